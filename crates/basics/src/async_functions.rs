@@ -1,0 +1,72 @@
+//! Defining async functions, async methods and async closures.
+//!
+//! Translates:
+//! - `004_19258e4c795aa664.txt`, "Defining Async Functions"
+//! - `001_434a30e0f6aa363b.txt`, "Creating Async Functions"
+//! - `003_13e23c4977c44b24.txt`, "The `async` Keyword"
+//!
+//! `async def` becomes `async fn`, for free functions and methods alike. The
+//! return type is written as the value the function finally produces
+//! (`String`), not as a future; the compiler wraps it in an anonymous
+//! `impl Future<Output = String>`.
+//!
+//! One difference: Python has no `async lambda` (the guide shows the
+//! `SyntaxError`). Rust has async closures, `async |x| ...`, stable since
+//! Rust 1.85, and the `AsyncFn*` traits to accept them.
+
+use std::time::Duration;
+
+use tokio::time::sleep;
+
+async fn simple_async() -> &'static str {
+    sleep(Duration::from_secs(1)).await;
+    "Done"
+}
+
+async fn async_with_params(name: &str, delay: Duration) -> String {
+    println!("Starting {name}");
+    sleep(delay).await;
+    println!("Finished {name}");
+    name.to_uppercase()
+}
+
+async fn fetch_data() -> String {
+    // Stands in for an I/O call.
+    sleep(Duration::from_secs(1)).await;
+    "Data".to_owned()
+}
+
+async fn process_data() -> String {
+    let data = fetch_data().await;
+    data.to_uppercase()
+}
+
+struct DataFetcher;
+
+impl DataFetcher {
+    async fn fetch(&self) -> &'static str {
+        "data"
+    }
+}
+
+/// Accepts any async closure, the way a Python function would accept a
+/// coroutine function as a callback.
+async fn call_twice(f: impl AsyncFn(u32) -> u32) -> (u32, u32) {
+    (f(1).await, f(2).await)
+}
+
+pub async fn run() {
+    let result1 = simple_async().await;
+    let result2 = async_with_params("test", Duration::from_millis(500)).await;
+    println!("Results: {result1}, {result2}");
+
+    println!("process_data() returned {}", process_data().await);
+    println!("DataFetcher.fetch() returned {}", DataFetcher.fetch().await);
+
+    let offset = 10;
+    let add_offset = async |x: u32| {
+        sleep(Duration::from_millis(100)).await;
+        x + offset
+    };
+    println!("async closure returned {:?}", call_twice(add_offset).await);
+}

@@ -1,0 +1,36 @@
+mod async_functions;
+mod awaitables;
+mod awaiting_coroutines;
+mod event_loop_timeline;
+mod forgetting_await;
+mod gather_results;
+mod hello_world;
+mod lazy_futures;
+mod sequential_vs_concurrent;
+mod spawn_tasks;
+mod sync_vs_async;
+mod task_inspection;
+mod task_results;
+
+use runner::example;
+
+fn main() -> std::process::ExitCode {
+    runner::run_section(
+        "basics",
+        &[
+            example!(hello_world),
+            example!(sync_vs_async),
+            example!(awaiting_coroutines),
+            example!(async_functions),
+            example!(lazy_futures),
+            example!(forgetting_await),
+            example!(awaitables),
+            example!(spawn_tasks),
+            example!(task_results),
+            example!(task_inspection),
+            example!(gather_results),
+            example!(event_loop_timeline),
+            example!(sequential_vs_concurrent),
+        ],
+    )
+}

@@ -1,0 +1,67 @@
+//! Three two-second downloads: six seconds when each blocks, two seconds
+//! when they wait concurrently.
+//!
+//! Translates:
+//! - `003_13e23c4977c44b24.txt`, "Synchronous Code (Blocking)" and
+//!   "Asynchronous Code (Non-Blocking)"
+//!
+//! The blocking version is ordinary synchronous Rust: `std::thread::sleep`
+//! stops the whole thread, so the downloads run one after another. It runs on
+//! `spawn_blocking`, Tokio's thread for blocking code, because blocking inside
+//! an async function would also stall every other task on the runtime; the
+//! section `pitfalls` measures that. Its time is real time from
+//! `std::time::Instant`: a blocked thread takes six real seconds on any clock.
+//!
+//! The async version awaits `tokio::time::sleep`, which only suspends the one
+//! future, so all three wait at the same time. Its time comes from
+//! `tokio::time::Instant`, which follows Tokio's paused clock when the runner
+//! uses one, and then is exact.
+
+use std::time::Duration;
+
+use tokio::task::JoinError;
+
+fn download_file_blocking(filename: &str) -> String {
+    println!("Starting download: {filename}");
+    std::thread::sleep(Duration::from_secs(2));
+    println!("Completed download: {filename}");
+    format!("Data from {filename}")
+}
+
+fn download_all_blocking() -> Vec<String> {
+    let start = std::time::Instant::now();
+    let results = ["file1.txt", "file2.txt", "file3.txt"].map(download_file_blocking);
+    println!("Total time: {:.1} seconds", start.elapsed().as_secs_f64());
+    results.into()
+}
+
+async fn download_file(filename: &str) -> String {
+    println!("Starting download: {filename}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    println!("Completed download: {filename}");
+    format!("Data from {filename}")
+}
+
+async fn download_all() -> Vec<String> {
+    let start = tokio::time::Instant::now();
+    let (a, b, c) = tokio::join!(
+        biased;
+        download_file("file1.txt"),
+        download_file("file2.txt"),
+        download_file("file3.txt"),
+    );
+    println!("Total time: {:.1} seconds", start.elapsed().as_secs_f64());
+    vec![a, b, c]
+}
+
+pub async fn run() -> Result<(), JoinError> {
+    println!("Synchronous (blocking):");
+    let blocking = tokio::task::spawn_blocking(download_all_blocking).await?;
+
+    println!();
+    println!("Asynchronous (non-blocking):");
+    let concurrent = download_all().await;
+
+    assert_eq!(blocking, concurrent, "both versions download the same data");
+    Ok(())
+}

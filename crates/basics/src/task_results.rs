@@ -1,0 +1,32 @@
+//! A task's return value comes back through its `JoinHandle`.
+//!
+//! Translates:
+//! - `003_13e23c4977c44b24.txt`, "Getting Task Results"
+//!
+//! `JoinHandle<T>` is typed: awaiting a handle for `calculate` gives
+//! `Result<u32, JoinError>`, so the result's type is checked where it is used,
+//! not discovered at run time. Both tasks sleep for a second at the same time,
+//! so collecting both results takes one second, not two.
+
+use std::time::Duration;
+
+use tokio::task::JoinError;
+use tokio::time::{Instant, sleep};
+
+async fn calculate(x: u32, y: u32) -> u32 {
+    sleep(Duration::from_secs(1)).await;
+    x + y
+}
+
+pub async fn run() -> Result<(), JoinError> {
+    let start = Instant::now();
+    let task1 = tokio::spawn(calculate(5, 3));
+    let task2 = tokio::spawn(calculate(10, 20));
+
+    let result1 = task1.await?;
+    let result2 = task2.await?;
+
+    println!("Results: {result1}, {result2}");
+    println!("Both results after {:.1}s", start.elapsed().as_secs_f64());
+    Ok(())
+}

@@ -1,0 +1,304 @@
+//! The golden check: run each example in its own process, classify how it
+//! ended, and compare what it printed with its golden file.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crate::golden;
+use crate::process::{self, Exit, Finished};
+use crate::workspace::Section;
+use crate::{Clock, Error};
+
+/// One example of one section.
+#[derive(Clone, Debug)]
+pub struct Case {
+    pub section: Section,
+    pub example: String,
+}
+
+impl Case {
+    /// `section/example`, the name filters match and reports use.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.section.name, self.example)
+    }
+}
+
+/// What to check: every selected example, and every golden file left without
+/// an example.
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub cases: Vec<Case>,
+    pub orphans: Vec<PathBuf>,
+}
+
+/// Lists the examples of `sections` and the golden files under `golden_root`,
+/// keeping those whose `section/example` contains `filter`.
+pub fn plan(sections: &[Section], golden_root: &Path, filter: Option<&str>) -> Result<Plan, Error> {
+    let selected = |id: &str| filter.is_none_or(|filter| id.contains(filter));
+    let mut plan = Plan::default();
+    let mut known = Vec::new();
+    for section in sections {
+        for example in section.examples()? {
+            known.push((section.name.clone(), example.clone()));
+            let case = Case {
+                section: section.clone(),
+                example,
+            };
+            if selected(&case.id()) {
+                plan.cases.push(case);
+            }
+        }
+    }
+    for (section, example) in golden::all(golden_root)? {
+        if selected(&format!("{section}/{example}"))
+            && !known.iter().any(|(s, e)| *s == section && *e == example)
+        {
+            plan.orphans
+                .push(golden::path(golden_root, &section, &example));
+        }
+    }
+    Ok(plan)
+}
+
+/// How one example fared.
+#[derive(Debug)]
+pub enum Verdict {
+    Pass,
+    /// It ran cleanly but printed something else.
+    Mismatch {
+        diff: String,
+    },
+    /// It ran cleanly but has no golden file to compare with.
+    MissingGolden,
+    /// It exited with a non-zero code other than a panic's.
+    Exited {
+        code: i32,
+    },
+    /// It panicked (exit code 101).
+    Panicked,
+    /// A signal killed it.
+    Killed {
+        signal: i32,
+    },
+    /// It ran past the timeout and was killed.
+    TimedOut {
+        after: Duration,
+    },
+    /// It could not be started at all.
+    NotStarted {
+        error: String,
+    },
+}
+
+/// A case, how it ended and what it printed.
+#[derive(Debug)]
+pub struct Report {
+    pub case: Case,
+    pub clock: Clock,
+    pub verdict: Verdict,
+    pub output: Option<Finished>,
+    /// The golden file, as a path to read and write.
+    pub golden: PathBuf,
+    /// The golden file relative to the workspace root, to show people.
+    pub golden_name: String,
+}
+
+/// Exit code of a Rust program that panicked, which the runner keeps.
+const PANIC_EXIT_CODE: i32 = 101;
+
+/// Runs one example and compares its stdout with its golden file.
+pub fn check(case: Case, clock: Clock, timeout: Duration, golden_root: &Path) -> Report {
+    let golden = golden::path(golden_root, &case.section.name, &case.example);
+    let golden_name = golden::display_name(&golden, golden_root);
+    let output = match process::run(case.section.command(&case.example, clock), timeout) {
+        Ok(output) => output,
+        Err(error) => {
+            return Report {
+                case,
+                clock,
+                verdict: Verdict::NotStarted {
+                    error: error.to_string(),
+                },
+                output: None,
+                golden,
+                golden_name,
+            };
+        }
+    };
+    let verdict = match output.exit {
+        Exit::TimedOut => Verdict::TimedOut { after: timeout },
+        Exit::Signal(signal) => Verdict::Killed { signal },
+        Exit::Code(PANIC_EXIT_CODE) => Verdict::Panicked,
+        Exit::Code(code) if code != 0 => Verdict::Exited { code },
+        Exit::Code(_) => compare(&golden, &golden_name, &output.stdout),
+    };
+    Report {
+        case,
+        clock,
+        verdict,
+        output: Some(output),
+        golden,
+        golden_name,
+    }
+}
+
+fn compare(golden: &Path, golden_name: &str, actual: &str) -> Verdict {
+    match std::fs::read_to_string(golden) {
+        Ok(expected) if expected == actual => Verdict::Pass,
+        Ok(expected) => Verdict::Mismatch {
+            diff: golden::diff(golden_name, &expected, actual),
+        },
+        Err(_) => Verdict::MissingGolden,
+    }
+}
+
+impl Report {
+    pub fn passed(&self) -> bool {
+        matches!(self.verdict, Verdict::Pass)
+    }
+
+    /// Did the example itself succeed, whatever its golden file says?
+    pub fn ran_cleanly(&self) -> bool {
+        self.output.as_ref().is_some_and(Finished::success)
+    }
+
+    /// One line: PASS or FAIL, the example, and why.
+    pub fn summary(&self) -> String {
+        let id = self.case.id();
+        let elapsed = self
+            .output
+            .as_ref()
+            .map(|output| format!(" ({:.1}s)", output.elapsed.as_secs_f64()))
+            .unwrap_or_default();
+        match &self.verdict {
+            Verdict::Pass => format!("PASS {id}{elapsed}"),
+            verdict => format!("FAIL {id}: {}{elapsed}", reason(verdict, &self.golden_name)),
+        }
+    }
+
+    /// The summary line, then what a person needs to act on a failure: the
+    /// diff or the stderr, and the commands to re-run or bless this example.
+    pub fn details(&self) -> String {
+        let mut text = self.summary();
+        text.push('\n');
+        match &self.verdict {
+            Verdict::Pass => return text,
+            Verdict::Mismatch { diff } => text.push_str(diff),
+            Verdict::MissingGolden => {}
+            _ => {
+                if let Some(output) = &self.output {
+                    if matches!(self.verdict, Verdict::TimedOut { .. }) {
+                        push_tail(&mut text, "stdout before it was killed", &output.stdout);
+                    }
+                    push_tail(&mut text, "stderr", &output.stderr);
+                }
+            }
+        }
+        let id = self.case.id();
+        let _ = writeln!(
+            text,
+            "  re-run: {}",
+            self.case.section.rerun_hint(&self.case.example, self.clock)
+        );
+        if matches!(
+            self.verdict,
+            Verdict::Mismatch { .. } | Verdict::MissingGolden
+        ) {
+            let _ = writeln!(text, "  bless:  cargo xtask bless {id}");
+        }
+        text
+    }
+}
+
+fn reason(verdict: &Verdict, golden_name: &str) -> String {
+    match verdict {
+        Verdict::Pass => "passed".to_owned(),
+        Verdict::Mismatch { .. } => "output differs from its golden file".to_owned(),
+        Verdict::MissingGolden => format!("no golden file {golden_name}"),
+        Verdict::Exited { code } => format!("exited with code {code}"),
+        Verdict::Panicked => "panicked".to_owned(),
+        Verdict::Killed { signal } => format!("killed by signal {signal}"),
+        Verdict::TimedOut { after } => format!(
+            "timed out after {}s and was killed; is it hung?",
+            after.as_secs_f64()
+        ),
+        Verdict::NotStarted { error } => format!("could not be started: {error}"),
+    }
+}
+
+/// The last lines of a stream, indented, so a long log does not bury the end.
+fn push_tail(text: &mut String, label: &str, stream: &str) {
+    const LINES: usize = 20;
+    let lines: Vec<&str> = stream.lines().collect();
+    if lines.is_empty() {
+        return;
+    }
+    let skipped = lines.len().saturating_sub(LINES);
+    let _ = writeln!(text, "  {label}:");
+    if skipped > 0 {
+        let _ = writeln!(text, "    ... {skipped} earlier lines");
+    }
+    for line in &lines[skipped..] {
+        let _ = writeln!(text, "    {line}");
+    }
+}
+
+/// The failure reported for a golden file with no example.
+pub fn orphan_details(path: &Path, golden_root: &Path) -> String {
+    format!(
+        "FAIL {}: golden file without an example; delete it, or restore the example\n",
+        golden::display_name(path, golden_root)
+    )
+}
+
+/// Runs `work` on every item with up to `jobs` threads. `done` sees each
+/// result as soon as it is ready; the results come back in the items' order.
+pub fn parallel<T, R>(
+    items: Vec<T>,
+    jobs: usize,
+    work: impl Fn(T) -> R + Sync,
+    done: impl Fn(&R) + Sync,
+) -> Vec<R>
+where
+    T: Send,
+    R: Send,
+{
+    let total = items.len();
+    let queue = Mutex::new(items.into_iter().enumerate());
+    let results = Mutex::new(Vec::with_capacity(total));
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, total.max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let next = queue
+                        .lock()
+                        .unwrap_or_else(|poison| poison.into_inner())
+                        .next();
+                    let Some((index, item)) = next else { break };
+                    let result = work(item);
+                    let mut results = results.lock().unwrap_or_else(|poison| poison.into_inner());
+                    done(&result);
+                    results.push((index, result));
+                }
+            });
+        }
+    });
+    let mut results = results
+        .into_inner()
+        .unwrap_or_else(|poison| poison.into_inner());
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, result)| result).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parallel_keeps_the_order_of_its_items() {
+        let squares = parallel((0..50u64).collect(), 4, |n| n * n, |_| {});
+        assert_eq!(squares, (0..50u64).map(|n| n * n).collect::<Vec<_>>());
+    }
+}
