@@ -1,0 +1,54 @@
+//! The golden check under `cargo test`: one test per example, on the virtual
+//! clock, plus one failing test per golden file that has no example.
+//!
+//! Equivalent to `cargo xtask check-all`, through the same code.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use xtask::Clock;
+use xtask::check::{self, Verdict};
+use xtask::workspace::Workspace;
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+fn main() -> ExitCode {
+    let arguments = Arguments::from_args();
+    let workspace = Workspace::locate();
+    let plan = match workspace
+        .build_all()
+        .and_then(|sections| check::plan(&sections, &workspace.golden_root(), None))
+    {
+        Ok(plan) => plan,
+        Err(error) => {
+            eprintln!("error: cannot prepare the golden check: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    let golden_root = workspace.golden_root();
+    let mut trials: Vec<Trial> = plan
+        .cases
+        .into_iter()
+        .map(|case| {
+            let name = format!("{}::{}", case.section.name, case.example);
+            let golden_root = golden_root.clone();
+            Trial::test(name, move || {
+                let report = check::check(case, Clock::Virtual, TIMEOUT, &golden_root);
+                match report.verdict {
+                    Verdict::Pass => Ok(()),
+                    _ => Err(Failed::from(report.details())),
+                }
+            })
+        })
+        .collect();
+    trials.extend(plan.orphans.into_iter().map(|orphan| {
+        let message = check::orphan_details(&orphan, &golden_root);
+        Trial::test(format!("orphan::{}", orphan.display()), move || {
+            Err(Failed::from(message))
+        })
+    }));
+
+    libtest_mimic::run(&arguments, trials).exit_code()
+}

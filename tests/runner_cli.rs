@@ -1,0 +1,146 @@
+//! A section binary's command line: bad input is refused with exit code 2
+//! and a message that says what is valid; good input does what `--help` says.
+
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use xtask::workspace::{Section, Workspace};
+
+/// The `basics` binary, built once for this test process. All sections are
+/// built together, as `cargo xtask check-all` does, so the shared
+/// dependencies keep one feature set and are not rebuilt.
+fn basics() -> &'static Section {
+    static BASICS: OnceLock<Section> = OnceLock::new();
+    BASICS.get_or_init(|| {
+        let sections = Workspace::locate()
+            .build_all()
+            .unwrap_or_else(|error| panic!("cannot build the sections: {error}"));
+        sections
+            .into_iter()
+            .find(|section| section.name == "basics")
+            .expect("the workspace has a `basics` section")
+    })
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(&basics().binary)
+        .args(args)
+        .output()
+        .expect("the basics binary runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[track_caller]
+fn assert_usage_error(args: &[&str], expected: &[&str]) {
+    let output = run(args);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{args:?} should exit 2; stderr: {}",
+        stderr(&output)
+    );
+    assert!(
+        stdout(&output).is_empty(),
+        "{args:?} ran something: {}",
+        stdout(&output)
+    );
+    let message = stderr(&output);
+    assert!(message.starts_with("error: "), "{message}");
+    for part in expected {
+        assert!(
+            message.contains(part),
+            "{args:?}: expected {part:?} in:\n{message}"
+        );
+    }
+}
+
+#[test]
+fn an_unknown_example_is_refused_with_the_valid_names() {
+    assert_usage_error(
+        &["no_such_example"],
+        &[
+            "no example `no_such_example`",
+            "valid examples: hello_world, ",
+            "sync_vs_async",
+        ],
+    );
+}
+
+#[test]
+fn an_unknown_example_among_known_ones_runs_nothing() {
+    assert_usage_error(&["hello_world", "typo"], &["no example `typo`"]);
+}
+
+#[test]
+fn an_unknown_flag_is_refused_with_the_valid_flags() {
+    assert_usage_error(
+        &["--verbose"],
+        &["unknown option `--verbose`", "--list", "--clock", "--help"],
+    );
+}
+
+#[test]
+fn a_bad_clock_value_is_refused() {
+    assert_usage_error(
+        &["--clock", "fast"],
+        &["invalid value `fast` for `--clock`", "`real` or `virtual`"],
+    );
+    assert_usage_error(&["--clock=slow"], &["invalid value `slow`"]);
+}
+
+#[test]
+fn a_missing_clock_value_is_refused() {
+    assert_usage_error(&["--clock"], &["`--clock` needs a value"]);
+}
+
+#[test]
+fn list_names_every_example_with_a_summary() {
+    let output = run(&["--list"]);
+    assert!(output.status.success());
+    let listing = stdout(&output);
+    let first = listing.lines().next().unwrap_or_default();
+    assert!(first.starts_with("hello_world "), "{listing}");
+    assert!(first.contains("Hello, world"), "{listing}");
+    for line in listing.lines() {
+        let (name, summary) = line.split_once(' ').unwrap_or((line, ""));
+        assert!(!summary.trim().is_empty(), "{name} has no summary");
+    }
+}
+
+#[test]
+fn help_explains_the_options() {
+    let output = run(&["--help"]);
+    assert!(output.status.success());
+    let help = stdout(&output);
+    for part in [
+        "--list",
+        "--clock <CLOCK>",
+        "virtual",
+        "cargo run -p basics -- hello_world",
+    ] {
+        assert!(help.contains(part), "expected {part:?} in:\n{help}");
+    }
+}
+
+#[test]
+fn one_example_runs_without_a_header_and_several_run_under_headers() {
+    let one = run(&["--clock", "virtual", "hello_world"]);
+    assert!(one.status.success(), "{}", stderr(&one));
+    assert_eq!(stdout(&one), "Hello\nWorld\n");
+
+    let two = run(&["--clock=virtual", "hello-world", "task_results"]);
+    assert!(two.status.success(), "{}", stderr(&two));
+    let text = stdout(&two);
+    assert!(
+        text.starts_with("=== basics/hello_world: Hello, world"),
+        "{text}"
+    );
+    assert!(text.contains("\n\n=== basics/task_results: "), "{text}");
+}
