@@ -16,10 +16,10 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 fn main() -> ExitCode {
     let arguments = Arguments::from_args();
     let workspace = Workspace::locate();
-    let plan = match workspace
-        .build_all()
-        .and_then(|sections| check::plan(&sections, &workspace.golden_root(), None))
-    {
+    let plan = match workspace.build_all().and_then(|sections| {
+        let all_sections = workspace.section_names()?;
+        check::plan(&sections, &all_sections, &workspace.golden_root(), None)
+    }) {
         Ok(plan) => plan,
         Err(error) => {
             eprintln!("error: cannot prepare the golden check: {error}");

@@ -75,7 +75,11 @@ impl Fixture {
     }
 
     fn write_golden(&self, example: &str, text: &str) {
-        let path = self.golden(example);
+        self.write_golden_for("stand-in", example, text);
+    }
+
+    fn write_golden_for(&self, section: &str, example: &str, text: &str) {
+        let path = xtask::golden::path(&self.workspace.golden_root(), section, example);
         fs::create_dir_all(path.parent().unwrap()).unwrap();
         fs::write(path, text).unwrap();
     }
@@ -93,33 +97,30 @@ impl Fixture {
 fn the_plan_lists_every_example_and_every_orphaned_golden_file() {
     let fixture = Fixture::new();
     let golden_root = fixture.workspace.golden_root();
-    let plan = check::plan(std::slice::from_ref(&fixture.section), &golden_root, None).unwrap();
+    let sections = std::slice::from_ref(&fixture.section);
+    let all = ["stand-in".to_owned()];
+    let plan = check::plan(sections, &all, &golden_root, None).unwrap();
     let ids: Vec<String> = plan.cases.iter().map(Case::id).collect();
-    assert_eq!(
-        ids,
-        [
-            "stand-in/good",
-            "stand-in/wrong",
-            "stand-in/fails",
-            "stand-in/panics",
-            "stand-in/hangs"
-        ]
-    );
+    let expected =
+        ["good", "wrong", "fails", "panics", "hangs"].map(|name| format!("stand-in/{name}"));
+    assert_eq!(ids, expected);
     assert_eq!(plan.orphans, [fixture.golden("removed")]);
     let message = check::orphan_details(&plan.orphans[0], &golden_root);
-    assert!(
-        message.contains("tests/golden/stand-in/removed.stdout: golden file without an example"),
-        "{message}"
-    );
+    let expected = "tests/golden/stand-in/removed.stdout: golden file without an example";
+    assert!(message.contains(expected), "{message}");
 
-    let filtered = check::plan(
-        std::slice::from_ref(&fixture.section),
-        &golden_root,
-        Some("/wr"),
-    )
-    .unwrap();
+    let filtered = check::plan(sections, &all, &golden_root, Some("/wr")).unwrap();
     assert_eq!(filtered.cases.len(), 1);
     assert!(filtered.orphans.is_empty());
+
+    // The golden files of a section that exists but was not built cannot be
+    // judged; a section whose crate is gone has nothing but orphans.
+    fixture.write_golden_for("unbuilt", "anything", "x\n");
+    fixture.write_golden_for("deleted", "anything", "x\n");
+    let all = ["stand-in".to_owned(), "unbuilt".to_owned()];
+    let plan = check::plan(sections, &all, &golden_root, None).unwrap();
+    let deleted = golden_root.join("deleted").join("anything.stdout");
+    assert_eq!(plan.orphans, [deleted, fixture.golden("removed")]);
 }
 
 #[test]

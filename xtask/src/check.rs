@@ -33,26 +33,65 @@ pub struct Plan {
     pub orphans: Vec<PathBuf>,
 }
 
-/// Lists the examples of `sections` and the golden files under `golden_root`,
-/// keeping those whose `section/example` contains `filter`.
-pub fn plan(sections: &[Section], golden_root: &Path, filter: Option<&str>) -> Result<Plan, Error> {
-    let selected = |id: &str| filter.is_none_or(|filter| id.contains(filter));
+/// Which examples a FILTER selects: the name of a section (one of
+/// `all_sections`) selects that whole section; anything else selects the
+/// examples whose `section/example` contains it.
+#[derive(Clone, Copy, Debug)]
+pub struct Filter<'a> {
+    filter: Option<&'a str>,
+    whole_section: bool,
+}
+
+impl<'a> Filter<'a> {
+    pub fn new(filter: Option<&'a str>, all_sections: &[String]) -> Self {
+        let whole_section =
+            filter.is_some_and(|filter| all_sections.iter().any(|name| name == filter));
+        Self {
+            filter,
+            whole_section,
+        }
+    }
+
+    pub fn matches(&self, section: &str, example: &str) -> bool {
+        match self.filter {
+            None => true,
+            Some(filter) if self.whole_section => section == filter,
+            Some(filter) => format!("{section}/{example}").contains(filter),
+        }
+    }
+}
+
+/// Lists the examples of the built `sections` that match `filter`, and the
+/// golden files matching it that have no example. A golden file can only be
+/// judged an orphan if its section was built, or if no crate of that name
+/// exists in `all_sections` any more.
+pub fn plan(
+    sections: &[Section],
+    all_sections: &[String],
+    golden_root: &Path,
+    filter: Option<&str>,
+) -> Result<Plan, Error> {
+    let filter = Filter::new(filter, all_sections);
     let mut plan = Plan::default();
     let mut known = Vec::new();
     for section in sections {
         for example in section.examples()? {
             known.push((section.name.clone(), example.clone()));
-            let case = Case {
-                section: section.clone(),
-                example,
-            };
-            if selected(&case.id()) {
-                plan.cases.push(case);
+            if filter.matches(&section.name, &example) {
+                plan.cases.push(Case {
+                    section: section.clone(),
+                    example,
+                });
             }
         }
     }
+    let judged = |section: &str| {
+        sections.iter().any(|built| built.name == section)
+            || !all_sections.iter().any(|name| name == section)
+    };
     for (section, example) in golden::all(golden_root)? {
-        if selected(&format!("{section}/{example}"))
+        if filter.matches(&section, &example)
+            && judged(&section)
             && !known.iter().any(|(s, e)| *s == section && *e == example)
         {
             plan.orphans
@@ -295,6 +334,19 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_section_name_selects_only_that_section() {
+        let all = ["basics".to_owned(), "patterns".to_owned()];
+        let filter = |text| Filter::new(Some(text), &all);
+        assert!(filter("basics").matches("basics", "hello_world"));
+        assert!(!filter("basics").matches("patterns", "basics_of_queues"));
+        assert!(filter("basics/").matches("basics", "hello_world"));
+        assert!(filter("hello").matches("basics", "hello_world"));
+        assert!(filter("sics/hel").matches("basics", "hello_world"));
+        assert!(!filter("basics/spawn").matches("basics", "hello_world"));
+        assert!(Filter::new(None, &all).matches("patterns", "anything"));
+    }
 
     #[test]
     fn parallel_keeps_the_order_of_its_items() {

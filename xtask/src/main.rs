@@ -15,8 +15,9 @@ Commands:
   check-all [FILTER] [--real] [--jobs N] [--timeout SECS]
       Build every section once, run each example in its own process on the
       virtual clock (the real one with --real), and compare its stdout with
-      tests/golden/<section>/<example>.stdout. FILTER keeps the examples whose
-      `section/example` contains it. With SNAPSHOTS=overwrite, blesses instead.
+      tests/golden/<section>/<example>.stdout. FILTER is a section's name, or
+      any part of `section/example`; only the sections it can match are built.
+      With SNAPSHOTS=overwrite, blesses instead.
   bless [FILTER] [--real] [--jobs N] [--timeout SECS]
       Run the examples and write what they print as their golden files.
       An example that fails, panics or times out is refused and left alone.
@@ -126,12 +127,10 @@ fn parse(args: &[String]) -> Result<Options, String> {
 /// matches nothing (a typo should not pass as "0 passed, 0 failed").
 fn prepare(options: &Options) -> Result<(Workspace, Plan), Error> {
     let workspace = Workspace::locate();
-    let sections = workspace.build_all()?;
-    let plan = check::plan(
-        &sections,
-        &workspace.golden_root(),
-        options.filter.as_deref(),
-    )?;
+    let filter = options.filter.as_deref();
+    let sections = workspace.build_for(filter)?;
+    let all_sections = workspace.section_names()?;
+    let plan = check::plan(&sections, &all_sections, &workspace.golden_root(), filter)?;
     if plan.cases.is_empty() && plan.orphans.is_empty() {
         let filter = options.filter.as_deref().unwrap_or("");
         return Err(

@@ -94,6 +94,26 @@ impl Workspace {
         self.build(&self.section_names()?)
     }
 
+    /// Builds only the sections that can hold an example matching `filter`
+    /// (see [`crate::check::Filter`]): an exact section name is that section;
+    /// `prefix/...` can only match sections whose names end with `prefix`;
+    /// any other filter may match an example of any section, so all are built.
+    pub fn build_for(&self, filter: Option<&str>) -> Result<Vec<Section>, Error> {
+        let names = self.section_names()?;
+        let wanted: Vec<String> = match filter {
+            Some(filter) if filter.contains('/') => {
+                let prefix = filter.split('/').next().unwrap_or_default();
+                names
+                    .into_iter()
+                    .filter(|name| name.ends_with(prefix))
+                    .collect()
+            }
+            Some(filter) if names.iter().any(|name| name == filter) => vec![filter.to_owned()],
+            _ => names,
+        };
+        self.build(&wanted)
+    }
+
     fn target_dir(&self) -> PathBuf {
         std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
