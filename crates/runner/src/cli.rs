@@ -45,15 +45,25 @@ pub enum Command {
     Run {
         clock: Clock,
         examples: Vec<Example>,
+        /// `--base-url`: talk to this server instead of a local one.
+        base_url: Option<String>,
     },
 }
 
 /// Bad input on the command line. The binary prints it and exits with code 2.
 #[derive(Debug, PartialEq, Eq)]
 pub enum UsageError {
-    UnknownOption(String),
-    MissingValue(&'static str),
+    UnknownOption {
+        option: String,
+        base_url_allowed: bool,
+    },
+    MissingValue {
+        option: &'static str,
+        expected: &'static str,
+    },
     InvalidClock(String),
+    InvalidBaseUrl(String),
+    BaseUrlOnVirtualClock,
     UnknownExample {
         section: String,
         name: String,
@@ -64,16 +74,36 @@ pub enum UsageError {
 impl fmt::Display for UsageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            UsageError::UnknownOption(option) => write!(
-                f,
-                "unknown option `{option}`\nvalid options: --list, --clock <real|virtual>, --help"
-            ),
-            UsageError::MissingValue(option) => {
-                write!(f, "`{option}` needs a value: real or virtual")
+            UsageError::UnknownOption {
+                option,
+                base_url_allowed,
+            } => {
+                let base_url = if *base_url_allowed {
+                    ", --base-url <URL>"
+                } else {
+                    ""
+                };
+                write!(
+                    f,
+                    "unknown option `{option}`\nvalid options: --list, --clock <real|virtual>{base_url}, --help"
+                )
+            }
+            UsageError::MissingValue { option, expected } => {
+                write!(f, "`{option}` needs a value: {expected}")
             }
             UsageError::InvalidClock(value) => write!(
                 f,
                 "invalid value `{value}` for `--clock`: expected `real` or `virtual`"
+            ),
+            UsageError::InvalidBaseUrl(value) => write!(
+                f,
+                "invalid value `{value}` for `--base-url`: expected a URL starting with http:// or https://"
+            ),
+            UsageError::BaseUrlOnVirtualClock => write!(
+                f,
+                "`--base-url` cannot be combined with `--clock virtual`: an outside server's \
+                 delays take real time, which the paused clock does not wait for, so client \
+                 timeouts would fire at once; drop `--clock virtual`"
             ),
             UsageError::UnknownExample {
                 section,
@@ -90,34 +120,50 @@ impl fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
-/// Parses the arguments that follow the program name.
+/// Parses the arguments that follow the program name. `--base-url` is only
+/// an option for sections with a local HTTP server.
 pub fn parse_args(
     section: &str,
     examples: &[Example],
+    base_url_allowed: bool,
     args: &[String],
 ) -> Result<Command, UsageError> {
-    let mut clock = Clock::default();
+    let mut clock = None;
+    let mut base_url = None;
     let mut list = false;
     let mut names = Vec::new();
     let mut args = args.iter();
     while let Some(arg) = args.next() {
-        match arg.as_str() {
+        let (flag, inline_value) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value)),
+            _ => (arg.as_str(), None),
+        };
+        let mut value = |option: &'static str, expected: &'static str| {
+            inline_value
+                .or_else(|| args.next().map(String::as_str))
+                .ok_or(UsageError::MissingValue { option, expected })
+        };
+        match flag {
             "-h" | "--help" => return Ok(Command::Help),
-            "--list" => list = true,
-            "--clock" => {
-                let value = args.next().ok_or(UsageError::MissingValue("--clock"))?;
-                clock = Clock::parse(value)?;
+            "--list" if inline_value.is_none() => list = true,
+            "--clock" => clock = Some(Clock::parse(value("--clock", "real or virtual")?)?),
+            "--base-url" if base_url_allowed => {
+                base_url = Some(parse_base_url(value(
+                    "--base-url",
+                    "a URL such as http://127.0.0.1:8080",
+                )?)?);
             }
-            _ => {
-                if let Some(value) = arg.strip_prefix("--clock=") {
-                    clock = Clock::parse(value)?;
-                } else if arg.starts_with('-') {
-                    return Err(UsageError::UnknownOption(arg.clone()));
-                } else {
-                    names.push(arg.as_str());
-                }
+            _ if arg.starts_with('-') => {
+                return Err(UsageError::UnknownOption {
+                    option: arg.clone(),
+                    base_url_allowed,
+                });
             }
+            _ => names.push(arg.as_str()),
         }
+    }
+    if base_url.is_some() && clock == Some(Clock::Virtual) {
+        return Err(UsageError::BaseUrlOnVirtualClock);
     }
 
     let selected = if names.is_empty() {
@@ -132,10 +178,24 @@ pub fn parse_args(
         Command::List(selected)
     } else {
         Command::Run {
-            clock,
+            clock: clock.unwrap_or_default(),
             examples: selected,
+            base_url,
         }
     })
+}
+
+fn parse_base_url(value: &str) -> Result<String, UsageError> {
+    let url = value.trim_end_matches('/');
+    let has_host = ["http://", "https://"].iter().any(|scheme| {
+        url.strip_prefix(scheme)
+            .is_some_and(|rest| !rest.is_empty())
+    });
+    if has_host {
+        Ok(url.to_owned())
+    } else {
+        Err(UsageError::InvalidBaseUrl(value.to_owned()))
+    }
 }
 
 /// Looks an example up by its module name; `kebab-case` works too.
@@ -152,8 +212,16 @@ fn find(section: &str, examples: &[Example], name: &str) -> Result<Example, Usag
         })
 }
 
-pub(crate) fn help(section: &str, examples: &[Example]) -> String {
+pub(crate) fn help(section: &str, examples: &[Example], base_url_allowed: bool) -> String {
     let first = examples.first().map_or("EXAMPLE", |example| example.name);
+    let base_url_option = if base_url_allowed {
+        "
+      --base-url <URL> Send the HTTP examples' requests to this httpbin-compatible
+                       server instead of the local one each example starts
+                       (real clock only)"
+    } else {
+        ""
+    };
     format!(
         "\
 Runs the examples of the `{section}` section in order, each under a header line.
@@ -166,7 +234,7 @@ Options:
       --clock <CLOCK>  Which clock the runtime uses [default: real]
                          real:    sleeps take real time
                          virtual: Tokio's paused clock; sleeps finish at once and
-                                  elapsed time stays exact
+                                  elapsed time stays exact{base_url_option}
   -h, --help           Print this help
 
 Examples:
@@ -192,30 +260,41 @@ mod tests {
         ]
     }
 
-    fn parse(args: &[&str]) -> Result<Command, UsageError> {
+    fn parse_for(base_url_allowed: bool, args: &[&str]) -> Result<Command, UsageError> {
         let args: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
-        parse_args("basics", &examples(), &args)
+        parse_args("basics", &examples(), base_url_allowed, &args)
     }
 
-    fn run_names(command: Command) -> (Clock, Vec<&'static str>) {
+    fn parse(args: &[&str]) -> Result<Command, UsageError> {
+        parse_for(false, args)
+    }
+
+    fn run_names(command: Command) -> (Clock, Vec<&'static str>, Option<String>) {
         match command {
-            Command::Run { clock, examples } => {
-                (clock, examples.iter().map(Example::name).collect())
-            }
+            Command::Run {
+                clock,
+                examples,
+                base_url,
+            } => (
+                clock,
+                examples.iter().map(Example::name).collect(),
+                base_url,
+            ),
             _ => panic!("expected a run"),
         }
     }
 
     #[test]
     fn no_arguments_run_everything_on_the_real_clock() {
-        let (clock, names) = run_names(parse(&[]).unwrap());
+        let (clock, names, base_url) = run_names(parse(&[]).unwrap());
         assert_eq!(clock, Clock::Real);
         assert_eq!(names, ["hello_world", "lazy_futures"]);
+        assert_eq!(base_url, None);
     }
 
     #[test]
     fn names_select_examples_in_the_order_given() {
-        let (clock, names) =
+        let (clock, names, _) =
             run_names(parse(&["lazy-futures", "--clock=virtual", "hello_world"]).unwrap());
         assert_eq!(clock, Clock::Virtual);
         assert_eq!(names, ["lazy_futures", "hello_world"]);
@@ -227,18 +306,58 @@ mod tests {
             parse(&["--clock", "fast"]).err(),
             Some(UsageError::InvalidClock("fast".into()))
         );
-        assert_eq!(
-            parse(&["--clock"]).err(),
-            Some(UsageError::MissingValue("--clock"))
-        );
-        assert_eq!(
-            parse(&["--verbose"]).err(),
-            Some(UsageError::UnknownOption("--verbose".into()))
-        );
+        let missing = UsageError::MissingValue {
+            option: "--clock",
+            expected: "real or virtual",
+        };
+        assert_eq!(parse(&["--clock"]).err(), Some(missing));
+        let unknown = UsageError::UnknownOption {
+            option: "--verbose".into(),
+            base_url_allowed: false,
+        };
+        assert_eq!(parse(&["--verbose"]).err(), Some(unknown));
         let error = parse(&["nope"]).err().unwrap();
         assert_eq!(
             error.to_string(),
             "section `basics` has no example `nope`\nvalid examples: hello_world, lazy_futures\n(`--list` shows what each one covers)"
+        );
+    }
+
+    #[test]
+    fn base_url_is_only_an_option_where_there_is_a_server() {
+        let error = parse(&["--base-url", "http://127.0.0.1:8080"])
+            .err()
+            .unwrap();
+        assert!(
+            error.to_string().starts_with("unknown option `--base-url`"),
+            "{error}"
+        );
+        assert!(!error.to_string().contains("--base-url <URL>"), "{error}");
+
+        let (clock, _, base_url) =
+            run_names(parse_for(true, &["--base-url=https://httpbin.org/"]).unwrap());
+        assert_eq!(clock, Clock::Real);
+        assert_eq!(base_url.as_deref(), Some("https://httpbin.org"));
+    }
+
+    #[test]
+    fn base_url_must_be_http_and_on_the_real_clock() {
+        for bad in ["127.0.0.1:8080", "http://", "ftp://host"] {
+            let error = parse_for(true, &["--base-url", bad]).err();
+            assert_eq!(error, Some(UsageError::InvalidBaseUrl(bad.into())));
+        }
+        let error = parse_for(
+            true,
+            &["--clock", "virtual", "--base-url", "http://localhost:1"],
+        )
+        .err();
+        assert_eq!(error, Some(UsageError::BaseUrlOnVirtualClock));
+        assert!(
+            parse_for(
+                true,
+                &["--clock", "real", "--base-url", "http://localhost:1"]
+            )
+            .is_ok()
         );
     }
 }
