@@ -54,6 +54,9 @@ enum Entry {
     Plain(fn() -> ExampleFuture),
     /// `run(base_url: &str)`, for examples that make HTTP requests.
     WithBaseUrl(fn(String) -> ExampleFuture),
+    /// A synchronous `run()`, called outside any runtime, for examples that
+    /// build and own their runtime themselves.
+    Sync(fn() -> Result<(), Box<dyn Error>>),
 }
 
 /// One runnable example: a module of a section crate.
@@ -89,6 +92,20 @@ impl Example {
         }
     }
 
+    /// An example with a synchronous `run()` that builds its own runtime;
+    /// see [`example!`].
+    pub const fn sync(
+        name: &'static str,
+        source: &'static str,
+        run: fn() -> Result<(), Box<dyn Error>>,
+    ) -> Self {
+        Self {
+            name,
+            source,
+            entry: Entry::Sync(run),
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         self.name
     }
@@ -112,6 +129,9 @@ impl Example {
 /// - `example!(name)`: the module has `pub async fn run()`.
 /// - `example!(name, base_url)`: the module has `pub async fn run(base_url: &str)`,
 ///   and gets the URL of the section's local HTTP server, or `--base-url`.
+/// - `example!(name, sync)`: the module has a plain `pub fn run()`, called
+///   outside any runtime, because it builds its own. It runs the same on
+///   either `--clock`, so its output must not depend on the clock.
 ///
 /// `run` returns `()` or `Result<(), E>`. The summary printed by `--list` is
 /// read from the module's own `//!` header.
@@ -126,6 +146,13 @@ macro_rules! example {
                     $crate::ExampleOutput::into_result($module::run().await)
                 })
             },
+        )
+    };
+    ($module:ident, sync) => {
+        $crate::Example::sync(
+            ::std::stringify!($module),
+            $crate::__source!($module),
+            || $crate::ExampleOutput::into_result($module::run()),
         )
     };
     ($module:ident, base_url) => {
@@ -263,24 +290,22 @@ impl<'a> Section<'a> {
     /// Runs one example on a runtime of its own, so every example starts with
     /// an empty runtime and, on the virtual clock, at virtual time zero.
     /// Dropping the runtime afterwards cancels any task the example left
-    /// behind, the local server included.
+    /// behind, the local server included. A `sync` example brings its own.
     fn run_one(&self, example: &Example, clock: Clock, base_url: Option<&str>) -> Outcome {
-        let runtime = match clock.runtime() {
-            Ok(runtime) => runtime,
-            Err(error) => return Outcome::NoRuntime(error),
-        };
-        let run = async {
-            match example.entry {
-                Entry::Plain(run) => run().await,
-                Entry::WithBaseUrl(run) => run(self.base_url(base_url).await?).await,
+        let result = match example.entry {
+            Entry::Sync(run) => Ok(panic::catch_unwind(run)),
+            Entry::Plain(run) => block_on(clock, run()),
+            Entry::WithBaseUrl(run) => {
+                block_on(clock, async { run(self.base_url(base_url).await?).await })
             }
         };
         // The default panic hook has already printed the message and location
         // to stderr by the time `catch_unwind` returns; the runner adds the name.
-        match panic::catch_unwind(AssertUnwindSafe(|| runtime.block_on(run))) {
-            Ok(Ok(())) => Outcome::Ok,
-            Ok(Err(error)) => Outcome::Failed(error),
-            Err(_) => Outcome::Panicked,
+        match result {
+            Ok(Ok(Ok(()))) => Outcome::Ok,
+            Ok(Ok(Err(error))) => Outcome::Failed(error),
+            Ok(Err(_panic)) => Outcome::Panicked,
+            Err(error) => Outcome::NoRuntime(error),
         }
     }
 
@@ -296,6 +321,20 @@ impl<'a> Section<'a> {
             .await
             .map_err(|error| format!("cannot start the local HTTP server: {error}").into())
     }
+}
+
+type Caught<T> = std::thread::Result<T>;
+
+/// Runs `future` to completion on a fresh runtime with the given clock,
+/// catching a panic so the runner can report it by name.
+fn block_on<F>(clock: Clock, future: F) -> std::io::Result<Caught<F::Output>>
+where
+    F: Future,
+{
+    let runtime = clock.runtime()?;
+    Ok(panic::catch_unwind(AssertUnwindSafe(|| {
+        runtime.block_on(future)
+    })))
 }
 
 enum Outcome {
