@@ -1,0 +1,63 @@
+//! `gather` hands back every result at the end, in the order asked;
+//! `as_completed` hands each one over as soon as it is ready.
+//!
+//! Translates:
+//! - `004_19258e4c795aa664.txt`, "Gather vs As_completed"
+//!
+//! Each worker's result is a random number drawn when it finishes, from a
+//! ChaCha8 generator seeded with `SEED` (42), so the numbers are the same on
+//! every run where Python's `random.randint` differs each time.
+//!
+//! Both halves run on one thread without spawning: `join_all` and
+//! `FuturesUnordered` poll their futures inside the current task, so the
+//! workers can borrow the generator through a `RefCell`. The borrow is never
+//! held across an `.await`, so no two workers can hold it at once. Spawned
+//! tasks would each need to own their data instead, through an
+//! `Arc<Mutex<_>>`, because they may run on other threads.
+
+use std::cell::RefCell;
+use std::time::Duration;
+
+use futures::future::join_all;
+use futures::stream::{FuturesUnordered, StreamExt};
+use rand::rngs::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
+use tokio::time::sleep;
+
+const SEED: u64 = 42;
+
+async fn worker(name: &str, delay: Duration, rng: &RefCell<ChaCha8Rng>) -> u32 {
+    sleep(delay).await;
+    let result = rng.borrow_mut().random_range(1..=100);
+    println!("Worker {name} completed with result {result}");
+    result
+}
+
+const fn millis(ms: u64) -> Duration {
+    Duration::from_millis(ms)
+}
+
+async fn gather_pattern(rng: &RefCell<ChaCha8Rng>) {
+    println!("Using join_all, like asyncio.gather:");
+    let workers = [("A", millis(1000)), ("B", millis(2000)), ("C", millis(500))];
+    let results = join_all(workers.map(|(name, delay)| worker(name, delay, rng))).await;
+    println!("All results: {results:?}");
+}
+
+async fn as_completed_pattern(rng: &RefCell<ChaCha8Rng>) {
+    println!("\nUsing FuturesUnordered, like asyncio.as_completed:");
+    let workers = [("X", millis(1000)), ("Y", millis(2000)), ("Z", millis(500))];
+    let mut pending: FuturesUnordered<_> = workers
+        .into_iter()
+        .map(|(name, delay)| worker(name, delay, rng))
+        .collect();
+    while let Some(result) = pending.next().await {
+        println!("Got result: {result}");
+    }
+}
+
+pub async fn run() {
+    let rng = RefCell::new(ChaCha8Rng::seed_from_u64(SEED));
+    gather_pattern(&rng).await;
+    as_completed_pattern(&rng).await;
+}

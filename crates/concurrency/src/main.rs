@@ -1,0 +1,26 @@
+mod as_completed;
+mod first_completed;
+mod gather;
+mod gather_vs_as_completed;
+mod race;
+mod shield;
+mod task_group;
+mod wait_all;
+
+use runner::example;
+
+fn main() -> std::process::ExitCode {
+    runner::run_section(
+        "concurrency",
+        &[
+            example!(gather),
+            example!(wait_all),
+            example!(as_completed),
+            example!(gather_vs_as_completed),
+            example!(first_completed),
+            example!(race),
+            example!(shield),
+            example!(task_group),
+        ],
+    )
+}
