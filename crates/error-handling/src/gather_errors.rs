@@ -1,0 +1,68 @@
+//! `gather` fails fast by default and collects exceptions with
+//! `return_exceptions=True`: `try_join_all` against `join_all` over
+//! `Result`s.
+//!
+//! Translates:
+//! - `003_13e23c4977c44b24.txt`, "Handling Errors in `gather()`"
+//!
+//! `try_join_all` resolves to `Err` as soon as one future fails, and drops
+//! the others there and then, which cancels them. Python's `gather` does not
+//! do that: it raises the first exception, but the other tasks keep running
+//! in the background, unobserved. When the rest should be collected instead,
+//! `join_all` over futures that return `Result` gives a `Vec<Result<_, _>>`,
+//! one entry per input, in input order: `return_exceptions=True` with the
+//! error type spelled out.
+//!
+//! The two tasks are two different `async fn`s, so their futures have two
+//! different types; a `Vec` holds one type, so each future is boxed
+//! (`FutureExt::boxed`) into a `BoxFuture` with the same output.
+
+use std::fmt;
+use std::time::Duration;
+
+use futures::future::{BoxFuture, FutureExt, join_all, try_join_all};
+use tokio::time::sleep;
+
+#[derive(Debug)]
+struct TaskFailed;
+
+impl fmt::Display for TaskFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Task failed!")
+    }
+}
+
+impl std::error::Error for TaskFailed {}
+
+async fn task_that_fails() -> Result<&'static str, TaskFailed> {
+    sleep(Duration::from_secs(1)).await;
+    Err(TaskFailed)
+}
+
+async fn task_that_succeeds() -> Result<&'static str, TaskFailed> {
+    sleep(Duration::from_secs(1)).await;
+    Ok("Success")
+}
+
+fn three_tasks() -> Vec<BoxFuture<'static, Result<&'static str, TaskFailed>>> {
+    vec![
+        task_that_succeeds().boxed(),
+        task_that_fails().boxed(),
+        task_that_succeeds().boxed(),
+    ]
+}
+
+pub async fn run() {
+    match try_join_all(three_tasks()).await {
+        Ok(results) => println!("Results: {results:?}"),
+        Err(error) => println!("Error: {error}"),
+    }
+
+    let results = join_all(three_tasks()).await;
+    for (i, result) in results.iter().enumerate() {
+        match result {
+            Ok(value) => println!("Task {i} succeeded: {value}"),
+            Err(error) => println!("Task {i} failed: {error}"),
+        }
+    }
+}

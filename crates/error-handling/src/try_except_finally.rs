@@ -1,0 +1,100 @@
+//! `try`/`except`/`finally` in async code: a `Result` to `match` or pass on
+//! with `?`, and cleanup in a `Drop` guard so it runs on every path.
+//!
+//! Translates:
+//! - `000_b9ded3400a0e22dc.txt`, "Try/Except with Async"
+//! - `003_13e23c4977c44b24.txt`, "Try-Except with Async"
+//! - `001_434a30e0f6aa363b.txt`, "Error Handling"
+//!
+//! An async fn reports failure by returning `Err`, exactly as a synchronous
+//! one does; nothing about error handling is special to async Rust. `match`
+//! is `try`/`except`, `?` is "let it propagate", and the error type in the
+//! signature says what can go wrong, where `except ValueError` has to guess.
+//! `Result::ok` turns an error into `None`, like the guide's `safe_operation`.
+//!
+//! `finally` has two translations. Code after a `match` runs on every path the
+//! `match` handles. Cleanup that must also run when `?` returns early, when a
+//! panic unwinds, or when the future is cancelled goes in a `Drop` impl. That
+//! last case matters in async code: a future that is cancelled is dropped at
+//! the `.await` where it waits, and no line after that `.await` ever runs, but
+//! its destructors do. (Python's `finally` runs on cancellation because
+//! `CancelledError` is an exception; in Rust, `Drop` is the only hook.)
+//! `Drop` cannot `.await`; the section `context-managers` covers async cleanup.
+
+use std::fmt;
+use std::time::Duration;
+
+use tokio::time::{sleep, timeout};
+
+#[derive(Debug)]
+struct ValueError(&'static str);
+
+impl fmt::Display for ValueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for ValueError {}
+
+async fn might_fail() -> Result<(), ValueError> {
+    sleep(Duration::from_secs(1)).await;
+    Err(ValueError("Something went wrong"))
+}
+
+async fn risky_operation() -> Result<&'static str, ValueError> {
+    sleep(Duration::from_secs(1)).await;
+    Err(ValueError("Something went wrong!"))
+}
+
+async fn handle_errors() {
+    match might_fail().await {
+        Ok(()) => println!("No error"),
+        Err(error) => println!("Caught error: {error}"),
+    }
+    println!("Cleanup");
+}
+
+async fn safe_operation() -> Option<&'static str> {
+    risky_operation()
+        .await
+        .inspect_err(|error| println!("Error occurred: {error}"))
+        .ok()
+}
+
+/// Prints when it goes out of scope, however that happens.
+struct Cleanup(&'static str);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        println!("Cleanup: {}", self.0);
+    }
+}
+
+async fn propagate() -> Result<(), ValueError> {
+    let _cleanup = Cleanup("propagate");
+    might_fail().await?;
+    println!("never printed: `?` returned early");
+    Ok(())
+}
+
+pub async fn run() {
+    handle_errors().await;
+
+    if let Err(error) = risky_operation().await {
+        println!("Caught error: {error}");
+    }
+
+    println!("safe_operation() returned {:?}", safe_operation().await);
+
+    println!("propagate() returned {:?}", propagate().await);
+
+    // Dropped after half a second, at the `.await` inside `might_fail`: the
+    // `?` line never runs, but the guard does.
+    if timeout(Duration::from_millis(500), propagate())
+        .await
+        .is_err()
+    {
+        println!("propagate() was cancelled by a timeout");
+    }
+}
