@@ -229,9 +229,9 @@ impl Report {
             _ => {
                 if let Some(output) = &self.output {
                     if matches!(self.verdict, Verdict::TimedOut { .. }) {
-                        push_tail(&mut text, "stdout before it was killed", &output.stdout);
+                        push_excerpt(&mut text, "stdout before it was killed", &output.stdout);
                     }
-                    push_tail(&mut text, "stderr", &output.stderr);
+                    push_excerpt(&mut text, "stderr", &output.stderr);
                 }
             }
         }
@@ -267,20 +267,28 @@ fn reason(verdict: &Verdict, golden_name: &str) -> String {
     }
 }
 
-/// The last lines of a stream, indented, so a long log does not bury the end.
-fn push_tail(text: &mut String, label: &str, stream: &str) {
-    const LINES: usize = 20;
+/// A stream, indented; when long, its first and last lines. A panic's
+/// message is at the top of stderr and a failure's last words at the bottom,
+/// with a backtrace possibly in between.
+fn push_excerpt(text: &mut String, label: &str, stream: &str) {
+    const HEAD: usize = 10;
+    const TAIL: usize = 10;
     let lines: Vec<&str> = stream.lines().collect();
     if lines.is_empty() {
         return;
     }
-    let skipped = lines.len().saturating_sub(LINES);
     let _ = writeln!(text, "  {label}:");
-    if skipped > 0 {
-        let _ = writeln!(text, "    ... {skipped} earlier lines");
-    }
-    for line in &lines[skipped..] {
+    let mut push = |line: &str| {
         let _ = writeln!(text, "    {line}");
+    };
+    if lines.len() <= HEAD + TAIL {
+        lines.iter().for_each(|line| push(line));
+    } else {
+        lines[..HEAD].iter().for_each(|line| push(line));
+        push(&format!("... {} more lines ...", lines.len() - HEAD - TAIL));
+        lines[lines.len() - TAIL..]
+            .iter()
+            .for_each(|line| push(line));
     }
 }
 
@@ -346,6 +354,19 @@ mod tests {
         assert!(filter("sics/hel").matches("basics", "hello_world"));
         assert!(!filter("basics/spawn").matches("basics", "hello_world"));
         assert!(Filter::new(None, &all).matches("patterns", "anything"));
+    }
+
+    #[test]
+    fn a_long_stream_keeps_its_first_and_last_lines() {
+        let stream: String = (1..=50).map(|n| format!("line {n}\n")).collect();
+        let mut text = String::new();
+        push_excerpt(&mut text, "stderr", &stream);
+        assert!(text.starts_with("  stderr:\n    line 1\n"), "{text}");
+        assert!(
+            text.contains("    line 10\n    ... 30 more lines ...\n    line 41\n"),
+            "{text}"
+        );
+        assert!(text.ends_with("    line 50\n"), "{text}");
     }
 
     #[test]

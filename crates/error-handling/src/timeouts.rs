@@ -36,7 +36,10 @@ impl Drop for Unfinished {
     fn drop(&mut self) {
         if !self.finished {
             let after = self.start.elapsed().as_secs_f64();
-            println!("{} was dropped after {after:.1}s, before it finished", self.name);
+            println!(
+                "{} was dropped after {after:.1}s, before it finished",
+                self.name
+            );
         }
     }
 }

@@ -1,0 +1,81 @@
+//! `Barrier`: a fixed number of tasks wait for one another, then all go on
+//! together, at the moment the last one arrives.
+//!
+//! Translates no guide block: `asyncio.Barrier` (Python 3.11) is not in the
+//! guides, but it is the tool for "everyone finishes phase one before anyone
+//! starts phase two".
+//!
+//! Each worker loads for a different time and waits at the barrier. All of
+//! them leave it at 1.5 s, when the slowest arrives. `wait()` returns a
+//! result for which exactly one waiter `is_leader()`: in Tokio, the one whose
+//! arrival opened the barrier, handy for a step that must run once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::try_join_all;
+use tokio::sync::Barrier;
+use tokio::task::JoinError;
+use tokio::time::{Instant, sleep};
+
+struct Released {
+    name: &'static str,
+    arrived: Duration,
+    left: Duration,
+    leader: bool,
+}
+
+async fn worker(
+    name: &'static str,
+    load_time: Duration,
+    barrier: Arc<Barrier>,
+    start: Instant,
+) -> Released {
+    sleep(load_time).await;
+    let arrived = start.elapsed();
+    println!(
+        "[{:.1}s] {name} loaded, waiting at the barrier",
+        arrived.as_secs_f64()
+    );
+    let result = barrier.wait().await;
+    Released {
+        name,
+        arrived,
+        left: start.elapsed(),
+        leader: result.is_leader(),
+    }
+}
+
+pub async fn run() -> Result<(), JoinError> {
+    let start = Instant::now();
+    let workers = [("worker 1", 500), ("worker 2", 1500), ("worker 3", 1000)];
+    let barrier = Arc::new(Barrier::new(workers.len()));
+    let tasks = workers.map(|(name, millis)| {
+        tokio::spawn(worker(
+            name,
+            Duration::from_millis(millis),
+            barrier.clone(),
+            start,
+        ))
+    });
+
+    let released = try_join_all(tasks).await?;
+    for Released {
+        name, left, leader, ..
+    } in &released
+    {
+        let role = if *leader { " (leader)" } else { "" };
+        println!("[{:.1}s] {name} starts phase two{role}", left.as_secs_f64());
+    }
+    let last_arrival = released.iter().map(|r| r.arrived).max();
+    assert!(
+        released.iter().all(|r| Some(r.left) >= last_arrival),
+        "nobody leaves the barrier before the last worker arrives"
+    );
+    assert_eq!(
+        released.iter().filter(|r| r.leader).count(),
+        1,
+        "exactly one leader"
+    );
+    Ok(())
+}

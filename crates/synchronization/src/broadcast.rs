@@ -1,0 +1,62 @@
+//! `broadcast`: every subscriber receives every message, and a subscriber
+//! that falls more than the channel's capacity behind learns how many it
+//! missed.
+//!
+//! Translates no guide block: asyncio has no broadcast queue, and Python code
+//! fans out with one `asyncio.Queue` per consumer.
+//!
+//! Tokio's channels differ in who gets what. `mpsc`: each message goes to one
+//! receiver. `broadcast`: each message goes to every receiver (so it must be
+//! `Clone`). `watch`: receivers see only the latest value. A broadcast channel
+//! keeps the last `capacity` messages; a receiver that has fallen further
+//! behind gets `RecvError::Lagged(n)`, then continues with the oldest message
+//! still kept. The sender never waits for slow receivers.
+
+use std::error::Error;
+use std::time::Duration;
+
+use futures::future::try_join_all;
+use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::time::sleep;
+
+const CAPACITY: usize = 4;
+
+async fn subscriber(
+    mut messages: broadcast::Receiver<String>,
+    start_after: Duration,
+) -> Vec<String> {
+    sleep(start_after).await;
+    let mut log = Vec::new();
+    loop {
+        match messages.recv().await {
+            Ok(message) => log.push(message),
+            Err(RecvError::Lagged(missed)) => log.push(format!("(missed {missed})")),
+            Err(RecvError::Closed) => return log,
+        }
+    }
+}
+
+pub async fn run() -> Result<(), Box<dyn Error>> {
+    let (sender, _) = broadcast::channel(CAPACITY);
+    let subscribers = [("fast-a", 0), ("fast-b", 0), ("slow", 1000)];
+    let tasks = subscribers.map(|(_, millis)| {
+        tokio::spawn(subscriber(
+            sender.subscribe(),
+            Duration::from_millis(millis),
+        ))
+    });
+
+    for i in 1..=8 {
+        let receivers = sender.send(format!("tick {i}"))?;
+        assert_eq!(receivers, subscribers.len());
+        sleep(Duration::from_millis(100)).await;
+    }
+    // Dropping the only sender closes the channel once receivers drain it.
+    drop(sender);
+
+    let logs = try_join_all(tasks).await?;
+    for ((name, _), log) in subscribers.iter().zip(logs) {
+        println!("{name}: {}", log.join(", "));
+    }
+    Ok(())
+}

@@ -1,0 +1,126 @@
+//! The guide's hand-written `AsyncQueue` on condition variables, with Tokio's
+//! `Notify` in place of `asyncio.Condition`.
+//!
+//! Translates:
+//! - `004_19258e4c795aa664.txt`, "Async Condition Variables"
+//!
+//! The guide's version crashes on the first `put`: `RuntimeError: cannot
+//! notify on un-acquired lock`. Each of its two `Condition`s has its own lock,
+//! so `put`, holding `not_full`'s lock, calls `not_empty.notify()` without
+//! holding `not_empty`'s. The fix is one lock shared by both conditions,
+//! `asyncio.Condition(lock)`; with it the Python prints what this prints.
+//!
+//! Tokio has no condition variable with a lock attached. The same design is
+//! a `std::sync::Mutex` around the data, held only briefly and never across
+//! an `.await`, plus a `Notify` per condition. The one subtle point is the
+//! one a condition variable's lock exists for: a notification must not slip
+//! in between "the queue is empty" and "start waiting", or it is lost. Here
+//! that is `Notified::enable`: the waiter registers *before* it checks the
+//! queue, so a `notify_one` that comes after the check still finds it. And as
+//! with a condition variable, a woken waiter checks again in a loop.
+//!
+//! For real code, use `tokio::sync::mpsc`: a bounded channel is exactly this
+//! queue, and `patterns` uses it. If a `get` is cancelled by its timeout just
+//! after being notified, Tokio passes the notification on to the next waiter,
+//! so cancellation loses no item.
+
+use std::collections::VecDeque;
+use std::pin::pin;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::time::{sleep, timeout};
+
+struct AsyncQueue<T> {
+    /// 0 means unbounded, as with `asyncio.Queue`.
+    maxsize: usize,
+    items: Mutex<VecDeque<T>>,
+    not_empty: Notify,
+    not_full: Notify,
+}
+
+impl<T> AsyncQueue<T> {
+    fn new(maxsize: usize) -> Self {
+        Self {
+            maxsize,
+            items: Mutex::new(VecDeque::new()),
+            not_empty: Notify::new(),
+            not_full: Notify::new(),
+        }
+    }
+
+    /// The lock is held for a push or a pop, which cannot panic halfway, so
+    /// the queue is consistent even if some other holder panicked.
+    fn items(&self) -> MutexGuard<'_, VecDeque<T>> {
+        self.items.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    async fn put(&self, item: T) {
+        loop {
+            let mut not_full = pin!(self.not_full.notified());
+            not_full.as_mut().enable();
+            {
+                let mut items = self.items();
+                if self.maxsize == 0 || items.len() < self.maxsize {
+                    items.push_back(item);
+                    self.not_empty.notify_one();
+                    return;
+                }
+            }
+            not_full.await;
+        }
+    }
+
+    async fn get(&self) -> T {
+        loop {
+            let mut not_empty = pin!(self.not_empty.notified());
+            not_empty.as_mut().enable();
+            if let Some(item) = self.items().pop_front() {
+                self.not_full.notify_one();
+                return item;
+            }
+            not_empty.await;
+        }
+    }
+}
+
+async fn producer(queue: &AsyncQueue<String>) {
+    for i in 0..5 {
+        queue.put(format!("item-{i}")).await;
+        println!("Produced item-{i}");
+        sleep(Duration::from_millis(500)).await;
+    }
+}
+
+async fn consumer(name: &str, queue: &AsyncQueue<String>) -> usize {
+    let mut consumed = 0;
+    loop {
+        match timeout(Duration::from_secs(2), queue.get()).await {
+            Ok(item) => {
+                println!("Consumer {name} got {item}");
+                consumed += 1;
+                sleep(Duration::from_secs(1)).await;
+            }
+            Err(_elapsed) => {
+                println!("Consumer {name} timed out");
+                return consumed;
+            }
+        }
+    }
+}
+
+pub async fn run() {
+    let queue = AsyncQueue::new(2);
+    let ((), consumed_a, consumed_b) = tokio::join!(
+        biased;
+        producer(&queue),
+        consumer("A", &queue),
+        consumer("B", &queue),
+    );
+    assert_eq!(
+        consumed_a + consumed_b,
+        5,
+        "every item is consumed exactly once"
+    );
+}

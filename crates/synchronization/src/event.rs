@@ -1,0 +1,109 @@
+//! `asyncio.Event` is a `watch` channel holding a `bool`, a flag that stays
+//! set; `Notify` is the lighter tool for a wake-up that leaves no state.
+//!
+//! Translates no guide block on its own: the guides use `asyncio.Event` only
+//! in passing, as a shutdown flag in `004_19258e4c795aa664.txt`, "Background
+//! Tasks and Services".
+//!
+//! An `asyncio.Event` is state: `set()` wakes every waiter, and `wait()`
+//! returns at once while the flag is set, until `clear()`. A
+//! `tokio::sync::watch` channel keeps a value and wakes every receiver when it
+//! changes; `receiver.wait_for(|set| *set)` is `event.wait()`, returning at
+//! once if the flag is already up, and `send_replace(false)` is `clear()`.
+//!
+//! `Notify` keeps no flag. `notify_waiters()` wakes the tasks waiting at that
+//! moment and is then forgotten; a task that starts waiting afterwards waits
+//! for the next call. `notify_one()` wakes one waiter or, if nobody waits,
+//! leaves a single permit for the next one. Use it for "something changed, go
+//! and look", with the state kept elsewhere.
+//!
+//! For shutdown, `tokio_util::sync::CancellationToken` is a ready-made event
+//! that is set once, with child tokens; the section `real-world` uses it.
+
+use std::error::Error;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Notify, watch};
+use tokio::time::{Instant, sleep, timeout};
+
+async fn waiter(
+    name: &str,
+    mut event: watch::Receiver<bool>,
+    start: Instant,
+) -> Result<String, watch::error::RecvError> {
+    event.wait_for(|&set| set).await?;
+    Ok(format!(
+        "{name} saw the event at {:.1}s",
+        start.elapsed().as_secs_f64()
+    ))
+}
+
+async fn watch_as_event() -> Result<(), Box<dyn Error>> {
+    let start = Instant::now();
+    let (event, receiver) = watch::channel(false);
+
+    let waiters: Vec<_> = ["waiter 1", "waiter 2", "waiter 3"]
+        .into_iter()
+        .map(|name| tokio::spawn(waiter(name, receiver.clone(), start)))
+        .collect();
+    sleep(Duration::from_secs(1)).await;
+    event.send_replace(true);
+    for waiter in waiters {
+        println!("{}", waiter.await??);
+    }
+
+    sleep(Duration::from_millis(500)).await;
+    println!(
+        "{} (already set)",
+        waiter("late waiter", receiver.clone(), start).await?
+    );
+
+    event.send_replace(false);
+    let next = tokio::spawn(waiter("next waiter", receiver.clone(), start));
+    sleep(Duration::from_secs(1)).await;
+    event.send_replace(true);
+    println!("{} (after clear and set)", next.await??);
+    Ok(())
+}
+
+async fn notify_as_signal() -> Result<(), Box<dyn Error>> {
+    let start = Instant::now();
+    let seconds = move || start.elapsed().as_secs_f64();
+    let signal = Arc::new(Notify::new());
+
+    let early = tokio::spawn({
+        let signal = signal.clone();
+        async move {
+            signal.notified().await;
+            format!("early waiter woken at {:.1}s", seconds())
+        }
+    });
+    sleep(Duration::from_millis(500)).await;
+    signal.notify_waiters();
+    println!("{}", early.await?);
+
+    if timeout(Duration::from_secs(1), signal.notified())
+        .await
+        .is_err()
+    {
+        println!(
+            "late waiter gave up at {:.1}s: notify_waiters() is not remembered",
+            seconds()
+        );
+    }
+
+    signal.notify_one();
+    signal.notified().await;
+    println!(
+        "notify_one() with nobody waiting left a permit, taken at {:.1}s",
+        seconds()
+    );
+    Ok(())
+}
+
+pub async fn run() -> Result<(), Box<dyn Error>> {
+    watch_as_event().await?;
+    println!();
+    notify_as_signal().await
+}

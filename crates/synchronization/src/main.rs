@@ -1,0 +1,24 @@
+mod barrier;
+mod broadcast;
+mod condition_queue;
+mod event;
+mod mutex;
+mod rwlock;
+mod semaphore;
+
+use runner::example;
+
+fn main() -> std::process::ExitCode {
+    runner::run_section(
+        "synchronization",
+        &[
+            example!(semaphore),
+            example!(mutex),
+            example!(condition_queue),
+            example!(event),
+            example!(rwlock),
+            example!(barrier),
+            example!(broadcast),
+        ],
+    )
+}

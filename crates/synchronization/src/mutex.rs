@@ -1,0 +1,84 @@
+//! `asyncio.Lock` is `tokio::sync::Mutex` when the lock must be held across
+//! an `.await`, and the standard library's `Mutex` when it need not be.
+//!
+//! Translates:
+//! - `004_19258e4c795aa664.txt`, "Semaphores and Locks" (the lock half)
+//!
+//! A Rust mutex owns the data it protects: a `Mutex<u32>`, not a lock kept
+//! next to a `nonlocal` counter. The value can only be reached through the
+//! guard that `lock` returns, so forgetting to lock does not compile, and
+//! dropping the guard unlocks.
+//!
+//! Which mutex to use:
+//! - `tokio::sync::Mutex`: `lock().await` waits without blocking the thread,
+//!   and the guard may be held across an `.await`, as in the guide, whose
+//!   critical section sleeps. It is fair (first come, first served), like
+//!   `asyncio.Lock`, which is why the two workers take turns.
+//! - `std::sync::Mutex`: waiting for it blocks the thread, so it suits short
+//!   sections with no `.await` inside. It is cheaper, and it is what Tokio's
+//!   documentation recommends for plain shared data. Its guard must not be
+//!   held across an `.await`: the task would keep the lock while suspended,
+//!   and any other task on the same thread that tries to lock it would block
+//!   that thread for good. The compiler helps: the guard is not `Send`, so a
+//!   future holding it across an `.await` cannot be passed to `tokio::spawn`.
+
+use std::sync::{Arc, PoisonError};
+use std::time::Duration;
+
+use futures::future::try_join_all;
+use tokio::sync::Mutex;
+use tokio::task::JoinError;
+use tokio::time::sleep;
+
+async fn increment_worker(name: &'static str, shared_resource: Arc<Mutex<u32>>) {
+    for _ in 0..5 {
+        let mut value = shared_resource.lock().await;
+        // The critical section awaits while holding the lock: fine with
+        // Tokio's mutex. Nobody else can read `*value` until the guard drops.
+        let current = *value;
+        sleep(Duration::from_millis(100)).await;
+        *value = current + 1;
+        println!("{name}: {}", *value);
+    }
+}
+
+async fn lock_example() -> Result<(), JoinError> {
+    let shared_resource = Arc::new(Mutex::new(0));
+    let tasks = [
+        tokio::spawn(increment_worker("Worker1", shared_resource.clone())),
+        tokio::spawn(increment_worker("Worker2", shared_resource.clone())),
+    ];
+    try_join_all(tasks).await?;
+    let final_value = *shared_resource.lock().await;
+    println!("Final value: {final_value}");
+    assert_eq!(final_value, 10, "an increment was lost");
+    Ok(())
+}
+
+async fn std_mutex_example() -> Result<(), JoinError> {
+    let hits = Arc::new(std::sync::Mutex::new(0_u64));
+    let tasks = (0..10).map(|_| {
+        let hits = hits.clone();
+        tokio::spawn(async move {
+            for _ in 0..100 {
+                // A panic while holding a lock "poisons" it. A counter cannot
+                // be left half-updated, so a poisoned lock is still usable.
+                *hits.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+                // The guard is gone before this `.await`: the statement above
+                // locked, added and unlocked.
+                tokio::task::yield_now().await;
+            }
+        })
+    });
+    try_join_all(tasks).await?;
+    let total = *hits.lock().unwrap_or_else(PoisonError::into_inner);
+    println!("std::sync::Mutex, 10 tasks x 100 increments: {total}");
+    assert_eq!(total, 1000, "an increment was lost");
+    Ok(())
+}
+
+pub async fn run() -> Result<(), JoinError> {
+    lock_example().await?;
+    println!();
+    std_mutex_example().await
+}

@@ -1,0 +1,77 @@
+//! `RwLock`: any number of readers at once, or one writer alone. asyncio has
+//! no read-write lock; Tokio's is fair, so readers cannot starve a writer.
+//!
+//! Translates no guide block: a Rust reader reaching for `asyncio.Lock`
+//! around mostly-read data will want this one.
+//!
+//! Readers R1 and R2 take the lock at 0 s and read for a second. The writer
+//! asks at 0.5 s and waits for them. R3 asks at 0.6 s: only readers hold the
+//! lock, yet R3 queues behind the waiting writer, because Tokio's `RwLock`
+//! serves requests in the order they were made. Under a lock that let new
+//! readers in whenever readers held it, a steady stream of readers would keep
+//! the writer out forever. R3 then sees the writer's update.
+//!
+//! The example counts active readers and asserts that the writer is alone.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures::future::try_join_all;
+use tokio::sync::RwLock;
+use tokio::task::JoinError;
+use tokio::time::{Instant, sleep};
+
+struct Shared {
+    config: RwLock<u32>,
+    active_readers: AtomicUsize,
+    start: Instant,
+}
+
+impl Shared {
+    fn log(&self, message: &str) {
+        println!("[{:.1}s] {message}", self.start.elapsed().as_secs_f64());
+    }
+}
+
+async fn reader(name: &str, arrive_after: Duration, shared: Arc<Shared>) {
+    sleep(arrive_after).await;
+    shared.log(&format!("{name} asks to read"));
+    let config = shared.config.read().await;
+    shared.active_readers.fetch_add(1, Ordering::SeqCst);
+    shared.log(&format!("{name} reads version {}", *config));
+    sleep(Duration::from_secs(1)).await;
+    shared.active_readers.fetch_sub(1, Ordering::SeqCst);
+    shared.log(&format!("{name} done"));
+}
+
+async fn writer(arrive_after: Duration, shared: Arc<Shared>) {
+    sleep(arrive_after).await;
+    shared.log("writer asks to write");
+    let mut config = shared.config.write().await;
+    assert_eq!(
+        shared.active_readers.load(Ordering::SeqCst),
+        0,
+        "the writer is not alone"
+    );
+    *config += 1;
+    shared.log(&format!("writer updates to version {}", *config));
+    sleep(Duration::from_millis(500)).await;
+    shared.log("writer done");
+}
+
+pub async fn run() -> Result<(), JoinError> {
+    let shared = Arc::new(Shared {
+        config: RwLock::new(1),
+        active_readers: AtomicUsize::new(0),
+        start: Instant::now(),
+    });
+    let tasks = [
+        tokio::spawn(reader("R1", Duration::ZERO, shared.clone())),
+        tokio::spawn(reader("R2", Duration::ZERO, shared.clone())),
+        tokio::spawn(writer(Duration::from_millis(500), shared.clone())),
+        tokio::spawn(reader("R3", Duration::from_millis(600), shared.clone())),
+    ];
+    try_join_all(tasks).await?;
+    Ok(())
+}

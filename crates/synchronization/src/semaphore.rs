@@ -1,0 +1,131 @@
+//! `asyncio.Semaphore` limits how many tasks do something at once; Tokio's
+//! `Semaphore` hands out permits that give themselves back when dropped.
+//!
+//! Translates:
+//! - `004_19258e4c795aa664.txt`, "Semaphores and Locks" (the semaphore half)
+//! - `001_434a30e0f6aa363b.txt`, "Semaphores"
+//!
+//! `async with semaphore:` becomes holding a permit for as long as the work
+//! runs. The permit is a guard: dropping it returns it to the semaphore, so
+//! it comes back on every path, including an early return, a panic, or the
+//! task being cancelled. `acquire` borrows the semaphore; `acquire_owned` on
+//! an `Arc<Semaphore>` gives a permit that owns its share of the semaphore,
+//! the kind to move into a spawned task. `acquire` returns a `Result` because
+//! a semaphore can be closed, which fails every waiting `acquire`.
+//!
+//! Like asyncio's, Tokio's semaphore is fair: permits go to waiters in the
+//! order they asked. The example counts the tasks inside the limited section
+//! and asserts that the count never goes past the limit.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures::future::join_all;
+use tokio::sync::{AcquireError, Semaphore};
+use tokio::time::{Instant, sleep};
+
+/// How many are inside the limited section now, and at most so far.
+#[derive(Default)]
+struct InFlight {
+    now: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+impl InFlight {
+    fn enter(&self, limit: usize) -> usize {
+        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        assert!(now <= limit, "{now} in flight, above the limit of {limit}");
+        now
+    }
+
+    fn leave(&self) {
+        self.now.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+const WORKER_LIMIT: usize = 2;
+
+async fn worker(
+    name: String,
+    semaphore: Arc<Semaphore>,
+    in_flight: Arc<InFlight>,
+) -> Result<(), AcquireError> {
+    let permit = semaphore.acquire().await?;
+    let now = in_flight.enter(WORKER_LIMIT);
+    println!("Worker {name} acquired semaphore ({now} in flight)");
+    sleep(Duration::from_secs(2)).await;
+    println!("Worker {name} releasing semaphore");
+    // Leave before the permit goes back, so the count never overlaps the next holder.
+    in_flight.leave();
+    drop(permit);
+    Ok(())
+}
+
+async fn semaphore_example() -> Result<(), Box<dyn std::error::Error>> {
+    let semaphore = Arc::new(Semaphore::new(WORKER_LIMIT));
+    let in_flight = Arc::new(InFlight::default());
+    let tasks: Vec<_> = (0..5)
+        .map(|i| {
+            tokio::spawn(worker(
+                format!("W{i}"),
+                semaphore.clone(),
+                in_flight.clone(),
+            ))
+        })
+        .collect();
+    for finished in join_all(tasks).await {
+        finished??;
+    }
+    println!(
+        "At most {} in flight",
+        in_flight.peak.load(Ordering::SeqCst)
+    );
+    Ok(())
+}
+
+const OPERATION_LIMIT: usize = 3;
+
+async fn operation(i: u32) -> u32 {
+    sleep(Duration::from_secs(1)).await;
+    i * i
+}
+
+/// The guide's `bounded_operation`: futures, not tasks, so they can borrow
+/// the semaphore instead of sharing it through an `Arc`.
+async fn bounded_operation(
+    i: u32,
+    semaphore: &Semaphore,
+    in_flight: &InFlight,
+) -> Result<u32, AcquireError> {
+    let _permit = semaphore.acquire().await?;
+    in_flight.enter(OPERATION_LIMIT);
+    let result = operation(i).await;
+    in_flight.leave();
+    Ok(result)
+}
+
+async fn bounded_operations() -> Result<(), AcquireError> {
+    let start = Instant::now();
+    let semaphore = Semaphore::new(OPERATION_LIMIT);
+    let in_flight = InFlight::default();
+    let results = join_all((0..10).map(|i| bounded_operation(i, &semaphore, &in_flight)))
+        .await
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
+    println!("Results: {results:?}");
+    println!(
+        "10 one-second operations, at most {} at a time: {:.1}s",
+        in_flight.peak.load(Ordering::SeqCst),
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    semaphore_example().await?;
+    println!();
+    bounded_operations().await?;
+    Ok(())
+}
