@@ -9,9 +9,11 @@
 //! - [`golden`] knows where golden files live and how to diff against them.
 //! - [`check`] turns a run into a verdict and runs many in parallel.
 //! - [`bless`] writes golden files, but only from examples that succeeded.
+//! - [`docs`] generates the book's pages from the examples and checks it.
 
 pub mod bless;
 pub mod check;
+pub mod docs;
 pub mod golden;
 pub mod process;
 pub mod workspace;

@@ -23,6 +23,12 @@ Commands:
       An example that fails, panics or times out is refused and left alone.
   list
       List every section and its examples.
+  docs [--check | --build]
+      Regenerate the book's generated pages in docs/src from the examples,
+      their golden files and docs/seed-map.tsv. --check changes nothing and
+      fails if a generated page is missing or stale, a link in a hand-written
+      page leads nowhere, or the cheat sheet misses an asyncio API. --build
+      also runs `mdbook build docs` (install it with `cargo install mdbook`).
   help
       Print this help.
 
@@ -45,6 +51,15 @@ fn main() -> ExitCode {
         }),
         Some("bless") => parse(&args[1..]).map(|options| bless_all(&options)),
         Some("list") if args.len() == 1 => Ok(list()),
+        Some("docs") => match args.get(1..).unwrap_or_default() {
+            [] => Ok(docs(DocsMode::Write)),
+            [flag] if flag == "--check" => Ok(docs(DocsMode::Check)),
+            [flag] if flag == "--build" => Ok(docs(DocsMode::Build)),
+            other => Err(format!(
+                "`docs` takes --check or --build, not `{}`",
+                other.join(" ")
+            )),
+        },
         Some("help" | "--help" | "-h") => {
             print!("{HELP}");
             return ExitCode::SUCCESS;
@@ -261,6 +276,48 @@ fn list() -> Result<ExitCode, Error> {
         println!("{}", section.name);
         for (name, summary) in examples {
             println!("  {name:width$}  {summary}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+enum DocsMode {
+    Write,
+    Check,
+    Build,
+}
+
+fn docs(mode: DocsMode) -> Result<ExitCode, Error> {
+    let workspace = Workspace::locate();
+    let book = xtask::docs::generate(&workspace)?;
+    if let DocsMode::Check = mode {
+        let problems = xtask::docs::check(&workspace, &book)?;
+        for problem in &problems {
+            println!("{problem}");
+        }
+        if problems.is_empty() {
+            println!("docs: {} generated pages up to date", book.files.len());
+            return Ok(ExitCode::SUCCESS);
+        }
+        println!(
+            "docs: {} problems; `cargo xtask docs` regenerates the generated pages",
+            problems.len()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    for path in xtask::docs::write(&workspace, &book)? {
+        println!("wrote docs/src/{}", path.display());
+    }
+    if let DocsMode::Build = mode {
+        let status = std::process::Command::new("mdbook")
+            .arg("build")
+            .arg(workspace.root().join("docs"))
+            .status()
+            .map_err(|error| {
+                format!("cannot run mdbook ({error}); install it with `cargo install mdbook`")
+            })?;
+        if !status.success() {
+            return Err(format!("`mdbook build docs` failed ({status})").into());
         }
     }
     Ok(ExitCode::SUCCESS)
