@@ -10,7 +10,9 @@
 //! - [`check`] turns a run into a verdict and runs many in parallel.
 //! - [`bless`] writes golden files, but only from examples that succeeded.
 //! - [`docs`] generates the book's pages from the examples and checks it.
+//! - [`bench`] times the same workloads in Tokio and in Python's asyncio.
 
+pub mod bench;
 pub mod bless;
 pub mod check;
 pub mod docs;

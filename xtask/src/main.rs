@@ -29,6 +29,11 @@ Commands:
       fails if a generated page is missing or stale, a link in a hand-written
       page leads nowhere, or the cheat sheet misses an asyncio API. --build
       also runs `mdbook build docs` (install it with `cargo install mdbook`).
+  bench [WORKLOAD] [--runs N] [--save]
+      Build the Rust workloads in release mode and time each one against the
+      same workload in Python's asyncio (and uvloop, if installed), N runs
+      each (default 5), alternating. WORKLOAD is one of spawn, queue,
+      semaphore, sleep, http. --save writes the tables to bench/RESULTS.md.
   help
       Print this help.
 
@@ -60,6 +65,7 @@ fn main() -> ExitCode {
                 other.join(" ")
             )),
         },
+        Some("bench") => parse_bench(&args[1..]).map(|(options, save)| bench(&options, save)),
         Some("help" | "--help" | "-h") => {
             print!("{HELP}");
             return ExitCode::SUCCESS;
@@ -319,6 +325,50 @@ fn docs(mode: DocsMode) -> Result<ExitCode, Error> {
         if !status.success() {
             return Err(format!("`mdbook build docs` failed ({status})").into());
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_bench(args: &[String]) -> Result<(xtask::bench::Options, bool), String> {
+    let mut workload = None;
+    let mut runs = 5;
+    let mut save = false;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--save" => save = true,
+            "--runs" => {
+                let value = args.next().ok_or("`--runs` needs a number")?;
+                runs = value
+                    .parse()
+                    .ok()
+                    .filter(|&runs| runs > 0)
+                    .ok_or(format!("`--runs {value}`: expected a positive number"))?;
+            }
+            flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
+            _ if workload.is_some() => {
+                return Err(format!(
+                    "only one WORKLOAD is allowed, got a second: `{arg}`"
+                ));
+            }
+            _ => workload = Some(arg.clone()),
+        }
+    }
+    Ok((xtask::bench::Options { workload, runs }, save))
+}
+
+fn bench(options: &xtask::bench::Options, save: bool) -> Result<ExitCode, Error> {
+    let workspace = Workspace::locate();
+    let started = Instant::now();
+    let results = xtask::bench::run(&workspace, options)?;
+    let tables = xtask::bench::report(&results, options.runs);
+    let machine = xtask::bench::machine();
+    println!("{tables}Machine:\n{machine}");
+    eprintln!("bench finished in {:.0}s", started.elapsed().as_secs_f64());
+    if save {
+        let page = xtask::bench::results_page(&workspace);
+        std::fs::write(&page, xtask::bench::results_markdown(&tables, &machine))?;
+        println!("wrote {}", page.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -114,7 +114,8 @@ impl Workspace {
         self.build(&wanted)
     }
 
-    fn target_dir(&self) -> PathBuf {
+    /// `CARGO_TARGET_DIR`, or `target/` in the workspace.
+    pub fn target_dir(&self) -> PathBuf {
         std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
             .map(|dir| {

@@ -1,0 +1,210 @@
+//! The Rust half of `cargo xtask bench`. Each workload matches one in
+//! `bench/python/workloads.py`: same parameters, same check of the result.
+//!
+//! `bench <workload> <current-thread|multi-thread> [URL]` runs one workload
+//! once and prints one line, `elapsed_ns=.. ops=.. max_rss_kb=..`. The time
+//! covers the workload only: the runtime is built before the clock starts.
+//! A workload whose result fails its check exits non-zero instead, so a
+//! broken implementation cannot look fast.
+
+use std::error::Error;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use futures::stream::{self, StreamExt};
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+
+type Result<T> = std::result::Result<T, Box<dyn Error + Send + Sync>>;
+
+const SPAWN_TASKS: u64 = 100_000;
+const QUEUE_ITEMS: u64 = 1_000_000;
+const QUEUE_CAPACITY: usize = 1_024;
+const SEMAPHORE_OPERATIONS: u64 = 100_000;
+const SEMAPHORE_PERMITS: usize = 100;
+const SLEEPING_TASKS: u64 = 10_000;
+const SLEEP: Duration = Duration::from_millis(10);
+const HTTP_REQUESTS: u64 = 10_000;
+const HTTP_IN_FLIGHT: usize = 64;
+
+/// Spawns 100,000 tasks that return their index, and sums what they return.
+async fn spawn() -> Result<u64> {
+    let mut tasks = JoinSet::new();
+    for i in 0..SPAWN_TASKS {
+        tasks.spawn(async move { i });
+    }
+    let mut sum = 0;
+    while let Some(result) = tasks.join_next().await {
+        sum += result?;
+    }
+    check(
+        sum == SPAWN_TASKS * (SPAWN_TASKS - 1) / 2,
+        "spawn: wrong sum",
+    )?;
+    Ok(SPAWN_TASKS)
+}
+
+/// Moves 1,000,000 numbers from a producer task to a consumer through a
+/// bounded channel of 1,024, and sums them.
+async fn queue() -> Result<u64> {
+    let (sender, mut receiver) = mpsc::channel(QUEUE_CAPACITY);
+    let producer = tokio::spawn(async move {
+        for i in 0..QUEUE_ITEMS {
+            if sender.send(i).await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut sum = 0;
+    while let Some(item) = receiver.recv().await {
+        sum += item;
+    }
+    producer.await?;
+    check(
+        sum == QUEUE_ITEMS * (QUEUE_ITEMS - 1) / 2,
+        "queue: wrong sum",
+    )?;
+    Ok(QUEUE_ITEMS)
+}
+
+/// 100,000 tasks, each holding one of 100 permits across a yield.
+async fn semaphore() -> Result<u64> {
+    let permits = Arc::new(Semaphore::new(SEMAPHORE_PERMITS));
+    let inside = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let mut tasks = JoinSet::new();
+    for _ in 0..SEMAPHORE_OPERATIONS {
+        let (permits, inside, peak) = (permits.clone(), inside.clone(), peak.clone());
+        tasks.spawn(async move {
+            let _permit = permits.acquire().await?;
+            peak.fetch_max(
+                inside.fetch_add(1, Ordering::Relaxed) + 1,
+                Ordering::Relaxed,
+            );
+            tokio::task::yield_now().await;
+            inside.fetch_sub(1, Ordering::Relaxed);
+            Ok::<_, tokio::sync::AcquireError>(())
+        });
+    }
+    let mut done = 0;
+    while let Some(result) = tasks.join_next().await {
+        result??;
+        done += 1;
+    }
+    check(
+        done == SEMAPHORE_OPERATIONS,
+        "semaphore: operations missing",
+    )?;
+    check(
+        peak.load(Ordering::Relaxed) <= SEMAPHORE_PERMITS,
+        "semaphore: limit exceeded",
+    )?;
+    Ok(done)
+}
+
+/// 10,000 tasks that each sleep 10 ms.
+async fn sleep() -> Result<u64> {
+    let mut tasks = JoinSet::new();
+    for _ in 0..SLEEPING_TASKS {
+        tasks.spawn(tokio::time::sleep(SLEEP));
+    }
+    let mut done = 0;
+    while let Some(result) = tasks.join_next().await {
+        result?;
+        done += 1;
+    }
+    check(done == SLEEPING_TASKS, "sleep: tasks missing")?;
+    Ok(done)
+}
+
+/// 10,000 GETs of `{url}/json` through one client, 64 in flight.
+async fn http(url: &str) -> Result<u64> {
+    let client = reqwest::Client::new();
+    let url = format!("{url}/json");
+    let lengths: Vec<usize> = stream::iter(0..HTTP_REQUESTS)
+        .map(|_| async {
+            let response = client.get(&url).send().await?.error_for_status()?;
+            Ok::<_, reqwest::Error>(response.bytes().await?.len())
+        })
+        .buffer_unordered(HTTP_IN_FLIGHT)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<std::result::Result<_, _>>()?;
+    let first = lengths.first().copied().unwrap_or(0);
+    check(
+        first > 0 && lengths.iter().all(|&length| length == first),
+        "http: bodies differ",
+    )?;
+    check(
+        lengths.len() as u64 == HTTP_REQUESTS,
+        "http: responses missing",
+    )?;
+    Ok(HTTP_REQUESTS)
+}
+
+fn check(ok: bool, message: &'static str) -> Result<()> {
+    if ok { Ok(()) } else { Err(message.into()) }
+}
+
+/// Peak resident set size in kB, from Linux's `/proc/self/status`; 0 elsewhere.
+fn max_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+            line.split_whitespace().nth(1)?.parse().ok()
+        })
+        .unwrap_or(0)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok((elapsed, ops)) => {
+            println!(
+                "elapsed_ns={} ops={ops} max_rss_kb={}",
+                elapsed.as_nanos(),
+                max_rss_kb()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<(Duration, u64)> {
+    let [workload, flavor, rest @ ..] = args else {
+        return Err(
+            "usage: bench <spawn|queue|semaphore|sleep|http> <current-thread|multi-thread> [URL]"
+                .into(),
+        );
+    };
+    let mut builder = match flavor.as_str() {
+        "current-thread" => tokio::runtime::Builder::new_current_thread(),
+        "multi-thread" => tokio::runtime::Builder::new_multi_thread(),
+        other => return Err(format!("unknown runtime flavor `{other}`").into()),
+    };
+    let runtime = builder.enable_all().build()?;
+    if workload == "http" {
+        // reqwest is built without a default TLS provider in this workspace.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+    runtime.block_on(async {
+        let start = Instant::now();
+        let ops = match (workload.as_str(), rest) {
+            ("spawn", []) => spawn().await?,
+            ("queue", []) => queue().await?,
+            ("semaphore", []) => semaphore().await?,
+            ("sleep", []) => sleep().await?,
+            ("http", [url]) => http(url).await?,
+            _ => return Err(format!("unknown workload or arguments: {args:?}").into()),
+        };
+        Ok((start.elapsed(), ops))
+    })
+}

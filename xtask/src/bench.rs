@@ -1,0 +1,555 @@
+//! `cargo xtask bench`: the same async workloads in Tokio and in Python's
+//! asyncio (and uvloop, when installed), run alternately and timed inside
+//! each process, start-up excluded.
+//!
+//! The workloads are `bench/src/main.rs` and `bench/python/workloads.py`.
+//! Each run prints `elapsed_ns=.. ops=.. max_rss_kb=..` and checks its own
+//! result, exiting non-zero if the check fails; a failed run fails the bench.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::Error;
+use crate::process::{self, Exit};
+use crate::workspace::Workspace;
+
+/// One workload, implemented in both languages.
+pub struct Workload {
+    pub name: &'static str,
+    pub description: &'static str,
+    /// What one operation is, for the throughput column.
+    pub unit: &'static str,
+    /// Talks to the local HTTP server, and in Python needs aiohttp.
+    pub http: bool,
+}
+
+pub const WORKLOADS: [Workload; 5] = [
+    Workload {
+        name: "spawn",
+        description: "spawn and await 100,000 no-op tasks: `JoinSet` against `create_task` + `gather`",
+        unit: "tasks",
+        http: false,
+    },
+    Workload {
+        name: "queue",
+        description: "1,000,000 items from a producer to a consumer through a bounded queue of 1,024: `mpsc` against `asyncio.Queue`",
+        unit: "items",
+        http: false,
+    },
+    Workload {
+        name: "semaphore",
+        description: "100,000 tasks, each holding one of 100 semaphore permits across a yield",
+        unit: "operations",
+        http: false,
+    },
+    Workload {
+        name: "sleep",
+        description: "10,000 tasks each sleeping 10 ms: the timers",
+        unit: "tasks",
+        http: false,
+    },
+    Workload {
+        name: "http",
+        description: "10,000 GETs of `/json` over loopback, 64 in flight, against the project's own httpbin server: reqwest against aiohttp",
+        unit: "requests",
+        http: true,
+    },
+];
+
+/// Who runs a workload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Implementation {
+    TokioCurrentThread,
+    TokioMultiThread,
+    Asyncio,
+    Uvloop,
+}
+
+impl Implementation {
+    pub fn label(self) -> &'static str {
+        match self {
+            Implementation::TokioCurrentThread => "Tokio, current-thread",
+            Implementation::TokioMultiThread => "Tokio, multi-thread",
+            Implementation::Asyncio => "Python asyncio",
+            Implementation::Uvloop => "Python asyncio + uvloop",
+        }
+    }
+}
+
+/// One timed run.
+#[derive(Clone, Copy, Debug)]
+pub struct Sample {
+    pub elapsed: Duration,
+    pub ops: u64,
+    pub max_rss_kb: u64,
+}
+
+/// Parses a run's `elapsed_ns=.. ops=.. max_rss_kb=..` line.
+pub fn parse_sample(line: &str) -> Option<Sample> {
+    let mut elapsed = None;
+    let mut ops = None;
+    let mut max_rss_kb = None;
+    for field in line.split_whitespace() {
+        let (key, value) = field.split_once('=')?;
+        let value: u64 = value.parse().ok()?;
+        match key {
+            "elapsed_ns" => elapsed = Some(Duration::from_nanos(value)),
+            "ops" => ops = Some(value),
+            "max_rss_kb" => max_rss_kb = Some(value),
+            _ => return None,
+        }
+    }
+    Some(Sample {
+        elapsed: elapsed?,
+        ops: ops?,
+        max_rss_kb: max_rss_kb?,
+    })
+}
+
+/// A row of a workload's table: an implementation and its runs, or why it
+/// could not run here.
+pub struct Row {
+    pub implementation: Implementation,
+    pub outcome: Result<Vec<Sample>, String>,
+}
+
+pub struct Options {
+    pub workload: Option<String>,
+    pub runs: usize,
+}
+
+/// What is installed on the Python side.
+struct Python {
+    /// `None` when there is no `python3` at all.
+    version: Option<String>,
+    uvloop: bool,
+    aiohttp: bool,
+}
+
+impl Python {
+    fn probe() -> Self {
+        let version = Command::new("python3")
+            .arg("--version")
+            .output()
+            .ok()
+            .filter(|output| output.status.success())
+            .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned());
+        let has = |module: &str| {
+            version.is_some()
+                && Command::new("python3")
+                    .args(["-c", &format!("import {module}")])
+                    .stderr(Stdio::null())
+                    .status()
+                    .is_ok_and(|status| status.success())
+        };
+        Python {
+            uvloop: has("uvloop"),
+            aiohttp: has("aiohttp"),
+            version,
+        }
+    }
+}
+
+/// The project's httpbin server, started on a free port for the HTTP
+/// workload so both languages' clients talk to the same server. Killed on drop.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start(binary: &Path) -> Result<Self, Error> {
+        use std::io::{BufRead, BufReader};
+        let mut child = Command::new(binary)
+            .args(["--port", "0"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|error| format!("cannot start {}: {error}", binary.display()))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or("the server's stdout is not piped")?;
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line)?;
+        let url = line
+            .trim()
+            .strip_prefix("httpbin listening on ")
+            .ok_or_else(|| format!("unexpected first line from the server: {line:?}"))?
+            .to_owned();
+        Ok(Server { child, url })
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const RUN_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Builds the Rust side in release, runs every selected workload `runs`
+/// times, alternating implementations, and returns the rows per workload.
+pub fn run(
+    workspace: &Workspace,
+    options: &Options,
+) -> Result<Vec<(&'static Workload, Vec<Row>)>, Error> {
+    let selected: Vec<&Workload> = WORKLOADS
+        .iter()
+        .filter(|workload| {
+            options
+                .workload
+                .as_deref()
+                .is_none_or(|name| name == workload.name)
+        })
+        .collect();
+    if selected.is_empty() {
+        let names: Vec<&str> = WORKLOADS.iter().map(|workload| workload.name).collect();
+        let asked = options.workload.as_deref().unwrap_or_default();
+        return Err(format!(
+            "no workload `{asked}`; the workloads are {}",
+            names.join(", ")
+        )
+        .into());
+    }
+
+    eprintln!("building the Rust workloads and the server in release mode");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(workspace.root())
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "-p",
+            "bench",
+            "-p",
+            "httpbin",
+        ])
+        .status()?;
+    if !status.success() {
+        return Err(format!("the release build failed ({status})").into());
+    }
+    let release = workspace.target_dir().join("release");
+    let bench_binary = release.join("bench");
+    let script = workspace
+        .root()
+        .join("bench")
+        .join("python")
+        .join("workloads.py");
+    let python = Python::probe();
+
+    let mut results = Vec::new();
+    for workload in selected {
+        let server = if workload.http {
+            Some(Server::start(&release.join("httpbin"))?)
+        } else {
+            None
+        };
+        let url = server.as_ref().map(|server| server.url.as_str());
+        let mut rows = rows_for(workload, &python);
+        for run in 1..=options.runs {
+            for row in rows.iter_mut() {
+                let Ok(samples) = &mut row.outcome else {
+                    continue;
+                };
+                eprintln!(
+                    "{}: run {run} of {}: {}",
+                    workload.name,
+                    options.runs,
+                    row.implementation.label()
+                );
+                let command = command(row.implementation, workload, &bench_binary, &script, url);
+                samples.push(run_once(command).map_err(|error| {
+                    format!("{} {}: {error}", workload.name, row.implementation.label())
+                })?);
+            }
+        }
+        results.push((workload, rows));
+    }
+    Ok(results)
+}
+
+/// The rows a workload gets here: Tokio always, Python as far as it is
+/// installed, with the reason for each row that cannot run.
+fn rows_for(workload: &Workload, python: &Python) -> Vec<Row> {
+    let python_missing = match (&python.version, workload.http && !python.aiohttp) {
+        (None, _) => Some("python3 not found".to_owned()),
+        (Some(_), true) => Some("aiohttp not installed: `pip install aiohttp`".to_owned()),
+        _ => None,
+    };
+    let mut rows = vec![
+        Row {
+            implementation: Implementation::TokioCurrentThread,
+            outcome: Ok(Vec::new()),
+        },
+        Row {
+            implementation: Implementation::TokioMultiThread,
+            outcome: Ok(Vec::new()),
+        },
+        Row {
+            implementation: Implementation::Asyncio,
+            outcome: python_missing.clone().map_or(Ok(Vec::new()), Err),
+        },
+    ];
+    if python.uvloop {
+        rows.push(Row {
+            implementation: Implementation::Uvloop,
+            outcome: python_missing.map_or(Ok(Vec::new()), Err),
+        });
+    }
+    rows
+}
+
+fn command(
+    implementation: Implementation,
+    workload: &Workload,
+    bench_binary: &Path,
+    script: &Path,
+    url: Option<&str>,
+) -> Command {
+    let mut command = match implementation {
+        Implementation::TokioCurrentThread | Implementation::TokioMultiThread => {
+            let mut command = Command::new(bench_binary);
+            let flavor = if implementation == Implementation::TokioCurrentThread {
+                "current-thread"
+            } else {
+                "multi-thread"
+            };
+            command.args([workload.name, flavor]);
+            command
+        }
+        Implementation::Asyncio | Implementation::Uvloop => {
+            let mut command = Command::new("python3");
+            let event_loop = if implementation == Implementation::Asyncio {
+                "asyncio"
+            } else {
+                "uvloop"
+            };
+            command.arg(script).args([workload.name, event_loop]);
+            command
+        }
+    };
+    command.args(url);
+    command
+}
+
+fn run_once(command: Command) -> Result<Sample, String> {
+    let finished =
+        process::run(command, RUN_TIMEOUT).map_err(|error| format!("cannot run: {error}"))?;
+    match finished.exit {
+        Exit::Code(0) => {}
+        Exit::TimedOut => return Err(format!("timed out after {}s", RUN_TIMEOUT.as_secs())),
+        exit => return Err(format!("failed ({exit:?}): {}", finished.stderr.trim())),
+    }
+    finished
+        .stdout
+        .lines()
+        .find_map(parse_sample)
+        .ok_or_else(|| format!("printed no result line: {:?}", finished.stdout))
+}
+
+/// The median of some durations.
+pub fn median(samples: &[Sample]) -> Option<Duration> {
+    let mut times: Vec<Duration> = samples.iter().map(|sample| sample.elapsed).collect();
+    times.sort();
+    let middle = times.len() / 2;
+    match times.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(times[middle]),
+        _ => Some((times[middle - 1] + times[middle]) / 2),
+    }
+}
+
+fn format_duration(duration: Duration) -> String {
+    let ms = duration.as_secs_f64() * 1000.0;
+    if ms >= 100.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{ms:.1} ms")
+    }
+}
+
+fn format_rate(per_second: f64, unit: &str) -> String {
+    match per_second {
+        rate if rate >= 1e6 => format!("{:.2} M {unit}/s", rate / 1e6),
+        rate if rate >= 1e3 => format!("{:.0} k {unit}/s", rate / 1e3),
+        rate => format!("{rate:.0} {unit}/s"),
+    }
+}
+
+/// One Markdown table per workload.
+pub fn report(results: &[(&Workload, Vec<Row>)], runs: usize) -> String {
+    let mut text = String::new();
+    for (workload, rows) in results {
+        let _ = writeln!(
+            text,
+            "### {}\n\n{}, {runs} runs each.\n",
+            workload.name, workload.description
+        );
+        text.push_str(
+            "| Implementation | Median | Min–max | Throughput | Peak memory | Time vs asyncio |\n",
+        );
+        text.push_str("| --- | ---: | ---: | ---: | ---: | ---: |\n");
+        let asyncio = rows
+            .iter()
+            .find(|row| row.implementation == Implementation::Asyncio)
+            .and_then(|row| row.outcome.as_ref().ok())
+            .and_then(|samples| median(samples));
+        for row in rows {
+            let label = row.implementation.label();
+            let samples = match &row.outcome {
+                Ok(samples) if !samples.is_empty() => samples,
+                Ok(_) => continue,
+                Err(reason) => {
+                    let _ = writeln!(text, "| {label} | {reason} | | | | |");
+                    continue;
+                }
+            };
+            let Some(middle) = median(samples) else {
+                continue;
+            };
+            let min = samples
+                .iter()
+                .map(|sample| sample.elapsed)
+                .min()
+                .unwrap_or(middle);
+            let max = samples
+                .iter()
+                .map(|sample| sample.elapsed)
+                .max()
+                .unwrap_or(middle);
+            let ops = samples[0].ops;
+            let rate = ops as f64 / middle.as_secs_f64();
+            let rss = samples
+                .iter()
+                .map(|sample| sample.max_rss_kb)
+                .max()
+                .unwrap_or(0);
+            let ratio = match asyncio {
+                Some(asyncio) if row.implementation != Implementation::Asyncio => {
+                    let ratio = asyncio.as_secs_f64() / middle.as_secs_f64();
+                    if ratio >= 1.0 {
+                        format!("{ratio:.1}× faster")
+                    } else {
+                        format!("{:.1}× slower", 1.0 / ratio)
+                    }
+                }
+                Some(_) => "1.0×".to_owned(),
+                None => "n/a".to_owned(),
+            };
+            let _ = writeln!(
+                text,
+                "| {label} | {} | {}–{} | {} | {:.0} MB | {ratio} |",
+                format_duration(middle),
+                format_duration(min),
+                format_duration(max),
+                format_rate(rate, workload.unit),
+                rss as f64 / 1024.0
+            );
+        }
+        text.push('\n');
+    }
+    text
+}
+
+/// A few lines on the machine the numbers came from.
+pub fn machine() -> String {
+    let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
+    let cpu = read("/proc/cpuinfo")
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix("model name")
+                .and_then(|rest| rest.split(':').nth(1))
+        })
+        .map(str::trim)
+        .unwrap_or("unknown CPU")
+        .to_owned();
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let memory_gib = read("/proc/meminfo")
+        .lines()
+        .find_map(|line| line.strip_prefix("MemTotal:"))
+        .and_then(|rest| rest.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or("unknown".to_owned(), |kb| {
+            format!("{:.0} GiB", kb / 1024.0 / 1024.0)
+        });
+    let os = read("/etc/os-release")
+        .lines()
+        .find_map(|line| line.strip_prefix("PRETTY_NAME="))
+        .map(|name| name.trim_matches('"').to_owned())
+        .unwrap_or_else(|| std::env::consts::OS.to_owned());
+    let version = |program: &str, args: &[&str]| {
+        Command::new(program)
+            .args(args)
+            .output()
+            .ok()
+            .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+            .filter(|version| !version.is_empty())
+            .unwrap_or_else(|| "not installed".to_owned())
+    };
+    let module = |name: &str| {
+        version(
+            "python3",
+            &["-c", &format!("import {name}; print({name}.__version__)")],
+        )
+    };
+    format!(
+        "- CPU: {cpu}, {cores} cores available\n- Memory: {memory_gib}\n- OS: {os}\n- {}\n- {}, aiohttp {}, uvloop {}\n",
+        version("rustc", &["--version"]),
+        version("python3", &["--version"]),
+        module("aiohttp"),
+        module("uvloop"),
+    )
+}
+
+/// The page `--save` writes: the tables, the machine, and how to read them.
+pub fn results_markdown(tables: &str, machine: &str) -> String {
+    format!(
+        "# Benchmarks: Tokio against Python asyncio\n\n\
+         Written by `cargo xtask bench --save`; the notes at the end are in \
+         `bench/NOTES.md`, kept by hand.\n\n\
+         These are one machine's numbers, from one run of the command. Run it \
+         on yours: `cargo xtask bench`.\n\n\
+         ## The machine\n\n{machine}\n## Results\n\n{tables}"
+    )
+}
+
+/// Where `--save` writes the results page.
+pub fn results_page(workspace: &Workspace) -> PathBuf {
+    workspace.root().join("bench").join("RESULTS.md")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_result_line_parses_and_anything_else_does_not() {
+        let sample = parse_sample("elapsed_ns=1500000 ops=10 max_rss_kb=2048").unwrap();
+        assert_eq!(sample.elapsed, Duration::from_micros(1500));
+        assert_eq!((sample.ops, sample.max_rss_kb), (10, 2048));
+        assert!(parse_sample("elapsed_ns=1 ops=x max_rss_kb=1").is_none());
+        assert!(parse_sample("warming up").is_none());
+    }
+
+    #[test]
+    fn the_median_of_an_even_count_is_the_mean_of_the_middle_two() {
+        let sample = |ms| Sample {
+            elapsed: Duration::from_millis(ms),
+            ops: 1,
+            max_rss_kb: 0,
+        };
+        assert_eq!(
+            median(&[sample(3), sample(1), sample(2)]),
+            Some(Duration::from_millis(2))
+        );
+        assert_eq!(
+            median(&[sample(4), sample(1), sample(2), sample(3)]),
+            Some(Duration::from_micros(2500))
+        );
+        assert_eq!(median(&[]), None);
+    }
+}
