@@ -18,7 +18,8 @@
 //!
 //! The warning becomes an error under `#![deny(unused_must_use)]`, or
 //! `[lints.rust] unused_must_use = "deny"` in `Cargo.toml`; the compile-fail
-//! case `crates/pitfalls/compile-fail/unused_future.rs` shows the message.
+//! cases `unused_future.rs` and `unused_async_output.rs` in
+//! `crates/pitfalls/compile-fail/` show both messages.
 //! Beware one thing that is not `#[must_use]`: a `JoinHandle`. Dropping it
 //! detaches the task, which keeps running; that is allowed, not a mistake.
 
