@@ -6,8 +6,8 @@
 //!   creating too many tasks)
 //!
 //! The guide's fix for "thousands of tasks at once" is to run them in
-//! batches of a hundred and wait for each batch. A Tokio task is a small
-//! heap allocation (a few hundred bytes, no thread, no stack of its own), so
+//! batches of a hundred and wait for each batch. A Tokio task is one heap
+//! allocation the size of its future (no thread, no stack of its own), so
 //! the thousand tasks are not the problem; and batching is slow, because each
 //! batch waits for its slowest member while the next batch has not started.
 //!

@@ -9,7 +9,8 @@
 //! runtime that thread is running other tasks too. `spawn_blocking` moves the
 //! call to Tokio's blocking pool, a set of threads kept apart from the
 //! runtime's own, and returns a `JoinHandle` to await: asyncio's default
-//! executor. Unlike Python's threads, these run in parallel; there is no GIL.
+//! executor. Unlike Python's threads, these run in parallel even when they
+//! compute rather than wait: there is no GIL.
 //!
 //! The blocking pool grows to 512 threads by default
 //! (`Builder::max_blocking_threads` changes that for the whole runtime). To
