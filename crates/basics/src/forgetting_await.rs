@@ -22,6 +22,10 @@
 //! non-future (`time.sleep(1)`) is "`()` is not a future", and `.await`
 //! outside an `async fn` is "only allowed inside `async` functions and
 //! blocks".
+//!
+//! See also `pitfalls/forgotten_await` (`#[must_use]` on your own async fns)
+//! and the compile-fail case `crates/pitfalls/compile-fail/unused_future.rs`,
+//! where `#![deny(unused_must_use)]` turns this warning into an error.
 
 use std::time::Duration;
 

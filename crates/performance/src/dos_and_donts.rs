@@ -1,0 +1,78 @@
+//! The guide's do's and don'ts, in Tokio: await directly instead of spawning
+//! a task to await at once; spawn (or `join!`) when other work should run
+//! meanwhile; send blocking calls to `spawn_blocking`.
+//!
+//! Translates:
+//! - `004_19258e4c795aa664.txt`, "Do's and Don'ts"
+//!
+//! The rest of the list has its own examples: `asyncio.run` is
+//! `#[tokio::main]` (`runtime/tokio_main_expanded`), `gather` is `join!` and
+//! `join_all` (`basics/gather_results`), async context managers are guards
+//! (section `context-managers`), and `time.sleep` in an async fn is
+//! `pitfalls/blocking_the_runtime`.
+//!
+//! A task spawned only to be awaited on the next line is worse in Tokio
+//! than in asyncio: besides the allocation, `tokio::spawn` demands a `Send`
+//! and `'static` future, so borrowed arguments must be cloned to satisfy it.
+//! When the point is concurrency inside one function, `join!` gives it
+//! without a task at all, and may borrow; spawn when the work must outlive
+//! the function or run in parallel on a multi-thread runtime.
+
+use std::time::Duration;
+
+use tokio::task::{JoinError, spawn_blocking};
+use tokio::time::{Instant, sleep};
+
+async fn simple_async_func() -> &'static str {
+    "simple"
+}
+
+async fn operation(name: &'static str) -> &'static str {
+    sleep(Duration::from_secs(1)).await;
+    name
+}
+
+async fn other_work() {
+    sleep(Duration::from_secs(1)).await;
+}
+
+fn blocking_function() -> &'static str {
+    std::thread::sleep(Duration::from_millis(100));
+    "blocking_result"
+}
+
+fn seconds(start: Instant) -> String {
+    format!("{:.1}s", start.elapsed().as_secs_f64())
+}
+
+pub async fn run() -> Result<(), JoinError> {
+    // DON'T: create a task only to await it.
+    let result = tokio::spawn(simple_async_func()).await?;
+    println!("Task spawned and awaited at once: {result}");
+    // DO: just await it.
+    println!("Awaited directly: {}", simple_async_func().await);
+
+    // DO: use tasks when other work should happen meanwhile.
+    let start = Instant::now();
+    let task1 = tokio::spawn(operation("op1"));
+    let task2 = tokio::spawn(operation("op2"));
+    other_work().await;
+    let (result1, result2) = (task1.await?, task2.await?);
+    println!(
+        "Tasks beside other work: {result1}, {result2} in {}",
+        seconds(start)
+    );
+
+    // Or, within one function, without tasks.
+    let start = Instant::now();
+    let (result1, result2, ()) = tokio::join!(operation("op1"), operation("op2"), other_work());
+    println!(
+        "join! beside other work: {result1}, {result2} in {}",
+        seconds(start)
+    );
+
+    // DON'T: time.sleep / blocking I/O in an async fn. DO: run_in_executor.
+    let result = spawn_blocking(blocking_function).await?;
+    println!("spawn_blocking: {result}");
+    Ok(())
+}

@@ -1,0 +1,112 @@
+//! Memory without a garbage collector: `Drop` runs the moment the last owner
+//! lets go, a `Weak` registry does not keep anything alive, and a resource
+//! dropped without `close()` says so.
+//!
+//! Translates:
+//! - `004_19258e4c795aa664.txt`, "Memory Management"
+//!
+//! The guide tracks resources in a `weakref.WeakSet`, frees them with
+//! `gc.collect()`, and warns from `__del__` about one that was never closed.
+//! Each of those has a direct counterpart, with one difference that matters:
+//! timing. `__del__` runs whenever CPython's reference counting (or, for
+//! cycles, the collector) gets to it; the guide's output even lists
+//! Resource-4 before Resource-3. Rust's `Drop` runs at a known point, when
+//! the owner goes out of scope or the value is removed, in a defined order,
+//! so no periodic `gc.collect()` task is needed and the warnings below come
+//! out in order.
+//!
+//! - `Arc<Resource>` is a shared, counted reference; `Weak<Resource>` is the
+//!   `WeakSet` entry: it can be upgraded while the resource lives, and does
+//!   not keep it alive.
+//! - `close()` is async and explicit, because `Drop` cannot `.await`. `Drop`
+//!   can only check that `close` happened and complain (or, in a real pool,
+//!   `tokio::spawn` the async cleanup it cannot do itself).
+//! - The 1 MB buffer is freed at `close` or at drop, whichever comes first,
+//!   not at the next collection.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::Duration;
+
+use tokio::time::sleep;
+
+struct Resource {
+    name: String,
+    data: Mutex<Vec<u8>>,
+    closed: AtomicBool,
+}
+
+impl Resource {
+    fn new(name: String) -> Self {
+        Self {
+            name,
+            data: Mutex::new(vec![0; 1024 * 1024]),
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    async fn close(&self) {
+        if self.closed.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        println!("Closing resource {}", self.name);
+        sleep(Duration::from_millis(10)).await;
+        // The guard is a temporary, gone before anything else is awaited.
+        *self.data.lock().unwrap_or_else(PoisonError::into_inner) = Vec::new();
+    }
+}
+
+impl Drop for Resource {
+    fn drop(&mut self) {
+        if !self.closed.load(Ordering::SeqCst) {
+            println!("Resource {} was not properly closed!", self.name);
+        }
+    }
+}
+
+/// Knows every resource it created, without keeping any alive.
+#[derive(Default)]
+struct ResourceManager {
+    resources: Vec<Weak<Resource>>,
+}
+
+impl ResourceManager {
+    fn create_resource(&mut self, name: String) -> Arc<Resource> {
+        let resource = Arc::new(Resource::new(name));
+        self.resources.push(Arc::downgrade(&resource));
+        resource
+    }
+
+    /// Forgets the resources that have been dropped; counts the rest.
+    fn active(&mut self) -> usize {
+        self.resources.retain(|weak| weak.strong_count() > 0);
+        self.resources.len()
+    }
+
+    async fn cleanup_resources(&mut self) {
+        for resource in self.resources.iter().filter_map(Weak::upgrade) {
+            resource.close().await;
+        }
+    }
+}
+
+pub async fn run() {
+    let mut manager = ResourceManager::default();
+    let mut resources: Vec<Arc<Resource>> = (0..5)
+        .map(|i| manager.create_resource(format!("Resource-{i}")))
+        .collect();
+    println!("Created {} resources", resources.len());
+
+    for resource in &resources[..3] {
+        resource.close().await;
+    }
+
+    // `del resources[3:]`: the last owners go, so these drop here and now.
+    resources.truncate(3);
+    println!("Active after dropping two: {}", manager.active());
+
+    // The remaining three are already closed; closing again does nothing.
+    manager.cleanup_resources().await;
+    drop(resources);
+    println!("Active after dropping the rest: {}", manager.active());
+}

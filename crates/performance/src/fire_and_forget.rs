@@ -1,0 +1,64 @@
+//! Fire-and-forget work with a `TaskTracker`: answer now, let the background
+//! tasks finish later, and wait for all of them before shutting down.
+//!
+//! Translates:
+//! - `004_19258e4c795aa664.txt`, "Performance Tips" (4, `create_task` for
+//!   fire-and-forget operations)
+//!
+//! The guide's `background_processing` starts a task, does quick work, then
+//! awaits the task: concurrency, but not fire-and-forget. Truly forgetting a
+//! task is risky in both languages, for different reasons. asyncio keeps
+//! only a weak reference to a task, so one nobody holds can be garbage
+//! collected mid-run (the asyncio docs tell you to keep a reference).
+//! Tokio's runtime owns every spawned task, so dropping the `JoinHandle` is
+//! safe; but when `main` returns, the runtime is dropped and every task still
+//! running is cancelled at its next `.await`, its work half done.
+//!
+//! `tokio_util::task::TaskTracker` fixes the second half: spawn through it,
+//! forget the handles, and at shutdown `close()` it and `wait()` until every
+//! tracked task has finished. It stores no handles or results, so a tracker
+//! that sees millions of short tasks stays small; `JoinSet` is the choice
+//! when the results matter.
+
+use std::time::Duration;
+
+use tokio::time::{Instant, sleep};
+use tokio_util::task::TaskTracker;
+
+async fn send_email(start: Instant, to: &'static str, delay: Duration) {
+    sleep(delay).await;
+    println!(
+        "Background: email to {to} sent at {:.1}s",
+        start.elapsed().as_secs_f64()
+    );
+}
+
+async fn quick_operation() -> &'static str {
+    sleep(Duration::from_millis(100)).await;
+    "quick_result"
+}
+
+pub async fn run() {
+    let start = Instant::now();
+    let tracker = TaskTracker::new();
+
+    // A request handler: start the slow side effects, answer at once.
+    for (to, delay) in [("ana", 300), ("ben", 700), ("cy", 500)] {
+        tracker.spawn(send_email(start, to, Duration::from_millis(delay)));
+    }
+    let answer = quick_operation().await;
+    println!(
+        "Answered {answer} at {:.1}s with {} background tasks still running",
+        start.elapsed().as_secs_f64(),
+        tracker.len()
+    );
+
+    // Shutdown: no new tasks, and wait for the running ones.
+    tracker.close();
+    tracker.wait().await;
+    assert!(tracker.is_empty());
+    println!(
+        "All background work finished at {:.1}s; safe to exit",
+        start.elapsed().as_secs_f64()
+    );
+}

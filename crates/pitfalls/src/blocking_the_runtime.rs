@@ -1,0 +1,72 @@
+//! Blocking the runtime: a heartbeat task ticks every 100 ms while the main
+//! task waits with `tokio::time::sleep`, and never while it blocks the
+//! thread with `std::thread::sleep`.
+//!
+//! Translates:
+//! - `004_19258e4c795aa664.txt`, "Avoiding Common Mistakes" (pitfall 2,
+//!   blocking operations)
+//!
+//! The runtime, like asyncio's loop, switches tasks only at an `.await`.
+//! `tokio::time::sleep(...).await` is one: the main task steps aside and the
+//! heartbeat runs on time. `std::thread::sleep` is not: it holds the thread,
+//! and on a current-thread runtime that thread is the only one, so the
+//! heartbeat misses every tick for as long as it lasts. On a multi-thread
+//! runtime it takes one worker out of service, which is harder to notice and
+//! just as wrong once every worker does it.
+//!
+//! The tick counts are logical, so they are the same on the real clock and on
+//! the paused one, where `std::thread::sleep` still takes real time but the
+//! paused clock does not move during it. The fix for real blocking work is
+//! `spawn_blocking` (see `runtime/blocking_executor`). No compiler check
+//! catches a blocking call inside an async fn; `tokio-console` shows the
+//! task whose poll took too long, and `performance/profile_futures` measures
+//! it by hand.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use tokio::time::{Instant, interval_at, sleep};
+
+const TICK: Duration = Duration::from_millis(100);
+const WAIT: Duration = Duration::from_millis(500);
+
+async fn blocking_operations_good() -> &'static str {
+    sleep(WAIT).await;
+    "good"
+}
+
+fn blocking_operations_bad() -> &'static str {
+    std::thread::sleep(WAIT);
+    "bad"
+}
+
+pub async fn run() {
+    let ticks = Arc::new(AtomicU32::new(0));
+    let counter = Arc::clone(&ticks);
+    // Ticks at 50 ms, 150 ms, ...: halfway between the main task's deadlines,
+    // so no tick is due at the same instant as the end of a wait.
+    let mut every_tick = interval_at(Instant::now() + TICK / 2, TICK);
+    let heartbeat = tokio::spawn(async move {
+        loop {
+            every_tick.tick().await;
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+
+    let before = ticks.load(Ordering::SeqCst);
+    let result = blocking_operations_good().await;
+    let during = ticks.load(Ordering::SeqCst) - before;
+    println!("Non-blocking result: {result}");
+    println!("Heartbeat ticks during tokio::time::sleep(500ms): {during}");
+    assert_eq!(during, 5);
+
+    let before = ticks.load(Ordering::SeqCst);
+    let result = blocking_operations_bad();
+    let during = ticks.load(Ordering::SeqCst) - before;
+    println!("Blocking result: {result}");
+    println!("Heartbeat ticks during std::thread::sleep(500ms): {during}");
+    assert_eq!(during, 0);
+
+    heartbeat.abort();
+}

@@ -1,0 +1,20 @@
+mod blocking_the_runtime;
+mod cancellation_cleanup;
+mod forgotten_await;
+mod lost_update;
+mod too_many_tasks;
+
+use runner::example;
+
+fn main() -> std::process::ExitCode {
+    runner::run_section(
+        "pitfalls",
+        &[
+            example!(forgotten_await),
+            example!(blocking_the_runtime),
+            example!(cancellation_cleanup),
+            example!(too_many_tasks),
+            example!(lost_update),
+        ],
+    )
+}

@@ -1,0 +1,124 @@
+//! Spawning a thousand tasks is cheap; what needs a bound is the resource
+//! they share, and a semaphore bounds exactly that.
+//!
+//! Translates:
+//! - `004_19258e4c795aa664.txt`, "Avoiding Common Mistakes" (pitfall 4,
+//!   creating too many tasks)
+//!
+//! The guide's fix for "thousands of tasks at once" is to run them in
+//! batches of a hundred and wait for each batch. A Tokio task is one heap
+//! allocation the size of its future (no thread, no stack of its own), so
+//! the thousand tasks are not the problem; and batching is slow, because each
+//! batch waits for its slowest member while the next batch has not started.
+//!
+//! What does need a bound is whatever the tasks share: a database allowing
+//! ten connections, a remote API's rate limit, memory per request. Spawn
+//! every task, and let each one hold a semaphore permit only while it uses
+//! the shared thing. The bound is then exact (asserted below) and a slot
+//! freed by one task is taken by the next at once.
+//!
+//! The times are virtual time, so they are exact on the paused clock and
+//! within a few milliseconds of it on the real one.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tokio::sync::{AcquireError, Semaphore};
+use tokio::task::JoinSet;
+use tokio::time::{Instant, sleep};
+
+const TASKS: usize = 1_000;
+const BATCH_SIZE: usize = 100;
+const CONNECTIONS: usize = 10;
+const QUERIES: usize = 100;
+
+async fn small_operation() -> &'static str {
+    sleep(Duration::from_millis(100)).await;
+    "done"
+}
+
+/// The guide's `too_many_tasks_bad`, which is fine in Rust. `join_all`
+/// re-raises a task's panic, as `gather` re-raises an exception.
+async fn spawn_all() -> Vec<&'static str> {
+    let tasks: JoinSet<_> = (0..TASKS).map(|_| small_operation()).collect();
+    tasks.join_all().await
+}
+
+/// The guide's `too_many_tasks_good`.
+async fn in_batches() -> Vec<&'static str> {
+    let mut results = Vec::with_capacity(TASKS);
+    for _ in 0..TASKS / BATCH_SIZE {
+        let batch: JoinSet<_> = (0..BATCH_SIZE).map(|_| small_operation()).collect();
+        results.extend(batch.join_all().await);
+    }
+    results
+}
+
+/// A pool of connections that counts how many are in use.
+struct Database {
+    connections: Semaphore,
+    in_use: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+impl Database {
+    async fn query(&self) -> Result<&'static str, AcquireError> {
+        let _connection = self.connections.acquire().await?;
+        let now = self.in_use.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        sleep(Duration::from_millis(100)).await;
+        self.in_use.fetch_sub(1, Ordering::SeqCst);
+        Ok("row")
+    }
+}
+
+fn seconds(start: Instant) -> String {
+    format!("{:.1}s", start.elapsed().as_secs_f64())
+}
+
+pub async fn run() -> Result<(), AcquireError> {
+    let start = Instant::now();
+    let results = spawn_all().await;
+    println!(
+        "{} tasks spawned at once: {} done in {}",
+        TASKS,
+        results.len(),
+        seconds(start)
+    );
+
+    let start = Instant::now();
+    let results = in_batches().await;
+    println!(
+        "{} tasks in batches of {BATCH_SIZE}: {} done in {}",
+        TASKS,
+        results.len(),
+        seconds(start)
+    );
+
+    let database = Arc::new(Database {
+        connections: Semaphore::new(CONNECTIONS),
+        in_use: AtomicUsize::new(0),
+        peak: AtomicUsize::new(0),
+    });
+    let start = Instant::now();
+    let mut tasks = JoinSet::new();
+    for _ in 0..QUERIES {
+        let database = Arc::clone(&database);
+        tasks.spawn(async move { database.query().await });
+    }
+    let rows = tasks
+        .join_all()
+        .await
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
+    let peak = database.peak.load(Ordering::SeqCst);
+    assert!(peak <= CONNECTIONS, "{peak} connections in use at once");
+    assert_eq!(rows.len(), QUERIES);
+    println!(
+        "{QUERIES} tasks sharing {CONNECTIONS} connections: {} rows in {}, never more than {CONNECTIONS} connections in use",
+        rows.len(),
+        seconds(start)
+    );
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! `spawn_blocking` is `run_in_executor(None, ...)`; a semaphore in front of
+//! it is `ThreadPoolExecutor(max_workers=3)`.
+//!
+//! Translates:
+//! - `004_19258e4c795aa664.txt`, "Asyncio with Threading"
+//!
+//! A blocking call (`std::thread::sleep`, a synchronous database driver, a
+//! file read through `std::fs`) stops the thread it runs on, and on a
+//! runtime that thread is running other tasks too. `spawn_blocking` moves the
+//! call to Tokio's blocking pool, a set of threads kept apart from the
+//! runtime's own, and returns a `JoinHandle` to await: asyncio's default
+//! executor. Unlike Python's threads, these run in parallel even when they
+//! compute rather than wait: there is no GIL.
+//!
+//! The blocking pool grows to 512 threads by default
+//! (`Builder::max_blocking_threads` changes that for the whole runtime). To
+//! cap one kind of work, as a `ThreadPoolExecutor(max_workers=3)` does,
+//! acquire a semaphore permit before spawning and move the permit into the
+//! closure, so it is released when the thread finishes, not when the caller
+//! stops waiting: a blocking call cannot be cancelled, and a permit released
+//! early would let a fourth call start beside three still running.
+//!
+//! The calls here sleep on real time on either clock; what is printed is
+//! their results and the bound, never their timing.
+
+use std::error::Error;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures::future::try_join_all;
+use tokio::sync::Semaphore;
+use tokio::task::spawn_blocking;
+
+type BoxError = Box<dyn Error>;
+
+fn blocking_operation(name: &str, duration: Duration) -> String {
+    std::thread::sleep(duration);
+    format!("Blocking operation {name} completed")
+}
+
+/// At most `max_workers` closures run at once on Tokio's blocking threads.
+#[derive(Clone)]
+struct BoundedBlockingPool {
+    permits: Arc<Semaphore>,
+}
+
+impl BoundedBlockingPool {
+    fn new(max_workers: usize) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(max_workers)),
+        }
+    }
+
+    /// `loop.run_in_executor(executor, job)`.
+    async fn run<T, F>(&self, job: F) -> Result<T, BoxError>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let permit = Arc::clone(&self.permits).acquire_owned().await?;
+        let output = spawn_blocking(move || {
+            let _permit = permit;
+            job()
+        })
+        .await?;
+        Ok(output)
+    }
+}
+
+/// Counts the jobs running right now and the most there ever were.
+#[derive(Default)]
+struct Occupancy {
+    running: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+impl Occupancy {
+    fn around<T>(&self, job: impl FnOnce() -> T) -> T {
+        let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        let output = job();
+        self.running.fetch_sub(1, Ordering::SeqCst);
+        output
+    }
+}
+
+pub async fn run() -> Result<(), BoxError> {
+    // Method 1: run_in_executor with the default thread pool.
+    let result = spawn_blocking(|| blocking_operation("A", Duration::from_secs(1))).await?;
+    println!("{result}");
+
+    // Method 2: a pool of three workers. Results come back in the order the
+    // jobs were given, like `gather`, whichever thread finishes first.
+    const MAX_WORKERS: usize = 3;
+    let pool = BoundedBlockingPool::new(MAX_WORKERS);
+    let jobs = (0..3).map(|i| {
+        pool.run(move || blocking_operation(&format!("Worker-{i}"), Duration::from_millis(500)))
+    });
+    for result in try_join_all(jobs).await? {
+        println!("{result}");
+    }
+
+    // Twice as many jobs as workers: the semaphore holds back the rest.
+    let occupancy = Arc::new(Occupancy::default());
+    let jobs = (0..2 * MAX_WORKERS).map(|_| {
+        let occupancy = Arc::clone(&occupancy);
+        pool.run(move || occupancy.around(|| std::thread::sleep(Duration::from_millis(100))))
+    });
+    let finished = try_join_all(jobs).await?.len();
+    let peak = occupancy.peak.load(Ordering::SeqCst);
+    assert!(peak <= MAX_WORKERS, "{peak} jobs ran at once");
+    println!("{finished} jobs finished, never more than {MAX_WORKERS} at once");
+    Ok(())
+}

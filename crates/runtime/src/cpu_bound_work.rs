@@ -1,0 +1,79 @@
+//! CPU-bound work blocks the runtime just like a blocking call; it belongs
+//! on `spawn_blocking` (or a thread pool such as rayon), not in an async fn.
+//!
+//! Translates:
+//! - `003_13e23c4977c44b24.txt`, "Bad Use Cases (CPU-Bound Operations)"
+//!
+//! An async fn runs on the runtime's thread between two `.await`s, and
+//! nothing can interrupt it there: Tokio, like asyncio, never preempts a
+//! task. `calculate_primes` has no `.await` at all, so while it runs, every
+//! other task on the thread waits.
+//!
+//! The guide says to reach for multiprocessing, because CPython's threads
+//! cannot compute in parallel. Rust's can. `spawn_blocking` runs the
+//! computation on another thread and gives back a future for its result,
+//! which is right for a computation that takes milliseconds or more. For many
+//! such jobs, or one that splits into parallel parts, a dedicated pool
+//! (`rayon`, or a `std::thread::scope`) fits better; on a multi-thread
+//! runtime, `tokio::task::block_in_place` is a third option.
+//!
+//! The heartbeat below is a task that counts its turns on the runtime. The
+//! count is logical, not timed: while the computation runs inline it gets no
+//! turn at all; while the computation runs on `spawn_blocking` it keeps
+//! getting them (how many depends on the machine, so only that it did is
+//! printed).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio::task::{JoinError, spawn_blocking, yield_now};
+
+/// Primes below `n`, by trial division, as the guide computes them.
+fn calculate_primes(n: u32) -> Vec<u32> {
+    (2..n)
+        .filter(|&candidate| {
+            (2..)
+                .take_while(|divisor| divisor * divisor <= candidate)
+                .all(|divisor| candidate % divisor != 0)
+        })
+        .collect()
+}
+
+/// Counts how often the runtime gives it a turn, forever.
+async fn heartbeat(turns: Arc<AtomicUsize>) {
+    loop {
+        turns.fetch_add(1, Ordering::SeqCst);
+        yield_now().await;
+    }
+}
+
+const LIMIT: u32 = 50_000;
+
+pub async fn run() -> Result<(), JoinError> {
+    let turns = Arc::new(AtomicUsize::new(0));
+    let heartbeat = tokio::spawn(heartbeat(Arc::clone(&turns)));
+    yield_now().await;
+
+    let before = turns.load(Ordering::SeqCst);
+    let primes = calculate_primes(LIMIT);
+    let during = turns.load(Ordering::SeqCst) - before;
+    println!("Inline: {} primes below {LIMIT}", primes.len());
+    println!("Heartbeat turns while computing inline: {during}");
+    assert_eq!(during, 0, "nothing else runs during an inline computation");
+
+    let before = turns.load(Ordering::SeqCst);
+    let primes = spawn_blocking(|| calculate_primes(LIMIT)).await?;
+    let during = turns.load(Ordering::SeqCst) - before;
+    println!("spawn_blocking: {} primes below {LIMIT}", primes.len());
+    println!(
+        "Heartbeat kept running while computing on spawn_blocking: {}",
+        during > 0
+    );
+    assert!(
+        during > 0,
+        "the runtime stayed free while another thread computed"
+    );
+
+    heartbeat.abort();
+    Ok(())
+}

@@ -1,0 +1,42 @@
+//! `Handle::current()` is `asyncio.get_running_loop()`: a handle to the
+//! runtime you are running on, which other threads can use to spawn onto it.
+//!
+//! Translates:
+//! - `004_19258e4c795aa664.txt`, "Event Loop Lifecycle" (`get_running_loop`)
+//!
+//! Both calls only work inside a running loop: outside, `get_running_loop`
+//! raises `RuntimeError: no running event loop`, and `Handle::try_current`
+//! returns an error (`Handle::current` panics with the same message).
+//!
+//! A Tokio `Handle` is cheap to clone and `Send`, so a plain thread can carry
+//! one and spawn tasks onto the runtime with it. That is what asyncio needs
+//! `call_soon_threadsafe` and `run_coroutine_threadsafe` for; every Tokio
+//! handle method is thread-safe already. The loop's `repr`, which the guide
+//! prints, has no counterpart; the handle reports the runtime's flavor.
+
+use std::error::Error;
+
+use tokio::runtime::Handle;
+
+pub async fn run() -> Result<(), Box<dyn Error>> {
+    println!("Event loop demonstration");
+    let handle = Handle::current();
+    println!("Runtime flavor: {:?}", handle.runtime_flavor());
+
+    let (outside, task) = std::thread::spawn(move || {
+        // No runtime runs on this thread, so there is no "current" one...
+        let outside = Handle::try_current().map(|_| ());
+        // ...but the handle brought along still reaches the runtime.
+        let task = handle.spawn(async { "Task spawned from a plain thread ran on the runtime" });
+        (outside, task)
+    })
+    .join()
+    .map_err(|_| "the plain thread panicked")?;
+
+    match outside {
+        Ok(()) => println!("A plain thread found a runtime (unexpected)"),
+        Err(error) => println!("On a plain thread, Handle::try_current() fails: {error}"),
+    }
+    println!("{}", task.await?);
+    Ok(())
+}

@@ -1,0 +1,181 @@
+//! Mocking through a trait: the calculator takes its data source as a
+//! parameter, and the test hands it a hand-written fake that records calls.
+//!
+//! Translates:
+//! - `004_19258e4c795aa664.txt`, "Unit Testing Async Functions"
+//!   (`async_test_with_mock`: `patch.object` with an `AsyncMock`)
+//!
+//! Python can replace a method on a live object (`patch.object`) and check
+//! the calls afterwards (`assert_called_once_with`). Rust cannot patch a
+//! method, and does not need to: code that should be replaceable in tests
+//! takes the dependency through a trait, and the test passes its own
+//! implementation. The guide mocks the calculator's own `add_async`; here the
+//! seam is the thing a unit test really wants out of the way, the fetch,
+//! so the test checks the calculator's logic against a source it controls:
+//! what it was asked for, and what it does with the answer or the error.
+//!
+//! `async fn` in traits is stable Rust. A fake is a struct that implements
+//! the trait, returns what the test configured and records what it was asked
+//! (in a `Mutex`: the trait takes `&self`, as a shared client would).
+//!
+//! For many traits or detailed expectations, the `mockall` crate generates
+//! these fakes: `#[cfg_attr(test, mockall::automock)]` on the trait gives a
+//! `MockDataSource` with `expect_fetch().with(eq("http://example.com"))
+//! .times(1).returning(|_| Ok(42))`. It is worth its build time in a project
+//! with many seams; for one trait, the fake below is shorter and has no
+//! macro to learn.
+
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::time::sleep;
+
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
+pub enum FetchError {
+    #[error("{url} is unreachable")]
+    Unreachable { url: String },
+}
+
+/// Where the calculator's input comes from.
+pub trait DataSource {
+    async fn fetch(&self, url: &str) -> Result<i64, FetchError>;
+}
+
+/// Stands in for the network, with the guide's answer, 42.
+pub struct SlowSource;
+
+impl DataSource for SlowSource {
+    async fn fetch(&self, _url: &str) -> Result<i64, FetchError> {
+        sleep(Duration::from_millis(200)).await;
+        Ok(42)
+    }
+}
+
+pub struct AsyncCalculator<S> {
+    source: S,
+}
+
+impl<S: DataSource> AsyncCalculator<S> {
+    pub fn new(source: S) -> Self {
+        Self { source }
+    }
+
+    pub async fn add(&self, a: i64, b: i64) -> i64 {
+        sleep(Duration::from_millis(100)).await;
+        a + b
+    }
+
+    pub async fn fetch_and_calculate(&self, url: &str) -> Result<i64, FetchError> {
+        let data = self.source.fetch(url).await?;
+        Ok(self.add(data, 10).await)
+    }
+}
+
+/// A fake source: answers with a fixed result and remembers every URL.
+pub struct FakeSource {
+    answer: Result<i64, FetchError>,
+    calls: Mutex<Vec<String>>,
+}
+
+impl FakeSource {
+    pub fn answering(answer: Result<i64, FetchError>) -> Self {
+        Self {
+            answer,
+            calls: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn calls(&self) -> Vec<String> {
+        self.calls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl DataSource for FakeSource {
+    async fn fetch(&self, url: &str) -> Result<i64, FetchError> {
+        self.calls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(url.to_owned());
+        self.answer.clone()
+    }
+}
+
+/// Lets a test keep the fake after handing it to the calculator.
+impl<S: DataSource> DataSource for &S {
+    async fn fetch(&self, url: &str) -> Result<i64, FetchError> {
+        (**self).fetch(url).await
+    }
+}
+
+pub async fn run() -> Result<(), FetchError> {
+    let url = "http://example.com";
+    let calculator = AsyncCalculator::new(SlowSource);
+    println!(
+        "With the real source: {}",
+        calculator.fetch_and_calculate(url).await?
+    );
+
+    let fake = FakeSource::answering(Ok(90));
+    let calculator = AsyncCalculator::new(&fake);
+    println!(
+        "With a fake answering 90: {}",
+        calculator.fetch_and_calculate(url).await?
+    );
+    println!("The fake was asked for: {:?}", fake.calls());
+
+    let failing = FakeSource::answering(Err(FetchError::Unreachable {
+        url: url.to_owned(),
+    }));
+    let calculator = AsyncCalculator::new(&failing);
+    match calculator.fetch_and_calculate(url).await {
+        Ok(result) => println!("With a failing fake: {result} (unexpected)"),
+        Err(error) => println!("With a failing fake: error: {error}"),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const URL: &str = "http://example.com";
+
+    #[tokio::test(start_paused = true)]
+    async fn adds_ten_to_what_the_source_returns() {
+        let fake = FakeSource::answering(Ok(90));
+        let result = AsyncCalculator::new(&fake).fetch_and_calculate(URL).await;
+        assert_eq!(result, Ok(100));
+    }
+
+    /// `mock_add.assert_called_once_with(...)`, for the fetch.
+    #[tokio::test(start_paused = true)]
+    async fn asks_the_source_once_for_the_url() {
+        let fake = FakeSource::answering(Ok(42));
+        AsyncCalculator::new(&fake)
+            .fetch_and_calculate(URL)
+            .await
+            .expect("the fake answers");
+        assert_eq!(fake.calls(), [URL]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn passes_a_fetch_error_on() {
+        let error = FetchError::Unreachable {
+            url: URL.to_owned(),
+        };
+        let fake = FakeSource::answering(Err(error.clone()));
+        let result = AsyncCalculator::new(&fake).fetch_and_calculate(URL).await;
+        assert_eq!(result, Err(error));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_real_source_answers_42() {
+        let result = AsyncCalculator::new(SlowSource)
+            .fetch_and_calculate(URL)
+            .await;
+        assert_eq!(result, Ok(52));
+    }
+}
