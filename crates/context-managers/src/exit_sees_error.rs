@@ -29,7 +29,7 @@ struct Table {
     rows: Vec<String>,
 }
 
-/// Rows written inside a transaction, not yet visible in the table.
+/// An open transaction: its rows are not in the table until it commits.
 struct Transaction<'a> {
     table: &'a Table,
     pending: Vec<String>,
@@ -81,7 +81,7 @@ async fn transaction<T, E: Display>(
         }
         Err(error) => {
             println!("Exception occurred: {error}");
-            println!("ROLLBACK of {} pending rows", pending.len());
+            println!("ROLLBACK, discarding {pending:?}");
         }
     }
     result
