@@ -1,0 +1,144 @@
+//! A pool that limits how many tasks use something at once: a `Semaphore`
+//! whose owned permit is the guard, so a slot can't be kept by mistake.
+//!
+//! Translates:
+//! - `000_b9ded3400a0e22dc.txt`, "Resource Management" (`AsyncPool`)
+//!
+//! The guide's pool has a bug. `release` is declared `async def`, and
+//! `__aexit__` calls `self.release()` without `await`: that only creates a
+//! coroutine object, which is thrown away with a "coroutine
+//! 'AsyncPool.release' was never awaited" warning. The semaphore is never
+//! released, so every `async with pool` leaks a slot: on `AsyncPool(3)`, a
+//! fourth `async with pool` waits forever (tried with Python 3.11).
+//!
+//! In Rust there is no release call to forget. `acquire_owned` returns an
+//! `OwnedSemaphorePermit`, and dropping the permit gives the slot back, so
+//! the slot is returned at the end of the scope, on `?`, on a panic, and when
+//! the task holding it is cancelled. The permit is "owned" (it holds an
+//! `Arc` of the semaphore, not a borrow), so it can be moved into a spawned
+//! task or stored in a struct. Tokio's semaphore is fair: waiters get slots
+//! in the order they asked.
+
+use std::error::Error;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures::future::join_all;
+use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
+use tokio::time::{Instant, sleep};
+
+/// `AsyncPool(size)`: at most `size` holders of a [`Slot`] at once.
+#[derive(Clone)]
+struct AsyncPool {
+    size: usize,
+    semaphore: Arc<Semaphore>,
+    /// How many slots are held, to check the limit, not to enforce it.
+    in_use: Arc<AtomicUsize>,
+}
+
+/// A place in the pool, given back when dropped.
+struct Slot {
+    user: String,
+    in_use: Arc<AtomicUsize>,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl AsyncPool {
+    fn new(size: usize) -> Self {
+        Self {
+            size,
+            semaphore: Arc::new(Semaphore::new(size)),
+            in_use: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// `__aenter__`. Fails only if the semaphore was closed.
+    async fn acquire(&self, user: &str) -> Result<Slot, AcquireError> {
+        let permit = self.semaphore.clone().acquire_owned().await?;
+        let in_use = self.in_use.fetch_add(1, Ordering::SeqCst) + 1;
+        assert!(
+            in_use <= self.size,
+            "{in_use} slots in use, pool size {}",
+            self.size
+        );
+        Ok(Slot {
+            user: user.to_owned(),
+            in_use: self.in_use.clone(),
+            _permit: permit,
+        })
+    }
+
+    fn free(&self) -> usize {
+        self.semaphore.available_permits()
+    }
+}
+
+impl Drop for Slot {
+    /// `__aexit__`; the permit itself is returned right after this runs.
+    fn drop(&mut self) {
+        self.in_use.fetch_sub(1, Ordering::SeqCst);
+        println!("{} released its slot", self.user);
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0} failed halfway")]
+struct OperationFailed(String);
+
+async fn some_operation(pool: &AsyncPool, user: &str, fail: bool) -> Result<(), Box<dyn Error>> {
+    let slot = pool.acquire(user).await?;
+    println!(
+        "{} acquired a slot; {} of {} free",
+        slot.user,
+        pool.free(),
+        pool.size
+    );
+    sleep(Duration::from_millis(100)).await;
+    if fail {
+        return Err(OperationFailed(slot.user.clone()).into());
+    }
+    Ok(())
+}
+
+async fn worker(pool: AsyncPool, name: String, start: Instant) -> Result<(), AcquireError> {
+    let _slot = pool.acquire(&name).await?;
+    println!(
+        "[{:.1}s] {name} acquired a slot",
+        start.elapsed().as_secs_f64()
+    );
+    sleep(Duration::from_secs(1)).await;
+    Ok(())
+}
+
+pub async fn run() -> Result<(), Box<dyn Error>> {
+    let pool = AsyncPool::new(3);
+
+    // Five uses in a row of a pool of three: the guide's version hangs on the fourth.
+    for use_number in 1..=5 {
+        some_operation(&pool, &format!("use {use_number}"), false).await?;
+    }
+    println!("Free after five uses: {} of {}", pool.free(), pool.size);
+
+    println!();
+    if let Err(error) = some_operation(&pool, "failing use", true).await {
+        println!("Error: {error}");
+    }
+    println!("Free after the failure: {} of {}", pool.free(), pool.size);
+
+    println!();
+    let pool = AsyncPool::new(2);
+    let start = Instant::now();
+    let workers = (1..=5).map(|i| tokio::spawn(worker(pool.clone(), format!("W{i}"), start)));
+    for result in join_all(workers).await {
+        result??;
+    }
+    println!(
+        "[{:.1}s] All done; {} of {} free",
+        start.elapsed().as_secs_f64(),
+        pool.free(),
+        pool.size
+    );
+    assert_eq!(pool.free(), pool.size, "every slot was given back");
+    Ok(())
+}

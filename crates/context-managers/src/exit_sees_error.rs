@@ -1,0 +1,116 @@
+//! `__aexit__` sees the exception: the scoped helper gets the body's
+//! `Result`, and commits or rolls back accordingly.
+//!
+//! Translates:
+//! - `004_19258e4c795aa664.txt`, "Basic Async Context Managers"
+//!   (`if exc_type: print(...)` in `__aexit__`)
+//! - `003_13e23c4977c44b24.txt`, "Defining Async Context Managers"
+//!   (`return False`, which lets the exception propagate)
+//!
+//! Python hands `__aexit__` the exception's type, value and traceback, or
+//! three `None`s. In Rust the body's outcome is a value: the helper matches
+//! on the `Result` the body returned, before it decides how to clean up. A
+//! transaction is the classic case: commit on `Ok`, roll back on `Err`.
+//!
+//! `__aexit__` returning `True` swallows the exception. The Rust helper
+//! decides what its caller gets just as freely, but in its signature: this
+//! one returns the body's `Result` unchanged, which is `return False`. A
+//! helper that suppressed errors would return `Option<T>` or `Ok(default)`,
+//! and the caller would see that in the type.
+
+use std::fmt::Display;
+use std::time::Duration;
+
+use tokio::time::sleep;
+
+/// The committed rows.
+#[derive(Default)]
+struct Table {
+    rows: Vec<String>,
+}
+
+/// An open transaction: its rows are not in the table until it commits.
+struct Transaction<'a> {
+    table: &'a Table,
+    pending: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum InsertError {
+    #[error("duplicate row {0:?}")]
+    Duplicate(String),
+}
+
+impl Transaction<'_> {
+    async fn insert(&mut self, row: &str) -> Result<(), InsertError> {
+        sleep(Duration::from_millis(100)).await;
+        if self
+            .table
+            .rows
+            .iter()
+            .chain(&self.pending)
+            .any(|r| r == row)
+        {
+            return Err(InsertError::Duplicate(row.to_owned()));
+        }
+        println!("INSERT {row}");
+        self.pending.push(row.to_owned());
+        Ok(())
+    }
+}
+
+/// Runs `body` in a transaction on `table`: `__aenter__` is BEGIN, and
+/// `__aexit__` is COMMIT or ROLLBACK depending on how the body ended.
+async fn transaction<T, E: Display>(
+    table: &mut Table,
+    body: impl AsyncFnOnce(&mut Transaction<'_>) -> Result<T, E>,
+) -> Result<T, E> {
+    println!("BEGIN");
+    let mut tx = Transaction {
+        table,
+        pending: Vec::new(),
+    };
+    let result = body(&mut tx).await;
+    let pending = tx.pending;
+
+    sleep(Duration::from_millis(100)).await;
+    match &result {
+        Ok(_) => {
+            println!("COMMIT");
+            table.rows.extend(pending);
+        }
+        Err(error) => {
+            println!("Exception occurred: {error}");
+            println!("ROLLBACK, discarding {pending:?}");
+        }
+    }
+    result
+}
+
+pub async fn run() {
+    let mut table = Table::default();
+
+    let result = transaction(&mut table, async |tx| {
+        tx.insert("alice").await?;
+        tx.insert("bob").await?;
+        Ok::<_, InsertError>(())
+    })
+    .await;
+    println!("Result: {result:?}");
+    println!("Rows: {:?}", table.rows);
+
+    println!();
+    let result = transaction(&mut table, async |tx| {
+        tx.insert("carol").await?;
+        tx.insert("alice").await?;
+        Ok::<_, InsertError>(())
+    })
+    .await;
+    println!("Result: {result:?}");
+    println!("Rows: {:?}", table.rows);
+    assert_eq!(
+        table.rows,
+        ["alice", "bob"],
+        "the failed transaction left nothing behind"
+    );
+}

@@ -1,0 +1,139 @@
+//! Cleanup that has to `.await` goes in an explicit `async fn close(self)`,
+//! with a `Drop` fallback that warns when `close` was never called.
+//!
+//! Translates:
+//! - `000_b9ded3400a0e22dc.txt`, "Database Connection"
+//! - `004_19258e4c795aa664.txt`, "Basic Async Context Managers" (the
+//!   `aiofiles` half, with `tokio::fs` in a temporary directory)
+//!
+//! `AsyncDatabase.__aexit__` awaits `disconnect()`. `Drop` can't await, so a
+//! Rust type whose cleanup is async offers it as a method, and the caller
+//! awaits it on the way out. Taking `self` by value means the connection is
+//! gone afterwards: a query after `close` is a compile error, where Python
+//! would fail at run time.
+//!
+//! The price is that nothing forces the call: an early `return` or `?`
+//! between `connect` and `close` skips it. So the type also implements
+//! `Drop` as a fallback. It can't disconnect properly, but it can say so (a
+//! real program would log with `tracing::warn!`), and it is silent once
+//! `close` has finished. If `close` itself is cancelled halfway, the flag is
+//! still unset and the warning fires, which is the truth.
+//!
+//! Tokio's own buffered writers work the same way: `BufWriter` holds data in
+//! memory until it is flushed, and its `Drop` can't write to the file, so
+//! data that was never flushed is lost. `shutdown().await` is their `close`.
+
+use std::error::Error;
+use std::path::Path;
+use std::time::Duration;
+
+use tokio::fs::File;
+use tokio::io::{AsyncWriteExt, BufWriter};
+use tokio::time::sleep;
+
+struct Database {
+    name: &'static str,
+    closed: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("query failed: {0}")]
+struct QueryError(String);
+
+impl Database {
+    async fn connect(name: &'static str) -> Database {
+        sleep(Duration::from_secs(1)).await;
+        println!("Connected to {name}");
+        Database {
+            name,
+            closed: false,
+        }
+    }
+
+    async fn query(&self, sql: &str) -> Result<String, QueryError> {
+        sleep(Duration::from_millis(500)).await;
+        if sql.contains("missing_table") {
+            return Err(QueryError(format!("no such table in {sql:?}")));
+        }
+        Ok(format!("Result of {sql}"))
+    }
+
+    /// `__aexit__`: the caller awaits it, and can't use the connection after.
+    async fn close(mut self) {
+        sleep(Duration::from_secs(1)).await;
+        println!("Disconnected from {}", self.name);
+        self.closed = true;
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if !self.closed {
+            println!(
+                "warning: connection to {} dropped without close(); it was not shut down cleanly",
+                self.name
+            );
+        }
+    }
+}
+
+/// Runs the queries, and closes the connection whatever they return: the
+/// fallible part is a separate call, so its `?` can't skip the `close`.
+async fn report(sql: &[&str]) -> Result<(), QueryError> {
+    let db = Database::connect("database").await;
+    let result = run_queries(&db, sql).await;
+    db.close().await;
+    result
+}
+
+async fn run_queries(db: &Database, sql: &[&str]) -> Result<(), QueryError> {
+    for statement in sql {
+        println!("{}", db.query(statement).await?);
+    }
+    Ok(())
+}
+
+/// The mistake the fallback exists for: `?` returns before `close`.
+async fn report_forgetting_close(sql: &str) -> Result<(), QueryError> {
+    let db = Database::connect("database").await;
+    println!("{}", db.query(sql).await?);
+    db.close().await;
+    Ok(())
+}
+
+async fn write_greeting(path: &Path, flush: bool) -> std::io::Result<()> {
+    let mut writer = BufWriter::new(File::create(path).await?);
+    writer.write_all(b"Hello, async world!").await?;
+    if flush {
+        // Flushes the buffer, then closes the file: the async half of closing.
+        writer.shutdown().await?;
+    }
+    Ok(())
+}
+
+pub async fn run() -> Result<(), Box<dyn Error>> {
+    report(&["SELECT * FROM users"]).await?;
+
+    println!();
+    if let Err(error) = report(&["SELECT * FROM missing_table"]).await {
+        println!("Error: {error}");
+    }
+
+    println!();
+    if let Err(error) = report_forgetting_close("SELECT * FROM missing_table").await {
+        println!("Error: {error}");
+    }
+
+    println!();
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("example.txt");
+
+    write_greeting(&path, false).await?;
+    let content = tokio::fs::read_to_string(&path).await?;
+    println!("File content without shutdown(): {content:?}");
+
+    write_greeting(&path, true).await?;
+    let content = tokio::fs::read_to_string(&path).await?;
+    println!("File content after shutdown(): {content:?}");
+    Ok(())
+}

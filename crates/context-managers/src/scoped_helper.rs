@@ -1,0 +1,121 @@
+//! `@asynccontextmanager` as a function that takes an async closure: set up,
+//! run the body, and clean up with `.await` however the body ends.
+//!
+//! Translates:
+//! - `004_19258e4c795aa664.txt`, "Contextlib for Async Context Managers"
+//! - `003_13e23c4977c44b24.txt`, "Using `@asynccontextmanager`"
+//! - `001_434a30e0f6aa363b.txt`, "Async Context Managers" (`db_management`)
+//!
+//! An `@asynccontextmanager` generator is setup, `yield`, cleanup. The Rust
+//! shape is a function that does the setup, calls the body with what Python
+//! would yield, awaits the cleanup, and returns the body's result. The body
+//! is an async closure (`AsyncFnOnce`, stable since Rust 1.85), which may
+//! borrow the connection: it can't keep it past the call, so the cleanup
+//! can't pull the resource out from under it.
+//!
+//! The helper owns the control flow, so the cleanup runs when the body
+//! succeeds, when it fails with `?`, and when it `return`s early: all three
+//! only leave the closure, never the helper. It is the idiom to reach for
+//! when the cleanup must `.await` and callers should not be able to forget it.
+//!
+//! It does not cover two cases Python's `finally` does: a panic in the body
+//! unwinds straight through the helper, and if the whole call is cancelled
+//! (a timeout, `select!`, `abort`), the code after the `.await` never runs.
+//! `cleanup_on_cancel` shows what to do about the second.
+
+use std::time::Duration;
+
+use tokio::time::sleep;
+
+struct Connection {
+    name: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("query {0:?} failed: permission denied")]
+struct QueryError(String);
+
+impl Connection {
+    async fn query(&self, sql: &str) -> Result<u32, QueryError> {
+        sleep(Duration::from_millis(300)).await;
+        if sql.contains("secrets") {
+            return Err(QueryError(sql.to_owned()));
+        }
+        Ok(42)
+    }
+}
+
+/// `database_connection(db_name)` from the guide: the code before `yield` is
+/// the setup, the body runs in place of `yield`, the `finally` block follows.
+async fn with_connection<T, E>(
+    db_name: &str,
+    body: impl AsyncFnOnce(&Connection) -> Result<T, E>,
+) -> Result<T, E> {
+    println!("Connecting to {db_name}");
+    sleep(Duration::from_millis(500)).await;
+    let connection = Connection {
+        name: format!("Connection to {db_name}"),
+    };
+
+    let result = body(&connection).await;
+
+    println!("Disconnecting from {db_name}");
+    sleep(Duration::from_millis(200)).await;
+    result
+}
+
+/// `db_management()` from the guide, whose context is the time between two
+/// actions rather than an object: the body gets nothing, and the database is
+/// started again however it ends.
+async fn with_database_stopped<T>(body: impl AsyncFnOnce() -> T) -> T {
+    println!("Stopping the database");
+    sleep(Duration::from_millis(100)).await;
+    let result = body().await;
+    println!("Starting the database");
+    sleep(Duration::from_millis(100)).await;
+    result
+}
+
+pub async fn run() {
+    let result = with_connection("PostgreSQL", async |conn| {
+        println!("Using {}", conn.name);
+        let rows = conn.query("SELECT count(*) FROM users").await?;
+        println!("Work completed");
+        Ok::<_, QueryError>(rows)
+    })
+    .await;
+    println!("Result: {result:?}");
+
+    println!();
+    let result = with_connection("PostgreSQL", async |conn| {
+        println!("Using {}", conn.name);
+        let rows = conn.query("SELECT * FROM secrets").await?;
+        println!("Work completed");
+        Ok::<_, QueryError>(rows)
+    })
+    .await;
+    match result {
+        Ok(rows) => println!("Result: {rows}"),
+        Err(error) => println!("Error: {error}"),
+    }
+
+    println!();
+    let use_cache = true;
+    let result = with_connection("PostgreSQL", async |conn| {
+        println!("Using {}", conn.name);
+        if use_cache {
+            println!("Answer found in the cache; returning early");
+            return Ok(7);
+        }
+        conn.query("SELECT count(*) FROM users").await
+    })
+    .await;
+    println!("Result: {result:?}");
+
+    println!();
+    with_database_stopped(async || {
+        println!("Backing up the data files");
+        sleep(Duration::from_secs(1)).await;
+    })
+    .await;
+}

@@ -1,0 +1,87 @@
+//! Async comprehensions as `StreamExt` combinators: `then` for `await`,
+//! `filter` for `if`, `collect` for the brackets.
+//!
+//! Translates:
+//! - `003_13e23c4977c44b24.txt`, "Async Comprehensions"
+//! - `004_19258e4c795aa664.txt`, "Async Comprehensions"
+//!
+//! | Python | Rust |
+//! | --- | --- |
+//! | `[x async for x in agen()]` | `agen().collect::<Vec<_>>().await` |
+//! | `[await f(x) for x in items]` | `stream::iter(items).then(f).collect()` |
+//! | `... if cond(x)` | `.filter(\|x\| ready(cond(x)))` |
+//! | `(await f(x) async for x in agen())` | `agen().then(f)`, a lazy stream |
+//!
+//! `map` takes a plain closure; `then` takes one that returns a future and
+//! awaits it. Like the comprehensions, `then` is sequential: it awaits one
+//! item's future before it starts the next, so five 0.1 s squares take 0.5 s.
+//! For concurrency, build the futures and join them (`join_all`, shown last)
+//! or use `buffered` (see `stream_batches`).
+//!
+//! `futures::StreamExt::filter` wants a closure that returns a future (hence
+//! `ready(...)`), so that a filter may await. `tokio_stream::StreamExt` has a
+//! plain-closure `filter` instead; importing both traits makes the method
+//! names clash, so pick one per module.
+
+use std::future::ready;
+use std::time::Duration;
+
+use async_stream::stream;
+use futures::future::join_all;
+use futures::stream::{self, Stream, StreamExt};
+use tokio::time::{Instant, sleep};
+
+async fn square_async(x: u64) -> u64 {
+    sleep(Duration::from_millis(100)).await;
+    x.pow(2)
+}
+
+fn async_range(n: u64) -> impl Stream<Item = u64> {
+    stream! {
+        for i in 0..n {
+            sleep(Duration::from_millis(100)).await;
+            yield i;
+        }
+    }
+}
+
+fn async_gen() -> impl Stream<Item = u64> {
+    async_range(5).map(|i| i * 2)
+}
+
+fn seconds(start: Instant) -> String {
+    format!("{:.1}s", start.elapsed().as_secs_f64())
+}
+
+pub async fn run() {
+    // 003: [await async_square(x) async for x in async_range(5)]
+    let squares: Vec<u64> = async_range(5).then(square_async).collect().await;
+    println!("{squares:?}");
+
+    // 003: (await async_square(x) async for x in async_range(5)), consumed lazily
+    let mut values = std::pin::pin!(async_range(5).then(square_async));
+    while let Some(value) = values.next().await {
+        println!("{value}");
+    }
+
+    println!();
+    let numbers = [1, 2, 3, 4, 5];
+
+    let start = Instant::now();
+    let squared: Vec<u64> = stream::iter(numbers).then(square_async).collect().await;
+    println!("Squared (sequential): {squared:?} in {}", seconds(start));
+
+    let doubled: Vec<u64> = async_gen().collect().await;
+    println!("Doubled: {doubled:?}");
+
+    let filtered: Vec<u64> = stream::iter(numbers)
+        .filter(|x| ready(x % 2 == 0))
+        .then(square_async)
+        .collect()
+        .await;
+    println!("Even squared: {filtered:?}");
+
+    let start = Instant::now();
+    let squared = join_all(numbers.map(square_async)).await;
+    println!("Squared (concurrent): {squared:?} in {}", seconds(start));
+}

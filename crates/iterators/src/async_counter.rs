@@ -1,0 +1,112 @@
+//! `__aiter__`/`__anext__` as a hand-written `Stream`: `poll_next` with a
+//! pinned `Sleep` inside.
+//!
+//! Translates:
+//! - `000_b9ded3400a0e22dc.txt`, "Basic Iterator" (`AsyncCounter(3)`)
+//! - `003_13e23c4977c44b24.txt`, "Async Iterators" (`AsyncCounter(1, 5)`)
+//! - `004_19258e4c795aa664.txt`, "Async Iterators" (`AsyncRange`)
+//!
+//! Rust's async iterator is the `Stream` trait (from `futures`; the standard
+//! library's `AsyncIterator` is not stable yet). It has one required method,
+//! `poll_next`, the low-level form of `__anext__`: instead of being a
+//! coroutine that suspends at `await`, it is called repeatedly by the
+//! runtime and answers `Poll::Pending` ("not yet; I have arranged to be
+//! woken") or `Poll::Ready(Some(item))`. `Ready(None)` is `StopAsyncIteration`.
+//!
+//! The wait between items is a `tokio::time::Sleep` kept in the struct,
+//! because `poll_next` returns between polls and the timer must survive. A
+//! `Sleep` is `!Unpin`: once polled it must not move. Boxing it once
+//! (`Pin<Box<Sleep>>`) gives it a fixed address and makes `AsyncRange`
+//! itself `Unpin`, so callers can use `.next().await` on it without pinning;
+//! `Sleep::reset` reuses that one allocation for every item. (The
+//! alternative that avoids the box is a pin projection, with the
+//! `pin-project-lite` crate, which is what Tokio does internally.)
+//!
+//! As in Python, nothing happens until someone asks: the wait for an item
+//! starts at the first poll for it. There is no `async for`; the loop is
+//! `while let Some(item) = stream.next().await`.
+
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use futures::{Stream, StreamExt};
+use tokio::time::{Instant, Sleep, sleep};
+
+/// The numbers `start..stop`, each after a delay: the guides' `AsyncCounter`
+/// and `AsyncRange`.
+struct AsyncRange {
+    next: u32,
+    stop: u32,
+    delay: Duration,
+    timer: Pin<Box<Sleep>>,
+    /// Whether `timer` is counting down for the item being asked for.
+    waiting: bool,
+}
+
+impl AsyncRange {
+    fn new(start: u32, stop: u32, delay: Duration) -> Self {
+        Self {
+            next: start,
+            stop,
+            delay,
+            timer: Box::pin(sleep(Duration::ZERO)),
+            waiting: false,
+        }
+    }
+}
+
+impl Stream for AsyncRange {
+    type Item = u32;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<u32>> {
+        if self.next >= self.stop {
+            return Poll::Ready(None);
+        }
+        if !self.waiting {
+            let deadline = Instant::now() + self.delay;
+            self.timer.as_mut().reset(deadline);
+            self.waiting = true;
+        }
+        // Pending until the deadline; polling `timer` also registers `cx`'s
+        // waker, which is what makes the runtime call `poll_next` again.
+        ready!(self.timer.as_mut().poll(cx));
+        self.waiting = false;
+        let current = self.next;
+        self.next += 1;
+        Poll::Ready(Some(current))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.stop.saturating_sub(self.next) as usize;
+        (left, Some(left))
+    }
+}
+
+pub async fn run() {
+    println!("AsyncCounter(3):");
+    let mut counter = AsyncRange::new(1, 4, Duration::from_millis(100));
+    while let Some(i) = counter.next().await {
+        println!("{i}");
+    }
+
+    println!("AsyncCounter(1, 5), 0.5s apart:");
+    let start = Instant::now();
+    let mut counter = AsyncRange::new(1, 5, Duration::from_millis(500));
+    while let Some(num) = counter.next().await {
+        println!("[{:.1}s] {num}", start.elapsed().as_secs_f64());
+    }
+
+    println!("Using async iterator:");
+    let mut numbers = AsyncRange::new(1, 5, Duration::from_millis(100));
+    while let Some(num) = numbers.next().await {
+        println!("Number: {num}");
+    }
+
+    // Being a `Stream` is what buys the combinators.
+    let squares: Vec<u32> = AsyncRange::new(1, 5, Duration::from_millis(100))
+        .map(|n| n * n)
+        .collect()
+        .await;
+    println!("Squares via StreamExt::map: {squares:?}");
+}

@@ -1,0 +1,117 @@
+//! Async generators as `async_stream::stream!`: write a loop with `.await`
+//! and `yield`, get a `Stream`.
+//!
+//! Translates:
+//! - `000_b9ded3400a0e22dc.txt`, "Async Generator" (`async_range(3)`)
+//! - `003_13e23c4977c44b24.txt`, "Async Generators" (`async_range(1, 5)`)
+//! - `004_19258e4c795aa664.txt`, "Async Generators" (random numbers, and
+//!   `fetch_data_generator`)
+//! - `001_434a30e0f6aa363b.txt`, "Async Generators" (`record_streamer`)
+//!
+//! Stable Rust has no `async def ... yield` yet (`gen` blocks are still
+//! unstable). The `async-stream` crate, maintained by the Tokio project,
+//! fills the gap: inside `stream! { ... }` you write `.await` and `yield`,
+//! and the macro builds the `Stream` that `async_counter` writes by hand.
+//! Like a Python generator, the body is lazy: it runs up to the next `yield`
+//! only when the consumer asks for an item, which is why "Fetching" and
+//! "Data from" alternate below.
+//!
+//! The generated stream is `!Unpin` (it is a state machine holding its
+//! suspended locals), so it must be pinned before `.next()` can be called.
+//! `std::pin::pin!` does that on the stack; combinators that take the stream
+//! by value, like `collect`, pin it for you.
+//!
+//! The guide's random numbers come from the global `random` module, so every
+//! run differs. Here the generator takes a seed and owns a ChaCha8 generator,
+//! so the numbers are the same on every run and every platform.
+
+use std::pin::pin;
+use std::time::Duration;
+
+use async_stream::stream;
+use futures::{Stream, StreamExt};
+use rand::rngs::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
+use tokio::time::sleep;
+
+const SEED: u64 = 42;
+
+fn async_range(start: u32, stop: u32, delay: Duration) -> impl Stream<Item = u32> {
+    stream! {
+        for i in start..stop {
+            sleep(delay).await;
+            yield i;
+        }
+    }
+}
+
+/// Yields `count` random numbers from 1 to 100, from a seeded generator.
+fn async_number_generator(count: usize, seed: u64) -> impl Stream<Item = u32> {
+    stream! {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        for _ in 0..count {
+            sleep(Duration::from_millis(100)).await;
+            yield rng.random_range(1..=100);
+        }
+    }
+}
+
+/// Borrows `urls`: the stream can't outlive the slice, which the `'a`
+/// in the return type says.
+fn fetch_data_generator<'a>(urls: &'a [&'a str]) -> impl Stream<Item = String> + 'a {
+    stream! {
+        for url in urls {
+            println!("Fetching {url}");
+            sleep(Duration::from_millis(500)).await;
+            yield format!("Data from {url}");
+        }
+    }
+}
+
+async fn fetch_row_data(row: u32) -> String {
+    sleep(Duration::from_millis(100)).await;
+    format!("data-{row}")
+}
+
+/// `record_streamer(max_rows)`: the generator form of `next_method`'s reader.
+fn record_streamer(max_rows: u32) -> impl Stream<Item = (u32, String)> {
+    stream! {
+        for current_row in 0..max_rows {
+            yield (current_row, fetch_row_data(current_row).await);
+        }
+    }
+}
+
+pub async fn run() {
+    let mut numbers = pin!(async_range(0, 3, Duration::from_millis(100)));
+    while let Some(i) = numbers.next().await {
+        println!("{i}");
+    }
+
+    let collected: Vec<u32> = async_range(1, 5, Duration::from_millis(500))
+        .collect()
+        .await;
+    println!("async_range(1, 5): {collected:?}");
+
+    println!();
+    println!("Async number generator (seed {SEED}):");
+    let mut numbers = pin!(async_number_generator(5, SEED));
+    while let Some(num) = numbers.next().await {
+        println!("Generated: {num}");
+    }
+
+    println!();
+    println!("Async data fetcher:");
+    let urls = ["api1.com", "api2.com", "api3.com"];
+    let mut pages = pin!(fetch_data_generator(&urls));
+    while let Some(data) = pages.next().await {
+        println!("{data}");
+    }
+
+    println!();
+    println!("Record streamer:");
+    let mut records = pin!(record_streamer(3));
+    while let Some(record) = records.next().await {
+        println!("{record:?}");
+    }
+}

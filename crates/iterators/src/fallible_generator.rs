@@ -1,0 +1,81 @@
+//! A generator that can fail: `async_stream::try_stream!` yields
+//! `Result`s, and `?` inside it ends the stream with the error.
+//!
+//! Translates:
+//! - `001_434a30e0f6aa363b.txt`, "Async Generators" (`record_streamer`,
+//!   whose `await coroutine()` can raise)
+//!
+//! When `coroutine()` raises inside a Python async generator, the exception
+//! comes out of the consumer's `async for`, and the generator is finished.
+//! A Rust stream has no exceptions; its items are `Result`s. `try_stream!`
+//! makes that as short as the Python: `?` on a failed `.await` yields the
+//! `Err` as the last item and ends the stream.
+//!
+//! On the consuming side, `TryStreamExt` gives the `Result`-aware versions of
+//! the combinators: `try_next` (so `?` works in the loop, like letting the
+//! exception propagate), `try_collect` (stop at the first error) and so on.
+
+use std::pin::pin;
+use std::time::Duration;
+
+use async_stream::try_stream;
+use futures::{Stream, StreamExt, TryStreamExt};
+use tokio::time::sleep;
+
+#[derive(Debug, thiserror::Error)]
+#[error("row {0} is corrupt")]
+struct CorruptRow(u32);
+
+/// The guide's `coroutine()`, failing on one row.
+async fn fetch_row_data(row: u32, corrupt_row: u32) -> Result<String, CorruptRow> {
+    sleep(Duration::from_millis(100)).await;
+    if row == corrupt_row {
+        return Err(CorruptRow(row));
+    }
+    Ok(format!("data-{row}"))
+}
+
+fn record_streamer(
+    max_rows: u32,
+    corrupt_row: u32,
+) -> impl Stream<Item = Result<(u32, String), CorruptRow>> {
+    try_stream! {
+        for current_row in 0..max_rows {
+            let data = fetch_row_data(current_row, corrupt_row).await?;
+            yield (current_row, data);
+        }
+    }
+}
+
+/// `async for row in record_streamer(...)` with the exception left to
+/// propagate: `?` on each item.
+async fn print_rows(max_rows: u32, corrupt_row: u32) -> Result<u32, CorruptRow> {
+    let mut rows = pin!(record_streamer(max_rows, corrupt_row));
+    let mut count = 0;
+    while let Some(row) = rows.try_next().await? {
+        println!("{row:?}");
+        count += 1;
+    }
+    Ok(count)
+}
+
+pub async fn run() {
+    match print_rows(3, u32::MAX).await {
+        Ok(count) => println!("Read {count} rows"),
+        Err(error) => println!("Error: {error}"),
+    }
+
+    println!();
+    match print_rows(6, 2).await {
+        Ok(count) => println!("Read {count} rows"),
+        Err(error) => println!("Error: {error}"),
+    }
+
+    println!();
+    // Every item, errors included: the stream stops after its first `Err`.
+    let items: Vec<_> = record_streamer(6, 2).collect().await;
+    println!("All items: {items:?}");
+
+    let all_or_nothing: Result<Vec<_>, _> = record_streamer(6, 2).try_collect().await;
+    println!("try_collect: {all_or_nothing:?}");
+}

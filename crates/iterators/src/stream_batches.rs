@@ -1,0 +1,146 @@
+//! Processing a stream with bounded concurrency and in batches:
+//! `buffered`, `buffer_unordered` and `chunks`.
+//!
+//! Translates:
+//! - `004_19258e4c795aa664.txt`, "Async Streaming" (`stream_processor`)
+//!
+//! The guide creates a task per item as the items arrive, limits how many
+//! run with a `Semaphore(5)`, and gathers them ten at a time. It has two
+//! problems. The semaphore limits running tasks, not created ones, so a fast
+//! source still piles up unbounded tasks waiting for permits. And while it
+//! awaits a batch, its `async for` stops pulling from the source. (It also
+//! doesn't run as printed: `random` and `time` are never imported.)
+//!
+//! Streams make both limits structural:
+//! - `.map(process_item)` turns each item into a future without starting it;
+//! - `.buffered(5)` runs at most five of those futures at once, and pulls the
+//!   next item from the source only when one finishes, so a fast source is
+//!   slowed down instead of buffered without bound. Results come out in input
+//!   order, like `gather`;
+//! - `.buffer_unordered(5)` is the same with results in completion order,
+//!   like `as_completed`;
+//! - `.chunks(10)` groups results into batches of ten, and hands over the
+//!   short last batch when the stream ends: the guide's "process remaining
+//!   items" block comes for free.
+//!
+//! These futures all run inside the one task that polls the stream, so they
+//! make progress only while it is being polled; see `stream_vs_spawn`.
+//!
+//! The guide's wall-clock timestamp becomes the time each reading was taken
+//! from the source. From reading 5 or so on, that is later than the 0.1 s
+//! tick it was due at, and several come at once: the source is only read
+//! when a slot is free. That is the backpressure.
+//!
+//! The readings' values come from a ChaCha8 generator seeded with `SEED`,
+//! chosen so that no two items finish at the same instant: on the real
+//! clock, which of two timers due at the same instant fires first is not
+//! fixed, and `buffer_unordered` would print them in either order.
+
+use std::cell::Cell;
+use std::pin::pin;
+use std::time::Duration;
+
+use async_stream::stream;
+use futures::{Stream, StreamExt};
+use rand::rngs::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
+use tokio::time::{Instant, interval_at, sleep};
+
+const SEED: u64 = 50;
+const CONCURRENCY: usize = 5;
+
+struct Reading {
+    id: u32,
+    value: u32,
+    arrived: String,
+}
+
+struct Processed {
+    id: u32,
+    value: u32,
+    doubled_value: u32,
+    arrived: String,
+}
+
+fn seconds(start: Instant) -> String {
+    format!("{:.1}s", start.elapsed().as_secs_f64())
+}
+
+/// The guide's `data_stream`: `count` readings, one every 0.1 s. An
+/// `interval` keeps that rate exactly: its ticks are due at fixed instants,
+/// so one late wake-up does not delay every later reading, as a chain of
+/// `sleep`s would.
+fn data_stream(count: u32, start: Instant) -> impl Stream<Item = Reading> {
+    stream! {
+        let mut rng = ChaCha8Rng::seed_from_u64(SEED);
+        let period = Duration::from_millis(100);
+        let mut ticks = interval_at(start + period, period);
+        for id in 0..count {
+            ticks.tick().await;
+            yield Reading { id, value: rng.random_range(1..=100), arrived: seconds(start) };
+        }
+    }
+}
+
+/// How many items are being processed right now, and the most there ever were.
+#[derive(Default)]
+struct InFlight {
+    now: Cell<usize>,
+    peak: Cell<usize>,
+}
+
+/// Slower than the source (0.2 to 0.8 s per item, depending on its value), so
+/// that the concurrency limit matters.
+async fn process_item(reading: Reading, in_flight: &InFlight) -> Processed {
+    in_flight.now.set(in_flight.now.get() + 1);
+    in_flight
+        .peak
+        .set(in_flight.peak.get().max(in_flight.now.get()));
+    sleep(Duration::from_millis(
+        100 * u64::from(2 + reading.value % 7),
+    ))
+    .await;
+    in_flight.now.set(in_flight.now.get() - 1);
+    Processed {
+        id: reading.id,
+        value: reading.value,
+        doubled_value: reading.value * 2,
+        arrived: reading.arrived,
+    }
+}
+
+pub async fn run() {
+    let start = Instant::now();
+    let in_flight = InFlight::default();
+    let mut batches = pin!(
+        data_stream(20, start)
+            .map(|reading| process_item(reading, &in_flight))
+            .buffered(CONCURRENCY)
+            .chunks(10)
+    );
+    while let Some(batch) = batches.next().await {
+        println!("[{}] A batch of {}:", seconds(start), batch.len());
+        for p in batch {
+            println!(
+                "Processed: id {}, value {}, doubled {}, arrived at {}",
+                p.id, p.value, p.doubled_value, p.arrived
+            );
+        }
+    }
+    assert!(in_flight.peak.get() <= CONCURRENCY);
+
+    println!();
+    let start = Instant::now();
+    let in_flight = InFlight::default();
+    let order: Vec<u32> = data_stream(10, start)
+        .map(|reading| process_item(reading, &in_flight))
+        .buffer_unordered(CONCURRENCY)
+        .map(|processed| processed.id)
+        .collect()
+        .await;
+    println!(
+        "[{}] buffer_unordered({CONCURRENCY}) finished ids in this order: {order:?}",
+        seconds(start)
+    );
+    assert!(in_flight.peak.get() <= CONCURRENCY);
+}

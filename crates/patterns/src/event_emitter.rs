@@ -1,0 +1,96 @@
+//! An event emitter whose callbacks are async: each one is stored as a
+//! boxed closure that returns a boxed future.
+//!
+//! Translates:
+//! - `000_b9ded3400a0e22dc.txt`, "Event-Based Programming"
+//!
+//! Python keeps coroutine functions in a list and awaits `callback(*args)`.
+//! In Rust every async fn and async closure returns a future of its own
+//! anonymous type, so two callbacks never have the same type and can't share
+//! a `Vec` as they are. The usual fix is two boxes: `Box<dyn Fn(T) -> ...>`
+//! erases the closure's type, and `BoxFuture` (a pinned, boxed
+//! `dyn Future + Send`) erases the future's. `on` does the boxing, so callers
+//! pass plain async closures. (`Box<dyn AsyncFn(T)>` would say it directly,
+//! but the `AsyncFn` traits can't be used as trait objects yet.)
+//!
+//! `*args, **kwargs` become one typed payload, cloned for each callback.
+//! `emit` awaits the callbacks one after another, as the guide does;
+//! `emit_concurrently` runs them together with `join_all`, so two one-second
+//! handlers take one second instead of two. For subscribers that live in
+//! other tasks, a `tokio::sync::broadcast` channel is the usual alternative.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::time::Duration;
+
+use futures::future::{BoxFuture, join_all};
+use tokio::time::{Instant, sleep};
+
+type Callback<T> = Box<dyn Fn(T) -> BoxFuture<'static, ()> + Send + Sync>;
+
+struct AsyncEventEmitter<T> {
+    events: HashMap<String, Vec<Callback<T>>>,
+}
+
+impl<T: Clone + Send + 'static> AsyncEventEmitter<T> {
+    fn new() -> Self {
+        Self {
+            events: HashMap::new(),
+        }
+    }
+
+    fn on<F, Fut>(&mut self, event: &str, callback: F)
+    where
+        F: Fn(T) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.events
+            .entry(event.to_owned())
+            .or_default()
+            .push(Box::new(move |args| Box::pin(callback(args))));
+    }
+
+    /// Awaits each callback in the order they were registered.
+    async fn emit(&self, event: &str, args: T) {
+        for callback in self.events.get(event).into_iter().flatten() {
+            callback(args.clone()).await;
+        }
+    }
+
+    /// Starts every callback at once and waits for all of them.
+    async fn emit_concurrently(&self, event: &str, args: T) {
+        let callbacks = self.events.get(event).into_iter().flatten();
+        join_all(callbacks.map(|callback| callback(args.clone()))).await;
+    }
+}
+
+async fn handle_event(data: String) {
+    println!("Received: {data}");
+}
+
+pub async fn run() {
+    let mut emitter = AsyncEventEmitter::new();
+    emitter.on("data", handle_event);
+    emitter.emit("data", "Hello World".to_owned()).await;
+
+    println!();
+    emitter.on("data", async |data: String| {
+        sleep(Duration::from_secs(1)).await;
+        println!("Saved {} bytes", data.len());
+    });
+    emitter.on("data", async |data: String| {
+        sleep(Duration::from_secs(1)).await;
+        println!("Indexed {} words", data.split_whitespace().count());
+    });
+    emitter.emit("nobody-listens", "ignored".to_owned()).await;
+
+    let start = Instant::now();
+    emitter.emit("data", "Hello async Rust".to_owned()).await;
+    println!("emit: {:.1}s", start.elapsed().as_secs_f64());
+
+    let start = Instant::now();
+    emitter
+        .emit_concurrently("data", "Hello async Rust".to_owned())
+        .await;
+    println!("emit_concurrently: {:.1}s", start.elapsed().as_secs_f64());
+}

@@ -1,0 +1,112 @@
+//! Several producers and several consumers on one channel; it closes when
+//! the last producer finishes, and every consumer then stops by itself.
+//!
+//! Translates:
+//! - `003_13e23c4977c44b24.txt`, "Producer-Consumer Pattern"
+//!
+//! The guide's shutdown is fragile. Each of the two producers puts one
+//! `None`, but there are three consumers: two stop on a sentinel and the
+//! third never gets one, so `main` has to wait with `queue.join()` and then
+//! cancel whatever is left. Count the sentinels wrong the other way and items
+//! are left in the queue.
+//!
+//! With a channel, each producer owns a clone of the `Sender`, and the
+//! channel closes when the last clone is dropped. `main` must drop its own
+//! original too, or the channel stays open and the consumers wait forever:
+//! the one mistake this design still allows. Every consumer then sees `None`
+//! after the queue is drained, and returns what it consumed, so no task needs
+//! cancelling and nothing is lost.
+//!
+//! Tokio's `mpsc` has a single `Receiver`. Consumers share it behind a
+//! `tokio::sync::Mutex`, held only while taking one item, so one consumer
+//! works while the next waits for an item; the mutex hands out turns in
+//! order. (The `async-channel` crate has a cloneable receiver instead.)
+//!
+//! The guide's random delays (0.1-0.5 s per item produced, 0.2-0.6 s per
+//! item consumed) come from per-task ChaCha8 generators seeded from `SEED`,
+//! in steps of 20 ms. The seed is one whose schedule never has two tasks due
+//! to wake at the same instant. That matters on the real clock: timers there
+//! are only accurate to a millisecond, and every wake-up is a little late,
+//! so of two tasks due at exactly the same time, either may run first, and
+//! the output would not be the same on every run.
+
+use std::error::Error;
+use std::ops::RangeInclusive;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::try_join_all;
+use rand::rngs::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
+use tokio::sync::{Mutex, mpsc};
+use tokio::time::sleep;
+
+const SEED: u64 = 6;
+
+/// A random delay within `range`, in whole steps of 20 ms.
+fn random_delay(rng: &mut ChaCha8Rng, range: RangeInclusive<u64>) -> Duration {
+    let steps = range.start() / 20..=range.end() / 20;
+    Duration::from_millis(20 * rng.random_range(steps))
+}
+
+async fn producer(queue: mpsc::UnboundedSender<String>, producer_id: u64) -> Vec<String> {
+    let mut rng = ChaCha8Rng::seed_from_u64(SEED + producer_id);
+    let mut produced = Vec::new();
+    for i in 0..5 {
+        let item = format!("Item-{producer_id}-{i}");
+        if queue.send(item.clone()).is_err() {
+            break;
+        }
+        println!("Producer {producer_id} produced: {item}");
+        produced.push(item);
+        sleep(random_delay(&mut rng, 100..=500)).await;
+    }
+    produced
+}
+
+async fn consumer(
+    queue: Arc<Mutex<mpsc::UnboundedReceiver<String>>>,
+    consumer_id: u64,
+) -> Vec<String> {
+    let mut rng = ChaCha8Rng::seed_from_u64(SEED + 100 + consumer_id);
+    let mut consumed = Vec::new();
+    loop {
+        // The guard is a temporary of this statement, so the lock is released
+        // as soon as `recv` returns. (In `while let Some(item) = queue.lock()...`
+        // it would live to the end of the loop body, and consumers would
+        // take turns working instead of just taking turns at the queue.)
+        let next = queue.lock().await.recv().await;
+        let Some(item) = next else { break };
+        println!("Consumer {consumer_id} consuming: {item}");
+        sleep(random_delay(&mut rng, 200..=600)).await;
+        consumed.push(item);
+    }
+    println!("Consumer {consumer_id} done: the channel is closed and empty");
+    consumed
+}
+
+pub async fn run() -> Result<(), Box<dyn Error>> {
+    let (sender, receiver) = mpsc::unbounded_channel();
+    let receiver = Arc::new(Mutex::new(receiver));
+
+    let producers: Vec<_> = (0..2)
+        .map(|id| tokio::spawn(producer(sender.clone(), id)))
+        .collect();
+    let consumers: Vec<_> = (0..3)
+        .map(|id| tokio::spawn(consumer(receiver.clone(), id)))
+        .collect();
+    drop(sender);
+
+    let mut produced: Vec<String> = try_join_all(producers).await?.concat();
+    let consumed_by_each = try_join_all(consumers).await?;
+    for (id, items) in consumed_by_each.iter().enumerate() {
+        println!("Consumer {id} handled {} items", items.len());
+    }
+
+    let mut consumed = consumed_by_each.concat();
+    produced.sort();
+    consumed.sort();
+    assert_eq!(produced, consumed, "every item consumed exactly once");
+    println!("All {} items consumed exactly once", consumed.len());
+    Ok(())
+}

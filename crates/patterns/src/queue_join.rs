@@ -1,0 +1,118 @@
+//! `queue.join()` and `task_done()`: each item carries a `TaskTracker`
+//! token, dropped once it is processed, and waiting on the tracker waits
+//! for all of them.
+//!
+//! Translates:
+//! - `004_19258e4c795aa664.txt`, "Async Queue Patterns"
+//! - `003_13e23c4977c44b24.txt`, "Producer-Consumer Pattern" (its
+//!   `await queue.join()`)
+//!
+//! The guide's version never finishes; run it and it hangs after the last
+//! item. `queue.join()` waits until `task_done()` has been called once per
+//! `put()`. The `None` sentinel counts as a put, and the consumer that gets
+//! it never calls `task_done()` for it: it puts it back instead, which counts
+//! as one more put, for the next consumer to take and put back again. The
+//! count of unfinished items can never reach zero, so `join()` waits forever.
+//!
+//! The Rust counterpart can't get the count wrong. `TaskTracker` (from
+//! `tokio-util`) counts live tokens; each item travels with one, and
+//! dropping the item when its processing is done drops the token: that is
+//! `task_done()`, called exactly once per item, and also when a consumer
+//! panics. `tracker.close()` plus `tracker.wait().await` is `queue.join()`.
+//!
+//! The join matters when the consumers live on after the work, as a worker
+//! pool does: here the same three consumers process two batches, and `main`
+//! waits for each batch before starting the next. At the end, dropping the
+//! sender closes the channel, and the consumers return on their own instead
+//! of being cancelled. The guide's random delays come from ChaCha8
+//! generators seeded from `SEED`.
+
+use std::error::Error;
+use std::ops::RangeInclusive;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::try_join_all;
+use rand::rngs::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
+use tokio::sync::{Mutex, mpsc};
+use tokio::time::sleep;
+use tokio_util::task::TaskTracker;
+use tokio_util::task::task_tracker::TaskTrackerToken;
+
+const SEED: u64 = 11;
+
+/// An item and its claim on the batch: dropping a `Job` is `task_done()`.
+struct Job {
+    item: String,
+    _pending: TaskTrackerToken,
+}
+
+/// A random delay within `range`, in whole steps of 20 ms (see
+/// `many_producers_consumers` for why steps, and why this seed).
+fn random_delay(rng: &mut ChaCha8Rng, range: RangeInclusive<u64>) -> Duration {
+    let steps = range.start() / 20..=range.end() / 20;
+    Duration::from_millis(20 * rng.random_range(steps))
+}
+
+async fn producer(
+    queue: &mpsc::Sender<Job>,
+    name: &str,
+    seed: u64,
+    batch: &TaskTracker,
+) -> Result<Vec<String>, mpsc::error::SendError<Job>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut produced = Vec::new();
+    for i in 0..5 {
+        let item = format!("{name}-item-{i}");
+        let job = Job {
+            item: item.clone(),
+            _pending: batch.token(),
+        };
+        queue.send(job).await?;
+        println!("Producer {name} added {item}");
+        produced.push(item);
+        sleep(random_delay(&mut rng, 100..=300)).await;
+    }
+    Ok(produced)
+}
+
+async fn consumer(queue: Arc<Mutex<mpsc::Receiver<Job>>>, name: String, seed: u64) -> Vec<String> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut consumed = Vec::new();
+    loop {
+        let next = queue.lock().await.recv().await;
+        let Some(job) = next else { break };
+        println!("Consumer {name} processing {}", job.item);
+        sleep(random_delay(&mut rng, 200..=500)).await;
+        consumed.push(job.item);
+        // `job`'s token is dropped here: this item is done.
+    }
+    println!("Consumer {name} stopped: the channel is closed");
+    consumed
+}
+
+pub async fn run() -> Result<(), Box<dyn Error>> {
+    let (sender, receiver) = mpsc::channel(5);
+    let receiver = Arc::new(Mutex::new(receiver));
+    let consumers: Vec<_> = (0..3)
+        .map(|i| tokio::spawn(consumer(receiver.clone(), format!("C{i}"), SEED + 10 + i)))
+        .collect();
+
+    let mut produced = Vec::new();
+    for (name, seed) in [("P1", SEED), ("P2", SEED + 1)] {
+        let batch = TaskTracker::new();
+        produced.extend(producer(&sender, name, seed, &batch).await?);
+        batch.close();
+        batch.wait().await;
+        println!("queue.join(): every item from {name} processed");
+    }
+
+    drop(sender);
+    let mut consumed = try_join_all(consumers).await?.concat();
+    produced.sort();
+    consumed.sort();
+    assert_eq!(produced, consumed, "every item consumed exactly once");
+    println!("{} items, each consumed exactly once", consumed.len());
+    Ok(())
+}

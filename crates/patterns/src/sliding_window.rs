@@ -1,0 +1,96 @@
+//! The guide's sliding-window rate limiter, without its deadlock: at most
+//! three calls in any two seconds.
+//!
+//! Translates:
+//! - `004_19258e4c795aa664.txt`, "Rate Limiting" (`AsyncRateLimiter`)
+//!
+//! The limiter remembers when each recent call started; a call may start
+//! when fewer than `max_calls` of those are within the last `time_window`.
+//! (The guide calls it a token bucket; it is a sliding-window log.)
+//!
+//! The guide's version deadlocks on the fourth call. `acquire` holds
+//! `self.lock` while it sleeps until the window has room, which is
+//! reasonable: waiting callers queue on the lock. But it then retries with
+//! `return await self.acquire()`, which tries to take `self.lock` again from
+//! inside the `async with self.lock:` block. `asyncio.Lock` is not
+//! reentrant, so the task waits for a lock it holds itself, forever, and
+//! every other caller waits behind it. Run it: three calls print, then
+//! nothing, and the program never ends.
+//!
+//! Tokio's `Mutex` is not reentrant either, and would deadlock the same way;
+//! the fix is a loop instead of the recursive call, keeping the guard. A
+//! `tokio::sync::Mutex` (not a `std` one) is required here precisely because
+//! the guard is held across the `sleep`. It is fair, so waiting callers get
+//! their turn in the order they arrived.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use futures::future::join_all;
+use tokio::sync::Mutex;
+use tokio::time::{Instant, sleep_until};
+
+struct AsyncRateLimiter {
+    max_calls: usize,
+    time_window: Duration,
+    /// Start times of the calls within the last `time_window`, oldest first.
+    calls: Mutex<VecDeque<Instant>>,
+}
+
+impl AsyncRateLimiter {
+    fn new(max_calls: usize, time_window: Duration) -> Self {
+        Self {
+            max_calls,
+            time_window,
+            calls: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    /// Waits for room in the window, and returns the start time it recorded.
+    async fn acquire(&self) -> Instant {
+        let mut calls = self.calls.lock().await;
+        loop {
+            let now = Instant::now();
+            while calls
+                .front()
+                .is_some_and(|&oldest| now - oldest >= self.time_window)
+            {
+                calls.pop_front();
+            }
+            if calls.len() < self.max_calls {
+                calls.push_back(now);
+                return now;
+            }
+            // Full: wait until the oldest call leaves the window, still
+            // holding the lock, then look again. The guide recurses here.
+            if let Some(&oldest) = calls.front() {
+                sleep_until(oldest + self.time_window).await;
+            }
+        }
+    }
+}
+
+async fn api_call(limiter: &AsyncRateLimiter, name: String, start: Instant) -> (String, Duration) {
+    let started = limiter.acquire().await - start;
+    println!("[{:.1}s] Making API call {name}", started.as_secs_f64());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    (format!("Result from {name}"), started)
+}
+
+pub async fn run() {
+    // Allow 3 calls per 2 seconds.
+    let limiter = AsyncRateLimiter::new(3, Duration::from_secs(2));
+    let start = Instant::now();
+
+    let results = join_all((0..6).map(|i| api_call(&limiter, format!("call-{i}"), start))).await;
+    for (result, _) in &results {
+        println!("{result}");
+    }
+
+    // Any `max_calls + 1` consecutive starts span at least one window.
+    let mut started: Vec<Duration> = results.iter().map(|(_, at)| *at).collect();
+    started.sort();
+    for pair in started.windows(limiter.max_calls + 1) {
+        assert!(pair[limiter.max_calls] - pair[0] >= limiter.time_window);
+    }
+}

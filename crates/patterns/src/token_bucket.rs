@@ -1,0 +1,109 @@
+//! The guide's token-bucket rate limiter, fixed so that concurrent callers
+//! are limited too: each caller reserves its token before it sleeps.
+//!
+//! Translates:
+//! - `003_13e23c4977c44b24.txt`, "Rate-Limited API Calls"
+//!
+//! The bucket holds up to `rate` tokens (the burst) and refills at `rate`
+//! per `per`; each call takes one. The guide's `acquire` has a
+//! check-then-sleep race: a caller that finds the bucket empty computes how
+//! long until one token is back, sleeps that long, and then sets the
+//! allowance to zero without having reserved anything. The ten calls are
+//! made concurrently by `gather`, so eight callers find the bucket empty at
+//! the same moment, all sleep the same half second, and all go through
+//! together. Run it: calls 0 and 1 at once, the other eight half a second
+//! later. That is ten calls in 0.5 s from a limiter of two per second.
+//!
+//! The fix is to take the token while holding the state, even if that
+//! leaves the bucket in debt, and to sleep for the debt afterwards. Each
+//! caller then waits its own turn: 0.5 s after the previous one. The state
+//! sits behind a `std::sync::Mutex`, locked for a few arithmetic operations
+//! and never across the sleep, which is the case the Tokio docs recommend a
+//! `std` mutex for. Time comes from `tokio::time::Instant`, so the limiter
+//! runs on Tokio's paused clock too (the guide uses the loop's clock, which
+//! is the same idea).
+
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use futures::future::join_all;
+use tokio::time::{Instant, sleep};
+
+struct RateLimiter {
+    /// Tokens per `per`, and also the most the bucket holds.
+    rate: f64,
+    per: Duration,
+    bucket: Mutex<Bucket>,
+}
+
+struct Bucket {
+    /// Tokens available now; negative while callers are queued for tokens
+    /// that haven't been refilled yet.
+    allowance: f64,
+    last_check: Instant,
+}
+
+impl RateLimiter {
+    fn new(rate: u32, per: Duration) -> Self {
+        Self {
+            rate: f64::from(rate),
+            per,
+            bucket: Mutex::new(Bucket {
+                allowance: f64::from(rate),
+                last_check: Instant::now(),
+            }),
+        }
+    }
+
+    async fn acquire(&self) {
+        let wait = {
+            let mut bucket = self.bucket.lock().unwrap_or_else(PoisonError::into_inner);
+            let now = Instant::now();
+            let time_passed = now - bucket.last_check;
+            bucket.last_check = now;
+            let refill = time_passed.as_secs_f64() * self.rate / self.per.as_secs_f64();
+            bucket.allowance = (bucket.allowance + refill).min(self.rate);
+
+            // Take the token now; a negative allowance is the queue of
+            // callers ahead of the next refill.
+            bucket.allowance -= 1.0;
+            let debt = -bucket.allowance;
+            Duration::from_secs_f64(debt.max(0.0) * self.per.as_secs_f64() / self.rate)
+        };
+        if !wait.is_zero() {
+            sleep(wait).await;
+        }
+    }
+}
+
+async fn make_api_call(limiter: &RateLimiter, call_id: u32, start: Instant) -> Duration {
+    limiter.acquire().await;
+    let started = start.elapsed();
+    println!("[{:.1}s] Making API call {call_id}", started.as_secs_f64());
+    sleep(Duration::from_millis(500)).await;
+    started
+}
+
+pub async fn run() {
+    // Allow 2 requests per second.
+    let limiter = RateLimiter::new(2, Duration::from_secs(1));
+    let start = Instant::now();
+
+    let started = join_all((0..10).map(|i| make_api_call(&limiter, i, start))).await;
+    println!(
+        "Completed {} calls in {:.1}s",
+        started.len(),
+        start.elapsed().as_secs_f64()
+    );
+
+    // By time t, at most `burst + rate * t` calls may have started.
+    let mut sorted = started;
+    sorted.sort();
+    for (index, at) in sorted.iter().enumerate() {
+        let allowed = limiter.rate + limiter.rate * at.as_secs_f64() / limiter.per.as_secs_f64();
+        assert!(
+            (index + 1) as f64 <= allowed + 1e-6,
+            "call {index} started at {at:?}: over the limit"
+        );
+    }
+}
