@@ -1,7 +1,11 @@
 mod fetch_many;
+mod file_io;
+mod file_processor;
 mod fetch_with_timeout;
 mod http_errors;
 mod scrape_pages;
+mod sqlite_pool;
+mod sqlite_wrapper;
 mod sync_vs_async_http;
 mod web_scraper;
 
@@ -22,6 +26,10 @@ fn main() -> std::process::ExitCode {
             example!(sync_vs_async_http, base_url),
             example!(scrape_pages, base_url),
             example!(web_scraper, base_url),
+            example!(sqlite_wrapper),
+            example!(sqlite_pool),
+            example!(file_io),
+            example!(file_processor),
         ],
     )
     .local_server(|| Box::pin(httpbin::spawn()))
