@@ -69,7 +69,10 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
         }
     }
     if results.iter().all(Result::is_err) {
-        bail!("none of the {} URLs could be fetched from {base_url}", paths.len());
+        bail!(
+            "none of the {} URLs could be fetched from {base_url}",
+            paths.len()
+        );
     }
     Ok(())
 }

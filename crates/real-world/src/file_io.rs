@@ -47,7 +47,10 @@ async fn write_lines(dir: &Path, name: &str, lines: &[&str]) -> anyhow::Result<(
         writer.write_all(line.as_bytes()).await?;
         writer.write_all(b"\n").await?;
     }
-    writer.flush().await.with_context(|| format!("cannot write {name}"))
+    writer
+        .flush()
+        .await
+        .with_context(|| format!("cannot write {name}"))
 }
 
 /// Reads a file line by line, without holding all of it in memory.
@@ -72,7 +75,10 @@ pub async fn run() -> anyhow::Result<()> {
     println!("File content: {content}");
 
     write_lines(dir, "lines.txt", &["first", "second", "third"]).await?;
-    println!("lines.txt has {} lines", count_lines(dir, "lines.txt").await?);
+    println!(
+        "lines.txt has {} lines",
+        count_lines(dir, "lines.txt").await?
+    );
 
     println!();
     println!("Bad paths:");

@@ -42,7 +42,11 @@ struct Stats {
 
 /// Counts lines and words. `open` tracks how many files are being read at
 /// once, and `most_open` the largest that number reached.
-async fn process(path: &Path, open: &AtomicUsize, most_open: &AtomicUsize) -> anyhow::Result<Stats> {
+async fn process(
+    path: &Path,
+    open: &AtomicUsize,
+    most_open: &AtomicUsize,
+) -> anyhow::Result<Stats> {
     let now = open.fetch_add(1, Ordering::Relaxed) + 1;
     most_open.fetch_max(now, Ordering::Relaxed);
     let text = fs::read_to_string(path).await;
@@ -78,14 +82,21 @@ async fn make_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into_owned())
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    )
 }
 
 pub async fn run() -> anyhow::Result<()> {
     let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
-    let paths = make_files(dir.path()).await.context("cannot write the sample files")?;
-    println!("Processing {} files, at most {MAX_OPEN} at a time (seed {SEED})", paths.len());
+    let paths = make_files(dir.path())
+        .await
+        .context("cannot write the sample files")?;
+    println!(
+        "Processing {} files, at most {MAX_OPEN} at a time (seed {SEED})",
+        paths.len()
+    );
 
     let open = AtomicUsize::new(0);
     let most_open = AtomicUsize::new(0);
@@ -121,8 +132,12 @@ pub async fn run() -> anyhow::Result<()> {
         results.len()
     );
     let summary_path = dir.path().join("summary.txt");
-    fs::write(&summary_path, &summary).await.context("cannot write summary.txt")?;
-    let read_back = fs::read_to_string(&summary_path).await.context("cannot read summary.txt")?;
+    fs::write(&summary_path, &summary)
+        .await
+        .context("cannot write summary.txt")?;
+    let read_back = fs::read_to_string(&summary_path)
+        .await
+        .context("cannot read summary.txt")?;
     assert_eq!(read_back, summary, "summary.txt changed on disk");
     println!("At most {most} files were open at once");
     println!("summary.txt:");

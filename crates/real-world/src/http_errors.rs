@@ -125,7 +125,11 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
             Err(error) => println!("{name}: {error}"),
         }
     }
-    println!("All {} finished in {:.1}s", results.len(), start.elapsed().as_secs_f64());
+    println!(
+        "All {} finished in {:.1}s",
+        results.len(),
+        start.elapsed().as_secs_f64()
+    );
 
     // Only the first request is meant to succeed.
     if let Err(error) = &results[0] {

@@ -1,7 +1,10 @@
+mod api_handler;
+mod api_server;
+mod background_services;
 mod fetch_many;
+mod fetch_with_timeout;
 mod file_io;
 mod file_processor;
-mod fetch_with_timeout;
 mod http_errors;
 mod scrape_pages;
 mod sqlite_pool;
@@ -30,6 +33,9 @@ fn main() -> std::process::ExitCode {
             example!(sqlite_pool),
             example!(file_io),
             example!(file_processor),
+            example!(api_handler),
+            example!(api_server),
+            example!(background_services),
         ],
     )
     .local_server(|| Box::pin(httpbin::spawn()))

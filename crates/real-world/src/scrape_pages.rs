@@ -82,6 +82,9 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
     }
 
     println!();
-    println!("Fetched {fetched} pages in {:.1}s", start.elapsed().as_secs_f64());
+    println!(
+        "Fetched {fetched} pages in {:.1}s",
+        start.elapsed().as_secs_f64()
+    );
     Ok(())
 }

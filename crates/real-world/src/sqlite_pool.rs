@@ -125,7 +125,10 @@ impl Pool {
     async fn get(&self) -> Result<PooledConnection, DbError> {
         let permit = Arc::clone(&self.shared.permits).acquire_owned().await?;
         let connection = self.shared.idle().pop();
-        assert!(connection.is_some(), "a permit always has an idle connection");
+        assert!(
+            connection.is_some(),
+            "a permit always has an idle connection"
+        );
         let in_use = self.shared.in_use.fetch_add(1, Ordering::Relaxed) + 1;
         self.shared.most_in_use.fetch_max(in_use, Ordering::Relaxed);
         Ok(PooledConnection {
@@ -151,7 +154,10 @@ impl Pool {
     }
 
     /// The guide's `execute_transaction`: every statement, or none.
-    async fn execute_transaction(&self, statements: Vec<(&'static str, Vec<Value>)>) -> Result<(), DbError> {
+    async fn execute_transaction(
+        &self,
+        statements: Vec<(&'static str, Vec<Value>)>,
+    ) -> Result<(), DbError> {
         println!("Starting transaction with {} queries", statements.len());
         let outcome = self
             .run(move |connection| {
@@ -224,15 +230,24 @@ pub async fn run() -> Result<(), DbError> {
     }
     let most = pool.shared.most_in_use.load(Ordering::Relaxed);
     println!("Completed 4 workers, at most {most} connections in use at once");
-    assert!(most <= POOL_SIZE, "{most} connections in use, pool has {POOL_SIZE}");
+    assert!(
+        most <= POOL_SIZE,
+        "{most} connections in use, pool has {POOL_SIZE}"
+    );
 
     pool.execute_transaction(vec![
-        ("INSERT INTO users (name) VALUES (?1)", vec!["Alice".to_owned().into()]),
+        (
+            "INSERT INTO users (name) VALUES (?1)",
+            vec!["Alice".to_owned().into()],
+        ),
         (
             "UPDATE users SET status = ?1 WHERE name = ?2",
             vec!["active".to_owned().into(), "Alice".to_owned().into()],
         ),
-        ("INSERT INTO logs (action) VALUES (?1)", vec!["user_created".to_owned().into()]),
+        (
+            "INSERT INTO logs (action) VALUES (?1)",
+            vec!["user_created".to_owned().into()],
+        ),
     ])
     .await?;
     let committed = pool.counts().await?;
@@ -242,9 +257,18 @@ pub async fn run() -> Result<(), DbError> {
     // the first two have run.
     let failed = pool
         .execute_transaction(vec![
-            ("INSERT INTO users (name) VALUES (?1)", vec!["Bob".to_owned().into()]),
-            ("INSERT INTO logs (action) VALUES (?1)", vec!["user_created".to_owned().into()]),
-            ("INSERT INTO users (name) VALUES (?1)", vec!["Alice".to_owned().into()]),
+            (
+                "INSERT INTO users (name) VALUES (?1)",
+                vec!["Bob".to_owned().into()],
+            ),
+            (
+                "INSERT INTO logs (action) VALUES (?1)",
+                vec!["user_created".to_owned().into()],
+            ),
+            (
+                "INSERT INTO users (name) VALUES (?1)",
+                vec!["Alice".to_owned().into()],
+            ),
         ])
         .await;
     assert!(failed.is_err(), "the duplicate name must be refused");
@@ -260,7 +284,10 @@ pub async fn run() -> Result<(), DbError> {
             )
         })
         .await?;
-    assert_eq!(after, committed, "the rolled-back transaction left rows behind");
+    assert_eq!(
+        after, committed,
+        "the rolled-back transaction left rows behind"
+    );
     assert_eq!(alice.as_deref(), Some("active"), "committed work was lost");
     println!("Nothing partial left, nothing committed lost");
     Ok(())

@@ -76,7 +76,10 @@ impl AsyncSqlite {
 
     /// The guide's `executemany`: one prepared statement, run for each row,
     /// in one transaction so the rows go in together or not at all.
-    async fn insert_users(&self, users: Vec<(&'static str, &'static str)>) -> Result<usize, DbError> {
+    async fn insert_users(
+        &self,
+        users: Vec<(&'static str, &'static str)>,
+    ) -> Result<usize, DbError> {
         self.call(move |connection| {
             let transaction = connection.transaction()?;
             let mut inserted = 0;

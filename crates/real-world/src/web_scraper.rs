@@ -146,6 +146,9 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
     );
     assert!(most <= scraper.max_concurrent, "{most} requests in flight");
 
-    anyhow::ensure!(!successful.is_empty(), "no page could be scraped from {base_url}");
+    anyhow::ensure!(
+        !successful.is_empty(),
+        "no page could be scraped from {base_url}"
+    );
     Ok(())
 }
