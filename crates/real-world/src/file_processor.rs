@@ -124,6 +124,8 @@ pub async fn run() -> anyhow::Result<()> {
             }
         }
     }
+    // How many were open at once depends on how fast the blocking pool's
+    // threads read, so it is checked, not printed.
     let most = most_open.load(Ordering::Relaxed);
     assert!(most <= MAX_OPEN, "{most} files open at once");
 
@@ -139,7 +141,6 @@ pub async fn run() -> anyhow::Result<()> {
         .await
         .context("cannot read summary.txt")?;
     assert_eq!(read_back, summary, "summary.txt changed on disk");
-    println!("At most {most} files were open at once");
     println!("summary.txt:");
     print!("{read_back}");
     Ok(())
