@@ -188,12 +188,15 @@ async fn drip(Query(drip): Query<Drip>) -> Response {
     let body = if duration.is_zero() {
         Body::from(vec![b'*'; numbytes as usize])
     } else {
+        // Each byte has its own due time on one schedule, so the small
+        // lateness of each wake-up does not add up over many bytes.
         let pause = duration / numbytes as u32;
+        let start = tokio::time::Instant::now();
         Body::from_stream(futures::stream::unfold(0, move |sent| async move {
             if sent == numbytes {
                 return None;
             }
-            tokio::time::sleep(pause).await;
+            tokio::time::sleep_until(start + pause * (sent as u32 + 1)).await;
             Some((Ok::<_, std::convert::Infallible>(&b"*"[..]), sent + 1))
         }))
     };

@@ -44,7 +44,7 @@ use reqwest::RequestBuilder;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
-use tokio::time::{Instant, sleep};
+use tokio::time::{Instant, interval, sleep};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -202,9 +202,12 @@ pub async fn run() -> anyhow::Result<()> {
     )
     .await?;
 
+    // An interval ticks on a fixed schedule, the first tick at once, so the
+    // time each request takes does not push the later polls back.
     let posted = Instant::now();
-    let mut polls = 0;
-    loop {
+    let mut polls = interval(POLL_EVERY);
+    for poll in 1..=MAX_POLLS {
+        polls.tick().await;
         print!("[{:.1}s] ", posted.elapsed().as_secs_f64());
         let answer = show(
             "GET /result/job-1",
@@ -214,11 +217,9 @@ pub async fn run() -> anyhow::Result<()> {
         if answer["status"] != "processing" {
             break;
         }
-        polls += 1;
-        if polls == MAX_POLLS {
+        if poll == MAX_POLLS {
             bail!("job-1 was still processing after {MAX_POLLS} polls");
         }
-        sleep(POLL_EVERY).await;
     }
 
     show(

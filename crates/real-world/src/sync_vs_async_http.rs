@@ -37,8 +37,10 @@ use tokio::time::Instant;
 const PATHS: [&str; 2] = ["/delay/1", "/delay/2"];
 
 /// Plain blocking code, as it would be without any async runtime.
-fn fetch_all_blocking(base_url: &str) -> Result<(), reqwest::Error> {
-    let client = reqwest::blocking::Client::new();
+fn fetch_all_blocking(
+    client: &reqwest::blocking::Client,
+    base_url: &str,
+) -> Result<(), reqwest::Error> {
     for path in PATHS {
         let response = client
             .get(format!("{base_url}{path}"))
@@ -60,14 +62,25 @@ async fn fetch(client: &reqwest::Client, url: String) -> Result<StatusCode, reqw
 
 pub async fn run(base_url: &str) -> anyhow::Result<()> {
     println!("Blocking, one after another:");
-    let start = Instant::now();
-    let (done, finished) = oneshot::channel();
+    // Building a client takes a moment (it sets up TLS and the system's root
+    // certificates), so each half builds its client before its clock starts.
+    let (ready_tx, ready) = oneshot::channel();
+    let (done_tx, done) = oneshot::channel();
     let url = base_url.to_owned();
     thread::spawn(move || {
+        let result = reqwest::blocking::Client::builder()
+            .build()
+            .and_then(|client| {
+                let _ = ready_tx.send(());
+                fetch_all_blocking(&client, &url)
+            });
         // If the receiver is gone there is no one left to tell.
-        let _ = done.send(fetch_all_blocking(&url).map_err(reqwest::Error::without_url));
+        let _ = done_tx.send(result.map_err(reqwest::Error::without_url));
     });
-    finished.await??;
+    // An error building the client drops `ready_tx`; `done` then has it.
+    let _ = ready.await;
+    let start = Instant::now();
+    done.await??;
     println!("Total time: {:.1}s", start.elapsed().as_secs_f64());
 
     println!();
