@@ -29,10 +29,10 @@
 //! `NameError` on its first tick, silently, until `stop()` re-raises it.
 //! Here the metrics come from a seeded `ChaCha8Rng` (seed 7), so every run
 //! prints the same numbers. The run time is 9.5 s rather than the guide's
-//! 10 s, so that no tick falls on the stopping instant: two timers due at
-//! the same instant on the real clock fire in no defined order. Within it
-//! the services do what the guide's do in 10 s: two health checks, five
-//! metrics rounds.
+//! 10 s, so that no tick is due at the moment of stopping: on the real
+//! clock, which of two timers due in the same millisecond fires first is
+//! not defined. In 9.5 s the services do what the guide's do in 10 s: two
+//! health checks and five rounds of metrics.
 
 use std::future::Future;
 use std::time::Duration;

@@ -65,7 +65,7 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
     for (path, result) in paths.iter().zip(&results) {
         match result {
             Ok((status, post)) => println!("✓ {path}: {status}, post {} {:?}", post.id, post.title),
-            Err(error) => println!("✗ {path}: {}", one_line(error)),
+            Err(error) => println!("✗ {path}: {}", with_cause(error)),
         }
     }
     if results.iter().all(Result::is_err) {
@@ -77,15 +77,16 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The error and its causes on one line: reqwest's own message is short
-/// ("error sending request"), and the reason is in its sources.
-fn one_line(error: &reqwest::Error) -> String {
-    let mut line = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        line.push_str(": ");
-        line.push_str(&cause.to_string());
-        source = cause.source();
+/// reqwest's own message ("error sending request") and the innermost cause
+/// ("Connection refused (os error 111)"), on one line.
+fn with_cause(error: &reqwest::Error) -> String {
+    let mut root: &dyn Error = error;
+    while let Some(source) = root.source() {
+        root = source;
     }
-    line
+    if error.source().is_some() {
+        format!("{error}: {root}")
+    } else {
+        error.to_string()
+    }
 }

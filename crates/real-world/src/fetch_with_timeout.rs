@@ -25,6 +25,7 @@
 //! port included, so its length changes from run to run; this prints the
 //! status and how long each request took instead.
 
+use std::error::Error;
 use std::time::Duration;
 
 use futures::future::join_all;
@@ -35,7 +36,7 @@ use tokio::time::{Instant, timeout};
 enum FetchError {
     #[error("Timeout after {} seconds", .0.as_secs())]
     Timeout(Duration),
-    #[error("Error: {0}")]
+    #[error("Error: {}", with_cause(.0))]
     Http(reqwest::Error),
 }
 
@@ -91,4 +92,18 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
         anyhow::bail!("a request to {base_url} failed");
     }
     Ok(())
+}
+
+/// reqwest's own message ("error sending request") and the innermost cause
+/// ("Connection refused (os error 111)"), on one line.
+fn with_cause(error: &reqwest::Error) -> String {
+    let mut root: &dyn Error = error;
+    while let Some(source) = root.source() {
+        root = source;
+    }
+    if error.source().is_some() {
+        format!("{error}: {root}")
+    } else {
+        error.to_string()
+    }
 }

@@ -31,18 +31,21 @@ use tokio::time::Instant;
 
 const TIMEOUT: Duration = Duration::from_secs(2);
 
+/// Each message already names its cause, so the variants hold their
+/// underlying errors without offering them as `source()`, which would print
+/// the cause twice in a chain.
 #[derive(Debug, thiserror::Error)]
 enum FetchError {
     #[error("cannot connect: {}", root_cause(.0))]
-    Connect(#[source] reqwest::Error),
+    Connect(reqwest::Error),
     #[error("no answer within {0:?}")]
     Timeout(Duration),
     #[error("server answered {0}")]
     Status(StatusCode),
     #[error("not the JSON expected: {0}")]
-    InvalidJson(#[from] serde_json::Error),
+    InvalidJson(serde_json::Error),
     #[error("request failed: {}", root_cause(.0))]
-    Other(#[source] reqwest::Error),
+    Other(reqwest::Error),
 }
 
 /// Sorts a reqwest error into its kind. The URL is dropped: the caller
@@ -92,7 +95,7 @@ async fn fetch_document(client: &Client, url: &str) -> Result<Document, FetchErr
         .error_for_status()
         .map_err(classify)?;
     let body = response.text().await.map_err(classify)?;
-    Ok(serde_json::from_str(&body)?)
+    serde_json::from_str(&body).map_err(FetchError::InvalidJson)
 }
 
 pub async fn run(base_url: &str) -> anyhow::Result<()> {

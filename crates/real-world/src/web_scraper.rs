@@ -25,6 +25,7 @@
 //! The largest number of requests in flight is counted and checked against
 //! the limit.
 
+use std::error::Error;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -37,7 +38,7 @@ use tokio::time::{Instant, sleep};
 enum ScrapeError {
     #[error("{0}")]
     Status(reqwest::StatusCode),
-    #[error("{0}")]
+    #[error("{}", with_cause(.0))]
     Request(reqwest::Error),
     #[error("the scraper is shut down")]
     Closed(#[from] tokio::sync::AcquireError),
@@ -151,4 +152,18 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
         "no page could be scraped from {base_url}"
     );
     Ok(())
+}
+
+/// reqwest's own message ("error sending request") and the innermost cause
+/// ("Connection refused (os error 111)"), on one line.
+fn with_cause(error: &reqwest::Error) -> String {
+    let mut root: &dyn Error = error;
+    while let Some(source) = root.source() {
+        root = source;
+    }
+    if error.source().is_some() {
+        format!("{error}: {root}")
+    } else {
+        error.to_string()
+    }
 }
