@@ -30,6 +30,7 @@
 //! The server listens on `127.0.0.1:0`, a free port the system picks.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::future::IntoFuture;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -105,11 +106,17 @@ async fn start_processing(
     Query(ProcessParams { data_id }): Query<ProcessParams>,
     Json(data): Json<Value>,
 ) -> Response {
-    if state.jobs().contains_key(&data_id) {
-        let error = format!("job {data_id} already exists");
-        return (StatusCode::CONFLICT, Json(json!({ "error": error }))).into_response();
+    // Check and claim the id under one lock, so two requests cannot both
+    // claim it.
+    match state.jobs().entry(data_id.clone()) {
+        Entry::Occupied(_) => {
+            let error = format!("job {data_id} already exists");
+            return (StatusCode::CONFLICT, Json(json!({ "error": error }))).into_response();
+        }
+        Entry::Vacant(entry) => {
+            entry.insert(None);
+        }
     }
-    state.jobs().insert(data_id.clone(), None);
     let job = Arc::clone(&state);
     let id = data_id.clone();
     state
@@ -208,12 +215,8 @@ pub async fn run() -> anyhow::Result<()> {
     let mut polls = interval(POLL_EVERY);
     for poll in 1..=MAX_POLLS {
         polls.tick().await;
-        print!("[{:.1}s] ", posted.elapsed().as_secs_f64());
-        let answer = show(
-            "GET /result/job-1",
-            client.get(format!("{base_url}/result/job-1")),
-        )
-        .await?;
+        let label = format!("[{:.1}s] GET /result/job-1", posted.elapsed().as_secs_f64());
+        let answer = show(&label, client.get(format!("{base_url}/result/job-1"))).await?;
         if answer["status"] != "processing" {
             break;
         }
@@ -225,6 +228,13 @@ pub async fn run() -> anyhow::Result<()> {
     show(
         "GET /result/job-9",
         client.get(format!("{base_url}/result/job-9")),
+    )
+    .await?;
+    show(
+        "POST /process?data_id=job-1",
+        client
+            .post(format!("{base_url}/process?data_id=job-1"))
+            .json(&json!({ "value": 43 })),
     )
     .await?;
     show(
