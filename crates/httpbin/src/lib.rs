@@ -17,6 +17,7 @@
 //! | --- | --- |
 //! | `/get` | JSON echo of the query arguments, headers and URL |
 //! | `/delay/{seconds}` | the same, after a delay (fractional, at most 10 s) |
+//! | `/drip?duration=&numbytes=&code=&delay=` | `numbytes` asterisks spread over `duration` seconds, after `delay` (defaults 2, 10, 200, 0) |
 //! | `/json` | a fixed JSON document |
 //! | `/html` | a fixed HTML page |
 //! | `/status/{code}` | an empty response with that status |
@@ -25,22 +26,29 @@
 //! `/get` and `/delay` echo the request, so their bodies depend on the
 //! client's headers and the server's port; an example that wants output
 //! which is the same on every run prints their status, not their length.
+//! `/drip` is the slow page whose length is known in advance.
 
 use std::collections::BTreeMap;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+use axum::body::Body;
 use axum::extract::{Path, Query};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::{Json, Router};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 /// httpbin caps `/delay` at ten seconds; so does this server.
 pub const MAX_DELAY: Duration = Duration::from_secs(10);
+
+/// httpbin caps `/drip` at 10 MiB; so does this server.
+pub const MAX_DRIP_BYTES: u64 = 10 * 1024 * 1024;
 
 /// The number of posts `/posts/{id}` knows, like JSONPlaceholder.
 pub const POSTS: u32 = 100;
@@ -50,6 +58,7 @@ pub fn app() -> Router {
     Router::new()
         .route("/get", get(echo))
         .route("/delay/{seconds}", get(delay))
+        .route("/drip", get(drip))
         .route("/json", get(document))
         .route("/html", get(page))
         .route("/status/{code}", get(status))
@@ -63,11 +72,27 @@ pub async fn spawn() -> io::Result<String> {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
     let address = listener.local_addr()?;
     tokio::spawn(async move {
-        if let Err(error) = axum::serve(listener, app()).await {
+        if let Err(error) = axum::serve(without_nagle(listener), app()).await {
             eprintln!("httpbin on {address} stopped: {error}");
         }
     });
     Ok(base_url(address))
+}
+
+/// Sets `TCP_NODELAY` on every accepted connection, as reqwest does on its
+/// side. Otherwise Nagle's algorithm holds back a small write, such as one
+/// byte of `/drip`, until the client acknowledges the previous one, and the
+/// client delays that acknowledgement by up to 40 ms of real time. On the
+/// paused clock the runtime sees no I/O during that wait and jumps to the
+/// next timer, which may be minutes away.
+pub fn without_nagle(
+    listener: TcpListener,
+) -> impl axum::serve::Listener<Io = tokio::net::TcpStream, Addr = SocketAddr> {
+    listener.tap_io(|stream| {
+        if let Err(error) = stream.set_nodelay(true) {
+            eprintln!("httpbin: cannot set TCP_NODELAY: {error}");
+        }
+    })
 }
 
 /// `http://<address>`, with no trailing slash.
@@ -114,6 +139,76 @@ async fn delay(
     // Tokio's sleep, so the paused clock of the runtime it runs on applies.
     tokio::time::sleep(Duration::from_secs_f64(wait).min(MAX_DELAY)).await;
     Json(echo_body(&uri, &headers, &args)).into_response()
+}
+
+/// The query of `/drip`, with httpbin's defaults.
+#[derive(Debug, Deserialize)]
+#[serde(default)]
+struct Drip {
+    duration: f64,
+    numbytes: u64,
+    code: u16,
+    delay: f64,
+}
+
+impl Default for Drip {
+    fn default() -> Self {
+        Self {
+            duration: 2.0,
+            numbytes: 10,
+            code: 200,
+            delay: 0.0,
+        }
+    }
+}
+
+/// Like httpbin's: waits `delay`, answers with status `code`, then sends
+/// `numbytes` asterisks one at a time, `duration / numbytes` apart, so the
+/// last one arrives after `delay + duration`. (httpbin pauses after each
+/// byte instead, so its last byte comes one pause earlier.)
+async fn drip(Query(drip): Query<Drip>) -> Response {
+    let seconds = |value: f64| {
+        (value.is_finite() && value >= 0.0).then(|| Duration::from_secs_f64(value).min(MAX_DELAY))
+    };
+    let (Some(duration), Some(delay)) = (seconds(drip.duration), seconds(drip.delay)) else {
+        let message = "`duration` and `delay` must be numbers of seconds, 0 or more";
+        return (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response();
+    };
+    if drip.numbytes == 0 || drip.numbytes > MAX_DRIP_BYTES {
+        let message = format!("`numbytes` must be from 1 to {MAX_DRIP_BYTES}");
+        return (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response();
+    }
+    let Ok(status) = StatusCode::from_u16(drip.code) else {
+        let message = format!("`{}` is not an HTTP status code", drip.code);
+        return (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response();
+    };
+    tokio::time::sleep(delay).await;
+
+    let numbytes = drip.numbytes;
+    let body = if duration.is_zero() {
+        Body::from(vec![b'*'; numbytes as usize])
+    } else {
+        // Each byte has its own due time on one schedule, so the small
+        // lateness of each wake-up does not add up over many bytes.
+        let pause = duration / numbytes as u32;
+        let start = tokio::time::Instant::now();
+        Body::from_stream(futures::stream::unfold(0, move |sent| async move {
+            if sent == numbytes {
+                return None;
+            }
+            tokio::time::sleep_until(start + pause * (sent as u32 + 1)).await;
+            Some((Ok::<_, std::convert::Infallible>(&b"*"[..]), sent + 1))
+        }))
+    };
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (header::CONTENT_LENGTH, numbytes.to_string()),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 async fn document() -> Json<Value> {
@@ -272,6 +367,46 @@ mod tests {
             .unwrap();
         assert!(json.contains("Sample Slide Show"));
         assert_eq!(html, PAGE);
+    }
+
+    /// `/drip` answers after `delay`, then its body takes `duration` more.
+    #[tokio::test(start_paused = true)]
+    async fn drip_spreads_a_known_number_of_bytes_over_the_duration() {
+        let (client, base) = client().await;
+        let start = tokio::time::Instant::now();
+        let response = client
+            .get(format!(
+                "{base}/drip?delay=1&duration=2&numbytes=4&code=201"
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        assert_eq!(response.content_length(), Some(4));
+        assert_eq!(format!("{:.1}", start.elapsed().as_secs_f64()), "1.0");
+        assert_eq!(response.text().await.unwrap(), "****");
+        assert_eq!(format!("{:.1}", start.elapsed().as_secs_f64()), "3.0");
+
+        let at_once = client
+            .get(format!("{base}/drip?duration=0&numbytes=3"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(at_once.text().await.unwrap(), "***");
+        assert_eq!(format!("{:.1}", start.elapsed().as_secs_f64()), "3.0");
+
+        let defaults = client.get(format!("{base}/drip")).send().await.unwrap();
+        assert_eq!(defaults.text().await.unwrap(), "*".repeat(10));
+        assert_eq!(format!("{:.1}", start.elapsed().as_secs_f64()), "5.0");
+
+        for bad in ["numbytes=0", "duration=-1", "delay=soon", "code=1000"] {
+            let response = client
+                .get(format!("{base}/drip?{bad}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad}");
+        }
     }
 
     /// On the paused clock the server's sleep and the client's timeout share

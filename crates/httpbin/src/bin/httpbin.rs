@@ -65,7 +65,7 @@ async fn serve(port: u16) -> Result<(), String> {
         .local_addr()
         .map_err(|error| format!("cannot read the listening address: {error}"))?;
     println!("httpbin listening on {}", httpbin::base_url(address));
-    axum::serve(listener, httpbin::app())
+    axum::serve(httpbin::without_nagle(listener), httpbin::app())
         .with_graceful_shutdown(async {
             // If Ctrl-C cannot be watched, keep serving until killed.
             if tokio::signal::ctrl_c().await.is_err() {

@@ -1,0 +1,166 @@
+//! The guide's simulated API handler: six concurrent requests to fast, slow,
+//! cached and failing endpoints, where the second request for the cached
+//! endpoint really does get the cached answer.
+//!
+//! Translates:
+//! - `004_19258e4c795aa664.txt`, "Async API Server Pattern"
+//!
+//! The handler is shared by six spawned tasks, so it lives in an `Arc`; its
+//! request counter is an atomic and its cache a `std::sync::Mutex`, locked
+//! only for a moment and never across an `.await`. Endpoints answer
+//! `Result<ApiResponse, ApiError>`: the guide's raised `ValueError` is an
+//! `Err` the caller must look at.
+//!
+//! The guide's comment says req4 "should hit cache", but in its output it
+//! never does: req3 and req4 both start at once, both find the cache empty,
+//! and both do the one-second work (a cache stampede). Here each cache entry
+//! is a `tokio::sync::OnceCell`. The first request to find the entry empty
+//! runs the work; any request arriving while it runs waits for that same
+//! result instead of starting its own, and a later one finds it ready. So
+//! the slow work runs once, and req4 reports the hit the guide meant.
+//!
+//! Run order follows the timers, as in asyncio: the two fast requests
+//! answer at 0.1 s (in the order they started), the error at 0.5 s, the
+//! cached pair at 1 s and the slow one at 2 s.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use futures::future::join_all;
+use tokio::sync::OnceCell;
+use tokio::task::JoinError;
+use tokio::time::sleep;
+
+#[derive(Clone, Debug)]
+struct ApiResponse {
+    status: &'static str,
+    data: &'static str,
+}
+
+impl std::fmt::Display for ApiResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{{status: {:?}, data: {:?}}}", self.status, self.data)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("Simulated API error")]
+struct ApiError;
+
+#[derive(Default)]
+struct AsyncApiHandler {
+    request_count: AtomicUsize,
+    cache: Mutex<HashMap<&'static str, Arc<OnceCell<ApiResponse>>>>,
+}
+
+impl AsyncApiHandler {
+    async fn handle_request(
+        &self,
+        request_id: &str,
+        endpoint: &'static str,
+    ) -> Result<ApiResponse, ApiError> {
+        let number = self.request_count.fetch_add(1, Ordering::Relaxed) + 1;
+        println!("[{request_id}] Handling {endpoint} (Request #{number})");
+
+        match endpoint {
+            "/fast" => {
+                sleep(Duration::from_millis(100)).await;
+                Ok(ApiResponse {
+                    status: "success",
+                    data: "Fast response",
+                })
+            }
+            "/slow" => {
+                sleep(Duration::from_secs(2)).await;
+                Ok(ApiResponse {
+                    status: "success",
+                    data: "Slow response",
+                })
+            }
+            "/cached" => Ok(self.cached(request_id, endpoint).await),
+            "/error" => {
+                sleep(Duration::from_millis(500)).await;
+                Err(ApiError)
+            }
+            _ => Ok(ApiResponse {
+                status: "error",
+                data: "Endpoint not found",
+            }),
+        }
+    }
+
+    async fn cached(&self, request_id: &str, endpoint: &'static str) -> ApiResponse {
+        let entry = {
+            let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+            Arc::clone(cache.entry(endpoint).or_default())
+        };
+        if let Some(response) = entry.get() {
+            println!("[{request_id}] Cache hit");
+            return response.clone();
+        }
+        let mut computed_here = false;
+        let response = entry
+            .get_or_init(|| async {
+                computed_here = true;
+                sleep(Duration::from_secs(1)).await;
+                ApiResponse {
+                    status: "success",
+                    data: "Cached response",
+                }
+            })
+            .await
+            .clone();
+        if !computed_here {
+            println!("[{request_id}] Cache hit (waited for the request already computing it)");
+        }
+        response
+    }
+}
+
+/// Returns whether the request succeeded.
+async fn process_request(
+    handler: Arc<AsyncApiHandler>,
+    request_id: &str,
+    endpoint: &'static str,
+) -> bool {
+    match handler.handle_request(request_id, endpoint).await {
+        Ok(result) => {
+            println!("[{request_id}] Success: {result}");
+            true
+        }
+        Err(error) => {
+            println!("[{request_id}] Error: {error}");
+            false
+        }
+    }
+}
+
+pub async fn run() -> Result<(), JoinError> {
+    let handler = Arc::new(AsyncApiHandler::default());
+    let requests = [
+        ("req1", "/fast"),
+        ("req2", "/slow"),
+        ("req3", "/cached"),
+        ("req4", "/cached"), // should hit the cache
+        ("req5", "/error"),
+        ("req6", "/fast"),
+    ];
+
+    let tasks = requests.map(|(request_id, endpoint)| {
+        tokio::spawn(process_request(Arc::clone(&handler), request_id, endpoint))
+    });
+    let outcomes = join_all(tasks)
+        .await
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let successful = outcomes.iter().filter(|&&ok| ok).count();
+    println!();
+    println!(
+        "Processed {} requests: {successful} successful",
+        requests.len()
+    );
+    Ok(())
+}

@@ -1,0 +1,271 @@
+//! The guide's FastAPI app as a real axum server: `POST /process` starts
+//! background work, `GET /result/{id}` polls it, `GET /health` answers; a
+//! reqwest client drives it, then the server shuts down gracefully.
+//!
+//! Translates:
+//! - `004_19258e4c795aa664.txt`, "FastAPI Integration" (the FastAPI app,
+//!   and the `SimpleAsyncServer` simulation that follows it)
+//!
+//! FastAPI's decorated functions become handlers on an axum `Router`. Their
+//! parameters are extractors: `data_id: str` from the query string is
+//! `Query<ProcessParams>`, the `data: dict` body is `Json<Value>`, and the
+//! guide's module-level `processor` is shared state, `State<Arc<AppState>>`.
+//! A handler returns anything that converts into a response, such as a
+//! status with a `Json` body. The guide's second half simulates a router, a
+//! 404 for unknown routes and middleware; axum is that for real (the
+//! fallback handler below, and tower layers for middleware), so one server
+//! serves both halves' routes: `/users` comes from the simulation.
+//!
+//! FastAPI's `BackgroundTasks` run the job after the response is sent.
+//! Here the handler spawns the job on a `TaskTracker` and answers
+//! `202 Accepted` at once. The tracker is what makes shutdown graceful for
+//! background work too: `with_graceful_shutdown` stops accepting
+//! connections and lets requests in flight finish, and then
+//! `TaskTracker::wait` lets the jobs finish. Without it, returning from
+//! `main` would drop a half-done job. The demo posts a second job and shuts
+//! down while it runs.
+//!
+//! The guide's `/result/{id}` answers "processing" for an id it has never
+//! seen, forever; here an unknown id is a 404, and a duplicate id a 409.
+//! The server listens on `127.0.0.1:0`, a free port the system picks.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::future::IntoFuture;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use anyhow::{Context, bail, ensure};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use reqwest::RequestBuilder;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::time::{Instant, interval, sleep};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+const PROCESSING_TIME: Duration = Duration::from_secs(2);
+const POLL_EVERY: Duration = Duration::from_millis(800);
+const MAX_POLLS: u32 = 10;
+
+#[derive(Clone, Serialize)]
+struct ProcessResult {
+    processed: bool,
+    data_id: String,
+    result: Value,
+}
+
+#[derive(Serialize)]
+struct ProcessStarted {
+    message: &'static str,
+    data_id: String,
+}
+
+#[derive(Serialize)]
+struct User {
+    id: u32,
+    name: &'static str,
+}
+
+#[derive(Deserialize)]
+struct ProcessParams {
+    data_id: String,
+}
+
+#[derive(Default)]
+struct AppState {
+    /// `None` while a job is processing.
+    jobs: Mutex<HashMap<String, Option<ProcessResult>>>,
+    background: TaskTracker,
+}
+
+impl AppState {
+    fn jobs(&self) -> MutexGuard<'_, HashMap<String, Option<ProcessResult>>> {
+        // Inserting and reading entries cannot leave the map half-changed.
+        self.jobs.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    async fn process_data(&self, data_id: String, data: Value) {
+        sleep(PROCESSING_TIME).await;
+        let result = ProcessResult {
+            processed: true,
+            data_id: data_id.clone(),
+            result: data,
+        };
+        self.jobs().insert(data_id, Some(result));
+    }
+}
+
+async fn start_processing(
+    State(state): State<Arc<AppState>>,
+    Query(ProcessParams { data_id }): Query<ProcessParams>,
+    Json(data): Json<Value>,
+) -> Response {
+    // Check and claim the id under one lock, so two requests cannot both
+    // claim it.
+    match state.jobs().entry(data_id.clone()) {
+        Entry::Occupied(_) => {
+            let error = format!("job {data_id} already exists");
+            return (StatusCode::CONFLICT, Json(json!({ "error": error }))).into_response();
+        }
+        Entry::Vacant(entry) => {
+            entry.insert(None);
+        }
+    }
+    let job = Arc::clone(&state);
+    let id = data_id.clone();
+    state
+        .background
+        .spawn(async move { job.process_data(id, data).await });
+    let started = ProcessStarted {
+        message: "Processing started",
+        data_id,
+    };
+    (StatusCode::ACCEPTED, Json(started)).into_response()
+}
+
+async fn get_result(State(state): State<Arc<AppState>>, Path(data_id): Path<String>) -> Response {
+    match state.jobs().get(&data_id) {
+        Some(Some(result)) => Json(result.clone()).into_response(),
+        Some(None) => Json(json!({ "status": "processing" })).into_response(),
+        None => {
+            let error = format!("no job with id {data_id}");
+            (StatusCode::NOT_FOUND, Json(json!({ "error": error }))).into_response()
+        }
+    }
+}
+
+async fn health_check() -> Json<Value> {
+    sleep(Duration::from_millis(100)).await; // an async check, as in the guide
+    Json(json!({ "status": "healthy" }))
+}
+
+async fn get_users() -> Json<Vec<User>> {
+    sleep(Duration::from_millis(100)).await; // a database query, simulated
+    Json(vec![
+        User {
+            id: 1,
+            name: "Alice",
+        },
+        User { id: 2, name: "Bob" },
+    ])
+}
+
+async fn not_found() -> (StatusCode, Json<Value>) {
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({ "error": "Route not found" })),
+    )
+}
+
+fn app(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/process", post(start_processing))
+        .route("/result/{data_id}", get(get_result))
+        .route("/health", get(health_check))
+        .route("/users", get(get_users))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+/// Sends a request and prints the exchange on one line.
+async fn show(label: &str, request: RequestBuilder) -> anyhow::Result<Value> {
+    let response = request
+        .send()
+        .await
+        .with_context(|| format!("{label} failed"))?;
+    let status = response.status();
+    let body = response.text().await?;
+    println!("{label} -> {status} {body}");
+    serde_json::from_str(&body).with_context(|| format!("{label} answered with invalid JSON"))
+}
+
+pub async fn run() -> anyhow::Result<()> {
+    let state = Arc::new(AppState::default());
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("cannot listen on 127.0.0.1")?;
+    let base_url = format!("http://{}", listener.local_addr()?);
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn(
+        axum::serve(listener, app(Arc::clone(&state)))
+            .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+            .into_future(),
+    );
+
+    let client = reqwest::Client::new();
+    show("GET /health", client.get(format!("{base_url}/health"))).await?;
+    show("GET /users", client.get(format!("{base_url}/users"))).await?;
+    show(
+        "POST /process?data_id=job-1",
+        client
+            .post(format!("{base_url}/process?data_id=job-1"))
+            .json(&json!({ "value": 42 })),
+    )
+    .await?;
+
+    // An interval ticks on a fixed schedule, the first tick at once, so the
+    // time each request takes does not push the later polls back.
+    let posted = Instant::now();
+    let mut polls = interval(POLL_EVERY);
+    for poll in 1..=MAX_POLLS {
+        polls.tick().await;
+        let label = format!("[{:.1}s] GET /result/job-1", posted.elapsed().as_secs_f64());
+        let answer = show(&label, client.get(format!("{base_url}/result/job-1"))).await?;
+        if answer["status"] != "processing" {
+            break;
+        }
+        if poll == MAX_POLLS {
+            bail!("job-1 was still processing after {MAX_POLLS} polls");
+        }
+    }
+
+    show(
+        "GET /result/job-9",
+        client.get(format!("{base_url}/result/job-9")),
+    )
+    .await?;
+    show(
+        "POST /process?data_id=job-1",
+        client
+            .post(format!("{base_url}/process?data_id=job-1"))
+            .json(&json!({ "value": 43 })),
+    )
+    .await?;
+    show(
+        "GET /nonexistent",
+        client.get(format!("{base_url}/nonexistent")),
+    )
+    .await?;
+    show(
+        "POST /process?data_id=job-2",
+        client
+            .post(format!("{base_url}/process?data_id=job-2"))
+            .json(&json!({ "value": 7 })),
+    )
+    .await?;
+
+    println!();
+    println!(
+        "Shutting down; background jobs running: {}",
+        state.background.len()
+    );
+    let stopping = Instant::now();
+    shutdown.cancel();
+    server.await?.context("the server failed")?;
+    println!("Server stopped accepting requests");
+    state.background.close();
+    state.background.wait().await;
+    let finished = state.jobs().get("job-2").cloned().flatten();
+    ensure!(finished.is_some(), "graceful shutdown lost job-2");
+    println!(
+        "Background jobs finished after {:.1}s; job-2 has its result",
+        stopping.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

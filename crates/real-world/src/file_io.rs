@@ -1,0 +1,99 @@
+//! Writing and reading files with `tokio::fs` in a temporary directory,
+//! and the errors a bad path gives.
+//!
+//! Translates:
+//! - `001_434a30e0f6aa363b.txt`, "File Operations (aiofiles)"
+//! - `003_13e23c4977c44b24.txt`, "Good Use Cases (I/O-Bound Operations)"
+//!   (file I/O)
+//!
+//! aiofiles runs each file call on a thread pool; `tokio::fs` does the same
+//! with `spawn_blocking`, because operating systems offer no portable
+//! non-blocking file I/O. So a single small read costs a thread hop, and
+//! `tokio::fs::read_to_string` and `write` (whole file in one call) are the
+//! cheap way. For many writes to one file, a `tokio::fs::File` with a
+//! `BufWriter` batches them; unlike aiofiles' `async with`, dropping a
+//! `File` cannot wait for a write still in flight, so the code calls
+//! `flush` (or `sync_all`) before it is done, and sees any error.
+//!
+//! Every path error carries the operation and the file name, via anyhow's
+//! `context`, so "No such file or directory" says which file. The files live
+//! in a `tempfile::TempDir`, removed when it is dropped.
+
+use std::path::Path;
+
+use anyhow::Context;
+use tokio::fs::{self, File};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, BufWriter};
+
+async fn write_file(dir: &Path, name: &str, content: &str) -> anyhow::Result<()> {
+    fs::write(dir.join(name), content)
+        .await
+        .with_context(|| format!("cannot write {name}"))
+}
+
+async fn read_file(dir: &Path, name: &str) -> anyhow::Result<String> {
+    fs::read_to_string(dir.join(name))
+        .await
+        .with_context(|| format!("cannot read {name}"))
+}
+
+/// Many small writes through a buffer, then one flush.
+async fn write_lines(dir: &Path, name: &str, lines: &[&str]) -> anyhow::Result<()> {
+    let file = File::create(dir.join(name))
+        .await
+        .with_context(|| format!("cannot create {name}"))?;
+    let mut writer = BufWriter::new(file);
+    for line in lines {
+        writer.write_all(line.as_bytes()).await?;
+        writer.write_all(b"\n").await?;
+    }
+    writer
+        .flush()
+        .await
+        .with_context(|| format!("cannot write {name}"))
+}
+
+/// Reads a file line by line, without holding all of it in memory.
+async fn count_lines(dir: &Path, name: &str) -> anyhow::Result<usize> {
+    let file = File::open(dir.join(name))
+        .await
+        .with_context(|| format!("cannot open {name}"))?;
+    let mut lines = BufReader::new(file).lines();
+    let mut count = 0;
+    while lines.next_line().await?.is_some() {
+        count += 1;
+    }
+    Ok(count)
+}
+
+pub async fn run() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
+    let dir = dir.path();
+
+    write_file(dir, "example.txt", "Hello, async world!").await?;
+    let content = read_file(dir, "example.txt").await?;
+    println!("File content: {content}");
+
+    write_lines(dir, "lines.txt", &["first", "second", "third"]).await?;
+    println!(
+        "lines.txt has {} lines",
+        count_lines(dir, "lines.txt").await?
+    );
+
+    println!();
+    println!("Bad paths:");
+    fs::create_dir(dir.join("reports")).await?;
+    let failures = [
+        read_file(dir, "missing.txt").await.map(drop),
+        write_file(dir, "no-such-dir/out.txt", "data").await,
+        read_file(dir, "reports").await.map(drop),
+    ];
+    for result in failures {
+        let Err(error) = result else {
+            anyhow::bail!("a bad path was accepted");
+        };
+        // `{:#}` prints the context and its cause on one line.
+        println!("  {error:#}");
+    }
+    Ok(())
+}

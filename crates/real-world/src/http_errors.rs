@@ -1,0 +1,142 @@
+//! Every way a request can fail (connection refused, timeout, an error
+//! status, a body that is not the JSON expected) as a variant of one error
+//! type, printed on one line.
+//!
+//! Translates:
+//! - `002_ba8238ccb9273002.txt`, "Timeouts and Error Handling" (the
+//!   `except Exception as e` branch and `gather(return_exceptions=True)`)
+//!
+//! The guide catches `Exception` and keeps `str(e)`. Here each failure is a
+//! variant of `FetchError`, so a caller can match on it (retry a timeout,
+//! not a 404) and each message is written once, in its `#[error]`
+//! attribute. reqwest already tells the kinds apart (`is_connect`,
+//! `is_timeout`, `status`); `classify` turns that into the type. The body
+//! is read as text and decoded with serde_json, so "not JSON at all" and
+//! "JSON of the wrong shape" both come with serde's line and column.
+//!
+//! The requests run concurrently under `join_all`, which, for futures that
+//! return `Result`, is `gather(return_exceptions=True)`: one failure does
+//! not stop the others, and each outcome comes back in its place. (The
+//! early-exit `gather` is `futures::future::try_join_all`.) This time the
+//! deadline is reqwest's own per-request `timeout`.
+
+use std::error::Error;
+use std::time::Duration;
+
+use futures::future::join_all;
+use reqwest::{Client, StatusCode};
+use serde::Deserialize;
+use tokio::net::TcpListener;
+use tokio::time::Instant;
+
+const TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Each message already names its cause, so the variants hold their
+/// underlying errors without offering them as `source()`, which would print
+/// the cause twice in a chain.
+#[derive(Debug, thiserror::Error)]
+enum FetchError {
+    #[error("cannot connect: {}", root_cause(.0))]
+    Connect(reqwest::Error),
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+    #[error("server answered {0}")]
+    Status(StatusCode),
+    #[error("not the JSON expected: {0}")]
+    InvalidJson(serde_json::Error),
+    #[error("request failed: {}", root_cause(.0))]
+    Other(reqwest::Error),
+}
+
+/// Sorts a reqwest error into its kind. The URL is dropped: the caller
+/// knows which one it asked for, and it holds the server's port.
+fn classify(error: reqwest::Error) -> FetchError {
+    let error = error.without_url();
+    if error.is_connect() {
+        FetchError::Connect(error)
+    } else if error.is_timeout() {
+        FetchError::Timeout(TIMEOUT)
+    } else if let Some(status) = error.status() {
+        FetchError::Status(status)
+    } else {
+        FetchError::Other(error)
+    }
+}
+
+/// The innermost cause, such as "Connection refused (os error 111)";
+/// reqwest's own message is only "error sending request".
+fn root_cause(error: &(dyn Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
+}
+
+/// httpbin's `/json`.
+#[derive(Debug, Deserialize)]
+struct Document {
+    slideshow: Slideshow,
+}
+
+#[derive(Debug, Deserialize)]
+struct Slideshow {
+    title: String,
+    slides: Vec<serde_json::Value>,
+}
+
+async fn fetch_document(client: &Client, url: &str) -> Result<Document, FetchError> {
+    let response = client
+        .get(url)
+        .timeout(TIMEOUT)
+        .send()
+        .await
+        .map_err(classify)?
+        .error_for_status()
+        .map_err(classify)?;
+    let body = response.text().await.map_err(classify)?;
+    serde_json::from_str(&body).map_err(FetchError::InvalidJson)
+}
+
+pub async fn run(base_url: &str) -> anyhow::Result<()> {
+    let client = &Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .build()?;
+
+    // A port that nothing listens on: bind one, note it, let it go.
+    let closed = TcpListener::bind("127.0.0.1:0").await?.local_addr()?;
+
+    let targets = [
+        ("/json", format!("{base_url}/json")),
+        ("/status/404", format!("{base_url}/status/404")),
+        ("/status/500", format!("{base_url}/status/500")),
+        ("/html", format!("{base_url}/html")),
+        ("/posts/1", format!("{base_url}/posts/1")),
+        ("/delay/10", format!("{base_url}/delay/10")),
+        ("a closed port", format!("http://{closed}/json")),
+    ];
+    let start = Instant::now();
+    let results = join_all(targets.iter().map(|(_, url)| fetch_document(client, url))).await;
+
+    for ((name, _), result) in targets.iter().zip(&results) {
+        match result {
+            Ok(Document { slideshow }) => println!(
+                "{name}: ok, {:?} with {} slides",
+                slideshow.title,
+                slideshow.slides.len()
+            ),
+            Err(error) => println!("{name}: {error}"),
+        }
+    }
+    println!(
+        "All {} finished in {:.1}s",
+        results.len(),
+        start.elapsed().as_secs_f64()
+    );
+
+    // Only the first request is meant to succeed.
+    if let Err(error) = &results[0] {
+        anyhow::bail!("GET {base_url}/json failed: {error}");
+    }
+    Ok(())
+}

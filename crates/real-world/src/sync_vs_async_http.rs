@@ -1,0 +1,97 @@
+//! Two slow requests made one after another with a blocking client take
+//! the sum of their times; made concurrently with the async client, they
+//! take the longest one.
+//!
+//! Translates:
+//! - `004_19258e4c795aa664.txt`, "Synchronous vs Asynchronous"
+//!
+//! The guide's blocking side uses `requests`; its Rust twin is
+//! `reqwest::blocking`, the same client behind a blocking API. It must not
+//! be called from async code: it blocks the calling thread until reqwest's
+//! own background runtime has the answer, and a thread that drives Tokio
+//! tasks must never block, so reqwest panics when it finds itself on one.
+//! (In Python, calling `requests` inside a coroutine silently freezes the
+//! event loop instead.) So the blocking requests run on a thread of their
+//! own, and the async code awaits a oneshot channel for their result.
+//!
+//! In an application that thread would come from `spawn_blocking`. It is a
+//! plain `std::thread` here because the server these requests reach runs on
+//! this same runtime, and on Tokio's paused clock (`--clock virtual`) the
+//! runtime does not move time forward while a `spawn_blocking` task runs:
+//! the server's `/delay` would never end. A thread that Tokio does not know
+//! about leaves the runtime free to serve, and to jump its clock.
+//!
+//! Both halves are timed on the runtime's clock, `tokio::time::Instant`,
+//! around the whole batch, so the times are right on either clock. The
+//! guide prints the length of each page; `/delay` echoes the request, port
+//! included, so this prints the status instead. The guide also defines
+//! `main_sync` but never calls it; here both halves run.
+
+use std::thread;
+
+use futures::future::join_all;
+use reqwest::StatusCode;
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+
+const PATHS: [&str; 2] = ["/delay/1", "/delay/2"];
+
+/// Plain blocking code, as it would be without any async runtime.
+fn fetch_all_blocking(
+    client: &reqwest::blocking::Client,
+    base_url: &str,
+) -> Result<(), reqwest::Error> {
+    for path in PATHS {
+        let response = client
+            .get(format!("{base_url}{path}"))
+            .send()?
+            .error_for_status()?;
+        let status = response.status();
+        response.text()?; // read the whole page, as `requests` does
+        println!("Fetched {path}: {status}");
+    }
+    Ok(())
+}
+
+async fn fetch(client: &reqwest::Client, url: String) -> Result<StatusCode, reqwest::Error> {
+    let response = client.get(url).send().await?.error_for_status()?;
+    let status = response.status();
+    response.text().await?;
+    Ok(status)
+}
+
+pub async fn run(base_url: &str) -> anyhow::Result<()> {
+    println!("Blocking, one after another:");
+    // Building a client takes a moment (it sets up TLS and the system's root
+    // certificates), so each half builds its client before its clock starts.
+    let (ready_tx, ready) = oneshot::channel();
+    let (done_tx, done) = oneshot::channel();
+    let url = base_url.to_owned();
+    thread::spawn(move || {
+        let result = reqwest::blocking::Client::builder()
+            .build()
+            .and_then(|client| {
+                let _ = ready_tx.send(());
+                fetch_all_blocking(&client, &url)
+            });
+        // If the receiver is gone there is no one left to tell.
+        let _ = done_tx.send(result.map_err(reqwest::Error::without_url));
+    });
+    // An error building the client drops `ready_tx`; `done` then has it.
+    let _ = ready.await;
+    let start = Instant::now();
+    done.await??;
+    println!("Total time: {:.1}s", start.elapsed().as_secs_f64());
+
+    println!();
+    println!("Async, concurrently:");
+    let client = reqwest::Client::new();
+    let start = Instant::now();
+    let requests = PATHS.map(|path| fetch(&client, format!("{base_url}{path}")));
+    for (path, result) in PATHS.iter().zip(join_all(requests).await) {
+        let status = result.map_err(reqwest::Error::without_url)?;
+        println!("Fetched {path}: {status}");
+    }
+    println!("Total time: {:.1}s", start.elapsed().as_secs_f64());
+    Ok(())
+}

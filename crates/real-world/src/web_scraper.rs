@@ -1,0 +1,169 @@
+//! The guide's `AsyncWebScraper`: at most two requests at a time, a polite
+//! pause after each page, and a report of what succeeded and what failed.
+//!
+//! Translates:
+//! - `004_19258e4c795aa664.txt`, "Web Scraping with Async"
+//!
+//! Also exercise 1 of `000_b9ded3400a0e22dc.txt`, "Exercises", with the
+//! limits a real scraper needs.
+//!
+//! The scraper owns a `reqwest::Client` and a `tokio::sync::Semaphore`. The
+//! guide opens its `aiohttp.ClientSession` in `__aenter__` and closes it in
+//! `__aexit__`; a `Client` is ready when built and closes its connections
+//! when dropped, so the struct needs neither. The permit that
+//! `semaphore.acquire()` returns is the `async with semaphore` block: it is
+//! held until it is dropped, at the end of `fetch_url`, after the polite
+//! pause, just as the guide sleeps inside its `async with`. Tokio's
+//! semaphore is fair, so pages get their turn in the order they asked.
+//!
+//! The guide's `fetch_url` turns a non-200 status into `None` and loses the
+//! reason; here every failure is an error that says what went wrong. The
+//! guide's slow pages were `/delay/1` and `/delay/2`, which echo the request
+//! and so change length with the server's port; httpbin's `/drip` is a slow
+//! page of known length. A 404 and a 500 show the failed side.
+//!
+//! The largest number of requests in flight is counted and checked against
+//! the limit.
+
+use std::error::Error;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures::future::join_all;
+use reqwest::Client;
+use tokio::sync::Semaphore;
+use tokio::time::{Instant, sleep};
+
+#[derive(Debug, thiserror::Error)]
+enum ScrapeError {
+    #[error("{0}")]
+    Status(reqwest::StatusCode),
+    #[error("{}", with_cause(.0))]
+    Request(reqwest::Error),
+    #[error("the scraper is shut down")]
+    Closed(#[from] tokio::sync::AcquireError),
+}
+
+impl From<reqwest::Error> for ScrapeError {
+    fn from(error: reqwest::Error) -> Self {
+        match error.status() {
+            Some(status) => ScrapeError::Status(status),
+            // The URL holds the server's port; the report names the page.
+            None => ScrapeError::Request(error.without_url()),
+        }
+    }
+}
+
+struct AsyncWebScraper {
+    client: Client,
+    semaphore: Semaphore,
+    max_concurrent: usize,
+    delay: Duration,
+    in_flight: AtomicUsize,
+    most_in_flight: AtomicUsize,
+}
+
+impl AsyncWebScraper {
+    fn new(max_concurrent: usize, delay: Duration) -> reqwest::Result<Self> {
+        Ok(Self {
+            client: Client::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .build()?,
+            semaphore: Semaphore::new(max_concurrent),
+            max_concurrent,
+            delay,
+            in_flight: AtomicUsize::new(0),
+            most_in_flight: AtomicUsize::new(0),
+        })
+    }
+
+    /// Fetches one page, waiting for a free slot first.
+    async fn fetch_url(&self, url: &str) -> Result<String, ScrapeError> {
+        let _permit = self.semaphore.acquire().await?;
+        let now = self.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+        self.most_in_flight.fetch_max(now, Ordering::Relaxed);
+        let page = self.get(url).await;
+        if page.is_ok() {
+            sleep(self.delay).await; // politeness, still holding the slot
+        }
+        self.in_flight.fetch_sub(1, Ordering::Relaxed);
+        page
+    }
+
+    async fn get(&self, url: &str) -> Result<String, ScrapeError> {
+        let response = self.client.get(url).send().await?.error_for_status()?;
+        Ok(response.text().await?)
+    }
+
+    /// Every URL concurrently; the semaphore keeps `max_concurrent` of them
+    /// in flight. Like `gather(return_exceptions=True)`, each result comes
+    /// back in its URL's place.
+    async fn scrape_multiple<'a>(
+        &self,
+        urls: &'a [String],
+    ) -> (Vec<(&'a str, usize)>, Vec<(&'a str, ScrapeError)>) {
+        let pages = join_all(urls.iter().map(|url| self.fetch_url(url))).await;
+        let mut successful = Vec::new();
+        let mut failed = Vec::new();
+        for (url, page) in urls.iter().zip(pages) {
+            match page {
+                Ok(content) => successful.push((url.as_str(), content.chars().count())),
+                Err(error) => failed.push((url.as_str(), error)),
+            }
+        }
+        (successful, failed)
+    }
+}
+
+pub async fn run(base_url: &str) -> anyhow::Result<()> {
+    let urls = [
+        "/drip?duration=1&numbytes=10",
+        "/drip?duration=2&numbytes=20",
+        "/json",
+        "/html",
+        "/status/404",
+        "/status/500",
+    ]
+    .map(|path| format!("{base_url}{path}"));
+    let scraper = AsyncWebScraper::new(2, Duration::from_millis(100))?;
+    let start = Instant::now();
+    let (successful, failed) = scraper.scrape_multiple(&urls).await;
+    let elapsed = start.elapsed().as_secs_f64();
+
+    // Paths, not URLs: the local server's port changes from run to run.
+    let path = |url: &str| url.strip_prefix(base_url).unwrap_or(url).to_owned();
+    println!("Successful scrapes:");
+    for (url, characters) in &successful {
+        println!("  {}: {characters} characters", path(url));
+    }
+    println!("Failed scrapes:");
+    for (url, error) in &failed {
+        println!("  {}: {error}", path(url));
+    }
+    let most = scraper.most_in_flight.load(Ordering::Relaxed);
+    println!(
+        "Scraped {} URLs in {elapsed:.1}s, at most {most} at a time",
+        urls.len()
+    );
+    assert!(most <= scraper.max_concurrent, "{most} requests in flight");
+
+    anyhow::ensure!(
+        !successful.is_empty(),
+        "no page could be scraped from {base_url}"
+    );
+    Ok(())
+}
+
+/// reqwest's own message ("error sending request") and the innermost cause
+/// ("Connection refused (os error 111)"), on one line.
+fn with_cause(error: &reqwest::Error) -> String {
+    let mut root: &dyn Error = error;
+    while let Some(source) = root.source() {
+        root = source;
+    }
+    if error.source().is_some() {
+        format!("{error}: {root}")
+    } else {
+        error.to_string()
+    }
+}
