@@ -366,9 +366,9 @@ fn summary(sections: &[SectionDoc]) -> String {
     for (title, page) in HANDWRITTEN {
         let _ = writeln!(text, "[{title}]({page})");
     }
+    text.push_str("\n# Sections\n\n");
     for section in sections {
-        let _ = writeln!(text, "\n# {}\n", section.name);
-        let _ = writeln!(text, "- [The `{0}` section]({0}/README.md)", section.name);
+        let _ = writeln!(text, "- [{0}]({0}/README.md)", section.name);
         for example in &section.examples {
             let _ = writeln!(text, "  - [{1}]({0}/{1}.md)", section.name, example.name);
         }
