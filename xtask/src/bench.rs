@@ -381,6 +381,18 @@ fn format_rate(per_second: f64, unit: &str) -> String {
     }
 }
 
+/// How a time compares with asyncio's, as a speed-up factor. Within 5% is
+/// called a draw: run-to-run noise on a shared machine is about that large.
+fn compare(speedup: f64) -> String {
+    if (0.95..=1.05).contains(&speedup) {
+        "about the same".to_owned()
+    } else if speedup > 1.0 {
+        format!("{speedup:.1}× faster")
+    } else {
+        format!("{:.1}× slower", 1.0 / speedup)
+    }
+}
+
 /// One Markdown table per workload.
 pub fn report(results: &[(&Workload, Vec<Row>)], runs: usize) -> String {
     let mut text = String::new();
@@ -431,12 +443,7 @@ pub fn report(results: &[(&Workload, Vec<Row>)], runs: usize) -> String {
                 .unwrap_or(0);
             let ratio = match asyncio {
                 Some(asyncio) if row.implementation != Implementation::Asyncio => {
-                    let ratio = asyncio.as_secs_f64() / middle.as_secs_f64();
-                    if ratio >= 1.0 {
-                        format!("{ratio:.1}× faster")
-                    } else {
-                        format!("{:.1}× slower", 1.0 / ratio)
-                    }
+                    compare(asyncio.as_secs_f64() / middle.as_secs_f64())
                 }
                 Some(_) => "1.0×".to_owned(),
                 None => "n/a".to_owned(),
@@ -508,11 +515,11 @@ pub fn machine() -> String {
 /// The page `--save` writes: the tables, the machine, and how to read them.
 pub fn results_markdown(tables: &str, machine: &str) -> String {
     format!(
-        "# Benchmarks: Tokio against Python asyncio\n\n\
-         Written by `cargo xtask bench --save`; the notes at the end are in \
-         `bench/NOTES.md`, kept by hand.\n\n\
-         These are one machine's numbers, from one run of the command. Run it \
-         on yours: `cargo xtask bench`.\n\n\
+        "# Benchmark results\n\n\
+         Written by `cargo xtask bench --save`. These are one machine's \
+         numbers, from one run of the command; run it on yours with \
+         `cargo xtask bench`. What the workloads are and how to read the \
+         numbers is in [README.md](README.md).\n\n\
          ## The machine\n\n{machine}\n## Results\n\n{tables}"
     )
 }
@@ -533,6 +540,13 @@ mod tests {
         assert_eq!((sample.ops, sample.max_rss_kb), (10, 2048));
         assert!(parse_sample("elapsed_ns=1 ops=x max_rss_kb=1").is_none());
         assert!(parse_sample("warming up").is_none());
+    }
+
+    #[test]
+    fn close_times_are_a_draw() {
+        assert_eq!(compare(14.46), "14.5× faster");
+        assert_eq!(compare(1.02), "about the same");
+        assert_eq!(compare(0.5), "2.0× slower");
     }
 
     #[test]
