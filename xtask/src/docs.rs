@@ -344,8 +344,8 @@ fn read_seed_map(workspace: &Workspace) -> Result<Vec<Mapping>, Error> {
         .collect())
 }
 
-/// Block id to (guide file, heading), from `docs/guide-blocks.tsv`.
-fn read_guide_blocks(workspace: &Workspace) -> Result<BTreeMap<String, (String, String)>, Error> {
+/// Block id to heading, from `docs/guide-blocks.tsv`.
+fn read_guide_blocks(workspace: &Workspace) -> Result<BTreeMap<String, String>, Error> {
     let text = read(&workspace.root().join("docs").join("guide-blocks.tsv"))?;
     Ok(text
         .lines()
@@ -353,10 +353,8 @@ fn read_guide_blocks(workspace: &Workspace) -> Result<BTreeMap<String, (String, 
         .filter_map(|line| {
             let mut fields = line.split('\t');
             let block = fields.next()?.to_owned();
-            Some((
-                block,
-                (fields.next()?.to_owned(), fields.next()?.to_owned()),
-            ))
+            let _guide = fields.next()?;
+            Some((block, fields.next()?.to_owned()))
         })
         .collect())
 }
@@ -382,25 +380,24 @@ fn cell(text: &str) -> String {
 }
 
 /// A table of the guide blocks in `mappings` that `keep` selects; with
-/// `link_examples`, a column linking each to its example page.
+/// `link_examples`, a column linking each to its example page. A block id
+/// names its guide too (`003/14` is guide `003_…`), which the introduction
+/// lists, so the long guide file names stay out of the table.
 fn block_rows(
     mappings: &[Mapping],
-    blocks: &BTreeMap<String, (String, String)>,
+    blocks: &BTreeMap<String, String>,
     keep: impl Fn(&Mapping) -> bool,
     link_examples: bool,
 ) -> String {
     let mut text = String::from(if link_examples {
-        "| Block | Guide | Heading | Example | Note |\n| --- | --- | --- | --- | --- |\n"
+        "| Block | Heading | Example | Note |\n| --- | --- | --- | --- |\n"
     } else {
-        "| Block | Guide | Heading | Note |\n| --- | --- | --- | --- |\n"
+        "| Block | Heading | Note |\n| --- | --- | --- |\n"
     });
     let mut rows: Vec<&Mapping> = mappings.iter().filter(|m| keep(m)).collect();
     rows.sort_by(|a, b| (&a.block, &a.example).cmp(&(&b.block, &b.example)));
     for mapping in rows {
-        let (guide, heading) = blocks
-            .get(&mapping.block)
-            .map(|(guide, heading)| (guide.as_str(), heading.as_str()))
-            .unwrap_or(("?", "?"));
+        let heading = blocks.get(&mapping.block).map_or("?", String::as_str);
         let example = if link_examples {
             format!(" [{0}]({0}.md) |", mapping.example)
         } else {
@@ -408,7 +405,7 @@ fn block_rows(
         };
         let _ = writeln!(
             text,
-            "| {} | `{guide}` | {} |{example} {} |",
+            "| {} | {} |{example} {} |",
             mapping.block,
             cell(heading),
             cell(&mapping.note)
@@ -420,7 +417,7 @@ fn block_rows(
 fn chapter(
     section: &SectionDoc,
     mappings: &[Mapping],
-    blocks: &BTreeMap<String, (String, String)>,
+    blocks: &BTreeMap<String, String>,
 ) -> String {
     let mut text = format!(
         "{MARKER}\n# The `{}` section\n\n{}\n\n",
@@ -451,7 +448,7 @@ fn example_page(
     section: &SectionDoc,
     example: &ExampleDoc,
     mappings: &[Mapping],
-    blocks: &BTreeMap<String, (String, String)>,
+    blocks: &BTreeMap<String, String>,
 ) -> String {
     let source = format!("crates/{}/src/{}.rs", section.name, example.name);
     let golden = format!("tests/golden/{}/{}.stdout", section.name, example.name);
