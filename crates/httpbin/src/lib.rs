@@ -281,131 +281,119 @@ async fn post(Path(id): Path<String>) -> Response {
 
 #[cfg(test)]
 mod tests {
+    use tokio::time::Instant;
+
     use super::*;
 
-    async fn client() -> (reqwest::Client, String) {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        (
-            reqwest::Client::new(),
-            spawn().await.expect("the server starts"),
-        )
+    /// A server on the test's runtime and a client for it.
+    struct Local {
+        client: reqwest::Client,
+        base: String,
+    }
+
+    impl Local {
+        async fn start() -> Self {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let base = spawn().await.expect("the server starts");
+            Self {
+                client: reqwest::Client::new(),
+                base,
+            }
+        }
+
+        async fn get(&self, path: &str) -> reqwest::Response {
+            self.client
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .expect("the request gets an answer")
+        }
+
+        async fn text(&self, path: &str) -> String {
+            self.get(path).await.text().await.expect("the body is text")
+        }
+
+        async fn json(&self, path: &str) -> Value {
+            self.get(path).await.json().await.expect("the body is JSON")
+        }
+    }
+
+    fn seconds_since(start: Instant) -> String {
+        format!("{:.1}", start.elapsed().as_secs_f64())
     }
 
     #[tokio::test]
     async fn get_echoes_the_query_arguments() {
-        let (client, base) = client().await;
-        let body: Value = client
-            .get(format!("{base}/get?name=ferris"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let server = Local::start().await;
+        let body = server.json("/get?name=ferris").await;
         assert_eq!(body["args"], json!({ "name": "ferris" }));
-        assert_eq!(body["url"], json!(format!("{base}/get?name=ferris")));
+        assert_eq!(
+            body["url"],
+            json!(format!("{}/get?name=ferris", server.base))
+        );
     }
 
     #[tokio::test]
     async fn status_answers_with_the_code_asked_for() {
-        let (client, base) = client().await;
+        let server = Local::start().await;
         for code in [200, 404, 500] {
-            let response = client
-                .get(format!("{base}/status/{code}"))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status().as_u16(), code);
+            assert_eq!(
+                server
+                    .get(&format!("/status/{code}"))
+                    .await
+                    .status()
+                    .as_u16(),
+                code
+            );
         }
-        let bad = client
-            .get(format!("{base}/status/teapot"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            server.get("/status/teapot").await.status(),
+            StatusCode::BAD_REQUEST
+        );
     }
 
     #[tokio::test]
     async fn posts_exist_from_1_to_100() {
-        let (client, base) = client().await;
-        let post: Value = client
-            .get(format!("{base}/posts/3"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let server = Local::start().await;
+        let post = server.json("/posts/3").await;
         assert_eq!(post["id"], 3);
         assert_eq!(post["userId"], 1);
-        let missing = client
-            .get(format!("{base}/posts/101"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            server.get("/posts/101").await.status(),
+            StatusCode::NOT_FOUND
+        );
     }
 
     #[tokio::test]
     async fn json_and_html_are_fixed_documents() {
-        let (client, base) = client().await;
-        let json = client
-            .get(format!("{base}/json"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let html = client
-            .get(format!("{base}/html"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(json.contains("Sample Slide Show"));
-        assert_eq!(html, PAGE);
+        let server = Local::start().await;
+        assert!(server.text("/json").await.contains("Sample Slide Show"));
+        assert_eq!(server.text("/html").await, PAGE);
     }
 
     /// `/drip` answers after `delay`, then its body takes `duration` more.
     #[tokio::test(start_paused = true)]
     async fn drip_spreads_a_known_number_of_bytes_over_the_duration() {
-        let (client, base) = client().await;
-        let start = tokio::time::Instant::now();
-        let response = client
-            .get(format!(
-                "{base}/drip?delay=1&duration=2&numbytes=4&code=201"
-            ))
-            .send()
-            .await
-            .unwrap();
+        let server = Local::start().await;
+        let start = Instant::now();
+        let response = server
+            .get("/drip?delay=1&duration=2&numbytes=4&code=201")
+            .await;
         assert_eq!(response.status(), StatusCode::CREATED);
         assert_eq!(response.content_length(), Some(4));
-        assert_eq!(format!("{:.1}", start.elapsed().as_secs_f64()), "1.0");
+        assert_eq!(seconds_since(start), "1.0");
         assert_eq!(response.text().await.unwrap(), "****");
-        assert_eq!(format!("{:.1}", start.elapsed().as_secs_f64()), "3.0");
+        assert_eq!(seconds_since(start), "3.0");
 
-        let at_once = client
-            .get(format!("{base}/drip?duration=0&numbytes=3"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(at_once.text().await.unwrap(), "***");
-        assert_eq!(format!("{:.1}", start.elapsed().as_secs_f64()), "3.0");
+        assert_eq!(server.text("/drip?duration=0&numbytes=3").await, "***");
+        assert_eq!(seconds_since(start), "3.0");
 
-        let defaults = client.get(format!("{base}/drip")).send().await.unwrap();
-        assert_eq!(defaults.text().await.unwrap(), "*".repeat(10));
-        assert_eq!(format!("{:.1}", start.elapsed().as_secs_f64()), "5.0");
+        assert_eq!(server.text("/drip").await, "*".repeat(10));
+        assert_eq!(seconds_since(start), "5.0");
 
         for bad in ["numbytes=0", "duration=-1", "delay=soon", "code=1000"] {
-            let response = client
-                .get(format!("{base}/drip?{bad}"))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad}");
+            let status = server.get(&format!("/drip?{bad}")).await.status();
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
         }
     }
 
@@ -413,28 +401,26 @@ mod tests {
     /// one clock: a 0.5 s delay fits in a 1 s timeout, and a 2 s delay does not.
     #[tokio::test(start_paused = true)]
     async fn delay_is_measured_on_the_runtime_clock() {
-        let (client, base) = client().await;
-        let start = tokio::time::Instant::now();
-        let quick = client
-            .get(format!("{base}/delay/0.5"))
-            .timeout(Duration::from_secs(1))
-            .send()
-            .await;
+        let server = Local::start().await;
+        let start = Instant::now();
+        let within = |path: &str| {
+            let url = format!("{}{path}", server.base);
+            server
+                .client
+                .get(url)
+                .timeout(Duration::from_secs(1))
+                .send()
+        };
+        let quick = within("/delay/0.5").await;
         assert!(quick.is_ok(), "{quick:?}");
-        assert_eq!(format!("{:.1}", start.elapsed().as_secs_f64()), "0.5");
-        let slow = client
-            .get(format!("{base}/delay/2"))
-            .timeout(Duration::from_secs(1))
-            .send()
-            .await;
+        assert_eq!(seconds_since(start), "0.5");
+        let slow = within("/delay/2").await;
         assert!(slow.is_err_and(|error| error.is_timeout()));
-        assert_eq!(format!("{:.1}", start.elapsed().as_secs_f64()), "1.5");
+        assert_eq!(seconds_since(start), "1.5");
 
-        let bad = client
-            .get(format!("{base}/delay/soon"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            server.get("/delay/soon").await.status(),
+            StatusCode::BAD_REQUEST
+        );
     }
 }
