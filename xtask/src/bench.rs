@@ -396,10 +396,15 @@ fn compare(speedup: f64) -> String {
 /// One Markdown table per workload.
 pub fn report(results: &[(&Workload, Vec<Row>)], runs: usize) -> String {
     let mut text = String::new();
+    let runs = if runs == 1 {
+        "1 run".to_owned()
+    } else {
+        format!("{runs} runs")
+    };
     for (workload, rows) in results {
         let _ = writeln!(
             text,
-            "### {}\n\n{}, {runs} runs each.\n",
+            "### {}\n\n{}, {runs} each.\n",
             workload.name, workload.description
         );
         text.push_str(
