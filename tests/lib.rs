@@ -7,3 +7,24 @@
 //! - `xtask_check`: the check and bless logic against stand-in section binaries
 //!   that fail, panic, hang or print the wrong thing.
 //! - `seed_map`: every row of `docs/seed-map.tsv` names a real example.
+
+use std::sync::OnceLock;
+
+use xtask::workspace::{Section, Workspace};
+
+/// A section's binary, built for the calling test process. All sections are
+/// built together, once, as `cargo xtask check-all` does, so the shared
+/// dependencies keep one feature set and are not rebuilt.
+pub fn built_section(name: &str) -> Section {
+    static SECTIONS: OnceLock<Vec<Section>> = OnceLock::new();
+    SECTIONS
+        .get_or_init(|| {
+            Workspace::locate()
+                .build_all()
+                .unwrap_or_else(|error| panic!("cannot build the sections: {error}"))
+        })
+        .iter()
+        .find(|section| section.name == name)
+        .unwrap_or_else(|| panic!("the workspace has no section `{name}`"))
+        .clone()
+}

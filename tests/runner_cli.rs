@@ -2,28 +2,14 @@
 //! and a message that says what is valid; good input does what `--help` says.
 
 use std::process::{Command, Output};
-use std::sync::OnceLock;
+use std::sync::LazyLock;
 
-use xtask::workspace::{Section, Workspace};
+use xtask::workspace::Section;
 
-/// The `basics` binary, built once for this test process. All sections are
-/// built together, as `cargo xtask check-all` does, so the shared
-/// dependencies keep one feature set and are not rebuilt.
-fn basics() -> &'static Section {
-    static BASICS: OnceLock<Section> = OnceLock::new();
-    BASICS.get_or_init(|| {
-        let sections = Workspace::locate()
-            .build_all()
-            .unwrap_or_else(|error| panic!("cannot build the sections: {error}"));
-        sections
-            .into_iter()
-            .find(|section| section.name == "basics")
-            .expect("the workspace has a `basics` section")
-    })
-}
+static BASICS: LazyLock<Section> = LazyLock::new(|| tests::built_section("basics"));
 
 fn run(args: &[&str]) -> Output {
-    Command::new(&basics().binary)
+    Command::new(&BASICS.binary)
         .args(args)
         .output()
         .expect("the basics binary runs")

@@ -279,12 +279,7 @@ fn bless_writes_what_a_clean_example_printed() {
 #[test]
 fn a_tampered_golden_file_of_a_real_example_fails_with_a_diff() {
     let real = Workspace::locate();
-    let basics = real
-        .build_all()
-        .unwrap()
-        .into_iter()
-        .find(|section| section.name == "basics")
-        .unwrap();
+    let basics = tests::built_section("basics");
     let copy = tempfile::tempdir().unwrap();
     let golden_root = copy.path().join("tests").join("golden");
     let golden = golden_root.join("basics").join("task_results.stdout");

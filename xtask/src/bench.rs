@@ -217,9 +217,8 @@ pub fn run(
     }
 
     eprintln!("building the Rust workloads and the server in release mode");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .current_dir(workspace.root())
+    let status = workspace
+        .cargo()
         .args([
             "build",
             "--quiet",

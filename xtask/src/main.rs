@@ -103,16 +103,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--real" => clock = Clock::Real,
-            "--jobs" => {
-                let value = args.next().ok_or("`--jobs` needs a number")?;
-                jobs = Some(
-                    value
-                        .parse::<usize>()
-                        .ok()
-                        .filter(|&jobs| jobs > 0)
-                        .ok_or(format!("`--jobs {value}`: expected a positive number"))?,
-                );
-            }
+            "--jobs" => jobs = Some(count(&mut args, "--jobs")?),
             "--timeout" => {
                 let value = args.next().ok_or("`--timeout` needs a number of seconds")?;
                 let seconds = value
@@ -329,6 +320,16 @@ fn docs(mode: DocsMode) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The positive whole number that follows `flag`.
+fn count<'a>(args: &mut impl Iterator<Item = &'a String>, flag: &str) -> Result<usize, String> {
+    let value = args.next().ok_or(format!("`{flag}` needs a number"))?;
+    value
+        .parse()
+        .ok()
+        .filter(|&count| count > 0)
+        .ok_or(format!("`{flag} {value}`: expected a positive number"))
+}
+
 fn parse_bench(args: &[String]) -> Result<(xtask::bench::Options, bool), String> {
     let mut workload = None;
     let mut runs = 5;
@@ -337,14 +338,7 @@ fn parse_bench(args: &[String]) -> Result<(xtask::bench::Options, bool), String>
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--save" => save = true,
-            "--runs" => {
-                let value = args.next().ok_or("`--runs` needs a number")?;
-                runs = value
-                    .parse()
-                    .ok()
-                    .filter(|&runs| runs > 0)
-                    .ok_or(format!("`--runs {value}`: expected a positive number"))?;
-            }
+            "--runs" => runs = count(&mut args, "--runs")?,
             flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
             _ if workload.is_some() => {
                 return Err(format!(

@@ -66,8 +66,8 @@ impl Workspace {
         if names.is_empty() {
             return Ok(Vec::new());
         }
-        let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-        cargo.current_dir(&self.root).arg("build").arg("--quiet");
+        let mut cargo = self.cargo();
+        cargo.arg("build").arg("--quiet");
         for name in names {
             cargo.arg("--package").arg(name);
         }
@@ -87,6 +87,14 @@ impl Workspace {
                     .join(format!("{name}{}", std::env::consts::EXE_SUFFIX)),
             })
             .collect())
+    }
+
+    /// A `cargo` command run in the workspace: the cargo that runs xtask
+    /// (`$CARGO`) if there is one, so toolchain overrides carry through.
+    pub fn cargo(&self) -> Command {
+        let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        cargo.current_dir(&self.root);
+        cargo
     }
 
     /// Discovers and builds every section.
