@@ -1,9 +1,10 @@
 //! Defining async functions, async methods and async closures.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Defining Async Functions"
-//! - `001_434a30e0f6aa363b.txt`, "Creating Async Functions"
-//! - `003_13e23c4977c44b24.txt`, "The `async` Keyword"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Defining Async Functions"
+//! - *Asynchronous Programming in Python*, "Creating Async Functions"
+//! - *Python Async Programming: A Detailed Guide*, "The `async` Keyword"
 //!
 //! `async def` becomes `async fn`, for free functions and methods alike. The
 //! return type is written as the value the function finally produces

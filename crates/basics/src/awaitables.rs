@@ -2,8 +2,9 @@
 //! receivers (Rust's `asyncio.Future`).
 //!
 //! Translates:
-//! - `003_13e23c4977c44b24.txt`, "Awaitable Objects"
-//! - `004_19258e4c795aa664.txt`, "Await Rules" (the correct-usage half)
+//! - *Python Async Programming: A Detailed Guide*, "Awaitable Objects"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Await Rules" (the correct-usage half)
 //!
 //! Python's awaitables are coroutines, Tasks and Futures. Rust has one rule
 //! instead of three: anything that implements `Future` can be awaited.

@@ -1,7 +1,7 @@
 //! `.await` suspends the caller until the awaited future finishes.
 //!
 //! Translates:
-//! - `003_13e23c4977c44b24.txt`, "Coroutine Characteristics"
+//! - *Python Async Programming: A Detailed Guide*, "Coroutine Characteristics"
 //!
 //! An `async fn` is Rust's coroutine function. Awaiting it runs its body
 //! inside the caller: `run` pauses at the `.await`, the runtime is free to run

@@ -2,7 +2,8 @@
 //! elapsed time.
 //!
 //! Translates:
-//! - `003_13e23c4977c44b24.txt`, "Understanding the Event Loop" and
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Understanding the Event Loop" and
 //!   "Event Loop Visualization"
 //!
 //! The guide stamps each line with the wall-clock time (`14:30:01`). Here each

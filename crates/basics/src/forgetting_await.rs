@@ -1,8 +1,10 @@
 //! A forgotten `.await` is a compiler warning, not a silent bug.
 //!
 //! Translates:
-//! - `003_13e23c4977c44b24.txt`, "Common Mistake: Forgetting `await`"
-//! - `004_19258e4c795aa664.txt`, "Await Rules" (the mistakes half)
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Common Mistake: Forgetting `await`"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Await Rules" (the mistakes half)
 //!
 //! In Python, `result = fetch_data()` binds a coroutine object, and the only
 //! hint is a `RuntimeWarning: coroutine 'fetch_data' was never awaited` when

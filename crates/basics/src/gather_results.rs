@@ -2,9 +2,9 @@
 //! tasks (`join_all`): results come back in the order given.
 //!
 //! Translates:
-//! - `002_ba8238ccb9273002.txt`, "Task Management"
-//! - `000_b9ded3400a0e22dc.txt`, "Tasks" (`run_tasks`)
-//! - `001_434a30e0f6aa363b.txt`, "Running Multiple Tasks"
+//! - *Async/Await in Python*, "Task Management"
+//! - *Python Async/Await*, "Tasks" (`run_tasks`)
+//! - *Asynchronous Programming in Python*, "Running Multiple Tasks"
 //!
 //! `gather` wraps each coroutine in a task. `tokio::join!` does not spawn: it
 //! polls the futures in place, inside the current task, so they run

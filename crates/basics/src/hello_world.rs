@@ -1,10 +1,10 @@
 //! Hello, world: run one async function to completion.
 //!
 //! Translates:
-//! - `001_434a30e0f6aa363b.txt`, "Event Loop" and "Coroutines"
-//! - `003_13e23c4977c44b24.txt`, "Using `asyncio.run()`"
-//! - `002_ba8238ccb9273002.txt`, "Coroutines and Event Loop" (`hello_async`)
-//! - `000_b9ded3400a0e22dc.txt`, "Coroutines"
+//! - *Asynchronous Programming in Python*, "Event Loop" and "Coroutines"
+//! - *Python Async Programming: A Detailed Guide*, "Using `asyncio.run()`"
+//! - *Async/Await in Python*, "Coroutines and Event Loop" (`hello_async`)
+//! - *Python Async/Await*, "Coroutines"
 //!
 //! `asyncio.run(main())` creates an event loop, runs `main` until it returns,
 //! and closes the loop. Tokio splits that in two: a `Runtime` is the event

@@ -1,8 +1,9 @@
 //! Futures are lazy: calling an async fn runs none of its body.
 //!
 //! Translates:
-//! - `003_13e23c4977c44b24.txt`, "Defining Coroutines"
-//! - `004_19258e4c795aa664.txt`, "Coroutines" and, for `inspect.iscoroutine`,
+//! - *Python Async Programming: A Detailed Guide*, "Defining Coroutines"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Coroutines" and, for `inspect.iscoroutine`,
 //!   "Creating and Managing Coroutines"
 //!
 //! Python and Rust agree that calling a coroutine function only creates an

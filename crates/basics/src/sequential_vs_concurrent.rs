@@ -2,9 +2,11 @@
 //! concurrently takes as long as the slowest.
 //!
 //! Translates:
-//! - `003_13e23c4977c44b24.txt`, "The `await` Keyword"
-//! - `002_ba8238ccb9273002.txt`, "Coroutines and Event Loop" (`concurrent_example`)
-//! - `004_19258e4c795aa664.txt`, "Creating and Managing Coroutines"
+//! - *Python Async Programming: A Detailed Guide*, "The `await` Keyword"
+//! - *Async/Await in Python*,
+//!   "Coroutines and Event Loop" (`concurrent_example`)
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Creating and Managing Coroutines"
 //!
 //! `.await` never starts anything in the background: `a().await; b().await;`
 //! runs `b` only after `a` has finished, in Rust as in Python. Concurrency has

@@ -2,10 +2,12 @@
 //! its creator, which collects the result by awaiting the handle.
 //!
 //! Translates:
-//! - `003_13e23c4977c44b24.txt`, "Using `asyncio.create_task()`"
-//! - `004_19258e4c795aa664.txt`, "Tasks"
-//! - `001_434a30e0f6aa363b.txt`, "Tasks"
-//! - `000_b9ded3400a0e22dc.txt`, "Tasks" (`create_task` then `await task`)
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Using `asyncio.create_task()`"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Tasks"
+//! - *Asynchronous Programming in Python*, "Tasks"
+//! - *Python Async/Await*, "Tasks" (`create_task` then `await task`)
 //!
 //! Both runtimes schedule a new task at once and run it the next time the
 //! creator yields, which is why "Tasks created" prints before any worker

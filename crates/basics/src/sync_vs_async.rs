@@ -2,7 +2,8 @@
 //! when they wait concurrently.
 //!
 //! Translates:
-//! - `003_13e23c4977c44b24.txt`, "Synchronous Code (Blocking)" and
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Synchronous Code (Blocking)" and
 //!   "Asynchronous Code (Non-Blocking)"
 //!
 //! The blocking version is ordinary synchronous Rust: `std::thread::sleep`

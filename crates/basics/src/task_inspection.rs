@@ -2,7 +2,8 @@
 //! its result, and cancellation with `abort`.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Coroutine States and Inspection"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Coroutine States and Inspection"
 //!
 //! asyncio's `Task` has `done()`, `cancelled()` and `cancel()`. Tokio's
 //! `JoinHandle` has `is_finished()` and `abort()`; whether a task was

@@ -1,7 +1,7 @@
 //! A task's return value comes back through its `JoinHandle`.
 //!
 //! Translates:
-//! - `003_13e23c4977c44b24.txt`, "Getting Task Results"
+//! - *Python Async Programming: A Detailed Guide*, "Getting Task Results"
 //!
 //! `JoinHandle<T>` is typed: awaiting a handle for `calculate` gives
 //! `Result<u32, JoinError>`, so the result's type is checked where it is used,

@@ -2,7 +2,8 @@
 //! `FuturesUnordered` for futures or `JoinSet::join_next` for tasks.
 //!
 //! Translates:
-//! - `003_13e23c4977c44b24.txt`, "Using `asyncio.as_completed()`"
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Using `asyncio.as_completed()`"
 //!
 //! `FuturesUnordered` is a collection of futures that is itself a `Stream`:
 //! each `next().await` yields whichever future finishes next. Like `join!`,

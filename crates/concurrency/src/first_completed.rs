@@ -2,8 +2,9 @@
 //! pending: `select_all` over task handles, and `abort` for the losers.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Wait and Wait_for"
-//! - `001_434a30e0f6aa363b.txt`, "Task Management"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Wait and Wait_for"
+//! - *Asynchronous Programming in Python*, "Task Management"
 //!
 //! `futures::future::select_all` resolves as soon as one future in a list
 //! does, and hands back the others. With spawned tasks those others are

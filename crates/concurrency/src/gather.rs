@@ -2,8 +2,8 @@
 //! `join_all` for a list of them, and `JoinSet` for spawned tasks.
 //!
 //! Translates:
-//! - `003_13e23c4977c44b24.txt`, "Using `asyncio.gather()`"
-//! - `000_b9ded3400a0e22dc.txt`, "Gathering Tasks"
+//! - *Python Async Programming: A Detailed Guide*, "Using `asyncio.gather()`"
+//! - *Python Async/Await*, "Gathering Tasks"
 //!
 //! `gather` runs its awaitables concurrently and returns their results in the
 //! order they were passed. Rust has three tools for that, which differ in

@@ -2,7 +2,8 @@
 //! `as_completed` hands each one over as soon as it is ready.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Gather vs As_completed"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Gather vs As_completed"
 //!
 //! Each worker's result is a random number drawn when it finishes, from a
 //! ChaCha8 generator seeded with `SEED` (42), so the numbers are the same on

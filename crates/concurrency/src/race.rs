@@ -2,7 +2,7 @@
 //! cancelled by being dropped.
 //!
 //! Translates:
-//! - `000_b9ded3400a0e22dc.txt`, "Race Conditions"
+//! - *Python Async/Await*, "Race Conditions"
 //!
 //! In the guide both "fast" and "slow" fetches sleep one second, so neither
 //! is faster and `done` holds both. Here the slow one takes three seconds, as

@@ -2,7 +2,7 @@
 //! awaiting it stops waiting, and stopping it takes an explicit `abort`.
 //!
 //! Translates:
-//! - `000_b9ded3400a0e22dc.txt`, "Proper Task Cleanup"
+//! - *Python Async/Await*, "Proper Task Cleanup"
 //!
 //! In asyncio, cancelling a coroutine that is awaiting a task cancels that
 //! task too, unless the await goes through `shield`. In Tokio the shield is

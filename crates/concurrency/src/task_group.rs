@@ -2,7 +2,8 @@
 //! sibling tasks, and reports every failure together.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Task Groups (Python 3.11+)"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Task Groups (Python 3.11+)"
 //!
 //! A TaskGroup waits for all its tasks; when one raises, it cancels the
 //! others and raises an `ExceptionGroup` with every error, which `except*`

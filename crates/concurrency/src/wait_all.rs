@@ -2,7 +2,7 @@
 //! look at each result on its own.
 //!
 //! Translates:
-//! - `003_13e23c4977c44b24.txt`, "Using `asyncio.wait()`"
+//! - *Python Async Programming: A Detailed Guide*, "Using `asyncio.wait()`"
 //!
 //! The guide's snippet crashes with `UnboundLocalError`: the loop
 //! `for task in done:` makes `task` a local variable of `main`, so the call

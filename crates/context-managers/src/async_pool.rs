@@ -2,7 +2,7 @@
 //! whose owned permit is the guard, so a slot can't be kept by mistake.
 //!
 //! Translates:
-//! - `000_b9ded3400a0e22dc.txt`, "Resource Management" (`AsyncPool`)
+//! - *Python Async/Await*, "Resource Management" (`AsyncPool`)
 //!
 //! The guide's pool has a bug. `release` is declared `async def`, and
 //! `__aexit__` calls `self.release()` without `await`: that only creates a

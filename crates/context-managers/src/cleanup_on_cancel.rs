@@ -2,9 +2,11 @@
 //! that `.await` never runs, but `Drop` does.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Contextlib for Async Context Managers"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Contextlib for Async Context Managers"
 //!   (its `finally`, when the block is cancelled)
-//! - `003_13e23c4977c44b24.txt`, "Using `@asynccontextmanager`" (the same)
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Using `@asynccontextmanager`" (the same)
 //!
 //! The guides promise that `finally` and `__aexit__` clean up however the
 //! block ends. Cancellation is the one way of ending where Rust differs. In

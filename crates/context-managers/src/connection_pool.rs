@@ -2,7 +2,8 @@
 //! connection, and gives both back when dropped.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Resource Management" (`ConnectionPool`)
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Resource Management" (`ConnectionPool`)
 //!
 //! The guide's `get_connection` is an `@asynccontextmanager` around a
 //! semaphore. In Rust, `get_connection` returns a guard instead: it holds an

@@ -2,9 +2,11 @@
 //! `Result`, and commits or rolls back accordingly.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Basic Async Context Managers"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Basic Async Context Managers"
 //!   (`if exc_type: print(...)` in `__aexit__`)
-//! - `003_13e23c4977c44b24.txt`, "Defining Async Context Managers"
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Defining Async Context Managers"
 //!   (`return False`, which lets the exception propagate)
 //!
 //! Python hands `__aexit__` the exception's type, value and traceback, or

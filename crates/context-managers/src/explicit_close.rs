@@ -2,8 +2,9 @@
 //! with a `Drop` fallback that warns when `close` was never called.
 //!
 //! Translates:
-//! - `000_b9ded3400a0e22dc.txt`, "Database Connection"
-//! - `004_19258e4c795aa664.txt`, "Basic Async Context Managers" (the
+//! - *Python Async/Await*, "Database Connection"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Basic Async Context Managers" (the
 //!   `aiofiles` half, with `tokio::fs` in a temporary directory)
 //!
 //! `AsyncDatabase.__aexit__` awaits `disconnect()`. `Drop` can't await, so a

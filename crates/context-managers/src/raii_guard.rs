@@ -2,9 +2,11 @@
 //! of the scope.
 //!
 //! Translates:
-//! - `000_b9ded3400a0e22dc.txt`, "Basic Context Manager"
-//! - `003_13e23c4977c44b24.txt`, "Defining Async Context Managers"
-//! - `004_19258e4c795aa664.txt`, "Basic Async Context Managers" (`AsyncResource`)
+//! - *Python Async/Await*, "Basic Context Manager"
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Defining Async Context Managers"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Basic Async Context Managers" (`AsyncResource`)
 //!
 //! `async with` calls `__aenter__`, runs the body, and calls `__aexit__`
 //! however the body ends. Rust has no `async with`; it has scopes. A value

@@ -2,9 +2,12 @@
 //! run the body, and clean up with `.await` however the body ends.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Contextlib for Async Context Managers"
-//! - `003_13e23c4977c44b24.txt`, "Using `@asynccontextmanager`"
-//! - `001_434a30e0f6aa363b.txt`, "Async Context Managers" (`db_management`)
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Contextlib for Async Context Managers"
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Using `@asynccontextmanager`"
+//! - *Asynchronous Programming in Python*,
+//!   "Async Context Managers" (`db_management`)
 //!
 //! An `@asynccontextmanager` generator is setup, `yield`, cleanup. The Rust
 //! shape is a function that does the setup, calls the body with what Python

@@ -2,7 +2,8 @@
 //! reported with its whole source chain.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Custom Exception Handling"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Custom Exception Handling"
 //!
 //! The guide's `AsyncOperationError` keeps the operation's name and the
 //! original exception, and also pastes the original's text into its own

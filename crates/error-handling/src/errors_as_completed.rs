@@ -2,7 +2,8 @@
 //! (`return_exceptions=True`), or each as it completes with `JoinSet`.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Exception Handling in Async Code"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Exception Handling in Async Code"
 //!
 //! Whether an operation fails is random in the guide (`random.random() <
 //! 0.5`). Here each outcome is drawn when its task is created, from a ChaCha8

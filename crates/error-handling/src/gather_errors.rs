@@ -3,7 +3,8 @@
 //! `Result`s.
 //!
 //! Translates:
-//! - `003_13e23c4977c44b24.txt`, "Handling Errors in `gather()`"
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Handling Errors in `gather()`"
 //!
 //! `try_join_all` resolves to `Err` as soon as one future fails, and drops
 //! the others there and then, which cancels them. Python's `gather` does not

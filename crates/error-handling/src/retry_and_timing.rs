@@ -2,7 +2,8 @@
 //! then the same retry policy with `backon`.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Async Decorators"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Async Decorators"
 //!
 //! A Python decorator wraps a coroutine function in another. Rust's nearest
 //! equivalent is a generic function that takes the operation as an async

@@ -2,9 +2,9 @@
 //! `timeout`, and a future that runs out of time is dropped: cancelled.
 //!
 //! Translates:
-//! - `000_b9ded3400a0e22dc.txt`, "Timeout Handling"
-//! - `001_434a30e0f6aa363b.txt`, "Timeouts"
-//! - `003_13e23c4977c44b24.txt`, "Timeout Handling"
+//! - *Python Async/Await*, "Timeout Handling"
+//! - *Asynchronous Programming in Python*, "Timeouts"
+//! - *Python Async Programming: A Detailed Guide*, "Timeout Handling"
 //!
 //! `tokio::time::timeout(duration, future)` resolves to `Ok(output)`, or, if
 //! the time runs out first, to `Err(Elapsed)`. At that moment the inner

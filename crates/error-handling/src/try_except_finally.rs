@@ -2,9 +2,9 @@
 //! with `?`, and cleanup in a `Drop` guard so it runs on every path.
 //!
 //! Translates:
-//! - `000_b9ded3400a0e22dc.txt`, "Try/Except with Async"
-//! - `003_13e23c4977c44b24.txt`, "Try-Except with Async"
-//! - `001_434a30e0f6aa363b.txt`, "Error Handling"
+//! - *Python Async/Await*, "Try/Except with Async"
+//! - *Python Async Programming: A Detailed Guide*, "Try-Except with Async"
+//! - *Asynchronous Programming in Python*, "Error Handling"
 //!
 //! An async fn reports failure by returning `Err`, exactly as a synchronous
 //! one does; nothing about error handling is special to async Rust. `match`

@@ -2,8 +2,9 @@
 //! `filter` for `if`, `collect` for the brackets.
 //!
 //! Translates:
-//! - `003_13e23c4977c44b24.txt`, "Async Comprehensions"
-//! - `004_19258e4c795aa664.txt`, "Async Comprehensions"
+//! - *Python Async Programming: A Detailed Guide*, "Async Comprehensions"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Async Comprehensions"
 //!
 //! | Python | Rust |
 //! | --- | --- |

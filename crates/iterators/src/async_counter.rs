@@ -2,9 +2,11 @@
 //! pinned `Sleep` inside.
 //!
 //! Translates:
-//! - `000_b9ded3400a0e22dc.txt`, "Basic Iterator" (`AsyncCounter(3)`)
-//! - `003_13e23c4977c44b24.txt`, "Async Iterators" (`AsyncCounter(1, 5)`)
-//! - `004_19258e4c795aa664.txt`, "Async Iterators" (`AsyncRange`)
+//! - *Python Async/Await*, "Basic Iterator" (`AsyncCounter(3)`)
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Async Iterators" (`AsyncCounter(1, 5)`)
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Async Iterators" (`AsyncRange`)
 //!
 //! Rust's async iterator is the `Stream` trait (from `futures`; the standard
 //! library's `AsyncIterator` is not stable yet). It has one required method,

@@ -2,11 +2,14 @@
 //! and `yield`, get a `Stream`.
 //!
 //! Translates:
-//! - `000_b9ded3400a0e22dc.txt`, "Async Generator" (`async_range(3)`)
-//! - `003_13e23c4977c44b24.txt`, "Async Generators" (`async_range(1, 5)`)
-//! - `004_19258e4c795aa664.txt`, "Async Generators" (random numbers, and
+//! - *Python Async/Await*, "Async Generator" (`async_range(3)`)
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Async Generators" (`async_range(1, 5)`)
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Async Generators" (random numbers, and
 //!   `fetch_data_generator`)
-//! - `001_434a30e0f6aa363b.txt`, "Async Generators" (`record_streamer`)
+//! - *Asynchronous Programming in Python*,
+//!   "Async Generators" (`record_streamer`)
 //!
 //! Stable Rust has no `async def ... yield` yet (`gen` blocks are still
 //! unstable). The `async-stream` crate, maintained by the Tokio project,

@@ -2,7 +2,8 @@
 //! `Result`s, and `?` inside it ends the stream with the error.
 //!
 //! Translates:
-//! - `001_434a30e0f6aa363b.txt`, "Async Generators" (`record_streamer`,
+//! - *Asynchronous Programming in Python*,
+//!   "Async Generators" (`record_streamer`,
 //!   whose `await coroutine()` can raise)
 //!
 //! When `coroutine()` raises inside a Python async generator, the exception

@@ -2,7 +2,8 @@
 //! a `Stream` until it is adapted into one.
 //!
 //! Translates:
-//! - `001_434a30e0f6aa363b.txt`, "Async Iterators" (`AsyncIterator`, rows of
+//! - *Asynchronous Programming in Python*,
+//!   "Async Iterators" (`AsyncIterator`, rows of
 //!   `(row number, await coroutine())`)
 //!
 //! Rust has two shapes for "an iterator whose next item must be awaited",

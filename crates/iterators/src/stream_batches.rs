@@ -2,7 +2,8 @@
 //! `buffered`, `buffer_unordered` and `chunks`.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Async Streaming" (`stream_processor`)
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Async Streaming" (`stream_processor`)
 //!
 //! The guide creates a task per item as the items arrive, limits how many
 //! run with a `Semaphore(5)`, and gathers them ten at a time. It has two

@@ -3,7 +3,8 @@
 //! spawned tasks keep running.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Async Streaming" (its `create_task` per
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Async Streaming" (its `create_task` per
 //!   item, against the futures of `stream_batches`)
 //!
 //! An asyncio task runs on its own: once created, the event loop advances it

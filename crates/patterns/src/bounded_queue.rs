@@ -2,7 +2,7 @@
 //! producer's `send` waits until a consumer takes one.
 //!
 //! Translates:
-//! - `002_ba8238ccb9273002.txt`, "Producer-Consumer"
+//! - *Async/Await in Python*, "Producer-Consumer"
 //!
 //! The guide's `asyncio.Queue(maxsize=5)` is `mpsc::channel(5)`. A full
 //! queue makes `send(..).await` wait, so a producer can't run ahead of its

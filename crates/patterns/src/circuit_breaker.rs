@@ -3,7 +3,8 @@
 //! whether to close again.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Circuit Breaker Pattern"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Circuit Breaker Pattern"
 //!
 //! CLOSED passes calls through and counts consecutive failures; at the
 //! threshold the breaker goes OPEN. OPEN rejects every call at once, giving

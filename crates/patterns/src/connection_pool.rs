@@ -1,7 +1,7 @@
 //! A pool of real SQLite connections: at most N open, reused between
 //! callers, returned on drop, with a timeout for getting one.
 //!
-//! Solves exercise 2 of `000_b9ded3400a0e22dc.txt`, "Exercises": "Implement
+//! Solves exercise 2 of *Python Async/Await*, "Exercises": "Implement
 //! an async connection pool for database operations".
 //!
 //! The pool is three parts:

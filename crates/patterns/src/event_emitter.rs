@@ -2,7 +2,7 @@
 //! boxed closure that returns a boxed future.
 //!
 //! Translates:
-//! - `000_b9ded3400a0e22dc.txt`, "Event-Based Programming"
+//! - *Python Async/Await*, "Event-Based Programming"
 //!
 //! Python keeps coroutine functions in a list and awaits `callback(*args)`.
 //! In Rust every async fn and async closure returns a future of its own

@@ -2,8 +2,9 @@
 //! that it also works on the paused clock.
 //!
 //! Shows what a professional would use instead of the hand-rolled limiters
-//! of `token_bucket` (`003_13e23c4977c44b24.txt`, "Rate-Limited API Calls")
-//! and `sliding_window` (`004_19258e4c795aa664.txt`, "Rate Limiting").
+//! of `token_bucket` (*Python Async Programming: A Detailed Guide*,
+//! "Rate-Limited API Calls") and `sliding_window` (*Complete Guide to Async IO
+//! and Asynchronous Programming in Python*, "Rate Limiting").
 //!
 //! `governor` implements GCRA, a token bucket kept as a single timestamp:
 //! checking is one atomic compare-and-swap, with no lock and no task, so it is

@@ -2,7 +2,7 @@
 //! the last producer finishes, and every consumer then stops by itself.
 //!
 //! Translates:
-//! - `003_13e23c4977c44b24.txt`, "Producer-Consumer Pattern"
+//! - *Python Async Programming: A Detailed Guide*, "Producer-Consumer Pattern"
 //!
 //! The guide's shutdown is fragile. Each of the two producers puts one
 //! `None`, but there are three consumers: two stop on a sentinel and the

@@ -2,7 +2,7 @@
 //! sentinel, the producer drops its sender and the channel closes.
 //!
 //! Translates:
-//! - `000_b9ded3400a0e22dc.txt`, "Producer-Consumer"
+//! - *Python Async/Await*, "Producer-Consumer"
 //!
 //! `asyncio.Queue` becomes a Tokio `mpsc` channel, split in two halves: the
 //! `Sender` for producers and the `Receiver` for the consumer. The guide ends

@@ -3,8 +3,10 @@
 //! for all of them.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Async Queue Patterns"
-//! - `003_13e23c4977c44b24.txt`, "Producer-Consumer Pattern" (its
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Async Queue Patterns"
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Producer-Consumer Pattern" (its
 //!   `await queue.join()`)
 //!
 //! The guide's version never finishes; run it and it hangs after the last

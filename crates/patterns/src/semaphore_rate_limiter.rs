@@ -1,7 +1,7 @@
 //! A rate limiter built on a semaphore: each call takes a permit and gives
 //! it back one period after it started, so at most N calls start per period.
 //!
-//! Solves exercise 3 of `000_b9ded3400a0e22dc.txt`, "Exercises": "Build an
+//! Solves exercise 3 of *Python Async/Await*, "Exercises": "Build an
 //! async rate limiter using semaphores".
 //!
 //! A semaphore on its own limits concurrency, not rate: `Semaphore(3)`

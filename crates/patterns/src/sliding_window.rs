@@ -2,7 +2,8 @@
 //! three calls in any two seconds.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Rate Limiting" (`AsyncRateLimiter`)
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Rate Limiting" (`AsyncRateLimiter`)
 //!
 //! The limiter remembers when each recent call started; a call may start
 //! when fewer than `max_calls` of those are within the last `time_window`.

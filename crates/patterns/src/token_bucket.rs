@@ -2,7 +2,7 @@
 //! are limited too: each caller reserves its token before it sleeps.
 //!
 //! Translates:
-//! - `003_13e23c4977c44b24.txt`, "Rate-Limited API Calls"
+//! - *Python Async Programming: A Detailed Guide*, "Rate-Limited API Calls"
 //!
 //! The bucket holds up to `rate` tokens (the burst) and refills at `rate`
 //! per `per`; each call takes one. The guide's `acquire` has a

@@ -1,7 +1,7 @@
 //! An async cache whose entries expire after a time-to-live, whose loads
 //! have a timeout, and where concurrent misses for one key share one load.
 //!
-//! Solves exercise 5 of `000_b9ded3400a0e22dc.txt`, "Exercises": "Implement
+//! Solves exercise 5 of *Python Async/Await*, "Exercises": "Implement
 //! an async cache with timeout functionality".
 //!
 //! Three kinds of timeout, all on Tokio's clock, so the paused clock drives

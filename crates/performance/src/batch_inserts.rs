@@ -2,7 +2,8 @@
 //! transaction per row, in real SQLite on a file.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Performance Tips" (1, batch operations)
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Performance Tips" (1, batch operations)
 //!
 //! The guide's tip is `executemany` instead of an `execute` per record. What
 //! makes the difference in SQLite is the transaction: outside one, every

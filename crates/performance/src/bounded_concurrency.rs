@@ -2,7 +2,8 @@
 //! or a stream that keeps a fixed number in flight.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Performance Tips" (3, limit concurrency
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Performance Tips" (3, limit concurrency
 //!   with semaphores)
 //!
 //! `asyncio.Semaphore(10)` with `async with semaphore:` translates directly:

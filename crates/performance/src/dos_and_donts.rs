@@ -3,7 +3,8 @@
 //! meanwhile; send blocking calls to `spawn_blocking`.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Do's and Don'ts"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Do's and Don'ts"
 //!
 //! The rest of the list has its own examples: `asyncio.run` is
 //! `#[tokio::main]` (`runtime/tokio_main_expanded`), `gather` is `join!` and

@@ -3,7 +3,8 @@
 //! dropped without `close()` says so.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Memory Management"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Memory Management"
 //!
 //! The guide tracks resources in a `weakref.WeakSet`, frees them with
 //! `gc.collect()`, and warns from `__del__` about one that was never closed.

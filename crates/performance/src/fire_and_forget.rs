@@ -2,7 +2,8 @@
 //! tasks finish later, and wait for all of them before shutting down.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Performance Tips" (4, `create_task` for
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Performance Tips" (4, `create_task` for
 //!   fire-and-forget operations)
 //!
 //! The guide's `background_processing` starts a task, does quick work, then

@@ -2,7 +2,8 @@
 //! took from start to finish, and whether one poll held the thread too long.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Profiling Async Code"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Profiling Async Code"
 //!
 //! The guide's `async_profile` turns `cProfile` on for the duration of an
 //! `await`. While the coroutine is suspended, the event loop runs everything

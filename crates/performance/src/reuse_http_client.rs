@@ -2,7 +2,8 @@
 //! requests, where a client per request opens a new connection every time.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Performance Tips" (2, connection pooling:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Performance Tips" (2, connection pooling:
 //!   one `aiohttp.ClientSession` for many requests)
 //!
 //! A `reqwest::Client` is aiohttp's `ClientSession`: it owns a connection

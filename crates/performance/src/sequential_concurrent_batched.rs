@@ -2,7 +2,8 @@
 //! waits in batches of five, 0.5 s, as does a sliding window of five.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Efficient Async Patterns"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Efficient Async Patterns"
 //!
 //! The times are the ones the guide prints, measured on Tokio's clock: exact
 //! on the paused clock, and within a few milliseconds on the real one, which

@@ -2,7 +2,8 @@
 //! `RUST_LOG`-style filter choosing what is printed.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Debugging Async Code"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Debugging Async Code"
 //!
 //! The guide names tasks (`create_task(..., name="Task-0")`) so its log
 //! lines can say which task they come from. In Rust, a task runs inside a

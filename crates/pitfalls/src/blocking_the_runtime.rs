@@ -3,7 +3,8 @@
 //! thread with `std::thread::sleep`.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Avoiding Common Mistakes" (pitfall 2,
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Avoiding Common Mistakes" (pitfall 2,
 //!   blocking operations)
 //!
 //! The runtime, like asyncio's loop, switches tasks only at an `.await`.

@@ -2,7 +2,8 @@
 //! at its `.await`, and cleanup that must happen goes in a guard's `Drop`.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Avoiding Common Mistakes" (pitfall 3,
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Avoiding Common Mistakes" (pitfall 3,
 //!   not handling task cancellation)
 //!
 //! asyncio cancels a task by raising `CancelledError` at its `await`; a bare

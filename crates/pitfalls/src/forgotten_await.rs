@@ -2,7 +2,8 @@
 //! and so can your own async fns' results be.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Avoiding Common Mistakes" (pitfall 1,
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Avoiding Common Mistakes" (pitfall 1,
 //!   forgetting to await, and the demonstration's first lines)
 //!
 //! The section `basics` shows the mistake itself (`basics/forgetting_await`):

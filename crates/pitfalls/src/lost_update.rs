@@ -2,7 +2,8 @@
 //! back loses updates; holding an async lock across the whole update does not.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Avoiding Common Mistakes" (pitfall 5,
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Avoiding Common Mistakes" (pitfall 5,
 //!   sharing mutable state without synchronization)
 //!
 //! Ten tasks each add one to a counter, with an `.await` between reading

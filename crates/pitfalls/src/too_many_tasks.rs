@@ -2,7 +2,8 @@
 //! they share, and a semaphore bounds exactly that.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Avoiding Common Mistakes" (pitfall 4,
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Avoiding Common Mistakes" (pitfall 4,
 //!   creating too many tasks)
 //!
 //! The guide's fix for "thousands of tasks at once" is to run them in

@@ -3,7 +3,8 @@
 //! endpoint really does get the cached answer.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Async API Server Pattern"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Async API Server Pattern"
 //!
 //! The handler is shared by six spawned tasks, so it lives in an `Arc`; its
 //! request counter is an atomic and its cache a `std::sync::Mutex`, locked

@@ -3,7 +3,8 @@
 //! reqwest client drives it, then the server shuts down gracefully.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "FastAPI Integration" (the FastAPI app,
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "FastAPI Integration" (the FastAPI app,
 //!   and the `SimpleAsyncServer` simulation that follows it)
 //!
 //! FastAPI's decorated functions become handlers on an axum `Router`. Their

@@ -3,7 +3,8 @@
 //! whichever comes first.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Background Tasks and Services"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Background Tasks and Services"
 //!
 //! The guide's base class with `start`, `stop` and an overridable `_work`
 //! becomes a `Service` trait and one generic loop, `run_service`. The loop

@@ -2,9 +2,10 @@
 //! report which succeeded and which failed.
 //!
 //! Translates:
-//! - `002_ba8238ccb9273002.txt`, "HTTP Requests with AsyncIO"
-//! - `001_434a30e0f6aa363b.txt`, "HTTP Requests (aiohttp)"
-//! - `003_13e23c4977c44b24.txt`, "Good Use Cases (I/O-Bound Operations)"
+//! - *Async/Await in Python*, "HTTP Requests with AsyncIO"
+//! - *Asynchronous Programming in Python*, "HTTP Requests (aiohttp)"
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Good Use Cases (I/O-Bound Operations)"
 //!   (network requests)
 //!
 //! `aiohttp.ClientSession` is `reqwest::Client`: a pool of keep-alive

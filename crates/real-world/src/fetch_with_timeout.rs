@@ -2,7 +2,7 @@
 //! against a 3 s limit gives up at 3 s, while `/delay/1` finishes.
 //!
 //! Translates:
-//! - `002_ba8238ccb9273002.txt`, "Timeouts and Error Handling"
+//! - *Async/Await in Python*, "Timeouts and Error Handling"
 //!
 //! `async with asyncio.timeout(t)` is `tokio::time::timeout(t, future)`: if
 //! the deadline passes first, the future is dropped, which cancels the

@@ -2,8 +2,9 @@
 //! and the errors a bad path gives.
 //!
 //! Translates:
-//! - `001_434a30e0f6aa363b.txt`, "File Operations (aiofiles)"
-//! - `003_13e23c4977c44b24.txt`, "Good Use Cases (I/O-Bound Operations)"
+//! - *Asynchronous Programming in Python*, "File Operations (aiofiles)"
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Good Use Cases (I/O-Bound Operations)"
 //!   (file I/O)
 //!
 //! aiofiles runs each file call on a thread pool; `tokio::fs` does the same

@@ -1,7 +1,7 @@
 //! A file processor that handles many files concurrently, at most four open
 //! at a time, and reports a bad file without stopping the rest.
 //!
-//! Translates exercise 4 of `000_b9ded3400a0e22dc.txt`, "Exercises": an
+//! Translates exercise 4 of *Python Async/Await*, "Exercises": an
 //! async file processor that handles multiple files.
 //!
 //! `stream::iter(files).map(process).buffer_unordered(4)` keeps four files

@@ -3,7 +3,7 @@
 //! type, printed on one line.
 //!
 //! Translates:
-//! - `002_ba8238ccb9273002.txt`, "Timeouts and Error Handling" (the
+//! - *Async/Await in Python*, "Timeouts and Error Handling" (the
 //!   `except Exception as e` branch and `gather(return_exceptions=True)`)
 //!
 //! The guide catches `Exception` and keeps `str(e)`. Here each failure is a

@@ -2,9 +2,10 @@
 //! take two seconds, not ten.
 //!
 //! Translates:
-//! - `003_13e23c4977c44b24.txt`, "Web Scraping" (practical examples)
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Web Scraping" (practical examples)
 //!
-//! Also exercise 1 of `000_b9ded3400a0e22dc.txt`, "Exercises": an async web
+//! Also exercise 1 of *Python Async/Await*, "Exercises": an async web
 //! scraper that fetches multiple pages concurrently.
 //!
 //! The guide simulates each download with `asyncio.sleep(2)`; here each

@@ -3,9 +3,10 @@
 //! whole.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Database Integration Patterns"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Database Integration Patterns"
 //!   (`AsyncDatabaseManager`)
-//! - `001_434a30e0f6aa363b.txt`, "Database Operations (aiomysql)"
+//! - *Asynchronous Programming in Python*, "Database Operations (aiomysql)"
 //!
 //! The guide's pool is an `asyncio.Queue` of fake connections, handed out
 //! by an `@asynccontextmanager` that puts each one back in `finally`. Here

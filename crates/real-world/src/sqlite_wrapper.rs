@@ -2,8 +2,10 @@
 //! guide's `AsyncSQLiteWrapper`, on one database that keeps its table.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Async Database Operations"
-//! - `003_13e23c4977c44b24.txt`, "Good Use Cases (I/O-Bound Operations)"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Async Database Operations"
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Good Use Cases (I/O-Bound Operations)"
 //!   (database queries)
 //!
 //! rusqlite, like Python's `sqlite3`, is a blocking API, and a blocking call

@@ -3,7 +3,8 @@
 //! take the longest one.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Synchronous vs Asynchronous"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Synchronous vs Asynchronous"
 //!
 //! The guide's blocking side uses `requests`; its Rust twin is
 //! `reqwest::blocking`, the same client behind a blocking API. It must not

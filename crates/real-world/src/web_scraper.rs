@@ -2,9 +2,10 @@
 //! pause after each page, and a report of what succeeded and what failed.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Web Scraping with Async"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Web Scraping with Async"
 //!
-//! Also exercise 1 of `000_b9ded3400a0e22dc.txt`, "Exercises", with the
+//! Also exercise 1 of *Python Async/Await*, "Exercises", with the
 //! limits a real scraper needs.
 //!
 //! The scraper owns a `reqwest::Client` and a `tokio::sync::Semaphore`. The

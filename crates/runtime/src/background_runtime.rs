@@ -3,7 +3,8 @@
 //! channel.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Custom Event Loop Integration"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Custom Event Loop Integration"
 //!   (`CustomEventLoop`, `run_coroutine_threadsafe`)
 //!
 //! This is how a synchronous program (a GUI, a C callback, a blocking server)

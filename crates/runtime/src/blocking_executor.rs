@@ -2,7 +2,8 @@
 //! it is `ThreadPoolExecutor(max_workers=3)`.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Asyncio with Threading"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Asyncio with Threading"
 //!
 //! A blocking call (`std::thread::sleep`, a synchronous database driver, a
 //! file read through `std::fs`) stops the thread it runs on, and on a

@@ -2,7 +2,8 @@
 //! on `spawn_blocking` (or a thread pool such as rayon), not in an async fn.
 //!
 //! Translates:
-//! - `003_13e23c4977c44b24.txt`, "Bad Use Cases (CPU-Bound Operations)"
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Bad Use Cases (CPU-Bound Operations)"
 //!
 //! An async fn runs on the runtime's thread between two `.await`s, and
 //! nothing can interrupt it there: Tokio, like asyncio, never preempts a

@@ -2,7 +2,8 @@
 //! runtime you are running on, which other threads can use to spawn onto it.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Event Loop Lifecycle" (`get_running_loop`)
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Event Loop Lifecycle" (`get_running_loop`)
 //!
 //! Both calls only work inside a running loop: outside, `get_running_loop`
 //! raises `RuntimeError: no running event loop`, and `Handle::try_current`

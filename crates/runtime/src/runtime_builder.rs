@@ -2,7 +2,8 @@
 //! runs tasks concurrently, several threads run them in parallel.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Event Loop" (`new_event_loop`,
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Event Loop" (`new_event_loop`,
 //!   `set_event_loop`, `run_until_complete`, `close`)
 //!
 //! asyncio keeps a "current event loop" per thread, set and fetched through

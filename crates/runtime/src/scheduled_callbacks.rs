@@ -2,7 +2,8 @@
 //! first: `sleep` for a delay, `sleep_until` for a deadline.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Event Loop Lifecycle" (the callbacks)
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Event Loop Lifecycle" (the callbacks)
 //!
 //! asyncio can schedule a plain function on the loop; Tokio schedules only
 //! futures, so a callback becomes a small task. `call_soon` is a task that

@@ -2,7 +2,8 @@
 //! async body.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Event Loop" (`asyncio.run(hello())`, the
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Event Loop" (`asyncio.run(hello())`, the
 //!   preferred method)
 //!
 //! `asyncio.run(main())` creates an event loop, runs `main` on it until it

@@ -2,7 +2,8 @@
 //! `Notify` in place of `asyncio.Condition`.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Async Condition Variables"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Async Condition Variables"
 //!
 //! The guide's version crashes on the first `put`: `RuntimeError: cannot
 //! notify on un-acquired lock`. Each of its two `Condition`s has its own lock,

@@ -2,8 +2,8 @@
 //! set; `Notify` is the lighter tool for a wake-up that leaves no state.
 //!
 //! Translates no guide block on its own: the guides use `asyncio.Event` only
-//! in passing, as a shutdown flag in `004_19258e4c795aa664.txt`, "Background
-//! Tasks and Services".
+//! in passing, as a shutdown flag in *Complete Guide to Async IO and
+//! Asynchronous Programming in Python*, "Background Tasks and Services".
 //!
 //! An `asyncio.Event` is state: `set()` wakes every waiter, and `wait()`
 //! returns at once while the flag is set, until `clear()`. A

@@ -2,7 +2,8 @@
 //! an `.await`, and the standard library's `Mutex` when it need not be.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Semaphores and Locks" (the lock half)
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Semaphores and Locks" (the lock half)
 //!
 //! A Rust mutex owns the data it protects: a `Mutex<u32>`, not a lock kept
 //! next to a `nonlocal` counter. The value can only be reached through the

@@ -2,8 +2,9 @@
 //! `Semaphore` hands out permits that give themselves back when dropped.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Semaphores and Locks" (the semaphore half)
-//! - `001_434a30e0f6aa363b.txt`, "Semaphores"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Semaphores and Locks" (the semaphore half)
+//! - *Asynchronous Programming in Python*, "Semaphores"
 //!
 //! `async with semaphore:` becomes holding a permit for as long as the work
 //! runs. The permit is a guard: dropping it returns it to the semaphore, so

@@ -2,7 +2,8 @@
 //! `start_paused = true` the test's sleeps take no real time.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Unit Testing Async Functions"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Unit Testing Async Functions"
 //!   (`AsyncCalculator`, `test_add`, `test_fetch_and_calculate`)
 //!
 //! `unittest` cannot await, so the guide writes every test twice: an

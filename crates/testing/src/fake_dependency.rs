@@ -2,7 +2,8 @@
 //! parameter, and the test hands it a hand-written fake that records calls.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Unit Testing Async Functions"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Unit Testing Async Functions"
 //!   (`async_test_with_mock`: `patch.object` with an `AsyncMock`)
 //!
 //! Python can replace a method on a live object (`patch.object`) and check

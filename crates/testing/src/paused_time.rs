@@ -2,7 +2,8 @@
 //! time, `tokio::time::advance` moves it, and the tests run instantly.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Unit Testing Async Functions" (how to test
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Unit Testing Async Functions" (how to test
 //!   code that waits)
 //!
 //! Code that waits, a timeout or a retry with a delay between attempts, is

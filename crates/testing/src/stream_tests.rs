@@ -2,7 +2,8 @@
 //! clock, when each one arrived.
 //!
 //! Translates:
-//! - `004_19258e4c795aa664.txt`, "Unit Testing Async Functions" (the same
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Unit Testing Async Functions" (the same
 //!   approach, applied to an async iterator like the guide's `AsyncRange`)
 //!
 //! An async generator in Python is tested by draining it with `async for`
