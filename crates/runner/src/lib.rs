@@ -21,7 +21,7 @@ use std::process::ExitCode;
 
 mod cli;
 
-pub use cli::{Clock, Command, UsageError, parse_args};
+pub use cli::{Clock, Command, Flavor, UsageError, parse_args};
 
 /// What an example's `run()` returns, once the runner has boxed it.
 pub type ExampleFuture = Pin<Box<dyn Future<Output = Result<(), Box<dyn Error>>>>>;
@@ -240,9 +240,10 @@ impl<'a> Section<'a> {
             }
             Ok(Command::Run {
                 clock,
+                flavor,
                 examples,
                 base_url,
-            }) => self.run_examples(&examples, clock, base_url.as_deref()),
+            }) => self.run_examples(&examples, clock, flavor, base_url.as_deref()),
             Err(error) => {
                 eprintln!("error: {error}");
                 ExitCode::from(EXIT_USAGE)
@@ -250,7 +251,13 @@ impl<'a> Section<'a> {
         }
     }
 
-    fn run_examples(&self, examples: &[Example], clock: Clock, base_url: Option<&str>) -> ExitCode {
+    fn run_examples(
+        &self,
+        examples: &[Example],
+        clock: Clock,
+        flavor: Flavor,
+        base_url: Option<&str>,
+    ) -> ExitCode {
         let section = self.name;
         let with_headers = examples.len() > 1;
         let mut worst = None;
@@ -261,7 +268,7 @@ impl<'a> Section<'a> {
                 }
                 println!("=== {section}/{}: {} ===", example.name, example.summary());
             }
-            let outcome = self.run_one(example, clock, base_url);
+            let outcome = self.run_one(example, clock, flavor, base_url);
             // Keep stdout and stderr in order when both go to one terminal.
             let _ = std::io::stdout().flush();
             match outcome {
@@ -291,13 +298,19 @@ impl<'a> Section<'a> {
     /// an empty runtime and, on the virtual clock, at virtual time zero.
     /// Dropping the runtime afterwards cancels any task the example left
     /// behind, the local server included. A `sync` example brings its own.
-    fn run_one(&self, example: &Example, clock: Clock, base_url: Option<&str>) -> Outcome {
+    fn run_one(
+        &self,
+        example: &Example,
+        clock: Clock,
+        flavor: Flavor,
+        base_url: Option<&str>,
+    ) -> Outcome {
         let result = match example.entry {
             Entry::Sync(run) => Ok(panic::catch_unwind(run)),
-            Entry::Plain(run) => block_on(clock, run()),
-            Entry::WithBaseUrl(run) => {
-                block_on(clock, async { run(self.base_url(base_url).await?).await })
-            }
+            Entry::Plain(run) => block_on(clock.runtime(flavor), run()),
+            Entry::WithBaseUrl(run) => block_on(clock.runtime(flavor), async {
+                run(self.base_url(base_url).await?).await
+            }),
         };
         // The default panic hook has already printed the message and location
         // to stderr by the time `catch_unwind` returns; the runner adds the name.
@@ -325,13 +338,16 @@ impl<'a> Section<'a> {
 
 type Caught<T> = std::thread::Result<T>;
 
-/// Runs `future` to completion on a fresh runtime with the given clock,
-/// catching a panic so the runner can report it by name.
-fn block_on<F>(clock: Clock, future: F) -> std::io::Result<Caught<F::Output>>
+/// Runs `future` to completion on a freshly built runtime, catching a panic
+/// so the runner can report it by name.
+fn block_on<F>(
+    runtime: std::io::Result<tokio::runtime::Runtime>,
+    future: F,
+) -> std::io::Result<Caught<F::Output>>
 where
     F: Future,
 {
-    let runtime = clock.runtime()?;
+    let runtime = runtime?;
     Ok(panic::catch_unwind(AssertUnwindSafe(|| {
         runtime.block_on(future)
     })))

@@ -17,11 +17,38 @@ pub enum Clock {
     Virtual,
 }
 
+/// Which runtime the examples run on, named as in `#[tokio::main(flavor = ...)]`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Flavor {
+    /// One thread, like asyncio's event loop. The golden files are this
+    /// runtime's output: its run queue is first in, first out, which Tokio
+    /// documents as its current behaviour, not as a promise.
+    #[default]
+    CurrentThread,
+    /// What plain `#[tokio::main]` starts: `run()` on the calling thread, and
+    /// spawned tasks on a pool of worker threads. Lines may come out in
+    /// another order than in the golden files, but no example may fail.
+    MultiThread,
+}
+
+impl Flavor {
+    fn parse(value: &str) -> Result<Self, UsageError> {
+        match value {
+            "current_thread" => Ok(Flavor::CurrentThread),
+            "multi_thread" => Ok(Flavor::MultiThread),
+            _ => Err(UsageError::InvalidFlavor(value.to_owned())),
+        }
+    }
+}
+
 impl Clock {
-    /// A current-thread runtime: one thread, like asyncio's event loop, which
-    /// keeps the order of the examples' output defined.
-    pub fn runtime(self) -> std::io::Result<tokio::runtime::Runtime> {
-        let mut builder = tokio::runtime::Builder::new_current_thread();
+    /// A runtime of the given flavor on this clock. The paused clock needs
+    /// the current-thread runtime; [`parse_args`] refuses the other pairing.
+    pub fn runtime(self, flavor: Flavor) -> std::io::Result<tokio::runtime::Runtime> {
+        let mut builder = match flavor {
+            Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
+            Flavor::MultiThread => tokio::runtime::Builder::new_multi_thread(),
+        };
         builder.enable_all();
         if self == Clock::Virtual {
             builder.start_paused(true);
@@ -44,6 +71,7 @@ pub enum Command {
     List(Vec<Example>),
     Run {
         clock: Clock,
+        flavor: Flavor,
         examples: Vec<Example>,
         /// `--base-url`: talk to this server instead of a local one.
         base_url: Option<String>,
@@ -62,6 +90,8 @@ pub enum UsageError {
         expected: &'static str,
     },
     InvalidClock(String),
+    InvalidFlavor(String),
+    VirtualClockOnMultiThread,
     InvalidBaseUrl(String),
     BaseUrlOnVirtualClock,
     UnknownExample {
@@ -85,7 +115,7 @@ impl fmt::Display for UsageError {
                 };
                 write!(
                     f,
-                    "unknown option `{option}`\nvalid options: --list, --clock <real|virtual>{base_url}, --help"
+                    "unknown option `{option}`\nvalid options: --list, --clock <real|virtual>, --flavor <current_thread|multi_thread>{base_url}, --help"
                 )
             }
             UsageError::MissingValue { option, expected } => {
@@ -94,6 +124,15 @@ impl fmt::Display for UsageError {
             UsageError::InvalidClock(value) => write!(
                 f,
                 "invalid value `{value}` for `--clock`: expected `real` or `virtual`"
+            ),
+            UsageError::InvalidFlavor(value) => write!(
+                f,
+                "invalid value `{value}` for `--flavor`: expected `current_thread` or `multi_thread`"
+            ),
+            UsageError::VirtualClockOnMultiThread => write!(
+                f,
+                "`--clock virtual` needs `--flavor current_thread`: Tokio can pause the clock \
+                 only on a current-thread runtime"
             ),
             UsageError::InvalidBaseUrl(value) => write!(
                 f,
@@ -129,6 +168,7 @@ pub fn parse_args(
     args: &[String],
 ) -> Result<Command, UsageError> {
     let mut clock = None;
+    let mut flavor = Flavor::default();
     let mut base_url = None;
     let mut list = false;
     let mut names = Vec::new();
@@ -147,6 +187,9 @@ pub fn parse_args(
             "-h" | "--help" => return Ok(Command::Help),
             "--list" if inline_value.is_none() => list = true,
             "--clock" => clock = Some(Clock::parse(value("--clock", "real or virtual")?)?),
+            "--flavor" => {
+                flavor = Flavor::parse(value("--flavor", "current_thread or multi_thread")?)?;
+            }
             "--base-url" if base_url_allowed => {
                 base_url = Some(parse_base_url(value(
                     "--base-url",
@@ -165,6 +208,9 @@ pub fn parse_args(
     if base_url.is_some() && clock == Some(Clock::Virtual) {
         return Err(UsageError::BaseUrlOnVirtualClock);
     }
+    if flavor == Flavor::MultiThread && clock == Some(Clock::Virtual) {
+        return Err(UsageError::VirtualClockOnMultiThread);
+    }
 
     let selected = if names.is_empty() {
         examples.to_vec()
@@ -179,6 +225,7 @@ pub fn parse_args(
     } else {
         Command::Run {
             clock: clock.unwrap_or_default(),
+            flavor,
             examples: selected,
             base_url,
         }
@@ -234,7 +281,14 @@ Options:
       --clock <CLOCK>  Which clock the runtime uses [default: real]
                          real:    sleeps take real time
                          virtual: Tokio's paused clock; sleeps finish at once and
-                                  elapsed time stays exact{base_url_option}
+                                  elapsed time stays exact
+      --flavor <FLAVOR>
+                       Which runtime the examples run on [default: current_thread]
+                         current_thread: one thread, like asyncio's event loop;
+                                         the golden files are its output
+                         multi_thread:   what plain #[tokio::main] starts; lines
+                                         may come out in another order (real
+                                         clock only){base_url_option}
   -h, --help           Print this help
 
 Examples:
@@ -275,6 +329,7 @@ mod tests {
                 clock,
                 examples,
                 base_url,
+                ..
             } => (
                 clock,
                 examples.iter().map(Example::name).collect(),
@@ -352,6 +407,12 @@ mod tests {
         )
         .err();
         assert_eq!(error, Some(UsageError::BaseUrlOnVirtualClock));
+        let error = parse(&["--flavor", "multi_thread", "--clock", "virtual"]).err();
+        assert_eq!(error, Some(UsageError::VirtualClockOnMultiThread));
+        assert_eq!(
+            parse(&["--flavor=multi-thread"]).err(),
+            Some(UsageError::InvalidFlavor("multi-thread".into()))
+        );
         assert!(
             parse_for(
                 true,
