@@ -1,14 +1,18 @@
 //! The golden check under `cargo test`: one test per example, on the virtual
 //! clock, plus one failing test per golden file that has no example.
 //!
-//! Equivalent to `cargo xtask check-all`, through the same code.
+//! Equivalent to `cargo xtask check-all`, through the same code. With
+//! `SNAPSHOTS=overwrite` (the convention snapbox and trycmd use, as
+//! `TRYBUILD=overwrite` is trybuild's), each test blesses its example
+//! instead, as `cargo xtask bless` does: never from a failed run.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use xtask::Clock;
-use xtask::check::{self, Verdict};
+use xtask::bless::{Blessed, bless};
+use xtask::check::{self, Target, Verdict};
+use xtask::protocol::Clock;
 use xtask::workspace::Workspace;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -28,14 +32,29 @@ fn main() -> ExitCode {
     };
 
     let golden_root = workspace.golden_root();
+    let overwrite = std::env::var("SNAPSHOTS").is_ok_and(|value| value == "overwrite");
     let mut trials: Vec<Trial> = plan
         .cases
         .into_iter()
         .map(|case| {
-            let name = format!("{}::{}", case.section.name, case.example);
+            let name = format!("{}::{}", case.section.name, case.example.name);
             let golden_root = golden_root.clone();
             Trial::test(name, move || {
-                let report = check::check(case, Clock::Virtual, TIMEOUT, &golden_root);
+                let report =
+                    check::check(case, &Target::Golden(Clock::Virtual), TIMEOUT, &golden_root);
+                if overwrite {
+                    return match bless(&report) {
+                        Ok(Blessed::Refused) => Err(Failed::from(format!(
+                            "refusing to bless: it did not run cleanly\n{}",
+                            report.details()
+                        ))),
+                        Ok(_) => Ok(()),
+                        Err(error) => Err(Failed::from(format!(
+                            "writing {}: {error}",
+                            report.golden.display()
+                        ))),
+                    };
+                }
                 match report.verdict {
                     Verdict::Pass => Ok(()),
                     _ => Err(Failed::from(report.details())),

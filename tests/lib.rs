@@ -4,9 +4,13 @@
 //!   virtual clock and compared with `golden/<section>/<example>.stdout`, by
 //!   the same code as `cargo xtask check-all`.
 //! - `runner_cli`: a section binary refuses bad command lines with exit code 2.
-//! - `xtask_check`: the check and bless logic against stand-in section binaries
-//!   that fail, panic, hang or print the wrong thing.
-//! - `seed_map`: every row of `docs/seed-map.tsv` names a real example.
+//! - `xtask_check`: the check and bless logic against the fixture section,
+//!   whose examples fail, panic, hang or print the wrong thing.
+//! - `runner_failures`: the runner's exit codes and messages for examples
+//!   that fail, panic or carry on after another failed, through the fixture
+//!   section binary (`src/main.rs`).
+//! - `seed_map`: `docs/seed-map.tsv` reads cleanly, and every row names a real
+//!   example.
 
 use std::sync::OnceLock;
 

@@ -83,7 +83,40 @@ fn a_bad_clock_value_is_refused() {
 
 #[test]
 fn a_missing_clock_value_is_refused() {
-    assert_usage_error(&["--clock"], &["`--clock` needs a value"]);
+    assert_usage_error(&["--clock"], &["missing argument for option '--clock'"]);
+}
+
+#[test]
+fn the_paused_clock_on_the_multi_thread_runtime_is_refused() {
+    assert_usage_error(
+        &["--flavor", "multi_thread", "--clock", "virtual"],
+        &["`--clock virtual` needs `--flavor current_thread`"],
+    );
+    assert_usage_error(
+        &["--flavor=multi-thread"],
+        &["`current_thread` or `multi_thread`"],
+    );
+}
+
+#[test]
+fn after_a_double_dash_an_option_is_a_name() {
+    assert_usage_error(&["--", "--list"], &["no example `--list`"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn an_argument_that_is_not_utf8_is_refused_not_a_panic() {
+    use std::os::unix::ffi::OsStrExt;
+    let output = Command::new(&BASICS.binary)
+        .arg(std::ffi::OsStr::from_bytes(b"hello\xff"))
+        .output()
+        .expect("the basics binary runs");
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("invalid unicode"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -101,6 +134,19 @@ fn list_names_every_example_with_a_summary() {
 }
 
 #[test]
+fn the_machine_listing_matches_the_human_one() {
+    let human = stdout(&run(&["--list"]));
+    let machine = stdout(&run(&["--list=tsv"]));
+    assert_eq!(human.lines().count(), machine.lines().count());
+    for (human, machine) in human.lines().zip(machine.lines()) {
+        let listed = xtask::protocol::Listed::parse_line(machine).expect("a listing line");
+        assert!(human.starts_with(&format!("{} ", listed.name)), "{human}");
+        assert!(human.ends_with(&listed.summary), "{human} / {machine}");
+        assert!(std::path::Path::new(&listed.source).is_file(), "{machine}");
+    }
+}
+
+#[test]
 fn help_explains_the_options() {
     let output = run(&["--help"]);
     assert!(output.status.success());
@@ -109,6 +155,8 @@ fn help_explains_the_options() {
         "--list",
         "--clock <CLOCK>",
         "virtual",
+        "--flavor <FLAVOR>",
+        "--list=tsv",
         "cargo run -p basics -- hello_world",
     ] {
         assert!(help.contains(part), "expected {part:?} in:\n{help}");

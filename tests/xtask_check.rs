@@ -1,43 +1,37 @@
 //! The golden check and bless, end to end through xtask's own code, against
-//! a stand-in section binary whose examples pass, print the wrong thing,
-//! fail, panic and hang, and against the real `basics` binary with a golden
-//! file that has been tampered with.
-#![cfg(unix)]
+//! the fixture section (`src/main.rs`: a real section binary built on the
+//! runner, whose examples pass, print the wrong thing, fail, panic, hang,
+//! and hang holding a child process), and against the real `basics` binary
+//! with a golden file that has been tampered with.
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::PathBuf;
 use std::time::Duration;
 
+mod support;
+
 use tempfile::TempDir;
-use xtask::Clock;
 use xtask::bless::{Blessed, bless};
-use xtask::check::{self, Case, Report, Verdict};
+use xtask::check::{self, Case, Report, Target, Verdict};
+use xtask::protocol::{Clock, Kind};
 use xtask::workspace::{Section, Workspace};
 
-/// Behaves like a section binary: `--list`, then `--clock <clock> <example>`.
-const STAND_IN: &str = r#"#!/bin/sh
-if [ "$1" = "--list" ]; then
-    echo "good    Prints hello"
-    echo "wrong   Prints something else"
-    echo "fails   Returns an error"
-    echo "panics  Panics"
-    echo "hangs   Never finishes"
-    exit 0
-fi
-case "$3" in
-    good) echo hello ;;
-    wrong) echo goodbye ;;
-    fails) echo partial; echo "error: example stand-in/fails failed: boom" >&2; exit 1 ;;
-    panics) echo partial; echo "thread 'main' panicked at src/panics.rs:1:1" >&2; exit 101 ;;
-    hangs) echo started; exec sleep 30 ;;
-esac
-"#;
-
 const QUICK: Duration = Duration::from_secs(30);
+const VIRTUAL: Target = Target::Golden(Clock::Virtual);
 
-/// A temporary workspace with the stand-in section, a golden file saying
-/// `hello` for each of its examples, and one golden file with no example.
+/// The fixture's examples, in the order its binary lists them.
+const EXAMPLES: [&str; 7] = [
+    "ok",
+    "prints_other",
+    "fails",
+    "panics",
+    "hangs",
+    "hangs_with_a_child",
+    "prints_base_url",
+];
+
+/// A temporary workspace with a golden file saying `hello` for each of the
+/// fixture's examples, and one golden file with no example.
 struct Fixture {
     _dir: TempDir,
     workspace: Workspace,
@@ -47,35 +41,24 @@ struct Fixture {
 impl Fixture {
     fn new() -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let binary = dir.path().join("stand-in");
-        fs::write(&binary, STAND_IN).expect("write the stand-in");
-        fs::set_permissions(&binary, fs::Permissions::from_mode(0o755))
-            .expect("make it executable");
         let workspace = Workspace::at(dir.path());
-        let section = Section {
-            name: "stand-in".to_owned(),
-            binary,
-        };
         let fixture = Self {
             _dir: dir,
             workspace,
-            section,
+            section: support::fixture_section(),
         };
-        for example in ["good", "wrong", "fails", "panics", "hangs", "removed"] {
+        for example in EXAMPLES.iter().chain(&["removed"]) {
             fixture.write_golden(example, "hello\n");
         }
         fixture
     }
 
-    fn golden(&self, example: &str) -> std::path::PathBuf {
-        self.workspace
-            .golden_root()
-            .join("stand-in")
-            .join(format!("{example}.stdout"))
+    fn golden(&self, example: &str) -> PathBuf {
+        xtask::golden::path(&self.workspace.golden_root(), "tests", example)
     }
 
     fn write_golden(&self, example: &str, text: &str) {
-        self.write_golden_for("stand-in", example, text);
+        self.write_golden_for("tests", example, text);
     }
 
     fn write_golden_for(&self, section: &str, example: &str, text: &str) {
@@ -84,12 +67,27 @@ impl Fixture {
         fs::write(path, text).unwrap();
     }
 
-    fn check(&self, example: &str, timeout: Duration) -> Report {
-        let case = Case {
+    fn case(&self, example: &str) -> Case {
+        let listed = self
+            .section
+            .list()
+            .unwrap()
+            .into_iter()
+            .find(|listed| listed.name == example)
+            .unwrap_or_else(|| panic!("the fixture has no example {example}"));
+        Case {
             section: self.section.clone(),
-            example: example.to_owned(),
-        };
-        check::check(case, Clock::Virtual, timeout, &self.workspace.golden_root())
+            example: listed,
+        }
+    }
+
+    fn check(&self, example: &str, timeout: Duration) -> Report {
+        check::check(
+            self.case(example),
+            &VIRTUAL,
+            timeout,
+            &self.workspace.golden_root(),
+        )
     }
 }
 
@@ -98,18 +96,16 @@ fn the_plan_lists_every_example_and_every_orphaned_golden_file() {
     let fixture = Fixture::new();
     let golden_root = fixture.workspace.golden_root();
     let sections = std::slice::from_ref(&fixture.section);
-    let all = ["stand-in".to_owned()];
+    let all = ["tests".to_owned()];
     let plan = check::plan(sections, &all, &golden_root, None).unwrap();
     let ids: Vec<String> = plan.cases.iter().map(Case::id).collect();
-    let expected =
-        ["good", "wrong", "fails", "panics", "hangs"].map(|name| format!("stand-in/{name}"));
-    assert_eq!(ids, expected);
+    assert_eq!(ids, EXAMPLES.map(|name| format!("tests/{name}")));
     assert_eq!(plan.orphans, [fixture.golden("removed")]);
     let message = check::orphan_details(&plan.orphans[0], &golden_root);
-    let expected = "tests/golden/stand-in/removed.stdout: golden file without an example";
+    let expected = "tests/golden/tests/removed.stdout: golden file without an example";
     assert!(message.contains(expected), "{message}");
 
-    let filtered = check::plan(sections, &all, &golden_root, Some("/wr")).unwrap();
+    let filtered = check::plan(sections, &all, &golden_root, Some("/prints_o")).unwrap();
     assert_eq!(filtered.cases.len(), 1);
     assert!(filtered.orphans.is_empty());
 
@@ -117,7 +113,7 @@ fn the_plan_lists_every_example_and_every_orphaned_golden_file() {
     // judged; a section whose crate is gone has nothing but orphans.
     fixture.write_golden_for("unbuilt", "anything", "x\n");
     fixture.write_golden_for("deleted", "anything", "x\n");
-    let all = ["stand-in".to_owned(), "unbuilt".to_owned()];
+    let all = ["tests".to_owned(), "unbuilt".to_owned()];
     let plan = check::plan(sections, &all, &golden_root, None).unwrap();
     let deleted = golden_root.join("deleted").join("anything.stdout");
     assert_eq!(plan.orphans, [deleted, fixture.golden("removed")]);
@@ -125,13 +121,13 @@ fn the_plan_lists_every_example_and_every_orphaned_golden_file() {
 
 #[test]
 fn matching_output_passes() {
-    let report = Fixture::new().check("good", QUICK);
+    let report = Fixture::new().check("ok", QUICK);
     assert!(report.passed(), "{}", report.details());
 }
 
 #[test]
 fn different_output_fails_with_a_diff_and_a_rerun_line() {
-    let report = Fixture::new().check("wrong", QUICK);
+    let report = Fixture::new().check("prints_other", QUICK);
     assert!(
         matches!(report.verdict, Verdict::Mismatch { .. }),
         "{:?}",
@@ -139,16 +135,16 @@ fn different_output_fails_with_a_diff_and_a_rerun_line() {
     );
     let details = report.details();
     assert!(
-        details.contains("--- tests/golden/stand-in/wrong.stdout\n+++ actual output\n"),
+        details.contains("--- tests/golden/tests/prints_other.stdout\n+++ actual output\n"),
         "{details}"
     );
     assert!(details.contains("\n-hello\n+goodbye\n"), "{details}");
     assert!(
-        details.contains("re-run: cargo run -q -p stand-in -- --clock virtual wrong"),
+        details.contains("re-run: cargo run -q -p tests -- --clock virtual prints_other"),
         "{details}"
     );
     assert!(
-        details.contains("bless:  cargo xtask bless stand-in/wrong"),
+        details.contains("bless:  cargo xtask bless tests/prints_other"),
         "{details}"
     );
 }
@@ -156,8 +152,8 @@ fn different_output_fails_with_a_diff_and_a_rerun_line() {
 #[test]
 fn a_missing_golden_file_fails() {
     let fixture = Fixture::new();
-    fs::remove_file(fixture.golden("good")).unwrap();
-    let report = fixture.check("good", QUICK);
+    fs::remove_file(fixture.golden("ok")).unwrap();
+    let report = fixture.check("ok", QUICK);
     assert!(
         matches!(report.verdict, Verdict::MissingGolden),
         "{:?}",
@@ -166,7 +162,7 @@ fn a_missing_golden_file_fails() {
     assert!(
         report
             .summary()
-            .contains("no golden file tests/golden/stand-in/good.stdout"),
+            .contains("no golden file tests/golden/tests/ok.stdout"),
         "{}",
         report.summary()
     );
@@ -182,11 +178,11 @@ fn a_non_zero_exit_fails_and_shows_stderr() {
     );
     let details = report.details();
     assert!(
-        details.contains("FAIL stand-in/fails: exited with code 1"),
+        details.contains("FAIL tests/fails: exited with code 1"),
         "{details}"
     );
     assert!(
-        details.contains("error: example stand-in/fails failed: boom"),
+        details.contains("error: example tests/fails failed: reading the config: disk on fire"),
         "{details}"
     );
 }
@@ -200,7 +196,7 @@ fn a_panic_is_reported_as_a_panic() {
         report.verdict
     );
     assert!(
-        report.details().contains("panicked at src/panics.rs"),
+        report.details().contains("the fixture panics on purpose"),
         "{}",
         report.details()
     );
@@ -216,7 +212,7 @@ fn a_hung_example_is_killed_at_its_timeout_and_named() {
     );
     let details = report.details();
     assert!(
-        details.contains("FAIL stand-in/hangs: timed out after 0.5s"),
+        details.contains("FAIL tests/hangs: timed out after 0.5s"),
         "{details}"
     );
     assert!(
@@ -254,26 +250,35 @@ fn bless_refuses_every_example_that_did_not_run_cleanly() {
 fn bless_writes_what_a_clean_example_printed() {
     let fixture = Fixture::new();
     assert_eq!(
-        bless(&fixture.check("good", QUICK)).unwrap(),
+        bless(&fixture.check("ok", QUICK)).unwrap(),
         Blessed::Unchanged
     );
     assert_eq!(
-        bless(&fixture.check("wrong", QUICK)).unwrap(),
+        bless(&fixture.check("prints_other", QUICK)).unwrap(),
         Blessed::Updated
     );
     assert_eq!(
-        fs::read_to_string(fixture.golden("wrong")).unwrap(),
+        fs::read_to_string(fixture.golden("prints_other")).unwrap(),
         "goodbye\n"
     );
     fs::remove_dir_all(fixture.workspace.golden_root()).unwrap();
     assert_eq!(
-        bless(&fixture.check("good", QUICK)).unwrap(),
+        bless(&fixture.check("ok", QUICK)).unwrap(),
         Blessed::Created
     );
-    assert_eq!(
-        fs::read_to_string(fixture.golden("good")).unwrap(),
-        "hello\n"
+    assert_eq!(fs::read_to_string(fixture.golden("ok")).unwrap(), "hello\n");
+    // A golden file that is not UTF-8 fails the check for what it is, and
+    // bless replaces it.
+    fs::write(fixture.golden("ok"), [0x68, 0xff]).unwrap();
+    let report = fixture.check("ok", QUICK);
+    assert!(
+        report.summary().contains("cannot read its golden file")
+            && report.summary().contains("UTF-8"),
+        "{}",
+        report.summary()
     );
+    assert_eq!(bless(&report).unwrap(), Blessed::Updated);
+    assert_eq!(fs::read_to_string(fixture.golden("ok")).unwrap(), "hello\n");
 }
 
 #[test]
@@ -288,11 +293,17 @@ fn a_tampered_golden_file_of_a_real_example_fails_with_a_diff() {
         fs::read_to_string(real.golden_root().join("basics/task_results.stdout")).unwrap();
     fs::write(&golden, original.replace("8, 30", "8, 31")).unwrap();
 
+    let example = basics
+        .list()
+        .unwrap()
+        .into_iter()
+        .find(|listed| listed.name == "task_results")
+        .expect("basics lists task_results");
     let case = Case {
         section: basics,
-        example: "task_results".to_owned(),
+        example,
     };
-    let report = check::check(case, Clock::Virtual, QUICK, &golden_root);
+    let report = check::check(case, &VIRTUAL, QUICK, &golden_root);
     let details = report.details();
     assert!(
         matches!(report.verdict, Verdict::Mismatch { .. }),
@@ -302,5 +313,82 @@ fn a_tampered_golden_file_of_a_real_example_fails_with_a_diff() {
         details.contains("-Results: 8, 31\n+Results: 8, 30\n"),
         "{details}"
     );
-    assert!(Path::new(&golden).exists());
+    // Checking reads the golden file; it never rewrites it.
+    assert_eq!(
+        fs::read_to_string(&golden).unwrap(),
+        original.replace("8, 30", "8, 31")
+    );
+}
+
+#[test]
+fn a_timeout_kills_the_processes_the_example_started() {
+    let fixture = Fixture::new();
+    let started = std::time::Instant::now();
+    let report = fixture.check("hangs_with_a_child", Duration::from_millis(500));
+    assert!(
+        matches!(report.verdict, Verdict::TimedOut { .. }),
+        "{:?}",
+        report.verdict
+    );
+    // Without killing the group, the check would wait for the `sleep 300`
+    // that holds the pipe.
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+    let output = report.output.as_ref().expect("it ran");
+    let pid = output.stdout.trim();
+    assert!(!pid.is_empty(), "the fixture printed no pid");
+    assert!(gone(pid), "the fixture's child {pid} outlived the timeout");
+}
+
+/// Whether the process has exited (is gone, or a zombie), allowing a killed
+/// process a moment to finish dying.
+fn gone(pid: &str) -> bool {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let alive = fs::read_to_string(format!("/proc/{pid}/stat"))
+            .is_ok_and(|stat| !stat.contains(") Z "));
+        if !alive {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn a_server_check_runs_only_http_examples_and_needs_no_golden_file() {
+    let fixture = Fixture::new();
+    let target = Target::Server("http://127.0.0.1:1".to_owned());
+    assert!(!target.applies_to(&fixture.case("ok").example));
+    let http = fixture.case("prints_base_url");
+    assert_eq!(http.example.kind, Kind::BaseUrl);
+    assert!(target.applies_to(&http.example));
+    // Its golden file says `hello`, which a server check never reads.
+    let report = check::check(http, &target, QUICK, &fixture.workspace.golden_root());
+    assert!(report.passed(), "{}", report.details());
+    assert_eq!(
+        report.output.unwrap().stdout,
+        "base url: http://127.0.0.1:1\n"
+    );
+}
+
+#[test]
+fn an_http_example_without_a_server_fails_with_the_reason() {
+    // The fixture is built without the runner's `httpbin` feature.
+    let report = Fixture::new().check("prints_base_url", QUICK);
+    assert!(
+        matches!(report.verdict, Verdict::Exited { code: 1 }),
+        "{:?}",
+        report.verdict
+    );
+    assert!(
+        report.details().contains("needs an HTTP server"),
+        "{}",
+        report.details()
+    );
 }

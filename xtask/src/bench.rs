@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::Error;
 use crate::process::{self, Exit};
-use crate::workspace::Workspace;
+use crate::workspace::{Profile, Workspace};
 
 /// One workload, implemented in both languages.
 pub struct Workload {
@@ -115,6 +115,7 @@ pub struct Row {
     pub outcome: Result<Vec<Sample>, String>,
 }
 
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
     pub workload: Option<String>,
     pub runs: usize,
@@ -217,23 +218,18 @@ pub fn run(
     }
 
     eprintln!("building the Rust workloads and the server in release mode");
-    let status = workspace
-        .cargo()
-        .args([
-            "build",
-            "--quiet",
-            "--release",
-            "-p",
-            "bench",
-            "-p",
-            "httpbin",
-        ])
-        .status()?;
-    if !status.success() {
-        return Err(format!("the release build failed ({status})").into());
-    }
-    let release = workspace.target_dir().join("release");
-    let bench_binary = release.join("bench");
+    let binaries = workspace.build_binaries(
+        &["bench".to_owned(), "httpbin".to_owned()],
+        Profile::Release,
+    )?;
+    let binary = |name: &str| {
+        binaries
+            .get(name)
+            .cloned()
+            .ok_or_else(|| format!("the release build reported no `{name}` binary"))
+    };
+    let bench_binary = binary("bench")?;
+    let httpbin_binary = binary("httpbin")?;
     let script = workspace
         .root()
         .join("bench")
@@ -244,7 +240,7 @@ pub fn run(
     let mut results = Vec::new();
     for workload in selected {
         let server = if workload.http {
-            Some(Server::start(&release.join("httpbin"))?)
+            Some(Server::start(&httpbin_binary)?)
         } else {
             None
         };
@@ -531,6 +527,24 @@ pub fn results_markdown(tables: &str, machine: &str) -> String {
 /// Where `--save` writes the results page.
 pub fn results_page(workspace: &Workspace) -> PathBuf {
     workspace.root().join("bench").join("RESULTS.md")
+}
+
+/// `cargo xtask bench`: runs, prints the tables, and with `save` writes them
+/// to bench/RESULTS.md.
+pub fn bench(options: &Options, save: bool) -> Result<bool, Error> {
+    let workspace = Workspace::locate();
+    let started = std::time::Instant::now();
+    let results = run(&workspace, options)?;
+    let tables = report(&results, options.runs);
+    let machine = machine();
+    println!("{tables}Machine:\n{machine}");
+    eprintln!("bench finished in {:.0}s", started.elapsed().as_secs_f64());
+    if save {
+        let page = results_page(&workspace);
+        std::fs::write(&page, results_markdown(&tables, &machine))?;
+        println!("wrote {}", page.display());
+    }
+    Ok(true)
 }
 
 #[cfg(test)]

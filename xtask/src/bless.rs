@@ -4,7 +4,10 @@
 
 use std::io;
 
-use crate::check::Report;
+use crate::Error;
+use crate::check::{self, Report};
+use crate::cli::CheckOptions;
+use crate::golden::{self, Golden};
 
 /// What blessing one report did.
 #[derive(Debug, PartialEq, Eq)]
@@ -21,15 +24,67 @@ pub fn bless(report: &Report) -> io::Result<Blessed> {
     let Some(output) = report.output.as_ref().filter(|output| output.success()) else {
         return Ok(Blessed::Refused);
     };
-    let blessed = match std::fs::read_to_string(&report.golden) {
-        Ok(existing) if existing == output.stdout => return Ok(Blessed::Unchanged),
-        Ok(_) => Blessed::Updated,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => Blessed::Created,
-        Err(error) => return Err(error),
+    let blessed = match golden::read(&report.golden) {
+        Golden::Text(existing) if existing == output.stdout => return Ok(Blessed::Unchanged),
+        Golden::Missing => Blessed::Created,
+        // A file that is not UTF-8 is replaced; one that can't be written
+        // fails below with the reason.
+        Golden::Text(_) | Golden::Unreadable(_) => Blessed::Updated,
     };
     if let Some(parent) = report.golden.parent() {
         std::fs::create_dir_all(parent)?;
     }
     std::fs::write(&report.golden, &output.stdout)?;
     Ok(blessed)
+}
+
+/// `cargo xtask bless`: runs the examples and writes each clean run's output
+/// as its golden file. `Ok(false)` means some example was refused.
+pub fn bless_all(options: &CheckOptions) -> Result<bool, Error> {
+    let (workspace, plan, target) = check::prepare(options)?;
+    // Whether the output matches the old golden file does not matter here;
+    // only whether the example ran cleanly.
+    let (reports, orphans) = check::run(&workspace, plan, &target, options, |report| {
+        let status = if report.ran_cleanly() {
+            "ran"
+        } else {
+            "FAILED"
+        };
+        println!("{status} {}", report.case.id());
+    });
+    let (mut blessed, mut changed, mut failed) = (0, 0, 0);
+    for report in &reports {
+        let id = report.case.id();
+        match bless(report)
+            .map_err(|error| format!("writing {}: {error}", report.golden.display()))?
+        {
+            Blessed::Unchanged => blessed += 1,
+            outcome @ (Blessed::Created | Blessed::Updated) => {
+                blessed += 1;
+                changed += 1;
+                let verb = if outcome == Blessed::Created {
+                    "created"
+                } else {
+                    "updated"
+                };
+                println!("{verb} {}", report.golden_name);
+            }
+            Blessed::Refused => {
+                failed += 1;
+                println!(
+                    "\nrefusing to bless {id}: it did not run cleanly\n{}",
+                    report.details().trim_end()
+                );
+            }
+        }
+    }
+    for orphan in &orphans {
+        failed += 1;
+        println!(
+            "\n{}",
+            check::orphan_details(orphan, &workspace.golden_root())
+        );
+    }
+    println!("{blessed} blessed ({changed} changed), {failed} failed");
+    Ok(failed == 0)
 }

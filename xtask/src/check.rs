@@ -6,22 +6,116 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::golden;
+use runner::protocol::{Clock, EXIT_PANICKED, Invocation, Kind, Listed};
+
+use crate::Error;
+use crate::golden::{self, Golden};
 use crate::process::{self, Exit, Finished};
 use crate::workspace::Section;
-use crate::{Clock, Error};
+
+use crate::cli::CheckOptions;
+use crate::workspace::Workspace;
+
+/// `cargo xtask check-all`: builds, runs and judges; prints a line per
+/// example as it finishes, then the failures and a count. `Ok(false)` means
+/// something failed.
+pub fn check_all(options: &CheckOptions) -> Result<bool, Error> {
+    let (workspace, plan, target) = prepare(options)?;
+    let started = std::time::Instant::now();
+    let (reports, orphans) = run(&workspace, plan, &target, options, |report| {
+        println!("{}", report.summary())
+    });
+    let failures: Vec<String> = reports
+        .iter()
+        .filter(|report| !report.passed())
+        .map(Report::details)
+        .chain(
+            orphans
+                .iter()
+                .map(|orphan| orphan_details(orphan, &workspace.golden_root())),
+        )
+        .collect();
+    let failed = failures.len();
+    if failed > 0 {
+        println!("\nfailures:");
+        for failure in &failures {
+            println!("\n{}", failure.trim_end());
+        }
+        println!();
+    }
+    let passed = reports.len() + orphans.len() - failed;
+    eprintln!("finished in {:.1}s", started.elapsed().as_secs_f64());
+    println!("{passed} passed, {failed} failed");
+    Ok(failed == 0)
+}
+
+/// Builds the sections and lists what to run, refusing a filter that
+/// matches nothing (a typo should not pass as "0 passed, 0 failed").
+pub fn prepare(options: &CheckOptions) -> Result<(Workspace, Plan, Target), Error> {
+    let workspace = Workspace::locate();
+    let filter = options.filter.as_deref();
+    let sections = workspace.build_for(filter)?;
+    let all_sections = workspace.section_names()?;
+    let mut plan = plan(&sections, &all_sections, &workspace.golden_root(), filter)?;
+    let target = match &options.base_url {
+        Some(url) => Target::Server(url.clone()),
+        None => Target::Golden(options.clock),
+    };
+    if let Target::Server(_) = target {
+        // Another server says nothing about golden files.
+        plan.orphans.clear();
+        plan.cases.retain(|case| target.applies_to(&case.example));
+    }
+    if plan.cases.is_empty() && plan.orphans.is_empty() {
+        let filter = filter.unwrap_or("");
+        let what = if options.base_url.is_some() {
+            "HTTP example"
+        } else {
+            "example"
+        };
+        return Err(
+            format!("no {what} matches `{filter}`; `cargo xtask list` shows them all").into(),
+        );
+    }
+    Ok((workspace, plan, target))
+}
+
+/// Runs every case of the plan, `options.jobs` at a time.
+pub fn run(
+    workspace: &Workspace,
+    plan: Plan,
+    target: &Target,
+    options: &CheckOptions,
+    progress: impl Fn(&Report) + Sync,
+) -> (Vec<Report>, Vec<PathBuf>) {
+    let golden_root = workspace.golden_root();
+    let count = plan.cases.len();
+    eprintln!(
+        "running {count} example{} {}, {} at a time",
+        if count == 1 { "" } else { "s" },
+        target.describe(),
+        options.jobs.min(count.max(1))
+    );
+    let reports = parallel(
+        plan.cases,
+        options.jobs,
+        |case| check(case, target, options.timeout, &golden_root),
+        progress,
+    );
+    (reports, plan.orphans)
+}
 
 /// One example of one section.
 #[derive(Clone, Debug)]
 pub struct Case {
     pub section: Section,
-    pub example: String,
+    pub example: Listed,
 }
 
 impl Case {
     /// `section/example`, the name filters match and reports use.
     pub fn id(&self) -> String {
-        format!("{}/{}", self.section.name, self.example)
+        format!("{}/{}", self.section.name, self.example.name)
     }
 }
 
@@ -75,9 +169,9 @@ pub fn plan(
     let mut plan = Plan::default();
     let mut known = Vec::new();
     for section in sections {
-        for example in section.examples()? {
-            known.push((section.name.clone(), example.clone()));
-            if filter.matches(&section.name, &example) {
+        for example in section.list()? {
+            known.push((section.name.clone(), example.name.clone()));
+            if filter.matches(&section.name, &example.name) {
                 plan.cases.push(Case {
                     section: section.clone(),
                     example,
@@ -101,6 +195,50 @@ pub fn plan(
     Ok(plan)
 }
 
+/// What a check compares an example's run with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Its golden file, on this clock.
+    Golden(Clock),
+    /// Nothing: an HTTP example run against this outside server, whose
+    /// bodies differ from the local server's, only has to succeed and
+    /// print something.
+    Server(String),
+}
+
+impl Target {
+    /// The arguments that run `example` for this target.
+    pub fn invocation(&self, example: &str) -> Invocation {
+        let mut invocation = Invocation {
+            examples: vec![example.to_owned()],
+            ..Invocation::default()
+        };
+        match self {
+            Target::Golden(clock) => invocation.clock = *clock,
+            Target::Server(url) => invocation.base_url = Some(url.clone()),
+        }
+        invocation
+    }
+
+    /// Whether this target checks `example` at all: a server check only
+    /// runs the HTTP examples.
+    pub fn applies_to(&self, example: &Listed) -> bool {
+        match self {
+            Target::Golden(_) => true,
+            Target::Server(_) => example.kind == Kind::BaseUrl,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Target::Golden(clock) => {
+                format!("on the {} clock", runner::protocol::Named::name(*clock))
+            }
+            Target::Server(url) => format!("against {url}"),
+        }
+    }
+}
+
 /// How one example fared.
 #[derive(Debug)]
 pub enum Verdict {
@@ -111,6 +249,12 @@ pub enum Verdict {
     },
     /// It ran cleanly but has no golden file to compare with.
     MissingGolden,
+    /// It ran cleanly, but its golden file can't be read.
+    UnreadableGolden {
+        why: String,
+    },
+    /// It ran cleanly against an outside server but printed nothing.
+    NoOutput,
     /// It exited with a non-zero code other than a panic's.
     Exited {
         code: i32,
@@ -135,7 +279,7 @@ pub enum Verdict {
 #[derive(Debug)]
 pub struct Report {
     pub case: Case,
-    pub clock: Clock,
+    pub invocation: Invocation,
     pub verdict: Verdict,
     pub output: Option<Finished>,
     /// The golden file, as a path to read and write.
@@ -144,52 +288,51 @@ pub struct Report {
     pub golden_name: String,
 }
 
-/// Exit code of a Rust program that panicked, which the runner keeps.
-const PANIC_EXIT_CODE: i32 = 101;
-
-/// Runs one example and compares its stdout with its golden file.
-pub fn check(case: Case, clock: Clock, timeout: Duration, golden_root: &Path) -> Report {
-    let golden = golden::path(golden_root, &case.section.name, &case.example);
+/// Runs one example and judges the run against `target`.
+pub fn check(case: Case, target: &Target, timeout: Duration, golden_root: &Path) -> Report {
+    let golden = golden::path(golden_root, &case.section.name, &case.example.name);
     let golden_name = golden::display_name(&golden, golden_root);
-    let output = match process::run(case.section.command(&case.example, clock), timeout) {
-        Ok(output) => output,
-        Err(error) => {
-            return Report {
-                case,
-                clock,
-                verdict: Verdict::NotStarted {
-                    error: error.to_string(),
+    let invocation = target.invocation(&case.example.name);
+    let (verdict, output) = match process::run(case.section.command(&invocation), timeout) {
+        Err(error) => (
+            Verdict::NotStarted {
+                error: error.to_string(),
+            },
+            None,
+        ),
+        Ok(output) => {
+            let verdict = match output.exit {
+                Exit::TimedOut => Verdict::TimedOut { after: timeout },
+                Exit::Signal(signal) => Verdict::Killed { signal },
+                Exit::Code(code) if code == i32::from(EXIT_PANICKED) => Verdict::Panicked,
+                Exit::Code(code) if code != 0 => Verdict::Exited { code },
+                Exit::Code(_) => match target {
+                    Target::Golden(_) => compare(&golden, &golden_name, &output.stdout),
+                    Target::Server(_) if output.stdout.trim().is_empty() => Verdict::NoOutput,
+                    Target::Server(_) => Verdict::Pass,
                 },
-                output: None,
-                golden,
-                golden_name,
             };
+            (verdict, Some(output))
         }
-    };
-    let verdict = match output.exit {
-        Exit::TimedOut => Verdict::TimedOut { after: timeout },
-        Exit::Signal(signal) => Verdict::Killed { signal },
-        Exit::Code(PANIC_EXIT_CODE) => Verdict::Panicked,
-        Exit::Code(code) if code != 0 => Verdict::Exited { code },
-        Exit::Code(_) => compare(&golden, &golden_name, &output.stdout),
     };
     Report {
         case,
-        clock,
+        invocation,
         verdict,
-        output: Some(output),
+        output,
         golden,
         golden_name,
     }
 }
 
 fn compare(golden: &Path, golden_name: &str, actual: &str) -> Verdict {
-    match std::fs::read_to_string(golden) {
-        Ok(expected) if expected == actual => Verdict::Pass,
-        Ok(expected) => Verdict::Mismatch {
+    match golden::read(golden) {
+        Golden::Text(expected) if expected == actual => Verdict::Pass,
+        Golden::Text(expected) => Verdict::Mismatch {
             diff: golden::diff(golden_name, &expected, actual),
         },
-        Err(_) => Verdict::MissingGolden,
+        Golden::Missing => Verdict::MissingGolden,
+        Golden::Unreadable(why) => Verdict::UnreadableGolden { why },
     }
 }
 
@@ -225,7 +368,7 @@ impl Report {
         match &self.verdict {
             Verdict::Pass => return text,
             Verdict::Mismatch { diff } => text.push_str(diff),
-            Verdict::MissingGolden => {}
+            Verdict::MissingGolden | Verdict::UnreadableGolden { .. } | Verdict::NoOutput => {}
             _ => {
                 if let Some(output) = &self.output {
                     if matches!(self.verdict, Verdict::TimedOut { .. }) {
@@ -239,7 +382,7 @@ impl Report {
         let _ = writeln!(
             text,
             "  re-run: {}",
-            self.case.section.rerun_hint(&self.case.example, self.clock)
+            self.invocation.rerun_command(&self.case.section.name)
         );
         if matches!(
             self.verdict,
@@ -256,6 +399,10 @@ fn reason(verdict: &Verdict, golden_name: &str) -> String {
         Verdict::Pass => "passed".to_owned(),
         Verdict::Mismatch { .. } => "output differs from its golden file".to_owned(),
         Verdict::MissingGolden => format!("no golden file {golden_name}"),
+        Verdict::UnreadableGolden { why } => {
+            format!("cannot read its golden file {golden_name}: {why}")
+        }
+        Verdict::NoOutput => "succeeded but printed nothing".to_owned(),
         Verdict::Exited { code } => format!("exited with code {code}"),
         Verdict::Panicked => "panicked".to_owned(),
         Verdict::Killed { signal } => format!("killed by signal {signal}"),

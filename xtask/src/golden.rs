@@ -1,6 +1,7 @@
 //! Golden files: `tests/golden/<section>/<example>.stdout` holds exactly what
 //! the example prints, on either clock.
 
+use std::io;
 use std::path::{Path, PathBuf};
 
 use similar::TextDiff;
@@ -23,9 +24,30 @@ pub fn display_name(path: &Path, golden_root: &Path) -> String {
         .to_string()
 }
 
+/// What reading a golden file found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Golden {
+    Text(String),
+    /// There is no such file.
+    Missing,
+    /// The file is there but can't be used: unreadable, or not UTF-8.
+    Unreadable(String),
+}
+
+pub fn read(path: &Path) -> Golden {
+    match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Golden::Text(text),
+            Err(error) => Golden::Unreadable(format!("it is not UTF-8 ({error})")),
+        },
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Golden::Missing,
+        Err(error) => Golden::Unreadable(error.to_string()),
+    }
+}
+
 /// Every golden file under `golden_root`, as `(section, example)` pairs,
 /// sorted. Files that are not `*.stdout` are not golden files and are ignored.
-pub fn all(golden_root: &Path) -> std::io::Result<Vec<(String, String)>> {
+pub fn all(golden_root: &Path) -> io::Result<Vec<(String, String)>> {
     let mut found = Vec::new();
     if !golden_root.is_dir() {
         return Ok(found);
@@ -79,5 +101,15 @@ mod tests {
             "{diff}"
         );
         assert!(diff.contains("\n-World\n+Wrld\n"), "{diff}");
+    }
+
+    #[test]
+    fn a_missing_file_is_told_apart_from_a_broken_one() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(read(&dir.path().join("none.stdout")), Golden::Missing);
+        let bad = dir.path().join("bad.stdout");
+        std::fs::write(&bad, [0x66, 0xff]).unwrap();
+        assert!(matches!(read(&bad), Golden::Unreadable(why) if why.contains("UTF-8")));
+        assert!(matches!(read(dir.path()), Golden::Unreadable(_)));
     }
 }

@@ -1,42 +1,38 @@
 //! `cargo xtask`: the project's own tooling, written in Rust rather than shell
 //! so it runs the same everywhere `cargo` does.
 //!
-//! The library half is shared: the `tests` crate runs the very same golden
-//! check from `cargo test`, instead of keeping a second copy of it.
+//! The binary only parses its command line ([`cli`]) and calls a task; every
+//! task lives here, in the library, where the `tests` crate and xtask's own
+//! tests use the very same code.
 //!
 //! - [`workspace`] finds the sections, builds them and lists their examples.
 //! - [`process`] runs one example as a child process, with a timeout.
 //! - [`golden`] knows where golden files live and how to diff against them.
-//! - [`check`] turns a run into a verdict and runs many in parallel.
+//! - [`check`] turns a run into a verdict, runs many in parallel, and is
+//!   `check-all`.
 //! - [`bless`] writes golden files, but only from examples that succeeded.
+//! - [`new`] starts a new example from a template.
+//! - [`list`] lists every example.
+//! - [`seed_map`] reads `docs/seed-map.tsv`, strictly.
 //! - [`docs`] generates the book's pages from the examples and checks it.
 //! - [`bench`] times the same workloads in Tokio and in Python's asyncio.
+//!
+//! What a section binary accepts and answers is `runner::protocol`, shared
+//! with the runner itself.
 
 pub mod bench;
 pub mod bless;
 pub mod check;
+pub mod cli;
 pub mod docs;
 pub mod golden;
+pub mod list;
+pub mod new;
 pub mod process;
+pub mod seed_map;
 pub mod workspace;
 
 /// Errors that end an xtask command. They are reported, never unwrapped.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
-/// The clock the section runner is asked to use (`--clock`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Clock {
-    /// Tokio's paused clock: fast, and the default for checks.
-    Virtual,
-    /// Real time, to prove the golden files hold outside the paused clock too.
-    Real,
-}
-
-impl Clock {
-    pub fn as_arg(self) -> &'static str {
-        match self {
-            Clock::Virtual => "virtual",
-            Clock::Real => "real",
-        }
-    }
-}
+pub use runner::protocol;

@@ -1,22 +1,34 @@
 //! Runs a child process to completion or to a deadline, capturing its output.
 //!
-//! `std` has no `wait` with a timeout, so the parent polls `try_wait` while
-//! two threads drain stdout and stderr; without them a chatty child could
-//! fill a pipe and block forever.
+//! The child starts in a process group of its own, so that on a timeout the
+//! whole group is killed: an example that started a process of its own
+//! (a subprocess example, or a hung `sh -c`) leaves nothing behind holding
+//! the pipes open. `std` has no `wait` with a timeout, so the parent polls
+//! `try_wait` while two threads drain stdout and stderr; without them a
+//! chatty child could fill a pipe and block forever. Those threads are
+//! given a bounded time to finish after the child is gone: a descendant that
+//! left the group (`setsid`) could otherwise hold a pipe open for ever.
 
 use std::io::{self, Read};
+use std::os::unix::process::CommandExt as _;
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
+
+use rustix::process::{Pid, Signal, kill_process_group};
+
+/// How long the output of a finished child may take to reach end-of-file.
+const DRAIN_GRACE: Duration = Duration::from_secs(2);
 
 /// How a child process ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Exit {
     /// It exited with this code.
     Code(i32),
-    /// A signal ended it (Unix).
+    /// A signal ended it.
     Signal(i32),
-    /// It outlived its timeout and was killed.
+    /// It outlived its timeout, and its process group was killed.
     TimedOut,
 }
 
@@ -26,6 +38,7 @@ pub struct Finished {
     pub exit: Exit,
     pub stdout: String,
     pub stderr: String,
+    /// From the start to the moment both streams were read (or given up on).
     pub elapsed: Duration,
 }
 
@@ -35,28 +48,42 @@ impl Finished {
     }
 }
 
-/// Runs `command` with stdin closed, killing it if it runs past `timeout`.
+/// Runs `command` with stdin closed, killing its process group if it runs
+/// past `timeout`. Whatever the child left running in its group when it
+/// ended is killed too.
 pub fn run(mut command: Command, timeout: Duration) -> io::Result<Finished> {
     let start = Instant::now();
     let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        .process_group(0)
         .spawn()?;
+    let group = Pid::from_child(&child);
     let stdout = drain(child.stdout.take());
     let stderr = drain(child.stderr.take());
 
-    let exit = wait(&mut child, start + timeout)?;
-    let elapsed = start.elapsed();
+    let exit = wait(&mut child, start.checked_add(timeout))?;
+    // The child is gone. Anything still running in its group was started by
+    // it and would keep the pipes open (and live on): end it.
+    let _ = kill_process_group(group, Signal::KILL);
+    let drain_deadline = Instant::now() + DRAIN_GRACE;
+    let stdout = collect(stdout, drain_deadline);
+    let mut stderr = collect(stderr, drain_deadline);
+    if stdout.is_none() || stderr.is_none() {
+        let note = "<a process the example started left its process group and \
+                    still holds the output open; it was not killed>";
+        stderr.get_or_insert_default().push_str(note);
+    }
     Ok(Finished {
         exit,
-        stdout: join(stdout)?,
-        stderr: join(stderr)?,
-        elapsed,
+        stdout: stdout.unwrap_or_default(),
+        stderr: stderr.unwrap_or_default(),
+        elapsed: start.elapsed(),
     })
 }
 
-fn wait(child: &mut Child, deadline: Instant) -> io::Result<Exit> {
+fn wait(child: &mut Child, deadline: Option<Instant>) -> io::Result<Exit> {
     let mut pause = Duration::from_millis(1);
     loop {
         if let Some(status) = child.try_wait()? {
@@ -66,50 +93,55 @@ fn wait(child: &mut Child, deadline: Instant) -> io::Result<Exit> {
             });
         }
         let now = Instant::now();
-        if now >= deadline {
+        if let Some(deadline) = deadline
+            && now >= deadline
+        {
             // The child may exit by itself between `try_wait` and `kill`;
             // `kill` then fails harmlessly and `wait` reaps it either way.
             let _ = child.kill();
             child.wait()?;
             return Ok(Exit::TimedOut);
         }
-        thread::sleep(pause.min(deadline - now));
+        let wait = deadline.map_or(pause, |deadline| pause.min(deadline - now));
+        thread::sleep(wait);
         pause = (pause * 2).min(Duration::from_millis(20));
     }
 }
 
-#[cfg(unix)]
 fn signal(status: std::process::ExitStatus) -> i32 {
     std::os::unix::process::ExitStatusExt::signal(&status).unwrap_or(-1)
 }
 
-#[cfg(not(unix))]
-fn signal(_status: std::process::ExitStatus) -> i32 {
-    -1
-}
-
-type Reader = thread::JoinHandle<io::Result<String>>;
+type Reader = mpsc::Receiver<io::Result<Vec<u8>>>;
 
 fn drain(pipe: Option<impl Read + Send + 'static>) -> Option<Reader> {
     pipe.map(|mut pipe| {
+        let (sender, receiver) = mpsc::channel();
         thread::spawn(move || {
             let mut bytes = Vec::new();
-            pipe.read_to_end(&mut bytes)?;
-            Ok(String::from_utf8_lossy(&bytes).into_owned())
-        })
+            let result = pipe.read_to_end(&mut bytes).map(|_| bytes);
+            // The receiver may have given up waiting; then nobody wants it.
+            let _ = sender.send(result);
+        });
+        receiver
     })
 }
 
-fn join(reader: Option<Reader>) -> io::Result<String> {
-    match reader {
-        Some(reader) => reader
-            .join()
-            .map_err(|_| io::Error::other("the thread reading a child's output panicked"))?,
-        None => Ok(String::new()),
+/// What the reader got, or `None` if the stream was still open at
+/// `deadline`; a stream that could not be read says so in its text.
+fn collect(reader: Option<Reader>, deadline: Instant) -> Option<String> {
+    let Some(reader) = reader else {
+        return Some(String::new());
+    };
+    let left = deadline.saturating_duration_since(Instant::now());
+    match reader.recv_timeout(left) {
+        Ok(Ok(bytes)) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+        Ok(Err(error)) => Some(format!("<cannot read the stream: {error}>")),
+        Err(_) => None,
     }
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -117,6 +149,23 @@ mod tests {
         let mut command = Command::new("sh");
         command.args(["-c", script]);
         command
+    }
+
+    /// Whether the process has exited (is gone, or a zombie), allowing a
+    /// killed process a moment to finish dying.
+    fn gone(pid: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let alive = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .is_ok_and(|stat| !stat.contains(") Z "));
+            if !alive {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
     }
 
     #[test]
@@ -145,6 +194,43 @@ mod tests {
             "took {:?}",
             finished.elapsed
         );
+    }
+
+    #[test]
+    fn a_timeout_kills_the_grandchildren_too() {
+        // `sleep` runs in the background, holding stdout, while the shell
+        // waits: killing only the shell would leave `sleep` and the pipe.
+        let finished = run(
+            sh("echo started; sleep 30 & wait"),
+            Duration::from_millis(300),
+        )
+        .unwrap();
+        assert_eq!(finished.exit, Exit::TimedOut);
+        assert_eq!(finished.stdout, "started\n");
+        assert!(
+            finished.elapsed < Duration::from_secs(10),
+            "took {:?}",
+            finished.elapsed
+        );
+    }
+
+    #[test]
+    fn a_process_left_running_is_killed_and_does_not_hold_the_output() {
+        let finished = run(sh("sleep 30 & echo $!"), Duration::from_secs(10)).unwrap();
+        assert_eq!(finished.exit, Exit::Code(0));
+        assert!(
+            finished.elapsed < DRAIN_GRACE,
+            "took {:?}",
+            finished.elapsed
+        );
+        let pid = finished.stdout.trim();
+        assert!(gone(pid), "sleep {pid} outlived the check");
+    }
+
+    #[test]
+    fn a_huge_timeout_means_no_deadline() {
+        let finished = run(sh("echo ok"), Duration::MAX).unwrap();
+        assert_eq!(finished.exit, Exit::Code(0));
     }
 
     #[test]

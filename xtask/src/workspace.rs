@@ -1,10 +1,19 @@
-//! Where things are: the workspace root, the section crates, their built
-//! binaries and the examples each binary reports.
+//! Where things are: the workspace root, the section crates in teaching
+//! order, their built binaries and the examples each binary reports.
+//!
+//! Everything comes from cargo itself: the sections from `cargo metadata`,
+//! the binaries' paths from the JSON messages of `cargo build` (so a
+//! `build.target-dir`, `CARGO_TARGET_DIR` or `--target` is followed, not
+//! guessed), and the examples from each binary's `--list=tsv`.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
-use crate::{Clock, Error};
+use cargo_metadata::{Message, Metadata, MetadataCommand, TargetKind};
+use runner::protocol::{Invocation, LIST_TSV, Listed};
+
+use crate::Error;
 
 /// The checked-out workspace.
 #[derive(Clone, Debug)]
@@ -17,6 +26,13 @@ pub struct Workspace {
 pub struct Section {
     pub name: String,
     pub binary: PathBuf,
+}
+
+/// Which cargo profile to build with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Profile {
+    Dev,
+    Release,
 }
 
 impl Workspace {
@@ -40,53 +56,117 @@ impl Workspace {
         self.root.join("tests").join("golden")
     }
 
-    /// A section is a crate under `crates/` with a `src/main.rs`; the
-    /// infrastructure crates there (the runner, the local HTTP server) are
-    /// libraries. Sorted by name.
-    pub fn section_names(&self) -> Result<Vec<String>, Error> {
-        let crates = self.root.join("crates");
-        let entries = std::fs::read_dir(&crates)
-            .map_err(|error| format!("cannot read {}: {error}", crates.display()))?;
-        let mut names = Vec::new();
-        for entry in entries {
-            let path = entry?.path();
-            if path.join("src").join("main.rs").is_file()
-                && let Some(name) = path.file_name().and_then(|name| name.to_str())
-            {
-                names.push(name.to_owned());
-            }
+    /// `cargo metadata` of the workspace's own packages.
+    pub fn metadata(&self) -> Result<Metadata, Error> {
+        let mut command = MetadataCommand::new();
+        command
+            .manifest_path(self.root.join("Cargo.toml"))
+            .no_deps();
+        if let Some(cargo) = std::env::var_os("CARGO") {
+            command.cargo_path(cargo);
         }
-        names.sort();
-        Ok(names)
+        command
+            .exec()
+            .map_err(|error| format!("`cargo metadata` failed: {error}").into())
     }
 
-    /// Builds the named sections with one `cargo build`, so shared
-    /// dependencies compile once, and returns where their binaries are.
-    pub fn build(&self, names: &[String]) -> Result<Vec<Section>, Error> {
-        if names.is_empty() {
-            return Ok(Vec::new());
+    /// The sections, in the teaching order of `[workspace.metadata.sections]`
+    /// in `Cargo.toml`. A section is a package under `crates/` with a binary
+    /// that depends on the runner; every one must be in that list, and
+    /// everything in the list must be one.
+    pub fn section_names(&self) -> Result<Vec<String>, Error> {
+        let metadata = self.metadata()?;
+        let crates = metadata.workspace_root.join("crates");
+        let found: Vec<String> = metadata
+            .workspace_packages()
+            .into_iter()
+            .filter(|package| {
+                package.manifest_path.parent().and_then(|dir| dir.parent()) == Some(&*crates)
+                    && package
+                        .targets
+                        .iter()
+                        .any(|target| target.is_kind(TargetKind::Bin))
+                    && package.dependencies.iter().any(|dep| dep.name == "runner")
+            })
+            .map(|package| package.name.to_string())
+            .collect();
+        let order = metadata.workspace_metadata["sections"]["order"]
+            .as_array()
+            .ok_or("Cargo.toml has no `[workspace.metadata.sections] order = [...]` list")?
+            .iter()
+            .map(|name| {
+                name.as_str()
+                    .map(str::to_owned)
+                    .ok_or("`[workspace.metadata.sections] order` must list names")
+            })
+            .collect::<Result<Vec<String>, _>>()?;
+        check_order(&order, &found)?;
+        Ok(order)
+    }
+
+    /// Builds the named packages' binaries with one `cargo build`, so shared
+    /// dependencies compile once, and returns where each binary is.
+    pub fn build_binaries(
+        &self,
+        packages: &[String],
+        profile: Profile,
+    ) -> Result<BTreeMap<String, PathBuf>, Error> {
+        if packages.is_empty() {
+            return Ok(BTreeMap::new());
         }
         let mut cargo = self.cargo();
-        cargo.arg("build").arg("--quiet");
-        for name in names {
+        cargo
+            .args([
+                "build",
+                "--quiet",
+                "--bins",
+                "--message-format=json-render-diagnostics",
+            ])
+            .stdout(Stdio::piped());
+        if profile == Profile::Release {
+            cargo.arg("--release");
+        }
+        for name in packages {
             cargo.arg("--package").arg(name);
         }
-        let status = cargo
-            .status()
+        let mut child = cargo
+            .spawn()
             .map_err(|error| format!("cannot run cargo: {error}"))?;
-        if !status.success() {
-            return Err(format!("`cargo build` of the sections failed ({status})").into());
+        let mut binaries = BTreeMap::new();
+        if let Some(stdout) = child.stdout.take() {
+            for message in Message::parse_stream(std::io::BufReader::new(stdout)) {
+                if let Message::CompilerArtifact(artifact) = message?
+                    && let Some(executable) = artifact.executable
+                    && artifact.target.is_kind(TargetKind::Bin)
+                {
+                    binaries.insert(artifact.target.name, executable.into_std_path_buf());
+                }
+            }
         }
-        let target = self.target_dir();
-        Ok(names
+        let status = child.wait()?;
+        if !status.success() {
+            return Err(
+                format!("`cargo build` of {} failed ({status})", packages.join(", ")).into(),
+            );
+        }
+        Ok(binaries)
+    }
+
+    /// Builds the named sections and returns their binaries, in the order given.
+    pub fn build(&self, names: &[String]) -> Result<Vec<Section>, Error> {
+        let mut binaries = self.build_binaries(names, Profile::Dev)?;
+        names
             .iter()
-            .map(|name| Section {
-                name: name.clone(),
-                binary: target
-                    .join("debug")
-                    .join(format!("{name}{}", std::env::consts::EXE_SUFFIX)),
+            .map(|name| {
+                let binary = binaries
+                    .remove(name)
+                    .ok_or_else(|| format!("`cargo build` reported no binary for `{name}`"))?;
+                Ok(Section {
+                    name: name.clone(),
+                    binary,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// A `cargo` command run in the workspace: the cargo that runs xtask
@@ -121,66 +201,97 @@ impl Workspace {
         };
         self.build(&wanted)
     }
+}
 
-    /// `CARGO_TARGET_DIR`, or `target/` in the workspace.
-    pub fn target_dir(&self) -> PathBuf {
-        std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .map(|dir| {
-                if dir.is_relative() {
-                    self.root.join(dir)
-                } else {
-                    dir
-                }
-            })
-            .unwrap_or_else(|| self.root.join("target"))
+/// The listed order must name every section exactly once, and nothing else.
+fn check_order(order: &[String], found: &[String]) -> Result<(), Error> {
+    let mut problems = Vec::new();
+    for name in found {
+        if !order.contains(name) {
+            problems.push(format!(
+                "crates/{name} is a section, but `[workspace.metadata.sections] order` in \
+                 Cargo.toml does not list it; add it where it belongs in teaching order"
+            ));
+        }
+    }
+    for (index, name) in order.iter().enumerate() {
+        if !found.contains(name) {
+            problems.push(format!(
+                "`[workspace.metadata.sections] order` lists `{name}`, but no section crate \
+                 crates/{name} (a package with a binary that depends on the runner) exists"
+            ));
+        }
+        if order[..index].contains(name) {
+            problems.push(format!(
+                "`[workspace.metadata.sections] order` lists `{name}` twice"
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n").into())
     }
 }
 
 impl Section {
-    /// The section's examples in running order, with their summaries, as its
-    /// own `--list` reports them: the runner's table is the single source of truth.
-    pub fn list(&self) -> Result<Vec<(String, String)>, Error> {
+    /// The section's examples in running order, as its own `--list=tsv`
+    /// reports them: the runner's table is the single source of truth.
+    pub fn list(&self) -> Result<Vec<Listed>, Error> {
         let output = Command::new(&self.binary)
-            .arg("--list")
+            .arg(format!("--list={LIST_TSV}"))
             .output()
             .map_err(|error| format!("cannot run {}: {error}", self.binary.display()))?;
         if !output.status.success() {
             return Err(format!(
-                "`{} --list` failed ({}): {}",
+                "`{} --list={LIST_TSV}` failed ({}): {}",
                 self.name,
                 output.status,
                 String::from_utf8_lossy(&output.stderr).trim()
             )
             .into());
         }
-        Ok(String::from_utf8_lossy(&output.stdout)
+        String::from_utf8_lossy(&output.stdout)
             .lines()
-            .filter_map(|line| {
-                let (name, summary) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
-                (!name.is_empty()).then(|| (name.to_owned(), summary.trim().to_owned()))
+            .map(|line| {
+                Listed::parse_line(line).map_err(|error| format!("{}: {error}", self.name).into())
             })
-            .collect())
+            .collect()
     }
 
-    /// The names of the section's examples, in running order.
-    pub fn examples(&self) -> Result<Vec<String>, Error> {
-        Ok(self.list()?.into_iter().map(|(name, _)| name).collect())
-    }
-
-    /// The command that runs one example on the given clock.
-    pub fn command(&self, example: &str, clock: Clock) -> Command {
+    /// The command that runs the section binary as `invocation` says.
+    pub fn command(&self, invocation: &Invocation) -> Command {
         let mut command = Command::new(&self.binary);
-        command.args(["--clock", clock.as_arg(), example]);
+        command.args(invocation.args());
         command
     }
+}
 
-    /// What a person types to run the same example themselves.
-    pub fn rerun_hint(&self, example: &str, clock: Clock) -> String {
-        format!(
-            "cargo run -q -p {} -- --clock {} {example}",
-            self.name,
-            clock.as_arg()
-        )
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(names: &[&str]) -> Vec<String> {
+        names.iter().map(|name| name.to_string()).collect()
+    }
+
+    #[test]
+    fn the_order_must_name_every_section_once() {
+        assert!(check_order(&names(&["b", "a"]), &names(&["a", "b"])).is_ok());
+        let error = check_order(&names(&["a"]), &names(&["a", "io"])).unwrap_err();
+        assert!(
+            error.to_string().contains("crates/io is a section"),
+            "{error}"
+        );
+        let error = check_order(&names(&["a", "gone", "a"]), &names(&["a"])).unwrap_err();
+        assert!(error.to_string().contains("lists `gone`"), "{error}");
+        assert!(error.to_string().contains("lists `a` twice"), "{error}");
+    }
+
+    #[test]
+    fn the_real_workspace_lists_its_sections_in_order() {
+        let sections = Workspace::locate().section_names().unwrap();
+        assert_eq!(sections.first().map(String::as_str), Some("basics"));
+        assert!(sections.iter().any(|name| name == "real-world"));
     }
 }

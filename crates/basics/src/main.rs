@@ -15,22 +15,20 @@ mod task_results;
 use runner::example;
 
 fn main() -> std::process::ExitCode {
-    runner::run_section(
-        "basics",
-        &[
-            example!(hello_world),
-            example!(sync_vs_async),
-            example!(awaiting_coroutines),
-            example!(async_functions),
-            example!(lazy_futures),
-            example!(forgetting_await),
-            example!(awaitables),
-            example!(spawn_tasks),
-            example!(task_results),
-            example!(task_inspection),
-            example!(gather_results),
-            example!(event_loop_timeline),
-            example!(sequential_vs_concurrent),
-        ],
-    )
+    runner::section![
+        example!(hello_world),
+        example!(sync_vs_async),
+        example!(awaiting_coroutines),
+        example!(async_functions),
+        example!(lazy_futures),
+        example!(forgetting_await),
+        example!(awaitables),
+        example!(spawn_tasks),
+        example!(task_results),
+        example!(task_inspection),
+        example!(gather_results),
+        example!(event_loop_timeline),
+        example!(sequential_vs_concurrent),
+    ]
+    .run()
 }

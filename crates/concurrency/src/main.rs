@@ -10,17 +10,15 @@ mod wait_all;
 use runner::example;
 
 fn main() -> std::process::ExitCode {
-    runner::run_section(
-        "concurrency",
-        &[
-            example!(gather),
-            example!(wait_all),
-            example!(as_completed),
-            example!(gather_vs_as_completed),
-            example!(first_completed),
-            example!(race),
-            example!(shield),
-            example!(task_group),
-        ],
-    )
+    runner::section![
+        example!(gather),
+        example!(wait_all),
+        example!(as_completed),
+        example!(gather_vs_as_completed),
+        example!(first_completed),
+        example!(race),
+        example!(shield),
+        example!(task_group),
+    ]
+    .run()
 }

@@ -9,16 +9,14 @@ mod scoped_helper;
 use runner::example;
 
 fn main() -> std::process::ExitCode {
-    runner::run_section(
-        "context-managers",
-        &[
-            example!(raii_guard),
-            example!(explicit_close),
-            example!(scoped_helper),
-            example!(exit_sees_error),
-            example!(cleanup_on_cancel),
-            example!(async_pool),
-            example!(connection_pool),
-        ],
-    )
+    runner::section![
+        example!(raii_guard),
+        example!(explicit_close),
+        example!(scoped_helper),
+        example!(exit_sees_error),
+        example!(cleanup_on_cancel),
+        example!(async_pool),
+        example!(connection_pool),
+    ]
+    .run()
 }

@@ -9,16 +9,14 @@ mod try_except_finally;
 use runner::example;
 
 fn main() -> std::process::ExitCode {
-    runner::run_section(
-        "error-handling",
-        &[
-            example!(try_except_finally),
-            example!(timeouts),
-            example!(gather_errors),
-            example!(errors_as_completed),
-            example!(custom_errors),
-            example!(retry_and_timing),
-            example!(task_panics),
-        ],
-    )
+    runner::section![
+        example!(try_except_finally),
+        example!(timeouts),
+        example!(gather_errors),
+        example!(errors_as_completed),
+        example!(custom_errors),
+        example!(retry_and_timing),
+        example!(task_panics),
+    ]
+    .run()
 }

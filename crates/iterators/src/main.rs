@@ -9,16 +9,14 @@ mod stream_vs_spawn;
 use runner::example;
 
 fn main() -> std::process::ExitCode {
-    runner::run_section(
-        "iterators",
-        &[
-            example!(async_counter),
-            example!(next_method),
-            example!(async_generator),
-            example!(fallible_generator),
-            example!(async_comprehensions),
-            example!(stream_batches),
-            example!(stream_vs_spawn),
-        ],
-    )
+    runner::section![
+        example!(async_counter),
+        example!(next_method),
+        example!(async_generator),
+        example!(fallible_generator),
+        example!(async_comprehensions),
+        example!(stream_batches),
+        example!(stream_vs_spawn),
+    ]
+    .run()
 }

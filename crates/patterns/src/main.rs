@@ -14,21 +14,19 @@ mod ttl_cache;
 use runner::example;
 
 fn main() -> std::process::ExitCode {
-    runner::run_section(
-        "patterns",
-        &[
-            example!(producer_consumer),
-            example!(many_producers_consumers),
-            example!(bounded_queue),
-            example!(queue_join),
-            example!(event_emitter),
-            example!(token_bucket),
-            example!(sliding_window),
-            example!(semaphore_rate_limiter),
-            example!(governor_rate_limiter),
-            example!(circuit_breaker),
-            example!(ttl_cache),
-            example!(connection_pool),
-        ],
-    )
+    runner::section![
+        example!(producer_consumer),
+        example!(many_producers_consumers),
+        example!(bounded_queue),
+        example!(queue_join),
+        example!(event_emitter),
+        example!(token_bucket),
+        example!(sliding_window),
+        example!(semaphore_rate_limiter),
+        example!(governor_rate_limiter),
+        example!(circuit_breaker),
+        example!(ttl_cache),
+        example!(connection_pool),
+    ]
+    .run()
 }

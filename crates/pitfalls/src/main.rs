@@ -7,14 +7,12 @@ mod too_many_tasks;
 use runner::example;
 
 fn main() -> std::process::ExitCode {
-    runner::run_section(
-        "pitfalls",
-        &[
-            example!(forgotten_await),
-            example!(blocking_the_runtime),
-            example!(cancellation_cleanup),
-            example!(too_many_tasks),
-            example!(lost_update),
-        ],
-    )
+    runner::section![
+        example!(forgotten_await),
+        example!(blocking_the_runtime),
+        example!(cancellation_cleanup),
+        example!(too_many_tasks),
+        example!(lost_update),
+    ]
+    .run()
 }

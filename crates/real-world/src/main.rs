@@ -15,29 +15,20 @@ mod web_scraper;
 use runner::example;
 
 fn main() -> std::process::ExitCode {
-    // reqwest is built with rustls and no default crypto provider, so the
-    // section picks one: `ring` builds faster than the default aws-lc. This
-    // only fails if a provider is already installed, which is fine too.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-
-    runner::Section::new(
-        "real-world",
-        &[
-            example!(fetch_many, base_url),
-            example!(fetch_with_timeout, base_url),
-            example!(http_errors, base_url),
-            example!(sync_vs_async_http, base_url),
-            example!(scrape_pages, base_url),
-            example!(web_scraper, base_url),
-            example!(sqlite_wrapper),
-            example!(sqlite_pool),
-            example!(file_io),
-            example!(file_processor),
-            example!(api_handler),
-            example!(api_server),
-            example!(background_services),
-        ],
-    )
-    .local_server(|| Box::pin(httpbin::spawn()))
+    runner::section![
+        example!(fetch_many, base_url),
+        example!(fetch_with_timeout, base_url),
+        example!(http_errors, base_url),
+        example!(sync_vs_async_http, base_url),
+        example!(scrape_pages, base_url),
+        example!(web_scraper, base_url),
+        example!(sqlite_wrapper),
+        example!(sqlite_pool),
+        example!(file_io),
+        example!(file_processor),
+        example!(api_handler),
+        example!(api_server),
+        example!(background_services),
+    ]
     .run()
 }

@@ -9,16 +9,14 @@ mod tokio_main_expanded;
 use runner::example;
 
 fn main() -> std::process::ExitCode {
-    runner::run_section(
-        "runtime",
-        &[
-            example!(tokio_main_expanded, sync),
-            example!(runtime_builder, sync),
-            example!(running_loop_handle),
-            example!(scheduled_callbacks),
-            example!(background_runtime, sync),
-            example!(blocking_executor),
-            example!(cpu_bound_work),
-        ],
-    )
+    runner::section![
+        example!(tokio_main_expanded, sync),
+        example!(runtime_builder, sync),
+        example!(running_loop_handle),
+        example!(scheduled_callbacks),
+        example!(background_runtime, sync),
+        example!(blocking_executor),
+        example!(cpu_bound_work),
+    ]
+    .run()
 }

@@ -9,16 +9,14 @@ mod semaphore;
 use runner::example;
 
 fn main() -> std::process::ExitCode {
-    runner::run_section(
-        "synchronization",
-        &[
-            example!(semaphore),
-            example!(mutex),
-            example!(condition_queue),
-            example!(event),
-            example!(rwlock),
-            example!(barrier),
-            example!(broadcast),
-        ],
-    )
+    runner::section![
+        example!(semaphore),
+        example!(mutex),
+        example!(condition_queue),
+        example!(event),
+        example!(rwlock),
+        example!(barrier),
+        example!(broadcast),
+    ]
+    .run()
 }

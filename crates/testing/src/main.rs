@@ -6,13 +6,11 @@ mod stream_tests;
 use runner::example;
 
 fn main() -> std::process::ExitCode {
-    runner::run_section(
-        "testing",
-        &[
-            example!(calculator),
-            example!(fake_dependency),
-            example!(paused_time),
-            example!(stream_tests),
-        ],
-    )
+    runner::section![
+        example!(calculator),
+        example!(fake_dependency),
+        example!(paused_time),
+        example!(stream_tests),
+    ]
+    .run()
 }

@@ -1,74 +1,27 @@
-//! The command line of a section binary, parsed by hand: a handful of flags
-//! does not justify the build time of an argument-parsing crate.
+//! The command line of a section binary, parsed with `lexopt`, the parser
+//! every binary of the workspace uses.
 
+use std::ffi::OsString;
 use std::fmt;
 
 use crate::Example;
+use crate::protocol::{
+    Clock, EXIT_FAILED, EXIT_OK, EXIT_PANICKED, EXIT_USAGE, Flavor, Kind, LIST_TSV, Named,
+};
 
-/// Which clock the examples' runtime uses.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Clock {
-    /// The system clock: a one-second sleep takes one second.
-    #[default]
-    Real,
-    /// Tokio's paused clock (`start_paused`): whenever every task is waiting,
-    /// time jumps to the next timer, so sleeps finish at once while
-    /// `tokio::time::Instant` still measures exact virtual time.
-    Virtual,
-}
-
-/// Which runtime the examples run on, named as in `#[tokio::main(flavor = ...)]`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Flavor {
-    /// One thread, like asyncio's event loop. The golden files are this
-    /// runtime's output: its run queue is first in, first out, which Tokio
-    /// documents as its current behaviour, not as a promise.
-    #[default]
-    CurrentThread,
-    /// What plain `#[tokio::main]` starts: `run()` on the calling thread, and
-    /// spawned tasks on a pool of worker threads. Lines may come out in
-    /// another order than in the golden files, but no example may fail.
-    MultiThread,
-}
-
-impl Flavor {
-    fn parse(value: &str) -> Result<Self, UsageError> {
-        match value {
-            "current_thread" => Ok(Flavor::CurrentThread),
-            "multi_thread" => Ok(Flavor::MultiThread),
-            _ => Err(UsageError::InvalidFlavor(value.to_owned())),
-        }
-    }
-}
-
-impl Clock {
-    /// A runtime of the given flavor on this clock. The paused clock needs
-    /// the current-thread runtime; [`parse_args`] refuses the other pairing.
-    pub fn runtime(self, flavor: Flavor) -> std::io::Result<tokio::runtime::Runtime> {
-        let mut builder = match flavor {
-            Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
-            Flavor::MultiThread => tokio::runtime::Builder::new_multi_thread(),
-        };
-        builder.enable_all();
-        if self == Clock::Virtual {
-            builder.start_paused(true);
-        }
-        builder.build()
-    }
-
-    fn parse(value: &str) -> Result<Self, UsageError> {
-        match value {
-            "real" => Ok(Clock::Real),
-            "virtual" => Ok(Clock::Virtual),
-            _ => Err(UsageError::InvalidClock(value.to_owned())),
-        }
-    }
+/// How `--list` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListFormat {
+    /// `name  summary`, aligned, for people.
+    Text,
+    /// [`crate::protocol::Listed`] lines, for tools.
+    Tsv,
 }
 
 /// What the command line asks for.
 pub enum Command {
     Help,
-    List(Vec<Example>),
+    List(Vec<Example>, ListFormat),
     Run {
         clock: Clock,
         flavor: Flavor,
@@ -85,20 +38,20 @@ pub enum UsageError {
         option: String,
         base_url_allowed: bool,
     },
-    MissingValue {
-        option: &'static str,
-        expected: &'static str,
-    },
-    InvalidClock(String),
-    InvalidFlavor(String),
-    VirtualClockOnMultiThread,
+    /// A value that is not one of the option's names.
+    InvalidValue(crate::protocol::InvalidValue),
+    InvalidListFormat(String),
     InvalidBaseUrl(String),
     BaseUrlOnVirtualClock,
+    VirtualClockOnMultiThread,
     UnknownExample {
         section: String,
         name: String,
         valid: Vec<&'static str>,
     },
+    /// Anything else the parser refused: a missing value, a value where
+    /// none belongs, an argument that is not UTF-8.
+    Malformed(String),
 }
 
 impl fmt::Display for UsageError {
@@ -115,24 +68,14 @@ impl fmt::Display for UsageError {
                 };
                 write!(
                     f,
-                    "unknown option `{option}`\nvalid options: --list, --clock <real|virtual>, --flavor <current_thread|multi_thread>{base_url}, --help"
+                    "unknown option `{option}`\nvalid options: --list, --clock <real|virtual>, \
+                     --flavor <current_thread|multi_thread>{base_url}, --help"
                 )
             }
-            UsageError::MissingValue { option, expected } => {
-                write!(f, "`{option}` needs a value: {expected}")
-            }
-            UsageError::InvalidClock(value) => write!(
+            UsageError::InvalidValue(error) => error.fmt(f),
+            UsageError::InvalidListFormat(value) => write!(
                 f,
-                "invalid value `{value}` for `--clock`: expected `real` or `virtual`"
-            ),
-            UsageError::InvalidFlavor(value) => write!(
-                f,
-                "invalid value `{value}` for `--flavor`: expected `current_thread` or `multi_thread`"
-            ),
-            UsageError::VirtualClockOnMultiThread => write!(
-                f,
-                "`--clock virtual` needs `--flavor current_thread`: Tokio can pause the clock \
-                 only on a current-thread runtime"
+                "invalid value `{value}` for `--list`: expected `--list` or `--list={LIST_TSV}`"
             ),
             UsageError::InvalidBaseUrl(value) => write!(
                 f,
@@ -144,6 +87,11 @@ impl fmt::Display for UsageError {
                  delays take real time, which the paused clock does not wait for, so client \
                  timeouts would fire at once; drop `--clock virtual`"
             ),
+            UsageError::VirtualClockOnMultiThread => write!(
+                f,
+                "`--clock virtual` needs `--flavor current_thread`: Tokio can pause the clock \
+                 only on a current-thread runtime"
+            ),
             UsageError::UnknownExample {
                 section,
                 name,
@@ -153,56 +101,75 @@ impl fmt::Display for UsageError {
                 "section `{section}` has no example `{name}`\nvalid examples: {}\n(`--list` shows what each one covers)",
                 valid.join(", ")
             ),
+            UsageError::Malformed(message) => f.write_str(message),
         }
     }
 }
 
 impl std::error::Error for UsageError {}
 
+impl From<lexopt::Error> for UsageError {
+    fn from(error: lexopt::Error) -> Self {
+        UsageError::Malformed(error.to_string())
+    }
+}
+
+impl From<crate::protocol::InvalidValue> for UsageError {
+    fn from(error: crate::protocol::InvalidValue) -> Self {
+        UsageError::InvalidValue(error)
+    }
+}
+
 /// Parses the arguments that follow the program name. `--base-url` is only
-/// an option for sections with a local HTTP server.
+/// an option for sections with HTTP examples.
 pub fn parse_args(
     section: &str,
     examples: &[Example],
-    base_url_allowed: bool,
-    args: &[String],
+    args: impl IntoIterator<Item = impl Into<OsString>>,
 ) -> Result<Command, UsageError> {
+    use lexopt::prelude::*;
+
+    let base_url_allowed = examples
+        .iter()
+        .any(|example| example.kind() == Kind::BaseUrl);
     let mut clock = None;
     let mut flavor = Flavor::default();
     let mut base_url = None;
-    let mut list = false;
+    let mut list = None;
     let mut names = Vec::new();
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        let (flag, inline_value) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value)),
-            _ => (arg.as_str(), None),
-        };
-        let mut value = |option: &'static str, expected: &'static str| {
-            inline_value
-                .or_else(|| args.next().map(String::as_str))
-                .ok_or(UsageError::MissingValue { option, expected })
-        };
-        match flag {
-            "-h" | "--help" => return Ok(Command::Help),
-            "--list" if inline_value.is_none() => list = true,
-            "--clock" => clock = Some(Clock::parse(value("--clock", "real or virtual")?)?),
-            "--flavor" => {
-                flavor = Flavor::parse(value("--flavor", "current_thread or multi_thread")?)?;
+    let mut parser = lexopt::Parser::from_args(args);
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Short('h') | Long("help") => return Ok(Command::Help),
+            Long("list") => {
+                list = Some(match parser.optional_value() {
+                    None => ListFormat::Text,
+                    Some(format) if format == LIST_TSV => ListFormat::Tsv,
+                    Some(other) => {
+                        return Err(UsageError::InvalidListFormat(
+                            other.to_string_lossy().into_owned(),
+                        ));
+                    }
+                });
             }
-            "--base-url" if base_url_allowed => {
-                base_url = Some(parse_base_url(value(
-                    "--base-url",
-                    "a URL such as http://127.0.0.1:8080",
-                )?)?);
+            Long("clock") => clock = Some(Clock::parse(&parser.value()?.string()?)?),
+            Long("flavor") => flavor = Flavor::parse(&parser.value()?.string()?)?,
+            Long("base-url") if base_url_allowed => {
+                base_url = Some(parse_base_url(&parser.value()?.string()?)?);
             }
-            _ if arg.starts_with('-') => {
+            Long(option) => {
                 return Err(UsageError::UnknownOption {
-                    option: arg.clone(),
+                    option: format!("--{option}"),
                     base_url_allowed,
                 });
             }
-            _ => names.push(arg.as_str()),
+            Short(option) => {
+                return Err(UsageError::UnknownOption {
+                    option: format!("-{option}"),
+                    base_url_allowed,
+                });
+            }
+            Value(name) => names.push(name.string()?),
         }
     }
     if base_url.is_some() && clock == Some(Clock::Virtual) {
@@ -216,19 +183,18 @@ pub fn parse_args(
         examples.to_vec()
     } else {
         names
-            .into_iter()
+            .iter()
             .map(|name| find(section, examples, name))
             .collect::<Result<_, _>>()?
     };
-    Ok(if list {
-        Command::List(selected)
-    } else {
-        Command::Run {
+    Ok(match list {
+        Some(format) => Command::List(selected, format),
+        None => Command::Run {
             clock: clock.unwrap_or_default(),
             flavor,
             examples: selected,
             base_url,
-        }
+        },
     })
 }
 
@@ -250,18 +216,21 @@ fn find(section: &str, examples: &[Example], name: &str) -> Result<Example, Usag
     let wanted = name.replace('-', "_");
     examples
         .iter()
-        .find(|example| example.name == wanted)
+        .find(|example| example.name() == wanted)
         .copied()
         .ok_or_else(|| UsageError::UnknownExample {
             section: section.to_owned(),
             name: name.to_owned(),
-            valid: examples.iter().map(|example| example.name).collect(),
+            valid: examples.iter().map(Example::name).collect(),
         })
 }
 
-pub(crate) fn help(section: &str, examples: &[Example], base_url_allowed: bool) -> String {
-    let first = examples.first().map_or("EXAMPLE", |example| example.name);
-    let base_url_option = if base_url_allowed {
+pub(crate) fn help(section: &str, examples: &[Example]) -> String {
+    let first = examples.first().map_or("EXAMPLE", Example::name);
+    let base_url_option = if examples
+        .iter()
+        .any(|example| example.kind() == Kind::BaseUrl)
+    {
         "
       --base-url <URL> Send the HTTP examples' requests to this httpbin-compatible
                        server instead of the local one each example starts
@@ -278,6 +247,7 @@ Usage: cargo run -p {section} -- [OPTIONS] [EXAMPLE]...
 
 Options:
       --list           List the examples, with a one-line summary each
+                       (--list={LIST_TSV}: name, kind, source and summary, tab-separated)
       --clock <CLOCK>  Which clock the runtime uses [default: real]
                          real:    sleeps take real time
                          virtual: Tokio's paused clock; sleeps finish at once and
@@ -297,7 +267,8 @@ Examples:
   cargo run -p {section} -- {first}
   cargo run -p {section} -- --clock virtual
 
-Exit codes: 0 success, 1 an example failed, 2 bad command line, 101 an example panicked.
+Exit codes: {EXIT_OK} success, {EXIT_FAILED} an example failed, {EXIT_USAGE} bad command line, \
+{EXIT_PANICKED} an example panicked.
 "
     )
 }
@@ -305,18 +276,25 @@ Exit codes: 0 success, 1 an example failed, 2 bad command line, 101 an example p
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::InvalidValue;
 
-    fn examples() -> Vec<Example> {
-        let noop = || -> crate::ExampleFuture { Box::pin(async { Ok(()) }) };
-        vec![
-            Example::new("hello_world", "//! Hi.", noop),
-            Example::new("lazy_futures", "//! Lazy.", noop),
-        ]
+    fn noop() -> crate::ExampleFuture {
+        Box::pin(async { Ok(()) })
     }
 
-    fn parse_for(base_url_allowed: bool, args: &[&str]) -> Result<Command, UsageError> {
-        let args: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
-        parse_args("basics", &examples(), base_url_allowed, &args)
+    fn examples(with_http: bool) -> Vec<Example> {
+        let mut examples = vec![
+            Example::new("hello_world", "//! Hi.", noop),
+            Example::new("lazy_futures", "//! Lazy.", noop),
+        ];
+        if with_http {
+            examples.push(Example::with_base_url("fetch", "//! Fetch.", |_| noop()));
+        }
+        examples
+    }
+
+    fn parse_for(with_http: bool, args: &[&str]) -> Result<Command, UsageError> {
+        parse_args("basics", &examples(with_http), args)
     }
 
     fn parse(args: &[&str]) -> Result<Command, UsageError> {
@@ -356,21 +334,48 @@ mod tests {
     }
 
     #[test]
+    fn after_a_double_dash_everything_is_a_name() {
+        let error = parse(&["--", "--list"]).err().unwrap();
+        assert!(error.to_string().contains("no example `--list`"), "{error}");
+    }
+
+    #[test]
+    fn list_takes_an_optional_format() {
+        assert!(matches!(
+            parse(&["--list"]),
+            Ok(Command::List(_, ListFormat::Text))
+        ));
+        assert!(matches!(
+            parse(&["--list=tsv"]),
+            Ok(Command::List(_, ListFormat::Tsv))
+        ));
+        assert_eq!(
+            parse(&["--list=json"]).err(),
+            Some(UsageError::InvalidListFormat("json".into()))
+        );
+    }
+
+    #[test]
     fn bad_input_is_a_usage_error() {
         assert_eq!(
             parse(&["--clock", "fast"]).err(),
-            Some(UsageError::InvalidClock("fast".into()))
+            Some(UsageError::InvalidValue(InvalidValue {
+                option: "--clock",
+                value: "fast".into(),
+                valid: vec!["real", "virtual"],
+            }))
         );
-        let missing = UsageError::MissingValue {
-            option: "--clock",
-            expected: "real or virtual",
-        };
-        assert_eq!(parse(&["--clock"]).err(), Some(missing));
+        let missing = parse(&["--clock"]).err().unwrap();
+        assert_eq!(missing.to_string(), "missing argument for option '--clock'");
         let unknown = UsageError::UnknownOption {
             option: "--verbose".into(),
             base_url_allowed: false,
         };
         assert_eq!(parse(&["--verbose"]).err(), Some(unknown));
+        assert!(matches!(
+            parse(&["--flavor"]),
+            Err(UsageError::Malformed(_))
+        ));
         let error = parse(&["nope"]).err().unwrap();
         assert_eq!(
             error.to_string(),
@@ -378,8 +383,17 @@ mod tests {
         );
     }
 
+    #[cfg(unix)]
     #[test]
-    fn base_url_is_only_an_option_where_there_is_a_server() {
+    fn an_argument_that_is_not_utf8_is_refused_not_a_panic() {
+        use std::os::unix::ffi::OsStringExt;
+        let bad = OsString::from_vec(vec![0x66, 0x6f, 0xff]);
+        let error = parse_args("basics", &examples(false), [bad]).err().unwrap();
+        assert!(matches!(error, UsageError::Malformed(_)), "{error}");
+    }
+
+    #[test]
+    fn base_url_is_only_an_option_where_there_are_http_examples() {
         let error = parse(&["--base-url", "http://127.0.0.1:8080"])
             .err()
             .unwrap();
@@ -407,12 +421,6 @@ mod tests {
         )
         .err();
         assert_eq!(error, Some(UsageError::BaseUrlOnVirtualClock));
-        let error = parse(&["--flavor", "multi_thread", "--clock", "virtual"]).err();
-        assert_eq!(error, Some(UsageError::VirtualClockOnMultiThread));
-        assert_eq!(
-            parse(&["--flavor=multi-thread"]).err(),
-            Some(UsageError::InvalidFlavor("multi-thread".into()))
-        );
         assert!(
             parse_for(
                 true,
@@ -420,5 +428,13 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    #[test]
+    fn the_paused_clock_needs_the_current_thread_runtime() {
+        let error = parse(&["--flavor", "multi_thread", "--clock", "virtual"]).err();
+        assert_eq!(error, Some(UsageError::VirtualClockOnMultiThread));
+        let error = parse(&["--flavor=multi-thread"]).err().unwrap();
+        assert!(matches!(error, UsageError::InvalidValue(_)), "{error}");
     }
 }

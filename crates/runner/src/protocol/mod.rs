@@ -1,0 +1,340 @@
+//! The contract between a section binary and the tools that drive it.
+//!
+//! `cargo xtask`, the tests and the section binaries all import this module,
+//! so the names of the clocks and runtimes, the exit codes, the machine
+//! listing and the command a person types to re-run an example are written
+//! once. It depends on nothing, not even Tokio, so xtask can use it without
+//! building a runtime (`runner` with `default-features = false`).
+
+use std::fmt;
+
+/// Exit code when every example succeeded.
+pub const EXIT_OK: u8 = 0;
+/// Exit code when an example returned an error.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit code for bad command-line input, as most Unix tools use it.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code when an example panicked: Rust's own exit code for a panic.
+pub const EXIT_PANICKED: u8 = 101;
+
+/// A value of a command-line option that has a fixed set of names.
+pub trait Named: Sized + Copy + 'static {
+    /// The option that takes this value, such as `--clock`.
+    const OPTION: &'static str;
+    /// Every value, with its name on the command line.
+    const ALL: &'static [(Self, &'static str)];
+
+    /// The name this value has on the command line.
+    fn name(self) -> &'static str
+    where
+        Self: PartialEq,
+    {
+        Self::ALL
+            .iter()
+            .find(|(value, _)| *value == self)
+            .map_or("?", |(_, name)| name)
+    }
+
+    /// The value with this name, or an error that lists the valid names.
+    fn parse(name: &str) -> Result<Self, InvalidValue> {
+        Self::ALL
+            .iter()
+            .find(|(_, known)| *known == name)
+            .map(|(value, _)| *value)
+            .ok_or_else(|| InvalidValue {
+                option: Self::OPTION,
+                value: name.to_owned(),
+                valid: Self::ALL.iter().map(|(_, name)| *name).collect(),
+            })
+    }
+}
+
+/// A value that is not one of an option's names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidValue {
+    pub option: &'static str,
+    pub value: String,
+    pub valid: Vec<&'static str>,
+}
+
+impl fmt::Display for InvalidValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let valid: Vec<String> = self.valid.iter().map(|name| format!("`{name}`")).collect();
+        write!(
+            f,
+            "invalid value `{}` for `{}`: expected {}",
+            self.value,
+            self.option,
+            valid.join(" or ")
+        )
+    }
+}
+
+impl std::error::Error for InvalidValue {}
+
+/// Which clock the examples' runtime uses (`--clock`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Clock {
+    /// The system clock: a one-second sleep takes one second.
+    #[default]
+    Real,
+    /// Tokio's paused clock (`start_paused`): whenever every task is waiting,
+    /// time jumps to the next timer, so sleeps finish at once while
+    /// `tokio::time::Instant` still measures exact virtual time.
+    Virtual,
+}
+
+impl Named for Clock {
+    const OPTION: &'static str = "--clock";
+    const ALL: &'static [(Self, &'static str)] =
+        &[(Clock::Real, "real"), (Clock::Virtual, "virtual")];
+}
+
+/// Which runtime the examples run on (`--flavor`), named as in
+/// `#[tokio::main(flavor = "...")]`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Flavor {
+    /// One thread, like asyncio's event loop. The golden files are this
+    /// runtime's output: its run queue is first in, first out, which Tokio
+    /// documents as its current behaviour, not as a promise.
+    #[default]
+    CurrentThread,
+    /// What plain `#[tokio::main]` starts: `run()` on the calling thread, and
+    /// spawned tasks on a pool of worker threads. Lines may come out in
+    /// another order than in the golden files, but no example may fail.
+    MultiThread,
+}
+
+impl Named for Flavor {
+    const OPTION: &'static str = "--flavor";
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Flavor::CurrentThread, "current_thread"),
+        (Flavor::MultiThread, "multi_thread"),
+    ];
+}
+
+/// How the runner calls an example's `run`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `pub async fn run()`.
+    Plain,
+    /// `pub async fn run(base_url: &str)`: it makes HTTP requests to an
+    /// httpbin-compatible server, the section's local one or `--base-url`.
+    BaseUrl,
+    /// A synchronous `pub fn run()`, called outside any runtime, because the
+    /// example builds and owns its runtime itself.
+    Sync,
+}
+
+impl Named for Kind {
+    const OPTION: &'static str = "kind";
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Kind::Plain, "plain"),
+        (Kind::BaseUrl, "base_url"),
+        (Kind::Sync, "sync"),
+    ];
+}
+
+/// `--list=tsv`: the machine-readable listing of a section's examples.
+pub const LIST_TSV: &str = "tsv";
+
+/// One line of `--list=tsv`: four tab-separated fields, `name`, `kind`,
+/// `source` (the absolute path of the file the binary was built from) and
+/// `summary` (the first paragraph of the file's `//!` header, on one line).
+/// The examples come in running order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listed {
+    pub name: String,
+    pub kind: Kind,
+    pub source: String,
+    pub summary: String,
+}
+
+impl Listed {
+    /// The line, without its newline. Tabs and line breaks inside a field
+    /// become spaces, so a field can never split the line.
+    pub fn to_line(&self) -> String {
+        let clean = |field: &str| field.replace(['\t', '\n', '\r'], " ");
+        format!(
+            "{}\t{}\t{}\t{}",
+            clean(&self.name),
+            self.kind.name(),
+            clean(&self.source),
+            clean(&self.summary)
+        )
+    }
+
+    /// Parses one line of `--list=tsv`.
+    pub fn parse_line(line: &str) -> Result<Self, String> {
+        let mut fields = line.splitn(4, '\t');
+        let mut next = |what: &str| {
+            fields
+                .next()
+                .filter(|field| !field.is_empty() || what == "summary")
+                .ok_or_else(|| format!("listing line without a {what}: {line:?}"))
+        };
+        let name = next("name")?.to_owned();
+        let kind = Kind::parse(next("kind")?).map_err(|error| error.to_string())?;
+        let source = next("source")?.to_owned();
+        let summary = next("summary")?.to_owned();
+        Ok(Self {
+            name,
+            kind,
+            source,
+            summary,
+        })
+    }
+}
+
+/// An example's `//!` header: its first paragraph, which is the summary, and
+/// the rest, as Markdown. The one parser of headers: the runner's `--list`
+/// and the book both use it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// The first paragraph, its lines trimmed and joined with spaces.
+    pub summary: String,
+    /// The paragraphs after the first, with the `//! ` prefix removed and
+    /// the lines otherwise as written (indentation matters in Markdown).
+    pub body: String,
+}
+
+impl Header {
+    pub fn parse(source: &str) -> Self {
+        let lines: Vec<&str> = source
+            .lines()
+            .map_while(|line| line.strip_prefix("//!"))
+            .map(|line| line.strip_prefix(' ').unwrap_or(line))
+            .collect();
+        let split = lines
+            .iter()
+            .position(|line| line.trim().is_empty())
+            .unwrap_or(lines.len());
+        let summary = lines[..split]
+            .iter()
+            .map(|line| line.trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let body = lines.get(split + 1..).unwrap_or_default().join("\n");
+        Self {
+            summary,
+            body: body.trim().to_owned(),
+        }
+    }
+}
+
+/// One run of a section binary: what to pass it, and what a person types to
+/// do the same.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Invocation {
+    pub clock: Clock,
+    pub flavor: Flavor,
+    pub base_url: Option<String>,
+    pub examples: Vec<String>,
+}
+
+impl Invocation {
+    /// The arguments, in the form `--help` documents. Options left at their
+    /// defaults are left out, so the re-run command stays short.
+    pub fn args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if self.clock != Clock::default() {
+            args.extend([Clock::OPTION.to_owned(), self.clock.name().to_owned()]);
+        }
+        if self.flavor != Flavor::default() {
+            args.extend([Flavor::OPTION.to_owned(), self.flavor.name().to_owned()]);
+        }
+        if let Some(url) = &self.base_url {
+            args.extend(["--base-url".to_owned(), url.clone()]);
+        }
+        // A name that looks like an option would not be taken as a name.
+        if self.examples.iter().any(|name| name.starts_with('-')) {
+            args.push("--".to_owned());
+        }
+        args.extend(self.examples.iter().cloned());
+        args
+    }
+
+    /// `cargo run -q -p <section> -- <args>`: what to type to re-run it.
+    pub fn rerun_command(&self, section: &str) -> String {
+        let mut command = format!("cargo run -q -p {section} --");
+        for arg in self.args() {
+            command.push(' ');
+            command.push_str(&arg);
+        }
+        command
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_a_bad_one_lists_the_valid_ones() {
+        for (clock, name) in Clock::ALL {
+            assert_eq!(Clock::parse(name), Ok(*clock));
+            assert_eq!(clock.name(), *name);
+        }
+        assert_eq!(Flavor::parse("multi_thread"), Ok(Flavor::MultiThread));
+        let error = Flavor::parse("multi-thread").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid value `multi-thread` for `--flavor`: expected `current_thread` or `multi_thread`"
+        );
+    }
+
+    #[test]
+    fn a_listing_line_round_trips_and_a_tab_cannot_split_it() {
+        let listed = Listed {
+            name: "fetch_many".into(),
+            kind: Kind::BaseUrl,
+            source: "/w/crates/real-world/src/fetch_many.rs".into(),
+            summary: "Fetch\tmany pages.".into(),
+        };
+        let line = listed.to_line();
+        assert_eq!(line.matches('\t').count(), 3, "{line}");
+        let parsed = Listed::parse_line(&line).unwrap();
+        assert_eq!(parsed.summary, "Fetch many pages.");
+        assert_eq!(parsed.kind, Kind::BaseUrl);
+        assert!(Listed::parse_line("name\tweird\t/x.rs\ts").is_err());
+        assert!(Listed::parse_line("name only").is_err());
+    }
+
+    #[test]
+    fn the_header_splits_into_summary_and_body() {
+        let source = "//! First line,\n//!   second line.\n//!\n//! Body with `code`.\n//!\n//! - a list\n//!   continued\nuse x;\n";
+        let header = Header::parse(source);
+        assert_eq!(header.summary, "First line, second line.");
+        assert_eq!(header.body, "Body with `code`.\n\n- a list\n  continued");
+        assert_eq!(Header::parse("fn main() {}").summary, "");
+    }
+
+    #[test]
+    fn the_rerun_command_leaves_defaults_out() {
+        let invocation = Invocation {
+            clock: Clock::Virtual,
+            examples: vec!["spawn_tasks".into()],
+            ..Invocation::default()
+        };
+        assert_eq!(
+            invocation.rerun_command("basics"),
+            "cargo run -q -p basics -- --clock virtual spawn_tasks"
+        );
+        let multi = Invocation {
+            flavor: Flavor::MultiThread,
+            base_url: Some("http://127.0.0.1:8080".into()),
+            examples: vec!["fetch_many".into()],
+            ..Invocation::default()
+        };
+        assert_eq!(
+            multi.args(),
+            [
+                "--flavor",
+                "multi_thread",
+                "--base-url",
+                "http://127.0.0.1:8080",
+                "fetch_many"
+            ]
+        );
+    }
+}

@@ -1,0 +1,432 @@
+//! A section: its examples, and running them as its command line asks.
+
+use std::error::Error;
+use std::future::Future;
+use std::io::Write as _;
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::Pin;
+use std::process::ExitCode;
+
+use crate::cli::{self, Command, ListFormat};
+use crate::protocol::{
+    Clock, EXIT_FAILED, EXIT_PANICKED, EXIT_USAGE, Flavor, Header, Kind, Listed,
+};
+
+/// What an example's `run()` returns, once the runner has boxed it.
+pub type ExampleFuture = Pin<Box<dyn Future<Output = Result<(), Box<dyn Error>>>>>;
+
+/// What an example's `run()` may return: `()` when it cannot fail, or a `Result`.
+pub trait ExampleOutput {
+    fn into_result(self) -> Result<(), Box<dyn Error>>;
+}
+
+impl ExampleOutput for () {
+    fn into_result(self) -> Result<(), Box<dyn Error>> {
+        Ok(())
+    }
+}
+
+impl<E: Into<Box<dyn Error>>> ExampleOutput for Result<(), E> {
+    fn into_result(self) -> Result<(), Box<dyn Error>> {
+        self.map_err(Into::into)
+    }
+}
+
+/// How the runner calls an example's `run`.
+#[derive(Clone, Copy)]
+enum Entry {
+    Plain(fn() -> ExampleFuture),
+    WithBaseUrl(fn(String) -> ExampleFuture),
+    Sync(fn() -> Result<(), Box<dyn Error>>),
+}
+
+/// One runnable example: a module of a section crate.
+#[derive(Clone, Copy)]
+pub struct Example {
+    name: &'static str,
+    /// The file's path, as the compiler saw it.
+    path: &'static str,
+    source: &'static str,
+    entry: Entry,
+}
+
+impl Example {
+    /// Use the [`example!`] macro rather than calling this by hand: it fills in
+    /// the name and the source from the module itself, so they cannot drift.
+    pub const fn new(name: &'static str, source: &'static str, run: fn() -> ExampleFuture) -> Self {
+        Self {
+            name,
+            path: "",
+            source,
+            entry: Entry::Plain(run),
+        }
+    }
+
+    /// An example whose `run` takes the base URL of an HTTP server; see
+    /// [`example!`].
+    pub const fn with_base_url(
+        name: &'static str,
+        source: &'static str,
+        run: fn(String) -> ExampleFuture,
+    ) -> Self {
+        Self {
+            name,
+            path: "",
+            source,
+            entry: Entry::WithBaseUrl(run),
+        }
+    }
+
+    /// An example with a synchronous `run()` that builds its own runtime;
+    /// see [`example!`].
+    pub const fn sync(
+        name: &'static str,
+        source: &'static str,
+        run: fn() -> Result<(), Box<dyn Error>>,
+    ) -> Self {
+        Self {
+            name,
+            path: "",
+            source,
+            entry: Entry::Sync(run),
+        }
+    }
+
+    /// Where the example's file is, for `--list=tsv`.
+    pub const fn at(mut self, path: &'static str) -> Self {
+        self.path = path;
+        self
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    pub fn kind(&self) -> Kind {
+        match self.entry {
+            Entry::Plain(_) => Kind::Plain,
+            Entry::WithBaseUrl(_) => Kind::BaseUrl,
+            Entry::Sync(_) => Kind::Sync,
+        }
+    }
+
+    /// The first paragraph of the file's `//!` header, on one line: what the
+    /// example shows.
+    pub fn summary(&self) -> String {
+        Header::parse(self.source).summary
+    }
+
+    /// The example's line in `--list=tsv`.
+    pub fn listed(&self) -> Listed {
+        Listed {
+            name: self.name.to_owned(),
+            kind: self.kind(),
+            source: self.path.to_owned(),
+            summary: self.summary(),
+        }
+    }
+}
+
+/// Builds an [`Example`] from a module of the calling crate.
+///
+/// - `example!(name)`: the module has `pub async fn run()`.
+/// - `example!(name, base_url)`: the module has `pub async fn run(base_url: &str)`,
+///   and gets the URL of a local httpbin server (the runner's `httpbin`
+///   feature), or `--base-url`.
+/// - `example!(name, sync)`: the module has a plain `pub fn run()`, called
+///   outside any runtime, because it builds its own. It runs the same on
+///   either `--clock`, so its output must not depend on the clock.
+///
+/// `run` returns `()` or `Result<(), E>`. The summary printed by `--list` is
+/// read from the module's own `//!` header.
+#[macro_export]
+macro_rules! example {
+    ($module:ident) => {
+        $crate::Example::new(
+            ::std::stringify!($module),
+            $crate::__source!($module),
+            || {
+                ::std::boxed::Box::pin(async {
+                    $crate::ExampleOutput::into_result($module::run().await)
+                })
+            },
+        )
+        .at($crate::__path!($module))
+    };
+    ($module:ident, sync) => {
+        $crate::Example::sync(
+            ::std::stringify!($module),
+            $crate::__source!($module),
+            || $crate::ExampleOutput::into_result($module::run()),
+        )
+        .at($crate::__path!($module))
+    };
+    ($module:ident, base_url) => {
+        $crate::Example::with_base_url(
+            ::std::stringify!($module),
+            $crate::__source!($module),
+            |base_url| {
+                ::std::boxed::Box::pin(async move {
+                    $crate::ExampleOutput::into_result($module::run(&base_url).await)
+                })
+            },
+        )
+        .at($crate::__path!($module))
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __path {
+    ($module:ident) => {
+        ::std::concat!(
+            ::std::env!("CARGO_MANIFEST_DIR"),
+            "/src/",
+            ::std::stringify!($module),
+            ".rs"
+        )
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __source {
+    ($module:ident) => {
+        ::std::include_str!($crate::__path!($module))
+    };
+}
+
+/// The section of the calling crate, named after its package, with these
+/// examples in running order: `runner::section![example!(a), ...].run()` is
+/// the whole `main` of a section binary.
+#[macro_export]
+macro_rules! section {
+    ($($example:expr),* $(,)?) => {
+        $crate::Section::new(::std::env!("CARGO_PKG_NAME"), &[$($example),*])
+    };
+}
+
+/// A section: its name and its examples in running order.
+pub struct Section<'a> {
+    name: &'a str,
+    examples: &'a [Example],
+}
+
+impl<'a> Section<'a> {
+    /// Prefer [`section!`], which takes the name from the package.
+    pub fn new(name: &'a str, examples: &'a [Example]) -> Self {
+        Self { name, examples }
+    }
+
+    /// Parses the command line and does what it says; the whole `main`.
+    pub fn run(self) -> ExitCode {
+        #[cfg(feature = "httpbin")]
+        {
+            // reqwest is built with rustls and no default crypto provider, so
+            // the runner picks one: `ring` builds faster than the default
+            // aws-lc. This only fails if a provider is already installed.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
+        match cli::parse_args(self.name, self.examples, std::env::args_os().skip(1)) {
+            Ok(Command::Help) => {
+                print!("{}", cli::help(self.name, self.examples));
+                ExitCode::SUCCESS
+            }
+            Ok(Command::List(selected, ListFormat::Text)) => {
+                let width = selected.iter().map(|e| e.name.len()).max().unwrap_or(0);
+                for example in selected {
+                    println!("{:width$}  {}", example.name, example.summary());
+                }
+                ExitCode::SUCCESS
+            }
+            Ok(Command::List(selected, ListFormat::Tsv)) => {
+                for example in selected {
+                    println!("{}", example.listed().to_line());
+                }
+                ExitCode::SUCCESS
+            }
+            Ok(Command::Run {
+                clock,
+                flavor,
+                examples,
+                base_url,
+            }) => self.run_examples(&examples, clock, flavor, base_url.as_deref()),
+            Err(error) => {
+                eprintln!("error: {error}");
+                ExitCode::from(EXIT_USAGE)
+            }
+        }
+    }
+
+    fn run_examples(
+        &self,
+        examples: &[Example],
+        clock: Clock,
+        flavor: Flavor,
+        base_url: Option<&str>,
+    ) -> ExitCode {
+        let section = self.name;
+        let with_headers = examples.len() > 1;
+        let mut worst = None;
+        for (index, example) in examples.iter().enumerate() {
+            if with_headers {
+                if index > 0 {
+                    println!();
+                }
+                println!("=== {section}/{}: {} ===", example.name, example.summary());
+            }
+            let outcome = run_one(example, clock, flavor, base_url);
+            // Keep stdout and stderr in order when both go to one terminal.
+            let _ = std::io::stdout().flush();
+            match outcome {
+                Outcome::Ok => {}
+                Outcome::Failed(error) => {
+                    eprintln!(
+                        "error: example {section}/{} failed: {}",
+                        example.name,
+                        chain(&*error)
+                    );
+                    worst = worst.max(Some(EXIT_FAILED));
+                }
+                Outcome::Panicked => {
+                    eprintln!("error: example {section}/{} panicked", example.name);
+                    worst = worst.max(Some(EXIT_PANICKED));
+                }
+                Outcome::NoRuntime(error) => {
+                    eprintln!("error: could not start a Tokio runtime: {error}");
+                    return ExitCode::from(EXIT_FAILED);
+                }
+            }
+        }
+        worst.map_or(ExitCode::SUCCESS, ExitCode::from)
+    }
+}
+
+/// Runs one example on a runtime of its own, so every example starts with
+/// an empty runtime and, on the virtual clock, at virtual time zero.
+/// Dropping the runtime afterwards cancels any task the example left
+/// behind, the local server included. A `sync` example brings its own.
+fn run_one(example: &Example, clock: Clock, flavor: Flavor, base_url: Option<&str>) -> Outcome {
+    let result = match example.entry {
+        Entry::Sync(run) => Ok(panic::catch_unwind(run)),
+        Entry::Plain(run) => block_on(runtime(clock, flavor), run()),
+        Entry::WithBaseUrl(run) => block_on(runtime(clock, flavor), async {
+            run(server_url(base_url).await?).await
+        }),
+    };
+    // The default panic hook has already printed the message and location
+    // to stderr by the time `catch_unwind` returns; the runner adds the name.
+    match result {
+        Ok(Ok(Ok(()))) => Outcome::Ok,
+        Ok(Ok(Err(error))) => Outcome::Failed(error),
+        Ok(Err(_panic)) => Outcome::Panicked,
+        Err(error) => Outcome::NoRuntime(error),
+    }
+}
+
+/// A runtime of the given flavor on this clock. The paused clock needs the
+/// current-thread runtime; the command line refuses the other pairing.
+fn runtime(clock: Clock, flavor: Flavor) -> std::io::Result<tokio::runtime::Runtime> {
+    let mut builder = match flavor {
+        Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
+        Flavor::MultiThread => tokio::runtime::Builder::new_multi_thread(),
+    };
+    builder.enable_all();
+    if clock == Clock::Virtual {
+        builder.start_paused(true);
+    }
+    builder.build()
+}
+
+/// `--base-url` if given, or else the URL of a local server started on the
+/// example's own runtime, so that on the virtual clock the server's sleeps
+/// are paused along with the client's timeouts.
+async fn server_url(given: Option<&str>) -> Result<String, Box<dyn Error>> {
+    if let Some(url) = given {
+        return Ok(url.to_owned());
+    }
+    #[cfg(feature = "httpbin")]
+    {
+        httpbin::spawn()
+            .await
+            .map_err(|error| format!("cannot start the local HTTP server: {error}").into())
+    }
+    #[cfg(not(feature = "httpbin"))]
+    {
+        Err(
+            "this example needs an HTTP server: pass --base-url, or build the section \
+             with the runner's `httpbin` feature"
+                .into(),
+        )
+    }
+}
+
+type Caught<T> = std::thread::Result<T>;
+
+/// Runs `future` to completion on a freshly built runtime, catching a panic
+/// so the runner can report it by name.
+fn block_on<F>(
+    runtime: std::io::Result<tokio::runtime::Runtime>,
+    future: F,
+) -> std::io::Result<Caught<F::Output>>
+where
+    F: Future,
+{
+    let runtime = runtime?;
+    Ok(panic::catch_unwind(AssertUnwindSafe(|| {
+        runtime.block_on(future)
+    })))
+}
+
+enum Outcome {
+    Ok,
+    Failed(Box<dyn Error>),
+    Panicked,
+    NoRuntime(std::io::Error),
+}
+
+/// `error: cause: cause`, the way `anyhow` prints `{:#}`, for any error type.
+fn chain(error: &dyn Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Outer(std::io::Error);
+
+    impl std::fmt::Display for Outer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("reading the config")
+        }
+    }
+
+    impl Error for Outer {
+        fn source(&self) -> Option<&(dyn Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn chain_prints_every_cause() {
+        let error = Outer(std::io::Error::other("disk on fire"));
+        assert_eq!(chain(&error), "reading the config: disk on fire");
+    }
+
+    #[test]
+    fn summary_is_the_first_doc_paragraph() {
+        let source = "//! Shows a thing,\n//! in two lines.\n//!\n//! More.\nfn f() {}\n";
+        let example = Example::new("x", source, || Box::pin(async { Ok(()) }));
+        assert_eq!(example.summary(), "Shows a thing, in two lines.");
+        assert_eq!(example.kind(), Kind::Plain);
+    }
+}

@@ -1,0 +1,81 @@
+//! The runner's real failure paths, through the fixture section binary: an
+//! error is exit 1 with its cause chain, a panic is exit 101, the runner
+//! carries on after a failure, and the worst exit code wins.
+
+mod support;
+
+use std::process::{Command, Output};
+
+use xtask::protocol::{EXIT_FAILED, EXIT_PANICKED};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(&support::fixture_section().binary)
+        .args(args)
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("the fixture section runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn an_error_exits_1_with_its_cause_chain() {
+    let output = run(&["--clock", "virtual", "fails"]);
+    assert_eq!(output.status.code(), Some(i32::from(EXIT_FAILED)));
+    assert_eq!(text(&output.stdout), "partial\n");
+    assert_eq!(
+        text(&output.stderr),
+        "error: example tests/fails failed: reading the config: disk on fire\n"
+    );
+}
+
+#[test]
+fn a_panic_exits_101_and_is_named() {
+    let output = run(&["panics"]);
+    assert_eq!(output.status.code(), Some(i32::from(EXIT_PANICKED)));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("the fixture panics on purpose"), "{stderr}");
+    assert!(
+        stderr.ends_with("error: example tests/panics panicked\n"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_runner_carries_on_after_a_failure_and_the_worst_exit_code_wins() {
+    let output = run(&["fails", "panics", "ok"]);
+    assert_eq!(output.status.code(), Some(i32::from(EXIT_PANICKED)));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.ends_with("=== tests/ok: Prints hello. ===\nhello\n"),
+        "the example after the failures did not run:\n{stdout}"
+    );
+
+    // A panic first, then an error: still 101, not the last one's 1.
+    let output = run(&["panics", "fails"]);
+    assert_eq!(output.status.code(), Some(i32::from(EXIT_PANICKED)));
+
+    let output = run(&["fails", "ok"]);
+    assert_eq!(output.status.code(), Some(i32::from(EXIT_FAILED)));
+}
+
+#[test]
+fn the_machine_listing_has_every_example_with_its_kind_and_file() {
+    let output = run(&["--list=tsv"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let listing = text(&output.stdout);
+    let lines: Vec<&str> = listing.lines().collect();
+    assert_eq!(lines.len(), 7, "{listing}");
+    let ok: Vec<&str> = lines[0].split('\t').collect();
+    assert_eq!(ok[0], "ok");
+    assert_eq!(ok[1], "plain");
+    assert!(ok[2].ends_with("/tests/src/ok.rs"), "{}", ok[2]);
+    assert!(std::path::Path::new(ok[2]).is_file(), "{}", ok[2]);
+    assert_eq!(ok[3], "Prints hello.");
+    assert!(
+        lines[6].starts_with("prints_base_url\tbase_url\t"),
+        "{listing}"
+    );
+}

@@ -1,0 +1,6 @@
+//! Prints a line, then never finishes.
+
+pub async fn run() {
+    println!("started");
+    std::future::pending::<()>().await;
+}

@@ -1,0 +1,369 @@
+//! `cargo xtask`'s command line, parsed with `lexopt` like every other
+//! binary of the workspace.
+
+use std::ffi::OsString;
+use std::time::Duration;
+
+use runner::protocol::Clock;
+
+use crate::bench;
+use crate::docs::DocsMode;
+
+/// What a usage error ends with.
+pub const HINT: &str = "`cargo xtask help` lists the commands and their options.";
+
+pub const HELP: &str = "\
+Usage: cargo xtask <COMMAND>
+
+Commands:
+  check-all [FILTER] [--real] [--jobs N] [--timeout SECS]
+      Build every section once, run each example in its own process on the
+      virtual clock (the real one with --real), and compare its stdout with
+      tests/golden/<section>/<example>.stdout. FILTER is a section's name, or
+      any part of `section/example`; only the sections it can match are built.
+      With SNAPSHOTS=overwrite, blesses instead.
+  check-all --base-url URL [FILTER] [--jobs N] [--timeout SECS]
+      Run every HTTP example against the httpbin-compatible server at URL, on
+      the real clock, and check that each succeeds and prints something. The
+      golden files are not compared: another server's bodies differ.
+  bless [FILTER] [--real] [--jobs N] [--timeout SECS]
+      Run the examples and write what they print as their golden files.
+      An example that fails, panics or times out is refused and left alone.
+  new <SECTION> <EXAMPLE>
+      Start a new example: write crates/<SECTION>/src/<EXAMPLE>.rs from a
+      template, add it to the section's main.rs, run it and bless its golden
+      file. Then edit it, and bless again.
+  list
+      List every section and its examples.
+  docs [--check | --build]
+      Regenerate the book's generated pages in docs/src from the examples,
+      their golden files and docs/seed-map.tsv. --check changes nothing and
+      fails if a generated page is missing or stale, a link or an include in
+      the book leads nowhere, or the cheat sheet misses an asyncio API.
+      --build also runs `mdbook build docs` (install it with `cargo install mdbook`).
+  bench [WORKLOAD] [--runs N] [--save]
+      Build the Rust workloads in release mode and time each one against the
+      same workload in Python's asyncio (and uvloop, if installed), N runs
+      each (default 5), alternating. WORKLOAD is one of spawn, queue,
+      semaphore, sleep, http. --save writes the tables to bench/RESULTS.md.
+  help
+      Print this help.
+
+Defaults: --jobs is the number of CPUs (four times that with --real or
+--base-url, where examples mostly wait); --timeout is 60 seconds per example.
+";
+
+/// What to run.
+#[derive(Debug, PartialEq)]
+pub enum Task {
+    Check(CheckOptions),
+    Bless(CheckOptions),
+    New { section: String, example: String },
+    List,
+    Docs(DocsMode),
+    Bench { options: bench::Options, save: bool },
+    Help,
+}
+
+/// Options shared by `check-all` and `bless`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckOptions {
+    pub filter: Option<String>,
+    pub clock: Clock,
+    /// `--base-url`: check the HTTP examples against this server instead.
+    pub base_url: Option<String>,
+    pub jobs: usize,
+    pub timeout: Duration,
+}
+
+/// The longest `--timeout` accepted: a day is more than any example needs,
+/// and keeps every deadline far from `Instant`'s limits.
+const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Parses the arguments that follow `cargo xtask`.
+pub fn parse(args: impl IntoIterator<Item = impl Into<OsString>>) -> Result<Task, String> {
+    use lexopt::prelude::*;
+
+    let mut parser = lexopt::Parser::from_args(args);
+    let command = match parser.next().map_err(message)? {
+        Some(Value(command)) => command.string().map_err(message)?,
+        Some(Short('h') | Long("help")) => return Ok(Task::Help),
+        Some(other) => return Err(message(other.unexpected())),
+        None => return Err("no command given".to_owned()),
+    };
+    let task = match command.as_str() {
+        "check-all" | "bless" => {
+            let options = parse_check(&mut parser, &command)?;
+            if command == "bless" {
+                if options.base_url.is_some() {
+                    return Err("`bless` takes no `--base-url`: an outside server's bodies \
+                                are not golden"
+                        .to_owned());
+                }
+                Task::Bless(options)
+            } else {
+                Task::Check(options)
+            }
+        }
+        "new" => {
+            let section = positional(&mut parser, &command, "SECTION")?;
+            let example = positional(&mut parser, &command, "EXAMPLE")?;
+            no_more(&mut parser, &command)?;
+            Task::New { section, example }
+        }
+        "list" => {
+            no_more(&mut parser, &command)?;
+            Task::List
+        }
+        "docs" => {
+            let mut mode = DocsMode::Write;
+            while let Some(arg) = parser.next().map_err(message)? {
+                mode = match arg {
+                    Long("check") if mode == DocsMode::Write => DocsMode::Check,
+                    Long("build") if mode == DocsMode::Write => DocsMode::Build,
+                    Long("check" | "build") => {
+                        return Err("`docs` takes one of --check and --build".to_owned());
+                    }
+                    other => return Err(unexpected(other, &command)),
+                };
+            }
+            Task::Docs(mode)
+        }
+        "bench" => {
+            let mut workload = None;
+            let mut runs = 5;
+            let mut save = false;
+            while let Some(arg) = parser.next().map_err(message)? {
+                match arg {
+                    Long("save") => save = true,
+                    Long("runs") => runs = count(&mut parser, "--runs")?,
+                    Value(value) if workload.is_none() => {
+                        let value = value.string().map_err(message)?;
+                        if !bench::WORKLOADS.iter().any(|known| known.name == value) {
+                            let names: Vec<&str> =
+                                bench::WORKLOADS.iter().map(|known| known.name).collect();
+                            return Err(format!(
+                                "unknown workload `{value}`; expected one of {}",
+                                names.join(", ")
+                            ));
+                        }
+                        workload = Some(value);
+                    }
+                    other => return Err(unexpected(other, &command)),
+                }
+            }
+            Task::Bench {
+                options: bench::Options { workload, runs },
+                save,
+            }
+        }
+        "help" => {
+            no_more(&mut parser, &command)?;
+            Task::Help
+        }
+        other => return Err(format!("unknown command `{other}`")),
+    };
+    Ok(task)
+}
+
+fn parse_check(parser: &mut lexopt::Parser, command: &str) -> Result<CheckOptions, String> {
+    use lexopt::prelude::*;
+
+    let mut filter = None;
+    let mut clock = Clock::Virtual;
+    let mut base_url = None;
+    let mut jobs = None;
+    let mut timeout = Duration::from_secs(60);
+    while let Some(arg) = parser.next().map_err(message)? {
+        match arg {
+            Long("real") => clock = Clock::Real,
+            Long("base-url") => {
+                let url = parser.value().map_err(message)?.string().map_err(message)?;
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return Err(format!(
+                        "`--base-url {url}`: expected a URL starting with http:// or https://"
+                    ));
+                }
+                base_url = Some(url.trim_end_matches('/').to_owned());
+            }
+            Long("jobs") => jobs = Some(count(parser, "--jobs")?),
+            Long("timeout") => {
+                let value = parser.value().map_err(message)?.string().map_err(message)?;
+                timeout = value
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|seconds| seconds.is_finite() && *seconds > 0.0)
+                    .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+                    .filter(|timeout| !timeout.is_zero() && *timeout <= MAX_TIMEOUT)
+                    .ok_or(format!(
+                        "`--timeout {value}`: expected a number of seconds, more than 0 and \
+                         at most {}",
+                        MAX_TIMEOUT.as_secs()
+                    ))?;
+            }
+            Value(value) if filter.is_none() => filter = Some(value.string().map_err(message)?),
+            Value(value) => {
+                return Err(format!(
+                    "`{command}` takes one FILTER, got a second: `{}`",
+                    value.to_string_lossy()
+                ));
+            }
+            other => return Err(unexpected(other, command)),
+        }
+    }
+    let waits = clock == Clock::Real || base_url.is_some();
+    let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+    Ok(CheckOptions {
+        filter,
+        clock: if base_url.is_some() {
+            Clock::Real
+        } else {
+            clock
+        },
+        base_url,
+        jobs: jobs.unwrap_or(if waits { cpus * 4 } else { cpus }),
+        timeout,
+    })
+}
+
+/// A positive whole number, the value of `flag`.
+fn count(parser: &mut lexopt::Parser, flag: &str) -> Result<usize, String> {
+    use lexopt::prelude::*;
+    let value = parser.value().map_err(message)?.string().map_err(message)?;
+    value
+        .parse()
+        .ok()
+        .filter(|&count| count > 0 && count <= 10_000)
+        .ok_or(format!(
+            "`{flag} {value}`: expected a whole number from 1 to 10000"
+        ))
+}
+
+fn positional(parser: &mut lexopt::Parser, command: &str, what: &str) -> Result<String, String> {
+    use lexopt::prelude::*;
+    match parser.next().map_err(message)? {
+        Some(Value(value)) => value.string().map_err(message),
+        Some(other) => Err(unexpected(other, command)),
+        None => Err(format!("`{command}` needs {what}")),
+    }
+}
+
+fn no_more(parser: &mut lexopt::Parser, command: &str) -> Result<(), String> {
+    match parser.next().map_err(message)? {
+        Some(arg) => Err(unexpected(arg, command)),
+        None => Ok(()),
+    }
+}
+
+/// An argument `command` does not take, named in the message.
+fn unexpected(arg: lexopt::Arg<'_>, command: &str) -> String {
+    use lexopt::prelude::*;
+    match arg {
+        Long(option) => format!("`{command}` has no option `--{option}`"),
+        Short(option) => format!("`{command}` has no option `-{option}`"),
+        Value(value) => format!(
+            "`{command}` takes no argument `{}`",
+            value.to_string_lossy()
+        ),
+    }
+}
+
+fn message(error: lexopt::Error) -> String {
+    error.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(args: &[&str]) -> Result<CheckOptions, String> {
+        let mut all = vec!["check-all"];
+        all.extend(args);
+        match parse(all)? {
+            Task::Check(options) => Ok(options),
+            other => panic!("expected check-all, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn options_take_a_value_inline_or_after_them() {
+        let options = check(&["--jobs=4", "basics", "--timeout", "2.5"]).unwrap();
+        assert_eq!(options.jobs, 4);
+        assert_eq!(options.timeout, Duration::from_millis(2500));
+        assert_eq!(options.filter.as_deref(), Some("basics"));
+        assert_eq!(options.clock, Clock::Virtual);
+    }
+
+    #[test]
+    fn numbers_out_of_range_are_refused_not_a_panic() {
+        for bad in ["1e20", "0", "-1", "nan", "inf", "1e-30"] {
+            let error = check(&["--timeout", bad]).unwrap_err();
+            assert!(error.contains("--timeout"), "{bad}: {error}");
+        }
+        for bad in ["0", "-3", "99999999999999999999", "x"] {
+            assert!(check(&["--jobs", bad]).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_base_url_check_runs_on_the_real_clock() {
+        let options = check(&["--base-url", "http://127.0.0.1:8080/"]).unwrap();
+        assert_eq!(options.clock, Clock::Real);
+        assert_eq!(options.base_url.as_deref(), Some("http://127.0.0.1:8080"));
+        assert!(check(&["--base-url", "127.0.0.1:8080"]).is_err());
+        assert!(parse(["bless", "--base-url", "http://x"]).is_err());
+    }
+
+    #[test]
+    fn an_unexpected_argument_names_its_command() {
+        assert_eq!(
+            parse(["list", "foo"]).unwrap_err(),
+            "`list` takes no argument `foo`"
+        );
+        assert_eq!(
+            parse(["check-all", "--verbose"]).unwrap_err(),
+            "`check-all` has no option `--verbose`"
+        );
+        assert_eq!(
+            parse(["check-all", "a", "b"]).unwrap_err(),
+            "`check-all` takes one FILTER, got a second: `b`"
+        );
+        assert_eq!(
+            parse(["frobnicate"]).unwrap_err(),
+            "unknown command `frobnicate`"
+        );
+        assert!(parse(["docs", "--check", "--build"]).is_err());
+        assert!(
+            parse(["bench", "nope"])
+                .unwrap_err()
+                .contains("unknown workload")
+        );
+    }
+
+    #[test]
+    fn a_double_dash_ends_the_options() {
+        let options = check(&["--", "--weird"]).unwrap();
+        assert_eq!(options.filter.as_deref(), Some("--weird"));
+    }
+
+    #[test]
+    fn new_needs_a_section_and_an_example() {
+        assert_eq!(
+            parse(["new", "basics", "hello"]).unwrap(),
+            Task::New {
+                section: "basics".into(),
+                example: "hello".into()
+            }
+        );
+        assert_eq!(parse(["new", "basics"]).unwrap_err(), "`new` needs EXAMPLE");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_argument_that_is_not_utf8_is_refused() {
+        use std::os::unix::ffi::OsStringExt;
+        let bad = OsString::from_vec(vec![0x62, 0xff]);
+        let args = vec![OsString::from("check-all"), bad];
+        assert!(parse(args).is_err());
+    }
+}

@@ -1,0 +1,104 @@
+//! The xtask binary itself: what a user types is parsed the way `help`
+//! says, and bad input is a clear error with exit code 2, never a panic.
+
+use std::process::{Command, Output};
+
+use xtask::protocol::EXIT_USAGE;
+
+fn xtask(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("the xtask binary runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[track_caller]
+fn assert_usage_error(args: &[&str], expected: &str) {
+    let output = xtask(args);
+    assert_eq!(
+        output.status.code(),
+        Some(i32::from(EXIT_USAGE)),
+        "{args:?}: {}",
+        stderr(&output)
+    );
+    let message = stderr(&output);
+    assert!(
+        message.starts_with(&format!("error: {expected}\n")),
+        "{args:?}: expected `error: {expected}` in:\n{message}"
+    );
+    assert!(
+        message.ends_with(&format!("{}\n", xtask::cli::HINT)),
+        "{message}"
+    );
+}
+
+#[test]
+fn help_lists_every_command() {
+    let output = xtask(&["help"]);
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for command in ["check-all", "bless", "new", "list", "docs", "bench"] {
+        assert!(
+            help.contains(&format!("\n  {command}")),
+            "{command}:\n{help}"
+        );
+    }
+}
+
+#[test]
+fn bad_command_lines_are_usage_errors_that_name_the_problem() {
+    assert_usage_error(&[], "no command given");
+    assert_usage_error(&["list", "foo"], "`list` takes no argument `foo`");
+    assert_usage_error(
+        &["check-all", "--verbose"],
+        "`check-all` has no option `--verbose`",
+    );
+    assert_usage_error(
+        &["check-all", "--timeout", "1e20"],
+        "`--timeout 1e20`: expected a number of seconds, more than 0 and at most 86400",
+    );
+    assert_usage_error(
+        &["bless", "--jobs", "0"],
+        "`--jobs 0`: expected a whole number from 1 to 10000",
+    );
+    assert_usage_error(
+        &["docs", "--check", "--build"],
+        "`docs` takes one of --check and --build",
+    );
+    assert_usage_error(&["new", "basics"], "`new` needs EXAMPLE");
+    assert_usage_error(
+        &["bench", "--runs", "-1"],
+        "`--runs -1`: expected a whole number from 1 to 10000",
+    );
+}
+
+#[test]
+fn new_refuses_an_unknown_section_a_bad_name_and_an_existing_example() {
+    let output = xtask(&["new", "no-such-section", "demo"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output)
+            .contains("there is no section `no-such-section`; the sections are basics, ")
+    );
+
+    let output = xtask(&["new", "basics", "Not-A-Module"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("is not a snake_case module name"),
+        "{}",
+        stderr(&output)
+    );
+
+    let output = xtask(&["new", "basics", "hello_world"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("crates/basics/src/hello_world.rs already exists"),
+        "{}",
+        stderr(&output)
+    );
+}
