@@ -161,8 +161,7 @@ fn max_rss_kb() -> u64 {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
+    match parse_args().and_then(|args| run(&args)) {
         Ok((elapsed, ops)) => {
             println!(
                 "elapsed_ns={} ops={ops} max_rss_kb={}",
@@ -178,32 +177,61 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: &[String]) -> Result<(Duration, u64)> {
-    let [workload, flavor, rest @ ..] = args else {
-        return Err(
-            "usage: bench <spawn|queue|semaphore|sleep|http> <current-thread|multi-thread> [URL]"
-                .into(),
-        );
-    };
-    let mut builder = match flavor.as_str() {
+/// What to run: `<workload> <current-thread|multi-thread> [URL]`.
+struct Args {
+    workload: String,
+    flavor: String,
+    url: Option<String>,
+}
+
+const USAGE: &str =
+    "usage: bench <spawn|queue|semaphore|sleep|http> <current-thread|multi-thread> [URL]";
+
+fn parse_args() -> Result<Args> {
+    use lexopt::prelude::*;
+    let mut values = Vec::new();
+    let mut parser = lexopt::Parser::from_env();
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Value(value) => values.push(value.string()?),
+            other => return Err(format!("{}\n{USAGE}", other.unexpected()).into()),
+        }
+    }
+    let mut values = values.into_iter();
+    match (values.next(), values.next(), values.next(), values.next()) {
+        (Some(workload), Some(flavor), url, None) => Ok(Args {
+            workload,
+            flavor,
+            url,
+        }),
+        _ => Err(USAGE.into()),
+    }
+}
+
+fn run(args: &Args) -> Result<(Duration, u64)> {
+    let mut builder = match args.flavor.as_str() {
         "current-thread" => tokio::runtime::Builder::new_current_thread(),
         "multi-thread" => tokio::runtime::Builder::new_multi_thread(),
-        other => return Err(format!("unknown runtime flavor `{other}`").into()),
+        other => return Err(format!("unknown runtime flavor `{other}`\n{USAGE}").into()),
     };
     let runtime = builder.enable_all().build()?;
-    if workload == "http" {
+    if args.workload == "http" {
         // reqwest is built without a default TLS provider in this workspace.
         let _ = rustls::crypto::ring::default_provider().install_default();
     }
     runtime.block_on(async {
         let start = Instant::now();
-        let ops = match (workload.as_str(), rest) {
-            ("spawn", []) => spawn().await?,
-            ("queue", []) => queue().await?,
-            ("semaphore", []) => semaphore().await?,
-            ("sleep", []) => sleep().await?,
-            ("http", [url]) => http(url).await?,
-            _ => return Err(format!("unknown workload or arguments: {args:?}").into()),
+        let ops = match (args.workload.as_str(), args.url.as_deref()) {
+            ("spawn", None) => spawn().await?,
+            ("queue", None) => queue().await?,
+            ("semaphore", None) => semaphore().await?,
+            ("sleep", None) => sleep().await?,
+            ("http", Some(url)) => http(url).await?,
+            (workload, _) => {
+                return Err(
+                    format!("unknown workload `{workload}` or a wrong URL\n{USAGE}").into(),
+                );
+            }
         };
         Ok((start.elapsed(), ops))
     })
