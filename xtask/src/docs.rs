@@ -123,9 +123,17 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
             .iter()
             .any(|known| known.name == section && known.examples.iter().any(|e| e.name == example))
     })?;
-    let blocks = read_guide_blocks(workspace)?;
+    let guides = read_guides(workspace)?;
+    let blocks = headings(&guides);
     let mut files = BTreeMap::new();
-    files.insert(PathBuf::from("SUMMARY.md"), summary(&sections));
+    files.insert(PathBuf::from("SUMMARY.md"), summary(&guides, &sections));
+    files.insert(PathBuf::from("guides/README.md"), guides_index(&guides));
+    for guide in &guides {
+        files.insert(
+            PathBuf::from(format!("guides/{}.md", guide.id)),
+            guide_page(guide, &mappings),
+        );
+    }
     for section in &sections {
         let dir = PathBuf::from(&section.name);
         files.insert(dir.join("README.md"), chapter(section, &mappings, &blocks));
@@ -423,25 +431,143 @@ fn read(path: &Path) -> Result<String, Error> {
     fs::read_to_string(path).map_err(|error| format!("{}: {error}", path.display()).into())
 }
 
-/// Block id to heading, from `docs/guide-blocks.tsv`.
-fn read_guide_blocks(workspace: &Workspace) -> Result<BTreeMap<String, String>, Error> {
-    let text = read(&workspace.root().join("docs").join("guide-blocks.tsv"))?;
-    Ok(text
-        .lines()
-        .skip(1)
-        .filter_map(|line| {
-            let mut fields = line.split('\t');
-            let block = fields.next()?.to_owned();
-            let _guide = fields.next()?;
-            Some((block, fields.next()?.to_owned()))
-        })
-        .collect())
+/// A Python guide, with its code blocks in its own order.
+struct GuideDoc {
+    /// `003`: the first part of its blocks' ids.
+    id: String,
+    title: String,
+    /// `(block id, heading)`, in the guide's order.
+    blocks: Vec<(String, String)>,
 }
 
-fn summary(sections: &[SectionDoc]) -> String {
+/// The rows of a tab-separated file under `docs/` with `columns` fields
+/// each, after a header line; a malformed row is an error, not skipped.
+fn read_rows(workspace: &Workspace, file: &str, columns: usize) -> Result<Vec<Vec<String>>, Error> {
+    let path = workspace.root().join("docs").join(file);
+    read(&path)?
+        .lines()
+        .enumerate()
+        .skip(1)
+        .map(|(index, line)| {
+            let fields: Vec<String> = line.split('\t').map(str::to_owned).collect();
+            if fields.len() == columns {
+                Ok(fields)
+            } else {
+                Err(format!(
+                    "{}:{}: expected {columns} tab-separated fields, found {}",
+                    path.display(),
+                    index + 1,
+                    fields.len()
+                )
+                .into())
+            }
+        })
+        .collect()
+}
+
+/// The guides of `docs/guides.tsv`, with their blocks and headings from
+/// `docs/guide-blocks.tsv`.
+fn read_guides(workspace: &Workspace) -> Result<Vec<GuideDoc>, Error> {
+    let mut guides: Vec<GuideDoc> = read_rows(workspace, "guides.tsv", 3)?
+        .into_iter()
+        .map(|fields| GuideDoc {
+            id: fields[0].clone(),
+            title: fields[2].clone(),
+            blocks: Vec::new(),
+        })
+        .collect();
+    for fields in read_rows(workspace, "guide-blocks.tsv", 3)? {
+        let (block, heading) = (&fields[0], &fields[2]);
+        let guide = guides
+            .iter_mut()
+            .find(|guide| block.starts_with(&format!("{}/", guide.id)))
+            .ok_or_else(|| {
+                format!(
+                    "docs/guide-blocks.tsv: block {block} belongs to no guide of docs/guides.tsv"
+                )
+            })?;
+        guide.blocks.push((block.clone(), heading.clone()));
+    }
+    for guide in &mut guides {
+        guide.blocks.sort();
+    }
+    Ok(guides)
+}
+
+/// Block id to heading.
+fn headings(guides: &[GuideDoc]) -> BTreeMap<String, String> {
+    guides
+        .iter()
+        .flat_map(|guide| guide.blocks.iter().cloned())
+        .collect()
+}
+
+/// The page of the guides: each one, with a link to its page.
+fn guides_index(guides: &[GuideDoc]) -> String {
+    let mut text = format!(
+        "{MARKER}\n# The guides\n\n\
+         The five Python guides this book translates. Each page follows its guide \
+         from top to bottom: every heading with code, its blocks (an id such as \
+         `003/14` is guide 003, block 14), and the examples that translate them, \
+         with a note where the Rust departs from the Python.\n\n\
+         | Guide | Title | Blocks |\n| --- | --- | --- |\n"
+    );
+    for guide in guides {
+        let _ = writeln!(
+            text,
+            "| {0} | [{1}]({0}.md) | {2} |",
+            guide.id,
+            cell(&guide.title),
+            guide.blocks.len()
+        );
+    }
+    text
+}
+
+/// One guide, heading by heading in its own order, each block linked to
+/// the examples that translate it.
+fn guide_page(guide: &GuideDoc, mappings: &[Mapping]) -> String {
+    let mut text = format!(
+        "{MARKER}\n# {}\n\nGuide {}, heading by heading. Each block links to the example \
+         that translates it; the note says where the Rust departs from the Python.\n",
+        guide.title, guide.id
+    );
+    let mut current = None;
+    for (block, heading) in &guide.blocks {
+        if current != Some(heading) {
+            let _ = write!(text, "\n## {heading}\n\n");
+            current = Some(heading);
+        }
+        let translations: Vec<&Mapping> = mappings.iter().filter(|m| m.block == *block).collect();
+        let anchor = format!("<a id=\"{}\"></a>", block_anchor(block));
+        if translations.is_empty() {
+            let _ = writeln!(text, "- {anchor}`{block}`: not translated yet");
+        }
+        for (index, mapping) in translations.into_iter().enumerate() {
+            // One anchor per block, on its first line.
+            let anchor = if index == 0 { anchor.as_str() } else { "" };
+            let _ = write!(
+                text,
+                "- {anchor}`{block}`: [`{0}/{1}`](../{0}/{1}.md)",
+                mapping.section, mapping.example
+            );
+            if !mapping.note.is_empty() {
+                let _ = write!(text, ". {}", mapping.note);
+            }
+            text.push('\n');
+        }
+    }
+    text
+}
+
+fn summary(guides: &[GuideDoc], sections: &[SectionDoc]) -> String {
     let mut text = format!("{MARKER}\n# Summary\n\n");
     for (title, page) in HANDWRITTEN {
         let _ = writeln!(text, "[{title}]({page})");
+    }
+    text.push_str("\n# The guides, in their own order\n\n- [The five guides](guides/README.md)\n");
+    for guide in guides {
+        let _ = writeln!(text, "  - [{}](guides/{}.md)", guide.title, guide.id);
     }
     text.push_str("\n# Sections\n\n");
     for section in sections {
@@ -451,6 +577,18 @@ fn summary(sections: &[SectionDoc]) -> String {
         }
     }
     text
+}
+
+/// The anchor of a block on its guide's page: `block-003-14`.
+fn block_anchor(block: &str) -> String {
+    format!("block-{}", block.replace('/', "-"))
+}
+
+/// A link from a page one level down (a section's) to the block on its
+/// guide's page.
+fn block_link(block: &str) -> String {
+    let guide = block.split('/').next().unwrap_or(block);
+    format!("[{block}](../guides/{guide}.md#{})", block_anchor(block))
 }
 
 /// Escapes what would break a Markdown table cell.
@@ -485,7 +623,7 @@ fn block_rows(
         let _ = writeln!(
             text,
             "| {} | {} |{example} {} |",
-            mapping.block,
+            block_link(&mapping.block),
             cell(heading),
             cell(&mapping.note)
         );
@@ -573,6 +711,45 @@ mod tests {
         assert_eq!(
             problems,
             ["docs/src/basics/page.md: {{#include ../gone.rs}} names a file that does not exist"]
+        );
+    }
+
+    #[test]
+    fn a_guide_page_follows_the_guide_and_links_each_block_once() {
+        let guide = GuideDoc {
+            id: "003".into(),
+            title: "A Guide".into(),
+            blocks: vec![
+                ("003/01".into(), "Tasks".into()),
+                ("003/02".into(), "Tasks".into()),
+                ("003/03".into(), "Queues".into()),
+            ],
+        };
+        let mapping = |block: &str, example: &str, note: &str| Mapping {
+            block: block.into(),
+            section: "basics".into(),
+            example: example.into(),
+            note: note.into(),
+        };
+        let mappings = [
+            mapping("003/01", "spawn", "Same."),
+            mapping("003/01", "join", ""),
+            mapping("003/03", "queue", ""),
+        ];
+        let page = guide_page(&guide, &mappings);
+        let body = page.split_once("Python.\n").unwrap().1;
+        assert_eq!(
+            body,
+            "\n## Tasks\n\n\
+             - <a id=\"block-003-01\"></a>`003/01`: [`basics/spawn`](../basics/spawn.md). Same.\n\
+             - `003/01`: [`basics/join`](../basics/join.md)\n\
+             - <a id=\"block-003-02\"></a>`003/02`: not translated yet\n\
+             \n## Queues\n\n\
+             - <a id=\"block-003-03\"></a>`003/03`: [`basics/queue`](../basics/queue.md)\n"
+        );
+        assert_eq!(
+            block_link("003/14"),
+            "[003/14](../guides/003.md#block-003-14)"
         );
     }
 
