@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use runner::protocol::{Clock, EXIT_PANICKED, Invocation, Kind, Listed};
+use runner::protocol::{Clock, EXIT_PANICKED, Flavor, Invocation, Kind, Listed, Named};
 
 use crate::Error;
 use crate::golden::{self, Golden};
@@ -57,12 +57,13 @@ pub fn prepare(options: &CheckOptions) -> Result<(Workspace, Plan, Target), Erro
     let sections = workspace.build_for(filter)?;
     let all_sections = workspace.section_names()?;
     let mut plan = plan(&sections, &all_sections, &workspace.golden_root(), filter)?;
-    let target = match &options.base_url {
-        Some(url) => Target::Server(url.clone()),
-        None => Target::Golden(options.clock),
+    let target = match (&options.base_url, options.flavor) {
+        (Some(url), _) => Target::Server(url.clone()),
+        (None, Flavor::MultiThread) => Target::MultiThread,
+        (None, Flavor::CurrentThread) => Target::Golden(options.clock),
     };
-    if let Target::Server(_) = target {
-        // Another server says nothing about golden files.
+    if !target.is_golden() {
+        // Without golden files, there are no orphans to find.
         plan.orphans.clear();
         plan.cases.retain(|case| target.applies_to(&case.example));
     }
@@ -201,9 +202,13 @@ pub enum Target {
     /// Its golden file, on this clock.
     Golden(Clock),
     /// Nothing: an HTTP example run against this outside server, whose
-    /// bodies differ from the local server's, only has to succeed and
-    /// print something.
+    /// bodies differ from the local server's, only has to succeed and print
+    /// something.
     Server(String),
+    /// Nothing: on the multi-thread runtime (real clock), where lines may
+    /// come out in another order, an example only has to succeed and print
+    /// something.
+    MultiThread,
 }
 
 impl Target {
@@ -216,6 +221,7 @@ impl Target {
         match self {
             Target::Golden(clock) => invocation.clock = *clock,
             Target::Server(url) => invocation.base_url = Some(url.clone()),
+            Target::MultiThread => invocation.flavor = Flavor::MultiThread,
         }
         invocation
     }
@@ -224,17 +230,21 @@ impl Target {
     /// runs the HTTP examples.
     pub fn applies_to(&self, example: &Listed) -> bool {
         match self {
-            Target::Golden(_) => true,
+            Target::Golden(_) | Target::MultiThread => true,
             Target::Server(_) => example.kind == Kind::BaseUrl,
         }
     }
 
+    /// Whether the run is compared with the golden file.
+    pub fn is_golden(&self) -> bool {
+        matches!(self, Target::Golden(_))
+    }
+
     pub fn describe(&self) -> String {
         match self {
-            Target::Golden(clock) => {
-                format!("on the {} clock", runner::protocol::Named::name(*clock))
-            }
+            Target::Golden(clock) => format!("on the {} clock", clock.name()),
             Target::Server(url) => format!("against {url}"),
+            Target::MultiThread => "on the multi-thread runtime".to_owned(),
         }
     }
 }
@@ -253,7 +263,7 @@ pub enum Verdict {
     UnreadableGolden {
         why: String,
     },
-    /// It ran cleanly against an outside server but printed nothing.
+    /// It ran cleanly where no golden file is compared, but printed nothing.
     NoOutput,
     /// It exited with a non-zero code other than a panic's.
     Exited {
@@ -306,11 +316,11 @@ pub fn check(case: Case, target: &Target, timeout: Duration, golden_root: &Path)
                 Exit::Signal(signal) => Verdict::Killed { signal },
                 Exit::Code(code) if code == i32::from(EXIT_PANICKED) => Verdict::Panicked,
                 Exit::Code(code) if code != 0 => Verdict::Exited { code },
-                Exit::Code(_) => match target {
-                    Target::Golden(_) => compare(&golden, &golden_name, &output.stdout),
-                    Target::Server(_) if output.stdout.trim().is_empty() => Verdict::NoOutput,
-                    Target::Server(_) => Verdict::Pass,
-                },
+                Exit::Code(_) if target.is_golden() => {
+                    compare(&golden, &golden_name, &output.stdout)
+                }
+                Exit::Code(_) if output.stdout.trim().is_empty() => Verdict::NoOutput,
+                Exit::Code(_) => Verdict::Pass,
             };
             (verdict, Some(output))
         }

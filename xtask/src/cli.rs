@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 use std::time::Duration;
 
-use runner::protocol::Clock;
+use runner::protocol::{Clock, Flavor, Named};
 
 use crate::bench;
 use crate::docs::DocsMode;
@@ -26,6 +26,11 @@ Commands:
       Run every HTTP example against the httpbin-compatible server at URL, on
       the real clock, and check that each succeeds and prints something. The
       golden files are not compared: another server's bodies differ.
+  check-all --flavor multi_thread [FILTER] [--jobs N] [--timeout SECS]
+      Run every example on the multi-thread runtime that plain #[tokio::main]
+      starts, on the real clock, and check that each succeeds and prints
+      something. Lines may come out in another order there, so the golden
+      files are not compared.
   bless [FILTER] [--real] [--jobs N] [--timeout SECS]
       Run the examples and write what they print as their golden files.
       An example that fails, panics or times out is refused and left alone.
@@ -50,7 +55,8 @@ Commands:
       Print this help.
 
 Defaults: --jobs is the number of CPUs (four times that with --real or
---base-url, where examples mostly wait); --timeout is 60 seconds per example.
+--base-url or --flavor, where examples mostly wait); --timeout is 60 seconds
+per example.
 ";
 
 /// What to run.
@@ -72,6 +78,8 @@ pub struct CheckOptions {
     pub clock: Clock,
     /// `--base-url`: check the HTTP examples against this server instead.
     pub base_url: Option<String>,
+    /// `--flavor multi_thread`: check that every example succeeds there.
+    pub flavor: Flavor,
     pub jobs: usize,
     pub timeout: Duration,
 }
@@ -172,6 +180,7 @@ fn parse_check(parser: &mut lexopt::Parser, command: &str) -> Result<CheckOption
     let mut filter = None;
     let mut clock = Clock::Virtual;
     let mut base_url = None;
+    let mut flavor = Flavor::CurrentThread;
     let mut jobs = None;
     let mut timeout = Duration::from_secs(60);
     while let Some(arg) = parser.next().map_err(message)? {
@@ -185,6 +194,10 @@ fn parse_check(parser: &mut lexopt::Parser, command: &str) -> Result<CheckOption
                     ));
                 }
                 base_url = Some(url.trim_end_matches('/').to_owned());
+            }
+            Long("flavor") => {
+                let value = parser.value().map_err(message)?.string().map_err(message)?;
+                flavor = Flavor::parse(&value).map_err(|error| error.to_string())?;
             }
             Long("jobs") => jobs = Some(count(parser, "--jobs")?),
             Long("timeout") => {
@@ -211,16 +224,26 @@ fn parse_check(parser: &mut lexopt::Parser, command: &str) -> Result<CheckOption
             other => return Err(unexpected(other, command)),
         }
     }
-    let waits = clock == Clock::Real || base_url.is_some();
+    if base_url.is_some() && flavor == Flavor::MultiThread {
+        return Err(
+            "`--base-url` and `--flavor multi_thread` are two checks; run them one at a time"
+                .to_owned(),
+        );
+    }
+    if command == "bless" && flavor == Flavor::MultiThread {
+        return Err(
+            "`bless` takes no `--flavor`: the golden files are the current-thread runtime's output"
+                .to_owned(),
+        );
+    }
+    let golden = base_url.is_none() && flavor == Flavor::CurrentThread;
+    let waits = clock == Clock::Real || !golden;
     let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
     Ok(CheckOptions {
         filter,
-        clock: if base_url.is_some() {
-            Clock::Real
-        } else {
-            clock
-        },
+        clock: if golden { clock } else { Clock::Real },
         base_url,
+        flavor,
         jobs: jobs.unwrap_or(if waits { cpus * 4 } else { cpus }),
         timeout,
     })
@@ -312,6 +335,16 @@ mod tests {
         assert_eq!(options.base_url.as_deref(), Some("http://127.0.0.1:8080"));
         assert!(check(&["--base-url", "127.0.0.1:8080"]).is_err());
         assert!(parse(["bless", "--base-url", "http://x"]).is_err());
+    }
+
+    #[test]
+    fn a_multi_thread_check_runs_on_the_real_clock() {
+        let options = check(&["--flavor", "multi_thread"]).unwrap();
+        assert_eq!(options.flavor, Flavor::MultiThread);
+        assert_eq!(options.clock, Clock::Real);
+        assert!(check(&["--flavor", "multi-thread"]).is_err());
+        assert!(check(&["--flavor=multi_thread", "--base-url", "http://x"]).is_err());
+        assert!(parse(["bless", "--flavor", "multi_thread"]).is_err());
     }
 
     #[test]
