@@ -17,11 +17,11 @@
 //! rounded, so they match the "2 seconds", "1 second" and "3 seconds" that
 //! the guides promise in their comments.
 //!
-//! The third guide's `inspect.iscoroutine(coro1)` has no run-time
-//! counterpart: whether a value is a future is a question about its type,
-//! answered when the program compiles. `is_coroutine` below accepts only
-//! futures, so the `true` it prints is the compiler's answer; given anything
-//! else, the program would not build.
+//! `inspect.iscoroutine(coro1)`, in "Creating and Managing Coroutines", has
+//! no run-time counterpart: whether a value is a future is a question about
+//! its type, answered when the program compiles. `is_coroutine` below
+//! accepts only futures, so the `true` it prints is the compiler's answer;
+//! given anything else, the program would not build.
 
 use std::future::Future;
 use std::time::Duration;

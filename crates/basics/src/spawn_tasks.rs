@@ -13,12 +13,13 @@
 //! Neither runtime runs a new task inside `create_task` or `spawn`: on one
 //! thread, the task can only start once its creator yields at an `.await`,
 //! which is why "Tasks created" prints before any worker starts. The tasks
-//! then start in the order they were spawned. asyncio documents that order
-//! (`call_soon` callbacks run in the order they were registered); Tokio
-//! describes its current-thread run queue as first in, first out "at the
-//! time of writing", not as a promise. On a multi-thread runtime, the
-//! default of `#[tokio::main]`, an idle worker thread may start a task
-//! before `spawn` even returns, so none of these orders hold there.
+//! then start in the order they were spawned. In asyncio that follows from
+//! `create_task` scheduling the task's first step with `call_soon`, whose
+//! callbacks run in the order they were registered. Tokio describes its
+//! current-thread run queue as first in, first out "at the time of writing",
+//! not as a promise. On a multi-thread runtime, the default of
+//! `#[tokio::main]`, an idle worker thread may start a task before `spawn`
+//! even returns, so none of these orders hold there.
 //!
 //! A spawned task must be `'static`: it may outlive the function that spawned
 //! it, so it owns its data (`move`) instead of borrowing locals. Dropping a

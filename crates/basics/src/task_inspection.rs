@@ -8,11 +8,12 @@
 //! asyncio's `Task` has `done()`, `cancelled()` and `cancel()`. Tokio's
 //! `JoinHandle` has `is_finished()` and `abort()`. There is no `cancelled()`
 //! to ask a running task (asyncio's answers `False` until the task is done):
-//! whether a task was cancelled is part of its result, `JoinError::is_cancelled`.
-//! That is also the only place the answer is final, because `abort` only
-//! requests the cancellation, and a task that finishes before it takes
-//! effect returns its value. The guide's `Task created: <Task pending ...>`
-//! line prints the task's repr, which has no stable Rust counterpart.
+//! whether a task was cancelled is part of its result,
+//! `JoinError::is_cancelled`. That is also the only place the answer is
+//! final, because `abort` only requests the cancellation, and a task that
+//! finishes before it takes effect returns its value. So the guide's
+//! `Task cancelled: False` line has no counterpart here, and neither has its
+//! `Task created: <Task pending ...>`, the task's repr.
 //!
 //! In the guide each step takes 0.5 s, so the task's third step and the check
 //! after one second fall due at the same instant; asyncio runs the check
