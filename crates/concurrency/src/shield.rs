@@ -27,9 +27,9 @@
 //! way out: return, `?`, panic or cancellation. `JoinSet` gives the same
 //! guarantee for many tasks.
 //!
-//! The destructor only requests the abort: the task's future is dropped when
-//! the runtime next gets to it, after the destructor has returned, and a
-//! destructor cannot `.await` to wait for that. Here a
+//! The destructor only requests the abort: the runtime drops the task's
+//! future later, when it gets to the task, and a destructor cannot `.await`
+//! to wait for that. Here a
 //! `tokio_util::task::TaskTracker` does the waiting: once it is closed, its
 //! `wait` returns when every task it spawned has stopped.
 

@@ -24,8 +24,7 @@
 //! Dropping a `JoinSet` instead, which is what happens if `group` itself is
 //! cancelled (a caller's timeout, a lost `select!`) or unwinds, aborts the
 //! tasks still in it but does not wait for them: a destructor cannot
-//! `.await`, so each task stops when the runtime next gets to it, after the
-//! drop has returned. Python's `TaskGroup`, cancelled from outside, still
+//! `.await`, so each task stops later, when the runtime gets to it. Python's `TaskGroup`, cancelled from outside, still
 //! waits for its children before the cancellation goes on. In Rust, code
 //! that must know its tasks have stopped calls `shutdown().await` itself, on
 //! a path that is not being cancelled.
