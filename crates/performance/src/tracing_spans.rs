@@ -118,9 +118,7 @@ pub async fn run() -> anyhow::Result<()> {
             .with_target(false)
             .with_writer(std::io::stdout)
             .finish();
-        debug_async_operations()
-            .with_subscriber(subscriber)
-            .await?;
+        debug_async_operations().with_subscriber(subscriber).await?;
     }
     Ok(())
 }
