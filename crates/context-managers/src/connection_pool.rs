@@ -124,19 +124,21 @@ impl ConnectionPool {
 
     async fn get_connection(&self) -> Result<PooledConnection, PoolError> {
         let permit = self.permits.clone().acquire_owned().await?;
-        // No `.await` between counting and creating the guard: from here on,
-        // whatever happens to this future, the guard's `Drop` keeps the count.
-        let mut guard = {
+        // Counted and guarded in one step, with no `.await` in between: from
+        // here on, whatever happens to this future, the guard's `Drop` takes
+        // the count back.
+        let (mut guard, active) = {
             let mut state = lock(&self.state);
             state.active += 1;
-            assert!(state.active <= self.max_connections);
-            println!("Acquired connection. Active: {}", state.active);
-            PooledConnection {
+            let guard = PooledConnection {
                 connection: state.idle.pop(),
                 state: self.state.clone(),
                 _permit: permit,
-            }
+            };
+            (guard, state.active)
         };
+        assert!(active <= self.max_connections, "{active} checked out");
+        println!("Acquired connection. Active: {active}");
         if guard.connection.is_none() {
             guard.connection = Some(Connection::open(&self.state).await);
         }
@@ -175,19 +177,20 @@ impl PooledConnection {
 
 impl Drop for PooledConnection {
     fn drop(&mut self) {
-        let mut state = lock(&self.state);
-        state.active -= 1;
-        match self.connection.take() {
+        let (active, returned) = {
+            let mut state = lock(&self.state);
+            state.active -= 1;
+            let connection = self.connection.take();
+            let returned = connection.is_some();
             // Last in, first out: the connection used most recently is the
             // one most likely to still be alive.
-            Some(connection) => {
-                state.idle.push(connection);
-                println!("Released connection. Active: {}", state.active);
-            }
-            None => println!(
-                "Released connection. Active: {} (no connection to give back)",
-                state.active
-            ),
+            state.idle.extend(connection);
+            (state.active, returned)
+        };
+        if returned {
+            println!("Released connection. Active: {active}");
+        } else {
+            println!("Released connection. Active: {active} (no connection to give back)");
         }
         // `_permit` is dropped after this, letting the next waiter in.
     }
