@@ -26,7 +26,10 @@
 //!
 //! As in Python, nothing happens until someone asks: the wait for an item
 //! starts at the first poll for it. There is no `async for`; the loop is
-//! `while let Some(item) = stream.next().await`.
+//! `while let Some(item) = stream.next().await`. The `waiting` flag also
+//! makes `next()` cancel-safe: if a `select!` or a timeout drops it halfway
+//! through a wait, the stream keeps the deadline, and the next call picks up
+//! the same wait instead of starting a new one.
 
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};

@@ -25,6 +25,9 @@
 //!   short last batch when the stream ends: the guide's "process remaining
 //!   items" block comes for free.
 //!
+//! Zero is not a limit: `buffered(0)` never pulls an item and waits forever,
+//! and `chunks(0)` panics.
+//!
 //! These futures all run inside the one task that polls the stream, so they
 //! make progress only while it is being polled; see `stream_vs_spawn`.
 //!
