@@ -51,9 +51,10 @@ struct Inside<'a>(&'a InFlight);
 impl InFlight {
     fn enter(&self, limit: usize) -> (Inside<'_>, usize) {
         let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        let inside = Inside(self);
         self.peak.fetch_max(now, Ordering::SeqCst);
         assert!(now <= limit, "{now} in flight, above the limit of {limit}");
-        (Inside(self), now)
+        (inside, now)
     }
 }
 
