@@ -59,16 +59,19 @@ impl AsyncPool {
     async fn acquire(&self, user: &str) -> Result<Slot, AcquireError> {
         let permit = self.semaphore.clone().acquire_owned().await?;
         let in_use = self.in_use.fetch_add(1, Ordering::SeqCst) + 1;
+        // The slot exists from here, so its `Drop` takes the count back
+        // even if the check below fails.
+        let slot = Slot {
+            user: user.to_owned(),
+            in_use: self.in_use.clone(),
+            _permit: permit,
+        };
         assert!(
             in_use <= self.size,
             "{in_use} slots in use, pool size {}",
             self.size
         );
-        Ok(Slot {
-            user: user.to_owned(),
-            in_use: self.in_use.clone(),
-            _permit: permit,
-        })
+        Ok(slot)
     }
 
     fn free(&self) -> usize {
