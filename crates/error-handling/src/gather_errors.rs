@@ -18,22 +18,14 @@
 //! different types; a `Vec` holds one type, so each future is boxed
 //! (`FutureExt::boxed`) into a `BoxFuture` with the same output.
 
-use std::fmt;
 use std::time::Duration;
 
 use futures::future::{BoxFuture, FutureExt, join_all, try_join_all};
 use tokio::time::sleep;
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("Task failed!")]
 struct TaskFailed;
-
-impl fmt::Display for TaskFailed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Task failed!")
-    }
-}
-
-impl std::error::Error for TaskFailed {}
 
 async fn task_that_fails() -> Result<&'static str, TaskFailed> {
     sleep(Duration::from_secs(1)).await;
