@@ -23,6 +23,7 @@
 //! runs on Tokio's paused clock too (the guide uses the loop's clock, which
 //! is the same idea).
 
+use std::num::NonZeroU32;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -44,12 +45,15 @@ struct Bucket {
 }
 
 impl RateLimiter {
-    fn new(rate: u32, per: Duration) -> Self {
+    /// A rate of zero would make every wait infinite; `NonZeroU32` rules it
+    /// out.
+    fn new(rate: NonZeroU32, per: Duration) -> Self {
+        let rate = f64::from(rate.get());
         Self {
-            rate: f64::from(rate),
+            rate,
             per,
             bucket: Mutex::new(Bucket {
-                allowance: f64::from(rate),
+                allowance: rate,
                 last_check: Instant::now(),
             }),
         }
@@ -84,9 +88,11 @@ async fn make_api_call(limiter: &RateLimiter, call_id: u32, start: Instant) -> D
     started
 }
 
+/// Allow 2 requests per second. (Checked at compile time: a constant.)
+const RATE: NonZeroU32 = NonZeroU32::new(2).expect("a rate above zero");
+
 pub async fn run() {
-    // Allow 2 requests per second.
-    let limiter = RateLimiter::new(2, Duration::from_secs(1));
+    let limiter = RateLimiter::new(RATE, Duration::from_secs(1));
     let start = Instant::now();
 
     let started = join_all((0..10).map(|i| make_api_call(&limiter, i, start))).await;
