@@ -9,7 +9,9 @@
 //! `try_join_all` resolves to `Err` as soon as one future fails, and drops
 //! the others there and then, which cancels them. Python's `gather` does not
 //! do that: it raises the first exception, but the other tasks keep running
-//! in the background, unobserved. When the rest should be collected instead,
+//! in the background, unobserved. (Rust behaves like Python when the inputs
+//! are the `JoinHandle`s of spawned tasks: dropping a handle detaches its
+//! task, which runs on.) When the rest should be collected instead,
 //! `join_all` over futures that return `Result` gives a `Vec<Result<_, _>>`,
 //! one entry per input, in input order: `return_exceptions=True` with the
 //! error type spelled out.

@@ -35,7 +35,9 @@
 //! `handle.abort()` on `Err(Elapsed)`. Awaiting the handle after that waits
 //! until the task has been dropped at its `.await`, and gives a `JoinError`
 //! whose `is_cancelled()` is true (or the task's output, if it finished
-//! before the abort reached it).
+//! before the abort reached it). If the code holding the handle can itself
+//! be cancelled, the handle is dropped before `abort` is reached; wrapping it
+//! in `tokio_util::task::AbortOnDropHandle` makes dropping it abort the task.
 //!
 //! In the guide `long_operation` is not defined; here it takes ten seconds,
 //! so the five-second `wait_for` fires.

@@ -12,7 +12,8 @@
 //! made concurrently by `gather`, so eight callers find the bucket empty at
 //! the same moment, all sleep the same half second, and all go through
 //! together. Run it: calls 0 and 1 at once, the other eight half a second
-//! later. That is ten calls in 0.5 s from a limiter of two per second.
+//! later, in an order that changes from run to run. That is ten calls in
+//! 0.5 s from a limiter of two per second.
 //!
 //! The fix is to take the token while holding the state, even if that
 //! leaves the bucket in debt, and to sleep for the debt afterwards. Each
@@ -74,6 +75,8 @@ impl RateLimiter {
             let debt = -bucket.allowance;
             Duration::from_secs_f64(debt.max(0.0) * self.per.as_secs_f64() / self.rate)
         };
+        // A caller cancelled during this sleep has still spent its token:
+        // the limiter errs on the side of fewer calls, never more.
         if !wait.is_zero() {
             sleep(wait).await;
         }
