@@ -36,7 +36,8 @@
 //! never across a load, so one slow key does not hold up the others. Expired
 //! entries are replaced when next asked for, not swept; a production cache
 //! with sweeping, size limits and the same single-flight loading is the
-//! `moka` crate.
+//! `moka` crate, whose `try_get_with` also hands a failed load's error to
+//! every waiter, as an `Arc<E>`.
 
 use std::collections::HashMap;
 use std::hash::Hash;
