@@ -24,9 +24,10 @@
 //! A timeout can only fire while the future is waiting. `timeout` polls the
 //! inner future first and looks at the clock only when it returns `Pending`,
 //! so a future that runs for a long time without reaching an `.await` that
-//! waits (a CPU loop, a blocking call) can't be interrupted: it runs to its
-//! end, and if it finishes there, the result is `Ok` however late it is.
-//! asyncio has the same limit, since cancellation is delivered at an `await`.
+//! waits (a CPU loop, a blocking call) can't be interrupted: it runs on
+//! until it next waits, and if it finishes first, the result is `Ok`,
+//! however late. asyncio has the same limit: cancellation is delivered at an
+//! `await`.
 //!
 //! The first mistake a Python developer makes: `asyncio.wait_for(task, d)`
 //! cancels the task when the time is up, but `timeout(d, join_handle)` only

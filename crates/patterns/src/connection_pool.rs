@@ -34,10 +34,10 @@
 //! replace the connection.
 //!
 //! In production, `deadpool-sqlite` is this design with recycling checks,
-//! hooks and status reporting. (Its release of this writing, 0.14, is built
-//! on rusqlite 0.40, and one program can't link two versions of SQLite's
-//! library, so this workspace, on 0.41, keeps its own; `real-world`'s
-//! `sqlite_pool` says the same.)
+//! hooks and status reporting. (At the time of writing its release, 0.14,
+//! requires rusqlite 0.40, and one program can't link two versions of
+//! SQLite's library, so this workspace, on 0.41, keeps its own;
+//! `real-world`'s `sqlite_pool` says the same.)
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
