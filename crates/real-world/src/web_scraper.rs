@@ -81,13 +81,11 @@ impl AsyncWebScraper {
     /// Fetches one page, waiting for a free slot first.
     async fn fetch_url(&self, url: &str) -> Result<String, ScrapeError> {
         let _permit = self.semaphore.acquire().await?;
-        let now = self.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
-        self.most_in_flight.fetch_max(now, Ordering::Relaxed);
+        let _counted = InFlight::enter(self);
         let page = self.get(url).await;
         if page.is_ok() {
             sleep(self.delay).await; // politeness, still holding the slot
         }
-        self.in_flight.fetch_sub(1, Ordering::Relaxed);
         page
     }
 
@@ -113,6 +111,24 @@ impl AsyncWebScraper {
             }
         }
         (successful, failed)
+    }
+}
+
+/// Counts a request in flight for as long as it lives, so a fetch that is
+/// cancelled (dropped at an `.await`) is uncounted too.
+struct InFlight<'a>(&'a AsyncWebScraper);
+
+impl<'a> InFlight<'a> {
+    fn enter(scraper: &'a AsyncWebScraper) -> Self {
+        let now = scraper.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+        scraper.most_in_flight.fetch_max(now, Ordering::Relaxed);
+        Self(scraper)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
