@@ -1,6 +1,6 @@
-//! Reuse one `reqwest::Client`: its pool keeps a connection open across
-//! requests, where a client per request opens a new connection every time
-//! (if the server lets connections stay open).
+//! Reuse one `reqwest::Client`: where the server allows it, its pool keeps
+//! a connection open across requests, while a client per request opens a
+//! new connection every time.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

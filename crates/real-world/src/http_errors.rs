@@ -17,8 +17,10 @@
 //! The requests run concurrently under `join_all`, which, for futures that
 //! return `Result`, is `gather(return_exceptions=True)`: one failure does
 //! not stop the others, and each outcome comes back in its place. (The
-//! early-exit `gather` is `futures::future::try_join_all`.) This time the
-//! deadline is reqwest's own per-request `timeout`.
+//! `gather` without `return_exceptions`, which raises the first exception,
+//! is `futures::future::try_join_all`; it also drops the requests still
+//! running, where `gather` lets them run on.) This time the deadline is
+//! reqwest's own per-request `timeout`.
 
 use std::error::Error;
 use std::time::Duration;
