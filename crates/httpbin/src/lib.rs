@@ -12,8 +12,12 @@
 //! `cargo run -p httpbin -- --port 8080` serves it on its own, for poking at
 //! it with curl or pointing `--base-url` at it. The examples run against
 //! the real httpbin too (`pip install httpbin gunicorn`, then
-//! `gunicorn -b 127.0.0.1:8080 httpbin:app`), so every route here is one
-//! httpbin has, with the same path, status and body shape, and nothing else:
+//! `gunicorn -b 127.0.0.1:8080 --threads 16 httpbin:app`), so every route
+//! here is one httpbin has, with the same path, status and body shape, and
+//! nothing else. Without `--threads`, gunicorn's sync worker serves one
+//! request at a time and closes every connection: the examples still run,
+//! but their concurrent requests queue up, a slow request one example gave
+//! up on delays the next example, and no connection is reused.
 //!
 //! | Route | Answer |
 //! | --- | --- |
@@ -21,20 +25,21 @@
 //! | `/anything`, `/anything/{path}` | the same, plus `data`, `files`, `form`, `json` and `method`; any method |
 //! | `/ip` | `{"origin": "127.0.0.1"}` |
 //! | `/delay/{seconds}` | `/get`'s echo plus `data`, `files`, `form`, after a delay of at most 10 s; any method |
-//! | `/drip?duration=2&numbytes=10&code=200&delay=0` | after `delay`, status `code` and `numbytes` asterisks, one every `duration / numbytes` seconds, the first at once |
+//! | `/drip?duration=2&numbytes=10&code=200&delay=0` (the defaults) | after `delay`, status `code` and `numbytes` asterisks (at most 10 MiB), one every `duration / numbytes` seconds, the first at once |
 //! | `/json` | httpbin's slideshow document, byte for byte |
 //! | `/html` | an HTML page |
 //! | `/status/{code}` | an empty answer with that status; any method |
 //!
 //! JSON comes pretty-printed with sorted keys and header names in
 //! `Title-Case`, as httpbin's does. The echoes hold the client's headers and
-//! the server's port, so their length changes from run to run: an example
+//! the server's port, so their length can change from run to run: an example
 //! that wants the same output on every run prints their status, not their
 //! length.
 //!
 //! Deliberate differences, none of which an example relies on:
 //! - Input that httpbin answers with a 500 (`/delay/abc`, `/delay/-1`,
-//!   `/drip?duration=-1`, `/status/1000`) gets a 400 with a message here.
+//!   `/drip?numbytes=abc`, `/status/1000`), or with a body it breaks off
+//!   (`/drip?duration=-1`), gets a 400 with a message here.
 //!   `/status` takes one code, not httpbin's weighted list (`/status/200,404`
 //!   is a 400 here), and adds no `Location` to a 3xx or other per-status
 //!   headers and bodies. A 1xx status cannot end a response, so it becomes a
@@ -45,8 +50,8 @@
 //!   always empty), and shows a body that is not UTF-8 lossily, where httpbin
 //!   base64-encodes it.
 //! - `/html` is a page of its own, not httpbin's chapter of *Moby-Dick*.
-//! - It serves plain HTTP/1.1 and keeps connections alive; gunicorn's default
-//!   sync worker closes each one after its response.
+//! - It serves plain HTTP/1.1, any number of requests at once, and keeps
+//!   connections alive.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
