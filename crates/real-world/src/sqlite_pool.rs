@@ -69,6 +69,8 @@ pub enum DbError {
     Closed(#[from] AcquireError),
     #[error("the connection is gone: an earlier operation on it was abandoned")]
     Abandoned,
+    #[error("a pool needs room for at least one connection")]
+    Empty,
     #[error("cannot create a temporary directory: {0}")]
     TempDir(#[from] std::io::Error),
 }
@@ -173,6 +175,10 @@ impl PooledConnection {
 
 impl Pool {
     async fn open(path: PathBuf, size: usize) -> Result<Self, DbError> {
+        // With no permits, every `acquire` would wait forever.
+        if size == 0 {
+            return Err(DbError::Empty);
+        }
         let shared = Arc::new(Shared {
             path,
             idle: Mutex::new(Vec::new()),

@@ -19,12 +19,13 @@
 //!
 //! The guide's `fetch_url` turns a non-200 status into `None` and loses the
 //! reason; here every failure is an error that says what went wrong. The
-//! guide's slow pages were `/delay/1` and `/delay/2`, which echo the request
-//! and so change length with the server's port; httpbin's `/drip` is a slow
-//! page of known length. A 404 and a 500 show the failed side.
+//! guide's slow pages were `/delay/1` and `/delay/2`, which echo the request,
+//! so their length can change with the server's port and the client's
+//! headers; httpbin's `/drip` is a slow page of known length. A 404 and a
+//! 500 show the failed side.
 //!
-//! The largest number of requests in flight is counted and checked against
-//! the limit.
+//! The largest number of requests in flight is counted, by a guard so that
+//! a fetch cancelled halfway is uncounted too, and checked against the limit.
 
 use std::error::Error;
 use std::sync::atomic::{AtomicUsize, Ordering};
