@@ -68,7 +68,8 @@ impl CountingRelay {
                 let host = host.clone();
                 tokio::spawn(async move {
                     if let Ok(mut outbound) = TcpStream::connect((host.as_str(), port)).await {
-                        // Ends when either side closes; an error is a closed connection.
+                        // Ends once both directions are closed, or at the first
+                        // error (a reset, say), which ends the connection anyway.
                         let _ = copy_bidirectional(&mut inbound, &mut outbound).await;
                     }
                 });
