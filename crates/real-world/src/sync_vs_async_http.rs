@@ -33,6 +33,7 @@
 //! `main_sync` but never calls it; here both halves run.
 
 use std::thread;
+use std::time::Duration;
 
 use futures::future::join_all;
 use reqwest::StatusCode;
@@ -73,7 +74,12 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
     let (done_tx, done) = oneshot::channel();
     let url = base_url.to_owned();
     thread::spawn(move || {
+        // The blocking client gives up after 30 s by default; like the async
+        // one, this one has no overall deadline, since a busy server may
+        // queue a request for longer. Both limit the time to connect.
         let result = reqwest::blocking::Client::builder()
+            .timeout(None)
+            .connect_timeout(Duration::from_secs(5))
             .build()
             .and_then(|client| {
                 let _ = ready_tx.send(());
@@ -90,7 +96,9 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
 
     println!();
     println!("Async, concurrently:");
-    let client = reqwest::Client::new();
+    let client = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .build()?;
     let start = Instant::now();
     let requests = PATHS.map(|path| fetch(&client, format!("{base_url}{path}")));
     for (path, result) in PATHS.iter().zip(join_all(requests).await) {
