@@ -338,11 +338,18 @@ async fn drip(Query(query): Query<BTreeMap<String, String>>) -> Response {
             .get(name)
             .map_or_else(|| default.to_owned(), ToOwned::to_owned)
     };
-    let (Some(duration), Some(delay)) = (
-        seconds(&param("duration", "2")),
-        seconds(&param("delay", "0")),
-    ) else {
-        return bad_request("`duration` and `delay` must be numbers of seconds, 0 or more");
+    let Some(duration) = seconds(&param("duration", "2")) else {
+        return bad_request("`duration` must be a number of seconds, 0 or more");
+    };
+    // httpbin sleeps only for a `delay` above 0, so a negative one (or NaN)
+    // means no delay.
+    let Ok(delay) = param("delay", "0").trim().parse::<f64>() else {
+        return bad_request("`delay` must be a number of seconds");
+    };
+    let delay = if delay > 0.0 {
+        Duration::from_secs_f64(delay.min(MAX_DELAY.as_secs_f64()))
+    } else {
+        Duration::ZERO
     };
     let Ok(numbytes) = param("numbytes", "10").trim().parse::<i128>() else {
         return bad_request("`numbytes` must be a whole number");
@@ -588,6 +595,7 @@ mod tests {
             "duration=-1",
             "duration=nan",
             "delay=soon",
+            "delay=1e",
             "code=1000",
             "code=-1",
         ] {
@@ -614,6 +622,14 @@ mod tests {
         }
         let huge = server.get("/drip?numbytes=99999999999&duration=0").await;
         assert_eq!(huge.content_length(), Some(MAX_DRIP_BYTES));
+
+        // Like httpbin, a `delay` of 0 or less is no delay.
+        let start = Instant::now();
+        for delay in ["-5", "nan", "-inf", "0"] {
+            let path = format!("/drip?delay={delay}&duration=0&numbytes=1");
+            assert_eq!(server.get(&path).await.status(), StatusCode::OK, "{path}");
+        }
+        assert_eq!(seconds_since(start), "0.0");
     }
 
     /// On the paused clock the server's sleep and the client's timeout share
