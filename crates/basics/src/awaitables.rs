@@ -19,9 +19,9 @@
 //!   Dropping the sender unfilled is an error on the receiving side, where
 //!   Python's future would wait forever.
 
-use std::error::Error;
 use std::time::Duration;
 
+use anyhow::{Context, anyhow};
 use tokio::sync::oneshot;
 
 async fn my_coroutine() -> &'static str {
@@ -29,12 +29,12 @@ async fn my_coroutine() -> &'static str {
     "Result"
 }
 
-pub async fn run() -> Result<(), Box<dyn Error>> {
+pub async fn run() -> anyhow::Result<()> {
     let result = my_coroutine().await;
     println!("{result}");
 
     let task = tokio::spawn(my_coroutine());
-    let result = task.await?;
+    let result = task.await.context("the task panicked or was aborted")?;
     println!("{result}");
 
     let (sender, receiver) = oneshot::channel();
@@ -42,8 +42,10 @@ pub async fn run() -> Result<(), Box<dyn Error>> {
     // receiver is already gone, so it can't be lost without the sender knowing.
     sender
         .send("value")
-        .map_err(|value| format!("receiver dropped before it got {value:?}"))?;
-    let value = receiver.await?;
+        .map_err(|value| anyhow!("the receiver was dropped before it got {value:?}"))?;
+    let value = receiver
+        .await
+        .context("the sender was dropped without a value")?;
     println!("{value}");
 
     // `await asyncio.sleep(1)` evaluates to None; Rust's sleep produces `()`.

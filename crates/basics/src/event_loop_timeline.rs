@@ -14,11 +14,12 @@
 //!
 //! Python's event loop and Tokio's current-thread runtime both run one piece
 //! of code at a time on one thread. While a future waits on its timer, the
-//! runtime polls the others; nothing is preempted.
+//! runtime polls the others; nothing is preempted. The three workers start
+//! in the order written because `join!` with `biased;` polls its futures in
+//! that order; without `biased;` it rotates which one it polls first.
 
 use std::time::Duration;
 
-use futures::future::join_all;
 use tokio::time::{Instant, sleep};
 
 async fn task1() -> &'static str {
@@ -49,19 +50,19 @@ async fn worker(start: Instant, name: &str, delay: Duration) -> String {
 
 pub async fn run() {
     println!("Starting event loop");
-    let results = tokio::join!(biased; task1(), task2());
-    println!("Results: {results:?}");
+    let (result1, result2) = tokio::join!(biased; task1(), task2());
+    println!("Results: {:?}", [result1, result2]);
 
     println!();
 
     let start = Instant::now();
     log(start, "Main: Starting");
-    let workers = [
-        ("Worker-1", Duration::from_secs(3)),
-        ("Worker-2", Duration::from_secs(1)),
-        ("Worker-3", Duration::from_secs(2)),
-    ];
-    let results = join_all(workers.map(|(name, delay)| worker(start, name, delay))).await;
+    let (result1, result2, result3) = tokio::join!(
+        biased;
+        worker(start, "Worker-1", Duration::from_secs(3)),
+        worker(start, "Worker-2", Duration::from_secs(1)),
+        worker(start, "Worker-3", Duration::from_secs(2)),
+    );
     log(start, "Main: All done");
-    println!("Results: {results:?}");
+    println!("Results: {:?}", [result1, result2, result3]);
 }

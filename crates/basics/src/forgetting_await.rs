@@ -6,9 +6,11 @@
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
 //!   "Await Rules" (the mistakes half)
 //!
-//! In Python, `result = fetch_data()` binds a coroutine object, and the only
-//! hint is a `RuntimeWarning: coroutine 'fetch_data' was never awaited` when
-//! it is garbage collected, often far from the bug.
+//! In Python, `result = fetch_data()` binds a coroutine object and nothing
+//! fails there. Python's own hint is a
+//! `RuntimeWarning: coroutine 'fetch_data' was never awaited`, printed when
+//! the unawaited coroutine object is destroyed, which can be far from the
+//! bug.
 //!
 //! Rust's futures are `#[must_use]`, so the compiler flags the line itself:
 //!

@@ -1,5 +1,5 @@
 //! `asyncio.gather` for a fixed set of futures (`join!`) and for a list of
-//! tasks (`join_all`): results come back in the order given.
+//! tasks (`try_join_all`): results come back in the order given.
 //!
 //! Translates:
 //! - *Async/Await in Python*, "Task Management"
@@ -10,17 +10,25 @@
 //! polls the futures in place, inside the current task, so they run
 //! concurrently but never in parallel, may borrow local data, and are
 //! cancelled together if the `join!` is dropped. To gather tasks that are
-//! already spawned, pass their handles to `futures::future::join_all`.
+//! already spawned, pass their handles to `futures::future::try_join_all`.
 //! The section `concurrency` compares these with `JoinSet`.
 //!
-//! When several futures become ready at the same instant, the one polled
-//! first prints first. `tokio::join!` rotates which future it polls first, for
-//! fairness; `biased;` makes it poll in the order written, which is the order
-//! asyncio runs callbacks due at the same time.
+//! When several futures inside one `join!` are ready at the same time, the
+//! one polled first prints first. `tokio::join!` rotates which future it
+//! polls first, for fairness; `biased;` makes it poll them in the order
+//! written, so the lines below come out in the same order on every run.
+//!
+//! Errors differ. `gather` raises the first exception as soon as it is
+//! raised, and leaves the other tasks running. `try_join_all` over task
+//! handles does the same: it returns the first `JoinError` (a panicked or
+//! aborted task) as soon as it sees one, and dropping the remaining handles
+//! only detaches their tasks. Collecting a finished `join_all` into one
+//! `Result` would not: it waits for every task, then picks the first error
+//! in list order. The section `error-handling` shows failing futures.
 
 use std::time::Duration;
 
-use futures::future::join_all;
+use futures::future::try_join_all;
 use tokio::task::JoinError;
 use tokio::time::sleep;
 
@@ -37,21 +45,16 @@ async fn long_operation() -> &'static str {
 }
 
 pub async fn run() -> Result<(), JoinError> {
-    let results = tokio::join!(
+    let (result_a, result_b, result_c) = tokio::join!(
         biased;
         worker("Worker-A", Duration::from_secs(1)),
         worker("Worker-B", Duration::from_secs(2)),
         worker("Worker-C", Duration::from_millis(1500)),
     );
-    println!("Results: {results:?}");
+    println!("Results: {:?}", [result_a, result_b, result_c]);
 
     let tasks: Vec<_> = (0..3).map(|_| tokio::spawn(long_operation())).collect();
-    // Each handle yields `Result<_, JoinError>`; collecting into one `Result`
-    // stops at the first task that panicked, as `gather` re-raises.
-    let results = join_all(tasks)
-        .await
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()?;
+    let results = try_join_all(tasks).await?;
     println!("{results:?}");
     Ok(())
 }

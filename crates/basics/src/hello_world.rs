@@ -1,10 +1,14 @@
-//! Hello, world: run one async function to completion.
+//! Hello, world: run an async function to completion.
 //!
 //! Translates:
-//! - *Asynchronous Programming in Python*, "Event Loop" and "Coroutines"
+//! - *Asynchronous Programming in Python*, "Event Loop"
 //! - *Python Async Programming: A Detailed Guide*, "Using `asyncio.run()`"
 //! - *Async/Await in Python*, "Coroutines and Event Loop" (`hello_async`)
-//! - *Python Async/Await*, "Coroutines"
+//! - *Python Async/Await*, "Coroutines" (`my_coroutine`)
+//!
+//! Three of the guides start with the same program, called `main` or
+//! `hello_async`, which prints `Hello` and `World`; *Python Async/Await*
+//! prints `Start` and `End`. This file runs both, one after the other.
 //!
 //! `asyncio.run(main())` creates an event loop, runs `main` until it returns,
 //! and closes the loop. Tokio splits that in two: a `Runtime` is the event
@@ -20,15 +24,28 @@
 //! ```
 //!
 //! `flavor = "current_thread"` gives one thread, like asyncio's loop. Without
-//! it, `#[tokio::main]` starts a worker thread per core, and tasks really do
-//! run in parallel: the section `runtime` shows both.
+//! it, `#[tokio::main]` starts a worker thread per CPU core, and tasks really
+//! do run in parallel: the section `runtime` shows both.
 
 use std::time::Duration;
 
-pub async fn run() {
+use tokio::time::sleep;
+
+async fn hello_async() {
     println!("Hello");
     // Like `asyncio.sleep`, Tokio's `sleep` suspends only this future, leaving
     // the thread free for other tasks. `std::thread::sleep` would block them all.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    sleep(Duration::from_secs(1)).await;
     println!("World");
+}
+
+async fn my_coroutine() {
+    println!("Start");
+    sleep(Duration::from_secs(1)).await;
+    println!("End");
+}
+
+pub async fn run() {
+    hello_async().await;
+    my_coroutine().await;
 }

@@ -11,7 +11,9 @@
 //! `inspect.iscoroutine` at run time; in Rust the check is the type system: a
 //! function that needs a future says `F: Future`, and passing anything else
 //! does not compile. The sketch below prints what the compiler knows, the
-//! future's `Output` type, instead of an address.
+//! future's `Output` type, instead of an address. (`type_name` is meant for
+//! diagnostics: its exact text is not guaranteed to stay the same between
+//! compiler versions.)
 //!
 //! The other difference is what happens to a future nobody awaits. Python
 //! warns at run time, "coroutine ... was never awaited". Rust warns at compile

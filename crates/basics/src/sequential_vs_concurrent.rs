@@ -11,9 +11,19 @@
 //! `.await` never starts anything in the background: `a().await; b().await;`
 //! runs `b` only after `a` has finished, in Rust as in Python. Concurrency has
 //! to be asked for, with `join!` (no new task) or `tokio::spawn` (a new task).
-//! The elapsed times are measured with `tokio::time::Instant` and rounded, so
-//! they match the guides' "2 seconds", "1 second", "3 seconds" exactly.
+//! Where several futures in one `join!` finish at the same instant, `biased;`
+//! polls them in the order written, so their lines always come out in that
+//! order. The elapsed times are measured with `tokio::time::Instant` and
+//! rounded, so they match the "2 seconds", "1 second" and "3 seconds" that
+//! the guides promise in their comments.
+//!
+//! `inspect.iscoroutine(coro1)`, in "Creating and Managing Coroutines", has
+//! no run-time counterpart: whether a value is a future is a question about
+//! its type, answered when the program compiles. `is_coroutine` below
+//! accepts only futures, so the `true` it prints is the compiler's answer;
+//! given anything else, the program would not build.
 
+use std::future::Future;
 use std::time::Duration;
 
 use tokio::task::JoinError;
@@ -36,6 +46,19 @@ async fn step2() -> &'static str {
 async fn say_after(delay: Duration, message: &str) {
     sleep(delay).await;
     println!("{message}");
+}
+
+async fn example_coroutine(name: &str, delay: Duration) -> String {
+    println!("Coroutine {name} started");
+    sleep(delay).await;
+    println!("Coroutine {name} completed");
+    format!("Result: {name}")
+}
+
+/// `inspect.iscoroutine`, checked by the compiler: a call with anything but a
+/// future does not build, so `true` is the only answer left for run time.
+fn is_coroutine<F: Future>(_: &F) -> bool {
+    true
 }
 
 fn seconds(since: Instant) -> String {
@@ -65,5 +88,21 @@ pub async fn run() -> Result<(), JoinError> {
     task1.await?;
     task2.await?;
     println!("Concurrent with tasks: {}", seconds(start));
+
+    println!();
+
+    // Creating the futures runs none of their code: nothing prints yet.
+    let coro1 = example_coroutine("A", Duration::from_secs(1));
+    let coro2 = example_coroutine("B", Duration::from_secs(2));
+    println!("Is coroutine: {}", is_coroutine(&coro1));
+
+    let result1 = coro1.await;
+    let result2 = coro2.await;
+    println!("Sequential results: {result1}, {result2}");
+
+    let coro3 = example_coroutine("C", Duration::from_secs(1));
+    let coro4 = example_coroutine("D", Duration::from_secs(2));
+    let (result3, result4) = tokio::join!(biased; coro3, coro4);
+    println!("Concurrent results: {:?}", [result3, result4]);
     Ok(())
 }

@@ -8,8 +8,9 @@
 //!
 //! The blocking version is ordinary synchronous Rust: `std::thread::sleep`
 //! stops the whole thread, so the downloads run one after another. It runs on
-//! `spawn_blocking`, Tokio's thread for blocking code, because blocking inside
-//! an async function would also stall every other task on the runtime; the
+//! `spawn_blocking`, Tokio's pool of threads for blocking code, because
+//! blocking inside an async function would also stall every other task on
+//! that thread, which on a current-thread runtime is all of them; the
 //! section `pitfalls` measures that. Its time is real time from
 //! `std::time::Instant`: a blocked thread takes six real seconds on any clock.
 //!

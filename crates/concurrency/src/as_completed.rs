@@ -10,9 +10,11 @@
 //! it polls its futures inside the current task, and it only polls the ones
 //! that were woken, so it stays cheap with thousands of futures.
 //!
-//! `JoinSet` does the same for spawned tasks. Both yield in completion order;
-//! results that complete at the same instant come out in the order they were
-//! woken, which on one thread is the order their timers were set.
+//! `JoinSet` does the same for spawned tasks. Both yield in completion order.
+//! For results that complete at the same instant neither documents an order,
+//! and Tokio documents none for timers due at the same instant, so every job
+//! here has its own delay. asyncio's `as_completed` makes no promise for
+//! such ties either.
 
 use std::time::Duration;
 

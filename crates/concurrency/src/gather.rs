@@ -12,13 +12,15 @@
 //! - `tokio::join!(a, b, c)` takes a fixed number of futures, which may have
 //!   different types, and polls them inside the current task: no allocation,
 //!   no spawning, and the futures may borrow local variables. The result is
-//!   a tuple.
+//!   a tuple. It rotates which future it polls first; `biased;` polls them
+//!   in the order written, so "Fetching data" prints in that order.
 //! - `futures::future::join_all(iter)` takes any number of futures of one
 //!   type, also polled in place, and returns a `Vec` in input order.
 //! - `tokio::task::JoinSet` holds spawned tasks. They run on their own (in
 //!   parallel on a multi-thread runtime), must own their data (`'static`),
-//!   and are aborted if the set is dropped. `join_next` hands results back
-//!   as they finish, so to get gather's order back, tag each with its index.
+//!   and are asked to stop (aborted) when the set is dropped. `join_next`
+//!   hands results back as they finish, so to get gather's order back, tag
+//!   each with its index.
 //!
 //! Reach for `join!` for a handful of known futures, `join_all` for a list
 //! of cheap ones, and `JoinSet` when the work should be tasks: heavy enough
@@ -52,6 +54,7 @@ const URLS: [&str; 3] = [
 pub async fn run() -> Result<(), JoinError> {
     let start = Instant::now();
     let (data1, data2, data3) = tokio::join!(
+        biased;
         fetch_data(1, Duration::from_secs(2)),
         fetch_data(2, Duration::from_secs(1)),
         fetch_data(3, Duration::from_secs(3)),

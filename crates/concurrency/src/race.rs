@@ -15,9 +15,10 @@
 //! No `CancelledError` is raised inside it; cleanup that must happen on
 //! cancellation belongs in a `Drop` impl, like `Request` below.
 //!
-//! When several branches are ready at once, `select!` picks one at random,
-//! for fairness. `biased;` makes it check them in the order written, which
-//! also keeps this example's output the same on every run.
+//! `select!` starts polling at a randomly chosen branch, for fairness, so
+//! when several branches are ready at once, which one wins is random.
+//! `biased;` makes it check them in the order written, which also keeps this
+//! example's output the same on every run.
 
 use std::time::Duration;
 

@@ -1,5 +1,6 @@
 //! `asyncio.shield`: in Tokio a spawned task keeps running when whoever was
-//! awaiting it stops waiting, and stopping it takes an explicit `abort`.
+//! awaiting it stops waiting; tying it to its owner takes a guard such as
+//! `AbortOnDropHandle`.
 //!
 //! Translates:
 //! - *Python Async/Await*, "Proper Task Cleanup"
@@ -9,26 +10,46 @@
 //! the default: a task belongs to the runtime, not to whoever holds its
 //! `JoinHandle`. When the awaiter is cancelled (dropped, timed out, or the
 //! losing branch of a `select!`), only its wait ends; the task runs on, and
-//! its result can still be collected later. The opposite, tying a task's
-//! life to its owner, is what a `JoinSet` or
-//! `tokio_util::task::AbortOnDropHandle` provide.
+//! its result can still be collected through the handle.
 //!
-//! The guide's cleanup handler mixes up the two intents. It catches the
-//! cancellation and then cancels the shielded task itself, which undoes the
-//! shield, and it swallows the `CancelledError`, so a caller that cancelled
-//! `cleanup_tasks` sees it return normally instead of being cancelled. Here
-//! the two intents are kept apart: first the shield, where the task finishes
-//! although nobody was waiting; then the cleanup, where the task is aborted
-//! and awaited, so it is known to have stopped before the function returns.
+//! The guide's handler mixes up two intents. It catches the cancellation and
+//! then cancels the shielded task itself, which undoes the shield, and it
+//! swallows the `CancelledError`: a caller that cancels `cleanup_tasks` sees
+//! it return `None`, and `wait_for` on it returns `None` instead of raising
+//! `TimeoutError`. Here the two are kept apart. First the shield: the task
+//! finishes although nobody was waiting. Then the cleanup: `cleanup_tasks`
+//! holds its task through `tokio_util::task::AbortOnDropHandle` (crate
+//! `tokio-util`, feature `rt`), a `JoinHandle` wrapper that aborts the task
+//! when it is dropped. The caller's timeout drops `cleanup_tasks` at its
+//! `.await`, the guard's destructor aborts the task, and the caller sees its
+//! timeout, not a normal return. Rust has no `except CancelledError` to run
+//! code on cancellation; destructors are that code, and they run on every
+//! way out: return, `?`, panic or cancellation. `JoinSet` gives the same
+//! guarantee for many tasks.
+//!
+//! The destructor only requests the abort: the runtime drops the task's
+//! future later, when it gets to the task, and a destructor cannot `.await`
+//! to wait for that. Here a
+//! `tokio_util::task::TaskTracker` does the waiting: once it is closed, its
+//! `wait` returns when every task it spawned has stopped.
 
 use std::time::Duration;
 
 use tokio::task::JoinError;
 use tokio::time::{Instant, sleep, timeout};
+use tokio_util::task::{AbortOnDropHandle, TaskTracker};
 
 async fn long_operation() -> &'static str {
     sleep(Duration::from_secs(2)).await;
     "Done"
+}
+
+/// Runs `long_operation` as a task that lives no longer than this future.
+/// The task is spawned through `tracker` only so that the caller can see it
+/// stop.
+async fn cleanup_tasks(tracker: &TaskTracker) -> Result<&'static str, JoinError> {
+    let task = AbortOnDropHandle::new(tracker.spawn(long_operation()));
+    task.await
 }
 
 pub async fn run() -> Result<(), JoinError> {
@@ -50,15 +71,17 @@ pub async fn run() -> Result<(), JoinError> {
     let result = task.await?;
     println!("The task finished anyway: {result} at {}", elapsed());
 
-    let task = tokio::spawn(long_operation());
-    sleep(Duration::from_millis(500)).await;
-    println!("Operation cancelled");
-    task.abort();
-    // Abort only requests cancellation; awaiting the handle confirms it.
-    match task.await {
-        Err(error) if error.is_cancelled() => println!("Task stopped at {}: cancelled", elapsed()),
-        Err(error) => return Err(error),
-        Ok(result) => println!("Task finished before the abort: {result}"),
+    let tracker = TaskTracker::new();
+    match timeout(Duration::from_millis(500), cleanup_tasks(&tracker)).await {
+        Ok(result) => println!("cleanup_tasks returned {:?}", result?),
+        Err(_elapsed) => println!(
+            "Operation cancelled: cleanup_tasks timed out at {}",
+            elapsed()
+        ),
     }
+    tracker.close();
+    tracker.wait().await;
+    // Left alone, the task would have run until 4.0s.
+    println!("Its task stopped at {}, aborted by the guard", elapsed());
     Ok(())
 }

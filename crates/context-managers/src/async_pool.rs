@@ -17,13 +17,15 @@
 //! the task holding it is cancelled. The permit is "owned" (it holds an
 //! `Arc` of the semaphore, not a borrow), so it can be moved into a spawned
 //! task or stored in a struct. Tokio's semaphore is fair: waiters get slots
-//! in the order they asked.
+//! in the order they asked. The workers at the end arrive 0.1 s apart, so
+//! that order, and the order in which they finish, is set by the program:
+//! Tokio documents no order for timers due at the same instant.
 
-use std::error::Error;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use anyhow::{Context, bail};
 use futures::future::join_all;
 use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
 use tokio::time::{Instant, sleep};
@@ -57,16 +59,19 @@ impl AsyncPool {
     async fn acquire(&self, user: &str) -> Result<Slot, AcquireError> {
         let permit = self.semaphore.clone().acquire_owned().await?;
         let in_use = self.in_use.fetch_add(1, Ordering::SeqCst) + 1;
+        // The slot exists from here, so its `Drop` takes the count back
+        // even if the check below fails.
+        let slot = Slot {
+            user: user.to_owned(),
+            in_use: self.in_use.clone(),
+            _permit: permit,
+        };
         assert!(
             in_use <= self.size,
             "{in_use} slots in use, pool size {}",
             self.size
         );
-        Ok(Slot {
-            user: user.to_owned(),
-            in_use: self.in_use.clone(),
-            _permit: permit,
-        })
+        Ok(slot)
     }
 
     fn free(&self) -> usize {
@@ -82,12 +87,8 @@ impl Drop for Slot {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("{0} failed halfway")]
-struct OperationFailed(String);
-
-async fn some_operation(pool: &AsyncPool, user: &str, fail: bool) -> Result<(), Box<dyn Error>> {
-    let slot = pool.acquire(user).await?;
+async fn some_operation(pool: &AsyncPool, user: &str, fail: bool) -> anyhow::Result<()> {
+    let slot = pool.acquire(user).await.context("the pool is closed")?;
     println!(
         "{} acquired a slot; {} of {} free",
         slot.user,
@@ -96,12 +97,18 @@ async fn some_operation(pool: &AsyncPool, user: &str, fail: bool) -> Result<(), 
     );
     sleep(Duration::from_millis(100)).await;
     if fail {
-        return Err(OperationFailed(slot.user.clone()).into());
+        bail!("{} failed halfway", slot.user);
     }
     Ok(())
 }
 
-async fn worker(pool: AsyncPool, name: String, start: Instant) -> Result<(), AcquireError> {
+async fn worker(
+    pool: AsyncPool,
+    name: String,
+    arrival: Duration,
+    start: Instant,
+) -> Result<(), AcquireError> {
+    sleep(arrival).await;
     let _slot = pool.acquire(&name).await?;
     println!(
         "[{:.1}s] {name} acquired a slot",
@@ -111,7 +118,7 @@ async fn worker(pool: AsyncPool, name: String, start: Instant) -> Result<(), Acq
     Ok(())
 }
 
-pub async fn run() -> Result<(), Box<dyn Error>> {
+pub async fn run() -> anyhow::Result<()> {
     let pool = AsyncPool::new(3);
 
     // Five uses in a row of a pool of three: the guide's version hangs on the fourth.
@@ -129,9 +136,12 @@ pub async fn run() -> Result<(), Box<dyn Error>> {
     println!();
     let pool = AsyncPool::new(2);
     let start = Instant::now();
-    let workers = (1..=5).map(|i| tokio::spawn(worker(pool.clone(), format!("W{i}"), start)));
+    let workers = (0..5).map(|i| {
+        let arrival = Duration::from_millis(100) * i;
+        tokio::spawn(worker(pool.clone(), format!("W{}", i + 1), arrival, start))
+    });
     for result in join_all(workers).await {
-        result??;
+        result.context("a worker panicked")??;
     }
     println!(
         "[{:.1}s] All done; {} of {} free",

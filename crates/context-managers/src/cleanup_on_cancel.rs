@@ -13,17 +13,20 @@
 //! asyncio, `task.cancel()` or `asyncio.timeout` raises `CancelledError`
 //! inside the coroutine, at the `await` it is suspended on. The exception
 //! unwinds through the body, so `finally` blocks and `__aexit__` run, and may
-//! even await. A Rust future is cancelled by dropping it: `timeout`,
-//! `select!` and `JoinHandle::abort` simply stop polling it. Nothing after
-//! the pending `.await` runs, including the scoped helper's cleanup; what
-//! does run is `Drop`, for every value the future owned at that point.
+//! even await. A Rust future is cancelled by dropping it: `timeout` when
+//! the time is up, `select!` when another branch wins, and the runtime when
+//! a task is aborted. The future is not polled again, so nothing after the
+//! pending `.await` runs, including the scoped helper's cleanup; what does
+//! run is `Drop`, for every value the future owned at that point.
 //!
 //! So cleanup that must survive cancellation goes in `Drop`, which means it
 //! must be synchronous. Here the connection has an async `close` for the
 //! normal path and a `Drop` that closes the socket abruptly when `close`
 //! never ran. If the async part really matters, `Drop` can hand it to a new
-//! task with `tokio::spawn`; that task is not awaited by anyone, and may not
-//! run at all if the runtime is shutting down.
+//! task with `tokio::spawn`; that task is not awaited by anyone, and is
+//! dropped unfinished if the runtime shuts down first. And `tokio::spawn`
+//! panics outside a runtime, where a value can also be dropped, so such a
+//! `Drop` spawns through `Handle::try_current()`.
 
 use std::time::Duration;
 

@@ -1,34 +1,63 @@
 //! A connection pool whose guard holds an owned semaphore permit and a
-//! connection, and gives both back when dropped.
+//! connection: dropping the guard gives back the permit, and the connection
+//! too if it is in a known state.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
 //!   "Resource Management" (`ConnectionPool`)
 //!
 //! The guide's `get_connection` is an `@asynccontextmanager` around a
-//! semaphore. In Rust, `get_connection` returns a guard instead: it holds an
-//! `OwnedSemaphorePermit` (the right to a connection) and the connection
-//! itself, and its `Drop` puts the connection back on the idle list and then
-//! releases the permit. The guard can be held across `.await`s and moved
-//! into tasks, and nothing can return a connection twice or forget to.
+//! semaphore. In Rust, `get_connection` returns a guard instead:
+//! `PooledConnection` holds an `OwnedSemaphorePermit` (the right to a
+//! connection) and the connection itself, and its `Drop` is the `finally`.
+//! The guard can be held across `.await`s and moved into tasks, and nothing
+//! can return a connection twice or forget to.
 //!
-//! Two changes from the guide. Its connections are only names, made from the
-//! shared `active_connections` counter after the setup sleep, by which time
-//! the other workers have bumped it too: all three first workers print
+//! Every `.await` is a point where the caller may be cancelled: a timeout, a
+//! `select!` that took another branch, an aborted task. The future is dropped
+//! there and only `Drop` runs, so the pool keeps its books in values, never
+//! in lines after an `.await`. `get_connection` counts a checkout as active
+//! by creating the guard, right after it gets the permit and before it opens
+//! a connection; a caller that gives up during the open drops the guard,
+//! which takes the count back. The guide counts first and enters its `try`
+//! only after the setup sleep, so a caller cancelled during the setup leaves
+//! `active_connections` one too high for good (tried with Python 3.11).
+//!
+//! A connection goes back to the idle list only when the operation on it
+//! finished. `execute` takes the connection out of the guard while the query
+//! runs. If the caller is cancelled or panics halfway, the connection, in the
+//! middle of a conversation with the server, is dropped with the query, which
+//! closes it: the guard has nothing to give back, and the pool opens a fresh
+//! connection when it next needs one. The pools of `patterns`
+//! (`connection_pool`) and `real-world` (`sqlite_pool`) follow the same rule.
+//!
+//! Other changes from the guide. Its connections are only names, made from
+//! the shared `active_connections` counter after the setup sleep, by which
+//! time the other workers have bumped it too: all three first workers print
 //! "using Connection-3". Here each connection is a value with its own name,
 //! opened once and then reused, which is what a pool is for; the last two
-//! workers get connections back from the idle list and skip the setup.
-//! And the guide's cleanup awaits a short sleep before releasing; returning a
-//! connection to a pool is bookkeeping, synchronous in `Drop`. (Production
-//! pools, such as `deadpool` and `bb8`, return connections the same way.)
+//! workers get connections back from the idle list and skip the setup. The
+//! guide's cleanup awaits a short sleep before releasing; giving a
+//! connection back is bookkeeping, synchronous in `Drop`. And the workers
+//! arrive 0.1 s apart instead of all at once, and opening takes 0.5 s instead
+//! of 0.1 s: Tokio documents no order for timers due at the same instant, and
+//! with five identical workers the order of the lines would depend on it.
 
-use std::error::Error;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use anyhow::Context;
 use futures::future::join_all;
 use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
-use tokio::time::sleep;
+use tokio::time::{sleep, timeout};
+
+#[derive(Debug, thiserror::Error)]
+enum PoolError {
+    #[error("the pool is closed")]
+    Closed(#[from] AcquireError),
+    #[error("the connection was closed: an earlier query on it never finished")]
+    Lost,
+}
 
 #[derive(Clone)]
 struct ConnectionPool {
@@ -40,25 +69,46 @@ struct ConnectionPool {
 #[derive(Default)]
 struct PoolState {
     idle: Vec<Connection>,
+    /// Guards alive: connections checked out, or being opened for a caller.
     active: usize,
+    /// Connections opened so far, which also names them.
     opened: usize,
 }
 
-#[derive(Default)]
 struct Connection {
     name: String,
 }
 
-/// A checked-out connection. Dropping it returns the connection to the pool.
+impl Connection {
+    /// Opening a connection (handshake, authentication) is the slow part a
+    /// pool saves.
+    async fn open(state: &Mutex<PoolState>) -> Connection {
+        sleep(Duration::from_millis(500)).await;
+        let mut state = lock(state);
+        state.opened += 1;
+        Connection {
+            name: format!("Connection-{}", state.opened),
+        }
+    }
+
+    async fn execute(&mut self, query_time: Duration) {
+        sleep(query_time).await;
+    }
+}
+
+/// A checked-out connection. Dropping it returns the permit, and the
+/// connection if its last query finished.
 struct PooledConnection {
-    connection: Connection,
+    /// `None` while the connection is being opened or a query has it, and
+    /// after a query that never finished.
+    connection: Option<Connection>,
     state: Arc<Mutex<PoolState>>,
     _permit: OwnedSemaphorePermit,
 }
 
 /// The state is only locked for a few lines and never across an `.await`, so
-/// a plain `std` mutex fits. A panic while holding it can't leave the state
-/// half-updated, so a poisoned lock is safe to keep using.
+/// a plain `std` mutex fits. No code that holds it can panic halfway through
+/// an update, so a poisoned lock is safe to keep using.
 fn lock(state: &Mutex<PoolState>) -> MutexGuard<'_, PoolState> {
     state.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -72,75 +122,134 @@ impl ConnectionPool {
         }
     }
 
-    async fn get_connection(&self) -> Result<PooledConnection, AcquireError> {
+    async fn get_connection(&self) -> Result<PooledConnection, PoolError> {
         let permit = self.permits.clone().acquire_owned().await?;
-        let (reused, opened) = {
+        // Counted and guarded in one step, with no `.await` in between: from
+        // here on, whatever happens to this future, the guard's `Drop` takes
+        // the count back.
+        let (mut guard, active) = {
             let mut state = lock(&self.state);
             state.active += 1;
-            assert!(state.active <= self.max_connections);
-            println!("Acquired connection. Active: {}", state.active);
-            let reused = state.idle.pop();
-            if reused.is_none() {
-                state.opened += 1;
-            }
-            (reused, state.opened)
+            let guard = PooledConnection {
+                connection: state.idle.pop(),
+                state: self.state.clone(),
+                _permit: permit,
+            };
+            (guard, state.active)
         };
-        let connection = match reused {
-            Some(connection) => connection,
-            None => {
-                // Opening a connection is the slow part a pool saves.
-                sleep(Duration::from_millis(100)).await;
-                Connection {
-                    name: format!("Connection-{opened}"),
-                }
-            }
-        };
-        Ok(PooledConnection {
-            connection,
-            state: self.state.clone(),
-            _permit: permit,
-        })
+        assert!(active <= self.max_connections, "{active} checked out");
+        println!("Acquired connection. Active: {active}");
+        if guard.connection.is_none() {
+            guard.connection = Some(Connection::open(&self.state).await);
+        }
+        Ok(guard)
     }
 
-    fn opened(&self) -> usize {
-        lock(&self.state).opened
+    fn status(&self) -> String {
+        let state = lock(&self.state);
+        format!(
+            "{} active, {} idle, {} opened so far, {} of {} permits free",
+            state.active,
+            state.idle.len(),
+            state.opened,
+            self.permits.available_permits(),
+            self.max_connections
+        )
+    }
+}
+
+impl PooledConnection {
+    fn name(&self) -> &str {
+        self.connection
+            .as_ref()
+            .map_or("no connection", |c| &c.name)
+    }
+
+    /// Runs a query. The connection is taken out of the guard while it runs:
+    /// if this future is dropped halfway, the connection goes with it.
+    async fn execute(&mut self, query_time: Duration) -> Result<(), PoolError> {
+        let mut connection = self.connection.take().ok_or(PoolError::Lost)?;
+        connection.execute(query_time).await;
+        self.connection = Some(connection);
+        Ok(())
     }
 }
 
 impl Drop for PooledConnection {
     fn drop(&mut self) {
-        // Moves the connection out, leaving an empty one in the dying guard.
-        let connection = std::mem::take(&mut self.connection);
-        let mut state = lock(&self.state);
-        // Last in, first out: the connection used most recently is the one
-        // most likely to still be alive.
-        state.idle.push(connection);
-        state.active -= 1;
-        println!("Released connection. Active: {}", state.active);
+        let (active, returned) = {
+            let mut state = lock(&self.state);
+            state.active -= 1;
+            let connection = self.connection.take();
+            let returned = connection.is_some();
+            // Last in, first out: the connection used most recently is the
+            // one most likely to still be alive.
+            state.idle.extend(connection);
+            (state.active, returned)
+        };
+        if returned {
+            println!("Released connection. Active: {active}");
+        } else {
+            println!("Released connection. Active: {active} (no connection to give back)");
+        }
         // `_permit` is dropped after this, letting the next waiter in.
     }
 }
 
-async fn worker(pool: ConnectionPool, name: String) -> Result<String, AcquireError> {
-    let conn = pool.get_connection().await?;
-    println!("Worker {name} using {}", conn.connection.name);
-    sleep(Duration::from_secs(1)).await;
+async fn worker(
+    pool: ConnectionPool,
+    name: String,
+    arrival: Duration,
+) -> Result<String, PoolError> {
+    sleep(arrival).await;
+    let mut conn = pool.get_connection().await?;
+    println!("Worker {name} using {}", conn.name());
+    conn.execute(Duration::from_secs(1)).await?;
     Ok(format!("Result from {name}"))
 }
 
-pub async fn run() -> Result<(), Box<dyn Error>> {
+pub async fn run() -> anyhow::Result<()> {
     let pool = ConnectionPool::new(3);
-
-    let tasks = (0..5).map(|i| tokio::spawn(worker(pool.clone(), format!("W{i}"))));
+    let tasks = (0..5).map(|i| {
+        let arrival = Duration::from_millis(100) * i;
+        tokio::spawn(worker(pool.clone(), format!("W{i}"), arrival))
+    });
     for result in join_all(tasks).await {
-        println!("{}", result??);
+        println!("{}", result.context("a worker panicked")??);
+    }
+    println!("Pool: {}", pool.status());
+    assert_eq!(lock(&pool.state).opened, pool.max_connections);
+
+    println!();
+    let pool = ConnectionPool::new(1);
+    let patience = Duration::from_millis(200);
+    // Cancelled while its connection is being opened: the guard takes the
+    // count back, and no half-open connection reaches the idle list.
+    if timeout(patience, pool.get_connection()).await.is_err() {
+        println!("get_connection timed out: {}", pool.status());
     }
 
-    println!(
-        "Opened {} connections for 5 workers, {} free",
-        pool.opened(),
-        pool.permits.available_permits()
-    );
-    assert_eq!(pool.opened(), pool.max_connections);
+    let mut conn = pool.get_connection().await?;
+    println!("Worker W5 using {}", conn.name());
+    // Cancelled in the middle of a query: that connection is closed.
+    if timeout(patience, conn.execute(Duration::from_secs(1)))
+        .await
+        .is_err()
+    {
+        println!("Query timed out");
+    }
+    if let Err(error) = conn.execute(Duration::from_millis(100)).await {
+        println!("Next query on the same guard: {error}");
+    }
+    drop(conn);
+    println!("Pool: {}", pool.status());
+
+    let mut conn = pool.get_connection().await?;
+    println!("Worker W6 using {}", conn.name());
+    conn.execute(Duration::from_millis(100)).await?;
+    drop(conn);
+    println!("Pool: {}", pool.status());
+    let state = lock(&pool.state);
+    assert_eq!((state.active, state.opened), (0, 2));
     Ok(())
 }

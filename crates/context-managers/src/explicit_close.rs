@@ -11,10 +11,12 @@
 //! Rust type whose cleanup is async offers it as a method, and the caller
 //! awaits it on the way out. Taking `self` by value means the connection is
 //! gone afterwards: a query after `close` is a compile error, where Python
-//! would fail at run time.
+//! lets the call happen (the guide's class even answers it; a real driver
+//! raises at run time).
 //!
 //! The price is that nothing forces the call: an early `return` or `?`
-//! between `connect` and `close` skips it. So the type also implements
+//! between `connect` and `close` skips it, and so does cancelling the caller
+//! at an `.await` in between. So the type also implements
 //! `Drop` as a fallback. It can't disconnect properly, but it can say so (a
 //! real program would log with `tracing::warn!`), and it is silent once
 //! `close` has finished. If `close` itself is cancelled halfway, the flag is
@@ -22,12 +24,18 @@
 //!
 //! Tokio's own buffered writers work the same way: `BufWriter` holds data in
 //! memory until it is flushed, and its `Drop` can't write to the file, so
-//! data that was never flushed is lost. `shutdown().await` is their `close`.
+//! data that was never flushed is lost. `flush().await` is their async half
+//! of closing: it writes the buffer out and waits until the file has it.
+//! (`shutdown().await` does the same for a file, and on a socket also
+//! closes the writing side.) The file itself is closed when the `File` is
+//! dropped: synchronously, with no error reported, and only once a write
+//! still in flight has finished, one more reason to flush first. Neither
+//! flushing nor closing puts the data on the disk; `File::sync_all` does.
 
-use std::error::Error;
 use std::path::Path;
 use std::time::Duration;
 
+use anyhow::Context;
 use tokio::fs::File;
 use tokio::io::{AsyncWriteExt, BufWriter};
 use tokio::time::sleep;
@@ -106,13 +114,15 @@ async fn write_greeting(path: &Path, flush: bool) -> std::io::Result<()> {
     let mut writer = BufWriter::new(File::create(path).await?);
     writer.write_all(b"Hello, async world!").await?;
     if flush {
-        // Flushes the buffer, then closes the file: the async half of closing.
-        writer.shutdown().await?;
+        // Where a write error would show up: a `Drop` could only swallow it.
+        writer.flush().await?;
     }
     Ok(())
+    // `writer` is dropped here: the file is closed, and an unflushed buffer
+    // is thrown away.
 }
 
-pub async fn run() -> Result<(), Box<dyn Error>> {
+pub async fn run() -> anyhow::Result<()> {
     report(&["SELECT * FROM users"]).await?;
 
     println!();
@@ -126,15 +136,17 @@ pub async fn run() -> Result<(), Box<dyn Error>> {
     }
 
     println!();
-    let dir = tempfile::tempdir()?;
+    let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
     let path = dir.path().join("example.txt");
+    let write = || format!("cannot write {}", path.display());
+    let read = || format!("cannot read {}", path.display());
 
-    write_greeting(&path, false).await?;
-    let content = tokio::fs::read_to_string(&path).await?;
-    println!("File content without shutdown(): {content:?}");
+    write_greeting(&path, false).await.with_context(write)?;
+    let content = tokio::fs::read_to_string(&path).await.with_context(read)?;
+    println!("File content without flush(): {content:?}");
 
-    write_greeting(&path, true).await?;
-    let content = tokio::fs::read_to_string(&path).await?;
-    println!("File content after shutdown(): {content:?}");
+    write_greeting(&path, true).await.with_context(write)?;
+    let content = tokio::fs::read_to_string(&path).await.with_context(read)?;
+    println!("File content: {content}");
     Ok(())
 }

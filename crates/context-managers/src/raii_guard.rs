@@ -11,93 +11,157 @@
 //! `async with` calls `__aenter__`, runs the body, and calls `__aexit__`
 //! however the body ends. Rust has no `async with`; it has scopes. A value
 //! that owns a resource is dropped when its scope ends, on a normal exit, on
-//! an early `return`, on `?`, and while a panic unwinds, and its `Drop` impl
-//! runs then. Acquiring can be `async` (an ordinary `async fn` that returns
-//! the guard); releasing cannot, because `Drop::drop` is a plain `fn`.
+//! an early `return`, on `?`, and while a panic unwinds (unless the program
+//! is built with `panic = "abort"`), and its `Drop` impl runs then. It is
+//! also dropped when the future holding it is cancelled, which is what
+//! makes a guard the one cleanup that cancellation can't skip (see
+//! `cleanup_on_cancel`). Acquiring can be `async` (an ordinary `async fn`
+//! that returns the guard); releasing cannot, because `Drop::drop` is a
+//! plain `fn`.
 //!
 //! That is why this idiom fits when the release is synchronous: unlocking,
-//! returning a permit, closing a file descriptor, updating a counter. Tokio's
+//! returning a permit, closing a file descriptor, updating a flag. Tokio's
 //! `MutexGuard`, `OwnedSemaphorePermit` and `tempfile::TempDir` all work this
-//! way. The guides' `__aexit__` awaits a one-second sleep; a `Drop` can't, so
-//! here the release is immediate. When the release really has to await (flush
-//! a buffer, send a goodbye), see `explicit_close` and `scoped_helper`.
+//! way. The guides' `__aexit__` awaits a sleep; a `Drop` can't, so here the
+//! release is immediate. When the release really has to await (flush a
+//! buffer, send a goodbye), see `explicit_close` and `scoped_helper`.
 //!
-//! Two more differences. Python's `resource` variable outlives the block, so
-//! the guide can ask `resource.is_open` afterwards and get `False`; in Rust
-//! the guard is gone, and using it after the scope does not compile. And
-//! several guards in one scope are dropped in reverse order of creation, the
-//! way nested `async with` blocks (or an `AsyncExitStack`) unwind.
+//! In "Basic Async Context Managers", `resource` outlives its block, so the
+//! guide can ask `resource.is_open` afterwards and get `False`. Here the guard,
+//! `OpenResource`, borrows the resource mutably: while the guard lives,
+//! nothing else can touch the resource, and when its scope ends the borrow
+//! ends with it, so `is_open` can be read again. Using the guard itself after
+//! its scope does not compile. And several guards in one scope are dropped
+//! in reverse order of creation, the way nested `async with` blocks (or an
+//! `AsyncExitStack`) unwind.
 
+use std::ops::Deref;
 use std::time::Duration;
 
 use tokio::time::sleep;
 
-/// While this value exists, the resource is held.
-struct Resource {
-    name: String,
-}
+/// `AsyncResource` from "Basic Context Manager" and "Defining Async Context
+/// Managers", which is nothing but the guard.
+struct ResourceGuard;
 
-impl Resource {
+impl ResourceGuard {
     /// `__aenter__`: setup may await, and hands back the guard.
-    async fn acquire(name: &str) -> Resource {
-        println!("Acquiring resource {name}");
-        sleep(Duration::from_millis(100)).await;
-        Resource {
-            name: name.to_owned(),
-        }
+    async fn acquire() -> ResourceGuard {
+        println!("Acquiring resource");
+        sleep(Duration::from_secs(1)).await;
+        ResourceGuard
     }
 }
 
-impl Drop for Resource {
+impl Drop for ResourceGuard {
     /// `__aexit__`, minus the `await`: runs whenever the guard goes away.
     fn drop(&mut self) {
-        println!("Releasing resource {}", self.name);
+        println!("Releasing resource");
+    }
+}
+
+/// `AsyncResource` from "Basic Async Context Managers", with a name and an
+/// `is_open` flag.
+struct AsyncResource {
+    name: &'static str,
+    is_open: bool,
+}
+
+/// While this value exists, the resource is open.
+struct OpenResource<'a> {
+    resource: &'a mut AsyncResource,
+}
+
+impl AsyncResource {
+    fn new(name: &'static str) -> Self {
+        Self {
+            name,
+            is_open: false,
+        }
+    }
+
+    async fn open(&mut self) -> OpenResource<'_> {
+        println!("Opening resource {}", self.name);
+        sleep(Duration::from_millis(100)).await;
+        // No `.await` from here to the guard: if this future is cancelled,
+        // it is before the flag is set.
+        self.is_open = true;
+        OpenResource { resource: self }
+    }
+}
+
+impl Deref for OpenResource<'_> {
+    type Target = AsyncResource;
+
+    fn deref(&self) -> &AsyncResource {
+        self.resource
+    }
+}
+
+impl Drop for OpenResource<'_> {
+    fn drop(&mut self) {
+        println!("Closing resource {}", self.resource.name);
+        self.resource.is_open = false;
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 #[error("the work on {0} failed")]
-struct WorkFailed(String);
+struct WorkFailed(&'static str);
 
-async fn use_resource(name: &str, fail: bool) -> Result<(), WorkFailed> {
-    let resource = Resource::acquire(name).await;
-    println!("Using resource {}", resource.name);
+async fn use_resource(resource: &mut AsyncResource, fail: bool) -> Result<(), WorkFailed> {
+    let resource = resource.open().await;
+    println!("Using resource: {}", resource.name);
+    println!("Resource is open: {}", resource.is_open);
     sleep(Duration::from_secs(1)).await;
     if fail {
-        // Leaving early, with `return` or `?`, drops `resource` on the way out.
-        return Err(WorkFailed(resource.name.clone()));
+        // Leaving early, with `return` or `?`, drops the guard on the way out.
+        return Err(WorkFailed(resource.name));
     }
-    println!("Finished with {}", resource.name);
     Ok(())
 }
 
 pub async fn run() {
-    if let Err(error) = use_resource("Database", false).await {
-        println!("Error: {error}");
-    }
-
-    println!();
-    if let Err(error) = use_resource("Network", true).await {
-        println!("Error: {error}");
-    }
-
-    println!();
     {
-        let _database = Resource::acquire("Database").await;
-        let _cache = Resource::acquire("Cache").await;
-        println!("Using both");
-    } // `_cache` is released first, then `_database`.
-    println!("Both released");
+        let _resource = ResourceGuard::acquire().await;
+        println!("Using resource");
+        sleep(Duration::from_secs(1)).await;
+    }
 
     println!();
+    let mut database = AsyncResource::new("Database");
+    if let Err(error) = use_resource(&mut database, false).await {
+        println!("Error: {error}");
+    }
+    println!("Resource is open after context: {}", database.is_open);
+
+    println!();
+    let mut network = AsyncResource::new("Network");
+    if let Err(error) = use_resource(&mut network, true).await {
+        println!("Error: {error}");
+    }
+    println!("Resource is open after context: {}", network.is_open);
+
+    println!();
+    let mut cache = AsyncResource::new("Cache");
+    {
+        let _database = database.open().await;
+        let _cache = cache.open().await;
+        println!("Using both");
+    } // `_cache` is closed first, then `_database`.
+    println!("Both closed");
+
+    println!();
+    let mut lock = AsyncResource::new("Lock");
     // `_` is a pattern, not a variable: nothing holds the guard, so it is
     // dropped on this very line. Name it (`_lock`) to keep it.
-    let _ = Resource::acquire("Lock").await;
-    println!("After `let _ = ...`: the lock is already released");
+    let _ = lock.open().await;
+    println!("After `let _ = ...`: the lock is already closed");
 
     println!();
-    let file = Resource::acquire("File").await;
+    let mut file = AsyncResource::new("File");
+    let open_file = file.open().await;
     // `drop` ends a guard's life before its scope does.
-    drop(file);
-    println!("File released early, before the end of the scope");
+    drop(open_file);
+    println!("File closed early, before the end of the scope");
 }

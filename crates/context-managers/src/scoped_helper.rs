@@ -48,8 +48,24 @@ impl Connection {
     }
 }
 
-/// `database_connection(db_name)` from the guide: the code before `yield` is
-/// the setup, the body runs in place of `yield`, the `finally` block follows.
+/// `async_file_handler(filename)` from "Using `@asynccontextmanager`": the
+/// code before `yield` is the setup, the body runs in place of `yield`, and
+/// the `finally` block follows.
+async fn with_file_handler<T>(filename: &str, body: impl AsyncFnOnce(&str) -> T) -> T {
+    println!("Opening {filename}");
+    sleep(Duration::from_secs(1)).await;
+    let handle = format!("Handle to {filename}");
+
+    let result = body(&handle).await;
+
+    println!("Closing {filename}");
+    sleep(Duration::from_secs(1)).await;
+    result
+}
+
+/// `database_connection(db_name)` from "Contextlib for Async Context
+/// Managers", the same shape; its body returns a `Result`, so the examples
+/// below can fail and return early.
 async fn with_connection<T, E>(
     db_name: &str,
     body: impl AsyncFnOnce(&Connection) -> Result<T, E>,
@@ -67,7 +83,7 @@ async fn with_connection<T, E>(
     result
 }
 
-/// `db_management()` from the guide, whose context is the time between two
+/// `db_management()` from "Async Context Managers", whose context is the time between two
 /// actions rather than an object: the body gets nothing, and the database is
 /// started again however it ends.
 async fn with_database_stopped<T>(body: impl AsyncFnOnce() -> T) -> T {
@@ -80,6 +96,13 @@ async fn with_database_stopped<T>(body: impl AsyncFnOnce() -> T) -> T {
 }
 
 pub async fn run() {
+    with_file_handler("data.txt", async |handle| {
+        println!("Working with {handle}");
+        sleep(Duration::from_secs(1)).await;
+    })
+    .await;
+
+    println!();
     let result = with_connection("PostgreSQL", async |conn| {
         println!("Using {}", conn.name);
         let rows = conn.query("SELECT count(*) FROM users").await?;

@@ -9,16 +9,22 @@
 //! 0.5`). Here each outcome is drawn when its task is created, from a ChaCha8
 //! generator seeded with `SEED` (36), so the same tasks fail on every run.
 //!
+//! In the guide every operation takes 0.5 s, so the three `individual` tasks
+//! finish at the same instant, and Python's run prints them in the order they
+//! were started. Tokio documents no order for timers due at the same instant,
+//! so the output would hang on an implementation detail; here each of the
+//! three takes 0.1 s longer than the one before, and they complete, as in
+//! the guide's run, in the order they were started.
+//!
 //! A spawned task's handle yields `Result<T, JoinError>`, and here `T` is
 //! itself a `Result`: the outer layer says whether the task ran to the end
 //! (it could have panicked or been aborted), the inner one whether the
 //! operation succeeded. Python folds both into "the task raised"; Rust keeps
 //! a bug (a panic) apart from an expected failure (an `Err`).
 
-use std::error::Error;
-use std::fmt;
 use std::time::Duration;
 
+use anyhow::Context;
 use futures::future::join_all;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
@@ -27,39 +33,40 @@ use tokio::time::sleep;
 
 const SEED: u64 = 36;
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 struct ValueError(String);
 
-impl fmt::Display for ValueError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl Error for ValueError {}
-
-async fn risky_operation(name: String, fails: bool) -> Result<String, ValueError> {
-    sleep(Duration::from_millis(500)).await;
+async fn risky_operation(
+    name: String,
+    duration: Duration,
+    fails: bool,
+) -> Result<String, ValueError> {
+    sleep(duration).await;
     if fails {
         return Err(ValueError(format!("Error in {name}")));
     }
     Ok(format!("Success: {name}"))
 }
 
-pub async fn run() -> Result<(), Box<dyn Error>> {
+pub async fn run() -> anyhow::Result<()> {
+    let half_a_second = Duration::from_millis(500);
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
     let mut coin_flip = move || rng.random::<f64>() < 0.5;
 
-    match risky_operation("basic".into(), coin_flip()).await {
+    match risky_operation("basic".into(), half_a_second, coin_flip()).await {
         Ok(result) => println!("{result}"),
         Err(error) => println!("Caught error: {error}"),
     }
 
     let tasks: Vec<_> = (0..5)
-        .map(|i| tokio::spawn(risky_operation(format!("task_{i}"), coin_flip())))
+        .map(|i| {
+            let operation = risky_operation(format!("task_{i}"), half_a_second, coin_flip());
+            tokio::spawn(operation)
+        })
         .collect();
     for (i, joined) in join_all(tasks).await.into_iter().enumerate() {
-        match joined? {
+        match joined.with_context(|| format!("task_{i} did not finish"))? {
             Ok(result) => println!("Task {i} succeeded: {result}"),
             Err(error) => println!("Task {i} failed: {error}"),
         }
@@ -67,10 +74,15 @@ pub async fn run() -> Result<(), Box<dyn Error>> {
 
     let mut tasks = JoinSet::new();
     for i in 0..3 {
-        tasks.spawn(risky_operation(format!("individual_{i}"), coin_flip()));
+        let duration = half_a_second + Duration::from_millis(100) * i;
+        tasks.spawn(risky_operation(
+            format!("individual_{i}"),
+            duration,
+            coin_flip(),
+        ));
     }
     while let Some(joined) = tasks.join_next().await {
-        match joined? {
+        match joined.context("an individual task did not finish")? {
             Ok(result) => println!("Success: {result}"),
             Err(error) => println!("Failed: {error}"),
         }

@@ -9,7 +9,9 @@
 //! `try_join_all` resolves to `Err` as soon as one future fails, and drops
 //! the others there and then, which cancels them. Python's `gather` does not
 //! do that: it raises the first exception, but the other tasks keep running
-//! in the background, unobserved. When the rest should be collected instead,
+//! in the background, unobserved. (Rust behaves like Python when the inputs
+//! are the `JoinHandle`s of spawned tasks: dropping a handle detaches its
+//! task, which runs on.) When the rest should be collected instead,
 //! `join_all` over futures that return `Result` gives a `Vec<Result<_, _>>`,
 //! one entry per input, in input order: `return_exceptions=True` with the
 //! error type spelled out.
@@ -18,22 +20,14 @@
 //! different types; a `Vec` holds one type, so each future is boxed
 //! (`FutureExt::boxed`) into a `BoxFuture` with the same output.
 
-use std::fmt;
 use std::time::Duration;
 
 use futures::future::{BoxFuture, FutureExt, join_all, try_join_all};
 use tokio::time::sleep;
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("Task failed!")]
 struct TaskFailed;
-
-impl fmt::Display for TaskFailed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Task failed!")
-    }
-}
-
-impl std::error::Error for TaskFailed {}
 
 async fn task_that_fails() -> Result<&'static str, TaskFailed> {
     sleep(Duration::from_secs(1)).await;

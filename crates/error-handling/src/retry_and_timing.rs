@@ -1,5 +1,5 @@
 //! The guide's retry and timing decorators as generic async functions, and
-//! then the same retry policy with `backon`.
+//! then a retry with exponential backoff from `backon`.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -13,16 +13,27 @@
 //! `@async_retry` / `@async_timing`. Note that the retry needs a closure, not
 //! a future: a future runs once, and each attempt needs a fresh one.
 //!
-//! `unreliable_operation` fails 70% of the time, as in the guide, but its coin
-//! is a ChaCha8 generator seeded with `SEED` (19): the first call fails twice
-//! and then succeeds, the second fails three times and gives up.
+//! `retry` keeps the guide's contract, which `testing`'s `paused_time`
+//! shares: `max_retries` counts the retries, so there are at most
+//! `max_retries + 1` attempts; it waits the same `delay` after each failure
+//! but the last, never after the last; and it returns the first success or
+//! the last error.
+//!
+//! The guide's block never imports `random` (and its call is commented out):
+//! run as written, every attempt fails with `NameError`, which the retry
+//! catches like any other exception. Here `unreliable_operation` fails 70% of
+//! the time, as the text meant, with a ChaCha8 generator seeded with `SEED`
+//! (19) for its coin: the first call fails twice and then succeeds, the
+//! second fails three times and gives up.
 //!
 //! The hand-rolled retry is fine for learning. In a real program use
 //! [`backon`](https://docs.rs/backon): constant, exponential or Fibonacci
 //! backoff with optional jitter and a maximum delay, a predicate for which
-//! errors are worth retrying, and a hook to log each retry. (`backoff`, the
-//! older crate, is unmaintained.) It sleeps with `tokio::time::sleep`, so it
-//! follows Tokio's paused clock in tests.
+//! errors are worth retrying (`when`), and a hook to log each retry
+//! (`notify`). Its `with_max_times(n)` counts retries too, like
+//! `max_retries`. (`backoff`, the older crate, is unmaintained:
+//! RUSTSEC-2025-0012.) It sleeps with `tokio::time::sleep`, so it follows
+//! Tokio's paused clock in tests.
 
 use std::cell::RefCell;
 use std::fmt::Display;
@@ -35,24 +46,26 @@ use tokio::time::{Instant, sleep};
 
 const SEED: u64 = 19;
 
-/// `@async_retry(max_retries, delay)`: at most `max_retries + 1` attempts.
+/// `@async_retry(max_retries, delay)`: calls `operation` up to
+/// `max_retries + 1` times, sleeping `delay` after each failure but the last,
+/// and returns the first success or the last error.
 async fn retry<T, E: Display>(
     max_retries: u32,
     delay: Duration,
     mut operation: impl AsyncFnMut() -> Result<T, E>,
 ) -> Result<T, E> {
-    let mut attempt = 1;
+    let mut retries = 0;
     loop {
         match operation().await {
             Ok(value) => return Ok(value),
-            Err(error) if attempt <= max_retries => {
+            Err(error) if retries < max_retries => {
+                retries += 1;
                 let seconds = delay.as_secs_f64();
-                println!("Attempt {attempt} failed: {error}. Retrying in {seconds:.1}s...");
+                println!("Attempt {retries} failed: {error}. Retrying in {seconds:.1}s...");
                 sleep(delay).await;
-                attempt += 1;
             }
             Err(error) => {
-                println!("All {attempt} attempts failed");
+                println!("All {} attempts failed", u64::from(retries) + 1);
                 return Err(error);
             }
         }
@@ -63,20 +76,13 @@ async fn retry<T, E: Display>(
 async fn timed<F: Future>(name: &str, future: F) -> F::Output {
     let start = Instant::now();
     let output = future.await;
-    println!("{name} took {:.1}s", start.elapsed().as_secs_f64());
+    println!("{name} took {:.2}s", start.elapsed().as_secs_f64());
     output
 }
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 struct ConnectionError(&'static str);
-
-impl Display for ConnectionError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.0)
-    }
-}
-
-impl std::error::Error for ConnectionError {}
 
 async fn unreliable_operation(rng: &RefCell<ChaCha8Rng>) -> Result<&'static str, ConnectionError> {
     let fails = rng.borrow_mut().random::<f64>() < 0.7;
@@ -107,7 +113,7 @@ pub async fn run() {
 
     println!("\nbackon, seed {SEED}:");
     let rng = RefCell::new(ChaCha8Rng::seed_from_u64(SEED));
-    // Exponential backoff without jitter: 0.5 s, then 1 s.
+    // Exponential backoff without jitter: 0.5 s, then 1 s; two retries.
     let policy = ExponentialBuilder::default()
         .with_min_delay(Duration::from_millis(500))
         .with_factor(2.0)

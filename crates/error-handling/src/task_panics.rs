@@ -1,5 +1,5 @@
-//! A panic inside a spawned task stays in that task: awaiting its handle
-//! gives a `JoinError` whose `is_panic()` is true, and the other tasks run on.
+//! A panic inside a spawned task stays in that task: awaiting it gives a
+//! `JoinError` whose `is_panic()` is true, and the other tasks run on.
 //!
 //! Translates no guide block; it completes the guides' "Error Handling"
 //! sections for the case Python folds into exceptions.
@@ -8,15 +8,24 @@
 //! `await task` (or logged as "Task exception was never retrieved"). Rust
 //! splits that case in two. An expected failure is a value: the task returns
 //! `Result<T, E>`, and the caller handles the `Err`. A panic means a bug;
-//! Tokio catches it at the task boundary, so it cannot take down the runtime
-//! or the other tasks, and hands it to whoever awaits the handle as
-//! `JoinError::is_panic()`. `into_panic()` gives back the payload, and
+//! with the default `panic = "unwind"`, Tokio catches it at the task
+//! boundary, so it does not take down the runtime or the other tasks, and
+//! hands it to whoever awaits the task as a `JoinError` whose `is_panic()` is
+//! true. `into_panic()` gives back the payload, and
 //! `std::panic::resume_unwind` would carry the panic on into the caller.
+//!
+//! A panicked task returns nothing, so it can't say which input it was
+//! working on. Its task ID can: `JoinSet::spawn` returns an `AbortHandle`
+//! whose `id()` is known before the task runs, `join_next_with_id` pairs each
+//! result with the ID of its task, and `JoinError::id()` names the task that
+//! panicked. A map from ID to input recovers the rest. (Task IDs are unique
+//! among the tasks alive at one time, and say nothing about spawn order.)
 //!
 //! The default panic hook still prints the panic message to stderr when it
 //! happens, which is why this example writes some lines there.
 
 use std::any::Any;
+use std::collections::HashMap;
 use std::time::Duration;
 
 use tokio::task::JoinSet;
@@ -24,10 +33,10 @@ use tokio::time::sleep;
 
 /// Returns an error for the input it expects to be wrong, and panics on the
 /// one its author never imagined: a bug, the kind of failure panics are for.
-async fn average(name: &'static str, readings: Vec<u32>) -> Result<u32, String> {
+async fn average(readings: Vec<u32>) -> Result<u32, String> {
     sleep(Duration::from_millis(100)).await;
-    if readings.iter().any(|&reading| reading > 1_000) {
-        return Err(format!("{name}: reading out of range"));
+    if let Some(reading) = readings.iter().find(|&&reading| reading > 1_000) {
+        return Err(format!("reading {reading} out of range"));
     }
     let total: u32 = readings.iter().sum();
     // Divides by zero, and so panics, for an empty list.
@@ -45,36 +54,38 @@ fn panic_message(payload: &(dyn Any + Send)) -> &str {
 }
 
 pub async fn run() {
-    let mut tasks = JoinSet::new();
-    for (index, (name, readings)) in [
+    let sensors = [
         ("kitchen", vec![20, 22, 21]),
         ("garage", vec![5, 5_000]),
         ("attic", vec![]),
         ("cellar", vec![12, 14]),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        tasks.spawn(async move { (index, name, average(name, readings).await) });
+    ];
+
+    let mut tasks = JoinSet::new();
+    // Which input each task works on, by task ID: the one thing a panicked
+    // task still has.
+    let mut inputs = HashMap::new();
+    for (index, (name, readings)) in sensors.into_iter().enumerate() {
+        let handle = tasks.spawn(average(readings));
+        inputs.insert(handle.id(), (index, name));
     }
 
     let mut lines = Vec::new();
-    while let Some(joined) = tasks.join_next().await {
-        let line = match joined {
-            Ok((index, name, Ok(average))) => (index, format!("{name}: average {average}")),
-            Ok((index, _, Err(error))) => (index, format!("error: {error}")),
+    while let Some(joined) = tasks.join_next_with_id().await {
+        let (id, line) = match joined {
+            Ok((id, Ok(average))) => (id, format!("average {average}")),
+            Ok((id, Err(error))) => (id, format!("error: {error}")),
             Err(error) if error.is_panic() => {
+                let id = error.id();
                 let payload = error.into_panic();
-                (
-                    usize::MAX,
-                    format!("a task panicked: {}", panic_message(&*payload)),
-                )
+                (id, format!("panicked: {}", panic_message(&*payload)))
             }
-            Err(error) => (usize::MAX, format!("a task was cancelled: {error}")),
+            Err(error) => (error.id(), format!("cancelled: {error}")),
         };
-        lines.push(line);
+        let (index, name) = inputs[&id];
+        lines.push((index, format!("{name}: {line}")));
     }
-    // Results in input order; the panicked task lost its index with its future.
+    // Tasks finish in an order nobody chose; print in input order.
     lines.sort_by_key(|(index, _)| *index);
     for (_, line) in lines {
         println!("{line}");

@@ -1,5 +1,7 @@
-//! `asyncio.timeout` and `wait_for` are `tokio::time::timeout_at` and
-//! `timeout`, and a future that runs out of time is dropped: cancelled.
+//! `asyncio.wait_for(aw, d)` and `asyncio.timeout(d)` are
+//! `tokio::time::timeout(d, future)`, `asyncio.timeout_at(when)` is
+//! `timeout_at(when, future)`, and a future that runs out of time is
+//! dropped: cancelled.
 //!
 //! Translates:
 //! - *Python Async/Await*, "Timeout Handling"
@@ -10,13 +12,33 @@
 //! the time runs out first, to `Err(Elapsed)`. At that moment the inner
 //! future is dropped: it stops at the `.await` where it was waiting, never
 //! resumes, and its destructors run, which is what `wait_for` does to its
-//! task by cancelling it. Unlike Python, there is no exception inside the
-//! inner future to catch or, by mistake, to swallow.
+//! awaitable by cancelling it. Unlike Python, there is no exception inside
+//! the inner future to catch or, by mistake, to swallow.
 //!
-//! `async with asyncio.timeout(2):` sets one deadline for a whole block. In
-//! Rust, either wrap the block in an `async { }` and pass that to `timeout`,
-//! or fix a deadline once and give each step `timeout_at(deadline, step)`, so
-//! all steps share the same budget.
+//! `async with asyncio.timeout(2):` sets one deadline, two seconds from now,
+//! for a whole block. In Rust, wrap the block in an `async { }` and pass that
+//! to `timeout`. For an absolute deadline, as with `asyncio.timeout_at`, fix
+//! an `Instant` once and give each step `timeout_at(deadline, step)`, so all
+//! steps share the same budget.
+//!
+//! A timeout can only fire while the future is waiting. `timeout` polls the
+//! inner future first and looks at the clock only when it returns `Pending`,
+//! so a future that runs for a long time without reaching an `.await` that
+//! waits (a CPU loop, a blocking call) can't be interrupted: it runs on
+//! until it next waits, and if it finishes first, the result is `Ok`,
+//! however late. asyncio has the same limit: cancellation is delivered at an
+//! `await`.
+//!
+//! The first mistake a Python developer makes: `asyncio.wait_for(task, d)`
+//! cancels the task when the time is up, but `timeout(d, join_handle)` only
+//! drops the `JoinHandle`, and dropping a handle detaches the task, which
+//! runs on. Keep the handle, time out on `&mut handle`, and call
+//! `handle.abort()` on `Err(Elapsed)`. Awaiting the handle after that waits
+//! until the task has been dropped at its `.await`, and gives a `JoinError`
+//! whose `is_cancelled()` is true (or the task's output, if it finished
+//! before the abort reached it). If the code holding the handle can itself
+//! be cancelled, the handle is dropped before `abort` is reached; wrapping it
+//! in `tokio_util::task::AbortOnDropHandle` makes dropping it abort the task.
 //!
 //! In the guide `long_operation` is not defined; here it takes ten seconds,
 //! so the five-second `wait_for` fires.
@@ -101,6 +123,40 @@ async fn steps_with_one_deadline() {
     }
 }
 
+/// A task that prints when it finishes, however long after its caller
+/// stopped waiting.
+async fn report(name: &'static str, duration: Duration) {
+    let start = Instant::now();
+    sleep(duration).await;
+    println!(
+        "{name} finished after {:.1}s",
+        start.elapsed().as_secs_f64()
+    );
+}
+
+/// `asyncio.wait_for(task, 1)` cancels the task; a `timeout` on a
+/// `JoinHandle` does not.
+async fn timeout_on_a_task() {
+    // The mistake: the elapsed timeout drops the handle, and the task runs on.
+    let detached = tokio::spawn(report("detached task", Duration::from_secs(3)));
+    if timeout(Duration::from_secs(1), detached).await.is_err() {
+        println!("timeout(1s, handle) elapsed; the task was not cancelled");
+    }
+
+    // The fix: keep the handle, and abort the task when the time is up.
+    let mut handle = tokio::spawn(sleepy("aborted task", Duration::from_secs(3)));
+    if timeout(Duration::from_secs(1), &mut handle).await.is_err() {
+        handle.abort();
+        match handle.await {
+            Err(error) if error.is_cancelled() => println!("aborted task: cancelled"),
+            other => println!("aborted task: {other:?}"),
+        }
+    }
+
+    // Nothing waits for the detached task, but it still runs to its end.
+    sleep(Duration::from_millis(1500)).await;
+}
+
 pub async fn run() {
     with_timeout().await;
 
@@ -112,4 +168,6 @@ pub async fn run() {
     }
 
     steps_with_one_deadline().await;
+
+    timeout_on_a_task().await;
 }

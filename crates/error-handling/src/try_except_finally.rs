@@ -21,21 +21,13 @@
 //! `CancelledError` is an exception; in Rust, `Drop` is the only hook.)
 //! `Drop` cannot `.await`; the section `context-managers` covers async cleanup.
 
-use std::fmt;
 use std::time::Duration;
 
 use tokio::time::{sleep, timeout};
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 struct ValueError(&'static str);
-
-impl fmt::Display for ValueError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
-    }
-}
-
-impl std::error::Error for ValueError {}
 
 async fn might_fail() -> Result<(), ValueError> {
     sleep(Duration::from_secs(1)).await;

@@ -1,68 +1,107 @@
-//! A small [httpbin](https://httpbin.org)-compatible server: the HTTP
-//! examples' stand-in for the internet. It is infrastructure, not an example.
+//! A small subset of [httpbin](https://httpbin.org): the HTTP examples'
+//! stand-in for the internet. It is infrastructure, not an example.
 //!
 //! Sections start it with [`spawn`] on the runtime of the example itself, on
 //! `127.0.0.1:0`. That matters for Tokio's paused clock: the server's
 //! `/delay` sleeps are then paused and advanced together with the client's
 //! timeouts, so a 3 s timeout against `/delay/10` fires at exactly 3 s of
 //! virtual time. A server on another runtime or another machine keeps real
-//! time, and a paused client clock would fire its timeouts at once.
+//! time, while a paused client clock jumps to its next timer whenever its
+//! runtime is idle, so its timeouts would fire before any answer came.
 //!
 //! `cargo run -p httpbin -- --port 8080` serves it on its own, for poking at
-//! it with curl or pointing `--base-url` at it.
+//! it with curl or pointing `--base-url` at it. The examples run against
+//! the real httpbin too (`pip install httpbin gunicorn`, then
+//! `gunicorn -b 127.0.0.1:8080 --threads 16 httpbin:app`), so every route
+//! here is one httpbin has, with the same path, status and body shape, and
+//! nothing else. Without `--threads`, gunicorn's sync worker serves one
+//! request at a time and closes every connection: the examples still run,
+//! but their concurrent requests queue up, a slow request one example gave
+//! up on delays the next example, and no connection is reused.
 //!
-//! Endpoints, all `GET`:
-//!
-//! | Path | Answer |
+//! | Route | Answer |
 //! | --- | --- |
-//! | `/get` | JSON echo of the query arguments, headers and URL |
-//! | `/delay/{seconds}` | the same, after a delay (fractional, at most 10 s) |
-//! | `/drip?duration=&numbytes=&code=&delay=` | `numbytes` asterisks spread over `duration` seconds, after `delay` (defaults 2, 10, 200, 0) |
-//! | `/json` | a fixed JSON document |
-//! | `/html` | a fixed HTML page |
-//! | `/status/{code}` | an empty response with that status |
-//! | `/posts/{id}` | a JSONPlaceholder-style post, ids 1 to 100 |
+//! | `/get` | the request echoed as JSON: `args`, `headers`, `origin`, `url` |
+//! | `/anything`, `/anything/{path}` | the same, plus `data`, `files`, `form`, `json` and `method`; any method |
+//! | `/ip` | `{"origin": "127.0.0.1"}` |
+//! | `/delay/{seconds}` | `/get`'s echo plus `data`, `files`, `form`, after a delay of at most 10 s; any method |
+//! | `/drip?duration=2&numbytes=10&code=200&delay=0` (the defaults) | after `delay`, status `code` and `numbytes` asterisks (at most 10 MiB), one every `duration / numbytes` seconds, the first at once |
+//! | `/json` | httpbin's slideshow document, byte for byte |
+//! | `/html` | an HTML page |
+//! | `/status/{code}` | an empty answer with that status; any method |
 //!
-//! `/get` and `/delay` echo the request, so their bodies depend on the
-//! client's headers and the server's port; an example that wants output
-//! which is the same on every run prints their status, not their length.
-//! `/drip` is the slow page whose length is known in advance.
+//! JSON comes pretty-printed with sorted keys and header names in
+//! `Title-Case`, as httpbin's does. The echoes hold the client's headers and
+//! the server's port, so their length can change from run to run: an example
+//! that wants the same output on every run prints their status, not their
+//! length.
+//!
+//! Deliberate differences, none of which an example relies on:
+//! - Input that httpbin answers with a 500 (`/delay/abc`, `/delay/-1`,
+//!   `/drip?numbytes=abc`, `/status/1000`), or with a body it breaks off
+//!   (`/drip?duration=-1`), gets a 400 with a message here.
+//!   `/status` takes one code, not httpbin's weighted list (`/status/200,404`
+//!   is a 400 here), and adds no `Location` to a 3xx or other per-status
+//!   headers and bodies. A 1xx status cannot end a response, so it becomes a
+//!   500 here (httpbin sends it as is).
+//! - `/drip`'s `duration` and `delay` are capped at 10 s each, like `/delay`;
+//!   httpbin does not cap them.
+//! - `/anything` does not parse form fields or files (`form` and `files` are
+//!   always empty), and shows a body that is not UTF-8 lossily, where httpbin
+//!   base64-encodes it.
+//! - `/html` is a page of its own, not httpbin's chapter of *Moby-Dick*.
+//! - It serves plain HTTP/1.1, any number of requests at once, and keeps
+//!   connections alive.
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{MethodFilter, MethodRouter, get, on};
 use axum::serve::ListenerExt;
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use axum::{Router, handler::Handler};
+use serde_json::{Map, Value, json};
 use tokio::net::TcpListener;
+use tokio::time::{Instant, sleep, sleep_until};
 
-/// httpbin caps `/delay` at ten seconds; so does this server.
+/// httpbin caps `/delay` at ten seconds; so does this server (and `/drip`).
 pub const MAX_DELAY: Duration = Duration::from_secs(10);
 
 /// httpbin caps `/drip` at 10 MiB; so does this server.
 pub const MAX_DRIP_BYTES: u64 = 10 * 1024 * 1024;
 
-/// The number of posts `/posts/{id}` knows, like JSONPlaceholder.
-pub const POSTS: u32 = 100;
-
 /// The routes, ready to be served.
 pub fn app() -> Router {
     Router::new()
-        .route("/get", get(echo))
-        .route("/delay/{seconds}", get(delay))
+        .route("/get", get(echo_get))
+        .route("/anything", any_method(anything))
+        .route("/anything/{*path}", any_method(anything))
+        .route("/ip", get(ip))
+        .route("/delay/{seconds}", any_method(delay))
         .route("/drip", get(drip))
         .route("/json", get(document))
         .route("/html", get(page))
-        .route("/status/{code}", get(status))
-        .route("/posts/{id}", get(post))
+        .route("/status/{code}", any_method(status))
+}
+
+/// The methods httpbin's `/anything`, `/delay` and `/status` answer.
+fn any_method<H: Handler<T, ()>, T: 'static>(handler: H) -> MethodRouter {
+    let methods = [
+        MethodFilter::POST,
+        MethodFilter::PUT,
+        MethodFilter::DELETE,
+        MethodFilter::PATCH,
+        MethodFilter::TRACE,
+    ]
+    .into_iter()
+    .fold(MethodFilter::GET, MethodFilter::or);
+    on(methods, handler)
 }
 
 /// Serves [`app`] on `127.0.0.1:0` from a task on the current runtime and
@@ -100,104 +139,248 @@ pub fn base_url(address: SocketAddr) -> String {
     format!("http://{address}")
 }
 
-async fn echo(
-    uri: Uri,
-    headers: HeaderMap,
-    Query(args): Query<BTreeMap<String, String>>,
-) -> Json<Value> {
-    Json(echo_body(&uri, &headers, &args))
+/// JSON as httpbin (Flask with `compact = False`) writes it: two-space
+/// indents, sorted keys (serde_json's `Map` is sorted), a final newline.
+fn pretty_json(status: StatusCode, value: &Value) -> Response {
+    let mut body = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".to_owned());
+    body.push('\n');
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-fn echo_body(uri: &Uri, headers: &HeaderMap, args: &BTreeMap<String, String>) -> Value {
-    let headers: BTreeMap<&str, &str> = headers
-        .iter()
-        .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
+/// httpbin answers bad input with a short plain-text message.
+fn bad_request(message: impl Into<String>) -> Response {
+    (StatusCode::BAD_REQUEST, message.into()).into_response()
+}
+
+/// The parts of a request httpbin echoes back.
+struct Request<'a> {
+    method: &'a Method,
+    uri: &'a Uri,
+    headers: &'a HeaderMap,
+    args: &'a [(String, String)],
+    body: &'a [u8],
+}
+
+impl Request<'_> {
+    /// httpbin's `get_dict(*keys)`: the fields named, from this request.
+    fn echo(&self, keys: &[&str]) -> Value {
+        let field = |key: &str| match key {
+            "url" => json!(self.url()),
+            "args" => multi_dict(self.args),
+            "headers" => self.title_case_headers(),
+            "origin" => json!(self.origin()),
+            "method" => json!(self.method.as_str()),
+            "data" => json!(String::from_utf8_lossy(self.body)),
+            "json" => serde_json::from_slice(self.body).unwrap_or(Value::Null),
+            "form" | "files" => json!({}),
+            _ => Value::Null,
+        };
+        Value::Object(
+            keys.iter()
+                .map(|&key| (key.to_owned(), field(key)))
+                .collect(),
+        )
+    }
+
+    fn url(&self) -> String {
+        let host = self
+            .headers
+            .get(header::HOST)
+            .and_then(|host| host.to_str().ok())
+            .unwrap_or("localhost");
+        format!("http://{host}{}", self.uri)
+    }
+
+    /// The client, or whom a proxy says it forwards for, as httpbin reports it.
+    fn origin(&self) -> &str {
+        self.headers
+            .get("x-forwarded-for")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("127.0.0.1")
+    }
+
+    /// `user-agent` as `User-Agent`, the way a WSGI server hands headers to
+    /// httpbin. A repeated header keeps its last value, as httpbin's does.
+    fn title_case_headers(&self) -> Value {
+        let headers: Map<String, Value> = self
+            .headers
+            .iter()
+            .filter_map(|(name, value)| {
+                let name = name
+                    .as_str()
+                    .split('-')
+                    .map(|word| {
+                        let mut chars = word.chars();
+                        chars.next().map_or_else(String::new, |first| {
+                            first.to_ascii_uppercase().to_string() + chars.as_str()
+                        })
+                    })
+                    .collect::<Vec<_>>()
+                    .join("-");
+                Some((name, json!(value.to_str().ok()?)))
+            })
+            .collect();
+        Value::Object(headers)
+    }
+}
+
+/// httpbin's `semiflatten`: a key given once maps to its value, a key
+/// given more than once to the list of its values.
+fn multi_dict(pairs: &[(String, String)]) -> Value {
+    let mut grouped: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (key, value) in pairs {
+        grouped.entry(key).or_default().push(value);
+    }
+    let map: Map<String, Value> = grouped
+        .into_iter()
+        .map(|(key, values)| {
+            let value = match values.as_slice() {
+                [one] => json!(one),
+                many => json!(many),
+            };
+            (key.to_owned(), value)
+        })
         .collect();
-    let host = headers.get("host").copied().unwrap_or("localhost");
-    json!({
-        "args": args,
-        "headers": headers,
-        "origin": "127.0.0.1",
-        "url": format!("http://{host}{uri}"),
-    })
+    Value::Object(map)
+}
+
+async fn echo_get(
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Query(args): Query<Vec<(String, String)>>,
+) -> Response {
+    let request = Request {
+        method: &method,
+        uri: &uri,
+        headers: &headers,
+        args: &args,
+        body: &[],
+    };
+    pretty_json(
+        StatusCode::OK,
+        &request.echo(&["url", "args", "headers", "origin"]),
+    )
+}
+
+async fn anything(
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Query(args): Query<Vec<(String, String)>>,
+    body: Bytes,
+) -> Response {
+    let request = Request {
+        method: &method,
+        uri: &uri,
+        headers: &headers,
+        args: &args,
+        body: &body,
+    };
+    let keys = [
+        "url", "args", "headers", "origin", "method", "form", "data", "files", "json",
+    ];
+    pretty_json(StatusCode::OK, &request.echo(&keys))
+}
+
+async fn ip(headers: HeaderMap) -> Response {
+    let origin = headers
+        .get("x-forwarded-for")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    pretty_json(StatusCode::OK, &json!({ "origin": origin }))
+}
+
+/// A number of seconds from the request, as httpbin reads it with
+/// `float()`, capped at [`MAX_DELAY`]. `None` for anything that is not a
+/// number from 0 up (`inf` is fine: it is capped).
+fn seconds(text: &str) -> Option<Duration> {
+    let seconds: f64 = text.trim().parse().ok()?;
+    if seconds.is_nan() {
+        return None;
+    }
+    // Cap first: `from_secs_f64` panics on a number too large for a
+    // `Duration`, such as 1e20; `try_` turns a negative one into `None`.
+    Duration::try_from_secs_f64(seconds.min(MAX_DELAY.as_secs_f64())).ok()
 }
 
 async fn delay(
-    Path(seconds): Path<String>,
+    Path(text): Path<String>,
+    method: Method,
     uri: Uri,
     headers: HeaderMap,
-    Query(args): Query<BTreeMap<String, String>>,
+    Query(args): Query<Vec<(String, String)>>,
+    body: Bytes,
 ) -> Response {
-    let Some(wait) = seconds
-        .parse::<f64>()
-        .ok()
-        .filter(|seconds| seconds.is_finite() && *seconds >= 0.0)
-    else {
-        let message = format!("`{seconds}` is not a number of seconds");
-        return (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response();
+    let Some(wait) = seconds(&text) else {
+        return bad_request(format!("`{text}` is not a number of seconds, 0 or more"));
     };
     // Tokio's sleep, so the paused clock of the runtime it runs on applies.
-    tokio::time::sleep(Duration::from_secs_f64(wait).min(MAX_DELAY)).await;
-    Json(echo_body(&uri, &headers, &args)).into_response()
+    sleep(wait).await;
+    let request = Request {
+        method: &method,
+        uri: &uri,
+        headers: &headers,
+        args: &args,
+        body: &body,
+    };
+    let keys = ["url", "args", "form", "data", "origin", "headers", "files"];
+    pretty_json(StatusCode::OK, &request.echo(&keys))
 }
 
-/// The query of `/drip`, with httpbin's defaults.
-#[derive(Debug, Deserialize)]
-#[serde(default)]
-struct Drip {
-    duration: f64,
-    numbytes: u64,
-    code: u16,
-    delay: f64,
-}
-
-impl Default for Drip {
-    fn default() -> Self {
-        Self {
-            duration: 2.0,
-            numbytes: 10,
-            code: 200,
-            delay: 0.0,
-        }
+/// Like httpbin's: waits `delay`, answers with status `code` and the length
+/// of the body, then sends `numbytes` asterisks one at a time: one, a pause
+/// of `duration / numbytes`, the next, and so on, with one last pause before
+/// the body ends. So the last byte arrives a pause before `delay + duration`.
+async fn drip(Query(query): Query<BTreeMap<String, String>>) -> Response {
+    let param = |name: &str, default: &str| -> String {
+        query
+            .get(name)
+            .map_or_else(|| default.to_owned(), ToOwned::to_owned)
+    };
+    let Some(duration) = seconds(&param("duration", "2")) else {
+        return bad_request("`duration` must be a number of seconds, 0 or more");
+    };
+    // httpbin sleeps only for a `delay` above 0, so a negative one (or NaN)
+    // means no delay.
+    let Ok(delay) = param("delay", "0").trim().parse::<f64>() else {
+        return bad_request("`delay` must be a number of seconds");
+    };
+    let delay = if delay > 0.0 {
+        Duration::from_secs_f64(delay.min(MAX_DELAY.as_secs_f64()))
+    } else {
+        Duration::ZERO
+    };
+    let Ok(numbytes) = param("numbytes", "10").trim().parse::<i128>() else {
+        return bad_request("`numbytes` must be a whole number");
+    };
+    if numbytes <= 0 {
+        return bad_request("number of bytes must be positive");
     }
-}
+    // Positive, and at most 10 MiB once capped, so it fits in a `u64`.
+    let numbytes = u64::try_from(numbytes).map_or(MAX_DRIP_BYTES, |n| n.min(MAX_DRIP_BYTES));
+    let code = param("code", "200");
+    let Some(status) = code
+        .trim()
+        .parse::<u16>()
+        .ok()
+        .and_then(|code| StatusCode::from_u16(code).ok())
+    else {
+        return bad_request(format!("`{code}` is not an HTTP status code"));
+    };
+    sleep(delay).await;
 
-/// Like httpbin's: waits `delay`, answers with status `code`, then sends
-/// `numbytes` asterisks one at a time, `duration / numbytes` apart, so the
-/// last one arrives after `delay + duration`. (httpbin pauses after each
-/// byte instead, so its last byte comes one pause earlier.)
-async fn drip(Query(drip): Query<Drip>) -> Response {
-    let seconds = |value: f64| {
-        (value.is_finite() && value >= 0.0).then(|| Duration::from_secs_f64(value).min(MAX_DELAY))
-    };
-    let (Some(duration), Some(delay)) = (seconds(drip.duration), seconds(drip.delay)) else {
-        let message = "`duration` and `delay` must be numbers of seconds, 0 or more";
-        return (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response();
-    };
-    if drip.numbytes == 0 || drip.numbytes > MAX_DRIP_BYTES {
-        let message = format!("`numbytes` must be from 1 to {MAX_DRIP_BYTES}");
-        return (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response();
-    }
-    let Ok(status) = StatusCode::from_u16(drip.code) else {
-        let message = format!("`{}` is not an HTTP status code", drip.code);
-        return (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response();
-    };
-    tokio::time::sleep(delay).await;
-
-    let numbytes = drip.numbytes;
     let body = if duration.is_zero() {
         Body::from(vec![b'*'; numbytes as usize])
     } else {
         // Each byte has its own due time on one schedule, so the small
         // lateness of each wake-up does not add up over many bytes.
+        // `numbytes` is at most 10 MiB, so it fits in a `u32`.
         let pause = duration / numbytes as u32;
-        let start = tokio::time::Instant::now();
+        let start = Instant::now();
         Body::from_stream(futures::stream::unfold(0, move |sent| async move {
-            if sent == numbytes {
-                return None;
-            }
-            tokio::time::sleep_until(start + pause * (sent as u32 + 1)).await;
-            Some((Ok::<_, std::convert::Infallible>(&b"*"[..]), sent + 1))
+            sleep_until(start + pause * sent as u32).await;
+            (sent < numbytes).then_some((Ok::<_, Infallible>(&b"*"[..]), sent + 1))
         }))
     };
     (
@@ -211,22 +394,27 @@ async fn drip(Query(drip): Query<Drip>) -> Response {
         .into_response()
 }
 
-async fn document() -> Json<Value> {
-    Json(json!({
+/// httpbin's `/json`, the same document with the same bytes.
+async fn document() -> Response {
+    let slideshow = json!({
         "slideshow": {
             "author": "Yours Truly",
             "date": "date of publication",
-            "title": "Sample Slide Show",
             "slides": [
-                { "type": "all", "title": "Wake up to WonderWidgets!" },
+                { "title": "Wake up to WonderWidgets!", "type": "all" },
                 {
-                    "type": "all",
+                    "items": [
+                        "Why <em>WonderWidgets</em> are great",
+                        "Who <em>buys</em> WonderWidgets",
+                    ],
                     "title": "Overview",
-                    "items": ["Why WonderWidgets are great", "Who buys WonderWidgets"],
+                    "type": "all",
                 },
             ],
+            "title": "Sample Slide Show",
         }
-    }))
+    });
+    pretty_json(StatusCode::OK, &slideshow)
 }
 
 async fn page() -> Html<&'static str> {
@@ -236,12 +424,11 @@ async fn page() -> Html<&'static str> {
 const PAGE: &str = "<!DOCTYPE html>
 <html>
   <head>
-    <title>A page to scrape</title>
   </head>
   <body>
     <h1>Async Rust by Example</h1>
-    <p>This page is served by the project's local httpbin-compatible server, so the
-    HTTP examples never need the internet.</p>
+    <p>This page is served by the project's local httpbin, so the HTTP
+    examples never need the internet.</p>
     <ul>
       <li><a href=\"/json\">a JSON document</a></li>
       <li><a href=\"/delay/1\">a slow response</a></li>
@@ -253,29 +440,13 @@ const PAGE: &str = "<!DOCTYPE html>
 
 async fn status(Path(code): Path<String>) -> Response {
     match code
+        .trim()
         .parse::<u16>()
         .ok()
         .and_then(|code| StatusCode::from_u16(code).ok())
     {
         Some(status) => status.into_response(),
-        None => {
-            let message = format!("`{code}` is not an HTTP status code");
-            (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response()
-        }
-    }
-}
-
-async fn post(Path(id): Path<String>) -> Response {
-    match id.parse::<u32>() {
-        Ok(id @ 1..=POSTS) => Json(json!({
-            "userId": (id - 1) / 10 + 1,
-            "id": id,
-            "title": format!("post number {id}"),
-            "body": format!("The body of post {id}, served locally in place of JSONPlaceholder."),
-        }))
-        .into_response(),
-        // JSONPlaceholder answers an unknown post with 404 and `{}`.
-        _ => (StatusCode::NOT_FOUND, Json(json!({}))).into_response(),
+        None => bad_request("Invalid status code"),
     }
 }
 
@@ -323,55 +494,79 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn get_echoes_the_query_arguments() {
+    async fn get_echoes_the_query_arguments_and_headers() {
         let server = Local::start().await;
-        let body = server.json("/get?name=ferris").await;
-        assert_eq!(body["args"], json!({ "name": "ferris" }));
+        let body = server.json("/get?name=ferris&n=1&n=2").await;
+        assert_eq!(body["args"], json!({ "name": "ferris", "n": ["1", "2"] }));
         assert_eq!(
             body["url"],
-            json!(format!("{}/get?name=ferris", server.base))
+            json!(format!("{}/get?name=ferris&n=1&n=2", server.base))
         );
+        assert_eq!(body["origin"], "127.0.0.1");
+        let host = server.base.trim_start_matches("http://");
+        assert_eq!(body["headers"]["Host"], host);
+        let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["args", "headers", "origin", "url"]);
+    }
+
+    #[tokio::test]
+    async fn anything_echoes_any_method_and_a_json_body() {
+        let server = Local::start().await;
+        let body: Value = server
+            .client
+            .post(format!("{}/anything/posts/1?x=1", server.base))
+            .json(&json!({ "title": "hello" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["method"], "POST");
+        assert_eq!(body["json"], json!({ "title": "hello" }));
+        assert_eq!(body["data"], r#"{"title":"hello"}"#);
+        assert_eq!(body["args"], json!({ "x": "1" }));
+        assert_eq!(body["headers"]["Content-Type"], "application/json");
+        assert_eq!(server.json("/anything").await["json"], Value::Null);
     }
 
     #[tokio::test]
     async fn status_answers_with_the_code_asked_for() {
         let server = Local::start().await;
-        for code in [200, 404, 500] {
-            assert_eq!(
-                server
-                    .get(&format!("/status/{code}"))
-                    .await
-                    .status()
-                    .as_u16(),
-                code
-            );
+        for code in [200, 204, 404, 500, 599] {
+            let response = server.get(&format!("/status/{code}")).await;
+            assert_eq!(response.status().as_u16(), code);
         }
-        assert_eq!(
-            server.get("/status/teapot").await.status(),
-            StatusCode::BAD_REQUEST
-        );
+        for bad in ["teapot", "99", "1000", "-5", "200,404", "99999999999"] {
+            let response = server.get(&format!("/status/{bad}")).await;
+            assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad}");
+            assert_eq!(response.text().await.unwrap(), "Invalid status code");
+        }
+        let deleted = server
+            .client
+            .delete(format!("{}/status/202", server.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(deleted.status(), StatusCode::ACCEPTED);
     }
 
+    /// The same bytes as httpbin 0.10's `/json`, pretty-printed by Flask.
     #[tokio::test]
-    async fn posts_exist_from_1_to_100() {
+    async fn json_is_httpbins_document() {
         let server = Local::start().await;
-        let post = server.json("/posts/3").await;
-        assert_eq!(post["id"], 3);
-        assert_eq!(post["userId"], 1);
-        assert_eq!(
-            server.get("/posts/101").await.status(),
-            StatusCode::NOT_FOUND
-        );
-    }
-
-    #[tokio::test]
-    async fn json_and_html_are_fixed_documents() {
-        let server = Local::start().await;
-        assert!(server.text("/json").await.contains("Sample Slide Show"));
+        let text = server.text("/json").await;
+        assert_eq!(text.len(), 421);
+        assert!(text.starts_with("{\n  \"slideshow\": {\n    \"author\": \"Yours Truly\",\n"));
+        assert!(text.ends_with("    \"title\": \"Sample Slide Show\"\n  }\n}\n"));
+        assert_eq!(server.json("/ip").await, json!({ "origin": "127.0.0.1" }));
         assert_eq!(server.text("/html").await, PAGE);
+        let missing = server.get("/posts/1").await;
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     }
 
-    /// `/drip` answers after `delay`, then its body takes `duration` more.
+    /// `/drip` answers after `delay`; the first byte comes at once, then one
+    /// per pause, and the last a pause before `delay + duration`.
     #[tokio::test(start_paused = true)]
     async fn drip_spreads_a_known_number_of_bytes_over_the_duration() {
         let server = Local::start().await;
@@ -383,18 +578,58 @@ mod tests {
         assert_eq!(response.content_length(), Some(4));
         assert_eq!(seconds_since(start), "1.0");
         assert_eq!(response.text().await.unwrap(), "****");
-        assert_eq!(seconds_since(start), "3.0");
+        assert_eq!(seconds_since(start), "2.5");
 
+        let start = Instant::now();
         assert_eq!(server.text("/drip?duration=0&numbytes=3").await, "***");
-        assert_eq!(seconds_since(start), "3.0");
+        assert_eq!(seconds_since(start), "0.0");
 
+        let start = Instant::now();
         assert_eq!(server.text("/drip").await, "*".repeat(10));
-        assert_eq!(seconds_since(start), "5.0");
+        assert_eq!(seconds_since(start), "1.8");
 
-        for bad in ["numbytes=0", "duration=-1", "delay=soon", "code=1000"] {
+        for bad in [
+            "numbytes=0",
+            "numbytes=-3",
+            "numbytes=lots",
+            "duration=-1",
+            "duration=nan",
+            "delay=soon",
+            "delay=1e",
+            "code=1000",
+            "code=-1",
+        ] {
             let status = server.get(&format!("/drip?{bad}")).await.status();
             assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
         }
+    }
+
+    /// Numbers too large for a `Duration` are capped like any other, not a
+    /// panic; a huge `numbytes` is capped at 10 MiB, as httpbin caps it.
+    #[tokio::test(start_paused = true)]
+    async fn huge_numbers_are_capped() {
+        let server = Local::start().await;
+        for path in [
+            "/delay/1e20",
+            "/delay/inf",
+            "/drip?delay=1e300&numbytes=1&duration=0",
+        ] {
+            let start = Instant::now();
+            let response = server.get(path).await;
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            response.bytes().await.unwrap();
+            assert_eq!(seconds_since(start), "10.0", "{path}");
+        }
+        let huge = server.get("/drip?numbytes=99999999999&duration=0").await;
+        assert_eq!(huge.content_length(), Some(MAX_DRIP_BYTES));
+
+        // Like httpbin, a `delay` of 0 or less is no delay.
+        let start = Instant::now();
+        for delay in ["-5", "nan", "-inf", "0"] {
+            let path = format!("/drip?delay={delay}&duration=0&numbytes=1");
+            assert_eq!(server.get(&path).await.status(), StatusCode::OK, "{path}");
+        }
+        assert_eq!(seconds_since(start), "0.0");
     }
 
     /// On the paused clock the server's sleep and the client's timeout share
@@ -418,9 +653,12 @@ mod tests {
         assert!(slow.is_err_and(|error| error.is_timeout()));
         assert_eq!(seconds_since(start), "1.5");
 
-        assert_eq!(
-            server.get("/delay/soon").await.status(),
-            StatusCode::BAD_REQUEST
-        );
+        for bad in ["soon", "-1", "nan", "-inf"] {
+            let status = server.get(&format!("/delay/{bad}")).await.status();
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+        }
+        let echo = server.json("/delay/0?page=2").await;
+        assert_eq!(echo["args"], json!({ "page": "2" }));
+        assert_eq!(echo["data"], "");
     }
 }

@@ -26,7 +26,10 @@
 //!
 //! As in Python, nothing happens until someone asks: the wait for an item
 //! starts at the first poll for it. There is no `async for`; the loop is
-//! `while let Some(item) = stream.next().await`.
+//! `while let Some(item) = stream.next().await`. The `waiting` flag also
+//! makes `next()` cancel-safe: if a `select!` or a timeout drops it halfway
+//! through a wait, the stream keeps the deadline, and the next call picks up
+//! the same wait instead of starting a new one.
 
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
@@ -92,13 +95,19 @@ pub async fn run() {
         println!("{i}");
     }
 
-    println!("AsyncCounter(1, 5), 0.5s apart:");
+    println!();
+    println!("AsyncCounter(1, 5):");
     let start = Instant::now();
     let mut counter = AsyncRange::new(1, 5, Duration::from_millis(500));
     while let Some(num) = counter.next().await {
-        println!("[{:.1}s] {num}", start.elapsed().as_secs_f64());
+        println!("{num}");
     }
+    println!(
+        "4 numbers 0.5s apart: {:.1}s",
+        start.elapsed().as_secs_f64()
+    );
 
+    println!();
     println!("Using async iterator:");
     let mut numbers = AsyncRange::new(1, 5, Duration::from_millis(100));
     while let Some(num) = numbers.next().await {

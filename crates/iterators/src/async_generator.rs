@@ -91,13 +91,14 @@ pub async fn run() {
         println!("{i}");
     }
 
-    let collected: Vec<u32> = async_range(1, 5, Duration::from_millis(500))
-        .collect()
-        .await;
-    println!("async_range(1, 5): {collected:?}");
+    println!();
+    let mut numbers = pin!(async_range(1, 5, Duration::from_millis(500)));
+    while let Some(num) = numbers.next().await {
+        println!("{num}");
+    }
 
     println!();
-    println!("Async number generator (seed {SEED}):");
+    println!("Async number generator:");
     let mut numbers = pin!(async_number_generator(5, SEED));
     while let Some(num) = numbers.next().await {
         println!("Generated: {num}");

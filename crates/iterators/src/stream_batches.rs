@@ -14,15 +14,19 @@
 //!
 //! Streams make both limits structural:
 //! - `.map(process_item)` turns each item into a future without starting it;
-//! - `.buffered(5)` runs at most five of those futures at once, and pulls the
-//!   next item from the source only when one finishes, so a fast source is
+//! - `.buffered(5)` holds at most five of those futures, and pulls the next
+//!   item from the source only when a result has left, so a fast source is
 //!   slowed down instead of buffered without bound. Results come out in input
-//!   order, like `gather`;
+//!   order, like `gather`, so a finished future whose turn has not come
+//!   keeps its place among the five until the ones before it are done;
 //! - `.buffer_unordered(5)` is the same with results in completion order,
-//!   like `as_completed`;
+//!   like `as_completed`, and a slot frees as soon as any future finishes;
 //! - `.chunks(10)` groups results into batches of ten, and hands over the
 //!   short last batch when the stream ends: the guide's "process remaining
 //!   items" block comes for free.
+//!
+//! Zero is not a limit: `buffered(0)` never pulls an item and waits forever,
+//! and `chunks(0)` panics.
 //!
 //! These futures all run inside the one task that polls the stream, so they
 //! make progress only while it is being polled; see `stream_vs_spawn`.
@@ -33,9 +37,10 @@
 //! when a slot is free. That is the backpressure.
 //!
 //! The readings' values come from a ChaCha8 generator seeded with `SEED`,
-//! chosen so that no two items finish at the same instant: on the real
-//! clock, which of two timers due at the same instant fires first is not
-//! fixed, and `buffer_unordered` would print them in either order.
+//! chosen so that in the `buffer_unordered` run no two items finish at the
+//! same instant: Tokio documents no order for timers due then, and
+//! `buffer_unordered` yields items in the order they finish. (`buffered`
+//! does not depend on it: its order is the input's.)
 
 use std::cell::Cell;
 use std::pin::pin;

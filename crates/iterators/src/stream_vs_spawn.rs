@@ -15,10 +15,13 @@
 //! each result for a second), nothing polls them: a job whose step is over
 //! can't run its next line, and a free slot is not refilled.
 //!
-//! Each job below has two half-second steps, "connect" and "download", and
-//! notes the time whenever its own code runs. With plain futures, job 1's
-//! download is over at 1.0 s, but its code runs again only at 2.0 s, when
-//! the loop asks for it; jobs 3 to 5 start only at 4.0 s. With `tokio::spawn`
+//! Each job below has two steps, "connect" (0.5 s) and "download" (0.5, 0.6
+//! or 0.7 s), and notes the time whenever its own code runs. With plain
+//! futures, job 1's download is over at 1.1 s, but its code runs again only
+//! at 2.0 s, when the loop asks for it; jobs 3 to 5 start only at 4.0 s. (The
+//! downloads differ so that no two jobs finish at the same instant: Tokio
+//! documents no order for timers due then, and which finished job the stream
+//! polls first would depend on it.) With `tokio::spawn`
 //! inside the `map`, each job is a task that the runtime advances on its
 //! own, and `buffered` merely waits for the `JoinHandle`s (still at most
 //! three at once). New jobs still start only when the stream is polled, so
@@ -30,12 +33,12 @@
 //! can't borrow from the caller, and it keeps running if the stream is
 //! dropped, unless it is aborted (a `JoinSet` aborts its tasks when dropped).
 
-use std::error::Error;
 use std::pin::pin;
 use std::time::Duration;
 
 use futures::StreamExt;
 use futures::stream;
+use tokio::task::JoinError;
 use tokio::time::{Instant, sleep};
 
 const JOBS: u32 = 6;
@@ -53,7 +56,7 @@ async fn job(id: u32, start: Instant) -> Timeline {
     let started = start.elapsed().as_secs_f64();
     sleep(Duration::from_millis(500)).await;
     let connected = start.elapsed().as_secs_f64();
-    sleep(Duration::from_millis(500)).await;
+    sleep(Duration::from_millis(500 + 100 * u64::from(id % 3))).await;
     Timeline {
         id,
         started,
@@ -76,7 +79,7 @@ fn report(label: &str, start: Instant, timelines: &[Timeline]) {
     }
 }
 
-pub async fn run() -> Result<(), Box<dyn Error>> {
+pub async fn run() -> Result<(), JoinError> {
     let start = Instant::now();
     let mut results = pin!(
         stream::iter(0..JOBS)

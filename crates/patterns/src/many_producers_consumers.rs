@@ -7,8 +7,10 @@
 //! The guide's shutdown is fragile. Each of the two producers puts one
 //! `None`, but there are three consumers: two stop on a sentinel and the
 //! third never gets one, so `main` has to wait with `queue.join()` and then
-//! cancel whatever is left. Count the sentinels wrong the other way and items
-//! are left in the queue.
+//! cancel whatever is left. Count them wrong the other way, with fewer
+//! consumers than producers, and a consumer stops at the first `None` while
+//! the other producer is still putting items: those are never processed, and
+//! `queue.join()` waits forever.
 //!
 //! With a channel, each producer owns a clone of the `Sender`, and the
 //! channel closes when the last clone is dropped. `main` must drop its own
@@ -16,6 +18,13 @@
 //! the one mistake this design still allows. Every consumer then sees `None`
 //! after the queue is drained, and returns what it consumed, so no task needs
 //! cancelling and nothing is lost.
+//!
+//! The guide's `asyncio.Queue()` has no size limit. This channel holds at
+//! most `CAPACITY` (5) items: should the consumers fall behind, a producer's
+//! `send(..).await` waits for room instead of letting the queue grow without
+//! bound, the advice of `bounded_queue`. With these delays the consumers keep
+//! up and the queue never holds more than two items, so the limit never
+//! stops a producer here; it is there for the day they don't.
 //!
 //! Tokio's `mpsc` has a single `Receiver`. Consumers share it behind a
 //! `tokio::sync::Mutex`, held only while taking one item, so one consumer
@@ -25,16 +34,16 @@
 //! The guide's random delays (0.1-0.5 s per item produced, 0.2-0.6 s per
 //! item consumed) come from per-task ChaCha8 generators seeded from `SEED`,
 //! in steps of 20 ms. The seed is one whose schedule never has two tasks due
-//! to wake at the same instant. That matters on the real clock: timers there
-//! are only accurate to a millisecond, and every wake-up is a little late,
-//! so of two tasks due at exactly the same time, either may run first, and
-//! the output would not be the same on every run.
+//! to wake at the same instant: Tokio documents no order for timers due at
+//! the same instant, on the paused clock or the real one, so with such a
+//! pair the output could change from one run, or one Tokio version, to the
+//! next.
 
-use std::error::Error;
 use std::ops::RangeInclusive;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context;
 use futures::future::try_join_all;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
@@ -42,6 +51,7 @@ use tokio::sync::{Mutex, mpsc};
 use tokio::time::sleep;
 
 const SEED: u64 = 6;
+const CAPACITY: usize = 5;
 
 /// A random delay within `range`, in whole steps of 20 ms.
 fn random_delay(rng: &mut ChaCha8Rng, range: RangeInclusive<u64>) -> Duration {
@@ -49,12 +59,12 @@ fn random_delay(rng: &mut ChaCha8Rng, range: RangeInclusive<u64>) -> Duration {
     Duration::from_millis(20 * rng.random_range(steps))
 }
 
-async fn producer(queue: mpsc::UnboundedSender<String>, producer_id: u64) -> Vec<String> {
+async fn producer(queue: mpsc::Sender<String>, producer_id: u64) -> Vec<String> {
     let mut rng = ChaCha8Rng::seed_from_u64(SEED + producer_id);
     let mut produced = Vec::new();
     for i in 0..5 {
         let item = format!("Item-{producer_id}-{i}");
-        if queue.send(item.clone()).is_err() {
+        if queue.send(item.clone()).await.is_err() {
             break;
         }
         println!("Producer {producer_id} produced: {item}");
@@ -64,10 +74,7 @@ async fn producer(queue: mpsc::UnboundedSender<String>, producer_id: u64) -> Vec
     produced
 }
 
-async fn consumer(
-    queue: Arc<Mutex<mpsc::UnboundedReceiver<String>>>,
-    consumer_id: u64,
-) -> Vec<String> {
+async fn consumer(queue: Arc<Mutex<mpsc::Receiver<String>>>, consumer_id: u64) -> Vec<String> {
     let mut rng = ChaCha8Rng::seed_from_u64(SEED + 100 + consumer_id);
     let mut consumed = Vec::new();
     loop {
@@ -85,8 +92,8 @@ async fn consumer(
     consumed
 }
 
-pub async fn run() -> Result<(), Box<dyn Error>> {
-    let (sender, receiver) = mpsc::unbounded_channel();
+pub async fn run() -> anyhow::Result<()> {
+    let (sender, receiver) = mpsc::channel(CAPACITY);
     let receiver = Arc::new(Mutex::new(receiver));
 
     let producers: Vec<_> = (0..2)
@@ -97,8 +104,13 @@ pub async fn run() -> Result<(), Box<dyn Error>> {
         .collect();
     drop(sender);
 
-    let mut produced: Vec<String> = try_join_all(producers).await?.concat();
-    let consumed_by_each = try_join_all(consumers).await?;
+    let mut produced: Vec<String> = try_join_all(producers)
+        .await
+        .context("a producer panicked")?
+        .concat();
+    let consumed_by_each = try_join_all(consumers)
+        .await
+        .context("a consumer panicked")?;
     for (id, items) in consumed_by_each.iter().enumerate() {
         println!("Consumer {id} handled {} items", items.len());
     }

@@ -12,8 +12,11 @@
 //! `None` once the queued items are drained. The producer drops its sender by
 //! returning, normally or by a panic, so the consumer can't wait forever.
 //!
-//! `asyncio.Queue()` has no size limit, so this uses `unbounded_channel`;
-//! `bounded_queue` shows why a limit is usually the better default. The
+//! `asyncio.Queue()` has no size limit, and neither has `unbounded_channel`.
+//! Here that is safe: the producer sends one item a second and the consumer
+//! takes each at once, so the queue never holds more than one. Where a
+//! producer can outrun its consumers, a limit is the better default, as
+//! `bounded_queue` shows, and `many_producers_consumers` uses one. The
 //! guide's `queue.task_done()` has no counterpart here because nobody calls
 //! `queue.join()`; `queue_join` shows that pair.
 

@@ -23,17 +23,20 @@
 //! panics. `tracker.close()` plus `tracker.wait().await` is `queue.join()`.
 //!
 //! The join matters when the consumers live on after the work, as a worker
-//! pool does: here the same three consumers process two batches, and `main`
-//! waits for each batch before starting the next. At the end, dropping the
-//! sender closes the channel, and the consumers return on their own instead
-//! of being cancelled. The guide's random delays come from ChaCha8
-//! generators seeded from `SEED`.
+//! pool does: here the same three consumers process the guide's batch, ten
+//! items from P1 through a queue of five, and then a second batch of five
+//! from P2, and `main` waits for each batch before starting the next. At the
+//! end, dropping the sender closes the channel, and the consumers return on
+//! their own instead of being cancelled. The guide's random delays come from
+//! ChaCha8 generators seeded from `SEED`, in steps of 20 ms, with a seed
+//! whose schedule has no two tasks due to wake at the same instant (see
+//! `many_producers_consumers` for why that matters).
 
-use std::error::Error;
 use std::ops::RangeInclusive;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::{Context, bail};
 use futures::future::try_join_all;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
@@ -50,8 +53,7 @@ struct Job {
     _pending: TaskTrackerToken,
 }
 
-/// A random delay within `range`, in whole steps of 20 ms (see
-/// `many_producers_consumers` for why steps, and why this seed).
+/// A random delay within `range`, in whole steps of 20 ms.
 fn random_delay(rng: &mut ChaCha8Rng, range: RangeInclusive<u64>) -> Duration {
     let steps = range.start() / 20..=range.end() / 20;
     Duration::from_millis(20 * rng.random_range(steps))
@@ -60,18 +62,21 @@ fn random_delay(rng: &mut ChaCha8Rng, range: RangeInclusive<u64>) -> Duration {
 async fn producer(
     queue: &mpsc::Sender<Job>,
     name: &str,
+    count: usize,
     seed: u64,
     batch: &TaskTracker,
-) -> Result<Vec<String>, mpsc::error::SendError<Job>> {
+) -> anyhow::Result<Vec<String>> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut produced = Vec::new();
-    for i in 0..5 {
+    for i in 0..count {
         let item = format!("{name}-item-{i}");
         let job = Job {
             item: item.clone(),
             _pending: batch.token(),
         };
-        queue.send(job).await?;
+        if queue.send(job).await.is_err() {
+            bail!("every consumer has stopped");
+        }
         println!("Producer {name} added {item}");
         produced.push(item);
         sleep(random_delay(&mut rng, 100..=300)).await;
@@ -94,7 +99,7 @@ async fn consumer(queue: Arc<Mutex<mpsc::Receiver<Job>>>, name: String, seed: u6
     consumed
 }
 
-pub async fn run() -> Result<(), Box<dyn Error>> {
+pub async fn run() -> anyhow::Result<()> {
     let (sender, receiver) = mpsc::channel(5);
     let receiver = Arc::new(Mutex::new(receiver));
     let consumers: Vec<_> = (0..3)
@@ -102,16 +107,19 @@ pub async fn run() -> Result<(), Box<dyn Error>> {
         .collect();
 
     let mut produced = Vec::new();
-    for (name, seed) in [("P1", SEED), ("P2", SEED + 1)] {
+    for (name, count, seed) in [("P1", 10, SEED), ("P2", 5, SEED + 1)] {
         let batch = TaskTracker::new();
-        produced.extend(producer(&sender, name, seed, &batch).await?);
+        produced.extend(producer(&sender, name, count, seed, &batch).await?);
         batch.close();
         batch.wait().await;
         println!("queue.join(): every item from {name} processed");
     }
 
     drop(sender);
-    let mut consumed = try_join_all(consumers).await?.concat();
+    let mut consumed = try_join_all(consumers)
+        .await
+        .context("a consumer panicked")?
+        .concat();
     produced.sort();
     consumed.sort();
     assert_eq!(produced, consumed, "every item consumed exactly once");

@@ -19,7 +19,6 @@
 //! semaphore). Waiters are served in order, because Tokio's semaphore is
 //! fair.
 
-use std::error::Error;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -66,7 +65,7 @@ fn format_times(times: &[f64]) -> String {
     times.join(", ")
 }
 
-pub async fn run() -> Result<(), Box<dyn Error>> {
+pub async fn run() -> Result<(), AcquireError> {
     let concurrency = Semaphore::new(3);
     let start = Instant::now();
     let calls = (0..10).map(async |_| {

@@ -25,6 +25,7 @@
 //! their turn in the order they arrived.
 
 use std::collections::VecDeque;
+use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use futures::future::join_all;
@@ -32,14 +33,16 @@ use tokio::sync::Mutex;
 use tokio::time::{Instant, sleep_until};
 
 struct AsyncRateLimiter {
-    max_calls: usize,
+    /// Not zero: with no room at all, `acquire` would have no oldest call to
+    /// wait for, and would spin forever without yielding.
+    max_calls: NonZeroUsize,
     time_window: Duration,
     /// Start times of the calls within the last `time_window`, oldest first.
     calls: Mutex<VecDeque<Instant>>,
 }
 
 impl AsyncRateLimiter {
-    fn new(max_calls: usize, time_window: Duration) -> Self {
+    fn new(max_calls: NonZeroUsize, time_window: Duration) -> Self {
         Self {
             max_calls,
             time_window,
@@ -58,7 +61,7 @@ impl AsyncRateLimiter {
             {
                 calls.pop_front();
             }
-            if calls.len() < self.max_calls {
+            if calls.len() < self.max_calls.get() {
                 calls.push_back(now);
                 return now;
             }
@@ -78,9 +81,11 @@ async fn api_call(limiter: &AsyncRateLimiter, name: String, start: Instant) -> (
     (format!("Result from {name}"), started)
 }
 
+/// Allow 3 calls per 2 seconds. (Checked at compile time: a constant.)
+const MAX_CALLS: NonZeroUsize = NonZeroUsize::new(3).expect("room for at least one call");
+
 pub async fn run() {
-    // Allow 3 calls per 2 seconds.
-    let limiter = AsyncRateLimiter::new(3, Duration::from_secs(2));
+    let limiter = AsyncRateLimiter::new(MAX_CALLS, Duration::from_secs(2));
     let start = Instant::now();
 
     let results = join_all((0..6).map(|i| api_call(&limiter, format!("call-{i}"), start))).await;
@@ -91,7 +96,8 @@ pub async fn run() {
     // Any `max_calls + 1` consecutive starts span at least one window.
     let mut started: Vec<Duration> = results.iter().map(|(_, at)| *at).collect();
     started.sort();
-    for pair in started.windows(limiter.max_calls + 1) {
-        assert!(pair[limiter.max_calls] - pair[0] >= limiter.time_window);
+    let max_calls = limiter.max_calls.get();
+    for pair in started.windows(max_calls + 1) {
+        assert!(pair[max_calls] - pair[0] >= limiter.time_window);
     }
 }

@@ -12,7 +12,8 @@
 //! made concurrently by `gather`, so eight callers find the bucket empty at
 //! the same moment, all sleep the same half second, and all go through
 //! together. Run it: calls 0 and 1 at once, the other eight half a second
-//! later. That is ten calls in 0.5 s from a limiter of two per second.
+//! later, in an order that changes from run to run. That is ten calls in
+//! 0.5 s from a limiter of two per second.
 //!
 //! The fix is to take the token while holding the state, even if that
 //! leaves the bucket in debt, and to sleep for the debt afterwards. Each
@@ -23,6 +24,7 @@
 //! runs on Tokio's paused clock too (the guide uses the loop's clock, which
 //! is the same idea).
 
+use std::num::NonZeroU32;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -44,12 +46,15 @@ struct Bucket {
 }
 
 impl RateLimiter {
-    fn new(rate: u32, per: Duration) -> Self {
+    /// A rate of zero would make every wait infinite; `NonZeroU32` rules it
+    /// out.
+    fn new(rate: NonZeroU32, per: Duration) -> Self {
+        let rate = f64::from(rate.get());
         Self {
-            rate: f64::from(rate),
+            rate,
             per,
             bucket: Mutex::new(Bucket {
-                allowance: f64::from(rate),
+                allowance: rate,
                 last_check: Instant::now(),
             }),
         }
@@ -70,6 +75,8 @@ impl RateLimiter {
             let debt = -bucket.allowance;
             Duration::from_secs_f64(debt.max(0.0) * self.per.as_secs_f64() / self.rate)
         };
+        // A caller cancelled during this sleep has still spent its token:
+        // the limiter errs on the side of fewer calls, never more.
         if !wait.is_zero() {
             sleep(wait).await;
         }
@@ -84,9 +91,11 @@ async fn make_api_call(limiter: &RateLimiter, call_id: u32, start: Instant) -> D
     started
 }
 
+/// Allow 2 requests per second. (Checked at compile time: a constant.)
+const RATE: NonZeroU32 = NonZeroU32::new(2).expect("a rate above zero");
+
 pub async fn run() {
-    // Allow 2 requests per second.
-    let limiter = RateLimiter::new(2, Duration::from_secs(1));
+    let limiter = RateLimiter::new(RATE, Duration::from_secs(1));
     let start = Instant::now();
 
     let started = join_all((0..10).map(|i| make_api_call(&limiter, i, start))).await;

@@ -23,9 +23,9 @@
 //! which way was faster, by a margin (many times over) too large to flip.
 //! `cargo xtask bench` is the place for the numbers.
 
-use std::error::Error;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use rusqlite::Connection;
 use tokio::task::spawn_blocking;
 
@@ -73,21 +73,19 @@ async fn timed_insert(
     mut connection: Connection,
     rows: Vec<(String, String)>,
     insert: Insert,
-) -> Result<(Connection, Duration), Box<dyn Error>> {
+) -> anyhow::Result<(Connection, Duration)> {
     let (connection, result, took) = spawn_blocking(move || {
         let start = Instant::now();
         let result = insert(&mut connection, &rows);
         (connection, result, start.elapsed())
     })
-    .await?;
-    result?;
+    .await
+    .context("the inserts panicked")?;
+    result.context("inserting the users failed")?;
     Ok((connection, took))
 }
 
-async fn count(
-    connection: Connection,
-    pattern: &'static str,
-) -> Result<(Connection, i64), Box<dyn Error>> {
+async fn count(connection: Connection, pattern: &'static str) -> anyhow::Result<(Connection, i64)> {
     let (connection, result) = spawn_blocking(move || {
         let result = connection.query_row(
             "SELECT COUNT(*) FROM users WHERE name LIKE ?1",
@@ -96,12 +94,13 @@ async fn count(
         );
         (connection, result)
     })
-    .await?;
-    Ok((connection, result?))
+    .await
+    .context("the count panicked")?;
+    Ok((connection, result.context("counting the users failed")?))
 }
 
-pub async fn run() -> Result<(), Box<dyn Error>> {
-    let directory = tempfile::tempdir()?;
+pub async fn run() -> anyhow::Result<()> {
+    let directory = tempfile::tempdir().context("cannot create a temporary directory")?;
     let path = directory.path().join("users.db");
     let connection = spawn_blocking(move || {
         let connection = Connection::open(path)?;
@@ -110,7 +109,9 @@ pub async fn run() -> Result<(), Box<dyn Error>> {
         )?;
         Ok::<_, rusqlite::Error>(connection)
     })
-    .await??;
+    .await
+    .context("opening the database panicked")?
+    .context("cannot create the users database")?;
 
     let (connection, per_row) =
         timed_insert(connection, users("single"), insert_one_per_transaction).await?;

@@ -16,8 +16,8 @@
 //! as they finish. Unlike `gather` over a hundred semaphore-guarded
 //! coroutines, it never holds more than ten futures in memory.
 //!
-//! Both bounds are asserted, and the times (virtual, rounded) show the bound
-//! at work: 100 operations of 0.1 s, ten at a time, take 1.0 s.
+//! Both bounds are asserted, and the times (on Tokio's clock, rounded) show
+//! the bound at work: 100 operations of 0.1 s, ten at a time, take 1.0 s.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;

@@ -9,7 +9,8 @@
 //! The rest of the list has its own examples: `asyncio.run` is
 //! `#[tokio::main]` (`runtime/tokio_main_expanded`), `gather` is `join!` and
 //! `join_all` (`basics/gather_results`), async context managers are guards
-//! (section `context-managers`), and `time.sleep` in an async fn is
+//! (section `context-managers`), exceptions are `Result` and `?` (section
+//! `error-handling`), and `time.sleep` in an async fn is
 //! `pitfalls/blocking_the_runtime`.
 //!
 //! A task spawned only to be awaited on the next line is worse in Tokio

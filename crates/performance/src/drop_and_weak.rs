@@ -6,22 +6,29 @@
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
 //!   "Memory Management"
 //!
-//! The guide tracks resources in a `weakref.WeakSet`, frees them with
-//! `gc.collect()`, and warns from `__del__` about one that was never closed.
-//! Each of those has a direct counterpart, with one difference that matters:
-//! timing. `__del__` runs whenever CPython's reference counting (or, for
-//! cycles, the collector) gets to it; the guide's output even lists
-//! Resource-4 before Resource-3. Rust's `Drop` runs at a known point, when
-//! the owner goes out of scope or the value is removed, in a defined order,
-//! so no periodic `gc.collect()` task is needed and the warnings below come
-//! out in order.
+//! The guide tracks resources in a `weakref.WeakSet`, calls `gc.collect()`,
+//! and warns from `__del__` about one that was never closed. Each of those
+//! has a direct counterpart. CPython runs `__del__` the moment an object's
+//! reference count reaches zero: the unclosed resources warn at
+//! `del resources[3:]`, before `gc.collect()`, which only matters for
+//! reference cycles. Rust's `Drop` runs at the same point, when the last
+//! owner lets go, and there is no collector at all, so there is no
+//! `gc.collect()` to call and no periodic cleanup task to run it.
+//!
+//! The order is a choice. CPython releases the items of a deleted slice last
+//! first, so the guide warns about Resource-4 before Resource-3. `Vec`
+//! documents no order for the elements that `truncate` or `clear` drop, so
+//! the example drains the tail and drops it back to front, in the guide's
+//! order, on purpose.
 //!
 //! - `Arc<Resource>` is a shared, counted reference; `Weak<Resource>` is the
 //!   `WeakSet` entry: it can be upgraded while the resource lives, and does
 //!   not keep it alive.
 //! - `close()` is async and explicit, because `Drop` cannot `.await`. `Drop`
-//!   can only check that `close` happened and complain (or, in a real pool,
-//!   `tokio::spawn` the async cleanup it cannot do itself).
+//!   can only check that `close` happened and complain, or hand the async
+//!   cleanup to a task; `tokio::spawn` panics outside a runtime, so a `Drop`
+//!   that spawns should get the runtime from `Handle::try_current()` and
+//!   cope with there being none.
 //! - The 1 MB buffer is freed at `close` or at drop, whichever comes first,
 //!   not at the next collection.
 
@@ -102,8 +109,9 @@ pub async fn run() {
         resource.close().await;
     }
 
-    // `del resources[3:]`: the last owners go, so these drop here and now.
-    resources.truncate(3);
+    // `del resources[3:]`: the last owners go, so these drop here and now,
+    // last first, as CPython releases them.
+    resources.drain(3..).rev().for_each(drop);
     println!("Active after dropping two: {}", manager.active());
 
     // The remaining three are already closed; closing again does nothing.

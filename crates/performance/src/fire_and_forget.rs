@@ -12,14 +12,19 @@
 //! only a weak reference to a task, so one nobody holds can be garbage
 //! collected mid-run (the asyncio docs tell you to keep a reference).
 //! Tokio's runtime owns every spawned task, so dropping the `JoinHandle` is
-//! safe; but when `main` returns, the runtime is dropped and every task still
-//! running is cancelled at its next `.await`, its work half done.
+//! safe; but when `main` returns, the runtime is dropped, and every task
+//! still waiting is dropped at the `.await` where it waits: nothing after it
+//! runs, its work is left half done, and only its locals' `Drop` cleans up.
+//! (Blocking jobs are the other way round: the drop waits for every
+//! `spawn_blocking` job that has started; see `runtime/tokio_main_expanded`.)
 //!
 //! `tokio_util::task::TaskTracker` fixes the second half: spawn through it,
 //! forget the handles, and at shutdown `close()` it and `wait()` until every
-//! tracked task has finished. It stores no handles or results, so a tracker
-//! that sees millions of short tasks stays small; `JoinSet` is the choice
-//! when the results matter.
+//! tracked task has finished. Closing does not stop new spawns; it only lets
+//! `wait` return once the tracker is empty. A tracker forgets each task as
+//! it exits and keeps no results, so one that sees millions of short tasks
+//! stays small; `JoinSet` is the choice when the results matter. To bound
+//! the wait at shutdown, put it in a `tokio::time::timeout`.
 
 use std::time::Duration;
 
@@ -54,7 +59,7 @@ pub async fn run() {
         tracker.len()
     );
 
-    // Shutdown: no new tasks, and wait for the running ones.
+    // Shutdown: `wait` returns once the tracker is closed and empty.
     tracker.close();
     tracker.wait().await;
     assert!(tracker.is_empty());

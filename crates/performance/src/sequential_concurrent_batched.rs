@@ -10,16 +10,18 @@
 //! is why they are rounded to a tenth of a second.
 //!
 //! Batching, as the guide does it, waits for a whole batch before starting
-//! the next, so one slow item holds up the four behind it. The usual Rust
-//! form is a sliding window: `stream::iter(...).buffered(5)` keeps five
-//! futures in flight and starts the next one the moment any finishes, still
-//! yielding results in order (`buffer_unordered` yields them as they come).
-//! With equal waits, as here, both take the same time; with uneven ones the
-//! window is faster.
+//! the next, so one slow item holds up the whole next batch. The usual Rust
+//! form is a sliding window: `stream::iter(...).buffer_unordered(5)` keeps
+//! five futures in flight, starts the next one the moment any finishes, and
+//! yields results as they come. (`buffered(5)` yields them in input order
+//! instead, and a result that waits behind a slower one keeps its slot, so
+//! its window refills only in order.) With equal waits, as here, batches and
+//! window take the same time; with uneven ones the window is faster.
 //!
 //! The guide also defines `cpu_bound_task`, with an `await asyncio.sleep(0)`
-//! after its loop, and never calls it. Yielding after the work does not make
-//! the work itself share the thread; see `runtime/cpu_bound_work`.
+//! before its computation, and never calls it. Yielding once before the work
+//! does not make the work itself share the thread; see
+//! `runtime/cpu_bound_work`.
 
 use std::time::Duration;
 
@@ -52,7 +54,7 @@ async fn process_batch(items: &[u32], batch_size: usize) -> Vec<String> {
 async fn process_window(items: &[u32], window: usize) -> Vec<String> {
     stream::iter(items)
         .map(|_| io_bound_task(Duration::from_millis(100)))
-        .buffered(window)
+        .buffer_unordered(window)
         .collect()
         .await
 }

@@ -12,7 +12,8 @@
 //! fields. Spans nest, carry any fields, and cost almost nothing when
 //! filtered out. Tokio can name tasks too
 //! (`tokio::task::Builder::new().name("Task-0").spawn(...)`), but only with
-//! `RUSTFLAGS="--cfg tokio_unstable"`; those names show up in tokio-console.
+//! `RUSTFLAGS="--cfg tokio_unstable"` and Tokio's `tracing` feature; those
+//! names show up in tokio-console.
 //!
 //! The filter uses `RUST_LOG` syntax: a level, per-module levels, and span
 //! filters such as `[task{name=Task-1}]=debug`, "debug output, but only
@@ -22,24 +23,41 @@
 //! example passes the two filters it demonstrates explicitly, so its output
 //! does not depend on your shell.
 //!
+//! Where the events go is the subscriber's job, and there are two ways to
+//! install one. A program installs one for the whole process, once, at the
+//! top of `main`: `tracing_subscriber::fmt().init()` (or
+//! `tracing::subscriber::set_global_default`), which every thread and so
+//! every task sees. It can only be done once: a second `set_global_default`
+//! returns an error, and a second `init()` panics. This example shows two
+//! filters in turn, in a process that runs other examples too, so it uses
+//! the other way, a subscriber scoped to one thread or one future. That
+//! scope does not follow a spawned task by itself: on the multi-thread
+//! runtime of plain `#[tokio::main]`, the task runs on a worker thread,
+//! which has no subscriber, and every event it logs is lost. So the whole
+//! demonstration runs `.with_subscriber(subscriber)`, and each future it
+//! spawns carries the current one along with `.with_current_subscriber()`.
+//!
 //! For output that is the same on every run, the subscriber prints no
-//! timestamps (`without_time`), no colors and no thread ids. It is set with
-//! `set_default`, for this thread only, which covers every task on a
-//! current-thread runtime; a program installs one globally with `.init()`.
+//! timestamps (`without_time`), no colors and no thread ids, and the guide's
+//! three equal 0.5 s sleeps become 0.5, 0.6 and 0.7 s, so the tasks finish
+//! in a defined order: neither Tokio nor asyncio promises an order for
+//! timers due at the same instant.
 //!
 //! asyncio's debug mode has two more jobs. Its warning for a coroutine never
 //! awaited is a compile-time warning in Rust (`pitfalls/forgotten_await`).
-//! Its warning for a callback that runs too long is what tokio-console shows
-//! live: the `console-subscriber` crate, `--cfg tokio_unstable`, then the
-//! `tokio-console` command lists every task with its busy and idle time and
-//! flags the ones that poll for too long (`performance/profile_futures`
-//! measures that by hand).
+//! Its warning for a callback that runs too long has its nearest counterpart
+//! in tokio-console: with the `console-subscriber` crate and
+//! `--cfg tokio_unstable`, the `tokio-console` command lists every task with
+//! its busy and idle time and a histogram of its poll times, and warns about
+//! a task that has not yielded for a second since it started
+//! (`performance/profile_futures` measures the longest poll by hand).
 
-use std::error::Error;
 use std::time::Duration;
 
+use anyhow::Context;
 use futures::future::join_all;
 use tokio::time::{sleep, timeout};
+use tracing::instrument::WithSubscriber;
 use tracing::{Instrument, debug, info, info_span, warn};
 use tracing_subscriber::EnvFilter;
 
@@ -51,18 +69,25 @@ async fn named_task(name: String, delay: Duration) -> String {
     name
 }
 
-async fn debug_async_operations() -> Result<(), Box<dyn Error>> {
+async fn debug_async_operations() -> anyhow::Result<()> {
     let tasks: Vec<_> = (0..3)
         .map(|i| {
             let name = format!("Task-{i}");
             let span = info_span!("task", name = name.as_str());
             info!("created {name}");
-            tokio::spawn(named_task(name, Duration::from_millis(500)).instrument(span))
+            let delay = Duration::from_millis(500 + 100 * i);
+            // Without `with_current_subscriber`, a task on another thread
+            // would log to that thread's subscriber: none.
+            tokio::spawn(
+                named_task(name, delay)
+                    .instrument(span)
+                    .with_current_subscriber(),
+            )
         })
         .collect();
     let mut results = Vec::new();
     for result in join_all(tasks).await {
-        results.push(result?);
+        results.push(result.context("a named task panicked")?);
     }
     info!(?results, "all tasks done");
 
@@ -75,7 +100,7 @@ async fn debug_async_operations() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-pub async fn run() -> Result<(), Box<dyn Error>> {
+pub async fn run() -> anyhow::Result<()> {
     for (index, filter) in ["info", "info,[task{name=Task-1}]=debug"]
         .into_iter()
         .enumerate()
@@ -85,14 +110,15 @@ pub async fn run() -> Result<(), Box<dyn Error>> {
         }
         println!("With RUST_LOG={filter}:");
         let subscriber = tracing_subscriber::fmt()
-            .with_env_filter(EnvFilter::try_new(filter)?)
+            .with_env_filter(
+                EnvFilter::try_new(filter).with_context(|| format!("bad filter {filter:?}"))?,
+            )
             .without_time()
             .with_ansi(false)
             .with_target(false)
             .with_writer(std::io::stdout)
             .finish();
-        let _default = tracing::subscriber::set_default(subscriber);
-        debug_async_operations().await?;
+        debug_async_operations().with_subscriber(subscriber).await?;
     }
     Ok(())
 }

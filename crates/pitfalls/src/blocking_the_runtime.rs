@@ -10,23 +10,31 @@
 //! The runtime, like asyncio's loop, switches tasks only at an `.await`.
 //! `tokio::time::sleep(...).await` is one: the main task steps aside and the
 //! heartbeat runs on time. `std::thread::sleep` is not: it holds the thread,
-//! and on a current-thread runtime that thread is the only one, so the
-//! heartbeat misses every tick for as long as it lasts. On a multi-thread
-//! runtime it takes one worker out of service, which is harder to notice and
-//! just as wrong once every worker does it.
+//! and nothing else runs on that thread while it lasts, so the heartbeat
+//! misses every tick.
+//!
+//! The heartbeat is spawned with `spawn_local` on a `LocalSet`, which keeps
+//! it on the thread that runs `run`, as every task is on asyncio's loop and
+//! on a current-thread runtime. On the multi-thread runtime of plain
+//! `#[tokio::main]`, a `tokio::spawn`ed heartbeat would run on a worker
+//! thread and go on ticking while `run` blocks the thread that called
+//! `block_on`: a blocking call holds only its own thread. That is harder to
+//! notice, not harmless: each blocked worker is one fewer for every other
+//! task, and once every worker blocks, nothing runs.
 //!
 //! The tick counts are logical, so they are the same on the real clock and on
 //! the paused one, where `std::thread::sleep` still takes real time but the
 //! paused clock does not move during it. The fix for real blocking work is
 //! `spawn_blocking` (see `runtime/blocking_executor`). No compiler check
-//! catches a blocking call inside an async fn; `tokio-console` shows the
-//! task whose poll took too long, and `performance/profile_futures` measures
-//! it by hand.
+//! catches a blocking call inside an async fn; tokio-console's histogram of
+//! each task's poll times shows the task whose polls take too long, and
+//! `performance/profile_futures` measures them by hand.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use tokio::task::{LocalSet, spawn_local};
 use tokio::time::{Instant, interval_at, sleep};
 
 const TICK: Duration = Duration::from_millis(100);
@@ -43,12 +51,16 @@ fn blocking_operations_bad() -> &'static str {
 }
 
 pub async fn run() {
+    LocalSet::new().run_until(compare()).await
+}
+
+async fn compare() {
     let ticks = Arc::new(AtomicU32::new(0));
     let counter = Arc::clone(&ticks);
     // Ticks at 50 ms, 150 ms, ...: halfway between the main task's deadlines,
     // so no tick is due at the same instant as the end of a wait.
     let mut every_tick = interval_at(Instant::now() + TICK / 2, TICK);
-    let heartbeat = tokio::spawn(async move {
+    let heartbeat = spawn_local(async move {
         loop {
             every_tick.tick().await;
             counter.fetch_add(1, Ordering::SeqCst);

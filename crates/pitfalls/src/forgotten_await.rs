@@ -8,7 +8,8 @@
 //!
 //! The section `basics` shows the mistake itself (`basics/forgetting_await`):
 //! a future that is never awaited never runs, and the compiler warns where
-//! Python only warns at garbage collection. Two more ways Rust answers it:
+//! Python warns only at run time, when the forgotten coroutine object is
+//! destroyed. Two more ways Rust answers it:
 //!
 //! - The guide's `forgot_await_bad` returns the unawaited coroutine as if it
 //!   were the result. In Rust that is a type error: the function promises a

@@ -21,8 +21,9 @@
 //! `increment_good` means to. (The guide's version cannot run: its
 //! `UnsafeCounter` has no `self.lock`, so it raises `AttributeError`.) A lock
 //! held across an `.await` must be `tokio::sync::Mutex`: a
-//! `std::sync::MutexGuard` is not `Send`, so a task holding one across an
-//! `.await` does not compile (the case `std_mutex_across_await.rs`). With
+//! `std::sync::MutexGuard` is not `Send`, so a `tokio::spawn`ed task holding
+//! one across an `.await` does not compile (the case
+//! `std_mutex_across_await.rs`). With
 //! nothing to await inside the update, an `AtomicU64` or a
 //! `std::sync::Mutex` is the cheaper choice.
 
@@ -75,7 +76,9 @@ pub async fn run() {
         "Without the lock held: {TASKS} increments gave {bad} in {:.1}s",
         start.elapsed().as_secs_f64()
     );
-    assert_eq!(bad, 1, "every task read 0 before any wrote");
+    // Each task reads before any writes, so on one thread the count is 1;
+    // on several, what matters is that updates were lost at all.
+    assert!(bad < TASKS, "no update was lost");
 
     let counter = Arc::new(Counter::default());
     let start = Instant::now();

@@ -8,9 +8,10 @@
 //!
 //! The guide's fix for "thousands of tasks at once" is to run them in
 //! batches of a hundred and wait for each batch. A Tokio task is one heap
-//! allocation the size of its future (no thread, no stack of its own), so
-//! the thousand tasks are not the problem; and batching is slow, because each
-//! batch waits for its slowest member while the next batch has not started.
+//! allocation holding its future (no thread, no stack of its own), so the
+//! tasks are not the problem; and batching is slow, because each batch waits
+//! for its slowest member while the next batch has not started. (The guide
+//! makes ten thousand; a thousand here keep the batched run to one second.)
 //!
 //! What does need a bound is whatever the tasks share: a database allowing
 //! ten connections, a remote API's rate limit, memory per request. Spawn
@@ -40,7 +41,8 @@ async fn small_operation() -> &'static str {
 }
 
 /// The guide's `too_many_tasks_bad`, which is fine in Rust. `join_all`
-/// re-raises a task's panic, as `gather` re-raises an exception.
+/// re-raises a task's panic, as `gather` re-raises an exception, and also
+/// aborts the tasks still running, which `gather` does not.
 async fn spawn_all() -> Vec<&'static str> {
     let tasks: JoinSet<_> = (0..TASKS).map(|_| small_operation()).collect();
     tasks.join_all().await

@@ -20,9 +20,12 @@
 //! result instead of starting its own, and a later one finds it ready. So
 //! the slow work runs once, and req4 reports the hit the guide meant.
 //!
-//! Run order follows the timers, as in asyncio: the two fast requests
-//! answer at 0.1 s (in the order they started), the error at 0.5 s, the
-//! cached pair at 1 s and the slow one at 2 s.
+//! The requests arrive a millisecond apart, as real ones would. Started all
+//! at once, the two `/fast` requests would both answer at exactly 0.1 s,
+//! and Tokio documents no order for timers due at the same instant. A
+//! millisecond apart, their timers are too, and the lines come out in the
+//! guide's order: the fast pair at 0.1 s, req1 first, the error at 0.5 s,
+//! the cached pair at 1 s and the slow one at 2 s.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -33,6 +36,8 @@ use futures::future::join_all;
 use tokio::sync::OnceCell;
 use tokio::task::JoinError;
 use tokio::time::sleep;
+
+const ARRIVAL_GAP: Duration = Duration::from_millis(1);
 
 #[derive(Clone, Debug)]
 struct ApiResponse {
@@ -149,9 +154,12 @@ pub async fn run() -> Result<(), JoinError> {
         ("req6", "/fast"),
     ];
 
-    let tasks = requests.map(|(request_id, endpoint)| {
-        tokio::spawn(process_request(Arc::clone(&handler), request_id, endpoint))
-    });
+    let mut tasks = Vec::new();
+    for (request_id, endpoint) in requests {
+        let handler = Arc::clone(&handler);
+        tasks.push(tokio::spawn(process_request(handler, request_id, endpoint)));
+        sleep(ARRIVAL_GAP).await;
+    }
     let outcomes = join_all(tasks)
         .await
         .into_iter()

@@ -4,18 +4,15 @@
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "FastAPI Integration" (the FastAPI app,
-//!   and the `SimpleAsyncServer` simulation that follows it)
+//!   "FastAPI Integration" (the FastAPI app; the `SimpleAsyncServer`
+//!   simulation that follows it is `simple_server`)
 //!
 //! FastAPI's decorated functions become handlers on an axum `Router`. Their
 //! parameters are extractors: `data_id: str` from the query string is
 //! `Query<ProcessParams>`, the `data: dict` body is `Json<Value>`, and the
 //! guide's module-level `processor` is shared state, `State<Arc<AppState>>`.
 //! A handler returns anything that converts into a response, such as a
-//! status with a `Json` body. The guide's second half simulates a router, a
-//! 404 for unknown routes and middleware; axum is that for real (the
-//! fallback handler below, and tower layers for middleware), so one server
-//! serves both halves' routes: `/users` comes from the simulation.
+//! status with a `Json` body.
 //!
 //! FastAPI's `BackgroundTasks` run the job after the response is sent.
 //! Here the handler spawns the job on a `TaskTracker` and answers
@@ -65,12 +62,6 @@ struct ProcessResult {
 struct ProcessStarted {
     message: &'static str,
     data_id: String,
-}
-
-#[derive(Serialize)]
-struct User {
-    id: u32,
-    name: &'static str,
 }
 
 #[derive(Deserialize)]
@@ -146,31 +137,11 @@ async fn health_check() -> Json<Value> {
     Json(json!({ "status": "healthy" }))
 }
 
-async fn get_users() -> Json<Vec<User>> {
-    sleep(Duration::from_millis(100)).await; // a database query, simulated
-    Json(vec![
-        User {
-            id: 1,
-            name: "Alice",
-        },
-        User { id: 2, name: "Bob" },
-    ])
-}
-
-async fn not_found() -> (StatusCode, Json<Value>) {
-    (
-        StatusCode::NOT_FOUND,
-        Json(json!({ "error": "Route not found" })),
-    )
-}
-
 fn app(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/process", post(start_processing))
         .route("/result/{data_id}", get(get_result))
         .route("/health", get(health_check))
-        .route("/users", get(get_users))
-        .fallback(not_found)
         .with_state(state)
 }
 
@@ -201,7 +172,6 @@ pub async fn run() -> anyhow::Result<()> {
 
     let client = reqwest::Client::new();
     show("GET /health", client.get(format!("{base_url}/health"))).await?;
-    show("GET /users", client.get(format!("{base_url}/users"))).await?;
     show(
         "POST /process?data_id=job-1",
         client
@@ -236,11 +206,6 @@ pub async fn run() -> anyhow::Result<()> {
         client
             .post(format!("{base_url}/process?data_id=job-1"))
             .json(&json!({ "value": 43 })),
-    )
-    .await?;
-    show(
-        "GET /nonexistent",
-        client.get(format!("{base_url}/nonexistent")),
     )
     .await?;
     show(

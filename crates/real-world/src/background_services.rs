@@ -30,10 +30,10 @@
 //! `NameError` on its first tick, silently, until `stop()` re-raises it.
 //! Here the metrics come from a seeded `ChaCha8Rng` (seed 7), so every run
 //! prints the same numbers. The run time is 9.5 s rather than the guide's
-//! 10 s, so that no tick is due at the moment of stopping: on the real
-//! clock, which of two timers due in the same millisecond fires first is
-//! not defined. In 9.5 s the services do what the guide's do in 10 s: two
-//! health checks and five rounds of metrics.
+//! 10 s, so that no tick is due at the moment of stopping: Tokio documents
+//! no order for timers due at the same instant, so a tick due with the stop
+//! could come before it or after it. In 9.5 s the services do what the
+//! guide's would do in 10 s: two health checks and five rounds of metrics.
 
 use std::future::Future;
 use std::time::Duration;

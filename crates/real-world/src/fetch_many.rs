@@ -1,53 +1,70 @@
-//! Fetch many URLs concurrently through one shared `reqwest::Client`, and
-//! report which succeeded and which failed.
+//! Fetch many URLs concurrently through one shared `reqwest::Client`: first
+//! pages as text, all or nothing, then JSON with each failure reported in
+//! its place.
 //!
 //! Translates:
-//! - *Async/Await in Python*, "HTTP Requests with AsyncIO"
 //! - *Asynchronous Programming in Python*, "HTTP Requests (aiohttp)"
 //! - *Python Async Programming: A Detailed Guide*,
 //!   "Good Use Cases (I/O-Bound Operations)"
 //!   (network requests)
+//! - *Async/Await in Python*, "HTTP Requests with AsyncIO"
 //!
 //! `aiohttp.ClientSession` is `reqwest::Client`: a pool of keep-alive
 //! connections, meant to be built once and reused. It needs no `async with`:
 //! its connections close when it is dropped, and cloning it is cheap (an
-//! `Arc` inside) when tasks need their own handle. The third guide opens a
+//! `Arc` inside) when tasks need their own handle. The second guide opens a
 //! new session for every URL, which throws the pool away each time; here
 //! every request goes through one client.
 //!
-//! A request future does nothing until it is polled, so `join_all` over the
+//! A request future does nothing until it is polled, so joining the
 //! requests is `gather`: all of them are in flight at once, on one task, and
-//! the results come back in the order of the URLs.
+//! the results come back in the order of the URLs. The first two guides
+//! `gather` the pages' text with no `return_exceptions`, so one failure
+//! fails the whole batch: that is `try_join_all`, which returns as soon as
+//! one request fails, with its error. It also drops the requests still
+//! running, where `gather` leaves the other tasks running. The third catches every
+//! exception inside `fetch_url` and reports it next to the successes: that
+//! is `join_all` over futures that return a `Result`.
 //!
-//! The local server stands in for JSONPlaceholder: `/posts/{id}` answers the
-//! same JSON. Two URLs are added to show failures, a post that does not
-//! exist and a page that is not JSON. Like aiohttp, reqwest hands back any
-//! answer as a response, a 404 included, so the guide's `fetch_url` would
-//! mark a missing post with ✓; `error_for_status` makes a 4xx or 5xx an
-//! error. The JSON is decoded into a typed `Post`, where the guide gets a
-//! dict and drops it.
+//! The local httpbin stands in for the internet: `/anything/{path}` answers
+//! any path with JSON, in place of example.com and JSONPlaceholder's
+//! `/posts/{id}`, and real httpbin answers the same. Two URLs are added to
+//! show failures, a missing page and a page that is not JSON. Like aiohttp,
+//! reqwest hands back any answer as a response, a 404 included: the guide's
+//! `fetch_url` fails on a 404 only if its body is not JSON, and marks
+//! JSONPlaceholder's missing post, whose body is `{}`, with ✓.
+//! `error_for_status` makes every 4xx or 5xx an error. The guide decodes the
+//! JSON and drops it; decoding into `serde::de::IgnoredAny` does the same:
+//! it checks the body is JSON and keeps nothing.
 
 use std::error::Error;
 use std::time::Duration;
 
-use anyhow::bail;
-use futures::future::join_all;
+use anyhow::{Context, bail};
+use futures::future::{join_all, try_join_all};
 use reqwest::{Client, StatusCode};
-use serde::Deserialize;
+use serde::de::IgnoredAny;
 
-#[derive(Debug, Deserialize)]
-struct Post {
-    id: u32,
-    title: String,
+/// The guide's `fetch_url(session, url)`: the page as text.
+async fn fetch_url(client: &Client, url: String) -> reqwest::Result<String> {
+    client
+        .get(url)
+        .send()
+        .await?
+        .error_for_status()?
+        .text()
+        .await
 }
 
-/// Errors leave out the URL: the caller knows which one it asked for, and
-/// it holds the server's port.
-async fn fetch_post(client: &Client, url: String) -> Result<(StatusCode, Post), reqwest::Error> {
+/// The third guide's `fetch_url`: the status, once the body has been
+/// checked to be JSON. Errors leave out the URL: the caller knows which one
+/// it asked for, and it holds the server's port.
+async fn fetch_json(client: &Client, url: String) -> reqwest::Result<StatusCode> {
     let fetch = async {
         let response = client.get(url).send().await?.error_for_status()?;
         let status = response.status();
-        Ok((status, response.json().await?))
+        response.json::<IgnoredAny>().await?;
+        Ok(status)
     };
     fetch.await.map_err(reqwest::Error::without_url)
 }
@@ -57,15 +74,33 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
     // request waiting for as long as the operating system lets it.
     let client = Client::builder()
         .connect_timeout(Duration::from_secs(5))
-        .build()?;
+        .build()
+        .context("cannot build the HTTP client")?;
 
-    let paths = ["/posts/1", "/posts/2", "/posts/3", "/posts/101", "/html"];
-    let requests = paths.map(|path| fetch_post(&client, format!("{base_url}{path}")));
-    let results = join_all(requests).await;
+    let pages = [
+        "/anything/example.com",
+        "/anything/example.org",
+        "/anything/example.net",
+    ];
+    let texts = try_join_all(pages.map(|path| fetch_url(&client, format!("{base_url}{path}"))))
+        .await
+        .map_err(reqwest::Error::without_url)
+        .context("fetching the pages")?;
+    println!("Fetched {} pages", texts.len());
+    println!();
 
+    let paths = [
+        "/anything/posts/1",
+        "/anything/posts/2",
+        "/anything/posts/3",
+        "/status/404",
+        "/html",
+    ];
+    let results =
+        join_all(paths.map(|path| fetch_json(&client, format!("{base_url}{path}")))).await;
     for (path, result) in paths.iter().zip(&results) {
         match result {
-            Ok((status, post)) => println!("✓ {path}: {status}, post {} {:?}", post.id, post.title),
+            Ok(status) => println!("✓ {path}: {status}"),
             Err(error) => println!("✗ {path}: {}", with_cause(error)),
         }
     }

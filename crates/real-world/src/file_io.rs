@@ -12,8 +12,10 @@
 //! non-blocking file I/O. So a single small read costs a thread hop, and
 //! `tokio::fs::read_to_string` and `write` (whole file in one call) are the
 //! cheap way. For many writes to one file, a `tokio::fs::File` with a
-//! `BufWriter` batches them; unlike aiofiles' `async with`, dropping a
-//! `File` cannot wait for a write still in flight, so the code calls
+//! `BufWriter` batches them. aiofiles' `async with` awaits the close, which
+//! flushes; a drop cannot await anything: a dropped `BufWriter` loses what
+//! it still holds, and a dropped `File` finishes a write still in flight
+//! in the background, where no one sees its error. So the code calls
 //! `flush` (or `sync_all`) before it is done, and sees any error.
 //!
 //! Every path error carries the operation and the file name, via anyhow's

@@ -7,6 +7,7 @@ mod file_io;
 mod file_processor;
 mod http_errors;
 mod scrape_pages;
+mod simple_server;
 mod sqlite_pool;
 mod sqlite_wrapper;
 mod sync_vs_async_http;
@@ -28,6 +29,7 @@ fn main() -> std::process::ExitCode {
         example!(file_processor),
         example!(api_handler),
         example!(api_server),
+        example!(simple_server),
         example!(background_services),
     ]
     .run()

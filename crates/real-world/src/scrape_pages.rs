@@ -84,7 +84,7 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
 
     println!();
     println!(
-        "Fetched {fetched} pages in {:.1}s",
+        "Fetched {fetched} pages in {:.1} seconds",
         start.elapsed().as_secs_f64()
     );
     Ok(())

@@ -10,13 +10,25 @@
 //!
 //! The guide's pool is an `asyncio.Queue` of fake connections, handed out
 //! by an `@asynccontextmanager` that puts each one back in `finally`. Here
-//! the connections are real, to a file in a temporary directory, and the
-//! pool is a semaphore with one permit per idle connection. `get` waits for
-//! a permit and returns a `PooledConnection`, a guard whose `Drop` puts the
-//! connection back and only then frees the permit: the `finally` runs
-//! however the borrower ends, a panic included. `run` takes a connection
-//! and calls a closure with it on the blocking pool, as `sqlite_wrapper`
-//! does.
+//! the connections are real, to a file in a temporary directory. A
+//! semaphore has one permit per connection the pool may have open, and
+//! `acquire` waits for a permit, then takes an idle connection or opens a
+//! new one. It returns a `PooledConnection`, a guard that the aiomysql
+//! guide's `async with pool.acquire() as conn` becomes: `fetch_all` is its
+//! `cur.execute(...)` and `cur.fetchall()`, and dropping the guard is the
+//! end of the `async with`.
+//!
+//! The guide's `finally` puts a connection back however the borrower ended.
+//! This pool puts one back only if every operation on it finished: each
+//! operation moves the connection and its permit into a closure on the
+//! blocking pool, and the guard gets them back when the caller receives the
+//! result. A caller cancelled at any `.await` (a timeout, a `select!`) or a
+//! closure that panics leaves the guard empty: the connection is closed when
+//! the abandoned operation ends, and its permit freed with it, so the pool
+//! never has more connections open than its size and opens a fresh one when
+//! it next runs short. A connection left inside a transaction is closed too.
+//! Cancelled while waiting for a permit or while opening, a caller takes
+//! nothing with it. The demo ends with a query abandoned while it runs.
 //!
 //! The guide's transaction only sleeps and prints "committed", and its
 //! workers format values into the SQL (`WHERE id = {i}`). Here the
@@ -32,17 +44,17 @@
 //! `mysql_async`, each with its own pool. For SQLite, `deadpool-sqlite` and
 //! `r2d2_sqlite` are pools like this one; at the time of writing both
 //! require rusqlite 0.40, and one program cannot link two versions of
-//! SQLite's library, so this workspace, on 0.41, keeps the thirty lines.
+//! SQLite's library, so this workspace, on 0.41, keeps its own.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use futures::future::join_all;
+use futures::future::{join_all, try_join_all};
 use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
-use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore, oneshot};
 use tokio::task::{JoinError, spawn_blocking};
 
 const POOL_SIZE: usize = 3;
@@ -55,6 +67,10 @@ pub enum DbError {
     Panicked(#[from] JoinError),
     #[error("the pool is closed")]
     Closed(#[from] AcquireError),
+    #[error("the connection is gone: an earlier operation on it was abandoned")]
+    Abandoned,
+    #[error("a pool needs room for at least one connection")]
+    Empty,
     #[error("cannot create a temporary directory: {0}")]
     TempDir(#[from] std::io::Error),
 }
@@ -65,93 +81,159 @@ struct Pool {
 }
 
 struct Shared {
+    path: PathBuf,
     idle: Mutex<Vec<Connection>>,
     permits: Arc<Semaphore>,
-    in_use: AtomicUsize,
-    most_in_use: AtomicUsize,
-}
-
-/// A connection on loan from the pool, returned when dropped.
-struct PooledConnection {
-    connection: Option<Connection>,
-    shared: Arc<Shared>,
-    // Dropped after `drop` below has put the connection back.
-    _permit: OwnedSemaphorePermit,
-}
-
-impl Drop for PooledConnection {
-    fn drop(&mut self) {
-        if let Some(connection) = self.connection.take() {
-            self.shared.idle().push(connection);
-        }
-        self.shared.in_use.fetch_sub(1, Ordering::Relaxed);
-    }
+    opened: AtomicUsize,
 }
 
 impl Shared {
     /// Pushing and popping cannot leave the list half-changed, so a panic
     /// elsewhere while it was locked does not make it unusable.
-    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
+    fn idle(&self) -> MutexGuard<'_, Vec<Connection>> {
         self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn open(&self) -> rusqlite::Result<Connection> {
+        let connection = Connection::open(&self.path)?;
+        // Wait for another connection's write lock instead of failing at once.
+        connection.busy_timeout(Duration::from_secs(5))?;
+        self.opened.fetch_add(1, Ordering::Relaxed);
+        Ok(connection)
     }
 }
 
-fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
-    let connection = Connection::open(path)?;
-    // Wait for another connection's write lock instead of failing at once.
-    connection.busy_timeout(Duration::from_secs(5))?;
-    Ok(connection)
+/// A connection and the permit that counts it against the pool's size.
+/// They travel together, so a connection still busy in an abandoned
+/// operation still holds its place.
+struct Slot {
+    connection: Connection,
+    _permit: OwnedSemaphorePermit,
+}
+
+/// A connection on loan from the pool.
+struct PooledConnection {
+    /// `None` while an operation has it, and for good once one was abandoned.
+    slot: Option<Slot>,
+    shared: Arc<Shared>,
+}
+
+impl Drop for PooledConnection {
+    fn drop(&mut self) {
+        // The slot is here only if every operation on it finished. Without
+        // it there is nothing to return: the connection is closed where the
+        // abandoned operation drops it.
+        let Some(Slot {
+            connection,
+            _permit: permit,
+        }) = self.slot.take()
+        else {
+            return;
+        };
+        if connection.is_autocommit() {
+            self.shared.idle().push(connection);
+        } else {
+            drop(connection);
+        }
+        // The permit goes last: a caller it wakes finds the connection idle,
+        // or finds room to open a new one.
+        drop(permit);
+    }
+}
+
+impl PooledConnection {
+    /// Runs `f` with the connection on the blocking pool.
+    async fn run<T, F>(&mut self, f: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let mut slot = self.slot.take().ok_or(DbError::Abandoned)?;
+        let (slot, result) = spawn_blocking(move || {
+            let result = f(&mut slot.connection);
+            (slot, result)
+        })
+        .await?;
+        self.slot = Some(slot);
+        Ok(result?)
+    }
+
+    /// aiomysql's `cur.execute(sql)` then `cur.fetchall()`.
+    async fn fetch_all<T: Send + 'static>(
+        &mut self,
+        sql: &'static str,
+        map: fn(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, DbError> {
+        self.run(move |connection| {
+            let mut statement = connection.prepare(sql)?;
+            let rows = statement.query_map((), map)?;
+            rows.collect()
+        })
+        .await
+    }
 }
 
 impl Pool {
     async fn open(path: PathBuf, size: usize) -> Result<Self, DbError> {
+        // With no permits, every `acquire` would wait forever.
+        if size == 0 {
+            return Err(DbError::Empty);
+        }
+        let shared = Arc::new(Shared {
+            path,
+            idle: Mutex::new(Vec::new()),
+            permits: Arc::new(Semaphore::new(size)),
+            opened: AtomicUsize::new(0),
+        });
+        let opening = Arc::clone(&shared);
         let connections = spawn_blocking(move || {
             (0..size)
-                .map(|_| open_connection(&path))
+                .map(|_| opening.open())
                 .collect::<rusqlite::Result<Vec<_>>>()
         })
         .await??;
         println!("Initialized pool with {} connections", connections.len());
-        Ok(Self {
-            shared: Arc::new(Shared {
-                idle: Mutex::new(connections),
-                permits: Arc::new(Semaphore::new(size)),
-                in_use: AtomicUsize::new(0),
-                most_in_use: AtomicUsize::new(0),
-            }),
-        })
+        *shared.idle() = connections;
+        Ok(Self { shared })
     }
 
-    /// Waits for a free connection.
-    async fn get(&self) -> Result<PooledConnection, DbError> {
+    /// `pool.acquire()`: waits for a permit, then takes an idle connection
+    /// or, if the pool has closed one, opens a fresh one.
+    async fn acquire(&self) -> Result<PooledConnection, DbError> {
         let permit = Arc::clone(&self.shared.permits).acquire_owned().await?;
-        let connection = self.shared.idle().pop();
-        assert!(
-            connection.is_some(),
-            "a permit always has an idle connection"
-        );
-        let in_use = self.shared.in_use.fetch_add(1, Ordering::Relaxed) + 1;
-        self.shared.most_in_use.fetch_max(in_use, Ordering::Relaxed);
+        let idle = self.shared.idle().pop();
+        let slot = match idle {
+            Some(connection) => Slot {
+                connection,
+                _permit: permit,
+            },
+            None => {
+                // The permit goes along, so a connection whose caller left
+                // while it was being opened counts until it is closed.
+                let shared = Arc::clone(&self.shared);
+                spawn_blocking(move || {
+                    let connection = shared.open()?;
+                    Ok::<_, rusqlite::Error>(Slot {
+                        connection,
+                        _permit: permit,
+                    })
+                })
+                .await??
+            }
+        };
         Ok(PooledConnection {
-            connection,
+            slot: Some(slot),
             shared: Arc::clone(&self.shared),
-            _permit: permit,
         })
     }
 
-    /// Runs `f` with a pooled connection on the blocking pool.
+    /// One operation on whichever connection is free.
     async fn run<T, F>(&self, f: F) -> Result<T, DbError>
     where
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
         T: Send + 'static,
     {
-        let mut pooled = self.get().await?;
-        spawn_blocking(move || match pooled.connection.as_mut() {
-            Some(connection) => f(connection),
-            None => unreachable!("a pooled connection is only taken when dropped"),
-        })
-        .await?
-        .map_err(DbError::from)
+        self.acquire().await?.run(f).await
     }
 
     /// The guide's `execute_transaction`: every statement, or none.
@@ -186,6 +268,14 @@ impl Pool {
         })
         .await
     }
+
+    fn idle_count(&self) -> usize {
+        self.shared.idle().len()
+    }
+
+    fn opened(&self) -> usize {
+        self.shared.opened.load(Ordering::Relaxed)
+    }
 }
 
 /// Three lookups, one after another, each on whatever connection is free.
@@ -204,6 +294,43 @@ async fn worker(pool: Pool, worker_id: i64) -> Result<Vec<String>, DbError> {
         names.extend(name);
     }
     Ok(names)
+}
+
+/// The aiomysql guide's `fetch_data`: acquire, execute, fetch all.
+async fn fetch_data(pool: &Pool) -> Result<Vec<(i64, String)>, DbError> {
+    let mut connection = pool.acquire().await?;
+    connection
+        .fetch_all("SELECT id, name FROM users ORDER BY id", |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .await
+}
+
+/// A caller that gives up on a query while it runs, as a `timeout` or a
+/// client that went away would. The query waits for `go_on` so that it is
+/// still running when the caller leaves, on either clock.
+async fn abandon_a_query(pool: &Pool) -> Result<(), DbError> {
+    let mut connection = pool.acquire().await?;
+    let (started_tx, started) = oneshot::channel();
+    let (go_on, wait) = oneshot::channel::<()>();
+    let query = connection.run(move |connection| {
+        let _ = started_tx.send(());
+        let _ = wait.blocking_recv();
+        connection.query_row("SELECT count(*) FROM users", (), |row| row.get::<_, i64>(0))
+    });
+    tokio::select! {
+        biased;
+        _ = query => unreachable!("the query waits for `go_on`"),
+        _ = started => println!("Gave up on a query while it ran"),
+    }
+    drop(connection);
+    println!(
+        "Its connection is not returned: {} idle of {POOL_SIZE}",
+        pool.idle_count()
+    );
+    // The abandoned query now ends and drops its connection and permit.
+    let _ = go_on.send(());
+    Ok(())
 }
 
 pub async fn run() -> Result<(), DbError> {
@@ -230,13 +357,11 @@ pub async fn run() -> Result<(), DbError> {
         println!("Worker {id} found: {}", names??.join(", "));
     }
     println!("Completed 4 workers");
-    // How many connections were in use at once depends on how fast the
-    // blocking threads answer, so it is checked, not printed.
-    let most = pool.shared.most_in_use.load(Ordering::Relaxed);
-    assert!(
-        most <= POOL_SIZE,
-        "{most} connections in use, pool has {POOL_SIZE}"
-    );
+
+    let rows = fetch_data(&pool).await?;
+    if let (Some(first), Some(last)) = (rows.first(), rows.last()) {
+        println!("fetch_data: {} rows, {first:?} to {last:?}", rows.len());
+    }
 
     pool.execute_transaction(vec![
         (
@@ -293,5 +418,15 @@ pub async fn run() -> Result<(), DbError> {
     );
     assert_eq!(alice.as_deref(), Some("active"), "committed work was lost");
     println!("Nothing partial left, nothing committed lost");
+
+    println!();
+    abandon_a_query(&pool).await?;
+    // Taking every connection at once makes the pool open a replacement.
+    let all = try_join_all((0..POOL_SIZE).map(|_| pool.acquire())).await?;
+    println!(
+        "Took all {} connections at once; opened in all: {}",
+        all.len(),
+        pool.opened()
+    );
     Ok(())
 }

@@ -20,21 +20,33 @@
 //! file path it would work; `with connect()` also commits but never closes
 //! the connection.) The text means one database, so the wrapper here owns
 //! one connection, opened once, and every call borrows it on the blocking
-//! pool. The mutex around it is `std::sync::Mutex`: it is locked only inside
-//! the blocking closure and never held across an `.await`.
+//! pool.
+//!
+//! The connection sits behind a `tokio::sync::Mutex`, locked with `.await`
+//! before the call goes to the blocking pool, and the guard travels into the
+//! closure. So a call waiting for the connection waits as a task, in the
+//! mutex's first-come queue, and takes no thread; only the call holding the
+//! connection occupies a blocking thread. (A `std::sync::Mutex` locked inside
+//! the closure would park one blocking thread per waiting call.) A caller
+//! cancelled while it waits for the lock leaves nothing behind; one cancelled
+//! once its closure is running only stops waiting: the closure runs to the
+//! end and then lets the connection go.
 //!
 //! The guide's `execute` guesses from the SQL whether to fetch rows or count
 //! them; here the closure says what it wants. Values always go in as
 //! parameters (`?1`), never formatted into the SQL. The three lookups run
 //! concurrently as in the guide, but one connection serves one at a time;
 //! what they gain is a runtime that stays free. `sqlite_pool` gives each
-//! caller a connection of its own. The `tokio-rusqlite` crate packages this
-//! wrapper; `sqlx` has an async SQLite driver.
+//! caller a connection of its own. The `tokio-rusqlite` crate offers the
+//! same `call(closure)` API with another design: one dedicated thread per
+//! connection, fed the closures through a channel. `sqlx` has an async
+//! SQLite driver built the same way.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use futures::future::join_all;
 use rusqlite::{Connection, OptionalExtension, params};
+use tokio::sync::Mutex;
 use tokio::task::{JoinError, spawn_blocking};
 
 #[derive(Debug, thiserror::Error)]
@@ -65,35 +77,25 @@ impl AsyncSqlite {
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
         T: Send + 'static,
     {
-        let connection = Arc::clone(&self.connection);
-        spawn_blocking(move || {
-            // A panic in an earlier call poisons the mutex; the connection
-            // itself is still sound, so carry on with it.
-            let mut connection = connection.lock().unwrap_or_else(PoisonError::into_inner);
-            f(&mut connection)
-        })
-        .await?
-        .map_err(DbError::from)
+        let mut connection = Arc::clone(&self.connection).lock_owned().await;
+        spawn_blocking(move || f(&mut connection))
+            .await?
+            .map_err(DbError::from)
     }
 
     /// The guide's `executemany`: one prepared statement, run for each row,
     /// in one transaction so the rows go in together or not at all.
-    async fn insert_users(
-        &self,
-        users: Vec<(&'static str, &'static str)>,
-    ) -> Result<usize, DbError> {
+    async fn insert_users(&self, users: Vec<(&'static str, &'static str)>) -> Result<(), DbError> {
         self.call(move |connection| {
             let transaction = connection.transaction()?;
-            let mut inserted = 0;
             {
                 let mut insert =
                     transaction.prepare("INSERT INTO users (name, email) VALUES (?1, ?2)")?;
                 for (name, email) in users {
-                    inserted += insert.execute(params![name, email])?;
+                    insert.execute(params![name, email])?;
                 }
             }
-            transaction.commit()?;
-            Ok(inserted)
+            transaction.commit()
         })
         .await
     }
@@ -144,8 +146,7 @@ pub async fn run() -> Result<(), DbError> {
         ("Bob", "bob@example.com"),
         ("Charlie", "charlie@example.com"),
     ];
-    let inserted = db.insert_users(users).await?;
-    println!("Inserted {inserted} users");
+    db.insert_users(users).await?;
 
     let names = ["Alice", "Bob", "Charlie"];
     let results = join_all(names.map(|name| get_user_by_name(&db, name))).await;

@@ -8,12 +8,16 @@
 //!
 //! The guide's blocking side uses `requests`; its Rust twin is
 //! `reqwest::blocking`, the same client behind a blocking API. It must not
-//! be called from async code: it blocks the calling thread until reqwest's
-//! own background runtime has the answer, and a thread that drives Tokio
-//! tasks must never block, so reqwest panics when it finds itself on one.
-//! (In Python, calling `requests` inside a coroutine silently freezes the
-//! event loop instead.) So the blocking requests run on a thread of their
-//! own, and the async code awaits a oneshot channel for their result.
+//! be called from async code: each call parks the calling thread until
+//! reqwest's own background thread has the answer, and a thread that drives
+//! Tokio tasks must never block. In debug builds reqwest checks for this:
+//! it builds and drops a throwaway runtime, and Tokio panics when a runtime
+//! is dropped from async code ("Cannot drop a runtime in a context where
+//! blocking is not allowed"). Release builds leave the check
+//! out, and the call silently blocks the worker thread and every task on
+//! it, exactly as calling `requests` inside a coroutine freezes asyncio's
+//! event loop. So the blocking requests run on a thread of their own, and
+//! the async code awaits a oneshot channel for their result.
 //!
 //! In an application that thread would come from `spawn_blocking`. It is a
 //! plain `std::thread` here because the server these requests reach runs on
@@ -29,6 +33,7 @@
 //! `main_sync` but never calls it; here both halves run.
 
 use std::thread;
+use std::time::Duration;
 
 use futures::future::join_all;
 use reqwest::StatusCode;
@@ -69,7 +74,12 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
     let (done_tx, done) = oneshot::channel();
     let url = base_url.to_owned();
     thread::spawn(move || {
+        // The blocking client gives up after 30 s by default; like the async
+        // one, this one has no overall deadline, since a busy server may
+        // queue a request for longer. Both limit the time to connect.
         let result = reqwest::blocking::Client::builder()
+            .timeout(None)
+            .connect_timeout(Duration::from_secs(5))
             .build()
             .and_then(|client| {
                 let _ = ready_tx.send(());
@@ -86,7 +96,9 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
 
     println!();
     println!("Async, concurrently:");
-    let client = reqwest::Client::new();
+    let client = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .build()?;
     let start = Instant::now();
     let requests = PATHS.map(|path| fetch(&client, format!("{base_url}{path}")));
     for (path, result) in PATHS.iter().zip(join_all(requests).await) {

@@ -19,12 +19,13 @@
 //!
 //! The guide's `fetch_url` turns a non-200 status into `None` and loses the
 //! reason; here every failure is an error that says what went wrong. The
-//! guide's slow pages were `/delay/1` and `/delay/2`, which echo the request
-//! and so change length with the server's port; httpbin's `/drip` is a slow
-//! page of known length. A 404 and a 500 show the failed side.
+//! guide's slow pages were `/delay/1` and `/delay/2`, which echo the request,
+//! so their length can change with the server's port and the client's
+//! headers; httpbin's `/drip` is a slow page of known length. A 404 and a
+//! 500 show the failed side.
 //!
-//! The largest number of requests in flight is counted and checked against
-//! the limit.
+//! The largest number of requests in flight is counted, by a guard so that
+//! a fetch cancelled halfway is uncounted too, and checked against the limit.
 
 use std::error::Error;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -81,13 +82,11 @@ impl AsyncWebScraper {
     /// Fetches one page, waiting for a free slot first.
     async fn fetch_url(&self, url: &str) -> Result<String, ScrapeError> {
         let _permit = self.semaphore.acquire().await?;
-        let now = self.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
-        self.most_in_flight.fetch_max(now, Ordering::Relaxed);
+        let _counted = InFlight::enter(self);
         let page = self.get(url).await;
         if page.is_ok() {
             sleep(self.delay).await; // politeness, still holding the slot
         }
-        self.in_flight.fetch_sub(1, Ordering::Relaxed);
         page
     }
 
@@ -113,6 +112,24 @@ impl AsyncWebScraper {
             }
         }
         (successful, failed)
+    }
+}
+
+/// Counts a request in flight for as long as it lives, so a fetch that is
+/// cancelled (dropped at an `.await`) is uncounted too.
+struct InFlight<'a>(&'a AsyncWebScraper);
+
+impl<'a> InFlight<'a> {
+    fn enter(scraper: &'a AsyncWebScraper) -> Self {
+        let now = scraper.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+        scraper.most_in_flight.fetch_max(now, Ordering::Relaxed);
+        Self(scraper)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -20,34 +20,28 @@
 //! plus a oneshot channel whose receiver blocks with `blocking_recv`. If the
 //! runtime is gone, the sender is dropped unfilled and the caller gets an
 //! error, where Python's `.result()` would wait forever. Stopping sends on a
-//! second oneshot channel, which ends the thread's `block_on`; dropping the
-//! runtime then cancels whatever is still running, and `join` waits for it.
+//! second oneshot channel, which ends the thread's `block_on`; the thread
+//! then drops the runtime, which drops every task still waiting at its
+//! `.await` and waits for any `spawn_blocking` job that has started, and
+//! `join` waits for the thread.
 //!
 //! A multi-thread runtime already owns its worker threads, so with one, the
 //! background thread is unnecessary: keep the `Runtime` in a struct and call
 //! `runtime.block_on` or `handle.spawn` from synchronous code. Sleeps here
 //! are real time, like in every example that builds its own runtime.
 
-use std::error::Error;
-use std::fmt;
 use std::future::Future;
 use std::thread;
 use std::time::Duration;
 
+use anyhow::anyhow;
 use tokio::runtime::{Builder, Handle};
 use tokio::sync::oneshot;
 
 /// The runtime thread stopped before it produced a result.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("the background runtime stopped before the task finished")]
 struct RuntimeStopped;
-
-impl fmt::Display for RuntimeStopped {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the background runtime stopped before the task finished")
-    }
-}
-
-impl Error for RuntimeStopped {}
 
 struct BackgroundRuntime {
     handle: Handle,
@@ -87,12 +81,12 @@ impl BackgroundRuntime {
         result.blocking_recv().map_err(|_| RuntimeStopped)
     }
 
-    fn stop(self) -> Result<(), Box<dyn Error>> {
+    fn stop(self) -> anyhow::Result<()> {
         // An error means the thread has already ended; `join` reports why.
         let _ = self.stop.send(());
         self.thread
             .join()
-            .map_err(|_| "the background runtime's thread panicked".into())
+            .map_err(|_| anyhow!("the background runtime's thread panicked"))
     }
 }
 
@@ -103,7 +97,7 @@ async fn async_task(name: &str) -> String {
     format!("Result from {name}")
 }
 
-pub fn run() -> Result<(), Box<dyn Error>> {
+pub fn run() -> anyhow::Result<()> {
     let background = BackgroundRuntime::start()?;
     let result = background.run(async_task("test"))?;
     println!("{result}");

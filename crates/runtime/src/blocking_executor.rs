@@ -24,16 +24,14 @@
 //! The calls here sleep on real time on either clock; what is printed is
 //! their results and the bound, never their timing.
 
-use std::error::Error;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use anyhow::Context;
 use futures::future::try_join_all;
 use tokio::sync::Semaphore;
 use tokio::task::spawn_blocking;
-
-type BoxError = Box<dyn Error>;
 
 fn blocking_operation(name: &str, duration: Duration) -> String {
     std::thread::sleep(duration);
@@ -47,25 +45,31 @@ struct BoundedBlockingPool {
 }
 
 impl BoundedBlockingPool {
+    /// Panics if `max_workers` is zero, where `ThreadPoolExecutor` raises
+    /// `ValueError`: such a pool could never run anything.
     fn new(max_workers: usize) -> Self {
+        assert!(max_workers > 0, "a pool needs at least one worker");
         Self {
             permits: Arc::new(Semaphore::new(max_workers)),
         }
     }
 
     /// `loop.run_in_executor(executor, job)`.
-    async fn run<T, F>(&self, job: F) -> Result<T, BoxError>
+    async fn run<T, F>(&self, job: F) -> anyhow::Result<T>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let permit = Arc::clone(&self.permits).acquire_owned().await?;
-        let output = spawn_blocking(move || {
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .context("the pool was closed")?;
+        spawn_blocking(move || {
             let _permit = permit;
             job()
         })
-        .await?;
-        Ok(output)
+        .await
+        .context("a blocking job panicked")
     }
 }
 
@@ -86,9 +90,11 @@ impl Occupancy {
     }
 }
 
-pub async fn run() -> Result<(), BoxError> {
+pub async fn run() -> anyhow::Result<()> {
     // Method 1: run_in_executor with the default thread pool.
-    let result = spawn_blocking(|| blocking_operation("A", Duration::from_secs(1))).await?;
+    let result = spawn_blocking(|| blocking_operation("A", Duration::from_secs(1)))
+        .await
+        .context("the blocking operation panicked")?;
     println!("{result}");
 
     // Method 2: a pool of three workers. Results come back in the order the

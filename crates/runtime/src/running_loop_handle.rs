@@ -15,29 +15,37 @@
 //! handle method is thread-safe already. The loop's `repr`, which the guide
 //! prints, has no counterpart; the handle reports the runtime's flavor.
 
-use std::error::Error;
-
+use anyhow::Context;
 use tokio::runtime::Handle;
+use tokio::sync::oneshot;
 
-pub async fn run() -> Result<(), Box<dyn Error>> {
+pub async fn run() -> anyhow::Result<()> {
     println!("Event loop demonstration");
     let handle = Handle::current();
     println!("Runtime flavor: {:?}", handle.runtime_flavor());
 
-    let (outside, task) = std::thread::spawn(move || {
+    // The thread answers on a oneshot channel: `JoinHandle::join` would block
+    // the runtime's thread while it waits.
+    let (reply, from_thread) = oneshot::channel();
+    std::thread::spawn(move || {
         // No runtime runs on this thread, so there is no "current" one...
         let outside = Handle::try_current().map(|_| ());
         // ...but the handle brought along still reaches the runtime.
         let task = handle.spawn(async { "Task spawned from a plain thread ran on the runtime" });
-        (outside, task)
-    })
-    .join()
-    .map_err(|_| "the plain thread panicked")?;
+        let _ = reply.send((outside, task));
+    });
+    let (outside, task) = from_thread
+        .await
+        .context("the plain thread ended without answering")?;
 
     match outside {
         Ok(()) => println!("A plain thread found a runtime (unexpected)"),
         Err(error) => println!("On a plain thread, Handle::try_current() fails: {error}"),
     }
-    println!("{}", task.await?);
+    println!(
+        "{}",
+        task.await
+            .context("the task spawned from the thread failed")?
+    );
     Ok(())
 }

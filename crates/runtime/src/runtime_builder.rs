@@ -29,10 +29,10 @@
 //! on two threads at once; on one thread the first would wait forever, which
 //! is why the blocking version gives up after five seconds instead.
 
-use std::error::Error;
 use std::sync::mpsc;
 use std::time::Duration;
 
+use anyhow::{Context, anyhow};
 use tokio::runtime::{Builder, Runtime};
 use tokio::sync::oneshot;
 
@@ -54,16 +54,16 @@ fn describe(name: &str, runtime: &Runtime) {
 }
 
 /// Two tasks meet through oneshot channels, awaiting each other.
-async fn meet_with_await() -> Result<(), Box<dyn Error>> {
+async fn meet_with_await() -> anyhow::Result<()> {
     let (to_b, from_a) = oneshot::channel();
     let (to_a, from_b) = oneshot::channel();
     let a = tokio::spawn(async move {
-        to_b.send("A").map_err(|_| "B is gone")?;
-        from_b.await.map_err(|_| "B hung up")
+        to_b.send("A").map_err(|_| anyhow!("B is gone"))?;
+        from_b.await.context("B hung up")
     });
     let b = tokio::spawn(async move {
-        to_a.send("B").map_err(|_| "A is gone")?;
-        from_a.await.map_err(|_| "A hung up")
+        to_a.send("B").map_err(|_| anyhow!("A is gone"))?;
+        from_a.await.context("A hung up")
     });
     let (heard_by_a, heard_by_b) = (a.await??, b.await??);
     println!("A heard from {heard_by_a}, B heard from {heard_by_b}, with .await");
@@ -71,27 +71,27 @@ async fn meet_with_await() -> Result<(), Box<dyn Error>> {
 }
 
 /// The same meeting, but each task blocks its thread while it waits.
-async fn meet_blocking() -> Result<(), Box<dyn Error>> {
+async fn meet_blocking() -> anyhow::Result<()> {
     let (to_b, from_a) = mpsc::channel();
     let (to_a, from_b) = mpsc::channel();
     let a = tokio::spawn(async move {
-        to_b.send("A").map_err(|_| "B is gone")?;
+        to_b.send("A").map_err(|_| anyhow!("B is gone"))?;
         from_b
             .recv_timeout(PATIENCE)
-            .map_err(|_| "B never ran while A held its thread")
+            .context("B never ran while A held its thread")
     });
     let b = tokio::spawn(async move {
-        to_a.send("B").map_err(|_| "A is gone")?;
+        to_a.send("B").map_err(|_| anyhow!("A is gone"))?;
         from_a
             .recv_timeout(PATIENCE)
-            .map_err(|_| "A never ran while B held its thread")
+            .context("A never ran while B held its thread")
     });
     let (heard_by_a, heard_by_b) = (a.await??, b.await??);
     println!("A heard from {heard_by_a}, B heard from {heard_by_b}, while both blocked");
     Ok(())
 }
 
-pub fn run() -> Result<(), Box<dyn Error>> {
+pub fn run() -> anyhow::Result<()> {
     // asyncio.new_event_loop(); there is no set_event_loop to call.
     let runtime = Builder::new_current_thread().enable_all().build()?;
     describe("Current-thread runtime", &runtime);

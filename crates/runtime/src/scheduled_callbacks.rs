@@ -7,16 +7,19 @@
 //!
 //! asyncio can schedule a plain function on the loop; Tokio schedules only
 //! futures, so a callback becomes a small task. `call_soon` is a task that
-//! runs at once; `call_later(1, ...)` sleeps one second first; and
+//! does not sleep, so it runs as soon as the runtime gets to it;
+//! `call_later(1, ...)` sleeps one second first; and
 //! `call_at(loop.time() + 2, ...)` sleeps until an `Instant`, Tokio's
 //! `loop.time()`. The handle `spawn` returns can `abort()` the task, as
 //! `TimerHandle.cancel()` does.
 //!
 //! The guide prints `time.time()`, seconds since 1970, which differ on every
 //! run. This prints the time since the callbacks were scheduled instead. The
-//! order is defined on the current-thread runtime the runner uses: a spawned
-//! task runs once the spawner yields, and timers due at the same instant fire
-//! in the order they were set, as in asyncio.
+//! callbacks run in the order of their deadlines, which all differ: neither
+//! Tokio nor asyncio promises an order for timers due at the same instant
+//! (asyncio keeps its timers in a heap, which does not preserve the order
+//! they were set in), so callbacks that must run in order need distinct
+//! deadlines, or one task that calls them in turn.
 
 use std::time::Duration;
 

@@ -1,5 +1,5 @@
 //! What `#[tokio::main]` expands to: build a runtime, then `block_on` the
-//! async body.
+//! async body; and what dropping the runtime does with the work left on it.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -33,31 +33,41 @@
 //! `enable_all()` turns on the I/O and timer drivers; without the timer
 //! driver, `tokio::time::sleep` panics, where asyncio always has timers.
 //!
-//! Closing is dropping. When `block_on` returns, the runtime goes out of
-//! scope and every task still running on it is cancelled at its next
-//! `.await`, as `asyncio.run` cancels the tasks `main` left behind. The
-//! example builds both flavors by hand, which is why it is synchronous: it
-//! must not itself run inside a runtime. Its sleeps take real time and are
-//! shortened to a tenth of a second.
+//! Closing is dropping, and it treats the two kinds of left-over work
+//! differently:
+//!
+//! - A task suspended at an `.await` is dropped right there: it is never
+//!   polled again, so nothing after that `.await` runs, and its locals'
+//!   `Drop` is all the cleanup it gets. (On the multi-thread runtime, a task
+//!   that a worker is polling at that moment first runs until it yields.)
+//!   `asyncio.run` instead throws `CancelledError` into each task and keeps
+//!   the loop running until they finish, so their `except` and `finally`
+//!   blocks can still `await`.
+//! - A `spawn_blocking` job cannot be interrupted, so the drop waits for
+//!   every one that has started, however long it takes. One still queued
+//!   (every blocking thread busy) may be dropped without running; Tokio does
+//!   not promise either way. `asyncio.run` likewise waits for the work
+//!   given to its default executor, queued work included.
+//!
+//! To bound that wait, end the runtime with `Runtime::shutdown_timeout(d)`:
+//! it drops the tasks the same way, waits at most `d` for the blocking
+//! jobs, then returns and leaves the ones still running on their threads
+//! (`shutdown_background()` is the same with no wait at all). The example
+//! builds every runtime by hand, which is why it is synchronous: it must not
+//! itself run inside a runtime. Its sleeps take real time and are shortened
+//! to a tenth of a second.
 
 use std::io;
+use std::sync::mpsc;
 use std::time::Duration;
 
+use anyhow::Context;
 use tokio::runtime::Builder;
 
 async fn hello() {
     println!("Hello");
     tokio::time::sleep(Duration::from_millis(100)).await;
     println!("World");
-}
-
-/// Prints when it is dropped, to show when the runtime cancels a task.
-struct Announce(&'static str);
-
-impl Drop for Announce {
-    fn drop(&mut self) {
-        println!("{}", self.0);
-    }
 }
 
 /// `#[tokio::main]`, written out.
@@ -71,27 +81,74 @@ fn main_multi_thread() -> io::Result<()> {
     Ok(())
 }
 
-/// `#[tokio::main(flavor = "current_thread")]`, written out, with a task
-/// left running when the body returns.
+/// Held by the left-over task: says when the task is dropped, and only then
+/// (its field is dropped after `drop` runs) closes the channel the blocking
+/// job is waiting on.
+struct LeftOverTask {
+    _closes_on_drop: mpsc::Sender<()>,
+}
+
+impl Drop for LeftOverTask {
+    fn drop(&mut self) {
+        println!("Left-over task dropped where it waited");
+    }
+}
+
+/// `#[tokio::main(flavor = "current_thread")]`, written out, with a task and
+/// a blocking job left running when the body returns.
 fn main_current_thread() -> io::Result<()> {
     let runtime = Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
-        tokio::spawn(async {
-            let _announce = Announce("Left-over task cancelled when the runtime was dropped");
+        let (task_alive, task_gone) = mpsc::channel::<()>();
+        tokio::spawn(async move {
+            let _announce = LeftOverTask {
+                _closes_on_drop: task_alive,
+            };
             tokio::time::sleep(Duration::from_secs(60)).await;
             println!("Left-over task finished (never printed)");
+        });
+        // Runs until the task is gone: `recv` fails once the sender is dropped.
+        tokio::task::spawn_blocking(move || {
+            let _ = task_gone.recv();
+            println!("Blocking job finished");
         });
         hello().await;
     });
     println!("block_on returned");
     drop(runtime);
+    println!("Runtime dropped, after its blocking job");
     Ok(())
 }
 
-pub fn run() -> io::Result<()> {
+/// `shutdown_timeout` stops waiting for a blocking job that is still running.
+fn shutdown_with_timeout() -> anyhow::Result<()> {
+    let runtime = Builder::new_current_thread().enable_all().build()?;
+    let (to_main, from_job) = mpsc::channel::<()>();
+    let (to_job, from_main) = mpsc::channel::<()>();
+    runtime.spawn_blocking(move || {
+        let _ = to_main.send(());
+        // Blocks until `to_job` is dropped, well after the shutdown below.
+        let _ = from_main.recv();
+        let _ = to_main.send(());
+    });
+    from_job.recv().context("the blocking job never started")?;
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    println!("shutdown_timeout returned after 100 ms, with the blocking job still running");
+    drop(to_job);
+    from_job
+        .recv()
+        .context("the blocking job ended without finishing")?;
+    println!("Blocking job finished later, on a thread the runtime left behind");
+    Ok(())
+}
+
+pub fn run() -> anyhow::Result<()> {
     println!("#[tokio::main]:");
     main_multi_thread()?;
     println!();
     println!("#[tokio::main(flavor = \"current_thread\")]:");
-    main_current_thread()
+    main_current_thread()?;
+    println!();
+    println!("Runtime::shutdown_timeout:");
+    shutdown_with_timeout()
 }

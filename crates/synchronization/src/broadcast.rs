@@ -8,13 +8,14 @@
 //! Tokio's channels differ in who gets what. `mpsc`: each message goes to one
 //! receiver. `broadcast`: each message goes to every receiver (so it must be
 //! `Clone`). `watch`: receivers see only the latest value. A broadcast channel
-//! keeps the last `capacity` messages; a receiver that has fallen further
-//! behind gets `RecvError::Lagged(n)`, then continues with the oldest message
-//! still kept. The sender never waits for slow receivers.
+//! keeps the last `capacity` messages (rounded up to a power of two, so 4
+//! here; 0 panics); a receiver that has fallen further behind gets
+//! `RecvError::Lagged(n)`, then continues with the oldest message still
+//! kept. The sender never waits for slow receivers.
 
-use std::error::Error;
 use std::time::Duration;
 
+use anyhow::Context;
 use futures::future::try_join_all;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::time::sleep;
@@ -36,7 +37,7 @@ async fn subscriber(
     }
 }
 
-pub async fn run() -> Result<(), Box<dyn Error>> {
+pub async fn run() -> anyhow::Result<()> {
     let (sender, _) = broadcast::channel(CAPACITY);
     let subscribers = [("fast-a", 0), ("fast-b", 0), ("slow", 1000)];
     let tasks = subscribers.map(|(_, millis)| {
@@ -47,14 +48,16 @@ pub async fn run() -> Result<(), Box<dyn Error>> {
     });
 
     for i in 1..=8 {
-        let receivers = sender.send(format!("tick {i}"))?;
+        let receivers = sender
+            .send(format!("tick {i}"))
+            .context("every subscriber is gone")?;
         assert_eq!(receivers, subscribers.len());
         sleep(Duration::from_millis(100)).await;
     }
     // Dropping the only sender closes the channel once receivers drain it.
     drop(sender);
 
-    let logs = try_join_all(tasks).await?;
+    let logs = try_join_all(tasks).await.context("a subscriber panicked")?;
     for ((name, _), log) in subscribers.iter().zip(logs) {
         println!("{name}: {}", log.join(", "));
     }

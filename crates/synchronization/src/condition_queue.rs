@@ -20,10 +20,18 @@
 //! queue, so a `notify_one` that comes after the check still finds it. And as
 //! with a condition variable, a woken waiter checks again in a loop.
 //!
-//! For real code, use `tokio::sync::mpsc`: a bounded channel is exactly this
-//! queue, and `patterns` uses it. If a `get` is cancelled by its timeout just
-//! after being notified, Tokio passes the notification on to the next waiter,
-//! so cancellation loses no item.
+//! Cancellation: items are only ever taken by synchronous code, so a `get`
+//! cancelled by its timeout takes nothing. If it is cancelled after a
+//! `notify_one` picked it but before it ran, dropping its `Notified` passes
+//! the notification on to the next waiter (or keeps it as a permit), so no
+//! item is left in the queue while a consumer sleeps. A `put` cancelled
+//! while it waits for room drops its item, as `mpsc::Sender::send` does.
+//!
+//! For real code, use a channel. A bounded `tokio::sync::mpsc` is this queue
+//! for one consumer (`reserve` then `send` is its put that loses nothing on
+//! cancellation); several consumers share its `Receiver` behind a
+//! `tokio::sync::Mutex`, as `many_producers_consumers` in `patterns` does,
+//! or use the `async-channel` crate, whose receiver can be cloned.
 
 use std::collections::VecDeque;
 use std::pin::pin;

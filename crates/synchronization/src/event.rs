@@ -7,23 +7,25 @@
 //!
 //! An `asyncio.Event` is state: `set()` wakes every waiter, and `wait()`
 //! returns at once while the flag is set, until `clear()`. A
-//! `tokio::sync::watch` channel keeps a value and wakes every receiver when it
-//! changes; `receiver.wait_for(|set| *set)` is `event.wait()`, returning at
-//! once if the flag is already up, and `send_replace(false)` is `clear()`.
+//! `tokio::sync::watch` channel keeps a value and wakes every receiver when a
+//! new one is sent; `receiver.wait_for(|&set| set)` is `event.wait()`,
+//! returning at once if the flag is already up, and `send_replace(false)` is
+//! `clear()` (`send_replace`, unlike `send`, works with no receiver left).
 //!
-//! `Notify` keeps no flag. `notify_waiters()` wakes the tasks waiting at that
-//! moment and is then forgotten; a task that starts waiting afterwards waits
-//! for the next call. `notify_one()` wakes one waiter or, if nobody waits,
-//! leaves a single permit for the next one. Use it for "something changed, go
-//! and look", with the state kept elsewhere.
+//! `Notify` keeps no flag. `notify_waiters()` wakes every `Notified` future
+//! that exists at that moment, polled or not, and is then forgotten; a
+//! future created afterwards waits for the next call. `notify_one()` wakes
+//! one waiter or, if nobody waits, leaves a single permit for the next one.
+//! Use it for "something changed, go and look", with the state kept
+//! elsewhere.
 //!
 //! For shutdown, `tokio_util::sync::CancellationToken` is a ready-made event
 //! that is set once, with child tokens; the section `real-world` uses it.
 
-use std::error::Error;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context;
 use tokio::sync::{Notify, watch};
 use tokio::time::{Instant, sleep, timeout};
 
@@ -39,7 +41,7 @@ async fn waiter(
     ))
 }
 
-async fn watch_as_event() -> Result<(), Box<dyn Error>> {
+async fn watch_as_event() -> anyhow::Result<()> {
     let start = Instant::now();
     let (event, receiver) = watch::channel(false);
 
@@ -50,7 +52,7 @@ async fn watch_as_event() -> Result<(), Box<dyn Error>> {
     sleep(Duration::from_secs(1)).await;
     event.send_replace(true);
     for waiter in waiters {
-        println!("{}", waiter.await??);
+        println!("{}", waiter.await.context("a waiter panicked")??);
     }
 
     sleep(Duration::from_millis(500)).await;
@@ -63,25 +65,29 @@ async fn watch_as_event() -> Result<(), Box<dyn Error>> {
     let next = tokio::spawn(waiter("next waiter", receiver.clone(), start));
     sleep(Duration::from_secs(1)).await;
     event.send_replace(true);
-    println!("{} (after clear and set)", next.await??);
+    println!(
+        "{} (after clear and set)",
+        next.await.context("a waiter panicked")??
+    );
     Ok(())
 }
 
-async fn notify_as_signal() -> Result<(), Box<dyn Error>> {
+async fn notify_as_signal() -> anyhow::Result<()> {
     let start = Instant::now();
     let seconds = move || start.elapsed().as_secs_f64();
     let signal = Arc::new(Notify::new());
 
-    let early = tokio::spawn({
-        let signal = signal.clone();
-        async move {
-            signal.notified().await;
-            format!("early waiter woken at {:.1}s", seconds())
-        }
+    // Created here, not inside the task: a `Notified` future receives
+    // `notify_waiters()` from the moment it exists, even before its first
+    // poll, so the call below can't come too early for the task.
+    let notified = signal.clone().notified_owned();
+    let early = tokio::spawn(async move {
+        notified.await;
+        format!("early waiter woken at {:.1}s", seconds())
     });
     sleep(Duration::from_millis(500)).await;
     signal.notify_waiters();
-    println!("{}", early.await?);
+    println!("{}", early.await.context("the early waiter panicked")?);
 
     if timeout(Duration::from_secs(1), signal.notified())
         .await
@@ -102,7 +108,7 @@ async fn notify_as_signal() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-pub async fn run() -> Result<(), Box<dyn Error>> {
+pub async fn run() -> anyhow::Result<()> {
     watch_as_event().await?;
     println!();
     notify_as_signal().await

@@ -19,9 +19,10 @@
 //!   sections with no `.await` inside. It is cheaper, and it is what Tokio's
 //!   documentation recommends for plain shared data. Its guard must not be
 //!   held across an `.await`: the task would keep the lock while suspended,
-//!   and any other task on the same thread that tries to lock it would block
-//!   that thread for good. The compiler helps: the guard is not `Send`, so a
-//!   future holding it across an `.await` cannot be passed to `tokio::spawn`.
+//!   and another task that tries to lock it blocks its thread until the
+//!   holder runs again, which on a current-thread runtime is never: a
+//!   deadlock. The compiler helps: the guard is not `Send`, so a future
+//!   holding it across an `.await` cannot be passed to `tokio::spawn`.
 
 use std::sync::{Arc, PoisonError};
 use std::time::Duration;

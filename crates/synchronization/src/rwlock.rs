@@ -4,12 +4,14 @@
 //! Translates no guide block: a Rust reader reaching for `asyncio.Lock`
 //! around mostly-read data will want this one.
 //!
-//! Readers R1 and R2 take the lock at 0 s and read for a second. The writer
-//! asks at 0.5 s and waits for them. R3 asks at 0.6 s: only readers hold the
-//! lock, yet R3 queues behind the waiting writer, because Tokio's `RwLock`
-//! serves requests in the order they were made. Under a lock that let new
-//! readers in whenever readers held it, a steady stream of readers would keep
-//! the writer out forever. R3 then sees the writer's update.
+//! Readers R1 and R2 take the lock at 0 s and 0.1 s and read for a second.
+//! The writer asks at 0.5 s and waits for both. R3 asks at 0.6 s: only
+//! readers hold the lock, yet R3 queues behind the waiting writer, because
+//! Tokio's `RwLock` serves requests in the order they were made. Under a lock
+//! that let new readers in whenever readers held it, a steady stream of
+//! readers would keep the writer out forever. R3 then sees the writer's
+//! update. (R2 starts 0.1 s after R1 so that the two don't finish at the
+//! same instant: Tokio documents no order for timers due then.)
 //!
 //! The example counts active readers and asserts that the writer is alone.
 
@@ -34,14 +36,32 @@ impl Shared {
     }
 }
 
+/// Counts one active reader until dropped, so a reader cancelled in the
+/// middle of its read is uncounted too.
+struct Reading<'a>(&'a AtomicUsize);
+
+impl<'a> Reading<'a> {
+    fn start(active_readers: &'a AtomicUsize) -> Self {
+        active_readers.fetch_add(1, Ordering::SeqCst);
+        Self(active_readers)
+    }
+}
+
+impl Drop for Reading<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 async fn reader(name: &str, arrive_after: Duration, shared: Arc<Shared>) {
     sleep(arrive_after).await;
     shared.log(&format!("{name} asks to read"));
     let config = shared.config.read().await;
-    shared.active_readers.fetch_add(1, Ordering::SeqCst);
+    // Dropped before `config`, so the count goes down while the lock is held.
+    let reading = Reading::start(&shared.active_readers);
     shared.log(&format!("{name} reads version {}", *config));
     sleep(Duration::from_secs(1)).await;
-    shared.active_readers.fetch_sub(1, Ordering::SeqCst);
+    drop(reading);
     shared.log(&format!("{name} done"));
 }
 
@@ -68,7 +88,7 @@ pub async fn run() -> Result<(), JoinError> {
     });
     let tasks = [
         tokio::spawn(reader("R1", Duration::ZERO, shared.clone())),
-        tokio::spawn(reader("R2", Duration::ZERO, shared.clone())),
+        tokio::spawn(reader("R2", Duration::from_millis(100), shared.clone())),
         tokio::spawn(writer(Duration::from_millis(500), shared.clone())),
         tokio::spawn(reader("R3", Duration::from_millis(600), shared.clone())),
     ];

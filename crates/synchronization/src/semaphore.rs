@@ -14,14 +14,25 @@
 //! the kind to move into a spawned task. `acquire` returns a `Result` because
 //! a semaphore can be closed, which fails every waiting `acquire`.
 //!
-//! Like asyncio's, Tokio's semaphore is fair: permits go to waiters in the
-//! order they asked. The example counts the tasks inside the limited section
-//! and asserts that the count never goes past the limit.
+//! Tokio's semaphore is documented as fair: permits go to waiters in the
+//! order they asked. (asyncio's behaves the same in Python 3.11, though its
+//! documentation promises fairness only for `Lock`.) The example counts the
+//! tasks inside the limited section and asserts that the count never goes
+//! past the limit.
+//!
+//! The guide starts its five workers at the same instant, so W0 and W1 also
+//! finish at the same instant, and Tokio documents no order for timers due
+//! then. Here worker `i` arrives `i` × 0.1 s after the start, so the order of
+//! the lines is set by the program: each released permit goes straight to
+//! the next waiter, and W2 starts before W1 finishes. With the same
+//! staggered start, the guide's Python prints the same lines in the same
+//! order.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use anyhow::Context;
 use futures::future::join_all;
 use tokio::sync::{AcquireError, Semaphore};
 use tokio::time::{Instant, sleep};
@@ -33,16 +44,23 @@ struct InFlight {
     peak: AtomicUsize,
 }
 
+/// One task inside the limited section, counted until this is dropped: a
+/// guard, so a task cancelled inside the section is uncounted too.
+struct Inside<'a>(&'a InFlight);
+
 impl InFlight {
-    fn enter(&self, limit: usize) -> usize {
+    fn enter(&self, limit: usize) -> (Inside<'_>, usize) {
         let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        let inside = Inside(self);
         self.peak.fetch_max(now, Ordering::SeqCst);
         assert!(now <= limit, "{now} in flight, above the limit of {limit}");
-        now
+        (inside, now)
     }
+}
 
-    fn leave(&self) {
-        self.now.fetch_sub(1, Ordering::SeqCst);
+impl Drop for Inside<'_> {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -50,34 +68,36 @@ const WORKER_LIMIT: usize = 2;
 
 async fn worker(
     name: String,
+    arrival: Duration,
     semaphore: Arc<Semaphore>,
     in_flight: Arc<InFlight>,
 ) -> Result<(), AcquireError> {
-    let permit = semaphore.acquire().await?;
-    let now = in_flight.enter(WORKER_LIMIT);
+    sleep(arrival).await;
+    let _permit = semaphore.acquire().await?;
+    // Declared after the permit, so dropped before it: the count goes down
+    // before the next holder can come in.
+    let (_inside, now) = in_flight.enter(WORKER_LIMIT);
     println!("Worker {name} acquired semaphore ({now} in flight)");
     sleep(Duration::from_secs(2)).await;
     println!("Worker {name} releasing semaphore");
-    // Leave before the permit goes back, so the count never overlaps the next holder.
-    in_flight.leave();
-    drop(permit);
     Ok(())
 }
 
-async fn semaphore_example() -> Result<(), Box<dyn std::error::Error>> {
+async fn semaphore_example() -> anyhow::Result<()> {
     let semaphore = Arc::new(Semaphore::new(WORKER_LIMIT));
     let in_flight = Arc::new(InFlight::default());
     let tasks: Vec<_> = (0..5)
         .map(|i| {
             tokio::spawn(worker(
                 format!("W{i}"),
+                Duration::from_millis(100) * i,
                 semaphore.clone(),
                 in_flight.clone(),
             ))
         })
         .collect();
     for finished in join_all(tasks).await {
-        finished??;
+        finished.context("a worker panicked")??;
     }
     println!(
         "At most {} in flight",
@@ -101,10 +121,8 @@ async fn bounded_operation(
     in_flight: &InFlight,
 ) -> Result<u32, AcquireError> {
     let _permit = semaphore.acquire().await?;
-    in_flight.enter(OPERATION_LIMIT);
-    let result = operation(i).await;
-    in_flight.leave();
-    Ok(result)
+    let _inside = in_flight.enter(OPERATION_LIMIT);
+    Ok(operation(i).await)
 }
 
 async fn bounded_operations() -> Result<(), AcquireError> {
@@ -124,7 +142,7 @@ async fn bounded_operations() -> Result<(), AcquireError> {
     Ok(())
 }
 
-pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
+pub async fn run() -> anyhow::Result<()> {
     semaphore_example().await?;
     println!();
     bounded_operations().await?;

@@ -6,18 +6,22 @@
 //!   "Unit Testing Async Functions"
 //!   (`AsyncCalculator`, `test_add`, `test_fetch_and_calculate`)
 //!
-//! `unittest` cannot await, so the guide writes every test twice: an
-//! `async_test_*` method with the assertions, and a `test_*` wrapper that
-//! hands it to `asyncio.run` (or it switches to `pytest-asyncio`).
-//! `#[tokio::test]` is that wrapper, built in: it builds a current-thread
-//! runtime for the test and `block_on`s the test body on it. Each test gets a
-//! fresh runtime, so no state leaks from one test into the next.
-//! `#[tokio::test(flavor = "multi_thread")]` asks for worker threads instead.
+//! The guide's tests are a plain `unittest.TestCase`, which cannot await, so
+//! it writes every test twice: an `async_test_*` method with the assertions,
+//! and a `test_*` wrapper that hands it to `asyncio.run`. (Python 3.8's
+//! `unittest.IsolatedAsyncioTestCase`, or `pytest-asyncio`, as the guide
+//! suggests, removes the wrappers.) `#[tokio::test]` is that wrapper, built
+//! in: it builds a current-thread runtime for the test and `block_on`s the
+//! test body on it. Each test gets a fresh runtime, so no state leaks from
+//! one test into the next. `#[tokio::test(flavor = "multi_thread")]` asks
+//! for worker threads instead.
 //!
-//! The calculator's sleeps stand for real work. On the real clock the tests
-//! below would take 0.1 s and 0.3 s; with `start_paused = true`, Tokio's
-//! clock only moves when every task is waiting, and then jumps straight to
-//! the next timer, so they take no time and still see the exact 0.3 s.
+//! The calculator's sleeps stand for real work. `add` and
+//! `fetch_and_calculate`, the guide's two tests, run on the real clock and
+//! take 0.1 s and 0.3 s. The last two tests use `start_paused = true`:
+//! Tokio's clock then moves only when every task is waiting, and jumps
+//! straight to the next timer, so they take no time and still see the exact
+//! 0.3 s.
 //!
 //! The tests are the point of this file: `cargo test -p testing` runs them.
 //! Running the example shows what they check.

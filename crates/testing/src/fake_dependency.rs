@@ -14,21 +14,45 @@
 //! seam is the thing a unit test really wants out of the way, the fetch,
 //! so the test checks the calculator's logic against a source it controls:
 //! what it was asked for, and what it does with the answer or the error.
+//! A fake is a struct that implements the trait, returns what the test
+//! configured and records what it was asked (in a `Mutex`: the trait takes
+//! `&self`, as a shared client would).
 //!
-//! `async fn` in traits is stable Rust. A fake is a struct that implements
-//! the trait, returns what the test configured and records what it was asked
-//! (in a `Mutex`: the trait takes `&self`, as a shared client would).
+//! `async fn` in a trait is stable Rust, with two limits. The future it
+//! returns has no `Send` bound, so generic code (`S: DataSource`) can't hand
+//! it to `tokio::spawn`, which requires `Send` because the multi-thread
+//! runtime may move a task between threads: "future cannot be sent between
+//! threads safely". (Code that names a concrete type, such as `SlowSource`,
+//! can, because the compiler sees that type's future.) And a trait with an
+//! `async fn` is not dyn compatible: there is no `Box<dyn DataSource>`. The
+//! standard ways out:
+//! - Declare the method as `fn fetch(&self, url: &str) -> impl Future<Output
+//!   = ...> + Send`, as `DataSource` does below. Implementations still write
+//!   `async fn`, and the compiler rejects one whose future is not `Send`.
+//! - Or let the `trait_variant` crate write that declaration:
+//!   `#[trait_variant::make(SendDataSource: Send)]` on a trait of `async fn`s
+//!   adds a `SendDataSource` whose futures are `Send`; implementing it
+//!   implements the original too.
+//! - For `dyn`, return a boxed future, `Pin<Box<dyn Future<Output = ...> +
+//!   Send + '_>>`. `DynDataSource` below does that by hand for every
+//!   `DataSource`, and `#[async_trait]` (the `async-trait` crate) rewrites
+//!   `async fn`s into the same thing. It costs one allocation per call.
 //!
 //! For many traits or detailed expectations, the `mockall` crate generates
 //! these fakes: `#[cfg_attr(test, mockall::automock)]` on the trait gives a
 //! `MockDataSource` with `expect_fetch().with(eq("http://example.com"))
-//! .times(1).returning(|_| Ok(42))`. It is worth its build time in a project
-//! with many seams; for one trait, the fake below is shorter and has no
-//! macro to learn.
+//! .times(1).returning(|_| Box::pin(async { Ok(42) }))` (the future is boxed
+//! because the method returns `impl Future`). It is worth its build time in
+//! a project with many seams; for one trait, the fake below is shorter and
+//! has no macro to learn.
 
-use std::sync::{Mutex, PoisonError};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use anyhow::Context;
+use tokio::task::JoinHandle;
 use tokio::time::sleep;
 
 #[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
@@ -37,9 +61,10 @@ pub enum FetchError {
     Unreachable { url: String },
 }
 
-/// Where the calculator's input comes from.
+/// Where the calculator's input comes from. `fetch` promises a `Send`
+/// future, so generic code over any `DataSource` can be spawned.
 pub trait DataSource {
-    async fn fetch(&self, url: &str) -> Result<i64, FetchError>;
+    fn fetch(&self, url: &str) -> impl Future<Output = Result<i64, FetchError>> + Send;
 }
 
 /// Stands in for the network, with the guide's answer, 42.
@@ -70,6 +95,19 @@ impl<S: DataSource> AsyncCalculator<S> {
         let data = self.source.fetch(url).await?;
         Ok(self.add(data, 10).await)
     }
+}
+
+/// Generic over the source, and spawned: this compiles because
+/// `DataSource::fetch` promises a `Send` future. With `async fn fetch` in
+/// the trait, it would not.
+pub fn spawn_calculation<S>(
+    calculator: Arc<AsyncCalculator<S>>,
+    url: String,
+) -> JoinHandle<Result<i64, FetchError>>
+where
+    S: DataSource + Send + Sync + 'static,
+{
+    tokio::spawn(async move { calculator.fetch_and_calculate(&url).await })
 }
 
 /// A fake source: answers with a fixed result and remembers every URL.
@@ -106,12 +144,38 @@ impl DataSource for FakeSource {
 
 /// Lets a test keep the fake after handing it to the calculator.
 impl<S: DataSource> DataSource for &S {
-    async fn fetch(&self, url: &str) -> Result<i64, FetchError> {
-        (**self).fetch(url).await
+    fn fetch(&self, url: &str) -> impl Future<Output = Result<i64, FetchError>> + Send {
+        (**self).fetch(url)
     }
 }
 
-pub async fn run() -> Result<(), FetchError> {
+/// The future `DynDataSource` returns: boxed, so every source returns the
+/// same type, which is what a trait object needs.
+pub type BoxedFetch<'a> = Pin<Box<dyn Future<Output = Result<i64, FetchError>> + Send + 'a>>;
+
+/// The dyn-compatible twin of `DataSource`, what `#[async_trait]` would
+/// generate; every `DataSource` is one.
+pub trait DynDataSource: Send + Sync {
+    fn fetch_boxed<'a>(&'a self, url: &'a str) -> BoxedFetch<'a>;
+}
+
+impl<S: DataSource + Send + Sync> DynDataSource for S {
+    fn fetch_boxed<'a>(&'a self, url: &'a str) -> BoxedFetch<'a> {
+        Box::pin(self.fetch(url))
+    }
+}
+
+/// A source chosen at run time works wherever a `DataSource` is expected.
+impl DataSource for Box<dyn DynDataSource> {
+    async fn fetch(&self, url: &str) -> Result<i64, FetchError> {
+        // `**self` is the `dyn DynDataSource` inside. `self.fetch_boxed`
+        // would find the blanket impl for the `Box` itself first, which
+        // calls this method again, forever.
+        (**self).fetch_boxed(url).await
+    }
+}
+
+pub async fn run() -> anyhow::Result<()> {
     let url = "http://example.com";
     let calculator = AsyncCalculator::new(SlowSource);
     println!(
@@ -134,6 +198,23 @@ pub async fn run() -> Result<(), FetchError> {
     match calculator.fetch_and_calculate(url).await {
         Ok(result) => println!("With a failing fake: {result} (unexpected)"),
         Err(error) => println!("With a failing fake: error: {error}"),
+    }
+
+    let calculator = Arc::new(AsyncCalculator::new(FakeSource::answering(Ok(1))));
+    let spawned = spawn_calculation(calculator, url.to_owned())
+        .await
+        .context("the spawned calculation panicked")??;
+    println!("Spawned, generic over the source: {spawned}");
+
+    let sources: [Box<dyn DynDataSource>; 2] = [
+        Box::new(SlowSource),
+        Box::new(FakeSource::answering(Ok(90))),
+    ];
+    for source in sources {
+        let result = AsyncCalculator::new(source)
+            .fetch_and_calculate(url)
+            .await?;
+        println!("Through Box<dyn DynDataSource>: {result}");
     }
     Ok(())
 }
@@ -178,5 +259,23 @@ mod tests {
             .fetch_and_calculate(URL)
             .await;
         assert_eq!(result, Ok(52));
+    }
+
+    /// On worker threads, where `Send` is not optional.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_generic_calculation_runs_on_the_multi_thread_runtime() {
+        let calculator = Arc::new(AsyncCalculator::new(FakeSource::answering(Ok(5))));
+        let result = spawn_calculation(Arc::clone(&calculator), URL.to_owned())
+            .await
+            .expect("the task does not panic");
+        assert_eq!(result, Ok(15));
+        assert_eq!(calculator.source.calls(), [URL]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_boxed_source_forwards_to_the_one_inside() {
+        let source: Box<dyn DynDataSource> = Box::new(FakeSource::answering(Ok(-10)));
+        let result = AsyncCalculator::new(source).fetch_and_calculate(URL).await;
+        assert_eq!(result, Ok(0));
     }
 }

@@ -8,59 +8,63 @@
 //!
 //! Code that waits, a timeout or a retry with a delay between attempts, is
 //! slow to test on a real clock and flaky too: a loaded machine shifts every
-//! deadline. Python needs a library to fake the clock. Tokio's test clock is
-//! built in (the `test-util` feature): under `#[tokio::test(start_paused =
-//! true)]`, time stands still until every task is waiting, then jumps to the
-//! next timer. A 2 s timeout fires at exactly 2 s of virtual time, at once.
+//! deadline. asyncio has no fake clock of its own; tests need a plugin such
+//! as `looptime`. Tokio's test clock is built in (the `test-util` feature):
+//! under `#[tokio::test(start_paused = true)]`, time stands still while any
+//! task has work to do, and when every task is waiting it jumps to the next
+//! timer. A 2 s timeout fires at exactly 2 s of virtual time, at once. And
+//! since the clock never moves while a woken task is waiting for its turn, a
+//! test that `sleep`s to a moment finds everything due before it done.
 //!
 //! `tokio::time::advance(d)` moves the clock by hand, which lets a test stop
-//! just before a deadline and check that nothing has happened yet. Advancing
-//! and then yielding gives the woken tasks their turn, so the test can look
-//! at a spawned task's state between two steps.
+//! just before a deadline and check that nothing has happened yet. It does
+//! not wait for the timers it jumps past: they all come due at once, in no
+//! defined order, and Tokio's docs don't promise that a woken task has run by
+//! the time `advance` returns. So a test advances to look for what must *not*
+//! have happened, and awaits a result, or `sleep`s, to see what must have.
 //!
-//! `retry` is the guide's `async_retry` decorator as a function: Rust has no
+//! `retry` is the guide's `async_retry` decorator as a function, with the
+//! same contract as `error-handling`'s `retry_and_timing`: `max_retries`
+//! retries after the first attempt, the same `delay` after each failure but
+//! the last, and the first success or the last error returned. Rust has no
 //! decorators, and an async closure (`AsyncFnMut`), called once per attempt,
 //! is all a retry needs. The `backon` crate does this with backoff policies.
 
 use std::fmt::Display;
 use std::time::Duration;
 
-use tokio::time::{Instant, error::Elapsed, sleep, timeout};
+use tokio::time::{Instant, sleep, timeout};
 
-/// Calls `operation` up to `attempts` times, sleeping `delay` after each
-/// failure but the last, and returns the first success or the last error.
+/// `@async_retry(max_retries, delay)`: calls `operation` up to
+/// `max_retries + 1` times, sleeping `delay` after each failure but the last,
+/// and returns the first success or the last error.
 pub async fn retry<T, E: Display>(
-    attempts: u32,
+    max_retries: u32,
     delay: Duration,
     mut operation: impl AsyncFnMut() -> Result<T, E>,
 ) -> Result<T, E> {
-    let mut attempt = 1;
+    let mut retries = 0;
     loop {
         match operation().await {
             Ok(value) => return Ok(value),
-            Err(error) if attempt < attempts => {
-                println!(
-                    "Attempt {attempt} failed: {error}. Retrying in {:.1}s...",
-                    delay.as_secs_f64()
-                );
+            Err(error) if retries < max_retries => {
+                retries += 1;
+                let seconds = delay.as_secs_f64();
+                println!("Attempt {retries} failed: {error}. Retrying in {seconds:.1}s...");
                 sleep(delay).await;
-                attempt += 1;
             }
             Err(error) => {
-                println!("All {attempts} attempts failed");
+                println!("All {} attempts failed", u64::from(retries) + 1);
                 return Err(error);
             }
         }
     }
 }
 
-/// A slow operation under a deadline: `asyncio.wait_for(op, timeout)`.
-pub async fn fetch_with_deadline(limit: Duration) -> Result<&'static str, Elapsed> {
-    timeout(limit, async {
-        sleep(Duration::from_secs(5)).await;
-        "Done"
-    })
-    .await
+/// An operation too slow for the deadlines below.
+pub async fn slow_fetch() -> &'static str {
+    sleep(Duration::from_secs(5)).await;
+    "Done"
 }
 
 /// Fails until its third call: a service that is down, then back.
@@ -84,14 +88,15 @@ impl Flaky {
 pub async fn run() {
     let start = Instant::now();
     let mut service = Flaky::default();
-    let result = retry(3, Duration::from_millis(500), async || service.call().await).await;
+    let result = retry(2, Duration::from_millis(500), async || service.call().await).await;
     println!(
         "Final result: {result:?} after {:.1}s",
         start.elapsed().as_secs_f64()
     );
 
+    // `asyncio.wait_for(slow_fetch(), timeout=2)`.
     let start = Instant::now();
-    match fetch_with_deadline(Duration::from_secs(2)).await {
+    match timeout(Duration::from_secs(2), slow_fetch()).await {
         Ok(result) => println!("{result}"),
         Err(_) => println!(
             "Operation timed out after {:.1}s",
@@ -105,8 +110,7 @@ mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU32, Ordering};
 
-    use tokio::task::yield_now;
-    use tokio::time::advance;
+    use tokio::time::{advance, sleep_until};
 
     use super::*;
 
@@ -114,7 +118,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn timeout_fires_at_the_deadline() {
         let start = Instant::now();
-        let result = fetch_with_deadline(Duration::from_secs(2)).await;
+        let result = timeout(Duration::from_secs(2), slow_fetch()).await;
         assert!(
             result.is_err(),
             "a 5 s operation cannot beat a 2 s deadline"
@@ -125,15 +129,16 @@ mod tests {
     /// Step by step: not a millisecond early.
     #[tokio::test(start_paused = true)]
     async fn timeout_has_not_fired_a_millisecond_before() {
-        let task = tokio::spawn(fetch_with_deadline(Duration::from_secs(2)));
-        // Let the task start, so its deadline counts from now.
-        yield_now().await;
+        let start = Instant::now();
+        // `timeout` fixes its deadline when it is called, not when the task
+        // first runs, so the deadline is `start + 2 s` whenever that is.
+        let task = tokio::spawn(timeout(Duration::from_secs(2), slow_fetch()));
         advance(Duration::from_millis(1999)).await;
-        yield_now().await;
         assert!(!task.is_finished(), "the deadline has not passed yet");
         advance(Duration::from_millis(1)).await;
         let result = task.await.expect("the task does not panic");
         assert!(result.is_err());
+        assert_eq!(start.elapsed(), Duration::from_secs(2));
     }
 
     #[tokio::test(start_paused = true)]
@@ -148,42 +153,57 @@ mod tests {
     async fn retry_succeeds_on_the_third_attempt() {
         let start = Instant::now();
         let mut service = Flaky::default();
-        let result = retry(3, Duration::from_millis(500), async || service.call().await).await;
+        let result = retry(2, Duration::from_millis(500), async || service.call().await).await;
         assert_eq!(result, Ok("Success!"));
         assert_eq!(service.calls, 3);
         assert_eq!(start.elapsed(), Duration::from_millis(3 * 100 + 2 * 500));
     }
 
+    /// One retry means two attempts, and the error of the second comes back.
     #[tokio::test(start_paused = true)]
     async fn retry_gives_up_with_the_last_error() {
         let mut service = Flaky::default();
-        let result = retry(2, Duration::from_millis(500), async || service.call().await).await;
+        let result = retry(1, Duration::from_millis(500), async || service.call().await).await;
         assert_eq!(result, Err("connection refused (call 2)".to_owned()));
         assert_eq!(service.calls, 2);
     }
 
-    /// With `advance`, the test sees each attempt happen at its moment.
+    /// No retries: one attempt, and no delay.
+    #[tokio::test(start_paused = true)]
+    async fn zero_retries_is_one_attempt() {
+        let start = Instant::now();
+        let mut service = Flaky::default();
+        let result = retry(0, Duration::from_secs(1), async || service.call().await).await;
+        assert!(result.is_err());
+        assert_eq!(service.calls, 1);
+        assert_eq!(start.elapsed(), Duration::from_millis(100));
+    }
+
+    /// Each attempt happens at its moment, and there is no wait after the
+    /// last failure: three attempts, two delays, done at 2 s, not 3 s.
     #[tokio::test(start_paused = true)]
     async fn retry_waits_the_delay_between_attempts() {
+        let start = Instant::now();
         let attempts = Arc::new(AtomicU32::new(0));
         let counter = Arc::clone(&attempts);
-        let task = tokio::spawn(retry(3, Duration::from_secs(1), async move || {
+        let task = tokio::spawn(retry(2, Duration::from_secs(1), async move || {
             counter.fetch_add(1, Ordering::SeqCst);
             Err::<(), _>("down")
         }));
         let attempts = move || attempts.load(Ordering::SeqCst);
 
-        yield_now().await;
+        // The clock moves only when every task waits, so by the time it
+        // reaches each of these moments, everything due before it has run.
+        sleep_until(start + Duration::from_millis(500)).await;
         assert_eq!(attempts(), 1, "the first attempt runs at once");
-        advance(Duration::from_millis(999)).await;
-        yield_now().await;
+        sleep_until(start + Duration::from_millis(999)).await;
         assert_eq!(attempts(), 1, "no second attempt before the delay is over");
-        advance(Duration::from_millis(1)).await;
-        yield_now().await;
+        sleep_until(start + Duration::from_millis(1001)).await;
         assert_eq!(attempts(), 2);
-        advance(Duration::from_secs(1)).await;
+
         let result = task.await.expect("the task does not panic");
         assert_eq!(result, Err("down"));
         assert_eq!(attempts(), 3);
+        assert_eq!(start.elapsed(), Duration::from_secs(2));
     }
 }
