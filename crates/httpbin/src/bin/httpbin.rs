@@ -11,7 +11,7 @@ PORT defaults to 8080; 0 picks a free one. Point a section at it with
 ";
 
 fn main() -> ExitCode {
-    let port = match parse_port(std::env::args().skip(1)) {
+    let port = match parse_port(std::env::args_os().skip(1)) {
         Ok(Some(port)) => port,
         Ok(None) => {
             print!("{USAGE}");
@@ -38,22 +38,59 @@ fn main() -> ExitCode {
     }
 }
 
-/// `Ok(None)` means `--help`.
-fn parse_port(mut args: impl Iterator<Item = String>) -> Result<Option<u16>, String> {
+/// The port to serve on, or `Ok(None)` for `--help`.
+fn parse_port(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Option<u16>, String> {
+    use lexopt::prelude::*;
+
     let mut port = 8080;
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--port" => {
-                let value = args.next().ok_or("`--port` needs a number")?;
+    let mut parser = lexopt::Parser::from_args(args);
+    while let Some(arg) = parser.next().map_err(|error| error.to_string())? {
+        match arg {
+            Short('h') | Long("help") => return Ok(None),
+            Long("port") => {
+                let value = parser.value().map_err(|error| error.to_string())?;
+                let value = value.to_string_lossy();
                 port = value.parse().map_err(|_| {
                     format!("`--port {value}`: expected a port number from 0 to 65535")
                 })?;
             }
-            other => return Err(format!("unknown argument `{other}`")),
+            other => return Err(other.unexpected().to_string()),
         }
     }
     Ok(Some(port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Option<u16>, String> {
+        parse_port(args.iter().map(std::ffi::OsString::from))
+    }
+
+    #[test]
+    fn the_port_is_checked() {
+        assert_eq!(parse(&[]), Ok(Some(8080)));
+        assert_eq!(parse(&["--port=0"]), Ok(Some(0)));
+        assert_eq!(parse(&["--port", "9000"]), Ok(Some(9000)));
+        assert_eq!(parse(&["--help"]), Ok(None));
+        for bad in ["70000", "-1", "x", ""] {
+            let error = parse(&["--port", bad]).unwrap_err();
+            assert!(error.contains("expected a port number"), "{bad}: {error}");
+        }
+        assert_eq!(
+            parse(&["--port"]).unwrap_err(),
+            "missing argument for option '--port'"
+        );
+        assert_eq!(
+            parse(&["--verbose"]).unwrap_err(),
+            "invalid option '--verbose'"
+        );
+        assert_eq!(
+            parse(&["8080"]).unwrap_err(),
+            "unexpected argument \"8080\""
+        );
+    }
 }
 
 async fn serve(port: u16) -> Result<(), String> {
