@@ -29,8 +29,22 @@ const SLEEP: Duration = Duration::from_millis(10);
 const HTTP_REQUESTS: u64 = 10_000;
 const HTTP_IN_FLIGHT: usize = 64;
 
-/// Spawns 100,000 tasks that return their index, and sums what they return.
-async fn spawn() -> Result<u64> {
+/// Spawns 100,000 tasks that return their index, keeps their handles in a
+/// `Vec` and awaits them in order, as `gather` does, and sums the results.
+async fn spawn_handles() -> Result<u64> {
+    let tasks: Vec<_> = (0..SPAWN_TASKS)
+        .map(|i| tokio::spawn(async move { i }))
+        .collect();
+    let mut sum = 0;
+    for task in tasks {
+        sum += task.await?;
+    }
+    check_spawn_sum(sum)
+}
+
+/// The same through a `JoinSet`, which yields each result as its task
+/// finishes; it keeps every task in a set of its own and is woken by each.
+async fn spawn_joinset() -> Result<u64> {
     let mut tasks = JoinSet::new();
     for i in 0..SPAWN_TASKS {
         tasks.spawn(async move { i });
@@ -39,6 +53,10 @@ async fn spawn() -> Result<u64> {
     while let Some(result) = tasks.join_next().await {
         sum += result?;
     }
+    check_spawn_sum(sum)
+}
+
+fn check_spawn_sum(sum: u64) -> Result<u64> {
     check(
         sum == SPAWN_TASKS * (SPAWN_TASKS - 1) / 2,
         "spawn: wrong sum",
@@ -69,39 +87,74 @@ async fn queue() -> Result<u64> {
     Ok(QUEUE_ITEMS)
 }
 
-/// 100,000 tasks, each holding one of 100 permits across a yield.
-async fn semaphore() -> Result<u64> {
-    let permits = Arc::new(Semaphore::new(SEMAPHORE_PERMITS));
-    let inside = Arc::new(AtomicUsize::new(0));
-    let peak = Arc::new(AtomicUsize::new(0));
+/// 100,000 tasks, each holding one of 100 permits across a yield, awaited
+/// as a `Vec` of handles in order.
+async fn semaphore_handles() -> Result<u64> {
+    let limit = Limit::new();
+    let tasks: Vec<_> = (0..SEMAPHORE_OPERATIONS)
+        .map(|_| tokio::spawn(limit.clone().hold()))
+        .collect();
+    let mut done = 0;
+    for task in tasks {
+        task.await??;
+        done += 1;
+    }
+    limit.check(done)
+}
+
+/// The same through a `JoinSet`.
+async fn semaphore_joinset() -> Result<u64> {
+    let limit = Limit::new();
     let mut tasks = JoinSet::new();
     for _ in 0..SEMAPHORE_OPERATIONS {
-        let (permits, inside, peak) = (permits.clone(), inside.clone(), peak.clone());
-        tasks.spawn(async move {
-            let _permit = permits.acquire().await?;
-            peak.fetch_max(
-                inside.fetch_add(1, Ordering::Relaxed) + 1,
-                Ordering::Relaxed,
-            );
-            tokio::task::yield_now().await;
-            inside.fetch_sub(1, Ordering::Relaxed);
-            Ok::<_, tokio::sync::AcquireError>(())
-        });
+        tasks.spawn(limit.clone().hold());
     }
     let mut done = 0;
     while let Some(result) = tasks.join_next().await {
         result??;
         done += 1;
     }
-    check(
-        done == SEMAPHORE_OPERATIONS,
-        "semaphore: operations missing",
-    )?;
-    check(
-        peak.load(Ordering::Relaxed) <= SEMAPHORE_PERMITS,
-        "semaphore: limit exceeded",
-    )?;
-    Ok(done)
+    limit.check(done)
+}
+
+/// The semaphore, and the counters that check it: how many tasks are
+/// inside, and the most there ever were.
+#[derive(Clone)]
+struct Limit {
+    permits: Arc<Semaphore>,
+    inside: Arc<AtomicUsize>,
+    peak: Arc<AtomicUsize>,
+}
+
+impl Limit {
+    fn new() -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(SEMAPHORE_PERMITS)),
+            inside: Arc::default(),
+            peak: Arc::default(),
+        }
+    }
+
+    async fn hold(self) -> std::result::Result<(), tokio::sync::AcquireError> {
+        let _permit = self.permits.acquire().await?;
+        let now_inside = self.inside.fetch_add(1, Ordering::Relaxed) + 1;
+        self.peak.fetch_max(now_inside, Ordering::Relaxed);
+        tokio::task::yield_now().await;
+        self.inside.fetch_sub(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn check(&self, done: u64) -> Result<u64> {
+        check(
+            done == SEMAPHORE_OPERATIONS,
+            "semaphore: operations missing",
+        )?;
+        check(
+            self.peak.load(Ordering::Relaxed) <= SEMAPHORE_PERMITS,
+            "semaphore: limit exceeded",
+        )?;
+        Ok(done)
+    }
 }
 
 /// 10,000 tasks that each sleep 10 ms.
@@ -184,8 +237,8 @@ struct Args {
     url: Option<String>,
 }
 
-const USAGE: &str =
-    "usage: bench <spawn|queue|semaphore|sleep|http> <current-thread|multi-thread> [URL]";
+const USAGE: &str = "usage: bench <spawn-handles|spawn-joinset|queue|semaphore-handles|\
+                     semaphore-joinset|sleep|http> <current-thread|multi-thread> [URL]";
 
 fn parse_args() -> Result<Args> {
     use lexopt::prelude::*;
@@ -222,9 +275,11 @@ fn run(args: &Args) -> Result<(Duration, u64)> {
     runtime.block_on(async {
         let start = Instant::now();
         let ops = match (args.workload.as_str(), args.url.as_deref()) {
-            ("spawn", None) => spawn().await?,
+            ("spawn-handles", None) => spawn_handles().await?,
+            ("spawn-joinset", None) => spawn_joinset().await?,
             ("queue", None) => queue().await?,
-            ("semaphore", None) => semaphore().await?,
+            ("semaphore-handles", None) => semaphore_handles().await?,
+            ("semaphore-joinset", None) => semaphore_joinset().await?,
             ("sleep", None) => sleep().await?,
             ("http", Some(url)) => http(url).await?,
             (workload, _) => {

@@ -23,57 +23,102 @@ pub struct Workload {
     pub unit: &'static str,
     /// Talks to the local HTTP server, and in Python needs aiohttp.
     pub http: bool,
+    /// How the Rust side collects its tasks, where there is a choice: each
+    /// is its own row, run by the bench binary as `<workload>-<variant>`.
+    /// Empty: one Rust implementation, run as `<workload>`.
+    pub tokio_variants: &'static [TokioVariant],
 }
+
+/// One way of writing a workload in Tokio.
+#[derive(Debug, PartialEq, Eq)]
+pub struct TokioVariant {
+    /// What the bench binary calls it, after the workload's name.
+    pub name: &'static str,
+    /// How the table names it.
+    pub label: &'static str,
+}
+
+/// Awaiting a `Vec` of `JoinHandle`s in order, the direct counterpart of
+/// `gather`, and a `JoinSet`, which yields results as tasks finish.
+const JOIN_VARIANTS: &[TokioVariant] = &[
+    TokioVariant {
+        name: "handles",
+        label: "`Vec<JoinHandle>`",
+    },
+    TokioVariant {
+        name: "joinset",
+        label: "`JoinSet`",
+    },
+];
 
 pub const WORKLOADS: [Workload; 5] = [
     Workload {
         name: "spawn",
-        description: "spawn and await 100,000 no-op tasks: `JoinSet` against `create_task` + `gather`",
+        description: "spawn and await 100,000 no-op tasks: a `Vec<JoinHandle>` awaited in order, and a `JoinSet`, against `create_task` + `gather`",
         unit: "tasks",
         http: false,
+        tokio_variants: JOIN_VARIANTS,
     },
     Workload {
         name: "queue",
         description: "1,000,000 items from a producer to a consumer through a bounded queue of 1,024: `mpsc` against `asyncio.Queue`",
         unit: "items",
         http: false,
+        tokio_variants: &[],
     },
     Workload {
         name: "semaphore",
-        description: "100,000 tasks, each holding one of 100 semaphore permits across a yield",
+        description: "100,000 tasks, each holding one of 100 semaphore permits across a yield, collected as a `Vec<JoinHandle>` and as a `JoinSet`",
         unit: "operations",
         http: false,
+        tokio_variants: JOIN_VARIANTS,
     },
     Workload {
         name: "sleep",
         description: "10,000 tasks each sleeping 10 ms: the timers",
         unit: "tasks",
         http: false,
+        tokio_variants: &[],
     },
     Workload {
         name: "http",
         description: "10,000 GETs of `/json` over loopback, 64 in flight, against the project's own httpbin server: reqwest against aiohttp",
         unit: "requests",
         http: true,
+        tokio_variants: &[],
     },
 ];
 
 /// Who runs a workload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Implementation {
-    TokioCurrentThread,
-    TokioMultiThread,
+    Tokio {
+        multi_thread: bool,
+        variant: Option<&'static TokioVariant>,
+    },
     Asyncio,
     Uvloop,
 }
 
 impl Implementation {
-    pub fn label(self) -> &'static str {
+    pub fn label(self) -> String {
         match self {
-            Implementation::TokioCurrentThread => "Tokio, current-thread",
-            Implementation::TokioMultiThread => "Tokio, multi-thread",
-            Implementation::Asyncio => "Python asyncio",
-            Implementation::Uvloop => "Python asyncio + uvloop",
+            Implementation::Tokio {
+                multi_thread,
+                variant,
+            } => {
+                let flavor = if multi_thread {
+                    "Tokio, multi-thread"
+                } else {
+                    "Tokio, current-thread"
+                };
+                match variant {
+                    Some(variant) => format!("{flavor}, {}", variant.label),
+                    None => flavor.to_owned(),
+                }
+            }
+            Implementation::Asyncio => "Python asyncio".to_owned(),
+            Implementation::Uvloop => "Python asyncio + uvloop".to_owned(),
         }
     }
 }
@@ -276,20 +321,27 @@ fn rows_for(workload: &Workload, python: &Python) -> Vec<Row> {
         (Some(_), true) => Some("aiohttp not installed: `pip install aiohttp`".to_owned()),
         _ => None,
     };
-    let mut rows = vec![
-        Row {
-            implementation: Implementation::TokioCurrentThread,
-            outcome: Ok(Vec::new()),
-        },
-        Row {
-            implementation: Implementation::TokioMultiThread,
-            outcome: Ok(Vec::new()),
-        },
-        Row {
-            implementation: Implementation::Asyncio,
-            outcome: python_missing.clone().map_or(Ok(Vec::new()), Err),
-        },
-    ];
+    let variants: Vec<Option<&'static TokioVariant>> = if workload.tokio_variants.is_empty() {
+        vec![None]
+    } else {
+        workload.tokio_variants.iter().map(Some).collect()
+    };
+    let mut rows = Vec::new();
+    for multi_thread in [false, true] {
+        for variant in &variants {
+            rows.push(Row {
+                implementation: Implementation::Tokio {
+                    multi_thread,
+                    variant: *variant,
+                },
+                outcome: Ok(Vec::new()),
+            });
+        }
+    }
+    rows.push(Row {
+        implementation: Implementation::Asyncio,
+        outcome: python_missing.clone().map_or(Ok(Vec::new()), Err),
+    });
     if python.uvloop {
         rows.push(Row {
             implementation: Implementation::Uvloop,
@@ -307,14 +359,21 @@ fn command(
     url: Option<&str>,
 ) -> Command {
     let mut command = match implementation {
-        Implementation::TokioCurrentThread | Implementation::TokioMultiThread => {
+        Implementation::Tokio {
+            multi_thread,
+            variant,
+        } => {
             let mut command = Command::new(bench_binary);
-            let flavor = if implementation == Implementation::TokioCurrentThread {
-                "current-thread"
-            } else {
+            let flavor = if multi_thread {
                 "multi-thread"
+            } else {
+                "current-thread"
             };
-            command.args([workload.name, flavor]);
+            let name = match variant {
+                Some(variant) => format!("{}-{}", workload.name, variant.name),
+                None => workload.name.to_owned(),
+            };
+            command.args([name.as_str(), flavor]);
             command
         }
         Implementation::Asyncio | Implementation::Uvloop => {
