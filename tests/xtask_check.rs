@@ -340,24 +340,10 @@ fn a_timeout_kills_the_processes_the_example_started() {
     let output = report.output.as_ref().expect("it ran");
     let pid = output.stdout.trim();
     assert!(!pid.is_empty(), "the fixture printed no pid");
-    assert!(gone(pid), "the fixture's child {pid} outlived the timeout");
-}
-
-/// Whether the process has exited (is gone, or a zombie), allowing a killed
-/// process a moment to finish dying.
-fn gone(pid: &str) -> bool {
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    loop {
-        let alive = fs::read_to_string(format!("/proc/{pid}/stat"))
-            .is_ok_and(|stat| !stat.contains(") Z "));
-        if !alive {
-            return true;
-        }
-        if std::time::Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    assert!(
+        xtask::process::exits_within(pid, Duration::from_secs(5)),
+        "the fixture's child {pid} outlived the timeout"
+    );
 }
 
 #[test]

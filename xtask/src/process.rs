@@ -141,6 +141,25 @@ fn collect(reader: Option<Reader>, deadline: Instant) -> Option<String> {
     }
 }
 
+/// Whether process `pid` has exited (it is gone, or a zombie waiting to be
+/// reaped) within `patience`: a killed process takes a moment to die.
+/// Linux only, through `/proc`; the tests use it to prove nothing outlived
+/// a check.
+pub fn exits_within(pid: &str, patience: Duration) -> bool {
+    let deadline = Instant::now() + patience;
+    loop {
+        let alive = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .is_ok_and(|stat| !stat.contains(") Z "));
+        if !alive {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,23 +168,6 @@ mod tests {
         let mut command = Command::new("sh");
         command.args(["-c", script]);
         command
-    }
-
-    /// Whether the process has exited (is gone, or a zombie), allowing a
-    /// killed process a moment to finish dying.
-    fn gone(pid: &str) -> bool {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        loop {
-            let alive = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                .is_ok_and(|stat| !stat.contains(") Z "));
-            if !alive {
-                return true;
-            }
-            if Instant::now() >= deadline {
-                return false;
-            }
-            thread::sleep(Duration::from_millis(10));
-        }
     }
 
     #[test]
@@ -224,7 +226,10 @@ mod tests {
             finished.elapsed
         );
         let pid = finished.stdout.trim();
-        assert!(gone(pid), "sleep {pid} outlived the check");
+        assert!(
+            exits_within(pid, Duration::from_secs(5)),
+            "sleep {pid} outlived the check"
+        );
     }
 
     #[test]
