@@ -60,6 +60,26 @@ fn parse_port(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Opti
     Ok(Some(port))
 }
 
+async fn serve(port: u16) -> Result<(), String> {
+    let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|error| format!("cannot listen on {address}: {error}"))?;
+    let address = listener
+        .local_addr()
+        .map_err(|error| format!("cannot read the listening address: {error}"))?;
+    println!("httpbin listening on {}", httpbin::base_url(address));
+    axum::serve(httpbin::without_nagle(listener), httpbin::app())
+        .with_graceful_shutdown(async {
+            // If Ctrl-C cannot be watched, keep serving until killed.
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        })
+        .await
+        .map_err(|error| format!("server error: {error}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,24 +111,4 @@ mod tests {
             "unexpected argument \"8080\""
         );
     }
-}
-
-async fn serve(port: u16) -> Result<(), String> {
-    let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let listener = tokio::net::TcpListener::bind(address)
-        .await
-        .map_err(|error| format!("cannot listen on {address}: {error}"))?;
-    let address = listener
-        .local_addr()
-        .map_err(|error| format!("cannot read the listening address: {error}"))?;
-    println!("httpbin listening on {}", httpbin::base_url(address));
-    axum::serve(httpbin::without_nagle(listener), httpbin::app())
-        .with_graceful_shutdown(async {
-            // If Ctrl-C cannot be watched, keep serving until killed.
-            if tokio::signal::ctrl_c().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        })
-        .await
-        .map_err(|error| format!("server error: {error}"))
 }
