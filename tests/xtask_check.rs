@@ -362,19 +362,3 @@ fn a_server_check_runs_only_http_examples_and_needs_no_golden_file() {
         "base url: http://127.0.0.1:1\n"
     );
 }
-
-#[test]
-fn an_http_example_without_a_server_fails_with_the_reason() {
-    // The fixture is built without the runner's `httpbin` feature.
-    let report = Fixture::new().check("prints_base_url", QUICK);
-    assert!(
-        matches!(report.verdict, Verdict::Exited { code: 1 }),
-        "{:?}",
-        report.verdict
-    );
-    assert!(
-        report.details().contains("needs an HTTP server"),
-        "{}",
-        report.details()
-    );
-}

@@ -423,6 +423,20 @@ mod tests {
     }
 
     #[test]
+    fn an_http_example_gets_the_given_url_or_a_local_server() {
+        let runtime = runtime(Clock::Virtual, Flavor::CurrentThread).unwrap();
+        let given = runtime.block_on(server_url(Some("http://example.test")));
+        assert_eq!(given.unwrap(), "http://example.test");
+        let local = runtime.block_on(server_url(None));
+        // Which one depends on how the runner was built: in the workspace,
+        // the HTTP sections turn the feature on for every crate.
+        #[cfg(feature = "httpbin")]
+        assert!(local.unwrap().starts_with("http://127.0.0.1:"));
+        #[cfg(not(feature = "httpbin"))]
+        assert!(local.unwrap_err().to_string().contains("`httpbin` feature"));
+    }
+
+    #[test]
     fn summary_is_the_first_doc_paragraph() {
         let source = "//! Shows a thing,\n//! in two lines.\n//!\n//! More.\nfn f() {}\n";
         let example = Example::new("x", source, || Box::pin(async { Ok(()) }));
