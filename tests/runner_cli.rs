@@ -180,3 +180,31 @@ fn one_example_runs_without_a_header_and_several_run_under_headers() {
     assert!(text.starts_with("=== basics/hello_world: "), "{text}");
     assert!(text.contains("\n\n=== basics/task_results: "), "{text}");
 }
+
+/// `cargo run -p basics | head` ends as `cat | head` does: the section binary
+/// dies of SIGPIPE, silently, instead of reporting a panicked example.
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_ends_the_run_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+
+    for args in [&["--list"][..], &["--clock", "virtual"]] {
+        let mut child = Command::new(&BASICS.binary)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the basics binary runs");
+        // Closing the read end at once makes the binary's first write fail.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().expect("it ends");
+        assert_eq!(
+            output.status.signal(),
+            Some(13),
+            "{args:?}: {:?}",
+            output.status
+        );
+        assert_eq!(stderr(&output), "", "{args:?}");
+    }
+}

@@ -102,3 +102,23 @@ fn new_refuses_an_unknown_section_a_bad_name_and_an_existing_example() {
         stderr(&output)
     );
 }
+
+/// `cargo xtask help | head` ends as `cat | head` does: xtask dies of
+/// SIGPIPE, silently, instead of panicking.
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_ends_it_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("help")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the xtask binary runs");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("it ends");
+    assert_eq!(output.status.signal(), Some(13), "{:?}", output.status);
+    assert_eq!(stderr(&output), "");
+}

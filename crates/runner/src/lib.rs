@@ -14,9 +14,12 @@
 //! `run().await` from `#[tokio::main]`.
 //!
 //! [`protocol`] is the contract with the tools that drive a section binary
-//! (xtask and the tests). It needs no features; everything else needs the
-//! `runtime` feature, and the local HTTP server the `httpbin` feature.
+//! (xtask and the tests), and [`pipe`] what every binary of the workspace
+//! does when its stdout is closed. They need no features; everything else
+//! needs the `runtime` feature, and the local HTTP server the `httpbin`
+//! feature.
 
+pub mod pipe;
 pub mod protocol;
 
 #[cfg(feature = "runtime")]

@@ -1,5 +1,6 @@
 //! `cargo run -p httpbin -- [--port PORT]`: serve the local httpbin on its own.
 
+use std::io::Write as _;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 
@@ -14,7 +15,8 @@ fn main() -> ExitCode {
     let port = match parse_port(std::env::args_os().skip(1)) {
         Ok(Some(port)) => port,
         Ok(None) => {
-            print!("{USAGE}");
+            // A reader that is gone (`| head -0`) is nothing to report.
+            let _ = write!(std::io::stdout(), "{USAGE}");
             return ExitCode::SUCCESS;
         }
         Err(message) => {
@@ -68,7 +70,13 @@ async fn serve(port: u16) -> Result<(), String> {
     let address = listener
         .local_addr()
         .map_err(|error| format!("cannot read the listening address: {error}"))?;
-    println!("httpbin listening on {}", httpbin::base_url(address));
+    // The server is useful whether or not anyone reads this line, so a
+    // closed stdout (`| head -0`) does not stop it.
+    let _ = writeln!(
+        std::io::stdout(),
+        "httpbin listening on {}",
+        httpbin::base_url(address)
+    );
     axum::serve(httpbin::without_nagle(listener), httpbin::app())
         .with_graceful_shutdown(async {
             // If Ctrl-C cannot be watched, keep serving until killed.
