@@ -238,7 +238,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// What to run: `<workload> <current-thread|multi-thread> [URL]`.
+/// What to run: `<workload> <current-thread|multi-thread|multi-thread-task> [URL]`.
 struct Args {
     workload: String,
     flavor: String,
@@ -246,7 +246,7 @@ struct Args {
 }
 
 const USAGE: &str = "usage: bench <spawn-handles|spawn-joinset|queue|semaphore-handles|\
-                     semaphore-joinset|sleep|http> <current-thread|multi-thread> [URL]";
+                     semaphore-joinset|sleep|http> <current-thread|multi-thread|multi-thread-task> [URL]";
 
 fn parse_args() -> Result<Args> {
     use lexopt::prelude::*;
@@ -270,9 +270,12 @@ fn parse_args() -> Result<Args> {
 }
 
 fn run(args: &Args) -> Result<(Duration, u64)> {
-    let mut builder = match args.flavor.as_str() {
-        "current-thread" => tokio::runtime::Builder::new_current_thread(),
-        "multi-thread" => tokio::runtime::Builder::new_multi_thread(),
+    // `multi-thread-task` runs the workload as a task on the worker pool;
+    // the other two run it in `block_on` itself, on the calling thread.
+    let (mut builder, in_task) = match args.flavor.as_str() {
+        "current-thread" => (tokio::runtime::Builder::new_current_thread(), false),
+        "multi-thread" => (tokio::runtime::Builder::new_multi_thread(), false),
+        "multi-thread-task" => (tokio::runtime::Builder::new_multi_thread(), true),
         other => return Err(format!("unknown runtime flavor `{other}`\n{USAGE}").into()),
     };
     let runtime = builder.enable_all().build()?;
@@ -280,22 +283,28 @@ fn run(args: &Args) -> Result<(Duration, u64)> {
         // reqwest is built without a default TLS provider in this workspace.
         let _ = rustls::crypto::ring::default_provider().install_default();
     }
-    runtime.block_on(async {
-        let start = Instant::now();
-        let ops = match (args.workload.as_str(), args.url.as_deref()) {
-            ("spawn-handles", None) => spawn_handles().await?,
-            ("spawn-joinset", None) => spawn_joinset().await?,
-            ("queue", None) => queue().await?,
-            ("semaphore-handles", None) => semaphore_handles().await?,
-            ("semaphore-joinset", None) => semaphore_joinset().await?,
-            ("sleep", None) => sleep().await?,
-            ("http", Some(url)) => http(url).await?,
-            (workload, _) => {
-                return Err(
-                    format!("unknown workload `{workload}` or a wrong URL\n{USAGE}").into(),
-                );
-            }
-        };
-        Ok((start.elapsed(), ops))
-    })
+    let workload = timed(args.workload.clone(), args.url.clone());
+    if in_task {
+        runtime.block_on(async { tokio::spawn(workload).await? })
+    } else {
+        runtime.block_on(workload)
+    }
+}
+
+/// Runs one workload and measures it, start to end.
+async fn timed(workload: String, url: Option<String>) -> Result<(Duration, u64)> {
+    let start = Instant::now();
+    let ops = match (workload.as_str(), url.as_deref()) {
+        ("spawn-handles", None) => spawn_handles().await?,
+        ("spawn-joinset", None) => spawn_joinset().await?,
+        ("queue", None) => queue().await?,
+        ("semaphore-handles", None) => semaphore_handles().await?,
+        ("semaphore-joinset", None) => semaphore_joinset().await?,
+        ("sleep", None) => sleep().await?,
+        ("http", Some(url)) => http(url).await?,
+        (workload, _) => {
+            return Err(format!("unknown workload `{workload}` or a wrong URL\n{USAGE}").into());
+        }
+    };
+    Ok((start.elapsed(), ops))
 }

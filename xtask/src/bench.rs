@@ -93,25 +93,56 @@ pub const WORKLOADS: [Workload; 5] = [
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Implementation {
     Tokio {
-        multi_thread: bool,
+        runtime: TokioRuntime,
         variant: Option<&'static TokioVariant>,
     },
     Asyncio,
     Uvloop,
 }
 
+/// Which Tokio runtime runs the workload, and where on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokioRuntime {
+    /// In `block_on` on a current-thread runtime: one thread, like asyncio.
+    CurrentThread,
+    /// In `block_on` on the multi-thread runtime, as `#[tokio::main]` runs
+    /// `main`: on the calling thread, outside the pool of workers.
+    MultiThread,
+    /// Spawned as a task on the multi-thread runtime, so that it runs on a
+    /// worker, with the tasks it spawns and wakes.
+    MultiThreadTask,
+}
+
+impl TokioRuntime {
+    pub const ALL: [TokioRuntime; 3] = [
+        TokioRuntime::CurrentThread,
+        TokioRuntime::MultiThread,
+        TokioRuntime::MultiThreadTask,
+    ];
+
+    /// What the bench binary calls it.
+    fn arg(self) -> &'static str {
+        match self {
+            TokioRuntime::CurrentThread => "current-thread",
+            TokioRuntime::MultiThread => "multi-thread",
+            TokioRuntime::MultiThreadTask => "multi-thread-task",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            TokioRuntime::CurrentThread => "Tokio, current-thread",
+            TokioRuntime::MultiThread => "Tokio, multi-thread",
+            TokioRuntime::MultiThreadTask => "Tokio, multi-thread, in a task",
+        }
+    }
+}
+
 impl Implementation {
     pub fn label(self) -> String {
         match self {
-            Implementation::Tokio {
-                multi_thread,
-                variant,
-            } => {
-                let flavor = if multi_thread {
-                    "Tokio, multi-thread"
-                } else {
-                    "Tokio, current-thread"
-                };
+            Implementation::Tokio { runtime, variant } => {
+                let flavor = runtime.label();
                 match variant {
                     Some(variant) => format!("{flavor}, {}", variant.label),
                     None => flavor.to_owned(),
@@ -327,11 +358,11 @@ fn rows_for(workload: &Workload, python: &Python) -> Vec<Row> {
         workload.tokio_variants.iter().map(Some).collect()
     };
     let mut rows = Vec::new();
-    for multi_thread in [false, true] {
+    for runtime in TokioRuntime::ALL {
         for variant in &variants {
             rows.push(Row {
                 implementation: Implementation::Tokio {
-                    multi_thread,
+                    runtime,
                     variant: *variant,
                 },
                 outcome: Ok(Vec::new()),
@@ -359,16 +390,9 @@ fn command(
     url: Option<&str>,
 ) -> Command {
     let mut command = match implementation {
-        Implementation::Tokio {
-            multi_thread,
-            variant,
-        } => {
+        Implementation::Tokio { runtime, variant } => {
             let mut command = Command::new(bench_binary);
-            let flavor = if multi_thread {
-                "multi-thread"
-            } else {
-                "current-thread"
-            };
+            let flavor = runtime.arg();
             let name = match variant {
                 Some(variant) => format!("{}-{}", workload.name, variant.name),
                 None => workload.name.to_owned(),
