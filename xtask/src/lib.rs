@@ -16,6 +16,7 @@
 //! - [`seed_map`] reads `docs/seed-map.tsv`, strictly.
 //! - [`docs`] generates the book's pages from the examples and checks it.
 //! - [`bench`] times the same workloads in Tokio and in Python's asyncio.
+//! - [`httpbin_server`] starts the workspace's httpbin as a process.
 //!
 //! What a section binary accepts and answers is `runner::protocol`, shared
 //! with the runner itself.
@@ -26,6 +27,7 @@ pub mod check;
 pub mod cli;
 pub mod docs;
 pub mod golden;
+pub mod httpbin_server;
 pub mod list;
 pub mod new;
 pub mod process;
