@@ -12,8 +12,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::Error;
-use crate::process::{self, Exit};
 use crate::httpbin_server::HttpbinServer;
+use crate::process::{self, Exit};
 use crate::workspace::{Profile, Workspace};
 
 /// One workload, implemented in both languages.

@@ -34,6 +34,12 @@ Commands:
   bless [FILTER] [--real] [--jobs N] [--timeout SECS]
       Run the examples and write what they print as their golden files.
       An example that fails, panics or times out is refused and left alone.
+  twins [FILTER] [--python PATH] [--jobs N] [--timeout SECS]
+      Run the asyncio twin of each example, crates/<section>/python/<example>.py,
+      with Python (python3 unless --python says which), and compare what it
+      prints with the example's golden file, after one normalisation: ' is \",
+      ( ) are [ ], True/False are true/false. HTTP twins get the local httpbin's
+      URL as their first argument.
   new <SECTION> <EXAMPLE>
       Start a new example: write crates/<SECTION>/src/<EXAMPLE>.rs from a
       template, add it to the section's main.rs, run it and bless its golden
@@ -63,6 +69,7 @@ per example.
 #[derive(Debug, PartialEq)]
 pub enum Task {
     Check(CheckOptions),
+    Twins(crate::twins::Options),
     Bless(CheckOptions),
     New { section: String, example: String },
     List,
@@ -112,6 +119,32 @@ pub fn parse(args: impl IntoIterator<Item = impl Into<OsString>>) -> Result<Task
             } else {
                 Task::Check(options)
             }
+        }
+        "twins" => {
+            let mut filter = None;
+            let mut python = "python3".to_owned();
+            let mut jobs = None;
+            let mut timeout = Duration::from_secs(120);
+            while let Some(arg) = parser.next().map_err(message)? {
+                match arg {
+                    Long("python") => {
+                        python = parser.value().map_err(message)?.string().map_err(message)?;
+                    }
+                    Long("jobs") => jobs = Some(count(&mut parser, "--jobs")?),
+                    Long("timeout") => timeout = seconds(&mut parser)?,
+                    Value(value) if filter.is_none() => {
+                        filter = Some(value.string().map_err(message)?);
+                    }
+                    other => return Err(unexpected(other, &command)),
+                }
+            }
+            let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+            Task::Twins(crate::twins::Options {
+                filter,
+                jobs: jobs.unwrap_or(cpus * 4),
+                python,
+                timeout,
+            })
         }
         "new" => {
             let section = positional(&mut parser, &command, "SECTION")?;
@@ -200,20 +233,7 @@ fn parse_check(parser: &mut lexopt::Parser, command: &str) -> Result<CheckOption
                 flavor = Flavor::parse(&value).map_err(|error| error.to_string())?;
             }
             Long("jobs") => jobs = Some(count(parser, "--jobs")?),
-            Long("timeout") => {
-                let value = parser.value().map_err(message)?.string().map_err(message)?;
-                timeout = value
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|seconds| seconds.is_finite() && *seconds > 0.0)
-                    .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
-                    .filter(|timeout| !timeout.is_zero() && *timeout <= MAX_TIMEOUT)
-                    .ok_or(format!(
-                        "`--timeout {value}`: expected a number of seconds, more than 0 and \
-                         at most {}",
-                        MAX_TIMEOUT.as_secs()
-                    ))?;
-            }
+            Long("timeout") => timeout = seconds(parser)?,
             Value(value) if filter.is_none() => filter = Some(value.string().map_err(message)?),
             Value(value) => {
                 return Err(format!(
@@ -247,6 +267,23 @@ fn parse_check(parser: &mut lexopt::Parser, command: &str) -> Result<CheckOption
         jobs: jobs.unwrap_or(if waits { cpus * 4 } else { cpus }),
         timeout,
     })
+}
+
+/// The value of `--timeout`: a number of seconds, more than 0 and at most
+/// a day.
+fn seconds(parser: &mut lexopt::Parser) -> Result<Duration, String> {
+    use lexopt::prelude::*;
+    let value = parser.value().map_err(message)?.string().map_err(message)?;
+    value
+        .parse::<f64>()
+        .ok()
+        .filter(|seconds| seconds.is_finite() && *seconds > 0.0)
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+        .filter(|timeout| !timeout.is_zero() && *timeout <= MAX_TIMEOUT)
+        .ok_or(format!(
+            "`--timeout {value}`: expected a number of seconds, more than 0 and at most {}",
+            MAX_TIMEOUT.as_secs()
+        ))
 }
 
 /// A positive whole number, the value of `flag`.

@@ -12,6 +12,8 @@
 //!   `check-all`.
 //! - [`bless`] writes golden files, but only from examples that succeeded.
 //! - [`new`] starts a new example from a template.
+//! - [`twins`] runs each example's asyncio twin and compares it with the
+//!   golden file.
 //! - [`list`] lists every example.
 //! - [`seed_map`] reads `docs/seed-map.tsv`, strictly.
 //! - [`docs`] generates the book's pages from the examples and checks it.
@@ -32,6 +34,7 @@ pub mod list;
 pub mod new;
 pub mod process;
 pub mod seed_map;
+pub mod twins;
 pub mod workspace;
 
 /// Errors that end an xtask command. They are reported, never unwrapped.
