@@ -1,6 +1,7 @@
 mod background_runtime;
 mod blocking_executor;
 mod cpu_bound_work;
+mod local_set;
 mod running_loop_handle;
 mod runtime_builder;
 mod scheduled_callbacks;
@@ -17,6 +18,7 @@ fn main() -> std::process::ExitCode {
         example!(background_runtime, sync),
         example!(blocking_executor),
         example!(cpu_bound_work),
+        example!(local_set),
     ]
     .run()
 }
