@@ -5,6 +5,7 @@ mod local_set;
 mod running_loop_handle;
 mod runtime_builder;
 mod scheduled_callbacks;
+mod task_local_context;
 mod tokio_main_expanded;
 
 use runner::example;
@@ -19,6 +20,7 @@ fn main() -> std::process::ExitCode {
         example!(blocking_executor),
         example!(cpu_bound_work),
         example!(local_set),
+        example!(task_local_context),
     ]
     .run()
 }
