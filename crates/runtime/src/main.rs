@@ -1,6 +1,7 @@
 mod background_runtime;
 mod blocking_executor;
 mod cpu_bound_work;
+mod leaf_future;
 mod local_set;
 mod running_loop_handle;
 mod runtime_builder;
@@ -21,6 +22,7 @@ fn main() -> std::process::ExitCode {
         example!(cpu_bound_work),
         example!(local_set),
         example!(task_local_context),
+        example!(leaf_future),
     ]
     .run()
 }
