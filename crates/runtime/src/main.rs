@@ -5,6 +5,7 @@ mod leaf_future;
 mod local_set;
 mod running_loop_handle;
 mod runtime_builder;
+mod runtime_shutdown;
 mod scheduled_callbacks;
 mod task_local_context;
 mod tokio_main_expanded;
@@ -23,6 +24,7 @@ fn main() -> std::process::ExitCode {
         example!(local_set),
         example!(task_local_context),
         example!(leaf_future),
+        example!(runtime_shutdown, sync),
     ]
     .run()
 }
