@@ -6,7 +6,8 @@
 //! coroutines: a `typing.Protocol` (or an `abc.ABC`) whose methods are
 //! `async def`, with a class per backend.
 //!
-//! Python checks such an interface only when a call fails. A Rust trait is
+//! At run time Python checks such an interface only when a call fails (a
+//! type checker such as mypy can check it sooner). A Rust trait is always
 //! checked, and `async fn` in a trait is stable since Rust 1.75, with two
 //! limits. Both come from the future each implementation's method returns:
 //! a different type for every implementation, which nobody can name.
@@ -23,7 +24,7 @@
 //!   write `async fn`, and one whose future is not `Send` (an `Rc` held
 //!   across an `.await`) is rejected where it is written. That is why rustc's
 //!   `async_fn_in_trait` lint warns about `async fn` in a public trait of a
-//!   library: its users could never spawn the calls.
+//!   library: its users' generic code could never spawn the calls.
 //! - A trait object needs one return type for every implementation, so a
 //!   trait with an `async fn` or an `-> impl Future` is not dyn compatible:
 //!   `Box<dyn Store>` fails with E0038 (`async_fn_in_trait_dyn.rs`). The way

@@ -13,7 +13,7 @@
 //! that is already running a runtime, whether `Runtime::block_on` on a new
 //! runtime or `Handle::current().block_on`, panics with "Cannot start a
 //! runtime from within a runtime". The thread is driving tasks, and blocking
-//! it would stop them all. Building a runtime there is allowed, but dropping
+//! it would stop every one of them. Building a runtime there is allowed, but dropping
 //! it is not: a drop waits for the runtime's blocking jobs, and panics with
 //! "Cannot drop a runtime in a context where blocking is not allowed".
 //! Synchronous wrappers around async code hit the same checks:

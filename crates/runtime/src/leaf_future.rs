@@ -7,15 +7,17 @@
 //! `loop.call_soon_threadsafe(fut.set_result, value)`, the usual way to turn
 //! a callback API into something to `await`.
 //!
-//! An `async fn` awaits other futures, which await others; at the bottom of
-//! every chain is a leaf written by hand like this one (a socket read, a
-//! timer, a channel), whose `poll` either has its value or stores the
-//! `Waker` from the `Context` and returns `Poll::Pending`. The task then
-//! sleeps, polled no more, until something calls that waker; then the
-//! runtime polls it again, down the same chain to the leaf. asyncio has the
-//! same shape with other names: a task that awaits a pending `Future`
-//! registers itself with `add_done_callback`, and `set_result` schedules
-//! those callbacks. The waker is that callback.
+//! An `async fn` awaits other futures, which await others; every chain
+//! that waits for something ends in a leaf written by hand like this one (a
+//! socket read, a timer, a channel), whose `poll` either has its value or
+//! stores the `Waker` from the `Context` and returns `Poll::Pending`. The
+//! runtime then leaves the task alone until something calls that waker, and
+//! polls it again, down the same chain to the leaf. (A leaf can be polled
+//! more often than that: `join!` polls all its unfinished futures whenever
+//! any one of them wakes the task. So `poll` must be cheap to repeat.)
+//! asyncio has the same shape under other names: a task that awaits a
+//! pending `Future` registers itself with `add_done_callback`, and
+//! `set_result` schedules those callbacks. The waker is that callback.
 //!
 //! The rules a leaf must keep:
 //! - Store the waker of the *latest* poll. The waker can change between
@@ -39,9 +41,9 @@
 //! completer dropped without a result completes the future with an error,
 //! where an asyncio future nobody sets is awaited forever.
 //!
-//! In real code, `tokio::sync::oneshot` is this pair, tested and faster
-//! (`basics/awaitables`). A lock-free leaf keeps its waker in
-//! `futures::task::AtomicWaker` instead of a `Mutex`.
+//! In real code, `tokio::sync::oneshot` is this pair, well tested and
+//! without a lock (`basics/awaitables`). A lock-free leaf of your own keeps
+//! its waker in `futures::task::AtomicWaker` instead of a `Mutex`.
 
 use std::future::Future;
 use std::pin::Pin;

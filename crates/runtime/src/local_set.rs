@@ -18,26 +18,27 @@
 //! A `LocalSet` is a set of tasks that run only on the thread that drives
 //! it, and `spawn_local` adds a task to it without asking for `Send`. The
 //! set's tasks run only while it is driven: inside `run_until(future)`, until
-//! `future` is done (the rest wait for the next `run_until`), or by awaiting
-//! the set itself, which finishes when all its tasks have. Dropping the set
-//! drops the tasks it still holds. `spawn_local` anywhere else panics:
-//! "`spawn_local` called from outside of a `task::LocalSet` or
+//! `future` is done (the rest wait for the next `run_until`, or for the set
+//! itself to be awaited, which finishes when all its tasks have). Dropping
+//! the set drops the tasks it still holds. `spawn_local` anywhere else
+//! panics: "`spawn_local` called from outside of a `task::LocalSet` or
 //! `runtime::LocalRuntime`". A `tokio::spawn` inside the set still goes to
 //! the runtime, and must be `Send`. Since Tokio 1.51, `LocalRuntime`
 //! (`Builder::new_current_thread().build_local(LocalOptions::default())`, or
 //! `#[tokio::main(flavor = "local")]`) is a current-thread runtime on which
 //! `spawn_local` works without a `LocalSet`.
 //!
-//! Only *spawning* needs `Send`. A `!Send` future can be awaited, or run with
-//! `join!` or `select!`, by any task: those poll it inside the task that
-//! awaits them, and that task's future is what becomes `!Send`.
+//! Only *spawning* needs `Send`. A `!Send` future can still be awaited, or
+//! run with `join!` or `select!`: they poll it inside the task that awaits
+//! them, which becomes `!Send` in turn, and that is fine for a task nobody
+//! spawns (the one `block_on` runs, or one on a `LocalSet`).
 //!
 //! What `RefCell` does not forgive is a borrow held across an `.await`.
 //! Another task may borrow the same cell while this one waits, and `RefCell`
-//! panics ("already borrowed") where a lock would make it wait. Borrow, use,
-//! drop, then await: `record` below ends its borrow before it returns. The
-//! compiler does not check this; clippy's `await_holding_refcell_ref` lint,
-//! on by default, does.
+//! panics ("RefCell already borrowed", or "already mutably borrowed") where a
+//! lock would make it wait. Borrow, use, drop, then await: `record` below
+//! ends its borrow before it returns. The compiler does not check this;
+//! clippy's `await_holding_refcell_ref` lint, on by default, does.
 //!
 //! On the multi-thread runtime of plain `#[tokio::main]`, the set runs on the
 //! thread that calls `block_on`, so this example prints the same there.

@@ -20,10 +20,11 @@
 //! hang until the user presses enter".
 //!
 //! Ctrl-C makes this look worse. With no handler, SIGINT ends the process at
-//! once, hang or not. But on Unix, the first `tokio::signal::ctrl_c()`
-//! installs Tokio's handler for the rest of the process, even after the
-//! listener is dropped (its docs say so): the Ctrl-C that makes `main`
-//! return is caught, and so is every Ctrl-C after it while the drop waits.
+//! once, hang or not. But on Unix, the first `tokio::signal::ctrl_c()` to
+//! be awaited installs Tokio's handler for the rest of the process, even
+//! after the listener is dropped (its docs say so): the Ctrl-C that makes
+//! `main` return is caught, and so is every Ctrl-C after it while the drop
+//! waits.
 //!
 //! The ways out:
 //! - Give the job a way to stop: a flag it checks between pieces of work
@@ -35,9 +36,9 @@
 //!   `d` for the blocking jobs, and returns, leaving them running on their
 //!   threads; when `main` then returns, the process exits and they go with
 //!   it. `shutdown_background()` does the same without waiting at all.
-//! - For interactive input, Tokio's docs recommend a plain `std::thread`
-//!   that reads stdin into a channel: nothing waits for that thread when
-//!   `main` returns.
+//! - For interactive input, Tokio's docs recommend a thread of its own
+//!   (`std::thread`) doing blocking reads, whose lines can reach the async
+//!   code on a channel: nothing waits for that thread when `main` returns.
 //!
 //! Here a channel stands in for the terminal, so the example can "press
 //! Enter" itself. It builds its runtimes by hand, so it is synchronous; its
