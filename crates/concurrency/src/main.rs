@@ -3,6 +3,7 @@ mod first_completed;
 mod gather;
 mod gather_vs_as_completed;
 mod race;
+mod select_loop;
 mod shield;
 mod task_group;
 mod wait_all;
@@ -17,6 +18,7 @@ fn main() -> std::process::ExitCode {
         example!(gather_vs_as_completed),
         example!(first_completed),
         example!(race),
+        example!(select_loop),
         example!(shield),
         example!(task_group),
     ]
