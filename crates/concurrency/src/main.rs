@@ -1,4 +1,5 @@
 mod as_completed;
+mod cancel_safety;
 mod first_completed;
 mod gather;
 mod gather_vs_as_completed;
@@ -19,6 +20,7 @@ fn main() -> std::process::ExitCode {
         example!(first_completed),
         example!(race),
         example!(select_loop),
+        example!(cancel_safety),
         example!(shield),
         example!(task_group),
     ]
