@@ -1,5 +1,5 @@
-//! Cancel safety made visible: a read that keeps a frame's first bytes in
-//! its future loses them when a timeout drops it; one that keeps them in the
+//! Cancel safety made visible: a read that keeps a frame's first bytes in its
+//! future loses them when a timeout drops it; one that keeps them in the
 //! reader loses nothing.
 //!
 //! Beyond the guides: the asyncio counterpart is
@@ -7,40 +7,40 @@
 //! again after each `TimeoutError`.
 //!
 //! In asyncio that loop is safe. A `StreamReader` keeps the bytes it has
-//! received in its own buffer, and `readexactly` takes them out only once
-//! all eight are there; cancelled halfway, it leaves them where they were,
-//! and the next call finds them (checked with Python 3.11: `readline` and
+//! received in its own buffer, and `readexactly` takes them out only once all
+//! eight are there; cancelled halfway, it leaves them where they were, and
+//! the next call finds them (checked with Python 3.11: `readline` and
 //! `readexactly` lose nothing to `wait_for`). In Rust, cancelling a future
 //! drops it, and with it every local it held across the `.await` where it
 //! stopped. A future is *cancel safe* when that loses nothing; Tokio's
-//! definition: "If you have a future that has not yet completed, then it
-//! must be a no-op to drop that future and recreate it."
+//! definition: "If you have a future that has not yet completed, then it must
+//! be a no-op to drop that future and recreate it."
 //!
 //! `read_frame_in_future` below is what
 //! `let mut frame = [0; 8]; reader.read_exact(&mut frame).await` amounts to,
 //! written out so that its buffer can say when it is dropped: the bytes of
 //! the frame in progress live in a local of the future. Eight-byte frames
 //! arrive on an in-memory pipe, `tokio::io::duplex`, and the sender stalls
-//! halfway through the second one. The reader's one-second timeout drops the read
-//! with "fram" in its buffer: those bytes have left the pipe and now exist
-//! nowhere. Every frame after that is shifted by four bytes, and the stream
-//! ends in the middle of one. The fix, `FrameReader`, owns the bytes it has
-//! read, in a buffer that outlives every call, so its only `.await` is a
-//! `read_buf`, which is cancel safe: a call dropped while waiting has read
+//! halfway through the second one. The reader's one-second timeout drops the
+//! read with "fram" in its buffer: those bytes have left the pipe and now
+//! exist nowhere. Every frame after that is shifted by four bytes, and the
+//! stream ends in the middle of one. The fix, `FrameReader`, owns the bytes
+//! it has read, in a buffer that outlives every call, so its only `.await` is
+//! a `read_buf`, which is cancel safe: a call dropped while waiting has read
 //! nothing. This is the shape of mini-redis's `Connection::read_frame`, and
-//! what `tokio_util::codec::FramedRead` does for any decoder. The other
-//! fix is not to cancel at all: keep one read future alive across the
-//! turns of a loop (`select_loop`), or let it run in a task.
+//! what `tokio_util::codec::FramedRead` does for any decoder. The other fix
+//! is not to cancel at all: keep one read future alive across the turns of a
+//! loop (`select_loop`), or let it run in a task.
 //!
-//! To check your own code, look at each `.await`: whatever is held in
-//! locals there is lost if the future is dropped there. What Tokio 1.54
-//! documents for its own methods, in each one's "Cancel safety" section or
-//! in `select!`'s list:
+//! To check your own code, look at each `.await`: whatever is held in locals
+//! there is lost if the future is dropped there. What Tokio 1.54 documents
+//! for its own methods, in each one's "Cancel safety" section or in
+//! `select!`'s list:
 //!
-//! - Cancel safe ("it is guaranteed that no data was read", "no messages
-//!   were received"): `AsyncReadExt::read` and `read_buf`,
-//!   `AsyncWriteExt::write` and `write_buf`, `AsyncBufReadExt::fill_buf`,
-//!   `Lines::next_line`, `mpsc::Receiver::recv`, `broadcast::Receiver::recv`,
+//! - Cancel safe ("it is guaranteed that no data was read", "no messages were
+//!   received"): `AsyncReadExt::read` and `read_buf`, `AsyncWriteExt::write`
+//!   and `write_buf`, `AsyncBufReadExt::fill_buf`, `Lines::next_line`,
+//!   `mpsc::Receiver::recv`, `broadcast::Receiver::recv`,
 //!   `watch::Receiver::changed`, awaiting `&mut oneshot::Receiver`,
 //!   `Interval::tick` ("no tick has been consumed"), `TcpListener::accept`,
 //!   `JoinSet::join_next`, awaiting `&mut JoinHandle`,
@@ -50,24 +50,24 @@
 //!   `read_line` ("some data may have been partially read, and this data is
 //!   lost"), `write_all` ("the provided buffer may have been partially
 //!   written, but future calls to `write_all` will start over from the
-//!   beginning of the buffer"), the fixed-width reads such as `read_u32`,
-//!   and `mpsc::Sender::send` (the message was not sent: "However, in that
-//!   case, the message is dropped and will be lost."; `reserve` first
-//!   avoids that). `read_until` sits between: the partial bytes are
-//!   appended to the `buf` you pass, and calling it again continues.
-//! - Not cancel safe in a milder sense, which each of them states like
-//!   this: "Cancelling a call to `lock` makes you lose your place in the
-//!   queue." `Mutex::lock`, `RwLock::read` and `write`,
-//!   `Semaphore::acquire`, `Notify::notified`, `mpsc::Sender::reserve`. A
-//!   dropped call gives back what it was granted; it loses its turn.
-//! - `sleep` has no such section. Its docs say that cancelling it "is done
-//!   by dropping the returned future. No additional cleanup work is
+//!   beginning of the buffer"), the fixed-width reads such as `read_u32`, and
+//!   `mpsc::Sender::send` (the message was not sent: "However, in that case,
+//!   the message is dropped and will be lost."; `reserve` first avoids that).
+//!   `read_until` sits between: the partial bytes are appended to the `buf`
+//!   you pass, and calling it again continues.
+//! - Not cancel safe in a milder sense, which each of them states like this:
+//!   "Cancelling a call to `lock` makes you lose your place in the queue."
+//!   `Mutex::lock`, `RwLock::read` and `write`, `Semaphore::acquire`,
+//!   `Notify::notified`, `mpsc::Sender::reserve`. A dropped call gives back
+//!   what it was granted; it loses its turn.
+//! - `sleep`'s docs have a "Cancellation" section instead: cancelling it "is
+//!   done by dropping the returned future. No additional cleanup work is
 //!   required." What a dropped `sleep` loses is the time already waited: a
 //!   new `sleep(d)` waits the whole `d` again.
 //!
 //! Losing data on cancellation is not always a bug. As `select!`'s docs put
-//! it, when the whole program is shutting down, "you probably don't care
-//! that partially read data is lost".
+//! it, when the whole program is shutting down, "you probably don't care that
+//! partially read data is lost".
 
 use std::io;
 use std::time::Duration;

@@ -1,41 +1,41 @@
 //! Load shedding and a producer that minds its consumer: `try_send` turns
-//! work away when the queue is full, a `reserve`d permit holds a slot
-//! before the work is done, and `Sender::closed` says the consumer is gone.
+//! work away when the queue is full, a `reserve`d permit holds a slot before
+//! the work is done, and `Sender::closed` says the consumer is gone.
 //!
 //! Beyond the guides: the asyncio counterparts are `queue.put_nowait(item)`
 //! and the `asyncio.QueueFull` it raises.
 //!
 //! `bounded_queue` shows backpressure: a full queue makes `send(..).await`
-//! wait, and the producer slows to the consumer's pace. When the producer
-//! is a front door for requests, waiting only moves the queue into the
-//! callers; under overload it is better to say "busy" at once and keep the
-//! queue short. `try_send` never waits: it queues the item or returns it in
+//! wait, and the producer slows to the consumer's pace. When the producer is
+//! a front door for requests, waiting only moves the queue into the callers;
+//! under overload it is better to say "busy" at once and keep the queue
+//! short. `try_send` never waits: it queues the item or returns it in
 //! `TrySendError::Full(item)`, which is `put_nowait` raising `QueueFull`.
 //! `TrySendError::Closed(item)` means the receiver is gone. A Python 3.11
 //! queue can't be closed; 3.13 added `Queue.shutdown()`, after which
 //! `put_nowait` raises `QueueShutDown`. Here the worker takes 0.9 s per
-//! request and the queue holds two, so of eight requests 0.2 s apart four
-//! are turned away, each at once.
+//! request and the queue holds two, so of eight requests 0.2 s apart four are
+//! turned away, each at once.
 //!
 //! The second part is a sensor feeding a display, through a queue of one.
 //! `reserve()` waits for room and returns a `Permit`, a slot held for this
-//! sender; `permit.send(item)` then cannot wait or fail. So the sensor
-//! takes a reading only once it can be queued, and the reading is fresh.
-//! With `send(reading).await` it would be taken first and then wait for
-//! room, and a `send` dropped while it waits (a `select!` branch that lost,
-//! a timeout) drops its message with it, as Tokio's docs warn. In asyncio,
+//! sender; `permit.send(item)` then cannot wait or fail. So the sensor takes
+//! a reading only once it can be queued, and the reading is fresh. With
+//! `send(reading).await` it would be taken first and then wait for room, and
+//! a `send` dropped while it waits (a `select!` branch that lost, a timeout)
+//! drops its message with it, as Tokio's docs warn. In asyncio,
 //! `if not queue.full(): queue.put_nowait(x)` is safe because nothing else
-//! runs between the two calls; with Tokio's worker threads something can,
-//! and the permit is how a slot is held.
+//! runs between the two calls; with Tokio's worker threads something can, and
+//! the permit is how a slot is held.
 //!
 //! The display wants two readings and then closes. `Sender::closed()`
-//! completes once the receiver is dropped (or `Receiver::close` is
-//! called), so the sensor races each reading against it and stops halfway
-//! through the third, the moment nobody will read it. Without that race it
-//! would finish the reading, and `permit.send` would succeed and drop it:
-//! a permit's `send` succeeds "even if the receiver half has been closed".
-//! asyncio has no counterpart: a producer learns that its consumer stopped
-//! only if someone tells it.
+//! completes once the receiver is dropped (or `Receiver::close` is called),
+//! so the sensor races each reading against it and stops halfway through the
+//! third, the moment nobody will read it. Without that race it would finish
+//! the reading, and `permit.send` would succeed and drop it: a permit's
+//! `send` succeeds "even if the receiver half has been closed". asyncio has
+//! no counterpart: a producer learns that its consumer stopped only if
+//! someone tells it.
 
 use std::time::Duration;
 

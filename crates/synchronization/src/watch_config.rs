@@ -7,31 +7,31 @@
 //! whoever must react with an `asyncio.Event` or `asyncio.Condition`.
 //!
 //! `watch::channel(initial)` holds one value. Sending replaces it and wakes
-//! every receiver, and nothing is queued. A receiver reads the current
-//! value at any time with `borrow()`, as the request handler does, or waits
-//! with `changed()` for a value it has not seen yet, as the pool does. The
-//! pool is busy for 0.9 s after each change, and while it applies v2 two
-//! more reloads arrive; when it asks again it sees only the later one, and v3 is
-//! never applied. For state that is the point: nobody wants to apply a
-//! config that has already been replaced.
+//! every receiver, and nothing is queued. A receiver reads the current value
+//! at any time with `borrow()`, as the request handler does, or waits with
+//! `changed()` for a value it has not seen yet, as the pool does. The pool is
+//! busy for 0.9 s after each change, and while it applies v2 two more reloads
+//! arrive; when it asks again it sees only the later one, and v3 is never
+//! applied. For state that is the point: nobody wants to apply a config that
+//! has already been replaced.
 //!
-//! The audit log needs the opposite, every change in order, so the
-//! reloader also sends each one on a `broadcast` channel, which keeps every
-//! value for every receiver until it is received (up to the channel's
-//! capacity; a receiver that falls further behind loses the oldest and is
-//! told how many, as in `broadcast`). The audit log is slow too, and still
-//! gets v2, v3 and v4.
+//! The audit log needs the opposite, every change in order, so the reloader
+//! also sends each one on a `broadcast` channel, which keeps every value for
+//! every receiver until it is received (up to the channel's capacity; a
+//! receiver that falls further behind loses the oldest and is told how many,
+//! as in `broadcast`). The audit log is slow too, and still gets v2, v3 and
+//! v4.
 //!
-//! Details the docs spell out. `changed()` fails only once the sender is
-//! gone *and* the latest value has been seen, so the pool still applies v4
-//! after the reloader has returned. The initial value counts as seen:
-//! `changed()` waits for the first reload, so the pool applies the initial
-//! config before its loop. `send` fails, and stores nothing, when no
-//! receiver exists; `send_replace` stores the value regardless, which suits
-//! a config that outlives its readers. And a `borrow()` holds a read lock
-//! on the value until it is dropped, so a long borrow can block the sender:
-//! copy out what you need (for a large config, make it a
-//! `watch::Sender<Arc<Config>>` and clone the `Arc`).
+//! Details the docs spell out. `changed()` fails only once the sender is gone
+//! *and* the latest value has been seen, so the pool still applies v4 after
+//! the reloader has returned. The initial value counts as seen: `changed()`
+//! waits for the first reload, so the pool applies the initial config before
+//! its loop. `send` fails, and stores nothing, when no receiver exists;
+//! `send_replace` stores the value regardless, which suits a config that
+//! outlives its readers. And a `borrow()` holds a read lock on the value
+//! until it is dropped, so a long borrow can block the sender: copy out what
+//! you need (for a large config, make it a `watch::Sender<Arc<Config>>` and
+//! clone the `Arc`).
 
 use std::time::Duration;
 
