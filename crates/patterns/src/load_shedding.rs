@@ -1,94 +1,126 @@
-//! Load shedding and a producer that minds its consumer: `try_send` turns
-//! work away when the queue is full, a `reserve`d permit holds a slot before
-//! the work is done, and `Sender::closed` says the consumer is gone.
+//! Load shedding with a bounded channel: `try_send` turns work away when the
+//! queue is full, `reserve` gets a place in the queue before the work is
+//! done, and `Sender::closed` tells a producer that its consumer is gone.
 //!
-//! Beyond the guides: the asyncio counterparts are `queue.put_nowait(item)`
-//! and the `asyncio.QueueFull` it raises.
+//! Beyond the guides: the asyncio counterparts are `queue.put_nowait`, which
+//! raises `asyncio.QueueFull` when the queue has no free slot, and, for the
+//! other two, nothing.
 //!
-//! `bounded_queue` shows backpressure: a full queue makes `send(..).await`
-//! wait, and the producer slows to the consumer's pace. When the producer is
-//! a front door for requests, waiting only moves the queue into the callers;
-//! under overload it is better to say "busy" at once and keep the queue
-//! short. `try_send` never waits: it queues the item or returns it in
-//! `TrySendError::Full(item)`, which is `put_nowait` raising `QueueFull`.
-//! `TrySendError::Closed(item)` means the receiver is gone. A Python 3.11
-//! queue can't be closed; 3.13 added `Queue.shutdown()`, after which
-//! `put_nowait` raises `QueueShutDown`. Here the worker takes 0.9 s per
-//! request and the queue holds two, so of eight requests 0.2 s apart four are
-//! turned away, each at once.
+//! A server that queues every request it cannot serve yet only delays the
+//! moment it falls over. `bounded_queue` makes the producer wait when the
+//! queue is full; when the producer is a stream of requests, it should
+//! instead answer "busy" at once. `try_send` never waits: it returns
+//! `TrySendError::Full(request)` when the channel has no room and
+//! `TrySendError::Closed(request)` when the receiver is gone, and both give
+//! the request back, so the caller can still answer it. `put_nowait` raises
+//! `QueueFull` and leaves the item with the caller in the same way, but in
+//! Python 3.11 a queue cannot be closed: `Queue.shutdown` and
+//! `QueueShutDown` came in 3.13.
 //!
-//! The second part is a sensor feeding a display, through a queue of one.
-//! `reserve()` waits for room and returns a `Permit`, a slot held for this
-//! sender; `permit.send(item)` then cannot wait or fail. So the sensor takes
-//! a reading only once it can be queued, and the reading is fresh. With
-//! `send(reading).await` it would be taken first and then wait for room, and
-//! a `send` dropped while it waits (a `select!` branch that lost, a timeout)
-//! drops its message with it, as Tokio's docs warn. In asyncio,
-//! `if not queue.full(): queue.put_nowait(x)` is safe because nothing else
-//! runs between the two calls; with Tokio's worker threads something can, and
-//! the permit is how a slot is held.
+//! `reserve().await` waits for room and returns a `Permit`, a place in the
+//! queue held before the message exists; `permit.send(message)` then cannot
+//! fail or wait, and dropping the permit gives the place back.
+//! So a producer can wait for room first and only then do the work of making
+//! the message, and nothing is lost if that wait is cancelled (a
+//! cancelled `send` drops the message it was given). `try_reserve` is the
+//! shedding form: turn the work down before doing it.
 //!
-//! The display wants two readings and then closes. `Sender::closed()`
-//! completes once the receiver is dropped (or `Receiver::close` is called),
-//! so the sensor races each reading against it and stops halfway through the
-//! third, the moment nobody will read it. Without that race it would finish
-//! the reading, and `permit.send` would succeed and drop it: a permit's
-//! `send` succeeds "even if the receiver half has been closed". asyncio has
-//! no counterpart: a producer learns that its consumer stopped only if
-//! someone tells it.
+//! `Sender::closed()` completes when the receiver has been dropped, and the
+//! producer can race it against its own work with `select!`. Below, the
+//! consumer leaves halfway through the third measurement, and the producer
+//! stops at that moment instead of finishing a reading that nobody will
+//! take. An asyncio 3.11 queue does not tell its producer: the `put`s
+//! succeed until the queue is full, and then wait forever.
 
 use std::time::Duration;
 
-use anyhow::Context;
+use anyhow::bail;
 use tokio::sync::mpsc::{self, error::TrySendError};
-use tokio::time::{Instant, sleep};
+use tokio::time::{Instant, sleep, sleep_until};
 
-const QUEUE_LENGTH: usize = 2;
-const WORK_TIME: Duration = Duration::from_millis(900);
-const READING_TIME: Duration = Duration::from_secs(1);
-
-/// Queues a request if there is room, and otherwise turns it away at once.
-fn admit(queue: &mpsc::Sender<u32>, request: u32, clock: Instant) -> anyhow::Result<()> {
-    match queue.try_send(request) {
-        Ok(()) => println!("{} request {request}: queued", stamp(clock)),
-        Err(TrySendError::Full(request)) => {
-            println!("{} request {request}: busy, try later", stamp(clock));
-        }
-        Err(TrySendError::Closed(request)) => {
-            anyhow::bail!("request {request}: the worker is gone")
-        }
-    }
-    Ok(())
+fn stamp(start: Instant) -> String {
+    format!("[{:.1}s]", start.elapsed().as_secs_f64())
 }
 
-async fn worker(mut queue: mpsc::Receiver<u32>, clock: Instant) -> Vec<u32> {
+/// Serves requests one at a time, `work` each, until the channel closes.
+async fn worker(mut requests: mpsc::Receiver<u32>, work: Duration) -> Vec<u32> {
     let mut handled = Vec::new();
-    while let Some(request) = queue.recv().await {
-        sleep(WORK_TIME).await;
-        println!("{} request {request}: handled", stamp(clock));
+    while let Some(request) = requests.recv().await {
+        sleep(work).await;
         handled.push(request);
     }
     handled
 }
 
-/// Takes a reading whenever the display has room for it, until the
-/// display goes away.
-async fn sensor(display: mpsc::Sender<u32>, clock: Instant) {
-    for number in 1.. {
-        // Room first, then the reading: it is queued the moment it is taken.
-        let Ok(permit) = display.reserve().await else {
-            println!("{} sensor: the display is gone", stamp(clock));
+/// Takes each request into the queue, or turns it away at once when the
+/// queue is full.
+async fn accept_or_shed() -> anyhow::Result<()> {
+    const REQUESTS: u32 = 8;
+    const WAITING: usize = 2;
+    // Not a multiple of the 0.1 s between requests, so the worker never
+    // finishes at the instant a request comes: Tokio does not say which of
+    // two timers due together fires first.
+    const WORK: Duration = Duration::from_millis(450);
+    println!(
+        "try_send: {REQUESTS} requests 0.1s apart, a worker taking 0.45s each, room for {WAITING} waiting"
+    );
+
+    let start = Instant::now();
+    let (queue, requests) = mpsc::channel(WAITING);
+    let worker = tokio::spawn(worker(requests, WORK));
+    for request in 1..=REQUESTS {
+        sleep_until(start + Duration::from_millis(100) * request).await;
+        match queue.try_send(request) {
+            Ok(()) => {}
+            Err(TrySendError::Full(request)) => {
+                println!(
+                    "{} request {request}: queue full, answered busy at once",
+                    stamp(start)
+                );
+            }
+            Err(TrySendError::Closed(request)) => {
+                bail!("the worker is gone; request {request} unserved")
+            }
+        }
+    }
+    // The worker serves what is queued, then sees the channel closed.
+    drop(queue);
+    let handled = worker.await?;
+    println!(
+        "the worker handled {}",
+        handled
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(())
+}
+
+/// A reading that takes 0.4 s to make.
+async fn measure(n: u32) -> String {
+    sleep(Duration::from_millis(400)).await;
+    format!("reading {n}")
+}
+
+/// Waits for room before each measurement, and stops the moment the
+/// consumer leaves.
+async fn produce(readings: mpsc::Sender<String>, start: Instant) {
+    for n in 1..=10 {
+        // `reserve` fails once the receiver is gone.
+        let Ok(permit) = readings.reserve().await else {
+            println!("{} the consumer is gone", stamp(start));
             return;
         };
         tokio::select! {
-            reading = take_reading(number) => {
-                println!("{} sensor: reading {reading} queued", stamp(clock));
+            reading = measure(n) => {
+                println!("{} {reading} sent", stamp(start));
                 permit.send(reading);
             }
-            () = display.closed() => {
+            () = readings.closed() => {
                 println!(
-                    "{} sensor: the display is gone; reading {number} abandoned halfway",
-                    stamp(clock)
+                    "{} the consumer is gone: reading {n} abandoned halfway",
+                    stamp(start)
                 );
                 return;
             }
@@ -96,45 +128,29 @@ async fn sensor(display: mpsc::Sender<u32>, clock: Instant) {
     }
 }
 
-async fn take_reading(number: u32) -> u32 {
-    sleep(READING_TIME).await;
-    number
-}
-
-/// Shows `wanted` readings, half a second each, then closes.
-async fn display(mut readings: mpsc::Receiver<u32>, wanted: usize, clock: Instant) {
-    for _ in 0..wanted {
+/// Takes `wanted` readings, 0.3 s each, then leaves.
+async fn consume(mut readings: mpsc::Receiver<String>, wanted: usize) -> Vec<String> {
+    let mut taken = Vec::new();
+    while taken.len() < wanted {
         let Some(reading) = readings.recv().await else {
-            return;
+            break;
         };
-        println!("{} display: showing reading {reading}", stamp(clock));
-        sleep(READING_TIME / 2).await;
+        sleep(Duration::from_millis(300)).await;
+        taken.push(reading);
     }
-    println!("{} display: closing", stamp(clock));
-}
-
-fn stamp(clock: Instant) -> String {
-    format!("[{:.1}s]", clock.elapsed().as_secs_f64())
+    taken
 }
 
 pub async fn run() -> anyhow::Result<()> {
-    println!("Shedding load with try_send:");
-    let clock = Instant::now();
-    let (queue, requests) = mpsc::channel(QUEUE_LENGTH);
-    let worker = tokio::spawn(worker(requests, clock));
-    for request in 1..=8 {
-        admit(&queue, request, clock)?;
-        sleep(Duration::from_millis(200)).await;
-    }
-    drop(queue);
-    let handled = worker.await.context("the worker panicked")?;
-    println!("handled {handled:?}");
+    accept_or_shed().await?;
 
-    println!("\nA sensor that reserves a slot and minds its display:");
-    let clock = Instant::now();
-    let (readings, receiver) = mpsc::channel(1);
-    let display = tokio::spawn(display(receiver, 2, clock));
-    sensor(readings, clock).await;
-    display.await.context("the display panicked")?;
+    println!();
+    println!("reserve, then measure; closed() raced against the measuring:");
+    let start = Instant::now();
+    let (sender, receiver) = mpsc::channel(1);
+    let consumer = tokio::spawn(consume(receiver, 2));
+    produce(sender, start).await;
+    let taken = consumer.await?;
+    println!("the consumer took {}", taken.join(", "));
     Ok(())
 }

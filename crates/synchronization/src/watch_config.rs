@@ -1,44 +1,45 @@
-//! A config reload with `watch`: every reader sees the latest value and
-//! nothing queues, where a `broadcast` channel delivers every value to every
-//! receiver.
+//! `watch` for a configuration reload: a receiver always finds the latest
+//! value and skips the ones sent while it was busy; a `broadcast` receiver
+//! gets every value, in order.
 //!
-//! Beyond the guides: asyncio has no channel that keeps only the latest
-//! value. Python code keeps the config in a shared attribute and wakes
-//! whoever must react with an `asyncio.Event` or `asyncio.Condition`.
+//! Beyond the guides: asyncio has no such channel. Python code keeps the
+//! current configuration in a shared attribute and wakes the tasks that care
+//! with an `asyncio.Condition` or an `Event`.
 //!
-//! `watch::channel(initial)` holds one value. Sending replaces it and wakes
-//! every receiver, and nothing is queued. A receiver reads the current value
-//! at any time with `borrow()`, as the request handler does, or waits with
-//! `changed()` for a value it has not seen yet, as the pool does. The pool is
-//! busy for 0.9 s after each change, and while it applies v2 two more reloads
-//! arrive; when it asks again it sees only the later one, and v3 is never
-//! applied. For state that is the point: nobody wants to apply a config that
-//! has already been replaced.
+//! A `watch` channel holds one value, starting with the one it was made
+//! with. `send` replaces it and wakes every receiver; `borrow()` reads the
+//! current value at any time, and `changed()` waits until there is a value
+//! this receiver has not seen (`borrow_and_update()` reads it and marks it
+//! seen). Values sent while a receiver was busy are not queued for it: when
+//! it looks again it finds only the newest, which is what a reload wants,
+//! and the channel's memory is one value however slow its receivers are.
+//! `changed()` fails only once every sender is gone *and* the receiver has
+//! seen the last value, so the final reload is not missed either.
 //!
-//! The audit log needs the opposite, every change in order, so the reloader
-//! also sends each one on a `broadcast` channel, which keeps every value for
-//! every receiver until it is received (up to the channel's capacity; a
-//! receiver that falls further behind loses the oldest and is told how many,
-//! as in `broadcast`). The audit log is slow too, and still gets v2, v3 and
-//! v4.
+//! A `broadcast` channel queues every value for every receiver, up to its
+//! capacity (past it, a slow receiver gets `RecvError::Lagged`, as the
+//! `broadcast` example shows). That suits events, where each one counts,
+//! not state, where only the latest does. It has no current value: a
+//! receiver made with `subscribe()` gets only what is sent after it, where
+//! a new `watch` receiver reads the current value at once.
 //!
-//! Details the docs spell out. `changed()` fails only once the sender is gone
-//! *and* the latest value has been seen, so the pool still applies v4 after
-//! the reloader has returned. The initial value counts as seen: `changed()`
-//! waits for the first reload, so the pool applies the initial config before
-//! its loop. `send` fails, and stores nothing, when no receiver exists;
-//! `send_replace` stores the value regardless, which suits a config that
-//! outlives its readers. And a `borrow()` holds a read lock on the value
-//! until it is dropped, so a long borrow can block the sender: copy out what
-//! you need (for a large config, make it a `watch::Sender<Arc<Config>>` and
-//! clone the `Arc`).
+//! Below, the configuration is reloaded three times, 0.1 s apart, and
+//! applying one takes its worker 0.5 s. The `watch` worker applies the
+//! first configuration, then finds the newest one waiting and skips the two
+//! in between; the `broadcast` worker applies all three, one after another,
+//! and finishes 0.6 s later.
+//!
+//! The `Ref` that `borrow` returns holds a read lock on the value, and
+//! Tokio's docs warn that a long-lived one can block the sender and that
+//! one held across an `.await` can deadlock: clone what you need out of it
+//! at once, as the worker does.
 
 use std::time::Duration;
 
 use anyhow::Context;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::watch;
-use tokio::time::{Instant, sleep};
+use tokio::time::{Instant, sleep, sleep_until};
 
 #[derive(Clone, Debug)]
 struct Config {
@@ -46,109 +47,89 @@ struct Config {
     max_connections: usize,
 }
 
-/// Applies each config it sees, which takes 0.9 s: the latest value only.
-async fn pool(mut config: watch::Receiver<Config>, clock: Instant) -> Vec<u32> {
+const APPLY: Duration = Duration::from_millis(500);
+
+fn seconds(start: Instant) -> String {
+    format!("{:.1}s", start.elapsed().as_secs_f64())
+}
+
+/// Applies the current configuration, then each new one it finds.
+async fn apply_latest(mut config: watch::Receiver<Config>, start: Instant) -> Vec<String> {
     let mut applied = Vec::new();
     loop {
-        // `borrow_and_update` marks this value seen, so `changed` waits for
-        // a newer one; the clone ends the borrow before the `.await`.
+        // Cloned, so the read lock is released before the `.await` below.
         let current = config.borrow_and_update().clone();
-        println!(
-            "{} pool: resizing to {} connections (v{})",
-            stamp(clock),
-            current.max_connections,
-            current.version
-        );
-        applied.push(current.version);
-        sleep(Duration::from_millis(900)).await;
+        applied.push(format!("v{} at {}", current.version, seconds(start)));
+        sleep(APPLY).await;
         if config.changed().await.is_err() {
-            println!("{} pool: the config sender is gone", stamp(clock));
             return applied;
         }
     }
 }
 
-/// Reads the config when it needs it, without waiting for changes.
-async fn serve_requests(config: watch::Receiver<Config>, clock: Instant) {
-    for request in 1..=3 {
-        sleep(Duration::from_secs(1)).await;
-        let (version, max_connections) = {
-            let current = config.borrow();
-            (current.version, current.max_connections)
-        };
-        println!(
-            "{} request {request}: config v{version}, up to {max_connections} connections",
-            stamp(clock)
-        );
-    }
-}
-
-/// Records every change, taking 0.7 s over each: every value.
-async fn audit_log(mut changes: broadcast::Receiver<Config>) -> anyhow::Result<Vec<u32>> {
-    let mut recorded = Vec::new();
+/// Applies every configuration sent, in order.
+async fn apply_every(mut configs: broadcast::Receiver<Config>, start: Instant) -> Vec<String> {
+    let mut applied = Vec::new();
     loop {
-        match changes.recv().await {
-            Ok(change) => recorded.push(change.version),
-            Err(RecvError::Lagged(missed)) => anyhow::bail!("missed {missed} changes"),
-            Err(RecvError::Closed) => return Ok(recorded),
+        match configs.recv().await {
+            Ok(config) => {
+                applied.push(format!("v{} at {}", config.version, seconds(start)));
+                sleep(APPLY).await;
+            }
+            Err(RecvError::Lagged(missed)) => applied.push(format!("({missed} missed)")),
+            Err(RecvError::Closed) => return applied,
         }
-        sleep(Duration::from_millis(700)).await;
     }
-}
-
-/// Saves three new configs, the last two in quick succession, then stops,
-/// which drops both senders.
-async fn reloader(
-    config: watch::Sender<Config>,
-    audit: broadcast::Sender<Config>,
-    clock: Instant,
-) -> anyhow::Result<()> {
-    for (pause, max_connections) in [(1500, 20), (300, 30), (300, 40)] {
-        sleep(Duration::from_millis(pause)).await;
-        let version = config.borrow().version + 1;
-        let new = Config {
-            version,
-            max_connections,
-        };
-        println!("{} reload: v{version} saved", stamp(clock));
-        audit.send(new.clone()).context("the audit log is gone")?;
-        config.send_replace(new);
-    }
-    Ok(())
-}
-
-fn stamp(clock: Instant) -> String {
-    format!("[{:.1}s]", clock.elapsed().as_secs_f64())
-}
-
-fn versions(list: &[u32]) -> String {
-    let names: Vec<String> = list.iter().map(|version| format!("v{version}")).collect();
-    names.join(", ")
 }
 
 pub async fn run() -> anyhow::Result<()> {
-    let clock = Instant::now();
-    let (config, watcher) = watch::channel(Config {
-        version: 1,
-        max_connections: 10,
-    });
-    let (audit, changes) = broadcast::channel(8);
+    let start = Instant::now();
+    let config = |version: u32| Config {
+        version,
+        max_connections: 10 * version as usize,
+    };
+    let (watch_sender, watch_receiver) = watch::channel(config(1));
+    let (broadcast_sender, broadcast_receiver) = broadcast::channel(4);
+    let latest = tokio::spawn(apply_latest(watch_receiver, start));
+    let every = tokio::spawn(apply_every(broadcast_receiver, start));
 
-    let pool = tokio::spawn(pool(watcher.clone(), clock));
-    let requests = tokio::spawn(serve_requests(watcher, clock));
-    let audit_log = tokio::spawn(audit_log(changes));
-    reloader(config, audit, clock).await?;
+    let reloads = [(2, 100), (3, 200), (4, 300)];
+    println!(
+        "Reloads: {}; applying one takes {:.1}s",
+        reloads
+            .map(|(version, millis)| format!("v{version} at {:.1}s", millis as f64 / 1000.0))
+            .join(", "),
+        APPLY.as_secs_f64()
+    );
+    for (version, millis) in reloads {
+        sleep_until(start + Duration::from_millis(millis)).await;
+        // `send` fails only when every receiver is gone.
+        watch_sender
+            .send(config(version))
+            .context("the watch worker is gone")?;
+        broadcast_sender
+            .send(config(version))
+            .context("the broadcast worker is gone")?;
+    }
 
-    requests.await.context("the request handler panicked")?;
-    let applied = pool.await.context("the pool panicked")?;
-    let recorded = audit_log.await.context("the audit log panicked")??;
+    sleep_until(start + Duration::from_millis(400)).await;
+    let late = watch_sender.subscribe();
+    let late_config = late.borrow().clone();
+    let mut late_events = broadcast_sender.subscribe();
     println!(
-        "pool applied {} (watch: the latest value)",
-        versions(&applied)
+        "[{}] subscribed now: watch's borrow() gives v{} (max_connections {}), \
+         broadcast's try_recv() gives {:?}",
+        seconds(start),
+        late_config.version,
+        late_config.max_connections,
+        late_events.try_recv()
     );
-    println!(
-        "audit log recorded {} (broadcast: every value)",
-        versions(&recorded)
-    );
+    // Dropping the senders ends both workers once they are done.
+    drop((watch_sender, broadcast_sender));
+
+    let latest = latest.await.context("the watch worker panicked")?;
+    let every = every.await.context("the broadcast worker panicked")?;
+    println!("watch:     applied {}", latest.join(", "));
+    println!("broadcast: applied {}", every.join(", "));
     Ok(())
 }
