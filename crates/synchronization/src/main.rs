@@ -5,6 +5,7 @@ mod event;
 mod mutex;
 mod rwlock;
 mod semaphore;
+mod watch_config;
 
 use runner::example;
 
@@ -17,6 +18,7 @@ fn main() -> std::process::ExitCode {
         example!(rwlock),
         example!(barrier),
         example!(broadcast),
+        example!(watch_config),
     ]
     .run()
 }
