@@ -3,6 +3,7 @@ mod broadcast;
 mod condition_queue;
 mod event;
 mod mutex;
+mod priority_queue;
 mod rwlock;
 mod semaphore;
 mod watch_config;
@@ -19,6 +20,7 @@ fn main() -> std::process::ExitCode {
         example!(barrier),
         example!(broadcast),
         example!(watch_config),
+        example!(priority_queue),
     ]
     .run()
 }
