@@ -34,6 +34,7 @@ pub mod list;
 pub mod new;
 pub mod process;
 pub mod seed_map;
+pub mod topics;
 pub mod twins;
 pub mod workspace;
 
