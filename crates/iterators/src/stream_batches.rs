@@ -6,9 +6,10 @@
 //!   "Async Streaming" (`stream_processor`)
 //!
 //! The guide creates a task per item as the items arrive, limits how many
-//! run with a `Semaphore(5)`, and gathers them ten at a time. Run as printed,
-//! it stops at a `NameError`: `random` and `time` are never imported. With
-//! the imports added, it never processes more than one item at a time: each
+//! run with a `Semaphore(5)`, and gathers them ten at a time. Its
+//! `asyncio.run` line is commented out; uncommented, it stops at a
+//! `NameError`, since `random` and `time` are never imported. With the
+//! imports added, it never processes more than one item at a time: each
 //! takes 0.05 s and they arrive 0.1 s apart, so the semaphore never comes
 //! into play (measured with Python 3.11). What bounds it is the batch: at
 //! every tenth item its `async for` stops and awaits the whole batch, so at
