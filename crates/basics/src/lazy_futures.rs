@@ -47,7 +47,10 @@ pub async fn run() {
     println!("{}", regular_function());
 
     let future = coroutine_function();
-    println!("iscoroutine(coroutine_function()): {}", iscoroutine(&future));
+    println!(
+        "iscoroutine(coroutine_function()): {}",
+        iscoroutine(&future)
+    );
     println!("{}", future.await);
 
     let future = coroutine_example();
