@@ -55,6 +55,27 @@ use tokio_util::sync::CancellationToken;
 const REPORT_TIME: Duration = Duration::from_millis(1200);
 const JOB_INTERVAL: Duration = Duration::from_millis(500);
 
+/// The pattern: the report is pinned before the loop and polled by `&mut`,
+/// so it runs on across turns while jobs are handled as they come.
+async fn worker(mut jobs: mpsc::Receiver<u32>, clock: Instant) {
+    let mut build = pin!(build_report(clock));
+    let mut report = None;
+    loop {
+        tokio::select! {
+            Some(job) = jobs.recv() => println!("{} job {job}", stamp(clock)),
+            done = &mut build, if report.is_none() => {
+                println!("{} {done}: done", stamp(clock));
+                report = Some(done);
+            }
+            else => break,
+        }
+    }
+    println!(
+        "{} no jobs left and the report is done: `else` ends the loop",
+        stamp(clock)
+    );
+}
+
 /// The report in progress, which says so if it is dropped unfinished.
 struct Progress {
     started: Instant,
@@ -86,27 +107,6 @@ async fn build_report(clock: Instant) -> &'static str {
     sleep(REPORT_TIME).await;
     progress.finished = true;
     "report"
-}
-
-/// The pattern: the report is pinned before the loop and polled by `&mut`,
-/// so it runs on across turns while jobs are handled as they come.
-async fn worker(mut jobs: mpsc::Receiver<u32>, clock: Instant) {
-    let mut build = pin!(build_report(clock));
-    let mut report = None;
-    loop {
-        tokio::select! {
-            Some(job) = jobs.recv() => println!("{} job {job}", stamp(clock)),
-            done = &mut build, if report.is_none() => {
-                println!("{} {done}: done", stamp(clock));
-                report = Some(done);
-            }
-            else => break,
-        }
-    }
-    println!(
-        "{} no jobs left and the report is done: `else` ends the loop",
-        stamp(clock)
-    );
 }
 
 /// The mistake: `build_report` written in the branch is a new future on
