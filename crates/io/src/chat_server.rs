@@ -1,0 +1,233 @@
+//! A chat server: every line a client sends goes to all the others, with a
+//! message when someone joins or leaves; each connection's task runs a
+//! `select!` loop over its socket and a `broadcast` receiver, and the server
+//! shuts down gracefully on a `CancellationToken`.
+//!
+//! Translates no guide block: it is the classic demo of asyncio's streams,
+//! `asyncio.start_server` with a set of writers that every handler loops
+//! over, which the guides don't include.
+//!
+//! The asyncio version keeps the writers of all clients in a set, and a
+//! handler writes each line to every writer itself, so one slow client
+//! stalls the sender, or `drain()` is skipped and its buffer grows without
+//! bound. Here every connection's task owns its own socket and its own
+//! receiver of one `broadcast` channel: a sender only puts the line in the
+//! channel, and each task writes it to its client at that client's pace.
+//! The channel's capacity bounds the memory. A receiver that falls more than
+//! that many messages behind loses the oldest ones: its next `recv()` is
+//! `Err(RecvError::Lagged(n))`, and the task tells its client how many it
+//! missed instead of slowing everyone down. How far a receiver falls behind
+//! depends on how the tasks are scheduled, so this run never lags; a slow
+//! client on a real network would.
+//!
+//! The loop waits on three things with `select!`: a line from the client
+//! (`FramedRead::next`, cancel safe, so a line half read when another branch
+//! wins is still there the next time round), a message for the client
+//! (`broadcast::Receiver::recv`, cancel safe) and the shutdown token. A
+//! client that disconnects, cleanly or not, ends its stream, and its task
+//! says so to the others. Shutdown stops the accept loop, and every
+//! connection's task says goodbye to its client and ends; the `TaskTracker`
+//! waits for them all.
+//!
+//! `run` drives three scripted clients and prints what each one hears; each
+//! waits for the message it expects before the script goes on, so the
+//! transcript is the same on every run. The server also runs on its own, on
+//! a port of your choice, until Ctrl-C: `cargo run -p io --bin io-serve --
+//! chat --port 7000`, then `nc 127.0.0.1 7000` in two or three terminals
+//! (the first line you type is your name).
+
+use std::io;
+use std::net::SocketAddr;
+
+use futures::{SinkExt, StreamExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::broadcast::{self, error::RecvError};
+use tokio_util::codec::{Framed, FramedRead, FramedWrite, LinesCodec, LinesCodecError};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// How many messages a client's task may fall behind before it misses some.
+const BACKLOG: usize = 64;
+/// The longest line a client may send, in bytes.
+const MAX_LINE: usize = 1024;
+
+/// A message on the channel, with the connection it came from, so that a
+/// client's task doesn't echo the client's own lines back.
+#[derive(Clone, Debug)]
+struct Message {
+    from: u64,
+    text: String,
+}
+
+/// Accepts clients until `shutdown` is cancelled, then waits until every
+/// connection has said goodbye.
+pub async fn serve(listener: TcpListener, shutdown: CancellationToken) -> io::Result<()> {
+    let (messages, _) = broadcast::channel(BACKLOG);
+    let connections = TaskTracker::new();
+    let mut next_id = 0;
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = shutdown.cancelled() => break,
+        };
+        match accepted {
+            Ok((socket, _)) => {
+                next_id += 1;
+                let connection = Connection {
+                    id: next_id,
+                    messages: messages.clone(),
+                    shutdown: shutdown.clone(),
+                };
+                connections.spawn(async move {
+                    if let Err(error) = connection.serve(socket).await {
+                        eprintln!("chat: connection {} failed: {error}", connection.id);
+                    }
+                });
+            }
+            // Not a reason to stop serving the others.
+            Err(error) => eprintln!("chat: accept failed: {error}"),
+        }
+    }
+    connections.close();
+    connections.wait().await;
+    Ok(())
+}
+
+struct Connection {
+    id: u64,
+    messages: broadcast::Sender<Message>,
+    shutdown: CancellationToken,
+}
+
+impl Connection {
+    async fn serve(&self, socket: TcpStream) -> Result<(), LinesCodecError> {
+        // Subscribed before anything is sent, so nothing sent after this
+        // client arrived can pass it by.
+        let mut inbox = self.messages.subscribe();
+        let (reader, writer) = socket.into_split();
+        let mut lines = FramedRead::new(reader, LinesCodec::new_with_max_length(MAX_LINE));
+        let mut client = FramedWrite::new(writer, LinesCodec::new());
+
+        client.send("your name?").await?;
+        let name = match lines.next().await {
+            Some(Ok(name)) if !name.trim().is_empty() => name.trim().to_owned(),
+            // Gone, empty or unreadable before saying who it is.
+            _ => return Ok(()),
+        };
+        let others = self.messages.receiver_count() - 1;
+        client
+            .send(format!("welcome, {name}; {others} already connected"))
+            .await?;
+        self.broadcast(format!("{name} joined"));
+
+        loop {
+            tokio::select! {
+                line = lines.next() => match line {
+                    Some(Ok(line)) => self.broadcast(format!("{name}: {line}")),
+                    Some(Err(LinesCodecError::MaxLineLengthExceeded)) => {
+                        client.send(format!("lines are at most {MAX_LINE} bytes; bye")).await?;
+                        break;
+                    }
+                    // Disconnected, cleanly or not, or sent bytes that are
+                    // not UTF-8: either way this client is done.
+                    Some(Err(_)) | None => break,
+                },
+                message = inbox.recv() => match message {
+                    Ok(message) if message.from == self.id => {}
+                    Ok(message) => client.send(message.text).await?,
+                    Err(RecvError::Lagged(missed)) => {
+                        client.send(format!("(you missed {missed} messages)")).await?;
+                    }
+                    // Every sender is gone, which `serve` never lets happen
+                    // while a connection is open; end cleanly all the same.
+                    Err(RecvError::Closed) => break,
+                },
+                () = self.shutdown.cancelled() => {
+                    // Everyone is told the same; no "left" for each of them.
+                    client.send("server shutting down").await?;
+                    return SinkExt::<String>::close(&mut client).await;
+                }
+            }
+        }
+        self.broadcast(format!("{name} left"));
+        SinkExt::<String>::close(&mut client).await
+    }
+
+    fn broadcast(&self, text: String) {
+        // `send` fails only when no receiver is left, and this connection's
+        // own receiver is one until it returns.
+        let _ = self.messages.send(Message {
+            from: self.id,
+            text,
+        });
+    }
+}
+
+/// A scripted client that prints every line it hears.
+struct Client {
+    name: &'static str,
+    lines: Framed<TcpStream, LinesCodec>,
+}
+
+impl Client {
+    async fn join(address: SocketAddr, name: &'static str) -> Result<Self, LinesCodecError> {
+        let mut client = Client {
+            name,
+            lines: Framed::new(TcpStream::connect(address).await?, LinesCodec::new()),
+        };
+        client.hear().await?; // "your name?"
+        client.lines.send(name).await?;
+        client.hear().await?; // the welcome
+        Ok(client)
+    }
+
+    async fn say(&mut self, text: &str) -> Result<(), LinesCodecError> {
+        println!("[{}] says {text:?}", self.name);
+        self.lines.send(text).await
+    }
+
+    async fn hear(&mut self) -> Result<(), LinesCodecError> {
+        match self.lines.next().await.transpose()? {
+            Some(line) => println!("[{}] hears {line:?}", self.name),
+            None => println!("[{}] is disconnected", self.name),
+        }
+        Ok(())
+    }
+}
+
+pub async fn run() -> Result<(), LinesCodecError> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn(serve(listener, shutdown.clone()));
+
+    let mut alice = Client::join(address, "alice").await?;
+    let mut bob = Client::join(address, "bob").await?;
+    alice.hear().await?;
+    let mut carol = Client::join(address, "carol").await?;
+    alice.hear().await?;
+    bob.hear().await?;
+
+    alice.say("hi all").await?;
+    bob.hear().await?;
+    carol.hear().await?;
+    carol.say("hello alice").await?;
+    alice.hear().await?;
+    bob.hear().await?;
+
+    // Bob's connection drops without a word.
+    println!("[bob] disconnects");
+    drop(bob);
+    alice.hear().await?;
+    carol.hear().await?;
+
+    println!("-- shutting down");
+    shutdown.cancel();
+    for client in [&mut alice, &mut carol] {
+        client.hear().await?; // the goodbye
+        client.hear().await?; // and the end of the stream
+    }
+    server.await.map_err(io::Error::from)??;
+    println!("server stopped");
+    Ok(())
+}

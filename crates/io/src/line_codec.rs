@@ -1,0 +1,144 @@
+//! A line protocol with `tokio_util::codec`: `Framed` and `LinesCodec` turn a
+//! socket into a stream of lines and a sink for replies, with a maximum line
+//! length so that one client can't fill the server's memory.
+//!
+//! Translates no guide block: it is the counterpart of a `StreamReader` read
+//! with `readline()` under the `limit` given to `asyncio.start_server`,
+//! which the guides don't use.
+//!
+//! `Framed` splits the bytes into frames with a codec: `next()` gives the
+//! next line as a `String`, without its `\n` (or `\r\n`), and `send` writes a
+//! line and flushes it. Without a limit, `LinesCodec` buffers a line until
+//! its newline comes, however long, so a client that never sends one grows
+//! the buffer without bound. `new_with_max_length` caps it: a longer line is
+//! a `MaxLineLengthExceeded` error, as asyncio's `readline` raises
+//! `ValueError` past the stream's `limit` (64 KiB by default). A line that
+//! is not UTF-8 is an error too, of kind `InvalidData`, where asyncio hands
+//! over bytes and leaves decoding to you.
+//!
+//! The codec can go on after a long line (it discards the rest of it), but
+//! `Framed` can't: `Decoder::Error` is documented as unrecoverable, and the
+//! stream ends after it. So the server answers with the error and closes the
+//! connection cleanly with `close()`, which flushes the reply and ends the
+//! stream. The test at the bottom checks the limit.
+
+use std::io;
+
+use futures::{SinkExt, StreamExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_util::codec::{Framed, LinesCodec, LinesCodecError};
+
+/// The longest line the server accepts, in bytes.
+pub const MAX_LINE: usize = 32;
+
+/// Serves one connection: each line comes back in capitals, until the
+/// client ends the stream or sends a line the protocol refuses.
+pub async fn handle(socket: TcpStream) -> io::Result<()> {
+    let mut lines = Framed::new(socket, LinesCodec::new_with_max_length(MAX_LINE));
+    while let Some(line) = lines.next().await {
+        let reply = match line {
+            Ok(line) => line.to_uppercase(),
+            Err(LinesCodecError::MaxLineLengthExceeded) => {
+                format!("error: line longer than {MAX_LINE} bytes, closing")
+            }
+            Err(LinesCodecError::Io(error)) if error.kind() == io::ErrorKind::InvalidData => {
+                "error: line is not UTF-8, closing".to_owned()
+            }
+            Err(LinesCodecError::Io(error)) => return Err(error),
+        };
+        let refused = reply.starts_with("error: ");
+        lines.send(reply).await.map_err(into_io)?;
+        if refused {
+            break;
+        }
+    }
+    // `close` flushes the reply and ends the stream; `String` names which
+    // of the codec's `Encoder`s the sink is.
+    SinkExt::<String>::close(&mut lines).await.map_err(into_io)
+}
+
+fn into_io(error: LinesCodecError) -> io::Error {
+    match error {
+        LinesCodecError::Io(error) => error,
+        other => io::Error::other(other),
+    }
+}
+
+/// Accepts connections forever, each served by a task of its own.
+pub async fn serve(listener: TcpListener) -> io::Result<()> {
+    loop {
+        let (socket, _) = listener.accept().await?;
+        tokio::spawn(async move {
+            if let Err(error) = handle(socket).await {
+                println!("server: connection failed: {error}");
+            }
+        });
+    }
+}
+
+pub async fn run() -> io::Result<()> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let server = tokio::spawn(serve(listener));
+
+    // The client speaks the same protocol, so it frames with the same codec.
+    let mut client = Framed::new(TcpStream::connect(address).await?, LinesCodec::new());
+    for line in [
+        "hello",
+        "a line of exactly thirty-two b..",
+        &"x".repeat(100),
+    ] {
+        client.send(line).await.map_err(into_io)?;
+        match client.next().await {
+            Some(reply) => println!(
+                "sent {} bytes, got {:?}",
+                line.len(),
+                reply.map_err(into_io)?
+            ),
+            None => println!("sent {} bytes, and the server had closed", line.len()),
+        }
+    }
+    let after = client.next().await.transpose().map_err(into_io)?;
+    println!("then the server closed the connection: {}", after.is_none());
+
+    // Bytes that are not UTF-8, written without a codec.
+    let mut raw = TcpStream::connect(address).await?;
+    raw.write_all(b"caf\xe9\n").await?;
+    let mut reply = String::new();
+    raw.read_to_string(&mut reply).await?;
+    println!("sent Latin-1 bytes, got {:?}", reply.trim_end());
+
+    server.abort();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_line_over_the_limit_is_refused_and_the_connection_closed() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(serve(listener));
+
+        let mut client = Framed::new(
+            TcpStream::connect(address).await.unwrap(),
+            LinesCodec::new(),
+        );
+        client.send("x".repeat(MAX_LINE)).await.unwrap();
+        assert_eq!(client.next().await.unwrap().unwrap(), "X".repeat(MAX_LINE));
+
+        client.send("x".repeat(MAX_LINE + 1)).await.unwrap();
+        let reply = client.next().await.unwrap().unwrap();
+        assert_eq!(
+            reply,
+            format!("error: line longer than {MAX_LINE} bytes, closing")
+        );
+        assert!(
+            client.next().await.is_none(),
+            "the server closed the connection"
+        );
+    }
+}
