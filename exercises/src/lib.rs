@@ -1,0 +1,223 @@
+//! The exercise track: small async programs to finish, checked on Tokio's
+//! paused clock, where what a program prints *and when* is exact.
+//!
+//! `cargo run -p exercises` builds the exercises, runs the first one that
+//! does not pass yet and shows the compiler's error, a diff whose lines are
+//! labelled with virtual times ("expected at 2.0s, printed at 6.0s"), or
+//! success, after which it moves on. See the README's "Exercises" section.
+//!
+//! # Design
+//!
+//! - **Two binaries.** `exercises` is the checker; `exercise-harness` holds
+//!   the learner's code. `cargo run -p exercises` builds only the checker
+//!   (`default-run`), so a learner's compile error cannot stop it: the
+//!   checker runs `cargo build` for the harness itself and shows the error.
+//! - **A child process per exercise.** The checker runs
+//!   `exercise-harness <name>` and kills it after a wall-clock bound, so a
+//!   learner's panic, hang or busy loop is reported by name with the
+//!   timeout and never crashes the checker.
+//! - **Exact times without runtime hooks.** The harness points its own fd 1
+//!   at a pipe (`rustix`'s safe `dup2_stdout`), so exercises use plain
+//!   `println!`. It runs the exercise on a current-thread runtime whose clock
+//!   is paused, and drains the pipe in `on_thread_park`, stamping each line
+//!   with `tokio::time::Instant::now()`. The paused clock only moves when the
+//!   runtime parks its driver with nothing to run, and Tokio's current-thread
+//!   scheduler calls the `on_thread_park` callback right before that
+//!   (`tokio-1.54.1/src/runtime/scheduler/current_thread/mod.rs`, `park`), so
+//!   every line is drained before time can move past the instant it was
+//!   printed at. Time never moves during a poll, and a line is stamped with
+//!   the instant its newline reached the pipe.
+//! - **Two bounds.** The exercise runs under a `tokio::time::timeout` of
+//!   [`VIRTUAL_LIMIT`] (on the paused clock a program stuck awaiting forever
+//!   reaches it at once), and the checker kills a child that takes longer
+//!   than [`WALL_LIMIT`] of real time (a loop that never yields). A run that
+//!   prints the right lines but took more than [`BLOCKING_LIMIT`] of real
+//!   time fails too: on a paused clock that can only be a blocked thread.
+//! - **Progress is recomputed, never stored.** The first exercise that fails
+//!   now is the current one; there is no state file to go stale.
+//! - **Solutions** live in `exercises/solutions/`, outside `src/`. The
+//!   `solutions` feature compiles them in place of the learner's files; only
+//!   `cargo run -p exercises -- verify` (the CI check) uses it, and it checks
+//!   both directions: every exercise as shipped fails, every solution passes.
+
+use std::fmt;
+use std::time::Duration;
+
+/// How long an exercise may run on the paused clock.
+pub const VIRTUAL_LIMIT: Duration = Duration::from_secs(60);
+/// How long the checker waits, in real time, for one exercise.
+pub const WALL_LIMIT: Duration = Duration::from_secs(10);
+/// Real time after which a run on the paused clock counts as blocked.
+pub const BLOCKING_LIMIT: Duration = Duration::from_secs(2);
+
+/// One exercise: its name on the command line, its file, and where to learn
+/// what it needs.
+pub struct Exercise {
+    pub name: &'static str,
+    /// The file under `exercises/src/exercises/` (and `exercises/solutions/`).
+    pub file: &'static str,
+    /// The example that solves it, as `section/example`.
+    pub example: &'static str,
+    pub hint: &'static str,
+    /// The expected output: one line per printed line, `<time> <text>`.
+    pub expected: &'static str,
+}
+
+macro_rules! exercise {
+    ($name:literal, $file:literal, $example:literal, $hint:literal) => {
+        Exercise {
+            name: $name,
+            file: $file,
+            example: $example,
+            hint: $hint,
+            expected: include_str!(concat!("../expected/", $name, ".txt")),
+        }
+    };
+}
+
+/// Every exercise, in the order the learner does them.
+pub static EXERCISES: &[Exercise] = &[exercise!(
+    "hello_sleep",
+    "01_hello_sleep.rs",
+    "basics/hello_world",
+    "`tokio::time::sleep(Duration::from_secs(1)).await` pauses this task without \
+         blocking the thread. Without `.await` the sleep is only built, never run."
+)];
+
+/// Finds an exercise by name.
+pub fn find(name: &str) -> Option<&'static Exercise> {
+    EXERCISES.iter().find(|exercise| exercise.name == name)
+}
+
+/// One line the harness reports to the checker on its real stdout.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Record {
+    /// A line the exercise printed, at a virtual time in milliseconds.
+    Line { at_ms: u64, text: String },
+    /// The exercise returned; it took `wall_ms` of real time.
+    Finished { wall_ms: u64 },
+    /// The exercise was still running at [`VIRTUAL_LIMIT`].
+    VirtualTimeout,
+    /// The exercise panicked (the message is on stderr).
+    Panicked,
+}
+
+impl fmt::Display for Record {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Record::Line { at_ms, text } => write!(f, "line {at_ms} {text}"),
+            Record::Finished { wall_ms } => write!(f, "finished {wall_ms}"),
+            Record::VirtualTimeout => f.write_str("virtual-timeout"),
+            Record::Panicked => f.write_str("panicked"),
+        }
+    }
+}
+
+impl Record {
+    pub fn parse(line: &str) -> Option<Record> {
+        let (kind, rest) = line.split_once(' ').unwrap_or((line, ""));
+        match kind {
+            "line" => {
+                let (at, text) = rest.split_once(' ')?;
+                Some(Record::Line {
+                    at_ms: at.parse().ok()?,
+                    text: text.to_owned(),
+                })
+            }
+            "finished" => Some(Record::Finished {
+                wall_ms: rest.parse().ok()?,
+            }),
+            "virtual-timeout" => Some(Record::VirtualTimeout),
+            "panicked" => Some(Record::Panicked),
+            _ => None,
+        }
+    }
+}
+
+/// Formats a virtual time as seconds with as few decimals as it needs, at
+/// least one: `2.0s`, `0.25s`, `1.125s`.
+pub fn format_time(ms: u64) -> String {
+    let (secs, frac) = (ms / 1000, ms % 1000);
+    if frac % 100 == 0 {
+        format!("{secs}.{}s", frac / 100)
+    } else if frac % 10 == 0 {
+        format!("{secs}.{:02}s", frac / 10)
+    } else {
+        format!("{secs}.{frac:03}s")
+    }
+}
+
+/// Parses what [`format_time`] writes, exactly (no floating point).
+pub fn parse_time(text: &str) -> Option<u64> {
+    let number = text.strip_suffix('s')?;
+    let (secs, frac) = number.split_once('.').unwrap_or((number, ""));
+    if secs.is_empty() || frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let secs: u64 = secs.parse().ok()?;
+    let frac_ms: u64 = format!("{frac:0<3}").parse().ok()?;
+    secs.checked_mul(1000)?.checked_add(frac_ms)
+}
+
+/// Parses an expected-output file: each line is `<time> <text>`.
+pub fn parse_expected(text: &str) -> Result<Vec<(u64, String)>, String> {
+    text.lines()
+        .enumerate()
+        .map(|(index, line)| {
+            let (time, text) = line.split_once(' ').unwrap_or((line, ""));
+            let at = parse_time(time)
+                .ok_or_else(|| format!("line {}: `{time}` is not a time like 2.0s", index + 1))?;
+            Ok((at, text.to_owned()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_round_trip() {
+        for ms in [0, 100, 250, 1125, 6000, 60_001] {
+            assert_eq!(parse_time(&format_time(ms)), Some(ms), "{ms}");
+        }
+        assert_eq!(format_time(2000), "2.0s");
+        assert_eq!(format_time(250), "0.25s");
+        assert_eq!(parse_time("2s"), Some(2000));
+        assert_eq!(parse_time("2.0"), None);
+        assert_eq!(parse_time("1.2345s"), None);
+        assert_eq!(parse_time(".5s"), None);
+    }
+
+    #[test]
+    fn records_round_trip() {
+        for record in [
+            Record::Line {
+                at_ms: 1500,
+                text: "a b  c".to_owned(),
+            },
+            Record::Line {
+                at_ms: 0,
+                text: String::new(),
+            },
+            Record::Finished { wall_ms: 3 },
+            Record::VirtualTimeout,
+            Record::Panicked,
+        ] {
+            assert_eq!(Record::parse(&record.to_string()), Some(record));
+        }
+        assert_eq!(Record::parse("nonsense"), None);
+    }
+
+    #[test]
+    fn every_expected_file_parses_and_names_are_unique() {
+        for (index, exercise) in EXERCISES.iter().enumerate() {
+            parse_expected(exercise.expected).unwrap_or_else(|e| panic!("{}: {e}", exercise.name));
+            assert!(
+                EXERCISES[..index].iter().all(|e| e.name != exercise.name),
+                "{} twice",
+                exercise.name
+            );
+        }
+    }
+}
