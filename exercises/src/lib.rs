@@ -76,13 +76,128 @@ macro_rules! exercise {
 }
 
 /// Every exercise, in the order the learner does them.
-pub static EXERCISES: &[Exercise] = &[exercise!(
-    "hello_sleep",
-    "01_hello_sleep.rs",
-    "basics/hello_world",
-    "`tokio::time::sleep(Duration::from_secs(1)).await` pauses this task without \
-         blocking the thread. Without `.await` the sleep is only built, never run."
-)];
+pub static EXERCISES: &[Exercise] = &[
+    exercise!(
+        "hello_sleep",
+        "01_hello_sleep.rs",
+        "basics/hello_world",
+        "`tokio::time::sleep(one_second).await` pauses this task without blocking the thread. Without `.await` the sleep is only built, never run: a Rust future does nothing until it is awaited."
+    ),
+    exercise!(
+        "spawn_join",
+        "02_spawn_join.rs",
+        "basics/spawn_tasks",
+        "`tokio::spawn(brew(\"coffee\", Duration::from_secs(3)))` starts a task at once and gives a `JoinHandle`. Spawn both before awaiting either; `handle.await` returns a `Result` that is `Err` only if the task panicked or was aborted."
+    ),
+    exercise!(
+        "three_downloads",
+        "03_three_downloads.rs",
+        "basics/sequential_vs_concurrent",
+        "`let (a, b, c) = tokio::join!(download(..), download(..), download(..));` polls the three futures in turn inside this one task, so their sleeps overlap. Each `.await` in a row waits for the one before it to finish."
+    ),
+    exercise!(
+        "timeout",
+        "04_timeout.rs",
+        "error-handling/timeouts",
+        "`tokio::time::timeout(limit, lookup(time)).await` is `Ok(answer)` if the lookup finishes in time and `Err(Elapsed)` if not, in which case the lookup has been dropped (cancelled)."
+    ),
+    exercise!(
+        "select_race",
+        "05_select_race.rs",
+        "concurrency/race",
+        "`tokio::select! { name = eu => name, name = us => name }` waits for whichever branch finishes first and drops the other future, cancelling it."
+    ),
+    exercise!(
+        "as_completed",
+        "06_as_completed.rs",
+        "concurrency/as_completed",
+        "`jobs.spawn(job(id, ms));` adds a task to the set. `while let Some(result) = jobs.join_next().await { .. }` yields each task's `Result` in the order they finish, and `None` once the set is empty."
+    ),
+    exercise!(
+        "bounded_channel",
+        "07_bounded_channel.rs",
+        "patterns/bounded_queue",
+        "`mpsc::channel(2)` holds at most two messages; `orders.send(order).await` waits while it is full, so the producer can never get more than two orders ahead of the kitchen."
+    ),
+    exercise!(
+        "semaphore_limit",
+        "08_semaphore_limit.rs",
+        "synchronization/semaphore",
+        "Inside the task: `let _permit = permits.acquire().await.expect(..);` before `upload(id).await`. The permit goes back when `_permit` is dropped at the end of the task. (Not `let _ = ..`: that drops the permit at once.)"
+    ),
+    exercise!(
+        "cancel_cleanup",
+        "09_cancel_cleanup.rs",
+        "context-managers/cleanup_on_cancel",
+        "`impl Drop for Connection { fn drop(&mut self) { println!(\"connection closed\"); } }`, and remove `close`. `drop` runs when the connection goes out of scope: at the end of `query`, or when the timeout drops the `query` future at its `.await`."
+    ),
+    exercise!(
+        "stream_pipeline",
+        "10_stream_pipeline.rs",
+        "iterators/async_generator",
+        "`let alerts = sensor().filter(|&d| d > 20).map(|d| format!(..)).take(3);` then `tokio::pin!(alerts);` (`next` needs a pinned stream) and `while let Some(alert) = alerts.next().await { println!(\"{alert}\") }`."
+    ),
+    exercise!(
+        "retry_backoff",
+        "11_retry_backoff.rs",
+        "error-handling/retry_and_timing",
+        "After printing the failure: `tokio::time::sleep(delay).await; delay *= 2;`. Waiting 0.1s, 0.2s and 0.4s puts the fourth attempt at 0.7s."
+    ),
+    exercise!(
+        "no_blocking",
+        "12_no_blocking.rs",
+        "pitfalls/blocking_the_runtime",
+        "`tokio::time::sleep(..).await` instead of `std::thread::sleep(..)`: it gives the thread back to the runtime, which runs the heartbeat meanwhile. Blocking work that cannot be made async belongs in `tokio::task::spawn_blocking`."
+    ),
+    exercise!(
+        "graceful_shutdown",
+        "13_graceful_shutdown.rs",
+        "real-world/background_services",
+        "In the worker, at the top of the loop: `if shutdown.is_cancelled() { break; }`, and print `stopped` after the loop. In `run`: `shutdown.cancel();` after the sleep. As shipped the workers never stop, so `run` waits for them forever; the checker stops it after a minute of virtual time."
+    ),
+    exercise!(
+        "shared_counter",
+        "14_shared_counter.rs",
+        "synchronization/mutex",
+        "`let total = Arc::new(Mutex::new(0u32));`, and in the loop `let total = Arc::clone(&total);` before `tokio::spawn(async move { .. })`. Add with `*total.lock().unwrap() += visits;` (std `Mutex`) or `*total.lock().await += visits;` (Tokio's)."
+    ),
+    exercise!(
+        "actor",
+        "15_actor.rs",
+        "patterns/producer_consumer",
+        "`while let Some(Deposit { amount, reply }) = inbox.recv().await { sleep(..).await; balance += amount; let _ = reply.send(balance); }` then `balance`. `reply.send` fails only if the caller stopped waiting. `runtime/running_loop_handle` shows a reply on a `oneshot`."
+    ),
+    exercise!(
+        "watch_config",
+        "16_watch_config.rs",
+        "synchronization/watch_config",
+        "`let limit = *settings.borrow();` copies the current value out (do not hold the `borrow()` across an `.await`), and `reload.send(limit)` publishes a new one; it fails only when every receiver is gone."
+    ),
+    exercise!(
+        "chat_room",
+        "17_chat_room.rs",
+        "synchronization/broadcast",
+        "`loop { match room.recv().await { Ok(message) => { sleep(lag).await; println!(..) } Err(RecvError::Lagged(n)) => .., Err(RecvError::Closed) => break } }` with `use tokio::sync::broadcast::error::RecvError;`. The room closes when its last `Sender` is dropped."
+    ),
+    exercise!(
+        "rate_limiter",
+        "18_rate_limiter.rs",
+        "patterns/semaphore_rate_limiter",
+        "`let permit = Arc::clone(&per_second).acquire_owned().await.expect(..);` then `tokio::spawn(async move { sleep(Duration::from_secs(1)).await; drop(permit); });`: the permit comes back one second later while the loop goes on."
+    ),
+    exercise!(
+        "ttl_cache",
+        "19_ttl_cache.rs",
+        "patterns/ttl_cache",
+        "`if let Some(&(price, loaded)) = self.entries.get(item) { if loaded.elapsed() < TIME_TO_LIVE { return (price, \"cached\"); } }`, then load, and `self.entries.insert(item.to_owned(), (price, Instant::now()));`."
+    ),
+    exercise!(
+        "scraper",
+        "20_scraper.rs",
+        "real-world/scrape_pages",
+        "`let mut fetched = stream::iter(pages).map(|(path, ms, links)| fetch(path, ms, links)).buffer_unordered(3);` then `while let Some((path, links)) = fetched.next().await { .. }`."
+    ),
+];
 
 /// Finds an exercise by name.
 pub fn find(name: &str) -> Option<&'static Exercise> {
