@@ -17,10 +17,10 @@ struct Cache {
 
 impl Cache {
     async fn get(&mut self, item: &str) -> (u32, &'static str) {
-        if let Some(&(price, loaded)) = self.entries.get(item) {
-            if loaded.elapsed() < TIME_TO_LIVE {
-                return (price, "cached");
-            }
+        if let Some(&(price, loaded)) = self.entries.get(item)
+            && loaded.elapsed() < TIME_TO_LIVE
+        {
+            return (price, "cached");
         }
         let price = load_price(item).await;
         self.entries

@@ -51,10 +51,10 @@ pub fn build(solutions: bool) -> io::Result<Option<PathBuf>> {
     let stdout = child.stdout.take().expect("stdout is piped");
     let mut executable = None;
     for message in Message::parse_stream(BufReader::new(stdout)) {
-        if let Message::CompilerArtifact(artifact) = message? {
-            if artifact.target.name == "exercise-harness" {
-                executable = artifact.executable.map(PathBuf::from);
-            }
+        if let Message::CompilerArtifact(artifact) = message?
+            && artifact.target.name == "exercise-harness"
+        {
+            executable = artifact.executable.map(PathBuf::from);
         }
     }
     let status = child.wait()?;
@@ -180,7 +180,8 @@ pub fn check(harness: &Path, exercise: &Exercise) -> io::Result<Outcome> {
                 report,
                 "`{name}` did not finish within {}s of real time, so it was stopped. On the \
                  paused clock sleeping takes no real time, so this is a loop that never reaches \
-                 an `.await`, or code that blocks the thread.",
+                 an `.await`, or code that blocks the thread. (What it printed after its last \
+                 `.await` is missing below: the harness reads it when the runtime goes idle.)",
                 WALL_LIMIT.as_secs()
             );
         }
@@ -208,6 +209,9 @@ fn push_indented(report: &mut String, text: &str) {
         let _ = writeln!(report, "    {line}");
     }
 }
+
+/// How many lines of a diff are shown.
+const MAX_DIFF_ROWS: usize = 30;
 
 /// A line-by-line comparison in which every line carries its virtual time,
 /// or `None` when the output is exactly as expected.
@@ -263,14 +267,22 @@ pub fn render_diff(expected: &[(u64, String)], printed: &[(u64, String)]) -> Opt
     }
     let width = rows
         .iter()
+        .take(MAX_DIFF_ROWS)
         .map(|(_, _, text, _)| text.chars().count())
         .max()
         .unwrap_or(0);
     let mut out =
         String::from("  time     line (~ printed at the wrong time, - missing, + not expected)\n");
-    for (mark, at, text, note) in rows {
+    // A program that runs away (a loop that never stops printing) would
+    // bury the first difference, which is the one that matters.
+    let shown = rows.len().min(MAX_DIFF_ROWS);
+    let hidden = rows.len() - shown;
+    for (mark, at, text, note) in rows.into_iter().take(shown) {
         let line = format!("{mark} {:>7}  {text:<width$}  {note}", format_time(at));
         let _ = writeln!(out, "{}", line.trim_end());
+    }
+    if hidden > 0 {
+        let _ = writeln!(out, "  ... and {hidden} more lines");
     }
     Some(out)
 }

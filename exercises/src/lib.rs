@@ -189,7 +189,7 @@ pub static EXERCISES: &[Exercise] = &[
         "ttl_cache",
         "19_ttl_cache.rs",
         "patterns/ttl_cache",
-        "`if let Some(&(price, loaded)) = self.entries.get(item) { if loaded.elapsed() < TIME_TO_LIVE { return (price, \"cached\"); } }`, then load, and `self.entries.insert(item.to_owned(), (price, Instant::now()));`."
+        "`if let Some(&(price, loaded)) = self.entries.get(item) && loaded.elapsed() < TIME_TO_LIVE { return (price, \"cached\"); }`, then load, and `self.entries.insert(item.to_owned(), (price, Instant::now()));`."
     ),
     exercise!(
         "scraper",
@@ -322,6 +322,28 @@ mod tests {
             assert_eq!(Record::parse(&record.to_string()), Some(record));
         }
         assert_eq!(Record::parse("nonsense"), None);
+    }
+
+    #[test]
+    fn every_exercise_has_its_files_and_names_a_real_example() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for exercise in EXERCISES {
+            for dir in ["src/exercises", "solutions"] {
+                assert!(
+                    root.join(dir).join(exercise.file).is_file(),
+                    "{dir}/{}",
+                    exercise.file
+                );
+            }
+            let (section, example) = exercise.example.split_once('/').expect("section/example");
+            let source = root.join(format!("../crates/{section}/src/{example}.rs"));
+            assert!(
+                source.is_file(),
+                "{}: no example {}",
+                exercise.name,
+                exercise.example
+            );
+        }
     }
 
     #[test]

@@ -213,6 +213,11 @@ fn list() -> Result<(), Failure> {
     let harness = build_learner()?;
     let mut passed = 0;
     let width = EXERCISES.iter().map(|e| e.name.len()).max().unwrap_or(0);
+    let path_width = EXERCISES
+        .iter()
+        .map(|e| display_path(e).len())
+        .max()
+        .unwrap_or(0);
     for exercise in EXERCISES {
         let mark = match check(&harness, exercise)? {
             Outcome::Pass => {
@@ -222,7 +227,7 @@ fn list() -> Result<(), Failure> {
             Outcome::Fail(_) => " ",
         };
         println!(
-            "{mark} {:<width$}  {:<40}  learn it from {}",
+            "{mark} {:<width$}  {:<path_width$}  learn it from {}",
             exercise.name,
             display_path(exercise),
             exercise.example
