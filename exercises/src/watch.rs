@@ -3,8 +3,9 @@
 //! writes an editor makes per save into one event.
 
 use std::io;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use notify_debouncer_mini::new_debouncer;
 use notify_debouncer_mini::notify::RecursiveMode;
@@ -20,6 +21,7 @@ pub fn watch(check: fn() -> Result<(), Failure>) -> Result<(), Failure> {
         .watcher()
         .watch(&dir, RecursiveMode::Recursive)
         .map_err(io::Error::other)?;
+    let mut seen = snapshot(&dir);
     loop {
         match check() {
             Ok(()) | Err(Failure::Failed) => {}
@@ -28,14 +30,12 @@ pub fn watch(check: fn() -> Result<(), Failure>) -> Result<(), Failure> {
         println!("\nWatching exercises/src/ for changes; press Ctrl-C to stop.");
         loop {
             match saved.recv() {
-                Ok(Ok(changes)) => {
-                    let source = changes.iter().any(|change| {
-                        change
-                            .path
-                            .extension()
-                            .is_some_and(|extension| extension == "rs")
-                    });
-                    if source {
+                // Reading a file is an event too (the build reads them all),
+                // so only a changed modification time or length counts.
+                Ok(Ok(_)) => {
+                    let now = snapshot(&dir);
+                    if now != seen {
+                        seen = now;
                         break;
                     }
                 }
@@ -45,4 +45,28 @@ pub fn watch(check: fn() -> Result<(), Failure>) -> Result<(), Failure> {
         }
         println!("\n──── a file changed, checking again ────\n");
     }
+}
+
+/// Every `.rs` file under `dir` with its modification time and length.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Option<SystemTime>, u64)> {
+    let mut files = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(metadata) = entry.metadata() else {
+                continue;
+            };
+            if metadata.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|extension| extension == "rs") {
+                files.push((path, metadata.modified().ok(), metadata.len()));
+            }
+        }
+    }
+    files.sort();
+    files
 }
