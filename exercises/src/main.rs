@@ -2,6 +2,9 @@
 //! docs (`src/lib.rs`) for how it works and why.
 
 mod check;
+/// Only its list of cases and expected output; the harness runs them.
+#[allow(dead_code)]
+mod selftest;
 mod watch;
 
 use std::io::{self, BufRead, IsTerminal, Write};
@@ -309,6 +312,27 @@ fn verify() -> Result<(), Failure> {
                 "{} fails with its solution (solutions/{}):\n{report}",
                 exercise.name, exercise.file
             )),
+        }
+    }
+    // The same build holds programs a learner might write (src/selftest.rs):
+    // each must be reported by name, with the reason, and never crash the
+    // checker.
+    for (name, says) in selftest::CASES {
+        let case = Exercise {
+            name,
+            file: "../selftest.rs",
+            example: "-/-",
+            hint: "",
+            expected: selftest::EXPECTED,
+        };
+        match check(&solved, &case)? {
+            Outcome::Fail(report) if report.contains(says) => {
+                println!("ok: {name} is reported: {says}");
+            }
+            Outcome::Fail(report) => problems.push(format!(
+                "{name}: the report does not say `{says}`:\n{report}"
+            )),
+            Outcome::Pass => problems.push(format!("{name} passed, but it must fail")),
         }
     }
     // Leave the learner's build in place, not the solutions'.
