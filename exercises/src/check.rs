@@ -87,6 +87,9 @@ pub fn check(harness: &Path, exercise: &Exercise) -> io::Result<Outcome> {
         .map_err(|error| io::Error::other(format!("expected/{}.txt: {error}", exercise.name)))?;
     let mut child = Command::new(harness)
         .arg(exercise.name)
+        // The panic message is the lesson; a backtrace through Tokio's
+        // scheduler would bury it.
+        .env("RUST_BACKTRACE", "0")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -130,26 +133,32 @@ pub fn check(harness: &Path, exercise: &Exercise) -> io::Result<Outcome> {
                 if Duration::from_millis(wall_ms) <= BLOCKING_LIMIT {
                     return Ok(Outcome::Pass);
                 }
-                let _ = writeln!(
-                    report,
-                    "`{name}` printed the right lines at the right times, but took {:.1}s of real \
+                prose(
+                    &mut report,
+                    &format!(
+                        "`{name}` printed the right lines at the right times, but took {:.1}s of real \
                      time on a clock that is paused. Only a blocked thread takes real time \
                      here: `std::thread::sleep`, a busy loop or blocking I/O inside async \
                      code stops every other task too.",
-                    wall_ms as f64 / 1000.0
+                        wall_ms as f64 / 1000.0
+                    ),
                 );
             } else {
-                let _ = writeln!(
-                    report,
-                    "`{name}` ran to the end, but its output differs from what was expected."
+                prose(
+                    &mut report,
+                    &format!(
+                        "`{name}` ran to the end, but its output differs from what was expected."
+                    ),
                 );
                 if Duration::from_millis(wall_ms) > BLOCKING_LIMIT {
-                    let _ = writeln!(
-                        report,
-                        "It also took {:.1}s of real time although the clock is paused: something \
+                    prose(
+                        &mut report,
+                        &format!(
+                            "It also took {:.1}s of real time although the clock is paused: something \
                          blocked the thread (`std::thread::sleep`, a busy loop, blocking I/O), and \
                          the paused clock does not see that time pass.",
-                        wall_ms as f64 / 1000.0
+                            wall_ms as f64 / 1000.0
+                        ),
                     );
                 }
             }
@@ -158,31 +167,37 @@ pub fn check(harness: &Path, exercise: &Exercise) -> io::Result<Outcome> {
             let _ = writeln!(report, "`{name}` panicked:");
             push_indented(&mut report, &stderr);
             if stderr.contains("not yet implemented") {
-                let _ = writeln!(
-                    report,
-                    "A `todo!()` is still in {}: replace it with your code.",
-                    display_path(exercise)
+                prose(
+                    &mut report,
+                    &format!(
+                        "A `todo!()` is still in {}: replace it with your code.",
+                        display_path(exercise)
+                    ),
                 );
             }
         }
         End::Record(Record::VirtualTimeout) => {
-            let _ = writeln!(
-                report,
-                "`{name}` was still running after {}s of virtual time, so it was stopped. \
+            prose(
+                &mut report,
+                &format!(
+                    "`{name}` was still running after {}s of virtual time, so it was stopped. \
                  Something awaits forever: a channel whose senders are never dropped, a task \
                  that is never told to stop, a future that nothing wakes.",
-                VIRTUAL_LIMIT.as_secs()
+                    VIRTUAL_LIMIT.as_secs()
+                ),
             );
         }
         End::Record(Record::Line { .. }) => unreachable!("lines are collected above"),
         End::Killed => {
-            let _ = writeln!(
-                report,
-                "`{name}` did not finish within {}s of real time, so it was stopped. On the \
+            prose(
+                &mut report,
+                &format!(
+                    "`{name}` did not finish within {}s of real time, so it was stopped. On the \
                  paused clock sleeping takes no real time, so this is a loop that never reaches \
                  an `.await`, or code that blocks the thread. (What it printed after its last \
                  `.await` is missing below: the harness reads it when the runtime goes idle.)",
-                WALL_LIMIT.as_secs()
+                    WALL_LIMIT.as_secs()
+                ),
             );
         }
         End::Exited(status) => {
@@ -202,6 +217,24 @@ fn read_all(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> 
         let _ = pipe.read_to_end(&mut bytes);
         String::from_utf8_lossy(&bytes).into_owned()
     })
+}
+
+/// Appends `text` as a paragraph wrapped to 78 columns.
+fn prose(report: &mut String, text: &str) {
+    let mut width = 0;
+    for word in text.split(' ') {
+        let length = word.chars().count();
+        if width > 0 && width + 1 + length > 78 {
+            report.push('\n');
+            width = 0;
+        } else if width > 0 {
+            report.push(' ');
+            width += 1;
+        }
+        report.push_str(word);
+        width += length;
+    }
+    report.push('\n');
 }
 
 fn push_indented(report: &mut String, text: &str) {

@@ -142,8 +142,8 @@ fn build_learner() -> Result<std::path::PathBuf, Failure> {
         Some(harness) => Ok(harness),
         None => {
             println!(
-                "\nThe exercises do not compile: the compiler's error is above. Fix it, then run \
-                 `cargo run -p exercises` again."
+                "\nThe exercises do not compile: the compiler's error is above. Fix it, then\n\
+                 run `cargo run -p exercises` again."
             );
             Err(Failure::Failed)
         }
@@ -168,9 +168,9 @@ fn progress() -> Result<(), Failure> {
                 );
                 print!("{report}");
                 println!(
-                    "\nEdit {}, then run `cargo run -p exercises` again (or keep \
-                     `cargo run -p exercises -- --watch` open). Stuck? \
-                     `cargo run -p exercises -- hint {}`",
+                    "\nEdit {}, then run `cargo run -p exercises`\n\
+                     again, or keep `cargo run -p exercises -- --watch` running.\n\
+                     Stuck? `cargo run -p exercises -- hint {}`",
                     display_path(exercise),
                     exercise.name
                 );
@@ -179,8 +179,8 @@ fn progress() -> Result<(), Failure> {
         }
     }
     println!(
-        "\nAll {} exercises pass. Well done! The examples (`cargo run -p basics`, and the \
-         other sections in the README) go further.",
+        "\nAll {} exercises pass. Well done! The examples go further: `cargo run -p basics`,\n\
+         and the other sections in the README.",
         EXERCISES.len()
     );
     Ok(())
@@ -189,11 +189,11 @@ fn progress() -> Result<(), Failure> {
 fn welcome() {
     println!(
         "Welcome to the async exercise track!\n\n\
-         Each exercise is one small file under exercises/src/exercises/ with `todo!()`s and a \
-         comment saying what it must print, and when. The checker runs it on Tokio's paused \
-         clock, where a one-minute sleep finishes at once and every printed line carries the \
-         exact virtual time it was printed at, so \"three downloads in two seconds, not six\" is \
-         checked exactly, instantly.\n"
+         Each exercise is one small file under exercises/src/exercises/ with `todo!()`s\n\
+         and a comment saying what it must print, and when. The checker runs it on\n\
+         Tokio's paused clock, where a one-minute sleep finishes at once and every line\n\
+         is labelled with the exact virtual time it was printed at: \"three downloads in\n\
+         two seconds, not six\" is checked exactly, and instantly.\n"
     );
 }
 
