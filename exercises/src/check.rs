@@ -167,6 +167,7 @@ pub fn check(harness: &Path, exercise: &Exercise) -> io::Result<Outcome> {
             let _ = writeln!(report, "`{name}` panicked:");
             push_indented(&mut report, &stderr);
             if stderr.contains("not yet implemented") {
+                report.push('\n');
                 prose(
                     &mut report,
                     &format!(
@@ -238,8 +239,22 @@ fn prose(report: &mut String, text: &str) {
 }
 
 fn push_indented(report: &mut String, text: &str) {
-    for line in text.trim().lines() {
-        let _ = writeln!(report, "    {line}");
+    let noise = |line: &&str| line.starts_with("note: run with `RUST_BACKTRACE=1`");
+    // Several tasks failing the same way print the same message each.
+    let mut seen: Vec<String> = Vec::new();
+    for block in text.trim().split("\n\n") {
+        let block: Vec<&str> = block.lines().filter(|line| !noise(line)).collect();
+        let block = block.join("\n");
+        if block.is_empty() || seen.contains(&block) {
+            continue;
+        }
+        if !seen.is_empty() {
+            report.push('\n');
+        }
+        for line in block.lines() {
+            let _ = writeln!(report, "    {line}");
+        }
+        seen.push(block);
     }
 }
 

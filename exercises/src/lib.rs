@@ -197,6 +197,30 @@ pub static EXERCISES: &[Exercise] = &[
         "real-world/scrape_pages",
         "`let mut fetched = stream::iter(pages).map(|(path, ms, links)| fetch(path, ms, links)).buffer_unordered(3);` then `while let Some((path, links)) = fetched.next().await { .. }`."
     ),
+    exercise!(
+        "ticker",
+        "21_ticker.rs",
+        "real-world/background_services",
+        "`let mut ticks = tokio::time::interval(Duration::from_millis(300));` before the loop, `ticks.tick().await;` first thing in each turn, and no sleep after the report. An interval's deadlines are fixed in advance, so the 100 ms of work does not push them back."
+    ),
+    exercise!(
+        "try_join",
+        "22_try_join.rs",
+        "error-handling/gather_errors",
+        "`let page = tokio::try_join!(fetch(\"user\", 300, true), fetch(\"orders\", 500, false), fetch(\"messages\", 2000, true));` gives `Ok((user, orders, messages))` or the first `Err`, and drops the futures still running."
+    ),
+    exercise!(
+        "idle_timeout",
+        "23_idle_timeout.rs",
+        "concurrency/select_loop",
+        "`tokio::select! { message = inbox.recv() => match message { Some(text) => println!(..), None => break }, () = sleep(Duration::from_secs(1)) => { println!(..); break } }` inside the `loop`. The sleep is made anew on every turn, so each message restarts the second."
+    ),
+    exercise!(
+        "connection_pool",
+        "24_connection_pool.rs",
+        "context-managers/connection_pool",
+        "`let permit = Arc::clone(&self.permits).acquire_owned().await.expect(..);` then `let id = self.idle.lock().unwrap().pop().expect(..);` and return `PooledConnection { id, idle: Arc::clone(&self.idle), _permit: permit }`. Semaphore waiters are served first come, first served, so query 3 gets the first connection to come back."
+    ),
 ];
 
 /// Finds an exercise by name.

@@ -43,6 +43,10 @@ track![
     rate_limiter,
     ttl_cache,
     scraper,
+    ticker,
+    try_join,
+    idle_timeout,
+    connection_pool,
 ];
 
 #[cfg_attr(not(feature = "solutions"), path = "01_hello_sleep.rs")]
@@ -127,3 +131,19 @@ mod ttl_cache;
 #[cfg_attr(not(feature = "solutions"), path = "20_scraper.rs")]
 #[cfg_attr(feature = "solutions", path = "../../solutions/20_scraper.rs")]
 mod scraper;
+
+#[cfg_attr(not(feature = "solutions"), path = "21_ticker.rs")]
+#[cfg_attr(feature = "solutions", path = "../../solutions/21_ticker.rs")]
+mod ticker;
+
+#[cfg_attr(not(feature = "solutions"), path = "22_try_join.rs")]
+#[cfg_attr(feature = "solutions", path = "../../solutions/22_try_join.rs")]
+mod try_join;
+
+#[cfg_attr(not(feature = "solutions"), path = "23_idle_timeout.rs")]
+#[cfg_attr(feature = "solutions", path = "../../solutions/23_idle_timeout.rs")]
+mod idle_timeout;
+
+#[cfg_attr(not(feature = "solutions"), path = "24_connection_pool.rs")]
+#[cfg_attr(feature = "solutions", path = "../../solutions/24_connection_pool.rs")]
+mod connection_pool;
