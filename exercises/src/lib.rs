@@ -39,6 +39,10 @@
 //!   `solutions` feature compiles them in place of the learner's files; only
 //!   `cargo run -p exercises -- verify` (the CI check) uses it, and it checks
 //!   both directions: every exercise as shipped fails, every solution passes.
+//!   The same build holds a few programs a learner might write (a panic, an
+//!   endless await, a busy loop, a blocked thread, a late spawned task,
+//!   `src/selftest.rs`), and `verify` checks that each is reported with its
+//!   reason.
 
 use std::fmt;
 use std::time::Duration;

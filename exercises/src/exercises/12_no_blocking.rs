@@ -2,8 +2,8 @@
 //!
 //! A heartbeat task beats every half second while `run` does some work that
 //! waits 1.2 seconds. The work waits with `std::thread::sleep`, which blocks
-//! the whole thread: no other task runs meanwhile, so the heartbeat stalls.
-//! Wait without blocking:
+//! the thread: on this one-thread runtime no other task runs meanwhile, so
+//! the heartbeat stalls. Wait without blocking:
 //!
 //! ```text
 //! 0.5s heartbeat 1
