@@ -225,6 +225,18 @@ pub static EXERCISES: &[Exercise] = &[
         "context-managers/connection_pool",
         "`let permit = Arc::clone(&self.permits).acquire_owned().await.expect(..);` then `let id = self.idle.lock().unwrap().pop().expect(..);` and return `PooledConnection { id, idle: Arc::clone(&self.idle), _permit: permit }`. Semaphore waiters are served first come, first served, so query 3 gets the first connection to come back."
     ),
+    exercise!(
+        "abort_task",
+        "25_abort_task.rs",
+        "basics/task_inspection",
+        "`poller.abort();` then `let cancelled = poller.await.is_err_and(|error| error.is_cancelled());`. The task stops at its next `.await` (here, at once: it is sleeping), and its handle then gives `Err(JoinError)` whose `is_cancelled()` is true."
+    ),
+    exercise!(
+        "channel_close",
+        "26_channel_close.rs",
+        "patterns/many_producers_consumers",
+        "`drop(sender);` after the loop that hands out clones. `recv` returns `None` once every `Sender` is dropped and the queue is empty; each producer drops its clone when its task ends. As shipped the consumer waits forever, and the checker stops it after a minute of virtual time."
+    ),
 ];
 
 /// Finds an exercise by name.

@@ -47,6 +47,8 @@ track![
     try_join,
     idle_timeout,
     connection_pool,
+    abort_task,
+    channel_close,
 ];
 
 #[cfg_attr(not(feature = "solutions"), path = "01_hello_sleep.rs")]
@@ -147,3 +149,11 @@ mod idle_timeout;
 #[cfg_attr(not(feature = "solutions"), path = "24_connection_pool.rs")]
 #[cfg_attr(feature = "solutions", path = "../../solutions/24_connection_pool.rs")]
 mod connection_pool;
+
+#[cfg_attr(not(feature = "solutions"), path = "25_abort_task.rs")]
+#[cfg_attr(feature = "solutions", path = "../../solutions/25_abort_task.rs")]
+mod abort_task;
+
+#[cfg_attr(not(feature = "solutions"), path = "26_channel_close.rs")]
+#[cfg_attr(feature = "solutions", path = "../../solutions/26_channel_close.rs")]
+mod channel_close;
