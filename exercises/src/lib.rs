@@ -21,7 +21,8 @@
 //!   `println!`. It runs the exercise on a current-thread runtime whose clock
 //!   is paused, and drains the pipe in `on_thread_park`, stamping each line
 //!   with `tokio::time::Instant::now()`. The paused clock only moves when the
-//!   runtime parks its driver with nothing to run, and Tokio's current-thread
+//!   runtime parks its driver with nothing to run (or when the program calls
+//!   `tokio::time::advance`, which no exercise needs), and Tokio's current-thread
 //!   scheduler calls the `on_thread_park` callback right before that
 //!   (`tokio-1.54.1/src/runtime/scheduler/current_thread/mod.rs`, `park`), so
 //!   every line is drained before time can move past the instant it was
