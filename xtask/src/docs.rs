@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use runner::protocol::Header;
 
 use crate::Error;
+use crate::exercises_page;
 use crate::seed_map::{self, Mapping};
 use crate::topics::{self, Topic};
 use crate::twins;
@@ -164,6 +165,10 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
             files.insert(dir.join(format!("{}.md", example.name)), page);
         }
     }
+    files.insert(
+        PathBuf::from("exercises.md"),
+        format!("{MARKER}\n{}", exercises_page::page(workspace.root())?),
+    );
     let readme_table = readme_table(workspace, &sections);
     Ok(Book {
         files,
@@ -602,6 +607,7 @@ fn summary(guides: &[GuideDoc], topics: &[Topic], sections: &[SectionDoc]) -> St
             let _ = writeln!(text, "  - [{1}]({0}/{1}.md)", section.name, example.name);
         }
     }
+    text.push_str("\n# Exercises\n\n- [The exercise track](exercises.md)\n");
     text
 }
 

@@ -28,6 +28,7 @@ pub mod bless;
 pub mod check;
 pub mod cli;
 pub mod docs;
+pub mod exercises_page;
 pub mod golden;
 pub mod httpbin_server;
 pub mod list;

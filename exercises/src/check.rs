@@ -1,0 +1,376 @@
+//! Builds the harness, runs one exercise in it and judges what it printed.
+
+use std::fmt::Write as _;
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use cargo_metadata::Message;
+use exercises::{
+    BLOCKING_LIMIT, Exercise, Record, VIRTUAL_LIMIT, WALL_LIMIT, format_time, parse_expected,
+};
+use similar::{Algorithm, DiffTag, capture_diff_slices};
+
+/// The crate's directory, where `Cargo.toml`, `src/exercises/` and
+/// `solutions/` are.
+pub fn crate_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The learner's file of `exercise`, as the learner would type it from the
+/// workspace root.
+pub fn display_path(exercise: &Exercise) -> String {
+    format!("exercises/src/exercises/{}", exercise.file)
+}
+
+/// Builds the harness (the learner's code, or the reference solutions).
+/// Cargo shows any compiler error itself, on stderr; then this returns
+/// `Ok(None)`.
+pub fn build(solutions: bool) -> io::Result<Option<PathBuf>> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .args(["build", "--quiet", "--manifest-path"])
+        .arg(crate_dir().join("Cargo.toml"))
+        .args([
+            "-p",
+            "exercises",
+            "--bin",
+            "exercise-harness",
+            "--message-format=json-render-diagnostics",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    if solutions {
+        command.args(["--features", "solutions"]);
+    }
+    let mut child = command.spawn()?;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut executable = None;
+    for message in Message::parse_stream(BufReader::new(stdout)) {
+        if let Message::CompilerArtifact(artifact) = message?
+            && artifact.target.name == "exercise-harness"
+        {
+            executable = artifact.executable.map(PathBuf::from);
+        }
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        return Ok(None);
+    }
+    executable
+        .map(Some)
+        .ok_or_else(|| io::Error::other("cargo built no `exercise-harness` executable"))
+}
+
+/// What one run of an exercise came to.
+pub enum Outcome {
+    Pass,
+    /// Why it failed, ready to print.
+    Fail(String),
+}
+
+/// How the harness process ended.
+enum End {
+    Record(Record),
+    Killed,
+    Exited(ExitStatus),
+}
+
+/// Runs `exercise` in the harness at `harness` and compares its output,
+/// and when it was printed, with the expected output.
+pub fn check(harness: &Path, exercise: &Exercise) -> io::Result<Outcome> {
+    let expected = parse_expected(exercise.expected)
+        .map_err(|error| io::Error::other(format!("expected/{}.txt: {error}", exercise.name)))?;
+    let mut child = Command::new(harness)
+        .arg(exercise.name)
+        // The panic message is the lesson; a backtrace through Tokio's
+        // scheduler would bury it.
+        .env("RUST_BACKTRACE", "0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let stdout = read_all(child.stdout.take().expect("stdout is piped"));
+    let stderr = read_all(child.stderr.take().expect("stderr is piped"));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
+        }
+        if started.elapsed() > WALL_LIMIT {
+            child.kill()?;
+            child.wait()?;
+            break None;
+        }
+        thread::sleep(Duration::from_millis(10));
+    };
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+
+    let mut printed = Vec::new();
+    let mut end = match status {
+        Some(status) => End::Exited(status),
+        None => End::Killed,
+    };
+    for line in stdout.lines() {
+        match Record::parse(line) {
+            Some(Record::Line { at_ms, text }) => printed.push((at_ms, text)),
+            Some(record) if !matches!(end, End::Killed) => end = End::Record(record),
+            _ => {}
+        }
+    }
+
+    let diff = render_diff(&expected, &printed);
+    let mut report = String::new();
+    let name = exercise.name;
+    match end {
+        End::Record(Record::Finished { wall_ms }) => {
+            if diff.is_none() {
+                if Duration::from_millis(wall_ms) <= BLOCKING_LIMIT {
+                    return Ok(Outcome::Pass);
+                }
+                prose(
+                    &mut report,
+                    &format!(
+                        "`{name}` printed the right lines at the right times, but took {:.1}s of real \
+                     time on a clock that is paused. Only a blocked thread takes real time \
+                     here: `std::thread::sleep`, a busy loop or blocking I/O inside async \
+                     code stops every other task too.",
+                        wall_ms as f64 / 1000.0
+                    ),
+                );
+            } else {
+                prose(
+                    &mut report,
+                    &format!(
+                        "`{name}` ran to the end, but its output differs from what was expected."
+                    ),
+                );
+                if Duration::from_millis(wall_ms) > BLOCKING_LIMIT {
+                    prose(
+                        &mut report,
+                        &format!(
+                            "It also took {:.1}s of real time although the clock is paused: something \
+                         blocked the thread (`std::thread::sleep`, a busy loop, blocking I/O), and \
+                         the paused clock does not see that time pass.",
+                            wall_ms as f64 / 1000.0
+                        ),
+                    );
+                }
+            }
+        }
+        End::Record(Record::Panicked) => {
+            let _ = writeln!(report, "`{name}` panicked:");
+            push_indented(&mut report, &stderr);
+            if stderr.contains("not yet implemented") {
+                report.push('\n');
+                prose(
+                    &mut report,
+                    &format!(
+                        "A `todo!()` is still in {}: replace it with your code.",
+                        display_path(exercise)
+                    ),
+                );
+            }
+        }
+        End::Record(Record::VirtualTimeout) => {
+            prose(
+                &mut report,
+                &format!(
+                    "`{name}` was still running after {}s of virtual time, so it was stopped. \
+                 Something awaits forever: a channel whose senders are never dropped, a task \
+                 that is never told to stop, a future that nothing wakes.",
+                    VIRTUAL_LIMIT.as_secs()
+                ),
+            );
+        }
+        End::Record(Record::Line { .. }) => unreachable!("lines are collected above"),
+        End::Killed => {
+            prose(
+                &mut report,
+                &format!(
+                    "`{name}` did not finish within {}s of real time, so it was stopped. On the \
+                 paused clock sleeping takes no real time, so this is a loop that never reaches \
+                 an `.await`, or code that blocks the thread. (What it printed after its last \
+                 `.await` is missing below: the harness reads it when the runtime goes idle.)",
+                    WALL_LIMIT.as_secs()
+                ),
+            );
+        }
+        End::Exited(status) => {
+            let _ = writeln!(report, "`{name}` stopped without finishing ({status}):");
+            push_indented(&mut report, &stderr);
+        }
+    }
+    if let Some(diff) = diff {
+        let _ = write!(report, "\n{diff}");
+    }
+    Ok(Outcome::Fail(report))
+}
+
+fn read_all(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
+    thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+/// Appends `text` as a paragraph wrapped to 78 columns.
+fn prose(report: &mut String, text: &str) {
+    let mut width = 0;
+    for word in text.split(' ') {
+        let length = word.chars().count();
+        if width > 0 && width + 1 + length > 78 {
+            report.push('\n');
+            width = 0;
+        } else if width > 0 {
+            report.push(' ');
+            width += 1;
+        }
+        report.push_str(word);
+        width += length;
+    }
+    report.push('\n');
+}
+
+fn push_indented(report: &mut String, text: &str) {
+    let noise = |line: &&str| line.starts_with("note: run with `RUST_BACKTRACE=1`");
+    // Several tasks failing the same way print the same message each.
+    let mut seen: Vec<String> = Vec::new();
+    for block in text.trim().split("\n\n") {
+        let block: Vec<&str> = block.lines().filter(|line| !noise(line)).collect();
+        let block = block.join("\n");
+        if block.is_empty() || seen.contains(&block) {
+            continue;
+        }
+        if !seen.is_empty() {
+            report.push('\n');
+        }
+        for line in block.lines() {
+            let _ = writeln!(report, "    {line}");
+        }
+        seen.push(block);
+    }
+}
+
+/// How many lines of a diff are shown.
+const MAX_DIFF_ROWS: usize = 30;
+
+/// A line-by-line comparison in which every line carries its virtual time,
+/// or `None` when the output is exactly as expected.
+pub fn render_diff(expected: &[(u64, String)], printed: &[(u64, String)]) -> Option<String> {
+    if expected == printed {
+        return None;
+    }
+    let expected_text: Vec<&str> = expected.iter().map(|(_, text)| text.as_str()).collect();
+    let printed_text: Vec<&str> = printed.iter().map(|(_, text)| text.as_str()).collect();
+    let mut rows: Vec<(char, u64, &str, String)> = Vec::new();
+    for op in capture_diff_slices(Algorithm::Myers, &expected_text, &printed_text) {
+        let (tag, old, new) = op.as_tag_tuple();
+        match tag {
+            DiffTag::Equal => {
+                for (old, new) in old.zip(new) {
+                    let (want, text) = &expected[old];
+                    let (got, _) = &printed[new];
+                    if want == got {
+                        rows.push((' ', *got, text, String::new()));
+                    } else {
+                        rows.push((
+                            '~',
+                            *got,
+                            text,
+                            format!(
+                                "expected at {}, printed at {}",
+                                format_time(*want),
+                                format_time(*got)
+                            ),
+                        ));
+                    }
+                }
+            }
+            DiffTag::Delete | DiffTag::Insert | DiffTag::Replace => {
+                for (at, text) in &expected[old] {
+                    rows.push((
+                        '-',
+                        *at,
+                        text,
+                        format!("expected at {}, not printed", format_time(*at)),
+                    ));
+                }
+                for (at, text) in &printed[new] {
+                    rows.push((
+                        '+',
+                        *at,
+                        text,
+                        format!("printed at {}, not expected", format_time(*at)),
+                    ));
+                }
+            }
+        }
+    }
+    let width = rows
+        .iter()
+        .take(MAX_DIFF_ROWS)
+        .map(|(_, _, text, _)| text.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out =
+        String::from("  time     line (~ printed at the wrong time, - missing, + not expected)\n");
+    // A program that runs away (a loop that never stops printing) would
+    // bury the first difference, which is the one that matters.
+    let shown = rows.len().min(MAX_DIFF_ROWS);
+    let hidden = rows.len() - shown;
+    for (mark, at, text, note) in rows.into_iter().take(shown) {
+        let line = format!("{mark} {:>7}  {text:<width$}  {note}", format_time(at));
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    if hidden > 0 {
+        let _ = writeln!(out, "  ... and {hidden} more lines");
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(lines: &[(u64, &str)]) -> Vec<(u64, String)> {
+        lines
+            .iter()
+            .map(|&(at, text)| (at, text.to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn a_late_line_is_labelled_with_both_times() {
+        let expected = lines(&[(0, "start"), (2000, "done")]);
+        let printed = lines(&[(0, "start"), (6000, "done")]);
+        let diff = render_diff(&expected, &printed).unwrap();
+        assert!(
+            diff.contains("~    6.0s  done   expected at 2.0s, printed at 6.0s"),
+            "{diff}"
+        );
+        assert!(diff.contains("     0.0s  start\n"), "{diff}");
+        assert_eq!(render_diff(&expected, &expected), None);
+    }
+
+    #[test]
+    fn missing_and_extra_lines_are_marked() {
+        let expected = lines(&[(0, "a"), (1000, "b")]);
+        let printed = lines(&[(0, "a"), (500, "c")]);
+        let diff = render_diff(&expected, &printed).unwrap();
+        assert!(
+            diff.contains("-    1.0s  b  expected at 1.0s, not printed"),
+            "{diff}"
+        );
+        assert!(
+            diff.contains("+    0.5s  c  printed at 0.5s, not expected"),
+            "{diff}"
+        );
+    }
+}

@@ -1,0 +1,153 @@
+//! Runs one exercise on a paused clock and reports what it printed, and
+//! when, to the checker. Not meant to be run by hand: the checker
+//! (`cargo run -p exercises`) starts it as `exercise-harness <name>`.
+//!
+//! The exercise's `println!` goes to fd 1, which this process points at a
+//! pipe it drains itself in `on_thread_park` (see the crate's docs for why
+//! that makes the times exact). The records go to the original stdout.
+
+// The shipped exercises are unfinished on purpose: `todo!()`s, values
+// computed for the learner to use, loops the learner will rewrite.
+#[path = "exercises/mod.rs"]
+#[allow(
+    clippy::while_let_loop,
+    dead_code,
+    unused_imports,
+    unused_variables,
+    unused_mut,
+    unreachable_code
+)]
+mod track;
+
+/// Run by `verify` only; the list of cases is the checker's.
+#[cfg(feature = "solutions")]
+#[allow(dead_code)]
+mod selftest;
+
+use std::fs::File;
+use std::io::{self, ErrorKind, Read, Write};
+use std::panic::{self, AssertUnwindSafe};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use exercises::{Record, VIRTUAL_LIMIT};
+use tokio::time::Instant;
+
+/// The read end of the exercise's stdout and where the records go.
+struct Capture {
+    pipe: File,
+    records: File,
+    partial: Vec<u8>,
+    start: Instant,
+}
+
+impl Capture {
+    /// Reads everything printed so far and reports each complete line at
+    /// the current (virtual) time. Runs on the runtime's thread, so the
+    /// paused clock is the runtime's.
+    fn drain(&mut self, end: bool) -> io::Result<()> {
+        let mut buffer = [0; 8192];
+        loop {
+            match self.pipe.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(n) => self.partial.extend_from_slice(&buffer[..n]),
+                Err(error) if error.kind() == ErrorKind::WouldBlock => break,
+                Err(error) if error.kind() == ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
+        }
+        let elapsed = Instant::now() - self.start;
+        let at_ms = u64::try_from((elapsed.as_nanos() + 500_000) / 1_000_000).unwrap_or(u64::MAX);
+        let mut lines: Vec<Vec<u8>> = Vec::new();
+        while let Some(newline) = self.partial.iter().position(|&b| b == b'\n') {
+            let rest = self.partial.split_off(newline + 1);
+            let mut line = std::mem::replace(&mut self.partial, rest);
+            line.pop();
+            lines.push(line);
+        }
+        if end && !self.partial.is_empty() {
+            lines.push(std::mem::take(&mut self.partial));
+        }
+        for line in lines {
+            let text = String::from_utf8_lossy(&line).replace('\r', "");
+            writeln!(self.records, "{}", Record::Line { at_ms, text })?;
+        }
+        self.records.flush()
+    }
+}
+
+fn report(capture: &Mutex<Capture>, end: bool) {
+    let mut capture = capture.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Err(error) = capture.drain(end) {
+        eprintln!("exercise-harness: cannot pass on the exercise's output: {error}");
+        std::process::exit(3);
+    }
+}
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let (Some(name), None) = (args.next(), args.next()) else {
+        eprintln!("usage: exercise-harness <exercise> (run by `cargo run -p exercises`)");
+        return ExitCode::from(2);
+    };
+    let run = track::exercise(&name);
+    #[cfg(feature = "solutions")]
+    let run = run.or_else(|| selftest::exercise(&name));
+    let Some(run) = run else {
+        eprintln!("exercise-harness: no exercise named `{name}`");
+        return ExitCode::from(2);
+    };
+    match harness(run) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("exercise-harness: {error}");
+            ExitCode::from(3)
+        }
+    }
+}
+
+fn harness(run: track::Run) -> io::Result<ExitCode> {
+    let records = File::from(rustix::io::dup(io::stdout())?);
+    let (read, write) = rustix::pipe::pipe()?;
+    // Room for a chatty exercise between two parks; a full pipe would block
+    // the exercise's `println!` with nobody left to drain it.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let _ = rustix::pipe::fcntl_setpipe_size(&write, 1 << 20);
+    rustix::io::ioctl_fionbio(&read, true)?;
+    io::stdout().flush()?;
+    rustix::stdio::dup2_stdout(&write)?;
+    drop(write);
+
+    // `start` is set again below, once the paused clock is the runtime's.
+    let capture = Arc::new(Mutex::new(Capture {
+        pipe: File::from(read),
+        records,
+        partial: Vec::new(),
+        start: Instant::now(),
+    }));
+    let hook = Arc::clone(&capture);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .on_thread_park(move || report(&hook, false))
+        .build()?;
+    let _context = runtime.enter();
+    capture.lock().unwrap_or_else(PoisonError::into_inner).start = Instant::now();
+
+    let wall = std::time::Instant::now();
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+        runtime.block_on(tokio::time::timeout(VIRTUAL_LIMIT, run()))
+    }));
+    let wall_ms = u64::try_from(wall.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let _ = io::stdout().flush();
+    report(&capture, true);
+    let (record, code) = match outcome {
+        Ok(Ok(())) => (Record::Finished { wall_ms }, ExitCode::SUCCESS),
+        Ok(Err(_)) => (Record::VirtualTimeout, ExitCode::FAILURE),
+        Err(_) => (Record::Panicked, ExitCode::from(101)),
+    };
+    let mut capture = capture.lock().unwrap_or_else(PoisonError::into_inner);
+    writeln!(capture.records, "{record}")?;
+    capture.records.flush()?;
+    Ok(code)
+}

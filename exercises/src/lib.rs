@@ -1,0 +1,401 @@
+//! The exercise track: small async programs to finish, checked on Tokio's
+//! paused clock, where what a program prints *and when* is exact.
+//!
+//! `cargo run -p exercises` builds the exercises, runs the first one that
+//! does not pass yet and shows the compiler's error, a diff whose lines are
+//! labelled with virtual times ("expected at 2.0s, printed at 6.0s"), or
+//! success, after which it moves on. See the README's "Exercises" section.
+//!
+//! # Design
+//!
+//! - **Two binaries.** `exercises` is the checker; `exercise-harness` holds
+//!   the learner's code. `cargo run -p exercises` builds only the checker
+//!   (`default-run`), so a learner's compile error cannot stop it: the
+//!   checker runs `cargo build` for the harness itself and shows the error.
+//! - **A child process per exercise.** The checker runs
+//!   `exercise-harness <name>` and kills it after a wall-clock bound, so a
+//!   learner's panic, hang or busy loop is reported by name with the
+//!   timeout and never crashes the checker.
+//! - **Exact times without runtime hooks.** The harness points its own fd 1
+//!   at a pipe (`rustix`'s safe `dup2_stdout`), so exercises use plain
+//!   `println!`. It runs the exercise on a current-thread runtime whose clock
+//!   is paused, and drains the pipe in `on_thread_park`, stamping each line
+//!   with `tokio::time::Instant::now()`. The paused clock only moves when the
+//!   runtime parks its driver with nothing to run (or when the program calls
+//!   `tokio::time::advance`, which no exercise needs), and Tokio's current-thread
+//!   scheduler calls the `on_thread_park` callback right before that
+//!   (`tokio-1.54.1/src/runtime/scheduler/current_thread/mod.rs`, `park`), so
+//!   every line is drained before time can move past the instant it was
+//!   printed at. Time never moves during a poll, and a line is stamped with
+//!   the instant its newline reached the pipe.
+//! - **Two bounds.** The exercise runs under a `tokio::time::timeout` of
+//!   [`VIRTUAL_LIMIT`] (on the paused clock a program stuck awaiting forever
+//!   reaches it at once), and the checker kills a child that takes longer
+//!   than [`WALL_LIMIT`] of real time (a loop that never yields). A run that
+//!   prints the right lines but took more than [`BLOCKING_LIMIT`] of real
+//!   time fails too: on a paused clock that can only be a blocked thread.
+//! - **Progress is recomputed, never stored.** The first exercise that fails
+//!   now is the current one; there is no state file to go stale.
+//! - **Solutions** live in `exercises/solutions/`, outside `src/`. The
+//!   `solutions` feature compiles them in place of the learner's files; only
+//!   `cargo run -p exercises -- verify` (the CI check) uses it, and it checks
+//!   both directions: every exercise as shipped fails, every solution passes.
+//!   The same build holds a few programs a learner might write (a panic, an
+//!   endless await, a busy loop, a blocked thread, a late spawned task,
+//!   `src/selftest.rs`), and `verify` checks that each is reported with its
+//!   reason.
+
+use std::fmt;
+use std::time::Duration;
+
+/// How long an exercise may run on the paused clock.
+pub const VIRTUAL_LIMIT: Duration = Duration::from_secs(60);
+/// How long the checker waits, in real time, for one exercise.
+pub const WALL_LIMIT: Duration = Duration::from_secs(10);
+/// Real time after which a run on the paused clock counts as blocked.
+pub const BLOCKING_LIMIT: Duration = Duration::from_secs(2);
+
+/// One exercise: its name on the command line, its file, and where to learn
+/// what it needs.
+pub struct Exercise {
+    pub name: &'static str,
+    /// The file under `exercises/src/exercises/` (and `exercises/solutions/`).
+    pub file: &'static str,
+    /// The example that solves it, as `section/example`.
+    pub example: &'static str,
+    pub hint: &'static str,
+    /// The expected output: one line per printed line, `<time> <text>`.
+    pub expected: &'static str,
+}
+
+macro_rules! exercise {
+    ($name:literal, $file:literal, $example:literal, $hint:literal) => {
+        Exercise {
+            name: $name,
+            file: $file,
+            example: $example,
+            hint: $hint,
+            expected: include_str!(concat!("../expected/", $name, ".txt")),
+        }
+    };
+}
+
+/// Every exercise, in the order the learner does them.
+pub static EXERCISES: &[Exercise] = &[
+    exercise!(
+        "hello_sleep",
+        "01_hello_sleep.rs",
+        "basics/hello_world",
+        "`tokio::time::sleep(one_second).await` pauses this task without blocking the thread. Without `.await` the sleep is only built, never run: a Rust future does nothing until it is awaited."
+    ),
+    exercise!(
+        "spawn_join",
+        "02_spawn_join.rs",
+        "basics/spawn_tasks",
+        "`tokio::spawn(brew(\"coffee\", Duration::from_secs(3)))` starts a task at once and gives a `JoinHandle`. Spawn both before awaiting either; `handle.await` returns a `Result` that is `Err` only if the task panicked or was aborted."
+    ),
+    exercise!(
+        "three_downloads",
+        "03_three_downloads.rs",
+        "basics/sequential_vs_concurrent",
+        "`let (a, b, c) = tokio::join!(download(..), download(..), download(..));` polls the three futures in turn inside this one task, so their sleeps overlap. Each `.await` in a row waits for the one before it to finish."
+    ),
+    exercise!(
+        "timeout",
+        "04_timeout.rs",
+        "error-handling/timeouts",
+        "`tokio::time::timeout(limit, lookup(time)).await` is `Ok(answer)` if the lookup finishes in time and `Err(Elapsed)` if not, in which case the lookup has been dropped (cancelled)."
+    ),
+    exercise!(
+        "select_race",
+        "05_select_race.rs",
+        "concurrency/race",
+        "`tokio::select! { name = eu => name, name = us => name }` waits for whichever branch finishes first and drops the other future, cancelling it."
+    ),
+    exercise!(
+        "as_completed",
+        "06_as_completed.rs",
+        "concurrency/as_completed",
+        "`jobs.spawn(job(id, ms));` adds a task to the set. `while let Some(result) = jobs.join_next().await { .. }` yields each task's `Result` in the order they finish, and `None` once the set is empty."
+    ),
+    exercise!(
+        "bounded_channel",
+        "07_bounded_channel.rs",
+        "patterns/bounded_queue",
+        "`mpsc::channel(2)` holds at most two messages; `orders.send(order).await` waits while it is full, so the producer can never get more than two orders ahead of the kitchen."
+    ),
+    exercise!(
+        "semaphore_limit",
+        "08_semaphore_limit.rs",
+        "synchronization/semaphore",
+        "Inside the task: `let _permit = permits.acquire().await.expect(..);` before `upload(id).await`. The permit goes back when `_permit` is dropped at the end of the task. (Not `let _ = ..`: that drops the permit at once.)"
+    ),
+    exercise!(
+        "cancel_cleanup",
+        "09_cancel_cleanup.rs",
+        "context-managers/cleanup_on_cancel",
+        "`impl Drop for Connection { fn drop(&mut self) { println!(\"connection closed\"); } }`, and remove `close`. `drop` runs when the connection goes out of scope: at the end of `query`, or when the timeout drops the `query` future at its `.await`."
+    ),
+    exercise!(
+        "stream_pipeline",
+        "10_stream_pipeline.rs",
+        "iterators/async_generator",
+        "`let alerts = sensor().filter(|&d| d > 20).map(|d| format!(..)).take(3);` then `tokio::pin!(alerts);` (`next` needs a pinned stream) and `while let Some(alert) = alerts.next().await { println!(\"{alert}\") }`."
+    ),
+    exercise!(
+        "retry_backoff",
+        "11_retry_backoff.rs",
+        "error-handling/retry_and_timing",
+        "After printing the failure: `tokio::time::sleep(delay).await; delay *= 2;`. Waiting 0.1s, 0.2s and 0.4s puts the fourth attempt at 0.7s."
+    ),
+    exercise!(
+        "no_blocking",
+        "12_no_blocking.rs",
+        "pitfalls/blocking_the_runtime",
+        "`tokio::time::sleep(..).await` instead of `std::thread::sleep(..)`: it gives the thread back to the runtime, which runs the heartbeat meanwhile. Blocking work that cannot be made async belongs in `tokio::task::spawn_blocking`."
+    ),
+    exercise!(
+        "graceful_shutdown",
+        "13_graceful_shutdown.rs",
+        "real-world/background_services",
+        "In the worker, at the top of the loop: `if shutdown.is_cancelled() { break; }`, and print `stopped` after the loop. In `run`: `shutdown.cancel();` after the sleep. As shipped the workers never stop, so `run` waits for them forever; the checker stops it after a minute of virtual time."
+    ),
+    exercise!(
+        "shared_counter",
+        "14_shared_counter.rs",
+        "synchronization/mutex",
+        "`let total = Arc::new(Mutex::new(0u32));`, and in the loop `let total = Arc::clone(&total);` before `tokio::spawn(async move { .. })`. Add with `*total.lock().unwrap() += visits;` (std `Mutex`) or `*total.lock().await += visits;` (Tokio's)."
+    ),
+    exercise!(
+        "actor",
+        "15_actor.rs",
+        "patterns/producer_consumer",
+        "`while let Some(Deposit { amount, reply }) = inbox.recv().await { sleep(..).await; balance += amount; let _ = reply.send(balance); }` then `balance`. `reply.send` fails only if the caller stopped waiting. `runtime/running_loop_handle` shows a reply on a `oneshot`."
+    ),
+    exercise!(
+        "watch_config",
+        "16_watch_config.rs",
+        "synchronization/watch_config",
+        "`let limit = *settings.borrow();` copies the current value out (do not hold the `borrow()` across an `.await`), and `reload.send(limit)` publishes a new one; it fails only when every receiver is gone."
+    ),
+    exercise!(
+        "chat_room",
+        "17_chat_room.rs",
+        "synchronization/broadcast",
+        "`loop { match room.recv().await { Ok(message) => { sleep(lag).await; println!(..) } Err(RecvError::Lagged(n)) => .., Err(RecvError::Closed) => break } }` with `use tokio::sync::broadcast::error::RecvError;`. The room closes when its last `Sender` is dropped."
+    ),
+    exercise!(
+        "rate_limiter",
+        "18_rate_limiter.rs",
+        "patterns/semaphore_rate_limiter",
+        "`let permit = Arc::clone(&per_second).acquire_owned().await.expect(..);` then `tokio::spawn(async move { sleep(Duration::from_secs(1)).await; drop(permit); });`: the permit comes back one second later while the loop goes on."
+    ),
+    exercise!(
+        "ttl_cache",
+        "19_ttl_cache.rs",
+        "patterns/ttl_cache",
+        "`if let Some(&(price, loaded)) = self.entries.get(item) && loaded.elapsed() < TIME_TO_LIVE { return (price, \"cached\"); }`, then load, and `self.entries.insert(item.to_owned(), (price, Instant::now()));`."
+    ),
+    exercise!(
+        "scraper",
+        "20_scraper.rs",
+        "real-world/scrape_pages",
+        "`let mut fetched = stream::iter(pages).map(|(path, ms, links)| fetch(path, ms, links)).buffer_unordered(3);` then `while let Some((path, links)) = fetched.next().await { .. }`."
+    ),
+    exercise!(
+        "ticker",
+        "21_ticker.rs",
+        "real-world/background_services",
+        "`let mut ticks = tokio::time::interval(Duration::from_millis(300));` before the loop, `ticks.tick().await;` first thing in each turn, and no sleep after the report. An interval's deadlines are fixed in advance, so the 100 ms of work does not push them back."
+    ),
+    exercise!(
+        "try_join",
+        "22_try_join.rs",
+        "error-handling/gather_errors",
+        "`let page = tokio::try_join!(fetch(\"user\", 300, true), fetch(\"orders\", 500, false), fetch(\"messages\", 2000, true));` gives `Ok((user, orders, messages))` or the first `Err`, and drops the futures still running."
+    ),
+    exercise!(
+        "idle_timeout",
+        "23_idle_timeout.rs",
+        "concurrency/select_loop",
+        "`tokio::select! { message = inbox.recv() => match message { Some(text) => println!(..), None => break }, () = sleep(Duration::from_secs(1)) => { println!(..); break } }` inside the `loop`. The sleep is made anew on every turn, so each message restarts the second."
+    ),
+    exercise!(
+        "connection_pool",
+        "24_connection_pool.rs",
+        "context-managers/connection_pool",
+        "`let permit = Arc::clone(&self.permits).acquire_owned().await.expect(..);` then `let id = self.idle.lock().unwrap().pop().expect(..);` and return `PooledConnection { id, idle: Arc::clone(&self.idle), _permit: permit }`. Semaphore waiters are served first come, first served, so query 3 gets the first connection to come back."
+    ),
+    exercise!(
+        "abort_task",
+        "25_abort_task.rs",
+        "basics/task_inspection",
+        "`poller.abort();` then `let cancelled = poller.await.is_err_and(|error| error.is_cancelled());`. The task stops at its next `.await` (here, at once: it is sleeping), and its handle then gives `Err(JoinError)` whose `is_cancelled()` is true."
+    ),
+    exercise!(
+        "channel_close",
+        "26_channel_close.rs",
+        "patterns/many_producers_consumers",
+        "`drop(sender);` after the loop that hands out clones. `recv` returns `None` once every `Sender` is dropped and the queue is empty; each producer drops its clone when its task ends. As shipped the consumer waits forever, and the checker stops it after a minute of virtual time."
+    ),
+];
+
+/// Finds an exercise by name.
+pub fn find(name: &str) -> Option<&'static Exercise> {
+    EXERCISES.iter().find(|exercise| exercise.name == name)
+}
+
+/// One line the harness reports to the checker on its real stdout.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Record {
+    /// A line the exercise printed, at a virtual time in milliseconds.
+    Line { at_ms: u64, text: String },
+    /// The exercise returned; it took `wall_ms` of real time.
+    Finished { wall_ms: u64 },
+    /// The exercise was still running at [`VIRTUAL_LIMIT`].
+    VirtualTimeout,
+    /// The exercise panicked (the message is on stderr).
+    Panicked,
+}
+
+impl fmt::Display for Record {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Record::Line { at_ms, text } => write!(f, "line {at_ms} {text}"),
+            Record::Finished { wall_ms } => write!(f, "finished {wall_ms}"),
+            Record::VirtualTimeout => f.write_str("virtual-timeout"),
+            Record::Panicked => f.write_str("panicked"),
+        }
+    }
+}
+
+impl Record {
+    pub fn parse(line: &str) -> Option<Record> {
+        let (kind, rest) = line.split_once(' ').unwrap_or((line, ""));
+        match kind {
+            "line" => {
+                let (at, text) = rest.split_once(' ')?;
+                Some(Record::Line {
+                    at_ms: at.parse().ok()?,
+                    text: text.to_owned(),
+                })
+            }
+            "finished" => Some(Record::Finished {
+                wall_ms: rest.parse().ok()?,
+            }),
+            "virtual-timeout" => Some(Record::VirtualTimeout),
+            "panicked" => Some(Record::Panicked),
+            _ => None,
+        }
+    }
+}
+
+/// Formats a virtual time as seconds with as few decimals as it needs, at
+/// least one: `2.0s`, `0.25s`, `1.125s`.
+pub fn format_time(ms: u64) -> String {
+    let (secs, frac) = (ms / 1000, ms % 1000);
+    if frac % 100 == 0 {
+        format!("{secs}.{}s", frac / 100)
+    } else if frac % 10 == 0 {
+        format!("{secs}.{:02}s", frac / 10)
+    } else {
+        format!("{secs}.{frac:03}s")
+    }
+}
+
+/// Parses what [`format_time`] writes, exactly (no floating point).
+pub fn parse_time(text: &str) -> Option<u64> {
+    let number = text.strip_suffix('s')?;
+    let (secs, frac) = number.split_once('.').unwrap_or((number, ""));
+    if secs.is_empty() || frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let secs: u64 = secs.parse().ok()?;
+    let frac_ms: u64 = format!("{frac:0<3}").parse().ok()?;
+    secs.checked_mul(1000)?.checked_add(frac_ms)
+}
+
+/// Parses an expected-output file: each line is `<time> <text>`.
+pub fn parse_expected(text: &str) -> Result<Vec<(u64, String)>, String> {
+    text.lines()
+        .enumerate()
+        .map(|(index, line)| {
+            let (time, text) = line.split_once(' ').unwrap_or((line, ""));
+            let at = parse_time(time)
+                .ok_or_else(|| format!("line {}: `{time}` is not a time like 2.0s", index + 1))?;
+            Ok((at, text.to_owned()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_round_trip() {
+        for ms in [0, 100, 250, 1125, 6000, 60_001] {
+            assert_eq!(parse_time(&format_time(ms)), Some(ms), "{ms}");
+        }
+        assert_eq!(format_time(2000), "2.0s");
+        assert_eq!(format_time(250), "0.25s");
+        assert_eq!(parse_time("2s"), Some(2000));
+        assert_eq!(parse_time("2.0"), None);
+        assert_eq!(parse_time("1.2345s"), None);
+        assert_eq!(parse_time(".5s"), None);
+    }
+
+    #[test]
+    fn records_round_trip() {
+        for record in [
+            Record::Line {
+                at_ms: 1500,
+                text: "a b  c".to_owned(),
+            },
+            Record::Line {
+                at_ms: 0,
+                text: String::new(),
+            },
+            Record::Finished { wall_ms: 3 },
+            Record::VirtualTimeout,
+            Record::Panicked,
+        ] {
+            assert_eq!(Record::parse(&record.to_string()), Some(record));
+        }
+        assert_eq!(Record::parse("nonsense"), None);
+    }
+
+    #[test]
+    fn every_exercise_has_its_files_and_names_a_real_example() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for exercise in EXERCISES {
+            for dir in ["src/exercises", "solutions"] {
+                assert!(
+                    root.join(dir).join(exercise.file).is_file(),
+                    "{dir}/{}",
+                    exercise.file
+                );
+            }
+            let (section, example) = exercise.example.split_once('/').expect("section/example");
+            let source = root.join(format!("../crates/{section}/src/{example}.rs"));
+            assert!(
+                source.is_file(),
+                "{}: no example {}",
+                exercise.name,
+                exercise.example
+            );
+        }
+    }
+
+    #[test]
+    fn every_expected_file_parses_and_names_are_unique() {
+        for (index, exercise) in EXERCISES.iter().enumerate() {
+            parse_expected(exercise.expected).unwrap_or_else(|e| panic!("{}: {e}", exercise.name));
+            assert!(
+                EXERCISES[..index].iter().all(|e| e.name != exercise.name),
+                "{} twice",
+                exercise.name
+            );
+        }
+    }
+}

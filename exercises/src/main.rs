@@ -1,0 +1,352 @@
+//! The checker: `cargo run -p exercises [-- <command>]`. See the crate's
+//! docs (`src/lib.rs`) for how it works and why.
+
+mod check;
+/// Only its list of cases and expected output; the harness runs them.
+#[allow(dead_code)]
+mod selftest;
+mod watch;
+
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::process::{Command, ExitCode};
+
+use check::{Outcome, build, check, display_path};
+use exercises::{EXERCISES, Exercise, find};
+
+const USAGE: &str = "\
+Usage: cargo run -p exercises [-- <command>]
+
+Commands:
+  (none)          check your progress: run the first exercise that does not
+                  pass yet and show what to fix
+  <name>          check one exercise
+  --list          every exercise and whether it passes now
+  --watch         check your progress again whenever you save a file
+  hint <name>     a hint, and the example that solves the exercise
+  reset <name>    restore an exercise's file from git (asks first)
+  verify          CI: every exercise fails as shipped, every solution passes
+  --help          this text";
+
+/// Exit codes: 0 all checked exercises pass, 1 one fails (or a tool
+/// failed), 2 bad command line.
+enum Failure {
+    Usage(String),
+    /// Refused to do what was asked; exit code 2, without the usage text.
+    Refused(String),
+    Failed,
+    Io(io::Error),
+}
+
+impl From<io::Error> for Failure {
+    fn from(error: io::Error) -> Self {
+        Failure::Io(error)
+    }
+}
+
+enum Action {
+    Progress,
+    One(&'static Exercise),
+    List,
+    Watch,
+    Hint(&'static Exercise),
+    Reset(&'static Exercise),
+    Verify,
+    Help,
+}
+
+fn main() -> ExitCode {
+    let result = parse_args().and_then(|action| match action {
+        Action::Progress => progress(),
+        Action::One(exercise) => one(exercise),
+        Action::List => list(),
+        Action::Watch => watch::watch(progress),
+        Action::Hint(exercise) => {
+            hint(exercise);
+            Ok(())
+        }
+        Action::Reset(exercise) => reset(exercise),
+        Action::Verify => verify(),
+        Action::Help => {
+            println!("{USAGE}");
+            Ok(())
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Failed) => ExitCode::FAILURE,
+        Err(Failure::Io(error)) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+        Err(Failure::Refused(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn parse_args() -> Result<Action, Failure> {
+    use lexopt::prelude::*;
+    let usage = |error: lexopt::Error| Failure::Usage(error.to_string());
+    let mut parser = lexopt::Parser::from_env();
+    let mut words = Vec::new();
+    let mut flag = None;
+    while let Some(arg) = parser.next().map_err(usage)? {
+        match arg {
+            Long("list") => flag = Some(Action::List),
+            Long("watch") => flag = Some(Action::Watch),
+            Long("help") | Short('h') => flag = Some(Action::Help),
+            Value(value) => words.push(value.string().map_err(usage)?),
+            _ => return Err(usage(arg.unexpected())),
+        }
+    }
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    match (flag, words.as_slice()) {
+        (Some(action), []) => Ok(action),
+        (Some(_), _) => Err(Failure::Usage(
+            "`--list`, `--watch` and `--help` take no other arguments".to_owned(),
+        )),
+        (None, []) => Ok(Action::Progress),
+        (None, ["verify"]) => Ok(Action::Verify),
+        (None, ["hint", name]) => Ok(Action::Hint(exercise(name)?)),
+        (None, ["reset", name]) => Ok(Action::Reset(exercise(name)?)),
+        (None, ["hint" | "reset"]) => Err(Failure::Usage(format!(
+            "`{}` needs the name of an exercise",
+            words[0]
+        ))),
+        (None, [name]) => Ok(Action::One(exercise(name)?)),
+        (None, _) => Err(Failure::Usage(format!(
+            "unexpected arguments: {}",
+            words.join(" ")
+        ))),
+    }
+}
+
+fn exercise(name: &str) -> Result<&'static Exercise, Failure> {
+    find(name).ok_or_else(|| {
+        let names: Vec<&str> = EXERCISES.iter().map(|exercise| exercise.name).collect();
+        Failure::Usage(format!(
+            "no exercise named `{name}`; the exercises are: {}",
+            names.join(", ")
+        ))
+    })
+}
+
+/// Builds the learner's code, or explains the compiler error cargo printed.
+fn build_learner() -> Result<std::path::PathBuf, Failure> {
+    match build(false)? {
+        Some(harness) => Ok(harness),
+        None => {
+            println!(
+                "\nThe exercises do not compile: the compiler's error is above. Fix it, then\n\
+                 run `cargo run -p exercises` again."
+            );
+            Err(Failure::Failed)
+        }
+    }
+}
+
+fn progress() -> Result<(), Failure> {
+    let harness = build_learner()?;
+    for (index, exercise) in EXERCISES.iter().enumerate() {
+        match check(&harness, exercise)? {
+            Outcome::Pass => println!("✓ {}", exercise.name),
+            Outcome::Fail(report) => {
+                if index == 0 {
+                    welcome();
+                }
+                println!(
+                    "✗ {} ({}/{}): {}\n",
+                    exercise.name,
+                    index + 1,
+                    EXERCISES.len(),
+                    display_path(exercise)
+                );
+                print!("{report}");
+                println!(
+                    "\nEdit {}, then run `cargo run -p exercises`\n\
+                     again, or keep `cargo run -p exercises -- --watch` running.\n\
+                     Stuck? `cargo run -p exercises -- hint {}`",
+                    display_path(exercise),
+                    exercise.name
+                );
+                return Err(Failure::Failed);
+            }
+        }
+    }
+    println!(
+        "\nAll {} exercises pass. Well done! The examples go further: `cargo run -p basics`,\n\
+         and the other sections in the README.",
+        EXERCISES.len()
+    );
+    Ok(())
+}
+
+fn welcome() {
+    println!(
+        "Welcome to the async exercise track!\n\n\
+         Each exercise is one small file under exercises/src/exercises/ with `todo!()`s\n\
+         and a comment saying what it must print, and when. The checker runs it on\n\
+         Tokio's paused clock, where a one-minute sleep finishes at once and every line\n\
+         is labelled with the exact virtual time it was printed at: \"three downloads in\n\
+         two seconds, not six\" is checked exactly, and instantly.\n"
+    );
+}
+
+fn one(exercise: &'static Exercise) -> Result<(), Failure> {
+    let harness = build_learner()?;
+    match check(&harness, exercise)? {
+        Outcome::Pass => {
+            println!("✓ {} passes.", exercise.name);
+            Ok(())
+        }
+        Outcome::Fail(report) => {
+            println!("✗ {}: {}\n", exercise.name, display_path(exercise));
+            print!("{report}");
+            Err(Failure::Failed)
+        }
+    }
+}
+
+fn list() -> Result<(), Failure> {
+    let harness = build_learner()?;
+    let mut passed = 0;
+    let width = EXERCISES.iter().map(|e| e.name.len()).max().unwrap_or(0);
+    let path_width = EXERCISES
+        .iter()
+        .map(|e| display_path(e).len())
+        .max()
+        .unwrap_or(0);
+    for exercise in EXERCISES {
+        let mark = match check(&harness, exercise)? {
+            Outcome::Pass => {
+                passed += 1;
+                "✓"
+            }
+            Outcome::Fail(_) => " ",
+        };
+        println!(
+            "{mark} {:<width$}  {:<path_width$}  learn it from {}",
+            exercise.name,
+            display_path(exercise),
+            exercise.example
+        );
+    }
+    println!("\n{passed} of {} exercises pass.", EXERCISES.len());
+    Ok(())
+}
+
+fn hint(exercise: &Exercise) {
+    let (section, example) = exercise
+        .example
+        .split_once('/')
+        .expect("examples are named section/example");
+    println!(
+        "Hint for `{}`:\n\n{}\n\nThe example that solves it: `cargo run -p {section} -- {example}`, \
+         source in crates/{section}/src/{example}.rs.",
+        exercise.name, exercise.hint
+    );
+}
+
+fn reset(exercise: &Exercise) -> Result<(), Failure> {
+    let path = display_path(exercise);
+    let stdin = io::stdin();
+    if !stdin.is_terminal() {
+        return Err(Failure::Refused(format!(
+            "`reset` asks before it throws your work away, and stdin is not a terminal; run \
+             it in a terminal, or restore the file yourself: `git checkout HEAD -- {path}`"
+        )));
+    }
+    print!("Restore {path} as it is in the last commit, losing your changes? [y/N] ");
+    io::stdout().flush()?;
+    let mut answer = String::new();
+    stdin.lock().read_line(&mut answer)?;
+    if !matches!(answer.trim(), "y" | "Y" | "yes") {
+        println!("Left {path} as it is.");
+        return Ok(());
+    }
+    let status = Command::new("git")
+        .current_dir(check::crate_dir())
+        .args(["checkout", "HEAD", "--"])
+        .arg(format!("src/exercises/{}", exercise.file))
+        .status()?;
+    if status.success() {
+        println!("Restored {path}.");
+        Ok(())
+    } else {
+        Err(Failure::Io(io::Error::other(format!(
+            "`git checkout` failed ({status})"
+        ))))
+    }
+}
+
+/// The CI check, both directions: no exercise passes as shipped, and each
+/// passes with its reference solution compiled in.
+fn verify() -> Result<(), Failure> {
+    let mut problems = Vec::new();
+    let Some(shipped) = build(false)? else {
+        eprintln!("verify: the shipped exercises do not compile");
+        return Err(Failure::Failed);
+    };
+    for exercise in EXERCISES {
+        match check(&shipped, exercise)? {
+            Outcome::Pass => problems.push(format!(
+                "{} already passes as shipped: a learner has nothing to do",
+                exercise.name
+            )),
+            Outcome::Fail(_) => println!("ok: {} fails as shipped", exercise.name),
+        }
+    }
+    let Some(solved) = build(true)? else {
+        eprintln!("verify: the solutions do not compile");
+        return Err(Failure::Failed);
+    };
+    for exercise in EXERCISES {
+        match check(&solved, exercise)? {
+            Outcome::Pass => println!("ok: {} passes with its solution", exercise.name),
+            Outcome::Fail(report) => problems.push(format!(
+                "{} fails with its solution (solutions/{}):\n{report}",
+                exercise.name, exercise.file
+            )),
+        }
+    }
+    // The same build holds programs a learner might write (src/selftest.rs):
+    // each must be reported by name, with the reason, and never crash the
+    // checker.
+    for (name, says) in selftest::CASES {
+        let case = Exercise {
+            name,
+            file: "../selftest.rs",
+            example: "-/-",
+            hint: "",
+            expected: selftest::EXPECTED,
+        };
+        match check(&solved, &case)? {
+            Outcome::Fail(report) if report.contains(says) => {
+                println!("ok: {name} is reported: {says}");
+            }
+            Outcome::Fail(report) => problems.push(format!(
+                "{name}: the report does not say `{says}`:\n{report}"
+            )),
+            Outcome::Pass => problems.push(format!("{name} passed, but it must fail")),
+        }
+    }
+    // Leave the learner's build in place, not the solutions'.
+    build(false)?;
+    if problems.is_empty() {
+        println!(
+            "verify: all {} exercises fail as shipped and pass solved",
+            EXERCISES.len()
+        );
+        Ok(())
+    } else {
+        for problem in &problems {
+            eprintln!("verify: {problem}");
+        }
+        Err(Failure::Failed)
+    }
+}

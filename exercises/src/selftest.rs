@@ -1,0 +1,81 @@
+//! Programs a learner might write, for `verify` to check that the checker
+//! reports each one by name and carries on. Compiled only with the
+//! `solutions` feature, so a learner never sees them. Each is checked
+//! against [`EXPECTED`].
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+/// What every self-test is compared with.
+pub const EXPECTED: &str = "0.0s Hello\n1.0s World\n";
+
+/// The self-tests: a name, and what the checker's report must say.
+pub const CASES: &[(&str, &str)] = &[
+    ("selftest_panic", "panicked"),
+    (
+        "selftest_pending",
+        "still running after 60s of virtual time",
+    ),
+    (
+        "selftest_busy_loop",
+        "did not finish within 10s of real time",
+    ),
+    (
+        "selftest_blocking",
+        "of real time on a clock that is paused",
+    ),
+    ("selftest_late_task", "expected at 1.0s, printed at 3.0s"),
+];
+
+/// Starts one self-test.
+pub type Run = fn() -> Pin<Box<dyn Future<Output = ()>>>;
+
+/// Starts the self-test called `name`.
+pub fn exercise(name: &str) -> Option<Run> {
+    match name {
+        "selftest_panic" => Some(|| {
+            Box::pin(async {
+                println!("Hello");
+                panic!("a learner's panic");
+            })
+        }),
+        "selftest_pending" => Some(|| {
+            Box::pin(async {
+                println!("Hello");
+                std::future::pending::<()>().await;
+            })
+        }),
+        "selftest_busy_loop" => Some(|| {
+            Box::pin(async {
+                println!("Hello");
+                loop {
+                    std::hint::spin_loop();
+                }
+            })
+        }),
+        // Right lines at the right virtual times, but the thread was blocked.
+        "selftest_blocking" => Some(|| {
+            Box::pin(async {
+                println!("Hello");
+                std::thread::sleep(Duration::from_millis(2100));
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                println!("World");
+            })
+        }),
+        // A line printed by a spawned task is stamped when it was printed,
+        // not when `run`'s own future is next polled.
+        "selftest_late_task" => Some(|| {
+            Box::pin(async {
+                let task = tokio::spawn(async {
+                    println!("Hello");
+                    tokio::time::sleep(Duration::from_secs(3)).await;
+                    println!("World");
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                });
+                task.await.expect("the task does not panic");
+            })
+        }),
+        _ => None,
+    }
+}

@@ -1,0 +1,72 @@
+//! `--watch`: check the learner's progress again whenever a file under
+//! `exercises/src/` is saved. `notify-debouncer-mini` folds the several
+//! writes an editor makes per save into one event.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, SystemTime};
+
+use notify_debouncer_mini::new_debouncer;
+use notify_debouncer_mini::notify::RecursiveMode;
+
+use crate::Failure;
+
+pub fn watch(check: fn() -> Result<(), Failure>) -> Result<(), Failure> {
+    let dir = crate::check::crate_dir().join("src");
+    let (events, saved) = mpsc::channel();
+    let mut debouncer =
+        new_debouncer(Duration::from_millis(200), events).map_err(io::Error::other)?;
+    debouncer
+        .watcher()
+        .watch(&dir, RecursiveMode::Recursive)
+        .map_err(io::Error::other)?;
+    let mut seen = snapshot(&dir);
+    loop {
+        match check() {
+            Ok(()) | Err(Failure::Failed) => {}
+            Err(error) => return Err(error),
+        }
+        println!("\nWatching exercises/src/ for changes; press Ctrl-C to stop.");
+        loop {
+            match saved.recv() {
+                // Reading a file is an event too (the build reads them all),
+                // so only a changed modification time or length counts.
+                Ok(Ok(_)) => {
+                    let now = snapshot(&dir);
+                    if now != seen {
+                        seen = now;
+                        break;
+                    }
+                }
+                Ok(Err(error)) => return Err(Failure::Io(io::Error::other(error))),
+                Err(mpsc::RecvError) => return Ok(()),
+            }
+        }
+        println!("\n──── a file changed, checking again ────\n");
+    }
+}
+
+/// Every `.rs` file under `dir` with its modification time and length.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Option<SystemTime>, u64)> {
+    let mut files = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(metadata) = entry.metadata() else {
+                continue;
+            };
+            if metadata.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|extension| extension == "rs") {
+                files.push((path, metadata.modified().ok(), metadata.len()));
+            }
+        }
+    }
+    files.sort();
+    files
+}

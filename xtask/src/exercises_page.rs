@@ -1,0 +1,81 @@
+//! The book's "Exercises" part: one page that lists the exercise track in
+//! order, each exercise with what it asks (the first paragraph after the
+//! title of its file's `//!` header) and a link to the example that solves
+//! it. The list itself is the exercises crate's catalog, so the page cannot
+//! name an exercise the checker does not know.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::Path;
+
+use exercises::EXERCISES;
+
+use crate::Error;
+
+/// The page, `docs/src/exercises.md`, after the generated-file marker.
+pub fn page(root: &Path) -> Result<String, Error> {
+    let mut text = String::from(
+        "# Exercises\n\n\
+         The exercise track in `exercises/` is the other half of the examples: small \
+         programs to finish, checked on Tokio's paused clock, so what they print *and when* \
+         is part of the answer. Start it with\n\n\
+         ```sh\ncargo run -p exercises\n```\n\n\
+         and see the README's \"Exercises\" section for a walk through one exercise. Each \
+         exercise below links to the example that solves it; `cargo run -p exercises -- hint \
+         <name>` gives a hint first.\n\n\
+         | # | Exercise | What it asks | The example that solves it |\n\
+         | --- | --- | --- | --- |\n",
+    );
+    for (index, exercise) in EXERCISES.iter().enumerate() {
+        let path = root.join("exercises/src/exercises").join(exercise.file);
+        let source =
+            fs::read_to_string(&path).map_err(|error| format!("{}: {error}", path.display()))?;
+        let asks = task(&source).ok_or_else(|| {
+            format!(
+                "{}: the `//!` header has no paragraph after its title",
+                path.display()
+            )
+        })?;
+        let _ = writeln!(
+            text,
+            "| {} | `{}` | {} | [{}]({}.md) |",
+            index + 1,
+            exercise.name,
+            asks.replace('|', "\\|"),
+            exercise.example,
+            exercise.example
+        );
+    }
+    Ok(text)
+}
+
+/// The first paragraph after the title line of a `//!` header, on one line.
+fn task(source: &str) -> Option<String> {
+    let header: Vec<&str> = source
+        .lines()
+        .map_while(|line| line.strip_prefix("//!"))
+        .map(str::trim)
+        .collect();
+    let mut paragraphs = header.split(|line| line.is_empty());
+    paragraphs.next()?;
+    let paragraph = paragraphs.find(|paragraph| !paragraph.is_empty())?;
+    // The header goes on to show the expected output; the table does not.
+    let text = paragraph.join(" ");
+    Some(match text.strip_suffix(':') {
+        Some(sentence) => format!("{sentence}."),
+        None => text,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_task_is_the_paragraph_after_the_title() {
+        let source =
+            "//! Exercise: x\n//!\n//! Do this\n//! and that:\n//!\n//! More.\n\nfn f() {}\n";
+        assert_eq!(task(source).as_deref(), Some("Do this and that."));
+        assert_eq!(task("//! Only a title\n"), None);
+    }
+}
