@@ -14,6 +14,8 @@
 //! - [`new`] starts a new example from a template.
 //! - [`list`] lists every example.
 //! - [`seed_map`] reads `docs/seed-map.tsv`, strictly.
+//! - [`export`] writes an example as a project of its own, and checks
+//!   that every example builds and runs as one.
 //! - [`docs`] generates the book's pages from the examples and checks it.
 //! - [`bench`] times the same workloads in Tokio and in Python's asyncio.
 //!
@@ -25,6 +27,7 @@ pub mod bless;
 pub mod check;
 pub mod cli;
 pub mod docs;
+pub mod export;
 pub mod golden;
 pub mod list;
 pub mod new;
@@ -34,5 +37,19 @@ pub mod workspace;
 
 /// Errors that end an xtask command. They are reported, never unwrapped.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// A command line that parses but names something that is not there (an
+/// unknown example, a directory that can't be used): reported like a
+/// parse error, with exit code 2.
+#[derive(Debug)]
+pub struct Usage(pub String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
 
 pub use runner::protocol;
