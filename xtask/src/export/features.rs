@@ -171,6 +171,9 @@ pub const RULES: &[Rule] = &[
     named("axum::extract::Json", &["json"]),
     named("axum::extract::Query", &["query"]),
     named("axum::extract::ConnectInfo", &["tokio"]),
+    // governor 0.10 builds with one of `std` and `no_std`, not with neither:
+    // its keyed state names `std::collections::HashMap` unless `no_std` is on.
+    named("governor", &["std"]),
     // SQLite compiled from its C source: no system library to install.
     named("rusqlite", &["bundled"]),
     // tracing-subscriber without its default features.

@@ -52,8 +52,11 @@ enum Verdict {
     CantStandAlone(String),
     /// The compiler's errors, rendered.
     DoesNotCompile(String),
-    /// The build produced no binary for it, and no error of its own.
-    NotBuilt,
+    /// The build produced no binary for it, and no error of its own: what
+    /// failed instead (a dependency, or cargo itself).
+    NotBuilt(String),
+    /// It compiles with the features other exports turn on, not with its own.
+    LacksFeatures(String),
     Failed {
         exit: Exit,
         stderr: String,
@@ -72,6 +75,14 @@ struct Report {
 }
 
 impl Report {
+    fn new(id: String, verdict: Verdict) -> Self {
+        Self {
+            id,
+            verdict,
+            elapsed: None,
+        }
+    }
+
     fn passed(&self) -> bool {
         matches!(self.verdict, Verdict::Pass)
     }
@@ -85,7 +96,11 @@ impl Report {
             Verdict::Pass => return format!("PASS {}{elapsed}", self.id),
             Verdict::CantStandAlone(_) => "can't be exported".to_owned(),
             Verdict::DoesNotCompile(_) => "does not compile as a project of its own".to_owned(),
-            Verdict::NotBuilt => "was not built (see the build's errors)".to_owned(),
+            Verdict::NotBuilt(_) => "was not built".to_owned(),
+            Verdict::LacksFeatures(_) => {
+                "compiles only with features other exports turn on: its Cargo.toml lacks one"
+                    .to_owned()
+            }
             Verdict::Failed { exit, .. } => match exit {
                 Exit::Code(code) => format!("exited with code {code}"),
                 Exit::Signal(signal) => format!("killed by signal {signal}"),
@@ -106,7 +121,9 @@ impl Report {
             Verdict::CantStandAlone(why) => {
                 let _ = writeln!(text, "  {why}");
             }
-            Verdict::DoesNotCompile(errors) => text.push_str(&indent(errors)),
+            Verdict::DoesNotCompile(errors)
+            | Verdict::NotBuilt(errors)
+            | Verdict::LacksFeatures(errors) => text.push_str(&indent(errors)),
             Verdict::Failed { stderr, .. } if !stderr.trim().is_empty() => {
                 text.push_str("  stderr:\n");
                 text.push_str(&indent(stderr));
@@ -140,7 +157,7 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
     let filter = Filter::new(options.filter.as_deref(), &all_sections);
     let sections = workspace.build_for(options.filter.as_deref())?;
 
-    let mut reports = Vec::new();
+    let mut reports = BTreeMap::new();
     let mut members = Vec::new();
     for section in &sections {
         let listed: Vec<_> = section
@@ -155,11 +172,11 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
                     dir: PathBuf::from(&export.section).join(&export.name),
                     export,
                 }),
-                Err((id, why)) => reports.push(Report {
-                    id,
-                    verdict: Verdict::CantStandAlone(why),
-                    elapsed: None,
-                }),
+                Err((id, why)) => {
+                    let report = Report::new(id, Verdict::CantStandAlone(why));
+                    println!("{}", report.summary());
+                    reports.insert(report.id.clone(), report);
+                }
             }
         }
     }
@@ -189,20 +206,22 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
     let lock = workspace.root().join("Cargo.lock");
     write_workspace(scratch.path(), &members, &lock)?;
     eprintln!(
-        "exporting {} examples into {}, building them into {}",
+        "exported {} examples into {}; building them into {}",
         members.len(),
         scratch.path().display(),
         target_dir.display()
     );
+    let mut general = Vec::new();
 
-    let build_started = Instant::now();
-    let build = cargo_build(
+    // 1. One build of them all: each dependency once, with the union of
+    // the features the exports ask for.
+    let phase = Instant::now();
+    let build = cargo(
         scratch.path(),
         &target_dir,
-        &["build", "--workspace", "--bins"],
+        &["build", "--workspace", "--bins", "--keep-going"],
     )?;
-    eprintln!("built in {:.1}s", build_started.elapsed().as_secs_f64());
-    let mut general = Vec::new();
+    eprintln!("built in {:.1}s", phase.elapsed().as_secs_f64());
     if !build.success && build.errors.is_empty() {
         general.push(format!(
             "`cargo build` of the exports failed before compiling them:\n{}",
@@ -212,95 +231,122 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
     if build.success {
         general.extend(new_crates(&scratch.path().join("Cargo.lock"), &lock)?);
     }
+    for member in &members {
+        let verdict = if let Some(errors) = build.errors.get(&member.package) {
+            Some(Verdict::DoesNotCompile(errors.join("\n")))
+        } else if !build.binaries.contains_key(&member.package) {
+            Some(Verdict::NotBuilt(build.other_errors(&members)))
+        } else {
+            None
+        };
+        if let Some(verdict) = verdict {
+            let report = Report::new(member.export.id(), verdict);
+            println!("{}", report.summary());
+            reports.insert(report.id.clone(), report);
+        }
+    }
 
-    let run_started = Instant::now();
-    let needs_server = members.iter().any(|member| {
-        member.export.kind == Kind::BaseUrl && build.binaries.contains_key(&member.package)
-    });
-    let server = if needs_server {
+    // 2. Run them, on the real clock, while nothing else is compiling.
+    let phase = Instant::now();
+    let runnable: Vec<&Member> = members
+        .iter()
+        .filter(|member| !reports.contains_key(&member.export.id()))
+        .collect();
+    let server = if runnable
+        .iter()
+        .any(|member| member.export.kind == Kind::BaseUrl)
+    {
         Some(Httpbin::start(&workspace)?)
     } else {
         None
     };
-    let golden_root = workspace.golden_root();
-    let (with_tests, runs): (Vec<&Member>, Vec<&Member>) = (
-        members
-            .iter()
-            .filter(|member| has_tests(&member.export.source))
-            .collect(),
-        members.iter().collect(),
-    );
+    let url = server.as_ref().map(|server| server.url.as_str());
     let ran = parallel(
-        runs,
+        runnable,
         options.jobs,
         |member| {
             run_one(
                 member,
                 &build,
-                server.as_ref().map(|server| server.url.as_str()),
+                url,
                 options.timeout,
-                &golden_root,
+                &workspace.golden_root(),
             )
         },
-        |report| println!("{}", report.summary()),
-    );
-    drop(server);
-    eprintln!("ran in {:.1}s", run_started.elapsed().as_secs_f64());
-    let mut by_id: BTreeMap<String, Report> = ran
-        .into_iter()
-        .map(|report| (report.id.clone(), report))
-        .collect();
-
-    // Tests: with only the dev-dependencies each export lists, which a
-    // `cargo build` leaves out. Built together, run one by one so a failure
-    // has a name.
-    let testable: Vec<&Member> = with_tests
-        .into_iter()
-        .filter(|member| by_id.get(&member.export.id()).is_some_and(Report::passed))
-        .collect();
-    if !testable.is_empty() {
-        let tests_started = Instant::now();
-        let mut args = vec!["test", "--no-run"];
-        for member in &testable {
-            args.extend(["--package", member.package.as_str()]);
-        }
-        let built = cargo_build(scratch.path(), &target_dir, &args)?;
-        for member in &testable {
-            let id = member.export.id();
-            let verdict = if let Some(errors) = built.errors.get(&member.package) {
-                Verdict::TestsFailed(format!("they don't compile:\n{}", errors.join("\n")))
-            } else if !built.success {
-                Verdict::TestsFailed(built.stderr.clone())
-            } else {
-                match cargo_test(scratch.path(), &target_dir, &member.package)? {
-                    None => Verdict::Pass,
-                    Some(output) => Verdict::TestsFailed(output),
-                }
-            };
-            if !matches!(verdict, Verdict::Pass)
-                && let Some(report) = by_id.get_mut(&id)
-            {
-                report.verdict = verdict;
+        |report| {
+            if !report.passed() {
                 println!("{}", report.summary());
             }
+        },
+    );
+    drop(server);
+    eprintln!("ran in {:.1}s", phase.elapsed().as_secs_f64());
+    for report in ran {
+        reports.insert(report.id.clone(), report);
+    }
+
+    // 3. The shared build gives every export the union of everyone's
+    // features, which would hide a feature one export lacks. So each export
+    // is also checked with only its own: those with the same
+    // `[dependencies]` together, each group in a `cargo check` of its own.
+    // Dependencies with the same features are checked once; only the
+    // distinct feature sets cost anything.
+    let phase = Instant::now();
+    let mut groups: BTreeMap<String, Vec<&Member>> = BTreeMap::new();
+    for member in &members {
+        if reports.get(&member.export.id()).is_some_and(Report::passed) {
+            groups
+                .entry(dependency_key(&member.export))
+                .or_default()
+                .push(member);
         }
+    }
+    for group in groups.values() {
+        let mut args = vec!["check", "--bins"];
+        for member in group {
+            args.extend(["--package", member.package.as_str()]);
+        }
+        let checked = cargo(scratch.path(), &target_dir, &args)?;
+        for member in group {
+            let errors = match checked.errors.get(&member.package) {
+                Some(errors) => errors.join("\n"),
+                None if checked.success => continue,
+                None => checked.other_errors(&members),
+            };
+            fail(&mut reports, member, Verdict::LacksFeatures(errors));
+        }
+    }
+    eprintln!(
+        "checked {} dependency sets apart in {:.1}s",
+        groups.len(),
+        phase.elapsed().as_secs_f64()
+    );
+
+    // 4. Tests, with only the dev-dependencies each export lists.
+    let phase = Instant::now();
+    let testable: Vec<&Member> = members
+        .iter()
+        .filter(|member| has_tests(&member.export.source))
+        .filter(|member| reports.get(&member.export.id()).is_some_and(Report::passed))
+        .collect();
+    for member in &testable {
+        if let Some(output) = cargo_test(scratch.path(), &target_dir, &member.package)? {
+            fail(&mut reports, member, Verdict::TestsFailed(output));
+        }
+    }
+    if !testable.is_empty() {
         eprintln!(
             "tested {} in {:.1}s",
             testable.len(),
-            tests_started.elapsed().as_secs_f64()
+            phase.elapsed().as_secs_f64()
         );
     }
 
-    reports.extend(by_id.into_values());
-    reports.sort_by(|a, b| a.id.cmp(&b.id));
-    for report in reports
-        .iter()
-        .filter(|report| matches!(report.verdict, Verdict::CantStandAlone(_)))
-    {
+    for report in reports.values().filter(|report| report.passed()) {
         println!("{}", report.summary());
     }
     let failures: Vec<String> = reports
-        .iter()
+        .values()
         .filter(|report| !report.passed())
         .map(Report::details)
         .chain(general.iter().cloned())
@@ -313,18 +359,34 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
         let kept = scratch.keep();
         println!("\nthe exports are kept in {} to look into", kept.display());
     }
-    let passed = reports.iter().filter(|report| report.passed()).count();
+    let passed = reports.values().filter(|report| report.passed()).count();
     let failed = reports.len() - passed;
     eprintln!("finished in {:.1}s", started.elapsed().as_secs_f64());
-    println!(
-        "{passed} passed, {failed} failed{}",
-        if general.is_empty() {
-            String::new()
-        } else {
-            format!(", {} other problems", general.len())
-        }
-    );
+    let other = match general.len() {
+        0 => String::new(),
+        1 => ", 1 other problem".to_owned(),
+        n => format!(", {n} other problems"),
+    };
+    println!("{passed} passed, {failed} failed{other}");
     Ok(failures.is_empty())
+}
+
+/// What decides the features of an export's dependencies: its
+/// `[dependencies]` lines.
+fn dependency_key(export: &Export) -> String {
+    export
+        .dependencies
+        .iter()
+        .map(super::Dependency::toml_line)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Records that `member`, which had passed so far, failed.
+fn fail(reports: &mut BTreeMap<String, Report>, member: &Member, verdict: Verdict) {
+    let report = Report::new(member.export.id(), verdict);
+    println!("{}", report.summary());
+    reports.insert(report.id.clone(), report);
 }
 
 /// The throwaway workspace: its `Cargo.toml`, the lock, and every member.
@@ -357,20 +419,38 @@ struct Build {
     success: bool,
     /// Package (= binary) name to the binary.
     binaries: BTreeMap<String, PathBuf>,
-    /// Package name to its compiler errors, rendered.
+    /// Package name to its compiler errors, rendered; a dependency's errors
+    /// under the dependency's name.
     errors: BTreeMap<String, Vec<String>>,
     /// Cargo's own messages: what went wrong before any compiling.
     stderr: String,
 }
 
+impl Build {
+    /// What failed that is not one of the exports (a dependency), or else
+    /// cargo's own messages.
+    fn other_errors(&self, members: &[Member]) -> String {
+        let other: Vec<&str> = self
+            .errors
+            .iter()
+            .filter(|(name, _)| !members.iter().any(|member| member.package == **name))
+            .flat_map(|(_, errors)| errors.iter().map(String::as_str))
+            .collect();
+        if other.is_empty() {
+            self.stderr.clone()
+        } else {
+            other.join("\n")
+        }
+    }
+}
+
 /// Runs `cargo <args>` in the throwaway workspace, reading its JSON
-/// messages. `--keep-going` builds every export it can, so one broken
-/// example does not hide the others.
-fn cargo_build(root: &Path, target_dir: &Path, args: &[&str]) -> Result<Build, Error> {
+/// messages.
+fn cargo(root: &Path, target_dir: &Path, args: &[&str]) -> Result<Build, Error> {
     let mut cargo = Workspace::at(root).cargo();
     cargo
         .args(args)
-        .args(["--quiet", "--keep-going", "--message-format=json"])
+        .args(["--quiet", "--message-format=json"])
         .arg("--target-dir")
         .arg(target_dir)
         .stdout(Stdio::piped())
@@ -500,11 +580,8 @@ fn run_one(
         verdict,
         elapsed,
     };
-    if let Some(errors) = build.errors.get(&member.package) {
-        return report(Verdict::DoesNotCompile(errors.join("\n")), None);
-    }
     let Some(binary) = build.binaries.get(&member.package) else {
-        return report(Verdict::NotBuilt, None);
+        return report(Verdict::NotBuilt(String::new()), None);
     };
     let mut command = Command::new(binary);
     if member.export.kind == Kind::BaseUrl
