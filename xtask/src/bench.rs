@@ -8,10 +8,11 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::Error;
+use crate::httpbin_server::HttpbinServer;
 use crate::process::{self, Exit};
 use crate::workspace::{Profile, Workspace};
 
@@ -231,41 +232,6 @@ impl Python {
 
 /// The project's httpbin server, started on a free port for the HTTP
 /// workload so both languages' clients talk to the same server. Killed on drop.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(binary: &Path) -> Result<Self, Error> {
-        use std::io::{BufRead, BufReader};
-        let mut child = Command::new(binary)
-            .args(["--port", "0"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .map_err(|error| format!("cannot start {}: {error}", binary.display()))?;
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or("the server's stdout is not piped")?;
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line)?;
-        let url = line
-            .trim()
-            .strip_prefix("httpbin listening on ")
-            .ok_or_else(|| format!("unexpected first line from the server: {line:?}"))?
-            .to_owned();
-        Ok(Server { child, url })
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 const RUN_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Builds the Rust side in release, runs every selected workload `runs`
@@ -316,7 +282,7 @@ pub fn run(
     let mut results = Vec::new();
     for workload in selected {
         let server = if workload.http {
-            Some(Server::start(&httpbin_binary)?)
+            Some(HttpbinServer::start(&httpbin_binary)?)
         } else {
             None
         };

@@ -36,6 +36,12 @@ Commands:
   bless [FILTER] [--real] [--jobs N] [--timeout SECS]
       Run the examples and write what they print as their golden files.
       An example that fails, panics or times out is refused and left alone.
+  twins [FILTER] [--python PATH] [--jobs N] [--timeout SECS]
+      Run the asyncio twin of each example, crates/<section>/python/<example>.py,
+      with Python (python3 unless --python says which), and compare what it
+      prints with the example's golden file, after one normalisation: ' is \",
+      ( ) are [ ], True/False are true/false. HTTP twins get the local httpbin's
+      URL as their first argument.
   new <SECTION> <EXAMPLE>
       Start a new example: write crates/<SECTION>/src/<EXAMPLE>.rs from a
       template, add it to the section's main.rs, run it and bless its golden
@@ -76,6 +82,7 @@ Defaults: --jobs is the number of CPUs (four times that with --real or
 #[derive(Debug, PartialEq)]
 pub enum Task {
     Check(CheckOptions),
+    Twins(crate::twins::Options),
     Bless(CheckOptions),
     New {
         section: String,
@@ -137,6 +144,32 @@ pub fn parse(args: impl IntoIterator<Item = impl Into<OsString>>) -> Result<Task
             } else {
                 Task::Check(options)
             }
+        }
+        "twins" => {
+            let mut filter = None;
+            let mut python = "python3".to_owned();
+            let mut jobs = None;
+            let mut timeout = Duration::from_secs(120);
+            while let Some(arg) = parser.next().map_err(message)? {
+                match arg {
+                    Long("python") => {
+                        python = parser.value().map_err(message)?.string().map_err(message)?;
+                    }
+                    Long("jobs") => jobs = Some(count(&mut parser, "--jobs")?),
+                    Long("timeout") => timeout = seconds(&mut parser)?,
+                    Value(value) if filter.is_none() => {
+                        filter = Some(value.string().map_err(message)?);
+                    }
+                    other => return Err(unexpected(other, &command)),
+                }
+            }
+            let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+            Task::Twins(crate::twins::Options {
+                filter,
+                jobs: jobs.unwrap_or(cpus * 4),
+                python,
+                timeout,
+            })
         }
         "new" => {
             let section = positional(&mut parser, &command, "SECTION")?;
@@ -330,7 +363,8 @@ fn parse_export(parser: &mut lexopt::Parser) -> Result<Task, String> {
     Ok(Task::Export { example, dir })
 }
 
-/// `--timeout`'s value: seconds, more than 0 and at most [`MAX_TIMEOUT`].
+/// The value of `--timeout`: a number of seconds, more than 0 and at most
+/// a day ([`MAX_TIMEOUT`]).
 fn seconds(parser: &mut lexopt::Parser) -> Result<Duration, String> {
     use lexopt::prelude::*;
     let value = parser.value().map_err(message)?.string().map_err(message)?;

@@ -12,12 +12,15 @@
 //!   `check-all`.
 //! - [`bless`] writes golden files, but only from examples that succeeded.
 //! - [`new`] starts a new example from a template.
+//! - [`twins`] runs each example's asyncio twin and compares it with the
+//!   golden file.
 //! - [`list`] lists every example.
 //! - [`seed_map`] reads `docs/seed-map.tsv`, strictly.
 //! - [`export`] writes an example as a project of its own, and checks
 //!   that every example builds and runs as one.
 //! - [`docs`] generates the book's pages from the examples and checks it.
 //! - [`bench`] times the same workloads in Tokio and in Python's asyncio.
+//! - [`httpbin_server`] starts the workspace's httpbin as a process.
 //!
 //! What a section binary accepts and answers is `runner::protocol`, shared
 //! with the runner itself.
@@ -29,10 +32,13 @@ pub mod cli;
 pub mod docs;
 pub mod export;
 pub mod golden;
+pub mod httpbin_server;
 pub mod list;
 pub mod new;
 pub mod process;
 pub mod seed_map;
+pub mod topics;
+pub mod twins;
 pub mod workspace;
 
 /// Errors that end an xtask command. They are reported, never unwrapped.

@@ -24,6 +24,7 @@ fn main() -> ExitCode {
             xtask::bless::bless_all(&options)
         }
         Task::Check(options) => xtask::check::check_all(&options),
+        Task::Twins(options) => xtask::twins::check_twins(&options),
         Task::Bless(options) => xtask::bless::bless_all(&options),
         Task::New { section, example } => xtask::new::new_example(&section, &example),
         Task::Export { example, dir } => xtask::export::export(&example, dir.as_deref()),

@@ -111,14 +111,16 @@ fn a_closed_stdout_ends_it_quietly() {
     use std::os::unix::process::ExitStatusExt;
     use std::process::Stdio;
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+    // The read end is closed before xtask starts, so its first write fails
+    // however fast it is.
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .arg("help")
-        .stdout(Stdio::piped())
+        .stdout(writer)
         .stderr(Stdio::piped())
-        .spawn()
+        .output()
         .expect("the xtask binary runs");
-    drop(child.stdout.take());
-    let output = child.wait_with_output().expect("it ends");
     assert_eq!(output.status.signal(), Some(13), "{:?}", output.status);
     assert_eq!(stderr(&output), "");
 }

@@ -39,7 +39,9 @@ pub async fn run() -> anyhow::Result<()> {
 
     let (sender, receiver) = oneshot::channel();
     // `future.set_result("value")`. `send` hands the value back if the
-    // receiver is already gone, so it can't be lost without the sender knowing.
+    // receiver is already gone, as `set_result` raises on a cancelled future.
+    // `Ok` only says the receiver was there when the value was sent: it may
+    // still be dropped without reading it, and the sender is not told.
     sender
         .send("value")
         .map_err(|value| anyhow!("the receiver was dropped before it got {value:?}"))?;

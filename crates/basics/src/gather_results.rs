@@ -20,9 +20,10 @@
 //!
 //! Errors differ. `gather` raises the first exception as soon as it is
 //! raised, and leaves the other tasks running. `try_join_all` over task
-//! handles does the same: it returns the first `JoinError` (a panicked or
-//! aborted task) as soon as it sees one, and dropping the remaining handles
-//! only detaches their tasks. Collecting a finished `join_all` into one
+//! handles does the same for up to 30 handles: it returns the first
+//! `JoinError` (a panicked or aborted task) as soon as it sees one, and
+//! dropping the remaining handles only detaches their tasks. (Past 30 it
+//! yields in input order, so an error waits for every handle before it.) Collecting a finished `join_all` into one
 //! `Result` would not: it waits for every task, then picks the first error
 //! in list order. The section `error-handling` shows failing futures.
 

@@ -10,17 +10,15 @@
 //! object. Python prints it as `<coroutine object ...>` and checks it with
 //! `inspect.iscoroutine` at run time; in Rust the check is the type system: a
 //! function that needs a future says `F: Future`, and passing anything else
-//! does not compile. The sketch below prints what the compiler knows, the
-//! future's `Output` type, instead of an address. (`type_name` is meant for
-//! diagnostics: its exact text is not guaranteed to stay the same between
-//! compiler versions.)
+//! does not compile. `iscoroutine` below is that check: it accepts only a
+//! future whose `Output` is a `&str`, so by the time the program runs, the
+//! compiler has already answered, and `true` is all that is left to print.
 //!
 //! The other difference is what happens to a future nobody awaits. Python
 //! warns at run time, "coroutine ... was never awaited". Rust warns at compile
 //! time (see `forgetting_await`), and dropping a future that never ran is
 //! simply nothing: it had not started, so there is nothing to stop.
 
-use std::any::type_name;
 use std::future::Future;
 use std::time::Duration;
 
@@ -39,22 +37,26 @@ async fn coroutine_example() -> &'static str {
     "Result"
 }
 
-/// Only futures are accepted here; this is Rust's `inspect.iscoroutine`.
-fn describe<F: Future>(_future: &F) -> String {
-    format!("a future with Output = {}", type_name::<F::Output>())
+/// Rust's `inspect.iscoroutine`, checked by the compiler: a call with
+/// anything but a future of a `&str` does not build.
+fn iscoroutine<F: Future<Output = &'static str>>(_future: &F) -> bool {
+    true
 }
 
 pub async fn run() {
     println!("{}", regular_function());
 
     let future = coroutine_function();
-    println!("coroutine_function() returned {}", describe(&future));
+    println!(
+        "iscoroutine(coroutine_function()): {}",
+        iscoroutine(&future)
+    );
     println!("{}", future.await);
 
     let future = coroutine_example();
     println!(
-        "coroutine_example() created {}; nothing printed yet",
-        describe(&future)
+        "iscoroutine(coroutine_example()): {}; nothing printed yet",
+        iscoroutine(&future)
     );
     println!("{}", future.await);
 

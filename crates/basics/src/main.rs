@@ -1,4 +1,5 @@
 mod async_functions;
+mod async_traits;
 mod awaitables;
 mod awaiting_coroutines;
 mod event_loop_timeline;
@@ -29,6 +30,7 @@ fn main() -> std::process::ExitCode {
         example!(gather_results),
         example!(event_loop_timeline),
         example!(sequential_vs_concurrent),
+        example!(async_traits),
     ]
     .run()
 }

@@ -1,8 +1,10 @@
 mod as_completed;
+mod cancel_safety;
 mod first_completed;
 mod gather;
 mod gather_vs_as_completed;
 mod race;
+mod select_loop;
 mod shield;
 mod task_group;
 mod wait_all;
@@ -17,6 +19,8 @@ fn main() -> std::process::ExitCode {
         example!(gather_vs_as_completed),
         example!(first_completed),
         example!(race),
+        example!(select_loop),
+        example!(cancel_safety),
         example!(shield),
         example!(task_group),
     ]

@@ -21,6 +21,7 @@
 //! that order, and the order in which they finish, is set by the program:
 //! Tokio documents no order for timers due at the same instant.
 
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -47,7 +48,10 @@ struct Slot {
 }
 
 impl AsyncPool {
-    fn new(size: usize) -> Self {
+    /// A pool of size zero would make every caller wait for ever, so the
+    /// type rules it out.
+    fn new(size: NonZeroUsize) -> Self {
+        let size = size.get();
         Self {
             size,
             semaphore: Arc::new(Semaphore::new(size)),
@@ -119,7 +123,7 @@ async fn worker(
 }
 
 pub async fn run() -> anyhow::Result<()> {
-    let pool = AsyncPool::new(3);
+    let pool = AsyncPool::new(const { NonZeroUsize::new(3).expect("not zero") });
 
     // Five uses in a row of a pool of three: the guide's version hangs on the fourth.
     for use_number in 1..=5 {
@@ -134,7 +138,7 @@ pub async fn run() -> anyhow::Result<()> {
     println!("Free after the failure: {} of {}", pool.free(), pool.size);
 
     println!();
-    let pool = AsyncPool::new(2);
+    let pool = AsyncPool::new(const { NonZeroUsize::new(2).expect("not zero") });
     let start = Instant::now();
     let workers = (0..5).map(|i| {
         let arrival = Duration::from_millis(100) * i;

@@ -43,6 +43,7 @@
 //! of 0.1 s: Tokio documents no order for timers due at the same instant, and
 //! with five identical workers the order of the lines would depend on it.
 
+use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -114,7 +115,10 @@ fn lock(state: &Mutex<PoolState>) -> MutexGuard<'_, PoolState> {
 }
 
 impl ConnectionPool {
-    fn new(max_connections: usize) -> Self {
+    /// A pool of zero connections would make every caller wait for ever, so
+    /// the type rules it out.
+    fn new(max_connections: NonZeroUsize) -> Self {
+        let max_connections = max_connections.get();
         Self {
             max_connections,
             permits: Arc::new(Semaphore::new(max_connections)),
@@ -196,6 +200,8 @@ impl Drop for PooledConnection {
     }
 }
 
+const POOL_SIZE: NonZeroUsize = NonZeroUsize::new(3).expect("room for at least one connection");
+
 async fn worker(
     pool: ConnectionPool,
     name: String,
@@ -209,7 +215,7 @@ async fn worker(
 }
 
 pub async fn run() -> anyhow::Result<()> {
-    let pool = ConnectionPool::new(3);
+    let pool = ConnectionPool::new(POOL_SIZE);
     let tasks = (0..5).map(|i| {
         let arrival = Duration::from_millis(100) * i;
         tokio::spawn(worker(pool.clone(), format!("W{i}"), arrival))
@@ -221,7 +227,7 @@ pub async fn run() -> anyhow::Result<()> {
     assert_eq!(lock(&pool.state).opened, pool.max_connections);
 
     println!();
-    let pool = ConnectionPool::new(1);
+    let pool = ConnectionPool::new(NonZeroUsize::MIN);
     let patience = Duration::from_millis(200);
     // Cancelled while its connection is being opened: the guard takes the
     // count back, and no half-open connection reaches the idle list.

@@ -7,7 +7,11 @@
 //!   "Handling Errors in `gather()`"
 //!
 //! `try_join_all` resolves to `Err` as soon as one future fails, and drops
-//! the others there and then, which cancels them. Python's `gather` does not
+//! the others there and then, which cancels them: for up to 30 futures.
+//! Past 30, futures-util 0.3 collects them through a `FuturesOrdered`,
+//! which yields in input order, so an error waits for every future before
+//! it; to fail fast over a long list, drive a `FuturesUnordered` with
+//! `try_next`, or spawn into a `JoinSet` and `abort_all` on the first error. Python's `gather` does not
 //! do that: it raises the first exception, but the other tasks keep running
 //! in the background, unobserved. (Rust behaves like Python when the inputs
 //! are the `JoinHandle`s of spawned tasks: dropping a handle detaches its

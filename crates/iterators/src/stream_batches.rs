@@ -6,13 +6,21 @@
 //!   "Async Streaming" (`stream_processor`)
 //!
 //! The guide creates a task per item as the items arrive, limits how many
-//! run with a `Semaphore(5)`, and gathers them ten at a time. It has two
-//! problems. The semaphore limits running tasks, not created ones, so a fast
-//! source still piles up unbounded tasks waiting for permits. And while it
-//! awaits a batch, its `async for` stops pulling from the source. (It also
-//! doesn't run as printed: `random` and `time` are never imported.)
+//! run with a `Semaphore(5)`, and gathers them ten at a time. Its
+//! `asyncio.run` line is commented out; uncommented, it stops at a
+//! `NameError`, since `random` and `time` are never imported. With the
+//! imports added, it never processes more than one item at a time: each
+//! takes 0.05 s and they arrive 0.1 s apart, so the semaphore never comes
+//! into play (measured with Python 3.11). What bounds it is the batch: at
+//! every tenth item its `async for` stops and awaits the whole batch, so at
+//! most ten tasks ever exist. That is also its flaw. Each batch is a
+//! barrier: while the program awaits one, it reads nothing from the source
+//! and starts nothing new, so the slowest item of a batch holds up every
+//! item behind it. With processing slower than the source (0.5 s each),
+//! five run at once, and the source is not read at all while the last five
+//! of each batch finish.
 //!
-//! Streams make both limits structural:
+//! Streams make the limit structural and drop the barrier:
 //! - `.map(process_item)` turns each item into a future without starting it;
 //! - `.buffered(5)` holds at most five of those futures, and pulls the next
 //!   item from the source only when a result has left, so a fast source is
@@ -21,9 +29,11 @@
 //!   keeps its place among the five until the ones before it are done;
 //! - `.buffer_unordered(5)` is the same with results in completion order,
 //!   like `as_completed`, and a slot frees as soon as any future finishes;
-//! - `.chunks(10)` groups results into batches of ten, and hands over the
-//!   short last batch when the stream ends: the guide's "process remaining
-//!   items" block comes for free.
+//! - `.chunks(10)` groups results into batches of ten, while the five slots
+//!   stay busy across a batch's boundary (readings 10 to 13 arrive before
+//!   the first batch is complete), and hands over the short last batch when
+//!   the stream ends: the guide's "process remaining items" block comes for
+//!   free.
 //!
 //! Zero is not a limit: `buffered(0)` never pulls an item and waits forever,
 //! and `chunks(0)` panics.
@@ -95,18 +105,32 @@ struct InFlight {
     peak: Cell<usize>,
 }
 
+impl InFlight {
+    /// Counts an item in until the returned guard is dropped, so an item
+    /// whose future is dropped halfway is counted out too.
+    fn enter(&self) -> Counted<'_> {
+        self.now.set(self.now.get() + 1);
+        self.peak.set(self.peak.get().max(self.now.get()));
+        Counted(self)
+    }
+}
+
+struct Counted<'a>(&'a InFlight);
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.0.now.set(self.0.now.get() - 1);
+    }
+}
+
 /// Slower than the source (0.2 to 0.8 s per item, depending on its value), so
 /// that the concurrency limit matters.
 async fn process_item(reading: Reading, in_flight: &InFlight) -> Processed {
-    in_flight.now.set(in_flight.now.get() + 1);
-    in_flight
-        .peak
-        .set(in_flight.peak.get().max(in_flight.now.get()));
+    let _counted = in_flight.enter();
     sleep(Duration::from_millis(
         100 * u64::from(2 + reading.value % 7),
     ))
     .await;
-    in_flight.now.set(in_flight.now.get() - 1);
     Processed {
         id: reading.id,
         value: reading.value,

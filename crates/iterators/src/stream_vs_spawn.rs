@@ -9,22 +9,35 @@
 //!
 //! An asyncio task runs on its own: once created, the event loop advances it
 //! whatever its creator is doing. The futures inside `buffered(n)` are not
-//! tasks. They live inside the stream, and the stream polls them only when
-//! it is polled itself, which happens only while the consumer waits in
-//! `.next().await`. While the loop body awaits something else (here, saving
+//! tasks. They live inside the stream, which spawns nothing, so nothing
+//! polls them but the stream's own `poll_next` (`futures` says as much of
+//! its `FuturesOrdered` and `FuturesUnordered`: they poll their futures only
+//! when they are polled themselves, and then only the ones that were woken).
+//! That happens only while the consumer waits in `.next().await`. While the loop body awaits something else (here, saving
 //! each result for a second), nothing polls them: a job whose step is over
-//! can't run its next line, and a free slot is not refilled.
+//! can't run its next line, and `buffered` can't pull a new item into a free
+//! slot, since it pulls only inside its own `poll_next` too.
 //!
-//! Each job below has two steps, "connect" (0.5 s) and "download" (0.5, 0.6
-//! or 0.7 s), and notes the time whenever its own code runs. With plain
-//! futures, job 1's download is over at 1.1 s, but its code runs again only
-//! at 2.0 s, when the loop asks for it; jobs 3 to 5 start only at 4.0 s. (The
-//! downloads differ so that no two jobs finish at the same instant: Tokio
-//! documents no order for timers due then, and which finished job the stream
-//! polls first would depend on it.) With `tokio::spawn`
-//! inside the `map`, each job is a task that the runtime advances on its
-//! own, and `buffered` merely waits for the `JoinHandle`s (still at most
-//! three at once). New jobs still start only when the stream is polled, so
+//! Each job below has two steps, "connect" (0.5 s) and "download" (0.5, 1.1
+//! or 1.7 s), and notes the time whenever its own code runs. With plain
+//! futures, job 1's download is over at 1.6 s, but its code runs again only
+//! at 2.0 s, when the loop asks for the next result; job 2's is over at
+//! 2.2 s and runs at 3.0 s. With `tokio::spawn` inside the `map`, each job is
+//! a task that the runtime advances on its own, and `buffered` merely waits
+//! for the `JoinHandle`s: the jobs finish at 1.0, 1.6 and 2.2 s. Both runs
+//! take four seconds, because the saves come one after another either way;
+//! what changes is when each job's own code runs.
+//!
+//! The numbers are chosen so that the output rests only on what `futures`
+//! and Tokio document. Each download ends while the loop is saving the
+//! previous result, so at each request exactly one job has been woken: in
+//! which order one call of `poll_next` polls several woken futures, and
+//! whether it polls them all before it returns a result, is not documented.
+//! And there are as many jobs as slots: a job pulled into a slot freed
+//! later would first be polled at some later call of `poll_next`, and which
+//! call is not documented either.
+//!
+//! Tasks or not, new items are pulled only while the stream is polled, so
 //! the other fixes are worth knowing too: keep the loop body short (hand
 //! results to another task over a channel), or use `for_each_concurrent`,
 //! whose closure runs concurrently with the next items.
@@ -41,8 +54,9 @@ use futures::stream;
 use tokio::task::JoinError;
 use tokio::time::{Instant, sleep};
 
-const JOBS: u32 = 6;
-const CONCURRENCY: usize = 3;
+const JOBS: u32 = 3;
+/// As many slots as jobs: see the header.
+const CONCURRENCY: usize = JOBS as usize;
 
 /// When each step of a job happened, in seconds since the start.
 struct Timeline {
@@ -56,7 +70,7 @@ async fn job(id: u32, start: Instant) -> Timeline {
     let started = start.elapsed().as_secs_f64();
     sleep(Duration::from_millis(500)).await;
     let connected = start.elapsed().as_secs_f64();
-    sleep(Duration::from_millis(500 + 100 * u64::from(id % 3))).await;
+    sleep(Duration::from_millis(500 + 600 * u64::from(id))).await;
     Timeline {
         id,
         started,

@@ -3,6 +3,7 @@ mod circuit_breaker;
 mod connection_pool;
 mod event_emitter;
 mod governor_rate_limiter;
+mod load_shedding;
 mod many_producers_consumers;
 mod producer_consumer;
 mod queue_join;
@@ -18,6 +19,7 @@ fn main() -> std::process::ExitCode {
         example!(producer_consumer),
         example!(many_producers_consumers),
         example!(bounded_queue),
+        example!(load_shedding),
         example!(queue_join),
         example!(event_emitter),
         example!(token_bucket),

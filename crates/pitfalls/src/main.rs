@@ -2,6 +2,7 @@ mod blocking_the_runtime;
 mod cancellation_cleanup;
 mod forgotten_await;
 mod lost_update;
+mod nested_runtime;
 mod too_many_tasks;
 
 use runner::example;
@@ -10,6 +11,7 @@ fn main() -> std::process::ExitCode {
     runner::section![
         example!(forgotten_await),
         example!(blocking_the_runtime),
+        example!(nested_runtime, sync),
         example!(cancellation_cleanup),
         example!(too_many_tasks),
         example!(lost_update),

@@ -20,9 +20,13 @@
 //! requests is `gather`: all of them are in flight at once, on one task, and
 //! the results come back in the order of the URLs. The first two guides
 //! `gather` the pages' text with no `return_exceptions`, so one failure
-//! fails the whole batch: that is `try_join_all`, which returns as soon as
-//! one request fails, with its error. It also drops the requests still
-//! running, where `gather` leaves the other tasks running. The third catches every
+//! fails the whole batch: that is `try_join_all`, which returns at the
+//! first failure, with its error, for up to 30 futures. (Past 30,
+//! futures-util 0.3 collects them through a `FuturesOrdered`, which yields
+//! in input order, so an error waits for every request before it; a
+//! `FuturesUnordered` driven with `try_next` fails fast at any size.) It
+//! also drops the requests still running, where `gather` leaves the other
+//! tasks running. The third catches every
 //! exception inside `fetch_url` and reports it next to the successes: that
 //! is `join_all` over futures that return a `Result`.
 //!

@@ -1,9 +1,13 @@
 mod background_runtime;
 mod blocking_executor;
 mod cpu_bound_work;
+mod leaf_future;
+mod local_set;
 mod running_loop_handle;
 mod runtime_builder;
+mod runtime_shutdown;
 mod scheduled_callbacks;
+mod task_local_context;
 mod tokio_main_expanded;
 
 use runner::example;
@@ -17,6 +21,10 @@ fn main() -> std::process::ExitCode {
         example!(background_runtime, sync),
         example!(blocking_executor),
         example!(cpu_bound_work),
+        example!(local_set),
+        example!(task_local_context),
+        example!(leaf_future),
+        example!(runtime_shutdown, sync),
     ]
     .run()
 }

@@ -49,19 +49,17 @@
 //!   not promise either way. `asyncio.run` likewise waits for the work
 //!   given to its default executor, queued work included.
 //!
-//! To bound that wait, end the runtime with `Runtime::shutdown_timeout(d)`:
-//! it drops the tasks the same way, waits at most `d` for the blocking
-//! jobs, then returns and leaves the ones still running on their threads
-//! (`shutdown_background()` is the same with no wait at all). The example
-//! builds every runtime by hand, which is why it is synchronous: it must not
-//! itself run inside a runtime. Its sleeps take real time and are shortened
-//! to a tenth of a second.
+//! A blocking job that never finishes therefore keeps the process from
+//! exiting; `runtime/runtime_shutdown` shows why Ctrl-C then seems to hang,
+//! and how `Runtime::shutdown_timeout` bounds the wait. The example builds
+//! every runtime by hand, which is why it is synchronous: it must not itself
+//! run inside a runtime. Its sleeps take real time and are shortened to a
+//! tenth of a second.
 
 use std::io;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use anyhow::Context;
 use tokio::runtime::Builder;
 
 async fn hello() {
@@ -120,35 +118,10 @@ fn main_current_thread() -> io::Result<()> {
     Ok(())
 }
 
-/// `shutdown_timeout` stops waiting for a blocking job that is still running.
-fn shutdown_with_timeout() -> anyhow::Result<()> {
-    let runtime = Builder::new_current_thread().enable_all().build()?;
-    let (to_main, from_job) = mpsc::channel::<()>();
-    let (to_job, from_main) = mpsc::channel::<()>();
-    runtime.spawn_blocking(move || {
-        let _ = to_main.send(());
-        // Blocks until `to_job` is dropped, well after the shutdown below.
-        let _ = from_main.recv();
-        let _ = to_main.send(());
-    });
-    from_job.recv().context("the blocking job never started")?;
-    runtime.shutdown_timeout(Duration::from_millis(100));
-    println!("shutdown_timeout returned after 100 ms, with the blocking job still running");
-    drop(to_job);
-    from_job
-        .recv()
-        .context("the blocking job ended without finishing")?;
-    println!("Blocking job finished later, on a thread the runtime left behind");
-    Ok(())
-}
-
-pub fn run() -> anyhow::Result<()> {
+pub fn run() -> io::Result<()> {
     println!("#[tokio::main]:");
     main_multi_thread()?;
     println!();
     println!("#[tokio::main(flavor = \"current_thread\")]:");
-    main_current_thread()?;
-    println!();
-    println!("Runtime::shutdown_timeout:");
-    shutdown_with_timeout()
+    main_current_thread()
 }

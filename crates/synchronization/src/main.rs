@@ -3,8 +3,10 @@ mod broadcast;
 mod condition_queue;
 mod event;
 mod mutex;
+mod priority_queue;
 mod rwlock;
 mod semaphore;
+mod watch_config;
 
 use runner::example;
 
@@ -17,6 +19,8 @@ fn main() -> std::process::ExitCode {
         example!(rwlock),
         example!(barrier),
         example!(broadcast),
+        example!(watch_config),
+        example!(priority_queue),
     ]
     .run()
 }

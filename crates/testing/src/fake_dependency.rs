@@ -18,25 +18,10 @@
 //! configured and records what it was asked (in a `Mutex`: the trait takes
 //! `&self`, as a shared client would).
 //!
-//! `async fn` in a trait is stable Rust, with two limits. The future it
-//! returns has no `Send` bound, so generic code (`S: DataSource`) can't hand
-//! it to `tokio::spawn`, which requires `Send` because the multi-thread
-//! runtime may move a task between threads: "future cannot be sent between
-//! threads safely". (Code that names a concrete type, such as `SlowSource`,
-//! can, because the compiler sees that type's future.) And a trait with an
-//! `async fn` is not dyn compatible: there is no `Box<dyn DataSource>`. The
-//! standard ways out:
-//! - Declare the method as `fn fetch(&self, url: &str) -> impl Future<Output
-//!   = ...> + Send`, as `DataSource` does below. Implementations still write
-//!   `async fn`, and the compiler rejects one whose future is not `Send`.
-//! - Or let the `trait_variant` crate write that declaration:
-//!   `#[trait_variant::make(SendDataSource: Send)]` on a trait of `async fn`s
-//!   adds a `SendDataSource` whose futures are `Send`; implementing it
-//!   implements the original too.
-//! - For `dyn`, return a boxed future, `Pin<Box<dyn Future<Output = ...> +
-//!   Send + '_>>`. `DynDataSource` below does that by hand for every
-//!   `DataSource`, and `#[async_trait]` (the `async-trait` crate) rewrites
-//!   `async fn`s into the same thing. It costs one allocation per call.
+//! The trait has the shape `basics/async_traits` explains: `fetch` is
+//! declared to return `impl Future + Send`, so a calculation generic over
+//! its source can be spawned, and `DynDataSource` boxes the future, so a
+//! source chosen at run time fits as well.
 //!
 //! For many traits or detailed expectations, the `mockall` crate generates
 //! these fakes: `#[cfg_attr(test, mockall::automock)]` on the trait gives a
@@ -98,8 +83,7 @@ impl<S: DataSource> AsyncCalculator<S> {
 }
 
 /// Generic over the source, and spawned: this compiles because
-/// `DataSource::fetch` promises a `Send` future. With `async fn fetch` in
-/// the trait, it would not.
+/// `DataSource::fetch` promises a `Send` future.
 pub fn spawn_calculation<S>(
     calculator: Arc<AsyncCalculator<S>>,
     url: String,
@@ -153,8 +137,7 @@ impl<S: DataSource> DataSource for &S {
 /// same type, which is what a trait object needs.
 pub type BoxedFetch<'a> = Pin<Box<dyn Future<Output = Result<i64, FetchError>> + Send + 'a>>;
 
-/// The dyn-compatible twin of `DataSource`, what `#[async_trait]` would
-/// generate; every `DataSource` is one.
+/// The dyn-compatible twin of `DataSource`; every `DataSource` is one.
 pub trait DynDataSource: Send + Sync {
     fn fetch_boxed<'a>(&'a self, url: &'a str) -> BoxedFetch<'a>;
 }

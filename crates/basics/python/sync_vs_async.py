@@ -1,0 +1,55 @@
+"""Three two-second downloads: six seconds when each blocks, two seconds
+when they wait concurrently.
+
+The asyncio twin of crates/basics/src/sync_vs_async.rs.
+"""
+
+import asyncio
+import time
+
+
+def download_file_blocking(filename):
+    print(f"Starting download: {filename}")
+    time.sleep(2)
+    print(f"Completed download: {filename}")
+    return f"Data from {filename}"
+
+
+def download_all_blocking():
+    start = time.monotonic()
+    results = [download_file_blocking(f) for f in ["file1.txt", "file2.txt", "file3.txt"]]
+    print(f"Total time: {time.monotonic() - start:.1f} seconds")
+    return results
+
+
+async def download_file(filename):
+    print(f"Starting download: {filename}")
+    await asyncio.sleep(2)
+    print(f"Completed download: {filename}")
+    return f"Data from {filename}"
+
+
+async def download_all():
+    start = time.monotonic()
+    results = await asyncio.gather(
+        download_file("file1.txt"),
+        download_file("file2.txt"),
+        download_file("file3.txt"),
+    )
+    print(f"Total time: {time.monotonic() - start:.1f} seconds")
+    return results
+
+
+async def main():
+    print("Synchronous (blocking):")
+    # Off the event loop, as the Rust runs it on spawn_blocking.
+    blocking = await asyncio.to_thread(download_all_blocking)
+
+    print()
+    print("Asynchronous (non-blocking):")
+    concurrent = await download_all()
+
+    assert blocking == concurrent, "both versions download the same data"
+
+
+asyncio.run(main())

@@ -1,0 +1,26 @@
+"""asyncio.as_completed: handle each result as soon as it is ready, for
+coroutines or for tasks.
+
+The asyncio twin of crates/concurrency/src/as_completed.rs.
+"""
+
+import asyncio
+
+JOBS = [(1, 3), (2, 1), (3, 2)]
+
+
+async def fetch_data(id, delay):
+    await asyncio.sleep(delay)
+    return f"Data {id} (took {delay}s)"
+
+
+async def main():
+    for next_done in asyncio.as_completed([fetch_data(id, delay) for id, delay in JOBS]):
+        print(f"Completed: {await next_done}")
+
+    tasks = [asyncio.create_task(fetch_data(id, delay)) for id, delay in JOBS]
+    for next_done in asyncio.as_completed(tasks):
+        print(f"Completed task: {await next_done}")
+
+
+asyncio.run(main())

@@ -1,0 +1,118 @@
+"""A loop around asyncio.wait(FIRST_COMPLETED): a report task made anew on
+every turn and cancelled when a job wins starts over each time, one made
+before the loop and carried over in `pending` keeps its progress, and the
+order of the checks decides whether shutdown goes first.
+
+The asyncio twin of crates/concurrency/src/select_loop.rs.
+"""
+
+import asyncio
+import time
+
+REPORT_TIME = 1.2
+JOB_INTERVAL = 0.5
+
+
+def stamp(clock):
+    return f"[{time.monotonic() - clock:.1f}s]"
+
+
+async def build_report(clock):
+    print(f"{stamp(clock)} report: started")
+    started = time.monotonic()
+    try:
+        await asyncio.sleep(REPORT_TIME)
+    except asyncio.CancelledError:
+        print(
+            f"{stamp(clock)} report: dropped after "
+            f"{time.monotonic() - started:.1f}s of its {REPORT_TIME:.1f}s"
+        )
+        raise
+    return "report"
+
+
+async def worker(jobs, clock):
+    """The pattern: the report task is made once and stays in `pending`
+    across turns, while jobs are handled as they come."""
+    report = asyncio.create_task(build_report(clock))
+    get = asyncio.create_task(jobs.get())
+    pending = {report, get}
+    while pending:
+        done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        if report in done:
+            print(f"{stamp(clock)} {report.result()}: done")
+        if get in done and (job := get.result()) is not None:
+            print(f"{stamp(clock)} job {job}")
+            get = asyncio.create_task(jobs.get())
+            pending.add(get)
+    print(f"{stamp(clock)} no jobs left and the report is done: `else` ends the loop")
+
+
+async def worker_restarting(jobs, clock):
+    """The mistake: a new report task on every turn, cancelled whenever a
+    job arrives first."""
+    while True:
+        report = asyncio.create_task(build_report(clock))
+        get = asyncio.create_task(jobs.get())
+        done, _ = await asyncio.wait({report, get}, return_when=asyncio.FIRST_COMPLETED)
+        if get in done and (job := get.result()) is not None:
+            report.cancel()
+            await asyncio.wait({report})
+            print(f"{stamp(clock)} job {job}")
+            continue
+        get.cancel()
+        done = await report
+        print(f"{stamp(clock)} {done}: done")
+        break
+
+
+async def worker_until_shutdown(jobs, shutdown, clock):
+    """Handles queued jobs, half a second each, until told to stop: the
+    shutdown is checked first, as `biased;` polls it first."""
+    while True:
+        if shutdown.is_set():
+            print(f"{stamp(clock)} shutdown: stopping, jobs still queued: {jobs.qsize()}")
+            break
+        job = await jobs.get()
+        print(f"{stamp(clock)} job {job}: working")
+        await asyncio.sleep(JOB_INTERVAL)
+
+
+async def produce(jobs):
+    for job in range(1, 5):
+        await asyncio.sleep(JOB_INTERVAL)
+        await jobs.put(job)
+    await jobs.put(None)  # No more jobs: the Rust drops its only sender.
+
+
+async def main():
+    print("The report made inside the loop:")
+    jobs = asyncio.Queue(4)
+    producer = asyncio.create_task(produce(jobs))
+    await worker_restarting(jobs, time.monotonic())
+    await producer
+
+    print("\nThe report pinned before the loop:")
+    jobs = asyncio.Queue(4)
+    producer = asyncio.create_task(produce(jobs))
+    await worker(jobs, time.monotonic())
+    await producer
+
+    print("\nFive jobs queued, and shutdown first under `biased;`:")
+    clock = time.monotonic()
+    jobs = asyncio.Queue(5)
+    for job in range(1, 6):
+        await jobs.put(job)
+    shutdown = asyncio.Event()
+
+    async def trigger():
+        await asyncio.sleep(1.2)
+        print(f"{stamp(clock)} shutdown requested")
+        shutdown.set()
+
+    triggering = asyncio.create_task(trigger())
+    await worker_until_shutdown(jobs, shutdown, clock)
+    await triggering
+
+
+asyncio.run(main())

@@ -1,0 +1,236 @@
+//! Cancel safety made visible: a read that keeps a frame's first bytes in its
+//! future loses them when a timeout drops it; one that keeps them in the
+//! reader loses nothing.
+//!
+//! Beyond the guides: the asyncio counterpart is
+//! `asyncio.wait_for(reader.readexactly(8), timeout)` in a loop that tries
+//! again after each `TimeoutError`.
+//!
+//! In asyncio that loop is safe. A `StreamReader` keeps the bytes it has
+//! received in its own buffer, and `readexactly` takes them out only once all
+//! eight are there; cancelled halfway, it leaves them where they were, and
+//! the next call finds them (checked with Python 3.11: `readline` and
+//! `readexactly` lose nothing to `wait_for`). In Rust, cancelling a future
+//! drops it, and with it every local it held across the `.await` where it
+//! stopped. A future is *cancel safe* when that loses nothing; Tokio's
+//! definition: "If you have a future that has not yet completed, then it must
+//! be a no-op to drop that future and recreate it."
+//!
+//! `read_frame_in_future` below is what
+//! `let mut frame = [0; 8]; reader.read_exact(&mut frame).await` amounts to,
+//! written out so that its buffer can say when it is dropped: the bytes of
+//! the frame in progress live in a local of the future. Eight-byte frames
+//! arrive on an in-memory pipe, `tokio::io::duplex`, and the sender stalls
+//! halfway through the second one. The reader's one-second timeout drops the
+//! read with "fram" in its buffer: those bytes have left the pipe and now
+//! exist nowhere. Every frame after that is shifted by four bytes, and the
+//! stream ends in the middle of one. The fix, `FrameReader`, owns the bytes
+//! it has read, in a buffer that outlives every call, so its only `.await` is
+//! a `read_buf`, which is cancel safe: a call dropped while waiting has read
+//! nothing. This is the shape of mini-redis's `Connection::read_frame`, and
+//! what `tokio_util::codec::FramedRead` does for any decoder. The other fix
+//! is not to cancel at all: keep one read future alive across the turns of a
+//! loop (`select_loop`), or let it run in a task.
+//!
+//! To check your own code, look at each `.await`: whatever is held in locals
+//! there is lost if the future is dropped there. What Tokio 1.54 documents
+//! for its own methods, in each one's "Cancel safety" section or in
+//! `select!`'s list:
+//!
+//! - Cancel safe ("it is guaranteed that no data was read", "no messages were
+//!   received"): `AsyncReadExt::read` and `read_buf`, `AsyncWriteExt::write`
+//!   and `write_buf`, `AsyncBufReadExt::fill_buf`, `Lines::next_line`,
+//!   `mpsc::Receiver::recv`, `broadcast::Receiver::recv`,
+//!   `watch::Receiver::changed`, awaiting `&mut oneshot::Receiver`,
+//!   `Interval::tick` ("no tick has been consumed"), `TcpListener::accept`,
+//!   `JoinSet::join_next`, awaiting `&mut JoinHandle`,
+//!   `mpsc::Sender::closed`, and `StreamExt::next` on any stream.
+//! - Not cancel safe, and data can be lost: `read_exact` ("some data may
+//!   already have been read into `buf`"), `read_to_end`, `read_to_string`,
+//!   `read_line` ("some data may have been partially read, and this data is
+//!   lost"), `write_all` ("the provided buffer may have been partially
+//!   written, but future calls to `write_all` will start over from the
+//!   beginning of the buffer"), the fixed-width reads such as `read_u32`, and
+//!   `mpsc::Sender::send` (the message was not sent: "However, in that case,
+//!   the message is dropped and will be lost."; `reserve` first avoids that).
+//!   `read_until` sits between: the partial bytes are appended to the `buf`
+//!   you pass, and calling it again continues.
+//! - Not cancel safe in a milder sense, which each of them states like this:
+//!   "Cancelling a call to `lock` makes you lose your place in the queue."
+//!   `Mutex::lock`, `RwLock::read` and `write`, `Semaphore::acquire`,
+//!   `Notify::notified`, `mpsc::Sender::reserve`. A dropped call gives back
+//!   what it was granted; it loses its turn.
+//! - `sleep`'s docs have a "Cancellation" section instead: cancelling it "is
+//!   done by dropping the returned future. No additional cleanup work is
+//!   required." What a dropped `sleep` loses is the time already waited: a
+//!   new `sleep(d)` waits the whole `d` again.
+//!
+//! Losing data on cancellation is not always a bug. As `select!`'s docs put
+//! it, when the whole program is shutting down, "you probably don't care that
+//! partially read data is lost".
+
+use std::io;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, DuplexStream};
+use tokio::time::{Instant, sleep, timeout};
+
+const FRAME_LEN: usize = 8;
+const PATIENCE: Duration = Duration::from_secs(1);
+
+/// Reads fixed-length frames, keeping the bytes of a frame in progress
+/// between calls, so `read_frame` is cancel safe.
+struct FrameReader<R> {
+    reader: R,
+    buffer: Vec<u8>,
+}
+
+impl<R: AsyncRead + Unpin> FrameReader<R> {
+    fn new(reader: R) -> Self {
+        Self {
+            reader,
+            buffer: Vec::with_capacity(4 * FRAME_LEN),
+        }
+    }
+
+    /// The next frame, or `None` at the end of the stream.
+    async fn read_frame(&mut self) -> io::Result<Option<Vec<u8>>> {
+        loop {
+            if self.buffer.len() >= FRAME_LEN {
+                return Ok(Some(self.buffer.drain(..FRAME_LEN).collect()));
+            }
+            // Cancel safe: if this future is dropped here, the bytes read
+            // so far are in `self.buffer`, and `read_buf` has read nothing.
+            if self.reader.read_buf(&mut self.buffer).await? == 0 {
+                return if self.buffer.is_empty() {
+                    Ok(None)
+                } else {
+                    Err(ended_mid_frame(std::mem::take(&mut self.buffer)))
+                };
+            }
+        }
+    }
+}
+
+fn ended_mid_frame(partial: Vec<u8>) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        format!(
+            "the stream ended {} bytes into a frame: {:?}",
+            partial.len(),
+            String::from_utf8_lossy(&partial)
+        ),
+    )
+}
+
+/// NOT cancel safe: the bytes of the frame in progress live in this
+/// future, so dropping it between two reads drops them. This is
+/// `read_exact` written out, with its buffer made visible.
+async fn read_frame_in_future<R: AsyncRead + Unpin>(
+    reader: &mut R,
+    clock: Instant,
+) -> io::Result<Option<Vec<u8>>> {
+    let mut frame = Partial {
+        bytes: Vec::with_capacity(FRAME_LEN),
+        clock,
+    };
+    while frame.bytes.len() < FRAME_LEN {
+        let mut chunk = [0; FRAME_LEN];
+        let wanted = FRAME_LEN - frame.bytes.len();
+        match reader.read(&mut chunk[..wanted]).await? {
+            0 if frame.bytes.is_empty() => return Ok(None),
+            0 => return Err(ended_mid_frame(std::mem::take(&mut frame.bytes))),
+            read => frame.bytes.extend_from_slice(&chunk[..read]),
+        }
+    }
+    Ok(Some(std::mem::take(&mut frame.bytes)))
+}
+
+/// The bytes of a frame read so far, which say so if they are dropped.
+struct Partial {
+    bytes: Vec<u8>,
+    clock: Instant,
+}
+
+impl Drop for Partial {
+    fn drop(&mut self) {
+        if !self.bytes.is_empty() {
+            println!(
+                "{} dropped with {:?} read: those bytes are lost",
+                stamp(self.clock),
+                String::from_utf8_lossy(&self.bytes)
+            );
+        }
+    }
+}
+
+fn stamp(clock: Instant) -> String {
+    format!("[{:.1}s]", clock.elapsed().as_secs_f64())
+}
+
+/// Writes three frames, pausing for 1.3 s in the middle of the second,
+/// then closes the pipe.
+async fn sender(mut pipe: DuplexStream, clock: Instant) -> io::Result<()> {
+    let writes: [(u64, &[u8]); 4] = [
+        (200, b"frame-01"),
+        (300, b"fram"),
+        (1300, b"e-02"),
+        (200, b"frame-03"),
+    ];
+    for (pause, bytes) in writes {
+        sleep(Duration::from_millis(pause)).await;
+        println!("{} sent {:?}", stamp(clock), String::from_utf8_lossy(bytes));
+        pipe.write_all(bytes).await?;
+    }
+    Ok(())
+}
+
+/// The reader's loop: wait up to `PATIENCE` for each frame, and on a
+/// timeout, wait again. `read_frame` is the read under test.
+async fn receive<F>(mut read_frame: F, clock: Instant) -> anyhow::Result<()>
+where
+    F: AsyncFnMut() -> io::Result<Option<Vec<u8>>>,
+{
+    let ending = loop {
+        match timeout(PATIENCE, read_frame()).await {
+            Ok(Ok(Some(frame))) => {
+                println!(
+                    "{} frame {:?}",
+                    stamp(clock),
+                    String::from_utf8_lossy(&frame)
+                );
+            }
+            Ok(Ok(None)) => break "the stream ended".to_string(),
+            Ok(Err(error)) => break format!("error: {error}"),
+            Err(_elapsed) => println!(
+                "{} no frame within {}s; waiting again",
+                stamp(clock),
+                PATIENCE.as_secs()
+            ),
+        }
+    };
+    println!("{} {ending}", stamp(clock));
+    Ok(())
+}
+
+pub async fn run() -> anyhow::Result<()> {
+    println!("The frame in progress kept in the future:");
+    let clock = Instant::now();
+    let (writer, mut reader) = tokio::io::duplex(64);
+    let sending = tokio::spawn(sender(writer, clock));
+    receive(
+        async || read_frame_in_future(&mut reader, clock).await,
+        clock,
+    )
+    .await?;
+    sending.await??;
+
+    println!("\nThe frame in progress kept in the reader:");
+    let clock = Instant::now();
+    let (writer, reader) = tokio::io::duplex(64);
+    let sending = tokio::spawn(sender(writer, clock));
+    let mut frames = FrameReader::new(reader);
+    receive(async || frames.read_frame().await, clock).await?;
+    sending.await??;
+    Ok(())
+}

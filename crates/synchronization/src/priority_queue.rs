@@ -1,0 +1,196 @@
+//! A priority queue for tasks: the most urgent job first, equal priorities in
+//! the order they were queued, and consumers that wait for the next one.
+//!
+//! Translates no guide block: it is the counterpart of `asyncio.PriorityQueue`
+//! (and of `get_nowait` with `asyncio.QueueEmpty`), which the guides don't
+//! use.
+//!
+//! Tokio's channels are first in, first out only, so there is no
+//! `PriorityQueue` to import. The pattern is a `BinaryHeap` behind a
+//! `std::sync::Mutex`, never held across an `.await`, and a `Semaphore` that
+//! holds one permit per queued item: `pop` waits for a permit, so it sleeps
+//! until there is an item, consumers are served in the order they started
+//! waiting, and a `pop` cancelled while it waits takes nothing. asyncio
+//! compares the entries themselves, so `(priority, item)` tuples fail on two
+//! items that can't be compared; here the heap orders by priority and then
+//! by a sequence number, and never looks at the items. `BinaryHeap` pops its
+//! greatest entry, so the ordering is reversed to give the lowest number
+//! first, as asyncio does. A `Vec` instead of the heap is
+//! `asyncio.LifoQueue`.
+//!
+//! The queue has no size limit; a bounded one would add a second semaphore
+//! for the free slots. `close` is what Python 3.13 calls `Queue.shutdown`:
+//! consumers get the items still queued, then `None`, instead of waiting
+//! forever. Python 3.11 has no such call, which is why its programs queue a
+//! "stop" item for each consumer.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, TryAcquireError};
+use tokio::task::JoinError;
+use tokio::time::{Instant, sleep};
+
+/// `asyncio.PriorityQueue` without the size limit: the lowest priority number
+/// comes out first, and equal priorities come out in the order they went in.
+pub struct PriorityQueue<T> {
+    heap: Mutex<Heap<T>>,
+    /// One permit per item in the heap; closed by [`PriorityQueue::close`].
+    queued: Semaphore,
+}
+
+struct Heap<T> {
+    entries: BinaryHeap<Entry<T>>,
+    next_sequence: u64,
+}
+
+struct Entry<T> {
+    priority: u32,
+    sequence: u64,
+    item: T,
+}
+
+impl<T> Entry<T> {
+    fn key(&self) -> (u32, u64) {
+        (self.priority, self.sequence)
+    }
+}
+
+// Reversed, so that the max-heap pops the lowest (priority, sequence) first.
+impl<T> Ord for Entry<T> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.key().cmp(&self.key())
+    }
+}
+
+impl<T> PartialOrd for Entry<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<T> PartialEq for Entry<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl<T> Eq for Entry<T> {}
+
+impl<T> PriorityQueue<T> {
+    pub fn new() -> Self {
+        PriorityQueue {
+            heap: Mutex::new(Heap {
+                entries: BinaryHeap::new(),
+                next_sequence: 0,
+            }),
+            queued: Semaphore::new(0),
+        }
+    }
+
+    /// `put_nowait`: never waits, since the queue has no limit.
+    pub fn push(&self, priority: u32, item: T) {
+        {
+            let mut heap = self.lock();
+            let sequence = heap.next_sequence;
+            heap.next_sequence += 1;
+            heap.entries.push(Entry {
+                priority,
+                sequence,
+                item,
+            });
+        }
+        // After the push, so a consumer holding a permit always finds an item.
+        self.queued.add_permits(1);
+    }
+
+    /// `get`: waits for an item, and gives `None` once the queue is closed
+    /// and empty.
+    pub async fn pop(&self) -> Option<(u32, T)> {
+        match self.queued.acquire().await {
+            // The permit stands for the item taken: it is not given back.
+            Ok(permit) => permit.forget(),
+            Err(_closed) => {}
+        }
+        self.take()
+    }
+
+    /// `get_nowait`: `None` where asyncio raises `QueueEmpty`.
+    pub fn try_pop(&self) -> Option<(u32, T)> {
+        match self.queued.try_acquire() {
+            Ok(permit) => permit.forget(),
+            Err(TryAcquireError::NoPermits) => return None,
+            Err(TryAcquireError::Closed) => {}
+        }
+        self.take()
+    }
+
+    /// Wakes every waiting consumer; they drain what is left, then get `None`.
+    pub fn close(&self) {
+        self.queued.close();
+    }
+
+    fn take(&self) -> Option<(u32, T)> {
+        let entry = self.lock().entries.pop()?;
+        Some((entry.priority, entry.item))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Heap<T>> {
+        // Nothing panics while the lock is held, so a poisoned heap is intact.
+        self.heap.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl<T> Default for PriorityQueue<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+async fn worker(queue: Arc<PriorityQueue<&'static str>>, start: Instant) -> usize {
+    let mut done = 0;
+    while let Some((priority, job)) = queue.pop().await {
+        println!(
+            "[{:.1}s] worker: {job} (priority {priority})",
+            start.elapsed().as_secs_f64()
+        );
+        done += 1;
+    }
+    done
+}
+
+pub async fn run() -> Result<(), JoinError> {
+    let start = Instant::now();
+    let queue = Arc::new(PriorityQueue::new());
+    for (priority, job) in [
+        (3, "write report"),
+        (1, "fix outage"),
+        (2, "review PR"),
+        (1, "page on-call"),
+    ] {
+        queue.push(priority, job);
+    }
+    if let Some((priority, job)) = queue.try_pop() {
+        println!("Queued 4 jobs; try_pop takes the most urgent: {job} (priority {priority})");
+    }
+
+    let consumer = tokio::spawn(worker(Arc::clone(&queue), start));
+    sleep(Duration::from_secs(1)).await;
+    // The worker has emptied the queue and waits in `pop`.
+    println!(
+        "[{:.1}s] main: queue is empty, try_pop gives {:?}",
+        start.elapsed().as_secs_f64(),
+        queue.try_pop()
+    );
+    queue.push(2, "deploy");
+    sleep(Duration::from_secs(1)).await;
+    queue.close();
+    let done = consumer.await?;
+    println!(
+        "[{:.1}s] main: worker finished {done} jobs",
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

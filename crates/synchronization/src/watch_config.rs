@@ -1,0 +1,135 @@
+//! `watch` for a configuration reload: a receiver always finds the latest
+//! value and skips the ones sent while it was busy; a `broadcast` receiver
+//! gets every value, in order.
+//!
+//! Beyond the guides: asyncio has no such channel. Python code keeps the
+//! current configuration in a shared attribute and wakes the tasks that care
+//! with an `asyncio.Condition` or an `Event`.
+//!
+//! A `watch` channel holds one value, starting with the one it was made
+//! with. `send` replaces it and wakes every receiver; `borrow()` reads the
+//! current value at any time, and `changed()` waits until there is a value
+//! this receiver has not seen (`borrow_and_update()` reads it and marks it
+//! seen). Values sent while a receiver was busy are not queued for it: when
+//! it looks again it finds only the newest, which is what a reload wants,
+//! and the channel's memory is one value however slow its receivers are.
+//! `changed()` fails only once every sender is gone *and* the receiver has
+//! seen the last value, so the final reload is not missed either.
+//!
+//! A `broadcast` channel queues every value for every receiver, up to its
+//! capacity (past it, a slow receiver gets `RecvError::Lagged`, as the
+//! `broadcast` example shows). That suits events, where each one counts,
+//! not state, where only the latest does. It has no current value: a
+//! receiver made with `subscribe()` gets only what is sent after it, where
+//! a new `watch` receiver reads the current value at once.
+//!
+//! Below, the configuration is reloaded three times, 0.1 s apart, and
+//! applying one takes its worker 0.5 s. The `watch` worker applies the
+//! first configuration, then finds the newest one waiting and skips the two
+//! in between; the `broadcast` worker applies all three, one after another,
+//! and finishes 0.6 s later.
+//!
+//! The `Ref` that `borrow` returns holds a read lock on the value, and
+//! Tokio's docs warn that a long-lived one can block the sender and that
+//! one held across an `.await` can deadlock: clone what you need out of it
+//! at once, as the worker does.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::watch;
+use tokio::time::{Instant, sleep, sleep_until};
+
+#[derive(Clone, Debug)]
+struct Config {
+    version: u32,
+    max_connections: usize,
+}
+
+const APPLY: Duration = Duration::from_millis(500);
+
+fn seconds(start: Instant) -> String {
+    format!("{:.1}s", start.elapsed().as_secs_f64())
+}
+
+/// Applies the current configuration, then each new one it finds.
+async fn apply_latest(mut config: watch::Receiver<Config>, start: Instant) -> Vec<String> {
+    let mut applied = Vec::new();
+    loop {
+        // Cloned, so the read lock is released before the `.await` below.
+        let current = config.borrow_and_update().clone();
+        applied.push(format!("v{} at {}", current.version, seconds(start)));
+        sleep(APPLY).await;
+        if config.changed().await.is_err() {
+            return applied;
+        }
+    }
+}
+
+/// Applies every configuration sent, in order.
+async fn apply_every(mut configs: broadcast::Receiver<Config>, start: Instant) -> Vec<String> {
+    let mut applied = Vec::new();
+    loop {
+        match configs.recv().await {
+            Ok(config) => {
+                applied.push(format!("v{} at {}", config.version, seconds(start)));
+                sleep(APPLY).await;
+            }
+            Err(RecvError::Lagged(missed)) => applied.push(format!("({missed} missed)")),
+            Err(RecvError::Closed) => return applied,
+        }
+    }
+}
+
+pub async fn run() -> anyhow::Result<()> {
+    let start = Instant::now();
+    let config = |version: u32| Config {
+        version,
+        max_connections: 10 * version as usize,
+    };
+    let (watch_sender, watch_receiver) = watch::channel(config(1));
+    let (broadcast_sender, broadcast_receiver) = broadcast::channel(4);
+    let latest = tokio::spawn(apply_latest(watch_receiver, start));
+    let every = tokio::spawn(apply_every(broadcast_receiver, start));
+
+    let reloads = [(2, 100), (3, 200), (4, 300)];
+    println!(
+        "Reloads: {}; applying one takes {:.1}s",
+        reloads
+            .map(|(version, millis)| format!("v{version} at {:.1}s", millis as f64 / 1000.0))
+            .join(", "),
+        APPLY.as_secs_f64()
+    );
+    for (version, millis) in reloads {
+        sleep_until(start + Duration::from_millis(millis)).await;
+        // `send` fails only when every receiver is gone.
+        watch_sender
+            .send(config(version))
+            .context("the watch worker is gone")?;
+        broadcast_sender
+            .send(config(version))
+            .context("the broadcast worker is gone")?;
+    }
+
+    sleep_until(start + Duration::from_millis(400)).await;
+    let late = watch_sender.subscribe();
+    let late_config = late.borrow().clone();
+    let mut late_events = broadcast_sender.subscribe();
+    println!(
+        "[{}] subscribed now: watch's borrow() gives v{} (max_connections {}), \
+         broadcast's try_recv() gives {:?}",
+        seconds(start),
+        late_config.version,
+        late_config.max_connections,
+        late_events.try_recv()
+    );
+    // Dropping the senders ends both workers once they are done.
+    drop((watch_sender, broadcast_sender));
+
+    let latest = latest.await.context("the watch worker panicked")?;
+    let every = every.await.context("the broadcast worker panicked")?;
+    println!("watch:     applied {}", latest.join(", "));
+    println!("broadcast: applied {}", every.join(", "));
+    Ok(())
+}

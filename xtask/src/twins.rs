@@ -1,0 +1,332 @@
+//! The asyncio twins: for every example, `crates/<section>/python/<example>.py`
+//! is a short asyncio program, written for this project, that does what the
+//! Rust does. `cargo xtask twins` runs each one with Python and compares what
+//! it prints with the example's golden file, which turns "prints what the
+//! Python prints" from a promise into a test.
+//!
+//! The comparison applies one normalisation to both sides, and nothing
+//! looser: single quotes become double quotes (`'a'` is Python's `repr` of
+//! what Rust's `Debug` prints as `"a"`), round brackets become square ones
+//! (a tuple and a list print alike), and `True`/`False` become
+//! `true`/`false`. A twin that cannot print the same lines by design says
+//! why in a line of its own, [`DIFFERS`] followed by the reason; it then only
+//! has to run cleanly and print something.
+//!
+//! Twins run on the real clock, in parallel, since asyncio has no paused
+//! clock. An HTTP example's twin gets the base URL of the workspace's
+//! httpbin, started once, as its first argument.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use runner::protocol::{Kind, Listed};
+
+use crate::Error;
+use crate::check::{Filter, parallel};
+use crate::golden::{self, Golden};
+use crate::httpbin_server::HttpbinServer;
+use crate::process::{self, Exit, Finished};
+use crate::workspace::{Profile, Workspace};
+
+/// The line by which a twin says it cannot print what the example prints.
+pub const DIFFERS: &str = "# differs from the golden file: ";
+
+/// Where the twin of an example lives.
+pub fn path(root: &Path, section: &str, example: &str) -> PathBuf {
+    root.join("crates")
+        .join(section)
+        .join("python")
+        .join(format!("{example}.py"))
+}
+
+/// The one normalisation applied to a twin's output and to the golden file
+/// before they are compared; see the module's documentation.
+pub fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        match word.as_str() {
+            "True" => out.push_str("true"),
+            "False" => out.push_str("false"),
+            other => out.push_str(other),
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_alphanumeric() || c == '_' {
+            word.push(c);
+            continue;
+        }
+        flush(&mut word, &mut out);
+        out.push(match c {
+            '\'' => '"',
+            '(' => '[',
+            ')' => ']',
+            other => other,
+        });
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+/// Why a twin declares that it differs, if it does.
+pub fn declared_difference(source: &str) -> Option<&str> {
+    source.lines().find_map(|line| {
+        line.trim_start()
+            .strip_prefix(DIFFERS)
+            .map(str::trim)
+            .filter(|reason| !reason.is_empty())
+    })
+}
+
+/// Options of `cargo xtask twins`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    pub filter: Option<String>,
+    pub jobs: usize,
+    /// The Python to run the twins with.
+    pub python: String,
+    pub timeout: Duration,
+}
+
+/// How one twin fared.
+#[derive(Debug)]
+pub enum Outcome {
+    Pass,
+    /// Passed as a twin that declares it differs, for this reason.
+    Differs(String),
+    Missing,
+    Failed(String),
+}
+
+/// `cargo xtask twins`: runs every selected twin and compares it with its
+/// example's golden file. `Ok(false)` means something failed.
+pub fn check_twins(options: &Options) -> Result<bool, Error> {
+    let workspace = Workspace::locate();
+    let root = workspace.root().to_path_buf();
+    let sections = workspace.build_for(options.filter.as_deref())?;
+    let all_sections = workspace.section_names()?;
+    let filter = Filter::new(options.filter.as_deref(), &all_sections);
+    let mut cases = Vec::new();
+    for section in &sections {
+        for example in section.list()? {
+            if filter.matches(&section.name, &example.name) {
+                cases.push((section.name.clone(), example));
+            }
+        }
+    }
+    let mut orphans = Vec::new();
+    for section in &sections {
+        let dir = root.join("crates").join(&section.name).join("python");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let listed = section.list()?;
+        for entry in entries {
+            let file = entry?.path();
+            let Some(stem) = file.file_stem().and_then(|stem| stem.to_str()) else {
+                continue;
+            };
+            if file.extension().is_some_and(|extension| extension == "py")
+                && filter.matches(&section.name, stem)
+                && !listed.iter().any(|example| example.name == stem)
+            {
+                orphans.push(file.clone());
+            }
+        }
+    }
+    if cases.is_empty() && orphans.is_empty() {
+        return Err(format!(
+            "no example matches `{}`",
+            options.filter.as_deref().unwrap_or("")
+        )
+        .into());
+    }
+    let server = if cases
+        .iter()
+        .any(|(_, example)| example.kind == Kind::BaseUrl)
+    {
+        let binaries = workspace.build_binaries(&["httpbin".to_owned()], Profile::Dev)?;
+        let binary = binaries
+            .get("httpbin")
+            .ok_or("`cargo build` reported no httpbin binary")?;
+        Some(HttpbinServer::start(binary)?)
+    } else {
+        None
+    };
+    let url = server.as_ref().map(|server| server.url.clone());
+    let golden_root = workspace.golden_root();
+    eprintln!(
+        "running {} twins with {}, {} at a time",
+        cases.len(),
+        options.python,
+        options.jobs
+    );
+    let results = parallel(
+        cases,
+        options.jobs,
+        |(section, example)| {
+            let outcome = run_twin(
+                &root,
+                &golden_root,
+                &section,
+                &example,
+                url.as_deref(),
+                options,
+            );
+            (format!("{section}/{}", example.name), outcome)
+        },
+        |(id, outcome)| match outcome {
+            Outcome::Pass => println!("PASS {id}"),
+            Outcome::Differs(reason) => println!("PASS {id} (differs by design: {reason})"),
+            Outcome::Missing => println!("FAIL {id}: no twin"),
+            Outcome::Failed(_) => println!("FAIL {id}"),
+        },
+    );
+    let mut failed = 0;
+    for (id, outcome) in &results {
+        match outcome {
+            Outcome::Failed(details) => {
+                failed += 1;
+                println!("\nFAIL {id}\n{}", details.trim_end());
+            }
+            Outcome::Missing => {
+                failed += 1;
+                let (section, example) = id.split_once('/').unwrap_or((id, ""));
+                println!(
+                    "\nFAIL {id}: no twin; write {}",
+                    relative(&root, &path(&root, section, example))
+                );
+            }
+            Outcome::Pass | Outcome::Differs(_) => {}
+        }
+    }
+    for orphan in &orphans {
+        failed += 1;
+        println!(
+            "\nFAIL {}: a twin without an example; delete it, or restore the example",
+            relative(&root, orphan)
+        );
+    }
+    let passed = results.len()
+        - results
+            .iter()
+            .filter(|(_, o)| matches!(o, Outcome::Failed(_) | Outcome::Missing))
+            .count();
+    println!("{passed} passed, {failed} failed");
+    Ok(failed == 0)
+}
+
+fn run_twin(
+    root: &Path,
+    golden_root: &Path,
+    section: &str,
+    example: &Listed,
+    url: Option<&str>,
+    options: &Options,
+) -> Outcome {
+    let twin = path(root, section, &example.name);
+    let Ok(source) = std::fs::read_to_string(&twin) else {
+        return Outcome::Missing;
+    };
+    let mut command = Command::new(&options.python);
+    command.arg(&twin).current_dir(root);
+    if example.kind == Kind::BaseUrl
+        && let Some(url) = url
+    {
+        command.arg(url);
+    }
+    let rerun = format!(
+        "  re-run: {} {}{}",
+        options.python,
+        relative(root, &twin),
+        if example.kind == Kind::BaseUrl {
+            " <httpbin URL>"
+        } else {
+            ""
+        }
+    );
+    let finished = match process::run(command, options.timeout) {
+        Ok(finished) => finished,
+        Err(error) => return Outcome::Failed(format!("  cannot run {}: {error}", options.python)),
+    };
+    if let Some(problem) = problem(&finished) {
+        return Outcome::Failed(format!("  {problem}\n{}{rerun}", excerpt(&finished.stderr)));
+    }
+    if let Some(reason) = declared_difference(&source) {
+        return if finished.stdout.trim().is_empty() {
+            Outcome::Failed(format!("  printed nothing\n{rerun}"))
+        } else {
+            Outcome::Differs(reason.to_owned())
+        };
+    }
+    let golden_path = golden::path(golden_root, section, &example.name);
+    let golden_name = golden::display_name(&golden_path, golden_root);
+    match golden::read(&golden_path) {
+        Golden::Text(expected) => {
+            let (expected, actual) = (normalize(&expected), normalize(&finished.stdout));
+            if expected == actual {
+                Outcome::Pass
+            } else {
+                let diff = golden::diff(&golden_name, &expected, &actual);
+                Outcome::Failed(format!(
+                    "  its output differs from {golden_name} (both normalised)\n{diff}{rerun}\n  or say why it can't match: a line `{DIFFERS}<reason>`"
+                ))
+            }
+        }
+        Golden::Missing => Outcome::Failed(format!("  no golden file {golden_name}")),
+        Golden::Unreadable(why) => Outcome::Failed(format!("  cannot read {golden_name}: {why}")),
+    }
+}
+
+fn problem(finished: &Finished) -> Option<String> {
+    match finished.exit {
+        Exit::Code(0) => None,
+        Exit::Code(code) => Some(format!("exited with code {code}")),
+        Exit::Signal(signal) => Some(format!("killed by signal {signal}")),
+        Exit::TimedOut => Some("timed out and was killed".to_owned()),
+    }
+}
+
+fn excerpt(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr.lines().collect();
+    let start = lines.len().saturating_sub(15);
+    lines[start..]
+        .iter()
+        .map(|line| format!("    {line}\n"))
+        .collect()
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_normalisation_is_quotes_brackets_and_booleans_only() {
+        assert_eq!(
+            normalize("['a', ('b', True)] False\n"),
+            normalize("[\"a\", [\"b\", true]] false\n")
+        );
+        assert_eq!(normalize("Truest Falsehood"), "Truest Falsehood");
+        assert_eq!(normalize("done: 2.0s"), "done: 2.0s");
+        // Nothing looser: other differences stay.
+        assert_ne!(normalize("{'a': 1}"), normalize("{a: 1}"));
+        assert_ne!(normalize("None"), normalize("null"));
+    }
+
+    #[test]
+    fn a_twin_declares_its_difference_on_a_line_of_its_own() {
+        let source = format!("import asyncio\n{DIFFERS}Rust prints the type\n");
+        assert_eq!(declared_difference(&source), Some("Rust prints the type"));
+        assert_eq!(declared_difference("import asyncio\n"), None);
+        assert_eq!(declared_difference(&format!("{DIFFERS}   \n")), None);
+    }
+}
