@@ -69,7 +69,9 @@ pub fn parse(text: &str, examples: &BTreeSet<String>) -> Result<Vec<Topic>, Erro
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !id_is_a_file_name {
-            return Err(format!("{at}: topic `{id}` must be lowercase letters, digits and `-`").into());
+            return Err(
+                format!("{at}: topic `{id}` must be lowercase letters, digits and `-`").into(),
+            );
         }
         if topics.iter().any(|topic| topic.id == id) {
             return Err(format!("{at}: topic `{id}` is listed twice").into());
@@ -80,7 +82,9 @@ pub fn parse(text: &str, examples: &BTreeSet<String>) -> Result<Vec<Topic>, Erro
         let mut members: Vec<String> = Vec::new();
         for example in listed.split_whitespace() {
             if !examples.contains(example) {
-                return Err(format!("{at}: `{example}` is not an example (section/example)").into());
+                return Err(
+                    format!("{at}: `{example}` is not an example (section/example)").into(),
+                );
             }
             if members.iter().any(|member| member == example) {
                 return Err(format!("{at}: `{example}` is listed twice in `{id}`").into());
@@ -174,7 +178,10 @@ mod tests {
     fn malformed_rows_are_errors() {
         let known = examples(&["a/one", "b/two"]);
         for (row, expected) in [
-            ("limits\tLimits\ta/one b/two", "expected 4 tab-separated fields"),
+            (
+                "limits\tLimits\ta/one b/two",
+                "expected 4 tab-separated fields",
+            ),
             ("Limits!\tLimits\tWhy.\ta/one b/two", "must be lowercase"),
             ("limits\tLimits\tWhy.\ta/one", "at least two examples"),
             ("limits\tLimits\tWhy.\ta/one a/one b/two", "listed twice in"),
