@@ -2,12 +2,14 @@
 //! binary of the workspace.
 
 use std::ffi::OsString;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use runner::protocol::{Clock, Flavor, Named};
 
 use crate::bench;
 use crate::docs::DocsMode;
+use crate::export::verify;
 
 /// What a usage error ends with.
 pub const HINT: &str = "`cargo xtask help` lists the commands and their options.";
@@ -44,6 +46,17 @@ Commands:
       Start a new example: write crates/<SECTION>/src/<EXAMPLE>.rs from a
       template, add it to the section's main.rs, run it and bless its golden
       file. Then edit it, and bless again.
+  export <SECTION>/<EXAMPLE> [DIR]
+      Write the example as a Cargo project of its own in DIR (default
+      ./<EXAMPLE>, which must be new or empty): Cargo.toml with exactly the
+      crates and features its file names, the file itself, a main.rs that
+      runs it on a current-thread runtime, a README and the workspace's
+      Cargo.lock. An HTTP example takes its server's base URL as argument.
+  export --check-all [FILTER] [--jobs N] [--timeout SECS]
+      Export every example into one throwaway workspace outside the
+      repository, build them all (into target/export-check), run each on the
+      real clock (HTTP ones against the workspace's httpbin) and compare its
+      output with its golden file; run the tests of those that have some.
   list
       List every section and its examples.
   docs [--check | --build]
@@ -61,8 +74,8 @@ Commands:
       Print this help.
 
 Defaults: --jobs is the number of CPUs (four times that with --real or
---base-url or --flavor, where examples mostly wait); --timeout is 60 seconds
-per example.
+--base-url or --flavor or export --check-all, where examples mostly wait);
+--timeout is 60 seconds per example.
 ";
 
 /// What to run.
@@ -71,10 +84,22 @@ pub enum Task {
     Check(CheckOptions),
     Twins(crate::twins::Options),
     Bless(CheckOptions),
-    New { section: String, example: String },
+    New {
+        section: String,
+        example: String,
+    },
+    /// `export SECTION/EXAMPLE [DIR]`.
+    Export {
+        example: String,
+        dir: Option<PathBuf>,
+    },
+    ExportCheck(verify::Options),
     List,
     Docs(DocsMode),
-    Bench { options: bench::Options, save: bool },
+    Bench {
+        options: bench::Options,
+        save: bool,
+    },
     Help,
 }
 
@@ -152,6 +177,7 @@ pub fn parse(args: impl IntoIterator<Item = impl Into<OsString>>) -> Result<Task
             no_more(&mut parser, &command)?;
             Task::New { section, example }
         }
+        "export" => parse_export(&mut parser)?,
         "list" => {
             no_more(&mut parser, &command)?;
             Task::List
@@ -269,8 +295,76 @@ fn parse_check(parser: &mut lexopt::Parser, command: &str) -> Result<CheckOption
     })
 }
 
+/// `export SECTION/EXAMPLE [DIR]` or `export --check-all [FILTER] [--jobs N] [--timeout SECS]`.
+fn parse_export(parser: &mut lexopt::Parser) -> Result<Task, String> {
+    use lexopt::prelude::*;
+
+    let mut check_all = false;
+    let mut values: Vec<OsString> = Vec::new();
+    let mut jobs = None;
+    let mut timeout = None;
+    while let Some(arg) = parser.next().map_err(message)? {
+        match arg {
+            Long("check-all") => check_all = true,
+            Long("jobs") => jobs = Some(count(parser, "--jobs")?),
+            Long("timeout") => timeout = Some(seconds(parser)?),
+            Value(value) => values.push(value),
+            other => return Err(unexpected(other, "export")),
+        }
+    }
+    if check_all {
+        let mut values = values.into_iter();
+        let filter = values
+            .next()
+            .map(|value| {
+                value
+                    .into_string()
+                    .map_err(|value| format!("FILTER {value:?} is not UTF-8"))
+            })
+            .transpose()?;
+        if let Some(extra) = values.next() {
+            return Err(format!(
+                "`export --check-all` takes one FILTER, got a second: `{}`",
+                extra.to_string_lossy()
+            ));
+        }
+        let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+        return Ok(Task::ExportCheck(verify::Options {
+            filter,
+            jobs: jobs.unwrap_or(cpus * 4),
+            timeout: timeout.unwrap_or(Duration::from_secs(60)),
+        }));
+    }
+    if jobs.is_some() || timeout.is_some() {
+        return Err("`--jobs` and `--timeout` go with `export --check-all`".to_owned());
+    }
+    let mut values = values.into_iter();
+    let example = values
+        .next()
+        .ok_or("`export` needs SECTION/EXAMPLE, or --check-all")?
+        .into_string()
+        .map_err(|value| format!("SECTION/EXAMPLE {value:?} is not UTF-8"))?;
+    match example.split_once('/') {
+        Some((section, name)) if !section.is_empty() && !name.is_empty() && !name.contains('/') => {
+        }
+        _ => {
+            return Err(format!(
+                "`export {example}`: expected SECTION/EXAMPLE, such as basics/spawn_tasks"
+            ));
+        }
+    }
+    let dir = values.next().map(PathBuf::from);
+    if let Some(extra) = values.next() {
+        return Err(format!(
+            "`export` takes SECTION/EXAMPLE and DIR, got a third: `{}`",
+            extra.to_string_lossy()
+        ));
+    }
+    Ok(Task::Export { example, dir })
+}
+
 /// The value of `--timeout`: a number of seconds, more than 0 and at most
-/// a day.
+/// a day ([`MAX_TIMEOUT`]).
 fn seconds(parser: &mut lexopt::Parser) -> Result<Duration, String> {
     use lexopt::prelude::*;
     let value = parser.value().map_err(message)?.string().map_err(message)?;
@@ -426,6 +520,43 @@ mod tests {
             }
         );
         assert_eq!(parse(["new", "basics"]).unwrap_err(), "`new` needs EXAMPLE");
+    }
+
+    #[test]
+    fn export_takes_an_example_and_a_dir_or_check_all() {
+        assert_eq!(
+            parse(["export", "basics/hello_world", "/tmp/x"]).unwrap(),
+            Task::Export {
+                example: "basics/hello_world".into(),
+                dir: Some(PathBuf::from("/tmp/x"))
+            }
+        );
+        assert_eq!(
+            parse(["export", "basics/hello_world"]).unwrap(),
+            Task::Export {
+                example: "basics/hello_world".into(),
+                dir: None
+            }
+        );
+        match parse(["export", "--check-all", "real-world", "--jobs", "3"]).unwrap() {
+            Task::ExportCheck(options) => {
+                assert_eq!(options.filter.as_deref(), Some("real-world"));
+                assert_eq!(options.jobs, 3);
+            }
+            other => panic!("{other:?}"),
+        }
+        for bad in ["hello_world", "basics/", "/x", "a/b/c"] {
+            let error = parse(["export", bad]).unwrap_err();
+            assert!(error.contains("expected SECTION/EXAMPLE"), "{bad}: {error}");
+        }
+        assert!(
+            parse(["export"])
+                .unwrap_err()
+                .contains("needs SECTION/EXAMPLE")
+        );
+        assert!(parse(["export", "a/b", "dir", "more"]).is_err());
+        assert!(parse(["export", "a/b", "--jobs", "2"]).is_err());
+        assert!(parse(["export", "--check-all", "a", "b"]).is_err());
     }
 
     #[cfg(unix)]

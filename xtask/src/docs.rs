@@ -17,10 +17,11 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use runner::protocol::Header;
+use runner::protocol::{Header, Kind};
 
 use crate::Error;
 use crate::exercises_page;
+use crate::export::{self, Export};
 use crate::seed_map::{self, Mapping};
 use crate::topics::{self, Topic};
 use crate::twins;
@@ -43,6 +44,13 @@ struct ExampleDoc {
     summary: String,
     /// The `//!` header after its first paragraph, as Markdown.
     body: String,
+    /// The first line of the file after its header and the blank lines
+    /// that follow it (1-based): where the page's listing starts, since the
+    /// page already shows the header as prose.
+    code_starts_at: usize,
+    /// The project `cargo xtask export` writes for it, whose dependencies
+    /// the page shows.
+    export: Export,
 }
 
 #[derive(Debug)]
@@ -423,6 +431,7 @@ fn cheat_sheet_gaps(workspace: &Workspace) -> Result<Vec<String>, Error> {
 /// example's header parsed by the runner's own parser.
 fn read_sections(workspace: &Workspace) -> Result<Vec<SectionDoc>, Error> {
     let metadata = workspace.metadata()?;
+    let table = export::dependency_table(workspace)?;
     workspace
         .build_all()?
         .into_iter()
@@ -431,11 +440,17 @@ fn read_sections(workspace: &Workspace) -> Result<Vec<SectionDoc>, Error> {
                 .list()?
                 .into_iter()
                 .map(|listed| {
-                    let header = Header::parse(&read(Path::new(&listed.source))?);
+                    let source = read(Path::new(&listed.source))?;
+                    let header = Header::parse(&source);
+                    let export = Export::plan(&section.name, &listed, &table).map_err(|why| {
+                        format!("{}/{} can't be exported: {why}", section.name, listed.name)
+                    })?;
                     Ok(ExampleDoc {
                         name: listed.name,
                         summary: listed.summary,
                         body: header.body,
+                        code_starts_at: code_starts_at(&source),
+                        export,
                     })
                 })
                 .collect::<Result<_, Error>>()?;
@@ -738,6 +753,20 @@ fn see_also(section: &SectionDoc, example: &ExampleDoc, topics: &[Topic]) -> Str
     text
 }
 
+/// The first line after the `//!` header and the blank lines after it,
+/// counted from 1 as mdBook's `{{#include file:start:}}` counts.
+fn code_starts_at(source: &str) -> usize {
+    let mut lines = source.lines().peekable();
+    let mut skipped = 0;
+    while lines.next_if(|line| line.starts_with("//!")).is_some() {
+        skipped += 1;
+    }
+    while lines.next_if(|line| line.trim().is_empty()).is_some() {
+        skipped += 1;
+    }
+    skipped + 1
+}
+
 fn example_page(
     section: &SectionDoc,
     example: &ExampleDoc,
@@ -771,12 +800,39 @@ fn example_page(
             section.name, example.name
         );
     }
+    let export = &example.export;
+    let calling = match export.kind {
+        Kind::Plain => "calls `run` from a current-thread `#[tokio::main]`",
+        Kind::BaseUrl => {
+            "calls `run` from a current-thread `#[tokio::main]` with the base URL of an \
+             httpbin, its one argument"
+        }
+        Kind::Sync => {
+            "calls `run` from a plain `fn main`, since the example builds its own runtime"
+        }
+    };
+    let provider = if export.dependencies.iter().any(|d| d.name == "rustls") {
+        " Before that it installs rustls's `ring` provider, which reqwest built with \
+         `rustls-no-provider` needs before its first request."
+    } else {
+        ""
+    };
     let _ = write!(
         text,
-        "## The code\n\n`{source}` is the whole program: copy it into a project of your own and \
-         call `run` from `#[tokio::main]`, as the introduction shows.\n\n\
-         ```rust,ignore\n{{{{#include ../../../{source}}}}}\n```\n\n\
-         ## What it prints\n\n\
+        "## The code\n\n`{source}` is the whole program, shown below after its header. \
+         `{command}` writes it out as a Cargo project of its own, whose `main.rs` {calling}.{provider} \
+         To use it in a project of yours instead, these are the dependencies it needs:\n\n\
+         ```toml\n{tables}```\n\n\
+         which these commands add:\n\n```sh\n{add}\n```\n\n\
+         ```rust,ignore\n{{{{#include ../../../{source}:{start}:}}}}\n```\n\n",
+        command = export.command(),
+        tables = export.dependency_tables(),
+        add = export.cargo_add().join("\n"),
+        start = example.code_starts_at,
+    );
+    let _ = write!(
+        text,
+        "## What it prints\n\n\
          This is `{golden}`, which `cargo test` checks the example against on Tokio's paused clock \
          and CI on the real one.\n\n\
          ```text\n{{{{#include ../../../{golden}}}}}\n```\n"

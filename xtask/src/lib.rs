@@ -16,6 +16,8 @@
 //!   golden file.
 //! - [`list`] lists every example.
 //! - [`seed_map`] reads `docs/seed-map.tsv`, strictly.
+//! - [`export`] writes an example as a project of its own, and checks
+//!   that every example builds and runs as one.
 //! - [`docs`] generates the book's pages from the examples and checks it.
 //! - [`bench`] times the same workloads in Tokio and in Python's asyncio.
 //! - [`httpbin_server`] starts the workspace's httpbin as a process.
@@ -29,6 +31,7 @@ pub mod check;
 pub mod cli;
 pub mod docs;
 pub mod exercises_page;
+pub mod export;
 pub mod golden;
 pub mod httpbin_server;
 pub mod list;
@@ -41,5 +44,19 @@ pub mod workspace;
 
 /// Errors that end an xtask command. They are reported, never unwrapped.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// A command line that parses but names something that is not there (an
+/// unknown example, a directory that can't be used): reported like a
+/// parse error, with exit code 2.
+#[derive(Debug)]
+pub struct Usage(pub String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
 
 pub use runner::protocol;

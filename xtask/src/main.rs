@@ -27,6 +27,8 @@ fn main() -> ExitCode {
         Task::Twins(options) => xtask::twins::check_twins(&options),
         Task::Bless(options) => xtask::bless::bless_all(&options),
         Task::New { section, example } => xtask::new::new_example(&section, &example),
+        Task::Export { example, dir } => xtask::export::export(&example, dir.as_deref()),
+        Task::ExportCheck(options) => xtask::export::verify::check_all(&options),
         Task::List => xtask::list::list(),
         Task::Docs(mode) => xtask::docs::run(mode),
         Task::Bench { options, save } => xtask::bench::bench(&options, save),
@@ -34,6 +36,10 @@ fn main() -> ExitCode {
     match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
+        Err(error) if error.is::<xtask::Usage>() => {
+            eprintln!("error: {error}");
+            ExitCode::from(EXIT_USAGE)
+        }
         Err(error) => {
             eprintln!("error: {error}");
             ExitCode::FAILURE

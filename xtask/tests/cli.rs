@@ -124,3 +124,89 @@ fn a_closed_stdout_ends_it_quietly() {
     assert_eq!(output.status.signal(), Some(13), "{:?}", output.status);
     assert_eq!(stderr(&output), "");
 }
+
+/// `export`'s bad input: an unknown example or section, a non-empty or
+/// unusable DIR, all exit 2 with a message that names the problem.
+#[test]
+fn export_refuses_what_it_cannot_write() {
+    let scratch = tempfile::tempdir().expect("a temporary directory");
+    let fresh = scratch.path().join("fresh");
+    let fresh = fresh.to_str().expect("a UTF-8 path");
+    assert_usage_error(
+        &["export", "basics"],
+        "`export basics`: expected SECTION/EXAMPLE, such as basics/spawn_tasks",
+    );
+    for (args, expected) in [
+        (
+            ["export", "basics/no_such_example", fresh],
+            "error: section `basics` has no example `no_such_example`",
+        ),
+        (
+            ["export", "no_such_section/hello_world", fresh],
+            "error: there is no section `no_such_section`",
+        ),
+    ] {
+        let output = xtask(&args);
+        assert_eq!(
+            output.status.code(),
+            Some(i32::from(EXIT_USAGE)),
+            "{args:?}"
+        );
+        assert!(stderr(&output).starts_with(expected), "{}", stderr(&output));
+    }
+    assert!(!scratch.path().join("fresh").exists(), "nothing written");
+
+    let full = scratch.path().join("full");
+    std::fs::create_dir(&full).expect("a directory");
+    std::fs::write(full.join("keep.txt"), "mine").expect("a file");
+    let output = xtask(&[
+        "export",
+        "basics/hello_world",
+        full.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(i32::from(EXIT_USAGE)));
+    assert!(
+        stderr(&output).contains("is not empty"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        std::fs::read_to_string(full.join("keep.txt")).expect("still there"),
+        "mine"
+    );
+}
+
+/// What `export` writes: the file byte for byte, a `main.rs` that calls it,
+/// and a `Cargo.toml` with the crates and features read from the file.
+#[test]
+fn export_writes_a_project_of_its_own() {
+    let scratch = tempfile::tempdir().expect("a temporary directory");
+    let dir = scratch.path().join("priority_queue");
+    let output = xtask(&[
+        "export",
+        "synchronization/priority_queue",
+        dir.to_str().expect("UTF-8"),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    assert_eq!(
+        std::fs::read(dir.join("src/priority_queue.rs")).expect("the example"),
+        std::fs::read(root.join("crates/synchronization/src/priority_queue.rs"))
+            .expect("the original"),
+    );
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).expect("Cargo.toml");
+    let dependencies = manifest
+        .split("[dependencies]\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .expect("a [dependencies] table");
+    assert_eq!(
+        dependencies,
+        "tokio = { version = \"1.54\", features = [\"macros\", \"rt\", \"sync\", \"time\"] }"
+    );
+    assert!(manifest.contains("\n[workspace]\n"), "{manifest}");
+    let main = std::fs::read_to_string(dir.join("src/main.rs")).expect("main.rs");
+    assert!(main.contains("mod priority_queue;"), "{main}");
+    assert!(main.contains("priority_queue::run().await"), "{main}");
+    assert!(dir.join("README.md").is_file() && dir.join("Cargo.lock").is_file());
+}

@@ -34,6 +34,8 @@
 //! `max_retries`. (`backoff`, the older crate, is unmaintained:
 //! RUSTSEC-2025-0012.) It sleeps with `tokio::time::sleep`, so it follows
 //! Tokio's paused clock in tests.
+//!
+//! Needs: `backon/tokio-sleep`
 
 use std::cell::RefCell;
 use std::fmt::Display;

@@ -26,6 +26,8 @@
 //! The guide's `/result/{id}` answers "processing" for an id it has never
 //! seen, forever; here an unknown id is a 404, and a duplicate id a 409.
 //! The server listens on `127.0.0.1:0`, a free port the system picks.
+//!
+//! Needs: `reqwest/json`
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;

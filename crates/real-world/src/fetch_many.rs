@@ -40,6 +40,8 @@
 //! `error_for_status` makes every 4xx or 5xx an error. The guide decodes the
 //! JSON and drops it; decoding into `serde::de::IgnoredAny` does the same:
 //! it checks the body is JSON and keeps nothing.
+//!
+//! Needs: `reqwest/json`
 
 use std::error::Error;
 use std::time::Duration;

@@ -19,6 +19,8 @@
 //! the order of the input, so the pages are reported in order however the
 //! responses arrive. A scraper over thousands of URLs needs that limit;
 //! `buffer_unordered(n)` yields in completion order instead.
+//!
+//! Needs: `reqwest/json`
 
 use std::collections::HashMap;
 use std::time::Duration;

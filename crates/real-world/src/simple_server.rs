@@ -34,6 +34,8 @@
 //! The guide's simulated server puts the status in the dict it returns,
 //! `{'result': ..., 'status': 200}`; over HTTP the status is the status
 //! line, so each line prints the status, then the body.
+//!
+//! Needs: `reqwest/json`
 
 use std::future::IntoFuture;
 use std::time::Duration;

@@ -1,0 +1,671 @@
+//! `cargo xtask export --check-all [FILTER]`: proof that every example is
+//! a project of its own.
+//!
+//! Every example is exported, as `cargo xtask export` would write it, into
+//! one throwaway workspace in a temporary directory outside the repository,
+//! with the repository's `Cargo.lock` copied in (cargo only adds the new
+//! members, so the exports build the versions the workspace tests; a crate
+//! the lock lacks is a failure). One `cargo build` builds them all, into a
+//! target directory kept under the repository's own (`target/export-check`),
+//! so the dependencies build once and a second run is incremental. Nothing
+//! of the workspace reaches them: no feature another member turned on, no
+//! runner, no provider installed for them.
+//!
+//! Each one then runs on the real clock, HTTP examples against the
+//! workspace's httpbin started once on a free port, and its output is
+//! compared with its golden file. An export whose file has tests runs them
+//! too (`cargo test`), with only the dev-dependencies its export lists.
+//! A failure names the example and shows the compiler's errors or the diff;
+//! the throwaway workspace is then kept for a closer look.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{BufRead as _, BufReader, Read as _};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use cargo_metadata::{Message, TargetKind};
+use runner::protocol::Kind;
+
+use super::{Export, dependency_table, has_tests, plan_all};
+use crate::Error;
+use crate::check::{Filter, parallel};
+use crate::golden::{self, Golden};
+use crate::process::{self, Exit};
+use crate::workspace::{Profile, Workspace};
+
+/// What `export --check-all` takes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Options {
+    pub filter: Option<String>,
+    pub jobs: usize,
+    pub timeout: Duration,
+}
+
+/// How one example fared outside the workspace.
+#[derive(Debug)]
+enum Verdict {
+    Pass,
+    /// The file itself keeps it from standing alone (a path into a
+    /// workspace crate, a bad `Needs:` line).
+    CantStandAlone(String),
+    /// The compiler's errors, rendered.
+    DoesNotCompile(String),
+    /// The build produced no binary for it, and no error of its own: what
+    /// failed instead (a dependency, or cargo itself).
+    NotBuilt(String),
+    /// It compiles with the features other exports turn on, not with its own.
+    LacksFeatures(String),
+    Failed {
+        exit: Exit,
+        stderr: String,
+    },
+    Mismatch(String),
+    MissingGolden,
+    UnreadableGolden(String),
+    /// `cargo test` failed; its output.
+    TestsFailed(String),
+}
+
+struct Report {
+    id: String,
+    verdict: Verdict,
+    elapsed: Option<Duration>,
+}
+
+impl Report {
+    fn new(id: String, verdict: Verdict) -> Self {
+        Self {
+            id,
+            verdict,
+            elapsed: None,
+        }
+    }
+
+    fn passed(&self) -> bool {
+        matches!(self.verdict, Verdict::Pass)
+    }
+
+    fn summary(&self) -> String {
+        let elapsed = self
+            .elapsed
+            .map(|elapsed| format!(" ({:.1}s)", elapsed.as_secs_f64()))
+            .unwrap_or_default();
+        let why = match &self.verdict {
+            Verdict::Pass => return format!("PASS {}{elapsed}", self.id),
+            Verdict::CantStandAlone(_) => "can't be exported".to_owned(),
+            Verdict::DoesNotCompile(_) => "does not compile as a project of its own".to_owned(),
+            Verdict::NotBuilt(_) => "was not built".to_owned(),
+            Verdict::LacksFeatures(_) => {
+                "compiles only with features other exports turn on: its Cargo.toml lacks one"
+                    .to_owned()
+            }
+            Verdict::Failed { exit, .. } => match exit {
+                Exit::Code(code) => format!("exited with code {code}"),
+                Exit::Signal(signal) => format!("killed by signal {signal}"),
+                Exit::TimedOut => "timed out and was killed; is it hung?".to_owned(),
+            },
+            Verdict::Mismatch(_) => "output differs from its golden file".to_owned(),
+            Verdict::MissingGolden => "has no golden file".to_owned(),
+            Verdict::UnreadableGolden(why) => format!("cannot read its golden file: {why}"),
+            Verdict::TestsFailed(_) => "its tests fail as a project of its own".to_owned(),
+        };
+        format!("FAIL {}: {why}{elapsed}", self.id)
+    }
+
+    fn details(&self) -> String {
+        let mut text = self.summary();
+        text.push('\n');
+        match &self.verdict {
+            Verdict::CantStandAlone(why) => {
+                let _ = writeln!(text, "  {why}");
+            }
+            Verdict::DoesNotCompile(errors)
+            | Verdict::NotBuilt(errors)
+            | Verdict::LacksFeatures(errors) => text.push_str(&indent(errors)),
+            Verdict::Failed { stderr, .. } if !stderr.trim().is_empty() => {
+                text.push_str("  stderr:\n");
+                text.push_str(&indent(stderr));
+            }
+            Verdict::Mismatch(diff) => text.push_str(diff),
+            Verdict::TestsFailed(output) => text.push_str(&indent(output)),
+            _ => {}
+        }
+        text
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|line| format!("    {line}\n")).collect()
+}
+
+/// An export in the throwaway workspace.
+struct Member {
+    export: Export,
+    /// `<section>-<example>`: two sections may have examples of one name.
+    package: String,
+    dir: PathBuf,
+}
+
+/// `cargo xtask export --check-all`. `Ok(false)` means an example failed.
+pub fn check_all(options: &Options) -> Result<bool, Error> {
+    let started = Instant::now();
+    let workspace = Workspace::locate();
+    let table = dependency_table(&workspace)?;
+    let all_sections = workspace.section_names()?;
+    let filter = Filter::new(options.filter.as_deref(), &all_sections);
+    let sections = workspace.build_for(options.filter.as_deref())?;
+
+    let mut reports = BTreeMap::new();
+    let mut members = Vec::new();
+    for section in &sections {
+        let listed: Vec<_> = section
+            .list()?
+            .into_iter()
+            .filter(|example| filter.matches(&section.name, &example.name))
+            .collect();
+        for plan in plan_all(&section.name, &listed, &table) {
+            match plan {
+                Ok(export) => members.push(Member {
+                    package: format!("{}-{}", export.section, export.name),
+                    dir: PathBuf::from(&export.section).join(&export.name),
+                    export,
+                }),
+                Err((id, why)) => {
+                    let report = Report::new(id, Verdict::CantStandAlone(why));
+                    println!("{}", report.summary());
+                    reports.insert(report.id.clone(), report);
+                }
+            }
+        }
+    }
+    if members.is_empty() && reports.is_empty() {
+        let filter = options.filter.as_deref().unwrap_or("");
+        return Err(
+            format!("no example matches `{filter}`; `cargo xtask list` shows them all").into(),
+        );
+    }
+
+    let scratch = tempfile::Builder::new()
+        .prefix("export-check-")
+        .tempdir()
+        .map_err(|error| format!("cannot make a temporary directory: {error}"))?;
+    if scratch.path().starts_with(workspace.root()) {
+        return Err(format!(
+            "the temporary directory {} is inside the repository; point TMPDIR elsewhere",
+            scratch.path().display()
+        )
+        .into());
+    }
+    let target_dir = workspace
+        .metadata()?
+        .target_directory
+        .into_std_path_buf()
+        .join("export-check");
+    let lock = workspace.root().join("Cargo.lock");
+    write_workspace(scratch.path(), &members, &lock)?;
+    eprintln!(
+        "exported {} examples into {}; building them into {}",
+        members.len(),
+        scratch.path().display(),
+        target_dir.display()
+    );
+    let mut general = Vec::new();
+
+    // 1. One build of them all: each dependency once, with the union of
+    // the features the exports ask for.
+    let phase = Instant::now();
+    let build = cargo(
+        scratch.path(),
+        &target_dir,
+        &["build", "--workspace", "--bins", "--keep-going"],
+    )?;
+    eprintln!("built in {:.1}s", phase.elapsed().as_secs_f64());
+    // With every example refused before the build, there is nothing to build.
+    if !build.success && build.errors.is_empty() && !members.is_empty() {
+        general.push(format!(
+            "`cargo build` of the exports failed before compiling them:\n{}",
+            indent(&build.stderr)
+        ));
+    }
+    if build.success {
+        general.extend(new_crates(&scratch.path().join("Cargo.lock"), &lock)?);
+    }
+    for member in &members {
+        let verdict = if let Some(errors) = build.errors.get(&member.package) {
+            Some(Verdict::DoesNotCompile(errors.join("\n")))
+        } else if !build.binaries.contains_key(&member.package) {
+            Some(Verdict::NotBuilt(build.other_errors(&members)))
+        } else {
+            None
+        };
+        if let Some(verdict) = verdict {
+            let report = Report::new(member.export.id(), verdict);
+            println!("{}", report.summary());
+            reports.insert(report.id.clone(), report);
+        }
+    }
+
+    // 2. Run them, on the real clock, while nothing else is compiling.
+    let phase = Instant::now();
+    let runnable: Vec<&Member> = members
+        .iter()
+        .filter(|member| !reports.contains_key(&member.export.id()))
+        .collect();
+    let server = if runnable
+        .iter()
+        .any(|member| member.export.kind == Kind::BaseUrl)
+    {
+        Some(Httpbin::start(&workspace)?)
+    } else {
+        None
+    };
+    let url = server.as_ref().map(|server| server.url.as_str());
+    let ran = parallel(
+        runnable,
+        options.jobs,
+        |member| {
+            run_one(
+                member,
+                &build,
+                url,
+                options.timeout,
+                &workspace.golden_root(),
+            )
+        },
+        |report| {
+            if !report.passed() {
+                println!("{}", report.summary());
+            }
+        },
+    );
+    drop(server);
+    eprintln!("ran in {:.1}s", phase.elapsed().as_secs_f64());
+    for report in ran {
+        reports.insert(report.id.clone(), report);
+    }
+
+    // 3. The shared build gives every export the union of everyone's
+    // features, which would hide a feature one export lacks. So each export
+    // is also checked with only its own: those with the same
+    // `[dependencies]` together, each group in a `cargo check` of its own.
+    // Dependencies with the same features are checked once; only the
+    // distinct feature sets cost anything.
+    let phase = Instant::now();
+    let mut groups: BTreeMap<String, Vec<&Member>> = BTreeMap::new();
+    for member in &members {
+        if reports.get(&member.export.id()).is_some_and(Report::passed) {
+            groups
+                .entry(dependency_key(&member.export))
+                .or_default()
+                .push(member);
+        }
+    }
+    for group in groups.values() {
+        let mut args = vec!["check", "--bins"];
+        for member in group {
+            args.extend(["--package", member.package.as_str()]);
+        }
+        let checked = cargo(scratch.path(), &target_dir, &args)?;
+        for member in group {
+            let errors = match checked.errors.get(&member.package) {
+                Some(errors) => errors.join("\n"),
+                None if checked.success => continue,
+                None => checked.other_errors(&members),
+            };
+            fail(&mut reports, member, Verdict::LacksFeatures(errors));
+        }
+    }
+    eprintln!(
+        "checked {} dependency sets apart in {:.1}s",
+        groups.len(),
+        phase.elapsed().as_secs_f64()
+    );
+
+    // 4. Tests, with only the dev-dependencies each export lists.
+    let phase = Instant::now();
+    let testable: Vec<&Member> = members
+        .iter()
+        .filter(|member| has_tests(&member.export.source))
+        .filter(|member| reports.get(&member.export.id()).is_some_and(Report::passed))
+        .collect();
+    for member in &testable {
+        if let Some(output) = cargo_test(scratch.path(), &target_dir, &member.package)? {
+            fail(&mut reports, member, Verdict::TestsFailed(output));
+        }
+    }
+    if !testable.is_empty() {
+        eprintln!(
+            "tested {} in {:.1}s",
+            testable.len(),
+            phase.elapsed().as_secs_f64()
+        );
+    }
+
+    for report in reports.values().filter(|report| report.passed()) {
+        println!("{}", report.summary());
+    }
+    let failures: Vec<String> = reports
+        .values()
+        .filter(|report| !report.passed())
+        .map(Report::details)
+        .chain(general.iter().cloned())
+        .collect();
+    if !failures.is_empty() {
+        println!("\nfailures:");
+        for failure in &failures {
+            println!("\n{}", failure.trim_end());
+        }
+        let kept = scratch.keep();
+        println!("\nthe exports are kept in {} to look into", kept.display());
+    }
+    let passed = reports.values().filter(|report| report.passed()).count();
+    let failed = reports.len() - passed;
+    eprintln!("finished in {:.1}s", started.elapsed().as_secs_f64());
+    let other = match general.len() {
+        0 => String::new(),
+        1 => ", 1 other problem".to_owned(),
+        n => format!(", {n} other problems"),
+    };
+    println!("{passed} passed, {failed} failed{other}");
+    Ok(failures.is_empty())
+}
+
+/// What decides the features of an export's dependencies: its
+/// `[dependencies]` lines.
+fn dependency_key(export: &Export) -> String {
+    export
+        .dependencies
+        .iter()
+        .map(super::Dependency::toml_line)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Records that `member`, which had passed so far, failed.
+fn fail(reports: &mut BTreeMap<String, Report>, member: &Member, verdict: Verdict) {
+    let report = Report::new(member.export.id(), verdict);
+    println!("{}", report.summary());
+    reports.insert(report.id.clone(), report);
+}
+
+/// The throwaway workspace: its `Cargo.toml`, the lock, and every member.
+fn write_workspace(root: &Path, members: &[Member], lock: &Path) -> Result<(), Error> {
+    let mut manifest = String::from(
+        "# Written by `cargo xtask export --check-all`: every example as a project\n\
+         # of its own, in one workspace so their dependencies build once.\n\
+         [workspace]\nresolver = \"3\"\nmembers = [\n",
+    );
+    for member in members {
+        let _ = writeln!(manifest, "    \"{}\",", member.dir.display());
+    }
+    manifest.push_str(
+        "]\n\n# Nobody debugs these builds: no debug info, no incremental state.\n\
+         [profile.dev]\ndebug = false\nincremental = false\n",
+    );
+    std::fs::write(root.join("Cargo.toml"), manifest)?;
+    std::fs::copy(lock, root.join("Cargo.lock"))
+        .map_err(|error| format!("cannot copy {}: {error}", lock.display()))?;
+    for member in members {
+        member
+            .export
+            .write(&root.join(&member.dir), &member.package, false, lock)?;
+    }
+    Ok(())
+}
+
+/// What a `cargo build` (or `cargo test --no-run`) of the exports left.
+struct Build {
+    success: bool,
+    /// Package (= binary) name to the binary.
+    binaries: BTreeMap<String, PathBuf>,
+    /// Package name to its compiler errors, rendered; a dependency's errors
+    /// under the dependency's name.
+    errors: BTreeMap<String, Vec<String>>,
+    /// Cargo's own messages: what went wrong before any compiling.
+    stderr: String,
+}
+
+impl Build {
+    /// What failed that is not one of the exports (a dependency), or else
+    /// cargo's own messages.
+    fn other_errors(&self, members: &[Member]) -> String {
+        let other: Vec<&str> = self
+            .errors
+            .iter()
+            .filter(|(name, _)| !members.iter().any(|member| member.package == **name))
+            .flat_map(|(_, errors)| errors.iter().map(String::as_str))
+            .collect();
+        if other.is_empty() {
+            self.stderr.clone()
+        } else {
+            other.join("\n")
+        }
+    }
+}
+
+/// Runs `cargo <args>` in the throwaway workspace, reading its JSON
+/// messages.
+fn cargo(root: &Path, target_dir: &Path, args: &[&str]) -> Result<Build, Error> {
+    let mut cargo = Workspace::at(root).cargo();
+    cargo
+        .args(args)
+        .args(["--quiet", "--message-format=json"])
+        .arg("--target-dir")
+        .arg(target_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cargo
+        .spawn()
+        .map_err(|error| format!("cannot run cargo: {error}"))?;
+    let stderr = drain(&mut child);
+    let mut build = Build {
+        success: false,
+        binaries: BTreeMap::new(),
+        errors: BTreeMap::new(),
+        stderr: String::new(),
+    };
+    if let Some(stdout) = child.stdout.take() {
+        for message in Message::parse_stream(BufReader::new(stdout)) {
+            match message? {
+                Message::CompilerArtifact(artifact) => {
+                    if let Some(executable) = artifact.executable
+                        && artifact.target.is_kind(TargetKind::Bin)
+                    {
+                        build
+                            .binaries
+                            .insert(artifact.target.name, executable.into_std_path_buf());
+                    }
+                }
+                Message::CompilerMessage(message)
+                    if message.message.level
+                        == cargo_metadata::diagnostic::DiagnosticLevel::Error =>
+                {
+                    let rendered = message.message.rendered.unwrap_or(message.message.message);
+                    build
+                        .errors
+                        .entry(message.target.name)
+                        .or_default()
+                        .push(rendered);
+                }
+                _ => {}
+            }
+        }
+    }
+    build.success = child.wait()?.success();
+    build.stderr = stderr.join().unwrap_or_default();
+    Ok(build)
+}
+
+/// Reads the child's stderr to the end on a thread of its own.
+fn drain(child: &mut Child) -> std::thread::JoinHandle<String> {
+    let stderr = child.stderr.take();
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut stderr) = stderr {
+            let _ = stderr.read_to_string(&mut text);
+        }
+        text
+    })
+}
+
+/// `cargo test -p <package>`, already built: `None` if it passed, or its
+/// output.
+fn cargo_test(root: &Path, target_dir: &Path, package: &str) -> Result<Option<String>, Error> {
+    let output = Workspace::at(root)
+        .cargo()
+        .args(["test", "--quiet", "--package", package, "--target-dir"])
+        .arg(target_dir)
+        .output()?;
+    if output.status.success() {
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )))
+}
+
+/// The registry crates of `exports_lock` that `workspace_lock` lacks, one
+/// problem each: the exports must build the versions the workspace tests.
+fn new_crates(exports_lock: &Path, workspace_lock: &Path) -> Result<Vec<String>, Error> {
+    let known = registry_packages(workspace_lock)?;
+    Ok(registry_packages(exports_lock)?
+        .into_iter()
+        .filter(|package| !known.contains(package))
+        .map(|(name, version)| {
+            format!(
+                "the exports build {name} {version}, which the workspace's Cargo.lock does not \
+                 have: an export needs a crate or a feature the workspace never builds"
+            )
+        })
+        .collect())
+}
+
+fn registry_packages(lock: &Path) -> Result<Vec<(String, String)>, Error> {
+    let text =
+        std::fs::read_to_string(lock).map_err(|error| format!("{}: {error}", lock.display()))?;
+    let parsed: toml::Table = text
+        .parse()
+        .map_err(|error| format!("{}: {error}", lock.display()))?;
+    let packages = parsed
+        .get("package")
+        .and_then(toml::Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    Ok(packages
+        .iter()
+        .filter(|package| package.get("source").is_some())
+        .filter_map(|package| {
+            Some((
+                package.get("name")?.as_str()?.to_owned(),
+                package.get("version")?.as_str()?.to_owned(),
+            ))
+        })
+        .collect())
+}
+
+/// Runs one built export and compares what it printed with its golden file.
+fn run_one(
+    member: &Member,
+    build: &Build,
+    server: Option<&str>,
+    timeout: Duration,
+    golden_root: &Path,
+) -> Report {
+    let id = member.export.id();
+    let report = |verdict, elapsed| Report {
+        id: id.clone(),
+        verdict,
+        elapsed,
+    };
+    let Some(binary) = build.binaries.get(&member.package) else {
+        return report(Verdict::NotBuilt(String::new()), None);
+    };
+    let mut command = Command::new(binary);
+    if member.export.kind == Kind::BaseUrl
+        && let Some(url) = server
+    {
+        command.arg(url);
+    }
+    let finished = match process::run(command, timeout) {
+        Ok(finished) => finished,
+        Err(error) => {
+            return report(
+                Verdict::Failed {
+                    exit: Exit::Code(-1),
+                    stderr: format!("could not be started: {error}"),
+                },
+                None,
+            );
+        }
+    };
+    let elapsed = Some(finished.elapsed);
+    if !finished.success() {
+        return report(
+            Verdict::Failed {
+                exit: finished.exit,
+                stderr: finished.stderr,
+            },
+            elapsed,
+        );
+    }
+    let path = golden::path(golden_root, &member.export.section, &member.export.name);
+    let verdict = match golden::read(&path) {
+        Golden::Text(expected) if expected == finished.stdout => Verdict::Pass,
+        Golden::Text(expected) => Verdict::Mismatch(golden::diff(
+            &golden::display_name(&path, golden_root),
+            &expected,
+            &finished.stdout,
+        )),
+        Golden::Missing => Verdict::MissingGolden,
+        Golden::Unreadable(why) => Verdict::UnreadableGolden(why),
+    };
+    report(verdict, elapsed)
+}
+
+/// The workspace's httpbin, serving on a free port of 127.0.0.1 until dropped.
+struct Httpbin {
+    child: Child,
+    url: String,
+}
+
+impl Httpbin {
+    fn start(workspace: &Workspace) -> Result<Self, Error> {
+        let binaries = workspace.build_binaries(&["httpbin".to_owned()], Profile::Dev)?;
+        let binary = binaries
+            .get("httpbin")
+            .ok_or("`cargo build` reported no httpbin binary")?;
+        let mut child = Command::new(binary)
+            .args(["--port", "0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|error| format!("cannot start httpbin: {error}"))?;
+        // It prints `httpbin listening on http://127.0.0.1:PORT` once it listens.
+        let mut line = String::new();
+        if let Some(stdout) = child.stdout.take() {
+            let _ = BufReader::new(stdout).read_line(&mut line);
+        }
+        match line.trim().strip_prefix("httpbin listening on ") {
+            Some(url) => Ok(Self {
+                url: url.to_owned(),
+                child,
+            }),
+            None => {
+                let _ = child.kill();
+                let _ = child.wait();
+                Err(format!("httpbin did not start: it printed {line:?}").into())
+            }
+        }
+    }
+}
+
+impl Drop for Httpbin {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
