@@ -793,7 +793,8 @@ fn example_page(
         let python = format!("crates/{}/python/{}.py", section.name, example.name);
         let _ = write!(
             text,
-            "## In asyncio\n\n`{python}` is the same program in asyncio, written for this book. \
+            "## In asyncio\n\n`{python}` is the same program in asyncio, written for this book \
+             (run it with `python3 -P {python}`). \
              `cargo xtask twins {}/{}` runs it and checks that it prints what the Rust prints \
              (quotes, brackets and `True` aside); CI runs every twin.\n\n\
              ```python\n{{{{#include ../../../{python}}}}}\n```\n\n",

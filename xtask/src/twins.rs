@@ -231,7 +231,9 @@ fn run_twin(
         return Outcome::Missing;
     };
     let mut command = Command::new(&options.python);
-    command.arg(&twin).current_dir(root);
+    // `-P`: the twin's own directory is not put on `sys.path`, so a twin
+    // named like a standard module (`subprocess.py`) can't shadow it.
+    command.arg("-P").arg(&twin).current_dir(root);
     if example.kind == Kind::BaseUrl
         && let Some(url) = url
     {

@@ -1,0 +1,122 @@
+"""A chat server: every line a client sends goes to all the others, with a
+message when someone joins or leaves, and a graceful shutdown that tells
+every client the server is going away.
+
+The asyncio twin of crates/io/src/chat_server.rs.
+"""
+
+import asyncio
+
+
+class ChatServer:
+    def __init__(self):
+        self.writers = {}  # connection id -> writer, for every named client
+        self.connected = 0
+        self.shutdown = asyncio.Event()
+        self.handlers = set()
+        self.next_id = 0
+
+    async def broadcast(self, sender, text):
+        for connection, writer in list(self.writers.items()):
+            if connection != sender:
+                writer.write(text.encode() + b"\n")
+                await writer.drain()
+
+    async def handle(self, reader, writer):
+        self.handlers.add(asyncio.current_task())
+        self.next_id += 1
+        connection = self.next_id
+        self.connected += 1
+        try:
+            writer.write(b"your name?\n")
+            name = (await reader.readline()).decode().strip()
+            if not name:
+                return
+            writer.write(f"welcome, {name}; {self.connected - 1} already connected\n".encode())
+            await self.broadcast(connection, f"{name} joined")
+            self.writers[connection] = writer
+            stop = asyncio.ensure_future(self.shutdown.wait())
+            while True:
+                line = asyncio.ensure_future(reader.readline())
+                done, _ = await asyncio.wait({line, stop}, return_when=asyncio.FIRST_COMPLETED)
+                if stop in done:
+                    line.cancel()
+                    del self.writers[connection]
+                    writer.write(b"server shutting down\n")
+                    await writer.drain()
+                    return
+                text = line.result()
+                if not text:
+                    break
+                await self.broadcast(connection, f"{name}: {text.decode().rstrip()}")
+            stop.cancel()
+            del self.writers[connection]
+            await self.broadcast(connection, f"{name} left")
+        finally:
+            self.connected -= 1
+            writer.close()
+            await writer.wait_closed()
+
+
+class Client:
+    def __init__(self, name, reader, writer):
+        self.name, self.reader, self.writer = name, reader, writer
+
+    @classmethod
+    async def join(cls, port, name):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        client = cls(name, reader, writer)
+        await client.hear()
+        writer.write(name.encode() + b"\n")
+        await client.hear()
+        return client
+
+    async def say(self, text):
+        print(f"[{self.name}] says {text!r}")
+        self.writer.write(text.encode() + b"\n")
+        await self.writer.drain()
+
+    async def hear(self):
+        line = await self.reader.readline()
+        if line:
+            print(f"[{self.name}] hears {line.decode().rstrip()!r}")
+        else:
+            print(f"[{self.name}] is disconnected")
+
+
+async def main():
+    chat = ChatServer()
+    server = await asyncio.start_server(chat.handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+
+    alice = await Client.join(port, "alice")
+    bob = await Client.join(port, "bob")
+    await alice.hear()
+    carol = await Client.join(port, "carol")
+    await alice.hear()
+    await bob.hear()
+
+    await alice.say("hi all")
+    await bob.hear()
+    await carol.hear()
+    await carol.say("hello alice")
+    await alice.hear()
+    await bob.hear()
+
+    print("[bob] disconnects")
+    bob.writer.close()
+    await alice.hear()
+    await carol.hear()
+
+    print("-- shutting down")
+    server.close()
+    chat.shutdown.set()
+    for client in [alice, carol]:
+        await client.hear()
+        await client.hear()
+    await asyncio.gather(*chat.handlers)
+    await server.wait_closed()
+    print("server stopped")
+
+
+asyncio.run(main())
