@@ -1,0 +1,56 @@
+"""CPU-bound work blocks the event loop just like a blocking call; moved to
+another thread with run_in_executor, the loop keeps running.
+
+The asyncio twin of crates/runtime/src/cpu_bound_work.rs. (The labels say
+spawn_blocking, Tokio's name for run_in_executor. In CPython the thread
+holds the GIL while it computes, so the heartbeat only gets turns when
+the interpreter switches threads; the loop is free, the CPU is not.)
+"""
+
+import asyncio
+
+LIMIT = 50_000
+
+
+def calculate_primes(n):
+    primes = []
+    for candidate in range(2, n):
+        divisor = 2
+        while divisor * divisor <= candidate:
+            if candidate % divisor == 0:
+                break
+            divisor += 1
+        else:
+            primes.append(candidate)
+    return primes
+
+
+async def main():
+    turns = 0
+
+    async def heartbeat():
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    beating = asyncio.create_task(heartbeat())
+    await asyncio.sleep(0)
+
+    before = turns
+    primes = calculate_primes(LIMIT)
+    during = turns - before
+    print(f"Inline: {len(primes)} primes below {LIMIT}")
+    print(f"Heartbeat turns while computing inline: {during}")
+    assert during == 0
+
+    before = turns
+    primes = await asyncio.get_running_loop().run_in_executor(None, calculate_primes, LIMIT)
+    during = turns - before
+    print(f"spawn_blocking: {len(primes)} primes below {LIMIT}")
+    print(f"Heartbeat kept running while computing on spawn_blocking: {during > 0}")
+    assert during > 0
+    beating.cancel()
+
+
+asyncio.run(main())
