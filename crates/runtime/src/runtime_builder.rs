@@ -27,7 +27,13 @@
 //! each task yields while it waits. With a blocking wait (a `std` channel),
 //! the waiting task holds its thread, so the pair can only meet when they run
 //! on two threads at once; on one thread the first would wait forever, which
-//! is why the blocking version gives up after five seconds instead.
+//! is why the blocking version gives up after five seconds instead. Which
+//! worker runs which task is the scheduler's choice, and Tokio promises no
+//! placement, so each blocking wait goes through `block_in_place`: it tells
+//! the runtime this thread is about to block, and the runtime hands the
+//! worker's other tasks to another thread first. The two tasks then meet
+//! wherever they were put. `block_in_place` exists only on the multi-thread
+//! runtime; on the current-thread one it panics.
 
 use std::sync::mpsc;
 use std::time::Duration;
@@ -76,14 +82,12 @@ async fn meet_blocking() -> anyhow::Result<()> {
     let (to_a, from_b) = mpsc::channel();
     let a = tokio::spawn(async move {
         to_b.send("A").map_err(|_| anyhow!("B is gone"))?;
-        from_b
-            .recv_timeout(PATIENCE)
+        tokio::task::block_in_place(|| from_b.recv_timeout(PATIENCE))
             .context("B never ran while A held its thread")
     });
     let b = tokio::spawn(async move {
         to_a.send("B").map_err(|_| anyhow!("A is gone"))?;
-        from_a
-            .recv_timeout(PATIENCE)
+        tokio::task::block_in_place(|| from_a.recv_timeout(PATIENCE))
             .context("A never ran while B held its thread")
     });
     let (heard_by_a, heard_by_b) = (a.await??, b.await??);
