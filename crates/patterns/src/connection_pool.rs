@@ -27,11 +27,13 @@
 //! without it, and the connection is dropped, and so closed, on the blocking
 //! thread when the call ends; if the call panics, it is dropped as the panic
 //! unwinds. Either way the guard has nothing to return, and any later call
-//! through it fails with `PoolError::Lost`. A caller cancelled while a new
-//! connection is being opened leaves nothing behind: its permit goes back
-//! to the semaphore, and the new connection is closed the same way when the
-//! open ends. The example cancels a caller mid-query and shows the pool
-//! replace the connection.
+//! through it fails with `PoolError::Lost`. The permit travels with the
+//! connection and is dropped with it, so the pool can't open a replacement
+//! while the old connection is still open on its thread: at most `max_size`
+//! are open at any moment. A caller cancelled while a new connection is
+//! being opened leaves nothing behind either: the open ends, the connection
+//! is closed, and only then does its permit go back. The example cancels a
+//! caller mid-query and shows the pool replace the connection.
 //!
 //! In production, `deadpool-sqlite` is this design with recycling checks,
 //! hooks and status reporting. (At the time of writing its release, 0.14,
@@ -81,8 +83,11 @@ struct PooledConnection {
     /// `None` only while a call is running on the blocking thread, or after
     /// one failed to bring the connection back.
     connection: Option<Connection>,
+    /// Travels with the connection, to the blocking thread and back: a
+    /// connection still open there after its caller was cancelled keeps its
+    /// permit until it is closed, so at most `max_size` are ever open.
+    permit: Option<OwnedSemaphorePermit>,
     idle: Arc<Mutex<Vec<Connection>>>,
-    _permit: OwnedSemaphorePermit,
 }
 
 impl SqlitePool {
@@ -117,20 +122,22 @@ impl SqlitePool {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .pop();
-        let connection = match reused {
-            Some(connection) => connection,
+        let (connection, permit) = match reused {
+            Some(connection) => (connection, permit),
             None => {
                 let path = self.path.clone();
-                let connection =
-                    tokio::task::spawn_blocking(move || Connection::open(path)).await??;
+                // The permit goes along: a caller cancelled during the open
+                // leaves the connection to be closed there, still counted.
+                let (connection, permit) =
+                    tokio::task::spawn_blocking(move || (Connection::open(path), permit)).await?;
                 self.opened.fetch_add(1, Ordering::SeqCst);
-                connection
+                (connection?, permit)
             }
         };
         Ok(PooledConnection {
             connection: Some(connection),
+            permit: Some(permit),
             idle: self.idle.clone(),
-            _permit: permit,
         })
     }
 }
@@ -143,12 +150,14 @@ impl PooledConnection {
         T: Send + 'static,
     {
         let mut connection = self.connection.take().ok_or(PoolError::Lost)?;
-        let (connection, result) = tokio::task::spawn_blocking(move || {
+        let permit = self.permit.take();
+        let (connection, permit, result) = tokio::task::spawn_blocking(move || {
             let result = query(&mut connection);
-            (connection, result)
+            (connection, permit, result)
         })
         .await?;
         self.connection = Some(connection);
+        self.permit = permit;
         Ok(result?)
     }
 }
@@ -161,7 +170,7 @@ impl Drop for PooledConnection {
                 .unwrap_or_else(PoisonError::into_inner)
                 .push(connection);
         }
-        // `_permit` is released after this, once the connection is back.
+        // `permit` is released after this, once the connection is back.
     }
 }
 

@@ -11,48 +11,77 @@
 //! in 0.4 s.
 //!
 //! To limit the rate, a call must keep its permit for the whole period, not
-//! just while it runs. Here the permit is an `OwnedSemaphorePermit` moved
-//! into a small task that sleeps for the period and then drops it. So every
-//! permit comes back exactly one period after the call that took it
-//! started, and no window of that length ever holds more than N starts (a
-//! sliding window, like `sliding_window`, with the bookkeeping done by the
-//! semaphore). Waiters are served in order, because Tokio's semaphore is
-//! fair.
+//! just while it runs. Here a call takes a permit and `forget`s it, and the
+//! limiter gives it back one period after the call started: the limiter's
+//! one background task receives each call's release time on a channel,
+//! sleeps until it, and adds the permit back. So no window of that length
+//! ever holds more than N starts (a sliding window, like `sliding_window`,
+//! with the bookkeeping done by the semaphore). The release times arrive in
+//! the order they fall due, since every call waits the same period, and the
+//! channel never holds more than N, one per permit out. Waiters are served
+//! in order, because Tokio's semaphore is fair. The background task belongs
+//! to the limiter (`AbortOnDropHandle`) and ends with it, rather than one
+//! detached task per call.
+//!
+//! `calls` is a `NonZeroUsize`: a limiter with no permits would make every
+//! caller wait forever.
 
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::join_all;
-use tokio::sync::{AcquireError, Semaphore};
+use tokio::sync::{AcquireError, Semaphore, mpsc};
 use tokio::time::{Instant, sleep, sleep_until};
+use tokio_util::task::AbortOnDropHandle;
 
 /// At most `calls` calls may start in any `period`.
 struct RateLimiter {
     permits: Arc<Semaphore>,
     period: Duration,
+    /// When each permit taken is due back, in order.
+    releases: mpsc::UnboundedSender<Instant>,
+    _releaser: AbortOnDropHandle<()>,
 }
 
 impl RateLimiter {
-    fn new(calls: usize, period: Duration) -> Self {
+    /// Starts the limiter's background task, so it must be called inside a
+    /// Tokio runtime.
+    fn new(calls: NonZeroUsize, period: Duration) -> Self {
+        let permits = Arc::new(Semaphore::new(calls.get()));
+        let (releases, mut due) = mpsc::unbounded_channel::<Instant>();
+        let releaser = tokio::spawn({
+            let permits = Arc::clone(&permits);
+            async move {
+                while let Some(release_at) = due.recv().await {
+                    sleep_until(release_at).await;
+                    permits.add_permits(1);
+                }
+            }
+        });
         Self {
-            permits: Arc::new(Semaphore::new(calls)),
+            permits,
             period,
+            releases,
+            _releaser: AbortOnDropHandle::new(releaser),
         }
     }
 
     /// Waits for a free slot in the window, and returns the time the call
     /// may start. Fails only if the semaphore is closed.
     async fn acquire(&self) -> Result<Instant, AcquireError> {
-        let permit = self.permits.clone().acquire_owned().await?;
+        // Given back by the releaser, not when this guard drops.
+        self.permits.acquire().await?.forget();
         let started = Instant::now();
-        let release_at = started + self.period;
-        tokio::spawn(async move {
-            sleep_until(release_at).await;
-            drop(permit);
-        });
+        // Fails only once the releaser is gone, which happens only when the
+        // limiter itself is dropped.
+        let _ = self.releases.send(started + self.period);
         Ok(started)
     }
 }
+
+/// Checked when the program compiles: a zero would not build.
+const CALLS_PER_SECOND: NonZeroUsize = NonZeroUsize::new(3).unwrap();
 
 /// Returns when the call started, in seconds since `start`.
 async fn call_api(started: Instant, start: Instant) -> f64 {
@@ -84,7 +113,7 @@ pub async fn run() -> Result<(), AcquireError> {
     );
 
     println!();
-    let limiter = RateLimiter::new(3, Duration::from_secs(1));
+    let limiter = RateLimiter::new(CALLS_PER_SECOND, Duration::from_secs(1));
     let start = Instant::now();
     let calls = (0..10).map(async |_| {
         let started = limiter.acquire().await?;

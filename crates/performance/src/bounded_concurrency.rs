@@ -39,6 +39,10 @@ struct InFlight {
 
 impl InFlight {
     async fn process_item(&self, item: u32) -> String {
+        // Nothing here drops this future before it ends, so the count can't
+        // be left high. Where a caller may cancel it (a timeout, `select!`),
+        // count through a guard that decrements in `Drop`, as
+        // synchronization/semaphore does.
         let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
         self.peak.fetch_max(now, Ordering::SeqCst);
         sleep(Duration::from_millis(100)).await;

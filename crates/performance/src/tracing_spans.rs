@@ -31,11 +31,13 @@
 //! returns an error, and a second `init()` panics. This example shows two
 //! filters in turn, in a process that runs other examples too, so it uses
 //! the other way, a subscriber scoped to one thread or one future. That
-//! scope does not follow a spawned task by itself: on the multi-thread
-//! runtime of plain `#[tokio::main]`, the task runs on a worker thread,
-//! which has no subscriber, and every event it logs is lost. So the whole
-//! demonstration runs `.with_subscriber(subscriber)`, and each future it
-//! spawns carries the current one along with `.with_current_subscriber()`.
+//! scope does not follow a spawned task by itself. `.with_subscriber(s)`
+//! makes `s` the default only while its own future is being polled, and
+//! the runtime polls a spawned task on its own, outside that future, on
+//! either runtime flavor: the task's events go to whatever default its
+//! thread has, here none, and are lost. So the whole demonstration runs
+//! `.with_subscriber(subscriber)`, and each future it spawns carries the
+//! current one along with `.with_current_subscriber()`.
 //!
 //! For output that is the same on every run, the subscriber prints no
 //! timestamps (`without_time`), no colors and no thread ids, and the guide's
@@ -76,8 +78,9 @@ async fn debug_async_operations() -> anyhow::Result<()> {
             let span = info_span!("task", name = name.as_str());
             info!("created {name}");
             let delay = Duration::from_millis(500 + 100 * i);
-            // Without `with_current_subscriber`, a task on another thread
-            // would log to that thread's subscriber: none.
+            // Without `with_current_subscriber`, the task would log to its
+            // thread's default subscriber, since the runtime polls it outside
+            // this future: none.
             tokio::spawn(
                 named_task(name, delay)
                     .instrument(span)

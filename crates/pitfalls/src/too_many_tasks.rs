@@ -68,6 +68,9 @@ struct Database {
 impl Database {
     async fn query(&self) -> Result<&'static str, AcquireError> {
         let _connection = self.connections.acquire().await?;
+        // Every query here runs to its end, so the count can't be left high;
+        // a query that may be cancelled counts through a guard instead, whose
+        // `Drop` decrements (synchronization/semaphore).
         let now = self.in_use.fetch_add(1, Ordering::SeqCst) + 1;
         self.peak.fetch_max(now, Ordering::SeqCst);
         sleep(Duration::from_millis(100)).await;

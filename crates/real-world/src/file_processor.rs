@@ -47,6 +47,9 @@ async fn process(
     open: &AtomicUsize,
     most_open: &AtomicUsize,
 ) -> anyhow::Result<Stats> {
+    // Every file's read runs to its end here, so `open` can't be left high;
+    // code that may cancel the read counts through a guard whose `Drop`
+    // decrements (synchronization/semaphore).
     let now = open.fetch_add(1, Ordering::Relaxed) + 1;
     most_open.fetch_max(now, Ordering::Relaxed);
     let text = fs::read_to_string(path).await;
