@@ -240,7 +240,7 @@ fn run_twin(
         command.arg(url);
     }
     let rerun = format!(
-        "  re-run: {} {}{}",
+        "  re-run: {} -P {}{}",
         options.python,
         relative(root, &twin),
         if example.kind == Kind::BaseUrl {

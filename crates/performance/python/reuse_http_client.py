@@ -1,0 +1,81 @@
+"""Reuse one aiohttp.ClientSession: its pool keeps a connection open across
+requests, while a session per request opens a connection every time. A
+relay in front of the server counts the connections.
+
+The asyncio twin of crates/performance/src/reuse_http_client.rs.
+"""
+
+import asyncio
+import sys
+from urllib.parse import urlsplit
+
+import aiohttp
+
+REQUESTS = 10
+
+
+class CountingRelay:
+    """Forwards TCP connections to the server and counts them."""
+
+    def __init__(self, host, port):
+        self.host, self.port = host, port
+        self.connections = 0
+
+    async def start(self):
+        self.server = await asyncio.start_server(self.relay, "127.0.0.1", 0)
+        self.url = f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+
+    async def relay(self, in_reader, in_writer):
+        self.connections += 1
+        out_reader, out_writer = await asyncio.open_connection(self.host, self.port)
+
+        async def pipe(reader, writer):
+            try:
+                while data := await reader.read(65536):
+                    writer.write(data)
+                    await writer.drain()
+                writer.write_eof()
+            except (ConnectionError, OSError):
+                pass
+
+        await asyncio.gather(pipe(in_reader, out_writer), pipe(out_reader, in_writer))
+        out_writer.close()
+        in_writer.close()
+
+    def take(self):
+        count, self.connections = self.connections, 0
+        return count
+
+
+async def fetch(session, url):
+    async with session.get(url) as response:
+        response.raise_for_status()
+        await response.read()
+        return response.headers.get("Connection", "").lower() == "close"
+
+
+async def main():
+    upstream = urlsplit(sys.argv[1])
+    relay = CountingRelay(upstream.hostname, upstream.port or 80)
+    await relay.start()
+    url = f"{relay.url}/json"
+
+    closed = 0
+    async with aiohttp.ClientSession() as session:
+        for _ in range(REQUESTS):
+            closed += await fetch(session, url)
+    print(f"One shared Client: {REQUESTS} requests over {relay.take()} connection(s)")
+
+    for _ in range(REQUESTS):
+        async with aiohttp.ClientSession() as session:
+            await fetch(session, url)
+    print(f"A new Client per request: {REQUESTS} requests over {relay.take()} connection(s)")
+    if closed:
+        print(
+            f"The server closed the connection after {closed} of the shared client's "
+            f"{REQUESTS} answers (`Connection: close`), so those could not be reused."
+        )
+    relay.server.close()
+
+
+asyncio.run(main())
