@@ -1,0 +1,86 @@
+"""A bounded queue applies backpressure: once it holds five items, the
+producer's put waits until a consumer takes one.
+
+The asyncio twin of crates/patterns/src/bounded_queue.rs.
+"""
+
+import asyncio
+
+CAPACITY = 5
+
+
+def stamp(start):
+    return f"[{asyncio.get_running_loop().time() - start:.1f}s]"
+
+
+async def producer(queue, name, count, start=None):
+    produced = []
+    for i in range(count):
+        item = f"{name}-Item-{i}"
+        await queue.put(item)
+        print(f"{stamp(start)} Produced: {item}" if start is not None else f"Produced: {item}")
+        produced.append(item)
+        await asyncio.sleep(0.1)
+    return produced
+
+
+async def consumer_until_idle(queue, name, idle):
+    consumed = []
+    while True:
+        try:
+            item = await asyncio.wait_for(queue.get(), idle)
+        except TimeoutError:
+            return consumed
+        print(f"{name} consumed: {item}")
+        consumed.append(item)
+
+
+async def consumer(queue, name, work, start):
+    consumed = []
+    # Python 3.11's queues can't be closed: a None per consumer says "done".
+    while (item := await queue.get()) is not None:
+        print(f"{stamp(start)} {name} consumed: {item}")
+        consumed.append(item)
+        await asyncio.sleep(work)
+    return consumed
+
+
+def check(produced, consumed):
+    assert sorted(produced) == sorted(consumed[0] + consumed[1])
+
+
+async def main():
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    queue = asyncio.Queue(CAPACITY)
+    consumed_1, consumed_2, produced = await asyncio.gather(
+        consumer_until_idle(queue, "Consumer-1", 2),
+        consumer_until_idle(queue, "Consumer-2", 2),
+        producer(queue, "Producer", 10),
+    )
+    print(f"{stamp(start)} Both consumers gave up after 2s without an item")
+    check(produced, [consumed_1, consumed_2])
+
+    print()
+    start = loop.time()
+    queue = asyncio.Queue(CAPACITY)
+
+    async def produce_then_close():
+        produced = await producer(queue, "Producer", 10, start)
+        for _ in range(2):
+            await queue.put(None)
+        return produced
+
+    consumed_1, consumed_2, produced = await asyncio.gather(
+        consumer(queue, "Consumer-1", 1, start),
+        consumer(queue, "Consumer-2", 1, start),
+        produce_then_close(),
+    )
+    print(
+        f"{stamp(start)} Produced {len(produced)}; Consumer-1 took {len(consumed_1)}, "
+        f"Consumer-2 took {len(consumed_2)}; the channel closed"
+    )
+    check(produced, [consumed_1, consumed_2])
+
+
+asyncio.run(main())

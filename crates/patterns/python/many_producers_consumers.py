@@ -1,0 +1,56 @@
+"""Several producers and several consumers on one bounded queue; each
+consumer stops once the producers are done and the queue is empty.
+
+The asyncio twin of crates/patterns/src/many_producers_consumers.rs. The
+delays are the ones the Rust draws from its seeded ChaCha8 generator,
+which Python's random can't reproduce, listed in full.
+"""
+
+import asyncio
+
+CAPACITY = 5
+PRODUCER_DELAYS_MS = {0: [260, 300, 220, 420, 340], 1: [160, 160, 380, 400, 340]}
+CONSUMER_DELAYS_MS = {
+    0: [300, 440, 260, 280, 440, 580, 420, 460, 420, 200],
+    1: [400, 460, 600, 380, 440, 340, 520, 520, 520, 340],
+    2: [220, 340, 420, 580, 200, 440, 360, 600, 240, 440],
+}
+
+
+async def producer(queue, producer_id):
+    produced = []
+    for i, delay in enumerate(PRODUCER_DELAYS_MS[producer_id]):
+        item = f"Item-{producer_id}-{i}"
+        await queue.put(item)
+        print(f"Producer {producer_id} produced: {item}")
+        produced.append(item)
+        await asyncio.sleep(delay / 1000)
+    return produced
+
+
+async def consumer(queue, consumer_id):
+    delays = iter(CONSUMER_DELAYS_MS[consumer_id])
+    consumed = []
+    while (item := await queue.get()) is not None:
+        print(f"Consumer {consumer_id} consuming: {item}")
+        await asyncio.sleep(next(delays) / 1000)
+        consumed.append(item)
+    print(f"Consumer {consumer_id} done: the channel is closed and empty")
+    return consumed
+
+
+async def main():
+    queue = asyncio.Queue(CAPACITY)
+    consumers = [asyncio.create_task(consumer(queue, i)) for i in range(3)]
+    produced = sum(await asyncio.gather(*(producer(queue, i) for i in range(2))), [])
+    for _ in consumers:
+        await queue.put(None)  # Python 3.11's queues can't be closed
+    consumed_by_each = await asyncio.gather(*consumers)
+    for consumer_id, items in enumerate(consumed_by_each):
+        print(f"Consumer {consumer_id} handled {len(items)} items")
+    consumed = sum(consumed_by_each, [])
+    assert sorted(produced) == sorted(consumed)
+    print(f"All {len(consumed)} items consumed exactly once")
+
+
+asyncio.run(main())
