@@ -81,7 +81,7 @@ impl RateLimiter {
 }
 
 /// Checked when the program compiles: a zero would not build.
-const CALLS_PER_SECOND: NonZeroUsize = NonZeroUsize::new(3).unwrap();
+const CALLS_PER_SECOND: NonZeroUsize = NonZeroUsize::new(3).expect("a rate above zero");
 
 /// Returns when the call started, in seconds since `start`.
 async fn call_api(started: Instant, start: Instant) -> f64 {
