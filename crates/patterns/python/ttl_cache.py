@@ -1,0 +1,125 @@
+"""An async cache whose entries expire after a time-to-live, whose loads
+have a timeout, and where concurrent misses for one key share one load,
+its failure included; a failed load is not kept.
+
+The asyncio twin of crates/patterns/src/ttl_cache.rs.
+"""
+
+import asyncio
+
+
+class LoadTimeout(Exception):
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+    def __str__(self):
+        return f"loading took longer than {self.seconds:g}s"
+
+
+class LoadFailed(Exception):
+    def __str__(self):
+        return f"loading failed: {self.__cause__}"
+
+
+class NoSuchUser(Exception):
+    def __str__(self):
+        return f"no user {self.args[0]}"
+
+
+class TtlCache:
+    def __init__(self, ttl, load_timeout):
+        self.ttl = ttl
+        self.load_timeout = load_timeout
+        self.slots = {}  # key -> a future of (value, loaded_at)
+
+    async def _load(self, load):
+        try:
+            # asyncio.timeout runs the load in this task, at once; wait_for
+            # would start it as a task of its own, later.
+            async with asyncio.timeout(self.load_timeout):
+                value = await load()
+        except TimeoutError:
+            raise LoadTimeout(self.load_timeout) from None
+        except NoSuchUser as error:
+            raise LoadFailed() from error
+        return value, asyncio.get_running_loop().time()
+
+    async def get_or_load(self, key, load):
+        loop = asyncio.get_running_loop()
+        slot = self.slots.get(key)
+        if slot is not None and slot.done():
+            stale = slot.exception() is not None or loop.time() - slot.result()[1] >= self.ttl
+            if stale:
+                slot = None
+        if slot is not None:
+            value, _ = await asyncio.shield(slot)
+            return value
+        # This caller loads; the others wait for its future.
+        slot = self.slots[key] = loop.create_future()
+        try:
+            loaded = await self._load(load)
+        except Exception as error:
+            slot.set_exception(error)
+            slot.exception()  # retrieved here, whether or not others wait
+            raise
+        slot.set_result(loaded)
+        return loaded[0]
+
+
+class Database:
+    def __init__(self):
+        self.queries = 0
+
+    async def fetch_user(self, user_id, delay):
+        self.queries += 1
+        print(f"  querying the database for user {user_id}")
+        await asyncio.sleep(delay)
+        names = {1: "Alice", 2: "Bob", 3: "Carol"}
+        if user_id not in names:
+            raise NoSuchUser(user_id)
+        return names[user_id]
+
+
+async def main():
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+
+    def stamp():
+        return f"[{loop.time() - start:.1f}s]"
+
+    cache = TtlCache(2, 1)
+    db = Database()
+
+    async def get(user_id, delay=0.5):
+        print(f"{stamp()} get user {user_id}")
+        try:
+            result = await cache.get_or_load(user_id, lambda: db.fetch_user(user_id, delay))
+        except (LoadTimeout, LoadFailed) as error:
+            result = f"error: {error}"
+        print(f"{stamp()} user {user_id}: {result}")
+
+    await get(1)
+    await get(1)
+    assert db.queries == 1
+    await asyncio.sleep(2)
+    print(f"{stamp()} (two seconds later, the entry has expired)")
+    await get(1)
+    assert db.queries == 2
+
+    print()
+    await asyncio.gather(*(get(2) for _ in range(3)))
+    assert db.queries == 3
+
+    print()
+    print(f"{stamp()} (the database now takes 5s for user 3)")
+    await asyncio.gather(*(get(3, 5) for _ in range(3)))
+    assert db.queries == 4
+    await get(3)
+    assert db.queries == 5
+
+    print()
+    await get(9)
+    assert db.queries == 6
+
+
+asyncio.run(main())
