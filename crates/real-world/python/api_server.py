@@ -1,0 +1,105 @@
+"""The guide's FastAPI app as an aiohttp.web server: POST /process starts
+background work, GET /result/{id} polls it, GET /health answers; shutting
+down stops taking requests and then waits for the background work.
+
+The asyncio twin of crates/real-world/src/api_server.rs.
+"""
+
+import asyncio
+import json
+
+import aiohttp
+from aiohttp import web
+
+PROCESSING_TIME = 2
+POLL_EVERY = 0.8
+MAX_POLLS = 10
+
+
+def json_response(value, status=200):
+    return web.Response(text=json.dumps(value, separators=(",", ":")), status=status, content_type="application/json")
+
+
+class App:
+    def __init__(self):
+        self.jobs = {}  # id -> None while processing, then the result
+        self.background = set()
+
+    async def process_data(self, data_id, data):
+        await asyncio.sleep(PROCESSING_TIME)
+        self.jobs[data_id] = {"processed": True, "data_id": data_id, "result": data}
+
+    async def start_processing(self, request):
+        data_id = request.query["data_id"]
+        data = await request.json()
+        if data_id in self.jobs:
+            return json_response({"error": f"job {data_id} already exists"}, status=409)
+        self.jobs[data_id] = None
+        task = asyncio.create_task(self.process_data(data_id, data))
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+        return json_response({"message": "Processing started", "data_id": data_id}, status=202)
+
+    async def get_result(self, request):
+        data_id = request.match_info["data_id"]
+        if data_id not in self.jobs:
+            return json_response({"error": f"no job with id {data_id}"}, status=404)
+        result = self.jobs[data_id]
+        return json_response(result if result is not None else {"status": "processing"})
+
+    async def health_check(self, request):
+        await asyncio.sleep(0.1)
+        return json_response({"status": "healthy"})
+
+
+async def show(session, label, method, url, **kwargs):
+    async with session.request(method, url, **kwargs) as response:
+        body = await response.text()
+        print(f"{label} -> {response.status} {response.reason} {body}")
+        return json.loads(body)
+
+
+async def main():
+    loop = asyncio.get_running_loop()
+    state = App()
+    app = web.Application()
+    app.add_routes(
+        [
+            web.post("/process", state.start_processing),
+            web.get("/result/{data_id}", state.get_result),
+            web.get("/health", state.health_check),
+        ]
+    )
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    base_url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+    async with aiohttp.ClientSession() as session:
+        await show(session, "GET /health", "GET", f"{base_url}/health")
+        await show(session, "POST /process?data_id=job-1", "POST", f"{base_url}/process?data_id=job-1", json={"value": 42})
+        posted = loop.time()
+        for poll in range(1, MAX_POLLS + 1):
+            # On a fixed schedule, so a slow request doesn't push later polls back.
+            await asyncio.sleep(max(posted + (poll - 1) * POLL_EVERY - loop.time(), 0))
+            label = f"[{loop.time() - posted:.1f}s] GET /result/job-1"
+            answer = await show(session, label, "GET", f"{base_url}/result/job-1")
+            if answer.get("status") != "processing":
+                break
+        await show(session, "GET /result/job-9", "GET", f"{base_url}/result/job-9")
+        await show(session, "POST /process?data_id=job-1", "POST", f"{base_url}/process?data_id=job-1", json={"value": 43})
+        await show(session, "POST /process?data_id=job-2", "POST", f"{base_url}/process?data_id=job-2", json={"value": 7})
+
+    print()
+    print(f"Shutting down; background jobs running: {len(state.background)}")
+    stopping = loop.time()
+    await site.stop()
+    print("Server stopped accepting requests")
+    await asyncio.gather(*state.background)
+    assert state.jobs["job-2"] is not None, "graceful shutdown lost job-2"
+    print(f"Background jobs finished after {loop.time() - stopping:.1f}s; job-2 has its result")
+    await runner.cleanup()
+
+
+asyncio.run(main())
