@@ -1,0 +1,54 @@
+"""Blocking the event loop: a heartbeat task ticks every 100 ms while the
+main task waits with asyncio.sleep, and never while it sleeps with
+time.sleep.
+
+The asyncio twin of crates/pitfalls/src/blocking_the_runtime.rs.
+"""
+
+import asyncio
+import time
+
+TICK = 0.1
+WAIT = 0.5
+
+
+async def blocking_operations_good():
+    await asyncio.sleep(WAIT)
+    return "good"
+
+
+def blocking_operations_bad():
+    time.sleep(WAIT)
+    return "bad"
+
+
+async def main():
+    loop = asyncio.get_running_loop()
+    ticks = 0
+
+    async def heartbeat():
+        nonlocal ticks
+        next_tick = loop.time() + TICK / 2  # half a tick in, away from the waits' ends
+        while True:
+            await asyncio.sleep(max(next_tick - loop.time(), 0))
+            next_tick += TICK
+            ticks += 1
+
+    beating = asyncio.create_task(heartbeat())
+    before = ticks
+    result = await blocking_operations_good()
+    during = ticks - before
+    print(f"Non-blocking result: {result}")
+    print(f"Heartbeat ticks during tokio::time::sleep(500ms): {during}")  # asyncio.sleep
+    assert during == 5
+
+    before = ticks
+    result = blocking_operations_bad()
+    during = ticks - before
+    print(f"Blocking result: {result}")
+    print(f"Heartbeat ticks during std::thread::sleep(500ms): {during}")  # time.sleep
+    assert during == 0
+    beating.cancel()
+
+
+asyncio.run(main())

@@ -1,0 +1,51 @@
+"""Creating a thousand tasks is cheap; what needs a bound is the resource
+they share, and a semaphore bounds exactly that.
+
+The asyncio twin of crates/pitfalls/src/too_many_tasks.rs.
+"""
+
+import asyncio
+
+TASKS, BATCH_SIZE, CONNECTIONS, QUERIES = 1000, 100, 10, 100
+
+
+async def small_operation():
+    await asyncio.sleep(0.1)
+    return "done"
+
+
+async def main():
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    results = await asyncio.gather(*(small_operation() for _ in range(TASKS)))
+    print(f"{TASKS} tasks spawned at once: {len(results)} done in {loop.time() - start:.1f}s")
+
+    start = loop.time()
+    results = []
+    for _ in range(TASKS // BATCH_SIZE):
+        results += await asyncio.gather(*(small_operation() for _ in range(BATCH_SIZE)))
+    print(f"{TASKS} tasks in batches of {BATCH_SIZE}: {len(results)} done in {loop.time() - start:.1f}s")
+
+    connections = asyncio.Semaphore(CONNECTIONS)
+    in_use = peak = 0
+
+    async def query():
+        nonlocal in_use, peak
+        async with connections:
+            in_use += 1
+            peak = max(peak, in_use)
+            try:
+                await asyncio.sleep(0.1)
+            finally:
+                in_use -= 1
+        return "row"
+
+    start = loop.time()
+    rows = await asyncio.gather(*(query() for _ in range(QUERIES)))
+    print(
+        f"{QUERIES} tasks sharing {CONNECTIONS} connections: {len(rows)} rows in "
+        f"{loop.time() - start:.1f}s, never more than {peak} connections in use"
+    )
+
+
+asyncio.run(main())
