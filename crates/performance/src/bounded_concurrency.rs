@@ -30,31 +30,6 @@ use tokio::time::{Instant, sleep};
 
 const LIMIT: usize = 10;
 
-/// Counts the operations in progress and the most there ever were.
-#[derive(Default)]
-struct InFlight {
-    now: AtomicUsize,
-    peak: AtomicUsize,
-}
-
-impl InFlight {
-    async fn process_item(&self, item: u32) -> String {
-        // Nothing here drops this future before it ends, so the count can't
-        // be left high. Where a caller may cancel it (a timeout, `select!`),
-        // count through a guard that decrements in `Drop`, as
-        // synchronization/semaphore does.
-        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
-        self.peak.fetch_max(now, Ordering::SeqCst);
-        sleep(Duration::from_millis(100)).await;
-        self.now.fetch_sub(1, Ordering::SeqCst);
-        format!("processed {item}")
-    }
-
-    fn peak(&self) -> usize {
-        self.peak.load(Ordering::SeqCst)
-    }
-}
-
 pub async fn run() -> Result<(), AcquireError> {
     let large_dataset: Vec<u32> = (0..100).collect();
 
@@ -99,4 +74,31 @@ pub async fn run() -> Result<(), AcquireError> {
 fn tenths(elapsed: Duration) -> String {
     let tenths = elapsed.as_millis() / 100;
     format!("{}.{}s", tenths / 10, tenths % 10)
+}
+
+// What only proves the limit: how many operations run at once.
+
+/// Counts the operations in progress and the most there ever were.
+#[derive(Default)]
+struct InFlight {
+    now: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+impl InFlight {
+    async fn process_item(&self, item: u32) -> String {
+        // Nothing here drops this future before it ends, so the count can't
+        // be left high. Where a caller may cancel it (a timeout, `select!`),
+        // count through a guard that decrements in `Drop`, as
+        // synchronization/semaphore does.
+        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        sleep(Duration::from_millis(100)).await;
+        self.now.fetch_sub(1, Ordering::SeqCst);
+        format!("processed {item}")
+    }
+
+    fn peak(&self) -> usize {
+        self.peak.load(Ordering::SeqCst)
+    }
 }

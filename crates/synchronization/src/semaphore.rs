@@ -37,33 +37,6 @@ use futures::future::join_all;
 use tokio::sync::{AcquireError, Semaphore};
 use tokio::time::{Instant, sleep};
 
-/// How many are inside the limited section now, and at most so far.
-#[derive(Default)]
-struct InFlight {
-    now: AtomicUsize,
-    peak: AtomicUsize,
-}
-
-/// One task inside the limited section, counted until this is dropped: a
-/// guard, so a task cancelled inside the section is uncounted too.
-struct Inside<'a>(&'a InFlight);
-
-impl InFlight {
-    fn enter(&self, limit: usize) -> (Inside<'_>, usize) {
-        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
-        let inside = Inside(self);
-        self.peak.fetch_max(now, Ordering::SeqCst);
-        assert!(now <= limit, "{now} in flight, above the limit of {limit}");
-        (inside, now)
-    }
-}
-
-impl Drop for Inside<'_> {
-    fn drop(&mut self) {
-        self.0.now.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
 const WORKER_LIMIT: usize = 2;
 
 async fn worker(
@@ -147,4 +120,34 @@ pub async fn run() -> anyhow::Result<()> {
     println!();
     bounded_operations().await?;
     Ok(())
+}
+
+// What only proves the limit: a count of the tasks inside the limited
+// section, kept through a guard so that a cancelled task is uncounted too.
+
+/// How many are inside the limited section now, and at most so far.
+#[derive(Default)]
+struct InFlight {
+    now: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+/// One task inside the limited section, counted until this is dropped: a
+/// guard, so a task cancelled inside the section is uncounted too.
+struct Inside<'a>(&'a InFlight);
+
+impl InFlight {
+    fn enter(&self, limit: usize) -> (Inside<'_>, usize) {
+        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        let inside = Inside(self);
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        assert!(now <= limit, "{now} in flight, above the limit of {limit}");
+        (inside, now)
+    }
+}
+
+impl Drop for Inside<'_> {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Ordering::SeqCst);
+    }
 }
