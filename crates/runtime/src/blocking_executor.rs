@@ -24,6 +24,7 @@
 //! The calls here sleep on real time on either clock; what is printed is
 //! their results and the bound, never their timing.
 
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -45,12 +46,12 @@ struct BoundedBlockingPool {
 }
 
 impl BoundedBlockingPool {
-    /// Panics if `max_workers` is zero, where `ThreadPoolExecutor` raises
-    /// `ValueError`: such a pool could never run anything.
-    fn new(max_workers: usize) -> Self {
-        assert!(max_workers > 0, "a pool needs at least one worker");
+    /// `NonZeroUsize`, where `ThreadPoolExecutor(max_workers=0)` raises
+    /// `ValueError`: a pool of no workers could never run anything, and the
+    /// type says so before the program runs.
+    fn new(max_workers: NonZeroUsize) -> Self {
         Self {
-            permits: Arc::new(Semaphore::new(max_workers)),
+            permits: Arc::new(Semaphore::new(max_workers.get())),
         }
     }
 
@@ -99,7 +100,7 @@ pub async fn run() -> anyhow::Result<()> {
 
     // Method 2: a pool of three workers. Results come back in the order the
     // jobs were given, like `gather`, whichever thread finishes first.
-    const MAX_WORKERS: usize = 3;
+    const MAX_WORKERS: NonZeroUsize = NonZeroUsize::new(3).expect("a pool of at least one worker");
     let pool = BoundedBlockingPool::new(MAX_WORKERS);
     let jobs = (0..3).map(|i| {
         pool.run(move || blocking_operation(&format!("Worker-{i}"), Duration::from_millis(500)))
@@ -110,13 +111,13 @@ pub async fn run() -> anyhow::Result<()> {
 
     // Twice as many jobs as workers: the semaphore holds back the rest.
     let occupancy = Arc::new(Occupancy::default());
-    let jobs = (0..2 * MAX_WORKERS).map(|_| {
+    let jobs = (0..2 * MAX_WORKERS.get()).map(|_| {
         let occupancy = Arc::clone(&occupancy);
         pool.run(move || occupancy.around(|| std::thread::sleep(Duration::from_millis(100))))
     });
     let finished = try_join_all(jobs).await?.len();
     let peak = occupancy.peak.load(Ordering::SeqCst);
-    assert!(peak <= MAX_WORKERS, "{peak} jobs ran at once");
+    assert!(peak <= MAX_WORKERS.get(), "{peak} jobs ran at once");
     println!("{finished} jobs finished, never more than {MAX_WORKERS} at once");
     Ok(())
 }
