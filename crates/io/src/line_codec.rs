@@ -20,7 +20,10 @@
 //! `Framed` can't: `Decoder::Error` is documented as unrecoverable, and the
 //! stream ends after it. So the server answers with the error and closes the
 //! connection cleanly with `close()`, which flushes the reply and ends the
-//! stream. The test at the bottom checks the limit.
+//! stream. It then reads and discards what the client still sends, up to
+//! 64 KiB and one second, before dropping the socket: a socket closed with
+//! unread input is reset, and a reset can destroy the reply on its way. The
+//! test at the bottom checks the limit.
 
 use std::io;
 
@@ -55,8 +58,25 @@ pub async fn handle(socket: TcpStream) -> io::Result<()> {
     }
     // `close` flushes the reply and ends the stream; `String` names which
     // of the codec's `Encoder`s the sink is.
-    SinkExt::<String>::close(&mut lines).await.map_err(into_io)
+    SinkExt::<String>::close(&mut lines)
+        .await
+        .map_err(into_io)?;
+    // A socket closed with unread input makes the system send a reset, and
+    // a reset can destroy the reply before the client has read it. So read
+    // what the client still sends, up to a bound of bytes and of time,
+    // until it closes its side too.
+    let mut rest = lines.into_inner().take(DRAIN_LIMIT);
+    let mut discard = tokio::io::sink();
+    // Running out of time or into an error ends the drain; either way the
+    // socket is dropped next.
+    let _ = tokio::time::timeout(DRAIN_TIME, tokio::io::copy(&mut rest, &mut discard)).await;
+    Ok(())
 }
+
+/// How much of a refused client's remaining input is read before closing.
+const DRAIN_LIMIT: u64 = 64 * 1024;
+/// And for how long.
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(1);
 
 fn into_io(error: LinesCodecError) -> io::Error {
     match error {
