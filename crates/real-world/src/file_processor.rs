@@ -61,29 +61,6 @@ async fn process(
     })
 }
 
-/// Sample files of random words, and one that is not text.
-async fn make_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let mut rng = ChaCha8Rng::seed_from_u64(SEED);
-    let mut paths = Vec::new();
-    for n in 0..FILES {
-        let lines: Vec<String> = (0..rng.random_range(1..=6))
-            .map(|_| {
-                let words: Vec<&str> = (0..rng.random_range(1..=8))
-                    .map(|_| WORDS[rng.random_range(0..WORDS.len())])
-                    .collect();
-                words.join(" ")
-            })
-            .collect();
-        let path = dir.join(format!("notes-{n}.txt"));
-        fs::write(&path, lines.join("\n") + "\n").await?;
-        paths.push(path);
-    }
-    let corrupt = dir.join("corrupt.txt");
-    fs::write(&corrupt, [0xff, 0xfe, 0x00, 0x41]).await?;
-    paths.push(corrupt);
-    Ok(paths)
-}
-
 fn file_name(path: &Path) -> String {
     path.file_name().map_or_else(
         || path.display().to_string(),
@@ -147,4 +124,29 @@ pub async fn run() -> anyhow::Result<()> {
     println!("summary.txt:");
     print!("{read_back}");
     Ok(())
+}
+
+// The demonstration's input: sample files written from a seeded generator.
+
+/// Sample files of random words, and one that is not text.
+async fn make_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(SEED);
+    let mut paths = Vec::new();
+    for n in 0..FILES {
+        let lines: Vec<String> = (0..rng.random_range(1..=6))
+            .map(|_| {
+                let words: Vec<&str> = (0..rng.random_range(1..=8))
+                    .map(|_| WORDS[rng.random_range(0..WORDS.len())])
+                    .collect();
+                words.join(" ")
+            })
+            .collect();
+        let path = dir.join(format!("notes-{n}.txt"));
+        fs::write(&path, lines.join("\n") + "\n").await?;
+        paths.push(path);
+    }
+    let corrupt = dir.join("corrupt.txt");
+    fs::write(&corrupt, [0xff, 0xfe, 0x00, 0x41]).await?;
+    paths.push(corrupt);
+    Ok(paths)
 }

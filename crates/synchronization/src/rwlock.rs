@@ -36,23 +36,6 @@ impl Shared {
     }
 }
 
-/// Counts one active reader until dropped, so a reader cancelled in the
-/// middle of its read is uncounted too.
-struct Reading<'a>(&'a AtomicUsize);
-
-impl<'a> Reading<'a> {
-    fn start(active_readers: &'a AtomicUsize) -> Self {
-        active_readers.fetch_add(1, Ordering::SeqCst);
-        Self(active_readers)
-    }
-}
-
-impl Drop for Reading<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
 async fn reader(name: &str, arrive_after: Duration, shared: Arc<Shared>) {
     sleep(arrive_after).await;
     shared.log(&format!("{name} asks to read"));
@@ -94,4 +77,24 @@ pub async fn run() -> Result<(), JoinError> {
     ];
     try_join_all(tasks).await?;
     Ok(())
+}
+
+// What only proves the rule: a count of the readers inside, kept through a
+// guard, which the writer checks is zero.
+
+/// Counts one active reader until dropped, so a reader cancelled in the
+/// middle of its read is uncounted too.
+struct Reading<'a>(&'a AtomicUsize);
+
+impl<'a> Reading<'a> {
+    fn start(active_readers: &'a AtomicUsize) -> Self {
+        active_readers.fetch_add(1, Ordering::SeqCst);
+        Self(active_readers)
+    }
+}
+
+impl Drop for Reading<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
