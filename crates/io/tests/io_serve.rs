@@ -6,9 +6,22 @@ use std::net::TcpStream;
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
+/// The running server, killed if a test fails before it exits, so that no
+/// orphan holds the test's output open.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// Starts `io-serve <server> --port 0` and returns it with the address it
 /// printed.
-fn start(server: &str) -> (Child, BufReader<ChildStdout>, String) {
+fn start(server: &str) -> (Running, BufReader<ChildStdout>, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_io-serve"))
         .args([server, "--port", "0"])
         .stdout(Stdio::piped())
@@ -22,7 +35,7 @@ fn start(server: &str) -> (Child, BufReader<ChildStdout>, String) {
         .and_then(|rest| rest.split(';').next())
         .unwrap_or_else(|| panic!("unexpected first line: {first:?}"))
         .to_owned();
-    (child, stdout, address)
+    (Running(child), stdout, address)
 }
 
 fn connect(address: &str) -> (BufReader<TcpStream>, TcpStream) {
@@ -39,9 +52,9 @@ fn read_line(reader: &mut BufReader<TcpStream>) -> String {
     line
 }
 
-fn interrupt(child: &Child) {
+fn interrupt(server: &Running) {
     let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args(["-INT", &server.0.id().to_string()])
         .status()
         .expect("kill runs");
     assert!(status.success());
@@ -49,7 +62,7 @@ fn interrupt(child: &Child) {
 
 #[test]
 fn the_chat_server_takes_a_real_client_and_stops_cleanly_on_sigint() {
-    let (mut child, mut stdout, address) = start("chat");
+    let (mut server, mut stdout, address) = start("chat");
     let (mut reader, mut writer) = connect(&address);
     assert_eq!(read_line(&mut reader), "your name?\n");
     writer.write_all(b"tester\n").expect("the name goes out");
@@ -58,10 +71,10 @@ fn the_chat_server_takes_a_real_client_and_stops_cleanly_on_sigint() {
         "welcome, tester; 0 already connected\n"
     );
 
-    interrupt(&child);
+    interrupt(&server);
     assert_eq!(read_line(&mut reader), "server shutting down\n");
     assert_eq!(read_line(&mut reader), "", "then the end of the stream");
-    let status = child.wait().expect("it exits");
+    let status = server.0.wait().expect("it exits");
     assert!(status.success(), "{status}");
     let mut rest = String::new();
     stdout
@@ -72,12 +85,12 @@ fn the_chat_server_takes_a_real_client_and_stops_cleanly_on_sigint() {
 
 #[test]
 fn the_echo_server_echoes_for_a_real_client() {
-    let (mut child, _stdout, address) = start("echo");
+    let (mut server, _stdout, address) = start("echo");
     let (mut reader, mut writer) = connect(&address);
     writer.write_all(b"hi there\n").expect("a line goes out");
     assert_eq!(read_line(&mut reader), "echo: hi there\n");
-    interrupt(&child);
-    assert!(child.wait().expect("it exits").success());
+    interrupt(&server);
+    assert!(server.0.wait().expect("it exits").success());
 }
 
 #[test]
