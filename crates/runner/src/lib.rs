@@ -14,13 +14,15 @@
 //! `run().await` from `#[tokio::main]`.
 //!
 //! [`protocol`] is the contract with the tools that drive a section binary
-//! (xtask and the tests), and [`pipe`] what every binary of the workspace
-//! does when its stdout is closed. They need no features; everything else
+//! (xtask and the tests), [`timeline`] the data `--timeline` records and how
+//! it is drawn, and [`pipe`] what every binary of the workspace does when
+//! its stdout is closed. They need no features; everything else
 //! needs the `runtime` feature, and the local HTTP server the `httpbin`
 //! feature.
 
 pub mod pipe;
 pub mod protocol;
+pub mod timeline;
 
 #[cfg(feature = "runtime")]
 mod cli;
@@ -28,6 +30,6 @@ mod cli;
 mod section;
 
 #[cfg(feature = "runtime")]
-pub use cli::{Command, ListFormat, UsageError, parse_args};
+pub use cli::{Command, ListFormat, TIMELINE_AVAILABLE, TimelineRequest, UsageError, parse_args};
 #[cfg(feature = "runtime")]
 pub use section::*;

@@ -3,6 +3,7 @@
 
 use std::ffi::OsString;
 use std::fmt;
+use std::path::PathBuf;
 
 use crate::Example;
 use crate::protocol::{
@@ -28,8 +29,29 @@ pub enum Command {
         examples: Vec<Example>,
         /// `--base-url`: talk to this server instead of a local one.
         base_url: Option<String>,
+        timeline: TimelineRequest,
     },
 }
+
+/// What `--timeline` and `--timeline-file` ask for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TimelineRequest {
+    /// `--timeline`: a chart on stdout after each example's output.
+    pub chart: bool,
+    /// `--timeline-file <PATH>`: the text form of each example's timeline,
+    /// one after another, in this file.
+    pub file: Option<PathBuf>,
+}
+
+impl TimelineRequest {
+    pub fn wanted(&self) -> bool {
+        self.chart || self.file.is_some()
+    }
+}
+
+/// Whether this binary can record timelines: Tokio's task hooks exist only
+/// under `--cfg tokio_unstable`.
+pub const TIMELINE_AVAILABLE: bool = cfg!(tokio_unstable);
 
 /// Bad input on the command line. The binary prints it and exits with code 2.
 #[derive(Debug, PartialEq, Eq)]
@@ -44,6 +66,8 @@ pub enum UsageError {
     InvalidBaseUrl(String),
     BaseUrlOnVirtualClock,
     VirtualClockOnMultiThread,
+    /// `--timeline` in a binary built without `--cfg tokio_unstable`.
+    TimelineUnavailable,
     UnknownExample {
         section: String,
         name: String,
@@ -69,7 +93,8 @@ impl fmt::Display for UsageError {
                 write!(
                     f,
                     "unknown option `{option}`\nvalid options: --list, --clock <real|virtual>, \
-                     --flavor <current_thread|multi_thread>{base_url}, --help"
+                     --flavor <current_thread|multi_thread>{base_url}, --timeline, \
+                     --timeline-file <PATH>, --help"
                 )
             }
             UsageError::InvalidValue(error) => error.fmt(f),
@@ -91,6 +116,13 @@ impl fmt::Display for UsageError {
                 f,
                 "`--clock virtual` needs `--flavor current_thread`: Tokio can pause the clock \
                  only on a current-thread runtime"
+            ),
+            UsageError::TimelineUnavailable => write!(
+                f,
+                "this binary can't draw timelines: it was built without `--cfg tokio_unstable`, \
+                 which Tokio's task hooks need. The workspace sets it in .cargo/config.toml; \
+                 a RUSTFLAGS of your own replaces that, so add `--cfg tokio_unstable` to it \
+                 (or unset it) and build again"
             ),
             UsageError::UnknownExample {
                 section,
@@ -136,6 +168,7 @@ pub fn parse_args(
     let mut flavor = Flavor::default();
     let mut base_url = None;
     let mut list = None;
+    let mut timeline = TimelineRequest::default();
     let mut names = Vec::new();
     let mut parser = lexopt::Parser::from_args(args);
     while let Some(arg) = parser.next()? {
@@ -154,6 +187,8 @@ pub fn parse_args(
             }
             Long("clock") => clock = Some(Clock::parse(&parser.value()?.string()?)?),
             Long("flavor") => flavor = Flavor::parse(&parser.value()?.string()?)?,
+            Long("timeline") => timeline.chart = true,
+            Long("timeline-file") => timeline.file = Some(parser.value()?.into()),
             Long("base-url") if base_url_allowed => {
                 base_url = Some(parse_base_url(&parser.value()?.string()?)?);
             }
@@ -178,6 +213,9 @@ pub fn parse_args(
     if flavor == Flavor::MultiThread && clock == Some(Clock::Virtual) {
         return Err(UsageError::VirtualClockOnMultiThread);
     }
+    if timeline.wanted() && !TIMELINE_AVAILABLE {
+        return Err(UsageError::TimelineUnavailable);
+    }
 
     let selected = if names.is_empty() {
         examples.to_vec()
@@ -194,6 +232,7 @@ pub fn parse_args(
             flavor,
             examples: selected,
             base_url,
+            timeline,
         },
     })
 }
@@ -259,6 +298,11 @@ Options:
                          multi_thread:   what plain #[tokio::main] starts; lines
                                          may come out in another order (real
                                          clock only){base_url_option}
+      --timeline       After each example, chart its tasks on its clock: when each
+                       was spawned, polled and ended (needs --cfg tokio_unstable,
+                       which the workspace sets)
+      --timeline-file <PATH>
+                       Write each example's timeline to PATH in its text form
   -h, --help           Print this help
 
 Examples:
@@ -266,6 +310,7 @@ Examples:
   cargo run -p {section} -- --list
   cargo run -p {section} -- {first}
   cargo run -p {section} -- --clock virtual
+  cargo run -p {section} -- {first} --timeline
 
 Exit codes: {EXIT_OK} success, {EXIT_FAILED} an example failed, {EXIT_USAGE} bad command line, \
 {EXIT_PANICKED} an example panicked.
@@ -428,6 +473,29 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    #[test]
+    fn timeline_options_are_parsed_where_the_hooks_exist() {
+        let result = parse(&[
+            "--timeline",
+            "--timeline-file",
+            "out.timeline",
+            "hello_world",
+        ]);
+        if TIMELINE_AVAILABLE {
+            let Ok(Command::Run { timeline, .. }) = result else {
+                panic!("expected a run");
+            };
+            assert!(timeline.chart);
+            assert_eq!(timeline.file, Some(PathBuf::from("out.timeline")));
+        } else {
+            assert_eq!(result.err(), Some(UsageError::TimelineUnavailable));
+        }
+        let Ok(Command::Run { timeline, .. }) = parse(&[]) else {
+            panic!("expected a run");
+        };
+        assert!(!timeline.wanted());
     }
 
     #[test]

@@ -4,13 +4,18 @@ use std::error::Error;
 use std::future::Future;
 use std::io::Write as _;
 use std::panic::{self, AssertUnwindSafe};
+use std::path::Path;
 use std::pin::Pin;
 use std::process::ExitCode;
 
-use crate::cli::{self, Command, ListFormat};
+use crate::cli::{self, Command, ListFormat, TimelineRequest};
 use crate::protocol::{
     Clock, EXIT_FAILED, EXIT_PANICKED, EXIT_USAGE, Flavor, Header, Kind, Listed,
 };
+use crate::timeline::{self, Timeline};
+
+#[cfg(tokio_unstable)]
+mod record;
 
 /// What an example's `run()` returns, once the runner has boxed it.
 pub type ExampleFuture = Pin<Box<dyn Future<Output = Result<(), Box<dyn Error>>>>>;
@@ -251,7 +256,8 @@ impl<'a> Section<'a> {
                 flavor,
                 examples,
                 base_url,
-            }) => self.run_examples(&examples, clock, flavor, base_url.as_deref()),
+                timeline,
+            }) => self.run_examples(&examples, clock, flavor, base_url.as_deref(), &timeline),
             Err(error) => {
                 eprintln!("error: {error}");
                 ExitCode::from(EXIT_USAGE)
@@ -265,10 +271,22 @@ impl<'a> Section<'a> {
         clock: Clock,
         flavor: Flavor,
         base_url: Option<&str>,
+        timeline: &TimelineRequest,
     ) -> ExitCode {
         let section = self.name;
         let with_headers = examples.len() > 1;
         let mut worst = None;
+        let mut timeline_file = match timeline.file.as_deref().map(std::fs::File::create) {
+            None => None,
+            Some(Ok(file)) => Some(file),
+            Some(Err(error)) => {
+                eprintln!(
+                    "error: cannot write the timeline to {}: {error}",
+                    timeline.file.as_deref().unwrap_or(Path::new("")).display()
+                );
+                return ExitCode::from(EXIT_FAILED);
+            }
+        };
         for (index, example) in examples.iter().enumerate() {
             if with_headers {
                 if index > 0 {
@@ -276,7 +294,33 @@ impl<'a> Section<'a> {
                 }
                 println!("=== {section}/{}: {} ===", example.name, example.summary());
             }
-            let outcome = run_one(example, clock, flavor, base_url);
+            let run = Run {
+                name: format!("{section}/{}", example.name),
+                example,
+                clock,
+                flavor,
+                base_url,
+            };
+            let (outcome, recorded) = if timeline.wanted() {
+                let (outcome, recorded) = run.recorded();
+                (outcome, Some(recorded))
+            } else {
+                (run.plain(), None)
+            };
+            if let Some(recorded) = recorded {
+                if timeline.chart {
+                    println!(
+                        "\n{}",
+                        timeline::chart(&recorded, terminal_width()).trim_end()
+                    );
+                }
+                if let Some(file) = &mut timeline_file
+                    && let Err(error) = file.write_all(recorded.to_text().as_bytes())
+                {
+                    eprintln!("error: cannot write the timeline: {error}");
+                    worst = worst.max(Some(EXIT_FAILED));
+                }
+            }
             // Keep stdout and stderr in order when both go to one terminal.
             let _ = std::io::stdout().flush();
             match outcome {
@@ -303,18 +347,87 @@ impl<'a> Section<'a> {
     }
 }
 
-/// Runs one example on a runtime of its own, so every example starts with
-/// an empty runtime and, on the virtual clock, at virtual time zero.
-/// Dropping the runtime afterwards cancels any task the example left
-/// behind, the local server included. A `sync` example brings its own.
-fn run_one(example: &Example, clock: Clock, flavor: Flavor, base_url: Option<&str>) -> Outcome {
-    let result = match example.entry {
-        Entry::Sync(run) => Ok(panic::catch_unwind(run)),
-        Entry::Plain(run) => block_on(runtime(clock, flavor), run()),
-        Entry::WithBaseUrl(run) => block_on(runtime(clock, flavor), async {
-            run(server_url(base_url).await?).await
-        }),
-    };
+/// One example to run, and how.
+struct Run<'a> {
+    /// `section/example`.
+    name: String,
+    example: &'a Example,
+    clock: Clock,
+    flavor: Flavor,
+    base_url: Option<&'a str>,
+}
+
+impl Run<'_> {
+    /// Runs the example on a runtime of its own, so every example starts
+    /// with an empty runtime and, on the virtual clock, at virtual time zero.
+    /// Dropping the runtime afterwards cancels any task the example left
+    /// behind, the local server included. A `sync` example brings its own.
+    fn plain(&self) -> Outcome {
+        let result = match self.example.entry {
+            Entry::Sync(run) => Ok(panic::catch_unwind(run)),
+            Entry::Plain(run) => block_on(runtime(self.clock, self.flavor, |_| {}), run()),
+            Entry::WithBaseUrl(run) => {
+                let base_url = self.base_url;
+                block_on(runtime(self.clock, self.flavor, |_| {}), async {
+                    run(server_url(base_url).await?).await
+                })
+            }
+        };
+        outcome(result)
+    }
+
+    /// Runs the example as [`Run::plain`] does, on a runtime whose task
+    /// hooks record its timeline.
+    #[cfg(tokio_unstable)]
+    fn recorded(&self) -> (Outcome, Timeline) {
+        let recorder = record::Recorder::new(self.example.path, self.example.source);
+        let install = |builder: &mut tokio::runtime::Builder| recorder.install(builder);
+        let result = match self.example.entry {
+            Entry::Sync(_) => {
+                let mut timeline = Timeline {
+                    example: self.name.clone(),
+                    clock: self.clock,
+                    ..Timeline::default()
+                };
+                timeline.notes.push(
+                    "it builds a runtime of its own, which the runner can't watch".to_owned(),
+                );
+                return (self.plain(), timeline);
+            }
+            Entry::Plain(run) => block_on(
+                runtime(self.clock, self.flavor, install),
+                recorder.main(run()),
+            ),
+            Entry::WithBaseUrl(run) => {
+                let base_url = self.base_url;
+                block_on(
+                    runtime(self.clock, self.flavor, install),
+                    recorder.main(async {
+                        let url = recorder.scaffolding(server_url(base_url)).await?;
+                        run(url).await
+                    }),
+                )
+            }
+        };
+        (
+            outcome(result),
+            recorder.finish(self.name.clone(), self.clock),
+        )
+    }
+
+    /// Unreachable: the command line refuses `--timeline` without the hooks.
+    #[cfg(not(tokio_unstable))]
+    fn recorded(&self) -> (Outcome, Timeline) {
+        let timeline = Timeline {
+            example: self.name.clone(),
+            clock: self.clock,
+            ..Timeline::default()
+        };
+        (self.plain(), timeline)
+    }
+}
+
+fn outcome(result: std::io::Result<Caught<Result<(), Box<dyn Error>>>>) -> Outcome {
     // The default panic hook has already printed the message and location
     // to stderr by the time `catch_unwind` returns; the runner adds the name.
     match result {
@@ -325,9 +438,22 @@ fn run_one(example: &Example, clock: Clock, flavor: Flavor, base_url: Option<&st
     }
 }
 
+/// The terminal's width when stdout is one, or else 80 columns.
+fn terminal_width() -> usize {
+    rustix::termios::tcgetwinsize(std::io::stdout())
+        .ok()
+        .map(|size| usize::from(size.ws_col))
+        .filter(|&columns| columns > 0)
+        .unwrap_or(80)
+}
+
 /// A runtime of the given flavor on this clock. The paused clock needs the
 /// current-thread runtime; the command line refuses the other pairing.
-fn runtime(clock: Clock, flavor: Flavor) -> std::io::Result<tokio::runtime::Runtime> {
+fn runtime(
+    clock: Clock,
+    flavor: Flavor,
+    configure: impl FnOnce(&mut tokio::runtime::Builder),
+) -> std::io::Result<tokio::runtime::Runtime> {
     let mut builder = match flavor {
         Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
         Flavor::MultiThread => tokio::runtime::Builder::new_multi_thread(),
@@ -336,6 +462,7 @@ fn runtime(clock: Clock, flavor: Flavor) -> std::io::Result<tokio::runtime::Runt
     if clock == Clock::Virtual {
         builder.start_paused(true);
     }
+    configure(&mut builder);
     builder.build()
 }
 
@@ -425,7 +552,7 @@ mod tests {
 
     #[test]
     fn an_http_example_gets_the_given_url_or_a_local_server() {
-        let runtime = runtime(Clock::Virtual, Flavor::CurrentThread).unwrap();
+        let runtime = runtime(Clock::Virtual, Flavor::CurrentThread, |_| {}).unwrap();
         let given = runtime.block_on(server_url(Some("http://example.test")));
         assert_eq!(given.unwrap(), "http://example.test");
         let local = runtime.block_on(server_url(None));

@@ -1,0 +1,408 @@
+//! Timelines: when each task of one example's run was spawned, polled and
+//! ended, and how to draw that.
+//!
+//! The runner records a [`Timeline`] under `--timeline` (see `record.rs`),
+//! and this module turns it into the terminal chart ([`chart`]), the book's
+//! SVG ([`svg`]) and a stable text form ([`Timeline::to_text`],
+//! [`Timeline::parse`]). The golden `.timeline` files and the SVGs are made
+//! from the text form, so what a test pins and what a reader sees are one
+//! thing. None of this needs Tokio.
+//!
+//! # The text form, version 1
+//!
+//! One record per line, fields separated by a tab; times are seconds since
+//! the example's `run()` was first polled, with six decimals (microseconds).
+//!
+//! ```text
+//! timeline  1  <section>/<example>  <clock: virtual|real>
+//! note      <why something is missing from the chart>
+//! row       <n>  <main|task|blocking>  <parent row or ->  <file:line or ->  <that line's code>
+//! spawned   <n>  <time>
+//! poll      <n>  <start>  <end>
+//! ended     <n>  <time>  <ended|dropped>
+//! returned  <time>
+//! ```
+//!
+//! Rows are numbered from 0, the main task (the one running `run()`), then
+//! in the order tasks were spawned; each `row` line is followed by that
+//! row's own records. Polls of one row at the same instant are one record,
+//! so the form pins when a task ran, not how many times Tokio polled it at
+//! that instant. `dropped` means the task was still alive when `run()`
+//! returned and ended when the runtime was dropped. `returned` is absent if
+//! `run()` never returned (it panicked). A `blocking` row is a
+//! `spawn_blocking` call: Tokio reports only its end.
+
+use std::fmt::{self, Write as _};
+
+use crate::protocol::{Clock, Named};
+
+mod draw;
+
+pub use draw::{chart, svg};
+
+/// The first field of a text form's first line.
+pub const MAGIC: &str = "timeline";
+/// The version of the text form this module writes and reads.
+pub const VERSION: u32 = 1;
+
+/// Microseconds since `run()` was first polled.
+pub type Micros = u64;
+
+/// What ran during one example's run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Timeline {
+    /// `section/example`.
+    pub example: String,
+    pub clock: Clock,
+    /// Why part of the run can't be drawn, for the chart's legend.
+    pub notes: Vec<String>,
+    /// The main task first, then tasks in the order they were spawned.
+    pub rows: Vec<Row>,
+    /// When `run()` returned; `None` if it panicked.
+    pub returned: Option<Micros>,
+}
+
+/// One task.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    pub kind: RowKind,
+    /// The row of the task that spawned this one, if it was a task we saw.
+    pub parent: Option<usize>,
+    /// `file:line` of the spawn, shortened, if known.
+    pub spawned_at: Option<String>,
+    /// The source text of that line, trimmed, if the runner has the file.
+    pub code: String,
+    pub spawned: Option<Micros>,
+    pub polls: Vec<Poll>,
+    pub ended: Option<Ended>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowKind {
+    /// The future `run()` returned, which `block_on` polls.
+    Main,
+    /// A spawned task.
+    Task,
+    /// A `spawn_blocking` closure: only its end is reported.
+    Blocking,
+}
+
+impl Named for RowKind {
+    const OPTION: &'static str = "row kind";
+    const ALL: &'static [(Self, &'static str)] = &[
+        (RowKind::Main, "main"),
+        (RowKind::Task, "task"),
+        (RowKind::Blocking, "blocking"),
+    ];
+}
+
+/// One poll, or several polls at the same instant: from `start` to `end`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Poll {
+    pub start: Micros,
+    pub end: Micros,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ended {
+    pub at: Micros,
+    pub how: EndKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndKind {
+    /// It ended while `run()` was running: it returned, panicked or was
+    /// aborted. Tokio's hooks don't say which.
+    Ended,
+    /// It was still alive when `run()` returned, and ended when the runtime
+    /// was dropped.
+    Dropped,
+}
+
+impl Named for EndKind {
+    const OPTION: &'static str = "end kind";
+    const ALL: &'static [(Self, &'static str)] =
+        &[(EndKind::Ended, "ended"), (EndKind::Dropped, "dropped")];
+}
+
+impl Row {
+    pub fn new(kind: RowKind) -> Self {
+        Row {
+            kind,
+            parent: None,
+            spawned_at: None,
+            code: String::new(),
+            spawned: None,
+            polls: Vec::new(),
+            ended: None,
+        }
+    }
+
+    /// Records a poll, folding it into the previous one if both are at the
+    /// same instant.
+    pub fn push_poll(&mut self, poll: Poll) {
+        match self.polls.last_mut() {
+            Some(last) if last.start == poll.start && last.end == poll.end => {}
+            _ => self.polls.push(poll),
+        }
+    }
+
+    /// The row's label: `main`, or where the task was spawned. A row
+    /// spawned by the example's own file (the one with code) gives its line
+    /// and code, since the chart's title names the file; of a line
+    /// `let task = set.spawn(...)`, the spawn is what tells rows apart.
+    pub fn label(&self, index: usize) -> String {
+        let code = match self.code.split_once(" = ") {
+            Some((binding, spawn)) if binding.starts_with("let ") => spawn,
+            _ => &self.code,
+        };
+        match (self.kind, &self.spawned_at) {
+            (RowKind::Main, _) => "main run()".to_owned(),
+            (_, Some(at)) if code.is_empty() => format!("#{index} {at}"),
+            (_, Some(at)) => {
+                let line = at.rsplit_once(':').map_or(at.as_str(), |(_, line)| line);
+                format!("#{index} line {line}: {code}")
+            }
+            (_, None) => format!("#{index}"),
+        }
+    }
+
+    /// When the row starts on the chart.
+    fn first(&self) -> Option<Micros> {
+        let polled = self.polls.first().map(|poll| poll.start);
+        let ended = self.ended.map(|ended| ended.at);
+        self.spawned.or(polled).or(ended)
+    }
+
+    /// When the row's last record is.
+    fn last(&self) -> Option<Micros> {
+        let polled = self.polls.iter().map(|poll| poll.end).max();
+        let ended = self.ended.map(|ended| ended.at);
+        [self.spawned, polled, ended].into_iter().flatten().max()
+    }
+}
+
+impl Timeline {
+    /// The rows that are tasks of the example's own, not its main task.
+    pub fn spawned_rows(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|row| row.kind != RowKind::Main)
+            .count()
+    }
+
+    /// The time of the last record, or when `run()` returned if later.
+    pub fn span(&self) -> Micros {
+        self.rows
+            .iter()
+            .filter_map(Row::last)
+            .chain(self.returned)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The stable text form; see the module's documentation.
+    pub fn to_text(&self) -> String {
+        let mut text = String::new();
+        let _ = writeln!(
+            text,
+            "{MAGIC}\t{VERSION}\t{}\t{}",
+            self.example,
+            self.clock.name()
+        );
+        for note in &self.notes {
+            let _ = writeln!(text, "note\t{}", one_field(note));
+        }
+        for (index, row) in self.rows.iter().enumerate() {
+            let parent = row
+                .parent
+                .map_or_else(|| "-".to_owned(), |parent| parent.to_string());
+            let at = row.spawned_at.as_deref().unwrap_or("-");
+            let _ = writeln!(
+                text,
+                "row\t{index}\t{}\t{parent}\t{}\t{}",
+                row.kind.name(),
+                one_field(at),
+                one_field(&row.code)
+            );
+            if let Some(spawned) = row.spawned {
+                let _ = writeln!(text, "spawned\t{index}\t{}", Seconds(spawned));
+            }
+            for poll in &row.polls {
+                let _ = writeln!(
+                    text,
+                    "poll\t{index}\t{}\t{}",
+                    Seconds(poll.start),
+                    Seconds(poll.end)
+                );
+            }
+            if let Some(ended) = row.ended {
+                let _ = writeln!(
+                    text,
+                    "ended\t{index}\t{}\t{}",
+                    Seconds(ended.at),
+                    ended.how.name()
+                );
+            }
+        }
+        if let Some(returned) = self.returned {
+            let _ = writeln!(text, "returned\t{}", Seconds(returned));
+        }
+        text
+    }
+
+    /// Reads a text form written by [`Timeline::to_text`].
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .map(|(index, line)| (index + 1, line));
+        let Some((_, first)) = lines.next() else {
+            return Err(ParseError::new(1, "empty: expected a `timeline` line"));
+        };
+        let header: Vec<&str> = first.split('\t').collect();
+        let [MAGIC, version, example, clock] = header[..] else {
+            return Err(ParseError::new(
+                1,
+                "expected `timeline<TAB>1<TAB><section>/<example><TAB><clock>`",
+            ));
+        };
+        if version != VERSION.to_string() {
+            return Err(ParseError::new(
+                1,
+                format!("version {version}; this runner reads version {VERSION}"),
+            ));
+        }
+        let clock = Clock::parse(clock).map_err(|error| ParseError::new(1, error.to_string()))?;
+        let mut timeline = Timeline {
+            example: example.to_owned(),
+            clock,
+            ..Timeline::default()
+        };
+        for (number, line) in lines {
+            let fields: Vec<&str> = line.split('\t').collect();
+            let error = |why: String| ParseError::new(number, why);
+            let row = |field: &str| -> Result<usize, ParseError> {
+                let index: usize = field
+                    .parse()
+                    .map_err(|_| error(format!("`{field}` is not a row number")))?;
+                if index + 1 == timeline.rows.len() {
+                    Ok(index)
+                } else {
+                    Err(error(format!(
+                        "a record of row {index} must follow that row's `row` line"
+                    )))
+                }
+            };
+            let time = |field: &str| {
+                parse_seconds(field)
+                    .ok_or_else(|| error(format!("`{field}` is not a time in seconds")))
+            };
+            match fields[..] {
+                ["note", note] => timeline.notes.push(note.to_owned()),
+                ["row", index, kind, parent, at, code] => {
+                    if index != timeline.rows.len().to_string() {
+                        return Err(error(format!(
+                            "row {index} out of order: expected row {}",
+                            timeline.rows.len()
+                        )));
+                    }
+                    let kind = RowKind::parse(kind).map_err(|e| error(e.to_string()))?;
+                    let parent = match parent {
+                        "-" => None,
+                        parent => Some(
+                            parent
+                                .parse()
+                                .map_err(|_| error(format!("`{parent}` is not a row number")))?,
+                        ),
+                    };
+                    let mut row = Row::new(kind);
+                    row.parent = parent;
+                    row.spawned_at = (at != "-").then(|| at.to_owned());
+                    row.code = code.to_owned();
+                    timeline.rows.push(row);
+                }
+                ["spawned", index, at] => {
+                    let index = row(index)?;
+                    timeline.rows[index].spawned = Some(time(at)?);
+                }
+                ["poll", index, start, end] => {
+                    let index = row(index)?;
+                    let poll = Poll {
+                        start: time(start)?,
+                        end: time(end)?,
+                    };
+                    timeline.rows[index].polls.push(poll);
+                }
+                ["ended", index, at, how] => {
+                    let index = row(index)?;
+                    let how = EndKind::parse(how).map_err(|e| error(e.to_string()))?;
+                    timeline.rows[index].ended = Some(Ended { at: time(at)?, how });
+                }
+                ["returned", at] => timeline.returned = Some(time(at)?),
+                _ => {
+                    return Err(error(format!(
+                        "unknown record `{}`",
+                        fields.first().copied().unwrap_or_default()
+                    )));
+                }
+            }
+        }
+        Ok(timeline)
+    }
+}
+
+/// A line the text form can't read, and why.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ParseError {
+    pub line: usize,
+    pub why: String,
+}
+
+impl ParseError {
+    fn new(line: usize, why: impl Into<String>) -> Self {
+        ParseError {
+            line,
+            why: why.into(),
+        }
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.why)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// A field can't hold the separators of the form.
+fn one_field(text: &str) -> String {
+    text.replace(['\t', '\n', '\r'], " ")
+}
+
+/// Microseconds as seconds with six decimals: exact, and readable.
+#[derive(Clone, Copy)]
+pub struct Seconds(pub Micros);
+
+impl fmt::Display for Seconds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{:06}", self.0 / 1_000_000, self.0 % 1_000_000)
+    }
+}
+
+fn parse_seconds(text: &str) -> Option<Micros> {
+    let (whole, fraction) = text.split_once('.')?;
+    if fraction.len() != 6 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let whole: Micros = whole.parse().ok()?;
+    let fraction: Micros = fraction.parse().ok()?;
+    whole.checked_mul(1_000_000)?.checked_add(fraction)
+}
+
+#[cfg(test)]
+mod tests;
