@@ -1,5 +1,6 @@
 //! The golden check under `cargo test`: one test per example, on the virtual
-//! clock, plus one failing test per golden file that has no example.
+//! clock (its stdout, and its timeline where it has a `.timeline` golden
+//! file), plus one failing test per golden file that has no example.
 //!
 //! Equivalent to `cargo xtask check-all`, through the same code. With
 //! `SNAPSHOTS=overwrite` (the convention snapbox and trycmd use, as
@@ -10,7 +11,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use xtask::bless::{Blessed, bless};
+use xtask::bless::{Blessed, bless, bless_timeline};
 use xtask::check::{self, Target, Verdict};
 use xtask::protocol::Clock;
 use xtask::workspace::Workspace;
@@ -48,7 +49,16 @@ fn main() -> ExitCode {
                             "refusing to bless: it did not run cleanly\n{}",
                             report.details()
                         ))),
-                        Ok(_) => Ok(()),
+                        Ok(_) if report.timeline.is_none() => Ok(()),
+                        Ok(_) => match bless_timeline(&report) {
+                            Ok(Blessed::Refused) => Err(Failed::from(
+                                "refusing to bless its timeline: the run wrote none",
+                            )),
+                            Ok(_) => Ok(()),
+                            Err(error) => {
+                                Err(Failed::from(format!("writing its timeline: {error}")))
+                            }
+                        },
                         Err(error) => Err(Failed::from(format!(
                             "writing {}: {error}",
                             report.golden.display()

@@ -209,3 +209,95 @@ fn a_closed_stdout_ends_the_run_quietly() {
         assert_eq!(stderr(&output), "", "{args:?}");
     }
 }
+
+/// Built without `--cfg tokio_unstable`, as a RUSTFLAGS of the user's own
+/// builds it (it replaces the workspace's `build.rustflags`), a section has
+/// no task hooks: `--timeline` is refused with exit code 2 and the reason,
+/// never drawn empty, and everything else still works. The build has a
+/// target directory of its own, so it doesn't undo the workspace's.
+#[test]
+fn without_tokio_unstable_a_timeline_is_refused_with_the_reason() {
+    let workspace = Workspace::locate();
+    let target = workspace.root().join("target/without-tokio-unstable");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let built = Command::new(cargo)
+        .args(["build", "--quiet", "--package", "basics"])
+        .current_dir(workspace.root())
+        .env("RUSTFLAGS", "")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env("CARGO_TARGET_DIR", &target)
+        .status()
+        .expect("cargo runs");
+    assert!(built.success(), "building basics without the cfg failed");
+    let basics = target.join("debug/basics");
+    for args in [
+        &["hello_world", "--timeline"][..],
+        &["--timeline-file", "out.timeline", "hello_world"][..],
+    ] {
+        let output = Command::new(&basics)
+            .args(args)
+            .output()
+            .expect("basics runs");
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stdout(&output).is_empty(),
+            "{args:?} ran: {}",
+            stdout(&output)
+        );
+        assert!(
+            stderr(&output).contains("built without `--cfg tokio_unstable`"),
+            "{}",
+            stderr(&output)
+        );
+    }
+    let plain = Command::new(&basics)
+        .args(["--clock", "virtual", "hello_world"])
+        .output()
+        .expect("basics runs");
+    assert!(plain.status.success(), "{}", stderr(&plain));
+}
+
+/// With the workspace's cfg, `--timeline` draws the example's tasks after
+/// its output, and `--timeline-file` writes the text form the golden
+/// `.timeline` files hold.
+#[test]
+fn a_timeline_is_drawn_after_the_output_and_written_in_its_text_form() {
+    let output = run(&["--clock", "virtual", "spawn_tasks", "--timeline"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    let golden = std::fs::read_to_string(
+        Workspace::locate()
+            .golden_root()
+            .join("basics/spawn_tasks.stdout"),
+    )
+    .expect("the golden file reads");
+    let chart = text
+        .strip_prefix(&golden)
+        .expect("the example's own output comes first, unchanged");
+    assert!(
+        chart.starts_with("\nbasics/spawn_tasks on the virtual clock: "),
+        "{chart}"
+    );
+    assert!(chart.contains("\nmain run() "), "{chart}");
+    assert!(chart.contains("█ polled"), "{chart}");
+
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("spawn_tasks.timeline");
+    let output = Command::new(&BASICS.binary)
+        .args(["--clock", "virtual", "spawn_tasks", "--timeline-file"])
+        .arg(&file)
+        .output()
+        .expect("basics runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), golden, "--timeline-file changes no output");
+    let written = std::fs::read_to_string(&file).expect("the timeline was written");
+    let timeline = runner::timeline::Timeline::parse(&written).expect("it parses");
+    assert_eq!(timeline.example, "basics/spawn_tasks");
+    assert!(timeline.spawned_rows() >= 2, "{written}");
+    assert_eq!(timeline.to_text(), written, "the text form round-trips");
+}

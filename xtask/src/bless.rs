@@ -38,6 +38,25 @@ pub fn bless(report: &Report) -> io::Result<Blessed> {
     Ok(blessed)
 }
 
+/// Writes the timeline the run recorded as the example's timeline golden
+/// file, if it has one and the run was clean. Whether it changed is
+/// reported like the stdout's.
+pub fn bless_timeline(report: &Report) -> io::Result<Blessed> {
+    let (Some(timeline), true) = (&report.timeline, report.ran_cleanly()) else {
+        return Ok(Blessed::Refused);
+    };
+    let Some(recorded) = &timeline.recorded else {
+        return Ok(Blessed::Refused);
+    };
+    let blessed = match golden::read(&timeline.golden) {
+        Golden::Text(existing) if existing == *recorded => return Ok(Blessed::Unchanged),
+        Golden::Missing => Blessed::Created,
+        Golden::Text(_) | Golden::Unreadable(_) => Blessed::Updated,
+    };
+    std::fs::write(&timeline.golden, recorded)?;
+    Ok(blessed)
+}
+
 /// `cargo xtask bless`: runs the examples and writes each clean run's output
 /// as its golden file. `Ok(false)` means some example was refused.
 pub fn bless_all(options: &CheckOptions) -> Result<bool, Error> {
@@ -75,6 +94,22 @@ pub fn bless_all(options: &CheckOptions) -> Result<bool, Error> {
                     "\nrefusing to bless {id}: it did not run cleanly\n{}",
                     report.details().trim_end()
                 );
+                continue;
+            }
+        }
+        if let Some(timeline) = &report.timeline {
+            match bless_timeline(report)
+                .map_err(|error| format!("writing {}: {error}", timeline.golden.display()))?
+            {
+                Blessed::Created | Blessed::Updated => {
+                    changed += 1;
+                    println!("updated {}", timeline.golden_name);
+                }
+                Blessed::Unchanged => {}
+                Blessed::Refused => {
+                    failed += 1;
+                    println!("\nrefusing to bless {id}'s timeline: the run wrote none");
+                }
             }
         }
     }

@@ -184,13 +184,18 @@ pub fn plan(
         sections.iter().any(|built| built.name == section)
             || !all_sections.iter().any(|name| name == section)
     };
-    for (section, example) in golden::all(golden_root)? {
-        if filter.matches(&section, &example)
-            && judged(&section)
-            && !known.iter().any(|(s, e)| *s == section && *e == example)
-        {
-            plan.orphans
-                .push(golden::path(golden_root, &section, &example));
+    for extension in ["stdout", golden::TIMELINE] {
+        for (section, example) in golden::all(golden_root, extension)? {
+            if filter.matches(&section, &example)
+                && judged(&section)
+                && !known.iter().any(|(s, e)| *s == section && *e == example)
+            {
+                plan.orphans.push(
+                    golden_root
+                        .join(&section)
+                        .join(format!("{example}.{extension}")),
+                );
+            }
         }
     }
     Ok(plan)
@@ -257,6 +262,15 @@ pub enum Verdict {
     Mismatch {
         diff: String,
     },
+    /// It printed its golden output, but its tasks ran on another schedule
+    /// than its timeline golden file's.
+    TimelineMismatch {
+        diff: String,
+    },
+    /// It printed its golden output, but its timeline can't be compared.
+    TimelineUnreadable {
+        why: String,
+    },
     /// It ran cleanly but has no golden file to compare with.
     MissingGolden,
     /// It ran cleanly, but its golden file can't be read.
@@ -296,13 +310,49 @@ pub struct Report {
     pub golden: PathBuf,
     /// The golden file relative to the workspace root, to show people.
     pub golden_name: String,
+    /// The timeline golden file, if the example has one and the target
+    /// compares it, and the timeline the run wrote.
+    pub timeline: Option<TimelineRun>,
+}
+
+/// A timeline golden file and what the run recorded for it.
+#[derive(Debug)]
+pub struct TimelineRun {
+    pub golden: PathBuf,
+    pub golden_name: String,
+    /// The text form the run wrote; `None` if it wrote none.
+    pub recorded: Option<String>,
 }
 
 /// Runs one example and judges the run against `target`.
 pub fn check(case: Case, target: &Target, timeout: Duration, golden_root: &Path) -> Report {
     let golden = golden::path(golden_root, &case.section.name, &case.example.name);
     let golden_name = golden::display_name(&golden, golden_root);
-    let invocation = target.invocation(&case.example.name);
+    let mut invocation = target.invocation(&case.example.name);
+    // Only the paused clock makes a schedule exact enough to pin.
+    let timeline_golden =
+        golden::timeline_path(golden_root, &case.section.name, &case.example.name);
+    let timeline_file = (*target == Target::Golden(Clock::Virtual) && timeline_golden.is_file())
+        .then(tempfile::NamedTempFile::new);
+    let timeline_file = match timeline_file.transpose() {
+        Ok(file) => file,
+        Err(error) => {
+            return Report {
+                case,
+                invocation,
+                verdict: Verdict::NotStarted {
+                    error: format!("cannot create a file for its timeline: {error}"),
+                },
+                output: None,
+                golden,
+                golden_name,
+                timeline: None,
+            };
+        }
+    };
+    invocation.timeline_file = timeline_file
+        .as_ref()
+        .map(|file| file.path().display().to_string());
     let (verdict, output) = match process::run(case.section.command(&invocation), timeout) {
         Err(error) => (
             Verdict::NotStarted {
@@ -325,6 +375,19 @@ pub fn check(case: Case, target: &Target, timeout: Duration, golden_root: &Path)
             (verdict, Some(output))
         }
     };
+    let timeline = timeline_file.map(|file| TimelineRun {
+        golden_name: golden::display_name(&timeline_golden, golden_root),
+        golden: timeline_golden,
+        recorded: std::fs::read_to_string(file.path())
+            .ok()
+            .filter(|text| !text.is_empty()),
+    });
+    let verdict = match (verdict, &timeline) {
+        (Verdict::Pass, Some(timeline)) => compare_timeline(timeline),
+        (verdict, _) => verdict,
+    };
+    // The re-run command shows the run, not the temporary file.
+    invocation.timeline_file = None;
     Report {
         case,
         invocation,
@@ -332,6 +395,25 @@ pub fn check(case: Case, target: &Target, timeout: Duration, golden_root: &Path)
         output,
         golden,
         golden_name,
+        timeline,
+    }
+}
+
+fn compare_timeline(timeline: &TimelineRun) -> Verdict {
+    let Some(recorded) = &timeline.recorded else {
+        return Verdict::TimelineUnreadable {
+            why: "the run wrote no timeline".to_owned(),
+        };
+    };
+    match golden::read(&timeline.golden) {
+        Golden::Text(expected) if expected == *recorded => Verdict::Pass,
+        Golden::Text(expected) => Verdict::TimelineMismatch {
+            diff: golden::diff(&timeline.golden_name, &expected, recorded),
+        },
+        Golden::Missing => Verdict::TimelineUnreadable {
+            why: format!("{} went away during the run", timeline.golden_name),
+        },
+        Golden::Unreadable(why) => Verdict::TimelineUnreadable { why },
     }
 }
 
@@ -377,8 +459,13 @@ impl Report {
         text.push('\n');
         match &self.verdict {
             Verdict::Pass => return text,
-            Verdict::Mismatch { diff } => text.push_str(diff),
-            Verdict::MissingGolden | Verdict::UnreadableGolden { .. } | Verdict::NoOutput => {}
+            Verdict::Mismatch { diff } | Verdict::TimelineMismatch { diff } => {
+                text.push_str(diff);
+            }
+            Verdict::MissingGolden
+            | Verdict::UnreadableGolden { .. }
+            | Verdict::NoOutput
+            | Verdict::TimelineUnreadable { .. } => {}
             _ => {
                 if let Some(output) = &self.output {
                     if matches!(self.verdict, Verdict::TimedOut { .. }) {
@@ -394,9 +481,16 @@ impl Report {
             "  re-run: {}",
             self.invocation.rerun_command(&self.case.section.name)
         );
+        if matches!(self.verdict, Verdict::TimelineMismatch { .. }) {
+            let _ = writeln!(
+                text,
+                "  chart:  {} --timeline",
+                self.invocation.rerun_command(&self.case.section.name)
+            );
+        }
         if matches!(
             self.verdict,
-            Verdict::Mismatch { .. } | Verdict::MissingGolden
+            Verdict::Mismatch { .. } | Verdict::MissingGolden | Verdict::TimelineMismatch { .. }
         ) {
             let _ = writeln!(text, "  bless:  cargo xtask bless {id}");
         }
@@ -408,6 +502,10 @@ fn reason(verdict: &Verdict, golden_name: &str) -> String {
     match verdict {
         Verdict::Pass => "passed".to_owned(),
         Verdict::Mismatch { .. } => "output differs from its golden file".to_owned(),
+        Verdict::TimelineMismatch { .. } => {
+            "its tasks ran on another schedule than its .timeline golden file's".to_owned()
+        }
+        Verdict::TimelineUnreadable { why } => format!("cannot compare its timeline: {why}"),
         Verdict::MissingGolden => format!("no golden file {golden_name}"),
         Verdict::UnreadableGolden { why } => {
             format!("cannot read its golden file {golden_name}: {why}")

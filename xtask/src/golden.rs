@@ -1,5 +1,7 @@
 //! Golden files: `tests/golden/<section>/<example>.stdout` holds exactly what
-//! the example prints, on either clock.
+//! the example prints, on either clock, and the optional
+//! `tests/golden/<section>/<example>.timeline` its timeline on the virtual
+//! clock, in the text form `--timeline-file` writes.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -10,6 +12,17 @@ use similar::TextDiff;
 pub fn path(golden_root: &Path, section: &str, example: &str) -> PathBuf {
     golden_root.join(section).join(format!("{example}.stdout"))
 }
+
+/// Where the timeline golden file of an example lives under `golden_root`.
+/// Only the examples that have one are compared with it.
+pub fn timeline_path(golden_root: &Path, section: &str, example: &str) -> PathBuf {
+    golden_root
+        .join(section)
+        .join(format!("{example}.{TIMELINE}"))
+}
+
+/// The extension of a timeline golden file.
+pub const TIMELINE: &str = "timeline";
 
 /// `tests/golden/<section>/<example>.stdout`: the path relative to the
 /// workspace root, which is two levels above `golden_root`.
@@ -45,9 +58,10 @@ pub fn read(path: &Path) -> Golden {
     }
 }
 
-/// Every golden file under `golden_root`, as `(section, example)` pairs,
-/// sorted. Files that are not `*.stdout` are not golden files and are ignored.
-pub fn all(golden_root: &Path) -> io::Result<Vec<(String, String)>> {
+/// Every golden file under `golden_root` with this extension (`stdout` or
+/// [`TIMELINE`]), as `(section, example)` pairs, sorted. Other files are
+/// ignored.
+pub fn all(golden_root: &Path, wanted: &str) -> io::Result<Vec<(String, String)>> {
     let mut found = Vec::new();
     if !golden_root.is_dir() {
         return Ok(found);
@@ -61,7 +75,7 @@ pub fn all(golden_root: &Path) -> io::Result<Vec<(String, String)>> {
             let file = file?.path();
             if file
                 .extension()
-                .is_some_and(|extension| extension == "stdout")
+                .is_some_and(|extension| extension == wanted)
                 && let (Some(section), Some(example)) = (name(&section), stem(&file))
             {
                 found.push((section, example));

@@ -229,6 +229,8 @@ pub struct Invocation {
     pub clock: Clock,
     pub flavor: Flavor,
     pub base_url: Option<String>,
+    /// `--timeline-file`: where the run writes its timeline's text form.
+    pub timeline_file: Option<String>,
     pub examples: Vec<String>,
 }
 
@@ -245,6 +247,9 @@ impl Invocation {
         }
         if let Some(url) = &self.base_url {
             args.extend(["--base-url".to_owned(), url.clone()]);
+        }
+        if let Some(path) = &self.timeline_file {
+            args.extend(["--timeline-file".to_owned(), path.clone()]);
         }
         // A name that looks like an option would not be taken as a name.
         if self.examples.iter().any(|name| name.starts_with('-')) {

@@ -31,7 +31,7 @@ use std::path::Path;
 use std::pin::pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tokio::runtime::{Builder, TaskMeta};
+use tokio::runtime::{Builder, Handle, TaskMeta};
 use tokio::task::Id;
 use tokio::time::Instant;
 
@@ -67,6 +67,8 @@ struct Shared {
 struct State {
     /// When `run()` was first polled: time zero.
     origin: Option<Instant>,
+    /// The example's runtime, to read its clock from threads outside it.
+    runtime: Option<Handle>,
     rows: Vec<Row>,
     rows_by_id: HashMap<Id, usize>,
     hidden: HashSet<Id>,
@@ -89,6 +91,13 @@ impl State {
             // its paused clock: what ends now ends when `run()` stopped.
             Some(stopped) => stopped,
             None => self.origin.map_or(0, |origin| {
+                // A task can be spawned from a thread outside the runtime
+                // (`Handle::spawn`), where `Instant::now()` would read the
+                // system clock rather than the runtime's paused one.
+                let _inside = match (Handle::try_current(), &self.runtime) {
+                    (Err(_), Some(runtime)) => Some(runtime.enter()),
+                    _ => None,
+                };
                 u64::try_from(Instant::now().saturating_duration_since(origin).as_micros())
                     .unwrap_or(u64::MAX)
             }),
@@ -199,6 +208,12 @@ impl Recorder {
                 state.rows.len() - 1
             }
         };
+        // A blocking call is never cancelled: it ran to its end, even if
+        // that came after `run()` returned.
+        let how = match state.rows[index].kind {
+            RowKind::Blocking => EndKind::Ended,
+            _ => how,
+        };
         state.rows[index].ended = Some(Ended { at, how });
     }
 
@@ -232,7 +247,10 @@ impl Recorder {
             std::future::poll_fn(|cx| {
                 {
                     let mut state = recorder.state();
-                    state.origin.get_or_insert_with(Instant::now);
+                    if state.origin.is_none() {
+                        state.origin = Some(Instant::now());
+                        state.runtime = Some(Handle::current());
+                    }
                     let now = state.now();
                     state.polling_since.insert(0, now);
                 }
@@ -285,10 +303,46 @@ impl Recorder {
             example,
             clock,
             notes,
-            rows: state.rows.clone(),
+            rows: in_order(&state.rows),
             returned: state.returned,
         }
     }
+}
+
+/// The rows in an order that does not depend on threads: main, then by
+/// the time each row starts. Tasks keep their spawn order; a blocking row,
+/// recorded when its thread finished, goes after the tasks of its instant,
+/// with those of other blocking calls of that instant in source order.
+fn in_order(rows: &[Row]) -> Vec<Row> {
+    let mut order: Vec<usize> = (1..rows.len()).collect();
+    order.sort_by_key(|&index| {
+        let row = &rows[index];
+        let blocking = row.kind == RowKind::Blocking;
+        let start = if blocking {
+            row.ended.map(|ended| ended.at)
+        } else {
+            row.spawned
+        };
+        let place = if blocking {
+            (row.spawned_at.clone(), row.code.clone(), 0)
+        } else {
+            (None, String::new(), index)
+        };
+        (start, blocking, place)
+    });
+    order.insert(0, 0);
+    let mut renumbered = vec![0; rows.len()];
+    for (new, &old) in order.iter().enumerate() {
+        renumbered[old] = new;
+    }
+    order
+        .iter()
+        .map(|&old| {
+            let mut row = rows[old].clone();
+            row.parent = row.parent.map(|parent| renumbered[parent]);
+            row
+        })
+        .collect()
 }
 
 /// Dropped only when `run()` panics out of a poll: its time is when it
