@@ -17,7 +17,8 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use runner::protocol::{Header, Kind};
+use runner::protocol::{Clock, Header, Invocation, Kind};
+use runner::timeline::{self, RowKind, Timeline};
 
 use crate::Error;
 use crate::exercises_page;
@@ -51,6 +52,18 @@ struct ExampleDoc {
     /// The project `cargo xtask export` writes for it, whose dependencies
     /// the page shows.
     export: Export,
+    /// Its timeline, if the page draws one.
+    timeline: Option<PageTimeline>,
+}
+
+/// The timeline an example page draws, and where it came from.
+#[derive(Debug)]
+struct PageTimeline {
+    timeline: Timeline,
+    /// `docs/timelines/<section>/<example>.timeline`, recorded on the real
+    /// clock, if the example has one; otherwise the chart is from a fresh
+    /// run on the virtual clock.
+    recorded: Option<String>,
 }
 
 #[derive(Debug)]
@@ -445,12 +458,14 @@ fn read_sections(workspace: &Workspace) -> Result<Vec<SectionDoc>, Error> {
                     let export = Export::plan(&section.name, &listed, &table).map_err(|why| {
                         format!("{}/{} can't be exported: {why}", section.name, listed.name)
                     })?;
+                    let timeline = page_timeline(workspace, &section, &listed, &source)?;
                     Ok(ExampleDoc {
                         name: listed.name,
                         summary: listed.summary,
                         body: header.body,
                         code_starts_at: code_starts_at(&source),
                         export,
+                        timeline,
                     })
                 })
                 .collect::<Result<_, Error>>()?;
@@ -467,6 +482,112 @@ fn read_sections(workspace: &Workspace) -> Result<Vec<SectionDoc>, Error> {
             })
         })
         .collect()
+}
+
+/// Where an example's real-clock timeline is kept, for the pages of
+/// examples whose lesson a paused clock can't show: a blocking call takes
+/// no virtual time.
+fn recorded_timeline_path(root: &Path, section: &str, example: &str) -> PathBuf {
+    root.join("docs/timelines")
+        .join(section)
+        .join(format!("{example}.timeline"))
+}
+
+/// What future-combining code runs several things inside one task: its
+/// timeline is one row, which the page shows as the lesson it is.
+const JOINS_IN_ONE_TASK: [&str; 6] = [
+    "join!(",
+    "join_all(",
+    "select!",
+    "FuturesUnordered",
+    "buffer_unordered(",
+    "try_join",
+];
+
+/// The timeline the example's page draws: from `docs/timelines/` if one
+/// was recorded there, or else from a run on the virtual clock. A page
+/// draws one if the example runs two or more things at once: tasks it
+/// spawns, or futures it joins in one task, polled at two or more instants.
+/// An example that builds its own runtime has none.
+fn page_timeline(
+    workspace: &Workspace,
+    section: &crate::workspace::Section,
+    listed: &runner::protocol::Listed,
+    source: &str,
+) -> Result<Option<PageTimeline>, Error> {
+    let id = format!("{}/{}", section.name, listed.name);
+    let recorded = recorded_timeline_path(workspace.root(), &section.name, &listed.name);
+    if recorded.is_file() {
+        let text = read(&recorded)?;
+        let timeline =
+            Timeline::parse(&text).map_err(|error| format!("{}: {error}", recorded.display()))?;
+        let name = recorded
+            .strip_prefix(workspace.root())
+            .unwrap_or(&recorded)
+            .display()
+            .to_string();
+        // A recording names the lines that spawned; once the file changes,
+        // it may name the wrong ones.
+        for row in &timeline.rows {
+            let Some((_, line)) = row.spawned_at.as_deref().and_then(|at| at.rsplit_once(':'))
+            else {
+                continue;
+            };
+            let now = line
+                .parse::<usize>()
+                .ok()
+                .and_then(|line| source.lines().nth(line.checked_sub(1)?))
+                .map(str::trim);
+            if !row.code.is_empty() && now != Some(row.code.as_str()) {
+                return Err(format!(
+                    "{name} names line {line} of {id} as `{}`, which is not what it says now; \
+                     record it again: cargo run -p {} -- {} --timeline-file {name}",
+                    row.code, section.name, listed.name
+                )
+                .into());
+            }
+        }
+        return Ok(Some(PageTimeline {
+            timeline,
+            recorded: Some(name),
+        }));
+    }
+    if listed.kind == Kind::Sync {
+        return Ok(None);
+    }
+    let file = tempfile::NamedTempFile::new()?;
+    let invocation = Invocation {
+        clock: Clock::Virtual,
+        timeline_file: Some(file.path().display().to_string()),
+        examples: vec![listed.name.clone()],
+        ..Invocation::default()
+    };
+    let output = section
+        .command(&invocation)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|error| format!("cannot run {id} for its timeline: {error}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "{id} failed while recording its timeline ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim_end()
+        )
+        .into());
+    }
+    let text = read(file.path())?;
+    let timeline = Timeline::parse(&text).map_err(|error| format!("{id}'s timeline: {error}"))?;
+    let main_instants = timeline
+        .rows
+        .iter()
+        .find(|row| row.kind == RowKind::Main)
+        .map_or(0, |main| main.polls.len());
+    let joins = JOINS_IN_ONE_TASK.iter().any(|call| source.contains(call));
+    let concurrent = timeline.spawned_rows() >= 1 || (joins && main_instants >= 2);
+    Ok(concurrent.then_some(PageTimeline {
+        timeline,
+        recorded: None,
+    }))
 }
 
 fn read(path: &Path) -> Result<String, Error> {
@@ -838,12 +959,46 @@ fn example_page(
          and CI on the real one.\n\n\
          ```text\n{{{{#include ../../../{golden}}}}}\n```\n"
     );
+    if let Some(page_timeline) = &example.timeline {
+        text.push_str(&schedule(section, example, page_timeline));
+    }
     let here = |m: &Mapping| m.section == section.name && m.example == example.name;
     if mappings.iter().any(here) {
         text.push_str("\n## Guide blocks\n\n");
         text.push_str(&block_rows(mappings, blocks, here, false));
     }
     text
+}
+
+/// The page's "Schedule" section: the timeline as an inline SVG, so it
+/// takes the theme's colours, and how to draw it in a terminal.
+fn schedule(section: &SectionDoc, example: &ExampleDoc, page: &PageTimeline) -> String {
+    let run = format!("cargo run -p {} -- {}", section.name, example.name);
+    let tasks = page.timeline.spawned_rows();
+    let rows = if tasks == 0 {
+        "This example spawns no task: everything it runs at once, it runs inside its main task, \
+         so the chart has one row, polled at each instant one of its futures could move on."
+            .to_owned()
+    } else {
+        "Each row is a task: the main one running `run()`, then each task it spawned, labelled by \
+         the line that spawned it."
+            .to_owned()
+    };
+    let source = match &page.recorded {
+        None => format!(
+            "Drawn from a run on Tokio's paused clock, where the times are exact and the same on \
+             every run; `{run} --clock virtual --timeline` draws it in a terminal."
+        ),
+        Some(recorded) => format!(
+            "Drawn from a run on the real clock, kept in `{recorded}`: on the paused clock a \
+             blocking call takes no time, so the chart could not show what it holds up. \
+             `{run} --timeline` draws it again, with this machine's times."
+        ),
+    };
+    format!(
+        "\n## The schedule\n\n{rows} {source}\n\n{}\n",
+        timeline::svg(&page.timeline)
+    )
 }
 
 #[cfg(test)]

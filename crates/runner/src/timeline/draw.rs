@@ -12,8 +12,8 @@ pub const MAX_ROWS: usize = 40;
 const LEGEND_MARKS: &str = "█ polled  ─ waiting  ┤ ended  × dropped when run() returned  \
                             ◆ a spawn_blocking call returned";
 /// The one line every chart carries: a row is a task, not a future.
-const ONE_ROW_PER_TASK: &str = "Futures joined with join! or join_all, and tasks on a LocalSet, \
-                                run inside the task that polls them, on its row.";
+const ONE_ROW_PER_TASK: &str = "A row is a task. Futures joined or selected in one task (join!, \
+                                join_all, select!), and LocalSet tasks, share its row.";
 /// What the marks cannot show.
 const ENDS_UNTOLD: &str = "Tokio's hooks don't say whether a task returned, panicked or was \
                            aborted: all three end a row with ┤.";
@@ -182,10 +182,10 @@ pub fn svg(timeline: &Timeline) -> String {
                 ),
                 Mark::Polled(from, to) => writeln!(
                     svg,
-                    r#"<rect class="poll" x="{:.1}" y="{:.1}" width="{:.1}" height="10"/>"#,
-                    x(from) - 1.0,
-                    middle - 5.0,
-                    (x(to) - x(from)).max(0.0) + 2.0
+                    r#"<rect class="poll" x="{:.1}" y="{:.1}" width="{:.1}" height="12"/>"#,
+                    x(from) - 2.0,
+                    middle - 6.0,
+                    (x(to) - x(from)).max(0.0) + 4.0
                 ),
                 Mark::End(at, symbol) => {
                     svg.push_str(&symbol.svg(x(at), middle));
@@ -225,7 +225,7 @@ pub fn svg(timeline: &Timeline) -> String {
         r#"<text x="4" y="{:.1}">{}</text>"#,
         legend_y + 22.0,
         escape(
-            "A row is a task: futures joined with join!, and LocalSet tasks, share the row of the task that polls them."
+            "A row is a task. Futures joined or selected in one task, and LocalSet tasks, share its row."
         )
     );
     svg.push_str("</svg>\n");

@@ -127,7 +127,7 @@ main run()               █─────────────────�
 #3 tokio-1.54.1/src/fs/…         ◆
 #4                                        █────────────────×
 █ polled  ─ waiting  ┤ ended  × dropped when run() returned  ◆ a spawn_blocking call returned
-Futures joined with join! or join_all, and tasks on a LocalSet, run inside the task that polls them, on its row.
+A row is a task. Futures joined or selected in one task (join!, join_all, select!), and LocalSet tasks, share its row.
 Tokio's hooks don't say whether a task returned, panicked or was aborted: all three end a row with ┤.
 A note.
 ";
