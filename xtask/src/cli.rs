@@ -21,7 +21,8 @@ Commands:
   check-all [FILTER] [--real] [--jobs N] [--timeout SECS]
       Build every section once, run each example in its own process on the
       virtual clock (the real one with --real), and compare its stdout with
-      tests/golden/<section>/<example>.stdout. FILTER is a section's name, or
+      tests/golden/<section>/<example>.stdout; on the virtual clock, also its
+      timeline with <example>.timeline where there is one. FILTER is a section's name, or
       any part of `section/example`; only the sections it can match are built.
       With SNAPSHOTS=overwrite, blesses instead.
   check-all --base-url URL [FILTER] [--jobs N] [--timeout SECS]
@@ -34,7 +35,8 @@ Commands:
       something. Lines may come out in another order there, so the golden
       files are not compared.
   bless [FILTER] [--real] [--jobs N] [--timeout SECS]
-      Run the examples and write what they print as their golden files.
+      Run the examples and write what they print as their golden files (and
+      their timelines, for the examples with a .timeline golden file).
       An example that fails, panics or times out is refused and left alone.
   twins [FILTER] [--python PATH] [--jobs N] [--timeout SECS]
       Run the asyncio twin of each example, crates/<section>/python/<example>.py,
