@@ -22,8 +22,9 @@ Commands:
       Build every section once, run each example in its own process on the
       virtual clock (the real one with --real), and compare its stdout with
       tests/golden/<section>/<example>.stdout; on the virtual clock, also its
-      timeline with <example>.timeline where there is one. FILTER is a section's name, or
-      any part of `section/example`; only the sections it can match are built.
+      timeline with <example>.timeline where there is one. FILTER is a
+      section's name, or any part of `section/example`; only the sections it
+      can match are built.
       With SNAPSHOTS=overwrite, blesses instead.
   check-all --base-url URL [FILTER] [--jobs N] [--timeout SECS]
       Run every HTTP example against the httpbin-compatible server at URL, on
