@@ -47,36 +47,6 @@ use std::time::Duration;
 
 use tokio::time::{Instant, sleep, timeout, timeout_at};
 
-/// Announces its own drop if that happens before it finishes.
-struct Unfinished {
-    name: &'static str,
-    start: Instant,
-    finished: bool,
-}
-
-impl Drop for Unfinished {
-    fn drop(&mut self) {
-        if !self.finished {
-            let after = self.start.elapsed().as_secs_f64();
-            println!(
-                "{} was dropped after {after:.1}s, before it finished",
-                self.name
-            );
-        }
-    }
-}
-
-async fn sleepy(name: &'static str, duration: Duration) -> &'static str {
-    let mut guard = Unfinished {
-        name,
-        start: Instant::now(),
-        finished: false,
-    };
-    sleep(duration).await;
-    guard.finished = true;
-    "Done"
-}
-
 async fn long_task() -> &'static str {
     sleepy("long_task", Duration::from_secs(5)).await
 }
@@ -170,4 +140,37 @@ pub async fn run() {
     steps_with_one_deadline().await;
 
     timeout_on_a_task().await;
+}
+
+// What shows the cancellation: a sleep that says so when it is dropped
+// before it finishes.
+
+async fn sleepy(name: &'static str, duration: Duration) -> &'static str {
+    let mut guard = Unfinished {
+        name,
+        start: Instant::now(),
+        finished: false,
+    };
+    sleep(duration).await;
+    guard.finished = true;
+    "Done"
+}
+
+/// Announces its own drop if that happens before it finishes.
+struct Unfinished {
+    name: &'static str,
+    start: Instant,
+    finished: bool,
+}
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        if !self.finished {
+            let after = self.start.elapsed().as_secs_f64();
+            println!(
+                "{} was dropped after {after:.1}s, before it finished",
+                self.name
+            );
+        }
+    }
 }

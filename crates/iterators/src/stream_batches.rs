@@ -78,10 +78,6 @@ struct Processed {
     arrived: String,
 }
 
-fn seconds(start: Instant) -> String {
-    format!("{:.1}s", start.elapsed().as_secs_f64())
-}
-
 /// The guide's `data_stream`: `count` readings, one every 0.1 s. An
 /// `interval` keeps that rate exactly: its ticks are due at fixed instants,
 /// so one late wake-up does not delay every later reading, as a chain of
@@ -95,31 +91,6 @@ fn data_stream(count: u32, start: Instant) -> impl Stream<Item = Reading> {
             ticks.tick().await;
             yield Reading { id, value: rng.random_range(1..=100), arrived: seconds(start) };
         }
-    }
-}
-
-/// How many items are being processed right now, and the most there ever were.
-#[derive(Default)]
-struct InFlight {
-    now: Cell<usize>,
-    peak: Cell<usize>,
-}
-
-impl InFlight {
-    /// Counts an item in until the returned guard is dropped, so an item
-    /// whose future is dropped halfway is counted out too.
-    fn enter(&self) -> Counted<'_> {
-        self.now.set(self.now.get() + 1);
-        self.peak.set(self.peak.get().max(self.now.get()));
-        Counted(self)
-    }
-}
-
-struct Counted<'a>(&'a InFlight);
-
-impl Drop for Counted<'_> {
-    fn drop(&mut self) {
-        self.0.now.set(self.0.now.get() - 1);
     }
 }
 
@@ -173,4 +144,35 @@ pub async fn run() {
         seconds(start)
     );
     assert!(in_flight.peak.get() <= CONCURRENCY);
+}
+
+fn seconds(start: Instant) -> String {
+    format!("{:.1}s", start.elapsed().as_secs_f64())
+}
+
+// What only proves the limit: how many items are being processed at once.
+
+/// How many items are being processed right now, and the most there ever were.
+#[derive(Default)]
+struct InFlight {
+    now: Cell<usize>,
+    peak: Cell<usize>,
+}
+
+impl InFlight {
+    /// Counts an item in until the returned guard is dropped, so an item
+    /// whose future is dropped halfway is counted out too.
+    fn enter(&self) -> Counted<'_> {
+        self.now.set(self.now.get() + 1);
+        self.peak.set(self.peak.get().max(self.now.get()));
+        Counted(self)
+    }
+}
+
+struct Counted<'a>(&'a InFlight);
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.0.now.set(self.0.now.get() - 1);
+    }
 }

@@ -45,10 +45,6 @@ const CAPACITY: usize = 5;
 
 type SharedReceiver = Arc<Mutex<mpsc::Receiver<String>>>;
 
-fn stamp(start: Instant) -> String {
-    format!("[{:.1}s]", start.elapsed().as_secs_f64())
-}
-
 /// Sends `count` items 0.1 s apart, waiting whenever the channel is full.
 /// With `start`, each line carries the time it was printed.
 async fn producer(
@@ -107,15 +103,6 @@ async fn consumer(
     consumed
 }
 
-/// Every item produced was consumed, once.
-fn check(mut produced: Vec<String>, consumed: [Vec<String>; 2]) -> anyhow::Result<()> {
-    let mut consumed = consumed.concat();
-    produced.sort();
-    consumed.sort();
-    ensure!(produced == consumed, "items lost or consumed twice");
-    Ok(())
-}
-
 pub async fn run() -> anyhow::Result<()> {
     // The guide's program: the consumers stop after two idle seconds.
     let start = Instant::now();
@@ -162,4 +149,17 @@ pub async fn run() -> anyhow::Result<()> {
         consumed_2.len()
     );
     check(produced, [consumed_1, consumed_2])
+}
+
+fn stamp(start: Instant) -> String {
+    format!("[{:.1}s]", start.elapsed().as_secs_f64())
+}
+
+/// Every item produced was consumed, once.
+fn check(mut produced: Vec<String>, consumed: [Vec<String>; 2]) -> anyhow::Result<()> {
+    let mut consumed = consumed.concat();
+    produced.sort();
+    consumed.sort();
+    ensure!(produced == consumed, "items lost or consumed twice");
+    Ok(())
 }

@@ -43,8 +43,6 @@ use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use tokio::time::{Instant, sleep};
 
-const SEED: u64 = 3;
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum CircuitState {
     Closed,
@@ -154,6 +152,8 @@ impl CircuitBreaker {
 #[derive(Debug, thiserror::Error)]
 #[error("Service unavailable")]
 struct ServiceUnavailable;
+
+const SEED: u64 = 3;
 
 /// The guide's `unreliable_service`: fails 70% of the time.
 async fn unreliable_service(

@@ -47,10 +47,6 @@ use anyhow::bail;
 use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio::time::{Instant, sleep, sleep_until};
 
-fn stamp(start: Instant) -> String {
-    format!("[{:.1}s]", start.elapsed().as_secs_f64())
-}
-
 /// Serves requests one at a time, `work` each, until the channel closes.
 async fn worker(mut requests: mpsc::Receiver<u32>, work: Duration) -> Vec<u32> {
     let mut handled = Vec::new();
@@ -163,4 +159,8 @@ pub async fn run() -> anyhow::Result<()> {
     let taken = consumer.await?;
     println!("the consumer took {}", taken.join(", "));
     Ok(())
+}
+
+fn stamp(start: Instant) -> String {
+    format!("[{:.1}s]", start.elapsed().as_secs_f64())
 }

@@ -50,14 +50,7 @@ use rand::{RngExt, SeedableRng};
 use tokio::sync::{Mutex, mpsc};
 use tokio::time::sleep;
 
-const SEED: u64 = 6;
 const CAPACITY: usize = 5;
-
-/// A random delay within `range`, in whole steps of 20 ms.
-fn random_delay(rng: &mut ChaCha8Rng, range: RangeInclusive<u64>) -> Duration {
-    let steps = range.start() / 20..=range.end() / 20;
-    Duration::from_millis(20 * rng.random_range(steps))
-}
 
 async fn producer(queue: mpsc::Sender<String>, producer_id: u64) -> Vec<String> {
     let mut rng = ChaCha8Rng::seed_from_u64(SEED + producer_id);
@@ -121,4 +114,15 @@ pub async fn run() -> anyhow::Result<()> {
     assert_eq!(produced, consumed, "every item consumed exactly once");
     println!("All {} items consumed exactly once", consumed.len());
     Ok(())
+}
+
+// The demonstration's timing: random delays from a seeded generator, so
+// every run prints the same lines.
+
+const SEED: u64 = 6;
+
+/// A random delay within `range`, in whole steps of 20 ms.
+fn random_delay(rng: &mut ChaCha8Rng, range: RangeInclusive<u64>) -> Duration {
+    let steps = range.start() / 20..=range.end() / 20;
+    Duration::from_millis(20 * rng.random_range(steps))
 }

@@ -45,18 +45,10 @@ use tokio::time::sleep;
 use tokio_util::task::TaskTracker;
 use tokio_util::task::task_tracker::TaskTrackerToken;
 
-const SEED: u64 = 11;
-
 /// An item and its claim on the batch: dropping a `Job` is `task_done()`.
 struct Job {
     item: String,
     _pending: TaskTrackerToken,
-}
-
-/// A random delay within `range`, in whole steps of 20 ms.
-fn random_delay(rng: &mut ChaCha8Rng, range: RangeInclusive<u64>) -> Duration {
-    let steps = range.start() / 20..=range.end() / 20;
-    Duration::from_millis(20 * rng.random_range(steps))
 }
 
 async fn producer(
@@ -125,4 +117,15 @@ pub async fn run() -> anyhow::Result<()> {
     assert_eq!(produced, consumed, "every item consumed exactly once");
     println!("{} items, each consumed exactly once", consumed.len());
     Ok(())
+}
+
+// The demonstration's timing: random delays from a seeded generator, so
+// every run prints the same lines.
+
+const SEED: u64 = 11;
+
+/// A random delay within `range`, in whole steps of 20 ms.
+fn random_delay(rng: &mut ChaCha8Rng, range: RangeInclusive<u64>) -> Duration {
+    let steps = range.start() / 20..=range.end() / 20;
+    Duration::from_millis(20 * rng.random_range(steps))
 }

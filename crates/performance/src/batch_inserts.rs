@@ -29,14 +29,7 @@ use anyhow::Context;
 use rusqlite::Connection;
 use tokio::task::spawn_blocking;
 
-const ROWS: usize = 200;
 const INSERT: &str = "INSERT INTO users (name, email) VALUES (?1, ?2)";
-
-fn users(batch: &str) -> Vec<(String, String)> {
-    (0..ROWS)
-        .map(|i| (format!("{batch}-{i}"), format!("{batch}-{i}@example.com")))
-        .collect()
-}
 
 /// `for record in records: await db.execute(...)`: SQLite commits each row.
 fn insert_one_per_transaction(
@@ -128,4 +121,14 @@ pub async fn run() -> anyhow::Result<()> {
         batched < per_row
     );
     Ok(())
+}
+
+// The demonstration's rows.
+
+const ROWS: usize = 200;
+
+fn users(batch: &str) -> Vec<(String, String)> {
+    (0..ROWS)
+        .map(|i| (format!("{batch}-{i}"), format!("{batch}-{i}@example.com")))
+        .collect()
 }

@@ -115,24 +115,6 @@ impl AsyncWebScraper {
     }
 }
 
-/// Counts a request in flight for as long as it lives, so a fetch that is
-/// cancelled (dropped at an `.await`) is uncounted too.
-struct InFlight<'a>(&'a AsyncWebScraper);
-
-impl<'a> InFlight<'a> {
-    fn enter(scraper: &'a AsyncWebScraper) -> Self {
-        let now = scraper.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
-        scraper.most_in_flight.fetch_max(now, Ordering::Relaxed);
-        Self(scraper)
-    }
-}
-
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
 pub async fn run(base_url: &str) -> anyhow::Result<()> {
     let urls = [
         "/drip?duration=1&numbytes=10",
@@ -170,6 +152,26 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
         "no page could be scraped from {base_url}"
     );
     Ok(())
+}
+
+// What only proves the limit: how many requests are in flight at once.
+
+/// Counts a request in flight for as long as it lives, so a fetch that is
+/// cancelled (dropped at an `.await`) is uncounted too.
+struct InFlight<'a>(&'a AsyncWebScraper);
+
+impl<'a> InFlight<'a> {
+    fn enter(scraper: &'a AsyncWebScraper) -> Self {
+        let now = scraper.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+        scraper.most_in_flight.fetch_max(now, Ordering::Relaxed);
+        Self(scraper)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// reqwest's own message ("error sending request") and the innermost cause

@@ -74,23 +74,6 @@ impl BoundedBlockingPool {
     }
 }
 
-/// Counts the jobs running right now and the most there ever were.
-#[derive(Default)]
-struct Occupancy {
-    running: AtomicUsize,
-    peak: AtomicUsize,
-}
-
-impl Occupancy {
-    fn around<T>(&self, job: impl FnOnce() -> T) -> T {
-        let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
-        self.peak.fetch_max(now, Ordering::SeqCst);
-        let output = job();
-        self.running.fetch_sub(1, Ordering::SeqCst);
-        output
-    }
-}
-
 pub async fn run() -> anyhow::Result<()> {
     // Method 1: run_in_executor with the default thread pool.
     let result = spawn_blocking(|| blocking_operation("A", Duration::from_secs(1)))
@@ -120,4 +103,23 @@ pub async fn run() -> anyhow::Result<()> {
     assert!(peak <= MAX_WORKERS.get(), "{peak} jobs ran at once");
     println!("{finished} jobs finished, never more than {MAX_WORKERS} at once");
     Ok(())
+}
+
+// What only proves the limit: how many jobs run at once.
+
+/// Counts the jobs running right now and the most there ever were.
+#[derive(Default)]
+struct Occupancy {
+    running: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+impl Occupancy {
+    fn around<T>(&self, job: impl FnOnce() -> T) -> T {
+        let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        let output = job();
+        self.running.fetch_sub(1, Ordering::SeqCst);
+        output
+    }
 }
