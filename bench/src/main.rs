@@ -215,6 +215,18 @@ fn max_rss_kb() -> u64 {
 }
 
 fn main() -> ExitCode {
+    // The workspace's `.cargo/config.toml` turns on `--cfg tokio_unstable`
+    // for the timeline's task hooks. It adds a field to every task and a
+    // check to every spawn and poll, so a build with it measures a Tokio
+    // that no project of a reader's own runs. `cargo xtask bench` builds
+    // without it.
+    if cfg!(tokio_unstable) {
+        eprintln!(
+            "error: built with --cfg tokio_unstable, which changes what is measured; \
+             run `cargo xtask bench`, which builds without it"
+        );
+        return ExitCode::FAILURE;
+    }
     match parse_args().and_then(|args| run(&args)) {
         Ok((elapsed, ops)) => {
             let line = format!(

@@ -32,6 +32,12 @@ pub struct Section {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Profile {
     Dev,
+    /// Optimised, and built as a reader's own project builds Tokio: without
+    /// the workspace's `--cfg tokio_unstable` (`.cargo/config.toml`), which
+    /// gives every task one more field and runs the task hooks' checks, so a
+    /// benchmark would measure a Tokio nobody ships. Its own target
+    /// directory, `without-tokio-unstable`, keeps the two builds from
+    /// undoing each other.
     Release,
 }
 
@@ -124,7 +130,18 @@ impl Workspace {
             ])
             .stdout(Stdio::piped());
         if profile == Profile::Release {
-            cargo.arg("--release");
+            let target_dir = self
+                .metadata()?
+                .target_directory
+                .into_std_path_buf()
+                .join("without-tokio-unstable");
+            cargo
+                .arg("--release")
+                .arg("--target-dir")
+                .arg(target_dir)
+                // The highest-priority source of flags, and empty: no flags
+                // from the workspace's config or from RUSTFLAGS.
+                .env("CARGO_ENCODED_RUSTFLAGS", "");
         }
         for name in packages {
             cargo.arg("--package").arg(name);
