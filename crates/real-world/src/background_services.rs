@@ -48,7 +48,6 @@ use tokio_util::task::TaskTracker;
 
 const RUN_TIME: Duration = Duration::from_millis(9_500);
 const GRACE_PERIOD: Duration = Duration::from_secs(1);
-const SEED: u64 = 7;
 
 trait Service: Send + 'static {
     const NAME: &'static str;
@@ -56,6 +55,34 @@ trait Service: Send + 'static {
 
     fn work(&mut self) -> impl Future<Output = ()> + Send;
 }
+
+/// Works on every tick until `shutdown` is cancelled, then hands the
+/// service back so its final state can be reported.
+async fn run_service<S: Service>(mut service: S, shutdown: CancellationToken) -> S {
+    let mut ticks = interval(S::INTERVAL);
+    loop {
+        tokio::select! {
+            biased;
+            () = shutdown.cancelled() => break,
+            _ = ticks.tick() => service.work().await,
+        }
+    }
+    service
+}
+
+fn start<S: Service>(
+    services: &TaskTracker,
+    shutdown: &CancellationToken,
+    service: S,
+) -> JoinHandle<S> {
+    let handle = services.spawn(run_service(service, shutdown.clone()));
+    println!("Service {} started", S::NAME);
+    handle
+}
+
+// The demonstration's two services.
+
+const SEED: u64 = 7;
 
 #[derive(Default)]
 struct HealthCheck {
@@ -93,30 +120,6 @@ impl Service for MetricsService {
         self.metrics.errors += self.rng.random_range(0..=2);
         println!("Metrics: {:?}", self.metrics);
     }
-}
-
-/// Works on every tick until `shutdown` is cancelled, then hands the
-/// service back so its final state can be reported.
-async fn run_service<S: Service>(mut service: S, shutdown: CancellationToken) -> S {
-    let mut ticks = interval(S::INTERVAL);
-    loop {
-        tokio::select! {
-            biased;
-            () = shutdown.cancelled() => break,
-            _ = ticks.tick() => service.work().await,
-        }
-    }
-    service
-}
-
-fn start<S: Service>(
-    services: &TaskTracker,
-    shutdown: &CancellationToken,
-    service: S,
-) -> JoinHandle<S> {
-    let handle = services.spawn(run_service(service, shutdown.clone()));
-    println!("Service {} started", S::NAME);
-    handle
 }
 
 pub async fn run() -> anyhow::Result<()> {
