@@ -217,7 +217,7 @@ fn max_rss_kb() -> u64 {
 fn main() -> ExitCode {
     // The workspace's `.cargo/config.toml` turns on `--cfg tokio_unstable`
     // for the timeline's task hooks. It adds a field to every task and a
-    // check to every spawn and poll, so a build with it measures a Tokio
+    // check for hooks around every poll, so a build with it measures a Tokio
     // that no project of a reader's own runs. `cargo xtask bench` builds
     // without it.
     if cfg!(tokio_unstable) {
