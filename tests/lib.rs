@@ -4,6 +4,8 @@
 //!   virtual clock and compared with `golden/<section>/<example>.stdout`, by
 //!   the same code as `cargo xtask check-all`.
 //! - `runner_cli`: a section binary refuses bad command lines with exit code 2.
+//! - `closed_stdout`: every binary of the workspace dies of SIGPIPE, quietly,
+//!   when its stdout is closed.
 //! - `xtask_check`: the check and bless logic against the fixture section,
 //!   whose examples fail, panic, hang or print the wrong thing.
 //! - `runner_failures`: the runner's exit codes and messages for examples

@@ -8,7 +8,6 @@
 //! broken implementation cannot look fast.
 
 use std::error::Error;
-use std::io::Write as _;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -215,6 +214,18 @@ fn max_rss_kb() -> u64 {
 }
 
 fn main() -> ExitCode {
+    closed_stdout::die_quietly_when_stdout_closes();
+    let args = match parse_args() {
+        Ok(Some(args)) => args,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
     // The workspace's `.cargo/config.toml` turns on `--cfg tokio_unstable`
     // for the timeline's task hooks. It adds a field to every task and a
     // check for hooks around every poll, so a build with it measures a Tokio
@@ -227,21 +238,15 @@ fn main() -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
-    match parse_args().and_then(|args| run(&args)) {
+    match run(&args) {
         Ok((elapsed, ops)) => {
-            let line = format!(
+            // The line xtask reads.
+            println!(
                 "elapsed_ns={} ops={ops} max_rss_kb={}",
                 elapsed.as_nanos(),
                 max_rss_kb()
             );
-            // xtask reads this line; if nobody does, say so instead of panicking.
-            match writeln!(std::io::stdout(), "{line}") {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(error) => {
-                    eprintln!("error: cannot write the result: {error}");
-                    ExitCode::FAILURE
-                }
-            }
+            ExitCode::SUCCESS
         }
         Err(error) => {
             eprintln!("error: {error}");
@@ -260,23 +265,25 @@ struct Args {
 const USAGE: &str = "usage: bench <spawn-handles|spawn-joinset|queue|semaphore-handles|\
                      semaphore-joinset|sleep|http> <current-thread|multi-thread|multi-thread-task> [URL]";
 
-fn parse_args() -> Result<Args> {
+/// What to run, or `Ok(None)` for `--help`.
+fn parse_args() -> Result<Option<Args>> {
     use lexopt::prelude::*;
     let mut values = Vec::new();
     let mut parser = lexopt::Parser::from_env();
     while let Some(arg) = parser.next()? {
         match arg {
+            Short('h') | Long("help") => return Ok(None),
             Value(value) => values.push(value.string()?),
             other => return Err(format!("{}\n{USAGE}", other.unexpected()).into()),
         }
     }
     let mut values = values.into_iter();
     match (values.next(), values.next(), values.next(), values.next()) {
-        (Some(workload), Some(flavor), url, None) => Ok(Args {
+        (Some(workload), Some(flavor), url, None) => Ok(Some(Args {
             workload,
             flavor,
             url,
-        }),
+        })),
         _ => Err(USAGE.into()),
     }
 }

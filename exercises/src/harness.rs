@@ -84,12 +84,19 @@ fn report(capture: &Mutex<Capture>, end: bool) {
     }
 }
 
+const USAGE: &str = "usage: exercise-harness <exercise> (run by `cargo run -p exercises`)";
+
 fn main() -> ExitCode {
+    closed_stdout::die_quietly_when_stdout_closes();
     let mut args = std::env::args().skip(1);
     let (Some(name), None) = (args.next(), args.next()) else {
-        eprintln!("usage: exercise-harness <exercise> (run by `cargo run -p exercises`)");
+        eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
+    if name == "--help" || name == "-h" {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
     let run = track::exercise(&name);
     #[cfg(feature = "solutions")]
     let run = run.or_else(|| selftest::exercise(&name));

@@ -55,6 +55,7 @@ enum Action {
 }
 
 fn main() -> ExitCode {
+    closed_stdout::die_quietly_when_stdout_closes();
     let result = parse_args().and_then(|action| match action {
         Action::Progress => progress(),
         Action::One(exercise) => one(exercise),

@@ -6,7 +6,7 @@ use xtask::cli::{self, HELP, Task};
 use xtask::protocol::EXIT_USAGE;
 
 fn main() -> ExitCode {
-    runner::pipe::die_quietly_when_stdout_closes();
+    closed_stdout::die_quietly_when_stdout_closes();
     let task = match cli::parse(std::env::args_os().skip(1)) {
         Ok(task) => task,
         Err(usage) => {

@@ -15,12 +15,10 @@
 //!
 //! [`protocol`] is the contract with the tools that drive a section binary
 //! (xtask and the tests), [`timeline`] the data `--timeline` records and how
-//! it is drawn, and [`pipe`] what every binary of the workspace does when
-//! its stdout is closed. They need no features; everything else
+//! it is drawn. They need no features; everything else
 //! needs the `runtime` feature, and the local HTTP server the `httpbin`
 //! feature.
 
-pub mod pipe;
 pub mod protocol;
 pub mod timeline;
 

@@ -12,11 +12,11 @@ PORT defaults to 8080; 0 picks a free one. Point a section at it with
 ";
 
 fn main() -> ExitCode {
+    closed_stdout::die_quietly_when_stdout_closes();
     let port = match parse_port(std::env::args_os().skip(1)) {
         Ok(Some(port)) => port,
         Ok(None) => {
-            // A reader that is gone (`| head -0`) is nothing to report.
-            let _ = write!(std::io::stdout(), "{USAGE}");
+            print!("{USAGE}");
             return ExitCode::SUCCESS;
         }
         Err(message) => {

@@ -77,6 +77,7 @@ fn parse() -> Result<(Server, SocketAddr), String> {
 }
 
 fn main() -> ExitCode {
+    closed_stdout::die_quietly_when_stdout_closes();
     let (server, address) = match parse() {
         Ok(parsed) => parsed,
         Err(error) if error.is_empty() => {

@@ -225,7 +225,7 @@ impl<'a> Section<'a> {
 
     /// Parses the command line and does what it says; the whole `main`.
     pub fn run(self) -> ExitCode {
-        crate::pipe::die_quietly_when_stdout_closes();
+        closed_stdout::die_quietly_when_stdout_closes();
         #[cfg(feature = "httpbin")]
         {
             // reqwest is built with rustls and no default crypto provider, so

@@ -5,9 +5,14 @@
 //! instead of a silent death. `println!` turns that error into a panic:
 //! `cargo run -p basics | head` would print "failed printing to stdout:
 //! Broken pipe", and the runner would report the example as panicked. The
-//! examples must keep Rust's usual behaviour for their own pipes and
-//! sockets, so SIGPIPE stays ignored; only that one panic is turned into the
-//! death by SIGPIPE a shell expects (status 141, nothing on stderr).
+//! examples, the servers and the tools that drive child processes must keep
+//! Rust's usual behaviour for their own pipes and sockets, so SIGPIPE stays
+//! ignored; only that one panic is turned into the death by SIGPIPE a shell
+//! expects (status 141, nothing on stderr).
+//!
+//! Every binary of the workspace calls [`die_quietly_when_stdout_closes`]
+//! first thing in `main`; `tests/closed_stdout.rs` runs each one with its
+//! stdout closed.
 
 use std::panic::{self, PanicHookInfo};
 

@@ -1,0 +1,96 @@
+//! `cargo run -p basics | head` ends as `cat | head` does: whichever binary
+//! of the workspace finds its stdout closed dies of SIGPIPE, silently,
+//! instead of panicking with "failed printing to stdout" and a backtrace.
+#![cfg(unix)]
+
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use xtask::workspace::{Profile, Workspace};
+
+const SIGPIPE: i32 = 13;
+
+/// Runs a binary with its stdout already closed: the read end of the pipe
+/// is dropped before the binary starts, so its first write fails however
+/// fast it is.
+fn run_with_stdout_closed(binary: &PathBuf, args: &[&str]) -> Output {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    Command::new(binary)
+        .args(args)
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        // The panic this guards against prints a backtrace under it.
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap_or_else(|error| panic!("{} does not run: {error}", binary.display()))
+}
+
+#[track_caller]
+fn assert_died_quietly(what: &str, output: &Output) {
+    assert_eq!(
+        output.status.signal(),
+        Some(SIGPIPE),
+        "{what}: {:?}, stderr:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "", "{what}");
+}
+
+/// Every binary target of every workspace package, read from `cargo
+/// metadata`, so a binary added later is covered without editing this list.
+/// Each one prints its usage to stdout for `--help`.
+#[test]
+fn every_binary_dies_of_sigpipe_when_its_help_meets_a_closed_stdout() {
+    let workspace = Workspace::locate();
+    let metadata = workspace.metadata().expect("cargo metadata runs");
+    let mut packages: Vec<String> = metadata
+        .workspace_packages()
+        .into_iter()
+        .filter(|package| package.targets.iter().any(|target| target.is_bin()))
+        .map(|package| package.name.to_string())
+        .collect();
+    packages.sort();
+    let binaries = workspace
+        .build_binaries(&packages, Profile::Dev)
+        .expect("the workspace's binaries build");
+    let expected: usize = metadata
+        .workspace_packages()
+        .iter()
+        .map(|package| {
+            package
+                .targets
+                .iter()
+                .filter(|target| target.is_bin())
+                .count()
+        })
+        .sum();
+    assert_eq!(binaries.len(), expected, "built: {:?}", binaries.keys());
+    for (name, binary) in &binaries {
+        assert_died_quietly(
+            &format!("{name} --help"),
+            &run_with_stdout_closed(binary, &["--help"]),
+        );
+    }
+}
+
+/// The same while examples run: their output comes from `println!` in
+/// `run()` and in spawned tasks, which the runner would otherwise report as
+/// a panicked example.
+#[test]
+fn a_section_dies_of_sigpipe_when_its_examples_meet_a_closed_stdout() {
+    let basics = tests::built_section("basics");
+    for args in [
+        &["--list"][..],
+        &["--clock", "virtual"],
+        // The first line is printed at once, whatever the clock.
+        &["--flavor", "multi_thread", "spawn_tasks"],
+    ] {
+        assert_died_quietly(
+            &format!("basics {args:?}"),
+            &run_with_stdout_closed(&basics.binary, args),
+        );
+    }
+}
