@@ -61,7 +61,7 @@ pub struct Exercise {
     pub name: &'static str,
     /// The file under `exercises/src/exercises/` (and `exercises/solutions/`).
     pub file: &'static str,
-    /// The example that solves it, as `section/example`.
+    /// The example that shows how, as `section/example`.
     pub example: &'static str,
     pub hint: &'static str,
     /// The expected output: one line per printed line, `<time> <text>`.

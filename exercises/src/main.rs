@@ -22,7 +22,7 @@ Commands:
   <name>          check one exercise
   --list          every exercise and whether it passes now
   --watch         check your progress again whenever you save a file
-  hint <name>     a hint, and the example that solves the exercise
+  hint <name>     a hint, and the example that shows how
   reset <name>    restore an exercise's file from git (asks first)
   verify          CI: every exercise fails as shipped, every solution passes
   --help          this text";
@@ -247,7 +247,7 @@ fn hint(exercise: &Exercise) {
         .split_once('/')
         .expect("examples are named section/example");
     println!(
-        "Hint for `{}`:\n\n{}\n\nThe example that solves it: `cargo run -p {section} -- {example}`, \
+        "Hint for `{}`:\n\n{}\n\nThe example that shows how: `cargo run -p {section} -- {example}`, \
          source in crates/{section}/src/{example}.rs.",
         exercise.name, exercise.hint
     );

@@ -1,6 +1,6 @@
 //! The book's "Exercises" part: one page that lists the exercise track in
 //! order, each exercise with what it asks (the first paragraph after the
-//! title of its file's `//!` header) and a link to the example that solves
+//! title of its file's `//!` header) and a link to the example that shows
 //! it. The list itself is the exercises crate's catalog, so the page cannot
 //! name an exercise the checker does not know.
 
@@ -21,9 +21,9 @@ pub fn page(root: &Path) -> Result<String, Error> {
          is part of the answer. Start it with\n\n\
          ```sh\ncargo run -p exercises\n```\n\n\
          and see the README's \"Exercises\" section for a walk through one exercise. Each \
-         exercise below links to the example that solves it; `cargo run -p exercises -- hint \
+         exercise below links to the example that shows how; `cargo run -p exercises -- hint \
          <name>` gives a hint first.\n\n\
-         | # | Exercise | What it asks | The example that solves it |\n\
+         | # | Exercise | What it asks | The example that shows how |\n\
          | --- | --- | --- | --- |\n",
     );
     for (index, exercise) in EXERCISES.iter().enumerate() {

@@ -10,6 +10,7 @@ mod lazy_futures;
 mod sequential_vs_concurrent;
 mod spawn_tasks;
 mod sync_vs_async;
+mod task_callbacks;
 mod task_inspection;
 mod task_results;
 
@@ -31,6 +32,7 @@ fn main() -> std::process::ExitCode {
         example!(event_loop_timeline),
         example!(sequential_vs_concurrent),
         example!(async_traits),
+        example!(task_callbacks),
     ]
     .run()
 }

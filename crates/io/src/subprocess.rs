@@ -5,14 +5,24 @@
 //! Translates no guide block: it is the counterpart of
 //! `asyncio.create_subprocess_exec`, which the guides don't use.
 //!
-//! `Command` is the standard library's builder with async `spawn`,
-//! `status`, `output` and `wait`. `Stdio::piped()` gives the child's stdout
-//! as an `AsyncRead`, so `BufReader::lines` reads it as `readline()` reads
-//! `proc.stdout`. `output()` pipes stdout and stderr and waits for both and
-//! the exit, as `communicate()` does, and it reads them concurrently, so a
-//! child that fills one pipe while the parent waits on the other can't
-//! deadlock. With stdin piped too, write the input and drop the handle to
-//! close it, then `wait_with_output`: that is `communicate(input=...)`.
+//! `Command` is the standard library's builder. `spawn()` starts the child
+//! at once and returns a `Child`, with nothing to await, where
+//! `create_subprocess_exec` is awaited; `status()`, `output()` and
+//! `Child::wait()` are the async calls. `Stdio::piped()` gives the child's
+//! stdout as an `AsyncRead`, so `BufReader::lines` reads it as `readline()`
+//! reads `proc.stdout`. `output()` pipes stdout and stderr and waits for
+//! both and the exit, as `communicate()` does, and it reads them
+//! concurrently, so a child that fills one pipe while the parent waits on
+//! the other can't deadlock.
+//!
+//! `communicate(input=...)` writes the input while it reads the output. Do
+//! the same: write to the child's stdin in one future and
+//! `wait_with_output()` in another, joined, and let the write drop the
+//! handle when it is done, which closes the child's input. Writing all the
+//! input first and only then reading deadlocks as soon as the child's
+//! output fills its pipe (64 KiB on Linux) before it has read all of its
+//! input: the child waits for the parent to read, the parent for the child
+//! to read.
 //!
 //! A child is not a future: dropping its `Child`, or cancelling the code
 //! that waits for it, leaves the process running, as dropping asyncio's
@@ -67,15 +77,20 @@ pub async fn run() -> io::Result<()> {
         describe(output.status)
     );
 
-    // communicate(input=...): write, close stdin, collect.
+    // communicate(input=...): write stdin while reading stdout.
     let mut cat = Command::new("cat")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()?;
     let mut stdin = cat.stdin.take().ok_or(io::ErrorKind::BrokenPipe)?;
-    stdin.write_all(b"a line for cat\n").await?;
-    drop(stdin); // the end of cat's input: without it, cat waits forever
-    let output = cat.wait_with_output().await?;
+    let write_input = async move {
+        stdin.write_all(b"a line for cat\n").await
+        // `stdin` is dropped here, which ends cat's input: without that,
+        // cat would wait for more, and so would we.
+    };
+    let (written, output) = tokio::join!(write_input, cat.wait_with_output());
+    written?;
+    let output = output?;
     println!(
         "cat gave back {:?}",
         String::from_utf8_lossy(&output.stdout)

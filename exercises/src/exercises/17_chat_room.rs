@@ -1,7 +1,9 @@
 //! Exercise: chat_room
 //!
 //! A chat room in one process: every member receives every message sent
-//! after they joined. A `tokio::sync::broadcast` channel is the room; each
+//! after they joined, as long as it keeps within the channel's capacity (a
+//! member further behind gets `RecvError::Lagged`, with the number it
+//! missed). A `tokio::sync::broadcast` channel is the room; each
 //! member is a task with its own receiver from `room.subscribe()`:
 //!
 //! ```text

@@ -3,7 +3,8 @@
 //! Report every 300 ms, where each report itself takes 100 ms. Sleeping
 //! 300 ms after each report lets the schedule drift by the report's own
 //! time (0.0s, 0.4s, 0.8s...). A `tokio::time::interval` ticks at a fixed
-//! rate instead, whatever the work in between takes:
+//! rate instead, as long as the work fits in the period (by default, ticks
+//! missed while the work ran late fire at once, in a burst, to catch up):
 //!
 //! ```text
 //! 0.0s report 1
