@@ -313,6 +313,7 @@ pub fn render_diff(expected: &[(u64, String)], printed: &[(u64, String)]) -> Opt
             }
         }
     }
+    pair_moved_lines(&mut rows);
     let width = rows
         .iter()
         .take(MAX_DIFF_ROWS)
@@ -333,6 +334,42 @@ pub fn render_diff(expected: &[(u64, String)], printed: &[(u64, String)]) -> Opt
         let _ = writeln!(out, "  ... and {hidden} more lines");
     }
     Some(out)
+}
+
+/// A line printed in another order than expected comes out of the text
+/// diff twice, as "not printed" where it was expected and "not expected"
+/// where it was printed. It was printed, so it becomes one row where it was
+/// printed, marked only if its time is wrong.
+fn pair_moved_lines(rows: &mut Vec<(char, u64, &str, String)>) {
+    let mut index = 0;
+    while index < rows.len() {
+        let (mark, printed_at, text, _) = rows[index];
+        let missing = rows
+            .iter()
+            .position(|&(other, _, other_text, _)| other == '-' && other_text == text);
+        if let (true, Some(missing)) = (mark == '+', missing) {
+            let expected_at = rows[missing].1;
+            rows[index] = if expected_at == printed_at {
+                (' ', printed_at, text, String::new())
+            } else {
+                (
+                    '~',
+                    printed_at,
+                    text,
+                    format!(
+                        "expected at {}, printed at {}",
+                        format_time(expected_at),
+                        format_time(printed_at)
+                    ),
+                )
+            };
+            rows.remove(missing);
+            if missing < index {
+                continue;
+            }
+        }
+        index += 1;
+    }
 }
 
 #[cfg(test)]
@@ -372,5 +409,39 @@ mod tests {
             diff.contains("+    0.5s  c  printed at 0.5s, not expected"),
             "{diff}"
         );
+    }
+
+    /// The README's `three_downloads` walk-through: the downloads ran one
+    /// after the other, so "b.txt done" comes after "downloading c.txt"
+    /// instead of before it. Each line shows once, where it was printed.
+    #[test]
+    fn a_line_printed_in_another_order_shows_once_with_its_times() {
+        let expected = lines(&[
+            (0, "downloading a.txt"),
+            (0, "downloading b.txt"),
+            (0, "downloading c.txt"),
+            (1000, "c.txt done"),
+            (1500, "b.txt done"),
+            (2000, "a.txt done"),
+        ]);
+        let printed = lines(&[
+            (0, "downloading a.txt"),
+            (2000, "a.txt done"),
+            (2000, "downloading b.txt"),
+            (3500, "b.txt done"),
+            (3500, "downloading c.txt"),
+            (4500, "c.txt done"),
+        ]);
+        let diff = render_diff(&expected, &printed).unwrap();
+        assert!(
+            !diff.lines().any(|row| row.starts_with(['-', '+'])),
+            "{diff}"
+        );
+        assert!(diff.contains("\n     2.0s  a.txt done\n"), "{diff}");
+        assert!(
+            diff.contains("~    3.5s  b.txt done         expected at 1.5s, printed at 3.5s"),
+            "{diff}"
+        );
+        assert_eq!(diff.lines().count(), 7, "{diff}");
     }
 }

@@ -86,17 +86,35 @@ fn report(capture: &Mutex<Capture>, end: bool) {
 
 const USAGE: &str = "usage: exercise-harness <exercise> (run by `cargo run -p exercises`)";
 
+/// The exercise to run, or `Ok(None)` for `--help`.
+fn parse_args() -> Result<Option<String>, lexopt::Error> {
+    use lexopt::prelude::*;
+    let mut parser = lexopt::Parser::from_env();
+    let mut name = None;
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Short('h') | Long("help") => return Ok(None),
+            Value(value) if name.is_none() => name = Some(value.string()?),
+            other => return Err(other.unexpected()),
+        }
+    }
+    name.map(Some)
+        .ok_or(lexopt::Error::MissingValue { option: None })
+}
+
 fn main() -> ExitCode {
     closed_stdout::die_quietly_when_stdout_closes();
-    let mut args = std::env::args().skip(1);
-    let (Some(name), None) = (args.next(), args.next()) else {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
+    let name = match parse_args() {
+        Ok(Some(name)) => name,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            eprintln!("exercise-harness: {error}\n{USAGE}");
+            return ExitCode::from(2);
+        }
     };
-    if name == "--help" || name == "-h" {
-        println!("{USAGE}");
-        return ExitCode::SUCCESS;
-    }
     let run = track::exercise(&name);
     #[cfg(feature = "solutions")]
     let run = run.or_else(|| selftest::exercise(&name));

@@ -34,7 +34,8 @@ Commands:
       Run every example on the multi-thread runtime that plain #[tokio::main]
       starts, on the real clock, and check that each succeeds and prints
       something. Lines may come out in another order there, so the golden
-      files are not compared.
+      files are not compared. The examples that build their own runtime run
+      on that one.
   bless [FILTER] [--real] [--jobs N] [--timeout SECS]
       Run the examples and write what they print as their golden files (and
       their timelines, for the examples with a .timeline golden file).
@@ -76,9 +77,9 @@ Commands:
   help
       Print this help.
 
-Defaults: --jobs is the number of CPUs (four times that with --real or
---base-url or --flavor or export --check-all, where examples mostly wait);
---timeout is 60 seconds per example.
+Defaults: --jobs is the number of CPUs (four times that with --real,
+--base-url, --flavor, twins or export --check-all, where examples mostly
+wait); --timeout is 60 seconds per example (120 for twins).
 ";
 
 /// What to run.
