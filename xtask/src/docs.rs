@@ -116,9 +116,10 @@ pub fn run(mode: DocsMode) -> Result<bool, Error> {
             println!("docs: {} generated pages up to date", book.files.len());
             return Ok(true);
         }
+        let count = problems.len();
         println!(
-            "docs: {} problems; `cargo xtask docs` regenerates the generated pages",
-            problems.len()
+            "docs: {count} {}; `cargo xtask docs` regenerates the generated pages",
+            if count == 1 { "problem" } else { "problems" }
         );
         return Ok(false);
     }
@@ -260,6 +261,7 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
             Ok(text) => {
                 problems.extend(broken_links(&root, Path::new(page), &text, book));
                 problems.extend(missing_includes(&root, Path::new(page), &text));
+                problems.extend(ragged_tables(Path::new(page), &text));
             }
             Err(_) => problems.push(format!("docs/src/{page} is missing")),
         }
@@ -467,6 +469,48 @@ fn normalize(path: &Path) -> PathBuf {
 
 /// `docs/asyncio-apis.txt` lists every asyncio API the guides use, one per
 /// line; each must appear, in backticks, in the cheat sheet.
+/// Rows of a hand-written page's tables whose number of cells differs from
+/// their header's: a stray `|` moves every cell after it into the wrong
+/// column, and Markdown renders that without a word.
+fn ragged_tables(page: &Path, text: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut header = None;
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if !line.starts_with('|') {
+            header = None;
+            continue;
+        }
+        let cells = table_cells(line);
+        match header {
+            None => header = Some(cells),
+            Some(expected) if cells != expected => problems.push(format!(
+                "docs/src/{}:{}: this table row has {cells} cells, its header {expected}",
+                page.display(),
+                index + 1
+            )),
+            Some(_) => {}
+        }
+    }
+    problems
+}
+
+/// The cells of a `| a | b |` row: its unescaped pipes, less one. (A pipe
+/// inside backticks splits a cell too, unless it is escaped as `\|`.)
+fn table_cells(row: &str) -> usize {
+    let mut pipes = 0usize;
+    let mut escaped = false;
+    for c in row.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '|' => pipes += 1,
+            _ => {}
+        }
+    }
+    pipes.saturating_sub(1)
+}
+
 fn cheat_sheet_gaps(workspace: &Workspace) -> Result<Vec<String>, Error> {
     let list = workspace.root().join("docs").join("asyncio-apis.txt");
     let apis = fs::read_to_string(&list).map_err(|error| format!("{}: {error}", list.display()))?;
@@ -1049,6 +1093,16 @@ fn schedule(section: &SectionDoc, example: &ExampleDoc, page: &PageTimeline) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_table_row_with_a_stray_pipe_is_reported() {
+        let text =
+            "| a | b |\n| --- | --- |\n| `x \\| y` | z |\n| one | | two |\n\n| c |\n| --- |\n";
+        assert_eq!(
+            ragged_tables(Path::new("page.md"), text),
+            ["docs/src/page.md:4: this table row has 3 cells, its header 2"]
+        );
+    }
 
     #[test]
     fn an_include_of_a_missing_file_is_reported() {
