@@ -8,9 +8,9 @@
 //!
 //! `governor` implements GCRA, a token bucket kept as a single timestamp:
 //! checking updates one atomic with a compare-and-swap, with no lock and no
-//! task, so it is cheap enough for every request of a busy server. A `Quota` is a rate plus
-//! a burst; here two calls per second, with bursts of two, the same limit as
-//! `token_bucket`.
+//! task, so it is cheap enough for every request of a busy server. A `Quota`
+//! is a rate plus a burst; here two calls per second, with bursts of two, the
+//! same limit as `token_bucket`.
 //!
 //! One catch, found by running it on Tokio's paused clock: `governor`'s
 //! default clock reads the system's monotonic clock, and its
