@@ -71,10 +71,17 @@ async def main():
             await queue.put(None)
         return produced
 
-    consumed_1, consumed_2, produced = await asyncio.gather(
+    async def show_queue():
+        # Full since 0.6 s, and the producer waits in put() until 1.0 s.
+        await asyncio.sleep(start + 0.8 - loop.time())
+        free = queue.maxsize - queue.qsize()
+        print(f"{stamp(start)} Queue holds {queue.qsize()} of {queue.maxsize}, {free} free: the producer waits")
+
+    consumed_1, consumed_2, produced, _ = await asyncio.gather(
         consumer(queue, "Consumer-1", 1, start),
         consumer(queue, "Consumer-2", 1, start),
         produce_then_close(),
+        show_queue(),
     )
     print(
         f"{stamp(start)} Produced {len(produced)}; Consumer-1 took {len(consumed_1)}, "

@@ -48,9 +48,15 @@ class SqlitePool:
         self.opened += 1
         return PooledConnection(self, connection)
 
-    def release(self, connection):
-        if connection is not None:
-            self.idle.append(connection)
+    def give_back(self, connection):
+        self.idle.append(connection)
+        self._release_permit()
+
+    def close_lost(self, connection):
+        connection.close()
+        self._release_permit()
+
+    def _release_permit(self):
         self.in_use -= 1
         self.permits.release()
 
@@ -58,27 +64,47 @@ class SqlitePool:
 class PooledConnection:
     def __init__(self, pool, connection):
         self.pool = pool
+        # The connection and its permit go together: None while a query runs
+        # in its thread, and for good once one was abandoned or failed.
         self.connection = connection
 
     async def run(self, query):
         if self.connection is None:
             raise ConnectionLost()
         connection, self.connection = self.connection, None
-        # If this caller is cancelled here, the query runs on in its thread
-        # and the connection is closed there when it ends.
-        result = await asyncio.to_thread(query, connection)
+        work = asyncio.get_running_loop().run_in_executor(None, query, connection)
+        try:
+            result = await asyncio.shield(work)
+        except asyncio.CancelledError:
+            # The query runs on in its thread without this caller. Its
+            # connection is in an unknown state: close it when the query ends,
+            # and only then give the permit back, so that at most max_size
+            # connections are ever open.
+            work.add_done_callback(lambda _: self.pool.close_lost(connection))
+            raise
+        except sqlite3.Error:
+            self.connection = connection  # a database error leaves it usable
+            raise
+        except Exception:
+            self.pool.close_lost(connection)  # a bug in the query: Rust's panic
+            raise
         self.connection = connection
         return result
 
     def release(self):
-        self.pool.release(self.connection)
-        self.connection = None
+        if self.connection is not None:
+            self.pool.give_back(self.connection)
+            self.connection = None
 
 
 async def add_user(pool, name):
+    def insert(db):
+        db.execute("INSERT INTO users (name) VALUES (?)", (name,))
+        db.commit()
+
     conn = await pool.get()
     try:
-        await conn.run(lambda db: db.execute("INSERT INTO users (name) VALUES (?)", (name,)) and db.commit())
+        await conn.run(insert)
         await asyncio.sleep(0.1)
     finally:
         conn.release()
@@ -126,9 +152,7 @@ async def main():
 
         def slow_query(db):
             finish.wait()
-            count = db.execute("SELECT count(*) FROM users").fetchone()[0]
-            db.close()  # the caller gave up: close it here
-            return count
+            return db.execute("SELECT count(*) FROM users").fetchone()[0]
 
         query = asyncio.create_task(conn.run(slow_query))
         await asyncio.sleep(0)  # started, and running in its thread

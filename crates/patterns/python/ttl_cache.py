@@ -46,18 +46,30 @@ class TtlCache:
 
     async def get_or_load(self, key, load):
         loop = asyncio.get_running_loop()
-        slot = self.slots.get(key)
-        if slot is not None and slot.done():
-            stale = slot.exception() is not None or loop.time() - slot.result()[1] >= self.ttl
-            if stale:
-                slot = None
-        if slot is not None:
-            value, _ = await asyncio.shield(slot)
-            return value
+        while (slot := self.slots.get(key)) is not None:
+            if slot.done():
+                if slot.exception() is not None or loop.time() - slot.result()[1] >= self.ttl:
+                    break
+            try:
+                value, _ = await asyncio.shield(slot)
+                return value
+            except asyncio.CancelledError:
+                # Its loader was cancelled, not this caller: look again, and
+                # load if nobody else has started, as the Rust's next waiter does.
+                if slot.cancelled() and asyncio.current_task().cancelling() == 0:
+                    continue
+                raise
         # This caller loads; the others wait for its future.
         slot = self.slots[key] = loop.create_future()
         try:
             loaded = await self._load(load)
+        except asyncio.CancelledError:
+            # Cancelled mid-load: drop the slot and wake its waiters, so the
+            # key is not stuck on a load that will never end.
+            if self.slots.get(key) is slot:
+                del self.slots[key]
+            slot.cancel()
+            raise
         except Exception as error:
             slot.set_exception(error)
             slot.exception()  # retrieved here, whether or not others wait

@@ -33,13 +33,19 @@
 //! second run each item takes them a second, and the timestamps show the
 //! producer slow down from one item per 0.1 s to the consumers' pace once
 //! the queue fills.
+//!
+//! asyncio's `queue.qsize()`, `queue.empty()` and `queue.maxsize` are
+//! `Receiver::len()`, `is_empty()` and `max_capacity()`, and `capacity()`
+//! gives the free slots (`Sender` has `max_capacity()` and `capacity()`
+//! too). The second run prints them at 0.8 s, while the queue is full and
+//! the producer waits.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, ensure};
 use tokio::sync::{Mutex, mpsc};
-use tokio::time::{Instant, sleep, timeout};
+use tokio::time::{Instant, sleep, sleep_until, timeout};
 
 const CAPACITY: usize = 5;
 
@@ -134,11 +140,25 @@ pub async fn run() -> anyhow::Result<()> {
     let (sender, receiver) = mpsc::channel(CAPACITY);
     let receiver = Arc::new(Mutex::new(receiver));
     let work = Duration::from_secs(1);
-    let (consumed_1, consumed_2, produced) = tokio::join!(
+    let (consumed_1, consumed_2, produced, ()) = tokio::join!(
         biased;
         consumer(receiver.clone(), "Consumer-1", work, start),
         consumer(receiver.clone(), "Consumer-2", work, start),
         producer(sender, "Producer", 10, Some(start)),
+        async {
+            // By 0.6 s the producer has filled the queue; from 0.7 s it waits
+            // in `send`, until a consumer finishes its first item at 1.0 s.
+            // Both consumers are working then, so the lock is free.
+            sleep_until(start + Duration::from_millis(800)).await;
+            let queue = receiver.lock().await;
+            println!(
+                "{} Queue holds {} of {}, {} free: the producer waits",
+                stamp(start),
+                queue.len(),
+                queue.max_capacity(),
+                queue.capacity()
+            );
+        },
     );
     let produced = produced?;
     println!(

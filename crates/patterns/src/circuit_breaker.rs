@@ -102,6 +102,9 @@ impl CircuitBreaker {
         self.lock().state
     }
 
+    /// Runs `operation` unless the breaker is open. The `println!`s show the
+    /// demonstration each change of state; a service would log it
+    /// (`tracing::info!`) or count it in a metric instead.
     async fn call<T, E>(
         &self,
         operation: impl Future<Output = Result<T, E>>,
@@ -149,25 +152,6 @@ impl CircuitBreaker {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("Service unavailable")]
-struct ServiceUnavailable;
-
-const SEED: u64 = 3;
-
-/// The guide's `unreliable_service`: fails 70% of the time.
-async fn unreliable_service(
-    rng: &mut ChaCha8Rng,
-    calls: &AtomicU32,
-) -> Result<&'static str, ServiceUnavailable> {
-    calls.fetch_add(1, Ordering::SeqCst);
-    sleep(Duration::from_millis(100)).await;
-    if rng.random::<f64>() < 0.7 {
-        return Err(ServiceUnavailable);
-    }
-    Ok("Service response")
-}
-
 pub async fn run() {
     let breaker = CircuitBreaker::new(3, Duration::from_secs(2));
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
@@ -199,4 +183,26 @@ pub async fn run() {
         20,
         "a rejected call never reaches the service"
     );
+}
+
+// The demonstration's failing service: seeded, so every run prints the same
+// lines.
+
+#[derive(Debug, thiserror::Error)]
+#[error("Service unavailable")]
+struct ServiceUnavailable;
+
+const SEED: u64 = 3;
+
+/// The guide's `unreliable_service`: fails 70% of the time.
+async fn unreliable_service(
+    rng: &mut ChaCha8Rng,
+    calls: &AtomicU32,
+) -> Result<&'static str, ServiceUnavailable> {
+    calls.fetch_add(1, Ordering::SeqCst);
+    sleep(Duration::from_millis(100)).await;
+    if rng.random::<f64>() < 0.7 {
+        return Err(ServiceUnavailable);
+    }
+    Ok("Service response")
 }

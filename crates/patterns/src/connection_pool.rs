@@ -22,18 +22,23 @@
 //! mid-operation is closed instead, and the pool opens a fresh one when it
 //! needs it. `rusqlite` is a blocking API, so every call to SQLite, opening
 //! included, runs on Tokio's blocking thread pool through `spawn_blocking`,
-//! and the connection travels to that thread and back. If the caller is
-//! cancelled at that `.await` (a timeout, a `select!`), the call runs on
-//! without it, and the connection is dropped, and so closed, on the blocking
-//! thread when the call ends; if the call panics, it is dropped as the panic
-//! unwinds. Either way the guard has nothing to return, and any later call
-//! through it fails with `PoolError::Lost`. The permit travels with the
-//! connection and is dropped with it, so the pool can't open a replacement
-//! while the old connection is still open on its thread: at most `max_size`
-//! are open at any moment. A caller cancelled while a new connection is
-//! being opened leaves nothing behind either: the open ends, the connection
-//! is closed, and only then does its permit go back. The example cancels a
-//! caller mid-query and shows the pool replace the connection.
+//! and the connection travels to that thread and back. The one exception is
+//! closing: a connection closes where it is dropped, so the idle ones close
+//! on the async thread when the pool is dropped (a pool that must avoid that
+//! gets an `async fn close(self)` that drops them inside `spawn_blocking`).
+//!
+//! If a caller is cancelled while it awaits a call on the blocking thread (a
+//! timeout, a `select!`), the call runs on without it, and the connection is
+//! dropped, and so closed, on the blocking thread when the call ends; if the
+//! call panics, it is dropped as the panic unwinds. Either way the guard has
+//! nothing to return, and any later call through it fails with
+//! `PoolError::Lost`. The permit travels with the connection and is dropped
+//! with it, so the pool can't open a replacement while the old connection is
+//! still open on its thread: at most `max_size` are open at any moment. A
+//! caller cancelled while a new connection is being opened leaves nothing
+//! behind either: the open ends, the connection is closed, and only then does
+//! its permit go back. The example cancels a caller mid-query and shows the
+//! pool replace the connection.
 //!
 //! In production, `deadpool-sqlite` is this design with recycling checks,
 //! hooks and status reporting. (At the time of writing its release, 0.14,
@@ -41,6 +46,7 @@
 //! SQLite's library, so this workspace, on 0.41, keeps its own;
 //! `real-world`'s `sqlite_pool` says the same.)
 
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -70,12 +76,12 @@ enum PoolError {
 
 struct SqlitePool {
     path: PathBuf,
-    max_size: usize,
+    max_size: NonZeroUsize,
     acquire_timeout: Duration,
     permits: Arc<Semaphore>,
     idle: Arc<Mutex<Vec<Connection>>>,
-    opened: AtomicUsize,
-    peak_in_use: AtomicUsize,
+    /// Only for the demonstration's check.
+    stats: PoolStats,
 }
 
 /// A checked-out connection; dropping it returns the connection to the pool.
@@ -91,15 +97,15 @@ struct PooledConnection {
 }
 
 impl SqlitePool {
-    fn new(path: &Path, max_size: usize, acquire_timeout: Duration) -> Self {
+    /// Not zero: a pool of no connections would time out every caller.
+    fn new(path: &Path, max_size: NonZeroUsize, acquire_timeout: Duration) -> Self {
         Self {
             path: path.to_owned(),
             max_size,
             acquire_timeout,
-            permits: Arc::new(Semaphore::new(max_size)),
+            permits: Arc::new(Semaphore::new(max_size.get())),
             idle: Arc::default(),
-            opened: AtomicUsize::new(0),
-            peak_in_use: AtomicUsize::new(0),
+            stats: PoolStats::default(),
         }
     }
 
@@ -114,8 +120,8 @@ impl SqlitePool {
         let permit = timeout(self.acquire_timeout, self.permits.clone().acquire_owned())
             .await
             .map_err(|_| PoolError::Timeout(self.acquire_timeout))??;
-        let in_use = self.max_size - self.permits.available_permits();
-        self.peak_in_use.fetch_max(in_use, Ordering::SeqCst);
+        self.stats
+            .checked_out(self.max_size.get() - self.permits.available_permits());
 
         let reused = self
             .idle
@@ -130,7 +136,7 @@ impl SqlitePool {
                 // leaves the connection to be closed there, still counted.
                 let (connection, permit) =
                     tokio::task::spawn_blocking(move || (Connection::open(path), permit)).await?;
-                self.opened.fetch_add(1, Ordering::SeqCst);
+                self.stats.opened_one();
                 (connection?, permit)
             }
         };
@@ -183,9 +189,13 @@ async fn add_user(pool: &SqlitePool, name: String) -> Result<(), PoolError> {
     Ok(())
 }
 
+/// Checked when the program compiles: a zero would not build.
+const POOL_SIZE: NonZeroUsize = NonZeroUsize::new(3).expect("a pool of at least one connection");
+const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(500);
+
 pub async fn run() -> anyhow::Result<()> {
     let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
-    let pool = SqlitePool::new(&dir.path().join("app.db"), 3, Duration::from_millis(500));
+    let pool = SqlitePool::new(&dir.path().join("app.db"), POOL_SIZE, ACQUIRE_TIMEOUT);
 
     pool.get()
         .await?
@@ -216,14 +226,14 @@ pub async fn run() -> anyhow::Result<()> {
     println!("{} users: {}", users.len(), users.join(", "));
     drop(conn);
 
-    let opened = pool.opened.load(Ordering::SeqCst);
-    let peak = pool.peak_in_use.load(Ordering::SeqCst);
+    let opened = pool.stats.opened();
+    let peak = pool.stats.peak_in_use();
     println!(
         "{} queries used {opened} connections, at most {peak} at once",
         names.len() + 2
     );
     ensure!(
-        opened <= pool.max_size && peak <= pool.max_size,
+        opened <= POOL_SIZE.get() && peak <= POOL_SIZE.get(),
         "the pool went over its size"
     );
 
@@ -262,13 +272,40 @@ pub async fn run() -> anyhow::Result<()> {
     drop(conn);
     println!("Idle connections: {}", pool.idle_count());
 
-    let opened_before = pool.opened.load(Ordering::SeqCst);
+    let opened_before = pool.stats.opened();
     let all_three = try_join_all((0..3).map(|_| pool.get())).await?;
-    let fresh = pool.opened.load(Ordering::SeqCst) - opened_before;
+    let fresh = pool.stats.opened() - opened_before;
     println!(
         "Three callers at once: two idle connections reused, {fresh} opened to replace the lost one"
     );
     ensure!(fresh == 1, "the pool opened {fresh} connections, not 1");
     drop(all_three);
     Ok(())
+}
+
+// What only proves the pool's limits: how many connections it opened, and
+// the most it had checked out at once.
+
+#[derive(Default)]
+struct PoolStats {
+    opened: AtomicUsize,
+    peak_in_use: AtomicUsize,
+}
+
+impl PoolStats {
+    fn opened_one(&self) {
+        self.opened.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn checked_out(&self, in_use: usize) {
+        self.peak_in_use.fetch_max(in_use, Ordering::SeqCst);
+    }
+
+    fn opened(&self) -> usize {
+        self.opened.load(Ordering::SeqCst)
+    }
+
+    fn peak_in_use(&self) -> usize {
+        self.peak_in_use.load(Ordering::SeqCst)
+    }
 }

@@ -12,16 +12,18 @@
 //!
 //! To limit the rate, a call must keep its permit for the whole period, not
 //! just while it runs. Here a call takes a permit and `forget`s it, and the
-//! limiter gives it back one period after the call started: the limiter's
-//! one background task receives each call's release time on a channel,
-//! sleeps until it, and adds the permit back. So no window of that length
-//! ever holds more than N starts (a sliding window, like `sliding_window`,
-//! with the bookkeeping done by the semaphore). The release times arrive in
-//! the order they fall due, since every call waits the same period, and the
-//! channel never holds more than N, one per permit out. Waiters are served
-//! in order, because Tokio's semaphore is fair. The background task belongs
-//! to the limiter (`AbortOnDropHandle`) and ends with it, rather than one
-//! detached task per call.
+//! limiter gives it back one period after the call started: the limiter's one
+//! background task receives each call's release time on a channel, sleeps
+//! until it, and adds the permit back. So no window of that length ever holds
+//! more than N starts (a sliding window, like `sliding_window`, with the
+//! bookkeeping done by the semaphore). The release times arrive in the order
+//! they fall due, since every call waits the same period (on a multi-thread
+//! runtime two calls can read the clock and send in opposite orders; the
+//! earlier permit then comes back late by the time between the two reads,
+//! never early), and the channel never holds more than N, one per permit out.
+//! Waiters are served in order, because Tokio's semaphore is fair. The
+//! background task belongs to the limiter (`AbortOnDropHandle`) and ends with
+//! it, rather than one detached task per call.
 //!
 //! `calls` is a `NonZeroUsize`: a limiter with no permits would make every
 //! caller wait forever.
@@ -83,17 +85,6 @@ impl RateLimiter {
 /// Checked when the program compiles: a zero would not build.
 const CALLS_PER_SECOND: NonZeroUsize = NonZeroUsize::new(3).expect("a rate above zero");
 
-/// Returns when the call started, in seconds since `start`.
-async fn call_api(started: Instant, start: Instant) -> f64 {
-    sleep(Duration::from_millis(100)).await;
-    (started - start).as_secs_f64()
-}
-
-fn format_times(times: &[f64]) -> String {
-    let times: Vec<String> = times.iter().map(|t| format!("{t:.1}")).collect();
-    times.join(", ")
-}
-
 pub async fn run() -> Result<(), AcquireError> {
     let concurrency = Semaphore::new(3);
     let start = Instant::now();
@@ -135,4 +126,17 @@ pub async fn run() -> Result<(), AcquireError> {
         );
     }
     Ok(())
+}
+
+// The demonstration's API call, and the start times it prints.
+
+/// Returns when the call started, in seconds since `start`.
+async fn call_api(started: Instant, start: Instant) -> f64 {
+    sleep(Duration::from_millis(100)).await;
+    (started - start).as_secs_f64()
+}
+
+fn format_times(times: &[f64]) -> String {
+    let times: Vec<String> = times.iter().map(|t| format!("{t:.1}")).collect();
+    times.join(", ")
 }

@@ -120,41 +120,6 @@ impl<K: Hash + Eq, V: Clone, E: Clone> TtlCache<K, V, E> {
     }
 }
 
-#[derive(Clone, Debug, thiserror::Error)]
-#[error("no user {0}")]
-struct NoSuchUser(u32);
-
-/// The slow source the cache saves trips to, counting how often it is asked.
-struct Database {
-    queries: AtomicU32,
-}
-
-impl Database {
-    async fn fetch_user(&self, id: u32, delay: Duration) -> Result<String, NoSuchUser> {
-        self.queries.fetch_add(1, Ordering::SeqCst);
-        println!("  querying the database for user {id}");
-        sleep(delay).await;
-        match id {
-            1 => Ok("Alice".to_owned()),
-            2 => Ok("Bob".to_owned()),
-            3 => Ok("Carol".to_owned()),
-            _ => Err(NoSuchUser(id)),
-        }
-    }
-
-    fn queries(&self) -> u32 {
-        self.queries.load(Ordering::SeqCst)
-    }
-}
-
-/// `Alice`, or the error's message.
-fn show<E: std::fmt::Display>(result: &Result<String, CacheError<E>>) -> String {
-    match result {
-        Ok(name) => name.clone(),
-        Err(error) => format!("error: {error}"),
-    }
-}
-
 pub async fn run() {
     let start = Instant::now();
     let stamp = || format!("[{:.1}s]", start.elapsed().as_secs_f64());
@@ -193,4 +158,42 @@ pub async fn run() {
     println!();
     get(9, quick).await;
     assert_eq!(db.queries(), 6);
+}
+
+// The demonstration's database, slow and counting its queries, and how a
+// result is printed.
+
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("no user {0}")]
+struct NoSuchUser(u32);
+
+/// The slow source the cache saves trips to, counting how often it is asked.
+struct Database {
+    queries: AtomicU32,
+}
+
+impl Database {
+    async fn fetch_user(&self, id: u32, delay: Duration) -> Result<String, NoSuchUser> {
+        self.queries.fetch_add(1, Ordering::SeqCst);
+        println!("  querying the database for user {id}");
+        sleep(delay).await;
+        match id {
+            1 => Ok("Alice".to_owned()),
+            2 => Ok("Bob".to_owned()),
+            3 => Ok("Carol".to_owned()),
+            _ => Err(NoSuchUser(id)),
+        }
+    }
+
+    fn queries(&self) -> u32 {
+        self.queries.load(Ordering::SeqCst)
+    }
+}
+
+/// `Alice`, or the error's message.
+fn show<E: std::fmt::Display>(result: &Result<String, CacheError<E>>) -> String {
+    match result {
+        Ok(name) => name.clone(),
+        Err(error) => format!("error: {error}"),
+    }
 }

@@ -19,11 +19,14 @@
 //! `run_coroutine_threadsafe(coro, loop).result()` becomes `handle.spawn`
 //! plus a oneshot channel whose receiver blocks with `blocking_recv`. If the
 //! runtime is gone, the sender is dropped unfilled and the caller gets an
-//! error, where Python's `.result()` would wait forever. Stopping sends on a
-//! second oneshot channel, which ends the thread's `block_on`; the thread
-//! then drops the runtime, which drops every task still waiting at its
-//! `.await` and waits for any `spawn_blocking` job that has started, and
-//! `join` waits for the thread.
+//! error, where the guide's `run_coroutine`, called after `stop()`, waits
+//! forever: its loop is stopped but never closed, so nothing runs the
+//! coroutine (on a closed loop, `run_coroutine_threadsafe` raises
+//! `RuntimeError: Event loop is closed`). Stopping sends on a second oneshot
+//! channel, which ends the thread's `block_on`; the thread then drops the
+//! runtime, which drops every task still waiting at its `.await` and waits
+//! for any `spawn_blocking` job that has started, and `join` waits for the
+//! thread.
 //!
 //! A multi-thread runtime already owns its worker threads, so with one, the
 //! background thread is unnecessary: keep the `Runtime` in a struct and call

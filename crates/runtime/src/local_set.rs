@@ -9,9 +9,12 @@
 //!
 //! Written in Rust, that habit is `Rc<RefCell<T>>`: `Rc` shares without
 //! atomic counts, and `RefCell` hands out `&mut` after a check at run time
-//! instead of a lock. Neither is `Send`, so a future that holds one across an
-//! `.await` is not `Send` either, and `tokio::spawn` refuses it ("future
-//! cannot be sent between threads safely"; see the compile-fail case
+//! instead of a lock. It is the `Rc` that is not `Send`. A `RefCell<T>` is
+//! `Send` when `T` is, but it is not `Sync`, and `Arc<T>` is `Send` only when
+//! `T` is `Send` and `Sync`, so swapping in `Arc` is no way round it:
+//! `Arc<RefCell<T>>` is not `Send` either. A future that holds an `Rc` across
+//! an `.await` is not `Send`, and `tokio::spawn` refuses it ("future cannot
+//! be sent between threads safely"; see the compile-fail case
 //! `rc_across_await.rs` in `pitfalls`): on the multi-thread runtime a task
 //! may move to another worker thread at any `.await`.
 //!
@@ -26,7 +29,7 @@
 //! the runtime, and must be `Send`. Since Tokio 1.51, `LocalRuntime`
 //! (`Builder::new_current_thread().build_local(LocalOptions::default())`, or
 //! `#[tokio::main(flavor = "local")]`) is a current-thread runtime on which
-//! `spawn_local` works without a `LocalSet`.
+//! `spawn_local` works without a `LocalSet` (and which must not drive one).
 //!
 //! Only *spawning* needs `Send`. A `!Send` future can still be awaited, or
 //! run with `join!` or `select!`: they poll it inside the task that awaits

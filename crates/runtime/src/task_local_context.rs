@@ -28,12 +28,12 @@
 //!   `create_task` child works on a copy, and a Rust scope ends with its
 //!   future.
 //!
-//! The scope is not tied to a task, despite the name: the value is
-//! installed only while the scoped future is being polled, so two scoped
-//! futures in one `join!` each see their own. For logs, a program would use
-//! a `tracing` span rather than its own task-local (`performance/tracing_spans`);
-//! a span attached with `Instrument` follows the same rules, and a spawned
-//! task needs `.in_current_span()` to keep it.
+//! The scope is not tied to a task, despite the name: the value is installed
+//! only while the scoped future is being polled, so two scoped futures in one
+//! `join!` each see their own. For logs, a program would use a `tracing` span
+//! rather than its own task-local (`performance/tracing_spans`); a span
+//! attached with `Instrument` follows the same rules, and a spawned task
+//! needs `.in_current_span()` to keep it.
 
 use std::time::Duration;
 

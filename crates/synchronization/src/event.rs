@@ -12,6 +12,14 @@
 //! returning at once if the flag is already up, and `send_replace(false)` is
 //! `clear()` (`send_replace`, unlike `send`, works with no receiver left).
 //!
+//! One difference: `set()` followed at once by `clear()` still wakes every
+//! task waiting on an `asyncio.Event`, because `set()` completes each
+//! waiter's future. A `watch` receiver looks only at the latest value, so
+//! `send_replace(true)` then `send_replace(false)` before a waiter runs wakes
+//! it to find `false`, and it goes on waiting. For a pulse that must reach
+//! every waiter, use `Notify::notify_waiters` (below) or a `broadcast`
+//! channel.
+//!
 //! `Notify` keeps no flag. `notify_waiters()` wakes every `Notified` future
 //! that exists at that moment, polled or not, and is then forgotten; a
 //! future created afterwards waits for the next call. `notify_one()` wakes

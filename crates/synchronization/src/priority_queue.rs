@@ -19,10 +19,11 @@
 //! `asyncio.LifoQueue`.
 //!
 //! The queue has no size limit; a bounded one would add a second semaphore
-//! for the free slots. `close` is what Python 3.13 calls `Queue.shutdown`:
+//! for the free slots. `close` is like Python 3.13's `Queue.shutdown()`:
 //! consumers get the items still queued, then `None`, instead of waiting
-//! forever. Python 3.11 has no such call, which is why its programs queue a
-//! "stop" item for each consumer.
+//! forever. Unlike `shutdown`, it does not refuse later pushes. Python 3.11
+//! has no such call, which is why its programs queue a "stop" item for each
+//! consumer.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;

@@ -30,12 +30,6 @@ struct Shared {
     start: Instant,
 }
 
-impl Shared {
-    fn log(&self, message: &str) {
-        println!("[{:.1}s] {message}", self.start.elapsed().as_secs_f64());
-    }
-}
-
 async fn reader(name: &str, arrive_after: Duration, shared: Arc<Shared>) {
     sleep(arrive_after).await;
     shared.log(&format!("{name} asks to read"));
@@ -79,8 +73,15 @@ pub async fn run() -> Result<(), JoinError> {
     Ok(())
 }
 
-// What only proves the rule: a count of the readers inside, kept through a
-// guard, which the writer checks is zero.
+// What only proves the rule and stamps the lines: a count of the readers
+// inside, kept through a guard, which the writer checks is zero, and the
+// timestamp on each line.
+
+impl Shared {
+    fn log(&self, message: &str) {
+        println!("[{:.1}s] {message}", self.start.elapsed().as_secs_f64());
+    }
+}
 
 /// Counts one active reader until dropped, so a reader cancelled in the
 /// middle of its read is uncounted too.

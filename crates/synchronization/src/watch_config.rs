@@ -49,10 +49,6 @@ struct Config {
 
 const APPLY: Duration = Duration::from_millis(500);
 
-fn seconds(start: Instant) -> String {
-    format!("{:.1}s", start.elapsed().as_secs_f64())
-}
-
 /// Applies the current configuration, then each new one it finds.
 async fn apply_latest(mut config: watch::Receiver<Config>, start: Instant) -> Vec<String> {
     let mut applied = Vec::new();
@@ -132,4 +128,10 @@ pub async fn run() -> anyhow::Result<()> {
     println!("watch:     applied {}", latest.join(", "));
     println!("broadcast: applied {}", every.join(", "));
     Ok(())
+}
+
+// Timestamps for the output.
+
+fn seconds(start: Instant) -> String {
+    format!("{:.1}s", start.elapsed().as_secs_f64())
 }
