@@ -6,8 +6,10 @@
 //! coroutines: a `typing.Protocol` (or an `abc.ABC`) whose methods are
 //! `async def`, with a class per backend.
 //!
-//! At run time Python checks such an interface only when a call fails (a
-//! type checker such as mypy can check it sooner). A Rust trait is always
+//! At run time Python checks a `Protocol` only when a call fails, and an
+//! `abc.ABC` only that each abstract method exists, when a class is
+//! instantiated, not its signature or that it is `async def` (a type
+//! checker such as mypy checks more, sooner). A Rust trait is always
 //! checked, and `async fn` in a trait is stable since Rust 1.75, with two
 //! limits. Both come from the future each implementation's method returns:
 //! a different type for every implementation, which nobody can name.
@@ -130,10 +132,6 @@ fn open(kind: &str) -> anyhow::Result<Box<dyn DynStore>> {
     })
 }
 
-fn memory() -> MemoryStore {
-    MemoryStore(HashMap::from([("name".to_owned(), "Ferris".to_owned())]))
-}
-
 pub async fn run() -> anyhow::Result<()> {
     println!("Generic, MemoryStore: {}", greet(&memory()).await);
     let remote = RemoteStore {
@@ -155,4 +153,10 @@ pub async fn run() -> anyhow::Result<()> {
         Err(error) => println!("open(\"cloud\"): {error}"),
     }
     Ok(())
+}
+
+// Sample data: what the in-memory store holds.
+
+fn memory() -> MemoryStore {
+    MemoryStore(HashMap::from([("name".to_owned(), "Ferris".to_owned())]))
 }

@@ -13,8 +13,11 @@
 //! timeline is exact under Tokio's paused clock, where sleeps finish at once.
 //!
 //! Python's event loop and Tokio's current-thread runtime both run one piece
-//! of code at a time on one thread. While a future waits on its timer, the
-//! runtime polls the others; nothing is preempted. The three workers start
+//! of code at a time on one thread. Where `gather` makes each coroutine a
+//! task, `join!` keeps its futures inside the one task that awaits it. While
+//! one future waits on its timer, `join!` polls the others; once all of them
+//! wait, the task is suspended, and when a timer wakes it, `join!` polls the
+//! futures it holds. Nothing is preempted. The three workers start
 //! in the order written because `join!` with `biased;` polls its futures in
 //! that order; without `biased;` it rotates which one it polls first.
 

@@ -10,7 +10,7 @@
 //! object. Python prints it as `<coroutine object ...>` and checks it with
 //! `inspect.iscoroutine` at run time; in Rust the check is the type system: a
 //! function that needs a future says `F: Future`, and passing anything else
-//! does not compile. `iscoroutine` below is that check: it accepts only a
+//! does not compile. `is_coroutine` below is that check: it accepts only a
 //! future whose `Output` is a `&str`, so by the time the program runs, the
 //! compiler has already answered, and `true` is all that is left to print.
 //!
@@ -39,7 +39,7 @@ async fn coroutine_example() -> &'static str {
 
 /// Rust's `inspect.iscoroutine`, checked by the compiler: a call with
 /// anything but a future of a `&str` does not build.
-fn iscoroutine<F: Future<Output = &'static str>>(_future: &F) -> bool {
+fn is_coroutine<F: Future<Output = &'static str>>(_future: &F) -> bool {
     true
 }
 
@@ -49,14 +49,14 @@ pub async fn run() {
     let future = coroutine_function();
     println!(
         "iscoroutine(coroutine_function()): {}",
-        iscoroutine(&future)
+        is_coroutine(&future)
     );
     println!("{}", future.await);
 
     let future = coroutine_example();
     println!(
         "iscoroutine(coroutine_example()): {}; nothing printed yet",
-        iscoroutine(&future)
+        is_coroutine(&future)
     );
     println!("{}", future.await);
 

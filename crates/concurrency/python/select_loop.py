@@ -67,15 +67,23 @@ async def worker_restarting(jobs, clock):
 
 
 async def worker_until_shutdown(jobs, shutdown, clock):
-    """Handles queued jobs, half a second each, until told to stop: the
-    shutdown is checked first, as `biased;` polls it first."""
-    while True:
-        if shutdown.is_set():
-            print(f"{stamp(clock)} shutdown: stopping, jobs still queued: {jobs.qsize()}")
+    """Handles queued jobs, half a second each, until told to stop: it waits
+    on the shutdown and the queue at once, and looks at the shutdown first,
+    as `biased;` polls it first."""
+    stop = asyncio.create_task(shutdown.wait())
+    taken = 0
+    while not shutdown.is_set():
+        get = asyncio.create_task(jobs.get())
+        done, _ = await asyncio.wait({stop, get}, return_when=asyncio.FIRST_COMPLETED)
+        if stop in done:
+            # The get task runs on its own, so it may have taken a job in the
+            # same turn; `select!` never polls `recv` once shutdown is ready.
+            taken = 0 if get.cancel() else 1
             break
-        job = await jobs.get()
-        print(f"{stamp(clock)} job {job}: working")
+        print(f"{stamp(clock)} job {get.result()}: working")
         await asyncio.sleep(JOB_INTERVAL)
+    stop.cancel()
+    print(f"{stamp(clock)} shutdown: stopping, jobs still queued: {jobs.qsize() + taken}")
 
 
 async def produce(jobs):

@@ -76,7 +76,6 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, DuplexStream};
 use tokio::time::{Instant, sleep, timeout};
 
 const FRAME_LEN: usize = 8;
-const PATIENCE: Duration = Duration::from_secs(1);
 
 /// Reads fixed-length frames, keeping the bytes of a frame in progress
 /// between calls, so `read_frame` is cancel safe.
@@ -146,6 +145,33 @@ async fn read_frame_in_future<R: AsyncRead + Unpin>(
     Ok(Some(std::mem::take(&mut frame.bytes)))
 }
 
+pub async fn run() -> anyhow::Result<()> {
+    println!("The frame in progress kept in the future:");
+    let clock = Instant::now();
+    let (writer, mut reader) = tokio::io::duplex(64);
+    let sending = tokio::spawn(sender(writer, clock));
+    receive(
+        async || read_frame_in_future(&mut reader, clock).await,
+        clock,
+    )
+    .await;
+    sending.await??;
+
+    println!("\nThe frame in progress kept in the reader:");
+    let clock = Instant::now();
+    let (writer, reader) = tokio::io::duplex(64);
+    let sending = tokio::spawn(sender(writer, clock));
+    let mut frames = FrameReader::new(reader);
+    receive(async || frames.read_frame().await, clock).await;
+    sending.await??;
+    Ok(())
+}
+
+// The demonstration: bytes that say when they are dropped, the sender that
+// stalls, and the reader's loop.
+
+const PATIENCE: Duration = Duration::from_secs(1);
+
 /// The bytes of a frame read so far, which say so if they are dropped.
 struct Partial {
     bytes: Vec<u8>,
@@ -187,7 +213,7 @@ async fn sender(mut pipe: DuplexStream, clock: Instant) -> io::Result<()> {
 
 /// The reader's loop: wait up to `PATIENCE` for each frame, and on a
 /// timeout, wait again. `read_frame` is the read under test.
-async fn receive<F>(mut read_frame: F, clock: Instant) -> anyhow::Result<()>
+async fn receive<F>(mut read_frame: F, clock: Instant)
 where
     F: AsyncFnMut() -> io::Result<Option<Vec<u8>>>,
 {
@@ -210,27 +236,4 @@ where
         }
     };
     println!("{} {ending}", stamp(clock));
-    Ok(())
-}
-
-pub async fn run() -> anyhow::Result<()> {
-    println!("The frame in progress kept in the future:");
-    let clock = Instant::now();
-    let (writer, mut reader) = tokio::io::duplex(64);
-    let sending = tokio::spawn(sender(writer, clock));
-    receive(
-        async || read_frame_in_future(&mut reader, clock).await,
-        clock,
-    )
-    .await?;
-    sending.await??;
-
-    println!("\nThe frame in progress kept in the reader:");
-    let clock = Instant::now();
-    let (writer, reader) = tokio::io::duplex(64);
-    let sending = tokio::spawn(sender(writer, clock));
-    let mut frames = FrameReader::new(reader);
-    receive(async || frames.read_frame().await, clock).await?;
-    sending.await??;
-    Ok(())
 }

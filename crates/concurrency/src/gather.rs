@@ -24,8 +24,9 @@
 //!
 //! Reach for `join!` for a handful of known futures, `join_all` for a list
 //! of cheap ones, and `JoinSet` when the work should be tasks: heavy enough
-//! for other threads, meant to outlive the current function's attention, or
-//! wanted as soon as each piece finishes.
+//! for other threads, or meant to make progress while the current function
+//! does something else. (For results as soon as each finishes,
+//! `FuturesUnordered` does it without spawning: see `as_completed`.)
 
 use std::time::Duration;
 

@@ -34,20 +34,24 @@ async fn worker(name: &str, delay: Duration, rng: &RefCell<ChaCha8Rng>) -> u32 {
     result
 }
 
-const fn millis(ms: u64) -> Duration {
-    Duration::from_millis(ms)
-}
-
 async fn gather_pattern(rng: &RefCell<ChaCha8Rng>) {
     println!("Using join_all, like asyncio.gather:");
-    let workers = [("A", millis(1000)), ("B", millis(2000)), ("C", millis(500))];
+    let workers = [
+        ("A", Duration::from_millis(1000)),
+        ("B", Duration::from_millis(2000)),
+        ("C", Duration::from_millis(500)),
+    ];
     let results = join_all(workers.map(|(name, delay)| worker(name, delay, rng))).await;
     println!("All results: {results:?}");
 }
 
 async fn as_completed_pattern(rng: &RefCell<ChaCha8Rng>) {
     println!("\nUsing FuturesUnordered, like asyncio.as_completed:");
-    let workers = [("X", millis(1000)), ("Y", millis(2000)), ("Z", millis(500))];
+    let workers = [
+        ("X", Duration::from_millis(1000)),
+        ("Y", Duration::from_millis(2000)),
+        ("Z", Duration::from_millis(500)),
+    ];
     let mut pending: FuturesUnordered<_> = workers
         .into_iter()
         .map(|(name, delay)| worker(name, delay, rng))

@@ -26,7 +26,7 @@
 //!
 //! A finished future must not be polled again (an `async fn`'s future panics:
 //! "`async fn` resumed after completion"), so the report's branch has a
-//! precondition, `if report.is_none()`. A branch whose precondition is false
+//! precondition, `if !report_done`. A branch whose precondition is false
 //! is disabled for that call of `select!`: its expression is still evaluated
 //! (here it only takes `&mut`), but its future is not polled. A branch is
 //! also disabled when its value does not match its pattern:
@@ -52,20 +52,19 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep};
 use tokio_util::sync::CancellationToken;
 
-const REPORT_TIME: Duration = Duration::from_millis(1200);
 const JOB_INTERVAL: Duration = Duration::from_millis(500);
 
 /// The pattern: the report is pinned before the loop and polled by `&mut`,
 /// so it runs on across turns while jobs are handled as they come.
 async fn worker(mut jobs: mpsc::Receiver<u32>, clock: Instant) {
     let mut build = pin!(build_report(clock));
-    let mut report = None;
+    let mut report_done = false;
     loop {
         tokio::select! {
             Some(job) = jobs.recv() => println!("{} job {job}", stamp(clock)),
-            done = &mut build, if report.is_none() => {
+            done = &mut build, if !report_done => {
                 println!("{} {done}: done", stamp(clock));
-                report = Some(done);
+                report_done = true;
             }
             else => break,
         }
@@ -75,6 +74,75 @@ async fn worker(mut jobs: mpsc::Receiver<u32>, clock: Instant) {
         stamp(clock)
     );
 }
+
+/// Handles queued jobs, half a second each, until told to stop.
+async fn worker_until_shutdown(
+    mut jobs: mpsc::Receiver<u32>,
+    shutdown: CancellationToken,
+    clock: Instant,
+) {
+    loop {
+        tokio::select! {
+            biased;
+            () = shutdown.cancelled() => {
+                println!(
+                    "{} shutdown: stopping, jobs still queued: {}",
+                    stamp(clock),
+                    jobs.len()
+                );
+                break;
+            }
+            Some(job) = jobs.recv() => {
+                println!("{} job {job}: working", stamp(clock));
+                sleep(JOB_INTERVAL).await;
+            }
+        }
+    }
+}
+
+/// The mistake: `build_report` written in the branch is a new future on
+/// every turn, so each job that arrives first throws the report away.
+async fn worker_restarting(mut jobs: mpsc::Receiver<u32>, clock: Instant) {
+    loop {
+        let job = tokio::select! {
+            Some(job) = jobs.recv() => job,
+            done = build_report(clock) => {
+                println!("{} {done}: done", stamp(clock));
+                break;
+            }
+        };
+        println!("{} job {job}", stamp(clock));
+    }
+}
+
+pub async fn run() -> anyhow::Result<()> {
+    println!("The report made inside the loop:");
+    worker_restarting(job_every_interval(), Instant::now()).await;
+
+    println!("\nThe report pinned before the loop:");
+    worker(job_every_interval(), Instant::now()).await;
+
+    println!("\nFive jobs queued, and shutdown first under `biased;`:");
+    let clock = Instant::now();
+    let (sender, jobs) = mpsc::channel(5);
+    for job in 1..=5 {
+        sender.send(job).await.context("the worker is gone")?;
+    }
+    let shutdown = CancellationToken::new();
+    let trigger = shutdown.clone();
+    tokio::spawn(async move {
+        sleep(Duration::from_millis(1200)).await;
+        println!("{} shutdown requested", stamp(clock));
+        trigger.cancel();
+    });
+    worker_until_shutdown(jobs, shutdown, clock).await;
+    Ok(())
+}
+
+// The demonstration: a report that says when it is dropped, timestamps, and
+// a job source.
+
+const REPORT_TIME: Duration = Duration::from_millis(1200);
 
 /// The report in progress, which says so if it is dropped unfinished.
 struct Progress {
@@ -109,46 +177,6 @@ async fn build_report(clock: Instant) -> &'static str {
     "report"
 }
 
-/// The mistake: `build_report` written in the branch is a new future on
-/// every turn.
-async fn worker_restarting(mut jobs: mpsc::Receiver<u32>, clock: Instant) {
-    loop {
-        let job = tokio::select! {
-            Some(job) = jobs.recv() => job,
-            done = build_report(clock) => {
-                println!("{} {done}: done", stamp(clock));
-                break;
-            }
-        };
-        println!("{} job {job}", stamp(clock));
-    }
-}
-
-/// Handles queued jobs, half a second each, until told to stop.
-async fn worker_until_shutdown(
-    mut jobs: mpsc::Receiver<u32>,
-    shutdown: CancellationToken,
-    clock: Instant,
-) {
-    loop {
-        tokio::select! {
-            biased;
-            () = shutdown.cancelled() => {
-                println!(
-                    "{} shutdown: stopping, jobs still queued: {}",
-                    stamp(clock),
-                    jobs.len()
-                );
-                break;
-            }
-            Some(job) = jobs.recv() => {
-                println!("{} job {job}: working", stamp(clock));
-                sleep(JOB_INTERVAL).await;
-            }
-        }
-    }
-}
-
 fn stamp(clock: Instant) -> String {
     format!("[{:.1}s]", clock.elapsed().as_secs_f64())
 }
@@ -166,28 +194,4 @@ fn job_every_interval() -> mpsc::Receiver<u32> {
         }
     });
     receiver
-}
-
-pub async fn run() -> anyhow::Result<()> {
-    println!("The report made inside the loop:");
-    worker_restarting(job_every_interval(), Instant::now()).await;
-
-    println!("\nThe report pinned before the loop:");
-    worker(job_every_interval(), Instant::now()).await;
-
-    println!("\nFive jobs queued, and shutdown first under `biased;`:");
-    let clock = Instant::now();
-    let (sender, jobs) = mpsc::channel(5);
-    for job in 1..=5 {
-        sender.send(job).await.context("the worker is gone")?;
-    }
-    let shutdown = CancellationToken::new();
-    let trigger = shutdown.clone();
-    tokio::spawn(async move {
-        sleep(Duration::from_millis(1200)).await;
-        println!("{} shutdown requested", stamp(clock));
-        trigger.cancel();
-    });
-    worker_until_shutdown(jobs, shutdown, clock).await;
-    Ok(())
 }

@@ -10,7 +10,9 @@
 //! the default: a task belongs to the runtime, not to whoever holds its
 //! `JoinHandle`. When the awaiter is cancelled (dropped, timed out, or the
 //! losing branch of a `select!`), only its wait ends; the task runs on, and
-//! its result can still be collected through the handle.
+//! if the wait only borrowed the handle (`&mut handle`), its result can still
+//! be collected through it. A wait that owned the handle drops it, which
+//! detaches the task: it still runs, but its result is lost.
 //!
 //! The guide's handler mixes up two intents. It catches the cancellation and
 //! then cancels the shielded task itself, which undoes the shield, and it
@@ -29,9 +31,9 @@
 //!
 //! The destructor only requests the abort: the runtime drops the task's
 //! future later, when it gets to the task, and a destructor cannot `.await`
-//! to wait for that. Here a
-//! `tokio_util::task::TaskTracker` does the waiting: once it is closed, its
-//! `wait` returns when every task it spawned has stopped.
+//! to wait for that. Here a `tokio_util::task::TaskTracker` does the
+//! waiting: once it is closed, its `wait` returns when every task it spawned
+//! has stopped.
 
 use std::time::Duration;
 
@@ -46,7 +48,8 @@ async fn long_operation() -> &'static str {
 
 /// Runs `long_operation` as a task that lives no longer than this future.
 /// The task is spawned through `tracker` only so that the caller can see it
-/// stop.
+/// stop; without it, the body is
+/// `AbortOnDropHandle::new(tokio::spawn(long_operation())).await`.
 async fn cleanup_tasks(tracker: &TaskTracker) -> Result<&'static str, JoinError> {
     let task = AbortOnDropHandle::new(tracker.spawn(long_operation()));
     task.await

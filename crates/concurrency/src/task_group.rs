@@ -24,10 +24,11 @@
 //! Dropping a `JoinSet` instead, which is what happens if `group` itself is
 //! cancelled (a caller's timeout, a lost `select!`) or unwinds, aborts the
 //! tasks still in it but does not wait for them: a destructor cannot
-//! `.await`, so each task stops later, when the runtime gets to it. Python's `TaskGroup`, cancelled from outside, still
-//! waits for its children before the cancellation goes on. In Rust, code
-//! that must know its tasks have stopped calls `shutdown().await` itself, on
-//! a path that is not being cancelled.
+//! `.await`, so each task stops later, when the runtime gets to it.
+//! Python's `TaskGroup`, cancelled from outside, still waits for its
+//! children before the cancellation goes on. In Rust, code that must know
+//! its tasks have stopped calls `shutdown().await` itself, on a path that is
+//! not being cancelled.
 //!
 //! In the guide every worker takes one second, so by the time C fails, A and
 //! B have already succeeded and there is nothing left to cancel. So it is

@@ -12,8 +12,8 @@
 //! from run to run. Here the results come back in the order the tasks were
 //! spawned, because their handles are awaited from a `Vec`.
 //!
-//! `wait` differs from `gather` in that it never raises: a failed task is
-//! just a done task whose `result()` raises. `join_all` over `JoinHandle`s is
+//! `wait` differs from `gather` in that it never raises a task's exception:
+//! a failed task is just a done task whose `result()` raises. `join_all` over `JoinHandle`s is
 //! the same: each element is a `Result<T, JoinError>` to inspect, and one
 //! task's panic does not stop the others from being collected.
 

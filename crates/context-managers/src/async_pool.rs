@@ -36,46 +36,32 @@ use tokio::time::{Instant, sleep};
 struct AsyncPool {
     size: usize,
     semaphore: Arc<Semaphore>,
-    /// How many slots are held, to check the limit, not to enforce it.
-    in_use: Arc<AtomicUsize>,
 }
 
 /// A place in the pool, given back when dropped.
 struct Slot {
     user: String,
-    in_use: Arc<AtomicUsize>,
     _permit: OwnedSemaphorePermit,
 }
 
 impl AsyncPool {
     /// A pool of size zero would make every caller wait for ever, so the
-    /// type rules it out.
+    /// type rules it out; more than `Semaphore::MAX_PERMITS` panics.
     fn new(size: NonZeroUsize) -> Self {
         let size = size.get();
         Self {
             size,
             semaphore: Arc::new(Semaphore::new(size)),
-            in_use: Arc::new(AtomicUsize::new(0)),
         }
     }
 
     /// `__aenter__`. Fails only if the semaphore was closed.
     async fn acquire(&self, user: &str) -> Result<Slot, AcquireError> {
         let permit = self.semaphore.clone().acquire_owned().await?;
-        let in_use = self.in_use.fetch_add(1, Ordering::SeqCst) + 1;
-        // The slot exists from here, so its `Drop` takes the count back
-        // even if the check below fails.
-        let slot = Slot {
+        Ok(Slot {
             user: user.to_owned(),
-            in_use: self.in_use.clone(),
             _permit: permit,
-        };
-        assert!(
-            in_use <= self.size,
-            "{in_use} slots in use, pool size {}",
-            self.size
-        );
-        Ok(slot)
+        })
     }
 
     fn free(&self) -> usize {
@@ -86,7 +72,6 @@ impl AsyncPool {
 impl Drop for Slot {
     /// `__aexit__`; the permit itself is returned right after this runs.
     fn drop(&mut self) {
-        self.in_use.fetch_sub(1, Ordering::SeqCst);
         println!("{} released its slot", self.user);
     }
 }
@@ -111,9 +96,13 @@ async fn worker(
     name: String,
     arrival: Duration,
     start: Instant,
+    in_use: Arc<InUse>,
 ) -> Result<(), AcquireError> {
     sleep(arrival).await;
     let _slot = pool.acquire(&name).await?;
+    // Declared after the slot, so dropped before it: the count goes down
+    // before the permit goes back.
+    let _held = in_use.enter();
     println!(
         "[{:.1}s] {name} acquired a slot",
         start.elapsed().as_secs_f64()
@@ -140,9 +129,11 @@ pub async fn run() -> anyhow::Result<()> {
     println!();
     let pool = AsyncPool::new(const { NonZeroUsize::new(2).expect("not zero") });
     let start = Instant::now();
+    let in_use = Arc::new(InUse::default());
     let workers = (0..5).map(|i| {
         let arrival = Duration::from_millis(100) * i;
-        tokio::spawn(worker(pool.clone(), format!("W{}", i + 1), arrival, start))
+        let name = format!("W{}", i + 1);
+        tokio::spawn(worker(pool.clone(), name, arrival, start, in_use.clone()))
     });
     for result in join_all(workers).await {
         result.context("a worker panicked")??;
@@ -154,5 +145,38 @@ pub async fn run() -> anyhow::Result<()> {
         pool.size
     );
     assert_eq!(pool.free(), pool.size, "every slot was given back");
+    let peak = in_use.peak.load(Ordering::SeqCst);
+    assert!(
+        peak <= pool.size,
+        "{peak} slots held at once, pool size {}",
+        pool.size
+    );
     Ok(())
+}
+
+// What only proves the limit: how many slots are held at once.
+
+/// How many slots are held now, and the most there ever were.
+#[derive(Default)]
+struct InUse {
+    now: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+impl InUse {
+    /// Counts a slot in until the returned guard is dropped, so a holder
+    /// that is cancelled or panics is counted out too.
+    fn enter(self: &Arc<Self>) -> Held {
+        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        Held(self.clone())
+    }
+}
+
+struct Held(Arc<InUse>);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Ordering::SeqCst);
+    }
 }

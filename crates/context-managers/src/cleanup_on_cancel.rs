@@ -32,17 +32,6 @@ use std::time::Duration;
 
 use tokio::time::{Instant, sleep, timeout};
 
-/// The scoped helper of `scoped_helper`: its cleanup is plain code after an
-/// `.await`, so it runs only if that `.await` finishes.
-async fn with_connection_unguarded<T>(db_name: &str, body: impl AsyncFnOnce(&str) -> T) -> T {
-    println!("Connecting to {db_name}");
-    sleep(Duration::from_millis(500)).await;
-    let result = body(db_name).await;
-    println!("Disconnecting from {db_name}");
-    sleep(Duration::from_millis(200)).await;
-    result
-}
-
 struct Connection {
     db_name: String,
     open: bool,
@@ -79,12 +68,24 @@ impl Drop for Connection {
     }
 }
 
-/// The same helper, with the connection as a guard: if this future is
-/// dropped during the body, `connection` is dropped with it.
+/// The scoped helper of `scoped_helper` with the connection as a guard: if
+/// this future is dropped during the body, `connection` is dropped with it.
 async fn with_connection<T>(db_name: &str, body: impl AsyncFnOnce(&Connection) -> T) -> T {
     let connection = Connection::open(db_name).await;
     let result = body(&connection).await;
     connection.close().await;
+    result
+}
+
+/// The mistake under cancellation: the helper as `scoped_helper` writes it,
+/// with no guard. Its cleanup is plain code after an `.await`, so it runs
+/// only if that `.await` finishes.
+async fn with_connection_unguarded<T>(db_name: &str, body: impl AsyncFnOnce(&str) -> T) -> T {
+    println!("Connecting to {db_name}");
+    sleep(Duration::from_millis(500)).await;
+    let result = body(db_name).await;
+    println!("Disconnecting from {db_name}");
+    sleep(Duration::from_millis(200)).await;
     result
 }
 

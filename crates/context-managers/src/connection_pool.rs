@@ -44,6 +44,7 @@
 //! with five identical workers the order of the lines would depend on it.
 
 use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -81,17 +82,6 @@ struct Connection {
 }
 
 impl Connection {
-    /// Opening a connection (handshake, authentication) is the slow part a
-    /// pool saves.
-    async fn open(state: &Mutex<PoolState>) -> Connection {
-        sleep(Duration::from_millis(500)).await;
-        let mut state = lock(state);
-        state.opened += 1;
-        Connection {
-            name: format!("Connection-{}", state.opened),
-        }
-    }
-
     async fn execute(&mut self, query_time: Duration) {
         sleep(query_time).await;
     }
@@ -116,7 +106,7 @@ fn lock(state: &Mutex<PoolState>) -> MutexGuard<'_, PoolState> {
 
 impl ConnectionPool {
     /// A pool of zero connections would make every caller wait for ever, so
-    /// the type rules it out.
+    /// the type rules it out; more than `Semaphore::MAX_PERMITS` panics.
     fn new(max_connections: NonZeroUsize) -> Self {
         let max_connections = max_connections.get();
         Self {
@@ -141,12 +131,22 @@ impl ConnectionPool {
             };
             (guard, state.active)
         };
-        assert!(active <= self.max_connections, "{active} checked out");
         println!("Acquired connection. Active: {active}");
         if guard.connection.is_none() {
-            guard.connection = Some(Connection::open(&self.state).await);
+            guard.connection = Some(self.open_connection().await);
         }
         Ok(guard)
+    }
+
+    /// Opening a connection (handshake, authentication) is the slow part a
+    /// pool saves. The pool names its connections in the order they open.
+    async fn open_connection(&self) -> Connection {
+        sleep(Duration::from_millis(500)).await;
+        let mut state = lock(&self.state);
+        state.opened += 1;
+        Connection {
+            name: format!("Connection-{}", state.opened),
+        }
     }
 
     fn status(&self) -> String {
@@ -206,9 +206,13 @@ async fn worker(
     pool: ConnectionPool,
     name: String,
     arrival: Duration,
+    in_use: Arc<InUse>,
 ) -> Result<String, PoolError> {
     sleep(arrival).await;
     let mut conn = pool.get_connection().await?;
+    // Declared after the guard, so dropped before it: the count goes down
+    // before the permit goes back.
+    let _held = in_use.enter();
     println!("Worker {name} using {}", conn.name());
     conn.execute(Duration::from_secs(1)).await?;
     Ok(format!("Result from {name}"))
@@ -216,15 +220,26 @@ async fn worker(
 
 pub async fn run() -> anyhow::Result<()> {
     let pool = ConnectionPool::new(POOL_SIZE);
+    let in_use = Arc::new(InUse::default());
     let tasks = (0..5).map(|i| {
         let arrival = Duration::from_millis(100) * i;
-        tokio::spawn(worker(pool.clone(), format!("W{i}"), arrival))
+        tokio::spawn(worker(
+            pool.clone(),
+            format!("W{i}"),
+            arrival,
+            in_use.clone(),
+        ))
     });
     for result in join_all(tasks).await {
         println!("{}", result.context("a worker panicked")??);
     }
     println!("Pool: {}", pool.status());
     assert_eq!(lock(&pool.state).opened, pool.max_connections);
+    let peak = in_use.peak.load(Ordering::SeqCst);
+    assert!(
+        peak <= pool.max_connections,
+        "{peak} connections held at once"
+    );
 
     println!();
     let pool = ConnectionPool::new(NonZeroUsize::MIN);
@@ -258,4 +273,31 @@ pub async fn run() -> anyhow::Result<()> {
     let state = lock(&pool.state);
     assert_eq!((state.active, state.opened), (0, 2));
     Ok(())
+}
+
+// What only proves the limit: how many connections are held at once.
+
+/// How many connections are held now, and the most there ever were.
+#[derive(Default)]
+struct InUse {
+    now: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+impl InUse {
+    /// Counts a connection in until the returned guard is dropped, so a
+    /// holder that is cancelled or panics is counted out too.
+    fn enter(self: &Arc<Self>) -> Held {
+        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        Held(self.clone())
+    }
+}
+
+struct Held(Arc<InUse>);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Ordering::SeqCst);
+    }
 }

@@ -3,7 +3,7 @@ the other tasks finish.
 
 The asyncio twin of crates/error-handling/src/task_panics.rs.
 """
-# differs from the golden file: Python's ZeroDivisionError says "division by zero", and a task's exception is raised, not a panic; the Rust prints its own panic message
+# differs from the golden file: a task's exception is raised, not a panic, and Python's ZeroDivisionError says "integer division or modulo by zero" where the Rust prints its own panic message
 
 import asyncio
 
@@ -12,8 +12,8 @@ async def average(readings):
     await asyncio.sleep(0.1)
     for reading in readings:
         if reading > 1000:
-            return None, f"reading {reading} out of range"
-    return sum(readings) // len(readings), None  # ZeroDivisionError for []
+            raise ValueError(f"reading {reading} out of range")
+    return sum(readings) // len(readings)  # ZeroDivisionError for []: the bug
 
 
 async def main():
@@ -22,12 +22,13 @@ async def main():
     # gather keeps input order, so each result meets its sensor's name.
     results = await asyncio.gather(*tasks, return_exceptions=True)
     for (name, _), result in zip(sensors, results):
-        if isinstance(result, BaseException):
+        # The expected failure and the bug are told apart by type.
+        if isinstance(result, ValueError):
+            print(f"{name}: error: {result}")
+        elif isinstance(result, BaseException):
             print(f"{name}: raised: {result}")
-        elif result[1] is not None:
-            print(f"{name}: error: {result[1]}")
         else:
-            print(f"{name}: average {result[0]}")
+            print(f"{name}: average {result}")
     print("The exception stayed inside its task; the other three finished.")
 
 

@@ -7,22 +7,29 @@
 //!   "Handling Errors in `gather()`"
 //!
 //! `try_join_all` resolves to `Err` as soon as one future fails, and drops
-//! the others there and then, which cancels them: for up to 30 futures.
-//! Past 30, futures-util 0.3 collects them through a `FuturesOrdered`,
-//! which yields in input order, so an error waits for every future before
-//! it; to fail fast over a long list, drive a `FuturesUnordered` with
-//! `try_next`, or spawn into a `JoinSet` and `abort_all` on the first error. Python's `gather` does not
-//! do that: it raises the first exception, but the other tasks keep running
-//! in the background, unobserved. (Rust behaves like Python when the inputs
-//! are the `JoinHandle`s of spawned tasks: dropping a handle detaches its
-//! task, which runs on.) When the rest should be collected instead,
-//! `join_all` over futures that return `Result` gives a `Vec<Result<_, _>>`,
-//! one entry per input, in input order: `return_exceptions=True` with the
-//! error type spelled out.
+//! the others there and then, which cancels them. Python's `gather` does
+//! not cancel: it raises the first exception, but the other tasks keep
+//! running in the background, unobserved. (Rust behaves like Python when
+//! the inputs are the `JoinHandle`s of spawned tasks: dropping a handle
+//! detaches its task, which runs on.) When the rest should be collected
+//! instead, `join_all` over futures that return `Result` gives a
+//! `Vec<Result<_, _>>`, one entry per input, in input order:
+//! `return_exceptions=True` with the error type spelled out.
+//!
+//! Failing fast is what `try_join_all`'s documentation promises, but
+//! futures-util 0.3.34 keeps the promise only when the iterator's upper
+//! size bound is 30 or less (a `Vec` of up to 30 futures); otherwise it
+//! collects through a `FuturesOrdered`, which yields in input order, so an
+//! error waits for every future before it. The threshold is an
+//! implementation detail, not a documented limit. To fail fast over a long
+//! or unsized list, drive a `FuturesUnordered` with `try_next`, or spawn
+//! into a `JoinSet` and `abort_all` on the first error.
 //!
 //! The two tasks are two different `async fn`s, so their futures have two
 //! different types; a `Vec` holds one type, so each future is boxed
-//! (`FutureExt::boxed`) into a `BoxFuture` with the same output.
+//! (`FutureExt::boxed`) into a `BoxFuture` with the same output. For a fixed
+//! handful like these three, `tokio::try_join!` fails fast the same way
+//! without a `Vec` or boxing; a list is what `try_join_all` is for.
 
 use std::time::Duration;
 

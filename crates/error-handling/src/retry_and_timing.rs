@@ -80,30 +80,6 @@ async fn timed<F: Future>(name: &str, future: F) -> F::Output {
     output
 }
 
-// The demonstration's operation, which fails 70% of the time, from a
-// seeded generator.
-
-const SEED: u64 = 19;
-
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct ConnectionError(&'static str);
-
-async fn unreliable_operation(rng: &RefCell<ChaCha8Rng>) -> Result<&'static str, ConnectionError> {
-    let fails = rng.borrow_mut().random::<f64>() < 0.7;
-    if fails {
-        return Err(ConnectionError("Random failure"));
-    }
-    Ok("Success!")
-}
-
-fn print_outcome(outcome: Result<&str, ConnectionError>) {
-    match outcome {
-        Ok(result) => println!("Final result: {result}"),
-        Err(error) => println!("Operation ultimately failed: {error}"),
-    }
-}
-
 pub async fn run() {
     println!("Hand-rolled retry, seed {SEED}:");
     let rng = RefCell::new(ChaCha8Rng::seed_from_u64(SEED));
@@ -134,5 +110,29 @@ pub async fn run() {
             })
             .await;
         print_outcome(outcome);
+    }
+}
+
+// The demonstration's operation, which fails 70% of the time, from a
+// seeded generator.
+
+const SEED: u64 = 19;
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct ConnectionError(&'static str);
+
+async fn unreliable_operation(rng: &RefCell<ChaCha8Rng>) -> Result<&'static str, ConnectionError> {
+    let fails = rng.borrow_mut().random::<f64>() < 0.7;
+    if fails {
+        return Err(ConnectionError("Random failure"));
+    }
+    Ok("Success!")
+}
+
+fn print_outcome(outcome: Result<&str, ConnectionError>) {
+    match outcome {
+        Ok(result) => println!("Final result: {result}"),
+        Err(error) => println!("Operation ultimately failed: {error}"),
     }
 }

@@ -31,12 +31,16 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio::time::sleep;
 
+#[derive(Debug, thiserror::Error)]
+#[error("reading {0} out of range")]
+struct OutOfRange(u32);
+
 /// Returns an error for the input it expects to be wrong, and panics on the
 /// one its author never imagined: a bug, the kind of failure panics are for.
-async fn average(readings: Vec<u32>) -> Result<u32, String> {
+async fn average(readings: Vec<u32>) -> Result<u32, OutOfRange> {
     sleep(Duration::from_millis(100)).await;
-    if let Some(reading) = readings.iter().find(|&&reading| reading > 1_000) {
-        return Err(format!("reading {reading} out of range"));
+    if let Some(&reading) = readings.iter().find(|&&reading| reading > 1_000) {
+        return Err(OutOfRange(reading));
     }
     let total: u32 = readings.iter().sum();
     // Divides by zero, and so panics, for an empty list.

@@ -55,11 +55,11 @@ fn seconds(start: Instant) -> String {
 }
 
 pub async fn run() {
-    // 003: [await async_square(x) async for x in async_range(5)]
+    // [await square_async(x) async for x in async_range(5)]
     let squares: Vec<u64> = async_range(5).then(square_async).collect().await;
     println!("{squares:?}");
 
-    // 003: (await async_square(x) async for x in async_range(5)), consumed lazily
+    // (await square_async(x) async for x in async_range(5)), consumed lazily
     let mut values = std::pin::pin!(async_range(5).then(square_async));
     while let Some(value) = values.next().await {
         println!("{value}");

@@ -11,9 +11,10 @@
 //! Rust's async iterator is the `Stream` trait (from `futures`; the standard
 //! library's `AsyncIterator` is not stable yet). It has one required method,
 //! `poll_next`, the low-level form of `__anext__`: instead of being a
-//! coroutine that suspends at `await`, it is called repeatedly by the
-//! runtime and answers `Poll::Pending` ("not yet; I have arranged to be
-//! woken") or `Poll::Ready(Some(item))`. `Ready(None)` is `StopAsyncIteration`.
+//! coroutine that suspends at `await`, it is called repeatedly by whoever
+//! polls the stream (in the end, the task the runtime polls) and answers
+//! `Poll::Pending` ("not yet; I have arranged to be woken") or
+//! `Poll::Ready(Some(item))`. `Ready(None)` is `StopAsyncIteration`.
 //!
 //! The wait between items is a `tokio::time::Sleep` kept in the struct,
 //! because `poll_next` returns between polls and the timer must survive. A
@@ -25,7 +26,10 @@
 //! `pin-project-lite` crate, which is what Tokio does internally.)
 //!
 //! As in Python, nothing happens until someone asks: the wait for an item
-//! starts at the first poll for it. There is no `async for`; the loop is
+//! starts at the first poll for it, and the `Sleep` is created at the
+//! stream's first poll. Creating a `Sleep` needs a Tokio runtime (it panics
+//! outside one), so `new` stays plain data and an `AsyncRange` can be built
+//! anywhere, like the Python class. There is no `async for`; the loop is
 //! `while let Some(item) = stream.next().await`. The `waiting` flag also
 //! makes `next()` cancel-safe: if a `select!` or a timeout drops it halfway
 //! through a wait, the stream keeps the deadline, and the next call picks up
@@ -44,7 +48,8 @@ struct AsyncRange {
     next: u32,
     stop: u32,
     delay: Duration,
-    timer: Pin<Box<Sleep>>,
+    /// Created at the first poll, then reset for every item.
+    timer: Option<Pin<Box<Sleep>>>,
     /// Whether `timer` is counting down for the item being asked for.
     waiting: bool,
 }
@@ -55,7 +60,7 @@ impl AsyncRange {
             next: start,
             stop,
             delay,
-            timer: Box::pin(sleep(Duration::ZERO)),
+            timer: None,
             waiting: false,
         }
     }
@@ -65,20 +70,24 @@ impl Stream for AsyncRange {
     type Item = u32;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<u32>> {
-        if self.next >= self.stop {
+        // `AsyncRange` is `Unpin`, so the pin gives plain `&mut` access.
+        let this = &mut *self;
+        if this.next >= this.stop {
             return Poll::Ready(None);
         }
-        if !self.waiting {
-            let deadline = Instant::now() + self.delay;
-            self.timer.as_mut().reset(deadline);
-            self.waiting = true;
+        let timer = this
+            .timer
+            .get_or_insert_with(|| Box::pin(sleep(this.delay)));
+        if !this.waiting {
+            timer.as_mut().reset(Instant::now() + this.delay);
+            this.waiting = true;
         }
         // Pending until the deadline; polling `timer` also registers `cx`'s
-        // waker, which is what makes the runtime call `poll_next` again.
-        ready!(self.timer.as_mut().poll(cx));
-        self.waiting = false;
-        let current = self.next;
-        self.next += 1;
+        // waker, which is what gets `poll_next` called again.
+        ready!(timer.as_mut().poll(cx));
+        this.waiting = false;
+        let current = this.next;
+        this.next += 1;
         Poll::Ready(Some(current))
     }
 

@@ -27,10 +27,10 @@ use tokio::time::sleep;
 #[error("row {0} is corrupt")]
 struct CorruptRow(u32);
 
-/// The guide's `coroutine()`, failing on one row.
-async fn fetch_row_data(row: u32, corrupt_row: u32) -> Result<String, CorruptRow> {
+/// The guide's `coroutine()`, failing on the corrupt row, if there is one.
+async fn fetch_row_data(row: u32, corrupt_row: Option<u32>) -> Result<String, CorruptRow> {
     sleep(Duration::from_millis(100)).await;
-    if row == corrupt_row {
+    if corrupt_row == Some(row) {
         return Err(CorruptRow(row));
     }
     Ok(format!("data-{row}"))
@@ -38,7 +38,7 @@ async fn fetch_row_data(row: u32, corrupt_row: u32) -> Result<String, CorruptRow
 
 fn record_streamer(
     max_rows: u32,
-    corrupt_row: u32,
+    corrupt_row: Option<u32>,
 ) -> impl Stream<Item = Result<(u32, String), CorruptRow>> {
     try_stream! {
         for current_row in 0..max_rows {
@@ -50,7 +50,7 @@ fn record_streamer(
 
 /// `async for row in record_streamer(...)` with the exception left to
 /// propagate: `?` on each item.
-async fn print_rows(max_rows: u32, corrupt_row: u32) -> Result<u32, CorruptRow> {
+async fn print_rows(max_rows: u32, corrupt_row: Option<u32>) -> Result<u32, CorruptRow> {
     let mut rows = pin!(record_streamer(max_rows, corrupt_row));
     let mut count = 0;
     while let Some(row) = rows.try_next().await? {
@@ -61,22 +61,22 @@ async fn print_rows(max_rows: u32, corrupt_row: u32) -> Result<u32, CorruptRow> 
 }
 
 pub async fn run() {
-    match print_rows(3, u32::MAX).await {
+    match print_rows(3, None).await {
         Ok(count) => println!("Read {count} rows"),
         Err(error) => println!("Error: {error}"),
     }
 
     println!();
-    match print_rows(6, 2).await {
+    match print_rows(6, Some(2)).await {
         Ok(count) => println!("Read {count} rows"),
         Err(error) => println!("Error: {error}"),
     }
 
     println!();
     // Every item, errors included: the stream stops after its first `Err`.
-    let items: Vec<_> = record_streamer(6, 2).collect().await;
+    let items: Vec<_> = record_streamer(6, Some(2)).collect().await;
     println!("All items: {items:?}");
 
-    let all_or_nothing: Result<Vec<_>, _> = record_streamer(6, 2).try_collect().await;
+    let all_or_nothing: Result<Vec<_>, _> = record_streamer(6, Some(2)).try_collect().await;
     println!("try_collect: {all_or_nothing:?}");
 }

@@ -13,10 +13,11 @@
 //! polls them but the stream's own `poll_next` (`futures` says as much of
 //! its `FuturesOrdered` and `FuturesUnordered`: they poll their futures only
 //! when they are polled themselves, and then only the ones that were woken).
-//! That happens only while the consumer waits in `.next().await`. While the loop body awaits something else (here, saving
-//! each result for a second), nothing polls them: a job whose step is over
-//! can't run its next line, and `buffered` can't pull a new item into a free
-//! slot, since it pulls only inside its own `poll_next` too.
+//! That happens only while the consumer waits in `.next().await`. While the
+//! loop body awaits something else (here, saving each result for a second),
+//! nothing polls them: a job whose step is over can't run its next line,
+//! and `buffered` can't pull a new item into a free slot, since it pulls
+//! only inside its own `poll_next` too.
 //!
 //! Each job below has two steps, "connect" (0.5 s) and "download" (0.5, 1.1
 //! or 1.7 s), and notes the time whenever its own code runs. With plain
