@@ -19,7 +19,7 @@
 //! missed instead of slowing everyone down. This run never lags: each
 //! scripted client hears every message before the next is sent, so a
 //! receiver is never more than a couple of messages behind. A slow client on
-//! a real network could fall 64 behind.
+//! a real network could fall more than 64 behind.
 //!
 //! The loop waits on three things with `select!`: a line from the client
 //! (`FramedRead::next`, cancel safe, so a line half read when another branch
@@ -29,8 +29,9 @@
 //! says so to the others. Shutdown stops the accept loop, and every
 //! connection's task says goodbye to its client and ends, one still waiting
 //! for a name too; the `TaskTracker` waits for them all. Every write has a
-//! time limit: a client that is slow to read is dropped after `SEND_TIMEOUT`
-//! rather than holding up everyone's shutdown.
+//! time limit: a client that stops reading is dropped once a line has
+//! waited `SEND_TIMEOUT` for room, rather than holding up everyone's
+//! shutdown.
 //!
 //! `run` drives three scripted clients and prints what each one hears; each
 //! waits for the message it expects before the script goes on, so the
