@@ -21,9 +21,10 @@
 //! drop waits for the runtime's blocking jobs, and panics with "Cannot drop
 //! a runtime in a context where blocking is not allowed". To get rid of one
 //! from async code, call `runtime.shutdown_background()`, which does not
-//! wait (its blocking jobs run on until they return). Synchronous wrappers around async code hit the same checks:
-//! `reqwest::blocking` documents that it panics inside an async runtime, and
-//! recommends `spawn_blocking` around the calls.
+//! wait (its blocking jobs run on until they return). Synchronous wrappers
+//! around async code hit the same checks: `reqwest::blocking` documents that
+//! it panics inside an async runtime, and recommends `spawn_blocking` around
+//! the calls.
 //!
 //! The bridges:
 //! - Move the synchronous code to a blocking thread with `spawn_blocking`,

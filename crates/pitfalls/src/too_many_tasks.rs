@@ -114,7 +114,8 @@ pub async fn run() -> Result<(), AcquireError> {
     assert!(peak <= CONNECTIONS, "{peak} connections in use at once");
     assert_eq!(rows.len(), QUERIES);
     println!(
-        "{QUERIES} tasks sharing {CONNECTIONS} connections: {} rows in {}, never more than {CONNECTIONS} connections in use",
+        "{QUERIES} tasks sharing {CONNECTIONS} connections: {} rows in {}, \
+         never more than {CONNECTIONS} connections in use",
         rows.len(),
         seconds(start)
     );
