@@ -34,8 +34,9 @@ async def handle(reader, writer):
 
 
 async def main():
-    # asyncio's limit counts the newline, so one more byte than the line.
-    server = await asyncio.start_server(handle, "127.0.0.1", 0, limit=MAX_LINE + 1)
+    # asyncio's limit, like LinesCodec's maximum, is the length of the line
+    # without its newline.
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, limit=MAX_LINE)
     port = server.sockets[0].getsockname()[1]
 
     reader, writer = await asyncio.open_connection("127.0.0.1", port)

@@ -16,9 +16,10 @@
 //! The channel's capacity bounds the memory. A receiver that falls more than
 //! that many messages behind loses the oldest ones: its next `recv()` is
 //! `Err(RecvError::Lagged(n))`, and the task tells its client how many it
-//! missed instead of slowing everyone down. How far a receiver falls behind
-//! depends on how the tasks are scheduled, so this run never lags; a slow
-//! client on a real network would.
+//! missed instead of slowing everyone down. This run never lags: each
+//! scripted client hears every message before the next is sent, so a
+//! receiver is never more than a couple of messages behind. A slow client on
+//! a real network could fall more than 64 behind.
 //!
 //! The loop waits on three things with `select!`: a line from the client
 //! (`FramedRead::next`, cancel safe, so a line half read when another branch
@@ -26,8 +27,11 @@
 //! (`broadcast::Receiver::recv`, cancel safe) and the shutdown token. A
 //! client that disconnects, cleanly or not, ends its stream, and its task
 //! says so to the others. Shutdown stops the accept loop, and every
-//! connection's task says goodbye to its client and ends; the `TaskTracker`
-//! waits for them all.
+//! connection's task says goodbye to its client and ends, one still waiting
+//! for a name too; the `TaskTracker` waits for them all. Every write has a
+//! time limit: a client that stops reading is dropped once a line has
+//! waited `SEND_TIMEOUT` for room, rather than holding up everyone's
+//! shutdown.
 //!
 //! `run` drives three scripted clients and prints what each one hears; each
 //! waits for the message it expects before the script goes on, so the
@@ -38,10 +42,13 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
+use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::time::timeout;
 use tokio_util::codec::{Framed, FramedRead, FramedWrite, LinesCodec, LinesCodecError};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -50,6 +57,10 @@ use tokio_util::task::TaskTracker;
 const BACKLOG: usize = 64;
 /// The longest line a client may send, in bytes.
 const MAX_LINE: usize = 1024;
+/// How long a client may leave a line unread before it is dropped.
+const SEND_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long to wait before accepting again after an accept failed.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
 /// A message on the channel, with the connection it came from, so that a
 /// client's task doesn't echo the client's own lines back.
@@ -84,8 +95,13 @@ pub async fn serve(listener: TcpListener, shutdown: CancellationToken) -> io::Re
                     }
                 });
             }
-            // Not a reason to stop serving the others.
-            Err(error) => eprintln!("chat: accept failed: {error}"),
+            // Not a reason to stop serving the others. Out of file
+            // descriptors, the next accept fails at once too, so pause
+            // rather than spin.
+            Err(error) => {
+                eprintln!("chat: accept failed: {error}");
+                tokio::time::sleep(ACCEPT_PAUSE).await;
+            }
         }
     }
     connections.close();
@@ -108,48 +124,60 @@ impl Connection {
         let mut lines = FramedRead::new(reader, LinesCodec::new_with_max_length(MAX_LINE));
         let mut client = FramedWrite::new(writer, LinesCodec::new());
 
-        client.send("your name?").await?;
-        let name = match lines.next().await {
-            Some(Ok(name)) if !name.trim().is_empty() => name.trim().to_owned(),
-            // Gone, empty or unreadable before saying who it is.
-            _ => return Ok(()),
+        send(&mut client, "your name?").await?;
+        let name = tokio::select! {
+            line = lines.next() => match line {
+                Some(Ok(name)) if !name.trim().is_empty() => name.trim().to_owned(),
+                // Gone, empty or unreadable before saying who it is.
+                _ => return Ok(()),
+            },
+            () = self.shutdown.cancelled() => return say_goodbye(&mut client).await,
         };
         let others = self.messages.receiver_count() - 1;
-        client
-            .send(format!("welcome, {name}; {others} already connected"))
-            .await?;
+        send(
+            &mut client,
+            format!("welcome, {name}; {others} already connected"),
+        )
+        .await?;
         self.broadcast(format!("{name} joined"));
 
-        loop {
+        let ended = loop {
             tokio::select! {
                 line = lines.next() => match line {
                     Some(Ok(line)) => self.broadcast(format!("{name}: {line}")),
                     Some(Err(LinesCodecError::MaxLineLengthExceeded)) => {
-                        client.send(format!("lines are at most {MAX_LINE} bytes; bye")).await?;
-                        break;
+                        let refusal = format!("lines are at most {MAX_LINE} bytes; bye");
+                        break send(&mut client, refusal).await;
                     }
                     // Disconnected, cleanly or not, or sent bytes that are
                     // not UTF-8: either way this client is done.
-                    Some(Err(_)) | None => break,
+                    Some(Err(_)) | None => break Ok(()),
                 },
-                message = inbox.recv() => match message {
-                    Ok(message) if message.from == self.id => {}
-                    Ok(message) => client.send(message.text).await?,
-                    Err(RecvError::Lagged(missed)) => {
-                        client.send(format!("(you missed {missed} messages)")).await?;
+                message = inbox.recv() => {
+                    let sent = match message {
+                        Ok(message) if message.from == self.id => continue,
+                        Ok(message) => send(&mut client, message.text).await,
+                        Err(RecvError::Lagged(missed)) => {
+                            let notice = format!("(you missed {missed} messages)");
+                            send(&mut client, notice).await
+                        }
+                        // Every sender is gone, which `serve` never lets
+                        // happen while a connection is open; end cleanly all
+                        // the same.
+                        Err(RecvError::Closed) => break Ok(()),
+                    };
+                    if sent.is_err() {
+                        break sent;
                     }
-                    // Every sender is gone, which `serve` never lets happen
-                    // while a connection is open; end cleanly all the same.
-                    Err(RecvError::Closed) => break,
-                },
-                () = self.shutdown.cancelled() => {
-                    // Everyone is told the same; no "left" for each of them.
-                    client.send("server shutting down").await?;
-                    return SinkExt::<String>::close(&mut client).await;
                 }
+                // Everyone is told the same; no "left" for each of them.
+                () = self.shutdown.cancelled() => return say_goodbye(&mut client).await,
             }
-        }
+        };
+        // However this client went (it hung up, broke the rules or stopped
+        // reading), the others hear that it left.
         self.broadcast(format!("{name} left"));
+        ended?;
         SinkExt::<String>::close(&mut client).await
     }
 
@@ -161,6 +189,28 @@ impl Connection {
             text,
         });
     }
+}
+
+/// Sends one line, or fails if the client has not made room for it within
+/// `SEND_TIMEOUT`.
+async fn send(
+    client: &mut FramedWrite<OwnedWriteHalf, LinesCodec>,
+    line: impl AsRef<str>,
+) -> Result<(), LinesCodecError> {
+    match timeout(SEND_TIMEOUT, client.send(line)).await {
+        Ok(sent) => sent,
+        Err(_elapsed) => {
+            Err(io::Error::new(io::ErrorKind::TimedOut, "the client stopped reading").into())
+        }
+    }
+}
+
+/// Tells the client the server is going away, and ends the stream.
+async fn say_goodbye(
+    client: &mut FramedWrite<OwnedWriteHalf, LinesCodec>,
+) -> Result<(), LinesCodecError> {
+    send(client, "server shutting down").await?;
+    SinkExt::<String>::close(client).await
 }
 
 /// A scripted client that prints every line it hears.

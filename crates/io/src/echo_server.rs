@@ -9,21 +9,26 @@
 //! `start_server` calls a callback with a `(reader, writer)` pair per
 //! connection; here the accept loop spawns the handler itself, on a
 //! `TaskTracker` so that shutting down can wait for the connections still
-//! open. `into_split` gives the two halves as owned values, which separate
-//! tasks could read and write at once. `AsyncReadExt` and `AsyncWriteExt`
-//! bring `read` and `write_all`; `write_all` is `writer.write()` followed by
-//! `await writer.drain()`, since Tokio has no unbounded write buffer to
-//! drain. `BufReader` adds `read_until`, `read_line` and `lines`, the
-//! counterparts of `readuntil` and `readline`.
+//! open. Each handler races its reads and its writes against the shutdown
+//! token: a client that sends without reading leaves the handler waiting
+//! for room to write, where it must still hear the shutdown. (The goodbye
+//! it then sends has a time limit instead.) `into_split` gives the two
+//! halves as owned values, which separate tasks could read and write at
+//! once. `AsyncReadExt` and `AsyncWriteExt` bring `read` and
+//! `write_all`; `write_all` is `writer.write()` followed by `await
+//! writer.drain()`, since Tokio has no unbounded write buffer to drain.
+//! `BufReader` adds `read_until`, `read_line` and `lines`, the counterparts
+//! of `readuntil` and `readline`.
 //!
-//! The handler reads with `read_until(b'\n', ..)` into a buffer it keeps,
-//! because Tokio documents `read_until` as cancel safe: when the shutdown
-//! branch of the `select!` wins, the bytes of a half-read line stay in the
-//! buffer instead of vanishing with the future, as they would with
-//! `read_line`. At the end of the stream `read_until` returns 0: a buffer
-//! still holding bytes then means the stream ended mid-line, which
-//! asyncio's `readline` reports by returning the partial line, and
-//! `readuntil` by raising `IncompleteReadError`.
+//! The handler reads with `read_until(b'\n', ..)` into a buffer it keeps.
+//! `read_until` is cancel safe: if another branch of the `select!` wins, the
+//! bytes of a half-read line stay in the buffer for the next call. That
+//! matters as soon as the loop has a branch that goes round again (a timer,
+//! a message to send); with `read_line` they would be lost. Here the only
+//! other branch ends the connection. At the end of the stream `read_until`
+//! returns 0: a buffer still holding bytes then means the stream ended
+//! mid-line, which asyncio's `readline` reports by returning the partial
+//! line, and `readuntil` by raising `IncompleteReadError`.
 //!
 //! `shutdown()` on a write half flushes it and sends the end of the stream
 //! (FIN), while the read half stays open: it is `writer.write_eof()`. The
@@ -37,11 +42,16 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::time::timeout;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+
+/// How long to wait before accepting again after an accept failed.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
 /// Accepts connections until `shutdown` is cancelled, then waits for the
 /// open ones, which `shutdown` ends too.
@@ -66,14 +76,21 @@ pub async fn serve(listener: TcpListener, shutdown: CancellationToken) -> io::Re
             }
             // A failed accept (out of file descriptors, a connection reset
             // before it was accepted) is the client's or the moment's
-            // problem, not a reason to stop serving.
-            Err(error) => println!("server: accept failed: {error}"),
+            // problem, not a reason to stop serving. Out of descriptors,
+            // the next accept fails at once too, so pause rather than spin.
+            Err(error) => {
+                println!("server: accept failed: {error}");
+                tokio::time::sleep(ACCEPT_PAUSE).await;
+            }
         }
     }
     connections.close();
     connections.wait().await;
     Ok(())
 }
+
+/// How long the goodbye may wait for room in the client's socket.
+const GOODBYE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Echoes each line back with an `echo: ` prefix until the client ends the
 /// stream or the server shuts down.
@@ -86,7 +103,11 @@ async fn echo_lines(id: u32, socket: TcpStream, shutdown: CancellationToken) -> 
         let read = tokio::select! {
             read = reader.read_until(b'\n', &mut line) => read?,
             () = shutdown.cancelled() => {
-                writer.write_all(b"server shutting down\n").await?;
+                // A client that reads nothing may have left no room for it.
+                let goodbye = writer.write_all(b"server shutting down\n");
+                if let Ok(written) = timeout(GOODBYE_TIMEOUT, goodbye).await {
+                    written?;
+                }
                 break;
             }
         };
@@ -102,8 +123,16 @@ async fn echo_lines(id: u32, socket: TcpStream, shutdown: CancellationToken) -> 
             break;
         }
         if line.ends_with(b"\n") {
-            writer.write_all(b"echo: ").await?;
-            writer.write_all(&line).await?;
+            // A client that sends without reading fills the socket's buffers,
+            // and then these writes wait for it; the shutdown must not.
+            let echo = async {
+                writer.write_all(b"echo: ").await?;
+                writer.write_all(&line).await
+            };
+            match shutdown.run_until_cancelled(echo).await {
+                Some(written) => written?,
+                None => break,
+            }
             lines += 1;
             line.clear();
         }

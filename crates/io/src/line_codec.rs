@@ -26,6 +26,7 @@
 //! test at the bottom checks the limit.
 
 use std::io;
+use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -76,7 +77,7 @@ pub async fn handle(socket: TcpStream) -> io::Result<()> {
 /// How much of a refused client's remaining input is read before closing.
 const DRAIN_LIMIT: u64 = 64 * 1024;
 /// And for how long.
-const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(1);
+const DRAIN_TIME: Duration = Duration::from_secs(1);
 
 fn into_io(error: LinesCodecError) -> io::Error {
     match error {
@@ -85,15 +86,29 @@ fn into_io(error: LinesCodecError) -> io::Error {
     }
 }
 
+/// How long to wait before accepting again after an accept failed.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
+
 /// Accepts connections forever, each served by a task of its own.
-pub async fn serve(listener: TcpListener) -> io::Result<()> {
+pub async fn serve(listener: TcpListener) {
     loop {
-        let (socket, _) = listener.accept().await?;
-        tokio::spawn(async move {
-            if let Err(error) = handle(socket).await {
-                println!("server: connection failed: {error}");
+        match listener.accept().await {
+            Ok((socket, _)) => {
+                tokio::spawn(async move {
+                    if let Err(error) = handle(socket).await {
+                        println!("server: connection failed: {error}");
+                    }
+                });
             }
-        });
+            // A failed accept (out of file descriptors, a connection reset
+            // before it was accepted) is the client's or the moment's
+            // problem, not a reason to stop serving. Out of descriptors,
+            // the next accept fails at once too, so pause rather than spin.
+            Err(error) => {
+                println!("server: accept failed: {error}");
+                tokio::time::sleep(ACCEPT_PAUSE).await;
+            }
+        }
     }
 }
 

@@ -10,8 +10,10 @@
 //! a signal is one more branch of the `select!` a service already runs,
 //! next to its sockets and timers. Deliveries that arrive while nobody is
 //! waiting are not lost, but several of them may be merged into one
-//! `recv()`, as the kernel merges pending signals of one kind. `biased;`
-//! makes a reload that came first win over the termination that came after.
+//! `recv()`, as the kernel merges pending signals of one kind. Nothing
+//! records which kind arrived first: `biased;` polls the branches in the
+//! order written, so when both are pending the reload is handled before
+//! the termination, whichever arrived first.
 //!
 //! `tokio::signal::ctrl_c()` is the portable one for SIGINT. It registers
 //! when it is first polled, so a program that must not meet an early Ctrl-C

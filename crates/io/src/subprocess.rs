@@ -5,15 +5,16 @@
 //! Translates no guide block: it is the counterpart of
 //! `asyncio.create_subprocess_exec`, which the guides don't use.
 //!
-//! `Command` is the standard library's builder. `spawn()` starts the child
-//! at once and returns a `Child`, with nothing to await, where
-//! `create_subprocess_exec` is awaited; `status()`, `output()` and
-//! `Child::wait()` are the async calls. `Stdio::piped()` gives the child's
-//! stdout as an `AsyncRead`, so `BufReader::lines` reads it as `readline()`
-//! reads `proc.stdout`. `output()` pipes stdout and stderr and waits for
-//! both and the exit, as `communicate()` does, and it reads them
-//! concurrently, so a child that fills one pipe while the parent waits on
-//! the other can't deadlock.
+//! `tokio::process::Command` mirrors the standard library's builder.
+//! `spawn()` starts the child at once and returns a `Child`, with nothing to
+//! await, where `create_subprocess_exec` is awaited; the child's `wait()` is
+//! async. `status()` and `output()` also start the child when they are
+//! called, not when their future is first polled, and return a future for
+//! its end. `Stdio::piped()` gives the child's stdout as an `AsyncRead`, so
+//! `BufReader::lines` reads it as `readline()` reads `proc.stdout`.
+//! `output()` pipes stdout and stderr and waits for both and the exit, as
+//! `communicate()` does, and it reads them concurrently, so a child that
+//! fills one pipe while the parent waits on the other can't deadlock.
 //!
 //! `communicate(input=...)` writes the input while it reads the output. Do
 //! the same: write to the child's stdin in one future and

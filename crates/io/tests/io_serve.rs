@@ -3,8 +3,8 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, ChildStdout, Command, Stdio};
-use std::time::Duration;
+use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 /// The running server, killed if a test fails before it exits, so that no
 /// orphan holds the test's output open.
@@ -60,6 +60,22 @@ fn interrupt(server: &Running) {
     assert!(status.success());
 }
 
+/// Waits for the server to exit, and fails the test if it is still running
+/// after `limit`.
+fn exits_within(server: &mut Running, limit: Duration) -> ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = server.0.try_wait().expect("its status") {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server is still running {limit:?} after SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn the_chat_server_takes_a_real_client_and_stops_cleanly_on_sigint() {
     let (mut server, mut stdout, address) = start("chat");
@@ -84,6 +100,65 @@ fn the_chat_server_takes_a_real_client_and_stops_cleanly_on_sigint() {
 }
 
 #[test]
+fn the_chat_server_shuts_down_while_a_client_has_not_given_its_name() {
+    let (mut server, _stdout, address) = start("chat");
+    let (mut reader, _writer) = connect(&address);
+    assert_eq!(read_line(&mut reader), "your name?\n");
+
+    interrupt(&server);
+    assert_eq!(read_line(&mut reader), "server shutting down\n");
+    assert_eq!(read_line(&mut reader), "", "then the end of the stream");
+    assert!(exits_within(&mut server, Duration::from_secs(5)).success());
+}
+
+#[test]
+fn the_chat_server_shuts_down_while_a_client_does_not_read() {
+    let (mut server, _stdout, address) = start("chat");
+    let join = |name: &str| {
+        let (mut reader, mut writer) = connect(&address);
+        assert_eq!(read_line(&mut reader), "your name?\n");
+        writer
+            .write_all(format!("{name}\n").as_bytes())
+            .expect("the name goes out");
+        assert!(read_line(&mut reader).starts_with("welcome, "));
+        (reader, writer)
+    };
+    // The sink joins and then reads nothing, so once its socket's buffers
+    // are full, its connection's task is stuck writing to it.
+    let _sink = join("sink");
+    let (mut observer, _observer_writer) = join("observer");
+    let (_talker_reader, mut talker) = join("talker");
+
+    // 64 MiB of chat, far more than loopback buffers hold, then a last line.
+    let talking = std::thread::spawn(move || {
+        let lines = format!("{}\n", "x".repeat(1023)).repeat(64);
+        for _ in 0..1024 {
+            talker
+                .write_all(lines.as_bytes())
+                .expect("the talker talks");
+        }
+        talker.write_all(b"done\n").expect("the talker is done");
+        talker
+    });
+    // The observer reads all along; its hearing the last line means the
+    // server has read everything the talker sent, so no reset from unread
+    // input can cut the goodbyes short.
+    while read_line(&mut observer) != "talker: done\n" {}
+    let _talker = talking.join().expect("the talker thread");
+
+    interrupt(&server);
+    let mut heard = read_line(&mut observer);
+    if heard == "sink left\n" {
+        // The sink's task already gave up, on a slow machine.
+        heard = read_line(&mut observer);
+    }
+    assert_eq!(heard, "server shutting down\n");
+    assert_eq!(read_line(&mut observer), "", "then the end of the stream");
+    // The sink's task gives up on its write after the send timeout.
+    assert!(exits_within(&mut server, Duration::from_secs(15)).success());
+}
+
+#[test]
 fn the_echo_server_echoes_for_a_real_client() {
     let (mut server, _stdout, address) = start("echo");
     let (mut reader, mut writer) = connect(&address);
@@ -91,6 +166,31 @@ fn the_echo_server_echoes_for_a_real_client() {
     assert_eq!(read_line(&mut reader), "echo: hi there\n");
     interrupt(&server);
     assert!(server.0.wait().expect("it exits").success());
+}
+
+#[test]
+fn the_echo_server_shuts_down_while_a_client_does_not_read() {
+    let (mut server, _stdout, address) = start("echo");
+    let (_reader, mut writer) = connect(&address);
+    // Lines go out and no echo is read, until the echoes fill the buffers,
+    // the server stops reading, and our writes stall too: the connection's
+    // task is then stuck writing.
+    writer
+        .set_write_timeout(Some(Duration::from_secs(1)))
+        .expect("a timeout");
+    let lines = "a line to echo\n".repeat(4096);
+    let mut sent = 0;
+    loop {
+        match writer.write(lines.as_bytes()) {
+            Ok(written) => sent += written,
+            Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => break,
+            Err(error) => panic!("writing failed after {sent} bytes: {error}"),
+        }
+        assert!(sent < 1 << 30, "the server never stopped reading");
+    }
+
+    interrupt(&server);
+    assert!(exits_within(&mut server, Duration::from_secs(5)).success());
 }
 
 #[test]

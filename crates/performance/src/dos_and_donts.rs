@@ -43,10 +43,6 @@ fn blocking_function() -> &'static str {
     "blocking_result"
 }
 
-fn seconds(start: Instant) -> String {
-    format!("{:.1}s", start.elapsed().as_secs_f64())
-}
-
 pub async fn run() -> Result<(), JoinError> {
     // DON'T: create a task only to await it.
     let result = tokio::spawn(simple_async_func()).await?;
@@ -77,4 +73,10 @@ pub async fn run() -> Result<(), JoinError> {
     let result = spawn_blocking(blocking_function).await?;
     println!("spawn_blocking: {result}");
     Ok(())
+}
+
+// What only feeds the printout: the elapsed times.
+
+fn seconds(start: Instant) -> String {
+    format!("{:.1}s", start.elapsed().as_secs_f64())
 }

@@ -84,7 +84,9 @@ impl Profile {
 }
 
 /// Wraps a future and measures every poll. The inner future is boxed so the
-/// wrapper is `Unpin` and needs no pin projection.
+/// wrapper is `Unpin` and needs no pin projection; `pin-project-lite`, which
+/// Tokio itself depends on, would project the pin instead and save the
+/// allocation per wrapped future.
 struct Profiled<F> {
     name: String,
     inner: Pin<Box<F>>,

@@ -38,6 +38,53 @@ use tokio::net::{TcpListener, TcpStream};
 
 const REQUESTS: usize = 10;
 
+/// Fetches `url` and reads the whole body, so the connection is free for
+/// the next request. Returns whether the server closed the connection
+/// after this answer.
+async fn fetch(client: &Client, url: &str) -> reqwest::Result<bool> {
+    let response = client.get(url).send().await?.error_for_status()?;
+    let closed = response
+        .headers()
+        .get(CONNECTION)
+        .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"close"));
+    response.bytes().await?;
+    Ok(closed)
+}
+
+pub async fn run(base_url: &str) -> anyhow::Result<()> {
+    let base_url = Url::parse(base_url).context("invalid base URL")?;
+    let relay = CountingRelay::start(&base_url).await?;
+    let url = format!("{}/json", relay.url);
+
+    let client = Client::new();
+    let mut closed = 0;
+    for _ in 0..REQUESTS {
+        if fetch(&client, &url).await.context("GET /json failed")? {
+            closed += 1;
+        }
+    }
+    let shared = relay.take();
+    println!("One shared Client: {REQUESTS} requests over {shared} connection(s)");
+
+    for _ in 0..REQUESTS {
+        fetch(&Client::new(), &url)
+            .await
+            .context("GET /json failed")?;
+    }
+    let fresh = relay.take();
+    println!("A new Client per request: {REQUESTS} requests over {fresh} connection(s)");
+
+    if closed > 0 {
+        println!(
+            "The server closed the connection after {closed} of the shared client's \
+             {REQUESTS} answers (`Connection: close`), so those could not be reused."
+        );
+    }
+    Ok(())
+}
+
+// What only proves the reuse: a relay that counts connections.
+
 /// Forwards TCP connections to `upstream` and counts them.
 struct CountingRelay {
     url: String,
@@ -82,49 +129,4 @@ impl CountingRelay {
     fn take(&self) -> usize {
         self.connections.swap(0, Ordering::SeqCst)
     }
-}
-
-/// Fetches `url` and reads the whole body, so the connection is free for
-/// the next request. Returns whether the server closed the connection
-/// after this answer.
-async fn fetch(client: &Client, url: &str) -> reqwest::Result<bool> {
-    let response = client.get(url).send().await?.error_for_status()?;
-    let closed = response
-        .headers()
-        .get(CONNECTION)
-        .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"close"));
-    response.bytes().await?;
-    Ok(closed)
-}
-
-pub async fn run(base_url: &str) -> anyhow::Result<()> {
-    let base_url = Url::parse(base_url).context("invalid base URL")?;
-    let relay = CountingRelay::start(&base_url).await?;
-    let url = format!("{}/json", relay.url);
-
-    let client = Client::new();
-    let mut closed = 0;
-    for _ in 0..REQUESTS {
-        if fetch(&client, &url).await.context("GET /json failed")? {
-            closed += 1;
-        }
-    }
-    let shared = relay.take();
-    println!("One shared Client: {REQUESTS} requests over {shared} connection(s)");
-
-    for _ in 0..REQUESTS {
-        fetch(&Client::new(), &url)
-            .await
-            .context("GET /json failed")?;
-    }
-    let fresh = relay.take();
-    println!("A new Client per request: {REQUESTS} requests over {fresh} connection(s)");
-
-    if closed > 0 {
-        println!(
-            "The server closed the connection after {closed} of the shared client's \
-             {REQUESTS} answers (`Connection: close`), so those could not be reused."
-        );
-    }
-    Ok(())
 }

@@ -60,19 +60,6 @@ async fn process_window(items: &[u32], window: usize) -> Vec<String> {
         .await
 }
 
-fn seconds(start: Instant) -> String {
-    tenths(start.elapsed())
-}
-
-/// Elapsed time in tenths of a second, rounded down. On the real clock a
-/// timer fires late, never early, and the lateness adds up over sequential
-/// waits; rounding down prints the time the schedule gives as long as that
-/// lateness stays under 0.1 s. On the paused clock the time is exact.
-fn tenths(elapsed: Duration) -> String {
-    let tenths = elapsed.as_millis() / 100;
-    format!("{}.{}s", tenths / 10, tenths % 10)
-}
-
 pub async fn run() {
     let half_second = Duration::from_millis(500);
 
@@ -104,4 +91,19 @@ pub async fn run() {
         seconds(start),
         results.len()
     );
+}
+
+// What only feeds the printout: the elapsed times.
+
+fn seconds(start: Instant) -> String {
+    tenths(start.elapsed())
+}
+
+/// Elapsed time in tenths of a second, rounded down. On the real clock a
+/// timer fires late, never early, and the lateness adds up over sequential
+/// waits; rounding down prints the time the schedule gives as long as that
+/// lateness stays under 0.1 s. On the paused clock the time is exact.
+fn tenths(elapsed: Duration) -> String {
+    let tenths = elapsed.as_millis() / 100;
+    format!("{}.{}s", tenths / 10, tenths % 10)
 }

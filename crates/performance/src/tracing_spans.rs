@@ -43,7 +43,12 @@
 //! timestamps (`without_time`), no colors and no thread ids, and the guide's
 //! three equal 0.5 s sleeps become 0.5, 0.6 and 0.7 s, so the tasks finish
 //! in a defined order: neither Tokio nor asyncio promises an order for
-//! timers due at the same instant.
+//! timers due at the same instant. The three `starting` lines come after
+//! the three `created` ones, since on the current-thread runtime no task
+//! runs while the spawning code does, and in spawn order because that
+//! runtime runs new tasks first in, first out (how it behaves today, not a
+//! promise); on the multi-thread runtime a worker can start each task at
+//! once, between the `created` lines.
 //!
 //! asyncio's debug mode has two more jobs. Its warning for a coroutine never
 //! awaited is a compile-time warning in Rust (`pitfalls/forgotten_await`).

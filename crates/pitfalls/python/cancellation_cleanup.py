@@ -19,10 +19,11 @@ async def long_job(name):
 async def cooperative_job(cancel):
     sleeping = asyncio.create_task(asyncio.sleep(10))
     cancelled = asyncio.create_task(cancel.wait())
-    done, _ = await asyncio.wait({sleeping, cancelled}, return_when=asyncio.FIRST_COMPLETED)
+    done, pending = await asyncio.wait({sleeping, cancelled}, return_when=asyncio.FIRST_COMPLETED)
+    for loser in pending:
+        loser.cancel()
     if sleeping in done:
         return "finished"
-    sleeping.cancel()
     print("cooperative: was cancelled, saying goodbye")
     await asyncio.sleep(0.1)
     return "stopped cleanly"

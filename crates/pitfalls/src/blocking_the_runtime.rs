@@ -22,9 +22,10 @@
 //! blocked worker is one fewer for every other task, and once every worker
 //! blocks, nothing runs.
 //!
-//! The tick counts are logical, so they are the same on the real clock and on
-//! the paused one, where `std::thread::sleep` still takes real time but the
-//! paused clock does not move during it. The fix for real blocking work is
+//! The tick counts are logical: exact on the paused clock, where
+//! `std::thread::sleep` still takes real time but the paused clock does not
+//! move during it, and the same on the real clock as long as no tick is more
+//! than 50 ms late. The fix for real blocking work is
 //! `spawn_blocking` (see `runtime/blocking_executor`). No compiler check
 //! catches a blocking call inside an async fn; tokio-console's histogram of
 //! each task's poll times shows the task whose polls take too long, and

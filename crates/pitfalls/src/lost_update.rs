@@ -23,9 +23,11 @@
 //! held across an `.await` must be `tokio::sync::Mutex`: a
 //! `std::sync::MutexGuard` is not `Send`, so a `tokio::spawn`ed task holding
 //! one across an `.await` does not compile (the case
-//! `std_mutex_across_await.rs`). With
-//! nothing to await inside the update, an `AtomicU64` or a
-//! `std::sync::Mutex` is the cheaper choice.
+//! `std_mutex_across_await.rs`). Where it does compile (a `spawn_local`
+//! task, futures joined in one task), a std guard held across an `.await`
+//! blocks the thread for the next task that locks, which is the one thread
+//! that could release it. With nothing to await inside the update, an
+//! `AtomicU64` or a `std::sync::Mutex` is the cheaper choice.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -9,16 +9,22 @@
 //! running`).
 //!
 //! It happens the same way in Rust: a synchronous function deep in the call
-//! stack wants an async result, and blocks on it. Any `block_on` on a thread
-//! that is already running a runtime, whether `Runtime::block_on` on a new
-//! runtime or `Handle::current().block_on`, panics with "Cannot start a
-//! runtime from within a runtime". The thread is driving tasks, and blocking
-//! it would stop every one of them. Building a runtime there is allowed, but dropping
-//! it is not: a drop waits for the runtime's blocking jobs, and panics with
-//! "Cannot drop a runtime in a context where blocking is not allowed".
-//! Synchronous wrappers around async code hit the same checks:
-//! `reqwest::blocking` documents that it panics inside an async runtime, and
-//! recommends `spawn_blocking` around the calls.
+//! stack wants an async result, and blocks on it. Tokio's `block_on`,
+//! whether `Runtime::block_on` on a new runtime or
+//! `Handle::current().block_on`, panics on a thread that is already running
+//! a runtime, with "Cannot start a runtime from within a runtime". The
+//! thread is driving tasks, and blocking it would stop every one of them.
+//! Other executors' `block_on`, such as `futures::executor::block_on`, do
+//! not know about Tokio and simply block the thread: on a current-thread
+//! runtime, a deadlock if the future needs that runtime's timers or
+//! sockets. Building a runtime there is allowed, but dropping it is not: a
+//! drop waits for the runtime's blocking jobs, and panics with "Cannot drop
+//! a runtime in a context where blocking is not allowed". To get rid of one
+//! from async code, call `runtime.shutdown_background()`, which does not
+//! wait (its blocking jobs run on until they return). Synchronous wrappers
+//! around async code hit the same checks: `reqwest::blocking` documents that
+//! it panics inside an async runtime, and recommends `spawn_blocking` around
+//! the calls.
 //!
 //! The bridges:
 //! - Move the synchronous code to a blocking thread with `spawn_blocking`,
@@ -62,31 +68,6 @@ async fn fetch_setting(key: &str) -> String {
 /// Synchronous code that needs an async result: a callback, a sync trait.
 fn sync_lookup(handle: &Handle, key: &str) -> String {
     handle.block_on(fetch_setting(key))
-}
-
-/// Runs `mistake` in a task of its own and says how it ended.
-async fn outcome<F>(mistake: F) -> String
-where
-    F: Future<Output = anyhow::Result<String>> + Send + 'static,
-{
-    match tokio::spawn(mistake).await {
-        Ok(Ok(value)) => format!("returned {value}"),
-        Ok(Err(error)) => format!("failed: {error:#}"),
-        Err(error) => describe(error),
-    }
-}
-
-fn describe(error: JoinError) -> String {
-    if !error.is_panic() {
-        return format!("did not finish: {error}");
-    }
-    let payload: Box<dyn Any + Send> = error.into_panic();
-    let message = payload
-        .downcast_ref::<String>()
-        .map(String::as_str)
-        .or_else(|| payload.downcast_ref::<&str>().copied())
-        .unwrap_or("(a panic without a message)");
-    format!("panicked: {message}")
 }
 
 async fn on_the_current_thread_runtime() {
@@ -150,4 +131,31 @@ pub fn run() -> anyhow::Result<()> {
         .build()?
         .block_on(on_the_multi_thread_runtime());
     Ok(())
+}
+
+// What only feeds the printout: how each mistake ended.
+
+/// Runs `mistake` in a task of its own and says how it ended.
+async fn outcome<F>(mistake: F) -> String
+where
+    F: Future<Output = anyhow::Result<String>> + Send + 'static,
+{
+    match tokio::spawn(mistake).await {
+        Ok(Ok(value)) => format!("returned {value}"),
+        Ok(Err(error)) => format!("failed: {error:#}"),
+        Err(error) => describe(error),
+    }
+}
+
+fn describe(error: JoinError) -> String {
+    if !error.is_panic() {
+        return format!("did not finish: {error}");
+    }
+    let payload: Box<dyn Any + Send> = error.into_panic();
+    let message = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("(a panic without a message)");
+    format!("panicked: {message}")
 }

@@ -23,7 +23,7 @@ def response(status, data):
 class AsyncApiHandler:
     def __init__(self):
         self.request_count = 0
-        self.cache = {}  # endpoint -> future of its response
+        self.cache = {}  # endpoint -> task computing its response
 
     async def handle_request(self, request_id, endpoint):
         self.request_count += 1
@@ -47,13 +47,18 @@ class AsyncApiHandler:
             print(f"[{request_id}] Cache hit")
             return entry.result()
         if entry is not None:
-            result = await entry
+            result = await asyncio.shield(entry)
             print(f"[{request_id}] Cache hit (waited for the request already computing it)")
             return result
-        entry = self.cache[endpoint] = asyncio.get_running_loop().create_future()
+        # The work is a task of its own, and every caller awaits it through
+        # shield, so a caller that is cancelled takes neither the work nor
+        # the other waiters down with it.
+        entry = self.cache[endpoint] = asyncio.create_task(self.compute_cached())
+        return await asyncio.shield(entry)
+
+    async def compute_cached(self):
         await asyncio.sleep(1)
-        entry.set_result(response("success", "Cached response"))
-        return entry.result()
+        return response("success", "Cached response")
 
 
 async def process_request(handler, request_id, endpoint):

@@ -1,5 +1,6 @@
 """Background services on interval loops, a health check and a metrics
-collector, stopped gracefully after a fixed run time.
+collector, stopped gracefully after a fixed run time or on Ctrl-C,
+whichever comes first.
 
 The asyncio twin of crates/real-world/src/background_services.rs. The
 metrics' increments are the ones the Rust draws from its seeded ChaCha8
@@ -7,6 +8,7 @@ generator, listed in full.
 """
 
 import asyncio
+import signal
 
 RUN_TIME = 9.5
 GRACE_PERIOD = 1
@@ -61,13 +63,25 @@ async def run_service(service, shutdown):
 
 
 async def main():
+    # Ctrl-C sets an event here instead of cancelling the main task, so it
+    # leads to the same graceful stop as the end of the run time.
+    interrupted = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGINT, interrupted.set)
     shutdown = asyncio.Event()
     health = asyncio.create_task(run_service(HealthCheck(), shutdown))
     print(f"Service {HealthCheck.NAME} started")
     metrics = asyncio.create_task(run_service(MetricsService(), shutdown))
     print(f"Service {MetricsService.NAME} started")
     print("Main application running...")
-    await asyncio.sleep(RUN_TIME)
+    run_time = asyncio.create_task(asyncio.sleep(RUN_TIME))
+    signalled = asyncio.create_task(interrupted.wait())
+    done, pending = await asyncio.wait(
+        {run_time, signalled}, return_when=asyncio.FIRST_COMPLETED
+    )
+    for task in pending:
+        task.cancel()
+    if signalled in done:
+        print("Received shutdown signal")
     print("Stopping services...")
     shutdown.set()
     health, metrics = await asyncio.wait_for(asyncio.gather(health, metrics), GRACE_PERIOD)

@@ -11,14 +11,12 @@ import aiohttp
 
 
 async def fetch_with_timeout(session, url, limit):
-    async def fetch():
-        async with session.get(url) as response:
-            response.raise_for_status()
-            await response.text()
-            return f"{response.status} {response.reason}"
-
     try:
-        return await asyncio.wait_for(fetch(), limit), None
+        async with asyncio.timeout(limit):
+            async with session.get(url) as response:
+                response.raise_for_status()
+                await response.text()
+                return f"{response.status} {response.reason}", None
     except TimeoutError:
         return None, f"Timeout after {limit} seconds"
 

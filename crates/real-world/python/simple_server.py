@@ -31,9 +31,13 @@ async def process_data(request):
     return json_response({"processed": True, "input": payload})
 
 
+class ApiError(Exception):
+    """A handler's failure, which the middleware answers with a JSON 500."""
+
+
 async def get_stats(request):
     await asyncio.sleep(0.1)  # a query that fails
-    return json_response({"error": "Simulated database error"}, status=500)
+    raise ApiError("Simulated database error")
 
 
 @web.middleware
@@ -42,7 +46,10 @@ async def process_time(request, handler):
         return json_response({"error": "Route not found"}, status=404)
     loop = asyncio.get_running_loop()
     start = loop.time()
-    response = await handler(request)
+    try:
+        response = await handler(request)
+    except ApiError as error:
+        response = json_response({"error": str(error)}, status=500)
     response.headers["x-process-time"] = f"{loop.time() - start:.1f}"
     return response
 

@@ -35,8 +35,9 @@
 //! `/posts/{id}`, and real httpbin answers the same. Two URLs are added to
 //! show failures, a missing page and a page that is not JSON. Like aiohttp,
 //! reqwest hands back any answer as a response, a 404 included: the guide's
-//! `fetch_url` fails on a 404 only if its body is not JSON, and marks
-//! JSONPlaceholder's missing post, whose body is `{}`, with ✓.
+//! `fetch_url` fails on a 404 only if the answer is not declared and parsed
+//! as JSON (aiohttp's `json()` checks the Content-Type first), and marks
+//! JSONPlaceholder's missing post, a `{}` sent as application/json, with ✓.
 //! `error_for_status` makes every 4xx or 5xx an error. The guide decodes the
 //! JSON and drops it; decoding into `serde::de::IgnoredAny` does the same:
 //! it checks the body is JSON and keeps nothing.

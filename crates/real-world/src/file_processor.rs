@@ -40,21 +40,9 @@ struct Stats {
     words: usize,
 }
 
-/// Counts lines and words. `open` tracks how many files are being read at
-/// once, and `most_open` the largest that number reached.
-async fn process(
-    path: &Path,
-    open: &AtomicUsize,
-    most_open: &AtomicUsize,
-) -> anyhow::Result<Stats> {
-    // Every file's read runs to its end here, so `open` can't be left high;
-    // code that may cancel the read counts through a guard whose `Drop`
-    // decrements (synchronization/semaphore).
-    let now = open.fetch_add(1, Ordering::Relaxed) + 1;
-    most_open.fetch_max(now, Ordering::Relaxed);
-    let text = fs::read_to_string(path).await;
-    open.fetch_sub(1, Ordering::Relaxed);
-    let text = text?;
+/// Counts lines and words.
+async fn process(path: &Path) -> anyhow::Result<Stats> {
+    let text = fs::read_to_string(path).await?;
     Ok(Stats {
         lines: text.lines().count(),
         words: text.split_whitespace().count(),
@@ -78,12 +66,11 @@ pub async fn run() -> anyhow::Result<()> {
         paths.len()
     );
 
-    let open = AtomicUsize::new(0);
-    let most_open = AtomicUsize::new(0);
+    let open = OpenCount::default();
     let mut results: Vec<(String, anyhow::Result<Stats>)> = stream::iter(&paths)
         .map(|path| async {
-            let stats = process(path, &open, &most_open).await;
-            (file_name(path), stats)
+            let _counted = open.enter();
+            (file_name(path), process(path).await)
         })
         .buffer_unordered(MAX_OPEN)
         .collect()
@@ -106,7 +93,7 @@ pub async fn run() -> anyhow::Result<()> {
     }
     // How many were open at once depends on how fast the blocking pool's
     // threads read, so it is checked, not printed.
-    let most = most_open.load(Ordering::Relaxed);
+    let most = open.most();
     assert!(most <= MAX_OPEN, "{most} files open at once");
 
     let summary = format!(
@@ -124,6 +111,37 @@ pub async fn run() -> anyhow::Result<()> {
     println!("summary.txt:");
     print!("{read_back}");
     Ok(())
+}
+
+// What only proves the bound: how many files are being processed at once.
+
+/// The files in progress now, and the most there ever were.
+#[derive(Default)]
+struct OpenCount {
+    now: AtomicUsize,
+    most: AtomicUsize,
+}
+
+impl OpenCount {
+    fn enter(&self) -> Counted<'_> {
+        let now = self.now.fetch_add(1, Ordering::Relaxed) + 1;
+        self.most.fetch_max(now, Ordering::Relaxed);
+        Counted(self)
+    }
+
+    fn most(&self) -> usize {
+        self.most.load(Ordering::Relaxed)
+    }
+}
+
+/// Counts a file in progress for as long as it lives, so a future dropped
+/// before it ends is uncounted too.
+struct Counted<'a>(&'a OpenCount);
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 // The demonstration's input: sample files written from a seeded generator.

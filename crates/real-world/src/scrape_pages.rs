@@ -45,9 +45,12 @@ struct Page {
     path: String,
 }
 
+fn page_path(session: u32) -> String {
+    format!("/delay/2?page={session}")
+}
+
 async fn fetch_page(client: &Client, base_url: &str, session: u32) -> anyhow::Result<Page> {
-    let path = format!("/delay/2?page={session}");
-    println!("Session {session}: Fetching {path}");
+    let path = page_path(session);
     let echo: Echo = client
         .get(format!("{base_url}{path}"))
         .send()
@@ -74,7 +77,12 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
     let start = Instant::now();
 
     let mut pages = stream::iter(1..=PAGES)
-        .map(|session| fetch_page(&client, base_url, session))
+        .map(|session| {
+            // Printed here, where `buffered` takes the pages in input order;
+            // which of its fetches it first polls is not specified.
+            println!("Session {session}: Fetching {}", page_path(session));
+            fetch_page(&client, base_url, session)
+        })
         .buffered(MAX_CONCURRENT);
     let mut fetched = 0;
     // On an error, `?` drops the stream, which cancels the fetches in flight.

@@ -42,9 +42,12 @@
 //! For MySQL (the aiomysql block) the pattern is the same with a driver that
 //! is async itself, so no `spawn_blocking`: `sqlx` (`MySqlPool`) or
 //! `mysql_async`, each with its own pool. For SQLite, `deadpool-sqlite` and
-//! `r2d2_sqlite` are pools like this one; at the time of writing both
-//! require rusqlite 0.40, and one program cannot link two versions of
-//! SQLite's library, so this workspace, on 0.41, keeps its own.
+//! `r2d2_sqlite` are pools like this one. At the time of writing (November
+//! 2026) their latest versions, deadpool-sqlite 0.14.0 and r2d2_sqlite
+//! 0.35.0, both require rusqlite 0.40, whose `libsqlite3-sys` is 0.38; one
+//! program cannot link two versions of SQLite's library (`libsqlite3-sys`
+//! declares `links = "sqlite3"`), so this workspace, on rusqlite 0.41, keeps
+//! its own.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -63,8 +66,10 @@ const POOL_SIZE: usize = 3;
 pub enum DbError {
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
-    #[error("a database call panicked")]
-    Panicked(#[from] JoinError),
+    /// The blocking job panicked, or never ran: a runtime that shuts down
+    /// may drop a job that has not started.
+    #[error("the database call did not finish: {0}")]
+    Failed(#[from] JoinError),
     #[error("the pool is closed")]
     Closed(#[from] AcquireError),
     #[error("the connection is gone: an earlier operation on it was abandoned")]
@@ -270,14 +275,6 @@ impl Pool {
         })
         .await
     }
-
-    fn idle_count(&self) -> usize {
-        self.shared.idle().len()
-    }
-
-    fn opened(&self) -> usize {
-        self.shared.opened.load(Ordering::Relaxed)
-    }
 }
 
 /// Three lookups, one after another, each on whatever connection is free.
@@ -306,36 +303,6 @@ async fn fetch_data(pool: &Pool) -> Result<Vec<(i64, String)>, DbError> {
             Ok((row.get(0)?, row.get(1)?))
         })
         .await
-}
-
-/// A caller that gives up on a query while it runs, as a `timeout` or a
-/// client that went away would. The query waits for `go_on` so that it is
-/// still running when the caller leaves, on either clock.
-async fn abandon_a_query(pool: &Pool) -> Result<(), DbError> {
-    let mut connection = pool.acquire().await?;
-    let (started_tx, started) = oneshot::channel();
-    let (go_on, wait) = oneshot::channel::<()>();
-    let query = connection.run(move |connection| {
-        let _ = started_tx.send(());
-        let _ = wait.blocking_recv();
-        connection.query_row("SELECT count(*) FROM users", (), |row| row.get::<_, i64>(0))
-    });
-    tokio::select! {
-        biased;
-        // The query waits for `go_on`, so only a failure can end it first.
-        outcome = query => {
-            outcome?;
-        }
-        _ = started => println!("Gave up on a query while it ran"),
-    }
-    drop(connection);
-    println!(
-        "Its connection is not returned: {} idle of {POOL_SIZE}",
-        pool.idle_count()
-    );
-    // The abandoned query now ends and drops its connection and permit.
-    let _ = go_on.send(());
-    Ok(())
 }
 
 pub async fn run() -> Result<(), DbError> {
@@ -434,4 +401,47 @@ pub async fn run() -> Result<(), DbError> {
         pool.opened()
     );
     Ok(())
+}
+
+// What only proves the pool keeps its promises: a query abandoned while it
+// runs, and how many connections there are.
+
+/// A caller that gives up on a query while it runs, as a `timeout` or a
+/// client that went away would. The query waits for `go_on` so that it is
+/// still running when the caller leaves, on either clock.
+async fn abandon_a_query(pool: &Pool) -> Result<(), DbError> {
+    let mut connection = pool.acquire().await?;
+    let (started_tx, started) = oneshot::channel();
+    let (go_on, wait) = oneshot::channel::<()>();
+    let query = connection.run(move |connection| {
+        let _ = started_tx.send(());
+        let _ = wait.blocking_recv();
+        connection.query_row("SELECT count(*) FROM users", (), |row| row.get::<_, i64>(0))
+    });
+    tokio::select! {
+        biased;
+        // The query waits for `go_on`, so only a failure can end it first.
+        outcome = query => {
+            outcome?;
+        }
+        _ = started => println!("Gave up on a query while it ran"),
+    }
+    drop(connection);
+    println!(
+        "Its connection is not returned: {} idle of {POOL_SIZE}",
+        pool.idle_count()
+    );
+    // The abandoned query now ends and drops its connection and permit.
+    let _ = go_on.send(());
+    Ok(())
+}
+
+impl Pool {
+    fn idle_count(&self) -> usize {
+        self.shared.idle().len()
+    }
+
+    fn opened(&self) -> usize {
+        self.shared.opened.load(Ordering::Relaxed)
+    }
 }

@@ -53,8 +53,10 @@ use tokio::task::{JoinError, spawn_blocking};
 pub enum DbError {
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
-    #[error("the database call panicked")]
-    Panicked(#[from] JoinError),
+    /// The blocking job panicked, or never ran: a runtime that shuts down
+    /// may drop a job that has not started.
+    #[error("the database call did not finish: {0}")]
+    Failed(#[from] JoinError),
 }
 
 /// One SQLite connection, used from async code.

@@ -59,10 +59,9 @@ impl From<reqwest::Error> for ScrapeError {
 struct AsyncWebScraper {
     client: Client,
     semaphore: Semaphore,
-    max_concurrent: usize,
     delay: Duration,
-    in_flight: AtomicUsize,
-    most_in_flight: AtomicUsize,
+    /// Only for the demonstration, which checks the limit.
+    in_flight: InFlightCount,
 }
 
 impl AsyncWebScraper {
@@ -72,17 +71,15 @@ impl AsyncWebScraper {
                 .connect_timeout(Duration::from_secs(5))
                 .build()?,
             semaphore: Semaphore::new(max_concurrent),
-            max_concurrent,
             delay,
-            in_flight: AtomicUsize::new(0),
-            most_in_flight: AtomicUsize::new(0),
+            in_flight: InFlightCount::default(),
         })
     }
 
     /// Fetches one page, waiting for a free slot first.
     async fn fetch_url(&self, url: &str) -> Result<String, ScrapeError> {
         let _permit = self.semaphore.acquire().await?;
-        let _counted = InFlight::enter(self);
+        let _counted = self.in_flight.enter();
         let page = self.get(url).await;
         if page.is_ok() {
             sleep(self.delay).await; // politeness, still holding the slot
@@ -115,6 +112,8 @@ impl AsyncWebScraper {
     }
 }
 
+const MAX_CONCURRENT: usize = 2;
+
 pub async fn run(base_url: &str) -> anyhow::Result<()> {
     let urls = [
         "/drip?duration=1&numbytes=10",
@@ -125,7 +124,7 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
         "/status/500",
     ]
     .map(|path| format!("{base_url}{path}"));
-    let scraper = AsyncWebScraper::new(2, Duration::from_millis(100))?;
+    let scraper = AsyncWebScraper::new(MAX_CONCURRENT, Duration::from_millis(100))?;
     let start = Instant::now();
     let (successful, failed) = scraper.scrape_multiple(&urls).await;
     let elapsed = start.elapsed().as_secs_f64();
@@ -140,12 +139,12 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
     for (url, error) in &failed {
         println!("  {}: {error}", path(url));
     }
-    let most = scraper.most_in_flight.load(Ordering::Relaxed);
+    let most = scraper.in_flight.most();
     println!(
         "Scraped {} URLs in {elapsed:.1}s, at most {most} at a time",
         urls.len()
     );
-    assert!(most <= scraper.max_concurrent, "{most} requests in flight");
+    assert!(most <= MAX_CONCURRENT, "{most} requests in flight");
 
     anyhow::ensure!(
         !successful.is_empty(),
@@ -156,21 +155,32 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
 
 // What only proves the limit: how many requests are in flight at once.
 
-/// Counts a request in flight for as long as it lives, so a fetch that is
-/// cancelled (dropped at an `.await`) is uncounted too.
-struct InFlight<'a>(&'a AsyncWebScraper);
+/// The requests in flight now, and the most there ever were.
+#[derive(Default)]
+struct InFlightCount {
+    now: AtomicUsize,
+    most: AtomicUsize,
+}
 
-impl<'a> InFlight<'a> {
-    fn enter(scraper: &'a AsyncWebScraper) -> Self {
-        let now = scraper.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
-        scraper.most_in_flight.fetch_max(now, Ordering::Relaxed);
-        Self(scraper)
+impl InFlightCount {
+    fn enter(&self) -> InFlight<'_> {
+        let now = self.now.fetch_add(1, Ordering::Relaxed) + 1;
+        self.most.fetch_max(now, Ordering::Relaxed);
+        InFlight(self)
+    }
+
+    fn most(&self) -> usize {
+        self.most.load(Ordering::Relaxed)
     }
 }
 
+/// Counts a request in flight for as long as it lives, so a fetch that is
+/// cancelled (dropped at an `.await`) is uncounted too.
+struct InFlight<'a>(&'a InFlightCount);
+
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+        self.0.now.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

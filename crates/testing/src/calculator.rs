@@ -12,9 +12,11 @@
 //! `unittest.IsolatedAsyncioTestCase`, or `pytest-asyncio`, as the guide
 //! suggests, removes the wrappers.) `#[tokio::test]` is that wrapper, built
 //! in: it builds a current-thread runtime for the test and `block_on`s the
-//! test body on it. Each test gets a fresh runtime, so no state leaks from
-//! one test into the next. `#[tokio::test(flavor = "multi_thread")]` asks
-//! for worker threads instead.
+//! test body on it. Each test gets a fresh runtime, so no task, timer or
+//! paused clock carries over from one test to the next; statics and other
+//! process-wide state are still shared, and `cargo test` runs the tests in
+//! parallel threads of one process. `#[tokio::test(flavor =
+//! "multi_thread")]` asks for worker threads instead.
 //!
 //! The calculator's sleeps stand for real work. `add` and
 //! `fetch_and_calculate`, the guide's two tests, run on the real clock and
