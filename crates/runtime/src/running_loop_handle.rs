@@ -13,7 +13,8 @@
 //! one and spawn tasks onto the runtime with it. That is what asyncio needs
 //! `call_soon_threadsafe` and `run_coroutine_threadsafe` for; every Tokio
 //! handle method is thread-safe already. The loop's `repr`, which the guide
-//! prints, has no counterpart; the handle reports the runtime's flavor.
+//! prints, has no counterpart; the handle reports the runtime's flavor,
+//! `CurrentThread` here and `MultiThread` under a plain `#[tokio::main]`.
 
 use anyhow::Context;
 use tokio::runtime::Handle;
