@@ -258,6 +258,9 @@ fn push_indented(report: &mut String, text: &str) {
     }
 }
 
+/// A row of the diff: its mark, the time it is shown at, the line, a note.
+type Row<'a> = (char, u64, &'a str, String);
+
 /// How many lines of a diff are shown.
 const MAX_DIFF_ROWS: usize = 30;
 
@@ -269,7 +272,7 @@ pub fn render_diff(expected: &[(u64, String)], printed: &[(u64, String)]) -> Opt
     }
     let expected_text: Vec<&str> = expected.iter().map(|(_, text)| text.as_str()).collect();
     let printed_text: Vec<&str> = printed.iter().map(|(_, text)| text.as_str()).collect();
-    let mut rows: Vec<(char, u64, &str, String)> = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
     for op in capture_diff_slices(Algorithm::Myers, &expected_text, &printed_text) {
         let (tag, old, new) = op.as_tag_tuple();
         match tag {
@@ -277,20 +280,7 @@ pub fn render_diff(expected: &[(u64, String)], printed: &[(u64, String)]) -> Opt
                 for (old, new) in old.zip(new) {
                     let (want, text) = &expected[old];
                     let (got, _) = &printed[new];
-                    if want == got {
-                        rows.push((' ', *got, text, String::new()));
-                    } else {
-                        rows.push((
-                            '~',
-                            *got,
-                            text,
-                            format!(
-                                "expected at {}, printed at {}",
-                                format_time(*want),
-                                format_time(*got)
-                            ),
-                        ));
-                    }
+                    rows.push(printed_row(text, *want, *got));
                 }
             }
             DiffTag::Delete | DiffTag::Insert | DiffTag::Replace => {
@@ -340,36 +330,45 @@ pub fn render_diff(expected: &[(u64, String)], printed: &[(u64, String)]) -> Opt
 /// diff twice, as "not printed" where it was expected and "not expected"
 /// where it was printed. It was printed, so it becomes one row where it was
 /// printed, marked only if its time is wrong.
-fn pair_moved_lines(rows: &mut Vec<(char, u64, &str, String)>) {
+fn pair_moved_lines(rows: &mut Vec<Row<'_>>) {
     let mut index = 0;
     while index < rows.len() {
         let (mark, printed_at, text, _) = rows[index];
-        let missing = rows
-            .iter()
-            .position(|&(other, _, other_text, _)| other == '-' && other_text == text);
-        if let (true, Some(missing)) = (mark == '+', missing) {
-            let expected_at = rows[missing].1;
-            rows[index] = if expected_at == printed_at {
-                (' ', printed_at, text, String::new())
-            } else {
-                (
-                    '~',
-                    printed_at,
-                    text,
-                    format!(
-                        "expected at {}, printed at {}",
-                        format_time(expected_at),
-                        format_time(printed_at)
-                    ),
-                )
-            };
+        let missing = (mark == '+')
+            .then(|| {
+                rows.iter()
+                    .position(|&(other, _, other_text, _)| other == '-' && other_text == text)
+            })
+            .flatten();
+        if let Some(missing) = missing {
+            rows[index] = printed_row(text, rows[missing].1, printed_at);
             rows.remove(missing);
             if missing < index {
+                // Everything from `missing` on moved up one: `index` is
+                // already the next row.
                 continue;
             }
         }
         index += 1;
     }
+}
+
+/// A line that was printed: unmarked if at its expected time, `~` with both
+/// times if not.
+fn printed_row(text: &str, expected_at: u64, printed_at: u64) -> Row<'_> {
+    if expected_at == printed_at {
+        return (' ', printed_at, text, String::new());
+    }
+    (
+        '~',
+        printed_at,
+        text,
+        format!(
+            "expected at {}, printed at {}",
+            format_time(expected_at),
+            format_time(printed_at)
+        ),
+    )
 }
 
 #[cfg(test)]
