@@ -31,6 +31,9 @@ pub enum Command {
         base_url: Option<String>,
         timeline: TimelineRequest,
     },
+    /// `--cancel-sweep`: cancel each example at every point where it is
+    /// pending, and report what that leaves behind.
+    Sweep(Vec<Example>),
 }
 
 /// What `--timeline` and `--timeline-file` ask for.
@@ -68,6 +71,10 @@ pub enum UsageError {
     VirtualClockOnMultiThread,
     /// `--timeline` in a binary built without `--cfg tokio_unstable`.
     TimelineUnavailable,
+    /// `--cancel-sweep` in a binary built without `--cfg tokio_unstable`.
+    SweepUnavailable,
+    /// `--cancel-sweep` with an option it can't honour.
+    SweepWith(&'static str),
     UnknownExample {
         section: String,
         name: String,
@@ -94,7 +101,7 @@ impl fmt::Display for UsageError {
                     f,
                     "unknown option `{option}`\nvalid options: --list, --clock <real|virtual>, \
                      --flavor <current_thread|multi_thread>{base_url}, --timeline, \
-                     --timeline-file <PATH>, --help"
+                     --timeline-file <PATH>, --cancel-sweep, --help"
                 )
             }
             UsageError::InvalidValue(error) => error.fmt(f),
@@ -123,6 +130,19 @@ impl fmt::Display for UsageError {
                  which Tokio's task hooks need. The workspace sets it in .cargo/config.toml; \
                  a RUSTFLAGS of your own replaces that, so add `--cfg tokio_unstable` to it \
                  (or unset it) and build again"
+            ),
+            UsageError::SweepUnavailable => write!(
+                f,
+                "this binary can't run the cancellation sweep: it was built without \
+                 `--cfg tokio_unstable`, whose task hooks show which tasks are left. The \
+                 workspace sets it in .cargo/config.toml; a RUSTFLAGS of your own replaces \
+                 that"
+            ),
+            UsageError::SweepWith(option) => write!(
+                f,
+                "`--cancel-sweep` runs each example on the paused clock and the \
+                 current-thread runtime, against the local server: it can't be combined \
+                 with `{option}`"
             ),
             UsageError::UnknownExample {
                 section,
@@ -169,6 +189,7 @@ pub fn parse_args(
     let mut base_url = None;
     let mut list = None;
     let mut timeline = TimelineRequest::default();
+    let mut sweep = false;
     let mut names = Vec::new();
     let mut parser = lexopt::Parser::from_args(args);
     while let Some(arg) = parser.next()? {
@@ -189,6 +210,7 @@ pub fn parse_args(
             Long("flavor") => flavor = Flavor::parse(&parser.value()?.string()?)?,
             Long("timeline") => timeline.chart = true,
             Long("timeline-file") => timeline.file = Some(parser.value()?.into()),
+            Long("cancel-sweep") => sweep = true,
             Long("base-url") if base_url_allowed => {
                 base_url = Some(parse_base_url(&parser.value()?.string()?)?);
             }
@@ -216,6 +238,23 @@ pub fn parse_args(
     if timeline.wanted() && !TIMELINE_AVAILABLE {
         return Err(UsageError::TimelineUnavailable);
     }
+    if sweep {
+        let conflict = [
+            (clock == Some(Clock::Real), "--clock real"),
+            (flavor == Flavor::MultiThread, "--flavor multi_thread"),
+            (base_url.is_some(), "--base-url"),
+            (timeline.chart, "--timeline"),
+            (timeline.file.is_some(), "--timeline-file"),
+        ]
+        .into_iter()
+        .find_map(|(conflicts, option)| conflicts.then_some(option));
+        if let Some(option) = conflict {
+            return Err(UsageError::SweepWith(option));
+        }
+        if !TIMELINE_AVAILABLE {
+            return Err(UsageError::SweepUnavailable);
+        }
+    }
 
     let selected = if names.is_empty() {
         examples.to_vec()
@@ -227,6 +266,7 @@ pub fn parse_args(
     };
     Ok(match list {
         Some(format) => Command::List(selected, format),
+        None if sweep => Command::Sweep(selected),
         None => Command::Run {
             clock: clock.unwrap_or_default(),
             flavor,
@@ -303,6 +343,12 @@ Options:
                        which the workspace sets)
       --timeline-file <PATH>
                        Write each example's timeline to PATH in its text form
+      --cancel-sweep   On the paused clock, run each example again and again,
+                       dropping its run() future after its 1st, 2nd, ... poll,
+                       and report what any of those cancellations leaves behind:
+                       a panic, a task still running 60s later, a blocking job,
+                       an open socket or file, a thread or a temporary file.
+                       The examples' output is discarded; the report is on stderr
   -h, --help           Print this help
 
 Examples:
@@ -496,6 +542,28 @@ mod tests {
             panic!("expected a run");
         };
         assert!(!timeline.wanted());
+    }
+
+    #[test]
+    fn the_sweep_takes_no_option_it_cannot_honour() {
+        let result = parse(&["--cancel-sweep", "hello_world"]);
+        if TIMELINE_AVAILABLE {
+            let Ok(Command::Sweep(examples)) = result else {
+                panic!("expected a sweep");
+            };
+            assert_eq!(examples.len(), 1);
+        } else {
+            assert_eq!(result.err(), Some(UsageError::SweepUnavailable));
+        }
+        for (args, option) in [
+            (&["--cancel-sweep", "--clock", "real"][..], "--clock real"),
+            (&["--flavor=multi_thread", "--cancel-sweep"], "--flavor multi_thread"),
+            (&["--cancel-sweep", "--timeline"], "--timeline"),
+        ] {
+            assert_eq!(parse(args).err(), Some(UsageError::SweepWith(option)));
+        }
+        let error = parse_for(true, &["--cancel-sweep", "--base-url", "http://x.test"]).err();
+        assert_eq!(error, Some(UsageError::SweepWith("--base-url")));
     }
 
     #[test]

@@ -138,15 +138,18 @@ impl Named for Kind {
 /// `--list=tsv`: the machine-readable listing of a section's examples.
 pub const LIST_TSV: &str = "tsv";
 
-/// One line of `--list=tsv`: four tab-separated fields, `name`, `kind`,
-/// `source` (the absolute path of the file the binary was built from) and
-/// `summary` (the first paragraph of the file's `//!` header, on one line).
-/// The examples come in running order.
+/// One line of `--list=tsv`: five tab-separated fields, `name`, `kind`,
+/// `source` (the absolute path of the file the binary was built from),
+/// `detached` (how many tasks the example leaves running on purpose when
+/// `run()` returns, as its lesson; almost always 0) and `summary` (the first
+/// paragraph of the file's `//!` header, on one line). The examples come in
+/// running order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Listed {
     pub name: String,
     pub kind: Kind,
     pub source: String,
+    pub detached: u16,
     pub summary: String,
 }
 
@@ -156,17 +159,18 @@ impl Listed {
     pub fn to_line(&self) -> String {
         let clean = |field: &str| field.replace(['\t', '\n', '\r'], " ");
         format!(
-            "{}\t{}\t{}\t{}",
+            "{}\t{}\t{}\t{}\t{}",
             clean(&self.name),
             self.kind.name(),
             clean(&self.source),
+            self.detached,
             clean(&self.summary)
         )
     }
 
     /// Parses one line of `--list=tsv`.
     pub fn parse_line(line: &str) -> Result<Self, String> {
-        let mut fields = line.splitn(4, '\t');
+        let mut fields = line.splitn(5, '\t');
         let mut next = |what: &str| {
             fields
                 .next()
@@ -176,12 +180,70 @@ impl Listed {
         let name = next("name")?.to_owned();
         let kind = Kind::parse(next("kind")?).map_err(|error| error.to_string())?;
         let source = next("source")?.to_owned();
+        let detached = next("detached")?;
+        let detached = detached
+            .parse()
+            .map_err(|_| format!("listing line with a bad detached count {detached:?}: {line:?}"))?;
         let summary = next("summary")?.to_owned();
         Ok(Self {
             name,
             kind,
             source,
+            detached,
             summary,
+        })
+    }
+}
+
+/// The line `--cancel-sweep` prints on stderr at the end of each example's
+/// report: `sweep: <section>/<example>: <n> cut points, <m> failures`, or
+/// `sweep: <section>/<example>: skipped, <why>`. The report's other lines,
+/// one per problem, come before it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SweepSummary {
+    /// `section/example`.
+    pub example: String,
+    /// How many times `run()` was dropped while pending.
+    pub cuts: usize,
+    /// How many distinct problems those cuts showed.
+    pub failures: usize,
+    /// Why the example could not be swept at all.
+    pub skipped: Option<String>,
+}
+
+impl SweepSummary {
+    const PREFIX: &'static str = "sweep: ";
+
+    pub fn to_line(&self) -> String {
+        match &self.skipped {
+            Some(why) => format!("{}{}: skipped, {why}", Self::PREFIX, self.example),
+            None => format!(
+                "{}{}: {} cut points, {} failures",
+                Self::PREFIX,
+                self.example,
+                self.cuts,
+                self.failures
+            ),
+        }
+    }
+
+    /// The summary, if `line` is one.
+    pub fn parse_line(line: &str) -> Option<Self> {
+        let (example, rest) = line.strip_prefix(Self::PREFIX)?.split_once(": ")?;
+        if let Some(why) = rest.strip_prefix("skipped, ") {
+            return Some(Self {
+                example: example.to_owned(),
+                cuts: 0,
+                failures: 0,
+                skipped: Some(why.to_owned()),
+            });
+        }
+        let (cuts, failures) = rest.split_once(" cut points, ")?;
+        Some(Self {
+            example: example.to_owned(),
+            cuts: cuts.parse().ok()?,
+            failures: failures.strip_suffix(" failures")?.parse().ok()?,
+            skipped: None,
         })
     }
 }
@@ -294,15 +356,41 @@ mod tests {
             name: "fetch_many".into(),
             kind: Kind::BaseUrl,
             source: "/w/crates/real-world/src/fetch_many.rs".into(),
+            detached: 1,
             summary: "Fetch\tmany pages.".into(),
         };
         let line = listed.to_line();
-        assert_eq!(line.matches('\t').count(), 3, "{line}");
+        assert_eq!(line.matches('\t').count(), 4, "{line}");
         let parsed = Listed::parse_line(&line).unwrap();
         assert_eq!(parsed.summary, "Fetch many pages.");
         assert_eq!(parsed.kind, Kind::BaseUrl);
-        assert!(Listed::parse_line("name\tweird\t/x.rs\ts").is_err());
+        assert_eq!(parsed.detached, 1);
+        assert!(Listed::parse_line("name\tweird\t/x.rs\t0\ts").is_err());
+        assert!(Listed::parse_line("name\tplain\t/x.rs\tmany\ts").is_err());
         assert!(Listed::parse_line("name only").is_err());
+    }
+
+    #[test]
+    fn a_sweep_summary_round_trips() {
+        let swept = SweepSummary {
+            example: "io/echo_server".into(),
+            cuts: 31,
+            failures: 2,
+            skipped: None,
+        };
+        assert_eq!(
+            swept.to_line(),
+            "sweep: io/echo_server: 31 cut points, 2 failures"
+        );
+        assert_eq!(SweepSummary::parse_line(&swept.to_line()), Some(swept));
+        let skipped = SweepSummary {
+            example: "runtime/builder".into(),
+            cuts: 0,
+            failures: 0,
+            skipped: Some("it builds a runtime of its own".into()),
+        };
+        assert_eq!(SweepSummary::parse_line(&skipped.to_line()), Some(skipped));
+        assert_eq!(SweepSummary::parse_line("cut 3: a task"), None);
     }
 
     #[test]

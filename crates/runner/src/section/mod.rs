@@ -16,6 +16,8 @@ use crate::timeline::{self, Timeline};
 
 #[cfg(tokio_unstable)]
 mod record;
+#[cfg(tokio_unstable)]
+mod sweep;
 
 /// What an example's `run()` returns, once the runner has boxed it.
 pub type ExampleFuture = Pin<Box<dyn Future<Output = Result<(), Box<dyn Error>>>>>;
@@ -53,6 +55,8 @@ pub struct Example {
     path: &'static str,
     source: &'static str,
     entry: Entry,
+    /// How many tasks it leaves running on purpose when `run()` returns.
+    detached: u16,
 }
 
 impl Example {
@@ -64,6 +68,7 @@ impl Example {
             path: "",
             source,
             entry: Entry::Plain(run),
+            detached: 0,
         }
     }
 
@@ -79,6 +84,7 @@ impl Example {
             path: "",
             source,
             entry: Entry::WithBaseUrl(run),
+            detached: 0,
         }
     }
 
@@ -94,12 +100,22 @@ impl Example {
             path: "",
             source,
             entry: Entry::Sync(run),
+            detached: 0,
         }
     }
 
     /// Where the example's file is, for `--list=tsv`.
     pub const fn at(mut self, path: &'static str) -> Self {
         self.path = path;
+        self
+    }
+
+    /// Declares that the example leaves `count` tasks running when `run()`
+    /// returns, because a detached task is its lesson (fire-and-forget).
+    /// The runner then expects exactly that many; for every other example,
+    /// a task still alive after `run()` returned is a failure.
+    pub const fn detaches(mut self, count: u16) -> Self {
+        self.detached = count;
         self
     }
 
@@ -127,6 +143,7 @@ impl Example {
             name: self.name.to_owned(),
             kind: self.kind(),
             source: self.path.to_owned(),
+            detached: self.detached,
             summary: self.summary(),
         }
     }
@@ -258,11 +275,55 @@ impl<'a> Section<'a> {
                 base_url,
                 timeline,
             }) => self.run_examples(&examples, clock, flavor, base_url.as_deref(), &timeline),
+            Ok(Command::Sweep(examples)) => self.sweep(&examples),
             Err(error) => {
                 eprintln!("error: {error}");
                 ExitCode::from(EXIT_USAGE)
             }
         }
+    }
+
+    /// `--cancel-sweep`: the report of each example on stderr, the
+    /// examples' own output discarded.
+    #[cfg(tokio_unstable)]
+    fn sweep(&self, examples: &[Example]) -> ExitCode {
+        let _ = std::io::stdout().flush();
+        if let Err(error) = std::fs::File::options()
+            .write(true)
+            .open("/dev/null")
+            .and_then(|null| Ok(rustix::stdio::dup2_stdout(null)?))
+        {
+            eprintln!("error: cannot send the examples' output to /dev/null: {error}");
+            return ExitCode::from(EXIT_FAILED);
+        }
+        let mut failed = false;
+        for example in examples {
+            let run = Run {
+                name: format!("{}/{}", self.name, example.name),
+                example,
+                clock: Clock::Virtual,
+                flavor: Flavor::CurrentThread,
+                base_url: None,
+            };
+            let swept = sweep::sweep(&run);
+            for failure in &swept.failures {
+                eprintln!("  {failure}");
+            }
+            eprintln!("{}", swept.summary.to_line());
+            failed |= swept.summary.failures > 0;
+        }
+        if failed {
+            ExitCode::from(EXIT_FAILED)
+        } else {
+            ExitCode::SUCCESS
+        }
+    }
+
+    /// Unreachable: the command line refuses `--cancel-sweep` without the
+    /// task hooks.
+    #[cfg(not(tokio_unstable))]
+    fn sweep(&self, _examples: &[Example]) -> ExitCode {
+        ExitCode::from(EXIT_USAGE)
     }
 
     fn run_examples(
@@ -301,13 +362,8 @@ impl<'a> Section<'a> {
                 flavor,
                 base_url,
             };
-            let (outcome, recorded) = if timeline.wanted() {
-                let (outcome, recorded) = run.recorded();
-                (outcome, Some(recorded))
-            } else {
-                (run.plain(), None)
-            };
-            if let Some(recorded) = recorded {
+            let ran = run.execute();
+            if let Some(recorded) = ran.timeline.filter(|_| timeline.wanted()) {
                 if timeline.chart {
                     println!(
                         "\n{}",
@@ -323,7 +379,7 @@ impl<'a> Section<'a> {
             }
             // Keep stdout and stderr in order when both go to one terminal.
             let _ = std::io::stdout().flush();
-            match outcome {
+            match ran.outcome {
                 Outcome::Ok => {}
                 Outcome::Failed(error) => {
                     eprintln!(
@@ -342,6 +398,12 @@ impl<'a> Section<'a> {
                     return ExitCode::from(EXIT_FAILED);
                 }
             }
+            if let Some(left) = ran.left_running
+                && let Some(problem) = left_running_problem(&left, example.detached)
+            {
+                eprintln!("error: example {section}/{} {problem}", example.name);
+                worst = worst.max(Some(EXIT_FAILED));
+            }
         }
         worst.map_or(ExitCode::SUCCESS, ExitCode::from)
     }
@@ -357,84 +419,156 @@ struct Run<'a> {
     base_url: Option<&'a str>,
 }
 
+/// What one run of an example came to.
+struct Ran {
+    outcome: Outcome,
+    /// Where each task of the example's that was still alive after `run()`
+    /// returned was spawned; `None` where that can't be known (the task hooks
+    /// are missing, the example owns its runtime, or `run()` panicked).
+    left_running: Option<Vec<String>>,
+    /// What its tasks did, where the task hooks exist.
+    timeline: Option<Timeline>,
+}
+
 impl Run<'_> {
     /// Runs the example on a runtime of its own, so every example starts
     /// with an empty runtime and, on the virtual clock, at virtual time zero.
-    /// Dropping the runtime afterwards cancels any task the example left
-    /// behind, the local server included. A `sync` example brings its own.
-    fn plain(&self) -> Outcome {
-        let result = match self.example.entry {
-            Entry::Sync(run) => Ok(panic::catch_unwind(run)),
-            Entry::Plain(run) => block_on(runtime(self.clock, self.flavor, |_| {}), run()),
-            Entry::WithBaseUrl(run) => {
-                let base_url = self.base_url;
-                block_on(runtime(self.clock, self.flavor, |_| {}), async {
-                    run(server_url(base_url).await?).await
-                })
-            }
-        };
-        outcome(result)
-    }
-
-    /// Runs the example as [`Run::plain`] does, on a runtime whose task
-    /// hooks record its timeline.
+    /// The task hooks record its timeline and notice any task still running
+    /// after `run()` returned. Dropping the runtime afterwards cancels such
+    /// a task, and the local server. A `sync` example brings its own runtime.
     #[cfg(tokio_unstable)]
-    fn recorded(&self) -> (Outcome, Timeline) {
+    fn execute(&self) -> Ran {
+        if let Entry::Sync(run) = self.example.entry {
+            let mut timeline = Timeline {
+                example: self.name.clone(),
+                clock: self.clock,
+                ..Timeline::default()
+            };
+            timeline
+                .notes
+                .push("it builds a runtime of its own, which the runner can't watch".to_owned());
+            return Ran {
+                outcome: outcome(panic::catch_unwind(run)),
+                left_running: None,
+                timeline: Some(timeline),
+            };
+        }
         let recorder = record::Recorder::new(self.example.path, self.example.source);
-        let install = |builder: &mut tokio::runtime::Builder| recorder.install(builder);
-        let result = match self.example.entry {
-            Entry::Sync(_) => {
-                let mut timeline = Timeline {
-                    example: self.name.clone(),
-                    clock: self.clock,
-                    ..Timeline::default()
+        let runtime = match runtime(self.clock, self.flavor, |builder| recorder.install(builder)) {
+            Ok(runtime) => runtime,
+            Err(error) => {
+                return Ran {
+                    outcome: Outcome::NoRuntime(error),
+                    left_running: None,
+                    timeline: None,
                 };
-                timeline.notes.push(
-                    "it builds a runtime of its own, which the runner can't watch".to_owned(),
-                );
-                return (self.plain(), timeline);
-            }
-            Entry::Plain(run) => block_on(
-                runtime(self.clock, self.flavor, install),
-                recorder.main(run()),
-            ),
-            Entry::WithBaseUrl(run) => {
-                let base_url = self.base_url;
-                block_on(
-                    runtime(self.clock, self.flavor, install),
-                    recorder.main(async {
-                        let url = recorder.scaffolding(server_url(base_url)).await?;
-                        run(url).await
-                    }),
-                )
             }
         };
-        (
-            outcome(result),
-            recorder.finish(self.name.clone(), self.clock),
-        )
+        let result = block_on(
+            &runtime,
+            recorder.main(async { self.start(&recorder).await?.await }),
+        );
+        let outcome = outcome(result);
+        let left_running = match outcome {
+            Outcome::Panicked => None,
+            _ => Some(recorder.settle(&runtime, self.clock)),
+        };
+        drop(runtime);
+        Ran {
+            outcome,
+            left_running,
+            timeline: Some(recorder.finish(self.name.clone(), self.clock)),
+        }
     }
 
-    /// Unreachable: the command line refuses `--timeline` without the hooks.
+    /// Without the task hooks: the same run, unwatched. The command line
+    /// refuses `--timeline` in such a build.
     #[cfg(not(tokio_unstable))]
-    fn recorded(&self) -> (Outcome, Timeline) {
-        let timeline = Timeline {
-            example: self.name.clone(),
-            clock: self.clock,
-            ..Timeline::default()
+    fn execute(&self) -> Ran {
+        let result = match self.example.entry {
+            Entry::Sync(run) => panic::catch_unwind(run),
+            Entry::Plain(_) | Entry::WithBaseUrl(_) => {
+                match runtime(self.clock, self.flavor, |_| {}) {
+                    Ok(runtime) => block_on(&runtime, async { self.start().await?.await }),
+                    Err(error) => {
+                        return Ran {
+                            outcome: Outcome::NoRuntime(error),
+                            left_running: None,
+                            timeline: None,
+                        };
+                    }
+                }
+            }
         };
-        (self.plain(), timeline)
+        Ran {
+            outcome: outcome(result),
+            left_running: None,
+            timeline: None,
+        }
+    }
+
+    /// The example's `run()` future, once the local server it needs (if any)
+    /// is up. Starting the server is the runner's work, not the example's:
+    /// the recorder leaves its tasks out.
+    #[cfg(tokio_unstable)]
+    async fn start(&self, recorder: &record::Recorder) -> Result<ExampleFuture, Box<dyn Error>> {
+        match self.example.entry {
+            Entry::Plain(run) => Ok(run()),
+            Entry::WithBaseUrl(run) => Ok(run(recorder
+                .scaffolding(server_url(self.base_url))
+                .await?)),
+            Entry::Sync(_) => Err("a sync example has no future to run".into()),
+        }
+    }
+
+    #[cfg(not(tokio_unstable))]
+    async fn start(&self) -> Result<ExampleFuture, Box<dyn Error>> {
+        match self.example.entry {
+            Entry::Plain(run) => Ok(run()),
+            Entry::WithBaseUrl(run) => Ok(run(server_url(self.base_url).await?)),
+            Entry::Sync(_) => Err("a sync example has no future to run".into()),
+        }
     }
 }
 
-fn outcome(result: std::io::Result<Caught<Result<(), Box<dyn Error>>>>) -> Outcome {
+/// What is wrong with the tasks an example left running when `run()`
+/// returned, given how many it declares ([`Example::detaches`]); `None` if
+/// nothing is.
+fn left_running_problem(left: &[String], declared: u16) -> Option<String> {
+    if left.len() == usize::from(declared) {
+        return None;
+    }
+    let tasks = |count: usize| match count {
+        1 => "1 task".to_owned(),
+        count => format!("{count} tasks"),
+    };
+    let mut problem = if declared == 0 {
+        format!(
+            "left {} running after run() returned; every task an example spawns must \
+             end, or be stopped, before run() returns",
+            tasks(left.len())
+        )
+    } else {
+        format!(
+            "declares {} left running on purpose, but left {}",
+            tasks(usize::from(declared)),
+            left.len()
+        )
+    };
+    for place in left {
+        problem.push_str("\n  spawned at ");
+        problem.push_str(place);
+    }
+    Some(problem)
+}
+
+fn outcome(result: Caught<Result<(), Box<dyn Error>>>) -> Outcome {
     // The default panic hook has already printed the message and location
     // to stderr by the time `catch_unwind` returns; the runner adds the name.
     match result {
-        Ok(Ok(Ok(()))) => Outcome::Ok,
-        Ok(Ok(Err(error))) => Outcome::Failed(error),
-        Ok(Err(_panic)) => Outcome::Panicked,
-        Err(error) => Outcome::NoRuntime(error),
+        Ok(Ok(())) => Outcome::Ok,
+        Ok(Err(error)) => Outcome::Failed(error),
+        Err(_panic) => Outcome::Panicked,
     }
 }
 
@@ -491,19 +625,10 @@ async fn server_url(given: Option<&str>) -> Result<String, Box<dyn Error>> {
 
 type Caught<T> = std::thread::Result<T>;
 
-/// Runs `future` to completion on a freshly built runtime, catching a panic
-/// so the runner can report it by name.
-fn block_on<F>(
-    runtime: std::io::Result<tokio::runtime::Runtime>,
-    future: F,
-) -> std::io::Result<Caught<F::Output>>
-where
-    F: Future,
-{
-    let runtime = runtime?;
-    Ok(panic::catch_unwind(AssertUnwindSafe(|| {
-        runtime.block_on(future)
-    })))
+/// Runs `future` to completion on `runtime`, catching a panic so the runner
+/// can report it by name.
+fn block_on<F: Future>(runtime: &tokio::runtime::Runtime, future: F) -> Caught<F::Output> {
+    panic::catch_unwind(AssertUnwindSafe(|| runtime.block_on(future)))
 }
 
 enum Outcome {

@@ -31,7 +31,9 @@ use std::path::Path;
 use std::pin::pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tokio::runtime::{Builder, Handle, TaskMeta};
+use std::time::Duration;
+
+use tokio::runtime::{Builder, Handle, Runtime, TaskMeta};
 use tokio::task::Id;
 use tokio::time::Instant;
 
@@ -67,7 +69,10 @@ struct Shared {
 struct State {
     /// When `run()` was first polled: time zero.
     origin: Option<Instant>,
-    /// The example's runtime, to read its clock from threads outside it.
+    /// The example's runtime, to read its clock from threads outside it,
+    /// until `run()` stops. It must not be kept longer: the runtime holds
+    /// the hooks, which hold the recorder, and a handle kept here would
+    /// keep the runtime's driver, and its file descriptors, alive for ever.
     runtime: Option<Handle>,
     rows: Vec<Row>,
     rows_by_id: HashMap<Id, usize>,
@@ -84,6 +89,11 @@ struct State {
 }
 
 impl State {
+    fn stop(&mut self, now: Micros) {
+        self.stopped = Some(now);
+        self.runtime = None;
+    }
+
     fn now(&self) -> Micros {
         match self.stopped {
             // Once `run()` has stopped, the runtime is being dropped, maybe
@@ -165,8 +175,12 @@ impl Recorder {
         let mut state = self.state();
         let polling = match state.rows_by_id.get(&id) {
             Some(&index) => {
-                let now = state.now();
-                state.polling_since.insert(index, now);
+                // After `run()` stopped, the runner only lets aborted tasks
+                // finish (Tokio's hooks fire for that too): no work to draw.
+                if state.stopped.is_none() {
+                    let now = state.now();
+                    state.polling_since.insert(index, now);
+                }
                 Polling::Row(index)
             }
             None => Polling::Hidden,
@@ -264,7 +278,7 @@ impl Recorder {
                 if result.is_ready() {
                     let now = state.now();
                     state.returned = Some(now);
-                    state.stopped = Some(now);
+                    state.stop(now);
                 }
                 result
             })
@@ -286,6 +300,56 @@ impl Recorder {
             })
             .await
         }
+    }
+
+    /// Where each of the example's tasks that is still alive was spawned, as
+    /// `file:line: code`.
+    pub(crate) fn live(&self) -> Vec<String> {
+        let state = self.state();
+        state
+            .rows
+            .iter()
+            .filter(|row| row.kind == RowKind::Task && row.ended.is_none())
+            .map(|row| {
+                let place = row.spawned_at.as_deref().unwrap_or("an unknown place");
+                match row.code.as_str() {
+                    "" => place.to_owned(),
+                    code => format!("{place}: {code}"),
+                }
+            })
+            .collect()
+    }
+
+    /// The example's tasks still alive after `run()` returned, once the
+    /// runtime has had a few turns to finish the ones already told to stop:
+    /// an aborted task, or one whose `JoinSet` was dropped, ends at its next
+    /// poll, which a yield gives it. The paused clock does not move here, so
+    /// a task that would end only after a sleep is still alive. On the real
+    /// clock, and on the multi-thread runtime, whose other workers take
+    /// their own time, the runtime also gets a moment of real time.
+    pub(crate) fn settle(&self, runtime: &Runtime, clock: Clock) -> Vec<String> {
+        const TURNS: usize = 64;
+        const REAL_TIME: Duration = Duration::from_millis(300);
+        let settled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            runtime.block_on(async {
+                for _ in 0..TURNS {
+                    if self.live().is_empty() {
+                        return;
+                    }
+                    tokio::task::yield_now().await;
+                }
+                if clock == Clock::Real {
+                    let started = std::time::Instant::now();
+                    while !self.live().is_empty() && started.elapsed() < REAL_TIME {
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                }
+            });
+        }));
+        // A task that panics is caught by Tokio, not here; this only guards
+        // against a hook that does.
+        drop(settled);
+        self.live()
     }
 
     /// The records, once the runtime has been dropped.
@@ -355,7 +419,7 @@ impl Drop for StopOnPanic<'_> {
         let mut state = self.0.state();
         self.0.close_poll(&mut state, 0);
         let now = state.now();
-        state.stopped = Some(now);
+        state.stop(now);
     }
 }
 

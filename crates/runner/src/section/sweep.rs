@@ -1,0 +1,489 @@
+//! `--cancel-sweep`: cancel an example at every point where it can be
+//! cancelled, and check what each cancellation leaves behind.
+//!
+//! A future can be dropped wherever it is pending: a `select!` whose other
+//! branch won, a `timeout`, an aborted task, a runtime shutting down, a
+//! caller that gave up. The sweep runs an example on the paused clock again
+//! and again; the n-th time it drops the `run()` future right after its n-th
+//! poll returned `Pending`, inside the runtime, as `timeout` would. It stops
+//! at the first run that completes before its cut. After each cut:
+//!
+//! - nothing panicked that the full run does not panic at;
+//! - every task the example spawned ends within [`DRAIN`] of virtual time;
+//! - no `spawn_blocking` job is still running [`BLOCKING_PATIENCE`] (real
+//!   time) after that, which is when the runtime is shut down;
+//! - no file descriptor, thread or temporary file is left that was not
+//!   there before the run. Temporary files are checked in
+//!   `std::env::temp_dir()`, exactly only when `TMPDIR` is private to the
+//!   sweep, as `cargo xtask cancel-sweep` makes it.
+//!
+//! The example's own output goes to `/dev/null`: the report is on stderr.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::error::Error;
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::future::Future;
+use std::io::Write as _;
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Once};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use super::record::Recorder;
+use super::{Entry, ExampleFuture, Run, runtime};
+use crate::protocol::{Clock, Flavor, SweepSummary};
+
+/// How long the tasks of a cancelled example get to end, in virtual time.
+pub const DRAIN: Duration = Duration::from_secs(60);
+/// How long a `spawn_blocking` job may still run once the tasks are done,
+/// in real time: the runtime's shutdown timeout. A blocking job can't be
+/// cancelled, only asked to stop; one that runs longer holds up the
+/// shutdown of any runtime it runs on.
+pub const BLOCKING_PATIENCE: Duration = Duration::from_secs(5);
+/// How long one cut may take in real time before the sweep gives up on the
+/// example: something blocks the thread (a blocking call, a `Drop` that
+/// waits) and the next cut could never start.
+const CUT_LIMIT: Duration = Duration::from_secs(30);
+/// A runaway example is cut at most this many times.
+const MAX_CUTS: usize = 20_000;
+
+/// What the sweep of one example found.
+pub(crate) struct Sweep {
+    pub(crate) summary: SweepSummary,
+    /// Each distinct problem, with the cuts it was seen at.
+    pub(crate) failures: Vec<String>,
+}
+
+/// Sweeps one example. Its stdout must already point at `/dev/null`.
+pub(crate) fn sweep(run: &Run<'_>) -> Sweep {
+    install_panic_hook();
+    let mut summary = SweepSummary {
+        example: run.name.clone(),
+        cuts: 0,
+        failures: 0,
+        skipped: None,
+    };
+    if let Entry::Sync(_) = run.example.entry {
+        summary.skipped = Some("it builds a runtime of its own, which the runner can't cut".into());
+        return Sweep {
+            summary,
+            failures: Vec::new(),
+        };
+    }
+
+    // The full run: how it ends, and where it may panic by design.
+    let full = cut_at(run, None);
+    let expected_panics: BTreeSet<String> = full.panics.iter().cloned().collect();
+    if let Some(problem) = full.unfinished {
+        summary.failures = 1;
+        return Sweep {
+            summary,
+            failures: vec![format!("the full run did not finish: {problem}")],
+        };
+    }
+
+    let mut problems: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let watchdog = Watchdog::start(run.name.clone());
+    for cut in 1..=MAX_CUTS {
+        watchdog.cut(cut);
+        let before = Resources::take();
+        let ended = cut_at(run, Some(cut));
+        if ended.completed {
+            break;
+        }
+        summary.cuts = cut;
+        let mut found = ended.problems;
+        // A blocking job still running holds its thread and the runtime's
+        // driver: those leaks are its, already reported.
+        if !ended.blocking_left {
+            found.extend(before.leaked_by(&Resources::take()));
+        }
+        found.extend(
+            ended
+                .panics
+                .iter()
+                .filter(|place| !expected_panics.contains(*place))
+                .map(|place| format!("panicked at {place}")),
+        );
+        for problem in found {
+            problems.entry(problem).or_default().push(cut);
+        }
+        if cut == MAX_CUTS {
+            problems
+                .entry(format!("still pending after {MAX_CUTS} polls; the sweep stopped"))
+                .or_default()
+                .push(cut);
+        }
+    }
+    watchdog.stop();
+    summary.failures = problems.len();
+    Sweep {
+        summary,
+        failures: problems
+            .into_iter()
+            .map(|(problem, cuts)| format!("{}: {problem}", describe_cuts(&cuts)))
+            .collect(),
+    }
+}
+
+/// How one run with a cut (or without one) ended.
+#[derive(Default)]
+struct Ended {
+    /// `run()` finished before its cut.
+    completed: bool,
+    /// What went wrong after the cut.
+    problems: Vec<String>,
+    /// Where anything panicked during the run.
+    panics: Vec<String>,
+    /// Why a run without a cut did not finish cleanly.
+    unfinished: Option<String>,
+    /// A `spawn_blocking` job outlived [`BLOCKING_PATIENCE`].
+    blocking_left: bool,
+}
+
+/// Runs the example, dropping `run()` after poll number `cut` if it is
+/// still pending then; with no cut, runs it to the end.
+fn cut_at(run: &Run<'_>, cut: Option<usize>) -> Ended {
+    take_panics();
+    let mut ended = Ended::default();
+    let recorder = Recorder::new(run.example.path, run.example.source);
+    let runtime = match runtime(Clock::Virtual, Flavor::CurrentThread, |builder| {
+        recorder.install(builder)
+    }) {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            ended.completed = true;
+            ended.unfinished = Some(format!("could not start a Tokio runtime: {error}"));
+            return ended;
+        }
+    };
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        runtime.block_on(recorder.main(async {
+            let future = run.start(&recorder).await?;
+            Ok::<_, Box<dyn Error>>(
+                CutAfter {
+                    future: Some(future),
+                    polls: 0,
+                    cut: cut.unwrap_or(usize::MAX),
+                }
+                .await,
+            )
+        }))
+    }));
+    match result {
+        Ok(Ok(Cut::Finished(Ok(())))) => ended.completed = true,
+        Ok(Ok(Cut::Finished(Err(error)))) | Ok(Err(error)) => {
+            ended.completed = true;
+            ended.unfinished = Some(format!("run() returned an error: {error}"));
+        }
+        Err(_) if cut.is_none() => {
+            ended.completed = true;
+            ended.unfinished = Some("run() panicked".to_owned());
+        }
+        Err(_) => ended
+            .problems
+            .push("run() panicked while it was being dropped".to_owned()),
+        Ok(Ok(Cut::Dropped)) => {
+            let drained = panic::catch_unwind(AssertUnwindSafe(|| {
+                runtime.block_on(async {
+                    let start = tokio::time::Instant::now();
+                    while !recorder.live().is_empty() && start.elapsed() < DRAIN {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                })
+            }));
+            if drained.is_err() {
+                ended
+                    .problems
+                    .push("a panic escaped while its tasks were ending".to_owned());
+            }
+            for place in recorder.live() {
+                ended.problems.push(format!(
+                    "a task still running {}s (virtual) after run() was dropped, spawned at {place}",
+                    DRAIN.as_secs()
+                ));
+            }
+            let started = Instant::now();
+            while busy_blocking_jobs(&runtime) > 0 && started.elapsed() < BLOCKING_PATIENCE {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            if busy_blocking_jobs(&runtime) > 0 {
+                ended.blocking_left = true;
+                ended.problems.push(format!(
+                    "a spawn_blocking job still running {}s (real) after run() was dropped and its \
+                     tasks were done",
+                    BLOCKING_PATIENCE.as_secs()
+                ));
+            }
+        }
+    }
+    // Only a blocking job that outlived the check above can hold this up,
+    // and that is already reported.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    ended.panics = take_panics();
+    ended
+}
+
+/// `spawn_blocking` jobs running or queued.
+fn busy_blocking_jobs(runtime: &tokio::runtime::Runtime) -> usize {
+    let metrics = runtime.metrics();
+    metrics
+        .num_blocking_threads()
+        .saturating_sub(metrics.num_idle_blocking_threads())
+        + metrics.blocking_queue_depth()
+}
+
+enum Cut<T> {
+    Finished(T),
+    Dropped,
+}
+
+/// `future`, dropped right after its `cut`-th poll if that returned
+/// `Pending`.
+struct CutAfter {
+    future: Option<ExampleFuture>,
+    polls: usize,
+    cut: usize,
+}
+
+impl Future for CutAfter {
+    type Output = Cut<Result<(), Box<dyn Error>>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let Some(future) = this.future.as_mut() else {
+            return Poll::Ready(Cut::Dropped);
+        };
+        this.polls += 1;
+        match future.as_mut().poll(cx) {
+            Poll::Ready(result) => Poll::Ready(Cut::Finished(result)),
+            Poll::Pending if this.polls >= this.cut => {
+                // Dropped here, inside the runtime and inside the main
+                // task's poll, as a `timeout` or a `select!` drops it.
+                this.future = None;
+                Poll::Ready(Cut::Dropped)
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// `cuts 3-5, 9` for a problem seen at those cuts.
+fn describe_cuts(cuts: &[usize]) -> String {
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    for &cut in cuts {
+        match ranges.last_mut() {
+            Some((_, end)) if *end + 1 == cut => *end = cut,
+            _ => ranges.push((cut, cut)),
+        }
+    }
+    let ranges: Vec<String> = ranges
+        .iter()
+        .map(|&(start, end)| match end - start {
+            0 => start.to_string(),
+            _ => format!("{start}-{end}"),
+        })
+        .collect();
+    let noun = if cuts.len() == 1 { "cut" } else { "cuts" };
+    format!("{noun} {}", ranges.join(", "))
+}
+
+/// Where each panic of the process happened, since it was last asked.
+static PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Records where each panic happened, with its message, instead of printing
+/// it: a cut can panic many times, and the report says where.
+fn install_panic_hook() {
+    static INSTALLED: Once = Once::new();
+    INSTALLED.call_once(|| {
+        panic::set_hook(Box::new(|info| {
+            let place = info.location().map_or_else(
+                || "an unknown place".to_owned(),
+                |location| format!("{}:{}", location.file(), location.line()),
+            );
+            let message = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|text| (*text).to_owned())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            PANICS
+                .lock()
+                .unwrap_or_else(|poison| poison.into_inner())
+                .push(format!("{place}: {message}"));
+        }));
+    });
+}
+
+fn take_panics() -> Vec<String> {
+    std::mem::take(&mut PANICS.lock().unwrap_or_else(|poison| poison.into_inner()))
+}
+
+/// What the process holds that a run could leave behind.
+struct Resources {
+    /// Open file descriptors and what each refers to.
+    fds: BTreeMap<String, String>,
+    threads: usize,
+    temporary: BTreeSet<OsString>,
+}
+
+impl Resources {
+    fn take() -> Self {
+        let fds = std::fs::read_dir("/proc/self/fd")
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter_map(|entry| {
+                        let target = std::fs::read_link(entry.path()).ok()?;
+                        let target = target.to_string_lossy().into_owned();
+                        // The directory being read is itself open.
+                        (!target.starts_with("/proc/"))
+                            .then(|| (entry.file_name().to_string_lossy().into_owned(), target))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let threads = std::fs::read_dir("/proc/self/task").map_or(0, Iterator::count);
+        let temporary = std::fs::read_dir(std::env::temp_dir())
+            .map(|entries| entries.flatten().map(|entry| entry.file_name()).collect())
+            .unwrap_or_default();
+        Resources {
+            fds,
+            threads,
+            temporary,
+        }
+    }
+
+    /// What `after` holds that `self` did not.
+    fn leaked_by(&self, after: &Resources) -> Vec<String> {
+        let mut leaked: Vec<String> = after
+            .fds
+            .iter()
+            .filter(|(fd, target)| self.fds.get(*fd) != Some(target))
+            .map(|(fd, target)| format!("file descriptor {fd} left open ({target})"))
+            .collect();
+        if after.threads > self.threads {
+            leaked.push(format!(
+                "{} thread(s) left running",
+                after.threads - self.threads
+            ));
+        }
+        leaked.extend(
+            after
+                .temporary
+                .difference(&self.temporary)
+                .map(|name| format!("temporary file left behind: {}", name.to_string_lossy())),
+        );
+        leaked
+    }
+}
+
+/// Ends the process if one cut runs for longer than [`CUT_LIMIT`] of real
+/// time: the thread is stuck and the sweep can't go on.
+struct Watchdog {
+    cut: Arc<AtomicU64>,
+    started: Arc<Mutex<Instant>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Watchdog {
+    fn start(example: String) -> Self {
+        let watchdog = Watchdog {
+            cut: Arc::new(AtomicU64::new(0)),
+            started: Arc::new(Mutex::new(Instant::now())),
+            stop: Arc::new(AtomicBool::new(false)),
+        };
+        let (cut, started, stop) = (
+            watchdog.cut.clone(),
+            watchdog.started.clone(),
+            watchdog.stop.clone(),
+        );
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(50));
+                let since = started
+                    .lock()
+                    .unwrap_or_else(|poison| poison.into_inner())
+                    .elapsed();
+                if since > CUT_LIMIT && !stop.load(Ordering::Relaxed) {
+                    let cut = cut.load(Ordering::Relaxed);
+                    let mut report = String::new();
+                    let _ = writeln!(
+                        report,
+                        "cut {cut}: still running after {}s of real time; something blocks \
+                         the thread (a blocking call, a Drop that waits), so the sweep of \
+                         {example} stops here",
+                        CUT_LIMIT.as_secs()
+                    );
+                    let _ = writeln!(
+                        report,
+                        "{}",
+                        SweepSummary {
+                            example: example.clone(),
+                            cuts: usize::try_from(cut).unwrap_or(usize::MAX),
+                            failures: 1,
+                            skipped: None,
+                        }
+                        .to_line()
+                    );
+                    let _ = std::io::stderr().write_all(report.as_bytes());
+                    std::process::exit(i32::from(crate::protocol::EXIT_FAILED));
+                }
+            }
+        });
+        watchdog
+    }
+
+    fn cut(&self, cut: usize) {
+        self.cut
+            .store(u64::try_from(cut).unwrap_or(u64::MAX), Ordering::Relaxed);
+        *self
+            .started
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner()) = Instant::now();
+    }
+
+    fn stop(self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cuts_are_grouped_into_ranges() {
+        assert_eq!(describe_cuts(&[3]), "cut 3");
+        assert_eq!(describe_cuts(&[1, 2, 3, 5, 7, 8]), "cuts 1-3, 5, 7-8");
+    }
+
+    #[test]
+    fn a_new_descriptor_or_temporary_file_is_a_leak() {
+        let before = Resources {
+            fds: BTreeMap::from([("3".to_owned(), "anon_inode:[eventpoll]".to_owned())]),
+            threads: 2,
+            temporary: BTreeSet::new(),
+        };
+        let after = Resources {
+            fds: BTreeMap::from([
+                ("3".to_owned(), "anon_inode:[eventpoll]".to_owned()),
+                ("7".to_owned(), "socket:[1234]".to_owned()),
+            ]),
+            threads: 3,
+            temporary: BTreeSet::from([OsString::from(".tmpAbc")]),
+        };
+        assert_eq!(
+            before.leaked_by(&after),
+            [
+                "file descriptor 7 left open (socket:[1234])",
+                "1 thread(s) left running",
+                "temporary file left behind: .tmpAbc"
+            ]
+        );
+        assert!(after.leaked_by(&after).is_empty());
+    }
+}
