@@ -39,6 +39,7 @@ use std::time::Duration;
 
 use tokio::runtime::{Handle, RuntimeFlavor};
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep};
+use tokio_util::task::AbortOnDropHandle;
 
 const TICK: Duration = Duration::from_millis(100);
 const WAIT: Duration = Duration::from_millis(500);
@@ -64,12 +65,14 @@ pub async fn run() {
     // heartbeat ran again, as if nothing had been missed; `Skip` fires the
     // late one and goes back to the schedule.
     every_tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    let heartbeat = tokio::spawn(async move {
+    // It beats for ever, so its handle aborts it when dropped: at the end,
+    // or wherever `run` is cancelled or panics.
+    let _heartbeat = AbortOnDropHandle::new(tokio::spawn(async move {
         loop {
             every_tick.tick().await;
             counter.fetch_add(1, Ordering::SeqCst);
         }
-    });
+    }));
 
     let before = ticks.load(Ordering::SeqCst);
     let result = blocking_operations_good().await;
@@ -90,6 +93,4 @@ pub async fn run() {
             "(the heartbeat ran on another worker thread: a blocking call holds only its own)"
         );
     }
-
-    heartbeat.abort();
 }
