@@ -7,6 +7,11 @@ The asyncio twin of crates/context-managers/src/cleanup_on_cancel.rs.
 import asyncio
 import time
 
+# The cleanup tasks still running, which main waits for before it returns:
+# asyncio.run cancels the tasks left when main ends, as Tokio's runtime
+# drops them when it shuts down.
+cleanup_tasks = set()
+
 
 async def with_connection_unguarded(db_name, body):
     """Cleanup as plain code after an await: skipped when cancelled there."""
@@ -35,11 +40,16 @@ class Connection:
         self.open = False
 
     def abort(self):
-        print(
-            f"Connection to {self.db_name} dropped while open: "
-            "socket closed without a goodbye"
-        )
+        print(f"Connection to {self.db_name} dropped while open: its goodbye goes to a cleanup task")
         self.open = False
+
+        async def goodbye():
+            await asyncio.sleep(0.2)
+            print(f"Cleanup task: said goodbye to {self.db_name}")
+
+        task = asyncio.create_task(goodbye())
+        cleanup_tasks.add(task)
+        task.add_done_callback(cleanup_tasks.discard)
 
 
 async def with_connection(db_name, body):
@@ -48,7 +58,7 @@ async def with_connection(db_name, body):
         result = await body(connection)
     except asyncio.CancelledError:
         # asyncio could still await close() here; the twin does what the
-        # Rust's Drop can do, which is synchronous.
+        # Rust's Drop can do, which is synchronous: hand the goodbye to a task.
         connection.abort()
         raise
     await connection.close()
@@ -97,6 +107,9 @@ async def main():
 
     finished = await within(limit, with_connection("SQLite", quick_query))
     print(f"Quick query: finished = {finished}")
+
+    await asyncio.gather(*cleanup_tasks)
+    print("Every cleanup task has finished")
 
 
 asyncio.run(main())

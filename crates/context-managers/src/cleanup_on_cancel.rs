@@ -21,36 +21,79 @@
 //!
 //! So cleanup that must survive cancellation goes in `Drop`, which means it
 //! must be synchronous. Here the connection has an async `close` for the
-//! normal path and a `Drop` that closes the socket abruptly when `close`
-//! never ran. If the async part really matters, `Drop` can hand it to a new
-//! task with `tokio::spawn`; that task is not awaited by anyone, and is
-//! dropped unfinished if the runtime shuts down first. And `tokio::spawn`
-//! panics outside a runtime, where a value can also be dropped, so such a
-//! `Drop` spawns through `Handle::try_current()`.
+//! normal path, and a `Drop` that, when `close` never ran, hands the goodbye
+//! to a task of its own. Two things can lose such a task. `tokio::spawn`
+//! finds the runtime through the current thread, so a value dropped on a
+//! thread outside the runtime makes it panic, and `Handle::try_current()`
+//! is an `Err` there even while the runtime runs. And the runtime's shutdown drops the
+//! tasks still alive, and with them the values they hold, while the runtime
+//! is still current (`try_current()` is `Ok`): a task spawned from one of
+//! those `Drop`s is dropped without ever running. So the connection keeps a
+//! `Cleanup`, made when it was opened: a `Handle` captured inside the
+//! runtime, which spawns from any thread, and a `TaskTracker` that the
+//! program waits on before its runtime goes. A value still alive at the
+//! shutdown loses its async cleanup all the same; closing or dropping it
+//! before then is the program's part.
 
 use std::time::Duration;
 
+use tokio::runtime::Handle;
 use tokio::time::{Instant, sleep, timeout};
+use tokio_util::task::TaskTracker;
+
+/// Where a `Drop` sends the cleanup it can't `.await`: the runtime, captured
+/// while it was current, and a tracker that the shutdown waits on.
+#[derive(Clone)]
+struct Cleanup {
+    runtime: Handle,
+    tasks: TaskTracker,
+}
+
+impl Cleanup {
+    /// Captures the current runtime, so it must be called inside one.
+    fn new() -> Self {
+        Self {
+            runtime: Handle::current(),
+            tasks: TaskTracker::new(),
+        }
+    }
+
+    /// Works on any thread while the runtime runs.
+    fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
+        self.tasks.spawn_on(task, &self.runtime);
+    }
+
+    /// Waits for every cleanup task; the last step before the runtime goes.
+    async fn finish(&self) {
+        self.tasks.close();
+        self.tasks.wait().await;
+    }
+}
+
+/// How long the goodbye's round trip takes.
+const GOODBYE: Duration = Duration::from_millis(200);
 
 struct Connection {
     db_name: String,
     open: bool,
+    cleanup: Cleanup,
 }
 
 impl Connection {
-    async fn open(db_name: &str) -> Connection {
+    async fn open(db_name: &str, cleanup: &Cleanup) -> Connection {
         println!("Connecting to {db_name}");
         sleep(Duration::from_millis(500)).await;
         Connection {
             db_name: db_name.to_owned(),
             open: true,
+            cleanup: cleanup.clone(),
         }
     }
 
     /// The polite goodbye, which needs a round trip.
     async fn close(mut self) {
         println!("Disconnecting from {}", self.db_name);
-        sleep(Duration::from_millis(200)).await;
+        sleep(GOODBYE).await;
         self.open = false;
     }
 }
@@ -58,20 +101,27 @@ impl Connection {
 impl Drop for Connection {
     fn drop(&mut self) {
         if self.open {
-            // The synchronous part of the cleanup: dropping the socket closes
-            // it. The goodbye message is what gets lost.
             println!(
-                "Connection to {} dropped while open: socket closed without a goodbye",
+                "Connection to {} dropped while open: its goodbye goes to a cleanup task",
                 self.db_name
             );
+            let db_name = self.db_name.clone();
+            self.cleanup.spawn(async move {
+                sleep(GOODBYE).await;
+                println!("Cleanup task: said goodbye to {db_name}");
+            });
         }
     }
 }
 
 /// The scoped helper of `scoped_helper` with the connection as a guard: if
 /// this future is dropped during the body, `connection` is dropped with it.
-async fn with_connection<T>(db_name: &str, body: impl AsyncFnOnce(&Connection) -> T) -> T {
-    let connection = Connection::open(db_name).await;
+async fn with_connection<T>(
+    db_name: &str,
+    cleanup: &Cleanup,
+    body: impl AsyncFnOnce(&Connection) -> T,
+) -> T {
+    let connection = Connection::open(db_name, cleanup).await;
     let result = body(&connection).await;
     connection.close().await;
     result
@@ -85,7 +135,7 @@ async fn with_connection_unguarded<T>(db_name: &str, body: impl AsyncFnOnce(&str
     sleep(Duration::from_millis(500)).await;
     let result = body(db_name).await;
     println!("Disconnecting from {db_name}");
-    sleep(Duration::from_millis(200)).await;
+    sleep(GOODBYE).await;
     result
 }
 
@@ -96,6 +146,7 @@ async fn slow_report(db_name: &str) {
 }
 
 pub async fn run() {
+    let cleanup = Cleanup::new();
     let start = Instant::now();
     let limit = Duration::from_secs(1);
 
@@ -116,7 +167,9 @@ pub async fn run() {
     let start = Instant::now();
     let finished = timeout(
         limit,
-        with_connection("PostgreSQL", async |conn| slow_report(&conn.db_name).await),
+        with_connection("PostgreSQL", &cleanup, async |conn| {
+            slow_report(&conn.db_name).await
+        }),
     )
     .await;
     println!(
@@ -128,11 +181,36 @@ pub async fn run() {
     println!();
     let finished = timeout(
         limit,
-        with_connection("SQLite", async |conn| {
+        with_connection("SQLite", &cleanup, async |conn| {
             println!("Using {}: a quick query", conn.db_name);
             sleep(Duration::from_millis(100)).await;
         }),
     )
     .await;
     println!("Quick query: finished = {}", finished.is_ok());
+
+    cleanup.finish().await;
+    println!("Every cleanup task has finished");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_connection_dropped_on_a_plain_thread_still_says_goodbye() {
+        let cleanup = Cleanup::new();
+        let connection = Connection {
+            db_name: "test".to_owned(),
+            open: true,
+            cleanup: cleanup.clone(),
+        };
+        // No runtime is current there: `tokio::spawn` would panic.
+        std::thread::spawn(move || drop(connection))
+            .join()
+            .expect("the drop spawned its cleanup");
+        assert_eq!(cleanup.tasks.len(), 1, "the goodbye is on the tracker");
+        cleanup.finish().await;
+        assert!(cleanup.tasks.is_empty());
+    }
 }

@@ -1,11 +1,13 @@
 """An echo server and its clients: asyncio.start_server with a handler per
-connection, lines read with readuntil, and a client that half-closes its
-side with write_eof.
+connection, lines read with readuntil up to a maximum length, and a client
+that half-closes its side with write_eof.
 
 The asyncio twin of crates/io/src/echo_server.rs.
 """
 
 import asyncio
+
+MAX_LINE = 1024
 
 
 async def serve(shutdown):
@@ -18,6 +20,8 @@ async def serve(shutdown):
         next_id += 1
         handlers.add(asyncio.current_task())
         lines = 0
+        # How much of the current line was already thrown away for being too long.
+        dropped = 0
         try:
             while True:
                 read = asyncio.ensure_future(reader.readuntil(b"\n"))
@@ -31,20 +35,32 @@ async def serve(shutdown):
                 stop.cancel()
                 try:
                     line = read.result()
+                except asyncio.LimitOverrunError as error:
+                    # Past the stream's limit readuntil leaves the bytes in
+                    # the buffer; read them out to throw them away.
+                    dropped += len(await reader.readexactly(error.consumed))
+                    continue
                 except asyncio.IncompleteReadError as error:
-                    if error.partial:
-                        print(f"server: connection {connection} ended mid-line; dropped {error.partial.decode()!r}")
+                    partial = dropped + len(error.partial)
+                    if partial:
+                        print(f"server: connection {connection} ended mid-line; dropped {partial} bytes")
                     else:
                         print(f"server: connection {connection} ended by the client, lines echoed: {lines}")
                     break
-                writer.write(b"echo: " + line)
+                if dropped:
+                    print(f"server: connection {connection} refused a line of {dropped + len(line) - 1} bytes")
+                    writer.write(f"error: line longer than {MAX_LINE} bytes\n".encode())
+                else:
+                    writer.write(b"echo: " + line)
                 await writer.drain()
-                lines += 1
+                if not dropped:
+                    lines += 1
+                dropped = 0
         finally:
             writer.close()
             await writer.wait_closed()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, limit=MAX_LINE)
     return server, handlers
 
 
@@ -66,6 +82,17 @@ async def main():
     port = server.sockets[0].getsockname()[1]
 
     await client(port, "hello")
+
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    long_line = b"x" * (100 * MAX_LINE)
+    writer.write(long_line + b"\nafter\n")
+    reply = await reader.readline()
+    print(f"client: sent {len(long_line)} bytes, got back {reply.decode().rstrip()!r}")
+    reply = await reader.readline()
+    print(f"client: sent 'after', got back {reply.decode().rstrip()!r}")
+    writer.write_eof()
+    await reader.read()
+    writer.close()
 
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(b"half a li")

@@ -1,6 +1,6 @@
 """A line protocol with a maximum line length: readline under the `limit`
 of start_server, an error reply for a line too long or not UTF-8, then the
-connection closed.
+connection closed; at shutdown, every connection says goodbye.
 
 The asyncio twin of crates/io/src/line_codec.rs.
 """
@@ -8,35 +8,56 @@ The asyncio twin of crates/io/src/line_codec.rs.
 import asyncio
 
 MAX_LINE = 32
+SEND_TIMEOUT = 5
 
 
-async def handle(reader, writer):
-    try:
-        while True:
-            try:
-                line = await reader.readline()
-            except ValueError:
-                writer.write(f"error: line longer than {MAX_LINE} bytes, closing\n".encode())
-                break
-            if not line:
-                break
-            try:
-                text = line.rstrip(b"\r\n").decode()
-            except UnicodeDecodeError:
-                writer.write(b"error: line is not UTF-8, closing\n")
-                break
-            writer.write(text.upper().encode() + b"\n")
-            await writer.drain()
-        await writer.drain()
-    finally:
-        writer.close()
-        await writer.wait_closed()
+async def send(writer, line):
+    writer.write(line.encode() + b"\n")
+    # drain() has no time limit of its own.
+    await asyncio.wait_for(writer.drain(), SEND_TIMEOUT)
 
 
-async def main():
+async def serve(shutdown):
+    handlers = set()
+
+    async def handle(reader, writer):
+        handlers.add(asyncio.current_task())
+        try:
+            while True:
+                read = asyncio.ensure_future(reader.readline())
+                stop = asyncio.ensure_future(shutdown.wait())
+                done, _ = await asyncio.wait({read, stop}, return_when=asyncio.FIRST_COMPLETED)
+                if read not in done:
+                    read.cancel()
+                    await send(writer, "server shutting down")
+                    break
+                stop.cancel()
+                try:
+                    line = read.result()
+                except ValueError:
+                    await send(writer, f"error: line longer than {MAX_LINE} bytes, closing")
+                    break
+                if not line:
+                    break
+                try:
+                    text = line.rstrip(b"\r\n").decode()
+                except UnicodeDecodeError:
+                    await send(writer, "error: line is not UTF-8, closing")
+                    break
+                await send(writer, text.upper())
+        finally:
+            writer.close()
+            await writer.wait_closed()
+
     # asyncio's limit, like LinesCodec's maximum, is the length of the line
     # without its newline.
     server = await asyncio.start_server(handle, "127.0.0.1", 0, limit=MAX_LINE)
+    return server, handlers
+
+
+async def main():
+    shutdown = asyncio.Event()
+    server, handlers = await serve(shutdown)
     port = server.sockets[0].getsockname()[1]
 
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -57,8 +78,20 @@ async def main():
     print(f"sent Latin-1 bytes, got {reply.decode().rstrip()!r}")
     writer.close()
 
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"still here\n")
+    reply = await reader.readline()
+    print(f"sent 'still here', got {reply.decode().rstrip()!r}")
+    shutdown.set()
     server.close()
+    goodbye = await reader.readline()
+    after = await reader.readline()
+    print(f"the server said {goodbye.decode().rstrip()!r}, then closed the connection: {after == b''}")
+    writer.close()
+
+    await asyncio.gather(*handlers)
     await server.wait_closed()
+    print("server stopped")
 
 
 asyncio.run(main())

@@ -1,6 +1,6 @@
 //! An echo server and its clients: a `TcpListener` accept loop with a task
-//! per connection, lines read with `read_until`, and a client that half-closes
-//! its side the way `writer.write_eof()` does.
+//! per connection, lines read with `read_until` up to a maximum length, and
+//! a client that half-closes its side the way `writer.write_eof()` does.
 //!
 //! Translates no guide block: it is the counterpart of asyncio's streams,
 //! `asyncio.start_server` and `asyncio.open_connection`, which the guides
@@ -21,6 +21,10 @@
 //! of `readuntil` and `readline`.
 //!
 //! The handler reads with `read_until(b'\n', ..)` into a buffer it keeps.
+//! On its own `read_until` has no limit: a client that never sends a newline
+//! grows the buffer for as long as it sends. So each call reads through
+//! `take`, which ends it at one byte past `MAX_LINE`; a longer line is
+//! thrown away as it arrives, and the client gets an error in its place.
 //! `read_until` is cancel safe: if another branch of the `select!` wins, the
 //! bytes of a half-read line stay in the buffer for the next call. That
 //! matters as soon as the loop has a branch that goes round again (a timer,
@@ -28,7 +32,9 @@
 //! other branch ends the connection. At the end of the stream `read_until`
 //! returns 0: a buffer still holding bytes then means the stream ended
 //! mid-line, which asyncio's `readline` reports by returning the partial
-//! line, and `readuntil` by raising `IncompleteReadError`.
+//! line, and `readuntil` by raising `IncompleteReadError`. asyncio bounds
+//! both by the stream's `limit` (64 KiB by default), past which they raise
+//! `LimitOverrunError` or `ValueError`.
 //!
 //! `shutdown()` on a write half flushes it and sends the end of the stream
 //! (FIN), while the read half stays open: it is `writer.write_eof()`. The
@@ -92,16 +98,26 @@ pub async fn serve(listener: TcpListener, shutdown: CancellationToken) -> io::Re
 /// How long the goodbye may wait for room in the client's socket.
 const GOODBYE_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// The longest line the server echoes, in bytes, without its newline.
+pub const MAX_LINE: usize = 1024;
+
 /// Echoes each line back with an `echo: ` prefix until the client ends the
-/// stream or the server shuts down.
+/// stream or the server shuts down. A line longer than `MAX_LINE` is
+/// dropped, and the client gets an error line in its place.
 async fn echo_lines(id: u32, socket: TcpStream, shutdown: CancellationToken) -> io::Result<()> {
     let (reader, mut writer) = socket.into_split();
     let mut reader = BufReader::new(reader);
     let mut line = Vec::new();
+    // How much of the current line was already thrown away for being too long.
+    let mut dropped = 0;
     let mut lines = 0;
     loop {
+        // At most one byte past the limit, so that a line too long shows
+        // without more of it read into memory. (`line` never holds more than
+        // `MAX_LINE` bytes here: a longer one was cleared below.)
+        let mut limited = (&mut reader).take((MAX_LINE + 1 - line.len()) as u64);
         let read = tokio::select! {
-            read = reader.read_until(b'\n', &mut line) => read?,
+            read = limited.read_until(b'\n', &mut line) => read?,
             () = shutdown.cancelled() => {
                 // A client that reads nothing may have left no room for it.
                 let goodbye = writer.write_all(b"server shutting down\n");
@@ -112,30 +128,44 @@ async fn echo_lines(id: u32, socket: TcpStream, shutdown: CancellationToken) -> 
             }
         };
         if read == 0 {
-            if line.is_empty() {
+            let partial = dropped + line.len();
+            if partial == 0 {
                 println!("server: connection {id} ended by the client, lines echoed: {lines}");
             } else {
-                println!(
-                    "server: connection {id} ended mid-line; dropped {:?}",
-                    String::from_utf8_lossy(&line)
-                );
+                // Its length, not its bytes: a line can be up to the limit
+                // long, and it is the client's, not the log's.
+                println!("server: connection {id} ended mid-line; dropped {partial} bytes");
             }
             break;
         }
-        if line.ends_with(b"\n") {
-            // A client that sends without reading fills the socket's buffers,
-            // and then these writes wait for it; the shutdown must not.
-            let echo = async {
-                writer.write_all(b"echo: ").await?;
-                writer.write_all(&line).await
-            };
-            match shutdown.run_until_cancelled(echo).await {
-                Some(written) => written?,
-                None => break,
+        if !line.ends_with(b"\n") {
+            // Either the limit or the end of the stream stopped the read;
+            // the next one tells which.
+            if line.len() > MAX_LINE {
+                dropped += line.len();
+                line.clear();
             }
-            lines += 1;
-            line.clear();
+            continue;
         }
+        let refused = dropped > 0;
+        let reply = if refused {
+            let length = dropped + line.len() - 1;
+            println!("server: connection {id} refused a line of {length} bytes");
+            format!("error: line longer than {MAX_LINE} bytes\n").into_bytes()
+        } else {
+            [b"echo: ", line.as_slice()].concat()
+        };
+        // A client that sends without reading fills the socket's buffers,
+        // and then this write waits for it; the shutdown must not.
+        match shutdown.run_until_cancelled(writer.write_all(&reply)).await {
+            Some(written) => written?,
+            None => break,
+        }
+        if !refused {
+            lines += 1;
+        }
+        line.clear();
+        dropped = 0;
     }
     writer.shutdown().await
 }
@@ -163,8 +193,33 @@ pub async fn run() -> io::Result<()> {
     let address = listener.local_addr()?;
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(serve(listener, shutdown.clone()));
+    // However `run` ends (an error, or its caller dropping it at an
+    // `.await`), the server and its connections are told to stop; the
+    // handle alone would leave them running, detached.
+    let _stop_server = shutdown.clone().drop_guard();
 
     client(address, "hello").await?;
+
+    // A client that sends a line far over the limit, then a short one: the
+    // server reads the long one through without keeping it, and answers
+    // each line in turn.
+    let (reader, mut writer) = TcpStream::connect(address).await?.into_split();
+    let mut reader = BufReader::new(reader);
+    let long_line = vec![b'x'; 100 * MAX_LINE];
+    writer.write_all(&long_line).await?;
+    writer.write_all(b"\nafter\n").await?;
+    let mut reply = String::new();
+    reader.read_line(&mut reply).await?;
+    println!(
+        "client: sent {} bytes, got back {:?}",
+        long_line.len(),
+        reply.trim_end()
+    );
+    reply.clear();
+    reader.read_line(&mut reply).await?;
+    println!("client: sent \"after\", got back {:?}", reply.trim_end());
+    writer.shutdown().await?;
+    reader.read_to_end(&mut Vec::new()).await?;
 
     // A client that stops halfway through a line: the bytes arrive, the
     // newline never does, and its side of the stream ends. (A client whose

@@ -22,8 +22,15 @@
 //! connection cleanly with `close()`, which flushes the reply and ends the
 //! stream. It then reads and discards what the client still sends, up to
 //! 64 KiB and one second, before dropping the socket: a socket closed with
-//! unread input is reset, and a reset can destroy the reply on its way. The
-//! test at the bottom checks the limit.
+//! unread input is reset, and a reset can destroy the reply on its way.
+//!
+//! `serve` is shaped like echo_server's: each connection's task goes on a
+//! `TaskTracker`, and cancelling the `CancellationToken` stops the accept
+//! loop and tells every connection, which says goodbye and closes; `serve`
+//! returns once they all have. Every reply has a time limit: a client that
+//! never reads fails its connection after `SEND_TIMEOUT`, rather than
+//! keeping its task, and the shutdown, waiting for ever. The test at the
+//! bottom checks the limit.
 
 use std::io;
 use std::time::Duration;
@@ -31,71 +38,32 @@ use std::time::Duration;
 use futures::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::time::timeout;
 use tokio_util::codec::{Framed, LinesCodec, LinesCodecError};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 /// The longest line the server accepts, in bytes.
 pub const MAX_LINE: usize = 32;
-
-/// Serves one connection: each line comes back in capitals, until the
-/// client ends the stream or sends a line the protocol refuses.
-pub async fn handle(socket: TcpStream) -> io::Result<()> {
-    let mut lines = Framed::new(socket, LinesCodec::new_with_max_length(MAX_LINE));
-    while let Some(line) = lines.next().await {
-        let reply = match line {
-            Ok(line) => line.to_uppercase(),
-            Err(LinesCodecError::MaxLineLengthExceeded) => {
-                format!("error: line longer than {MAX_LINE} bytes, closing")
-            }
-            Err(LinesCodecError::Io(error)) if error.kind() == io::ErrorKind::InvalidData => {
-                "error: line is not UTF-8, closing".to_owned()
-            }
-            Err(LinesCodecError::Io(error)) => return Err(error),
-        };
-        let refused = reply.starts_with("error: ");
-        lines.send(reply).await.map_err(into_io)?;
-        if refused {
-            break;
-        }
-    }
-    // `close` flushes the reply and ends the stream; `String` names which
-    // of the codec's `Encoder`s the sink is.
-    SinkExt::<String>::close(&mut lines)
-        .await
-        .map_err(into_io)?;
-    // A socket closed with unread input makes the system send a reset, and
-    // a reset can destroy the reply before the client has read it. So read
-    // what the client still sends, up to a bound of bytes and of time,
-    // until it closes its side too.
-    let mut rest = lines.into_inner().take(DRAIN_LIMIT);
-    let mut discard = tokio::io::sink();
-    // Running out of time or into an error ends the drain; either way the
-    // socket is dropped next.
-    let _ = tokio::time::timeout(DRAIN_TIME, tokio::io::copy(&mut rest, &mut discard)).await;
-    Ok(())
-}
-
-/// How much of a refused client's remaining input is read before closing.
-const DRAIN_LIMIT: u64 = 64 * 1024;
-/// And for how long.
-const DRAIN_TIME: Duration = Duration::from_secs(1);
-
-fn into_io(error: LinesCodecError) -> io::Error {
-    match error {
-        LinesCodecError::Io(error) => error,
-        other => io::Error::other(other),
-    }
-}
-
+/// How long a reply may wait for the client to make room for it.
+const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long to wait before accepting again after an accept failed.
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
-/// Accepts connections forever, each served by a task of its own.
-pub async fn serve(listener: TcpListener) {
+/// Accepts connections until `shutdown` is cancelled, then waits for the
+/// open ones, which `shutdown` ends too.
+pub async fn serve(listener: TcpListener, shutdown: CancellationToken) -> io::Result<()> {
+    let connections = TaskTracker::new();
     loop {
-        match listener.accept().await {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = shutdown.cancelled() => break,
+        };
+        match accepted {
             Ok((socket, _)) => {
-                tokio::spawn(async move {
-                    if let Err(error) = handle(socket).await {
+                let shutdown = shutdown.clone();
+                connections.spawn(async move {
+                    if let Err(error) = handle(socket, shutdown).await {
                         println!("server: connection failed: {error}");
                     }
                 });
@@ -110,12 +78,94 @@ pub async fn serve(listener: TcpListener) {
             }
         }
     }
+    connections.close();
+    connections.wait().await;
+    Ok(())
+}
+
+/// Serves one connection: each line comes back in capitals, until the
+/// client ends the stream, sends a line the protocol refuses, or the server
+/// shuts down.
+pub async fn handle(socket: TcpStream, shutdown: CancellationToken) -> io::Result<()> {
+    let mut lines = Framed::new(socket, LinesCodec::new_with_max_length(MAX_LINE));
+    loop {
+        // `next` is cancel safe: a line half read when the shutdown wins
+        // stays in the codec's buffer.
+        let line = tokio::select! {
+            line = lines.next() => line,
+            () = shutdown.cancelled() => {
+                send(&mut lines, "server shutting down".to_owned()).await?;
+                break;
+            }
+        };
+        let reply = match line {
+            None => break,
+            Some(Ok(line)) => line.to_uppercase(),
+            Some(Err(LinesCodecError::MaxLineLengthExceeded)) => {
+                format!("error: line longer than {MAX_LINE} bytes, closing")
+            }
+            Some(Err(LinesCodecError::Io(error))) if error.kind() == io::ErrorKind::InvalidData => {
+                "error: line is not UTF-8, closing".to_owned()
+            }
+            Some(Err(LinesCodecError::Io(error))) => return Err(error),
+        };
+        let refused = reply.starts_with("error: ");
+        send(&mut lines, reply).await?;
+        if refused {
+            break;
+        }
+    }
+    // `close` flushes what is left and ends the stream; `String` names which
+    // of the codec's `Encoder`s the sink is. `send` flushed already, so this
+    // waits for no room in the client's buffers.
+    SinkExt::<String>::close(&mut lines)
+        .await
+        .map_err(into_io)?;
+    // A socket closed with unread input makes the system send a reset, and
+    // a reset can destroy the reply before the client has read it. So read
+    // what the client still sends, up to a bound of bytes and of time,
+    // until it closes its side too.
+    let mut rest = lines.into_inner().take(DRAIN_LIMIT);
+    let mut discard = tokio::io::sink();
+    // Running out of time or into an error ends the drain; either way the
+    // socket is dropped next.
+    let _ = timeout(DRAIN_TIME, tokio::io::copy(&mut rest, &mut discard)).await;
+    Ok(())
+}
+
+/// Sends one line, or fails if the client has not made room for it within
+/// `SEND_TIMEOUT`: a client that never reads must not keep its task for ever.
+async fn send(lines: &mut Framed<TcpStream, LinesCodec>, line: String) -> io::Result<()> {
+    match timeout(SEND_TIMEOUT, lines.send(line)).await {
+        Ok(sent) => sent.map_err(into_io),
+        Err(_elapsed) => Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "the client stopped reading",
+        )),
+    }
+}
+
+/// How much of a refused client's remaining input is read before closing.
+const DRAIN_LIMIT: u64 = 64 * 1024;
+/// And for how long.
+const DRAIN_TIME: Duration = Duration::from_secs(1);
+
+fn into_io(error: LinesCodecError) -> io::Error {
+    match error {
+        LinesCodecError::Io(error) => error,
+        other => io::Error::other(other),
+    }
 }
 
 pub async fn run() -> io::Result<()> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
-    let server = tokio::spawn(serve(listener));
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn(serve(listener, shutdown.clone()));
+    // However `run` ends (an error, or its caller dropping it at an
+    // `.await`), the server and its connections are told to stop; the
+    // handle alone would leave them running, detached.
+    let _stop_server = shutdown.clone().drop_guard();
 
     // The client speaks the same protocol, so it frames with the same codec.
     let mut client = Framed::new(TcpStream::connect(address).await?, LinesCodec::new());
@@ -136,6 +186,9 @@ pub async fn run() -> io::Result<()> {
     }
     let after = client.next().await.transpose().map_err(into_io)?;
     println!("then the server closed the connection: {}", after.is_none());
+    // The server reads what a refused client still sends until it closes
+    // its side (or a second passes), so close it.
+    drop(client);
 
     // Bytes that are not UTF-8, written without a codec.
     let mut raw = TcpStream::connect(address).await?;
@@ -143,8 +196,25 @@ pub async fn run() -> io::Result<()> {
     let mut reply = String::new();
     raw.read_to_string(&mut reply).await?;
     println!("sent Latin-1 bytes, got {:?}", reply.trim_end());
+    drop(raw);
 
-    server.abort();
+    // A client still connected when the server shuts down.
+    let mut idle = Framed::new(TcpStream::connect(address).await?, LinesCodec::new());
+    idle.send("still here").await.map_err(into_io)?;
+    let reply = idle.next().await.ok_or(io::ErrorKind::UnexpectedEof)?;
+    println!("sent \"still here\", got {:?}", reply.map_err(into_io)?);
+    shutdown.cancel();
+    let goodbye = idle.next().await.ok_or(io::ErrorKind::UnexpectedEof)?;
+    let after = idle.next().await.transpose().map_err(into_io)?;
+    println!(
+        "the server said {:?}, then closed the connection: {}",
+        goodbye.map_err(into_io)?,
+        after.is_none()
+    );
+    drop(idle);
+
+    server.await??;
+    println!("server stopped");
     Ok(())
 }
 
@@ -156,7 +226,8 @@ mod tests {
     async fn a_line_over_the_limit_is_refused_and_the_connection_closed() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
-        tokio::spawn(serve(listener));
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, shutdown.clone()));
 
         let mut client = Framed::new(
             TcpStream::connect(address).await.unwrap(),
@@ -175,5 +246,38 @@ mod tests {
             client.next().await.is_none(),
             "the server closed the connection"
         );
+        drop(client);
+        shutdown.cancel();
+        server.await.unwrap().unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_never_reads_is_dropped_and_the_shutdown_ends() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, shutdown.clone()));
+
+        // Lines go out and no reply is read, until the replies fill the
+        // buffers both ways and the server waits for room to send.
+        let mut client = TcpStream::connect(address).await.unwrap();
+        let lines = "a line\n".repeat(8 * 1024);
+        let mut blocked = false;
+        for _ in 0..16 * 1024 {
+            let written = timeout(SEND_TIMEOUT / 5, client.write_all(lines.as_bytes())).await;
+            if written.is_err() {
+                blocked = true;
+                break;
+            }
+        }
+        assert!(blocked, "the server kept reading without sending");
+
+        shutdown.cancel();
+        // On the paused clock, the wait for room ends at `SEND_TIMEOUT`.
+        let stopped = timeout(SEND_TIMEOUT * 2, server).await;
+        stopped
+            .expect("serve returned while the client was not reading")
+            .unwrap()
+            .unwrap();
     }
 }

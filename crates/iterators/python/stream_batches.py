@@ -29,9 +29,15 @@ def seconds(start):
 
 async def data_stream(count, start):
     """`count` readings, one due every 0.1 s: a late one does not delay the
-    ones after it."""
+    ones after it, and the ticks it missed are skipped, as Tokio's
+    MissedTickBehavior::Skip does."""
+    due = start + PERIOD
     for id in range(count):
-        await asyncio.sleep(start + PERIOD * (id + 1) - time.monotonic())
+        await asyncio.sleep(due - time.monotonic())
+        taken = time.monotonic()
+        due += PERIOD
+        while due <= taken:
+            due += PERIOD
         yield Reading(id, SEEDED_VALUES[id], seconds(start))
 
 

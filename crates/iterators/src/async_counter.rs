@@ -21,7 +21,7 @@
 //! `Sleep` is `!Unpin`: once polled it must not move. Boxing it once
 //! (`Pin<Box<Sleep>>`) gives it a fixed address and makes `AsyncRange`
 //! itself `Unpin`, so callers can use `.next().await` on it without pinning;
-//! `Sleep::reset` reuses that one allocation for every item. (The
+//! `Pin::set` puts each item's `sleep` in that one allocation. (The
 //! alternative that avoids the box is a pin projection, with the
 //! `pin-project-lite` crate, which is what Tokio does internally.)
 //!
@@ -79,7 +79,10 @@ impl Stream for AsyncRange {
             .timer
             .get_or_insert_with(|| Box::pin(sleep(this.delay)));
         if !this.waiting {
-            timer.as_mut().reset(Instant::now() + this.delay);
+            // A fresh `sleep` in the same box, rather than
+            // `reset(Instant::now() + delay)`: that sum panics on a delay too
+            // long to add to the clock, and `sleep` takes any `Duration`.
+            timer.set(sleep(this.delay));
             this.waiting = true;
         }
         // Pending until the deadline; polling `timer` also registers `cx`'s
@@ -129,4 +132,16 @@ pub async fn run() {
         .collect()
         .await;
     println!("Squares via StreamExt::map: {squares:?}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_delay_of_any_length_waits_without_panicking() {
+        let mut counter = AsyncRange::new(0, 1, Duration::MAX);
+        let first = tokio::time::timeout(Duration::from_secs(3600), counter.next()).await;
+        assert!(first.is_err(), "an item came before its delay");
+    }
 }

@@ -30,7 +30,7 @@
 //! - `.buffer_unordered(5)` is the same with results in completion order,
 //!   like `as_completed`, and a slot frees as soon as any future finishes;
 //! - `.chunks(10)` groups results into batches of ten, while the five slots
-//!   stay busy across a batch's boundary (readings 10 to 13 arrive before
+//!   stay busy across a batch's boundary (readings 10 to 12 arrive before
 //!   the first batch is complete), and hands over the short last batch when
 //!   the stream ends: the guide's "process remaining items" block comes for
 //!   free.
@@ -42,9 +42,13 @@
 //! make progress only while it is being polled; see `stream_vs_spawn`.
 //!
 //! The guide's wall-clock timestamp becomes the time each reading was taken
-//! from the source. From reading 5 or so on, that is later than the 0.1 s
-//! tick it was due at, and several come at once: the source is only read
-//! when a slot is free. That is the backpressure.
+//! from the source. From reading 5 on, that is mostly later than the 0.1 s
+//! tick it was due at: the source is only read when a slot is free. That is
+//! the backpressure. A reading taken late does not bring the ones behind it
+//! along: the source's interval skips the ticks it missed
+//! (`MissedTickBehavior::Skip`), and the next reading waits for the next
+//! tick of its 0.1 s schedule. By default (`Burst`) an interval fires missed
+//! ticks back to back, and several readings would arrive at once.
 //!
 //! The readings' values come from a ChaCha8 generator seeded with `SEED`,
 //! chosen so that in the `buffer_unordered` run no two items finish at the
@@ -60,7 +64,7 @@ use async_stream::stream;
 use futures::{Stream, StreamExt};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
-use tokio::time::{Instant, interval_at, sleep};
+use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep};
 
 const SEED: u64 = 50;
 const CONCURRENCY: usize = 5;
@@ -79,7 +83,7 @@ struct Processed {
 }
 
 /// The guide's `data_stream`: `count` readings, one every 0.1 s. An
-/// `interval` keeps that rate exactly: its ticks are due at fixed instants,
+/// `interval` keeps to that schedule: its ticks are due at fixed instants,
 /// so one late wake-up does not delay every later reading, as a chain of
 /// `sleep`s would.
 fn data_stream(count: u32, start: Instant) -> impl Stream<Item = Reading> {
@@ -87,6 +91,10 @@ fn data_stream(count: u32, start: Instant) -> impl Stream<Item = Reading> {
         let mut rng = ChaCha8Rng::seed_from_u64(SEED);
         let period = Duration::from_millis(100);
         let mut ticks = interval_at(start + period, period);
+        // Read late, the source misses ticks. `Skip` drops them and keeps
+        // to its 0.1 s schedule; the default, `Burst`, would fire them back
+        // to back, several readings at once, as if they had been waiting.
+        ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
         for id in 0..count {
             ticks.tick().await;
             yield Reading { id, value: rng.random_range(1..=100), arrived: seconds(start) };

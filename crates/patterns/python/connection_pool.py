@@ -1,6 +1,7 @@
 """A pool of real SQLite connections: at most N open, reused between
-callers, returned when released, with a timeout for getting one, and closed
-instead of returned when a call on it was cancelled.
+callers, returned when released (never inside a transaction), with a
+timeout for getting one, and closed instead of returned when a call on it
+was cancelled.
 
 The asyncio twin of crates/patterns/src/connection_pool.rs.
 """
@@ -19,7 +20,27 @@ class PoolTimeout(Exception):
 
 class ConnectionLost(Exception):
     def __str__(self):
-        return "the connection was lost: a previous call on it panicked or was cancelled"
+        return "the connection was lost: a previous call on it panicked, was cancelled or could not roll back"
+
+
+class OpenTransaction(Exception):
+    def __str__(self):
+        return "the call left a transaction open; it was rolled back"
+
+
+def query_then_roll_back(query, connection):
+    """Runs in the executor's thread: a transaction lives within one call,
+    so whatever transaction the query left open is rolled back here."""
+    try:
+        result = query(connection)
+    except BaseException:
+        if connection.in_transaction:
+            connection.rollback()
+        raise
+    if connection.in_transaction:
+        connection.rollback()
+        raise OpenTransaction()
+    return result
 
 
 class SqlitePool:
@@ -72,7 +93,7 @@ class PooledConnection:
         if self.connection is None:
             raise ConnectionLost()
         connection, self.connection = self.connection, None
-        work = asyncio.get_running_loop().run_in_executor(None, query, connection)
+        work = asyncio.get_running_loop().run_in_executor(None, query_then_roll_back, query, connection)
         try:
             result = await asyncio.shield(work)
         except asyncio.CancelledError:
@@ -82,8 +103,8 @@ class PooledConnection:
             # connections are ever open.
             work.add_done_callback(lambda _: self.pool.close_lost(connection))
             raise
-        except sqlite3.Error:
-            self.connection = connection  # a database error leaves it usable
+        except (sqlite3.Error, OpenTransaction):
+            self.connection = connection  # rolled back, so usable
             raise
         except Exception:
             self.pool.close_lost(connection)  # a bug in the query: Rust's panic
@@ -145,6 +166,32 @@ async def main():
             conn.release()
         (await pool.get()).release()
         print("After they were returned, a connection was free again")
+
+        print()
+        conn = await pool.get()
+        try:
+            await conn.run(
+                lambda db: db.executescript(
+                    "BEGIN;"
+                    "INSERT INTO users (name) VALUES ('zed');"
+                    "INSERT INTO users (name) VALUES ('ada');"
+                    "COMMIT;"
+                )
+            )
+            raise AssertionError("a duplicate name was accepted")
+        except sqlite3.Error as error:
+            print(f"A transaction failed halfway: database error: {error}")
+        try:
+            await conn.run(lambda db: db.executescript("BEGIN; INSERT INTO users (name) VALUES ('zed');"))
+            raise AssertionError("a call left a transaction open and the pool kept it")
+        except OpenTransaction as error:
+            print(f"A transaction never committed: {error}")
+        count, in_transaction = await conn.run(
+            lambda db: (db.execute("SELECT count(*) FROM users").fetchone()[0], db.in_transaction)
+        )
+        print(f"Both rolled back: {count} users, and a transaction open: {in_transaction}")
+        assert count == 8 and not in_transaction
+        conn.release()
 
         print()
         conn = await pool.get()

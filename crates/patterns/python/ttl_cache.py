@@ -1,11 +1,14 @@
 """An async cache whose entries expire after a time-to-live, whose loads
 have a timeout, and where concurrent misses for one key share one load,
-its failure included; a failed load is not kept.
+its failure included; a failed load is not kept, and a full cache makes
+room by dropping expired entries, then the oldest.
 
 The asyncio twin of crates/patterns/src/ttl_cache.rs.
 """
 
 import asyncio
+
+CAPACITY = 3
 
 
 class LoadTimeout(Exception):
@@ -27,10 +30,38 @@ class NoSuchUser(Exception):
 
 
 class TtlCache:
-    def __init__(self, ttl, load_timeout):
+    def __init__(self, ttl, load_timeout, capacity):
         self.ttl = ttl
         self.load_timeout = load_timeout
+        self.capacity = capacity
         self.slots = {}  # key -> a future of (value, loaded_at)
+
+    def __len__(self):
+        return len(self.slots)
+
+    def _make_room(self):
+        """Expired and failed entries go first, then the one loaded longest
+        ago; keys still loading stay."""
+        if len(self.slots) < self.capacity:
+            return
+        now = asyncio.get_running_loop().time()
+
+        def fresh(slot):
+            if not slot.done():
+                return True
+            return slot.exception() is None and now - slot.result()[1] < self.ttl
+
+        self.slots = {key: slot for key, slot in self.slots.items() if fresh(slot)}
+        if len(self.slots) < self.capacity:
+            return
+        loaded = [(slot.result()[1], key) for key, slot in self.slots.items() if slot.done()]
+        if loaded:
+            oldest = min(loaded)[0]
+            self.slots = {
+                key: slot
+                for key, slot in self.slots.items()
+                if not (slot.done() and slot.result()[1] == oldest)
+            }
 
     async def _load(self, load):
         try:
@@ -60,6 +91,8 @@ class TtlCache:
                     continue
                 raise
         # This caller loads; the others wait for its future.
+        if key not in self.slots:
+            self._make_room()
         slot = self.slots[key] = loop.create_future()
         try:
             loaded = await self._load(load)
@@ -73,6 +106,9 @@ class TtlCache:
         except Exception as error:
             slot.set_exception(error)
             slot.exception()  # retrieved here, whether or not others wait
+            # A failed load keeps no slot; its waiters still get the error.
+            if self.slots.get(key) is slot:
+                del self.slots[key]
             raise
         slot.set_result(loaded)
         return loaded[0]
@@ -99,7 +135,7 @@ async def main():
     def stamp():
         return f"[{loop.time() - start:.1f}s]"
 
-    cache = TtlCache(2, 1)
+    cache = TtlCache(2, 1, CAPACITY)
     db = Database()
 
     async def get(user_id, delay=0.5):
@@ -130,8 +166,14 @@ async def main():
     assert db.queries == 5
 
     print()
+    print(f"{stamp()} (the cache is full: users 1, 2 and 3)")
     await get(9)
     assert db.queries == 6
+    print(
+        f"{stamp()} keys cached: {len(cache)}; user 1's expired entry made room, "
+        "and user 9's failed load kept none"
+    )
+    assert len(cache) == 2
 
 
 asyncio.run(main())

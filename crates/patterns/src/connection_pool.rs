@@ -18,11 +18,18 @@
 //! The pool hands out only connections in a known state, the rule of the
 //! pools in `context-managers` and `real-world` too. A connection goes back
 //! to the idle list when the operation on it finished, whether it succeeded
-//! or returned an error. One whose holder was cancelled or panicked
-//! mid-operation is closed instead, and the pool opens a fresh one when it
-//! needs it. `rusqlite` is a blocking API, so every call to SQLite, opening
-//! included, runs on Tokio's blocking thread pool through `spawn_blocking`,
-//! and the connection travels to that thread and back. The one exception is
+//! or returned an error, and never inside a transaction: a statement that
+//! fails after `BEGIN` (a broken constraint, say) leaves SQLite's
+//! transaction open, with its locks, so `run` rolls back whatever
+//! transaction its query left open, on the blocking thread, before the
+//! connection goes back. A transaction lives within one call, and a query
+//! that never committed gets an error rather than a success it didn't have.
+//! One whose holder was cancelled or panicked mid-operation is closed
+//! instead, and the pool opens a fresh one when it needs it.
+//!
+//! `rusqlite` is a blocking API, so every call to SQLite, opening included,
+//! runs on Tokio's blocking thread pool through `spawn_blocking`, and the
+//! connection travels to that thread and back. The one exception is
 //! closing: a connection closes where it is dropped, so the idle ones close
 //! on the async thread when the pool is dropped (a pool that must avoid that
 //! gets an `async fn close(self)` that drops them inside `spawn_blocking`).
@@ -37,8 +44,9 @@
 //! still open on its thread: at most `max_size` are open at any moment. A
 //! caller cancelled while a new connection is being opened leaves nothing
 //! behind either: the open ends, the connection is closed, and only then does
-//! its permit go back. The example cancels a caller mid-query and shows the
-//! pool replace the connection.
+//! its permit go back. The example rolls back two transactions that went
+//! wrong, then cancels a caller mid-query and shows the pool replace the
+//! connection.
 //!
 //! In production, `deadpool-sqlite` is this design with recycling checks,
 //! hooks and status reporting. (At the time of writing its release, 0.14,
@@ -66,8 +74,12 @@ enum PoolError {
     Timeout(Duration),
     #[error("the pool is closed")]
     Closed(#[from] AcquireError),
-    #[error("the connection was lost: a previous call on it panicked or was cancelled")]
+    #[error(
+        "the connection was lost: a previous call on it panicked, was cancelled or could not roll back"
+    )]
     Lost,
+    #[error("the call left a transaction open; it was rolled back")]
+    OpenTransaction,
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("database thread failed: {0}")]
@@ -158,13 +170,32 @@ impl PooledConnection {
         let mut connection = self.connection.take().ok_or(PoolError::Lost)?;
         let permit = self.permit.take();
         let (connection, permit, result) = tokio::task::spawn_blocking(move || {
-            let result = query(&mut connection);
-            (connection, permit, result)
+            let result = query(&mut connection).map_err(PoolError::from);
+            // A transaction lives within one call. SQLite keeps one open
+            // after a statement inside it fails, so a query that returned
+            // early, or never committed, would hand the next caller a
+            // connection mid-transaction, still holding its locks. Rolled
+            // back here, on this thread; one that won't roll back is closed
+            // here too, its permit with it.
+            if connection.is_autocommit() {
+                return (Some(connection), permit, result);
+            }
+            match connection.execute_batch("ROLLBACK") {
+                Ok(()) => {
+                    let result = result.and(Err(PoolError::OpenTransaction));
+                    (Some(connection), permit, result)
+                }
+                Err(error) => {
+                    drop(connection);
+                    drop(permit);
+                    (None, None, result.and(Err(error.into())))
+                }
+            }
         })
         .await?;
-        self.connection = Some(connection);
+        self.connection = connection;
         self.permit = permit;
-        Ok(result?)
+        result
     }
 }
 
@@ -250,6 +281,46 @@ pub async fn run() -> anyhow::Result<()> {
     drop(held);
     pool.get().await?;
     println!("After they were returned, a connection was free again");
+
+    println!();
+    // A batch that fails halfway through its transaction: the second insert
+    // breaks the UNIQUE constraint, and SQLite leaves the transaction open
+    // with the first insert in it. Then one that never commits.
+    let mut conn = pool.get().await?;
+    let failed = conn
+        .run(|db| {
+            db.execute_batch(
+                "BEGIN;
+                 INSERT INTO users (name) VALUES ('zed');
+                 INSERT INTO users (name) VALUES ('ada');
+                 COMMIT;",
+            )
+        })
+        .await;
+    let Err(error) = failed else {
+        bail!("a duplicate name was accepted");
+    };
+    println!("A transaction failed halfway: {error}");
+    let uncommitted = conn
+        .run(|db| db.execute_batch("BEGIN; INSERT INTO users (name) VALUES ('zed');"))
+        .await;
+    let Err(error) = uncommitted else {
+        bail!("a call left a transaction open and the pool kept it");
+    };
+    println!("A transaction never committed: {error}");
+    let (count, in_transaction) = conn
+        .run(|db| {
+            let count =
+                db.query_row("SELECT count(*) FROM users", [], |row| row.get::<_, i64>(0))?;
+            Ok((count, !db.is_autocommit()))
+        })
+        .await?;
+    println!("Both rolled back: {count} users, and a transaction open: {in_transaction}");
+    ensure!(
+        count == 8 && !in_transaction,
+        "a connection came back in an unknown state"
+    );
+    drop(conn);
 
     println!();
     let mut conn = pool.get().await?;

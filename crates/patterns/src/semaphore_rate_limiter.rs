@@ -13,14 +13,17 @@
 //! To limit the rate, a call must keep its permit for the whole period, not
 //! just while it runs. Here a call takes a permit and `forget`s it, and the
 //! limiter gives it back one period after the call started: the limiter's one
-//! background task receives each call's release time on a channel, sleeps
-//! until it, and adds the permit back. So no window of that length ever holds
+//! background task receives each call's start time on a channel, sleeps for
+//! what is left of the period, and adds the permit back. (It sleeps for a
+//! duration rather than until `started + period`: adding a huge period to an
+//! `Instant` overflows, and panics.) So no window of that length ever holds
 //! more than N starts (a sliding window, like `sliding_window`, with the
-//! bookkeeping done by the semaphore). The release times arrive in the order
-//! they fall due, since every call waits the same period (on a multi-thread
-//! runtime two calls can read the clock and send in opposite orders; the
-//! earlier permit then comes back late by the time between the two reads,
-//! never early), and the channel never holds more than N, one per permit out.
+//! bookkeeping done by the semaphore). The start times arrive in the order
+//! their permits fall due, since every call waits the same period (on a
+//! multi-thread runtime two calls can read the clock and send in opposite
+//! orders; the earlier permit then comes back late by the time between the
+//! two reads, never early), and the channel never holds more than N, one per
+//! permit out.
 //! Waiters are served in order, because Tokio's semaphore is fair. The
 //! background task belongs to the limiter (`AbortOnDropHandle`) and ends with
 //! it, rather than one detached task per call.
@@ -34,14 +37,14 @@ use std::time::Duration;
 
 use futures::future::join_all;
 use tokio::sync::{AcquireError, Semaphore, mpsc};
-use tokio::time::{Instant, sleep, sleep_until};
+use tokio::time::{Instant, sleep};
 use tokio_util::task::AbortOnDropHandle;
 
 /// At most `calls` calls may start in any `period`.
 struct RateLimiter {
     permits: Arc<Semaphore>,
-    period: Duration,
-    /// When each permit taken is due back, in order.
+    /// When each permit taken was taken, in order; it is due back one
+    /// period later.
     releases: mpsc::UnboundedSender<Instant>,
     _releaser: AbortOnDropHandle<()>,
 }
@@ -55,15 +58,14 @@ impl RateLimiter {
         let releaser = tokio::spawn({
             let permits = Arc::clone(&permits);
             async move {
-                while let Some(release_at) = due.recv().await {
-                    sleep_until(release_at).await;
+                while let Some(started) = due.recv().await {
+                    sleep(period.saturating_sub(started.elapsed())).await;
                     permits.add_permits(1);
                 }
             }
         });
         Self {
             permits,
-            period,
             releases,
             _releaser: AbortOnDropHandle::new(releaser),
         }
@@ -77,7 +79,7 @@ impl RateLimiter {
         let started = Instant::now();
         // Fails only once the releaser is gone, which happens only when the
         // limiter itself is dropped.
-        let _ = self.releases.send(started + self.period);
+        let _ = self.releases.send(started);
         Ok(started)
     }
 }
@@ -139,4 +141,17 @@ async fn call_api(started: Instant, start: Instant) -> f64 {
 fn format_times(times: &[f64]) -> String {
     let times: Vec<String> = times.iter().map(|t| format!("{t:.1}")).collect();
     times.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_period_of_any_length_holds_the_permit_without_panicking() {
+        let limiter = RateLimiter::new(NonZeroUsize::MIN, Duration::MAX);
+        limiter.acquire().await.unwrap();
+        let second = tokio::time::timeout(Duration::from_secs(3600), limiter.acquire()).await;
+        assert!(second.is_err(), "the permit came back within the period");
+    }
 }

@@ -22,7 +22,9 @@
 //! the fix is a loop instead of the recursive call, keeping the guard. A
 //! `tokio::sync::Mutex` (not a `std` one) is required here precisely because
 //! the guard is held across the `sleep`. It is fair, so waiting callers get
-//! their turn in the order they arrived.
+//! their turn in the order they arrived. The wait is a `sleep` for what is
+//! left of the oldest call's window rather than a deadline built with
+//! `Instant + Duration`, which panics when a huge window overflows it.
 
 use std::collections::VecDeque;
 use std::num::NonZeroUsize;
@@ -30,7 +32,7 @@ use std::time::Duration;
 
 use futures::future::join_all;
 use tokio::sync::Mutex;
-use tokio::time::{Instant, sleep_until};
+use tokio::time::{Instant, sleep};
 
 struct AsyncRateLimiter {
     /// Not zero: with no room at all, `acquire` would have no oldest call to
@@ -67,8 +69,10 @@ impl AsyncRateLimiter {
             }
             // Full: wait until the oldest call leaves the window, still
             // holding the lock, then look again. The guide recurses here.
+            // A sleep for what is left, not `sleep_until(oldest + window)`:
+            // adding a huge window to an `Instant` overflows, and panics.
             if let Some(&oldest) = calls.front() {
-                sleep_until(oldest + self.time_window).await;
+                sleep(self.time_window.saturating_sub(now - oldest)).await;
             }
         }
     }
@@ -77,7 +81,7 @@ impl AsyncRateLimiter {
 async fn api_call(limiter: &AsyncRateLimiter, name: String, start: Instant) -> (String, Duration) {
     let started = limiter.acquire().await - start;
     println!("[{:.1}s] Making API call {name}", started.as_secs_f64());
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    sleep(Duration::from_millis(100)).await;
     (format!("Result from {name}"), started)
 }
 
@@ -99,5 +103,18 @@ pub async fn run() {
     let max_calls = limiter.max_calls.get();
     for pair in started.windows(max_calls + 1) {
         assert!(pair[max_calls] - pair[0] >= limiter.time_window);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_window_of_any_length_waits_without_panicking() {
+        let limiter = AsyncRateLimiter::new(NonZeroUsize::MIN, Duration::MAX);
+        limiter.acquire().await;
+        let second = tokio::time::timeout(Duration::from_secs(3600), limiter.acquire()).await;
+        assert!(second.is_err(), "a second call started within the window");
     }
 }

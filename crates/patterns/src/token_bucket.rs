@@ -73,7 +73,10 @@ impl RateLimiter {
             // callers ahead of the next refill.
             bucket.allowance -= 1.0;
             let debt = -bucket.allowance;
-            Duration::from_secs_f64(debt.max(0.0) * self.per.as_secs_f64() / self.rate)
+            let seconds = debt.max(0.0) * self.per.as_secs_f64() / self.rate;
+            // `from_secs_f64` panics on more seconds than a `Duration`
+            // holds, which a huge `per` gives; wait "for ever" instead.
+            Duration::try_from_secs_f64(seconds).unwrap_or(Duration::MAX)
         };
         // A caller cancelled during this sleep has still spent its token:
         // the limiter errs on the side of fewer calls, never more.
@@ -114,5 +117,18 @@ pub async fn run() {
             (index + 1) as f64 <= allowed + 1e-6,
             "call {index} started at {at:?}: over the limit"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_period_of_any_length_makes_callers_wait_without_panicking() {
+        let limiter = RateLimiter::new(NonZeroU32::MIN, Duration::MAX);
+        limiter.acquire().await;
+        let second = tokio::time::timeout(Duration::from_secs(3600), limiter.acquire()).await;
+        assert!(second.is_err(), "a second token within the period");
     }
 }

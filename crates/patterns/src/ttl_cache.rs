@@ -23,26 +23,32 @@
 //! fails or times out, the cell stays empty and the next waiter runs its own
 //! load, then the next: three callers for a key whose load times out after
 //! 1 s would get their errors after 1, 2 and 3 s, from three loads. A cell
-//! that holds an error, like an expired one, is replaced by a fresh cell
-//! when next asked for, so callers still holding the old one finish with
-//! what it holds.
+//! that holds an error is removed from the map, and an expired one replaced
+//! by a fresh cell when next asked for; callers still holding the old one
+//! finish with what it holds.
 //!
 //! One case still runs a second load: if the caller running the load is
 //! cancelled, its load is dropped with it, and the next waiter starts its
 //! own. (Spawning the load as a task of its own avoids that, at the price of
 //! a `'static` loader.)
 //!
-//! The map is locked with a `std` mutex only to find or replace a cell,
-//! never across a load, so one slow key does not hold up the others. Expired
-//! entries are replaced when next asked for, not swept; a production cache
-//! with sweeping, size limits and the same single-flight loading is the
-//! `moka` crate, whose `try_get_with` also hands a failed load's error to
-//! every waiter, as an `Arc<E>`.
+//! The map is locked with a `std` mutex only to find, replace or remove a
+//! cell, never across a load, so one slow key does not hold up the others.
+//! It is bounded, since every key asked for would otherwise keep a slot: a
+//! failed load's slot leaves the map as soon as its outcome is in (the
+//! callers holding it still get the error), and a new key that finds the
+//! map at `capacity` first clears out the expired entries, then, if they
+//! were not enough, the entry loaded longest ago. Keys still loading are
+//! not evicted, so the map can run over `capacity` by the loads in flight,
+//! which the callers awaiting them bound. A production cache with
+//! expiration, size limits and the same single-flight loading is the `moka`
+//! crate, whose `try_get_with` also hands a failed load's error to every
+//! waiter, as an `Arc<E>`.
 
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use futures::future::join_all;
@@ -52,6 +58,8 @@ use tokio::time::{Instant, sleep, timeout};
 struct TtlCache<K, V, E> {
     ttl: Duration,
     load_timeout: Duration,
+    /// How many keys the map keeps, not counting those being loaded.
+    capacity: usize,
     slots: Mutex<HashMap<K, Slot<V, E>>>,
 }
 
@@ -72,12 +80,48 @@ enum CacheError<E> {
     Load(E),
 }
 
-impl<K: Hash + Eq, V: Clone, E: Clone> TtlCache<K, V, E> {
-    fn new(ttl: Duration, load_timeout: Duration) -> Self {
+impl<K: Hash + Eq + Clone, V: Clone, E: Clone> TtlCache<K, V, E> {
+    fn new(ttl: Duration, load_timeout: Duration, capacity: usize) -> Self {
         Self {
             ttl,
             load_timeout,
+            capacity,
             slots: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn slots(&self) -> MutexGuard<'_, HashMap<K, Slot<V, E>>> {
+        // Each change to the map is one call that can't leave it half done.
+        self.slots.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn len(&self) -> usize {
+        self.slots().len()
+    }
+
+    /// Makes room for one more key in a full map: drops the expired and
+    /// failed entries and the cells whose loader was cancelled (no caller
+    /// holds them any more), then, if that was not enough, the entry loaded
+    /// longest ago. A key being loaded is never dropped, so the map can
+    /// hold more than `capacity` keys by the loads in flight.
+    fn make_room(&self, slots: &mut HashMap<K, Slot<V, E>>) {
+        if slots.len() < self.capacity {
+            return;
+        }
+        slots.retain(|_, slot| match slot.get() {
+            Some(Ok(entry)) => entry.loaded_at.elapsed() < self.ttl,
+            Some(Err(_)) => false,
+            None => Arc::strong_count(slot) > 1,
+        });
+        if slots.len() < self.capacity {
+            return;
+        }
+        let loaded_at = |slot: &Slot<V, E>| match slot.get() {
+            Some(Ok(entry)) => Some(entry.loaded_at),
+            _ => None,
+        };
+        if let Some(oldest) = slots.values().filter_map(loaded_at).min() {
+            slots.retain(|_, slot| loaded_at(slot) != Some(oldest));
         }
     }
 
@@ -89,8 +133,11 @@ impl<K: Hash + Eq, V: Clone, E: Clone> TtlCache<K, V, E> {
         Fut: Future<Output = Result<V, E>>,
     {
         let slot = {
-            let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
-            let slot = slots.entry(key).or_default();
+            let mut slots = self.slots();
+            if !slots.contains_key(&key) {
+                self.make_room(&mut slots);
+            }
+            let slot = slots.entry(key.clone()).or_default();
             let stale = match slot.get() {
                 Some(Ok(entry)) => entry.loaded_at.elapsed() >= self.ttl,
                 Some(Err(_)) => true,
@@ -115,7 +162,16 @@ impl<K: Hash + Eq, V: Clone, E: Clone> TtlCache<K, V, E> {
             .await;
         match loaded {
             Ok(entry) => Ok(entry.value.clone()),
-            Err(error) => Err(error.clone()),
+            Err(error) => {
+                // A failed load keeps no slot, or a stream of keys that
+                // don't exist would grow the map without end. (Only this
+                // slot: a newer one for the key may have replaced it.)
+                let mut slots = self.slots();
+                if slots.get(&key).is_some_and(|kept| Arc::ptr_eq(kept, &slot)) {
+                    slots.remove(&key);
+                }
+                Err(error.clone())
+            }
         }
     }
 }
@@ -123,7 +179,7 @@ impl<K: Hash + Eq, V: Clone, E: Clone> TtlCache<K, V, E> {
 pub async fn run() {
     let start = Instant::now();
     let stamp = || format!("[{:.1}s]", start.elapsed().as_secs_f64());
-    let cache = TtlCache::new(Duration::from_secs(2), Duration::from_secs(1));
+    let cache = TtlCache::new(Duration::from_secs(2), Duration::from_secs(1), CAPACITY);
     let db = Database {
         queries: AtomicU32::new(0),
     };
@@ -156,9 +212,19 @@ pub async fn run() {
     assert_eq!(db.queries(), 5, "the timed-out load was not kept");
 
     println!();
+    println!("{} (the cache is full: users 1, 2 and 3)", stamp());
     get(9, quick).await;
     assert_eq!(db.queries(), 6);
+    println!(
+        "{} keys cached: {}; user 1's expired entry made room, and user 9's failed load kept none",
+        stamp(),
+        cache.len()
+    );
+    assert_eq!(cache.len(), 2);
 }
+
+/// Small, so that the demonstration fills it.
+const CAPACITY: usize = 3;
 
 // The demonstration's database, slow and counting its queries, and how a
 // result is printed.
@@ -195,5 +261,38 @@ fn show<E: std::fmt::Display>(result: &Result<String, CacheError<E>>) -> String 
     match result {
         Ok(name) => name.clone(),
         Err(error) => format!("error: {error}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Cache = TtlCache<u32, u32, NoSuchUser>;
+
+    #[tokio::test(start_paused = true)]
+    async fn keys_whose_loads_fail_keep_no_slot() {
+        let cache = Cache::new(Duration::from_secs(60), Duration::from_secs(1), 10);
+        for id in 0..1000 {
+            let missing = cache.get_or_load(id, || async move { Err(NoSuchUser(id)) });
+            assert!(missing.await.is_err());
+        }
+        assert_eq!(cache.len(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_cache_drops_the_entry_loaded_longest_ago() {
+        let cache = Cache::new(Duration::from_secs(60), Duration::from_secs(1), 2);
+        for id in 1..=3 {
+            cache
+                .get_or_load(id, || async move { Ok(id) })
+                .await
+                .unwrap();
+            sleep(Duration::from_secs(1)).await;
+        }
+        assert_eq!(cache.len(), 2);
+        let slots = cache.slots();
+        assert!(!slots.contains_key(&1), "the oldest entry was kept");
+        assert!(slots.contains_key(&2) && slots.contains_key(&3));
     }
 }

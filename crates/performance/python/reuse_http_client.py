@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 REQUESTS = 10
+REQUEST_TIMEOUT = 10
 
 
 class CountingRelay:
@@ -42,9 +43,10 @@ class CountingRelay:
         out_writer.close()
         in_writer.close()
 
-    def take(self):
-        count, self.connections = self.connections, 0
-        return count
+    async def stop(self):
+        self.server.close()
+        await self.server.wait_closed()
+        return self.connections
 
 
 async def fetch(session, url):
@@ -56,26 +58,31 @@ async def fetch(session, url):
 
 async def main():
     upstream = urlsplit(sys.argv[1])
+    # aiohttp has a total timeout of 5 minutes by default; the Rust's is 10 s.
+    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
+
     relay = CountingRelay(upstream.hostname, upstream.port or 80)
     await relay.start()
     url = f"{relay.url}/json"
-
     closed = 0
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(timeout=timeout) as session:
         for _ in range(REQUESTS):
             closed += await fetch(session, url)
-    print(f"One shared Client: {REQUESTS} requests over {relay.take()} connection(s)")
+    reused = await relay.stop() < REQUESTS
+    print(f"One shared Client: {REQUESTS} requests, some over a reused connection: {reused}")
 
+    relay = CountingRelay(upstream.hostname, upstream.port or 80)
+    await relay.start()
+    url = f"{relay.url}/json"
     for _ in range(REQUESTS):
-        async with aiohttp.ClientSession() as session:
+        async with aiohttp.ClientSession(timeout=timeout) as session:
             await fetch(session, url)
-    print(f"A new Client per request: {REQUESTS} requests over {relay.take()} connection(s)")
+    print(f"A new Client per request: {REQUESTS} requests over {await relay.stop()} connections")
     if closed:
         print(
             f"The server closed the connection after {closed} of the shared client's "
             f"{REQUESTS} answers (`Connection: close`), so those could not be reused."
         )
-    relay.server.close()
 
 
 asyncio.run(main())

@@ -26,9 +26,12 @@
 //!   not keep it alive.
 //! - `close()` is async and explicit, because `Drop` cannot `.await`. `Drop`
 //!   can only check that `close` happened and complain, or hand the async
-//!   cleanup to a task; `tokio::spawn` panics outside a runtime, so a `Drop`
-//!   that spawns should get the runtime from `Handle::try_current()` and
-//!   cope with there being none.
+//!   cleanup to a task. A `Drop` can run on a thread outside the runtime,
+//!   where `tokio::spawn` panics, and during the runtime's shutdown, when a
+//!   new task is dropped without running; so such a resource keeps a
+//!   `Handle` captured when it was made and spawns onto a `TaskTracker` that
+//!   the program waits on before its runtime goes (`cleanup_on_cancel` in
+//!   `context-managers` does this).
 //! - The 1 MB buffer is freed at `close` or at drop, whichever comes first,
 //!   not at the next collection.
 

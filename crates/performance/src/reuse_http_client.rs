@@ -15,28 +15,50 @@
 //!
 //! To show the difference without timing it, the requests go through a
 //! small TCP relay in front of the server that counts the connections it
-//! accepts. The requests run one after another, so against a server that
-//! keeps connections open the shared client needs one connection; run
-//! concurrently, it would open up to one per request in flight and reuse
-//! them afterwards. Whether a connection can be reused is the server's
-//! choice too: gunicorn's default sync worker answers every request with
-//! `Connection: close`, and then the shared client needs a new connection
-//! each time, like the fresh ones. So the example reports what it saw,
-//! counting the answers that closed their connection, and asserts nothing
-//! about the server. The server is the local httpbin (or `--base-url`,
-//! plain `http://` only, since the relay does not speak TLS).
+//! accepts, a relay for each client. The requests run one after another, so
+//! against a server that keeps connections open the shared client can carry
+//! them all over one connection, and usually does. But hyper-util, under
+//! reqwest, hands a connection back to the pool from a task it spawns, once
+//! the body has been read, and a request that starts before that task has
+//! run opens a new connection: on the multi-thread runtime that happens now
+//! and then. So the example prints whether any connection carried more than
+//! one request, not how many connections there were. A client per request
+//! opens one for every request. Run concurrently, the shared client would
+//! open up to one per request in flight and reuse them afterwards.
+//!
+//! Whether a connection can be reused is the server's choice too:
+//! gunicorn's default sync worker answers every request with `Connection:
+//! close`, and then the shared client needs a new connection each time,
+//! like the fresh ones. So the example reports what it saw, counting the
+//! answers that closed their connection, and asserts nothing about the
+//! server. The server is the local httpbin (or `--base-url`, plain
+//! `http://` only, since the relay does not speak TLS). Each relay's accept
+//! loop owns its listener and its connections' tasks (a `JoinSet`), and is
+//! aborted and awaited when the relay stops, so none of it outlives `run`.
 
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use reqwest::header::CONNECTION;
 use reqwest::{Client, Url};
 use tokio::io::copy_bidirectional;
 use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+use tokio::time::{sleep, timeout};
+use tokio_util::task::AbortOnDropHandle;
 
 const REQUESTS: usize = 10;
+/// reqwest has no timeout by default, and a server that accepts and then
+/// stalls would hold a request for ever: `timeout` bounds each whole
+/// request, from connecting to the end of the body.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn client() -> reqwest::Result<Client> {
+    Client::builder().timeout(REQUEST_TIMEOUT).build()
+}
 
 /// Fetches `url` and reads the whole body, so the connection is free for
 /// the next request. Returns whether the server closed the connection
@@ -53,26 +75,31 @@ async fn fetch(client: &Client, url: &str) -> reqwest::Result<bool> {
 
 pub async fn run(base_url: &str) -> anyhow::Result<()> {
     let base_url = Url::parse(base_url).context("invalid base URL")?;
+
+    // One relay per client, so that a connection one of them opened late
+    // can't be counted as the other's.
     let relay = CountingRelay::start(&base_url).await?;
     let url = format!("{}/json", relay.url);
-
-    let client = Client::new();
+    let shared = client().context("cannot build the HTTP client")?;
     let mut closed = 0;
     for _ in 0..REQUESTS {
-        if fetch(&client, &url).await.context("GET /json failed")? {
+        if fetch(&shared, &url).await.context("GET /json failed")? {
             closed += 1;
         }
     }
-    let shared = relay.take();
-    println!("One shared Client: {REQUESTS} requests over {shared} connection(s)");
+    // Every request was answered over a connection the relay had accepted,
+    // so fewer connections than requests means some carried several.
+    let reused = relay.stop().await < REQUESTS;
+    println!("One shared Client: {REQUESTS} requests, some over a reused connection: {reused}");
 
+    let relay = CountingRelay::start(&base_url).await?;
+    let url = format!("{}/json", relay.url);
     for _ in 0..REQUESTS {
-        fetch(&Client::new(), &url)
-            .await
-            .context("GET /json failed")?;
+        let fresh = client().context("cannot build the HTTP client")?;
+        fetch(&fresh, &url).await.context("GET /json failed")?;
     }
-    let fresh = relay.take();
-    println!("A new Client per request: {REQUESTS} requests over {fresh} connection(s)");
+    let fresh = relay.stop().await;
+    println!("A new Client per request: {REQUESTS} requests over {fresh} connections");
 
     if closed > 0 {
         println!(
@@ -85,10 +112,18 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
 
 // What only proves the reuse: a relay that counts connections.
 
+/// How long the relay waits for the server to accept a connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long to wait before accepting again after an accept failed.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
+
 /// Forwards TCP connections to `upstream` and counts them.
 struct CountingRelay {
     url: String,
     connections: Arc<AtomicUsize>,
+    /// The accept loop, which owns the listener and the connections' tasks:
+    /// dropping the relay aborts it, and with it every connection.
+    task: AbortOnDropHandle<()>,
 }
 
 impl CountingRelay {
@@ -108,25 +143,52 @@ impl CountingRelay {
             .context("the relay cannot listen on 127.0.0.1")?;
         let url = format!("http://{}", listener.local_addr()?);
         let connections = Arc::new(AtomicUsize::new(0));
-        let counter = Arc::clone(&connections);
-        tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
-                counter.fetch_add(1, Ordering::SeqCst);
-                let host = host.clone();
-                tokio::spawn(async move {
-                    if let Ok(mut outbound) = TcpStream::connect((host.as_str(), port)).await {
-                        // Ends once both directions are closed, or at the first
-                        // error (a reset, say), which ends the connection anyway.
-                        let _ = copy_bidirectional(&mut inbound, &mut outbound).await;
-                    }
-                });
-            }
-        });
-        Ok(Self { url, connections })
+        let task = tokio::spawn(relay(listener, host, port, Arc::clone(&connections)));
+        Ok(Self {
+            url,
+            connections,
+            task: AbortOnDropHandle::new(task),
+        })
     }
 
-    /// The connections accepted since the last call.
-    fn take(&self) -> usize {
-        self.connections.swap(0, Ordering::SeqCst)
+    /// Closes the listener and every connection, and returns how many
+    /// connections the relay accepted.
+    async fn stop(self) -> usize {
+        self.task.abort();
+        // Once the aborted task is gone, so are its listener and its
+        // `JoinSet`, which aborts the connections' tasks.
+        let _ = self.task.await;
+        self.connections.load(Ordering::SeqCst)
+    }
+}
+
+async fn relay(listener: TcpListener, host: String, port: u16, counter: Arc<AtomicUsize>) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((mut inbound, _)) => {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    let upstream = TcpStream::connect((host.clone(), port));
+                    connections.spawn(async move {
+                        if let Ok(Ok(mut outbound)) = timeout(CONNECT_TIMEOUT, upstream).await {
+                            // Ends once both directions are closed, or at the
+                            // first error (a reset, say), which ends the
+                            // connection anyway.
+                            let _ = copy_bidirectional(&mut inbound, &mut outbound).await;
+                        }
+                    });
+                }
+                // A failed accept (out of file descriptors, a connection
+                // reset before it was accepted) is not a reason to stop.
+                Err(error) => {
+                    eprintln!("relay: accept failed: {error}");
+                    sleep(ACCEPT_PAUSE).await;
+                }
+            },
+            // Reaps the connections that ended, so the set holds only the
+            // open ones. (With none, this branch is off for the round.)
+            Some(_) = connections.join_next() => {}
+        }
     }
 }

@@ -76,7 +76,7 @@ async def main():
     await site.start()
     base_url = f"http://127.0.0.1:{runner.addresses[0][1]}"
 
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
         await show(session, "GET /health", "GET", f"{base_url}/health")
         await show(session, "POST /process?data_id=job-1", "POST", f"{base_url}/process?data_id=job-1", json={"value": 42})
         posted = loop.time()

@@ -55,6 +55,10 @@ async def run_service(service, shutdown):
     while not shutdown.is_set():
         await service.work()
         next_tick += service.INTERVAL
+        # Ticks the work ran past are skipped, as MissedTickBehavior::Skip
+        # does, not made up back to back.
+        while next_tick < loop.time():
+            next_tick += service.INTERVAL
         try:
             await asyncio.wait_for(shutdown.wait(), max(next_tick - loop.time(), 0))
         except TimeoutError:
@@ -84,6 +88,8 @@ async def main():
         print("Received shutdown signal")
     print("Stopping services...")
     shutdown.set()
+    # After the grace period, wait_for cancels the services and waits until
+    # they are gone, then raises TimeoutError.
     health, metrics = await asyncio.wait_for(asyncio.gather(health, metrics), GRACE_PERIOD)
     print(f"Service {HealthCheck.NAME} stopped, check count: {health.check_count}")
     print(f"Service {MetricsService.NAME} stopped at {metrics.metrics!r}")

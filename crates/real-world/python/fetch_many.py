@@ -27,7 +27,9 @@ async def fetch_json(session, url):
 
 async def main():
     base_url = sys.argv[1]
-    timeout = aiohttp.ClientTimeout(connect=5)
+    # A ClientTimeout built with only `connect` has no total: set both, as
+    # the Rust sets connect_timeout and timeout.
+    timeout = aiohttp.ClientTimeout(total=10, connect=5)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         pages = ["/anything/example.com", "/anything/example.org", "/anything/example.net"]
         texts = await asyncio.gather(*(fetch_url(session, f"{base_url}{path}") for path in pages))

@@ -25,7 +25,7 @@ async def fetch_page(session, base_url, number):
 async def main():
     base_url = sys.argv[1]
     loop = asyncio.get_running_loop()
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10, connect=5)) as session:
         start = loop.time()
         tasks = [asyncio.create_task(fetch_page(session, base_url, n)) for n in range(1, PAGES + 1)]
         fetched = 0

@@ -70,7 +70,7 @@ async def main():
     await site.start()
     port = runner.addresses[0][1]
     base_url = f"http://127.0.0.1:{port}"
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
         lines = await asyncio.gather(
             handle_request(session, "GET /users", "GET", f"{base_url}/users"),
             handle_request(session, "POST /process", "POST", f"{base_url}/process", json={"data": "test"}),

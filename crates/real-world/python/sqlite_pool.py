@@ -14,6 +14,26 @@ import threading
 POOL_SIZE = 3
 
 
+class OpenTransaction(Exception):
+    def __str__(self):
+        return "the operation left a transaction open; it was rolled back"
+
+
+def query_then_roll_back(query, connection):
+    """Runs in the executor's thread: an operation is one transaction at
+    most, so whatever transaction the query left open is rolled back here."""
+    try:
+        result = query(connection)
+    except BaseException:
+        if connection.in_transaction:
+            connection.rollback()
+        raise
+    if connection.in_transaction:
+        connection.rollback()
+        raise OpenTransaction()
+    return result
+
+
 class Pool:
     def __init__(self, path, size):
         self.path = path
@@ -44,7 +64,7 @@ class Pool:
 
     async def run(self, query):
         connection = await self.acquire()
-        running = asyncio.get_running_loop().run_in_executor(None, query, connection)
+        running = asyncio.get_running_loop().run_in_executor(None, query_then_roll_back, query, connection)
         try:
             result = await asyncio.shield(running)
         except asyncio.CancelledError:

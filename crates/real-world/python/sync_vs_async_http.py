@@ -13,11 +13,12 @@ import urllib.request
 import aiohttp
 
 PATHS = ["/delay/1", "/delay/2"]
+REQUEST_TIMEOUT = 10
 
 
 def fetch_all_blocking(base_url):
     for path in PATHS:
-        with urllib.request.urlopen(f"{base_url}{path}") as response:
+        with urllib.request.urlopen(f"{base_url}{path}", timeout=REQUEST_TIMEOUT) as response:
             response.read()
             print(f"Fetched {path}: {response.status} {response.reason}")
 
@@ -39,7 +40,7 @@ async def main():
 
     print()
     print("Async, concurrently:")
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT, connect=5)) as session:
         start = loop.time()
         statuses = await asyncio.gather(*(fetch(session, f"{base_url}{path}") for path in PATHS))
     for path, status in zip(PATHS, statuses):

@@ -9,6 +9,8 @@ import sys
 
 import aiohttp
 
+REQUEST_TIMEOUT = 5
+
 
 class AsyncWebScraper:
     def __init__(self, max_concurrent, delay):
@@ -32,7 +34,8 @@ class AsyncWebScraper:
                 self.in_flight -= 1
 
     async def scrape_multiple(self, urls):
-        async with aiohttp.ClientSession() as session:
+        timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT, connect=5)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
             pages = await asyncio.gather(*(self.fetch_url(session, url) for url in urls), return_exceptions=True)
         successful, failed = [], []
         for url, page in zip(urls, pages):

@@ -45,13 +45,14 @@ use reqwest::RequestBuilder;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
-use tokio::time::{Instant, interval, sleep};
+use tokio::time::{Instant, MissedTickBehavior, interval, sleep};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 const PROCESSING_TIME: Duration = Duration::from_secs(2);
 const POLL_EVERY: Duration = Duration::from_millis(800);
 const MAX_POLLS: u32 = 10;
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Clone, Serialize)]
 struct ProcessResult {
@@ -171,8 +172,18 @@ pub async fn run() -> anyhow::Result<()> {
             .with_graceful_shutdown(shutdown.clone().cancelled_owned())
             .into_future(),
     );
+    // However `run` ends (an error, or its caller dropping it at an
+    // `.await`), the server is told to shut down; its handle alone would
+    // leave it running, detached.
+    let _stop_server = shutdown.clone().drop_guard();
 
-    let client = reqwest::Client::new();
+    // reqwest has no timeout by default: a server that accepted and then
+    // stalled would hold this request for ever. `timeout` bounds the whole
+    // request, from connecting to the end of the body.
+    let client = reqwest::Client::builder()
+        .timeout(REQUEST_TIMEOUT)
+        .build()
+        .context("cannot build the HTTP client")?;
     show("GET /health", client.get(format!("{base_url}/health"))).await?;
     show(
         "POST /process?data_id=job-1",
@@ -183,9 +194,13 @@ pub async fn run() -> anyhow::Result<()> {
     .await?;
 
     // An interval ticks on a fixed schedule, the first tick at once, so the
-    // time each request takes does not push the later polls back.
+    // time each request takes does not push the later polls back. A request
+    // slower than the period misses ticks, and by default (`Burst`) the
+    // interval would then fire them back to back, polling a slow server
+    // harder; `Delay` waits a full period after the late tick instead.
     let posted = Instant::now();
     let mut polls = interval(POLL_EVERY);
+    polls.set_missed_tick_behavior(MissedTickBehavior::Delay);
     for poll in 1..=MAX_POLLS {
         polls.tick().await;
         let label = format!("[{:.1}s] GET /result/job-1", posted.elapsed().as_secs_f64());

@@ -10,7 +10,10 @@
 //! becomes a `Service` trait and one generic loop, `run_service`. The loop
 //! uses `tokio::time::interval`, which ticks at a fixed rate; the guide
 //! sleeps for the interval after each piece of work, so its ticks drift by
-//! the length of the work.
+//! the length of the work. Work that outlasts the interval misses ticks,
+//! and by default (`MissedTickBehavior::Burst`) an interval then fires the
+//! missed ones back to back; the loop sets `Skip`, which drops them and
+//! keeps the schedule.
 //!
 //! Stopping: the guide flips a `running` flag and cancels each task, which
 //! can interrupt a check halfway through. Here one `CancellationToken`
@@ -18,13 +21,19 @@
 //! next tick (`select!`, `biased` so a stop request wins a tie), and work
 //! that has started is finished, not cut off. A `TaskTracker` holds the
 //! services, so shutdown is "cancel the token, then wait for the tracker",
-//! with a grace period in case a service does not stop.
+//! with a grace period in case a service does not stop: after it, the
+//! services still running are aborted, and the tracker waited for again
+//! until they are gone. Neither a tracker nor a dropped `JoinHandle` stops a
+//! task, so each service's handle is an `AbortOnDropHandle`: a `run` that
+//! returns early or is itself cancelled leaves no service running.
 //!
 //! Ctrl-C: the guide's `signal_handler` and `shutdown_event` are never
 //! connected to anything, and `except KeyboardInterrupt` inside a coroutine
 //! does not catch Ctrl-C (asyncio cancels the main task instead). Here
 //! `tokio::signal::ctrl_c()` races the run time in `select!`, and either
-//! one leads to the same graceful stop; the program exits with code 0.
+//! one leads to the same graceful stop; the program exits with code 0. If
+//! listening for Ctrl-C fails, the services are stopped the same way before
+//! the error is reported.
 //!
 //! The guide forgets `import random`, so its metrics service dies with a
 //! `NameError` on its first tick, silently, until `stop()` re-raises it.
@@ -38,13 +47,13 @@
 use std::future::Future;
 use std::time::Duration;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
-use tokio::task::JoinHandle;
-use tokio::time::{interval, sleep, timeout};
+use tokio::task::AbortHandle;
+use tokio::time::{MissedTickBehavior, interval, sleep, timeout};
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
+use tokio_util::task::{AbortOnDropHandle, TaskTracker};
 
 const RUN_TIME: Duration = Duration::from_millis(9_500);
 const GRACE_PERIOD: Duration = Duration::from_secs(1);
@@ -59,7 +68,20 @@ trait Service: Send + 'static {
 /// Works on every tick until `shutdown` is cancelled, then hands the
 /// service back so its final state can be reported.
 async fn run_service<S: Service>(mut service: S, shutdown: CancellationToken) -> S {
+    // `interval` panics on a zero period, and on one too long to add to the
+    // clock; checked when the program compiles, for each service.
+    const {
+        assert!(
+            !S::INTERVAL.is_zero() && S::INTERVAL.as_secs() <= MAX_INTERVAL_SECS,
+            "a service's INTERVAL must be above zero and at most a year"
+        );
+    }
     let mut ticks = interval(S::INTERVAL);
+    // A piece of work that outlasts the interval (a slow check, a busy
+    // runtime) makes the loop miss ticks. The default, `Burst`, would then
+    // fire the missed ticks back to back to catch up; `Skip` drops them and
+    // waits for the next tick on the original schedule.
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
     loop {
         tokio::select! {
             biased;
@@ -70,14 +92,42 @@ async fn run_service<S: Service>(mut service: S, shutdown: CancellationToken) ->
     service
 }
 
+/// A year. An `Interval` adds its period to an `Instant` at every tick, and
+/// that panics when the sum overflows.
+const MAX_INTERVAL_SECS: u64 = 365 * 24 * 60 * 60;
+
+/// Starts a service on the tracker. The handle aborts the service when it
+/// is dropped, so a `run` that returns early or is cancelled leaves no
+/// service running: a `TaskTracker` does not abort its tasks when dropped,
+/// and a plain `JoinHandle` detaches its task.
 fn start<S: Service>(
     services: &TaskTracker,
     shutdown: &CancellationToken,
     service: S,
-) -> JoinHandle<S> {
+) -> AbortOnDropHandle<S> {
     let handle = services.spawn(run_service(service, shutdown.clone()));
     println!("Service {} started", S::NAME);
-    handle
+    AbortOnDropHandle::new(handle)
+}
+
+/// Cancels the token, waits up to `GRACE_PERIOD` for every service to end,
+/// and aborts those still running after it.
+async fn stop(
+    services: &TaskTracker,
+    shutdown: &CancellationToken,
+    handles: &[AbortHandle],
+) -> anyhow::Result<()> {
+    shutdown.cancel();
+    if timeout(GRACE_PERIOD, services.wait()).await.is_ok() {
+        return Ok(());
+    }
+    for handle in handles {
+        handle.abort();
+    }
+    // An aborted task ends at its next `.await`, and the tracker sees it go;
+    // only a service stuck in blocking code could keep this waiting.
+    services.wait().await;
+    bail!("the services did not stop within {GRACE_PERIOD:?}, and were aborted")
 }
 
 // The demonstration's two services.
@@ -137,19 +187,23 @@ pub async fn run() -> anyhow::Result<()> {
     services.close();
 
     println!("Main application running...");
-    tokio::select! {
-        () = sleep(RUN_TIME) => {}
-        signal = tokio::signal::ctrl_c() => {
-            signal.context("cannot listen for Ctrl-C")?;
-            println!("Received shutdown signal");
-        }
-    }
+    // Whatever ends the run, an error included, the services are stopped
+    // before it is reported.
+    let ended = tokio::select! {
+        () = sleep(RUN_TIME) => Ok(()),
+        signal = tokio::signal::ctrl_c() => match signal {
+            Ok(()) => {
+                println!("Received shutdown signal");
+                Ok(())
+            }
+            Err(error) => Err(error).context("cannot listen for Ctrl-C"),
+        },
+    };
 
     println!("Stopping services...");
-    shutdown.cancel();
-    timeout(GRACE_PERIOD, services.wait())
-        .await
-        .context("the services did not stop within the grace period")?;
+    let handles = [health.abort_handle(), metrics.abort_handle()];
+    stop(&services, &shutdown, &handles).await?;
+    ended?;
 
     // Every service has finished, so these return at once.
     let health = health.await?;
@@ -165,4 +219,38 @@ pub async fn run() -> anyhow::Result<()> {
         metrics.metrics
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A service whose work never ends, so it never sees the token.
+    struct Stuck;
+
+    impl Service for Stuck {
+        const NAME: &'static str = "Stuck";
+        const INTERVAL: Duration = Duration::from_secs(1);
+
+        async fn work(&mut self) {
+            std::future::pending::<()>().await;
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_service_still_running_after_the_grace_period_is_aborted() {
+        let services = TaskTracker::new();
+        let shutdown = CancellationToken::new();
+        let stuck = start(&services, &shutdown, Stuck);
+        services.close();
+        sleep(Duration::from_millis(10)).await; // in its work by now
+
+        let stopped = stop(&services, &shutdown, &[stuck.abort_handle()]).await;
+        assert!(stopped.is_err(), "the stuck service stopped by itself");
+        assert!(
+            stuck.is_finished(),
+            "stop returned before the abort ended it"
+        );
+        assert!(stuck.await.is_err_and(|error| error.is_cancelled()));
+    }
 }

@@ -77,10 +77,14 @@ async fn fetch_json(client: &Client, url: String) -> reqwest::Result<StatusCode>
 }
 
 pub async fn run(base_url: &str) -> anyhow::Result<()> {
-    // Without a connect timeout, a host that drops packets would keep a
-    // request waiting for as long as the operating system lets it.
+    // reqwest has no timeout by default. `connect_timeout` ends a connect
+    // to a host that drops packets, which would otherwise wait for as long
+    // as the operating system lets it; it does nothing for a server that
+    // accepts the connection and then never answers. `timeout` bounds the
+    // whole request, from connecting to the end of the body.
     let client = Client::builder()
         .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(10))
         .build()
         .context("cannot build the HTTP client")?;
 

@@ -140,6 +140,14 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
     // at a time (gunicorn's default worker) may make it wait behind
     // `/delay/3` until it times out; any other failure means there is no
     // httpbin at `base_url`.
+    // And a server that answered none of them, not even with an error
+    // status, isn't an httpbin either (it may have stalled).
+    let unanswered = |result: &Result<Document, FetchError>| {
+        matches!(result, Err(FetchError::Timeout(_) | FetchError::Connect(_)))
+    };
+    if results.iter().all(unanswered) {
+        anyhow::bail!("no answer from {base_url} within {TIMEOUT:?}");
+    }
     match &results[0] {
         Ok(_) | Err(FetchError::Timeout(_)) => Ok(()),
         Err(error) => anyhow::bail!("GET {base_url}/json failed: {error}"),

@@ -71,8 +71,12 @@ async fn fetch_page(client: &Client, base_url: &str, session: u32) -> anyhow::Re
 }
 
 pub async fn run(base_url: &str) -> anyhow::Result<()> {
+    // reqwest has no timeout by default: a server that accepted and then
+    // stalled would hold a page, and the scrape, for ever. `timeout` bounds
+    // each whole request, from connecting to the end of the body.
     let client = Client::builder()
         .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(10))
         .build()?;
     let start = Instant::now();
 

@@ -159,8 +159,18 @@ pub async fn run() -> anyhow::Result<()> {
             .with_graceful_shutdown(shutdown.clone().cancelled_owned())
             .into_future(),
     );
+    // However `run` ends (an error, or its caller dropping it at an
+    // `.await`), the server is told to shut down; its handle alone would
+    // leave it running, detached.
+    let _stop_server = shutdown.clone().drop_guard();
 
-    let client = reqwest::Client::new();
+    // reqwest has no timeout by default: a server that accepted and then
+    // stalled would hold a request for ever. `timeout` bounds the whole
+    // request, from connecting to the end of the body.
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .context("cannot build the HTTP client")?;
     let requests = [
         handle_request("GET /users", client.get(format!("{base_url}/users"))),
         handle_request(

@@ -26,7 +26,9 @@
 //! closure that panics leaves the guard empty: the connection is closed when
 //! the abandoned operation ends, and its permit freed with it, so the pool
 //! never has more connections open than its size and opens a fresh one when
-//! it next runs short. A connection left inside a transaction is closed too.
+//! it next runs short. An operation that leaves a transaction open (a
+//! statement that failed after `BEGIN`, a missing `COMMIT`) has it rolled
+//! back on the blocking thread before the connection goes back.
 //! Cancelled while waiting for a permit or while opening, a caller takes
 //! nothing with it. The demo ends with a query abandoned while it runs.
 //!
@@ -74,6 +76,8 @@ pub enum DbError {
     Closed(#[from] AcquireError),
     #[error("the connection is gone: an earlier operation on it was abandoned")]
     Abandoned,
+    #[error("the operation left a transaction open; it was rolled back")]
+    OpenTransaction,
     #[error("a pool needs room for at least one connection")]
     Empty,
     #[error("cannot create a temporary directory: {0}")]
@@ -137,11 +141,9 @@ impl Drop for PooledConnection {
         else {
             return;
         };
-        if connection.is_autocommit() {
-            self.shared.idle().push(connection);
-        } else {
-            drop(connection);
-        }
+        // `run` never leaves a transaction open, so the connection is in a
+        // known state.
+        self.shared.idle().push(connection);
         // The permit goes last: a caller it wakes finds the connection idle,
         // or finds room to open a new one.
         drop(permit);
@@ -157,12 +159,26 @@ impl PooledConnection {
     {
         let mut slot = self.slot.take().ok_or(DbError::Abandoned)?;
         let (slot, result) = spawn_blocking(move || {
-            let result = f(&mut slot.connection);
-            (slot, result)
+            let result = f(&mut slot.connection).map_err(DbError::from);
+            // An operation is one transaction at most. SQLite keeps a
+            // transaction open after a statement inside it fails, and an
+            // operation may return before its `COMMIT`: rolled back here, on
+            // this thread, so the connection never goes back mid-transaction.
+            // One that won't roll back is closed here, with its permit.
+            if slot.connection.is_autocommit() {
+                return (Some(slot), result);
+            }
+            match slot.connection.execute_batch("ROLLBACK") {
+                Ok(()) => (Some(slot), result.and(Err(DbError::OpenTransaction))),
+                Err(error) => {
+                    drop(slot);
+                    (None, result.and(Err(error.into())))
+                }
+            }
         })
         .await?;
-        self.slot = Some(slot);
-        Ok(result?)
+        self.slot = slot;
+        result
     }
 
     /// aiomysql's `cur.execute(sql)` then `cur.fetchall()`.
@@ -443,5 +459,48 @@ impl Pool {
 
     fn opened(&self) -> usize {
         self.shared.opened.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn no_connection_goes_back_inside_a_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        // One connection, so every operation gets the same one back.
+        let pool = Pool::open(dir.path().join("test.db"), 1).await.unwrap();
+        pool.run(|db| {
+            db.execute_batch("CREATE TABLE t (name TEXT UNIQUE); INSERT INTO t VALUES ('a');")
+        })
+        .await
+        .unwrap();
+
+        // The second insert fails, and SQLite keeps the transaction open.
+        let failed = pool
+            .run(|db| {
+                db.execute_batch("BEGIN; INSERT INTO t VALUES ('b'); INSERT INTO t VALUES ('a');")
+            })
+            .await;
+        assert!(matches!(failed, Err(DbError::Sqlite(_))), "{failed:?}");
+        let uncommitted = pool
+            .run(|db| db.execute_batch("BEGIN; INSERT INTO t VALUES ('c');"))
+            .await;
+        assert!(
+            matches!(uncommitted, Err(DbError::OpenTransaction)),
+            "{uncommitted:?}"
+        );
+
+        let (count, autocommit) = pool
+            .run(|db| {
+                let count =
+                    db.query_row("SELECT count(*) FROM t", (), |row| row.get::<_, i64>(0))?;
+                Ok((count, db.is_autocommit()))
+            })
+            .await
+            .unwrap();
+        assert_eq!((count, autocommit), (1, true));
+        assert_eq!(pool.opened(), 1, "the connection was kept, not replaced");
     }
 }

@@ -41,6 +41,9 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 const PATHS: [&str; 2] = ["/delay/1", "/delay/2"];
+/// Enough for the slowest page, and for one that waits behind another on a
+/// server that answers one request at a time.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Plain blocking code, as it would be without any async runtime.
 fn fetch_all_blocking(
@@ -74,11 +77,10 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
     let (done_tx, done) = oneshot::channel();
     let url = base_url.to_owned();
     thread::spawn(move || {
-        // The blocking client gives up after 30 s by default; like the async
-        // one, this one has no overall deadline, since a busy server may
-        // queue a request for longer. Both limit the time to connect.
+        // The blocking client's `timeout` (30 s by default) bounds the wait
+        // for the answer, and then the reading of its body.
         let result = reqwest::blocking::Client::builder()
-            .timeout(None)
+            .timeout(REQUEST_TIMEOUT)
             .connect_timeout(Duration::from_secs(5))
             .build()
             .and_then(|client| {
@@ -96,7 +98,10 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
 
     println!();
     println!("Async, concurrently:");
+    // The async client has no timeout by default; its `timeout` bounds the
+    // whole request, from connecting to the end of the body.
     let client = reqwest::Client::builder()
+        .timeout(REQUEST_TIMEOUT)
         .connect_timeout(Duration::from_secs(5))
         .build()?;
     let start = Instant::now();

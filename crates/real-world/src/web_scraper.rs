@@ -67,8 +67,14 @@ struct AsyncWebScraper {
 impl AsyncWebScraper {
     fn new(max_concurrent: usize, delay: Duration) -> reqwest::Result<Self> {
         Ok(Self {
+            // reqwest has no timeout by default, and `connect_timeout` ends
+            // only a connect that hangs: a server that accepts and then
+            // stalls would hold a request, and its slot, for ever.
+            // `timeout` bounds the whole request, from connecting to the end
+            // of the body; the slowest page here takes 2 s.
             client: Client::builder()
                 .connect_timeout(Duration::from_secs(5))
+                .timeout(REQUEST_TIMEOUT)
                 .build()?,
             semaphore: Semaphore::new(max_concurrent),
             delay,
@@ -113,6 +119,7 @@ impl AsyncWebScraper {
 }
 
 const MAX_CONCURRENT: usize = 2;
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub async fn run(base_url: &str) -> anyhow::Result<()> {
     let urls = [
