@@ -14,6 +14,8 @@ async def fetch_data(id, delay):
     return f"Data {id}"
 
 
+# Python Async/Await's fetch_data(url), renamed because the other guide's
+# fetch_data above takes an id and a delay.
 async def fetch_url(url):
     await asyncio.sleep(1)
     return f"Data from {url}"

@@ -40,6 +40,8 @@ async fn fetch_data(id: u32, delay: Duration) -> String {
     format!("Data {id}")
 }
 
+/// *Python Async/Await*'s `fetch_data(url)`, renamed because the other
+/// guide's `fetch_data` above takes an id and a delay.
 async fn fetch_url(url: &str) -> String {
     // Stands in for an HTTP request; the section `real-world` makes real ones.
     sleep(Duration::from_secs(1)).await;

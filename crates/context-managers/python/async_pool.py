@@ -15,6 +15,15 @@ class AsyncPool:
         # asyncio.Semaphore does not say how many slots are free: count them.
         self.in_use = 0
 
+    async def acquire(self):
+        await self.semaphore.acquire()
+        self.in_use += 1
+        assert self.in_use <= self.size
+
+    async def release(self):
+        self.in_use -= 1
+        self.semaphore.release()
+
     def slot(self, user):
         return Slot(self, user)
 
@@ -28,16 +37,13 @@ class Slot:
         self.user = user
 
     async def __aenter__(self):
-        await self.pool.semaphore.acquire()
-        self.pool.in_use += 1
-        assert self.pool.in_use <= self.pool.size
+        await self.pool.acquire()
         return self
 
     async def __aexit__(self, *exc_info):
-        # The guide's bug was `self.release()` without `await` here.
-        self.pool.in_use -= 1
         print(f"{self.user} released its slot")
-        self.pool.semaphore.release()
+        # The guide's bug was `self.release()` without `await` here.
+        await self.pool.release()
 
 
 class FailedHalfway(Exception):

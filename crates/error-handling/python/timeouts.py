@@ -21,17 +21,29 @@ async def sleepy(name, duration):
             print(f"{name} was dropped after {loop.time() - start:.1f}s, before it finished")
 
 
+async def long_task():
+    return await sleepy("long_task", 5)
+
+
+async def long_operation():
+    return await sleepy("long_operation", 10)
+
+
+async def slow_operation():
+    return await sleepy("slow_operation", 5)
+
+
 async def with_timeout():
     try:
         async with asyncio.timeout(2):
-            print(await sleepy("long_task", 5))
+            print(await long_task())
     except TimeoutError:
         print("Task took too long!")
 
 
 async def with_wait_for():
     try:
-        return await asyncio.wait_for(sleepy("long_operation", 10), 5)
+        return await asyncio.wait_for(long_operation(), 5)
     except TimeoutError:
         print("Operation timed out")
         return None
@@ -79,7 +91,7 @@ async def main():
     await with_timeout()
     print(f"wait_for returned {await with_wait_for()}")
     try:
-        print(await asyncio.wait_for(sleepy("slow_operation", 5), 2))
+        print(await asyncio.wait_for(slow_operation(), 2))
     except TimeoutError:
         print("Operation timed out!")
     await steps_with_one_deadline()

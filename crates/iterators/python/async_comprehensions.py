@@ -8,6 +8,8 @@ import asyncio
 import time
 
 
+# square_async of "Complete Guide to Async IO and Asynchronous Programming in
+# Python"; "Python Async Programming: A Detailed Guide" calls it async_square.
 async def square_async(x):
     await asyncio.sleep(0.1)
     return x**2
@@ -29,6 +31,7 @@ def seconds(start):
 
 
 async def main():
+    # "A Detailed Guide"'s comprehensions, with its async_square.
     squares = [await square_async(x) async for x in async_range(5)]
     print(squares)
 
@@ -36,6 +39,7 @@ async def main():
     async for value in values:
         print(value)
 
+    # "Complete Guide to Async IO"'s.
     print()
     numbers = [1, 2, 3, 4, 5]
 

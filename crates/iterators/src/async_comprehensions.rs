@@ -32,6 +32,9 @@ use futures::future::join_all;
 use futures::stream::{self, Stream, StreamExt};
 use tokio::time::{Instant, sleep};
 
+/// `square_async` of *Complete Guide to Async IO and Asynchronous
+/// Programming in Python*; *Python Async Programming: A Detailed Guide*
+/// calls the same function `async_square`.
 async fn square_async(x: u64) -> u64 {
     sleep(Duration::from_millis(100)).await;
     x.pow(2)
@@ -55,16 +58,18 @@ fn seconds(start: Instant) -> String {
 }
 
 pub async fn run() {
-    // [await square_async(x) async for x in async_range(5)]
+    // *A Detailed Guide*'s comprehensions, with its `async_square`:
+    // [await async_square(x) async for x in async_range(5)]
     let squares: Vec<u64> = async_range(5).then(square_async).collect().await;
     println!("{squares:?}");
 
-    // (await square_async(x) async for x in async_range(5)), consumed lazily
+    // (await async_square(x) async for x in async_range(5)), consumed lazily
     let mut values = std::pin::pin!(async_range(5).then(square_async));
     while let Some(value) = values.next().await {
         println!("{value}");
     }
 
+    // *Complete Guide to Async IO*'s.
     println!();
     let numbers = [1, 2, 3, 4, 5];
 

@@ -7,9 +7,16 @@ Python's random can't reproduce, so the outcomes are listed in full.
 """
 
 import asyncio
+from enum import Enum
 
 # One entry per call that reaches the service: True means it fails.
 FAILS = iter([True, True, True, True, True, False, True, True, True, True])
+
+
+class CircuitState(Enum):
+    CLOSED = "closed"
+    OPEN = "open"
+    HALF_OPEN = "half_open"
 
 
 class CircuitOpen(Exception):
@@ -26,32 +33,32 @@ class CircuitBreaker:
     def __init__(self, failure_threshold, reset_timeout):
         self.failure_threshold = failure_threshold
         self.reset_timeout = reset_timeout
-        self.state = "closed"
+        self.state = CircuitState.CLOSED
         self.failure_count = 0
         self.last_failure = None
 
     async def call(self, operation):
         loop = asyncio.get_running_loop()
-        if self.state == "open":
+        if self.state == CircuitState.OPEN:
             if self.last_failure is None or loop.time() - self.last_failure < self.reset_timeout:
                 operation.close()  # never awaited, so never started
                 raise CircuitOpen()
-            self.state = "half_open"
+            self.state = CircuitState.HALF_OPEN
             print("  (open -> half_open: trying one call)")
         try:
             result = await operation
         except Exception:
             self.failure_count += 1
             self.last_failure = loop.time()
-            if self.state == "half_open" or self.failure_count >= self.failure_threshold:
-                if self.state != "open":
-                    print(f"  ({self.state} -> open)")
-                self.state = "open"
+            if self.state == CircuitState.HALF_OPEN or self.failure_count >= self.failure_threshold:
+                if self.state != CircuitState.OPEN:
+                    print(f"  ({self.state.value} -> open)")
+                self.state = CircuitState.OPEN
             raise
-        if self.state != "closed":
-            print(f"  ({self.state} -> closed)")
+        if self.state != CircuitState.CLOSED:
+            print(f"  ({self.state.value} -> closed)")
         self.failure_count = 0
-        self.state = "closed"
+        self.state = CircuitState.CLOSED
         return result
 
 
@@ -74,7 +81,7 @@ async def main():
             print(f"Call {i}: Success - {result}")
         except (CircuitOpen, ServiceUnavailable) as error:
             rejected += isinstance(error, CircuitOpen)
-            print(f"Call {i}: Failed - {error} (State: {breaker.state})")
+            print(f"Call {i}: Failed - {error} (State: {breaker.state.value})")
         await asyncio.sleep(0.5)
     print(f"The service was called {service_calls} times; {rejected} calls were rejected without calling it")
 

@@ -24,7 +24,9 @@
 //! wait (its blocking jobs run on until they return). Synchronous wrappers
 //! around async code hit the same checks: `reqwest::blocking` documents that
 //! it panics inside an async runtime, and recommends `spawn_blocking` around
-//! the calls.
+//! the calls. It checks only in debug builds, by building and dropping a
+//! runtime of its own; a release build skips the check and blocks the
+//! thread (`real-world/sync_vs_async_http`).
 //!
 //! The bridges:
 //! - Move the synchronous code to a blocking thread with `spawn_blocking`,

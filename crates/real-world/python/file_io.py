@@ -11,35 +11,85 @@ import tempfile
 from pathlib import Path
 
 
-def describe(error, action, name):
-    # Rust's io::Error prints the system's message and its number this way.
-    return f"cannot {action} {name}: {error.strerror} (os error {error.errno})"
+class FileError(Exception):
+    """An OSError with the operation and the file name, as anyhow's context
+    gives the Rust."""
+
+    def __init__(self, error, action, name):
+        # Rust's io::Error prints the system's message and its number this way.
+        super().__init__(f"cannot {action} {name}: {error.strerror} (os error {error.errno})")
+
+
+async def write_file(directory, name, content):
+    try:
+        await asyncio.to_thread((directory / name).write_text, content)
+    except OSError as error:
+        raise FileError(error, "write", name) from error
+
+
+async def read_file(directory, name):
+    try:
+        return await asyncio.to_thread((directory / name).read_text)
+    except OSError as error:
+        raise FileError(error, "read", name) from error
+
+
+async def write_lines(directory, name, lines):
+    """Many small writes through a buffer, flushed when the file closes."""
+
+    def write():
+        try:
+            file = open(directory / name, "w")
+        except OSError as error:
+            raise FileError(error, "create", name) from error
+        try:
+            with file:
+                for line in lines:
+                    file.write(line)
+                    file.write("\n")
+        except OSError as error:
+            raise FileError(error, "write", name) from error
+
+    await asyncio.to_thread(write)
+
+
+async def count_lines(directory, name):
+    """Reads a file line by line, without holding all of it in memory."""
+
+    def count():
+        try:
+            file = open(directory / name)
+        except OSError as error:
+            raise FileError(error, "open", name) from error
+        with file:
+            return sum(1 for _ in file)
+
+    return await asyncio.to_thread(count)
 
 
 async def main():
     with tempfile.TemporaryDirectory() as directory:
         directory = Path(directory)
-        await asyncio.to_thread((directory / "example.txt").write_text, "Hello, async world!")
-        content = await asyncio.to_thread((directory / "example.txt").read_text)
+        await write_file(directory, "example.txt", "Hello, async world!")
+        content = await read_file(directory, "example.txt")
         print(f"File content: {content}")
 
-        await asyncio.to_thread((directory / "lines.txt").write_text, "first\nsecond\nthird\n")
-        lines = await asyncio.to_thread(lambda: len((directory / "lines.txt").read_text().splitlines()))
-        print(f"lines.txt has {lines} lines")
+        await write_lines(directory, "lines.txt", ["first", "second", "third"])
+        print(f"lines.txt has {await count_lines(directory, 'lines.txt')} lines")
 
         print()
         print("Bad paths:")
         os.mkdir(directory / "reports")
-        for action, name, attempt in [
-            ("read", "missing.txt", lambda: (directory / "missing.txt").read_text()),
-            ("write", "no-such-dir/out.txt", lambda: (directory / "no-such-dir/out.txt").write_text("data")),
-            ("read", "reports", lambda: (directory / "reports").read_text()),
+        for attempt in [
+            read_file(directory, "missing.txt"),
+            write_file(directory, "no-such-dir/out.txt", "data"),
+            read_file(directory, "reports"),
         ]:
             try:
-                await asyncio.to_thread(attempt)
+                await attempt
                 raise AssertionError("a bad path was accepted")
-            except OSError as error:
-                print(f"  {describe(error, action, name)}")
+            except FileError as error:
+                print(f"  {error}")
 
 
 asyncio.run(main())

@@ -115,6 +115,18 @@ async def worker(pool, worker_id):
     return names
 
 
+async def fetch_data(pool):
+    """The aiomysql guide's fetch_data: a connection from the pool (run
+    acquires it), execute, fetch all."""
+
+    def execute_and_fetch_all(connection):
+        cursor = connection.cursor()
+        cursor.execute("SELECT id, name FROM users ORDER BY id")
+        return cursor.fetchall()
+
+    return await pool.run(execute_and_fetch_all)
+
+
 async def abandon_a_query(pool):
     started, go_on = threading.Event(), threading.Event()
 
@@ -149,7 +161,7 @@ async def main():
             print(f"Worker {worker_id} found: {', '.join(names)}")
         print("Completed 4 workers")
 
-        rows = await pool.run(lambda c: c.execute("SELECT id, name FROM users ORDER BY id").fetchall())
+        rows = await fetch_data(pool)
         print(f"fetch_data: {len(rows)} rows, {rows[0]} to {rows[-1]}")
 
         await pool.execute_transaction(

@@ -36,6 +36,12 @@ async def get_user_by_name(db, name):
     )
 
 
+async def fetch_users(db):
+    return await db.call(
+        lambda connection: connection.execute("SELECT id, name, email FROM users ORDER BY id").fetchall()
+    )
+
+
 async def main():
     db = await AsyncSqlite.open_in_memory()
     await db.call(
@@ -49,6 +55,7 @@ async def main():
     for user in await asyncio.gather(*(get_user_by_name(db, name) for name in ["Alice", "Bob", "Charlie"])):
         if user is not None:
             print(f"User: {user}")
+    print(f"All users: {[name for (_, name, _) in await fetch_users(db)]}")
 
 
 asyncio.run(main())

@@ -33,7 +33,11 @@
 //! end and then lets the connection go.
 //!
 //! The guide's `execute` guesses from the SQL whether to fetch rows or count
-//! them; here the closure says what it wants. Values always go in as
+//! them; here the closure says what it wants. The other guide's
+//! `fetch_users` is a fragment, `db.execute("SELECT * FROM users")` on a `db`
+//! it never defines; here it is one more closure on the same `call`, naming
+//! its columns and ordering the rows, since SQL returns rows in no defined
+//! order without `ORDER BY`. Values always go in as
 //! parameters (`?1`), never formatted into the SQL. The three lookups run
 //! concurrently as in the guide, but one connection serves one at a time;
 //! what they gain is a runtime that stays free. `sqlite_pool` gives each
@@ -45,7 +49,7 @@
 use std::sync::Arc;
 
 use futures::future::join_all;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use tokio::sync::Mutex;
 use tokio::task::{JoinError, spawn_blocking};
 
@@ -109,21 +113,35 @@ struct User {
     email: String,
 }
 
+impl User {
+    /// A row of `SELECT id, name, email`.
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(0)?,
+            name: row.get(1)?,
+            email: row.get(2)?,
+        })
+    }
+}
+
 async fn get_user_by_name(db: &AsyncSqlite, name: &'static str) -> Result<Option<User>, DbError> {
     db.call(move |connection| {
         connection
             .query_row(
                 "SELECT id, name, email FROM users WHERE name = ?1",
                 params![name],
-                |row| {
-                    Ok(User {
-                        id: row.get(0)?,
-                        name: row.get(1)?,
-                        email: row.get(2)?,
-                    })
-                },
+                User::from_row,
             )
             .optional()
+    })
+    .await
+}
+
+/// The guide's `fetch_users`: every row of the table.
+async fn fetch_users(db: &AsyncSqlite) -> Result<Vec<User>, DbError> {
+    db.call(|connection| {
+        let mut select = connection.prepare("SELECT id, name, email FROM users ORDER BY id")?;
+        select.query_map((), User::from_row)?.collect()
     })
     .await
 }
@@ -143,12 +161,12 @@ pub async fn run() -> Result<(), DbError> {
     })
     .await?;
 
-    let users = vec![
+    let new_users = vec![
         ("Alice", "alice@example.com"),
         ("Bob", "bob@example.com"),
         ("Charlie", "charlie@example.com"),
     ];
-    db.insert_users(users).await?;
+    db.insert_users(new_users).await?;
 
     let names = ["Alice", "Bob", "Charlie"];
     let results = join_all(names.map(|name| get_user_by_name(&db, name))).await;
@@ -157,5 +175,12 @@ pub async fn run() -> Result<(), DbError> {
             println!("User: ({}, {:?}, {:?})", user.id, user.name, user.email);
         }
     }
+
+    let names: Vec<String> = fetch_users(&db)
+        .await?
+        .into_iter()
+        .map(|user| user.name)
+        .collect();
+    println!("All users: {names:?}");
     Ok(())
 }

@@ -9,10 +9,18 @@ import threading
 
 
 class BackgroundLoop:
-    def __init__(self):
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="background-loop")
-        self.thread.start()
+    def __init__(self, loop, thread):
+        self.loop = loop
+        self.thread = thread
+
+    @classmethod
+    def start(cls):
+        # The loop exists before the thread starts, so there is nothing to
+        # busy-wait for, unlike the guide's start().
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, name="background-loop")
+        thread.start()
+        return cls(loop, thread)
 
     def run(self, coroutine):
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
@@ -35,7 +43,7 @@ async def add():
 
 
 def main():
-    background = BackgroundLoop()
+    background = BackgroundLoop.start()
     print(background.run(async_task("test")))
     print(f"Another future, another result: {background.run(add())}")
     background.stop()

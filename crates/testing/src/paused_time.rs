@@ -11,8 +11,9 @@
 //! deadline. asyncio has no fake clock of its own; tests need a plugin such
 //! as `looptime`. Tokio's test clock is built in (the `test-util` feature):
 //! under `#[tokio::test(start_paused = true)]`, time stands still while any
-//! task has work to do, and when every task is waiting it jumps to the next
-//! timer. A 2 s timeout fires at exactly 2 s of virtual time, at once. And
+//! task has work to do or a `spawn_blocking` job is queued or running, and
+//! when every task is waiting it jumps to the next timer. A 2 s timeout
+//! fires at exactly 2 s of virtual time, at once. And
 //! since the clock never moves while a woken task is waiting for its turn, a
 //! test that `sleep`s to a moment finds everything due before it done.
 //!
