@@ -28,7 +28,8 @@ fn main() {
 async fn a_failed_accept_does_not_stop_the_server() {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
     let address = listener.local_addr().expect("its address");
-    let server = tokio::spawn(line_codec::serve(listener));
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let server = tokio::spawn(line_codec::serve(listener, shutdown.clone()));
 
     // A low limit, so that using it all up takes a few hundred files.
     let limit = getrlimit(Resource::Nofile);
@@ -66,5 +67,11 @@ async fn a_failed_accept_does_not_stop_the_server() {
         .expect("a reply within 10 s")
         .expect("a reply");
     assert_eq!(reply, "HELLO\n");
-    server.abort();
+    drop(client);
+    shutdown.cancel();
+    tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("the server stops within 10 s of its shutdown")
+        .expect("the server task ends")
+        .expect("the server ends without an error");
 }
