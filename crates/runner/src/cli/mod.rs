@@ -557,7 +557,10 @@ mod tests {
         }
         for (args, option) in [
             (&["--cancel-sweep", "--clock", "real"][..], "--clock real"),
-            (&["--flavor=multi_thread", "--cancel-sweep"], "--flavor multi_thread"),
+            (
+                &["--flavor=multi_thread", "--cancel-sweep"],
+                "--flavor multi_thread",
+            ),
             (&["--cancel-sweep", "--timeline"], "--timeline"),
         ] {
             assert_eq!(parse(args).err(), Some(UsageError::SweepWith(option)));

@@ -181,9 +181,9 @@ impl Listed {
         let kind = Kind::parse(next("kind")?).map_err(|error| error.to_string())?;
         let source = next("source")?.to_owned();
         let detached = next("detached")?;
-        let detached = detached
-            .parse()
-            .map_err(|_| format!("listing line with a bad detached count {detached:?}: {line:?}"))?;
+        let detached = detached.parse().map_err(|_| {
+            format!("listing line with a bad detached count {detached:?}: {line:?}")
+        })?;
         let summary = next("summary")?.to_owned();
         Ok(Self {
             name,

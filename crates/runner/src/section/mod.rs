@@ -514,9 +514,9 @@ impl Run<'_> {
     async fn start(&self, recorder: &record::Recorder) -> Result<ExampleFuture, Box<dyn Error>> {
         match self.example.entry {
             Entry::Plain(run) => Ok(run()),
-            Entry::WithBaseUrl(run) => Ok(run(recorder
-                .scaffolding(server_url(self.base_url))
-                .await?)),
+            Entry::WithBaseUrl(run) => {
+                Ok(run(recorder.scaffolding(server_url(self.base_url)).await?))
+            }
             Entry::Sync(_) => Err("a sync example has no future to run".into()),
         }
     }
