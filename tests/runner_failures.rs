@@ -67,15 +67,48 @@ fn the_machine_listing_has_every_example_with_its_kind_and_file() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     let listing = text(&output.stdout);
     let lines: Vec<&str> = listing.lines().collect();
-    assert_eq!(lines.len(), 7, "{listing}");
+    assert_eq!(lines.len(), 11, "{listing}");
     let ok: Vec<&str> = lines[0].split('\t').collect();
     assert_eq!(ok[0], "ok");
     assert_eq!(ok[1], "plain");
     assert!(ok[2].ends_with("/tests/src/ok.rs"), "{}", ok[2]);
     assert!(std::path::Path::new(ok[2]).is_file(), "{}", ok[2]);
-    assert_eq!(ok[3], "Prints hello.");
+    assert_eq!(ok[3], "0");
+    assert_eq!(ok[4], "Prints hello.");
+    assert!(
+        lines.contains(&"detaches_on_purpose\tplain\t")
+            || lines
+                .iter()
+                .any(|line| line.starts_with("detaches_on_purpose\tplain\t")
+                    && line.split('\t').nth(3) == Some("1")),
+        "{listing}"
+    );
     assert!(
         lines[6].starts_with("prints_base_url\tbase_url\t"),
         "{listing}"
     );
+}
+
+#[test]
+fn a_task_left_running_after_run_returns_fails_and_is_named_by_its_spawn_line() {
+    for clock in ["virtual", "real"] {
+        let output = run(&["--clock", clock, "leaves_a_task"]);
+        assert_eq!(output.status.code(), Some(i32::from(EXIT_FAILED)), "{clock}");
+        assert_eq!(text(&output.stdout), "returned\n");
+        assert_eq!(
+            text(&output.stderr),
+            "error: example tests/leaves_a_task left 1 task running after run() returned; \
+             every task an example spawns must end, or be stopped, before run() returns\n  \
+             spawned at leaves_a_task.rs:6: tokio::spawn(async {\n"
+        );
+    }
+    let output = run(&["--flavor", "multi_thread", "leaves_a_task"]);
+    assert_eq!(output.status.code(), Some(i32::from(EXIT_FAILED)));
+}
+
+#[test]
+fn a_task_left_on_purpose_passes_when_it_is_declared() {
+    let output = run(&["--clock", "virtual", "detaches_on_purpose"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout), "returned\n");
 }

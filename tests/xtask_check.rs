@@ -13,6 +13,7 @@ mod support;
 use tempfile::TempDir;
 use xtask::bless::{Blessed, bless};
 use xtask::check::{self, Case, Report, Target, Verdict};
+use xtask::sweep;
 use xtask::protocol::{Clock, Kind};
 use xtask::workspace::{Section, Workspace};
 
@@ -20,7 +21,7 @@ const QUICK: Duration = Duration::from_secs(30);
 const VIRTUAL: Target = Target::Golden(Clock::Virtual);
 
 /// The fixture's examples, in the order its binary lists them.
-const EXAMPLES: [&str; 7] = [
+const EXAMPLES: [&str; 11] = [
     "ok",
     "prints_other",
     "fails",
@@ -28,6 +29,10 @@ const EXAMPLES: [&str; 7] = [
     "hangs",
     "hangs_with_a_child",
     "prints_base_url",
+    "leaves_a_task",
+    "detaches_on_purpose",
+    "not_cancel_safe",
+    "blocks_after_cancel",
 ];
 
 /// A temporary workspace with a golden file saying `hello` for each of the
@@ -360,5 +365,76 @@ fn a_server_check_runs_only_http_examples_and_needs_no_golden_file() {
     assert_eq!(
         report.output.unwrap().stdout,
         "base url: http://127.0.0.1:1\n"
+    );
+}
+
+#[test]
+fn the_sweep_passes_an_example_that_leaves_nothing_behind() {
+    let fixture = Fixture::new();
+    let swept = sweep::sweep_one(fixture.case("ok"), sweep::TIMEOUT);
+    assert!(swept.passed(), "{}", swept.details());
+    assert_eq!(swept.line().split(" (").next(), Some("PASS tests/ok: 0 cut points"));
+}
+
+#[test]
+fn the_sweep_names_the_task_the_file_and_the_panic_a_cancellation_leaves() {
+    let fixture = Fixture::new();
+    let swept = sweep::sweep_one(fixture.case("not_cancel_safe"), sweep::TIMEOUT);
+    let details = swept.details();
+    assert!(!swept.passed(), "{details}");
+    let summary = swept.summary.as_ref().expect("a summary line");
+    assert_eq!(summary.cuts, 2, "{details}");
+    let problems = [
+        "cut 1: a task still running 60s (virtual) after run() was dropped, spawned at \
+         not_cancel_safe.rs:22: let waiter = tokio::spawn({",
+        "cut 1: panicked at tests/src/not_cancel_safe.rs:16: dropped while armed",
+        "cut 1: run() panicked while it was being dropped",
+    ];
+    for problem in problems {
+        assert!(swept.problems.iter().any(|p| p == problem), "{problem}\n{details}");
+    }
+    // Its own TMPDIR: the file it left is there, and nowhere else.
+    assert!(
+        swept
+            .problems
+            .iter()
+            .any(|p| p.starts_with("cut 1: 1 temporary file(s) left behind in ")),
+        "{details}"
+    );
+    assert!(
+        swept
+            .problems
+            .iter()
+            .any(|p| p == "1 temporary file(s) still there after the process exited"),
+        "{details}"
+    );
+    assert!(
+        details.ends_with("re-run: cargo run -q -p tests -- --cancel-sweep not_cancel_safe >/dev/null"),
+        "{details}"
+    );
+}
+
+#[test]
+fn the_sweep_reports_a_blocking_job_that_outlives_the_cancellation() {
+    let fixture = Fixture::new();
+    let swept = sweep::sweep_one(fixture.case("blocks_after_cancel"), sweep::TIMEOUT);
+    assert_eq!(
+        swept.problems,
+        ["cut 1: a spawn_blocking job still running 5s (real) after run() was dropped \
+          and its tasks were done"],
+        "{}",
+        swept.details()
+    );
+}
+
+#[test]
+fn the_sweep_of_a_run_that_never_finishes_says_so() {
+    let fixture = Fixture::new();
+    let swept = sweep::sweep_one(fixture.case("hangs"), sweep::TIMEOUT);
+    assert_eq!(
+        swept.problems,
+        ["the full run did not finish: run() was still pending after 3600s of virtual time"],
+        "{}",
+        swept.details()
     );
 }

@@ -1,11 +1,16 @@
 //! A section binary built on the runner, whose examples pass, print
-//! something else, fail, panic, hang, and hang while a process they started
-//! holds their output. The tests drive it through `CARGO_BIN_EXE_fixture-section`
+//! something else, fail, panic, hang, hang while a process they started
+//! holds their output, leave a task running (by mistake and on purpose),
+//! and leave things behind when they are cancelled. The tests drive it through `CARGO_BIN_EXE_fixture-section`
 //! to exercise the runner's and xtask's real failure paths.
 
+mod blocks_after_cancel;
+mod detaches_on_purpose;
 mod fails;
 mod hangs;
 mod hangs_with_a_child;
+mod leaves_a_task;
+mod not_cancel_safe;
 mod ok;
 mod panics;
 mod prints_base_url;
@@ -22,6 +27,10 @@ fn main() -> std::process::ExitCode {
         example!(hangs),
         example!(hangs_with_a_child),
         example!(prints_base_url, base_url),
+        example!(leaves_a_task),
+        example!(detaches_on_purpose).detaches(1),
+        example!(not_cancel_safe),
+        example!(blocks_after_cancel),
     ]
     .run()
 }

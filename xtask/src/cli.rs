@@ -36,6 +36,13 @@ Commands:
       something. Lines may come out in another order there, so the golden
       files are not compared. The examples that build their own runtime run
       on that one.
+  cancel-sweep [FILTER] [--jobs N] [--timeout SECS]
+      On the paused clock, run each example again and again, dropping its
+      run() future after its 1st, 2nd, ... poll, until a run completes. After
+      each cut, fail on a panic, a task still running 60s (virtual) later, a
+      spawn_blocking job still running 5s (real) later, or a file descriptor,
+      thread or temporary file left behind. Each example gets a TMPDIR of
+      its own. The examples that build their own runtime are skipped.
   bless [FILTER] [--real] [--jobs N] [--timeout SECS]
       Run the examples and write what they print as their golden files (and
       their timelines, for the examples with a .timeline golden file).
@@ -79,7 +86,8 @@ Commands:
 
 Defaults: --jobs is the number of CPUs (four times that with --real,
 --base-url, --flavor, twins or export --check-all, where examples mostly
-wait); --timeout is 60 seconds per example (120 for twins).
+wait); --timeout is 60 seconds per example (120 for twins, 300 for
+cancel-sweep).
 ";
 
 /// What to run.
@@ -87,6 +95,7 @@ wait); --timeout is 60 seconds per example (120 for twins).
 pub enum Task {
     Check(CheckOptions),
     Twins(crate::twins::Options),
+    Sweep(crate::sweep::Options),
     Bless(CheckOptions),
     New {
         section: String,
@@ -172,6 +181,29 @@ pub fn parse(args: impl IntoIterator<Item = impl Into<OsString>>) -> Result<Task
                 filter,
                 jobs: jobs.unwrap_or(cpus * 4),
                 python,
+                timeout,
+            })
+        }
+        "cancel-sweep" => {
+            let mut filter = None;
+            let mut jobs = None;
+            let mut timeout = crate::sweep::TIMEOUT;
+            while let Some(arg) = parser.next().map_err(message)? {
+                match arg {
+                    Long("jobs") => jobs = Some(count(&mut parser, "--jobs")?),
+                    Long("timeout") => timeout = seconds(&mut parser)?,
+                    Value(value) if filter.is_none() => {
+                        filter = Some(value.string().map_err(message)?);
+                    }
+                    other => return Err(unexpected(other, &command)),
+                }
+            }
+            // Most of a sweep is examples waiting out blocking jobs in
+            // real time, not computing.
+            let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+            Task::Sweep(crate::sweep::Options {
+                filter,
+                jobs: jobs.unwrap_or(cpus * 2),
                 timeout,
             })
         }

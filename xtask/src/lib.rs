@@ -14,6 +14,7 @@
 //! - [`new`] starts a new example from a template.
 //! - [`twins`] runs each example's asyncio twin and compares it with the
 //!   golden file.
+//! - [`sweep`] cancels every example at every point where it is pending.
 //! - [`list`] lists every example.
 //! - [`seed_map`] reads `docs/seed-map.tsv`, strictly.
 //! - [`export`] writes an example as a project of its own, and checks
@@ -38,6 +39,7 @@ pub mod list;
 pub mod new;
 pub mod process;
 pub mod seed_map;
+pub mod sweep;
 pub mod topics;
 pub mod twins;
 pub mod workspace;

@@ -25,6 +25,7 @@ fn main() -> ExitCode {
         }
         Task::Check(options) => xtask::check::check_all(&options),
         Task::Twins(options) => xtask::twins::check_twins(&options),
+        Task::Sweep(options) => xtask::sweep::cancel_sweep(&options),
         Task::Bless(options) => xtask::bless::bless_all(&options),
         Task::New { section, example } => xtask::new::new_example(&section, &example),
         Task::Export { example, dir } => xtask::export::export(&example, dir.as_deref()),

@@ -293,6 +293,8 @@ pub struct Invocation {
     pub base_url: Option<String>,
     /// `--timeline-file`: where the run writes its timeline's text form.
     pub timeline_file: Option<String>,
+    /// `--cancel-sweep`: cancel each example at every point it is pending.
+    pub cancel_sweep: bool,
     pub examples: Vec<String>,
 }
 
@@ -312,6 +314,9 @@ impl Invocation {
         }
         if let Some(path) = &self.timeline_file {
             args.extend(["--timeline-file".to_owned(), path.clone()]);
+        }
+        if self.cancel_sweep {
+            args.push("--cancel-sweep".to_owned());
         }
         // A name that looks like an option would not be taken as a name.
         if self.examples.iter().any(|name| name.starts_with('-')) {

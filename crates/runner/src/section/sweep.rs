@@ -47,6 +47,9 @@ pub const BLOCKING_PATIENCE: Duration = Duration::from_secs(5);
 /// example: something blocks the thread (a blocking call, a `Drop` that
 /// waits) and the next cut could never start.
 const CUT_LIMIT: Duration = Duration::from_secs(30);
+/// How long, in virtual time, a run may take before the sweep calls it
+/// hung.
+const FULL_RUN_LIMIT: Duration = Duration::from_secs(3600);
 /// A runaway example is cut at most this many times.
 const MAX_CUTS: usize = 20_000;
 
@@ -75,9 +78,11 @@ pub(crate) fn sweep(run: &Run<'_>) -> Sweep {
     }
 
     // The full run: how it ends, and where it may panic by design.
+    let watchdog = Watchdog::start(run.name.clone());
     let full = cut_at(run, None);
     let expected_panics: BTreeSet<String> = full.panics.iter().cloned().collect();
     if let Some(problem) = full.unfinished {
+        watchdog.stop();
         summary.failures = 1;
         return Sweep {
             summary,
@@ -86,7 +91,6 @@ pub(crate) fn sweep(run: &Run<'_>) -> Sweep {
     }
 
     let mut problems: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    let watchdog = Watchdog::start(run.name.clone());
     for cut in 1..=MAX_CUTS {
         watchdog.cut(cut);
         let before = Resources::take();
@@ -165,13 +169,17 @@ fn cut_at(run: &Run<'_>, cut: Option<usize>) -> Ended {
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
         runtime.block_on(recorder.main(async {
             let future = run.start(&recorder).await?;
+            let cut_after = CutAfter {
+                future: Some(future),
+                polls: 0,
+                cut: cut.unwrap_or(usize::MAX),
+            };
+            // On the paused clock a run that waits for nothing in particular
+            // reaches the limit at once.
             Ok::<_, Box<dyn Error>>(
-                CutAfter {
-                    future: Some(future),
-                    polls: 0,
-                    cut: cut.unwrap_or(usize::MAX),
-                }
-                .await,
+                tokio::time::timeout(FULL_RUN_LIMIT, cut_after)
+                    .await
+                    .unwrap_or(Cut::TooLong),
             )
         }))
     }));
@@ -181,52 +189,66 @@ fn cut_at(run: &Run<'_>, cut: Option<usize>) -> Ended {
             ended.completed = true;
             ended.unfinished = Some(format!("run() returned an error: {error}"));
         }
+        Ok(Ok(Cut::TooLong)) => {
+            ended.completed = true;
+            ended.unfinished = Some(format!(
+                "run() was still pending after {}s of virtual time",
+                FULL_RUN_LIMIT.as_secs()
+            ));
+        }
         Err(_) if cut.is_none() => {
             ended.completed = true;
             ended.unfinished = Some("run() panicked".to_owned());
         }
-        Err(_) => ended
-            .problems
-            .push("run() panicked while it was being dropped".to_owned()),
-        Ok(Ok(Cut::Dropped)) => {
-            let drained = panic::catch_unwind(AssertUnwindSafe(|| {
-                runtime.block_on(async {
-                    let start = tokio::time::Instant::now();
-                    while !recorder.live().is_empty() && start.elapsed() < DRAIN {
-                        tokio::time::sleep(Duration::from_millis(100)).await;
-                    }
-                })
-            }));
-            if drained.is_err() {
-                ended
-                    .problems
-                    .push("a panic escaped while its tasks were ending".to_owned());
-            }
-            for place in recorder.live() {
-                ended.problems.push(format!(
-                    "a task still running {}s (virtual) after run() was dropped, spawned at {place}",
-                    DRAIN.as_secs()
-                ));
-            }
-            let started = Instant::now();
-            while busy_blocking_jobs(&runtime) > 0 && started.elapsed() < BLOCKING_PATIENCE {
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            if busy_blocking_jobs(&runtime) > 0 {
-                ended.blocking_left = true;
-                ended.problems.push(format!(
-                    "a spawn_blocking job still running {}s (real) after run() was dropped and its \
-                     tasks were done",
-                    BLOCKING_PATIENCE.as_secs()
-                ));
-            }
+        Err(_) => {
+            ended
+                .problems
+                .push("run() panicked while it was being dropped".to_owned());
+            after_the_cut(&runtime, &recorder, &mut ended);
         }
+        Ok(Ok(Cut::Dropped)) => after_the_cut(&runtime, &recorder, &mut ended),
     }
     // Only a blocking job that outlived the check above can hold this up,
     // and that is already reported.
     runtime.shutdown_timeout(Duration::from_millis(100));
     ended.panics = take_panics();
     ended
+}
+
+/// What the tasks and blocking jobs do once `run()` was dropped: they
+/// must end within [`DRAIN`] and [`BLOCKING_PATIENCE`].
+fn after_the_cut(runtime: &tokio::runtime::Runtime, recorder: &Recorder, ended: &mut Ended) {
+    let drained = panic::catch_unwind(AssertUnwindSafe(|| {
+        runtime.block_on(async {
+            let start = tokio::time::Instant::now();
+            while !recorder.live().is_empty() && start.elapsed() < DRAIN {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    }));
+    if drained.is_err() {
+        ended
+            .problems
+            .push("a panic escaped while its tasks were ending".to_owned());
+    }
+    for place in recorder.live() {
+        ended.problems.push(format!(
+            "a task still running {}s (virtual) after run() was dropped, spawned at {place}",
+            DRAIN.as_secs()
+        ));
+    }
+    let started = Instant::now();
+    while busy_blocking_jobs(runtime) > 0 && started.elapsed() < BLOCKING_PATIENCE {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    if busy_blocking_jobs(runtime) > 0 {
+        ended.blocking_left = true;
+        ended.problems.push(format!(
+            "a spawn_blocking job still running {}s (real) after run() was dropped and its \
+             tasks were done",
+            BLOCKING_PATIENCE.as_secs()
+        ));
+    }
 }
 
 /// `spawn_blocking` jobs running or queued.
@@ -241,6 +263,8 @@ fn busy_blocking_jobs(runtime: &tokio::runtime::Runtime) -> usize {
 enum Cut<T> {
     Finished(T),
     Dropped,
+    /// The full run was still pending at [`FULL_RUN_LIMIT`].
+    TooLong,
 }
 
 /// `future`, dropped right after its `cut`-th poll if that returned
@@ -416,9 +440,13 @@ impl Watchdog {
                 if since > CUT_LIMIT && !stop.load(Ordering::Relaxed) {
                     let cut = cut.load(Ordering::Relaxed);
                     let mut report = String::new();
+                    let which = match cut {
+                        0 => "the full run".to_owned(),
+                        cut => format!("cut {cut}"),
+                    };
                     let _ = writeln!(
                         report,
-                        "cut {cut}: still running after {}s of real time; something blocks \
+                        "  {which}: still running after {}s of real time; something blocks \
                          the thread (a blocking call, a Drop that waits), so the sweep of \
                          {example} stops here",
                         CUT_LIMIT.as_secs()
