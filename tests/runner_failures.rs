@@ -67,7 +67,7 @@ fn the_machine_listing_has_every_example_with_its_kind_and_file() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     let listing = text(&output.stdout);
     let lines: Vec<&str> = listing.lines().collect();
-    assert_eq!(lines.len(), 11, "{listing}");
+    assert_eq!(lines.len(), 13, "{listing}");
     let ok: Vec<&str> = lines[0].split('\t').collect();
     assert_eq!(ok[0], "ok");
     assert_eq!(ok[1], "plain");
@@ -93,7 +93,11 @@ fn the_machine_listing_has_every_example_with_its_kind_and_file() {
 fn a_task_left_running_after_run_returns_fails_and_is_named_by_its_spawn_line() {
     for clock in ["virtual", "real"] {
         let output = run(&["--clock", clock, "leaves_a_task"]);
-        assert_eq!(output.status.code(), Some(i32::from(EXIT_FAILED)), "{clock}");
+        assert_eq!(
+            output.status.code(),
+            Some(i32::from(EXIT_FAILED)),
+            "{clock}"
+        );
         assert_eq!(text(&output.stdout), "returned\n");
         assert_eq!(
             text(&output.stderr),

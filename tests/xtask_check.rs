@@ -13,15 +13,15 @@ mod support;
 use tempfile::TempDir;
 use xtask::bless::{Blessed, bless};
 use xtask::check::{self, Case, Report, Target, Verdict};
-use xtask::sweep;
 use xtask::protocol::{Clock, Kind};
+use xtask::sweep;
 use xtask::workspace::{Section, Workspace};
 
 const QUICK: Duration = Duration::from_secs(30);
 const VIRTUAL: Target = Target::Golden(Clock::Virtual);
 
 /// The fixture's examples, in the order its binary lists them.
-const EXAMPLES: [&str; 11] = [
+const EXAMPLES: [&str; 13] = [
     "ok",
     "prints_other",
     "fails",
@@ -33,6 +33,8 @@ const EXAMPLES: [&str; 11] = [
     "detaches_on_purpose",
     "not_cancel_safe",
     "blocks_after_cancel",
+    "waits_for_an_answer",
+    "gives_up_on_a_stall",
 ];
 
 /// A temporary workspace with a golden file saying `hello` for each of the
@@ -373,7 +375,10 @@ fn the_sweep_passes_an_example_that_leaves_nothing_behind() {
     let fixture = Fixture::new();
     let swept = sweep::sweep_one(fixture.case("ok"), sweep::TIMEOUT);
     assert!(swept.passed(), "{}", swept.details());
-    assert_eq!(swept.line().split(" (").next(), Some("PASS tests/ok: 0 cut points"));
+    assert_eq!(
+        swept.line().split(" (").next(),
+        Some("PASS tests/ok: 0 cut points")
+    );
 }
 
 #[test]
@@ -391,7 +396,10 @@ fn the_sweep_names_the_task_the_file_and_the_panic_a_cancellation_leaves() {
         "cut 1: run() panicked while it was being dropped",
     ];
     for problem in problems {
-        assert!(swept.problems.iter().any(|p| p == problem), "{problem}\n{details}");
+        assert!(
+            swept.problems.iter().any(|p| p == problem),
+            "{problem}\n{details}"
+        );
     }
     // Its own TMPDIR: the file it left is there, and nowhere else.
     assert!(
@@ -409,7 +417,9 @@ fn the_sweep_names_the_task_the_file_and_the_panic_a_cancellation_leaves() {
         "{details}"
     );
     assert!(
-        details.ends_with("re-run: cargo run -q -p tests -- --cancel-sweep not_cancel_safe >/dev/null"),
+        details.ends_with(
+            "re-run: cargo run -q -p tests -- --cancel-sweep not_cancel_safe >/dev/null"
+        ),
         "{details}"
     );
 }
@@ -420,8 +430,10 @@ fn the_sweep_reports_a_blocking_job_that_outlives_the_cancellation() {
     let swept = sweep::sweep_one(fixture.case("blocks_after_cancel"), sweep::TIMEOUT);
     assert_eq!(
         swept.problems,
-        ["cut 1: a spawn_blocking job still running 5s (real) after run() was dropped \
-          and its tasks were done"],
+        [
+            "cut 1: a spawn_blocking job still running 5s (real) after run() was dropped \
+          and its tasks were done"
+        ],
         "{}",
         swept.details()
     );
@@ -436,5 +448,40 @@ fn the_sweep_of_a_run_that_never_finishes_says_so() {
         ["the full run did not finish: run() was still pending after 3600s of virtual time"],
         "{}",
         swept.details()
+    );
+}
+
+#[test]
+fn the_stall_check_passes_an_example_that_gives_up_and_fails_one_that_waits() {
+    let fixture = Fixture::new();
+    let server = xtask::stall::StallServer::start().expect("the stalling server");
+    let target = Target::Stall(server.url());
+    let golden_root = fixture.workspace.golden_root();
+    let check =
+        |example, timeout| check::check(fixture.case(example), &target, timeout, &golden_root);
+
+    let report = check("gives_up_on_a_stall", QUICK);
+    assert!(report.passed(), "{}", report.details());
+
+    let report = check("waits_for_an_answer", Duration::from_secs(3));
+    assert!(
+        matches!(report.verdict, Verdict::TimedOut { .. }),
+        "{}",
+        report.details()
+    );
+
+    // prints_base_url exits 0 without asking anything: no error reported.
+    let report = check("prints_base_url", QUICK);
+    assert!(
+        matches!(report.verdict, Verdict::NoErrorReported),
+        "{}",
+        report.details()
+    );
+    assert!(
+        report
+            .summary()
+            .contains("exited 0 against a server that never answered"),
+        "{}",
+        report.summary()
     );
 }

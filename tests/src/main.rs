@@ -1,12 +1,14 @@
 //! A section binary built on the runner, whose examples pass, print
 //! something else, fail, panic, hang, hang while a process they started
 //! holds their output, leave a task running (by mistake and on purpose),
-//! and leave things behind when they are cancelled. The tests drive it through `CARGO_BIN_EXE_fixture-section`
+//! leave things behind when they are cancelled, and wait for a server
+//! that never answers, with and without a time limit. The tests drive it through `CARGO_BIN_EXE_fixture-section`
 //! to exercise the runner's and xtask's real failure paths.
 
 mod blocks_after_cancel;
 mod detaches_on_purpose;
 mod fails;
+mod gives_up_on_a_stall;
 mod hangs;
 mod hangs_with_a_child;
 mod leaves_a_task;
@@ -15,6 +17,7 @@ mod ok;
 mod panics;
 mod prints_base_url;
 mod prints_other;
+mod waits_for_an_answer;
 
 use runner::example;
 
@@ -31,6 +34,8 @@ fn main() -> std::process::ExitCode {
         example!(detaches_on_purpose).detaches(1),
         example!(not_cancel_safe),
         example!(blocks_after_cancel),
+        example!(waits_for_an_answer, base_url),
+        example!(gives_up_on_a_stall, base_url),
     ]
     .run()
 }

@@ -60,7 +60,7 @@ pub fn bless_timeline(report: &Report) -> io::Result<Blessed> {
 /// `cargo xtask bless`: runs the examples and writes each clean run's output
 /// as its golden file. `Ok(false)` means some example was refused.
 pub fn bless_all(options: &CheckOptions) -> Result<bool, Error> {
-    let (workspace, plan, target) = check::prepare(options)?;
+    let (workspace, plan, target) = check::prepare(options, None)?;
     // Whether the output matches the old golden file does not matter here;
     // only whether the example ran cleanly.
     let (reports, orphans) = check::run(&workspace, plan, &target, options, |report| {

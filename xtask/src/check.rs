@@ -6,11 +6,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use runner::protocol::{Clock, EXIT_PANICKED, Flavor, Invocation, Kind, Listed, Named};
+use runner::protocol::{
+    Clock, EXIT_FAILED, EXIT_PANICKED, Flavor, Invocation, Kind, Listed, Named,
+};
 
 use crate::Error;
 use crate::golden::{self, Golden};
 use crate::process::{self, Exit, Finished};
+use crate::stall::StallServer;
 use crate::workspace::Section;
 
 use crate::cli::CheckOptions;
@@ -20,7 +23,12 @@ use crate::workspace::Workspace;
 /// example as it finishes, then the failures and a count. `Ok(false)` means
 /// something failed.
 pub fn check_all(options: &CheckOptions) -> Result<bool, Error> {
-    let (workspace, plan, target) = prepare(options)?;
+    let stall = options
+        .stall
+        .then(StallServer::start)
+        .transpose()
+        .map_err(|error| format!("cannot start the stalling server: {error}"))?;
+    let (workspace, plan, target) = prepare(options, stall.as_ref().map(StallServer::url))?;
     let started = std::time::Instant::now();
     let (reports, orphans) = run(&workspace, plan, &target, options, |report| {
         println!("{}", report.summary())
@@ -49,15 +57,26 @@ pub fn check_all(options: &CheckOptions) -> Result<bool, Error> {
     Ok(failed == 0)
 }
 
+/// How long an HTTP example may wait on a server that never answers
+/// before `--stall` calls it hung: every wait of its own must be shorter.
+pub const STALL_LIMIT: Duration = Duration::from_secs(30);
+
 /// Builds the sections and lists what to run, refusing a filter that
 /// matches nothing (a typo should not pass as "0 passed, 0 failed").
-pub fn prepare(options: &CheckOptions) -> Result<(Workspace, Plan, Target), Error> {
+/// `stall_url` is the stalling server's, for `--stall`.
+pub fn prepare(
+    options: &CheckOptions,
+    stall_url: Option<String>,
+) -> Result<(Workspace, Plan, Target), Error> {
     let workspace = Workspace::locate();
     let filter = options.filter.as_deref();
     let sections = workspace.build_for(filter)?;
     let all_sections = workspace.section_names()?;
     let mut plan = plan(&sections, &all_sections, &workspace.golden_root(), filter)?;
     let target = match (&options.base_url, options.flavor) {
+        _ if options.stall => {
+            Target::Stall(stall_url.ok_or("no stalling server to check against")?)
+        }
         (Some(url), _) => Target::Server(url.clone()),
         (None, Flavor::MultiThread) => Target::MultiThread,
         (None, Flavor::CurrentThread) => Target::Golden(options.clock),
@@ -69,7 +88,7 @@ pub fn prepare(options: &CheckOptions) -> Result<(Workspace, Plan, Target), Erro
     }
     if plan.cases.is_empty() && plan.orphans.is_empty() {
         let filter = filter.unwrap_or("");
-        let what = if options.base_url.is_some() {
+        let what = if options.base_url.is_some() || options.stall {
             "HTTP example"
         } else {
             "example"
@@ -214,6 +233,9 @@ pub enum Target {
     /// come out in another order, an example only has to succeed and print
     /// something.
     MultiThread,
+    /// A server at this URL that accepts and never answers: an HTTP example
+    /// must give up on it, with an error, within [`STALL_LIMIT`].
+    Stall(String),
 }
 
 impl Target {
@@ -225,7 +247,7 @@ impl Target {
         };
         match self {
             Target::Golden(clock) => invocation.clock = *clock,
-            Target::Server(url) => invocation.base_url = Some(url.clone()),
+            Target::Server(url) | Target::Stall(url) => invocation.base_url = Some(url.clone()),
             Target::MultiThread => invocation.flavor = Flavor::MultiThread,
         }
         invocation
@@ -236,7 +258,7 @@ impl Target {
     pub fn applies_to(&self, example: &Listed) -> bool {
         match self {
             Target::Golden(_) | Target::MultiThread => true,
-            Target::Server(_) => example.kind == Kind::BaseUrl,
+            Target::Server(_) | Target::Stall(_) => example.kind == Kind::BaseUrl,
         }
     }
 
@@ -250,6 +272,7 @@ impl Target {
             Target::Golden(clock) => format!("on the {} clock", clock.name()),
             Target::Server(url) => format!("against {url}"),
             Target::MultiThread => "on the multi-thread runtime".to_owned(),
+            Target::Stall(url) => format!("against {url}, which never answers"),
         }
     }
 }
@@ -279,6 +302,9 @@ pub enum Verdict {
     },
     /// It ran cleanly where no golden file is compared, but printed nothing.
     NoOutput,
+    /// It exited 0 against a server that never answered: it did not
+    /// report that anything went wrong.
+    NoErrorReported,
     /// It exited with a non-zero code other than a panic's.
     Exited {
         code: i32,
@@ -361,8 +387,17 @@ pub fn check(case: Case, target: &Target, timeout: Duration, golden_root: &Path)
             None,
         ),
         Ok(output) => {
+            let stalled = matches!(target, Target::Stall(_));
             let verdict = match output.exit {
                 Exit::TimedOut => Verdict::TimedOut { after: timeout },
+                Exit::Code(0) if stalled => Verdict::NoErrorReported,
+                Exit::Code(code)
+                    if stalled
+                        && code == i32::from(EXIT_FAILED)
+                        && output.stderr.contains("error: ") =>
+                {
+                    Verdict::Pass
+                }
                 Exit::Signal(signal) => Verdict::Killed { signal },
                 Exit::Code(code) if code == i32::from(EXIT_PANICKED) => Verdict::Panicked,
                 Exit::Code(code) if code != 0 => Verdict::Exited { code },
@@ -466,6 +501,11 @@ impl Report {
             | Verdict::UnreadableGolden { .. }
             | Verdict::NoOutput
             | Verdict::TimelineUnreadable { .. } => {}
+            Verdict::NoErrorReported => {
+                if let Some(output) = &self.output {
+                    push_excerpt(&mut text, "stdout", &output.stdout);
+                }
+            }
             _ => {
                 if let Some(output) = &self.output {
                     if matches!(self.verdict, Verdict::TimedOut { .. }) {
@@ -511,6 +551,9 @@ fn reason(verdict: &Verdict, golden_name: &str) -> String {
             format!("cannot read its golden file {golden_name}: {why}")
         }
         Verdict::NoOutput => "succeeded but printed nothing".to_owned(),
+        Verdict::NoErrorReported => {
+            "exited 0 against a server that never answered: it reported no error".to_owned()
+        }
         Verdict::Exited { code } => format!("exited with code {code}"),
         Verdict::Panicked => "panicked".to_owned(),
         Verdict::Killed { signal } => format!("killed by signal {signal}"),

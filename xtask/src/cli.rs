@@ -30,6 +30,12 @@ Commands:
       Run every HTTP example against the httpbin-compatible server at URL, on
       the real clock, and check that each succeeds and prints something. The
       golden files are not compared: another server's bodies differ.
+  check-all --stall [FILTER] [--jobs N] [--timeout SECS]
+      Run every HTTP example against a server that accepts connections and
+      never answers, on the real clock. Each must end with an error it
+      prints (exit code 1), within the time limits its own code sets:
+      --timeout is 30 seconds here, and an example still waiting then is
+      killed and fails.
   check-all --flavor multi_thread [FILTER] [--jobs N] [--timeout SECS]
       Run every example on the multi-thread runtime that plain #[tokio::main]
       starts, on the real clock, and check that each succeeds and prints
@@ -125,6 +131,9 @@ pub struct CheckOptions {
     pub base_url: Option<String>,
     /// `--flavor multi_thread`: check that every example succeeds there.
     pub flavor: Flavor,
+    /// `--stall`: check that every HTTP example gives up on a server that
+    /// never answers.
+    pub stall: bool,
     pub jobs: usize,
     pub timeout: Duration,
 }
@@ -276,8 +285,9 @@ fn parse_check(parser: &mut lexopt::Parser, command: &str) -> Result<CheckOption
     let mut clock = Clock::Virtual;
     let mut base_url = None;
     let mut flavor = Flavor::CurrentThread;
+    let mut stall = false;
     let mut jobs = None;
-    let mut timeout = Duration::from_secs(60);
+    let mut timeout = None;
     while let Some(arg) = parser.next().map_err(message)? {
         match arg {
             Long("real") => clock = Clock::Real,
@@ -294,8 +304,9 @@ fn parse_check(parser: &mut lexopt::Parser, command: &str) -> Result<CheckOption
                 let value = parser.value().map_err(message)?.string().map_err(message)?;
                 flavor = Flavor::parse(&value).map_err(|error| error.to_string())?;
             }
+            Long("stall") => stall = true,
             Long("jobs") => jobs = Some(count(parser, "--jobs")?),
-            Long("timeout") => timeout = seconds(parser)?,
+            Long("timeout") => timeout = Some(seconds(parser)?),
             Value(value) if filter.is_none() => filter = Some(value.string().map_err(message)?),
             Value(value) => {
                 return Err(format!(
@@ -312,13 +323,19 @@ fn parse_check(parser: &mut lexopt::Parser, command: &str) -> Result<CheckOption
                 .to_owned(),
         );
     }
+    if stall && (base_url.is_some() || flavor == Flavor::MultiThread || command == "bless") {
+        return Err(format!(
+            "`{command} --stall` is a check of its own: it takes no `--base-url` or `--flavor`, \
+             and nothing is blessed from it"
+        ));
+    }
     if command == "bless" && flavor == Flavor::MultiThread {
         return Err(
             "`bless` takes no `--flavor`: the golden files are the current-thread runtime's output"
                 .to_owned(),
         );
     }
-    let golden = base_url.is_none() && flavor == Flavor::CurrentThread;
+    let golden = base_url.is_none() && flavor == Flavor::CurrentThread && !stall;
     let waits = clock == Clock::Real || !golden;
     let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
     Ok(CheckOptions {
@@ -326,8 +343,13 @@ fn parse_check(parser: &mut lexopt::Parser, command: &str) -> Result<CheckOption
         clock: if golden { clock } else { Clock::Real },
         base_url,
         flavor,
+        stall,
         jobs: jobs.unwrap_or(if waits { cpus * 4 } else { cpus }),
-        timeout,
+        timeout: timeout.unwrap_or(if stall {
+            crate::check::STALL_LIMIT
+        } else {
+            Duration::from_secs(60)
+        }),
     })
 }
 

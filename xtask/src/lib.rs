@@ -22,6 +22,7 @@
 //! - [`docs`] generates the book's pages from the examples and checks it.
 //! - [`bench`] times the same workloads in Tokio and in Python's asyncio.
 //! - [`httpbin_server`] starts the workspace's httpbin as a process.
+//! - [`stall`] is a server that accepts and never answers, for `--stall`.
 //!
 //! What a section binary accepts and answers is `runner::protocol`, shared
 //! with the runner itself.
@@ -39,6 +40,7 @@ pub mod list;
 pub mod new;
 pub mod process;
 pub mod seed_map;
+pub mod stall;
 pub mod sweep;
 pub mod topics;
 pub mod twins;

@@ -174,7 +174,10 @@ pub fn sweep_one(case: Case, timeout: Duration) -> Swept {
 fn judge(swept: &mut Swept, finished: &Finished, timeout: Duration, temporary: &Path) {
     swept.elapsed = finished.elapsed;
     let lines: Vec<&str> = finished.stderr.lines().collect();
-    swept.summary = lines.iter().rev().find_map(|line| SweepSummary::parse_line(line));
+    swept.summary = lines
+        .iter()
+        .rev()
+        .find_map(|line| SweepSummary::parse_line(line));
     swept.problems.extend(
         lines
             .iter()
