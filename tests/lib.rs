@@ -11,6 +11,9 @@
 //! - `runner_failures`: the runner's exit codes and messages for examples
 //!   that fail, panic or carry on after another failed, through the fixture
 //!   section binary (`src/main.rs`).
+//! - `hostile_servers`: every server binary the project ships, fed a huge
+//!   line, bytes that are not UTF-8, a client that never reads, 500
+//!   connections and a half-close, then stopped with SIGINT.
 //! - `seed_map`: `docs/seed-map.tsv` reads cleanly, and every row names a real
 //!   example.
 

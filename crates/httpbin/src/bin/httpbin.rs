@@ -3,6 +3,10 @@
 use std::io::Write as _;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
+use std::time::Duration;
+
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::watch;
 
 const USAGE: &str = "Usage: cargo run -p httpbin -- [--port PORT]
 
@@ -70,6 +74,11 @@ async fn serve(port: u16) -> Result<(), String> {
     let address = listener
         .local_addr()
         .map_err(|error| format!("cannot read the listening address: {error}"))?;
+    // Registered before the address is printed, so that a Ctrl-C from
+    // whoever read it never meets the default action, which kills the
+    // process. (`tokio::signal::ctrl_c()` registers only when first polled.)
+    let mut interrupt = signal(SignalKind::interrupt())
+        .map_err(|error| format!("cannot watch for Ctrl-C: {error}"))?;
     // The server is useful whether or not anyone reads this line, so a
     // closed stdout (`| head -0`) does not stop it.
     let _ = writeln!(
@@ -77,16 +86,41 @@ async fn serve(port: u16) -> Result<(), String> {
         "httpbin listening on {}",
         httpbin::base_url(address)
     );
-    axum::serve(httpbin::without_nagle(listener), httpbin::app())
-        .with_graceful_shutdown(async {
-            // If Ctrl-C cannot be watched, keep serving until killed.
-            if tokio::signal::ctrl_c().await.is_err() {
-                std::future::pending::<()>().await;
-            }
+    let (interrupted, mut on_interrupt) = watch::channel(false);
+    let server = axum::serve(httpbin::without_nagle(listener), httpbin::app())
+        .with_graceful_shutdown(async move {
+            interrupt.recv().await;
+            let _ = interrupted.send(true);
         })
-        .await
-        .map_err(|error| format!("server error: {error}"))
+        .into_future();
+    // A graceful shutdown waits for every open connection, and a client
+    // that never reads its answer would hold one for ever: after the grace
+    // period, the runtime's end drops whatever is left.
+    let grace_period_over = async {
+        if on_interrupt
+            .wait_for(|&interrupted| interrupted)
+            .await
+            .is_ok()
+        {
+            tokio::time::sleep(GRACE_PERIOD).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        served = server => served.map_err(|error| format!("server error: {error}")),
+        () = grace_period_over => {
+            eprintln!(
+                "httpbin: connections still open {} s after Ctrl-C; closing them",
+                GRACE_PERIOD.as_secs()
+            );
+            Ok(())
+        }
+    }
 }
+
+/// How long open connections get to finish after Ctrl-C.
+const GRACE_PERIOD: Duration = Duration::from_secs(1);
 
 #[cfg(test)]
 mod tests {

@@ -17,6 +17,9 @@ mod chat_server;
 #[allow(dead_code)]
 #[path = "../echo_server.rs"]
 mod echo_server;
+#[allow(dead_code)]
+#[path = "../line_codec.rs"]
+mod line_codec;
 
 use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -27,15 +30,17 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 
 const USAGE: &str =
-    "Usage: cargo run -p io --bin io-serve -- <chat|echo> [--port PORT] [--host ADDRESS]
+    "Usage: cargo run -p io --bin io-serve -- <chat|echo|line> [--port PORT] [--host ADDRESS]
 
-Serves the chat or echo server of the io section until Ctrl-C.
+Serves the chat, echo or line (line_codec's upper-casing) server of the io
+section until Ctrl-C.
 --port is 7000 by default, and 0 picks a free one; --host is 127.0.0.1.";
 
 #[derive(Clone, Copy)]
 enum Server {
     Chat,
     Echo,
+    Line,
 }
 
 fn parse() -> Result<(Server, SocketAddr), String> {
@@ -66,13 +71,16 @@ fn parse() -> Result<(Server, SocketAddr), String> {
                 server = Some(match value.to_string_lossy().as_ref() {
                     "chat" => Server::Chat,
                     "echo" => Server::Echo,
-                    other => return Err(format!("no server `{other}`: choose chat or echo")),
+                    "line" => Server::Line,
+                    other => {
+                        return Err(format!("no server `{other}`: choose chat, echo or line"));
+                    }
                 });
             }
             other => return Err(other.unexpected().to_string()),
         }
     }
-    let server = server.ok_or("which server: chat or echo?")?;
+    let server = server.ok_or("which server: chat, echo or line?")?;
     Ok((server, SocketAddr::new(host, port)))
 }
 
@@ -132,6 +140,7 @@ async fn serve(server: Server, address: SocketAddr) -> std::io::Result<()> {
     match server {
         Server::Chat => chat_server::serve(listener, shutdown).await?,
         Server::Echo => echo_server::serve(listener, shutdown).await?,
+        Server::Line => line_codec::serve(listener, shutdown).await?,
     }
     println!("shut down");
     Ok(())

@@ -1,0 +1,336 @@
+//! Every server the project ships, as a user runs it (the real binary, real
+//! sockets, a real SIGINT), fed what a hostile or broken client sends:
+//!
+//! 1. a 10 MiB line with no newline, then the end of the stream: the
+//!    server's memory stays bounded, and the client gets a reply or a close;
+//! 2. bytes that are not UTF-8: a reply or a close, and the server goes on;
+//! 3. a client that sends and never reads: the others are still served;
+//! 4. 500 connections at once: the next client is still served;
+//! 5. a half-close after a request: the reply (or, from the HTTP server,
+//!    a close), then the end of the stream;
+//! 6. then SIGINT, with all of the above still connected: the process exits
+//!    within 2 s, successfully, and leaves no child behind.
+//!
+//! The servers: `io-serve echo`, `io-serve line` and `io-serve chat` (the
+//! io section's echo_server, line_codec and chat_server), and `httpbin`.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use xtask::workspace::{Profile, Workspace};
+
+/// How long a client waits for any answer before the test calls the
+/// server stuck.
+const PATIENCE: Duration = Duration::from_secs(10);
+/// How much a server's peak memory may grow over the long line.
+const MEMORY_SLACK_KIB: u64 = 8 * 1024;
+/// What SIGINT must take at most.
+const SHUTDOWN_LIMIT: Duration = Duration::from_secs(2);
+
+/// What a server speaks.
+#[derive(Clone, Copy, Debug)]
+enum Protocol {
+    /// `ping` comes back as `echo: ping`.
+    Echo,
+    /// `hello` comes back as `HELLO`.
+    Upper,
+    /// A name prompt, then `welcome, <name>; ...`.
+    Chat,
+    Http,
+}
+
+impl Protocol {
+    /// One normal exchange on a fresh connection, which must work.
+    fn exchange(self, address: &str) {
+        let (mut reader, mut socket) = connect(address);
+        match self {
+            Protocol::Echo => {
+                socket.write_all(b"ping\n").expect("the request goes out");
+                assert_eq!(read_line(&mut reader), "echo: ping\n");
+            }
+            Protocol::Upper => {
+                socket.write_all(b"hello\n").expect("the request goes out");
+                assert_eq!(read_line(&mut reader), "HELLO\n");
+            }
+            Protocol::Chat => {
+                assert_eq!(read_line(&mut reader), "your name?\n");
+                socket.write_all(b"tester\n").expect("the name goes out");
+                let welcome = read_line(&mut reader);
+                assert!(welcome.starts_with("welcome, tester;"), "{welcome:?}");
+            }
+            Protocol::Http => {
+                socket
+                    .write_all(b"GET /get HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    .expect("the request goes out");
+                let status = read_line(&mut reader);
+                assert!(status.starts_with("HTTP/1.1 200"), "{status:?}");
+            }
+        }
+    }
+
+    /// A request that ends with the end of a line.
+    fn request(self) -> &'static [u8] {
+        match self {
+            Protocol::Echo => b"ping\n",
+            Protocol::Upper => b"hello\n",
+            Protocol::Chat => b"tester\n",
+            Protocol::Http => b"GET /get HTTP/1.1\r\nHost: x\r\n\r\n",
+        }
+    }
+
+    /// A request holding bytes that are not UTF-8.
+    fn not_utf8(self) -> &'static [u8] {
+        match self {
+            Protocol::Http => b"GET /get?\xff\xfe HTTP/1.1\r\nHost: \xff\r\n\r\n",
+            _ => b"\xff\xfe\xfd not UTF-8\n",
+        }
+    }
+}
+
+/// The binaries, built once for every test here.
+fn binary(name: &str) -> PathBuf {
+    static BUILT: OnceLock<BTreeMap<String, PathBuf>> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            Workspace::locate()
+                .build_binaries(&["io".to_owned(), "httpbin".to_owned()], Profile::Dev)
+                .unwrap_or_else(|error| panic!("cannot build the servers: {error}"))
+        })
+        .get(name)
+        .unwrap_or_else(|| panic!("no binary {name}"))
+        .clone()
+}
+
+/// A server process, killed if the test fails before it exits.
+struct Server {
+    child: Child,
+    address: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+impl Server {
+    /// Starts `binary args... --port 0` and reads the address it prints.
+    /// Its output is drained for ever after: a server whose log nobody
+    /// reads would block on it.
+    fn start(binary: &str, args: &[&str]) -> Self {
+        let mut child = Command::new(self::binary(binary))
+            .args(args)
+            .args(["--port", "0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the server starts");
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
+        let mut first = String::new();
+        stdout.read_line(&mut first).expect("it prints its address");
+        let address = first
+            .split(|c: char| c.is_whitespace() || c == ';' || c == '/')
+            .find(|word| word.starts_with("127.0.0.1:"))
+            .unwrap_or_else(|| panic!("no address in {first:?}"))
+            .to_owned();
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        Server { child, address }
+    }
+
+    fn status_kib(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("the server's /proc status");
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(field))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {field} in /proc status"))
+    }
+
+    /// The server's children, from /proc.
+    fn children(&self) -> Vec<String> {
+        let pid = self.child.id().to_string();
+        std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| {
+                let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+                let after_name = stat.rsplit_once(") ")?.1;
+                let parent = after_name.split_whitespace().nth(1)?;
+                (parent == pid).then(|| entry.file_name().to_string_lossy().into_owned())
+            })
+            .collect()
+    }
+
+    fn interrupt(&self) {
+        let pid = rustix::process::Pid::from_child(&self.child);
+        rustix::process::kill_process(pid, rustix::process::Signal::INT).expect("SIGINT is sent");
+    }
+
+    fn exits_within(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("its status") {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+fn connect(address: &str) -> (BufReader<TcpStream>, TcpStream) {
+    let socket = TcpStream::connect(address).expect("it accepts a connection");
+    socket.set_read_timeout(Some(PATIENCE)).expect("a timeout");
+    socket.set_write_timeout(Some(PATIENCE)).expect("a timeout");
+    (BufReader::new(socket.try_clone().expect("a clone")), socket)
+}
+
+fn read_line(reader: &mut BufReader<TcpStream>) -> String {
+    let mut line = String::new();
+    reader.read_line(&mut line).expect("a line from the server");
+    line
+}
+
+/// After `socket` sent something hostile: the server must answer, close
+/// or reset, and not leave the client waiting.
+fn answers_or_closes(socket: &mut TcpStream, what: &str) {
+    let mut buffer = [0; 4096];
+    match socket.read(&mut buffer) {
+        Ok(_) => {}
+        Err(error) if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+            panic!("after {what}, the server neither answered nor closed within {PATIENCE:?}")
+        }
+        // Reset: closed without reading what was left.
+        Err(_) => {}
+    }
+}
+
+/// Sends until the server stops taking bytes (the peer closed, or its
+/// buffers are full and the write times out).
+fn send_until_refused(socket: &mut TcpStream, chunk: &[u8], limit: usize) -> usize {
+    let mut sent = 0;
+    while sent < limit {
+        match socket.write(chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(written) => sent += written,
+        }
+    }
+    sent
+}
+
+fn hostile_suite(binary: &str, args: &[&str], protocol: Protocol) {
+    let mut server = Server::start(binary, args);
+    let address = server.address.clone();
+    protocol.exchange(&address);
+    let resident = server.status_kib("VmRSS:");
+
+    // 1. A 10 MiB line with no newline, then the end of the stream. A server
+    // that stops reading without closing leaves the writes to time out.
+    let (_, mut long) = connect(&address);
+    if let Protocol::Chat = protocol {
+        let mut prompt = BufReader::new(long.try_clone().expect("a clone"));
+        assert_eq!(read_line(&mut prompt), "your name?\n");
+    }
+    let chunk = vec![b'x'; 64 * 1024];
+    send_until_refused(&mut long, &chunk, 10 * 1024 * 1024);
+    let _ = long.shutdown(Shutdown::Write);
+    answers_or_closes(&mut long, "a 10 MiB line");
+    let peak = server.status_kib("VmHWM:");
+    assert!(
+        peak < resident + MEMORY_SLACK_KIB,
+        "a 10 MiB line took the server from {resident} KiB to a peak of {peak} KiB"
+    );
+    protocol.exchange(&address);
+
+    // 2. Bytes that are not UTF-8.
+    let (_, mut garbled) = connect(&address);
+    if let Protocol::Chat = protocol {
+        let mut prompt = BufReader::new(garbled.try_clone().expect("a clone"));
+        assert_eq!(read_line(&mut prompt), "your name?\n");
+    }
+    garbled
+        .write_all(protocol.not_utf8())
+        .expect("the bytes go out");
+    answers_or_closes(&mut garbled, "bytes that are not UTF-8");
+    protocol.exchange(&address);
+
+    // 3. A client that sends and never reads, left connected.
+    let (_, mut deaf) = connect(&address);
+    deaf.set_write_timeout(Some(Duration::from_secs(2)))
+        .expect("a timeout");
+    let request = protocol.request();
+    let many: Vec<u8> = request.repeat(64 * 1024 / request.len());
+    send_until_refused(&mut deaf, &many, 64 * 1024 * 1024);
+    protocol.exchange(&address);
+
+    // 4. 500 connections at once, left connected.
+    let crowd: Vec<TcpStream> = (0..500)
+        .map(|_| TcpStream::connect(&address).expect("it accepts 500 connections"))
+        .collect();
+    protocol.exchange(&address);
+
+    // 5. A request, then the end of the stream: the answer, then the end.
+    let (mut reader, half) = connect(&address);
+    if let Protocol::Chat = protocol {
+        assert_eq!(read_line(&mut reader), "your name?\n");
+    }
+    let mut half = half;
+    half.write_all(protocol.request())
+        .expect("the request goes out");
+    half.shutdown(Shutdown::Write).expect("a half-close");
+    let mut rest = Vec::new();
+    reader
+        .read_to_end(&mut rest)
+        .expect("the answer, then the end of the stream");
+    match protocol {
+        // hyper closes a connection whose client ends its side before the
+        // answer, without answering: `http1::Builder::half_close` is off by
+        // default, and `axum::serve` leaves it off. A close, not a hang.
+        Protocol::Http => {}
+        _ => assert!(!rest.is_empty(), "no answer to a half-closed request"),
+    }
+
+    // 6. SIGINT, with the deaf client and the crowd still connected.
+    let children = server.children();
+    assert!(children.is_empty(), "the server started {children:?}");
+    server.interrupt();
+    let status = server.exits_within(SHUTDOWN_LIMIT);
+    let Some(status) = status else {
+        panic!("still running {SHUTDOWN_LIMIT:?} after SIGINT");
+    };
+    assert!(status.success(), "it exited with {status} after SIGINT");
+    drop((long, garbled, deaf, crowd, half));
+}
+
+#[test]
+fn the_echo_server_holds_up() {
+    hostile_suite("io-serve", &["echo"], Protocol::Echo);
+}
+
+#[test]
+fn the_line_codec_server_holds_up() {
+    hostile_suite("io-serve", &["line"], Protocol::Upper);
+}
+
+#[test]
+fn the_chat_server_holds_up() {
+    hostile_suite("io-serve", &["chat"], Protocol::Chat);
+}
+
+#[test]
+fn the_local_httpbin_holds_up() {
+    hostile_suite("httpbin", &[], Protocol::Http);
+}
