@@ -5,6 +5,7 @@ The asyncio twin of crates/basics/src/sync_vs_async.rs.
 """
 
 import asyncio
+import threading
 import time
 
 
@@ -15,9 +16,14 @@ def download_file_blocking(filename):
     return f"Data from {filename}"
 
 
-def download_all_blocking():
+def download_all_blocking(stop):
     start = time.monotonic()
-    results = [download_file_blocking(f) for f in ["file1.txt", "file2.txt", "file3.txt"]]
+    results = []
+    for filename in ["file1.txt", "file2.txt", "file3.txt"]:
+        if stop.is_set():
+            # Nobody is waiting for the results any more.
+            return results
+        results.append(download_file_blocking(filename))
     print(f"Total time: {time.monotonic() - start:.1f} seconds")
     return results
 
@@ -42,8 +48,13 @@ async def download_all():
 
 async def main():
     print("Synchronous (blocking):")
-    # Off the event loop, as the Rust runs it on spawn_blocking.
-    blocking = await asyncio.to_thread(download_all_blocking)
+    # Off the event loop, as the Rust runs it on spawn_blocking. Cancelling
+    # the await leaves the thread running: the finally asks it to stop.
+    stop = threading.Event()
+    try:
+        blocking = await asyncio.to_thread(download_all_blocking, stop)
+    finally:
+        stop.set()
 
     print()
     print("Asynchronous (non-blocking):")

@@ -13,6 +13,13 @@
 //! that thread, which on a current-thread runtime is all of them; the
 //! section `pitfalls` measures that. Its time is real time from
 //! `std::time::Instant`: a blocked thread takes six real seconds on any clock.
+//! A blocking job can't be cancelled, only asked to stop: if `run()` is
+//! dropped while it waits, the job would go on downloading, and the runtime
+//! waits for it when it is dropped. So it checks a `CancellationToken`
+//! between downloads, which a guard in `run()` cancels when `run()` ends
+//! however it ends. asyncio's `to_thread` is the same: cancelling the await
+//! leaves the thread running, and `asyncio.run` waits for it before it
+//! returns.
 //!
 //! The async version awaits `tokio::time::sleep`, which only suspends the one
 //! future, so all three wait at the same time. Its time comes from
@@ -22,6 +29,7 @@
 use std::time::Duration;
 
 use tokio::task::JoinError;
+use tokio_util::sync::CancellationToken;
 
 fn download_file_blocking(filename: &str) -> String {
     println!("Starting download: {filename}");
@@ -30,11 +38,18 @@ fn download_file_blocking(filename: &str) -> String {
     format!("Data from {filename}")
 }
 
-fn download_all_blocking() -> Vec<String> {
+fn download_all_blocking(stop: &CancellationToken) -> Vec<String> {
     let start = std::time::Instant::now();
-    let results = ["file1.txt", "file2.txt", "file3.txt"].map(download_file_blocking);
+    let mut results = Vec::new();
+    for filename in ["file1.txt", "file2.txt", "file3.txt"] {
+        if stop.is_cancelled() {
+            // Nobody is waiting for the results any more.
+            return results;
+        }
+        results.push(download_file_blocking(filename));
+    }
     println!("Total time: {:.1} seconds", start.elapsed().as_secs_f64());
-    results.into()
+    results
 }
 
 async fn download_file(filename: &str) -> String {
@@ -58,7 +73,14 @@ async fn download_all() -> Vec<String> {
 
 pub async fn run() -> Result<(), JoinError> {
     println!("Synchronous (blocking):");
-    let blocking = tokio::task::spawn_blocking(download_all_blocking).await?;
+    let stop = CancellationToken::new();
+    let job = tokio::task::spawn_blocking({
+        let stop = stop.clone();
+        move || download_all_blocking(&stop)
+    });
+    // Dropping `run()` drops the guard, which asks the job to stop.
+    let _stop_job = stop.drop_guard();
+    let blocking = job.await?;
 
     println!();
     println!("Asynchronous (non-blocking):");

@@ -88,34 +88,40 @@ async def main():
     chat = ChatServer()
     server = await asyncio.start_server(chat.handle, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
+    try:
+        alice = await Client.join(port, "alice")
+        bob = await Client.join(port, "bob")
+        await alice.hear()
+        carol = await Client.join(port, "carol")
+        await alice.hear()
+        await bob.hear()
 
-    alice = await Client.join(port, "alice")
-    bob = await Client.join(port, "bob")
-    await alice.hear()
-    carol = await Client.join(port, "carol")
-    await alice.hear()
-    await bob.hear()
+        await alice.say("hi all")
+        await bob.hear()
+        await carol.hear()
+        await carol.say("hello alice")
+        await alice.hear()
+        await bob.hear()
 
-    await alice.say("hi all")
-    await bob.hear()
-    await carol.hear()
-    await carol.say("hello alice")
-    await alice.hear()
-    await bob.hear()
+        print("[bob] disconnects")
+        bob.writer.close()
+        await alice.hear()
+        await carol.hear()
 
-    print("[bob] disconnects")
-    bob.writer.close()
-    await alice.hear()
-    await carol.hear()
-
-    print("-- shutting down")
-    server.close()
-    chat.shutdown.set()
-    for client in [alice, carol]:
-        await client.hear()
-        await client.hear()
-    await asyncio.gather(*chat.handlers)
-    await server.wait_closed()
+        print("-- shutting down")
+        server.close()
+        chat.shutdown.set()
+        for client in [alice, carol]:
+            await client.hear()
+            await client.hear()
+        await asyncio.gather(*chat.handlers)
+        await server.wait_closed()
+    finally:
+        # However main ends, the server stops, as the Rust's drop guard
+        # makes it; otherwise its handlers would run until asyncio.run
+        # cancels the tasks left at its end.
+        server.close()
+        chat.shutdown.set()
     print("server stopped")
 
 

@@ -35,9 +35,12 @@
 //!
 //! `run` drives three scripted clients and prints what each one hears; each
 //! waits for the message it expects before the script goes on, so the
-//! transcript is the same on every run. The server also runs on its own, on
-//! a port of your choice, until Ctrl-C: `cargo run -p io --bin io-serve --
-//! chat --port 7000`, then `nc 127.0.0.1 7000` in two or three terminals
+//! transcript is the same on every run. It holds a drop guard of the
+//! server's token, because dropping a `JoinHandle` only detaches its task:
+//! without the guard, a caller that gave up on `run` would leave the server
+//! accepting for ever. The server also runs on its own, on a port of your
+//! choice, until Ctrl-C: `cargo run -p io --bin io-serve -- chat --port
+//! 7000`, then `nc 127.0.0.1 7000` in two or three terminals
 //! (the first line you type is your name).
 
 use std::io;
@@ -250,6 +253,10 @@ pub async fn run() -> Result<(), LinesCodecError> {
     let address = listener.local_addr()?;
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(serve(listener, shutdown.clone()));
+    // However `run` ends (an error, or its caller dropping it at an
+    // `.await`), the server and its connections are told to stop; the
+    // handle alone would leave them running, detached.
+    let _stop_server = shutdown.clone().drop_guard();
 
     let mut alice = Client::join(address, "alice").await?;
     let mut bob = Client::join(address, "bob").await?;
