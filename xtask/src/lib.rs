@@ -20,7 +20,7 @@
 //! - [`export`] writes an example as a project of its own, and checks
 //!   that every example builds and runs as one.
 //! - [`docs`] generates the book's pages from the examples and checks it.
-//! - [`bench`] times the same workloads in Tokio and in Python's asyncio.
+//! - [`bench`](mod@bench) times the same workloads in Tokio and in Python's asyncio.
 //! - [`httpbin_server`] starts the workspace's httpbin as a process.
 //! - [`stall`] is a server that accepts and never answers, for `--stall`.
 //!
