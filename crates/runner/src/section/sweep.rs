@@ -44,11 +44,17 @@ pub const DRAIN: Duration = Duration::from_secs(60);
 /// shutdown of any runtime it runs on.
 pub const BLOCKING_PATIENCE: Duration = Duration::from_secs(5);
 /// How long one cut may take in real time before the sweep gives up on the
-/// example: something blocks the thread (a blocking call, a `Drop` that
-/// waits) and the next cut could never start.
+/// example: the run waits for something that never comes, or something
+/// blocks the thread (a blocking call, a `Drop` that waits), and the next
+/// cut could never start.
 const CUT_LIMIT: Duration = Duration::from_secs(30);
-/// How long, in virtual time, a run may take before the sweep calls it
-/// hung.
+/// How much virtual time a run may have used, when it is polled, before the
+/// sweep calls it a runaway.
+///
+/// It is checked at each poll, not by a timer: on the paused clock a timer
+/// fires as soon as the runtime is idle, and a run that waits for a thread,
+/// a child process or a signal leaves it idle while it waits. A run that
+/// waits for nothing at all is left to [`CUT_LIMIT`].
 const FULL_RUN_LIMIT: Duration = Duration::from_secs(3600);
 /// A runaway example is cut at most this many times.
 const MAX_CUTS: usize = 20_000;
@@ -169,17 +175,14 @@ fn cut_at(run: &Run<'_>, cut: Option<usize>) -> Ended {
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
         runtime.block_on(recorder.main(async {
             let future = run.start(&recorder).await?;
-            let cut_after = CutAfter {
-                future: Some(future),
-                polls: 0,
-                cut: cut.unwrap_or(usize::MAX),
-            };
-            // On the paused clock a run that waits for nothing in particular
-            // reaches the limit at once.
             Ok::<_, Box<dyn Error>>(
-                tokio::time::timeout(FULL_RUN_LIMIT, cut_after)
-                    .await
-                    .unwrap_or(Cut::TooLong),
+                CutAfter {
+                    future: Some(future),
+                    polls: 0,
+                    cut: cut.unwrap_or(usize::MAX),
+                    started: tokio::time::Instant::now(),
+                }
+                .await,
             )
         }))
     }));
@@ -192,7 +195,7 @@ fn cut_at(run: &Run<'_>, cut: Option<usize>) -> Ended {
         Ok(Ok(Cut::TooLong)) => {
             ended.completed = true;
             ended.unfinished = Some(format!(
-                "run() was still pending after {}s of virtual time",
+                "run() was still running after {}s of virtual time",
                 FULL_RUN_LIMIT.as_secs()
             ));
         }
@@ -263,7 +266,7 @@ fn busy_blocking_jobs(runtime: &tokio::runtime::Runtime) -> usize {
 enum Cut<T> {
     Finished(T),
     Dropped,
-    /// The full run was still pending at [`FULL_RUN_LIMIT`].
+    /// The run was still pending, polled after [`FULL_RUN_LIMIT`].
     TooLong,
 }
 
@@ -273,6 +276,8 @@ struct CutAfter {
     future: Option<ExampleFuture>,
     polls: usize,
     cut: usize,
+    /// When the run started, on the runtime's clock.
+    started: tokio::time::Instant,
 }
 
 impl Future for CutAfter {
@@ -291,6 +296,10 @@ impl Future for CutAfter {
                 // task's poll, as a `timeout` or a `select!` drops it.
                 this.future = None;
                 Poll::Ready(Cut::Dropped)
+            }
+            Poll::Pending if this.started.elapsed() > FULL_RUN_LIMIT => {
+                this.future = None;
+                Poll::Ready(Cut::TooLong)
             }
             Poll::Pending => Poll::Pending,
         }
@@ -446,9 +455,9 @@ impl Watchdog {
                     };
                     let _ = writeln!(
                         report,
-                        "  {which}: still running after {}s of real time; something blocks \
-                         the thread (a blocking call, a Drop that waits), so the sweep of \
-                         {example} stops here",
+                        "  {which}: still running after {}s of real time; it waits for \
+                         something that never comes, or something blocks the thread (a \
+                         blocking call, a Drop that waits), so the sweep of {example} stops here",
                         CUT_LIMIT.as_secs()
                     );
                     let _ = writeln!(
