@@ -13,7 +13,9 @@
 //! - no `spawn_blocking` job is still running [`BLOCKING_PATIENCE`] (real
 //!   time) after that, which is when the runtime is shut down;
 //! - no file descriptor, thread or temporary file is left that was not
-//!   there before the run. Temporary files are checked in
+//!   there before the run, once the threads it started have had
+//!   [`BLOCKING_PATIENCE`] (real time) to end after the runtime's shutdown,
+//!   which does not wait for a plain thread. Temporary files are checked in
 //!   `std::env::temp_dir()`, exactly only when `TMPDIR` is private to the
 //!   sweep, as `cargo xtask cancel-sweep` makes it.
 //!
@@ -41,7 +43,9 @@ pub const DRAIN: Duration = Duration::from_secs(60);
 /// How long a `spawn_blocking` job may still run once the tasks are done,
 /// in real time: the runtime's shutdown timeout. A blocking job can't be
 /// cancelled, only asked to stop; one that runs longer holds up the
-/// shutdown of any runtime it runs on.
+/// shutdown of any runtime it runs on. A plain thread gets as long again
+/// once the runtime is shut down: nothing waits for it, and it can only
+/// end by itself.
 pub const BLOCKING_PATIENCE: Duration = Duration::from_secs(5);
 /// How long one cut may take in real time before the sweep gives up on the
 /// example: the run waits for something that never comes, or something
@@ -109,7 +113,7 @@ pub(crate) fn sweep(run: &Run<'_>) -> Sweep {
         // A blocking job still running holds its thread and the runtime's
         // driver: those leaks are its, already reported.
         if !ended.blocking_left {
-            found.extend(before.leaked_by(&Resources::take()));
+            found.extend(before.leaked_by(&Resources::once_threads_end(&before)));
         }
         found.extend(
             ended
@@ -389,6 +393,21 @@ impl Resources {
             fds,
             threads,
             temporary,
+        }
+    }
+
+    /// What the process holds once it runs no more threads than `before`
+    /// did, or [`BLOCKING_PATIENCE`] has passed. A thread that still runs
+    /// holds what it opened; and one that was just joined can still be
+    /// listed for a moment.
+    fn once_threads_end(before: &Resources) -> Self {
+        let started = Instant::now();
+        loop {
+            let now = Resources::take();
+            if now.threads <= before.threads || started.elapsed() >= BLOCKING_PATIENCE {
+                return now;
+            }
+            std::thread::sleep(Duration::from_millis(5));
         }
     }
 
