@@ -47,6 +47,9 @@ pub const DRAIN: Duration = Duration::from_secs(60);
 /// once the runtime is shut down: nothing waits for it, and it can only
 /// end by itself.
 pub const BLOCKING_PATIENCE: Duration = Duration::from_secs(5);
+/// How long what a cut left is watched for, in real time, once no more
+/// threads run than before it, before it counts as left behind.
+const SETTLE: Duration = Duration::from_millis(200);
 /// How long one cut may take in real time before the sweep gives up on the
 /// example: the run waits for something that never comes, or something
 /// blocks the thread (a blocking call, a `Drop` that waits), and the next
@@ -89,7 +92,11 @@ pub(crate) fn sweep(run: &Run<'_>) -> Sweep {
 
     // The full run: how it ends, and where it may panic by design.
     let watchdog = Watchdog::start(run.name.clone());
+    let baseline = Resources::take();
     let full = cut_at(run, None);
+    // A thread that the full run stopped may not have ended yet; counted
+    // as there before the first cut, it would hide one that cut leaves.
+    let _ = Resources::left_since(&baseline);
     let expected_panics: BTreeSet<String> = full.panics.iter().cloned().collect();
     if let Some(problem) = full.unfinished {
         watchdog.stop();
@@ -113,7 +120,7 @@ pub(crate) fn sweep(run: &Run<'_>) -> Sweep {
         // A blocking job still running holds its thread and the runtime's
         // driver: those leaks are its, already reported.
         if !ended.blocking_left {
-            found.extend(before.leaked_by(&Resources::once_threads_end(&before)));
+            found.extend(Resources::left_since(&before));
         }
         found.extend(
             ended
@@ -396,16 +403,28 @@ impl Resources {
         }
     }
 
-    /// What the process holds once it runs no more threads than `before`
-    /// did, or [`BLOCKING_PATIENCE`] has passed. A thread that still runs
-    /// holds what it opened; and one that was just joined can still be
-    /// listed for a moment.
-    fn once_threads_end(before: &Resources) -> Self {
+    /// What the process holds now that `before` did not, once the threads
+    /// started since have ended, or [`BLOCKING_PATIENCE`] has passed, and
+    /// what they were releasing has had [`SETTLE`] more. A thread that still
+    /// runs holds what it opened; one that was just joined can still be
+    /// listed for a moment; and the last owner of a runtime's driver closes
+    /// its descriptors one after another.
+    fn left_since(before: &Resources) -> Vec<String> {
         let started = Instant::now();
+        let mut settled: Option<Instant> = None;
         loop {
             let now = Resources::take();
-            if now.threads <= before.threads || started.elapsed() >= BLOCKING_PATIENCE {
-                return now;
+            let leaked = before.leaked_by(&now);
+            if leaked.is_empty() {
+                return leaked;
+            }
+            if now.threads <= before.threads {
+                settled.get_or_insert_with(Instant::now);
+            }
+            if started.elapsed() >= BLOCKING_PATIENCE
+                || settled.is_some_and(|since| since.elapsed() >= SETTLE)
+            {
+                return leaked;
             }
             std::thread::sleep(Duration::from_millis(5));
         }
