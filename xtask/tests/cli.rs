@@ -202,7 +202,8 @@ fn export_writes_a_project_of_its_own() {
         .expect("a [dependencies] table");
     assert_eq!(
         dependencies,
-        "tokio = { version = \"1.54\", features = [\"macros\", \"rt\", \"sync\", \"time\"] }"
+        "tokio = { version = \"1.54\", features = [\"macros\", \"rt\", \"sync\", \"time\"] }\n\
+         tokio-util = { version = \"0.7.15\", features = [\"rt\"] }"
     );
     assert!(manifest.contains("\n[workspace]\n"), "{manifest}");
     let main = std::fs::read_to_string(dir.join("src/main.rs")).expect("main.rs");
