@@ -1,0 +1,225 @@
+//! Runs a child process to its end or to a deadline, capturing its output.
+//!
+//! Two threads drain stdout and stderr while the caller waits: without them
+//! a chatty child could fill a pipe and block for ever. They are given a
+//! bounded time to finish after the group is gone: a descendant that left
+//! the group (`setsid`) could otherwise hold a pipe open for ever.
+
+use std::io::{self, Read};
+use std::os::unix::process::ExitStatusExt as _;
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::group::spawn;
+
+/// How long the output of a finished child may take to reach end-of-file.
+const DRAIN_GRACE: Duration = Duration::from_secs(2);
+
+/// How a child process ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// It exited with this code.
+    Code(i32),
+    /// A signal ended it.
+    Signal(i32),
+    /// It outlived its timeout, and its process group was killed.
+    TimedOut,
+}
+
+impl From<ExitStatus> for Exit {
+    fn from(status: ExitStatus) -> Self {
+        match status.code() {
+            Some(code) => Exit::Code(code),
+            None => Exit::Signal(status.signal().unwrap_or(-1)),
+        }
+    }
+}
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Exit::Code(code) => write!(f, "exit code {code}"),
+            Exit::Signal(signal) => write!(f, "killed by signal {signal}"),
+            Exit::TimedOut => f.write_str("timed out and killed"),
+        }
+    }
+}
+
+/// Everything a finished child left behind.
+#[derive(Clone, Debug)]
+pub struct Finished {
+    pub exit: Exit,
+    pub stdout: String,
+    pub stderr: String,
+    /// From the start to the moment both streams were read (or given up on).
+    pub elapsed: Duration,
+}
+
+impl Finished {
+    pub fn success(&self) -> bool {
+        self.exit == Exit::Code(0)
+    }
+}
+
+/// Runs `command` with stdin closed, in a process group of its own (see
+/// [`spawn`]), killing the group if it runs past `timeout`. Whatever the
+/// child left running in its group when it ended is killed too.
+pub fn run(mut command: Command, timeout: Duration) -> io::Result<Finished> {
+    let start = Instant::now();
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut group = spawn(command)?;
+    let stdout = drain(group.take_stdout());
+    let stderr = drain(group.take_stderr());
+    let exit = match group.wait_timeout(timeout)? {
+        Some(status) => Exit::from(status),
+        None => {
+            group.kill()?;
+            Exit::TimedOut
+        }
+    };
+    let drain_deadline = Instant::now() + DRAIN_GRACE;
+    let stdout = collect(stdout, drain_deadline);
+    let mut stderr = collect(stderr, drain_deadline);
+    if stdout.is_none() || stderr.is_none() {
+        let note = "<a process it started left its process group and still holds \
+                    the output open; it was not killed>";
+        stderr.get_or_insert_default().push_str(note);
+    }
+    Ok(Finished {
+        exit,
+        stdout: stdout.unwrap_or_default(),
+        stderr: stderr.unwrap_or_default(),
+        elapsed: start.elapsed(),
+    })
+}
+
+type Reader = mpsc::Receiver<io::Result<Vec<u8>>>;
+
+fn drain(pipe: Option<impl Read + Send + 'static>) -> Option<Reader> {
+    pipe.map(|mut pipe| {
+        let (sender, receiver) = mpsc::channel();
+        thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let result = pipe.read_to_end(&mut bytes).map(|_| bytes);
+            // The receiver may have given up waiting; then nobody wants it.
+            let _ = sender.send(result);
+        });
+        receiver
+    })
+}
+
+/// What the reader got, or `None` if the stream was still open at
+/// `deadline`; a stream that could not be read says so in its text.
+fn collect(reader: Option<Reader>, deadline: Instant) -> Option<String> {
+    let Some(reader) = reader else {
+        return Some(String::new());
+    };
+    let left = deadline.saturating_duration_since(Instant::now());
+    match reader.recv_timeout(left) {
+        Ok(Ok(bytes)) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+        Ok(Err(error)) => Some(format!("<cannot read the stream: {error}>")),
+        Err(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exits_within;
+
+    fn sh(script: &str) -> Command {
+        let mut command = Command::new("sh");
+        command.args(["-c", script]);
+        command
+    }
+
+    #[test]
+    fn captures_both_streams_and_the_exit_code() {
+        let finished = run(
+            sh("echo out; echo err >&2; exit 3"),
+            Duration::from_secs(10),
+        )
+        .unwrap();
+        assert_eq!(finished.exit, Exit::Code(3));
+        assert_eq!(finished.stdout, "out\n");
+        assert_eq!(finished.stderr, "err\n");
+    }
+
+    #[test]
+    fn kills_a_child_that_outlives_its_timeout() {
+        let finished = run(
+            sh("echo started; exec sleep 30"),
+            Duration::from_millis(300),
+        )
+        .unwrap();
+        assert_eq!(finished.exit, Exit::TimedOut);
+        assert_eq!(finished.stdout, "started\n");
+        assert!(
+            finished.elapsed < Duration::from_secs(10),
+            "took {:?}",
+            finished.elapsed
+        );
+    }
+
+    #[test]
+    fn a_timeout_kills_the_grandchildren_too() {
+        // `sleep` runs in the background, holding stdout, while the shell
+        // waits: killing only the shell would leave `sleep` and the pipe.
+        let finished = run(
+            sh("echo started; sleep 30 & wait"),
+            Duration::from_millis(300),
+        )
+        .unwrap();
+        assert_eq!(finished.exit, Exit::TimedOut);
+        assert_eq!(finished.stdout, "started\n");
+        assert!(
+            finished.elapsed < Duration::from_secs(10),
+            "took {:?}",
+            finished.elapsed
+        );
+    }
+
+    #[test]
+    fn a_process_left_running_is_killed_and_does_not_hold_the_output() {
+        let finished = run(sh("sleep 30 & echo $!"), Duration::from_secs(10)).unwrap();
+        assert_eq!(finished.exit, Exit::Code(0));
+        assert!(
+            finished.elapsed < DRAIN_GRACE,
+            "took {:?}",
+            finished.elapsed
+        );
+        let pid = finished.stdout.trim();
+        assert!(
+            exits_within(pid, Duration::from_secs(5)),
+            "sleep {pid} outlived the check"
+        );
+    }
+
+    #[test]
+    fn a_huge_timeout_means_no_deadline() {
+        let finished = run(sh("echo ok"), Duration::MAX).unwrap();
+        assert_eq!(finished.exit, Exit::Code(0));
+    }
+
+    #[test]
+    fn reports_a_signal() {
+        let finished = run(sh("kill -9 $$"), Duration::from_secs(10)).unwrap();
+        assert_eq!(finished.exit, Exit::Signal(9));
+    }
+
+    #[test]
+    fn drains_output_larger_than_a_pipe_buffer() {
+        let finished = run(
+            sh("head -c 1000000 /dev/zero | tr '\\0' x"),
+            Duration::from_secs(10),
+        )
+        .unwrap();
+        assert_eq!(finished.exit, Exit::Code(0));
+        assert_eq!(finished.stdout.len(), 1_000_000);
+    }
+}
