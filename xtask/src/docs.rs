@@ -127,10 +127,10 @@ pub fn run(mode: DocsMode) -> Result<bool, Error> {
         println!("wrote {path}");
     }
     if mode == DocsMode::Build {
-        let status = std::process::Command::new("mdbook")
-            .arg("build")
-            .arg(workspace.root().join("docs"))
-            .status()
+        let mut mdbook = std::process::Command::new("mdbook");
+        mdbook.arg("build").arg(workspace.root().join("docs"));
+        let status = proc::spawn(mdbook)
+            .and_then(|mut mdbook| mdbook.wait())
             .map_err(|error| {
                 format!("cannot run mdbook ({error}); install it with `cargo install mdbook`")
             })?;
@@ -576,6 +576,9 @@ fn read_sections(workspace: &Workspace) -> Result<Vec<SectionDoc>, Error> {
         .collect()
 }
 
+/// How long an example may take to record its timeline for its page.
+const TIMELINE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Where an example's real-clock timeline is kept, for the pages of
 /// examples whose lesson a paused clock can't show: a blocking call takes
 /// no virtual time.
@@ -654,16 +657,13 @@ fn page_timeline(
         examples: vec![listed.name.clone()],
         ..Invocation::default()
     };
-    let output = section
-        .command(&invocation)
-        .stdin(std::process::Stdio::null())
-        .output()
+    let finished = proc::run(section.command(&invocation), TIMELINE_TIMEOUT)
         .map_err(|error| format!("cannot run {id} for its timeline: {error}"))?;
-    if !output.status.success() {
+    if !finished.success() {
         return Err(format!(
             "{id} failed while recording its timeline ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim_end()
+            finished.exit,
+            finished.stderr.trim_end()
         )
         .into());
     }

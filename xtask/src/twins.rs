@@ -20,14 +20,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use proc::{Exit, Finished};
 use runner::protocol::{Kind, Listed};
 
 use crate::Error;
 use crate::check::{Filter, parallel};
 use crate::golden::{self, Golden};
-use crate::httpbin_server::HttpbinServer;
-use crate::process::{self, Exit, Finished};
-use crate::workspace::{Profile, Workspace};
+use crate::workspace::Workspace;
 
 /// The line by which a twin says it cannot print what the example prints.
 pub const DIFFERS: &str = "# differs from the golden file: ";
@@ -147,15 +146,11 @@ pub fn check_twins(options: &Options) -> Result<bool, Error> {
         .iter()
         .any(|(_, example)| example.kind == Kind::BaseUrl)
     {
-        let binaries = workspace.build_binaries(&["httpbin".to_owned()], Profile::Dev)?;
-        let binary = binaries
-            .get("httpbin")
-            .ok_or("`cargo build` reported no httpbin binary")?;
-        Some(HttpbinServer::start(binary)?)
+        Some(workspace.start_httpbin()?)
     } else {
         None
     };
-    let url = server.as_ref().map(|server| server.url.clone());
+    let url = server.as_ref().map(|server| server.url().to_owned());
     let golden_root = workspace.golden_root();
     eprintln!(
         "running {} twins with {}, {} at a time",
@@ -249,7 +244,7 @@ fn run_twin(
             ""
         }
     );
-    let finished = match process::run(command, options.timeout) {
+    let finished = match proc::run(command, options.timeout) {
         Ok(finished) => finished,
         Err(error) => return Outcome::Failed(format!("  cannot run {}: {error}", options.python)),
     };
