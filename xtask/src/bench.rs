@@ -589,7 +589,7 @@ pub fn bench(options: &Options, save: bool) -> Result<bool, Error> {
     eprintln!("bench finished in {:.0}s", started.elapsed().as_secs_f64());
     if save {
         let page = results_page(&workspace);
-        std::fs::write(&page, results_markdown(&tables, &machine))?;
+        crate::files::write(&page, results_markdown(&tables, &machine))?;
         println!("wrote {}", page.display());
     }
     Ok(true)

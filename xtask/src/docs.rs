@@ -213,10 +213,7 @@ pub fn write(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     for (path, text) in &book.files {
         let full = root.join(path);
         if fs::read_to_string(&full).ok().as_deref() != Some(text.as_str()) {
-            if let Some(parent) = full.parent() {
-                fs::create_dir_all(parent)?;
-            }
-            fs::write(&full, text)?;
+            crate::files::write(&full, text)?;
             changed.push(format!("docs/src/{}", path.display()));
         }
     }
@@ -231,7 +228,7 @@ pub fn write(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     let updated = with_readme_table(&text, &book.readme_table)?;
     let updated = with_readme_chart(&updated, &book.readme_chart)?;
     if updated != text {
-        fs::write(&readme, updated)?;
+        crate::files::write(&readme, updated)?;
         changed.push("README.md".to_owned());
     }
     Ok(changed)

@@ -15,6 +15,7 @@
 //!   golden file.
 //! - [`sweep`] cancels every example at every point where it is pending.
 //! - [`list`] lists every example.
+//! - [`files`] rewrites a file atomically: a temporary file, renamed.
 //! - [`seed_map`] reads `docs/seed-map.tsv`, strictly.
 //! - [`export`] writes an example as a project of its own, and checks
 //!   that every example builds and runs as one.
@@ -35,6 +36,7 @@ pub mod cli;
 pub mod docs;
 pub mod exercises_page;
 pub mod export;
+pub mod files;
 pub mod golden;
 pub mod list;
 pub mod new;

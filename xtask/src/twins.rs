@@ -102,6 +102,7 @@ pub enum Outcome {
 /// `cargo xtask twins`: runs every selected twin and compares it with its
 /// example's golden file. `Ok(false)` means something failed.
 pub fn check_twins(options: &Options) -> Result<bool, Error> {
+    check_python(&options.python)?;
     let workspace = Workspace::locate();
     let root = workspace.root().to_path_buf();
     let sections = workspace.build_for(options.filter.as_deref())?;
@@ -211,6 +212,25 @@ pub fn check_twins(options: &Options) -> Result<bool, Error> {
             .count();
     println!("{passed} passed, {failed} failed");
     Ok(failed == 0)
+}
+
+/// Runs `python --version` once, up front, so that a Python that can't run
+/// is one clear error rather than a failure per twin.
+fn check_python(python: &str) -> Result<(), Error> {
+    let mut command = Command::new(python);
+    command.arg("--version");
+    let finished = proc::run(command, Duration::from_secs(30))
+        .map_err(|error| crate::Usage(format!("cannot run Python `{python}`: {error}")))?;
+    if finished.success() {
+        return Ok(());
+    }
+    let stderr = finished.stderr.trim();
+    let why = if stderr.is_empty() { "" } else { ": " };
+    Err(crate::Usage(format!(
+        "`{python} --version` failed ({}){why}{stderr}",
+        finished.exit
+    ))
+    .into())
 }
 
 fn run_twin(

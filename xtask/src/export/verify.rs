@@ -403,8 +403,8 @@ fn write_workspace(root: &Path, members: &[Member], lock: &Path) -> Result<(), E
         "]\n\n# Nobody debugs these builds: no debug info, no incremental state.\n\
          [profile.dev]\ndebug = false\nincremental = false\n",
     );
-    std::fs::write(root.join("Cargo.toml"), manifest)?;
-    std::fs::copy(lock, root.join("Cargo.lock"))
+    crate::files::write(&root.join("Cargo.toml"), manifest)?;
+    crate::files::copy(lock, &root.join("Cargo.lock"))
         .map_err(|error| format!("cannot copy {}: {error}", lock.display()))?;
     for member in members {
         member
