@@ -15,7 +15,8 @@
 //!   and stderr on threads of their own, so a chatty child never blocks.
 //! - [`cargo::build`] runs a cargo build and reads its JSON messages once:
 //!   the binaries it built and the compiler's errors.
-//! - [`Httpbin`] starts the workspace's httpbin and reads its address.
+//! - [`serve`] starts a server and reads the line that says where it
+//!   listens; [`Httpbin`] is the workspace's httpbin started that way.
 //!
 //! Why not `process-wrap`: its std frontend (version 9) gives a process
 //! group, which std's `CommandExt::process_group` gives, and a wait that
@@ -31,7 +32,7 @@ mod httpbin;
 mod run;
 
 pub use group::{Group, interrupted, spawn};
-pub use httpbin::Httpbin;
+pub use httpbin::{Httpbin, serve};
 pub use run::{Exit, Finished, run};
 
 use std::time::{Duration, Instant};
