@@ -32,7 +32,7 @@ mod httpbin;
 mod run;
 
 pub use group::{Group, interrupted, spawn};
-pub use httpbin::{Httpbin, serve};
+pub use httpbin::{Httpbin, STARTUP, serve};
 pub use run::{Exit, Finished, run};
 
 use std::time::{Duration, Instant};
