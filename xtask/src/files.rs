@@ -31,7 +31,7 @@ pub fn write(path: &Path, contents: impl AsRef<[u8]>) -> io::Result<()> {
     Ok(())
 }
 
-/// Copies `from` to `to` as [`write`] writes.
+/// Copies `from` to `to` as [`write()`] writes.
 pub fn copy(from: &Path, to: &Path) -> io::Result<()> {
     write(to, fs::read(from)?)
 }
