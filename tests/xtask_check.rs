@@ -351,7 +351,7 @@ fn a_timeout_kills_the_processes_the_example_started() {
     let pid = output.stdout.trim();
     assert!(!pid.is_empty(), "the fixture printed no pid");
     assert!(
-        xtask::process::exits_within(pid, Duration::from_secs(5)),
+        proc::exits_within(pid, Duration::from_secs(5)),
         "the fixture's child {pid} outlived the timeout"
     );
 }

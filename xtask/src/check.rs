@@ -10,9 +10,10 @@ use runner::protocol::{
     Clock, EXIT_FAILED, EXIT_PANICKED, Flavor, Invocation, Kind, Listed, Named,
 };
 
+use proc::{Exit, Finished};
+
 use crate::Error;
 use crate::golden::{self, Golden};
-use crate::process::{self, Exit, Finished};
 use crate::stall::StallServer;
 use crate::workspace::Section;
 
@@ -379,7 +380,7 @@ pub fn check(case: Case, target: &Target, timeout: Duration, golden_root: &Path)
     invocation.timeline_file = timeline_file
         .as_ref()
         .map(|file| file.path().display().to_string());
-    let (verdict, output) = match process::run(case.section.command(&invocation), timeout) {
+    let (verdict, output) = match proc::run(case.section.command(&invocation), timeout) {
         Err(error) => (
             Verdict::NotStarted {
                 error: error.to_string(),

@@ -127,10 +127,10 @@ pub fn run(mode: DocsMode) -> Result<bool, Error> {
         println!("wrote {path}");
     }
     if mode == DocsMode::Build {
-        let status = std::process::Command::new("mdbook")
-            .arg("build")
-            .arg(workspace.root().join("docs"))
-            .status()
+        let mut mdbook = std::process::Command::new("mdbook");
+        mdbook.arg("build").arg(workspace.root().join("docs"));
+        let status = proc::spawn(mdbook)
+            .and_then(|mut mdbook| mdbook.wait())
             .map_err(|error| {
                 format!("cannot run mdbook ({error}); install it with `cargo install mdbook`")
             })?;
@@ -213,10 +213,7 @@ pub fn write(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     for (path, text) in &book.files {
         let full = root.join(path);
         if fs::read_to_string(&full).ok().as_deref() != Some(text.as_str()) {
-            if let Some(parent) = full.parent() {
-                fs::create_dir_all(parent)?;
-            }
-            fs::write(&full, text)?;
+            crate::files::write(&full, text)?;
             changed.push(format!("docs/src/{}", path.display()));
         }
     }
@@ -231,7 +228,7 @@ pub fn write(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     let updated = with_readme_table(&text, &book.readme_table)?;
     let updated = with_readme_chart(&updated, &book.readme_chart)?;
     if updated != text {
-        fs::write(&readme, updated)?;
+        crate::files::write(&readme, updated)?;
         changed.push("README.md".to_owned());
     }
     Ok(changed)
@@ -576,6 +573,9 @@ fn read_sections(workspace: &Workspace) -> Result<Vec<SectionDoc>, Error> {
         .collect()
 }
 
+/// How long an example may take to record its timeline for its page.
+const TIMELINE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Where an example's real-clock timeline is kept, for the pages of
 /// examples whose lesson a paused clock can't show: a blocking call takes
 /// no virtual time.
@@ -654,16 +654,13 @@ fn page_timeline(
         examples: vec![listed.name.clone()],
         ..Invocation::default()
     };
-    let output = section
-        .command(&invocation)
-        .stdin(std::process::Stdio::null())
-        .output()
+    let finished = proc::run(section.command(&invocation), TIMELINE_TIMEOUT)
         .map_err(|error| format!("cannot run {id} for its timeline: {error}"))?;
-    if !output.status.success() {
+    if !finished.success() {
         return Err(format!(
             "{id} failed while recording its timeline ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim_end()
+            finished.exit,
+            finished.stderr.trim_end()
         )
         .into());
     }

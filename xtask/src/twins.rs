@@ -20,14 +20,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use proc::{Exit, Finished};
 use runner::protocol::{Kind, Listed};
 
 use crate::Error;
 use crate::check::{Filter, parallel};
 use crate::golden::{self, Golden};
-use crate::httpbin_server::HttpbinServer;
-use crate::process::{self, Exit, Finished};
-use crate::workspace::{Profile, Workspace};
+use crate::workspace::Workspace;
 
 /// The line by which a twin says it cannot print what the example prints.
 pub const DIFFERS: &str = "# differs from the golden file: ";
@@ -103,6 +102,7 @@ pub enum Outcome {
 /// `cargo xtask twins`: runs every selected twin and compares it with its
 /// example's golden file. `Ok(false)` means something failed.
 pub fn check_twins(options: &Options) -> Result<bool, Error> {
+    check_python(&options.python)?;
     let workspace = Workspace::locate();
     let root = workspace.root().to_path_buf();
     let sections = workspace.build_for(options.filter.as_deref())?;
@@ -147,15 +147,11 @@ pub fn check_twins(options: &Options) -> Result<bool, Error> {
         .iter()
         .any(|(_, example)| example.kind == Kind::BaseUrl)
     {
-        let binaries = workspace.build_binaries(&["httpbin".to_owned()], Profile::Dev)?;
-        let binary = binaries
-            .get("httpbin")
-            .ok_or("`cargo build` reported no httpbin binary")?;
-        Some(HttpbinServer::start(binary)?)
+        Some(workspace.start_httpbin()?)
     } else {
         None
     };
-    let url = server.as_ref().map(|server| server.url.clone());
+    let url = server.as_ref().map(|server| server.url().to_owned());
     let golden_root = workspace.golden_root();
     eprintln!(
         "running {} twins with {}, {} at a time",
@@ -218,6 +214,25 @@ pub fn check_twins(options: &Options) -> Result<bool, Error> {
     Ok(failed == 0)
 }
 
+/// Runs `python --version` once, up front, so that a Python that can't run
+/// is one clear error rather than a failure per twin.
+fn check_python(python: &str) -> Result<(), Error> {
+    let mut command = Command::new(python);
+    command.arg("--version");
+    let finished = proc::run(command, Duration::from_secs(30))
+        .map_err(|error| crate::Usage(format!("cannot run Python `{python}`: {error}")))?;
+    if finished.success() {
+        return Ok(());
+    }
+    let stderr = finished.stderr.trim();
+    let why = if stderr.is_empty() { "" } else { ": " };
+    Err(crate::Usage(format!(
+        "`{python} --version` failed ({}){why}{stderr}",
+        finished.exit
+    ))
+    .into())
+}
+
 fn run_twin(
     root: &Path,
     golden_root: &Path,
@@ -249,7 +264,7 @@ fn run_twin(
             ""
         }
     );
-    let finished = match process::run(command, options.timeout) {
+    let finished = match proc::run(command, options.timeout) {
         Ok(finished) => finished,
         Err(error) => return Outcome::Failed(format!("  cannot run {}: {error}", options.python)),
     };
