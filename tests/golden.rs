@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use xtask::bless::{Blessed, bless, bless_timeline};
+use xtask::bless::{self, Outcome};
 use xtask::check::{self, Target, Verdict};
 use xtask::protocol::Clock;
 use xtask::workspace::Workspace;
@@ -20,6 +20,13 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 
 fn main() -> ExitCode {
     let arguments = Arguments::from_args();
+    let overwrite = match bless::overwrite_requested() {
+        Ok(overwrite) => overwrite,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let workspace = Workspace::locate();
     let plan = match workspace.build_all().and_then(|sections| {
         let all_sections = workspace.section_names()?;
@@ -33,7 +40,6 @@ fn main() -> ExitCode {
     };
 
     let golden_root = workspace.golden_root();
-    let overwrite = std::env::var("SNAPSHOTS").is_ok_and(|value| value == "overwrite");
     let mut trials: Vec<Trial> = plan
         .cases
         .into_iter()
@@ -44,25 +50,12 @@ fn main() -> ExitCode {
                 let report =
                     check::check(case, &Target::Golden(Clock::Virtual), TIMEOUT, &golden_root);
                 if overwrite {
-                    return match bless(&report) {
-                        Ok(Blessed::Refused) => Err(Failed::from(format!(
-                            "refusing to bless: it did not run cleanly\n{}",
-                            report.details()
-                        ))),
-                        Ok(_) if report.timeline.is_none() => Ok(()),
-                        Ok(_) => match bless_timeline(&report) {
-                            Ok(Blessed::Refused) => Err(Failed::from(
-                                "refusing to bless its timeline: the run wrote none",
-                            )),
-                            Ok(_) => Ok(()),
-                            Err(error) => {
-                                Err(Failed::from(format!("writing its timeline: {error}")))
-                            }
-                        },
-                        Err(error) => Err(Failed::from(format!(
-                            "writing {}: {error}",
-                            report.golden.display()
-                        ))),
+                    return match bless::bless_one(&report) {
+                        Ok(Outcome::Blessed(_)) => Ok(()),
+                        Ok(Outcome::Refused(why)) => {
+                            Err(Failed::from(format!("refusing to bless: {why}")))
+                        }
+                        Err(error) => Err(Failed::from(error.to_string())),
                     };
                 }
                 match report.verdict {

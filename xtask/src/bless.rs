@@ -5,10 +5,10 @@
 
 use std::io;
 
-use crate::Error;
 use crate::check::{self, Report};
 use crate::cli::CheckOptions;
 use crate::golden::{self, Golden};
+use crate::{Error, Usage};
 
 /// What blessing one report did.
 #[derive(Debug, PartialEq, Eq)]
@@ -55,6 +55,68 @@ pub fn bless_timeline(report: &Report) -> io::Result<Blessed> {
     Ok(blessed)
 }
 
+/// The environment variable that turns a check into a bless, with xtask
+/// (`check-all`) and with `cargo test` (the golden harness).
+pub const SNAPSHOTS: &str = "SNAPSHOTS";
+
+/// Whether `SNAPSHOTS=overwrite` asks for golden files to be rewritten.
+/// Unset or empty, it does not; any other value is a mistake, refused
+/// rather than read as "check", so a typo never passes for a bless.
+pub fn overwrite_requested() -> Result<bool, Usage> {
+    match std::env::var_os(SNAPSHOTS) {
+        None => Ok(false),
+        Some(value) if value.is_empty() => Ok(false),
+        Some(value) if value == "overwrite" => Ok(true),
+        Some(value) => Err(Usage(format!(
+            "{SNAPSHOTS}={}: expected `overwrite` (rewrite the golden files, as `bless` \
+             does), or leave it unset",
+            value.to_string_lossy()
+        ))),
+    }
+}
+
+/// What blessing one example, its stdout and its timeline, came to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Its golden files hold what it printed; these were written, each
+    /// [`Blessed::Created`] or [`Blessed::Updated`], with its display name.
+    Blessed(Vec<(Blessed, String)>),
+    /// Nothing (or only its stdout) was written, for this reason.
+    Refused(String),
+}
+
+/// Blesses one report: its stdout, then its timeline if it has one. The
+/// one place that decides what may become a golden file, for `bless`,
+/// `SNAPSHOTS=overwrite cargo xtask check-all` and the golden harness
+/// under `cargo test`.
+pub fn bless_one(report: &Report) -> Result<Outcome, Error> {
+    let mut written = Vec::new();
+    match bless(report).map_err(|error| format!("writing {}: {error}", report.golden.display()))? {
+        Blessed::Refused => {
+            return Ok(Outcome::Refused(format!(
+                "it did not run cleanly\n{}",
+                report.details().trim_end()
+            )));
+        }
+        Blessed::Unchanged => {}
+        changed => written.push((changed, report.golden_name.clone())),
+    }
+    if let Some(timeline) = &report.timeline {
+        match bless_timeline(report)
+            .map_err(|error| format!("writing {}: {error}", timeline.golden.display()))?
+        {
+            Blessed::Refused => {
+                return Ok(Outcome::Refused(
+                    "its timeline: the run wrote none".to_owned(),
+                ));
+            }
+            Blessed::Unchanged => {}
+            changed => written.push((changed, timeline.golden_name.clone())),
+        }
+    }
+    Ok(Outcome::Blessed(written))
+}
+
 /// `cargo xtask bless`: runs the examples and writes each clean run's output
 /// as its golden file. `Ok(false)` means some example was refused.
 pub fn bless_all(options: &CheckOptions) -> Result<bool, Error> {
@@ -71,43 +133,22 @@ pub fn bless_all(options: &CheckOptions) -> Result<bool, Error> {
     });
     let (mut blessed, mut changed, mut failed) = (0, 0, 0);
     for report in &reports {
-        let id = report.case.id();
-        match bless(report)
-            .map_err(|error| format!("writing {}: {error}", report.golden.display()))?
-        {
-            Blessed::Unchanged => blessed += 1,
-            outcome @ (Blessed::Created | Blessed::Updated) => {
+        match bless_one(report)? {
+            Outcome::Blessed(written) => {
                 blessed += 1;
-                changed += 1;
-                let verb = if outcome == Blessed::Created {
-                    "created"
-                } else {
-                    "updated"
-                };
-                println!("{verb} {}", report.golden_name);
+                changed += written.len();
+                for (outcome, name) in written {
+                    let verb = if outcome == Blessed::Created {
+                        "created"
+                    } else {
+                        "updated"
+                    };
+                    println!("{verb} {name}");
+                }
             }
-            Blessed::Refused => {
+            Outcome::Refused(why) => {
                 failed += 1;
-                println!(
-                    "\nrefusing to bless {id}: it did not run cleanly\n{}",
-                    report.details().trim_end()
-                );
-                continue;
-            }
-        }
-        if let Some(timeline) = &report.timeline {
-            match bless_timeline(report)
-                .map_err(|error| format!("writing {}: {error}", timeline.golden.display()))?
-            {
-                Blessed::Created | Blessed::Updated => {
-                    changed += 1;
-                    println!("updated {}", timeline.golden_name);
-                }
-                Blessed::Unchanged => {}
-                Blessed::Refused => {
-                    failed += 1;
-                    println!("\nrefusing to bless {id}'s timeline: the run wrote none");
-                }
+                println!("\nrefusing to bless {}: {why}", report.case.id());
             }
         }
     }

@@ -25,7 +25,7 @@ Commands:
       timeline with <example>.timeline where there is one. FILTER is a
       section's name, or any part of `section/example`; only the sections it
       can match are built.
-      With SNAPSHOTS=overwrite, blesses instead.
+      With SNAPSHOTS=overwrite, it is `bless`, with every refusal of bless.
   check-all --base-url URL [FILTER] [--jobs N] [--timeout SECS]
       Run every HTTP example against the httpbin-compatible server at URL, on
       the real clock, and check that each succeeds and prints something. The
@@ -142,8 +142,13 @@ pub struct CheckOptions {
 /// and keeps every deadline far from `Instant`'s limits.
 const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// Parses the arguments that follow `cargo xtask`.
-pub fn parse(args: impl IntoIterator<Item = impl Into<OsString>>) -> Result<Task, String> {
+/// Parses the arguments that follow `cargo xtask`. `overwrite` is
+/// `SNAPSHOTS=overwrite`, which makes `check-all` a `bless`, with every
+/// refusal of `bless`.
+pub fn parse(
+    args: impl IntoIterator<Item = impl Into<OsString>>,
+    overwrite: bool,
+) -> Result<Task, String> {
     use lexopt::prelude::*;
 
     let mut parser = lexopt::Parser::from_args(args);
@@ -155,12 +160,14 @@ pub fn parse(args: impl IntoIterator<Item = impl Into<OsString>>) -> Result<Task
     };
     let task = match command.as_str() {
         "check-all" | "bless" => {
-            let options = parse_check(&mut parser, &command)?;
-            if command == "bless" {
+            let blesses = command == "bless" || overwrite;
+            let options = parse_check(&mut parser, &command, blesses)?;
+            if blesses {
                 if options.base_url.is_some() {
-                    return Err("`bless` takes no `--base-url`: an outside server's bodies \
-                                are not golden"
-                        .to_owned());
+                    return Err(bless_refuses(
+                        &command,
+                        "`--base-url`: an outside server's bodies are not golden",
+                    ));
                 }
                 Task::Bless(options)
             } else {
@@ -278,7 +285,24 @@ pub fn parse(args: impl IntoIterator<Item = impl Into<OsString>>) -> Result<Task
     Ok(task)
 }
 
-fn parse_check(parser: &mut lexopt::Parser, command: &str) -> Result<CheckOptions, String> {
+/// Why `bless` refuses an option, said for `command`: `check-all` blesses
+/// only under `SNAPSHOTS=overwrite`.
+fn bless_refuses(command: &str, what: &str) -> String {
+    if command == "bless" {
+        format!("`bless` takes no {what}")
+    } else {
+        format!(
+            "SNAPSHOTS=overwrite makes `{command}` a `bless`, and `bless` takes no {what}; \
+             unset SNAPSHOTS to check"
+        )
+    }
+}
+
+fn parse_check(
+    parser: &mut lexopt::Parser,
+    command: &str,
+    blesses: bool,
+) -> Result<CheckOptions, String> {
     use lexopt::prelude::*;
 
     let mut filter = None;
@@ -323,17 +347,22 @@ fn parse_check(parser: &mut lexopt::Parser, command: &str) -> Result<CheckOption
                 .to_owned(),
         );
     }
-    if stall && (base_url.is_some() || flavor == Flavor::MultiThread || command == "bless") {
-        return Err(format!(
-            "`{command} --stall` is a check of its own: it takes no `--base-url` or `--flavor`, \
-             and nothing is blessed from it"
+    if stall && blesses {
+        return Err(bless_refuses(
+            command,
+            "`--stall`: nothing is blessed from a server that never answers",
         ));
     }
-    if command == "bless" && flavor == Flavor::MultiThread {
-        return Err(
-            "`bless` takes no `--flavor`: the golden files are the current-thread runtime's output"
-                .to_owned(),
-        );
+    if stall && (base_url.is_some() || flavor == Flavor::MultiThread) {
+        return Err(format!(
+            "`{command} --stall` is a check of its own: it takes no `--base-url` or `--flavor`"
+        ));
+    }
+    if blesses && flavor == Flavor::MultiThread {
+        return Err(bless_refuses(
+            command,
+            "`--flavor`: the golden files are the current-thread runtime's output",
+        ));
     }
     let golden = base_url.is_none() && flavor == Flavor::CurrentThread && !stall;
     let waits = clock == Clock::Real || !golden;
@@ -491,7 +520,7 @@ mod tests {
     fn check(args: &[&str]) -> Result<CheckOptions, String> {
         let mut all = vec!["check-all"];
         all.extend(args);
-        match parse(all)? {
+        match parse(all, false)? {
             Task::Check(options) => Ok(options),
             other => panic!("expected check-all, got {other:?}"),
         }
@@ -523,7 +552,7 @@ mod tests {
         assert_eq!(options.clock, Clock::Real);
         assert_eq!(options.base_url.as_deref(), Some("http://127.0.0.1:8080"));
         assert!(check(&["--base-url", "127.0.0.1:8080"]).is_err());
-        assert!(parse(["bless", "--base-url", "http://x"]).is_err());
+        assert!(parse(["bless", "--base-url", "http://x"], false).is_err());
     }
 
     #[test]
@@ -533,30 +562,55 @@ mod tests {
         assert_eq!(options.clock, Clock::Real);
         assert!(check(&["--flavor", "multi-thread"]).is_err());
         assert!(check(&["--flavor=multi_thread", "--base-url", "http://x"]).is_err());
-        assert!(parse(["bless", "--flavor", "multi_thread"]).is_err());
+        assert!(parse(["bless", "--flavor", "multi_thread"], false).is_err());
+    }
+
+    #[test]
+    fn snapshots_overwrite_makes_check_all_a_bless_with_every_refusal() {
+        assert!(matches!(
+            parse(["check-all", "--real", "basics"], true),
+            Ok(Task::Bless(_))
+        ));
+        for args in [
+            &["check-all", "--flavor", "multi_thread"][..],
+            &["check-all", "--base-url", "http://127.0.0.1:1"],
+            &["check-all", "--stall"],
+        ] {
+            let error = parse(args, true).unwrap_err();
+            assert!(
+                error.starts_with(
+                    "SNAPSHOTS=overwrite makes `check-all` a `bless`, and `bless` takes no"
+                ),
+                "{args:?}: {error}"
+            );
+            let mut bless = vec!["bless"];
+            bless.extend(&args[1..]);
+            let error = parse(bless, false).unwrap_err();
+            assert!(error.starts_with("`bless` takes no"), "{args:?}: {error}");
+        }
     }
 
     #[test]
     fn an_unexpected_argument_names_its_command() {
         assert_eq!(
-            parse(["list", "foo"]).unwrap_err(),
+            parse(["list", "foo"], false).unwrap_err(),
             "`list` takes no argument `foo`"
         );
         assert_eq!(
-            parse(["check-all", "--verbose"]).unwrap_err(),
+            parse(["check-all", "--verbose"], false).unwrap_err(),
             "`check-all` has no option `--verbose`"
         );
         assert_eq!(
-            parse(["check-all", "a", "b"]).unwrap_err(),
+            parse(["check-all", "a", "b"], false).unwrap_err(),
             "`check-all` takes one FILTER, got a second: `b`"
         );
         assert_eq!(
-            parse(["frobnicate"]).unwrap_err(),
+            parse(["frobnicate"], false).unwrap_err(),
             "unknown command `frobnicate`"
         );
-        assert!(parse(["docs", "--check", "--build"]).is_err());
+        assert!(parse(["docs", "--check", "--build"], false).is_err());
         assert!(
-            parse(["bench", "nope"])
+            parse(["bench", "nope"], false)
                 .unwrap_err()
                 .contains("unknown workload")
         );
@@ -571,32 +625,40 @@ mod tests {
     #[test]
     fn new_needs_a_section_and_an_example() {
         assert_eq!(
-            parse(["new", "basics", "hello"]).unwrap(),
+            parse(["new", "basics", "hello"], false).unwrap(),
             Task::New {
                 section: "basics".into(),
                 example: "hello".into()
             }
         );
-        assert_eq!(parse(["new", "basics"]).unwrap_err(), "`new` needs EXAMPLE");
+        assert_eq!(
+            parse(["new", "basics"], false).unwrap_err(),
+            "`new` needs EXAMPLE"
+        );
     }
 
     #[test]
     fn export_takes_an_example_and_a_dir_or_check_all() {
         assert_eq!(
-            parse(["export", "basics/hello_world", "/tmp/x"]).unwrap(),
+            parse(["export", "basics/hello_world", "/tmp/x"], false).unwrap(),
             Task::Export {
                 example: "basics/hello_world".into(),
                 dir: Some(PathBuf::from("/tmp/x"))
             }
         );
         assert_eq!(
-            parse(["export", "basics/hello_world"]).unwrap(),
+            parse(["export", "basics/hello_world"], false).unwrap(),
             Task::Export {
                 example: "basics/hello_world".into(),
                 dir: None
             }
         );
-        match parse(["export", "--check-all", "real-world", "--jobs", "3"]).unwrap() {
+        match parse(
+            ["export", "--check-all", "real-world", "--jobs", "3"],
+            false,
+        )
+        .unwrap()
+        {
             Task::ExportCheck(options) => {
                 assert_eq!(options.filter.as_deref(), Some("real-world"));
                 assert_eq!(options.jobs, 3);
@@ -604,17 +666,17 @@ mod tests {
             other => panic!("{other:?}"),
         }
         for bad in ["hello_world", "basics/", "/x", "a/b/c"] {
-            let error = parse(["export", bad]).unwrap_err();
+            let error = parse(["export", bad], false).unwrap_err();
             assert!(error.contains("expected SECTION/EXAMPLE"), "{bad}: {error}");
         }
         assert!(
-            parse(["export"])
+            parse(["export"], false)
                 .unwrap_err()
                 .contains("needs SECTION/EXAMPLE")
         );
-        assert!(parse(["export", "a/b", "dir", "more"]).is_err());
-        assert!(parse(["export", "a/b", "--jobs", "2"]).is_err());
-        assert!(parse(["export", "--check-all", "a", "b"]).is_err());
+        assert!(parse(["export", "a/b", "dir", "more"], false).is_err());
+        assert!(parse(["export", "a/b", "--jobs", "2"], false).is_err());
+        assert!(parse(["export", "--check-all", "a", "b"], false).is_err());
     }
 
     #[cfg(unix)]
@@ -623,6 +685,6 @@ mod tests {
         use std::os::unix::ffi::OsStringExt;
         let bad = OsString::from_vec(vec![0x62, 0xff]);
         let args = vec![OsString::from("check-all"), bad];
-        assert!(parse(args).is_err());
+        assert!(parse(args, false).is_err());
     }
 }
