@@ -66,7 +66,7 @@ pub enum UsageError {
     /// A value that is not one of the option's names.
     InvalidValue(crate::protocol::InvalidValue),
     InvalidListFormat(String),
-    InvalidBaseUrl(String),
+    InvalidBaseUrl(crate::protocol::InvalidBaseUrl),
     BaseUrlOnVirtualClock,
     VirtualClockOnMultiThread,
     /// `--timeline` in a binary built without `--cfg tokio_unstable`.
@@ -109,10 +109,7 @@ impl fmt::Display for UsageError {
                 f,
                 "invalid value `{value}` for `--list`: expected `--list` or `--list={LIST_TSV}`"
             ),
-            UsageError::InvalidBaseUrl(value) => write!(
-                f,
-                "invalid value `{value}` for `--base-url`: expected a URL starting with http:// or https://"
-            ),
+            UsageError::InvalidBaseUrl(error) => error.fmt(f),
             UsageError::BaseUrlOnVirtualClock => write!(
                 f,
                 "`--base-url` cannot be combined with `--clock virtual`: an outside server's \
@@ -212,7 +209,10 @@ pub fn parse_args(
             Long("timeline-file") => timeline.file = Some(parser.value()?.into()),
             Long("cancel-sweep") => sweep = true,
             Long("base-url") if base_url_allowed => {
-                base_url = Some(parse_base_url(&parser.value()?.string()?)?);
+                base_url = Some(
+                    crate::protocol::parse_base_url(&parser.value()?.string()?)
+                        .map_err(UsageError::InvalidBaseUrl)?,
+                );
             }
             Long(option) => {
                 return Err(UsageError::UnknownOption {
@@ -275,19 +275,6 @@ pub fn parse_args(
             timeline,
         },
     })
-}
-
-fn parse_base_url(value: &str) -> Result<String, UsageError> {
-    let url = value.trim_end_matches('/');
-    let has_host = ["http://", "https://"].iter().any(|scheme| {
-        url.strip_prefix(scheme)
-            .is_some_and(|rest| !rest.is_empty())
-    });
-    if has_host {
-        Ok(url.to_owned())
-    } else {
-        Err(UsageError::InvalidBaseUrl(value.to_owned()))
-    }
 }
 
 /// Looks an example up by its module name; `kebab-case` works too.
@@ -504,7 +491,12 @@ mod tests {
     fn base_url_must_be_http_and_on_the_real_clock() {
         for bad in ["127.0.0.1:8080", "http://", "ftp://host"] {
             let error = parse_for(true, &["--base-url", bad]).err();
-            assert_eq!(error, Some(UsageError::InvalidBaseUrl(bad.into())));
+            assert_eq!(
+                error,
+                Some(UsageError::InvalidBaseUrl(
+                    crate::protocol::parse_base_url(bad).unwrap_err()
+                ))
+            );
         }
         let error = parse_for(
             true,

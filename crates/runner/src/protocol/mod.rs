@@ -113,6 +113,67 @@ impl Named for Flavor {
     ];
 }
 
+/// The option that points the HTTP examples at another server.
+pub const BASE_URL: &str = "--base-url";
+
+/// Checks a `--base-url` value: `http://` or `https://`, then a host (and
+/// perhaps a port and a path), with no spaces. Returns it without its
+/// trailing `/`, as the examples join paths to it. The one set of rules for
+/// the runner and for xtask, which passes the value on.
+pub fn parse_base_url(value: &str) -> Result<String, InvalidBaseUrl> {
+    let invalid = |problem| InvalidBaseUrl {
+        value: value.to_owned(),
+        problem,
+    };
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(invalid(BaseUrlProblem::Space));
+    }
+    let scheme = ["http://", "https://"]
+        .into_iter()
+        .find(|scheme| value.starts_with(scheme))
+        .ok_or(invalid(BaseUrlProblem::Scheme))?;
+    let url = value.trim_end_matches('/');
+    let rest = url.get(scheme.len()..).unwrap_or_default();
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    if host.is_empty() || host.starts_with(':') {
+        return Err(invalid(BaseUrlProblem::NoHost(scheme)));
+    }
+    Ok(url.to_owned())
+}
+
+/// A `--base-url` value [`parse_base_url`] refuses, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidBaseUrl {
+    pub value: String,
+    pub problem: BaseUrlProblem,
+}
+
+/// What is wrong with a base URL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BaseUrlProblem {
+    /// It does not start with `http://` or `https://`.
+    Scheme,
+    /// Nothing names a host after this scheme.
+    NoHost(&'static str),
+    /// It holds a space or a control character.
+    Space,
+}
+
+impl fmt::Display for InvalidBaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid value `{}` for `{BASE_URL}`: ", self.value)?;
+        match self.problem {
+            BaseUrlProblem::Scheme => f.write_str("it does not start with http:// or https://"),
+            BaseUrlProblem::NoHost(scheme) => write!(f, "no host follows `{scheme}`"),
+            BaseUrlProblem::Space => f.write_str("it holds a space or a control character"),
+        }?;
+        f.write_str("; expected a URL such as http://127.0.0.1:8080")
+    }
+}
+
+impl std::error::Error for InvalidBaseUrl {}
+
 /// How the runner calls an example's `run`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -310,7 +371,7 @@ impl Invocation {
             args.extend([Flavor::OPTION.to_owned(), self.flavor.name().to_owned()]);
         }
         if let Some(url) = &self.base_url {
-            args.extend(["--base-url".to_owned(), url.clone()]);
+            args.extend([BASE_URL.to_owned(), url.clone()]);
         }
         if let Some(path) = &self.timeline_file {
             args.extend(["--timeline-file".to_owned(), path.clone()]);
@@ -352,6 +413,42 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "invalid value `multi-thread` for `--flavor`: expected `current_thread` or `multi_thread`"
+        );
+    }
+
+    #[test]
+    fn a_base_url_is_http_with_a_host_and_loses_its_trailing_slash() {
+        for (good, parsed) in [
+            ("http://127.0.0.1:8080/", "http://127.0.0.1:8080"),
+            ("https://httpbin.org", "https://httpbin.org"),
+            ("http://user@host:1/base//", "http://user@host:1/base"),
+        ] {
+            assert_eq!(parse_base_url(good).as_deref(), Ok(parsed), "{good}");
+        }
+        for (bad, problem) in [
+            ("127.0.0.1:8080", BaseUrlProblem::Scheme),
+            ("ftp://host", BaseUrlProblem::Scheme),
+            ("HTTP//host", BaseUrlProblem::Scheme),
+            ("http://", BaseUrlProblem::NoHost("http://")),
+            ("http:///", BaseUrlProblem::NoHost("http://")),
+            ("https:///path", BaseUrlProblem::NoHost("https://")),
+            ("http://:8080", BaseUrlProblem::NoHost("http://")),
+            ("http://user@/", BaseUrlProblem::NoHost("http://")),
+            ("http://host name", BaseUrlProblem::Space),
+            ("http://host\n", BaseUrlProblem::Space),
+        ] {
+            assert_eq!(
+                parse_base_url(bad).map_err(|error| error.problem),
+                Err(problem),
+                "{bad}"
+            );
+        }
+        // The message says what is wrong with what was given: never that
+        // `http://` should start with http://.
+        assert_eq!(
+            parse_base_url("http://").unwrap_err().to_string(),
+            "invalid value `http://` for `--base-url`: no host follows `http://`; expected a \
+             URL such as http://127.0.0.1:8080"
         );
     }
 
