@@ -8,15 +8,13 @@
 //! instead, as `cargo xtask bless` does: never from a failed run.
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use xtask::bless::{self, Outcome};
 use xtask::check::{self, Target, Verdict};
 use xtask::protocol::Clock;
+use xtask::select::Selection;
 use xtask::workspace::Workspace;
-
-const TIMEOUT: Duration = Duration::from_secs(60);
 
 fn main() -> ExitCode {
     let arguments = Arguments::from_args();
@@ -28,27 +26,31 @@ fn main() -> ExitCode {
         }
     };
     let workspace = Workspace::locate();
-    let plan = match workspace.build_all().and_then(|sections| {
-        let all_sections = workspace.section_names()?;
-        check::plan(&sections, &all_sections, &workspace.golden_root(), None)
-    }) {
-        Ok(plan) => plan,
+    let golden_root = workspace.golden_root();
+    let selected = Selection::build(&workspace, None).and_then(|selection| {
+        let orphans = selection.golden_orphans(&golden_root)?;
+        Ok((selection.cases, orphans))
+    });
+    let (cases, orphans) = match selected {
+        Ok(selected) => selected,
         Err(error) => {
             eprintln!("error: cannot prepare the golden check: {error}");
             return ExitCode::FAILURE;
         }
     };
 
-    let golden_root = workspace.golden_root();
-    let mut trials: Vec<Trial> = plan
-        .cases
+    let mut trials: Vec<Trial> = cases
         .into_iter()
         .map(|case| {
             let name = format!("{}::{}", case.section.name, case.example.name);
             let golden_root = golden_root.clone();
             Trial::test(name, move || {
-                let report =
-                    check::check(case, &Target::Golden(Clock::Virtual), TIMEOUT, &golden_root);
+                let report = check::check(
+                    case,
+                    &Target::Golden(Clock::Virtual),
+                    xtask::limits::EXAMPLE,
+                    &golden_root,
+                );
                 if overwrite {
                     return match bless::bless_one(&report) {
                         Ok(Outcome::Blessed(_)) => Ok(()),
@@ -65,7 +67,7 @@ fn main() -> ExitCode {
             })
         })
         .collect();
-    trials.extend(plan.orphans.into_iter().map(|orphan| {
+    trials.extend(orphans.into_iter().map(|orphan| {
         let message = check::orphan_details(&orphan, &golden_root);
         Trial::test(format!("orphan::{}", orphan.display()), move || {
             Err(Failed::from(message))

@@ -72,6 +72,19 @@ fn an_unknown_flag_is_refused_with_the_valid_flags() {
     );
 }
 
+/// A path to write that can't be created is a mistake on the command line,
+/// exit code 2, which `--help` says is "a usage mistake"; exit code 1 is an
+/// example that failed.
+#[test]
+fn a_timeline_file_that_cannot_be_created_is_a_usage_mistake() {
+    assert_usage_error(
+        &["hello_world", "--timeline-file", "/nonexistent/x.timeline"],
+        &["cannot write the timeline to /nonexistent/x.timeline"],
+    );
+    let help = stdout(&run(&["--help"]));
+    assert!(help.contains("2 a usage mistake"), "{help}");
+}
+
 #[test]
 fn a_bad_clock_value_is_refused() {
     assert_usage_error(

@@ -12,8 +12,9 @@ mod support;
 
 use tempfile::TempDir;
 use xtask::bless::{Blessed, bless};
-use xtask::check::{self, Case, Report, Target, Verdict};
+use xtask::check::{self, Report, Target, Verdict};
 use xtask::protocol::{Clock, Kind};
+use xtask::select::{Case, Selection};
 use xtask::sweep;
 use xtask::workspace::{Section, Workspace};
 
@@ -102,31 +103,39 @@ impl Fixture {
 }
 
 #[test]
-fn the_plan_lists_every_example_and_every_orphaned_golden_file() {
+fn the_selection_lists_every_example_and_every_orphaned_golden_file() {
     let fixture = Fixture::new();
     let golden_root = fixture.workspace.golden_root();
-    let sections = std::slice::from_ref(&fixture.section);
-    let all = ["tests".to_owned()];
-    let plan = check::plan(sections, &all, &golden_root, None).unwrap();
-    let ids: Vec<String> = plan.cases.iter().map(Case::id).collect();
+    let select = |all: &[&str], filter| {
+        let all = all.iter().map(|name| name.to_string()).collect();
+        Selection::of(vec![fixture.section.clone()], all, filter).unwrap()
+    };
+    let selection = select(&["tests"], None);
+    let ids: Vec<String> = selection.cases.iter().map(Case::id).collect();
     assert_eq!(ids, EXAMPLES.map(|name| format!("tests/{name}")));
-    assert_eq!(plan.orphans, [fixture.golden("removed")]);
-    let message = check::orphan_details(&plan.orphans[0], &golden_root);
+    let orphans = selection.golden_orphans(&golden_root).unwrap();
+    assert_eq!(orphans, [fixture.golden("removed")]);
+    let message = check::orphan_details(&orphans[0], &golden_root);
     let expected = "tests/golden/tests/removed.stdout: golden file without an example";
     assert!(message.contains(expected), "{message}");
 
-    let filtered = check::plan(sections, &all, &golden_root, Some("/prints_o")).unwrap();
+    let filtered = select(&["tests"], Some("/prints_o"));
     assert_eq!(filtered.cases.len(), 1);
-    assert!(filtered.orphans.is_empty());
+    assert!(filtered.golden_orphans(&golden_root).unwrap().is_empty());
+    let nothing = select(&["tests"], Some("no_such_example"));
+    assert!(nothing.cases.is_empty());
+    let error = nothing.matches_nothing("example");
+    assert!(error.is::<xtask::Usage>(), "{error}");
 
     // The golden files of a section that exists but was not built cannot be
     // judged; a section whose crate is gone has nothing but orphans.
     fixture.write_golden_for("unbuilt", "anything", "x\n");
     fixture.write_golden_for("deleted", "anything", "x\n");
-    let all = ["tests".to_owned(), "unbuilt".to_owned()];
-    let plan = check::plan(sections, &all, &golden_root, None).unwrap();
+    let orphans = select(&["tests", "unbuilt"], None)
+        .golden_orphans(&golden_root)
+        .unwrap();
     let deleted = golden_root.join("deleted").join("anything.stdout");
-    assert_eq!(plan.orphans, [deleted, fixture.golden("removed")]);
+    assert_eq!(orphans, [deleted, fixture.golden("removed")]);
 }
 
 #[test]
@@ -376,7 +385,7 @@ fn a_server_check_runs_only_http_examples_and_needs_no_golden_file() {
 #[test]
 fn the_sweep_passes_an_example_that_leaves_nothing_behind() {
     let fixture = Fixture::new();
-    let swept = sweep::sweep_one(fixture.case("ok"), sweep::TIMEOUT);
+    let swept = sweep::sweep_one(fixture.case("ok"), xtask::limits::SWEEP);
     assert!(swept.passed(), "{}", swept.details());
     assert_eq!(
         swept.line().split(" (").next(),
@@ -387,7 +396,7 @@ fn the_sweep_passes_an_example_that_leaves_nothing_behind() {
 #[test]
 fn the_sweep_names_the_task_the_file_and_the_panic_a_cancellation_leaves() {
     let fixture = Fixture::new();
-    let swept = sweep::sweep_one(fixture.case("not_cancel_safe"), sweep::TIMEOUT);
+    let swept = sweep::sweep_one(fixture.case("not_cancel_safe"), xtask::limits::SWEEP);
     let details = swept.details();
     assert!(!swept.passed(), "{details}");
     let summary = swept.summary.as_ref().expect("a summary line");
@@ -430,7 +439,7 @@ fn the_sweep_names_the_task_the_file_and_the_panic_a_cancellation_leaves() {
 #[test]
 fn the_sweep_reports_a_blocking_job_that_outlives_the_cancellation() {
     let fixture = Fixture::new();
-    let swept = sweep::sweep_one(fixture.case("blocks_after_cancel"), sweep::TIMEOUT);
+    let swept = sweep::sweep_one(fixture.case("blocks_after_cancel"), xtask::limits::SWEEP);
     assert_eq!(
         swept.problems,
         [
@@ -445,7 +454,7 @@ fn the_sweep_reports_a_blocking_job_that_outlives_the_cancellation() {
 #[test]
 fn the_sweep_of_a_run_that_never_finishes_says_so() {
     let fixture = Fixture::new();
-    let swept = sweep::sweep_one(fixture.case("runs_for_ever"), sweep::TIMEOUT);
+    let swept = sweep::sweep_one(fixture.case("runs_for_ever"), xtask::limits::SWEEP);
     assert_eq!(
         swept.problems,
         ["the full run did not finish: run() was still running after 3600s of virtual time"],
@@ -454,7 +463,7 @@ fn the_sweep_of_a_run_that_never_finishes_says_so() {
     );
     // Waiting for nothing at all takes no virtual time: the real-time limit
     // stops it.
-    let swept = sweep::sweep_one(fixture.case("hangs"), sweep::TIMEOUT);
+    let swept = sweep::sweep_one(fixture.case("hangs"), xtask::limits::SWEEP);
     assert_eq!(
         swept.problems,
         [
@@ -473,14 +482,14 @@ fn the_sweep_waits_for_a_plain_thread_in_real_time() {
     // is idle, waiting for the thread; and a cut leaves the thread to end by
     // itself, a moment after the runtime's shutdown.
     let fixture = Fixture::new();
-    let swept = sweep::sweep_one(fixture.case("waits_for_a_thread"), sweep::TIMEOUT);
+    let swept = sweep::sweep_one(fixture.case("waits_for_a_thread"), xtask::limits::SWEEP);
     assert!(swept.passed(), "{}", swept.details());
     assert_eq!(
         swept.line().split(" (").next(),
         Some("PASS tests/waits_for_a_thread: 1 cut points")
     );
     // One that runs on is still found, after that patience.
-    let swept = sweep::sweep_one(fixture.case("leaves_a_thread"), sweep::TIMEOUT);
+    let swept = sweep::sweep_one(fixture.case("leaves_a_thread"), xtask::limits::SWEEP);
     assert_eq!(
         swept.problems,
         ["cut 1: 1 thread(s) left running"],

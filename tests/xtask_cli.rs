@@ -90,3 +90,29 @@ fn the_golden_harness_refuses_a_snapshots_value_it_does_not_know() {
     assert!(!output.status.success(), "{stderr}");
     assert!(stderr.contains("SNAPSHOTS=overwrite-please"), "{stderr}");
 }
+
+#[test]
+fn naming_nothing_that_exists_is_a_usage_mistake_in_every_command() {
+    for (args, says) in [
+        (&["check-all", "no_such_example"][..], "no example matches"),
+        (&["bless", "no_such_example"], "no example matches"),
+        (&["cancel-sweep", "no_such_example"], "no example matches"),
+        (&["twins", "no_such_example"], "no example matches"),
+        (
+            &["export", "--check-all", "no_such_example"],
+            "no example matches",
+        ),
+        (
+            &["export", "tests/no_such_example"],
+            "no example `no_such_example`",
+        ),
+        (&["export", "no_such_section/x"], "there is no section"),
+        (&["new", "no_such_section", "x"], "there is no section"),
+        (&["new", "tests", "Not-A-Name"], "snake_case"),
+        (&["frobnicate"], "unknown command"),
+        (&["check-all", "--timeout", "0"], "--timeout"),
+        (&["check-all", "--base-url", "http://"], "--base-url"),
+    ] {
+        assert_usage_mistake(args, None, says);
+    }
+}

@@ -251,10 +251,10 @@ pub fn run(
     if selected.is_empty() {
         let names: Vec<&str> = WORKLOADS.iter().map(|workload| workload.name).collect();
         let asked = options.workload.as_deref().unwrap_or_default();
-        return Err(format!(
+        return Err(crate::Usage(format!(
             "no workload `{asked}`; the workloads are {}",
             names.join(", ")
-        )
+        ))
         .into());
     }
 

@@ -14,8 +14,8 @@ use proc::{Exit, Finished};
 
 use crate::Error;
 use crate::golden::{self, Golden};
+use crate::select::{Case, Selection};
 use crate::stall::StallServer;
-use crate::workspace::Section;
 
 use crate::cli::CheckOptions;
 use crate::workspace::Workspace;
@@ -58,22 +58,15 @@ pub fn check_all(options: &CheckOptions) -> Result<bool, Error> {
     Ok(failed == 0)
 }
 
-/// How long an HTTP example may wait on a server that never answers
-/// before `--stall` calls it hung: every wait of its own must be shorter.
-pub const STALL_LIMIT: Duration = Duration::from_secs(30);
-
-/// Builds the sections and lists what to run, refusing a filter that
-/// matches nothing (a typo should not pass as "0 passed, 0 failed").
-/// `stall_url` is the stalling server's, for `--stall`.
+/// Builds the sections and lists what to run ([`Selection`]), refusing a
+/// filter that matches nothing. `stall_url` is the stalling server's, for
+/// `--stall`.
 pub fn prepare(
     options: &CheckOptions,
     stall_url: Option<String>,
 ) -> Result<(Workspace, Plan, Target), Error> {
     let workspace = Workspace::locate();
-    let filter = options.filter.as_deref();
-    let sections = workspace.build_for(filter)?;
-    let all_sections = workspace.section_names()?;
-    let mut plan = plan(&sections, &all_sections, &workspace.golden_root(), filter)?;
+    let mut selection = Selection::build(&workspace, options.filter.as_deref())?;
     let target = match (&options.base_url, options.flavor) {
         _ if options.stall => {
             Target::Stall(stall_url.ok_or("no stalling server to check against")?)
@@ -82,22 +75,25 @@ pub fn prepare(
         (None, Flavor::MultiThread) => Target::MultiThread,
         (None, Flavor::CurrentThread) => Target::Golden(options.clock),
     };
-    if !target.is_golden() {
-        // Without golden files, there are no orphans to find.
-        plan.orphans.clear();
-        plan.cases.retain(|case| target.applies_to(&case.example));
-    }
-    if plan.cases.is_empty() && plan.orphans.is_empty() {
-        let filter = filter.unwrap_or("");
-        let what = if options.base_url.is_some() || options.stall {
-            "HTTP example"
-        } else {
+    // Without golden files, there are no orphans to find.
+    let orphans = if target.is_golden() {
+        selection.golden_orphans(&workspace.golden_root())?
+    } else {
+        selection.retain(|example| target.applies_to(example));
+        Vec::new()
+    };
+    if selection.cases.is_empty() && orphans.is_empty() {
+        let what = if target.is_golden() || target == Target::MultiThread {
             "example"
+        } else {
+            "HTTP example"
         };
-        return Err(
-            format!("no {what} matches `{filter}`; `cargo xtask list` shows them all").into(),
-        );
+        return Err(selection.matches_nothing(what));
     }
+    let plan = Plan {
+        cases: selection.cases,
+        orphans,
+    };
     Ok((workspace, plan, target))
 }
 
@@ -126,99 +122,12 @@ pub fn run(
     (reports, plan.orphans)
 }
 
-/// One example of one section.
-#[derive(Clone, Debug)]
-pub struct Case {
-    pub section: Section,
-    pub example: Listed,
-}
-
-impl Case {
-    /// `section/example`, the name filters match and reports use.
-    pub fn id(&self) -> String {
-        format!("{}/{}", self.section.name, self.example.name)
-    }
-}
-
 /// What to check: every selected example, and every golden file left without
 /// an example.
 #[derive(Debug, Default)]
 pub struct Plan {
     pub cases: Vec<Case>,
     pub orphans: Vec<PathBuf>,
-}
-
-/// Which examples a FILTER selects: the name of a section (one of
-/// `all_sections`) selects that whole section; anything else selects the
-/// examples whose `section/example` contains it.
-#[derive(Clone, Copy, Debug)]
-pub struct Filter<'a> {
-    filter: Option<&'a str>,
-    whole_section: bool,
-}
-
-impl<'a> Filter<'a> {
-    pub fn new(filter: Option<&'a str>, all_sections: &[String]) -> Self {
-        let whole_section =
-            filter.is_some_and(|filter| all_sections.iter().any(|name| name == filter));
-        Self {
-            filter,
-            whole_section,
-        }
-    }
-
-    pub fn matches(&self, section: &str, example: &str) -> bool {
-        match self.filter {
-            None => true,
-            Some(filter) if self.whole_section => section == filter,
-            Some(filter) => format!("{section}/{example}").contains(filter),
-        }
-    }
-}
-
-/// Lists the examples of the built `sections` that match `filter`, and the
-/// golden files matching it that have no example. A golden file can only be
-/// judged an orphan if its section was built, or if no crate of that name
-/// exists in `all_sections` any more.
-pub fn plan(
-    sections: &[Section],
-    all_sections: &[String],
-    golden_root: &Path,
-    filter: Option<&str>,
-) -> Result<Plan, Error> {
-    let filter = Filter::new(filter, all_sections);
-    let mut plan = Plan::default();
-    let mut known = Vec::new();
-    for section in sections {
-        for example in section.list()? {
-            known.push((section.name.clone(), example.name.clone()));
-            if filter.matches(&section.name, &example.name) {
-                plan.cases.push(Case {
-                    section: section.clone(),
-                    example,
-                });
-            }
-        }
-    }
-    let judged = |section: &str| {
-        sections.iter().any(|built| built.name == section)
-            || !all_sections.iter().any(|name| name == section)
-    };
-    for extension in ["stdout", golden::TIMELINE] {
-        for (section, example) in golden::all(golden_root, extension)? {
-            if filter.matches(&section, &example)
-                && judged(&section)
-                && !known.iter().any(|(s, e)| *s == section && *e == example)
-            {
-                plan.orphans.push(
-                    golden_root
-                        .join(&section)
-                        .join(format!("{example}.{extension}")),
-                );
-            }
-        }
-    }
-    Ok(plan)
 }
 
 /// What a check compares an example's run with.
@@ -235,7 +144,7 @@ pub enum Target {
     /// something.
     MultiThread,
     /// A server at this URL that accepts and never answers: an HTTP example
-    /// must give up on it, with an error, within [`STALL_LIMIT`].
+    /// must give up on it, with an error, within [`crate::limits::STALL`].
     Stall(String),
 }
 
@@ -641,19 +550,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_section_name_selects_only_that_section() {
-        let all = ["basics".to_owned(), "patterns".to_owned()];
-        let filter = |text| Filter::new(Some(text), &all);
-        assert!(filter("basics").matches("basics", "hello_world"));
-        assert!(!filter("basics").matches("patterns", "basics_of_queues"));
-        assert!(filter("basics/").matches("basics", "hello_world"));
-        assert!(filter("hello").matches("basics", "hello_world"));
-        assert!(filter("sics/hel").matches("basics", "hello_world"));
-        assert!(!filter("basics/spawn").matches("basics", "hello_world"));
-        assert!(Filter::new(None, &all).matches("patterns", "anything"));
-    }
 
     #[test]
     fn a_long_stream_keeps_its_first_and_last_lines() {

@@ -138,10 +138,6 @@ pub struct CheckOptions {
     pub timeout: Duration,
 }
 
-/// The longest `--timeout` accepted: a day is more than any example needs,
-/// and keeps every deadline far from `Instant`'s limits.
-const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
-
 /// Parses the arguments that follow `cargo xtask`. `overwrite` is
 /// `SNAPSHOTS=overwrite`, which makes `check-all` a `bless`, with every
 /// refusal of `bless`.
@@ -178,7 +174,7 @@ pub fn parse(
             let mut filter = None;
             let mut python = "python3".to_owned();
             let mut jobs = None;
-            let mut timeout = Duration::from_secs(120);
+            let mut timeout = crate::limits::TWIN;
             while let Some(arg) = parser.next().map_err(message)? {
                 match arg {
                     Long("python") => {
@@ -203,7 +199,7 @@ pub fn parse(
         "cancel-sweep" => {
             let mut filter = None;
             let mut jobs = None;
-            let mut timeout = crate::sweep::TIMEOUT;
+            let mut timeout = crate::limits::SWEEP;
             while let Some(arg) = parser.next().map_err(message)? {
                 match arg {
                     Long("jobs") => jobs = Some(count(&mut parser, "--jobs")?),
@@ -370,9 +366,9 @@ fn parse_check(
         stall,
         jobs: jobs.unwrap_or(if waits { cpus * 4 } else { cpus }),
         timeout: timeout.unwrap_or(if stall {
-            crate::check::STALL_LIMIT
+            crate::limits::STALL
         } else {
-            Duration::from_secs(60)
+            crate::limits::EXAMPLE
         }),
     })
 }
@@ -414,7 +410,7 @@ fn parse_export(parser: &mut lexopt::Parser) -> Result<Task, String> {
         return Ok(Task::ExportCheck(verify::Options {
             filter,
             jobs: jobs.unwrap_or(cpus * 4),
-            timeout: timeout.unwrap_or(Duration::from_secs(60)),
+            timeout: timeout.unwrap_or(crate::limits::EXAMPLE),
         }));
     }
     if jobs.is_some() || timeout.is_some() {
@@ -446,7 +442,7 @@ fn parse_export(parser: &mut lexopt::Parser) -> Result<Task, String> {
 }
 
 /// The value of `--timeout`: a number of seconds, more than 0 and at most
-/// a day ([`MAX_TIMEOUT`]).
+/// a day ([`crate::limits::MAX_TIMEOUT`]).
 fn seconds(parser: &mut lexopt::Parser) -> Result<Duration, String> {
     use lexopt::prelude::*;
     let value = parser.value().map_err(message)?.string().map_err(message)?;
@@ -455,10 +451,10 @@ fn seconds(parser: &mut lexopt::Parser) -> Result<Duration, String> {
         .ok()
         .filter(|seconds| seconds.is_finite() && *seconds > 0.0)
         .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
-        .filter(|timeout| !timeout.is_zero() && *timeout <= MAX_TIMEOUT)
+        .filter(|timeout| !timeout.is_zero() && *timeout <= crate::limits::MAX_TIMEOUT)
         .ok_or(format!(
             "`--timeout {value}`: expected a number of seconds, more than 0 and at most {}",
-            MAX_TIMEOUT.as_secs()
+            crate::limits::MAX_TIMEOUT.as_secs()
         ))
 }
 

@@ -10,8 +10,13 @@ use similar::TextDiff;
 
 /// Where the golden file of an example lives under `golden_root`.
 pub fn path(golden_root: &Path, section: &str, example: &str) -> PathBuf {
-    golden_root.join(section).join(format!("{example}.stdout"))
+    golden_root
+        .join(section)
+        .join(format!("{example}.{STDOUT}"))
 }
+
+/// The extension of a golden file of what an example prints.
+pub const STDOUT: &str = "stdout";
 
 /// Where the timeline golden file of an example lives under `golden_root`.
 /// Only the examples that have one are compared with it.

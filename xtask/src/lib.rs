@@ -6,6 +6,9 @@
 //! tests use the very same code.
 //!
 //! - [`workspace`] finds the sections, builds them and lists their examples.
+//! - [`select`] is which examples a FILTER selects, for every command that
+//!   runs examples.
+//! - [`limits`] names how long the tools wait.
 //! - [`golden`] knows where golden files live and how to diff against them.
 //! - [`check`] turns a run into a verdict, runs many in parallel, and is
 //!   `check-all`.
@@ -38,9 +41,11 @@ pub mod exercises_page;
 pub mod export;
 pub mod files;
 pub mod golden;
+pub mod limits;
 pub mod list;
 pub mod new;
 pub mod seed_map;
+pub mod select;
 pub mod stall;
 pub mod sweep;
 pub mod topics;

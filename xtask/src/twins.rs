@@ -24,19 +24,22 @@ use proc::{Exit, Finished};
 use runner::protocol::{Kind, Listed};
 
 use crate::Error;
-use crate::check::{Filter, parallel};
+use crate::check::parallel;
 use crate::golden::{self, Golden};
+use crate::select::Selection;
 use crate::workspace::Workspace;
 
 /// The line by which a twin says it cannot print what the example prints.
 pub const DIFFERS: &str = "# differs from the golden file: ";
 
+/// Where the twins of a section live.
+pub fn dir(root: &Path, section: &str) -> PathBuf {
+    root.join("crates").join(section).join("python")
+}
+
 /// Where the twin of an example lives.
 pub fn path(root: &Path, section: &str, example: &str) -> PathBuf {
-    root.join("crates")
-        .join(section)
-        .join("python")
-        .join(format!("{example}.py"))
+    dir(root, section).join(format!("{example}.py"))
 }
 
 /// The one normalisation applied to a twin's output and to the golden file
@@ -105,44 +108,16 @@ pub fn check_twins(options: &Options) -> Result<bool, Error> {
     check_python(&options.python)?;
     let workspace = Workspace::locate();
     let root = workspace.root().to_path_buf();
-    let sections = workspace.build_for(options.filter.as_deref())?;
-    let all_sections = workspace.section_names()?;
-    let filter = Filter::new(options.filter.as_deref(), &all_sections);
-    let mut cases = Vec::new();
-    for section in &sections {
-        for example in section.list()? {
-            if filter.matches(&section.name, &example.name) {
-                cases.push((section.name.clone(), example));
-            }
-        }
+    let selection = Selection::build(&workspace, options.filter.as_deref())?;
+    let orphans = selection.file_orphans(|section| dir(&root, section), "py")?;
+    if selection.cases.is_empty() && orphans.is_empty() {
+        return Err(selection.matches_nothing("example"));
     }
-    let mut orphans = Vec::new();
-    for section in &sections {
-        let dir = root.join("crates").join(&section.name).join("python");
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        let listed = section.list()?;
-        for entry in entries {
-            let file = entry?.path();
-            let Some(stem) = file.file_stem().and_then(|stem| stem.to_str()) else {
-                continue;
-            };
-            if file.extension().is_some_and(|extension| extension == "py")
-                && filter.matches(&section.name, stem)
-                && !listed.iter().any(|example| example.name == stem)
-            {
-                orphans.push(file.clone());
-            }
-        }
-    }
-    if cases.is_empty() && orphans.is_empty() {
-        return Err(format!(
-            "no example matches `{}`",
-            options.filter.as_deref().unwrap_or("")
-        )
-        .into());
-    }
+    let cases: Vec<(String, Listed)> = selection
+        .cases
+        .into_iter()
+        .map(|case| (case.section.name, case.example))
+        .collect();
     let server = if cases
         .iter()
         .any(|(_, example)| example.kind == Kind::BaseUrl)

@@ -345,7 +345,8 @@ Examples:
   cargo run -p {section} -- --clock virtual
   cargo run -p {section} -- {first} --timeline
 
-Exit codes: {EXIT_OK} success, {EXIT_FAILED} an example failed, {EXIT_USAGE} bad command line, \
+Exit codes: {EXIT_OK} success, {EXIT_FAILED} an example failed, {EXIT_USAGE} a usage mistake (an unknown
+option or example, a bad value, a --timeline-file that can't be created),
 {EXIT_PANICKED} an example panicked.
 "
     )

@@ -341,11 +341,13 @@ impl<'a> Section<'a> {
             None => None,
             Some(Ok(file)) => Some(file),
             Some(Err(error)) => {
+                // A path that can't be written is a mistake on the command
+                // line, like a bad option; nothing has run yet.
                 eprintln!(
                     "error: cannot write the timeline to {}: {error}",
                     timeline.file.as_deref().unwrap_or(Path::new("")).display()
                 );
-                return ExitCode::from(EXIT_FAILED);
+                return ExitCode::from(EXIT_USAGE);
             }
         };
         for (index, example) in examples.iter().enumerate() {
