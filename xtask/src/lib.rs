@@ -19,7 +19,8 @@
 //! - [`sweep`] cancels every example at every point where it is pending.
 //! - [`list`] lists every example.
 //! - [`files`] rewrites a file atomically: a temporary file, renamed.
-//! - [`seed_map`] reads `docs/seed-map.tsv`, strictly.
+//! - [`seed_map`] reads `docs/seed-map.tsv`, strictly, through [`tsv`], the
+//!   one reader of tab-separated files.
 //! - [`export`] writes an example as a project of its own, and checks
 //!   that every example builds and runs as one.
 //! - [`docs`] generates the book's pages from the examples and checks it.
@@ -49,6 +50,7 @@ pub mod select;
 pub mod stall;
 pub mod sweep;
 pub mod topics;
+pub mod tsv;
 pub mod twins;
 pub mod workspace;
 

@@ -5,9 +5,11 @@
 use std::collections::BTreeSet;
 
 use crate::Error;
+use crate::tsv;
 use crate::workspace::Workspace;
 
-pub const HEADER: &str = "block\tsection\texample\tnote";
+/// The columns, the header line's fields.
+pub const COLUMNS: [&str; 4] = ["block", "section", "example", "note"];
 
 /// A row of `docs/seed-map.tsv`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,23 +41,19 @@ pub fn parse(
     text: &str,
     is_example: impl Fn(&str, &str) -> bool,
 ) -> Result<Vec<Mapping>, Vec<String>> {
-    let mut lines = text.lines();
     let mut problems = Vec::new();
-    if lines.next() != Some(HEADER) {
-        problems.push(format!(
-            "line 1: the header must be `{}`",
-            HEADER.replace('\t', "<TAB>")
-        ));
-    }
     let mut seen = BTreeSet::new();
     let mut mappings = Vec::new();
-    for (number, line) in lines.enumerate().map(|(index, line)| (index + 2, line)) {
-        let fields: Vec<&str> = line.split('\t').collect();
-        let [block, section, example, note] = fields[..] else {
-            problems.push(format!(
-                "line {number}: expected 4 tab-separated fields, found {}",
-                fields.len()
-            ));
+    for row in tsv::rows(text, &COLUMNS) {
+        let row = match row {
+            Ok(row) => row,
+            Err(problem) => {
+                problems.push(problem);
+                continue;
+            }
+        };
+        let number = row.line;
+        let [block, section, example, note] = row.fields[..] else {
             continue;
         };
         if !is_block_id(block) {
@@ -129,7 +127,7 @@ mod tests {
             [
                 "line 2: `3/14` is not a block id like 003/14",
                 "line 3: 003/15 -> basics/gone is not an example",
-                "line 4: expected 4 tab-separated fields, found 2",
+                "line 4: expected 4 tab-separated fields (block, section, example, note), found 2",
                 "line 6: 003/18 -> basics/hello is listed twice",
             ]
         );

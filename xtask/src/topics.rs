@@ -16,9 +16,13 @@ use std::fs;
 use std::path::Path;
 
 use crate::Error;
+use crate::tsv;
 
 /// The file the topics are read from, relative to the workspace root.
 pub const FILE: &str = "docs/topics.tsv";
+
+/// Its columns, the header line's fields.
+pub const COLUMNS: [&str; 4] = ["topic", "title", "summary", "examples"];
 
 /// One topic: its examples as `section/example`, best answer first.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,19 +54,15 @@ pub fn load(root: &Path, examples: &BTreeSet<String>) -> Result<Vec<Topic>, Erro
     Ok(topics)
 }
 
-/// Parses the rows of `docs/topics.tsv` (after its header line) and checks
+/// Parses `docs/topics.tsv`, its header line and its rows, and checks
 /// them against the examples that exist.
 pub fn parse(text: &str, examples: &BTreeSet<String>) -> Result<Vec<Topic>, Error> {
     let mut topics: Vec<Topic> = Vec::new();
-    for (index, line) in text.lines().enumerate().skip(1) {
-        let at = format!("{FILE}:{}", index + 1);
-        let fields: Vec<&str> = line.split('\t').collect();
-        let [id, title, summary, listed] = fields[..] else {
-            return Err(format!(
-                "{at}: expected 4 tab-separated fields (topic, title, summary, examples), found {}",
-                fields.len()
-            )
-            .into());
+    for row in tsv::rows(text, &COLUMNS) {
+        let row = row.map_err(|problem| format!("{FILE}: {problem}"))?;
+        let at = format!("{FILE}:{}", row.line);
+        let [id, title, summary, listed] = row.fields[..] else {
+            continue;
         };
         let id_is_a_file_name = !id.is_empty()
             && id
@@ -193,5 +193,12 @@ mod tests {
         let twice = format!("{HEADER}limits\tA\tB.\ta/one b/two\nlimits\tC\tD.\ta/one b/two\n");
         let error = parse(&twice, &known).expect_err("a topic twice");
         assert!(error.to_string().contains("listed twice"), "{error}");
+        // The header is read, not skipped.
+        let renamed = "id\ttitle\tsummary\texamples\nlimits\tA\tB.\ta/one b/two c/three\n";
+        let error = parse(renamed, &known).expect_err("a wrong header");
+        assert!(
+            error.to_string().contains("line 1: the header must be"),
+            "{error}"
+        );
     }
 }
