@@ -66,7 +66,7 @@ fn snapshots_overwrite_is_refused_where_bless_would_be() {
         assert_usage_mistake(args, Some("overwrite"), "SNAPSHOTS=overwrite");
         let mut bless = vec!["bless"];
         bless.extend(&args[1..]);
-        assert_usage_mistake(&bless, None, "`bless` takes no");
+        assert_usage_mistake(&bless, None, "`bless` has no option");
     }
     assert!(
         !golden.exists(),
@@ -114,5 +114,30 @@ fn naming_nothing_that_exists_is_a_usage_mistake_in_every_command() {
         (&["check-all", "--base-url", "http://"], "--base-url"),
     ] {
         assert_usage_mistake(args, None, says);
+    }
+}
+
+#[test]
+fn help_is_a_flag_without_a_value_and_says_what_exit_code_2_means() {
+    assert_usage_mistake(&["--help=3"], None, "--help");
+    assert_usage_mistake(&["check-all", "--help=3"], None, "--help");
+    for args in [
+        &["--help"][..],
+        &["help"],
+        &["check-all", "--help"],
+        &["help", "export"],
+    ] {
+        let output = xtask(args, None);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{args:?}");
+        assert!(
+            // However the help is wrapped.
+            stdout
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .contains("2 a usage mistake"),
+            "{args:?} does not document exit code 2:\n{stdout}"
+        );
     }
 }

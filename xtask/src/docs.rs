@@ -92,16 +92,7 @@ fn docs_src(workspace: &Workspace) -> PathBuf {
     workspace.root().join("docs").join("src")
 }
 
-/// What `cargo xtask docs` does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DocsMode {
-    /// Regenerate the pages.
-    Write,
-    /// Change nothing; fail on any problem.
-    Check,
-    /// Regenerate, then `mdbook build docs`.
-    Build,
-}
+pub use crate::cli::DocsMode;
 
 /// `cargo xtask docs`. `Ok(false)` means `--check` found problems.
 pub fn run(mode: DocsMode) -> Result<bool, Error> {

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use xtask::cli::{self, HELP, Task};
+use xtask::cli::{self, Task};
 use xtask::protocol::EXIT_USAGE;
 
 fn main() -> ExitCode {
@@ -18,8 +18,8 @@ fn main() -> ExitCode {
         }
     };
     let result = match task {
-        Task::Help => {
-            print!("{HELP}");
+        Task::Help(text) => {
+            print!("{text}");
             Ok(true)
         }
         Task::Check(options) => xtask::check::check_all(&options),

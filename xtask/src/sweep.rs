@@ -17,12 +17,7 @@ use crate::check::parallel;
 use crate::select::{Case, Selection};
 use crate::workspace::Workspace;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Options {
-    pub filter: Option<String>,
-    pub jobs: usize,
-    pub timeout: Duration,
-}
+pub use crate::cli::SweepOptions as Options;
 
 /// How the sweep of one example went.
 #[derive(Debug)]

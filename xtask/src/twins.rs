@@ -82,15 +82,7 @@ pub fn declared_difference(source: &str) -> Option<&str> {
     })
 }
 
-/// Options of `cargo xtask twins`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Options {
-    pub filter: Option<String>,
-    pub jobs: usize,
-    /// The Python to run the twins with.
-    pub python: String,
-    pub timeout: Duration,
-}
+pub use crate::cli::TwinsOptions as Options;
 
 /// How one twin fared.
 #[derive(Debug)]

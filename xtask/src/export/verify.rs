@@ -35,13 +35,7 @@ use crate::golden::{self, Golden};
 use crate::select::Selection;
 use crate::workspace::Workspace;
 
-/// What `export --check-all` takes.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Options {
-    pub filter: Option<String>,
-    pub jobs: usize,
-    pub timeout: Duration,
-}
+pub use crate::cli::ExportCheckOptions as Options;
 
 /// How one example fared outside the workspace.
 #[derive(Debug)]
