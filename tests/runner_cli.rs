@@ -127,7 +127,7 @@ fn an_argument_that_is_not_utf8_is_refused_not_a_panic() {
         .expect("the basics binary runs");
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("invalid unicode"),
+        stderr(&output).contains("is not UTF-8"),
         "{}",
         stderr(&output)
     );

@@ -1,9 +1,11 @@
-//! The command line of a section binary, parsed with `lexopt`, the parser
-//! every binary of the workspace uses.
+//! The command line of a section binary: one table of its flags
+//! (`crates/flags`), from which both the parser and `--help` are derived.
 
 use std::ffi::OsString;
 use std::fmt;
 use std::path::PathBuf;
+
+use flags::{Flag, Positional};
 
 use crate::Example;
 use crate::protocol::{
@@ -59,10 +61,9 @@ pub const TIMELINE_AVAILABLE: bool = cfg!(tokio_unstable);
 /// Bad input on the command line. The binary prints it and exits with code 2.
 #[derive(Debug, PartialEq, Eq)]
 pub enum UsageError {
-    UnknownOption {
-        option: String,
-        base_url_allowed: bool,
-    },
+    /// What the table of flags refuses: an unknown option, a missing or
+    /// extra value, an argument that is not UTF-8.
+    Flags(flags::Error),
     /// A value that is not one of the option's names.
     InvalidValue(crate::protocol::InvalidValue),
     InvalidListFormat(String),
@@ -80,30 +81,12 @@ pub enum UsageError {
         name: String,
         valid: Vec<&'static str>,
     },
-    /// Anything else the parser refused: a missing value, a value where
-    /// none belongs, an argument that is not UTF-8.
-    Malformed(String),
 }
 
 impl fmt::Display for UsageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            UsageError::UnknownOption {
-                option,
-                base_url_allowed,
-            } => {
-                let base_url = if *base_url_allowed {
-                    ", --base-url <URL>"
-                } else {
-                    ""
-                };
-                write!(
-                    f,
-                    "unknown option `{option}`\nvalid options: --list, --clock <real|virtual>, \
-                     --flavor <current_thread|multi_thread>{base_url}, --timeline, \
-                     --timeline-file <PATH>, --cancel-sweep, --help"
-                )
-            }
+            UsageError::Flags(error) => error.fmt(f),
             UsageError::InvalidValue(error) => error.fmt(f),
             UsageError::InvalidListFormat(value) => write!(
                 f,
@@ -150,22 +133,105 @@ impl fmt::Display for UsageError {
                 "section `{section}` has no example `{name}`\nvalid examples: {}\n(`--list` shows what each one covers)",
                 valid.join(", ")
             ),
-            UsageError::Malformed(message) => f.write_str(message),
         }
     }
 }
 
 impl std::error::Error for UsageError {}
 
-impl From<lexopt::Error> for UsageError {
-    fn from(error: lexopt::Error) -> Self {
-        UsageError::Malformed(error.to_string())
+impl From<flags::Error> for UsageError {
+    fn from(error: flags::Error) -> Self {
+        UsageError::Flags(error)
     }
 }
 
 impl From<crate::protocol::InvalidValue> for UsageError {
     fn from(error: crate::protocol::InvalidValue) -> Self {
         UsageError::InvalidValue(error)
+    }
+}
+
+const LIST: Flag = Flag::optional_value(
+    "list",
+    "FORMAT",
+    "List the examples, with a one-line summary each (--list=tsv: name, kind, source, \
+     detached tasks and summary, tab-separated, for tools)",
+);
+const CLOCK: Flag = Flag::value(
+    "clock",
+    "CLOCK",
+    "Which clock the runtime uses: real, where sleeps take real time, or virtual, Tokio's \
+     paused clock, where sleeps finish at once and elapsed time stays exact",
+)
+.default("real");
+const FLAVOR: Flag = Flag::value(
+    "flavor",
+    "FLAVOR",
+    "Which runtime the examples run on: current_thread, one thread like asyncio's event loop \
+     (the golden files are its output), or multi_thread, what plain #[tokio::main] starts, \
+     where lines may come out in another order (real clock only)",
+)
+.default("current_thread");
+const BASE_URL_FLAG: Flag = Flag::value(
+    "base-url",
+    "URL",
+    "Send the HTTP examples' requests to this httpbin-compatible server instead of the local \
+     one each example starts (real clock only)",
+);
+const TIMELINE: Flag = Flag::switch(
+    "timeline",
+    "After each example, chart its tasks on its clock: when each was spawned, polled and ended \
+     (needs --cfg tokio_unstable, which the workspace sets)",
+);
+const TIMELINE_FILE: Flag = Flag::value(
+    "timeline-file",
+    "PATH",
+    "Write each example's timeline to PATH in its text form",
+);
+const CANCEL_SWEEP: Flag = Flag::switch(
+    "cancel-sweep",
+    "On the paused clock, run each example again and again, dropping its run() future after \
+     its 1st, 2nd, ... poll, and report what any of those cancellations leaves behind: a \
+     panic, a task still running 60s later, a blocking job, an open socket or file, a thread \
+     or a temporary file. The examples' output is discarded; the report is on stderr",
+);
+const EXAMPLES: Positional = Positional::many("EXAMPLE", "Run only these examples, in this order");
+
+/// A section binary's flags; `--base-url` only where there are HTTP examples.
+const FLAGS: [Flag; 6] = [LIST, CLOCK, FLAVOR, TIMELINE, TIMELINE_FILE, CANCEL_SWEEP];
+const FLAGS_WITH_BASE_URL: [Flag; 7] = [
+    LIST,
+    CLOCK,
+    FLAVOR,
+    BASE_URL_FLAG,
+    TIMELINE,
+    TIMELINE_FILE,
+    CANCEL_SWEEP,
+];
+
+/// The exit codes of a section binary.
+const EXIT_CODES: flags::ExitCodes<'static> = &[
+    (EXIT_OK, "success"),
+    (EXIT_FAILED, "an example failed"),
+    (
+        EXIT_USAGE,
+        "a usage mistake (an unknown option or example, a bad value, a --timeline-file that \
+         can't be created)",
+    ),
+    (EXIT_PANICKED, "an example panicked"),
+];
+
+/// The command line of the section `section`, whose examples are `examples`.
+fn table<'a>(about: &'a str, examples: &[Example]) -> flags::Command<'a> {
+    let http = examples
+        .iter()
+        .any(|example| example.kind() == Kind::BaseUrl);
+    flags::Command {
+        name: "",
+        summary: "",
+        about,
+        positionals: &[EXAMPLES],
+        flags: if http { &FLAGS_WITH_BASE_URL } else { &FLAGS },
     }
 }
 
@@ -176,59 +242,37 @@ pub fn parse_args(
     examples: &[Example],
     args: impl IntoIterator<Item = impl Into<OsString>>,
 ) -> Result<Command, UsageError> {
-    use lexopt::prelude::*;
-
-    let base_url_allowed = examples
-        .iter()
-        .any(|example| example.kind() == Kind::BaseUrl);
-    let mut clock = None;
-    let mut flavor = Flavor::default();
-    let mut base_url = None;
-    let mut list = None;
-    let mut timeline = TimelineRequest::default();
-    let mut sweep = false;
-    let mut names = Vec::new();
+    let table = table("", examples);
     let mut parser = lexopt::Parser::from_args(args);
-    while let Some(arg) = parser.next()? {
-        match arg {
-            Short('h') | Long("help") => return Ok(Command::Help),
-            Long("list") => {
-                list = Some(match parser.optional_value() {
-                    None => ListFormat::Text,
-                    Some(format) if format == LIST_TSV => ListFormat::Tsv,
-                    Some(other) => {
-                        return Err(UsageError::InvalidListFormat(
-                            other.to_string_lossy().into_owned(),
-                        ));
-                    }
-                });
-            }
-            Long("clock") => clock = Some(Clock::parse(&parser.value()?.string()?)?),
-            Long("flavor") => flavor = Flavor::parse(&parser.value()?.string()?)?,
-            Long("timeline") => timeline.chart = true,
-            Long("timeline-file") => timeline.file = Some(parser.value()?.into()),
-            Long("cancel-sweep") => sweep = true,
-            Long("base-url") if base_url_allowed => {
-                base_url = Some(
-                    crate::protocol::parse_base_url(&parser.value()?.string()?)
-                        .map_err(UsageError::InvalidBaseUrl)?,
-                );
-            }
-            Long(option) => {
-                return Err(UsageError::UnknownOption {
-                    option: format!("--{option}"),
-                    base_url_allowed,
-                });
-            }
-            Short(option) => {
-                return Err(UsageError::UnknownOption {
-                    option: format!("-{option}"),
-                    base_url_allowed,
-                });
-            }
-            Value(name) => names.push(name.string()?),
-        }
-    }
+    let args = match flags::parse(&table, &mut parser)? {
+        flags::Parsed::Help => return Ok(Command::Help),
+        flags::Parsed::Args(args) => args,
+    };
+    let list = match args.value(&LIST)? {
+        _ if !args.switch(&LIST) => None,
+        None => Some(ListFormat::Text),
+        Some(format) if format == LIST_TSV => Some(ListFormat::Tsv),
+        Some(other) => return Err(UsageError::InvalidListFormat(other)),
+    };
+    let clock = args
+        .value(&CLOCK)?
+        .map(|name| Clock::parse(&name))
+        .transpose()?;
+    let flavor = args
+        .value(&FLAVOR)?
+        .map(|name| Flavor::parse(&name))
+        .transpose()?
+        .unwrap_or_default();
+    let base_url = args
+        .value(&BASE_URL_FLAG)?
+        .map(|url| crate::protocol::parse_base_url(&url).map_err(UsageError::InvalidBaseUrl))
+        .transpose()?;
+    let timeline = TimelineRequest {
+        chart: args.switch(&TIMELINE),
+        file: args.os_value(&TIMELINE_FILE).map(PathBuf::from),
+    };
+    let sweep = args.switch(&CANCEL_SWEEP);
+    let names = args.positionals(&EXAMPLES)?;
     if base_url.is_some() && clock == Some(Clock::Virtual) {
         return Err(UsageError::BaseUrlOnVirtualClock);
     }
@@ -293,62 +337,21 @@ fn find(section: &str, examples: &[Example], name: &str) -> Result<Example, Usag
 
 pub(crate) fn help(section: &str, examples: &[Example]) -> String {
     let first = examples.first().map_or("EXAMPLE", Example::name);
-    let base_url_option = if examples
-        .iter()
-        .any(|example| example.kind() == Kind::BaseUrl)
-    {
-        "
-      --base-url <URL> Send the HTTP examples' requests to this httpbin-compatible
-                       server instead of the local one each example starts
-                       (real clock only)"
-    } else {
-        ""
-    };
-    format!(
-        "\
-Runs the examples of the `{section}` section in order, each under a header line.
-Name one or more examples to run only those.
-
-Usage: cargo run -p {section} -- [OPTIONS] [EXAMPLE]...
-
-Options:
-      --list           List the examples, with a one-line summary each
-                       (--list={LIST_TSV}: name, kind, source and summary, tab-separated)
-      --clock <CLOCK>  Which clock the runtime uses [default: real]
-                         real:    sleeps take real time
-                         virtual: Tokio's paused clock; sleeps finish at once and
-                                  elapsed time stays exact
-      --flavor <FLAVOR>
-                       Which runtime the examples run on [default: current_thread]
-                         current_thread: one thread, like asyncio's event loop;
-                                         the golden files are its output
-                         multi_thread:   what plain #[tokio::main] starts; lines
-                                         may come out in another order (real
-                                         clock only){base_url_option}
-      --timeline       After each example, chart its tasks on its clock: when each
-                       was spawned, polled and ended (needs --cfg tokio_unstable,
-                       which the workspace sets)
-      --timeline-file <PATH>
-                       Write each example's timeline to PATH in its text form
-      --cancel-sweep   On the paused clock, run each example again and again,
-                       dropping its run() future after its 1st, 2nd, ... poll,
-                       and report what any of those cancellations leaves behind:
-                       a panic, a task still running 60s later, a blocking job,
-                       an open socket or file, a thread or a temporary file.
-                       The examples' output is discarded; the report is on stderr
-  -h, --help           Print this help
+    let about = format!(
+        "Runs the examples of the `{section}` section in order, each under a header line. \
+         Name one or more examples to run only those.
 
 Examples:
   cargo run -p {section}
   cargo run -p {section} -- --list
   cargo run -p {section} -- {first}
   cargo run -p {section} -- --clock virtual
-  cargo run -p {section} -- {first} --timeline
-
-Exit codes: {EXIT_OK} success, {EXIT_FAILED} an example failed, {EXIT_USAGE} a usage mistake (an unknown
-option or example, a bad value, a --timeline-file that can't be created),
-{EXIT_PANICKED} an example panicked.
-"
+  cargo run -p {section} -- {first} --timeline"
+    );
+    flags::help(
+        &format!("cargo run -p {section} --"),
+        &table(&about, examples),
+        EXIT_CODES,
     )
 }
 
@@ -446,15 +449,15 @@ mod tests {
         );
         let missing = parse(&["--clock"]).err().unwrap();
         assert_eq!(missing.to_string(), "missing argument for option '--clock'");
-        let unknown = UsageError::UnknownOption {
-            option: "--verbose".into(),
-            base_url_allowed: false,
-        };
-        assert_eq!(parse(&["--verbose"]).err(), Some(unknown));
-        assert!(matches!(
-            parse(&["--flavor"]),
-            Err(UsageError::Malformed(_))
-        ));
+        let unknown = parse(&["--verbose"]).err().unwrap().to_string();
+        assert!(
+            unknown.starts_with("unknown option `--verbose`\nvalid options: --list, --clock"),
+            "{unknown}"
+        );
+        assert!(!unknown.contains("--base-url"), "{unknown}");
+        assert!(matches!(parse(&["--flavor"]), Err(UsageError::Flags(_))));
+        assert!(matches!(parse(&["--help=1"]), Err(UsageError::Flags(_))));
+        assert!(matches!(parse(&["x", "--help"]), Ok(Command::Help)));
         let error = parse(&["nope"]).err().unwrap();
         assert_eq!(
             error.to_string(),
@@ -468,7 +471,7 @@ mod tests {
         use std::os::unix::ffi::OsStringExt;
         let bad = OsString::from_vec(vec![0x66, 0x6f, 0xff]);
         let error = parse_args("basics", &examples(false), [bad]).err().unwrap();
-        assert!(matches!(error, UsageError::Malformed(_)), "{error}");
+        assert!(matches!(error, UsageError::Flags(_)), "{error}");
     }
 
     #[test]
