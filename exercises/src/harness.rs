@@ -6,9 +6,37 @@
 //! pipe it drains itself in `on_thread_park` (see the crate's docs for why
 //! that makes the times exact). The records go to the original stdout.
 
+use std::future::Future;
+use std::pin::Pin;
+
+/// Starts one exercise.
+pub type Run = fn() -> Pin<Box<dyn Future<Output = ()>>>;
+
+/// The exercises' modules and `exercise(name)`, from the one list
+/// (`exercises::with_catalog!`). Each module's `#[path]` is relative to the
+/// file that calls `with_catalog!(track)`: `src/exercises/mod.rs` for the
+/// learner's files, `solutions/mod.rs` for the reference solutions.
+macro_rules! track {
+    ($($name:ident = $file:literal, $example:literal, $hint:literal;)*) => {
+        $(
+            #[path = $file]
+            mod $name;
+        )*
+
+        /// The exercise called `name`.
+        pub fn exercise(name: &str) -> Option<crate::Run> {
+            match name {
+                $(stringify!($name) => Some(|| Box::pin($name::run())),)*
+                _ => None,
+            }
+        }
+    };
+}
+
 // The shipped exercises are unfinished on purpose: `todo!()`s, values
 // computed for the learner to use, loops the learner will rewrite.
-#[path = "exercises/mod.rs"]
+#[cfg_attr(not(feature = "solutions"), path = "exercises/mod.rs")]
+#[cfg_attr(feature = "solutions", path = "../solutions/mod.rs")]
 #[allow(
     clippy::while_let_loop,
     dead_code,
@@ -131,7 +159,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn harness(run: track::Run) -> io::Result<ExitCode> {
+fn harness(run: Run) -> io::Result<ExitCode> {
     // Close-on-exec, both: a process the exercise starts inherits only
     // fds 0 to 2, not the checker's pipe nor the read end of the capture.
     let records = File::from(rustix::io::fcntl_dupfd_cloexec(io::stdout(), 0)?);
