@@ -25,7 +25,7 @@ pub const EXIT_USAGE: u8 = 2;
 pub const USAGE_MISTAKE: &str = "a usage mistake";
 
 /// How wide the help is wrapped.
-const WIDTH: usize = 80;
+pub const WIDTH: usize = 80;
 
 /// What a flag takes after it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
