@@ -21,7 +21,7 @@ const QUICK: Duration = Duration::from_secs(30);
 const VIRTUAL: Target = Target::Golden(Clock::Virtual);
 
 /// The fixture's examples, in the order its binary lists them.
-const EXAMPLES: [&str; 13] = [
+const EXAMPLES: [&str; 15] = [
     "ok",
     "prints_other",
     "fails",
@@ -35,6 +35,8 @@ const EXAMPLES: [&str; 13] = [
     "blocks_after_cancel",
     "waits_for_an_answer",
     "gives_up_on_a_stall",
+    "deadlocks",
+    "blocks_forever",
 ];
 
 /// A temporary workspace with a golden file saying `hello` for each of the

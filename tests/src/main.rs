@@ -1,11 +1,13 @@
 //! A section binary built on the runner, whose examples pass, print
 //! something else, fail, panic, hang, hang while a process they started
-//! holds their output, leave a task running (by mistake and on purpose),
+//! holds their output, deadlock on two locks, block their thread for ever, leave a task running (by mistake and on purpose),
 //! leave things behind when they are cancelled, and wait for a server
 //! that never answers, with and without a time limit. The tests drive it through `CARGO_BIN_EXE_fixture-section`
 //! to exercise the runner's and xtask's real failure paths.
 
 mod blocks_after_cancel;
+mod blocks_forever;
+mod deadlocks;
 mod detaches_on_purpose;
 mod fails;
 mod gives_up_on_a_stall;
@@ -36,6 +38,8 @@ fn main() -> std::process::ExitCode {
         example!(blocks_after_cancel),
         example!(waits_for_an_answer, base_url),
         example!(gives_up_on_a_stall, base_url),
+        example!(deadlocks),
+        example!(blocks_forever),
     ]
     .run()
 }

@@ -4,10 +4,12 @@
 use std::ffi::OsString;
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::Example;
 use crate::protocol::{
-    Clock, EXIT_FAILED, EXIT_OK, EXIT_PANICKED, EXIT_USAGE, Flavor, Kind, LIST_TSV, Named,
+    Clock, EXIT_FAILED, EXIT_OK, EXIT_PANICKED, EXIT_TIMED_OUT, EXIT_USAGE, Flavor, Kind, LIST_TSV,
+    Named,
 };
 
 /// How `--list` prints.
@@ -30,6 +32,7 @@ pub enum Command {
         /// `--base-url`: talk to this server instead of a local one.
         base_url: Option<String>,
         timeline: TimelineRequest,
+        dumps: DumpRequest,
     },
     /// `--cancel-sweep`: cancel each example at every point where it is
     /// pending, and report what that leaves behind.
@@ -49,6 +52,25 @@ pub struct TimelineRequest {
 impl TimelineRequest {
     pub fn wanted(&self) -> bool {
         self.chart || self.file.is_some()
+    }
+}
+
+/// What `--dump-at`, `--dump-file` and `--timeout` ask for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DumpRequest {
+    /// `--dump-at <SECS>`: dump each example's tasks at this instant of its
+    /// clock, if it is still running then.
+    pub at: Option<Duration>,
+    /// `--dump-file <PATH>`: write those dumps to this file, not stdout.
+    pub file: Option<PathBuf>,
+    /// `--timeout <SECS>`: after this much real time, print where each task
+    /// waits on stderr and exit with code 124.
+    pub timeout: Option<Duration>,
+}
+
+impl DumpRequest {
+    pub fn wanted(&self) -> bool {
+        self.at.is_some() || self.timeout.is_some()
     }
 }
 
@@ -73,6 +95,10 @@ pub enum UsageError {
     TimelineUnavailable,
     /// `--cancel-sweep` in a binary built without `--cfg tokio_unstable`.
     SweepUnavailable,
+    /// `--dump-at` in a binary that can't take task dumps.
+    DumpUnavailable,
+    /// `--dump-file` without `--dump-at`.
+    DumpFileAlone,
     /// `--cancel-sweep` with an option it can't honour.
     SweepWith(&'static str),
     UnknownExample {
@@ -101,7 +127,8 @@ impl fmt::Display for UsageError {
                     f,
                     "unknown option `{option}`\nvalid options: --list, --clock <real|virtual>, \
                      --flavor <current_thread|multi_thread>{base_url}, --timeline, \
-                     --timeline-file <PATH>, --cancel-sweep, --help"
+                     --timeline-file <PATH>, --dump-at <SECS>, --dump-file <PATH>, \
+                     --timeout <SECS>, --cancel-sweep, --help"
                 )
             }
             UsageError::InvalidValue(error) => error.fmt(f),
@@ -138,6 +165,14 @@ impl fmt::Display for UsageError {
                  workspace sets it in .cargo/config.toml; a RUSTFLAGS of your own replaces \
                  that"
             ),
+            UsageError::DumpUnavailable => write!(
+                f,
+                "this binary can't take task dumps: {}",
+                crate::dump::UNAVAILABLE
+            ),
+            UsageError::DumpFileAlone => {
+                f.write_str("`--dump-file` says where `--dump-at` writes: give `--dump-at` too")
+            }
             UsageError::SweepWith(option) => write!(
                 f,
                 "`--cancel-sweep` runs each example on the paused clock and the \
@@ -189,6 +224,7 @@ pub fn parse_args(
     let mut base_url = None;
     let mut list = None;
     let mut timeline = TimelineRequest::default();
+    let mut dumps = DumpRequest::default();
     let mut sweep = false;
     let mut names = Vec::new();
     let mut parser = lexopt::Parser::from_args(args);
@@ -210,6 +246,12 @@ pub fn parse_args(
             Long("flavor") => flavor = Flavor::parse(&parser.value()?.string()?)?,
             Long("timeline") => timeline.chart = true,
             Long("timeline-file") => timeline.file = Some(parser.value()?.into()),
+            Long("dump-at") => dumps.at = Some(seconds(&mut parser, "--dump-at")?),
+            Long("dump-file") => dumps.file = Some(parser.value()?.into()),
+            Long("timeout") => {
+                dumps.timeout =
+                    Some(seconds(&mut parser, "--timeout")?).filter(|timeout| !timeout.is_zero());
+            }
             Long("cancel-sweep") => sweep = true,
             Long("base-url") if base_url_allowed => {
                 base_url = Some(parse_base_url(&parser.value()?.string()?)?);
@@ -238,6 +280,12 @@ pub fn parse_args(
     if timeline.wanted() && !TIMELINE_AVAILABLE {
         return Err(UsageError::TimelineUnavailable);
     }
+    if dumps.file.is_some() && dumps.at.is_none() {
+        return Err(UsageError::DumpFileAlone);
+    }
+    if dumps.at.is_some() && !crate::dump::AVAILABLE {
+        return Err(UsageError::DumpUnavailable);
+    }
     if sweep {
         let conflict = [
             (clock == Some(Clock::Real), "--clock real"),
@@ -245,6 +293,8 @@ pub fn parse_args(
             (base_url.is_some(), "--base-url"),
             (timeline.chart, "--timeline"),
             (timeline.file.is_some(), "--timeline-file"),
+            (dumps.at.is_some(), "--dump-at"),
+            (dumps.timeout.is_some(), "--timeout"),
         ]
         .into_iter()
         .find_map(|(conflicts, option)| conflicts.then_some(option));
@@ -273,8 +323,16 @@ pub fn parse_args(
             examples: selected,
             base_url,
             timeline,
+            dumps,
         },
     })
+}
+
+/// The value of an option that takes seconds.
+fn seconds(parser: &mut lexopt::Parser, option: &str) -> Result<Duration, UsageError> {
+    use lexopt::ValueExt as _;
+    let value = parser.value()?.string()?;
+    crate::protocol::parse_seconds(option, &value).map_err(UsageError::Malformed)
 }
 
 fn parse_base_url(value: &str) -> Result<String, UsageError> {
@@ -343,6 +401,17 @@ Options:
                        which the workspace sets)
       --timeline-file <PATH>
                        Write each example's timeline to PATH in its text form
+      --dump-at <SECS> At this instant of each example's clock, print where each of
+                       its tasks waits: the example's own frames, innermost last,
+                       and the Tokio future each one waits in (needs Linux and
+                       --cfg tokio_unstable, which the workspace sets). On the
+                       real clock, the example's own timing moves by the few
+                       milliseconds a dump takes
+      --dump-file <PATH>
+                       Write those dumps to PATH instead of stdout
+      --timeout <SECS> After SECS seconds of real time, print where each task of
+                       the example still running waits, on stderr, and exit with
+                       code {EXIT_TIMED_OUT}
       --cancel-sweep   On the paused clock, run each example again and again,
                        dropping its run() future after its 1st, 2nd, ... poll,
                        and report what any of those cancellations leaves behind:
@@ -357,9 +426,10 @@ Examples:
   cargo run -p {section} -- {first}
   cargo run -p {section} -- --clock virtual
   cargo run -p {section} -- {first} --timeline
+  cargo run -p {section} -- {first} --clock virtual --dump-at 0.5
 
 Exit codes: {EXIT_OK} success, {EXIT_FAILED} an example failed, {EXIT_USAGE} bad command line, \
-{EXIT_PANICKED} an example panicked.
+{EXIT_PANICKED} an example panicked, {EXIT_TIMED_OUT} --timeout ran out.
 "
     )
 }
@@ -567,6 +637,39 @@ mod tests {
         }
         let error = parse_for(true, &["--cancel-sweep", "--base-url", "http://x.test"]).err();
         assert_eq!(error, Some(UsageError::SweepWith("--base-url")));
+    }
+
+    #[test]
+    fn dump_options_take_seconds_and_say_when_the_build_cannot_dump() {
+        let result = parse(&[
+            "--dump-at",
+            "1.5",
+            "--dump-file",
+            "out.dump",
+            "--timeout=60",
+        ]);
+        if crate::dump::AVAILABLE {
+            let Ok(Command::Run { dumps, .. }) = result else {
+                panic!("expected a run");
+            };
+            assert_eq!(dumps.at, Some(Duration::from_millis(1500)));
+            assert_eq!(dumps.file, Some(PathBuf::from("out.dump")));
+            assert_eq!(dumps.timeout, Some(Duration::from_secs(60)));
+        } else {
+            assert_eq!(result.err(), Some(UsageError::DumpUnavailable));
+        }
+        // A timeout needs no dump to be useful: every build takes it.
+        assert!(parse(&["--timeout", "2"]).is_ok());
+        assert_eq!(
+            parse(&["--dump-file", "x"]).err(),
+            Some(UsageError::DumpFileAlone)
+        );
+        let error = parse(&["--dump-at", "soon"]).err().unwrap();
+        assert!(error.to_string().contains("`--dump-at`"), "{error}");
+        assert_eq!(
+            parse(&["--cancel-sweep", "--dump-at", "1"]).err(),
+            Some(UsageError::SweepWith("--dump-at"))
+        );
     }
 
     #[test]
