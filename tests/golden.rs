@@ -1,6 +1,8 @@
 //! The golden check under `cargo test`: one test per example, on the virtual
-//! clock (its stdout, and its timeline where it has a `.timeline` golden
-//! file), plus one failing test per golden file that has no example.
+//! clock (its stdout, its timeline where it has a `.timeline` golden file
+//! and its dump where it has a `.dump` one), plus one failing test per
+//! golden file that has no example. A hung example is reported with where
+//! each of its tasks waited when its timeout ran out.
 //!
 //! Equivalent to `cargo xtask check-all`, through the same code. With
 //! `SNAPSHOTS=overwrite` (the convention snapbox and trycmd use, as
@@ -11,7 +13,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use xtask::bless::{Blessed, bless, bless_timeline};
+use xtask::bless::{Blessed, bless, bless_dump, bless_timeline};
 use xtask::check::{self, Target, Verdict};
 use xtask::protocol::Clock;
 use xtask::workspace::Workspace;
@@ -49,16 +51,34 @@ fn main() -> ExitCode {
                             "refusing to bless: it did not run cleanly\n{}",
                             report.details()
                         ))),
-                        Ok(_) if report.timeline.is_none() => Ok(()),
-                        Ok(_) => match bless_timeline(&report) {
-                            Ok(Blessed::Refused) => Err(Failed::from(
-                                "refusing to bless its timeline: the run wrote none",
-                            )),
-                            Ok(_) => Ok(()),
-                            Err(error) => {
-                                Err(Failed::from(format!("writing its timeline: {error}")))
+                        Ok(_) => {
+                            for (side, what, bless) in [
+                                (
+                                    report.timeline.is_some(),
+                                    "timeline",
+                                    bless_timeline as fn(&_) -> _,
+                                ),
+                                (report.dump.is_some(), "dump", bless_dump),
+                            ] {
+                                if !side {
+                                    continue;
+                                }
+                                match bless(&report) {
+                                    Ok(Blessed::Refused) => {
+                                        return Err(Failed::from(format!(
+                                            "refusing to bless its {what}: the run wrote none"
+                                        )));
+                                    }
+                                    Ok(_) => {}
+                                    Err(error) => {
+                                        return Err(Failed::from(format!(
+                                            "writing its {what}: {error}"
+                                        )));
+                                    }
+                                }
                             }
-                        },
+                            Ok(())
+                        }
                         Err(error) => Err(Failed::from(format!(
                             "writing {}: {error}",
                             report.golden.display()

@@ -5,7 +5,7 @@
 use std::io;
 
 use crate::Error;
-use crate::check::{self, Report};
+use crate::check::{self, Report, TimelineRun};
 use crate::cli::CheckOptions;
 use crate::golden::{self, Golden};
 
@@ -42,7 +42,17 @@ pub fn bless(report: &Report) -> io::Result<Blessed> {
 /// file, if it has one and the run was clean. Whether it changed is
 /// reported like the stdout's.
 pub fn bless_timeline(report: &Report) -> io::Result<Blessed> {
-    let (Some(timeline), true) = (&report.timeline, report.ran_cleanly()) else {
+    bless_side(report, report.timeline.as_ref())
+}
+
+/// Writes the dump the run took as the example's `.dump` golden file, if it
+/// has one and the run was clean: the instant stays the one the file named.
+pub fn bless_dump(report: &Report) -> io::Result<Blessed> {
+    bless_side(report, report.dump.as_ref())
+}
+
+fn bless_side(report: &Report, side: Option<&TimelineRun>) -> io::Result<Blessed> {
+    let (Some(timeline), true) = (side, report.ran_cleanly()) else {
         return Ok(Blessed::Refused);
     };
     let Some(recorded) = &timeline.recorded else {
@@ -97,18 +107,26 @@ pub fn bless_all(options: &CheckOptions) -> Result<bool, Error> {
                 continue;
             }
         }
-        if let Some(timeline) = &report.timeline {
-            match bless_timeline(report)
-                .map_err(|error| format!("writing {}: {error}", timeline.golden.display()))?
+        for (side, what, bless) in [
+            (
+                &report.timeline,
+                "timeline",
+                bless_timeline as fn(&Report) -> _,
+            ),
+            (&report.dump, "dump", bless_dump),
+        ] {
+            let Some(side) = side else { continue };
+            match bless(report)
+                .map_err(|error| format!("writing {}: {error}", side.golden.display()))?
             {
                 Blessed::Created | Blessed::Updated => {
                     changed += 1;
-                    println!("updated {}", timeline.golden_name);
+                    println!("updated {}", side.golden_name);
                 }
                 Blessed::Unchanged => {}
                 Blessed::Refused => {
                     failed += 1;
-                    println!("\nrefusing to bless {id}'s timeline: the run wrote none");
+                    println!("\nrefusing to bless {id}'s {what}: the run wrote none");
                 }
             }
         }
