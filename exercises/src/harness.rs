@@ -122,7 +122,17 @@ fn main() -> ExitCode {
         eprintln!("exercise-harness: no exercise named `{name}`");
         return ExitCode::from(2);
     };
-    match harness(run) {
+    // The self-tests live in selftest.rs.
+    let file = exercises::find(&name).map_or("selftest.rs", |exercise| exercise.file);
+    let source = runner::dump::Source {
+        path: file.rsplit('/').next().unwrap_or(file),
+        module: if file == "selftest.rs" {
+            "selftest"
+        } else {
+            &name
+        },
+    };
+    match harness(run, source) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("exercise-harness: {error}");
@@ -131,7 +141,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn harness(run: track::Run) -> io::Result<ExitCode> {
+fn harness(run: track::Run, source: runner::dump::Source<'_>) -> io::Result<ExitCode> {
     let records = File::from(rustix::io::dup(io::stdout())?);
     let (read, write) = rustix::pipe::pipe()?;
     // Room for a chatty exercise between two parks; a full pipe would block
@@ -151,28 +161,153 @@ fn harness(run: track::Run) -> io::Result<ExitCode> {
         start: Instant::now(),
     }));
     let hook = Arc::clone(&capture);
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    let mut builder = tokio::runtime::Builder::new_current_thread();
+    builder
         .enable_all()
         .start_paused(true)
-        .on_thread_park(move || report(&hook, false))
-        .build()?;
+        .on_thread_park(move || report(&hook, false));
+    let spawns = waiting::Spawns::default();
+    spawns.install(&mut builder);
+    let runtime = builder.build()?;
     let _context = runtime.enter();
     capture.lock().unwrap_or_else(PoisonError::into_inner).start = Instant::now();
 
     let wall = std::time::Instant::now();
+    // `run` outlives the timeout, so that where its tasks wait can still be
+    // asked before it is dropped.
+    let mut run = run();
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-        runtime.block_on(tokio::time::timeout(VIRTUAL_LIMIT, run()))
+        runtime.block_on(async {
+            match tokio::time::timeout(VIRTUAL_LIMIT, &mut run).await {
+                Ok(()) => Ok(()),
+                Err(_) => Err(waiting::describe(run.as_mut(), &spawns, source).await),
+            }
+        })
     }));
     let wall_ms = u64::try_from(wall.elapsed().as_millis()).unwrap_or(u64::MAX);
     let _ = io::stdout().flush();
     report(&capture, true);
+    let mut capture = capture.lock().unwrap_or_else(PoisonError::into_inner);
     let (record, code) = match outcome {
         Ok(Ok(())) => (Record::Finished { wall_ms }, ExitCode::SUCCESS),
-        Ok(Err(_)) => (Record::VirtualTimeout, ExitCode::FAILURE),
+        Ok(Err(waits)) => {
+            for text in waits {
+                writeln!(capture.records, "{}", Record::Waits { text })?;
+            }
+            (Record::VirtualTimeout, ExitCode::FAILURE)
+        }
         Err(_) => (Record::Panicked, ExitCode::from(101)),
     };
-    let mut capture = capture.lock().unwrap_or_else(PoisonError::into_inner);
     writeln!(capture.records, "{record}")?;
     capture.records.flush()?;
     Ok(code)
+}
+
+/// Where each task of an exercise that awaits for ever waits, from a task
+/// dump taken when [`VIRTUAL_LIMIT`] runs out (see the runner's `dump`
+/// module); nothing where Tokio can't dump.
+#[cfg(all(
+    tokio_unstable,
+    target_os = "linux",
+    any(
+        target_arch = "aarch64",
+        target_arch = "x86",
+        target_arch = "x86_64",
+        target_arch = "s390x"
+    )
+))]
+mod waiting {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::{Arc, Mutex, PoisonError};
+    use std::time::Duration;
+
+    use runner::dump::{self, Source};
+    use tokio::task::Id;
+
+    /// Where each task was spawned, in spawn order, from Tokio's spawn hook.
+    #[derive(Clone, Default)]
+    pub struct Spawns(Arc<Mutex<Vec<(Id, String)>>>);
+
+    impl Spawns {
+        pub fn install(&self, builder: &mut tokio::runtime::Builder) {
+            let spawns = self.clone();
+            builder.on_task_spawn(move |meta| {
+                let at = meta.spawned_at();
+                let file = at.file().rsplit('/').next().unwrap_or(at.file());
+                spawns
+                    .0
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push((meta.id(), format!("{file}:{}", at.line())));
+            });
+        }
+    }
+
+    /// One sentence per place a task waits: the main task first, then the
+    /// tasks in the order they were spawned.
+    pub async fn describe(
+        run: Pin<&mut (dyn Future<Output = ()> + '_)>,
+        spawns: &Spawns,
+        source: Source<'_>,
+    ) -> Vec<String> {
+        let (_, snapshot) = dump::capture::snapshot(run, Duration::from_secs(2)).await;
+        let mut lines = sentences("the main task", &snapshot.main, source);
+        let spawns = spawns.0.lock().unwrap_or_else(PoisonError::into_inner);
+        for (id, at) in spawns.iter() {
+            if let Some((_, traces)) = snapshot.tasks.iter().find(|(task, _)| task == id) {
+                let who = format!("the task spawned at {at}");
+                lines.extend(sentences(&who, traces, source));
+            }
+        }
+        lines.extend(snapshot.incomplete);
+        lines
+    }
+
+    fn sentences(who: &str, traces: &[Vec<dump::Frame>], source: Source<'_>) -> Vec<String> {
+        if traces.is_empty() {
+            return vec![exercises::describe_wait(who, None)];
+        }
+        let mut lines: Vec<String> = Vec::new();
+        for frames in traces {
+            let line = exercises::describe_wait(who, Some(&dump::fold(frames, source)));
+            if !lines.contains(&line) {
+                lines.push(line);
+            }
+        }
+        lines
+    }
+}
+
+/// Without Tokio's task dumps, a hung exercise is reported without them.
+#[cfg(not(all(
+    tokio_unstable,
+    target_os = "linux",
+    any(
+        target_arch = "aarch64",
+        target_arch = "x86",
+        target_arch = "x86_64",
+        target_arch = "s390x"
+    )
+)))]
+mod waiting {
+    use std::future::Future;
+    use std::pin::Pin;
+
+    use runner::dump::Source;
+
+    #[derive(Clone, Default)]
+    pub struct Spawns;
+
+    impl Spawns {
+        pub fn install(&self, _builder: &mut tokio::runtime::Builder) {}
+    }
+
+    pub async fn describe(
+        _run: Pin<&mut (dyn Future<Output = ()> + '_)>,
+        _spawns: &Spawns,
+        _source: Source<'_>,
+    ) -> Vec<String> {
+        Vec::new()
+    }
 }
