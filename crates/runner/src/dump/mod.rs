@@ -161,7 +161,7 @@ pub fn fold(frames: &[Frame], source: Source<'_>) -> Wait {
     };
     Wait {
         frames: places,
-        leaf: leaf(below),
+        leaf: leaf(below, source.module),
     }
 }
 
@@ -309,16 +309,48 @@ const WRAPPERS: &[&str] = &[
 
 /// Library frames that are never what a program waits in: adapters the
 /// waiting path passes through.
-const PASSING: &[&str] = &["maybe_done", "poll_delay"];
+const PASSING: &[&str] = &[
+    "maybe_done",
+    "try_maybe_done",
+    "poll_delay",
+    "Map",
+    "MapOk",
+    "MapErr",
+    "Then",
+    "AndThen",
+    "OrElse",
+    "Inspect",
+    "Fuse",
+    "Flatten",
+    "Either",
+    "IntoFuture",
+    "Instrumented",
+    "WithDispatch",
+];
+
+/// The crates whose names a reader knows without their crate: Tokio's own
+/// and the `futures` family.
+fn well_known(krate: &str) -> bool {
+    krate.starts_with("tokio") || krate.starts_with("futures")
+}
 
 /// The library frames below the innermost own frame, folded into one name.
-fn leaf(frames: &[Frame]) -> String {
+/// A frame named inside the program's own module but compiled from a
+/// library's file is a macro's expansion (`select!`, `try_join!`): the path
+/// passes through it too.
+fn leaf(frames: &[Frame], module: &str) -> String {
     let mut names = Vec::new();
     for frame in frames {
         let Some(raw) = frame.function.as_deref() else {
             continue;
         };
-        let Some(name) = api_name(&simplify(raw)) else {
+        let path = simplify(raw);
+        let mut segments = path.split("::");
+        let krate = segments.next().unwrap_or_default();
+        if !well_known(krate) && segments.any(|segment| segment == module) {
+            continue;
+        }
+        let Some(name) = api_name(&path) else {
             continue;
         };
         if PASSING.contains(&name.as_str()) || names.last() == Some(&name) {
@@ -364,6 +396,13 @@ fn api_name(path: &str) -> Option<String> {
         }
         _ => ty.to_owned(),
     };
+    let named = |name: String| {
+        if well_known(krate) {
+            name
+        } else {
+            format!("{krate}::{name}")
+        }
+    };
     let n = segments.len();
     let last = segments[n - 1];
     if n >= 2 && is_type(segments[n - 2]) {
@@ -377,16 +416,17 @@ fn api_name(path: &str) -> Option<String> {
                     "CancellationToken::cancelled".to_owned()
                 }
                 (_, "TaskTrackerWaitFuture") => "TaskTracker::wait".to_owned(),
-                _ if snake_case(ty) == module => module.to_owned(),
-                _ => typed(ty),
+                _ if PASSING.contains(&ty) => ty.to_owned(),
+                _ if snake_case(ty) == module => named(module.to_owned()),
+                _ => named(typed(ty)),
             });
         }
-        return Some(format!("{}::{last}", typed(ty)));
+        return Some(named(format!("{}::{last}", typed(ty))));
     }
     if is_type(last) {
-        return Some(typed(last));
+        return Some(named(typed(last)));
     }
-    Some(last.to_owned())
+    Some(named(last.to_owned()))
 }
 
 fn snake_case(camel: &str) -> String {

@@ -162,6 +162,22 @@ fn leaves_are_named_as_a_reader_calls_them() {
             "yield_now",
         ),
         (
+            &[
+                // `select!` expands to a closure of the example's own
+                // function, compiled from Tokio's macro file.
+                "pitfalls::deadlock::worker::{{closure}}::{{closure}}",
+                "tokio::sync::mpsc::bounded::Receiver<T>::recv::{{closure}}",
+            ],
+            "mpsc::Receiver::recv",
+        ),
+        (
+            &[
+                "<futures_util::future::future::map::Map<Fut,F> as core::future::future::Future>::poll",
+                "<reqwest::async_impl::client::Pending as core::future::future::Future>::poll",
+            ],
+            "reqwest::Pending",
+        ),
+        (
             &["<core::pin::Pin<P> as core::future::future::Future>::poll"],
             "a library future",
         ),
