@@ -54,6 +54,8 @@ struct ExampleDoc {
     export: Export,
     /// Its timeline, if the page draws one.
     timeline: Option<PageTimeline>,
+    /// When its `.dump` golden file dumps its tasks, if it has one.
+    dump_at: Option<std::time::Duration>,
 }
 
 /// The timeline an example page draws, and where it came from.
@@ -551,6 +553,17 @@ fn read_sections(workspace: &Workspace) -> Result<Vec<SectionDoc>, Error> {
                         format!("{}/{} can't be exported: {why}", section.name, listed.name)
                     })?;
                     let timeline = page_timeline(workspace, &section, &listed, &source)?;
+                    let dump = crate::golden::dump_path(
+                        &workspace.golden_root(),
+                        &section.name,
+                        &listed.name,
+                    );
+                    let dump_at = match dump.is_file() {
+                        false => None,
+                        true => Some(runner::dump::instant(&read(&dump)?).ok_or_else(|| {
+                            format!("{}: its first line does not say when", dump.display())
+                        })?),
+                    };
                     Ok(ExampleDoc {
                         name: listed.name,
                         summary: listed.summary,
@@ -558,6 +571,7 @@ fn read_sections(workspace: &Workspace) -> Result<Vec<SectionDoc>, Error> {
                         code_starts_at: code_starts_at(&source),
                         export,
                         timeline,
+                        dump_at,
                     })
                 })
                 .collect::<Result<_, Error>>()?;
@@ -1078,6 +1092,23 @@ fn example_page(
          and CI on the real one.\n\n\
          ```text\n{{{{#include ../../../{golden}}}}}\n```\n"
     );
+    if let Some(at) = example.dump_at {
+        let dump = format!("tests/golden/{}/{}.dump", section.name, example.name);
+        let _ = write!(
+            text,
+            "\n## Where each task waits\n\n\
+             At {at} of its run, `cargo run -p {section} -- {example} --clock virtual --dump-at {arg}` \
+             prints where each of its tasks waits: the task, labelled by the line that spawned it, \
+             this file's frames down to the `.await` it is stopped at, and the Tokio future it waits \
+             in. This is `{dump}`, which `cargo test` checks on Tokio's paused clock and CI on the \
+             real one. [Why is my program stuck?](../topics/stuck.md) reads it line by line.\n\n\
+             ```text\n{{{{#include ../../../{dump}}}}}\n```\n",
+            at = runner::dump::seconds(at),
+            section = section.name,
+            example = example.name,
+            arg = runner::protocol::seconds_arg(at),
+        );
+    }
     if let Some(page_timeline) = &example.timeline {
         text.push_str(&schedule(section, example, page_timeline));
     }
