@@ -26,11 +26,12 @@
 //! Python 3.11 shows the same with `asyncio.all_tasks()` and each task's
 //! `get_stack()` or `print_stack()` (the twin prints them on stderr); Python
 //! 3.14 adds `asyncio.print_call_graph()` and `python -m asyncio pstree PID`.
-//! `tokio::sync::Mutex`, like `asyncio.Lock`, is not reentrant and cannot
-//! be taken from its holder. A Tokio channel closes when its last `Sender`
-//! is dropped, so `recv` returns `None` only then: a task that keeps a
-//! sender of its own waits for ever. (`asyncio.Queue` has no end at all
-//! before Python 3.13's `shutdown()`.)
+//! `tokio::sync::Mutex`, like `asyncio.Lock`, is not reentrant: a task that
+//! holds it and locks it again waits for ever. A Tokio channel ends when its
+//! last `Sender` is dropped (or its receiver calls `close`), and only then
+//! does `recv` return `None`: a task that keeps a sender of its own waits
+//! for ever. (`asyncio.Queue` has no end at all before Python 3.13's
+//! `shutdown()`.)
 //!
 //! The fixes: every task takes the two locks in one order (here by account
 //! number), so whoever gets the first lock also gets the second; and the
