@@ -30,7 +30,9 @@
 //!   the instant its newline reached the pipe.
 //! - **Two bounds.** The exercise runs under a `tokio::time::timeout` of
 //!   [`VIRTUAL_LIMIT`] (on the paused clock a program stuck awaiting forever
-//!   reaches it at once), and the checker kills a child that takes longer
+//!   reaches it at once; before its future is dropped, the harness takes a
+//!   task dump, the runner's, so the checker can say where each task waits
+//!   in the exercise's own file), and the checker kills a child that takes longer
 //!   than [`WALL_LIMIT`] of real time (a loop that never yields). A run that
 //!   prints the right lines but took more than [`BLOCKING_LIMIT`] of real
 //!   time fails too: on a paused clock that can only be a blocked thread.
