@@ -226,7 +226,7 @@ fn a_hung_example_is_killed_at_its_timeout_and_named() {
         "{details}"
     );
     assert!(
-        details.contains("stdout before it was killed:\n    started"),
+        details.contains("stdout before it was stopped:\n    started"),
         "{details}"
     );
 }
@@ -247,7 +247,7 @@ fn a_hung_example_reports_where_each_of_its_tasks_waits() {
         "{details}"
     );
     assert!(
-        details.contains("stdout before it was killed:\n    started\n"),
+        details.contains("stdout before it was stopped:\n    started\n"),
         "{details}"
     );
     if !runner::dump::AVAILABLE {

@@ -560,7 +560,7 @@ impl Report {
             _ => {
                 if let Some(output) = &self.output {
                     if matches!(self.verdict, Verdict::TimedOut { .. }) {
-                        push_excerpt(&mut text, "stdout before it was killed", &output.stdout);
+                        push_excerpt(&mut text, "stdout before it was stopped", &output.stdout);
                         // The runner's dump, which says where each task waits,
                         // is the point: show all of it (the runner bounds it).
                         push_lines(&mut text, "stderr", &output.stderr, DUMP_LINES, TAIL_LINES);
