@@ -12,7 +12,8 @@
 //! - [`bless`] writes golden files, but only from examples that succeeded.
 //! - [`new`] starts a new example from a template.
 //! - [`twins`] runs each example's asyncio twin and compares it with the
-//!   golden file.
+//!   golden file; [`twin_file`] says where a twin lives and how it declares
+//!   that it differs, for `twins` and the book.
 //! - [`sweep`] cancels every example at every point where it is pending.
 //! - [`list`] lists every example.
 //! - [`files`] rewrites a file atomically: a temporary file, renamed.
@@ -41,6 +42,7 @@ pub mod list;
 pub mod new;
 pub mod stall;
 pub mod sweep;
+pub mod twin_file;
 pub mod twins;
 pub mod workspace;
 

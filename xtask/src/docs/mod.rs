@@ -22,7 +22,7 @@ use runner::timeline::{self, RowKind, Timeline};
 
 use crate::Error;
 use crate::export::{self, Export};
-use crate::twins;
+use crate::twin_file;
 use crate::workspace::Workspace;
 
 pub mod exercises_page;
@@ -187,10 +187,13 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
         let dir = PathBuf::from(&section.name);
         files.insert(dir.join("README.md"), chapter(section, &mappings, &blocks));
         for example in &section.examples {
-            let twin =
-                fs::read_to_string(twins::path(workspace.root(), &section.name, &example.name))
-                    .ok()
-                    .map(|source| twins::declared_difference(&source).map(str::to_owned));
+            let twin = fs::read_to_string(twin_file::path(
+                workspace.root(),
+                &section.name,
+                &example.name,
+            ))
+            .ok()
+            .map(|source| twin_file::declared_difference(&source).map(str::to_owned));
             let mut page = example_page(section, example, &mappings, &blocks, twin);
             page.push_str(&see_also(section, example, &topics));
             files.insert(dir.join(format!("{}.md", example.name)), page);
