@@ -20,7 +20,9 @@
 //!   [`exercises_page`] read what the pages are made from;
 //! - [`pages`] renders the summary, chapter, topic and example pages;
 //! - [`readme`] owns the two generated parts of the top-level README;
-//! - [`lint`] is `--check`: everything wrong with the book on disk.
+//! - [`lint`] is `--check`: everything wrong with the book on disk;
+//! - [`site`] is the end of `--build`: every link and anchor of the built
+//!   HTML leads somewhere.
 //!
 //! It uses the rest of xtask only through neutral modules ([`Workspace`],
 //! [`files`](crate::files), [`twin_file`](crate::twin_file)) and the export
@@ -41,6 +43,7 @@ pub mod pages;
 pub mod readme;
 pub mod sections;
 pub mod seed_map;
+pub mod site;
 pub mod topics;
 
 pub use generate::{generate, write};
@@ -116,8 +119,36 @@ pub fn run(mode: DocsMode) -> Result<bool, Error> {
         if !status.success() {
             return Err(format!("`mdbook build docs` failed ({status})").into());
         }
+        let (site, shown) = build_dir(&workspace)?;
+        let report = site::check(&site, &shown)?;
+        for problem in &report.problems {
+            println!("{problem}");
+        }
+        let broken = report.problems.len();
+        println!(
+            "docs: {broken} of the {} links and anchors in the {} pages of {shown} lead nowhere",
+            report.links, report.pages
+        );
+        return Ok(broken == 0);
     }
     Ok(true)
+}
+
+/// Where mdBook writes the book: `[build] build-dir` of `docs/book.toml`,
+/// `book` if it names none; and how to name it in a message.
+fn build_dir(workspace: &Workspace) -> Result<(PathBuf, String), Error> {
+    let docs = workspace.root().join("docs");
+    let config = docs.join("book.toml");
+    let table: toml::Table = read(&config)?
+        .parse()
+        .map_err(|error| format!("{}: {error}", config.display()))?;
+    let dir = match table.get("build").and_then(|build| build.get("build-dir")) {
+        None => "book",
+        Some(dir) => dir
+            .as_str()
+            .ok_or_else(|| format!("{}: build.build-dir is not a string", config.display()))?,
+    };
+    Ok((docs.join(dir), format!("docs/{dir}")))
 }
 
 pub(super) fn read(path: &Path) -> Result<String, Error> {
