@@ -46,7 +46,7 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
             topic_page(topic, &sections),
         );
     }
-    files.insert(PathBuf::from("guides/README.md"), guides_index(&guides));
+    files.insert(PathBuf::from("guides/index.md"), guides_index(&guides));
     for guide in &guides {
         files.insert(
             PathBuf::from(format!("guides/{}.md", guide.id)),
@@ -55,7 +55,7 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
     }
     for section in &sections {
         let dir = PathBuf::from(&section.name);
-        files.insert(dir.join("README.md"), chapter(section, &mappings, &blocks));
+        files.insert(dir.join("index.md"), chapter(section, &mappings, &blocks));
         for example in &section.examples {
             let twin = fs::read_to_string(twin_file::path(
                 workspace.root(),

@@ -66,7 +66,9 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
 }
 
 /// Relative `.md` links in `text` (a page at `page`, relative to the book
-/// root) whose targets are neither on disk nor about to be generated.
+/// root) whose targets are neither on disk nor about to be generated, or
+/// that name a `README.md`: mdBook builds that page as `index.html` but
+/// turns the link into `README.html`, which does not exist.
 fn broken_links(root: &Path, page: &Path, text: &str, book: &Book) -> Vec<String> {
     let base = page.parent().unwrap_or(Path::new(""));
     let mut problems = Vec::new();
@@ -84,7 +86,13 @@ fn broken_links(root: &Path, page: &Path, text: &str, book: &Book) -> Vec<String
             continue;
         }
         let resolved = normalize(&base.join(file));
-        if !book.files.contains_key(&resolved) && !root.join(&resolved).is_file() {
+        if resolved.file_name().is_some_and(|name| name == "README.md") {
+            problems.push(format!(
+                "docs/src/{}: link to {target} becomes README.html in the built book, \
+                 where the page is index.html; name the page index.md and link to that",
+                page.display()
+            ));
+        } else if !book.files.contains_key(&resolved) && !root.join(&resolved).is_file() {
             problems.push(format!(
                 "docs/src/{}: link to {target} leads nowhere",
                 page.display()
@@ -230,12 +238,16 @@ mod tests {
             readme_chart: String::new(),
         };
         let root = Path::new("/nonexistent");
-        let text =
-            "[ok](basics/hello_world.md#run-it) [web](https://tokio.rs) [bad](basics/nope.md)";
+        let text = "[ok](basics/hello_world.md#run-it) [web](https://tokio.rs) \
+                    [bad](basics/nope.md) [readme](basics/README.md)";
         let problems = broken_links(root, Path::new("cheatsheet.md"), text, &book);
         assert_eq!(
             problems,
-            ["docs/src/cheatsheet.md: link to basics/nope.md leads nowhere"]
+            [
+                "docs/src/cheatsheet.md: link to basics/nope.md leads nowhere",
+                "docs/src/cheatsheet.md: link to basics/README.md becomes README.html in the \
+                 built book, where the page is index.html; name the page index.md and link to that",
+            ]
         );
     }
 }

@@ -19,7 +19,7 @@ pub(super) fn summary(guides: &[GuideDoc], topics: &[Topic], sections: &[Section
     for (title, page) in HANDWRITTEN {
         let _ = writeln!(text, "[{title}]({page})");
     }
-    text.push_str("\n# The guides, in their own order\n\n- [The five guides](guides/README.md)\n");
+    text.push_str("\n# The guides, in their own order\n\n- [The five guides](guides/index.md)\n");
     for guide in guides {
         let _ = writeln!(text, "  - [{}](guides/{}.md)", guide.title, guide.id);
     }
@@ -29,7 +29,7 @@ pub(super) fn summary(guides: &[GuideDoc], topics: &[Topic], sections: &[Section
     }
     text.push_str("\n# Sections\n\n");
     for section in sections {
-        let _ = writeln!(text, "- [{0}]({0}/README.md)", section.name);
+        let _ = writeln!(text, "- [{0}]({0}/index.md)", section.name);
         for example in &section.examples {
             let _ = writeln!(text, "  - [{1}]({0}/{1}.md)", section.name, example.name);
         }
