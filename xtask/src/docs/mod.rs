@@ -81,7 +81,8 @@ pub enum DocsMode {
     Write,
     /// Change nothing; fail on any problem.
     Check,
-    /// Regenerate, then `mdbook build docs`.
+    /// Regenerate, run `mdbook build docs`, then check every link and anchor
+    /// of the built site.
     Build,
 }
 
@@ -124,12 +125,16 @@ pub fn run(mode: DocsMode) -> Result<bool, Error> {
         for problem in &report.problems {
             println!("{problem}");
         }
-        let broken = report.problems.len();
-        println!(
-            "docs: {broken} of the {} links and anchors in the {} pages of {shown} lead nowhere",
-            report.links, report.pages
-        );
-        return Ok(broken == 0);
+        let (links, pages) = (report.links, report.pages);
+        match report.problems.len() {
+            0 => println!(
+                "docs: all {links} links and anchors in the {pages} pages of {shown} lead somewhere"
+            ),
+            broken => println!(
+                "docs: {broken} of the {links} links and anchors in the {pages} pages of {shown} lead nowhere"
+            ),
+        }
+        return Ok(report.problems.is_empty());
     }
     Ok(true)
 }
