@@ -1,6 +1,8 @@
 //! `cargo run -p basics | head` ends as `cat | head` does: whichever binary
 //! of the workspace finds its stdout closed dies of SIGPIPE, silently,
 //! instead of panicking with "failed printing to stdout" and a backtrace.
+//! Any other error writing stdout (`> /dev/full`) is one line on stderr and
+//! exit code 1, never a panic.
 #![cfg(unix)]
 
 use std::collections::BTreeSet;
@@ -26,6 +28,33 @@ fn run_with_stdout_closed(binary: &PathBuf, args: &[&str]) -> Output {
         .env("RUST_BACKTRACE", "1")
         .output()
         .unwrap_or_else(|error| panic!("{} does not run: {error}", binary.display()))
+}
+
+/// Runs a binary with its stdout on `/dev/full`, where every write fails
+/// with "No space left on device".
+fn run_into_dev_full(binary: &PathBuf, args: &[&str]) -> Output {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full opens");
+    Command::new(binary)
+        .args(args)
+        .stdout(full)
+        .stderr(Stdio::piped())
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap_or_else(|error| panic!("{} does not run: {error}", binary.display()))
+}
+
+#[track_caller]
+fn assert_said_it_cannot_write(what: &str, output: &Output) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{what}: {stderr}");
+    assert!(
+        stderr.ends_with("error: cannot write to stdout: No space left on device (os error 28)\n"),
+        "{what}: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{what}: {stderr}");
 }
 
 #[track_caller]
@@ -74,7 +103,16 @@ fn every_binary_dies_of_sigpipe_when_its_help_meets_a_closed_stdout() {
             &format!("{name} --help"),
             &run_with_stdout_closed(binary, &["--help"]),
         );
+        assert_said_it_cannot_write(
+            &format!("{name} --help > /dev/full"),
+            &run_into_dev_full(binary, &["--help"]),
+        );
     }
+    let xtask = &binaries["xtask"];
+    assert_said_it_cannot_write(
+        "xtask list > /dev/full",
+        &run_into_dev_full(xtask, &["list"]),
+    );
 }
 
 /// The same while examples run: their output comes from `println!` in
@@ -92,6 +130,11 @@ fn a_section_dies_of_sigpipe_when_its_examples_meet_a_closed_stdout() {
         assert_died_quietly(
             &format!("basics {args:?}"),
             &run_with_stdout_closed(&basics.binary, args),
+        );
+        // Not "example basics/... panicked".
+        assert_said_it_cannot_write(
+            &format!("basics {args:?} > /dev/full"),
+            &run_into_dev_full(&basics.binary, args),
         );
     }
 }

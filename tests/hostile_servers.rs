@@ -18,9 +18,9 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use xtask::workspace::{Profile, Workspace};
 
@@ -106,48 +106,32 @@ fn binary(name: &str) -> PathBuf {
         .clone()
 }
 
-/// A server process, killed if the test fails before it exits.
+/// A server process, in a process group of its own that is killed if the
+/// test fails before it exits.
 struct Server {
-    child: Child,
+    group: proc::Group,
     address: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
 }
 
 impl Server {
     /// Starts `binary args... --port 0` and reads the address it prints.
-    /// Its output is drained for ever after: a server whose log nobody
-    /// reads would block on it.
     fn start(binary: &str, args: &[&str]) -> Self {
-        let mut child = Command::new(self::binary(binary))
+        let mut command = Command::new(self::binary(binary));
+        command
             .args(args)
             .args(["--port", "0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the server starts");
-        let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
-        let mut first = String::new();
-        stdout.read_line(&mut first).expect("it prints its address");
+            .stderr(Stdio::null());
+        let (group, first) = proc::serve(command).expect("the server starts");
         let address = first
             .split(|c: char| c.is_whitespace() || c == ';' || c == '/')
             .find(|word| word.starts_with("127.0.0.1:"))
             .unwrap_or_else(|| panic!("no address in {first:?}"))
             .to_owned();
-        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-        Server { child, address }
+        Server { group, address }
     }
 
     fn status_kib(&self, field: &str) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.group.id()))
             .expect("the server's /proc status");
         status
             .lines()
@@ -158,7 +142,7 @@ impl Server {
 
     /// The server's children, from /proc.
     fn children(&self) -> Vec<String> {
-        let pid = self.child.id().to_string();
+        let pid = self.group.id().to_string();
         std::fs::read_dir("/proc")
             .into_iter()
             .flatten()
@@ -173,21 +157,13 @@ impl Server {
     }
 
     fn interrupt(&self) {
-        let pid = rustix::process::Pid::from_child(&self.child);
-        rustix::process::kill_process(pid, rustix::process::Signal::INT).expect("SIGINT is sent");
+        self.group
+            .signal(rustix::process::Signal::INT)
+            .expect("SIGINT is sent");
     }
 
     fn exits_within(&mut self, limit: Duration) -> Option<ExitStatus> {
-        let deadline = Instant::now() + limit;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("its status") {
-                return Some(status);
-            }
-            if Instant::now() >= deadline {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        self.group.wait_timeout(limit).expect("its status")
     }
 }
 

@@ -14,6 +14,8 @@
 //! - `hostile_servers`: every server binary the project ships, fed a huge
 //!   line, bytes that are not UTF-8, a client that never reads, 500
 //!   connections and a half-close, then stopped with SIGINT.
+//! - `interrupt`: Ctrl-C to `check-all`, `bless`, `cancel-sweep` and the
+//!   golden harness kills every process group they started; they exit 130.
 //! - `seed_map`: `docs/seed-map.tsv` reads cleanly, and every row names a real
 //!   example.
 

@@ -10,10 +10,10 @@ use std::time::Duration;
 
 mod support;
 
+use proc::Exit;
 use tempfile::TempDir;
 use xtask::bless::{Blessed, bless, bless_dump};
 use xtask::check::{self, Case, Report, Target, Verdict};
-use xtask::process::Exit;
 use xtask::protocol::{Clock, Kind};
 use xtask::sweep;
 use xtask::workspace::{Section, Workspace};
@@ -22,7 +22,7 @@ const QUICK: Duration = Duration::from_secs(30);
 const VIRTUAL: Target = Target::Golden(Clock::Virtual);
 
 /// The fixture's examples, in the order its binary lists them.
-const EXAMPLES: [&str; 15] = [
+const EXAMPLES: [&str; 18] = [
     "ok",
     "prints_other",
     "fails",
@@ -38,6 +38,9 @@ const EXAMPLES: [&str; 15] = [
     "gives_up_on_a_stall",
     "deadlocks",
     "blocks_forever",
+    "runs_for_ever",
+    "waits_for_a_thread",
+    "leaves_a_thread",
 ];
 
 /// A temporary workspace with a golden file saying `hello` for each of the
@@ -482,7 +485,7 @@ fn a_timeout_kills_the_processes_the_example_started() {
     let pid = output.stdout.trim();
     assert!(!pid.is_empty(), "the fixture printed no pid");
     assert!(
-        xtask::process::exits_within(pid, Duration::from_secs(5)),
+        proc::exits_within(pid, Duration::from_secs(5)),
         "the fixture's child {pid} outlived the timeout"
     );
 }
@@ -576,10 +579,45 @@ fn the_sweep_reports_a_blocking_job_that_outlives_the_cancellation() {
 #[test]
 fn the_sweep_of_a_run_that_never_finishes_says_so() {
     let fixture = Fixture::new();
+    let swept = sweep::sweep_one(fixture.case("runs_for_ever"), sweep::TIMEOUT);
+    assert_eq!(
+        swept.problems,
+        ["the full run did not finish: run() was still running after 3600s of virtual time"],
+        "{}",
+        swept.details()
+    );
+    // Waiting for nothing at all takes no virtual time: the real-time limit
+    // stops it.
     let swept = sweep::sweep_one(fixture.case("hangs"), sweep::TIMEOUT);
     assert_eq!(
         swept.problems,
-        ["the full run did not finish: run() was still pending after 3600s of virtual time"],
+        [
+            "the full run: still running after 30s of real time; it waits for something that \
+          never comes, or something blocks the thread (a blocking call, a Drop that waits), \
+          so the sweep of tests/hangs stops here"
+        ],
+        "{}",
+        swept.details()
+    );
+}
+
+#[test]
+fn the_sweep_waits_for_a_plain_thread_in_real_time() {
+    // On the paused clock a time limit would fire at once while the runtime
+    // is idle, waiting for the thread; and a cut leaves the thread to end by
+    // itself, a moment after the runtime's shutdown.
+    let fixture = Fixture::new();
+    let swept = sweep::sweep_one(fixture.case("waits_for_a_thread"), sweep::TIMEOUT);
+    assert!(swept.passed(), "{}", swept.details());
+    assert_eq!(
+        swept.line().split(" (").next(),
+        Some("PASS tests/waits_for_a_thread: 1 cut points")
+    );
+    // One that runs on is still found, after that patience.
+    let swept = sweep::sweep_one(fixture.case("leaves_a_thread"), sweep::TIMEOUT);
+    assert_eq!(
+        swept.problems,
+        ["cut 1: 1 thread(s) left running"],
         "{}",
         swept.details()
     );

@@ -1,13 +1,11 @@
 //! Builds the harness, runs one exercise in it and judges what it printed.
 
 use std::fmt::Write as _;
-use std::io::{self, BufReader, Read};
+use std::io;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-use cargo_metadata::Message;
 use exercises::{
     BLOCKING_LIMIT, Exercise, Record, VIRTUAL_LIMIT, WALL_LIMIT, format_time, parse_expected,
 };
@@ -29,8 +27,7 @@ pub fn display_path(exercise: &Exercise) -> String {
 /// Cargo shows any compiler error itself, on stderr; then this returns
 /// `Ok(None)`.
 pub fn build(solutions: bool) -> io::Result<Option<PathBuf>> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(cargo);
+    let mut command = proc::cargo::command();
     command
         .args(["build", "--quiet", "--manifest-path"])
         .arg(crate_dir().join("Cargo.toml"))
@@ -40,28 +37,17 @@ pub fn build(solutions: bool) -> io::Result<Option<PathBuf>> {
             "--bin",
             "exercise-harness",
             "--message-format=json-render-diagnostics",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
+        ]);
     if solutions {
         command.args(["--features", "solutions"]);
     }
-    let mut child = command.spawn()?;
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let mut executable = None;
-    for message in Message::parse_stream(BufReader::new(stdout)) {
-        if let Message::CompilerArtifact(artifact) = message?
-            && artifact.target.name == "exercise-harness"
-        {
-            executable = artifact.executable.map(PathBuf::from);
-        }
-    }
-    let status = child.wait()?;
-    if !status.success() {
+    let mut build = proc::cargo::build(command, proc::cargo::Stderr::Inherit)?;
+    if !build.success() {
         return Ok(None);
     }
-    executable
+    build
+        .binaries
+        .remove("exercise-harness")
         .map(Some)
         .ok_or_else(|| io::Error::other("cargo built no `exercise-harness` executable"))
 }
@@ -77,7 +63,7 @@ pub enum Outcome {
 enum End {
     Record(Record),
     Killed,
-    Exited(ExitStatus),
+    Exited(proc::Exit),
 }
 
 /// Runs `exercise` in the harness at `harness` and compares its output,
@@ -85,37 +71,26 @@ enum End {
 pub fn check(harness: &Path, exercise: &Exercise) -> io::Result<Outcome> {
     let expected = parse_expected(exercise.expected)
         .map_err(|error| io::Error::other(format!("expected/{}.txt: {error}", exercise.name)))?;
-    let mut child = Command::new(harness)
+    let mut command = Command::new(harness);
+    command
         .arg(exercise.name)
         // The panic message is the lesson; a backtrace through Tokio's
         // scheduler would bury it.
-        .env("RUST_BACKTRACE", "0")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let stdout = read_all(child.stdout.take().expect("stdout is piped"));
-    let stderr = read_all(child.stderr.take().expect("stderr is piped"));
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break Some(status);
-        }
-        if started.elapsed() > WALL_LIMIT {
-            child.kill()?;
-            child.wait()?;
-            break None;
-        }
-        thread::sleep(Duration::from_millis(10));
-    };
-    let stdout = stdout.join().unwrap_or_default();
-    let stderr = stderr.join().unwrap_or_default();
+        .env("RUST_BACKTRACE", "0");
+    // In a process group of its own: a process the exercise started and
+    // left running is killed with it, and can't hold the output open.
+    let proc::Finished {
+        exit,
+        stdout,
+        stderr,
+        ..
+    } = proc::run(command, WALL_LIMIT)?;
 
     let mut printed = Vec::new();
     let mut waits = Vec::new();
-    let mut end = match status {
-        Some(status) => End::Exited(status),
-        None => End::Killed,
+    let mut end = match exit {
+        proc::Exit::TimedOut => End::Killed,
+        exit => End::Exited(exit),
     };
     for line in stdout.lines() {
         match Record::parse(line) {
@@ -208,8 +183,8 @@ pub fn check(harness: &Path, exercise: &Exercise) -> io::Result<Outcome> {
                 ),
             );
         }
-        End::Exited(status) => {
-            let _ = writeln!(report, "`{name}` stopped without finishing ({status}):");
+        End::Exited(exit) => {
+            let _ = writeln!(report, "`{name}` stopped without finishing ({exit}):");
             push_indented(&mut report, &stderr);
         }
     }
@@ -228,14 +203,6 @@ pub fn check(harness: &Path, exercise: &Exercise) -> io::Result<Outcome> {
         }
     }
     Ok(Outcome::Fail(report))
-}
-
-fn read_all(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
-    thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = pipe.read_to_end(&mut bytes);
-        String::from_utf8_lossy(&bytes).into_owned()
-    })
 }
 
 /// Appends `text` as a paragraph wrapped to 78 columns.

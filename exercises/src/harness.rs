@@ -146,8 +146,10 @@ fn main() -> ExitCode {
 }
 
 fn harness(run: track::Run, source: runner::dump::Source<'_>) -> io::Result<ExitCode> {
-    let records = File::from(rustix::io::dup(io::stdout())?);
-    let (read, write) = rustix::pipe::pipe()?;
+    // Close-on-exec, both: a process the exercise starts inherits only
+    // fds 0 to 2, not the checker's pipe nor the read end of the capture.
+    let records = File::from(rustix::io::fcntl_dupfd_cloexec(io::stdout(), 0)?);
+    let (read, write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
     // Room for a chatty exercise between two parks; a full pipe would block
     // the exercise's `println!` with nobody left to drain it.
     #[cfg(any(target_os = "linux", target_os = "android"))]

@@ -13,9 +13,11 @@
 //!   (`default-run`), so a learner's compile error cannot stop it: the
 //!   checker runs `cargo build` for the harness itself and shows the error.
 //! - **A child process per exercise.** The checker runs
-//!   `exercise-harness <name>` and kills it after a wall-clock bound, so a
-//!   learner's panic, hang or busy loop is reported by name with the
-//!   timeout and never crashes the checker.
+//!   `exercise-harness <name>` in a process group of its own (through the
+//!   workspace's `proc` crate) and kills the group after a wall-clock
+//!   bound, and once the harness exits, so a learner's panic, hang, busy
+//!   loop or forgotten child process is reported by name with the timeout
+//!   and never crashes or blocks the checker.
 //! - **Exact times without runtime hooks.** The harness points its own fd 1
 //!   at a pipe (`rustix`'s safe `dup2_stdout`), so exercises use plain
 //!   `println!`. It runs the exercise on a current-thread runtime whose clock
@@ -45,7 +47,7 @@
 //!   The same build holds a few programs a learner might write (a panic, an
 //!   endless await, a busy loop, a blocked thread, a late spawned task,
 //!   `src/selftest.rs`), and `verify` checks that each is reported with its
-//!   reason.
+//!   reason; and two that leave a process running, which must pass at once.
 
 use std::fmt;
 use std::time::Duration;

@@ -5,6 +5,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// What every self-test is compared with.
@@ -28,8 +29,20 @@ pub const CASES: &[(&str, &str)] = &[
     ("selftest_late_task", "expected at 1.0s, printed at 3.0s"),
     (
         "selftest_stuck_channel",
-        "the task spawned at selftest.rs:91 waits at selftest.rs:92 in \
+        "the task spawned at selftest.rs:104 waits at selftest.rs:105 in \
          `mpsc::Receiver::recv`: a channel ends when its last sender is dropped",
+    ),
+];
+
+/// Self-tests that must pass, and quickly: a name, and what they guard.
+pub const PASSING: &[(&str, &str)] = &[
+    (
+        "selftest_leaves_a_child",
+        "a process the exercise leaves running is killed with the harness",
+    ),
+    (
+        "selftest_leaves_its_group",
+        "a process the exercise starts does not inherit the checker's pipe",
     ),
 ];
 
@@ -95,6 +108,39 @@ pub fn exercise(name: &str) -> Option<Run> {
                 });
                 kitchen.await.expect("the kitchen does not panic");
                 drop(orders);
+            })
+        }),
+        // Right lines at the right times, but it leaves a `sleep 25`
+        // running that holds the harness's stdout and stderr: the checker
+        // must kill it with the harness's process group, not wait for it.
+        "selftest_leaves_a_child" => Some(|| {
+            Box::pin(async {
+                println!("Hello");
+                if let Err(error) = Command::new("sleep").arg("25").spawn() {
+                    println!("cannot start sleep: {error}");
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                println!("World");
+            })
+        }),
+        // The same with a `sleep 25` in a session of its own, out of reach
+        // of the group kill, and given no stdout or stderr: it holds the
+        // checker's pipe only if it inherited the harness's copy of it,
+        // which must be close-on-exec.
+        "selftest_leaves_its_group" => Some(|| {
+            Box::pin(async {
+                println!("Hello");
+                let started = Command::new("setsid")
+                    .args(["sleep", "25"])
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn();
+                if let Err(error) = started {
+                    println!("cannot start setsid: {error}");
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                println!("World");
             })
         }),
         _ => None,

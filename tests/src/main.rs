@@ -1,9 +1,12 @@
 //! A section binary built on the runner, whose examples pass, print
 //! something else, fail, panic, hang, hang while a process they started
-//! holds their output, deadlock on two locks, block their thread for ever, leave a task running (by mistake and on purpose),
-//! leave things behind when they are cancelled, and wait for a server
-//! that never answers, with and without a time limit. The tests drive it through `CARGO_BIN_EXE_fixture-section`
-//! to exercise the runner's and xtask's real failure paths.
+//! holds their output, deadlock on two locks, block their thread for ever,
+//! leave a task running (by mistake and on purpose), leave things behind
+//! when they are cancelled, wait for a server that never answers (with and
+//! without a time limit), run for ever on the paused clock, and wait for a
+//! plain thread or leave one running when cancelled. The tests drive it
+//! through `CARGO_BIN_EXE_fixture-section` to exercise the runner's and
+//! xtask's real failure paths.
 
 mod blocks_after_cancel;
 mod blocks_forever;
@@ -14,11 +17,14 @@ mod gives_up_on_a_stall;
 mod hangs;
 mod hangs_with_a_child;
 mod leaves_a_task;
+mod leaves_a_thread;
 mod not_cancel_safe;
 mod ok;
 mod panics;
 mod prints_base_url;
 mod prints_other;
+mod runs_for_ever;
+mod waits_for_a_thread;
 mod waits_for_an_answer;
 
 use runner::example;
@@ -40,6 +46,9 @@ fn main() -> std::process::ExitCode {
         example!(gives_up_on_a_stall, base_url),
         example!(deadlocks),
         example!(blocks_forever),
+        example!(runs_for_ever),
+        example!(waits_for_a_thread),
+        example!(leaves_a_thread),
     ]
     .run()
 }

@@ -8,13 +8,12 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use crate::Error;
-use crate::httpbin_server::HttpbinServer;
-use crate::process::{self, Exit};
 use crate::workspace::{Profile, Workspace};
+use proc::{Exit, Httpbin};
 
 /// One workload, implemented in both languages.
 pub struct Workload {
@@ -208,19 +207,17 @@ struct Python {
 
 impl Python {
     fn probe() -> Self {
-        let version = Command::new("python3")
-            .arg("--version")
-            .output()
+        let mut probe = Command::new("python3");
+        probe.arg("--version");
+        let version = proc::run(probe, PROBE_TIMEOUT)
             .ok()
-            .filter(|output| output.status.success())
-            .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned());
+            .filter(proc::Finished::success)
+            .map(|finished| finished.stdout.trim().to_owned());
         let has = |module: &str| {
+            let mut import = Command::new("python3");
+            import.args(["-c", &format!("import {module}")]);
             version.is_some()
-                && Command::new("python3")
-                    .args(["-c", &format!("import {module}")])
-                    .stderr(Stdio::null())
-                    .status()
-                    .is_ok_and(|status| status.success())
+                && proc::run(import, PROBE_TIMEOUT).is_ok_and(|finished| finished.success())
         };
         Python {
             uvloop: has("uvloop"),
@@ -233,6 +230,8 @@ impl Python {
 /// The project's httpbin server, started on a free port for the HTTP
 /// workload so both languages' clients talk to the same server. Killed on drop.
 const RUN_TIMEOUT: Duration = Duration::from_secs(300);
+/// How long asking a tool for its version may take.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Builds the Rust side in release, runs every selected workload `runs`
 /// times, alternating implementations, and returns the rows per workload.
@@ -282,11 +281,11 @@ pub fn run(
     let mut results = Vec::new();
     for workload in selected {
         let server = if workload.http {
-            Some(HttpbinServer::start(&httpbin_binary)?)
+            Some(Httpbin::start(&httpbin_binary)?)
         } else {
             None
         };
-        let url = server.as_ref().map(|server| server.url.as_str());
+        let url = server.as_ref().map(Httpbin::url);
         let mut rows = rows_for(workload, &python);
         for run in 1..=options.runs {
             for row in rows.iter_mut() {
@@ -383,7 +382,7 @@ fn command(
 
 fn run_once(command: Command) -> Result<Sample, String> {
     let finished =
-        process::run(command, RUN_TIMEOUT).map_err(|error| format!("cannot run: {error}"))?;
+        proc::run(command, RUN_TIMEOUT).map_err(|error| format!("cannot run: {error}"))?;
     match finished.exit {
         Exit::Code(0) => {}
         Exit::TimedOut => return Err(format!("timed out after {}s", RUN_TIMEOUT.as_secs())),
@@ -538,11 +537,11 @@ pub fn machine() -> String {
         .map(|name| name.trim_matches('"').to_owned())
         .unwrap_or_else(|| std::env::consts::OS.to_owned());
     let version = |program: &str, args: &[&str]| {
-        Command::new(program)
-            .args(args)
-            .output()
+        let mut command = Command::new(program);
+        command.args(args);
+        proc::run(command, PROBE_TIMEOUT)
             .ok()
-            .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+            .map(|finished| finished.stdout.trim().to_owned())
             .filter(|version| !version.is_empty())
             .unwrap_or_else(|| "not installed".to_owned())
     };
@@ -590,7 +589,7 @@ pub fn bench(options: &Options, save: bool) -> Result<bool, Error> {
     eprintln!("bench finished in {:.0}s", started.elapsed().as_secs_f64());
     if save {
         let page = results_page(&workspace);
-        std::fs::write(&page, results_markdown(&tables, &machine))?;
+        crate::files::write(&page, results_markdown(&tables, &machine))?;
         println!("wrote {}", page.display());
     }
     Ok(true)

@@ -1,6 +1,7 @@
 //! Writing golden files. A golden file is only ever written from an example
 //! that exited cleanly: blessing the output of a crash would turn a bug into
-//! the expected result.
+//! the expected result. It is written atomically ([`crate::files`]), so a
+//! write that fails halfway leaves the old one.
 
 use std::io;
 
@@ -31,10 +32,7 @@ pub fn bless(report: &Report) -> io::Result<Blessed> {
         // fails below with the reason.
         Golden::Text(_) | Golden::Unreadable(_) => Blessed::Updated,
     };
-    if let Some(parent) = report.golden.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    std::fs::write(&report.golden, &output.stdout)?;
+    crate::files::write(&report.golden, &output.stdout)?;
     Ok(blessed)
 }
 
@@ -63,7 +61,7 @@ fn bless_side(report: &Report, side: Option<&TimelineRun>) -> io::Result<Blessed
         Golden::Missing => Blessed::Created,
         Golden::Text(_) | Golden::Unreadable(_) => Blessed::Updated,
     };
-    std::fs::write(&timeline.golden, recorded)?;
+    crate::files::write(&timeline.golden, recorded)?;
     Ok(blessed)
 }
 

@@ -10,12 +10,12 @@ use runner::protocol::{
     Clock, EXIT_FAILED, EXIT_PANICKED, EXIT_TIMED_OUT, Flavor, Invocation, Kind, Listed, Named,
 };
 
+use proc::{Exit, Finished};
+
 use crate::Error;
 use crate::golden::{self, Golden};
 
 mod dump;
-
-use crate::process::{self, Exit, Finished};
 use crate::stall::StallServer;
 use crate::workspace::Section;
 pub use dump::DUMP_GRACE;
@@ -404,7 +404,7 @@ pub fn check(case: Case, target: &Target, timeout: Duration, golden_root: &Path)
         invocation.timeout = Some(timeout);
     }
     let dump = dump_run(&case, target, golden_root, &mut invocation);
-    let (verdict, output) = match process::run(
+    let (verdict, output) = match proc::run(
         case.section.command(&invocation),
         timeout.saturating_add(DUMP_GRACE),
     ) {

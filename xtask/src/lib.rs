@@ -6,23 +6,26 @@
 //! tests use the very same code.
 //!
 //! - [`workspace`] finds the sections, builds them and lists their examples.
-//! - [`process`] runs one example as a child process, with a timeout.
 //! - [`golden`] knows where golden files live and how to diff against them.
 //! - [`check`] turns a run into a verdict, runs many in parallel, and is
 //!   `check-all`.
 //! - [`bless`] writes golden files, but only from examples that succeeded.
 //! - [`new`] starts a new example from a template.
 //! - [`twins`] runs each example's asyncio twin and compares it with the
-//!   golden file.
+//!   golden file; [`twin_file`] says where a twin lives and how it declares
+//!   that it differs, for `twins` and the book.
 //! - [`sweep`] cancels every example at every point where it is pending.
 //! - [`list`] lists every example.
-//! - [`seed_map`] reads `docs/seed-map.tsv`, strictly.
+//! - [`files`] rewrites a file atomically: a temporary file, renamed.
 //! - [`export`] writes an example as a project of its own, and checks
 //!   that every example builds and runs as one.
-//! - [`docs`] generates the book's pages from the examples and checks it.
-//! - [`bench`] times the same workloads in Tokio and in Python's asyncio.
-//! - [`httpbin_server`] starts the workspace's httpbin as a process.
+//! - [`docs`] generates the book's pages from the examples and checks it;
+//!   [`docs::seed_map`] reads `docs/seed-map.tsv`, strictly.
+//! - [`bench`](mod@bench) times the same workloads in Tokio and in Python's asyncio.
 //! - [`stall`] is a server that accepts and never answers, for `--stall`.
+//!
+//! Every child process starts through the `proc` crate, in a process group
+//! of its own that is killed on timeout and on Ctrl-C.
 //!
 //! What a section binary accepts and answers is `runner::protocol`, shared
 //! with the runner itself.
@@ -32,17 +35,14 @@ pub mod bless;
 pub mod check;
 pub mod cli;
 pub mod docs;
-pub mod exercises_page;
 pub mod export;
+pub mod files;
 pub mod golden;
-pub mod httpbin_server;
 pub mod list;
 pub mod new;
-pub mod process;
-pub mod seed_map;
 pub mod stall;
 pub mod sweep;
-pub mod topics;
+pub mod twin_file;
 pub mod twins;
 pub mod workspace;
 

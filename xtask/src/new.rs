@@ -59,8 +59,8 @@ pub fn new_example(section: &str, example: &str) -> Result<bool, Error> {
     let main = add_to_main(&main, example)
         .map_err(|why| format!("{}: {why}", relative(&workspace, &main_rs)))?;
 
-    fs::write(&file, TEMPLATE.replace("{name}", example))?;
-    fs::write(&main_rs, main)?;
+    crate::files::write(&file, TEMPLATE.replace("{name}", example))?;
+    crate::files::write(&main_rs, main)?;
     println!("wrote {}", relative(&workspace, &file));
     println!("added `{example}` to {}", relative(&workspace, &main_rs));
 

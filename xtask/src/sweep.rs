@@ -9,11 +9,11 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use proc::{Exit, Finished};
 use runner::protocol::{Invocation, SweepSummary};
 
 use crate::Error;
 use crate::check::{self, Case, parallel};
-use crate::process::{self, Exit, Finished};
 use crate::workspace::Workspace;
 
 /// A sweep runs every example many times: on two cores the slowest takes
@@ -162,7 +162,7 @@ pub fn sweep_one(case: Case, timeout: Duration) -> Swept {
     };
     let mut command = swept.case.section.command(&swept.invocation);
     command.env("TMPDIR", temporary.path());
-    match process::run(command, timeout) {
+    match proc::run(command, timeout) {
         Err(error) => swept
             .problems
             .push(format!("could not be started: {error}")),

@@ -16,29 +16,18 @@
 //! clock. An HTTP example's twin gets the base URL of the workspace's
 //! httpbin, started once, as its first argument.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+use proc::{Exit, Finished};
 use runner::protocol::{Kind, Listed};
 
 use crate::Error;
 use crate::check::{Filter, parallel};
 use crate::golden::{self, Golden};
-use crate::httpbin_server::HttpbinServer;
-use crate::process::{self, Exit, Finished};
-use crate::workspace::{Profile, Workspace};
-
-/// The line by which a twin says it cannot print what the example prints.
-pub const DIFFERS: &str = "# differs from the golden file: ";
-
-/// Where the twin of an example lives.
-pub fn path(root: &Path, section: &str, example: &str) -> PathBuf {
-    root.join("crates")
-        .join(section)
-        .join("python")
-        .join(format!("{example}.py"))
-}
+use crate::twin_file::{DIFFERS, declared_difference, path};
+use crate::workspace::Workspace;
 
 /// The one normalisation applied to a twin's output and to the golden file
 /// before they are compared; see the module's documentation.
@@ -70,16 +59,6 @@ pub fn normalize(text: &str) -> String {
     out
 }
 
-/// Why a twin declares that it differs, if it does.
-pub fn declared_difference(source: &str) -> Option<&str> {
-    source.lines().find_map(|line| {
-        line.trim_start()
-            .strip_prefix(DIFFERS)
-            .map(str::trim)
-            .filter(|reason| !reason.is_empty())
-    })
-}
-
 /// Options of `cargo xtask twins`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
@@ -103,6 +82,7 @@ pub enum Outcome {
 /// `cargo xtask twins`: runs every selected twin and compares it with its
 /// example's golden file. `Ok(false)` means something failed.
 pub fn check_twins(options: &Options) -> Result<bool, Error> {
+    check_python(&options.python)?;
     let workspace = Workspace::locate();
     let root = workspace.root().to_path_buf();
     let sections = workspace.build_for(options.filter.as_deref())?;
@@ -147,15 +127,11 @@ pub fn check_twins(options: &Options) -> Result<bool, Error> {
         .iter()
         .any(|(_, example)| example.kind == Kind::BaseUrl)
     {
-        let binaries = workspace.build_binaries(&["httpbin".to_owned()], Profile::Dev)?;
-        let binary = binaries
-            .get("httpbin")
-            .ok_or("`cargo build` reported no httpbin binary")?;
-        Some(HttpbinServer::start(binary)?)
+        Some(workspace.start_httpbin()?)
     } else {
         None
     };
-    let url = server.as_ref().map(|server| server.url.clone());
+    let url = server.as_ref().map(|server| server.url().to_owned());
     let golden_root = workspace.golden_root();
     eprintln!(
         "running {} twins with {}, {} at a time",
@@ -218,6 +194,25 @@ pub fn check_twins(options: &Options) -> Result<bool, Error> {
     Ok(failed == 0)
 }
 
+/// Runs `python --version` once, up front, so that a Python that can't run
+/// is one clear error rather than a failure per twin.
+fn check_python(python: &str) -> Result<(), Error> {
+    let mut command = Command::new(python);
+    command.arg("--version");
+    let finished = proc::run(command, Duration::from_secs(30))
+        .map_err(|error| crate::Usage(format!("cannot run Python `{python}`: {error}")))?;
+    if finished.success() {
+        return Ok(());
+    }
+    let stderr = finished.stderr.trim();
+    let why = if stderr.is_empty() { "" } else { ": " };
+    Err(crate::Usage(format!(
+        "`{python} --version` failed ({}){why}{stderr}",
+        finished.exit
+    ))
+    .into())
+}
+
 fn run_twin(
     root: &Path,
     golden_root: &Path,
@@ -249,7 +244,7 @@ fn run_twin(
             ""
         }
     );
-    let finished = match process::run(command, options.timeout) {
+    let finished = match proc::run(command, options.timeout) {
         Ok(finished) => finished,
         Err(error) => return Outcome::Failed(format!("  cannot run {}: {error}", options.python)),
     };
@@ -322,13 +317,5 @@ mod tests {
         // Nothing looser: other differences stay.
         assert_ne!(normalize("{'a': 1}"), normalize("{a: 1}"));
         assert_ne!(normalize("None"), normalize("null"));
-    }
-
-    #[test]
-    fn a_twin_declares_its_difference_on_a_line_of_its_own() {
-        let source = format!("import asyncio\n{DIFFERS}Rust prints the type\n");
-        assert_eq!(declared_difference(&source), Some("Rust prints the type"));
-        assert_eq!(declared_difference("import asyncio\n"), None);
-        assert_eq!(declared_difference(&format!("{DIFFERS}   \n")), None);
     }
 }

@@ -1,24 +1,38 @@
 //! Where things are: the workspace root, the section crates in teaching
 //! order, their built binaries and the examples each binary reports.
 //!
-//! Everything comes from cargo itself: the sections from `cargo metadata`,
-//! the binaries' paths from the JSON messages of `cargo build` (so a
-//! `build.target-dir`, `CARGO_TARGET_DIR` or `--target` is followed, not
-//! guessed), and the examples from each binary's `--list=tsv`.
+//! Everything comes from cargo itself: the sections from `cargo metadata`
+//! (run once per [`Workspace`]), the binaries' paths from the JSON messages
+//! of `cargo build` (so a `build.target-dir`, `CARGO_TARGET_DIR` or
+//! `--target` is followed, not guessed), and the examples from each
+//! binary's `--list=tsv`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::Duration;
 
-use cargo_metadata::{Message, Metadata, MetadataCommand, TargetKind};
+use cargo_metadata::{Metadata, MetadataCommand, TargetKind};
 use runner::protocol::{Invocation, LIST_TSV, Listed};
 
 use crate::Error;
+
+/// For xtask's own tests: `NAME=PATH` makes the built section binary at
+/// PATH, named NAME, the workspace's only section, so that the `xtask`
+/// binary itself can be driven against the fixture section
+/// (`tests/src/main.rs`). Nothing is built for it.
+pub const FIXTURE_SECTION: &str = "XTASK_FIXTURE_SECTION";
+
+/// How long a section binary may take to list its examples.
+const LIST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The checked-out workspace.
 #[derive(Clone, Debug)]
 pub struct Workspace {
     root: PathBuf,
+    /// `cargo metadata`, read once.
+    metadata: OnceLock<Metadata>,
 }
 
 /// A built section binary.
@@ -50,7 +64,10 @@ impl Workspace {
     }
 
     pub fn at(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        Self {
+            root: root.into(),
+            metadata: OnceLock::new(),
+        }
     }
 
     pub fn root(&self) -> &Path {
@@ -62,18 +79,47 @@ impl Workspace {
         self.root.join("tests").join("golden")
     }
 
-    /// `cargo metadata` of the workspace's own packages.
-    pub fn metadata(&self) -> Result<Metadata, Error> {
+    /// `cargo metadata` of the workspace's own packages, run on first use.
+    pub fn metadata(&self) -> Result<&Metadata, Error> {
+        if let Some(metadata) = self.metadata.get() {
+            return Ok(metadata);
+        }
         let mut command = MetadataCommand::new();
         command
             .manifest_path(self.root.join("Cargo.toml"))
-            .no_deps();
-        if let Some(cargo) = std::env::var_os("CARGO") {
-            command.cargo_path(cargo);
+            .no_deps()
+            .cargo_path(proc::cargo::program());
+        // Through the one door: in a process group of its own, killed on Ctrl-C.
+        let mut cargo = command.cargo_command();
+        cargo.stderr(std::process::Stdio::piped());
+        let finished = proc::run(cargo, LIST_TIMEOUT)
+            .map_err(|error| format!("cannot run `cargo metadata`: {error}"))?;
+        if !finished.success() {
+            return Err(format!(
+                "`cargo metadata` failed ({}): {}",
+                finished.exit,
+                finished.stderr.trim()
+            )
+            .into());
         }
-        command
-            .exec()
-            .map_err(|error| format!("`cargo metadata` failed: {error}").into())
+        let json = finished
+            .stdout
+            .lines()
+            .find(|line| line.starts_with('{'))
+            .ok_or("`cargo metadata` printed no JSON")?;
+        let metadata = MetadataCommand::parse(json)
+            .map_err(|error| format!("cannot read `cargo metadata`: {error}"))?;
+        Ok(self.metadata.get_or_init(|| metadata))
+    }
+
+    /// The section named by [`FIXTURE_SECTION`], if it is set.
+    fn fixture_section() -> Option<Section> {
+        let value = std::env::var(FIXTURE_SECTION).ok()?;
+        let (name, binary) = value.split_once('=')?;
+        Some(Section {
+            name: name.to_owned(),
+            binary: binary.into(),
+        })
     }
 
     /// The sections, in the teaching order of `[workspace.metadata.sections]`
@@ -81,6 +127,9 @@ impl Workspace {
     /// that depends on the runner; every one must be in that list, and
     /// everything in the list must be one.
     pub fn section_names(&self) -> Result<Vec<String>, Error> {
+        if let Some(fixture) = Self::fixture_section() {
+            return Ok(vec![fixture.name]);
+        }
         let metadata = self.metadata()?;
         let crates = metadata.workspace_root.join("crates");
         let found: Vec<String> = metadata
@@ -121,19 +170,17 @@ impl Workspace {
             return Ok(BTreeMap::new());
         }
         let mut cargo = self.cargo();
-        cargo
-            .args([
-                "build",
-                "--quiet",
-                "--bins",
-                "--message-format=json-render-diagnostics",
-            ])
-            .stdout(Stdio::piped());
+        cargo.args([
+            "build",
+            "--quiet",
+            "--bins",
+            "--message-format=json-render-diagnostics",
+        ]);
         if profile == Profile::Release {
             let target_dir = self
                 .metadata()?
                 .target_directory
-                .into_std_path_buf()
+                .as_std_path()
                 .join("without-tokio-unstable");
             cargo
                 .arg("--release")
@@ -146,31 +193,27 @@ impl Workspace {
         for name in packages {
             cargo.arg("--package").arg(name);
         }
-        let mut child = cargo
-            .spawn()
-            .map_err(|error| format!("cannot run cargo: {error}"))?;
-        let mut binaries = BTreeMap::new();
-        if let Some(stdout) = child.stdout.take() {
-            for message in Message::parse_stream(std::io::BufReader::new(stdout)) {
-                if let Message::CompilerArtifact(artifact) = message?
-                    && let Some(executable) = artifact.executable
-                    && artifact.target.is_kind(TargetKind::Bin)
-                {
-                    binaries.insert(artifact.target.name, executable.into_std_path_buf());
-                }
-            }
+        let build = proc::cargo::build(cargo, proc::cargo::Stderr::Inherit)?;
+        if !build.success() {
+            return Err(format!(
+                "`cargo build` of {} failed ({})",
+                packages.join(", "),
+                build.status
+            )
+            .into());
         }
-        let status = child.wait()?;
-        if !status.success() {
-            return Err(
-                format!("`cargo build` of {} failed ({status})", packages.join(", ")).into(),
-            );
-        }
-        Ok(binaries)
+        Ok(build.binaries)
     }
 
     /// Builds the named sections and returns their binaries, in the order given.
     pub fn build(&self, names: &[String]) -> Result<Vec<Section>, Error> {
+        if let Some(fixture) = Self::fixture_section() {
+            return Ok(names
+                .iter()
+                .filter(|name| **name == fixture.name)
+                .map(|_| fixture.clone())
+                .collect());
+        }
         let mut binaries = self.build_binaries(names, Profile::Dev)?;
         names
             .iter()
@@ -189,9 +232,20 @@ impl Workspace {
     /// A `cargo` command run in the workspace: the cargo that runs xtask
     /// (`$CARGO`) if there is one, so toolchain overrides carry through.
     pub fn cargo(&self) -> Command {
-        let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        let mut cargo = proc::cargo::command();
         cargo.current_dir(&self.root);
         cargo
+    }
+
+    /// Builds the workspace's httpbin and starts it on a free port of
+    /// 127.0.0.1, for the checks that need a server outside the program
+    /// under test. It stops when dropped.
+    pub fn start_httpbin(&self) -> Result<proc::Httpbin, Error> {
+        let binaries = self.build_binaries(&["httpbin".to_owned()], Profile::Dev)?;
+        let binary = binaries
+            .get("httpbin")
+            .ok_or("`cargo build` reported no httpbin binary")?;
+        Ok(proc::Httpbin::start(binary)?)
     }
 
     /// Discovers and builds every section.
@@ -255,20 +309,21 @@ impl Section {
     /// The section's examples in running order, as its own `--list=tsv`
     /// reports them: the runner's table is the single source of truth.
     pub fn list(&self) -> Result<Vec<Listed>, Error> {
-        let output = Command::new(&self.binary)
-            .arg(format!("--list={LIST_TSV}"))
-            .output()
+        let mut command = Command::new(&self.binary);
+        command.arg(format!("--list={LIST_TSV}"));
+        let finished = proc::run(command, LIST_TIMEOUT)
             .map_err(|error| format!("cannot run {}: {error}", self.binary.display()))?;
-        if !output.status.success() {
+        if !finished.success() {
             return Err(format!(
                 "`{} --list={LIST_TSV}` failed ({}): {}",
                 self.name,
-                output.status,
-                String::from_utf8_lossy(&output.stderr).trim()
+                finished.exit,
+                finished.stderr.trim()
             )
             .into());
         }
-        String::from_utf8_lossy(&output.stdout)
+        finished
+            .stdout
             .lines()
             .map(|line| {
                 Listed::parse_line(line).map_err(|error| format!("{}: {error}", self.name).into())

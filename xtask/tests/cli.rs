@@ -202,11 +202,34 @@ fn export_writes_a_project_of_its_own() {
         .expect("a [dependencies] table");
     assert_eq!(
         dependencies,
-        "tokio = { version = \"1.54\", features = [\"macros\", \"rt\", \"sync\", \"time\"] }"
+        "tokio = { version = \"1.54\", features = [\"macros\", \"rt\", \"sync\", \"time\"] }\n\
+         tokio-util = { version = \"0.7.15\", features = [\"rt\"] }"
     );
     assert!(manifest.contains("\n[workspace]\n"), "{manifest}");
     let main = std::fs::read_to_string(dir.join("src/main.rs")).expect("main.rs");
     assert!(main.contains("mod priority_queue;"), "{main}");
     assert!(main.contains("priority_queue::run().await"), "{main}");
     assert!(dir.join("README.md").is_file() && dir.join("Cargo.lock").is_file());
+}
+
+/// A Python that can't run is one clear line, checked before any twin runs,
+/// not one failure per twin.
+#[test]
+fn twins_check_their_python_once_up_front() {
+    let output = xtask(&["twins", "--python", "/nonexistent/python3", "basics"]);
+    assert_eq!(
+        output.status.code(),
+        Some(i32::from(EXIT_USAGE)),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        stderr(&output),
+        "error: cannot run Python `/nonexistent/python3`: No such file or directory (os error 2)\n"
+    );
+    assert!(
+        output.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
 }

@@ -10,35 +10,48 @@
 //! ignored; only that one panic is turned into the death by SIGPIPE a shell
 //! expects (status 141, nothing on stderr).
 //!
+//! Any other error writing stdout (a full disk, `> /dev/full`) is the same
+//! panic with another reason: it becomes one line on stderr, `error: cannot
+//! write to stdout: <reason>`, and exit code 1, instead of a panic's 101
+//! and backtrace (and, in a section binary, an example reported as
+//! panicked).
+//!
 //! Every binary of the workspace calls [`die_quietly_when_stdout_closes`]
 //! first thing in `main`; `tests/closed_stdout.rs` runs each one with its
-//! stdout closed.
+//! stdout closed, and with it on `/dev/full`.
 
 use std::panic::{self, PanicHookInfo};
 
 use rustix::process::{Signal, getpid, kill_process};
 
+/// The exit code of a binary that could not write its stdout.
+pub const EXIT_CANNOT_WRITE: i32 = 1;
+
 /// Installs the panic hook; call it first thing in `main`.
 pub fn die_quietly_when_stdout_closes() {
     let default = panic::take_hook();
     panic::set_hook(Box::new(move |info| {
-        if is_broken_stdout(info) {
-            // The default disposition of SIGPIPE ends the process before
-            // `kill` returns; if it somehow does not, report the panic.
-            sigpipe::reset();
-            let _ = kill_process(getpid(), Signal::PIPE);
+        if let Some(reason) = stdout_write_error(info) {
+            if reason.contains("Broken pipe") {
+                // The default disposition of SIGPIPE ends the process before
+                // `kill` returns; if it somehow does not, report the panic.
+                sigpipe::reset();
+                let _ = kill_process(getpid(), Signal::PIPE);
+            } else {
+                eprintln!("error: cannot write to stdout: {reason}");
+                std::process::exit(EXIT_CANNOT_WRITE);
+            }
         }
         default(info);
     }));
 }
 
-/// `println!`'s panic when stdout is a pipe nobody reads any more.
-fn is_broken_stdout(info: &PanicHookInfo<'_>) -> bool {
+/// Why `println!` could not write stdout, if that is what this panic is.
+fn stdout_write_error<'a>(info: &'a PanicHookInfo<'_>) -> Option<&'a str> {
     let payload = info.payload();
-    let message = payload
+    payload
         .downcast_ref::<String>()
         .map(String::as_str)
-        .or_else(|| payload.downcast_ref::<&str>().copied())
-        .unwrap_or_default();
-    message.starts_with("failed printing to stdout") && message.contains("Broken pipe")
+        .or_else(|| payload.downcast_ref::<&str>().copied())?
+        .strip_prefix("failed printing to stdout: ")
 }

@@ -20,9 +20,21 @@ class FileError(Exception):
         super().__init__(f"cannot {action} {name}: {error.strerror} (os error {error.errno})")
 
 
+async def keeping_dir(call, *args):
+    """Runs call on a thread. A thread can't be cancelled, so a cancelled
+    caller waits for it to end before it leaves the with block that removes
+    the directory."""
+    job = asyncio.ensure_future(asyncio.to_thread(call, *args))
+    try:
+        return await asyncio.shield(job)
+    except asyncio.CancelledError:
+        await asyncio.gather(job, return_exceptions=True)
+        raise
+
+
 async def write_file(directory, name, content):
     try:
-        await asyncio.to_thread((directory / name).write_text, content)
+        await keeping_dir((directory / name).write_text, content)
     except OSError as error:
         raise FileError(error, "write", name) from error
 
@@ -50,7 +62,7 @@ async def write_lines(directory, name, lines):
         except OSError as error:
             raise FileError(error, "write", name) from error
 
-    await asyncio.to_thread(write)
+    await keeping_dir(write)
 
 
 async def count_lines(directory, name):
@@ -79,7 +91,7 @@ async def main():
 
         print()
         print("Bad paths:")
-        os.mkdir(directory / "reports")
+        await keeping_dir(os.mkdir, directory / "reports")
         for attempt in [
             read_file(directory, "missing.txt"),
             write_file(directory, "no-such-dir/out.txt", "data"),

@@ -23,14 +23,26 @@ def sample_text(lines, words):
     return "".join(" ".join(WORDS[(i + j) % len(WORDS)] for j in range(n)) + "\n" for i, n in enumerate(per_line))
 
 
+async def keeping_dir(call, *args):
+    """Runs call on a thread. A thread can't be cancelled, so a cancelled
+    caller waits for it to end before it leaves the with block that removes
+    the directory."""
+    job = asyncio.ensure_future(asyncio.to_thread(call, *args))
+    try:
+        return await asyncio.shield(job)
+    except asyncio.CancelledError:
+        await asyncio.gather(job, return_exceptions=True)
+        raise
+
+
 async def make_files(directory):
     paths = []
     for n, (lines, words) in enumerate(SHAPES):
         path = directory / f"notes-{n}.txt"
-        await asyncio.to_thread(path.write_text, sample_text(lines, words))
+        await keeping_dir(path.write_text, sample_text(lines, words))
         paths.append(path)
     corrupt = directory / "corrupt.txt"
-    await asyncio.to_thread(corrupt.write_bytes, b"\xff\xfe not text\n")
+    await keeping_dir(corrupt.write_bytes, b"\xff\xfe not text\n")
     paths.append(corrupt)
     return paths
 
@@ -66,7 +78,7 @@ async def main():
         assert counts["most"] <= MAX_OPEN
         summary = f"files: {len(results)}\nfailed: {failed}\nlines: {lines}\nwords: {words}\n"
         summary_path = directory / "summary.txt"
-        await asyncio.to_thread(summary_path.write_text, summary)
+        await keeping_dir(summary_path.write_text, summary)
         read_back = await asyncio.to_thread(summary_path.read_text)
         assert read_back == summary
         print("summary.txt:")

@@ -8,6 +8,7 @@ event loop stays free.
 
 import asyncio
 import sys
+import threading
 import urllib.request
 
 import aiohttp
@@ -16,8 +17,11 @@ PATHS = ["/delay/1", "/delay/2"]
 REQUEST_TIMEOUT = 10
 
 
-def fetch_all_blocking(base_url):
+def fetch_all_blocking(base_url, stop):
     for path in PATHS:
+        if stop.is_set():
+            # Nobody is waiting for the pages any more.
+            return
         with urllib.request.urlopen(f"{base_url}{path}", timeout=REQUEST_TIMEOUT) as response:
             response.read()
             print(f"Fetched {path}: {response.status} {response.reason}")
@@ -35,7 +39,13 @@ async def main():
     loop = asyncio.get_running_loop()
     print("Blocking, one after another:")
     start = loop.time()
-    await asyncio.to_thread(fetch_all_blocking, base_url)
+    # Cancelling the await leaves the thread running: the finally asks it to
+    # stop before its next request.
+    stop = threading.Event()
+    try:
+        await asyncio.to_thread(fetch_all_blocking, base_url, stop)
+    finally:
+        stop.set()
     print(f"Total time: {loop.time() - start:.1f}s")
 
     print()

@@ -21,15 +21,43 @@
 //! Every path error carries the operation and the file name, via anyhow's
 //! `context`, so "No such file or directory" says which file. The files live
 //! in a `tempfile::TempDir`, removed when it is dropped.
+//!
+//! A job on the blocking pool can't be cancelled: dropping its future leaves
+//! it running. If a cancelled `run()` drops the `TempDir` while such a job
+//! creates a file in it, the file can appear after the drop has emptied the
+//! directory; removing the directory then fails, and both stay on disk. So
+//! each call that creates something runs its `std::fs` call on the blocking
+//! pool itself, as `tokio::fs` does, holding a share of the directory (an
+//! `Arc<TempDir>`) until it ends. The twin's cancelled coroutine can still
+//! await: it waits for the thread instead.
 
+use std::io;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::Context;
+use tempfile::TempDir;
 use tokio::fs::{self, File};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, BufWriter};
 
-async fn write_file(dir: &Path, name: &str, content: &str) -> anyhow::Result<()> {
-    fs::write(dir.join(name), content)
+/// Runs `call` on the blocking pool with a share of `dir`, so the directory
+/// stays until the call has ended, even if the caller is dropped first.
+async fn keeping_dir<T: Send + 'static>(
+    dir: &Arc<TempDir>,
+    call: impl FnOnce() -> io::Result<T> + Send + 'static,
+) -> io::Result<T> {
+    let dir = Arc::clone(dir);
+    tokio::task::spawn_blocking(move || {
+        let result = call();
+        drop(dir);
+        result
+    })
+    .await?
+}
+
+async fn write_file(dir: &Arc<TempDir>, name: &str, content: &str) -> anyhow::Result<()> {
+    let (path, content) = (dir.path().join(name), content.to_owned());
+    keeping_dir(dir, move || std::fs::write(path, content))
         .await
         .with_context(|| format!("cannot write {name}"))
 }
@@ -41,11 +69,12 @@ async fn read_file(dir: &Path, name: &str) -> anyhow::Result<String> {
 }
 
 /// Many small writes through a buffer, then one flush.
-async fn write_lines(dir: &Path, name: &str, lines: &[&str]) -> anyhow::Result<()> {
-    let file = File::create(dir.join(name))
+async fn write_lines(dir: &Arc<TempDir>, name: &str, lines: &[&str]) -> anyhow::Result<()> {
+    let path = dir.path().join(name);
+    let file = keeping_dir(dir, move || std::fs::File::create(path))
         .await
         .with_context(|| format!("cannot create {name}"))?;
-    let mut writer = BufWriter::new(file);
+    let mut writer = BufWriter::new(File::from_std(file));
     for line in lines {
         writer.write_all(line.as_bytes()).await?;
         writer.write_all(b"\n").await?;
@@ -70,26 +99,26 @@ async fn count_lines(dir: &Path, name: &str) -> anyhow::Result<usize> {
 }
 
 pub async fn run() -> anyhow::Result<()> {
-    let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
-    let dir = dir.path();
+    let dir = Arc::new(tempfile::tempdir().context("cannot create a temporary directory")?);
 
-    write_file(dir, "example.txt", "Hello, async world!").await?;
-    let content = read_file(dir, "example.txt").await?;
+    write_file(&dir, "example.txt", "Hello, async world!").await?;
+    let content = read_file(dir.path(), "example.txt").await?;
     println!("File content: {content}");
 
-    write_lines(dir, "lines.txt", &["first", "second", "third"]).await?;
+    write_lines(&dir, "lines.txt", &["first", "second", "third"]).await?;
     println!(
         "lines.txt has {} lines",
-        count_lines(dir, "lines.txt").await?
+        count_lines(dir.path(), "lines.txt").await?
     );
 
     println!();
     println!("Bad paths:");
-    fs::create_dir(dir.join("reports")).await?;
+    let reports = dir.path().join("reports");
+    keeping_dir(&dir, move || std::fs::create_dir(reports)).await?;
     let failures = [
-        read_file(dir, "missing.txt").await.map(drop),
-        write_file(dir, "no-such-dir/out.txt", "data").await,
-        read_file(dir, "reports").await.map(drop),
+        read_file(dir.path(), "missing.txt").await.map(drop),
+        write_file(&dir, "no-such-dir/out.txt", "data").await,
+        read_file(dir.path(), "reports").await.map(drop),
     ];
     for result in failures {
         let Err(error) = result else {

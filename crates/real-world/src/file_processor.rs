@@ -18,14 +18,22 @@
 //! are still counted. The processor writes a summary file at the end and
 //! reads it back. The sample files are made from a fixed seed, so every run
 //! processes the same words.
+//!
+//! Each write runs its `std::fs` call on the blocking pool with a share of
+//! the directory, as `file_io` does and explains: a write can't be
+//! cancelled, and one that creates a file while a cancelled `run()` removes
+//! the directory would leave both on disk.
 
+use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context;
 use futures::{StreamExt, stream};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
+use tempfile::TempDir;
 use tokio::fs;
 
 const SEED: u64 = 2024;
@@ -38,6 +46,21 @@ const WORDS: [&str; 8] = [
 struct Stats {
     lines: usize,
     words: usize,
+}
+
+/// Runs `call` on the blocking pool with a share of `dir`, so the directory
+/// stays until the call has ended, even if the caller is dropped first.
+async fn keeping_dir<T: Send + 'static>(
+    dir: &Arc<TempDir>,
+    call: impl FnOnce() -> io::Result<T> + Send + 'static,
+) -> io::Result<T> {
+    let dir = Arc::clone(dir);
+    tokio::task::spawn_blocking(move || {
+        let result = call();
+        drop(dir);
+        result
+    })
+    .await?
 }
 
 /// Counts lines and words.
@@ -57,8 +80,8 @@ fn file_name(path: &Path) -> String {
 }
 
 pub async fn run() -> anyhow::Result<()> {
-    let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
-    let paths = make_files(dir.path())
+    let dir = Arc::new(tempfile::tempdir().context("cannot create a temporary directory")?);
+    let paths = make_files(&dir)
         .await
         .context("cannot write the sample files")?;
     println!(
@@ -101,7 +124,8 @@ pub async fn run() -> anyhow::Result<()> {
         results.len()
     );
     let summary_path = dir.path().join("summary.txt");
-    fs::write(&summary_path, &summary)
+    let (path, text) = (summary_path.clone(), summary.clone());
+    keeping_dir(&dir, move || std::fs::write(path, text))
         .await
         .context("cannot write summary.txt")?;
     let read_back = fs::read_to_string(&summary_path)
@@ -147,7 +171,7 @@ impl Drop for Counted<'_> {
 // The demonstration's input: sample files written from a seeded generator.
 
 /// Sample files of random words, and one that is not text.
-async fn make_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+async fn make_files(dir: &Arc<TempDir>) -> anyhow::Result<Vec<PathBuf>> {
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
     let mut paths = Vec::new();
     for n in 0..FILES {
@@ -159,12 +183,14 @@ async fn make_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
                 words.join(" ")
             })
             .collect();
-        let path = dir.join(format!("notes-{n}.txt"));
-        fs::write(&path, lines.join("\n") + "\n").await?;
+        let path = dir.path().join(format!("notes-{n}.txt"));
+        let (to, text) = (path.clone(), lines.join("\n") + "\n");
+        keeping_dir(dir, move || std::fs::write(to, text)).await?;
         paths.push(path);
     }
-    let corrupt = dir.join("corrupt.txt");
-    fs::write(&corrupt, [0xff, 0xfe, 0x00, 0x41]).await?;
+    let corrupt = dir.path().join("corrupt.txt");
+    let to = corrupt.clone();
+    keeping_dir(dir, move || std::fs::write(to, [0xff, 0xfe, 0x00, 0x41])).await?;
     paths.push(corrupt);
     Ok(paths)
 }

@@ -26,6 +26,13 @@
 //! the server's `/delay` would never end. A thread that Tokio does not know
 //! about leaves the runtime free to serve, and to jump its clock.
 //!
+//! A thread can't be cancelled, only asked to stop. If `run()` is dropped
+//! while it waits, a guard cancels a `CancellationToken` that the thread
+//! checks before each request, so it finishes at most the request in
+//! flight, which its timeout bounds, instead of fetching the rest for no
+//! one. asyncio's `to_thread` is no different: the twin sets a
+//! `threading.Event` in a `finally`.
+//!
 //! Both halves are timed on the runtime's clock, `tokio::time::Instant`,
 //! around the whole batch, so the times are right on either clock. The
 //! guide prints the length of each page; `/delay` echoes the request, port
@@ -39,18 +46,25 @@ use futures::future::join_all;
 use reqwest::StatusCode;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 const PATHS: [&str; 2] = ["/delay/1", "/delay/2"];
 /// Enough for the slowest page, and for one that waits behind another on a
 /// server that answers one request at a time.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Plain blocking code, as it would be without any async runtime.
+/// Plain blocking code, as it would be without any async runtime, that
+/// stops before its next request once `stop` is cancelled.
 fn fetch_all_blocking(
     client: &reqwest::blocking::Client,
     base_url: &str,
+    stop: &CancellationToken,
 ) -> Result<(), reqwest::Error> {
     for path in PATHS {
+        if stop.is_cancelled() {
+            // Nobody is waiting for the pages any more.
+            return Ok(());
+        }
         let response = client
             .get(format!("{base_url}{path}"))
             .send()?
@@ -76,6 +90,8 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
     let (ready_tx, ready) = oneshot::channel();
     let (done_tx, done) = oneshot::channel();
     let url = base_url.to_owned();
+    let stop = CancellationToken::new();
+    let thread_stop = stop.clone();
     thread::spawn(move || {
         // The blocking client's `timeout` (30 s by default) bounds the wait
         // for the answer, and then the reading of its body.
@@ -85,11 +101,13 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
             .build()
             .and_then(|client| {
                 let _ = ready_tx.send(());
-                fetch_all_blocking(&client, &url)
+                fetch_all_blocking(&client, &url, &thread_stop)
             });
         // If the receiver is gone there is no one left to tell.
         let _ = done_tx.send(result.map_err(reqwest::Error::without_url));
     });
+    // Dropping `run()` drops the guard, which asks the thread to stop.
+    let _stop_thread = stop.drop_guard();
     // An error building the client drops `ready_tx`; `done` then has it.
     let _ = ready.await;
     let start = Instant::now();

@@ -15,20 +15,24 @@ async def waiter(name, event, start):
 async def event_as_event():
     start = asyncio.get_running_loop().time()
     event = asyncio.Event()
-    waiters = [asyncio.create_task(waiter(name, event, start)) for name in ["waiter 1", "waiter 2", "waiter 3"]]
-    await asyncio.sleep(1)
-    event.set()
-    for task in waiters:
-        print(await task)
+    # An Event can't be closed: the task group cancels its waiters if this
+    # coroutine is cancelled, where the Rust's watch receivers see the sender
+    # dropped.
+    async with asyncio.TaskGroup() as tasks:
+        waiters = [tasks.create_task(waiter(name, event, start)) for name in ["waiter 1", "waiter 2", "waiter 3"]]
+        await asyncio.sleep(1)
+        event.set()
+        for task in waiters:
+            print(await task)
 
-    await asyncio.sleep(0.5)
-    print(f"{await waiter('late waiter', event, start)} (already set)")
+        await asyncio.sleep(0.5)
+        print(f"{await waiter('late waiter', event, start)} (already set)")
 
-    event.clear()
-    following = asyncio.create_task(waiter("next waiter", event, start))
-    await asyncio.sleep(1)
-    event.set()
-    print(f"{await following} (after clear and set)")
+        event.clear()
+        following = tasks.create_task(waiter("next waiter", event, start))
+        await asyncio.sleep(1)
+        event.set()
+        print(f"{await following} (after clear and set)")
 
 
 async def wake_up_without_a_flag():
@@ -42,11 +46,14 @@ async def wake_up_without_a_flag():
         await signal.wait()
         return f"early waiter woken at {loop.time() - start:.1f}s"
 
-    task = asyncio.create_task(early())
-    await asyncio.sleep(0.5)
-    signal.set()
-    signal.clear()
-    print(await task)
+    # Cancels the waiter if this coroutine is cancelled first, as the Rust's
+    # AbortOnDropHandle does.
+    async with asyncio.TaskGroup() as tasks:
+        task = tasks.create_task(early())
+        await asyncio.sleep(0.5)
+        signal.set()
+        signal.clear()
+        print(await task)
 
     try:
         await asyncio.wait_for(signal.wait(), 1)

@@ -57,13 +57,16 @@ async def main():
     priority, name = queue.try_pop()
     print(f"Queued 4 jobs; try_pop takes the most urgent: {name} (priority {priority})")
 
-    consumer = asyncio.create_task(worker(queue, start))
-    await asyncio.sleep(1)
-    print(f"[{loop.time() - start:.1f}s] main: queue is empty, try_pop gives {queue.try_pop()}")
-    queue.push(2, "deploy")
-    await asyncio.sleep(1)
-    queue.push(9, "stop")
-    print(f"[{loop.time() - start:.1f}s] main: worker finished {await consumer} jobs")
+    # The task group cancels the worker if main is cancelled before it
+    # queues "stop", as the Rust's AbortOnDropHandle aborts it.
+    async with asyncio.TaskGroup() as tasks:
+        consumer = tasks.create_task(worker(queue, start))
+        await asyncio.sleep(1)
+        print(f"[{loop.time() - start:.1f}s] main: queue is empty, try_pop gives {queue.try_pop()}")
+        queue.push(2, "deploy")
+        await asyncio.sleep(1)
+        queue.push(9, "stop")
+        print(f"[{loop.time() - start:.1f}s] main: worker finished {await consumer} jobs")
 
 
 asyncio.run(main())

@@ -25,7 +25,10 @@
 //! future created afterwards waits for the next call. `notify_one()` wakes
 //! one waiter or, if nobody waits, leaves a single permit for the next one.
 //! Use it for "something changed, go and look", with the state kept
-//! elsewhere.
+//! elsewhere. Unlike a `watch` channel, whose `wait_for` fails once the
+//! sender is dropped, a `Notify` can't be closed: a task waiting for a call
+//! that will never come waits for ever, so the one below is aborted if
+//! `run()` is dropped first.
 //!
 //! For shutdown, `tokio_util::sync::CancellationToken` is a ready-made event
 //! that is set once, with child tokens; the section `real-world` uses it.
@@ -36,6 +39,7 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::sync::{Notify, watch};
 use tokio::time::{Instant, sleep, timeout};
+use tokio_util::task::AbortOnDropHandle;
 
 async fn waiter(
     name: &str,
@@ -89,10 +93,10 @@ async fn notify_as_signal() -> anyhow::Result<()> {
     // `notify_waiters()` from the moment it exists, even before its first
     // poll, so the call below can't come too early for the task.
     let notified = signal.clone().notified_owned();
-    let early = tokio::spawn(async move {
+    let early = AbortOnDropHandle::new(tokio::spawn(async move {
         notified.await;
         format!("early waiter woken at {:.1}s", seconds())
-    });
+    }));
     sleep(Duration::from_millis(500)).await;
     signal.notify_waiters();
     println!("{}", early.await.context("the early waiter panicked")?);

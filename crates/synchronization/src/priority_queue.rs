@@ -23,7 +23,10 @@
 //! consumers get the items still queued, then `None`, instead of waiting
 //! forever. Unlike `shutdown`, it does not refuse later pushes. Python 3.11
 //! has no such call, which is why its programs queue a "stop" item for each
-//! consumer.
+//! consumer. A consumer waits in `pop` until the queue is closed, so
+//! `run()` holds its worker by an `AbortOnDropHandle`: if `run()` is dropped
+//! before it closes the queue, the worker is aborted instead of waiting for
+//! ever.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -33,6 +36,7 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, TryAcquireError};
 use tokio::task::JoinError;
 use tokio::time::{Instant, sleep};
+use tokio_util::task::AbortOnDropHandle;
 
 /// `asyncio.PriorityQueue` without the size limit: the lowest priority number
 /// comes out first, and equal priorities come out in the order they went in.
@@ -177,7 +181,7 @@ pub async fn run() -> Result<(), JoinError> {
         println!("Queued 4 jobs; try_pop takes the most urgent: {job} (priority {priority})");
     }
 
-    let consumer = tokio::spawn(worker(Arc::clone(&queue), start));
+    let consumer = AbortOnDropHandle::new(tokio::spawn(worker(Arc::clone(&queue), start)));
     sleep(Duration::from_secs(1)).await;
     // The worker has emptied the queue and waits in `pop`.
     println!(

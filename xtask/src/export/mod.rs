@@ -305,7 +305,7 @@ impl Export {
         fs::create_dir_all(&src)
             .map_err(|error| format!("cannot create {}: {error}", src.display()))?;
         let write = |path: PathBuf, text: &str| {
-            fs::write(&path, text)
+            crate::files::write(&path, text)
                 .map_err(|error| format!("cannot write {}: {error}", path.display()))
         };
         write(
@@ -315,7 +315,7 @@ impl Export {
         write(dir.join("README.md"), &self.readme())?;
         write(src.join("main.rs"), &self.main_rs)?;
         let copy = src.join(format!("{}.rs", self.name));
-        fs::copy(&self.source_path, &copy).map_err(|error| {
+        crate::files::copy(&self.source_path, &copy).map_err(|error| {
             format!(
                 "cannot copy {} to {}: {error}",
                 self.source_path.display(),
@@ -324,7 +324,7 @@ impl Export {
         })?;
         if standalone {
             let to = dir.join("Cargo.lock");
-            fs::copy(lock, &to)
+            crate::files::copy(lock, &to)
                 .map_err(|error| format!("cannot copy {}: {error}", lock.display()))?;
         }
         Ok(())

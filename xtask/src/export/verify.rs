@@ -20,20 +20,19 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::{BufRead as _, BufReader, Read as _};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use cargo_metadata::{Message, TargetKind};
+use proc::cargo::{Build, Stderr};
+use proc::{Exit, Httpbin};
 use runner::protocol::Kind;
 
 use super::{Export, dependency_table, has_tests, plan_all};
 use crate::Error;
 use crate::check::{Filter, parallel};
 use crate::golden::{self, Golden};
-use crate::process::{self, Exit};
-use crate::workspace::{Profile, Workspace};
+use crate::workspace::Workspace;
 
 /// What `export --check-all` takes.
 #[derive(Clone, Debug, PartialEq)]
@@ -201,7 +200,7 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
     let target_dir = workspace
         .metadata()?
         .target_directory
-        .into_std_path_buf()
+        .as_std_path()
         .join("export-check");
     let lock = workspace.root().join("Cargo.lock");
     write_workspace(scratch.path(), &members, &lock)?;
@@ -223,20 +222,20 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
     )?;
     eprintln!("built in {:.1}s", phase.elapsed().as_secs_f64());
     // With every example refused before the build, there is nothing to build.
-    if !build.success && build.errors.is_empty() && !members.is_empty() {
+    if !build.success() && build.errors.is_empty() && !members.is_empty() {
         general.push(format!(
             "`cargo build` of the exports failed before compiling them:\n{}",
             indent(&build.stderr)
         ));
     }
-    if build.success {
+    if build.success() {
         general.extend(new_crates(&scratch.path().join("Cargo.lock"), &lock)?);
     }
     for member in &members {
         let verdict = if let Some(errors) = build.errors.get(&member.package) {
             Some(Verdict::DoesNotCompile(errors.join("\n")))
         } else if !build.binaries.contains_key(&member.package) {
-            Some(Verdict::NotBuilt(build.other_errors(&members)))
+            Some(Verdict::NotBuilt(other_errors(&build, &members)))
         } else {
             None
         };
@@ -257,11 +256,11 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
         .iter()
         .any(|member| member.export.kind == Kind::BaseUrl)
     {
-        Some(Httpbin::start(&workspace)?)
+        Some(workspace.start_httpbin()?)
     } else {
         None
     };
-    let url = server.as_ref().map(|server| server.url.as_str());
+    let url = server.as_ref().map(Httpbin::url);
     let ran = parallel(
         runnable,
         options.jobs,
@@ -311,8 +310,8 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
         for member in group {
             let errors = match checked.errors.get(&member.package) {
                 Some(errors) => errors.join("\n"),
-                None if checked.success => continue,
-                None => checked.other_errors(&members),
+                None if checked.success() => continue,
+                None => other_errors(&checked, &members),
             };
             fail(&mut reports, member, Verdict::LacksFeatures(errors));
         }
@@ -404,8 +403,8 @@ fn write_workspace(root: &Path, members: &[Member], lock: &Path) -> Result<(), E
         "]\n\n# Nobody debugs these builds: no debug info, no incremental state.\n\
          [profile.dev]\ndebug = false\nincremental = false\n",
     );
-    std::fs::write(root.join("Cargo.toml"), manifest)?;
-    std::fs::copy(lock, root.join("Cargo.lock"))
+    crate::files::write(&root.join("Cargo.toml"), manifest)?;
+    crate::files::copy(lock, &root.join("Cargo.lock"))
         .map_err(|error| format!("cannot copy {}: {error}", lock.display()))?;
     for member in members {
         member
@@ -415,33 +414,19 @@ fn write_workspace(root: &Path, members: &[Member], lock: &Path) -> Result<(), E
     Ok(())
 }
 
-/// What a `cargo build` (or `cargo test --no-run`) of the exports left.
-struct Build {
-    success: bool,
-    /// Package (= binary) name to the binary.
-    binaries: BTreeMap<String, PathBuf>,
-    /// Package name to its compiler errors, rendered; a dependency's errors
-    /// under the dependency's name.
-    errors: BTreeMap<String, Vec<String>>,
-    /// Cargo's own messages: what went wrong before any compiling.
-    stderr: String,
-}
-
-impl Build {
-    /// What failed that is not one of the exports (a dependency), or else
-    /// cargo's own messages.
-    fn other_errors(&self, members: &[Member]) -> String {
-        let other: Vec<&str> = self
-            .errors
-            .iter()
-            .filter(|(name, _)| !members.iter().any(|member| member.package == **name))
-            .flat_map(|(_, errors)| errors.iter().map(String::as_str))
-            .collect();
-        if other.is_empty() {
-            self.stderr.clone()
-        } else {
-            other.join("\n")
-        }
+/// What failed that is not one of the exports (a dependency), or else
+/// cargo's own messages.
+fn other_errors(build: &Build, members: &[Member]) -> String {
+    let other: Vec<&str> = build
+        .errors
+        .iter()
+        .filter(|(name, _)| !members.iter().any(|member| member.package == **name))
+        .flat_map(|(_, errors)| errors.iter().map(String::as_str))
+        .collect();
+    if other.is_empty() {
+        build.stderr.clone()
+    } else {
+        other.join("\n")
     }
 }
 
@@ -453,79 +438,25 @@ fn cargo(root: &Path, target_dir: &Path, args: &[&str]) -> Result<Build, Error> 
         .args(args)
         .args(["--quiet", "--message-format=json"])
         .arg("--target-dir")
-        .arg(target_dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cargo
-        .spawn()
-        .map_err(|error| format!("cannot run cargo: {error}"))?;
-    let stderr = drain(&mut child);
-    let mut build = Build {
-        success: false,
-        binaries: BTreeMap::new(),
-        errors: BTreeMap::new(),
-        stderr: String::new(),
-    };
-    if let Some(stdout) = child.stdout.take() {
-        for message in Message::parse_stream(BufReader::new(stdout)) {
-            match message? {
-                Message::CompilerArtifact(artifact) => {
-                    if let Some(executable) = artifact.executable
-                        && artifact.target.is_kind(TargetKind::Bin)
-                    {
-                        build
-                            .binaries
-                            .insert(artifact.target.name, executable.into_std_path_buf());
-                    }
-                }
-                Message::CompilerMessage(message)
-                    if message.message.level
-                        == cargo_metadata::diagnostic::DiagnosticLevel::Error =>
-                {
-                    let rendered = message.message.rendered.unwrap_or(message.message.message);
-                    build
-                        .errors
-                        .entry(message.target.name)
-                        .or_default()
-                        .push(rendered);
-                }
-                _ => {}
-            }
-        }
-    }
-    build.success = child.wait()?.success();
-    build.stderr = stderr.join().unwrap_or_default();
-    Ok(build)
+        .arg(target_dir);
+    Ok(proc::cargo::build(cargo, Stderr::Capture)?)
 }
 
-/// Reads the child's stderr to the end on a thread of its own.
-fn drain(child: &mut Child) -> std::thread::JoinHandle<String> {
-    let stderr = child.stderr.take();
-    std::thread::spawn(move || {
-        let mut text = String::new();
-        if let Some(mut stderr) = stderr {
-            let _ = stderr.read_to_string(&mut text);
-        }
-        text
-    })
-}
+/// How long `cargo test` of one built export may take.
+const TEST_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// `cargo test -p <package>`, already built: `None` if it passed, or its
 /// output.
 fn cargo_test(root: &Path, target_dir: &Path, package: &str) -> Result<Option<String>, Error> {
-    let output = Workspace::at(root)
-        .cargo()
+    let mut cargo = Workspace::at(root).cargo();
+    cargo
         .args(["test", "--quiet", "--package", package, "--target-dir"])
-        .arg(target_dir)
-        .output()?;
-    if output.status.success() {
+        .arg(target_dir);
+    let finished = proc::run(cargo, TEST_TIMEOUT)?;
+    if finished.success() {
         return Ok(None);
     }
-    Ok(Some(format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )))
+    Ok(Some(format!("{}{}", finished.stdout, finished.stderr)))
 }
 
 /// The registry crates of `exports_lock` that `workspace_lock` lacks, one
@@ -590,7 +521,7 @@ fn run_one(
     {
         command.arg(url);
     }
-    let finished = match process::run(command, timeout) {
+    let finished = match proc::run(command, timeout) {
         Ok(finished) => finished,
         Err(error) => {
             return report(
@@ -624,48 +555,4 @@ fn run_one(
         Golden::Unreadable(why) => Verdict::UnreadableGolden(why),
     };
     report(verdict, elapsed)
-}
-
-/// The workspace's httpbin, serving on a free port of 127.0.0.1 until dropped.
-struct Httpbin {
-    child: Child,
-    url: String,
-}
-
-impl Httpbin {
-    fn start(workspace: &Workspace) -> Result<Self, Error> {
-        let binaries = workspace.build_binaries(&["httpbin".to_owned()], Profile::Dev)?;
-        let binary = binaries
-            .get("httpbin")
-            .ok_or("`cargo build` reported no httpbin binary")?;
-        let mut child = Command::new(binary)
-            .args(["--port", "0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .spawn()
-            .map_err(|error| format!("cannot start httpbin: {error}"))?;
-        // It prints `httpbin listening on http://127.0.0.1:PORT` once it listens.
-        let mut line = String::new();
-        if let Some(stdout) = child.stdout.take() {
-            let _ = BufReader::new(stdout).read_line(&mut line);
-        }
-        match line.trim().strip_prefix("httpbin listening on ") {
-            Some(url) => Ok(Self {
-                url: url.to_owned(),
-                child,
-            }),
-            None => {
-                let _ = child.kill();
-                let _ = child.wait();
-                Err(format!("httpbin did not start: it printed {line:?}").into())
-            }
-        }
-    }
-}
-
-impl Drop for Httpbin {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

@@ -64,7 +64,7 @@ pub struct Example {
 }
 
 impl Example {
-    /// Use the [`example!`] macro rather than calling this by hand: it fills in
+    /// Use the [`example!`](crate::example!) macro rather than calling this by hand: it fills in
     /// the name and the source from the module itself, so they cannot drift.
     pub const fn new(name: &'static str, source: &'static str, run: fn() -> ExampleFuture) -> Self {
         Self {
@@ -77,7 +77,7 @@ impl Example {
     }
 
     /// An example whose `run` takes the base URL of an HTTP server; see
-    /// [`example!`].
+    /// [`example!`](crate::example!).
     pub const fn with_base_url(
         name: &'static str,
         source: &'static str,
@@ -93,7 +93,7 @@ impl Example {
     }
 
     /// An example with a synchronous `run()` that builds its own runtime;
-    /// see [`example!`].
+    /// see [`example!`](crate::example!).
     pub const fn sync(
         name: &'static str,
         source: &'static str,

@@ -13,7 +13,9 @@
 //! - no `spawn_blocking` job is still running [`BLOCKING_PATIENCE`] (real
 //!   time) after that, which is when the runtime is shut down;
 //! - no file descriptor, thread or temporary file is left that was not
-//!   there before the run. Temporary files are checked in
+//!   there before the run, once the threads it started have had
+//!   [`BLOCKING_PATIENCE`] (real time) to end after the runtime's shutdown,
+//!   which does not wait for a plain thread. Temporary files are checked in
 //!   `std::env::temp_dir()`, exactly only when `TMPDIR` is private to the
 //!   sweep, as `cargo xtask cancel-sweep` makes it.
 //!
@@ -41,14 +43,25 @@ pub const DRAIN: Duration = Duration::from_secs(60);
 /// How long a `spawn_blocking` job may still run once the tasks are done,
 /// in real time: the runtime's shutdown timeout. A blocking job can't be
 /// cancelled, only asked to stop; one that runs longer holds up the
-/// shutdown of any runtime it runs on.
+/// shutdown of any runtime it runs on. A plain thread gets as long again
+/// once the runtime is shut down: nothing waits for it, and it can only
+/// end by itself.
 pub const BLOCKING_PATIENCE: Duration = Duration::from_secs(5);
+/// How long what a cut left is watched for, in real time, once no more
+/// threads run than before it, before it counts as left behind.
+const SETTLE: Duration = Duration::from_millis(200);
 /// How long one cut may take in real time before the sweep gives up on the
-/// example: something blocks the thread (a blocking call, a `Drop` that
-/// waits) and the next cut could never start.
+/// example: the run waits for something that never comes, or something
+/// blocks the thread (a blocking call, a `Drop` that waits), and the next
+/// cut could never start.
 const CUT_LIMIT: Duration = Duration::from_secs(30);
-/// How long, in virtual time, a run may take before the sweep calls it
-/// hung.
+/// How much virtual time a run may have used, when it is polled, before the
+/// sweep calls it a runaway.
+///
+/// It is checked at each poll, not by a timer: on the paused clock a timer
+/// fires as soon as the runtime is idle, and a run that waits for a thread,
+/// a child process or a signal leaves it idle while it waits. A run that
+/// waits for nothing at all is left to [`CUT_LIMIT`].
 const FULL_RUN_LIMIT: Duration = Duration::from_secs(3600);
 /// A runaway example is cut at most this many times.
 const MAX_CUTS: usize = 20_000;
@@ -79,7 +92,11 @@ pub(crate) fn sweep(run: &Run<'_>) -> Sweep {
 
     // The full run: how it ends, and where it may panic by design.
     let watchdog = Watchdog::start(run.name.clone());
+    let baseline = Resources::take();
     let full = cut_at(run, None);
+    // A thread that the full run stopped may not have ended yet; counted
+    // as there before the first cut, it would hide one that cut leaves.
+    let _ = Resources::left_since(&baseline);
     let expected_panics: BTreeSet<String> = full.panics.iter().cloned().collect();
     if let Some(problem) = full.unfinished {
         watchdog.stop();
@@ -103,7 +120,7 @@ pub(crate) fn sweep(run: &Run<'_>) -> Sweep {
         // A blocking job still running holds its thread and the runtime's
         // driver: those leaks are its, already reported.
         if !ended.blocking_left {
-            found.extend(before.leaked_by(&Resources::take()));
+            found.extend(Resources::left_since(&before));
         }
         found.extend(
             ended
@@ -169,17 +186,14 @@ fn cut_at(run: &Run<'_>, cut: Option<usize>) -> Ended {
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
         runtime.block_on(recorder.main(async {
             let future = run.start(&recorder).await?;
-            let cut_after = CutAfter {
-                future: Some(future),
-                polls: 0,
-                cut: cut.unwrap_or(usize::MAX),
-            };
-            // On the paused clock a run that waits for nothing in particular
-            // reaches the limit at once.
             Ok::<_, Box<dyn Error>>(
-                tokio::time::timeout(FULL_RUN_LIMIT, cut_after)
-                    .await
-                    .unwrap_or(Cut::TooLong),
+                CutAfter {
+                    future: Some(future),
+                    polls: 0,
+                    cut: cut.unwrap_or(usize::MAX),
+                    started: tokio::time::Instant::now(),
+                }
+                .await,
             )
         }))
     }));
@@ -192,7 +206,7 @@ fn cut_at(run: &Run<'_>, cut: Option<usize>) -> Ended {
         Ok(Ok(Cut::TooLong)) => {
             ended.completed = true;
             ended.unfinished = Some(format!(
-                "run() was still pending after {}s of virtual time",
+                "run() was still running after {}s of virtual time",
                 FULL_RUN_LIMIT.as_secs()
             ));
         }
@@ -263,7 +277,7 @@ fn busy_blocking_jobs(runtime: &tokio::runtime::Runtime) -> usize {
 enum Cut<T> {
     Finished(T),
     Dropped,
-    /// The full run was still pending at [`FULL_RUN_LIMIT`].
+    /// The run was still pending, polled after [`FULL_RUN_LIMIT`].
     TooLong,
 }
 
@@ -273,6 +287,8 @@ struct CutAfter {
     future: Option<ExampleFuture>,
     polls: usize,
     cut: usize,
+    /// When the run started, on the runtime's clock.
+    started: tokio::time::Instant,
 }
 
 impl Future for CutAfter {
@@ -291,6 +307,10 @@ impl Future for CutAfter {
                 // task's poll, as a `timeout` or a `select!` drops it.
                 this.future = None;
                 Poll::Ready(Cut::Dropped)
+            }
+            Poll::Pending if this.started.elapsed() > FULL_RUN_LIMIT => {
+                this.future = None;
+                Poll::Ready(Cut::TooLong)
             }
             Poll::Pending => Poll::Pending,
         }
@@ -383,6 +403,33 @@ impl Resources {
         }
     }
 
+    /// What the process holds now that `before` did not, once the threads
+    /// started since have ended, or [`BLOCKING_PATIENCE`] has passed, and
+    /// what they were releasing has had [`SETTLE`] more. A thread that still
+    /// runs holds what it opened; one that was just joined can still be
+    /// listed for a moment; and the last owner of a runtime's driver closes
+    /// its descriptors one after another.
+    fn left_since(before: &Resources) -> Vec<String> {
+        let started = Instant::now();
+        let mut settled: Option<Instant> = None;
+        loop {
+            let now = Resources::take();
+            let leaked = before.leaked_by(&now);
+            if leaked.is_empty() {
+                return leaked;
+            }
+            if now.threads <= before.threads {
+                settled.get_or_insert_with(Instant::now);
+            }
+            if started.elapsed() >= BLOCKING_PATIENCE
+                || settled.is_some_and(|since| since.elapsed() >= SETTLE)
+            {
+                return leaked;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     /// What `after` holds that `self` did not.
     fn leaked_by(&self, after: &Resources) -> Vec<String> {
         let mut leaked: Vec<String> = after
@@ -446,9 +493,9 @@ impl Watchdog {
                     };
                     let _ = writeln!(
                         report,
-                        "  {which}: still running after {}s of real time; something blocks \
-                         the thread (a blocking call, a Drop that waits), so the sweep of \
-                         {example} stops here",
+                        "  {which}: still running after {}s of real time; it waits for \
+                         something that never comes, or something blocks the thread (a \
+                         blocking call, a Drop that waits), so the sweep of {example} stops here",
                         CUT_LIMIT.as_secs()
                     );
                     let _ = writeln!(

@@ -1,22 +1,18 @@
-//! Runs a child process to completion or to a deadline, capturing its output.
+//! Runs a child process to its end or to a deadline, capturing its output.
 //!
-//! The child starts in a process group of its own, so that on a timeout the
-//! whole group is killed: an example that started a process of its own
-//! (a subprocess example, or a hung `sh -c`) leaves nothing behind holding
-//! the pipes open. `std` has no `wait` with a timeout, so the parent polls
-//! `try_wait` while two threads drain stdout and stderr; without them a
-//! chatty child could fill a pipe and block forever. Those threads are
-//! given a bounded time to finish after the child is gone: a descendant that
-//! left the group (`setsid`) could otherwise hold a pipe open for ever.
+//! Two threads drain stdout and stderr while the caller waits: without them
+//! a chatty child could fill a pipe and block for ever. They are given a
+//! bounded time to finish after the group is gone: a descendant that left
+//! the group (`setsid`) could otherwise hold a pipe open for ever.
 
 use std::io::{self, Read};
-use std::os::unix::process::CommandExt as _;
-use std::process::{Child, Command, Stdio};
+use std::os::unix::process::ExitStatusExt as _;
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use rustix::process::{Pid, Signal, kill_process_group};
+use crate::group::spawn;
 
 /// How long the output of a finished child may take to reach end-of-file.
 const DRAIN_GRACE: Duration = Duration::from_secs(2);
@@ -30,6 +26,25 @@ pub enum Exit {
     Signal(i32),
     /// It outlived its timeout, and its process group was killed.
     TimedOut,
+}
+
+impl From<ExitStatus> for Exit {
+    fn from(status: ExitStatus) -> Self {
+        match status.code() {
+            Some(code) => Exit::Code(code),
+            None => Exit::Signal(status.signal().unwrap_or(-1)),
+        }
+    }
+}
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Exit::Code(code) => write!(f, "exit code {code}"),
+            Exit::Signal(signal) => write!(f, "killed by signal {signal}"),
+            Exit::TimedOut => f.write_str("timed out and killed"),
+        }
+    }
 }
 
 /// Everything a finished child left behind.
@@ -48,31 +63,31 @@ impl Finished {
     }
 }
 
-/// Runs `command` with stdin closed, killing its process group if it runs
-/// past `timeout`. Whatever the child left running in its group when it
-/// ended is killed too.
+/// Runs `command` with stdin closed, in a process group of its own (see
+/// [`spawn`]), killing the group if it runs past `timeout`. Whatever the
+/// child left running in its group when it ended is killed too.
 pub fn run(mut command: Command, timeout: Duration) -> io::Result<Finished> {
     let start = Instant::now();
-    let mut child = command
+    command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()?;
-    let group = Pid::from_child(&child);
-    let stdout = drain(child.stdout.take());
-    let stderr = drain(child.stderr.take());
-
-    let exit = wait(&mut child, start.checked_add(timeout))?;
-    // The child is gone. Anything still running in its group was started by
-    // it and would keep the pipes open (and live on): end it.
-    let _ = kill_process_group(group, Signal::KILL);
+        .stderr(Stdio::piped());
+    let mut group = spawn(command)?;
+    let stdout = drain(group.take_stdout());
+    let stderr = drain(group.take_stderr());
+    let exit = match group.wait_timeout(timeout)? {
+        Some(status) => Exit::from(status),
+        None => {
+            group.kill()?;
+            Exit::TimedOut
+        }
+    };
     let drain_deadline = Instant::now() + DRAIN_GRACE;
     let stdout = collect(stdout, drain_deadline);
     let mut stderr = collect(stderr, drain_deadline);
     if stdout.is_none() || stderr.is_none() {
-        let note = "<a process the example started left its process group and \
-                    still holds the output open; it was not killed>";
+        let note = "<a process it started left its process group and still holds \
+                    the output open; it was not killed>";
         stderr.get_or_insert_default().push_str(note);
     }
     Ok(Finished {
@@ -81,35 +96,6 @@ pub fn run(mut command: Command, timeout: Duration) -> io::Result<Finished> {
         stderr: stderr.unwrap_or_default(),
         elapsed: start.elapsed(),
     })
-}
-
-fn wait(child: &mut Child, deadline: Option<Instant>) -> io::Result<Exit> {
-    let mut pause = Duration::from_millis(1);
-    loop {
-        if let Some(status) = child.try_wait()? {
-            return Ok(match status.code() {
-                Some(code) => Exit::Code(code),
-                None => Exit::Signal(signal(status)),
-            });
-        }
-        let now = Instant::now();
-        if let Some(deadline) = deadline
-            && now >= deadline
-        {
-            // The child may exit by itself between `try_wait` and `kill`;
-            // `kill` then fails harmlessly and `wait` reaps it either way.
-            let _ = child.kill();
-            child.wait()?;
-            return Ok(Exit::TimedOut);
-        }
-        let wait = deadline.map_or(pause, |deadline| pause.min(deadline - now));
-        thread::sleep(wait);
-        pause = (pause * 2).min(Duration::from_millis(20));
-    }
-}
-
-fn signal(status: std::process::ExitStatus) -> i32 {
-    std::os::unix::process::ExitStatusExt::signal(&status).unwrap_or(-1)
 }
 
 type Reader = mpsc::Receiver<io::Result<Vec<u8>>>;
@@ -141,28 +127,10 @@ fn collect(reader: Option<Reader>, deadline: Instant) -> Option<String> {
     }
 }
 
-/// Whether process `pid` has exited (it is gone, or a zombie waiting to be
-/// reaped) within `patience`: a killed process takes a moment to die.
-/// Linux only, through `/proc`; the tests use it to prove nothing outlived
-/// a check.
-pub fn exits_within(pid: &str, patience: Duration) -> bool {
-    let deadline = Instant::now() + patience;
-    loop {
-        let alive = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .is_ok_and(|stat| !stat.contains(") Z "));
-        if !alive {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exits_within;
 
     fn sh(script: &str) -> Command {
         let mut command = Command::new("sh");

@@ -1,0 +1,196 @@
+//! Ctrl-C to a tool that is running examples: every process group it
+//! started is killed, and it exits with 130. Each example runs in a process
+//! group of its own, which the terminal's Ctrl-C does not reach; without
+//! this, an interrupted `check-all` left a hung example running, re-parented
+//! to PID 1.
+//!
+//! The tools run against the fixture section (`src/main.rs`), named by
+//! `XTASK_FIXTURE_SECTION`, whose `hangs_with_a_child` starts a `sleep 300`
+//! and never finishes. The signal goes to the tool's process only, as
+//! `kill -INT` does; the test then finds no process left in any group the
+//! tool had started.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use rustix::process::{Pid, Signal, kill_process};
+use xtask::workspace::{FIXTURE_SECTION, Profile, Workspace};
+
+mod support;
+
+/// How long the tool may take to start what it runs.
+const START_LIMIT: Duration = Duration::from_secs(60);
+/// How long it may take to exit after the signal.
+const EXIT_LIMIT: Duration = Duration::from_secs(10);
+
+fn xtask() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            Workspace::locate()
+                .build_binaries(&["xtask".to_owned()], Profile::Dev)
+                .unwrap_or_else(|error| panic!("cannot build xtask: {error}"))
+                .remove("xtask")
+                .expect("cargo built xtask")
+        })
+        .clone()
+}
+
+/// `(pid, parent, group, command name)` of every living process, from /proc.
+fn processes() -> Vec<(u32, u32, u32, String)> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let pid = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            let (head, rest) = stat.rsplit_once(") ")?;
+            let name = head.split_once(" (")?.1.to_owned();
+            let mut fields = rest.split_whitespace();
+            let state = fields.next()?;
+            let parent = fields.next()?.parse().ok()?;
+            let group = fields.next()?.parse().ok()?;
+            (state != "Z").then_some((pid, parent, group, name))
+        })
+        .collect()
+}
+
+/// The process groups of `root`'s descendants (not its own), once one of
+/// them is named `name`.
+fn groups_once_running(root: u32, name: &str) -> BTreeSet<u32> {
+    let deadline = Instant::now() + START_LIMIT;
+    loop {
+        let all = processes();
+        let mut family = vec![root];
+        let mut index = 0;
+        while index < family.len() {
+            let parent = family[index];
+            family.extend(all.iter().filter(|p| p.1 == parent).map(|p| p.0));
+            index += 1;
+        }
+        let descendants: Vec<_> = all.iter().filter(|p| family[1..].contains(&p.0)).collect();
+        if descendants.iter().any(|p| p.3 == name) {
+            return descendants
+                .iter()
+                .map(|p| p.2)
+                .filter(|group| *group != root)
+                .collect();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no `{name}` under process {root} after {START_LIMIT:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Starts `program args`, waits until a process named `running` is among
+/// its descendants, sends it SIGINT, and checks that it exits with 130 and
+/// that nothing is left in the groups it started.
+#[track_caller]
+fn interrupt(what: &str, mut command: Command, running: &str) {
+    let fixture = support::fixture_section();
+    command
+        .env(
+            FIXTURE_SECTION,
+            format!("{}={}", fixture.name, fixture.binary.display()),
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut tool = proc::spawn(command).expect("the tool starts");
+    let mut stderr = tool.take_stderr().expect("piped");
+    let stderr = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+        text
+    });
+    let groups = groups_once_running(tool.id(), running);
+    assert!(!groups.is_empty(), "{what}: it started no process group");
+
+    let pid = Pid::from_raw(i32::try_from(tool.id()).expect("a pid")).expect("a pid");
+    kill_process(pid, Signal::INT).expect("SIGINT is sent");
+    let status = tool
+        .wait_timeout(EXIT_LIMIT)
+        .expect("its status")
+        .unwrap_or_else(|| panic!("{what}: still running {EXIT_LIMIT:?} after SIGINT"));
+    let stderr = stderr.join().unwrap_or_default();
+    assert_eq!(status.code(), Some(130), "{what}: {status:?}\n{stderr}");
+    assert!(stderr.contains("interrupted: killed"), "{what}: {stderr}");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    for group in groups {
+        while !proc::members_of_group(group).is_empty() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(
+            proc::members_of_group(group),
+            Vec::<u32>::new(),
+            "{what}: processes of group {group} outlived it"
+        );
+    }
+}
+
+fn xtask_command(args: &[&str]) -> Command {
+    let mut command = Command::new(xtask());
+    command.args(args);
+    command
+}
+
+#[test]
+fn ctrl_c_to_check_all_kills_what_it_started_and_exits_130() {
+    for args in [
+        &["check-all", "hangs_with_a_child", "--timeout", "600"][..],
+        &[
+            "check-all",
+            "--real",
+            "hangs_with_a_child",
+            "--timeout",
+            "600",
+        ],
+        &["check-all", "--stall", "waits_for_an_answer"],
+        &["bless", "hangs_with_a_child", "--timeout", "600"],
+    ] {
+        let running = if args.contains(&"--stall") {
+            "fixture-section"
+        } else {
+            "sleep"
+        };
+        interrupt(&args.join(" "), xtask_command(args), running);
+    }
+}
+
+#[test]
+fn ctrl_c_to_cancel_sweep_kills_what_it_started_and_exits_130() {
+    // Its blocking job runs 5 s of real time after each cut.
+    interrupt(
+        "cancel-sweep",
+        xtask_command(&["cancel-sweep", "blocks_after_cancel"]),
+        "fixture-section",
+    );
+}
+
+/// The golden check under `cargo test` (`golden.rs`) too.
+#[test]
+fn ctrl_c_to_the_golden_harness_kills_what_it_started_and_exits_130() {
+    let mut cargo = Workspace::locate().cargo();
+    cargo.args([
+        "test",
+        "--no-run",
+        "--quiet",
+        "--message-format=json-render-diagnostics",
+        "--package",
+        "tests",
+        "--test",
+        "golden",
+    ]);
+    let build = proc::cargo::build(cargo, proc::cargo::Stderr::Inherit).expect("cargo runs");
+    assert!(build.success(), "the golden harness does not build");
+    let harness = build.tests.get("golden").expect("cargo built `golden`");
+    let mut command = Command::new(harness);
+    command.arg("hangs_with_a_child");
+    interrupt("the golden harness", command, "sleep");
+}
