@@ -1,6 +1,8 @@
 //! The golden check under `cargo test`: one test per example, on the virtual
-//! clock (its stdout, and its timeline where it has a `.timeline` golden
-//! file), plus one failing test per golden file that has no example.
+//! clock (its stdout, its timeline where it has a `.timeline` golden file
+//! and its dump where it has a `.dump` one), plus one failing test per
+//! golden file that has no example. A hung example is reported with where
+//! each of its tasks waited when its timeout ran out.
 //!
 //! Equivalent to `cargo xtask check-all`, through the same code. With
 //! `SNAPSHOTS=overwrite` (the convention snapbox and trycmd use, as

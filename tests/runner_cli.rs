@@ -197,8 +197,8 @@ fn one_example_runs_without_a_header_and_several_run_under_headers() {
 
 /// Built without `--cfg tokio_unstable`, as a RUSTFLAGS of the user's own
 /// builds it (it replaces the workspace's `build.rustflags`), a section has
-/// no task hooks: `--timeline` is refused with exit code 2 and the reason,
-/// never drawn empty, and everything else still works. The build has a
+/// no task hooks: `--timeline` (and `--dump-at`) is refused with exit code 2
+/// and the reason, never drawn empty, and everything else still works. The build has a
 /// target directory of its own, so it doesn't undo the workspace's.
 #[test]
 fn without_tokio_unstable_a_timeline_is_refused_with_the_reason() {
@@ -240,8 +240,20 @@ fn without_tokio_unstable_a_timeline_is_refused_with_the_reason() {
             stderr(&output)
         );
     }
+    // Task dumps need the cfg too: `--dump-at` is refused the same way,
+    // while `--timeout` still ends a hung run (without a dump).
+    let dump = Command::new(&basics)
+        .args(["--dump-at", "1", "hello_world"])
+        .output()
+        .expect("basics runs");
+    assert_eq!(dump.status.code(), Some(2), "{}", stderr(&dump));
+    assert!(
+        stderr(&dump).contains("this binary can't take task dumps"),
+        "{}",
+        stderr(&dump)
+    );
     let plain = Command::new(&basics)
-        .args(["--clock", "virtual", "hello_world"])
+        .args(["--clock", "virtual", "--timeout", "30", "hello_world"])
         .output()
         .expect("basics runs");
     assert!(plain.status.success(), "{}", stderr(&plain));

@@ -10,8 +10,9 @@ use std::time::Duration;
 
 mod support;
 
+use proc::Exit;
 use tempfile::TempDir;
-use xtask::bless::{Blessed, bless};
+use xtask::bless::{Blessed, bless, bless_dump};
 use xtask::check::{self, Report, Target, Verdict};
 use xtask::protocol::{Clock, Kind};
 use xtask::select::{Case, Selection};
@@ -22,7 +23,7 @@ const QUICK: Duration = Duration::from_secs(30);
 const VIRTUAL: Target = Target::Golden(Clock::Virtual);
 
 /// The fixture's examples, in the order its binary lists them.
-const EXAMPLES: [&str; 16] = [
+const EXAMPLES: [&str; 18] = [
     "ok",
     "prints_other",
     "fails",
@@ -36,6 +37,8 @@ const EXAMPLES: [&str; 16] = [
     "blocks_after_cancel",
     "waits_for_an_answer",
     "gives_up_on_a_stall",
+    "deadlocks",
+    "blocks_forever",
     "runs_for_ever",
     "waits_for_a_thread",
     "leaves_a_thread",
@@ -235,8 +238,139 @@ fn a_hung_example_is_killed_at_its_timeout_and_named() {
         "{details}"
     );
     assert!(
-        details.contains("stdout before it was killed:\n    started"),
+        details.contains("stdout before it was stopped:\n    started"),
         "{details}"
+    );
+}
+
+/// A hung example's report says where each task waited when its timeout
+/// ran out: the runner stopped itself with a dump, it was not killed.
+#[test]
+fn a_hung_example_reports_where_each_of_its_tasks_waits() {
+    let report = Fixture::new().check("deadlocks", Duration::from_secs(1));
+    assert!(
+        matches!(report.verdict, Verdict::TimedOut { .. }),
+        "{:?}",
+        report.verdict
+    );
+    let details = report.details();
+    assert!(
+        details.contains("FAIL tests/deadlocks: timed out after 1s and was stopped"),
+        "{details}"
+    );
+    assert!(
+        details.contains("stdout before it was stopped:\n    started\n"),
+        "{details}"
+    );
+    if !runner::dump::AVAILABLE {
+        assert!(details.contains("no dump"), "{details}");
+        return;
+    }
+    assert_eq!(
+        report.output.as_ref().map(|output| &output.exit),
+        Some(&Exit::Code(i32::from(xtask::protocol::EXIT_TIMED_OUT))),
+        "{details}"
+    );
+    assert!(
+        details.contains(
+            "    error: example tests/deadlocks timed out after 1.0s; where each of its tasks waits:\n    \n\
+             \x20   main run()\n\
+             \x20     run at deadlocks.rs:14\n\
+             \x20       waits in JoinHandle\n    \n\
+             \x20   #1 line 11: tokio::spawn(lock_both(Arc::clone(&first), Arc::clone(&second)));\n\
+             \x20     lock_both at deadlocks.rs:21\n\
+             \x20       waits in Mutex::lock\n"
+        ),
+        "{details}"
+    );
+    // The re-run command is the example's, without the runner's timeout.
+    assert!(
+        details.contains("re-run: cargo run -q -p tests -- --clock virtual deadlocks\n"),
+        "{details}"
+    );
+}
+
+/// A runtime whose thread is blocked can't be dumped; the report says so
+/// within a bounded time instead of waiting for a dump that never comes.
+#[test]
+fn a_blocked_example_is_reported_without_waiting_for_ever() {
+    let report = Fixture::new().check("blocks_forever", Duration::from_millis(500));
+    assert!(
+        matches!(report.verdict, Verdict::TimedOut { .. }),
+        "{:?}",
+        report.verdict
+    );
+    let details = report.details();
+    let expected = if runner::dump::AVAILABLE {
+        "its runtime's thread did not answer"
+    } else {
+        "no dump"
+    };
+    assert!(details.contains(expected), "{details}");
+    let elapsed = report.output.as_ref().map(|output| output.elapsed);
+    assert!(
+        elapsed < Some(Duration::from_millis(500) + xtask::check::DUMP_GRACE),
+        "{elapsed:?}"
+    );
+}
+
+/// A `.dump` golden file pins where the tasks wait at the instant its first
+/// line names: a different dump fails with a diff, and bless rewrites it.
+#[test]
+fn a_dump_golden_file_is_compared_and_blessed() {
+    if !runner::dump::AVAILABLE {
+        return;
+    }
+    let fixture = Fixture::new();
+    fixture.write_golden("not_cancel_safe", "done\n");
+    let golden = fixture
+        .workspace
+        .golden_root()
+        .join("tests/not_cancel_safe.dump");
+    let expected = "dump of tests/not_cancel_safe at 0.5s: where each task waits
+
+main run()
+  run at not_cancel_safe.rs:35
+    waits in sleep
+
+#1 line 22: tokio::spawn({
+  async block in run at not_cancel_safe.rs:24
+    waits in Notify::notified
+";
+    fs::write(&golden, expected).unwrap();
+    let report = fixture.check("not_cancel_safe", QUICK);
+    assert!(report.passed(), "{}", report.details());
+
+    fs::write(&golden, expected.replace("Notify::notified", "sleep")).unwrap();
+    let report = fixture.check("not_cancel_safe", QUICK);
+    assert!(
+        matches!(report.verdict, Verdict::DumpMismatch { .. }),
+        "{:?}",
+        report.verdict
+    );
+    let details = report.details();
+    assert!(
+        details.contains("-    waits in sleep\n+    waits in Notify::notified\n"),
+        "{details}"
+    );
+    assert!(
+        details.contains(
+            "re-run: cargo run -q -p tests -- --clock virtual --dump-at 0.5 not_cancel_safe"
+        ),
+        "{details}"
+    );
+    assert_eq!(bless_dump(&report).unwrap(), Blessed::Updated);
+    assert_eq!(fs::read_to_string(&golden).unwrap(), expected);
+
+    // A dump golden file must say when to take the dump.
+    fs::write(&golden, "where each task waits\n").unwrap();
+    let report = fixture.check("not_cancel_safe", QUICK);
+    assert!(
+        report
+            .summary()
+            .contains("does not say when to take the dump"),
+        "{}",
+        report.summary()
     );
 }
 

@@ -32,7 +32,9 @@
 //!   the instant its newline reached the pipe.
 //! - **Two bounds.** The exercise runs under a `tokio::time::timeout` of
 //!   [`VIRTUAL_LIMIT`] (on the paused clock a program stuck awaiting forever
-//!   reaches it at once), and the checker kills a child that takes longer
+//!   reaches it at once; before its future is dropped, the harness takes a
+//!   task dump, the runner's, so the checker can say where each task waits
+//!   in the exercise's own file), and the checker kills a child that takes longer
 //!   than [`WALL_LIMIT`] of real time (a loop that never yields). A run that
 //!   prints the right lines but took more than [`BLOCKING_LIMIT`] of real
 //!   time fails too: on a paused clock that can only be a blocked thread.
@@ -169,6 +171,10 @@ pub enum Record {
     Finished { wall_ms: u64 },
     /// The exercise was still running at [`VIRTUAL_LIMIT`].
     VirtualTimeout,
+    /// Where one task of an exercise still running at [`VIRTUAL_LIMIT`]
+    /// waited, as a sentence ([`describe_wait`]); these come before
+    /// [`Record::VirtualTimeout`].
+    Waits { text: String },
     /// The exercise panicked (the message is on stderr).
     Panicked,
 }
@@ -179,6 +185,7 @@ impl fmt::Display for Record {
             Record::Line { at_ms, text } => write!(f, "line {at_ms} {text}"),
             Record::Finished { wall_ms } => write!(f, "finished {wall_ms}"),
             Record::VirtualTimeout => f.write_str("virtual-timeout"),
+            Record::Waits { text } => write!(f, "waits {text}"),
             Record::Panicked => f.write_str("panicked"),
         }
     }
@@ -199,10 +206,62 @@ impl Record {
                 wall_ms: rest.parse().ok()?,
             }),
             "virtual-timeout" => Some(Record::VirtualTimeout),
+            "waits" => Some(Record::Waits {
+                text: rest.to_owned(),
+            }),
             "panicked" => Some(Record::Panicked),
             _ => None,
         }
     }
+}
+
+/// One sentence on where a task of a hung exercise waits: `who` is "the
+/// main task" or "the task spawned at 07_bounded_channel.rs:35", `wait` one
+/// of its folded backtraces (see the runner's `dump` module). The line is
+/// the innermost one of the exercise's own file; what it waits in follows,
+/// with why such a wait can last for ever when that is worth saying.
+pub fn describe_wait(who: &str, wait: Option<&runner::dump::Wait>) -> String {
+    let Some(wait) = wait else {
+        return format!(
+            "{who} waits in no Tokio future: what it awaits is not Tokio's, or nothing \
+             will ever wake it"
+        );
+    };
+    let place = match wait.innermost() {
+        Some(place) => format!(" at {}", place.at),
+        None => " outside your file".to_owned(),
+    };
+    let why = match why_it_waits(&wait.leaf) {
+        Some(why) => format!(": {why}"),
+        None => String::new(),
+    };
+    format!("{who} waits{place} in `{}`{why}", wait.leaf)
+}
+
+/// Why a wait in `leaf` can last for ever, for the leaves a hung exercise
+/// usually waits in.
+fn why_it_waits(leaf: &str) -> Option<&'static str> {
+    let leaf = leaf.rsplit(" › ").next().unwrap_or(leaf);
+    Some(match leaf {
+        "mpsc::Receiver::recv" | "mpsc::UnboundedReceiver::recv" => {
+            "a channel ends when its last sender is dropped"
+        }
+        "mpsc::Sender::send" => "the channel is full, and nothing receives from it",
+        "oneshot::Receiver" => "its sender is never used, nor dropped",
+        "broadcast::Receiver::recv" | "watch::Receiver::changed" => {
+            "nothing sends any more, and a sender is still alive"
+        }
+        "JoinHandle" => "it waits for that task to end",
+        "JoinSet::join_next" => "it waits for a task of the set to end",
+        "Mutex::lock" | "RwLock::read" | "RwLock::write" => {
+            "another task holds the lock and does not let it go"
+        }
+        "Semaphore::acquire" | "Semaphore::acquire_owned" => "every permit is held",
+        "Notify::notified" => "nothing calls `notify_one` or `notify_waiters` any more",
+        "CancellationToken::cancelled" => "nothing cancels the token",
+        "Barrier::wait" => "fewer tasks than the barrier's count reached it",
+        _ => return None,
+    })
 }
 
 /// Formats a virtual time as seconds with as few decimals as it needs, at
@@ -274,10 +333,39 @@ mod tests {
             Record::Finished { wall_ms: 3 },
             Record::VirtualTimeout,
             Record::Panicked,
+            Record::Waits {
+                text: "the main task waits at 07_bounded_channel.rs:36".to_owned(),
+            },
         ] {
             assert_eq!(Record::parse(&record.to_string()), Some(record));
         }
         assert_eq!(Record::parse("nonsense"), None);
+    }
+
+    #[test]
+    fn a_wait_names_the_line_the_leaf_and_why() {
+        use runner::dump::{Place, Wait};
+        let wait = Wait {
+            frames: vec![Place {
+                function: "run".to_owned(),
+                at: "07_bounded_channel.rs:36".to_owned(),
+            }],
+            leaf: "mpsc::Receiver::recv".to_owned(),
+        };
+        assert_eq!(
+            describe_wait("the main task", Some(&wait)),
+            "the main task waits at 07_bounded_channel.rs:36 in `mpsc::Receiver::recv`: a \
+             channel ends when its last sender is dropped"
+        );
+        let outside = Wait {
+            frames: vec![],
+            leaf: "sleep".to_owned(),
+        };
+        assert_eq!(
+            describe_wait("the task spawned at x.rs:3", Some(&outside)),
+            "the task spawned at x.rs:3 waits outside your file in `sleep`"
+        );
+        assert!(describe_wait("the main task", None).contains("no Tokio future"));
     }
 
     #[test]

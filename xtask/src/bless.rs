@@ -5,7 +5,7 @@
 
 use std::io;
 
-use crate::check::{self, Report};
+use crate::check::{self, Report, TimelineRun};
 use crate::cli::CheckOptions;
 use crate::golden::{self, Golden};
 use crate::{Error, Usage};
@@ -40,7 +40,17 @@ pub fn bless(report: &Report) -> io::Result<Blessed> {
 /// file, if it has one and the run was clean. Whether it changed is
 /// reported like the stdout's.
 pub fn bless_timeline(report: &Report) -> io::Result<Blessed> {
-    let (Some(timeline), true) = (&report.timeline, report.ran_cleanly()) else {
+    bless_side(report, report.timeline.as_ref())
+}
+
+/// Writes the dump the run took as the example's `.dump` golden file, if it
+/// has one and the run was clean: the instant stays the one the file named.
+pub fn bless_dump(report: &Report) -> io::Result<Blessed> {
+    bless_side(report, report.dump.as_ref())
+}
+
+fn bless_side(report: &Report, side: Option<&TimelineRun>) -> io::Result<Blessed> {
+    let (Some(timeline), true) = (side, report.ran_cleanly()) else {
         return Ok(Blessed::Refused);
     };
     let Some(recorded) = &timeline.recorded else {
@@ -75,17 +85,19 @@ pub fn overwrite_requested() -> Result<bool, Usage> {
     }
 }
 
-/// What blessing one example, its stdout and its timeline, came to.
+/// What blessing one example, its stdout, timeline and dump, came to.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
     /// Its golden files hold what it printed; these were written, each
     /// [`Blessed::Created`] or [`Blessed::Updated`], with its display name.
     Blessed(Vec<(Blessed, String)>),
-    /// Nothing (or only its stdout) was written, for this reason.
+    /// Nothing was written, or only the files before the one refused (its
+    /// stdout, then its timeline), for this reason.
     Refused(String),
 }
 
-/// Blesses one report: its stdout, then its timeline if it has one. The
+/// Blesses one report: its stdout, then its timeline and its dump if it has
+/// them; a side the run wrote none of is refused like a failed run. The
 /// one place that decides what may become a golden file, for `bless`,
 /// `SNAPSHOTS=overwrite cargo xtask check-all` and the golden harness
 /// under `cargo test`.
@@ -101,17 +113,24 @@ pub fn bless_one(report: &Report) -> Result<Outcome, Error> {
         Blessed::Unchanged => {}
         changed => written.push((changed, report.golden_name.clone())),
     }
-    if let Some(timeline) = &report.timeline {
-        match bless_timeline(report)
-            .map_err(|error| format!("writing {}: {error}", timeline.golden.display()))?
+    let sides = [
+        (
+            &report.timeline,
+            "timeline",
+            bless_timeline as fn(&Report) -> _,
+        ),
+        (&report.dump, "dump", bless_dump),
+    ];
+    for (side, what, write) in sides {
+        let Some(side) = side else { continue };
+        match write(report)
+            .map_err(|error| format!("writing {}: {error}", side.golden.display()))?
         {
             Blessed::Refused => {
-                return Ok(Outcome::Refused(
-                    "its timeline: the run wrote none".to_owned(),
-                ));
+                return Ok(Outcome::Refused(format!("its {what}: the run wrote none")));
             }
             Blessed::Unchanged => {}
-            changed => written.push((changed, timeline.golden_name.clone())),
+            changed => written.push((changed, side.golden_name.clone())),
         }
     }
     Ok(Outcome::Blessed(written))

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use runner::protocol::{
-    Clock, EXIT_FAILED, EXIT_PANICKED, Flavor, Invocation, Kind, Listed, Named,
+    Clock, EXIT_FAILED, EXIT_PANICKED, EXIT_TIMED_OUT, Flavor, Invocation, Kind, Listed, Named,
 };
 
 use proc::{Exit, Finished};
@@ -16,6 +16,10 @@ use crate::Error;
 use crate::golden::{self, Golden};
 use crate::select::{Case, Selection};
 use crate::stall::StallServer;
+
+mod dump;
+pub use dump::DUMP_GRACE;
+use dump::{compare_dump, dump_run};
 
 use crate::cli::CheckOptions;
 use crate::workspace::Workspace;
@@ -204,6 +208,15 @@ pub enum Verdict {
     TimelineUnreadable {
         why: String,
     },
+    /// It printed its golden output, but its tasks waited elsewhere than its
+    /// `.dump` golden file says.
+    DumpMismatch {
+        diff: String,
+    },
+    /// It printed its golden output, but its dump can't be compared.
+    DumpUnreadable {
+        why: String,
+    },
     /// It ran cleanly but has no golden file to compare with.
     MissingGolden,
     /// It ran cleanly, but its golden file can't be read.
@@ -225,7 +238,8 @@ pub enum Verdict {
     Killed {
         signal: i32,
     },
-    /// It ran past the timeout and was killed.
+    /// It ran past the timeout: the runner printed where its tasks waited
+    /// and stopped, or (if it did not answer) it was killed.
     TimedOut {
         after: Duration,
     },
@@ -249,9 +263,12 @@ pub struct Report {
     /// The timeline golden file, if the example has one and the target
     /// compares it, and the timeline the run wrote.
     pub timeline: Option<TimelineRun>,
+    /// The same for the `.dump` golden file: where each task waits at the
+    /// instant its first line names.
+    pub dump: Option<TimelineRun>,
 }
 
-/// A timeline golden file and what the run recorded for it.
+/// A timeline (or dump) golden file and what the run recorded for it.
 #[derive(Debug)]
 pub struct TimelineRun {
     pub golden: PathBuf,
@@ -283,13 +300,23 @@ pub fn check(case: Case, target: &Target, timeout: Duration, golden_root: &Path)
                 golden,
                 golden_name,
                 timeline: None,
+                dump: None,
             };
         }
     };
     invocation.timeline_file = timeline_file
         .as_ref()
         .map(|file| file.path().display().to_string());
-    let (verdict, output) = match proc::run(case.section.command(&invocation), timeout) {
+    // The runner stops itself at the timeout, printing where each task of a
+    // hung example waits; it is killed only if that does not come in time.
+    if timeout <= golden::MAX_RUNNER_TIMEOUT {
+        invocation.timeout = Some(timeout);
+    }
+    let dump = dump_run(&case, target, golden_root, &mut invocation);
+    let (verdict, output) = match proc::run(
+        case.section.command(&invocation),
+        timeout.saturating_add(DUMP_GRACE),
+    ) {
         Err(error) => (
             Verdict::NotStarted {
                 error: error.to_string(),
@@ -300,6 +327,9 @@ pub fn check(case: Case, target: &Target, timeout: Duration, golden_root: &Path)
             let stalled = matches!(target, Target::Stall(_));
             let verdict = match output.exit {
                 Exit::TimedOut => Verdict::TimedOut { after: timeout },
+                Exit::Code(code) if code == i32::from(EXIT_TIMED_OUT) => {
+                    Verdict::TimedOut { after: timeout }
+                }
                 Exit::Code(0) if stalled => Verdict::NoErrorReported,
                 Exit::Code(code)
                     if stalled
@@ -331,8 +361,24 @@ pub fn check(case: Case, target: &Target, timeout: Duration, golden_root: &Path)
         (Verdict::Pass, Some(timeline)) => compare_timeline(timeline),
         (verdict, _) => verdict,
     };
-    // The re-run command shows the run, not the temporary file.
+    let dump = dump.map(|(run, file)| match file {
+        Ok(file) => TimelineRun {
+            recorded: std::fs::read_to_string(file.path())
+                .ok()
+                .filter(|text| !text.is_empty()),
+            ..run
+        },
+        Err(()) => run,
+    });
+    let verdict = match (verdict, &dump) {
+        (Verdict::Pass, Some(dump)) => compare_dump(dump),
+        (verdict, _) => verdict,
+    };
+    // The re-run command shows the run, not the temporary files or the
+    // runner's own timeout.
     invocation.timeline_file = None;
+    invocation.timeout = None;
+    invocation.dump_file = None;
     Report {
         case,
         invocation,
@@ -341,6 +387,7 @@ pub fn check(case: Case, target: &Target, timeout: Duration, golden_root: &Path)
         golden,
         golden_name,
         timeline,
+        dump,
     }
 }
 
@@ -404,13 +451,16 @@ impl Report {
         text.push('\n');
         match &self.verdict {
             Verdict::Pass => return text,
-            Verdict::Mismatch { diff } | Verdict::TimelineMismatch { diff } => {
+            Verdict::Mismatch { diff }
+            | Verdict::TimelineMismatch { diff }
+            | Verdict::DumpMismatch { diff } => {
                 text.push_str(diff);
             }
             Verdict::MissingGolden
             | Verdict::UnreadableGolden { .. }
             | Verdict::NoOutput
-            | Verdict::TimelineUnreadable { .. } => {}
+            | Verdict::TimelineUnreadable { .. }
+            | Verdict::DumpUnreadable { .. } => {}
             Verdict::NoErrorReported => {
                 if let Some(output) = &self.output {
                     push_excerpt(&mut text, "stdout", &output.stdout);
@@ -419,9 +469,13 @@ impl Report {
             _ => {
                 if let Some(output) = &self.output {
                     if matches!(self.verdict, Verdict::TimedOut { .. }) {
-                        push_excerpt(&mut text, "stdout before it was killed", &output.stdout);
+                        push_excerpt(&mut text, "stdout before it was stopped", &output.stdout);
+                        // The runner's dump, which says where each task waits,
+                        // is the point: show all of it (the runner bounds it).
+                        push_lines(&mut text, "stderr", &output.stderr, DUMP_LINES, TAIL_LINES);
+                    } else {
+                        push_excerpt(&mut text, "stderr", &output.stderr);
                     }
-                    push_excerpt(&mut text, "stderr", &output.stderr);
                 }
             }
         }
@@ -440,7 +494,10 @@ impl Report {
         }
         if matches!(
             self.verdict,
-            Verdict::Mismatch { .. } | Verdict::MissingGolden | Verdict::TimelineMismatch { .. }
+            Verdict::Mismatch { .. }
+                | Verdict::MissingGolden
+                | Verdict::TimelineMismatch { .. }
+                | Verdict::DumpMismatch { .. }
         ) {
             let _ = writeln!(text, "  bless:  cargo xtask bless {id}");
         }
@@ -456,6 +513,10 @@ fn reason(verdict: &Verdict, golden_name: &str) -> String {
             "its tasks ran on another schedule than its .timeline golden file's".to_owned()
         }
         Verdict::TimelineUnreadable { why } => format!("cannot compare its timeline: {why}"),
+        Verdict::DumpMismatch { .. } => {
+            "its tasks waited elsewhere than its .dump golden file says".to_owned()
+        }
+        Verdict::DumpUnreadable { why } => format!("cannot compare its dump: {why}"),
         Verdict::MissingGolden => format!("no golden file {golden_name}"),
         Verdict::UnreadableGolden { why } => {
             format!("cannot read its golden file {golden_name}: {why}")
@@ -468,7 +529,7 @@ fn reason(verdict: &Verdict, golden_name: &str) -> String {
         Verdict::Panicked => "panicked".to_owned(),
         Verdict::Killed { signal } => format!("killed by signal {signal}"),
         Verdict::TimedOut { after } => format!(
-            "timed out after {}s and was killed; is it hung?",
+            "timed out after {}s and was stopped; is it hung?",
             after.as_secs_f64()
         ),
         Verdict::NotStarted { error } => format!("could not be started: {error}"),
@@ -479,8 +540,17 @@ fn reason(verdict: &Verdict, golden_name: &str) -> String {
 /// message is at the top of stderr and a failure's last words at the bottom,
 /// with a backtrace possibly in between.
 fn push_excerpt(text: &mut String, label: &str, stream: &str) {
-    const HEAD: usize = 10;
-    const TAIL: usize = 10;
+    push_lines(text, label, stream, 10, TAIL_LINES);
+}
+
+/// How many lines of a timed-out run's stderr are shown from its top, where
+/// the runner's dump is.
+const DUMP_LINES: usize = 200;
+const TAIL_LINES: usize = 10;
+
+/// [`push_excerpt`], keeping `head` lines from the top and `tail` from the
+/// bottom.
+fn push_lines(text: &mut String, label: &str, stream: &str, head: usize, tail: usize) {
     let lines: Vec<&str> = stream.lines().collect();
     if lines.is_empty() {
         return;
@@ -489,12 +559,12 @@ fn push_excerpt(text: &mut String, label: &str, stream: &str) {
     let mut push = |line: &str| {
         let _ = writeln!(text, "    {line}");
     };
-    if lines.len() <= HEAD + TAIL {
+    if lines.len() <= head + tail {
         lines.iter().for_each(|line| push(line));
     } else {
-        lines[..HEAD].iter().for_each(|line| push(line));
-        push(&format!("... {} more lines ...", lines.len() - HEAD - TAIL));
-        lines[lines.len() - TAIL..]
+        lines[..head].iter().for_each(|line| push(line));
+        push(&format!("... {} more lines ...", lines.len() - head - tail));
+        lines[lines.len() - tail..]
             .iter()
             .for_each(|line| push(line));
     }

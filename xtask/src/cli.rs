@@ -219,7 +219,8 @@ const DOCS_CHECK: Flag = Flag::switch(
 );
 const DOCS_BUILD: Flag = Flag::switch(
     "build",
-    "Also run `mdbook build docs` (install it with `cargo install mdbook`)",
+    "Also run `mdbook build docs` (install it with `cargo install mdbook`), then check that \
+     every link and anchor of the built book leads somewhere",
 );
 const DOCS: Command = Command {
     name: "docs",
@@ -352,7 +353,8 @@ pub enum DocsMode {
     Write,
     /// Change nothing; fail on any problem.
     Check,
-    /// Regenerate, then `mdbook build docs`.
+    /// Regenerate, run `mdbook build docs`, then check every link and anchor
+    /// of the built site.
     Build,
 }
 

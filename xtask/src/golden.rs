@@ -1,7 +1,9 @@
 //! Golden files: `tests/golden/<section>/<example>.stdout` holds exactly what
 //! the example prints, on either clock, and the optional
 //! `tests/golden/<section>/<example>.timeline` its timeline on the virtual
-//! clock, in the text form `--timeline-file` writes.
+//! clock, in the text form `--timeline-file` writes, and the optional
+//! `tests/golden/<section>/<example>.dump` where each of its tasks waits at
+//! the instant the file's first line names, as `--dump-at` prints it.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -28,6 +30,20 @@ pub fn timeline_path(golden_root: &Path, section: &str, example: &str) -> PathBu
 
 /// The extension of a timeline golden file.
 pub const TIMELINE: &str = "timeline";
+
+/// Where the dump golden file of an example lives: what `--dump-at` prints
+/// at the instant its first line names. Only the examples that have one
+/// are compared with it, on either clock.
+pub fn dump_path(golden_root: &Path, section: &str, example: &str) -> PathBuf {
+    golden_root.join(section).join(format!("{example}.{DUMP}"))
+}
+
+/// The extension of a dump golden file.
+pub const DUMP: &str = "dump";
+
+/// The longest `--timeout` the runner takes; a check with a longer one
+/// kills the runner instead, without a dump.
+pub const MAX_RUNNER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(86_400);
 
 /// `tests/golden/<section>/<example>.stdout`: the path relative to the
 /// workspace root, which is two levels above `golden_root`.

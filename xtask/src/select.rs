@@ -132,12 +132,12 @@ impl Selection {
             || !self.all_sections.iter().any(|name| name == section)
     }
 
-    /// The golden files the filter matches that have no example, stdout
-    /// and timeline both.
+    /// The golden files the filter matches that have no example: stdout,
+    /// timeline and dump.
     pub fn golden_orphans(&self, golden_root: &Path) -> Result<Vec<PathBuf>, Error> {
         let filter = self.filter();
         let mut orphans = Vec::new();
-        for extension in [golden::STDOUT, golden::TIMELINE] {
+        for extension in [golden::STDOUT, golden::TIMELINE, golden::DUMP] {
             for (section, example) in golden::all(golden_root, extension)? {
                 if filter.matches(&section, &example)
                     && self.judges(&section)

@@ -16,7 +16,7 @@
 //! clock. An HTTP example's twin gets the base URL of the workspace's
 //! httpbin, started once, as its first argument.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -27,20 +27,8 @@ use crate::Error;
 use crate::check::parallel;
 use crate::golden::{self, Golden};
 use crate::select::Selection;
+use crate::twin_file::{DIFFERS, declared_difference, dir, path};
 use crate::workspace::Workspace;
-
-/// The line by which a twin says it cannot print what the example prints.
-pub const DIFFERS: &str = "# differs from the golden file: ";
-
-/// Where the twins of a section live.
-pub fn dir(root: &Path, section: &str) -> PathBuf {
-    root.join("crates").join(section).join("python")
-}
-
-/// Where the twin of an example lives.
-pub fn path(root: &Path, section: &str, example: &str) -> PathBuf {
-    dir(root, section).join(format!("{example}.py"))
-}
 
 /// The one normalisation applied to a twin's output and to the golden file
 /// before they are compared; see the module's documentation.
@@ -70,16 +58,6 @@ pub fn normalize(text: &str) -> String {
     }
     flush(&mut word, &mut out);
     out
-}
-
-/// Why a twin declares that it differs, if it does.
-pub fn declared_difference(source: &str) -> Option<&str> {
-    source.lines().find_map(|line| {
-        line.trim_start()
-            .strip_prefix(DIFFERS)
-            .map(str::trim)
-            .filter(|reason| !reason.is_empty())
-    })
 }
 
 pub use crate::cli::TwinsOptions as Options;
@@ -304,13 +282,5 @@ mod tests {
         // Nothing looser: other differences stay.
         assert_ne!(normalize("{'a': 1}"), normalize("{a: 1}"));
         assert_ne!(normalize("None"), normalize("null"));
-    }
-
-    #[test]
-    fn a_twin_declares_its_difference_on_a_line_of_its_own() {
-        let source = format!("import asyncio\n{DIFFERS}Rust prints the type\n");
-        assert_eq!(declared_difference(&source), Some("Rust prints the type"));
-        assert_eq!(declared_difference("import asyncio\n"), None);
-        assert_eq!(declared_difference(&format!("{DIFFERS}   \n")), None);
     }
 }

@@ -4,12 +4,14 @@
 use std::ffi::OsString;
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use flags::{Flag, Positional};
 
 use crate::Example;
 use crate::protocol::{
-    Clock, EXIT_FAILED, EXIT_OK, EXIT_PANICKED, EXIT_USAGE, Flavor, Kind, LIST_TSV, Named,
+    Clock, EXIT_FAILED, EXIT_OK, EXIT_PANICKED, EXIT_TIMED_OUT, EXIT_USAGE, Flavor, Kind, LIST_TSV,
+    Named,
 };
 
 /// How `--list` prints.
@@ -32,6 +34,7 @@ pub enum Command {
         /// `--base-url`: talk to this server instead of a local one.
         base_url: Option<String>,
         timeline: TimelineRequest,
+        dumps: DumpRequest,
     },
     /// `--cancel-sweep`: cancel each example at every point where it is
     /// pending, and report what that leaves behind.
@@ -54,6 +57,25 @@ impl TimelineRequest {
     }
 }
 
+/// What `--dump-at`, `--dump-file` and `--timeout` ask for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DumpRequest {
+    /// `--dump-at <SECS>`: dump each example's tasks at this instant of its
+    /// clock, if it is still running then.
+    pub at: Option<Duration>,
+    /// `--dump-file <PATH>`: write those dumps to this file, not stdout.
+    pub file: Option<PathBuf>,
+    /// `--timeout <SECS>`: after this much real time, print where each task
+    /// waits on stderr and exit with code 124.
+    pub timeout: Option<Duration>,
+}
+
+impl DumpRequest {
+    pub fn wanted(&self) -> bool {
+        self.at.is_some() || self.timeout.is_some()
+    }
+}
+
 /// Whether this binary can record timelines: Tokio's task hooks exist only
 /// under `--cfg tokio_unstable`.
 pub const TIMELINE_AVAILABLE: bool = cfg!(tokio_unstable);
@@ -62,7 +84,8 @@ pub const TIMELINE_AVAILABLE: bool = cfg!(tokio_unstable);
 #[derive(Debug, PartialEq, Eq)]
 pub enum UsageError {
     /// What the table of flags refuses: an unknown option, a missing or
-    /// extra value, an argument that is not UTF-8.
+    /// extra value, an argument that is not UTF-8, a time that is not a
+    /// number of seconds.
     Flags(flags::Error),
     /// A value that is not one of the option's names.
     InvalidValue(crate::protocol::InvalidValue),
@@ -74,6 +97,10 @@ pub enum UsageError {
     TimelineUnavailable,
     /// `--cancel-sweep` in a binary built without `--cfg tokio_unstable`.
     SweepUnavailable,
+    /// `--dump-at` in a binary that can't take task dumps.
+    DumpUnavailable,
+    /// `--dump-file` without `--dump-at`.
+    DumpFileAlone,
     /// `--cancel-sweep` with an option it can't honour.
     SweepWith(&'static str),
     UnknownExample {
@@ -118,6 +145,14 @@ impl fmt::Display for UsageError {
                  workspace sets it in .cargo/config.toml; a RUSTFLAGS of your own replaces \
                  that"
             ),
+            UsageError::DumpUnavailable => write!(
+                f,
+                "this binary can't take task dumps: {}",
+                crate::dump::UNAVAILABLE
+            ),
+            UsageError::DumpFileAlone => {
+                f.write_str("`--dump-file` says where `--dump-at` writes: give `--dump-at` too")
+            }
             UsageError::SweepWith(option) => write!(
                 f,
                 "`--cancel-sweep` runs each example on the paused clock and the \
@@ -188,6 +223,27 @@ const TIMELINE_FILE: Flag = Flag::value(
     "PATH",
     "Write each example's timeline to PATH in its text form",
 );
+const DUMP_AT: Flag = Flag::value(
+    "dump-at",
+    "SECS",
+    "At this instant of each example's clock, print where each of its tasks waits: the \
+     example's own frames, innermost last, and the Tokio future each one waits in (needs Linux \
+     and --cfg tokio_unstable, which the workspace sets). On the real clock, the example's own \
+     timing moves by the few milliseconds a dump takes",
+);
+const DUMP_FILE: Flag = Flag::value(
+    "dump-file",
+    "PATH",
+    "Write those dumps to PATH instead of stdout",
+);
+const TIMEOUT: Flag = Flag::value(
+    "timeout",
+    "SECS",
+    "After SECS seconds of real time, print where each task of the example still running \
+     waits, on stderr, and exit with code 124",
+);
+// The help above names the code; the exit codes' list is derived.
+const _: () = assert!(EXIT_TIMED_OUT == 124);
 const CANCEL_SWEEP: Flag = Flag::switch(
     "cancel-sweep",
     "On the paused clock, run each example again and again, dropping its run() future after \
@@ -198,14 +254,27 @@ const CANCEL_SWEEP: Flag = Flag::switch(
 const EXAMPLES: Positional = Positional::many("EXAMPLE", "Run only these examples, in this order");
 
 /// A section binary's flags; `--base-url` only where there are HTTP examples.
-const FLAGS: [Flag; 6] = [LIST, CLOCK, FLAVOR, TIMELINE, TIMELINE_FILE, CANCEL_SWEEP];
-const FLAGS_WITH_BASE_URL: [Flag; 7] = [
+const FLAGS: [Flag; 9] = [
+    LIST,
+    CLOCK,
+    FLAVOR,
+    TIMELINE,
+    TIMELINE_FILE,
+    DUMP_AT,
+    DUMP_FILE,
+    TIMEOUT,
+    CANCEL_SWEEP,
+];
+const FLAGS_WITH_BASE_URL: [Flag; 10] = [
     LIST,
     CLOCK,
     FLAVOR,
     BASE_URL_FLAG,
     TIMELINE,
     TIMELINE_FILE,
+    DUMP_AT,
+    DUMP_FILE,
+    TIMEOUT,
     CANCEL_SWEEP,
 ];
 
@@ -219,6 +288,7 @@ const EXIT_CODES: flags::ExitCodes<'static> = &[
          can't be created)",
     ),
     (EXIT_PANICKED, "an example panicked"),
+    (EXIT_TIMED_OUT, "--timeout ran out"),
 ];
 
 /// The command line of the section `section`, whose examples are `examples`.
@@ -271,6 +341,20 @@ pub fn parse_args(
         chart: args.switch(&TIMELINE),
         file: args.os_value(&TIMELINE_FILE).map(PathBuf::from),
     };
+    let seconds = |flag: &Flag| -> Result<Option<Duration>, UsageError> {
+        args.value(flag)?
+            .map(|value| {
+                crate::protocol::parse_seconds(&format!("--{}", flag.long), &value)
+                    .map_err(|message| UsageError::Flags(args.mistake(message)))
+            })
+            .transpose()
+    };
+    let dumps = DumpRequest {
+        at: seconds(&DUMP_AT)?,
+        file: args.os_value(&DUMP_FILE).map(PathBuf::from),
+        // `--timeout 0` asks for no timeout.
+        timeout: seconds(&TIMEOUT)?.filter(|timeout| !timeout.is_zero()),
+    };
     let sweep = args.switch(&CANCEL_SWEEP);
     let names = args.positionals(&EXAMPLES)?;
     if base_url.is_some() && clock == Some(Clock::Virtual) {
@@ -282,6 +366,12 @@ pub fn parse_args(
     if timeline.wanted() && !TIMELINE_AVAILABLE {
         return Err(UsageError::TimelineUnavailable);
     }
+    if dumps.file.is_some() && dumps.at.is_none() {
+        return Err(UsageError::DumpFileAlone);
+    }
+    if dumps.at.is_some() && !crate::dump::AVAILABLE {
+        return Err(UsageError::DumpUnavailable);
+    }
     if sweep {
         let conflict = [
             (clock == Some(Clock::Real), "--clock real"),
@@ -289,6 +379,8 @@ pub fn parse_args(
             (base_url.is_some(), "--base-url"),
             (timeline.chart, "--timeline"),
             (timeline.file.is_some(), "--timeline-file"),
+            (dumps.at.is_some(), "--dump-at"),
+            (dumps.timeout.is_some(), "--timeout"),
         ]
         .into_iter()
         .find_map(|(conflicts, option)| conflicts.then_some(option));
@@ -317,6 +409,7 @@ pub fn parse_args(
             examples: selected,
             base_url,
             timeline,
+            dumps,
         },
     })
 }
@@ -346,7 +439,8 @@ Examples:
   cargo run -p {section} -- --list
   cargo run -p {section} -- {first}
   cargo run -p {section} -- --clock virtual
-  cargo run -p {section} -- {first} --timeline"
+  cargo run -p {section} -- {first} --timeline
+  cargo run -p {section} -- {first} --clock virtual --dump-at 0.5"
     );
     flags::help(
         &format!("cargo run -p {section} --"),
@@ -563,6 +657,39 @@ mod tests {
         }
         let error = parse_for(true, &["--cancel-sweep", "--base-url", "http://x.test"]).err();
         assert_eq!(error, Some(UsageError::SweepWith("--base-url")));
+    }
+
+    #[test]
+    fn dump_options_take_seconds_and_say_when_the_build_cannot_dump() {
+        let result = parse(&[
+            "--dump-at",
+            "1.5",
+            "--dump-file",
+            "out.dump",
+            "--timeout=60",
+        ]);
+        if crate::dump::AVAILABLE {
+            let Ok(Command::Run { dumps, .. }) = result else {
+                panic!("expected a run");
+            };
+            assert_eq!(dumps.at, Some(Duration::from_millis(1500)));
+            assert_eq!(dumps.file, Some(PathBuf::from("out.dump")));
+            assert_eq!(dumps.timeout, Some(Duration::from_secs(60)));
+        } else {
+            assert_eq!(result.err(), Some(UsageError::DumpUnavailable));
+        }
+        // A timeout needs no dump to be useful: every build takes it.
+        assert!(parse(&["--timeout", "2"]).is_ok());
+        assert_eq!(
+            parse(&["--dump-file", "x"]).err(),
+            Some(UsageError::DumpFileAlone)
+        );
+        let error = parse(&["--dump-at", "soon"]).err().unwrap();
+        assert!(error.to_string().contains("`--dump-at`"), "{error}");
+        assert_eq!(
+            parse(&["--cancel-sweep", "--dump-at", "1"]).err(),
+            Some(UsageError::SweepWith("--dump-at"))
+        );
     }
 
     #[test]

@@ -16,6 +16,33 @@ pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 /// Exit code when an example panicked: Rust's own exit code for a panic.
 pub const EXIT_PANICKED: u8 = 101;
+/// Exit code when the run outlived `--timeout`, as GNU `timeout` uses it. The
+/// binary has printed, on stderr, where each task of the example waited.
+pub const EXIT_TIMED_OUT: u8 = 124;
+
+/// `1.5` for one and a half seconds: how the options that take a time
+/// (`--timeout`, `--dump-at`) are written.
+pub fn seconds_arg(duration: std::time::Duration) -> String {
+    let text = format!("{:.3}", duration.as_secs_f64());
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// The value of an option that takes a time in seconds (`--timeout`,
+/// `--dump-at`): a number, at most a day.
+pub fn parse_seconds(option: &str, value: &str) -> Result<std::time::Duration, String> {
+    const DAY: f64 = 86_400.0;
+    value
+        .parse::<f64>()
+        .ok()
+        .filter(|seconds| (0.0..=DAY).contains(seconds))
+        .and_then(|seconds| std::time::Duration::try_from_secs_f64(seconds).ok())
+        .ok_or_else(|| {
+            format!(
+                "invalid value `{value}` for `{option}`: expected a number of seconds, \
+                 such as 1.5, from 0 to {DAY}"
+            )
+        })
+}
 
 /// A value of a command-line option that has a fixed set of names.
 pub trait Named: Sized + Copy + 'static {
@@ -356,6 +383,13 @@ pub struct Invocation {
     pub timeline_file: Option<String>,
     /// `--cancel-sweep`: cancel each example at every point it is pending.
     pub cancel_sweep: bool,
+    /// `--timeout`: after this much real time, the binary prints where each
+    /// task waits and exits with [`EXIT_TIMED_OUT`].
+    pub timeout: Option<std::time::Duration>,
+    /// `--dump-at`: when, on the example's clock, to dump its tasks.
+    pub dump_at: Option<std::time::Duration>,
+    /// `--dump-file`: where the dump goes instead of stdout.
+    pub dump_file: Option<String>,
     pub examples: Vec<String>,
 }
 
@@ -378,6 +412,15 @@ impl Invocation {
         }
         if self.cancel_sweep {
             args.push("--cancel-sweep".to_owned());
+        }
+        if let Some(timeout) = self.timeout {
+            args.extend(["--timeout".to_owned(), seconds_arg(timeout)]);
+        }
+        if let Some(at) = self.dump_at {
+            args.extend(["--dump-at".to_owned(), seconds_arg(at)]);
+        }
+        if let Some(path) = &self.dump_file {
+            args.extend(["--dump-file".to_owned(), path.clone()]);
         }
         // A name that looks like an option would not be taken as a name.
         if self.examples.iter().any(|name| name.starts_with('-')) {
@@ -502,6 +545,31 @@ mod tests {
         assert_eq!(header.summary, "First line, second line.");
         assert_eq!(header.body, "Body with `code`.\n\n- a list\n  continued");
         assert_eq!(Header::parse("fn main() {}").summary, "");
+    }
+
+    #[test]
+    fn times_are_written_and_read_in_seconds() {
+        use std::time::Duration;
+        assert_eq!(seconds_arg(Duration::from_secs(60)), "60");
+        assert_eq!(seconds_arg(Duration::from_millis(1500)), "1.5");
+        assert_eq!(
+            parse_seconds("--timeout", "0.5"),
+            Ok(Duration::from_millis(500))
+        );
+        for bad in ["-1", "soon", "NaN", "1e9"] {
+            let error = parse_seconds("--dump-at", bad).unwrap_err();
+            assert!(error.contains("`--dump-at`"), "{error}");
+        }
+        let invocation = Invocation {
+            timeout: Some(Duration::from_secs(60)),
+            dump_at: Some(Duration::from_millis(1500)),
+            examples: vec!["deadlock".into()],
+            ..Invocation::default()
+        };
+        assert_eq!(
+            invocation.args(),
+            ["--timeout", "60", "--dump-at", "1.5", "deadlock"]
+        );
     }
 
     #[test]
