@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 /// One example's run, by default: `check-all`, `bless`, `export
-/// --check-all`, `new` and the golden harness. The slowest example takes a
+/// --check-all`, `new` and the golden harness; and the run that records an
+/// example's timeline for its page in the book. The slowest example takes a
 /// few seconds on the real clock; a minute is a hang.
 pub const EXAMPLE: Duration = Duration::from_secs(60);
 

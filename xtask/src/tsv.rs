@@ -1,5 +1,5 @@
 //! The one reader of the workspace's tab-separated files (`docs/seed-map.tsv`,
-//! `docs/topics.tsv`): a header line that must be exactly the expected
+//! `docs/topics.tsv`, `docs/guides.tsv`, `docs/guide-blocks.tsv`): a header line that must be exactly the expected
 //! columns, then rows of exactly that many fields. A row that can't be read
 //! is reported with its line number, never skipped.
 

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use super::seed_map::Mapping;
 use super::{MARKER, cell, read};
 use crate::Error;
+use crate::tsv;
 use crate::workspace::Workspace;
 
 /// A Python guide, with its code blocks in its own order.
@@ -19,43 +20,47 @@ pub(super) struct GuideDoc {
     pub(super) blocks: Vec<(String, String)>,
 }
 
-/// The rows of a tab-separated file under `docs/` with `columns` fields
-/// each, after a header line; a malformed row is an error, not skipped.
-fn read_rows(workspace: &Workspace, file: &str, columns: usize) -> Result<Vec<Vec<String>>, Error> {
+/// The rows of a tab-separated file under `docs/` whose header is
+/// `columns`; a malformed row is an error with its line number, not skipped.
+fn read_rows(
+    workspace: &Workspace,
+    file: &str,
+    columns: &[&str],
+) -> Result<Vec<Vec<String>>, Error> {
     let path = workspace.root().join("docs").join(file);
-    read(&path)?
-        .lines()
-        .enumerate()
-        .skip(1)
-        .map(|(index, line)| {
-            let fields: Vec<String> = line.split('\t').map(str::to_owned).collect();
-            if fields.len() == columns {
-                Ok(fields)
-            } else {
-                Err(format!(
-                    "{}:{}: expected {columns} tab-separated fields, found {}",
-                    path.display(),
-                    index + 1,
-                    fields.len()
-                )
-                .into())
-            }
-        })
-        .collect()
+    let text = read(&path)?;
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for row in tsv::rows(&text, columns) {
+        match row {
+            Ok(row) => rows.push(row.fields.into_iter().map(str::to_owned).collect()),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(format!("{}:\n{}", path.display(), problems.join("\n")).into())
+    }
 }
 
 /// The guides of `docs/guides.tsv`, with their blocks and headings from
 /// `docs/guide-blocks.tsv`.
 pub(super) fn read_guides(workspace: &Workspace) -> Result<Vec<GuideDoc>, Error> {
-    let mut guides: Vec<GuideDoc> = read_rows(workspace, "guides.tsv", 3)?
-        .into_iter()
-        .map(|fields| GuideDoc {
-            id: fields[0].clone(),
-            title: fields[2].clone(),
-            blocks: Vec::new(),
-        })
-        .collect();
-    for fields in read_rows(workspace, "guide-blocks.tsv", 3)? {
+    let mut guides: Vec<GuideDoc> =
+        read_rows(workspace, "guides.tsv", &["guide", "file", "title"])?
+            .into_iter()
+            .map(|fields| GuideDoc {
+                id: fields[0].clone(),
+                title: fields[2].clone(),
+                blocks: Vec::new(),
+            })
+            .collect();
+    for fields in read_rows(
+        workspace,
+        "guide-blocks.tsv",
+        &["block", "guide", "heading"],
+    )? {
         let (block, heading) = (&fields[0], &fields[2]);
         let guide = guides
             .iter_mut()

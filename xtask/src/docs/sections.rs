@@ -106,9 +106,6 @@ pub(super) fn read_sections(workspace: &Workspace) -> Result<Vec<SectionDoc>, Er
         .collect()
 }
 
-/// How long an example may take to record its timeline for its page.
-const TIMELINE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
-
 /// Where an example's real-clock timeline is kept, for the pages of
 /// examples whose lesson a paused clock can't show: a blocking call takes
 /// no virtual time.
@@ -187,7 +184,7 @@ fn page_timeline(
         examples: vec![listed.name.clone()],
         ..Invocation::default()
     };
-    let finished = proc::run(section.command(&invocation), TIMELINE_TIMEOUT)
+    let finished = proc::run(section.command(&invocation), crate::limits::EXAMPLE)
         .map_err(|error| format!("cannot run {id} for its timeline: {error}"))?;
     if !finished.success() {
         return Err(format!(
