@@ -76,11 +76,23 @@ fn an_unknown_flag_is_refused_with_the_valid_flags() {
 /// exit code 2, which `--help` says is "a usage mistake"; exit code 1 is an
 /// example that failed.
 #[test]
-fn a_timeline_file_that_cannot_be_created_is_a_usage_mistake() {
+fn a_timeline_or_dump_file_that_cannot_be_created_is_a_usage_mistake() {
     assert_usage_error(
         &["hello_world", "--timeline-file", "/nonexistent/x.timeline"],
         &["cannot write the timeline to /nonexistent/x.timeline"],
     );
+    if runner::dump::AVAILABLE {
+        assert_usage_error(
+            &[
+                "hello_world",
+                "--dump-at",
+                "1",
+                "--dump-file",
+                "/nonexistent/x.dump",
+            ],
+            &["cannot write the dump to /nonexistent/x.dump"],
+        );
+    }
     let help = stdout(&run(&["--help"]));
     let words = help.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(words.contains("2 a usage mistake"), "{help}");

@@ -284,8 +284,8 @@ const EXIT_CODES: flags::ExitCodes<'static> = &[
     (EXIT_FAILED, "an example failed"),
     (
         EXIT_USAGE,
-        "a usage mistake (an unknown option or example, a bad value, a --timeline-file that \
-         can't be created)",
+        "a usage mistake (an unknown option or example, a bad value, a --timeline-file or \
+         --dump-file that can't be created)",
     ),
     (EXIT_PANICKED, "an example panicked"),
     (EXIT_TIMED_OUT, "--timeout ran out"),

@@ -371,11 +371,12 @@ impl<'a> Section<'a> {
             None => None,
             Some(Ok(file)) => Some(Mutex::new(file)),
             Some(Err(error)) => {
+                // A usage mistake, as for the timeline's file above.
                 eprintln!(
                     "error: cannot write the dump to {}: {error}",
                     dumps.file.as_deref().unwrap_or(Path::new("")).display()
                 );
-                return ExitCode::from(EXIT_FAILED);
+                return ExitCode::from(EXIT_USAGE);
             }
         };
         let watchdog = dumps.timeout.map(Watchdog::start);
