@@ -12,7 +12,7 @@ mod support;
 
 use proc::Exit;
 use tempfile::TempDir;
-use xtask::bless::{Blessed, bless, bless_dump};
+use xtask::bless::{Blessed, Outcome, bless, bless_one};
 use xtask::check::{self, Report, Target, Verdict};
 use xtask::protocol::{Clock, Kind};
 use xtask::select::{Case, Selection};
@@ -359,7 +359,15 @@ main run()
         ),
         "{details}"
     );
-    assert_eq!(bless_dump(&report).unwrap(), Blessed::Updated);
+    // Through the one place that decides what a run may write, as bless,
+    // SNAPSHOTS=overwrite and the golden harness do.
+    assert_eq!(
+        bless_one(&report).unwrap(),
+        Outcome::Blessed(vec![(
+            Blessed::Updated,
+            "tests/golden/tests/not_cancel_safe.dump".to_owned()
+        )])
+    );
     assert_eq!(fs::read_to_string(&golden).unwrap(), expected);
 
     // A dump golden file must say when to take the dump.
@@ -371,6 +379,15 @@ main run()
             .contains("does not say when to take the dump"),
         "{}",
         report.summary()
+    );
+    // Such a file is not blessed: the run was asked for no dump.
+    let Outcome::Refused(why) = bless_one(&report).unwrap() else {
+        panic!("blessed a dump the run did not write");
+    };
+    assert!(why.contains("does not say when to take the dump"), "{why}");
+    assert_eq!(
+        fs::read_to_string(&golden).unwrap(),
+        "where each task waits\n"
     );
 }
 

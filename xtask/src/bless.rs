@@ -127,7 +127,10 @@ pub fn bless_one(report: &Report) -> Result<Outcome, Error> {
             .map_err(|error| format!("writing {}: {error}", side.golden.display()))?
         {
             Blessed::Refused => {
-                return Ok(Outcome::Refused(format!("its {what}: the run wrote none")));
+                return Ok(Outcome::Refused(format!(
+                    "its {what}: the run wrote none\n{}",
+                    report.details().trim_end()
+                )));
             }
             Blessed::Unchanged => {}
             changed => written.push((changed, side.golden_name.clone())),
