@@ -308,8 +308,9 @@ pub fn check(case: Case, target: &Target, timeout: Duration, golden_root: &Path)
         .as_ref()
         .map(|file| file.path().display().to_string());
     // The runner stops itself at the timeout, printing where each task of a
-    // hung example waits; it is killed only if that does not come in time.
-    if timeout <= golden::MAX_RUNNER_TIMEOUT {
+    // hung example waits; it is killed only if that does not come in time
+    // (or, for a timeout longer than the runner takes, instead).
+    if timeout <= runner::protocol::MAX_SECONDS {
         invocation.timeout = Some(timeout);
     }
     let dump = dump_run(&case, target, golden_root, &mut invocation);

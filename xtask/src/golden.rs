@@ -41,10 +41,6 @@ pub fn dump_path(golden_root: &Path, section: &str, example: &str) -> PathBuf {
 /// The extension of a dump golden file.
 pub const DUMP: &str = "dump";
 
-/// The longest `--timeout` the runner takes; a check with a longer one
-/// kills the runner instead, without a dump.
-pub const MAX_RUNNER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(86_400);
-
 /// `tests/golden/<section>/<example>.stdout`: the path relative to the
 /// workspace root, which is two levels above `golden_root`.
 pub fn display_name(path: &Path, golden_root: &Path) -> String {

@@ -27,19 +27,23 @@ pub fn seconds_arg(duration: std::time::Duration) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
+/// The longest time `--timeout` and `--dump-at` take: a day is more than any
+/// example needs, and keeps every deadline far from `Instant`'s limits.
+pub const MAX_SECONDS: std::time::Duration = std::time::Duration::from_secs(86_400);
+
 /// The value of an option that takes a time in seconds (`--timeout`,
-/// `--dump-at`): a number, at most a day.
+/// `--dump-at`): a number, at most [`MAX_SECONDS`].
 pub fn parse_seconds(option: &str, value: &str) -> Result<std::time::Duration, String> {
-    const DAY: f64 = 86_400.0;
+    let max = MAX_SECONDS.as_secs();
     value
         .parse::<f64>()
         .ok()
-        .filter(|seconds| (0.0..=DAY).contains(seconds))
+        .filter(|seconds| (0.0..=MAX_SECONDS.as_secs_f64()).contains(seconds))
         .and_then(|seconds| std::time::Duration::try_from_secs_f64(seconds).ok())
         .ok_or_else(|| {
             format!(
                 "invalid value `{value}` for `{option}`: expected a number of seconds, \
-                 such as 1.5, from 0 to {DAY}"
+                 such as 1.5, from 0 to {max}"
             )
         })
 }
