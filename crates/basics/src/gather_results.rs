@@ -1,11 +1,6 @@
 //! `asyncio.gather` for a fixed set of futures (`join!`) and for a list of
 //! tasks (`try_join_all`): results come back in the order given.
 //!
-//! Translates:
-//! - *Async/Await in Python*, "Task Management"
-//! - *Python Async/Await*, "Tasks" (`run_tasks`)
-//! - *Asynchronous Programming in Python*, "Running Multiple Tasks"
-//!
 //! `gather` wraps each coroutine in a task. `tokio::join!` does not spawn: it
 //! polls the futures in place, inside the current task, so they run
 //! concurrently but never in parallel, may borrow local data, and are
@@ -30,6 +25,11 @@
 //! a documented limit. Collecting a finished `join_all` into one `Result`
 //! never fails fast: it waits for every task, then picks the first error
 //! in list order. The section `error-handling` shows failing futures.
+//!
+//! Translates:
+//! - *Async/Await in Python*, "Task Management"
+//! - *Python Async/Await*, "Tasks" (`run_tasks`)
+//! - *Asynchronous Programming in Python*, "Running Multiple Tasks"
 
 use std::time::Duration;
 

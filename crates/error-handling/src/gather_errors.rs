@@ -2,10 +2,6 @@
 //! `return_exceptions=True`: `try_join_all` against `join_all` over
 //! `Result`s.
 //!
-//! Translates:
-//! - *Python Async Programming: A Detailed Guide*,
-//!   "Handling Errors in `gather()`"
-//!
 //! `try_join_all` resolves to `Err` as soon as one future fails, and drops
 //! the others there and then, which cancels them. Python's `gather` does
 //! not cancel: it raises the first exception, but the other tasks keep
@@ -30,6 +26,10 @@
 //! (`FutureExt::boxed`) into a `BoxFuture` with the same output. For a fixed
 //! handful like these three, `tokio::try_join!` fails fast the same way
 //! without a `Vec` or boxing; a list is what `try_join_all` is for.
+//!
+//! Translates:
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Handling Errors in `gather()`"
 
 use std::time::Duration;
 

@@ -2,13 +2,6 @@
 //! pages as text, all or nothing, then JSON with each failure reported in
 //! its place.
 //!
-//! Translates:
-//! - *Asynchronous Programming in Python*, "HTTP Requests (aiohttp)"
-//! - *Python Async Programming: A Detailed Guide*,
-//!   "Good Use Cases (I/O-Bound Operations)"
-//!   (network requests)
-//! - *Async/Await in Python*, "HTTP Requests with AsyncIO"
-//!
 //! `aiohttp.ClientSession` is `reqwest::Client`: a pool of keep-alive
 //! connections, meant to be built once and reused. It needs no `async with`:
 //! its connections close when it is dropped, and cloning it is cheap (an
@@ -43,6 +36,13 @@
 //! it checks the body is JSON and keeps nothing.
 //!
 //! Needs: `reqwest/json`
+//!
+//! Translates:
+//! - *Asynchronous Programming in Python*, "HTTP Requests (aiohttp)"
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Good Use Cases (I/O-Bound Operations)"
+//!   (network requests)
+//! - *Async/Await in Python*, "HTTP Requests with AsyncIO"
 
 use std::error::Error;
 use std::time::Duration;

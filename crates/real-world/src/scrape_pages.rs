@@ -1,10 +1,6 @@
 //! A scraper that fetches five pages concurrently: five two-second pages
 //! take two seconds, not ten.
 //!
-//! Translates:
-//! - *Python Async Programming: A Detailed Guide*,
-//!   "Web Scraping" (practical examples)
-//!
 //! Also exercise 1 of *Python Async/Await*, "Exercises": an async web
 //! scraper that fetches multiple pages concurrently.
 //!
@@ -21,6 +17,10 @@
 //! `buffer_unordered(n)` yields in completion order instead.
 //!
 //! Needs: `reqwest/json`
+//!
+//! Translates:
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Web Scraping" (practical examples)
 
 use std::collections::HashMap;
 use std::time::Duration;

@@ -2,10 +2,6 @@
 //! the sum of their times; made concurrently with the async client, they
 //! take the longest one.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Synchronous vs Asynchronous"
-//!
 //! The guide's blocking side uses `requests`; its Rust twin is
 //! `reqwest::blocking`, the same client behind a blocking API. It must not
 //! be called from async code: each call parks the calling thread until
@@ -38,6 +34,10 @@
 //! guide prints the length of each page; `/delay` echoes the request, port
 //! included, so this prints the status instead. The guide also defines
 //! `main_sync` but never calls it; here both halves run.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Synchronous vs Asynchronous"
 
 use std::thread;
 use std::time::Duration;
