@@ -17,12 +17,9 @@
 //! raised, and leaves the other tasks running. `try_join_all` over task
 //! handles is documented to do the same: it returns the first `JoinError`
 //! (a panicked or aborted task) as soon as it sees one, and dropping the
-//! remaining handles only detaches their tasks. futures-util 0.3.34 keeps
-//! that promise only while the iterator's upper size bound is 30 or less,
-//! as for a `Vec` of up to 30 handles; otherwise it collects through a
-//! `FuturesOrdered`, which yields in input order, so an error waits for
-//! every handle before it. That threshold is an implementation detail, not
-//! a documented limit. Collecting a finished `join_all` into one `Result`
+//! remaining handles only detaches their tasks. (It keeps that promise for a
+//! short list only; [the cheat sheet](../cheatsheet.md#try-join-all-fails-fast)
+//! says where it stops.) Collecting a finished `join_all` into one `Result`
 //! never fails fast: it waits for every task, then picks the first error
 //! in list order. The section `error-handling` shows failing futures.
 //!

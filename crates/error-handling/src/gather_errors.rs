@@ -12,14 +12,12 @@
 //! `Vec<Result<_, _>>`, one entry per input, in input order:
 //! `return_exceptions=True` with the error type spelled out.
 //!
-//! Failing fast is what `try_join_all`'s documentation promises, but
-//! futures-util 0.3.34 keeps the promise only when the iterator's upper
-//! size bound is 30 or less (a `Vec` of up to 30 futures); otherwise it
-//! collects through a `FuturesOrdered`, which yields in input order, so an
-//! error waits for every future before it. The threshold is an
-//! implementation detail, not a documented limit. To fail fast over a long
-//! or unsized list, drive a `FuturesUnordered` with `try_next`, or spawn
-//! into a `JoinSet` and `abort_all` on the first error.
+//! Failing fast is what `try_join_all`'s documentation promises, and what
+//! it does for a short list like this one; past a certain length an error
+//! waits for the futures before it ([the cheat
+//! sheet](../cheatsheet.md#try-join-all-fails-fast) says where). To fail fast
+//! over a list of any length, drive a `FuturesUnordered` with `try_next`, or
+//! spawn into a `JoinSet` and `abort_all` on the first error.
 //!
 //! The two tasks are two different `async fn`s, so their futures have two
 //! different types; a `Vec` holds one type, so each future is boxed

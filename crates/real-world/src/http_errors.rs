@@ -14,9 +14,11 @@
 //! return `Result`, is `gather(return_exceptions=True)`: one failure does
 //! not stop the others, and each outcome comes back in its place. (The
 //! `gather` without `return_exceptions`, which raises the first exception,
-//! is `futures::future::try_join_all`, fail-fast for up to 30 futures; it
-//! also drops the requests still running, where `gather` lets them run on.) This time the deadline is
-//! reqwest's own per-request `timeout`.
+//! is `futures::future::try_join_all`, which fails fast on a short list
+//! ([the cheat sheet](../cheatsheet.md#try-join-all-fails-fast) says how
+//! short); it also drops the requests still running, where `gather` lets
+//! them run on.) This time the deadline is reqwest's own per-request
+//! `timeout`.
 //!
 //! Translates:
 //! - *Async/Await in Python*, "Timeouts and Error Handling" (the

@@ -26,8 +26,8 @@
 //! end and then lets the connection go.
 //!
 //! The guide's `execute` guesses from the SQL whether to fetch rows or count
-//! them; here the closure says what it wants. The other guide's
-//! `fetch_users` is a fragment, `db.execute("SELECT * FROM users")` on a `db`
+//! them; here the closure says what it wants. *Python Async Programming: A
+//! Detailed Guide*'s `fetch_users` is a fragment, `db.execute("SELECT * FROM users")` on a `db`
 //! it never defines; here it is one more closure on the same `call`, naming
 //! its columns and ordering the rows, since SQL returns rows in no defined
 //! order without `ORDER BY`. Values always go in as
