@@ -22,8 +22,8 @@
 //! directory; removing the directory then fails, and both stay on disk. So
 //! each call that creates something runs its `std::fs` call on the blocking
 //! pool itself, as `tokio::fs` does, holding a share of the directory (an
-//! `Arc<TempDir>`) until it ends. The twin's cancelled coroutine can still
-//! await: it waits for the thread instead.
+//! `Arc<TempDir>`) until it ends. The asyncio version's cancelled coroutine
+//! can still await: it waits for the thread instead.
 //!
 //! Translates:
 //! - *Asynchronous Programming in Python*, "File Operations (aiofiles)"
