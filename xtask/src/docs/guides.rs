@@ -105,7 +105,10 @@ pub(super) fn guide_page(guide: &GuideDoc, mappings: &[Mapping]) -> String {
     );
     let mut headings: Vec<(&str, Vec<String>)> = Vec::new();
     for (block, heading) in &guide.blocks {
-        if headings.last().is_none_or(|(current, _)| current != heading) {
+        if headings
+            .last()
+            .is_none_or(|(current, _)| current != heading)
+        {
             headings.push((heading, Vec::new()));
         }
         let Some((_, lines)) = headings.last_mut() else {

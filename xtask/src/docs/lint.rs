@@ -50,7 +50,10 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     }
     problems.extend(cheat_sheet_gaps(workspace)?);
     for (page, text) in learner_pages(&root, book)? {
-        problems.extend(contributor_language(&format!("docs/src/{}", page.display()), &text));
+        problems.extend(contributor_language(
+            &format!("docs/src/{}", page.display()),
+            &text,
+        ));
     }
     let readme = read(&workspace.root().join("README.md"))?;
     problems.extend(contributor_language("README.md", &readme));
@@ -235,7 +238,11 @@ fn contributor_language(page: &str, text: &str) -> Vec<String> {
             .filter(|word| has_word(&lower, word))
             .map(|word| format!("\"{word}\""))
             .collect();
-        found.extend(block_ids(&lower).into_iter().map(|id| format!("the block id `{id}`")));
+        found.extend(
+            block_ids(&lower)
+                .into_iter()
+                .map(|id| format!("the block id `{id}`")),
+        );
         if !found.is_empty() {
             problems.push(format!(
                 "{page}:{}: {} is the maintainers' language, not the learner's; \
@@ -250,7 +257,9 @@ fn contributor_language(page: &str, text: &str) -> Vec<String> {
 
 /// Each word, lower-case; a match starts at a word's start, and `twin`
 /// also matches `twins`, `bless` also `blessed`.
-const CONTRIBUTOR_WORDS: [&str; 6] = ["golden", "bless", "twin", "seed map", "seed-map", "seed_map"];
+const CONTRIBUTOR_WORDS: [&str; 6] = [
+    "golden", "bless", "twin", "seed map", "seed-map", "seed_map",
+];
 
 /// Whether `word` starts a word of `line` and, unless it is `bless`, ends
 /// one (allowing a plural `s`).
@@ -278,14 +287,20 @@ fn block_ids(line: &str) -> Vec<&str> {
             continue;
         };
         let digits = |range: std::ops::Range<usize>| {
-            bytes.get(range).is_some_and(|part| part.iter().all(u8::is_ascii_digit))
+            bytes
+                .get(range)
+                .is_some_and(|part| part.iter().all(u8::is_ascii_digit))
         };
         let alone = |index: Option<usize>| {
             index
                 .and_then(|index| bytes.get(index))
                 .is_none_or(|byte| !byte.is_ascii_alphanumeric())
         };
-        if digits(start..at) && digits(at + 1..end) && alone(start.checked_sub(1)) && alone(Some(end)) {
+        if digits(start..at)
+            && digits(at + 1..end)
+            && alone(start.checked_sub(1))
+            && alone(Some(end))
+        {
             ids.push(&line[start..end]);
         }
     }
@@ -300,8 +315,14 @@ fn hide(text: &str, open: &str, close: &str) -> String {
     while let Some(start) = rest.find(open) {
         out.push_str(&rest[..start]);
         let hidden = &rest[start..];
-        let end = hidden.find(close).map_or(hidden.len(), |end| end + close.len());
-        out.extend(hidden[..end].chars().map(|c| if c == '\n' { '\n' } else { ' ' }));
+        let end = hidden
+            .find(close)
+            .map_or(hidden.len(), |end| end + close.len());
+        out.extend(
+            hidden[..end]
+                .chars()
+                .map(|c| if c == '\n' { '\n' } else { ' ' }),
+        );
         rest = &hidden[end..];
     }
     out.push_str(rest);
@@ -376,7 +397,10 @@ mod tests {
         let book = Book {
             files: BTreeMap::from([
                 (PathBuf::from("basics/hello.md"), "generated".to_owned()),
-                (PathBuf::from(CONTRIBUTOR_DIR).join("blocks.md"), "003/22".to_owned()),
+                (
+                    PathBuf::from(CONTRIBUTOR_DIR).join("blocks.md"),
+                    "003/22".to_owned(),
+                ),
             ]),
             readme_table: String::new(),
             readme_chart: String::new(),
@@ -386,7 +410,10 @@ mod tests {
             .into_iter()
             .map(|(path, _)| path)
             .collect();
-        assert_eq!(pages, [PathBuf::from("basics/hello.md"), PathBuf::from("intro.md")]);
+        assert_eq!(
+            pages,
+            [PathBuf::from("basics/hello.md"), PathBuf::from("intro.md")]
+        );
     }
 
     #[test]
