@@ -10,7 +10,9 @@ use super::guides::{self, blocks_page, guide_page, guides_index};
 use super::pages::{chapter, example_page, from_the_guides, see_also, summary, topic_page};
 use super::readme::{readme_chart, readme_table, with_readme_chart, with_readme_table};
 use super::sections::read_sections;
-use super::{Book, CONTRIBUTOR_DIR, MARKER, docs_src, exercises_page, read, seed_map, topics};
+use super::{
+    Book, CONTRIBUTOR_DIR, MARKER, concepts, docs_src, exercises_page, read, seed_map, topics,
+};
 use crate::Error;
 use crate::twin_file;
 use crate::workspace::Workspace;
@@ -34,6 +36,21 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
         })
         .collect();
     let topics = topics::load(workspace.root(), &known)?;
+    let codes: Vec<(String, String)> = sections
+        .iter()
+        .flat_map(|section| {
+            section.examples.iter().map(|example| {
+                (
+                    format!("{}/{}", section.name, example.name),
+                    example.code.clone(),
+                )
+            })
+        })
+        .collect();
+    let wrong = concepts::wrong_firsts(&codes);
+    if !wrong.is_empty() {
+        return Err(wrong.join("\n").into());
+    }
     let mut files = BTreeMap::new();
     files.insert(
         PathBuf::from("SUMMARY.md"),
@@ -73,6 +90,10 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
             files.insert(dir.join(format!("{}.md", example.name)), page);
         }
     }
+    files.insert(
+        PathBuf::from(concepts::PAGE),
+        format!("{MARKER}\n{}", concepts::page(workspace.root(), &codes)?),
+    );
     files.insert(
         PathBuf::from("exercises.md"),
         format!("{MARKER}\n{}", exercises_page::page(workspace.root())?),

@@ -25,6 +25,8 @@
 //! - [`generate`](mod@generate) renders every page into a [`Book`] and writes it;
 //! - [`sections`], [`guides`], [`topics`], [`seed_map`] and
 //!   [`exercises_page`] read what the pages are made from;
+//! - [`concepts`] is "The Rust you need": the Rust concepts the examples
+//!   use, read from their code, and the first example that needs each;
 //! - [`pages`] renders the summary, chapter, topic and example pages;
 //! - [`readme`] owns the two generated parts of the top-level README;
 //! - [`lint`] is `--check`: everything wrong with the book on disk;
@@ -42,6 +44,7 @@ use std::path::{Path, PathBuf};
 use crate::Error;
 use crate::workspace::Workspace;
 
+pub mod concepts;
 pub mod exercises_page;
 pub mod generate;
 pub mod guides;
@@ -68,8 +71,7 @@ pub(super) const HANDWRITTEN: [(&str, &str); 3] = [
 ];
 
 /// The contributors' hand-written page, which `SUMMARY.md` lists last.
-pub(super) const CONTRIBUTING: (&str, &str) =
-    ("How this book is checked", "contributing/index.md");
+pub(super) const CONTRIBUTING: (&str, &str) = ("How this book is checked", "contributing/index.md");
 
 /// The pages for contributors, under `docs/src`: how the book is checked,
 /// and the guide blocks by id. Every other page is the learner's, and

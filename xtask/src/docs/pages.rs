@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use runner::protocol::Kind;
 use runner::timeline;
 
+use super::concepts;
 use super::guides::GuideDoc;
 use super::sections::{ExampleDoc, PageTimeline, SectionDoc};
 use super::topics::{self, Topic};
@@ -14,8 +15,12 @@ use super::{CONTRIBUTING, CONTRIBUTOR_DIR, HANDWRITTEN, MARKER};
 
 pub(super) fn summary(guides: &[GuideDoc], topics: &[Topic], sections: &[SectionDoc]) -> String {
     let mut text = format!("{MARKER}\n# Summary\n\n");
-    for (title, page) in HANDWRITTEN {
+    for (index, (title, page)) in HANDWRITTEN.into_iter().enumerate() {
         let _ = writeln!(text, "[{title}]({page})");
+        // The Rust you need comes right after the introduction.
+        if index == 0 {
+            let _ = writeln!(text, "[The Rust you need]({})", concepts::PAGE);
+        }
     }
     text.push_str("\n# The guides, in their own order\n\n- [The five guides](guides/index.md)\n");
     for guide in guides {
@@ -151,6 +156,7 @@ pub(super) fn example_page(
         text.push_str(&example.body);
         text.push_str("\n\n");
     }
+    text.push_str(&concepts::example_links(&example.code));
     let _ = write!(
         text,
         "## Run it\n\n```sh\ncargo run -p {} -- {}\n```\n\n",

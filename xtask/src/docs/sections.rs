@@ -23,6 +23,10 @@ pub(super) struct ExampleDoc {
     /// The guides and headings the example translates: the list of the
     /// header's last paragraph, "Translates:", which the page shows last.
     pub(super) translates: Option<String>,
+    /// The file's code, without comments and literals
+    /// ([`concepts::code`](super::concepts::code)): what the page's list of
+    /// Rust concepts is read from.
+    pub(super) code: String,
     /// The first line of the file after its header and the blank lines
     /// that follow it (1-based): where the page's listing starts, since the
     /// page already shows the header as prose.
@@ -77,6 +81,7 @@ pub(super) fn read_sections(workspace: &Workspace) -> Result<Vec<SectionDoc>, Er
                         summary: listed.summary,
                         body,
                         translates,
+                        code: super::concepts::code(&source),
                         code_starts_at: code_starts_at(&source),
                         export,
                         timeline,
