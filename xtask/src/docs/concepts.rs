@@ -1,12 +1,12 @@
 //! "The Rust you need": the Rust concepts the examples use, for a reader who
-//! knows asyncio and is new to Rust. [`CONCEPTS`] is the one table: each
+//! knows asyncio and is new to Rust. `CONCEPTS` is the one table: each
 //! concept, the patterns in code that mean an example uses it, the example
 //! that needs it first (in teaching order), and the chapters of *The Rust
 //! Programming Language* that teach it. Its explanation is written by hand
 //! in `docs/concepts/<id>.md`.
 //!
 //! Which concepts an example uses is read from its code, outside comments
-//! and string literals ([`code`]). Each example page links the concepts its
+//! and string literals (`code`). Each example page links the concepts its
 //! code uses; the page of concepts names each one's first example, which the
 //! table states so that the explanation can rely on it, and `cargo xtask
 //! docs` refuses to run when the table and the code disagree.

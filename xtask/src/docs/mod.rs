@@ -9,8 +9,8 @@
 //! `SUMMARY.md` lists them all.
 //!
 //! The book is the learner's, but for the contributors' pages under
-//! [`CONTRIBUTOR_DIR`]: how the book is checked, and every guide block by
-//! its id. [`check`] keeps the maintainers' words (golden files, `bless`,
+//! `docs/src/contributing/`: how the book is checked, and every guide block
+//! by its id. [`check`] keeps the maintainers' words (golden files, `bless`,
 //! twins, the seed map, block ids) off every other page and the README.
 //!
 //! Generated files start with [`MARKER`]. Everything else under `docs/src`
