@@ -76,8 +76,8 @@ pub(super) fn read_guides(workspace: &Workspace) -> Result<Vec<GuideDoc>, Error>
 pub(super) fn guides_index(guides: &[GuideDoc]) -> String {
     let mut text = format!(
         "{MARKER}\n# The guides\n\n\
-         The five Python guides this book translates, each a tutorial of the kind a Python \
-         developer reads to learn asyncio. Each page follows its guide from top to bottom: \
+         The five Python guides this book translates. Each page follows its guide from top \
+         to bottom: \
          every heading with code, and the examples that translate that code, with a note \
          where the Rust departs from the Python.\n\n\
          | Guide | Code blocks |\n| --- | --- |\n"
