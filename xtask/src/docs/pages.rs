@@ -117,7 +117,7 @@ pub(super) fn see_also(section: &SectionDoc, example: &ExampleDoc, topics: &[Top
 pub(super) fn from_the_guides(example: &ExampleDoc) -> String {
     match &example.translates {
         Some(list) => format!(
-            "\n## From the guides\n\nThis example translates the code under these headings:\n\n{list}\n"
+            "\n## From the guides\n\nThis example comes from these parts of the guides:\n\n{list}\n"
         ),
         None => String::new(),
     }
