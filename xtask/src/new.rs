@@ -18,11 +18,11 @@ use crate::{Error, Usage};
 
 const TEMPLATE: &str = r#"//! One sentence: what this example shows. `--list` prints it.
 //!
-//! Translates:
-//! - *Guide title*, "Heading"
-//!
 //! How Rust differs from asyncio here, and why: what a Python developer
 //! would expect, and what Tokio does instead.
+//!
+//! Translates:
+//! - *Guide title*, "Heading"
 
 pub async fn run() {
     println!("{name}: replace me");

@@ -2,11 +2,6 @@
 //! hold a lock and wait for the other's, and a task that waits on a channel
 //! whose only sender it holds itself; then the two fixes.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Debugging Async Code" (monitoring what each task is doing) and
-//!   "Semaphores and Locks" (the lock)
-//!
 //! A deadlock raises nothing and prints nothing: every task is waiting, so
 //! the program just stops moving. Here a timeout notices it. To see *where*
 //! each task waits, run the example with a task dump at one second:
@@ -24,8 +19,8 @@
 //! The book's page "Why is my program stuck?" reads such a dump.
 //!
 //! Python 3.11 shows the same with `asyncio.all_tasks()` and each task's
-//! `get_stack()` or `print_stack()` (the twin prints them on stderr); Python
-//! 3.14 adds `asyncio.print_call_graph()` and `python -m asyncio pstree PID`.
+//! `get_stack()` (the asyncio version prints them on stderr); Python 3.14
+//! adds `asyncio.print_call_graph()` and `python -m asyncio pstree PID`.
 //! `tokio::sync::Mutex`, like `asyncio.Lock`, is not reentrant: a task that
 //! holds it and locks it again waits for ever. A Tokio channel ends when its
 //! last `Sender` is dropped (or its receiver calls `close`), and only then
@@ -36,6 +31,11 @@
 //! The fixes: every task takes the two locks in one order (here by account
 //! number), so whoever gets the first lock also gets the second; and the
 //! collector drops its sender before it receives.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Debugging Async Code" (monitoring what each task is doing) and
+//!   "Semaphores and Locks" (the lock)
 
 use std::sync::Arc;
 use std::time::Duration;

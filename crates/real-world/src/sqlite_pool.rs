@@ -2,12 +2,6 @@
 //! concurrent workers, and transactions that commit whole or roll back
 //! whole.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Database Integration Patterns"
-//!   (`AsyncDatabaseManager`)
-//! - *Asynchronous Programming in Python*, "Database Operations (aiomysql)"
-//!
 //! The guide's pool is an `asyncio.Queue` of fake connections, handed out
 //! by an `@asynccontextmanager` that puts each one back in `finally`. Here
 //! the connections are real, to a file in a temporary directory. A
@@ -57,6 +51,12 @@
 //! program cannot link two versions of SQLite's library (`libsqlite3-sys`
 //! declares `links = "sqlite3"`), so this workspace, on rusqlite 0.41, keeps
 //! its own.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Database Integration Patterns"
+//!   (`AsyncDatabaseManager`)
+//! - *Asynchronous Programming in Python*, "Database Operations (aiomysql)"
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};

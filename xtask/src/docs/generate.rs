@@ -6,11 +6,13 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::guides::{self, guide_page, guides_index};
-use super::pages::{chapter, example_page, see_also, summary, topic_page};
+use super::guides::{self, blocks_page, guide_page, guides_index};
+use super::pages::{chapter, example_page, from_the_guides, see_also, summary, topic_page};
 use super::readme::{readme_chart, readme_table, with_readme_chart, with_readme_table};
 use super::sections::read_sections;
-use super::{Book, MARKER, docs_src, exercises_page, read, seed_map, topics};
+use super::{
+    Book, CONTRIBUTOR_DIR, MARKER, concepts, docs_src, exercises_page, read, seed_map, topics,
+};
 use crate::Error;
 use crate::twin_file;
 use crate::workspace::Workspace;
@@ -24,7 +26,6 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
             .any(|known| known.name == section && known.examples.iter().any(|e| e.name == example))
     })?;
     let guides = guides::read_guides(workspace)?;
-    let blocks = guides::headings(&guides);
     let known = sections
         .iter()
         .flat_map(|section| {
@@ -35,6 +36,21 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
         })
         .collect();
     let topics = topics::load(workspace.root(), &known)?;
+    let codes: Vec<(String, String)> = sections
+        .iter()
+        .flat_map(|section| {
+            section.examples.iter().map(|example| {
+                (
+                    format!("{}/{}", section.name, example.name),
+                    example.code.clone(),
+                )
+            })
+        })
+        .collect();
+    let wrong = concepts::wrong_firsts(&codes);
+    if !wrong.is_empty() {
+        return Err(wrong.join("\n").into());
+    }
     let mut files = BTreeMap::new();
     files.insert(
         PathBuf::from("SUMMARY.md"),
@@ -53,9 +69,13 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
             guide_page(guide, &mappings),
         );
     }
+    files.insert(
+        PathBuf::from(CONTRIBUTOR_DIR).join("guide-blocks.md"),
+        blocks_page(&guides, &mappings),
+    );
     for section in &sections {
         let dir = PathBuf::from(&section.name);
-        files.insert(dir.join("index.md"), chapter(section, &mappings, &blocks));
+        files.insert(dir.join("index.md"), chapter(section));
         for example in &section.examples {
             let twin = fs::read_to_string(twin_file::path(
                 workspace.root(),
@@ -64,11 +84,16 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
             ))
             .ok()
             .map(|source| twin_file::declared_difference(&source).map(str::to_owned));
-            let mut page = example_page(section, example, &mappings, &blocks, twin);
+            let mut page = example_page(section, example, twin);
             page.push_str(&see_also(section, example, &topics));
+            page.push_str(&from_the_guides(example));
             files.insert(dir.join(format!("{}.md", example.name)), page);
         }
     }
+    files.insert(
+        PathBuf::from(concepts::PAGE),
+        format!("{MARKER}\n{}", concepts::page(workspace.root(), &codes)?),
+    );
     files.insert(
         PathBuf::from("exercises.md"),
         format!("{MARKER}\n{}", exercises_page::page(workspace.root())?),

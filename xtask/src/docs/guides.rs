@@ -1,8 +1,7 @@
 //! The Python guides as the book shows them: read from `docs/guides.tsv`
 //! and `docs/guide-blocks.tsv`, a page per guide that follows it heading by
-//! heading, and the tables of guide blocks on chapter and example pages.
+//! heading, and the contributors' page of every block by its id.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::seed_map::Mapping;
@@ -78,159 +77,188 @@ pub(super) fn read_guides(workspace: &Workspace) -> Result<Vec<GuideDoc>, Error>
     Ok(guides)
 }
 
-/// Block id to heading.
-pub(super) fn headings(guides: &[GuideDoc]) -> BTreeMap<String, String> {
-    guides
-        .iter()
-        .flat_map(|guide| guide.blocks.iter().cloned())
-        .collect()
-}
-
 /// The page of the guides: each one, with a link to its page.
 pub(super) fn guides_index(guides: &[GuideDoc]) -> String {
     let mut text = format!(
         "{MARKER}\n# The guides\n\n\
-         The five Python guides this book translates. Each page follows its guide \
-         from top to bottom: every heading with code, its blocks (an id such as \
-         `003/14` is guide 003, block 14), and the examples that translate them, \
-         with a note where the Rust departs from the Python.\n\n\
-         | Guide | Title | Blocks |\n| --- | --- | --- |\n"
+         The five Python guides this book translates. Each page follows its guide from top \
+         to bottom: \
+         every heading with code, and the examples that translate that code, with a note \
+         where the Rust departs from the Python.\n\n\
+         | Guide | Code blocks |\n| --- | --- |\n"
     );
     for guide in guides {
         let _ = writeln!(
             text,
-            "| {0} | [{1}]({0}.md) | {2} |",
-            guide.id,
+            "| [{}]({}.md) | {} |",
             cell(&guide.title),
+            guide.id,
             guide.blocks.len()
         );
     }
     text
 }
 
-/// One guide, heading by heading in its own order, each block linked to
-/// the examples that translate it.
+/// One guide, heading by heading in its own order, each heading with the
+/// examples that translate its blocks. A learner has never seen a block's
+/// id, so the page names none; the contributors' page of blocks does.
 pub(super) fn guide_page(guide: &GuideDoc, mappings: &[Mapping]) -> String {
     let mut text = format!(
-        "{MARKER}\n# {}\n\nGuide {}, heading by heading. Each block links to the example \
-         that translates it; the note says where the Rust departs from the Python.\n",
-        guide.title, guide.id
+        "{MARKER}\n# {}\n\nThe guide heading by heading. Under each heading with code, the \
+         examples that translate it, with a note where the Rust departs from the Python.\n",
+        guide.title
     );
-    let mut current = None;
+    let mut headings: Vec<(&str, Vec<String>)> = Vec::new();
     for (block, heading) in &guide.blocks {
-        if current != Some(heading) {
-            let _ = write!(text, "\n## {heading}\n\n");
-            current = Some(heading);
+        if headings
+            .last()
+            .is_none_or(|(current, _)| current != heading)
+        {
+            headings.push((heading, Vec::new()));
         }
+        let Some((_, lines)) = headings.last_mut() else {
+            continue;
+        };
         let translations: Vec<&Mapping> = mappings.iter().filter(|m| m.block == *block).collect();
-        let anchor = format!("<a id=\"{}\"></a>", block_anchor(block));
+        let mut block_lines: Vec<String> = translations
+            .iter()
+            .map(|mapping| {
+                let mut line = format!(
+                    "- [`{0}/{1}`](../{0}/{1}.md)",
+                    mapping.section, mapping.example
+                );
+                if !mapping.note.is_empty() {
+                    let _ = write!(line, ". {}", mapping.note);
+                }
+                line
+            })
+            .collect();
         if translations.is_empty() {
-            let _ = writeln!(text, "- {anchor}`{block}`: not translated yet");
+            block_lines.push("- One of its code blocks is not translated yet.".to_owned());
         }
-        for (index, mapping) in translations.into_iter().enumerate() {
-            // One anchor per block, on its first line.
-            let anchor = if index == 0 { anchor.as_str() } else { "" };
-            let _ = write!(
-                text,
-                "- {anchor}`{block}`: [`{0}/{1}`](../{0}/{1}.md)",
-                mapping.section, mapping.example
-            );
-            if !mapping.note.is_empty() {
-                let _ = write!(text, ". {}", mapping.note);
+        // Two blocks under one heading often share an example: name it once.
+        for line in block_lines {
+            if !lines.contains(&line) {
+                lines.push(line);
             }
-            text.push('\n');
+        }
+    }
+    for (heading, lines) in headings {
+        let _ = write!(text, "\n## {heading}\n\n{}\n", lines.join("\n"));
+    }
+    text
+}
+
+/// The contributors' page of every guide block: its id, heading, the
+/// examples that translate it and the note, guide by guide, each block
+/// with an anchor (`#block-003-14`).
+pub(super) fn blocks_page(guides: &[GuideDoc], mappings: &[Mapping]) -> String {
+    let mut text = format!(
+        "{MARKER}\n# Guide blocks and their examples\n\n\
+         Every Python code block of the guides has an id, such as `003/14`: guide 003 (the \
+         guide's number in `docs/guides.tsv`), block 14. `docs/seed-map.tsv` maps each block \
+         to the examples that translate it, with a note where the Rust departs from the \
+         Python; `../shared/tools/seed-coverage` lists the blocks still unmapped. The learner's \
+         pages name guides and headings, never ids: this page is the one place they are \
+         shown.\n"
+    );
+    for guide in guides {
+        let _ = write!(
+            text,
+            "\n## {} (`{}`)\n\n| Block | Heading | Example | Note |\n| --- | --- | --- | --- |\n",
+            guide.title, guide.id
+        );
+        for (block, heading) in &guide.blocks {
+            let anchor = format!("<a id=\"{}\"></a>", block_anchor(block));
+            let translations: Vec<&Mapping> =
+                mappings.iter().filter(|m| m.block == *block).collect();
+            if translations.is_empty() {
+                let _ = writeln!(
+                    text,
+                    "| {anchor}`{block}` | {} | not translated yet | |",
+                    cell(heading)
+                );
+            }
+            for (index, mapping) in translations.into_iter().enumerate() {
+                // One anchor per block, on its first row.
+                let anchor = if index == 0 { anchor.as_str() } else { "" };
+                let _ = writeln!(
+                    text,
+                    "| {anchor}`{block}` | {} | [`{2}/{3}`](../{2}/{3}.md) | {} |",
+                    cell(heading),
+                    cell(&mapping.note),
+                    mapping.section,
+                    mapping.example
+                );
+            }
         }
     }
     text
 }
 
-/// The anchor of a block on its guide's page: `block-003-14`.
+/// The anchor of a block on the contributors' page of blocks: `block-003-14`.
 fn block_anchor(block: &str) -> String {
     format!("block-{}", block.replace('/', "-"))
-}
-
-/// A link from a page one level down (a section's) to the block on its
-/// guide's page.
-fn block_link(block: &str) -> String {
-    let guide = block.split('/').next().unwrap_or(block);
-    format!("[{block}](../guides/{guide}.md#{})", block_anchor(block))
-}
-
-/// A table of the guide blocks in `mappings` that `keep` selects; with
-/// `link_examples`, a column linking each to its example page. A block id
-/// names its guide too (`003/14` is guide `003_…`), which the introduction
-/// lists, so the long guide file names stay out of the table.
-pub(super) fn block_rows(
-    mappings: &[Mapping],
-    blocks: &BTreeMap<String, String>,
-    keep: impl Fn(&Mapping) -> bool,
-    link_examples: bool,
-) -> String {
-    let mut text = String::from(if link_examples {
-        "| Block | Heading | Example | Note |\n| --- | --- | --- | --- |\n"
-    } else {
-        "| Block | Heading | Note |\n| --- | --- | --- |\n"
-    });
-    let mut rows: Vec<&Mapping> = mappings.iter().filter(|m| keep(m)).collect();
-    rows.sort_by(|a, b| (&a.block, &a.example).cmp(&(&b.block, &b.example)));
-    for mapping in rows {
-        let heading = blocks.get(&mapping.block).map_or("?", String::as_str);
-        let example = if link_examples {
-            format!(" [{0}]({0}.md) |", mapping.example)
-        } else {
-            String::new()
-        };
-        let _ = writeln!(
-            text,
-            "| {} | {} |{example} {} |",
-            block_link(&mapping.block),
-            cell(heading),
-            cell(&mapping.note)
-        );
-    }
-    text
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_guide_page_follows_the_guide_and_links_each_block_once() {
-        let guide = GuideDoc {
+    fn guide() -> GuideDoc {
+        GuideDoc {
             id: "003".into(),
             title: "A Guide".into(),
             blocks: vec![
                 ("003/01".into(), "Tasks".into()),
                 ("003/02".into(), "Tasks".into()),
-                ("003/03".into(), "Queues".into()),
+                ("003/03".into(), "Tasks".into()),
+                ("003/04".into(), "Queues".into()),
             ],
-        };
+        }
+    }
+
+    fn mappings() -> Vec<Mapping> {
         let mapping = |block: &str, example: &str, note: &str| Mapping {
             block: block.into(),
             section: "basics".into(),
             example: example.into(),
             note: note.into(),
         };
-        let mappings = [
+        vec![
             mapping("003/01", "spawn", "Same."),
             mapping("003/01", "join", ""),
-            mapping("003/03", "queue", ""),
-        ];
-        let page = guide_page(&guide, &mappings);
+            mapping("003/02", "join", ""),
+            mapping("003/04", "queue", ""),
+        ]
+    }
+
+    #[test]
+    fn a_guide_page_follows_the_guide_heading_by_heading_without_block_ids() {
+        let page = guide_page(&guide(), &mappings());
         let body = page.split_once("Python.\n").unwrap().1;
         assert_eq!(
             body,
             "\n## Tasks\n\n\
-             - <a id=\"block-003-01\"></a>`003/01`: [`basics/spawn`](../basics/spawn.md). Same.\n\
-             - `003/01`: [`basics/join`](../basics/join.md)\n\
-             - <a id=\"block-003-02\"></a>`003/02`: not translated yet\n\
+             - [`basics/spawn`](../basics/spawn.md). Same.\n\
+             - [`basics/join`](../basics/join.md)\n\
+             - One of its code blocks is not translated yet.\n\
              \n## Queues\n\n\
-             - <a id=\"block-003-03\"></a>`003/03`: [`basics/queue`](../basics/queue.md)\n"
+             - [`basics/queue`](../basics/queue.md)\n"
         );
+    }
+
+    #[test]
+    fn the_blocks_page_anchors_each_block_once() {
+        let page = blocks_page(&[guide()], &mappings());
+        let table = page.split_once("| --- | --- | --- | --- |\n").unwrap().1;
         assert_eq!(
-            block_link("003/14"),
-            "[003/14](../guides/003.md#block-003-14)"
+            table,
+            "| <a id=\"block-003-01\"></a>`003/01` | Tasks | [`basics/spawn`](../basics/spawn.md) | Same. |\n\
+             | `003/01` | Tasks | [`basics/join`](../basics/join.md) |  |\n\
+             | <a id=\"block-003-02\"></a>`003/02` | Tasks | [`basics/join`](../basics/join.md) |  |\n\
+             | <a id=\"block-003-03\"></a>`003/03` | Tasks | not translated yet | |\n\
+             | <a id=\"block-003-04\"></a>`003/04` | Queues | [`basics/queue`](../basics/queue.md) |  |\n"
         );
     }
 }

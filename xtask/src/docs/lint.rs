@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::generate::generated_files;
 use super::readme::{README_CHART_FROM, with_readme_chart, with_readme_table};
-use super::{Book, HANDWRITTEN, docs_src, read};
+use super::{Book, CONTRIBUTING, CONTRIBUTOR_DIR, HANDWRITTEN, docs_src, read};
 use crate::Error;
 use crate::workspace::Workspace;
 
@@ -34,7 +34,7 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
             ));
         }
     }
-    for (_, page) in HANDWRITTEN {
+    for (_, page) in HANDWRITTEN.into_iter().chain([CONTRIBUTING]) {
         let path = root.join(page);
         match fs::read_to_string(&path) {
             Ok(text) => {
@@ -49,7 +49,14 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
         problems.extend(missing_includes(&root, path, text));
     }
     problems.extend(cheat_sheet_gaps(workspace)?);
+    for (page, text) in learner_pages(&root, book)? {
+        problems.extend(contributor_language(
+            &format!("docs/src/{}", page.display()),
+            &text,
+        ));
+    }
     let readme = read(&workspace.root().join("README.md"))?;
+    problems.extend(contributor_language("README.md", &readme));
     match with_readme_table(&readme, &book.readme_table) {
         Ok(updated) if updated == readme => {}
         Ok(_) => problems.push("README.md: the table of sections is stale".to_owned()),
@@ -182,6 +189,146 @@ fn table_cells(row: &str) -> usize {
     pipes.saturating_sub(1)
 }
 
+/// The book's pages a learner reads, with their text: every generated page
+/// as it is about to be written, and every other page on disk, except the
+/// pages for contributors under [`CONTRIBUTOR_DIR`].
+fn learner_pages(root: &Path, book: &Book) -> Result<Vec<(PathBuf, String)>, Error> {
+    let mut pages: Vec<(PathBuf, String)> = book
+        .files
+        .iter()
+        .map(|(path, text)| (path.clone(), text.clone()))
+        .collect();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry?.path();
+            let Ok(relative) = path.strip_prefix(root) else {
+                continue;
+            };
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|extension| extension == "md")
+                && !book.files.contains_key(relative)
+            {
+                pages.push((relative.to_path_buf(), read(&path)?));
+            }
+        }
+    }
+    pages.retain(|(path, _)| !path.starts_with(CONTRIBUTOR_DIR));
+    pages.sort();
+    Ok(pages)
+}
+
+/// The words of the project's own machinery, which mean nothing to someone
+/// learning async Rust: how the outputs are checked and kept (golden files,
+/// `bless`), the asyncio programs' checker (`twins`), the map of the guides'
+/// code blocks (the seed map), and those blocks' ids (`003/22`). They belong
+/// on the contributors' pages and in CONTRIBUTING.md. A word counts where a
+/// reader sees it: not in an HTML comment, nor in an `{{#include}}`'s path.
+fn contributor_language(page: &str, text: &str) -> Vec<String> {
+    let visible = hide(&hide(text, "<!--", "-->"), "{{#include", "}}");
+    let mut problems = Vec::new();
+    for (index, line) in visible.lines().enumerate() {
+        let lower = line.to_lowercase();
+        let mut found: Vec<String> = CONTRIBUTOR_WORDS
+            .iter()
+            .filter(|word| has_word(&lower, word))
+            .map(|word| format!("\"{word}\""))
+            .collect();
+        found.extend(
+            block_ids(&lower)
+                .into_iter()
+                .map(|id| format!("the block id `{id}`")),
+        );
+        if !found.is_empty() {
+            problems.push(format!(
+                "{page}:{}: {} is the maintainers' language, not the learner's; \
+                 say it on the contributors' pages (docs/src/{CONTRIBUTOR_DIR}/) or in CONTRIBUTING.md",
+                index + 1,
+                found.join(", ")
+            ));
+        }
+    }
+    problems
+}
+
+/// Each word, lower-case; a match starts at a word's start, and `twin`
+/// also matches `twins`, `bless` also `blessed`.
+const CONTRIBUTOR_WORDS: [&str; 6] = [
+    "golden", "bless", "twin", "seed map", "seed-map", "seed_map",
+];
+
+/// Whether `word` starts a word of `line` and, unless it is `bless`, ends
+/// one (allowing a plural `s`).
+fn has_word(line: &str, word: &str) -> bool {
+    line.match_indices(word).any(|(at, _)| {
+        let before = line[..at].chars().next_back();
+        let after = &line[at + word.len()..];
+        let after = if word == "bless" {
+            ""
+        } else {
+            after.strip_prefix('s').unwrap_or(after)
+        };
+        !before.is_some_and(char::is_alphanumeric)
+            && !after.chars().next().is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// The guide block ids in `line`: three digits, a slash, two digits, not
+/// part of a longer number.
+fn block_ids(line: &str) -> Vec<&str> {
+    let bytes = line.as_bytes();
+    let mut ids = Vec::new();
+    for (at, _) in line.match_indices('/') {
+        let (Some(start), end) = (at.checked_sub(3), at + 3) else {
+            continue;
+        };
+        let digits = |range: std::ops::Range<usize>| {
+            bytes
+                .get(range)
+                .is_some_and(|part| part.iter().all(u8::is_ascii_digit))
+        };
+        let alone = |index: Option<usize>| {
+            index
+                .and_then(|index| bytes.get(index))
+                .is_none_or(|byte| !byte.is_ascii_alphanumeric())
+        };
+        if digits(start..at)
+            && digits(at + 1..end)
+            && alone(start.checked_sub(1))
+            && alone(Some(end))
+        {
+            ids.push(&line[start..end]);
+        }
+    }
+    ids
+}
+
+/// `text` with everything from each `open` to the next `close` blanked
+/// out, newlines kept, so line numbers still point at the page's lines.
+fn hide(text: &str, open: &str, close: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(open) {
+        out.push_str(&rest[..start]);
+        let hidden = &rest[start..];
+        let end = hidden
+            .find(close)
+            .map_or(hidden.len(), |end| end + close.len());
+        out.extend(
+            hidden[..end]
+                .chars()
+                .map(|c| if c == '\n' { '\n' } else { ' ' }),
+        );
+        rest = &hidden[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// `docs/asyncio-apis.txt` lists every asyncio API the guides use, one per
 /// line; each must appear, in backticks, in the cheat sheet.
 fn cheat_sheet_gaps(workspace: &Workspace) -> Result<Vec<String>, Error> {
@@ -214,6 +361,58 @@ mod tests {
         assert_eq!(
             ragged_tables(Path::new("page.md"), text),
             ["docs/src/page.md:4: this table row has 3 cells, its header 2"]
+        );
+    }
+
+    #[test]
+    fn a_learner_page_may_not_speak_the_maintainers_language() {
+        let text = "# Page\n\
+                    Each example's output is checked against a golden file.\n\
+                    Run `cargo xtask bless` and `cargo xtask twins basics/spawn`.\n\
+                    Its asyncio twin, from block 003/22 (see the seed-map).\n\
+                    <!-- generated from docs/seed-map.tsv and tests/golden/ -->\n\
+                    {{#include ../../../tests/golden/basics/hello.stdout}}\n\
+                    Between twinkling goldenrod, 2025/10/01 and 1003/223 are no ids.\n";
+        assert_eq!(
+            contributor_language("docs/src/page.md", text),
+            [
+                "docs/src/page.md:2: \"golden\" is the maintainers' language, not the learner's; \
+                 say it on the contributors' pages (docs/src/contributing/) or in CONTRIBUTING.md",
+                "docs/src/page.md:3: \"bless\", \"twin\" is the maintainers' language, not the \
+                 learner's; say it on the contributors' pages (docs/src/contributing/) or in \
+                 CONTRIBUTING.md",
+                "docs/src/page.md:4: \"twin\", \"seed-map\", the block id `003/22` is the \
+                 maintainers' language, not the learner's; say it on the contributors' pages \
+                 (docs/src/contributing/) or in CONTRIBUTING.md",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_contributors_pages_are_no_learner_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join(CONTRIBUTOR_DIR)).unwrap();
+        fs::write(dir.path().join("intro.md"), "hand-written").unwrap();
+        fs::write(dir.path().join(CONTRIBUTOR_DIR).join("index.md"), "bless").unwrap();
+        let book = Book {
+            files: BTreeMap::from([
+                (PathBuf::from("basics/hello.md"), "generated".to_owned()),
+                (
+                    PathBuf::from(CONTRIBUTOR_DIR).join("blocks.md"),
+                    "003/22".to_owned(),
+                ),
+            ]),
+            readme_table: String::new(),
+            readme_chart: String::new(),
+        };
+        let pages: Vec<PathBuf> = learner_pages(dir.path(), &book)
+            .unwrap()
+            .into_iter()
+            .map(|(path, _)| path)
+            .collect();
+        assert_eq!(
+            pages,
+            [PathBuf::from("basics/hello.md"), PathBuf::from("intro.md")]
         );
     }
 

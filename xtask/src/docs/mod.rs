@@ -4,13 +4,20 @@
 //! Each example page is made from the `//!` header of
 //! `crates/<section>/src/<example>.rs`, and includes the file itself and its
 //! golden output with mdBook's `{{#include}}`, so the code and output shown
-//! are the checked ones. Each section gets a chapter page with a table made
-//! from `docs/seed-map.tsv`, and `SUMMARY.md` lists them all.
+//! are the checked ones. Each section gets a chapter page, each guide a page
+//! that follows it heading by heading (from `docs/seed-map.tsv`), and
+//! `SUMMARY.md` lists them all.
+//!
+//! The book is the learner's, but for the contributors' pages under
+//! `docs/src/contributing/`: how the book is checked, and every guide block
+//! by its id. [`check`] keeps the maintainers' words (golden files, `bless`,
+//! twins, the seed map, block ids) off every other page and the README.
 //!
 //! Generated files start with [`MARKER`]. Everything else under `docs/src`
 //! is written by hand (the introduction, the cheat sheet, the list of where
-//! the guides are wrong); [`check`] makes sure their links lead somewhere and
-//! that the cheat sheet has a row for every asyncio API the guides use.
+//! the guides are wrong, the contributors' page); [`check`] makes sure their
+//! links lead somewhere and that the cheat sheet has a row for every asyncio
+//! API the guides use.
 //!
 //! This module owns `cargo xtask docs` itself and what its parts share;
 //! the parts:
@@ -18,6 +25,8 @@
 //! - [`generate`](mod@generate) renders every page into a [`Book`] and writes it;
 //! - [`sections`], [`guides`], [`topics`], [`seed_map`] and
 //!   [`exercises_page`] read what the pages are made from;
+//! - [`concepts`] is "The Rust you need": the Rust concepts the examples
+//!   use, read from their code, and the first example that needs each;
 //! - [`pages`] renders the summary, chapter, topic and example pages;
 //! - [`readme`] owns the two generated parts of the top-level README;
 //! - [`lint`] is `--check`: everything wrong with the book on disk;
@@ -37,6 +46,7 @@ use std::path::{Path, PathBuf};
 use crate::Error;
 use crate::workspace::Workspace;
 
+pub mod concepts;
 pub mod exercises_page;
 pub mod generate;
 pub mod guides;
@@ -61,6 +71,14 @@ pub(super) const HANDWRITTEN: [(&str, &str); 3] = [
     ("Cheat sheet: asyncio to Tokio", "cheatsheet.md"),
     ("Where the guides are wrong", "guides-errata.md"),
 ];
+
+/// The contributors' hand-written page, which `SUMMARY.md` lists last.
+pub(super) const CONTRIBUTING: (&str, &str) = ("How this book is checked", "contributing/index.md");
+
+/// The pages for contributors, under `docs/src`: how the book is checked,
+/// and the guide blocks by id. Every other page is the learner's, and
+/// `--check` keeps it free of the maintainers' words.
+pub(super) const CONTRIBUTOR_DIR: &str = "contributing";
 
 /// Every generated file, by path relative to `docs/src`.
 pub struct Book {

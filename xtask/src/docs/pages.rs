@@ -2,22 +2,25 @@
 //! each topic's page, and each example's page with its code, output,
 //! schedule and "See also".
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use runner::protocol::Kind;
 use runner::timeline;
 
-use super::guides::{GuideDoc, block_rows};
+use super::concepts;
+use super::guides::GuideDoc;
 use super::sections::{ExampleDoc, PageTimeline, SectionDoc};
-use super::seed_map::Mapping;
 use super::topics::{self, Topic};
-use super::{HANDWRITTEN, MARKER};
+use super::{CONTRIBUTING, CONTRIBUTOR_DIR, HANDWRITTEN, MARKER};
 
 pub(super) fn summary(guides: &[GuideDoc], topics: &[Topic], sections: &[SectionDoc]) -> String {
     let mut text = format!("{MARKER}\n# Summary\n\n");
-    for (title, page) in HANDWRITTEN {
+    for (index, (title, page)) in HANDWRITTEN.into_iter().enumerate() {
         let _ = writeln!(text, "[{title}]({page})");
+        // The Rust you need comes right after the introduction.
+        if index == 0 {
+            let _ = writeln!(text, "[The Rust you need]({})", concepts::PAGE);
+        }
     }
     text.push_str("\n# The guides, in their own order\n\n- [The five guides](guides/index.md)\n");
     for guide in guides {
@@ -35,14 +38,16 @@ pub(super) fn summary(guides: &[GuideDoc], topics: &[Topic], sections: &[Section
         }
     }
     text.push_str("\n# Exercises\n\n- [The exercise track](exercises.md)\n");
+    let (title, page) = CONTRIBUTING;
+    let _ = write!(
+        text,
+        "\n# For contributors\n\n- [{title}]({page})\n  \
+         - [Guide blocks and their examples]({CONTRIBUTOR_DIR}/guide-blocks.md)\n"
+    );
     text
 }
 
-pub(super) fn chapter(
-    section: &SectionDoc,
-    mappings: &[Mapping],
-    blocks: &BTreeMap<String, String>,
-) -> String {
+pub(super) fn chapter(section: &SectionDoc) -> String {
     let mut text = format!(
         "{MARKER}\n# The `{}` section\n\n{}\n\n",
         section.name, section.description
@@ -59,11 +64,6 @@ pub(super) fn chapter(
             "- [`{0}`]({0}.md): {1}",
             example.name, example.summary
         );
-    }
-    let in_section = |m: &Mapping| m.section == section.name;
-    if mappings.iter().any(in_section) {
-        text.push_str("\n## The guide blocks it translates\n\n");
-        text.push_str(&block_rows(mappings, blocks, in_section, true));
     }
     text
 }
@@ -113,6 +113,16 @@ pub(super) fn see_also(section: &SectionDoc, example: &ExampleDoc, topics: &[Top
     text
 }
 
+/// The end of an example's page: the guides and headings it translates.
+pub(super) fn from_the_guides(example: &ExampleDoc) -> String {
+    match &example.translates {
+        Some(list) => format!(
+            "\n## From the guides\n\nThis example comes from these parts of the guides:\n\n{list}\n"
+        ),
+        None => String::new(),
+    }
+}
+
 /// Plain text set in Markdown as it is: each character Markdown could read
 /// as markup (`__del__`, `Box<dyn Trait>`) is escaped with a backslash.
 fn markdown_text(text: &str) -> String {
@@ -132,8 +142,6 @@ fn markdown_text(text: &str) -> String {
 pub(super) fn example_page(
     section: &SectionDoc,
     example: &ExampleDoc,
-    mappings: &[Mapping],
-    blocks: &BTreeMap<String, String>,
     // The twin, if the example has one, and the reason it gives for not
     // printing what the Rust prints, if it gives one.
     twin: Option<Option<String>>,
@@ -148,6 +156,7 @@ pub(super) fn example_page(
         text.push_str(&example.body);
         text.push_str("\n\n");
     }
+    text.push_str(&concepts::example_links(&example.code));
     let _ = write!(
         text,
         "## Run it\n\n```sh\ncargo run -p {} -- {}\n```\n\n",
@@ -155,23 +164,20 @@ pub(super) fn example_page(
     );
     if let Some(difference) = twin {
         let python = format!("crates/{}/python/{}.py", section.name, example.name);
-        let check = match difference {
-            None => "runs it and checks that it prints what the Rust prints \
-                     (quotes, brackets and `True` aside); CI runs every twin."
+        let prints = match difference {
+            None => "It prints what the Rust prints, but for how Python writes quotes, brackets \
+                     and `True`; the project's tests check that it does."
                 .to_owned(),
             Some(reason) => format!(
-                "runs it and checks only that it ends cleanly and prints something; \
-                 CI runs every twin. It cannot print what the Rust prints: {}.",
+                "It cannot print what the Rust prints: {}.",
                 markdown_text(reason.trim_end_matches('.'))
             ),
         };
         let _ = write!(
             text,
-            "## In asyncio\n\n`{python}` is the same program in asyncio, written for this book \
-             (run it with `python3 -P {python}`). \
-             `cargo xtask twins {}/{}` {check}\n\n\
-             ```python\n{{{{#include ../../../{python}}}}}\n```\n\n",
-            section.name, example.name
+            "## In asyncio\n\n`{python}` is the same program in asyncio, written for this book; \
+             run it with `python3 -P {python}`. {prints}\n\n\
+             ```python\n{{{{#include ../../../{python}}}}}\n```\n\n"
         );
     }
     let export = &example.export;
@@ -207,8 +213,8 @@ pub(super) fn example_page(
     let _ = write!(
         text,
         "## What it prints\n\n\
-         This is `{golden}`, which `cargo test` checks the example against on Tokio's paused clock \
-         and CI on the real one.\n\n\
+         The same on Tokio's paused clock and on the real one; the project's tests run the \
+         example on both and check that it still prints exactly this.\n\n\
          ```text\n{{{{#include ../../../{golden}}}}}\n```\n"
     );
     if let Some(at) = example.dump_at {
@@ -219,7 +225,7 @@ pub(super) fn example_page(
              At {at} of its run, `cargo run -p {section} -- {example} --clock virtual --dump-at {arg}` \
              prints where each of its tasks waits: the task, labelled by the line that spawned it, \
              this file's frames down to the `.await` it is stopped at, and the Tokio future it waits \
-             in. This is `{dump}`, which `cargo test` checks on Tokio's paused clock. \
+             in. The project's tests check, on Tokio's paused clock, that it still prints exactly this. \
              [Why is my program stuck?](../topics/stuck.md) reads it line by line.\n\n\
              ```text\n{{{{#include ../../../{dump}}}}}\n```\n",
             at = runner::dump::seconds(at),
@@ -230,11 +236,6 @@ pub(super) fn example_page(
     }
     if let Some(page_timeline) = &example.timeline {
         text.push_str(&schedule(section, example, page_timeline));
-    }
-    let here = |m: &Mapping| m.section == section.name && m.example == example.name;
-    if mappings.iter().any(here) {
-        text.push_str("\n## Guide blocks\n\n");
-        text.push_str(&block_rows(mappings, blocks, here, false));
     }
     text
 }

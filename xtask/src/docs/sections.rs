@@ -17,8 +17,16 @@ use crate::workspace::Workspace;
 pub(super) struct ExampleDoc {
     pub(super) name: String,
     pub(super) summary: String,
-    /// The `//!` header after its first paragraph, as Markdown.
+    /// The `//!` header after its first paragraph, as Markdown, without its
+    /// last paragraph if that is "Translates:".
     pub(super) body: String,
+    /// The guides and headings the example translates: the list of the
+    /// header's last paragraph, "Translates:", which the page shows last.
+    pub(super) translates: Option<String>,
+    /// The file's code, without comments and literals
+    /// ([`concepts::code`](super::concepts::code)): what the page's list of
+    /// Rust concepts is read from.
+    pub(super) code: String,
     /// The first line of the file after its header and the blank lines
     /// that follow it (1-based): where the page's listing starts, since the
     /// page already shows the header as prose.
@@ -65,6 +73,7 @@ pub(super) fn read_sections(workspace: &Workspace) -> Result<Vec<SectionDoc>, Er
                 .map(|listed| {
                     let source = read(Path::new(&listed.source))?;
                     let header = Header::parse(&source);
+                    let (body, translates) = split_translates(&header.body);
                     let export = Export::plan(&section.name, &listed, &table).map_err(|why| {
                         format!("{}/{} can't be exported: {why}", section.name, listed.name)
                     })?;
@@ -83,7 +92,9 @@ pub(super) fn read_sections(workspace: &Workspace) -> Result<Vec<SectionDoc>, Er
                     Ok(ExampleDoc {
                         name: listed.name,
                         summary: listed.summary,
-                        body: header.body,
+                        body,
+                        translates,
+                        code: super::concepts::code(&source),
                         code_starts_at: code_starts_at(&source),
                         export,
                         timeline,
@@ -104,6 +115,21 @@ pub(super) fn read_sections(workspace: &Workspace) -> Result<Vec<SectionDoc>, Er
             })
         })
         .collect()
+}
+
+/// A header's body, and the list of its last paragraph if that paragraph
+/// is "Translates:" (the header ends with where the example comes from, so
+/// that it opens with what it shows).
+fn split_translates(body: &str) -> (String, Option<String>) {
+    const LABEL: &str = "Translates:";
+    let (before, last) = match body.rfind("\n\n") {
+        Some(at) => (&body[..at], &body[at + 2..]),
+        None => ("", body),
+    };
+    match last.strip_prefix(LABEL) {
+        Some(list) => (before.trim_end().to_owned(), Some(list.trim().to_owned())),
+        None => (body.to_owned(), None),
+    }
 }
 
 /// Where an example's real-clock timeline is kept, for the pages of
@@ -221,4 +247,29 @@ fn code_starts_at(source: &str) -> usize {
         skipped += 1;
     }
     skipped + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_paragraph_says_what_the_example_translates() {
+        let body = "How Rust differs.\n\nTranslates:\n- *A Guide*, \"Tasks\"";
+        assert_eq!(
+            split_translates(body),
+            (
+                "How Rust differs.".to_owned(),
+                Some("- *A Guide*, \"Tasks\"".to_owned())
+            )
+        );
+        assert_eq!(
+            split_translates("Translates:\n- *A Guide*, \"Tasks\""),
+            (String::new(), Some("- *A Guide*, \"Tasks\"".to_owned()))
+        );
+        // Only the last paragraph counts, and a header may have none.
+        let middle = "Translates:\n- x\n\nHow Rust differs.";
+        assert_eq!(split_translates(middle), (middle.to_owned(), None));
+        assert_eq!(split_translates(""), (String::new(), None));
+    }
 }
