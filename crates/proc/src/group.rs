@@ -74,6 +74,9 @@ fn catch_signals() {
     });
 }
 
+/// How long [`stop`] waits for the groups it killed to be gone.
+const KILLED_WITHIN: Duration = Duration::from_secs(2);
+
 /// Kills every registered group and exits as the signal asks, with 128 + its
 /// number, the shell's convention (130 for Ctrl-C).
 fn stop(signal: i32) -> ! {
@@ -84,6 +87,18 @@ fn stop(signal: i32) -> ! {
         if let Some(pid) = Pid::from_raw(leader) {
             let _ = kill_process_group(pid, Signal::KILL);
         }
+    }
+    // SIGKILL is delivered, not done, when `kill` returns: a process on
+    // another core may still be running for a moment. Wait (a little) until
+    // each group is gone, so that what the message says holds once this
+    // process has exited.
+    let deadline = Instant::now() + KILLED_WITHIN;
+    while killed
+        .iter()
+        .any(|&leader| !crate::members_of_group(leader.unsigned_abs()).is_empty())
+        && Instant::now() < deadline
+    {
+        thread::sleep(Duration::from_millis(5));
     }
     eprintln!(
         "\ninterrupted: killed {} running process group{}",
