@@ -218,12 +218,12 @@ fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(Some(args)) => args,
         Ok(None) => {
-            println!("{USAGE}");
+            print!("{}", usage());
             return ExitCode::SUCCESS;
         }
         Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::from(2);
+            eprintln!("error: {}\n\n{}", error.0, usage());
+            return ExitCode::from(flags::EXIT_USAGE);
         }
     };
     // The workspace's `.cargo/config.toml` turns on `--cfg tokio_unstable`
@@ -255,37 +255,79 @@ fn main() -> ExitCode {
     }
 }
 
-/// What to run: `<workload> <current-thread|multi-thread|multi-thread-task> [URL]`.
+/// What to run.
 struct Args {
     workload: String,
     flavor: String,
     url: Option<String>,
 }
 
-const USAGE: &str = "usage: bench <spawn-handles|spawn-joinset|queue|semaphore-handles|\
-                     semaphore-joinset|sleep|http> <current-thread|multi-thread|multi-thread-task> [URL]";
+const WORKLOADS: [&str; 7] = [
+    "spawn-handles",
+    "spawn-joinset",
+    "queue",
+    "semaphore-handles",
+    "semaphore-joinset",
+    "sleep",
+    "http",
+];
+const FLAVORS: [&str; 3] = ["current-thread", "multi-thread", "multi-thread-task"];
+
+const WORKLOAD: flags::Positional = flags::Positional::required(
+    "WORKLOAD",
+    "spawn-handles, spawn-joinset, queue, semaphore-handles, semaphore-joinset, sleep or http",
+);
+const FLAVOR: flags::Positional = flags::Positional::required(
+    "FLAVOR",
+    "current-thread, multi-thread, or multi-thread-task (the workload as a task on the pool)",
+);
+const URL: flags::Positional =
+    flags::Positional::optional("URL", "The server the http workload calls, and only it");
+
+/// The command line, from which the parser and `--help` are both derived.
+const COMMAND: flags::Command = flags::Command {
+    name: "",
+    summary: "",
+    about: "Runs one workload and prints `elapsed_ns=.. ops=.. max_rss_kb=..`, the line \
+            `cargo xtask bench` reads.",
+    positionals: &[WORKLOAD, FLAVOR, URL],
+    flags: &[],
+};
+
+const EXIT_CODES: flags::ExitCodes<'static> = &[
+    (0, "the workload ran"),
+    (1, "it failed"),
+    (flags::EXIT_USAGE, flags::USAGE_MISTAKE),
+];
+
+fn usage() -> String {
+    flags::help("bench", &COMMAND, EXIT_CODES)
+}
 
 /// What to run, or `Ok(None)` for `--help`.
-fn parse_args() -> Result<Option<Args>> {
-    use lexopt::prelude::*;
-    let mut values = Vec::new();
+fn parse_args() -> std::result::Result<Option<Args>, flags::Error> {
     let mut parser = lexopt::Parser::from_env();
-    while let Some(arg) = parser.next()? {
-        match arg {
-            Short('h') | Long("help") => return Ok(None),
-            Value(value) => values.push(value.string()?),
-            other => return Err(format!("{}\n{USAGE}", other.unexpected()).into()),
-        }
+    let args = match flags::parse(&COMMAND, &mut parser)? {
+        flags::Parsed::Help => return Ok(None),
+        flags::Parsed::Args(args) => args,
+    };
+    let workload = args.positional(&WORKLOAD)?.unwrap_or_default();
+    let flavor = args.positional(&FLAVOR)?.unwrap_or_default();
+    let url = args.positional(&URL)?;
+    if !WORKLOADS.contains(&workload.as_str()) {
+        return Err(args.mistake(format!("no workload `{workload}`")));
     }
-    let mut values = values.into_iter();
-    match (values.next(), values.next(), values.next(), values.next()) {
-        (Some(workload), Some(flavor), url, None) => Ok(Some(Args {
-            workload,
-            flavor,
-            url,
-        })),
-        _ => Err(USAGE.into()),
+    if !FLAVORS.contains(&flavor.as_str()) {
+        return Err(args.mistake(format!("no runtime flavor `{flavor}`")));
     }
+    if url.is_some() != (workload == "http") {
+        return Err(args.mistake("the http workload, and only it, takes a URL"));
+    }
+    Ok(Some(Args {
+        workload,
+        flavor,
+        url,
+    }))
 }
 
 fn run(args: &Args) -> Result<(Duration, u64)> {
@@ -295,7 +337,7 @@ fn run(args: &Args) -> Result<(Duration, u64)> {
         "current-thread" => (tokio::runtime::Builder::new_current_thread(), false),
         "multi-thread" => (tokio::runtime::Builder::new_multi_thread(), false),
         "multi-thread-task" => (tokio::runtime::Builder::new_multi_thread(), true),
-        other => return Err(format!("unknown runtime flavor `{other}`\n{USAGE}").into()),
+        other => return Err(format!("unknown runtime flavor `{other}`").into()),
     };
     let runtime = builder.enable_all().build()?;
     if args.workload == "http" {
@@ -322,7 +364,7 @@ async fn timed(workload: String, url: Option<String>) -> Result<(Duration, u64)>
         ("sleep", None) => sleep().await?,
         ("http", Some(url)) => http(url).await?,
         (workload, _) => {
-            return Err(format!("unknown workload `{workload}` or a wrong URL\n{USAGE}").into());
+            return Err(format!("unknown workload `{workload}` or a wrong URL").into());
         }
     };
     Ok((start.elapsed(), ops))

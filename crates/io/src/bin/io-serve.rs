@@ -29,12 +29,35 @@ use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 
-const USAGE: &str =
-    "Usage: cargo run -p io --bin io-serve -- <chat|echo|line> [--port PORT] [--host ADDRESS]
+const SERVER: flags::Positional =
+    flags::Positional::required("SERVER", "chat, echo or line (line_codec's upper-casing)");
+const PORT: flags::Flag = flags::Flag::value(
+    "port",
+    "PORT",
+    "The port to listen on, from 0 to 65535; 0 picks a free one",
+)
+.default("7000");
+const HOST: flags::Flag =
+    flags::Flag::value("host", "ADDRESS", "The IP address to listen on").default("127.0.0.1");
 
-Serves the chat, echo or line (line_codec's upper-casing) server of the io
-section until Ctrl-C.
---port is 7000 by default, and 0 picks a free one; --host is 127.0.0.1.";
+/// The command line, from which the parser and `--help` are both derived.
+const COMMAND: flags::Command = flags::Command {
+    name: "",
+    summary: "",
+    about: "Serves the chat, echo or line server of the io section until Ctrl-C.",
+    positionals: &[SERVER],
+    flags: &[PORT, HOST],
+};
+
+const EXIT_CODES: flags::ExitCodes<'static> = &[
+    (0, "stopped by Ctrl-C"),
+    (1, "it could not serve (the port is taken)"),
+    (flags::EXIT_USAGE, flags::USAGE_MISTAKE),
+];
+
+fn usage() -> String {
+    flags::help("cargo run -p io --bin io-serve --", &COMMAND, EXIT_CODES)
+}
 
 #[derive(Clone, Copy)]
 enum Server {
@@ -43,58 +66,50 @@ enum Server {
     Line,
 }
 
-fn parse() -> Result<(Server, SocketAddr), String> {
-    use lexopt::prelude::*;
-
+/// Which server, and where; `Ok(None)` for `--help`.
+fn parse() -> Result<Option<(Server, SocketAddr)>, String> {
     let mut parser = lexopt::Parser::from_env();
-    let mut server = None;
-    let mut port: u16 = 7000;
-    let mut host = IpAddr::V4(Ipv4Addr::LOCALHOST);
-    while let Some(arg) = parser.next().map_err(|error| error.to_string())? {
-        match arg {
-            Long("port") => {
-                let value = parser.value().map_err(|error| error.to_string())?;
-                let value = value.to_string_lossy();
-                port = value
-                    .parse()
-                    .map_err(|_| format!("--port `{value}` is not a port number (0 to 65535)"))?;
-            }
-            Long("host") => {
-                let value = parser.value().map_err(|error| error.to_string())?;
-                let value = value.to_string_lossy();
-                host = value
-                    .parse()
-                    .map_err(|_| format!("--host `{value}` is not an IP address"))?;
-            }
-            Long("help") | Short('h') => return Err(String::new()),
-            Value(value) if server.is_none() => {
-                server = Some(match value.to_string_lossy().as_ref() {
-                    "chat" => Server::Chat,
-                    "echo" => Server::Echo,
-                    "line" => Server::Line,
-                    other => {
-                        return Err(format!("no server `{other}`: choose chat, echo or line"));
-                    }
-                });
-            }
-            other => return Err(other.unexpected().to_string()),
-        }
-    }
-    let server = server.ok_or("which server: chat, echo or line?")?;
-    Ok((server, SocketAddr::new(host, port)))
+    let args = match flags::parse(&COMMAND, &mut parser).map_err(|error| error.0)? {
+        flags::Parsed::Help => return Ok(None),
+        flags::Parsed::Args(args) => args,
+    };
+    let server = match args
+        .positional(&SERVER)
+        .map_err(|error| error.0)?
+        .as_deref()
+    {
+        Some("chat") => Server::Chat,
+        Some("echo") => Server::Echo,
+        Some("line") => Server::Line,
+        Some(other) => return Err(format!("no server `{other}`: choose chat, echo or line")),
+        None => return Err("which server: chat, echo or line?".to_owned()),
+    };
+    let port = match args.value(&PORT).map_err(|error| error.0)? {
+        None => 7000,
+        Some(value) => value
+            .parse()
+            .map_err(|_| format!("`--port {value}`: expected a port number from 0 to 65535"))?,
+    };
+    let host = match args.value(&HOST).map_err(|error| error.0)? {
+        None => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        Some(value) => value
+            .parse()
+            .map_err(|_| format!("`--host {value}`: expected an IP address"))?,
+    };
+    Ok(Some((server, SocketAddr::new(host, port))))
 }
 
 fn main() -> ExitCode {
     closed_stdout::die_quietly_when_stdout_closes();
     let (server, address) = match parse() {
-        Ok(parsed) => parsed,
-        Err(error) if error.is_empty() => {
-            println!("{USAGE}");
+        Ok(Some(parsed)) => parsed,
+        Ok(None) => {
+            print!("{}", usage());
             return ExitCode::SUCCESS;
         }
         Err(error) => {
-            eprintln!("error: {error}\n\n{USAGE}");
-            return ExitCode::from(2);
+            eprintln!("error: {error}\n\n{}", usage());
+            return ExitCode::from(flags::EXIT_USAGE);
         }
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
