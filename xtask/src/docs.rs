@@ -23,6 +23,7 @@ use runner::timeline::{self, RowKind, Timeline};
 use crate::Error;
 use crate::exercises_page;
 use crate::export::{self, Export};
+use crate::recipe_pages;
 use crate::seed_map::{self, Mapping};
 use crate::topics::{self, Topic};
 use crate::twins;
@@ -188,6 +189,10 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
                     .ok()
                     .map(|source| twins::declared_difference(&source).map(str::to_owned));
             let mut page = example_page(section, example, &mappings, &blocks, twin);
+            if section.name == recipe_pages::SECTION {
+                page = recipe_pages::code_first(&page)
+                    .map_err(|why| format!("the page of recipe {}: {why}", example.name))?;
+            }
             page.push_str(&see_also(section, example, &topics));
             files.insert(dir.join(format!("{}.md", example.name)), page);
         }
@@ -817,6 +822,11 @@ fn summary(guides: &[GuideDoc], topics: &[Topic], sections: &[SectionDoc]) -> St
     for (title, page) in HANDWRITTEN {
         let _ = writeln!(text, "[{title}]({page})");
     }
+    if let Some(recipes) = sections.iter().find(|s| s.name == recipe_pages::SECTION) {
+        text.push_str(&recipe_pages::summary_part(
+            recipes.examples.iter().map(|example| example.name.as_str()),
+        ));
+    }
     text.push_str("\n# The guides, in their own order\n\n- [The five guides](guides/README.md)\n");
     for guide in guides {
         let _ = writeln!(text, "  - [{}](guides/{}.md)", guide.title, guide.id);
@@ -826,7 +836,7 @@ fn summary(guides: &[GuideDoc], topics: &[Topic], sections: &[SectionDoc]) -> St
         let _ = writeln!(text, "- [{}](topics/{}.md)", topic.title, topic.id);
     }
     text.push_str("\n# Sections\n\n");
-    for section in sections {
+    for section in sections.iter().filter(|s| s.name != recipe_pages::SECTION) {
         let _ = writeln!(text, "- [{0}]({0}/README.md)", section.name);
         for example in &section.examples {
             let _ = writeln!(text, "  - [{1}]({0}/{1}.md)", section.name, example.name);

@@ -19,7 +19,8 @@
 //! - [`seed_map`] reads `docs/seed-map.tsv`, strictly.
 //! - [`export`] writes an example as a project of its own, and checks
 //!   that every example builds and runs as one.
-//! - [`docs`] generates the book's pages from the examples and checks it.
+//! - [`docs`] generates the book's pages from the examples and checks it;
+//!   [`recipe_pages`] shows the recipes there code first, in a part of their own.
 //! - [`bench`](mod@bench) times the same workloads in Tokio and in Python's asyncio.
 //! - [`stall`] is a server that accepts and never answers, for `--stall`.
 //!
@@ -40,6 +41,7 @@ pub mod files;
 pub mod golden;
 pub mod list;
 pub mod new;
+pub mod recipe_pages;
 pub mod seed_map;
 pub mod stall;
 pub mod sweep;
