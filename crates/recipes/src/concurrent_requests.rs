@@ -30,7 +30,8 @@
 //!   keep whatever the server sends, however much that is.
 //! - Retrying only what may succeed next time, a fixed number of times.
 //!   Where many clients may retry against one server together, add random
-//!   jitter to the pauses; the `backon` crate does all of this for you.
+//!   jitter to the pauses. The `backon` crate has pauses that grow, with
+//!   jitter, and `when` to say which errors are worth another attempt.
 //! - One `Client` for every request: it holds the pool of open
 //!   connections, as aiohttp's `ClientSession` does.
 //! - Collect the results before working on them, as `run` does. A loop

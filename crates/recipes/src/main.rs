@@ -1,7 +1,12 @@
 mod concurrent_requests;
+mod producer_consumer;
 
 use runner::example;
 
 fn main() -> std::process::ExitCode {
-    runner::section![example!(concurrent_requests, base_url),].run()
+    runner::section![
+        example!(concurrent_requests, base_url),
+        example!(producer_consumer),
+    ]
+    .run()
 }
