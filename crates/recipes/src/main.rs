@@ -1,4 +1,5 @@
 mod concurrent_requests;
+mod periodic_job;
 mod producer_consumer;
 
 use runner::example;
@@ -7,6 +8,7 @@ fn main() -> std::process::ExitCode {
     runner::section![
         example!(concurrent_requests, base_url),
         example!(producer_consumer),
+        example!(periodic_job),
     ]
     .run()
 }
