@@ -1,3 +1,4 @@
+mod blocking_work;
 mod concurrent_requests;
 mod periodic_job;
 mod producer_consumer;
@@ -9,6 +10,7 @@ fn main() -> std::process::ExitCode {
         example!(concurrent_requests, base_url),
         example!(producer_consumer),
         example!(periodic_job),
+        example!(blocking_work),
     ]
     .run()
 }
