@@ -1,5 +1,6 @@
 mod blocking_work;
 mod concurrent_requests;
+mod first_error_cancels;
 mod periodic_job;
 mod producer_consumer;
 
@@ -11,6 +12,7 @@ fn main() -> std::process::ExitCode {
         example!(producer_consumer),
         example!(periodic_job),
         example!(blocking_work),
+        example!(first_error_cancels),
     ]
     .run()
 }
