@@ -3,6 +3,7 @@ mod concurrent_requests;
 mod first_error_cancels;
 mod periodic_job;
 mod producer_consumer;
+mod rate_limited_client;
 
 use runner::example;
 
@@ -13,6 +14,7 @@ fn main() -> std::process::ExitCode {
         example!(periodic_job),
         example!(blocking_work),
         example!(first_error_cancels),
+        example!(rate_limited_client, base_url),
     ]
     .run()
 }
