@@ -4,6 +4,7 @@ mod first_error_cancels;
 mod periodic_job;
 mod producer_consumer;
 mod rate_limited_client;
+mod tcp_server;
 
 use runner::example;
 
@@ -15,6 +16,7 @@ fn main() -> std::process::ExitCode {
         example!(blocking_work),
         example!(first_error_cancels),
         example!(rate_limited_client, base_url),
+        example!(tcp_server),
     ]
     .run()
 }
