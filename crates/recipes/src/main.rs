@@ -5,6 +5,7 @@ mod periodic_job;
 mod producer_consumer;
 mod rate_limited_client;
 mod tcp_server;
+mod worker_pool;
 
 use runner::example;
 
@@ -17,6 +18,7 @@ fn main() -> std::process::ExitCode {
         example!(first_error_cancels),
         example!(rate_limited_client, base_url),
         example!(tcp_server),
+        example!(worker_pool),
     ]
     .run()
 }
