@@ -4,6 +4,7 @@ mod first_error_cancels;
 mod periodic_job;
 mod producer_consumer;
 mod rate_limited_client;
+mod single_flight_cache;
 mod tcp_server;
 mod worker_pool;
 
@@ -19,6 +20,7 @@ fn main() -> std::process::ExitCode {
         example!(rate_limited_client, base_url),
         example!(tcp_server),
         example!(worker_pool),
+        example!(single_flight_cache),
     ]
     .run()
 }
