@@ -5,6 +5,7 @@ mod periodic_job;
 mod producer_consumer;
 mod rate_limited_client;
 mod single_flight_cache;
+mod subprocess_timeout;
 mod tcp_server;
 mod worker_pool;
 
@@ -21,6 +22,7 @@ fn main() -> std::process::ExitCode {
         example!(tcp_server),
         example!(worker_pool),
         example!(single_flight_cache),
+        example!(subprocess_timeout),
     ]
     .run()
 }
