@@ -17,8 +17,8 @@
 //! it does not stop the thread, and `asyncio.run` waits for the thread at
 //! exit. Tokio is the same: a blocking job can't be stopped from outside.
 //! Dropping its `JoinHandle` only stops the waiting, `JoinHandle::abort()`
-//! has no effect once the job has started (the last part below shows it
-//! running to the end after an `abort()`), and a runtime that shuts down
+//! has no effect once the job has started (the last part of `run` shows
+//! it running to the end after an `abort()`), and a runtime that shuts down
 //! waits for the jobs that are running.
 //!
 //! What not to undo when you copy it:

@@ -17,7 +17,8 @@
 //! `except` or `finally` can still run code, even async code; Tokio drops
 //! the task's future at its current `.await`, and what runs then is `Drop`
 //! (here, the guards that note which jobs were cancelled). A Rust task
-//! can't refuse or delay its cancellation.
+//! can't catch its cancellation: it stops at the `.await` where it
+//! waits, and only its destructors run.
 //!
 //! What not to undo when you copy it:
 //! - `shutdown().await` before returning the error. Dropping a `JoinSet`

@@ -23,9 +23,10 @@
 //!   `Skip` keeps the ticks on the original grid (0 s, 1 s, 2 s...), which
 //!   suits work that must line up with the clock, but it can start a run
 //!   soon after a late one. `Delay` runs a late job at once and the next
-//!   one a full period later, so two runs never start less than a period
-//!   apart: a slow backend is not called more often because it was slow.
-//!   Below, run 2 hangs until its limit, at 3.5 s, so run 3 starts then
+//!   one a full period later, so runs don't start closer together than the
+//!   period (Tokio counts a tick up to 5 ms late as on time): a slow
+//!   backend is not called more often because it was slow.
+//!   In `run`, run 2 hangs until its limit, at 3.5 s, so run 3 starts then
 //!   and run 4 at 4.5 s; with `Burst` run 4 would start at 3.7 s, as soon
 //!   as run 3 ended, and with `Skip` at 4.0 s.
 //! - `biased;` in the `select!`: when the stop and a tick are both ready,

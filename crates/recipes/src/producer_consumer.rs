@@ -27,9 +27,8 @@
 //!   item already made is still sent, so nothing is lost; the consumer
 //!   keeps taking items, so that send finds room.
 //! - The tasks are held by `AbortOnDropHandle`s. A plain `JoinHandle` that
-//!   is dropped leaves its task running (asyncio's tasks run on too); these
-//!   abort theirs, so if `run` is cancelled, or the grace period ends, no
-//!   task is left behind.
+//!   is dropped leaves its task running; these abort theirs, so if `run`
+//!   is cancelled, or the grace period ends, no task is left behind.
 //!
 //! A single consumer can take the `Receiver`. For several, share it behind
 //! a `tokio::sync::Mutex`, or use a channel whose receiver can be cloned;

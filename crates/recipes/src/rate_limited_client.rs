@@ -13,15 +13,15 @@
 //! asyncio has no rate limiter of its own. The usual hand-made one is an
 //! `asyncio.Lock` around "sleep until the next free slot" (`loop.time()`,
 //! `asyncio.sleep`), or a token bucket; the `aiolimiter` package is one
-//! ready-made choice. The asyncio twin of this file uses a lock and the
-//! loop's clock.
+//! ready-made choice. The asyncio version of this recipe uses a lock and
+//! the loop's clock.
 //!
 //! What not to undo when you copy it:
 //! - `MissedTickBehavior::Delay`. After a quiet spell the interval's next
 //!   tick is long overdue. With the default, `Burst`, it would then fire
 //!   every tick it missed at once, and as many requests would go out
 //!   together; with `Delay` the first request goes at once and the next one
-//!   a full period later. Below, after two quiet seconds, three requests
+//!   a full period later. In `run`, after two quiet seconds, three requests
 //!   are answered at 3.4 s, 3.6 s and 3.8 s; with `Burst`, all three at
 //!   3.4 s.
 //! - The tick is taken while the lock is held, and the lock is a Tokio

@@ -13,7 +13,7 @@
 //! stdout=PIPE, stderr=PIPE)` and `await asyncio.wait_for(proc.communicate(),
 //! timeout)`, with `proc.kill()` and `await proc.wait()` in the `except
 //! TimeoutError:`. The timeout itself does nothing to the child, in Python
-//! or in Rust: it cancels the waiting. The second part below shows a child
+//! or in Rust: it cancels the waiting. The second part of `run` shows a child
 //! still running after its wait timed out.
 //!
 //! What not to undo when you copy it:

@@ -25,8 +25,9 @@
 //!
 //! What not to undo when you copy it:
 //! - One deadline for the whole line, not one per read.
-//! - `take(MAX_LINE + 1)` on every read: `read_until` alone reads until it
-//!   finds a newline, however much memory that takes.
+//! - The limit on every read (`take`, set again for each line):
+//!   `read_until` alone reads until it finds a newline, however much
+//!   memory that takes.
 //! - The time limit on writes, the goodbye included: `write_all` to a
 //!   client that reads nothing waits for ever once the socket's buffers
 //!   are full.

@@ -25,7 +25,7 @@
 //! - `window` larger than `workers`. `buffered` counts results that wait
 //!   for an earlier one against its limit, so with a window of three, two
 //!   finished jobs behind a slow one would leave two workers idle until it
-//!   ends: the eight jobs below would take 2.5 s instead of 1.7 s.
+//!   ends: the eight jobs of `run` would take 2.5 s instead of 1.7 s.
 //! - Each task is held by an `AbortOnDropHandle`: if the stream is dropped
 //!   (the consumer gives up, or is cancelled), the jobs still running are
 //!   aborted rather than left to run on.
