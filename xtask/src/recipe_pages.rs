@@ -27,7 +27,7 @@ pub fn summary_part<'a>(examples: impl IntoIterator<Item = &'a str>) -> String {
 }
 
 /// An example's page, reordered for a recipe: title and summary, "The
-/// code", then the header's explanation under [`EXPLANATION`], then the
+/// code", then the header's explanation under "How it works", then the
 /// page's other parts in their order. An error if the page does not have
 /// the shape this expects, so a change to the example pages can't quietly
 /// garble the recipes.
