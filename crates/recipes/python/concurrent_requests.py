@@ -6,6 +6,7 @@ The asyncio twin of crates/recipes/src/concurrent_requests.rs.
 
 import asyncio
 import sys
+from http import HTTPStatus
 
 import aiohttp
 
@@ -33,13 +34,13 @@ async def attempt(session, url):
             async with session.get(url) as response:
                 if response.status >= 400:
                     transient = response.status >= 500 or response.status == 429
-                    raise FetchError(f"{response.status} {response.reason}", transient)
+                    raise FetchError(f"{response.status} {HTTPStatus(response.status).phrase}", transient)
                 body = bytearray()
                 async for chunk in response.content.iter_any():
                     if len(body) + len(chunk) > MAX_BODY:
                         raise FetchError(f"the body is longer than {MAX_BODY} bytes", False)
                     body += chunk
-                return f"{response.status} {response.reason}", bytes(body)
+                return f"{response.status} {HTTPStatus(response.status).phrase}", bytes(body)
     except TimeoutError:
         raise FetchError(f"no answer within {ATTEMPT_TIMEOUT}s", True) from None
     except aiohttp.ClientError as error:

@@ -7,6 +7,7 @@ The asyncio twin of crates/recipes/src/rate_limited_client.rs.
 
 import asyncio
 import sys
+from http import HTTPStatus
 
 import aiohttp
 
@@ -44,13 +45,13 @@ class RateLimitedClient:
         async with asyncio.timeout(REQUEST_TIMEOUT):
             async with self.session.get(f"{self.base_url}{path}") as response:
                 if response.status >= 400:
-                    raise ApiError(f"{response.status} {response.reason}")
+                    raise ApiError(f"{response.status} {HTTPStatus(response.status).phrase}")
                 body = bytearray()
                 async for chunk in response.content.iter_any():
                     if len(body) + len(chunk) > MAX_BODY:
                         raise ApiError(f"the answer is longer than {MAX_BODY} bytes")
                     body += chunk
-                return f"{response.status} {response.reason}", bytes(body)
+                return f"{response.status} {HTTPStatus(response.status).phrase}", bytes(body)
 
 
 async def get_pages(client, pages, start):
