@@ -1,6 +1,8 @@
 //! The golden check under `cargo test`: one test per example, on the virtual
-//! clock (its stdout, and its timeline where it has a `.timeline` golden
-//! file), plus one failing test per golden file that has no example.
+//! clock (its stdout, its timeline where it has a `.timeline` golden file
+//! and its dump where it has a `.dump` one), plus one failing test per
+//! golden file that has no example. A hung example is reported with where
+//! each of its tasks waited when its timeout ran out.
 //!
 //! Equivalent to `cargo xtask check-all`, through the same code. With
 //! `SNAPSHOTS=overwrite` (the convention snapbox and trycmd use, as
@@ -8,61 +10,56 @@
 //! instead, as `cargo xtask bless` does: never from a failed run.
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use xtask::bless::{Blessed, bless, bless_timeline};
+use xtask::bless::{self, Outcome};
 use xtask::check::{self, Target, Verdict};
 use xtask::protocol::Clock;
+use xtask::select::Selection;
 use xtask::workspace::Workspace;
-
-const TIMEOUT: Duration = Duration::from_secs(60);
 
 fn main() -> ExitCode {
     let arguments = Arguments::from_args();
+    let overwrite = match bless::overwrite_requested() {
+        Ok(overwrite) => overwrite,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let workspace = Workspace::locate();
-    let plan = match workspace.build_all().and_then(|sections| {
-        let all_sections = workspace.section_names()?;
-        check::plan(&sections, &all_sections, &workspace.golden_root(), None)
-    }) {
-        Ok(plan) => plan,
+    let golden_root = workspace.golden_root();
+    let selected = Selection::build(&workspace, None).and_then(|selection| {
+        let orphans = selection.golden_orphans(&golden_root)?;
+        Ok((selection.cases, orphans))
+    });
+    let (cases, orphans) = match selected {
+        Ok(selected) => selected,
         Err(error) => {
             eprintln!("error: cannot prepare the golden check: {error}");
             return ExitCode::FAILURE;
         }
     };
 
-    let golden_root = workspace.golden_root();
-    let overwrite = std::env::var("SNAPSHOTS").is_ok_and(|value| value == "overwrite");
-    let mut trials: Vec<Trial> = plan
-        .cases
+    let mut trials: Vec<Trial> = cases
         .into_iter()
         .map(|case| {
             let name = format!("{}::{}", case.section.name, case.example.name);
             let golden_root = golden_root.clone();
             Trial::test(name, move || {
-                let report =
-                    check::check(case, &Target::Golden(Clock::Virtual), TIMEOUT, &golden_root);
+                let report = check::check(
+                    case,
+                    &Target::Golden(Clock::Virtual),
+                    xtask::limits::EXAMPLE,
+                    &golden_root,
+                );
                 if overwrite {
-                    return match bless(&report) {
-                        Ok(Blessed::Refused) => Err(Failed::from(format!(
-                            "refusing to bless: it did not run cleanly\n{}",
-                            report.details()
-                        ))),
-                        Ok(_) if report.timeline.is_none() => Ok(()),
-                        Ok(_) => match bless_timeline(&report) {
-                            Ok(Blessed::Refused) => Err(Failed::from(
-                                "refusing to bless its timeline: the run wrote none",
-                            )),
-                            Ok(_) => Ok(()),
-                            Err(error) => {
-                                Err(Failed::from(format!("writing its timeline: {error}")))
-                            }
-                        },
-                        Err(error) => Err(Failed::from(format!(
-                            "writing {}: {error}",
-                            report.golden.display()
-                        ))),
+                    return match bless::bless_one(&report) {
+                        Ok(Outcome::Blessed(_)) => Ok(()),
+                        Ok(Outcome::Refused(why)) => {
+                            Err(Failed::from(format!("refusing to bless: {why}")))
+                        }
+                        Err(error) => Err(Failed::from(error.to_string())),
                     };
                 }
                 match report.verdict {
@@ -72,7 +69,7 @@ fn main() -> ExitCode {
             })
         })
         .collect();
-    trials.extend(plan.orphans.into_iter().map(|orphan| {
+    trials.extend(orphans.into_iter().map(|orphan| {
         let message = check::orphan_details(&orphan, &golden_root);
         Trial::test(format!("orphan::{}", orphan.display()), move || {
             Err(Failed::from(message))

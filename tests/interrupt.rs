@@ -11,13 +11,11 @@
 //! tool had started.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use rustix::process::{Pid, Signal, kill_process};
-use xtask::workspace::{FIXTURE_SECTION, Profile, Workspace};
+use xtask::workspace::FIXTURE_SECTION;
 
 mod support;
 
@@ -25,19 +23,6 @@ mod support;
 const START_LIMIT: Duration = Duration::from_secs(60);
 /// How long it may take to exit after the signal.
 const EXIT_LIMIT: Duration = Duration::from_secs(10);
-
-fn xtask() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            Workspace::locate()
-                .build_binaries(&["xtask".to_owned()], Profile::Dev)
-                .unwrap_or_else(|error| panic!("cannot build xtask: {error}"))
-                .remove("xtask")
-                .expect("cargo built xtask")
-        })
-        .clone()
-}
 
 /// `(pid, parent, group, command name)` of every living process, from /proc.
 fn processes() -> Vec<(u32, u32, u32, String)> {
@@ -135,7 +120,7 @@ fn interrupt(what: &str, mut command: Command, running: &str) {
 }
 
 fn xtask_command(args: &[&str]) -> Command {
-    let mut command = Command::new(xtask());
+    let mut command = Command::new(tests::xtask_binary());
     command.args(args);
     command
 }
@@ -176,20 +161,7 @@ fn ctrl_c_to_cancel_sweep_kills_what_it_started_and_exits_130() {
 /// The golden check under `cargo test` (`golden.rs`) too.
 #[test]
 fn ctrl_c_to_the_golden_harness_kills_what_it_started_and_exits_130() {
-    let mut cargo = Workspace::locate().cargo();
-    cargo.args([
-        "test",
-        "--no-run",
-        "--quiet",
-        "--message-format=json-render-diagnostics",
-        "--package",
-        "tests",
-        "--test",
-        "golden",
-    ]);
-    let build = proc::cargo::build(cargo, proc::cargo::Stderr::Inherit).expect("cargo runs");
-    assert!(build.success(), "the golden harness does not build");
-    let harness = build.tests.get("golden").expect("cargo built `golden`");
+    let harness = tests::golden_harness();
     let mut command = Command::new(harness);
     command.arg("hangs_with_a_child");
     interrupt("the golden harness", command, "sleep");

@@ -19,9 +19,10 @@
 //! - `seed_map`: `docs/seed-map.tsv` reads cleanly, and every row names a real
 //!   example.
 
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use xtask::workspace::{Section, Workspace};
+use xtask::workspace::{Profile, Section, Workspace};
 
 /// A section's binary, built for the calling test process. All sections are
 /// built together, once, as `cargo xtask check-all` does, so the shared
@@ -37,5 +38,41 @@ pub fn built_section(name: &str) -> Section {
         .iter()
         .find(|section| section.name == name)
         .unwrap_or_else(|| panic!("the workspace has no section `{name}`"))
+        .clone()
+}
+
+/// The `xtask` binary, built once for the calling test process.
+pub fn xtask_binary() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            Workspace::locate()
+                .build_binaries(&["xtask".to_owned()], Profile::Dev)
+                .unwrap_or_else(|error| panic!("cannot build xtask: {error}"))
+                .remove("xtask")
+                .expect("cargo built xtask")
+        })
+        .clone()
+}
+
+/// The golden harness (`golden.rs`), built as `cargo test` builds it.
+pub fn golden_harness() -> PathBuf {
+    let mut cargo = Workspace::locate().cargo();
+    cargo.args([
+        "test",
+        "--no-run",
+        "--quiet",
+        "--message-format=json-render-diagnostics",
+        "--package",
+        "tests",
+        "--test",
+        "golden",
+    ]);
+    let build = proc::cargo::build(cargo, proc::cargo::Stderr::Inherit).expect("cargo runs");
+    assert!(build.success(), "the golden harness does not build");
+    build
+        .tests
+        .get("golden")
+        .expect("cargo built `golden`")
         .clone()
 }

@@ -72,6 +72,32 @@ fn an_unknown_flag_is_refused_with_the_valid_flags() {
     );
 }
 
+/// A path to write that can't be created is a mistake on the command line,
+/// exit code 2, which `--help` says is "a usage mistake"; exit code 1 is an
+/// example that failed.
+#[test]
+fn a_timeline_or_dump_file_that_cannot_be_created_is_a_usage_mistake() {
+    assert_usage_error(
+        &["hello_world", "--timeline-file", "/nonexistent/x.timeline"],
+        &["cannot write the timeline to /nonexistent/x.timeline"],
+    );
+    if runner::dump::AVAILABLE {
+        assert_usage_error(
+            &[
+                "hello_world",
+                "--dump-at",
+                "1",
+                "--dump-file",
+                "/nonexistent/x.dump",
+            ],
+            &["cannot write the dump to /nonexistent/x.dump"],
+        );
+    }
+    let help = stdout(&run(&["--help"]));
+    let words = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("2 a usage mistake"), "{help}");
+}
+
 #[test]
 fn a_bad_clock_value_is_refused() {
     assert_usage_error(
@@ -113,7 +139,7 @@ fn an_argument_that_is_not_utf8_is_refused_not_a_panic() {
         .expect("the basics binary runs");
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("invalid unicode"),
+        stderr(&output).contains("is not UTF-8"),
         "{}",
         stderr(&output)
     );
@@ -183,8 +209,8 @@ fn one_example_runs_without_a_header_and_several_run_under_headers() {
 
 /// Built without `--cfg tokio_unstable`, as a RUSTFLAGS of the user's own
 /// builds it (it replaces the workspace's `build.rustflags`), a section has
-/// no task hooks: `--timeline` is refused with exit code 2 and the reason,
-/// never drawn empty, and everything else still works. The build has a
+/// no task hooks: `--timeline` (and `--dump-at`) is refused with exit code 2
+/// and the reason, never drawn empty, and everything else still works. The build has a
 /// target directory of its own, so it doesn't undo the workspace's.
 #[test]
 fn without_tokio_unstable_a_timeline_is_refused_with_the_reason() {
@@ -226,8 +252,20 @@ fn without_tokio_unstable_a_timeline_is_refused_with_the_reason() {
             stderr(&output)
         );
     }
+    // Task dumps need the cfg too: `--dump-at` is refused the same way,
+    // while `--timeout` still ends a hung run (without a dump).
+    let dump = Command::new(&basics)
+        .args(["--dump-at", "1", "hello_world"])
+        .output()
+        .expect("basics runs");
+    assert_eq!(dump.status.code(), Some(2), "{}", stderr(&dump));
+    assert!(
+        stderr(&dump).contains("this binary can't take task dumps"),
+        "{}",
+        stderr(&dump)
+    );
     let plain = Command::new(&basics)
-        .args(["--clock", "virtual", "hello_world"])
+        .args(["--clock", "virtual", "--timeout", "30", "hello_world"])
         .output()
         .expect("basics runs");
     assert!(plain.status.success(), "{}", stderr(&plain));

@@ -1,12 +1,13 @@
 //! The runner's real failure paths, through the fixture section binary: an
 //! error is exit 1 with its cause chain, a panic is exit 101, the runner
-//! carries on after a failure, and the worst exit code wins.
+//! carries on after a failure, and the worst exit code wins; a dump names
+//! the line each task waits at, and `--timeout` ends a hung run with one.
 
 mod support;
 
 use std::process::{Command, Output};
 
-use xtask::protocol::{EXIT_FAILED, EXIT_PANICKED};
+use xtask::protocol::{EXIT_FAILED, EXIT_PANICKED, EXIT_TIMED_OUT};
 
 fn run(args: &[&str]) -> Output {
     Command::new(&support::fixture_section().binary)
@@ -67,7 +68,7 @@ fn the_machine_listing_has_every_example_with_its_kind_and_file() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     let listing = text(&output.stdout);
     let lines: Vec<&str> = listing.lines().collect();
-    assert_eq!(lines.len(), 16, "{listing}");
+    assert_eq!(lines.len(), 18, "{listing}");
     let ok: Vec<&str> = lines[0].split('\t').collect();
     assert_eq!(ok[0], "ok");
     assert_eq!(ok[1], "plain");
@@ -115,4 +116,104 @@ fn a_task_left_on_purpose_passes_when_it_is_declared() {
     let output = run(&["--clock", "virtual", "detaches_on_purpose"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(text(&output.stdout), "returned\n");
+}
+
+/// What `--dump-at` prints for the fixture's two tasks stuck on each
+/// other's lock: each task by its spawn line, the line of `deadlocks.rs`
+/// it waits at, and what it waits in.
+const DEADLOCK_DUMP: &str = "
+main run()
+  run at deadlocks.rs:14
+    waits in JoinHandle
+
+#1 line 11: tokio::spawn(lock_both(Arc::clone(&first), Arc::clone(&second)));
+  lock_both at deadlocks.rs:21
+    waits in Mutex::lock
+
+#2 line 12: tokio::spawn(lock_both(second, first));
+  lock_both at deadlocks.rs:21
+    waits in Mutex::lock
+";
+
+#[test]
+fn a_dump_names_the_line_each_task_waits_at_on_either_clock() {
+    if !runner::dump::AVAILABLE {
+        let output = run(&["--dump-at", "1", "deadlocks"]);
+        assert_eq!(output.status.code(), Some(2));
+        assert!(text(&output.stderr).contains("can't take task dumps"));
+        return;
+    }
+    for (clock, at) in [("virtual", "1"), ("real", "0.3")] {
+        let output = run(&[
+            "--clock",
+            clock,
+            "--dump-at",
+            at,
+            "--timeout",
+            "1",
+            "deadlocks",
+        ]);
+        assert_eq!(
+            output.status.code(),
+            Some(i32::from(EXIT_TIMED_OUT)),
+            "{clock}: {}",
+            text(&output.stderr)
+        );
+        let seconds = if at == "1" { "1.0" } else { at };
+        assert_eq!(
+            text(&output.stdout),
+            format!(
+                "started\n\ndump of tests/deadlocks at {seconds}s: where each task waits\n\
+                 {DEADLOCK_DUMP}\n"
+            ),
+            "{clock}"
+        );
+        // The timeout's dump, on stderr, is the same picture.
+        assert_eq!(
+            text(&output.stderr),
+            format!(
+                "error: example tests/deadlocks timed out after 1.0s; where each of its tasks \
+                 waits:\n{}\n",
+                DEADLOCK_DUMP.trim_end()
+            ),
+            "{clock}"
+        );
+    }
+}
+
+#[test]
+fn a_timeout_says_when_the_runtime_thread_is_blocked() {
+    let started = std::time::Instant::now();
+    let output = run(&["--clock", "virtual", "--timeout", "0.5", "blocks_forever"]);
+    assert_eq!(output.status.code(), Some(i32::from(EXIT_TIMED_OUT)));
+    assert_eq!(text(&output.stdout), "started\n");
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.starts_with(
+            "error: example tests/blocks_forever timed out after 0.5s, and its runtime's \
+             thread did not answer"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("something blocks that thread"), "{stderr}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "the timeout took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_dump_after_the_example_finished_is_a_note() {
+    let output = run(&["--clock", "virtual", "--dump-at", "5", "ok"]);
+    if !runner::dump::AVAILABLE {
+        assert_eq!(output.status.code(), Some(2));
+        return;
+    }
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout), "hello\n");
+    assert_eq!(
+        text(&output.stderr),
+        "note: tests/ok finished before 5.0s, so there was no dump\n"
+    );
 }

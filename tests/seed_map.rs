@@ -17,7 +17,7 @@ fn every_row_names_a_listed_example_with_a_golden_file() {
             examples.push((name.clone(), listed.name));
         }
     }
-    let mappings = xtask::seed_map::load(&workspace, |section, example| {
+    let mappings = xtask::docs::seed_map::load(&workspace, |section, example| {
         examples.iter().any(|(s, e)| s == section && e == example)
     })
     .unwrap_or_else(|error| panic!("{error}"));

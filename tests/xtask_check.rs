@@ -10,10 +10,12 @@ use std::time::Duration;
 
 mod support;
 
+use proc::Exit;
 use tempfile::TempDir;
-use xtask::bless::{Blessed, bless};
-use xtask::check::{self, Case, Report, Target, Verdict};
+use xtask::bless::{Blessed, Outcome, bless, bless_one};
+use xtask::check::{self, Report, Target, Verdict};
 use xtask::protocol::{Clock, Kind};
+use xtask::select::{Case, Selection};
 use xtask::sweep;
 use xtask::workspace::{Section, Workspace};
 
@@ -21,7 +23,7 @@ const QUICK: Duration = Duration::from_secs(30);
 const VIRTUAL: Target = Target::Golden(Clock::Virtual);
 
 /// The fixture's examples, in the order its binary lists them.
-const EXAMPLES: [&str; 16] = [
+const EXAMPLES: [&str; 18] = [
     "ok",
     "prints_other",
     "fails",
@@ -35,6 +37,8 @@ const EXAMPLES: [&str; 16] = [
     "blocks_after_cancel",
     "waits_for_an_answer",
     "gives_up_on_a_stall",
+    "deadlocks",
+    "blocks_forever",
     "runs_for_ever",
     "waits_for_a_thread",
     "leaves_a_thread",
@@ -102,31 +106,39 @@ impl Fixture {
 }
 
 #[test]
-fn the_plan_lists_every_example_and_every_orphaned_golden_file() {
+fn the_selection_lists_every_example_and_every_orphaned_golden_file() {
     let fixture = Fixture::new();
     let golden_root = fixture.workspace.golden_root();
-    let sections = std::slice::from_ref(&fixture.section);
-    let all = ["tests".to_owned()];
-    let plan = check::plan(sections, &all, &golden_root, None).unwrap();
-    let ids: Vec<String> = plan.cases.iter().map(Case::id).collect();
+    let select = |all: &[&str], filter| {
+        let all = all.iter().map(|name| name.to_string()).collect();
+        Selection::of(vec![fixture.section.clone()], all, filter).unwrap()
+    };
+    let selection = select(&["tests"], None);
+    let ids: Vec<String> = selection.cases.iter().map(Case::id).collect();
     assert_eq!(ids, EXAMPLES.map(|name| format!("tests/{name}")));
-    assert_eq!(plan.orphans, [fixture.golden("removed")]);
-    let message = check::orphan_details(&plan.orphans[0], &golden_root);
+    let orphans = selection.golden_orphans(&golden_root).unwrap();
+    assert_eq!(orphans, [fixture.golden("removed")]);
+    let message = check::orphan_details(&orphans[0], &golden_root);
     let expected = "tests/golden/tests/removed.stdout: golden file without an example";
     assert!(message.contains(expected), "{message}");
 
-    let filtered = check::plan(sections, &all, &golden_root, Some("/prints_o")).unwrap();
+    let filtered = select(&["tests"], Some("/prints_o"));
     assert_eq!(filtered.cases.len(), 1);
-    assert!(filtered.orphans.is_empty());
+    assert!(filtered.golden_orphans(&golden_root).unwrap().is_empty());
+    let nothing = select(&["tests"], Some("no_such_example"));
+    assert!(nothing.cases.is_empty());
+    let error = nothing.matches_nothing("example");
+    assert!(error.is::<xtask::Usage>(), "{error}");
 
     // The golden files of a section that exists but was not built cannot be
     // judged; a section whose crate is gone has nothing but orphans.
     fixture.write_golden_for("unbuilt", "anything", "x\n");
     fixture.write_golden_for("deleted", "anything", "x\n");
-    let all = ["tests".to_owned(), "unbuilt".to_owned()];
-    let plan = check::plan(sections, &all, &golden_root, None).unwrap();
+    let orphans = select(&["tests", "unbuilt"], None)
+        .golden_orphans(&golden_root)
+        .unwrap();
     let deleted = golden_root.join("deleted").join("anything.stdout");
-    assert_eq!(plan.orphans, [deleted, fixture.golden("removed")]);
+    assert_eq!(orphans, [deleted, fixture.golden("removed")]);
 }
 
 #[test]
@@ -226,8 +238,156 @@ fn a_hung_example_is_killed_at_its_timeout_and_named() {
         "{details}"
     );
     assert!(
-        details.contains("stdout before it was killed:\n    started"),
+        details.contains("stdout before it was stopped:\n    started"),
         "{details}"
+    );
+}
+
+/// A hung example's report says where each task waited when its timeout
+/// ran out: the runner stopped itself with a dump, it was not killed.
+#[test]
+fn a_hung_example_reports_where_each_of_its_tasks_waits() {
+    let report = Fixture::new().check("deadlocks", Duration::from_secs(1));
+    assert!(
+        matches!(report.verdict, Verdict::TimedOut { .. }),
+        "{:?}",
+        report.verdict
+    );
+    let details = report.details();
+    assert!(
+        details.contains("FAIL tests/deadlocks: timed out after 1s and was stopped"),
+        "{details}"
+    );
+    assert!(
+        details.contains("stdout before it was stopped:\n    started\n"),
+        "{details}"
+    );
+    if !runner::dump::AVAILABLE {
+        assert!(details.contains("no dump"), "{details}");
+        return;
+    }
+    assert_eq!(
+        report.output.as_ref().map(|output| &output.exit),
+        Some(&Exit::Code(i32::from(xtask::protocol::EXIT_TIMED_OUT))),
+        "{details}"
+    );
+    assert!(
+        details.contains(
+            "    error: example tests/deadlocks timed out after 1.0s; where each of its tasks waits:\n    \n\
+             \x20   main run()\n\
+             \x20     run at deadlocks.rs:14\n\
+             \x20       waits in JoinHandle\n    \n\
+             \x20   #1 line 11: tokio::spawn(lock_both(Arc::clone(&first), Arc::clone(&second)));\n\
+             \x20     lock_both at deadlocks.rs:21\n\
+             \x20       waits in Mutex::lock\n"
+        ),
+        "{details}"
+    );
+    // The re-run command is the example's, without the runner's timeout.
+    assert!(
+        details.contains("re-run: cargo run -q -p tests -- --clock virtual deadlocks\n"),
+        "{details}"
+    );
+}
+
+/// A runtime whose thread is blocked can't be dumped; the report says so
+/// within a bounded time instead of waiting for a dump that never comes.
+#[test]
+fn a_blocked_example_is_reported_without_waiting_for_ever() {
+    let report = Fixture::new().check("blocks_forever", Duration::from_millis(500));
+    assert!(
+        matches!(report.verdict, Verdict::TimedOut { .. }),
+        "{:?}",
+        report.verdict
+    );
+    let details = report.details();
+    let expected = if runner::dump::AVAILABLE {
+        "its runtime's thread did not answer"
+    } else {
+        "no dump"
+    };
+    assert!(details.contains(expected), "{details}");
+    let elapsed = report.output.as_ref().map(|output| output.elapsed);
+    assert!(
+        elapsed < Some(Duration::from_millis(500) + xtask::check::DUMP_GRACE),
+        "{elapsed:?}"
+    );
+}
+
+/// A `.dump` golden file pins where the tasks wait at the instant its first
+/// line names: a different dump fails with a diff, and bless rewrites it.
+#[test]
+fn a_dump_golden_file_is_compared_and_blessed() {
+    if !runner::dump::AVAILABLE {
+        return;
+    }
+    let fixture = Fixture::new();
+    fixture.write_golden("not_cancel_safe", "done\n");
+    let golden = fixture
+        .workspace
+        .golden_root()
+        .join("tests/not_cancel_safe.dump");
+    let expected = "dump of tests/not_cancel_safe at 0.5s: where each task waits
+
+main run()
+  run at not_cancel_safe.rs:35
+    waits in sleep
+
+#1 line 22: tokio::spawn({
+  async block in run at not_cancel_safe.rs:24
+    waits in Notify::notified
+";
+    fs::write(&golden, expected).unwrap();
+    let report = fixture.check("not_cancel_safe", QUICK);
+    assert!(report.passed(), "{}", report.details());
+
+    fs::write(&golden, expected.replace("Notify::notified", "sleep")).unwrap();
+    let report = fixture.check("not_cancel_safe", QUICK);
+    assert!(
+        matches!(report.verdict, Verdict::DumpMismatch { .. }),
+        "{:?}",
+        report.verdict
+    );
+    let details = report.details();
+    assert!(
+        details.contains("-    waits in sleep\n+    waits in Notify::notified\n"),
+        "{details}"
+    );
+    assert!(
+        details.contains(
+            "re-run: cargo run -q -p tests -- --clock virtual --dump-at 0.5 not_cancel_safe"
+        ),
+        "{details}"
+    );
+    // Through the one place that decides what a run may write, as bless,
+    // SNAPSHOTS=overwrite and the golden harness do.
+    assert_eq!(
+        bless_one(&report).unwrap(),
+        Outcome::Blessed(vec![(
+            Blessed::Updated,
+            "tests/golden/tests/not_cancel_safe.dump".to_owned()
+        )])
+    );
+    assert_eq!(fs::read_to_string(&golden).unwrap(), expected);
+
+    // A dump golden file must say when to take the dump.
+    fs::write(&golden, "where each task waits\n").unwrap();
+    let report = fixture.check("not_cancel_safe", QUICK);
+    assert!(
+        report
+            .summary()
+            .contains("does not say when to take the dump"),
+        "{}",
+        report.summary()
+    );
+    // Such a file is not blessed: the run was asked for no dump.
+    let Outcome::Refused(why) = bless_one(&report).unwrap() else {
+        panic!("blessed a dump the run did not write");
+    };
+    assert!(why.contains("does not say when to take the dump"), "{why}");
+    assert_eq!(
+        fs::read_to_string(&golden).unwrap(),
+        "where each task waits\n"
     );
 }
 
@@ -376,7 +536,7 @@ fn a_server_check_runs_only_http_examples_and_needs_no_golden_file() {
 #[test]
 fn the_sweep_passes_an_example_that_leaves_nothing_behind() {
     let fixture = Fixture::new();
-    let swept = sweep::sweep_one(fixture.case("ok"), sweep::TIMEOUT);
+    let swept = sweep::sweep_one(fixture.case("ok"), xtask::limits::SWEEP);
     assert!(swept.passed(), "{}", swept.details());
     assert_eq!(
         swept.line().split(" (").next(),
@@ -387,7 +547,7 @@ fn the_sweep_passes_an_example_that_leaves_nothing_behind() {
 #[test]
 fn the_sweep_names_the_task_the_file_and_the_panic_a_cancellation_leaves() {
     let fixture = Fixture::new();
-    let swept = sweep::sweep_one(fixture.case("not_cancel_safe"), sweep::TIMEOUT);
+    let swept = sweep::sweep_one(fixture.case("not_cancel_safe"), xtask::limits::SWEEP);
     let details = swept.details();
     assert!(!swept.passed(), "{details}");
     let summary = swept.summary.as_ref().expect("a summary line");
@@ -430,7 +590,7 @@ fn the_sweep_names_the_task_the_file_and_the_panic_a_cancellation_leaves() {
 #[test]
 fn the_sweep_reports_a_blocking_job_that_outlives_the_cancellation() {
     let fixture = Fixture::new();
-    let swept = sweep::sweep_one(fixture.case("blocks_after_cancel"), sweep::TIMEOUT);
+    let swept = sweep::sweep_one(fixture.case("blocks_after_cancel"), xtask::limits::SWEEP);
     assert_eq!(
         swept.problems,
         [
@@ -445,7 +605,7 @@ fn the_sweep_reports_a_blocking_job_that_outlives_the_cancellation() {
 #[test]
 fn the_sweep_of_a_run_that_never_finishes_says_so() {
     let fixture = Fixture::new();
-    let swept = sweep::sweep_one(fixture.case("runs_for_ever"), sweep::TIMEOUT);
+    let swept = sweep::sweep_one(fixture.case("runs_for_ever"), xtask::limits::SWEEP);
     assert_eq!(
         swept.problems,
         ["the full run did not finish: run() was still running after 3600s of virtual time"],
@@ -454,7 +614,7 @@ fn the_sweep_of_a_run_that_never_finishes_says_so() {
     );
     // Waiting for nothing at all takes no virtual time: the real-time limit
     // stops it.
-    let swept = sweep::sweep_one(fixture.case("hangs"), sweep::TIMEOUT);
+    let swept = sweep::sweep_one(fixture.case("hangs"), xtask::limits::SWEEP);
     assert_eq!(
         swept.problems,
         [
@@ -473,14 +633,14 @@ fn the_sweep_waits_for_a_plain_thread_in_real_time() {
     // is idle, waiting for the thread; and a cut leaves the thread to end by
     // itself, a moment after the runtime's shutdown.
     let fixture = Fixture::new();
-    let swept = sweep::sweep_one(fixture.case("waits_for_a_thread"), sweep::TIMEOUT);
+    let swept = sweep::sweep_one(fixture.case("waits_for_a_thread"), xtask::limits::SWEEP);
     assert!(swept.passed(), "{}", swept.details());
     assert_eq!(
         swept.line().split(" (").next(),
         Some("PASS tests/waits_for_a_thread: 1 cut points")
     );
     // One that runs on is still found, after that patience.
-    let swept = sweep::sweep_one(fixture.case("leaves_a_thread"), sweep::TIMEOUT);
+    let swept = sweep::sweep_one(fixture.case("leaves_a_thread"), xtask::limits::SWEEP);
     assert_eq!(
         swept.problems,
         ["cut 1: 1 thread(s) left running"],

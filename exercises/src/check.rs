@@ -87,6 +87,7 @@ pub fn check(harness: &Path, exercise: &Exercise) -> io::Result<Outcome> {
     } = proc::run(command, WALL_LIMIT)?;
 
     let mut printed = Vec::new();
+    let mut waits = Vec::new();
     let mut end = match exit {
         proc::Exit::TimedOut => End::Killed,
         exit => End::Exited(exit),
@@ -94,12 +95,16 @@ pub fn check(harness: &Path, exercise: &Exercise) -> io::Result<Outcome> {
     for line in stdout.lines() {
         match Record::parse(line) {
             Some(Record::Line { at_ms, text }) => printed.push((at_ms, text)),
+            Some(Record::Waits { text }) => waits.push(text),
             Some(record) if !matches!(end, End::Killed) => end = End::Record(record),
             _ => {}
         }
     }
 
-    let diff = render_diff(&expected, &printed);
+    let mut diff = render_diff(&expected, &printed);
+    if diff.is_none() && matches!(end, End::Record(Record::VirtualTimeout)) {
+        diff = Some(render_printed(&printed));
+    }
     let mut report = String::new();
     let name = exercise.name;
     match end {
@@ -163,7 +168,9 @@ pub fn check(harness: &Path, exercise: &Exercise) -> io::Result<Outcome> {
                 ),
             );
         }
-        End::Record(Record::Line { .. }) => unreachable!("lines are collected above"),
+        End::Record(Record::Line { .. } | Record::Waits { .. }) => {
+            unreachable!("lines are collected above")
+        }
         End::Killed => {
             prose(
                 &mut report,
@@ -183,6 +190,17 @@ pub fn check(harness: &Path, exercise: &Exercise) -> io::Result<Outcome> {
     }
     if let Some(diff) = diff {
         let _ = write!(report, "\n{diff}");
+    }
+    // After what it printed, where it was stuck.
+    if !waits.is_empty() {
+        let _ = writeln!(
+            report,
+            "\nWhere each task was waiting at {}s:",
+            VIRTUAL_LIMIT.as_secs()
+        );
+        for text in &waits {
+            let _ = writeln!(report, "  {text}");
+        }
     }
     Ok(Outcome::Fail(report))
 }
@@ -318,6 +336,21 @@ fn pair_moved_lines(rows: &mut Vec<Row<'_>>) {
         }
         index += 1;
     }
+}
+
+/// What a program that printed only expected lines, at their times, printed
+/// before it hung: the last lines, which lead up to where it stopped.
+fn render_printed(printed: &[(u64, String)]) -> String {
+    let mut out =
+        String::from("  time     line (each as expected; then it printed nothing more)\n");
+    let hidden = printed.len().saturating_sub(MAX_DIFF_ROWS);
+    if hidden > 0 {
+        let _ = writeln!(out, "  ... {hidden} lines before these");
+    }
+    for (at, text) in &printed[hidden..] {
+        let _ = writeln!(out, "  {:>7}  {text}", format_time(*at));
+    }
+    out
 }
 
 /// A line that was printed: unmarked if at its expected time, `~` with both

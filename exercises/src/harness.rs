@@ -6,9 +6,37 @@
 //! pipe it drains itself in `on_thread_park` (see the crate's docs for why
 //! that makes the times exact). The records go to the original stdout.
 
+use std::future::Future;
+use std::pin::Pin;
+
+/// Starts one exercise.
+pub type Run = fn() -> Pin<Box<dyn Future<Output = ()>>>;
+
+/// The exercises' modules and `exercise(name)`, from the one list
+/// (`exercises::with_catalog!`). Each module's `#[path]` is relative to the
+/// file that calls `with_catalog!(track)`: `src/exercises/mod.rs` for the
+/// learner's files, `solutions/mod.rs` for the reference solutions.
+macro_rules! track {
+    ($($name:ident = $file:literal, $example:literal, $hint:literal;)*) => {
+        $(
+            #[path = $file]
+            mod $name;
+        )*
+
+        /// The exercise called `name`.
+        pub fn exercise(name: &str) -> Option<crate::Run> {
+            match name {
+                $(stringify!($name) => Some(|| Box::pin($name::run())),)*
+                _ => None,
+            }
+        }
+    };
+}
+
 // The shipped exercises are unfinished on purpose: `todo!()`s, values
 // computed for the learner to use, loops the learner will rewrite.
-#[path = "exercises/mod.rs"]
+#[cfg_attr(not(feature = "solutions"), path = "exercises/mod.rs")]
+#[cfg_attr(feature = "solutions", path = "../solutions/mod.rs")]
 #[allow(
     clippy::while_let_loop,
     dead_code,
@@ -31,6 +59,10 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use exercises::{Record, VIRTUAL_LIMIT};
+
+/// Where each task of an exercise still running at its limit waits.
+#[path = "harness/waiting.rs"]
+mod waiting;
 use tokio::time::Instant;
 
 /// The read end of the exercise's stdout and where the records go.
@@ -122,7 +154,17 @@ fn main() -> ExitCode {
         eprintln!("exercise-harness: no exercise named `{name}`");
         return ExitCode::from(2);
     };
-    match harness(run) {
+    // The self-tests live in selftest.rs.
+    let file = exercises::find(&name).map_or("selftest.rs", |exercise| exercise.file);
+    let source = runner::dump::Source {
+        path: file.rsplit('/').next().unwrap_or(file),
+        module: if file == "selftest.rs" {
+            "selftest"
+        } else {
+            &name
+        },
+    };
+    match harness(run, source) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("exercise-harness: {error}");
@@ -131,7 +173,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn harness(run: track::Run) -> io::Result<ExitCode> {
+fn harness(run: Run, source: runner::dump::Source<'_>) -> io::Result<ExitCode> {
     // Close-on-exec, both: a process the exercise starts inherits only
     // fds 0 to 2, not the checker's pipe nor the read end of the capture.
     let records = File::from(rustix::io::fcntl_dupfd_cloexec(io::stdout(), 0)?);
@@ -153,27 +195,43 @@ fn harness(run: track::Run) -> io::Result<ExitCode> {
         start: Instant::now(),
     }));
     let hook = Arc::clone(&capture);
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    let mut builder = tokio::runtime::Builder::new_current_thread();
+    builder
         .enable_all()
         .start_paused(true)
-        .on_thread_park(move || report(&hook, false))
-        .build()?;
+        .on_thread_park(move || report(&hook, false));
+    let spawns = waiting::Spawns::default();
+    spawns.install(&mut builder);
+    let runtime = builder.build()?;
     let _context = runtime.enter();
     capture.lock().unwrap_or_else(PoisonError::into_inner).start = Instant::now();
 
     let wall = std::time::Instant::now();
+    // `run` outlives the timeout, so that where its tasks wait can still be
+    // asked before it is dropped.
+    let mut run = run();
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-        runtime.block_on(tokio::time::timeout(VIRTUAL_LIMIT, run()))
+        runtime.block_on(async {
+            match tokio::time::timeout(VIRTUAL_LIMIT, &mut run).await {
+                Ok(()) => Ok(()),
+                Err(_) => Err(waiting::describe(run.as_mut(), &spawns, source).await),
+            }
+        })
     }));
     let wall_ms = u64::try_from(wall.elapsed().as_millis()).unwrap_or(u64::MAX);
     let _ = io::stdout().flush();
     report(&capture, true);
+    let mut capture = capture.lock().unwrap_or_else(PoisonError::into_inner);
     let (record, code) = match outcome {
         Ok(Ok(())) => (Record::Finished { wall_ms }, ExitCode::SUCCESS),
-        Ok(Err(_)) => (Record::VirtualTimeout, ExitCode::FAILURE),
+        Ok(Err(waits)) => {
+            for text in waits {
+                writeln!(capture.records, "{}", Record::Waits { text })?;
+            }
+            (Record::VirtualTimeout, ExitCode::FAILURE)
+        }
         Err(_) => (Record::Panicked, ExitCode::from(101)),
     };
-    let mut capture = capture.lock().unwrap_or_else(PoisonError::into_inner);
     writeln!(capture.records, "{record}")?;
     capture.records.flush()?;
     Ok(code)

@@ -32,7 +32,9 @@
 //!   the instant its newline reached the pipe.
 //! - **Two bounds.** The exercise runs under a `tokio::time::timeout` of
 //!   [`VIRTUAL_LIMIT`] (on the paused clock a program stuck awaiting forever
-//!   reaches it at once), and the checker kills a child that takes longer
+//!   reaches it at once; before its future is dropped, the harness takes a
+//!   task dump, the runner's, so the checker can say where each task waits
+//!   in the exercise's own file), and the checker kills a child that takes longer
 //!   than [`WALL_LIMIT`] of real time (a loop that never yields). A run that
 //!   prints the right lines but took more than [`BLOCKING_LIMIT`] of real
 //!   time fails too: on a paused clock that can only be a blocked thread.
@@ -70,177 +72,90 @@ pub struct Exercise {
     pub expected: &'static str,
 }
 
-macro_rules! exercise {
-    ($name:literal, $file:literal, $example:literal, $hint:literal) => {
-        Exercise {
-            name: $name,
-            file: $file,
-            example: $example,
-            hint: $hint,
-            expected: include_str!(concat!("../expected/", $name, ".txt")),
+/// The one list of exercises, in the order the learner does them: each
+/// one's module name, its file (under `src/exercises/`, and under
+/// `solutions/` for its reference solution), the example that shows how,
+/// and its hint. Its expected output is `expected/<name>.txt`. The checker's
+/// catalog ([`EXERCISES`]) and the harness's modules are both made from
+/// this list, by the macro named `$callback`; the tidy test
+/// `every_exercise_has_its_files_and_no_file_lacks_an_exercise` fails when
+/// a file and the list disagree.
+#[macro_export]
+macro_rules! with_catalog {
+    ($callback:ident) => {
+        $callback! {
+            hello_sleep = "01_hello_sleep.rs", "basics/hello_world",
+                "`tokio::time::sleep(one_second).await` pauses this task without blocking the thread. Without `.await` the sleep is only built, never run: a Rust future does nothing until it is awaited.";
+            spawn_join = "02_spawn_join.rs", "basics/spawn_tasks",
+                "`tokio::spawn(brew(\"coffee\", Duration::from_secs(3)))` starts a task at once and gives a `JoinHandle`. Spawn both before awaiting either; `handle.await` returns a `Result` that is `Err` only if the task panicked or was aborted.";
+            three_downloads = "03_three_downloads.rs", "basics/sequential_vs_concurrent",
+                "`let (a, b, c) = tokio::join!(download(..), download(..), download(..));` polls the three futures in turn inside this one task, so their sleeps overlap. Each `.await` in a row waits for the one before it to finish.";
+            timeout = "04_timeout.rs", "error-handling/timeouts",
+                "`tokio::time::timeout(limit, lookup(time)).await` is `Ok(answer)` if the lookup finishes in time and `Err(Elapsed)` if not, in which case the lookup has been dropped (cancelled).";
+            select_race = "05_select_race.rs", "concurrency/race",
+                "`tokio::select! { name = eu => name, name = us => name }` waits for whichever branch finishes first and drops the other future, cancelling it.";
+            as_completed = "06_as_completed.rs", "concurrency/as_completed",
+                "`jobs.spawn(job(id, ms));` adds a task to the set. `while let Some(result) = jobs.join_next().await { .. }` yields each task's `Result` in the order they finish, and `None` once the set is empty.";
+            bounded_channel = "07_bounded_channel.rs", "patterns/bounded_queue",
+                "`mpsc::channel(2)` holds at most two messages; `orders.send(order).await` waits while it is full, so the producer can never get more than two orders ahead of the kitchen.";
+            semaphore_limit = "08_semaphore_limit.rs", "synchronization/semaphore",
+                "Inside the task: `let _permit = permits.acquire().await.expect(..);` before `upload(id).await`. The permit goes back when `_permit` is dropped at the end of the task. (Not `let _ = ..`: that drops the permit at once.)";
+            cancel_cleanup = "09_cancel_cleanup.rs", "context-managers/cleanup_on_cancel",
+                "`impl Drop for Connection { fn drop(&mut self) { println!(\"connection closed\"); } }`, and remove `close`. `drop` runs when the connection goes out of scope: at the end of `query`, or when the timeout drops the `query` future at its `.await`.";
+            stream_pipeline = "10_stream_pipeline.rs", "iterators/async_generator",
+                "`let alerts = sensor().filter(|&d| d > 20).map(|d| format!(..)).take(3);` then `tokio::pin!(alerts);` (`next` needs a pinned stream) and `while let Some(alert) = alerts.next().await { println!(\"{alert}\") }`.";
+            retry_backoff = "11_retry_backoff.rs", "error-handling/retry_and_timing",
+                "After printing the failure: `tokio::time::sleep(delay).await; delay *= 2;`. Waiting 0.1s, 0.2s and 0.4s puts the fourth attempt at 0.7s.";
+            no_blocking = "12_no_blocking.rs", "pitfalls/blocking_the_runtime",
+                "`tokio::time::sleep(..).await` instead of `std::thread::sleep(..)`: it gives the thread back to the runtime, which runs the heartbeat meanwhile. Blocking work that cannot be made async belongs in `tokio::task::spawn_blocking`.";
+            graceful_shutdown = "13_graceful_shutdown.rs", "real-world/background_services",
+                "In the worker, at the top of the loop: `if shutdown.is_cancelled() { break; }`, and print `stopped` after the loop. In `run`: `shutdown.cancel();` after the sleep. As shipped the workers never stop, so `run` waits for them forever; the checker stops it after a minute of virtual time.";
+            shared_counter = "14_shared_counter.rs", "synchronization/mutex",
+                "`let total = Arc::new(Mutex::new(0u32));`, and in the loop `let total = Arc::clone(&total);` before `tokio::spawn(async move { .. })`. Add with `*total.lock().unwrap() += visits;` (std `Mutex`) or `*total.lock().await += visits;` (Tokio's).";
+            actor = "15_actor.rs", "patterns/producer_consumer",
+                "`while let Some(Deposit { amount, reply }) = inbox.recv().await { sleep(..).await; balance += amount; let _ = reply.send(balance); }` then `balance`. `reply.send` fails only if the caller stopped waiting. `runtime/running_loop_handle` shows a reply on a `oneshot`.";
+            watch_config = "16_watch_config.rs", "synchronization/watch_config",
+                "`let limit = *settings.borrow();` copies the current value out (do not hold the `borrow()` across an `.await`), and `reload.send(limit)` publishes a new one; it fails only when every receiver is gone.";
+            chat_room = "17_chat_room.rs", "synchronization/broadcast",
+                "`loop { match room.recv().await { Ok(message) => { sleep(lag).await; println!(..) } Err(RecvError::Lagged(n)) => .., Err(RecvError::Closed) => break } }` with `use tokio::sync::broadcast::error::RecvError;`. The room closes when its last `Sender` is dropped.";
+            rate_limiter = "18_rate_limiter.rs", "patterns/semaphore_rate_limiter",
+                "`let permit = Arc::clone(&per_second).acquire_owned().await.expect(..);` then `tokio::spawn(async move { sleep(Duration::from_secs(1)).await; drop(permit); });`: the permit comes back one second later while the loop goes on.";
+            ttl_cache = "19_ttl_cache.rs", "patterns/ttl_cache",
+                "`if let Some(&(price, loaded)) = self.entries.get(item) && loaded.elapsed() < TIME_TO_LIVE { return (price, \"cached\"); }`, then load, and `self.entries.insert(item.to_owned(), (price, Instant::now()));`.";
+            scraper = "20_scraper.rs", "real-world/scrape_pages",
+                "`let mut fetched = stream::iter(pages).map(|(path, ms, links)| fetch(path, ms, links)).buffer_unordered(3);` then `while let Some((path, links)) = fetched.next().await { .. }`.";
+            ticker = "21_ticker.rs", "real-world/background_services",
+                "`let mut ticks = tokio::time::interval(Duration::from_millis(300));` before the loop, `ticks.tick().await;` first thing in each turn, and no sleep after the report. An interval's deadlines are fixed in advance, so the 100 ms of work does not push them back.";
+            try_join = "22_try_join.rs", "error-handling/gather_errors",
+                "`let page = tokio::try_join!(fetch(\"user\", 300, true), fetch(\"orders\", 500, false), fetch(\"messages\", 2000, true));` gives `Ok((user, orders, messages))` or the first `Err`, and drops the futures still running.";
+            idle_timeout = "23_idle_timeout.rs", "concurrency/select_loop",
+                "`tokio::select! { message = inbox.recv() => match message { Some(text) => println!(..), None => break }, () = sleep(Duration::from_secs(1)) => { println!(..); break } }` inside the `loop`. The sleep is made anew on every turn, so each message restarts the second.";
+            connection_pool = "24_connection_pool.rs", "context-managers/connection_pool",
+                "`let permit = Arc::clone(&self.permits).acquire_owned().await.expect(..);` then `let id = self.idle.lock().unwrap().pop().expect(..);` and return `PooledConnection { id, idle: Arc::clone(&self.idle), _permit: permit }`. Semaphore waiters are served first come, first served, so query 3 gets the first connection to come back.";
+            abort_task = "25_abort_task.rs", "basics/task_inspection",
+                "`poller.abort();` then `let cancelled = poller.await.is_err_and(|error| error.is_cancelled());`. The task stops at its next `.await` (here, at once: it is sleeping), and its handle then gives `Err(JoinError)` whose `is_cancelled()` is true.";
+            channel_close = "26_channel_close.rs", "patterns/many_producers_consumers",
+                "`drop(sender);` after the loop that hands out clones. `recv` returns `None` once every `Sender` is dropped and the queue is empty; each producer drops its clone when its task ends. As shipped the consumer waits forever, and the checker stops it after a minute of virtual time.";
         }
     };
 }
 
-/// Every exercise, in the order the learner does them.
-pub static EXERCISES: &[Exercise] = &[
-    exercise!(
-        "hello_sleep",
-        "01_hello_sleep.rs",
-        "basics/hello_world",
-        "`tokio::time::sleep(one_second).await` pauses this task without blocking the thread. Without `.await` the sleep is only built, never run: a Rust future does nothing until it is awaited."
-    ),
-    exercise!(
-        "spawn_join",
-        "02_spawn_join.rs",
-        "basics/spawn_tasks",
-        "`tokio::spawn(brew(\"coffee\", Duration::from_secs(3)))` starts a task at once and gives a `JoinHandle`. Spawn both before awaiting either; `handle.await` returns a `Result` that is `Err` only if the task panicked or was aborted."
-    ),
-    exercise!(
-        "three_downloads",
-        "03_three_downloads.rs",
-        "basics/sequential_vs_concurrent",
-        "`let (a, b, c) = tokio::join!(download(..), download(..), download(..));` polls the three futures in turn inside this one task, so their sleeps overlap. Each `.await` in a row waits for the one before it to finish."
-    ),
-    exercise!(
-        "timeout",
-        "04_timeout.rs",
-        "error-handling/timeouts",
-        "`tokio::time::timeout(limit, lookup(time)).await` is `Ok(answer)` if the lookup finishes in time and `Err(Elapsed)` if not, in which case the lookup has been dropped (cancelled)."
-    ),
-    exercise!(
-        "select_race",
-        "05_select_race.rs",
-        "concurrency/race",
-        "`tokio::select! { name = eu => name, name = us => name }` waits for whichever branch finishes first and drops the other future, cancelling it."
-    ),
-    exercise!(
-        "as_completed",
-        "06_as_completed.rs",
-        "concurrency/as_completed",
-        "`jobs.spawn(job(id, ms));` adds a task to the set. `while let Some(result) = jobs.join_next().await { .. }` yields each task's `Result` in the order they finish, and `None` once the set is empty."
-    ),
-    exercise!(
-        "bounded_channel",
-        "07_bounded_channel.rs",
-        "patterns/bounded_queue",
-        "`mpsc::channel(2)` holds at most two messages; `orders.send(order).await` waits while it is full, so the producer can never get more than two orders ahead of the kitchen."
-    ),
-    exercise!(
-        "semaphore_limit",
-        "08_semaphore_limit.rs",
-        "synchronization/semaphore",
-        "Inside the task: `let _permit = permits.acquire().await.expect(..);` before `upload(id).await`. The permit goes back when `_permit` is dropped at the end of the task. (Not `let _ = ..`: that drops the permit at once.)"
-    ),
-    exercise!(
-        "cancel_cleanup",
-        "09_cancel_cleanup.rs",
-        "context-managers/cleanup_on_cancel",
-        "`impl Drop for Connection { fn drop(&mut self) { println!(\"connection closed\"); } }`, and remove `close`. `drop` runs when the connection goes out of scope: at the end of `query`, or when the timeout drops the `query` future at its `.await`."
-    ),
-    exercise!(
-        "stream_pipeline",
-        "10_stream_pipeline.rs",
-        "iterators/async_generator",
-        "`let alerts = sensor().filter(|&d| d > 20).map(|d| format!(..)).take(3);` then `tokio::pin!(alerts);` (`next` needs a pinned stream) and `while let Some(alert) = alerts.next().await { println!(\"{alert}\") }`."
-    ),
-    exercise!(
-        "retry_backoff",
-        "11_retry_backoff.rs",
-        "error-handling/retry_and_timing",
-        "After printing the failure: `tokio::time::sleep(delay).await; delay *= 2;`. Waiting 0.1s, 0.2s and 0.4s puts the fourth attempt at 0.7s."
-    ),
-    exercise!(
-        "no_blocking",
-        "12_no_blocking.rs",
-        "pitfalls/blocking_the_runtime",
-        "`tokio::time::sleep(..).await` instead of `std::thread::sleep(..)`: it gives the thread back to the runtime, which runs the heartbeat meanwhile. Blocking work that cannot be made async belongs in `tokio::task::spawn_blocking`."
-    ),
-    exercise!(
-        "graceful_shutdown",
-        "13_graceful_shutdown.rs",
-        "real-world/background_services",
-        "In the worker, at the top of the loop: `if shutdown.is_cancelled() { break; }`, and print `stopped` after the loop. In `run`: `shutdown.cancel();` after the sleep. As shipped the workers never stop, so `run` waits for them forever; the checker stops it after a minute of virtual time."
-    ),
-    exercise!(
-        "shared_counter",
-        "14_shared_counter.rs",
-        "synchronization/mutex",
-        "`let total = Arc::new(Mutex::new(0u32));`, and in the loop `let total = Arc::clone(&total);` before `tokio::spawn(async move { .. })`. Add with `*total.lock().unwrap() += visits;` (std `Mutex`) or `*total.lock().await += visits;` (Tokio's)."
-    ),
-    exercise!(
-        "actor",
-        "15_actor.rs",
-        "patterns/producer_consumer",
-        "`while let Some(Deposit { amount, reply }) = inbox.recv().await { sleep(..).await; balance += amount; let _ = reply.send(balance); }` then `balance`. `reply.send` fails only if the caller stopped waiting. `runtime/running_loop_handle` shows a reply on a `oneshot`."
-    ),
-    exercise!(
-        "watch_config",
-        "16_watch_config.rs",
-        "synchronization/watch_config",
-        "`let limit = *settings.borrow();` copies the current value out (do not hold the `borrow()` across an `.await`), and `reload.send(limit)` publishes a new one; it fails only when every receiver is gone."
-    ),
-    exercise!(
-        "chat_room",
-        "17_chat_room.rs",
-        "synchronization/broadcast",
-        "`loop { match room.recv().await { Ok(message) => { sleep(lag).await; println!(..) } Err(RecvError::Lagged(n)) => .., Err(RecvError::Closed) => break } }` with `use tokio::sync::broadcast::error::RecvError;`. The room closes when its last `Sender` is dropped."
-    ),
-    exercise!(
-        "rate_limiter",
-        "18_rate_limiter.rs",
-        "patterns/semaphore_rate_limiter",
-        "`let permit = Arc::clone(&per_second).acquire_owned().await.expect(..);` then `tokio::spawn(async move { sleep(Duration::from_secs(1)).await; drop(permit); });`: the permit comes back one second later while the loop goes on."
-    ),
-    exercise!(
-        "ttl_cache",
-        "19_ttl_cache.rs",
-        "patterns/ttl_cache",
-        "`if let Some(&(price, loaded)) = self.entries.get(item) && loaded.elapsed() < TIME_TO_LIVE { return (price, \"cached\"); }`, then load, and `self.entries.insert(item.to_owned(), (price, Instant::now()));`."
-    ),
-    exercise!(
-        "scraper",
-        "20_scraper.rs",
-        "real-world/scrape_pages",
-        "`let mut fetched = stream::iter(pages).map(|(path, ms, links)| fetch(path, ms, links)).buffer_unordered(3);` then `while let Some((path, links)) = fetched.next().await { .. }`."
-    ),
-    exercise!(
-        "ticker",
-        "21_ticker.rs",
-        "real-world/background_services",
-        "`let mut ticks = tokio::time::interval(Duration::from_millis(300));` before the loop, `ticks.tick().await;` first thing in each turn, and no sleep after the report. An interval's deadlines are fixed in advance, so the 100 ms of work does not push them back."
-    ),
-    exercise!(
-        "try_join",
-        "22_try_join.rs",
-        "error-handling/gather_errors",
-        "`let page = tokio::try_join!(fetch(\"user\", 300, true), fetch(\"orders\", 500, false), fetch(\"messages\", 2000, true));` gives `Ok((user, orders, messages))` or the first `Err`, and drops the futures still running."
-    ),
-    exercise!(
-        "idle_timeout",
-        "23_idle_timeout.rs",
-        "concurrency/select_loop",
-        "`tokio::select! { message = inbox.recv() => match message { Some(text) => println!(..), None => break }, () = sleep(Duration::from_secs(1)) => { println!(..); break } }` inside the `loop`. The sleep is made anew on every turn, so each message restarts the second."
-    ),
-    exercise!(
-        "connection_pool",
-        "24_connection_pool.rs",
-        "context-managers/connection_pool",
-        "`let permit = Arc::clone(&self.permits).acquire_owned().await.expect(..);` then `let id = self.idle.lock().unwrap().pop().expect(..);` and return `PooledConnection { id, idle: Arc::clone(&self.idle), _permit: permit }`. Semaphore waiters are served first come, first served, so query 3 gets the first connection to come back."
-    ),
-    exercise!(
-        "abort_task",
-        "25_abort_task.rs",
-        "basics/task_inspection",
-        "`poller.abort();` then `let cancelled = poller.await.is_err_and(|error| error.is_cancelled());`. The task stops at its next `.await` (here, at once: it is sleeping), and its handle then gives `Err(JoinError)` whose `is_cancelled()` is true."
-    ),
-    exercise!(
-        "channel_close",
-        "26_channel_close.rs",
-        "patterns/many_producers_consumers",
-        "`drop(sender);` after the loop that hands out clones. `recv` returns `None` once every `Sender` is dropped and the queue is empty; each producer drops its clone when its task ends. As shipped the consumer waits forever, and the checker stops it after a minute of virtual time."
-    ),
-];
+macro_rules! catalog {
+    ($($name:ident = $file:literal, $example:literal, $hint:literal;)*) => {
+        /// Every exercise, in the order the learner does them.
+        pub static EXERCISES: &[Exercise] = &[$(
+            Exercise {
+                name: stringify!($name),
+                file: $file,
+                example: $example,
+                hint: $hint,
+                expected: include_str!(concat!("../expected/", stringify!($name), ".txt")),
+            },
+        )*];
+    };
+}
+
+with_catalog!(catalog);
 
 /// Finds an exercise by name.
 pub fn find(name: &str) -> Option<&'static Exercise> {
@@ -256,6 +171,10 @@ pub enum Record {
     Finished { wall_ms: u64 },
     /// The exercise was still running at [`VIRTUAL_LIMIT`].
     VirtualTimeout,
+    /// Where one task of an exercise still running at [`VIRTUAL_LIMIT`]
+    /// waited, as a sentence ([`describe_wait`]); these come before
+    /// [`Record::VirtualTimeout`].
+    Waits { text: String },
     /// The exercise panicked (the message is on stderr).
     Panicked,
 }
@@ -266,6 +185,7 @@ impl fmt::Display for Record {
             Record::Line { at_ms, text } => write!(f, "line {at_ms} {text}"),
             Record::Finished { wall_ms } => write!(f, "finished {wall_ms}"),
             Record::VirtualTimeout => f.write_str("virtual-timeout"),
+            Record::Waits { text } => write!(f, "waits {text}"),
             Record::Panicked => f.write_str("panicked"),
         }
     }
@@ -286,10 +206,62 @@ impl Record {
                 wall_ms: rest.parse().ok()?,
             }),
             "virtual-timeout" => Some(Record::VirtualTimeout),
+            "waits" => Some(Record::Waits {
+                text: rest.to_owned(),
+            }),
             "panicked" => Some(Record::Panicked),
             _ => None,
         }
     }
+}
+
+/// One sentence on where a task of a hung exercise waits: `who` is "the
+/// main task" or "the task spawned at 07_bounded_channel.rs:35", `wait` one
+/// of its folded backtraces (see the runner's `dump` module). The line is
+/// the innermost one of the exercise's own file; what it waits in follows,
+/// with why such a wait can last for ever when that is worth saying.
+pub fn describe_wait(who: &str, wait: Option<&runner::dump::Wait>) -> String {
+    let Some(wait) = wait else {
+        return format!(
+            "{who} waits in no Tokio future: what it awaits is not Tokio's, or nothing \
+             will ever wake it"
+        );
+    };
+    let place = match wait.innermost() {
+        Some(place) => format!(" at {}", place.at),
+        None => " outside your file".to_owned(),
+    };
+    let why = match why_it_waits(&wait.leaf) {
+        Some(why) => format!(": {why}"),
+        None => String::new(),
+    };
+    format!("{who} waits{place} in `{}`{why}", wait.leaf)
+}
+
+/// Why a wait in `leaf` can last for ever, for the leaves a hung exercise
+/// usually waits in.
+fn why_it_waits(leaf: &str) -> Option<&'static str> {
+    let leaf = leaf.rsplit(" › ").next().unwrap_or(leaf);
+    Some(match leaf {
+        "mpsc::Receiver::recv" | "mpsc::UnboundedReceiver::recv" => {
+            "a channel ends when its last sender is dropped"
+        }
+        "mpsc::Sender::send" => "the channel is full, and nothing receives from it",
+        "oneshot::Receiver" => "its sender is never used, nor dropped",
+        "broadcast::Receiver::recv" | "watch::Receiver::changed" => {
+            "nothing sends any more, and a sender is still alive"
+        }
+        "JoinHandle" => "it waits for that task to end",
+        "JoinSet::join_next" => "it waits for a task of the set to end",
+        "Mutex::lock" | "RwLock::read" | "RwLock::write" => {
+            "another task holds the lock and does not let it go"
+        }
+        "Semaphore::acquire" | "Semaphore::acquire_owned" => "every permit is held",
+        "Notify::notified" => "nothing calls `notify_one` or `notify_waiters` any more",
+        "CancellationToken::cancelled" => "nothing cancels the token",
+        "Barrier::wait" => "fewer tasks than the barrier's count reached it",
+        _ => return None,
+    })
 }
 
 /// Formats a virtual time as seconds with as few decimals as it needs, at
@@ -361,10 +333,39 @@ mod tests {
             Record::Finished { wall_ms: 3 },
             Record::VirtualTimeout,
             Record::Panicked,
+            Record::Waits {
+                text: "the main task waits at 07_bounded_channel.rs:36".to_owned(),
+            },
         ] {
             assert_eq!(Record::parse(&record.to_string()), Some(record));
         }
         assert_eq!(Record::parse("nonsense"), None);
+    }
+
+    #[test]
+    fn a_wait_names_the_line_the_leaf_and_why() {
+        use runner::dump::{Place, Wait};
+        let wait = Wait {
+            frames: vec![Place {
+                function: "run".to_owned(),
+                at: "07_bounded_channel.rs:36".to_owned(),
+            }],
+            leaf: "mpsc::Receiver::recv".to_owned(),
+        };
+        assert_eq!(
+            describe_wait("the main task", Some(&wait)),
+            "the main task waits at 07_bounded_channel.rs:36 in `mpsc::Receiver::recv`: a \
+             channel ends when its last sender is dropped"
+        );
+        let outside = Wait {
+            frames: vec![],
+            leaf: "sleep".to_owned(),
+        };
+        assert_eq!(
+            describe_wait("the task spawned at x.rs:3", Some(&outside)),
+            "the task spawned at x.rs:3 waits outside your file in `sleep`"
+        );
+        assert!(describe_wait("the main task", None).contains("no Tokio future"));
     }
 
     #[test]
@@ -387,6 +388,59 @@ mod tests {
                 exercise.example
             );
         }
+    }
+
+    /// The tidy check of the one list: every exercise has its three files,
+    /// numbered in the list's order, and every file in those directories
+    /// belongs to an exercise of the list.
+    #[test]
+    fn every_exercise_has_its_files_and_no_file_lacks_an_exercise() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut problems = Vec::new();
+        for (index, exercise) in EXERCISES.iter().enumerate() {
+            let numbered = format!("{:02}_{}.rs", index + 1, exercise.name);
+            if exercise.file != numbered {
+                problems.push(format!(
+                    "{}: its file is {}, but its place in the list makes it {numbered}",
+                    exercise.name, exercise.file
+                ));
+            }
+        }
+        let files: Vec<String> = EXERCISES.iter().map(|e| e.file.to_owned()).collect();
+        let outputs: Vec<String> = EXERCISES
+            .iter()
+            .map(|e| format!("{}.txt", e.name))
+            .collect();
+        for (dir, wanted) in [
+            ("src/exercises", &files),
+            ("solutions", &files),
+            ("expected", &outputs),
+        ] {
+            let entries = std::fs::read_dir(root.join(dir)).expect("the directory");
+            let found: Vec<String> = entries
+                .map(|entry| {
+                    entry
+                        .expect("an entry")
+                        .file_name()
+                        .to_string_lossy()
+                        .into_owned()
+                })
+                .filter(|name| name != "mod.rs")
+                .collect();
+            for name in wanted {
+                if !found.contains(name) {
+                    problems.push(format!("{dir}/{name} is missing"));
+                }
+            }
+            for name in &found {
+                if !wanted.contains(name) {
+                    problems.push(format!(
+                        "{dir}/{name} belongs to no exercise of `with_catalog!` in src/lib.rs"
+                    ));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 
     #[test]

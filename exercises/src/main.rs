@@ -13,19 +13,82 @@ use std::process::{Command, ExitCode};
 use check::{Outcome, build, check, display_path};
 use exercises::{EXERCISES, Exercise, find};
 
-const USAGE: &str = "\
-Usage: cargo run -p exercises [-- <command>]
+const NAME: flags::Positional = flags::Positional::optional(
+    "NAME",
+    "Check this exercise only [default: your progress: the first exercise that does not pass \
+     yet, and what to fix]",
+);
+const LIST: flags::Flag = flags::Flag::switch(
+    "list",
+    "Every exercise, whether it passes now, and the example that teaches it",
+);
+const WATCH: flags::Flag = flags::Flag::switch(
+    "watch",
+    "Check your progress again whenever you save a file",
+);
+const EXERCISE: flags::Positional = flags::Positional::required("NAME", "The exercise");
 
-Commands:
-  (none)          check your progress: run the first exercise that does not
-                  pass yet and show what to fix
-  <name>          check one exercise
-  --list          every exercise and whether it passes now
-  --watch         check your progress again whenever you save a file
-  hint <name>     a hint, and the example that shows how
-  reset <name>    restore an exercise's file from git (asks first)
-  verify          CI: every exercise fails as shipped, every solution passes
-  --help          this text";
+/// The checker's commands: the first one runs when no other is named.
+const COMMANDS: [flags::Command; 4] = [
+    flags::Command {
+        name: "check",
+        summary: "Check your progress, one exercise (NAME), or every exercise (--list); \
+                  --watch checks again whenever you save. The default: \
+                  `cargo run -p exercises` is `cargo run -p exercises -- check`.",
+        about: "Check your progress: run the first exercise that does not pass yet and show \
+                what to fix. It is the default command.",
+        positionals: &[NAME],
+        flags: &[LIST, WATCH],
+    },
+    flags::Command {
+        name: "hint",
+        summary: "A hint for an exercise, and the example that shows how.",
+        about: "A hint for an exercise, and the example that shows how.",
+        positionals: &[EXERCISE],
+        flags: &[],
+    },
+    flags::Command {
+        name: "reset",
+        summary: "Restore an exercise's file from git (asks first).",
+        about: "Restore an exercise's file as it is in the last commit, losing your changes; \
+                it asks first, so it needs a terminal.",
+        positionals: &[EXERCISE],
+        flags: &[],
+    },
+    flags::Command {
+        name: "verify",
+        summary: "CI: every exercise fails as shipped, every solution passes.",
+        about: "The CI check: every exercise fails as shipped, and passes with its reference \
+                solution compiled in.",
+        positionals: &[],
+        flags: &[],
+    },
+];
+
+const EXIT_CODES: flags::ExitCodes<'static> = &[
+    (0, "every exercise checked passes"),
+    (1, "one fails, or a tool failed"),
+    (
+        flags::EXIT_USAGE,
+        "a usage mistake (an unknown exercise or option)",
+    ),
+];
+
+fn usage(command: Option<&flags::Command>) -> String {
+    match command {
+        None => flags::program_help(
+            "cargo run -p exercises --",
+            "The exercise track's checker.",
+            &COMMANDS,
+            EXIT_CODES,
+        ),
+        Some(command) => flags::help(
+            &format!("cargo run -p exercises -- {}", command.name),
+            command,
+            EXIT_CODES,
+        ),
+    }
+}
 
 /// Exit codes: 0 all checked exercises pass, 1 one fails (or a tool
 /// failed), 2 bad command line.
@@ -51,7 +114,7 @@ enum Action {
     Hint(&'static Exercise),
     Reset(&'static Exercise),
     Verify,
-    Help,
+    Help(String),
 }
 
 fn main() -> ExitCode {
@@ -67,8 +130,8 @@ fn main() -> ExitCode {
         }
         Action::Reset(exercise) => reset(exercise),
         Action::Verify => verify(),
-        Action::Help => {
-            println!("{USAGE}");
+        Action::Help(text) => {
+            print!("{text}");
             Ok(())
         }
     });
@@ -84,46 +147,54 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         Err(Failure::Usage(message)) => {
-            eprintln!("error: {message}\n\n{USAGE}");
-            ExitCode::from(2)
+            eprintln!("error: {message}\n\n`cargo run -p exercises -- --help` shows the commands.");
+            ExitCode::from(flags::EXIT_USAGE)
         }
     }
 }
 
 fn parse_args() -> Result<Action, Failure> {
-    use lexopt::prelude::*;
-    let usage = |error: lexopt::Error| Failure::Usage(error.to_string());
-    let mut parser = lexopt::Parser::from_env();
-    let mut words = Vec::new();
-    let mut flag = None;
-    while let Some(arg) = parser.next().map_err(usage)? {
-        match arg {
-            Long("list") => flag = Some(Action::List),
-            Long("watch") => flag = Some(Action::Watch),
-            Long("help") | Short('h') => flag = Some(Action::Help),
-            Value(value) => words.push(value.string().map_err(usage)?),
-            _ => return Err(usage(arg.unexpected())),
+    let usage_mistake = |error: flags::Error| Failure::Usage(error.0);
+    let chosen = flags::parse_program(&COMMANDS, Some(&COMMANDS[0]), std::env::args_os().skip(1))
+        .map_err(usage_mistake)?;
+    let (command, args) = match chosen {
+        flags::Chosen::ProgramHelp => return Ok(Action::Help(usage(None))),
+        // `--help` alone goes to the default command: show them all.
+        flags::Chosen::CommandHelp(command)
+            if command.name == COMMANDS[0].name
+                && !std::env::args().skip(1).any(|arg| arg == COMMANDS[0].name) =>
+        {
+            return Ok(Action::Help(usage(None)));
         }
-    }
-    let words: Vec<&str> = words.iter().map(String::as_str).collect();
-    match (flag, words.as_slice()) {
-        (Some(action), []) => Ok(action),
-        (Some(_), _) => Err(Failure::Usage(
-            "`--list`, `--watch` and `--help` take no other arguments".to_owned(),
-        )),
-        (None, []) => Ok(Action::Progress),
-        (None, ["verify"]) => Ok(Action::Verify),
-        (None, ["hint", name]) => Ok(Action::Hint(exercise(name)?)),
-        (None, ["reset", name]) => Ok(Action::Reset(exercise(name)?)),
-        (None, ["hint" | "reset"]) => Err(Failure::Usage(format!(
-            "`{}` needs the name of an exercise",
-            words[0]
-        ))),
-        (None, [name]) => Ok(Action::One(exercise(name)?)),
-        (None, _) => Err(Failure::Usage(format!(
-            "unexpected arguments: {}",
-            words.join(" ")
-        ))),
+        flags::Chosen::CommandHelp(command) => return Ok(Action::Help(usage(Some(command)))),
+        flags::Chosen::Run(command, args) => (command, args),
+    };
+    match command.name {
+        "hint" | "reset" => {
+            let name = args.positional(&EXERCISE).map_err(usage_mistake)?;
+            let exercise = exercise(name.as_deref().unwrap_or_default())?;
+            Ok(if command.name == "hint" {
+                Action::Hint(exercise)
+            } else {
+                Action::Reset(exercise)
+            })
+        }
+        "verify" => Ok(Action::Verify),
+        _ => {
+            let name = args.positional(&NAME).map_err(usage_mistake)?;
+            match (args.switch(&LIST), args.switch(&WATCH), name) {
+                (true, true, _) => Err(Failure::Usage(
+                    "`--list` and `--watch` are two commands; give one".to_owned(),
+                )),
+                (true, false, None) => Ok(Action::List),
+                (false, true, None) => Ok(Action::Watch),
+                (true, _, Some(_)) | (_, true, Some(_)) => Err(Failure::Usage(
+                    "`--list` and `--watch` take no other arguments".to_owned(),
+                )),
+                (false, false, Some(name)) => Ok(Action::One(exercise(&name)?)),
+                (false, false, None) => Ok(Action::Progress),
+            }
+        }
     }
 }
 

@@ -27,6 +27,11 @@ pub const CASES: &[(&str, &str)] = &[
         "of real time on a clock that is paused",
     ),
     ("selftest_late_task", "expected at 1.0s, printed at 3.0s"),
+    (
+        "selftest_stuck_channel",
+        "the task spawned at selftest.rs:104 waits at selftest.rs:105 in \
+         `mpsc::Receiver::recv`: a channel ends when its last sender is dropped",
+    ),
 ];
 
 /// Self-tests that must pass, and quickly: a name, and what they guard.
@@ -87,6 +92,22 @@ pub fn exercise(name: &str) -> Option<Run> {
                     tokio::time::sleep(Duration::from_secs(2)).await;
                 });
                 task.await.expect("the task does not panic");
+            })
+        }),
+        // The learner's classic: the sender is dropped only after the
+        // consumer is awaited, so the consumer's `recv` never sees the
+        // channel close and both wait for ever.
+        "selftest_stuck_channel" => Some(|| {
+            Box::pin(async {
+                println!("Hello");
+                let (orders, mut queue) = tokio::sync::mpsc::channel::<u32>(1);
+                let kitchen = tokio::spawn(async move {
+                    while let Some(order) = queue.recv().await {
+                        println!("cooked order {order}");
+                    }
+                });
+                kitchen.await.expect("the kitchen does not panic");
+                drop(orders);
             })
         }),
         // Right lines at the right times, but it leaves a `sleep 25`

@@ -23,17 +23,24 @@ fn bad_input_exits_2_with_a_message() {
             &["no_such_exercise"][..],
             "no exercise named `no_such_exercise`",
         ),
-        (&["hint"][..], "`hint` needs the name of an exercise"),
+        (&["hint"][..], "`hint` needs NAME"),
         (&["hint", "nope"][..], "no exercise named `nope`"),
         (&["--list", "timeout"][..], "take no other arguments"),
         (&["--frobnicate"][..], "--frobnicate"),
-        (&["a", "b", "c"][..], "unexpected arguments"),
+        (
+            &["a", "b", "c"][..],
+            "`check` takes one NAME, got a second: `b`",
+        ),
+        (&["--help=3"][..], "`--help` takes no value"),
     ] {
         let output = checker(args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         let stderr = text(&output.stderr);
         assert!(stderr.contains(says), "{args:?}: {stderr}");
-        assert!(stderr.contains("Usage:"), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("--help` shows the commands"),
+            "{args:?}: {stderr}"
+        );
     }
 }
 
@@ -70,7 +77,13 @@ fn help_lists_every_command() {
     let output = checker(&["--help"]);
     assert!(output.status.success());
     let stdout = text(&output.stdout);
-    for command in ["--list", "--watch", "hint <name>", "reset <name>", "verify"] {
+    for command in ["--list", "--watch", "hint <NAME>", "reset <NAME>", "verify"] {
         assert!(stdout.contains(command), "{command}: {stdout}");
+    }
+    // `check`'s own help has every option, from the same table.
+    let output = checker(&["help", "check"]);
+    let stdout = text(&output.stdout);
+    for option in ["--list", "--watch", "-h, --help"] {
+        assert!(stdout.contains(option), "{option}: {stdout}");
     }
 }

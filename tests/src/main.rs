@@ -1,14 +1,16 @@
 //! A section binary built on the runner, whose examples pass, print
 //! something else, fail, panic, hang, hang while a process they started
-//! holds their output, leave a task running (by mistake and on purpose),
-//! leave things behind when they are cancelled, wait for a server that
-//! never answers (with and without a time limit), run for ever on the
-//! paused clock, and wait for a plain thread or leave one running when
-//! cancelled. The tests drive it through
-//! `CARGO_BIN_EXE_fixture-section` to exercise the runner's and xtask's
-//! real failure paths.
+//! holds their output, deadlock on two locks, block their thread for ever,
+//! leave a task running (by mistake and on purpose), leave things behind
+//! when they are cancelled, wait for a server that never answers (with and
+//! without a time limit), run for ever on the paused clock, and wait for a
+//! plain thread or leave one running when cancelled. The tests drive it
+//! through `CARGO_BIN_EXE_fixture-section` to exercise the runner's and
+//! xtask's real failure paths.
 
 mod blocks_after_cancel;
+mod blocks_forever;
+mod deadlocks;
 mod detaches_on_purpose;
 mod fails;
 mod gives_up_on_a_stall;
@@ -42,6 +44,8 @@ fn main() -> std::process::ExitCode {
         example!(blocks_after_cancel),
         example!(waits_for_an_answer, base_url),
         example!(gives_up_on_a_stall, base_url),
+        example!(deadlocks),
+        example!(blocks_forever),
         example!(runs_for_ever),
         example!(waits_for_a_thread),
         example!(leaves_a_thread),

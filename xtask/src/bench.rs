@@ -191,11 +191,7 @@ pub struct Row {
     pub outcome: Result<Vec<Sample>, String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Options {
-    pub workload: Option<String>,
-    pub runs: usize,
-}
+pub use crate::cli::BenchOptions as Options;
 
 /// What is installed on the Python side.
 struct Python {
@@ -251,10 +247,10 @@ pub fn run(
     if selected.is_empty() {
         let names: Vec<&str> = WORKLOADS.iter().map(|workload| workload.name).collect();
         let asked = options.workload.as_deref().unwrap_or_default();
-        return Err(format!(
+        return Err(crate::Usage(format!(
             "no workload `{asked}`; the workloads are {}",
             names.join(", ")
-        )
+        ))
         .into());
     }
 
@@ -598,6 +594,14 @@ pub fn bench(options: &Options, save: bool) -> Result<bool, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The command line refuses an unknown workload before anything is
+    /// built, from its own list: it must be this one.
+    #[test]
+    fn the_command_line_names_every_workload() {
+        let names: Vec<&str> = WORKLOADS.iter().map(|workload| workload.name).collect();
+        assert_eq!(names, crate::cli::WORKLOADS);
+    }
 
     #[test]
     fn a_result_line_parses_and_anything_else_does_not() {

@@ -5,10 +5,10 @@
 
 use std::io;
 
-use crate::Error;
-use crate::check::{self, Report};
+use crate::check::{self, Report, TimelineRun};
 use crate::cli::CheckOptions;
 use crate::golden::{self, Golden};
+use crate::{Error, Usage};
 
 /// What blessing one report did.
 #[derive(Debug, PartialEq, Eq)]
@@ -40,7 +40,17 @@ pub fn bless(report: &Report) -> io::Result<Blessed> {
 /// file, if it has one and the run was clean. Whether it changed is
 /// reported like the stdout's.
 pub fn bless_timeline(report: &Report) -> io::Result<Blessed> {
-    let (Some(timeline), true) = (&report.timeline, report.ran_cleanly()) else {
+    bless_side(report, report.timeline.as_ref())
+}
+
+/// Writes the dump the run took as the example's `.dump` golden file, if it
+/// has one and the run was clean: the instant stays the one the file named.
+pub fn bless_dump(report: &Report) -> io::Result<Blessed> {
+    bless_side(report, report.dump.as_ref())
+}
+
+fn bless_side(report: &Report, side: Option<&TimelineRun>) -> io::Result<Blessed> {
+    let (Some(timeline), true) = (side, report.ran_cleanly()) else {
         return Ok(Blessed::Refused);
     };
     let Some(recorded) = &timeline.recorded else {
@@ -53,6 +63,80 @@ pub fn bless_timeline(report: &Report) -> io::Result<Blessed> {
     };
     crate::files::write(&timeline.golden, recorded)?;
     Ok(blessed)
+}
+
+/// The environment variable that turns a check into a bless, with xtask
+/// (`check-all`) and with `cargo test` (the golden harness).
+pub const SNAPSHOTS: &str = "SNAPSHOTS";
+
+/// Whether `SNAPSHOTS=overwrite` asks for golden files to be rewritten.
+/// Unset or empty, it does not; any other value is a mistake, refused
+/// rather than read as "check", so a typo never passes for a bless.
+pub fn overwrite_requested() -> Result<bool, Usage> {
+    match std::env::var_os(SNAPSHOTS) {
+        None => Ok(false),
+        Some(value) if value.is_empty() => Ok(false),
+        Some(value) if value == "overwrite" => Ok(true),
+        Some(value) => Err(Usage(format!(
+            "{SNAPSHOTS}={}: expected `overwrite` (rewrite the golden files, as `bless` \
+             does), or leave it unset",
+            value.to_string_lossy()
+        ))),
+    }
+}
+
+/// What blessing one example, its stdout, timeline and dump, came to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Its golden files hold what it printed; these were written, each
+    /// [`Blessed::Created`] or [`Blessed::Updated`], with its display name.
+    Blessed(Vec<(Blessed, String)>),
+    /// Nothing was written, or only the files before the one refused (its
+    /// stdout, then its timeline), for this reason.
+    Refused(String),
+}
+
+/// Blesses one report: its stdout, then its timeline and its dump if it has
+/// them; a side the run wrote none of is refused like a failed run. The
+/// one place that decides what may become a golden file, for `bless`,
+/// `SNAPSHOTS=overwrite cargo xtask check-all` and the golden harness
+/// under `cargo test`.
+pub fn bless_one(report: &Report) -> Result<Outcome, Error> {
+    let mut written = Vec::new();
+    match bless(report).map_err(|error| format!("writing {}: {error}", report.golden.display()))? {
+        Blessed::Refused => {
+            return Ok(Outcome::Refused(format!(
+                "it did not run cleanly\n{}",
+                report.details().trim_end()
+            )));
+        }
+        Blessed::Unchanged => {}
+        changed => written.push((changed, report.golden_name.clone())),
+    }
+    let sides = [
+        (
+            &report.timeline,
+            "timeline",
+            bless_timeline as fn(&Report) -> _,
+        ),
+        (&report.dump, "dump", bless_dump),
+    ];
+    for (side, what, write) in sides {
+        let Some(side) = side else { continue };
+        match write(report)
+            .map_err(|error| format!("writing {}: {error}", side.golden.display()))?
+        {
+            Blessed::Refused => {
+                return Ok(Outcome::Refused(format!(
+                    "its {what}: the run wrote none\n{}",
+                    report.details().trim_end()
+                )));
+            }
+            Blessed::Unchanged => {}
+            changed => written.push((changed, side.golden_name.clone())),
+        }
+    }
+    Ok(Outcome::Blessed(written))
 }
 
 /// `cargo xtask bless`: runs the examples and writes each clean run's output
@@ -71,43 +155,22 @@ pub fn bless_all(options: &CheckOptions) -> Result<bool, Error> {
     });
     let (mut blessed, mut changed, mut failed) = (0, 0, 0);
     for report in &reports {
-        let id = report.case.id();
-        match bless(report)
-            .map_err(|error| format!("writing {}: {error}", report.golden.display()))?
-        {
-            Blessed::Unchanged => blessed += 1,
-            outcome @ (Blessed::Created | Blessed::Updated) => {
+        match bless_one(report)? {
+            Outcome::Blessed(written) => {
                 blessed += 1;
-                changed += 1;
-                let verb = if outcome == Blessed::Created {
-                    "created"
-                } else {
-                    "updated"
-                };
-                println!("{verb} {}", report.golden_name);
+                changed += written.len();
+                for (outcome, name) in written {
+                    let verb = if outcome == Blessed::Created {
+                        "created"
+                    } else {
+                        "updated"
+                    };
+                    println!("{verb} {name}");
+                }
             }
-            Blessed::Refused => {
+            Outcome::Refused(why) => {
                 failed += 1;
-                println!(
-                    "\nrefusing to bless {id}: it did not run cleanly\n{}",
-                    report.details().trim_end()
-                );
-                continue;
-            }
-        }
-        if let Some(timeline) = &report.timeline {
-            match bless_timeline(report)
-                .map_err(|error| format!("writing {}: {error}", timeline.golden.display()))?
-            {
-                Blessed::Created | Blessed::Updated => {
-                    changed += 1;
-                    println!("updated {}", timeline.golden_name);
-                }
-                Blessed::Unchanged => {}
-                Blessed::Refused => {
-                    failed += 1;
-                    println!("\nrefusing to bless {id}'s timeline: the run wrote none");
-                }
+                println!("\nrefusing to bless {}: {why}", report.case.id());
             }
         }
     }

@@ -7,15 +7,19 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use runner::protocol::{
-    Clock, EXIT_FAILED, EXIT_PANICKED, Flavor, Invocation, Kind, Listed, Named,
+    Clock, EXIT_FAILED, EXIT_PANICKED, EXIT_TIMED_OUT, Flavor, Invocation, Kind, Listed, Named,
 };
 
 use proc::{Exit, Finished};
 
 use crate::Error;
 use crate::golden::{self, Golden};
+use crate::select::{Case, Selection};
 use crate::stall::StallServer;
-use crate::workspace::Section;
+
+mod dump;
+pub use dump::DUMP_GRACE;
+use dump::{compare_dump, dump_run};
 
 use crate::cli::CheckOptions;
 use crate::workspace::Workspace;
@@ -58,22 +62,15 @@ pub fn check_all(options: &CheckOptions) -> Result<bool, Error> {
     Ok(failed == 0)
 }
 
-/// How long an HTTP example may wait on a server that never answers
-/// before `--stall` calls it hung: every wait of its own must be shorter.
-pub const STALL_LIMIT: Duration = Duration::from_secs(30);
-
-/// Builds the sections and lists what to run, refusing a filter that
-/// matches nothing (a typo should not pass as "0 passed, 0 failed").
-/// `stall_url` is the stalling server's, for `--stall`.
+/// Builds the sections and lists what to run ([`Selection`]), refusing a
+/// filter that matches nothing. `stall_url` is the stalling server's, for
+/// `--stall`.
 pub fn prepare(
     options: &CheckOptions,
     stall_url: Option<String>,
 ) -> Result<(Workspace, Plan, Target), Error> {
     let workspace = Workspace::locate();
-    let filter = options.filter.as_deref();
-    let sections = workspace.build_for(filter)?;
-    let all_sections = workspace.section_names()?;
-    let mut plan = plan(&sections, &all_sections, &workspace.golden_root(), filter)?;
+    let mut selection = Selection::build(&workspace, options.filter.as_deref())?;
     let target = match (&options.base_url, options.flavor) {
         _ if options.stall => {
             Target::Stall(stall_url.ok_or("no stalling server to check against")?)
@@ -82,22 +79,25 @@ pub fn prepare(
         (None, Flavor::MultiThread) => Target::MultiThread,
         (None, Flavor::CurrentThread) => Target::Golden(options.clock),
     };
-    if !target.is_golden() {
-        // Without golden files, there are no orphans to find.
-        plan.orphans.clear();
-        plan.cases.retain(|case| target.applies_to(&case.example));
-    }
-    if plan.cases.is_empty() && plan.orphans.is_empty() {
-        let filter = filter.unwrap_or("");
-        let what = if options.base_url.is_some() || options.stall {
-            "HTTP example"
-        } else {
+    // Without golden files, there are no orphans to find.
+    let orphans = if target.is_golden() {
+        selection.golden_orphans(&workspace.golden_root())?
+    } else {
+        selection.retain(|example| target.applies_to(example));
+        Vec::new()
+    };
+    if selection.cases.is_empty() && orphans.is_empty() {
+        let what = if target.is_golden() || target == Target::MultiThread {
             "example"
+        } else {
+            "HTTP example"
         };
-        return Err(
-            format!("no {what} matches `{filter}`; `cargo xtask list` shows them all").into(),
-        );
+        return Err(selection.matches_nothing(what));
     }
+    let plan = Plan {
+        cases: selection.cases,
+        orphans,
+    };
     Ok((workspace, plan, target))
 }
 
@@ -126,99 +126,12 @@ pub fn run(
     (reports, plan.orphans)
 }
 
-/// One example of one section.
-#[derive(Clone, Debug)]
-pub struct Case {
-    pub section: Section,
-    pub example: Listed,
-}
-
-impl Case {
-    /// `section/example`, the name filters match and reports use.
-    pub fn id(&self) -> String {
-        format!("{}/{}", self.section.name, self.example.name)
-    }
-}
-
 /// What to check: every selected example, and every golden file left without
 /// an example.
 #[derive(Debug, Default)]
 pub struct Plan {
     pub cases: Vec<Case>,
     pub orphans: Vec<PathBuf>,
-}
-
-/// Which examples a FILTER selects: the name of a section (one of
-/// `all_sections`) selects that whole section; anything else selects the
-/// examples whose `section/example` contains it.
-#[derive(Clone, Copy, Debug)]
-pub struct Filter<'a> {
-    filter: Option<&'a str>,
-    whole_section: bool,
-}
-
-impl<'a> Filter<'a> {
-    pub fn new(filter: Option<&'a str>, all_sections: &[String]) -> Self {
-        let whole_section =
-            filter.is_some_and(|filter| all_sections.iter().any(|name| name == filter));
-        Self {
-            filter,
-            whole_section,
-        }
-    }
-
-    pub fn matches(&self, section: &str, example: &str) -> bool {
-        match self.filter {
-            None => true,
-            Some(filter) if self.whole_section => section == filter,
-            Some(filter) => format!("{section}/{example}").contains(filter),
-        }
-    }
-}
-
-/// Lists the examples of the built `sections` that match `filter`, and the
-/// golden files matching it that have no example. A golden file can only be
-/// judged an orphan if its section was built, or if no crate of that name
-/// exists in `all_sections` any more.
-pub fn plan(
-    sections: &[Section],
-    all_sections: &[String],
-    golden_root: &Path,
-    filter: Option<&str>,
-) -> Result<Plan, Error> {
-    let filter = Filter::new(filter, all_sections);
-    let mut plan = Plan::default();
-    let mut known = Vec::new();
-    for section in sections {
-        for example in section.list()? {
-            known.push((section.name.clone(), example.name.clone()));
-            if filter.matches(&section.name, &example.name) {
-                plan.cases.push(Case {
-                    section: section.clone(),
-                    example,
-                });
-            }
-        }
-    }
-    let judged = |section: &str| {
-        sections.iter().any(|built| built.name == section)
-            || !all_sections.iter().any(|name| name == section)
-    };
-    for extension in ["stdout", golden::TIMELINE] {
-        for (section, example) in golden::all(golden_root, extension)? {
-            if filter.matches(&section, &example)
-                && judged(&section)
-                && !known.iter().any(|(s, e)| *s == section && *e == example)
-            {
-                plan.orphans.push(
-                    golden_root
-                        .join(&section)
-                        .join(format!("{example}.{extension}")),
-                );
-            }
-        }
-    }
-    Ok(plan)
 }
 
 /// What a check compares an example's run with.
@@ -235,7 +148,7 @@ pub enum Target {
     /// something.
     MultiThread,
     /// A server at this URL that accepts and never answers: an HTTP example
-    /// must give up on it, with an error, within [`STALL_LIMIT`].
+    /// must give up on it, with an error, within [`crate::limits::STALL`].
     Stall(String),
 }
 
@@ -295,6 +208,15 @@ pub enum Verdict {
     TimelineUnreadable {
         why: String,
     },
+    /// It printed its golden output, but its tasks waited elsewhere than its
+    /// `.dump` golden file says.
+    DumpMismatch {
+        diff: String,
+    },
+    /// It printed its golden output, but its dump can't be compared.
+    DumpUnreadable {
+        why: String,
+    },
     /// It ran cleanly but has no golden file to compare with.
     MissingGolden,
     /// It ran cleanly, but its golden file can't be read.
@@ -316,7 +238,8 @@ pub enum Verdict {
     Killed {
         signal: i32,
     },
-    /// It ran past the timeout and was killed.
+    /// It ran past the timeout: the runner printed where its tasks waited
+    /// and stopped, or (if it did not answer) it was killed.
     TimedOut {
         after: Duration,
     },
@@ -340,9 +263,12 @@ pub struct Report {
     /// The timeline golden file, if the example has one and the target
     /// compares it, and the timeline the run wrote.
     pub timeline: Option<TimelineRun>,
+    /// The same for the `.dump` golden file: where each task waits at the
+    /// instant its first line names.
+    pub dump: Option<TimelineRun>,
 }
 
-/// A timeline golden file and what the run recorded for it.
+/// A timeline (or dump) golden file and what the run recorded for it.
 #[derive(Debug)]
 pub struct TimelineRun {
     pub golden: PathBuf,
@@ -374,13 +300,24 @@ pub fn check(case: Case, target: &Target, timeout: Duration, golden_root: &Path)
                 golden,
                 golden_name,
                 timeline: None,
+                dump: None,
             };
         }
     };
     invocation.timeline_file = timeline_file
         .as_ref()
         .map(|file| file.path().display().to_string());
-    let (verdict, output) = match proc::run(case.section.command(&invocation), timeout) {
+    // The runner stops itself at the timeout, printing where each task of a
+    // hung example waits; it is killed only if that does not come in time
+    // (or, for a timeout longer than the runner takes, instead).
+    if timeout <= runner::protocol::MAX_SECONDS {
+        invocation.timeout = Some(timeout);
+    }
+    let dump = dump_run(&case, target, golden_root, &mut invocation);
+    let (verdict, output) = match proc::run(
+        case.section.command(&invocation),
+        timeout.saturating_add(DUMP_GRACE),
+    ) {
         Err(error) => (
             Verdict::NotStarted {
                 error: error.to_string(),
@@ -391,6 +328,9 @@ pub fn check(case: Case, target: &Target, timeout: Duration, golden_root: &Path)
             let stalled = matches!(target, Target::Stall(_));
             let verdict = match output.exit {
                 Exit::TimedOut => Verdict::TimedOut { after: timeout },
+                Exit::Code(code) if code == i32::from(EXIT_TIMED_OUT) => {
+                    Verdict::TimedOut { after: timeout }
+                }
                 Exit::Code(0) if stalled => Verdict::NoErrorReported,
                 Exit::Code(code)
                     if stalled
@@ -422,8 +362,24 @@ pub fn check(case: Case, target: &Target, timeout: Duration, golden_root: &Path)
         (Verdict::Pass, Some(timeline)) => compare_timeline(timeline),
         (verdict, _) => verdict,
     };
-    // The re-run command shows the run, not the temporary file.
+    let dump = dump.map(|(run, file)| match file {
+        Ok(file) => TimelineRun {
+            recorded: std::fs::read_to_string(file.path())
+                .ok()
+                .filter(|text| !text.is_empty()),
+            ..run
+        },
+        Err(()) => run,
+    });
+    let verdict = match (verdict, &dump) {
+        (Verdict::Pass, Some(dump)) => compare_dump(dump),
+        (verdict, _) => verdict,
+    };
+    // The re-run command shows the run, not the temporary files or the
+    // runner's own timeout.
     invocation.timeline_file = None;
+    invocation.timeout = None;
+    invocation.dump_file = None;
     Report {
         case,
         invocation,
@@ -432,6 +388,7 @@ pub fn check(case: Case, target: &Target, timeout: Duration, golden_root: &Path)
         golden,
         golden_name,
         timeline,
+        dump,
     }
 }
 
@@ -495,13 +452,16 @@ impl Report {
         text.push('\n');
         match &self.verdict {
             Verdict::Pass => return text,
-            Verdict::Mismatch { diff } | Verdict::TimelineMismatch { diff } => {
+            Verdict::Mismatch { diff }
+            | Verdict::TimelineMismatch { diff }
+            | Verdict::DumpMismatch { diff } => {
                 text.push_str(diff);
             }
             Verdict::MissingGolden
             | Verdict::UnreadableGolden { .. }
             | Verdict::NoOutput
-            | Verdict::TimelineUnreadable { .. } => {}
+            | Verdict::TimelineUnreadable { .. }
+            | Verdict::DumpUnreadable { .. } => {}
             Verdict::NoErrorReported => {
                 if let Some(output) = &self.output {
                     push_excerpt(&mut text, "stdout", &output.stdout);
@@ -510,9 +470,13 @@ impl Report {
             _ => {
                 if let Some(output) = &self.output {
                     if matches!(self.verdict, Verdict::TimedOut { .. }) {
-                        push_excerpt(&mut text, "stdout before it was killed", &output.stdout);
+                        push_excerpt(&mut text, "stdout before it was stopped", &output.stdout);
+                        // The runner's dump, which says where each task waits,
+                        // is the point: show all of it (the runner bounds it).
+                        push_lines(&mut text, "stderr", &output.stderr, DUMP_LINES, TAIL_LINES);
+                    } else {
+                        push_excerpt(&mut text, "stderr", &output.stderr);
                     }
-                    push_excerpt(&mut text, "stderr", &output.stderr);
                 }
             }
         }
@@ -531,7 +495,10 @@ impl Report {
         }
         if matches!(
             self.verdict,
-            Verdict::Mismatch { .. } | Verdict::MissingGolden | Verdict::TimelineMismatch { .. }
+            Verdict::Mismatch { .. }
+                | Verdict::MissingGolden
+                | Verdict::TimelineMismatch { .. }
+                | Verdict::DumpMismatch { .. }
         ) {
             let _ = writeln!(text, "  bless:  cargo xtask bless {id}");
         }
@@ -547,6 +514,10 @@ fn reason(verdict: &Verdict, golden_name: &str) -> String {
             "its tasks ran on another schedule than its .timeline golden file's".to_owned()
         }
         Verdict::TimelineUnreadable { why } => format!("cannot compare its timeline: {why}"),
+        Verdict::DumpMismatch { .. } => {
+            "its tasks waited elsewhere than its .dump golden file says".to_owned()
+        }
+        Verdict::DumpUnreadable { why } => format!("cannot compare its dump: {why}"),
         Verdict::MissingGolden => format!("no golden file {golden_name}"),
         Verdict::UnreadableGolden { why } => {
             format!("cannot read its golden file {golden_name}: {why}")
@@ -559,7 +530,7 @@ fn reason(verdict: &Verdict, golden_name: &str) -> String {
         Verdict::Panicked => "panicked".to_owned(),
         Verdict::Killed { signal } => format!("killed by signal {signal}"),
         Verdict::TimedOut { after } => format!(
-            "timed out after {}s and was killed; is it hung?",
+            "timed out after {}s and was stopped; is it hung?",
             after.as_secs_f64()
         ),
         Verdict::NotStarted { error } => format!("could not be started: {error}"),
@@ -570,8 +541,17 @@ fn reason(verdict: &Verdict, golden_name: &str) -> String {
 /// message is at the top of stderr and a failure's last words at the bottom,
 /// with a backtrace possibly in between.
 fn push_excerpt(text: &mut String, label: &str, stream: &str) {
-    const HEAD: usize = 10;
-    const TAIL: usize = 10;
+    push_lines(text, label, stream, 10, TAIL_LINES);
+}
+
+/// How many lines of a timed-out run's stderr are shown from its top, where
+/// the runner's dump is.
+const DUMP_LINES: usize = 200;
+const TAIL_LINES: usize = 10;
+
+/// [`push_excerpt`], keeping `head` lines from the top and `tail` from the
+/// bottom.
+fn push_lines(text: &mut String, label: &str, stream: &str, head: usize, tail: usize) {
     let lines: Vec<&str> = stream.lines().collect();
     if lines.is_empty() {
         return;
@@ -580,12 +560,12 @@ fn push_excerpt(text: &mut String, label: &str, stream: &str) {
     let mut push = |line: &str| {
         let _ = writeln!(text, "    {line}");
     };
-    if lines.len() <= HEAD + TAIL {
+    if lines.len() <= head + tail {
         lines.iter().for_each(|line| push(line));
     } else {
-        lines[..HEAD].iter().for_each(|line| push(line));
-        push(&format!("... {} more lines ...", lines.len() - HEAD - TAIL));
-        lines[lines.len() - TAIL..]
+        lines[..head].iter().for_each(|line| push(line));
+        push(&format!("... {} more lines ...", lines.len() - head - tail));
+        lines[lines.len() - tail..]
             .iter()
             .for_each(|line| push(line));
     }
@@ -641,19 +621,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_section_name_selects_only_that_section() {
-        let all = ["basics".to_owned(), "patterns".to_owned()];
-        let filter = |text| Filter::new(Some(text), &all);
-        assert!(filter("basics").matches("basics", "hello_world"));
-        assert!(!filter("basics").matches("patterns", "basics_of_queues"));
-        assert!(filter("basics/").matches("basics", "hello_world"));
-        assert!(filter("hello").matches("basics", "hello_world"));
-        assert!(filter("sics/hel").matches("basics", "hello_world"));
-        assert!(!filter("basics/spawn").matches("basics", "hello_world"));
-        assert!(Filter::new(None, &all).matches("patterns", "anything"));
-    }
 
     #[test]
     fn a_long_stream_keeps_its_first_and_last_lines() {

@@ -1,107 +1,288 @@
-//! `cargo xtask`'s command line, parsed with `lexopt` like every other
-//! binary of the workspace.
+//! `cargo xtask`'s command line: each command's arguments defined once, in
+//! a [`flags::Command`] table that both the parser and the help are read
+//! from, and the options each task takes. The tasks depend on this module;
+//! it depends on none of them.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use runner::protocol::{Clock, Flavor, Named};
+use flags::{Args, Chosen, Command, Flag, Positional};
+use runner::protocol::{BASE_URL, Clock, EXIT_FAILED, EXIT_OK, Flavor, Named, parse_base_url};
 
-use crate::bench;
-use crate::docs::DocsMode;
-use crate::export::verify;
+use crate::limits;
 
 /// What a usage error ends with.
-pub const HINT: &str = "`cargo xtask help` lists the commands and their options.";
+pub const HINT: &str = "`cargo xtask help [COMMAND]` shows the commands and their options.";
 
-pub const HELP: &str = "\
-Usage: cargo xtask <COMMAND>
+/// What xtask's exit codes mean.
+pub const EXIT_CODES: flags::ExitCodes<'static> = &[
+    (EXIT_OK, "success"),
+    (EXIT_FAILED, "a check failed, or a task could not be done"),
+    (
+        flags::EXIT_USAGE,
+        "a usage mistake (an unknown command or option, a bad value, a FILTER, section or \
+         example that names nothing, a directory that can't be used)",
+    ),
+    (
+        130,
+        "interrupted by Ctrl-C, every process it started killed",
+    ),
+];
 
-Commands:
-  check-all [FILTER] [--real] [--jobs N] [--timeout SECS]
-      Build every section once, run each example in its own process on the
-      virtual clock (the real one with --real), and compare its stdout with
-      tests/golden/<section>/<example>.stdout; on the virtual clock, also its
-      timeline with <example>.timeline where there is one. FILTER is a
-      section's name, or any part of `section/example`; only the sections it
-      can match are built.
-      With SNAPSHOTS=overwrite, blesses instead.
-  check-all --base-url URL [FILTER] [--jobs N] [--timeout SECS]
-      Run every HTTP example against the httpbin-compatible server at URL, on
-      the real clock, and check that each succeeds and prints something. The
-      golden files are not compared: another server's bodies differ.
-  check-all --stall [FILTER] [--jobs N] [--timeout SECS]
-      Run every HTTP example against a server that accepts connections and
-      never answers, on the real clock. Each must end with an error it
-      prints (exit code 1), within the time limits its own code sets:
-      --timeout is 30 seconds here, and an example still waiting then is
-      killed and fails.
-  check-all --flavor multi_thread [FILTER] [--jobs N] [--timeout SECS]
-      Run every example on the multi-thread runtime that plain #[tokio::main]
-      starts, on the real clock, and check that each succeeds and prints
-      something. Lines may come out in another order there, so the golden
-      files are not compared. The examples that build their own runtime run
-      on that one.
-  cancel-sweep [FILTER] [--jobs N] [--timeout SECS]
-      On the paused clock, run each example again and again, dropping its
-      run() future after its 1st, 2nd, ... poll, until a run completes. After
-      each cut, fail on a panic, a task still running 60s (virtual) later, a
-      spawn_blocking job still running 5s (real) later, or a file descriptor,
-      thread or temporary file left behind. Each example gets a TMPDIR of
-      its own. The examples that build their own runtime are skipped.
-  bless [FILTER] [--real] [--jobs N] [--timeout SECS]
-      Run the examples and write what they print as their golden files (and
-      their timelines, for the examples with a .timeline golden file).
-      An example that fails, panics or times out is refused and left alone.
-  twins [FILTER] [--python PATH] [--jobs N] [--timeout SECS]
-      Run the asyncio twin of each example, crates/<section>/python/<example>.py,
-      with Python (python3 unless --python says which), and compare what it
-      prints with the example's golden file, after one normalisation: ' is \",
-      ( ) are [ ], True/False are true/false. HTTP twins get the local httpbin's
-      URL as their first argument.
-  new <SECTION> <EXAMPLE>
-      Start a new example: write crates/<SECTION>/src/<EXAMPLE>.rs from a
-      template, add it to the section's main.rs, run it and bless its golden
-      file. Then edit it, and bless again.
-  export <SECTION>/<EXAMPLE> [DIR]
-      Write the example as a Cargo project of its own in DIR (default
-      ./<EXAMPLE>, which must be new or empty): Cargo.toml with exactly the
-      crates and features its file names, the file itself, a main.rs that
-      runs it on a current-thread runtime, a README and the workspace's
-      Cargo.lock. An HTTP example takes its server's base URL as argument.
-  export --check-all [FILTER] [--jobs N] [--timeout SECS]
-      Export every example into one throwaway workspace outside the
-      repository, build them all (into target/export-check), run each on the
-      real clock (HTTP ones against the workspace's httpbin) and compare its
-      output with its golden file; run the tests of those that have some.
-  list
-      List every section and its examples.
-  docs [--check | --build]
-      Regenerate the book's generated pages in docs/src from the examples,
-      their golden files and docs/seed-map.tsv. --check changes nothing and
-      fails if a generated page is missing or stale, a link or an include in
-      the book leads nowhere, or the cheat sheet misses an asyncio API.
-      --build also runs `mdbook build docs` (install it with `cargo install mdbook`).
-  bench [WORKLOAD] [--runs N] [--save]
-      Build the Rust workloads in release mode and time each one against the
-      same workload in Python's asyncio (and uvloop, if installed), N runs
-      each (default 5), alternating. WORKLOAD is one of spawn, queue,
-      semaphore, sleep, http. --save writes the tables to bench/RESULTS.md.
-  help
-      Print this help.
+const ABOUT: &str = "The project's own tooling: checks of the examples, their golden files, \
+their asyncio twins and their exports, and the book.
 
-Defaults: --jobs is the number of CPUs (four times that with --real,
---base-url, --flavor, twins or export --check-all, where examples mostly
-wait); --timeout is 60 seconds per example (120 for twins, 300 for
-cancel-sweep).
-";
+Defaults: --jobs is the number of CPUs, four times that where examples mostly wait (--real, \
+--base-url, --flavor, --stall, twins, export --check-all) and twice that for cancel-sweep.";
+
+const FILTER: Positional = Positional::optional(
+    "FILTER",
+    "A section's name, or any part of `section/example`; only the sections it can match are \
+     built [default: every example]",
+);
+const REAL: Flag = Flag::switch("real", "Run on the real clock instead of the virtual one");
+const BASE_URL_FLAG: Flag = Flag::value(
+    "base-url",
+    "URL",
+    "Run every HTTP example against the httpbin-compatible server at URL, on the real clock; \
+     each must succeed and print something (golden files are not compared: another server's \
+     bodies differ)",
+);
+const STALL: Flag = Flag::switch(
+    "stall",
+    "Run every HTTP example against a server that accepts connections and never answers, on \
+     the real clock; each must end with an error it prints (exit code 1) within the time limits \
+     its own code sets",
+);
+const FLAVOR: Flag = Flag::value(
+    "flavor",
+    "FLAVOR",
+    "multi_thread: run every example on the runtime plain #[tokio::main] starts, on the real \
+     clock; each must succeed and print something (lines may come out in another order, so \
+     golden files are not compared; the examples that build their own runtime run on that one)",
+)
+.default("current_thread");
+
+const fn jobs(default: &'static str) -> Flag {
+    Flag::value(
+        "jobs",
+        "N",
+        "How many examples run at once, from 1 to 10000",
+    )
+    .default(default)
+}
+
+const fn timeout(default: Duration) -> Flag {
+    Flag::value(
+        "timeout",
+        "SECS",
+        "How long one example may run before it is killed and fails, at most a day",
+    )
+    .default_seconds(default)
+}
+
+const CHECK_JOBS: Flag = jobs("the number of CPUs, four times that where examples mostly wait");
+const EXAMPLE_TIMEOUT: Flag = timeout(limits::EXAMPLE);
+
+const CHECK_ALL: Command = Command {
+    name: "check-all",
+    summary: "Build every section once, run each example in its own process on the virtual clock \
+              (the real one with --real) and compare its stdout, and its timeline where it has \
+              one, with its golden files. --base-url, --stall and --flavor multi_thread are \
+              checks of their own. With SNAPSHOTS=overwrite, it is `bless`, with every refusal \
+              of bless.",
+    about: "Build every section once, run each example in its own process on the virtual clock \
+            (the real one with --real), and compare its stdout with \
+            tests/golden/<section>/<example>.stdout; on the virtual clock, also its timeline \
+            with <example>.timeline where there is one.
+
+--base-url, --stall and --flavor multi_thread are checks of their own, one at a time, on the \
+real clock, and compare no golden file. --stall's --timeout defaults to {stall} seconds: an \
+example still waiting then is hung.
+
+With SNAPSHOTS=overwrite, check-all is `bless`, with every refusal of bless.",
+    positionals: &[FILTER],
+    flags: &[
+        REAL,
+        BASE_URL_FLAG,
+        STALL,
+        FLAVOR,
+        CHECK_JOBS,
+        EXAMPLE_TIMEOUT,
+    ],
+};
+
+const BLESS: Command = Command {
+    name: "bless",
+    summary: "Run the examples and write what they print as their golden files (and their \
+              timelines, where they have one). An example that fails, panics or times out is \
+              refused and left alone.",
+    about: "Run the examples and write what they print as their golden files (and their \
+            timelines, for the examples with a .timeline golden file). An example that fails, \
+            panics or times out is refused and left alone. Golden files are the current-thread \
+            runtime's output, from this workspace's own server: bless takes no --flavor, \
+            --base-url or --stall.",
+    positionals: &[FILTER],
+    flags: &[REAL, CHECK_JOBS, EXAMPLE_TIMEOUT],
+};
+
+const PYTHON: Flag =
+    Flag::value("python", "PATH", "The Python to run the twins with").default("python3");
+const TWINS_JOBS: Flag = jobs("four times the number of CPUs");
+const TWINS: Command = Command {
+    name: "twins",
+    summary: "Run the asyncio twin of each example, crates/<section>/python/<example>.py, and \
+              compare what it prints with the example's golden file.",
+    about: "Run the asyncio twin of each example, crates/<section>/python/<example>.py, with \
+            Python, and compare what it prints with the example's golden file, after one \
+            normalisation: ' is \", ( ) are [ ], True/False are true/false. HTTP twins get the \
+            local httpbin's URL as their first argument.",
+    positionals: &[FILTER],
+    flags: &[PYTHON, TWINS_JOBS, timeout(limits::TWIN)],
+};
+
+const SWEEP: Command = Command {
+    name: "cancel-sweep",
+    summary: "On the paused clock, cancel each example at every point where it is pending, and \
+              fail on anything a cancellation leaves behind.",
+    about: "On the paused clock, run each example again and again, dropping its run() future \
+            after its 1st, 2nd, ... poll, until a run completes. After each cut, fail on a \
+            panic, a task still running 60s (virtual) later, a spawn_blocking job still running \
+            5s (real) later, or a file descriptor, thread or temporary file left behind. Each \
+            example gets a TMPDIR of its own. The examples that build their own runtime are \
+            skipped.",
+    positionals: &[FILTER],
+    flags: &[jobs("twice the number of CPUs"), timeout(limits::SWEEP)],
+};
+
+const SECTION: Positional =
+    Positional::required("SECTION", "The section, as `cargo xtask list` names it");
+const EXAMPLE: Positional = Positional::required(
+    "EXAMPLE",
+    "The new example's name, a snake_case module name",
+);
+const NEW: Command = Command {
+    name: "new",
+    summary: "Start a new example from a template, add it to its section's main.rs, run it and \
+              bless its golden file.",
+    about: "Start a new example: write crates/<SECTION>/src/<EXAMPLE>.rs from a template, add it \
+            to the section's main.rs, run it and bless its golden file. Then edit it, and bless \
+            again.",
+    positionals: &[SECTION, EXAMPLE],
+    flags: &[],
+};
+
+const WHAT: Positional = Positional::optional(
+    "WHAT",
+    "SECTION/EXAMPLE, the example to export; with --check-all, a FILTER",
+);
+const DIR: Positional = Positional::optional(
+    "DIR",
+    "Where to write the project, a new or empty directory [default: ./<EXAMPLE>]",
+);
+const CHECK_EXPORTS: Flag = Flag::switch(
+    "check-all",
+    "Export every example the FILTER selects into one throwaway workspace outside the \
+     repository, build them all (into target/export-check), run each on the real clock (HTTP \
+     ones against the workspace's httpbin) and compare its output with its golden file; run the \
+     tests of those that have some",
+);
+const EXPORT: Command = Command {
+    name: "export",
+    summary: "Write an example as a Cargo project of its own; with --check-all, prove that every \
+              example builds and runs as one.",
+    about: "Write the example as a Cargo project of its own in DIR: Cargo.toml with exactly the \
+            crates and features its file names, the file itself, a main.rs that runs it on a \
+            current-thread runtime, a README and the workspace's Cargo.lock. An HTTP example \
+            takes its server's base URL as argument. --jobs and --timeout go with --check-all.",
+    positionals: &[WHAT, DIR],
+    flags: &[
+        CHECK_EXPORTS,
+        jobs("four times the number of CPUs"),
+        EXAMPLE_TIMEOUT,
+    ],
+};
+
+const LIST: Command = Command {
+    name: "list",
+    summary: "List every section and its examples.",
+    about: "List every section, in teaching order, and its examples with their summaries.",
+    positionals: &[],
+    flags: &[],
+};
+
+const DOCS_CHECK: Flag = Flag::switch(
+    "check",
+    "Change nothing; fail if a generated page is missing or stale, a link or an include in the \
+     book leads nowhere, or the cheat sheet misses an asyncio API",
+);
+const DOCS_BUILD: Flag = Flag::switch(
+    "build",
+    "Also run `mdbook build docs` (install it with `cargo install mdbook`), then check that \
+     every link and anchor of the built book leads somewhere",
+);
+const DOCS: Command = Command {
+    name: "docs",
+    summary: "Regenerate the book's generated pages in docs/src; --check changes nothing and \
+              fails on anything stale or broken.",
+    about: "Regenerate the book's generated pages in docs/src from the examples, their golden \
+            files and docs/seed-map.tsv.",
+    positionals: &[],
+    flags: &[DOCS_CHECK, DOCS_BUILD],
+};
+
+const WORKLOAD: Positional = Positional::optional(
+    "WORKLOAD",
+    "One of spawn, queue, semaphore, sleep, http [default: all of them]",
+);
+const RUNS: Flag = Flag::value("runs", "N", "How many runs of each, alternating").default("5");
+const SAVE: Flag = Flag::switch("save", "Write the tables to bench/RESULTS.md");
+const BENCH: Command = Command {
+    name: "bench",
+    summary: "Time the same workloads in Tokio (release build) and in Python's asyncio.",
+    about: "Build the Rust workloads in release mode and time each one against the same workload \
+            in Python's asyncio (and uvloop, if installed), N runs each, alternating.",
+    positionals: &[WORKLOAD],
+    flags: &[RUNS, SAVE],
+};
+
+/// Every command, in the order `help` lists them.
+pub const COMMANDS: [Command<'static>; 9] = [
+    CHECK_ALL, SWEEP, BLESS, TWINS, NEW, EXPORT, LIST, DOCS, BENCH,
+];
+
+/// The workloads `bench` takes, as its help names them.
+pub const WORKLOADS: [&str; 5] = ["spawn", "queue", "semaphore", "sleep", "http"];
+
+/// The help of xtask, or of one of its commands.
+pub fn help(command: Option<&Command>) -> String {
+    match command {
+        None => flags::program_help("cargo xtask", ABOUT, &COMMANDS, EXIT_CODES),
+        Some(command) => {
+            // The limits a text names come from their constants.
+            let about = command
+                .about
+                .replace("{stall}", &limits::STALL.as_secs().to_string());
+            let command = Command {
+                about: &about,
+                ..*command
+            };
+            flags::help(
+                &format!("cargo xtask {}", command.name),
+                &command,
+                EXIT_CODES,
+            )
+        }
+    }
+}
 
 /// What to run.
 #[derive(Debug, PartialEq)]
 pub enum Task {
     Check(CheckOptions),
-    Twins(crate::twins::Options),
-    Sweep(crate::sweep::Options),
+    Twins(TwinsOptions),
+    Sweep(SweepOptions),
     Bless(CheckOptions),
     New {
         section: String,
@@ -112,14 +293,15 @@ pub enum Task {
         example: String,
         dir: Option<PathBuf>,
     },
-    ExportCheck(verify::Options),
+    ExportCheck(ExportCheckOptions),
     List,
     Docs(DocsMode),
     Bench {
-        options: bench::Options,
+        options: BenchOptions,
         save: bool,
     },
-    Help,
+    /// Print this text and succeed.
+    Help(String),
 }
 
 /// Options shared by `check-all` and `bless`.
@@ -138,350 +320,285 @@ pub struct CheckOptions {
     pub timeout: Duration,
 }
 
-/// The longest `--timeout` accepted: a day is more than any example needs,
-/// and keeps every deadline far from `Instant`'s limits.
-const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+/// Options of `cargo xtask twins`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TwinsOptions {
+    pub filter: Option<String>,
+    pub jobs: usize,
+    /// The Python to run the twins with.
+    pub python: String,
+    pub timeout: Duration,
+}
 
-/// Parses the arguments that follow `cargo xtask`.
-pub fn parse(args: impl IntoIterator<Item = impl Into<OsString>>) -> Result<Task, String> {
-    use lexopt::prelude::*;
+/// Options of `cargo xtask cancel-sweep`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SweepOptions {
+    pub filter: Option<String>,
+    pub jobs: usize,
+    pub timeout: Duration,
+}
 
-    let mut parser = lexopt::Parser::from_args(args);
-    let command = match parser.next().map_err(message)? {
-        Some(Value(command)) => command.string().map_err(message)?,
-        Some(Short('h') | Long("help")) => return Ok(Task::Help),
-        Some(other) => return Err(message(other.unexpected())),
-        None => return Err("no command given".to_owned()),
+/// Options of `cargo xtask export --check-all`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExportCheckOptions {
+    pub filter: Option<String>,
+    pub jobs: usize,
+    pub timeout: Duration,
+}
+
+/// What `cargo xtask docs` does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DocsMode {
+    /// Regenerate the pages.
+    Write,
+    /// Change nothing; fail on any problem.
+    Check,
+    /// Regenerate, run `mdbook build docs`, then check every link and anchor
+    /// of the built site.
+    Build,
+}
+
+/// Options of `cargo xtask bench`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BenchOptions {
+    pub workload: Option<String>,
+    pub runs: usize,
+}
+
+/// Parses the arguments that follow `cargo xtask`. `overwrite` is
+/// `SNAPSHOTS=overwrite`, which makes `check-all` a `bless`, with every
+/// refusal of `bless`.
+pub fn parse(
+    args: impl IntoIterator<Item = impl Into<OsString>>,
+    overwrite: bool,
+) -> Result<Task, String> {
+    let (command, args) = match flags::parse_program(&COMMANDS, None, args) {
+        Ok(Chosen::ProgramHelp) => return Ok(Task::Help(help(None))),
+        Ok(Chosen::CommandHelp(command)) => return Ok(Task::Help(help(Some(command)))),
+        Ok(Chosen::Run(command, args)) => (command, args),
+        Err(error) => return Err(error.0),
     };
-    let task = match command.as_str() {
+    task(command.name, &args, overwrite).map_err(|error| error.0)
+}
+
+fn task(command: &str, args: &Args, overwrite: bool) -> Result<Task, flags::Error> {
+    let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+    Ok(match command {
         "check-all" | "bless" => {
-            let options = parse_check(&mut parser, &command)?;
-            if command == "bless" {
-                if options.base_url.is_some() {
-                    return Err("`bless` takes no `--base-url`: an outside server's bodies \
-                                are not golden"
-                        .to_owned());
-                }
+            let blesses = command == "bless" || overwrite;
+            let options = check_options(args, command, blesses, cpus)?;
+            if blesses {
                 Task::Bless(options)
             } else {
                 Task::Check(options)
             }
         }
-        "twins" => {
-            let mut filter = None;
-            let mut python = "python3".to_owned();
-            let mut jobs = None;
-            let mut timeout = Duration::from_secs(120);
-            while let Some(arg) = parser.next().map_err(message)? {
-                match arg {
-                    Long("python") => {
-                        python = parser.value().map_err(message)?.string().map_err(message)?;
-                    }
-                    Long("jobs") => jobs = Some(count(&mut parser, "--jobs")?),
-                    Long("timeout") => timeout = seconds(&mut parser)?,
-                    Value(value) if filter.is_none() => {
-                        filter = Some(value.string().map_err(message)?);
-                    }
-                    other => return Err(unexpected(other, &command)),
-                }
+        "twins" => Task::Twins(TwinsOptions {
+            filter: args.positional(&FILTER)?,
+            jobs: count(args, &TWINS_JOBS)?.unwrap_or(cpus * 4),
+            python: args.value(&PYTHON)?.unwrap_or_else(|| "python3".to_owned()),
+            timeout: seconds(args, &timeout(limits::TWIN))?.unwrap_or(limits::TWIN),
+        }),
+        // Most of a sweep is examples waiting out blocking jobs in real
+        // time, not computing.
+        "cancel-sweep" => Task::Sweep(SweepOptions {
+            filter: args.positional(&FILTER)?,
+            jobs: count(args, &jobs(""))?.unwrap_or(cpus * 2),
+            timeout: seconds(args, &timeout(limits::SWEEP))?.unwrap_or(limits::SWEEP),
+        }),
+        "new" => Task::New {
+            section: args.positional(&SECTION)?.unwrap_or_default(),
+            example: args.positional(&EXAMPLE)?.unwrap_or_default(),
+        },
+        "export" => export(args, cpus)?,
+        "list" => Task::List,
+        "docs" => Task::Docs(match (args.switch(&DOCS_CHECK), args.switch(&DOCS_BUILD)) {
+            (true, true) => {
+                return Err(args.mistake("`docs` takes one of --check and --build"));
             }
-            let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
-            Task::Twins(crate::twins::Options {
-                filter,
-                jobs: jobs.unwrap_or(cpus * 4),
-                python,
-                timeout,
-            })
-        }
-        "cancel-sweep" => {
-            let mut filter = None;
-            let mut jobs = None;
-            let mut timeout = crate::sweep::TIMEOUT;
-            while let Some(arg) = parser.next().map_err(message)? {
-                match arg {
-                    Long("jobs") => jobs = Some(count(&mut parser, "--jobs")?),
-                    Long("timeout") => timeout = seconds(&mut parser)?,
-                    Value(value) if filter.is_none() => {
-                        filter = Some(value.string().map_err(message)?);
-                    }
-                    other => return Err(unexpected(other, &command)),
-                }
-            }
-            // Most of a sweep is examples waiting out blocking jobs in
-            // real time, not computing.
-            let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
-            Task::Sweep(crate::sweep::Options {
-                filter,
-                jobs: jobs.unwrap_or(cpus * 2),
-                timeout,
-            })
-        }
-        "new" => {
-            let section = positional(&mut parser, &command, "SECTION")?;
-            let example = positional(&mut parser, &command, "EXAMPLE")?;
-            no_more(&mut parser, &command)?;
-            Task::New { section, example }
-        }
-        "export" => parse_export(&mut parser)?,
-        "list" => {
-            no_more(&mut parser, &command)?;
-            Task::List
-        }
-        "docs" => {
-            let mut mode = DocsMode::Write;
-            while let Some(arg) = parser.next().map_err(message)? {
-                mode = match arg {
-                    Long("check") if mode == DocsMode::Write => DocsMode::Check,
-                    Long("build") if mode == DocsMode::Write => DocsMode::Build,
-                    Long("check" | "build") => {
-                        return Err("`docs` takes one of --check and --build".to_owned());
-                    }
-                    other => return Err(unexpected(other, &command)),
-                };
-            }
-            Task::Docs(mode)
-        }
+            (true, false) => DocsMode::Check,
+            (false, true) => DocsMode::Build,
+            (false, false) => DocsMode::Write,
+        }),
         "bench" => {
-            let mut workload = None;
-            let mut runs = 5;
-            let mut save = false;
-            while let Some(arg) = parser.next().map_err(message)? {
-                match arg {
-                    Long("save") => save = true,
-                    Long("runs") => runs = count(&mut parser, "--runs")?,
-                    Value(value) if workload.is_none() => {
-                        let value = value.string().map_err(message)?;
-                        if !bench::WORKLOADS.iter().any(|known| known.name == value) {
-                            let names: Vec<&str> =
-                                bench::WORKLOADS.iter().map(|known| known.name).collect();
-                            return Err(format!(
-                                "unknown workload `{value}`; expected one of {}",
-                                names.join(", ")
-                            ));
-                        }
-                        workload = Some(value);
-                    }
-                    other => return Err(unexpected(other, &command)),
-                }
+            let workload = args.positional(&WORKLOAD)?;
+            if let Some(name) = &workload
+                && !WORKLOADS.contains(&name.as_str())
+            {
+                return Err(args.mistake(format!(
+                    "unknown workload `{name}`; expected one of {}",
+                    WORKLOADS.join(", ")
+                )));
             }
             Task::Bench {
-                options: bench::Options { workload, runs },
-                save,
+                options: BenchOptions {
+                    workload,
+                    runs: count(args, &RUNS)?.unwrap_or(5),
+                },
+                save: args.switch(&SAVE),
             }
         }
-        "help" => {
-            no_more(&mut parser, &command)?;
-            Task::Help
-        }
-        other => return Err(format!("unknown command `{other}`")),
-    };
-    Ok(task)
+        other => return Err(args.mistake(format!("unknown command `{other}`"))),
+    })
 }
 
-fn parse_check(parser: &mut lexopt::Parser, command: &str) -> Result<CheckOptions, String> {
-    use lexopt::prelude::*;
+/// Why `bless` refuses an option, said for `command`: `check-all` blesses
+/// only under `SNAPSHOTS=overwrite`.
+fn bless_refuses(command: &str, what: &str) -> flags::Error {
+    flags::Error(if command == "bless" {
+        format!("`bless` takes no {what}")
+    } else {
+        format!(
+            "SNAPSHOTS=overwrite makes `{command}` a `bless`, and `bless` takes no {what}; \
+             unset SNAPSHOTS to check"
+        )
+    })
+}
 
-    let mut filter = None;
-    let mut clock = Clock::Virtual;
-    let mut base_url = None;
-    let mut flavor = Flavor::CurrentThread;
-    let mut stall = false;
-    let mut jobs = None;
-    let mut timeout = None;
-    while let Some(arg) = parser.next().map_err(message)? {
-        match arg {
-            Long("real") => clock = Clock::Real,
-            Long("base-url") => {
-                let url = parser.value().map_err(message)?.string().map_err(message)?;
-                if !(url.starts_with("http://") || url.starts_with("https://")) {
-                    return Err(format!(
-                        "`--base-url {url}`: expected a URL starting with http:// or https://"
-                    ));
-                }
-                base_url = Some(url.trim_end_matches('/').to_owned());
-            }
-            Long("flavor") => {
-                let value = parser.value().map_err(message)?.string().map_err(message)?;
-                flavor = Flavor::parse(&value).map_err(|error| error.to_string())?;
-            }
-            Long("stall") => stall = true,
-            Long("jobs") => jobs = Some(count(parser, "--jobs")?),
-            Long("timeout") => timeout = Some(seconds(parser)?),
-            Value(value) if filter.is_none() => filter = Some(value.string().map_err(message)?),
-            Value(value) => {
-                return Err(format!(
-                    "`{command}` takes one FILTER, got a second: `{}`",
-                    value.to_string_lossy()
-                ));
-            }
-            other => return Err(unexpected(other, command)),
-        }
-    }
-    if base_url.is_some() && flavor == Flavor::MultiThread {
-        return Err(
-            "`--base-url` and `--flavor multi_thread` are two checks; run them one at a time"
-                .to_owned(),
-        );
-    }
-    if stall && (base_url.is_some() || flavor == Flavor::MultiThread || command == "bless") {
-        return Err(format!(
-            "`{command} --stall` is a check of its own: it takes no `--base-url` or `--flavor`, \
-             and nothing is blessed from it"
+fn check_options(
+    args: &Args,
+    command: &str,
+    blesses: bool,
+    cpus: usize,
+) -> Result<CheckOptions, flags::Error> {
+    // `bless`'s table has none of these; `check-all`'s has, and under
+    // SNAPSHOTS=overwrite it is refused as bless refuses it.
+    let base_url = args
+        .value(&BASE_URL_FLAG)?
+        .map(|url| parse_base_url(&url).map_err(|error| flags::Error(error.to_string())))
+        .transpose()?;
+    let flavor = match args.value(&FLAVOR)? {
+        Some(value) => Flavor::parse(&value).map_err(|error| flags::Error(error.to_string()))?,
+        None => Flavor::CurrentThread,
+    };
+    let stall = args.switch(&STALL);
+    if blesses && base_url.is_some() {
+        return Err(bless_refuses(
+            command,
+            &format!("`{BASE_URL}`: an outside server's bodies are not golden"),
         ));
     }
-    if command == "bless" && flavor == Flavor::MultiThread {
-        return Err(
-            "`bless` takes no `--flavor`: the golden files are the current-thread runtime's output"
-                .to_owned(),
-        );
+    if blesses && stall {
+        return Err(bless_refuses(
+            command,
+            "`--stall`: nothing is blessed from a server that never answers",
+        ));
+    }
+    if blesses && flavor == Flavor::MultiThread {
+        return Err(bless_refuses(
+            command,
+            "`--flavor`: the golden files are the current-thread runtime's output",
+        ));
+    }
+    if base_url.is_some() && flavor == Flavor::MultiThread {
+        return Err(args.mistake(
+            "`--base-url` and `--flavor multi_thread` are two checks; run them one at a time",
+        ));
+    }
+    if stall && (base_url.is_some() || flavor == Flavor::MultiThread) {
+        return Err(args.mistake(format!(
+            "`{command} --stall` is a check of its own: it takes no `--base-url` or `--flavor`"
+        )));
     }
     let golden = base_url.is_none() && flavor == Flavor::CurrentThread && !stall;
-    let waits = clock == Clock::Real || !golden;
-    let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let clock = if args.switch(&REAL) || !golden {
+        Clock::Real
+    } else {
+        Clock::Virtual
+    };
+    let waits = clock == Clock::Real;
     Ok(CheckOptions {
-        filter,
-        clock: if golden { clock } else { Clock::Real },
+        filter: args.positional(&FILTER)?,
+        clock,
         base_url,
         flavor,
         stall,
-        jobs: jobs.unwrap_or(if waits { cpus * 4 } else { cpus }),
-        timeout: timeout.unwrap_or(if stall {
-            crate::check::STALL_LIMIT
+        jobs: count(args, &CHECK_JOBS)?.unwrap_or(if waits { cpus * 4 } else { cpus }),
+        timeout: seconds(args, &EXAMPLE_TIMEOUT)?.unwrap_or(if stall {
+            limits::STALL
         } else {
-            Duration::from_secs(60)
+            limits::EXAMPLE
         }),
     })
 }
 
-/// `export SECTION/EXAMPLE [DIR]` or `export --check-all [FILTER] [--jobs N] [--timeout SECS]`.
-fn parse_export(parser: &mut lexopt::Parser) -> Result<Task, String> {
-    use lexopt::prelude::*;
-
-    let mut check_all = false;
-    let mut values: Vec<OsString> = Vec::new();
-    let mut jobs = None;
-    let mut timeout = None;
-    while let Some(arg) = parser.next().map_err(message)? {
-        match arg {
-            Long("check-all") => check_all = true,
-            Long("jobs") => jobs = Some(count(parser, "--jobs")?),
-            Long("timeout") => timeout = Some(seconds(parser)?),
-            Value(value) => values.push(value),
-            other => return Err(unexpected(other, "export")),
-        }
-    }
-    if check_all {
-        let mut values = values.into_iter();
-        let filter = values
-            .next()
-            .map(|value| {
-                value
-                    .into_string()
-                    .map_err(|value| format!("FILTER {value:?} is not UTF-8"))
-            })
-            .transpose()?;
-        if let Some(extra) = values.next() {
-            return Err(format!(
+/// `export SECTION/EXAMPLE [DIR]` or `export --check-all [FILTER]`.
+fn export(args: &Args, cpus: usize) -> Result<Task, flags::Error> {
+    let what = args.positional(&WHAT)?;
+    let dir = args.os_positionals(&DIR).into_iter().next();
+    let jobs = count(args, &jobs(""))?;
+    let timeout = seconds(args, &EXAMPLE_TIMEOUT)?;
+    if args.switch(&CHECK_EXPORTS) {
+        if let Some(extra) = dir {
+            return Err(args.mistake(format!(
                 "`export --check-all` takes one FILTER, got a second: `{}`",
                 extra.to_string_lossy()
-            ));
+            )));
         }
-        let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
-        return Ok(Task::ExportCheck(verify::Options {
-            filter,
+        return Ok(Task::ExportCheck(ExportCheckOptions {
+            filter: what,
             jobs: jobs.unwrap_or(cpus * 4),
-            timeout: timeout.unwrap_or(Duration::from_secs(60)),
+            timeout: timeout.unwrap_or(limits::EXAMPLE),
         }));
     }
     if jobs.is_some() || timeout.is_some() {
-        return Err("`--jobs` and `--timeout` go with `export --check-all`".to_owned());
+        return Err(args.mistake("`--jobs` and `--timeout` go with `export --check-all`"));
     }
-    let mut values = values.into_iter();
-    let example = values
-        .next()
-        .ok_or("`export` needs SECTION/EXAMPLE, or --check-all")?
-        .into_string()
-        .map_err(|value| format!("SECTION/EXAMPLE {value:?} is not UTF-8"))?;
+    let example =
+        what.ok_or_else(|| args.mistake("`export` needs SECTION/EXAMPLE, or --check-all"))?;
     match example.split_once('/') {
         Some((section, name)) if !section.is_empty() && !name.is_empty() && !name.contains('/') => {
         }
         _ => {
-            return Err(format!(
+            return Err(args.mistake(format!(
                 "`export {example}`: expected SECTION/EXAMPLE, such as basics/spawn_tasks"
-            ));
+            )));
         }
     }
-    let dir = values.next().map(PathBuf::from);
-    if let Some(extra) = values.next() {
-        return Err(format!(
-            "`export` takes SECTION/EXAMPLE and DIR, got a third: `{}`",
-            extra.to_string_lossy()
-        ));
-    }
-    Ok(Task::Export { example, dir })
+    Ok(Task::Export {
+        example,
+        dir: dir.map(PathBuf::from),
+    })
 }
 
-/// The value of `--timeout`: a number of seconds, more than 0 and at most
-/// a day ([`MAX_TIMEOUT`]).
-fn seconds(parser: &mut lexopt::Parser) -> Result<Duration, String> {
-    use lexopt::prelude::*;
-    let value = parser.value().map_err(message)?.string().map_err(message)?;
+/// The value of a `--timeout` flag: a number of seconds, more than 0 and at
+/// most a day ([`limits::MAX_TIMEOUT`]).
+fn seconds(args: &Args, flag: &Flag) -> Result<Option<Duration>, flags::Error> {
+    let Some(value) = args.value(flag)? else {
+        return Ok(None);
+    };
     value
         .parse::<f64>()
         .ok()
         .filter(|seconds| seconds.is_finite() && *seconds > 0.0)
         .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
-        .filter(|timeout| !timeout.is_zero() && *timeout <= MAX_TIMEOUT)
-        .ok_or(format!(
-            "`--timeout {value}`: expected a number of seconds, more than 0 and at most {}",
-            MAX_TIMEOUT.as_secs()
-        ))
+        .filter(|timeout| !timeout.is_zero() && *timeout <= limits::MAX_TIMEOUT)
+        .map(Some)
+        .ok_or_else(|| {
+            args.mistake(format!(
+                "`--{} {value}`: expected a number of seconds, more than 0 and at most {}",
+                flag.long,
+                limits::MAX_TIMEOUT.as_secs()
+            ))
+        })
 }
 
 /// A positive whole number, the value of `flag`.
-fn count(parser: &mut lexopt::Parser, flag: &str) -> Result<usize, String> {
-    use lexopt::prelude::*;
-    let value = parser.value().map_err(message)?.string().map_err(message)?;
+fn count(args: &Args, flag: &Flag) -> Result<Option<usize>, flags::Error> {
+    let Some(value) = args.value(flag)? else {
+        return Ok(None);
+    };
     value
         .parse()
         .ok()
         .filter(|&count| count > 0 && count <= 10_000)
-        .ok_or(format!(
-            "`{flag} {value}`: expected a whole number from 1 to 10000"
-        ))
-}
-
-fn positional(parser: &mut lexopt::Parser, command: &str, what: &str) -> Result<String, String> {
-    use lexopt::prelude::*;
-    match parser.next().map_err(message)? {
-        Some(Value(value)) => value.string().map_err(message),
-        Some(other) => Err(unexpected(other, command)),
-        None => Err(format!("`{command}` needs {what}")),
-    }
-}
-
-fn no_more(parser: &mut lexopt::Parser, command: &str) -> Result<(), String> {
-    match parser.next().map_err(message)? {
-        Some(arg) => Err(unexpected(arg, command)),
-        None => Ok(()),
-    }
-}
-
-/// An argument `command` does not take, named in the message.
-fn unexpected(arg: lexopt::Arg<'_>, command: &str) -> String {
-    use lexopt::prelude::*;
-    match arg {
-        Long(option) => format!("`{command}` has no option `--{option}`"),
-        Short(option) => format!("`{command}` has no option `-{option}`"),
-        Value(value) => format!(
-            "`{command}` takes no argument `{}`",
-            value.to_string_lossy()
-        ),
-    }
-}
-
-fn message(error: lexopt::Error) -> String {
-    error.to_string()
+        .map(Some)
+        .ok_or_else(|| {
+            args.mistake(format!(
+                "`--{} {value}`: expected a whole number from 1 to 10000",
+                flag.long
+            ))
+        })
 }
 
 #[cfg(test)]
@@ -491,7 +608,7 @@ mod tests {
     fn check(args: &[&str]) -> Result<CheckOptions, String> {
         let mut all = vec!["check-all"];
         all.extend(args);
-        match parse(all)? {
+        match parse(all, false)? {
             Task::Check(options) => Ok(options),
             other => panic!("expected check-all, got {other:?}"),
         }
@@ -518,12 +635,43 @@ mod tests {
     }
 
     #[test]
+    fn the_defaults_are_the_named_limits() {
+        assert_eq!(check(&[]).unwrap().timeout, limits::EXAMPLE);
+        assert_eq!(check(&["--stall"]).unwrap().timeout, limits::STALL);
+        match parse(["twins"], false).unwrap() {
+            Task::Twins(options) => assert_eq!(options.timeout, limits::TWIN),
+            other => panic!("{other:?}"),
+        }
+        match parse(["cancel-sweep"], false).unwrap() {
+            Task::Sweep(options) => assert_eq!(options.timeout, limits::SWEEP),
+            other => panic!("{other:?}"),
+        }
+        // And the help says so, from the same constants.
+        let text = help(Some(&TWINS));
+        assert!(
+            text.contains(&format!("[default: {}]", limits::TWIN.as_secs())),
+            "{text}"
+        );
+        let text = help(Some(&CHECK_ALL));
+        assert!(
+            text.contains(&format!("defaults to {} seconds", limits::STALL.as_secs())),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn a_base_url_check_runs_on_the_real_clock() {
         let options = check(&["--base-url", "http://127.0.0.1:8080/"]).unwrap();
         assert_eq!(options.clock, Clock::Real);
         assert_eq!(options.base_url.as_deref(), Some("http://127.0.0.1:8080"));
-        assert!(check(&["--base-url", "127.0.0.1:8080"]).is_err());
-        assert!(parse(["bless", "--base-url", "http://x"]).is_err());
+        // The runner's own rules: it would refuse what xtask passed on.
+        for bad in ["127.0.0.1:8080", "http://", "https:///x", "http://a b"] {
+            assert_eq!(
+                check(&["--base-url", bad]).unwrap_err(),
+                parse_base_url(bad).unwrap_err().to_string()
+            );
+        }
+        assert!(parse(["bless", "--base-url", "http://x"], false).is_err());
     }
 
     #[test]
@@ -533,33 +681,84 @@ mod tests {
         assert_eq!(options.clock, Clock::Real);
         assert!(check(&["--flavor", "multi-thread"]).is_err());
         assert!(check(&["--flavor=multi_thread", "--base-url", "http://x"]).is_err());
-        assert!(parse(["bless", "--flavor", "multi_thread"]).is_err());
+        assert!(parse(["bless", "--flavor", "multi_thread"], false).is_err());
+    }
+
+    #[test]
+    fn snapshots_overwrite_makes_check_all_a_bless_with_every_refusal() {
+        assert!(matches!(
+            parse(["check-all", "--real", "basics"], true),
+            Ok(Task::Bless(_))
+        ));
+        for args in [
+            &["check-all", "--flavor", "multi_thread"][..],
+            &["check-all", "--base-url", "http://127.0.0.1:1"],
+            &["check-all", "--stall"],
+        ] {
+            let error = parse(args, true).unwrap_err();
+            assert!(
+                error.starts_with(
+                    "SNAPSHOTS=overwrite makes `check-all` a `bless`, and `bless` takes no"
+                ),
+                "{args:?}: {error}"
+            );
+        }
+        // `bless` has no such options at all.
+        for args in [
+            &["bless", "--flavor", "multi_thread"][..],
+            &["bless", "--base-url", "http://127.0.0.1:1"],
+            &["bless", "--stall"],
+        ] {
+            let error = parse(args, false).unwrap_err();
+            assert!(
+                error.starts_with("`bless` has no option"),
+                "{args:?}: {error}"
+            );
+        }
     }
 
     #[test]
     fn an_unexpected_argument_names_its_command() {
         assert_eq!(
-            parse(["list", "foo"]).unwrap_err(),
+            parse(["list", "foo"], false).unwrap_err(),
             "`list` takes no argument `foo`"
         );
-        assert_eq!(
-            parse(["check-all", "--verbose"]).unwrap_err(),
-            "`check-all` has no option `--verbose`"
+        assert!(
+            parse(["check-all", "--verbose"], false)
+                .unwrap_err()
+                .starts_with("`check-all` has no option `--verbose`\nvalid options: --real, ")
         );
         assert_eq!(
-            parse(["check-all", "a", "b"]).unwrap_err(),
+            parse(["check-all", "a", "b"], false).unwrap_err(),
             "`check-all` takes one FILTER, got a second: `b`"
         );
-        assert_eq!(
-            parse(["frobnicate"]).unwrap_err(),
-            "unknown command `frobnicate`"
-        );
-        assert!(parse(["docs", "--check", "--build"]).is_err());
         assert!(
-            parse(["bench", "nope"])
+            parse(["frobnicate"], false)
+                .unwrap_err()
+                .starts_with("unknown command `frobnicate`")
+        );
+        assert!(parse(["docs", "--check", "--build"], false).is_err());
+        assert!(
+            parse(["bench", "nope"], false)
                 .unwrap_err()
                 .contains("unknown workload")
         );
+    }
+
+    #[test]
+    fn help_is_printed_for_help_and_refused_with_a_value() {
+        assert!(matches!(parse(["--help"], false), Ok(Task::Help(_))));
+        assert!(matches!(parse(["help"], false), Ok(Task::Help(_))));
+        assert!(
+            matches!(parse(["help", "export"], false), Ok(Task::Help(text)) if text.starts_with("Usage: cargo xtask export "))
+        );
+        assert!(matches!(
+            parse(["bless", "a", "-h"], false),
+            Ok(Task::Help(_))
+        ));
+        assert!(parse(["--help=3"], false).is_err());
+        assert!(parse(["check-all", "--help=3"], false).is_err());
+        assert!(parse(["help", "frobnicate"], false).is_err());
     }
 
     #[test]
@@ -571,32 +770,40 @@ mod tests {
     #[test]
     fn new_needs_a_section_and_an_example() {
         assert_eq!(
-            parse(["new", "basics", "hello"]).unwrap(),
+            parse(["new", "basics", "hello"], false).unwrap(),
             Task::New {
                 section: "basics".into(),
                 example: "hello".into()
             }
         );
-        assert_eq!(parse(["new", "basics"]).unwrap_err(), "`new` needs EXAMPLE");
+        assert_eq!(
+            parse(["new", "basics"], false).unwrap_err(),
+            "`new` needs EXAMPLE"
+        );
     }
 
     #[test]
     fn export_takes_an_example_and_a_dir_or_check_all() {
         assert_eq!(
-            parse(["export", "basics/hello_world", "/tmp/x"]).unwrap(),
+            parse(["export", "basics/hello_world", "/tmp/x"], false).unwrap(),
             Task::Export {
                 example: "basics/hello_world".into(),
                 dir: Some(PathBuf::from("/tmp/x"))
             }
         );
         assert_eq!(
-            parse(["export", "basics/hello_world"]).unwrap(),
+            parse(["export", "basics/hello_world"], false).unwrap(),
             Task::Export {
                 example: "basics/hello_world".into(),
                 dir: None
             }
         );
-        match parse(["export", "--check-all", "real-world", "--jobs", "3"]).unwrap() {
+        match parse(
+            ["export", "--check-all", "real-world", "--jobs", "3"],
+            false,
+        )
+        .unwrap()
+        {
             Task::ExportCheck(options) => {
                 assert_eq!(options.filter.as_deref(), Some("real-world"));
                 assert_eq!(options.jobs, 3);
@@ -604,17 +811,17 @@ mod tests {
             other => panic!("{other:?}"),
         }
         for bad in ["hello_world", "basics/", "/x", "a/b/c"] {
-            let error = parse(["export", bad]).unwrap_err();
+            let error = parse(["export", bad], false).unwrap_err();
             assert!(error.contains("expected SECTION/EXAMPLE"), "{bad}: {error}");
         }
         assert!(
-            parse(["export"])
+            parse(["export"], false)
                 .unwrap_err()
                 .contains("needs SECTION/EXAMPLE")
         );
-        assert!(parse(["export", "a/b", "dir", "more"]).is_err());
-        assert!(parse(["export", "a/b", "--jobs", "2"]).is_err());
-        assert!(parse(["export", "--check-all", "a", "b"]).is_err());
+        assert!(parse(["export", "a/b", "dir", "more"], false).is_err());
+        assert!(parse(["export", "a/b", "--jobs", "2"], false).is_err());
+        assert!(parse(["export", "--check-all", "a", "b"], false).is_err());
     }
 
     #[cfg(unix)]
@@ -623,6 +830,6 @@ mod tests {
         use std::os::unix::ffi::OsStringExt;
         let bad = OsString::from_vec(vec![0x62, 0xff]);
         let args = vec![OsString::from("check-all"), bad];
-        assert!(parse(args).is_err());
+        assert!(parse(args, false).is_err());
     }
 }

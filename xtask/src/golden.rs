@@ -1,7 +1,9 @@
 //! Golden files: `tests/golden/<section>/<example>.stdout` holds exactly what
 //! the example prints, on either clock, and the optional
 //! `tests/golden/<section>/<example>.timeline` its timeline on the virtual
-//! clock, in the text form `--timeline-file` writes.
+//! clock, in the text form `--timeline-file` writes, and the optional
+//! `tests/golden/<section>/<example>.dump` where each of its tasks waits at
+//! the instant the file's first line names, as `--dump-at` prints it.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -10,8 +12,13 @@ use similar::TextDiff;
 
 /// Where the golden file of an example lives under `golden_root`.
 pub fn path(golden_root: &Path, section: &str, example: &str) -> PathBuf {
-    golden_root.join(section).join(format!("{example}.stdout"))
+    golden_root
+        .join(section)
+        .join(format!("{example}.{STDOUT}"))
 }
+
+/// The extension of a golden file of what an example prints.
+pub const STDOUT: &str = "stdout";
 
 /// Where the timeline golden file of an example lives under `golden_root`.
 /// Only the examples that have one are compared with it.
@@ -23,6 +30,16 @@ pub fn timeline_path(golden_root: &Path, section: &str, example: &str) -> PathBu
 
 /// The extension of a timeline golden file.
 pub const TIMELINE: &str = "timeline";
+
+/// Where the dump golden file of an example lives: what `--dump-at` prints
+/// at the instant its first line names. Only the examples that have one
+/// are compared with it, on either clock.
+pub fn dump_path(golden_root: &Path, section: &str, example: &str) -> PathBuf {
+    golden_root.join(section).join(format!("{example}.{DUMP}"))
+}
+
+/// The extension of a dump golden file.
+pub const DUMP: &str = "dump";
 
 /// `tests/golden/<section>/<example>.stdout`: the path relative to the
 /// workspace root, which is two levels above `golden_root`.

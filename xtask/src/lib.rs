@@ -6,21 +6,25 @@
 //! tests use the very same code.
 //!
 //! - [`workspace`] finds the sections, builds them and lists their examples.
+//! - [`select`] is which examples a FILTER selects, for every command that
+//!   runs examples.
+//! - [`limits`] names how long the tools wait.
 //! - [`golden`] knows where golden files live and how to diff against them.
 //! - [`check`] turns a run into a verdict, runs many in parallel, and is
 //!   `check-all`.
 //! - [`bless`] writes golden files, but only from examples that succeeded.
 //! - [`new`] starts a new example from a template.
 //! - [`twins`] runs each example's asyncio twin and compares it with the
-//!   golden file.
+//!   golden file; [`twin_file`] says where a twin lives and how it declares
+//!   that it differs, for `twins` and the book.
 //! - [`sweep`] cancels every example at every point where it is pending.
 //! - [`list`] lists every example.
 //! - [`files`] rewrites a file atomically: a temporary file, renamed.
-//! - [`seed_map`] reads `docs/seed-map.tsv`, strictly.
+//! - [`tsv`] is the one reader of tab-separated files.
 //! - [`export`] writes an example as a project of its own, and checks
 //!   that every example builds and runs as one.
 //! - [`docs`] generates the book's pages from the examples and checks it;
-//!   [`recipe_pages`] shows the recipes there code first, in a part of their own.
+//!   [`docs::seed_map`] reads `docs/seed-map.tsv`, strictly, through [`tsv`].
 //! - [`bench`](mod@bench) times the same workloads in Tokio and in Python's asyncio.
 //! - [`stall`] is a server that accepts and never answers, for `--stall`.
 //!
@@ -35,17 +39,17 @@ pub mod bless;
 pub mod check;
 pub mod cli;
 pub mod docs;
-pub mod exercises_page;
 pub mod export;
 pub mod files;
 pub mod golden;
+pub mod limits;
 pub mod list;
 pub mod new;
-pub mod recipe_pages;
-pub mod seed_map;
+pub mod select;
 pub mod stall;
 pub mod sweep;
-pub mod topics;
+pub mod tsv;
+pub mod twin_file;
 pub mod twins;
 pub mod workspace;
 

@@ -2,26 +2,25 @@
 
 use std::process::ExitCode;
 
-use xtask::cli::{self, HELP, Task};
+use xtask::cli::{self, Task};
 use xtask::protocol::EXIT_USAGE;
 
 fn main() -> ExitCode {
     closed_stdout::die_quietly_when_stdout_closes();
-    let task = match cli::parse(std::env::args_os().skip(1)) {
+    let task = match xtask::bless::overwrite_requested()
+        .map_err(|usage| usage.0)
+        .and_then(|overwrite| cli::parse(std::env::args_os().skip(1), overwrite))
+    {
         Ok(task) => task,
         Err(usage) => {
             eprintln!("error: {usage}\n\n{}", cli::HINT);
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let snapshots_overwrite = std::env::var("SNAPSHOTS").is_ok_and(|value| value == "overwrite");
     let result = match task {
-        Task::Help => {
-            print!("{HELP}");
+        Task::Help(text) => {
+            print!("{text}");
             Ok(true)
-        }
-        Task::Check(options) if snapshots_overwrite && options.base_url.is_none() => {
-            xtask::bless::bless_all(&options)
         }
         Task::Check(options) => xtask::check::check_all(&options),
         Task::Twins(options) => xtask::twins::check_twins(&options),

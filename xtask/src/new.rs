@@ -11,17 +11,18 @@ use std::path::Path;
 
 use runner::protocol::Clock;
 
-use crate::Error;
 use crate::check::{self, Target};
+use crate::select::Selection;
 use crate::workspace::Workspace;
+use crate::{Error, Usage};
 
 const TEMPLATE: &str = r#"//! One sentence: what this example shows. `--list` prints it.
 //!
-//! Translates:
-//! - *Guide title*, "Heading"
-//!
 //! How Rust differs from asyncio here, and why: what a Python developer
 //! would expect, and what Tokio does instead.
+//!
+//! Translates:
+//! - *Guide title*, "Heading"
 
 pub async fn run() {
     println!("{name}: replace me");
@@ -41,17 +42,21 @@ pub fn new_example(section: &str, example: &str) -> Result<bool, Error> {
     let workspace = Workspace::locate();
     let sections = workspace.section_names()?;
     if !sections.iter().any(|name| name == section) {
-        return Err(format!(
+        return Err(Usage(format!(
             "there is no section `{section}`; the sections are {}",
             sections.join(", ")
-        )
+        ))
         .into());
     }
-    check_name(example)?;
+    check_name(example).map_err(Usage)?;
     let src = workspace.root().join("crates").join(section).join("src");
     let file = src.join(format!("{example}.rs"));
     if file.exists() {
-        return Err(format!("{} already exists", relative(&workspace, &file)).into());
+        return Err(Usage(format!(
+            "{} already exists; pick another name",
+            relative(&workspace, &file)
+        ))
+        .into());
     }
     let main_rs = src.join("main.rs");
     let main =
@@ -66,13 +71,8 @@ pub fn new_example(section: &str, example: &str) -> Result<bool, Error> {
 
     // Run it once, as `bless` would, and keep what it printed.
     let built = workspace.build(&[section.to_owned()])?;
-    let plan = check::plan(
-        &built,
-        &sections,
-        &workspace.golden_root(),
-        Some(&format!("{section}/{example}")),
-    )?;
-    let case = plan
+    let selection = Selection::of(built, sections, Some(&format!("{section}/{example}")))?;
+    let case = selection
         .cases
         .into_iter()
         .find(|case| case.example.name == example)
@@ -80,7 +80,7 @@ pub fn new_example(section: &str, example: &str) -> Result<bool, Error> {
     let report = check::check(
         case,
         &Target::Golden(Clock::Virtual),
-        std::time::Duration::from_secs(60),
+        crate::limits::EXAMPLE,
         &workspace.golden_root(),
     );
     match crate::bless::bless(&report)? {

@@ -13,19 +13,11 @@ use proc::{Exit, Finished};
 use runner::protocol::{Invocation, SweepSummary};
 
 use crate::Error;
-use crate::check::{self, Case, parallel};
+use crate::check::parallel;
+use crate::select::{Case, Selection};
 use crate::workspace::Workspace;
 
-/// A sweep runs every example many times: on two cores the slowest takes
-/// about 25 s, its blocking jobs waiting out real time.
-pub const TIMEOUT: Duration = Duration::from_secs(300);
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Options {
-    pub filter: Option<String>,
-    pub jobs: usize,
-    pub timeout: Duration,
-}
+pub use crate::cli::SweepOptions as Options;
 
 /// How the sweep of one example went.
 #[derive(Debug)]
@@ -81,19 +73,11 @@ impl Swept {
 
 /// `cargo xtask cancel-sweep`: `Ok(false)` if any example failed.
 pub fn cancel_sweep(options: &Options) -> Result<bool, Error> {
-    let workspace = Workspace::locate();
-    let filter = options.filter.as_deref();
-    let sections = workspace.build_for(filter)?;
-    let all_sections = workspace.section_names()?;
-    let plan = check::plan(&sections, &all_sections, &workspace.golden_root(), filter)?;
-    if plan.cases.is_empty() {
-        return Err(crate::Usage(format!(
-            "no example matches `{}`; `cargo xtask list` shows them all",
-            filter.unwrap_or("")
-        ))
-        .into());
+    let selection = Selection::build(&Workspace::locate(), options.filter.as_deref())?;
+    if selection.cases.is_empty() {
+        return Err(selection.matches_nothing("example"));
     }
-    let count = plan.cases.len();
+    let count = selection.cases.len();
     eprintln!(
         "sweeping {count} example{}, {} at a time",
         if count == 1 { "" } else { "s" },
@@ -101,7 +85,7 @@ pub fn cancel_sweep(options: &Options) -> Result<bool, Error> {
     );
     let started = Instant::now();
     let swept = parallel(
-        plan.cases,
+        selection.cases,
         options.jobs,
         |case| sweep_one(case, options.timeout),
         |swept| println!("{}", swept.line()),

@@ -16,7 +16,7 @@
 //! clock. An HTTP example's twin gets the base URL of the workspace's
 //! httpbin, started once, as its first argument.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -24,20 +24,11 @@ use proc::{Exit, Finished};
 use runner::protocol::{Kind, Listed};
 
 use crate::Error;
-use crate::check::{Filter, parallel};
+use crate::check::parallel;
 use crate::golden::{self, Golden};
+use crate::select::Selection;
+use crate::twin_file::{DIFFERS, declared_difference, dir, path};
 use crate::workspace::Workspace;
-
-/// The line by which a twin says it cannot print what the example prints.
-pub const DIFFERS: &str = "# differs from the golden file: ";
-
-/// Where the twin of an example lives.
-pub fn path(root: &Path, section: &str, example: &str) -> PathBuf {
-    root.join("crates")
-        .join(section)
-        .join("python")
-        .join(format!("{example}.py"))
-}
 
 /// The one normalisation applied to a twin's output and to the golden file
 /// before they are compared; see the module's documentation.
@@ -69,25 +60,7 @@ pub fn normalize(text: &str) -> String {
     out
 }
 
-/// Why a twin declares that it differs, if it does.
-pub fn declared_difference(source: &str) -> Option<&str> {
-    source.lines().find_map(|line| {
-        line.trim_start()
-            .strip_prefix(DIFFERS)
-            .map(str::trim)
-            .filter(|reason| !reason.is_empty())
-    })
-}
-
-/// Options of `cargo xtask twins`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Options {
-    pub filter: Option<String>,
-    pub jobs: usize,
-    /// The Python to run the twins with.
-    pub python: String,
-    pub timeout: Duration,
-}
+pub use crate::cli::TwinsOptions as Options;
 
 /// How one twin fared.
 #[derive(Debug)]
@@ -105,44 +78,16 @@ pub fn check_twins(options: &Options) -> Result<bool, Error> {
     check_python(&options.python)?;
     let workspace = Workspace::locate();
     let root = workspace.root().to_path_buf();
-    let sections = workspace.build_for(options.filter.as_deref())?;
-    let all_sections = workspace.section_names()?;
-    let filter = Filter::new(options.filter.as_deref(), &all_sections);
-    let mut cases = Vec::new();
-    for section in &sections {
-        for example in section.list()? {
-            if filter.matches(&section.name, &example.name) {
-                cases.push((section.name.clone(), example));
-            }
-        }
+    let selection = Selection::build(&workspace, options.filter.as_deref())?;
+    let orphans = selection.file_orphans(|section| dir(&root, section), "py")?;
+    if selection.cases.is_empty() && orphans.is_empty() {
+        return Err(selection.matches_nothing("example"));
     }
-    let mut orphans = Vec::new();
-    for section in &sections {
-        let dir = root.join("crates").join(&section.name).join("python");
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        let listed = section.list()?;
-        for entry in entries {
-            let file = entry?.path();
-            let Some(stem) = file.file_stem().and_then(|stem| stem.to_str()) else {
-                continue;
-            };
-            if file.extension().is_some_and(|extension| extension == "py")
-                && filter.matches(&section.name, stem)
-                && !listed.iter().any(|example| example.name == stem)
-            {
-                orphans.push(file.clone());
-            }
-        }
-    }
-    if cases.is_empty() && orphans.is_empty() {
-        return Err(format!(
-            "no example matches `{}`",
-            options.filter.as_deref().unwrap_or("")
-        )
-        .into());
-    }
+    let cases: Vec<(String, Listed)> = selection
+        .cases
+        .into_iter()
+        .map(|case| (case.section.name, case.example))
+        .collect();
     let server = if cases
         .iter()
         .any(|(_, example)| example.kind == Kind::BaseUrl)
@@ -337,13 +282,5 @@ mod tests {
         // Nothing looser: other differences stay.
         assert_ne!(normalize("{'a': 1}"), normalize("{a: 1}"));
         assert_ne!(normalize("None"), normalize("null"));
-    }
-
-    #[test]
-    fn a_twin_declares_its_difference_on_a_line_of_its_own() {
-        let source = format!("import asyncio\n{DIFFERS}Rust prints the type\n");
-        assert_eq!(declared_difference(&source), Some("Rust prints the type"));
-        assert_eq!(declared_difference("import asyncio\n"), None);
-        assert_eq!(declared_difference(&format!("{DIFFERS}   \n")), None);
     }
 }

@@ -254,7 +254,7 @@ impl Workspace {
     }
 
     /// Builds only the sections that can hold an example matching `filter`
-    /// (see [`crate::check::Filter`]): an exact section name is that section;
+    /// (see [`crate::select::Filter`]): an exact section name is that section;
     /// `prefix/...` can only match sections whose names end with `prefix`;
     /// any other filter may match an example of any section, so all are built.
     pub fn build_for(&self, filter: Option<&str>) -> Result<Vec<Section>, Error> {

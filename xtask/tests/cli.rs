@@ -79,15 +79,17 @@ fn bad_command_lines_are_usage_errors_that_name_the_problem() {
 
 #[test]
 fn new_refuses_an_unknown_section_a_bad_name_and_an_existing_example() {
+    // Each is a usage mistake: the command line names something that is
+    // not there, or can't be used.
     let output = xtask(&["new", "no-such-section", "demo"]);
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(i32::from(EXIT_USAGE)));
     assert!(
         stderr(&output)
             .contains("there is no section `no-such-section`; the sections are basics, ")
     );
 
     let output = xtask(&["new", "basics", "Not-A-Module"]);
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(i32::from(EXIT_USAGE)));
     assert!(
         stderr(&output).contains("is not a snake_case module name"),
         "{}",
@@ -95,7 +97,7 @@ fn new_refuses_an_unknown_section_a_bad_name_and_an_existing_example() {
     );
 
     let output = xtask(&["new", "basics", "hello_world"]);
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(i32::from(EXIT_USAGE)));
     assert!(
         stderr(&output).contains("crates/basics/src/hello_world.rs already exists"),
         "{}",

@@ -1,11 +1,5 @@
 //! Defining async functions, async methods and async closures.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Defining Async Functions"
-//! - *Asynchronous Programming in Python*, "Creating Async Functions"
-//! - *Python Async Programming: A Detailed Guide*, "The `async` Keyword"
-//!
 //! `async def` becomes `async fn`, for free functions and methods alike. The
 //! return type is written as the value the function finally produces
 //! (`String`), not as a future; the compiler wraps it in an anonymous
@@ -14,6 +8,12 @@
 //! One difference: Python has no `async lambda` (the guide shows the
 //! `SyntaxError`). Rust has async closures, `async |x| ...`, stable since
 //! Rust 1.85, and the `AsyncFn*` traits to accept them.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Defining Async Functions"
+//! - *Asynchronous Programming in Python*, "Creating Async Functions"
+//! - *Python Async Programming: A Detailed Guide*, "The `async` Keyword"
 
 use std::time::Duration;
 

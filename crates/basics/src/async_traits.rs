@@ -2,7 +2,7 @@
 //! needs a `Send` bound that the trait must promise, and a trait object
 //! needs a boxed future.
 //!
-//! Translates no guide block. Its asyncio counterpart is an interface of
+//! Its asyncio counterpart, which the guides don't show, is an interface of
 //! coroutines: a `typing.Protocol` (or an `abc.ABC`) whose methods are
 //! `async def`, with a class per backend.
 //!

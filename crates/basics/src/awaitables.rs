@@ -1,11 +1,6 @@
 //! What can be awaited: futures from async fns, task handles, and oneshot
 //! receivers (Rust's `asyncio.Future`).
 //!
-//! Translates:
-//! - *Python Async Programming: A Detailed Guide*, "Awaitable Objects"
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Await Rules" (the correct-usage half)
-//!
 //! Python's awaitables are coroutines, Tasks and Futures. Rust has one rule
 //! instead of three: anything that implements `Future` can be awaited.
 //!
@@ -18,6 +13,11 @@
 //!   be moved to another task or thread, and the `Receiver` is the future.
 //!   Dropping the sender unfilled is an error on the receiving side, where
 //!   Python's future would wait forever.
+//!
+//! Translates:
+//! - *Python Async Programming: A Detailed Guide*, "Awaitable Objects"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Await Rules" (the correct-usage half)
 
 use std::time::Duration;
 

@@ -1,8 +1,5 @@
 //! `.await` suspends the caller until the awaited future finishes.
 //!
-//! Translates:
-//! - *Python Async Programming: A Detailed Guide*, "Coroutine Characteristics"
-//!
 //! An `async fn` is Rust's coroutine function. Awaiting it runs its body
 //! inside the caller: `run` pauses at the `.await`, the runtime is free to run
 //! other tasks during the sleep, and `run` resumes with the returned value.
@@ -18,6 +15,9 @@
 //! boxed, as in `Box::pin(walk(depth - 1)).await`, which puts each level on
 //! the heap, where Python puts every one. Boxing is also how to keep one very
 //! large future from being copied around.
+//!
+//! Translates:
+//! - *Python Async Programming: A Detailed Guide*, "Coroutine Characteristics"
 
 use std::time::Duration;
 

@@ -1,11 +1,6 @@
 //! The event loop interleaving concurrent work, shown on a timeline of
 //! elapsed time.
 //!
-//! Translates:
-//! - *Python Async Programming: A Detailed Guide*,
-//!   "Understanding the Event Loop" and
-//!   "Event Loop Visualization"
-//!
 //! The guide stamps each line with the wall-clock time (`14:30:01`). Here each
 //! line carries the time since start, measured with `tokio::time::Instant`.
 //! That shows the same thing, every worker starting at once and finishing
@@ -20,6 +15,11 @@
 //! futures it holds. Nothing is preempted. The three workers start
 //! in the order written because `join!` with `biased;` polls its futures in
 //! that order; without `biased;` it rotates which one it polls first.
+//!
+//! Translates:
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Understanding the Event Loop" and
+//!   "Event Loop Visualization"
 
 use std::time::Duration;
 

@@ -1,11 +1,5 @@
 //! A forgotten `.await` is a compiler warning, not a silent bug.
 //!
-//! Translates:
-//! - *Python Async Programming: A Detailed Guide*,
-//!   "Common Mistake: Forgetting `await`"
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Await Rules" (the mistakes half)
-//!
 //! In Python, `result = fetch_data()` binds a coroutine object and nothing
 //! fails there. Python's own hint is a
 //! `RuntimeWarning: coroutine 'fetch_data' was never awaited`, printed when
@@ -30,6 +24,12 @@
 //! See also `pitfalls/forgotten_await` (`#[must_use]` on your own async fns)
 //! and the compile-fail case `crates/pitfalls/compile-fail/unused_future.rs`,
 //! where `#![deny(unused_must_use)]` turns this warning into an error.
+//!
+//! Translates:
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Common Mistake: Forgetting `await`"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Await Rules" (the mistakes half)
 
 use std::time::Duration;
 

@@ -1,11 +1,6 @@
 //! `asyncio.gather` for a fixed set of futures (`join!`) and for a list of
 //! tasks (`try_join_all`): results come back in the order given.
 //!
-//! Translates:
-//! - *Async/Await in Python*, "Task Management"
-//! - *Python Async/Await*, "Tasks" (`run_tasks`)
-//! - *Asynchronous Programming in Python*, "Running Multiple Tasks"
-//!
 //! `gather` wraps each coroutine in a task. `tokio::join!` does not spawn: it
 //! polls the futures in place, inside the current task, so they run
 //! concurrently but never in parallel, may borrow local data, and are
@@ -22,14 +17,16 @@
 //! raised, and leaves the other tasks running. `try_join_all` over task
 //! handles is documented to do the same: it returns the first `JoinError`
 //! (a panicked or aborted task) as soon as it sees one, and dropping the
-//! remaining handles only detaches their tasks. futures-util 0.3.34 keeps
-//! that promise only while the iterator's upper size bound is 30 or less,
-//! as for a `Vec` of up to 30 handles; otherwise it collects through a
-//! `FuturesOrdered`, which yields in input order, so an error waits for
-//! every handle before it. That threshold is an implementation detail, not
-//! a documented limit. Collecting a finished `join_all` into one `Result`
+//! remaining handles only detaches their tasks. (It keeps that promise for a
+//! short list only; [the cheat sheet](../cheatsheet.md#try-join-all-fails-fast)
+//! says where it stops.) Collecting a finished `join_all` into one `Result`
 //! never fails fast: it waits for every task, then picks the first error
 //! in list order. The section `error-handling` shows failing futures.
+//!
+//! Translates:
+//! - *Async/Await in Python*, "Task Management"
+//! - *Python Async/Await*, "Tasks" (`run_tasks`)
+//! - *Asynchronous Programming in Python*, "Running Multiple Tasks"
 
 use std::time::Duration;
 

@@ -1,11 +1,5 @@
 //! Hello, world: run an async function to completion.
 //!
-//! Translates:
-//! - *Asynchronous Programming in Python*, "Event Loop"
-//! - *Python Async Programming: A Detailed Guide*, "Using `asyncio.run()`"
-//! - *Async/Await in Python*, "Coroutines and Event Loop" (`hello_async`)
-//! - *Python Async/Await*, "Coroutines" (`my_coroutine`)
-//!
 //! Three of the guides start with the same program, called `main` or
 //! `hello_async`, which prints `Hello` and `World`; *Python Async/Await*
 //! prints `Start` and `End`. This file runs both, one after the other.
@@ -26,6 +20,12 @@
 //! `flavor = "current_thread"` gives one thread, like asyncio's loop. Without
 //! it, `#[tokio::main]` starts a worker thread per CPU core, and tasks really
 //! do run in parallel: the section `runtime` shows both.
+//!
+//! Translates:
+//! - *Asynchronous Programming in Python*, "Event Loop"
+//! - *Python Async Programming: A Detailed Guide*, "Using `asyncio.run()`"
+//! - *Async/Await in Python*, "Coroutines and Event Loop" (`hello_async`)
+//! - *Python Async/Await*, "Coroutines" (`my_coroutine`)
 
 use std::time::Duration;
 

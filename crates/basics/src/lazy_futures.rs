@@ -1,11 +1,5 @@
 //! Futures are lazy: calling an async fn runs none of its body.
 //!
-//! Translates:
-//! - *Python Async Programming: A Detailed Guide*, "Defining Coroutines"
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Coroutines" and, for `inspect.iscoroutine`,
-//!   "Creating and Managing Coroutines"
-//!
 //! Python and Rust agree that calling a coroutine function only creates an
 //! object. Python prints it as `<coroutine object ...>` and checks it with
 //! `inspect.iscoroutine` at run time; in Rust the check is the type system: a
@@ -18,6 +12,12 @@
 //! warns at run time, "coroutine ... was never awaited". Rust warns at compile
 //! time (see `forgetting_await`), and dropping a future that never ran is
 //! simply nothing: it had not started, so there is nothing to stop.
+//!
+//! Translates:
+//! - *Python Async Programming: A Detailed Guide*, "Defining Coroutines"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Coroutines" and, for `inspect.iscoroutine`,
+//!   "Creating and Managing Coroutines"
 
 use std::future::Future;
 use std::time::Duration;

@@ -1,13 +1,6 @@
 //! Awaiting one future after another adds their times; running them
 //! concurrently takes as long as the slowest.
 //!
-//! Translates:
-//! - *Python Async Programming: A Detailed Guide*, "The `await` Keyword"
-//! - *Async/Await in Python*,
-//!   "Coroutines and Event Loop" (`concurrent_example`)
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Creating and Managing Coroutines"
-//!
 //! `.await` never starts anything in the background: `a().await; b().await;`
 //! runs `b` only after `a` has finished, in Rust as in Python. Concurrency has
 //! to be asked for, with `join!` (no new task) or `tokio::spawn` (a new task).
@@ -22,6 +15,13 @@
 //! its type, answered when the program compiles. `is_coroutine` below
 //! accepts only futures, so the `true` it prints is the compiler's answer;
 //! given anything else, the program would not build.
+//!
+//! Translates:
+//! - *Python Async Programming: A Detailed Guide*, "The `await` Keyword"
+//! - *Async/Await in Python*,
+//!   "Coroutines and Event Loop" (`concurrent_example`)
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Creating and Managing Coroutines"
 
 use std::future::Future;
 use std::time::Duration;

@@ -1,15 +1,6 @@
 //! `tokio::spawn` is `asyncio.create_task`: the task runs concurrently with
 //! its creator, which collects the result by awaiting the handle.
 //!
-//! Translates:
-//! - *Asynchronous Programming in Python*, "Coroutines" and "Tasks"
-//!   (`my_coroutine`, run as two tasks)
-//! - *Python Async Programming: A Detailed Guide*,
-//!   "Using `asyncio.create_task()`"
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Tasks"
-//! - *Python Async/Await*, "Tasks" (`create_task` then `await task`)
-//!
 //! Neither runtime runs a new task inside `create_task` or `spawn`: on one
 //! thread, the task can only start once its creator yields at an `.await`,
 //! which is why "Tasks created" prints before any worker starts. The tasks
@@ -24,6 +15,15 @@
 //! A spawned task must be `'static`: it may outlive the function that spawned
 //! it, so it owns its data (`move`) instead of borrowing locals. Dropping a
 //! `JoinHandle` does not cancel the task; it keeps running, detached.
+//!
+//! Translates:
+//! - *Asynchronous Programming in Python*, "Coroutines" and "Tasks"
+//!   (`my_coroutine`, run as two tasks)
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Using `asyncio.create_task()`"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Tasks"
+//! - *Python Async/Await*, "Tasks" (`create_task` then `await task`)
 
 use std::time::Duration;
 

@@ -1,11 +1,6 @@
 //! Three two-second downloads: six seconds when each blocks, two seconds
 //! when they wait concurrently.
 //!
-//! Translates:
-//! - *Python Async Programming: A Detailed Guide*,
-//!   "Synchronous Code (Blocking)" and
-//!   "Asynchronous Code (Non-Blocking)"
-//!
 //! The blocking version is ordinary synchronous Rust: `std::thread::sleep`
 //! stops the whole thread, so the downloads run one after another. It runs on
 //! `spawn_blocking`, Tokio's pool of threads for blocking code, because
@@ -25,6 +20,11 @@
 //! future, so all three wait at the same time. Its time comes from
 //! `tokio::time::Instant`, which follows Tokio's paused clock when the runner
 //! uses one, and then is exact.
+//!
+//! Translates:
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Synchronous Code (Blocking)" and
+//!   "Asynchronous Code (Non-Blocking)"
 
 use std::time::Duration;
 

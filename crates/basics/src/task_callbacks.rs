@@ -3,8 +3,8 @@
 //! then runs the callback, the `JoinError` that says how a task ended, and
 //! task IDs.
 //!
-//! Translates no guide block: the guides never use these, but a Python
-//! developer meets them in the first week.
+//! The guides never use these, but a Python developer meets them in the
+//! first week.
 //!
 //! A Tokio task has no list of callbacks: its `JoinHandle` is awaited once,
 //! by its one owner. So a done callback is a second task, `on_done` below,

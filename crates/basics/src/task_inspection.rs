@@ -1,10 +1,6 @@
 //! Inspecting a running task through its `JoinHandle`: finished or not,
 //! its result, and cancellation with `abort`.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Coroutine States and Inspection"
-//!
 //! asyncio's `Task` has `done()`, `cancelled()` and `cancel()`. Tokio's
 //! `JoinHandle` has `is_finished()` and `abort()`. There is no `cancelled()`
 //! to ask a running task (asyncio's answers `False` until the task is done):
@@ -24,6 +20,10 @@
 //!
 //! Awaiting a `JoinHandle` by value consumes it. Awaiting `&mut handle` keeps
 //! the handle, so it can still be asked about the task afterwards.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Coroutine States and Inspection"
 
 use std::time::Duration;
 

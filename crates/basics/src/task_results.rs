@@ -1,12 +1,12 @@
 //! A task's return value comes back through its `JoinHandle`.
 //!
-//! Translates:
-//! - *Python Async Programming: A Detailed Guide*, "Getting Task Results"
-//!
 //! `JoinHandle<T>` is typed: awaiting a handle for `calculate` gives
 //! `Result<u32, JoinError>`, so the result's type is checked where it is used,
 //! not discovered at run time. Both tasks sleep for a second at the same time,
 //! so collecting both results takes one second, not two.
+//!
+//! Translates:
+//! - *Python Async Programming: A Detailed Guide*, "Getting Task Results"
 
 use std::time::Duration;
 

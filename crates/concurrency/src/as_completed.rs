@@ -1,10 +1,6 @@
 //! `asyncio.as_completed`: handle each result as soon as it is ready, with
 //! `FuturesUnordered` for futures or `JoinSet::join_next` for tasks.
 //!
-//! Translates:
-//! - *Python Async Programming: A Detailed Guide*,
-//!   "Using `asyncio.as_completed()`"
-//!
 //! `FuturesUnordered` is a collection of futures that is itself a `Stream`:
 //! each `next().await` yields whichever future finishes next. Like `join!`,
 //! it polls its futures inside the current task, and it only polls the ones
@@ -15,6 +11,10 @@
 //! and Tokio documents none for timers due at the same instant, so every job
 //! here has its own delay. asyncio's `as_completed` makes no promise for
 //! such ties either.
+//!
+//! Translates:
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Using `asyncio.as_completed()`"
 
 use std::time::Duration;
 

@@ -1,11 +1,6 @@
 //! `asyncio.wait` with FIRST_COMPLETED, then cancelling what is still
 //! pending: `JoinSet::join_next`, then `shutdown().await`.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Wait and Wait_for"
-//! - *Asynchronous Programming in Python*, "Task Management"
-//!
 //! A `JoinSet` owns the tasks spawned into it, and `join_next` waits for
 //! whichever finishes first. `wait` hands back a set `done` of every task
 //! finished by then, which can hold more than one; `try_join_next` collects
@@ -22,6 +17,11 @@
 //!
 //! `asyncio.wait_for` is `tokio::time::timeout`; the section
 //! `error-handling` looks at it in detail.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Wait and Wait_for"
+//! - *Asynchronous Programming in Python*, "Task Management"
 
 use std::time::Duration;
 

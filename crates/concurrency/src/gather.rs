@@ -1,10 +1,6 @@
 //! `asyncio.gather` three ways: `join!` for a fixed set of futures,
 //! `join_all` for a list of them, and `JoinSet` for spawned tasks.
 //!
-//! Translates:
-//! - *Python Async Programming: A Detailed Guide*, "Using `asyncio.gather()`"
-//! - *Python Async/Await*, "Gathering Tasks"
-//!
 //! `gather` runs its awaitables concurrently and returns their results in the
 //! order they were passed. Rust has three tools for that, which differ in
 //! what they run and what they own:
@@ -27,6 +23,10 @@
 //! for other threads, or meant to make progress while the current function
 //! does something else. (For results as soon as each finishes,
 //! `FuturesUnordered` does it without spawning: see `as_completed`.)
+//!
+//! Translates:
+//! - *Python Async Programming: A Detailed Guide*, "Using `asyncio.gather()`"
+//! - *Python Async/Await*, "Gathering Tasks"
 
 use std::time::Duration;
 

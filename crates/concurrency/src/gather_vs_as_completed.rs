@@ -1,10 +1,6 @@
 //! `gather` hands back every result at the end, in the order asked;
 //! `as_completed` hands each one over as soon as it is ready.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Gather vs As_completed"
-//!
 //! Each worker's result is a random number drawn when it finishes, from a
 //! ChaCha8 generator seeded with `SEED` (42), so the numbers are the same on
 //! every run where Python's `random.randint` differs each time.
@@ -15,6 +11,10 @@
 //! held across an `.await`, so no two workers can hold it at once. Spawned
 //! tasks would each need to own their data instead, through an
 //! `Arc<Mutex<_>>`, because they may run on other threads.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Gather vs As_completed"
 
 use std::cell::RefCell;
 use std::time::Duration;

@@ -1,9 +1,6 @@
 //! A race: the first of two futures to finish wins, and the loser is
 //! cancelled by being dropped.
 //!
-//! Translates:
-//! - *Python Async/Await*, "Race Conditions"
-//!
 //! In the guide both "fast" and "slow" fetches sleep one second, so neither
 //! is faster and `done` holds both. Here the slow one takes three seconds, as
 //! the names intend.
@@ -19,6 +16,9 @@
 //! when several branches are ready at once, which one wins is random.
 //! `biased;` makes it check them in the order written, which also keeps this
 //! example's output the same on every run.
+//!
+//! Translates:
+//! - *Python Async/Await*, "Race Conditions"
 
 use std::time::Duration;
 

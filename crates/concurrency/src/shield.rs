@@ -2,9 +2,6 @@
 //! awaiting it stops waiting; tying it to its owner takes a guard such as
 //! `AbortOnDropHandle`.
 //!
-//! Translates:
-//! - *Python Async/Await*, "Proper Task Cleanup"
-//!
 //! In asyncio, cancelling a coroutine that is awaiting a task cancels that
 //! task too, unless the await goes through `shield`. In Tokio the shield is
 //! the default: a task belongs to the runtime, not to whoever holds its
@@ -34,6 +31,9 @@
 //! to wait for that. Here a `tokio_util::task::TaskTracker` does the
 //! waiting: once it is closed, its `wait` returns when every task it spawned
 //! has stopped.
+//!
+//! Translates:
+//! - *Python Async/Await*, "Proper Task Cleanup"
 
 use std::time::Duration;
 

@@ -1,10 +1,6 @@
 //! `asyncio.TaskGroup` and `except*`: a `JoinSet` that fails fast, aborts the
 //! sibling tasks, and reports every failure together.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Task Groups (Python 3.11+)"
-//!
 //! A TaskGroup waits for all its tasks; when one raises, it cancels the
 //! others, waits until they have stopped, and raises an `ExceptionGroup`
 //! with every error, which `except*` takes apart by type. Tokio's building
@@ -37,6 +33,10 @@
 //! three woken tasks before `group` looks at C's failure. On a multi-thread
 //! runtime A or B may still be cancelled. A second group makes C fail after
 //! half a second to show the cancelling, and a third shows the success path.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Task Groups (Python 3.11+)"
 
 use std::collections::HashMap;
 use std::time::Duration;

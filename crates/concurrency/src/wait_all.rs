@@ -1,9 +1,6 @@
 //! `asyncio.wait` (ALL_COMPLETED): wait until every task has finished, then
 //! look at each result on its own.
 //!
-//! Translates:
-//! - *Python Async Programming: A Detailed Guide*, "Using `asyncio.wait()`"
-//!
 //! The guide's snippet crashes with `UnboundLocalError`: the loop
 //! `for task in done:` makes `task` a local variable of `main`, so the call
 //! `task("Task-1", 2)` above it no longer sees the coroutine function. With
@@ -16,6 +13,9 @@
 //! a failed task is just a done task whose `result()` raises. `join_all` over `JoinHandle`s is
 //! the same: each element is a `Result<T, JoinError>` to inspect, and one
 //! task's panic does not stop the others from being collected.
+//!
+//! Translates:
+//! - *Python Async Programming: A Detailed Guide*, "Using `asyncio.wait()`"
 
 use std::time::Duration;
 

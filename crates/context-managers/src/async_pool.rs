@@ -1,9 +1,6 @@
 //! A pool that limits how many tasks use something at once: a `Semaphore`
 //! whose owned permit is the guard, so a slot can't be kept by mistake.
 //!
-//! Translates:
-//! - *Python Async/Await*, "Resource Management" (`AsyncPool`)
-//!
 //! The guide's pool has a bug. `release` is declared `async def`, and
 //! `__aexit__` calls `self.release()` without `await`: that only creates a
 //! coroutine object, which is thrown away with a "coroutine
@@ -20,6 +17,9 @@
 //! in the order they asked. The workers at the end arrive 0.1 s apart, so
 //! that order, and the order in which they finish, is set by the program:
 //! Tokio documents no order for timers due at the same instant.
+//!
+//! Translates:
+//! - *Python Async/Await*, "Resource Management" (`AsyncPool`)
 
 use std::num::NonZeroUsize;
 use std::sync::Arc;

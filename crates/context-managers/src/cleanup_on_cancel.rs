@@ -1,13 +1,6 @@
 //! Cancellation drops a future where it is waiting: the async cleanup after
 //! that `.await` never runs, but `Drop` does.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Contextlib for Async Context Managers"
-//!   (its `finally`, when the block is cancelled)
-//! - *Python Async Programming: A Detailed Guide*,
-//!   "Using `@asynccontextmanager`" (the same)
-//!
 //! The guides promise that `finally` and `__aexit__` clean up however the
 //! block ends. Cancellation is the one way of ending where Rust differs. In
 //! asyncio, `task.cancel()` or `asyncio.timeout` raises `CancelledError`
@@ -34,6 +27,13 @@
 //! program waits on before its runtime goes. A value still alive at the
 //! shutdown loses its async cleanup all the same; closing or dropping it
 //! before then is the program's part.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Contextlib for Async Context Managers"
+//!   (its `finally`, when the block is cancelled)
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Using `@asynccontextmanager`" (the same)
 
 use std::time::Duration;
 

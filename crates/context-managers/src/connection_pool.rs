@@ -2,10 +2,6 @@
 //! connection: dropping the guard gives back the permit, and the connection
 //! too if it is in a known state.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Resource Management" (`ConnectionPool`)
-//!
 //! The guide's `get_connection` is an `@asynccontextmanager` around a
 //! semaphore. In Rust, `get_connection` returns a guard instead:
 //! `PooledConnection` holds an `OwnedSemaphorePermit` (the right to a
@@ -42,6 +38,10 @@
 //! arrive 0.1 s apart instead of all at once, and opening takes 0.5 s instead
 //! of 0.1 s: Tokio documents no order for timers due at the same instant, and
 //! with five identical workers the order of the lines would depend on it.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Resource Management" (`ConnectionPool`)
 
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicUsize, Ordering};

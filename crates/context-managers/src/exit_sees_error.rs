@@ -1,14 +1,6 @@
 //! `__aexit__` sees the exception: the scoped helper gets the body's
 //! `Result`, and commits or rolls back accordingly.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Basic Async Context Managers"
-//!   (`if exc_type: print(...)` in `__aexit__`)
-//! - *Python Async Programming: A Detailed Guide*,
-//!   "Defining Async Context Managers"
-//!   (`return False`, which lets the exception propagate)
-//!
 //! Python hands `__aexit__` the exception's type, value and traceback, or
 //! three `None`s. In Rust the body's outcome is a value: the helper matches
 //! on the `Result` the body returned, before it decides how to clean up. A
@@ -23,6 +15,14 @@
 //! one returns the body's `Result` unchanged, which is `return False`. A
 //! helper that suppressed errors would return `Option<T>` or `Ok(default)`,
 //! and the caller would see that in the type.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Basic Async Context Managers"
+//!   (`if exc_type: print(...)` in `__aexit__`)
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Defining Async Context Managers"
+//!   (`return False`, which lets the exception propagate)
 
 use std::fmt::Display;
 use std::time::Duration;

@@ -1,12 +1,6 @@
 //! Cleanup that has to `.await` goes in an explicit `async fn close(self)`,
 //! with a `Drop` fallback that warns when `close` was never called.
 //!
-//! Translates:
-//! - *Python Async/Await*, "Database Connection"
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Basic Async Context Managers" (the
-//!   `aiofiles` half, with `tokio::fs` in a temporary directory)
-//!
 //! `AsyncDatabase.__aexit__` awaits `disconnect()`. `Drop` can't await, so a
 //! Rust type whose cleanup is async offers it as a method, and the caller
 //! awaits it on the way out. Taking `self` by value means the connection is
@@ -31,6 +25,12 @@
 //! dropped: synchronously, with no error reported, and only once a write
 //! still in flight has finished, one more reason to flush first. Neither
 //! flushing nor closing puts the data on the disk; `File::sync_all` does.
+//!
+//! Translates:
+//! - *Python Async/Await*, "Database Connection"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Basic Async Context Managers" (the
+//!   `aiofiles` half, with `tokio::fs` in a temporary directory)
 
 use std::path::Path;
 use std::time::Duration;

@@ -1,13 +1,6 @@
 //! An RAII guard: acquire with `.await`, release in `Drop`, on every way out
 //! of the scope.
 //!
-//! Translates:
-//! - *Python Async/Await*, "Basic Context Manager"
-//! - *Python Async Programming: A Detailed Guide*,
-//!   "Defining Async Context Managers"
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Basic Async Context Managers" (`AsyncResource`)
-//!
 //! `async with` calls `__aenter__`, runs the body, and calls `__aexit__`
 //! however the body ends. Rust has no `async with`; it has scopes. A value
 //! that owns a resource is dropped when its scope ends, on a normal exit, on
@@ -34,6 +27,13 @@
 //! its scope does not compile. And several guards in one scope are dropped
 //! in reverse order of creation, the way nested `async with` blocks (or an
 //! `AsyncExitStack`) unwind.
+//!
+//! Translates:
+//! - *Python Async/Await*, "Basic Context Manager"
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Defining Async Context Managers"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Basic Async Context Managers" (`AsyncResource`)
 
 use std::ops::Deref;
 use std::time::Duration;

@@ -1,14 +1,6 @@
 //! `@asynccontextmanager` as a function that takes an async closure: set up,
 //! run the body, and clean up with `.await` however the body ends.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Contextlib for Async Context Managers"
-//! - *Python Async Programming: A Detailed Guide*,
-//!   "Using `@asynccontextmanager`"
-//! - *Asynchronous Programming in Python*,
-//!   "Async Context Managers" (`db_management`)
-//!
 //! An `@asynccontextmanager` generator is setup, `yield`, cleanup. The Rust
 //! shape is a function that does the setup, calls the body with what Python
 //! would yield, awaits the cleanup, and returns the body's result. The body
@@ -25,6 +17,14 @@
 //! unwinds straight through the helper, and if the whole call is cancelled
 //! (a timeout, `select!`, `abort`), the code after the `.await` never runs.
 //! `cleanup_on_cancel` shows what to do about the second.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Contextlib for Async Context Managers"
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Using `@asynccontextmanager`"
+//! - *Asynchronous Programming in Python*,
+//!   "Async Context Managers" (`db_management`)
 
 use std::time::Duration;
 

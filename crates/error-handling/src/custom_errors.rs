@@ -1,10 +1,6 @@
 //! A custom error type that wraps its cause, built with `thiserror`, and
 //! reported with its whole source chain.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Custom Exception Handling"
-//!
 //! The guide's `AsyncOperationError` keeps the operation's name and the
 //! original exception, and also pastes the original's text into its own
 //! message. In Rust the wrapped error is the error's *source*: `#[source]`
@@ -25,6 +21,10 @@
 //! names (`task::Builder::name`) need the `tokio_unstable` cfg and the
 //! `tracing` feature. The operation's name travels in the error instead,
 //! where it is needed.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Custom Exception Handling"
 
 use std::error::Error;
 use std::io;

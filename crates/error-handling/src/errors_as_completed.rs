@@ -1,10 +1,6 @@
 //! Handling each task's error on its own: every result with `join_all`
 //! (`return_exceptions=True`), or each as it completes with `JoinSet`.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Exception Handling in Async Code"
-//!
 //! Whether an operation fails is random in the guide (`random.random() <
 //! 0.5`). Here each outcome is drawn when its task is created, from a ChaCha8
 //! generator seeded with `SEED` (36), so the same tasks fail on every run.
@@ -21,6 +17,10 @@
 //! (it could have panicked or been aborted), the inner one whether the
 //! operation succeeded. Python folds both into "the task raised"; Rust keeps
 //! a bug (a panic) apart from an expected failure (an `Err`).
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Exception Handling in Async Code"
 
 use std::time::Duration;
 

@@ -2,10 +2,6 @@
 //! `return_exceptions=True`: `try_join_all` against `join_all` over
 //! `Result`s.
 //!
-//! Translates:
-//! - *Python Async Programming: A Detailed Guide*,
-//!   "Handling Errors in `gather()`"
-//!
 //! `try_join_all` resolves to `Err` as soon as one future fails, and drops
 //! the others there and then, which cancels them. Python's `gather` does
 //! not cancel: it raises the first exception, but the other tasks keep
@@ -16,20 +12,22 @@
 //! `Vec<Result<_, _>>`, one entry per input, in input order:
 //! `return_exceptions=True` with the error type spelled out.
 //!
-//! Failing fast is what `try_join_all`'s documentation promises, but
-//! futures-util 0.3.34 keeps the promise only when the iterator's upper
-//! size bound is 30 or less (a `Vec` of up to 30 futures); otherwise it
-//! collects through a `FuturesOrdered`, which yields in input order, so an
-//! error waits for every future before it. The threshold is an
-//! implementation detail, not a documented limit. To fail fast over a long
-//! or unsized list, drive a `FuturesUnordered` with `try_next`, or spawn
-//! into a `JoinSet` and `abort_all` on the first error.
+//! Failing fast is what `try_join_all`'s documentation promises, and what
+//! it does for a short list like this one; past a certain length an error
+//! waits for the futures before it ([the cheat
+//! sheet](../cheatsheet.md#try-join-all-fails-fast) says where). To fail fast
+//! over a list of any length, drive a `FuturesUnordered` with `try_next`, or
+//! spawn into a `JoinSet` and `abort_all` on the first error.
 //!
 //! The two tasks are two different `async fn`s, so their futures have two
 //! different types; a `Vec` holds one type, so each future is boxed
 //! (`FutureExt::boxed`) into a `BoxFuture` with the same output. For a fixed
 //! handful like these three, `tokio::try_join!` fails fast the same way
 //! without a `Vec` or boxing; a list is what `try_join_all` is for.
+//!
+//! Translates:
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Handling Errors in `gather()`"
 
 use std::time::Duration;
 

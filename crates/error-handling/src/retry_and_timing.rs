@@ -1,10 +1,6 @@
 //! The guide's retry and timing decorators as generic async functions, and
 //! then a retry with exponential backoff from `backon`.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Async Decorators"
-//!
 //! A Python decorator wraps a coroutine function in another. Rust's nearest
 //! equivalent is a generic function that takes the operation as an async
 //! closure (`AsyncFnMut`, stable since Rust 1.85) or takes a future (`timed`
@@ -36,6 +32,10 @@
 //! Tokio's paused clock in tests.
 //!
 //! Needs: `backon/tokio-sleep`
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Async Decorators"
 
 use std::cell::RefCell;
 use std::fmt::Display;

@@ -1,8 +1,8 @@
 //! A panic inside a spawned task stays in that task: awaiting it gives a
 //! `JoinError` whose `is_panic()` is true, and the other tasks run on.
 //!
-//! Translates no guide block; it completes the guides' "Error Handling"
-//! sections for the case Python folds into exceptions.
+//! It completes the guides' "Error Handling" sections for the case Python
+//! folds into exceptions.
 //!
 //! In asyncio an exception inside a task is stored and raised again by
 //! `await task` (or logged as "Task exception was never retrieved"). Rust

@@ -3,11 +3,6 @@
 //! `timeout_at(when, future)`, and a future that runs out of time is
 //! dropped: cancelled.
 //!
-//! Translates:
-//! - *Python Async/Await*, "Timeout Handling"
-//! - *Asynchronous Programming in Python*, "Timeouts"
-//! - *Python Async Programming: A Detailed Guide*, "Timeout Handling"
-//!
 //! `tokio::time::timeout(duration, future)` resolves to `Ok(output)`, or, if
 //! the time runs out first, to `Err(Elapsed)`. At that moment the inner
 //! future is dropped: it stops at the `.await` where it was waiting, never
@@ -42,6 +37,11 @@
 //!
 //! In the guide `long_operation` is not defined; here it takes ten seconds,
 //! so the five-second `wait_for` fires.
+//!
+//! Translates:
+//! - *Python Async/Await*, "Timeout Handling"
+//! - *Asynchronous Programming in Python*, "Timeouts"
+//! - *Python Async Programming: A Detailed Guide*, "Timeout Handling"
 
 use std::time::Duration;
 

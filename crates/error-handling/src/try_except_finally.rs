@@ -1,11 +1,6 @@
 //! `try`/`except`/`finally` in async code: a `Result` to `match` or pass on
 //! with `?`, and cleanup in a `Drop` guard so it runs on every path.
 //!
-//! Translates:
-//! - *Python Async/Await*, "Try/Except with Async"
-//! - *Python Async Programming: A Detailed Guide*, "Try-Except with Async"
-//! - *Asynchronous Programming in Python*, "Error Handling"
-//!
 //! An async fn reports failure by returning `Err`, exactly as a synchronous
 //! one does; nothing about error handling is special to async Rust. `match`
 //! is `try`/`except`, `?` is "let it propagate", and the error type in the
@@ -20,6 +15,11 @@
 //! its destructors do. (Python's `finally` runs on cancellation because
 //! `CancelledError` is an exception; in Rust, `Drop` is the only hook.)
 //! `Drop` cannot `.await`; the section `context-managers` covers async cleanup.
+//!
+//! Translates:
+//! - *Python Async/Await*, "Try/Except with Async"
+//! - *Python Async Programming: A Detailed Guide*, "Try-Except with Async"
+//! - *Asynchronous Programming in Python*, "Error Handling"
 
 use std::time::Duration;
 

@@ -3,9 +3,9 @@
 //! `select!` loop over its socket and a `broadcast` receiver, and the server
 //! shuts down gracefully on a `CancellationToken`.
 //!
-//! Translates no guide block: it is the classic demo of asyncio's streams,
-//! `asyncio.start_server` with a set of writers that every handler loops
-//! over, which the guides don't include.
+//! It is the classic demo of asyncio's streams, `asyncio.start_server` with
+//! a set of writers that every handler loops over, which the guides don't
+//! include.
 //!
 //! The asyncio version keeps the writers of all clients in a set, and a
 //! handler writes each line to every writer itself, so one slow client

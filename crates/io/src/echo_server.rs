@@ -2,9 +2,8 @@
 //! per connection, lines read with `read_until` up to a maximum length, and
 //! a client that half-closes its side the way `writer.write_eof()` does.
 //!
-//! Translates no guide block: it is the counterpart of asyncio's streams,
-//! `asyncio.start_server` and `asyncio.open_connection`, which the guides
-//! don't use.
+//! It is the counterpart of asyncio's streams, `asyncio.start_server` and
+//! `asyncio.open_connection`, which the guides don't use.
 //!
 //! `start_server` calls a callback with a `(reader, writer)` pair per
 //! connection; here the accept loop spawns the handler itself, on a

@@ -2,9 +2,8 @@
 //! socket into a stream of lines and a sink for replies, with a maximum line
 //! length so that one client can't fill the server's memory.
 //!
-//! Translates no guide block: it is the counterpart of a `StreamReader` read
-//! with `readline()` under the `limit` given to `asyncio.start_server`,
-//! which the guides don't use.
+//! It is the counterpart of a `StreamReader` read with `readline()` under
+//! the `limit` given to `asyncio.start_server`, which the guides don't use.
 //!
 //! `Framed` splits the bytes into frames with a codec: `next()` gives the
 //! next line as a `String`, without its `\n` (or `\r\n`), and `send` writes a

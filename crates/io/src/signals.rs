@@ -2,8 +2,8 @@
 //! `terminate()` to finish up and exit, where asyncio registers callbacks
 //! with `loop.add_signal_handler`.
 //!
-//! Translates no guide block: it is the counterpart of
-//! `loop.add_signal_handler`, which the guides don't use.
+//! It is the counterpart of `loop.add_signal_handler`, which the guides
+//! don't use.
 //!
 //! asyncio calls a callback on the event loop when the signal arrives.
 //! Tokio gives a `Signal` whose `recv().await` returns once per delivery, so

@@ -2,8 +2,8 @@
 //! while the child runs, `wait_with_output` as `communicate()`, and a
 //! timeout that kills a child that takes too long.
 //!
-//! Translates no guide block: it is the counterpart of
-//! `asyncio.create_subprocess_exec`, which the guides don't use.
+//! It is the counterpart of `asyncio.create_subprocess_exec`, which the
+//! guides don't use.
 //!
 //! `tokio::process::Command` mirrors the standard library's builder.
 //! `spawn()` starts the child at once and returns a `Child`, with nothing to

@@ -1,11 +1,6 @@
 //! Async comprehensions as `StreamExt` combinators: `then` for `await`,
 //! `filter` for `if`, `collect` for the brackets.
 //!
-//! Translates:
-//! - *Python Async Programming: A Detailed Guide*, "Async Comprehensions"
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Async Comprehensions"
-//!
 //! | Python | Rust |
 //! | --- | --- |
 //! | `[x async for x in agen()]` | `agen().collect::<Vec<_>>().await` |
@@ -23,6 +18,11 @@
 //! `ready(...)`), so that a filter may await. `tokio_stream::StreamExt` has a
 //! plain-closure `filter` instead; importing both traits makes the method
 //! names clash, so pick one per module.
+//!
+//! Translates:
+//! - *Python Async Programming: A Detailed Guide*, "Async Comprehensions"
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Async Comprehensions"
 
 use std::future::ready;
 use std::time::Duration;

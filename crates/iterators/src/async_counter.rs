@@ -1,13 +1,6 @@
 //! `__aiter__`/`__anext__` as a hand-written `Stream`: `poll_next` with a
 //! pinned `Sleep` inside.
 //!
-//! Translates:
-//! - *Python Async/Await*, "Basic Iterator" (`AsyncCounter(3)`)
-//! - *Python Async Programming: A Detailed Guide*,
-//!   "Async Iterators" (`AsyncCounter(1, 5)`)
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Async Iterators" (`AsyncRange`)
-//!
 //! Rust's async iterator is the `Stream` trait (from `futures`; the standard
 //! library's `AsyncIterator` is not stable yet). It has one required method,
 //! `poll_next`, the low-level form of `__anext__`: instead of being a
@@ -34,6 +27,13 @@
 //! makes `next()` cancel-safe: if a `select!` or a timeout drops it halfway
 //! through a wait, the stream keeps the deadline, and the next call picks up
 //! the same wait instead of starting a new one.
+//!
+//! Translates:
+//! - *Python Async/Await*, "Basic Iterator" (`AsyncCounter(3)`)
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Async Iterators" (`AsyncCounter(1, 5)`)
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Async Iterators" (`AsyncRange`)
 
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};

@@ -1,16 +1,6 @@
 //! Async generators as `async_stream::stream!`: write a loop with `.await`
 //! and `yield`, get a `Stream`.
 //!
-//! Translates:
-//! - *Python Async/Await*, "Async Generator" (`async_range(3)`)
-//! - *Python Async Programming: A Detailed Guide*,
-//!   "Async Generators" (`async_range(1, 5)`)
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Async Generators" (random numbers, and
-//!   `fetch_data_generator`)
-//! - *Asynchronous Programming in Python*,
-//!   "Async Generators" (`record_streamer`)
-//!
 //! Stable Rust has no `async def ... yield` yet (`gen` blocks are still
 //! unstable). The `async-stream` crate, maintained by the Tokio project,
 //! fills the gap: inside `stream! { ... }` you write `.await` and `yield`,
@@ -27,6 +17,16 @@
 //! The guide's random numbers come from the global `random` module, so every
 //! run differs. Here the generator takes a seed and owns a ChaCha8 generator,
 //! so the numbers are the same on every run and every platform.
+//!
+//! Translates:
+//! - *Python Async/Await*, "Async Generator" (`async_range(3)`)
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Async Generators" (`async_range(1, 5)`)
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Async Generators" (random numbers, and
+//!   `fetch_data_generator`)
+//! - *Asynchronous Programming in Python*,
+//!   "Async Generators" (`record_streamer`)
 
 use std::pin::pin;
 use std::time::Duration;

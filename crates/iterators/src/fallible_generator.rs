@@ -1,11 +1,6 @@
 //! A generator that can fail: `async_stream::try_stream!` yields
 //! `Result`s, and `?` inside it ends the stream with the error.
 //!
-//! Translates:
-//! - *Asynchronous Programming in Python*,
-//!   "Async Generators" (`record_streamer`,
-//!   whose `await coroutine()` can raise)
-//!
 //! When `coroutine()` raises inside a Python async generator, the exception
 //! comes out of the consumer's `async for`, and the generator is finished.
 //! A Rust stream has no exceptions; its items are `Result`s. `try_stream!`
@@ -15,6 +10,11 @@
 //! On the consuming side, `TryStreamExt` gives the `Result`-aware versions of
 //! the combinators: `try_next` (so `?` works in the loop, like letting the
 //! exception propagate), `try_collect` (stop at the first error) and so on.
+//!
+//! Translates:
+//! - *Asynchronous Programming in Python*,
+//!   "Async Generators" (`record_streamer`,
+//!   whose `await coroutine()` can raise)
 
 use std::pin::pin;
 use std::time::Duration;

@@ -1,11 +1,6 @@
 //! `__anext__` as a plain `async fn next(&mut self)`: easy to write, but not
 //! a `Stream` until it is adapted into one.
 //!
-//! Translates:
-//! - *Asynchronous Programming in Python*,
-//!   "Async Iterators" (`AsyncIterator`, rows of
-//!   `(row number, await coroutine())`)
-//!
 //! Rust has two shapes for "an iterator whose next item must be awaited",
 //! and both are common:
 //!
@@ -23,6 +18,11 @@
 //! function" into a `Stream` (`tokio-stream`'s wrappers, such as
 //! `ReceiverStream`, do the same for Tokio's types). And `async_generator`
 //! shows the third way, which writes a `Stream` directly as a generator.
+//!
+//! Translates:
+//! - *Asynchronous Programming in Python*,
+//!   "Async Iterators" (`AsyncIterator`, rows of
+//!   `(row number, await coroutine())`)
 
 use std::time::Duration;
 

@@ -1,10 +1,6 @@
 //! Processing a stream with bounded concurrency and in batches:
 //! `buffered`, `buffer_unordered` and `chunks`.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Async Streaming" (`stream_processor`)
-//!
 //! The guide creates a task per item as the items arrive, limits how many
 //! run with a `Semaphore(5)`, and gathers them ten at a time. Its
 //! `asyncio.run` line is commented out; uncommented, it stops at a
@@ -55,6 +51,10 @@
 //! same instant: Tokio documents no order for timers due then, and
 //! `buffer_unordered` yields items in the order they finish. (`buffered`
 //! does not depend on it: its order is the input's.)
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Async Streaming" (`stream_processor`)
 
 use std::cell::Cell;
 use std::pin::pin;

@@ -2,11 +2,6 @@
 //! progress while the stream is polled, so a slow loop body stalls them;
 //! spawned tasks keep running.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Async Streaming" (its `create_task` per
-//!   item, against the futures of `stream_batches`)
-//!
 //! An asyncio task runs on its own: once created, the event loop advances it
 //! whatever its creator is doing. The futures inside `buffered(n)` are not
 //! tasks. They live inside the stream, which spawns nothing, so nothing
@@ -46,6 +41,11 @@
 //! The price of spawning is that a task must be `'static` and `Send`, so it
 //! can't borrow from the caller, and it keeps running if the stream is
 //! dropped, unless it is aborted (a `JoinSet` aborts its tasks when dropped).
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Async Streaming" (its `create_task` per
+//!   item, against the futures of `stream_batches`)
 
 use std::pin::pin;
 use std::time::Duration;

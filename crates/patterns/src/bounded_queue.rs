@@ -3,9 +3,6 @@
 //! consumer to stop: a timeout on `recv`, as the guide does, or the channel
 //! closing, which is the better one.
 //!
-//! Translates:
-//! - *Async/Await in Python*, "Producer-Consumer"
-//!
 //! The guide's `asyncio.Queue(maxsize=5)` is `mpsc::channel(5)`. A full
 //! queue makes `send(..).await` wait, so a producer can't run ahead of its
 //! consumers by more than the queue's capacity and memory stays bounded.
@@ -39,6 +36,9 @@
 //! gives the free slots (`Sender` has `max_capacity()` and `capacity()`
 //! too). The second run prints them at 0.8 s, while the queue is full and
 //! the producer waits.
+//!
+//! Translates:
+//! - *Async/Await in Python*, "Producer-Consumer"
 
 use std::sync::Arc;
 use std::time::Duration;

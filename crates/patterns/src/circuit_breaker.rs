@@ -2,10 +2,6 @@
 //! calls without making them, then lets a trial call through to decide
 //! whether to close again.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Circuit Breaker Pattern"
-//!
 //! CLOSED passes calls through and counts consecutive failures; at the
 //! threshold the breaker goes OPEN. OPEN rejects every call at once, giving
 //! the failing service time to recover, until `reset_timeout` has passed
@@ -33,6 +29,10 @@
 //! exactly that. Like the guide's, this breaker lets every call through
 //! while HALF_OPEN; a breaker shared by many tasks would admit one trial at
 //! a time.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Circuit Breaker Pattern"
 
 use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -2,9 +2,6 @@
 //! callers, returned on drop, with a timeout for getting one, and closed
 //! instead of returned when a call on it was cancelled or panicked.
 //!
-//! Solves exercise 2 of *Python Async/Await*, "Exercises": "Implement
-//! an async connection pool for database operations".
-//!
 //! The pool is three parts:
 //! - a `Semaphore` with `max_size` permits, so at most that many connections
 //!   are checked out at once, waiting callers are served in order, and
@@ -53,6 +50,10 @@
 //! requires rusqlite 0.40, and one program can't link two versions of
 //! SQLite's library, so this workspace, on 0.41, keeps its own;
 //! `real-world`'s `sqlite_pool` says the same.)
+//!
+//! Translates:
+//! - *Python Async/Await*, "Exercises" (exercise 2: "Implement an async
+//!   connection pool for database operations")
 
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};

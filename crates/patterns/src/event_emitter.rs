@@ -1,9 +1,6 @@
 //! An event emitter whose callbacks are async: each one is stored as a
 //! boxed closure that returns a boxed future.
 //!
-//! Translates:
-//! - *Python Async/Await*, "Event-Based Programming"
-//!
 //! Python keeps coroutine functions in a list and awaits `callback(*args)`.
 //! In Rust every async fn and async closure returns a future of its own
 //! anonymous type, so two callbacks never have the same type and can't share
@@ -19,6 +16,9 @@
 //! and a half-second handler take one second instead of one and a half, and
 //! the quicker one prints first. For subscribers that live in
 //! other tasks, a `tokio::sync::broadcast` channel is the usual alternative.
+//!
+//! Translates:
+//! - *Python Async/Await*, "Event-Based Programming"
 
 use std::collections::HashMap;
 use std::future::Future;

@@ -1,9 +1,6 @@
 //! Several producers and several consumers on one channel; it closes when
 //! the last producer finishes, and every consumer then stops by itself.
 //!
-//! Translates:
-//! - *Python Async Programming: A Detailed Guide*, "Producer-Consumer Pattern"
-//!
 //! The guide's shutdown is fragile. Each of the two producers puts one
 //! `None`, but there are three consumers: two stop on a sentinel and the
 //! third never gets one, so `main` has to wait with `queue.join()` and then
@@ -38,6 +35,9 @@
 //! the same instant, on the paused clock or the real one, so with such a
 //! pair the output could change from one run, or one Tokio version, to the
 //! next.
+//!
+//! Translates:
+//! - *Python Async Programming: A Detailed Guide*, "Producer-Consumer Pattern"
 
 use std::ops::RangeInclusive;
 use std::sync::Arc;

@@ -1,9 +1,6 @@
 //! Producer-consumer over a channel: where the guide sends a `None`
 //! sentinel, the producer drops its sender and the channel closes.
 //!
-//! Translates:
-//! - *Python Async/Await*, "Producer-Consumer"
-//!
 //! `asyncio.Queue` becomes a Tokio `mpsc` channel, split in two halves: the
 //! `Sender` for producers and the `Receiver` for the consumer. The guide ends
 //! the stream with `await queue.put(None)`, which every consumer must check
@@ -19,6 +16,9 @@
 //! `bounded_queue` shows, and `many_producers_consumers` uses one. The
 //! guide's `queue.task_done()` has no counterpart here because nobody calls
 //! `queue.join()`; `queue_join` shows that pair.
+//!
+//! Translates:
+//! - *Python Async/Await*, "Producer-Consumer"
 
 use std::time::Duration;
 

@@ -2,13 +2,6 @@
 //! token, dropped once it is processed, and waiting on the tracker waits
 //! for all of them.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Async Queue Patterns"
-//! - *Python Async Programming: A Detailed Guide*,
-//!   "Producer-Consumer Pattern" (its
-//!   `await queue.join()`)
-//!
 //! The guide's version never finishes; run it and it hangs after the last
 //! item. `queue.join()` waits until `task_done()` has been called once per
 //! `put()`. The `None` sentinel counts as a put, and the consumer that gets
@@ -31,6 +24,13 @@
 //! ChaCha8 generators seeded from `SEED`, in steps of 20 ms, with a seed
 //! whose schedule has no two tasks due to wake at the same instant (see
 //! `many_producers_consumers` for why that matters).
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Async Queue Patterns"
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Producer-Consumer Pattern" (its
+//!   `await queue.join()`)
 
 use std::ops::RangeInclusive;
 use std::sync::Arc;

@@ -1,9 +1,6 @@
 //! A rate limiter built on a semaphore: each call takes a permit and gives
 //! it back one period after it started, so at most N calls start per period.
 //!
-//! Solves exercise 3 of *Python Async/Await*, "Exercises": "Build an
-//! async rate limiter using semaphores".
-//!
 //! A semaphore on its own limits concurrency, not rate: `Semaphore(3)`
 //! allows three calls at a time, and as soon as one finishes the next
 //! starts, so short calls go through as fast as they complete. The first
@@ -30,6 +27,10 @@
 //!
 //! `calls` is a `NonZeroUsize`: a limiter with no permits would make every
 //! caller wait forever.
+//!
+//! Translates:
+//! - *Python Async/Await*, "Exercises" (exercise 3: "Build an async rate
+//!   limiter using semaphores")
 
 use std::num::NonZeroUsize;
 use std::sync::Arc;

@@ -1,10 +1,6 @@
 //! The guide's sliding-window rate limiter, without its deadlock: at most
 //! three calls in any two seconds.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Rate Limiting" (`AsyncRateLimiter`)
-//!
 //! The limiter remembers when each recent call started; a call may start
 //! when fewer than `max_calls` of those are within the last `time_window`.
 //! (The guide calls it a token bucket; it is a sliding-window log.)
@@ -25,6 +21,10 @@
 //! their turn in the order they arrived. The wait is a `sleep` for what is
 //! left of the oldest call's window rather than a deadline built with
 //! `Instant + Duration`, which panics when a huge window overflows it.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Rate Limiting" (`AsyncRateLimiter`)
 
 use std::collections::VecDeque;
 use std::num::NonZeroUsize;

@@ -1,9 +1,6 @@
 //! The guide's token-bucket rate limiter, fixed so that concurrent callers
 //! are limited too: each caller reserves its token before it sleeps.
 //!
-//! Translates:
-//! - *Python Async Programming: A Detailed Guide*, "Rate-Limited API Calls"
-//!
 //! The bucket holds up to `rate` tokens (the burst) and refills at `rate`
 //! per `per`; each call takes one. The guide's `acquire` has a
 //! check-then-sleep race: a caller that finds the bucket empty computes how
@@ -23,6 +20,9 @@
 //! `std` mutex for. Time comes from `tokio::time::Instant`, so the limiter
 //! runs on Tokio's paused clock too (the guide uses the loop's clock, which
 //! is the same idea).
+//!
+//! Translates:
+//! - *Python Async Programming: A Detailed Guide*, "Rate-Limited API Calls"
 
 use std::num::NonZeroU32;
 use std::sync::{Mutex, PoisonError};

@@ -2,9 +2,6 @@
 //! have a timeout, and where concurrent misses for one key share one load
 //! and its outcome, success or failure.
 //!
-//! Solves exercise 5 of *Python Async/Await*, "Exercises": "Implement
-//! an async cache with timeout functionality".
-//!
 //! Three kinds of timeout, all on Tokio's clock, so the paused clock drives
 //! them and the output is the same on every run:
 //! - each entry expires `ttl` after it was loaded (`tokio::time::Instant`);
@@ -44,6 +41,10 @@
 //! expiration, size limits and the same single-flight loading is the `moka`
 //! crate, whose `try_get_with` also hands a failed load's error to every
 //! waiter, as an `Arc<E>`.
+//!
+//! Translates:
+//! - *Python Async/Await*, "Exercises" (exercise 5: "Implement an async
+//!   cache with timeout functionality")
 
 use std::collections::HashMap;
 use std::hash::Hash;

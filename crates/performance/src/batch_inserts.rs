@@ -1,10 +1,6 @@
 //! Batching database writes: 200 inserts in one transaction against one
 //! transaction per row, in real SQLite on a file.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Performance Tips" (1, batch operations)
-//!
 //! The guide's tip is `executemany` instead of an `execute` per record. What
 //! makes the difference in SQLite is the transaction: outside one, every
 //! `INSERT` is its own transaction, with its own journal file and its own
@@ -24,6 +20,10 @@
 //! Tokio's paused clock, time stands still while a `spawn_blocking` job
 //! runs, so both batches would measure zero.
 //! `cargo xtask bench` is the place for the numbers.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Performance Tips" (1, batch operations)
 
 use std::time::{Duration, Instant};
 

@@ -1,11 +1,6 @@
 //! Limiting how many operations run at once: a semaphore around each one,
 //! or a stream that keeps a fixed number in flight.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Performance Tips" (3, limit concurrency
-//!   with semaphores)
-//!
 //! `asyncio.Semaphore(10)` with `async with semaphore:` translates directly:
 //! `Semaphore::new(10)` and a permit held while the operation runs, released
 //! when the permit is dropped, on every path out, cancellation included.
@@ -18,6 +13,11 @@
 //!
 //! Both bounds are asserted, and the times (on Tokio's clock, rounded) show
 //! the bound at work: 100 operations of 0.1 s, ten at a time, take 1.0 s.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Performance Tips" (3, limit concurrency
+//!   with semaphores)
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;

@@ -2,10 +2,6 @@
 //! a task to await at once; spawn (or `join!`) when other work should run
 //! meanwhile; send blocking calls to `spawn_blocking`.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Do's and Don'ts"
-//!
 //! The rest of the list has its own examples: `asyncio.run` is
 //! `#[tokio::main]` (`runtime/tokio_main_expanded`), `gather` is `join!` and
 //! `join_all` (`basics/gather_results`), async context managers are guards
@@ -19,6 +15,10 @@
 //! When the point is concurrency inside one function, `join!` gives it
 //! without a task at all, and may borrow; spawn when the work must outlive
 //! the function or run in parallel on a multi-thread runtime.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Do's and Don'ts"
 
 use std::time::Duration;
 

@@ -2,10 +2,6 @@
 //! lets go, a `Weak` registry does not keep anything alive, and a resource
 //! dropped without `close()` says so.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Memory Management"
-//!
 //! The guide tracks resources in a `weakref.WeakSet`, calls `gc.collect()`,
 //! and warns from `__del__` about one that was never closed. Each of those
 //! has a direct counterpart. CPython runs `__del__` the moment an object's
@@ -34,6 +30,10 @@
 //!   `context-managers` does this).
 //! - The 1 MB buffer is freed at `close` or at drop, whichever comes first,
 //!   not at the next collection.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Memory Management"
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};

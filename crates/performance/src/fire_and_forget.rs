@@ -1,11 +1,6 @@
 //! Fire-and-forget work with a `TaskTracker`: answer now, let the background
 //! tasks finish later, and wait for all of them before shutting down.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Performance Tips" (4, `create_task` for
-//!   fire-and-forget operations)
-//!
 //! The guide's `background_processing` starts a task, does quick work, then
 //! awaits the task: concurrency, but not fire-and-forget. Truly forgetting a
 //! task is risky in both languages, for different reasons. asyncio keeps
@@ -25,6 +20,11 @@
 //! it exits and keeps no results, so one that sees millions of short tasks
 //! stays small; `JoinSet` is the choice when the results matter. To bound
 //! the wait at shutdown, put it in a `tokio::time::timeout`.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Performance Tips" (4, `create_task` for
+//!   fire-and-forget operations)
 
 use std::time::Duration;
 

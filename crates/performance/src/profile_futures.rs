@@ -3,10 +3,6 @@
 //! how often a future was polled, how long it took from start to finish,
 //! and whether one poll held the thread too long.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Profiling Async Code"
-//!
 //! The guide's `async_profile` turns `cProfile` on when the decorated
 //! coroutine starts and off when it returns (its own call is commented out;
 //! run it, and it prints a table). cProfile records every Python function the
@@ -55,6 +51,10 @@
 //! only whether it crossed the threshold, by a margin too large to flip.
 //! `tracing-subscriber`'s `FmtSpan::CLOSE` and `tokio-console` report the
 //! same busy and idle times per span and per task, without a wrapper.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Profiling Async Code"
 
 use std::future::Future;
 use std::pin::Pin;

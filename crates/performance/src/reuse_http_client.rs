@@ -2,11 +2,6 @@
 //! a connection open across requests, while a client per request opens a
 //! new connection every time.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Performance Tips" (2, connection pooling:
-//!   one `aiohttp.ClientSession` for many requests)
-//!
 //! A `reqwest::Client` is aiohttp's `ClientSession`: it owns a connection
 //! pool, a TLS configuration and a DNS resolver, all costly to set up.
 //! Build one and share it; it is cheap to clone (an `Arc` inside), so every
@@ -35,6 +30,11 @@
 //! `http://` only, since the relay does not speak TLS). Each relay's accept
 //! loop owns its listener and its connections' tasks (a `JoinSet`), and is
 //! aborted and awaited when the relay stops, so none of it outlives `run`.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Performance Tips" (2, connection pooling:
+//!   one `aiohttp.ClientSession` for many requests)
 
 use std::net::Ipv4Addr;
 use std::sync::Arc;

@@ -1,10 +1,6 @@
 //! Three I/O waits one after another take 1.5 s; together, 0.5 s; and 25
 //! waits in batches of five, 0.5 s, as does a sliding window of five.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Efficient Async Patterns"
-//!
 //! The times are the ones the guide prints, measured on Tokio's clock: exact
 //! on the paused clock, and on the real one a little later, since each timer
 //! fires late by the machine's load, never early; they are printed rounded
@@ -23,6 +19,10 @@
 //! before its computation, and never calls it. Yielding once before the work
 //! does not make the work itself share the thread; see
 //! `runtime/cpu_bound_work`.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Efficient Async Patterns"
 
 use std::time::Duration;
 

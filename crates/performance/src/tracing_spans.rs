@@ -1,10 +1,6 @@
 //! Debugging with `tracing`: a span per task instead of task names, and a
 //! `RUST_LOG`-style filter choosing what is printed.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Debugging Async Code"
-//!
 //! The guide names tasks (`create_task(..., name="Task-0")`) so its log
 //! lines can say which task they come from. In Rust, a task runs inside a
 //! `tracing` span (`future.instrument(info_span!("task", name))`), and every
@@ -58,6 +54,10 @@
 //! its busy and idle time and a histogram of its poll times, and warns about
 //! a task that has not yielded for a second since it started
 //! (`performance/profile_futures` measures the longest poll by hand).
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Debugging Async Code"
 
 use std::time::Duration;
 

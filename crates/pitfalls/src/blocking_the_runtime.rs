@@ -2,11 +2,6 @@
 //! task waits with `tokio::time::sleep`, and never while it blocks the
 //! thread with `std::thread::sleep`.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Avoiding Common Mistakes" (pitfall 2,
-//!   blocking operations)
-//!
 //! The runtime, like asyncio's loop, switches tasks only at an `.await`.
 //! `tokio::time::sleep(...).await` is one: the main task steps aside and the
 //! heartbeat runs on time. `std::thread::sleep` is not: it holds the thread,
@@ -32,6 +27,11 @@
 //! catches a blocking call inside an async fn; tokio-console's histogram of
 //! each task's poll times shows the task whose polls take too long, and
 //! `performance/profile_futures` measures them by hand.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Avoiding Common Mistakes" (pitfall 2,
+//!   blocking operations)
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};

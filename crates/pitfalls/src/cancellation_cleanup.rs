@@ -1,11 +1,6 @@
 //! Cancellation cannot be swallowed in Rust: a cancelled future is dropped
 //! at its `.await`, and cleanup that must happen goes in a guard's `Drop`.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Avoiding Common Mistakes" (pitfall 3,
-//!   not handling task cancellation)
-//!
 //! asyncio cancels a task by raising `CancelledError` at its `await`; a bare
 //! `except: pass` catches it, and the task carries on as if nothing had
 //! happened, which is the guide's `cancellation_bad`. The fix is to re-raise.
@@ -22,6 +17,11 @@
 //! message to a server), cancel cooperatively instead: a
 //! `tokio_util::sync::CancellationToken` tells the task to stop, and the
 //! task finishes its own async cleanup and returns.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Avoiding Common Mistakes" (pitfall 3,
+//!   not handling task cancellation)
 
 use std::time::Duration;
 

@@ -1,11 +1,6 @@
 //! A forgotten `.await` does not compile quietly: futures are `#[must_use]`,
 //! and so can your own async fns' results be.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Avoiding Common Mistakes" (pitfall 1,
-//!   forgetting to await, and the demonstration's first lines)
-//!
 //! The section `basics` shows the mistake itself (`basics/forgetting_await`):
 //! a future that is never awaited never runs, and the compiler warns where
 //! Python warns only at run time, when the forgotten coroutine object is
@@ -24,6 +19,11 @@
 //! `crates/pitfalls/compile-fail/` show both messages.
 //! Beware one thing that is not `#[must_use]`: a `JoinHandle`. Dropping it
 //! detaches the task, which keeps running; that is allowed, not a mistake.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Avoiding Common Mistakes" (pitfall 1,
+//!   forgetting to await, and the demonstration's first lines)
 
 use std::time::Duration;
 

@@ -1,11 +1,6 @@
 //! Shared mutable state across an `.await`: reading, awaiting and writing
 //! back loses updates; holding an async lock across the whole update does not.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Avoiding Common Mistakes" (pitfall 5,
-//!   sharing mutable state without synchronization)
-//!
 //! Ten tasks each add one to a counter, with an `.await` between reading
 //! the counter and writing it back. Every task reads 0 before any of them
 //! writes, so the counter ends at 1, not 10: the guide's `increment_bad`.
@@ -28,6 +23,11 @@
 //! blocks the thread for the next task that locks, which is the one thread
 //! that could release it. With nothing to await inside the update, an
 //! `AtomicU64` or a `std::sync::Mutex` is the cheaper choice.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Avoiding Common Mistakes" (pitfall 5,
+//!   sharing mutable state without synchronization)
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,5 +1,6 @@
 mod blocking_the_runtime;
 mod cancellation_cleanup;
+mod deadlock;
 mod forgotten_await;
 mod lost_update;
 mod nested_runtime;
@@ -15,6 +16,7 @@ fn main() -> std::process::ExitCode {
         example!(cancellation_cleanup),
         example!(too_many_tasks),
         example!(lost_update),
+        example!(deadlock),
     ]
     .run()
 }

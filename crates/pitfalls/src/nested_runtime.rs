@@ -2,11 +2,10 @@
 //! `asyncio.run()` inside a coroutine raises; sync code that needs an async
 //! result calls `Handle::block_on` from a blocking thread instead.
 //!
-//! Translates no guide block. Its asyncio counterpart is the error every
-//! asyncio user meets once: `asyncio.run()` called from a coroutine raises
-//! `RuntimeError: asyncio.run() cannot be called from a running event loop`
-//! (and `loop.run_until_complete` raises `This event loop is already
-//! running`).
+//! Its asyncio counterpart is the error every asyncio user meets once:
+//! `asyncio.run()` called from a coroutine raises `RuntimeError:
+//! asyncio.run() cannot be called from a running event loop` (and
+//! `loop.run_until_complete` raises `This event loop is already running`).
 //!
 //! It happens the same way in Rust: a synchronous function deep in the call
 //! stack wants an async result, and blocks on it. Tokio's `block_on`,

@@ -1,11 +1,6 @@
 //! Spawning a thousand tasks is cheap; what needs a bound is the resource
 //! they share, and a semaphore bounds exactly that.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Avoiding Common Mistakes" (pitfall 4,
-//!   creating too many tasks)
-//!
 //! The guide's fix for "thousands of tasks at once" is to run them in
 //! batches of a hundred and wait for each batch. A Tokio task is one heap
 //! allocation holding its future (no thread, no stack of its own), so the
@@ -22,6 +17,11 @@
 //!
 //! The times are virtual time, so they are exact on the paused clock and
 //! within a few milliseconds of it on the real one.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Avoiding Common Mistakes" (pitfall 4,
+//!   creating too many tasks)
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

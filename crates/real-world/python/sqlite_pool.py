@@ -35,27 +35,77 @@ def query_then_roll_back(query, connection):
 
 
 class Pool:
-    def __init__(self, path, size):
-        self.path = path
+    """Owns the database's temporary directory. Python has no Arc for each
+    thread to hold a share of it: the pool keeps its threads, and close()
+    waits for them before it removes the directory. A thread can't be
+    cancelled, and one that creates a file (the database, its journal) while
+    the directory is removed would leave both on disk."""
+
+    def __init__(self, size):
+        self.directory = tempfile.TemporaryDirectory()
+        self.path = os.path.join(self.directory.name, "app.db")
         self.permits = asyncio.Semaphore(size)
         self.idle = []
         self.opened = 0
+        self.threads = set()
 
     def _open(self):
         connection = sqlite3.connect(self.path, check_same_thread=False, timeout=5)
         self.opened += 1
         return connection
 
+    def _in_thread(self, call, *args):
+        """Runs call on a thread, kept until the thread ends. Callers await it
+        shielded: cancelling the future would not stop the thread, only end
+        the future early."""
+        running = asyncio.get_running_loop().run_in_executor(None, call, *args)
+        self.threads.add(running)
+        running.add_done_callback(self.threads.discard)
+        return running
+
+    async def close(self):
+        # A cancelled caller can still await, which a Rust drop can't.
+        while self.threads:
+            await asyncio.wait(self.threads)
+        for connection in self.idle:
+            connection.close()
+        self.directory.cleanup()
+
     @classmethod
-    async def open(cls, path, size):
-        pool = cls(path, size)
-        pool.idle = [await asyncio.to_thread(pool._open) for _ in range(size)]
+    async def open(cls, size):
+        pool = cls(size)
+
+        def open_all():
+            # Each connection goes into the pool as soon as it is open, so
+            # close() closes it even if the caller has left.
+            for _ in range(size):
+                pool.idle.append(pool._open())
+
+        try:
+            await asyncio.shield(pool._in_thread(open_all))
+        except BaseException:
+            await pool.close()
+            raise
         print(f"Initialized pool with {len(pool.idle)} connections")
         return pool
 
     async def acquire(self):
         await self.permits.acquire()
-        return self.idle.pop() if self.idle else await asyncio.to_thread(self._open)
+        if self.idle:
+            return self.idle.pop()
+        opening = self._in_thread(self._open)
+        try:
+            return await asyncio.shield(opening)
+        except BaseException:
+            # The permit counts the connection being opened until it is
+            # closed, when the thread ends.
+            def discarded(_):
+                if opening.exception() is None:
+                    opening.result().close()
+                self.permits.release()
+
+            opening.add_done_callback(discarded)
+            raise
 
     def release(self, connection):
         if connection is not None:
@@ -64,7 +114,7 @@ class Pool:
 
     async def run(self, query):
         connection = await self.acquire()
-        running = asyncio.get_running_loop().run_in_executor(None, query_then_roll_back, query, connection)
+        running = self._in_thread(query_then_roll_back, query, connection)
         try:
             result = await asyncio.shield(running)
         except asyncio.CancelledError:
@@ -128,25 +178,31 @@ async def fetch_data(pool):
 
 
 async def abandon_a_query(pool):
-    started, go_on = threading.Event(), threading.Event()
+    loop = asyncio.get_running_loop()
+    started, go_on = loop.create_future(), threading.Event()
 
     def slow(connection):
-        started.set()
+        loop.call_soon_threadsafe(lambda: started.done() or started.set_result(None))
         go_on.wait()
         return connection.execute("SELECT count(*) FROM users").fetchone()
 
     query = asyncio.create_task(pool.run(slow))
-    await asyncio.to_thread(started.wait)
-    query.cancel()
-    await asyncio.gather(query, return_exceptions=True)
-    print("Gave up on a query while it ran")
-    print(f"Its connection is not returned: {len(pool.idle)} idle of {POOL_SIZE}")
-    go_on.set()
+    try:
+        await started
+        query.cancel()
+        await asyncio.gather(query, return_exceptions=True)
+        print("Gave up on a query while it ran")
+        print(f"Its connection is not returned: {len(pool.idle)} idle of {POOL_SIZE}")
+    finally:
+        # Left early or not, the query is given up and may end, as when
+        # the Rust's future and sender are dropped.
+        query.cancel()
+        go_on.set()
 
 
 async def main():
-    with tempfile.TemporaryDirectory() as directory:
-        pool = await Pool.open(os.path.join(directory, "app.db"), POOL_SIZE)
+    pool = await Pool.open(POOL_SIZE)
+    try:
 
         def setup(connection):
             connection.executescript(
@@ -194,6 +250,8 @@ async def main():
         await abandon_a_query(pool)
         connections = await asyncio.gather(*(pool.acquire() for _ in range(POOL_SIZE)))
         print(f"Took all {len(connections)} connections at once; opened in all: {pool.opened}")
+    finally:
+        await pool.close()
 
 
 asyncio.run(main())

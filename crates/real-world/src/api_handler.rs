@@ -2,10 +2,6 @@
 //! cached and failing endpoints, where the second request for the cached
 //! endpoint really does get the cached answer.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Async API Server Pattern"
-//!
 //! The handler is shared by six spawned tasks, so it lives in an `Arc`; its
 //! request counter is an atomic and its cache a `std::sync::Mutex`, locked
 //! only for a moment and never across an `.await`. Endpoints answer
@@ -26,6 +22,10 @@
 //! millisecond apart, their timers are too, and the lines come out in the
 //! guide's order: the fast pair at 0.1 s, req1 first, the error at 0.5 s,
 //! the cached pair at 1 s and the slow one at 2 s.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Async API Server Pattern"
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};

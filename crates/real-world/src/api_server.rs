@@ -2,11 +2,6 @@
 //! background work, `GET /result/{id}` polls it, `GET /health` answers; a
 //! reqwest client drives it, then the server shuts down gracefully.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "FastAPI Integration" (the FastAPI app; the `SimpleAsyncServer`
-//!   simulation that follows it is `simple_server`)
-//!
 //! FastAPI's decorated functions become handlers on an axum `Router`. Their
 //! parameters are extractors: `data_id: str` from the query string is
 //! `Query<ProcessParams>`, the `data: dict` body is `Json<Value>`, and the
@@ -28,6 +23,11 @@
 //! The server listens on `127.0.0.1:0`, a free port the system picks.
 //!
 //! Needs: `reqwest/json`
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "FastAPI Integration" (the FastAPI app; the `SimpleAsyncServer`
+//!   simulation that follows it is `simple_server`)
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;

@@ -2,10 +2,6 @@
 //! collector, stopped gracefully after a fixed run time or on Ctrl-C,
 //! whichever comes first.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Background Tasks and Services"
-//!
 //! The guide's base class with `start`, `stop` and an overridable `_work`
 //! becomes a `Service` trait and one generic loop, `run_service`. The loop
 //! uses `tokio::time::interval`, which ticks at a fixed rate; the guide
@@ -43,6 +39,10 @@
 //! no order for timers due at the same instant, so a tick due with the stop
 //! could come before it or after it. In 9.5 s the services do what the
 //! guide's would do in 10 s: two health checks and five rounds of metrics.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Background Tasks and Services"
 
 use std::future::Future;
 use std::time::Duration;

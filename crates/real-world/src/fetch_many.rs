@@ -2,33 +2,26 @@
 //! pages as text, all or nothing, then JSON with each failure reported in
 //! its place.
 //!
-//! Translates:
-//! - *Asynchronous Programming in Python*, "HTTP Requests (aiohttp)"
-//! - *Python Async Programming: A Detailed Guide*,
-//!   "Good Use Cases (I/O-Bound Operations)"
-//!   (network requests)
-//! - *Async/Await in Python*, "HTTP Requests with AsyncIO"
-//!
 //! `aiohttp.ClientSession` is `reqwest::Client`: a pool of keep-alive
 //! connections, meant to be built once and reused. It needs no `async with`:
 //! its connections close when it is dropped, and cloning it is cheap (an
-//! `Arc` inside) when tasks need their own handle. The second guide opens a
-//! new session for every URL, which throws the pool away each time; here
-//! every request goes through one client.
+//! `Arc` inside) when tasks need their own handle. *Python Async
+//! Programming: A Detailed Guide* opens a new session for every URL, which
+//! throws the pool away each time; here every request goes through one
+//! client.
 //!
 //! A request future does nothing until it is polled, so joining the
 //! requests is `gather`: all of them are in flight at once, on one task, and
-//! the results come back in the order of the URLs. The first two guides
+//! the results come back in the order of the URLs. *Asynchronous
+//! Programming in Python* and *Python Async Programming: A Detailed Guide*
 //! `gather` the pages' text with no `return_exceptions`, so one failure
 //! fails the whole batch: that is `try_join_all`, which returns at the
-//! first failure, with its error, for up to 30 futures. (Past 30,
-//! futures-util 0.3 collects them through a `FuturesOrdered`, which yields
-//! in input order, so an error waits for every request before it; a
-//! `FuturesUnordered` driven with `try_next` fails fast at any size.) It
+//! first failure, with its error, on a short list like this one ([the cheat
+//! sheet](../cheatsheet.md#try-join-all-fails-fast) says how short). It
 //! also drops the requests still running, where `gather` leaves the other
-//! tasks running. The third catches every
-//! exception inside `fetch_url` and reports it next to the successes: that
-//! is `join_all` over futures that return a `Result`.
+//! tasks running. *Async/Await in Python* catches every exception inside
+//! `fetch_url` and reports it next to the successes: that is `join_all`
+//! over futures that return a `Result`.
 //!
 //! The local httpbin stands in for the internet: `/anything/{path}` answers
 //! any path with JSON, in place of example.com and JSONPlaceholder's
@@ -43,6 +36,13 @@
 //! it checks the body is JSON and keeps nothing.
 //!
 //! Needs: `reqwest/json`
+//!
+//! Translates:
+//! - *Asynchronous Programming in Python*, "HTTP Requests (aiohttp)"
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Good Use Cases (I/O-Bound Operations)"
+//!   (network requests)
+//! - *Async/Await in Python*, "HTTP Requests with AsyncIO"
 
 use std::error::Error;
 use std::time::Duration;

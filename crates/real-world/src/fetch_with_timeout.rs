@@ -1,9 +1,6 @@
 //! A deadline around a whole request, `tokio::time::timeout`: `/delay/10`
 //! against a 3 s limit gives up at 3 s, while `/delay/1` finishes.
 //!
-//! Translates:
-//! - *Async/Await in Python*, "Timeouts and Error Handling"
-//!
 //! `async with asyncio.timeout(t)` is `tokio::time::timeout(t, future)`: if
 //! the deadline passes first, the future is dropped, which cancels the
 //! request and closes its connection, and `timeout` returns `Err(Elapsed)`.
@@ -24,6 +21,9 @@
 //! The guide prints the length of each page. `/delay` echoes the request,
 //! port included, so its length changes from run to run; this prints the
 //! status and how long each request took instead.
+//!
+//! Translates:
+//! - *Async/Await in Python*, "Timeouts and Error Handling"
 
 use std::error::Error;
 use std::time::Duration;

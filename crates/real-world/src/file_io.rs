@@ -1,12 +1,6 @@
 //! Writing and reading files with `tokio::fs` in a temporary directory,
 //! and the errors a bad path gives.
 //!
-//! Translates:
-//! - *Asynchronous Programming in Python*, "File Operations (aiofiles)"
-//! - *Python Async Programming: A Detailed Guide*,
-//!   "Good Use Cases (I/O-Bound Operations)"
-//!   (file I/O)
-//!
 //! aiofiles runs each file call on a thread pool; `tokio::fs` does the same
 //! with `spawn_blocking`, because operating systems offer no portable
 //! non-blocking file I/O. So a single small read costs a thread hop, and
@@ -28,8 +22,14 @@
 //! directory; removing the directory then fails, and both stay on disk. So
 //! each call that creates something runs its `std::fs` call on the blocking
 //! pool itself, as `tokio::fs` does, holding a share of the directory (an
-//! `Arc<TempDir>`) until it ends. The twin's cancelled coroutine can still
-//! await: it waits for the thread instead.
+//! `Arc<TempDir>`) until it ends. The asyncio version's cancelled coroutine
+//! can still await: it waits for the thread instead.
+//!
+//! Translates:
+//! - *Asynchronous Programming in Python*, "File Operations (aiofiles)"
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Good Use Cases (I/O-Bound Operations)"
+//!   (file I/O)
 
 use std::io;
 use std::path::Path;

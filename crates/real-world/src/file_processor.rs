@@ -1,9 +1,6 @@
 //! A file processor that handles many files concurrently, at most four open
 //! at a time, and reports a bad file without stopping the rest.
 //!
-//! Translates exercise 4 of *Python Async/Await*, "Exercises": an
-//! async file processor that handles multiple files.
-//!
 //! `stream::iter(files).map(process).buffer_unordered(4)` keeps four files
 //! in progress and starts the next as soon as one finishes, with no
 //! semaphore to manage: the asyncio version is a `Semaphore(4)` around each
@@ -23,6 +20,10 @@
 //! the directory, as `file_io` does and explains: a write can't be
 //! cancelled, and one that creates a file while a cancelled `run()` removes
 //! the directory would leave both on disk.
+//!
+//! Translates:
+//! - *Python Async/Await*, "Exercises" (exercise 4: an async file processor
+//!   that handles multiple files)
 
 use std::io;
 use std::path::{Path, PathBuf};

@@ -2,10 +2,6 @@
 //! status, a body that is not the JSON expected) as a variant of one error
 //! type, printed on one line.
 //!
-//! Translates:
-//! - *Async/Await in Python*, "Timeouts and Error Handling" (the
-//!   `except Exception as e` branch and `gather(return_exceptions=True)`)
-//!
 //! The guide catches `Exception` and keeps `str(e)`. Here each failure is a
 //! variant of `FetchError`, so a caller can match on it (retry a timeout,
 //! not a 404) and each message is written once, in its `#[error]`
@@ -18,9 +14,15 @@
 //! return `Result`, is `gather(return_exceptions=True)`: one failure does
 //! not stop the others, and each outcome comes back in its place. (The
 //! `gather` without `return_exceptions`, which raises the first exception,
-//! is `futures::future::try_join_all`, fail-fast for up to 30 futures; it
-//! also drops the requests still running, where `gather` lets them run on.) This time the deadline is
-//! reqwest's own per-request `timeout`.
+//! is `futures::future::try_join_all`, which fails fast on a short list
+//! ([the cheat sheet](../cheatsheet.md#try-join-all-fails-fast) says how
+//! short); it also drops the requests still running, where `gather` lets
+//! them run on.) This time the deadline is reqwest's own per-request
+//! `timeout`.
+//!
+//! Translates:
+//! - *Async/Await in Python*, "Timeouts and Error Handling" (the
+//!   `except Exception as e` branch and `gather(return_exceptions=True)`)
 
 use std::error::Error;
 use std::time::Duration;

@@ -1,13 +1,6 @@
 //! A scraper that fetches five pages concurrently: five two-second pages
 //! take two seconds, not ten.
 //!
-//! Translates:
-//! - *Python Async Programming: A Detailed Guide*,
-//!   "Web Scraping" (practical examples)
-//!
-//! Also exercise 1 of *Python Async/Await*, "Exercises": an async web
-//! scraper that fetches multiple pages concurrently.
-//!
 //! The guide simulates each download with `asyncio.sleep(2)`; here each
 //! page is a real request to the local server's `/delay/2`, tagged with a
 //! `page` query argument that the server echoes back in its JSON, so the
@@ -21,6 +14,12 @@
 //! `buffer_unordered(n)` yields in completion order instead.
 //!
 //! Needs: `reqwest/json`
+//!
+//! Translates:
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Web Scraping" (practical examples)
+//! - *Python Async/Await*, "Exercises" (exercise 1: an async web scraper
+//!   that fetches multiple pages concurrently)
 
 use std::collections::HashMap;
 use std::time::Duration;

@@ -3,11 +3,6 @@
 //! 500 for a handler that fails; the requests go out at once and the answers
 //! are printed in order.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "FastAPI Integration" (the `SimpleAsyncServer` simulation after the
-//!   FastAPI app; the FastAPI app itself is `api_server`)
-//!
 //! The guide's class is a router written by hand. `@server.route(path)`
 //! files a handler under its path; `handle_request` answers 404 for a path
 //! it does not know, passes the request through each middleware, then calls
@@ -36,6 +31,11 @@
 //! line, so each line prints the status, then the body.
 //!
 //! Needs: `reqwest/json`
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "FastAPI Integration" (the `SimpleAsyncServer` simulation after the
+//!   FastAPI app; the FastAPI app itself is `api_server`)
 
 use std::future::IntoFuture;
 use std::time::Duration;

@@ -2,12 +2,6 @@
 //! concurrent workers, and transactions that commit whole or roll back
 //! whole.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Database Integration Patterns"
-//!   (`AsyncDatabaseManager`)
-//! - *Asynchronous Programming in Python*, "Database Operations (aiomysql)"
-//!
 //! The guide's pool is an `asyncio.Queue` of fake connections, handed out
 //! by an `@asynccontextmanager` that puts each one back in `finally`. Here
 //! the connections are real, to a file in a temporary directory. A
@@ -32,6 +26,13 @@
 //! Cancelled while waiting for a permit or while opening, a caller takes
 //! nothing with it. The demo ends with a query abandoned while it runs.
 //!
+//! The pool owns the database's temporary directory, and every job it
+//! sends to the blocking pool holds a share of it (an `Arc`), so the
+//! directory is removed only after the last job that uses the file has
+//! ended: a job can't be cancelled, and one that creates a file (the
+//! database, its journal) while a cancelled `run()` removes the directory
+//! would leave both on disk.
+//!
 //! The guide's transaction only sleeps and prints "committed", and its
 //! workers format values into the SQL (`WHERE id = {i}`). Here the
 //! statements really run, with parameters, inside a rusqlite `Transaction`:
@@ -50,6 +51,12 @@
 //! program cannot link two versions of SQLite's library (`libsqlite3-sys`
 //! declares `links = "sqlite3"`), so this workspace, on rusqlite 0.41, keeps
 //! its own.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Database Integration Patterns"
+//!   (`AsyncDatabaseManager`)
+//! - *Asynchronous Programming in Python*, "Database Operations (aiomysql)"
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -59,6 +66,7 @@ use std::time::Duration;
 use futures::future::{join_all, try_join_all};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use tempfile::TempDir;
 use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore, oneshot};
 use tokio::task::{JoinError, spawn_blocking};
 
@@ -94,6 +102,9 @@ struct Shared {
     idle: Mutex<Vec<Connection>>,
     permits: Arc<Semaphore>,
     opened: AtomicUsize,
+    /// Removed when the last share of the pool is dropped, after the idle
+    /// connections above are closed (fields drop in declaration order).
+    _dir: TempDir,
 }
 
 impl Shared {
@@ -114,19 +125,20 @@ impl Shared {
     }
 }
 
-/// A connection and the permit that counts it against the pool's size.
-/// They travel together, so a connection still busy in an abandoned
-/// operation still holds its place.
+/// A connection, the permit that counts it against the pool's size, and a
+/// share of the pool. They travel together, so a connection still busy in
+/// an abandoned operation still holds its place, and is closed before the
+/// directory is removed.
 struct Slot {
     connection: Connection,
     _permit: OwnedSemaphorePermit,
+    shared: Arc<Shared>,
 }
 
 /// A connection on loan from the pool.
 struct PooledConnection {
     /// `None` while an operation has it, and for good once one was abandoned.
     slot: Option<Slot>,
-    shared: Arc<Shared>,
 }
 
 impl Drop for PooledConnection {
@@ -137,13 +149,14 @@ impl Drop for PooledConnection {
         let Some(Slot {
             connection,
             _permit: permit,
+            shared,
         }) = self.slot.take()
         else {
             return;
         };
         // `run` never leaves a transaction open, so the connection is in a
         // known state.
-        self.shared.idle().push(connection);
+        shared.idle().push(connection);
         // The permit goes last: a caller it wakes finds the connection idle,
         // or finds room to open a new one.
         drop(permit);
@@ -197,26 +210,33 @@ impl PooledConnection {
 }
 
 impl Pool {
-    async fn open(path: PathBuf, size: usize) -> Result<Self, DbError> {
+    /// A pool of `size` connections to a new database in a temporary
+    /// directory of its own.
+    async fn open(size: usize) -> Result<Self, DbError> {
         // With no permits, every `acquire` would wait forever.
         if size == 0 {
             return Err(DbError::Empty);
         }
+        let dir = tempfile::tempdir()?;
         let shared = Arc::new(Shared {
-            path,
+            path: dir.path().join("app.db"),
             idle: Mutex::new(Vec::new()),
             permits: Arc::new(Semaphore::new(size)),
             opened: AtomicUsize::new(0),
+            _dir: dir,
         });
+        // Each connection goes into the pool as soon as it is open, so none
+        // outlives the job's share of the directory.
         let opening = Arc::clone(&shared);
-        let connections = spawn_blocking(move || {
-            (0..size)
-                .map(|_| opening.open())
-                .collect::<rusqlite::Result<Vec<_>>>()
+        spawn_blocking(move || {
+            for _ in 0..size {
+                let connection = opening.open()?;
+                opening.idle().push(connection);
+            }
+            Ok::<_, rusqlite::Error>(())
         })
         .await??;
-        println!("Initialized pool with {} connections", connections.len());
-        *shared.idle() = connections;
+        println!("Initialized pool with {} connections", shared.idle().len());
         Ok(Self { shared })
     }
 
@@ -225,29 +245,28 @@ impl Pool {
     async fn acquire(&self) -> Result<PooledConnection, DbError> {
         let permit = Arc::clone(&self.shared.permits).acquire_owned().await?;
         let idle = self.shared.idle().pop();
+        let shared = Arc::clone(&self.shared);
         let slot = match idle {
             Some(connection) => Slot {
                 connection,
                 _permit: permit,
+                shared,
             },
             None => {
                 // The permit goes along, so a connection whose caller left
                 // while it was being opened counts until it is closed.
-                let shared = Arc::clone(&self.shared);
                 spawn_blocking(move || {
                     let connection = shared.open()?;
                     Ok::<_, rusqlite::Error>(Slot {
                         connection,
                         _permit: permit,
+                        shared,
                     })
                 })
                 .await??
             }
         };
-        Ok(PooledConnection {
-            slot: Some(slot),
-            shared: Arc::clone(&self.shared),
-        })
+        Ok(PooledConnection { slot: Some(slot) })
     }
 
     /// One operation on whichever connection is free.
@@ -322,8 +341,7 @@ async fn fetch_data(pool: &Pool) -> Result<Vec<(i64, String)>, DbError> {
 }
 
 pub async fn run() -> Result<(), DbError> {
-    let dir = tempfile::tempdir()?;
-    let pool = Pool::open(dir.path().join("app.db"), POOL_SIZE).await?;
+    let pool = Pool::open(POOL_SIZE).await?;
 
     pool.run(|connection| {
         connection.execute_batch(
@@ -468,9 +486,8 @@ mod tests {
 
     #[tokio::test]
     async fn no_connection_goes_back_inside_a_transaction() {
-        let dir = tempfile::tempdir().unwrap();
         // One connection, so every operation gets the same one back.
-        let pool = Pool::open(dir.path().join("test.db"), 1).await.unwrap();
+        let pool = Pool::open(1).await.unwrap();
         pool.run(|db| {
             db.execute_batch("CREATE TABLE t (name TEXT UNIQUE); INSERT INTO t VALUES ('a');")
         })

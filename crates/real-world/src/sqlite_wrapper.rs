@@ -1,13 +1,6 @@
 //! Blocking SQLite calls moved off the runtime with `spawn_blocking`: the
 //! guide's `AsyncSQLiteWrapper`, on one database that keeps its table.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Async Database Operations"
-//! - *Python Async Programming: A Detailed Guide*,
-//!   "Good Use Cases (I/O-Bound Operations)"
-//!   (database queries)
-//!
 //! rusqlite, like Python's `sqlite3`, is a blocking API, and a blocking call
 //! on the runtime's thread stalls every task on it. `loop.run_in_executor(
 //! None, f)` is `tokio::task::spawn_blocking(f)`: `f` runs on Tokio's pool of
@@ -33,8 +26,8 @@
 //! end and then lets the connection go.
 //!
 //! The guide's `execute` guesses from the SQL whether to fetch rows or count
-//! them; here the closure says what it wants. The other guide's
-//! `fetch_users` is a fragment, `db.execute("SELECT * FROM users")` on a `db`
+//! them; here the closure says what it wants. *Python Async Programming: A
+//! Detailed Guide*'s `fetch_users` is a fragment, `db.execute("SELECT * FROM users")` on a `db`
 //! it never defines; here it is one more closure on the same `call`, naming
 //! its columns and ordering the rows, since SQL returns rows in no defined
 //! order without `ORDER BY`. Values always go in as
@@ -45,6 +38,13 @@
 //! same `call(closure)` API with another design: one dedicated thread per
 //! connection, fed the closures through a channel. `sqlx` has an async
 //! SQLite driver built the same way.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Async Database Operations"
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Good Use Cases (I/O-Bound Operations)"
+//!   (database queries)
 
 use std::sync::Arc;
 

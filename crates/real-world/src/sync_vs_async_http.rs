@@ -2,12 +2,8 @@
 //! the sum of their times; made concurrently with the async client, they
 //! take the longest one.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Synchronous vs Asynchronous"
-//!
-//! The guide's blocking side uses `requests`; its Rust twin is
-//! `reqwest::blocking`, the same client behind a blocking API. It must not
+//! The guide's blocking side uses `requests`; its Rust counterpart
+//! is `reqwest::blocking`, the same client behind a blocking API. It must not
 //! be called from async code: each call parks the calling thread until
 //! reqwest's own background thread has the answer, and a thread that drives
 //! Tokio tasks must never block. In debug builds reqwest checks for this:
@@ -30,14 +26,18 @@
 //! while it waits, a guard cancels a `CancellationToken` that the thread
 //! checks before each request, so it finishes at most the request in
 //! flight, which its timeout bounds, instead of fetching the rest for no
-//! one. asyncio's `to_thread` is no different: the twin sets a
-//! `threading.Event` in a `finally`.
+//! one. asyncio's `to_thread` is no different: this example's
+//! asyncio version sets a `threading.Event` in a `finally`.
 //!
 //! Both halves are timed on the runtime's clock, `tokio::time::Instant`,
 //! around the whole batch, so the times are right on either clock. The
 //! guide prints the length of each page; `/delay` echoes the request, port
 //! included, so this prints the status instead. The guide also defines
 //! `main_sync` but never calls it; here both halves run.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Synchronous vs Asynchronous"
 
 use std::thread;
 use std::time::Duration;

@@ -1,13 +1,6 @@
 //! The guide's `AsyncWebScraper`: at most two requests at a time, a polite
 //! pause after each page, and a report of what succeeded and what failed.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Web Scraping with Async"
-//!
-//! Also exercise 1 of *Python Async/Await*, "Exercises", with the
-//! limits a real scraper needs.
-//!
 //! The scraper owns a `reqwest::Client` and a `tokio::sync::Semaphore`. The
 //! guide opens its `aiohttp.ClientSession` in `__aenter__` and closes it in
 //! `__aexit__`; a `Client` is ready when built and closes its connections
@@ -26,6 +19,12 @@
 //!
 //! The largest number of requests in flight is counted, by a guard so that
 //! a fetch cancelled halfway is uncounted too, and checked against the limit.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Web Scraping with Async"
+//! - *Python Async/Await*, "Exercises" (exercise 1, with the limits a real
+//!   scraper needs)
 
 use std::error::Error;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -19,6 +19,7 @@
 //! needs the `runtime` feature, and the local HTTP server the `httpbin`
 //! feature.
 
+pub mod dump;
 pub mod protocol;
 pub mod timeline;
 
@@ -28,6 +29,8 @@ mod cli;
 mod section;
 
 #[cfg(feature = "runtime")]
-pub use cli::{Command, ListFormat, TIMELINE_AVAILABLE, TimelineRequest, UsageError, parse_args};
+pub use cli::{
+    Command, DumpRequest, ListFormat, TIMELINE_AVAILABLE, TimelineRequest, UsageError, parse_args,
+};
 #[cfg(feature = "runtime")]
 pub use section::*;

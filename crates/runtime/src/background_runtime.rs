@@ -2,11 +2,6 @@
 //! submit a future through a `Handle`, get its result back on a oneshot
 //! channel.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Custom Event Loop Integration"
-//!   (`CustomEventLoop`, `run_coroutine_threadsafe`)
-//!
 //! This is how a synchronous program (a GUI, a C callback, a blocking server)
 //! uses async code without becoming async itself. The guide's
 //! `CustomEventLoop` starts a thread that creates a loop, then polls with
@@ -32,6 +27,11 @@
 //! background thread is unnecessary: keep the `Runtime` in a struct and call
 //! `runtime.block_on` or `handle.spawn` from synchronous code. Sleeps here
 //! are real time, like in every example that builds its own runtime.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Custom Event Loop Integration"
+//!   (`CustomEventLoop`, `run_coroutine_threadsafe`)
 
 use std::future::Future;
 use std::thread;

@@ -1,10 +1,6 @@
 //! `spawn_blocking` is `run_in_executor(None, ...)`; a semaphore in front of
 //! it is `ThreadPoolExecutor(max_workers=3)`.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Asyncio with Threading"
-//!
 //! A blocking call (`std::thread::sleep`, a synchronous database driver, a
 //! file read through `std::fs`) stops the thread it runs on, and on a
 //! runtime that thread is running other tasks too. `spawn_blocking` moves the
@@ -23,6 +19,10 @@
 //!
 //! The calls here sleep on real time on either clock; what is printed is
 //! their results and the bound, never their timing.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Asyncio with Threading"
 
 use std::num::NonZeroUsize;
 use std::sync::Arc;

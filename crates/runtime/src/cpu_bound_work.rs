@@ -1,10 +1,6 @@
 //! CPU-bound work blocks the runtime just like a blocking call; it belongs
 //! on `spawn_blocking` (or a thread pool such as rayon), not in an async fn.
 //!
-//! Translates:
-//! - *Python Async Programming: A Detailed Guide*,
-//!   "Bad Use Cases (CPU-Bound Operations)"
-//!
 //! An async fn runs on the runtime's thread between two `.await`s, and
 //! nothing can interrupt it there: Tokio, like asyncio, never preempts a
 //! task. `calculate_primes` has no `.await` at all, so while it runs, every
@@ -37,6 +33,10 @@
 //! `block_on`: a computation holds only the thread it runs on. That is no
 //! excuse to compute inline there: each computation takes a worker away
 //! from every other task, and once every worker computes, nothing else runs.
+//!
+//! Translates:
+//! - *Python Async Programming: A Detailed Guide*,
+//!   "Bad Use Cases (CPU-Bound Operations)"
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -2,10 +2,9 @@
 //! counterpart of `loop.create_future()` and `set_result`, and what every
 //! `.await` chain ends in.
 //!
-//! Translates no guide block. Its asyncio counterpart is a future made with
-//! `loop.create_future()` that a thread completes with
-//! `loop.call_soon_threadsafe(fut.set_result, value)`, the usual way to turn
-//! a callback API into something to `await`.
+//! Its asyncio counterpart is a future made with `loop.create_future()` that
+//! a thread completes with `loop.call_soon_threadsafe(fut.set_result,
+//! value)`, the usual way to turn a callback API into something to `await`.
 //!
 //! An `async fn` awaits other futures, which await others; every chain
 //! that waits for something ends in a leaf written by hand like this one (a

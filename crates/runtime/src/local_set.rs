@@ -2,10 +2,9 @@
 //! without a lock, because they all stay on one thread, as every task does on
 //! asyncio's loop.
 //!
-//! Translates no guide block. Its asyncio counterpart is a habit: tasks made
-//! with `asyncio.create_task` share plain objects (a dict, a list, a counter)
-//! with no lock, since they all run on the loop's one thread and switch only
-//! at an `await`.
+//! Its asyncio counterpart is a habit: tasks made with `asyncio.create_task`
+//! share plain objects (a dict, a list, a counter) with no lock, since they
+//! all run on the loop's one thread and switch only at an `await`.
 //!
 //! Written in Rust, that habit is `Rc<RefCell<T>>`: `Rc` shares without
 //! atomic counts, and `RefCell` hands out `&mut` after a check at run time

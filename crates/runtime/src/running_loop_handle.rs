@@ -1,10 +1,6 @@
 //! `Handle::current()` is `asyncio.get_running_loop()`: a handle to the
 //! runtime you are running on, which other threads can use to spawn onto it.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Event Loop Lifecycle" (`get_running_loop`)
-//!
 //! Both calls only work inside a running loop: outside, `get_running_loop`
 //! raises `RuntimeError: no running event loop`, and `Handle::try_current`
 //! returns an error (`Handle::current` panics with the same message).
@@ -15,6 +11,10 @@
 //! handle method is thread-safe already. The loop's `repr`, which the guide
 //! prints, has no counterpart; the handle reports the runtime's flavor,
 //! `CurrentThread` here and `MultiThread` under a plain `#[tokio::main]`.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Event Loop Lifecycle" (`get_running_loop`)
 
 use anyhow::Context;
 use tokio::runtime::Handle;

@@ -1,11 +1,6 @@
 //! `Runtime` and `Builder`: `block_on` is `run_until_complete`; one thread
 //! runs tasks concurrently, several threads run them in parallel.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Event Loop" (`new_event_loop`,
-//!   `set_event_loop`, `run_until_complete`, `close`)
-//!
 //! asyncio keeps a "current event loop" per thread, set and fetched through
 //! global functions. The guide's block trips over that: after
 //! `asyncio.run(hello())` the current loop has been closed and unset, so its
@@ -34,6 +29,11 @@
 //! worker's other tasks to another thread first. The two tasks then meet
 //! wherever they were put. `block_in_place` exists only on the multi-thread
 //! runtime; on the current-thread one it panics.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Event Loop" (`new_event_loop`,
+//!   `set_event_loop`, `run_until_complete`, `close`)
 
 use std::sync::mpsc;
 use std::time::Duration;

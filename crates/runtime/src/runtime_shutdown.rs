@@ -3,12 +3,11 @@
 //! seems to hang, and the two ways out, `shutdown_timeout` and a job that
 //! can be told to stop.
 //!
-//! Translates no guide block. Its asyncio counterpart is the wait at the end
-//! of `asyncio.run`, which calls `loop.shutdown_default_executor()`. On
-//! Python 3.11, after a first Ctrl-C has cancelled `main`, `asyncio.run`
-//! still waits for every job given to `run_in_executor`; a second Ctrl-C
-//! interrupts that wait, and the interpreter then waits for the executor's
-//! threads on its way out anyway.
+//! Its asyncio counterpart is the wait at the end of `asyncio.run`, which
+//! calls `loop.shutdown_default_executor()`. On Python 3.11, after a first
+//! Ctrl-C has cancelled `main`, `asyncio.run` still waits for every job
+//! given to `run_in_executor`; a second Ctrl-C interrupts that wait, and the
+//! interpreter then waits for the executor's threads on its way out anyway.
 //!
 //! In Tokio the wait is in dropping the runtime, which `#[tokio::main]` does
 //! as `main` returns (`runtime/tokio_main_expanded` shows that drop, and what

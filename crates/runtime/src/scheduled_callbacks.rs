@@ -1,10 +1,6 @@
 //! `call_soon`, `call_later` and `call_at` as spawned tasks that sleep
 //! first: `sleep` for a delay, `sleep_until` for a deadline.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Event Loop Lifecycle" (the callbacks)
-//!
 //! asyncio can schedule a plain function on the loop; Tokio schedules only
 //! futures, so a callback becomes a small task. `call_soon` is a task that
 //! does not sleep, so it runs as soon as the runtime gets to it;
@@ -20,6 +16,10 @@
 //! (asyncio keeps its timers in a heap, which does not preserve the order
 //! they were set in), so callbacks that must run in order need distinct
 //! deadlines, or one task that calls them in turn.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Event Loop Lifecycle" (the callbacks)
 
 use std::time::Duration;
 

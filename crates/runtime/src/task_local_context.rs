@@ -2,8 +2,8 @@
 //! per request reaches every call the request makes, down to a log line,
 //! without being passed along. A spawned task does not inherit it.
 //!
-//! Translates no guide block. Its asyncio counterpart is a `ContextVar`
-//! that a request handler sets and a logging helper reads.
+//! Its asyncio counterpart is a `ContextVar` that a request handler sets and
+//! a logging helper reads.
 //!
 //! `REQUEST_ID.scope(id, future)` gives `future` the value `id`: while
 //! `future` runs, however deep in its calls, `REQUEST_ID.get()` returns it

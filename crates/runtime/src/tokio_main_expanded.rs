@@ -1,11 +1,6 @@
 //! What `#[tokio::main]` expands to: build a runtime, then `block_on` the
 //! async body; and what dropping the runtime does with the work left on it.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Event Loop" (`asyncio.run(hello())`, the
-//!   preferred method)
-//!
 //! `asyncio.run(main())` creates an event loop, runs `main` on it until it
 //! returns, and closes the loop. `#[tokio::main]` is a macro that writes the
 //! same three steps into a plain `fn main`:
@@ -55,6 +50,11 @@
 //! every runtime by hand, which is why it is synchronous: it must not itself
 //! run inside a runtime. Its sleeps take real time and are shortened to a
 //! tenth of a second.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Event Loop" (`asyncio.run(hello())`, the
+//!   preferred method)
 
 use std::io;
 use std::sync::mpsc;

@@ -1,9 +1,8 @@
 //! `Barrier`: a fixed number of tasks wait for one another, then all go on
 //! together, at the moment the last one arrives.
 //!
-//! Translates no guide block: `asyncio.Barrier` (Python 3.11) is not in the
-//! guides, but it is the tool for "everyone finishes phase one before anyone
-//! starts phase two".
+//! `asyncio.Barrier` (Python 3.11) is not in the guides, but it is the tool
+//! for "everyone finishes phase one before anyone starts phase two".
 //!
 //! Each worker loads for a different time and waits at the barrier. All of
 //! them leave it at 1.5 s, when the slowest arrives. `wait()` returns a

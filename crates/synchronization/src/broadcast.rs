@@ -2,8 +2,8 @@
 //! that falls more than the channel's capacity behind learns how many it
 //! missed.
 //!
-//! Translates no guide block: asyncio has no broadcast queue, and Python code
-//! fans out with one `asyncio.Queue` per consumer.
+//! asyncio has no broadcast queue, and Python code fans out with one
+//! `asyncio.Queue` per consumer.
 //!
 //! Tokio's channels differ in who gets what. `mpsc`: each message goes to one
 //! receiver. `broadcast`: each message goes to every receiver (so it must be

@@ -1,10 +1,6 @@
 //! The guide's hand-written `AsyncQueue` on condition variables, with Tokio's
 //! `Notify` in place of `asyncio.Condition`.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Async Condition Variables"
-//!
 //! The guide's version crashes on the first `put`: `RuntimeError: cannot
 //! notify on un-acquired lock`. Each of its two `Condition`s has its own lock,
 //! so `put`, holding `not_full`'s lock, calls `not_empty.notify()` without
@@ -32,6 +28,10 @@
 //! cancellation); several consumers share its `Receiver` behind a
 //! `tokio::sync::Mutex`, as `many_producers_consumers` in `patterns` does,
 //! or use the `async-channel` crate, whose receiver can be cloned.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Async Condition Variables"
 
 use std::collections::VecDeque;
 use std::pin::pin;

@@ -1,9 +1,9 @@
 //! `asyncio.Event` is a `watch` channel holding a `bool`, a flag that stays
 //! set; `Notify` is the lighter tool for a wake-up that leaves no state.
 //!
-//! Translates no guide block on its own: the guides use `asyncio.Event` only
-//! in passing, as a shutdown flag in *Complete Guide to Async IO and
-//! Asynchronous Programming in Python*, "Background Tasks and Services".
+//! The guides use `asyncio.Event` only in passing, as a shutdown flag in
+//! *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//! "Background Tasks and Services".
 //!
 //! An `asyncio.Event` is state: `set()` wakes every waiter, and `wait()`
 //! returns at once while the flag is set, until `clear()`. A

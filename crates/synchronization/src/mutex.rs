@@ -1,10 +1,6 @@
 //! `asyncio.Lock` is `tokio::sync::Mutex` when the lock must be held across
 //! an `.await`, and the standard library's `Mutex` when it need not be.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Semaphores and Locks" (the lock half)
-//!
 //! A Rust mutex owns the data it protects: a `Mutex<u32>`, not a lock kept
 //! next to a `nonlocal` counter. The value can only be reached through the
 //! guard that `lock` returns, so forgetting to lock does not compile, and
@@ -23,6 +19,10 @@
 //!   holder runs again, which on a current-thread runtime is never: a
 //!   deadlock. The compiler helps: the guard is not `Send`, so a future
 //!   holding it across an `.await` cannot be passed to `tokio::spawn`.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Semaphores and Locks" (the lock half)
 
 use std::sync::{Arc, PoisonError};
 use std::time::Duration;

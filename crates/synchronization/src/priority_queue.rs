@@ -1,9 +1,8 @@
 //! A priority queue for tasks: the most urgent job first, equal priorities in
 //! the order they were queued, and consumers that wait for the next one.
 //!
-//! Translates no guide block: it is the counterpart of `asyncio.PriorityQueue`
-//! (and of `get_nowait` with `asyncio.QueueEmpty`), which the guides don't
-//! use.
+//! It is the counterpart of `asyncio.PriorityQueue` (and of `get_nowait`
+//! with `asyncio.QueueEmpty`), which the guides don't use.
 //!
 //! Tokio's channels are first in, first out only, so there is no
 //! `PriorityQueue` to import. The pattern is a `BinaryHeap` behind a

@@ -1,8 +1,8 @@
 //! `RwLock`: any number of readers at once, or one writer alone. asyncio has
 //! no read-write lock; Tokio's is fair, so readers cannot starve a writer.
 //!
-//! Translates no guide block: a Rust reader reaching for `asyncio.Lock`
-//! around mostly-read data will want this one.
+//! Where Python code puts an `asyncio.Lock` around mostly-read data, this is
+//! the lock to reach for.
 //!
 //! Readers R1 and R2 take the lock at 0 s and 0.1 s and read for a second.
 //! The writer asks at 0.5 s and waits for both. R3 asks at 0.6 s: only

@@ -1,11 +1,6 @@
 //! `asyncio.Semaphore` limits how many tasks do something at once; Tokio's
 //! `Semaphore` hands out permits that give themselves back when dropped.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Semaphores and Locks" (the semaphore half)
-//! - *Asynchronous Programming in Python*, "Semaphores"
-//!
 //! `async with semaphore:` becomes holding a permit for as long as the work
 //! runs. The permit is a guard: dropping it returns it to the semaphore, so
 //! it comes back on every path, including an early return, a panic, or the
@@ -27,6 +22,11 @@
 //! the next waiter, and W2 starts before W1 finishes. With the same
 //! staggered start, the guide's Python prints the same lines in the same
 //! order.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Semaphores and Locks" (the semaphore half)
+//! - *Asynchronous Programming in Python*, "Semaphores"
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,11 +1,6 @@
 //! `#[tokio::test]` runs an async test on a runtime of its own; with
 //! `start_paused = true` the test's sleeps take no real time.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Unit Testing Async Functions"
-//!   (`AsyncCalculator`, `test_add`, `test_fetch_and_calculate`)
-//!
 //! The guide's tests are a plain `unittest.TestCase`, which cannot await, so
 //! it writes every test twice: an `async_test_*` method with the assertions,
 //! and a `test_*` wrapper that hands it to `asyncio.run`. (Python 3.8's
@@ -27,6 +22,11 @@
 //!
 //! The tests are the point of this file: `cargo test -p testing` runs them.
 //! Running the example shows what they check.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Unit Testing Async Functions"
+//!   (`AsyncCalculator`, `test_add`, `test_fetch_and_calculate`)
 
 use std::time::Duration;
 

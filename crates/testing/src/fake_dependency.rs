@@ -1,11 +1,6 @@
 //! Mocking through a trait: the calculator takes its data source as a
 //! parameter, and the test hands it a hand-written fake that records calls.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Unit Testing Async Functions"
-//!   (`async_test_with_mock`: `patch.object` with an `AsyncMock`)
-//!
 //! Python can replace a method on a live object (`patch.object`) and check
 //! the calls afterwards (`assert_called_once_with`). Rust cannot patch a
 //! method, and does not need to: code that should be replaceable in tests
@@ -30,6 +25,11 @@
 //! because the method returns `impl Future`). It is worth its build time in
 //! a project with many seams; for one trait, the fake below is shorter and
 //! has no macro to learn.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Unit Testing Async Functions"
+//!   (`async_test_with_mock`: `patch.object` with an `AsyncMock`)
 
 use std::future::Future;
 use std::pin::Pin;

@@ -1,11 +1,6 @@
 //! Testing a timeout and a retry on the paused clock: `start_paused` stops
 //! time, `tokio::time::advance` moves it, and the tests run instantly.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Unit Testing Async Functions" (how to test
-//!   code that waits)
-//!
 //! Code that waits, a timeout or a retry with a delay between attempts, is
 //! slow to test on a real clock and flaky too: a loaded machine shifts every
 //! deadline. asyncio has no fake clock of its own; tests need a plugin such
@@ -30,6 +25,11 @@
 //! the last, and the first success or the last error returned. Rust has no
 //! decorators, and an async closure (`AsyncFnMut`), called once per attempt,
 //! is all a retry needs. The `backon` crate does this with backoff policies.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Unit Testing Async Functions" (how to test
+//!   code that waits)
 
 use std::fmt::Display;
 use std::time::Duration;

@@ -1,11 +1,6 @@
 //! Testing a `Stream`: collect it, check its items and, on the paused
 //! clock, when each one arrived.
 //!
-//! Translates:
-//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Unit Testing Async Functions" (the same
-//!   approach, applied to an async iterator like the guide's `AsyncRange`)
-//!
 //! An async generator in Python is tested by draining it with `async for`
 //! into a list. A Rust `Stream` is tested the same way, with
 //! `StreamExt::collect`, and more can be checked cheaply: that it ends
@@ -15,6 +10,11 @@
 //!
 //! `async_range` is written with `async_stream::stream!`, which reads like
 //! an async generator: `yield` inside a block that can `.await`.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Unit Testing Async Functions" (the same
+//!   approach, applied to an async iterator like the guide's `AsyncRange`)
 
 use std::time::Duration;
 

@@ -14,6 +14,10 @@
 //! `tokio_stream::StreamExt` gives streams `filter`, `map`, `take` and
 //! `next`, as `Iterator` gives iterators.
 //!
+//! If the compiler answers that something "cannot be unpinned", read
+//! "Pinning" in the book's "The Rust you need" (`docs/src/rust-you-need.md`):
+//! it explains that error in a few lines.
+//!
 //! The example that shows how: `cargo run -p iterators -- async_generator`.
 
 use std::time::Duration;

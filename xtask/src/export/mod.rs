@@ -528,22 +528,6 @@ pub fn dependency_table(workspace: &Workspace) -> Result<DependencyTable, Error>
     DependencyTable::read(&workspace.root().join("Cargo.toml"))
 }
 
-/// Plans the export of every example in `listed` (a section's listing),
-/// each `Ok` or the reason it can't stand alone.
-pub fn plan_all(
-    section: &str,
-    listed: &[Listed],
-    table: &DependencyTable,
-) -> Vec<Result<Export, (String, String)>> {
-    listed
-        .iter()
-        .map(|example| {
-            Export::plan(section, example, table)
-                .map_err(|why| (format!("{section}/{}", example.name), why))
-        })
-        .collect()
-}
-
 /// `cargo xtask export <section>/<example> [DIR]`.
 pub fn export(target: &str, dir: Option<&Path>) -> Result<bool, Error> {
     let (section, name) = target

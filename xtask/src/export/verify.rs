@@ -28,19 +28,14 @@ use proc::cargo::{Build, Stderr};
 use proc::{Exit, Httpbin};
 use runner::protocol::Kind;
 
-use super::{Export, dependency_table, has_tests, plan_all};
+use super::{Export, dependency_table, has_tests};
 use crate::Error;
-use crate::check::{Filter, parallel};
+use crate::check::parallel;
 use crate::golden::{self, Golden};
+use crate::select::Selection;
 use crate::workspace::Workspace;
 
-/// What `export --check-all` takes.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Options {
-    pub filter: Option<String>,
-    pub jobs: usize,
-    pub timeout: Duration,
-}
+pub use crate::cli::ExportCheckOptions as Options;
 
 /// How one example fared outside the workspace.
 #[derive(Debug)]
@@ -152,38 +147,26 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
     let started = Instant::now();
     let workspace = Workspace::locate();
     let table = dependency_table(&workspace)?;
-    let all_sections = workspace.section_names()?;
-    let filter = Filter::new(options.filter.as_deref(), &all_sections);
-    let sections = workspace.build_for(options.filter.as_deref())?;
+    let selection = Selection::build(&workspace, options.filter.as_deref())?;
+    if selection.cases.is_empty() {
+        return Err(selection.matches_nothing("example"));
+    }
 
     let mut reports = BTreeMap::new();
     let mut members = Vec::new();
-    for section in &sections {
-        let listed: Vec<_> = section
-            .list()?
-            .into_iter()
-            .filter(|example| filter.matches(&section.name, &example.name))
-            .collect();
-        for plan in plan_all(&section.name, &listed, &table) {
-            match plan {
-                Ok(export) => members.push(Member {
-                    package: format!("{}-{}", export.section, export.name),
-                    dir: PathBuf::from(&export.section).join(&export.name),
-                    export,
-                }),
-                Err((id, why)) => {
-                    let report = Report::new(id, Verdict::CantStandAlone(why));
-                    println!("{}", report.summary());
-                    reports.insert(report.id.clone(), report);
-                }
+    for case in &selection.cases {
+        match Export::plan(&case.section.name, &case.example, &table) {
+            Ok(export) => members.push(Member {
+                package: format!("{}-{}", export.section, export.name),
+                dir: PathBuf::from(&export.section).join(&export.name),
+                export,
+            }),
+            Err(why) => {
+                let report = Report::new(case.id(), Verdict::CantStandAlone(why));
+                println!("{}", report.summary());
+                reports.insert(report.id.clone(), report);
             }
         }
-    }
-    if members.is_empty() && reports.is_empty() {
-        let filter = options.filter.as_deref().unwrap_or("");
-        return Err(
-            format!("no example matches `{filter}`; `cargo xtask list` shows them all").into(),
-        );
     }
 
     let scratch = tempfile::Builder::new()

@@ -8,24 +8,46 @@ use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::watch;
 
-const USAGE: &str = "Usage: cargo run -p httpbin -- [--port PORT]
+const PORT: flags::Flag = flags::Flag::value(
+    "port",
+    "PORT",
+    "The port to listen on, from 0 to 65535; 0 picks a free one",
+)
+.default("8080");
 
-Serves the project's httpbin-compatible server on 127.0.0.1 until Ctrl-C.
-PORT defaults to 8080; 0 picks a free one. Point a section at it with
-  cargo run -p real-world -- --base-url http://127.0.0.1:PORT
-";
+/// The command line, from which the parser and `--help` are both derived.
+const COMMAND: flags::Command = flags::Command {
+    name: "",
+    summary: "",
+    about: "Serves the project's httpbin-compatible server on 127.0.0.1 until Ctrl-C. Point a \
+            section at it with
+
+  cargo run -p real-world -- --base-url http://127.0.0.1:PORT",
+    positionals: &[],
+    flags: &[PORT],
+};
+
+const EXIT_CODES: flags::ExitCodes<'static> = &[
+    (0, "stopped by Ctrl-C"),
+    (1, "it could not serve (the port is taken)"),
+    (flags::EXIT_USAGE, flags::USAGE_MISTAKE),
+];
+
+fn usage() -> String {
+    flags::help("cargo run -p httpbin --", &COMMAND, EXIT_CODES)
+}
 
 fn main() -> ExitCode {
     closed_stdout::die_quietly_when_stdout_closes();
     let port = match parse_port(std::env::args_os().skip(1)) {
         Ok(Some(port)) => port,
         Ok(None) => {
-            print!("{USAGE}");
+            print!("{}", usage());
             return ExitCode::SUCCESS;
         }
         Err(message) => {
-            eprintln!("error: {message}\n\n{USAGE}");
-            return ExitCode::from(2);
+            eprintln!("error: {message}\n\n{}", usage());
+            return ExitCode::from(flags::EXIT_USAGE);
         }
     };
     let runtime = match tokio::runtime::Runtime::new() {
@@ -46,24 +68,18 @@ fn main() -> ExitCode {
 
 /// The port to serve on, or `Ok(None)` for `--help`.
 fn parse_port(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Option<u16>, String> {
-    use lexopt::prelude::*;
-
-    let mut port = 8080;
     let mut parser = lexopt::Parser::from_args(args);
-    while let Some(arg) = parser.next().map_err(|error| error.to_string())? {
-        match arg {
-            Short('h') | Long("help") => return Ok(None),
-            Long("port") => {
-                let value = parser.value().map_err(|error| error.to_string())?;
-                let value = value.to_string_lossy();
-                port = value.parse().map_err(|_| {
-                    format!("`--port {value}`: expected a port number from 0 to 65535")
-                })?;
-            }
-            other => return Err(other.unexpected().to_string()),
-        }
-    }
-    Ok(Some(port))
+    let args = match flags::parse(&COMMAND, &mut parser).map_err(|error| error.0)? {
+        flags::Parsed::Help => return Ok(None),
+        flags::Parsed::Args(args) => args,
+    };
+    let Some(value) = args.value(&PORT).map_err(|error| error.0)? else {
+        return Ok(Some(8080));
+    };
+    value
+        .parse()
+        .map(Some)
+        .map_err(|_| format!("`--port {value}`: expected a port number from 0 to 65535"))
 }
 
 async fn serve(port: u16) -> Result<(), String> {
@@ -136,6 +152,7 @@ mod tests {
         assert_eq!(parse(&["--port=0"]), Ok(Some(0)));
         assert_eq!(parse(&["--port", "9000"]), Ok(Some(9000)));
         assert_eq!(parse(&["--help"]), Ok(None));
+        assert!(parse(&["--help=3"]).is_err());
         for bad in ["70000", "-1", "x", ""] {
             let error = parse(&["--port", bad]).unwrap_err();
             assert!(error.contains("expected a port number"), "{bad}: {error}");
@@ -146,11 +163,11 @@ mod tests {
         );
         assert_eq!(
             parse(&["--verbose"]).unwrap_err(),
-            "invalid option '--verbose'"
+            "unknown option `--verbose`\nvalid options: --port, --help"
         );
         assert_eq!(
             parse(&["8080"]).unwrap_err(),
-            "unexpected argument \"8080\""
+            "the command line takes no argument `8080`"
         );
     }
 }

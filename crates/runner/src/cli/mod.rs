@@ -1,13 +1,17 @@
-//! The command line of a section binary, parsed with `lexopt`, the parser
-//! every binary of the workspace uses.
+//! The command line of a section binary: one table of its flags
+//! (`crates/flags`), from which both the parser and `--help` are derived.
 
 use std::ffi::OsString;
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
+
+use flags::{Flag, Positional};
 
 use crate::Example;
 use crate::protocol::{
-    Clock, EXIT_FAILED, EXIT_OK, EXIT_PANICKED, EXIT_USAGE, Flavor, Kind, LIST_TSV, Named,
+    Clock, EXIT_FAILED, EXIT_OK, EXIT_PANICKED, EXIT_TIMED_OUT, EXIT_USAGE, Flavor, Kind, LIST_TSV,
+    Named,
 };
 
 /// How `--list` prints.
@@ -30,6 +34,7 @@ pub enum Command {
         /// `--base-url`: talk to this server instead of a local one.
         base_url: Option<String>,
         timeline: TimelineRequest,
+        dumps: DumpRequest,
     },
     /// `--cancel-sweep`: cancel each example at every point where it is
     /// pending, and report what that leaves behind.
@@ -52,6 +57,25 @@ impl TimelineRequest {
     }
 }
 
+/// What `--dump-at`, `--dump-file` and `--timeout` ask for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DumpRequest {
+    /// `--dump-at <SECS>`: dump each example's tasks at this instant of its
+    /// clock, if it is still running then.
+    pub at: Option<Duration>,
+    /// `--dump-file <PATH>`: write those dumps to this file, not stdout.
+    pub file: Option<PathBuf>,
+    /// `--timeout <SECS>`: after this much real time, print where each task
+    /// waits on stderr and exit with code 124.
+    pub timeout: Option<Duration>,
+}
+
+impl DumpRequest {
+    pub fn wanted(&self) -> bool {
+        self.at.is_some() || self.timeout.is_some()
+    }
+}
+
 /// Whether this binary can record timelines: Tokio's task hooks exist only
 /// under `--cfg tokio_unstable`.
 pub const TIMELINE_AVAILABLE: bool = cfg!(tokio_unstable);
@@ -59,20 +83,24 @@ pub const TIMELINE_AVAILABLE: bool = cfg!(tokio_unstable);
 /// Bad input on the command line. The binary prints it and exits with code 2.
 #[derive(Debug, PartialEq, Eq)]
 pub enum UsageError {
-    UnknownOption {
-        option: String,
-        base_url_allowed: bool,
-    },
+    /// What the table of flags refuses: an unknown option, a missing or
+    /// extra value, an argument that is not UTF-8, a time that is not a
+    /// number of seconds.
+    Flags(flags::Error),
     /// A value that is not one of the option's names.
     InvalidValue(crate::protocol::InvalidValue),
     InvalidListFormat(String),
-    InvalidBaseUrl(String),
+    InvalidBaseUrl(crate::protocol::InvalidBaseUrl),
     BaseUrlOnVirtualClock,
     VirtualClockOnMultiThread,
     /// `--timeline` in a binary built without `--cfg tokio_unstable`.
     TimelineUnavailable,
     /// `--cancel-sweep` in a binary built without `--cfg tokio_unstable`.
     SweepUnavailable,
+    /// `--dump-at` in a binary that can't take task dumps.
+    DumpUnavailable,
+    /// `--dump-file` without `--dump-at`.
+    DumpFileAlone,
     /// `--cancel-sweep` with an option it can't honour.
     SweepWith(&'static str),
     UnknownExample {
@@ -80,39 +108,18 @@ pub enum UsageError {
         name: String,
         valid: Vec<&'static str>,
     },
-    /// Anything else the parser refused: a missing value, a value where
-    /// none belongs, an argument that is not UTF-8.
-    Malformed(String),
 }
 
 impl fmt::Display for UsageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            UsageError::UnknownOption {
-                option,
-                base_url_allowed,
-            } => {
-                let base_url = if *base_url_allowed {
-                    ", --base-url <URL>"
-                } else {
-                    ""
-                };
-                write!(
-                    f,
-                    "unknown option `{option}`\nvalid options: --list, --clock <real|virtual>, \
-                     --flavor <current_thread|multi_thread>{base_url}, --timeline, \
-                     --timeline-file <PATH>, --cancel-sweep, --help"
-                )
-            }
+            UsageError::Flags(error) => error.fmt(f),
             UsageError::InvalidValue(error) => error.fmt(f),
             UsageError::InvalidListFormat(value) => write!(
                 f,
                 "invalid value `{value}` for `--list`: expected `--list` or `--list={LIST_TSV}`"
             ),
-            UsageError::InvalidBaseUrl(value) => write!(
-                f,
-                "invalid value `{value}` for `--base-url`: expected a URL starting with http:// or https://"
-            ),
+            UsageError::InvalidBaseUrl(error) => error.fmt(f),
             UsageError::BaseUrlOnVirtualClock => write!(
                 f,
                 "`--base-url` cannot be combined with `--clock virtual`: an outside server's \
@@ -138,6 +145,14 @@ impl fmt::Display for UsageError {
                  workspace sets it in .cargo/config.toml; a RUSTFLAGS of your own replaces \
                  that"
             ),
+            UsageError::DumpUnavailable => write!(
+                f,
+                "this binary can't take task dumps: {}",
+                crate::dump::UNAVAILABLE
+            ),
+            UsageError::DumpFileAlone => {
+                f.write_str("`--dump-file` says where `--dump-at` writes: give `--dump-at` too")
+            }
             UsageError::SweepWith(option) => write!(
                 f,
                 "`--cancel-sweep` runs each example on the paused clock and the \
@@ -153,22 +168,140 @@ impl fmt::Display for UsageError {
                 "section `{section}` has no example `{name}`\nvalid examples: {}\n(`--list` shows what each one covers)",
                 valid.join(", ")
             ),
-            UsageError::Malformed(message) => f.write_str(message),
         }
     }
 }
 
 impl std::error::Error for UsageError {}
 
-impl From<lexopt::Error> for UsageError {
-    fn from(error: lexopt::Error) -> Self {
-        UsageError::Malformed(error.to_string())
+impl From<flags::Error> for UsageError {
+    fn from(error: flags::Error) -> Self {
+        UsageError::Flags(error)
     }
 }
 
 impl From<crate::protocol::InvalidValue> for UsageError {
     fn from(error: crate::protocol::InvalidValue) -> Self {
         UsageError::InvalidValue(error)
+    }
+}
+
+const LIST: Flag = Flag::optional_value(
+    "list",
+    "FORMAT",
+    "List the examples, with a one-line summary each (--list=tsv: name, kind, source, \
+     detached tasks and summary, tab-separated, for tools)",
+);
+const CLOCK: Flag = Flag::value(
+    "clock",
+    "CLOCK",
+    "Which clock the runtime uses: real, where sleeps take real time, or virtual, Tokio's \
+     paused clock, where sleeps finish at once and elapsed time stays exact",
+)
+.default("real");
+const FLAVOR: Flag = Flag::value(
+    "flavor",
+    "FLAVOR",
+    "Which runtime the examples run on: current_thread, one thread like asyncio's event loop \
+     (the golden files are its output), or multi_thread, what plain #[tokio::main] starts, \
+     where lines may come out in another order (real clock only)",
+)
+.default("current_thread");
+const BASE_URL_FLAG: Flag = Flag::value(
+    "base-url",
+    "URL",
+    "Send the HTTP examples' requests to this httpbin-compatible server instead of the local \
+     one each example starts (real clock only)",
+);
+const TIMELINE: Flag = Flag::switch(
+    "timeline",
+    "After each example, chart its tasks on its clock: when each was spawned, polled and ended \
+     (needs --cfg tokio_unstable, which the workspace sets)",
+);
+const TIMELINE_FILE: Flag = Flag::value(
+    "timeline-file",
+    "PATH",
+    "Write each example's timeline to PATH in its text form",
+);
+const DUMP_AT: Flag = Flag::value(
+    "dump-at",
+    "SECS",
+    "At this instant of each example's clock, print where each of its tasks waits: the \
+     example's own frames, innermost last, and the Tokio future each one waits in (needs Linux \
+     and --cfg tokio_unstable, which the workspace sets). On the real clock, the example's own \
+     timing moves by the few milliseconds a dump takes",
+);
+const DUMP_FILE: Flag = Flag::value(
+    "dump-file",
+    "PATH",
+    "Write those dumps to PATH instead of stdout",
+);
+const TIMEOUT: Flag = Flag::value(
+    "timeout",
+    "SECS",
+    "After SECS seconds of real time, print where each task of the example still running \
+     waits, on stderr, and exit with code 124",
+);
+// The help above names the code; the exit codes' list is derived.
+const _: () = assert!(EXIT_TIMED_OUT == 124);
+const CANCEL_SWEEP: Flag = Flag::switch(
+    "cancel-sweep",
+    "On the paused clock, run each example again and again, dropping its run() future after \
+     its 1st, 2nd, ... poll, and report what any of those cancellations leaves behind: a \
+     panic, a task still running 60s later, a blocking job, an open socket or file, a thread \
+     or a temporary file. The examples' output is discarded; the report is on stderr",
+);
+const EXAMPLES: Positional = Positional::many("EXAMPLE", "Run only these examples, in this order");
+
+/// A section binary's flags; `--base-url` only where there are HTTP examples.
+const FLAGS: [Flag; 9] = [
+    LIST,
+    CLOCK,
+    FLAVOR,
+    TIMELINE,
+    TIMELINE_FILE,
+    DUMP_AT,
+    DUMP_FILE,
+    TIMEOUT,
+    CANCEL_SWEEP,
+];
+const FLAGS_WITH_BASE_URL: [Flag; 10] = [
+    LIST,
+    CLOCK,
+    FLAVOR,
+    BASE_URL_FLAG,
+    TIMELINE,
+    TIMELINE_FILE,
+    DUMP_AT,
+    DUMP_FILE,
+    TIMEOUT,
+    CANCEL_SWEEP,
+];
+
+/// The exit codes of a section binary.
+const EXIT_CODES: flags::ExitCodes<'static> = &[
+    (EXIT_OK, "success"),
+    (EXIT_FAILED, "an example failed"),
+    (
+        EXIT_USAGE,
+        "a usage mistake (an unknown option or example, a bad value, a --timeline-file or \
+         --dump-file that can't be created)",
+    ),
+    (EXIT_PANICKED, "an example panicked"),
+    (EXIT_TIMED_OUT, "--timeout ran out"),
+];
+
+/// The command line of the section `section`, whose examples are `examples`.
+fn table<'a>(about: &'a str, examples: &[Example]) -> flags::Command<'a> {
+    let http = examples
+        .iter()
+        .any(|example| example.kind() == Kind::BaseUrl);
+    flags::Command {
+        name: "",
+        summary: "",
+        about,
+        positionals: &[EXAMPLES],
+        flags: if http { &FLAGS_WITH_BASE_URL } else { &FLAGS },
     }
 }
 
@@ -179,56 +312,51 @@ pub fn parse_args(
     examples: &[Example],
     args: impl IntoIterator<Item = impl Into<OsString>>,
 ) -> Result<Command, UsageError> {
-    use lexopt::prelude::*;
-
-    let base_url_allowed = examples
-        .iter()
-        .any(|example| example.kind() == Kind::BaseUrl);
-    let mut clock = None;
-    let mut flavor = Flavor::default();
-    let mut base_url = None;
-    let mut list = None;
-    let mut timeline = TimelineRequest::default();
-    let mut sweep = false;
-    let mut names = Vec::new();
+    let table = table("", examples);
     let mut parser = lexopt::Parser::from_args(args);
-    while let Some(arg) = parser.next()? {
-        match arg {
-            Short('h') | Long("help") => return Ok(Command::Help),
-            Long("list") => {
-                list = Some(match parser.optional_value() {
-                    None => ListFormat::Text,
-                    Some(format) if format == LIST_TSV => ListFormat::Tsv,
-                    Some(other) => {
-                        return Err(UsageError::InvalidListFormat(
-                            other.to_string_lossy().into_owned(),
-                        ));
-                    }
-                });
-            }
-            Long("clock") => clock = Some(Clock::parse(&parser.value()?.string()?)?),
-            Long("flavor") => flavor = Flavor::parse(&parser.value()?.string()?)?,
-            Long("timeline") => timeline.chart = true,
-            Long("timeline-file") => timeline.file = Some(parser.value()?.into()),
-            Long("cancel-sweep") => sweep = true,
-            Long("base-url") if base_url_allowed => {
-                base_url = Some(parse_base_url(&parser.value()?.string()?)?);
-            }
-            Long(option) => {
-                return Err(UsageError::UnknownOption {
-                    option: format!("--{option}"),
-                    base_url_allowed,
-                });
-            }
-            Short(option) => {
-                return Err(UsageError::UnknownOption {
-                    option: format!("-{option}"),
-                    base_url_allowed,
-                });
-            }
-            Value(name) => names.push(name.string()?),
-        }
-    }
+    let args = match flags::parse(&table, &mut parser)? {
+        flags::Parsed::Help => return Ok(Command::Help),
+        flags::Parsed::Args(args) => args,
+    };
+    let list = match args.value(&LIST)? {
+        _ if !args.switch(&LIST) => None,
+        None => Some(ListFormat::Text),
+        Some(format) if format == LIST_TSV => Some(ListFormat::Tsv),
+        Some(other) => return Err(UsageError::InvalidListFormat(other)),
+    };
+    let clock = args
+        .value(&CLOCK)?
+        .map(|name| Clock::parse(&name))
+        .transpose()?;
+    let flavor = args
+        .value(&FLAVOR)?
+        .map(|name| Flavor::parse(&name))
+        .transpose()?
+        .unwrap_or_default();
+    let base_url = args
+        .value(&BASE_URL_FLAG)?
+        .map(|url| crate::protocol::parse_base_url(&url).map_err(UsageError::InvalidBaseUrl))
+        .transpose()?;
+    let timeline = TimelineRequest {
+        chart: args.switch(&TIMELINE),
+        file: args.os_value(&TIMELINE_FILE).map(PathBuf::from),
+    };
+    let seconds = |flag: &Flag| -> Result<Option<Duration>, UsageError> {
+        args.value(flag)?
+            .map(|value| {
+                crate::protocol::parse_seconds(&format!("--{}", flag.long), &value)
+                    .map_err(|message| UsageError::Flags(args.mistake(message)))
+            })
+            .transpose()
+    };
+    let dumps = DumpRequest {
+        at: seconds(&DUMP_AT)?,
+        file: args.os_value(&DUMP_FILE).map(PathBuf::from),
+        // `--timeout 0` asks for no timeout.
+        timeout: seconds(&TIMEOUT)?.filter(|timeout| !timeout.is_zero()),
+    };
+    let sweep = args.switch(&CANCEL_SWEEP);
+    let names = args.positionals(&EXAMPLES)?;
     if base_url.is_some() && clock == Some(Clock::Virtual) {
         return Err(UsageError::BaseUrlOnVirtualClock);
     }
@@ -238,6 +366,12 @@ pub fn parse_args(
     if timeline.wanted() && !TIMELINE_AVAILABLE {
         return Err(UsageError::TimelineUnavailable);
     }
+    if dumps.file.is_some() && dumps.at.is_none() {
+        return Err(UsageError::DumpFileAlone);
+    }
+    if dumps.at.is_some() && !crate::dump::AVAILABLE {
+        return Err(UsageError::DumpUnavailable);
+    }
     if sweep {
         let conflict = [
             (clock == Some(Clock::Real), "--clock real"),
@@ -245,6 +379,8 @@ pub fn parse_args(
             (base_url.is_some(), "--base-url"),
             (timeline.chart, "--timeline"),
             (timeline.file.is_some(), "--timeline-file"),
+            (dumps.at.is_some(), "--dump-at"),
+            (dumps.timeout.is_some(), "--timeout"),
         ]
         .into_iter()
         .find_map(|(conflicts, option)| conflicts.then_some(option));
@@ -273,21 +409,9 @@ pub fn parse_args(
             examples: selected,
             base_url,
             timeline,
+            dumps,
         },
     })
-}
-
-fn parse_base_url(value: &str) -> Result<String, UsageError> {
-    let url = value.trim_end_matches('/');
-    let has_host = ["http://", "https://"].iter().any(|scheme| {
-        url.strip_prefix(scheme)
-            .is_some_and(|rest| !rest.is_empty())
-    });
-    if has_host {
-        Ok(url.to_owned())
-    } else {
-        Err(UsageError::InvalidBaseUrl(value.to_owned()))
-    }
 }
 
 /// Looks an example up by its module name; `kebab-case` works too.
@@ -306,50 +430,9 @@ fn find(section: &str, examples: &[Example], name: &str) -> Result<Example, Usag
 
 pub(crate) fn help(section: &str, examples: &[Example]) -> String {
     let first = examples.first().map_or("EXAMPLE", Example::name);
-    let base_url_option = if examples
-        .iter()
-        .any(|example| example.kind() == Kind::BaseUrl)
-    {
-        "
-      --base-url <URL> Send the HTTP examples' requests to this httpbin-compatible
-                       server instead of the local one each example starts
-                       (real clock only)"
-    } else {
-        ""
-    };
-    format!(
-        "\
-Runs the examples of the `{section}` section in order, each under a header line.
-Name one or more examples to run only those.
-
-Usage: cargo run -p {section} -- [OPTIONS] [EXAMPLE]...
-
-Options:
-      --list           List the examples, with a one-line summary each
-                       (--list={LIST_TSV}: name, kind, source and summary, tab-separated)
-      --clock <CLOCK>  Which clock the runtime uses [default: real]
-                         real:    sleeps take real time
-                         virtual: Tokio's paused clock; sleeps finish at once and
-                                  elapsed time stays exact
-      --flavor <FLAVOR>
-                       Which runtime the examples run on [default: current_thread]
-                         current_thread: one thread, like asyncio's event loop;
-                                         the golden files are its output
-                         multi_thread:   what plain #[tokio::main] starts; lines
-                                         may come out in another order (real
-                                         clock only){base_url_option}
-      --timeline       After each example, chart its tasks on its clock: when each
-                       was spawned, polled and ended (needs --cfg tokio_unstable,
-                       which the workspace sets)
-      --timeline-file <PATH>
-                       Write each example's timeline to PATH in its text form
-      --cancel-sweep   On the paused clock, run each example again and again,
-                       dropping its run() future after its 1st, 2nd, ... poll,
-                       and report what any of those cancellations leaves behind:
-                       a panic, a task still running 60s later, a blocking job,
-                       an open socket or file, a thread or a temporary file.
-                       The examples' output is discarded; the report is on stderr
-  -h, --help           Print this help
+    let about = format!(
+        "Runs the examples of the `{section}` section in order, each under a header line. \
+         Name one or more examples to run only those.
 
 Examples:
   cargo run -p {section}
@@ -357,10 +440,12 @@ Examples:
   cargo run -p {section} -- {first}
   cargo run -p {section} -- --clock virtual
   cargo run -p {section} -- {first} --timeline
-
-Exit codes: {EXIT_OK} success, {EXIT_FAILED} an example failed, {EXIT_USAGE} bad command line, \
-{EXIT_PANICKED} an example panicked.
-"
+  cargo run -p {section} -- {first} --clock virtual --dump-at 0.5"
+    );
+    flags::help(
+        &format!("cargo run -p {section} --"),
+        &table(&about, examples),
+        EXIT_CODES,
     )
 }
 
@@ -458,15 +543,15 @@ mod tests {
         );
         let missing = parse(&["--clock"]).err().unwrap();
         assert_eq!(missing.to_string(), "missing argument for option '--clock'");
-        let unknown = UsageError::UnknownOption {
-            option: "--verbose".into(),
-            base_url_allowed: false,
-        };
-        assert_eq!(parse(&["--verbose"]).err(), Some(unknown));
-        assert!(matches!(
-            parse(&["--flavor"]),
-            Err(UsageError::Malformed(_))
-        ));
+        let unknown = parse(&["--verbose"]).err().unwrap().to_string();
+        assert!(
+            unknown.starts_with("unknown option `--verbose`\nvalid options: --list, --clock"),
+            "{unknown}"
+        );
+        assert!(!unknown.contains("--base-url"), "{unknown}");
+        assert!(matches!(parse(&["--flavor"]), Err(UsageError::Flags(_))));
+        assert!(matches!(parse(&["--help=1"]), Err(UsageError::Flags(_))));
+        assert!(matches!(parse(&["x", "--help"]), Ok(Command::Help)));
         let error = parse(&["nope"]).err().unwrap();
         assert_eq!(
             error.to_string(),
@@ -480,7 +565,7 @@ mod tests {
         use std::os::unix::ffi::OsStringExt;
         let bad = OsString::from_vec(vec![0x66, 0x6f, 0xff]);
         let error = parse_args("basics", &examples(false), [bad]).err().unwrap();
-        assert!(matches!(error, UsageError::Malformed(_)), "{error}");
+        assert!(matches!(error, UsageError::Flags(_)), "{error}");
     }
 
     #[test]
@@ -504,7 +589,12 @@ mod tests {
     fn base_url_must_be_http_and_on_the_real_clock() {
         for bad in ["127.0.0.1:8080", "http://", "ftp://host"] {
             let error = parse_for(true, &["--base-url", bad]).err();
-            assert_eq!(error, Some(UsageError::InvalidBaseUrl(bad.into())));
+            assert_eq!(
+                error,
+                Some(UsageError::InvalidBaseUrl(
+                    crate::protocol::parse_base_url(bad).unwrap_err()
+                ))
+            );
         }
         let error = parse_for(
             true,
@@ -567,6 +657,39 @@ mod tests {
         }
         let error = parse_for(true, &["--cancel-sweep", "--base-url", "http://x.test"]).err();
         assert_eq!(error, Some(UsageError::SweepWith("--base-url")));
+    }
+
+    #[test]
+    fn dump_options_take_seconds_and_say_when_the_build_cannot_dump() {
+        let result = parse(&[
+            "--dump-at",
+            "1.5",
+            "--dump-file",
+            "out.dump",
+            "--timeout=60",
+        ]);
+        if crate::dump::AVAILABLE {
+            let Ok(Command::Run { dumps, .. }) = result else {
+                panic!("expected a run");
+            };
+            assert_eq!(dumps.at, Some(Duration::from_millis(1500)));
+            assert_eq!(dumps.file, Some(PathBuf::from("out.dump")));
+            assert_eq!(dumps.timeout, Some(Duration::from_secs(60)));
+        } else {
+            assert_eq!(result.err(), Some(UsageError::DumpUnavailable));
+        }
+        // A timeout needs no dump to be useful: every build takes it.
+        assert!(parse(&["--timeout", "2"]).is_ok());
+        assert_eq!(
+            parse(&["--dump-file", "x"]).err(),
+            Some(UsageError::DumpFileAlone)
+        );
+        let error = parse(&["--dump-at", "soon"]).err().unwrap();
+        assert!(error.to_string().contains("`--dump-at`"), "{error}");
+        assert_eq!(
+            parse(&["--cancel-sweep", "--dump-at", "1"]).err(),
+            Some(UsageError::SweepWith("--dump-at"))
+        );
     }
 
     #[test]

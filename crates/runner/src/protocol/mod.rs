@@ -16,6 +16,37 @@ pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 /// Exit code when an example panicked: Rust's own exit code for a panic.
 pub const EXIT_PANICKED: u8 = 101;
+/// Exit code when the run outlived `--timeout`, as GNU `timeout` uses it. The
+/// binary has printed, on stderr, where each task of the example waited.
+pub const EXIT_TIMED_OUT: u8 = 124;
+
+/// `1.5` for one and a half seconds: how the options that take a time
+/// (`--timeout`, `--dump-at`) are written.
+pub fn seconds_arg(duration: std::time::Duration) -> String {
+    let text = format!("{:.3}", duration.as_secs_f64());
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// The longest time `--timeout` and `--dump-at` take: a day is more than any
+/// example needs, and keeps every deadline far from `Instant`'s limits.
+pub const MAX_SECONDS: std::time::Duration = std::time::Duration::from_secs(86_400);
+
+/// The value of an option that takes a time in seconds (`--timeout`,
+/// `--dump-at`): a number, at most [`MAX_SECONDS`].
+pub fn parse_seconds(option: &str, value: &str) -> Result<std::time::Duration, String> {
+    let max = MAX_SECONDS.as_secs();
+    value
+        .parse::<f64>()
+        .ok()
+        .filter(|seconds| (0.0..=MAX_SECONDS.as_secs_f64()).contains(seconds))
+        .and_then(|seconds| std::time::Duration::try_from_secs_f64(seconds).ok())
+        .ok_or_else(|| {
+            format!(
+                "invalid value `{value}` for `{option}`: expected a number of seconds, \
+                 such as 1.5, from 0 to {max}"
+            )
+        })
+}
 
 /// A value of a command-line option that has a fixed set of names.
 pub trait Named: Sized + Copy + 'static {
@@ -112,6 +143,67 @@ impl Named for Flavor {
         (Flavor::MultiThread, "multi_thread"),
     ];
 }
+
+/// The option that points the HTTP examples at another server.
+pub const BASE_URL: &str = "--base-url";
+
+/// Checks a `--base-url` value: `http://` or `https://`, then a host (and
+/// perhaps a port and a path), with no spaces. Returns it without its
+/// trailing `/`, as the examples join paths to it. The one set of rules for
+/// the runner and for xtask, which passes the value on.
+pub fn parse_base_url(value: &str) -> Result<String, InvalidBaseUrl> {
+    let invalid = |problem| InvalidBaseUrl {
+        value: value.to_owned(),
+        problem,
+    };
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(invalid(BaseUrlProblem::Space));
+    }
+    let scheme = ["http://", "https://"]
+        .into_iter()
+        .find(|scheme| value.starts_with(scheme))
+        .ok_or(invalid(BaseUrlProblem::Scheme))?;
+    let url = value.trim_end_matches('/');
+    let rest = url.get(scheme.len()..).unwrap_or_default();
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    if host.is_empty() || host.starts_with(':') {
+        return Err(invalid(BaseUrlProblem::NoHost(scheme)));
+    }
+    Ok(url.to_owned())
+}
+
+/// A `--base-url` value [`parse_base_url`] refuses, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidBaseUrl {
+    pub value: String,
+    pub problem: BaseUrlProblem,
+}
+
+/// What is wrong with a base URL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BaseUrlProblem {
+    /// It does not start with `http://` or `https://`.
+    Scheme,
+    /// Nothing names a host after this scheme.
+    NoHost(&'static str),
+    /// It holds a space or a control character.
+    Space,
+}
+
+impl fmt::Display for InvalidBaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid value `{}` for `{BASE_URL}`: ", self.value)?;
+        match self.problem {
+            BaseUrlProblem::Scheme => f.write_str("it does not start with http:// or https://"),
+            BaseUrlProblem::NoHost(scheme) => write!(f, "no host follows `{scheme}`"),
+            BaseUrlProblem::Space => f.write_str("it holds a space or a control character"),
+        }?;
+        f.write_str("; expected a URL such as http://127.0.0.1:8080")
+    }
+}
+
+impl std::error::Error for InvalidBaseUrl {}
 
 /// How the runner calls an example's `run`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -295,6 +387,13 @@ pub struct Invocation {
     pub timeline_file: Option<String>,
     /// `--cancel-sweep`: cancel each example at every point it is pending.
     pub cancel_sweep: bool,
+    /// `--timeout`: after this much real time, the binary prints where each
+    /// task waits and exits with [`EXIT_TIMED_OUT`].
+    pub timeout: Option<std::time::Duration>,
+    /// `--dump-at`: when, on the example's clock, to dump its tasks.
+    pub dump_at: Option<std::time::Duration>,
+    /// `--dump-file`: where the dump goes instead of stdout.
+    pub dump_file: Option<String>,
     pub examples: Vec<String>,
 }
 
@@ -310,13 +409,22 @@ impl Invocation {
             args.extend([Flavor::OPTION.to_owned(), self.flavor.name().to_owned()]);
         }
         if let Some(url) = &self.base_url {
-            args.extend(["--base-url".to_owned(), url.clone()]);
+            args.extend([BASE_URL.to_owned(), url.clone()]);
         }
         if let Some(path) = &self.timeline_file {
             args.extend(["--timeline-file".to_owned(), path.clone()]);
         }
         if self.cancel_sweep {
             args.push("--cancel-sweep".to_owned());
+        }
+        if let Some(timeout) = self.timeout {
+            args.extend(["--timeout".to_owned(), seconds_arg(timeout)]);
+        }
+        if let Some(at) = self.dump_at {
+            args.extend(["--dump-at".to_owned(), seconds_arg(at)]);
+        }
+        if let Some(path) = &self.dump_file {
+            args.extend(["--dump-file".to_owned(), path.clone()]);
         }
         // A name that looks like an option would not be taken as a name.
         if self.examples.iter().any(|name| name.starts_with('-')) {
@@ -352,6 +460,42 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "invalid value `multi-thread` for `--flavor`: expected `current_thread` or `multi_thread`"
+        );
+    }
+
+    #[test]
+    fn a_base_url_is_http_with_a_host_and_loses_its_trailing_slash() {
+        for (good, parsed) in [
+            ("http://127.0.0.1:8080/", "http://127.0.0.1:8080"),
+            ("https://httpbin.org", "https://httpbin.org"),
+            ("http://user@host:1/base//", "http://user@host:1/base"),
+        ] {
+            assert_eq!(parse_base_url(good).as_deref(), Ok(parsed), "{good}");
+        }
+        for (bad, problem) in [
+            ("127.0.0.1:8080", BaseUrlProblem::Scheme),
+            ("ftp://host", BaseUrlProblem::Scheme),
+            ("HTTP//host", BaseUrlProblem::Scheme),
+            ("http://", BaseUrlProblem::NoHost("http://")),
+            ("http:///", BaseUrlProblem::NoHost("http://")),
+            ("https:///path", BaseUrlProblem::NoHost("https://")),
+            ("http://:8080", BaseUrlProblem::NoHost("http://")),
+            ("http://user@/", BaseUrlProblem::NoHost("http://")),
+            ("http://host name", BaseUrlProblem::Space),
+            ("http://host\n", BaseUrlProblem::Space),
+        ] {
+            assert_eq!(
+                parse_base_url(bad).map_err(|error| error.problem),
+                Err(problem),
+                "{bad}"
+            );
+        }
+        // The message says what is wrong with what was given: never that
+        // `http://` should start with http://.
+        assert_eq!(
+            parse_base_url("http://").unwrap_err().to_string(),
+            "invalid value `http://` for `--base-url`: no host follows `http://`; expected a \
+             URL such as http://127.0.0.1:8080"
         );
     }
 
@@ -405,6 +549,31 @@ mod tests {
         assert_eq!(header.summary, "First line, second line.");
         assert_eq!(header.body, "Body with `code`.\n\n- a list\n  continued");
         assert_eq!(Header::parse("fn main() {}").summary, "");
+    }
+
+    #[test]
+    fn times_are_written_and_read_in_seconds() {
+        use std::time::Duration;
+        assert_eq!(seconds_arg(Duration::from_secs(60)), "60");
+        assert_eq!(seconds_arg(Duration::from_millis(1500)), "1.5");
+        assert_eq!(
+            parse_seconds("--timeout", "0.5"),
+            Ok(Duration::from_millis(500))
+        );
+        for bad in ["-1", "soon", "NaN", "1e9"] {
+            let error = parse_seconds("--dump-at", bad).unwrap_err();
+            assert!(error.contains("`--dump-at`"), "{error}");
+        }
+        let invocation = Invocation {
+            timeout: Some(Duration::from_secs(60)),
+            dump_at: Some(Duration::from_millis(1500)),
+            examples: vec!["deadlock".into()],
+            ..Invocation::default()
+        };
+        assert_eq!(
+            invocation.args(),
+            ["--timeout", "60", "--dump-at", "1.5", "deadlock"]
+        );
     }
 
     #[test]

@@ -7,8 +7,9 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 use std::pin::Pin;
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 
-use crate::cli::{self, Command, ListFormat, TimelineRequest};
+use crate::cli::{self, Command, DumpRequest, ListFormat, TimelineRequest};
 use crate::protocol::{
     Clock, EXIT_FAILED, EXIT_PANICKED, EXIT_USAGE, Flavor, Header, Kind, Listed,
 };
@@ -18,6 +19,9 @@ use crate::timeline::{self, Timeline};
 mod record;
 #[cfg(tokio_unstable)]
 mod sweep;
+mod watch;
+
+use watch::Watchdog;
 
 /// What an example's `run()` returns, once the runner has boxed it.
 pub type ExampleFuture = Pin<Box<dyn Future<Output = Result<(), Box<dyn Error>>>>>;
@@ -274,7 +278,17 @@ impl<'a> Section<'a> {
                 examples,
                 base_url,
                 timeline,
-            }) => self.run_examples(&examples, clock, flavor, base_url.as_deref(), &timeline),
+                dumps,
+            }) => self.run_examples(
+                &examples,
+                &Options {
+                    clock,
+                    flavor,
+                    base_url: base_url.as_deref(),
+                    timeline: &timeline,
+                    dumps: &dumps,
+                },
+            ),
             Ok(Command::Sweep(examples)) => self.sweep(&examples),
             Err(error) => {
                 eprintln!("error: {error}");
@@ -304,6 +318,9 @@ impl<'a> Section<'a> {
                 clock: Clock::Virtual,
                 flavor: Flavor::CurrentThread,
                 base_url: None,
+                dump_at: None,
+                dump_file: None,
+                watchdog: None,
             };
             let swept = sweep::sweep(&run);
             for failure in &swept.failures {
@@ -326,14 +343,14 @@ impl<'a> Section<'a> {
         ExitCode::from(EXIT_USAGE)
     }
 
-    fn run_examples(
-        &self,
-        examples: &[Example],
-        clock: Clock,
-        flavor: Flavor,
-        base_url: Option<&str>,
-        timeline: &TimelineRequest,
-    ) -> ExitCode {
+    fn run_examples(&self, examples: &[Example], options: &Options<'_>) -> ExitCode {
+        let Options {
+            clock,
+            flavor,
+            base_url,
+            timeline,
+            dumps,
+        } = *options;
         let section = self.name;
         let with_headers = examples.len() > 1;
         let mut worst = None;
@@ -341,13 +358,28 @@ impl<'a> Section<'a> {
             None => None,
             Some(Ok(file)) => Some(file),
             Some(Err(error)) => {
+                // A path that can't be written is a mistake on the command
+                // line, like a bad option; nothing has run yet.
                 eprintln!(
                     "error: cannot write the timeline to {}: {error}",
                     timeline.file.as_deref().unwrap_or(Path::new("")).display()
                 );
-                return ExitCode::from(EXIT_FAILED);
+                return ExitCode::from(EXIT_USAGE);
             }
         };
+        let dump_file = match dumps.file.as_deref().map(std::fs::File::create) {
+            None => None,
+            Some(Ok(file)) => Some(Mutex::new(file)),
+            Some(Err(error)) => {
+                // A usage mistake, as for the timeline's file above.
+                eprintln!(
+                    "error: cannot write the dump to {}: {error}",
+                    dumps.file.as_deref().unwrap_or(Path::new("")).display()
+                );
+                return ExitCode::from(EXIT_USAGE);
+            }
+        };
+        let watchdog = dumps.timeout.map(Watchdog::start);
         for (index, example) in examples.iter().enumerate() {
             if with_headers {
                 if index > 0 {
@@ -361,6 +393,9 @@ impl<'a> Section<'a> {
                 clock,
                 flavor,
                 base_url,
+                dump_at: dumps.at,
+                dump_file: dump_file.as_ref(),
+                watchdog: watchdog.as_ref(),
             };
             let ran = run.execute();
             if let Some(recorded) = ran.timeline.filter(|_| timeline.wanted()) {
@@ -409,6 +444,16 @@ impl<'a> Section<'a> {
     }
 }
 
+/// How `run_examples` runs them, from the command line.
+#[derive(Clone, Copy)]
+struct Options<'a> {
+    clock: Clock,
+    flavor: Flavor,
+    base_url: Option<&'a str>,
+    timeline: &'a TimelineRequest,
+    dumps: &'a DumpRequest,
+}
+
 /// One example to run, and how.
 struct Run<'a> {
     /// `section/example`.
@@ -417,6 +462,13 @@ struct Run<'a> {
     clock: Clock,
     flavor: Flavor,
     base_url: Option<&'a str>,
+    /// `--dump-at`, and `--dump-file` if given.
+    #[cfg_attr(not(tokio_unstable), allow(dead_code))]
+    dump_at: Option<std::time::Duration>,
+    #[cfg_attr(not(tokio_unstable), allow(dead_code))]
+    dump_file: Option<&'a Mutex<std::fs::File>>,
+    /// `--timeout`'s watchdog.
+    watchdog: Option<&'a Arc<Watchdog>>,
 }
 
 /// What one run of an example came to.
@@ -438,6 +490,16 @@ impl Run<'_> {
     /// a task, and the local server. A `sync` example brings its own runtime.
     #[cfg(tokio_unstable)]
     fn execute(&self) -> Ran {
+        let sync = matches!(self.example.entry, Entry::Sync(_));
+        if let Some(watchdog) = self.watchdog {
+            watchdog.running(&self.name, watch::dumpable(sync));
+        }
+        if sync && self.dump_at.is_some() {
+            eprintln!(
+                "note: {} builds a runtime of its own, whose tasks the runner can't dump",
+                self.name
+            );
+        }
         if let Entry::Sync(run) = self.example.entry {
             let mut timeline = Timeline {
                 example: self.name.clone(),
@@ -464,10 +526,28 @@ impl Run<'_> {
                 };
             }
         };
+        let dumps = watch::Dumps {
+            at: self.dump_at,
+            file: self.dump_file,
+            watchdog: self.watchdog.cloned(),
+        };
+        let source = crate::dump::Source {
+            path: self.example.path,
+            module: self.example.name,
+        };
         let result = block_on(
             &runtime,
-            recorder.main(async { self.start(&recorder).await?.await }),
+            watch::watched(
+                recorder.main(async { self.start(&recorder).await?.await }),
+                &dumps,
+                &recorder,
+                &self.name,
+                source,
+            ),
         );
+        if let Some(watchdog) = self.watchdog {
+            watchdog.stopping(&self.name);
+        }
         let outcome = outcome(result);
         let left_running = match outcome {
             Outcome::Panicked => None,
@@ -485,6 +565,10 @@ impl Run<'_> {
     /// refuses `--timeline` in such a build.
     #[cfg(not(tokio_unstable))]
     fn execute(&self) -> Ran {
+        if let Some(watchdog) = self.watchdog {
+            let sync = matches!(self.example.entry, Entry::Sync(_));
+            watchdog.running(&self.name, watch::dumpable(sync));
+        }
         let result = match self.example.entry {
             Entry::Sync(run) => panic::catch_unwind(run),
             Entry::Plain(_) | Entry::WithBaseUrl(_) => {
@@ -500,6 +584,9 @@ impl Run<'_> {
                 }
             }
         };
+        if let Some(watchdog) = self.watchdog {
+            watchdog.stopping(&self.name);
+        }
         Ran {
             outcome: outcome(result),
             left_running: None,

@@ -320,6 +320,20 @@ impl Recorder {
             .collect()
     }
 
+    /// Each task of the example's that the recorder saw spawned, by id: its
+    /// number on the timeline and its place (`line 81: tasks.spawn(...)`);
+    /// and the tasks it leaves out (the local server's).
+    pub(crate) fn task_places(&self) -> (HashMap<Id, (usize, String)>, HashSet<Id>) {
+        let state = self.state();
+        let (_, renumbered) = numbering(&state.rows);
+        let places = state
+            .rows_by_id
+            .iter()
+            .map(|(id, &index)| (*id, (renumbered[index], state.rows[index].place())))
+            .collect();
+        (places, state.hidden.clone())
+    }
+
     /// The example's tasks still alive after `run()` returned, once the
     /// runtime has had a few turns to finish the ones already told to stop:
     /// an aborted task, or one whose `JoinSet` was dropped, ends at its next
@@ -378,6 +392,19 @@ impl Recorder {
 /// recorded when its thread finished, goes after the tasks of its instant,
 /// with those of other blocking calls of that instant in source order.
 fn in_order(rows: &[Row]) -> Vec<Row> {
+    let (order, renumbered) = numbering(rows);
+    order
+        .iter()
+        .map(|&old| {
+            let mut row = rows[old].clone();
+            row.parent = row.parent.map(|parent| renumbered[parent]);
+            row
+        })
+        .collect()
+}
+
+/// The order of [`in_order`], and for each recorded row its number there.
+fn numbering(rows: &[Row]) -> (Vec<usize>, Vec<usize>) {
     let mut order: Vec<usize> = (1..rows.len()).collect();
     order.sort_by_key(|&index| {
         let row = &rows[index];
@@ -399,14 +426,7 @@ fn in_order(rows: &[Row]) -> Vec<Row> {
     for (new, &old) in order.iter().enumerate() {
         renumbered[old] = new;
     }
-    order
-        .iter()
-        .map(|&old| {
-            let mut row = rows[old].clone();
-            row.parent = row.parent.map(|parent| renumbered[parent]);
-            row
-        })
-        .collect()
+    (order, renumbered)
 }
 
 /// Dropped only when `run()` panics out of a poll: its time is when it

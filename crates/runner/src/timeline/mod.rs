@@ -152,18 +152,27 @@ impl Row {
     /// and code, since the chart's title names the file; of a line
     /// `let task = set.spawn(...)`, the spawn is what tells rows apart.
     pub fn label(&self, index: usize) -> String {
+        match (self.kind, self.place()) {
+            (RowKind::Main, _) => "main run()".to_owned(),
+            (_, place) if place.is_empty() => format!("#{index}"),
+            (_, place) => format!("#{index} {place}"),
+        }
+    }
+
+    /// The label without its number: `line 81: tasks.spawn(...)`, the
+    /// spawn's `file:line` if the line is not the example's, or nothing.
+    pub fn place(&self) -> String {
         let code = match self.code.split_once(" = ") {
             Some((binding, spawn)) if binding.starts_with("let ") => spawn,
             _ => &self.code,
         };
-        match (self.kind, &self.spawned_at) {
-            (RowKind::Main, _) => "main run()".to_owned(),
-            (_, Some(at)) if code.is_empty() => format!("#{index} {at}"),
-            (_, Some(at)) => {
+        match &self.spawned_at {
+            Some(at) if code.is_empty() => at.clone(),
+            Some(at) => {
                 let line = at.rsplit_once(':').map_or(at.as_str(), |(_, line)| line);
-                format!("#{index} line {line}: {code}")
+                format!("line {line}: {code}")
             }
-            (_, None) => format!("#{index}"),
+            None => String::new(),
         }
     }
 

@@ -1,0 +1,174 @@
+//! A stuck program, and how to see where it is stuck: two tasks that each
+//! hold a lock and wait for the other's, and a task that waits on a channel
+//! whose only sender it holds itself; then the two fixes.
+//!
+//! A deadlock raises nothing and prints nothing: every task is waiting, so
+//! the program just stops moving. Here a timeout notices it. To see *where*
+//! each task waits, run the example with a task dump at one second:
+//!
+//! ```sh
+//! cargo run -p pitfalls -- deadlock --clock virtual --dump-at 1
+//! ```
+//!
+//! The runner prints each task, labelled by the line that spawned it, with
+//! this file's frames down to the `.await` it is stopped at, and what it
+//! waits in: both transfers in `Mutex::lock`, each holding the lock the
+//! other wants, and the collector in `mpsc::Receiver::recv`. The dump comes
+//! from Tokio's `Handle::dump`, which needs `--cfg tokio_unstable`, Tokio's
+//! `taskdump` feature and Linux; the runner uses it, this file does not.
+//! The book's page "Why is my program stuck?" reads such a dump.
+//!
+//! Python 3.11 shows the same with `asyncio.all_tasks()` and each task's
+//! `get_stack()` (the asyncio version prints them on stderr); Python 3.14
+//! adds `asyncio.print_call_graph()` and `python -m asyncio pstree PID`.
+//! `tokio::sync::Mutex`, like `asyncio.Lock`, is not reentrant: a task that
+//! holds it and locks it again waits for ever. A Tokio channel ends when its
+//! last `Sender` is dropped (or its receiver calls `close`), and only then
+//! does `recv` return `None`: a task that keeps a sender of its own waits
+//! for ever. (`asyncio.Queue` has no end at all before Python 3.13's
+//! `shutdown()`.)
+//!
+//! The fixes: every task takes the two locks in one order (here by account
+//! number), so whoever gets the first lock also gets the second; and the
+//! collector drops its sender before it receives.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Debugging Async Code" (monitoring what each task is doing) and
+//!   "Semaphores and Locks" (the lock)
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Mutex, mpsc};
+use tokio::task::JoinSet;
+use tokio::time::{sleep, timeout};
+
+/// How long `run` gives the stuck tasks before it calls them deadlocked.
+const PATIENCE: Duration = Duration::from_secs(2);
+
+struct Account {
+    number: u32,
+    name: &'static str,
+    balance: Mutex<i64>,
+}
+
+/// Locks `from`, then `to`: two transfers in opposite directions each get
+/// their first lock and wait for ever for the second.
+async fn transfer(from: Arc<Account>, to: Arc<Account>, amount: i64) {
+    let mut source = from.balance.lock().await;
+    println!("{} -> {}: locked {}", from.name, to.name, from.name);
+    // Long enough for the other transfer to take its first lock.
+    sleep(Duration::from_millis(100)).await;
+    let mut destination = to.balance.lock().await;
+    *source -= amount;
+    *destination += amount;
+}
+
+/// The fix: both locks in account-number order, whichever way the money goes.
+async fn transfer_in_order(from: Arc<Account>, to: Arc<Account>, amount: i64) {
+    let (first, second) = if from.number < to.number {
+        (&from, &to)
+    } else {
+        (&to, &from)
+    };
+    let mut first = first.balance.lock().await;
+    sleep(Duration::from_millis(100)).await;
+    let mut second = second.balance.lock().await;
+    let (source, destination) = if from.number < to.number {
+        (&mut *first, &mut *second)
+    } else {
+        (&mut *second, &mut *first)
+    };
+    *source -= amount;
+    *destination += amount;
+    println!("{} -> {}: done", from.name, to.name);
+}
+
+/// Sends three orders to itself, then sums what it receives until the
+/// channel closes, which it never does: `orders` is still alive here.
+async fn collect(orders: mpsc::Sender<u32>, mut queue: mpsc::Receiver<u32>) -> u32 {
+    for order in 1..=3 {
+        // The channel has room for all three, so these never wait.
+        let _ = orders.send(order).await;
+    }
+    println!("collector: sent 3 orders to itself");
+    let mut total = 0;
+    while let Some(order) = queue.recv().await {
+        total += order;
+    }
+    total
+}
+
+/// The fix: the sender is dropped once the orders are sent.
+async fn collect_closed(orders: mpsc::Sender<u32>, mut queue: mpsc::Receiver<u32>) -> u32 {
+    for order in 1..=3 {
+        let _ = orders.send(order).await;
+    }
+    drop(orders);
+    let mut total = 0;
+    while let Some(order) = queue.recv().await {
+        total += order;
+    }
+    total
+}
+
+pub async fn run() {
+    let (checking, savings) = accounts();
+    let mut stuck = JoinSet::new();
+    stuck.spawn(transfer(Arc::clone(&checking), Arc::clone(&savings), 30));
+    stuck.spawn(transfer(Arc::clone(&savings), Arc::clone(&checking), 20));
+    let (orders, queue) = mpsc::channel(8);
+    stuck.spawn(async move {
+        collect(orders, queue).await;
+    });
+    let finished = timeout(PATIENCE, async {
+        while stuck.join_next().await.is_some() {}
+    })
+    .await;
+    if finished.is_err() {
+        println!(
+            "after {:.1}s: {} tasks still waiting, none of them failed",
+            PATIENCE.as_secs_f64(),
+            stuck.len()
+        );
+    }
+    // Aborting them releases the locks they hold.
+    stuck.shutdown().await;
+
+    let (checking, savings) = accounts();
+    let mut fixed = JoinSet::new();
+    fixed.spawn(transfer_in_order(
+        Arc::clone(&checking),
+        Arc::clone(&savings),
+        30,
+    ));
+    fixed.spawn(transfer_in_order(
+        Arc::clone(&savings),
+        Arc::clone(&checking),
+        20,
+    ));
+    while fixed.join_next().await.is_some() {}
+    println!(
+        "locks in one order: checking {}, savings {}",
+        *checking.balance.lock().await,
+        *savings.balance.lock().await
+    );
+
+    let (orders, queue) = mpsc::channel(8);
+    let total = collect_closed(orders, queue).await;
+    println!("sender dropped: the collector's total is {total}");
+}
+
+// What only feeds the demonstration.
+
+fn accounts() -> (Arc<Account>, Arc<Account>) {
+    let account = |number, name| {
+        Arc::new(Account {
+            number,
+            name,
+            balance: Mutex::new(100),
+        })
+    };
+    (account(1, "checking"), account(2, "savings"))
+}

@@ -1,0 +1,600 @@
+//! Task dumps: where each task of an example waits, folded for a reader.
+//!
+//! A Tokio task dump (`Handle::dump`, see `capture.rs`) gives, for each
+//! task, one backtrace per Tokio leaf future its last poll reached: from the
+//! task's root down through the example's own `async fn`s, then through
+//! Tokio's (and `futures`', `core`'s) frames to the leaf that returned
+//! `Pending`. This module turns such backtraces into what a reader needs:
+//!
+//! - the example's own frames, outermost first, each as `function at
+//!   file:line`, the line being the `.await` it is stopped at;
+//! - below the innermost of them, one line naming what it waits in, folded
+//!   from all the library frames: `Mutex::lock`, `mpsc::Receiver::recv`,
+//!   `sleep`, `JoinHandle`, `timeout › sleep`.
+//!
+//! Frames above the outermost own frame (the runner's wrappers, Tokio's task
+//! harness) are dropped, and so are library frames between two own frames
+//! (the `join!` or `Timeout` that polls the inner one: the outer frame's line
+//! already points at that `.await`). Nothing printed depends on addresses or
+//! on Tokio's own line numbers, so a dump is stable across Tokio's patch
+//! versions and a golden file can pin it. None of this needs Tokio.
+//!
+//! # The text form
+//!
+//! ```text
+//! dump of pitfalls/deadlock at 1.0s: where each task waits
+//!
+//! main run()
+//!   run at deadlock.rs:61
+//!     waits in JoinHandle
+//!
+//! #1 line 44: tokio::spawn(transfer(...))
+//!   transfer at deadlock.rs:25
+//!     waits in Mutex::lock
+//! ```
+//!
+//! A task is labelled as its timeline row is, by the line that spawned it.
+//! Several backtraces of one task (a `join!`, a `timeout`) share their common
+//! outer frames, each level indented two more spaces. Tasks that wait the
+//! same way and were spawned by the same line are one entry.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Duration;
+
+#[cfg(all(
+    feature = "runtime",
+    tokio_unstable,
+    target_os = "linux",
+    any(
+        target_arch = "aarch64",
+        target_arch = "x86",
+        target_arch = "x86_64",
+        target_arch = "s390x"
+    )
+))]
+pub mod capture;
+
+/// Whether this binary can take task dumps: Tokio's `Handle::dump` exists
+/// only under `--cfg tokio_unstable`, with its `taskdump` feature (which the
+/// runner turns on where Tokio supports it), on Linux x86, x86_64, aarch64
+/// and s390x.
+pub const AVAILABLE: bool = cfg!(all(
+    feature = "runtime",
+    tokio_unstable,
+    target_os = "linux",
+    any(
+        target_arch = "aarch64",
+        target_arch = "x86",
+        target_arch = "x86_64",
+        target_arch = "s390x"
+    )
+));
+
+/// Why [`AVAILABLE`] is false, in one sentence.
+pub const UNAVAILABLE: &str = "task dumps need Tokio's `Handle::dump`, which exists only \
+    under `--cfg tokio_unstable` (the workspace sets it in .cargo/config.toml; a RUSTFLAGS \
+    of your own replaces that) and only on Linux x86, x86_64, aarch64 and s390x";
+
+/// The first words of a dump's text form.
+pub const MAGIC: &str = "dump of";
+
+/// The most entries a dump shows; a program with thousands of tasks gets
+/// the first ones and a count of the rest.
+pub const MAX_ENTRIES: usize = 24;
+
+/// One frame of a resolved backtrace.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Frame {
+    /// The demangled name, as the debug info or the symbol table gives it.
+    pub function: Option<String>,
+    /// The source file, as the compiler saw it.
+    pub file: Option<String>,
+    pub line: Option<u32>,
+}
+
+impl Frame {
+    pub fn new(function: &str, file: Option<&str>, line: Option<u32>) -> Self {
+        Frame {
+            function: Some(function.to_owned()),
+            file: file.map(str::to_owned),
+            line,
+        }
+    }
+}
+
+/// Which frames are the program's own: those in one source file.
+#[derive(Clone, Copy, Debug)]
+pub struct Source<'a> {
+    /// The file, as the compiler saw it or just its name: frames whose file
+    /// ends with it (or that it ends with) are own frames.
+    pub path: &'a str,
+    /// The module the file is, such as `deadlock`; names are shown from
+    /// after it (`deadlock::Bank::transfer` shows as `Bank::transfer`).
+    pub module: &'a str,
+}
+
+impl Source<'_> {
+    fn owns(&self, file: &str) -> bool {
+        let (mine, theirs) = (Path::new(self.path), Path::new(file));
+        !file.is_empty() && (theirs.ends_with(mine) || mine.ends_with(theirs))
+    }
+}
+
+/// One of the program's own frames.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Place {
+    /// `transfer`, `Bank::transfer`, `async block in run`.
+    pub function: String,
+    /// `deadlock.rs:25`.
+    pub at: String,
+}
+
+/// Where one backtrace of a task stops: its own frames, outermost first,
+/// and what it waits in.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Wait {
+    pub frames: Vec<Place>,
+    /// The leaf, folded: `Mutex::lock`, `timeout › sleep`.
+    pub leaf: String,
+}
+
+impl Wait {
+    /// The innermost own frame, if there is one.
+    pub fn innermost(&self) -> Option<&Place> {
+        self.frames.last()
+    }
+}
+
+/// Folds one backtrace, given outermost frame first, into a [`Wait`].
+pub fn fold(frames: &[Frame], source: Source<'_>) -> Wait {
+    let own = |frame: &Frame| frame.file.as_deref().is_some_and(|file| source.owns(file));
+    let innermost_own = frames.iter().rposition(own);
+    let places = frames
+        .iter()
+        .filter(|frame| own(frame))
+        .map(|frame| place(frame, source))
+        .collect();
+    let below = match innermost_own {
+        Some(index) => &frames[index + 1..],
+        None => frames,
+    };
+    Wait {
+        frames: places,
+        leaf: leaf(below, source.module),
+    }
+}
+
+fn place(frame: &Frame, source: Source<'_>) -> Place {
+    let file = frame.file.as_deref().unwrap_or_default();
+    let file = Path::new(file).file_name().map_or_else(
+        || file.to_owned(),
+        |name| name.to_string_lossy().into_owned(),
+    );
+    let at = match frame.line {
+        Some(line) => format!("{file}:{line}"),
+        None => file,
+    };
+    Place {
+        function: own_name(frame.function.as_deref().unwrap_or("?"), source.module),
+        at,
+    }
+}
+
+/// An own function's name from after its module: an `async fn`'s body is
+/// a closure of the function (`transfer::{{closure}}`), an async block a
+/// closure inside that.
+fn own_name(raw: &str, module: &str) -> String {
+    let path = simplify(raw);
+    let segments: Vec<&str> = path.split("::").collect();
+    let start = segments
+        .iter()
+        .position(|segment| *segment == module)
+        .map_or(0, |index| index + 1);
+    let mut rest: Vec<&str> = segments[start..].to_vec();
+    let mut closures = 0;
+    while rest.last() == Some(&CLOSURE) {
+        rest.pop();
+        closures += 1;
+    }
+    let name = if rest.is_empty() {
+        path.clone()
+    } else {
+        rest.join("::")
+    };
+    if closures >= 2 {
+        format!("async block in {name}")
+    } else {
+        name
+    }
+}
+
+/// How a closure segment reads once [`simplify`] has normalised it.
+const CLOSURE: &str = "{{closure}}";
+
+/// A demangled name without its hash, generic arguments and trait
+/// qualification: `<tokio::time::sleep::Sleep as core::future::future::Future>::poll::h0123..`
+/// becomes `tokio::time::sleep::Sleep::poll`. Closure segments, whichever
+/// form the debug info gives them in, become `{{closure}}`.
+pub fn simplify(raw: &str) -> String {
+    let name = match raw.rsplit_once("::h") {
+        Some((name, hash)) if hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()) => {
+            name
+        }
+        _ => raw,
+    };
+    // `<A as B>::rest` and `<A>::rest` become `A::rest`.
+    let unqualified = match name.strip_prefix('<').and_then(|inner| {
+        let close = matching_close(inner)?;
+        Some((&inner[..close], &inner[close + 1..]))
+    }) {
+        Some((qualified, rest)) => {
+            let ty = top_level_split(qualified, " as ").unwrap_or(qualified);
+            format!("{ty}{rest}")
+        }
+        None => name.to_owned(),
+    };
+    // Generic arguments go: `Mutex<T>::lock` is `Mutex::lock`.
+    let mut path = String::new();
+    let mut depth = 0usize;
+    for c in unqualified.chars() {
+        match c {
+            '<' => depth += 1,
+            '>' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => path.push(c),
+            _ => {}
+        }
+    }
+    path.split("::")
+        .filter(|segment| !segment.is_empty())
+        .map(|segment| {
+            if segment.starts_with("{{closure")
+                || segment.starts_with("{closure")
+                || segment.starts_with("{async_block")
+                || segment.starts_with("{async_fn")
+            {
+                CLOSURE
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
+/// The index of the `>` that closes a `<` just before `text`.
+fn matching_close(text: &str) -> Option<usize> {
+    let mut depth = 1usize;
+    for (index, c) in text.char_indices() {
+        match c {
+            '<' => depth += 1,
+            '>' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(index);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// What comes before `separator` where it is outside any `<...>`.
+fn top_level_split<'a>(text: &'a str, separator: &str) -> Option<&'a str> {
+    let mut depth = 0usize;
+    for (index, c) in text.char_indices() {
+        match c {
+            '<' => depth += 1,
+            '>' => depth = depth.saturating_sub(1),
+            _ if depth == 0 && text[index..].starts_with(separator) => return Some(&text[..index]),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Library futures that poll another future on the waiting path, so what
+/// they wait in is the next frame's: `timeout › mpsc::Receiver::recv`.
+const WRAPPERS: &[&str] = &[
+    "timeout",
+    "join_all",
+    "try_join_all",
+    "select_all",
+    "FuturesUnordered",
+    "FuturesOrdered",
+    "buffered",
+    "buffer_unordered",
+];
+
+/// Library frames that are never what a program waits in: adapters the
+/// waiting path passes through.
+const PASSING: &[&str] = &[
+    "maybe_done",
+    "try_maybe_done",
+    "poll_delay",
+    "Map",
+    "MapOk",
+    "MapErr",
+    "Then",
+    "AndThen",
+    "OrElse",
+    "Inspect",
+    "Fuse",
+    "Flatten",
+    "Either",
+    "IntoFuture",
+    "Instrumented",
+    "WithDispatch",
+];
+
+/// The crates whose names a reader knows without their crate: Tokio's own
+/// and the `futures` family.
+fn well_known(krate: &str) -> bool {
+    krate.starts_with("tokio") || krate.starts_with("futures")
+}
+
+/// The library frames below the innermost own frame, folded into one name.
+/// A frame named inside the program's own module but compiled from a
+/// library's file is a macro's expansion (`select!`, `try_join!`): the path
+/// passes through it too.
+fn leaf(frames: &[Frame], module: &str) -> String {
+    let mut names = Vec::new();
+    for frame in frames {
+        let Some(raw) = frame.function.as_deref() else {
+            continue;
+        };
+        let path = simplify(raw);
+        let mut segments = path.split("::");
+        let krate = segments.next().unwrap_or_default();
+        if !well_known(krate) && segments.any(|segment| segment == module) {
+            continue;
+        }
+        let Some(name) = api_name(&path) else {
+            continue;
+        };
+        if PASSING.contains(&name.as_str()) || names.last() == Some(&name) {
+            continue;
+        }
+        let wrapper = WRAPPERS.contains(&name.as_str());
+        names.push(name);
+        if !wrapper {
+            break;
+        }
+    }
+    if names.is_empty() {
+        "a library future".to_owned()
+    } else {
+        names.join(" › ")
+    }
+}
+
+/// The name a reader knows a library frame by, or `None` for frames of
+/// `core`, `std` and `alloc` (`Pin`, `Box`, `poll_fn` and the like: the
+/// path passes through them).
+fn api_name(path: &str) -> Option<String> {
+    let segments: Vec<&str> = path
+        .split("::")
+        .filter(|segment| *segment != CLOSURE)
+        .collect();
+    let (&krate, _) = segments.split_first()?;
+    // A reference, a pointer or a bare type parameter (`<&mut F as
+    // Future>::poll`) is an adapter too.
+    let crate_like = krate.starts_with(|c: char| c.is_ascii_lowercase())
+        && krate.chars().all(|c| c.is_alphanumeric() || c == '_');
+    if matches!(krate, "core" | "std" | "alloc") || !crate_like || segments.len() == 1 {
+        return None;
+    }
+    let is_type = |segment: &str| segment.chars().next().is_some_and(char::is_uppercase);
+    let channel = segments
+        .iter()
+        .find(|segment| matches!(**segment, "mpsc" | "oneshot" | "broadcast" | "watch"))
+        .copied();
+    let typed = |ty: &str| match channel {
+        Some(module) if ty.contains("Receiver") || ty.contains("Sender") => {
+            format!("{module}::{ty}")
+        }
+        _ => ty.to_owned(),
+    };
+    let named = |name: String| {
+        if well_known(krate) {
+            name
+        } else {
+            format!("{krate}::{name}")
+        }
+    };
+    let n = segments.len();
+    let last = segments[n - 1];
+    if n >= 2 && is_type(segments[n - 2]) {
+        let ty = segments[n - 2];
+        let module = if n >= 3 { segments[n - 3] } else { "" };
+        if last == "poll" {
+            // A future type: named by what makes it.
+            return Some(match (module, ty) {
+                ("notify", "Notified") => "Notify::notified".to_owned(),
+                (_, "WaitForCancellationFuture" | "WaitForCancellationFutureOwned") => {
+                    "CancellationToken::cancelled".to_owned()
+                }
+                (_, "TaskTrackerWaitFuture") => "TaskTracker::wait".to_owned(),
+                _ if PASSING.contains(&ty) => ty.to_owned(),
+                _ if snake_case(ty) == module => named(module.to_owned()),
+                _ => named(typed(ty)),
+            });
+        }
+        return Some(named(format!("{}::{last}", typed(ty))));
+    }
+    if is_type(last) {
+        return Some(named(typed(last)));
+    }
+    Some(named(last.to_owned()))
+}
+
+fn snake_case(camel: &str) -> String {
+    let mut snake = String::new();
+    for (index, c) in camel.chars().enumerate() {
+        if c.is_uppercase() {
+            if index > 0 {
+                snake.push('_');
+            }
+            snake.extend(c.to_lowercase());
+        } else {
+            snake.push(c);
+        }
+    }
+    snake
+}
+
+/// Which task a [`TaskDump`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Who {
+    /// The one running `run()`.
+    Main,
+    /// A spawned task, by its number on the timeline.
+    Task(usize),
+    /// A task whose spawn the runner did not see.
+    Unknown,
+}
+
+/// One task of a dump.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskDump {
+    pub who: Who,
+    /// What follows its number: `run()`, `line 44: tokio::spawn(...)`.
+    pub place: String,
+    /// One per Tokio leaf its poll reached; empty if it reached none.
+    pub waits: Vec<Wait>,
+}
+
+impl TaskDump {
+    fn label(&self) -> String {
+        match self.who {
+            Who::Main => format!("main {}", self.place),
+            Who::Task(number) => format!("#{number} {}", self.place),
+            Who::Unknown => format!("a task {}", self.place),
+        }
+    }
+}
+
+/// `1.0s`, `0.25s`: seconds with at least one decimal, as many as needed.
+pub fn seconds(duration: Duration) -> String {
+    let millis = duration.as_millis();
+    let (whole, fraction) = (millis / 1000, millis % 1000);
+    let mut fraction = format!("{fraction:03}");
+    while fraction.len() > 1 && fraction.ends_with('0') {
+        fraction.pop();
+    }
+    format!("{whole}.{fraction}s")
+}
+
+/// The first line of a dump's text form: `dump of <example> at <time>:
+/// where each task waits`.
+pub fn header(example: &str, at: Duration) -> String {
+    format!(
+        "{MAGIC} {example} at {}: where each task waits",
+        seconds(at)
+    )
+}
+
+/// The instant a dump's text form was taken at, from its first line; a
+/// golden dump file says when to take the dump it pins.
+pub fn instant(text: &str) -> Option<Duration> {
+    let first = text.lines().next()?;
+    let rest = first.strip_prefix(MAGIC)?;
+    let (_, at) = rest.rsplit_once(" at ")?;
+    let (time, _) = at.split_once("s:")?;
+    let seconds: f64 = time.parse().ok()?;
+    Duration::try_from_secs_f64(seconds).ok()
+}
+
+/// The tasks of a dump, one entry each, as text. `notes` follow them.
+pub fn render(tasks: &[TaskDump], notes: &[String]) -> String {
+    // Tasks spawned by one line that wait the same way are one entry.
+    let mut entries: Vec<(Vec<usize>, &TaskDump)> = Vec::new();
+    for task in tasks {
+        let Who::Task(number) = task.who else {
+            entries.push((Vec::new(), task));
+            continue;
+        };
+        match entries.iter_mut().find(|(numbers, other)| {
+            !numbers.is_empty() && other.place == task.place && other.waits == task.waits
+        }) {
+            Some((numbers, _)) => numbers.push(number),
+            None => entries.push((vec![number], task)),
+        }
+    }
+    let mut text = String::new();
+    let shown = entries.len().min(MAX_ENTRIES);
+    for (numbers, task) in &entries[..shown] {
+        text.push('\n');
+        let label = match numbers.as_slice() {
+            [] | [_] => task.label(),
+            numbers => format!("{} {}", numbers_label(numbers), task.place),
+        };
+        let _ = writeln!(text, "{label}");
+        if task.waits.is_empty() {
+            let _ = writeln!(
+                text,
+                "  waits in no Tokio future: what it awaits is not Tokio's, or nothing will \
+                 ever wake it (std::future::pending)"
+            );
+        }
+        render_waits(&mut text, &task.waits, 0, 1);
+    }
+    if entries.len() > shown {
+        let rest: usize = entries[shown..]
+            .iter()
+            .map(|(numbers, _)| numbers.len().max(1))
+            .sum();
+        let _ = writeln!(text, "\n... and {rest} more tasks");
+    }
+    for note in notes {
+        let _ = writeln!(text, "\n{note}");
+    }
+    text
+}
+
+/// `#3, #4 and #5 (3 tasks)`, or `#3 to #100 (98 tasks)` when they run on.
+fn numbers_label(numbers: &[usize]) -> String {
+    let count = numbers.len();
+    let consecutive = numbers.windows(2).all(|pair| pair[1] == pair[0] + 1);
+    let listed: Vec<String> = numbers.iter().map(|n| format!("#{n}")).collect();
+    if consecutive && count > 3 {
+        format!("{} to {} ({count} tasks)", listed[0], listed[count - 1])
+    } else if count > 4 {
+        format!("{}, ... ({count} tasks)", listed[..3].join(", "))
+    } else {
+        let (last, rest) = listed.split_last().expect("two numbers or more");
+        format!("{} and {last} ({count} tasks)", rest.join(", "))
+    }
+}
+
+/// The waits that share their first `depth` frames, as a tree: each own
+/// frame on a line, indented by its depth, and the leaf below the innermost.
+fn render_waits(text: &mut String, waits: &[Wait], depth: usize, indent: usize) {
+    let pad = "  ".repeat(indent);
+    let mut leaves: Vec<&str> = Vec::new();
+    let mut groups: Vec<(&Place, Vec<Wait>)> = Vec::new();
+    for wait in waits {
+        match wait.frames.get(depth) {
+            None => {
+                if !leaves.contains(&wait.leaf.as_str()) {
+                    leaves.push(&wait.leaf);
+                }
+            }
+            Some(frame) => match groups.iter_mut().find(|(place, _)| *place == frame) {
+                Some((_, members)) => members.push(wait.clone()),
+                None => groups.push((frame, vec![wait.clone()])),
+            },
+        }
+    }
+    for leaf in leaves {
+        let _ = writeln!(text, "{pad}waits in {leaf}");
+    }
+    for (place, members) in groups {
+        let _ = writeln!(text, "{pad}{} at {}", place.function, place.at);
+        render_waits(text, &members, depth + 1, indent + 1);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,326 @@
+use super::*;
+
+const EXAMPLE: &str = "/w/crates/pitfalls/src/deadlock.rs";
+const TOKIO: &str = "/r/tokio-1.54.1/src";
+const SOURCE: Source<'static> = Source {
+    path: EXAMPLE,
+    module: "deadlock",
+};
+
+fn own(function: &str, line: u32) -> Frame {
+    Frame::new(function, Some(EXAMPLE), Some(line))
+}
+
+fn lib(function: &str, file: &str, line: u32) -> Frame {
+    Frame::new(function, Some(&format!("{TOKIO}/{file}")), Some(line))
+}
+
+/// A symbol from a dependency built without debug info: a name, no file.
+fn symbol(function: &str) -> Frame {
+    Frame::new(function, None, None)
+}
+
+/// A task stuck on its second lock, as Tokio 1.54.1 resolves it in a
+/// workspace binary, innermost last (the order `fold` takes).
+fn second_lock() -> Vec<Frame> {
+    vec![
+        own(
+            "pitfalls::deadlock::transfer::{{closure}}::h175c21b33d63ee21",
+            25,
+        ),
+        lib(
+            "tokio::sync::mutex::Mutex<T>::lock::{{closure}}::head0be000abb74bb",
+            "sync/mutex.rs",
+            455,
+        ),
+        lib(
+            "tokio::sync::mutex::Mutex<T>::lock::{{closure}}::{{closure}}::ha71b8a84dee44f3b",
+            "sync/mutex.rs",
+            436,
+        ),
+        lib(
+            "tokio::sync::mutex::Mutex<T>::acquire::{{closure}}::h9b2b94acd45e02f6",
+            "sync/mutex.rs",
+            658,
+        ),
+        symbol(
+            "<tokio::sync::batch_semaphore::Acquire as core::future::future::Future>::poll::h190fc96f2f01b4ac",
+        ),
+    ]
+}
+
+#[test]
+fn a_lock_folds_to_the_call_the_example_made() {
+    let wait = fold(&second_lock(), SOURCE);
+    assert_eq!(
+        wait,
+        Wait {
+            frames: vec![Place {
+                function: "transfer".into(),
+                at: "deadlock.rs:25".into()
+            }],
+            leaf: "Mutex::lock".into(),
+        }
+    );
+}
+
+#[test]
+fn frames_above_the_example_and_between_its_own_are_dropped() {
+    let mut frames = vec![
+        symbol(
+            "<tokio::runtime::task::trace::Root<T> as core::future::future::Future>::poll::h1111111111111111",
+        ),
+        Frame::new(
+            "pitfalls::main::{{closure}}::{{closure}}",
+            Some("/w/crates/pitfalls/src/main.rs"),
+            Some(12),
+        ),
+        own(
+            "pitfalls::deadlock::run::{{closure}}::h2222222222222222",
+            61,
+        ),
+        symbol(
+            "<tokio::time::timeout::Timeout<T> as core::future::future::Future>::poll::h3333333333333333",
+        ),
+        own(
+            "pitfalls::deadlock::run::{{closure}}::{{closure}}::h4444444444444444",
+            52,
+        ),
+    ];
+    frames.extend(second_lock());
+    let wait = fold(&frames, SOURCE);
+    let functions: Vec<&str> = wait.frames.iter().map(|p| p.function.as_str()).collect();
+    assert_eq!(functions, ["run", "async block in run", "transfer"]);
+    assert_eq!(wait.frames[0].at, "deadlock.rs:61");
+    assert_eq!(wait.leaf, "Mutex::lock");
+}
+
+#[test]
+fn leaves_are_named_as_a_reader_calls_them() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "tokio::sync::mpsc::bounded::Receiver<T>::recv::{{closure}}::he1d89be5fc8650d6",
+                "<core::future::poll_fn::PollFn<F> as core::future::future::Future>::poll::h01617d7177916ad4",
+                "tokio::sync::mpsc::bounded::Receiver<T>::recv::{{closure}}::{{closure}}::h8b541495ab595579",
+                "tokio::sync::mpsc::chan::Rx<T,S>::recv::h6f6442b486e8f5d1",
+            ],
+            "mpsc::Receiver::recv",
+        ),
+        (
+            &[
+                "<tokio::time::timeout::Timeout<T> as core::future::future::Future>::poll::hc879f91242d8ade0",
+                "tokio::time::timeout::poll_delay::h7fee2abf85b3705f",
+                "tokio::time::timeout::poll_delay::{{closure}}::h4195330a92ed24e9",
+                "<tokio::time::sleep::Sleep as core::future::future::Future>::poll::hfcd31ed0a1b085c7",
+                "tokio::time::sleep::Sleep::poll_elapsed::h5a7ec8a64ecbffe9",
+            ],
+            "timeout › sleep",
+        ),
+        (
+            &[
+                "<tokio::time::timeout::Timeout<T> as core::future::future::Future>::poll::hc879f91242d8ade0",
+                "tokio::sync::mpsc::bounded::Receiver<T>::recv::{{closure}}::he1d89be5fc8650d6",
+            ],
+            "timeout › mpsc::Receiver::recv",
+        ),
+        (
+            &[
+                "<&mut F as core::future::future::Future>::poll::h1234567890abcdef",
+                "<tokio::runtime::task::join::JoinHandle<T> as core::future::future::Future>::poll::h1234567890abcdef",
+                "tokio::runtime::task::raw::RawTask::try_read_output::h1234567890abcdef",
+            ],
+            "JoinHandle",
+        ),
+        (
+            &[
+                "<tokio::sync::notify::Notified as core::future::future::Future>::poll::h1234567890abcdef",
+            ],
+            "Notify::notified",
+        ),
+        (
+            &[
+                "tokio::sync::semaphore::Semaphore::acquire::{{closure}}::h1234567890abcdef",
+                "<tokio::sync::batch_semaphore::Acquire as core::future::future::Future>::poll::h1234567890abcdef",
+            ],
+            "Semaphore::acquire",
+        ),
+        (
+            &[
+                "<tokio::sync::oneshot::Receiver<T> as core::future::future::Future>::poll::h1234567890abcdef",
+            ],
+            "oneshot::Receiver",
+        ),
+        (
+            &[
+                "<tokio_util::sync::cancellation_token::WaitForCancellationFuture as core::future::future::Future>::poll::h1234567890abcdef",
+            ],
+            "CancellationToken::cancelled",
+        ),
+        (
+            &["tokio::task::yield_now::yield_now::{{closure}}"],
+            "yield_now",
+        ),
+        (
+            &[
+                // `select!` expands to a closure of the example's own
+                // function, compiled from Tokio's macro file.
+                "pitfalls::deadlock::worker::{{closure}}::{{closure}}",
+                "tokio::sync::mpsc::bounded::Receiver<T>::recv::{{closure}}",
+            ],
+            "mpsc::Receiver::recv",
+        ),
+        (
+            &[
+                "<futures_util::future::future::map::Map<Fut,F> as core::future::future::Future>::poll",
+                "<reqwest::async_impl::client::Pending as core::future::future::Future>::poll",
+            ],
+            "reqwest::Pending",
+        ),
+        (
+            &["<core::pin::Pin<P> as core::future::future::Future>::poll"],
+            "a library future",
+        ),
+    ];
+    for (names, expected) in cases {
+        let mut frames = vec![own("pitfalls::deadlock::run::{{closure}}", 10)];
+        frames.extend(names.iter().map(|name| symbol(name)));
+        assert_eq!(fold(&frames, SOURCE).leaf, *expected, "{names:?}");
+    }
+}
+
+#[test]
+fn names_lose_hashes_generics_and_trait_paths() {
+    assert_eq!(
+        simplify(
+            "<tokio::sync::mpsc::bounded::Receiver<alloc::vec::Vec<u8>> as core::future::future::Future>::poll::h0123456789abcdef"
+        ),
+        "tokio::sync::mpsc::bounded::Receiver::poll"
+    );
+    assert_eq!(simplify("{async_fn#0}<u32>"), "{{closure}}");
+    assert_eq!(
+        own_name(
+            "<pitfalls::deadlock::Bank>::transfer::{{closure}}",
+            "deadlock"
+        ),
+        "Bank::transfer"
+    );
+}
+
+#[test]
+fn a_task_with_no_own_frame_still_names_its_leaf() {
+    let frames = &second_lock()[1..];
+    let wait = fold(frames, SOURCE);
+    assert!(wait.frames.is_empty());
+    assert_eq!(wait.leaf, "Mutex::lock");
+}
+
+fn task(who: Who, place: &str, waits: Vec<Wait>) -> TaskDump {
+    TaskDump {
+        who,
+        place: place.into(),
+        waits,
+    }
+}
+
+#[test]
+fn the_text_is_a_tree_of_own_frames_with_the_leaves_innermost() {
+    let run = Place {
+        function: "run".into(),
+        at: "deadlock.rs:61".into(),
+    };
+    let left = Place {
+        function: "left".into(),
+        at: "deadlock.rs:20".into(),
+    };
+    let right = Place {
+        function: "right".into(),
+        at: "deadlock.rs:30".into(),
+    };
+    let wait = |frames: Vec<Place>, leaf: &str| Wait {
+        frames,
+        leaf: leaf.into(),
+    };
+    let tasks = [
+        task(
+            Who::Main,
+            "run()",
+            vec![
+                wait(vec![run.clone(), left.clone()], "Mutex::lock"),
+                wait(vec![run.clone(), right.clone()], "sleep"),
+            ],
+        ),
+        task(
+            Who::Task(1),
+            "line 44: tokio::spawn(a())",
+            vec![wait(vec![left.clone()], "Mutex::lock")],
+        ),
+        task(Who::Task(2), "line 45: tokio::spawn(b())", vec![]),
+    ];
+    let text = render(&tasks, &["A note.".into()]);
+    assert_eq!(
+        text,
+        "
+main run()
+  run at deadlock.rs:61
+    left at deadlock.rs:20
+      waits in Mutex::lock
+    right at deadlock.rs:30
+      waits in sleep
+
+#1 line 44: tokio::spawn(a())
+  left at deadlock.rs:20
+    waits in Mutex::lock
+
+#2 line 45: tokio::spawn(b())
+  waits in no Tokio future: what it awaits is not Tokio's, or nothing will ever wake it (std::future::pending)
+
+A note.
+"
+    );
+}
+
+#[test]
+fn tasks_that_wait_alike_are_one_entry_and_many_are_cut_short() {
+    let waits = vec![Wait {
+        frames: vec![],
+        leaf: "Semaphore::acquire".into(),
+    }];
+    let tasks: Vec<TaskDump> = (1..=5)
+        .map(|n| {
+            task(
+                Who::Task(n),
+                "line 9: tokio::spawn(worker())",
+                waits.clone(),
+            )
+        })
+        .collect();
+    let text = render(&tasks, &[]);
+    assert!(
+        text.starts_with("\n#1 to #5 (5 tasks) line 9: tokio::spawn(worker())\n"),
+        "{text}"
+    );
+    let many: Vec<TaskDump> = (1..=30)
+        .map(|n| task(Who::Task(n), &format!("line {n}: spawn"), waits.clone()))
+        .collect();
+    let text = render(&many, &[]);
+    assert!(text.ends_with("\n... and 6 more tasks\n"), "{text}");
+    assert_eq!(numbers_label(&[3, 5]), "#3 and #5 (2 tasks)");
+    assert_eq!(numbers_label(&[1, 3, 5, 7, 9]), "#1, #3, #5, ... (5 tasks)");
+}
+
+#[test]
+fn the_header_says_when_and_round_trips() {
+    let header = header("pitfalls/deadlock", Duration::from_millis(1500));
+    assert_eq!(
+        header,
+        "dump of pitfalls/deadlock at 1.5s: where each task waits"
+    );
+    assert_eq!(instant(&header), Some(Duration::from_millis(1500)));
+    assert_eq!(
+        instant("dump of x at 0.25s: where"),
+        Some(Duration::from_millis(250))
+    );
+    assert_eq!(seconds(Duration::from_secs(2)), "2.0s");
+    assert_eq!(instant("timeline 1"), None);
+}

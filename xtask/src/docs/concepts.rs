@@ -1,0 +1,561 @@
+//! "The Rust you need": the Rust concepts the examples use, for a reader who
+//! knows asyncio and is new to Rust. `CONCEPTS` is the one table: each
+//! concept, the patterns in code that mean an example uses it, the example
+//! that needs it first (in teaching order), and the chapters of *The Rust
+//! Programming Language* that teach it. Its explanation is written by hand
+//! in `docs/concepts/<id>.md`.
+//!
+//! Which concepts an example uses is read from its code, outside comments
+//! and string literals (`code`). Each example page links the concepts its
+//! code uses; the page of concepts names each one's first example, which the
+//! table states so that the explanation can rely on it, and `cargo xtask
+//! docs` refuses to run when the table and the code disagree.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::read;
+use crate::Error;
+
+/// The page, relative to `docs/src`.
+pub(super) const PAGE: &str = "rust-you-need.md";
+
+/// One concept of the page.
+pub(super) struct Concept {
+    /// The anchor on the page, and the name of its explanation,
+    /// `docs/concepts/<id>.md`.
+    pub(super) id: &'static str,
+    pub(super) title: &'static str,
+    /// What an example page calls it, in its list of concepts.
+    pub(super) short: &'static str,
+    /// An example uses the concept if its code (outside comments and
+    /// strings) contains one of these.
+    pub(super) patterns: &'static [&'static str],
+    /// The first example in teaching order that uses it, as
+    /// `section/example`.
+    pub(super) first: &'static str,
+    /// Chapters of *The Rust Programming Language*: title and address.
+    pub(super) book: &'static [(&'static str, &'static str)],
+}
+
+const BOOK: &str = "https://doc.rust-lang.org/book/";
+
+/// The concepts, in the order the page explains them.
+pub(super) const CONCEPTS: [Concept; 8] = [
+    Concept {
+        id: "ownership",
+        title: "Ownership, borrowing and `clone`",
+        short: "ownership and borrowing",
+        patterns: &["&str", "&mut ", "&self", "(&", ".clone()"],
+        first: "basics/sync_vs_async",
+        book: &[
+            ("What Is Ownership?", "ch04-01-what-is-ownership.html"),
+            (
+                "References and Borrowing",
+                "ch04-02-references-and-borrowing.html",
+            ),
+        ],
+    },
+    Concept {
+        id: "move",
+        title: "`move` closures and `async move` blocks",
+        short: "`move`",
+        patterns: &["move |", "async move"],
+        first: "basics/sync_vs_async",
+        book: &[
+            (
+                "Closures: Capturing References or Moving Ownership",
+                "ch13-01-closures.html#capturing-references-or-moving-ownership",
+            ),
+            (
+                "Moving Ownership Into an Async Block",
+                "ch17-02-concurrency-with-async.html#moving-ownership-into-an-async-block",
+            ),
+        ],
+    },
+    Concept {
+        id: "arc-mutex",
+        title: "Sharing between tasks: `Arc` and `Mutex`",
+        short: "`Arc` and `Mutex`",
+        patterns: &["Arc::", "Arc<", "Mutex"],
+        first: "basics/async_traits",
+        book: &[("Shared-State Concurrency", "ch16-03-shared-state.html")],
+    },
+    Concept {
+        id: "spawn",
+        title: "`'static` and `Send`: what a spawned task may hold",
+        short: "`'static` and `Send`",
+        patterns: &["spawn(", "spawn_blocking(", "+ Send", "Send +", ": Send"],
+        first: "basics/sync_vs_async",
+        book: &[
+            (
+                "Extensible Concurrency with Send and Sync",
+                "ch16-04-extensible-concurrency-sync-and-send.html",
+            ),
+            (
+                "The Static Lifetime",
+                "ch10-03-lifetime-syntax.html#the-static-lifetime",
+            ),
+        ],
+    },
+    Concept {
+        id: "traits",
+        title: "Traits and `impl Trait`",
+        short: "traits and `impl Trait`",
+        patterns: &["trait ", "-> impl ", ": impl ", "dyn "],
+        first: "basics/async_functions",
+        book: &[
+            (
+                "Defining Shared Behavior with Traits",
+                "ch10-02-traits.html",
+            ),
+            (
+                "Using Trait Objects to Abstract over Shared Behavior",
+                "ch18-02-trait-objects.html",
+            ),
+        ],
+    },
+    Concept {
+        id: "result",
+        title: "`Result` and `?`",
+        short: "`Result` and `?`",
+        patterns: &["?", "Result<"],
+        first: "basics/sync_vs_async",
+        book: &[(
+            "Recoverable Errors with Result",
+            "ch09-02-recoverable-errors-with-result.html",
+        )],
+    },
+    Concept {
+        id: "pinning",
+        title: "Pinning: `Pin`, `Unpin` and `pin!`",
+        short: "pinning",
+        patterns: &["pin!(", "Box::pin(", "Pin<", "Unpin"],
+        first: "concurrency/select_loop",
+        book: &[(
+            "The Pin Type and the Unpin Trait",
+            "ch17-05-traits-for-async.html#the-pin-type-and-the-unpin-trait",
+        )],
+    },
+    Concept {
+        id: "async-closures",
+        title: "Async closures, `AsyncFn` and `BoxFuture`",
+        short: "async closures",
+        patterns: &[
+            "async |",
+            "async move |",
+            "AsyncFn",
+            "BoxFuture",
+            ".boxed()",
+        ],
+        first: "basics/async_functions",
+        book: &[
+            ("Closures", "ch13-01-closures.html"),
+            (
+                "Using Trait Objects to Abstract over Shared Behavior",
+                "ch18-02-trait-objects.html",
+            ),
+        ],
+    },
+];
+
+/// Where the Reference, not the Book, describes a concept: async closures
+/// are newer than the Book's chapters on closures.
+const ASYNC_CLOSURES_REFERENCE: &str =
+    "https://doc.rust-lang.org/reference/expressions/closure-expr.html#async-closures";
+
+impl Concept {
+    /// Whether `code` (from [`code`]) uses the concept.
+    pub(super) fn used_by(&self, code: &str) -> bool {
+        self.patterns.iter().any(|pattern| code.contains(pattern))
+    }
+}
+
+/// `source` without its comments, and with its string and character
+/// literals emptied, so that only code is left to look for patterns in. A
+/// lifetime (`'static`) is code and stays.
+pub(super) fn code(source: &str) -> String {
+    let chars: Vec<char> = source.chars().collect();
+    let mut out = String::with_capacity(source.len());
+    let mut index = 0;
+    let ident = |c: Option<&char>| c.is_some_and(|c| c.is_alphanumeric() || *c == '_');
+    while let Some(&c) = chars.get(index) {
+        let next = chars.get(index + 1).copied();
+        if c == '/' && next == Some('/') {
+            while chars.get(index).is_some_and(|&c| c != '\n') {
+                index += 1;
+            }
+        } else if c == '/' && next == Some('*') {
+            // Block comments nest.
+            let mut depth = 0usize;
+            while let Some(&c) = chars.get(index) {
+                let next = chars.get(index + 1).copied();
+                if c == '/' && next == Some('*') {
+                    depth += 1;
+                    index += 2;
+                } else if c == '*' && next == Some('/') {
+                    depth -= 1;
+                    index += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    if c == '\n' {
+                        out.push('\n');
+                    }
+                    index += 1;
+                }
+            }
+        } else if let Some(hashes) = raw_string_start(&chars, index)
+            && !ident(index.checked_sub(1).and_then(|before| chars.get(before)))
+        {
+            // r"...", r#"..."#, br"...": no escapes, ends at `"` and the hashes.
+            let quote = chars[index..].iter().position(|&c| c == '"').unwrap_or(0);
+            index += quote + 1;
+            while index < chars.len()
+                && !(chars[index] == '"'
+                    && (1..=hashes).all(|offset| chars.get(index + offset) == Some(&'#')))
+            {
+                index += 1;
+            }
+            index += 1 + hashes;
+            out.push_str("\"\"");
+        } else if c == '"' {
+            index += 1;
+            while let Some(&c) = chars.get(index) {
+                index += if c == '\\' { 2 } else { 1 };
+                if c == '"' {
+                    break;
+                }
+            }
+            out.push_str("\"\"");
+        } else if c == '\'' && (next == Some('\\') || chars.get(index + 2) == Some(&'\'')) {
+            // A character literal; a lifetime has no closing quote. Past an
+            // escape's backslash, the escaped character may be a quote.
+            index += if next == Some('\\') { 3 } else { 2 };
+            while chars.get(index).is_some_and(|&c| c != '\'') {
+                index += 1;
+            }
+            index += 1;
+            out.push_str("' '");
+        } else {
+            out.push(c);
+            index += 1;
+        }
+    }
+    out
+}
+
+/// The number of `#`s of a raw string literal that starts at `index`
+/// (`r"`, `r#"`, `br"`...), if one does.
+fn raw_string_start(chars: &[char], index: usize) -> Option<usize> {
+    let mut at = index;
+    if chars.get(at) == Some(&'b') {
+        at += 1;
+    }
+    if chars.get(at) != Some(&'r') {
+        return None;
+    }
+    at += 1;
+    let hashes = chars[at..].iter().take_while(|&&c| c == '#').count();
+    (chars.get(at + hashes) == Some(&'"')).then_some(hashes)
+}
+
+/// Each concept's first user among `examples` (`section/example` and its
+/// [`code`], in teaching order), or `None` if no example uses it.
+pub(super) fn first_users(examples: &[(String, String)]) -> Vec<Option<&str>> {
+    CONCEPTS
+        .iter()
+        .map(|concept| {
+            examples
+                .iter()
+                .find(|(_, code)| concept.used_by(code))
+                .map(|(name, _)| name.as_str())
+        })
+        .collect()
+}
+
+/// Where [`CONCEPTS`] names a first example that is not the first whose
+/// code uses the concept.
+pub(super) fn wrong_firsts(examples: &[(String, String)]) -> Vec<String> {
+    CONCEPTS
+        .iter()
+        .zip(first_users(examples))
+        .filter(|(concept, first)| *first != Some(concept.first))
+        .map(|(concept, first)| {
+            format!(
+                "xtask/src/docs/concepts.rs: the concept `{}` says it is first needed in {}, but \
+                 the first example whose code uses it ({}) is {}; correct `first`, and read \
+                 docs/concepts/{}.md again, which may lean on it",
+                concept.id,
+                concept.first,
+                concept.patterns.join(" "),
+                first.unwrap_or("none"),
+                concept.id
+            )
+        })
+        .collect()
+}
+
+/// The line an example page shows under its header: the concepts its code
+/// uses, each linked to its place on the page of concepts.
+pub(super) fn example_links(code: &str) -> String {
+    let links: Vec<String> = CONCEPTS
+        .iter()
+        .filter(|concept| concept.used_by(code))
+        .map(|concept| format!("[{}](../{PAGE}#{})", concept.short, concept.id))
+        .collect();
+    if links.is_empty() {
+        return String::new();
+    }
+    format!("*The Rust it uses:* {}.\n\n", links.join(", "))
+}
+
+/// The page of concepts, after the generated-file marker. `examples` is
+/// every example in teaching order with its [`code`].
+pub(super) fn page(root: &Path, examples: &[(String, String)]) -> Result<String, Error> {
+    let mut text = String::from(
+        "# The Rust you need\n\n\
+         Async Rust leans on a few parts of Rust that asyncio has no need for: who owns a \
+         value, which task may hold it, and whether it may move. Each part below is \
+         explained for an asyncio developer, with the first example that needs it and the \
+         chapter of [*The Rust Programming Language*](https://doc.rust-lang.org/book/) (\"the \
+         Book\") that teaches it properly. Each example page lists, under its description, \
+         the parts its code uses.\n\n\
+         | Concept | First needed in | Examples using it |\n| --- | --- | --- |\n",
+    );
+    for concept in &CONCEPTS {
+        let users = examples
+            .iter()
+            .filter(|(_, code)| concept.used_by(code))
+            .count();
+        let _ = writeln!(
+            text,
+            "| [{title}](#{id}) | [`{first}`]({first}.md) | {users} |",
+            title = concept.title.replace('|', "\\|"),
+            id = concept.id,
+            first = concept.first,
+        );
+    }
+    for concept in &CONCEPTS {
+        let path = root
+            .join("docs/concepts")
+            .join(format!("{}.md", concept.id));
+        let explanation = read(&path)?;
+        let chapters: Vec<String> = concept
+            .book
+            .iter()
+            .map(|(title, address)| format!("[{title}]({BOOK}{address})"))
+            .collect();
+        let _ = write!(
+            text,
+            "\n<a id=\"{id}\"></a>\n\n## {title}\n\n\
+             First needed in [`{first}`]({first}.md).\n\n\
+             {explanation}\n\
+             In the Book: {chapters}.",
+            id = concept.id,
+            title = concept.title,
+            first = concept.first,
+            explanation = explanation.trim_end().to_owned() + "\n",
+            chapters = chapters.join(", "),
+        );
+        if concept.id == "async-closures" {
+            let _ = write!(
+                text,
+                " The Book does not cover async closures yet; the Reference describes them: \
+                 [Async closures]({ASYNC_CLOSURES_REFERENCE})."
+            );
+        }
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_is_what_is_left_without_comments_and_literals() {
+        let source = "//! Uses Arc::new in a comment\n\
+                      fn f<'a>(x: &'a str) -> char { /* pin!( /* nested */ Mutex */\n\
+                      let s = \"move | Arc::\"; let r = r#\"dyn \"quoted\" \"#;\n\
+                      let c = '\"'; let d = '\\''; let e = 'x'; let b = br\"?\";\n\
+                      x.len()?; 'a' }\n";
+        assert_eq!(
+            code(source),
+            "\nfn f<'a>(x: &'a str) -> char { \n\
+             let s = \"\"; let r = \"\";\n\
+             let c = ' '; let d = ' '; let e = ' '; let b = \"\";\n\
+             x.len()?; ' ' }\n"
+        );
+    }
+
+    #[test]
+    fn an_example_uses_a_concept_its_code_names() {
+        let pinning = CONCEPTS
+            .iter()
+            .find(|concept| concept.id == "pinning")
+            .expect("the pinning concept");
+        assert!(pinning.used_by(&code("let mut s = pin!(stream);")));
+        assert!(!pinning.used_by(&code("// no pin!( here\nlet s = \"Box::pin(\";")));
+    }
+
+    /// Every example of the workspace in teaching order, with its code:
+    /// the sections in `[workspace.metadata.sections] order`, each one's
+    /// examples in the order of its `main.rs`.
+    fn workspace_examples(root: &Path) -> Vec<(String, String)> {
+        let manifest: toml::Table = read(&root.join("Cargo.toml"))
+            .expect("Cargo.toml")
+            .parse()
+            .expect("Cargo.toml is TOML");
+        let order = manifest["workspace"]["metadata"]["sections"]["order"]
+            .as_array()
+            .expect("the sections' order");
+        let mut examples = Vec::new();
+        for section in order {
+            let section = section.as_str().expect("a section's name");
+            let src = root.join("crates").join(section).join("src");
+            let main = read(&src.join("main.rs")).expect("the section's main.rs");
+            for line in main.lines().map(str::trim) {
+                let Some(rest) = line.strip_prefix("example!(") else {
+                    continue;
+                };
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                let source = read(&src.join(format!("{name}.rs"))).expect("the example's file");
+                examples.push((format!("{section}/{name}"), code(&source)));
+            }
+        }
+        examples
+    }
+
+    fn root() -> &'static Path {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("the workspace root")
+    }
+
+    #[test]
+    fn the_table_names_the_first_example_that_needs_each_concept() {
+        let examples = workspace_examples(root());
+        assert!(examples.len() > 100, "{} examples", examples.len());
+        let wrong = wrong_firsts(&examples);
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    /// What an exercise asks the learner to write (what its solution uses
+    /// and the file as shipped does not) must have been shown by then: by
+    /// its own example that shows how, or by an earlier exercise's. Or else
+    /// the exercise's file points at this page.
+    fn untaught(
+        exercises: &[(&str, &str, String, String, bool)],
+        examples: &[(String, String)],
+    ) -> Vec<String> {
+        let mut shown: Vec<&str> = Vec::new();
+        let mut problems = Vec::new();
+        for (name, example, shipped, solution, points_here) in exercises {
+            let teaching = examples
+                .iter()
+                .find(|(known, _)| known == example)
+                .map_or("", |(_, code)| code.as_str());
+            shown.extend(
+                CONCEPTS
+                    .iter()
+                    .filter(|concept| concept.used_by(teaching))
+                    .map(|concept| concept.id),
+            );
+            for concept in &CONCEPTS {
+                let asked = concept.used_by(solution) && !concept.used_by(shipped);
+                if asked && !shown.contains(&concept.id) && !points_here {
+                    problems.push(format!(
+                        "exercise `{name}` asks for {} before an exercise's example shows it",
+                        concept.id
+                    ));
+                }
+            }
+        }
+        problems
+    }
+
+    #[test]
+    fn no_exercise_asks_for_a_concept_before_an_example_shows_it() {
+        let root = root();
+        let exercises: Vec<(&str, &str, String, String, bool)> = exercises::EXERCISES
+            .iter()
+            .map(|exercise| {
+                let shipped = read(&root.join("exercises/src/exercises").join(exercise.file))
+                    .expect("the exercise as shipped");
+                let solution = read(&root.join("exercises/solutions").join(exercise.file))
+                    .expect("the exercise's solution");
+                let points_here = shipped.contains("The Rust you need");
+                (
+                    exercise.name,
+                    exercise.example,
+                    code(&shipped),
+                    code(&solution),
+                    points_here,
+                )
+            })
+            .collect();
+        let problems = untaught(&exercises, &workspace_examples(root));
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn an_exercise_that_asks_for_pinning_too_early_is_reported() {
+        let examples = vec![
+            ("basics/hello".to_owned(), code("fn run() {}")),
+            ("iterators/generator".to_owned(), code("let s = pin!(s);")),
+        ];
+        let exercise = |name, example, points_here| {
+            (
+                name,
+                example,
+                code("let s = stream();"),
+                code("let s = pin!(stream());"),
+                points_here,
+            )
+        };
+        assert_eq!(
+            untaught(
+                &[
+                    exercise("early", "basics/hello", false),
+                    exercise("pointed", "basics/hello", true),
+                    exercise("late", "iterators/generator", false),
+                    exercise("later", "basics/hello", false),
+                ],
+                &examples
+            ),
+            ["exercise `early` asks for pinning before an exercise's example shows it"]
+        );
+    }
+
+    #[test]
+    fn a_wrong_first_example_is_reported() {
+        let examples: Vec<(String, String)> = [
+            ("basics/hello_world", "fn run() {}"),
+            (
+                "basics/sync_vs_async",
+                "let x = y.clone()?; spawn(async move {});",
+            ),
+            ("basics/async_functions", "fn f(g: impl AsyncFn()) {}"),
+            ("basics/async_traits", "let a = Arc::new(1);"),
+            ("concurrency/gather", "let s = pin!(s);"),
+            ("concurrency/select_loop", "let s = pin!(s);"),
+        ]
+        .iter()
+        .map(|(name, source)| ((*name).to_owned(), code(source)))
+        .collect();
+        let wrong = wrong_firsts(&examples);
+        assert_eq!(wrong.len(), 1, "{wrong:#?}");
+        assert!(
+            wrong[0].contains("`pinning` says it is first needed in concurrency/select_loop, but")
+                && wrong[0].contains("is concurrency/gather"),
+            "{}",
+            wrong[0]
+        );
+    }
+}

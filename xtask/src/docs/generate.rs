@@ -1,0 +1,165 @@
+//! Renders every page of the book into a [`Book`] and writes it under
+//! `docs/src`, with the README's generated parts, deleting the generated
+//! pages whose example is gone.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::guides::{self, blocks_page, guide_page, guides_index};
+use super::pages::{chapter, example_page, from_the_guides, see_also, summary, topic_page};
+use super::readme::{readme_chart, readme_table, with_readme_chart, with_readme_table};
+use super::sections::read_sections;
+use super::{
+    Book, CONTRIBUTOR_DIR, MARKER, concepts, docs_src, exercises_page, read, seed_map, topics,
+};
+use crate::Error;
+use crate::twin_file;
+use crate::workspace::Workspace;
+
+/// Renders every generated page from the current examples and seed map.
+pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
+    let sections = read_sections(workspace)?;
+    let mappings = seed_map::load(workspace, |section, example| {
+        sections
+            .iter()
+            .any(|known| known.name == section && known.examples.iter().any(|e| e.name == example))
+    })?;
+    let guides = guides::read_guides(workspace)?;
+    let known = sections
+        .iter()
+        .flat_map(|section| {
+            section
+                .examples
+                .iter()
+                .map(|example| format!("{}/{}", section.name, example.name))
+        })
+        .collect();
+    let topics = topics::load(workspace.root(), &known)?;
+    let codes: Vec<(String, String)> = sections
+        .iter()
+        .flat_map(|section| {
+            section.examples.iter().map(|example| {
+                (
+                    format!("{}/{}", section.name, example.name),
+                    example.code.clone(),
+                )
+            })
+        })
+        .collect();
+    let wrong = concepts::wrong_firsts(&codes);
+    if !wrong.is_empty() {
+        return Err(wrong.join("\n").into());
+    }
+    let mut files = BTreeMap::new();
+    files.insert(
+        PathBuf::from("SUMMARY.md"),
+        summary(&guides, &topics, &sections),
+    );
+    for topic in &topics {
+        files.insert(
+            PathBuf::from(format!("topics/{}.md", topic.id)),
+            topic_page(topic, &sections),
+        );
+    }
+    files.insert(PathBuf::from("guides/index.md"), guides_index(&guides));
+    for guide in &guides {
+        files.insert(
+            PathBuf::from(format!("guides/{}.md", guide.id)),
+            guide_page(guide, &mappings),
+        );
+    }
+    files.insert(
+        PathBuf::from(CONTRIBUTOR_DIR).join("guide-blocks.md"),
+        blocks_page(&guides, &mappings),
+    );
+    for section in &sections {
+        let dir = PathBuf::from(&section.name);
+        files.insert(dir.join("index.md"), chapter(section));
+        for example in &section.examples {
+            let twin = fs::read_to_string(twin_file::path(
+                workspace.root(),
+                &section.name,
+                &example.name,
+            ))
+            .ok()
+            .map(|source| twin_file::declared_difference(&source).map(str::to_owned));
+            let mut page = example_page(section, example, twin);
+            if section.name == super::recipes::SECTION {
+                page = super::recipes::code_first(&page)
+                    .map_err(|why| format!("the page of recipe {}: {why}", example.name))?;
+            }
+            page.push_str(&see_also(section, example, &topics));
+            page.push_str(&from_the_guides(example));
+            files.insert(dir.join(format!("{}.md", example.name)), page);
+        }
+    }
+    files.insert(
+        PathBuf::from(concepts::PAGE),
+        format!("{MARKER}\n{}", concepts::page(workspace.root(), &codes)?),
+    );
+    files.insert(
+        PathBuf::from("exercises.md"),
+        format!("{MARKER}\n{}", exercises_page::page(workspace.root())?),
+    );
+    let readme_table = readme_table(workspace, &sections);
+    Ok(Book {
+        files,
+        readme_table,
+        readme_chart: readme_chart(workspace)?,
+    })
+}
+
+/// Writes the book's generated files and the README's table, and deletes
+/// generated files that no longer belong to the book. Returns the paths it
+/// changed, relative to the workspace root.
+pub fn write(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
+    let root = docs_src(workspace);
+    let mut changed = Vec::new();
+    for (path, text) in &book.files {
+        let full = root.join(path);
+        if fs::read_to_string(&full).ok().as_deref() != Some(text.as_str()) {
+            crate::files::write(&full, text)?;
+            changed.push(format!("docs/src/{}", path.display()));
+        }
+    }
+    for stale in generated_files(&root)? {
+        if !book.files.contains_key(&stale) {
+            fs::remove_file(root.join(&stale))?;
+            changed.push(format!("docs/src/{} (removed)", stale.display()));
+        }
+    }
+    let readme = workspace.root().join("README.md");
+    let text = read(&readme)?;
+    let updated = with_readme_table(&text, &book.readme_table)?;
+    let updated = with_readme_chart(&updated, &book.readme_chart)?;
+    if updated != text {
+        crate::files::write(&readme, updated)?;
+        changed.push("README.md".to_owned());
+    }
+    Ok(changed)
+}
+
+/// Paths (relative to `docs/src`) of the files on disk that carry [`MARKER`].
+pub(super) fn generated_files(root: &Path) -> Result<Vec<PathBuf>, Error> {
+    let mut found = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|extension| extension == "md")
+                && fs::read_to_string(&path)?.starts_with(MARKER)
+                && let Ok(relative) = path.strip_prefix(root)
+            {
+                found.push(relative.to_path_buf());
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}

@@ -1,0 +1,264 @@
+//! The Python guides as the book shows them: read from `docs/guides.tsv`
+//! and `docs/guide-blocks.tsv`, a page per guide that follows it heading by
+//! heading, and the contributors' page of every block by its id.
+
+use std::fmt::Write as _;
+
+use super::seed_map::Mapping;
+use super::{MARKER, cell, read};
+use crate::Error;
+use crate::tsv;
+use crate::workspace::Workspace;
+
+/// A Python guide, with its code blocks in its own order.
+pub(super) struct GuideDoc {
+    /// `003`: the first part of its blocks' ids.
+    pub(super) id: String,
+    pub(super) title: String,
+    /// `(block id, heading)`, in the guide's order.
+    pub(super) blocks: Vec<(String, String)>,
+}
+
+/// The rows of a tab-separated file under `docs/` whose header is
+/// `columns`; a malformed row is an error with its line number, not skipped.
+fn read_rows(
+    workspace: &Workspace,
+    file: &str,
+    columns: &[&str],
+) -> Result<Vec<Vec<String>>, Error> {
+    let path = workspace.root().join("docs").join(file);
+    let text = read(&path)?;
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for row in tsv::rows(&text, columns) {
+        match row {
+            Ok(row) => rows.push(row.fields.into_iter().map(str::to_owned).collect()),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(format!("{}:\n{}", path.display(), problems.join("\n")).into())
+    }
+}
+
+/// The guides of `docs/guides.tsv`, with their blocks and headings from
+/// `docs/guide-blocks.tsv`.
+pub(super) fn read_guides(workspace: &Workspace) -> Result<Vec<GuideDoc>, Error> {
+    let mut guides: Vec<GuideDoc> =
+        read_rows(workspace, "guides.tsv", &["guide", "file", "title"])?
+            .into_iter()
+            .map(|fields| GuideDoc {
+                id: fields[0].clone(),
+                title: fields[2].clone(),
+                blocks: Vec::new(),
+            })
+            .collect();
+    for fields in read_rows(
+        workspace,
+        "guide-blocks.tsv",
+        &["block", "guide", "heading"],
+    )? {
+        let (block, heading) = (&fields[0], &fields[2]);
+        let guide = guides
+            .iter_mut()
+            .find(|guide| block.starts_with(&format!("{}/", guide.id)))
+            .ok_or_else(|| {
+                format!(
+                    "docs/guide-blocks.tsv: block {block} belongs to no guide of docs/guides.tsv"
+                )
+            })?;
+        guide.blocks.push((block.clone(), heading.clone()));
+    }
+    for guide in &mut guides {
+        guide.blocks.sort();
+    }
+    Ok(guides)
+}
+
+/// The page of the guides: each one, with a link to its page.
+pub(super) fn guides_index(guides: &[GuideDoc]) -> String {
+    let mut text = format!(
+        "{MARKER}\n# The guides\n\n\
+         The five Python guides this book translates. Each page follows its guide from top \
+         to bottom: \
+         every heading with code, and the examples that translate that code, with a note \
+         where the Rust departs from the Python.\n\n\
+         | Guide | Code blocks |\n| --- | --- |\n"
+    );
+    for guide in guides {
+        let _ = writeln!(
+            text,
+            "| [{}]({}.md) | {} |",
+            cell(&guide.title),
+            guide.id,
+            guide.blocks.len()
+        );
+    }
+    text
+}
+
+/// One guide, heading by heading in its own order, each heading with the
+/// examples that translate its blocks. A learner has never seen a block's
+/// id, so the page names none; the contributors' page of blocks does.
+pub(super) fn guide_page(guide: &GuideDoc, mappings: &[Mapping]) -> String {
+    let mut text = format!(
+        "{MARKER}\n# {}\n\nThe guide heading by heading. Under each heading with code, the \
+         examples that translate it, with a note where the Rust departs from the Python.\n",
+        guide.title
+    );
+    let mut headings: Vec<(&str, Vec<String>)> = Vec::new();
+    for (block, heading) in &guide.blocks {
+        if headings
+            .last()
+            .is_none_or(|(current, _)| current != heading)
+        {
+            headings.push((heading, Vec::new()));
+        }
+        let Some((_, lines)) = headings.last_mut() else {
+            continue;
+        };
+        let translations: Vec<&Mapping> = mappings.iter().filter(|m| m.block == *block).collect();
+        let mut block_lines: Vec<String> = translations
+            .iter()
+            .map(|mapping| {
+                let mut line = format!(
+                    "- [`{0}/{1}`](../{0}/{1}.md)",
+                    mapping.section, mapping.example
+                );
+                if !mapping.note.is_empty() {
+                    let _ = write!(line, ". {}", mapping.note);
+                }
+                line
+            })
+            .collect();
+        if translations.is_empty() {
+            block_lines.push("- One of its code blocks is not translated yet.".to_owned());
+        }
+        // Two blocks under one heading often share an example: name it once.
+        for line in block_lines {
+            if !lines.contains(&line) {
+                lines.push(line);
+            }
+        }
+    }
+    for (heading, lines) in headings {
+        let _ = write!(text, "\n## {heading}\n\n{}\n", lines.join("\n"));
+    }
+    text
+}
+
+/// The contributors' page of every guide block: its id, heading, the
+/// examples that translate it and the note, guide by guide, each block
+/// with an anchor (`#block-003-14`).
+pub(super) fn blocks_page(guides: &[GuideDoc], mappings: &[Mapping]) -> String {
+    let mut text = format!(
+        "{MARKER}\n# Guide blocks and their examples\n\n\
+         Every Python code block of the guides has an id, such as `003/14`: guide 003 (the \
+         guide's number in `docs/guides.tsv`), block 14. `docs/seed-map.tsv` maps each block \
+         to the examples that translate it, with a note where the Rust departs from the \
+         Python; `../shared/tools/seed-coverage` lists the blocks still unmapped. The learner's \
+         pages name guides and headings, never ids: this page is the one place they are \
+         shown.\n"
+    );
+    for guide in guides {
+        let _ = write!(
+            text,
+            "\n## {} (`{}`)\n\n| Block | Heading | Example | Note |\n| --- | --- | --- | --- |\n",
+            guide.title, guide.id
+        );
+        for (block, heading) in &guide.blocks {
+            let anchor = format!("<a id=\"{}\"></a>", block_anchor(block));
+            let translations: Vec<&Mapping> =
+                mappings.iter().filter(|m| m.block == *block).collect();
+            if translations.is_empty() {
+                let _ = writeln!(
+                    text,
+                    "| {anchor}`{block}` | {} | not translated yet | |",
+                    cell(heading)
+                );
+            }
+            for (index, mapping) in translations.into_iter().enumerate() {
+                // One anchor per block, on its first row.
+                let anchor = if index == 0 { anchor.as_str() } else { "" };
+                let _ = writeln!(
+                    text,
+                    "| {anchor}`{block}` | {} | [`{2}/{3}`](../{2}/{3}.md) | {} |",
+                    cell(heading),
+                    cell(&mapping.note),
+                    mapping.section,
+                    mapping.example
+                );
+            }
+        }
+    }
+    text
+}
+
+/// The anchor of a block on the contributors' page of blocks: `block-003-14`.
+fn block_anchor(block: &str) -> String {
+    format!("block-{}", block.replace('/', "-"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn guide() -> GuideDoc {
+        GuideDoc {
+            id: "003".into(),
+            title: "A Guide".into(),
+            blocks: vec![
+                ("003/01".into(), "Tasks".into()),
+                ("003/02".into(), "Tasks".into()),
+                ("003/03".into(), "Tasks".into()),
+                ("003/04".into(), "Queues".into()),
+            ],
+        }
+    }
+
+    fn mappings() -> Vec<Mapping> {
+        let mapping = |block: &str, example: &str, note: &str| Mapping {
+            block: block.into(),
+            section: "basics".into(),
+            example: example.into(),
+            note: note.into(),
+        };
+        vec![
+            mapping("003/01", "spawn", "Same."),
+            mapping("003/01", "join", ""),
+            mapping("003/02", "join", ""),
+            mapping("003/04", "queue", ""),
+        ]
+    }
+
+    #[test]
+    fn a_guide_page_follows_the_guide_heading_by_heading_without_block_ids() {
+        let page = guide_page(&guide(), &mappings());
+        let body = page.split_once("Python.\n").unwrap().1;
+        assert_eq!(
+            body,
+            "\n## Tasks\n\n\
+             - [`basics/spawn`](../basics/spawn.md). Same.\n\
+             - [`basics/join`](../basics/join.md)\n\
+             - One of its code blocks is not translated yet.\n\
+             \n## Queues\n\n\
+             - [`basics/queue`](../basics/queue.md)\n"
+        );
+    }
+
+    #[test]
+    fn the_blocks_page_anchors_each_block_once() {
+        let page = blocks_page(&[guide()], &mappings());
+        let table = page.split_once("| --- | --- | --- | --- |\n").unwrap().1;
+        assert_eq!(
+            table,
+            "| <a id=\"block-003-01\"></a>`003/01` | Tasks | [`basics/spawn`](../basics/spawn.md) | Same. |\n\
+             | `003/01` | Tasks | [`basics/join`](../basics/join.md) |  |\n\
+             | <a id=\"block-003-02\"></a>`003/02` | Tasks | [`basics/join`](../basics/join.md) |  |\n\
+             | <a id=\"block-003-03\"></a>`003/03` | Tasks | not translated yet | |\n\
+             | <a id=\"block-003-04\"></a>`003/04` | Queues | [`basics/queue`](../basics/queue.md) |  |\n"
+        );
+    }
+}

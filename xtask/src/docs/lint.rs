@@ -1,0 +1,452 @@
+//! `cargo xtask docs --check`: what is wrong with the book on disk.
+//! Generated pages that are missing, stale or left over; links and
+//! `{{#include}}`s in the pages that lead nowhere; ragged tables on the
+//! hand-written pages; asyncio APIs without a row in the cheat sheet; and a
+//! README whose generated parts are stale.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::generate::generated_files;
+use super::readme::{README_CHART_FROM, with_readme_chart, with_readme_table};
+use super::{Book, CONTRIBUTING, CONTRIBUTOR_DIR, HANDWRITTEN, docs_src, read};
+use crate::Error;
+use crate::workspace::Workspace;
+
+/// Everything wrong with the book on disk: generated files that are missing,
+/// stale or left over, links and includes that lead nowhere, ragged tables,
+/// asyncio APIs without a row in the cheat sheet, and a stale README.
+pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
+    let root = docs_src(workspace);
+    let mut problems = Vec::new();
+    for (path, text) in &book.files {
+        match fs::read_to_string(root.join(path)) {
+            Ok(existing) if existing == *text => {}
+            Ok(_) => problems.push(format!("docs/src/{} is stale", path.display())),
+            Err(_) => problems.push(format!("docs/src/{} is missing", path.display())),
+        }
+    }
+    for path in generated_files(&root)? {
+        if !book.files.contains_key(&path) {
+            problems.push(format!(
+                "docs/src/{} was generated for an example that is gone",
+                path.display()
+            ));
+        }
+    }
+    for (_, page) in HANDWRITTEN.into_iter().chain([CONTRIBUTING]) {
+        let path = root.join(page);
+        match fs::read_to_string(&path) {
+            Ok(text) => {
+                problems.extend(broken_links(&root, Path::new(page), &text, book));
+                problems.extend(missing_includes(&root, Path::new(page), &text));
+                problems.extend(ragged_tables(Path::new(page), &text));
+            }
+            Err(_) => problems.push(format!("docs/src/{page} is missing")),
+        }
+    }
+    for (path, text) in &book.files {
+        problems.extend(missing_includes(&root, path, text));
+    }
+    problems.extend(cheat_sheet_gaps(workspace)?);
+    for (page, text) in learner_pages(&root, book)? {
+        problems.extend(contributor_language(
+            &format!("docs/src/{}", page.display()),
+            &text,
+        ));
+    }
+    let readme = read(&workspace.root().join("README.md"))?;
+    problems.extend(contributor_language("README.md", &readme));
+    match with_readme_table(&readme, &book.readme_table) {
+        Ok(updated) if updated == readme => {}
+        Ok(_) => problems.push("README.md: the table of sections is stale".to_owned()),
+        Err(error) => problems.push(format!("README.md: {error}")),
+    }
+    match with_readme_chart(&readme, &book.readme_chart) {
+        Ok(updated) if updated == readme => {}
+        Ok(_) => problems.push(format!(
+            "README.md: the chart under \"See the schedule\" is stale; it is drawn from {README_CHART_FROM}"
+        )),
+        Err(error) => problems.push(format!("README.md: {error}")),
+    }
+    Ok(problems)
+}
+
+/// Relative `.md` links in `text` (a page at `page`, relative to the book
+/// root) whose targets are neither on disk nor about to be generated, or
+/// that name a `README.md`: mdBook builds that page as `index.html` but
+/// turns the link into `README.html`, which does not exist.
+fn broken_links(root: &Path, page: &Path, text: &str, book: &Book) -> Vec<String> {
+    let base = page.parent().unwrap_or(Path::new(""));
+    let mut problems = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("](") {
+        rest = &rest[start + 2..];
+        let Some(end) = rest.find(')') else { break };
+        let target = &rest[..end];
+        rest = &rest[end..];
+        if target.contains("://") || target.starts_with('#') {
+            continue;
+        }
+        let file = target.split('#').next().unwrap_or(target);
+        if !file.ends_with(".md") {
+            continue;
+        }
+        let resolved = normalize(&base.join(file));
+        if resolved.file_name().is_some_and(|name| name == "README.md") {
+            problems.push(format!(
+                "docs/src/{}: link to {target} becomes README.html in the built book, \
+                 where the page is index.html; name the page index.md and link to that",
+                page.display()
+            ));
+        } else if !book.files.contains_key(&resolved) && !root.join(&resolved).is_file() {
+            problems.push(format!(
+                "docs/src/{}: link to {target} leads nowhere",
+                page.display()
+            ));
+        }
+    }
+    problems
+}
+
+/// `{{#include path}}` directives in `text` (a page at `page`, relative to
+/// the book root) whose file does not exist: mdBook would render an error
+/// message in the page instead of failing the build.
+fn missing_includes(root: &Path, page: &Path, text: &str) -> Vec<String> {
+    let base = root.join(page.parent().unwrap_or(Path::new("")));
+    let mut problems = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{#include ") {
+        rest = &rest[start + "{{#include ".len()..];
+        let Some(end) = rest.find("}}") else { break };
+        let target = rest[..end].trim();
+        rest = &rest[end..];
+        // `file.rs:anchor` or `file.rs:2:10` include a part of the file.
+        let file = target.split(':').next().unwrap_or(target);
+        if !base.join(file).is_file() {
+            problems.push(format!(
+                "docs/src/{}: {{{{#include {target}}}}} names a file that does not exist",
+                page.display()
+            ));
+        }
+    }
+    problems
+}
+
+fn normalize(path: &Path) -> PathBuf {
+    let mut parts: Vec<&std::ffi::OsStr> = Vec::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                parts.pop();
+            }
+            std::path::Component::Normal(part) => parts.push(part),
+            _ => {}
+        }
+    }
+    parts.iter().collect()
+}
+
+/// Rows of a hand-written page's tables whose number of cells differs from
+/// their header's: a stray `|` moves every cell after it into the wrong
+/// column, and Markdown renders that without a word.
+fn ragged_tables(page: &Path, text: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut header = None;
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if !line.starts_with('|') {
+            header = None;
+            continue;
+        }
+        let cells = table_cells(line);
+        match header {
+            None => header = Some(cells),
+            Some(expected) if cells != expected => problems.push(format!(
+                "docs/src/{}:{}: this table row has {cells} cells, its header {expected}",
+                page.display(),
+                index + 1
+            )),
+            Some(_) => {}
+        }
+    }
+    problems
+}
+
+/// The cells of a `| a | b |` row: its unescaped pipes, less one. (A pipe
+/// inside backticks splits a cell too, unless it is escaped as `\|`.)
+fn table_cells(row: &str) -> usize {
+    let mut pipes = 0usize;
+    let mut escaped = false;
+    for c in row.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '|' => pipes += 1,
+            _ => {}
+        }
+    }
+    pipes.saturating_sub(1)
+}
+
+/// The book's pages a learner reads, with their text: every generated page
+/// as it is about to be written, and every other page on disk, except the
+/// pages for contributors under [`CONTRIBUTOR_DIR`].
+fn learner_pages(root: &Path, book: &Book) -> Result<Vec<(PathBuf, String)>, Error> {
+    let mut pages: Vec<(PathBuf, String)> = book
+        .files
+        .iter()
+        .map(|(path, text)| (path.clone(), text.clone()))
+        .collect();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry?.path();
+            let Ok(relative) = path.strip_prefix(root) else {
+                continue;
+            };
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|extension| extension == "md")
+                && !book.files.contains_key(relative)
+            {
+                pages.push((relative.to_path_buf(), read(&path)?));
+            }
+        }
+    }
+    pages.retain(|(path, _)| !path.starts_with(CONTRIBUTOR_DIR));
+    pages.sort();
+    Ok(pages)
+}
+
+/// The words of the project's own machinery, which mean nothing to someone
+/// learning async Rust: how the outputs are checked and kept (golden files,
+/// `bless`), the asyncio programs' checker (`twins`), the map of the guides'
+/// code blocks (the seed map), and those blocks' ids (`003/22`). They belong
+/// on the contributors' pages and in CONTRIBUTING.md. A word counts where a
+/// reader sees it: not in an HTML comment, nor in an `{{#include}}`'s path.
+fn contributor_language(page: &str, text: &str) -> Vec<String> {
+    let visible = hide(&hide(text, "<!--", "-->"), "{{#include", "}}");
+    let mut problems = Vec::new();
+    for (index, line) in visible.lines().enumerate() {
+        let lower = line.to_lowercase();
+        let mut found: Vec<String> = CONTRIBUTOR_WORDS
+            .iter()
+            .filter(|word| has_word(&lower, word))
+            .map(|word| format!("\"{word}\""))
+            .collect();
+        found.extend(
+            block_ids(&lower)
+                .into_iter()
+                .map(|id| format!("the block id `{id}`")),
+        );
+        if !found.is_empty() {
+            problems.push(format!(
+                "{page}:{}: {} is the maintainers' language, not the learner's; \
+                 say it on the contributors' pages (docs/src/{CONTRIBUTOR_DIR}/) or in CONTRIBUTING.md",
+                index + 1,
+                found.join(", ")
+            ));
+        }
+    }
+    problems
+}
+
+/// Each word, lower-case; a match starts at a word's start, and `twin`
+/// also matches `twins`, `bless` also `blessed`.
+const CONTRIBUTOR_WORDS: [&str; 6] = [
+    "golden", "bless", "twin", "seed map", "seed-map", "seed_map",
+];
+
+/// Whether `word` starts a word of `line` and, unless it is `bless`, ends
+/// one (allowing a plural `s`).
+fn has_word(line: &str, word: &str) -> bool {
+    line.match_indices(word).any(|(at, _)| {
+        let before = line[..at].chars().next_back();
+        let after = &line[at + word.len()..];
+        let after = if word == "bless" {
+            ""
+        } else {
+            after.strip_prefix('s').unwrap_or(after)
+        };
+        !before.is_some_and(char::is_alphanumeric)
+            && !after.chars().next().is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// The guide block ids in `line`: three digits, a slash, two digits, not
+/// part of a longer number.
+fn block_ids(line: &str) -> Vec<&str> {
+    let bytes = line.as_bytes();
+    let mut ids = Vec::new();
+    for (at, _) in line.match_indices('/') {
+        let (Some(start), end) = (at.checked_sub(3), at + 3) else {
+            continue;
+        };
+        let digits = |range: std::ops::Range<usize>| {
+            bytes
+                .get(range)
+                .is_some_and(|part| part.iter().all(u8::is_ascii_digit))
+        };
+        let alone = |index: Option<usize>| {
+            index
+                .and_then(|index| bytes.get(index))
+                .is_none_or(|byte| !byte.is_ascii_alphanumeric())
+        };
+        if digits(start..at)
+            && digits(at + 1..end)
+            && alone(start.checked_sub(1))
+            && alone(Some(end))
+        {
+            ids.push(&line[start..end]);
+        }
+    }
+    ids
+}
+
+/// `text` with everything from each `open` to the next `close` blanked
+/// out, newlines kept, so line numbers still point at the page's lines.
+fn hide(text: &str, open: &str, close: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(open) {
+        out.push_str(&rest[..start]);
+        let hidden = &rest[start..];
+        let end = hidden
+            .find(close)
+            .map_or(hidden.len(), |end| end + close.len());
+        out.extend(
+            hidden[..end]
+                .chars()
+                .map(|c| if c == '\n' { '\n' } else { ' ' }),
+        );
+        rest = &hidden[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `docs/asyncio-apis.txt` lists every asyncio API the guides use, one per
+/// line; each must appear, in backticks, in the cheat sheet.
+fn cheat_sheet_gaps(workspace: &Workspace) -> Result<Vec<String>, Error> {
+    let list = workspace.root().join("docs").join("asyncio-apis.txt");
+    let apis = fs::read_to_string(&list).map_err(|error| format!("{}: {error}", list.display()))?;
+    let sheet = fs::read_to_string(docs_src(workspace).join("cheatsheet.md")).unwrap_or_default();
+    Ok(apis
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .filter(|api| !sheet.contains(&format!("`{api}`")))
+        .map(|api| {
+            format!(
+                "docs/src/cheatsheet.md has no row for `{api}` (listed in docs/asyncio-apis.txt)"
+            )
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    #[test]
+    fn a_table_row_with_a_stray_pipe_is_reported() {
+        let text =
+            "| a | b |\n| --- | --- |\n| `x \\| y` | z |\n| one | | two |\n\n| c |\n| --- |\n";
+        assert_eq!(
+            ragged_tables(Path::new("page.md"), text),
+            ["docs/src/page.md:4: this table row has 3 cells, its header 2"]
+        );
+    }
+
+    #[test]
+    fn a_learner_page_may_not_speak_the_maintainers_language() {
+        let text = "# Page\n\
+                    Each example's output is checked against a golden file.\n\
+                    Run `cargo xtask bless` and `cargo xtask twins basics/spawn`.\n\
+                    Its asyncio twin, from block 003/22 (see the seed-map).\n\
+                    <!-- generated from docs/seed-map.tsv and tests/golden/ -->\n\
+                    {{#include ../../../tests/golden/basics/hello.stdout}}\n\
+                    Between twinkling goldenrod, 2025/10/01 and 1003/223 are no ids.\n";
+        assert_eq!(
+            contributor_language("docs/src/page.md", text),
+            [
+                "docs/src/page.md:2: \"golden\" is the maintainers' language, not the learner's; \
+                 say it on the contributors' pages (docs/src/contributing/) or in CONTRIBUTING.md",
+                "docs/src/page.md:3: \"bless\", \"twin\" is the maintainers' language, not the \
+                 learner's; say it on the contributors' pages (docs/src/contributing/) or in \
+                 CONTRIBUTING.md",
+                "docs/src/page.md:4: \"twin\", \"seed-map\", the block id `003/22` is the \
+                 maintainers' language, not the learner's; say it on the contributors' pages \
+                 (docs/src/contributing/) or in CONTRIBUTING.md",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_contributors_pages_are_no_learner_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join(CONTRIBUTOR_DIR)).unwrap();
+        fs::write(dir.path().join("intro.md"), "hand-written").unwrap();
+        fs::write(dir.path().join(CONTRIBUTOR_DIR).join("index.md"), "bless").unwrap();
+        let book = Book {
+            files: BTreeMap::from([
+                (PathBuf::from("basics/hello.md"), "generated".to_owned()),
+                (
+                    PathBuf::from(CONTRIBUTOR_DIR).join("blocks.md"),
+                    "003/22".to_owned(),
+                ),
+            ]),
+            readme_table: String::new(),
+            readme_chart: String::new(),
+        };
+        let pages: Vec<PathBuf> = learner_pages(dir.path(), &book)
+            .unwrap()
+            .into_iter()
+            .map(|(path, _)| path)
+            .collect();
+        assert_eq!(
+            pages,
+            [PathBuf::from("basics/hello.md"), PathBuf::from("intro.md")]
+        );
+    }
+
+    #[test]
+    fn an_include_of_a_missing_file_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("basics")).unwrap();
+        fs::write(dir.path().join("here.rs"), "").unwrap();
+        let text = "{{#include ../here.rs}}\n{{#include ../here.rs:2:5}}\n{{#include ../gone.rs}}";
+        let problems = missing_includes(dir.path(), Path::new("basics/page.md"), text);
+        assert_eq!(
+            problems,
+            ["docs/src/basics/page.md: {{#include ../gone.rs}} names a file that does not exist"]
+        );
+    }
+
+    #[test]
+    fn links_resolve_relative_to_the_page() {
+        let book = Book {
+            files: BTreeMap::from([(PathBuf::from("basics/hello_world.md"), String::new())]),
+            readme_table: String::new(),
+            readme_chart: String::new(),
+        };
+        let root = Path::new("/nonexistent");
+        let text = "[ok](basics/hello_world.md#run-it) [web](https://tokio.rs) \
+                    [bad](basics/nope.md) [readme](basics/README.md)";
+        let problems = broken_links(root, Path::new("cheatsheet.md"), text, &book);
+        assert_eq!(
+            problems,
+            [
+                "docs/src/cheatsheet.md: link to basics/nope.md leads nowhere",
+                "docs/src/cheatsheet.md: link to basics/README.md becomes README.html in the \
+                 built book, where the page is index.html; name the page index.md and link to that",
+            ]
+        );
+    }
+}

@@ -1,0 +1,291 @@
+//! The pages made from the examples: `SUMMARY.md`, each section's chapter,
+//! each topic's page, and each example's page with its code, output,
+//! schedule and "See also".
+
+use std::fmt::Write as _;
+
+use runner::protocol::Kind;
+use runner::timeline;
+
+use super::concepts;
+use super::guides::GuideDoc;
+use super::recipes;
+use super::sections::{ExampleDoc, PageTimeline, SectionDoc};
+use super::topics::{self, Topic};
+use super::{CONTRIBUTING, CONTRIBUTOR_DIR, HANDWRITTEN, MARKER};
+
+pub(super) fn summary(guides: &[GuideDoc], topics: &[Topic], sections: &[SectionDoc]) -> String {
+    let mut text = format!("{MARKER}\n# Summary\n\n");
+    for (index, (title, page)) in HANDWRITTEN.into_iter().enumerate() {
+        let _ = writeln!(text, "[{title}]({page})");
+        // The Rust you need comes right after the introduction.
+        if index == 0 {
+            let _ = writeln!(text, "[The Rust you need]({})", concepts::PAGE);
+        }
+    }
+    if let Some(part) = sections.iter().find(|s| s.name == recipes::SECTION) {
+        text.push_str(&recipes::summary_part(
+            part.examples.iter().map(|example| example.name.as_str()),
+        ));
+    }
+    text.push_str("\n# The guides, in their own order\n\n- [The five guides](guides/index.md)\n");
+    for guide in guides {
+        let _ = writeln!(text, "  - [{}](guides/{}.md)", guide.title, guide.id);
+    }
+    text.push_str("\n# Topics\n\n");
+    for topic in topics {
+        let _ = writeln!(text, "- [{}](topics/{}.md)", topic.title, topic.id);
+    }
+    text.push_str("\n# Sections\n\n");
+    for section in sections.iter().filter(|s| s.name != recipes::SECTION) {
+        let _ = writeln!(text, "- [{0}]({0}/index.md)", section.name);
+        for example in &section.examples {
+            let _ = writeln!(text, "  - [{1}]({0}/{1}.md)", section.name, example.name);
+        }
+    }
+    text.push_str("\n# Exercises\n\n- [The exercise track](exercises.md)\n");
+    let (title, page) = CONTRIBUTING;
+    let _ = write!(
+        text,
+        "\n# For contributors\n\n- [{title}]({page})\n  \
+         - [Guide blocks and their examples]({CONTRIBUTOR_DIR}/guide-blocks.md)\n"
+    );
+    text
+}
+
+pub(super) fn chapter(section: &SectionDoc) -> String {
+    let mut text = format!(
+        "{MARKER}\n# The `{}` section\n\n{}\n\n",
+        section.name, section.description
+    );
+    let _ = writeln!(
+        text,
+        "Run every example in order with `cargo run -p {0}`, or one with `cargo run -p {0} -- <example>`.\n",
+        section.name
+    );
+    text.push_str("## Examples\n\n");
+    for example in &section.examples {
+        let _ = writeln!(
+            text,
+            "- [`{0}`]({0}.md): {1}",
+            example.name, example.summary
+        );
+    }
+    text
+}
+
+/// A topic's page: its introduction, if it has one, then its examples with
+/// their summaries, best answer first.
+pub(super) fn topic_page(topic: &Topic, sections: &[SectionDoc]) -> String {
+    let mut text = format!("{MARKER}\n# {}\n\n{}\n\n", topic.title, topic.summary);
+    if let Some(introduction) = &topic.introduction {
+        text.push_str(introduction.trim_end());
+        text.push_str("\n\n## The examples\n\n");
+    }
+    for member in &topic.examples {
+        let summary = member
+            .split_once('/')
+            .and_then(|(section, example)| {
+                sections
+                    .iter()
+                    .find(|known| known.name == section)?
+                    .examples
+                    .iter()
+                    .find(|known| known.name == example)
+            })
+            .map_or("", |example| example.summary.as_str());
+        let _ = writeln!(text, "- [`{member}`](../{member}.md): {summary}");
+    }
+    text
+}
+
+/// The end of an example's page: the other examples of each of its topics.
+pub(super) fn see_also(section: &SectionDoc, example: &ExampleDoc, topics: &[Topic]) -> String {
+    let name = format!("{}/{}", section.name, example.name);
+    let mut text = String::from("\n## See also\n\n");
+    for (topic, others) in topics::see_also(topics, &name) {
+        let links: Vec<String> = others
+            .iter()
+            .map(|other| format!("[`{other}`](../{other}.md)"))
+            .collect();
+        let _ = writeln!(
+            text,
+            "- [{}](../topics/{}.md): {}",
+            topic.title,
+            topic.id,
+            links.join(", ")
+        );
+    }
+    text
+}
+
+/// The end of an example's page: the guides and headings it translates.
+pub(super) fn from_the_guides(example: &ExampleDoc) -> String {
+    match &example.translates {
+        Some(list) => format!(
+            "\n## From the guides\n\nThis example comes from these parts of the guides:\n\n{list}\n"
+        ),
+        None => String::new(),
+    }
+}
+
+/// Plain text set in Markdown as it is: each character Markdown could read
+/// as markup (`__del__`, `Box<dyn Trait>`) is escaped with a backslash.
+fn markdown_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '<' | '>' | '[' | ']' | '|' | '#'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub(super) fn example_page(
+    section: &SectionDoc,
+    example: &ExampleDoc,
+    // The twin, if the example has one, and the reason it gives for not
+    // printing what the Rust prints, if it gives one.
+    twin: Option<Option<String>>,
+) -> String {
+    let source = format!("crates/{}/src/{}.rs", section.name, example.name);
+    let golden = format!("tests/golden/{}/{}.stdout", section.name, example.name);
+    let mut text = format!(
+        "{MARKER}\n# `{}`\n\n**{}**\n\n",
+        example.name, example.summary
+    );
+    if !example.body.is_empty() {
+        text.push_str(&example.body);
+        text.push_str("\n\n");
+    }
+    text.push_str(&concepts::example_links(&example.code));
+    let _ = write!(
+        text,
+        "## Run it\n\n```sh\ncargo run -p {} -- {}\n```\n\n",
+        section.name, example.name
+    );
+    if let Some(difference) = twin {
+        let python = format!("crates/{}/python/{}.py", section.name, example.name);
+        let prints = match difference {
+            None => "It prints what the Rust prints, but for how Python writes quotes, brackets \
+                     and `True`; the project's tests check that it does."
+                .to_owned(),
+            Some(reason) => format!(
+                "It cannot print what the Rust prints: {}.",
+                markdown_text(reason.trim_end_matches('.'))
+            ),
+        };
+        let _ = write!(
+            text,
+            "## In asyncio\n\n`{python}` is the same program in asyncio, written for this book; \
+             run it with `python3 -P {python}`. {prints}\n\n\
+             ```python\n{{{{#include ../../../{python}}}}}\n```\n\n"
+        );
+    }
+    let export = &example.export;
+    let calling = match export.kind {
+        Kind::Plain => "calls `run` from a current-thread `#[tokio::main]`",
+        Kind::BaseUrl => {
+            "calls `run` from a current-thread `#[tokio::main]` with the base URL of an \
+             httpbin, its one argument"
+        }
+        Kind::Sync => {
+            "calls `run` from a plain `fn main`, since the example builds its own runtime"
+        }
+    };
+    let provider = if export.dependencies.iter().any(|d| d.name == "rustls") {
+        " Before that it installs rustls's `ring` provider, which reqwest built with \
+         `rustls-no-provider` needs before its first request."
+    } else {
+        ""
+    };
+    let _ = write!(
+        text,
+        "## The code\n\n`{source}` is the whole program, shown below after its header. \
+         `{command}` writes it out as a Cargo project of its own, whose `main.rs` {calling}.{provider} \
+         To use it in a project of yours instead, these are the dependencies it needs:\n\n\
+         ```toml\n{tables}```\n\n\
+         which these commands add:\n\n```sh\n{add}\n```\n\n\
+         ```rust,ignore\n{{{{#include ../../../{source}:{start}:}}}}\n```\n\n",
+        command = export.command(),
+        tables = export.dependency_tables(),
+        add = export.cargo_add().join("\n"),
+        start = example.code_starts_at,
+    );
+    let _ = write!(
+        text,
+        "## What it prints\n\n\
+         The same on Tokio's paused clock and on the real one; the project's tests run the \
+         example on both and check that it still prints exactly this.\n\n\
+         ```text\n{{{{#include ../../../{golden}}}}}\n```\n"
+    );
+    if let Some(at) = example.dump_at {
+        let dump = format!("tests/golden/{}/{}.dump", section.name, example.name);
+        let _ = write!(
+            text,
+            "\n## Where each task waits\n\n\
+             At {at} of its run, `cargo run -p {section} -- {example} --clock virtual --dump-at {arg}` \
+             prints where each of its tasks waits: the task, labelled by the line that spawned it, \
+             this file's frames down to the `.await` it is stopped at, and the Tokio future it waits \
+             in. The project's tests check, on Tokio's paused clock, that it still prints exactly this. \
+             [Why is my program stuck?](../topics/stuck.md) reads it line by line.\n\n\
+             ```text\n{{{{#include ../../../{dump}}}}}\n```\n",
+            at = runner::dump::seconds(at),
+            section = section.name,
+            example = example.name,
+            arg = runner::protocol::seconds_arg(at),
+        );
+    }
+    if let Some(page_timeline) = &example.timeline {
+        text.push_str(&schedule(section, example, page_timeline));
+    }
+    text
+}
+
+/// The page's "Schedule" section: the timeline as an inline SVG, so it
+/// takes the theme's colours, and how to draw it in a terminal.
+fn schedule(section: &SectionDoc, example: &ExampleDoc, page: &PageTimeline) -> String {
+    let run = format!("cargo run -p {} -- {}", section.name, example.name);
+    let tasks = page.timeline.spawned_rows();
+    let rows = if tasks == 0 {
+        "This example spawns no task: everything it runs at once, it runs inside its main task, \
+         so the chart has one row, polled at each instant one of its futures could move on."
+            .to_owned()
+    } else {
+        "Each row is a task: the main one running `run()`, then each task it spawned, labelled by \
+         the line that spawned it."
+            .to_owned()
+    };
+    let source = match &page.recorded {
+        None => format!(
+            "Drawn from a run on Tokio's paused clock, where the times are exact and the same on \
+             every run; `{run} --clock virtual --timeline` draws it in a terminal."
+        ),
+        Some(recorded) => format!(
+            "Drawn from a run on the real clock, kept in `{recorded}`: on the paused clock a \
+             blocking call takes no time, so the chart could not show what it holds up. \
+             `{run} --timeline` draws it again, with this machine's times."
+        ),
+    };
+    format!(
+        "\n## The schedule\n\n{rows} {source}\n\n{}\n",
+        timeline::svg(&page.timeline)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_twins_reason_keeps_its_markup_characters_as_text() {
+        assert_eq!(
+            markdown_text("__del__ names Box<dyn Source> [sic] and `x`"),
+            "\\_\\_del\\_\\_ names Box\\<dyn Source\\> \\[sic\\] and \\`x\\`"
+        );
+    }
+}

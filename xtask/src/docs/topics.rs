@@ -1,0 +1,204 @@
+//! The book's topics: `docs/topics.tsv` groups the examples that answer the
+//! same question in different ways ("Cancellation", "Limiting
+//! concurrency"), best answer first. Each topic gets a page, and each
+//! example page ends with "See also", the other examples of its topics, so
+//! related examples point at each other from one list kept in one place.
+//!
+//! A topic may have an introduction of its own, `docs/topics/<topic>.md`,
+//! written by hand and shown on its page above the list.
+//!
+//! The loader is strict: an unknown example, a topic named twice, or an
+//! example that no topic shares with another example is an error, so a new
+//! example can't land without its "See also".
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+
+use crate::Error;
+use crate::tsv;
+
+/// The file the topics are read from, relative to the workspace root.
+pub const FILE: &str = "docs/topics.tsv";
+
+/// Its columns, the header line's fields.
+pub const COLUMNS: [&str; 4] = ["topic", "title", "summary", "examples"];
+
+/// One topic: its examples as `section/example`, best answer first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Topic {
+    /// The page's file name, `topics/<id>.md`.
+    pub id: String,
+    pub title: String,
+    /// One sentence under the title.
+    pub summary: String,
+    pub examples: Vec<String>,
+    /// `docs/topics/<id>.md`, when there is one.
+    pub introduction: Option<String>,
+}
+
+/// Reads `docs/topics.tsv` under `root`. `examples` is every example that
+/// exists, as `section/example`.
+pub fn load(root: &Path, examples: &BTreeSet<String>) -> Result<Vec<Topic>, Error> {
+    let path = root.join(FILE);
+    let text = fs::read_to_string(&path).map_err(|error| format!("{FILE}: {error}"))?;
+    let mut topics = parse(&text, examples)?;
+    for topic in &mut topics {
+        let introduction = root.join("docs/topics").join(format!("{}.md", topic.id));
+        match fs::read_to_string(&introduction) {
+            Ok(text) => topic.introduction = Some(text),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => return Err(format!("{}: {error}", introduction.display()).into()),
+        }
+    }
+    Ok(topics)
+}
+
+/// Parses `docs/topics.tsv`, its header line and its rows, and checks
+/// them against the examples that exist.
+pub fn parse(text: &str, examples: &BTreeSet<String>) -> Result<Vec<Topic>, Error> {
+    let mut topics: Vec<Topic> = Vec::new();
+    for row in tsv::rows(text, &COLUMNS) {
+        let row = row.map_err(|problem| format!("{FILE}: {problem}"))?;
+        let at = format!("{FILE}:{}", row.line);
+        let [id, title, summary, listed] = row.fields[..] else {
+            continue;
+        };
+        let id_is_a_file_name = !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !id_is_a_file_name {
+            return Err(
+                format!("{at}: topic `{id}` must be lowercase letters, digits and `-`").into(),
+            );
+        }
+        if topics.iter().any(|topic| topic.id == id) {
+            return Err(format!("{at}: topic `{id}` is listed twice").into());
+        }
+        if title.is_empty() || summary.is_empty() {
+            return Err(format!("{at}: topic `{id}` needs a title and a summary").into());
+        }
+        let mut members: Vec<String> = Vec::new();
+        for example in listed.split_whitespace() {
+            if !examples.contains(example) {
+                return Err(
+                    format!("{at}: `{example}` is not an example (section/example)").into(),
+                );
+            }
+            if members.iter().any(|member| member == example) {
+                return Err(format!("{at}: `{example}` is listed twice in `{id}`").into());
+            }
+            members.push(example.to_owned());
+        }
+        if members.len() < 2 {
+            return Err(format!("{at}: topic `{id}` needs at least two examples").into());
+        }
+        topics.push(Topic {
+            id: id.to_owned(),
+            title: title.to_owned(),
+            summary: summary.to_owned(),
+            examples: members,
+            introduction: None,
+        });
+    }
+    let alone: Vec<&str> = examples
+        .iter()
+        .filter(|example| !topics.iter().any(|topic| topic.examples.contains(example)))
+        .map(String::as_str)
+        .collect();
+    if !alone.is_empty() {
+        return Err(format!(
+            "{FILE}: in no topic, so their pages would have no \"See also\": {}",
+            alone.join(", ")
+        )
+        .into());
+    }
+    Ok(topics)
+}
+
+/// The topics `example` belongs to, each with its other examples.
+pub fn see_also<'a>(topics: &'a [Topic], example: &str) -> Vec<(&'a Topic, Vec<&'a str>)> {
+    topics
+        .iter()
+        .filter(|topic| topic.examples.iter().any(|member| member == example))
+        .map(|topic| {
+            let others = topic
+                .examples
+                .iter()
+                .map(String::as_str)
+                .filter(|member| *member != example)
+                .collect();
+            (topic, others)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn examples(names: &[&str]) -> BTreeSet<String> {
+        names.iter().map(|name| (*name).to_owned()).collect()
+    }
+
+    const HEADER: &str = "topic\ttitle\tsummary\texamples\n";
+
+    #[test]
+    fn a_row_lists_its_examples_best_first() {
+        let known = examples(&["a/one", "b/two", "c/three"]);
+        let text = format!("{HEADER}limits\tLimits\tHow many at once.\tb/two a/one c/three\n");
+        let topics = parse(&text, &known).expect("a valid file");
+        assert_eq!(topics[0].examples, ["b/two", "a/one", "c/three"]);
+        let also = see_also(&topics, "a/one");
+        assert_eq!(also.len(), 1);
+        assert_eq!(also[0].1, ["b/two", "c/three"]);
+    }
+
+    #[test]
+    fn an_unknown_example_is_an_error_with_its_line() {
+        let known = examples(&["a/one", "b/two"]);
+        let text = format!("{HEADER}limits\tLimits\tWhy.\ta/one b/too\n");
+        let error = parse(&text, &known).expect_err("b/too is no example");
+        assert_eq!(
+            error.to_string(),
+            "docs/topics.tsv:2: `b/too` is not an example (section/example)"
+        );
+    }
+
+    #[test]
+    fn an_example_in_no_topic_is_an_error() {
+        let known = examples(&["a/one", "b/two", "c/three"]);
+        let text = format!("{HEADER}limits\tLimits\tWhy.\ta/one b/two\n");
+        let error = parse(&text, &known).expect_err("c/three has no topic");
+        assert!(error.to_string().ends_with(": c/three"), "{error}");
+    }
+
+    #[test]
+    fn malformed_rows_are_errors() {
+        let known = examples(&["a/one", "b/two"]);
+        for (row, expected) in [
+            (
+                "limits\tLimits\ta/one b/two",
+                "expected 4 tab-separated fields",
+            ),
+            ("Limits!\tLimits\tWhy.\ta/one b/two", "must be lowercase"),
+            ("limits\tLimits\tWhy.\ta/one", "at least two examples"),
+            ("limits\tLimits\tWhy.\ta/one a/one b/two", "listed twice in"),
+            ("limits\t\tWhy.\ta/one b/two", "needs a title"),
+        ] {
+            let error = parse(&format!("{HEADER}{row}\n"), &known).expect_err(row);
+            assert!(error.to_string().contains(expected), "{row}: {error}");
+        }
+        let twice = format!("{HEADER}limits\tA\tB.\ta/one b/two\nlimits\tC\tD.\ta/one b/two\n");
+        let error = parse(&twice, &known).expect_err("a topic twice");
+        assert!(error.to_string().contains("listed twice"), "{error}");
+        // The header is read, not skipped.
+        let renamed = "id\ttitle\tsummary\texamples\nlimits\tA\tB.\ta/one b/two c/three\n";
+        let error = parse(renamed, &known).expect_err("a wrong header");
+        assert!(
+            error.to_string().contains("line 1: the header must be"),
+            "{error}"
+        );
+    }
+}

@@ -1,0 +1,93 @@
+//! Tidy checks, in the manner of rust-analyzer's `tidy.rs`: facts the
+//! workspace still writes in two places must agree. (The exercise list is
+//! checked by the exercises crate's own test; rustdoc links by `cargo doc`
+//! with `-D warnings` in `.ci/run`.)
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use xtask::workspace::Workspace;
+
+/// The `mod x;` lines and the `example!(x, ...)` entries of a section's
+/// `main.rs`.
+fn mods_and_entries(main: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mods = main
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("mod ")?.strip_suffix(';'))
+        .map(str::to_owned)
+        .collect();
+    let entries = main
+        .lines()
+        .filter_map(|line| {
+            let inside = line.trim().strip_prefix("example!(")?;
+            let name = inside.split([',', ')']).next()?.trim();
+            Some(name.to_owned())
+        })
+        .collect();
+    (mods, entries)
+}
+
+/// What disagrees among a section's `mod` lines, its `example!` entries and
+/// its files `src/<example>.rs`.
+fn disagreements(section: &str, src: &Path) -> Vec<String> {
+    let main = std::fs::read_to_string(src.join("main.rs")).unwrap_or_default();
+    let (mods, entries) = mods_and_entries(&main);
+    let files: BTreeSet<String> = std::fs::read_dir(src)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|entry| {
+                    let name = entry.file_name().into_string().ok()?;
+                    let stem = name.strip_suffix(".rs")?;
+                    (stem != "main").then(|| stem.to_owned())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut problems = Vec::new();
+    for name in mods.difference(&entries) {
+        problems.push(format!(
+            "crates/{section}/src/main.rs has `mod {name};` but no `example!({name})`"
+        ));
+    }
+    for name in entries.difference(&mods) {
+        problems.push(format!(
+            "crates/{section}/src/main.rs has `example!({name})` but no `mod {name};`"
+        ));
+    }
+    for name in files.difference(&mods) {
+        problems.push(format!(
+            "crates/{section}/src/{name}.rs is in no `mod` line of its main.rs"
+        ));
+    }
+    problems
+}
+
+#[test]
+fn every_mod_line_has_its_example_entry_and_its_file() {
+    let workspace = Workspace::locate();
+    let mut problems = Vec::new();
+    for section in workspace.section_names().expect("the sections") {
+        let src = workspace.root().join("crates").join(&section).join("src");
+        problems.extend(disagreements(&section, &src));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_check_sees_a_mod_line_without_an_entry_and_a_file_without_a_mod() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let main = "mod kept;\nmod forgotten;\n\nfn main() {\n    runner::section![\n        example!(kept),\n        example!(listed, base_url),\n    ]\n    .run()\n}\n";
+    std::fs::write(dir.path().join("main.rs"), main).expect("main.rs");
+    for file in ["kept.rs", "forgotten.rs", "stray.rs"] {
+        std::fs::write(dir.path().join(file), "").expect("a file");
+    }
+    assert_eq!(
+        disagreements("demo", dir.path()),
+        [
+            "crates/demo/src/main.rs has `mod forgotten;` but no `example!(forgotten)`",
+            "crates/demo/src/main.rs has `example!(listed)` but no `mod listed;`",
+            "crates/demo/src/stray.rs is in no `mod` line of its main.rs",
+        ]
+    );
+}
