@@ -9,6 +9,7 @@ use runner::timeline;
 
 use super::concepts;
 use super::guides::GuideDoc;
+use super::recipes;
 use super::sections::{ExampleDoc, PageTimeline, SectionDoc};
 use super::topics::{self, Topic};
 use super::{CONTRIBUTING, CONTRIBUTOR_DIR, HANDWRITTEN, MARKER};
@@ -22,6 +23,11 @@ pub(super) fn summary(guides: &[GuideDoc], topics: &[Topic], sections: &[Section
             let _ = writeln!(text, "[The Rust you need]({})", concepts::PAGE);
         }
     }
+    if let Some(part) = sections.iter().find(|s| s.name == recipes::SECTION) {
+        text.push_str(&recipes::summary_part(
+            part.examples.iter().map(|example| example.name.as_str()),
+        ));
+    }
     text.push_str("\n# The guides, in their own order\n\n- [The five guides](guides/index.md)\n");
     for guide in guides {
         let _ = writeln!(text, "  - [{}](guides/{}.md)", guide.title, guide.id);
@@ -31,7 +37,7 @@ pub(super) fn summary(guides: &[GuideDoc], topics: &[Topic], sections: &[Section
         let _ = writeln!(text, "- [{}](topics/{}.md)", topic.title, topic.id);
     }
     text.push_str("\n# Sections\n\n");
-    for section in sections {
+    for section in sections.iter().filter(|s| s.name != recipes::SECTION) {
         let _ = writeln!(text, "- [{0}]({0}/index.md)", section.name);
         for example in &section.examples {
             let _ = writeln!(text, "  - [{1}]({0}/{1}.md)", section.name, example.name);

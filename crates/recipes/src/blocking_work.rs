@@ -1,0 +1,179 @@
+//! Blocking code off the runtime with `spawn_blocking`: a checksum read
+//! through `std::io::Read`, with its progress for the async side, and a
+//! stop that reaches the thread when the caller gives up.
+//!
+//! A blocking call (`std::fs`, a synchronous database driver, a long
+//! computation) holds the thread it runs on, and on a runtime that thread
+//! is running other tasks too. `tokio::task::spawn_blocking` moves the call
+//! to Tokio's blocking pool, threads kept apart from the runtime's own, and
+//! returns a `JoinHandle` to await. `checksum` wraps it: the closure gets
+//! the reader, a `CancellationToken` it checks before each chunk, and the
+//! sending half of a `watch` channel for its progress, and it owns all
+//! three, so they live as long as the thread needs them (the `move` and
+//! the `'static` bound of `spawn_blocking` say so).
+//!
+//! In asyncio this is `await asyncio.to_thread(fn, ...)` or
+//! `loop.run_in_executor(None, fn, ...)`. Cancelling the task that awaits
+//! it does not stop the thread, and `asyncio.run` waits for the thread at
+//! exit. Tokio is the same: a blocking job can't be stopped from outside.
+//! Dropping its `JoinHandle` only stops the waiting, `JoinHandle::abort()`
+//! has no effect once the job has started (the last part of `run` shows
+//! it running to the end after an `abort()`), and a runtime that shuts down
+//! waits for the jobs that are running.
+//!
+//! What not to undo when you copy it:
+//! - The token, checked between chunks, and the drop guard that cancels it.
+//!   Whatever drops the future that `checksum` returns (a `timeout`, a
+//!   `select!`, a caller that is itself cancelled) then tells the thread to
+//!   stop at its next chunk, where it would otherwise read to the end for
+//!   no one.
+//! - Work in chunks that take little time each: the thread can only notice
+//!   the stop between them.
+//! - `?` on the `JoinHandle`'s result: its error means the closure
+//!   panicked; it is a `JoinError`, which `anyhow` can carry.
+//! - A `watch` channel for progress: sending never blocks the thread, and
+//!   the async side sees the latest value. When the closure returns, its
+//!   `Sender` is dropped, so the receiver learns that the thread is done.
+//!
+//! The pool grows to 512 threads by default. To cap one kind of work, move
+//! a semaphore permit into the closure, as `runtime/blocking_executor`
+//! shows. On Tokio's paused clock (`--clock virtual`) time stands still
+//! while a blocking job runs, so nothing here prints how long one took.
+
+use std::io::{self, Read};
+
+use anyhow::Context as _;
+use tokio::sync::watch;
+use tokio::task::spawn_blocking;
+use tokio_util::sync::CancellationToken;
+
+const CHUNK: usize = 64 * 1024;
+
+/// The FNV-1a checksum of everything `source` yields, computed on the
+/// blocking pool; `progress` gets the number of bytes read so far. Dropping
+/// the returned future stops the thread at its next chunk.
+pub async fn checksum<R>(source: R, progress: watch::Sender<u64>) -> anyhow::Result<u64>
+where
+    R: Read + Send + 'static,
+{
+    let stop = CancellationToken::new();
+    let _stop_when_dropped = stop.clone().drop_guard();
+    spawn_blocking(move || checksum_blocking(source, &stop, &progress))
+        .await
+        .context("the checksum thread panicked")?
+}
+
+/// The blocking part: plain synchronous code.
+fn checksum_blocking(
+    mut source: impl Read,
+    stop: &CancellationToken,
+    progress: &watch::Sender<u64>,
+) -> anyhow::Result<u64> {
+    let mut hash = Fnv1a::new();
+    let mut buffer = vec![0; CHUNK];
+    let mut read = 0u64;
+    loop {
+        if stop.is_cancelled() {
+            anyhow::bail!("stopped after {read} bytes");
+        }
+        let n = match source.read(&mut buffer) {
+            Ok(0) => return Ok(hash.finish()),
+            Ok(n) => n,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error).context("reading the input"),
+        };
+        hash.write(&buffer[..n]);
+        read += n as u64;
+        progress.send_replace(read);
+    }
+}
+
+/// FNV-1a, 64 bits: small, and the same on every platform and Rust version.
+struct Fnv1a(u64);
+
+impl Fnv1a {
+    fn new() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub async fn run() -> anyhow::Result<()> {
+    // 1. The whole input, while the runtime stays free for other tasks.
+    let (progress, _) = watch::channel(0);
+    let sum = checksum(SlowSource::new(), progress).await?;
+    println!("checksum of {} KiB: {sum:016x}", SIZE / 1024);
+
+    // 2. The caller gives up once an eighth is done: `select!` drops the
+    // `checksum` future, and its guard tells the thread to stop.
+    let (progress, mut seen) = watch::channel(0);
+    tokio::select! {
+        result = checksum(SlowSource::new(), progress) => {
+            anyhow::bail!("the checksum finished before an eighth was reported: {result:?}");
+        }
+        reached = seen.wait_for(|&read| read >= SIZE / 8) => {
+            reached.context("the thread ended before an eighth")?;
+            println!("an eighth done: the caller gives up");
+        }
+    }
+    // `changed()` fails once the thread has dropped its `Sender`: it has
+    // returned.
+    while seen.changed().await.is_ok() {}
+    let read = *seen.borrow();
+    if read == SIZE {
+        anyhow::bail!("the thread read everything: it never saw the stop");
+    }
+    println!("the thread saw the stop and returned before the end");
+
+    // 3. Without a token, nothing stops it: `abort()` on a job that has
+    // started has no effect, and it runs to the end.
+    let (progress, mut seen) = watch::channel(0);
+    let job = spawn_blocking(move || {
+        checksum_blocking(SlowSource::new(), &CancellationToken::new(), &progress)
+    });
+    seen.wait_for(|&read| read > 0)
+        .await
+        .context("the thread ended before it began")?;
+    job.abort();
+    let after_abort = job.await.context("the job")??;
+    println!("after abort(), the job still ran to the end: {after_abort:016x}");
+    Ok(())
+}
+
+// What only feeds the demonstration: an input that takes a while to read,
+// like a file on a slow disk, 64 KiB each 10 ms.
+
+const SIZE: u64 = 4 * 1024 * 1024;
+
+struct SlowSource {
+    left: u64,
+}
+
+impl SlowSource {
+    fn new() -> Self {
+        SlowSource { left: SIZE }
+    }
+}
+
+impl Read for SlowSource {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        let n = buffer.len().min(CHUNK).min(self.left as usize);
+        if n > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        for (i, byte) in buffer[..n].iter_mut().enumerate() {
+            *byte = ((SIZE - self.left + i as u64) % 251) as u8;
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}

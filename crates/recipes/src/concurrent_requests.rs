@@ -1,0 +1,212 @@
+//! Many HTTP requests at once, at most four in flight, each attempt with a
+//! deadline of its own, and a failed attempt tried again after a pause.
+//!
+//! `get_with_retry` makes one request. Each attempt runs inside
+//! `tokio::time::timeout`, which covers connecting, the headers and the
+//! whole body; when the deadline passes, the attempt's future is dropped,
+//! and that cancels the request. A timeout, a connection that fails, a 5xx
+//! or a 429 may go better next time, so it is tried again after a pause
+//! that doubles, three attempts in all; any other status, such as a 404, is
+//! the answer at once. `run` sends every request through
+//! `stream::iter(..).map(..).buffer_unordered(4)`, which starts the next
+//! one whenever one of the four in flight finishes.
+//!
+//! In asyncio this is an `asyncio.Semaphore(4)` around each request,
+//! `asyncio.gather` over all of them, `async with asyncio.timeout(...)`
+//! around each attempt, and a loop with `await asyncio.sleep(...)` between
+//! attempts. `buffer_unordered` needs no semaphore: it creates each
+//! request's future only when there is room for it, where `gather` holds
+//! every coroutine from the start. It yields results in the order they
+//! finish, like `asyncio.as_completed`; each carries its index, so sorting
+//! puts them back in the order asked. The requests run inside the task that
+//! awaits the stream, not as spawned tasks, which is why they can borrow
+//! `client` and the URLs: nothing here needs `Arc` or `'static`.
+//!
+//! What not to undo when you copy it:
+//! - The deadline on each attempt. reqwest sets none unless you ask
+//!   (aiohttp's default is five minutes in all), so a server that accepts
+//!   the connection and never answers would hold the request for ever.
+//! - The limit on the body, `MAX_BODY`: `Response::text()` and `bytes()`
+//!   keep whatever the server sends, however much that is.
+//! - Retrying only what may succeed next time, a fixed number of times.
+//!   Where many clients may retry against one server together, add random
+//!   jitter to the pauses. The `backon` crate has pauses that grow, with
+//!   jitter, and `when` to say which errors are worth another attempt.
+//! - One `Client` for every request: it holds the pool of open
+//!   connections, as aiohttp's `ClientSession` does.
+//! - Collect the results before working on them, as `run` does. A loop
+//!   that awaits something slow between two `next()` calls of
+//!   `buffer_unordered` stops polling the requests in flight meanwhile,
+//!   while their deadlines keep running.
+
+use std::time::Duration;
+
+use futures::stream::{self, StreamExt};
+use reqwest::{Client, StatusCode};
+use tokio::time::{Instant, sleep, timeout};
+
+/// How many requests may be in flight at once.
+const CONCURRENCY: usize = 4;
+/// How long one attempt may take, from connecting to the end of the body.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(1500);
+/// The pauses before the second and the third attempt.
+const BACKOFF: [Duration; 2] = [Duration::from_millis(500), Duration::from_secs(1)];
+/// The longest body kept; a longer one is an error, not a bigger buffer.
+const MAX_BODY: usize = 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+    #[error("{0}")]
+    Status(StatusCode),
+    #[error("the body is longer than {MAX_BODY} bytes")]
+    TooLarge,
+    #[error("{0}")]
+    Http(#[from] reqwest::Error),
+}
+
+impl FetchError {
+    /// Whether another attempt may go better.
+    fn is_transient(&self) -> bool {
+        match self {
+            FetchError::Timeout(_) => true,
+            FetchError::Status(status) => {
+                status.is_server_error() || *status == StatusCode::TOO_MANY_REQUESTS
+            }
+            FetchError::TooLarge => false,
+            // Sending the request or reading the body failed: the network,
+            // not the request, may be at fault.
+            FetchError::Http(error) => error.is_request() || error.is_body(),
+        }
+    }
+}
+
+/// Why a request failed for good, and after how many attempts.
+#[derive(Debug, thiserror::Error)]
+#[error("{last}, after {attempts} {}", if *attempts == 1 { "attempt" } else { "attempts" })]
+pub struct GaveUp {
+    pub attempts: usize,
+    #[source]
+    pub last: FetchError,
+}
+
+/// A successful answer: its status and its body.
+pub struct Page {
+    pub status: StatusCode,
+    pub body: Vec<u8>,
+}
+
+/// One attempt, within `ATTEMPT_TIMEOUT`.
+async fn attempt(client: &Client, url: &str) -> Result<Page, FetchError> {
+    let fetch = async {
+        let mut response = client.get(url).send().await?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(FetchError::Status(status));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await? {
+            if body.len() + chunk.len() > MAX_BODY {
+                return Err(FetchError::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Page { status, body })
+    };
+    timeout(ATTEMPT_TIMEOUT, fetch)
+        .await
+        .map_err(|_elapsed| FetchError::Timeout(ATTEMPT_TIMEOUT))?
+}
+
+/// `GET url`, tried again after each pause of `BACKOFF` while it fails in a
+/// way that may pass.
+pub async fn get_with_retry(client: &Client, url: &str) -> Result<Page, GaveUp> {
+    let mut pauses = BACKOFF.iter();
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match attempt(client, url).await {
+            Ok(page) => return Ok(page),
+            Err(error) => match pauses.next() {
+                Some(pause) if error.is_transient() => sleep(*pause).await,
+                _ => {
+                    return Err(GaveUp {
+                        attempts,
+                        last: error,
+                    });
+                }
+            },
+        }
+    }
+}
+
+pub async fn run(base_url: &str) -> anyhow::Result<()> {
+    let client = Client::new();
+    let start = Instant::now();
+    let urls: Vec<String> = PATHS
+        .iter()
+        .map(|(path, _)| format!("{base_url}{path}"))
+        .collect();
+
+    let mut results: Vec<_> = stream::iter(urls.iter().enumerate())
+        .map(|(index, url)| {
+            let client = &client;
+            async move {
+                let result = get_with_retry(client, url).await;
+                (index, result, start.elapsed())
+            }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    results.sort_by_key(|(index, _, _)| *index);
+
+    let mut unexpected = 0;
+    for ((path, expected), (_, result, done_at)) in PATHS.iter().zip(&results) {
+        let at = done_at.as_secs_f64();
+        match result {
+            Ok(page) => println!("{path}: {} (at {at:.1}s)", page.status),
+            Err(gave_up) => println!("{path}: {gave_up} (at {at:.1}s)"),
+        }
+        // httpbin's answers to these are never empty.
+        let as_expected = match result {
+            Ok(page) => *expected == Expect::Ok && !page.body.is_empty(),
+            Err(_) => *expected == Expect::Fail,
+        };
+        if !as_expected {
+            unexpected += 1;
+        }
+    }
+    println!(
+        "{} requests in {:.1}s, at most {CONCURRENCY} at a time",
+        PATHS.len(),
+        start.elapsed().as_secs_f64()
+    );
+    // Another server, or one that never answers, fails where httpbin
+    // would not: that is an error, not a demonstration.
+    if unexpected > 0 {
+        anyhow::bail!("{unexpected} requests to {base_url} did not end as httpbin's would");
+    }
+    Ok(())
+}
+
+// The demonstration's requests, against httpbin: `/delay/n` answers after
+// n seconds, `/status/n` with status n.
+
+#[derive(PartialEq)]
+enum Expect {
+    Ok,
+    Fail,
+}
+
+const PATHS: [(&str, Expect); 8] = [
+    ("/get", Expect::Ok),
+    ("/delay/1", Expect::Ok),
+    ("/status/503", Expect::Fail), // tried three times
+    ("/delay/3", Expect::Fail),    // times out three times
+    ("/status/404", Expect::Fail), // not tried again
+    ("/delay/1", Expect::Ok),
+    ("/get", Expect::Ok),
+    ("/delay/1", Expect::Ok),
+];

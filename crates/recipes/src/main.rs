@@ -1,0 +1,28 @@
+mod blocking_work;
+mod concurrent_requests;
+mod first_error_cancels;
+mod periodic_job;
+mod producer_consumer;
+mod rate_limited_client;
+mod single_flight_cache;
+mod subprocess_timeout;
+mod tcp_server;
+mod worker_pool;
+
+use runner::example;
+
+fn main() -> std::process::ExitCode {
+    runner::section![
+        example!(concurrent_requests, base_url),
+        example!(producer_consumer),
+        example!(periodic_job),
+        example!(blocking_work),
+        example!(first_error_cancels),
+        example!(rate_limited_client, base_url),
+        example!(tcp_server),
+        example!(worker_pool),
+        example!(single_flight_cache),
+        example!(subprocess_timeout),
+    ]
+    .run()
+}

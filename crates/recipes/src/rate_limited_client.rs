@@ -1,0 +1,155 @@
+//! An API client that sends at most five requests a second, however many
+//! tasks share it, each request with a time limit and a size limit on the
+//! answer.
+//!
+//! `RateLimitedClient::get` first waits for the next tick of a
+//! `tokio::time::interval` with a period of 0.2 s, then sends. The interval
+//! sits behind a `tokio::sync::Mutex`: callers queue for the lock in the
+//! order they arrive, and each takes one tick while holding it, so eight
+//! callers at once are sent 0.2 s apart, first come first served. One
+//! `reqwest::Client`, built with a total time limit per request, serves
+//! them all.
+//!
+//! asyncio has no rate limiter of its own. The usual hand-made one is an
+//! `asyncio.Lock` around "sleep until the next free slot" (`loop.time()`,
+//! `asyncio.sleep`), or a token bucket; the `aiolimiter` package is one
+//! ready-made choice. The asyncio version of this recipe uses a lock and
+//! the loop's clock.
+//!
+//! What not to undo when you copy it:
+//! - `MissedTickBehavior::Delay`. After a quiet spell the interval's next
+//!   tick is long overdue. With the default, `Burst`, it would then fire
+//!   every tick it missed at once, and as many requests would go out
+//!   together; with `Delay` the first request goes at once and the next one
+//!   a full period later. In `run`, after two quiet seconds, three requests
+//!   are answered at 3.4 s, 3.6 s and 3.8 s; with `Burst`, all three at
+//!   3.4 s.
+//! - The tick is taken while the lock is held, and the lock is a Tokio
+//!   `Mutex`, which may be held across an `.await` and serves its waiters
+//!   in order. A caller cancelled while it waits gives up its place; one
+//!   cancelled in `tick()` leaves the tick for the next caller (`tick` is
+//!   cancel safe), so no slot is used twice or lost.
+//! - The time limit on each request (`ClientBuilder::timeout` covers
+//!   connecting, sending and the whole body; reqwest has none by default)
+//!   and the size limit on the body.
+//!
+//! This spaces the requests out; it doesn't cap how many are in flight when
+//! the server is slow. For that, add a `Semaphore`, as `concurrent_requests`
+//! caps them with `buffer_unordered`. A `429 Too Many Requests` answer
+//! means the server's limit is lower than yours: wait as long as its
+//! `Retry-After` header says before the next request. For a limiter with
+//! bursts and many keys, the `governor` crate is the usual choice
+//! (`patterns/governor_rate_limiter` runs it on Tokio's clock).
+
+use std::time::Duration;
+
+use futures::future::join_all;
+use reqwest::{Client, StatusCode};
+use tokio::sync::Mutex;
+use tokio::time::{Instant, Interval, MissedTickBehavior, interval, sleep};
+
+/// How long one request may take, body included.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
+/// The longest answer kept.
+const MAX_BODY: usize = 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    Status(StatusCode),
+    #[error("the answer is longer than {MAX_BODY} bytes")]
+    TooLarge,
+    #[error(transparent)]
+    Http(#[from] reqwest::Error),
+}
+
+pub struct RateLimitedClient {
+    http: Client,
+    base_url: String,
+    ticks: Mutex<Interval>,
+}
+
+impl RateLimitedClient {
+    /// A client for `base_url` that sends at most `per_second` requests a
+    /// second. Call it inside the runtime: the interval starts at once.
+    pub fn new(base_url: &str, per_second: u32) -> Result<Self, ApiError> {
+        let mut ticks = interval(Duration::from_secs(1) / per_second.max(1));
+        ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        Ok(RateLimitedClient {
+            http: Client::builder().timeout(REQUEST_TIMEOUT).build()?,
+            base_url: base_url.to_owned(),
+            ticks: Mutex::new(ticks),
+        })
+    }
+
+    /// `GET {base_url}{path}`, when the rate allows: the status and body.
+    pub async fn get(&self, path: &str) -> Result<(StatusCode, Vec<u8>), ApiError> {
+        self.ticks.lock().await.tick().await;
+        let mut response = self
+            .http
+            .get(format!("{}{path}", self.base_url))
+            .send()
+            .await?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(ApiError::Status(status));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await? {
+            if body.len() + chunk.len() > MAX_BODY {
+                return Err(ApiError::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok((status, body))
+    }
+}
+
+pub async fn run(base_url: &str) -> anyhow::Result<()> {
+    let start = Instant::now();
+    let client = RateLimitedClient::new(base_url, 5)?;
+
+    // Eight callers at once, sharing the client.
+    let answered_at = get_pages(&client, 1..=8, start).await?;
+    println!("answered at {answered_at}");
+
+    // After a quiet spell, the next request goes at once, and the ones
+    // after it a period apart again.
+    sleep(Duration::from_secs(2)).await;
+    let answered_at = get_pages(&client, 9..=11, start).await?;
+    println!("after a quiet spell, answered at {answered_at}");
+    Ok(())
+}
+
+// What only feeds the demonstration: many callers at once, and when each
+// was answered.
+
+/// Gets each page concurrently, prints each status in page order, and
+/// returns when they were answered, earliest first: which caller got which
+/// slot is up to the lock's queue, while the slots are what the limit
+/// decides.
+async fn get_pages(
+    client: &RateLimitedClient,
+    pages: std::ops::RangeInclusive<u32>,
+    start: Instant,
+) -> anyhow::Result<String> {
+    let calls = pages.map(|page| async move {
+        let result = client.get(&format!("/get?page={page}")).await;
+        (page, result, start.elapsed())
+    });
+    let mut answered_at = Vec::new();
+    for (page, result, at) in join_all(calls).await {
+        match result {
+            Ok((status, body)) if !body.is_empty() => println!("page {page}: {status}"),
+            Ok((status, _)) => anyhow::bail!("page {page}: {status} with an empty body"),
+            Err(error) => anyhow::bail!("page {page}: {error}"),
+        }
+        answered_at.push(at);
+    }
+    answered_at.sort();
+    let times: Vec<String> = answered_at
+        .iter()
+        .map(|at| format!("{:.1}s", at.as_secs_f64()))
+        .collect();
+    Ok(times.join(" "))
+}

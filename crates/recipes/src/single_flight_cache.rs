@@ -1,0 +1,211 @@
+//! A cache where concurrent requests for one key share one load: the first
+//! caller loads, the others wait for its result, a failed load is shared
+//! with those waiting but not kept, and the cache holds a bounded number of
+//! keys.
+//!
+//! Each key has a `tokio::sync::OnceCell` holding the load's result, and
+//! the map from keys to cells sits behind a `std::sync::Mutex`, locked only
+//! to find or insert a cell, never across an `.await`. `get_or_init` runs
+//! the load for the first caller; callers that come while it runs wait for
+//! it and get a clone of the same result. An error is a result like any
+//! other for them, and the entry is then removed, so the next request
+//! loads again. If the caller running the load is cancelled, the load is
+//! dropped with it, and one of the callers still waiting starts it again.
+//!
+//! In asyncio the usual version is a dict from key to an `asyncio.Task`:
+//! the first caller creates the task (`asyncio.ensure_future(load(key))`),
+//! the others `await` the same task. There, a waiter that is cancelled
+//! while it awaits the task cancels the task too, and every other waiter
+//! gets `CancelledError`, unless each waits through `asyncio.shield(...)`.
+//! `functools.lru_cache` on an `async def` caches the coroutine object, which
+//! can only be awaited once.
+//!
+//! What not to undo when you copy it:
+//! - The map's lock is a `std` `Mutex`, held for a lookup and never across
+//!   an `.await`: the wait for a load happens on the cell, outside the lock,
+//!   so a slow load for one key holds up no other key.
+//! - A failed load is removed only if the entry is still the one that
+//!   failed (`Arc::ptr_eq`), so a fresh load that a later caller already
+//!   started is not thrown away.
+//! - The bound on the number of keys. Keys often come from requests, and
+//!   a map that grows with every key asked for is a way to run a server out
+//!   of memory. Here a full cache drops an arbitrary finished entry.
+//!   `patterns/ttl_cache` adds expiry; for eviction by age or by use, use
+//!   the `moka` crate, whose `future::Cache::get_with` also runs one load
+//!   for callers that ask at once.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use futures::future::join_all;
+use tokio::sync::OnceCell;
+use tokio::time::{Instant, sleep, timeout};
+
+type Entry<V, E> = Arc<OnceCell<Result<V, E>>>;
+
+pub struct SingleFlight<K, V, E> {
+    entries: Mutex<HashMap<K, Entry<V, E>>>,
+    max_entries: usize,
+}
+
+impl<K, V, E> SingleFlight<K, V, E>
+where
+    K: Eq + Hash + Clone,
+    V: Clone,
+    E: Clone,
+{
+    pub fn new(max_entries: usize) -> Self {
+        SingleFlight {
+            entries: Mutex::new(HashMap::new()),
+            max_entries,
+        }
+    }
+
+    /// The cached value for `key`, or the result of `load`, which runs once
+    /// for every caller asking for `key` while it runs.
+    pub async fn get<F, Fut>(&self, key: &K, load: F) -> Result<V, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<V, E>>,
+    {
+        let entry = self.entry(key);
+        let result = entry.get_or_init(load).await.clone();
+        if result.is_err() {
+            let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+            if entries
+                .get(key)
+                .is_some_and(|current| Arc::ptr_eq(current, &entry))
+            {
+                entries.remove(key);
+            }
+        }
+        result
+    }
+
+    /// The entry for `key`, new if there is none. A full map first drops a
+    /// finished entry; if every entry is still loading, the new one is not
+    /// kept, and its load is shared with no one.
+    fn entry(&self, key: &K) -> Entry<V, E> {
+        // A panic elsewhere while the lock was held leaves the map as it
+        // was: every change to it is a single insert or remove.
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(entry) = entries.get(key) {
+            return Arc::clone(entry);
+        }
+        if entries.len() >= self.max_entries {
+            let finished = entries
+                .iter()
+                .find(|(_, entry)| entry.initialized())
+                .map(|(key, _)| key.clone());
+            match finished {
+                Some(finished) => {
+                    entries.remove(&finished);
+                }
+                None => return Arc::default(),
+            }
+        }
+        Arc::clone(entries.entry(key.clone()).or_default())
+    }
+}
+
+pub async fn run() -> anyhow::Result<()> {
+    let start = Instant::now();
+    let users = SingleFlight::new(100);
+    let get = |key: &'static str| {
+        let users = &users;
+        async move {
+            let result = users.get(&key, || load_user(key, start)).await;
+            println!("{key}: {result:?} at {:.1}s", start.elapsed().as_secs_f64());
+        }
+    };
+
+    // Four callers at once: one load.
+    join_all([get("user:1"), get("user:1"), get("user:1"), get("user:1")]).await;
+    // Later: from the cache, no load.
+    get("user:1").await;
+    // A load that fails: shared by both callers, then forgotten.
+    join_all([get("user:9"), get("user:9")]).await;
+    get("user:9").await;
+
+    // The caller running the load gives up after 0.2 s; the other caller,
+    // waiting for it, loads again.
+    let impatient = async {
+        if timeout(Duration::from_millis(200), get("user:2"))
+            .await
+            .is_err()
+        {
+            println!(
+                "user:2: the first caller gave up at {:.1}s",
+                start.elapsed().as_secs_f64()
+            );
+        }
+    };
+    let patient = async {
+        sleep(Duration::from_millis(100)).await;
+        get("user:2").await;
+    };
+    tokio::join!(impatient, patient);
+    Ok(())
+}
+
+// What only feeds the demonstration: a lookup that takes 0.5 s, and fails
+// for user 9.
+
+async fn load_user(key: &str, start: Instant) -> Result<String, String> {
+    println!("loading {key} at {:.1}s", start.elapsed().as_secs_f64());
+    sleep(Duration::from_millis(500)).await;
+    match key {
+        "user:1" => Ok("Ada".to_owned()),
+        "user:2" => Ok("Grace".to_owned()),
+        _ => Err(format!("no such user: {key}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn len<K, V, E>(cache: &SingleFlight<K, V, E>) -> usize {
+        cache.entries.lock().unwrap().len()
+    }
+
+    #[tokio::test]
+    async fn a_full_cache_drops_a_finished_entry_for_a_new_key() {
+        let cache = SingleFlight::<u32, u32, ()>::new(2);
+        for key in 0..5 {
+            assert_eq!(
+                cache.get(&key, || async move { Ok(key * 10) }).await,
+                Ok(key * 10)
+            );
+            assert!(len(&cache) <= 2);
+        }
+        assert_eq!(len(&cache), 2);
+    }
+
+    #[tokio::test]
+    async fn when_every_entry_is_loading_a_new_key_is_loaded_but_not_kept() {
+        let cache = SingleFlight::<u32, u32, ()>::new(1);
+        let (release, released) = tokio::sync::oneshot::channel::<()>();
+        let slow = cache.get(&1, || async {
+            let _ = released.await;
+            Ok(1)
+        });
+        let other = async {
+            tokio::task::yield_now().await;
+            let value = cache.get(&2, || async { Ok(2) }).await;
+            assert_eq!(len(&cache), 1, "key 2 must not be kept");
+            let _ = release.send(());
+            value
+        };
+        assert_eq!(tokio::join!(slow, other), (Ok(1), Ok(2)));
+    }
+
+    #[tokio::test]
+    async fn a_failed_load_is_not_kept() {
+        let cache = SingleFlight::<u32, u32, &str>::new(10);
+        assert_eq!(cache.get(&1, || async { Err("down") }).await, Err("down"));
+        assert_eq!(cache.get(&1, || async { Ok(1) }).await, Ok(1));
+    }
+}

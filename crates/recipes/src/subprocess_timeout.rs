@@ -1,0 +1,243 @@
+//! A child process with a time limit: its output read while it runs, up
+//! to a limit, and a child that runs too long killed and reaped, not left
+//! running after the wait for it has given up.
+//!
+//! `run_with_timeout` starts the command with `tokio::process::Command`,
+//! reads its stdout and stderr while waiting for it to exit, all three at
+//! once, and puts a `timeout` around the lot. On time, it returns what the
+//! child printed and how it ended. Too late, it kills the child with
+//! `kill().await`, which sends SIGKILL and waits for the exit, so the
+//! process is gone and reaped before the error is returned.
+//!
+//! In asyncio this is `proc = await asyncio.create_subprocess_exec(...,
+//! stdout=PIPE, stderr=PIPE)` and `await asyncio.wait_for(proc.communicate(),
+//! timeout)`, with `proc.kill()` and `await proc.wait()` in the `except
+//! TimeoutError:`. The timeout itself does nothing to the child, in Python
+//! or in Rust: it cancels the waiting. The second part of `run` shows a child
+//! still running after its wait timed out.
+//!
+//! What not to undo when you copy it:
+//! - The kill after the timeout, and its `.await`: the child is killed and
+//!   reaped, and its exit status is known.
+//! - `kill_on_drop(true)`: if the future of `run_with_timeout` is dropped
+//!   before it ends (a `select!`, a caller's own timeout, a shutdown), the
+//!   `Child` is dropped with it, and that kills the process. Tokio then reaps
+//!   it in the background, on a best-effort basis. Without it, a dropped
+//!   `Child` leaves its process running, as a forgotten asyncio `Process`
+//!   does.
+//! - Reading stdout and stderr while waiting, not after: a child that fills
+//!   a pipe (64 KiB on Linux) waits for it to be read, and would never exit.
+//!   Only `MAX_OUTPUT` bytes of each are kept; the rest is read and thrown
+//!   away, so the child never waits on a full pipe.
+//! - `Stdio::null()` for stdin: otherwise the child shares this process's
+//!   stdin, and a child that reads it waits for your terminal.
+//!
+//! A kill reaches the child only. If it starts processes of its own (a
+//! shell running a pipeline), they keep running; to stop them too, start
+//! the child in a process group of its own (`Command::process_group(0)`)
+//! and signal the group (`rustix::process::kill_process_group`).
+//!
+//! On Tokio's paused clock (`--clock virtual`), a child runs in real time
+//! while the clock jumps ahead whenever the runtime has nothing to do, so a
+//! child that would finish in time could still time out there. The
+//! demonstration runs only children that outlive their limit; the tests at
+//! the end of the file run the others, on the real clock.
+
+use std::io;
+use std::os::unix::process::ExitStatusExt;
+use std::process::{ExitStatus, Stdio};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::process::Command;
+use tokio::time::{Instant, timeout};
+
+/// The most of each of stdout and stderr that is kept.
+const MAX_OUTPUT: u64 = 64 * 1024;
+
+/// What a child printed, and how it ended.
+#[derive(Debug)]
+pub struct Finished {
+    pub status: ExitStatus,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("cannot start {program}: {source}")]
+    Start { program: String, source: io::Error },
+    #[error("no result within {limit:?}; killed, it ended with {}", describe(*status))]
+    TimedOut { limit: Duration, status: ExitStatus },
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+/// Runs `command` to its end, for at most `limit`.
+pub async fn run_with_timeout(mut command: Command, limit: Duration) -> Result<Finished, RunError> {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|source| RunError::Start {
+            program: command
+                .as_std()
+                .get_program()
+                .to_string_lossy()
+                .into_owned(),
+            source,
+        })?;
+    let stdout = child.stdout.take();
+    let stderr = child.stderr.take();
+    let outcome = timeout(limit, async {
+        tokio::try_join!(read_some(stdout), read_some(stderr), child.wait())
+    })
+    .await;
+    match outcome {
+        Ok(finished) => {
+            let (stdout, stderr, status) = finished?;
+            Ok(Finished {
+                status,
+                stdout,
+                stderr,
+            })
+        }
+        Err(_elapsed) => {
+            child.kill().await?;
+            let status = child.wait().await?;
+            Err(RunError::TimedOut { limit, status })
+        }
+    }
+}
+
+/// Up to `MAX_OUTPUT` bytes of `pipe`; the rest is read to its end and
+/// thrown away.
+async fn read_some(pipe: Option<impl AsyncRead + Unpin>) -> io::Result<Vec<u8>> {
+    let mut kept = Vec::new();
+    if let Some(mut pipe) = pipe {
+        (&mut pipe).take(MAX_OUTPUT).read_to_end(&mut kept).await?;
+        tokio::io::copy(&mut pipe, &mut tokio::io::sink()).await?;
+    }
+    Ok(kept)
+}
+
+/// An exit status as a person would say it.
+fn describe(status: ExitStatus) -> String {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exit code {code}"),
+        (None, Some(9)) => "signal 9 (SIGKILL)".to_owned(),
+        (None, Some(signal)) => format!("signal {signal}"),
+        (None, None) => "no exit code".to_owned(),
+    }
+}
+
+pub async fn run() -> anyhow::Result<()> {
+    // A child that outlives its limit: killed and reaped.
+    let start = Instant::now();
+    let mut sleeper = Command::new("sleep");
+    sleeper.arg("10");
+    match run_with_timeout(sleeper, Duration::from_secs(1)).await {
+        Err(error @ RunError::TimedOut { .. }) => println!(
+            "sleep 10: {error} (at {:.1}s)",
+            start.elapsed().as_secs_f64()
+        ),
+        Ok(Finished {
+            status,
+            stdout,
+            stderr,
+        }) => anyhow::bail!(
+            "sleep 10 was meant to time out, but ended with {} after {} bytes of output \
+             and {} of errors",
+            describe(status),
+            stdout.len(),
+            stderr.len()
+        ),
+        Err(error) => return Err(error.into()),
+    }
+
+    // What a timeout does to a child by itself: nothing. It ends the wait.
+    let mut child = Command::new("sleep").arg("10").kill_on_drop(true).spawn()?;
+    if timeout(Duration::from_secs(1), child.wait()).await.is_ok() {
+        anyhow::bail!("sleep 10 ended within a second");
+    }
+    let after_timeout = match child.try_wait()? {
+        None => "still running".to_owned(),
+        Some(status) => describe(status),
+    };
+    println!("a plain timeout on wait(): afterwards the child is {after_timeout}");
+    child.kill().await?;
+    println!("then kill(): {}", describe(child.wait().await?));
+
+    // A program that can't be started.
+    match run_with_timeout(Command::new("no-such-program"), Duration::from_secs(1)).await {
+        Err(error @ RunError::Start { .. }) => println!("{error}"),
+        other => anyhow::bail!("no-such-program was meant not to start: {other:?}"),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_child_that_ends_in_time_gives_its_output_and_status() {
+        let mut command = Command::new("sh");
+        command.args(["-c", "echo out; echo err >&2; exit 3"]);
+        let finished = run_with_timeout(command, Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert_eq!(finished.stdout, b"out\n");
+        assert_eq!(finished.stderr, b"err\n");
+        assert_eq!(finished.status.code(), Some(3));
+    }
+
+    #[tokio::test]
+    async fn output_past_the_limit_is_read_and_dropped() {
+        let mut command = Command::new("head");
+        command.args(["-c", "1000000", "/dev/zero"]);
+        let finished = run_with_timeout(command, Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert_eq!(finished.stdout.len() as u64, MAX_OUTPUT);
+        assert!(finished.status.success());
+    }
+
+    /// Whether a live process has this command line; a killed one, even
+    /// before it is reaped, has an empty one.
+    fn running(cmdline: &[u8]) -> bool {
+        std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
+            std::fs::read(entry.path().join("cmdline")).is_ok_and(|found| found == cmdline)
+        })
+    }
+
+    #[tokio::test]
+    async fn dropping_the_future_kills_the_child() {
+        // A length of sleep no other process is likely to have.
+        let seconds = format!("{}.{}", 30, std::process::id());
+        let cmdline = format!("sleep\0{seconds}\0").into_bytes();
+        let mut command = Command::new("sleep");
+        command.arg(&seconds);
+        let mut running_future = Box::pin(run_with_timeout(command, Duration::from_secs(60)));
+        // Poll it until the child has started, then drop it.
+        let started = Instant::now();
+        while !running(&cmdline) {
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "the child never started"
+            );
+            let _ = timeout(Duration::from_millis(10), &mut running_future).await;
+        }
+        drop(running_future);
+        let dropped = Instant::now();
+        while running(&cmdline) {
+            assert!(
+                dropped.elapsed() < Duration::from_secs(5),
+                "the child outlived the drop"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}

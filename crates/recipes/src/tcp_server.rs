@@ -1,0 +1,273 @@
+//! A line-based TCP server that no client can hold up: each line must
+//! arrive whole within a time limit, each reply must be taken within
+//! another, lines have a maximum length, and a shutdown closes every
+//! connection and waits until they are gone.
+//!
+//! `serve` accepts connections until the shutdown token is cancelled and
+//! runs each one as a task on a `TaskTracker`; then it stops accepting,
+//! and `close()` and `wait()` wait for the connections still open, each of
+//! which has seen the same token. `serve_lines` answers each line in upper
+//! case. It reads through `take`, so a line can't grow past `MAX_LINE`
+//! bytes, and under `timeout`, so the whole line, not each read, must come
+//! within `LINE_TIMEOUT`: a client that sends a byte now and then can't
+//! keep a connection for ever. Every write has `WRITE_TIMEOUT`, so a client
+//! that stops reading can't hold the task either.
+//!
+//! In asyncio this is `asyncio.start_server(handler, limit=...)`, with
+//! `async with asyncio.timeout(...)` around `reader.readuntil(b"\n")` and
+//! around `writer.write()` plus `await writer.drain()`, and
+//! `server.close()` to stop accepting. Python 3.11's
+//! `server.wait_closed()` does not wait for the connections (3.12 changed
+//! that), so a shutdown there keeps its own set of handler tasks; a
+//! `TaskTracker` is that set. Where asyncio's `readuntil` raises
+//! `LimitOverrunError` past the stream's `limit`, `take` here ends the
+//! read, and a line with no newline at its end is too long.
+//!
+//! What not to undo when you copy it:
+//! - One deadline for the whole line, not one per read.
+//! - The limit on every read (`take`, set again for each line):
+//!   `read_until` alone reads until it finds a newline, however much
+//!   memory that takes.
+//! - The time limit on writes, the goodbye included: `write_all` to a
+//!   client that reads nothing waits for ever once the socket's buffers
+//!   are full.
+//! - `biased;` with the shutdown first, so that a client sending line after
+//!   line can't keep its connection open past a shutdown.
+//! - The drop guard in `run`: however `run` ends (an error, or its caller
+//!   dropping it at an `.await`), the token is cancelled, and the server and
+//!   every connection end. Neither a dropped `JoinHandle` nor a
+//!   `TaskTracker` stops a task by itself.
+//! - A failed `accept` (out of file descriptors, say) pauses the loop
+//!   instead of ending the server, and instead of spinning on the error.
+//!
+//! To cap the number of connections as well, take a permit from a
+//! `Semaphore` before each `accept` and move it into the connection's task.
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::time::{Instant, sleep, timeout};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// How long a client may take to send one whole line.
+const LINE_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a reply may wait for the client to make room for it.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(1);
+/// The longest line, in bytes, newline included.
+const MAX_LINE: usize = 1024;
+/// How long to wait before accepting again after `accept` failed.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
+
+/// Accepts connections until `shutdown` is cancelled, then waits until
+/// every connection has ended.
+pub async fn serve(listener: TcpListener, shutdown: CancellationToken) {
+    let connections = TaskTracker::new();
+    loop {
+        let accepted = tokio::select! {
+            biased;
+            () = shutdown.cancelled() => break,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((socket, _peer)) => {
+                let shutdown = shutdown.clone();
+                // An I/O error ends its own connection, nothing more.
+                connections.spawn(async move { serve_lines(socket, shutdown).await });
+            }
+            Err(_error) => sleep(ACCEPT_PAUSE).await,
+        }
+    }
+    connections.close();
+    connections.wait().await;
+}
+
+/// Answers each line in upper case until the client closes, breaks a
+/// limit, or the server shuts down. Dropping the socket closes it.
+async fn serve_lines(socket: TcpStream, shutdown: CancellationToken) -> io::Result<()> {
+    let (reader, mut writer) = socket.into_split();
+    let mut reader = BufReader::new(reader).take(0);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        reader.set_limit(MAX_LINE as u64);
+        let read = tokio::select! {
+            biased;
+            () = shutdown.cancelled() => return send(&mut writer, b"server shutting down\n").await,
+            read = timeout(LINE_TIMEOUT, reader.read_until(b'\n', &mut line)) => read,
+        };
+        let Ok(read) = read else {
+            let message = format!("error: no whole line within {LINE_TIMEOUT:?}\n");
+            return send(&mut writer, message.as_bytes()).await;
+        };
+        if read? == 0 {
+            return Ok(()); // the client closed
+        }
+        if !line.ends_with(b"\n") {
+            if line.len() == MAX_LINE {
+                let message = format!("error: a line may be {MAX_LINE} bytes at most\n");
+                send(&mut writer, message.as_bytes()).await?;
+            }
+            return Ok(()); // too long, or the stream ended mid-line
+        }
+        send(&mut writer, &line.to_ascii_uppercase()).await?;
+    }
+}
+
+/// Writes all of `bytes` within `WRITE_TIMEOUT`.
+async fn send(writer: &mut OwnedWriteHalf, bytes: &[u8]) -> io::Result<()> {
+    timeout(WRITE_TIMEOUT, writer.write_all(bytes))
+        .await
+        .map_err(|_elapsed| io::Error::new(io::ErrorKind::TimedOut, "the client reads nothing"))?
+}
+
+pub async fn run() -> io::Result<()> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let shutdown = CancellationToken::new();
+    let _stop_server_when_done = shutdown.clone().drop_guard();
+    let server = tokio::spawn(serve(listener, shutdown.clone()));
+
+    polite_client(address).await?;
+    trickling_client(address).await?;
+    long_line_client(address).await?;
+    client_that_never_reads(address).await?;
+
+    // A client still connected when the server shuts down.
+    let mut client = Client::connect(address).await?;
+    let reply = client.ask("still here").await?;
+    println!("shutdown: a client sent \"still here\", got {reply:?}");
+    shutdown.cancel();
+    println!(
+        "shutdown: the connected client got {:?}",
+        client.answer().await?
+    );
+    println!("shutdown: then {:?}", client.answer().await?);
+    server.await?;
+    println!("shutdown: the server has stopped, every connection closed");
+    Ok(())
+}
+
+// What only feeds the demonstration: clients that behave and clients that
+// don't, each printing what it saw.
+
+/// How long a client waits for the server's answer.
+const CLIENT_PATIENCE: Duration = Duration::from_secs(5);
+
+struct Client {
+    reader: BufReader<OwnedReadHalf>,
+    writer: OwnedWriteHalf,
+}
+
+impl Client {
+    async fn connect(address: SocketAddr) -> io::Result<Self> {
+        let (reader, writer) = TcpStream::connect(address).await?.into_split();
+        Ok(Client {
+            reader: BufReader::new(reader),
+            writer,
+        })
+    }
+
+    /// Sends `message` as a line and returns the answer.
+    async fn ask(&mut self, message: &str) -> io::Result<String> {
+        self.writer
+            .write_all(format!("{message}\n").as_bytes())
+            .await?;
+        self.answer().await
+    }
+
+    /// The next line from the server, without its newline, or "(closed)"
+    /// if the server closed the connection instead.
+    async fn answer(&mut self) -> io::Result<String> {
+        answer(&mut self.reader).await
+    }
+}
+
+async fn answer(reader: &mut BufReader<OwnedReadHalf>) -> io::Result<String> {
+    let mut line = String::new();
+    let read = timeout(CLIENT_PATIENCE, reader.read_line(&mut line))
+        .await
+        .map_err(|_elapsed| io::Error::new(io::ErrorKind::TimedOut, "the server is silent"))??;
+    Ok(if read == 0 {
+        "(closed)".to_owned()
+    } else {
+        line.trim_end().to_owned()
+    })
+}
+
+async fn polite_client(address: SocketAddr) -> io::Result<()> {
+    let mut client = Client::connect(address).await?;
+    for message in ["hello", "how are you?"] {
+        let reply = client.ask(message).await?;
+        println!("polite: sent {message:?}, got {reply:?}");
+    }
+    Ok(())
+}
+
+/// Sends a byte every 0.3 s, and never a newline.
+async fn trickling_client(address: SocketAddr) -> io::Result<()> {
+    let start = Instant::now();
+    let Client {
+        mut reader,
+        mut writer,
+    } = Client::connect(address).await?;
+    let trickle = async {
+        loop {
+            if let Err(error) = writer.write_all(b"z").await {
+                return error;
+            }
+            sleep(Duration::from_millis(300)).await;
+        }
+    };
+    let reply = tokio::select! {
+        error = trickle => return Err(error),
+        reply = answer(&mut reader) => reply?,
+    };
+    println!(
+        "trickling: after {:.1}s got {reply:?}",
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn long_line_client(address: SocketAddr) -> io::Result<()> {
+    let mut client = Client::connect(address).await?;
+    let reply = client.ask(&"x".repeat(2000)).await?;
+    println!("long line: sent 2000 bytes, got {reply:?}");
+    println!("long line: then {:?}", client.answer().await?);
+    Ok(())
+}
+
+/// Sends line after line and reads none of the answers, until the server
+/// gives up on it.
+async fn client_that_never_reads(address: SocketAddr) -> io::Result<()> {
+    let start = Instant::now();
+    let mut client = Client::connect(address).await?;
+    let line = format!("{}\n", "y".repeat(MAX_LINE - 1));
+    let mut sent = 0u64;
+    let error = loop {
+        if let Err(error) = client.writer.write_all(line.as_bytes()).await {
+            break error;
+        }
+        sent += 1;
+        if sent > 1_000_000 {
+            return Err(io::Error::other(
+                "the server took a million lines unanswered",
+            ));
+        }
+    };
+    // Filling the sockets' buffers first takes a moment of real time.
+    println!(
+        "never reads: after about {:.0}s the server closed the connection ({})",
+        start.elapsed().as_secs_f64(),
+        match error.kind() {
+            io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe => "its writes fail",
+            _ => return Err(error),
+        }
+    );
+    Ok(())
+}
