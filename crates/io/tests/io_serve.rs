@@ -202,7 +202,10 @@ fn a_bad_port_is_a_usage_error() {
             .expect("io-serve runs");
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains("expected a port number from 0 to 65535"), "{stderr}");
+        assert!(
+            stderr.contains("expected a port number from 0 to 65535"),
+            "{stderr}"
+        );
     }
     let output = Command::new(env!("CARGO_BIN_EXE_io-serve"))
         .arg("ftp")
