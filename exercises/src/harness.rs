@@ -1,6 +1,8 @@
 //! Runs one exercise on a paused clock and reports what it printed, and
-//! when, to the checker. Not meant to be run by hand: the checker
-//! (`cargo run -p exercises`) starts it as `exercise-harness <name>`.
+//! when, to the checker. Each exercise is a binary of its own
+//! (`src/bin/<name>.rs`, made with [`exercise!`](crate::exercise)) whose
+//! `main` is [`main`]; the checker (`cargo run -p exercises`) builds and
+//! starts it. Not meant to be run by hand.
 //!
 //! The exercise's `println!` goes to fd 1, which this process points at a
 //! pipe it drains itself in `on_thread_park` (see the crate's docs for why
@@ -12,58 +14,18 @@ use std::pin::Pin;
 /// Starts one exercise.
 pub type Run = fn() -> Pin<Box<dyn Future<Output = ()>>>;
 
-/// The exercises' modules and `exercise(name)`, from the one list
-/// (`exercises::with_catalog!`). Each module's `#[path]` is relative to the
-/// file that calls `with_catalog!(track)`: `src/exercises/mod.rs` for the
-/// learner's files, `solutions/mod.rs` for the reference solutions.
-macro_rules! track {
-    ($($name:ident = $file:literal, $example:literal, $hint:literal;)*) => {
-        $(
-            #[path = $file]
-            mod $name;
-        )*
-
-        /// The exercise called `name`.
-        pub fn exercise(name: &str) -> Option<crate::Run> {
-            match name {
-                $(stringify!($name) => Some(|| Box::pin($name::run())),)*
-                _ => None,
-            }
-        }
-    };
-}
-
-// The shipped exercises are unfinished on purpose: `todo!()`s, values
-// computed for the learner to use, loops the learner will rewrite.
-#[cfg_attr(not(feature = "solutions"), path = "exercises/mod.rs")]
-#[cfg_attr(feature = "solutions", path = "../solutions/mod.rs")]
-#[allow(
-    clippy::while_let_loop,
-    dead_code,
-    unused_imports,
-    unused_variables,
-    unused_mut,
-    unreachable_code
-)]
-mod track;
-
-/// Run by `verify` only; the list of cases is the checker's.
-#[cfg(feature = "solutions")]
-#[allow(dead_code)]
-mod selftest;
-
 use std::fs::File;
 use std::io::{self, ErrorKind, Read, Write};
 use std::panic::{self, AssertUnwindSafe};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use exercises::{Record, VIRTUAL_LIMIT};
+use tokio::time::Instant;
+
+use crate::{Record, VIRTUAL_LIMIT};
 
 /// Where each task of an exercise still running at its limit waits.
-#[path = "harness/waiting.rs"]
 mod waiting;
-use tokio::time::Instant;
 
 /// The read end of the exercise's stdout and where the records go.
 struct Capture {
@@ -111,63 +73,56 @@ impl Capture {
 fn report(capture: &Mutex<Capture>, end: bool) {
     let mut capture = capture.lock().unwrap_or_else(PoisonError::into_inner);
     if let Err(error) = capture.drain(end) {
-        eprintln!("exercise-harness: cannot pass on the exercise's output: {error}");
+        eprintln!("exercise harness: cannot pass on the exercise's output: {error}");
         std::process::exit(3);
     }
 }
 
-const USAGE: &str = "usage: exercise-harness <exercise> (run by `cargo run -p exercises`)";
-
-/// The exercise to run, or `Ok(None)` for `--help`.
-fn parse_args() -> Result<Option<String>, lexopt::Error> {
+/// Accepts no arguments but `--help`: `Ok(false)` for `--help`.
+fn parse_args(usage: &str) -> Result<bool, lexopt::Error> {
     use lexopt::prelude::*;
     let mut parser = lexopt::Parser::from_env();
-    let mut name = None;
-    while let Some(arg) = parser.next()? {
-        match arg {
-            Short('h') | Long("help") => return Ok(None),
-            Value(value) if name.is_none() => name = Some(value.string()?),
-            other => return Err(other.unexpected()),
-        }
+    if let Some(arg) = parser.next()? {
+        return match arg {
+            Short('h') | Long("help") => {
+                println!("{usage}");
+                Ok(false)
+            }
+            other => Err(other.unexpected()),
+        };
     }
-    name.map(Some)
-        .ok_or(lexopt::Error::MissingValue { option: None })
+    Ok(true)
 }
 
-fn main() -> ExitCode {
-    closed_stdout::die_quietly_when_stdout_closes();
-    let name = match parse_args() {
-        Ok(Some(name)) => name,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
+/// The `main` of an exercise's binary: runs `run`, the exercise in `file`
+/// (its module is `module`), and reports to the checker.
+pub fn main(module: &str, file: &str, run: Run) -> ExitCode {
+    let usage = format!(
+        "usage: {module} (the exercise `{module}`, run by `cargo run -p exercises -- {module}`)"
+    );
+    match parse_args(&usage) {
+        Ok(true) => {}
+        Ok(false) => return ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("exercise-harness: {error}\n{USAGE}");
+            eprintln!("{module}: {error}\n{usage}");
             return ExitCode::from(2);
         }
-    };
-    let run = track::exercise(&name);
-    #[cfg(feature = "solutions")]
-    let run = run.or_else(|| selftest::exercise(&name));
-    let Some(run) = run else {
-        eprintln!("exercise-harness: no exercise named `{name}`");
-        return ExitCode::from(2);
-    };
-    // The self-tests live in selftest.rs.
-    let file = exercises::find(&name).map_or("selftest.rs", |exercise| exercise.file);
+    }
     let source = runner::dump::Source {
         path: file.rsplit('/').next().unwrap_or(file),
-        module: if file == "selftest.rs" {
-            "selftest"
-        } else {
-            &name
-        },
+        module,
     };
+    run_exercise(run, source)
+}
+
+/// Runs `run` on the paused clock and reports to the checker; the dump of a
+/// hung run names places in `source`.
+pub fn run_exercise(run: Run, source: runner::dump::Source<'_>) -> ExitCode {
+    closed_stdout::die_quietly_when_stdout_closes();
     match harness(run, source) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("exercise-harness: {error}");
+            eprintln!("exercise harness: {error}");
             ExitCode::from(3)
         }
     }

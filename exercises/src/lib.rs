@@ -8,12 +8,16 @@
 //!
 //! # Design
 //!
-//! - **Two binaries.** `exercises` is the checker; `exercise-harness` holds
-//!   the learner's code. `cargo run -p exercises` builds only the checker
-//!   (`default-run`), so a learner's compile error cannot stop it: the
-//!   checker runs `cargo build` for the harness itself and shows the error.
-//! - **A child process per exercise.** The checker runs
-//!   `exercise-harness <name>` in a process group of its own (through the
+//! - **A binary per exercise.** `exercises` is the checker; each exercise
+//!   is a binary of its own, `src/bin/<name>.rs`, made by [`exercise!`]
+//!   from the learner's file and the shared [`harness`]. `cargo run -p
+//!   exercises` builds only the checker (`default-run`), so a learner's
+//!   compile error cannot stop it: the checker builds the exercises itself
+//!   (`cargo build --keep-going`, read through cargo's JSON messages), and
+//!   since each is a crate of its own, one that does not compile stops no
+//!   other: its compiler errors are its report.
+//! - **A child process per exercise.** The checker runs the exercise's
+//!   binary in a process group of its own (through the
 //!   workspace's `proc` crate) and kills the group after a wall-clock
 //!   bound, and once the harness exits, so a learner's panic, hang, busy
 //!   loop or forgotten child process is reported by name with the timeout
@@ -75,10 +79,11 @@ pub struct Exercise {
 /// The one list of exercises, in the order the learner does them: each
 /// one's module name, its file (under `src/exercises/`, and under
 /// `solutions/` for its reference solution), the example that shows how,
-/// and its hint. Its expected output is `expected/<name>.txt`. The checker's
-/// catalog ([`EXERCISES`]) and the harness's modules are both made from
-/// this list, by the macro named `$callback`; the tidy test
-/// `every_exercise_has_its_files_and_no_file_lacks_an_exercise` fails when
+/// and its hint. Its expected output is `expected/<name>.txt`, and its
+/// binary `src/bin/<name>.rs`. The checker's catalog ([`EXERCISES`]) is made
+/// from this list, by the macro named `$callback`; the tidy tests
+/// `every_exercise_has_its_files_and_no_file_lacks_an_exercise` and
+/// `every_exercise_has_its_binary_and_no_binary_lacks_an_exercise` fail when
 /// a file and the list disagree.
 #[macro_export]
 macro_rules! with_catalog {
@@ -156,6 +161,41 @@ macro_rules! catalog {
 }
 
 with_catalog!(catalog);
+
+pub mod harness;
+
+/// An exercise's binary, `src/bin/<name>.rs`: its module (the learner's file
+/// `$file`, or with the `solutions` feature its solution `$solution`, both
+/// relative to `src/bin/`) and a `main` that runs it in the [`harness`].
+/// Each exercise is a crate of its own, so one that does not compile stops
+/// no other from being checked. The tidy test
+/// `every_exercise_has_its_binary_and_no_binary_lacks_an_exercise` gives the
+/// exact text of each binary's file.
+#[macro_export]
+macro_rules! exercise {
+    ($name:ident = $file:literal, $solution:literal) => {
+        // The shipped exercises are unfinished on purpose: `todo!()`s,
+        // values computed for the learner to use, loops the learner will
+        // rewrite.
+        #[cfg_attr(not(feature = "solutions"), path = $file)]
+        #[cfg_attr(feature = "solutions", path = $solution)]
+        #[allow(
+            clippy::while_let_loop,
+            dead_code,
+            unused_imports,
+            unused_variables,
+            unused_mut,
+            unreachable_code
+        )]
+        mod $name;
+
+        fn main() -> ::std::process::ExitCode {
+            $crate::harness::main(stringify!($name), $file, || {
+                ::std::boxed::Box::pin($name::run())
+            })
+        }
+    };
+}
 
 /// Finds an exercise by name.
 pub fn find(name: &str) -> Option<&'static Exercise> {
@@ -425,7 +465,6 @@ mod tests {
                         .to_string_lossy()
                         .into_owned()
                 })
-                .filter(|name| name != "mod.rs")
                 .collect();
             for name in wanted {
                 if !found.contains(name) {
@@ -438,6 +477,52 @@ mod tests {
                         "{dir}/{name} belongs to no exercise of `with_catalog!` in src/lib.rs"
                     ));
                 }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    /// What `src/bin/<name>.rs` holds for `exercise`: its binary.
+    fn binary_source(exercise: &Exercise) -> String {
+        format!(
+            "//! The exercise `{name}`, built and run by the checker (`cargo run -p exercises`).\n\
+             \n\
+             exercises::exercise! {{\n    \
+             {name} = \"../exercises/{file}\", \"../../solutions/{file}\"\n\
+             }}\n",
+            name = exercise.name,
+            file = exercise.file
+        )
+    }
+
+    /// The tidy check of the binaries: each exercise is a binary of its
+    /// own (cargo finds `src/bin/<name>.rs`), made by `exercise!` from the
+    /// same list, and no binary there lacks an exercise.
+    #[test]
+    fn every_exercise_has_its_binary_and_no_binary_lacks_an_exercise() {
+        let bin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/bin");
+        let mut problems = Vec::new();
+        for exercise in EXERCISES {
+            let path = bin.join(format!("{}.rs", exercise.name));
+            let wanted = binary_source(exercise);
+            if std::fs::read_to_string(&path).ok().as_deref() != Some(wanted.as_str()) {
+                problems.push(format!(
+                    "exercises/src/bin/{}.rs must hold exactly:\n{wanted}",
+                    exercise.name
+                ));
+            }
+        }
+        for entry in std::fs::read_dir(&bin).expect("src/bin") {
+            let name = entry.expect("an entry").file_name();
+            let name = name.to_string_lossy();
+            let belongs = name
+                .strip_suffix(".rs")
+                .is_some_and(|name| find(name).is_some());
+            if !belongs {
+                problems.push(format!(
+                    "exercises/src/bin/{name} belongs to no exercise of `with_catalog!` in \
+                     src/lib.rs"
+                ));
             }
         }
         assert!(problems.is_empty(), "{}", problems.join("\n"));

@@ -10,7 +10,7 @@ mod watch;
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::process::{Command, ExitCode};
 
-use check::{Outcome, build, check, display_path};
+use check::{Outcome, build, display_path};
 use exercises::{EXERCISES, Exercise, find};
 
 const NAME: flags::Positional = flags::Positional::optional(
@@ -208,24 +208,15 @@ fn exercise(name: &str) -> Result<&'static Exercise, Failure> {
     })
 }
 
-/// Builds the learner's code, or explains the compiler error cargo printed.
-fn build_learner() -> Result<std::path::PathBuf, Failure> {
-    match build(false)? {
-        Some(harness) => Ok(harness),
-        None => {
-            println!(
-                "\nThe exercises do not compile: the compiler's error is above. Fix it, then\n\
-                 run `cargo run -p exercises` again."
-            );
-            Err(Failure::Failed)
-        }
-    }
+/// The names of `exercises`, for [`build`].
+fn names(exercises: &[Exercise]) -> Vec<&'static str> {
+    exercises.iter().map(|exercise| exercise.name).collect()
 }
 
 fn progress() -> Result<(), Failure> {
-    let harness = build_learner()?;
+    let built = build(false, &names(EXERCISES))?;
     for (index, exercise) in EXERCISES.iter().enumerate() {
-        match check(&harness, exercise)? {
+        match built.outcome(exercise)? {
             Outcome::Pass => println!("✓ {}", exercise.name),
             Outcome::Fail(report) => {
                 if index == 0 {
@@ -270,8 +261,8 @@ fn welcome() {
 }
 
 fn one(exercise: &'static Exercise) -> Result<(), Failure> {
-    let harness = build_learner()?;
-    match check(&harness, exercise)? {
+    let built = build(false, &[exercise.name])?;
+    match built.outcome(exercise)? {
         Outcome::Pass => {
             println!("✓ {} passes.", exercise.name);
             Ok(())
@@ -285,7 +276,7 @@ fn one(exercise: &'static Exercise) -> Result<(), Failure> {
 }
 
 fn list() -> Result<(), Failure> {
-    let harness = build_learner()?;
+    let built = build(false, &names(EXERCISES))?;
     let mut passed = 0;
     let width = EXERCISES.iter().map(|e| e.name.len()).max().unwrap_or(0);
     let path_width = EXERCISES
@@ -294,15 +285,21 @@ fn list() -> Result<(), Failure> {
         .max()
         .unwrap_or(0);
     for exercise in EXERCISES {
-        let mark = match check(&harness, exercise)? {
+        let outcome = built.outcome(exercise)?;
+        let mark = match outcome {
             Outcome::Pass => {
                 passed += 1;
                 "✓"
             }
             Outcome::Fail(_) => " ",
         };
+        let compiles = if built.compiled(exercise) {
+            ""
+        } else {
+            " (does not compile)"
+        };
         println!(
-            "{mark} {:<width$}  {:<path_width$}  learn it from {}",
+            "{mark} {:<width$}  {:<path_width$}  learn it from {}{compiles}",
             exercise.name,
             display_path(exercise),
             exercise.example
@@ -364,12 +361,18 @@ const SELFTEST_LIMIT: std::time::Duration = std::time::Duration::from_millis(150
 /// passes with its reference solution compiled in.
 fn verify() -> Result<(), Failure> {
     let mut problems = Vec::new();
-    let Some(shipped) = build(false)? else {
-        eprintln!("verify: the shipped exercises do not compile");
-        return Err(Failure::Failed);
-    };
+    let all = names(EXERCISES);
+    let shipped = build(false, &all)?;
     for exercise in EXERCISES {
-        match check(&shipped, exercise)? {
+        if !shipped.compiled(exercise) {
+            problems.push(format!(
+                "{} does not compile as shipped: a learner must start from a program that \
+                 compiles",
+                exercise.name
+            ));
+            continue;
+        }
+        match shipped.outcome(exercise)? {
             Outcome::Pass => problems.push(format!(
                 "{} already passes as shipped: a learner has nothing to do",
                 exercise.name
@@ -377,12 +380,9 @@ fn verify() -> Result<(), Failure> {
             Outcome::Fail(_) => println!("ok: {} fails as shipped", exercise.name),
         }
     }
-    let Some(solved) = build(true)? else {
-        eprintln!("verify: the solutions do not compile");
-        return Err(Failure::Failed);
-    };
+    let solved = build(true, &all)?;
     for exercise in EXERCISES {
-        match check(&solved, exercise)? {
+        match solved.outcome(exercise)? {
             Outcome::Pass => println!("ok: {} passes with its solution", exercise.name),
             Outcome::Fail(report) => problems.push(format!(
                 "{} fails with its solution (solutions/{}):\n{report}",
@@ -401,7 +401,7 @@ fn verify() -> Result<(), Failure> {
             hint: "",
             expected: selftest::EXPECTED,
         };
-        match check(&solved, &case)? {
+        match solved.selftest(&case)? {
             Outcome::Fail(report) if report.contains(says) => {
                 println!("ok: {name} is reported: {says}");
             }
@@ -422,7 +422,7 @@ fn verify() -> Result<(), Failure> {
             expected: selftest::EXPECTED,
         };
         let started = std::time::Instant::now();
-        let outcome = check(&solved, &case)?;
+        let outcome = solved.selftest(&case)?;
         let took = started.elapsed();
         match outcome {
             Outcome::Pass if took < SELFTEST_LIMIT => println!("ok: {name} passes: {guards}"),
@@ -436,7 +436,7 @@ fn verify() -> Result<(), Failure> {
         }
     }
     // Leave the learner's build in place, not the solutions'.
-    build(false)?;
+    build(false, &all)?;
     if problems.is_empty() {
         println!(
             "verify: all {} exercises fail as shipped and pass solved",
