@@ -272,8 +272,8 @@ fn check(binary: &Path, case: Option<&str>, exercise: &Exercise) -> io::Result<O
                 &format!(
                     "`{name}` did not finish within {}s of real time, so it was stopped. On the \
                  paused clock sleeping takes no real time, so this is a loop that never reaches \
-                 an `.await`, or code that blocks the thread. (What it printed after its last \
-                 `.await` is missing below: the harness reads it when the runtime goes idle.)",
+                 an `.await`, or code that blocks the thread. What it printed before it was \
+                 stopped is below.",
                     WALL_LIMIT.as_secs()
                 ),
             );

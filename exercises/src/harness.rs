@@ -27,19 +27,33 @@ use crate::{Record, VIRTUAL_LIMIT};
 /// Where each task of an exercise still running at its limit waits.
 mod waiting;
 
+/// How often, in real time, lines printed while the runtime runs without
+/// parking are passed on: a loop that never reaches an `.await` is killed
+/// at the wall-clock limit, and what it printed before must not die with it.
+const DRAIN_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// The read end of the exercise's stdout and where the records go.
 struct Capture {
     pipe: File,
     records: File,
     partial: Vec<u8>,
     start: Instant,
+    /// While the runtime runs, the virtual time it woke up at, in ms; `None`
+    /// while it is parked and once the exercise has ended.
+    running_at: Option<u64>,
 }
 
 impl Capture {
+    /// The current virtual time, in ms since the exercise started. Only on
+    /// the runtime's thread, where the paused clock is the runtime's.
+    fn now_ms(&self) -> u64 {
+        let elapsed = Instant::now() - self.start;
+        u64::try_from((elapsed.as_nanos() + 500_000) / 1_000_000).unwrap_or(u64::MAX)
+    }
+
     /// Reads everything printed so far and reports each complete line at
-    /// the current (virtual) time. Runs on the runtime's thread, so the
-    /// paused clock is the runtime's.
-    fn drain(&mut self, end: bool) -> io::Result<()> {
+    /// virtual time `at_ms`.
+    fn drain(&mut self, end: bool, at_ms: u64) -> io::Result<()> {
         let mut buffer = [0; 8192];
         loop {
             match self.pipe.read(&mut buffer) {
@@ -50,8 +64,6 @@ impl Capture {
                 Err(error) => return Err(error),
             }
         }
-        let elapsed = Instant::now() - self.start;
-        let at_ms = u64::try_from((elapsed.as_nanos() + 500_000) / 1_000_000).unwrap_or(u64::MAX);
         let mut lines: Vec<Vec<u8>> = Vec::new();
         while let Some(newline) = self.partial.iter().position(|&b| b == b'\n') {
             let rest = self.partial.split_off(newline + 1);
@@ -70,11 +82,40 @@ impl Capture {
     }
 }
 
-fn report(capture: &Mutex<Capture>, end: bool) {
+/// What the runtime's thread calls when it parks (`parked`), when it wakes
+/// up, and once the exercise has ended (`end`).
+fn report(capture: &Mutex<Capture>, parked: bool, end: bool) {
     let mut capture = capture.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Err(error) = capture.drain(end) {
+    let now = capture.now_ms();
+    // Lines are drained before the runtime parks, so before the paused
+    // clock can move past the instant they were printed at.
+    let drained = if parked || end {
+        capture.drain(end, now)
+    } else {
+        Ok(())
+    };
+    capture.running_at = (!parked && !end).then_some(now);
+    if let Err(error) = drained {
         eprintln!("exercise harness: cannot pass on the exercise's output: {error}");
         std::process::exit(3);
+    }
+}
+
+/// Passes on, every [`DRAIN_EVERY`], what the exercise printed while the
+/// runtime runs without parking, at the virtual time it woke up at: the
+/// paused clock moves only while the runtime is parked, so that is the time
+/// the lines were printed at. A loop that never reaches an `.await` is
+/// killed by the checker, and this shows what it printed before.
+fn drain_while_running(capture: Arc<Mutex<Capture>>) {
+    loop {
+        std::thread::sleep(DRAIN_EVERY);
+        let mut capture = capture.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(at_ms) = capture.running_at
+            && capture.drain(false, at_ms).is_err()
+        {
+            // The runtime's thread reports the error when it drains next.
+            return;
+        }
     }
 }
 
@@ -148,18 +189,26 @@ fn harness(run: Run, source: runner::dump::Source<'_>) -> io::Result<ExitCode> {
         records,
         partial: Vec::new(),
         start: Instant::now(),
+        running_at: None,
     }));
-    let hook = Arc::clone(&capture);
+    let (park, unpark) = (Arc::clone(&capture), Arc::clone(&capture));
     let mut builder = tokio::runtime::Builder::new_current_thread();
     builder
         .enable_all()
         .start_paused(true)
-        .on_thread_park(move || report(&hook, false));
+        .on_thread_park(move || report(&park, true, false))
+        .on_thread_unpark(move || report(&unpark, false, false));
     let spawns = waiting::Spawns::default();
     spawns.install(&mut builder);
     let runtime = builder.build()?;
     let _context = runtime.enter();
-    capture.lock().unwrap_or_else(PoisonError::into_inner).start = Instant::now();
+    {
+        let mut capture = capture.lock().unwrap_or_else(PoisonError::into_inner);
+        capture.start = Instant::now();
+        capture.running_at = Some(0);
+    }
+    let watcher = Arc::clone(&capture);
+    std::thread::spawn(move || drain_while_running(watcher));
 
     let wall = std::time::Instant::now();
     // `run` outlives the timeout, so that where its tasks wait can still be
@@ -175,7 +224,7 @@ fn harness(run: Run, source: runner::dump::Source<'_>) -> io::Result<ExitCode> {
     }));
     let wall_ms = u64::try_from(wall.elapsed().as_millis()).unwrap_or(u64::MAX);
     let _ = io::stdout().flush();
-    report(&capture, true);
+    report(&capture, false, true);
     let mut capture = capture.lock().unwrap_or_else(PoisonError::into_inner);
     let (record, code) = match outcome {
         Ok(Ok(())) => (Record::Finished { wall_ms }, ExitCode::SUCCESS),

@@ -33,7 +33,11 @@
 //!   (`tokio-1.54.1/src/runtime/scheduler/current_thread/mod.rs`, `park`), so
 //!   every line is drained before time can move past the instant it was
 //!   printed at. Time never moves during a poll, and a line is stamped with
-//!   the instant its newline reached the pipe.
+//!   the instant its newline reached the pipe. While the runtime runs
+//!   without parking (a loop that never reaches an `.await`), a thread of
+//!   the harness passes the lines on every 100 ms, stamped with the instant
+//!   the runtime woke up at (`on_thread_unpark`), which is when they were
+//!   printed: a run killed at [`WALL_LIMIT`] still shows what it printed.
 //! - **Two bounds.** The exercise runs under a `tokio::time::timeout` of
 //!   [`VIRTUAL_LIMIT`] (on the paused clock a program stuck awaiting forever
 //!   reaches it at once; before its future is dropped, the harness takes a
