@@ -2,6 +2,7 @@
 //! docs (`src/lib.rs`) for how it works and why.
 
 mod check;
+mod hints;
 /// Only its list of cases and expected output; the harness runs them.
 #[allow(dead_code)]
 mod selftest;
@@ -27,6 +28,12 @@ const WATCH: flags::Flag = flags::Flag::switch(
     "Check your progress again whenever you save a file",
 );
 const EXERCISE: flags::Positional = flags::Positional::required("NAME", "The exercise");
+const LEVEL: flags::Positional = flags::Positional::optional(
+    "LEVEL",
+    "Show this hint: 1 a nudge, 2 the API to use, 3 the answer [default: the one after the \
+     last shown]",
+);
+const ALL: flags::Flag = flags::Flag::switch("all", "Show the three hints at once");
 
 /// The checker's commands: the first one runs when no other is named.
 const COMMANDS: [flags::Command; 4] = [
@@ -42,16 +49,19 @@ const COMMANDS: [flags::Command; 4] = [
     },
     flags::Command {
         name: "hint",
-        summary: "A hint for an exercise, and the example that shows how.",
-        about: "A hint for an exercise, and the example that shows how.",
-        positionals: &[EXERCISE],
-        flags: &[],
+        summary: "The next hint for an exercise: a nudge, then the API to use, then the \
+                  answer.",
+        about: "The next of an exercise's three hints each time it runs: first a nudge, then \
+                the API to use, then the answer; and the example that shows how. LEVEL or \
+                --all shows a given hint, or all three.",
+        positionals: &[EXERCISE, LEVEL],
+        flags: &[ALL],
     },
     flags::Command {
         name: "reset",
-        summary: "Restore an exercise's file from git (asks first).",
-        about: "Restore an exercise's file as it is in the last commit, losing your changes; \
-                it asks first, so it needs a terminal.",
+        summary: "Restore an exercise's file from git (asks first), and start its hints again.",
+        about: "Restore an exercise's file as it is in the last commit, losing your changes, \
+                and start its hints again at the first; it asks first, so it needs a terminal.",
         positionals: &[EXERCISE],
         flags: &[],
     },
@@ -111,7 +121,7 @@ enum Action {
     One(&'static Exercise),
     List,
     Watch,
-    Hint(&'static Exercise),
+    Hint(&'static Exercise, Hints),
     Reset(&'static Exercise),
     Verify,
     Help(String),
@@ -124,10 +134,7 @@ fn main() -> ExitCode {
         Action::One(exercise) => one(exercise),
         Action::List => list(),
         Action::Watch => watch::watch(progress),
-        Action::Hint(exercise) => {
-            hint(exercise);
-            Ok(())
-        }
+        Action::Hint(exercise, which) => hint(exercise, which),
         Action::Reset(exercise) => reset(exercise),
         Action::Verify => verify(),
         Action::Help(text) => {
@@ -170,14 +177,27 @@ fn parse_args() -> Result<Action, Failure> {
         flags::Chosen::Run(command, args) => (command, args),
     };
     match command.name {
-        "hint" | "reset" => {
+        "hint" => {
             let name = args.positional(&EXERCISE).map_err(usage_mistake)?;
             let exercise = exercise(name.as_deref().unwrap_or_default())?;
-            Ok(if command.name == "hint" {
-                Action::Hint(exercise)
-            } else {
-                Action::Reset(exercise)
-            })
+            let level = args.positional(&LEVEL).map_err(usage_mistake)?;
+            let which = match (level, args.switch(&ALL)) {
+                (Some(_), true) => {
+                    return Err(Failure::Usage("give LEVEL or `--all`, not both".to_owned()));
+                }
+                (Some(level), false) => {
+                    Hints::Level(hints::parse_level(&level).map_err(Failure::Usage)?)
+                }
+                (None, true) => Hints::All,
+                (None, false) => Hints::Next,
+            };
+            Ok(Action::Hint(exercise, which))
+        }
+        "reset" => {
+            let name = args.positional(&EXERCISE).map_err(usage_mistake)?;
+            Ok(Action::Reset(exercise(
+                name.as_deref().unwrap_or_default(),
+            )?))
         }
         "verify" => Ok(Action::Verify),
         _ => {
@@ -309,16 +329,61 @@ fn list() -> Result<(), Failure> {
     Ok(())
 }
 
-fn hint(exercise: &Exercise) {
+/// Which hints `hint` shows.
+enum Hints {
+    /// The one after the last shown.
+    Next,
+    Level(usize),
+    All,
+}
+
+fn hint(exercise: &Exercise, which: Hints) -> Result<(), Failure> {
+    let shown = hints::Shown::beside_the_checker()?;
+    let name = exercise.name;
+    let (first, last) = match which {
+        Hints::Next => {
+            let level = shown.next(name);
+            (level, level)
+        }
+        Hints::Level(level) => (level, level),
+        Hints::All => (1, hints::LEVELS),
+    };
+    for level in first..=last {
+        println!(
+            "Hint {level} of {} for `{name}` ({}):\n",
+            hints::LEVELS,
+            hints::WHAT[level - 1]
+        );
+        println!("{}", flags::wrap(exercise.hints[level - 1], 2));
+    }
+    let then = if last < hints::LEVELS {
+        format!(
+            "Hint {} of {}, {}: run `cargo run -p exercises -- hint {name}` again.",
+            last + 1,
+            hints::LEVELS,
+            hints::WHAT[last]
+        )
+    } else {
+        format!(
+            "That was the last hint; `cargo run -p exercises -- hint {name} 1` shows the first again."
+        )
+    };
+    print!("{}", flags::wrap(&then, 0));
     let (section, example) = exercise
         .example
         .split_once('/')
         .expect("examples are named section/example");
-    println!(
-        "Hint for `{}`:\n\n{}\n\nThe example that shows how: `cargo run -p {section} -- {example}`, \
-         source in crates/{section}/src/{example}.rs.",
-        exercise.name, exercise.hint
+    let example = format!(
+        "The example that shows how: `cargo run -p {section} -- {example}`, source in \
+         crates/{section}/src/{example}.rs."
     );
+    print!("{}", flags::wrap(&example, 0));
+    // A hint that cannot be remembered is still shown; the next one is
+    // then the same.
+    if let Err(error) = shown.record(name, last) {
+        eprintln!("note: cannot remember which hint was shown: {error}");
+    }
+    Ok(())
 }
 
 fn reset(exercise: &Exercise) -> Result<(), Failure> {
@@ -344,7 +409,8 @@ fn reset(exercise: &Exercise) -> Result<(), Failure> {
         .arg(format!("src/exercises/{}", exercise.file));
     let status = proc::spawn(git)?.wait()?;
     if status.success() {
-        println!("Restored {path}.");
+        hints::Shown::beside_the_checker()?.forget(exercise.name)?;
+        println!("Restored {path}; its hints start again at the first.");
         Ok(())
     } else {
         Err(Failure::Io(io::Error::other(format!(
@@ -398,7 +464,7 @@ fn verify() -> Result<(), Failure> {
             name,
             file: "../selftest.rs",
             example: "-/-",
-            hint: "",
+            hints: ["", "", ""],
             expected: selftest::EXPECTED,
         };
         match solved.selftest(&case)? {
@@ -419,7 +485,7 @@ fn verify() -> Result<(), Failure> {
             name,
             file: "../selftest.rs",
             example: "-/-",
-            hint: "",
+            hints: ["", "", ""],
             expected: selftest::EXPECTED,
         };
         let started = std::time::Instant::now();
