@@ -3,7 +3,8 @@
 
 mod check;
 mod hints;
-/// Only its list of cases and expected output; the harness runs them.
+/// Only its list of cases and expected output; its binary,
+/// `exercise-selftest`, runs them.
 #[allow(dead_code)]
 mod selftest;
 mod watch;

@@ -35,8 +35,7 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// A workspace of the exercises crate alone, under the test's temporary
-/// directory (inside the target directory, so the workspace's
-/// `.cargo/config.toml` applies to it too).
+/// directory.
 fn copy_workspace() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -68,7 +67,13 @@ fn copy_workspace() -> PathBuf {
         format!("{before}members = [\"exercises\"]{after}"),
     )
     .expect("write the copy's manifest");
-    std::fs::copy(root.join("Cargo.lock"), copy.join("Cargo.lock")).expect("copy Cargo.lock");
+    // The lock file, the toolchain and the build flags are the workspace's,
+    // wherever the target directory is.
+    for file in ["Cargo.lock", "rust-toolchain.toml", ".cargo/config.toml"] {
+        std::fs::create_dir_all(copy.join(file).parent().expect("a directory"))
+            .expect("create the directory");
+        std::fs::copy(root.join(file), copy.join(file)).expect("copy the file");
+    }
     copy
 }
 
