@@ -56,16 +56,18 @@ fn reset_refuses_without_a_terminal_to_ask_on() {
     );
 }
 
-/// The checker, copied into a directory of the test's own: which hint was
-/// shown last is kept beside the executable, so each copy starts afresh and
-/// the learner's own hints are left alone.
+/// The checker, linked into a directory of the test's own: which hint was
+/// shown last is kept beside the executable, so each test starts afresh and
+/// the learner's own hints are left alone. A hard link, not a copy: a copy
+/// just written can't be run while another test's child process still
+/// holds the file open for writing (ETXTBSY).
 fn fresh_checker(test: &str) -> std::path::PathBuf {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(test);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("the test's directory");
-    let copy = dir.join("exercises");
-    std::fs::copy(env!("CARGO_BIN_EXE_exercises"), &copy).expect("copy the checker");
-    copy
+    let link = dir.join("exercises");
+    std::fs::hard_link(env!("CARGO_BIN_EXE_exercises"), &link).expect("link the checker");
+    link
 }
 
 fn run(checker: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
