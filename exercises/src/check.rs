@@ -1,7 +1,7 @@
-//! Builds the harness, runs one exercise in it and judges what it printed.
+//! Builds the exercises, runs one and judges what it printed.
 
 use std::fmt::Write as _;
-use std::io;
+use std::io::{self, IsTerminal as _};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -23,33 +23,127 @@ pub fn display_path(exercise: &Exercise) -> String {
     format!("exercises/src/exercises/{}", exercise.file)
 }
 
-/// Builds the harness (the learner's code, or the reference solutions).
-/// Cargo shows any compiler error itself, on stderr; then this returns
-/// `Ok(None)`.
-pub fn build(solutions: bool) -> io::Result<Option<PathBuf>> {
+/// What a build of some exercises left: each one's binary, or the
+/// compiler's errors in it.
+pub struct Built {
+    build: proc::cargo::Build,
+}
+
+/// Builds the exercises `names` (the learner's files, or the reference
+/// solutions), each a crate of its own: cargo keeps going past one that
+/// does not compile, and [`Built::outcome`] reports its errors with it.
+/// With `solutions`, the self-tests' binary is built too.
+pub fn build(solutions: bool, names: &[&str]) -> io::Result<Built> {
     let mut command = proc::cargo::command();
+    let format = if io::stdout().is_terminal() {
+        "--message-format=json-diagnostic-rendered-ansi"
+    } else {
+        "--message-format=json"
+    };
     command
-        .args(["build", "--quiet", "--manifest-path"])
-        .arg(crate_dir().join("Cargo.toml"))
         .args([
-            "-p",
-            "exercises",
-            "--bin",
-            "exercise-harness",
-            "--message-format=json-render-diagnostics",
-        ]);
+            "build",
+            "--quiet",
+            "--keep-going",
+            format,
+            "--manifest-path",
+        ])
+        .arg(crate_dir().join("Cargo.toml"))
+        .args(["-p", "exercises"]);
+    for name in names {
+        command.args(["--bin", name]);
+    }
     if solutions {
-        command.args(["--features", "solutions"]);
+        command.args(["--features", "solutions", "--bin", SELFTEST]);
     }
-    let mut build = proc::cargo::build(command, proc::cargo::Stderr::Inherit)?;
-    if !build.success() {
-        return Ok(None);
+    let build = proc::cargo::build(command, proc::cargo::Stderr::Capture)?;
+    // Errors anywhere but in an exercise's own crate are not the learner's.
+    let theirs = |target: &String| names.contains(&target.as_str());
+    let ours: Vec<&String> = build.errors.keys().filter(|t| !theirs(t)).collect();
+    if !ours.is_empty() || (!build.success() && build.errors.is_empty()) {
+        let errors: Vec<&str> = ours
+            .iter()
+            .flat_map(|target| &build.errors[*target])
+            .map(String::as_str)
+            .collect();
+        return Err(io::Error::other(format!(
+            "building the exercises failed:\n{}{}",
+            errors.join("\n"),
+            build.stderr
+        )));
     }
-    build
-        .binaries
-        .remove("exercise-harness")
-        .map(Some)
-        .ok_or_else(|| io::Error::other("cargo built no `exercise-harness` executable"))
+    Ok(Built { build })
+}
+
+/// The self-tests' binary (`src/selftest.rs`).
+pub const SELFTEST: &str = "exercise-selftest";
+
+impl Built {
+    /// The binary of `name`, if it compiled.
+    pub fn binary(&self, name: &str) -> Option<&Path> {
+        self.build.binaries.get(name).map(PathBuf::as_path)
+    }
+
+    /// Whether `exercise` compiled.
+    pub fn compiled(&self, exercise: &Exercise) -> bool {
+        self.binary(exercise.name).is_some()
+    }
+
+    /// Runs `exercise` if it compiled; if not, the compiler's errors are
+    /// why it fails.
+    pub fn outcome(&self, exercise: &Exercise) -> io::Result<Outcome> {
+        if let Some(binary) = self.binary(exercise.name) {
+            let outcome = check(binary, None, exercise)?;
+            let mut warned = self.warnings(exercise).peekable();
+            return Ok(match outcome {
+                Outcome::Fail(mut report) if warned.peek().is_some() => {
+                    report.push_str("\nThe compiler warned about your code, which may be why:\n");
+                    for warning in warned {
+                        let _ = write!(report, "\n{}\n", learner_paths(warning).trim_end());
+                    }
+                    Outcome::Fail(report)
+                }
+                outcome => outcome,
+            });
+        }
+        let Some(errors) = self.build.errors.get(exercise.name) else {
+            return Err(io::Error::other(format!(
+                "cargo built no `{}` executable",
+                exercise.name
+            )));
+        };
+        let mut report = String::new();
+        prose(
+            &mut report,
+            &format!("`{}` does not compile. The compiler says:", exercise.name),
+        );
+        for message in errors.iter().chain(self.warnings(exercise)) {
+            let _ = write!(report, "\n{}\n", learner_paths(message).trim_end());
+        }
+        Ok(Outcome::Fail(report))
+    }
+
+    /// The compiler's warnings in `exercise`'s crate.
+    fn warnings(&self, exercise: &Exercise) -> impl Iterator<Item = &String> {
+        self.build.warnings.get(exercise.name).into_iter().flatten()
+    }
+
+    /// Runs self-test `case` of the self-tests' binary.
+    pub fn selftest(&self, case: &Exercise) -> io::Result<Outcome> {
+        let binary = self
+            .binary(SELFTEST)
+            .ok_or_else(|| io::Error::other(format!("cargo built no `{SELFTEST}` executable")))?;
+        check(binary, Some(case.name), case)
+    }
+}
+
+/// An exercise's file is compiled from `src/bin/<name>.rs` as
+/// `src/bin/../exercises/<file>` (and a solution as
+/// `src/bin/../../solutions/<file>`); compiler messages and panics name it
+/// that way. The learner knows it by its own path.
+pub fn learner_paths(text: &str) -> String {
+    text.replace("src/bin/../exercises/", "src/exercises/")
+        .replace("exercises/src/bin/../../solutions/", "exercises/solutions/")
 }
 
 /// What one run of an exercise came to.
@@ -66,14 +160,14 @@ enum End {
     Exited(proc::Exit),
 }
 
-/// Runs `exercise` in the harness at `harness` and compares its output,
-/// and when it was printed, with the expected output.
-pub fn check(harness: &Path, exercise: &Exercise) -> io::Result<Outcome> {
+/// Runs `binary` (with `case` as its argument, for a self-test) and
+/// compares what it printed, and when, with `exercise`'s expected output.
+fn check(binary: &Path, case: Option<&str>, exercise: &Exercise) -> io::Result<Outcome> {
     let expected = parse_expected(exercise.expected)
         .map_err(|error| io::Error::other(format!("expected/{}.txt: {error}", exercise.name)))?;
-    let mut command = Command::new(harness);
+    let mut command = Command::new(binary);
+    command.args(case);
     command
-        .arg(exercise.name)
         // The panic message is the lesson; a backtrace through Tokio's
         // scheduler would bury it.
         .env("RUST_BACKTRACE", "0");
@@ -85,6 +179,7 @@ pub fn check(harness: &Path, exercise: &Exercise) -> io::Result<Outcome> {
         stderr,
         ..
     } = proc::run(command, WALL_LIMIT)?;
+    let stderr = learner_paths(&stderr);
 
     let mut printed = Vec::new();
     let mut waits = Vec::new();
@@ -177,8 +272,8 @@ pub fn check(harness: &Path, exercise: &Exercise) -> io::Result<Outcome> {
                 &format!(
                     "`{name}` did not finish within {}s of real time, so it was stopped. On the \
                  paused clock sleeping takes no real time, so this is a loop that never reaches \
-                 an `.await`, or code that blocks the thread. (What it printed after its last \
-                 `.await` is missing below: the harness reads it when the runtime goes idle.)",
+                 an `.await`, or code that blocks the thread. What it printed before it was \
+                 stopped is below.",
                     WALL_LIMIT.as_secs()
                 ),
             );

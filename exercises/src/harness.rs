@@ -1,6 +1,8 @@
 //! Runs one exercise on a paused clock and reports what it printed, and
-//! when, to the checker. Not meant to be run by hand: the checker
-//! (`cargo run -p exercises`) starts it as `exercise-harness <name>`.
+//! when, to the checker. Each exercise is a binary of its own
+//! (`src/bin/<name>.rs`, made with [`exercise!`](crate::exercise)) whose
+//! `main` is [`main`]; the checker (`cargo run -p exercises`) builds and
+//! starts it. Not meant to be run by hand.
 //!
 //! The exercise's `println!` goes to fd 1, which this process points at a
 //! pipe it drains itself in `on_thread_park` (see the crate's docs for why
@@ -12,58 +14,23 @@ use std::pin::Pin;
 /// Starts one exercise.
 pub type Run = fn() -> Pin<Box<dyn Future<Output = ()>>>;
 
-/// The exercises' modules and `exercise(name)`, from the one list
-/// (`exercises::with_catalog!`). Each module's `#[path]` is relative to the
-/// file that calls `with_catalog!(track)`: `src/exercises/mod.rs` for the
-/// learner's files, `solutions/mod.rs` for the reference solutions.
-macro_rules! track {
-    ($($name:ident = $file:literal, $example:literal, $hint:literal;)*) => {
-        $(
-            #[path = $file]
-            mod $name;
-        )*
-
-        /// The exercise called `name`.
-        pub fn exercise(name: &str) -> Option<crate::Run> {
-            match name {
-                $(stringify!($name) => Some(|| Box::pin($name::run())),)*
-                _ => None,
-            }
-        }
-    };
-}
-
-// The shipped exercises are unfinished on purpose: `todo!()`s, values
-// computed for the learner to use, loops the learner will rewrite.
-#[cfg_attr(not(feature = "solutions"), path = "exercises/mod.rs")]
-#[cfg_attr(feature = "solutions", path = "../solutions/mod.rs")]
-#[allow(
-    clippy::while_let_loop,
-    dead_code,
-    unused_imports,
-    unused_variables,
-    unused_mut,
-    unreachable_code
-)]
-mod track;
-
-/// Run by `verify` only; the list of cases is the checker's.
-#[cfg(feature = "solutions")]
-#[allow(dead_code)]
-mod selftest;
-
 use std::fs::File;
 use std::io::{self, ErrorKind, Read, Write};
 use std::panic::{self, AssertUnwindSafe};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use exercises::{Record, VIRTUAL_LIMIT};
+use tokio::time::Instant;
+
+use crate::{Record, VIRTUAL_LIMIT};
 
 /// Where each task of an exercise still running at its limit waits.
-#[path = "harness/waiting.rs"]
 mod waiting;
-use tokio::time::Instant;
+
+/// How often, in real time, lines printed while the runtime runs without
+/// parking are passed on: a loop that never reaches an `.await` is killed
+/// at the wall-clock limit, and what it printed before must not die with it.
+const DRAIN_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// The read end of the exercise's stdout and where the records go.
 struct Capture {
@@ -71,13 +38,22 @@ struct Capture {
     records: File,
     partial: Vec<u8>,
     start: Instant,
+    /// While the runtime runs, the virtual time it woke up at, in ms; `None`
+    /// while it is parked and once the exercise has ended.
+    running_at: Option<u64>,
 }
 
 impl Capture {
+    /// The current virtual time, in ms since the exercise started. Only on
+    /// the runtime's thread, where the paused clock is the runtime's.
+    fn now_ms(&self) -> u64 {
+        let elapsed = Instant::now() - self.start;
+        u64::try_from((elapsed.as_nanos() + 500_000) / 1_000_000).unwrap_or(u64::MAX)
+    }
+
     /// Reads everything printed so far and reports each complete line at
-    /// the current (virtual) time. Runs on the runtime's thread, so the
-    /// paused clock is the runtime's.
-    fn drain(&mut self, end: bool) -> io::Result<()> {
+    /// virtual time `at_ms`.
+    fn drain(&mut self, end: bool, at_ms: u64) -> io::Result<()> {
         let mut buffer = [0; 8192];
         loop {
             match self.pipe.read(&mut buffer) {
@@ -88,8 +64,6 @@ impl Capture {
                 Err(error) => return Err(error),
             }
         }
-        let elapsed = Instant::now() - self.start;
-        let at_ms = u64::try_from((elapsed.as_nanos() + 500_000) / 1_000_000).unwrap_or(u64::MAX);
         let mut lines: Vec<Vec<u8>> = Vec::new();
         while let Some(newline) = self.partial.iter().position(|&b| b == b'\n') {
             let rest = self.partial.split_off(newline + 1);
@@ -108,66 +82,88 @@ impl Capture {
     }
 }
 
-fn report(capture: &Mutex<Capture>, end: bool) {
+/// What the runtime's thread calls when it parks (`parked`), when it wakes
+/// up, and once the exercise has ended (`end`).
+fn report(capture: &Mutex<Capture>, parked: bool, end: bool) {
     let mut capture = capture.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Err(error) = capture.drain(end) {
-        eprintln!("exercise-harness: cannot pass on the exercise's output: {error}");
+    let now = capture.now_ms();
+    // Lines are drained before the runtime parks, so before the paused
+    // clock can move past the instant they were printed at.
+    let drained = if parked || end {
+        capture.drain(end, now)
+    } else {
+        Ok(())
+    };
+    capture.running_at = (!parked && !end).then_some(now);
+    if let Err(error) = drained {
+        eprintln!("exercise harness: cannot pass on the exercise's output: {error}");
         std::process::exit(3);
     }
 }
 
-const USAGE: &str = "usage: exercise-harness <exercise> (run by `cargo run -p exercises`)";
-
-/// The exercise to run, or `Ok(None)` for `--help`.
-fn parse_args() -> Result<Option<String>, lexopt::Error> {
-    use lexopt::prelude::*;
-    let mut parser = lexopt::Parser::from_env();
-    let mut name = None;
-    while let Some(arg) = parser.next()? {
-        match arg {
-            Short('h') | Long("help") => return Ok(None),
-            Value(value) if name.is_none() => name = Some(value.string()?),
-            other => return Err(other.unexpected()),
+/// Passes on, every [`DRAIN_EVERY`], what the exercise printed while the
+/// runtime runs without parking, at the virtual time it woke up at: the
+/// paused clock moves only while the runtime is parked, so that is the time
+/// the lines were printed at. A loop that never reaches an `.await` is
+/// killed by the checker, and this shows what it printed before.
+fn drain_while_running(capture: Arc<Mutex<Capture>>) {
+    loop {
+        std::thread::sleep(DRAIN_EVERY);
+        let mut capture = capture.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(at_ms) = capture.running_at
+            && capture.drain(false, at_ms).is_err()
+        {
+            // The runtime's thread reports the error when it drains next.
+            return;
         }
     }
-    name.map(Some)
-        .ok_or(lexopt::Error::MissingValue { option: None })
 }
 
-fn main() -> ExitCode {
-    closed_stdout::die_quietly_when_stdout_closes();
-    let name = match parse_args() {
-        Ok(Some(name)) => name,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
+/// Accepts no arguments but `--help`: `Ok(false)` for `--help`.
+fn parse_args(usage: &str) -> Result<bool, lexopt::Error> {
+    use lexopt::prelude::*;
+    let mut parser = lexopt::Parser::from_env();
+    if let Some(arg) = parser.next()? {
+        return match arg {
+            Short('h') | Long("help") => {
+                println!("{usage}");
+                Ok(false)
+            }
+            other => Err(other.unexpected()),
+        };
+    }
+    Ok(true)
+}
+
+/// The `main` of an exercise's binary: runs `run`, the exercise in `file`
+/// (its module is `module`), and reports to the checker.
+pub fn main(module: &str, file: &str, run: Run) -> ExitCode {
+    let usage = format!(
+        "usage: {module} (the exercise `{module}`, run by `cargo run -p exercises -- {module}`)"
+    );
+    match parse_args(&usage) {
+        Ok(true) => {}
+        Ok(false) => return ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("exercise-harness: {error}\n{USAGE}");
+            eprintln!("{module}: {error}\n{usage}");
             return ExitCode::from(2);
         }
-    };
-    let run = track::exercise(&name);
-    #[cfg(feature = "solutions")]
-    let run = run.or_else(|| selftest::exercise(&name));
-    let Some(run) = run else {
-        eprintln!("exercise-harness: no exercise named `{name}`");
-        return ExitCode::from(2);
-    };
-    // The self-tests live in selftest.rs.
-    let file = exercises::find(&name).map_or("selftest.rs", |exercise| exercise.file);
+    }
     let source = runner::dump::Source {
         path: file.rsplit('/').next().unwrap_or(file),
-        module: if file == "selftest.rs" {
-            "selftest"
-        } else {
-            &name
-        },
+        module,
     };
+    run_exercise(run, source)
+}
+
+/// Runs `run` on the paused clock and reports to the checker; the dump of a
+/// hung run names places in `source`.
+pub fn run_exercise(run: Run, source: runner::dump::Source<'_>) -> ExitCode {
+    closed_stdout::die_quietly_when_stdout_closes();
     match harness(run, source) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("exercise-harness: {error}");
+            eprintln!("exercise harness: {error}");
             ExitCode::from(3)
         }
     }
@@ -193,18 +189,26 @@ fn harness(run: Run, source: runner::dump::Source<'_>) -> io::Result<ExitCode> {
         records,
         partial: Vec::new(),
         start: Instant::now(),
+        running_at: None,
     }));
-    let hook = Arc::clone(&capture);
+    let (park, unpark) = (Arc::clone(&capture), Arc::clone(&capture));
     let mut builder = tokio::runtime::Builder::new_current_thread();
     builder
         .enable_all()
         .start_paused(true)
-        .on_thread_park(move || report(&hook, false));
+        .on_thread_park(move || report(&park, true, false))
+        .on_thread_unpark(move || report(&unpark, false, false));
     let spawns = waiting::Spawns::default();
     spawns.install(&mut builder);
     let runtime = builder.build()?;
     let _context = runtime.enter();
-    capture.lock().unwrap_or_else(PoisonError::into_inner).start = Instant::now();
+    {
+        let mut capture = capture.lock().unwrap_or_else(PoisonError::into_inner);
+        capture.start = Instant::now();
+        capture.running_at = Some(0);
+    }
+    let watcher = Arc::clone(&capture);
+    std::thread::spawn(move || drain_while_running(watcher));
 
     let wall = std::time::Instant::now();
     // `run` outlives the timeout, so that where its tasks wait can still be
@@ -220,7 +224,7 @@ fn harness(run: Run, source: runner::dump::Source<'_>) -> io::Result<ExitCode> {
     }));
     let wall_ms = u64::try_from(wall.elapsed().as_millis()).unwrap_or(u64::MAX);
     let _ = io::stdout().flush();
-    report(&capture, true);
+    report(&capture, false, true);
     let mut capture = capture.lock().unwrap_or_else(PoisonError::into_inner);
     let (record, code) = match outcome {
         Ok(Ok(())) => (Record::Finished { wall_ms }, ExitCode::SUCCESS),

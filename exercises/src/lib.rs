@@ -8,12 +8,16 @@
 //!
 //! # Design
 //!
-//! - **Two binaries.** `exercises` is the checker; `exercise-harness` holds
-//!   the learner's code. `cargo run -p exercises` builds only the checker
-//!   (`default-run`), so a learner's compile error cannot stop it: the
-//!   checker runs `cargo build` for the harness itself and shows the error.
-//! - **A child process per exercise.** The checker runs
-//!   `exercise-harness <name>` in a process group of its own (through the
+//! - **A binary per exercise.** `exercises` is the checker; each exercise
+//!   is a binary of its own, `src/bin/<name>.rs`, made by [`exercise!`]
+//!   from the learner's file and the shared [`harness`]. `cargo run -p
+//!   exercises` builds only the checker (`default-run`), so a learner's
+//!   compile error cannot stop it: the checker builds the exercises itself
+//!   (`cargo build --keep-going`, read through cargo's JSON messages), and
+//!   since each is a crate of its own, one that does not compile stops no
+//!   other: its compiler errors are its report.
+//! - **A child process per exercise.** The checker runs the exercise's
+//!   binary in a process group of its own (through the
 //!   workspace's `proc` crate) and kills the group after a wall-clock
 //!   bound, and once the harness exits, so a learner's panic, hang, busy
 //!   loop or forgotten child process is reported by name with the timeout
@@ -29,7 +33,11 @@
 //!   (`tokio-1.54.1/src/runtime/scheduler/current_thread/mod.rs`, `park`), so
 //!   every line is drained before time can move past the instant it was
 //!   printed at. Time never moves during a poll, and a line is stamped with
-//!   the instant its newline reached the pipe.
+//!   the instant its newline reached the pipe. While the runtime runs
+//!   without parking (a loop that never reaches an `.await`), a thread of
+//!   the harness passes the lines on every 100 ms, stamped with the instant
+//!   the runtime woke up at (`on_thread_unpark`), which is when they were
+//!   printed: a run killed at [`WALL_LIMIT`] still shows what it printed.
 //! - **Two bounds.** The exercise runs under a `tokio::time::timeout` of
 //!   [`VIRTUAL_LIMIT`] (on the paused clock a program stuck awaiting forever
 //!   reaches it at once; before its future is dropped, the harness takes a
@@ -39,15 +47,20 @@
 //!   prints the right lines but took more than [`BLOCKING_LIMIT`] of real
 //!   time fails too: on a paused clock that can only be a blocked thread.
 //! - **Progress is recomputed, never stored.** The first exercise that fails
-//!   now is the current one; there is no state file to go stale.
+//!   now is the current one; there is no progress file to go stale. The one
+//!   thing kept is which of an exercise's three hints was shown last, so
+//!   that `hint NAME` gives the next: a digit per exercise beside the
+//!   checker's executable, in the target directory (`src/hints.rs` says why
+//!   it can only go stale harmlessly).
 //! - **Solutions** live in `exercises/solutions/`, outside `src/`. The
 //!   `solutions` feature compiles them in place of the learner's files; only
 //!   `cargo run -p exercises -- verify` (the CI check) uses it, and it checks
 //!   both directions: every exercise as shipped fails, every solution passes.
-//!   The same build holds a few programs a learner might write (a panic, an
-//!   endless await, a busy loop, a blocked thread, a late spawned task,
-//!   `src/selftest.rs`), and `verify` checks that each is reported with its
-//!   reason; and two that leave a process running, which must pass at once.
+//!   The same build holds the binary `exercise-selftest` (`src/selftest.rs`):
+//!   a few programs a learner might write (a panic, an endless await, a busy
+//!   loop, a blocked thread, a late spawned task), and `verify` checks that
+//!   each is reported with its reason and with what it printed; and two that
+//!   leave a process running, which must pass at once.
 
 use std::fmt;
 use std::time::Duration;
@@ -67,7 +80,9 @@ pub struct Exercise {
     pub file: &'static str,
     /// The example that shows how, as `section/example`.
     pub example: &'static str,
-    pub hint: &'static str,
+    /// Three hints, each giving more away: a nudge that names no API, the
+    /// API to use (with its documentation or the example), the answer.
+    pub hints: [&'static str; 3],
     /// The expected output: one line per printed line, `<time> <text>`.
     pub expected: &'static str,
 }
@@ -75,80 +90,160 @@ pub struct Exercise {
 /// The one list of exercises, in the order the learner does them: each
 /// one's module name, its file (under `src/exercises/`, and under
 /// `solutions/` for its reference solution), the example that shows how,
-/// and its hint. Its expected output is `expected/<name>.txt`. The checker's
-/// catalog ([`EXERCISES`]) and the harness's modules are both made from
-/// this list, by the macro named `$callback`; the tidy test
-/// `every_exercise_has_its_files_and_no_file_lacks_an_exercise` fails when
+/// and its three hints: `["a nudge that names no API", "the API to use,
+/// with its documentation or the example", "the answer"]`. Its expected output is `expected/<name>.txt`, and its
+/// binary `src/bin/<name>.rs`. The checker's catalog ([`EXERCISES`]) is made
+/// from this list, by the macro named `$callback`; the tidy tests
+/// `every_exercise_has_its_files_and_no_file_lacks_an_exercise` and
+/// `every_exercise_has_its_binary_and_no_binary_lacks_an_exercise` fail when
 /// a file and the list disagree.
 #[macro_export]
 macro_rules! with_catalog {
     ($callback:ident) => {
         $callback! {
-            hello_sleep = "01_hello_sleep.rs", "basics/hello_world",
-                "`tokio::time::sleep(one_second).await` pauses this task without blocking the thread. Without `.await` the sleep is only built, never run: a Rust future does nothing until it is awaited.";
-            spawn_join = "02_spawn_join.rs", "basics/spawn_tasks",
-                "`tokio::spawn(brew(\"coffee\", Duration::from_secs(3)))` starts a task at once and gives a `JoinHandle`. Spawn both before awaiting either; `handle.await` returns a `Result` that is `Err` only if the task panicked or was aborted.";
-            three_downloads = "03_three_downloads.rs", "basics/sequential_vs_concurrent",
-                "`let (a, b, c) = tokio::join!(download(..), download(..), download(..));` polls the three futures in turn inside this one task, so their sleeps overlap. Each `.await` in a row waits for the one before it to finish.";
-            timeout = "04_timeout.rs", "error-handling/timeouts",
-                "`tokio::time::timeout(limit, lookup(time)).await` is `Ok(answer)` if the lookup finishes in time and `Err(Elapsed)` if not, in which case the lookup has been dropped (cancelled).";
-            select_race = "05_select_race.rs", "concurrency/race",
-                "`tokio::select! { name = eu => name, name = us => name }` waits for whichever branch finishes first and drops the other future, cancelling it.";
-            as_completed = "06_as_completed.rs", "concurrency/as_completed",
-                "`jobs.spawn(job(id, ms));` adds a task to the set. `while let Some(result) = jobs.join_next().await { .. }` yields each task's `Result` in the order they finish, and `None` once the set is empty.";
-            bounded_channel = "07_bounded_channel.rs", "patterns/bounded_queue",
-                "`mpsc::channel(2)` holds at most two messages; `orders.send(order).await` waits while it is full, so the producer can never get more than two orders ahead of the kitchen.";
-            semaphore_limit = "08_semaphore_limit.rs", "synchronization/semaphore",
-                "Inside the task: `let _permit = permits.acquire().await.expect(..);` before `upload(id).await`. The permit goes back when `_permit` is dropped at the end of the task. (Not `let _ = ..`: that drops the permit at once.)";
-            cancel_cleanup = "09_cancel_cleanup.rs", "context-managers/cleanup_on_cancel",
-                "`impl Drop for Connection { fn drop(&mut self) { println!(\"connection closed\"); } }`, and remove `close`. `drop` runs when the connection goes out of scope: at the end of `query`, or when the timeout drops the `query` future at its `.await`.";
-            stream_pipeline = "10_stream_pipeline.rs", "iterators/async_generator",
-                "`let alerts = sensor().filter(|&d| d > 20).map(|d| format!(..)).take(3);` then `tokio::pin!(alerts);` (`next` needs a pinned stream) and `while let Some(alert) = alerts.next().await { println!(\"{alert}\") }`.";
-            retry_backoff = "11_retry_backoff.rs", "error-handling/retry_and_timing",
-                "After printing the failure: `tokio::time::sleep(delay).await; delay *= 2;`. Waiting 0.1s, 0.2s and 0.4s puts the fourth attempt at 0.7s.";
-            no_blocking = "12_no_blocking.rs", "pitfalls/blocking_the_runtime",
-                "`tokio::time::sleep(..).await` instead of `std::thread::sleep(..)`: it gives the thread back to the runtime, which runs the heartbeat meanwhile. Blocking work that cannot be made async belongs in `tokio::task::spawn_blocking`.";
-            graceful_shutdown = "13_graceful_shutdown.rs", "real-world/background_services",
-                "In the worker, at the top of the loop: `if shutdown.is_cancelled() { break; }`, and print `stopped` after the loop. In `run`: `shutdown.cancel();` after the sleep. As shipped the workers never stop, so `run` waits for them forever; the checker stops it after a minute of virtual time.";
-            shared_counter = "14_shared_counter.rs", "synchronization/mutex",
-                "`let total = Arc::new(Mutex::new(0u32));`, and in the loop `let total = Arc::clone(&total);` before `tokio::spawn(async move { .. })`. Add with `*total.lock().unwrap() += visits;` (std `Mutex`) or `*total.lock().await += visits;` (Tokio's).";
-            actor = "15_actor.rs", "patterns/producer_consumer",
-                "`while let Some(Deposit { amount, reply }) = inbox.recv().await { sleep(..).await; balance += amount; let _ = reply.send(balance); }` then `balance`. `reply.send` fails only if the caller stopped waiting. `runtime/running_loop_handle` shows a reply on a `oneshot`.";
-            watch_config = "16_watch_config.rs", "synchronization/watch_config",
-                "`let limit = *settings.borrow();` copies the current value out (do not hold the `borrow()` across an `.await`), and `reload.send(limit)` publishes a new one; it fails only when every receiver is gone.";
-            chat_room = "17_chat_room.rs", "synchronization/broadcast",
-                "`loop { match room.recv().await { Ok(message) => { sleep(lag).await; println!(..) } Err(RecvError::Lagged(n)) => .., Err(RecvError::Closed) => break } }` with `use tokio::sync::broadcast::error::RecvError;`. The room closes when its last `Sender` is dropped.";
-            rate_limiter = "18_rate_limiter.rs", "patterns/semaphore_rate_limiter",
-                "`let permit = Arc::clone(&per_second).acquire_owned().await.expect(..);` then `tokio::spawn(async move { sleep(Duration::from_secs(1)).await; drop(permit); });`: the permit comes back one second later while the loop goes on.";
-            ttl_cache = "19_ttl_cache.rs", "patterns/ttl_cache",
-                "`if let Some(&(price, loaded)) = self.entries.get(item) && loaded.elapsed() < TIME_TO_LIVE { return (price, \"cached\"); }`, then load, and `self.entries.insert(item.to_owned(), (price, Instant::now()));`.";
-            scraper = "20_scraper.rs", "real-world/scrape_pages",
-                "`let mut fetched = stream::iter(pages).map(|(path, ms, links)| fetch(path, ms, links)).buffer_unordered(3);` then `while let Some((path, links)) = fetched.next().await { .. }`.";
-            ticker = "21_ticker.rs", "real-world/background_services",
-                "`let mut ticks = tokio::time::interval(Duration::from_millis(300));` before the loop, `ticks.tick().await;` first thing in each turn, and no sleep after the report. An interval's deadlines are fixed in advance, so the 100 ms of work does not push them back.";
-            try_join = "22_try_join.rs", "error-handling/gather_errors",
-                "`let page = tokio::try_join!(fetch(\"user\", 300, true), fetch(\"orders\", 500, false), fetch(\"messages\", 2000, true));` gives `Ok((user, orders, messages))` or the first `Err`, and drops the futures still running.";
-            idle_timeout = "23_idle_timeout.rs", "concurrency/select_loop",
-                "`tokio::select! { message = inbox.recv() => match message { Some(text) => println!(..), None => break }, () = sleep(Duration::from_secs(1)) => { println!(..); break } }` inside the `loop`. The sleep is made anew on every turn, so each message restarts the second.";
-            connection_pool = "24_connection_pool.rs", "context-managers/connection_pool",
-                "`let permit = Arc::clone(&self.permits).acquire_owned().await.expect(..);` then `let id = self.idle.lock().unwrap().pop().expect(..);` and return `PooledConnection { id, idle: Arc::clone(&self.idle), _permit: permit }`. Semaphore waiters are served first come, first served, so query 3 gets the first connection to come back.";
-            abort_task = "25_abort_task.rs", "basics/task_inspection",
-                "`poller.abort();` then `let cancelled = poller.await.is_err_and(|error| error.is_cancelled());`. The task stops at its next `.await` (here, at once: it is sleeping), and its handle then gives `Err(JoinError)` whose `is_cancelled()` is true.";
-            channel_close = "26_channel_close.rs", "patterns/many_producers_consumers",
-                "`drop(sender);` after the loop that hands out clones. `recv` returns `None` once every `Sender` is dropped and the queue is empty; each producer drops its clone when its task ends. As shipped the consumer waits forever, and the checker stops it after a minute of virtual time.";
+            hello_sleep = "01_hello_sleep.rs", "basics/hello_world", [
+                "In Rust, calling an `async fn` only builds a future: nothing happens until something drives it. Which keyword drives a future to its end, letting other tasks run while it waits?",
+                "`tokio::time::sleep` (https://docs.rs/tokio/latest/tokio/time/fn.sleep.html) returns a future that completes after the given time; `.await` it.",
+                "`tokio::time::sleep(one_second).await` pauses this task without blocking the thread. Without `.await` the sleep is only built, never run: a Rust future does nothing until it is awaited."
+            ];
+            spawn_join = "02_spawn_join.rs", "basics/spawn_tasks", [
+                "Both drinks must be brewing before you wait for either: start each as a task of its own first, and only then wait for the two to finish.",
+                "`tokio::spawn` (https://docs.rs/tokio/latest/tokio/task/fn.spawn.html) starts a task and gives a `JoinHandle`, which you `.await` for the task's result.",
+                "`tokio::spawn(brew(\"coffee\", Duration::from_secs(3)))` starts a task at once and gives a `JoinHandle`. Spawn both before awaiting either; `handle.await` returns a `Result` that is `Err` only if the task panicked or was aborted."
+            ];
+            three_downloads = "03_three_downloads.rs", "basics/sequential_vs_concurrent", [
+                "Each `.await` in a row waits for the one before it to finish. The three downloads must all be under way at once, and this does not even need a second task.",
+                "`tokio::join!` (https://docs.rs/tokio/latest/tokio/macro.join.html) takes several futures, runs them concurrently inside the current task and gives back all their outputs.",
+                "`let (a, b, c) = tokio::join!(download(..), download(..), download(..));` polls the three futures in turn inside this one task, so their sleeps overlap. Each `.await` in a row waits for the one before it to finish."
+            ];
+            timeout = "04_timeout.rs", "error-handling/timeouts", [
+                "Put a limit around each lookup: wait for whichever comes first, the lookup's answer or the end of one second, and give the lookup up in the second case.",
+                "`tokio::time::timeout` (https://docs.rs/tokio/latest/tokio/time/fn.timeout.html) wraps a future with a time limit and tells you whether it finished in time.",
+                "`tokio::time::timeout(limit, lookup(time)).await` is `Ok(answer)` if the lookup finishes in time and `Err(Elapsed)` if not, in which case the lookup has been dropped (cancelled)."
+            ];
+            select_race = "05_select_race.rs", "concurrency/race", [
+                "Wait on both requests at once and take the first answer; the slower request must then be given up, so its `finished` line is never printed.",
+                "`tokio::select!` (https://docs.rs/tokio/latest/tokio/macro.select.html) waits on several futures and runs the branch of the first to complete, dropping the others.",
+                "`tokio::select! { name = eu => name, name = us => name }` waits for whichever branch finishes first and drops the other future, cancelling it."
+            ];
+            as_completed = "06_as_completed.rs", "concurrency/as_completed", [
+                "Start all four jobs, then take their results one at a time in the order they finish, not the order they started, until none is left.",
+                "A `tokio::task::JoinSet` (https://docs.rs/tokio/latest/tokio/task/struct.JoinSet.html) holds spawned tasks: `spawn` adds one, `join_next` waits for the next to finish.",
+                "`jobs.spawn(job(id, ms));` adds a task to the set. `while let Some(result) = jobs.join_next().await { .. }` yields each task's `Result` in the order they finish, and `None` once the set is empty."
+            ];
+            bounded_channel = "07_bounded_channel.rs", "patterns/bounded_queue", [
+                "The producer should have to wait when the queue in front of the kitchen is full: give the queue a fixed size, so that sending blocks the producer (without blocking the thread) until there is room.",
+                "`tokio::sync::mpsc::channel(capacity)` (https://docs.rs/tokio/latest/tokio/sync/mpsc/fn.channel.html) makes a bounded channel whose `send` waits while it is full.",
+                "`mpsc::channel(2)` holds at most two messages; `orders.send(order).await` waits while it is full, so the producer can never get more than two orders ahead of the kitchen."
+            ];
+            semaphore_limit = "08_semaphore_limit.rs", "synchronization/semaphore", [
+                "Each upload must take one of two tickets before it starts and give it back when it ends; an upload that finds no ticket left waits for one.",
+                "A `tokio::sync::Semaphore` (https://docs.rs/tokio/latest/tokio/sync/struct.Semaphore.html) with two permits: `acquire` waits for a permit, and the permit goes back when it is dropped.",
+                "Inside the task: `let _permit = permits.acquire().await.expect(..);` before `upload(id).await`. The permit goes back when `_permit` is dropped at the end of the task. (Not `let _ = ..`: that drops the permit at once.)"
+            ];
+            cancel_cleanup = "09_cancel_cleanup.rs", "context-managers/cleanup_on_cancel", [
+                "When the caller gives up, the query future is dropped at its `.await`, and the lines after it never run. Cleanup has to happen in something that runs whenever a value is dropped, however its owner ends.",
+                "Implement the `Drop` trait (https://doc.rust-lang.org/std/ops/trait.Drop.html) for `Connection`: its `drop` runs when the value goes out of scope, on return and on cancellation alike.",
+                "`impl Drop for Connection { fn drop(&mut self) { println!(\"connection closed\"); } }`, and remove `close`. `drop` runs when the connection goes out of scope: at the end of `query`, or when the timeout drops the `query` future at its `.await`."
+            ];
+            stream_pipeline = "10_stream_pipeline.rs", "iterators/async_generator", [
+                "Treat the sensor like an iterator that yields over time: keep the high readings, turn each into a message, stop after three, and print each message as it arrives.",
+                "`tokio_stream::StreamExt` (https://docs.rs/tokio-stream/latest/tokio_stream/trait.StreamExt.html) gives a stream `filter`, `map`, `take` and `next`; `tokio::pin!` pins the stream so `next` can be called.",
+                "`let alerts = sensor().filter(|&d| d > 20).map(|d| format!(..)).take(3);` then `tokio::pin!(alerts);` (`next` needs a pinned stream) and `while let Some(alert) = alerts.next().await { println!(\"{alert}\") }`."
+            ];
+            retry_backoff = "11_retry_backoff.rs", "error-handling/retry_and_timing", [
+                "After each failure, wait before the next attempt, and make each wait twice as long as the one before.",
+                "`tokio::time::sleep` (https://docs.rs/tokio/latest/tokio/time/fn.sleep.html) waits without blocking; a `Duration` can be doubled with `*= 2`.",
+                "After printing the failure: `tokio::time::sleep(delay).await; delay *= 2;`. Waiting 0.1s, 0.2s and 0.4s puts the fourth attempt at 0.7s."
+            ];
+            no_blocking = "12_no_blocking.rs", "pitfalls/blocking_the_runtime", [
+                "The work waits in a way that holds the runtime's only thread, so the heartbeat cannot run meanwhile. Wait in a way that lets the runtime run other tasks.",
+                "`tokio::time::sleep` (https://docs.rs/tokio/latest/tokio/time/fn.sleep.html) waits by giving the thread back to the runtime; `tokio::task::spawn_blocking` (https://docs.rs/tokio/latest/tokio/task/fn.spawn_blocking.html) is for blocking work that cannot be made async.",
+                "`tokio::time::sleep(..).await` instead of `std::thread::sleep(..)`: it gives the thread back to the runtime, which runs the heartbeat meanwhile. Blocking work that cannot be made async belongs in `tokio::task::spawn_blocking`."
+            ];
+            graceful_shutdown = "13_graceful_shutdown.rs", "real-world/background_services", [
+                "The workers need a shared signal they can check between jobs: `run` raises it, each worker finishes its current job, notices it, says goodbye and returns.",
+                "A `tokio_util::sync::CancellationToken` (https://docs.rs/tokio-util/latest/tokio_util/sync/struct.CancellationToken.html): clone it into each worker, check `is_cancelled()`, call `cancel()` from `run`.",
+                "In the worker, at the top of the loop: `if shutdown.is_cancelled() { break; }`, and print `stopped` after the loop. In `run`: `shutdown.cancel();` after the sleep. As shipped the workers never stop, so `run` waits for them forever; the checker stops it after a minute of virtual time."
+            ];
+            shared_counter = "14_shared_counter.rs", "synchronization/mutex", [
+                "Five tasks must add to one total. A spawned task must own what it uses, so they need shared ownership of the total, and a lock so that only one adds at a time.",
+                "`std::sync::Arc` (https://doc.rust-lang.org/std/sync/struct.Arc.html) shares ownership between tasks; a `Mutex` (std's, or `tokio::sync::Mutex`: https://docs.rs/tokio/latest/tokio/sync/struct.Mutex.html) guards the total.",
+                "`let total = Arc::new(Mutex::new(0u32));`, and in the loop `let total = Arc::clone(&total);` before `tokio::spawn(async move { .. })`. Add with `*total.lock().unwrap() += visits;` (std `Mutex`) or `*total.lock().await += visits;` (Tokio's)."
+            ];
+            actor = "15_actor.rs", "patterns/producer_consumer", [
+                "The actor takes messages out of its inbox one at a time until the inbox is closed; for each, it updates the balance and sends the new balance back on the reply channel that came with the message.",
+                "`tokio::sync::mpsc::Receiver::recv` (https://docs.rs/tokio/latest/tokio/sync/mpsc/struct.Receiver.html#method.recv) gives `None` once every sender is gone and the queue is empty; `tokio::sync::oneshot::Sender::send` (https://docs.rs/tokio/latest/tokio/sync/oneshot/struct.Sender.html#method.send) replies once. `runtime/running_loop_handle` shows a reply on a `oneshot`.",
+                "`while let Some(Deposit { amount, reply }) = inbox.recv().await { sleep(..).await; balance += amount; let _ = reply.send(balance); }` then `balance`. `reply.send` fails only if the caller stopped waiting. `runtime/running_loop_handle` shows a reply on a `oneshot`."
+            ];
+            watch_config = "16_watch_config.rs", "synchronization/watch_config", [
+                "The worker should look at the latest settings just before each request, and the reloader should replace them, each through its own end of the channel that is already there.",
+                "`tokio::sync::watch` (https://docs.rs/tokio/latest/tokio/sync/watch/index.html): `Receiver::borrow` reads the current value, `Sender::send` replaces it.",
+                "`let limit = *settings.borrow();` copies the current value out (do not hold the `borrow()` across an `.await`), and `reload.send(limit)` publishes a new one; it fails only when every receiver is gone."
+            ];
+            chat_room = "17_chat_room.rs", "synchronization/broadcast", [
+                "Each member receives messages in a loop until the room closes. Receiving can also tell a member it fell behind and missed some, which is not the end of the room.",
+                "`tokio::sync::broadcast::Receiver::recv` (https://docs.rs/tokio/latest/tokio/sync/broadcast/struct.Receiver.html#method.recv) returns a message, or `RecvError::Lagged(n)` when `n` were missed, or `RecvError::Closed` when every sender is gone.",
+                "`loop { match room.recv().await { Ok(message) => { sleep(lag).await; println!(..) } Err(RecvError::Lagged(n)) => .., Err(RecvError::Closed) => break } }` with `use tokio::sync::broadcast::error::RecvError;`. The room closes when its last `Sender` is dropped."
+            ];
+            rate_limiter = "18_rate_limiter.rs", "patterns/semaphore_rate_limiter", [
+                "Each call takes a ticket before it starts, and the ticket must come back one second after the call started, whatever the call does, while the loop goes on starting calls.",
+                "`tokio::sync::Semaphore::acquire_owned` (https://docs.rs/tokio/latest/tokio/sync/struct.Semaphore.html#method.acquire_owned) gives a permit you can move into a spawned task that drops it after a `sleep`.",
+                "`let permit = Arc::clone(&per_second).acquire_owned().await.expect(..);` then `tokio::spawn(async move { sleep(Duration::from_secs(1)).await; drop(permit); });`: the permit comes back one second later while the loop goes on."
+            ];
+            ttl_cache = "19_ttl_cache.rs", "patterns/ttl_cache", [
+                "Remember when each price was loaded. Answer from the cache only while that moment is less than a second ago; otherwise load the price again and remember the new moment.",
+                "`tokio::time::Instant` (https://docs.rs/tokio/latest/tokio/time/struct.Instant.html): `Instant::now()` and `elapsed()` follow the paused clock; keep `(price, loaded_at)` in the `HashMap`.",
+                "`if let Some(&(price, loaded)) = self.entries.get(item) && loaded.elapsed() < TIME_TO_LIVE { return (price, \"cached\"); }`, then load, and `self.entries.insert(item.to_owned(), (price, Instant::now()));`."
+            ];
+            scraper = "20_scraper.rs", "real-world/scrape_pages", [
+                "Make each page's fetch a future, and run them through something that keeps at most three in flight and hands you each result as soon as it is done.",
+                "`futures::StreamExt::buffer_unordered` (https://docs.rs/futures/latest/futures/stream/trait.StreamExt.html#method.buffer_unordered) on a stream of futures made with `futures::stream::iter(..).map(..)`.",
+                "`let mut fetched = stream::iter(pages).map(|(path, ms, links)| fetch(path, ms, links)).buffer_unordered(3);` then `while let Some((path, links)) = fetched.next().await { .. }`."
+            ];
+            ticker = "21_ticker.rs", "real-world/background_services", [
+                "Sleeping after each report adds the report's own time to every period. The deadlines should be fixed in advance, every 300 ms from the start, whatever each report takes.",
+                "`tokio::time::interval` (https://docs.rs/tokio/latest/tokio/time/fn.interval.html) ticks at a fixed rate; await its `tick()` once per turn (the first tick completes at once).",
+                "`let mut ticks = tokio::time::interval(Duration::from_millis(300));` before the loop, `ticks.tick().await;` first thing in each turn, and no sleep after the report. An interval's deadlines are fixed in advance, so the 100 ms of work does not push them back."
+            ];
+            try_join = "22_try_join.rs", "error-handling/gather_errors", [
+                "Run the three fetches at the same time, and stop as soon as one of them fails, without waiting for the others.",
+                "`tokio::try_join!` (https://docs.rs/tokio/latest/tokio/macro.try_join.html) runs fallible futures concurrently and returns at the first `Err`, dropping the rest.",
+                "`let page = tokio::try_join!(fetch(\"user\", 300, true), fetch(\"orders\", 500, false), fetch(\"messages\", 2000, true));` gives `Ok((user, orders, messages))` or the first `Err`, and drops the futures still running."
+            ];
+            idle_timeout = "23_idle_timeout.rs", "concurrency/select_loop", [
+                "In each turn of the loop, wait for whichever comes first: the next message, or one second of silence. A new second starts with every turn, so each message restarts the countdown.",
+                "`tokio::select!` (https://docs.rs/tokio/latest/tokio/macro.select.html) with one branch on `inbox.recv()` and one on a fresh `tokio::time::sleep` each turn.",
+                "`tokio::select! { message = inbox.recv() => match message { Some(text) => println!(..), None => break }, () = sleep(Duration::from_secs(1)) => { println!(..); break } }` inside the `loop`. The sleep is made anew on every turn, so each message restarts the second."
+            ];
+            connection_pool = "24_connection_pool.rs", "context-managers/connection_pool", [
+                "First wait until a connection is free (one ticket per connection), then take an idle connection out of the list, and hand back a guard that holds both until it is dropped.",
+                "`tokio::sync::Semaphore::acquire_owned` (https://docs.rs/tokio/latest/tokio/sync/struct.Semaphore.html#method.acquire_owned) gives a permit the `PooledConnection` can own; the idle list is behind a `Mutex`.",
+                "`let permit = Arc::clone(&self.permits).acquire_owned().await.expect(..);` then `let id = self.idle.lock().unwrap().pop().expect(..);` and return `PooledConnection { id, idle: Arc::clone(&self.idle), _permit: permit }`. Semaphore waiters are served first come, first served, so query 3 gets the first connection to come back."
+            ];
+            abort_task = "25_abort_task.rs", "basics/task_inspection", [
+                "Dropping the handle lets the task run on. Tell the task itself to stop, then wait on the handle: what it gives back says whether the task was cancelled.",
+                "`JoinHandle::abort` (https://docs.rs/tokio/latest/tokio/task/struct.JoinHandle.html#method.abort) cancels the task; awaiting the handle then gives a `JoinError` whose `is_cancelled` (https://docs.rs/tokio/latest/tokio/task/struct.JoinError.html#method.is_cancelled) is true.",
+                "`poller.abort();` then `let cancelled = poller.await.is_err_and(|error| error.is_cancelled());`. The task stops at its next `.await` (here, at once: it is sleeping), and its handle then gives `Err(JoinError)` whose `is_cancelled()` is true."
+            ];
+            channel_close = "26_channel_close.rs", "patterns/many_producers_consumers", [
+                "The consumer stops only when no sender is left. Count the senders: the producers' clones go away when their tasks end, but one more is still alive in `run`.",
+                "`tokio::sync::mpsc::Receiver::recv` (https://docs.rs/tokio/latest/tokio/sync/mpsc/struct.Receiver.html#method.recv) returns `None` once every `Sender` has been dropped and the queue is empty; `drop` (https://doc.rust-lang.org/std/mem/fn.drop.html) ends a value early.",
+                "`drop(sender);` after the loop that hands out clones. `recv` returns `None` once every `Sender` is dropped and the queue is empty; each producer drops its clone when its task ends. As shipped the consumer waits forever, and the checker stops it after a minute of virtual time."
+            ];
         }
     };
 }
 
 macro_rules! catalog {
-    ($($name:ident = $file:literal, $example:literal, $hint:literal;)*) => {
+    ($($name:ident = $file:literal, $example:literal, [$nudge:literal, $api:literal, $answer:literal $(,)?];)*) => {
         /// Every exercise, in the order the learner does them.
         pub static EXERCISES: &[Exercise] = &[$(
             Exercise {
                 name: stringify!($name),
                 file: $file,
                 example: $example,
-                hint: $hint,
+                hints: [$nudge, $api, $answer],
                 expected: include_str!(concat!("../expected/", stringify!($name), ".txt")),
             },
         )*];
@@ -156,6 +251,41 @@ macro_rules! catalog {
 }
 
 with_catalog!(catalog);
+
+pub mod harness;
+
+/// An exercise's binary, `src/bin/<name>.rs`: its module (the learner's file
+/// `$file`, or with the `solutions` feature its solution `$solution`, both
+/// relative to `src/bin/`) and a `main` that runs it in the [`harness`].
+/// Each exercise is a crate of its own, so one that does not compile stops
+/// no other from being checked. The tidy test
+/// `every_exercise_has_its_binary_and_no_binary_lacks_an_exercise` gives the
+/// exact text of each binary's file.
+#[macro_export]
+macro_rules! exercise {
+    ($name:ident = $file:literal, $solution:literal) => {
+        // The shipped exercises are unfinished on purpose: `todo!()`s,
+        // values computed for the learner to use, loops the learner will
+        // rewrite.
+        #[cfg_attr(not(feature = "solutions"), path = $file)]
+        #[cfg_attr(feature = "solutions", path = $solution)]
+        #[allow(
+            clippy::while_let_loop,
+            dead_code,
+            unused_imports,
+            unused_variables,
+            unused_mut,
+            unreachable_code
+        )]
+        mod $name;
+
+        fn main() -> ::std::process::ExitCode {
+            $crate::harness::main(stringify!($name), $file, || {
+                ::std::boxed::Box::pin($name::run())
+            })
+        }
+    };
+}
 
 /// Finds an exercise by name.
 pub fn find(name: &str) -> Option<&'static Exercise> {
@@ -425,7 +555,6 @@ mod tests {
                         .to_string_lossy()
                         .into_owned()
                 })
-                .filter(|name| name != "mod.rs")
                 .collect();
             for name in wanted {
                 if !found.contains(name) {
@@ -438,6 +567,92 @@ mod tests {
                         "{dir}/{name} belongs to no exercise of `with_catalog!` in src/lib.rs"
                     ));
                 }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    /// What `src/bin/<name>.rs` holds for `exercise`: its binary.
+    fn binary_source(exercise: &Exercise) -> String {
+        format!(
+            "//! The exercise `{name}`, built and run by the checker (`cargo run -p exercises`).\n\
+             \n\
+             exercises::exercise! {{\n    \
+             {name} = \"../exercises/{file}\", \"../../solutions/{file}\"\n\
+             }}\n",
+            name = exercise.name,
+            file = exercise.file
+        )
+    }
+
+    /// The tidy check of the binaries: each exercise is a binary of its
+    /// own (cargo finds `src/bin/<name>.rs`), made by `exercise!` from the
+    /// same list, and no binary there lacks an exercise.
+    #[test]
+    fn every_exercise_has_its_binary_and_no_binary_lacks_an_exercise() {
+        let bin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/bin");
+        let mut problems = Vec::new();
+        for exercise in EXERCISES {
+            let path = bin.join(format!("{}.rs", exercise.name));
+            let wanted = binary_source(exercise);
+            if std::fs::read_to_string(&path).ok().as_deref() != Some(wanted.as_str()) {
+                problems.push(format!(
+                    "exercises/src/bin/{}.rs must hold exactly:\n{wanted}",
+                    exercise.name
+                ));
+            }
+        }
+        for entry in std::fs::read_dir(&bin).expect("src/bin") {
+            let name = entry.expect("an entry").file_name();
+            let name = name.to_string_lossy();
+            let belongs = name
+                .strip_suffix(".rs")
+                .is_some_and(|name| find(name).is_some());
+            if !belongs {
+                problems.push(format!(
+                    "exercises/src/bin/{name} belongs to no exercise of `with_catalog!` in \
+                     src/lib.rs"
+                ));
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    /// The spans in backticks of `text`.
+    fn code_spans(text: &str) -> Vec<&str> {
+        text.split('`').skip(1).step_by(2).collect()
+    }
+
+    /// Each exercise's three hints give away more and more: the nudge names
+    /// no API (nothing the second hint puts in backticks, no link), the
+    /// second links to the API's documentation.
+    #[test]
+    fn every_nudge_names_no_api_and_every_api_hint_links_its_docs() {
+        let mut problems = Vec::new();
+        for exercise in EXERCISES {
+            let [nudge, api, answer] = exercise.hints;
+            let name = exercise.name;
+            if [nudge, api, answer]
+                .iter()
+                .any(|hint| hint.trim().is_empty())
+            {
+                problems.push(format!("{name}: a hint is empty"));
+            }
+            // A path, a call, a macro, a method or a type: what the second
+            // hint is for. (A plain name such as `run` is the exercise's.)
+            let is_api = |span: &str| {
+                span.contains(['.', ':', '(', '!']) || span.starts_with(char::is_uppercase)
+            };
+            for named in code_spans(nudge) {
+                if is_api(named) && code_spans(api).contains(&named) {
+                    problems.push(format!("{name}: the nudge names `{named}`"));
+                }
+            }
+            if nudge.contains("https://") || nudge.contains("tokio") {
+                problems.push(format!("{name}: the nudge names the API"));
+            }
+            if !api.contains("https://") {
+                problems.push(format!("{name}: the API hint links no documentation"));
             }
         }
         assert!(problems.is_empty(), "{}", problems.join("\n"));

@@ -2,7 +2,9 @@
 //! docs (`src/lib.rs`) for how it works and why.
 
 mod check;
-/// Only its list of cases and expected output; the harness runs them.
+mod hints;
+/// Only its list of cases and expected output; its binary,
+/// `exercise-selftest`, runs them.
 #[allow(dead_code)]
 mod selftest;
 mod watch;
@@ -10,7 +12,7 @@ mod watch;
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::process::{Command, ExitCode};
 
-use check::{Outcome, build, check, display_path};
+use check::{Outcome, build, display_path};
 use exercises::{EXERCISES, Exercise, find};
 
 const NAME: flags::Positional = flags::Positional::optional(
@@ -27,6 +29,12 @@ const WATCH: flags::Flag = flags::Flag::switch(
     "Check your progress again whenever you save a file",
 );
 const EXERCISE: flags::Positional = flags::Positional::required("NAME", "The exercise");
+const LEVEL: flags::Positional = flags::Positional::optional(
+    "LEVEL",
+    "Show this hint: 1 a nudge, 2 the API to use, 3 the answer [default: the one after the \
+     last shown]",
+);
+const ALL: flags::Flag = flags::Flag::switch("all", "Show the three hints at once");
 
 /// The checker's commands: the first one runs when no other is named.
 const COMMANDS: [flags::Command; 4] = [
@@ -42,16 +50,19 @@ const COMMANDS: [flags::Command; 4] = [
     },
     flags::Command {
         name: "hint",
-        summary: "A hint for an exercise, and the example that shows how.",
-        about: "A hint for an exercise, and the example that shows how.",
-        positionals: &[EXERCISE],
-        flags: &[],
+        summary: "The next hint for an exercise: a nudge, then the API to use, then the \
+                  answer.",
+        about: "The next of an exercise's three hints each time it runs: first a nudge, then \
+                the API to use, then the answer; and the example that shows how. LEVEL or \
+                --all shows a given hint, or all three.",
+        positionals: &[EXERCISE, LEVEL],
+        flags: &[ALL],
     },
     flags::Command {
         name: "reset",
-        summary: "Restore an exercise's file from git (asks first).",
-        about: "Restore an exercise's file as it is in the last commit, losing your changes; \
-                it asks first, so it needs a terminal.",
+        summary: "Restore an exercise's file from git (asks first), and start its hints again.",
+        about: "Restore an exercise's file as it is in the last commit, losing your changes, \
+                and start its hints again at the first; it asks first, so it needs a terminal.",
         positionals: &[EXERCISE],
         flags: &[],
     },
@@ -111,7 +122,7 @@ enum Action {
     One(&'static Exercise),
     List,
     Watch,
-    Hint(&'static Exercise),
+    Hint(&'static Exercise, Hints),
     Reset(&'static Exercise),
     Verify,
     Help(String),
@@ -124,10 +135,7 @@ fn main() -> ExitCode {
         Action::One(exercise) => one(exercise),
         Action::List => list(),
         Action::Watch => watch::watch(progress),
-        Action::Hint(exercise) => {
-            hint(exercise);
-            Ok(())
-        }
+        Action::Hint(exercise, which) => hint(exercise, which),
         Action::Reset(exercise) => reset(exercise),
         Action::Verify => verify(),
         Action::Help(text) => {
@@ -170,14 +178,27 @@ fn parse_args() -> Result<Action, Failure> {
         flags::Chosen::Run(command, args) => (command, args),
     };
     match command.name {
-        "hint" | "reset" => {
+        "hint" => {
             let name = args.positional(&EXERCISE).map_err(usage_mistake)?;
             let exercise = exercise(name.as_deref().unwrap_or_default())?;
-            Ok(if command.name == "hint" {
-                Action::Hint(exercise)
-            } else {
-                Action::Reset(exercise)
-            })
+            let level = args.positional(&LEVEL).map_err(usage_mistake)?;
+            let which = match (level, args.switch(&ALL)) {
+                (Some(_), true) => {
+                    return Err(Failure::Usage("give LEVEL or `--all`, not both".to_owned()));
+                }
+                (Some(level), false) => {
+                    Hints::Level(hints::parse_level(&level).map_err(Failure::Usage)?)
+                }
+                (None, true) => Hints::All,
+                (None, false) => Hints::Next,
+            };
+            Ok(Action::Hint(exercise, which))
+        }
+        "reset" => {
+            let name = args.positional(&EXERCISE).map_err(usage_mistake)?;
+            Ok(Action::Reset(exercise(
+                name.as_deref().unwrap_or_default(),
+            )?))
         }
         "verify" => Ok(Action::Verify),
         _ => {
@@ -208,24 +229,15 @@ fn exercise(name: &str) -> Result<&'static Exercise, Failure> {
     })
 }
 
-/// Builds the learner's code, or explains the compiler error cargo printed.
-fn build_learner() -> Result<std::path::PathBuf, Failure> {
-    match build(false)? {
-        Some(harness) => Ok(harness),
-        None => {
-            println!(
-                "\nThe exercises do not compile: the compiler's error is above. Fix it, then\n\
-                 run `cargo run -p exercises` again."
-            );
-            Err(Failure::Failed)
-        }
-    }
+/// The names of `exercises`, for [`build`].
+fn names(exercises: &[Exercise]) -> Vec<&'static str> {
+    exercises.iter().map(|exercise| exercise.name).collect()
 }
 
 fn progress() -> Result<(), Failure> {
-    let harness = build_learner()?;
+    let built = build(false, &names(EXERCISES))?;
     for (index, exercise) in EXERCISES.iter().enumerate() {
-        match check(&harness, exercise)? {
+        match built.outcome(exercise)? {
             Outcome::Pass => println!("✓ {}", exercise.name),
             Outcome::Fail(report) => {
                 if index == 0 {
@@ -270,8 +282,8 @@ fn welcome() {
 }
 
 fn one(exercise: &'static Exercise) -> Result<(), Failure> {
-    let harness = build_learner()?;
-    match check(&harness, exercise)? {
+    let built = build(false, &[exercise.name])?;
+    match built.outcome(exercise)? {
         Outcome::Pass => {
             println!("✓ {} passes.", exercise.name);
             Ok(())
@@ -285,7 +297,7 @@ fn one(exercise: &'static Exercise) -> Result<(), Failure> {
 }
 
 fn list() -> Result<(), Failure> {
-    let harness = build_learner()?;
+    let built = build(false, &names(EXERCISES))?;
     let mut passed = 0;
     let width = EXERCISES.iter().map(|e| e.name.len()).max().unwrap_or(0);
     let path_width = EXERCISES
@@ -294,15 +306,21 @@ fn list() -> Result<(), Failure> {
         .max()
         .unwrap_or(0);
     for exercise in EXERCISES {
-        let mark = match check(&harness, exercise)? {
+        let outcome = built.outcome(exercise)?;
+        let mark = match outcome {
             Outcome::Pass => {
                 passed += 1;
                 "✓"
             }
             Outcome::Fail(_) => " ",
         };
+        let compiles = if built.compiled(exercise) {
+            ""
+        } else {
+            " (does not compile)"
+        };
         println!(
-            "{mark} {:<width$}  {:<path_width$}  learn it from {}",
+            "{mark} {:<width$}  {:<path_width$}  learn it from {}{compiles}",
             exercise.name,
             display_path(exercise),
             exercise.example
@@ -312,16 +330,61 @@ fn list() -> Result<(), Failure> {
     Ok(())
 }
 
-fn hint(exercise: &Exercise) {
+/// Which hints `hint` shows.
+enum Hints {
+    /// The one after the last shown.
+    Next,
+    Level(usize),
+    All,
+}
+
+fn hint(exercise: &Exercise, which: Hints) -> Result<(), Failure> {
+    let shown = hints::Shown::beside_the_checker()?;
+    let name = exercise.name;
+    let (first, last) = match which {
+        Hints::Next => {
+            let level = shown.next(name);
+            (level, level)
+        }
+        Hints::Level(level) => (level, level),
+        Hints::All => (1, hints::LEVELS),
+    };
+    for level in first..=last {
+        println!(
+            "Hint {level} of {} for `{name}` ({}):\n",
+            hints::LEVELS,
+            hints::WHAT[level - 1]
+        );
+        println!("{}", flags::wrap(exercise.hints[level - 1], 2));
+    }
+    let then = if last < hints::LEVELS {
+        format!(
+            "Hint {} of {}, {}: run `cargo run -p exercises -- hint {name}` again.",
+            last + 1,
+            hints::LEVELS,
+            hints::WHAT[last]
+        )
+    } else {
+        format!(
+            "That was the last hint; `cargo run -p exercises -- hint {name} 1` shows the first again."
+        )
+    };
+    print!("{}", flags::wrap(&then, 0));
     let (section, example) = exercise
         .example
         .split_once('/')
         .expect("examples are named section/example");
-    println!(
-        "Hint for `{}`:\n\n{}\n\nThe example that shows how: `cargo run -p {section} -- {example}`, \
-         source in crates/{section}/src/{example}.rs.",
-        exercise.name, exercise.hint
+    let example = format!(
+        "The example that shows how: `cargo run -p {section} -- {example}`, source in \
+         crates/{section}/src/{example}.rs."
     );
+    print!("{}", flags::wrap(&example, 0));
+    // A hint that cannot be remembered is still shown; the next one is
+    // then the same.
+    if let Err(error) = shown.record(name, last) {
+        eprintln!("note: cannot remember which hint was shown: {error}");
+    }
+    Ok(())
 }
 
 fn reset(exercise: &Exercise) -> Result<(), Failure> {
@@ -347,7 +410,8 @@ fn reset(exercise: &Exercise) -> Result<(), Failure> {
         .arg(format!("src/exercises/{}", exercise.file));
     let status = proc::spawn(git)?.wait()?;
     if status.success() {
-        println!("Restored {path}.");
+        hints::Shown::beside_the_checker()?.forget(exercise.name)?;
+        println!("Restored {path}; its hints start again at the first.");
         Ok(())
     } else {
         Err(Failure::Io(io::Error::other(format!(
@@ -364,12 +428,18 @@ const SELFTEST_LIMIT: std::time::Duration = std::time::Duration::from_millis(150
 /// passes with its reference solution compiled in.
 fn verify() -> Result<(), Failure> {
     let mut problems = Vec::new();
-    let Some(shipped) = build(false)? else {
-        eprintln!("verify: the shipped exercises do not compile");
-        return Err(Failure::Failed);
-    };
+    let all = names(EXERCISES);
+    let shipped = build(false, &all)?;
     for exercise in EXERCISES {
-        match check(&shipped, exercise)? {
+        if !shipped.compiled(exercise) {
+            problems.push(format!(
+                "{} does not compile as shipped: a learner must start from a program that \
+                 compiles",
+                exercise.name
+            ));
+            continue;
+        }
+        match shipped.outcome(exercise)? {
             Outcome::Pass => problems.push(format!(
                 "{} already passes as shipped: a learner has nothing to do",
                 exercise.name
@@ -377,12 +447,9 @@ fn verify() -> Result<(), Failure> {
             Outcome::Fail(_) => println!("ok: {} fails as shipped", exercise.name),
         }
     }
-    let Some(solved) = build(true)? else {
-        eprintln!("verify: the solutions do not compile");
-        return Err(Failure::Failed);
-    };
+    let solved = build(true, &all)?;
     for exercise in EXERCISES {
-        match check(&solved, exercise)? {
+        match solved.outcome(exercise)? {
             Outcome::Pass => println!("ok: {} passes with its solution", exercise.name),
             Outcome::Fail(report) => problems.push(format!(
                 "{} fails with its solution (solutions/{}):\n{report}",
@@ -398,16 +465,17 @@ fn verify() -> Result<(), Failure> {
             name,
             file: "../selftest.rs",
             example: "-/-",
-            hint: "",
+            hints: ["", "", ""],
             expected: selftest::EXPECTED,
         };
-        match check(&solved, &case)? {
-            Outcome::Fail(report) if report.contains(says) => {
-                println!("ok: {name} is reported: {says}");
-            }
-            Outcome::Fail(report) => problems.push(format!(
-                "{name}: the report does not say `{says}`:\n{report}"
-            )),
+        match solved.selftest(&case)? {
+            Outcome::Fail(report) => match says.iter().find(|says| !report.contains(**says)) {
+                None => println!("ok: {name} is reported: {}", says[0]),
+                Some(missing) => problems.push(format!(
+                    "{name}: the report does not say `{}`:\n{report}",
+                    missing.escape_debug()
+                )),
+            },
             Outcome::Pass => problems.push(format!("{name} passed, but it must fail")),
         }
     }
@@ -418,11 +486,11 @@ fn verify() -> Result<(), Failure> {
             name,
             file: "../selftest.rs",
             example: "-/-",
-            hint: "",
+            hints: ["", "", ""],
             expected: selftest::EXPECTED,
         };
         let started = std::time::Instant::now();
-        let outcome = check(&solved, &case)?;
+        let outcome = solved.selftest(&case)?;
         let took = started.elapsed();
         match outcome {
             Outcome::Pass if took < SELFTEST_LIMIT => println!("ok: {name} passes: {guards}"),
@@ -436,7 +504,7 @@ fn verify() -> Result<(), Failure> {
         }
     }
     // Leave the learner's build in place, not the solutions'.
-    build(false)?;
+    build(false, &all)?;
     if problems.is_empty() {
         println!(
             "verify: all {} exercises fail as shipped and pass solved",

@@ -1,36 +1,45 @@
 //! Programs a learner might write, for `verify` to check that the checker
-//! reports each one by name and carries on. Compiled only with the
-//! `solutions` feature, so a learner never sees them. Each is checked
-//! against [`EXPECTED`].
+//! reports each one by name and carries on: the binary `exercise-selftest
+//! <case>`, built only with the `solutions` feature, so a learner never
+//! sees them. Each is checked against [`EXPECTED`].
 
-use std::future::Future;
-use std::pin::Pin;
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitCode, Stdio};
 use std::time::Duration;
+
+use exercises::harness::Run;
 
 /// What every self-test is compared with.
 pub const EXPECTED: &str = "0.0s Hello\n1.0s World\n";
 
+/// A line of a report that shows `Hello` as printed at 0.0s, as expected
+/// (a `-` in front would say it was not printed).
+const HELLO_SHOWN: &str = "\n     0.0s  Hello";
+
 /// The self-tests: a name, and what the checker's report must say.
-pub const CASES: &[(&str, &str)] = &[
-    ("selftest_panic", "panicked"),
+pub const CASES: &[(&str, &[&str])] = &[
+    ("selftest_panic", &["panicked", HELLO_SHOWN]),
     (
         "selftest_pending",
-        "still running after 60s of virtual time",
+        &["still running after 60s of virtual time", HELLO_SHOWN],
     ),
+    // What it printed before it stopped awaiting is shown, although the
+    // runtime never parked again.
     (
         "selftest_busy_loop",
-        "did not finish within 10s of real time",
+        &["did not finish within 10s of real time", HELLO_SHOWN],
     ),
     (
         "selftest_blocking",
-        "of real time on a clock that is paused",
+        &["of real time on a clock that is paused"],
     ),
-    ("selftest_late_task", "expected at 1.0s, printed at 3.0s"),
+    ("selftest_late_task", &["expected at 1.0s, printed at 3.0s"]),
     (
         "selftest_stuck_channel",
-        "the task spawned at selftest.rs:104 waits at selftest.rs:105 in \
-         `mpsc::Receiver::recv`: a channel ends when its last sender is dropped",
+        &[
+            "the task spawned at selftest.rs:129 waits at selftest.rs:130 in \
+             `mpsc::Receiver::recv`: a channel ends when its last sender is dropped",
+            HELLO_SHOWN,
+        ],
     ),
 ];
 
@@ -46,8 +55,24 @@ pub const PASSING: &[(&str, &str)] = &[
     ),
 ];
 
-/// Starts one self-test.
-pub type Run = fn() -> Pin<Box<dyn Future<Output = ()>>>;
+/// Runs the self-test named by the one argument.
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let (Some(name), None) = (args.next(), args.next()) else {
+        eprintln!("usage: exercise-selftest <case> (run by `cargo run -p exercises -- verify`)");
+        return ExitCode::from(2);
+    };
+    let Some(run) = exercise(&name) else {
+        eprintln!("exercise-selftest: no case named `{name}`");
+        return ExitCode::from(2);
+    };
+    // Compiled as its own crate root: the crate is the module.
+    let source = runner::dump::Source {
+        path: "selftest.rs",
+        module: "exercise_selftest",
+    };
+    exercises::harness::run_exercise(run, source)
+}
 
 /// Starts the self-test called `name`.
 pub fn exercise(name: &str) -> Option<Run> {

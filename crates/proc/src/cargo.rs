@@ -44,6 +44,8 @@ pub struct Build {
     pub tests: BTreeMap<String, PathBuf>,
     /// The compiler's errors, rendered, by the name of the target they are in.
     pub errors: BTreeMap<String, Vec<String>>,
+    /// The compiler's warnings, the same way.
+    pub warnings: BTreeMap<String, Vec<String>>,
     /// Cargo's stderr, with [`Stderr::Capture`].
     pub stderr: String,
 }
@@ -77,6 +79,7 @@ pub fn build(mut cargo: Command, stderr: Stderr) -> io::Result<Build> {
         binaries: BTreeMap::new(),
         tests: BTreeMap::new(),
         errors: BTreeMap::new(),
+        warnings: BTreeMap::new(),
         stderr: String::new(),
     };
     if let Some(stdout) = group.take_stdout() {
@@ -93,15 +96,14 @@ pub fn build(mut cargo: Command, stderr: Stderr) -> io::Result<Build> {
                         build.binaries.insert(artifact.target.name, executable);
                     }
                 }
-                Message::CompilerMessage(message)
-                    if message.message.level == DiagnosticLevel::Error =>
-                {
+                Message::CompilerMessage(message) => {
+                    let found = match message.message.level {
+                        DiagnosticLevel::Error => &mut build.errors,
+                        DiagnosticLevel::Warning => &mut build.warnings,
+                        _ => continue,
+                    };
                     let rendered = message.message.rendered.unwrap_or(message.message.message);
-                    build
-                        .errors
-                        .entry(message.target.name)
-                        .or_default()
-                        .push(rendered);
+                    found.entry(message.target.name).or_default().push(rendered);
                 }
                 _ => {}
             }

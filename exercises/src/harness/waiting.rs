@@ -65,11 +65,11 @@ mod imp {
 
     fn sentences(who: &str, traces: &[Vec<dump::Frame>], source: Source<'_>) -> Vec<String> {
         if traces.is_empty() {
-            return vec![exercises::describe_wait(who, None)];
+            return vec![crate::describe_wait(who, None)];
         }
         let mut lines: Vec<String> = Vec::new();
         for frames in traces {
-            let line = exercises::describe_wait(who, Some(&dump::fold(frames, source)));
+            let line = crate::describe_wait(who, Some(&dump::fold(frames, source)));
             if !lines.contains(&line) {
                 lines.push(line);
             }

@@ -1,0 +1,154 @@
+//! Each exercise compiles on its own: one that does not compile shows its
+//! compiler error and stops no other exercise from being checked.
+//!
+//! The test checks a copy of the exercises crate (and the workspace crates
+//! it uses) in which `hello_sleep` is solved and `spawn_join` does not
+//! compile. The copy shares the workspace's build directory
+//! (`CARGO_BUILD_BUILD_DIR`), so the crates from crates.io are not built
+//! again; its own crates get another version, because cargo names a path
+//! crate's artifacts by its name and version, not by where it is, and the
+//! copy's must not stand in for the workspace's.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The workspace crates the exercises crate needs, copied with it.
+const CRATES: [&str; 5] = [
+    "crates/proc",
+    "crates/runner",
+    "crates/flags",
+    "crates/closed-stdout",
+    "crates/httpbin",
+];
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create the copy's directory");
+    for entry in std::fs::read_dir(from).expect("read the directory") {
+        let entry = entry.expect("an entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("a file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy a file");
+        }
+    }
+}
+
+/// A workspace of the exercises crate alone, under the test's temporary
+/// directory.
+fn copy_workspace() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace root");
+    let copy = Path::new(env!("CARGO_TARGET_TMPDIR")).join("independent");
+    for dir in std::iter::once("exercises").chain(CRATES) {
+        let _ = std::fs::remove_dir_all(copy.join(dir));
+        copy_dir(&root.join(dir), &copy.join(dir));
+        let manifest = copy.join(dir).join("Cargo.toml");
+        let text = std::fs::read_to_string(&manifest).expect("the crate's manifest");
+        let text = text.replacen(
+            "\nversion = \"0.1.0\"\n",
+            "\nversion = \"0.1.0-independent\"\n",
+            1,
+        );
+        assert!(
+            text.contains("0.1.0-independent"),
+            "{dir}: no version to change"
+        );
+        std::fs::write(&manifest, text).expect("write the crate's manifest");
+    }
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("the root manifest");
+    let (before, after) = manifest
+        .split_once("members = [")
+        .expect("the root manifest lists its members");
+    let (_, after) = after.split_once(']').expect("the list of members ends");
+    std::fs::write(
+        copy.join("Cargo.toml"),
+        format!("{before}members = [\"exercises\"]{after}"),
+    )
+    .expect("write the copy's manifest");
+    // The lock file, the toolchain and the build flags are the workspace's,
+    // wherever the target directory is.
+    for file in ["Cargo.lock", "rust-toolchain.toml", ".cargo/config.toml"] {
+        std::fs::create_dir_all(copy.join(file).parent().expect("a directory"))
+            .expect("create the directory");
+        std::fs::copy(root.join(file), copy.join(file)).expect("copy the file");
+    }
+    copy
+}
+
+fn checker(copy: &Path, args: &[&str]) -> Output {
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("the target directory");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    Command::new(cargo)
+        .args(["run", "--quiet", "-p", "exercises", "--"])
+        .args(args)
+        .current_dir(copy)
+        .env("CARGO_TARGET_DIR", copy.join("target"))
+        .env("CARGO_BUILD_BUILD_DIR", target)
+        .stdin(Stdio::null())
+        .output()
+        .expect("cargo runs")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}\n--- stderr ---\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[test]
+fn an_exercise_that_does_not_compile_stops_no_other() {
+    let copy = copy_workspace();
+    let exercises = copy.join("exercises");
+    std::fs::copy(
+        exercises.join("solutions/01_hello_sleep.rs"),
+        exercises.join("src/exercises/01_hello_sleep.rs"),
+    )
+    .expect("solve hello_sleep");
+    let broken = exercises.join("src/exercises/02_spawn_join.rs");
+    let mut source = std::fs::read_to_string(&broken).expect("read spawn_join");
+    source.push_str("\nfn broken() -> u32 {\n    \"not a number\"\n}\n");
+    std::fs::write(&broken, source).expect("break spawn_join");
+
+    // Every exercise is checked, each on its own merits.
+    let list = checker(&copy, &["--list"]);
+    let listed = text(&list);
+    assert!(list.status.success(), "{listed}");
+    let line = |name: &str| {
+        listed
+            .lines()
+            .find(|line| {
+                line.trim_start_matches(['✓', ' '])
+                    .starts_with(&format!("{name} "))
+            })
+            .unwrap_or_else(|| panic!("no line for {name}: {listed}"))
+            .to_owned()
+    };
+    assert!(line("hello_sleep").starts_with('✓'), "{listed}");
+    assert!(!line("spawn_join").starts_with('✓'), "{listed}");
+    assert!(line("spawn_join").contains("does not compile"), "{listed}");
+    assert!(!line("three_downloads").starts_with('✓'), "{listed}");
+    assert!(listed.contains("1 of "), "{listed}");
+
+    // The progress check passes the first and stops at the second, with
+    // the compiler's error, in the learner's file.
+    let progress = checker(&copy, &[]);
+    let shown = text(&progress);
+    assert_eq!(progress.status.code(), Some(1), "{shown}");
+    assert!(shown.contains("✓ hello_sleep"), "{shown}");
+    assert!(shown.contains("✗ spawn_join"), "{shown}");
+    assert!(shown.contains("error[E0308]: mismatched types"), "{shown}");
+    assert!(
+        shown.contains("--> exercises/src/exercises/02_spawn_join.rs:"),
+        "{shown}"
+    );
+
+    // And checking one exercise builds only that one.
+    let one = checker(&copy, &["hello_sleep"]);
+    assert!(one.status.success(), "{}", text(&one));
+}
