@@ -17,7 +17,7 @@ pub type Run = fn() -> Pin<Box<dyn Future<Output = ()>>>;
 /// file that calls `with_catalog!(track)`: `src/exercises/mod.rs` for the
 /// learner's files, `solutions/mod.rs` for the reference solutions.
 macro_rules! track {
-    ($($name:ident = $file:literal, $example:literal, $hint:literal;)*) => {
+    ($($name:ident = $file:literal, $example:literal, $hint:tt;)*) => {
         $(
             #[path = $file]
             mod $name;
@@ -154,11 +154,15 @@ fn main() -> ExitCode {
         eprintln!("exercise-harness: no exercise named `{name}`");
         return ExitCode::from(2);
     };
-    // The self-tests live in selftest.rs.
-    let file = exercises::find(&name).map_or("selftest.rs", |exercise| exercise.file);
+    // The self-tests live in selftest.rs, the traps' in files of their own.
+    #[cfg(feature = "solutions")]
+    let self_test_file = selftest::file(&name);
+    #[cfg(not(feature = "solutions"))]
+    let self_test_file = "selftest.rs";
+    let file = exercises::find(&name).map_or(self_test_file, |exercise| exercise.file);
     let source = runner::dump::Source {
         path: file.rsplit('/').next().unwrap_or(file),
-        module: if file == "selftest.rs" {
+        module: if exercises::find(&name).is_none() {
             "selftest"
         } else {
             &name

@@ -141,17 +141,30 @@ macro_rules! with_catalog {
 }
 
 macro_rules! catalog {
-    ($($name:ident = $file:literal, $example:literal, $hint:literal;)*) => {
+    ($($name:ident = $file:literal, $example:literal, $hint:tt;)*) => {
         /// Every exercise, in the order the learner does them.
         pub static EXERCISES: &[Exercise] = &[$(
             Exercise {
                 name: stringify!($name),
                 file: $file,
                 example: $example,
-                hint: $hint,
+                hint: $crate::last_hint!($hint),
                 expected: include_str!(concat!("../expected/", stringify!($name), ".txt")),
             },
         )*];
+    };
+}
+
+/// An entry's hint is one text, or three levels `["a nudge", "the API to
+/// use", "the answer"]`; `hint` is the last level.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! last_hint {
+    ($hint:literal) => {
+        $hint
+    };
+    ([$nudge:literal, $api:literal, $answer:literal $(,)?]) => {
+        $answer
     };
 }
 

@@ -2,6 +2,7 @@
 //! docs (`src/lib.rs`) for how it works and why.
 
 mod check;
+mod diagnose;
 /// Only its list of cases and expected output; the harness runs them.
 #[allow(dead_code)]
 mod selftest;
@@ -409,6 +410,43 @@ fn verify() -> Result<(), Failure> {
                 "{name}: the report does not say `{says}`:\n{report}"
             )),
             Outcome::Pass => problems.push(format!("{name} passed, but it must fail")),
+        }
+    }
+    // Programs that fall into a classic trap: each report names its trap,
+    // and no report names a trap its program does not fall into.
+    let traps = selftest::TRAPS
+        .iter()
+        .map(|&(name, file, expected, says)| (name, file, expected, Some(says)));
+    let cases = selftest::CASES.iter().map(|&(name, _)| {
+        let says = selftest::CASE_NOTES
+            .iter()
+            .find(|(case, _)| *case == name)
+            .map(|&(_, says)| says);
+        (name, "../selftest.rs", selftest::EXPECTED, says)
+    });
+    for (name, file, expected, says) in traps.chain(cases) {
+        let case = Exercise {
+            name,
+            file,
+            example: "-/-",
+            hint: "",
+            expected,
+        };
+        let Outcome::Fail(report) = check(&solved, &case)? else {
+            problems.push(format!("{name} passed, but it must fail"));
+            continue;
+        };
+        let named: Vec<&str> = diagnose::Trap::ALL
+            .iter()
+            .map(|trap| trap.title())
+            .filter(|title| report.contains(&format!("{title}. ")))
+            .collect();
+        if named == says.into_iter().collect::<Vec<_>>() {
+            println!("ok: {name} names {}", says.unwrap_or("no trap"));
+        } else {
+            problems.push(format!(
+                "{name}: the report names {named:?}, not {says:?}:\n{report}"
+            ));
         }
     }
     // And programs that must pass, quickly: the checker waits for nothing
