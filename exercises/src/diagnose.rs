@@ -424,8 +424,8 @@ fn lock_note(number: usize, code: &str, at: usize, late: &(&str, u64, u64)) -> D
         text: format!(
             "Line {number} of your file, `{}`, takes a lock, and line {at} awaits while it is \
              still held, so every other task that wants the lock waits for that as well and \
-             the work runs one at a time ({}). Take what you need and let the guard go before \
-             you await: end its block, or `drop(guard)`.",
+             the work runs one at a time ({}). Let the guard go before you await: take what you \
+             need in a statement of its own, end the guard's block, or `drop(guard)`.",
             code.trim(),
             quote(late)
         ),

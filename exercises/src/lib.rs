@@ -134,8 +134,26 @@ macro_rules! with_catalog {
                 "`let permit = Arc::clone(&self.permits).acquire_owned().await.expect(..);` then `let id = self.idle.lock().unwrap().pop().expect(..);` and return `PooledConnection { id, idle: Arc::clone(&self.idle), _permit: permit }`. Semaphore waiters are served first come, first served, so query 3 gets the first connection to come back.";
             abort_task = "25_abort_task.rs", "basics/task_inspection",
                 "`poller.abort();` then `let cancelled = poller.await.is_err_and(|error| error.is_cancelled());`. The task stops at its next `.await` (here, at once: it is sleeping), and its handle then gives `Err(JoinError)` whose `is_cancelled()` is true.";
-            channel_close = "26_channel_close.rs", "patterns/many_producers_consumers",
-                "`drop(sender);` after the loop that hands out clones. `recv` returns `None` once every `Sender` is dropped and the queue is empty; each producer drops its clone when its task ends. As shipped the consumer waits forever, and the checker stops it after a minute of virtual time.";
+            load_shedding = "26_load_shedding.rs", "patterns/load_shedding", [
+                "Waiting for room is what makes the requests pile up. Is there a way to offer a message to a bounded channel that never waits?",
+                "`Sender::try_send` returns at once: `Ok(())`, or `Err(TrySendError::Full(request))` when the queue has no room (and `Closed` when the worker is gone), giving the request back. `use tokio::sync::mpsc::error::TrySendError;`.",
+                "`match requests.try_send(id) { Ok(()) => println!(\"accepted request {id}\"), Err(TrySendError::Full(id)) => println!(\"turned away request {id}\"), Err(TrySendError::Closed(_)) => break }`.",
+            ];
+            worker_pool = "27_worker_pool.rs", "patterns/many_producers_consumers", [
+                "How long does each worker hold the lock? Temporaries in a `while let` condition live until the end of the loop's body.",
+                "Take the job in a statement of its own: `let job = queue.lock().await.recv().await;` lets the guard go at the `;`, before the job runs. Then `let Some((job, ms)) = job else { break };`.",
+                "`loop { let job = queue.lock().await.recv().await; let Some((job, ms)) = job else { break }; sleep(Duration::from_millis(ms)).await; println!(\"worker {id} finished job {job}\"); }`. The lock is held only while waiting for a job.",
+            ];
+            deadline_loop = "28_deadline_loop.rs", "concurrency/select_loop", [
+                "Each turn of the loop runs `select!` again, and evaluates its futures again. How old is the deadline's sleep on each turn?",
+                "Make the sleep once, before the loop: `let deadline = sleep(Duration::from_secs(2)); tokio::pin!(deadline);` (a `Sleep` must be pinned to be polled by reference), and select on `&mut deadline`.",
+                "Before the loop: `let deadline = sleep(Duration::from_secs(2)); tokio::pin!(deadline);`. In the `select!`: `() = &mut deadline => { println!(\"deadline: {count} readings\"); break; }`.",
+            ];
+            ordered_log = "29_ordered_log.rs", "synchronization/mutex", [
+                "The lock is taken. How long is it held?",
+                "`let _ = ..` binds nothing: the guard is dropped at the end of that statement. A guard bound to a name, even `_printing`, lives until the end of its block.",
+                "`let _printing = printer.lock().await;` at the top of `write_entry`: the guard lives until the function returns, after the third line.",
+            ];
         }
     };
 }
