@@ -154,6 +154,26 @@ macro_rules! with_catalog {
                 "`let _ = ..` binds nothing: the guard is dropped at the end of that statement. A guard bound to a name, even `_printing`, lives until the end of its block.",
                 "`let _printing = printer.lock().await;` at the top of `write_entry`: the guard lives until the function returns, after the third line.",
             ];
+            retry_timeout = "30_retry_timeout.rs", "error-handling/retry_and_timing", [
+                "Two lessons in one: how to give up on a call that takes too long, and how to wait longer after each failure. Loop over the attempts.",
+                "`tokio::time::timeout(ATTEMPT_LIMIT, service(takes_ms)).await` is `Ok(answer)` or `Err(Elapsed)`, and drops the call in the second case. `for (attempt, takes_ms) in (1..).zip(takes_ms)` numbers the attempts; `sleep(backoff).await; backoff *= 2;` between them.",
+                "`let mut backoff = FIRST_BACKOFF; for (attempt, takes_ms) in (1..).zip(takes_ms) { match timeout(ATTEMPT_LIMIT, service(takes_ms)).await { Ok(answer) => { println!(..); return Some(answer); } Err(_) => println!(\"{name}: attempt {attempt} timed out\") } if attempt < ATTEMPTS { sleep(backoff).await; backoff *= 2; } }` then print that it gave up and return `None`.",
+            ];
+            circuit_breaker = "31_circuit_breaker.rs", "patterns/circuit_breaker", [
+                "Before calling, ask whether the circuit is open and its second is not over yet; after calling, count the failure (or reset on success) and decide whether to open.",
+                "`if let Some(until) = self.open_until && Instant::now() < until { return Err(..) }` turns a call away without awaiting `request` (dropping a future that was never polled runs none of it). Open with `self.open_until = Some(Instant::now() + COOLDOWN)`.",
+                "Turn away as above. Then `match request.await { Ok(answer) => { self.failures = 0; self.open_until = None; Ok(answer) } Err(error) => { self.failures += 1; if self.failures >= THRESHOLD || self.open_until.is_some() { self.open_until = Some(Instant::now() + COOLDOWN); } Err(error) } }`: a failed trial finds `open_until` still set and opens again.",
+            ];
+            token_bucket = "32_token_bucket.rs", "patterns/token_bucket", [
+                "Three parts: the semaphore starts full; taking a token must not give it back when the permit is dropped; a spawned task adds one on each tick of an interval, and `stop` aborts it.",
+                "`Semaphore::new(capacity)`; `acquire().await?.forget()` uses a permit up; `tokio::spawn(refill(..))` with `interval_at(Instant::now() + every, every)` (an `interval`'s first tick is at once) and `tokens.add_permits(1)` when `available_permits() < capacity`; `handle.abort()` then `handle.await` is `Err(e)` with `e.is_cancelled()`.",
+                "In `refill`: `let mut ticks = interval_at(Instant::now() + every, every); ticks.set_missed_tick_behavior(MissedTickBehavior::Delay); loop { ticks.tick().await; if tokens.available_permits() < capacity { tokens.add_permits(1); } }`. `take`: `self.tokens.acquire().await.expect(..).forget();`. `stop`: `self.refiller.abort(); if self.refiller.await.is_err_and(|e| e.is_cancelled()) { println!(\"refiller stopped\") }`.",
+            ];
+            batcher = "33_batcher.rs", "iterators/stream_batches", [
+                "A loop that waits for whichever comes first: the next item, or the deadline of the batch being filled. The deadline belongs to the batch, not to the turn of the loop.",
+                "`tokio::select!` over `items.recv()` and a pinned `sleep` made once before the loop (`tokio::pin!(deadline)`), moved with `deadline.as_mut().reset(Instant::now() + MAX_WAIT)` when a batch starts. A branch guard, `() = &mut deadline, if !batch.is_empty() => ..`, disables it while no batch waits.",
+                "`let mut batch = Vec::new(); let deadline = sleep(MAX_WAIT); tokio::pin!(deadline); loop { tokio::select! { item = items.recv() => match item { Some(item) => { if batch.is_empty() { deadline.as_mut().reset(Instant::now() + MAX_WAIT); } batch.push(item); if batch.len() == MAX_BATCH { flush(&mut batch, \"full\"); } } None => { if !batch.is_empty() { flush(&mut batch, \"closed\"); } break; } }, () = &mut deadline, if !batch.is_empty() => flush(&mut batch, \"waited\"), } }`.",
+            ];
         }
     };
 }
