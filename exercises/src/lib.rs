@@ -174,6 +174,26 @@ macro_rules! with_catalog {
                 "`tokio::select!` over `items.recv()` and a pinned `sleep` made once before the loop (`tokio::pin!(deadline)`), moved with `deadline.as_mut().reset(Instant::now() + MAX_WAIT)` when a batch starts. A branch guard, `() = &mut deadline, if !batch.is_empty() => ..`, disables it while no batch waits.",
                 "`let mut batch = Vec::new(); let deadline = sleep(MAX_WAIT); tokio::pin!(deadline); loop { tokio::select! { item = items.recv() => match item { Some(item) => { if batch.is_empty() { deadline.as_mut().reset(Instant::now() + MAX_WAIT); } batch.push(item); if batch.len() == MAX_BATCH { flush(&mut batch, \"full\"); } } None => { if !batch.is_empty() { flush(&mut batch, \"closed\"); } break; } }, () = &mut deadline, if !batch.is_empty() => flush(&mut batch, \"waited\"), } }`.",
             ];
+            hedged_request = "34_hedged_request.rs", "concurrency/first_completed", [
+                "Two waits in a row: first the primary against a timer, then the same primary against the backup. The primary must survive the first wait to take part in the second.",
+                "`let mut primary = std::pin::pin!(primary);` lets `select!` poll `&mut primary` without consuming it. `tokio::select!` drops the branches that lose, cancelling them; the backup, a future nothing has polled yet, has not started.",
+                "`let mut primary = pin!(primary); tokio::select! { answer = &mut primary => return answer, () = sleep(HEDGE_AFTER) => println!(\"primary is slow: asking the backup\"), } tokio::select! { answer = primary => answer, answer = backup => answer }`.",
+            ];
+            supervisor = "35_supervisor.rs", "error-handling/task_panics", [
+                "A panic inside a spawned task ends that task only; awaiting its `JoinHandle` tells you how it ended. Loop over the runs.",
+                "`tokio::spawn(worker(name, run, fails)).await` is `Err(error)` with `error.is_panic()` after a panic; `error.into_panic()` gives the payload, a `Box<dyn Any + Send>`, which is a `String` for `panic!` with arguments (`downcast_ref::<String>()`).",
+                "`for run in 1..=runs { println!(\"{name}: run {run} started\"); match tokio::spawn(worker(name, run, fails)).await { Ok(value) => return Some(value), Err(error) if error.is_panic() => { let payload = error.into_panic(); println!(\"{name}: {}\", payload.downcast_ref::<String>().map_or(\"a panic\", String::as_str)); } Err(error) => return None } if run < runs { sleep(RESTART_AFTER).await; } }` then print that it gave up and return `None`.",
+            ];
+            task_group = "36_task_group.rs", "concurrency/task_group", [
+                "At the first error, stop the others, but aborting only asks: a task is gone once its result, a cancellation, has come out of the set. To name the cancelled jobs, remember which task runs which job.",
+                "`set.spawn(..)` returns an `AbortHandle` whose `id()` names the task; `set.abort_all()` cancels every task in the set; `set.join_next_with_id().await` gives `Err(error)` for a cancelled one, with `error.is_cancelled()` and `error.id()`.",
+                "Keep `ids.insert(set.spawn(job(..)).id(), id)` in a `HashMap`. On `Ok(Err(error))`: `set.abort_all(); let mut cancelled = Vec::new(); while let Some(joined) = set.join_next_with_id().await { if let Err(e) = joined && e.is_cancelled() { cancelled.extend(ids.get(&e.id())); } } cancelled.sort_unstable(); println!(\"cancelled jobs {cancelled:?}\"); return Err(error);`.",
+            ];
+            cancel_safe_reader = "37_cancel_safe_reader.rs", "concurrency/cancel_safety", [
+                "Whatever a future holds is lost when `select!` drops it. Where could the bytes of a half-read frame live instead, so the next call finds them?",
+                "A struct with the reader and a `Vec<u8>` buffer: `self.reader.read_buf(&mut self.buffer).await?` appends what came (0 means the end of the stream) and is cancel safe; return a frame once `buffer[0]` says it is all there, with `self.buffer.drain(..=len)`.",
+                "`async fn read_frame(&mut self) -> io::Result<Option<String>> { loop { if let Some(&len) = self.buffer.first() && self.buffer.len() > usize::from(len) { let frame: Vec<u8> = self.buffer.drain(..=usize::from(len)).skip(1).collect(); return Ok(Some(String::from_utf8_lossy(&frame).into_owned())); } if self.reader.read_buf(&mut self.buffer).await? == 0 { return if self.buffer.is_empty() { Ok(None) } else { Err(..) }; } } }`; in `run`, `let mut frames = FrameReader::new(near);` and select on `frames.read_frame()`.",
+            ];
         }
     };
 }
