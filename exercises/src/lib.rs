@@ -194,6 +194,16 @@ macro_rules! with_catalog {
                 "A struct with the reader and a `Vec<u8>` buffer: `self.reader.read_buf(&mut self.buffer).await?` appends what came (0 means the end of the stream) and is cancel safe; return a frame once `buffer[0]` says it is all there, with `self.buffer.drain(..=len)`.",
                 "`async fn read_frame(&mut self) -> io::Result<Option<String>> { loop { if let Some(&len) = self.buffer.first() && self.buffer.len() > usize::from(len) { let frame: Vec<u8> = self.buffer.drain(..=usize::from(len)).skip(1).collect(); return Ok(Some(String::from_utf8_lossy(&frame).into_owned())); } if self.reader.read_buf(&mut self.buffer).await? == 0 { return if self.buffer.is_empty() { Ok(None) } else { Err(..) }; } } }`; in `run`, `let mut frames = FrameReader::new(near);` and select on `frames.read_frame()`.",
             ];
+            kv_protocol = "38_kv_protocol.rs", "io/line_codec", [
+                "Two parts: `execute` is plain Rust on one line of text; `serve` turns the byte stream into lines and back, and ends when the lines end.",
+                "Split with `line.split_whitespace()` and match on the words. `Framed::new(stream, LinesCodec::new_with_max_length(MAX_LINE))` is a `Stream` of `Result<String, LinesCodecError>` (`lines.next().await`, `None` when the client hangs up) and a `Sink` of lines (`lines.send(reply).await`). A too-long line is `Err(LinesCodecError::MaxLineLengthExceeded)`.",
+                "`execute`: `let mut words = line.split_whitespace(); match (words.next(), words.next(), words.next(), words.next()) { (Some(\"GET\"), Some(key), None, None) => .., (Some(\"SET\"), Some(key), Some(value), None) => { store.insert(..); \"OK\".to_owned() } _ => format!(\"ERR unknown command: {line}\") }`. `serve`: `let mut store = HashMap::new(); let mut lines = Framed::new(..); while let Some(line) = lines.next().await { match line { Ok(line) => reply with execute, Err(LinesCodecError::MaxLineLengthExceeded) => { lines.send(\"ERR line too long\").await.map_err(into_io)?; break; } Err(LinesCodecError::Io(error)) => return Err(error) } }` then print and return `Ok(())`.",
+            ];
+            kv_server = "39_kv_server.rs", "io/echo_server", [
+                "The accept loop waits for each connection to end before taking the next. Give each connection a task of its own, and a slot that it gives back when it ends.",
+                "`JoinSet::spawn` for the connections (and `join_next` until it is empty, after the loop); `Arc::clone(&slots).acquire_owned().await` before `listener.recv()`, with the permit moved into the task, so at most `MAX_CONNECTIONS` run and the next one waits.",
+                "`loop { let slot = Arc::clone(&slots).acquire_owned().await.expect(..); let Some(stream) = listener.recv().await else { break }; served += 1; let store = Arc::clone(&store); connections.spawn(async move { let _slot = slot; serve(stream, store).await }); }` then `while let Some(joined) = connections.join_next().await { .. }` and the last line.",
+            ];
         }
     };
 }
