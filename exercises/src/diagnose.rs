@@ -294,7 +294,8 @@ fn sender_kept(seen: &Seen<'_>) -> Option<Diagnosis> {
              still alive. The usual one is the sender `run` keeps after handing a clone to each \
              producer, or one held by a task that is itself waiting (see below). Drop it \
              (`drop(sender)`) as soon as it is handed out, or move it into the task that uses \
-             it."
+             it; a sender that must stay open (more could come) calls for another way out of \
+             the wait instead, such as a shutdown signal in a `select!`."
         ),
     })
 }

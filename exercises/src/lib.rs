@@ -204,6 +204,11 @@ macro_rules! with_catalog {
                 "`JoinSet::spawn` for the connections (and `join_next` until it is empty, after the loop); `Arc::clone(&slots).acquire_owned().await` before `listener.recv()`, with the permit moved into the task, so at most `MAX_CONNECTIONS` run and the next one waits.",
                 "`loop { let slot = Arc::clone(&slots).acquire_owned().await.expect(..); let Some(stream) = listener.recv().await else { break }; served += 1; let store = Arc::clone(&store); connections.spawn(async move { let _slot = slot; serve(stream, store).await }); }` then `while let Some(joined) = connections.join_next().await { .. }` and the last line.",
             ];
+            kv_shutdown = "40_kv_shutdown.rs", "real-world/background_services", [
+                "Two waits need a second way out: the server's wait for a slot and for a connection, and each connection's wait for its next line. One signal, seen by all of them, and a clock on the connection's wait.",
+                "A `CancellationToken` (clone it into each connection): `tokio::select! { () = shutdown.cancelled() => break, stream = listener.recv() => .. }`; `tokio::time::timeout(IDLE_LIMIT, lines.next())` is `Err(Elapsed)` when the client stayed silent. `Framed`'s `next` is cancel safe, so losing a `select!` loses no half-read line.",
+                "In `serve`: `let line = tokio::select! { () = shutdown.cancelled() => break, line = timeout(IDLE_LIMIT, lines.next()) => match line { Err(_) => { println!(\"server: hung up on an idle client\"); break } Ok(None) => break, Ok(Some(line)) => line } };`. In `server`, wrap both the slot's `acquire_owned()` and `listener.recv()` in a `select!` with `shutdown.cancelled() => break`, and pass `shutdown.clone()` to each `serve`.",
+            ];
         }
     };
 }
