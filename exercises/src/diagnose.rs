@@ -11,6 +11,17 @@ use std::time::Duration;
 
 use exercises::{BLOCKING_LIMIT, format_time};
 
+/// The exercises that fall into a trap as shipped, so a learner meets the
+/// note in practice; `verify` checks that each names its trap, and that no
+/// other shipped exercise names one.
+pub const SHIPPED_TRAPS: &[(&str, Trap)] = &[
+    ("no_blocking", Trap::Blocking),
+    ("worker_pool", Trap::LockAcrossAwait),
+    ("deadline_loop", Trap::SelectRemade),
+    ("ordered_log", Trap::GuardDropped),
+    ("kv_shutdown", Trap::SenderKept),
+];
+
 /// How a run ended, as far as the notes care.
 #[derive(Clone, Copy)]
 pub enum Ended {
