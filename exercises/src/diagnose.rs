@@ -327,25 +327,34 @@ fn select_remade(seen: &Seen<'_>, timing: &Timing<'_>, source: &Source) -> Optio
             continue;
         }
         let select_depth = source.lines[index].2;
+        // `sleep_until(deadline)` made anew waits for the same instant each
+        // turn: not this trap.
         let branch = source.lines[index + 1..]
             .iter()
             .take_while(|(_, _, depth)| *depth > select_depth)
             .find(|(_, code, _)| {
-                [
-                    "= sleep(",
-                    "::sleep(",
-                    "= sleep_until(",
-                    "::sleep_until(",
-                    "= timeout(",
-                ]
-                .iter()
-                .any(|call| code.contains(call))
+                ["= sleep(", "::sleep(", "= timeout("]
+                    .iter()
+                    .any(|call| code.contains(call))
                     && code.contains("=>")
             });
         if let Some(branch) = branch {
             found = Some(branch);
             break;
         }
+    }
+    let (number, code, _) = found?;
+    // The future restarts its wait on every turn, so it failed to complete
+    // at `want` only if it is no shorter than `want` and the loop turned
+    // within its length before `want` (a line printed then). An idle
+    // timeout, made anew on purpose, fails neither way by chance.
+    let wait = duration_ms(code, source)?;
+    let turned = seen
+        .printed
+        .iter()
+        .any(|(at, _)| *at <= want && at + wait > want);
+    if wait > want || !turned {
+        return None;
     }
     let (number, code, _) = found?;
     Some(Diagnosis {
@@ -360,6 +369,44 @@ fn select_remade(seen: &Seen<'_>, timing: &Timing<'_>, source: &Source) -> Optio
             format_time(want)
         ),
     })
+}
+
+/// The length of the wait a `sleep(..)` or `timeout(..)` line asks for, in
+/// milliseconds: a literal `Duration::from_secs(n)` or `from_millis(n)`, or
+/// a `const` of the file set to one. `None` when it can't tell.
+fn duration_ms(code: &str, source: &Source) -> Option<u64> {
+    let literal = |code: &str| {
+        for (call, scale) in [("from_secs(", 1000), ("from_millis(", 1)] {
+            if let Some((_, rest)) = code.split_once(call) {
+                let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                let rest = &rest[digits.len()..];
+                if rest.starts_with(')') {
+                    return digits.parse::<u64>().ok()?.checked_mul(scale);
+                }
+            }
+        }
+        None
+    };
+    if let Some(ms) = literal(code) {
+        return Some(ms);
+    }
+    // `sleep(NAME)` or `timeout(NAME, ..)`.
+    let (_, rest) = code
+        .split_once("sleep(")
+        .or_else(|| code.split_once("timeout("))?;
+    let name: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    if name.is_empty() {
+        return None;
+    }
+    let definition = format!("const {name}: Duration =");
+    source
+        .lines
+        .iter()
+        .find(|(_, line, _)| line.contains(&definition))
+        .and_then(|(_, line, _)| literal(line))
 }
 
 /// Whether line `index` is inside the body of a `loop` or `while`.
@@ -662,6 +709,52 @@ pub async fn run() {
         assert!(
             traps(&Seen {
                 source: Some(&pinned),
+                ..seen
+            })
+            .is_empty()
+        );
+        // A wait it can't measure, one longer than the line's time, or no
+        // turn of the loop within its length: no note.
+        let unknown = COLLECT.replace("Duration::from_secs(2)", "limit");
+        assert!(
+            traps(&Seen {
+                source: Some(&unknown),
+                ..seen
+            })
+            .is_empty()
+        );
+        let idle = COLLECT.replace(
+            "sleep(Duration::from_secs(2))",
+            "timeout(IDLE, lines.next())",
+        ) + "\nconst IDLE: Duration = Duration::from_millis(2500);";
+        assert!(
+            traps(&Seen {
+                source: Some(&idle),
+                ..seen
+            })
+            .is_empty()
+        );
+        let idle = idle.replace("from_millis(2500)", "from_millis(1500)");
+        assert_eq!(
+            traps(&Seen {
+                source: Some(&idle),
+                ..seen
+            }),
+            [Trap::SelectRemade]
+        );
+        let quiet = lines(&[(0, "1"), (3000, "2")]);
+        assert!(
+            traps(&Seen {
+                printed: &quiet,
+                ..seen
+            })
+            .is_empty()
+        );
+        // A fixed instant, waited for anew each turn, is no trap.
+        let until = COLLECT.replace("sleep(Duration::from_secs(2))", "sleep_until(deadline)");
+        assert!(
+            traps(&Seen {
+                source: Some(&until),
                 ..seen
             })
             .is_empty()

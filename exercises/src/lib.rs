@@ -209,6 +209,11 @@ macro_rules! with_catalog {
                 "A `CancellationToken` (clone it into each connection): `tokio::select! { () = shutdown.cancelled() => break, stream = listener.recv() => .. }`; `tokio::time::timeout(IDLE_LIMIT, lines.next())` is `Err(Elapsed)` when the client stayed silent. `Framed`'s `next` is cancel safe, so losing a `select!` loses no half-read line.",
                 "In `serve`: `let line = tokio::select! { () = shutdown.cancelled() => break, line = timeout(IDLE_LIMIT, lines.next()) => match line { Err(_) => { println!(\"server: hung up on an idle client\"); break } Ok(None) => break, Ok(Some(line)) => line } };`. In `server`, wrap both the slot's `acquire_owned()` and `listener.recv()` in a `select!` with `shutdown.cancelled() => break`, and pass `shutdown.clone()` to each `serve`.",
             ];
+            kv_client = "41_kv_client.rs", "real-world/fetch_with_timeout", [
+                "Give the whole exchange, sending and waiting for the reply, a time limit. Then think about the reply that comes late: which request will it be taken for?",
+                "`tokio::time::timeout(REPLY_LIMIT, async { self.lines.send(command).await..; self.lines.next().await.. })` is `Err(Elapsed)` if no reply came in time. A request/reply connection with a reply still owed is out of step: replace `self.lines` with a new connection (`Self::connection(&self.connect).await?`).",
+                "`let exchange = async { self.lines.send(command).await.map_err(into_io)?; match self.lines.next().await { Some(reply) => reply.map_err(into_io), None => Err(io::Error::other(\"the server hung up\")) } }; match timeout(REPLY_LIMIT, exchange).await { Ok(reply) => reply.map(Some), Err(_) => { self.lines = Self::connection(&self.connect).await?; Ok(None) } }`.",
+            ];
         }
     };
 }
