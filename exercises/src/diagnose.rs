@@ -453,7 +453,9 @@ fn lock_across_await(timing: &Timing<'_>, source: &Source) -> Option<Diagnosis> 
             .strip_prefix("let ")
             .map(|rest| rest.trim_start_matches("mut "))
             .and_then(|rest| rest.split([' ', ':', '=']).next())
-            .filter(|name| !name.is_empty() && *name != "_")
+            // `_guard` is held on purpose, for its scope: a critical
+            // section around awaits, as `ordered_log` wants.
+            .filter(|name| !name.is_empty() && !name.starts_with('_'))
         else {
             continue;
         };
@@ -465,11 +467,14 @@ fn lock_across_await(timing: &Timing<'_>, source: &Source) -> Option<Diagnosis> 
             continue;
         }
         let dropped = format!("drop({name})");
+        let used = format!("{name}.");
         for (at, later, _) in source.rest_of_block(index) {
             if later.contains(&dropped) {
                 break;
             }
-            if later.contains(".await") {
+            // Awaiting what the lock guards (`receiver.recv().await`) is
+            // what the lock is for.
+            if later.contains(".await") && !later.contains(&used) {
                 return Some(lock_note(*number, code, *at, late));
             }
         }
@@ -814,6 +819,26 @@ async fn worker(log: Arc<Mutex<Vec<u32>>>, id: u32) {
         assert!(
             traps(&Seen {
                 source: Some(scoped),
+                ..seen
+            })
+            .is_empty()
+        );
+        // A guard named to be held, or awaited on itself: on purpose.
+        let held = WORKERS.replace("entries", "_entries");
+        assert!(
+            traps(&Seen {
+                source: Some(&held),
+                ..seen
+            })
+            .is_empty()
+        );
+        let awaited = WORKERS.replace(
+            "    sleep(Duration::from_secs(1)).await;",
+            "    entries.flush().await;",
+        );
+        assert!(
+            traps(&Seen {
+                source: Some(&awaited),
                 ..seen
             })
             .is_empty()
