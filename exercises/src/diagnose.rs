@@ -344,10 +344,10 @@ fn select_remade(seen: &Seen<'_>, timing: &Timing<'_>, source: &Source) -> Optio
         }
     }
     let (number, code, _) = found?;
-    // The future restarts its wait on every turn, so it failed to complete
-    // at `want` only if it is no shorter than `want` and the loop turned
-    // within its length before `want` (a line printed then). An idle
-    // timeout, made anew on purpose, fails neither way by chance.
+    // Made anew on every turn, the wait can miss `want` only if it is no
+    // longer than `want` and the loop turned (printed a line) within its
+    // length before `want`. A wait the file does not give a length for
+    // gets no note.
     let wait = duration_ms(code, source)?;
     let turned = seen
         .printed
@@ -356,7 +356,6 @@ fn select_remade(seen: &Seen<'_>, timing: &Timing<'_>, source: &Source) -> Optio
     if wait > want || !turned {
         return None;
     }
-    let (number, code, _) = found?;
     Some(Diagnosis {
         trap: Trap::SelectRemade,
         text: format!(
