@@ -48,6 +48,14 @@
 //!   endless await, a busy loop, a blocked thread, a late spawned task,
 //!   `src/selftest.rs`), and `verify` checks that each is reported with its
 //!   reason; and two that leave a process running, which must pass at once.
+//! - **Traps by name.** A failed run that shows a classic trap (a guard
+//!   dropped by `let _ =`, a blocking call, a sender never dropped, a
+//!   future made anew in a `select!` loop, a lock held across `.await`)
+//!   gets a note naming it (the checker's `diagnose` module), from the
+//!   run's timing, real time and task dump, and for the traps a run alone
+//!   can't tell apart, the learner's file. `verify` runs a program for
+//!   each trap (`src/selftest/`) and checks which notes each report, and
+//!   each shipped exercise, gives.
 
 use std::fmt;
 use std::time::Duration;
