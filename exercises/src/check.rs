@@ -11,6 +11,8 @@ use exercises::{
 };
 use similar::{Algorithm, DiffTag, capture_diff_slices};
 
+use crate::diagnose;
+
 /// The crate's directory, where `Cargo.toml`, `src/exercises/` and
 /// `solutions/` are.
 pub fn crate_dir() -> &'static Path {
@@ -200,6 +202,13 @@ fn check(binary: &Path, case: Option<&str>, exercise: &Exercise) -> io::Result<O
     if diff.is_none() && matches!(end, End::Record(Record::VirtualTimeout)) {
         diff = Some(render_printed(&printed));
     }
+    let seen_end = match &end {
+        End::Record(Record::Finished { wall_ms }) => {
+            diagnose::Ended::Finished { wall_ms: *wall_ms }
+        }
+        End::Record(Record::VirtualTimeout) => diagnose::Ended::VirtualTimeout,
+        _ => diagnose::Ended::Other,
+    };
     let mut report = String::new();
     let name = exercise.name;
     match end {
@@ -286,6 +295,17 @@ fn check(binary: &Path, case: Option<&str>, exercise: &Exercise) -> io::Result<O
     if let Some(diff) = diff {
         let _ = write!(report, "\n{diff}");
     }
+    let source = std::fs::read_to_string(crate_dir().join("src/exercises").join(exercise.file));
+    push_diagnoses(
+        &mut report,
+        &diagnose::Seen {
+            expected: &expected,
+            printed: &printed,
+            ended: seen_end,
+            waits: &waits,
+            source: source.as_deref().ok(),
+        },
+    );
     // After what it printed, where it was stuck.
     if !waits.is_empty() {
         let _ = writeln!(
@@ -298,6 +318,14 @@ fn check(binary: &Path, case: Option<&str>, exercise: &Exercise) -> io::Result<O
         }
     }
     Ok(Outcome::Fail(report))
+}
+
+/// Appends the notes on the traps the run fell into, each naming its trap.
+fn push_diagnoses(report: &mut String, seen: &diagnose::Seen<'_>) {
+    for note in diagnose::diagnose(seen) {
+        report.push('\n');
+        prose(report, &format!("{}. {}", note.trap.title(), note.text));
+    }
 }
 
 /// Appends `text` as a paragraph wrapped to 78 columns.

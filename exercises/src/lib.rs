@@ -61,6 +61,14 @@
 //!   loop, a blocked thread, a late spawned task), and `verify` checks that
 //!   each is reported with its reason and with what it printed; and two that
 //!   leave a process running, which must pass at once.
+//! - **Traps by name.** A failed run that shows a classic trap (a guard
+//!   dropped by `let _ =`, a blocking call, a sender never dropped, a
+//!   future made anew in a `select!` loop, a lock held across `.await`)
+//!   gets a note naming it (the checker's `diagnose` module), from the
+//!   run's timing, real time and task dump, and for the traps a run alone
+//!   can't tell apart, the learner's file. `verify` runs a program for
+//!   each trap (`src/selftest/`, in the binary `exercise-selftest`) and checks which notes each report, and
+//!   each shipped exercise, gives.
 
 use std::fmt;
 use std::time::Duration;
@@ -226,10 +234,85 @@ macro_rules! with_catalog {
                 "`JoinHandle::abort` (https://docs.rs/tokio/latest/tokio/task/struct.JoinHandle.html#method.abort) cancels the task; awaiting the handle then gives a `JoinError` whose `is_cancelled` (https://docs.rs/tokio/latest/tokio/task/struct.JoinError.html#method.is_cancelled) is true.",
                 "`poller.abort();` then `let cancelled = poller.await.is_err_and(|error| error.is_cancelled());`. The task stops at its next `.await` (here, at once: it is sleeping), and its handle then gives `Err(JoinError)` whose `is_cancelled()` is true."
             ];
-            channel_close = "26_channel_close.rs", "patterns/many_producers_consumers", [
-                "The consumer stops only when no sender is left. Count the senders: the producers' clones go away when their tasks end, but one more is still alive in `run`.",
-                "`tokio::sync::mpsc::Receiver::recv` (https://docs.rs/tokio/latest/tokio/sync/mpsc/struct.Receiver.html#method.recv) returns `None` once every `Sender` has been dropped and the queue is empty; `drop` (https://doc.rust-lang.org/std/mem/fn.drop.html) ends a value early.",
-                "`drop(sender);` after the loop that hands out clones. `recv` returns `None` once every `Sender` is dropped and the queue is empty; each producer drops its clone when its task ends. As shipped the consumer waits forever, and the checker stops it after a minute of virtual time."
+            load_shedding = "26_load_shedding.rs", "patterns/load_shedding", [
+                "Waiting for room is what makes the requests pile up. Is there a way to offer a message to a bounded channel that never waits?",
+                "`Sender::try_send` returns at once: `Ok(())`, or `Err(TrySendError::Full(request))` when the queue has no room (and `Closed` when the worker is gone), giving the request back. `use tokio::sync::mpsc::error::TrySendError;`. Documentation: https://docs.rs/tokio/latest/tokio/sync/mpsc/struct.Sender.html#method.try_send.",
+                "`match requests.try_send(id) { Ok(()) => println!(\"accepted request {id}\"), Err(TrySendError::Full(id)) => println!(\"turned away request {id}\"), Err(TrySendError::Closed(_)) => break }`.",
+            ];
+            worker_pool = "27_worker_pool.rs", "patterns/many_producers_consumers", [
+                "How long does each worker hold the lock? Temporaries in a `while let` condition live until the end of the loop's body.",
+                "Take the job in a statement of its own: `let job = queue.lock().await.recv().await;` lets the guard go at the `;`, before the job runs. Then `let Some((job, ms)) = job else { break };`. Documentation: https://docs.rs/tokio/latest/tokio/sync/struct.MutexGuard.html.",
+                "`loop { let job = queue.lock().await.recv().await; let Some((job, ms)) = job else { break }; sleep(Duration::from_millis(ms)).await; println!(\"worker {id} finished job {job}\"); }`. The lock is held only while waiting for a job.",
+            ];
+            deadline_loop = "28_deadline_loop.rs", "concurrency/select_loop", [
+                "Each turn of the loop runs `select!` again, and evaluates its futures again. How old is the deadline's sleep on each turn?",
+                "Make the sleep once, before the loop: `let deadline = sleep(Duration::from_secs(2)); tokio::pin!(deadline);` (a `Sleep` must be pinned to be polled by reference), and select on `&mut deadline`. Documentation: https://docs.rs/tokio/latest/tokio/macro.pin.html.",
+                "Before the loop: `let deadline = sleep(Duration::from_secs(2)); tokio::pin!(deadline);`. In the `select!`: `() = &mut deadline => { println!(\"deadline: {count} readings\"); break; }`.",
+            ];
+            ordered_log = "29_ordered_log.rs", "synchronization/mutex", [
+                "The lock is taken. How long is it held?",
+                "`let _ = ..` binds nothing: the guard is dropped at the end of that statement. A guard bound to a name, even `_printing`, lives until the end of its block. Documentation: https://doc.rust-lang.org/reference/patterns.html#wildcard-pattern.",
+                "`let _printing = printer.lock().await;` at the top of `write_entry`: the guard lives until the function returns, after the third line.",
+            ];
+            retry_timeout = "30_retry_timeout.rs", "error-handling/retry_and_timing", [
+                "Two lessons in one: how to give up on a call that takes too long, and how to wait longer after each failure. Loop over the attempts.",
+                "`tokio::time::timeout(ATTEMPT_LIMIT, service(takes_ms)).await` is `Ok(answer)` or `Err(Elapsed)`, and drops the call in the second case. `for (attempt, takes_ms) in (1..).zip(takes_ms)` numbers the attempts; `sleep(backoff).await; backoff *= 2;` between them. Documentation: https://docs.rs/tokio/latest/tokio/time/fn.timeout.html.",
+                "`let mut backoff = FIRST_BACKOFF; for (attempt, takes_ms) in (1..).zip(takes_ms) { match timeout(ATTEMPT_LIMIT, service(takes_ms)).await { Ok(answer) => { println!(..); return Some(answer); } Err(_) => println!(\"{name}: attempt {attempt} timed out\") } if attempt < ATTEMPTS { sleep(backoff).await; backoff *= 2; } }` then print that it gave up and return `None`.",
+            ];
+            circuit_breaker = "31_circuit_breaker.rs", "patterns/circuit_breaker", [
+                "Before calling, ask whether the circuit is open and its second is not over yet; after calling, count the failure (or reset on success) and decide whether to open.",
+                "`if let Some(until) = self.open_until && Instant::now() < until { return Err(..) }` turns a call away without awaiting `request` (dropping a future that was never polled runs none of it). Open with `self.open_until = Some(Instant::now() + COOLDOWN)`. Documentation: https://docs.rs/tokio/latest/tokio/time/struct.Instant.html.",
+                "Turn away as above. Then `match request.await { Ok(answer) => { self.failures = 0; self.open_until = None; Ok(answer) } Err(error) => { self.failures += 1; if self.failures >= THRESHOLD || self.open_until.is_some() { self.open_until = Some(Instant::now() + COOLDOWN); } Err(error) } }`: a failed trial finds `open_until` still set and opens again.",
+            ];
+            token_bucket = "32_token_bucket.rs", "patterns/token_bucket", [
+                "Three parts: the semaphore starts full; taking a token must not give it back when the permit is dropped; a spawned task adds one on each tick of an interval, and `stop` aborts it.",
+                "`Semaphore::new(capacity)`; `acquire().await?.forget()` uses a permit up; `tokio::spawn(refill(..))` with `interval_at(Instant::now() + every, every)` (an `interval`'s first tick is at once) and `tokens.add_permits(1)` when `available_permits() < capacity`; `handle.abort()` then `handle.await` is `Err(e)` with `e.is_cancelled()`. Documentation: https://docs.rs/tokio/latest/tokio/sync/struct.Semaphore.html#method.add_permits.",
+                "In `refill`: `let mut ticks = interval_at(Instant::now() + every, every); ticks.set_missed_tick_behavior(MissedTickBehavior::Delay); loop { ticks.tick().await; if tokens.available_permits() < capacity { tokens.add_permits(1); } }`. `take`: `self.tokens.acquire().await.expect(..).forget();`. `stop`: `self.refiller.abort(); if self.refiller.await.is_err_and(|e| e.is_cancelled()) { println!(\"refiller stopped\") }`.",
+            ];
+            batcher = "33_batcher.rs", "iterators/stream_batches", [
+                "A loop that waits for whichever comes first: the next item, or the deadline of the batch being filled. The deadline belongs to the batch, not to the turn of the loop.",
+                "`tokio::select!` over `items.recv()` and a pinned `sleep` made once before the loop (`tokio::pin!(deadline)`), moved with `deadline.as_mut().reset(Instant::now() + MAX_WAIT)` when a batch starts. A branch guard, `() = &mut deadline, if !batch.is_empty() => ..`, disables it while no batch waits. Documentation: https://docs.rs/tokio/latest/tokio/time/struct.Sleep.html#method.reset.",
+                "`let mut batch = Vec::new(); let deadline = sleep(MAX_WAIT); tokio::pin!(deadline); loop { tokio::select! { item = items.recv() => match item { Some(item) => { if batch.is_empty() { deadline.as_mut().reset(Instant::now() + MAX_WAIT); } batch.push(item); if batch.len() == MAX_BATCH { flush(&mut batch, \"full\"); } } None => { if !batch.is_empty() { flush(&mut batch, \"closed\"); } break; } }, () = &mut deadline, if !batch.is_empty() => flush(&mut batch, \"waited\"), } }`.",
+            ];
+            hedged_request = "34_hedged_request.rs", "concurrency/first_completed", [
+                "Two waits in a row: first the primary against a timer, then the same primary against the backup. The primary must survive the first wait to take part in the second.",
+                "`let mut primary = std::pin::pin!(primary);` lets `select!` poll `&mut primary` without consuming it. `tokio::select!` drops the branches that lose, cancelling them; the backup, a future nothing has polled yet, has not started. Documentation: https://doc.rust-lang.org/std/pin/macro.pin.html.",
+                "`let mut primary = pin!(primary); tokio::select! { answer = &mut primary => return answer, () = sleep(HEDGE_AFTER) => println!(\"primary is slow: asking the backup\"), } tokio::select! { answer = primary => answer, answer = backup => answer }`.",
+            ];
+            supervisor = "35_supervisor.rs", "error-handling/task_panics", [
+                "A panic inside a spawned task ends that task only; awaiting its `JoinHandle` tells you how it ended. Loop over the runs.",
+                "`tokio::spawn(worker(name, run, fails)).await` is `Err(error)` with `error.is_panic()` after a panic; `error.into_panic()` gives the payload, a `Box<dyn Any + Send>`, which is a `String` for `panic!` with arguments (`downcast_ref::<String>()`). Documentation: https://docs.rs/tokio/latest/tokio/task/struct.JoinError.html#method.into_panic.",
+                "`for run in 1..=runs { println!(\"{name}: run {run} started\"); match tokio::spawn(worker(name, run, fails)).await { Ok(value) => return Some(value), Err(error) if error.is_panic() => { let payload = error.into_panic(); println!(\"{name}: {}\", payload.downcast_ref::<String>().map_or(\"a panic\", String::as_str)); } Err(error) => return None } if run < runs { sleep(RESTART_AFTER).await; } }` then print that it gave up and return `None`.",
+            ];
+            task_group = "36_task_group.rs", "concurrency/task_group", [
+                "At the first error, stop the others, but aborting only asks: a task is gone once its result, a cancellation, has come out of the set. To name the cancelled jobs, remember which task runs which job.",
+                "`set.spawn(..)` returns an `AbortHandle` whose `id()` names the task; `set.abort_all()` cancels every task in the set; `set.join_next_with_id().await` gives `Err(error)` for a cancelled one, with `error.is_cancelled()` and `error.id()`. Documentation: https://docs.rs/tokio/latest/tokio/task/struct.JoinSet.html#method.join_next_with_id.",
+                "Keep `ids.insert(set.spawn(job(..)).id(), id)` in a `HashMap`. On `Ok(Err(error))`: `set.abort_all(); let mut cancelled = Vec::new(); while let Some(joined) = set.join_next_with_id().await { if let Err(e) = joined && e.is_cancelled() { cancelled.extend(ids.get(&e.id())); } } cancelled.sort_unstable(); println!(\"cancelled jobs {cancelled:?}\"); return Err(error);`.",
+            ];
+            cancel_safe_reader = "37_cancel_safe_reader.rs", "concurrency/cancel_safety", [
+                "Whatever a future holds is lost when `select!` drops it. Where could the bytes of a half-read frame live instead, so the next call finds them?",
+                "A struct with the reader and a `Vec<u8>` buffer: `self.reader.read_buf(&mut self.buffer).await?` appends what came (0 means the end of the stream) and is cancel safe; return a frame once `buffer[0]` says it is all there, with `self.buffer.drain(..=len)`. Documentation: https://docs.rs/tokio/latest/tokio/io/trait.AsyncReadExt.html#method.read_buf.",
+                "`async fn read_frame(&mut self) -> io::Result<Option<String>> { loop { if let Some(&len) = self.buffer.first() && self.buffer.len() > usize::from(len) { let frame: Vec<u8> = self.buffer.drain(..=usize::from(len)).skip(1).collect(); return Ok(Some(String::from_utf8_lossy(&frame).into_owned())); } if self.reader.read_buf(&mut self.buffer).await? == 0 { return if self.buffer.is_empty() { Ok(None) } else { Err(..) }; } } }`; in `run`, `let mut frames = FrameReader::new(near);` and select on `frames.read_frame()`.",
+            ];
+            kv_protocol = "38_kv_protocol.rs", "io/line_codec", [
+                "Two parts: `execute` is plain Rust on one line of text; `serve` turns the byte stream into lines and back, and ends when the lines end.",
+                "Split with `line.split_whitespace()` and match on the words. `Framed::new(stream, LinesCodec::new_with_max_length(MAX_LINE))` is a `Stream` of `Result<String, LinesCodecError>` (`lines.next().await`, `None` when the client hangs up) and a `Sink` of lines (`lines.send(reply).await`). A too-long line is `Err(LinesCodecError::MaxLineLengthExceeded)`. Documentation: https://docs.rs/tokio-util/latest/tokio_util/codec/struct.LinesCodec.html#method.new_with_max_length.",
+                "`execute`: `let mut words = line.split_whitespace(); match (words.next(), words.next(), words.next(), words.next()) { (Some(\"GET\"), Some(key), None, None) => .., (Some(\"SET\"), Some(key), Some(value), None) => { store.insert(..); \"OK\".to_owned() } _ => format!(\"ERR unknown command: {line}\") }`. `serve`: `let mut store = HashMap::new(); let mut lines = Framed::new(..); while let Some(line) = lines.next().await { match line { Ok(line) => reply with execute, Err(LinesCodecError::MaxLineLengthExceeded) => { lines.send(\"ERR line too long\").await.map_err(into_io)?; break; } Err(LinesCodecError::Io(error)) => return Err(error) } }` then print and return `Ok(())`.",
+            ];
+            kv_server = "39_kv_server.rs", "io/echo_server", [
+                "The accept loop waits for each connection to end before taking the next. Give each connection a task of its own, and a slot that it gives back when it ends.",
+                "`JoinSet::spawn` for the connections (and `join_next` until it is empty, after the loop); `Arc::clone(&slots).acquire_owned().await` before `listener.recv()`, with the permit moved into the task, so at most `MAX_CONNECTIONS` run and the next one waits. Documentation: https://docs.rs/tokio/latest/tokio/sync/struct.Semaphore.html#method.acquire_owned.",
+                "`loop { let slot = Arc::clone(&slots).acquire_owned().await.expect(..); let Some(stream) = listener.recv().await else { break }; served += 1; let store = Arc::clone(&store); connections.spawn(async move { let _slot = slot; serve(stream, store).await }); }` then `while let Some(joined) = connections.join_next().await { .. }` and the last line.",
+            ];
+            kv_shutdown = "40_kv_shutdown.rs", "real-world/background_services", [
+                "Two waits need a second way out: the server's wait for a slot and for a connection, and each connection's wait for its next line. One signal, seen by all of them, and a clock on the connection's wait.",
+                "A `CancellationToken` (clone it into each connection): `tokio::select! { () = shutdown.cancelled() => break, stream = listener.recv() => .. }`; `tokio::time::timeout(IDLE_LIMIT, lines.next())` is `Err(Elapsed)` when the client stayed silent. `Framed`'s `next` is cancel safe, so losing a `select!` loses no half-read line. Documentation: https://docs.rs/tokio-util/latest/tokio_util/sync/struct.CancellationToken.html.",
+                "In `serve`: `let line = tokio::select! { () = shutdown.cancelled() => break, line = timeout(IDLE_LIMIT, lines.next()) => match line { Err(_) => { println!(\"server: hung up on an idle client\"); break } Ok(None) => break, Ok(Some(line)) => line } };`. In `server`, wrap both the slot's `acquire_owned()` and `listener.recv()` in a `select!` with `shutdown.cancelled() => break`, and pass `shutdown.clone()` to each `serve`.",
+            ];
+            kv_client = "41_kv_client.rs", "real-world/fetch_with_timeout", [
+                "Give the whole exchange, sending and waiting for the reply, a time limit. Then think about the reply that comes late: which request will it be taken for?",
+                "`tokio::time::timeout(REPLY_LIMIT, async { self.lines.send(command).await..; self.lines.next().await.. })` is `Err(Elapsed)` if no reply came in time. A request/reply connection with a reply still owed is out of step: replace `self.lines` with a new connection (`Self::connection(&self.connect).await?`). Documentation: https://docs.rs/tokio/latest/tokio/time/fn.timeout.html.",
+                "`let exchange = async { self.lines.send(command).await.map_err(into_io)?; match self.lines.next().await { Some(reply) => reply.map_err(into_io), None => Err(io::Error::other(\"the server hung up\")) } }; match timeout(REPLY_LIMIT, exchange).await { Ok(reply) => reply.map(Some), Err(_) => { self.lines = Self::connection(&self.connect).await?; Ok(None) } }`.",
             ];
         }
     };

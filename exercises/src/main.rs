@@ -2,10 +2,12 @@
 //! docs (`src/lib.rs`) for how it works and why.
 
 mod check;
+mod diagnose;
 mod hints;
 /// Only its list of cases and expected output; its binary,
 /// `exercise-selftest`, runs them.
 #[allow(dead_code)]
+#[path = "selftest.rs"]
 mod selftest;
 mod watch;
 
@@ -420,6 +422,15 @@ fn reset(exercise: &Exercise) -> Result<(), Failure> {
     }
 }
 
+/// The traps a report names, by their notes' first words.
+fn named_traps(report: &str) -> Vec<&'static str> {
+    diagnose::Trap::ALL
+        .iter()
+        .map(|trap| trap.title())
+        .filter(|title| report.contains(&format!("{title}. ")))
+        .collect()
+}
+
 /// How long a passing self-test may take: it runs on the paused clock,
 /// and a checker that waited for what it left running would take seconds.
 const SELFTEST_LIMIT: std::time::Duration = std::time::Duration::from_millis(1500);
@@ -444,7 +455,23 @@ fn verify() -> Result<(), Failure> {
                 "{} already passes as shipped: a learner has nothing to do",
                 exercise.name
             )),
-            Outcome::Fail(_) => println!("ok: {} fails as shipped", exercise.name),
+            Outcome::Fail(report) => {
+                // The exercises built on a trap name it as shipped; the
+                // others name none.
+                let says = diagnose::SHIPPED_TRAPS
+                    .iter()
+                    .find(|(name, _)| *name == exercise.name)
+                    .map(|(_, trap)| trap.title());
+                let named = named_traps(&report);
+                if named == says.into_iter().collect::<Vec<_>>() {
+                    println!("ok: {} fails as shipped", exercise.name);
+                } else {
+                    problems.push(format!(
+                        "{} as shipped: the report names {named:?}, not {says:?}:\n{report}",
+                        exercise.name
+                    ));
+                }
+            }
         }
     }
     let solved = build(true, &all)?;
@@ -468,15 +495,56 @@ fn verify() -> Result<(), Failure> {
             hints: ["", "", ""],
             expected: selftest::EXPECTED,
         };
-        match solved.selftest(&case)? {
-            Outcome::Fail(report) => match says.iter().find(|says| !report.contains(**says)) {
-                None => println!("ok: {name} is reported: {}", says[0]),
-                Some(missing) => problems.push(format!(
-                    "{name}: the report does not say `{}`:\n{report}",
-                    missing.escape_debug()
-                )),
-            },
-            Outcome::Pass => problems.push(format!("{name} passed, but it must fail")),
+        let Outcome::Fail(report) = solved.selftest(&case)? else {
+            problems.push(format!("{name} passed, but it must fail"));
+            continue;
+        };
+        if let Some(missing) = says.iter().find(|says| !report.contains(**says)) {
+            problems.push(format!(
+                "{name}: the report does not say `{}`:\n{report}",
+                missing.escape_debug()
+            ));
+            continue;
+        }
+        // It names the trap it falls into, if any, and no other.
+        let note = selftest::CASE_NOTES
+            .iter()
+            .find(|(case, _)| case == name)
+            .map(|&(_, note)| note);
+        let named = named_traps(&report);
+        if named == note.into_iter().collect::<Vec<_>>() {
+            println!(
+                "ok: {name} is reported: {}; it names {}",
+                says[0],
+                note.unwrap_or("no trap")
+            );
+        } else {
+            problems.push(format!(
+                "{name}: the report names {named:?}, not {note:?}:\n{report}"
+            ));
+        }
+    }
+    // Programs that fall into a classic trap: each report names its trap,
+    // and no report names a trap its program does not fall into.
+    for &(name, file, expected, says) in selftest::TRAPS {
+        let case = Exercise {
+            name,
+            file,
+            example: "-/-",
+            hints: ["", "", ""],
+            expected,
+        };
+        let Outcome::Fail(report) = solved.selftest(&case)? else {
+            problems.push(format!("{name} passed, but it must fail"));
+            continue;
+        };
+        let named = named_traps(&report);
+        if named == [says] {
+            println!("ok: {name} names {says}");
+        } else {
+            problems.push(format!(
+                "{name}: the report names {named:?}, not [{says:?}]:\n{report}"
+            ));
         }
     }
     // And programs that must pass, quickly: the checker waits for nothing

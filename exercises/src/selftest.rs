@@ -36,12 +36,53 @@ pub const CASES: &[(&str, &[&str])] = &[
     (
         "selftest_stuck_channel",
         &[
-            "the task spawned at selftest.rs:129 waits at selftest.rs:130 in \
+            "the task spawned at selftest.rs:170 waits at selftest.rs:171 in \
              `mpsc::Receiver::recv`: a channel ends when its last sender is dropped",
             HELLO_SHOWN,
         ],
     ),
 ];
+
+/// Programs that fall into a classic trap, each in a file of its own under
+/// `src/selftest/` (the checker reads the learner's file for some traps):
+/// a name, its file, what it is compared with, and the note the checker's
+/// report must give, by its first words.
+pub const TRAPS: &[(&str, &str, &str, &str)] = &[
+    (
+        "selftest_guard_dropped",
+        "../selftest/guard_dropped.rs",
+        "0.0s 1 started\n1.0s 2 started\n",
+        "A guard dropped at once",
+    ),
+    (
+        "selftest_select_remade",
+        "../selftest/select_remade.rs",
+        "0.5s reading 1\n1.0s deadline\n",
+        "A future made anew on every turn",
+    ),
+    (
+        "selftest_lock_across_await",
+        "../selftest/lock_across_await.rs",
+        "1.0s 1 done\n1.0s 2 done\n",
+        "A lock held across `.await`",
+    ),
+];
+
+/// The notes the cases of [`CASES`] must give (the others must give none).
+pub const CASE_NOTES: &[(&str, &str)] = &[
+    ("selftest_blocking", "A blocking call in async code"),
+    ("selftest_stuck_channel", "A sender never dropped"),
+];
+
+/// The file of the self-test called `name`, for the task dump.
+pub fn file(name: &str) -> &'static str {
+    TRAPS
+        .iter()
+        .find(|(trap, ..)| *trap == name)
+        .map_or("selftest.rs", |(_, file, ..)| {
+            file.rsplit('/').next().unwrap_or(file)
+        })
+}
 
 /// Self-tests that must pass, and quickly: a name, and what they guard.
 pub const PASSING: &[(&str, &str)] = &[
@@ -68,7 +109,7 @@ fn main() -> ExitCode {
     };
     // Compiled as its own crate root: the crate is the module.
     let source = runner::dump::Source {
-        path: "selftest.rs",
+        path: file(&name),
         module: "exercise_selftest",
     };
     exercises::harness::run_exercise(run, source)
@@ -168,6 +209,20 @@ pub fn exercise(name: &str) -> Option<Run> {
                 println!("World");
             })
         }),
+        "selftest_guard_dropped" => Some(|| Box::pin(guard_dropped::run())),
+        "selftest_select_remade" => Some(|| Box::pin(select_remade::run())),
+        "selftest_lock_across_await" => Some(|| Box::pin(lock_across_await::run())),
         _ => None,
     }
 }
+
+// The traps' programs, at the end so that the line numbers above, which
+// `CASES` quotes, stay put. The paths are spelt out: this file is the root
+// of the `exercise-selftest` binary and a module of the checker (for its
+// lists), which would look for them in different directories.
+#[path = "selftest/guard_dropped.rs"]
+mod guard_dropped;
+#[path = "selftest/lock_across_await.rs"]
+mod lock_across_await;
+#[path = "selftest/select_remade.rs"]
+mod select_remade;

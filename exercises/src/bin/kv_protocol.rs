@@ -1,0 +1,5 @@
+//! The exercise `kv_protocol`, built and run by the checker (`cargo run -p exercises`).
+
+exercises::exercise! {
+    kv_protocol = "../exercises/38_kv_protocol.rs", "../../solutions/38_kv_protocol.rs"
+}
