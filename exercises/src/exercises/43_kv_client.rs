@@ -1,4 +1,4 @@
-//! Exercise: kv_client (the capstone, part 4 of 4)
+//! Exercise: kv_client (the capstone, part 4 of 6)
 //!
 //! The server of `kv_shutdown` (given here, done) has learned one more
 //! command, `SLOW`, which stalls for a second before it answers, like a

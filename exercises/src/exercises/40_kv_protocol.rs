@@ -1,4 +1,4 @@
-//! Exercise: kv_protocol (the capstone, part 1 of 4)
+//! Exercise: kv_protocol (the capstone, part 1 of 6)
 //!
 //! The last four exercises build a small key-value server, like a tiny
 //! Redis. Clients send one command per line and get one reply per line:
