@@ -56,7 +56,7 @@ fn execute(line: &str, store: &mut HashMap<String, Entry>, now: Instant) -> Stri
             store.insert(key.to_owned(), entry);
             "OK".to_owned()
         }
-        (Some("SET"), Some(key), Some(value), Some("EX"), Some(ms), None) => {
+        (Some("SET"), Some(key), Some(value), Some("PX"), Some(ms), None) => {
             // The client's number: parsed, and added without overflow.
             let Some(expires) = ms
                 .parse()
@@ -271,9 +271,9 @@ async fn say(who: &str, client: &mut Client, command: &str) -> io::Result<()> {
 async fn talk(connect: mpsc::Sender<DuplexStream>) -> io::Result<()> {
     let mut alice = Client::open(connect.clone()).await?;
     for command in [
-        "SET session abc EX 250",
-        "SET token xyz EX 600",
-        "SET cart 3 EX 750",
+        "SET session abc PX 250",
+        "SET token xyz PX 600",
+        "SET cart 3 PX 750",
         "SET color red",
         "GET session",
     ] {
@@ -284,7 +284,7 @@ async fn talk(connect: mpsc::Sender<DuplexStream>) -> io::Result<()> {
     let mut bob = Client::open(connect).await?;
     for (pause_ms, command) in [
         (0, "GET session"),
-        (0, "SET color blue EX soon"),
+        (0, "SET color blue PX soon"),
         (400, "GET token"),
         (0, "GET cart"),
         (300, "GET color"),

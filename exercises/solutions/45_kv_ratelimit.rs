@@ -60,7 +60,7 @@ fn execute(line: &str, store: &mut HashMap<String, Entry>, now: Instant) -> Stri
             store.insert(key.to_owned(), entry);
             "OK".to_owned()
         }
-        (Some("SET"), Some(key), Some(value), Some("EX"), Some(ms), None) => {
+        (Some("SET"), Some(key), Some(value), Some("PX"), Some(ms), None) => {
             // The client's number: parsed, and added without overflow.
             let Some(expires) = ms
                 .parse()

@@ -1,9 +1,9 @@
 //! Exercise: kv_expiry (the capstone, part 5 of 6)
 //!
 //! The server of `kv_client` (given here, done) learns keys that expire,
-//! as Redis's `SET key value EX ms` does:
+//! like Redis's `SET key value PX milliseconds`:
 //!
-//! - **`SET key value EX ms`** stores a key that expires `ms` milliseconds
+//! - **`SET key value PX ms`** stores a key that expires `ms` milliseconds
 //!   later: read at or after that instant, it is missing (`NIL`). A plain
 //!   `SET` stores a key that never expires. An expiry that is not a number
 //!   is answered with `ERR bad expiry: <what was sent>`.
@@ -14,13 +14,13 @@
 //!   part is given.
 //!
 //! ```text
-//! 0.0s alice: SET session abc EX 250 -> OK
-//! 0.0s alice: SET token xyz EX 600 -> OK
-//! 0.0s alice: SET cart 3 EX 750 -> OK
+//! 0.0s alice: SET session abc PX 250 -> OK
+//! 0.0s alice: SET token xyz PX 600 -> OK
+//! 0.0s alice: SET cart 3 PX 750 -> OK
 //! 0.0s alice: SET color red -> OK
 //! 0.0s alice: GET session -> VALUE abc
 //! 0.3s bob: GET session -> NIL
-//! 0.3s bob: SET color blue EX soon -> ERR bad expiry: soon
+//! 0.3s bob: SET color blue PX soon -> ERR bad expiry: soon
 //! 0.4s sweeper: removed session
 //! 0.7s bob: GET token -> NIL
 //! 0.7s bob: GET cart -> VALUE 3
@@ -88,7 +88,7 @@ fn execute(line: &str, store: &mut HashMap<String, Entry>, now: Instant) -> Stri
             store.insert(key.to_owned(), entry);
             "OK".to_owned()
         }
-        // TODO: `SET key value EX ms`, a key that expires `ms` milliseconds
+        // TODO: `SET key value PX ms`, a key that expires `ms` milliseconds
         // after `now`; `ERR bad expiry: <ms>` if `ms` is not a number.
         _ => format!("ERR unknown command: {line}"),
     }
@@ -267,9 +267,9 @@ async fn say(who: &str, client: &mut Client, command: &str) -> io::Result<()> {
 async fn talk(connect: mpsc::Sender<DuplexStream>) -> io::Result<()> {
     let mut alice = Client::open(connect.clone()).await?;
     for command in [
-        "SET session abc EX 250",
-        "SET token xyz EX 600",
-        "SET cart 3 EX 750",
+        "SET session abc PX 250",
+        "SET token xyz PX 600",
+        "SET cart 3 PX 750",
         "SET color red",
         "GET session",
     ] {
@@ -280,7 +280,7 @@ async fn talk(connect: mpsc::Sender<DuplexStream>) -> io::Result<()> {
     let mut bob = Client::open(connect).await?;
     for (pause_ms, command) in [
         (0, "GET session"),
-        (0, "SET color blue EX soon"),
+        (0, "SET color blue PX soon"),
         (400, "GET token"),
         (0, "GET cart"),
         (300, "GET color"),
