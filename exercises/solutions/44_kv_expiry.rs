@@ -1,30 +1,3 @@
-//! Exercise: kv_client (the capstone, part 4 of 4)
-//!
-//! The server of `kv_shutdown` (given here, done) has learned one more
-//! command, `SLOW`, which stalls for a second before it answers, like a
-//! server in trouble. Now the client: it must not wait for ever. Give each
-//! request 300 ms, sending included; when no reply comes in time, say so
-//! and go on with the next command. The reply that was late still comes,
-//! later, and would be taken for the reply to the next request: after a
-//! timeout, the client drops the connection and opens a new one.
-//!
-//! ```text
-//! 0.0s client: SET color red -> OK
-//! 0.3s client: SLOW -> no reply in time, reconnected
-//! 0.3s client: GET color -> VALUE red
-//! 0.3s client: SET color blue -> OK
-//! 0.3s client: GET color -> VALUE blue
-//! 0.3s shutting down
-//! 1.0s server: the client left before its reply
-//! 1.0s server: stopped after 2 connections
-//! ```
-//!
-//! (The server is still busy with `SLOW` on the first connection when the
-//! client leaves it; it finds out when it answers, at 1.0s.)
-//!
-//! The examples that show how: `cargo run -p real-world -- fetch_with_timeout`,
-//! and `cargo run -p error-handling -- timeouts`.
-
 use std::collections::HashMap;
 use std::io;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -34,7 +7,7 @@ use futures::{SinkExt, StreamExt};
 use tokio::io::DuplexStream;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
-use tokio::time::{sleep, timeout};
+use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep, timeout};
 use tokio_util::codec::{Framed, LinesCodec, LinesCodecError};
 use tokio_util::sync::CancellationToken;
 
@@ -45,23 +18,93 @@ const MAX_CONNECTIONS: usize = 2;
 /// How long a connection may stay silent before the server hangs up.
 const IDLE_LIMIT: Duration = Duration::from_millis(500);
 
+/// How often the sweeper removes the expired keys.
+const SWEEP_EVERY: Duration = Duration::from_millis(400);
+
+/// A value, and the instant it expires at, if it does.
+struct Entry {
+    value: String,
+    expires: Option<Instant>,
+}
+
+impl Entry {
+    /// An entry has expired from the instant it expires at on.
+    fn has_expired(&self, now: Instant) -> bool {
+        self.expires.is_some_and(|expires| now >= expires)
+    }
+}
+
 /// The store every connection shares. A std `Mutex`: it is never held
 /// across an `.await`, so it never blocks a thread for long.
-type Store = Arc<Mutex<HashMap<String, String>>>;
+type Store = Arc<Mutex<HashMap<String, Entry>>>;
 
-/// Runs one command on the store and returns the reply.
-fn execute(line: &str, store: &mut HashMap<String, String>) -> String {
+/// Runs one command on the store, at `now`, and returns the reply.
+fn execute(line: &str, store: &mut HashMap<String, Entry>, now: Instant) -> String {
     let mut words = line.split_whitespace();
-    match (words.next(), words.next(), words.next(), words.next()) {
-        (Some("GET"), Some(key), None, None) => match store.get(key) {
-            Some(value) => format!("VALUE {value}"),
-            None => "NIL".to_owned(),
+    match (words.next(), words.next(), words.next(), words.next(), words.next(), words.next()) {
+        // An expired key reads as missing, whether or not the sweeper has
+        // removed it yet.
+        (Some("GET"), Some(key), None, None, None, None) => match store.get(key) {
+            Some(entry) if !entry.has_expired(now) => format!("VALUE {}", entry.value),
+            _ => "NIL".to_owned(),
         },
-        (Some("SET"), Some(key), Some(value), None) => {
-            store.insert(key.to_owned(), value.to_owned());
+        (Some("SET"), Some(key), Some(value), None, None, None) => {
+            let entry = Entry {
+                value: value.to_owned(),
+                expires: None,
+            };
+            store.insert(key.to_owned(), entry);
+            "OK".to_owned()
+        }
+        (Some("SET"), Some(key), Some(value), Some("PX"), Some(ms), None) => {
+            // The client's number: parsed, and added without overflow.
+            let Some(expires) = ms
+                .parse()
+                .ok()
+                .and_then(|ms| now.checked_add(Duration::from_millis(ms)))
+            else {
+                return format!("ERR bad expiry: {ms}");
+            };
+            let entry = Entry {
+                value: value.to_owned(),
+                expires: Some(expires),
+            };
+            store.insert(key.to_owned(), entry);
             "OK".to_owned()
         }
         _ => format!("ERR unknown command: {line}"),
+    }
+}
+
+/// Every `SWEEP_EVERY`, removes the expired keys from the store and names
+/// them, until `shutdown` is cancelled. Without it, a key that is set with
+/// an expiry and never read again would stay in memory for ever.
+async fn sweeper(store: Store, shutdown: CancellationToken) {
+    // `interval` ticks at once; the first sweep is one period in.
+    let mut ticks = interval_at(Instant::now() + SWEEP_EVERY, SWEEP_EVERY);
+    // A sweep that comes late need not be made up for.
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = ticks.tick() => {}
+        }
+        let now = Instant::now();
+        let mut removed = Vec::new();
+        store
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|key, entry| {
+                let expired = entry.has_expired(now);
+                if expired {
+                    removed.push(key.clone());
+                }
+                !expired
+            });
+        if !removed.is_empty() {
+            removed.sort_unstable();
+            println!("sweeper: removed {}", removed.join(", "));
+        }
     }
 }
 
@@ -91,7 +134,11 @@ async fn serve(stream: DuplexStream, store: Store, shutdown: CancellationToken) 
                 "OK".to_owned()
             }
             // The guard is a temporary: the lock is let go at the `;`.
-            Ok(line) => execute(&line, &mut store.lock().unwrap_or_else(PoisonError::into_inner)),
+            Ok(line) => execute(
+                &line,
+                &mut store.lock().unwrap_or_else(PoisonError::into_inner),
+                Instant::now(),
+            ),
             Err(LinesCodecError::MaxLineLengthExceeded) => {
                 lines.send("ERR line too long").await.map_err(into_io)?;
                 break;
@@ -116,6 +163,7 @@ async fn serve(stream: DuplexStream, store: Store, shutdown: CancellationToken) 
 /// own; then waits for the connections to end.
 async fn server(mut listener: mpsc::Receiver<DuplexStream>, shutdown: CancellationToken) {
     let store = Store::default();
+    let sweeper = tokio::spawn(sweeper(Arc::clone(&store), shutdown.clone()));
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let mut connections = JoinSet::new();
     let mut served = 0;
@@ -149,6 +197,10 @@ async fn server(mut listener: mpsc::Receiver<DuplexStream>, shutdown: Cancellati
             Ok(Err(error)) => println!("server: {error}"),
             Err(error) => println!("server: {error}"),
         }
+    }
+    match sweeper.await {
+        Ok(()) => println!("server: sweeper stopped"),
+        Err(error) => println!("server: sweeper: {error}"),
     }
     println!("server: stopped after {served} connections");
 }
@@ -188,23 +240,57 @@ impl Client {
 
     /// The reply to `command`, or `Ok(None)` if none came in time.
     async fn request(&mut self, command: &str) -> io::Result<Option<String>> {
-        // TODO: give the exchange `REPLY_LIMIT`, and think about the reply
-        // that comes after it.
-        self.lines.send(command).await.map_err(into_io)?;
-        match self.lines.next().await {
-            Some(reply) => reply.map(Some).map_err(into_io),
-            None => Err(io::Error::other("the server hung up")),
+        let exchange = async {
+            self.lines.send(command).await.map_err(into_io)?;
+            match self.lines.next().await {
+                Some(reply) => reply.map_err(into_io),
+                None => Err(io::Error::other("the server hung up")),
+            }
+        };
+        match timeout(REPLY_LIMIT, exchange).await {
+            Ok(reply) => reply.map(Some),
+            Err(_) => {
+                // The late reply would come in as the reply to the next
+                // request: this connection is out of step. A new one.
+                self.lines = Self::connection(&self.connect).await?;
+                Ok(None)
+            }
         }
     }
 }
 
+/// Sends `command` and prints the reply, as `who`.
+async fn say(who: &str, client: &mut Client, command: &str) -> io::Result<()> {
+    match client.request(command).await? {
+        Some(reply) => println!("{who}: {command} -> {reply}"),
+        None => println!("{who}: {command} -> no reply in time, reconnected"),
+    }
+    Ok(())
+}
+
 async fn talk(connect: mpsc::Sender<DuplexStream>) -> io::Result<()> {
-    let mut client = Client::open(connect).await?;
-    for command in ["SET color red", "SLOW", "GET color", "SET color blue", "GET color"] {
-        match client.request(command).await? {
-            Some(reply) => println!("client: {command} -> {reply}"),
-            None => println!("client: {command} -> no reply in time, reconnected"),
-        }
+    let mut alice = Client::open(connect.clone()).await?;
+    for command in [
+        "SET session abc PX 250",
+        "SET token xyz PX 600",
+        "SET cart 3 PX 750",
+        "SET color red",
+        "GET session",
+    ] {
+        say("alice", &mut alice, command).await?;
+    }
+    drop(alice);
+    sleep(Duration::from_millis(300)).await;
+    let mut bob = Client::open(connect).await?;
+    for (pause_ms, command) in [
+        (0, "GET session"),
+        (0, "SET color blue PX soon"),
+        (400, "GET token"),
+        (0, "GET cart"),
+        (300, "GET color"),
+    ] {
+        sleep(Duration::from_millis(pause_ms)).await;
+        say("bob", &mut bob, command).await?;
     }
     Ok(())
 }

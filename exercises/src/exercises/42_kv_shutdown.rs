@@ -1,4 +1,4 @@
-//! Exercise: kv_shutdown (the capstone, part 3 of 4)
+//! Exercise: kv_shutdown (the capstone, part 3 of 6)
 //!
 //! The server of `kv_server` (given here, done) must now stop when it is
 //! told to, and not trust its clients to leave:

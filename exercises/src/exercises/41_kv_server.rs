@@ -1,4 +1,4 @@
-//! Exercise: kv_server (the capstone, part 2 of 4)
+//! Exercise: kv_server (the capstone, part 2 of 6)
 //!
 //! The server of `kv_protocol` (given here, done) now takes connections
 //! from a listener: a channel of streams, standing in for a socket's

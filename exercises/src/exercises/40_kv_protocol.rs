@@ -1,6 +1,6 @@
-//! Exercise: kv_protocol (the capstone, part 1 of 4)
+//! Exercise: kv_protocol (the capstone, part 1 of 6)
 //!
-//! The last four exercises build a small key-value server, like a tiny
+//! The last six exercises build a small key-value server, like a tiny
 //! Redis. Clients send one command per line and get one reply per line:
 //! `SET key value` answers `OK`, `GET key` answers `VALUE value` or `NIL`,
 //! anything else `ERR unknown command: <the line>`. A line longer than 64

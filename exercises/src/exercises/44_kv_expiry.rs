@@ -1,0 +1,307 @@
+//! Exercise: kv_expiry (the capstone, part 5 of 6)
+//!
+//! The server of `kv_client` (given here, done) learns keys that expire,
+//! like Redis's `SET key value PX milliseconds`:
+//!
+//! - **`SET key value PX ms`** stores a key that expires `ms` milliseconds
+//!   later: read at or after that instant, it is missing (`NIL`). A plain
+//!   `SET` stores a key that never expires. An expiry that is not a number
+//!   is answered with `ERR bad expiry: <what was sent>`.
+//! - **A sweeper.** A key that expires and is never read again would stay
+//!   in memory for ever, so the server runs a task that, every 400 ms (the
+//!   first time 400 ms in), removes the expired keys and names them. It
+//!   stops when the server shuts down, and the server waits for it; that
+//!   part is given.
+//!
+//! ```text
+//! 0.0s alice: SET session abc PX 250 -> OK
+//! 0.0s alice: SET token xyz PX 600 -> OK
+//! 0.0s alice: SET cart 3 PX 750 -> OK
+//! 0.0s alice: SET color red -> OK
+//! 0.0s alice: GET session -> VALUE abc
+//! 0.3s bob: GET session -> NIL
+//! 0.3s bob: SET color blue PX soon -> ERR bad expiry: soon
+//! 0.4s sweeper: removed session
+//! 0.7s bob: GET token -> NIL
+//! 0.7s bob: GET cart -> VALUE 3
+//! 0.8s sweeper: removed cart, token
+//! 1.0s bob: GET color -> VALUE red
+//! 1.0s shutting down
+//! 1.0s server: sweeper stopped
+//! 1.0s server: stopped after 2 connections
+//! ```
+//!
+//! (At 0.3s `session` has expired, but the sweeper removes it only at
+//! 0.4s; `token` expires at 0.6s and is still in the store at 0.7s.)
+//!
+//! The examples that show how: `cargo run -p patterns -- ttl_cache` for the
+//! expiry, and `cargo run -p real-world -- background_services` for the
+//! sweeper.
+
+use std::collections::HashMap;
+use std::io;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use tokio::io::DuplexStream;
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep, timeout};
+use tokio_util::codec::{Framed, LinesCodec, LinesCodecError};
+use tokio_util::sync::CancellationToken;
+
+/// The longest command line the server reads.
+const MAX_LINE: usize = 64;
+/// Connections served at once; the next one waits for a free slot.
+const MAX_CONNECTIONS: usize = 2;
+/// How long a connection may stay silent before the server hangs up.
+const IDLE_LIMIT: Duration = Duration::from_millis(500);
+
+/// How often the sweeper removes the expired keys.
+const SWEEP_EVERY: Duration = Duration::from_millis(400);
+
+/// A value, and the instant it expires at, if it does.
+struct Entry {
+    value: String,
+    expires: Option<Instant>,
+}
+
+/// The store every connection shares. A std `Mutex`: it is never held
+/// across an `.await`, so it never blocks a thread for long.
+type Store = Arc<Mutex<HashMap<String, Entry>>>;
+
+/// Runs one command on the store, at `now`, and returns the reply.
+fn execute(line: &str, store: &mut HashMap<String, Entry>, now: Instant) -> String {
+    let mut words = line.split_whitespace();
+    match (words.next(), words.next(), words.next(), words.next()) {
+        // TODO: a key read at or after the instant it expires at is missing.
+        (Some("GET"), Some(key), None, None) => match store.get(key) {
+            Some(entry) => format!("VALUE {}", entry.value),
+            None => "NIL".to_owned(),
+        },
+        (Some("SET"), Some(key), Some(value), None) => {
+            let entry = Entry {
+                value: value.to_owned(),
+                expires: None,
+            };
+            store.insert(key.to_owned(), entry);
+            "OK".to_owned()
+        }
+        // TODO: `SET key value PX ms`, a key that expires `ms` milliseconds
+        // after `now`; `ERR bad expiry: <ms>` if `ms` is not a number.
+        _ => format!("ERR unknown command: {line}"),
+    }
+}
+
+/// Every `SWEEP_EVERY`, removes the expired keys from the store and names
+/// them, until `shutdown` is cancelled. Without it, a key that is set with
+/// an expiry and never read again would stay in memory for ever.
+async fn sweeper(store: Store, shutdown: CancellationToken) {
+    // TODO: every `SWEEP_EVERY`, the first time one period in, remove the
+    // expired keys and print `sweeper: removed <their names, sorted, with
+    // ", " between>` (nothing if there were none), until `shutdown` is
+    // cancelled.
+}
+
+/// Serves one connection until the client hangs up, stays silent for
+/// `IDLE_LIMIT`, sends a line that is too long, or the server shuts down.
+/// A command it has read is always answered: shutdown is only awaited
+/// between commands.
+async fn serve(stream: DuplexStream, store: Store, shutdown: CancellationToken) -> io::Result<()> {
+    let mut lines = Framed::new(stream, LinesCodec::new_with_max_length(MAX_LINE));
+    loop {
+        // `next` is cancel safe: a line half read stays in the `Framed`.
+        let line = tokio::select! {
+            () = shutdown.cancelled() => break,
+            line = timeout(IDLE_LIMIT, lines.next()) => match line {
+                Err(_) => {
+                    println!("server: hung up on an idle client");
+                    break;
+                }
+                Ok(None) => break,
+                Ok(Some(line)) => line,
+            },
+        };
+        let reply = match line {
+            // A stalled server, for the client to time out on.
+            Ok(line) if line == "SLOW" => {
+                sleep(Duration::from_secs(1)).await;
+                "OK".to_owned()
+            }
+            // The guard is a temporary: the lock is let go at the `;`.
+            Ok(line) => execute(
+                &line,
+                &mut store.lock().unwrap_or_else(PoisonError::into_inner),
+                Instant::now(),
+            ),
+            Err(LinesCodecError::MaxLineLengthExceeded) => {
+                lines.send("ERR line too long").await.map_err(into_io)?;
+                break;
+            }
+            Err(LinesCodecError::Io(error)) => return Err(error),
+        };
+        if let Err(error) = lines.send(reply).await {
+            return match error {
+                LinesCodecError::Io(error) if error.kind() == io::ErrorKind::BrokenPipe => {
+                    println!("server: the client left before its reply");
+                    Ok(())
+                }
+                error => Err(into_io(error)),
+            };
+        }
+    }
+    Ok(())
+}
+
+/// Accepts connections until `shutdown` is cancelled (or the listener
+/// closes), serving up to `MAX_CONNECTIONS` at once, each in a task of its
+/// own; then waits for the connections to end.
+async fn server(mut listener: mpsc::Receiver<DuplexStream>, shutdown: CancellationToken) {
+    let store = Store::default();
+    let sweeper = tokio::spawn(sweeper(Arc::clone(&store), shutdown.clone()));
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let mut connections = JoinSet::new();
+    let mut served = 0;
+    loop {
+        let slot = tokio::select! {
+            () = shutdown.cancelled() => break,
+            slot = Arc::clone(&slots).acquire_owned() => {
+                slot.expect("the semaphore is never closed")
+            }
+        };
+        let stream = tokio::select! {
+            () = shutdown.cancelled() => break,
+            stream = listener.recv() => match stream {
+                Some(stream) => stream,
+                None => break,
+            },
+        };
+        served += 1;
+        let store = Arc::clone(&store);
+        let shutdown = shutdown.clone();
+        connections.spawn(async move {
+            let _slot = slot;
+            serve(stream, store, shutdown).await
+        });
+    }
+    // Each connection sees the same token and ends after its current
+    // command, so this waits for no more than one command each.
+    while let Some(joined) = connections.join_next().await {
+        match joined {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => println!("server: {error}"),
+            Err(error) => println!("server: {error}"),
+        }
+    }
+    match sweeper.await {
+        Ok(()) => println!("server: sweeper stopped"),
+        Err(error) => println!("server: sweeper: {error}"),
+    }
+    println!("server: stopped after {served} connections");
+}
+
+fn into_io(error: LinesCodecError) -> io::Error {
+    match error {
+        LinesCodecError::Io(error) => error,
+        other => io::Error::other(other),
+    }
+}
+
+/// How long the client waits for a reply.
+const REPLY_LIMIT: Duration = Duration::from_millis(300);
+
+/// A connection to the server that gives each request `REPLY_LIMIT`.
+struct Client {
+    connect: mpsc::Sender<DuplexStream>,
+    lines: Framed<DuplexStream, LinesCodec>,
+}
+
+impl Client {
+    async fn open(connect: mpsc::Sender<DuplexStream>) -> io::Result<Client> {
+        let lines = Self::connection(&connect).await?;
+        Ok(Client { connect, lines })
+    }
+
+    async fn connection(
+        connect: &mpsc::Sender<DuplexStream>,
+    ) -> io::Result<Framed<DuplexStream, LinesCodec>> {
+        let (near, far) = tokio::io::duplex(1024);
+        connect
+            .send(far)
+            .await
+            .map_err(|_| io::Error::other("the server is gone"))?;
+        Ok(Framed::new(near, LinesCodec::new()))
+    }
+
+    /// The reply to `command`, or `Ok(None)` if none came in time.
+    async fn request(&mut self, command: &str) -> io::Result<Option<String>> {
+        let exchange = async {
+            self.lines.send(command).await.map_err(into_io)?;
+            match self.lines.next().await {
+                Some(reply) => reply.map_err(into_io),
+                None => Err(io::Error::other("the server hung up")),
+            }
+        };
+        match timeout(REPLY_LIMIT, exchange).await {
+            Ok(reply) => reply.map(Some),
+            Err(_) => {
+                // The late reply would come in as the reply to the next
+                // request: this connection is out of step. A new one.
+                self.lines = Self::connection(&self.connect).await?;
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// Sends `command` and prints the reply, as `who`.
+async fn say(who: &str, client: &mut Client, command: &str) -> io::Result<()> {
+    match client.request(command).await? {
+        Some(reply) => println!("{who}: {command} -> {reply}"),
+        None => println!("{who}: {command} -> no reply in time, reconnected"),
+    }
+    Ok(())
+}
+
+async fn talk(connect: mpsc::Sender<DuplexStream>) -> io::Result<()> {
+    let mut alice = Client::open(connect.clone()).await?;
+    for command in [
+        "SET session abc PX 250",
+        "SET token xyz PX 600",
+        "SET cart 3 PX 750",
+        "SET color red",
+        "GET session",
+    ] {
+        say("alice", &mut alice, command).await?;
+    }
+    drop(alice);
+    sleep(Duration::from_millis(300)).await;
+    let mut bob = Client::open(connect).await?;
+    for (pause_ms, command) in [
+        (0, "GET session"),
+        (0, "SET color blue PX soon"),
+        (400, "GET token"),
+        (0, "GET cart"),
+        (300, "GET color"),
+    ] {
+        sleep(Duration::from_millis(pause_ms)).await;
+        say("bob", &mut bob, command).await?;
+    }
+    Ok(())
+}
+
+pub async fn run() {
+    let (connect, listener) = mpsc::channel(4);
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn(server(listener, shutdown.clone()));
+    if let Err(error) = talk(connect.clone()).await {
+        println!("client: {error}");
+    }
+    println!("shutting down");
+    shutdown.cancel();
+    if let Err(error) = server.await {
+        println!("server: {error}");
+    }
+    drop(connect);
+}
