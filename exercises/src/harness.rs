@@ -138,6 +138,7 @@ fn parse_args(usage: &str) -> Result<bool, lexopt::Error> {
 /// The `main` of an exercise's binary: runs `run`, the exercise in `file`
 /// (its module is `module`), and reports to the checker.
 pub fn main(module: &str, file: &str, run: Run) -> ExitCode {
+    closed_stdout::die_quietly_when_stdout_closes();
     let usage = format!(
         "usage: {module} (the exercise `{module}`, run by `cargo run -p exercises -- {module}`)"
     );

@@ -456,8 +456,9 @@ impl Record {
 pub fn describe_wait(who: &str, wait: Option<&runner::dump::Wait>) -> String {
     let Some(wait) = wait else {
         return format!(
-            "{who} waits in no Tokio future: what it awaits is not Tokio's, or nothing \
-             will ever wake it"
+            "{who} waits where a task dump can't see: in a `JoinSet` none of whose tasks \
+             has finished, in a future that is not Tokio's, or on nothing that will ever \
+             wake it"
         );
     };
     let place = match wait.innermost() {
@@ -598,7 +599,7 @@ mod tests {
             describe_wait("the task spawned at x.rs:3", Some(&outside)),
             "the task spawned at x.rs:3 waits outside your file in `sleep`"
         );
-        assert!(describe_wait("the main task", None).contains("no Tokio future"));
+        assert!(describe_wait("the main task", None).contains("where a task dump can't see"));
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub const CASES: &[(&str, &[&str])] = &[
     (
         "selftest_stuck_channel",
         &[
-            "the task spawned at selftest.rs:170 waits at selftest.rs:171 in \
+            "the task spawned at selftest.rs:171 waits at selftest.rs:172 in \
              `mpsc::Receiver::recv`: a channel ends when its last sender is dropped",
             HELLO_SHOWN,
         ],
@@ -98,6 +98,7 @@ pub const PASSING: &[(&str, &str)] = &[
 
 /// Runs the self-test named by the one argument.
 fn main() -> ExitCode {
+    closed_stdout::die_quietly_when_stdout_closes();
     let mut args = std::env::args().skip(1);
     let (Some(name), None) = (args.next(), args.next()) else {
         eprintln!("usage: exercise-selftest <case> (run by `cargo run -p exercises -- verify`)");

@@ -534,8 +534,9 @@ pub fn render(tasks: &[TaskDump], notes: &[String]) -> String {
         if task.waits.is_empty() {
             let _ = writeln!(
                 text,
-                "  waits in no Tokio future: what it awaits is not Tokio's, or nothing will \
-                 ever wake it (std::future::pending)"
+                "  waits where a task dump can't see: in a JoinSet none of whose tasks has \
+                 finished, in a future that is not Tokio's, or on nothing that will ever wake \
+                 it (std::future::pending)"
             );
         }
         render_waits(&mut text, &task.waits, 0, 1);

@@ -273,7 +273,7 @@ main run()
     waits in Mutex::lock
 
 #2 line 45: tokio::spawn(b())
-  waits in no Tokio future: what it awaits is not Tokio's, or nothing will ever wake it (std::future::pending)
+  waits where a task dump can't see: in a JoinSet none of whose tasks has finished, in a future that is not Tokio's, or on nothing that will ever wake it (std::future::pending)
 
 A note.
 "
