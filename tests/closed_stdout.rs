@@ -55,6 +55,12 @@ fn assert_said_it_cannot_write(what: &str, output: &Output) {
         "{what}: {stderr}"
     );
     assert!(!stderr.contains("panicked"), "{what}: {stderr}");
+    // Said once, although several threads may have failed to print.
+    assert_eq!(
+        stderr.matches("cannot write to stdout").count(),
+        1,
+        "{what}: {stderr}"
+    );
 }
 
 #[track_caller]

@@ -20,12 +20,17 @@
 //! first thing in `main`; `tests/closed_stdout.rs` runs each one with its
 //! stdout closed, and with it on `/dev/full`.
 
+use std::io::Write as _;
 use std::panic::{self, PanicHookInfo};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rustix::process::{Signal, getpid, kill_process};
 
 /// The exit code of a binary that could not write its stdout.
 pub const EXIT_CANNOT_WRITE: i32 = 1;
+
+/// Set by the first thread that reports a failed write to stdout.
+static REPORTING: AtomicBool = AtomicBool::new(false);
 
 /// Installs the panic hook; call it first thing in `main`.
 pub fn die_quietly_when_stdout_closes() {
@@ -38,7 +43,18 @@ pub fn die_quietly_when_stdout_closes() {
                 sigpipe::reset();
                 let _ = kill_process(getpid(), Signal::PIPE);
             } else {
-                eprintln!("error: cannot write to stdout: {reason}");
+                // Several threads can fail to print at once (tasks on the
+                // multi-thread runtime): the first one reports and exits, and
+                // the others wait for the exit, so the line is said once and
+                // whole.
+                if REPORTING.swap(true, Ordering::SeqCst) {
+                    loop {
+                        std::thread::park();
+                    }
+                }
+                // One write, so that nothing else lands inside the line.
+                let line = format!("error: cannot write to stdout: {reason}\n");
+                let _ = std::io::stderr().write_all(line.as_bytes());
                 std::process::exit(EXIT_CANNOT_WRITE);
             }
         }
