@@ -22,7 +22,8 @@ pub fn page(root: &Path) -> Result<String, Error> {
          ```sh\ncargo run -p exercises\n```\n\n\
          and see the README's \"Exercises\" section for a walk through one exercise. Each \
          exercise below links to the example that shows how; `cargo run -p exercises -- hint \
-         <name>` gives a hint first.\n\n\
+         <name>` gives a nudge first, then the API to use, then the answer, one each time you \
+         run it.\n\n\
          | # | Exercise | What it asks | The example that shows how |\n\
          | --- | --- | --- | --- |\n",
     );
