@@ -26,16 +26,23 @@
 //! still in flight has finished, one more reason to flush first. Neither
 //! flushing nor closing puts the data on the disk; `File::sync_all` does.
 //!
+//! The file is created on the blocking pool by a job that holds a share of
+//! its temporary directory, so a cancelled `run()` can't remove the
+//! directory while the job is still creating the file in it (the reason is
+//! on `real-world/file_io`'s page).
+//!
 //! Translates:
 //! - *Python Async/Await*, "Database Connection"
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
 //!   "Basic Async Context Managers" (the
 //!   `aiofiles` half, with `tokio::fs` in a temporary directory)
 
-use std::path::Path;
+use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use tempfile::TempDir;
 use tokio::fs::File;
 use tokio::io::{AsyncWriteExt, BufWriter};
 use tokio::time::sleep;
@@ -110,8 +117,17 @@ async fn report_forgetting_close(sql: &str) -> Result<(), QueryError> {
     Ok(())
 }
 
-async fn write_greeting(path: &Path, flush: bool) -> std::io::Result<()> {
-    let mut writer = BufWriter::new(File::create(path).await?);
+/// `File::create` with the job holding `dir` until the file exists: a
+/// blocking job runs to its end even if this future is dropped first.
+async fn create_in(dir: &Arc<TempDir>, name: &'static str) -> io::Result<File> {
+    let dir = Arc::clone(dir);
+    let file =
+        tokio::task::spawn_blocking(move || std::fs::File::create(dir.path().join(name))).await??;
+    Ok(File::from_std(file))
+}
+
+async fn write_greeting(dir: &Arc<TempDir>, name: &'static str, flush: bool) -> io::Result<()> {
+    let mut writer = BufWriter::new(create_in(dir, name).await?);
     writer.write_all(b"Hello, async world!").await?;
     if flush {
         // Where a write error would show up: a `Drop` could only swallow it.
@@ -136,16 +152,19 @@ pub async fn run() -> anyhow::Result<()> {
     }
 
     println!();
-    let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
-    let path = dir.path().join("example.txt");
+    let dir = Arc::new(tempfile::tempdir().context("cannot create a temporary directory")?);
+    let name = "example.txt";
+    let path = dir.path().join(name);
     let write = || format!("cannot write {}", path.display());
     let read = || format!("cannot read {}", path.display());
 
-    write_greeting(&path, false).await.with_context(write)?;
+    write_greeting(&dir, name, false)
+        .await
+        .with_context(write)?;
     let content = tokio::fs::read_to_string(&path).await.with_context(read)?;
     println!("File content without flush(): {content:?}");
 
-    write_greeting(&path, true).await.with_context(write)?;
+    write_greeting(&dir, name, true).await.with_context(write)?;
     let content = tokio::fs::read_to_string(&path).await.with_context(read)?;
     println!("File content: {content}");
     Ok(())

@@ -41,7 +41,15 @@
 //! still open on its thread: at most `max_size` are open at any moment. A
 //! caller cancelled while a new connection is being opened leaves nothing
 //! behind either: the open ends, the connection is closed, and only then does
-//! its permit go back. The example rolls back two transactions that went
+//! its permit go back.
+//!
+//! The pool owns the database's temporary directory, and each permit carries
+//! a share of it (an `Arc`): a connection still open on the blocking thread
+//! after its caller left keeps the directory until it is closed. A cancelled
+//! `run()` that removed the directory while SQLite was creating its journal
+//! there would otherwise leave the file, and so the directory, on disk.
+//!
+//! The example rolls back two transactions that went
 //! wrong, then cancels a caller mid-query and shows the pool replace the
 //! connection.
 //!
@@ -56,7 +64,7 @@
 //!   connection pool for database operations")
 
 use std::num::NonZeroUsize;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -65,6 +73,7 @@ use anyhow::{Context, bail, ensure};
 use futures::FutureExt;
 use futures::future::{join_all, try_join_all};
 use rusqlite::Connection;
+use tempfile::TempDir;
 use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinError;
 use tokio::time::{Instant, sleep, timeout};
@@ -95,6 +104,9 @@ struct SqlitePool {
     idle: Arc<Mutex<Vec<Connection>>>,
     /// Only for the demonstration's check.
     stats: PoolStats,
+    /// Removed once the pool and every lease are gone; last, so the idle
+    /// connections above are closed first.
+    dir: Arc<TempDir>,
 }
 
 /// A checked-out connection; dropping it returns the connection to the pool.
@@ -102,18 +114,34 @@ struct PooledConnection {
     /// `None` only while a call is running on the blocking thread, or after
     /// one failed to bring the connection back.
     connection: Option<Connection>,
-    /// Travels with the connection, to the blocking thread and back: a
-    /// connection still open there after its caller was cancelled keeps its
-    /// permit until it is closed, so at most `max_size` are ever open.
-    permit: Option<OwnedSemaphorePermit>,
+    /// Dropped before `lease`, so a connection it closes goes before the
+    /// directory can.
     idle: Arc<Mutex<Vec<Connection>>>,
+    /// Travels with the connection, to the blocking thread and back.
+    lease: Option<Lease>,
+}
+
+/// The permit that counts a connection against the pool's size, and a share
+/// of its directory. A connection still open on the blocking thread after
+/// its caller was cancelled keeps both until it is closed, so at most
+/// `max_size` are ever open, and none outlives its file's directory.
+struct Lease {
+    _permit: OwnedSemaphorePermit,
+    _dir: Arc<TempDir>,
 }
 
 impl SqlitePool {
     /// Not zero: a pool of no connections would time out every caller.
-    fn new(path: &Path, max_size: NonZeroUsize, acquire_timeout: Duration) -> Self {
+    /// A pool for the database `file_name` in `dir`, which it now owns.
+    fn new(
+        dir: TempDir,
+        file_name: &str,
+        max_size: NonZeroUsize,
+        acquire_timeout: Duration,
+    ) -> Self {
         Self {
-            path: path.to_owned(),
+            path: dir.path().join(file_name),
+            dir: Arc::new(dir),
             max_size,
             acquire_timeout,
             permits: Arc::new(Semaphore::new(max_size.get())),
@@ -133,6 +161,10 @@ impl SqlitePool {
         let permit = timeout(self.acquire_timeout, self.permits.clone().acquire_owned())
             .await
             .map_err(|_| PoolError::Timeout(self.acquire_timeout))??;
+        let lease = Lease {
+            _permit: permit,
+            _dir: Arc::clone(&self.dir),
+        };
         self.stats
             .checked_out(self.max_size.get() - self.permits.available_permits());
 
@@ -141,22 +173,22 @@ impl SqlitePool {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .pop();
-        let (connection, permit) = match reused {
-            Some(connection) => (connection, permit),
+        let (connection, lease) = match reused {
+            Some(connection) => (connection, lease),
             None => {
                 let path = self.path.clone();
-                // The permit goes along: a caller cancelled during the open
+                // The lease goes along: a caller cancelled during the open
                 // leaves the connection to be closed there, still counted.
-                let (connection, permit) =
-                    tokio::task::spawn_blocking(move || (Connection::open(path), permit)).await?;
+                let (connection, lease) =
+                    tokio::task::spawn_blocking(move || (Connection::open(path), lease)).await?;
                 self.stats.opened_one();
-                (connection?, permit)
+                (connection?, lease)
             }
         };
         Ok(PooledConnection {
             connection: Some(connection),
-            permit: Some(permit),
             idle: self.idle.clone(),
+            lease: Some(lease),
         })
     }
 }
@@ -169,33 +201,33 @@ impl PooledConnection {
         T: Send + 'static,
     {
         let mut connection = self.connection.take().ok_or(PoolError::Lost)?;
-        let permit = self.permit.take();
-        let (connection, permit, result) = tokio::task::spawn_blocking(move || {
+        let lease = self.lease.take();
+        let (connection, lease, result) = tokio::task::spawn_blocking(move || {
             let result = query(&mut connection).map_err(PoolError::from);
             // A transaction lives within one call. SQLite keeps one open
             // after a statement inside it fails, so a query that returned
             // early, or never committed, would hand the next caller a
             // connection mid-transaction, still holding its locks. Rolled
             // back here, on this thread; one that won't roll back is closed
-            // here too, its permit with it.
+            // here too, its lease with it.
             if connection.is_autocommit() {
-                return (Some(connection), permit, result);
+                return (Some(connection), lease, result);
             }
             match connection.execute_batch("ROLLBACK") {
                 Ok(()) => {
                     let result = result.and(Err(PoolError::OpenTransaction));
-                    (Some(connection), permit, result)
+                    (Some(connection), lease, result)
                 }
                 Err(error) => {
                     drop(connection);
-                    drop(permit);
+                    drop(lease);
                     (None, None, result.and(Err(error.into())))
                 }
             }
         })
         .await?;
         self.connection = connection;
-        self.permit = permit;
+        self.lease = lease;
         result
     }
 }
@@ -208,7 +240,7 @@ impl Drop for PooledConnection {
                 .unwrap_or_else(PoisonError::into_inner)
                 .push(connection);
         }
-        // `permit` is released after this, once the connection is back.
+        // `lease` is released after this, once the connection is back.
     }
 }
 
@@ -227,7 +259,7 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(500);
 
 pub async fn run() -> anyhow::Result<()> {
     let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
-    let pool = SqlitePool::new(&dir.path().join("app.db"), POOL_SIZE, ACQUIRE_TIMEOUT);
+    let pool = SqlitePool::new(dir, "app.db", POOL_SIZE, ACQUIRE_TIMEOUT);
 
     pool.get()
         .await?

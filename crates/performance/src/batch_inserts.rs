@@ -11,7 +11,11 @@
 //!
 //! `rusqlite` is synchronous, so each batch runs on `spawn_blocking`, off the
 //! runtime's thread, with the connection moved in and handed back. The
-//! database is a file in a temporary directory, removed afterwards.
+//! database is a file in a temporary directory, removed afterwards. The
+//! directory travels with the connection: a job on the blocking pool runs to
+//! its end even if `run()` is cancelled, and SQLite creates a journal file
+//! beside the database for each transaction, so a directory removed while a
+//! job still writes could be left on disk with that file in it.
 //!
 //! How much faster one transaction is depends on the disk, so the times are
 //! measured but not printed; the example prints the row counts, which are
@@ -29,6 +33,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use rusqlite::Connection;
+use tempfile::TempDir;
 use tokio::task::spawn_blocking;
 
 const INSERT: &str = "INSERT INTO users (name, email) VALUES (?1, ?2)";
@@ -60,62 +65,71 @@ fn insert_in_one_transaction(
     transaction.commit()
 }
 
+/// A connection and the directory its file is in. Fields drop in order, so
+/// the connection is closed before the directory is removed.
+struct Database {
+    connection: Connection,
+    _directory: TempDir,
+}
+
 type Insert = fn(&mut Connection, &[(String, String)]) -> rusqlite::Result<()>;
 
 /// Runs `insert` on the blocking pool and hands the connection back, with
 /// the time the inserts took.
 async fn timed_insert(
-    mut connection: Connection,
+    mut database: Database,
     rows: Vec<(String, String)>,
     insert: Insert,
-) -> anyhow::Result<(Connection, Duration)> {
-    let (connection, result, took) = spawn_blocking(move || {
+) -> anyhow::Result<(Database, Duration)> {
+    let (database, result, took) = spawn_blocking(move || {
         let start = Instant::now();
-        let result = insert(&mut connection, &rows);
-        (connection, result, start.elapsed())
+        let result = insert(&mut database.connection, &rows);
+        (database, result, start.elapsed())
     })
     .await
     .context("the inserts panicked")?;
     result.context("inserting the users failed")?;
-    Ok((connection, took))
+    Ok((database, took))
 }
 
-async fn count(connection: Connection, pattern: &'static str) -> anyhow::Result<(Connection, i64)> {
-    let (connection, result) = spawn_blocking(move || {
-        let result = connection.query_row(
+async fn count(database: Database, pattern: &'static str) -> anyhow::Result<(Database, i64)> {
+    let (database, result) = spawn_blocking(move || {
+        let result = database.connection.query_row(
             "SELECT COUNT(*) FROM users WHERE name LIKE ?1",
             [pattern],
             |row| row.get(0),
         );
-        (connection, result)
+        (database, result)
     })
     .await
     .context("the count panicked")?;
-    Ok((connection, result.context("counting the users failed")?))
+    Ok((database, result.context("counting the users failed")?))
 }
 
 pub async fn run() -> anyhow::Result<()> {
     let directory = tempfile::tempdir().context("cannot create a temporary directory")?;
-    let path = directory.path().join("users.db");
-    let connection = spawn_blocking(move || {
-        let connection = Connection::open(path)?;
+    let database = spawn_blocking(move || {
+        let connection = Connection::open(directory.path().join("users.db"))?;
         connection.execute_batch(
             "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT UNIQUE)",
         )?;
-        Ok::<_, rusqlite::Error>(connection)
+        Ok::<_, rusqlite::Error>(Database {
+            connection,
+            _directory: directory,
+        })
     })
     .await
     .context("opening the database panicked")?
     .context("cannot create the users database")?;
 
-    let (connection, per_row) =
-        timed_insert(connection, users("single"), insert_one_per_transaction).await?;
-    let (connection, rows) = count(connection, "single-%").await?;
+    let (database, per_row) =
+        timed_insert(database, users("single"), insert_one_per_transaction).await?;
+    let (database, rows) = count(database, "single-%").await?;
     println!("One transaction per row: inserted {rows} rows");
 
-    let (connection, batched) =
-        timed_insert(connection, users("batch"), insert_in_one_transaction).await?;
-    let (_connection, rows) = count(connection, "batch-%").await?;
+    let (database, batched) =
+        timed_insert(database, users("batch"), insert_in_one_transaction).await?;
+    let (_database, rows) = count(database, "batch-%").await?;
     println!("One transaction for all: inserted {rows} rows");
 
     println!(
