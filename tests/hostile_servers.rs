@@ -4,7 +4,8 @@
 //! 1. a 10 MiB line with no newline, then the end of the stream: the
 //!    server's memory stays bounded, and the client gets a reply or a close;
 //! 2. bytes that are not UTF-8: a reply or a close, and the server goes on;
-//! 3. a client that sends and never reads: the others are still served;
+//! 3. a client that sends and never reads: the others are still served,
+//!    and a server whose replies it leaves unread drops it;
 //! 4. 500 connections at once: the next client is still served;
 //! 5. a half-close after a request: the reply (or, from the HTTP server,
 //!    a close), then the end of the stream;
@@ -81,6 +82,14 @@ impl Protocol {
             Protocol::Chat => b"tester\n",
             Protocol::Http => b"GET /get HTTP/1.1\r\nHost: x\r\n\r\n",
         }
+    }
+
+    /// Whether a client that sends requests and never reads their replies
+    /// leaves the server waiting for room: the echo and line servers answer
+    /// every line, the chat server sends a client's lines to the others
+    /// only, and the HTTP server stops reading once a reply is stuck.
+    fn stalls_on_deaf_clients(self) -> bool {
+        matches!(self, Protocol::Echo | Protocol::Upper)
     }
 
     /// A request holding bytes that are not UTF-8.
@@ -194,6 +203,26 @@ fn answers_or_closes(socket: &mut TcpStream, what: &str) {
     }
 }
 
+/// After a server was left waiting to write to `socket`: it must give up
+/// and close the connection, within the time its replies have plus
+/// `PATIENCE`. Reading what it had sent then ends, or is reset.
+fn dropped_for_not_reading(socket: &mut TcpStream) {
+    const SEND_TIMEOUT: Duration = Duration::from_secs(5);
+    let deadline = std::time::Instant::now() + SEND_TIMEOUT + PATIENCE;
+    let mut buffer = vec![0; 64 * 1024];
+    while std::time::Instant::now() < deadline {
+        match socket.read(&mut buffer) {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(error) if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                break;
+            }
+            Err(_) => return,
+        }
+    }
+    panic!("a client that never read was still connected after {SEND_TIMEOUT:?} + {PATIENCE:?}")
+}
+
 /// Sends until the server stops taking bytes (the peer closed, or its
 /// buffers are full and the write times out).
 fn send_until_refused(socket: &mut TcpStream, chunk: &[u8], limit: usize) -> usize {
@@ -279,7 +308,12 @@ fn hostile_suite(binary: &str, args: &[&str], protocol: Protocol) {
         _ => assert!(!rest.is_empty(), "no answer to a half-closed request"),
     }
 
-    // 6. SIGINT, with the deaf client and the crowd still connected.
+    // 3, continued: by now the deaf client's replies have waited a while.
+    if protocol.stalls_on_deaf_clients() {
+        dropped_for_not_reading(&mut deaf);
+    }
+
+    // 6. SIGINT, with the crowd still connected.
     let children = server.children();
     assert!(children.is_empty(), "the server started {children:?}");
     server.interrupt();

@@ -10,8 +10,11 @@
 //! `TaskTracker` so that shutting down can wait for the connections still
 //! open. Each handler races its reads and its writes against the shutdown
 //! token: a client that sends without reading leaves the handler waiting
-//! for room to write, where it must still hear the shutdown. (The goodbye
-//! it then sends has a time limit instead.) `into_split` gives the two
+//! for room to write, where it must still hear the shutdown. A reply also
+//! has a time limit, so such a client is dropped rather than kept for ever
+//! (the goodbye has one too). A client that sends nothing may stay
+//! connected until the shutdown, as at a `nc` prompt; `recipes/tcp_server`
+//! limits that wait too. `into_split` gives the two
 //! halves as owned values, which separate tasks could read and write at
 //! once. `AsyncReadExt` and `AsyncWriteExt` bring `read` and
 //! `write_all`; `write_all` is `writer.write()` followed by `await
@@ -94,6 +97,8 @@ pub async fn serve(listener: TcpListener, shutdown: CancellationToken) -> io::Re
     Ok(())
 }
 
+/// How long a reply may wait for the client to make room for it.
+const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long the goodbye may wait for room in the client's socket.
 const GOODBYE_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -155,9 +160,17 @@ async fn echo_lines(id: u32, socket: TcpStream, shutdown: CancellationToken) -> 
             [b"echo: ", line.as_slice()].concat()
         };
         // A client that sends without reading fills the socket's buffers,
-        // and then this write waits for it; the shutdown must not.
-        match shutdown.run_until_cancelled(writer.write_all(&reply)).await {
-            Some(written) => written?,
+        // and then this write waits for it: for `SEND_TIMEOUT` at most, and
+        // the shutdown not at all.
+        let send = timeout(SEND_TIMEOUT, writer.write_all(&reply));
+        match shutdown.run_until_cancelled(send).await {
+            Some(Ok(written)) => written?,
+            Some(Err(_elapsed)) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the client stopped reading",
+                ));
+            }
             None => break,
         }
         if !refused {
