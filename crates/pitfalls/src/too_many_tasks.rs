@@ -153,6 +153,12 @@ impl Drop for InUse<'_> {
     }
 }
 
+/// The time since `start` in tenths of a second, rounded down. On the real
+/// clock a timer fires late, never early, and the lateness adds up over
+/// sequential waits; rounding down prints the time the schedule gives as
+/// long as that lateness stays under 0.1 s. On the paused clock the time is
+/// exact.
 fn seconds(start: Instant) -> String {
-    format!("{:.1}s", start.elapsed().as_secs_f64())
+    let tenths = start.elapsed().as_millis() / 100;
+    format!("{}.{}s", tenths / 10, tenths % 10)
 }

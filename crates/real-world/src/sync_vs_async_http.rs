@@ -112,7 +112,7 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
     let _ = ready.await;
     let start = Instant::now();
     done.await??;
-    println!("Total time: {:.1}s", start.elapsed().as_secs_f64());
+    println!("Total time: {}", tenths(start.elapsed()));
 
     println!();
     println!("Async, concurrently:");
@@ -128,6 +128,15 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
         let status = result.map_err(reqwest::Error::without_url)?;
         println!("Fetched {path}: {status}");
     }
-    println!("Total time: {:.1}s", start.elapsed().as_secs_f64());
+    println!("Total time: {}", tenths(start.elapsed()));
     Ok(())
+}
+
+/// Elapsed time in tenths of a second, rounded down. On the real clock a
+/// timer fires late, never early, and the lateness adds up over sequential
+/// waits; rounding down prints the time the schedule gives as long as that
+/// lateness stays under 0.1 s. On the paused clock the time is exact.
+fn tenths(elapsed: Duration) -> String {
+    let tenths = elapsed.as_millis() / 100;
+    format!("{}.{}s", tenths / 10, tenths % 10)
 }
