@@ -172,9 +172,15 @@ async fn sleep() -> Result<u64> {
     Ok(done)
 }
 
+/// How long one request may take, from connecting to the end of its body:
+/// a server that stalls fails the benchmark instead of hanging it.
+const HTTP_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// 10,000 GETs of `{url}/json` through one client, 64 in flight.
 async fn http(url: &str) -> Result<u64> {
-    let client = reqwest::Client::new();
+    let client = reqwest::Client::builder()
+        .timeout(HTTP_REQUEST_TIMEOUT)
+        .build()?;
     let url = format!("{url}/json");
     let lengths: Vec<usize> = stream::iter(0..HTTP_REQUESTS)
         .map(|_| async {

@@ -459,10 +459,14 @@ mod tests {
         async fn start() -> Self {
             let _ = rustls::crypto::ring::default_provider().install_default();
             let base = spawn().await.expect("the server starts");
-            Self {
-                client: reqwest::Client::new(),
-                base,
-            }
+            // A server that stalls fails the test instead of hanging it.
+            // On the paused clock the limit is virtual time, which jumps
+            // ahead only when the runtime has nothing else to do.
+            let client = reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("a client");
+            Self { client, base }
         }
 
         async fn get(&self, path: &str) -> reqwest::Response {
