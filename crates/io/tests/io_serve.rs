@@ -3,31 +3,22 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{ChildStdout, Command, ExitStatus, Stdio};
+use std::time::Duration;
 
-/// The running server, killed if a test fails before it exits, so that no
-/// orphan holds the test's output open.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
+use proc::Group;
 
 /// Starts `io-serve <server> --port 0` and returns it with the address it
-/// printed.
-fn start(server: &str) -> (Running, BufReader<ChildStdout>, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_io-serve"))
+/// printed. The server runs in a process group of its own, killed if a test
+/// fails before it exits, so that no orphan holds the test's output open.
+fn start(server: &str) -> (Group, BufReader<ChildStdout>, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_io-serve"));
+    command
         .args([server, "--port", "0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("io-serve starts");
-    let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped());
+    let mut group = proc::spawn(command).expect("io-serve starts");
+    let mut stdout = BufReader::new(group.take_stdout().expect("piped"));
     let mut first = String::new();
     stdout.read_line(&mut first).expect("it prints its address");
     let address = first
@@ -35,7 +26,7 @@ fn start(server: &str) -> (Running, BufReader<ChildStdout>, String) {
         .and_then(|rest| rest.split(';').next())
         .unwrap_or_else(|| panic!("unexpected first line: {first:?}"))
         .to_owned();
-    (Running(child), stdout, address)
+    (group, stdout, address)
 }
 
 fn connect(address: &str) -> (BufReader<TcpStream>, TcpStream) {
@@ -52,28 +43,20 @@ fn read_line(reader: &mut BufReader<TcpStream>) -> String {
     line
 }
 
-fn interrupt(server: &Running) {
-    let status = Command::new("kill")
-        .args(["-INT", &server.0.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
+/// Ctrl-C, as a terminal sends it to the server alone.
+fn interrupt(server: &Group) {
+    server
+        .signal(rustix::process::Signal::INT)
+        .expect("SIGINT is sent");
 }
 
 /// Waits for the server to exit, and fails the test if it is still running
 /// after `limit`.
-fn exits_within(server: &mut Running, limit: Duration) -> ExitStatus {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(status) = server.0.try_wait().expect("its status") {
-            return status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the server is still running {limit:?} after SIGINT"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+fn exits_within(server: &mut Group, limit: Duration) -> ExitStatus {
+    server
+        .wait_timeout(limit)
+        .expect("its status")
+        .unwrap_or_else(|| panic!("the server is still running {limit:?} after SIGINT"))
 }
 
 #[test]
@@ -90,7 +73,7 @@ fn the_chat_server_takes_a_real_client_and_stops_cleanly_on_sigint() {
     interrupt(&server);
     assert_eq!(read_line(&mut reader), "server shutting down\n");
     assert_eq!(read_line(&mut reader), "", "then the end of the stream");
-    let status = server.0.wait().expect("it exits");
+    let status = server.wait().expect("it exits");
     assert!(status.success(), "{status}");
     let mut rest = String::new();
     stdout
@@ -165,7 +148,7 @@ fn the_echo_server_echoes_for_a_real_client() {
     writer.write_all(b"hi there\n").expect("a line goes out");
     assert_eq!(read_line(&mut reader), "echo: hi there\n");
     interrupt(&server);
-    assert!(server.0.wait().expect("it exits").success());
+    assert!(server.wait().expect("it exits").success());
 }
 
 #[test]
@@ -195,21 +178,23 @@ fn the_echo_server_shuts_down_while_a_client_does_not_read() {
 
 #[test]
 fn a_bad_port_is_a_usage_error() {
+    // A mistake ends it at once; a server that started listening instead
+    // would be killed at the deadline, and fail the test.
+    let usage = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_io-serve"));
+        command.args(args);
+        proc::run(command, Duration::from_secs(10)).expect("io-serve runs")
+    };
     for args in [["chat", "--port", "70000"], ["chat", "--port", "seven"]] {
-        let output = Command::new(env!("CARGO_BIN_EXE_io-serve"))
-            .args(args)
-            .output()
-            .expect("io-serve runs");
-        assert_eq!(output.status.code(), Some(2), "{args:?}");
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        let finished = usage(&args);
+        assert_eq!(finished.exit, proc::Exit::Code(2), "{args:?}");
         assert!(
-            stderr.contains("expected a port number from 0 to 65535"),
-            "{stderr}"
+            finished
+                .stderr
+                .contains("expected a port number from 0 to 65535"),
+            "{}",
+            finished.stderr
         );
     }
-    let output = Command::new(env!("CARGO_BIN_EXE_io-serve"))
-        .arg("ftp")
-        .output()
-        .expect("io-serve runs");
-    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(usage(&["ftp"]).exit, proc::Exit::Code(2));
 }
