@@ -12,6 +12,9 @@ async fn load_price(item: &str) -> u32 {
 
 #[derive(Default)]
 struct Cache {
+    /// An expired entry is replaced when its key is asked for again, never
+    /// removed: enough for the few keys here, but a stream of distinct keys
+    /// would grow it for ever. `patterns/ttl_cache` bounds its map.
     entries: HashMap<String, (u32, Instant)>,
 }
 

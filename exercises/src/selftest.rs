@@ -96,17 +96,57 @@ pub const PASSING: &[(&str, &str)] = &[
     ),
 ];
 
+const CASE: flags::Positional =
+    flags::Positional::required("CASE", "The self-test to run, such as selftest_panic");
+
+/// The command line, from which the parser and `--help` are both derived.
+const COMMAND: flags::Command = flags::Command {
+    name: "",
+    summary: "",
+    about: "Runs one program a learner might write, for `cargo run -p exercises -- verify` to \
+            check the checker with.",
+    positionals: &[CASE],
+    flags: &[],
+};
+
+/// An exercise's binary ends the same ways (`exercises::harness`).
+const EXIT_CODES: flags::ExitCodes<'static> = &[
+    (0, "the program finished"),
+    (1, "it was still awaiting after 60 s of virtual time"),
+    (flags::EXIT_USAGE, flags::USAGE_MISTAKE),
+    (3, "the harness could not pass on its output"),
+    (101, "it panicked"),
+];
+
+/// The case named on the command line; `Ok(None)` for `--help`.
+fn parse() -> Result<Option<String>, String> {
+    let mut parser = lexopt::Parser::from_env();
+    let args = match flags::parse(&COMMAND, &mut parser).map_err(|error| error.0)? {
+        flags::Parsed::Help => return Ok(None),
+        flags::Parsed::Args(args) => args,
+    };
+    let name = args.positional(&CASE).map_err(|error| error.0)?;
+    name.map(Some).ok_or_else(|| "which case?".to_owned())
+}
+
 /// Runs the self-test named by the one argument.
 fn main() -> ExitCode {
     closed_stdout::die_quietly_when_stdout_closes();
-    let mut args = std::env::args().skip(1);
-    let (Some(name), None) = (args.next(), args.next()) else {
-        eprintln!("usage: exercise-selftest <case> (run by `cargo run -p exercises -- verify`)");
-        return ExitCode::from(2);
+    let usage = || flags::help("exercise-selftest", &COMMAND, EXIT_CODES);
+    let name = match parse() {
+        Ok(Some(name)) => name,
+        Ok(None) => {
+            print!("{}", usage());
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            eprintln!("error: {error}\n\n{}", usage());
+            return ExitCode::from(flags::EXIT_USAGE);
+        }
     };
     let Some(run) = exercise(&name) else {
-        eprintln!("exercise-selftest: no case named `{name}`");
-        return ExitCode::from(2);
+        eprintln!("error: no case named `{name}`\n\n{}", usage());
+        return ExitCode::from(flags::EXIT_USAGE);
     };
     // Compiled as its own crate root: the crate is the module.
     let source = runner::dump::Source {
