@@ -2,7 +2,7 @@ use std::io;
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, DuplexStream};
-use tokio::time::{Instant, interval_at, sleep};
+use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep};
 
 /// Reads frames of one length byte and that many bytes, keeping the bytes
 /// of a frame in progress between calls, so `read_frame` is cancel safe.
@@ -63,6 +63,9 @@ pub async fn run() {
     let mut frames = FrameReader::new(near);
     let every = Duration::from_millis(120);
     let mut ticks = interval_at(Instant::now() + every, every);
+    // A tick that comes late (the loop was busy with a frame) is followed by
+    // the next on schedule, not by the missed ones back to back (`Burst`).
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
     loop {
         tokio::select! {
             frame = frames.read_frame() => match frame {

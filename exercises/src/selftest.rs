@@ -36,7 +36,7 @@ pub const CASES: &[(&str, &[&str])] = &[
     (
         "selftest_stuck_channel",
         &[
-            "the task spawned at selftest.rs:171 waits at selftest.rs:172 in \
+            "the task spawned at selftest.rs:151 waits at selftest.rs:152 in \
              `mpsc::Receiver::recv`: a channel ends when its last sender is dropped",
             HELLO_SHOWN,
         ],
@@ -95,66 +95,6 @@ pub const PASSING: &[(&str, &str)] = &[
         "a process the exercise starts does not inherit the checker's pipe",
     ),
 ];
-
-const CASE: flags::Positional =
-    flags::Positional::required("CASE", "The self-test to run, such as selftest_panic");
-
-/// The command line, from which the parser and `--help` are both derived.
-const COMMAND: flags::Command = flags::Command {
-    name: "",
-    summary: "",
-    about: "Runs one program a learner might write, for `cargo run -p exercises -- verify` to \
-            check the checker with.",
-    positionals: &[CASE],
-    flags: &[],
-};
-
-/// An exercise's binary ends the same ways (`exercises::harness`).
-const EXIT_CODES: flags::ExitCodes<'static> = &[
-    (0, "the program finished"),
-    (1, "it was still awaiting after 60 s of virtual time"),
-    (flags::EXIT_USAGE, flags::USAGE_MISTAKE),
-    (3, "the harness could not pass on its output"),
-    (101, "it panicked"),
-];
-
-/// The case named on the command line; `Ok(None)` for `--help`.
-fn parse() -> Result<Option<String>, String> {
-    let mut parser = lexopt::Parser::from_env();
-    let args = match flags::parse(&COMMAND, &mut parser).map_err(|error| error.0)? {
-        flags::Parsed::Help => return Ok(None),
-        flags::Parsed::Args(args) => args,
-    };
-    let name = args.positional(&CASE).map_err(|error| error.0)?;
-    name.map(Some).ok_or_else(|| "which case?".to_owned())
-}
-
-/// Runs the self-test named by the one argument.
-fn main() -> ExitCode {
-    closed_stdout::die_quietly_when_stdout_closes();
-    let usage = || flags::help("exercise-selftest", &COMMAND, EXIT_CODES);
-    let name = match parse() {
-        Ok(Some(name)) => name,
-        Ok(None) => {
-            print!("{}", usage());
-            return ExitCode::SUCCESS;
-        }
-        Err(error) => {
-            eprintln!("error: {error}\n\n{}", usage());
-            return ExitCode::from(flags::EXIT_USAGE);
-        }
-    };
-    let Some(run) = exercise(&name) else {
-        eprintln!("error: no case named `{name}`\n\n{}", usage());
-        return ExitCode::from(flags::EXIT_USAGE);
-    };
-    // Compiled as its own crate root: the crate is the module.
-    let source = runner::dump::Source {
-        path: file(&name),
-        module: "exercise_selftest",
-    };
-    exercises::harness::run_exercise(run, source)
-}
 
 /// Starts the self-test called `name`.
 pub fn exercise(name: &str) -> Option<Run> {
@@ -267,3 +207,65 @@ mod guard_dropped;
 mod lock_across_await;
 #[path = "selftest/select_remade.rs"]
 mod select_remade;
+
+// The command line, after the programs whose line numbers `CASES` quotes.
+
+const CASE: flags::Positional =
+    flags::Positional::required("CASE", "The self-test to run, such as selftest_panic");
+
+/// The command line, from which the parser and `--help` are both derived.
+const COMMAND: flags::Command = flags::Command {
+    name: "",
+    summary: "",
+    about: "Runs one program a learner might write, for `cargo run -p exercises -- verify` to \
+            check the checker with.",
+    positionals: &[CASE],
+    flags: &[],
+};
+
+/// An exercise's binary ends the same ways (`exercises::harness`).
+const EXIT_CODES: flags::ExitCodes<'static> = &[
+    (0, "the program finished"),
+    (1, "it was still awaiting after 60 s of virtual time"),
+    (flags::EXIT_USAGE, flags::USAGE_MISTAKE),
+    (3, "the harness could not pass on its output"),
+    (101, "it panicked"),
+];
+
+/// The case named on the command line; `Ok(None)` for `--help`.
+fn parse() -> Result<Option<String>, String> {
+    let mut parser = lexopt::Parser::from_env();
+    let args = match flags::parse(&COMMAND, &mut parser).map_err(|error| error.0)? {
+        flags::Parsed::Help => return Ok(None),
+        flags::Parsed::Args(args) => args,
+    };
+    let name = args.positional(&CASE).map_err(|error| error.0)?;
+    name.map(Some).ok_or_else(|| "which case?".to_owned())
+}
+
+/// Runs the self-test named by the one argument.
+fn main() -> ExitCode {
+    closed_stdout::die_quietly_when_stdout_closes();
+    let usage = || flags::help("exercise-selftest", &COMMAND, EXIT_CODES);
+    let name = match parse() {
+        Ok(Some(name)) => name,
+        Ok(None) => {
+            print!("{}", usage());
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            eprintln!("error: {error}\n\n{}", usage());
+            return ExitCode::from(flags::EXIT_USAGE);
+        }
+    };
+    let Some(run) = exercise(&name) else {
+        eprintln!("error: no case named `{name}`\n\n{}", usage());
+        return ExitCode::from(flags::EXIT_USAGE);
+    };
+    // Compiled as its own crate root: the crate is the module.
+    let source = runner::dump::Source {
+        path: file(&name),
+        module: "exercise_selftest",
+    };
+    exercises::harness::run_exercise(run, source)
+}

@@ -25,7 +25,7 @@ use std::io;
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, DuplexStream};
-use tokio::time::{Instant, interval_at, sleep};
+use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep};
 
 /// NOT cancel safe: once `read_u8` has returned, the length lives only in
 /// this future; dropped while it waits for the bytes, it is lost.
@@ -63,6 +63,9 @@ pub async fn run() {
     let sender = tokio::spawn(sender(far));
     let every = Duration::from_millis(120);
     let mut ticks = interval_at(Instant::now() + every, every);
+    // A tick that comes late (the loop was busy with a frame) is followed by
+    // the next on schedule, not by the missed ones back to back (`Burst`).
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
     loop {
         tokio::select! {
             frame = read_frame(&mut near) => match frame {
