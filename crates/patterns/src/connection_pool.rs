@@ -46,8 +46,9 @@
 //! The pool owns the database's temporary directory, and each permit carries
 //! a share of it (an `Arc`): a connection still open on the blocking thread
 //! after its caller left keeps the directory until it is closed. A cancelled
-//! `run()` that removed the directory while SQLite was creating its journal
-//! there would otherwise leave the file, and so the directory, on disk.
+//! `run()` that removed the directory while SQLite was creating a file in it
+//! (the database, its write-ahead log) would otherwise leave that file, and
+//! so the directory, on disk.
 //!
 //! The example rolls back two transactions that went
 //! wrong, then cancels a caller mid-query and shows the pool replace the
