@@ -20,6 +20,7 @@ pub const SHIPPED_TRAPS: &[(&str, Trap)] = &[
     ("deadline_loop", Trap::SelectRemade),
     ("ordered_log", Trap::GuardDropped),
     ("kv_shutdown", Trap::SenderKept),
+    ("deadlock", Trap::LockOrder),
 ];
 
 /// How a run ended, as far as the notes care.
@@ -53,15 +54,17 @@ pub enum Trap {
     SenderKept,
     SelectRemade,
     LockAcrossAwait,
+    LockOrder,
 }
 
 impl Trap {
-    pub const ALL: [Trap; 5] = [
+    pub const ALL: [Trap; 6] = [
         Trap::GuardDropped,
         Trap::Blocking,
         Trap::SenderKept,
         Trap::SelectRemade,
         Trap::LockAcrossAwait,
+        Trap::LockOrder,
     ];
 
     /// The note's first words, which name the trap.
@@ -72,6 +75,7 @@ impl Trap {
             Trap::SenderKept => "A sender never dropped",
             Trap::SelectRemade => "A future made anew on every turn",
             Trap::LockAcrossAwait => "A lock held across `.await`",
+            Trap::LockOrder => "Locks taken in different orders",
         }
     }
 }
@@ -92,6 +96,7 @@ pub fn diagnose(seen: &Seen<'_>) -> Vec<Diagnosis> {
         notes.extend(blocking(seen, &timing, source));
         notes.extend(select_remade(seen, &timing, source));
         notes.extend(lock_across_await(&timing, source));
+        notes.extend(lock_order(seen, source));
     }
     notes.extend(sender_kept(seen));
     notes
@@ -481,6 +486,76 @@ fn lock_across_await(timing: &Timing<'_>, source: &Source) -> Option<Diagnosis> 
     None
 }
 
+/// (vi) A hung run in which two or more tasks wait for locks and none
+/// sleeps, in a file that takes a second lock while it holds a first: tasks
+/// that take the same locks in different orders each hold what another
+/// waits for.
+fn lock_order(seen: &Seen<'_>, source: &Source) -> Option<Diagnosis> {
+    if !matches!(seen.ended, Ended::VirtualTimeout) {
+        return None;
+    }
+    const LOCKS: [&str; 3] = ["Mutex::lock", "RwLock::read", "RwLock::write"];
+    let waiting_for_locks = seen
+        .waits
+        .iter()
+        .filter(|wait| {
+            LOCKS
+                .iter()
+                .any(|lock| wait.contains(&format!("in `{lock}")))
+        })
+        .count();
+    // A task that sleeps or ticks may yet let its lock go.
+    let may_go_on = seen.waits.iter().any(|wait| {
+        ["in `sleep", "Interval", "imeout"]
+            .iter()
+            .any(|leaf| wait.contains(leaf))
+    });
+    if waiting_for_locks < 2 || may_go_on {
+        return None;
+    }
+    const TAKES: [&str; 3] = [".lock().await", ".read().await", ".write().await"];
+    for (index, (number, code, _)) in source.lines.iter().enumerate() {
+        let trimmed = code.trim_start();
+        let Some(name) = trimmed
+            .strip_prefix("let ")
+            .map(|rest| rest.trim_start_matches("mut "))
+            .and_then(|rest| rest.split([' ', ':', '=']).next())
+            .filter(|name| !name.is_empty() && *name != "_")
+        else {
+            continue;
+        };
+        if !TAKES
+            .iter()
+            .any(|take| code.trim_end().ends_with(&format!("{take};")))
+        {
+            continue;
+        }
+        let dropped = format!("drop({name})");
+        for (at, later, _) in source.rest_of_block(index) {
+            if later.contains(&dropped) {
+                break;
+            }
+            if TAKES.iter().any(|take| later.contains(take)) {
+                return Some(Diagnosis {
+                    trap: Trap::LockOrder,
+                    text: format!(
+                        "Line {number} of your file, `{}`, takes a lock, and line {at}, `{}`, \
+                         takes another while the first is still held; {waiting_for_locks} \
+                         tasks are stuck waiting for locks. Tasks that take the same locks in \
+                         different orders can each end up holding the lock another waits for, \
+                         and then none of them can go on: a deadlock. Take the locks in one \
+                         order everywhere (by a key the locked things have, such as an id), or \
+                         let the first go before taking the second.",
+                        code.trim(),
+                        later.trim()
+                    ),
+                });
+            }
+        }
+    }
+    None
+}
+
 fn lock_note(number: usize, code: &str, at: usize, late: &(&str, u64, u64)) -> Diagnosis {
     Diagnosis {
         trap: Trap::LockAcrossAwait,
@@ -860,6 +935,82 @@ async fn worker(queue: Arc<Mutex<Receiver<u32>>>) {
         assert!(
             traps(&Seen {
                 printed: &expected,
+                ..seen
+            })
+            .is_empty()
+        );
+    }
+
+    const TRANSFER: &str = "
+async fn transfer(from: Arc<Account>, to: Arc<Account>) {
+    let mut source = from.balance.lock().await;
+    sleep(Duration::from_millis(100)).await;
+    let mut destination = to.balance.lock().await;
+    *source -= 1;
+    *destination += 1;
+}";
+
+    #[test]
+    fn locks_taken_in_different_orders_are_named_from_the_task_dump() {
+        let stuck = |line| {
+            format!(
+                "the task spawned at x.rs:9 waits at x.rs:{line} in `Mutex::lock`: another task \
+                 holds the lock and does not let it go"
+            )
+        };
+        let waits = [
+            "the main task waits where a task dump can't see".to_owned(),
+            stuck(5),
+            stuck(5),
+        ];
+        let seen = Seen {
+            expected: &[],
+            printed: &[],
+            ended: Ended::VirtualTimeout,
+            waits: &waits,
+            source: Some(TRANSFER),
+        };
+        let notes = diagnose(&seen);
+        assert_eq!(traps(&seen), [Trap::LockOrder]);
+        assert!(notes[0].text.contains("Line 3"), "{}", notes[0].text);
+        assert!(notes[0].text.contains("line 5"), "{}", notes[0].text);
+        // One lock at a time: the file does not deadlock this way.
+        let one_at_a_time = TRANSFER.replace(
+            "    let mut destination",
+            "    drop(source);\n    let mut destination",
+        );
+        assert!(
+            traps(&Seen {
+                source: Some(&one_at_a_time),
+                ..seen
+            })
+            .is_empty()
+        );
+        // One task waiting for a lock is not two holding each other's.
+        assert!(
+            traps(&Seen {
+                waits: &waits[..2],
+                ..seen
+            })
+            .is_empty()
+        );
+        // A task that sleeps may yet let its lock go.
+        let sleeping = [
+            stuck(5),
+            stuck(5),
+            "the task spawned at x.rs:2 waits at x.rs:3 in `sleep`".to_owned(),
+        ];
+        assert!(
+            traps(&Seen {
+                waits: &sleeping,
+                ..seen
+            })
+            .is_empty()
+        );
+        // A run that finished: no dump, no note.
+        assert!(
+            traps(&Seen {
+                ended: Ended::Finished { wall_ms: 5 },
                 ..seen
             })
             .is_empty()

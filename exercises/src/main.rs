@@ -499,7 +499,12 @@ fn verify() -> Result<(), Failure> {
             problems.push(format!("{name} passed, but it must fail"));
             continue;
         };
-        if let Some(missing) = says.iter().find(|says| !report.contains(**says)) {
+        let dump_lines = selftest::dump_lines(name);
+        let mut wanted = says
+            .iter()
+            .copied()
+            .chain(dump_lines.iter().map(String::as_str));
+        if let Some(missing) = wanted.find(|wanted| !report.contains(*wanted)) {
             problems.push(format!(
                 "{name}: the report does not say `{}`:\n{report}",
                 missing.escape_debug()

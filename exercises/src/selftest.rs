@@ -35,9 +35,9 @@ pub const CASES: &[(&str, &[&str])] = &[
     ("selftest_late_task", &["expected at 1.0s, printed at 3.0s"]),
     (
         "selftest_stuck_channel",
+        // And the lines its dump names: [`dump_lines`].
         &[
-            "the task spawned at selftest.rs:151 waits at selftest.rs:152 in \
-             `mpsc::Receiver::recv`: a channel ends when its last sender is dropped",
+            "in `mpsc::Receiver::recv`: a channel ends when its last sender is dropped",
             HELLO_SHOWN,
         ],
     ),
@@ -65,6 +65,12 @@ pub const TRAPS: &[(&str, &str, &str, &str)] = &[
         "../selftest/lock_across_await.rs",
         "1.0s 1 done\n1.0s 2 done\n",
         "A lock held across `.await`",
+    ),
+    (
+        "selftest_lock_order",
+        "../selftest/lock_order.rs",
+        "1.0s moved\n1.0s moved\n1.0s done\n",
+        "Locks taken in different orders",
     ),
 ];
 
@@ -193,7 +199,29 @@ pub fn exercise(name: &str) -> Option<Run> {
         "selftest_guard_dropped" => Some(|| Box::pin(guard_dropped::run())),
         "selftest_select_remade" => Some(|| Box::pin(select_remade::run())),
         "selftest_lock_across_await" => Some(|| Box::pin(lock_across_await::run())),
+        "selftest_lock_order" => Some(|| Box::pin(lock_order::run())),
         _ => None,
+    }
+}
+
+/// What the report of the self-test called `name` must also say: where
+/// its task dump finds each task waiting, by lines of this file, found here
+/// rather than written down so that they follow the code when it moves.
+pub fn dump_lines(name: &str) -> Vec<String> {
+    let line_of = |code: &str| {
+        include_str!("selftest.rs")
+            .lines()
+            .position(|line| line.contains(code))
+            .map_or(0, |index| index + 1)
+    };
+    match name {
+        // The first lines with this code are the program's, above.
+        "selftest_stuck_channel" => vec![format!(
+            "the task spawned at selftest.rs:{} waits at selftest.rs:{} in `mpsc::Receiver::recv`",
+            line_of("let kitchen = tokio::spawn"),
+            line_of("while let Some(order) = queue.recv()"),
+        )],
+        _ => Vec::new(),
     }
 }
 
@@ -205,6 +233,8 @@ pub fn exercise(name: &str) -> Option<Run> {
 mod guard_dropped;
 #[path = "selftest/lock_across_await.rs"]
 mod lock_across_await;
+#[path = "selftest/lock_order.rs"]
+mod lock_order;
 #[path = "selftest/select_remade.rs"]
 mod select_remade;
 
