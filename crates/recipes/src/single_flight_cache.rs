@@ -29,7 +29,9 @@
 //!   started is not thrown away.
 //! - The bound on the number of keys. Keys often come from requests, and
 //!   a map that grows with every key asked for is a way to run a server out
-//!   of memory. Here a full cache drops an arbitrary finished entry.
+//!   of memory. Here a full cache drops an arbitrary finished entry, or one
+//!   that only the map still holds: every caller of its load was cancelled
+//!   before the load ended, so no one will ever fill it.
 //!   `patterns/ttl_cache` adds expiry; for eviction by age or by use, use
 //!   the `moka` crate, whose `future::Cache::get_with` also runs one load
 //!   for callers that ask at once.
@@ -85,8 +87,9 @@ where
     }
 
     /// The entry for `key`, new if there is none. A full map first drops a
-    /// finished entry; if every entry is still loading, the new one is not
-    /// kept, and its load is shared with no one.
+    /// finished entry, or an abandoned one; if every entry is still
+    /// loading, the new one is not kept, and its load is shared with no
+    /// one.
     fn entry(&self, key: &K) -> Entry<V, E> {
         // A panic elsewhere while the lock was held leaves the map as it
         // was: every change to it is a single insert or remove.
@@ -95,9 +98,12 @@ where
             return Arc::clone(entry);
         }
         if entries.len() >= self.max_entries {
+            // A caller holds a share of the entry it loads or waits for,
+            // and gets one only under this lock: an entry with none but the
+            // map's is finished, or its callers were all cancelled.
             let finished = entries
                 .iter()
-                .find(|(_, entry)| entry.initialized())
+                .find(|(_, entry)| entry.initialized() || Arc::strong_count(entry) == 1)
                 .map(|(key, _)| key.clone());
             match finished {
                 Some(finished) => {
@@ -182,6 +188,28 @@ mod tests {
             assert!(len(&cache) <= 2);
         }
         assert_eq!(len(&cache), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_entry_whose_callers_all_gave_up_makes_room() {
+        let cache = SingleFlight::<u32, u32, ()>::new(2);
+        let never = || std::future::pending::<Result<u32, ()>>();
+        for key in [1, 2] {
+            let given_up = timeout(Duration::from_millis(100), cache.get(&key, never)).await;
+            assert!(given_up.is_err());
+        }
+        assert_eq!(len(&cache), 2);
+        // Four callers at once still share one load, and the value is kept.
+        let loads = std::sync::atomic::AtomicU32::new(0);
+        let load = || async {
+            loads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            sleep(Duration::from_millis(100)).await;
+            Ok(3)
+        };
+        let results = join_all((0..4).map(|_| cache.get(&3, load))).await;
+        assert_eq!(results, [Ok(3); 4]);
+        assert_eq!(cache.get(&3, load).await, Ok(3));
+        assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 
     #[tokio::test]
