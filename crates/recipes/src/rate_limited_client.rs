@@ -41,6 +41,7 @@
 //! bursts and many keys, the `governor` crate is the usual choice
 //! (`patterns/governor_rate_limiter` runs it on Tokio's clock).
 
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 use futures::future::join_all;
@@ -72,8 +73,11 @@ pub struct RateLimitedClient {
 impl RateLimitedClient {
     /// A client for `base_url` that sends at most `per_second` requests a
     /// second. Call it inside the runtime: the interval starts at once.
-    pub fn new(base_url: &str, per_second: u32) -> Result<Self, ApiError> {
-        let mut ticks = interval(Duration::from_secs(1) / per_second.max(1));
+    pub fn new(base_url: &str, per_second: NonZeroU32) -> Result<Self, ApiError> {
+        // Past a billion a second the period would round down to zero,
+        // which `interval` refuses with a panic.
+        let period = (Duration::from_secs(1) / per_second.get()).max(Duration::from_nanos(1));
+        let mut ticks = interval(period);
         ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
         Ok(RateLimitedClient {
             http: Client::builder().timeout(REQUEST_TIMEOUT).build()?,
@@ -105,9 +109,12 @@ impl RateLimitedClient {
     }
 }
 
+/// The demonstration's rate: five requests a second.
+const RATE: NonZeroU32 = NonZeroU32::new(5).expect("a rate above zero");
+
 pub async fn run(base_url: &str) -> anyhow::Result<()> {
     let start = Instant::now();
-    let client = RateLimitedClient::new(base_url, 5)?;
+    let client = RateLimitedClient::new(base_url, RATE)?;
 
     // Eight callers at once, sharing the client.
     let answered_at = get_pages(&client, 1..=8, start).await?;

@@ -37,6 +37,7 @@
 //! on I/O, `stream::iter(inputs).map(job).buffered(n)` without the spawn
 //! keeps the order too, all in the consumer's task.
 
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -48,10 +49,12 @@ use tokio_util::task::AbortOnDropHandle;
 
 /// Runs `job` on each input, at most `workers` at a time, and yields the
 /// results in the inputs' order, holding at most `window` of them back.
+/// Neither can be zero: no worker, or no room for a result, would make the
+/// stream wait for ever.
 pub fn ordered_pool<I, F, Job>(
     inputs: I,
-    workers: usize,
-    window: usize,
+    workers: NonZeroUsize,
+    window: NonZeroUsize,
     job: F,
 ) -> impl Stream<Item = anyhow::Result<Job::Output>>
 where
@@ -60,7 +63,7 @@ where
     Job: Future + Send + 'static,
     Job::Output: Send + 'static,
 {
-    let permits = Arc::new(Semaphore::new(workers));
+    let permits = Arc::new(Semaphore::new(workers.get()));
     stream::iter(inputs)
         .then(move |input| {
             let permits = Arc::clone(&permits);
@@ -81,14 +84,22 @@ where
                     .context("a job panicked")
             }
         })
-        .buffered(window)
+        .buffered(window.get())
 }
+
+/// The demonstration's pool: three workers, and up to six results held
+/// back for the order.
+const WORKERS: NonZeroUsize = NonZeroUsize::new(3).expect("at least one worker");
+const WINDOW: NonZeroUsize = NonZeroUsize::new(6).expect("room for at least one result");
 
 pub async fn run() -> anyhow::Result<()> {
     let start = Instant::now();
-    let results = ordered_pool(DURATIONS.iter().enumerate(), 3, 6, |(item, &seconds)| {
-        work(item, seconds, start)
-    });
+    let results = ordered_pool(
+        DURATIONS.iter().enumerate(),
+        WORKERS,
+        WINDOW,
+        |(item, &seconds)| work(item, seconds, start),
+    );
     // `next()` needs the stream pinned, kept at one place in memory while
     // it runs, because it holds the futures it polls; `pin!` does that here,
     // on the stack.
@@ -102,7 +113,7 @@ pub async fn run() -> anyhow::Result<()> {
         );
     }
     println!(
-        "{} items in {:.1}s with 3 workers",
+        "{} items in {:.1}s with {WORKERS} workers",
         DURATIONS.len(),
         start.elapsed().as_secs_f64()
     );
