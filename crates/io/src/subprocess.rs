@@ -98,8 +98,9 @@ pub async fn run() -> io::Result<()> {
     );
 
     // A timeout: the child is not cancelled with the wait, so kill it.
+    // (`kill_on_drop` as well, for a `run` cancelled during the wait.)
     let start = Instant::now();
-    let mut sleeper = Command::new("sleep").arg("10").spawn()?;
+    let mut sleeper = Command::new("sleep").arg("10").kill_on_drop(true).spawn()?;
     match timeout(Duration::from_secs(1), sleeper.wait()).await {
         Ok(status) => println!("sleep ended first, with {}", describe(status?)),
         Err(_elapsed) => {

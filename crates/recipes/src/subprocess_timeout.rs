@@ -67,8 +67,14 @@ pub struct Finished {
 pub enum RunError {
     #[error("cannot start {program}: {source}")]
     Start { program: String, source: io::Error },
-    #[error("no result within {limit:?}; killed, it ended with {}", describe(*status))]
-    TimedOut { limit: Duration, status: ExitStatus },
+    #[error("no result within {limit:?}; {}", ending(*killed, *status))]
+    TimedOut {
+        limit: Duration,
+        /// Whether it was still running, and so killed. A child that had
+        /// exited may have left a process of its own holding its output.
+        killed: bool,
+        status: ExitStatus,
+    },
     #[error(transparent)]
     Io(#[from] io::Error),
 }
@@ -105,9 +111,16 @@ pub async fn run_with_timeout(mut command: Command, limit: Duration) -> Result<F
             })
         }
         Err(_elapsed) => {
-            child.kill().await?;
+            let killed = child.try_wait()?.is_none();
+            if killed {
+                child.kill().await?;
+            }
             let status = child.wait().await?;
-            Err(RunError::TimedOut { limit, status })
+            Err(RunError::TimedOut {
+                limit,
+                killed,
+                status,
+            })
         }
     }
 }
@@ -121,6 +134,18 @@ async fn read_some(pipe: Option<impl AsyncRead + Unpin>) -> io::Result<Vec<u8>> 
         tokio::io::copy(&mut pipe, &mut tokio::io::sink()).await?;
     }
     Ok(kept)
+}
+
+/// How a child that timed out ended.
+fn ending(killed: bool, status: ExitStatus) -> String {
+    if killed {
+        format!("killed, it ended with {}", describe(status))
+    } else {
+        format!(
+            "it had ended with {}, but a process it started still held its output",
+            describe(status)
+        )
+    }
 }
 
 /// An exit status as a person would say it.
@@ -203,6 +228,19 @@ mod tests {
             .unwrap();
         assert_eq!(finished.stdout.len() as u64, MAX_OUTPUT);
         assert!(finished.status.success());
+    }
+
+    #[tokio::test]
+    async fn a_child_that_ended_is_not_said_to_be_killed() {
+        // The shell exits at once; the `sleep` it leaves holds the pipes.
+        let mut command = Command::new("sh");
+        command.args(["-c", "sleep 2 & echo started"]);
+        let outcome = run_with_timeout(command, Duration::from_millis(500)).await;
+        let Err(RunError::TimedOut { killed, status, .. }) = outcome else {
+            panic!("not a timeout: {outcome:?}");
+        };
+        assert!(!killed);
+        assert!(status.success(), "{status}");
     }
 
     /// Whether a live process has this command line; a killed one, even
