@@ -20,6 +20,10 @@
 //!
 //! The guide's `/result/{id}` answers "processing" for an id it has never
 //! seen, forever; here an unknown id is a 404, and a duplicate id a 409.
+//! The guide keeps every job's result for ever, so each new id a client
+//! posts grows the server by a body; here the server holds at most
+//! `MAX_JOBS`, and answers 503 when it is full. (A real one would also let
+//! results expire.)
 //! The server listens on `127.0.0.1:0`, a free port the system picks.
 //!
 //! Needs: `reqwest/json`
@@ -53,6 +57,8 @@ const PROCESSING_TIME: Duration = Duration::from_secs(2);
 const POLL_EVERY: Duration = Duration::from_millis(800);
 const MAX_POLLS: u32 = 10;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// How many jobs, finished or not, the server keeps at once.
+const MAX_JOBS: usize = 1000;
 
 #[derive(Clone, Serialize)]
 struct ProcessResult {
@@ -102,16 +108,24 @@ async fn start_processing(
     Json(data): Json<Value>,
 ) -> Response {
     // Check and claim the id under one lock, so two requests cannot both
-    // claim it.
-    match state.jobs().entry(data_id.clone()) {
+    // claim it, nor both take the last free place.
+    let mut jobs = state.jobs();
+    let full = jobs.len() >= MAX_JOBS;
+    match jobs.entry(data_id.clone()) {
         Entry::Occupied(_) => {
             let error = format!("job {data_id} already exists");
             return (StatusCode::CONFLICT, Json(json!({ "error": error }))).into_response();
+        }
+        Entry::Vacant(_) if full => {
+            let error = format!("the server holds {MAX_JOBS} jobs already");
+            let body = Json(json!({ "error": error }));
+            return (StatusCode::SERVICE_UNAVAILABLE, body).into_response();
         }
         Entry::Vacant(entry) => {
             entry.insert(None);
         }
     }
+    drop(jobs);
     let job = Arc::clone(&state);
     let id = data_id.clone();
     state
@@ -251,4 +265,33 @@ pub async fn run() -> anyhow::Result<()> {
         stopping.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A full server refuses a new job, and still answers for the ones it
+    /// holds.
+    #[tokio::test(start_paused = true)]
+    async fn a_full_server_refuses_new_jobs() {
+        let state = Arc::new(AppState::default());
+        state
+            .jobs()
+            .extend((0..MAX_JOBS).map(|id| (id.to_string(), None)));
+        let post = |data_id: &str| {
+            let params = ProcessParams {
+                data_id: data_id.to_owned(),
+            };
+            start_processing(State(Arc::clone(&state)), Query(params), Json(json!({})))
+        };
+        assert_eq!(post("new").await.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(post("0").await.status(), StatusCode::CONFLICT);
+        assert_eq!(state.jobs().len(), MAX_JOBS);
+
+        state.jobs().remove("0");
+        assert_eq!(post("new").await.status(), StatusCode::ACCEPTED);
+        state.background.close();
+        state.background.wait().await;
+    }
 }
