@@ -4,11 +4,12 @@
 //! Python hands `__aexit__` the exception's type, value and traceback, or
 //! three `None`s. In Rust the body's outcome is a value: the helper matches
 //! on the `Result` the body returned, before it decides how to clean up. A
-//! transaction is the classic case: commit on `Ok`, roll back on `Err`. The
-//! one ending the helper never sees is cancellation, where asyncio would
-//! hand `__aexit__` a `CancelledError`. Here that needs no code: the pending
-//! rows live in the `Transaction`, which is dropped with the cancelled
-//! future, and nothing reaches the table before the commit.
+//! transaction is the classic case: commit on `Ok`, roll back on `Err`. Two
+//! endings the helper never sees: a panic in the body, which unwinds
+//! through it, and cancellation, where asyncio would hand `__aexit__` a
+//! `CancelledError`. Neither needs code here: the pending rows live in the
+//! `Transaction`, which is dropped as the panic unwinds or with the
+//! cancelled future, and nothing reaches the table before the commit.
 //!
 //! `__aexit__` returning `True` swallows the exception. The Rust helper
 //! decides what its caller gets just as freely, but in its signature: this

@@ -23,9 +23,9 @@
 //!   `unbounded_channel` would grow instead, without limit.
 //! - No other `Sender` may outlive the producer: a clone kept in `run`
 //!   would keep the channel open, and the consumer would wait for ever.
-//! - The producer checks for a stop only before it makes the next item. An
-//!   item already made is still sent, so nothing is lost; the consumer
-//!   keeps taking items, so that send finds room.
+//! - The producer hears a stop while it makes the next item, and drops that
+//!   one unfinished; an item already made is still sent, so nothing made is
+//!   lost. The consumer keeps taking items, so that send finds room.
 //! - The tasks are held by `AbortOnDropHandle`s. A plain `JoinHandle` that
 //!   is dropped leaves its task running; these abort theirs, so if `run`
 //!   is cancelled, or the grace period ends, no task is left behind.
