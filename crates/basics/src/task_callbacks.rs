@@ -37,17 +37,21 @@ use std::time::Duration;
 use tokio::runtime::Handle;
 use tokio::task::{JoinError, JoinHandle};
 use tokio::time::sleep;
+use tokio_util::task::AbortOnDropHandle;
 
 /// `task.add_done_callback(callback)`: a task that waits for `task` to end
 /// and gives its result to `callback`. Await the returned handle to know the
-/// callback has run. Aborting it drops only the wait: the task it watched
-/// runs on, and its callback never runs.
-fn on_done<T, F>(task: JoinHandle<T>, callback: F) -> JoinHandle<()>
+/// callback has run. The watcher owns the task it watches: dropping the
+/// handle aborts both, so a caller that gives up (a cancelled `run`) leaves
+/// neither running, and no callback runs after it (a plain `JoinHandle`
+/// would leave them running, detached: `concurrency/shield`).
+fn on_done<T, F>(task: JoinHandle<T>, callback: F) -> AbortOnDropHandle<()>
 where
     T: Send + 'static,
     F: FnOnce(Result<T, JoinError>) + Send + 'static,
 {
-    tokio::spawn(async move { callback(task.await) })
+    let task = AbortOnDropHandle::new(task);
+    AbortOnDropHandle::new(tokio::spawn(async move { callback(task.await) }))
 }
 
 /// What `task.cancelled()`, `task.exception()` and `task.result()` would

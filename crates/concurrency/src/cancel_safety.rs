@@ -74,6 +74,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, DuplexStream};
 use tokio::time::{Instant, sleep, timeout};
+use tokio_util::task::AbortOnDropHandle;
 
 const FRAME_LEN: usize = 8;
 
@@ -149,7 +150,9 @@ pub async fn run() -> anyhow::Result<()> {
     println!("The frame in progress kept in the future:");
     let clock = Instant::now();
     let (writer, mut reader) = tokio::io::duplex(64);
-    let sending = tokio::spawn(sender(writer, clock));
+    // Aborted when dropped: a cancelled `run` leaves no task running
+    // (`concurrency/shield` says why a plain `JoinHandle` would).
+    let sending = AbortOnDropHandle::new(tokio::spawn(sender(writer, clock)));
     receive(
         async || read_frame_in_future(&mut reader, clock).await,
         clock,
@@ -160,7 +163,7 @@ pub async fn run() -> anyhow::Result<()> {
     println!("\nThe frame in progress kept in the reader:");
     let clock = Instant::now();
     let (writer, reader) = tokio::io::duplex(64);
-    let sending = tokio::spawn(sender(writer, clock));
+    let sending = AbortOnDropHandle::new(tokio::spawn(sender(writer, clock)));
     let mut frames = FrameReader::new(reader);
     receive(async || frames.read_frame().await, clock).await;
     sending.await??;

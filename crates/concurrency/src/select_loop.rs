@@ -51,6 +51,7 @@ use anyhow::Context;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep};
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::AbortOnDropHandle;
 
 const JOB_INTERVAL: Duration = Duration::from_millis(500);
 
@@ -130,11 +131,12 @@ pub async fn run() -> anyhow::Result<()> {
     }
     let shutdown = CancellationToken::new();
     let trigger = shutdown.clone();
-    tokio::spawn(async move {
+    // Aborted when dropped, with a cancelled `run`.
+    let _trigger = AbortOnDropHandle::new(tokio::spawn(async move {
         sleep(Duration::from_millis(1200)).await;
         println!("{} shutdown requested", stamp(clock));
         trigger.cancel();
-    });
+    }));
     worker_until_shutdown(jobs, shutdown, clock).await;
     Ok(())
 }
@@ -182,12 +184,15 @@ fn stamp(clock: Instant) -> String {
 }
 
 /// Sends jobs 1 to 4, one every `JOB_INTERVAL`, then closes the channel by
-/// dropping its only sender.
+/// dropping its only sender. It stops as soon as the receiver is dropped.
 fn job_every_interval() -> mpsc::Receiver<u32> {
     let (sender, receiver) = mpsc::channel(4);
     tokio::spawn(async move {
         for job in 1..=4 {
-            sleep(JOB_INTERVAL).await;
+            tokio::select! {
+                () = sender.closed() => return,
+                () = sleep(JOB_INTERVAL) => {}
+            }
             if sender.send(job).await.is_err() {
                 return;
             }

@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use futures::future::join_all;
 use tokio::time::{Instant, sleep};
+use tokio_util::task::AbortOnDropHandle;
 
 async fn task(name: &str, duration: Duration) -> String {
     sleep(duration).await;
@@ -30,9 +31,11 @@ async fn task(name: &str, duration: Duration) -> String {
 pub async fn run() {
     let start = Instant::now();
     let tasks = vec![
-        tokio::spawn(task("Task-1", Duration::from_secs(2))),
-        tokio::spawn(task("Task-2", Duration::from_secs(1))),
-        tokio::spawn(task("Task-3", Duration::from_secs(3))),
+        // Aborted when dropped: a cancelled `run` leaves no task running
+        // (`concurrency/shield` says why a plain `JoinHandle` would).
+        AbortOnDropHandle::new(tokio::spawn(task("Task-1", Duration::from_secs(2)))),
+        AbortOnDropHandle::new(tokio::spawn(task("Task-2", Duration::from_secs(1)))),
+        AbortOnDropHandle::new(tokio::spawn(task("Task-3", Duration::from_secs(3)))),
     ];
 
     let done = join_all(tasks).await;

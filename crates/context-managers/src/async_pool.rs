@@ -30,6 +30,7 @@ use anyhow::{Context, bail};
 use futures::future::join_all;
 use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
 use tokio::time::{Instant, sleep};
+use tokio_util::task::AbortOnDropHandle;
 
 /// `AsyncPool(size)`: at most `size` holders of a [`Slot`] at once.
 #[derive(Clone)]
@@ -133,7 +134,15 @@ pub async fn run() -> anyhow::Result<()> {
     let workers = (0..5).map(|i| {
         let arrival = Duration::from_millis(100) * i;
         let name = format!("W{}", i + 1);
-        tokio::spawn(worker(pool.clone(), name, arrival, start, in_use.clone()))
+        // Dropped with `run`, if it is cancelled, the handle aborts the
+        // worker: a plain `JoinHandle` would leave it running, detached.
+        AbortOnDropHandle::new(tokio::spawn(worker(
+            pool.clone(),
+            name,
+            arrival,
+            start,
+            in_use.clone(),
+        )))
     });
     for result in join_all(workers).await {
         result.context("a worker panicked")??;

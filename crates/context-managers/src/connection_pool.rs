@@ -52,6 +52,7 @@ use anyhow::Context;
 use futures::future::join_all;
 use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
 use tokio::time::{sleep, timeout};
+use tokio_util::task::AbortOnDropHandle;
 
 #[derive(Debug, thiserror::Error)]
 enum PoolError {
@@ -223,12 +224,14 @@ pub async fn run() -> anyhow::Result<()> {
     let in_use = Arc::new(InUse::default());
     let tasks = (0..5).map(|i| {
         let arrival = Duration::from_millis(100) * i;
-        tokio::spawn(worker(
+        // Dropped with `run`, if it is cancelled, the handle aborts the
+        // worker: a plain `JoinHandle` would leave it running, detached.
+        AbortOnDropHandle::new(tokio::spawn(worker(
             pool.clone(),
             format!("W{i}"),
             arrival,
             in_use.clone(),
-        ))
+        )))
     });
     for result in join_all(tasks).await {
         println!("{}", result.context("a worker panicked")??);

@@ -32,6 +32,7 @@ use std::time::Duration;
 
 use tokio::task::JoinError;
 use tokio::time::sleep;
+use tokio_util::task::AbortOnDropHandle;
 
 #[derive(Debug, thiserror::Error)]
 #[error("Operation '{operation}' failed")]
@@ -80,7 +81,11 @@ pub async fn run() -> Result<(), JoinError> {
     ];
     let tasks: Vec<_> = operations
         .into_iter()
-        .map(|(name, should_fail)| tokio::spawn(safe_async_operation(name, should_fail)))
+        .map(|(name, should_fail)| {
+            // Aborted when dropped: a cancelled `run` leaves no task running
+            // (`concurrency/shield` says why a plain `JoinHandle` would).
+            AbortOnDropHandle::new(tokio::spawn(safe_async_operation(name, should_fail)))
+        })
         .collect();
 
     let mut results = Vec::new();

@@ -30,6 +30,7 @@ use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use tokio::task::JoinSet;
 use tokio::time::sleep;
+use tokio_util::task::AbortOnDropHandle;
 
 const SEED: u64 = 36;
 
@@ -62,7 +63,9 @@ pub async fn run() -> anyhow::Result<()> {
     let tasks: Vec<_> = (0..5)
         .map(|i| {
             let operation = risky_operation(format!("task_{i}"), half_a_second, coin_flip());
-            tokio::spawn(operation)
+            // Aborted when dropped: a cancelled `run` leaves no task running
+            // (`concurrency/shield` says why a plain `JoinHandle` would).
+            AbortOnDropHandle::new(tokio::spawn(operation))
         })
         .collect();
     for (i, joined) in join_all(tasks).await.into_iter().enumerate() {

@@ -46,6 +46,7 @@ use std::time::Duration;
 use anyhow::bail;
 use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio::time::{Instant, sleep, sleep_until};
+use tokio_util::task::AbortOnDropHandle;
 
 /// Serves requests one at a time, `work` each, until the channel closes.
 async fn worker(mut requests: mpsc::Receiver<u32>, work: Duration) -> Vec<u32> {
@@ -73,7 +74,9 @@ async fn accept_or_shed() -> anyhow::Result<()> {
 
     let start = Instant::now();
     let (queue, requests) = mpsc::channel(WAITING);
-    let worker = tokio::spawn(worker(requests, WORK));
+    // Aborted when dropped: a cancelled `run` leaves no task running
+    // (`concurrency/shield` says why a plain `JoinHandle` would).
+    let worker = AbortOnDropHandle::new(tokio::spawn(worker(requests, WORK)));
     for request in 1..=REQUESTS {
         sleep_until(start + Duration::from_millis(100) * request).await;
         match queue.try_send(request) {
@@ -154,7 +157,7 @@ pub async fn run() -> anyhow::Result<()> {
     println!("reserve, then measure; closed() raced against the measuring:");
     let start = Instant::now();
     let (sender, receiver) = mpsc::channel(1);
-    let consumer = tokio::spawn(consume(receiver, 2));
+    let consumer = AbortOnDropHandle::new(tokio::spawn(consume(receiver, 2)));
     produce(sender, start).await;
     let taken = consumer.await?;
     println!("the consumer took {}", taken.join(", "));

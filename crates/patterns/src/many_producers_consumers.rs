@@ -49,6 +49,7 @@ use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use tokio::sync::{Mutex, mpsc};
 use tokio::time::sleep;
+use tokio_util::task::AbortOnDropHandle;
 
 const CAPACITY: usize = 5;
 
@@ -90,10 +91,12 @@ pub async fn run() -> anyhow::Result<()> {
     let receiver = Arc::new(Mutex::new(receiver));
 
     let producers: Vec<_> = (0..2)
-        .map(|id| tokio::spawn(producer(sender.clone(), id)))
+        // Aborted when dropped: a cancelled `run` leaves no task running
+        // (`concurrency/shield` says why a plain `JoinHandle` would).
+        .map(|id| AbortOnDropHandle::new(tokio::spawn(producer(sender.clone(), id))))
         .collect();
     let consumers: Vec<_> = (0..3)
-        .map(|id| tokio::spawn(consumer(receiver.clone(), id)))
+        .map(|id| AbortOnDropHandle::new(tokio::spawn(consumer(receiver.clone(), id))))
         .collect();
     drop(sender);
     // Only the consumers hold the receiver now: if every one of them ends,

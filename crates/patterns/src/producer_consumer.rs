@@ -25,6 +25,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinError;
 use tokio::time::sleep;
+use tokio_util::task::AbortOnDropHandle;
 
 async fn producer(queue: mpsc::UnboundedSender<u32>) -> Vec<u32> {
     let mut produced = Vec::new();
@@ -52,8 +53,10 @@ async fn consumer(mut queue: mpsc::UnboundedReceiver<u32>) -> Vec<u32> {
 
 pub async fn run() -> Result<(), JoinError> {
     let (sender, receiver) = mpsc::unbounded_channel();
-    let producer_task = tokio::spawn(producer(sender));
-    let consumer_task = tokio::spawn(consumer(receiver));
+    // Aborted when dropped: a cancelled `run` leaves no task running
+    // (`concurrency/shield` says why a plain `JoinHandle` would).
+    let producer_task = AbortOnDropHandle::new(tokio::spawn(producer(sender)));
+    let consumer_task = AbortOnDropHandle::new(tokio::spawn(consumer(receiver)));
     let (produced, consumed) = tokio::try_join!(producer_task, consumer_task)?;
 
     assert_eq!(

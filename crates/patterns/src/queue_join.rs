@@ -42,6 +42,7 @@ use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use tokio::sync::{Mutex, mpsc};
 use tokio::time::sleep;
+use tokio_util::task::AbortOnDropHandle;
 use tokio_util::task::TaskTracker;
 use tokio_util::task::task_tracker::TaskTrackerToken;
 
@@ -95,7 +96,15 @@ pub async fn run() -> anyhow::Result<()> {
     let (sender, receiver) = mpsc::channel(5);
     let receiver = Arc::new(Mutex::new(receiver));
     let consumers: Vec<_> = (0..3)
-        .map(|i| tokio::spawn(consumer(receiver.clone(), format!("C{i}"), SEED + 10 + i)))
+        .map(|i| {
+            // Aborted when dropped: a cancelled `run` leaves no task running
+            // (`concurrency/shield` says why a plain `JoinHandle` would).
+            AbortOnDropHandle::new(tokio::spawn(consumer(
+                receiver.clone(),
+                format!("C{i}"),
+                SEED + 10 + i,
+            )))
+        })
         .collect();
     // Only the consumers hold the receiver now: if every one of them ends,
     // by panicking say, the channel closes and a producer's `send` fails,

@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use tokio::task::{JoinError, spawn_blocking};
 use tokio::time::{Instant, sleep};
+use tokio_util::task::AbortOnDropHandle;
 
 async fn simple_async_func() -> &'static str {
     "simple"
@@ -52,8 +53,10 @@ pub async fn run() -> Result<(), JoinError> {
 
     // DO: use tasks when other work should happen meanwhile.
     let start = Instant::now();
-    let task1 = tokio::spawn(operation("op1"));
-    let task2 = tokio::spawn(operation("op2"));
+    // Aborted when dropped: a cancelled `run` leaves no task running
+    // (`concurrency/shield` says why a plain `JoinHandle` would).
+    let task1 = AbortOnDropHandle::new(tokio::spawn(operation("op1")));
+    let task2 = AbortOnDropHandle::new(tokio::spawn(operation("op2")));
     other_work().await;
     let (result1, result2) = (task1.await?, task2.await?);
     println!(

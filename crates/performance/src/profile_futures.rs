@@ -64,6 +64,7 @@ use std::time::Duration;
 use futures::future::join_all;
 use tokio::task::{JoinError, yield_now};
 use tokio::time::{Instant, sleep};
+use tokio_util::task::AbortOnDropHandle;
 
 /// asyncio's `slow_callback_duration` in debug mode.
 const SLOW_POLL: Duration = Duration::from_millis(100);
@@ -151,9 +152,15 @@ async fn blocking_call() {
 async fn performance_test() -> Result<Vec<Profile>, JoinError> {
     let tasks = (0..10).map(|i| {
         if i % 2 == 0 {
-            tokio::spawn(cpu_intensive().profiled(format!("cpu_intensive #{i}")))
+            // Aborted when dropped: a cancelled `run` leaves no task running
+            // (`concurrency/shield` says why a plain `JoinHandle` would).
+            AbortOnDropHandle::new(tokio::spawn(
+                cpu_intensive().profiled(format!("cpu_intensive #{i}")),
+            ))
         } else {
-            tokio::spawn(io_intensive().profiled(format!("io_intensive #{i}")))
+            AbortOnDropHandle::new(tokio::spawn(
+                io_intensive().profiled(format!("io_intensive #{i}")),
+            ))
         }
     });
     let mut profiles = Vec::new();

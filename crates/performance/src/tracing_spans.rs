@@ -64,6 +64,7 @@ use std::time::Duration;
 use anyhow::Context;
 use futures::future::join_all;
 use tokio::time::{sleep, timeout};
+use tokio_util::task::AbortOnDropHandle;
 use tracing::instrument::WithSubscriber;
 use tracing::{Instrument, debug, info, info_span, warn};
 use tracing_subscriber::EnvFilter;
@@ -86,11 +87,13 @@ async fn debug_async_operations() -> anyhow::Result<()> {
             // Without `with_current_subscriber`, the task would log to its
             // thread's default subscriber, since the runtime polls it outside
             // this future: none.
-            tokio::spawn(
+            // Aborted when dropped: a cancelled `run` leaves no task running
+            // (`concurrency/shield` says why a plain `JoinHandle` would).
+            AbortOnDropHandle::new(tokio::spawn(
                 named_task(name, delay)
                     .instrument(span)
                     .with_current_subscriber(),
-            )
+            ))
         })
         .collect();
     let mut results = Vec::new();

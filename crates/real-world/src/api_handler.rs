@@ -36,6 +36,7 @@ use futures::future::join_all;
 use tokio::sync::OnceCell;
 use tokio::task::JoinError;
 use tokio::time::sleep;
+use tokio_util::task::AbortOnDropHandle;
 
 const ARRIVAL_GAP: Duration = Duration::from_millis(1);
 
@@ -157,7 +158,11 @@ pub async fn run() -> Result<(), JoinError> {
     let mut tasks = Vec::new();
     for (request_id, endpoint) in requests {
         let handler = Arc::clone(&handler);
-        tasks.push(tokio::spawn(process_request(handler, request_id, endpoint)));
+        // Aborted when dropped: a cancelled `run` leaves no task running
+        // (`concurrency/shield` says why a plain `JoinHandle` would).
+        tasks.push(AbortOnDropHandle::new(tokio::spawn(process_request(
+            handler, request_id, endpoint,
+        ))));
         sleep(ARRIVAL_GAP).await;
     }
     let outcomes = join_all(tasks)

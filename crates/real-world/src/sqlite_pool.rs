@@ -69,6 +69,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use tempfile::TempDir;
 use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore, oneshot};
 use tokio::task::{JoinError, spawn_blocking};
+use tokio_util::task::AbortOnDropHandle;
 
 const POOL_SIZE: usize = 3;
 
@@ -357,7 +358,9 @@ pub async fn run() -> Result<(), DbError> {
     .await?;
 
     // Four workers share three connections, as tasks like the guide's.
-    let workers = (0..4).map(|id| tokio::spawn(worker(pool.clone(), id)));
+    // Aborted when dropped: a cancelled `run` leaves no task running
+    // (`concurrency/shield` says why a plain `JoinHandle` would).
+    let workers = (0..4).map(|id| AbortOnDropHandle::new(tokio::spawn(worker(pool.clone(), id))));
     let results = join_all(workers).await;
     for (id, names) in results.into_iter().enumerate() {
         println!("Worker {id} found: {}", names??.join(", "));

@@ -25,6 +25,7 @@ use std::time::Duration;
 
 use tokio::task::JoinError;
 use tokio::time::{Instant, sleep, sleep_until};
+use tokio_util::task::AbortOnDropHandle;
 
 fn callback(start: Instant, name: &str) {
     println!(
@@ -36,23 +37,26 @@ fn callback(start: Instant, name: &str) {
 pub async fn run() -> Result<(), JoinError> {
     let start = Instant::now();
 
+    // Each is aborted when dropped: a cancelled `run` leaves no task running
+    // (`concurrency/shield` says why a plain `JoinHandle` would).
+
     // loop.call_soon(callback, "soon")
-    let soon = tokio::spawn(async move { callback(start, "soon") });
+    let soon = AbortOnDropHandle::new(tokio::spawn(async move { callback(start, "soon") }));
     // loop.call_later(1, callback, "later")
-    let later = tokio::spawn(async move {
+    let later = AbortOnDropHandle::new(tokio::spawn(async move {
         sleep(Duration::from_secs(1)).await;
         callback(start, "later");
-    });
+    }));
     // loop.call_at(loop.time() + 2, callback, "at_time")
-    let at_time = tokio::spawn(async move {
+    let at_time = AbortOnDropHandle::new(tokio::spawn(async move {
         sleep_until(start + Duration::from_secs(2)).await;
         callback(start, "at_time");
-    });
+    }));
     // handle = loop.call_later(1.5, ...); handle.cancel()
-    let cancelled = tokio::spawn(async move {
+    let cancelled = AbortOnDropHandle::new(tokio::spawn(async move {
         sleep(Duration::from_millis(1500)).await;
         callback(start, "cancelled");
-    });
+    }));
     cancelled.abort();
 
     // The guide waits with `await asyncio.sleep(3)`; awaiting the handles

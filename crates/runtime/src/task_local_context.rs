@@ -39,6 +39,7 @@ use std::time::Duration;
 
 use tokio::task::JoinError;
 use tokio::time::sleep;
+use tokio_util::task::AbortOnDropHandle;
 
 tokio::task_local! {
     /// The request being handled, like `ContextVar("request_id")`.
@@ -90,11 +91,13 @@ pub async fn run() -> Result<(), JoinError> {
 
     // Two requests at once, as a server spawns them: each task gets its own
     // scope. Bob arrives 50 ms after Alice, so the lines alternate.
-    let alice = tokio::spawn(REQUEST_ID.scope(1, handle("alice")));
-    let bob = tokio::spawn(REQUEST_ID.scope(2, async {
+    // Aborted when dropped: a cancelled `run` leaves no task running
+    // (`concurrency/shield` says why a plain `JoinHandle` would).
+    let alice = AbortOnDropHandle::new(tokio::spawn(REQUEST_ID.scope(1, handle("alice"))));
+    let bob = AbortOnDropHandle::new(tokio::spawn(REQUEST_ID.scope(2, async {
         sleep(Duration::from_millis(50)).await;
         handle("bob").await;
-    }));
+    })));
     alice.await?;
     bob.await?;
 

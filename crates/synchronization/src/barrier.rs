@@ -19,6 +19,7 @@ use futures::future::try_join_all;
 use tokio::sync::Barrier;
 use tokio::task::JoinError;
 use tokio::time::{Instant, sleep};
+use tokio_util::task::AbortOnDropHandle;
 
 struct Released {
     name: &'static str,
@@ -60,12 +61,14 @@ pub async fn run() -> Result<(), JoinError> {
     let workers = [("worker 1", 500), ("worker 2", 1500), ("worker 3", 1000)];
     let barrier = Arc::new(Barrier::new(workers.len()));
     let tasks = workers.map(|(name, millis)| {
-        tokio::spawn(worker(
+        // Aborted when dropped: a cancelled `run` leaves no task running
+        // (`concurrency/shield` says why a plain `JoinHandle` would).
+        AbortOnDropHandle::new(tokio::spawn(worker(
             name,
             Duration::from_millis(millis),
             barrier.clone(),
             start,
-        ))
+        )))
     });
 
     let released = try_join_all(tasks).await?;

@@ -19,6 +19,7 @@ use anyhow::Context;
 use futures::future::try_join_all;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::time::sleep;
+use tokio_util::task::AbortOnDropHandle;
 
 const CAPACITY: usize = 4;
 
@@ -41,10 +42,12 @@ pub async fn run() -> anyhow::Result<()> {
     let (sender, _) = broadcast::channel(CAPACITY);
     let subscribers = [("fast-a", 0), ("fast-b", 0), ("slow", 1000)];
     let tasks = subscribers.map(|(_, millis)| {
-        tokio::spawn(subscriber(
+        // Aborted when dropped: a cancelled `run` leaves no task running
+        // (`concurrency/shield` says why a plain `JoinHandle` would).
+        AbortOnDropHandle::new(tokio::spawn(subscriber(
             sender.subscribe(),
             Duration::from_millis(millis),
-        ))
+        )))
     });
 
     for i in 1..=8 {

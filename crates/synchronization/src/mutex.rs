@@ -31,6 +31,7 @@ use futures::future::try_join_all;
 use tokio::sync::Mutex;
 use tokio::task::JoinError;
 use tokio::time::sleep;
+use tokio_util::task::AbortOnDropHandle;
 
 async fn increment_worker(name: &'static str, shared_resource: Arc<Mutex<u32>>) {
     for _ in 0..5 {
@@ -47,8 +48,16 @@ async fn increment_worker(name: &'static str, shared_resource: Arc<Mutex<u32>>) 
 async fn lock_example() -> Result<(), JoinError> {
     let shared_resource = Arc::new(Mutex::new(0));
     let tasks = [
-        tokio::spawn(increment_worker("Worker1", shared_resource.clone())),
-        tokio::spawn(increment_worker("Worker2", shared_resource.clone())),
+        // Aborted when dropped: a cancelled `run` leaves no task running
+        // (`concurrency/shield` says why a plain `JoinHandle` would).
+        AbortOnDropHandle::new(tokio::spawn(increment_worker(
+            "Worker1",
+            shared_resource.clone(),
+        ))),
+        AbortOnDropHandle::new(tokio::spawn(increment_worker(
+            "Worker2",
+            shared_resource.clone(),
+        ))),
     ];
     try_join_all(tasks).await?;
     let final_value = *shared_resource.lock().await;
@@ -61,7 +70,7 @@ async fn std_mutex_example() -> Result<(), JoinError> {
     let hits = Arc::new(std::sync::Mutex::new(0_u64));
     let tasks = (0..10).map(|_| {
         let hits = hits.clone();
-        tokio::spawn(async move {
+        AbortOnDropHandle::new(tokio::spawn(async move {
             for _ in 0..100 {
                 // A panic while holding a lock "poisons" it. A counter cannot
                 // be left half-updated, so a poisoned lock is still usable.
@@ -70,7 +79,7 @@ async fn std_mutex_example() -> Result<(), JoinError> {
                 // locked, added and unlocked.
                 tokio::task::yield_now().await;
             }
-        })
+        }))
     });
     try_join_all(tasks).await?;
     let total = *hits.lock().unwrap_or_else(PoisonError::into_inner);

@@ -23,6 +23,7 @@ use futures::future::try_join_all;
 use tokio::sync::RwLock;
 use tokio::task::JoinError;
 use tokio::time::{Instant, sleep};
+use tokio_util::task::AbortOnDropHandle;
 
 struct Shared {
     config: RwLock<u32>,
@@ -64,10 +65,23 @@ pub async fn run() -> Result<(), JoinError> {
         start: Instant::now(),
     });
     let tasks = [
-        tokio::spawn(reader("R1", Duration::ZERO, shared.clone())),
-        tokio::spawn(reader("R2", Duration::from_millis(100), shared.clone())),
-        tokio::spawn(writer(Duration::from_millis(500), shared.clone())),
-        tokio::spawn(reader("R3", Duration::from_millis(600), shared.clone())),
+        // Aborted when dropped: a cancelled `run` leaves no task running
+        // (`concurrency/shield` says why a plain `JoinHandle` would).
+        AbortOnDropHandle::new(tokio::spawn(reader("R1", Duration::ZERO, shared.clone()))),
+        AbortOnDropHandle::new(tokio::spawn(reader(
+            "R2",
+            Duration::from_millis(100),
+            shared.clone(),
+        ))),
+        AbortOnDropHandle::new(tokio::spawn(writer(
+            Duration::from_millis(500),
+            shared.clone(),
+        ))),
+        AbortOnDropHandle::new(tokio::spawn(reader(
+            "R3",
+            Duration::from_millis(600),
+            shared.clone(),
+        ))),
     ];
     try_join_all(tasks).await?;
     Ok(())

@@ -36,6 +36,7 @@ use anyhow::Context;
 use futures::future::join_all;
 use tokio::sync::{AcquireError, Semaphore};
 use tokio::time::{Instant, sleep};
+use tokio_util::task::AbortOnDropHandle;
 
 const WORKER_LIMIT: usize = 2;
 
@@ -61,12 +62,14 @@ async fn semaphore_example() -> anyhow::Result<()> {
     let in_flight = Arc::new(InFlight::default());
     let tasks: Vec<_> = (0..5)
         .map(|i| {
-            tokio::spawn(worker(
+            // Dropped with `run`, if it is cancelled, the handle aborts the
+            // worker: a plain `JoinHandle` would leave it running, detached.
+            AbortOnDropHandle::new(tokio::spawn(worker(
                 format!("W{i}"),
                 Duration::from_millis(100) * i,
                 semaphore.clone(),
                 in_flight.clone(),
-            ))
+            )))
         })
         .collect();
     for finished in join_all(tasks).await {

@@ -40,6 +40,7 @@ use anyhow::Context;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::watch;
 use tokio::time::{Instant, sleep, sleep_until};
+use tokio_util::task::AbortOnDropHandle;
 
 #[derive(Clone, Debug)]
 struct Config {
@@ -86,8 +87,10 @@ pub async fn run() -> anyhow::Result<()> {
     };
     let (watch_sender, watch_receiver) = watch::channel(config(1));
     let (broadcast_sender, broadcast_receiver) = broadcast::channel(4);
-    let latest = tokio::spawn(apply_latest(watch_receiver, start));
-    let every = tokio::spawn(apply_every(broadcast_receiver, start));
+    // Aborted when dropped: a cancelled `run` leaves no task running
+    // (`concurrency/shield` says why a plain `JoinHandle` would).
+    let latest = AbortOnDropHandle::new(tokio::spawn(apply_latest(watch_receiver, start)));
+    let every = AbortOnDropHandle::new(tokio::spawn(apply_every(broadcast_receiver, start)));
 
     let reloads = [(2, 100), (3, 200), (4, 300)];
     println!(

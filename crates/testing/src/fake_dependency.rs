@@ -39,6 +39,7 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::task::JoinHandle;
 use tokio::time::sleep;
+use tokio_util::task::AbortOnDropHandle;
 
 #[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
 pub enum FetchError {
@@ -184,7 +185,8 @@ pub async fn run() -> anyhow::Result<()> {
     }
 
     let calculator = Arc::new(AsyncCalculator::new(FakeSource::answering(Ok(1))));
-    let spawned = spawn_calculation(calculator, url.to_owned())
+    // Aborted if dropped: a cancelled `run` leaves no calculation running.
+    let spawned = AbortOnDropHandle::new(spawn_calculation(calculator, url.to_owned()))
         .await
         .context("the spawned calculation panicked")??;
     println!("Spawned, generic over the source: {spawned}");
