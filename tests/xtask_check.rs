@@ -23,7 +23,7 @@ const QUICK: Duration = Duration::from_secs(30);
 const VIRTUAL: Target = Target::Golden(Clock::Virtual);
 
 /// The fixture's examples, in the order its binary lists them.
-const EXAMPLES: [&str; 18] = [
+const EXAMPLES: [&str; 20] = [
     "ok",
     "prints_other",
     "fails",
@@ -42,6 +42,8 @@ const EXAMPLES: [&str; 18] = [
     "runs_for_ever",
     "waits_for_a_thread",
     "leaves_a_thread",
+    "awaits_a_task",
+    "detaches_when_cancelled",
 ];
 
 /// A temporary workspace with a golden file saying `hello` for each of the
@@ -585,6 +587,29 @@ fn the_sweep_names_the_task_the_file_and_the_panic_a_cancellation_leaves() {
         ),
         "{details}"
     );
+}
+
+#[test]
+fn the_sweep_reports_a_task_that_a_cancellation_detaches_unless_it_is_declared() {
+    let fixture = Fixture::new();
+    let swept = sweep::sweep_one(fixture.case("awaits_a_task"), xtask::limits::SWEEP);
+    assert_eq!(
+        swept.problems,
+        [
+            "cut 1: a task still running after run() was dropped, which detached it with its \
+             `JoinHandle` (hold the task in an `AbortOnDropHandle` or a `JoinSet`, or tell it to \
+             stop), spawned at awaits_a_task.rs:7: \
+             let task = tokio::spawn(tokio::time::sleep(Duration::from_secs(1)));"
+        ],
+        "{}",
+        swept.details()
+    );
+    // The same, declared: the task ends by itself, within the drain.
+    let swept = sweep::sweep_one(
+        fixture.case("detaches_when_cancelled"),
+        xtask::limits::SWEEP,
+    );
+    assert!(swept.passed(), "{}", swept.details());
 }
 
 #[test]

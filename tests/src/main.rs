@@ -2,16 +2,19 @@
 //! something else, fail, panic, hang, hang while a process they started
 //! holds their output, deadlock on two locks, block their thread for ever,
 //! leave a task running (by mistake and on purpose), leave things behind
-//! when they are cancelled, wait for a server that never answers (with and
-//! without a time limit), run for ever on the paused clock, and wait for a
-//! plain thread or leave one running when cancelled. The tests drive it
+//! when they are cancelled (a task among them, by mistake and on purpose),
+//! wait for a server that never answers (with and without a time limit),
+//! run for ever on the paused clock, and wait for a plain thread or leave
+//! one running when cancelled. The tests drive it
 //! through `CARGO_BIN_EXE_fixture-section` to exercise the runner's and
 //! xtask's real failure paths.
 
+mod awaits_a_task;
 mod blocks_after_cancel;
 mod blocks_forever;
 mod deadlocks;
 mod detaches_on_purpose;
+mod detaches_when_cancelled;
 mod fails;
 mod gives_up_on_a_stall;
 mod hangs;
@@ -49,6 +52,8 @@ fn main() -> std::process::ExitCode {
         example!(runs_for_ever),
         example!(waits_for_a_thread),
         example!(leaves_a_thread),
+        example!(awaits_a_task),
+        example!(detaches_when_cancelled).detaches_when_cancelled(),
     ]
     .run()
 }

@@ -148,7 +148,8 @@ const SWEEP: Command = Command {
               fail on anything a cancellation leaves behind.",
     about: "On the paused clock, run each example again and again, dropping its run() future \
             after its 1st, 2nd, ... poll, until a run completes. After each cut, fail on a \
-            panic, a task still running 60s (virtual) later, a spawn_blocking job still running \
+            panic, a task still running once the others have had their turns (one the example \
+            declares is let be), or 60s (virtual) later, a spawn_blocking job still running \
             5s (real) later, or a file descriptor, thread or temporary file left behind. Each \
             example gets a TMPDIR of its own. The examples that build their own runtime are \
             skipped.",

@@ -21,7 +21,8 @@ fn main() -> std::process::ExitCode {
         example!(race),
         example!(select_loop),
         example!(cancel_safety),
-        example!(shield),
+        // Its lesson: a spawned task runs on when its awaiter stops waiting.
+        example!(shield).detaches_when_cancelled(),
         example!(task_group),
     ]
     .run()

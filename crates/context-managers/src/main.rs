@@ -14,7 +14,8 @@ fn main() -> std::process::ExitCode {
         example!(explicit_close),
         example!(scoped_helper),
         example!(exit_sees_error),
-        example!(cleanup_on_cancel),
+        // Its lesson: the async cleanup a cancellation starts runs after it.
+        example!(cleanup_on_cancel).detaches_when_cancelled(),
         example!(async_pool),
         example!(connection_pool),
     ]

@@ -11,7 +11,8 @@ use runner::example;
 fn main() -> std::process::ExitCode {
     runner::section![
         example!(try_except_finally),
-        example!(timeouts),
+        // Its lesson includes a task that a timeout leaves running, detached.
+        example!(timeouts).detaches_when_cancelled(),
         example!(gather_errors),
         example!(errors_as_completed),
         example!(custom_errors),

@@ -16,7 +16,8 @@ fn main() -> std::process::ExitCode {
         example!(fallible_generator),
         example!(async_comprehensions),
         example!(stream_batches),
-        example!(stream_vs_spawn),
+        // Its lesson includes the spawned jobs a dropped stream leaves running.
+        example!(stream_vs_spawn).detaches_when_cancelled(),
     ]
     .run()
 }

@@ -15,7 +15,8 @@ fn main() -> std::process::ExitCode {
         example!(sequential_concurrent_batched),
         example!(bounded_concurrency),
         example!(dos_and_donts),
-        example!(fire_and_forget),
+        // Its lesson: work that outlives the request that started it.
+        example!(fire_and_forget).detaches_when_cancelled(),
         example!(batch_inserts),
         example!(reuse_http_client, base_url),
         example!(profile_futures),

@@ -13,7 +13,8 @@ fn main() -> std::process::ExitCode {
         example!(forgotten_await),
         example!(blocking_the_runtime),
         example!(nested_runtime, sync),
-        example!(cancellation_cleanup),
+        // Its lesson: what an abort and a cancellation token each leave to run.
+        example!(cancellation_cleanup).detaches_when_cancelled(),
         example!(too_many_tasks),
         example!(lost_update),
         example!(deadlock),

@@ -28,7 +28,9 @@ fn main() -> std::process::ExitCode {
         example!(file_io),
         example!(file_processor),
         example!(api_handler),
-        example!(api_server),
+        // Graceful shutdown is its lesson: the background jobs finish after the
+        // server stops, a cancelled `run` included.
+        example!(api_server).detaches_when_cancelled(),
         example!(simple_server),
         example!(background_services),
     ]

@@ -248,7 +248,8 @@ const CANCEL_SWEEP: Flag = Flag::switch(
     "cancel-sweep",
     "On the paused clock, run each example again and again, dropping its run() future after \
      its 1st, 2nd, ... poll, and report what any of those cancellations leaves behind: a \
-     panic, a task still running 60s later, a blocking job, an open socket or file, a thread \
+     panic, a task left running (at once, unless declared, or 60s later), a blocking job, an \
+     open socket or file, a thread \
      or a temporary file. The examples' output is discarded; the report is on stderr",
 );
 const EXAMPLES: Positional = Positional::many("EXAMPLE", "Run only these examples, in this order");

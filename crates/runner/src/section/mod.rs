@@ -61,6 +61,8 @@ pub struct Example {
     entry: Entry,
     /// How many tasks it leaves running on purpose when `run()` returns.
     detached: u16,
+    /// Whether tasks it spawned run on, on purpose, when `run()` is dropped.
+    detaches_when_cancelled: bool,
 }
 
 impl Example {
@@ -73,6 +75,7 @@ impl Example {
             source,
             entry: Entry::Plain(run),
             detached: 0,
+            detaches_when_cancelled: false,
         }
     }
 
@@ -89,6 +92,7 @@ impl Example {
             source,
             entry: Entry::WithBaseUrl(run),
             detached: 0,
+            detaches_when_cancelled: false,
         }
     }
 
@@ -105,6 +109,7 @@ impl Example {
             source,
             entry: Entry::Sync(run),
             detached: 0,
+            detaches_when_cancelled: false,
         }
     }
 
@@ -120,6 +125,17 @@ impl Example {
     /// a task still alive after `run()` returned is a failure.
     pub const fn detaches(mut self, count: u16) -> Self {
         self.detached = count;
+        self
+    }
+
+    /// Declares that tasks the example spawns run on when `run()` is
+    /// dropped halfway, because that is its lesson (a spawned task outlives
+    /// whoever stopped waiting for it, a cleanup that finishes after a
+    /// cancellation, plain `JoinHandle`s as asyncio's `create_task`). The
+    /// cancel sweep then lets them end by themselves; for every other
+    /// example, a task still running right after the drop is a failure.
+    pub const fn detaches_when_cancelled(mut self) -> Self {
+        self.detaches_when_cancelled = true;
         self
     }
 

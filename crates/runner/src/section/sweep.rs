@@ -9,6 +9,11 @@
 //! at the first run that completes before its cut. After each cut:
 //!
 //! - nothing panicked that the full run does not panic at;
+//! - no task the example spawned is still there once every task has had
+//!   [`SETTLE_TURNS`] turns with the clock standing still: dropping `run()`
+//!   stopped it, or told it to stop and it did. A task whose `JoinHandle`
+//!   was dropped with `run()` runs on, detached, which is a failure unless
+//!   the example declares it ([`Example::detaches_when_cancelled`]);
 //! - every task the example spawned ends within [`DRAIN`] of virtual time;
 //! - no `spawn_blocking` job is still running [`BLOCKING_PATIENCE`] (real
 //!   time) after that, which is when the runtime is shut down;
@@ -35,9 +40,13 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use super::record::Recorder;
-use super::{Entry, ExampleFuture, Run, runtime};
+use super::{Entry, Example, ExampleFuture, Run, runtime};
 use crate::protocol::{Clock, Flavor, SweepSummary};
 
+/// How many turns the tasks of a cancelled example get to stop, with the
+/// clock standing still: enough for a task told to stop to say goodbye over
+/// a socket and end, not enough to wait out a timer.
+pub const SETTLE_TURNS: usize = 256;
 /// How long the tasks of a cancelled example get to end, in virtual time.
 pub const DRAIN: Duration = Duration::from_secs(60);
 /// How long a `spawn_blocking` job may still run once the tasks are done,
@@ -218,9 +227,9 @@ fn cut_at(run: &Run<'_>, cut: Option<usize>) -> Ended {
             ended
                 .problems
                 .push("run() panicked while it was being dropped".to_owned());
-            after_the_cut(&runtime, &recorder, &mut ended);
+            after_the_cut(run.example, &runtime, &recorder, &mut ended);
         }
-        Ok(Ok(Cut::Dropped)) => after_the_cut(&runtime, &recorder, &mut ended),
+        Ok(Ok(Cut::Dropped)) => after_the_cut(run.example, &runtime, &recorder, &mut ended),
     }
     // Only a blocking job that outlived the check above can hold this up,
     // and that is already reported.
@@ -230,8 +239,37 @@ fn cut_at(run: &Run<'_>, cut: Option<usize>) -> Ended {
 }
 
 /// What the tasks and blocking jobs do once `run()` was dropped: they
-/// must end within [`DRAIN`] and [`BLOCKING_PATIENCE`].
-fn after_the_cut(runtime: &tokio::runtime::Runtime, recorder: &Recorder, ended: &mut Ended) {
+/// must stop at once (unless the example says they outlive it), and end
+/// within [`DRAIN`] and [`BLOCKING_PATIENCE`].
+fn after_the_cut(
+    example: &Example,
+    runtime: &tokio::runtime::Runtime,
+    recorder: &Recorder,
+    ended: &mut Ended,
+) {
+    let settled = panic::catch_unwind(AssertUnwindSafe(|| {
+        // `yield_now` lets every other task run, and the I/O driver be
+        // polled, without the paused clock moving.
+        runtime.block_on(async {
+            for _ in 0..SETTLE_TURNS {
+                tokio::task::yield_now().await;
+            }
+        })
+    }));
+    if settled.is_err() {
+        ended
+            .problems
+            .push("a panic escaped while its tasks were stopping".to_owned());
+    }
+    if !example.detaches_when_cancelled {
+        for place in recorder.live() {
+            ended.problems.push(format!(
+                "a task still running after run() was dropped, which detached it with its \
+                 `JoinHandle` (hold the task in an `AbortOnDropHandle` or a `JoinSet`, or tell \
+                 it to stop), spawned at {place}"
+            ));
+        }
+    }
     let drained = panic::catch_unwind(AssertUnwindSafe(|| {
         runtime.block_on(async {
             let start = tokio::time::Instant::now();
