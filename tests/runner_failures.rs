@@ -68,7 +68,7 @@ fn the_machine_listing_has_every_example_with_its_kind_and_file() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     let listing = text(&output.stdout);
     let lines: Vec<&str> = listing.lines().collect();
-    assert_eq!(lines.len(), 18, "{listing}");
+    assert_eq!(lines.len(), 20, "{listing}");
     let ok: Vec<&str> = lines[0].split('\t').collect();
     assert_eq!(ok[0], "ok");
     assert_eq!(ok[1], "plain");
