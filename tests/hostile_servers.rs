@@ -205,18 +205,19 @@ fn answers_or_closes(socket: &mut TcpStream, what: &str) {
 
 /// After a server was left waiting to write to `socket`: it must give up
 /// and close the connection, within the time its replies have plus
-/// `PATIENCE`. Reading what it had sent then ends, or is reset.
+/// `PATIENCE`. Nothing is read meanwhile (that would make room for the
+/// server and let it go on); a write tells: once the server has closed the
+/// connection, with input unread, the system refuses it, while a server
+/// still stuck leaves it waiting for room.
 fn dropped_for_not_reading(socket: &mut TcpStream) {
     const SEND_TIMEOUT: Duration = Duration::from_secs(5);
     let deadline = std::time::Instant::now() + SEND_TIMEOUT + PATIENCE;
-    let mut buffer = vec![0; 64 * 1024];
     while std::time::Instant::now() < deadline {
-        match socket.read(&mut buffer) {
-            Ok(0) => return,
-            Ok(_) => {}
-            Err(error) if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                break;
-            }
+        match socket.write(b"x") {
+            // Still taken in, or no room for it yet: still connected.
+            Ok(_) => std::thread::sleep(Duration::from_millis(200)),
+            Err(error) if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            // Reset, or a broken pipe: the server closed it.
             Err(_) => return,
         }
     }
