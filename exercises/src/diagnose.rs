@@ -270,6 +270,45 @@ fn blocking(seen: &Seen<'_>, timing: &Timing<'_>, source: &Source) -> Option<Dia
     })
 }
 
+/// The leaf a task waits in, from one of the harness's sentences:
+/// `Mutex::lock` in "... waits at x.rs:5 in `Mutex::lock`: ...".
+fn leaf(wait: &str) -> &str {
+    wait.split_once(" in `")
+        .map_or("", |(_, rest)| rest.split('`').next().unwrap_or(""))
+}
+
+/// Whether a task of a hung run waits on a timer (a sleep, a tick, a
+/// timeout), and so may yet do what the others wait for.
+fn some_task_may_go_on(waits: &[String]) -> bool {
+    waits
+        .iter()
+        .map(|wait| leaf(wait))
+        .any(|leaf| leaf.contains("sleep") || leaf.contains("Interval") || leaf.contains("imeout"))
+}
+
+/// The name `code` binds, for a line `let [mut] name ...`.
+fn bound_name(code: &str) -> Option<&str> {
+    code.trim_start()
+        .strip_prefix("let ")
+        .map(|rest| rest.trim_start_matches("mut "))
+        .and_then(|rest| rest.split([' ', ':', '=']).next())
+        .filter(|name| !name.is_empty())
+}
+
+/// The lines after line `index` of its block for as long as the value
+/// bound there as `name` lives: up to the end of the block, or a
+/// `drop(name)`.
+fn while_held<'s>(
+    source: &'s Source,
+    index: usize,
+    name: &str,
+) -> impl Iterator<Item = &'s (usize, String, i32)> {
+    let dropped = format!("drop({name})");
+    source
+        .rest_of_block(index)
+        .take_while(move |(_, code, _)| !code.contains(&dropped))
+}
+
 /// (iii) A hung run in which a task waits in `recv` on a channel that no
 /// one sends on and that does not close.
 fn sender_kept(seen: &Seen<'_>) -> Option<Diagnosis> {
@@ -283,17 +322,11 @@ fn sender_kept(seen: &Seen<'_>) -> Option<Diagnosis> {
     // A sender stuck on a full channel is another story (nothing receives),
     // and a task still sleeping or ticking may yet send: the run is not
     // stuck on the channel alone.
-    let leaf = |wait: &&String| {
-        wait.split_once(" in `")
-            .map_or("", |(_, rest)| rest.split('`').next().unwrap_or(""))
-            .to_owned()
-    };
-    if seen.waits.iter().map(|wait| leaf(&wait)).any(|leaf| {
-        leaf.contains("mpsc::Sender::send")
-            || leaf.contains("sleep")
-            || leaf.contains("Interval")
-            || leaf.contains("imeout")
-    }) {
+    let sending = seen
+        .waits
+        .iter()
+        .any(|wait| leaf(wait).contains("mpsc::Sender::send"));
+    if sending || some_task_may_go_on(seen.waits) {
         return None;
     }
     let who = receiving.split(" waits").next().unwrap_or(receiving);
@@ -453,14 +486,9 @@ fn lock_across_await(timing: &Timing<'_>, source: &Source) -> Option<Diagnosis> 
             }
             continue;
         }
-        let Some(name) = trimmed
-            .strip_prefix("let ")
-            .map(|rest| rest.trim_start_matches("mut "))
-            .and_then(|rest| rest.split([' ', ':', '=']).next())
-            // `_guard` is held on purpose, for its scope: a critical
-            // section around awaits, as `ordered_log` wants.
-            .filter(|name| !name.is_empty() && !name.starts_with('_'))
-        else {
+        // `_guard` is held on purpose, for its scope: a critical section
+        // around awaits, as `ordered_log` wants.
+        let Some(name) = bound_name(code).filter(|name| !name.starts_with('_')) else {
             continue;
         };
         // The guard is what was bound only if the line ends with the lock.
@@ -470,12 +498,8 @@ fn lock_across_await(timing: &Timing<'_>, source: &Source) -> Option<Diagnosis> 
         if !ends_with_lock {
             continue;
         }
-        let dropped = format!("drop({name})");
         let used = format!("{name}.");
-        for (at, later, _) in source.rest_of_block(index) {
-            if later.contains(&dropped) {
-                break;
-            }
+        for (at, later, _) in while_held(source, index, name) {
             // Awaiting what the lock guards (`receiver.recv().await`) is
             // what the lock is for.
             if later.contains(".await") && !later.contains(&used) {
@@ -498,30 +522,15 @@ fn lock_order(seen: &Seen<'_>, source: &Source) -> Option<Diagnosis> {
     let waiting_for_locks = seen
         .waits
         .iter()
-        .filter(|wait| {
-            LOCKS
-                .iter()
-                .any(|lock| wait.contains(&format!("in `{lock}")))
-        })
+        .filter(|wait| LOCKS.iter().any(|lock| leaf(wait).starts_with(lock)))
         .count();
     // A task that sleeps or ticks may yet let its lock go.
-    let may_go_on = seen.waits.iter().any(|wait| {
-        ["in `sleep", "Interval", "imeout"]
-            .iter()
-            .any(|leaf| wait.contains(leaf))
-    });
-    if waiting_for_locks < 2 || may_go_on {
+    if waiting_for_locks < 2 || some_task_may_go_on(seen.waits) {
         return None;
     }
     const TAKES: [&str; 3] = [".lock().await", ".read().await", ".write().await"];
     for (index, (number, code, _)) in source.lines.iter().enumerate() {
-        let trimmed = code.trim_start();
-        let Some(name) = trimmed
-            .strip_prefix("let ")
-            .map(|rest| rest.trim_start_matches("mut "))
-            .and_then(|rest| rest.split([' ', ':', '=']).next())
-            .filter(|name| !name.is_empty() && *name != "_")
-        else {
+        let Some(name) = bound_name(code).filter(|name| *name != "_") else {
             continue;
         };
         if !TAKES
@@ -530,11 +539,7 @@ fn lock_order(seen: &Seen<'_>, source: &Source) -> Option<Diagnosis> {
         {
             continue;
         }
-        let dropped = format!("drop({name})");
-        for (at, later, _) in source.rest_of_block(index) {
-            if later.contains(&dropped) {
-                break;
-            }
+        for (at, later, _) in while_held(source, index, name) {
             if TAKES.iter().any(|take| later.contains(take)) {
                 return Some(Diagnosis {
                     trap: Trap::LockOrder,
