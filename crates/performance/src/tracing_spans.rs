@@ -87,6 +87,7 @@ async fn debug_async_operations() -> anyhow::Result<()> {
             // Without `with_current_subscriber`, the task would log to its
             // thread's default subscriber, since the runtime polls it outside
             // this future: none.
+            //
             // Aborted when dropped: a cancelled `run` leaves no task running
             // (`concurrency/shield` says why a plain `JoinHandle` would).
             AbortOnDropHandle::new(tokio::spawn(
