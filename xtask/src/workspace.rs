@@ -161,6 +161,16 @@ impl Workspace {
 
     /// Builds the named packages' binaries with one `cargo build`, so shared
     /// dependencies compile once, and returns where each binary is.
+    ///
+    /// A dev build builds every binary of the workspace, whichever were
+    /// asked for. Cargo unifies features across the packages a command
+    /// selects, so `--package basics` alone gives mio, rustix, syn and
+    /// serde_json fewer features than `cargo test --workspace` does, and every
+    /// crate above them (Tokio, and so every section) would be compiled twice
+    /// into one target directory. Selecting the whole workspace resolves
+    /// features as `cargo test --workspace` does: the tests, `check-all` and
+    /// `cargo test` share one build, and a later build of any selection is
+    /// only a freshness check.
     pub fn build_binaries(
         &self,
         packages: &[String],
@@ -176,22 +186,27 @@ impl Workspace {
             "--bins",
             "--message-format=json-render-diagnostics",
         ]);
-        if profile == Profile::Release {
-            let target_dir = self
-                .metadata()?
-                .target_directory
-                .as_std_path()
-                .join("without-tokio-unstable");
-            cargo
-                .arg("--release")
-                .arg("--target-dir")
-                .arg(target_dir)
-                // The highest-priority source of flags, and empty: no flags
-                // from the workspace's config or from RUSTFLAGS.
-                .env("CARGO_ENCODED_RUSTFLAGS", "");
-        }
-        for name in packages {
-            cargo.arg("--package").arg(name);
+        match profile {
+            Profile::Dev => {
+                cargo.arg("--workspace");
+            }
+            Profile::Release => {
+                let target_dir = self
+                    .metadata()?
+                    .target_directory
+                    .as_std_path()
+                    .join("without-tokio-unstable");
+                cargo
+                    .arg("--release")
+                    .arg("--target-dir")
+                    .arg(target_dir)
+                    // The highest-priority source of flags, and empty: no flags
+                    // from the workspace's config or from RUSTFLAGS.
+                    .env("CARGO_ENCODED_RUSTFLAGS", "");
+                for name in packages {
+                    cargo.arg("--package").arg(name);
+                }
+            }
         }
         let build = proc::cargo::build(cargo, proc::cargo::Stderr::Inherit)?;
         if !build.success() {
@@ -253,10 +268,11 @@ impl Workspace {
         self.build(&self.section_names()?)
     }
 
-    /// Builds only the sections that can hold an example matching `filter`
-    /// (see [`crate::select::Filter`]): an exact section name is that section;
+    /// The built sections that can hold an example matching `filter` (see
+    /// [`crate::select::Filter`]): an exact section name is that section;
     /// `prefix/...` can only match sections whose names end with `prefix`;
-    /// any other filter may match an example of any section, so all are built.
+    /// any other filter may match an example of any section, so all of them.
+    /// (A dev build builds every binary: see [`Self::build_binaries`].)
     pub fn build_for(&self, filter: Option<&str>) -> Result<Vec<Section>, Error> {
         let names = self.section_names()?;
         let wanted: Vec<String> = match filter {
