@@ -17,8 +17,6 @@ use std::time::{Duration, Instant};
 use rustix::process::{Pid, Signal, kill_process};
 use xtask::workspace::FIXTURE_SECTION;
 
-mod support;
-
 /// How long the tool may take to start what it runs.
 const START_LIMIT: Duration = Duration::from_secs(60);
 /// How long it may take to exit after the signal.
@@ -78,7 +76,7 @@ fn groups_once_running(root: u32, name: &str) -> BTreeSet<u32> {
 /// that nothing is left in the groups it started.
 #[track_caller]
 fn interrupt(what: &str, mut command: Command, running: &str) {
-    let fixture = support::fixture_section();
+    let fixture = crate::support::fixture_section();
     command
         .env(
             FIXTURE_SECTION,

@@ -3,14 +3,12 @@
 //! carries on after a failure, and the worst exit code wins; a dump names
 //! the line each task waits at, and `--timeout` ends a hung run with one.
 
-mod support;
-
 use std::process::{Command, Output};
 
 use xtask::protocol::{EXIT_FAILED, EXIT_PANICKED, EXIT_TIMED_OUT};
 
 fn run(args: &[&str]) -> Output {
-    Command::new(&support::fixture_section().binary)
+    Command::new(&crate::support::fixture_section().binary)
         .args(args)
         .env("RUST_BACKTRACE", "0")
         .output()

@@ -8,8 +8,6 @@ use std::fs;
 use std::path::PathBuf;
 use std::time::Duration;
 
-mod support;
-
 use proc::Exit;
 use tempfile::TempDir;
 use xtask::bless::{Blessed, Outcome, bless, bless_one};
@@ -61,7 +59,7 @@ impl Fixture {
         let fixture = Self {
             _dir: dir,
             workspace,
-            section: support::fixture_section(),
+            section: crate::support::fixture_section(),
         };
         for example in EXAMPLES.iter().chain(&["removed"]) {
             fixture.write_golden(example, "hello\n");

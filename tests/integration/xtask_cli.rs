@@ -10,10 +10,8 @@ use std::process::{Command, Output, Stdio};
 use xtask::protocol::EXIT_USAGE;
 use xtask::workspace::{FIXTURE_SECTION, Workspace};
 
-mod support;
-
 fn xtask(args: &[&str], snapshots: Option<&str>) -> Output {
-    let fixture = support::fixture_section();
+    let fixture = crate::support::fixture_section();
     let mut command = Command::new(tests::xtask_binary());
     command
         .args(args)

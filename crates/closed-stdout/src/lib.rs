@@ -17,7 +17,7 @@
 //! panicked).
 //!
 //! Every binary of the workspace calls [`die_quietly_when_stdout_closes`]
-//! first thing in `main`; `tests/closed_stdout.rs` runs each one with its
+//! first thing in `main`; `tests/integration/closed_stdout.rs` runs each one with its
 //! stdout closed, and with it on `/dev/full`.
 
 use std::io::Write as _;

@@ -1,0 +1,18 @@
+//! The workspace's end-to-end tests, as one test binary: the runner's and
+//! xtask's command lines and failure paths, the servers under hostile
+//! clients, Ctrl-C, closed stdouts and the seed map.
+//!
+//! One binary rather than one per file: cargo runs test binaries one after
+//! another, and most of these tests wait (for a timeout, a server, a
+//! child's exit) rather than compute, so in one binary they wait side by
+//! side, and the binary is linked once.
+
+mod closed_stdout;
+mod hostile_servers;
+mod interrupt;
+mod runner_cli;
+mod runner_failures;
+mod seed_map;
+mod support;
+mod xtask_check;
+mod xtask_cli;
