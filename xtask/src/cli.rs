@@ -33,13 +33,13 @@ pub const EXIT_CODES: flags::ExitCodes<'static> = &[
 const ABOUT: &str = "The project's own tooling: checks of the examples, their golden files, \
 their asyncio twins and their exports, and the book.
 
-Defaults: --jobs is the number of CPUs, four times that where examples mostly wait (--real, \
---base-url, --flavor, --stall, twins, export --check-all) and twice that for cancel-sweep.";
+Defaults: --jobs is the number of CPUs, sixteen times that where examples mostly wait (--real, \
+--base-url, --flavor, --stall, twins, export --check-all) and four times that for cancel-sweep.";
 
 const FILTER: Positional = Positional::optional(
     "FILTER",
     "A section's name, or any part of `section/example`; only the sections it can match are \
-     built [default: every example]",
+     run [default: every example]",
 );
 const REAL: Flag = Flag::switch("real", "Run on the real clock instead of the virtual one");
 const BASE_URL_FLAG: Flag = Flag::value(
@@ -82,7 +82,7 @@ const fn timeout(default: Duration) -> Flag {
     .default_seconds(default)
 }
 
-const CHECK_JOBS: Flag = jobs("the number of CPUs, four times that where examples mostly wait");
+const CHECK_JOBS: Flag = jobs("the number of CPUs, sixteen times that where examples mostly wait");
 const EXAMPLE_TIMEOUT: Flag = timeout(limits::EXAMPLE);
 
 const CHECK_ALL: Command = Command {
@@ -129,7 +129,7 @@ const BLESS: Command = Command {
 
 const PYTHON: Flag =
     Flag::value("python", "PATH", "The Python to run the twins with").default("python3");
-const TWINS_JOBS: Flag = jobs("four times the number of CPUs");
+const TWINS_JOBS: Flag = jobs("sixteen times the number of CPUs");
 const TWINS: Command = Command {
     name: "twins",
     summary: "Run the asyncio twin of each example, crates/<section>/python/<example>.py, and \
@@ -154,7 +154,7 @@ const SWEEP: Command = Command {
             example gets a TMPDIR of its own. The examples that build their own runtime are \
             skipped.",
     positionals: &[FILTER],
-    flags: &[jobs("twice the number of CPUs"), timeout(limits::SWEEP)],
+    flags: &[jobs("four times the number of CPUs"), timeout(limits::SWEEP)],
 };
 
 const SECTION: Positional =
@@ -200,7 +200,7 @@ const EXPORT: Command = Command {
     positionals: &[WHAT, DIR],
     flags: &[
         CHECK_EXPORTS,
-        jobs("four times the number of CPUs"),
+        jobs("sixteen times the number of CPUs"),
         EXAMPLE_TIMEOUT,
     ],
 };
@@ -382,6 +382,13 @@ pub fn parse(
     task(command.name, &args, overwrite).map_err(|error| error.0)
 }
 
+/// How many examples run at once per CPU where they mostly wait (on the
+/// real clock, for a sleep, a server or a timeout) rather than compute. The
+/// examples sleep about 360 s in all and the slowest about 15 s: at sixteen
+/// per CPU on two CPUs the slowest one, not the queue, sets the time a check
+/// takes, and the CPUs are still mostly idle, so no wait comes back late.
+const WAITING_JOBS_PER_CPU: usize = 16;
+
 fn task(command: &str, args: &Args, overwrite: bool) -> Result<Task, flags::Error> {
     let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
     Ok(match command {
@@ -396,15 +403,15 @@ fn task(command: &str, args: &Args, overwrite: bool) -> Result<Task, flags::Erro
         }
         "twins" => Task::Twins(TwinsOptions {
             filter: args.positional(&FILTER)?,
-            jobs: count(args, &TWINS_JOBS)?.unwrap_or(cpus * 4),
+            jobs: count(args, &TWINS_JOBS)?.unwrap_or(cpus * WAITING_JOBS_PER_CPU),
             python: args.value(&PYTHON)?.unwrap_or_else(|| "python3".to_owned()),
             timeout: seconds(args, &timeout(limits::TWIN))?.unwrap_or(limits::TWIN),
         }),
-        // Most of a sweep is examples waiting out blocking jobs in real
+        // Much of a sweep is examples waiting out blocking jobs in real
         // time, not computing.
         "cancel-sweep" => Task::Sweep(SweepOptions {
             filter: args.positional(&FILTER)?,
-            jobs: count(args, &jobs(""))?.unwrap_or(cpus * 2),
+            jobs: count(args, &jobs(""))?.unwrap_or(cpus * 4),
             timeout: seconds(args, &timeout(limits::SWEEP))?.unwrap_or(limits::SWEEP),
         }),
         "new" => Task::New {
@@ -514,7 +521,11 @@ fn check_options(
         base_url,
         flavor,
         stall,
-        jobs: count(args, &CHECK_JOBS)?.unwrap_or(if waits { cpus * 4 } else { cpus }),
+        jobs: count(args, &CHECK_JOBS)?.unwrap_or(if waits {
+            cpus * WAITING_JOBS_PER_CPU
+        } else {
+            cpus
+        }),
         timeout: seconds(args, &EXAMPLE_TIMEOUT)?.unwrap_or(if stall {
             limits::STALL
         } else {
@@ -538,7 +549,7 @@ fn export(args: &Args, cpus: usize) -> Result<Task, flags::Error> {
         }
         return Ok(Task::ExportCheck(ExportCheckOptions {
             filter: what,
-            jobs: jobs.unwrap_or(cpus * 4),
+            jobs: jobs.unwrap_or(cpus * WAITING_JOBS_PER_CPU),
             timeout: timeout.unwrap_or(limits::EXAMPLE),
         }));
     }
