@@ -154,7 +154,10 @@ const SWEEP: Command = Command {
             example gets a TMPDIR of its own. The examples that build their own runtime are \
             skipped.",
     positionals: &[FILTER],
-    flags: &[jobs("four times the number of CPUs"), timeout(limits::SWEEP)],
+    flags: &[
+        jobs("four times the number of CPUs"),
+        timeout(limits::SWEEP),
+    ],
 };
 
 const SECTION: Positional =
