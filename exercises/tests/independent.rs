@@ -10,7 +10,7 @@
 //! copy's must not stand in for the workspace's.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 /// The workspace crates the exercises crate needs, copied with it.
 const CRATES: [&str; 5] = [
@@ -81,8 +81,7 @@ fn checker(copy: &Path, args: &[&str]) -> Output {
     let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .parent()
         .expect("the target directory");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    Command::new(cargo)
+    proc::cargo::command()
         .args(["run", "--quiet", "-p", "exercises", "--"])
         .args(args)
         .current_dir(copy)

@@ -216,8 +216,7 @@ fn one_example_runs_without_a_header_and_several_run_under_headers() {
 fn without_tokio_unstable_a_timeline_is_refused_with_the_reason() {
     let workspace = Workspace::locate();
     let target = workspace.root().join("target/without-tokio-unstable");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let built = Command::new(cargo)
+    let built = proc::cargo::command()
         .args(["build", "--quiet", "--package", "basics"])
         .current_dir(workspace.root())
         .env("RUSTFLAGS", "")

@@ -19,9 +19,49 @@ pub fn program() -> OsString {
     std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
 }
 
-/// A `cargo` command.
+/// A `cargo` command, without the variables cargo sets for the crates and
+/// programs it runs.
+///
+/// A tool run by `cargo run` or `cargo test` inherits `CARGO_MANIFEST_DIR`,
+/// `CARGO_PKG_NAME`, `OUT_DIR` and the like, naming *its* package. Build
+/// scripts that ask to be rerun when such a variable changes (ring's does)
+/// see it as a change from the last build, which ran without it or from
+/// another package: the script reruns, and everything above it (rustls,
+/// reqwest, and every section that makes a request) is compiled again.
+/// Without them a build started here is the build a terminal starts, and
+/// finds the same artifacts fresh.
 pub fn command() -> Command {
-    Command::new(program())
+    let mut command = Command::new(program());
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(is_set_by_cargo_for_a_crate) {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+/// Whether cargo sets the variable `name` for a crate, a build script or a
+/// program it runs, rather than reading it (`CARGO` itself, the path of
+/// cargo, is kept: [`program`] runs it).
+fn is_set_by_cargo_for_a_crate(name: &str) -> bool {
+    const NAMES: [&str; 9] = [
+        "CARGO_MANIFEST_DIR",
+        "CARGO_MANIFEST_PATH",
+        "CARGO_MANIFEST_LINKS",
+        "CARGO_CRATE_NAME",
+        "CARGO_BIN_NAME",
+        "CARGO_PRIMARY_PACKAGE",
+        "CARGO_TARGET_TMPDIR",
+        "CARGO_RUSTC_CURRENT_DIR",
+        "OUT_DIR",
+    ];
+    const PREFIXES: [&str; 4] = [
+        "CARGO_PKG_",
+        "CARGO_BIN_EXE_",
+        "CARGO_CFG_",
+        "CARGO_FEATURE_",
+    ];
+    NAMES.contains(&name) || PREFIXES.iter().any(|prefix| name.starts_with(prefix))
 }
 
 /// Where cargo's own messages (and, with `json-render-diagnostics`, the
@@ -114,4 +154,29 @@ pub fn build(mut cargo: Command, stderr: Stderr) -> io::Result<Build> {
         build.stderr = stderr.join().unwrap_or_default();
     }
     Ok(build)
+}
+
+#[cfg(test)]
+mod tests {
+    /// `cargo test` runs this with the variables cargo sets for proc's own
+    /// tests: the command must not pass them on.
+    #[test]
+    fn a_cargo_command_leaves_out_what_cargo_set_for_this_crate() {
+        let command = super::command();
+        let removed: Vec<String> = command
+            .get_envs()
+            .filter(|(_, value)| value.is_none())
+            .map(|(name, _)| name.to_string_lossy().into_owned())
+            .collect();
+        for name in ["CARGO_MANIFEST_DIR", "CARGO_PKG_NAME"] {
+            assert!(
+                removed.iter().any(|removed| removed == name),
+                "{name}: {removed:?}"
+            );
+        }
+        assert!(
+            !removed.iter().any(|removed| removed == "CARGO"),
+            "{removed:?}"
+        );
+    }
 }
