@@ -6,8 +6,9 @@
 //! with the repository's `Cargo.lock` copied in (cargo only adds the new
 //! members, so the exports build the versions the workspace tests; a crate
 //! the lock lacks is a failure). One `cargo build` builds them all, into a
-//! target directory kept under the repository's own (`target/export-check`),
-//! so the dependencies build once and a second run is incremental. Nothing
+//! target directory kept under the repository's own (`target/export-check`,
+//! and `target/export-check-2` for the checks that run beside it), so the
+//! dependencies build once and a second run is incremental. Nothing
 //! of the workspace reaches them: no feature another member turned on, no
 //! runner, no provider installed for them.
 //!
@@ -274,6 +275,15 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
     // `[dependencies]` together, each group in a `cargo check` of its own.
     // Dependencies with the same features are checked once; only the
     // distinct feature sets cost anything.
+    //
+    // 4. Tests, with only the dev-dependencies each export lists.
+    //
+    // One cargo at a time keeps about one CPU busy (a check is mostly a
+    // chain of crates, each waiting for the last), and two can't share a
+    // target directory, so the work goes in two lanes side by side: the
+    // groups that build C (ring, for rustls; SQLite), and the tests, in the
+    // target directory where the shared build already compiled that C; the
+    // other groups in a second one.
     let phase = Instant::now();
     let mut groups: BTreeMap<String, Vec<&Member>> = BTreeMap::new();
     for member in &members {
@@ -284,46 +294,43 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
                 .push(member);
         }
     }
-    for group in groups.values() {
-        let mut args = vec!["check", "--bins"];
-        for member in group {
-            args.extend(["--package", member.package.as_str()]);
-        }
-        let checked = cargo(scratch.path(), &target_dir, &args)?;
-        for member in group {
-            let errors = match checked.errors.get(&member.package) {
-                Some(errors) => errors.join("\n"),
-                None if checked.success() => continue,
-                None => other_errors(&checked, &members),
-            };
-            fail(&mut reports, member, Verdict::LacksFeatures(errors));
-        }
-    }
-    eprintln!(
-        "checked {} dependency sets apart in {:.1}s",
-        groups.len(),
-        phase.elapsed().as_secs_f64()
-    );
-
-    // 4. Tests, with only the dev-dependencies each export lists.
-    let phase = Instant::now();
+    let (builds_c, plain): (Vec<&Vec<&Member>>, Vec<&Vec<&Member>>) = groups
+        .values()
+        .partition(|group| group.iter().any(|member| builds_c_code(&member.export)));
     let testable: Vec<&Member> = members
         .iter()
         .filter(|member| has_tests(&member.export.source))
         .filter(|member| reports.get(&member.export.id()).is_some_and(Report::passed))
         .collect();
-    for member in &testable {
-        if let Some(output) = cargo_test(scratch.path(), &target_dir, &member.package)? {
-            fail(&mut reports, member, Verdict::TestsFailed(output));
-        }
-    }
-    if !testable.is_empty() {
-        eprintln!(
-            "tested {} in {:.1}s",
-            testable.len(),
-            phase.elapsed().as_secs_f64()
+    let second_target_dir = target_dir.with_file_name("export-check-2");
+    let (first_lane, second_lane) = std::thread::scope(|scope| {
+        let second =
+            scope.spawn(|| check_groups(scratch.path(), &second_target_dir, &plain, &members));
+        let first = check_groups(scratch.path(), &target_dir, &builds_c, &members).and_then(
+            |mut failed| {
+                for member in &testable {
+                    if let Some(output) = cargo_test(scratch.path(), &target_dir, &member.package)?
+                    {
+                        failed.push((*member, Verdict::TestsFailed(output)));
+                    }
+                }
+                Ok(failed)
+            },
         );
+        let second = second
+            .join()
+            .unwrap_or_else(|_| Err("the second lane of checks panicked".into()));
+        (first, second)
+    });
+    for (member, verdict) in first_lane?.into_iter().chain(second_lane?) {
+        fail(&mut reports, member, verdict);
     }
+    eprintln!(
+        "checked {} dependency sets apart and tested {}, in two lanes, in {:.1}s",
+        groups.len(),
+        testable.len(),
+        phase.elapsed().as_secs_f64()
+    );
 
     for report in reports.values().filter(|report| report.passed()) {
         println!("{}", report.summary());
@@ -363,6 +370,42 @@ fn dependency_key(export: &Export) -> String {
         .map(super::Dependency::toml_line)
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Whether an export's dependencies compile C: rustls (through ring) or
+/// rusqlite (SQLite, bundled).
+fn builds_c_code(export: &Export) -> bool {
+    export
+        .dependencies
+        .iter()
+        .any(|dependency| ["rustls", "rusqlite"].contains(&dependency.name.as_str()))
+}
+
+/// `cargo check` of each group of exports, one after another, with only the
+/// group's own dependencies: the exports that fail it, each with why.
+fn check_groups<'a>(
+    root: &Path,
+    target_dir: &Path,
+    groups: &[&Vec<&'a Member>],
+    members: &[Member],
+) -> Result<Vec<(&'a Member, Verdict)>, Error> {
+    let mut failed = Vec::new();
+    for group in groups {
+        let mut args = vec!["check", "--bins"];
+        for member in group.iter() {
+            args.extend(["--package", member.package.as_str()]);
+        }
+        let checked = cargo(root, target_dir, &args)?;
+        for member in group.iter() {
+            let errors = match checked.errors.get(&member.package) {
+                Some(errors) => errors.join("\n"),
+                None if checked.success() => continue,
+                None => other_errors(&checked, members),
+            };
+            failed.push((*member, Verdict::LacksFeatures(errors)));
+        }
+    }
+    Ok(failed)
 }
 
 /// Records that `member`, which had passed so far, failed.
