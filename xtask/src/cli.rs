@@ -34,7 +34,7 @@ const ABOUT: &str = "The project's own tooling: checks of the examples, their go
 their asyncio twins and their exports, and the book.
 
 Defaults: --jobs is the number of CPUs, sixteen times that where examples mostly wait (--real, \
---base-url, --flavor, --stall, twins, export --check-all) and four times that for cancel-sweep.";
+--base-url, --flavor, --stall, export --check-all) and four times that for twins and cancel-sweep.";
 
 const FILTER: Positional = Positional::optional(
     "FILTER",
@@ -129,7 +129,7 @@ const BLESS: Command = Command {
 
 const PYTHON: Flag =
     Flag::value("python", "PATH", "The Python to run the twins with").default("python3");
-const TWINS_JOBS: Flag = jobs("sixteen times the number of CPUs");
+const TWINS_JOBS: Flag = jobs("four times the number of CPUs");
 const TWINS: Command = Command {
     name: "twins",
     summary: "Run the asyncio twin of each example, crates/<section>/python/<example>.py, and \
@@ -406,7 +406,10 @@ fn task(command: &str, args: &Args, overwrite: bool) -> Result<Task, flags::Erro
         }
         "twins" => Task::Twins(TwinsOptions {
             filter: args.positional(&FILTER)?,
-            jobs: count(args, &TWINS_JOBS)?.unwrap_or(cpus * WAITING_JOBS_PER_CPU),
+            // Each twin starts a Python that imports asyncio (and aiohttp):
+            // sixteen per CPU kept the CPUs busy enough to make a printed
+            // time late by a tenth of a second.
+            jobs: count(args, &TWINS_JOBS)?.unwrap_or(cpus * 4),
             python: args.value(&PYTHON)?.unwrap_or_else(|| "python3".to_owned()),
             timeout: seconds(args, &timeout(limits::TWIN))?.unwrap_or(limits::TWIN),
         }),
