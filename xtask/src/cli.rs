@@ -390,7 +390,8 @@ pub fn parse(
 /// real clock, for a sleep, a server or a timeout) rather than compute. The
 /// examples sleep about 360 s in all and the slowest about 15 s: at sixteen
 /// per CPU on two CPUs the slowest one, not the queue, sets the time a check
-/// takes, and the CPUs are still mostly idle, so no wait comes back late.
+/// takes. A wait that comes back a little late changes nothing these checks
+/// compare.
 const WAITING_JOBS_PER_CPU: usize = 16;
 /// The same where the times an example prints are compared with its golden
 /// file on the real clock (`--real`, `export --check-all`, twins): at

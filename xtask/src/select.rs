@@ -1,9 +1,10 @@
 //! Which examples a FILTER selects: the one step every command that runs
 //! examples starts with (`check-all`, `bless`, `twins`, `cancel-sweep`,
-//! `export --check-all`, `new`). It builds the sections the filter can
-//! match, lists each built section once (its binary's `--list=tsv`), and
-//! keeps the examples the filter matches; the files left without an
-//! example (golden files, twins) are found from that same listing. A filter
+//! `export --check-all`, `new`). It builds the sections (a dev build builds
+//! them all), keeps those the filter can match, lists each once (its
+//! binary's `--list=tsv`), and keeps the examples the filter matches; the
+//! files left without an example (golden files, twins) are found from that
+//! same listing. A filter
 //! that matches nothing is a usage mistake ([`Usage`], exit code 2), never
 //! "0 passed, 0 failed".
 

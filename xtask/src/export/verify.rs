@@ -278,9 +278,8 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
     //
     // 4. Tests, with only the dev-dependencies each export lists.
     //
-    // One cargo at a time keeps about one CPU busy (a check is mostly a
-    // chain of crates, each waiting for the last), and two can't share a
-    // target directory, so the work goes in two lanes side by side: the
+    // One cargo at a time kept about 1.2 of two CPUs busy here, and two
+    // can't share a target directory, so the work goes in two lanes side by side: the
     // groups that build C (ring, for rustls; SQLite), and the tests, in the
     // target directory where the shared build already compiled that C; the
     // other groups in a second one.
