@@ -252,6 +252,15 @@ impl Workspace {
         cargo
     }
 
+    /// [`Workspace::cargo`] at the lowest CPU priority, for a build beside
+    /// runs on the real clock
+    /// ([`command_at_low_priority`](proc::cargo::command_at_low_priority)).
+    pub fn cargo_at_low_priority(&self) -> Command {
+        let mut cargo = proc::cargo::command_at_low_priority();
+        cargo.current_dir(&self.root);
+        cargo
+    }
+
     /// Builds the workspace's httpbin and starts it on a free port of
     /// 127.0.0.1, for the checks that need a server outside the program
     /// under test. It stops when dropped.

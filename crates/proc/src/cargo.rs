@@ -32,12 +32,28 @@ pub fn program() -> OsString {
 /// finds the same artifacts fresh.
 pub fn command() -> Command {
     let mut command = Command::new(program());
+    leave_out_crate_variables(&mut command);
+    command
+}
+
+/// A `cargo` command like [`command`], at the lowest CPU priority (`nice -n
+/// 19`, and every compiler it starts inherits that): for a build that runs
+/// beside programs that print how long they took on the real clock. They
+/// mostly sleep, but when one wakes it gets a CPU at once, so its times stay
+/// what they are alone; the build takes the rest.
+pub fn command_at_low_priority() -> Command {
+    let mut command = Command::new("nice");
+    command.args(["-n", "19"]).arg(program());
+    leave_out_crate_variables(&mut command);
+    command
+}
+
+fn leave_out_crate_variables(command: &mut Command) {
     for (name, _) in std::env::vars_os() {
         if name.to_str().is_some_and(is_set_by_cargo_for_a_crate) {
             command.env_remove(name);
         }
     }
-    command
 }
 
 /// Whether cargo sets the variable `name` for a crate, a build script or a
@@ -178,5 +194,31 @@ mod tests {
             !removed.iter().any(|removed| removed == "CARGO"),
             "{removed:?}"
         );
+    }
+
+    /// The low-priority command is cargo under `nice`, with the same
+    /// variables left out: it builds what [`super::command`] builds.
+    #[test]
+    fn a_low_priority_cargo_command_is_cargo_under_nice() {
+        let command = super::command_at_low_priority();
+        assert_eq!(command.get_program(), "nice");
+        let args: Vec<_> = command.get_args().collect();
+        let program = super::program();
+        assert_eq!(
+            args,
+            [
+                std::ffi::OsStr::new("-n"),
+                std::ffi::OsStr::new("19"),
+                &program
+            ]
+        );
+        let removed = |command: &std::process::Command| -> Vec<std::ffi::OsString> {
+            command
+                .get_envs()
+                .filter(|(_, value)| value.is_none())
+                .map(|(name, _)| name.to_owned())
+                .collect()
+        };
+        assert_eq!(removed(&command), removed(&super::command()));
     }
 }

@@ -14,8 +14,10 @@
 //!
 //! Each one then runs on the real clock, HTTP examples against the
 //! workspace's httpbin started once on a free port, and its output is
-//! compared with its golden file. An export whose file has tests runs them
-//! too (`cargo test`), with only the dev-dependencies its export lists.
+//! compared with its golden file. Meanwhile, at the lowest CPU priority so
+//! that the runs keep time, each export is checked with only the features
+//! it lists, and an export whose file has tests runs them (`cargo test`),
+//! with only the dev-dependencies its export lists.
 //! A failure names the example and shows the compiler's errors or the diff;
 //! the throwaway workspace is then kept for a closer look.
 
@@ -197,7 +199,9 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
     let mut general = Vec::new();
 
     // 1. One build of them all: each dependency once, with the union of
-    // the features the exports ask for.
+    // the features the exports ask for. Every build here is at the lowest
+    // CPU priority: only the runs on the real clock must keep time, so in a
+    // busy CI they come first.
     let phase = Instant::now();
     let build = cargo(
         scratch.path(),
@@ -230,45 +234,9 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
         }
     }
 
-    // 2. Run them, on the real clock, while nothing else is compiling.
-    let phase = Instant::now();
-    let runnable: Vec<&Member> = members
-        .iter()
-        .filter(|member| !reports.contains_key(&member.export.id()))
-        .collect();
-    let server = if runnable
-        .iter()
-        .any(|member| member.export.kind == Kind::BaseUrl)
-    {
-        Some(workspace.start_httpbin()?)
-    } else {
-        None
-    };
-    let url = server.as_ref().map(Httpbin::url);
-    let ran = parallel(
-        runnable,
-        options.jobs,
-        |member| {
-            run_one(
-                member,
-                &build,
-                url,
-                options.timeout,
-                &workspace.golden_root(),
-            )
-        },
-        |report| {
-            if !report.passed() {
-                println!("{}", report.summary());
-            }
-        },
-    );
-    drop(server);
-    eprintln!("ran in {:.1}s", phase.elapsed().as_secs_f64());
-    for report in ran {
-        reports.insert(report.id.clone(), report);
-    }
-
+    // 2. Run them, on the real clock, against their golden files. At the
+    // same time, at the lowest CPU priority so that the runs keep time:
+    //
     // 3. The shared build gives every export the union of everyone's
     // features, which would hide a feature one export lacks. So each export
     // is also checked with only its own: those with the same
@@ -278,31 +246,64 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
     //
     // 4. Tests, with only the dev-dependencies each export lists.
     //
-    // One cargo at a time kept about 1.2 of two CPUs busy here, and two
-    // can't share a target directory, so the work goes in two lanes side by side: the
-    // groups that build C (ring, for rustls; SQLite), and the tests, in the
-    // target directory where the shared build already compiled that C; the
-    // other groups in a second one.
+    // One cargo at a time kept about 1.2 of two CPUs busy, and two can't
+    // share a target directory, so 3 and 4 go in two lanes: the groups that
+    // build C (ring, for rustls; SQLite), and the tests, in the target
+    // directory where the shared build already compiled that C; the other
+    // groups in a second one.
     let phase = Instant::now();
+    let built: Vec<&Member> = members
+        .iter()
+        .filter(|member| !reports.contains_key(&member.export.id()))
+        .collect();
+    let server = if built
+        .iter()
+        .any(|member| member.export.kind == Kind::BaseUrl)
+    {
+        Some(workspace.start_httpbin()?)
+    } else {
+        None
+    };
+    let url = server.as_ref().map(Httpbin::url);
     let mut groups: BTreeMap<String, Vec<&Member>> = BTreeMap::new();
-    for member in &members {
-        if reports.get(&member.export.id()).is_some_and(Report::passed) {
-            groups
-                .entry(dependency_key(&member.export))
-                .or_default()
-                .push(member);
-        }
+    for member in &built {
+        groups
+            .entry(dependency_key(&member.export))
+            .or_default()
+            .push(member);
     }
     let (builds_c, plain): (Vec<&Vec<&Member>>, Vec<&Vec<&Member>>) = groups
         .values()
         .partition(|group| group.iter().any(|member| builds_c_code(&member.export)));
-    let testable: Vec<&Member> = members
+    let testable: Vec<&Member> = built
         .iter()
+        .copied()
         .filter(|member| has_tests(&member.export.source))
-        .filter(|member| reports.get(&member.export.id()).is_some_and(Report::passed))
         .collect();
     let second_target_dir = target_dir.with_file_name("export-check-2");
-    let (first_lane, second_lane) = std::thread::scope(|scope| {
+    let (ran, first_lane, second_lane) = std::thread::scope(|scope| {
+        let runs = scope.spawn(|| {
+            let ran = parallel(
+                built.clone(),
+                options.jobs,
+                |member| {
+                    run_one(
+                        member,
+                        &build,
+                        url,
+                        options.timeout,
+                        &workspace.golden_root(),
+                    )
+                },
+                |report| {
+                    if !report.passed() {
+                        println!("{}", report.summary());
+                    }
+                },
+            );
+            eprintln!("ran in {:.1}s", phase.elapsed().as_secs_f64());
+            ran
+        });
         let second =
             scope.spawn(|| check_groups(scratch.path(), &second_target_dir, &plain, &members));
         let first = check_groups(scratch.path(), &target_dir, &builds_c, &members).and_then(
@@ -319,17 +320,27 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
         let second = second
             .join()
             .unwrap_or_else(|_| Err("the second lane of checks panicked".into()));
-        (first, second)
+        eprintln!(
+            "checked {} dependency sets apart and tested {}, in two lanes, in {:.1}s",
+            groups.len(),
+            testable.len(),
+            phase.elapsed().as_secs_f64()
+        );
+        let ran = runs
+            .join()
+            .map_err(|_| Error::from("the runs of the exports panicked"));
+        (ran, first, second)
     });
-    for (member, verdict) in first_lane?.into_iter().chain(second_lane?) {
-        fail(&mut reports, member, verdict);
+    drop(server);
+    for report in ran? {
+        reports.insert(report.id.clone(), report);
     }
-    eprintln!(
-        "checked {} dependency sets apart and tested {}, in two lanes, in {:.1}s",
-        groups.len(),
-        testable.len(),
-        phase.elapsed().as_secs_f64()
-    );
+    // A run's failure is the one reported: it is what a reader meets first.
+    for (member, verdict) in first_lane?.into_iter().chain(second_lane?) {
+        if reports.get(&member.export.id()).is_some_and(Report::passed) {
+            fail(&mut reports, member, verdict);
+        }
+    }
 
     for report in reports.values().filter(|report| report.passed()) {
         println!("{}", report.summary());
@@ -455,10 +466,10 @@ fn other_errors(build: &Build, members: &[Member]) -> String {
     }
 }
 
-/// Runs `cargo <args>` in the throwaway workspace, reading its JSON
-/// messages.
+/// Runs `cargo <args>` in the throwaway workspace at the lowest CPU
+/// priority, reading its JSON messages.
 fn cargo(root: &Path, target_dir: &Path, args: &[&str]) -> Result<Build, Error> {
-    let mut cargo = Workspace::at(root).cargo();
+    let mut cargo = Workspace::at(root).cargo_at_low_priority();
     cargo
         .args(args)
         .args(["--quiet", "--message-format=json"])
@@ -470,10 +481,10 @@ fn cargo(root: &Path, target_dir: &Path, args: &[&str]) -> Result<Build, Error> 
 /// How long `cargo test` of one built export may take.
 const TEST_TIMEOUT: Duration = Duration::from_secs(600);
 
-/// `cargo test -p <package>`, already built: `None` if it passed, or its
-/// output.
+/// `cargo test -p <package>`, already built, at the lowest CPU priority:
+/// `None` if it passed, or its output.
 fn cargo_test(root: &Path, target_dir: &Path, package: &str) -> Result<Option<String>, Error> {
-    let mut cargo = Workspace::at(root).cargo();
+    let mut cargo = Workspace::at(root).cargo_at_low_priority();
     cargo
         .args(["test", "--quiet", "--package", package, "--target-dir"])
         .arg(target_dir);
