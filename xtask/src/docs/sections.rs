@@ -63,44 +63,32 @@ pub(super) struct SectionDoc {
 pub(super) fn read_sections(workspace: &Workspace) -> Result<Vec<SectionDoc>, Error> {
     let metadata = workspace.metadata()?;
     let table = export::dependency_table(workspace)?;
-    workspace
-        .build_all()?
-        .into_iter()
-        .map(|section| {
-            let examples = section
-                .list()?
-                .into_iter()
-                .map(|listed| {
-                    let source = read(Path::new(&listed.source))?;
-                    let header = Header::parse(&source);
-                    let (body, translates) = split_translates(&header.body);
-                    let export = Export::plan(&section.name, &listed, &table).map_err(|why| {
-                        format!("{}/{} can't be exported: {why}", section.name, listed.name)
-                    })?;
-                    let timeline = page_timeline(workspace, &section, &listed, &source)?;
-                    let dump = crate::golden::dump_path(
-                        &workspace.golden_root(),
-                        &section.name,
-                        &listed.name,
-                    );
-                    let dump_at = match dump.is_file() {
-                        false => None,
-                        true => Some(runner::dump::instant(&read(&dump)?).ok_or_else(|| {
-                            format!("{}: its first line does not say when", dump.display())
-                        })?),
-                    };
-                    Ok(ExampleDoc {
-                        name: listed.name,
-                        summary: listed.summary,
-                        body,
-                        translates,
-                        code: super::concepts::code(&source),
-                        code_starts_at: code_starts_at(&source),
-                        export,
-                        timeline,
-                        dump_at,
-                    })
-                })
+    let sections = workspace.build_all()?;
+    let mut listed = Vec::new();
+    let mut counts = Vec::new();
+    for section in &sections {
+        let examples = section.list()?;
+        counts.push(examples.len());
+        listed.extend(examples.into_iter().map(|example| (section, example)));
+    }
+    // Each example without a recorded timeline runs once, on the paused
+    // clock; the few with blocking jobs wait for them in real time, so the
+    // runs go several per CPU.
+    let jobs = std::thread::available_parallelism().map_or(2, std::num::NonZero::get) * 4;
+    let mut examples = crate::check::parallel(
+        listed,
+        jobs,
+        |(section, listed)| example_doc(workspace, &table, section, listed),
+        |_| {},
+    )
+    .into_iter();
+    sections
+        .iter()
+        .zip(counts)
+        .map(|(section, count)| {
+            let examples = examples
+                .by_ref()
+                .take(count)
                 .collect::<Result<_, Error>>()?;
             let description = metadata
                 .workspace_packages()
@@ -109,12 +97,47 @@ pub(super) fn read_sections(workspace: &Workspace) -> Result<Vec<SectionDoc>, Er
                 .and_then(|package| package.description.clone())
                 .unwrap_or_default();
             Ok(SectionDoc {
-                name: section.name,
+                name: section.name.clone(),
                 description,
                 examples,
             })
         })
         .collect()
+}
+
+/// One example as its page shows it: its header, its export's
+/// dependencies, and its timeline.
+fn example_doc(
+    workspace: &Workspace,
+    table: &export::needs::DependencyTable,
+    section: &crate::workspace::Section,
+    listed: runner::protocol::Listed,
+) -> Result<ExampleDoc, Error> {
+    let source = read(Path::new(&listed.source))?;
+    let header = Header::parse(&source);
+    let (body, translates) = split_translates(&header.body);
+    let export = Export::plan(&section.name, &listed, table)
+        .map_err(|why| format!("{}/{} can't be exported: {why}", section.name, listed.name))?;
+    let timeline = page_timeline(workspace, section, &listed, &source)?;
+    let dump = crate::golden::dump_path(&workspace.golden_root(), &section.name, &listed.name);
+    let dump_at = match dump.is_file() {
+        false => None,
+        true => Some(
+            runner::dump::instant(&read(&dump)?)
+                .ok_or_else(|| format!("{}: its first line does not say when", dump.display()))?,
+        ),
+    };
+    Ok(ExampleDoc {
+        name: listed.name,
+        summary: listed.summary,
+        body,
+        translates,
+        code: super::concepts::code(&source),
+        code_starts_at: code_starts_at(&source),
+        export,
+        timeline,
+        dump_at,
+    })
 }
 
 /// A header's body, and the list of its last paragraph if that paragraph
