@@ -3,7 +3,6 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::time::Duration;
 
 use runner::protocol::{
@@ -14,6 +13,7 @@ use proc::{Exit, Finished};
 
 use crate::Error;
 use crate::golden::{self, Golden};
+use crate::parallel::parallel;
 use crate::select::{Case, Selection};
 use crate::stall::StallServer;
 
@@ -579,45 +579,6 @@ pub fn orphan_details(path: &Path, golden_root: &Path) -> String {
     )
 }
 
-/// Runs `work` on every item with up to `jobs` threads. `done` sees each
-/// result as soon as it is ready; the results come back in the items' order.
-pub fn parallel<T, R>(
-    items: Vec<T>,
-    jobs: usize,
-    work: impl Fn(T) -> R + Sync,
-    done: impl Fn(&R) + Sync,
-) -> Vec<R>
-where
-    T: Send,
-    R: Send,
-{
-    let total = items.len();
-    let queue = Mutex::new(items.into_iter().enumerate());
-    let results = Mutex::new(Vec::with_capacity(total));
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.clamp(1, total.max(1)) {
-            scope.spawn(|| {
-                loop {
-                    let next = queue
-                        .lock()
-                        .unwrap_or_else(|poison| poison.into_inner())
-                        .next();
-                    let Some((index, item)) = next else { break };
-                    let result = work(item);
-                    let mut results = results.lock().unwrap_or_else(|poison| poison.into_inner());
-                    done(&result);
-                    results.push((index, result));
-                }
-            });
-        }
-    });
-    let mut results = results
-        .into_inner()
-        .unwrap_or_else(|poison| poison.into_inner());
-    results.sort_by_key(|(index, _)| *index);
-    results.into_iter().map(|(_, result)| result).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -633,11 +594,5 @@ mod tests {
             "{text}"
         );
         assert!(text.ends_with("    line 50\n"), "{text}");
-    }
-
-    #[test]
-    fn parallel_keeps_the_order_of_its_items() {
-        let squares = parallel((0..50u64).collect(), 4, |n| n * n, |_| {});
-        assert_eq!(squares, (0..50u64).map(|n| n * n).collect::<Vec<_>>());
     }
 }

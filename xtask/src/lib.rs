@@ -10,8 +10,8 @@
 //!   runs examples.
 //! - [`limits`] names how long the tools wait.
 //! - [`golden`] knows where golden files live and how to diff against them.
-//! - [`check`] turns a run into a verdict, runs many in parallel, and is
-//!   `check-all`.
+//! - [`check`] turns a run into a verdict and is `check-all`.
+//! - [`parallel`] runs many at once, for every task and the book.
 //! - [`bless`] writes golden files, but only from examples that succeeded.
 //! - [`new`] starts a new example from a template.
 //! - [`twins`] runs each example's asyncio twin and compares it with the
@@ -45,6 +45,7 @@ pub mod golden;
 pub mod limits;
 pub mod list;
 pub mod new;
+pub mod parallel;
 pub mod select;
 pub mod stall;
 pub mod sweep;

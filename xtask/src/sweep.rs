@@ -13,7 +13,7 @@ use proc::{Exit, Finished};
 use runner::protocol::{Invocation, SweepSummary};
 
 use crate::Error;
-use crate::check::parallel;
+use crate::parallel::parallel;
 use crate::select::{Case, Selection};
 use crate::workspace::Workspace;
 

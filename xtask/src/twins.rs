@@ -24,8 +24,8 @@ use proc::{Exit, Finished};
 use runner::protocol::{Kind, Listed};
 
 use crate::Error;
-use crate::check::parallel;
 use crate::golden::{self, Golden};
+use crate::parallel::parallel;
 use crate::select::Selection;
 use crate::twin_file::{DIFFERS, declared_difference, dir, path};
 use crate::workspace::Workspace;

@@ -185,7 +185,7 @@ mod tests {
     /// the book stays out of any circle of tasks. `cli`, which owns every
     /// task's options (the book's `DocsMode`), is neutral only while it
     /// names no task module itself; the second test keeps it so.
-    const NEUTRAL: [&str; 10] = [
+    const NEUTRAL: [&str; 11] = [
         "Error",
         "Usage",
         "workspace",
@@ -194,6 +194,7 @@ mod tests {
         "twin_file",
         "tsv",
         "limits",
+        "parallel",
         "cli",
         "export",
     ];

@@ -75,7 +75,7 @@ pub(super) fn read_sections(workspace: &Workspace) -> Result<Vec<SectionDoc>, Er
     // clock; the few with blocking jobs wait for them in real time, so the
     // runs go several per CPU.
     let jobs = std::thread::available_parallelism().map_or(2, std::num::NonZero::get) * 4;
-    let mut examples = crate::check::parallel(
+    let mut examples = crate::parallel::parallel(
         listed,
         jobs,
         |(section, listed)| example_doc(workspace, &table, section, listed),

@@ -33,8 +33,8 @@ use runner::protocol::Kind;
 
 use super::{Export, dependency_table, has_tests};
 use crate::Error;
-use crate::check::parallel;
 use crate::golden::{self, Golden};
+use crate::parallel::parallel;
 use crate::select::Selection;
 use crate::workspace::Workspace;
 
