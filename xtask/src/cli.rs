@@ -397,7 +397,9 @@ const WAITING_JOBS_PER_CPU: usize = 16;
 /// file on the real clock (`--real`, `export --check-all`, twins): at
 /// sixteen per CPU, starting processes by the dozen made a printed time a
 /// tenth of a second late now and then (CI: `scrape_pages` printed 2.1s for
-/// 2.0s); four per CPU never has.
+/// 2.0s). Four per CPU did so once in about a dozen runs of the twins on an
+/// otherwise idle machine (`watch_config` printed 1.2s for 1.1s, at the end
+/// of three waits in a row), and in none of the exports' runs we made.
 const TIMED_JOBS_PER_CPU: usize = 4;
 
 fn task(command: &str, args: &Args, overwrite: bool) -> Result<Task, flags::Error> {

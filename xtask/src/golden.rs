@@ -120,9 +120,90 @@ pub fn diff(golden_name: &str, expected: &str, actual: &str) -> String {
         .to_string()
 }
 
+/// Whether `actual` differs from `expected` only in the times it prints
+/// (`1.1s`, `[0.4s]`, `250ms`), each line otherwise the same. On the real
+/// clock a busy machine can wake a program a little late and move a time
+/// it prints by a tenth of a second; such a run is worth one more try,
+/// alone, before it counts as a failure. Any other difference is not.
+pub fn differs_only_in_times(expected: &str, actual: &str) -> bool {
+    expected != actual
+        && expected.lines().count() == actual.lines().count()
+        && expected
+            .lines()
+            .zip(actual.lines())
+            .all(|(expected, actual)| without_times(expected) == without_times(actual))
+}
+
+/// `line` with every time in it (digits, an optional fraction, then `s` or
+/// `ms`, not followed by a letter or digit) replaced by `<time>`.
+fn without_times(line: &str) -> String {
+    let bytes = line.as_bytes();
+    let mut out = String::with_capacity(line.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        let starts_number = bytes[at].is_ascii_digit()
+            && (at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'.'));
+        if starts_number {
+            let mut end = at;
+            while end < bytes.len() && (bytes[end].is_ascii_digit() || bytes[end] == b'.') {
+                end += 1;
+            }
+            let unit = ["ms", "s"]
+                .into_iter()
+                .find(|unit| line[end..].starts_with(unit))
+                .filter(|unit| {
+                    !bytes
+                        .get(end + unit.len())
+                        .is_some_and(u8::is_ascii_alphanumeric)
+                });
+            if let Some(unit) = unit {
+                out.push_str("<time>");
+                at = end + unit.len();
+                continue;
+            }
+            out.push_str(&line[at..end]);
+            at = end;
+            continue;
+        }
+        // `at` is on a character boundary: numbers are ASCII.
+        let next = line[at..].chars().next().map_or(1, char::len_utf8);
+        out.push_str(&line[at..at + next]);
+        at += next;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_difference_in_printed_times_is_one_in_times() {
+        let golden = "Reloads: v2 at 0.1s\nbroadcast: applied v3 at 0.6s, v4 at 1.1s\n";
+        assert!(differs_only_in_times(
+            golden,
+            "Reloads: v2 at 0.1s\nbroadcast: applied v3 at 0.6s, v4 at 1.2s\n"
+        ));
+        assert!(differs_only_in_times(
+            "[0.4s] took 250ms",
+            "[0.5s] took 260ms"
+        ));
+        assert!(differs_only_in_times("→ 2s élapsed", "→ 3s élapsed"));
+        // The same text is no difference at all.
+        assert!(!differs_only_in_times(golden, golden));
+        // A value that is not a time, a word, a line more or less: not times.
+        for other in [
+            "Reloads: v2 at 0.1s\nbroadcast: applied v3 at 0.6s, v5 at 1.1s\n",
+            "Reloads: v2 at 0.1s\nbroadcast: applied v3 at 0.6s\n",
+            "Reloads: v2 at 0.1s\nbroadcast: applied v3 at 0.6s, v4 at 1.1s\nextra\n",
+            "Reloads: v2 at 0.1 s\nbroadcast: applied v3 at 0.6s, v4 at 1.1s\n",
+        ] {
+            assert!(!differs_only_in_times(golden, other), "{other}");
+        }
+        assert!(!differs_only_in_times("3 tasks", "4 tasks"));
+        assert!(!differs_only_in_times("v2s", "v3s"));
+        assert!(!differs_only_in_times("1.5sec", "1.6sec"));
+    }
 
     #[test]
     fn diff_marks_the_changed_line() {

@@ -58,7 +58,15 @@ enum Verdict {
         exit: Exit,
         stderr: String,
     },
-    Mismatch(String),
+    /// Its output differs from its golden file: the diff, and whether only
+    /// in the times it printed ([`golden::differs_only_in_times`]).
+    Mismatch {
+        diff: String,
+        only_times: bool,
+    },
+    /// Passed on a second run, alone, after its first differed only in a
+    /// printed time: that first diff.
+    PassedAlone(String),
     MissingGolden,
     UnreadableGolden(String),
     /// `cargo test` failed; its output.
@@ -81,7 +89,7 @@ impl Report {
     }
 
     fn passed(&self) -> bool {
-        matches!(self.verdict, Verdict::Pass)
+        matches!(self.verdict, Verdict::Pass | Verdict::PassedAlone(_))
     }
 
     fn summary(&self) -> String {
@@ -91,6 +99,9 @@ impl Report {
             .unwrap_or_default();
         let why = match &self.verdict {
             Verdict::Pass => return format!("PASS {}{elapsed}", self.id),
+            Verdict::PassedAlone(_) => {
+                return format!("PASS {}{elapsed} (on a second run, alone)", self.id);
+            }
             Verdict::CantStandAlone(_) => "can't be exported".to_owned(),
             Verdict::DoesNotCompile(_) => "does not compile as a project of its own".to_owned(),
             Verdict::NotBuilt(_) => "was not built".to_owned(),
@@ -103,7 +114,10 @@ impl Report {
                 Exit::Signal(signal) => format!("killed by signal {signal}"),
                 Exit::TimedOut => "timed out and was killed; is it hung?".to_owned(),
             },
-            Verdict::Mismatch(_) => "output differs from its golden file".to_owned(),
+            Verdict::Mismatch {
+                only_times: true, ..
+            } => "a time it printed differs from its golden file".to_owned(),
+            Verdict::Mismatch { .. } => "output differs from its golden file".to_owned(),
             Verdict::MissingGolden => "has no golden file".to_owned(),
             Verdict::UnreadableGolden(why) => format!("cannot read its golden file: {why}"),
             Verdict::TestsFailed(_) => "its tests fail as a project of its own".to_owned(),
@@ -125,7 +139,11 @@ impl Report {
                 text.push_str("  stderr:\n");
                 text.push_str(&indent(stderr));
             }
-            Verdict::Mismatch(diff) => text.push_str(diff),
+            Verdict::Mismatch { diff, .. } => text.push_str(diff),
+            Verdict::PassedAlone(diff) => {
+                text.push_str("  its first run differed in a printed time:\n");
+                text.push_str(diff);
+            }
             Verdict::TestsFailed(output) => text.push_str(&indent(output)),
             _ => {}
         }
@@ -283,24 +301,52 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
     let second_target_dir = target_dir.with_file_name("export-check-2");
     let (ran, first_lane, second_lane) = std::thread::scope(|scope| {
         let runs = scope.spawn(|| {
-            let ran = parallel(
-                built.clone(),
-                options.jobs,
-                |member| {
-                    run_one(
-                        member,
-                        &build,
-                        url,
-                        options.timeout,
-                        &workspace.golden_root(),
-                    )
-                },
-                |report| {
-                    if !report.passed() {
+            let run = |member: &Member| {
+                run_one(
+                    member,
+                    &build,
+                    url,
+                    options.timeout,
+                    &workspace.golden_root(),
+                )
+            };
+            let ran = parallel(built.clone(), options.jobs, run, |report| {
+                if let Verdict::Mismatch {
+                    only_times: true, ..
+                } = report.verdict
+                {
+                    println!(
+                        "LATE {}: a time it printed differs from its golden file; it runs again, alone",
+                        report.id
+                    );
+                } else if !report.passed() {
+                    println!("{}", report.summary());
+                }
+            });
+            // An export whose printed times alone were off runs once more,
+            // with no other run beside it.
+            let ran: Vec<Report> = built
+                .iter()
+                .zip(ran)
+                .map(|(member, report)| match report.verdict {
+                    Verdict::Mismatch {
+                        diff,
+                        only_times: true,
+                    } => {
+                        let again = run(member);
+                        let report = match again.verdict {
+                            Verdict::Pass => Report {
+                                verdict: Verdict::PassedAlone(diff),
+                                ..again
+                            },
+                            _ => again,
+                        };
                         println!("{}", report.summary());
+                        report
                     }
-                },
-            );
+                    verdict => Report { verdict, ..report },
+                })
+                .collect();
             eprintln!("ran in {:.1}s", phase.elapsed().as_secs_f64());
             ran
         });
@@ -343,7 +389,10 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
     }
 
     for report in reports.values().filter(|report| report.passed()) {
-        println!("{}", report.summary());
+        match report.verdict {
+            Verdict::PassedAlone(_) => println!("{}", report.details().trim_end()),
+            _ => println!("{}", report.summary()),
+        }
     }
     let failures: Vec<String> = reports
         .values()
@@ -582,11 +631,14 @@ fn run_one(
     let path = golden::path(golden_root, &member.export.section, &member.export.name);
     let verdict = match golden::read(&path) {
         Golden::Text(expected) if expected == finished.stdout => Verdict::Pass,
-        Golden::Text(expected) => Verdict::Mismatch(golden::diff(
-            &golden::display_name(&path, golden_root),
-            &expected,
-            &finished.stdout,
-        )),
+        Golden::Text(expected) => Verdict::Mismatch {
+            diff: golden::diff(
+                &golden::display_name(&path, golden_root),
+                &expected,
+                &finished.stdout,
+            ),
+            only_times: golden::differs_only_in_times(&expected, &finished.stdout),
+        },
         Golden::Missing => Verdict::MissingGolden,
         Golden::Unreadable(why) => Verdict::UnreadableGolden(why),
     };
