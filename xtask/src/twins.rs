@@ -94,10 +94,6 @@ pub fn check_twins(options: &Options) -> Result<bool, Error> {
         .into_iter()
         .map(|case| (case.section.name, case.example))
         .collect();
-    let cases_by_id: std::collections::BTreeMap<String, Listed> = cases
-        .iter()
-        .map(|(section, example)| (format!("{section}/{}", example.name), example.clone()))
-        .collect();
     let server = if cases
         .iter()
         .any(|(_, example)| example.kind == Kind::BaseUrl)
@@ -115,7 +111,7 @@ pub fn check_twins(options: &Options) -> Result<bool, Error> {
         options.jobs
     );
     let results = parallel(
-        cases,
+        cases.clone(),
         options.jobs,
         |(section, example)| {
             let outcome = run_twin(
@@ -143,15 +139,12 @@ pub fn check_twins(options: &Options) -> Result<bool, Error> {
     );
     // A twin whose printed times alone were off runs once more, when no
     // other twin runs beside it.
-    let results: Vec<(String, Outcome)> = results
-        .into_iter()
-        .map(|(id, outcome)| {
+    let results: Vec<(String, Outcome)> = cases
+        .iter()
+        .zip(results)
+        .map(|((section, example), (id, outcome))| {
             let Outcome::TimesDiffer(first) = outcome else {
                 return (id, outcome);
-            };
-            let (section, name) = id.split_once('/').unwrap_or((&id, ""));
-            let Some(example) = cases_by_id.get(&id) else {
-                return (id, Outcome::Failed(first));
             };
             let again = run_twin(
                 &root,
@@ -163,7 +156,7 @@ pub fn check_twins(options: &Options) -> Result<bool, Error> {
             );
             let outcome = match again {
                 Outcome::Pass => {
-                    println!("PASS {section}/{name} (on a second run, alone)");
+                    println!("PASS {id} (on a second run, alone)");
                     Outcome::PassedAlone(first)
                 }
                 Outcome::TimesDiffer(second) | Outcome::Failed(second) => Outcome::Failed(format!(
