@@ -39,8 +39,9 @@ pub fn command() -> Command {
 /// A `cargo` command like [`command`], at the lowest CPU priority (`nice -n
 /// 19`, and every compiler it starts inherits that): for a build that runs
 /// beside programs that print how long they took on the real clock. They
-/// mostly sleep, but when one wakes it gets a CPU at once, so its times stay
-/// what they are alone; the build takes the rest.
+/// mostly sleep, and when one wakes the scheduler runs it ahead of the
+/// build, so its times stay what they are on an idle machine; the build
+/// takes the rest.
 pub fn command_at_low_priority() -> Command {
     let mut command = Command::new("nice");
     command.args(["-n", "19"]).arg(program());
