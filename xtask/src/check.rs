@@ -12,7 +12,7 @@ use runner::protocol::{
 use proc::{Exit, Finished};
 
 use crate::Error;
-use crate::golden::{self, Golden};
+use crate::golden::{self, Golden, OnTheRealClock};
 use crate::parallel::parallel;
 use crate::select::{Case, Selection};
 use crate::stall::StallServer;
@@ -121,30 +121,8 @@ pub fn run(
         plan.cases,
         options.jobs,
         |case| check(case, target, options.timeout, &golden_root),
-        |report| {
-            if report.only_times_differ(target) {
-                println!(
-                    "LATE {}: a time it printed differs from its golden file; it runs again, alone",
-                    report.case.id()
-                );
-            } else {
-                progress(report);
-            }
-        },
+        progress,
     );
-    // On the real clock, an example whose printed times alone were off runs
-    // once more, with no other example beside it.
-    let reports = reports
-        .into_iter()
-        .map(|report| {
-            if !report.only_times_differ(target) {
-                return report;
-            }
-            let again = check(report.case, target, options.timeout, &golden_root);
-            progress(&again);
-            again
-        })
-        .collect();
     (reports, plan.orphans)
 }
 
@@ -278,6 +256,9 @@ pub struct Report {
     pub invocation: Invocation,
     pub verdict: Verdict,
     pub output: Option<Finished>,
+    /// On the real clock, the times it printed late, within what
+    /// [`golden::compare_on_the_real_clock`] allows; the run passed.
+    pub late: Vec<golden::LateTime>,
     /// The golden file, as a path to read and write.
     pub golden: PathBuf,
     /// The golden file relative to the workspace root, to show people.
@@ -319,6 +300,7 @@ pub fn check(case: Case, target: &Target, timeout: Duration, golden_root: &Path)
                     error: format!("cannot create a file for its timeline: {error}"),
                 },
                 output: None,
+                late: Vec::new(),
                 golden,
                 golden_name,
                 timeline: None,
@@ -336,6 +318,7 @@ pub fn check(case: Case, target: &Target, timeout: Duration, golden_root: &Path)
         invocation.timeout = Some(timeout);
     }
     let dump = dump_run(&case, target, golden_root, &mut invocation);
+    let mut late = Vec::new();
     let (verdict, output) = match proc::run(
         case.section.command(&invocation),
         timeout.saturating_add(DUMP_GRACE),
@@ -365,7 +348,10 @@ pub fn check(case: Case, target: &Target, timeout: Duration, golden_root: &Path)
                 Exit::Code(code) if code == i32::from(EXIT_PANICKED) => Verdict::Panicked,
                 Exit::Code(code) if code != 0 => Verdict::Exited { code },
                 Exit::Code(_) if target.is_golden() => {
-                    compare(&golden, &golden_name, &output.stdout)
+                    let (verdict, late_times) =
+                        compare(&golden, &golden_name, &output.stdout, target);
+                    late = late_times;
+                    verdict
                 }
                 Exit::Code(_) if output.stdout.trim().is_empty() => Verdict::NoOutput,
                 Exit::Code(_) => Verdict::Pass,
@@ -407,6 +393,7 @@ pub fn check(case: Case, target: &Target, timeout: Duration, golden_root: &Path)
         invocation,
         verdict,
         output,
+        late,
         golden,
         golden_name,
         timeline,
@@ -432,34 +419,39 @@ fn compare_timeline(timeline: &TimelineRun) -> Verdict {
     }
 }
 
-fn compare(golden: &Path, golden_name: &str, actual: &str) -> Verdict {
-    match golden::read(golden) {
-        Golden::Text(expected) if expected == actual => Verdict::Pass,
-        Golden::Text(expected) => Verdict::Mismatch {
-            diff: golden::diff(golden_name, &expected, actual),
-        },
-        Golden::Missing => Verdict::MissingGolden,
-        Golden::Unreadable(why) => Verdict::UnreadableGolden { why },
+/// Compares a run's output with its golden file: exactly, or on the real
+/// clock with its times allowed to be late ([`golden::compare_on_the_real_clock`]),
+/// in which case the times printed late come back with a pass.
+fn compare(
+    golden: &Path,
+    golden_name: &str,
+    actual: &str,
+    target: &Target,
+) -> (Verdict, Vec<golden::LateTime>) {
+    let expected = match golden::read(golden) {
+        Golden::Text(expected) => expected,
+        Golden::Missing => return (Verdict::MissingGolden, Vec::new()),
+        Golden::Unreadable(why) => return (Verdict::UnreadableGolden { why }, Vec::new()),
+    };
+    let mismatch = || Verdict::Mismatch {
+        diff: golden::diff(golden_name, &expected, actual),
+    };
+    if *target != Target::Golden(Clock::Real) {
+        let verdict = if expected == actual {
+            Verdict::Pass
+        } else {
+            mismatch()
+        };
+        return (verdict, Vec::new());
+    }
+    match golden::compare_on_the_real_clock(&expected, actual) {
+        OnTheRealClock::Same => (Verdict::Pass, Vec::new()),
+        OnTheRealClock::Late(late) => (Verdict::Pass, late),
+        OnTheRealClock::Differs => (mismatch(), Vec::new()),
     }
 }
 
 impl Report {
-    /// Whether this run, on the real clock, differs from its golden file
-    /// only in the times it printed ([`golden::differs_only_in_times`]).
-    fn only_times_differ(&self, target: &Target) -> bool {
-        if *target != Target::Golden(Clock::Real)
-            || !matches!(self.verdict, Verdict::Mismatch { .. })
-        {
-            return false;
-        }
-        match (&self.output, golden::read(&self.golden)) {
-            (Some(output), Golden::Text(expected)) => {
-                golden::differs_only_in_times(&expected, &output.stdout)
-            }
-            _ => false,
-        }
-    }
-
     pub fn passed(&self) -> bool {
         matches!(self.verdict, Verdict::Pass)
     }
@@ -478,7 +470,8 @@ impl Report {
             .map(|output| format!(" ({:.1}s)", output.elapsed.as_secs_f64()))
             .unwrap_or_default();
         match &self.verdict {
-            Verdict::Pass => format!("PASS {id}{elapsed}"),
+            Verdict::Pass if self.late.is_empty() => format!("PASS {id}{elapsed}"),
+            Verdict::Pass => format!("PASS {id}{elapsed}: {}", golden::describe_late(&self.late)),
             verdict => format!("FAIL {id}: {}{elapsed}", reason(verdict, &self.golden_name)),
         }
     }
@@ -490,9 +483,13 @@ impl Report {
         text.push('\n');
         match &self.verdict {
             Verdict::Pass => return text,
-            Verdict::Mismatch { diff }
-            | Verdict::TimelineMismatch { diff }
-            | Verdict::DumpMismatch { diff } => {
+            Verdict::Mismatch { diff } => {
+                text.push_str(diff);
+                if self.invocation.clock == Clock::Real && self.invocation.base_url.is_none() {
+                    let _ = writeln!(text, "(on the real clock, {})", golden::LATE_BY_AT_MOST);
+                }
+            }
+            Verdict::TimelineMismatch { diff } | Verdict::DumpMismatch { diff } => {
                 text.push_str(diff);
             }
             Verdict::MissingGolden

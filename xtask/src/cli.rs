@@ -394,12 +394,12 @@ pub fn parse(
 /// compare.
 const WAITING_JOBS_PER_CPU: usize = 16;
 /// The same where the times an example prints are compared with its golden
-/// file on the real clock (`--real`, `export --check-all`, twins): at
-/// sixteen per CPU, starting processes by the dozen made a printed time a
-/// tenth of a second late now and then (CI: `scrape_pages` printed 2.1s for
-/// 2.0s). Four per CPU did so once in about a dozen runs of the twins on an
-/// otherwise idle machine (`watch_config` printed 1.2s for 1.1s, at the end
-/// of three waits in a row), and in none of the exports' runs we made.
+/// file on the real clock (`--real`, `export --check-all`, twins). There a
+/// time may read one unit of its last digit late, never two
+/// ([`crate::golden::compare_on_the_real_clock`]). At sixteen per CPU,
+/// starting processes by the dozen made a printed time a tenth of a second
+/// late now and then (CI: `scrape_pages` printed 2.1s for 2.0s); four per
+/// CPU leaves the one unit of room for a busy machine.
 const TIMED_JOBS_PER_CPU: usize = 4;
 
 fn task(command: &str, args: &Args, overwrite: bool) -> Result<Task, flags::Error> {

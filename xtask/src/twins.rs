@@ -24,7 +24,7 @@ use proc::{Exit, Finished};
 use runner::protocol::{Kind, Listed};
 
 use crate::Error;
-use crate::golden::{self, Golden};
+use crate::golden::{self, Golden, OnTheRealClock};
 use crate::parallel::parallel;
 use crate::select::Selection;
 use crate::twin_file::{DIFFERS, declared_difference, dir, path};
@@ -70,12 +70,9 @@ pub enum Outcome {
     Differs(String),
     Missing,
     Failed(String),
-    /// Its output differs from the golden file only in the times it
-    /// printed ([`golden::differs_only_in_times`]): it runs once more,
-    /// alone, and passes if that run matches.
-    TimesDiffer(String),
-    /// Passed on that second run; the first run's diff.
-    PassedAlone(String),
+    /// Passed, with these times printed late, as the real clock allows
+    /// ([`golden::compare_on_the_real_clock`]).
+    Late(Vec<golden::LateTime>),
 }
 
 /// `cargo xtask twins`: runs every selected twin and compares it with its
@@ -111,7 +108,7 @@ pub fn check_twins(options: &Options) -> Result<bool, Error> {
         options.jobs
     );
     let results = parallel(
-        cases.clone(),
+        cases,
         options.jobs,
         |(section, example)| {
             let outcome = run_twin(
@@ -126,49 +123,12 @@ pub fn check_twins(options: &Options) -> Result<bool, Error> {
         },
         |(id, outcome)| match outcome {
             Outcome::Pass => println!("PASS {id}"),
+            Outcome::Late(late) => println!("PASS {id}: {}", golden::describe_late(late)),
             Outcome::Differs(reason) => println!("PASS {id} (differs by design: {reason})"),
             Outcome::Missing => println!("FAIL {id}: no twin"),
             Outcome::Failed(_) => println!("FAIL {id}"),
-            Outcome::TimesDiffer(_) => {
-                println!(
-                    "LATE {id}: a time it printed differs from its golden file; it runs again, alone"
-                );
-            }
-            Outcome::PassedAlone(_) => {}
         },
     );
-    // A twin whose printed times alone were off runs once more, when no
-    // other twin runs beside it.
-    let results: Vec<(String, Outcome)> = cases
-        .iter()
-        .zip(results)
-        .map(|((section, example), (id, outcome))| {
-            let Outcome::TimesDiffer(first) = outcome else {
-                return (id, outcome);
-            };
-            let again = run_twin(
-                &root,
-                &golden_root,
-                section,
-                example,
-                url.as_deref(),
-                options,
-            );
-            let outcome = match again {
-                Outcome::Pass => {
-                    println!("PASS {id} (on a second run, alone)");
-                    Outcome::PassedAlone(first)
-                }
-                Outcome::TimesDiffer(second) | Outcome::Failed(second) => Outcome::Failed(format!(
-                    "{}\n  and again, alone:\n{}",
-                    first.trim_end(),
-                    second.trim_end()
-                )),
-                other => other,
-            };
-            (id, outcome)
-        })
-        .collect();
     let mut failed = 0;
     for (id, outcome) in &results {
         match outcome {
@@ -184,13 +144,7 @@ pub fn check_twins(options: &Options) -> Result<bool, Error> {
                     relative(&root, &path(&root, section, example))
                 );
             }
-            Outcome::PassedAlone(first) => {
-                println!(
-                    "\nPASS {id} on a second run, alone; the first differed in a printed time:\n{}",
-                    first.trim_end()
-                );
-            }
-            Outcome::Pass | Outcome::Differs(_) | Outcome::TimesDiffer(_) => {}
+            Outcome::Pass | Outcome::Late(_) | Outcome::Differs(_) => {}
         }
     }
     for orphan in &orphans {
@@ -200,16 +154,10 @@ pub fn check_twins(options: &Options) -> Result<bool, Error> {
             relative(&root, orphan)
         );
     }
-    let passed = results.len()
-        - results
-            .iter()
-            .filter(|(_, o)| {
-                matches!(
-                    o,
-                    Outcome::Failed(_) | Outcome::Missing | Outcome::TimesDiffer(_)
-                )
-            })
-            .count();
+    let passed = results
+        .iter()
+        .filter(|(_, outcome)| !matches!(outcome, Outcome::Failed(_) | Outcome::Missing))
+        .count();
     println!("{passed} passed, {failed} failed");
     Ok(failed == 0)
 }
@@ -283,17 +231,15 @@ fn run_twin(
     match golden::read(&golden_path) {
         Golden::Text(expected) => {
             let (expected, actual) = (normalize(&expected), normalize(&finished.stdout));
-            if expected == actual {
-                Outcome::Pass
-            } else {
-                let diff = golden::diff(&golden_name, &expected, &actual);
-                let details = format!(
-                    "  its output differs from {golden_name} (both normalised)\n{diff}{rerun}\n  or say why it can't match: a line `{DIFFERS}<reason>`"
-                );
-                if golden::differs_only_in_times(&expected, &actual) {
-                    Outcome::TimesDiffer(details)
-                } else {
-                    Outcome::Failed(details)
+            match golden::compare_on_the_real_clock(&expected, &actual) {
+                OnTheRealClock::Same => Outcome::Pass,
+                OnTheRealClock::Late(late) => Outcome::Late(late),
+                OnTheRealClock::Differs => {
+                    let diff = golden::diff(&golden_name, &expected, &actual);
+                    Outcome::Failed(format!(
+                        "  its output differs from {golden_name} (both normalised; {})\n{diff}{rerun}\n  or say why it can't match: a line `{DIFFERS}<reason>`",
+                        golden::LATE_BY_AT_MOST
+                    ))
                 }
             }
         }

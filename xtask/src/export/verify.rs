@@ -33,7 +33,7 @@ use runner::protocol::Kind;
 
 use super::{Export, dependency_table, has_tests};
 use crate::Error;
-use crate::golden::{self, Golden};
+use crate::golden::{self, Golden, OnTheRealClock};
 use crate::parallel::parallel;
 use crate::select::Selection;
 use crate::workspace::Workspace;
@@ -58,15 +58,11 @@ enum Verdict {
         exit: Exit,
         stderr: String,
     },
-    /// Its output differs from its golden file: the diff, and whether only
-    /// in the times it printed ([`golden::differs_only_in_times`]).
-    Mismatch {
-        diff: String,
-        only_times: bool,
-    },
-    /// Passed on a second run, alone, after its first differed only in a
-    /// printed time: that first diff.
-    PassedAlone(String),
+    /// Its output differs from its golden file by more than the real clock
+    /// allows ([`golden::compare_on_the_real_clock`]): the diff.
+    Mismatch(String),
+    /// Passed, with these times printed late, as the real clock allows.
+    Late(Vec<golden::LateTime>),
     MissingGolden,
     UnreadableGolden(String),
     /// `cargo test` failed; its output.
@@ -89,7 +85,7 @@ impl Report {
     }
 
     fn passed(&self) -> bool {
-        matches!(self.verdict, Verdict::Pass | Verdict::PassedAlone(_))
+        matches!(self.verdict, Verdict::Pass | Verdict::Late(_))
     }
 
     fn summary(&self) -> String {
@@ -99,8 +95,8 @@ impl Report {
             .unwrap_or_default();
         let why = match &self.verdict {
             Verdict::Pass => return format!("PASS {}{elapsed}", self.id),
-            Verdict::PassedAlone(_) => {
-                return format!("PASS {}{elapsed} (on a second run, alone)", self.id);
+            Verdict::Late(late) => {
+                return format!("PASS {}{elapsed}: {}", self.id, golden::describe_late(late));
             }
             Verdict::CantStandAlone(_) => "can't be exported".to_owned(),
             Verdict::DoesNotCompile(_) => "does not compile as a project of its own".to_owned(),
@@ -114,10 +110,7 @@ impl Report {
                 Exit::Signal(signal) => format!("killed by signal {signal}"),
                 Exit::TimedOut => "timed out and was killed; is it hung?".to_owned(),
             },
-            Verdict::Mismatch {
-                only_times: true, ..
-            } => "a time it printed differs from its golden file".to_owned(),
-            Verdict::Mismatch { .. } => "output differs from its golden file".to_owned(),
+            Verdict::Mismatch(_) => "output differs from its golden file".to_owned(),
             Verdict::MissingGolden => "has no golden file".to_owned(),
             Verdict::UnreadableGolden(why) => format!("cannot read its golden file: {why}"),
             Verdict::TestsFailed(_) => "its tests fail as a project of its own".to_owned(),
@@ -139,10 +132,9 @@ impl Report {
                 text.push_str("  stderr:\n");
                 text.push_str(&indent(stderr));
             }
-            Verdict::Mismatch { diff, .. } => text.push_str(diff),
-            Verdict::PassedAlone(diff) => {
-                text.push_str("  its first run differed in a printed time:\n");
+            Verdict::Mismatch(diff) => {
                 text.push_str(diff);
+                let _ = writeln!(text, "(on the real clock, {})", golden::LATE_BY_AT_MOST);
             }
             Verdict::TestsFailed(output) => text.push_str(&indent(output)),
             _ => {}
@@ -311,42 +303,10 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
                 )
             };
             let ran = parallel(built.clone(), options.jobs, run, |report| {
-                if let Verdict::Mismatch {
-                    only_times: true, ..
-                } = report.verdict
-                {
-                    println!(
-                        "LATE {}: a time it printed differs from its golden file; it runs again, alone",
-                        report.id
-                    );
-                } else if !report.passed() {
+                if !report.passed() {
                     println!("{}", report.summary());
                 }
             });
-            // An export whose printed times alone were off runs once more,
-            // with no other run beside it.
-            let ran: Vec<Report> = built
-                .iter()
-                .zip(ran)
-                .map(|(member, report)| match report.verdict {
-                    Verdict::Mismatch {
-                        diff,
-                        only_times: true,
-                    } => {
-                        let again = run(member);
-                        let report = match again.verdict {
-                            Verdict::Pass => Report {
-                                verdict: Verdict::PassedAlone(diff),
-                                ..again
-                            },
-                            _ => again,
-                        };
-                        println!("{}", report.summary());
-                        report
-                    }
-                    verdict => Report { verdict, ..report },
-                })
-                .collect();
             eprintln!("ran in {:.1}s", phase.elapsed().as_secs_f64());
             ran
         });
@@ -389,10 +349,7 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
     }
 
     for report in reports.values().filter(|report| report.passed()) {
-        match report.verdict {
-            Verdict::PassedAlone(_) => println!("{}", report.details().trim_end()),
-            _ => println!("{}", report.summary()),
-        }
+        println!("{}", report.summary());
     }
     let failures: Vec<String> = reports
         .values()
@@ -630,15 +587,17 @@ fn run_one(
     }
     let path = golden::path(golden_root, &member.export.section, &member.export.name);
     let verdict = match golden::read(&path) {
-        Golden::Text(expected) if expected == finished.stdout => Verdict::Pass,
-        Golden::Text(expected) => Verdict::Mismatch {
-            diff: golden::diff(
-                &golden::display_name(&path, golden_root),
-                &expected,
-                &finished.stdout,
-            ),
-            only_times: golden::differs_only_in_times(&expected, &finished.stdout),
-        },
+        Golden::Text(expected) => {
+            match golden::compare_on_the_real_clock(&expected, &finished.stdout) {
+                OnTheRealClock::Same => Verdict::Pass,
+                OnTheRealClock::Late(late) => Verdict::Late(late),
+                OnTheRealClock::Differs => Verdict::Mismatch(golden::diff(
+                    &golden::display_name(&path, golden_root),
+                    &expected,
+                    &finished.stdout,
+                )),
+            }
+        }
         Golden::Missing => Verdict::MissingGolden,
         Golden::Unreadable(why) => Verdict::UnreadableGolden(why),
     };
