@@ -53,8 +53,9 @@
 //!   beginning of the buffer"), the fixed-width reads such as `read_u32`, and
 //!   `mpsc::Sender::send` (the message was not sent: "However, in that case,
 //!   the message is dropped and will be lost."; `reserve` first avoids that).
-//!   `read_until` sits between: the partial bytes are appended to the `buf`
-//!   you pass, and calling it again continues.
+//!   `read_until` sits between: dropping it is not a no-op, but the bytes it
+//!   read are already in the `buf` you pass, and calling it again continues
+//!   (only the count it returns restarts).
 //! - Not cancel safe in a milder sense, which each of them states like this:
 //!   "Cancelling a call to `lock` makes you lose your place in the queue."
 //!   `Mutex::lock`, `RwLock::read` and `write`, `Semaphore::acquire`,
