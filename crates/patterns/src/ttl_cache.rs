@@ -292,7 +292,7 @@ mod tests {
             let missing = cache.get_or_load(id, || async move { Err(NoSuchUser(id)) });
             assert!(missing.await.is_err());
         }
-        assert_eq!(keys(&cache), []);
+        assert!(keys(&cache).is_empty());
     }
 
     #[tokio::test(start_paused = true)]
