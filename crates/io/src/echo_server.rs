@@ -86,6 +86,10 @@ pub async fn serve(listener: TcpListener, shutdown: CancellationToken) -> io::Re
 const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long the goodbye may wait for room in the client's socket.
 const GOODBYE_TIMEOUT: Duration = Duration::from_secs(1);
+/// How much of a client's remaining input is read, and for how long, before
+/// its connection is closed.
+const DRAIN_LIMIT: u64 = 64 * 1024;
+const DRAIN_TIME: Duration = Duration::from_secs(1);
 
 /// The longest line the server echoes, in bytes, without its newline.
 pub const MAX_LINE: usize = 1024;
@@ -164,7 +168,17 @@ async fn echo_lines(id: u32, socket: TcpStream, shutdown: CancellationToken) -> 
         line.clear();
         dropped = 0;
     }
-    writer.shutdown().await
+    writer.shutdown().await?;
+    // A socket closed with input unread is reset, and a reset can destroy
+    // the goodbye on its way: read what the client still sends, within
+    // bounds, until it closes its side too.
+    let mut rest = reader.take(DRAIN_LIMIT);
+    let _ = timeout(
+        DRAIN_TIME,
+        tokio::io::copy(&mut rest, &mut tokio::io::sink()),
+    )
+    .await;
+    Ok(())
 }
 
 /// A client's side: one line out, the echo back, then the end of the stream.
@@ -237,6 +251,7 @@ pub async fn run() -> io::Result<()> {
     shutdown.cancel();
     let mut goodbye = String::new();
     idle.read_to_string(&mut goodbye).await?;
+    drop(idle);
     println!(
         "client: the server said {:?} and closed",
         goodbye.trim_end()
