@@ -282,4 +282,34 @@ mod tests {
         assert_eq!(reader.read_until(b'\n', &mut line).await.unwrap(), 3);
         assert_eq!(line, b"hello\n");
     }
+
+    /// A client that has read none of its echoes when the server shuts
+    /// down, and was still sending: with its receive buffer small, the
+    /// echoes and the goodbye wait in the server's send buffer, which a
+    /// reset would throw away.
+    #[tokio::test]
+    async fn the_goodbye_reaches_a_client_that_was_still_sending() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, shutdown.clone()));
+
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let mut client = socket.connect(address).await.unwrap();
+        let line = format!("{}\n", "y".repeat(499));
+        client.write_all(line.repeat(40).as_bytes()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        // Half a line the server has not read when it shuts down.
+        client.write_all(b"half a li").await.unwrap();
+        shutdown.cancel();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+
+        let mut replies = String::new();
+        client.read_to_string(&mut replies).await.unwrap();
+        assert_eq!(replies.lines().count(), 41, "40 echoes and the goodbye");
+        assert!(replies.ends_with("server shutting down\n"));
+        drop(client);
+        server.await.unwrap().unwrap();
+    }
 }
