@@ -2,40 +2,28 @@
 //! future loses them when a timeout drops it; one that keeps them in the
 //! reader loses nothing.
 //!
-//! Beyond the guides: the asyncio counterpart is
-//! `asyncio.wait_for(reader.readexactly(8), timeout)` in a loop that tries
-//! again after each `TimeoutError`.
+//! Beyond the guides. In asyncio, `asyncio.wait_for(reader.readexactly(8),
+//! timeout)` in a loop that tries again is safe: the `StreamReader` keeps
+//! the bytes it received in its own buffer until all eight are there
+//! (checked with Python 3.11). In Rust, cancelling a future drops it and
+//! every local it held across the `.await` where it stopped. A future is
+//! *cancel safe* when that loses nothing; Tokio's definition: "If you have a
+//! future that has not yet completed, then it must be a no-op to drop that
+//! future and recreate it."
 //!
-//! In asyncio that loop is safe. A `StreamReader` keeps the bytes it has
-//! received in its own buffer, and `readexactly` takes them out only once all
-//! eight are there; cancelled halfway, it leaves them where they were, and
-//! the next call finds them (checked with Python 3.11: `readline` and
-//! `readexactly` lose nothing to `wait_for`). In Rust, cancelling a future
-//! drops it, and with it every local it held across the `.await` where it
-//! stopped. A future is *cancel safe* when that loses nothing; Tokio's
-//! definition: "If you have a future that has not yet completed, then it must
-//! be a no-op to drop that future and recreate it."
+//! `read_frame_in_future` is `reader.read_exact(&mut [0; 8])` written out,
+//! so that its buffer says when it is dropped. The sender stalls halfway
+//! through the second frame; the reader's one-second timeout drops the read
+//! with "fram" in it, those bytes exist nowhere any more, and every later
+//! frame is shifted by four. The fix, `FrameReader`, owns its buffer across
+//! calls, so its only `.await` is `read_buf`, which is cancel safe (the shape
+//! of mini-redis's `Connection::read_frame`, and what
+//! `tokio_util::codec::FramedRead` does for any decoder). The other fix is
+//! not to cancel: keep one read future alive across a loop (`select_loop`),
+//! or run it in a task.
 //!
-//! `read_frame_in_future` below is what
-//! `let mut frame = [0; 8]; reader.read_exact(&mut frame).await` amounts to,
-//! written out so that its buffer can say when it is dropped: the bytes of
-//! the frame in progress live in a local of the future. Eight-byte frames
-//! arrive on an in-memory pipe, `tokio::io::duplex`, and the sender stalls
-//! halfway through the second one. The reader's one-second timeout drops the
-//! read with "fram" in its buffer: those bytes have left the pipe and now
-//! exist nowhere. Every frame after that is shifted by four bytes, and the
-//! stream ends in the middle of one. The fix, `FrameReader`, owns the bytes
-//! it has read, in a buffer that outlives every call, so its only `.await` is
-//! a `read_buf`, which is cancel safe: a call dropped while waiting has read
-//! nothing. This is the shape of mini-redis's `Connection::read_frame`, and
-//! what `tokio_util::codec::FramedRead` does for any decoder. The other fix
-//! is not to cancel at all: keep one read future alive across the turns of a
-//! loop (`select_loop`), or let it run in a task.
-//!
-//! To check your own code, look at each `.await`: whatever is held in locals
-//! there is lost if the future is dropped there. What Tokio 1.54 documents
-//! for its own methods, in each one's "Cancel safety" section or in
-//! `select!`'s list:
+//! What Tokio 1.54 documents for its own methods, in each one's "Cancel
+//! safety" section or in `select!`'s list:
 //!
 //! - Cancel safe ("it is guaranteed that no data was read", "no messages were
 //!   received"): `AsyncReadExt::read` and `read_buf`, `AsyncWriteExt::write`
@@ -53,8 +41,9 @@
 //!   beginning of the buffer"), the fixed-width reads such as `read_u32`, and
 //!   `mpsc::Sender::send` (the message was not sent: "However, in that case,
 //!   the message is dropped and will be lost."; `reserve` first avoids that).
-//!   `read_until` sits between: the partial bytes are appended to the `buf`
-//!   you pass, and calling it again continues.
+//!   `read_until` sits between: dropping it is not a no-op, but the bytes it
+//!   read are already in the `buf` you pass, and calling it again continues
+//!   (only the count it returns restarts).
 //! - Not cancel safe in a milder sense, which each of them states like this:
 //!   "Cancelling a call to `lock` makes you lose your place in the queue."
 //!   `Mutex::lock`, `RwLock::read` and `write`, `Semaphore::acquire`,

@@ -85,7 +85,7 @@ async fn with_connection<T, E>(
 
 /// `db_management()` from "Async Context Managers", whose context is the time between two
 /// actions rather than an object: the body gets nothing, and the database is
-/// started again however it ends.
+/// started again however the body returns (not if the call is cancelled).
 async fn with_database_stopped<T>(body: impl AsyncFnOnce() -> T) -> T {
     println!("Stopping the database");
     sleep(Duration::from_millis(100)).await;

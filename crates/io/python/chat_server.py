@@ -7,6 +7,10 @@ The asyncio twin of crates/io/src/chat_server.rs.
 
 import asyncio
 
+NAME_TIMEOUT = 30
+DRAIN_LIMIT = 64 * 1024
+DRAIN_TIME = 1
+
 
 class ChatServer:
     def __init__(self):
@@ -29,7 +33,13 @@ class ChatServer:
         self.connected += 1
         try:
             writer.write(b"your name?\n")
-            name = (await reader.readline()).decode().strip()
+            try:
+                async with asyncio.timeout(NAME_TIMEOUT):
+                    name = (await reader.readline()).decode().strip()
+            except TimeoutError:
+                writer.write(f"no name within {NAME_TIMEOUT}s; bye\n".encode())
+                await self.hang_up(reader, writer)
+                return
             if not name:
                 return
             writer.write(f"welcome, {name}; {self.connected - 1} already connected\n".encode())
@@ -41,9 +51,10 @@ class ChatServer:
                 done, _ = await asyncio.wait({line, stop}, return_when=asyncio.FIRST_COMPLETED)
                 if stop in done:
                     line.cancel()
+                    await asyncio.wait({line})  # its read ends before the drain's
                     del self.writers[connection]
                     writer.write(b"server shutting down\n")
-                    await writer.drain()
+                    await self.hang_up(reader, writer)
                     return
                 text = line.result()
                 if not text:
@@ -52,10 +63,27 @@ class ChatServer:
             stop.cancel()
             del self.writers[connection]
             await self.broadcast(connection, f"{name} left")
+            await self.hang_up(reader, writer)
         finally:
             self.connected -= 1
             writer.close()
             await writer.wait_closed()
+
+
+    @staticmethod
+    async def hang_up(reader, writer):
+        """Ends the stream, then reads and discards what the client still
+        sends, within bounds: closing with input unread resets the
+        connection, which can destroy the last line on its way."""
+        await writer.drain()
+        writer.write_eof()
+        left = DRAIN_LIMIT
+        try:
+            async with asyncio.timeout(DRAIN_TIME):
+                while left > 0 and (data := await reader.read(min(left, 65536))):
+                    left -= len(data)
+        except TimeoutError:
+            pass
 
 
 class Client:
@@ -114,6 +142,7 @@ async def main():
         for client in [alice, carol]:
             await client.hear()
             await client.hear()
+            client.writer.close()
         await asyncio.gather(*chat.handlers)
         await server.wait_closed()
     finally:

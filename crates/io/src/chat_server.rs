@@ -3,52 +3,40 @@
 //! `select!` loop over its socket and a `broadcast` receiver, and the server
 //! shuts down gracefully on a `CancellationToken`.
 //!
-//! It is the classic demo of asyncio's streams, `asyncio.start_server` with
-//! a set of writers that every handler loops over, which the guides don't
-//! include.
+//! It is the classic demo of `asyncio.start_server`, which the guides don't
+//! include. There a handler writes each line to every client's writer
+//! itself, so one slow client stalls the sender, or `drain()` is skipped and
+//! its buffer grows without bound. Here a sender only puts the line in a
+//! `broadcast` channel, and each connection's task writes it to its client
+//! at that client's pace. The channel's capacity bounds the memory: a
+//! receiver more than `BACKLOG` messages behind loses the oldest (`recv()`
+//! is `Err(RecvError::Lagged(n))`), and its client is told how many it
+//! missed. This run never lags: each scripted client hears every message
+//! before the next is sent.
 //!
-//! The asyncio version keeps the writers of all clients in a set, and a
-//! handler writes each line to every writer itself, so one slow client
-//! stalls the sender, or `drain()` is skipped and its buffer grows without
-//! bound. Here every connection's task owns its own socket and its own
-//! receiver of one `broadcast` channel: a sender only puts the line in the
-//! channel, and each task writes it to its client at that client's pace.
-//! The channel's capacity bounds the memory. A receiver that falls more than
-//! that many messages behind loses the oldest ones: its next `recv()` is
-//! `Err(RecvError::Lagged(n))`, and the task tells its client how many it
-//! missed instead of slowing everyone down. This run never lags: each
-//! scripted client hears every message before the next is sent, so a
-//! receiver is never more than a couple of messages behind. A slow client on
-//! a real network could fall more than 64 behind.
+//! The loop waits on a line from the client, a message for it and the
+//! shutdown; `FramedRead::next` and `broadcast::Receiver::recv` are cancel
+//! safe, so the branch that loses keeps its place. Nothing waits for ever:
+//! a client has `NAME_TIMEOUT` to give its name, and every write has
+//! `SEND_TIMEOUT`, so a client that stops reading is dropped. A named
+//! client may stay silent as long as it likes, since it is still listening.
+//! Before closing, a connection reads and discards what its client still
+//! sends (within bounds), since a socket closed with input unread is reset,
+//! and a reset can destroy the last line on its way.
 //!
-//! The loop waits on three things with `select!`: a line from the client
-//! (`FramedRead::next`, cancel safe, so a line half read when another branch
-//! wins is still there the next time round), a message for the client
-//! (`broadcast::Receiver::recv`, cancel safe) and the shutdown token. A
-//! client that disconnects, cleanly or not, ends its stream, and its task
-//! says so to the others. Shutdown stops the accept loop, and every
-//! connection's task says goodbye to its client and ends, one still waiting
-//! for a name too; the `TaskTracker` waits for them all. Every write has a
-//! time limit: a client that stops reading is dropped once a line has
-//! waited `SEND_TIMEOUT` for room, rather than holding up everyone's
-//! shutdown.
-//!
-//! `run` drives three scripted clients and prints what each one hears; each
-//! waits for the message it expects before the script goes on, so the
-//! transcript is the same on every run. It holds a drop guard of the
-//! server's token, because dropping a `JoinHandle` only detaches its task:
-//! without the guard, a caller that gave up on `run` would leave the server
-//! accepting for ever. The server also runs on its own, on a port of your
-//! choice, until Ctrl-C: `cargo run -p io --bin io-serve -- chat --port
-//! 7000`, then `nc 127.0.0.1 7000` in two or three terminals
-//! (the first line you type is your name).
+//! `run` drives three scripted clients, each waiting for the message it
+//! expects, so the transcript is the same on every run. The server also
+//! runs on its own until Ctrl-C: `cargo run -p io --bin io-serve -- chat
+//! --port 7000`, then `nc 127.0.0.1 7000` in two or three terminals (the
+//! first line you type is your name).
 
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
-use tokio::net::tcp::OwnedWriteHalf;
+use tokio::io::AsyncReadExt;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::time::timeout;
@@ -62,6 +50,12 @@ const BACKLOG: usize = 64;
 const MAX_LINE: usize = 1024;
 /// How long a client may leave a line unread before it is dropped.
 const SEND_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a new client has to give its name.
+const NAME_TIMEOUT: Duration = Duration::from_secs(30);
+/// How much of a client's remaining input is read, and for how long, before
+/// its connection is closed.
+const DRAIN_LIMIT: u64 = 64 * 1024;
+const DRAIN_TIME: Duration = Duration::from_secs(1);
 /// How long to wait before accepting again after an accept failed.
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
@@ -129,12 +123,16 @@ impl Connection {
 
         send(&mut client, "your name?").await?;
         let name = tokio::select! {
-            line = lines.next() => match line {
-                Some(Ok(name)) if !name.trim().is_empty() => name.trim().to_owned(),
+            line = timeout(NAME_TIMEOUT, lines.next()) => match line {
+                Ok(Some(Ok(name))) if !name.trim().is_empty() => name.trim().to_owned(),
+                Err(_elapsed) => {
+                    send(&mut client, format!("no name within {NAME_TIMEOUT:?}; bye")).await?;
+                    return hang_up(client, lines).await;
+                }
                 // Gone, empty or unreadable before saying who it is.
-                _ => return Ok(()),
+                Ok(_) => return Ok(()),
             },
-            () = self.shutdown.cancelled() => return say_goodbye(&mut client).await,
+            () = self.shutdown.cancelled() => return say_goodbye(client, lines).await,
         };
         let others = self.messages.receiver_count() - 1;
         send(
@@ -174,14 +172,14 @@ impl Connection {
                     }
                 }
                 // Everyone is told the same; no "left" for each of them.
-                () = self.shutdown.cancelled() => return say_goodbye(&mut client).await,
+                () = self.shutdown.cancelled() => return say_goodbye(client, lines).await,
             }
         };
         // However this client went (it hung up, broke the rules or stopped
         // reading), the others hear that it left.
         self.broadcast(format!("{name} left"));
         ended?;
-        SinkExt::<String>::close(&mut client).await
+        hang_up(client, lines).await
     }
 
     fn broadcast(&self, text: String) {
@@ -208,12 +206,32 @@ async fn send(
     }
 }
 
-/// Tells the client the server is going away, and ends the stream.
+/// Tells the client the server is going away, and hangs up.
 async fn say_goodbye(
-    client: &mut FramedWrite<OwnedWriteHalf, LinesCodec>,
+    mut client: FramedWrite<OwnedWriteHalf, LinesCodec>,
+    lines: FramedRead<OwnedReadHalf, LinesCodec>,
 ) -> Result<(), LinesCodecError> {
-    send(client, "server shutting down").await?;
-    SinkExt::<String>::close(client).await
+    send(&mut client, "server shutting down").await?;
+    hang_up(client, lines).await
+}
+
+/// Ends the stream, then reads and discards what the client still sends,
+/// up to `DRAIN_LIMIT` bytes and `DRAIN_TIME`, before the socket is closed.
+/// (`send` has flushed every line, so `close` waits for nothing.)
+async fn hang_up(
+    mut client: FramedWrite<OwnedWriteHalf, LinesCodec>,
+    lines: FramedRead<OwnedReadHalf, LinesCodec>,
+) -> Result<(), LinesCodecError> {
+    SinkExt::<String>::close(&mut client).await?;
+    let mut rest = lines.into_inner().take(DRAIN_LIMIT);
+    // Running out of time or into an error ends the drain; either way the
+    // socket is closed next.
+    let _ = timeout(
+        DRAIN_TIME,
+        tokio::io::copy(&mut rest, &mut tokio::io::sink()),
+    )
+    .await;
+    Ok(())
 }
 
 /// A scripted client that prints every line it hears.
@@ -284,7 +302,99 @@ pub async fn run() -> Result<(), LinesCodecError> {
         client.hear().await?; // the goodbye
         client.hear().await?; // and the end of the stream
     }
+    drop((alice, carol));
     server.await.map_err(io::Error::from)??;
     println!("server stopped");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::TcpSocket;
+    use tokio::time::sleep;
+
+    use super::*;
+
+    async fn start() -> (
+        SocketAddr,
+        CancellationToken,
+        tokio::task::JoinHandle<io::Result<()>>,
+    ) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, shutdown.clone()));
+        (address, shutdown, server)
+    }
+
+    async fn next(client: &mut Framed<TcpStream, LinesCodec>) -> Option<String> {
+        client.next().await.transpose().unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_gives_no_name_is_told_and_closed() {
+        let (address, shutdown, server) = start().await;
+        let mut client = Framed::new(
+            TcpStream::connect(address).await.unwrap(),
+            LinesCodec::new(),
+        );
+        assert_eq!(next(&mut client).await.unwrap(), "your name?");
+        let told = timeout(2 * NAME_TIMEOUT, next(&mut client)).await;
+        assert_eq!(
+            told.expect("the server waits for ever").unwrap(),
+            "no name within 30s; bye"
+        );
+        assert_eq!(next(&mut client).await, None);
+        drop(client);
+        shutdown.cancel();
+        server.await.unwrap().unwrap();
+    }
+
+    async fn join(
+        address: SocketAddr,
+        name: &str,
+        socket: TcpSocket,
+    ) -> Framed<TcpStream, LinesCodec> {
+        let mut client = Framed::new(socket.connect(address).await.unwrap(), LinesCodec::new());
+        assert_eq!(next(&mut client).await.unwrap(), "your name?");
+        client.send(name).await.unwrap();
+        assert!(next(&mut client).await.unwrap().starts_with("welcome"));
+        client
+    }
+
+    /// A client that has read none of the lines sent to it, sends one too
+    /// long and more after it. With its receive buffer small, the lines it
+    /// has not read, and the refusal, wait in the server's send buffer,
+    /// which a reset would throw away.
+    #[tokio::test]
+    async fn a_refused_client_gets_every_line_and_the_refusal() {
+        let (address, shutdown, server) = start().await;
+        let small = TcpSocket::new_v4().unwrap();
+        small.set_recv_buffer_size(4096).unwrap();
+        let mut dave = join(address, "dave", small).await;
+        let mut erin = join(address, "erin", TcpSocket::new_v4().unwrap()).await;
+        let said = "y".repeat(500);
+        for _ in 0..40 {
+            erin.send(said.as_str()).await.unwrap();
+        }
+        sleep(Duration::from_millis(200)).await;
+        let mut input = vec![b'x'; MAX_LINE + 1];
+        input.extend(b"\n".iter().chain(&b"more\n".repeat(4096)));
+        dave.get_mut().write_all(&input).await.unwrap();
+        sleep(Duration::from_millis(200)).await;
+
+        let mut heard = Vec::new();
+        while let Some(line) = next(&mut dave).await {
+            heard.push(line);
+        }
+        assert_eq!(heard.len(), 42, "erin joined, 40 lines, the refusal");
+        assert_eq!(
+            heard[41],
+            format!("lines are at most {MAX_LINE} bytes; bye")
+        );
+        drop((dave, erin));
+        shutdown.cancel();
+        server.await.unwrap().unwrap();
+    }
 }

@@ -2,51 +2,36 @@
 //! per connection, lines read with `read_until` up to a maximum length, and
 //! a client that half-closes its side the way `writer.write_eof()` does.
 //!
-//! It is the counterpart of asyncio's streams, `asyncio.start_server` and
-//! `asyncio.open_connection`, which the guides don't use.
+//! It is the counterpart of `asyncio.start_server` and
+//! `asyncio.open_connection`, which the guides don't use. Where
+//! `start_server` calls a callback per connection, the accept loop here
+//! spawns each handler on a `TaskTracker`, so that a shutdown can wait for
+//! the connections still open. A handler races its reads and writes against
+//! the shutdown token, and a reply has a time limit, so a client that sends
+//! without reading is dropped rather than kept for ever. A client that sends
+//! nothing may stay until the shutdown, as at an `nc` prompt;
+//! `recipes/tcp_server` limits that wait too. `write_all` is `writer.write()`
+//! and `await writer.drain()` in one.
 //!
-//! `start_server` calls a callback with a `(reader, writer)` pair per
-//! connection; here the accept loop spawns the handler itself, on a
-//! `TaskTracker` so that shutting down can wait for the connections still
-//! open. Each handler races its reads and its writes against the shutdown
-//! token: a client that sends without reading leaves the handler waiting
-//! for room to write, where it must still hear the shutdown. A reply also
-//! has a time limit, so such a client is dropped rather than kept for ever
-//! (the goodbye has one too). A client that sends nothing may stay
-//! connected until the shutdown, as at a `nc` prompt; `recipes/tcp_server`
-//! limits that wait too. `into_split` gives the two
-//! halves as owned values, which separate tasks could read and write at
-//! once. `AsyncReadExt` and `AsyncWriteExt` bring `read` and
-//! `write_all`; `write_all` is `writer.write()` followed by `await
-//! writer.drain()`, since Tokio has no unbounded write buffer to drain.
-//! `BufReader` adds `read_until`, `read_line` and `lines`, the counterparts
-//! of `readuntil` and `readline`.
-//!
-//! The handler reads with `read_until(b'\n', ..)` into a buffer it keeps.
-//! On its own `read_until` has no limit: a client that never sends a newline
-//! grows the buffer for as long as it sends. So each call reads through
-//! `take`, which ends it at one byte past `MAX_LINE`; a longer line is
-//! thrown away as it arrives, and the client gets an error in its place.
-//! `read_until` is cancel safe: if another branch of the `select!` wins, the
-//! bytes of a half-read line stay in the buffer for the next call. That
-//! matters as soon as the loop has a branch that goes round again (a timer,
-//! a message to send); with `read_line` they would be lost. Here the only
-//! other branch ends the connection. At the end of the stream `read_until`
-//! returns 0: a buffer still holding bytes then means the stream ended
-//! mid-line, which asyncio's `readline` reports by returning the partial
-//! line, and `readuntil` by raising `IncompleteReadError`. asyncio bounds
-//! both by the stream's `limit` (64 KiB by default), past which they raise
-//! `LimitOverrunError` or `ValueError`.
+//! `read_until` has no limit of its own, so each call reads through `take`,
+//! which ends it one byte past `MAX_LINE`: a longer line is thrown away as it
+//! arrives, and the client gets an error in its place (asyncio's streams stop
+//! at their `limit`, 64 KiB by default). If another branch of the `select!`
+//! wins, `read_until` loses nothing: the bytes it read are already in `line`,
+//! which outlives the call, and calling it again continues the line. Tokio
+//! stops short of calling it cancel safe, since dropping it is not a no-op
+//! (the bytes have moved into `line`, and the count it returns restarts);
+//! `read_line` would lose them. At the end of the stream it returns 0, with
+//! whatever the client sent of an unfinished line left in `line`.
 //!
 //! `shutdown()` on a write half flushes it and sends the end of the stream
-//! (FIN), while the read half stays open: it is `writer.write_eof()`. The
-//! peer's read then returns 0, as `reader.read()` returns `b""`. Dropping
-//! both halves closes the socket, which is `writer.close()`; there is no
-//! `wait_closed()` to await, since the close happens in the drop.
+//! (FIN): it is `writer.write_eof()`, and the peer's read returns 0, as
+//! `reader.read()` returns `b""`. Dropping both halves is `writer.close()`,
+//! with no `wait_closed()` to await.
 //!
-//! `serve` is the part to copy. It also runs on its own, on a port of your
-//! choice, until Ctrl-C: `cargo run -p io --bin io-serve -- echo --port
-//! 7000`, then `nc 127.0.0.1 7000` in another terminal.
+//! `serve` is the part to copy. It also runs on its own until Ctrl-C:
+//! `cargo run -p io --bin io-serve -- echo --port 7000`, then
+//! `nc 127.0.0.1 7000` in another terminal.
 
 use std::io;
 use std::net::SocketAddr;
@@ -101,6 +86,10 @@ pub async fn serve(listener: TcpListener, shutdown: CancellationToken) -> io::Re
 const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long the goodbye may wait for room in the client's socket.
 const GOODBYE_TIMEOUT: Duration = Duration::from_secs(1);
+/// How much of a client's remaining input is read, and for how long, before
+/// its connection is closed.
+const DRAIN_LIMIT: u64 = 64 * 1024;
+const DRAIN_TIME: Duration = Duration::from_secs(1);
 
 /// The longest line the server echoes, in bytes, without its newline.
 pub const MAX_LINE: usize = 1024;
@@ -179,7 +168,17 @@ async fn echo_lines(id: u32, socket: TcpStream, shutdown: CancellationToken) -> 
         line.clear();
         dropped = 0;
     }
-    writer.shutdown().await
+    writer.shutdown().await?;
+    // A socket closed with input unread is reset, and a reset can destroy
+    // the goodbye on its way: read what the client still sends, within
+    // bounds, until it closes its side too.
+    let mut rest = reader.take(DRAIN_LIMIT);
+    let _ = timeout(
+        DRAIN_TIME,
+        tokio::io::copy(&mut rest, &mut tokio::io::sink()),
+    )
+    .await;
+    Ok(())
 }
 
 /// A client's side: one line out, the echo back, then the end of the stream.
@@ -252,6 +251,7 @@ pub async fn run() -> io::Result<()> {
     shutdown.cancel();
     let mut goodbye = String::new();
     idle.read_to_string(&mut goodbye).await?;
+    drop(idle);
     println!(
         "client: the server said {:?} and closed",
         goodbye.trim_end()
@@ -260,4 +260,56 @@ pub async fn run() -> io::Result<()> {
     server.await??;
     println!("server stopped");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the header says of a `read_until` that another branch beats:
+    /// the bytes it read stay in the buffer, the next call continues the
+    /// line, and the count it returns covers that call alone.
+    #[tokio::test(start_paused = true)]
+    async fn a_cancelled_read_until_leaves_its_bytes_in_the_buffer() {
+        let (mut client, server) = tokio::io::duplex(64);
+        let mut reader = BufReader::new(server);
+        let mut line = Vec::new();
+        client.write_all(b"hel").await.unwrap();
+        let cut = timeout(Duration::from_secs(1), reader.read_until(b'\n', &mut line)).await;
+        assert!(cut.is_err());
+        assert_eq!(line, b"hel");
+        client.write_all(b"lo\n").await.unwrap();
+        assert_eq!(reader.read_until(b'\n', &mut line).await.unwrap(), 3);
+        assert_eq!(line, b"hello\n");
+    }
+
+    /// A client that has read none of its echoes when the server shuts
+    /// down, and was still sending: with its receive buffer small, the
+    /// echoes and the goodbye wait in the server's send buffer, which a
+    /// reset would throw away.
+    #[tokio::test]
+    async fn the_goodbye_reaches_a_client_that_was_still_sending() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, shutdown.clone()));
+
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let mut client = socket.connect(address).await.unwrap();
+        let line = format!("{}\n", "y".repeat(499));
+        client.write_all(line.repeat(40).as_bytes()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        // Half a line the server has not read when it shuts down.
+        client.write_all(b"half a li").await.unwrap();
+        shutdown.cancel();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+
+        let mut replies = String::new();
+        client.read_to_string(&mut replies).await.unwrap();
+        assert_eq!(replies.lines().count(), 41, "40 echoes and the goodbye");
+        assert!(replies.ends_with("server shutting down\n"));
+        drop(client);
+        server.await.unwrap().unwrap();
+    }
 }

@@ -4,32 +4,26 @@
 //!
 //! It is the counterpart of a `StreamReader` read with `readline()` under
 //! the `limit` given to `asyncio.start_server`, which the guides don't use.
+//! `next()` gives the next line as a `String`, without its `\n` (or `\r\n`),
+//! and `send` writes a line and flushes it. `new_with_max_length` caps a
+//! line: a longer one is a `MaxLineLengthExceeded` error, as asyncio's
+//! `readline` raises `ValueError` past the stream's `limit` (64 KiB by
+//! default); without it, a client that never sends a newline grows the
+//! buffer without bound. A line that is not UTF-8 is an error too, where
+//! asyncio hands over bytes.
 //!
-//! `Framed` splits the bytes into frames with a codec: `next()` gives the
-//! next line as a `String`, without its `\n` (or `\r\n`), and `send` writes a
-//! line and flushes it. Without a limit, `LinesCodec` buffers a line until
-//! its newline comes, however long, so a client that never sends one grows
-//! the buffer without bound. `new_with_max_length` caps it: a longer line is
-//! a `MaxLineLengthExceeded` error, as asyncio's `readline` raises
-//! `ValueError` past the stream's `limit` (64 KiB by default). A line that
-//! is not UTF-8 is an error too, of kind `InvalidData`, where asyncio hands
-//! over bytes and leaves decoding to you.
+//! `Framed` ends its stream after a codec error (`Decoder::Error` is
+//! documented as unrecoverable), so the server answers with the error and
+//! closes: `close()` flushes the reply and ends the stream, then the server
+//! reads and discards what the client still sends, up to 64 KiB and one
+//! second, since a socket closed with unread input is reset, and a reset can
+//! destroy the reply on its way.
 //!
-//! The codec can go on after a long line (it discards the rest of it), but
-//! `Framed` can't: `Decoder::Error` is documented as unrecoverable, and the
-//! stream ends after it. So the server answers with the error and closes the
-//! connection cleanly with `close()`, which flushes the reply and ends the
-//! stream. It then reads and discards what the client still sends, up to
-//! 64 KiB and one second, before dropping the socket: a socket closed with
-//! unread input is reset, and a reset can destroy the reply on its way.
-//!
-//! `serve` is shaped like echo_server's: each connection's task goes on a
-//! `TaskTracker`, and cancelling the `CancellationToken` stops the accept
-//! loop and tells every connection, which says goodbye and closes; `serve`
-//! returns once they all have. Every reply has a time limit: a client that
-//! never reads fails its connection after `SEND_TIMEOUT`, rather than
-//! keeping its task, and the shutdown, waiting for ever. The test at the
-//! bottom checks the limit.
+//! `serve` is shaped like echo_server's, and shuts down the same way. Every
+//! reply has a time limit, so a client that never reads fails its
+//! connection after `SEND_TIMEOUT` (the test at the bottom checks it); a
+//! client that sends nothing may stay until the shutdown, as at an `nc`
+//! prompt (`recipes/tcp_server` limits that wait too).
 
 use std::io;
 use std::time::Duration;

@@ -1,5 +1,6 @@
 """A token-bucket rate limiter that limits concurrent callers too: each
-caller takes its token (or its place in the debt) before it sleeps.
+caller takes its token (or its place in the debt) before it sleeps, and
+gives it back if cancelled while it waits.
 
 The asyncio twin of crates/patterns/src/token_bucket.rs.
 """
@@ -22,7 +23,12 @@ class RateLimiter:
         self.allowance -= 1
         wait = max(-self.allowance, 0) * self.per / self.rate
         if wait:
-            await asyncio.sleep(wait)
+            try:
+                await asyncio.sleep(wait)
+            except asyncio.CancelledError:
+                # A caller that gives up while it waits gives its token back.
+                self.allowance = min(self.allowance + 1, self.rate)
+                raise
 
 
 async def make_api_call(limiter, call_id, start):

@@ -1,7 +1,7 @@
 """An async cache whose entries expire after a time-to-live, whose loads
 have a timeout, and where concurrent misses for one key share one load,
 its failure included; a failed load is not kept, and a full cache makes
-room by dropping expired entries, then the oldest.
+room by dropping the key it has held longest.
 
 The asyncio twin of crates/patterns/src/ttl_cache.rs.
 """
@@ -40,28 +40,10 @@ class TtlCache:
         return len(self.slots)
 
     def _make_room(self):
-        """Expired and failed entries go first, then the one loaded longest
-        ago; keys still loading stay."""
-        if len(self.slots) < self.capacity:
-            return
-        now = asyncio.get_running_loop().time()
-
-        def fresh(slot):
-            if not slot.done():
-                return True
-            return slot.exception() is None and now - slot.result()[1] < self.ttl
-
-        self.slots = {key: slot for key, slot in self.slots.items() if fresh(slot)}
-        if len(self.slots) < self.capacity:
-            return
-        loaded = [(slot.result()[1], key) for key, slot in self.slots.items() if slot.done()]
-        if loaded:
-            oldest = min(loaded)[0]
-            self.slots = {
-                key: slot
-                for key, slot in self.slots.items()
-                if not (slot.done() and slot.result()[1] == oldest)
-            }
+        """A full cache drops the key it has held longest: a dict keeps its
+        keys in the order they were added."""
+        if len(self.slots) >= self.capacity:
+            del self.slots[next(iter(self.slots))]
 
     async def _load(self, load):
         try:
@@ -90,8 +72,9 @@ class TtlCache:
                 if slot.cancelled() and asyncio.current_task().cancelling() == 0:
                     continue
                 raise
-        # This caller loads; the others wait for its future.
-        if key not in self.slots:
+        # This caller loads; the others wait for its future. A key loaded
+        # again goes to the end of the order, as a new key does.
+        if self.slots.pop(key, None) is None:
             self._make_room()
         slot = self.slots[key] = loop.create_future()
         try:
@@ -170,7 +153,7 @@ async def main():
     await get(9)
     assert db.queries == 6
     print(
-        f"{stamp()} keys cached: {len(cache)}; user 1's expired entry made room, "
+        f"{stamp()} keys cached: {len(cache)}; user 1, the oldest, made room, "
         "and user 9's failed load kept none"
     )
     assert len(cache) == 2

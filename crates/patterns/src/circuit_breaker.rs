@@ -1,34 +1,21 @@
 //! A circuit breaker: after three failures in a row it opens and rejects
-//! calls without making them, then lets a trial call through to decide
-//! whether to close again.
+//! calls without making them; once `reset_timeout` has passed it lets one
+//! trial call through, whose outcome closes it or opens it again.
 //!
-//! CLOSED passes calls through and counts consecutive failures; at the
-//! threshold the breaker goes OPEN. OPEN rejects every call at once, giving
-//! the failing service time to recover, until `reset_timeout` has passed
-//! since the last failure; the next call then goes through as a trial, in
-//! HALF_OPEN. A success closes the breaker, a failure opens it again.
+//! A breaker must see every call end. The guide's sees only the calls that
+//! return: one its caller times out or cancels counts for nothing, so a hung
+//! service never trips it, and a cancelled trial leaves it half open, letting
+//! every call through. Here `call` owns the deadline (`call_timeout`), a call
+//! dropped unfinished counts as a failure (the `InFlight` guard), half open
+//! admits the one trial and rejects the rest, and an outcome counts only if
+//! the breaker has not changed state since the call began: a slow success
+//! from before it opened does not close it.
 //!
-//! Changes from the guide:
-//! - Its demo never reaches HALF_OPEN. The breaker opens on the third
-//!   failure at the earliest; the seven calls left then come 0.5 s apart,
-//!   the last 3.5 s after the failure that opened it, short of its 5 s
-//!   timeout. So one of the three states is never seen. Here the timeout is
-//!   2 s and there are twenty calls.
-//! - It times the timeout with `datetime.now()`, the wall clock, which can
-//!   jump when the system time is set. `tokio::time::Instant` is monotonic,
-//!   and follows Tokio's paused clock.
-//! - A rejection is a bare `Exception("Circuit breaker is OPEN")`, told
-//!   apart from the service's own errors only by its message. Here
-//!   `CallError` is an enum, so callers can match on `Open`.
-//! - The failure source is a ChaCha8 generator seeded with `SEED`, failing
-//!   70% of the time as the guide's `random.random() < 0.7` does.
-//!
-//! `call` takes the operation as a future. Futures are lazy, so when the
-//! breaker rejects a call the future is dropped without ever being polled,
-//! and the service is not contacted at all; the assertion at the end checks
-//! exactly that. Like the guide's, this breaker lets every call through
-//! while HALF_OPEN; a breaker shared by many tasks would admit one trial at
-//! a time.
+//! Also changed from the guide: its demo ends before the 5 s timeout, so it
+//! never reaches HALF_OPEN; here it is 2 s and there are twenty calls. Time is
+//! `tokio::time::Instant`, monotonic, not `datetime.now()`. A rejection is
+//! `CallError::Open`, not a bare `Exception`. The 70% failures come from a
+//! seeded generator.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -41,7 +28,7 @@ use std::time::Duration;
 
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
-use tokio::time::{Instant, sleep};
+use tokio::time::{Instant, sleep, timeout};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum CircuitState {
@@ -64,96 +51,166 @@ impl fmt::Display for CircuitState {
 enum CallError<E> {
     #[error("Circuit breaker is OPEN")]
     Open,
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
     #[error("{0}")]
     Failed(E),
 }
 
-struct CircuitBreaker {
+struct AsyncCircuitBreaker {
     failure_threshold: u32,
+    /// How long the breaker stays open before a trial call (the guide's
+    /// `timeout`, renamed beside `call_timeout`).
     reset_timeout: Duration,
-    state: Mutex<BreakerState>,
+    /// How long a call may take before it counts as a failure.
+    call_timeout: Duration,
+    circuit: Mutex<Circuit>,
 }
 
-struct BreakerState {
+struct Circuit {
     state: CircuitState,
     failure_count: u32,
-    last_failure: Option<Instant>,
+    last_failure_time: Option<Instant>,
+    /// How many times `state` has changed. A call's outcome counts only in
+    /// the generation it began in.
+    generation: u64,
 }
 
-impl CircuitBreaker {
-    fn new(failure_threshold: u32, reset_timeout: Duration) -> Self {
+impl AsyncCircuitBreaker {
+    fn new(failure_threshold: u32, reset_timeout: Duration, call_timeout: Duration) -> Self {
         Self {
             failure_threshold,
             reset_timeout,
-            state: Mutex::new(BreakerState {
+            call_timeout,
+            circuit: Mutex::new(Circuit {
                 state: CircuitState::Closed,
                 failure_count: 0,
-                last_failure: None,
+                last_failure_time: None,
+                generation: 0,
             }),
         }
     }
 
     /// Locked only between awaits, never across one.
-    fn lock(&self) -> MutexGuard<'_, BreakerState> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, Circuit> {
+        self.circuit.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn state(&self) -> CircuitState {
         self.lock().state
     }
 
-    /// Runs `operation` unless the breaker is open. The `println!`s show the
-    /// demonstration each change of state; a service would log it
-    /// (`tracing::info!`) or count it in a metric instead.
+    /// Runs `operation` unless the breaker rejects it, in which case the
+    /// future is dropped unpolled and the service never hears of it. Every
+    /// `Err` is a failure (the guide's `expected_exception` left at its
+    /// default, `Exception`), and so is a call that takes `call_timeout`.
     async fn call<T, E>(
         &self,
         operation: impl Future<Output = Result<T, E>>,
     ) -> Result<T, CallError<E>> {
-        {
-            let mut breaker = self.lock();
-            if breaker.state == CircuitState::Open {
-                let waited_enough = breaker
-                    .last_failure
-                    .is_some_and(|at| at.elapsed() >= self.reset_timeout);
-                if !waited_enough {
-                    return Err(CallError::Open);
-                }
-                breaker.state = CircuitState::HalfOpen;
-                println!("  (open -> half_open: trying one call)");
-            }
-        }
-
-        let result = operation.await;
-
-        let mut breaker = self.lock();
-        match result {
-            Ok(value) => {
-                if breaker.state != CircuitState::Closed {
-                    println!("  ({} -> closed)", breaker.state);
-                }
-                breaker.failure_count = 0;
-                breaker.state = CircuitState::Closed;
+        let call = self.admit().ok_or(CallError::Open)?;
+        match timeout(self.call_timeout, operation).await {
+            Ok(Ok(value)) => {
+                call.end(true);
                 Ok(value)
             }
-            Err(error) => {
-                breaker.failure_count += 1;
-                breaker.last_failure = Some(Instant::now());
-                if breaker.state == CircuitState::HalfOpen
-                    || breaker.failure_count >= self.failure_threshold
-                {
-                    if breaker.state != CircuitState::Open {
-                        println!("  ({} -> open)", breaker.state);
-                    }
-                    breaker.state = CircuitState::Open;
-                }
+            Ok(Err(error)) => {
+                call.end(false);
                 Err(CallError::Failed(error))
             }
+            Err(_elapsed) => {
+                call.end(false);
+                Err(CallError::Timeout(self.call_timeout))
+            }
+        }
+    }
+
+    fn admit(&self) -> Option<InFlight<'_>> {
+        let mut circuit = self.lock();
+        match circuit.state {
+            CircuitState::Closed => {}
+            CircuitState::Open if circuit.should_attempt_reset(self.reset_timeout) => {
+                circuit.set_state(CircuitState::HalfOpen);
+            }
+            // Open, or half open with its trial still running.
+            CircuitState::Open | CircuitState::HalfOpen => return None,
+        }
+        Some(InFlight {
+            breaker: self,
+            generation: circuit.generation,
+            ended: false,
+        })
+    }
+}
+
+impl Circuit {
+    fn should_attempt_reset(&self, reset_timeout: Duration) -> bool {
+        self.last_failure_time
+            .is_some_and(|at| at.elapsed() >= reset_timeout)
+    }
+
+    fn on_success(&mut self, generation: u64) {
+        if generation != self.generation {
+            return; // it began before the last change of state
+        }
+        self.failure_count = 0;
+        if self.state != CircuitState::Closed {
+            self.set_state(CircuitState::Closed);
+        }
+    }
+
+    fn on_failure(&mut self, generation: u64, failure_threshold: u32) {
+        if generation != self.generation {
+            return;
+        }
+        self.failure_count += 1;
+        self.last_failure_time = Some(Instant::now());
+        // A failed trial too: only a success resets the count.
+        if self.failure_count >= failure_threshold {
+            self.set_state(CircuitState::Open);
+        }
+    }
+
+    /// The `println!` shows the demonstration each change; a service would
+    /// log it (`tracing::info!`) or count it in a metric.
+    fn set_state(&mut self, state: CircuitState) {
+        println!("  ({} -> {state})", self.state);
+        self.state = state;
+        self.generation += 1;
+    }
+}
+
+/// A call the breaker let through. `end` records its outcome; a call
+/// dropped before that (its caller timed out or gave up) is a failure.
+struct InFlight<'a> {
+    breaker: &'a AsyncCircuitBreaker,
+    generation: u64,
+    ended: bool,
+}
+
+impl InFlight<'_> {
+    fn end(mut self, succeeded: bool) {
+        self.ended = true;
+        let mut circuit = self.breaker.lock();
+        if succeeded {
+            circuit.on_success(self.generation);
+        } else {
+            circuit.on_failure(self.generation, self.breaker.failure_threshold);
+        }
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if !self.ended {
+            let mut circuit = self.breaker.lock();
+            circuit.on_failure(self.generation, self.breaker.failure_threshold);
         }
     }
 }
 
 pub async fn run() {
-    let breaker = CircuitBreaker::new(3, Duration::from_secs(2));
+    let breaker = AsyncCircuitBreaker::new(3, Duration::from_secs(2), Duration::from_secs(1));
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
     let service_calls = AtomicU32::new(0);
     let mut rejected = 0;
@@ -205,4 +262,108 @@ async fn unreliable_service(
         return Err(ServiceUnavailable);
     }
     Ok("Service response")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::pending;
+
+    use futures::future::join;
+
+    use super::*;
+
+    const RESET: Duration = Duration::from_secs(10);
+    const CALL_TIMEOUT: Duration = Duration::from_secs(1);
+
+    async fn fail() -> Result<(), &'static str> {
+        Err("down")
+    }
+
+    async fn open(breaker: &AsyncCircuitBreaker) {
+        for _ in 0..3 {
+            let _ = breaker.call(fail()).await;
+        }
+        assert_eq!(breaker.state(), CircuitState::Open);
+    }
+
+    /// The caller's own, longer deadline: without the breaker's, each call
+    /// would end here, unseen by it.
+    async fn call_patiently<T>(
+        breaker: &AsyncCircuitBreaker,
+        operation: impl Future<Output = Result<T, &'static str>>,
+        patience: Duration,
+    ) -> Option<Result<T, CallError<&'static str>>> {
+        timeout(patience, breaker.call(operation)).await.ok()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hung_service_trips_the_breaker() {
+        let breaker = AsyncCircuitBreaker::new(3, RESET, CALL_TIMEOUT);
+        for _ in 0..3 {
+            let result =
+                call_patiently(&breaker, pending::<Result<(), _>>(), 5 * CALL_TIMEOUT).await;
+            assert!(matches!(result, Some(Err(CallError::Timeout(_)))));
+        }
+        assert_eq!(breaker.state(), CircuitState::Open);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cancelled_trial_reopens_the_breaker_and_others_wait_for_it() {
+        let breaker = AsyncCircuitBreaker::new(3, RESET, CALL_TIMEOUT);
+        open(&breaker).await;
+        sleep(RESET).await;
+
+        let reached = AtomicU32::new(0);
+        let hung = || async {
+            reached.fetch_add(1, Ordering::SeqCst);
+            pending::<Result<(), &'static str>>().await
+        };
+        // The trial, given up on by its caller after 0.5 s, while ten more
+        // calls come during it.
+        let trial = call_patiently(&breaker, hung(), CALL_TIMEOUT / 2);
+        let others = async {
+            let mut results = Vec::new();
+            for _ in 0..10 {
+                sleep(Duration::from_millis(10)).await;
+                results.push(call_patiently(&breaker, hung(), CALL_TIMEOUT / 10).await);
+            }
+            results
+        };
+        let (trial, others) = join(trial, others).await;
+        assert!(trial.is_none(), "the caller gave up first");
+        assert!(
+            others
+                .iter()
+                .all(|r| matches!(r, Some(Err(CallError::Open))))
+        );
+        assert_eq!(reached.load(Ordering::SeqCst), 1, "one trial at a time");
+        assert_eq!(breaker.state(), CircuitState::Open);
+        assert!(matches!(breaker.call(hung()).await, Err(CallError::Open)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_success_that_began_before_the_breaker_opened_leaves_it_open() {
+        let breaker = AsyncCircuitBreaker::new(3, RESET, CALL_TIMEOUT);
+        let slow = breaker.call(async {
+            sleep(CALL_TIMEOUT / 2).await;
+            Ok::<_, &'static str>(())
+        });
+        let (slow, ()) = join(slow, open(&breaker)).await;
+        assert!(slow.is_ok());
+        assert_eq!(breaker.state(), CircuitState::Open);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_trial_that_succeeds_closes_the_breaker() {
+        let breaker = AsyncCircuitBreaker::new(3, RESET, CALL_TIMEOUT);
+        open(&breaker).await;
+        sleep(RESET).await;
+        assert!(
+            breaker
+                .call(async { Ok::<_, &'static str>(()) })
+                .await
+                .is_ok()
+        );
+        assert_eq!(breaker.state(), CircuitState::Closed);
+    }
 }

@@ -13,13 +13,11 @@
 //! 0.5 s from a limiter of two per second.
 //!
 //! The fix is to take the token while holding the state, even if that
-//! leaves the bucket in debt, and to sleep for the debt afterwards. Each
-//! caller then waits its own turn: 0.5 s after the previous one. The state
-//! sits behind a `std::sync::Mutex`, locked for a few arithmetic operations
-//! and never across the sleep, which is the case the Tokio docs recommend a
-//! `std` mutex for. Time comes from `tokio::time::Instant`, so the limiter
-//! runs on Tokio's paused clock too (the guide uses the loop's clock, which
-//! is the same idea).
+//! leaves the bucket in debt, and to sleep for the debt afterwards: each
+//! caller waits its own turn, 0.5 s after the previous one. A caller
+//! cancelled while it waits gives its token back. The state sits behind a
+//! `std::sync::Mutex`, locked for a few arithmetic operations and never
+//! across the sleep, the case Tokio's docs recommend a `std` mutex for.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "Rate-Limited API Calls"
@@ -78,11 +76,32 @@ impl RateLimiter {
             // holds, which a huge `per` gives; wait "for ever" instead.
             Duration::try_from_secs_f64(seconds).unwrap_or(Duration::MAX)
         };
-        // A caller cancelled during this sleep has still spent its token:
-        // the limiter errs on the side of fewer calls, never more.
         if !wait.is_zero() {
+            // A caller that gives up while it waits (a timeout around
+            // `acquire`) gives its token back; otherwise callers that keep
+            // timing out would leave a debt that grows without end, and
+            // every later caller would wait for it.
+            let waiting = Waiting { limiter: self };
             sleep(wait).await;
+            std::mem::forget(waiting);
         }
+    }
+}
+
+/// A token taken by a caller still waiting for it; dropped with the caller,
+/// it goes back in the bucket.
+struct Waiting<'a> {
+    limiter: &'a RateLimiter,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        let mut bucket = self
+            .limiter
+            .bucket
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        bucket.allowance = (bucket.allowance + 1.0).min(self.limiter.rate);
     }
 }
 
@@ -130,5 +149,22 @@ mod tests {
         limiter.acquire().await;
         let second = tokio::time::timeout(Duration::from_secs(3600), limiter.acquire()).await;
         assert!(second.is_err(), "a second token within the period");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn callers_that_give_up_leave_no_debt() {
+        let limiter = RateLimiter::new(NonZeroU32::MIN, Duration::from_secs(1));
+        limiter.acquire().await;
+        for _ in 0..10 {
+            let gave_up = tokio::time::timeout(Duration::from_millis(10), limiter.acquire()).await;
+            assert!(gave_up.is_err());
+        }
+        let start = Instant::now();
+        limiter.acquire().await;
+        assert!(
+            start.elapsed() <= Duration::from_secs(1),
+            "waited {:?}",
+            start.elapsed()
+        );
     }
 }

@@ -2,52 +2,32 @@
 //! have a timeout, and where concurrent misses for one key share one load
 //! and its outcome, success or failure.
 //!
-//! Three kinds of timeout, all on Tokio's clock, so the paused clock drives
-//! them and the output is the same on every run:
-//! - each entry expires `ttl` after it was loaded (`tokio::time::Instant`);
-//! - each load is bounded by `tokio::time::timeout`, and a load that fails or
-//!   times out is not kept, so the next caller tries again;
-//! - none for the callers who wait on someone else's load: they get its
-//!   outcome, the error included, when it ends.
+//! Each key has a `tokio::sync::OnceCell`: `get_or_init` runs one load, and
+//! every other caller for the key awaits the same cell, so a popular entry
+//! that expires costs one query, not one per request (the stampede). The
+//! timeout is inside that load, so the callers share it too. The cell holds
+//! the outcome, `Ok` or `Err`, so a failure reaches every waiter; with
+//! `get_or_try_init`, which keeps only success, each waiter would run a load
+//! of its own after the last one failed. A failed outcome is then removed and
+//! an expired one replaced, so the next caller loads again. If the caller
+//! running the load is cancelled, the load is dropped with it, and the next
+//! waiter starts its own.
 //!
-//! The async-specific problem a cache has is the stampede: when a popular
-//! entry is missing, every request that arrives before the first load
-//! finishes starts a load of its own. Here each key has a
-//! `tokio::sync::OnceCell`; `get_or_init` runs one loader, and every other
-//! caller for that key awaits the same cell. The cell holds the load's
-//! outcome, `Ok` or `Err`, so a failure reaches every waiter too. That is why
-//! this is not `get_or_try_init`: it shares only success. When its loader
-//! fails or times out, the cell stays empty and the next waiter runs its own
-//! load, then the next: three callers for a key whose load times out after
-//! 1 s would get their errors after 1, 2 and 3 s, from three loads. A cell
-//! that holds an error is removed from the map, and an expired one replaced
-//! by a fresh cell when next asked for; callers still holding the old one
-//! finish with what it holds.
-//!
-//! One case still runs a second load: if the caller running the load is
-//! cancelled, its load is dropped with it, and the next waiter starts its
-//! own. (Spawning the load as a task of its own avoids that, at the price of
-//! a `'static` loader.)
-//!
-//! The map is locked with a `std` mutex only to find, replace or remove a
-//! cell, never across a load, so one slow key does not hold up the others.
-//! It is bounded, since every key asked for would otherwise keep a slot: a
-//! failed load's slot leaves the map as soon as its outcome is in (the
-//! callers holding it still get the error), and a new key that finds the
-//! map at `capacity` first clears out the expired entries, then, if they
-//! were not enough, the entry loaded longest ago. Keys still loading are
-//! not evicted, so the map can run over `capacity` by the loads in flight,
-//! which the callers awaiting them bound. A production cache with
-//! expiration, size limits and the same single-flight loading is the `moka`
-//! crate, whose `try_get_with` also hands a failed load's error to every
-//! waiter, as an `Arc<E>`.
+//! The map is locked with a `std` mutex only to find, add or remove a cell,
+//! never across a load. It holds at most `capacity` keys: a new key in a
+//! full map evicts the one that has been in it longest, which a `BTreeMap`
+//! ordered by arrival finds in O(log n). That key may be expired, loaded or
+//! still loading; the callers of a load in flight get its outcome all the
+//! same. The `moka` crate is the production version (its `try_get_with` also
+//! hands a failed load's error to every waiter).
 //!
 //! Translates:
 //! - *Python Async/Await*, "Exercises" (exercise 5: "Implement an async
 //!   cache with timeout functionality")
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
+use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -59,9 +39,8 @@ use tokio::time::{Instant, sleep, timeout};
 struct TtlCache<K, V, E> {
     ttl: Duration,
     load_timeout: Duration,
-    /// How many keys the map keeps, not counting those being loaded.
-    capacity: usize,
-    slots: Mutex<HashMap<K, Slot<V, E>>>,
+    capacity: NonZeroUsize,
+    slots: Mutex<Slots<K, V, E>>,
 }
 
 /// A key's cell. It holds the outcome of one load, kept for every caller
@@ -81,49 +60,66 @@ enum CacheError<E> {
     Load(E),
 }
 
+/// The cells by key, and the same keys in the order they arrived: each new
+/// cell takes the next number, so the first in `by_arrival` is the oldest.
+struct Slots<K, V, E> {
+    by_key: HashMap<K, (u64, Slot<V, E>)>,
+    by_arrival: BTreeMap<u64, K>,
+    next: u64,
+}
+
+impl<K: Hash + Eq + Clone, V, E> Slots<K, V, E> {
+    /// A new, empty cell for `key`, in place of the one it had, or else in
+    /// place of the oldest key if the map is full.
+    fn insert(&mut self, key: &K, capacity: NonZeroUsize) -> Slot<V, E> {
+        if let Some((arrival, _)) = self.by_key.remove(key) {
+            self.by_arrival.remove(&arrival);
+        } else if self.by_key.len() >= capacity.get()
+            && let Some((_, oldest)) = self.by_arrival.pop_first()
+        {
+            self.by_key.remove(&oldest);
+        }
+        let slot = Slot::default();
+        self.by_key
+            .insert(key.clone(), (self.next, Arc::clone(&slot)));
+        self.by_arrival.insert(self.next, key.clone());
+        self.next += 1;
+        slot
+    }
+
+    /// Removes `key` if `slot` is still its cell, not a newer one.
+    fn remove(&mut self, key: &K, slot: &Slot<V, E>) {
+        if let Some((arrival, kept)) = self.by_key.get(key)
+            && Arc::ptr_eq(kept, slot)
+        {
+            self.by_arrival.remove(arrival);
+            self.by_key.remove(key);
+        }
+    }
+}
+
 impl<K: Hash + Eq + Clone, V: Clone, E: Clone> TtlCache<K, V, E> {
-    fn new(ttl: Duration, load_timeout: Duration, capacity: usize) -> Self {
+    fn new(ttl: Duration, load_timeout: Duration, capacity: NonZeroUsize) -> Self {
         Self {
             ttl,
             load_timeout,
             capacity,
-            slots: Mutex::new(HashMap::new()),
+            slots: Mutex::new(Slots {
+                by_key: HashMap::new(),
+                by_arrival: BTreeMap::new(),
+                next: 0,
+            }),
         }
     }
 
-    fn slots(&self) -> MutexGuard<'_, HashMap<K, Slot<V, E>>> {
-        // Each change to the map is one call that can't leave it half done.
+    fn slots(&self) -> MutexGuard<'_, Slots<K, V, E>> {
+        // Each change to the maps is a few calls that can't panic between
+        // them, so a poisoned lock still guards whole maps.
         self.slots.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn len(&self) -> usize {
-        self.slots().len()
-    }
-
-    /// Makes room for one more key in a full map: drops the expired and
-    /// failed entries and the cells whose loader was cancelled (no caller
-    /// holds them any more), then, if that was not enough, the entry loaded
-    /// longest ago. A key being loaded is never dropped, so the map can
-    /// hold more than `capacity` keys by the loads in flight.
-    fn make_room(&self, slots: &mut HashMap<K, Slot<V, E>>) {
-        if slots.len() < self.capacity {
-            return;
-        }
-        slots.retain(|_, slot| match slot.get() {
-            Some(Ok(entry)) => entry.loaded_at.elapsed() < self.ttl,
-            Some(Err(_)) => false,
-            None => Arc::strong_count(slot) > 1,
-        });
-        if slots.len() < self.capacity {
-            return;
-        }
-        let loaded_at = |slot: &Slot<V, E>| match slot.get() {
-            Some(Ok(entry)) => Some(entry.loaded_at),
-            _ => None,
-        };
-        if let Some(oldest) = slots.values().filter_map(loaded_at).min() {
-            slots.retain(|_, slot| loaded_at(slot) != Some(oldest));
-        }
+        self.slots().by_key.len()
     }
 
     /// The cached value for `key`, or the outcome of `load` if there is none
@@ -135,19 +131,18 @@ impl<K: Hash + Eq + Clone, V: Clone, E: Clone> TtlCache<K, V, E> {
     {
         let slot = {
             let mut slots = self.slots();
-            if !slots.contains_key(&key) {
-                self.make_room(&mut slots);
+            let fresh = slots
+                .by_key
+                .get(&key)
+                .and_then(|(_, slot)| match slot.get() {
+                    Some(Ok(entry)) if entry.loaded_at.elapsed() >= self.ttl => None,
+                    Some(Err(_)) => None,
+                    _ => Some(Arc::clone(slot)),
+                });
+            match fresh {
+                Some(slot) => slot,
+                None => slots.insert(&key, self.capacity),
             }
-            let slot = slots.entry(key.clone()).or_default();
-            let stale = match slot.get() {
-                Some(Ok(entry)) => entry.loaded_at.elapsed() >= self.ttl,
-                Some(Err(_)) => true,
-                None => false,
-            };
-            if stale {
-                *slot = Arc::default();
-            }
-            slot.clone()
         };
         let loaded = slot
             .get_or_init(|| async {
@@ -165,12 +160,8 @@ impl<K: Hash + Eq + Clone, V: Clone, E: Clone> TtlCache<K, V, E> {
             Ok(entry) => Ok(entry.value.clone()),
             Err(error) => {
                 // A failed load keeps no slot, or a stream of keys that
-                // don't exist would grow the map without end. (Only this
-                // slot: a newer one for the key may have replaced it.)
-                let mut slots = self.slots();
-                if slots.get(&key).is_some_and(|kept| Arc::ptr_eq(kept, &slot)) {
-                    slots.remove(&key);
-                }
+                // don't exist would fill the map with errors.
+                self.slots().remove(&key, &slot);
                 Err(error.clone())
             }
         }
@@ -217,7 +208,7 @@ pub async fn run() {
     get(9, quick).await;
     assert_eq!(db.queries(), 6);
     println!(
-        "{} keys cached: {}; user 1's expired entry made room, and user 9's failed load kept none",
+        "{} keys cached: {}; user 1, the oldest, made room, and user 9's failed load kept none",
         stamp(),
         cache.len()
     );
@@ -225,7 +216,7 @@ pub async fn run() {
 }
 
 /// Small, so that the demonstration fills it.
-const CAPACITY: usize = 3;
+const CAPACITY: NonZeroUsize = NonZeroUsize::new(3).expect("not zero");
 
 // The demonstration's database, slow and counting its queries, and how a
 // result is printed.
@@ -271,29 +262,75 @@ mod tests {
 
     type Cache = TtlCache<u32, u32, NoSuchUser>;
 
+    fn cache(capacity: usize) -> Cache {
+        let capacity = NonZeroUsize::new(capacity).unwrap();
+        Cache::new(Duration::from_secs(60), Duration::from_secs(1), capacity)
+    }
+
+    /// The keys cached, checking that both maps hold the same ones.
+    fn keys(cache: &Cache) -> Vec<u32> {
+        let slots = cache.slots();
+        let mut keys: Vec<u32> = slots.by_arrival.values().copied().collect();
+        keys.sort_unstable();
+        let mut by_key: Vec<u32> = slots.by_key.keys().copied().collect();
+        by_key.sort_unstable();
+        assert_eq!(keys, by_key);
+        keys
+    }
+
+    async fn load(cache: &Cache, id: u32) {
+        cache
+            .get_or_load(id, || async move { Ok(id) })
+            .await
+            .unwrap();
+    }
+
     #[tokio::test(start_paused = true)]
     async fn keys_whose_loads_fail_keep_no_slot() {
-        let cache = Cache::new(Duration::from_secs(60), Duration::from_secs(1), 10);
+        let cache = cache(10);
         for id in 0..1000 {
             let missing = cache.get_or_load(id, || async move { Err(NoSuchUser(id)) });
             assert!(missing.await.is_err());
         }
-        assert_eq!(cache.len(), 0);
+        assert!(keys(&cache).is_empty());
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_full_cache_drops_the_entry_loaded_longest_ago() {
-        let cache = Cache::new(Duration::from_secs(60), Duration::from_secs(1), 2);
+    async fn a_full_cache_drops_the_key_it_has_held_longest() {
+        let cache = cache(2);
         for id in 1..=3 {
-            cache
-                .get_or_load(id, || async move { Ok(id) })
-                .await
-                .unwrap();
+            load(&cache, id).await;
             sleep(Duration::from_secs(1)).await;
         }
-        assert_eq!(cache.len(), 2);
-        let slots = cache.slots();
-        assert!(!slots.contains_key(&1), "the oldest entry was kept");
-        assert!(slots.contains_key(&2) && slots.contains_key(&3));
+        assert_eq!(keys(&cache), [2, 3]);
+        // Loading key 2 again after it expired makes it the newest.
+        sleep(Duration::from_secs(60)).await;
+        load(&cache, 2).await;
+        load(&cache, 4).await;
+        assert_eq!(keys(&cache), [2, 4]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn keys_loaded_at_one_instant_are_evicted_one_at_a_time() {
+        let cache = cache(2);
+        load(&cache, 1).await;
+        load(&cache, 2).await;
+        load(&cache, 3).await;
+        assert_eq!(keys(&cache), [2, 3]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn loads_in_flight_count_toward_the_capacity_and_still_answer() {
+        let cache = cache(2);
+        let slow = |id: u32| async move {
+            sleep(Duration::from_millis(100)).await;
+            Ok(id)
+        };
+        let results = join_all((1..=5).map(|id| cache.get_or_load(id, move || slow(id)))).await;
+        assert_eq!(
+            results.into_iter().map(Result::unwrap).collect::<Vec<_>>(),
+            [1, 2, 3, 4, 5]
+        );
+        assert_eq!(keys(&cache), [4, 5]);
     }
 }

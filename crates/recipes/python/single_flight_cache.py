@@ -28,15 +28,25 @@ class Cell:
 
 
 class SingleFlight:
-    def __init__(self, max_entries):
+    def __init__(self, max_entries, load_timeout):
         self.entries = {}
         self.max_entries = max_entries
+        self.load_timeout = load_timeout
 
     async def get(self, key, load):
         """(True, value) or (False, error): the cached result for key, or
-        load's, which runs once for every caller asking while it runs."""
+        load's, which runs once for every caller asking while it runs, for
+        load_timeout at most."""
+
+        async def load_in_time():
+            try:
+                async with asyncio.timeout(self.load_timeout):
+                    return await load()
+            except TimeoutError:
+                return False, f"TimedOut({self.load_timeout}s)"
+
         cell = self.entry(key)
-        result = await cell.get_or_init(load)
+        result = await cell.get_or_init(load_in_time)
         ok, _ = result
         if not ok and self.entries.get(key) is cell:
             del self.entries[key]
@@ -56,20 +66,22 @@ class SingleFlight:
 async def main():
     loop = asyncio.get_running_loop()
     start = loop.time()
-    users = SingleFlight(100)
+    users = SingleFlight(100, 1)
 
     async def load_user(key):
         print(f"loading {key} at {loop.time() - start:.1f}s")
+        if key == "user:3":
+            await asyncio.Future()  # never answers
         await asyncio.sleep(0.5)
         if key == "user:1":
             return True, "Ada"
         if key == "user:2":
             return True, "Grace"
-        return False, f"no such user: {key}"
+        return False, f"Failed({f'no such user: {key}'!r})"
 
     async def get(key):
         ok, value = await users.get(key, lambda: load_user(key))
-        result = f"Ok({value!r})" if ok else f"Err({value!r})"
+        result = f"Ok({value!r})" if ok else f"Err({value})"
         print(f"{key}: {result} at {loop.time() - start:.1f}s")
 
     await asyncio.gather(*(get("user:1") for _ in range(4)))
@@ -89,6 +101,7 @@ async def main():
         await get("user:2")
 
     await asyncio.gather(impatient(), patient())
+    await asyncio.gather(get("user:3"), get("user:3"))
 
 
 asyncio.run(main())

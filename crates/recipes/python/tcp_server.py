@@ -11,6 +11,8 @@ import asyncio
 LINE_TIMEOUT = 2
 WRITE_TIMEOUT = 1
 MAX_LINE = 1024
+DRAIN_LIMIT = 64 * 1024
+DRAIN_TIME = 1
 CLIENT_PATIENCE = 5
 
 
@@ -25,6 +27,20 @@ async def send(writer, data):
         raise
 
 
+async def drain(reader, writer):
+    """Ends the stream, then reads and discards what the client still sends,
+    for a bounded time and amount: closing with its input unread would reset
+    the connection, which can destroy the last reply."""
+    writer.write_eof()
+    left = DRAIN_LIMIT
+    try:
+        async with asyncio.timeout(DRAIN_TIME):
+            while left > 0 and (data := await reader.read(min(left, 65536))):
+                left -= len(data)
+    except TimeoutError:
+        pass
+
+
 async def serve_lines(reader, writer, shutdown):
     try:
         while True:
@@ -33,20 +49,22 @@ async def serve_lines(reader, writer, shutdown):
             await asyncio.wait({stopping, reading}, return_when=asyncio.FIRST_COMPLETED)
             if stopping.done():
                 reading.cancel()
-                await send(writer, b"server shutting down\n")
-                return
+                last_words = b"server shutting down\n"
+                break
             stopping.cancel()
             try:
                 line = reading.result()
             except TimeoutError:
-                await send(writer, f"error: no whole line within {LINE_TIMEOUT}s\n".encode())
-                return
+                last_words = f"error: no whole line within {LINE_TIMEOUT}s\n".encode()
+                break
             except asyncio.LimitOverrunError:
-                await send(writer, f"error: a line may be {MAX_LINE} bytes at most\n".encode())
-                return
+                last_words = f"error: a line may be {MAX_LINE} bytes at most\n".encode()
+                break
             except asyncio.IncompleteReadError:
                 return  # the client closed, maybe mid-line
             await send(writer, line.upper())
+        await send(writer, last_words)
+        await drain(reader, writer)
     except (OSError, TimeoutError):
         pass  # an I/O error ends its own connection, nothing more
     finally:
@@ -167,6 +185,7 @@ async def main():
     shutdown.set()
     print(f"shutdown: the connected client got {quoted(await client.answer())}")
     print(f"shutdown: then {quoted(await client.answer())}")
+    client.writer.close()
     await server
     print("shutdown: the server has stopped, every connection closed")
 

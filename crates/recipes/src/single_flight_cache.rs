@@ -3,38 +3,34 @@
 //! with those waiting but not kept, and the cache holds a bounded number of
 //! keys.
 //!
-//! Each key has a `tokio::sync::OnceCell` holding the load's result, and
-//! the map from keys to cells sits behind a `std::sync::Mutex`, locked only
-//! to find or insert a cell, never across an `.await`. `get_or_init` runs
-//! the load for the first caller; callers that come while it runs wait for
-//! it and get a clone of the same result. An error is a result like any
-//! other for them, and the entry is then removed, so the next request
+//! Each key has a `tokio::sync::OnceCell` holding the load's result, in a map
+//! behind a `std::sync::Mutex`. `get_or_init` runs the load for the first
+//! caller; the others wait for it and get a clone of the same result, an
+//! error included, after which the entry is removed so that the next request
 //! loads again. If the caller running the load is cancelled, the load is
 //! dropped with it, and one of the callers still waiting starts it again.
 //!
-//! In asyncio the usual version is a dict from key to an `asyncio.Task`:
-//! the first caller creates the task (`asyncio.ensure_future(load(key))`),
-//! the others `await` the same task. There, a waiter that is cancelled
-//! while it awaits the task cancels the task too, and every other waiter
-//! gets `CancelledError`, unless each waits through `asyncio.shield(...)`.
+//! In asyncio the usual version is a dict from key to an `asyncio.Task` that
+//! every caller awaits; there, a waiter that is cancelled cancels the task
+//! for every other waiter too, unless each waits through `asyncio.shield`.
 //! `functools.lru_cache` on an `async def` caches the coroutine object, which
 //! can only be awaited once.
 //!
 //! What not to undo when you copy it:
-//! - The map's lock is a `std` `Mutex`, held for a lookup and never across
-//!   an `.await`: the wait for a load happens on the cell, outside the lock,
-//!   so a slow load for one key holds up no other key.
-//! - A failed load is removed only if the entry is still the one that
-//!   failed (`Arc::ptr_eq`), so a fresh load that a later caller already
-//!   started is not thrown away.
-//! - The bound on the number of keys. Keys often come from requests, and
-//!   a map that grows with every key asked for is a way to run a server out
-//!   of memory. Here a full cache drops an arbitrary finished entry, or one
-//!   that only the map still holds: every caller of its load was cancelled
-//!   before the load ended, so no one will ever fill it.
-//!   `patterns/ttl_cache` adds expiry; for eviction by age or by use, use
-//!   the `moka` crate, whose `future::Cache::get_with` also runs one load
-//!   for callers that ask at once.
+//! - The map's lock is held for a lookup, never across an `.await`, so a slow
+//!   load for one key holds up no other key.
+//! - The deadline inside the load (`load_timeout`). Every caller of the key
+//!   waits on that one load, so a load that hangs would hold them all, and
+//!   keep its entry from eviction; a timeout a caller puts around `get` frees
+//!   only that caller.
+//! - A failed load is removed only if the entry is still the one that failed
+//!   (`Arc::ptr_eq`), so a fresh load a later caller started is kept.
+//! - The bound on the number of keys, which often come from requests. A full
+//!   cache drops the first finished entry it finds, or one whose callers
+//!   were all cancelled; the search is long only while many loads are in
+//!   flight. For eviction by age or use, the `moka` crate's
+//!   `future::Cache::get_with` also runs one load for callers that ask at
+//!   once; `patterns/ttl_cache` adds expiry.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -45,11 +41,20 @@ use futures::future::join_all;
 use tokio::sync::OnceCell;
 use tokio::time::{Instant, sleep, timeout};
 
-type Entry<V, E> = Arc<OnceCell<Result<V, E>>>;
+type Entry<V, E> = Arc<OnceCell<Result<V, LoadError<E>>>>;
 
 pub struct SingleFlight<K, V, E> {
     entries: Mutex<HashMap<K, Entry<V, E>>>,
     max_entries: usize,
+    load_timeout: Duration,
+}
+
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum LoadError<E> {
+    #[error("{0}")]
+    Failed(E),
+    #[error("no answer within {0:?}")]
+    TimedOut(Duration),
 }
 
 impl<K, V, E> SingleFlight<K, V, E>
@@ -58,21 +63,30 @@ where
     V: Clone,
     E: Clone,
 {
-    pub fn new(max_entries: usize) -> Self {
+    pub fn new(max_entries: usize, load_timeout: Duration) -> Self {
         SingleFlight {
             entries: Mutex::new(HashMap::new()),
             max_entries,
+            load_timeout,
         }
     }
 
     /// The cached value for `key`, or the result of `load`, which runs once
-    /// for every caller asking for `key` while it runs.
-    pub async fn get<F, Fut>(&self, key: &K, load: F) -> Result<V, E>
+    /// for every caller asking for `key` while it runs, for `load_timeout`
+    /// at most.
+    pub async fn get<F, Fut>(&self, key: &K, load: F) -> Result<V, LoadError<E>>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<V, E>>,
     {
         let entry = self.entry(key);
+        let load_timeout = self.load_timeout;
+        let load = || async move {
+            match timeout(load_timeout, load()).await {
+                Ok(loaded) => loaded.map_err(LoadError::Failed),
+                Err(_elapsed) => Err(LoadError::TimedOut(load_timeout)),
+            }
+        };
         let result = entry.get_or_init(load).await.clone();
         if result.is_err() {
             let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
@@ -118,7 +132,7 @@ where
 
 pub async fn run() -> anyhow::Result<()> {
     let start = Instant::now();
-    let users = SingleFlight::new(100);
+    let users = SingleFlight::new(100, Duration::from_secs(1));
     let get = |key: &'static str| {
         let users = &users;
         async move {
@@ -153,14 +167,21 @@ pub async fn run() -> anyhow::Result<()> {
         get("user:2").await;
     };
     tokio::join!(impatient, patient);
+
+    // A load that hangs: both callers get the timeout, and the entry is
+    // dropped like any failed load's.
+    join_all([get("user:3"), get("user:3")]).await;
     Ok(())
 }
 
-// What only feeds the demonstration: a lookup that takes 0.5 s, and fails
-// for user 9.
+// What only feeds the demonstration: a lookup that takes 0.5 s, fails for
+// user 9 and never answers for user 3.
 
 async fn load_user(key: &str, start: Instant) -> Result<String, String> {
     println!("loading {key} at {:.1}s", start.elapsed().as_secs_f64());
+    if key == "user:3" {
+        std::future::pending::<()>().await;
+    }
     sleep(Duration::from_millis(500)).await;
     match key {
         "user:1" => Ok("Ada".to_owned()),
@@ -173,13 +194,15 @@ async fn load_user(key: &str, start: Instant) -> Result<String, String> {
 mod tests {
     use super::*;
 
+    const TIMEOUT: Duration = Duration::from_secs(10);
+
     fn len<K, V, E>(cache: &SingleFlight<K, V, E>) -> usize {
         cache.entries.lock().unwrap().len()
     }
 
     #[tokio::test]
     async fn a_full_cache_drops_a_finished_entry_for_a_new_key() {
-        let cache = SingleFlight::<u32, u32, ()>::new(2);
+        let cache = SingleFlight::<u32, u32, ()>::new(2, TIMEOUT);
         for key in 0..5 {
             assert_eq!(
                 cache.get(&key, || async move { Ok(key * 10) }).await,
@@ -192,7 +215,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn an_entry_whose_callers_all_gave_up_makes_room() {
-        let cache = SingleFlight::<u32, u32, ()>::new(2);
+        let cache = SingleFlight::<u32, u32, ()>::new(2, TIMEOUT);
         let never = || std::future::pending::<Result<u32, ()>>();
         for key in [1, 2] {
             let given_up = timeout(Duration::from_millis(100), cache.get(&key, never)).await;
@@ -207,14 +230,14 @@ mod tests {
             Ok(3)
         };
         let results = join_all((0..4).map(|_| cache.get(&3, load))).await;
-        assert_eq!(results, [Ok(3); 4]);
+        assert_eq!(results, [const { Ok(3) }; 4]);
         assert_eq!(cache.get(&3, load).await, Ok(3));
         assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 
     #[tokio::test]
     async fn when_every_entry_is_loading_a_new_key_is_loaded_but_not_kept() {
-        let cache = SingleFlight::<u32, u32, ()>::new(1);
+        let cache = SingleFlight::<u32, u32, ()>::new(1, TIMEOUT);
         let (release, released) = tokio::sync::oneshot::channel::<()>();
         let slow = cache.get(&1, || async {
             let _ = released.await;
@@ -232,8 +255,26 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_load_is_not_kept() {
-        let cache = SingleFlight::<u32, u32, &str>::new(10);
-        assert_eq!(cache.get(&1, || async { Err("down") }).await, Err("down"));
+        let cache = SingleFlight::<u32, u32, &str>::new(10, TIMEOUT);
+        let failed = cache.get(&1, || async { Err("down") }).await;
+        assert_eq!(failed, Err(LoadError::Failed("down")));
         assert_eq!(cache.get(&1, || async { Ok(1) }).await, Ok(1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_load_that_hangs_ends_for_every_caller_and_frees_its_slot() {
+        let cache = SingleFlight::<u32, u32, ()>::new(1, TIMEOUT);
+        let hung = || std::future::pending::<Result<u32, ()>>();
+        let start = Instant::now();
+        let both = futures::future::join(cache.get(&1, hung), cache.get(&1, hung));
+        let (first, second) = timeout(2 * TIMEOUT, both)
+            .await
+            .expect("the callers wait for ever");
+        assert_eq!(first, Err(LoadError::TimedOut(TIMEOUT)));
+        assert_eq!(second, Err(LoadError::TimedOut(TIMEOUT)));
+        assert_eq!(start.elapsed(), TIMEOUT, "one load, one deadline for both");
+        assert_eq!(len(&cache), 0);
+        assert_eq!(cache.get(&2, || async { Ok(2) }).await, Ok(2));
+        assert_eq!(len(&cache), 1);
     }
 }

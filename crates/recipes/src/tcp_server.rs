@@ -3,42 +3,30 @@
 //! another, lines have a maximum length, and a shutdown closes every
 //! connection and waits until they are gone.
 //!
-//! `serve` accepts connections until the shutdown token is cancelled and
-//! runs each one as a task on a `TaskTracker`; then it stops accepting,
-//! and `close()` and `wait()` wait for the connections still open, each of
-//! which has seen the same token. `serve_lines` answers each line in upper
-//! case. It reads through `take`, so a line can't grow past `MAX_LINE`
-//! bytes, and under `timeout`, so the whole line, not each read, must come
-//! within `LINE_TIMEOUT`: a client that sends a byte now and then can't
-//! keep a connection for ever. Every write has `WRITE_TIMEOUT`, so a client
-//! that stops reading can't hold the task either.
-//!
-//! In asyncio this is `asyncio.start_server(handler, limit=...)`, with
-//! `async with asyncio.timeout(...)` around `reader.readuntil(b"\n")` and
-//! around `writer.write()` plus `await writer.drain()`, and
-//! `server.close()` to stop accepting. Python 3.11's
-//! `server.wait_closed()` does not wait for the connections (3.12 changed
-//! that), so a shutdown there keeps its own set of handler tasks; a
-//! `TaskTracker` is that set. Where asyncio's `readuntil` raises
-//! `LimitOverrunError` past the stream's `limit`, `take` here ends the
-//! read, and a line with no newline at its end is too long.
+//! `serve` accepts connections until the shutdown token is cancelled, runs
+//! each one as a task on a `TaskTracker`, then waits for them. `serve_lines`
+//! answers each line in upper case. In asyncio this is
+//! `asyncio.start_server(handler, limit=...)` with `async with
+//! asyncio.timeout(...)` around `reader.readuntil(b"\n")` and around
+//! `writer.write()` plus `await writer.drain()`; Python 3.11's
+//! `server.wait_closed()` does not wait for the connections (3.12 does), so
+//! a shutdown there keeps its own set of handler tasks, as `TaskTracker` is.
 //!
 //! What not to undo when you copy it:
-//! - One deadline for the whole line, not one per read.
+//! - One deadline for the whole line, not one per read: a client that sends
+//!   a byte now and then can't keep a connection for ever.
 //! - The limit on every read (`take`, set again for each line):
 //!   `read_until` alone reads until it finds a newline, however much
 //!   memory that takes.
-//! - The time limit on writes, the goodbye included: `write_all` to a
-//!   client that reads nothing waits for ever once the socket's buffers
-//!   are full.
+//! - The time limit on writes, the last words included: `write_all` to a
+//!   client that reads nothing waits for ever once the buffers are full.
+//! - The drain before closing: a socket closed with input unread is reset,
+//!   which can destroy the last reply on its way.
 //! - `biased;` with the shutdown first, so that a client sending line after
 //!   line can't keep its connection open past a shutdown.
-//! - The drop guard in `run`: however `run` ends (an error, or its caller
-//!   dropping it at an `.await`), the token is cancelled, and the server and
-//!   every connection end. Neither a dropped `JoinHandle` nor a
-//!   `TaskTracker` stops a task by itself.
-//! - A failed `accept` (out of file descriptors, say) pauses the loop
-//!   instead of ending the server, and instead of spinning on the error.
+//! - The drop guard in `run`: however `run` ends, the token is cancelled,
+//!   and the server and every connection end. Neither a dropped
+//!   `JoinHandle` nor a `TaskTracker` stops a task by itself.
 //!
 //! To cap the number of connections as well, take a permit from a
 //! `Semaphore` before each `accept` and move it into the connection's task.
@@ -62,6 +50,10 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(1);
 const MAX_LINE: usize = 1024;
 /// How long to wait before accepting again after `accept` failed.
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
+/// How much of a client's remaining input is read, and for how long, before
+/// its connection is closed.
+const DRAIN_LIMIT: u64 = 64 * 1024;
+const DRAIN_TIME: Duration = Duration::from_secs(1);
 
 /// Accepts connections until `shutdown` is cancelled, then waits until
 /// every connection has ended.
@@ -79,43 +71,72 @@ pub async fn serve(listener: TcpListener, shutdown: CancellationToken) {
                 // An I/O error ends its own connection, nothing more.
                 connections.spawn(async move { serve_lines(socket, shutdown).await });
             }
-            Err(_error) => sleep(ACCEPT_PAUSE).await,
+            // The client hung up before it was accepted: nothing to do.
+            Err(error) if is_connection_error(&error) => {}
+            // Out of file descriptors or memory, the next accept fails at
+            // once too: pause, so that connections can close, rather than
+            // spin. None of these is fatal, since the listening socket
+            // itself is still good (axum's `serve` does the same).
+            Err(error) => {
+                eprintln!("accept failed: {error}; trying again in {ACCEPT_PAUSE:?}");
+                sleep(ACCEPT_PAUSE).await;
+            }
         }
     }
     connections.close();
     connections.wait().await;
 }
 
+fn is_connection_error(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionRefused
+    )
+}
+
 /// Answers each line in upper case until the client closes, breaks a
-/// limit, or the server shuts down. Dropping the socket closes it.
+/// limit, or the server shuts down.
 async fn serve_lines(socket: TcpStream, shutdown: CancellationToken) -> io::Result<()> {
     let (reader, mut writer) = socket.into_split();
     let mut reader = BufReader::new(reader).take(0);
     let mut line = Vec::new();
-    loop {
+    let last_words = loop {
         line.clear();
         reader.set_limit(MAX_LINE as u64);
         let read = tokio::select! {
             biased;
-            () = shutdown.cancelled() => return send(&mut writer, b"server shutting down\n").await,
+            () = shutdown.cancelled() => break "server shutting down\n".to_owned(),
             read = timeout(LINE_TIMEOUT, reader.read_until(b'\n', &mut line)) => read,
         };
         let Ok(read) = read else {
-            let message = format!("error: no whole line within {LINE_TIMEOUT:?}\n");
-            return send(&mut writer, message.as_bytes()).await;
+            break format!("error: no whole line within {LINE_TIMEOUT:?}\n");
         };
         if read? == 0 {
             return Ok(()); // the client closed
         }
         if !line.ends_with(b"\n") {
-            if line.len() == MAX_LINE {
-                let message = format!("error: a line may be {MAX_LINE} bytes at most\n");
-                send(&mut writer, message.as_bytes()).await?;
+            if line.len() < MAX_LINE {
+                return Ok(()); // the stream ended mid-line
             }
-            return Ok(()); // too long, or the stream ended mid-line
+            break format!("error: a line may be {MAX_LINE} bytes at most\n");
         }
         send(&mut writer, &line.to_ascii_uppercase()).await?;
-    }
+    };
+    send(&mut writer, last_words.as_bytes()).await?;
+    writer.shutdown().await?;
+    // The client may still be sending. Closing with its input unread would
+    // make the system reset the connection, and a reset can destroy the
+    // reply before the client reads it; so read and discard what comes, up
+    // to a bound of bytes and of time, until the client closes its side.
+    reader.set_limit(DRAIN_LIMIT);
+    let _ = timeout(
+        DRAIN_TIME,
+        tokio::io::copy(&mut reader, &mut tokio::io::sink()),
+    )
+    .await;
+    Ok(())
 }
 
 /// Writes all of `bytes` within `WRITE_TIMEOUT`.
@@ -147,6 +168,7 @@ pub async fn run() -> io::Result<()> {
         client.answer().await?
     );
     println!("shutdown: then {:?}", client.answer().await?);
+    drop(client);
     server.await?;
     println!("shutdown: the server has stopped, every connection closed");
     Ok(())
@@ -270,4 +292,43 @@ async fn client_that_never_reads(address: SocketAddr) -> io::Result<()> {
         }
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::net::TcpSocket;
+
+    use super::*;
+
+    /// A client that sends many lines, one too long and more before it
+    /// reads any reply: with its receive buffer small, the replies wait in
+    /// the server's send buffer, which a reset would throw away.
+    #[tokio::test]
+    async fn the_refusal_reaches_a_client_that_was_still_sending() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, shutdown.clone()));
+
+        let socket = TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let mut client = socket.connect(address).await.unwrap();
+        let mut lines: Vec<u8> = (0..200)
+            .flat_map(|i| format!("{i:099}\n").into_bytes())
+            .collect();
+        lines.extend(vec![b'x'; 2 * MAX_LINE]);
+        // And more after it, which the server never answers.
+        lines.extend(b"more\n".repeat(4096));
+        client.write_all(&lines).await.unwrap();
+        // Time for the server to answer all it can and refuse the long line.
+        sleep(Duration::from_millis(200)).await;
+
+        let mut replies = String::new();
+        client.read_to_string(&mut replies).await.unwrap();
+        assert!(replies.ends_with("error: a line may be 1024 bytes at most\n"));
+        assert_eq!(replies.lines().count(), 201);
+        drop(client);
+        shutdown.cancel();
+        server.await.unwrap();
+    }
 }

@@ -1,32 +1,22 @@
 //! A runtime owned by a background thread, driven from synchronous code:
-//! submit a future through a `Handle`, get its result back on a oneshot
-//! channel.
+//! `run` spawns a future there and blocks until it is done.
 //!
 //! This is how a synchronous program (a GUI, a C callback, a blocking server)
 //! uses async code without becoming async itself. The guide's
-//! `CustomEventLoop` starts a thread that creates a loop, then polls with
-//! `while self.loop is None: time.sleep(0.01)` until the thread has stored
-//! it. Here the runtime is built first, on the calling thread, and moved into
-//! the background thread: its `Handle` exists before the thread starts, so
-//! there is nothing to wait for, and a failure to build it is an error
-//! returned to the caller instead of a dead thread and a loop that spins.
+//! `CustomEventLoop` starts a thread that creates a loop, then sleeps in a
+//! loop until the thread has stored it. Here the runtime is built first and
+//! moved into the thread: its `Handle` exists before the thread starts, and
+//! a failure to build it is an error returned to the caller.
 //!
-//! `run_coroutine_threadsafe(coro, loop).result()` becomes `handle.spawn`
-//! plus a oneshot channel whose receiver blocks with `blocking_recv`. If the
-//! runtime is gone, the sender is dropped unfilled and the caller gets an
-//! error, where the guide's `run_coroutine`, called after `stop()`, waits
-//! forever: its loop is stopped but never closed, so nothing runs the
-//! coroutine (on a closed loop, `run_coroutine_threadsafe` raises
-//! `RuntimeError: Event loop is closed`). Stopping sends on a second oneshot
-//! channel, which ends the thread's `block_on`; the thread then drops the
-//! runtime, which drops every task still waiting at its `.await` and waits
-//! for any `spawn_blocking` job that has started, and `join` waits for the
-//! thread.
-//!
-//! A multi-thread runtime already owns its worker threads, so with one, the
-//! background thread is unnecessary: keep the `Runtime` in a struct and call
-//! `runtime.block_on` or `handle.spawn` from synchronous code. Sleeps here
-//! are real time, like in every example that builds its own runtime.
+//! `run_coroutine_threadsafe(coro, loop).result()` becomes
+//! `handle.block_on(handle.spawn(future))`. Its `JoinError` tells a future
+//! that panicked (`is_panic`; the runtime runs on) from one the runtime
+//! dropped unfinished. `Handle::block_on` does not drive a current-thread
+//! runtime's timers and I/O; here it only waits for the task, and the
+//! background thread's `Runtime::block_on` drives the rest, until `stop`
+//! ends it. With a multi-thread runtime, which owns its worker threads, the
+//! background thread is unnecessary: keep the `Runtime` and call
+//! `runtime.block_on` from synchronous code. Sleeps here are real time.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -40,11 +30,7 @@ use std::time::Duration;
 use anyhow::anyhow;
 use tokio::runtime::{Builder, Handle};
 use tokio::sync::oneshot;
-
-/// The runtime thread stopped before it produced a result.
-#[derive(Debug, thiserror::Error)]
-#[error("the background runtime stopped before the task finished")]
-struct RuntimeStopped;
+use tokio::task::JoinError;
 
 struct BackgroundRuntime {
     handle: Handle,
@@ -70,18 +56,14 @@ impl BackgroundRuntime {
     }
 
     /// `asyncio.run_coroutine_threadsafe(future, loop).result()`: runs
-    /// `future` on the background runtime and blocks this thread for the result.
-    fn run<F>(&self, future: F) -> Result<F::Output, RuntimeStopped>
+    /// `future` on the background runtime and blocks this thread for the
+    /// result. Panics if called from async code, which must not block.
+    fn run<F>(&self, future: F) -> Result<F::Output, JoinError>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (reply, result) = oneshot::channel();
-        self.handle.spawn(async move {
-            // The caller may have given up; then nobody wants the result.
-            let _ = reply.send(future.await);
-        });
-        result.blocking_recv().map_err(|_| RuntimeStopped)
+        self.handle.block_on(self.handle.spawn(future))
     }
 
     fn stop(self) -> anyhow::Result<()> {
@@ -109,4 +91,21 @@ pub fn run() -> anyhow::Result<()> {
     background.stop()?;
     println!("Background runtime stopped");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_future_that_panics_is_told_apart_and_the_runtime_runs_on() {
+        let background = BackgroundRuntime::start().unwrap();
+        let error = background
+            .run(async { panic!("the future failed") })
+            .unwrap_err();
+        assert!(error.is_panic(), "{error}");
+        assert!(error.to_string().contains("the future failed"), "{error}");
+        assert_eq!(background.run(async { 2 + 3 }).unwrap(), 5);
+        background.stop().unwrap();
+    }
 }
