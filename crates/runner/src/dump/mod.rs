@@ -60,7 +60,7 @@ pub mod capture;
 mod code;
 mod tree;
 
-pub use tree::{TaskDump, Who, render};
+pub use tree::{TaskDump, Who, entries, render};
 
 /// Whether this binary can take task dumps: Tokio's `Handle::dump` exists
 /// only under `--cfg tokio_unstable`, with its `taskdump` feature (which the

@@ -471,3 +471,36 @@ fn no_handle_named_no_guard_held_nothing_claimed() {
     assert_eq!(code.scope("async block in run", 17), None);
     assert_eq!(code.scope("run", 17), Some(14));
 }
+
+#[test]
+fn a_dump_read_back_gives_each_task_its_entry() {
+    let text = "dump of x/y at 1.0s: where each task waits
+
+main run()
+  run at y.rs:9
+    waits in JoinHandle
+
+  #1, #2 and #3 (3 tasks) line 4: tokio::spawn(a())
+    a at y.rs:2
+      waits in sleep
+
+    #4 to #7 (4 tasks) line 3: tokio::spawn(b())
+      waits in sleep
+
+  #8, #9, #10, ... (5 tasks) line 5: tokio::spawn(c())
+    waits in sleep
+
+Maybe a deadlock: #1 and #2 each hold a lock and wait for a lock.
+  #1 holds m.lock() from line 2, waits for n.lock() at line 3
+";
+    let entries = entries(text);
+    assert_eq!(
+        entries[0],
+        (0, "run at y.rs:9; waits in JoinHandle".to_owned())
+    );
+    assert_eq!(entries[1], (1, "a at y.rs:2; waits in sleep".to_owned()));
+    assert_eq!(entries[3].0, 3);
+    assert_eq!(entries[4], (4, "waits in sleep".to_owned()));
+    let numbers: Vec<usize> = entries.iter().map(|(number, _)| *number).collect();
+    assert_eq!(numbers, [0, 1, 2, 3, 4, 5, 6, 7]);
+}
