@@ -214,45 +214,6 @@ impl Recorder {
         }
     }
 
-    /// A task dump starts: what it polls is left off the timeline.
-    #[cfg_attr(
-        not(all(
-            tokio_unstable,
-            target_os = "linux",
-            any(
-                target_arch = "aarch64",
-                target_arch = "x86",
-                target_arch = "x86_64",
-                target_arch = "s390x"
-            )
-        )),
-        allow(dead_code)
-    )]
-    pub(crate) fn dump_started(&self) {
-        let mut state = self.state();
-        state.dumping = true;
-        let now = state.now();
-        state.dumped_at.push(now);
-    }
-
-    /// The task dump is over.
-    #[cfg_attr(
-        not(all(
-            tokio_unstable,
-            target_os = "linux",
-            any(
-                target_arch = "aarch64",
-                target_arch = "x86",
-                target_arch = "x86_64",
-                target_arch = "s390x"
-            )
-        )),
-        allow(dead_code)
-    )]
-    pub(crate) fn dump_ended(&self) {
-        self.state().dumping = false;
-    }
-
     fn terminated(&self, meta: &TaskMeta<'_>) {
         let mut state = self.state();
         let how = if state.stopped.is_some() {
@@ -401,24 +362,6 @@ impl Recorder {
         (places, state.hidden.clone())
     }
 
-    /// The example's own file.
-    #[cfg_attr(
-        not(all(
-            tokio_unstable,
-            target_os = "linux",
-            any(
-                target_arch = "aarch64",
-                target_arch = "x86",
-                target_arch = "x86_64",
-                target_arch = "s390x"
-            )
-        )),
-        allow(dead_code)
-    )]
-    pub(crate) fn source(&self) -> &'static str {
-        self.shared.source
-    }
-
     /// The example's tasks still alive after `run()` returned, once the
     /// runtime has had a few turns to finish the ones already told to stop:
     /// an aborted task, or one whose `JoinSet` was dropped, ends at its next
@@ -512,6 +455,37 @@ fn numbering(rows: &[Row]) -> (Vec<usize>, Vec<usize>) {
         renumbered[old] = new;
     }
     (order, renumbered)
+}
+
+/// What only the dumps use (`watch.rs`, where Tokio can take them).
+#[cfg(all(
+    tokio_unstable,
+    target_os = "linux",
+    any(
+        target_arch = "aarch64",
+        target_arch = "x86",
+        target_arch = "x86_64",
+        target_arch = "s390x"
+    )
+))]
+impl Recorder {
+    /// The example's own file.
+    pub(crate) fn source(&self) -> &'static str {
+        self.shared.source
+    }
+
+    /// A task dump starts: what it polls is left off the timeline.
+    pub(crate) fn dump_started(&self) {
+        let mut state = self.state();
+        state.dumping = true;
+        let now = state.now();
+        state.dumped_at.push(now);
+    }
+
+    /// The task dump is over.
+    pub(crate) fn dump_ended(&self) {
+        self.state().dumping = false;
+    }
 }
 
 /// A spawned task as [`Recorder::task_places`] gives it.
