@@ -117,20 +117,33 @@ fn a_task_left_on_purpose_passes_when_it_is_declared() {
 }
 
 /// What `--dump-at` prints for the fixture's two tasks stuck on each
-/// other's lock: each task by its spawn line, the line of `deadlocks.rs`
-/// it waits at, and what it waits in.
+/// other's lock: each task under the one that spawned it, by its spawn
+/// line, the line of `deadlocks.rs` it waits at, what it waits in, the lock
+/// it holds, and who awaits it; then what the dump can and can't tell of
+/// the cycle.
 const DEADLOCK_DUMP: &str = "
 main run()
   run at deadlocks.rs:14
     waits in JoinHandle
 
-#1 line 11: tokio::spawn(lock_both(Arc::clone(&first), Arc::clone(&second)));
-  lock_both at deadlocks.rs:21
-    waits in Mutex::lock
+  #1 line 11: tokio::spawn(lock_both(Arc::clone(&first), Arc::clone(&second)));
+    awaited by main at deadlocks.rs:14 in JoinHandle
+    lock_both at deadlocks.rs:21
+      waits in Mutex::lock
+    holds the lock it took at deadlocks.rs:19: held.lock()
 
-#2 line 12: tokio::spawn(lock_both(second, first));
-  lock_both at deadlocks.rs:21
-    waits in Mutex::lock
+  #2 line 12: tokio::spawn(lock_both(second, first));
+    lock_both at deadlocks.rs:21
+      waits in Mutex::lock
+    holds the lock it took at deadlocks.rs:19: held.lock()
+
+Maybe a deadlock: #1 and #2 each hold a lock and wait for a lock.
+  #1 holds held.lock() from line 19, waits for wanted.lock() at line 21
+  #2 holds held.lock() from line 19, waits for wanted.lock() at line 21
+If #1 waits for the lock #2 holds and #2 for the one #1 holds, neither will ever move. \
+The dump can't tell which lock is which: Tokio's Mutex doesn't say who holds it, and one \
+name can be a different lock in each task. Read how each task was given its locks; tasks \
+that take locks in one order, everywhere, can't end up like this.
 ";
 
 #[test]

@@ -277,9 +277,10 @@ fn a_hung_example_reports_where_each_of_its_tasks_waits() {
              \x20   main run()\n\
              \x20     run at deadlocks.rs:14\n\
              \x20       waits in JoinHandle\n    \n\
-             \x20   #1 line 11: tokio::spawn(lock_both(Arc::clone(&first), Arc::clone(&second)));\n\
-             \x20     lock_both at deadlocks.rs:21\n\
-             \x20       waits in Mutex::lock\n"
+             \x20     #1 line 11: tokio::spawn(lock_both(Arc::clone(&first), Arc::clone(&second)));\n\
+             \x20       awaited by main at deadlocks.rs:14 in JoinHandle\n\
+             \x20       lock_both at deadlocks.rs:21\n\
+             \x20         waits in Mutex::lock\n"
         ),
         "{details}"
     );
@@ -333,9 +334,9 @@ main run()
   run at not_cancel_safe.rs:35
     waits in sleep
 
-#1 line 22: tokio::spawn({
-  async block in run at not_cancel_safe.rs:24
-    waits in Notify::notified
+  #1 line 22: tokio::spawn({
+    async block in run at not_cancel_safe.rs:24
+      waits in Notify::notified
 ";
     fs::write(&golden, expected).unwrap();
     let report = fixture.check("not_cancel_safe", QUICK);
@@ -350,7 +351,7 @@ main run()
     );
     let details = report.details();
     assert!(
-        details.contains("-    waits in sleep\n+    waits in Notify::notified\n"),
+        details.contains("-      waits in sleep\n+      waits in Notify::notified\n"),
         "{details}"
     );
     assert!(

@@ -229,8 +229,8 @@ pub(super) fn example_page(
             text,
             "\n## Where each task waits\n\n\
              At {at} of its run, `cargo run -p {section} -- {example} --clock virtual --dump-at {arg}` \
-             prints where each of its tasks waits: the task, labelled by the line that spawned it, \
-             this file's frames down to the `.await` it is stopped at, and the Tokio future it waits \
+             prints where each of its tasks waits: each task under the one that spawned it, labelled \
+             by the line that spawned it, this file's frames down to the `.await` it is stopped at, and the Tokio future it waits \
              in. The project's tests check, on Tokio's paused clock, that it still prints exactly this. \
              [Why is my program stuck?](../topics/stuck.md) reads it line by line.\n\n\
              ```text\n{{{{#include ../../../{dump}}}}}\n```\n",
@@ -257,7 +257,8 @@ fn schedule(section: &SectionDoc, example: &ExampleDoc, page: &PageTimeline) -> 
             .to_owned()
     } else {
         "Each row is a task: the main one running `run()`, then each task it spawned, labelled by \
-         the line that spawned it."
+         the line that spawned it, and where one line spawned several, by which of them it is \
+         (`2 of 3`)."
             .to_owned()
     };
     let source = match &page.recorded {
@@ -273,7 +274,7 @@ fn schedule(section: &SectionDoc, example: &ExampleDoc, page: &PageTimeline) -> 
     };
     format!(
         "\n## The schedule\n\n{rows} {source}\n\n{}\n",
-        timeline::svg(&page.timeline)
+        timeline::svg_with(&page.timeline, example.dump_waits.as_ref())
     )
 }
 

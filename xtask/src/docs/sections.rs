@@ -38,6 +38,8 @@ pub(super) struct ExampleDoc {
     pub(super) timeline: Option<PageTimeline>,
     /// When its `.dump` golden file dumps its tasks, if it has one.
     pub(super) dump_at: Option<std::time::Duration>,
+    /// Where each task waited then, by its row on the timeline.
+    pub(super) dump_waits: Option<runner::timeline::Waits>,
 }
 
 /// The timeline an example page draws, and where it came from.
@@ -120,12 +122,18 @@ fn example_doc(
         .map_err(|why| format!("{}/{} can't be exported: {why}", section.name, listed.name))?;
     let timeline = page_timeline(workspace, section, &listed, &source)?;
     let dump = crate::golden::dump_path(&workspace.golden_root(), &section.name, &listed.name);
-    let dump_at = match dump.is_file() {
-        false => None,
-        true => Some(
-            runner::dump::instant(&read(&dump)?)
-                .ok_or_else(|| format!("{}: its first line does not say when", dump.display()))?,
-        ),
+    let (dump_at, dump_waits) = match dump.is_file() {
+        false => (None, None),
+        true => {
+            let text = read(&dump)?;
+            let at = runner::dump::instant(&text)
+                .ok_or_else(|| format!("{}: its first line does not say when", dump.display()))?;
+            let waits = runner::timeline::Waits {
+                at: u64::try_from(at.as_micros()).unwrap_or(u64::MAX),
+                rows: runner::dump::entries(&text),
+            };
+            (Some(at), Some(waits))
+        }
     };
     Ok(ExampleDoc {
         name: listed.name,
@@ -137,6 +145,7 @@ fn example_doc(
         export,
         timeline,
         dump_at,
+        dump_waits,
     })
 }
 

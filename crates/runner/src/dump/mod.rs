@@ -28,17 +28,20 @@
 //!   run at deadlock.rs:61
 //!     waits in JoinHandle
 //!
-//! #1 line 44: tokio::spawn(transfer(...))
-//!   transfer at deadlock.rs:25
-//!     waits in Mutex::lock
+//!   #1 line 44: let handle = tokio::spawn(transfer(...))
+//!     awaited by main at deadlock.rs:61 in JoinHandle
+//!     transfer at deadlock.rs:25
+//!       waits in Mutex::lock
+//!     holds the lock it took at deadlock.rs:21: from.balance.lock()
 //! ```
 //!
-//! A task is labelled as its timeline row is, by the line that spawned it.
-//! Several backtraces of one task (a `join!`, a `timeout`) share their common
-//! outer frames, each level indented two more spaces. Tasks that wait the
-//! same way and were spawned by the same line are one entry.
+//! A task is labelled as its timeline row is, by the line that spawned it,
+//! and written under the task that spawned it, two spaces further in (see
+//! `tree.rs` for what "awaited by" and "holds" rest on). Several backtraces
+//! of one task (a `join!`, a `timeout`) share their common outer frames,
+//! each level indented two more spaces. Tasks that wait the same way and
+//! were spawned by the same line are one entry.
 
-use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
@@ -54,6 +57,10 @@ use std::time::Duration;
     )
 ))]
 pub mod capture;
+mod code;
+mod tree;
+
+pub use tree::{TaskDump, Who, entries, render};
 
 /// Whether this binary can take task dumps: Tokio's `Handle::dump` exists
 /// only under `--cfg tokio_unstable`, with its `taskdump` feature (which the
@@ -444,37 +451,6 @@ fn snake_case(camel: &str) -> String {
     snake
 }
 
-/// Which task a [`TaskDump`] is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Who {
-    /// The one running `run()`.
-    Main,
-    /// A spawned task, by its number on the timeline.
-    Task(usize),
-    /// A task whose spawn the runner did not see.
-    Unknown,
-}
-
-/// One task of a dump.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TaskDump {
-    pub who: Who,
-    /// What follows its number: `run()`, `line 44: tokio::spawn(...)`.
-    pub place: String,
-    /// One per Tokio leaf its poll reached; empty if it reached none.
-    pub waits: Vec<Wait>,
-}
-
-impl TaskDump {
-    fn label(&self) -> String {
-        match self.who {
-            Who::Main => format!("main {}", self.place),
-            Who::Task(number) => format!("#{number} {}", self.place),
-            Who::Unknown => format!("a task {}", self.place),
-        }
-    }
-}
-
 /// `1.0s`, `0.25s`: seconds with at least one decimal, as many as needed.
 pub fn seconds(duration: Duration) -> String {
     let millis = duration.as_millis();
@@ -504,97 +480,6 @@ pub fn instant(text: &str) -> Option<Duration> {
     let (time, _) = at.split_once("s:")?;
     let seconds: f64 = time.parse().ok()?;
     Duration::try_from_secs_f64(seconds).ok()
-}
-
-/// The tasks of a dump, one entry each, as text. `notes` follow them.
-pub fn render(tasks: &[TaskDump], notes: &[String]) -> String {
-    // Tasks spawned by one line that wait the same way are one entry.
-    let mut entries: Vec<(Vec<usize>, &TaskDump)> = Vec::new();
-    for task in tasks {
-        let Who::Task(number) = task.who else {
-            entries.push((Vec::new(), task));
-            continue;
-        };
-        match entries.iter_mut().find(|(numbers, other)| {
-            !numbers.is_empty() && other.place == task.place && other.waits == task.waits
-        }) {
-            Some((numbers, _)) => numbers.push(number),
-            None => entries.push((vec![number], task)),
-        }
-    }
-    let mut text = String::new();
-    let shown = entries.len().min(MAX_ENTRIES);
-    for (numbers, task) in &entries[..shown] {
-        text.push('\n');
-        let label = match numbers.as_slice() {
-            [] | [_] => task.label(),
-            numbers => format!("{} {}", numbers_label(numbers), task.place),
-        };
-        let _ = writeln!(text, "{label}");
-        if task.waits.is_empty() {
-            let _ = writeln!(
-                text,
-                "  waits where a task dump can't see: in a JoinSet none of whose tasks has \
-                 finished, in a future that is not Tokio's, or on nothing that will ever wake \
-                 it (std::future::pending)"
-            );
-        }
-        render_waits(&mut text, &task.waits, 0, 1);
-    }
-    if entries.len() > shown {
-        let rest: usize = entries[shown..]
-            .iter()
-            .map(|(numbers, _)| numbers.len().max(1))
-            .sum();
-        let _ = writeln!(text, "\n... and {rest} more tasks");
-    }
-    for note in notes {
-        let _ = writeln!(text, "\n{note}");
-    }
-    text
-}
-
-/// `#3, #4 and #5 (3 tasks)`, or `#3 to #100 (98 tasks)` when they run on.
-fn numbers_label(numbers: &[usize]) -> String {
-    let count = numbers.len();
-    let consecutive = numbers.windows(2).all(|pair| pair[1] == pair[0] + 1);
-    let listed: Vec<String> = numbers.iter().map(|n| format!("#{n}")).collect();
-    if consecutive && count > 3 {
-        format!("{} to {} ({count} tasks)", listed[0], listed[count - 1])
-    } else if count > 4 {
-        format!("{}, ... ({count} tasks)", listed[..3].join(", "))
-    } else {
-        let (last, rest) = listed.split_last().expect("two numbers or more");
-        format!("{} and {last} ({count} tasks)", rest.join(", "))
-    }
-}
-
-/// The waits that share their first `depth` frames, as a tree: each own
-/// frame on a line, indented by its depth, and the leaf below the innermost.
-fn render_waits(text: &mut String, waits: &[Wait], depth: usize, indent: usize) {
-    let pad = "  ".repeat(indent);
-    let mut leaves: Vec<&str> = Vec::new();
-    let mut groups: Vec<(&Place, Vec<Wait>)> = Vec::new();
-    for wait in waits {
-        match wait.frames.get(depth) {
-            None => {
-                if !leaves.contains(&wait.leaf.as_str()) {
-                    leaves.push(&wait.leaf);
-                }
-            }
-            Some(frame) => match groups.iter_mut().find(|(place, _)| *place == frame) {
-                Some((_, members)) => members.push(wait.clone()),
-                None => groups.push((frame, vec![wait.clone()])),
-            },
-        }
-    }
-    for leaf in leaves {
-        let _ = writeln!(text, "{pad}waits in {leaf}");
-    }
-    for (place, members) in groups {
-        let _ = writeln!(text, "{pad}{} at {}", place.function, place.at);
-        render_waits(text, &members, depth + 1, indent + 1);
-    }
 }
 
 #[cfg(test)]

@@ -219,6 +219,8 @@ fn task(who: Who, place: &str, waits: Vec<Wait>) -> TaskDump {
     TaskDump {
         who,
         place: place.into(),
+        parent: None,
+        spawned_at: None,
         waits,
     }
 }
@@ -257,7 +259,7 @@ fn the_text_is_a_tree_of_own_frames_with_the_leaves_innermost() {
         ),
         task(Who::Task(2), "line 45: tokio::spawn(b())", vec![]),
     ];
-    let text = render(&tasks, &["A note.".into()]);
+    let text = render(&tasks, None, &["A note.".into()]);
     assert_eq!(
         text,
         "
@@ -295,7 +297,7 @@ fn tasks_that_wait_alike_are_one_entry_and_many_are_cut_short() {
             )
         })
         .collect();
-    let text = render(&tasks, &[]);
+    let text = render(&tasks, None, &[]);
     assert!(
         text.starts_with("\n#1 to #5 (5 tasks) line 9: tokio::spawn(worker())\n"),
         "{text}"
@@ -303,10 +305,13 @@ fn tasks_that_wait_alike_are_one_entry_and_many_are_cut_short() {
     let many: Vec<TaskDump> = (1..=30)
         .map(|n| task(Who::Task(n), &format!("line {n}: spawn"), waits.clone()))
         .collect();
-    let text = render(&many, &[]);
+    let text = render(&many, None, &[]);
     assert!(text.ends_with("\n... and 6 more tasks\n"), "{text}");
-    assert_eq!(numbers_label(&[3, 5]), "#3 and #5 (2 tasks)");
-    assert_eq!(numbers_label(&[1, 3, 5, 7, 9]), "#1, #3, #5, ... (5 tasks)");
+    assert_eq!(tree::numbers_label(&[3, 5]), "#3 and #5 (2 tasks)");
+    assert_eq!(
+        tree::numbers_label(&[1, 3, 5, 7, 9]),
+        "#1, #3, #5, ... (5 tasks)"
+    );
 }
 
 #[test]
@@ -323,4 +328,179 @@ fn the_header_says_when_and_round_trips() {
     );
     assert_eq!(seconds(Duration::from_secs(2)), "2.0s");
     assert_eq!(instant("timeline 1"), None);
+}
+
+/// A file with a handle awaited, a set spawned into, and two locks taken
+/// one after the other.
+const FILE: &str = "\
+async fn transfer(from: Arc<Account>, to: Arc<Account>) {
+    let mut source = from.balance.lock().await;
+    sleep(Duration::from_millis(100)).await;
+    let mut destination = to.balance.lock().await;
+}
+
+async fn consume(queue: Arc<Mutex<Receiver<u32>>>) {
+    loop {
+        let next = queue.lock().await.recv().await; // takes the lock, then waits
+        drop(next);
+    }
+}
+
+pub async fn run() {
+    let handle = tokio::spawn(transfer(a(), b()));
+    let other = tokio::spawn(transfer(b(), a()));
+    handle.await;
+    let mut set = JoinSet::new();
+    set.spawn(consume(queue()));
+}
+";
+
+fn spawned(number: usize, parent: Who, line: usize, waits: Vec<Wait>) -> TaskDump {
+    let code = FILE.lines().nth(line - 1).unwrap().trim().to_owned();
+    TaskDump {
+        who: Who::Task(number),
+        place: format!("line {line}: {code}"),
+        parent: Some(parent),
+        spawned_at: Some((line, code)),
+        waits,
+    }
+}
+
+fn at(function: &str, line: u32, leaf: &str) -> Wait {
+    Wait {
+        frames: vec![Place {
+            function: function.into(),
+            at: format!("file.rs:{line}"),
+        }],
+        leaf: leaf.into(),
+    }
+}
+
+#[test]
+fn spawned_tasks_sit_under_their_spawner_and_the_awaited_handle_is_named() {
+    let tasks = [
+        TaskDump {
+            parent: None,
+            ..task(Who::Main, "run()", vec![at("run", 17, "JoinHandle")])
+        },
+        spawned(1, Who::Main, 15, vec![at("transfer", 4, "Mutex::lock")]),
+        spawned(2, Who::Main, 16, vec![at("transfer", 4, "Mutex::lock")]),
+        spawned(3, Who::Task(7), 19, vec![at("consume", 9, "Mutex::lock")]),
+    ];
+    let text = render(&tasks, Some(FILE), &[]);
+    let expected = "
+main run()
+  run at file.rs:17
+    waits in JoinHandle
+
+  #1 line 15: let handle = tokio::spawn(transfer(a(), b()));
+    awaited by main at file.rs:17 in JoinHandle
+    transfer at file.rs:4
+      waits in Mutex::lock
+    holds the lock it took at file.rs:2: from.balance.lock()
+
+  #2 line 16: let other = tokio::spawn(transfer(b(), a()));
+    transfer at file.rs:4
+      waits in Mutex::lock
+    holds the lock it took at file.rs:2: from.balance.lock()
+
+#3 line 19: set.spawn(consume(queue()));
+  spawned by #7, which has ended
+  consume at file.rs:9
+    waits in Mutex::lock
+
+Maybe a deadlock: #1 and #2 each hold a lock and wait for a lock.
+  #1 holds from.balance.lock() from line 2, waits for to.balance.lock() at line 4
+  #2 holds from.balance.lock() from line 2, waits for to.balance.lock() at line 4
+If #1 waits for the lock #2 holds and #2 for the one #1 holds, neither will ever move.";
+    assert!(text.starts_with(expected), "{text}");
+}
+
+#[test]
+fn a_lock_taken_by_the_same_code_is_named_as_maybe_the_one_waited_for() {
+    let tasks = [
+        task(Who::Main, "run()", vec![]),
+        spawned(
+            1,
+            Who::Main,
+            19,
+            vec![at("consume", 9, "mpsc::Receiver::recv")],
+        ),
+        spawned(2, Who::Main, 19, vec![at("consume", 9, "Mutex::lock")]),
+    ];
+    let text = render(&tasks, Some(FILE), &[]);
+    assert!(
+        text.contains(
+            "  #1 line 19: set.spawn(consume(queue()));
+    consume at file.rs:9
+      waits in mpsc::Receiver::recv
+    holds the lock it took at file.rs:9: queue.lock()
+"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "      waits in Mutex::lock
+    waits for queue.lock(), which #1 holds if both name the same lock (taken at file.rs:9)
+"
+        ),
+        "{text}"
+    );
+    // One task holding a lock is no cycle.
+    assert!(!text.contains("deadlock"), "{text}");
+}
+
+#[test]
+fn no_handle_named_no_guard_held_nothing_claimed() {
+    // main waits in a JoinHandle at a line that names neither spawned
+    // task's handle; the guard at line 2 is not held in `consume`, and a
+    // dropped one is not held at all.
+    let tasks = [
+        task(Who::Main, "run()", vec![at("run", 18, "JoinHandle")]),
+        spawned(1, Who::Main, 16, vec![at("consume", 11, "sleep")]),
+    ];
+    let text = render(&tasks, Some(FILE), &[]);
+    assert!(!text.contains("awaited by"), "{text}");
+    assert!(!text.contains("holds"), "{text}");
+    let code = code::Code::new(FILE);
+    assert_eq!(code.held("transfer", 3, true).len(), 1);
+    assert_eq!(code.held("transfer", 5, true).len(), 2);
+    assert!(code.held("consume", 11, true).is_empty());
+    assert_eq!(code.taking(4).as_deref(), Some("to.balance.lock()"));
+    assert_eq!(code.scope("async block in run", 17), None);
+    assert_eq!(code.scope("run", 17), Some(14));
+}
+
+#[test]
+fn a_dump_read_back_gives_each_task_its_entry() {
+    let text = "dump of x/y at 1.0s: where each task waits
+
+main run()
+  run at y.rs:9
+    waits in JoinHandle
+
+  #1, #2 and #3 (3 tasks) line 4: tokio::spawn(a())
+    a at y.rs:2
+      waits in sleep
+
+    #4 to #7 (4 tasks) line 3: tokio::spawn(b())
+      waits in sleep
+
+  #8, #9, #10, ... (5 tasks) line 5: tokio::spawn(c())
+    waits in sleep
+
+Maybe a deadlock: #1 and #2 each hold a lock and wait for a lock.
+  #1 holds m.lock() from line 2, waits for n.lock() at line 3
+";
+    let entries = entries(text);
+    assert_eq!(
+        entries[0],
+        (0, "run at y.rs:9; waits in JoinHandle".to_owned())
+    );
+    assert_eq!(entries[1], (1, "a at y.rs:2; waits in sleep".to_owned()));
+    assert_eq!(entries[3].0, 3);
+    assert_eq!(entries[4], (4, "waits in sleep".to_owned()));
+    let numbers: Vec<usize> = entries.iter().map(|(number, _)| *number).collect();
+    assert_eq!(numbers, [0, 1, 2, 3, 4, 5, 6, 7]);
 }

@@ -83,6 +83,14 @@ struct State {
     /// example's: the local HTTP server starts this way.
     scaffolding: bool,
     returned: Option<Micros>,
+    /// Whether a task dump is being taken: it polls every task, in a mode
+    /// in which Tokio's futures only record where they are.
+    dumping: bool,
+    /// The instants dumps were taken at. A dump also wakes every task it
+    /// saw waiting, and on the paused clock those polls come at the
+    /// dump's instant: polls starting then are the dump's, not the
+    /// example's, and the chart leaves them out.
+    dumped_at: Vec<Micros>,
     /// When `run()` returned or panicked: the time of whatever happens
     /// after, while the runtime is dropped.
     stopped: Option<Micros>,
@@ -198,7 +206,10 @@ impl Recorder {
 
     fn close_poll(&self, state: &mut State, index: usize) {
         let now = state.now();
-        if let Some(start) = state.polling_since.remove(&index) {
+        if let Some(start) = state.polling_since.remove(&index)
+            && !state.dumping
+            && !state.dumped_at.contains(&start)
+        {
             state.rows[index].push_poll(timeline::Poll { start, end: now });
         }
     }
@@ -320,16 +331,33 @@ impl Recorder {
             .collect()
     }
 
-    /// Each task of the example's that the recorder saw spawned, by id: its
-    /// number on the timeline and its place (`line 81: tasks.spawn(...)`);
-    /// and the tasks it leaves out (the local server's).
-    pub(crate) fn task_places(&self) -> (HashMap<Id, (usize, String)>, HashSet<Id>) {
+    /// Each task of the example's that the recorder saw spawned, by id, as
+    /// a dump names it: its number on the timeline, its place (`line 81:
+    /// tasks.spawn(...)`), the number of the task that spawned it (0 for
+    /// main), and the line of the example's file that spawned it with that
+    /// line's code; and the tasks it leaves out (the local server's).
+    pub(crate) fn task_places(&self) -> (HashMap<Id, TaskPlace>, HashSet<Id>) {
         let state = self.state();
         let (_, renumbered) = numbering(&state.rows);
         let places = state
             .rows_by_id
             .iter()
-            .map(|(id, &index)| (*id, (renumbered[index], state.rows[index].place())))
+            .map(|(id, &index)| {
+                let row = &state.rows[index];
+                let own_line = row
+                    .spawned_at
+                    .as_deref()
+                    .filter(|_| !row.code.is_empty())
+                    .and_then(|at| at.rsplit_once(':'))
+                    .and_then(|(_, line)| line.parse().ok());
+                let place = TaskPlace {
+                    number: renumbered[index],
+                    place: row.place(),
+                    parent: row.parent.map(|parent| renumbered[parent]),
+                    spawned_at: own_line.map(|line| (line, row.code.clone())),
+                };
+                (*id, place)
+            })
             .collect();
         (places, state.hidden.clone())
     }
@@ -427,6 +455,45 @@ fn numbering(rows: &[Row]) -> (Vec<usize>, Vec<usize>) {
         renumbered[old] = new;
     }
     (order, renumbered)
+}
+
+/// What only the dumps use (`watch.rs`, where Tokio can take them).
+#[cfg(all(
+    tokio_unstable,
+    target_os = "linux",
+    any(
+        target_arch = "aarch64",
+        target_arch = "x86",
+        target_arch = "x86_64",
+        target_arch = "s390x"
+    )
+))]
+impl Recorder {
+    /// The example's own file.
+    pub(crate) fn source(&self) -> &'static str {
+        self.shared.source
+    }
+
+    /// A task dump starts: what it polls is left off the timeline.
+    pub(crate) fn dump_started(&self) {
+        let mut state = self.state();
+        state.dumping = true;
+        let now = state.now();
+        state.dumped_at.push(now);
+    }
+
+    /// The task dump is over.
+    pub(crate) fn dump_ended(&self) {
+        self.state().dumping = false;
+    }
+}
+
+/// A spawned task as [`Recorder::task_places`] gives it.
+pub(crate) struct TaskPlace {
+    pub(crate) number: usize,
+    pub(crate) place: String,
+    pub(crate) parent: Option<usize>,
+    pub(crate) spawned_at: Option<(usize, String)>,
 }
 
 /// Dropped only when `run()` panics out of a poll: its time is when it

@@ -261,15 +261,18 @@ mod dumping {
             .as_ref()
             .map(|watchdog| Box::pin(watchdog.trigger.notified()));
         loop {
+            // The instant is looked at before `run()` is polled: a poll the
+            // dump's own timer woke is the dump's, and the dump polls
+            // `run()` itself.
             let next = std::future::poll_fn(|cx| {
-                if let Poll::Ready(output) = future.as_mut().poll(cx) {
-                    return Poll::Ready(Err(output));
-                }
                 if let Some(sleep) = at.as_mut()
                     && sleep.as_mut().poll(cx).is_ready()
                 {
                     at = None;
                     return Poll::Ready(Ok(Reason::At));
+                }
+                if let Poll::Ready(output) = future.as_mut().poll(cx) {
+                    return Poll::Ready(Err(output));
                 }
                 if let Some(waiting) = notified.as_mut()
                     && waiting.as_mut().poll(cx).is_ready()
@@ -292,7 +295,9 @@ mod dumping {
                     return output;
                 }
             };
+            recorder.dump_started();
             let (finished, snapshot) = capture::snapshot(future.as_mut(), DUMP_PATIENCE).await;
+            recorder.dump_ended();
             let text = render(&snapshot, recorder, source);
             match reason {
                 Reason::At => {
@@ -338,27 +343,37 @@ mod dumping {
         let mut tasks = vec![TaskDump {
             who: Who::Main,
             place: "run()".to_owned(),
+            parent: None,
+            spawned_at: None,
             waits: fold(&snapshot.main),
         }];
         let mut spawned: Vec<TaskDump> = snapshot
             .tasks
             .iter()
             .filter(|(id, _)| !hidden.contains(id))
-            .map(|(id, traces)| {
-                let (who, place) = match places.get(id) {
-                    Some((number, place)) => (Who::Task(*number), place.clone()),
-                    None => (Who::Unknown, "the runner did not see spawned".to_owned()),
-                };
-                TaskDump {
-                    who,
-                    place,
+            .map(|(id, traces)| match places.get(id) {
+                Some(known) => TaskDump {
+                    who: Who::Task(known.number),
+                    place: known.place.clone(),
+                    parent: known.parent.map(|parent| match parent {
+                        0 => Who::Main,
+                        number => Who::Task(number),
+                    }),
+                    spawned_at: known.spawned_at.clone(),
                     waits: fold(traces),
-                }
+                },
+                None => TaskDump {
+                    who: Who::Unknown,
+                    place: "the runner did not see spawned".to_owned(),
+                    parent: None,
+                    spawned_at: None,
+                    waits: fold(traces),
+                },
             })
             .collect();
         spawned.sort_by_key(|task| task.who);
         tasks.extend(spawned);
         let notes: Vec<String> = snapshot.incomplete.iter().cloned().collect();
-        dump::render(&tasks, &notes)
+        dump::render(&tasks, Some(recorder.source()), &notes)
     }
 }

@@ -40,7 +40,7 @@ pub fn chart(timeline: &Timeline, width: usize) -> String {
         .iter()
         .enumerate()
         .take(MAX_ROWS)
-        .map(|(index, row)| row.label(index))
+        .map(|(index, row)| row.label_among(index, &timeline.rows))
         .collect();
     let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
     let label_width = longest.min((width * 2 / 5).max(12));
@@ -111,10 +111,26 @@ pub fn chart(timeline: &Timeline, width: usize) -> String {
     text
 }
 
+/// Where the tasks of a run waited at one instant, from a task dump taken
+/// then: for each row that was in the dump, what it shows of that row.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Waits {
+    pub at: Micros,
+    pub rows: Vec<(usize, String)>,
+}
+
 /// The SVG for the book. Colours are the book theme's CSS variables, so one
 /// drawing reads in the light and the dark themes; the SVG is meant to be
 /// inlined in the page, where those variables are defined.
 pub fn svg(timeline: &Timeline) -> String {
+    svg_with(timeline, None)
+}
+
+/// [`svg`], with what a page's script needs to let a reader explore it:
+/// the scale and each row's records as `data-` attributes, and `waits`,
+/// where a dump was taken. Each row also has a `<title>`, which a browser
+/// shows on hover with no script at all.
+pub fn svg_with(timeline: &Timeline, waits: Option<&Waits>) -> String {
     const WIDTH: f64 = 760.0;
     const LABEL_WIDTH: f64 = 300.0;
     const TRACK_START: f64 = LABEL_WIDTH + 12.0;
@@ -127,7 +143,8 @@ pub fn svg(timeline: &Timeline) -> String {
     let more = timeline.rows.len() - drawn;
     let legend_y = TOP + ROW * (drawn + usize::from(more > 0)) as f64 + 10.0;
     let height = legend_y + 2.0 * 18.0 + 6.0;
-    let scale = Scale::new(timeline.span(), TRACK_END - TRACK_START);
+    let span = timeline.span();
+    let scale = Scale::new(span, TRACK_END - TRACK_START);
     let x = |time: Micros| TRACK_START + scale.x(time);
 
     let mut svg = String::new();
@@ -137,10 +154,15 @@ pub fn svg(timeline: &Timeline) -> String {
         timeline.clock.name(),
         count(timeline.spawned_rows(), "task", "tasks", "besides main")
     );
+    let dump_at = waits.map_or_else(String::new, |waits| {
+        format!(r#" data-dump-at="{}""#, waits.at)
+    });
     let _ = writeln!(
         svg,
-        r#"<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-label="{}">"#,
-        escape(&title)
+        r#"<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-label="{}" data-span="{span}" data-track="{TRACK_START} {:.1}" data-rows="{TOP} {ROW} {drawn}" data-clock="{}"{dump_at}>"#,
+        escape(&title),
+        TRACK_START + (TRACK_END - TRACK_START - 1.0).max(0.0),
+        timeline.clock.name(),
     );
     let _ = writeln!(svg, "<title>{}</title>", escape(&title));
     svg.push_str(concat!(
@@ -151,6 +173,7 @@ pub fn svg(timeline: &Timeline) -> String {
         ".timeline .poll{fill:var(--links)}",
         ".timeline .end{stroke:var(--fg);stroke-width:2;fill:none}",
         ".timeline .blocking{fill:var(--fg)}",
+        ".timeline .hit{fill:transparent}",
         "</style>\n"
     ));
     let grid_bottom = TOP + ROW * drawn as f64 - 4.0;
@@ -165,7 +188,15 @@ pub fn svg(timeline: &Timeline) -> String {
     }
     for (index, row) in timeline.rows.iter().take(drawn).enumerate() {
         let middle = TOP + ROW * index as f64 + ROW / 2.0 - 4.0;
-        let label = truncate(&row.label(index), LABEL_CHARS);
+        let full = row.label_among(index, &timeline.rows);
+        let label = truncate(&full, LABEL_CHARS);
+        let _ = writeln!(svg, "{}", row_group(timeline, index, &full, waits));
+        let _ = writeln!(
+            svg,
+            r#"<title>{}</title><rect class="hit" x="0" y="{:.1}" width="{WIDTH}" height="{ROW}"/>"#,
+            escape(&row_title(timeline, index, &full)),
+            middle - ROW / 2.0
+        );
         let _ = writeln!(
             svg,
             r#"<text x="4" y="{:.1}">{}</text>"#,
@@ -193,6 +224,7 @@ pub fn svg(timeline: &Timeline) -> String {
                 }
             };
         }
+        svg.push_str("</g>\n");
     }
     if more > 0 {
         let _ = writeln!(
@@ -230,6 +262,95 @@ pub fn svg(timeline: &Timeline) -> String {
     );
     svg.push_str("</svg>\n");
     svg
+}
+
+/// A row's group, whose `data-` attributes carry its records: `spawned`,
+/// `ended` and each poll's `start-end`, in microseconds.
+fn row_group(timeline: &Timeline, index: usize, label: &str, waits: Option<&Waits>) -> String {
+    let row = &timeline.rows[index];
+    let mut attributes = format!(
+        r#" data-row="{index}" data-name="{}" data-kind="{}" data-label="{}""#,
+        short_name(timeline, index),
+        row.kind.name(),
+        escape(label)
+    );
+    if let Some(at) = &row.spawned_at {
+        let _ = write!(attributes, r#" data-at="{}""#, escape(at));
+    }
+    if !row.code.is_empty() && row.kind != RowKind::Main {
+        let _ = write!(attributes, r#" data-code="{}""#, escape(&row.code));
+    }
+    if let Some(parent) = row.parent {
+        let _ = write!(
+            attributes,
+            r#" data-parent="{}""#,
+            escape(&short_name(timeline, parent))
+        );
+    }
+    if let Some(spawned) = row.spawned {
+        let _ = write!(attributes, r#" data-spawned="{spawned}""#);
+    }
+    let end = match (row.kind, row.ended, timeline.returned) {
+        (RowKind::Main, _, Some(returned)) => Some((returned, "returned")),
+        (_, Some(ended), _) => Some((ended.at, ended.how.name())),
+        _ => None,
+    };
+    if let Some((at, how)) = end {
+        let _ = write!(attributes, r#" data-ended="{at}" data-end="{how}""#);
+    }
+    let polls: Vec<String> = row
+        .polls
+        .iter()
+        .map(|poll| format!("{}-{}", poll.start, poll.end))
+        .collect();
+    if !polls.is_empty() {
+        let _ = write!(attributes, r#" data-polls="{}""#, polls.join(" "));
+    }
+    if let Some((_, shows)) = waits.and_then(|waits| waits.rows.iter().find(|(r, _)| *r == index)) {
+        let _ = write!(attributes, r#" data-where="{}""#, escape(shows));
+    }
+    format!(r#"<g class="row"{attributes}>"#)
+}
+
+/// `main` or `#3`.
+fn short_name(timeline: &Timeline, index: usize) -> String {
+    match timeline.rows.get(index).map(|row| row.kind) {
+        Some(RowKind::Main) => "main".to_owned(),
+        _ => format!("#{index}"),
+    }
+}
+
+/// What hovering a row shows without a script: its whole label, where it
+/// was spawned and by whom, and when it started and ended.
+fn row_title(timeline: &Timeline, index: usize, label: &str) -> String {
+    let row = &timeline.rows[index];
+    let mut title = label.to_owned();
+    if let Some(at) = &row.spawned_at {
+        let _ = write!(title, "\nspawned at {at}");
+        if let Some(parent) = row.parent {
+            let _ = write!(title, " by {}", short_name(timeline, parent));
+        }
+        if let Some(spawned) = row.spawned {
+            let _ = write!(title, " at {}s", trim_seconds(spawned));
+        }
+    }
+    match (row.kind, row.ended, timeline.returned) {
+        (RowKind::Main, _, Some(returned)) => {
+            let _ = write!(title, "\nreturned at {}s", trim_seconds(returned));
+        }
+        (RowKind::Blocking, Some(ended), _) => {
+            let _ = write!(title, "\nreturned at {}s", trim_seconds(ended.at));
+        }
+        (_, Some(ended), _) => {
+            let how = match ended.how {
+                EndKind::Ended => "ended",
+                EndKind::Dropped => "dropped when run() returned",
+            };
+            let _ = write!(title, "\n{how} at {}s", trim_seconds(ended.at));
+        }
+        _ => {}
+    }
+    title
 }
 
 /// What a row shows, in drawing order: later marks cover earlier ones.

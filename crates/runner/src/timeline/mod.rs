@@ -38,7 +38,7 @@ use crate::protocol::{Clock, Named};
 
 mod draw;
 
-pub use draw::{chart, svg};
+pub use draw::{Waits, chart, svg, svg_with};
 
 /// The first field of a text form's first line.
 pub const MAGIC: &str = "timeline";
@@ -156,6 +156,37 @@ impl Row {
             (RowKind::Main, _) => "main run()".to_owned(),
             (_, place) if place.is_empty() => format!("#{index}"),
             (_, place) => format!("#{index} {place}"),
+        }
+    }
+
+    /// The label a row has among `rows`: as [`Row::label`], and where
+    /// several rows share its spawn line, which of them it is (`#5 line 81
+    /// (2 of 3): tasks.spawn(...)`), so that rows cut short on a chart are
+    /// still told apart. What a task was given is not known to the runner,
+    /// only where and when it was spawned.
+    pub fn label_among(&self, index: usize, rows: &[Row]) -> String {
+        let label = self.label(index);
+        if self.kind == RowKind::Main || self.spawned_at.is_none() {
+            return label;
+        }
+        let siblings: Vec<usize> = rows
+            .iter()
+            .enumerate()
+            .filter(|(_, row)| {
+                row.kind == self.kind && row.spawned_at == self.spawned_at && row.code == self.code
+            })
+            .map(|(other, _)| other)
+            .collect();
+        let Some(position) = siblings.iter().position(|&other| other == index) else {
+            return label;
+        };
+        if siblings.len() < 2 {
+            return label;
+        }
+        let which = format!("({} of {})", position + 1, siblings.len());
+        match label.split_once(": ") {
+            Some((head, code)) => format!("{head} {which}: {code}"),
+            None => format!("{label} {which}"),
         }
     }
 

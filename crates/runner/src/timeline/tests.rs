@@ -197,3 +197,45 @@ fn the_svg_uses_the_theme_and_escapes_labels() {
     // Inlined in Markdown, a blank line would end the HTML block.
     assert!(!svg.contains("\n\n"));
 }
+
+#[test]
+fn rows_of_one_spawn_line_say_which_of_them_they_are() {
+    let mut timeline = sample();
+    timeline.rows[2].code = timeline.rows[1].code.clone();
+    let labels: Vec<String> = (0..timeline.rows.len())
+        .map(|index| timeline.rows[index].label_among(index, &timeline.rows))
+        .collect();
+    assert_eq!(labels[0], "main run()");
+    assert_eq!(labels[1], "#1 line 12 (1 of 2): tokio::spawn(work(1))");
+    assert_eq!(labels[2], "#2 line 12 (2 of 2): tokio::spawn(work(1))");
+    assert_eq!(labels[3], "#3 tokio-1.54.1/src/fs/mod.rs:136");
+    let chart = chart(&timeline, 100);
+    // Cut short on a chart, the rows still differ.
+    assert!(chart.contains("#2 line 12 (2 of 2): tokio"), "{chart}");
+}
+
+#[test]
+fn the_svg_carries_each_rows_records_for_the_pages_script() {
+    let timeline = sample();
+    let waits = Waits {
+        at: 500_000,
+        rows: vec![(1, "work at task_group.rs:4; waits in sleep".to_owned())],
+    };
+    let svg = svg_with(&timeline, Some(&waits));
+    assert!(svg.contains(r#" data-span="2000000""#), "{svg}");
+    assert!(svg.contains(r#" data-dump-at="500000""#), "{svg}");
+    assert!(
+        svg.contains(
+            r##"<g class="row" data-row="2" data-name="#2" data-kind="task" data-label="#2 line 12: tokio::spawn(work(2))" data-at="task_group.rs:12" data-code="tokio::spawn(work(2))" data-parent="main" data-spawned="0" data-ended="2000000" data-end="ended" data-polls="0-0 2000000-2000000">"##
+        ),
+        "{svg}"
+    );
+    assert!(svg.contains(r#" data-where="work at task_group.rs:4; waits in sleep""#));
+    assert!(svg.contains("<title>#2 line 12: tokio::spawn(work(2))\nspawned at task_group.rs:12 by main at 0s\nended at 2s</title>"), "{svg}");
+    assert!(svg.contains(r#"data-end="dropped""#));
+    assert_eq!(svg.matches("<g class=\"row\"").count(), 5);
+    assert_eq!(svg.matches("</g>").count(), 5);
+    assert!(!svg.contains("\n\n"));
+    // Without a dump, nothing says where.
+    assert!(!svg_with(&timeline, None).contains("data-where"));
+}

@@ -1,0 +1,572 @@
+//! A dump's tasks as a tree: under each task, the tasks it spawned.
+//!
+//! Who spawned whom is known for certain: the runner's spawn hook runs
+//! inside the poll of the spawning task. Who *awaits* whom is not: a
+//! `JoinHandle` doesn't say whose task it is, and a `JoinSet` none of whose
+//! tasks has finished reaches no Tokio leaf, so the dump doesn't even see
+//! the wait. A task is said to be awaited only where both halves show: the
+//! task that spawned it waits in a `JoinHandle` (or a `JoinSet`, a
+//! `TaskTracker`), and the line it waits at names the handle or the set
+//! that the spawning line bound or spawned into, in the same function.
+//!
+//! Locks are the same: Tokio's `Mutex` doesn't say who holds it. The dump
+//! reads in the code which guards a task still holds where it waits, and
+//! when several tasks each hold a lock and wait for another, it says so,
+//! and that it can't tell which lock is which.
+
+use std::fmt::Write as _;
+
+use super::code::{self, Code, Held};
+use super::{MAX_ENTRIES, Wait};
+
+/// Which task a [`TaskDump`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Who {
+    /// The one running `run()`.
+    Main,
+    /// A spawned task, by its number on the timeline.
+    Task(usize),
+    /// A task whose spawn the runner did not see.
+    Unknown,
+}
+
+impl Who {
+    fn name(self) -> String {
+        match self {
+            Who::Main => "main".to_owned(),
+            Who::Task(number) => format!("#{number}"),
+            Who::Unknown => "a task".to_owned(),
+        }
+    }
+}
+
+/// One task of a dump.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskDump {
+    pub who: Who,
+    /// What follows its number: `run()`, `line 44: tokio::spawn(...)`.
+    pub place: String,
+    /// The task whose poll spawned it, if the runner saw one.
+    pub parent: Option<Who>,
+    /// The line of the example's file that spawned it, if it was there, and
+    /// that line's code.
+    pub spawned_at: Option<(usize, String)>,
+    /// One per Tokio leaf its poll reached; empty if it reached none.
+    pub waits: Vec<Wait>,
+}
+
+impl TaskDump {
+    fn label(&self) -> String {
+        format!("{} {}", self.who.name(), self.place)
+    }
+}
+
+/// What the tree says of one task besides its waits.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Facts {
+    /// `main at task_group.rs:88 in JoinHandle`.
+    awaited_by: Vec<String>,
+    /// The guards it holds, by the line of the file that took them.
+    held: Vec<Held>,
+    /// Its spawner is not in the dump: it has ended.
+    orphan_of: Option<Who>,
+    /// For a task that waits for a lock: the lock, and the tasks that hold
+    /// one the same code took, in the same function.
+    wanted: Option<(String, Vec<(Who, String)>)>,
+}
+
+/// The tasks of a dump as a tree, as text; `source` is the example's file,
+/// if the runner has it. `notes` follow the tasks.
+pub fn render(tasks: &[TaskDump], source: Option<&str>, notes: &[String]) -> String {
+    let code = source.map(Code::new);
+    let mut facts: Vec<Facts> = tasks
+        .iter()
+        .map(|task| facts(task, tasks, code.as_ref()))
+        .collect();
+    if let Some(code) = &code {
+        for index in 0..tasks.len() {
+            facts[index].wanted = wanted(index, tasks, &facts, code);
+        }
+    }
+    let present = |who: Who| tasks.iter().any(|task| task.who == who);
+    let roots: Vec<usize> = (0..tasks.len())
+        .filter(|&index| {
+            tasks[index]
+                .parent
+                .is_none_or(|parent| !present(parent) || parent == tasks[index].who)
+        })
+        .collect();
+    let mut writer = Writer {
+        tasks,
+        facts: &facts,
+        text: String::new(),
+        shown: 0,
+        hidden: 0,
+    };
+    writer.siblings(&roots, 0);
+    if writer.hidden > 0 {
+        let _ = writeln!(writer.text, "\n... and {} more tasks", writer.hidden);
+    }
+    let mut text = writer.text;
+    if let Some(note) = lock_note(tasks, &facts, code.as_ref()) {
+        let _ = writeln!(text, "\n{note}");
+    }
+    for note in notes {
+        let _ = writeln!(text, "\n{note}");
+    }
+    text
+}
+
+struct Writer<'a> {
+    tasks: &'a [TaskDump],
+    facts: &'a [Facts],
+    text: String,
+    /// Entries written so far.
+    shown: usize,
+    /// Tasks left out once [`MAX_ENTRIES`] were written.
+    hidden: usize,
+}
+
+impl Writer<'_> {
+    fn children(&self, index: usize) -> Vec<usize> {
+        let who = self.tasks[index].who;
+        (0..self.tasks.len())
+            .filter(|&child| child != index && self.tasks[child].parent == Some(who))
+            .filter(|_| who != Who::Unknown)
+            .collect()
+    }
+
+    /// Tasks that have one parent, in order; those spawned by one line
+    /// that wait alike and spawned nothing themselves are one entry.
+    fn siblings(&mut self, indices: &[usize], depth: usize) {
+        let mut entries: Vec<Vec<usize>> = Vec::new();
+        for &index in indices {
+            let task = &self.tasks[index];
+            let alike = |other: usize| {
+                let other_task = &self.tasks[other];
+                matches!(other_task.who, Who::Task(_))
+                    && matches!(task.who, Who::Task(_))
+                    && other_task.place == task.place
+                    && other_task.waits == task.waits
+                    && self.facts[other] == self.facts[index]
+                    && self.children(other).is_empty()
+                    && self.children(index).is_empty()
+            };
+            match entries.iter_mut().find(|entry| alike(entry[0])) {
+                Some(entry) => entry.push(index),
+                None => entries.push(vec![index]),
+            }
+        }
+        for entry in entries {
+            if self.shown >= MAX_ENTRIES {
+                self.hidden += entry.iter().map(|&index| self.count(index)).sum::<usize>();
+                continue;
+            }
+            self.shown += 1;
+            self.entry(&entry, depth);
+        }
+    }
+
+    /// A task and everything under it.
+    fn count(&self, index: usize) -> usize {
+        1 + self
+            .children(index)
+            .iter()
+            .map(|&child| self.count(child))
+            .sum::<usize>()
+    }
+
+    fn entry(&mut self, entry: &[usize], depth: usize) {
+        let first = entry[0];
+        let task = &self.tasks[first];
+        let facts = &self.facts[first];
+        let pad = "  ".repeat(depth);
+        let label = match entry {
+            [_] => task.label(),
+            many => {
+                let numbers: Vec<usize> = many
+                    .iter()
+                    .filter_map(|&index| match self.tasks[index].who {
+                        Who::Task(number) => Some(number),
+                        _ => None,
+                    })
+                    .collect();
+                format!("{} {}", numbers_label(&numbers), task.place)
+            }
+        };
+        let _ = writeln!(self.text, "\n{pad}{label}");
+        if let Some(parent) = facts.orphan_of {
+            let _ = writeln!(
+                self.text,
+                "{pad}  spawned by {}, which has ended",
+                parent.name()
+            );
+        }
+        for awaiter in &facts.awaited_by {
+            let _ = writeln!(self.text, "{pad}  awaited by {awaiter}");
+        }
+        if task.waits.is_empty() {
+            let _ = writeln!(
+                self.text,
+                "{pad}  waits where a task dump can't see: in a JoinSet none of whose tasks has \
+                 finished, in a future that is not Tokio's, or on nothing that will ever wake \
+                 it (std::future::pending)"
+            );
+        }
+        render_waits(&mut self.text, &task.waits, 0, depth + 1);
+        for held in &facts.held {
+            let file = task
+                .waits
+                .iter()
+                .flat_map(|wait| &wait.frames)
+                .find_map(|place| place.at.split_once(':').map(|(file, _)| file))
+                .unwrap_or("line");
+            let _ = writeln!(
+                self.text,
+                "{pad}  holds the lock it took at {file}:{}: {}",
+                held.line, held.lock
+            );
+        }
+        if let Some((lock, holders)) = &facts.wanted {
+            for (holder, at) in holders {
+                let _ = writeln!(
+                    self.text,
+                    "{pad}  waits for {lock}, which {} holds if both name the same lock \
+                     (taken at {at})",
+                    holder.name()
+                );
+            }
+        }
+        let children = self.children(first);
+        self.siblings(&children, depth + 1);
+    }
+}
+
+/// `#3, #4 and #5 (3 tasks)`, or `#3 to #100 (98 tasks)` when they run on.
+pub(super) fn numbers_label(numbers: &[usize]) -> String {
+    let count = numbers.len();
+    let consecutive = numbers.windows(2).all(|pair| pair[1] == pair[0] + 1);
+    let listed: Vec<String> = numbers.iter().map(|n| format!("#{n}")).collect();
+    if consecutive && count > 3 {
+        format!("{} to {} ({count} tasks)", listed[0], listed[count - 1])
+    } else if count > 4 {
+        format!("{}, ... ({count} tasks)", listed[..3].join(", "))
+    } else {
+        let (last, rest) = listed.split_last().expect("two numbers or more");
+        format!("{} and {last} ({count} tasks)", rest.join(", "))
+    }
+}
+
+/// The waits that share their first `depth` frames, as a tree: each own
+/// frame on a line, indented by its depth, and the leaf below the innermost.
+fn render_waits(text: &mut String, waits: &[Wait], depth: usize, indent: usize) {
+    let pad = "  ".repeat(indent);
+    let mut leaves: Vec<&str> = Vec::new();
+    let mut groups: Vec<(&super::Place, Vec<Wait>)> = Vec::new();
+    for wait in waits {
+        match wait.frames.get(depth) {
+            None => {
+                if !leaves.contains(&wait.leaf.as_str()) {
+                    leaves.push(&wait.leaf);
+                }
+            }
+            Some(frame) => match groups.iter_mut().find(|(place, _)| *place == frame) {
+                Some((_, members)) => members.push(wait.clone()),
+                None => groups.push((frame, vec![wait.clone()])),
+            },
+        }
+    }
+    for leaf in leaves {
+        let _ = writeln!(text, "{pad}waits in {leaf}");
+    }
+    for (place, members) in groups {
+        let _ = writeln!(text, "{pad}{} at {}", place.function, place.at);
+        render_waits(text, &members, depth + 1, indent + 1);
+    }
+}
+
+/// The line number of a place's `file:line`.
+fn line_of(at: &str) -> Option<usize> {
+    at.rsplit_once(':').and_then(|(_, line)| line.parse().ok())
+}
+
+fn is_lock(leaf: &str) -> bool {
+    leaf.starts_with("Mutex::") || leaf.starts_with("RwLock::")
+}
+
+/// A leaf that waits for tasks to end.
+fn awaits_tasks(leaf: &str) -> bool {
+    let last = leaf.rsplit(" › ").next().unwrap_or(leaf);
+    last == "JoinHandle"
+        || last == "AbortOnDropHandle"
+        || last.starts_with("JoinSet::")
+        || last == "TaskTracker::wait"
+}
+
+fn facts(task: &TaskDump, tasks: &[TaskDump], code: Option<&Code<'_>>) -> Facts {
+    let mut facts = Facts {
+        orphan_of: task
+            .parent
+            .filter(|parent| !tasks.iter().any(|other| other.who == *parent)),
+        ..Facts::default()
+    };
+    let Some(code) = code else {
+        return facts;
+    };
+    facts.held = held(task, code);
+    if let (Some(parent), Some((spawn_line, spawn_code))) = (task.parent, &task.spawned_at) {
+        let handles = handle_names(spawn_code);
+        let waiter = tasks.iter().find(|other| other.who == parent);
+        for wait in waiter.map_or(&[][..], |waiter| &waiter.waits) {
+            let Some(frame) = wait.innermost() else {
+                continue;
+            };
+            if !awaits_tasks(&wait.leaf) {
+                continue;
+            }
+            let Some(line) = line_of(&frame.at) else {
+                continue;
+            };
+            let awaited_line = code.line(line).unwrap_or_default();
+            // The function, not an async block in it: handles are made in
+            // the function and awaited in a block as often as not.
+            let function = frame
+                .function
+                .strip_prefix("async block in ")
+                .unwrap_or(&frame.function);
+            let same_function = code
+                .scope(function, line)
+                .is_some_and(|scope| code.scope(function, *spawn_line) == Some(scope));
+            let named = handles
+                .iter()
+                .any(|handle| code::names(awaited_line, handle));
+            if same_function && named {
+                let awaiter = format!("{} at {} in {}", parent.name(), frame.at, wait.leaf);
+                if !facts.awaited_by.contains(&awaiter) {
+                    facts.awaited_by.push(awaiter);
+                }
+            }
+        }
+    }
+    facts
+}
+
+/// The names a spawning line gives what it spawned: the handle it binds
+/// (`let handle = tokio::spawn(...)`) and the set, tracker or list it
+/// spawns into (`tasks.spawn(...)`, `handles.push(tokio::spawn(...))`).
+fn handle_names(spawn_code: &str) -> Vec<&str> {
+    let mut names: Vec<&str> = code::bound_name(spawn_code)
+        .filter(|name| *name != "_")
+        .into_iter()
+        .collect();
+    for method in [".spawn(", ".spawn_local(", ".spawn_on(", ".push("] {
+        for (at, _) in spawn_code.match_indices(method) {
+            let before = &spawn_code[..at];
+            let start = before
+                .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .map_or(0, |at| at + 1);
+            let name = &before[start..];
+            let is_path = before[..start].ends_with("::");
+            if !name.is_empty() && !is_path && name != "tokio" && name != "task" {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
+/// The guards a task holds where it waits, from every own frame of every
+/// wait: what an outer frame took is held while an inner one waits.
+fn held(task: &TaskDump, code: &Code<'_>) -> Vec<Held> {
+    let mut held: Vec<Held> = Vec::new();
+    for wait in &task.waits {
+        let innermost = wait.frames.len().saturating_sub(1);
+        for (depth, frame) in wait.frames.iter().enumerate() {
+            let Some(line) = line_of(&frame.at) else {
+                continue;
+            };
+            let past_lock = depth < innermost || !is_lock(&wait.leaf);
+            for guard in code.held(&frame.function, line, past_lock) {
+                if !held.contains(&guard) {
+                    held.push(guard);
+                }
+            }
+        }
+    }
+    held
+}
+
+/// The lock task `index` waits for, and the other tasks holding a lock
+/// that the same code in the same function took.
+fn wanted(
+    index: usize,
+    tasks: &[TaskDump],
+    facts: &[Facts],
+    code: &Code<'_>,
+) -> Option<(String, Vec<(Who, String)>)> {
+    let wait = tasks[index].waits.iter().find(|wait| is_lock(&wait.leaf))?;
+    let frame = wait.innermost()?;
+    let line = line_of(&frame.at)?;
+    let lock = code.taking(line)?;
+    let scope = code.scope(&frame.function, line)?;
+    let file = frame.at.split_once(':').map_or("", |(file, _)| file);
+    let holders = tasks
+        .iter()
+        .zip(facts)
+        .enumerate()
+        .filter(|(other, _)| *other != index)
+        .flat_map(|(_, (task, facts))| {
+            facts
+                .held
+                .iter()
+                .filter(|held| {
+                    held.lock == lock && code.scope(&frame.function, held.line) == Some(scope)
+                })
+                .map(move |held| (task.who, format!("{file}:{}", held.line)))
+        })
+        .collect();
+    Some((lock, holders))
+}
+
+/// When tasks each hold a lock and wait for one, what the dump can and
+/// can't tell about it.
+fn lock_note(tasks: &[TaskDump], facts: &[Facts], code: Option<&Code<'_>>) -> Option<String> {
+    let code = code?;
+    let mut stuck = Vec::new();
+    for (task, facts) in tasks.iter().zip(facts) {
+        let only_locks = !task.waits.is_empty() && task.waits.iter().all(|w| is_lock(&w.leaf));
+        if !only_locks || facts.held.is_empty() {
+            continue;
+        }
+        let wanted: Vec<String> = task
+            .waits
+            .iter()
+            .filter_map(|wait| {
+                let frame = wait.innermost()?;
+                let lock = code.taking(line_of(&frame.at)?)?;
+                Some(format!("{lock} at line {}", line_of(&frame.at)?))
+            })
+            .collect();
+        let held: Vec<String> = facts
+            .held
+            .iter()
+            .map(|held| format!("{} from line {}", held.lock, held.line))
+            .collect();
+        let wants = if wanted.is_empty() {
+            "waits for a lock".to_owned()
+        } else {
+            format!("waits for {}", wanted.join(" and "))
+        };
+        stuck.push(format!(
+            "{} holds {}, {wants}",
+            task.who.name(),
+            held.join(" and ")
+        ));
+    }
+    if stuck.len() < 2 {
+        return None;
+    }
+    let names: Vec<String> = tasks
+        .iter()
+        .zip(facts)
+        .filter(|(task, facts)| {
+            !facts.held.is_empty()
+                && !task.waits.is_empty()
+                && task.waits.iter().all(|w| is_lock(&w.leaf))
+        })
+        .map(|(task, _)| task.who.name())
+        .collect();
+    let (last, rest) = names.split_last()?;
+    let (all, cycle) = match rest {
+        [one] => (
+            format!("{one} and {last}"),
+            format!(
+                "If {one} waits for the lock {last} holds and {last} for the one {one} holds, \
+                 neither will ever move."
+            ),
+        ),
+        _ => (
+            format!("{} and {last}", rest.join(", ")),
+            "If each waits for a lock another of them holds, none of them will ever move."
+                .to_owned(),
+        ),
+    };
+    let each: String = stuck.iter().map(|line| format!("  {line}\n")).collect();
+    Some(format!(
+        "Maybe a deadlock: {all} each hold a lock and wait for a lock.\n{each}{cycle} The dump \
+         can't tell which lock is which: Tokio's Mutex doesn't say who holds it, and one name \
+         can be a different lock in each task. Read how each task was given its locks; tasks \
+         that take locks in one order, everywhere, can't end up like this."
+    ))
+}
+
+/// Each task's entry in a dump's text form, by its number on the timeline
+/// (0 for main): the entry's lines below its label, joined by `; `, such
+/// as `transfer at deadlock.rs:63; waits in Mutex::lock`. Tasks an entry
+/// lists only as `#1, #3, #5, ...` are left out.
+pub fn entries(text: &str) -> Vec<(usize, String)> {
+    let mut entries: Vec<(Vec<usize>, Vec<&str>)> = Vec::new();
+    let mut after_blank = false;
+    let mut in_entry = false;
+    for line in text.lines().skip(1) {
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            after_blank = true;
+            in_entry = false;
+            continue;
+        }
+        if after_blank {
+            after_blank = false;
+            in_entry = false;
+            let numbers = if trimmed.starts_with("main ") {
+                Some(vec![0])
+            } else if trimmed.starts_with('#') {
+                label_numbers(trimmed)
+            } else {
+                None
+            };
+            if let Some(numbers) = numbers {
+                entries.push((numbers, Vec::new()));
+                in_entry = true;
+            }
+            continue;
+        }
+        if in_entry && let Some((_, lines)) = entries.last_mut() {
+            lines.push(trimmed);
+        }
+    }
+    entries
+        .into_iter()
+        .flat_map(|(numbers, lines)| {
+            let shown = lines.join("; ");
+            numbers
+                .into_iter()
+                .map(move |number| (number, shown.clone()))
+        })
+        .collect()
+}
+
+/// The numbers a label names: `#4`, `#1, #2 and #3 (3 tasks)`, `#3 to #9
+/// (7 tasks)`; `None` for `#1, #3, #5, ... (5 tasks)`, which names only
+/// some.
+fn label_numbers(label: &str) -> Option<Vec<usize>> {
+    let number = |word: &str| -> Option<usize> {
+        word.trim_end_matches(',').strip_prefix('#')?.parse().ok()
+    };
+    let words: Vec<&str> = label.split(' ').collect();
+    if let [first, "to", last, ..] = words[..] {
+        return Some((number(first)?..=number(last)?).collect());
+    }
+    let mut numbers = Vec::new();
+    for word in words {
+        match word {
+            "and" => {}
+            "..." | "...," => return None,
+            _ => match number(word) {
+                Some(n) => numbers.push(n),
+                None => break,
+            },
+        }
+    }
+    (!numbers.is_empty()).then_some(numbers)
+}
