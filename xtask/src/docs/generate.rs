@@ -7,7 +7,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::guides::{self, blocks_page, guide_page, guides_index};
-use super::pages::{chapter, example_page, from_the_guides, see_also, summary, topic_page};
+use super::pages::{
+    chapter, example_page, from_the_guides, link_book_pages, see_also, summary, topic_page,
+};
 use super::readme::{readme_chart, readme_table, with_readme_chart, with_readme_table};
 use super::sections::read_sections;
 use super::{
@@ -84,7 +86,8 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
             ))
             .ok()
             .map(|source| twin_file::declared_difference(&source).map(str::to_owned));
-            let mut page = example_page(section, example, twin);
+            let mut page = link_book_pages(&example_page(section, example, twin), &topics)
+                .map_err(|why| format!("the header of {}/{}: {why}", section.name, example.name))?;
             if section.name == super::recipes::SECTION {
                 page = super::recipes::code_first(&page)
                     .map_err(|why| format!("the page of recipe {}: {why}", example.name))?;

@@ -99,6 +99,45 @@ pub(super) fn topic_page(topic: &Topic, sections: &[SectionDoc]) -> String {
     text
 }
 
+/// A header names a page of the book as `the book's page "TITLE"`, in words a
+/// reader of the file understands too; on the example's page the title links
+/// to that page. A title the book has no page for is an error, so that a
+/// header can't send its reader nowhere.
+pub(super) fn link_book_pages(text: &str, topics: &[Topic]) -> Result<String, String> {
+    const NAMES: &str = "book's page \"";
+    let pages: Vec<(String, String)> = HANDWRITTEN
+        .iter()
+        .map(|(title, page)| ((*title).to_owned(), (*page).to_owned()))
+        .chain([("The Rust you need".to_owned(), concepts::PAGE.to_owned())])
+        .chain(
+            topics
+                .iter()
+                .map(|topic| (topic.title.clone(), format!("topics/{}.md", topic.id))),
+        )
+        .collect();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(NAMES) {
+        let (before, after) = rest.split_at(at + NAMES.len() - 1);
+        out.push_str(before);
+        let Some(end) = after[1..].find('"') else {
+            return Err(format!("`{NAMES}` is not followed by a title in quotes"));
+        };
+        let title = &after[1..=end];
+        let Some((_, page)) = pages.iter().find(|(known, _)| known == title) else {
+            let known: Vec<&str> = pages.iter().map(|(title, _)| title.as_str()).collect();
+            return Err(format!(
+                "the book has no page \"{title}\"; its pages are \"{}\"",
+                known.join("\", \"")
+            ));
+        };
+        let _ = write!(out, "[\"{title}\"](../{page})");
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
 /// The end of an example's page: the other examples of each of its topics.
 pub(super) fn see_also(section: &SectionDoc, example: &ExampleDoc, topics: &[Topic]) -> String {
     let name = format!("{}/{}", section.name, example.name);
@@ -281,6 +320,38 @@ fn schedule(section: &SectionDoc, example: &ExampleDoc, page: &PageTimeline) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_header_naming_a_book_page_links_to_it() {
+        let topics = [Topic {
+            id: "stuck".to_owned(),
+            title: "Why is my program stuck?".to_owned(),
+            summary: String::new(),
+            examples: Vec::new(),
+            introduction: None,
+        }];
+        assert_eq!(
+            link_book_pages(
+                "The book's page \"Why is my program stuck?\" reads it; see the book's page \"The Rust you need\".",
+                &topics
+            ),
+            Ok(format!(
+                "The book's page [\"Why is my program stuck?\"](../topics/stuck.md) reads it; \
+                 see the book's page [\"The Rust you need\"](../{}).",
+                concepts::PAGE
+            ))
+        );
+        assert_eq!(
+            link_book_pages("no page named", &topics),
+            Ok("no page named".to_owned())
+        );
+        let unknown = link_book_pages("the book's page \"Stuck\" says", &topics).unwrap_err();
+        assert!(
+            unknown.starts_with("the book has no page \"Stuck\""),
+            "{unknown}"
+        );
+        assert!(link_book_pages("the book's page \"Stuck", &topics).is_err());
+    }
 
     #[test]
     fn a_twins_reason_keeps_its_markup_characters_as_text() {
