@@ -7,9 +7,9 @@
 //! Python starts out holding it (PyO3 gives it a `Python<'py>` token as
 //! proof), and keeps it until it returns, whatever it does meanwhile: Rust
 //! code never hands it over on its own, as Python's interpreter does every
-//! few milliseconds. So `loop.run_in_executor(None, sleep_holding_gil, 0.5)`
+//! few milliseconds. So `loop.run_in_executor(None, sleep_holding_gil, 1.0)`
 //! moves the call to a worker thread, yet the event loop can't run a line
-//! of Python for those 0.5 s. `py.detach(|| ...)` (called `allow_threads`
+//! of Python for that second. `py.detach(|| ...)` (called `allow_threads`
 //! before PyO3 0.26) releases the GIL around work that touches no Python
 //! object, and takes it back after: the closure must be `Send`, so it can't
 //! capture the `Python` token or a borrowed Python object.

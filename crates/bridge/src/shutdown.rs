@@ -175,12 +175,29 @@ fn sleep(py: Python<'_>, seconds: f64) -> PyResult<Bound<'_, PyAny>> {
     })
 }
 
+/// Registered with `atexit` when the module is imported, so it runs before
+/// the interpreter starts to finalize: releases the GIL for a moment, for
+/// any Tokio thread still waiting for it to finish handing a result over.
+#[pyfunction]
+fn let_tokio_threads_leave_python(py: Python<'_>) {
+    py.detach(|| std::thread::sleep(EXIT_GRACE));
+}
+
+/// How long a Tokio thread that waits for the GIL at exit gets to finish
+/// with Python: it needs microseconds, once the operating system runs it.
+const EXIT_GRACE: Duration = Duration::from_millis(50);
+
 fn duration(seconds: f64) -> PyResult<Duration> {
     Duration::try_from_secs_f64(seconds)
         .map_err(|error| PyValueError::new_err(format!("{seconds} seconds: {error}")))
 }
 
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    let at_exit = wrap_pyfunction!(let_tokio_threads_leave_python, module)?;
+    module
+        .py()
+        .import("atexit")?
+        .call_method1("register", (at_exit,))?;
     module.add_class::<Worker>()?;
     module.add_function(wrap_pyfunction!(spawn_detached, module)?)?;
     module.add_function(wrap_pyfunction!(detached_running, module)?)?;
