@@ -23,6 +23,21 @@
 //! way out. `async with Worker() as worker:` closes it however the block
 //! ends. The queue is bounded: a full queue is an error the caller sees,
 //! not a buffer that grows.
+//!
+//! The last trap is at the very end. pyo3-async-runtimes hands each result
+//! to the event loop from a Tokio thread that runs Python to do it, and
+//! CPython may switch the GIL away from it halfway. The event loop then
+//! runs on with the result; if that was the program's last await, the
+//! interpreter starts to finalize while the Tokio thread still waits to
+//! take the GIL back, and Python 3.11 ends such a thread with
+//! `pthread_exit`, in the middle of Rust code: the process crashes
+//! (Python 3.14 leaves the thread waiting instead). The program of
+//! [cancellation](cancellation.md) crashed so in three runs out of eight on
+//! a busy machine, before this module registered
+//! `let_tokio_threads_leave_python` with `atexit`: it runs before
+//! finalization starts, and releases the GIL for long enough for such a
+//! thread to finish. pyo3-async-runtimes 0.30 offers no way to wait for
+//! its threads, nor to shut its runtime down.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
