@@ -5,14 +5,14 @@
 //! returned is cancelled (`wait_for` timing out, `task.cancel()`, a
 //! `TaskGroup` failing), its done-callback tells the Tokio task, which wakes,
 //! stops polling the Rust future and drops it: every value the future owns
-//! is dropped, its request is abandoned and its connection closed, as when
-//! Rust code drops a future itself. That is pyo3-async-runtimes' behaviour
-//! since 0.15, and this lesson shows it with a guard whose `Drop` records
-//! the moment. It happens on a Tokio thread, a moment after `wait_for` has
-//! already raised `TimeoutError` on the event loop: the two are not one
-//! step, and nothing in Python waits for the drop. What the future started
-//! and does not own goes on: a `spawn_blocking` job can't be stopped, and
-//! runs to its end.
+//! is dropped, and its request abandoned, as when Rust code drops a future
+//! itself. That is pyo3-async-runtimes' behaviour since 0.15, and this
+//! lesson shows it with a guard whose `Drop` records the moment. The drop
+//! happens on a Tokio thread once the callback has woken it: `wait_for`
+//! raises `TimeoutError` without waiting for it, so nothing orders the two,
+//! and the Python side learns of the drop only by asking (`watch.when`).
+//! What the future started and does not own goes on: a `spawn_blocking`
+//! job can't be stopped from outside, and runs to its end.
 //!
 //! Rust cancels Python. Dropping the future `into_future` returned does
 //! *not* cancel the Python task behind it: the task runs on, and its result
