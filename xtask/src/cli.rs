@@ -895,6 +895,27 @@ mod tests {
         assert!(parse(["export", "--check-all", "a", "b"], false).is_err());
     }
 
+    #[test]
+    fn bridge_takes_a_filter_and_blesses_under_snapshots_overwrite() {
+        match parse(["bridge", "gil", "--timeout", "5"], false).unwrap() {
+            Task::Bridge(options) => {
+                assert_eq!(options.filter.as_deref(), Some("gil"));
+                assert_eq!(options.timeout, Duration::from_secs(5));
+                assert_eq!(options.python, "python3");
+                assert!(!options.overwrite);
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse(["bridge"], true).unwrap() {
+            Task::Bridge(options) => {
+                assert!(options.overwrite);
+                assert_eq!(options.timeout, limits::LESSON);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(parse(["bridge", "a", "b"], false).is_err());
+    }
+
     #[cfg(unix)]
     #[test]
     fn an_argument_that_is_not_utf8_is_refused() {

@@ -159,3 +159,61 @@ impl Bridge {
         Ok(problems)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(names: &[&str]) -> Vec<String> {
+        names.iter().map(|name| name.to_string()).collect()
+    }
+
+    #[test]
+    fn the_real_bridge_lists_each_lesson_with_both_files() {
+        let bridge = Bridge::read(&Workspace::locate()).unwrap();
+        assert_eq!(
+            bridge.lessons.first().map(|lesson| lesson.name.as_str()),
+            Some("await_rust")
+        );
+        assert!(bridge.lessons.iter().any(|lesson| lesson.http));
+        assert!(bridge.lessons.iter().any(|lesson| !lesson.http));
+    }
+
+    #[test]
+    fn a_lesson_missing_a_file_or_a_file_missing_from_the_list_is_named() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("crates").join(SECTION);
+        std::fs::create_dir_all(dir.join("python")).unwrap();
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        for file in [
+            "python/one.py",
+            "src/one.rs",
+            "src/lib.rs",
+            "python/stray.py",
+        ] {
+            std::fs::write(dir.join(file), "").unwrap();
+        }
+        std::fs::write(dir.join("src/two.rs"), "").unwrap();
+        let bridge = Bridge {
+            description: String::new(),
+            lessons: Vec::new(),
+            root: root.path().to_path_buf(),
+        };
+        let problems = bridge
+            .problems(&names(&["one", "two", "one"]), &names(&["three"]))
+            .unwrap();
+        let all = problems.join("\n");
+        assert!(all.contains("lists `one` twice"), "{all}");
+        assert!(
+            all.contains("`two` has no crates/bridge/python/two.py"),
+            "{all}"
+        );
+        assert!(all.contains("http` names `three`"), "{all}");
+        assert!(
+            all.contains("crates/bridge/python/stray.py is no lesson"),
+            "{all}"
+        );
+        assert!(!all.contains("lib.rs"), "{all}");
+        assert_eq!(problems.len(), 4, "{all}");
+    }
+}
