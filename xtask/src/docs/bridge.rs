@@ -1,7 +1,7 @@
 //! The book's part for the `bridge` section ([`crate::lessons`]): a chapter
 //! page, a page per lesson showing its Python and its Rust side by side
 //! with what the program prints, and the hand-written recipe
-//! [`RECIPE`], which the part lists last.
+//! `docs/src/bridge/hot-path.md`, which the part lists last.
 //!
 //! A lesson's page is made like an example's: the summary and explanation
 //! from the `//!` header of its Rust file, the files themselves and the
