@@ -252,9 +252,34 @@ const BENCH: Command = Command {
     flags: &[RUNS, SAVE],
 };
 
+const LESSON_FILTER: Positional = Positional::optional(
+    "FILTER",
+    "Any part of `bridge/<lesson>` [default: every lesson]",
+);
+const VENV_PYTHON: Flag = Flag::value(
+    "python",
+    "PATH",
+    "The Python to make target/bridge-venv with, once",
+)
+.default("python3");
+const BRIDGE: Command = Command {
+    name: "bridge",
+    summary: "Build the bridge's Python extension module with maturin and run each of its asyncio \
+              lessons against its golden file, on the real clock.",
+    about: "Make target/bridge-venv with maturin from .ci/bridge-requirements.txt (once), build \
+            crates/bridge into it with `maturin develop`, then run each lesson, \
+            crates/bridge/python/<lesson>.py, one at a time, and compare what it prints with \
+            tests/golden/bridge/<lesson>.stdout, as on the real clock: a printed time may be one \
+            unit of its last digit late. HTTP lessons get the local httpbin's URL as their \
+            argument. With SNAPSHOTS=overwrite, write the golden file of each lesson that \
+            succeeds instead.",
+    positionals: &[LESSON_FILTER],
+    flags: &[VENV_PYTHON, timeout(limits::LESSON)],
+};
+
 /// Every command, in the order `help` lists them.
-pub const COMMANDS: [Command<'static>; 9] = [
-    CHECK_ALL, SWEEP, BLESS, TWINS, NEW, EXPORT, LIST, DOCS, BENCH,
+pub const COMMANDS: [Command<'static>; 10] = [
+    CHECK_ALL, SWEEP, BLESS, TWINS, NEW, EXPORT, LIST, DOCS, BENCH, BRIDGE,
 ];
 
 /// The workloads `bench` takes, as its help names them.
@@ -305,6 +330,7 @@ pub enum Task {
         options: BenchOptions,
         save: bool,
     },
+    Bridge(BridgeOptions),
     /// Print this text and succeed.
     Help(String),
 }
@@ -361,6 +387,17 @@ pub enum DocsMode {
     /// Regenerate, run `mdbook build docs`, then check every link and anchor
     /// of the built site.
     Build,
+}
+
+/// Options of `cargo xtask bridge`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BridgeOptions {
+    pub filter: Option<String>,
+    /// The Python to make the venv with.
+    pub python: String,
+    pub timeout: Duration,
+    /// `SNAPSHOTS=overwrite`: write the golden files instead.
+    pub overwrite: bool,
 }
 
 /// Options of `cargo xtask bench`.
@@ -432,6 +469,14 @@ fn task(command: &str, args: &Args, overwrite: bool) -> Result<Task, flags::Erro
             example: args.positional(&EXAMPLE)?.unwrap_or_default(),
         },
         "export" => export(args, cpus)?,
+        "bridge" => Task::Bridge(BridgeOptions {
+            filter: args.positional(&LESSON_FILTER)?,
+            python: args
+                .value(&VENV_PYTHON)?
+                .unwrap_or_else(|| "python3".to_owned()),
+            timeout: seconds(args, &timeout(limits::LESSON))?.unwrap_or(limits::LESSON),
+            overwrite,
+        }),
         "list" => Task::List,
         "docs" => Task::Docs(match (args.switch(&DOCS_CHECK), args.switch(&DOCS_BUILD)) {
             (true, true) => {
@@ -848,6 +893,27 @@ mod tests {
         assert!(parse(["export", "a/b", "dir", "more"], false).is_err());
         assert!(parse(["export", "a/b", "--jobs", "2"], false).is_err());
         assert!(parse(["export", "--check-all", "a", "b"], false).is_err());
+    }
+
+    #[test]
+    fn bridge_takes_a_filter_and_blesses_under_snapshots_overwrite() {
+        match parse(["bridge", "gil", "--timeout", "5"], false).unwrap() {
+            Task::Bridge(options) => {
+                assert_eq!(options.filter.as_deref(), Some("gil"));
+                assert_eq!(options.timeout, Duration::from_secs(5));
+                assert_eq!(options.python, "python3");
+                assert!(!options.overwrite);
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse(["bridge"], true).unwrap() {
+            Task::Bridge(options) => {
+                assert!(options.overwrite);
+                assert_eq!(options.timeout, limits::LESSON);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(parse(["bridge", "a", "b"], false).is_err());
     }
 
     #[cfg(unix)]

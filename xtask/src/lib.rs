@@ -27,6 +27,9 @@
 //!   [`docs::seed_map`] reads `docs/seed-map.tsv`, strictly, through [`tsv`].
 //! - [`bench`](mod@bench) times the same workloads in Tokio and in Python's asyncio.
 //! - [`stall`] is a server that accepts and never answers, for `--stall`.
+//! - [`bridge`](mod@bridge) builds the `bridge` section's Python extension
+//!   module and checks its lessons; [`lessons`] says where they are, for it
+//!   and the book.
 //!
 //! Every child process starts through the `proc` crate, in a process group
 //! of its own that is killed on timeout and on Ctrl-C.
@@ -36,12 +39,14 @@
 
 pub mod bench;
 pub mod bless;
+pub mod bridge;
 pub mod check;
 pub mod cli;
 pub mod docs;
 pub mod export;
 pub mod files;
 pub mod golden;
+pub mod lessons;
 pub mod limits;
 pub mod list;
 pub mod new;

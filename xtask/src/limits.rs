@@ -13,6 +13,15 @@ pub const EXAMPLE: Duration = Duration::from_secs(60);
 /// has no paused clock.
 pub const TWIN: Duration = Duration::from_secs(120);
 
+/// One lesson of the bridge, by default (`cargo xtask bridge`): the
+/// slowest takes about 3 s.
+pub const LESSON: Duration = Duration::from_secs(60);
+
+/// Making the bridge's virtualenv and installing maturin into it, and
+/// building the extension: minutes on a cold, busy machine; an hour is a
+/// hang.
+pub const BRIDGE_SETUP: Duration = Duration::from_secs(3600);
+
 /// One example's cancel sweep, by default. A sweep runs the example many
 /// times: on two cores the slowest takes about 25 s, its blocking jobs
 /// waiting out real time.

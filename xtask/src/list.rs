@@ -1,10 +1,15 @@
-//! `cargo xtask list`: every section, in teaching order, with its examples.
+//! `cargo xtask list`: every section, in teaching order, with its examples,
+//! then the bridge's lessons, which `cargo xtask bridge` runs.
+
+use runner::protocol::Header;
 
 use crate::Error;
+use crate::lessons::{Bridge, SECTION};
 use crate::workspace::Workspace;
 
 pub fn list() -> Result<bool, Error> {
-    for section in Workspace::locate().build_all()? {
+    let workspace = Workspace::locate();
+    for section in workspace.build_all()? {
         let examples = section.list()?;
         let width = examples
             .iter()
@@ -15,6 +20,23 @@ pub fn list() -> Result<bool, Error> {
         for example in examples {
             println!("  {:width$}  {}", example.name, example.summary);
         }
+    }
+    let bridge = Bridge::read(&workspace)?;
+    let width = bridge
+        .lessons
+        .iter()
+        .map(|lesson| lesson.name.len())
+        .max()
+        .unwrap_or(0);
+    println!("{SECTION} (cargo xtask bridge)");
+    for lesson in &bridge.lessons {
+        let source = std::fs::read_to_string(bridge.rust(&lesson.name))
+            .map_err(|error| format!("{}: {error}", bridge.rust(&lesson.name).display()))?;
+        println!(
+            "  {:width$}  {}",
+            lesson.name,
+            Header::parse(&source).summary
+        );
     }
     Ok(true)
 }

@@ -32,6 +32,7 @@ fn main() -> ExitCode {
         Task::List => xtask::list::list(),
         Task::Docs(mode) => xtask::docs::run(mode),
         Task::Bench { options, save } => xtask::bench::bench(&options, save),
+        Task::Bridge(options) => xtask::bridge::bridge(&options),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use runner::protocol::Listed;
 
 use crate::golden;
+use crate::lessons;
 use crate::workspace::{Section, Workspace};
 use crate::{Error, Usage};
 
@@ -128,9 +129,11 @@ impl Selection {
 
     /// Whether the files of `section` can be judged: it was built, or no
     /// section of that name exists any more (so all its files are orphans).
+    /// The bridge's are `cargo xtask bridge`'s to judge ([`lessons`]).
     fn judges(&self, section: &str) -> bool {
-        self.listed.iter().any(|(built, _)| built.name == section)
-            || !self.all_sections.iter().any(|name| name == section)
+        section != lessons::SECTION
+            && (self.listed.iter().any(|(built, _)| built.name == section)
+                || !self.all_sections.iter().any(|name| name == section))
     }
 
     /// The golden files the filter matches that have no example: stdout,

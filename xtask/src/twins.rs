@@ -248,7 +248,8 @@ fn run_twin(
     }
 }
 
-fn problem(finished: &Finished) -> Option<String> {
+/// How a run went wrong, if it did; also the bridge's lessons'.
+pub(crate) fn problem(finished: &Finished) -> Option<String> {
     match finished.exit {
         Exit::Code(0) => None,
         Exit::Code(code) => Some(format!("exited with code {code}")),
@@ -257,7 +258,8 @@ fn problem(finished: &Finished) -> Option<String> {
     }
 }
 
-fn excerpt(stderr: &str) -> String {
+/// The last lines of stderr, indented, each ending a line.
+pub(crate) fn excerpt(stderr: &str) -> String {
     let lines: Vec<&str> = stderr.lines().collect();
     let start = lines.len().saturating_sub(15);
     lines[start..]

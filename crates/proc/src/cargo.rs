@@ -49,7 +49,10 @@ pub fn command_at_low_priority() -> Command {
     command
 }
 
-fn leave_out_crate_variables(command: &mut Command) {
+/// Leaves out of `command`'s environment the variables cargo set for the
+/// crate that runs this tool (see [`command`]): for a program that runs
+/// cargo itself, such as maturin.
+pub fn leave_out_crate_variables(command: &mut Command) {
     for (name, _) in std::env::vars_os() {
         if name.to_str().is_some_and(is_set_by_cargo_for_a_crate) {
             command.env_remove(name);

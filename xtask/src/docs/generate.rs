@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use super::bridge::BridgeDoc;
 use super::guides::{self, blocks_page, guide_page, guides_index};
 use super::pages::{
     chapter, example_page, from_the_guides, link_book_pages, see_also, summary, topic_page,
@@ -53,11 +54,13 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
     if !wrong.is_empty() {
         return Err(wrong.join("\n").into());
     }
+    let bridge = BridgeDoc::read(workspace)?;
     let mut files = BTreeMap::new();
     files.insert(
         PathBuf::from("SUMMARY.md"),
-        summary(&guides, &topics, &sections),
+        summary(&guides, &topics, &sections, &bridge),
     );
+    files.extend(bridge.pages());
     for topic in &topics {
         files.insert(
             PathBuf::from(format!("topics/{}.md", topic.id)),
@@ -105,7 +108,7 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
         PathBuf::from("exercises.md"),
         format!("{MARKER}\n{}", exercises_page::page(workspace.root())?),
     );
-    let readme_table = readme_table(workspace, &sections);
+    let readme_table = readme_table(workspace, &sections, &bridge);
     Ok(Book {
         files,
         readme_table,

@@ -34,7 +34,10 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
             ));
         }
     }
-    for (_, page) in HANDWRITTEN.into_iter().chain([CONTRIBUTING]) {
+    for (_, page) in HANDWRITTEN
+        .into_iter()
+        .chain([CONTRIBUTING, super::bridge::RECIPE])
+    {
         let path = root.join(page);
         match fs::read_to_string(&path) {
             Ok(text) => {

@@ -25,6 +25,8 @@
 //! - [`generate`](mod@generate) renders every page into a [`Book`] and writes it;
 //! - [`sections`], [`guides`], [`topics`], [`seed_map`] and
 //!   [`exercises_page`] read what the pages are made from;
+//! - [`bridge`](mod@bridge) is the part of the `bridge` section, whose
+//!   examples are asyncio programs and the Rust extension they call;
 //! - [`concepts`] is "The Rust you need": the Rust concepts the examples
 //!   use, read from their code, and the first example that needs each;
 //! - [`pages`] renders the summary, chapter, topic and example pages;
@@ -34,7 +36,7 @@
 //!   HTML leads somewhere.
 //!
 //! It uses the rest of xtask only through neutral modules ([`Workspace`],
-//! [`files`](crate::files), [`twin_file`](crate::twin_file),
+//! [`lessons`](crate::lessons), [`files`](crate::files), [`twin_file`](crate::twin_file),
 //! [`tsv`](crate::tsv), [`limits`](crate::limits), and [`cli`](crate::cli)
 //! for its [`DocsMode`]) and the export plan
 //! ([`Export`](crate::export::Export)), never another task's internals.
@@ -46,6 +48,7 @@ use std::path::{Path, PathBuf};
 use crate::Error;
 use crate::workspace::Workspace;
 
+pub mod bridge;
 pub mod concepts;
 pub mod exercises_page;
 pub mod generate;
@@ -185,8 +188,9 @@ mod tests {
     /// the book stays out of any circle of tasks. `cli`, which owns every
     /// task's options (the book's `DocsMode`), is neutral only while it
     /// names no task module itself; the second test keeps it so.
-    const NEUTRAL: [&str; 11] = [
+    const NEUTRAL: [&str; 12] = [
         "Error",
+        "lessons",
         "Usage",
         "workspace",
         "files",

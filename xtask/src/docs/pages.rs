@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use runner::protocol::Kind;
 use runner::timeline;
 
+use super::bridge::BridgeDoc;
 use super::concepts;
 use super::guides::GuideDoc;
 use super::recipes;
@@ -14,7 +15,12 @@ use super::sections::{ExampleDoc, PageTimeline, SectionDoc};
 use super::topics::{self, Topic};
 use super::{CONTRIBUTING, CONTRIBUTOR_DIR, HANDWRITTEN, MARKER};
 
-pub(super) fn summary(guides: &[GuideDoc], topics: &[Topic], sections: &[SectionDoc]) -> String {
+pub(super) fn summary(
+    guides: &[GuideDoc],
+    topics: &[Topic],
+    sections: &[SectionDoc],
+    bridge: &BridgeDoc,
+) -> String {
     let mut text = format!("{MARKER}\n# Summary\n\n");
     for (index, (title, page)) in HANDWRITTEN.into_iter().enumerate() {
         let _ = writeln!(text, "[{title}]({page})");
@@ -43,6 +49,7 @@ pub(super) fn summary(guides: &[GuideDoc], topics: &[Topic], sections: &[Section
             let _ = writeln!(text, "  - [{1}]({0}/{1}.md)", section.name, example.name);
         }
     }
+    text.push_str(&bridge.summary_part());
     text.push_str("\n# Exercises\n\n- [The exercise track](exercises.md)\n");
     let (title, page) = CONTRIBUTING;
     let _ = write!(

@@ -7,6 +7,7 @@ use std::fs;
 
 use runner::timeline::{self, Timeline};
 
+use super::bridge::BridgeDoc;
 use super::sections::SectionDoc;
 use super::{cell, read};
 use crate::Error;
@@ -21,7 +22,11 @@ pub const README_END: &str = "<!-- end of sections -->";
 /// The README's table: each section in teaching order, what it covers (its
 /// crate's description) and how many examples it has; compile-fail programs
 /// (`crates/<section>/compile-fail/*.rs`) are counted apart.
-pub(super) fn readme_table(workspace: &Workspace, sections: &[SectionDoc]) -> String {
+pub(super) fn readme_table(
+    workspace: &Workspace,
+    sections: &[SectionDoc],
+    bridge: &BridgeDoc,
+) -> String {
     let mut text = String::from("| Section | What it covers | Examples |\n| --- | --- | --- |\n");
     for section in sections {
         let compile_fail = fs::read_dir(
@@ -54,6 +59,7 @@ pub(super) fn readme_table(workspace: &Workspace, sections: &[SectionDoc]) -> St
             cell(&section.description)
         );
     }
+    text.push_str(&bridge.readme_row());
     text
 }
 

@@ -269,7 +269,7 @@ fn page_timeline(
 
 /// The first line after the `//!` header and the blank lines after it,
 /// counted from 1 as mdBook's `{{#include file:start:}}` counts.
-fn code_starts_at(source: &str) -> usize {
+pub(super) fn code_starts_at(source: &str) -> usize {
     let mut lines = source.lines().peekable();
     let mut skipped = 0;
     while lines.next_if(|line| line.starts_with("//!")).is_some() {

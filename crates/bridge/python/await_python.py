@@ -1,0 +1,44 @@
+"""Rust awaits a Python coroutine: Rust starts an async Python function for
+each name, awaits them all, and hands the results back to asyncio; if it
+stops waiting, it cancels what it started."""
+
+import asyncio
+import threading
+import time
+
+from bridge import lookup_all
+
+DELAYS = {"ada": 0.3, "grace": 0.1, "alan": 0.2}
+
+
+async def main() -> None:
+    event_loop = asyncio.get_running_loop()
+
+    async def lookup(name: str) -> str:
+        try:
+            await asyncio.sleep(DELAYS[name])
+        except asyncio.CancelledError:
+            print(f"lookup({name!r}) cancelled")
+            raise
+        here = threading.current_thread().name
+        same_loop = asyncio.get_running_loop() is event_loop
+        print(f"lookup({name!r}) ran on {here}, in the caller's event loop: {same_loop}")
+        return f"{name}@example.org"
+
+    started = time.perf_counter()
+    emails = await lookup_all(lookup, list(DELAYS))
+    print(f"Rust returned {emails}")
+    print(f"three lookups took {time.perf_counter() - started:.1f}s: they ran at once")
+
+    # Python stops waiting for Rust; Rust's future is dropped, and cancels
+    # the lookups it started.
+    try:
+        await asyncio.wait_for(lookup_all(lookup, list(DELAYS)), timeout=0.15)
+    except TimeoutError:
+        print("wait_for gave up on lookup_all")
+    await asyncio.sleep(0.3)
+    print(f"tasks still running: {len(asyncio.all_tasks()) - 1}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

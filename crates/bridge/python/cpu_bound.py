@@ -1,0 +1,70 @@
+"""CPU-bound work off the event loop: Rust's spawn_blocking against
+asyncio's run_in_executor, both awaited while a heartbeat on the loop keeps
+time."""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+from bridge import count_primes, count_primes_blocking
+
+LIMIT = 50_000
+
+
+def count_primes_py(limit: int) -> int:
+    """The number of primes below limit, by trial division, as the Rust does."""
+    count = 0
+    for n in range(2, limit):
+        d = 2
+        while d * d <= n and n % d:
+            d += 1
+        if d * d > n:
+            count += 1
+    return count
+
+
+async def with_heartbeat(work: Callable[[], Awaitable[int]]) -> tuple[int, float, int]:
+    """Runs work while a heartbeat ticks every 10 ms on the event loop: the
+    result, the longest the loop went without a tick, and how many ticks
+    there were while work ran."""
+    pauses = []
+    done = False
+
+    async def heartbeat() -> None:
+        last = time.perf_counter()
+        while not done:
+            await asyncio.sleep(0.01)
+            now = time.perf_counter()
+            pauses.append(now - last)
+            last = now
+
+    beating = asyncio.create_task(heartbeat())
+    await asyncio.sleep(0.05)
+    ticks_before = len(pauses)
+    result = await work()
+    ticks = len(pauses) - ticks_before
+    done = True
+    await beating
+    return result, max(pauses), ticks
+
+
+async def main() -> None:
+    event_loop = asyncio.get_running_loop()
+
+    result, pause, _ = await with_heartbeat(
+        lambda: event_loop.run_in_executor(None, count_primes_py, LIMIT)
+    )
+    print(f"python, run_in_executor: {result} primes; the event loop was held up for {pause:.0f}s")
+
+    result, pause, _ = await with_heartbeat(lambda: count_primes(LIMIT))
+    print(f"rust, spawn_blocking: {result} primes; the event loop was held up for {pause:.0f}s")
+
+    async def on_the_loop() -> int:
+        return count_primes_blocking(LIMIT)
+
+    result, _, ticks = await with_heartbeat(on_the_loop)
+    print(f"rust, called on the loop: {result} primes; heartbeats while it ran: {ticks}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,185 @@
+//! Errors across the boundary: a Rust error becomes a Python exception with
+//! its message, a Python exception comes back to Rust as an `Err`, and a
+//! Rust panic is an exception too, but one that `except Exception` does not
+//! catch.
+//!
+//! A function PyO3 exposes returns `PyResult<T>`; its `Err(PyErr)` is
+//! raised in the caller, with the message Rust gave it. `FetchError` is an
+//! ordinary Rust error enum, and `impl From<FetchError> for PyErr` decides
+//! which exception each variant is (`ValueError`, `ConnectionError`, or
+//! `HttpStatusError`, a class of this module, made by
+//! `create_exception!`), so `?` converts it. Choose the class a Python
+//! caller would write in `except`, and put what went wrong in the message:
+//! Python never sees the Rust type.
+//!
+//! A Python exception that reaches Rust is a `PyErr`: `into_future`'s
+//! future gives `Err(KeyError)` when the coroutine raised one. Pass it on
+//! with `?`, or, as `load`, raise another exception *from* it:
+//! `set_cause` is `raise RuntimeError(...) from error`, and Python sees
+//! both.
+//!
+//! A panic never crosses into Python as a crash. PyO3 catches one in a
+//! function Python called and raises `pyo3_runtime.PanicException` with the
+//! panic's message; it derives from `BaseException`, like `SystemExit`, so
+//! `except Exception` lets it through, on purpose: the Rust side is in a
+//! state nobody planned. A panic in a future from `future_into_py` ends its
+//! Tokio task, and pyo3-async-runtimes raises `RustPanic`, an ordinary
+//! `Exception`, in the awaiting coroutine; version 0.30.0 loses the panic's
+//! message on the way ("unknown error"). A future that catches its own
+//! panic (`catch_unwind`, as `average_later_caught` does) can raise it with
+//! the message. Either way Rust's panic hook prints the panic on stderr.
+//! Built with `panic = "abort"` in its Cargo profile, the extension would
+//! instead end the whole Python process: keep the default, `unwind`, for
+//! extension modules. A panic is a bug: `mean` shows the fix, where an
+//! empty list is a `ValueError` the caller can handle.
+
+use std::any::Any;
+use std::panic::AssertUnwindSafe;
+use std::time::Duration;
+
+use futures::FutureExt as _;
+use pyo3::create_exception;
+use pyo3::exceptions::{PyConnectionError, PyException, PyRuntimeError, PyValueError};
+use pyo3::panic::PanicException;
+use pyo3::prelude::*;
+
+create_exception!(
+    bridge,
+    HttpStatusError,
+    PyException,
+    "The server answered with an error status."
+);
+
+/// Why `fetch` failed.
+#[derive(Debug, thiserror::Error)]
+enum FetchError {
+    #[error("{url:?} is not a URL: {reason}")]
+    BadUrl { url: String, reason: String },
+    #[error("GET {path} answered {status}")]
+    Status {
+        path: String,
+        status: reqwest::StatusCode,
+    },
+    #[error("GET {url} failed: {source}")]
+    Request {
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
+}
+
+impl From<FetchError> for PyErr {
+    fn from(error: FetchError) -> Self {
+        let message = error.to_string();
+        match error {
+            FetchError::BadUrl { .. } => PyValueError::new_err(message),
+            FetchError::Status { .. } => HttpStatusError::new_err(message),
+            FetchError::Request { .. } => PyConnectionError::new_err(message),
+        }
+    }
+}
+
+/// `await fetch(url)`: the body of a GET of `url`.
+#[pyfunction]
+fn fetch(py: Python<'_>, url: String) -> PyResult<Bound<'_, PyAny>> {
+    let parsed = reqwest::Url::parse(&url).map_err(|error| FetchError::BadUrl {
+        url: url.clone(),
+        reason: error.to_string(),
+    })?;
+    pyo3_async_runtimes::tokio::future_into_py(py, async move { Ok(get(parsed).await?) })
+}
+
+async fn get(url: reqwest::Url) -> Result<String, FetchError> {
+    let failed = |source| FetchError::Request {
+        url: url.to_string(),
+        source,
+    };
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .map_err(failed)?;
+    let response = client.get(url.clone()).send().await.map_err(failed)?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(FetchError::Status {
+            path: url.path().to_owned(),
+            status,
+        });
+    }
+    response.text().await.map_err(failed)
+}
+
+/// `await load(loader, name)`: `await loader(name)`; an exception it raises
+/// comes back as a `RuntimeError` raised from it.
+#[pyfunction]
+fn load<'py>(
+    py: Python<'py>,
+    loader: Bound<'py, PyAny>,
+    name: String,
+) -> PyResult<Bound<'py, PyAny>> {
+    let loading = pyo3_async_runtimes::tokio::into_future(loader.call1((&name,))?)?;
+    pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        loading.await.map_err(|error| {
+            Python::attach(|py| {
+                let context = PyRuntimeError::new_err(format!("cannot load {name:?}"));
+                context.set_cause(py, Some(error));
+                context
+            })
+        })
+    })
+}
+
+/// The average of `values`, with a bug: an empty list divides by zero, and
+/// integer division by zero panics.
+#[pyfunction]
+fn average(values: Vec<i64>) -> i64 {
+    values.iter().sum::<i64>() / values.len() as i64
+}
+
+/// The same bug in a future.
+#[pyfunction]
+fn average_later(py: Python<'_>, values: Vec<i64>) -> PyResult<Bound<'_, PyAny>> {
+    pyo3_async_runtimes::tokio::future_into_py(py, async move { Ok(average(values)) })
+}
+
+/// The same bug in a future that turns its own panic into a
+/// `PanicException` with the panic's message.
+#[pyfunction]
+fn average_later_caught(py: Python<'_>, values: Vec<i64>) -> PyResult<Bound<'_, PyAny>> {
+    let averaging = async move { Ok(average(values)) };
+    pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        AssertUnwindSafe(averaging)
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|panic| Err(PanicException::new_err(panic_message(&*panic))))
+    })
+}
+
+/// What `panic!` was given: a `&str` or a `String`, or else nothing
+/// printable.
+fn panic_message(panic: &(dyn Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|message| (*message).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
+}
+
+/// The average of `values`, without the bug: an empty list is bad input.
+#[pyfunction]
+fn mean(values: Vec<f64>) -> PyResult<f64> {
+    if values.is_empty() {
+        return Err(PyValueError::new_err("mean() of an empty list"));
+    }
+    Ok(values.iter().sum::<f64>() / values.len() as f64)
+}
+
+pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add("HttpStatusError", module.py().get_type::<HttpStatusError>())?;
+    module.add_function(wrap_pyfunction!(fetch, module)?)?;
+    module.add_function(wrap_pyfunction!(load, module)?)?;
+    module.add_function(wrap_pyfunction!(average, module)?)?;
+    module.add_function(wrap_pyfunction!(average_later, module)?)?;
+    module.add_function(wrap_pyfunction!(average_later_caught, module)?)?;
+    module.add_function(wrap_pyfunction!(mean, module)?)
+}

@@ -1,0 +1,80 @@
+//! The GIL: Rust that holds it while it blocks holds up the event loop,
+//! from whichever thread; `Python::detach` and a Tokio task that does not
+//! attach leave the loop running.
+//!
+//! Only one thread runs Python at a time, the one that holds the GIL
+//! (Python 3.11's global interpreter lock). A Rust function called from
+//! Python starts out holding it (PyO3 gives it a `Python<'py>` token as
+//! proof), and keeps it until it returns, whatever it does meanwhile: Rust
+//! code never hands it over on its own, as Python's interpreter does every
+//! few milliseconds. So `loop.run_in_executor(None, sleep_holding_gil, 1.0)`
+//! moves the call to a worker thread, yet the event loop can't run a line
+//! of Python for that second. `py.detach(|| ...)` (called `allow_threads`
+//! before PyO3 0.26) releases the GIL around work that touches no Python
+//! object, and takes it back after: the closure must be `Send`, so it can't
+//! capture the `Python` token or a borrowed Python object.
+//!
+//! A Tokio thread has no GIL until it asks: `Python::attach` waits for it
+//! and holds it for the closure. Held there across blocking work, it stalls
+//! the event loop just the same. Attach only to touch Python objects, and
+//! briefly; pyo3-async-runtimes itself hands a result to the loop from a
+//! `spawn_blocking` job, so that waiting for the GIL never blocks a Tokio
+//! worker thread.
+//!
+//! `std::thread::sleep` stands for any blocking work: a synchronous client,
+//! a file read, a computation.
+
+use std::time::Duration;
+
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+
+/// Blocks the calling thread, holding the GIL.
+#[pyfunction]
+fn sleep_holding_gil(seconds: f64) -> PyResult<()> {
+    std::thread::sleep(duration(seconds)?);
+    Ok(())
+}
+
+/// Blocks the calling thread with the GIL released.
+#[pyfunction]
+fn sleep_detached(py: Python<'_>, seconds: f64) -> PyResult<()> {
+    let duration = duration(seconds)?;
+    py.detach(|| std::thread::sleep(duration));
+    Ok(())
+}
+
+/// `await`able: blocks a Tokio blocking thread that attached to Python for
+/// the whole time.
+#[pyfunction]
+fn sleep_in_tokio_attached(py: Python<'_>, seconds: f64) -> PyResult<Bound<'_, PyAny>> {
+    let duration = duration(seconds)?;
+    pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        tokio::task::spawn_blocking(move || Python::attach(|_py| std::thread::sleep(duration)))
+            .await
+            .map_err(|error| PyRuntimeError::new_err(error.to_string()))
+    })
+}
+
+/// `await`able: blocks a Tokio blocking thread, which never attaches.
+#[pyfunction]
+fn sleep_in_tokio(py: Python<'_>, seconds: f64) -> PyResult<Bound<'_, PyAny>> {
+    let duration = duration(seconds)?;
+    pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        tokio::task::spawn_blocking(move || std::thread::sleep(duration))
+            .await
+            .map_err(|error| PyRuntimeError::new_err(error.to_string()))
+    })
+}
+
+fn duration(seconds: f64) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(seconds)
+        .map_err(|error| PyValueError::new_err(format!("{seconds} seconds: {error}")))
+}
+
+pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_function(wrap_pyfunction!(sleep_holding_gil, module)?)?;
+    module.add_function(wrap_pyfunction!(sleep_detached, module)?)?;
+    module.add_function(wrap_pyfunction!(sleep_in_tokio_attached, module)?)?;
+    module.add_function(wrap_pyfunction!(sleep_in_tokio, module)?)
+}

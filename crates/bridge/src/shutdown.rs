@@ -1,0 +1,220 @@
+//! Shutdown: the Tokio runtime lives as long as the process, each event
+//! loop only as long as its `asyncio.run()`; a Rust task that nothing waits
+//! for outlives its loop, and a worker that Python closes leaves none
+//! behind.
+//!
+//! pyo3-async-runtimes builds one multi-thread Tokio runtime, the first time
+//! a future needs it, and keeps it in a `static`: it is never shut down, and
+//! its threads end only with the process. An event loop lives as long as
+//! `asyncio.run()`, which at its end cancels the asyncio tasks still
+//! running, and closes the loop. Those are Python tasks only: a task
+//! spawned on the Tokio runtime is not one, and runs on, into the next
+//! event loop, or until the process exits and it is stopped wherever it
+//! is, its `Drop`s never run. A future from `future_into_py` that nothing
+//! awaits is not a task either: if it finishes after its loop closed,
+//! pyo3-async-runtimes can't hand over the result, and prints
+//! `RuntimeError: Event loop is closed` on stderr instead.
+//!
+//! So whatever Rust starts in the background, Python must be able to stop
+//! and wait for. `Worker` owns its tasks in a `TaskTracker` and its queue's
+//! only sender; `close()` drops the sender, so the task finishes the items
+//! already queued and ends, and waits until every task has ended: what an
+//! asyncio service does with a queue, a sentinel and `await task` on its
+//! way out. `async with Worker() as worker:` closes it however the block
+//! ends. The queue is bounded: a full queue is an error the caller sees,
+//! not a buffer that grows.
+//!
+//! The last trap is at the very end. pyo3-async-runtimes hands each result
+//! to the event loop from a Tokio thread that runs Python to do it, and
+//! CPython may switch the GIL away from it halfway. The event loop then
+//! runs on with the result; if that was the program's last await, the
+//! interpreter starts to finalize while the Tokio thread still waits to
+//! take the GIL back, and Python 3.11 ends such a thread with
+//! `pthread_exit`, in the middle of Rust code: the process crashes
+//! (Python 3.14 leaves the thread waiting instead). The program of
+//! [cancellation](cancellation.md) crashed so in three runs out of eight on
+//! a busy machine, before this module registered
+//! `let_tokio_threads_leave_python` with `atexit`: it runs before
+//! finalization starts, and releases the GIL for long enough for such a
+//! thread to finish. pyo3-async-runtimes 0.30 offers no way to wait for
+//! its threads, nor to shut its runtime down.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use pyo3::exceptions::{PyRuntimeError, PyTimeoutError, PyValueError};
+use pyo3::prelude::*;
+use tokio::sync::mpsc;
+use tokio_util::task::TaskTracker;
+
+/// A background worker on the Tokio runtime that Python starts and closes.
+#[pyclass(frozen)]
+struct Worker {
+    /// `None` once closed.
+    queue: Mutex<Option<mpsc::Sender<String>>>,
+    tasks: TaskTracker,
+    done: Arc<Mutex<Vec<String>>>,
+}
+
+#[pymethods]
+impl Worker {
+    #[new]
+    fn new() -> Self {
+        let (queue, mut items) = mpsc::channel::<String>(16);
+        let done = Arc::new(Mutex::new(Vec::new()));
+        let tasks = TaskTracker::new();
+        let finished = Arc::clone(&done);
+        let runtime = pyo3_async_runtimes::tokio::get_runtime();
+        tasks.spawn_on(
+            async move {
+                // Ends once the queue is closed and empty.
+                while let Some(item) = items.recv().await {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    if let Ok(mut finished) = finished.lock() {
+                        finished.push(item);
+                    }
+                }
+            },
+            runtime.handle(),
+        );
+        Self {
+            queue: Mutex::new(Some(queue)),
+            tasks,
+            done,
+        }
+    }
+
+    /// Queues an item; an error if the worker is closed or its queue full.
+    fn submit(&self, item: String) -> PyResult<()> {
+        let queue = self
+            .queue
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("the worker's lock is poisoned"))?;
+        let queue = queue
+            .as_ref()
+            .ok_or_else(|| PyRuntimeError::new_err("the worker is closed"))?;
+        queue
+            .try_send(item)
+            .map_err(|error| PyRuntimeError::new_err(format!("cannot queue: {error}")))
+    }
+
+    /// `await worker.close()`: finishes the queued items and waits (at most
+    /// 5 s) for every task to end. Closing again waits again.
+    fn close<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let closed = self.closing();
+        pyo3_async_runtimes::tokio::future_into_py(py, closed)
+    }
+
+    /// The items done so far, in order.
+    fn done(&self) -> PyResult<Vec<String>> {
+        self.done
+            .lock()
+            .map(|done| done.clone())
+            .map_err(|_| PyRuntimeError::new_err("the worker's lock is poisoned"))
+    }
+
+    /// How many of its tasks are still running.
+    fn running(&self) -> usize {
+        self.tasks.len()
+    }
+
+    fn __aenter__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let worker = slf.unbind();
+        pyo3_async_runtimes::tokio::future_into_py(py, async move { Ok(worker) })
+    }
+
+    /// Closes the worker, and lets any exception of the block through
+    /// (`False`).
+    fn __aexit__<'py>(
+        &self,
+        py: Python<'py>,
+        _exc_type: Bound<'py, PyAny>,
+        _exc: Bound<'py, PyAny>,
+        _traceback: Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let closed = self.closing();
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            closed.await?;
+            Ok(false)
+        })
+    }
+}
+
+impl Worker {
+    /// Closes the queue and the tracker; the future waits for the tasks.
+    fn closing(&self) -> impl Future<Output = PyResult<()>> + Send + 'static {
+        if let Ok(mut queue) = self.queue.lock() {
+            queue.take();
+        }
+        self.tasks.close();
+        let tasks = self.tasks.clone();
+        async move {
+            tokio::time::timeout(Duration::from_secs(5), tasks.wait())
+                .await
+                .map_err(|_| PyTimeoutError::new_err("the worker's tasks did not end within 5 s"))
+        }
+    }
+}
+
+/// Rust tasks started by `spawn_detached` and still running.
+static DETACHED: AtomicUsize = AtomicUsize::new(0);
+
+/// Starts a Rust task that sleeps for `seconds`, and waits for nothing: the
+/// mistake `Worker` avoids.
+#[pyfunction]
+fn spawn_detached(seconds: f64) -> PyResult<()> {
+    let duration = duration(seconds)?;
+    DETACHED.fetch_add(1, Ordering::SeqCst);
+    pyo3_async_runtimes::tokio::get_runtime().spawn(async move {
+        tokio::time::sleep(duration).await;
+        DETACHED.fetch_sub(1, Ordering::SeqCst);
+    });
+    Ok(())
+}
+
+/// How many tasks `spawn_detached` started are still running.
+#[pyfunction]
+fn detached_running() -> usize {
+    DETACHED.load(Ordering::SeqCst)
+}
+
+/// `await sleep(seconds)`, in Tokio.
+#[pyfunction]
+fn sleep(py: Python<'_>, seconds: f64) -> PyResult<Bound<'_, PyAny>> {
+    let duration = duration(seconds)?;
+    pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        tokio::time::sleep(duration).await;
+        Ok(())
+    })
+}
+
+/// Registered with `atexit` when the module is imported, so it runs before
+/// the interpreter starts to finalize: releases the GIL for a moment, for
+/// any Tokio thread still waiting for it to finish handing a result over.
+#[pyfunction]
+fn let_tokio_threads_leave_python(py: Python<'_>) {
+    py.detach(|| std::thread::sleep(EXIT_GRACE));
+}
+
+/// How long a Tokio thread that waits for the GIL at exit gets to finish
+/// with Python: it needs microseconds, once the operating system runs it.
+const EXIT_GRACE: Duration = Duration::from_millis(50);
+
+fn duration(seconds: f64) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(seconds)
+        .map_err(|error| PyValueError::new_err(format!("{seconds} seconds: {error}")))
+}
+
+pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    let at_exit = wrap_pyfunction!(let_tokio_threads_leave_python, module)?;
+    module
+        .py()
+        .import("atexit")?
+        .call_method1("register", (at_exit,))?;
+    module.add_class::<Worker>()?;
+    module.add_function(wrap_pyfunction!(spawn_detached, module)?)?;
+    module.add_function(wrap_pyfunction!(detached_running, module)?)?;
+    module.add_function(wrap_pyfunction!(sleep, module)?)
+}

@@ -1,0 +1,184 @@
+//! The book's part for the `bridge` section ([`crate::lessons`]): a chapter
+//! page, a page per lesson showing its Python and its Rust side by side
+//! with what the program prints, and the hand-written recipe
+//! `docs/src/bridge/hot-path.md`, which the part lists last.
+//!
+//! A lesson's page is made like an example's: the summary and explanation
+//! from the `//!` header of its Rust file, the files themselves and the
+//! golden output through mdBook's `{{#include}}`, and the Rust concepts its
+//! code uses.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use runner::protocol::Header;
+
+use super::sections::code_starts_at;
+use super::{MARKER, concepts, read};
+use crate::Error;
+use crate::lessons::{Bridge, SECTION};
+use crate::workspace::Workspace;
+
+/// The recipe, written by hand, relative to `docs/src`.
+pub(super) const RECIPE: (&str, &str) = (
+    "Move a hot path of your asyncio service to Rust",
+    "bridge/hot-path.md",
+);
+
+/// The part's title in `SUMMARY.md`.
+const PART: &str = "asyncio and Rust in one process";
+
+/// One lesson, as its page shows it.
+pub(super) struct LessonDoc {
+    name: String,
+    summary: String,
+    body: String,
+    /// Its Rust's code, without comments and literals, for its concepts.
+    code: String,
+    code_starts_at: usize,
+    http: bool,
+}
+
+/// The bridge section as the book shows it.
+pub(super) struct BridgeDoc {
+    description: String,
+    lessons: Vec<LessonDoc>,
+}
+
+impl BridgeDoc {
+    pub(super) fn read(workspace: &Workspace) -> Result<Self, Error> {
+        let bridge = Bridge::read(workspace)?;
+        let lessons = bridge
+            .lessons
+            .iter()
+            .map(|lesson| {
+                let source = read(&bridge.rust(&lesson.name))?;
+                let header = Header::parse(&source);
+                Ok(LessonDoc {
+                    name: lesson.name.clone(),
+                    summary: header.summary,
+                    body: header.body,
+                    code: concepts::code(&source),
+                    code_starts_at: code_starts_at(&source),
+                    http: lesson.http,
+                })
+            })
+            .collect::<Result<_, Error>>()?;
+        Ok(Self {
+            description: bridge.description,
+            lessons,
+        })
+    }
+
+    /// The part's lines in `SUMMARY.md`.
+    pub(super) fn summary_part(&self) -> String {
+        let mut text = format!("\n# {PART}\n\n- [{SECTION}]({SECTION}/index.md)\n");
+        for lesson in &self.lessons {
+            let _ = writeln!(text, "  - [{0}]({SECTION}/{0}.md)", lesson.name);
+        }
+        let (title, page) = RECIPE;
+        let _ = writeln!(text, "  - [{title}]({page})");
+        text
+    }
+
+    /// Its row in the README's table of sections, after theirs: its
+    /// examples are run by `cargo xtask bridge`, not `cargo run`.
+    pub(super) fn readme_row(&self) -> String {
+        format!(
+            "| [`{SECTION}`](crates/{SECTION}/python) | {} (`cargo xtask bridge`) | {} |\n",
+            super::cell(&self.description),
+            self.lessons.len()
+        )
+    }
+
+    /// The chapter page and each lesson's page, by path under `docs/src`.
+    pub(super) fn pages(&self) -> Vec<(PathBuf, String)> {
+        let dir = PathBuf::from(SECTION);
+        let mut pages = vec![(dir.join("index.md"), self.chapter())];
+        for lesson in &self.lessons {
+            pages.push((dir.join(format!("{}.md", lesson.name)), page(lesson)));
+        }
+        pages
+    }
+
+    fn chapter(&self) -> String {
+        let mut text = format!(
+            "{MARKER}\n# The `{SECTION}` section\n\n{}\n\n",
+            self.description
+        );
+        text.push_str(
+            "Its examples are pairs: an asyncio program, and the Rust it calls, built into a \
+             Python extension module (`crates/bridge`) with [PyO3](https://pyo3.rs), \
+             [pyo3-async-runtimes](https://docs.rs/pyo3-async-runtimes) and \
+             [maturin](https://www.maturin.rs). One command builds the module into a \
+             virtualenv of its own under `target/` and runs every program (you need Python \
+             3.11 or later, with `venv` and `pip`):\n\n\
+             ```sh\ncargo xtask bridge               # or one: cargo xtask bridge gil\n```\n\n\
+             By hand, in a virtualenv of yours:\n\n\
+             ```sh\n\
+             python3 -m venv .venv && . .venv/bin/activate\n\
+             pip install maturin\n\
+             maturin develop --manifest-path crates/bridge/Cargo.toml\n\
+             python -P crates/bridge/python/gil.py\n\
+             cargo run -p httpbin -- --port 8080 &   # for the programs that make HTTP requests\n\
+             python -P crates/bridge/python/await_rust.py http://127.0.0.1:8080\n\
+             ```\n\n\
+             ## Examples\n\n",
+        );
+        for lesson in &self.lessons {
+            let _ = writeln!(text, "- [`{0}`]({0}.md): {1}", lesson.name, lesson.summary);
+        }
+        let (title, page) = RECIPE;
+        let page = page.trim_start_matches(&format!("{SECTION}/"));
+        let _ = writeln!(
+            text,
+            "\nThen the recipe that puts them together: [{title}]({page})."
+        );
+        text
+    }
+}
+
+/// A lesson's page: its header, its Python and its Rust side by side (one
+/// above the other where the page is narrow), and what it prints.
+fn page(lesson: &LessonDoc) -> String {
+    let name = &lesson.name;
+    let python = format!("crates/{SECTION}/python/{name}.py");
+    let rust = format!("crates/{SECTION}/src/{name}.rs");
+    let golden = format!("tests/golden/{SECTION}/{name}.stdout");
+    let mut text = format!("{MARKER}\n# `{name}`\n\n**{}**\n\n", lesson.summary);
+    if !lesson.body.is_empty() {
+        text.push_str(&lesson.body);
+        text.push_str("\n\n");
+    }
+    text.push_str(&concepts::example_links(&lesson.code));
+    let argument = if lesson.http {
+        " It makes HTTP requests: run by hand, it takes the base URL of an httpbin \
+         (`cargo run -p httpbin -- --port 8080` serves one) as its one argument."
+    } else {
+        ""
+    };
+    let _ = write!(
+        text,
+        "## Run it\n\n```sh\ncargo xtask bridge {name}\n```\n\n\
+         builds the extension module and runs `{python}` with it \
+         ([the section's page](index.md) says how to do the same by hand).{argument}\n\n\
+         ## The Python and the Rust\n\n\
+         <div style=\"display: flex; flex-wrap: wrap; gap: 0 1.5em\">\n\
+         <div style=\"flex: 1 1 30em; min-width: 0\">\n\n\
+         `{python}`\n\n\
+         ```python\n{{{{#include ../../../{python}}}}}\n```\n\n\
+         </div>\n\
+         <div style=\"flex: 1 1 30em; min-width: 0\">\n\n\
+         `{rust}`, after its header\n\n\
+         ```rust,ignore\n{{{{#include ../../../{rust}:{start}:}}}}\n```\n\n\
+         </div>\n\
+         </div>\n\n\
+         ## What it prints\n\n\
+         On the real clock, where a timer fires late, never early: the project's tests run \
+         it and check that it still prints this, but for a time printed one unit of its last \
+         digit late on a busy machine.\n\n\
+         ```text\n{{{{#include ../../../{golden}}}}}\n```\n",
+        start = lesson.code_starts_at,
+    );
+    text
+}
