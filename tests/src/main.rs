@@ -6,7 +6,7 @@
 //! wait for a server that never answers (with and without a time limit),
 //! run for ever on the paused clock, and wait for a plain thread or leave
 //! one running when cancelled. The tests drive it
-//! through `CARGO_BIN_EXE_fixture-section` to exercise the runner's and
+//! through `tests/integration/support.rs` to exercise the runner's and
 //! xtask's real failure paths.
 
 mod awaits_a_task;
