@@ -55,8 +55,12 @@ pub fn build(solutions: bool, names: &[&str]) -> io::Result<Built> {
     for name in names {
         command.args(["--bin", name]);
     }
+    // Only the `track` feature compiles the exercises into their binaries;
+    // `solutions` compiles the reference solutions in their place.
     if solutions {
         command.args(["--features", "solutions", "--bin", SELFTEST]);
+    } else {
+        command.args(["--features", "track"]);
     }
     let build = proc::cargo::build(command, proc::cargo::Stderr::Capture)?;
     // Errors anywhere but in an exercise's own crate are not the learner's.

@@ -297,6 +297,56 @@ pub(super) fn wrong_firsts(examples: &[(String, String)]) -> Vec<String> {
         .collect()
 }
 
+/// An exercise, as [`untaught`] reads it.
+pub(super) struct ExerciseCode {
+    pub name: &'static str,
+    /// The example that shows how (`section/example`).
+    pub example: &'static str,
+    /// The [`code`] of the exercise's file, and of its solution.
+    pub shipped: String,
+    pub solution: String,
+    /// Whether the exercise's file points at this page.
+    pub points_here: bool,
+}
+
+/// What an exercise asks the learner to write (what its solution uses
+/// and the file as shipped does not) must have been shown by then: by
+/// its own example that shows how, or by an earlier exercise's. Or else
+/// the exercise's file points at this page.
+pub(super) fn untaught(exercises: &[ExerciseCode], examples: &[(String, String)]) -> Vec<String> {
+    let mut shown: Vec<&str> = Vec::new();
+    let mut problems = Vec::new();
+    for exercise in exercises {
+        let ExerciseCode {
+            name,
+            shipped,
+            solution,
+            points_here,
+            ..
+        } = exercise;
+        let teaching = examples
+            .iter()
+            .find(|(known, _)| known == exercise.example)
+            .map_or("", |(_, code)| code.as_str());
+        shown.extend(
+            CONCEPTS
+                .iter()
+                .filter(|concept| concept.used_by(teaching))
+                .map(|concept| concept.id),
+        );
+        for concept in &CONCEPTS {
+            let asked = concept.used_by(solution) && !concept.used_by(shipped);
+            if asked && !shown.contains(&concept.id) && !points_here {
+                problems.push(format!(
+                    "exercise `{name}` asks for {} before an exercise's example shows it",
+                    concept.id
+                ));
+            }
+        }
+    }
+    problems
+}
+
 /// The line an example page shows under its header: the concepts its code
 /// uses, each linked to its place on the page of concepts.
 pub(super) fn example_links(code: &str) -> String {
@@ -446,78 +496,18 @@ mod tests {
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     }
 
-    /// What an exercise asks the learner to write (what its solution uses
-    /// and the file as shipped does not) must have been shown by then: by
-    /// its own example that shows how, or by an earlier exercise's. Or else
-    /// the exercise's file points at this page.
-    fn untaught(
-        exercises: &[(&str, &str, String, String, bool)],
-        examples: &[(String, String)],
-    ) -> Vec<String> {
-        let mut shown: Vec<&str> = Vec::new();
-        let mut problems = Vec::new();
-        for (name, example, shipped, solution, points_here) in exercises {
-            let teaching = examples
-                .iter()
-                .find(|(known, _)| known == example)
-                .map_or("", |(_, code)| code.as_str());
-            shown.extend(
-                CONCEPTS
-                    .iter()
-                    .filter(|concept| concept.used_by(teaching))
-                    .map(|concept| concept.id),
-            );
-            for concept in &CONCEPTS {
-                let asked = concept.used_by(solution) && !concept.used_by(shipped);
-                if asked && !shown.contains(&concept.id) && !points_here {
-                    problems.push(format!(
-                        "exercise `{name}` asks for {} before an exercise's example shows it",
-                        concept.id
-                    ));
-                }
-            }
-        }
-        problems
-    }
-
-    #[test]
-    fn no_exercise_asks_for_a_concept_before_an_example_shows_it() {
-        let root = root();
-        let exercises: Vec<(&str, &str, String, String, bool)> = exercises::EXERCISES
-            .iter()
-            .map(|exercise| {
-                let shipped = read(&root.join("exercises/src/exercises").join(exercise.file))
-                    .expect("the exercise as shipped");
-                let solution = read(&root.join("exercises/solutions").join(exercise.file))
-                    .expect("the exercise's solution");
-                let points_here = shipped.contains("The Rust you need");
-                (
-                    exercise.name,
-                    exercise.example,
-                    code(&shipped),
-                    code(&solution),
-                    points_here,
-                )
-            })
-            .collect();
-        let problems = untaught(&exercises, &workspace_examples(root));
-        assert!(problems.is_empty(), "{}", problems.join("\n"));
-    }
-
     #[test]
     fn an_exercise_that_asks_for_pinning_too_early_is_reported() {
         let examples = vec![
             ("basics/hello".to_owned(), code("fn run() {}")),
             ("iterators/generator".to_owned(), code("let s = pin!(s);")),
         ];
-        let exercise = |name, example, points_here| {
-            (
-                name,
-                example,
-                code("let s = stream();"),
-                code("let s = pin!(stream());"),
-                points_here,
-            )
+        let exercise = |name, example, points_here| ExerciseCode {
+            name,
+            example,
+            shipped: code("let s = stream();"),
+            solution: code("let s = pin!(stream());"),
+            points_here,
         };
         assert_eq!(
             untaught(

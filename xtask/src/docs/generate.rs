@@ -50,7 +50,8 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
             })
         })
         .collect();
-    let wrong = concepts::wrong_firsts(&codes);
+    let mut wrong = concepts::wrong_firsts(&codes);
+    wrong.extend(concepts::untaught(&exercise_codes(workspace)?, &codes));
     if !wrong.is_empty() {
         return Err(wrong.join("\n").into());
     }
@@ -168,4 +169,25 @@ pub(super) fn generated_files(root: &Path) -> Result<Vec<PathBuf>, Error> {
     }
     found.sort();
     Ok(found)
+}
+
+/// Each exercise, for [`concepts::untaught`]. The files are read as they are in this
+/// checkout: `docs` is the contributors' tool, and the learner's test
+/// command, `cargo test --workspace`, never reads them.
+fn exercise_codes(workspace: &Workspace) -> Result<Vec<concepts::ExerciseCode>, Error> {
+    let dir = workspace.root().join("exercises");
+    exercises::EXERCISES
+        .iter()
+        .map(|exercise| {
+            let shipped = read(&dir.join("src/exercises").join(exercise.file))?;
+            let solution = read(&dir.join("solutions").join(exercise.file))?;
+            Ok(concepts::ExerciseCode {
+                name: exercise.name,
+                example: exercise.example,
+                points_here: shipped.contains("The Rust you need"),
+                shipped: concepts::code(&shipped),
+                solution: concepts::code(&solution),
+            })
+        })
+        .collect()
 }
