@@ -1,11 +1,9 @@
-"""asyncio.gather: results come back in the order the awaitables were given,
-whatever order they finish in.
-
-The asyncio twin of crates/basics/src/gather_results.rs.
+"""*Async/Await in Python*, "Task Management", then *Python Async/Await*,
+"Tasks" (`run_tasks`), as the guides wrote them; the second is also what
+*Asynchronous Programming in Python*, "Running Multiple Tasks", gathers.
 """
 
 import asyncio
-
 
 async def worker(name, work_time):
     print(f"{name} started")
@@ -13,22 +11,30 @@ async def worker(name, work_time):
     print(f"{name} completed")
     return f"Result from {name}"
 
+async def task_management():
+    # Method 1: gather - run concurrently
+    results = await asyncio.gather(
+        worker("Worker-A", 1),
+        worker("Worker-B", 2),
+        worker("Worker-C", 1.5)
+    )
+    print(f"Results: {results}")
 
 async def long_operation():
     await asyncio.sleep(2)
     return "Done"
 
+# Running multiple tasks
+async def run_tasks():
+    tasks = [
+        asyncio.create_task(long_operation())
+        for _ in range(3)
+    ]
+    results = await asyncio.gather(*tasks)
+    print(results)  # ['Done', 'Done', 'Done']
 
 async def main():
-    results = await asyncio.gather(
-        worker("Worker-A", 1),
-        worker("Worker-B", 2),
-        worker("Worker-C", 1.5),
-    )
-    print(f"Results: {results}")
-
-    tasks = [asyncio.create_task(long_operation()) for _ in range(3)]
-    print(await asyncio.gather(*tasks))
-
+    await task_management()
+    await run_tasks()
 
 asyncio.run(main())

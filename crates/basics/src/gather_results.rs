@@ -41,12 +41,16 @@ async fn worker(name: &str, work_time: Duration) -> String {
     format!("Result from {name}")
 }
 
+/// *Asynchronous Programming in Python* gathers three of the same, which it
+/// calls `fetch_data` and never defines.
 async fn long_operation() -> &'static str {
     sleep(Duration::from_secs(2)).await;
     "Done"
 }
 
-pub async fn run() -> Result<(), JoinError> {
+/// *Async/Await in Python*'s `task_management`: `gather` of three
+/// coroutines.
+async fn task_management() {
     let (result_a, result_b, result_c) = tokio::join!(
         biased;
         worker("Worker-A", Duration::from_secs(1)),
@@ -54,9 +58,17 @@ pub async fn run() -> Result<(), JoinError> {
         worker("Worker-C", Duration::from_millis(1500)),
     );
     println!("Results: {:?}", [result_a, result_b, result_c]);
+}
 
+/// *Python Async/Await*'s `run_tasks`: `gather` of three tasks.
+async fn run_tasks() -> Result<(), JoinError> {
     let tasks: Vec<_> = (0..3).map(|_| tokio::spawn(long_operation())).collect();
     let results = try_join_all(tasks).await?;
     println!("{results:?}");
     Ok(())
+}
+
+pub async fn run() -> Result<(), JoinError> {
+    task_management().await;
+    run_tasks().await
 }

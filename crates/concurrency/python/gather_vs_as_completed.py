@@ -1,16 +1,12 @@
-"""gather hands back every result at the end, in the order asked;
-as_completed hands each one over as soon as it is ready.
-
-The asyncio twin of crates/concurrency/src/gather_vs_as_completed.rs.
+"""*Complete Guide to Async IO and Asynchronous Programming in Python*,
+"Gather vs As_completed", as the guide wrote it, but for its random results:
+the Rust draws them from a generator seeded with 42, which Python's can't
+reproduce, so they are listed here, one per worker as it finishes.
 """
 
 import asyncio
 
-# The first six numbers the Rust example's ChaCha8 generator, seeded with 42,
-# draws in 1..=100. Python's generator differs, so the twin takes them from
-# this list, one per worker as it finishes, which still checks the order.
 DRAWS = iter([23, 69, 15, 96, 78, 43])
-
 
 async def worker(name, delay):
     await asyncio.sleep(delay)
@@ -18,24 +14,33 @@ async def worker(name, delay):
     print(f"Worker {name} completed with result {result}")
     return result
 
-
 async def gather_pattern():
-    print("Using join_all, like asyncio.gather:")
-    results = await asyncio.gather(worker("A", 1.0), worker("B", 2.0), worker("C", 0.5))
+    """Wait for all tasks to complete"""
+    print("Using asyncio.gather:")
+    tasks = [
+        worker("A", 1),
+        worker("B", 2),
+        worker("C", 0.5)
+    ]
+    
+    results = await asyncio.gather(*tasks)
     print(f"All results: {results}")
 
-
 async def as_completed_pattern():
-    print("\nUsing FuturesUnordered, like asyncio.as_completed:")
-    workers = [worker("X", 1.0), worker("Y", 2.0), worker("Z", 0.5)]
-    for next_done in asyncio.as_completed(workers):
-        result = await next_done
+    """Process results as they become available"""
+    print("\nUsing asyncio.as_completed:")
+    tasks = [
+        asyncio.create_task(worker("X", 1)),
+        asyncio.create_task(worker("Y", 2)),
+        asyncio.create_task(worker("Z", 0.5))
+    ]
+    
+    for completed_task in asyncio.as_completed(tasks):
+        result = await completed_task
         print(f"Got result: {result}")
-
 
 async def main():
     await gather_pattern()
     await as_completed_pattern()
-
 
 asyncio.run(main())

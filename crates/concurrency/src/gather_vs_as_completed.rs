@@ -35,7 +35,8 @@ async fn worker(name: &str, delay: Duration, rng: &RefCell<ChaCha8Rng>) -> u32 {
 }
 
 async fn gather_pattern(rng: &RefCell<ChaCha8Rng>) {
-    println!("Using join_all, like asyncio.gather:");
+    // The guide's heading: `join_all` is the `asyncio.gather` here.
+    println!("Using asyncio.gather:");
     let workers = [
         ("A", Duration::from_millis(1000)),
         ("B", Duration::from_millis(2000)),
@@ -46,7 +47,8 @@ async fn gather_pattern(rng: &RefCell<ChaCha8Rng>) {
 }
 
 async fn as_completed_pattern(rng: &RefCell<ChaCha8Rng>) {
-    println!("\nUsing FuturesUnordered, like asyncio.as_completed:");
+    // `FuturesUnordered` is the `asyncio.as_completed`.
+    println!("\nUsing asyncio.as_completed:");
     let workers = [
         ("X", Duration::from_millis(1000)),
         ("Y", Duration::from_millis(2000)),

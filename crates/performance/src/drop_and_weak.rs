@@ -17,7 +17,7 @@
 //! the example drains the tail and drops it back to front, in the guide's
 //! order, on purpose.
 //!
-//! - `Arc<Resource>` is a shared, counted reference; `Weak<Resource>` is the
+//! - `Arc<AsyncResource>` is a shared, counted reference; `Weak<AsyncResource>` is the
 //!   `WeakSet` entry: it can be upgraded while the resource lives, and does
 //!   not keep it alive.
 //! - `close()` is async and explicit, because `Drop` cannot `.await`. `Drop`
@@ -41,13 +41,13 @@ use std::time::Duration;
 
 use tokio::time::sleep;
 
-struct Resource {
+struct AsyncResource {
     name: String,
     data: Mutex<Vec<u8>>,
     closed: AtomicBool,
 }
 
-impl Resource {
+impl AsyncResource {
     fn new(name: String) -> Self {
         Self {
             name,
@@ -68,7 +68,7 @@ impl Resource {
     }
 }
 
-impl Drop for Resource {
+impl Drop for AsyncResource {
     fn drop(&mut self) {
         if !self.closed.load(Ordering::SeqCst) {
             println!("Resource {} was not properly closed!", self.name);
@@ -78,13 +78,13 @@ impl Drop for Resource {
 
 /// Knows every resource it created, without keeping any alive.
 #[derive(Default)]
-struct ResourceManager {
-    resources: Vec<Weak<Resource>>,
+struct AsyncResourceManager {
+    resources: Vec<Weak<AsyncResource>>,
 }
 
-impl ResourceManager {
-    fn create_resource(&mut self, name: String) -> Arc<Resource> {
-        let resource = Arc::new(Resource::new(name));
+impl AsyncResourceManager {
+    fn create_resource(&mut self, name: String) -> Arc<AsyncResource> {
+        let resource = Arc::new(AsyncResource::new(name));
         self.resources.push(Arc::downgrade(&resource));
         resource
     }
@@ -103,8 +103,8 @@ impl ResourceManager {
 }
 
 pub async fn run() {
-    let mut manager = ResourceManager::default();
-    let mut resources: Vec<Arc<Resource>> = (0..5)
+    let mut manager = AsyncResourceManager::default();
+    let mut resources: Vec<Arc<AsyncResource>> = (0..5)
         .map(|i| manager.create_resource(format!("Resource-{i}")))
         .collect();
     println!("Created {} resources", resources.len());
@@ -130,7 +130,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_close_cancelled_halfway_still_frees_the_buffer() {
-        let resource = Resource::new("R".to_owned());
+        let resource = AsyncResource::new("R".to_owned());
         let cut = tokio::time::timeout(Duration::from_millis(1), resource.close()).await;
         assert!(cut.is_err(), "the close ran to its end");
         assert!(resource.data.lock().unwrap().is_empty());

@@ -46,9 +46,11 @@ struct ApiResponse {
     data: &'static str,
 }
 
+/// Printed as the guide prints its dict.
 impl std::fmt::Display for ApiResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{{status: {:?}, data: {:?}}}", self.status, self.data)
+        let Self { status, data } = self;
+        write!(f, r#"{{"status": {status:?}, "data": {data:?}}}"#)
     }
 }
 

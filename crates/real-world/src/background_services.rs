@@ -44,6 +44,7 @@
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
 //!   "Background Tasks and Services"
 
+use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
@@ -58,6 +59,9 @@ use tokio_util::task::{AbortOnDropHandle, TaskTracker};
 const RUN_TIME: Duration = Duration::from_millis(9_500);
 const GRACE_PERIOD: Duration = Duration::from_secs(1);
 
+/// The guide's `AsyncBackgroundService` base class: a service gives its name,
+/// its interval and its `_work`; the loop, `start` and `stop` are written
+/// once, below, for every service.
 trait Service: Send + 'static {
     const NAME: &'static str;
     const INTERVAL: Duration;
@@ -131,11 +135,11 @@ async fn stop(
 const SEED: u64 = 7;
 
 #[derive(Default)]
-struct HealthCheck {
+struct HealthCheckService {
     check_count: u32,
 }
 
-impl Service for HealthCheck {
+impl Service for HealthCheckService {
     const NAME: &'static str = "HealthCheck";
     const INTERVAL: Duration = Duration::from_secs(5);
 
@@ -146,10 +150,18 @@ impl Service for HealthCheck {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Metrics {
     requests: u32,
     errors: u32,
+}
+
+/// Printed as the guide prints its dict of metrics.
+impl fmt::Display for Metrics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self { requests, errors } = self;
+        write!(f, r#"{{"requests": {requests}, "errors": {errors}}}"#)
+    }
 }
 
 struct MetricsService {
@@ -164,14 +176,14 @@ impl Service for MetricsService {
     async fn work(&mut self) {
         self.metrics.requests += self.rng.random_range(1..=10);
         self.metrics.errors += self.rng.random_range(0..=2);
-        println!("Metrics: {:?}", self.metrics);
+        println!("Metrics: {}", self.metrics);
     }
 }
 
 pub async fn run() -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     let services = TaskTracker::new();
-    let health = start(&services, &shutdown, HealthCheck::default());
+    let health = start(&services, &shutdown, HealthCheckService::default());
     let metrics = start(
         &services,
         &shutdown,
@@ -205,12 +217,12 @@ pub async fn run() -> anyhow::Result<()> {
     let health = health.await?;
     println!(
         "Service {} stopped, check count: {}",
-        HealthCheck::NAME,
+        HealthCheckService::NAME,
         health.check_count
     );
     let metrics = metrics.await?;
     println!(
-        "Service {} stopped at {:?}",
+        "Service {} stopped at {}",
         MetricsService::NAME,
         metrics.metrics
     );

@@ -93,6 +93,7 @@ pub enum DbError {
     TempDir(#[from] std::io::Error),
 }
 
+/// The guide's `AsyncDatabaseManager`.
 #[derive(Clone)]
 struct Pool {
     shared: Arc<Shared>,
@@ -212,7 +213,8 @@ impl PooledConnection {
 
 impl Pool {
     /// A pool of `size` connections to a new database in a temporary
-    /// directory of its own.
+    /// directory of its own: the guide's `initialize`, done once, when the
+    /// pool is made, rather than by whichever call comes first.
     async fn open(size: usize) -> Result<Self, DbError> {
         // With no permits, every `acquire` would wait forever.
         if size == 0 {
@@ -241,7 +243,8 @@ impl Pool {
         Ok(Self { shared })
     }
 
-    /// `pool.acquire()`: waits for a permit, then takes an idle connection
+    /// The guide's `get_connection`, and aiomysql's `pool.acquire()`: waits
+    /// for a permit, then takes an idle connection
     /// or, if the pool has closed one, opens a fresh one.
     async fn acquire(&self) -> Result<PooledConnection, DbError> {
         let permit = Arc::clone(&self.shared.permits).acquire_owned().await?;
@@ -270,7 +273,8 @@ impl Pool {
         Ok(PooledConnection { slot: Some(slot) })
     }
 
-    /// One operation on whichever connection is free.
+    /// The guide's `execute_query`: one operation on whichever connection is
+    /// free.
     async fn run<T, F>(&self, f: F) -> Result<T, DbError>
     where
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,

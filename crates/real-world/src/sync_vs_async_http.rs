@@ -26,8 +26,7 @@
 //! while it waits, a guard cancels a `CancellationToken` that the thread
 //! checks before each request, so it finishes at most the request in
 //! flight, which its timeout bounds, instead of fetching the rest for no
-//! one. asyncio's `to_thread` is no different: this example's
-//! asyncio version sets a `threading.Event` in a `finally`.
+//! one; a thread from asyncio's `to_thread` is no different.
 //!
 //! Both halves are timed on the runtime's clock, `tokio::time::Instant`,
 //! around the whole batch, so the times are right on either clock. The
@@ -53,8 +52,9 @@ const PATHS: [&str; 2] = ["/delay/1", "/delay/2"];
 /// server that answers one request at a time.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Plain blocking code, as it would be without any async runtime, that
-/// stops before its next request once `stop` is cancelled.
+/// The guide's `main_sync` loop: plain blocking code, as it would be
+/// without any async runtime, that stops before its next request once `stop`
+/// is cancelled.
 fn fetch_all_blocking(
     client: &reqwest::blocking::Client,
     base_url: &str,
@@ -65,18 +65,23 @@ fn fetch_all_blocking(
             // Nobody is waiting for the pages any more.
             return Ok(());
         }
-        let response = client
-            .get(format!("{base_url}{path}"))
-            .send()?
-            .error_for_status()?;
-        let status = response.status();
-        response.text()?; // read the whole page, as `requests` does
+        let status = fetch_sync(client, format!("{base_url}{path}"))?;
         println!("Fetched {path}: {status}");
     }
     Ok(())
 }
 
-async fn fetch(client: &reqwest::Client, url: String) -> Result<StatusCode, reqwest::Error> {
+fn fetch_sync(
+    client: &reqwest::blocking::Client,
+    url: String,
+) -> Result<StatusCode, reqwest::Error> {
+    let response = client.get(url).send()?.error_for_status()?;
+    let status = response.status();
+    response.text()?; // read the whole page, as `requests` does
+    Ok(status)
+}
+
+async fn fetch_async(client: &reqwest::Client, url: String) -> Result<StatusCode, reqwest::Error> {
     let response = client.get(url).send().await?.error_for_status()?;
     let status = response.status();
     response.text().await?;
@@ -123,7 +128,7 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
         .connect_timeout(Duration::from_secs(5))
         .build()?;
     let start = Instant::now();
-    let requests = PATHS.map(|path| fetch(&client, format!("{base_url}{path}")));
+    let requests = PATHS.map(|path| fetch_async(&client, format!("{base_url}{path}")));
     for (path, result) in PATHS.iter().zip(join_all(requests).await) {
         let status = result.map_err(reqwest::Error::without_url)?;
         println!("Fetched {path}: {status}");
