@@ -1,6 +1,7 @@
 """*Async/Await in Python*, "Task Management", then *Python Async/Await*,
-"Tasks" (`run_tasks`), as the guides wrote them; the second is also what
-*Asynchronous Programming in Python*, "Running Multiple Tasks", gathers.
+"Tasks" (`run_tasks`), as the guides wrote them. *Asynchronous Programming
+in Python*, "Running Multiple Tasks", gathers three tasks of its own
+`fetch_data` the same way.
 """
 
 import asyncio

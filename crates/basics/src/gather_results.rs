@@ -41,8 +41,8 @@ async fn worker(name: &str, work_time: Duration) -> String {
     format!("Result from {name}")
 }
 
-/// *Asynchronous Programming in Python* gathers three of the same, which it
-/// calls `fetch_data` and never defines.
+/// *Python Async/Await*'s. *Asynchronous Programming in Python* gathers
+/// three tasks of its `fetch_data` (one second, `"Data"`) the same way.
 async fn long_operation() -> &'static str {
     sleep(Duration::from_secs(2)).await;
     "Done"
