@@ -1,11 +1,12 @@
-"""A race: the first of two tasks to finish wins, and the loser is cancelled.
-
-The asyncio twin of crates/concurrency/src/race.rs.
+"""*Python Async/Await*, "Race Conditions", as the guide wrote it, with these
+changes: `fetch_data` takes a delay (in the guide both fetches take one
+second, so there is no race to win) and says when it is cancelled;
+`race_tasks` waits until the loser has really stopped, then prints the
+winner and when it won.
 """
 
 import asyncio
 import time
-
 
 async def fetch_data(url, delay):
     print(f"Fetching {url}")
@@ -16,18 +17,24 @@ async def fetch_data(url, delay):
         raise
     return f"Data from {url}"
 
-
-async def main():
+async def race_tasks():
     start = time.monotonic()
-    fast = asyncio.create_task(fetch_data("http://fast.com", 1))
-    slow = asyncio.create_task(fetch_data("http://slow.com", 3))
-    done, pending = await asyncio.wait({fast, slow}, return_when=asyncio.FIRST_COMPLETED)
+    task1 = asyncio.create_task(
+        fetch_data("http://fast.com", 1))
+    task2 = asyncio.create_task(
+        fetch_data("http://slow.com", 3))
+    
+    # Return result of first completed task
+    done, pending = await asyncio.wait(
+        [task1, task2],
+        return_when=asyncio.FIRST_COMPLETED
+    )
+    
+    # Cancel pending tasks
     for task in pending:
         task.cancel()
     # cancel() only asks: wait until the losers have really stopped.
     await asyncio.gather(*pending, return_exceptions=True)
-    winner = done.pop().result()
-    print(f"Winner: {winner} (after {time.monotonic() - start:.1f}s)")
+    print(f"Winner: {done.pop().result()} (after {time.monotonic() - start:.1f}s)")
 
-
-asyncio.run(main())
+asyncio.run(race_tasks())

@@ -1,90 +1,70 @@
-"""A pool that limits how many tasks use something at once: an async
-context manager around a Semaphore, with the release awaited.
-
-The asyncio twin of crates/context-managers/src/async_pool.rs.
+"""*Python Async/Await*, "Resource Management", as the guide wrote it, with
+its bug fixed (`__aexit__` called the async `release()` without `await`, so
+no slot was ever given back and a fourth use waited for ever), a count of
+the free slots, and `some_operation`, which the guide never defines, as a
+100 ms use of a slot that says when it gets and gives back its slot.
 """
 
 import asyncio
 import time
 
-
 class AsyncPool:
     def __init__(self, size):
         self.size = size
         self.semaphore = asyncio.Semaphore(size)
-        # asyncio.Semaphore does not say how many slots are free: count them.
-        self.in_use = 0
-
+        self.in_use = 0  # asyncio.Semaphore does not say how many are free
+    
     async def acquire(self):
         await self.semaphore.acquire()
         self.in_use += 1
-        assert self.in_use <= self.size
-
+    
     async def release(self):
         self.in_use -= 1
         self.semaphore.release()
-
-    def slot(self, user):
-        return Slot(self, user)
+    
+    async def __aenter__(self):
+        await self.acquire()
+        return self
+    
+    async def __aexit__(self, exc_type, exc_val, exc_tb):
+        await self.release()  # the guide's `self.release()` never ran
 
     def free(self):
         return self.size - self.in_use
 
+async def some_operation(pool, user, fail=False, duration=0.1, start=None):
+    try:
+        async with pool:
+            if start is None:
+                print(f"{user} acquired a slot; {pool.free()} of {pool.size} free")
+            else:
+                print(f"[{time.monotonic() - start:.1f}s] {user} acquired a slot")
+            await asyncio.sleep(duration)
+            if fail:
+                raise RuntimeError(f"{user} failed halfway")
+    finally:
+        print(f"{user} released its slot")
 
-class Slot:
-    def __init__(self, pool, user):
-        self.pool = pool
-        self.user = user
-
-    async def __aenter__(self):
-        await self.pool.acquire()
-        return self
-
-    async def __aexit__(self, *exc_info):
-        print(f"{self.user} released its slot")
-        # The guide's bug was `self.release()` without `await` here.
-        await self.pool.release()
-
-
-class FailedHalfway(Exception):
-    pass
-
-
-async def some_operation(pool, user, fail):
-    async with pool.slot(user) as slot:
-        print(f"{slot.user} acquired a slot; {pool.free()} of {pool.size} free")
-        await asyncio.sleep(0.1)
-        if fail:
-            raise FailedHalfway(f"{slot.user} failed halfway")
-
-
-async def worker(pool, name, arrival, start):
-    await asyncio.sleep(arrival)
-    async with pool.slot(name):
-        print(f"[{time.monotonic() - start:.1f}s] {name} acquired a slot")
-        await asyncio.sleep(1)
-
-
-async def main():
+async def use_pool():
     pool = AsyncPool(3)
-
     for use_number in range(1, 6):
-        await some_operation(pool, f"use {use_number}", False)
+        await some_operation(pool, f"use {use_number}")
     print(f"Free after five uses: {pool.free()} of {pool.size}")
 
     print()
     try:
-        await some_operation(pool, "failing use", True)
-    except FailedHalfway as error:
+        await some_operation(pool, "failing use", fail=True)
+    except RuntimeError as error:
         print(f"Error: {error}")
     print(f"Free after the failure: {pool.free()} of {pool.size}")
 
     print()
     pool = AsyncPool(2)
     start = time.monotonic()
-    await asyncio.gather(*(worker(pool, f"W{i + 1}", 0.1 * i, start) for i in range(5)))
+    async def arrive(i):
+        await asyncio.sleep(0.1 * i)
+        await some_operation(pool, f"W{i + 1}", duration=1, start=start)
+    await asyncio.gather(*(arrive(i) for i in range(5)))
     print(f"[{time.monotonic() - start:.1f}s] All done; {pool.free()} of {pool.size} free")
-    assert pool.free() == pool.size, "every slot was given back"
 
-
-asyncio.run(main())
+asyncio.run(use_pool())
