@@ -1,8 +1,13 @@
-"""A pool of real SQLite connections to a database file, shared by
-concurrent workers, and transactions that commit whole or roll back whole;
-a connection whose caller gave up mid-query is not returned.
-
-The asyncio twin of crates/real-world/src/sqlite_pool.rs.
+"""*Complete Guide to Async IO and Asynchronous Programming in Python*,
+"Database Integration Patterns": the guide's `AsyncDatabaseManager`, with
+real SQLite connections to a file where the guide only sleeps. Its methods
+keep their names, with these changes: the pool opens its connections once,
+in `initialize`; queries are functions run on a thread, with parameters
+rather than f-strings; a transaction really commits or rolls back; and a
+connection whose caller gave up mid-query is closed, not put back (the
+guide's `finally` puts it back, still busy), so `get_connection` is no
+`async with`. Then *Asynchronous Programming in Python*'s aiomysql
+`fetch_data`, on this pool.
 """
 
 import asyncio
@@ -34,14 +39,15 @@ def query_then_roll_back(query, connection):
     return result
 
 
-class Pool:
+class AsyncDatabaseManager:
     """Owns the database's temporary directory. Python has no Arc for each
     thread to hold a share of it: the pool keeps its threads, and close()
     waits for them before it removes the directory. A thread can't be
     cancelled, and one that creates a file (the database, its journal) while
     the directory is removed would leave both on disk."""
 
-    def __init__(self, size):
+    def __init__(self, max_connections):
+        self.size = size = max_connections
         self.directory = tempfile.TemporaryDirectory()
         self.path = os.path.join(self.directory.name, "app.db")
         self.permits = asyncio.Semaphore(size)
@@ -71,9 +77,8 @@ class Pool:
             connection.close()
         self.directory.cleanup()
 
-    @classmethod
-    async def open(cls, size):
-        pool = cls(size)
+    async def initialize(self):
+        pool, size = self, self.size
 
         def open_all():
             # Each connection goes into the pool as soon as it is open, so
@@ -87,9 +92,8 @@ class Pool:
             await pool.close()
             raise
         print(f"Initialized pool with {len(pool.idle)} connections")
-        return pool
 
-    async def acquire(self):
+    async def get_connection(self):
         await self.permits.acquire()
         if self.idle:
             return self.idle.pop()
@@ -112,8 +116,8 @@ class Pool:
             self.idle.append(connection)
         self.permits.release()
 
-    async def run(self, query):
-        connection = await self.acquire()
+    async def execute_query(self, query):
+        connection = await self.get_connection()
         running = self._in_thread(query_then_roll_back, query, connection)
         try:
             result = await asyncio.shield(running)
@@ -141,14 +145,14 @@ class Pool:
                     connection.execute(sql, parameters)
 
         try:
-            await self.run(transaction)
+            await self.execute_query(transaction)
         except sqlite3.Error as error:
             print(f"Transaction rolled back: {error}")
             raise
         print("Transaction committed")
 
     async def counts(self):
-        return await self.run(
+        return await self.execute_query(
             lambda c: (
                 c.execute("SELECT count(*) FROM users").fetchone()[0],
                 c.execute("SELECT count(*) FROM logs").fetchone()[0],
@@ -159,7 +163,7 @@ class Pool:
 async def worker(pool, worker_id):
     names = []
     for user_id in range(worker_id * 3, (worker_id + 1) * 3):
-        row = await pool.run(lambda c, user_id=user_id: c.execute("SELECT name FROM users WHERE id = ?", (user_id,)).fetchone())
+        row = await pool.execute_query(lambda c, user_id=user_id: c.execute("SELECT name FROM users WHERE id = ?", (user_id,)).fetchone())
         if row:
             names.append(row[0])
     return names
@@ -174,7 +178,7 @@ async def fetch_data(pool):
         cursor.execute("SELECT id, name FROM users ORDER BY id")
         return cursor.fetchall()
 
-    return await pool.run(execute_and_fetch_all)
+    return await pool.execute_query(execute_and_fetch_all)
 
 
 async def abandon_a_query(pool):
@@ -186,7 +190,7 @@ async def abandon_a_query(pool):
         go_on.wait()
         return connection.execute("SELECT count(*) FROM users").fetchone()
 
-    query = asyncio.create_task(pool.run(slow))
+    query = asyncio.create_task(pool.execute_query(slow))
     try:
         await started
         query.cancel()
@@ -200,8 +204,9 @@ async def abandon_a_query(pool):
         go_on.set()
 
 
-async def main():
-    pool = await Pool.open(POOL_SIZE)
+async def database_integration_example():
+    pool = AsyncDatabaseManager(max_connections=POOL_SIZE)
+    await pool.initialize()
     try:
 
         def setup(connection):
@@ -212,7 +217,7 @@ async def main():
             with connection:
                 connection.executemany("INSERT INTO users (id, name) VALUES (?, ?)", [(i, f"user-{i}") for i in range(12)])
 
-        await pool.run(setup)
+        await pool.execute_query(setup)
         for worker_id, names in enumerate(await asyncio.gather(*(worker(pool, i) for i in range(4)))):
             print(f"Worker {worker_id} found: {', '.join(names)}")
         print("Completed 4 workers")
@@ -242,16 +247,16 @@ async def main():
             pass
         after = await pool.counts()
         print(f"Rows: users {after[0]}, logs {after[1]}")
-        alice = await pool.run(lambda c: c.execute("SELECT status FROM users WHERE name = ?", ("Alice",)).fetchone()[0])
+        alice = await pool.execute_query(lambda c: c.execute("SELECT status FROM users WHERE name = ?", ("Alice",)).fetchone()[0])
         assert after == committed and alice == "active"
         print("Nothing partial left, nothing committed lost")
 
         print()
         await abandon_a_query(pool)
-        connections = await asyncio.gather(*(pool.acquire() for _ in range(POOL_SIZE)))
+        connections = await asyncio.gather(*(pool.get_connection() for _ in range(POOL_SIZE)))
         print(f"Took all {len(connections)} connections at once; opened in all: {pool.opened}")
     finally:
         await pool.close()
 
 
-asyncio.run(main())
+asyncio.run(database_integration_example())

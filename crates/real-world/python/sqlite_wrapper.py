@@ -1,61 +1,99 @@
-"""Blocking SQLite calls moved off the event loop with asyncio.to_thread,
-on one in-memory database whose connection a lock keeps to one call at a
-time.
-
-The asyncio twin of crates/real-world/src/sqlite_wrapper.rs.
+"""*Complete Guide to Async IO and Asynchronous Programming in Python*,
+"Async Database Operations", as the guide wrote it, with its crash fixed:
+each of its calls connected to ':memory:' anew, a new empty database each
+time, so the insert failed with "no such table: users". Here the wrapper
+opens one connection and a lock gives it to one call at a time. And
+*Python Async Programming: A Detailed Guide*'s `fetch_users`, on this `db`.
 """
 
 import asyncio
 import sqlite3
 
-
-class AsyncSqlite:
-    def __init__(self, connection):
-        self.connection = connection
-        self.lock = asyncio.Lock()
-
-    @classmethod
-    async def open_in_memory(cls):
-        return cls(await asyncio.to_thread(sqlite3.connect, ":memory:", check_same_thread=False))
-
-    async def call(self, function):
+class AsyncSQLiteWrapper:
+    """Wrapper to make SQLite operations async-friendly"""
+    
+    def __init__(self, db_path):
+        self.conn = sqlite3.connect(db_path, check_same_thread=False)
+        self.lock = asyncio.Lock()  # one call at a time on the one connection
+    
+    async def execute(self, query, params=None):
+        """Execute query in thread pool"""
+        loop = asyncio.get_running_loop()
+        
+        def _execute():
+            with self.conn as conn:
+                cursor = conn.cursor()
+                if params:
+                    cursor.execute(query, params)
+                else:
+                    cursor.execute(query)
+                
+                if query.strip().upper().startswith('SELECT'):
+                    return cursor.fetchall()
+                else:
+                    return cursor.rowcount
+        
         async with self.lock:
-            return await asyncio.to_thread(function, self.connection)
-
-    async def insert_users(self, users):
-        def insert(connection):
-            with connection:  # one transaction
-                connection.executemany("INSERT INTO users (name, email) VALUES (?, ?)", users)
-
-        await self.call(insert)
-
-
-async def get_user_by_name(db, name):
-    return await db.call(
-        lambda connection: connection.execute("SELECT id, name, email FROM users WHERE name = ?", (name,)).fetchone()
-    )
-
+            return await loop.run_in_executor(None, _execute)
+    
+    async def executemany(self, query, params_list):
+        """Execute query with multiple parameter sets"""
+        loop = asyncio.get_running_loop()
+        
+        def _executemany():
+            with self.conn as conn:
+                cursor = conn.cursor()
+                cursor.executemany(query, params_list)
+                return cursor.rowcount
+        
+        async with self.lock:
+            return await loop.run_in_executor(None, _executemany)
 
 async def fetch_users(db):
-    return await db.call(
-        lambda connection: connection.execute("SELECT id, name, email FROM users ORDER BY id").fetchall()
-    )
+    users = await db.execute("SELECT id, name, email FROM users ORDER BY id")
+    return users
 
-
-async def main():
-    db = await AsyncSqlite.open_in_memory()
-    await db.call(
-        lambda connection: connection.execute(
-            "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT UNIQUE)"
+async def database_example():
+    db = AsyncSQLiteWrapper(':memory:')
+    
+    # Create table
+    await db.execute('''
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            email TEXT UNIQUE
         )
+    ''')
+    
+    # Insert data concurrently
+    users = [
+        ("Alice", "alice@example.com"),
+        ("Bob", "bob@example.com"),
+        ("Charlie", "charlie@example.com")
+    ]
+    
+    # Batch insert
+    await db.executemany(
+        "INSERT INTO users (name, email) VALUES (?, ?)",
+        users
     )
-    await db.insert_users(
-        [("Alice", "alice@example.com"), ("Bob", "bob@example.com"), ("Charlie", "charlie@example.com")]
-    )
-    for user in await asyncio.gather(*(get_user_by_name(db, name) for name in ["Alice", "Bob", "Charlie"])):
-        if user is not None:
+    
+    # Concurrent queries
+    async def get_user_by_name(name):
+        result = await db.execute(
+            "SELECT * FROM users WHERE name = ?", 
+            (name,)
+        )
+        return result[0] if result else None
+    
+    # Query multiple users concurrently
+    names = ["Alice", "Bob", "Charlie"]
+    tasks = [get_user_by_name(name) for name in names]
+    results = await asyncio.gather(*tasks)
+    
+    for user in results:
+        if user:
             print(f"User: {user}")
     print(f"All users: {[name for (_, name, _) in await fetch_users(db)]}")
 
-
-asyncio.run(main())
+asyncio.run(database_example())
