@@ -1,8 +1,10 @@
-"""The guide's FastAPI app as an aiohttp.web server: POST /process starts
-background work, GET /result/{id} polls it, GET /health answers; shutting
-down stops taking requests and then waits for the background work.
-
-The asyncio twin of crates/real-world/src/api_server.rs.
+"""*Complete Guide to Async IO and Asynchronous Programming in Python*,
+"FastAPI Integration": the guide's FastAPI app, with its names, served by
+aiohttp.web (FastAPI is not in the standard library): POST /process starts
+background work, GET /result/{data_id} polls it, GET /health answers. The
+changes: an unknown id is a 404 (the guide answers "processing" for ever),
+a second job with one id a 409, more than MAX_JOBS a 503, and shutting down
+stops taking requests, then waits for the background work.
 """
 
 import asyncio
@@ -14,42 +16,54 @@ from aiohttp import web
 PROCESSING_TIME = 2
 POLL_EVERY = 0.8
 MAX_POLLS = 10
+MAX_JOBS = 1000
 
 
 def json_response(value, status=200):
     return web.Response(text=json.dumps(value, separators=(",", ":")), status=status, content_type="application/json")
 
 
-class App:
+class AsyncDataProcessor:
     def __init__(self):
-        self.jobs = {}  # id -> None while processing, then the result
-        self.background = set()
-
-    async def process_data(self, data_id, data):
+        self.results = {}  # data_id -> None while processing, then the result
+        self.background = set()  # the guide's BackgroundTasks: kept, and awaited at shutdown
+    
+    async def process_data(self, data_id: str, data: dict):
+        # Simulate processing
         await asyncio.sleep(PROCESSING_TIME)
-        self.jobs[data_id] = {"processed": True, "data_id": data_id, "result": data}
+        result = {"processed": True, "data_id": data_id, "result": data}
+        self.results[data_id] = result
+        return result
 
-    async def start_processing(self, request):
-        data_id = request.query["data_id"]
-        data = await request.json()
-        if data_id in self.jobs:
-            return json_response({"error": f"job {data_id} already exists"}, status=409)
-        self.jobs[data_id] = None
-        task = asyncio.create_task(self.process_data(data_id, data))
-        self.background.add(task)
-        task.add_done_callback(self.background.discard)
-        return json_response({"message": "Processing started", "data_id": data_id}, status=202)
+processor = AsyncDataProcessor()
 
-    async def get_result(self, request):
-        data_id = request.match_info["data_id"]
-        if data_id not in self.jobs:
-            return json_response({"error": f"no job with id {data_id}"}, status=404)
-        result = self.jobs[data_id]
-        return json_response(result if result is not None else {"status": "processing"})
+async def start_processing(request):
+    data_id = request.query["data_id"]
+    data = await request.json()
+    if data_id in processor.results:
+        return json_response({"error": f"job {data_id} already exists"}, status=409)
+    if len(processor.results) >= MAX_JOBS:
+        return json_response({"error": "too many jobs"}, status=503)
+    processor.results[data_id] = None
+    # Start background processing
+    task = asyncio.create_task(processor.process_data(data_id, data))
+    processor.background.add(task)
+    task.add_done_callback(processor.background.discard)
+    return json_response({"message": "Processing started", "data_id": data_id}, status=202)
 
-    async def health_check(self, request):
-        await asyncio.sleep(0.1)
-        return json_response({"status": "healthy"})
+async def get_result(request):
+    data_id = request.match_info["data_id"]
+    if data_id not in processor.results:
+        return json_response({"error": f"no job with id {data_id}"}, status=404)
+    result = processor.results[data_id]
+    if result:
+        return json_response(result)
+    return json_response({"status": "processing"})
+
+async def health_check(request):
+    # Async health check
+    await asyncio.sleep(0.1)
+    return json_response({"status": "healthy"})
 
 
 async def show(session, label, method, url, **kwargs):
@@ -61,13 +75,12 @@ async def show(session, label, method, url, **kwargs):
 
 async def main():
     loop = asyncio.get_running_loop()
-    state = App()
     app = web.Application()
     app.add_routes(
         [
-            web.post("/process", state.start_processing),
-            web.get("/result/{data_id}", state.get_result),
-            web.get("/health", state.health_check),
+            web.post("/process", start_processing),
+            web.get("/result/{data_id}", get_result),
+            web.get("/health", health_check),
         ]
     )
     runner = web.AppRunner(app)
@@ -92,12 +105,12 @@ async def main():
         await show(session, "POST /process?data_id=job-2", "POST", f"{base_url}/process?data_id=job-2", json={"value": 7})
 
     print()
-    print(f"Shutting down; background jobs running: {len(state.background)}")
+    print(f"Shutting down; background jobs running: {len(processor.background)}")
     stopping = loop.time()
     await site.stop()
     print("Server stopped accepting requests")
-    await asyncio.gather(*state.background)
-    assert state.jobs["job-2"] is not None, "graceful shutdown lost job-2"
+    await asyncio.gather(*processor.background)
+    assert processor.results["job-2"] is not None, "graceful shutdown lost job-2"
     print(f"Background jobs finished after {loop.time() - stopping:.1f}s; job-2 has its result")
     await runner.cleanup()
 

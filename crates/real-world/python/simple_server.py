@@ -1,85 +1,90 @@
-"""A small aiohttp.web app: routes, a middleware that times every matched
-handler, a JSON 404 for an unknown route, and a 500 from a failing handler;
-requested by an aiohttp client on the same event loop.
-
-The asyncio twin of crates/real-world/src/simple_server.rs.
+"""*Complete Guide to Async IO and Asynchronous Programming in Python*,
+"FastAPI Integration": the guide's `SimpleAsyncServer`, as it wrote it,
+with these changes: a middleware runs around the handler (the guide's runs
+before it, on the data) and times it; a handler's failure is a 500 with its
+message; a `/stats` route that fails is added; and each request prints its
+method, path, status and body as the Rust's real HTTP server answers it.
 """
 
 import asyncio
 import json
 
-import aiohttp
-from aiohttp import web
+REASONS = {200: "OK", 404: "Not Found", 500: "Internal Server Error"}
 
+class SimpleAsyncServer:
+    """Simple async HTTP-like server simulation"""
+    
+    def __init__(self):
+        self.routes = {}
+        self.middleware = []
+    
+    def route(self, path):
+        def decorator(func):
+            self.routes[path] = func
+            return func
+        return decorator
+    
+    async def handle_request(self, path, data=None):
+        """Simulate handling HTTP request"""
+        if path not in self.routes:
+            return {"error": "Route not found", "status": 404}
+        
+        handler = self.routes[path]
+        
+        # Apply middleware, each around the next
+        for middleware in reversed(self.middleware):
+            handler = (lambda middleware, inner: lambda data: middleware(inner, data))(middleware, handler)
+        
+        return await handler(data)
 
-def compact(value):
-    return json.dumps(value, separators=(",", ":"))
+# Usage example
+server = SimpleAsyncServer()
 
-
-def json_response(value, status=200):
-    return web.Response(text=compact(value), status=status, content_type="application/json")
-
-
-async def get_users(request):
-    await asyncio.sleep(0.1)  # a database query, simulated
-    return json_response([{"id": 1, "name": "Alice"}, {"id": 2, "name": "Bob"}])
-
-
-async def process_data(request):
-    payload = await request.json()
-    await asyncio.sleep(0.5)  # processing, simulated
-    return json_response({"processed": True, "input": payload})
-
-
-class ApiError(Exception):
-    """A handler's failure, which the middleware answers with a JSON 500."""
-
-
-async def get_stats(request):
-    await asyncio.sleep(0.1)  # a query that fails
-    raise ApiError("Simulated database error")
-
-
-@web.middleware
-async def process_time(request, handler):
-    if request.match_info.http_exception is not None:  # no route: not timed
-        return json_response({"error": "Route not found"}, status=404)
+async def process_time(handler, data):
     loop = asyncio.get_running_loop()
     start = loop.time()
     try:
-        response = await handler(request)
-    except ApiError as error:
-        response = json_response({"error": str(error)}, status=500)
-    response.headers["x-process-time"] = f"{loop.time() - start:.1f}"
+        response = {"result": await handler(data), "status": 200}
+    except Exception as e:
+        response = {"error": str(e), "status": 500}
+    response["x-process-time"] = f"{loop.time() - start:.1f}s"
     return response
 
+server.middleware.append(process_time)
 
-async def handle_request(session, label, method, url, **kwargs):
-    async with session.request(method, url, **kwargs) as response:
-        took = response.headers.get("x-process-time")
-        took = f" (x-process-time: {took}s)" if took else ""
-        return f"{label} -> {response.status} {response.reason} {await response.text()}{took}"
+@server.route("/users")
+async def get_users(data):
+    await asyncio.sleep(0.1)  # Simulate database query
+    return [{"id": 1, "name": "Alice"}, {"id": 2, "name": "Bob"}]
 
+@server.route("/process")
+async def process_data(data):
+    await asyncio.sleep(0.5)  # Simulate processing
+    return {"processed": True, "input": data}
 
-async def main():
-    app = web.Application(middlewares=[process_time])
-    app.add_routes([web.get("/users", get_users), web.post("/process", process_data), web.get("/stats", get_stats)])
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    base_url = f"http://127.0.0.1:{port}"
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-        lines = await asyncio.gather(
-            handle_request(session, "GET /users", "GET", f"{base_url}/users"),
-            handle_request(session, "POST /process", "POST", f"{base_url}/process", json={"data": "test"}),
-            handle_request(session, "GET /nonexistent", "GET", f"{base_url}/nonexistent"),
-            handle_request(session, "GET /stats", "GET", f"{base_url}/stats"),
-        )
-    for line in lines:
-        print(line)
-    await runner.cleanup()
+@server.route("/stats")
+async def get_stats(data):
+    await asyncio.sleep(0.1)  # a query that fails
+    raise RuntimeError("Simulated database error")
 
+def show(label, response):
+    status = response["status"]
+    body = response["result"] if status == 200 else {"error": response["error"]}
+    took = f" (x-process-time: {response['x-process-time']})" if "x-process-time" in response else ""
+    return f"{label} -> {status} {REASONS[status]} {json.dumps(body, separators=(',', ':'))}{took}"
 
-asyncio.run(main())
+async def test_server():
+    # Simulate concurrent requests
+    requests = [
+        server.handle_request("/users"),
+        server.handle_request("/process", {"data": "test"}),
+        server.handle_request("/nonexistent"),
+        server.handle_request("/stats"),
+    ]
+    
+    responses = await asyncio.gather(*requests)
+    labels = ["GET /users", "POST /process", "GET /nonexistent", "GET /stats"]
+    for label, response in zip(labels, responses):
+        print(show(label, response))
+
+asyncio.run(test_server())
