@@ -13,7 +13,7 @@ async def spawned():
     return "Task spawned from a plain thread ran on the runtime"
 
 
-async def main():
+async def demonstrate_event_loop():
     print("Event loop demonstration")
     loop = asyncio.get_running_loop()
     print(f"Running loop: {type(loop).__name__}")
@@ -37,4 +37,4 @@ async def main():
     print(await asyncio.wrap_future(future))
 
 
-asyncio.run(main())
+asyncio.run(demonstrate_event_loop())

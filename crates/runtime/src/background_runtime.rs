@@ -32,6 +32,7 @@ use tokio::runtime::{Builder, Handle};
 use tokio::sync::oneshot;
 use tokio::task::JoinError;
 
+/// The guide's `CustomEventLoop`; its `run_coroutine` is `run`.
 struct BackgroundRuntime {
     handle: Handle,
     stop: oneshot::Sender<()>,
