@@ -1,7 +1,6 @@
-"""asyncio.wait with FIRST_COMPLETED, then cancelling what is still pending,
-and asyncio.wait_for.
-
-The asyncio twin of crates/concurrency/src/first_completed.rs.
+"""*Complete Guide to Async IO and Asynchronous Programming in Python*,
+"Wait and Wait_for", as the guide wrote it, but that it waits until the
+cancelled task has really stopped, and says so.
 """
 
 import asyncio
@@ -17,7 +16,7 @@ async def fast_operation():
     return "Fast result"
 
 
-async def main():
+async def wait_patterns():
     tasks = [
         asyncio.create_task(slow_operation()),
         asyncio.create_task(fast_operation()),
@@ -37,4 +36,4 @@ async def main():
         print("Operation timed out!")
 
 
-asyncio.run(main())
+asyncio.run(wait_patterns())

@@ -1,9 +1,8 @@
-"""Handling each task's error on its own: every result with
-gather(return_exceptions=True), or each as it completes with as_completed.
-
-The asyncio twin of crates/error-handling/src/errors_as_completed.rs. The
-coin flips are the ones the Rust draws from its seeded ChaCha8 generator,
-listed in full.
+"""*Complete Guide to Async IO and Asynchronous Programming in Python*,
+"Exception Handling in Async Code", as the guide wrote it, but that the
+coin flips are the ones the Rust draws from its generator (listed here,
+since Python's random can't reproduce them), and the individual tasks take
+0.5, 0.6 and 0.7 s, so they complete in a defined order.
 """
 
 import asyncio
@@ -18,7 +17,7 @@ async def risky_operation(name, duration, fails):
     return f"Success: {name}"
 
 
-async def main():
+async def error_handling_patterns():
     try:
         print(await risky_operation("basic", 0.5, next(FLIPS)))
     except ValueError as error:
@@ -39,4 +38,4 @@ async def main():
             print(f"Failed: {error}")
 
 
-asyncio.run(main())
+asyncio.run(error_handling_patterns())
