@@ -96,7 +96,7 @@ async def worker(pool, name, arrival):
     return f"Result from {name}"
 
 
-async def main():
+async def use_connection_pool():
     pool = ConnectionPool(3)
     results = await asyncio.gather(*(worker(pool, f"W{i}", 0.1 * i) for i in range(5)))
     for result in results:
@@ -134,4 +134,4 @@ async def main():
     assert (pool.active, pool.opened) == (0, 2)
 
 
-asyncio.run(main())
+asyncio.run(use_connection_pool())

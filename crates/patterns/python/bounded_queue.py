@@ -49,7 +49,7 @@ def check(produced, consumed):
     assert sorted(produced) == sorted(consumed[0] + consumed[1])
 
 
-async def main():
+async def producer_consumer_example():
     loop = asyncio.get_running_loop()
     start = loop.time()
     queue = asyncio.Queue(CAPACITY)
@@ -90,4 +90,4 @@ async def main():
     check(produced, [consumed_1, consumed_2])
 
 
-asyncio.run(main())
+asyncio.run(producer_consumer_example())

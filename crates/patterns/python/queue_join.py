@@ -41,7 +41,7 @@ async def consumer(queue, name):
     return consumed
 
 
-async def main():
+async def producer_consumer_pattern():
     queue = asyncio.Queue(5)
     consumers = [asyncio.create_task(consumer(queue, f"C{i}")) for i in range(3)]
     produced = []
@@ -56,4 +56,4 @@ async def main():
     print(f"{len(consumed)} items, each consumed exactly once")
 
 
-asyncio.run(main())
+asyncio.run(producer_consumer_pattern())

@@ -35,7 +35,7 @@ async def api_call(limiter, name, start):
     return f"Result from {name}", started
 
 
-async def main():
+async def rate_limited_operations():
     limiter = AsyncRateLimiter(3, 2)
     start = asyncio.get_running_loop().time()
     results = await asyncio.gather(*(api_call(limiter, f"call-{i}", start) for i in range(6)))
@@ -46,4 +46,4 @@ async def main():
         assert started[i + limiter.max_calls] - started[i] >= limiter.time_window - 1e-9
 
 
-asyncio.run(main())
+asyncio.run(rate_limited_operations())

@@ -50,7 +50,7 @@ async def consumer(name, queue):
         await asyncio.sleep(1)
 
 
-async def main():
+async def condition_variable_example():
     queue = AsyncQueue(2)
     _, consumed_a, consumed_b = await asyncio.gather(
         producer(queue), consumer("A", queue), consumer("B", queue)
@@ -58,4 +58,4 @@ async def main():
     assert consumed_a + consumed_b == 5
 
 
-asyncio.run(main())
+asyncio.run(condition_variable_example())

@@ -7,24 +7,28 @@ The asyncio twin of crates/synchronization/src/mutex.rs.
 import asyncio
 
 
-async def increment_worker(name, lock, shared):
-    for _ in range(5):
-        async with lock:
-            current = shared["value"]
-            await asyncio.sleep(0.1)
-            shared["value"] = current + 1
-            print(f"{name}: {shared['value']}")
-
-
+# Lock for mutual exclusion
 async def lock_example():
     lock = asyncio.Lock()
-    shared = {"value": 0}
-    await asyncio.gather(
-        increment_worker("Worker1", lock, shared),
-        increment_worker("Worker2", lock, shared),
-    )
-    print(f"Final value: {shared['value']}")
-    assert shared["value"] == 10
+    shared_resource = 0
+    
+    async def increment_worker(name):
+        nonlocal shared_resource
+        for _ in range(5):
+            async with lock:
+                # Critical section
+                current = shared_resource
+                await asyncio.sleep(0.1)  # Simulate work
+                shared_resource = current + 1
+                print(f"{name}: {shared_resource}")
+    
+    tasks = [
+        asyncio.create_task(increment_worker("Worker1")),
+        asyncio.create_task(increment_worker("Worker2"))
+    ]
+    
+    await asyncio.gather(*tasks)
+    print(f"Final value: {shared_resource}")
 
 
 async def no_lock_across_await():
