@@ -1,13 +1,10 @@
 //! Defining async functions, async methods and async closures.
 //!
-//! `async def` becomes `async fn`, for free functions and methods alike. The
-//! return type is written as the value the function finally produces
-//! (`String`), not as a future; the compiler wraps it in an anonymous
-//! `impl Future<Output = String>`.
-//!
-//! One difference: Python has no `async lambda` (the guide shows the
-//! `SyntaxError`). Rust has async closures, `async |x| ...`, stable since
-//! Rust 1.85, and the `AsyncFn*` traits to accept them.
+//! `async def` becomes `async fn`, for functions and methods alike. The return
+//! type is the value the function finally produces (`String`); the compiler
+//! wraps it in an `impl Future<Output = String>`. Python has no `async lambda`
+//! (the guide shows the `SyntaxError`); Rust has async closures,
+//! `async |x| ...`, and the `AsyncFn*` traits to accept them.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -1,18 +1,12 @@
 //! What can be awaited: futures from async fns, task handles, and oneshot
 //! receivers (Rust's `asyncio.Future`).
 //!
-//! Python's awaitables are coroutines, Tasks and Futures. Rust has one rule
-//! instead of three: anything that implements `Future` can be awaited.
-//!
-//! - An `async fn` call is a future.
-//! - `tokio::spawn` returns a `JoinHandle`, itself a future. It resolves to
-//!   `Result<T, JoinError>`: the error says the task panicked or was aborted,
-//!   which Python reports by re-raising from `await task`.
-//! - `asyncio.Future` is a slot that one side fills and the other awaits. In
-//!   Tokio that is a `oneshot` channel, split in two halves: the `Sender` can
-//!   be moved to another task or thread, and the `Receiver` is the future.
-//!   Dropping the sender unfilled is an error on the receiving side, where
-//!   Python's future would wait forever.
+//! Python has three kinds of awaitable; Rust has one rule: anything that
+//! implements `Future`. `tokio::spawn` returns a `JoinHandle`, a future of
+//! `Result<T, JoinError>` (the error: the task panicked or was aborted). An
+//! `asyncio.Future` is a `oneshot` channel: the `Sender` fills it from any task
+//! or thread, the `Receiver` is awaited, and a sender dropped unfilled is an
+//! error where Python's future would wait for ever.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "Awaitable Objects"

@@ -1,20 +1,10 @@
 //! The event loop interleaving concurrent work, shown on a timeline of
 //! elapsed time.
 //!
-//! The guide stamps each line with the wall-clock time (`14:30:01`). Here each
-//! line carries the time since start, measured with `tokio::time::Instant`.
-//! That shows the same thing, every worker starting at once and finishing
-//! after its own delay, and it prints the same on every run. It also means the
-//! timeline is exact under Tokio's paused clock, where sleeps finish at once.
-//!
-//! Python's event loop and Tokio's current-thread runtime both run one piece
-//! of code at a time on one thread. Where `gather` makes each coroutine a
-//! task, `join!` keeps its futures inside the one task that awaits it. While
-//! one future waits on its timer, `join!` polls the others; once all of them
-//! wait, the task is suspended, and when a timer wakes it, `join!` polls the
-//! futures it holds. Nothing is preempted. The three workers start
-//! in the order written because `join!` with `biased;` polls its futures in
-//! that order; without `biased;` it rotates which one it polls first.
+//! Python's event loop and Tokio's current-thread runtime both run one piece of
+//! code at a time on one thread, and nothing is preempted: while one future
+//! waits on its timer, `join!` polls the others. Each line shows the time since
+//! the start rather than the guide's wall clock, so every run prints the same.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*,

@@ -1,27 +1,12 @@
 //! `asyncio.gather` for a fixed set of futures (`join!`) and for a list of
 //! tasks (`try_join_all`): results come back in the order given.
 //!
-//! `gather` wraps each coroutine in a task. `tokio::join!` does not spawn: it
-//! polls the futures in place, inside the current task, so they run
-//! concurrently but never in parallel, may borrow local data, and are
-//! cancelled together if the `join!` is dropped. To gather tasks that are
-//! already spawned, pass their handles to `futures::future::try_join_all`.
-//! The section `concurrency` compares these with `JoinSet`.
-//!
-//! When several futures inside one `join!` are ready at the same time, the
-//! one polled first prints first. `tokio::join!` rotates which future it
-//! polls first, for fairness; `biased;` makes it poll them in the order
-//! written, so the lines below come out in the same order on every run.
-//!
-//! Errors differ. `gather` raises the first exception as soon as it is
-//! raised, and leaves the other tasks running. `try_join_all` over task
-//! handles is documented to do the same: it returns the first `JoinError`
-//! (a panicked or aborted task) as soon as it sees one, and dropping the
-//! remaining handles only detaches their tasks. (It keeps that promise for a
-//! short list only; [the cheat sheet](../cheatsheet.md#try-join-all-fails-fast)
-//! says where it stops.) Collecting a finished `join_all` into one `Result`
-//! never fails fast: it waits for every task, then picks the first error
-//! in list order. The section `error-handling` shows failing futures.
+//! `join!` spawns nothing: it polls its futures inside the current task, so
+//! they may borrow local data and are cancelled together if it is dropped;
+//! `biased;` polls them in the order written. Handles of spawned tasks are
+//! gathered with `try_join_all`, which, like `gather`, returns the first error
+//! (on a short list: [the cheat sheet](../cheatsheet.md#try-join-all-fails-fast)
+//! says how short) and leaves the other tasks running.
 //!
 //! Translates:
 //! - *Async/Await in Python*, "Task Management"

@@ -1,25 +1,10 @@
 //! Hello, world: run an async function to completion.
 //!
-//! Three of the guides start with the same program, called `main` or
-//! `hello_async`, which prints `Hello` and `World`; *Python Async/Await*
-//! prints `Start` and `End`. This file runs both, one after the other.
-//!
-//! `asyncio.run(main())` creates an event loop, runs `main` until it returns,
-//! and closes the loop. Tokio splits that in two: a `Runtime` is the event
-//! loop, and `Runtime::block_on` drives one future on it to completion. The
-//! `#[tokio::main]` attribute writes both for you, so a program of your own
-//! runs this file's `run` like this:
-//!
-//! ```ignore
-//! #[tokio::main(flavor = "current_thread")]
-//! async fn main() {
-//!     run().await;
-//! }
-//! ```
-//!
-//! `flavor = "current_thread"` gives one thread, like asyncio's loop. Without
-//! it, `#[tokio::main]` starts a worker thread per CPU core, and tasks really
-//! do run in parallel: the section `runtime` shows both.
+//! `asyncio.run(main())` makes an event loop, runs `main` to the end and closes
+//! the loop. In Tokio a `Runtime` is the loop and `block_on` drives one future
+//! on it; `#[tokio::main(flavor = "current_thread")]` on an `async fn main`
+//! writes both, on one thread like asyncio's. Plain `#[tokio::main]` starts a
+//! thread per CPU core instead, where tasks run in parallel.
 //!
 //! Translates:
 //! - *Asynchronous Programming in Python*, "Event Loop"

@@ -1,17 +1,10 @@
 //! Futures are lazy: calling an async fn runs none of its body.
 //!
-//! Python and Rust agree that calling a coroutine function only creates an
-//! object. Python prints it as `<coroutine object ...>` and checks it with
-//! `inspect.iscoroutine` at run time; in Rust the check is the type system: a
-//! function that needs a future says `F: Future`, and passing anything else
-//! does not compile. `is_coroutine` below is that check: it accepts only a
-//! future whose `Output` is a `&str`, so by the time the program runs, the
-//! compiler has already answered, and `true` is all that is left to print.
-//!
-//! The other difference is what happens to a future nobody awaits. Python
-//! warns at run time, "coroutine ... was never awaited". Rust warns at compile
-//! time (see `forgetting_await`), and dropping a future that never ran is
-//! simply nothing: it had not started, so there is nothing to stop.
+//! In both languages calling a coroutine function only creates an object.
+//! Python checks it with `inspect.iscoroutine` at run time; in Rust the check
+//! is the type (`F: Future`), so `is_coroutine` below prints what the compiler
+//! already answered. A future that is never awaited is dropped without having
+//! started: there is nothing to stop, and the compiler warns about it.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "Defining Coroutines"

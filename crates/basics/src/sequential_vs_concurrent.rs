@@ -1,20 +1,10 @@
 //! Awaiting one future after another adds their times; running them
 //! concurrently takes as long as the slowest.
 //!
-//! `.await` never starts anything in the background: `a().await; b().await;`
-//! runs `b` only after `a` has finished, in Rust as in Python. Concurrency has
-//! to be asked for, with `join!` (no new task) or `tokio::spawn` (a new task).
-//! Where several futures in one `join!` finish at the same instant, `biased;`
-//! polls them in the order written, so their lines always come out in that
-//! order. The elapsed times are measured with `tokio::time::Instant` and
-//! rounded, so they match the "2 seconds", "1 second" and "3 seconds" that
-//! the guides promise in their comments.
-//!
-//! `inspect.iscoroutine(coro1)`, in "Creating and Managing Coroutines", has
-//! no run-time counterpart: whether a value is a future is a question about
-//! its type, answered when the program compiles. `is_coroutine` below
-//! accepts only futures, so the `true` it prints is the compiler's answer;
-//! given anything else, the program would not build.
+//! `.await` starts nothing in the background, in Rust as in Python:
+//! concurrency is asked for, with `join!` (no new task) or `tokio::spawn` (a
+//! new task). `inspect.iscoroutine` has no run-time counterpart: whether a
+//! value is a future is answered when the program compiles (`is_coroutine`).
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "The `await` Keyword"

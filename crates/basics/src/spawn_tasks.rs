@@ -1,20 +1,14 @@
 //! `tokio::spawn` is `asyncio.create_task`: the task runs concurrently with
 //! its creator, which collects the result by awaiting the handle.
 //!
-//! Neither runtime runs a new task inside `create_task` or `spawn`: on one
-//! thread, the task can only start once its creator yields at an `.await`,
-//! which is why "Tasks created" prints before any worker starts. The tasks
-//! then start in the order they were spawned. In asyncio that follows from
-//! `create_task` scheduling the task's first step with `call_soon`, whose
-//! callbacks run in the order they were registered. Tokio describes its
-//! current-thread run queue as first in, first out "at the time of writing",
-//! not as a promise. On a multi-thread runtime, the default of
-//! `#[tokio::main]`, an idle worker thread may start a task before `spawn`
-//! even returns, so none of these orders hold there.
-//!
-//! A spawned task must be `'static`: it may outlive the function that spawned
-//! it, so it owns its data (`move`) instead of borrowing locals. Dropping a
-//! `JoinHandle` does not cancel the task; it keeps running, detached.
+//! `spawn` never runs the task inside the call: on one thread, a task starts
+//! once its creator yields, which is why "Tasks created" prints first. So
+//! does asyncio, unless a program opts into Python 3.12's
+//! `eager_task_factory`, which runs a task's first step inside
+//! `create_task`; Tokio has no such mode. On the
+//! multi-thread runtime another thread may start the task before `spawn`
+//! returns. A spawned task owns its data (`move`), and dropping its
+//! `JoinHandle` detaches it: it runs on.
 //!
 //! Translates:
 //! - *Asynchronous Programming in Python*, "Coroutines" and "Tasks"

@@ -1,25 +1,12 @@
-//! Three two-second downloads: six seconds when each blocks, two seconds
-//! when they wait concurrently.
+//! Three two-second downloads: six seconds when each blocks, two seconds when
+//! they wait concurrently.
 //!
-//! The blocking version is ordinary synchronous Rust: `std::thread::sleep`
-//! stops the whole thread, so the downloads run one after another. It runs on
-//! `spawn_blocking`, Tokio's pool of threads for blocking code, because
-//! blocking inside an async function would also stall every other task on
-//! that thread, which on a current-thread runtime is all of them; the
-//! section `pitfalls` measures that. Its time is real time from
-//! `std::time::Instant`: a blocked thread takes six real seconds on any clock.
-//! A blocking job can't be cancelled, only asked to stop: if `run()` is
-//! dropped while it waits, the job would go on downloading, and the runtime
-//! waits for it when it is dropped. So it checks a `CancellationToken`
-//! between downloads, which a guard in `run()` cancels when `run()` ends
-//! however it ends. asyncio's `to_thread` is the same: cancelling the await
-//! leaves the thread running, and `asyncio.run` waits for it before it
-//! returns.
-//!
-//! The async version awaits `tokio::time::sleep`, which only suspends the one
-//! future, so all three wait at the same time. Its time comes from
-//! `tokio::time::Instant`, which follows Tokio's paused clock when the runner
-//! uses one, and then is exact.
+//! `std::thread::sleep` blocks the whole thread, so the blocking downloads run
+//! on `spawn_blocking`, off the runtime (see the book's page "Blocking work").
+//! `tokio::time::sleep` only suspends its future, so the async downloads wait
+//! at the same time. A blocking job can't be cancelled: it checks a
+//! `CancellationToken` between downloads, as a thread from `to_thread` would
+//! check an event.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*,

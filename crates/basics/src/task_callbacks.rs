@@ -1,36 +1,12 @@
-//! `task.add_done_callback`, `task.exception()`, `asyncio.current_task()`
-//! and `asyncio.all_tasks()` in Tokio: a task that waits for another and
-//! then runs the callback, the `JoinError` that says how a task ended, and
-//! task IDs.
+//! `task.add_done_callback`, `task.exception()`, `asyncio.current_task()` and
+//! `asyncio.all_tasks()` in Tokio, which the guides never use.
 //!
-//! The guides never use these, but a Python developer meets them in the
-//! first week.
-//!
-//! A Tokio task has no list of callbacks: its `JoinHandle` is awaited once,
-//! by its one owner. So a done callback is a second task, `on_done` below,
-//! that takes the handle, awaits it and calls the callback with what it
-//! gives. The callback runs in that task, as asyncio runs its callbacks on
-//! the loop, and it could as well be async. For many tasks the usual shape is
-//! a `JoinSet` and one `join_next` loop that sees every task end, in the
-//! order they end (`concurrency/as_completed`).
-//!
-//! What `task.exception()` answers is, in Rust, in the type of what the
-//! handle gives: `Result<T, JoinError>`. The task's own failure is its
-//! output when `T` is a `Result`, as `parse` below returns one. A `JoinError`
-//! says the task was aborted (`is_cancelled`), where `exception()` raises
-//! `CancelledError`, or that it panicked (`is_panic`; `into_panic` gives the
-//! payload, and `error-handling/task_panics` shows it).
-//!
-//! `asyncio.current_task()` returns the `Task` itself, to cancel or to name.
-//! `tokio::task::id()` returns only an opaque `Id`: unique among the tasks
-//! that exist, not sequential, and good only for comparing and printing.
-//! `JoinHandle::id()` gives the same `Id` from outside. `id()` panics
-//! outside a task and `try_id()` returns `None` there, and the future that
-//! `block_on` runs (here `run()`, under `#[tokio::main]` your `main`) is not
-//! a task, where `asyncio.run` makes its coroutine one. There is no
-//! `all_tasks()`: the runtime hands out no list of its tasks, and
-//! `Handle::current().metrics().num_alive_tasks()` only counts them (on the
-//! multi-thread runtime Tokio's docs warn that the count may lag).
+//! A `JoinHandle` is awaited once, by its one owner, so a done callback is a
+//! second task that awaits the handle and then calls it (`on_done`); for many
+//! tasks, a `JoinSet` sees each one end. `task.exception()` is in the type: a
+//! task's own failure is its `Result`, and a `JoinError` says it was aborted or
+//! panicked. `tokio::task::id()` gives an opaque `Id`, not the task itself, and
+//! there is no `all_tasks()`: the runtime only counts its tasks.
 
 use std::time::Duration;
 

@@ -1,9 +1,8 @@
 //! A task's return value comes back through its `JoinHandle`.
 //!
-//! `JoinHandle<T>` is typed: awaiting a handle for `calculate` gives
-//! `Result<u32, JoinError>`, so the result's type is checked where it is used,
-//! not discovered at run time. Both tasks sleep for a second at the same time,
-//! so collecting both results takes one second, not two.
+//! `JoinHandle<T>` is typed: awaiting the handle of `calculate` gives
+//! `Result<u32, JoinError>`, checked where it is used. Both tasks sleep a
+//! second at the same time, so collecting both takes one second, not two.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "Getting Task Results"

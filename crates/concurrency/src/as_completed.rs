@@ -1,16 +1,11 @@
 //! `asyncio.as_completed`: handle each result as soon as it is ready, with
 //! `FuturesUnordered` for futures or `JoinSet::join_next` for tasks.
 //!
-//! `FuturesUnordered` is a collection of futures that is itself a `Stream`:
-//! each `next().await` yields whichever future finishes next. Like `join!`,
-//! it polls its futures inside the current task, and it only polls the ones
-//! that were woken, so it stays cheap with thousands of futures.
-//!
-//! `JoinSet` does the same for spawned tasks. Both yield in completion order.
-//! For results that complete at the same instant neither documents an order,
-//! and Tokio documents none for timers due at the same instant, so every job
-//! here has its own delay. asyncio's `as_completed` makes no promise for
-//! such ties either.
+//! `FuturesUnordered` is a set of futures that is itself a `Stream`: each
+//! `next().await` yields whichever finishes next, polled inside the current
+//! task. `JoinSet` does the same for spawned tasks. Neither documents an order
+//! for results ready at the same instant (nor does asyncio), so each job here
+//! has its own delay.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*,

@@ -2,61 +2,14 @@
 //! future loses them when a timeout drops it; one that keeps them in the
 //! reader loses nothing.
 //!
-//! Beyond the guides. In asyncio, `asyncio.wait_for(reader.readexactly(8),
-//! timeout)` in a loop that tries again is safe: the `StreamReader` keeps
-//! the bytes it received in its own buffer until all eight are there
-//! (checked with Python 3.11). In Rust, cancelling a future drops it and
-//! every local it held across the `.await` where it stopped. A future is
-//! *cancel safe* when that loses nothing; Tokio's definition: "If you have a
-//! future that has not yet completed, then it must be a no-op to drop that
-//! future and recreate it."
-//!
-//! `read_frame_in_future` is `reader.read_exact(&mut [0; 8])` written out,
-//! so that its buffer says when it is dropped. The sender stalls halfway
-//! through the second frame; the reader's one-second timeout drops the read
-//! with "fram" in it, those bytes exist nowhere any more, and every later
-//! frame is shifted by four. The fix, `FrameReader`, owns its buffer across
-//! calls, so its only `.await` is `read_buf`, which is cancel safe (the shape
-//! of mini-redis's `Connection::read_frame`, and what
-//! `tokio_util::codec::FramedRead` does for any decoder). The other fix is
-//! not to cancel: keep one read future alive across a loop (`select_loop`),
-//! or run it in a task.
-//!
-//! What Tokio 1.54 documents for its own methods, in each one's "Cancel
-//! safety" section or in `select!`'s list:
-//!
-//! - Cancel safe ("it is guaranteed that no data was read", "no messages were
-//!   received"): `AsyncReadExt::read` and `read_buf`, `AsyncWriteExt::write`
-//!   and `write_buf`, `AsyncBufReadExt::fill_buf`, `Lines::next_line`,
-//!   `mpsc::Receiver::recv`, `broadcast::Receiver::recv`,
-//!   `watch::Receiver::changed`, awaiting `&mut oneshot::Receiver`,
-//!   `Interval::tick` ("no tick has been consumed"), `TcpListener::accept`,
-//!   `JoinSet::join_next`, awaiting `&mut JoinHandle`,
-//!   `mpsc::Sender::closed`, and `StreamExt::next` on any stream.
-//! - Not cancel safe, and data can be lost: `read_exact` ("some data may
-//!   already have been read into `buf`"), `read_to_end`, `read_to_string`,
-//!   `read_line` ("some data may have been partially read, and this data is
-//!   lost"), `write_all` ("the provided buffer may have been partially
-//!   written, but future calls to `write_all` will start over from the
-//!   beginning of the buffer"), the fixed-width reads such as `read_u32`, and
-//!   `mpsc::Sender::send` (the message was not sent: "However, in that case,
-//!   the message is dropped and will be lost."; `reserve` first avoids that).
-//!   `read_until` sits between: dropping it is not a no-op, but the bytes it
-//!   read are already in the `buf` you pass, and calling it again continues
-//!   (only the count it returns restarts).
-//! - Not cancel safe in a milder sense, which each of them states like this:
-//!   "Cancelling a call to `lock` makes you lose your place in the queue."
-//!   `Mutex::lock`, `RwLock::read` and `write`, `Semaphore::acquire`,
-//!   `Notify::notified`, `mpsc::Sender::reserve`. A dropped call gives back
-//!   what it was granted; it loses its turn.
-//! - `sleep`'s docs have a "Cancellation" section instead: cancelling it "is
-//!   done by dropping the returned future. No additional cleanup work is
-//!   required." What a dropped `sleep` loses is the time already waited: a
-//!   new `sleep(d)` waits the whole `d` again.
-//!
-//! Losing data on cancellation is not always a bug. As `select!`'s docs put
-//! it, when the whole program is shutting down, "you probably don't care that
-//! partially read data is lost".
+//! Beyond the guides. In asyncio, `wait_for(reader.readexactly(8), timeout)` in
+//! a loop loses nothing: the `StreamReader` keeps partial bytes in its own
+//! buffer. In Rust a timeout drops the read, and with it whatever the future
+//! held. `read_frame_in_future` is `read_exact` written out: the timeout drops
+//! "fram", and every later frame is shifted by four. `FrameReader` owns its
+//! buffer across calls, so its only `.await`, `read_buf`, is cancel safe (what
+//! `tokio_util::codec::FramedRead` does for any decoder). Which Tokio methods
+//! are cancel safe is on the book's page "Cancellation".
 
 use std::io;
 use std::time::Duration;

@@ -1,22 +1,11 @@
 //! `asyncio.wait` with FIRST_COMPLETED, then cancelling what is still
 //! pending: `JoinSet::join_next`, then `shutdown().await`.
 //!
-//! A `JoinSet` owns the tasks spawned into it, and `join_next` waits for
-//! whichever finishes first. `wait` hands back a set `done` of every task
-//! finished by then, which can hold more than one; `try_join_next` collects
-//! those without waiting, so `done` below is the same list the guide prints.
-//!
-//! Cancelling the rest is where Rust differs from asyncio in a way that
-//! matters. A spawned task belongs to the runtime: dropping its `JoinHandle`
-//! does not cancel it, it only detaches it. The `JoinSet` is what ties the
-//! tasks to this function. `shutdown().await` aborts every task still in the
-//! set and waits until each has stopped; `task.cancel()` in the guide only
-//! requests the cancellation. Dropping the set would abort them too, on every
-//! path out of the function, but without waiting. (For plain futures, which
-//! are not tasks, dropping *is* cancelling; the example `race` shows that.)
-//!
-//! `asyncio.wait_for` is `tokio::time::timeout`; the section
-//! `error-handling` looks at it in detail.
+//! A `JoinSet` owns its tasks: `join_next` waits for whichever finishes first,
+//! `try_join_next` collects any others already done (the guide's `done` set),
+//! and `shutdown().await` aborts the rest and waits until each has stopped,
+//! where `task.cancel()` only asks. Dropping a `JoinHandle` would not cancel a
+//! task, only detach it. `asyncio.wait_for` is `tokio::time::timeout`.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -1,28 +1,12 @@
 //! `asyncio.gather` three ways: `join!` for a fixed set of futures,
 //! `join_all` for a list of them, and `JoinSet` for spawned tasks.
 //!
-//! `gather` runs its awaitables concurrently and returns their results in the
-//! order they were passed. Rust has three tools for that, which differ in
-//! what they run and what they own:
-//!
-//! - `tokio::join!(a, b, c)` takes a fixed number of futures, which may have
-//!   different types, and polls them inside the current task: no allocation,
-//!   no spawning, and the futures may borrow local variables. The result is
-//!   a tuple. It rotates which future it polls first; `biased;` polls them
-//!   in the order written, so "Fetching data" prints in that order.
-//! - `futures::future::join_all(iter)` takes any number of futures of one
-//!   type, also polled in place, and returns a `Vec` in input order.
-//! - `tokio::task::JoinSet` holds spawned tasks. They run on their own (in
-//!   parallel on a multi-thread runtime), must own their data (`'static`),
-//!   and are asked to stop (aborted) when the set is dropped. `join_next`
-//!   hands results back as they finish, so to get gather's order back, tag
-//!   each with its index.
-//!
-//! Reach for `join!` for a handful of known futures, `join_all` for a list
-//! of cheap ones, and `JoinSet` when the work should be tasks: heavy enough
-//! for other threads, or meant to make progress while the current function
-//! does something else. (For results as soon as each finishes,
-//! `FuturesUnordered` does it without spawning: see `as_completed`.)
+//! `join!` and `join_all` poll their futures inside the current task: nothing
+//! is spawned, the futures may borrow locals, and results come in the order
+//! given (`biased;` also polls them in that order). A `JoinSet` holds tasks
+//! that own their data, may run in parallel and are aborted when it is
+//! dropped; `join_next` yields them as they finish, so each is tagged with its
+//! index to get `gather`'s order back.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "Using `asyncio.gather()`"

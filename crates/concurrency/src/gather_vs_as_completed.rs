@@ -1,16 +1,10 @@
 //! `gather` hands back every result at the end, in the order asked;
 //! `as_completed` hands each one over as soon as it is ready.
 //!
-//! Each worker's result is a random number drawn when it finishes, from a
-//! ChaCha8 generator seeded with `SEED` (42), so the numbers are the same on
-//! every run where Python's `random.randint` differs each time.
-//!
-//! Both halves run on one thread without spawning: `join_all` and
-//! `FuturesUnordered` poll their futures inside the current task, so the
-//! workers can borrow the generator through a `RefCell`. The borrow is never
-//! held across an `.await`, so no two workers can hold it at once. Spawned
-//! tasks would each need to own their data instead, through an
-//! `Arc<Mutex<_>>`, because they may run on other threads.
+//! `join_all` and `FuturesUnordered` poll their futures inside the current
+//! task, so the workers can share the seeded random generator (seed 42)
+//! through a `RefCell`, never borrowed across an `.await`. Spawned tasks would
+//! need an `Arc<Mutex<_>>` instead.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

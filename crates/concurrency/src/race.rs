@@ -1,21 +1,12 @@
 //! A race: the first of two futures to finish wins, and the loser is
 //! cancelled by being dropped.
 //!
-//! In the guide both "fast" and "slow" fetches sleep one second, so neither
-//! is faster and `done` holds both. Here the slow one takes three seconds, as
-//! the names intend.
-//!
-//! `tokio::select!` polls several futures in the current task and runs the
-//! branch of the first to finish. The other futures are dropped on the spot,
-//! and in Rust dropping a future *is* cancelling it: it never runs again, so
-//! it stops at the `.await` where it was waiting, and its destructors run.
-//! No `CancelledError` is raised inside it; cleanup that must happen on
-//! cancellation belongs in a `Drop` impl, like `Request` below.
-//!
-//! `select!` starts polling at a randomly chosen branch, for fairness, so
-//! when several branches are ready at once, which one wins is random.
-//! `biased;` makes it check them in the order written, which also keeps this
-//! example's output the same on every run.
+//! `tokio::select!` runs the branch of the first future to finish and drops the
+//! others on the spot; in Rust dropping a future is cancelling it: it stops at
+//! its `.await`, no `CancelledError` is raised in it, and its destructors run
+//! (`Request`). `biased;` checks the branches in the order written instead of
+//! a random one. In the guide both fetches take a second, so nothing races;
+//! here the slow one takes three.
 //!
 //! Translates:
 //! - *Python Async/Await*, "Race Conditions"

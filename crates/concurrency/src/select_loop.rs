@@ -2,47 +2,16 @@
 //! one pinned before the loop keeps its progress, and `biased;`, `if` and
 //! `else` decide which branch runs and when the loop ends.
 //!
-//! Beyond the guides: the asyncio counterpart is a loop around
-//! `asyncio.wait(pending, return_when=FIRST_COMPLETED)` that carries the
-//! `pending` set into the next turn.
-//!
-//! In asyncio that loop waits on tasks, and what has not finished stays in
-//! `pending`, still running. `select!` waits on futures, and a future is not
-//! a task: nothing drives it but whoever polls it. `select!` owns the futures
-//! written in its branches, and when one branch wins it returns one value and
-//! drops the others, which is how they are cancelled: half done, with no one
-//! left to poll them, there is nothing else to do with them. So a future
-//! written inside the loop is a new one on every turn. In the first run each
-//! job that arrives throws the report's progress away, and the 1.2 s report
-//! finishes only once the jobs stop.
-//!
-//! A future whose progress must survive the turns is made once, before the
-//! loop, and each turn polls it through `&mut`: `select!` then owns only the
-//! reference, and dropping a reference drops nothing. Polling through a
-//! reference needs the future to be `Unpin`, which an `async fn`'s future is
-//! not, hence `pin!`. A `sleep` pinned before the loop is a deadline for the
-//! whole loop in the same way; a `sleep` written in a branch starts again on
-//! every turn, which makes it an idle timeout.
-//!
-//! A finished future must not be polled again (an `async fn`'s future panics:
-//! "`async fn` resumed after completion"), so the report's branch has a
-//! precondition, `if !report_done`. A branch whose precondition is false
-//! is disabled for that call of `select!`: its expression is still evaluated
-//! (here it only takes `&mut`), but its future is not polled. A branch is
-//! also disabled when its value does not match its pattern:
-//! `Some(job) = jobs.recv()` once `recv` returns `None` because every sender
-//! is gone. When every branch is disabled, `select!` evaluates its `else`
-//! branch, and without one it panics; here `else` is how the second run's
-//! loop ends, with no jobs left and the report done.
-//!
-//! Without `biased;`, `select!` starts polling at a randomly chosen branch,
-//! for fairness in loops, so when several branches are ready at once which
-//! one runs is random. `biased;` polls them top to bottom. In the third run
-//! the shutdown and the queued jobs are ready together at 1.5 s, and shutdown
-//! is on top, so the worker stops when asked; without `biased;`, runs of this
-//! example stopped at 1.5 s, 2.0 s or 2.5 s. Tokio's docs add the cost: with
-//! `biased;`, fairness is yours to ensure, since a branch that is always
-//! ready starves every branch below it.
+//! Beyond the guides: asyncio's counterpart is a loop around
+//! `asyncio.wait(pending, return_when=FIRST_COMPLETED)`, whose `pending` tasks
+//! run on. `select!` waits on futures, not tasks, and drops the losers, so a
+//! future written in a branch is new on every turn; one made before the loop
+//! and polled through `&mut` (hence `pin!`) keeps its progress, as a deadline
+//! for the whole loop does. A branch is disabled by its `if` or by a value that
+//! does not match its pattern, and `else` runs when all are. `biased;` polls
+//! top to bottom, so the shutdown branch wins a tie (without it, this example
+//! stopped at 1.5, 2.0 or 2.5 s), and a branch always ready starves those
+//! below it.
 
 use std::pin::pin;
 use std::time::Duration;

@@ -2,35 +2,15 @@
 //! awaiting it stops waiting; tying it to its owner takes a guard such as
 //! `AbortOnDropHandle`.
 //!
-//! In asyncio, cancelling a coroutine that is awaiting a task cancels that
-//! task too, unless the await goes through `shield`. In Tokio the shield is
-//! the default: a task belongs to the runtime, not to whoever holds its
-//! `JoinHandle`. When the awaiter is cancelled (dropped, timed out, or the
-//! losing branch of a `select!`), only its wait ends; the task runs on, and
-//! if the wait only borrowed the handle (`&mut handle`), its result can still
-//! be collected through it. A wait that owned the handle drops it, which
-//! detaches the task: it still runs, but its result is lost.
-//!
-//! The guide's handler mixes up two intents. It catches the cancellation and
-//! then cancels the shielded task itself, which undoes the shield, and it
-//! swallows the `CancelledError`: a caller that cancels `cleanup_tasks` sees
-//! it return `None`, and `wait_for` on it returns `None` instead of raising
-//! `TimeoutError`. Here the two are kept apart. First the shield: the task
-//! finishes although nobody was waiting. Then the cleanup: `cleanup_tasks`
-//! holds its task through `tokio_util::task::AbortOnDropHandle` (crate
-//! `tokio-util`, feature `rt`), a `JoinHandle` wrapper that aborts the task
-//! when it is dropped. The caller's timeout drops `cleanup_tasks` at its
-//! `.await`, the guard's destructor aborts the task, and the caller sees its
-//! timeout, not a normal return. Rust has no `except CancelledError` to run
-//! code on cancellation; destructors are that code, and they run on every
-//! way out: return, `?`, panic or cancellation. `JoinSet` gives the same
-//! guarantee for many tasks.
-//!
-//! The destructor only requests the abort: the runtime drops the task's
-//! future later, when it gets to the task, and a destructor cannot `.await`
-//! to wait for that. Here a `tokio_util::task::TaskTracker` does the
-//! waiting: once it is closed, its `wait` returns when every task it spawned
-//! has stopped.
+//! In asyncio, cancelling the awaiter cancels the task unless the await goes
+//! through `shield`. In Tokio the shield is the default: a task belongs to the
+//! runtime, and a cancelled awaiter only stops waiting. The guide's handler
+//! cancels the task it shielded and swallows the `CancelledError`, so its
+//! caller's `wait_for` returns `None`. Here the two are apart: first a task
+//! that finishes with nobody waiting, then `cleanup_tasks`, whose
+//! `AbortOnDropHandle` aborts its task when a timeout drops it, and whose
+//! caller sees the timeout. A destructor can't wait for the abort to finish:
+//! a `TaskTracker` does.
 //!
 //! Translates:
 //! - *Python Async/Await*, "Proper Task Cleanup"

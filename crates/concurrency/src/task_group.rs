@@ -1,38 +1,13 @@
 //! `asyncio.TaskGroup` and `except*`: a `JoinSet` that fails fast, aborts the
 //! sibling tasks, and reports every failure together.
 //!
-//! A TaskGroup waits for all its tasks; when one raises, it cancels the
-//! others, waits until they have stopped, and raises an `ExceptionGroup`
-//! with every error, which `except*` takes apart by type. Tokio's building
-//! block for this is `JoinSet`: `join_next` in a loop, `abort_all` at the
-//! first failure, and keep draining until the set is empty. The drain is
-//! what waits for the cancelled tasks: each comes back as a `JoinError` that
-//! `is_cancelled`, and `join_next_with_id` says which task it was.
-//! `JoinSet::shutdown().await` is exactly `abort_all` plus that drain, but it
-//! throws the results away. `group` writes the loop out because a second
-//! failure belongs in the report, and calls `shutdown` where nothing is left
-//! to report, before passing on a worker's panic. The failures end up in a
-//! `Vec`, the counterpart of the exception group; Rust errors are typed
-//! values, so there is nothing to filter by type. Tasks that fail or are
-//! cancelled at the same instant come out of `join_next` in no documented
-//! order, so `group` reports them in job order.
-//!
-//! Dropping a `JoinSet` instead, which is what happens if `group` itself is
-//! cancelled (a caller's timeout, a lost `select!`) or unwinds, aborts the
-//! tasks still in it but does not wait for them: a destructor cannot
-//! `.await`, so each task stops later, when the runtime gets to it.
-//! Python's `TaskGroup`, cancelled from outside, still waits for its
-//! children before the cancellation goes on. In Rust, code that must know
-//! its tasks have stopped calls `shutdown().await` itself, on a path that is
-//! not being cancelled.
-//!
-//! In the guide every worker takes one second, so by the time C fails, A and
-//! B have already succeeded and there is nothing left to cancel. So it is
-//! here on the current-thread runtime, as it behaves at the time of writing:
-//! the three timers are due at the same instant, and the runtime runs all
-//! three woken tasks before `group` looks at C's failure. On a multi-thread
-//! runtime A or B may still be cancelled. A second group makes C fail after
-//! half a second to show the cancelling, and a third shows the success path.
+//! `task_groups_example` drains `join_next`, calls `abort_all` at the first
+//! failure and keeps draining, which waits for the cancelled tasks as a
+//! TaskGroup does; the failures are a `Vec`, the exception group, in job order
+//! (`join_next` documents none for tasks ending at one instant). A `JoinSet`
+//! that is dropped instead (its owner cancelled) aborts its tasks without
+//! waiting for them. In the guide every worker takes a second, so when C fails
+//! A and B are done and nothing is cancelled; a second group has C fail first.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -74,7 +49,7 @@ struct GroupFailed {
 /// Runs the jobs as one group: every result, in job order, if all succeed;
 /// otherwise the failures, once the first one has cancelled the rest and
 /// they have all stopped.
-async fn group(jobs: &[Job]) -> Result<Vec<String>, GroupFailed> {
+async fn task_groups_example(jobs: &[Job]) -> Result<Vec<String>, GroupFailed> {
     let mut tasks = JoinSet::new();
     let mut job_index = HashMap::new();
     for (index, &(name, delay, should_fail)) in jobs.iter().enumerate() {
@@ -135,9 +110,13 @@ const SECOND: Duration = Duration::from_secs(1);
 const HALF_SECOND: Duration = Duration::from_millis(500);
 
 pub async fn run() {
+    // The guide's group. The three timers are due at one instant, and the
+    // current-thread runtime, as it behaves at the time of writing, runs all
+    // three woken tasks before C's failure is seen, so nothing is left to
+    // cancel; on the multi-thread runtime A or B may still be cancelled.
     println!("A, B and C take 1s; C fails:");
     report(
-        group(&[
+        task_groups_example(&[
             ("A", SECOND, false),
             ("B", SECOND, false),
             ("C", SECOND, true),
@@ -147,7 +126,7 @@ pub async fn run() {
 
     println!("\nA and B take 1s; C fails at 0.5s:");
     report(
-        group(&[
+        task_groups_example(&[
             ("A", SECOND, false),
             ("B", SECOND, false),
             ("C", HALF_SECOND, true),
@@ -156,5 +135,5 @@ pub async fn run() {
     );
 
     println!("\nNobody fails:");
-    report(group(&[("A", SECOND, false), ("B", HALF_SECOND, false)]).await);
+    report(task_groups_example(&[("A", SECOND, false), ("B", HALF_SECOND, false)]).await);
 }

@@ -1,18 +1,11 @@
 //! `asyncio.wait` (ALL_COMPLETED): wait until every task has finished, then
 //! look at each result on its own.
 //!
-//! The guide's snippet crashes with `UnboundLocalError`: the loop
-//! `for task in done:` makes `task` a local variable of `main`, so the call
-//! `task("Task-1", 2)` above it no longer sees the coroutine function. With
-//! the loop variable renamed, it prints the three results in the iteration
-//! order of `done`, which is a `set`: unspecified, in principle different
-//! from run to run. Here the results come back in the order the tasks were
-//! spawned, because their handles are awaited from a `Vec`.
-//!
-//! `wait` differs from `gather` in that it never raises a task's exception:
-//! a failed task is just a done task whose `result()` raises. `join_all` over `JoinHandle`s is
-//! the same: each element is a `Result<T, JoinError>` to inspect, and one
-//! task's panic does not stop the others from being collected.
+//! `join_all` over `JoinHandle`s gives every task's `Result<T, JoinError>` in
+//! the order spawned, and one task's panic stops no other from being
+//! collected, as `wait` never raises a task's exception. The guide's snippet
+//! crashes with `UnboundLocalError` (`for task in done:` shadows its `task`
+//! function); fixed, it prints in the unspecified order of a `set`.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "Using `asyncio.wait()`"

@@ -1,22 +1,12 @@
 //! A pool that limits how many tasks use something at once: a `Semaphore`
 //! whose owned permit is the guard, so a slot can't be kept by mistake.
 //!
-//! The guide's pool has a bug. `release` is declared `async def`, and
-//! `__aexit__` calls `self.release()` without `await`: that only creates a
-//! coroutine object, which is thrown away with a "coroutine
-//! 'AsyncPool.release' was never awaited" warning. The semaphore is never
-//! released, so every `async with pool` leaks a slot: on `AsyncPool(3)`, a
-//! fourth `async with pool` waits forever (tried with Python 3.11).
-//!
-//! In Rust there is no release call to forget. `acquire_owned` returns an
-//! `OwnedSemaphorePermit`, and dropping the permit gives the slot back, so
-//! the slot is returned at the end of the scope, on `?`, on a panic, and when
-//! the task holding it is cancelled. The permit is "owned" (it holds an
-//! `Arc` of the semaphore, not a borrow), so it can be moved into a spawned
-//! task or stored in a struct. Tokio's semaphore is fair: waiters get slots
-//! in the order they asked. The workers at the end arrive 0.1 s apart, so
-//! that order, and the order in which they finish, is set by the program:
-//! Tokio documents no order for timers due at the same instant.
+//! The guide's `__aexit__` calls the async `release()` without `await`, so no
+//! slot is ever given back: on `AsyncPool(3)` a fourth use waits for ever. In
+//! Rust there is no release to forget: dropping the `OwnedSemaphorePermit`
+//! gives the slot back, on every way out, cancellation included, and the
+//! permit can move into a task. The semaphore is fair: waiters get slots in
+//! the order they asked.
 //!
 //! Translates:
 //! - *Python Async/Await*, "Resource Management" (`AsyncPool`)

@@ -1,32 +1,13 @@
 //! Cancellation drops a future where it is waiting: the async cleanup after
 //! that `.await` never runs, but `Drop` does.
 //!
-//! The guides promise that `finally` and `__aexit__` clean up however the
-//! block ends. Cancellation is the one way of ending where Rust differs. In
-//! asyncio, `task.cancel()` or `asyncio.timeout` raises `CancelledError`
-//! inside the coroutine, at the `await` it is suspended on. The exception
-//! unwinds through the body, so `finally` blocks and `__aexit__` run, and may
-//! even await. A Rust future is cancelled by dropping it: `timeout` when
-//! the time is up, `select!` when another branch wins, and the runtime when
-//! a task is aborted. The future is not polled again, so nothing after the
-//! pending `.await` runs, including the scoped helper's cleanup; what does
-//! run is `Drop`, for every value the future owned at that point.
-//!
-//! So cleanup that must survive cancellation goes in `Drop`, which means it
-//! must be synchronous. Here the connection has an async `close` for the
-//! normal path, and a `Drop` that, when `close` never ran, hands the goodbye
-//! to a task of its own. Two things can lose such a task. `tokio::spawn`
-//! finds the runtime through the current thread, so a value dropped on a
-//! thread outside the runtime makes it panic, and `Handle::try_current()`
-//! is an `Err` there even while the runtime runs. And the runtime's shutdown drops the
-//! tasks still alive, and with them the values they hold, while the runtime
-//! is still current (`try_current()` is `Ok`): a task spawned from one of
-//! those `Drop`s is dropped without ever running. So the connection keeps a
-//! `Cleanup`, made when it was opened: a `Handle` captured inside the
-//! runtime, which spawns from any thread, and a `TaskTracker` that the
-//! program waits on before its runtime goes. A value still alive at the
-//! shutdown loses its async cleanup all the same; closing or dropping it
-//! before then is the program's part.
+//! In asyncio, cancelling raises `CancelledError` at the `await`, so `finally`
+//! and `__aexit__` run and may even await. A Rust future is cancelled by
+//! dropping it: nothing after the pending `.await` runs, only the `Drop` of
+//! each value it owned. So the connection has an async `close` for the normal
+//! path, and a `Drop` that hands the goodbye to a task of its own, spawned
+//! through a `Handle` captured when it was opened onto a `TaskTracker` the
+//! program waits on (why both: the book's page "Cancellation").
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

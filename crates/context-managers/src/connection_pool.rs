@@ -2,42 +2,14 @@
 //! connection: dropping the guard gives back the permit, and the connection
 //! too if it is in a known state.
 //!
-//! The guide's `get_connection` is an `@asynccontextmanager` around a
-//! semaphore. In Rust, `get_connection` returns a guard instead:
-//! `PooledConnection` holds an `OwnedSemaphorePermit` (the right to a
-//! connection) and the connection itself, and its `Drop` is the `finally`.
-//! The guard can be held across `.await`s and moved into tasks, and nothing
-//! can return a connection twice or forget to.
-//!
-//! Every `.await` is a point where the caller may be cancelled: a timeout, a
-//! `select!` that took another branch, an aborted task. The future is dropped
-//! there and only `Drop` runs, so the pool keeps its books in values, never
-//! in lines after an `.await`. `get_connection` counts a checkout as active
-//! by creating the guard, right after it gets the permit and before it opens
-//! a connection; a caller that gives up during the open drops the guard,
-//! which takes the count back. The guide counts first and enters its `try`
-//! only after the setup sleep, so a caller cancelled during the setup leaves
-//! `active_connections` one too high for good (tried with Python 3.11).
-//!
-//! A connection goes back to the idle list only when the operation on it
-//! finished. `execute` takes the connection out of the guard while the query
-//! runs. If the caller is cancelled or panics halfway, the connection, in the
-//! middle of a conversation with the server, is dropped with the query, which
-//! closes it: the guard has nothing to give back, and the pool opens a fresh
-//! connection when it next needs one. The pools of `patterns`
-//! (`connection_pool`) and `real-world` (`sqlite_pool`) follow the same rule.
-//!
-//! Other changes from the guide. Its connections are only names, made from
-//! the shared `active_connections` counter after the setup sleep, by which
-//! time the other workers have bumped it too: all three first workers print
-//! "using Connection-3". Here each connection is a value with its own name,
-//! opened once and then reused, which is what a pool is for; the last two
-//! workers get connections back from the idle list and skip the setup. The
-//! guide's cleanup awaits a short sleep before releasing; giving a
-//! connection back is bookkeeping, synchronous in `Drop`. And the workers
-//! arrive 0.1 s apart instead of all at once, and opening takes 0.5 s instead
-//! of 0.1 s: Tokio documents no order for timers due at the same instant, and
-//! with five identical workers the order of the lines would depend on it.
+//! The guide's `@asynccontextmanager` becomes a guard, `PooledConnection`,
+//! whose `Drop` is the `finally`. Every `.await` is a point where the caller
+//! may be cancelled, so the pool keeps its books in values: a checkout counts
+//! from the moment the guard exists, and a connection whose query was
+//! abandoned is closed, not given back. The guide's count goes one too high
+//! for good when a caller is cancelled during its setup, and all its first
+//! workers print "Connection-3"; here each connection has its own name and is
+//! reused. Workers arrive 0.1 s apart, so no two timers tie.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -1,21 +1,12 @@
 //! `__aexit__` sees the exception: the scoped helper gets the body's
 //! `Result`, and commits or rolls back accordingly.
 //!
-//! Python hands `__aexit__` the exception's type, value and traceback, or
-//! three `None`s. In Rust the body's outcome is a value: the helper matches
-//! on the `Result` the body returned, before it decides how to clean up. A
-//! transaction is the classic case: commit on `Ok`, roll back on `Err`. Two
-//! endings the helper never sees: a panic in the body, which unwinds
-//! through it, and cancellation, where asyncio would hand `__aexit__` a
-//! `CancelledError`. Neither needs code here: the pending rows live in the
-//! `Transaction`, which is dropped as the panic unwinds or with the
-//! cancelled future, and nothing reaches the table before the commit.
-//!
-//! `__aexit__` returning `True` swallows the exception. The Rust helper
-//! decides what its caller gets just as freely, but in its signature: this
-//! one returns the body's `Result` unchanged, which is `return False`. A
-//! helper that suppressed errors would return `Option<T>` or `Ok(default)`,
-//! and the caller would see that in the type.
+//! Python hands `__aexit__` the exception; in Rust the helper matches on the
+//! `Result` the body returned: commit on `Ok`, roll back on `Err`. A panic or
+//! a cancellation never reaches the helper, and needs no code: the pending
+//! rows live in the `Transaction`, dropped with it. Returning the body's
+//! `Result` unchanged is `return False`; a helper that swallowed errors would
+//! say so in its return type.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -1,35 +1,13 @@
 //! Cleanup that has to `.await` goes in an explicit `async fn close(self)`,
 //! with a `Drop` fallback that warns when `close` was never called.
 //!
-//! `AsyncDatabase.__aexit__` awaits `disconnect()`. `Drop` can't await, so a
-//! Rust type whose cleanup is async offers it as a method, and the caller
-//! awaits it on the way out. Taking `self` by value means the connection is
-//! gone afterwards: a query after `close` is a compile error, where Python
-//! lets the call happen (the guide's class even answers it; a real driver
-//! raises at run time).
-//!
-//! The price is that nothing forces the call: an early `return` or `?`
-//! between `connect` and `close` skips it, and so does cancelling the caller
-//! at an `.await` in between. So the type also implements
-//! `Drop` as a fallback. It can't disconnect properly, but it can say so (a
-//! real program would log with `tracing::warn!`), and it is silent once
-//! `close` has finished. If `close` itself is cancelled halfway, the flag is
-//! still unset and the warning fires, which is the truth.
-//!
-//! Tokio's own buffered writers work the same way: `BufWriter` holds data in
-//! memory until it is flushed, and its `Drop` can't write to the file, so
-//! data that was never flushed is lost. `flush().await` is their async half
-//! of closing: it writes the buffer out and waits until the file has it.
-//! (`shutdown().await` does the same for a file, and on a socket also
-//! closes the writing side.) The file itself is closed when the `File` is
-//! dropped: synchronously, with no error reported, and only once a write
-//! still in flight has finished, one more reason to flush first. Neither
-//! flushing nor closing puts the data on the disk; `File::sync_all` does.
-//!
-//! The file is created on the blocking pool by a job that holds a share of
-//! its temporary directory, so a cancelled `run()` can't remove the
-//! directory while the job is still creating the file in it (the reason is
-//! on `real-world/file_io`'s page).
+//! `Drop` can't await, so `AsyncDatabase.__aexit__`'s `disconnect()` becomes a
+//! method the caller awaits; taking `self` makes a query after `close` a
+//! compile error. Nothing forces the call (`?`, an early return, a
+//! cancellation skip it), so `Drop` says when it was skipped. Tokio's
+//! `BufWriter` is the same: `flush().await` writes the buffer out, and data
+//! never flushed is lost when it is dropped. See the book's page "Cleanup and
+//! resources".
 //!
 //! Translates:
 //! - *Python Async/Await*, "Database Connection"

@@ -1,32 +1,13 @@
 //! An RAII guard: acquire with `.await`, release in `Drop`, on every way out
 //! of the scope.
 //!
-//! `async with` calls `__aenter__`, runs the body, and calls `__aexit__`
-//! however the body ends. Rust has no `async with`; it has scopes. A value
-//! that owns a resource is dropped when its scope ends, on a normal exit, on
-//! an early `return`, on `?`, and while a panic unwinds (unless the program
-//! is built with `panic = "abort"`), and its `Drop` impl runs then. It is
-//! also dropped when the future holding it is cancelled, which is what
-//! makes a guard the one cleanup that cancellation can't skip (see
-//! `cleanup_on_cancel`). Acquiring can be `async` (an ordinary `async fn`
-//! that returns the guard); releasing cannot, because `Drop::drop` is a
-//! plain `fn`.
-//!
-//! That is why this idiom fits when the release is synchronous: unlocking,
-//! returning a permit, closing a file descriptor, updating a flag. Tokio's
-//! `MutexGuard`, `OwnedSemaphorePermit` and `tempfile::TempDir` all work this
-//! way. The guides' `__aexit__` awaits a sleep; a `Drop` can't, so here the
-//! release is immediate. When the release really has to await (flush a
-//! buffer, send a goodbye), see `explicit_close` and `scoped_helper`.
-//!
-//! In "Basic Async Context Managers", `resource` outlives its block, so the
-//! guide can ask `resource.is_open` afterwards and get `False`. Here the guard,
-//! `OpenResource`, borrows the resource mutably: while the guard lives,
-//! nothing else can touch the resource, and when its scope ends the borrow
-//! ends with it, so `is_open` can be read again. Using the guard itself after
-//! its scope does not compile. And several guards in one scope are dropped
-//! in reverse order of creation, the way nested `async with` blocks (or an
-//! `AsyncExitStack`) unwind.
+//! Rust has no `async with`; it has scopes. A value that owns a resource is
+//! dropped when its scope ends, however it ends, cancellation included, and
+//! its `Drop` releases the resource. Acquiring may be async; releasing can't,
+//! so the guides' awaited release is immediate here. The guard,
+//! `OpenResource`, borrows its resource, so `is_open` can be read after the
+//! block, as in the guide, and using the guard after its scope does not
+//! compile. See the book's page "Cleanup and resources".
 //!
 //! Translates:
 //! - *Python Async/Await*, "Basic Context Manager"

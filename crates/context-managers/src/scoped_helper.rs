@@ -1,22 +1,12 @@
 //! `@asynccontextmanager` as a function that takes an async closure: set up,
 //! run the body, and clean up with `.await` however the body ends.
 //!
-//! An `@asynccontextmanager` generator is setup, `yield`, cleanup. The Rust
-//! shape is a function that does the setup, calls the body with what Python
-//! would yield, awaits the cleanup, and returns the body's result. The body
-//! is an async closure (`AsyncFnOnce`, stable since Rust 1.85), which may
-//! borrow the connection: it can't keep it past the call, so the cleanup
-//! can't pull the resource out from under it.
-//!
-//! The helper owns the control flow, so the cleanup runs when the body
-//! succeeds, when it fails with `?`, and when it `return`s early: all three
-//! only leave the closure, never the helper. It is the idiom to reach for
-//! when the cleanup must `.await` and callers should not be able to forget it.
-//!
-//! It does not cover two cases Python's `finally` does: a panic in the body
-//! unwinds straight through the helper, and if the whole call is cancelled
-//! (a timeout, `select!`, `abort`), the code after the `.await` never runs.
-//! `cleanup_on_cancel` shows what to do about the second.
+//! The helper does the setup, calls the body (an `AsyncFnOnce`) with what
+//! Python would yield, awaits the cleanup and returns the body's result, so
+//! success, `?` and an early `return` all get the cleanup. Unlike Python's
+//! `finally`, it does not run on a panic or when the whole call is cancelled
+//! (see `cleanup_on_cancel`). The guide's `db_management` never imports
+//! `contextlib`.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -1,26 +1,12 @@
 //! A custom error type that wraps its cause, built with `thiserror`, and
 //! reported with its whole source chain.
 //!
-//! The guide's `AsyncOperationError` keeps the operation's name and the
-//! original exception, and also pastes the original's text into its own
-//! message. In Rust the wrapped error is the error's *source*: `#[source]`
-//! makes `Error::source()` return it, so the caller can still reach the
-//! `io::Error` and its `kind()`, and reporters can walk the chain. By
-//! convention a wrapper's `Display` does not repeat its source, or reports
-//! would print it twice; the guide's one-line message is the chain joined
-//! with ": ", which is what `report` does here and what `anyhow` prints for
-//! `{:#}`.
-//!
-//! The guide collects the results with `as_completed`, but its five
-//! operations all take 0.1 s and finish at the same instant; Python's run
-//! lists them in the order they were started. Tokio documents no order for
-//! timers due at the same instant, so here the handles are awaited in that
-//! order instead: the same lines, by the program's choice.
-//!
-//! `create_task(..., name=name)` has no stable counterpart: Tokio's task
-//! names (`task::Builder::name`) need the `tokio_unstable` cfg and the
-//! `tracing` feature. The operation's name travels in the error instead,
-//! where it is needed.
+//! The guide's `AsyncOperationError` keeps the original exception and pastes
+//! its text into its own message. In Rust the wrapped error is the *source*
+//! (`#[source]`): the caller can still reach the `io::Error` and its `kind()`,
+//! and a report joins the chain with ": " (`report` here, `anyhow`'s `{:#}`),
+//! so a wrapper's own message does not repeat it. The handles are awaited in
+//! the order started, since all five finish at one instant.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -1,22 +1,12 @@
 //! Handling each task's error on its own: every result with `join_all`
 //! (`return_exceptions=True`), or each as it completes with `JoinSet`.
 //!
-//! Whether an operation fails is random in the guide (`random.random() <
-//! 0.5`). Here each outcome is drawn when its task is created, from a ChaCha8
-//! generator seeded with `SEED` (36), so the same tasks fail on every run.
-//!
-//! In the guide every operation takes 0.5 s, so the three `individual` tasks
-//! finish at the same instant, and Python's run prints them in the order they
-//! were started. Tokio documents no order for timers due at the same instant,
-//! so the output would hang on an implementation detail; here each of the
-//! three takes 0.1 s longer than the one before, and they complete, as in
-//! the guide's run, in the order they were started.
-//!
-//! A spawned task's handle yields `Result<T, JoinError>`, and here `T` is
-//! itself a `Result`: the outer layer says whether the task ran to the end
-//! (it could have panicked or been aborted), the inner one whether the
-//! operation succeeded. Python folds both into "the task raised"; Rust keeps
-//! a bug (a panic) apart from an expected failure (an `Err`).
+//! A task's handle yields `Result<T, JoinError>`, and here `T` is itself a
+//! `Result`: the outer layer says whether the task ran to the end (no panic,
+//! no abort), the inner one whether the operation succeeded. Python folds
+//! both into "the task raised". The coin flips come from a generator seeded
+//! with 36, and the three `individual` tasks take 0.5, 0.6 and 0.7 s, so they
+//! complete in the order the guide's run shows.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

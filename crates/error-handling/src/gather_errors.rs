@@ -2,28 +2,13 @@
 //! `return_exceptions=True`: `try_join_all` against `join_all` over
 //! `Result`s.
 //!
-//! `try_join_all` resolves to `Err` as soon as one future fails, and drops
-//! the others there and then, which cancels them. Python's `gather` does
-//! not cancel: it raises the first exception, but the other tasks keep
-//! running in the background, unobserved. (Rust behaves like Python when
-//! the inputs are the `JoinHandle`s of spawned tasks: dropping a handle
-//! detaches its task, which runs on.) When the rest should be collected
-//! instead, `join_all` over futures that return `Result` gives a
-//! `Vec<Result<_, _>>`, one entry per input, in input order:
-//! `return_exceptions=True` with the error type spelled out.
-//!
-//! Failing fast is what `try_join_all`'s documentation promises, and what
-//! it does for a short list like this one; past a certain length an error
-//! waits for the futures before it ([the cheat
-//! sheet](../cheatsheet.md#try-join-all-fails-fast) says where). To fail fast
-//! over a list of any length, drive a `FuturesUnordered` with `try_next`, or
-//! spawn into a `JoinSet` and `abort_all` on the first error.
-//!
-//! The two tasks are two different `async fn`s, so their futures have two
-//! different types; a `Vec` holds one type, so each future is boxed
-//! (`FutureExt::boxed`) into a `BoxFuture` with the same output. For a fixed
-//! handful like these three, `tokio::try_join!` fails fast the same way
-//! without a `Vec` or boxing; a list is what `try_join_all` is for.
+//! `try_join_all` returns the first `Err` and drops the other futures, which
+//! cancels them; `gather` leaves the other tasks running, as `try_join_all`
+//! over `JoinHandle`s does. It fails fast on a short list like this one ([the
+//! cheat sheet](../cheatsheet.md#try-join-all-fails-fast) says how short).
+//! `join_all` gives a `Vec` of every `Result`, in input order. The futures are
+//! boxed (`BoxFuture`) because two `async fn`s have two types, and a `Vec`
+//! holds one.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*,

@@ -1,35 +1,13 @@
 //! The guide's retry and timing decorators as generic async functions, and
 //! then a retry with exponential backoff from `backon`.
 //!
-//! A Python decorator wraps a coroutine function in another. Rust's nearest
-//! equivalent is a generic function that takes the operation as an async
-//! closure (`AsyncFnMut`, stable since Rust 1.85) or takes a future (`timed`
-//! below), and the call site says what it wraps: `retry(2, delay, async ||
-//! timed(..).await)` reads in the same order as the guide's stacked
-//! `@async_retry` / `@async_timing`. Note that the retry needs a closure, not
-//! a future: a future runs once, and each attempt needs a fresh one.
-//!
-//! `retry` keeps the guide's contract, which `testing`'s `paused_time`
-//! shares: `max_retries` counts the retries, so there are at most
-//! `max_retries + 1` attempts; it waits the same `delay` after each failure
-//! but the last, never after the last; and it returns the first success or
-//! the last error.
-//!
-//! The guide's block never imports `random` (and its call is commented out):
-//! run as written, every attempt fails with `NameError`, which the retry
-//! catches like any other exception. Here `unreliable_operation` fails 70% of
-//! the time, as the text meant, with a ChaCha8 generator seeded with `SEED`
-//! (19) for its coin: the first call fails twice and then succeeds, the
-//! second fails three times and gives up.
-//!
-//! The hand-rolled retry is fine for learning. In a real program use
-//! [`backon`](https://docs.rs/backon): constant, exponential or Fibonacci
-//! backoff with optional jitter and a maximum delay, a predicate for which
-//! errors are worth retrying (`when`), and a hook to log each retry
-//! (`notify`). Its `with_max_times(n)` counts retries too, like
-//! `max_retries`. (`backoff`, the older crate, is unmaintained:
-//! RUSTSEC-2025-0012.) It sleeps with `tokio::time::sleep`, so it follows
-//! Tokio's paused clock in tests.
+//! A decorator becomes a function that takes the operation: `retry` takes an
+//! async closure (`AsyncFnMut`), since each attempt needs a fresh future, and
+//! `timed` a future. `retry` keeps the guide's contract: at most
+//! `max_retries + 1` attempts, the same `delay` after each failure but the
+//! last. In a real program use [`backon`](https://docs.rs/backon) (backoff,
+//! jitter, which errors to retry). The guide never imports `random`; here the
+//! coin is a generator seeded with 19.
 //!
 //! Needs: `backon/tokio-sleep`
 //!

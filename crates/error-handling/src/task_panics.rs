@@ -1,28 +1,13 @@
 //! A panic inside a spawned task stays in that task: awaiting it gives a
 //! `JoinError` whose `is_panic()` is true, and the other tasks run on.
 //!
-//! It completes the guides' "Error Handling" sections for the case Python
-//! folds into exceptions.
-//!
-//! In asyncio an exception inside a task is stored and raised again by
-//! `await task` (or logged as "Task exception was never retrieved"). Rust
-//! splits that case in two. An expected failure is a value: the task returns
-//! `Result<T, E>`, and the caller handles the `Err`. A panic means a bug;
-//! with the default `panic = "unwind"`, Tokio catches it at the task
-//! boundary, so it does not take down the runtime or the other tasks, and
-//! hands it to whoever awaits the task as a `JoinError` whose `is_panic()` is
-//! true. `into_panic()` gives back the payload, and
-//! `std::panic::resume_unwind` would carry the panic on into the caller.
-//!
-//! A panicked task returns nothing, so it can't say which input it was
-//! working on. Its task ID can: `JoinSet::spawn` returns an `AbortHandle`
-//! whose `id()` is known before the task runs, `join_next_with_id` pairs each
-//! result with the ID of its task, and `JoinError::id()` names the task that
-//! panicked. A map from ID to input recovers the rest. (Task IDs are unique
-//! among the tasks alive at one time, and say nothing about spawn order.)
-//!
-//! The default panic hook still prints the panic message to stderr when it
-//! happens, which is why this example writes some lines there.
+//! asyncio stores a task's exception and raises it again at `await task`.
+//! Rust splits the case in two: an expected failure is a `Result`, and a panic
+//! is a bug, which Tokio catches at the task's edge (with the default
+//! `panic = "unwind"`) and hands over as a `JoinError` (`into_panic()`
+//! gives the payload). A panicked task returns
+//! nothing, so its task ID (`join_next_with_id`) says which input it had. The
+//! default panic hook still prints the message to stderr.
 
 use std::any::Any;
 use std::collections::HashMap;

@@ -3,40 +3,13 @@
 //! `timeout_at(when, future)`, and a future that runs out of time is
 //! dropped: cancelled.
 //!
-//! `tokio::time::timeout(duration, future)` resolves to `Ok(output)`, or, if
-//! the time runs out first, to `Err(Elapsed)`. At that moment the inner
-//! future is dropped: it stops at the `.await` where it was waiting, never
-//! resumes, and its destructors run, which is what `wait_for` does to its
-//! awaitable by cancelling it. Unlike Python, there is no exception inside
-//! the inner future to catch or, by mistake, to swallow.
-//!
-//! `async with asyncio.timeout(2):` sets one deadline, two seconds from now,
-//! for a whole block. In Rust, wrap the block in an `async { }` and pass that
-//! to `timeout`. For an absolute deadline, as with `asyncio.timeout_at`, fix
-//! an `Instant` once and give each step `timeout_at(deadline, step)`, so all
-//! steps share the same budget.
-//!
-//! A timeout can only fire while the future is waiting. `timeout` polls the
-//! inner future first and looks at the clock only when it returns `Pending`,
-//! so a future that runs for a long time without reaching an `.await` that
-//! waits (a CPU loop, a blocking call) can't be interrupted: it runs on
-//! until it next waits, and if it finishes first, the result is `Ok`,
-//! however late. asyncio has the same limit: cancellation is delivered at an
-//! `await`.
-//!
-//! The first mistake a Python developer makes: `asyncio.wait_for(task, d)`
-//! cancels the task when the time is up, but `timeout(d, join_handle)` only
-//! drops the `JoinHandle`, and dropping a handle detaches the task, which
-//! runs on. Keep the handle, time out on `&mut handle`, and call
-//! `handle.abort()` on `Err(Elapsed)`. Awaiting the handle after that waits
-//! until the task has been dropped at its `.await`, and gives a `JoinError`
-//! whose `is_cancelled()` is true (or the task's output, if it finished
-//! before the abort reached it). If the code holding the handle can itself
-//! be cancelled, the handle is dropped before `abort` is reached; wrapping it
-//! in `tokio_util::task::AbortOnDropHandle` makes dropping it abort the task.
-//!
-//! In the guide `long_operation` is not defined; here it takes ten seconds,
-//! so the five-second `wait_for` fires.
+//! `timeout` gives `Ok(output)` or `Err(Elapsed)`, dropping the future, with no
+//! exception inside it to swallow. One deadline for a block is `timeout` on an
+//! `async { }` block, or `timeout_at` with one `Instant` for every step. A
+//! timeout fires only while the future waits. `timeout(d, join_handle)` stops
+//! waiting but leaves the task running: time out `&mut handle` and `abort()`
+//! (the book's page "Cancellation"). The guide never defines
+//! `long_operation`; here it takes ten seconds.
 //!
 //! Translates:
 //! - *Python Async/Await*, "Timeout Handling"

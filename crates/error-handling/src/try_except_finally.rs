@@ -1,20 +1,11 @@
 //! `try`/`except`/`finally` in async code: a `Result` to `match` or pass on
 //! with `?`, and cleanup in a `Drop` guard so it runs on every path.
 //!
-//! An async fn reports failure by returning `Err`, exactly as a synchronous
-//! one does; nothing about error handling is special to async Rust. `match`
-//! is `try`/`except`, `?` is "let it propagate", and the error type in the
-//! signature says what can go wrong, where `except ValueError` has to guess.
-//! `Result::ok` turns an error into `None`, like the guide's `safe_operation`.
-//!
-//! `finally` has two translations. Code after a `match` runs on every path the
-//! `match` handles. Cleanup that must also run when `?` returns early, when a
-//! panic unwinds, or when the future is cancelled goes in a `Drop` impl. That
-//! last case matters in async code: a future that is cancelled is dropped at
-//! the `.await` where it waits, and no line after that `.await` ever runs, but
-//! its destructors do. (Python's `finally` runs on cancellation because
-//! `CancelledError` is an exception; in Rust, `Drop` is the only hook.)
-//! `Drop` cannot `.await`; the section `context-managers` covers async cleanup.
+//! Nothing about errors is special to async Rust: `match` is `try`/`except`,
+//! `?` lets an error propagate, and the signature says what can go wrong.
+//! `Result::ok` is the guide's `safe_operation`. Cleanup that must also run on
+//! `?`, a panic or a cancellation goes in a `Drop`, since a cancelled future
+//! runs no line after its `.await`.
 //!
 //! Translates:
 //! - *Python Async/Await*, "Try/Except with Async"

@@ -1,23 +1,11 @@
 //! Async comprehensions as `StreamExt` combinators: `then` for `await`,
 //! `filter` for `if`, `collect` for the brackets.
 //!
-//! | Python | Rust |
-//! | --- | --- |
-//! | `[x async for x in agen()]` | `agen().collect::<Vec<_>>().await` |
-//! | `[await f(x) for x in items]` | `stream::iter(items).then(f).collect()` |
-//! | `... if cond(x)` | `.filter(\|x\| ready(cond(x)))` |
-//! | `(await f(x) async for x in agen())` | `agen().then(f)`, a lazy stream |
-//!
-//! `map` takes a plain closure; `then` takes one that returns a future and
-//! awaits it. Like the comprehensions, `then` is sequential: it awaits one
-//! item's future before it starts the next, so five 0.1 s squares take 0.5 s.
-//! For concurrency, build the futures and join them (`join_all`, shown last)
-//! or use `buffered` (see `stream_batches`).
-//!
-//! `futures::StreamExt::filter` wants a closure that returns a future (hence
-//! `ready(...)`), so that a filter may await. `tokio_stream::StreamExt` has a
-//! plain-closure `filter` instead; importing both traits makes the method
-//! names clash, so pick one per module.
+//! `[await f(x) for x in items]` is `stream::iter(items).then(f).collect()`,
+//! and `... if cond(x)` is `.filter(|x| ready(cond(x)))`: `futures`' `filter`
+//! wants a future, so that a filter may await. Like the comprehension, `then`
+//! awaits one item before it starts the next, so five 0.1 s squares take
+//! 0.5 s; for concurrency, join the futures (shown last) or use `buffered`.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "Async Comprehensions"

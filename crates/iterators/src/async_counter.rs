@@ -1,32 +1,14 @@
 //! `__aiter__`/`__anext__` as a hand-written `Stream`: `poll_next` with a
 //! pinned `Sleep` inside.
 //!
-//! Rust's async iterator is the `Stream` trait (from `futures`; the standard
-//! library's `AsyncIterator` is not stable yet). It has one required method,
-//! `poll_next`, the low-level form of `__anext__`: instead of being a
-//! coroutine that suspends at `await`, it is called repeatedly by whoever
-//! polls the stream (in the end, the task the runtime polls) and answers
-//! `Poll::Pending` ("not yet; I have arranged to be woken") or
-//! `Poll::Ready(Some(item))`. `Ready(None)` is `StopAsyncIteration`.
-//!
-//! The wait between items is a `tokio::time::Sleep` kept in the struct,
-//! because `poll_next` returns between polls and the timer must survive. A
-//! `Sleep` is `!Unpin`: once polled it must not move. Boxing it once
-//! (`Pin<Box<Sleep>>`) gives it a fixed address and makes `AsyncRange`
-//! itself `Unpin`, so callers can use `.next().await` on it without pinning;
-//! `Pin::set` puts each item's `sleep` in that one allocation. (The
-//! alternative that avoids the box is a pin projection, with the
-//! `pin-project-lite` crate, which is what Tokio does internally.)
-//!
-//! As in Python, nothing happens until someone asks: the wait for an item
-//! starts at the first poll for it, and the `Sleep` is created at the
-//! stream's first poll. Creating a `Sleep` needs a Tokio runtime (it panics
-//! outside one), so `new` stays plain data and an `AsyncRange` can be built
-//! anywhere, like the Python class. There is no `async for`; the loop is
-//! `while let Some(item) = stream.next().await`. The `waiting` flag also
-//! makes `next()` cancel-safe: if a `select!` or a timeout drops it halfway
-//! through a wait, the stream keeps the deadline, and the next call picks up
-//! the same wait instead of starting a new one.
+//! `poll_next` is the low-level form of `__anext__`: polled again and again,
+//! it answers `Pending` ("I will be woken") or `Ready(Some(item))`, and
+//! `Ready(None)` is `StopAsyncIteration`. The wait between items is a `Sleep`
+//! kept in the struct, boxed once (`Pin<Box<Sleep>>`) because it must not move
+//! once polled, and made at the first poll, so `new` works outside a runtime.
+//! The `waiting` flag keeps the deadline when a `select!` drops `next()`
+//! halfway, so the next call resumes the same wait. See the book's page
+//! "Streams and async iteration".
 //!
 //! Translates:
 //! - *Python Async/Await*, "Basic Iterator" (`AsyncCounter(3)`)

@@ -1,22 +1,12 @@
 //! Async generators as `async_stream::stream!`: write a loop with `.await`
 //! and `yield`, get a `Stream`.
 //!
-//! Stable Rust has no `async def ... yield` yet (`gen` blocks are still
-//! unstable). The `async-stream` crate, maintained by the Tokio project,
-//! fills the gap: inside `stream! { ... }` you write `.await` and `yield`,
-//! and the macro builds the `Stream` that `async_counter` writes by hand.
-//! Like a Python generator, the body is lazy: it runs up to the next `yield`
-//! only when the consumer asks for an item, which is why "Fetching" and
-//! "Data from" alternate below.
-//!
-//! The generated stream is `!Unpin` (it is a state machine holding its
-//! suspended locals), so it must be pinned before `.next()` can be called.
-//! `std::pin::pin!` does that on the stack; combinators that take the stream
-//! by value, like `collect`, pin it for you.
-//!
-//! The guide's random numbers come from the global `random` module, so every
-//! run differs. Here the generator takes a seed and owns a ChaCha8 generator,
-//! so the numbers are the same on every run and every platform.
+//! Stable Rust has no `async def ... yield` yet; the `async-stream` crate,
+//! from the Tokio project, builds the `Stream` from a loop with `.await` and
+//! `yield`. The body is lazy, as a generator's is, so "Fetching" and "Data
+//! from" alternate. The stream must be pinned (`pin!`) before `.next()`. The
+//! random numbers come from a generator the stream owns, seeded, so every run
+//! prints the same.
 //!
 //! Translates:
 //! - *Python Async/Await*, "Async Generator" (`async_range(3)`)

@@ -1,15 +1,11 @@
 //! A generator that can fail: `async_stream::try_stream!` yields
 //! `Result`s, and `?` inside it ends the stream with the error.
 //!
-//! When `coroutine()` raises inside a Python async generator, the exception
-//! comes out of the consumer's `async for`, and the generator is finished.
-//! A Rust stream has no exceptions; its items are `Result`s. `try_stream!`
-//! makes that as short as the Python: `?` on a failed `.await` yields the
-//! `Err` as the last item and ends the stream.
-//!
-//! On the consuming side, `TryStreamExt` gives the `Result`-aware versions of
-//! the combinators: `try_next` (so `?` works in the loop, like letting the
-//! exception propagate), `try_collect` (stop at the first error) and so on.
+//! An exception in a Python async generator comes out of the consumer's
+//! `async for` and ends the generator. A stream's items are `Result`s
+//! instead; in `try_stream!`, `?` yields the `Err` as the last item. The
+//! consumer's `TryStreamExt::try_next` lets `?` work in its loop, as letting
+//! the exception propagate.
 //!
 //! Translates:
 //! - *Asynchronous Programming in Python*,

@@ -1,23 +1,12 @@
 //! `__anext__` as a plain `async fn next(&mut self)`: easy to write, but not
 //! a `Stream` until it is adapted into one.
 //!
-//! Rust has two shapes for "an iterator whose next item must be awaited",
-//! and both are common:
-//!
-//! - A struct with `async fn next(&mut self) -> Option<T>`. It is written
-//!   like `__anext__`, with `.await` inside, and the compiler builds the
-//!   state machine. Tokio's own APIs are shaped this way:
-//!   `mpsc::Receiver::recv`, `fs::ReadDir::next_entry`, `Lines::next_line`.
-//!   But it is only a method: generic code, `select!` over streams and the
-//!   `StreamExt` combinators know nothing about it.
-//! - The `Stream` trait (`async_counter`), a poll-based trait that every
-//!   combinator and stream utility accepts. Implementing `poll_next` by hand
-//!   is harder, which is why the first shape exists at all.
-//!
-//! `futures::stream::unfold` bridges them: it turns "state plus an async step
-//! function" into a `Stream` (`tokio-stream`'s wrappers, such as
-//! `ReceiverStream`, do the same for Tokio's types). And `async_generator`
-//! shows the third way, which writes a `Stream` directly as a generator.
+//! `next` is written like `__anext__`, with `.await` inside, the shape of
+//! Tokio's `recv` and `next_line`; but it is only a method, unknown to
+//! generic code and the `StreamExt` combinators. `futures::stream::unfold`
+//! turns the state and its step into a `Stream`. `RowReader` is the guide's
+//! `AsyncIterator`, and `fetch_row_data` its `coroutine()`, which it never
+//! defines.
 //!
 //! Translates:
 //! - *Asynchronous Programming in Python*,

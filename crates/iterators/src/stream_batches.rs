@@ -1,56 +1,15 @@
 //! Processing a stream with bounded concurrency and in batches:
 //! `buffered`, `buffer_unordered` and `chunks`.
 //!
-//! The guide creates a task per item as the items arrive, limits how many
-//! run with a `Semaphore(5)`, and gathers them ten at a time. Its
-//! `asyncio.run` line is commented out; uncommented, it stops at a
-//! `NameError`, since `random` and `time` are never imported. With the
-//! imports added, it never processes more than one item at a time: each
-//! takes 0.05 s and they arrive 0.1 s apart, so the semaphore never comes
-//! into play (measured with Python 3.11). What bounds it is the batch: at
-//! every tenth item its `async for` stops and awaits the whole batch, so at
-//! most ten tasks ever exist. That is also its flaw. Each batch is a
-//! barrier: while the program awaits one, it reads nothing from the source
-//! and starts nothing new, so the slowest item of a batch holds up every
-//! item behind it. With processing slower than the source (0.5 s each),
-//! five run at once, and the source is not read at all while the last five
-//! of each batch finish.
-//!
-//! Streams make the limit structural and drop the barrier:
-//! - `.map(process_item)` turns each item into a future without starting it;
-//! - `.buffered(5)` holds at most five of those futures, and pulls the next
-//!   item from the source only when a result has left, so a fast source is
-//!   slowed down instead of buffered without bound. Results come out in input
-//!   order, like `gather`, so a finished future whose turn has not come
-//!   keeps its place among the five until the ones before it are done;
-//! - `.buffer_unordered(5)` is the same with results in completion order,
-//!   like `as_completed`, and a slot frees as soon as any future finishes;
-//! - `.chunks(10)` groups results into batches of ten, while the five slots
-//!   stay busy across a batch's boundary (readings 10 to 12 arrive before
-//!   the first batch is complete), and hands over the short last batch when
-//!   the stream ends: the guide's "process remaining items" block comes for
-//!   free.
-//!
-//! Zero is not a limit: `buffered(0)` never pulls an item and waits forever,
-//! and `chunks(0)` panics.
-//!
-//! These futures all run inside the one task that polls the stream, so they
-//! make progress only while it is being polled; see `stream_vs_spawn`.
-//!
-//! The guide's wall-clock timestamp becomes the time each reading was taken
-//! from the source. From reading 5 on, that is mostly later than the 0.1 s
-//! tick it was due at: the source is only read when a slot is free. That is
-//! the backpressure. A reading taken late does not bring the ones behind it
-//! along: the source's interval skips the ticks it missed
-//! (`MissedTickBehavior::Skip`), and the next reading waits for the next
-//! tick of its 0.1 s schedule. By default (`Burst`) an interval fires missed
-//! ticks back to back, and several readings would arrive at once.
-//!
-//! The readings' values come from a ChaCha8 generator seeded with `SEED`,
-//! chosen so that in the `buffer_unordered` run no two items finish at the
-//! same instant: Tokio documents no order for timers due then, and
-//! `buffer_unordered` yields items in the order they finish. (`buffered`
-//! does not depend on it: its order is the input's.)
+//! The guide makes a task per item, a `Semaphore(5)` that never limits
+//! anything (items take 0.05 s and arrive 0.1 s apart), and a barrier every
+//! ten items, where nothing is read from the source. Here processing is
+//! slower than the source, and `buffered(5)` keeps five in flight, pulling the
+//! next reading only when a result leaves, so a late reading's time shows the
+//! backpressure; `chunks(10)` batches the results without a barrier, and hands
+//! over the short last batch. The source's interval skips missed ticks
+//! (`MissedTickBehavior::Skip`). See the book's page "Streams and async
+//! iteration".
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -131,10 +131,12 @@ pub(super) fn link_book_pages(text: &str, topics: &[Topic]) -> Result<String, St
             return Err(format!("`{NAMES}` is not followed by a title in quotes"));
         };
         let title = &after[1..=end];
-        let Some((_, page)) = pages.iter().find(|(known, _)| known == title) else {
+        // A title may be broken across the header's lines.
+        let words = title.split_whitespace().collect::<Vec<_>>().join(" ");
+        let Some((_, page)) = pages.iter().find(|(known, _)| *known == words) else {
             let known: Vec<&str> = pages.iter().map(|(title, _)| title.as_str()).collect();
             return Err(format!(
-                "the book has no page \"{title}\"; its pages are \"{}\"",
+                "the book has no page \"{words}\"; its pages are \"{}\"",
                 known.join("\", \"")
             ));
         };
@@ -358,6 +360,10 @@ mod tests {
             "{unknown}"
         );
         assert!(link_book_pages("the book's page \"Stuck", &topics).is_err());
+        assert_eq!(
+            link_book_pages("the book's page \"Why is my\nprogram stuck?\"", &topics),
+            Ok("the book's page [\"Why is my\nprogram stuck?\"](../topics/stuck.md)".to_owned())
+        );
     }
 
     #[test]
