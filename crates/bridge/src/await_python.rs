@@ -2,32 +2,14 @@
 //! each name, awaits them all, and hands the results back to asyncio; if it
 //! stops waiting, it cancels what it started.
 //!
-//! `into_future` turns a Python awaitable into a Rust future. The coroutine
-//! does not run in Tokio: it runs as an `asyncio.Task` on the event loop,
-//! and the Rust future completes when that task does (pyo3-async-runtimes
-//! adds a done-callback to the task that sends its result over a channel).
-//! So the Python code runs on the loop's thread, as it always does, and
-//! Rust awaits it as it awaits anything else. Here Rust makes the tasks
-//! itself, with `loop.create_task`, before its future starts, while the
-//! call from Python still holds the GIL.
-//!
-//! Dropping the future `into_future` returned does not cancel the task
-//! behind it: the task runs on, and its result is thrown away
-//! ([cancellation](cancellation.md)). `try_join_all` drops the other futures
-//! when one fails, and `lookup_all` itself is dropped when the Python that
-//! awaits it is cancelled. So the future keeps the tasks in a guard that,
-//! if the future is dropped before it finished, cancels every one, as a
-//! `TaskGroup` does when it is cancelled. `Drop` runs on a Tokio thread:
-//! it takes the GIL with `Python::try_attach` (which gives up rather than
-//! panics while the interpreter shuts down), and asks the loop to cancel
-//! each task with `call_soon_threadsafe`, since only the loop's own thread
-//! may touch its tasks. Hold the GIL on a Tokio thread only that briefly:
-//! while it does, the event loop can't run ([gil](gil.md)).
-//!
-//! The results are Python objects (`Py<PyAny>`, which a Rust future may own
-//! and send between threads), returned as a list; an exception a coroutine
-//! raises comes back as the `Err` of its future, and `?` passes it on
-//! ([errors](errors.md)).
+//! `into_future` turns a Python awaitable into a Rust future; the coroutine
+//! runs as an `asyncio.Task` on the event loop, and the future completes when
+//! it does. Dropping that future does not cancel the task
+//! ([cancellation](cancellation.md)), so `lookup_all` keeps the tasks in a
+//! guard whose `Drop` cancels each one, as a cancelled `TaskGroup` does: on a
+//! Tokio thread it takes the GIL only briefly, with `Python::try_attach`, and
+//! asks the loop to cancel through `call_soon_threadsafe` ([gil](gil.md)).
+//! A coroutine's exception is its future's `Err` ([errors](errors.md)).
 
 use futures::future::try_join_all;
 use pyo3::prelude::*;

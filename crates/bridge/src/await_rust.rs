@@ -1,28 +1,13 @@
 //! Python awaits a Rust future: ten HTTP requests made by reqwest inside
 //! Tokio, awaited together with `asyncio.gather`.
 //!
-//! `future_into_py` hands asyncio an awaitable for a Rust future. The future
-//! does not run on the event loop: pyo3-async-runtimes spawns it at once as
-//! a task on a Tokio runtime of its own (multi-thread, built the first time
-//! it is needed), and when the task ends it passes the result to the event
-//! loop with `call_soon_threadsafe`, which completes the `asyncio.Future`
-//! Python awaits. So the awaitable is a running task, not a coroutine: like
-//! `asyncio.create_task`, it makes progress before anyone awaits it. Ten of
-//! them awaited with `gather` take as long as the slowest, as ten aiohttp
-//! requests would, and the event loop's thread is free all along.
-//!
-//! The future must be `Send + 'static`: it runs on another thread after the
-//! method has returned, so it can't borrow `&self` or the arguments. It owns
-//! what it needs, here the request, built before it starts (a
-//! `reqwest::Client` is a handle to one pool of connections, cheap to clone,
-//! as one `aiohttp.ClientSession` is shared by every request). And
-//! `future_into_py` needs the running event loop, to hand it the result:
-//! call `get_status` from a coroutine; outside one it raises `RuntimeError:
-//! no running event loop`.
-//!
-//! The future's `PyResult` is what `await` gives back: `Ok` a value, `Err`
-//! an exception, here `ConnectionError` with reqwest's message
-//! ([errors](errors.md) shows more).
+//! `future_into_py` spawns the future at once on pyo3-async-runtimes' own
+//! multi-thread Tokio runtime and returns an `asyncio.Future` that the task
+//! completes through `call_soon_threadsafe`: like `create_task`, it runs
+//! before anyone awaits it, and the loop's thread stays free. The future must
+//! be `Send + 'static`, owning what it needs (a clone of the one
+//! `reqwest::Client`), and `future_into_py` needs a running event loop. An
+//! `Err` is raised at the `await` ([errors](errors.md)).
 
 use std::time::Duration;
 

@@ -1,25 +1,14 @@
 //! Cancellation across the boundary, both ways: `asyncio.wait_for` cancels
 //! a Rust future, and Rust stops waiting for a Python coroutine.
 //!
-//! Python cancels Rust. When the `asyncio.Future` that `future_into_py`
-//! returned is cancelled (`wait_for` timing out, `task.cancel()`, a
-//! `TaskGroup` failing), its done-callback tells the Tokio task, which wakes,
-//! stops polling the Rust future and drops it: every value the future owns
-//! is dropped, and its request abandoned, as when Rust code drops a future
-//! itself. That is pyo3-async-runtimes' behaviour since 0.15, and this
-//! lesson shows it with a guard whose `Drop` records the moment. The drop
-//! happens on a Tokio thread once the callback has woken it: `wait_for`
-//! raises `TimeoutError` without waiting for it, so nothing orders the two,
-//! and the Python side learns of the drop only by asking (`watch.when`).
-//! What the future started and does not own goes on: a `spawn_blocking`
-//! job can't be stopped from outside, and runs to its end.
-//!
-//! Rust cancels Python. Dropping the future `into_future` returned does
-//! *not* cancel the Python task behind it: the task runs on, and its result
-//! is thrown away. A timeout in Rust (`tokio::time::timeout`) only stops
-//! Rust waiting. To cancel the coroutine, time it out where it runs:
-//! wrap it in `asyncio.wait_for` before handing it to Rust, and the
-//! `TimeoutError` comes back to Rust as the `Err` of its future.
+//! Python cancels Rust: when the awaitable from `future_into_py` is cancelled,
+//! its done-callback wakes the Tokio task, which drops the Rust future, and a
+//! guard records the moment. Nothing orders that drop against `wait_for`'s
+//! `TimeoutError`, so Python learns of it by asking (`watch.when`). What the
+//! future started and does not own, a `spawn_blocking` job, runs to its end.
+//! Rust cancels Python: dropping the future from `into_future` leaves the
+//! Python task running, so a Tokio `timeout` only stops Rust waiting; to
+//! cancel the coroutine, wrap it in `asyncio.wait_for` before handing it over.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

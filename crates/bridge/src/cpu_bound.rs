@@ -2,32 +2,14 @@
 //! asyncio's `run_in_executor`, both awaited while a heartbeat on the loop
 //! keeps time.
 //!
-//! `count_primes` runs the computation in `spawn_blocking`, on Tokio's pool
-//! of threads for blocking work, and never takes the GIL: the event loop
-//! runs on as if nothing happened, and two such jobs can run on two cores
-//! at once. The future only waits for the job's `JoinHandle`; the result, a
-//! plain `u64`, becomes a Python `int` when pyo3-async-runtimes hands it to
-//! the loop.
-//!
-//! Cancelling the awaitable drops the future, not the job: Tokio can't stop
-//! a thread from outside, so a `spawn_blocking` job runs to its end
-//! ([cancellation](cancellation.md)). A long one should look, now and then,
-//! at a flag its future sets when dropped, as `count_primes` does: a
-//! `wait_for` that gives up on it then frees the thread too.
-//!
-//! asyncio's own answer, `loop.run_in_executor(None, count_primes_py, n)`,
-//! also moves the call to a thread, and the loop stays responsive too; but
-//! the pure-Python function holds the GIL while it runs, and gives it up
-//! every few milliseconds (`sys.getswitchinterval()`), so it runs on one
-//! core at a time with the loop and every other Python thread. That is why
-//! asyncio's documentation sends CPU-bound work to a `ProcessPoolExecutor`.
-//!
-//! `count_primes_blocking` is the same computation as a plain function:
-//! called from a coroutine, it runs on the event loop's thread, holding the
-//! GIL, and nothing else runs on the loop until it returns.
-//!
-//! How long each takes depends on the machine, and is not what this shows;
-//! the lesson prints how long the event loop was held up.
+//! `count_primes` computes in `spawn_blocking` and never takes the GIL, so the
+//! loop runs on and two jobs can use two cores. Cancelling the awaitable drops
+//! the future, not the job; a long job checks a flag its future sets when
+//! dropped. asyncio's `run_in_executor` keeps the loop responsive too, but the
+//! pure-Python function holds the GIL, so it shares one core with the loop
+//! (hence `ProcessPoolExecutor`). `count_primes_blocking`, called on the loop,
+//! holds it up. The lesson prints how long the loop was held up, not how long
+//! each took.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -3,35 +3,15 @@
 //! Rust panic is an exception too, but one that `except Exception` does not
 //! catch.
 //!
-//! A function PyO3 exposes returns `PyResult<T>`; its `Err(PyErr)` is
-//! raised in the caller, with the message Rust gave it. `FetchError` is an
-//! ordinary Rust error enum, and `impl From<FetchError> for PyErr` decides
-//! which exception each variant is (`ValueError`, `ConnectionError`, or
-//! `HttpStatusError`, a class of this module, made by
-//! `create_exception!`), so `?` converts it. Choose the class a Python
-//! caller would write in `except`, and put what went wrong in the message:
-//! Python never sees the Rust type.
-//!
-//! A Python exception that reaches Rust is a `PyErr`: `into_future`'s
-//! future gives `Err(KeyError)` when the coroutine raised one. Pass it on
-//! with `?`, or, as `load`, raise another exception *from* it:
-//! `set_cause` is `raise RuntimeError(...) from error`, and Python sees
-//! both.
-//!
-//! A panic never crosses into Python as a crash. PyO3 catches one in a
-//! function Python called and raises `pyo3_runtime.PanicException` with the
-//! panic's message; it derives from `BaseException`, like `SystemExit`, so
-//! `except Exception` lets it through, on purpose: the Rust side is in a
-//! state nobody planned. A panic in a future from `future_into_py` ends its
-//! Tokio task, and pyo3-async-runtimes raises `RustPanic`, an ordinary
-//! `Exception`, in the awaiting coroutine; version 0.30.0 loses the panic's
-//! message on the way ("unknown error"). A future that catches its own
-//! panic (`catch_unwind`, as `average_later_caught` does) can raise it with
-//! the message. Either way Rust's panic hook prints the panic on stderr.
-//! Built with `panic = "abort"` in its Cargo profile, the extension would
-//! instead end the whole Python process: keep the default, `unwind`, for
-//! extension modules. A panic is a bug: `mean` shows the fix, where an
-//! empty list is a `ValueError` the caller can handle.
+//! A `PyResult`'s `Err` is raised in the caller: `impl From<FetchError> for
+//! PyErr` picks the class a Python caller would catch (`ValueError`,
+//! `ConnectionError`, or `HttpStatusError` from `create_exception!`). A Python
+//! exception reaching Rust is a `PyErr`; `load` raises another *from* it
+//! (`set_cause`). A panic in a function Python called is a `PanicException`,
+//! a `BaseException`; in a future from `future_into_py` it is `RustPanic`,
+//! whose message pyo3-async-runtimes 0.30.0 loses ("unknown error") unless
+//! the future catches it (`average_later_caught`). Keep `panic = "unwind"`:
+//! `abort` would end the Python process.
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;

@@ -2,27 +2,13 @@
 //! from whichever thread; `Python::detach` and a Tokio task that does not
 //! attach leave the loop running.
 //!
-//! Only one thread runs Python at a time, the one that holds the GIL
-//! (Python 3.11's global interpreter lock). A Rust function called from
-//! Python starts out holding it (PyO3 gives it a `Python<'py>` token as
-//! proof), and keeps it until it returns, whatever it does meanwhile: Rust
-//! code never hands it over on its own, as Python's interpreter does every
-//! few milliseconds. So `loop.run_in_executor(None, sleep_holding_gil, 1.0)`
-//! moves the call to a worker thread, yet the event loop can't run a line
-//! of Python for that second. `py.detach(|| ...)` (called `allow_threads`
-//! before PyO3 0.26) releases the GIL around work that touches no Python
-//! object, and takes it back after: the closure must be `Send`, so it can't
-//! capture the `Python` token or a borrowed Python object.
-//!
-//! A Tokio thread has no GIL until it asks: `Python::attach` waits for it
-//! and holds it for the closure. Held there across blocking work, it stalls
-//! the event loop just the same. Attach only to touch Python objects, and
-//! briefly; pyo3-async-runtimes itself hands a result to the loop from a
-//! `spawn_blocking` job, so that waiting for the GIL never blocks a Tokio
-//! worker thread.
-//!
-//! `std::thread::sleep` stands for any blocking work: a synchronous client,
-//! a file read, a computation.
+//! A Rust function called from Python holds the GIL until it returns, and
+//! never hands it over as the interpreter does every few milliseconds: so
+//! even on an executor thread, a blocking call that keeps it stops the loop.
+//! `py.detach(|| ...)` (`allow_threads` before PyO3 0.26) releases it around
+//! work that touches no Python object. A Tokio thread has no GIL until
+//! `Python::attach`; held there across blocking work, it stalls the loop just
+//! the same. Attach only to touch Python objects, and briefly.
 
 use std::time::Duration;
 

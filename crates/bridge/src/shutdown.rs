@@ -3,41 +3,15 @@
 //! for outlives its loop, and a worker that Python closes leaves none
 //! behind.
 //!
-//! pyo3-async-runtimes builds one multi-thread Tokio runtime, the first time
-//! a future needs it, and keeps it in a `static`: it is never shut down, and
-//! its threads end only with the process. An event loop lives as long as
-//! `asyncio.run()`, which at its end cancels the asyncio tasks still
-//! running, and closes the loop. Those are Python tasks only: a task
-//! spawned on the Tokio runtime is not one, and runs on, into the next
-//! event loop, or until the process exits and it is stopped wherever it
-//! is, its `Drop`s never run. A future from `future_into_py` that nothing
-//! awaits is not a task either: if it finishes after its loop closed,
-//! pyo3-async-runtimes can't hand over the result, and prints
-//! `RuntimeError: Event loop is closed` on stderr instead.
-//!
-//! So whatever Rust starts in the background, Python must be able to stop
-//! and wait for. `Worker` owns its tasks in a `TaskTracker` and its queue's
-//! only sender; `close()` drops the sender, so the task finishes the items
-//! already queued and ends, and waits until every task has ended: what an
-//! asyncio service does with a queue, a sentinel and `await task` on its
-//! way out. `async with Worker() as worker:` closes it however the block
-//! ends. The queue is bounded: a full queue is an error the caller sees,
-//! not a buffer that grows.
-//!
-//! The last trap is at the very end. pyo3-async-runtimes hands each result
-//! to the event loop from a Tokio thread that runs Python to do it, and
-//! CPython may switch the GIL away from it halfway. The event loop then
-//! runs on with the result; if that was the program's last await, the
-//! interpreter starts to finalize while the Tokio thread still waits to
-//! take the GIL back, and Python 3.11 ends such a thread with
-//! `pthread_exit`, in the middle of Rust code: the process crashes
-//! (Python 3.14 leaves the thread waiting instead). The program of
-//! [cancellation](cancellation.md) crashed so in three runs out of eight on
-//! a busy machine, before this module registered
-//! `let_tokio_threads_leave_python` with `atexit`: it runs before
-//! finalization starts, and releases the GIL for long enough for such a
-//! thread to finish. pyo3-async-runtimes 0.30 offers no way to wait for
-//! its threads, nor to shut its runtime down.
+//! pyo3-async-runtimes' runtime is a `static`, never shut down, so a task
+//! spawned on it runs on into the next event loop, and a result that arrives
+//! after its loop closed gets "Event loop is closed". So `Worker` owns its
+//! tasks in a `TaskTracker` and its bounded queue's only sender, and `close()`
+//! drops the sender and waits for the tasks, as a service's queue, sentinel
+//! and `await task` do. At exit, a Tokio thread still handing over a result
+//! could be ended by Python 3.11 in the middle of Rust code, a crash seen in
+//! three runs of eight; `let_tokio_threads_leave_python`, run by `atexit`,
+//! releases the GIL for 50 ms first.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -3,32 +3,14 @@
 //! `select!` loop over its socket and a `broadcast` receiver, and the server
 //! shuts down gracefully on a `CancellationToken`.
 //!
-//! It is the classic demo of `asyncio.start_server`, which the guides don't
-//! include. There a handler writes each line to every client's writer
-//! itself, so one slow client stalls the sender, or `drain()` is skipped and
-//! its buffer grows without bound. Here a sender only puts the line in a
-//! `broadcast` channel, and each connection's task writes it to its client
-//! at that client's pace. The channel's capacity bounds the memory: a
-//! receiver more than `BACKLOG` messages behind loses the oldest (`recv()`
-//! is `Err(RecvError::Lagged(n))`), and its client is told how many it
-//! missed. This run never lags: each scripted client hears every message
-//! before the next is sent.
-//!
-//! The loop waits on a line from the client, a message for it and the
-//! shutdown; `FramedRead::next` and `broadcast::Receiver::recv` are cancel
-//! safe, so the branch that loses keeps its place. Nothing waits for ever:
-//! a client has `NAME_TIMEOUT` to give its name, and every write has
-//! `SEND_TIMEOUT`, so a client that stops reading is dropped. A named
-//! client may stay silent as long as it likes, since it is still listening.
-//! Before closing, a connection reads and discards what its client still
-//! sends (within bounds), since a socket closed with input unread is reset,
-//! and a reset can destroy the last line on its way.
-//!
-//! `run` drives three scripted clients, each waiting for the message it
-//! expects, so the transcript is the same on every run. The server also
-//! runs on its own until Ctrl-C: `cargo run -p io --bin io-serve -- chat
-//! --port 7000`, then `nc 127.0.0.1 7000` in two or three terminals (the
-//! first line you type is your name).
+//! The classic `asyncio.start_server` demo, which the guides don't include,
+//! writes each line to every client itself, so one slow client stalls the
+//! sender. Here a line goes into a `broadcast` channel and each connection
+//! writes it at its own client's pace; a client more than `BACKLOG` behind is
+//! told how many it missed. A client has `NAME_TIMEOUT` to give its name and
+//! `SEND_TIMEOUT` per write; a named, silent client may stay. The rules it
+//! keeps are on the book's page "Sockets, streams and processes". It also
+//! runs on its own: `cargo run -p io --bin io-serve -- chat --port 7000`.
 
 use std::io;
 use std::net::SocketAddr;

@@ -2,36 +2,14 @@
 //! per connection, lines read with `read_until` up to a maximum length, and
 //! a client that half-closes its side the way `writer.write_eof()` does.
 //!
-//! It is the counterpart of `asyncio.start_server` and
-//! `asyncio.open_connection`, which the guides don't use. Where
-//! `start_server` calls a callback per connection, the accept loop here
-//! spawns each handler on a `TaskTracker`, so that a shutdown can wait for
-//! the connections still open. A handler races its reads and writes against
-//! the shutdown token, and a reply has a time limit, so a client that sends
-//! without reading is dropped rather than kept for ever. A client that sends
-//! nothing may stay until the shutdown, as at an `nc` prompt;
-//! `recipes/tcp_server` limits that wait too. `write_all` is `writer.write()`
-//! and `await writer.drain()` in one.
-//!
-//! `read_until` has no limit of its own, so each call reads through `take`,
-//! which ends it one byte past `MAX_LINE`: a longer line is thrown away as it
-//! arrives, and the client gets an error in its place (asyncio's streams stop
-//! at their `limit`, 64 KiB by default). If another branch of the `select!`
-//! wins, `read_until` loses nothing: the bytes it read are already in `line`,
-//! which outlives the call, and calling it again continues the line. Tokio
-//! stops short of calling it cancel safe, since dropping it is not a no-op
-//! (the bytes have moved into `line`, and the count it returns restarts);
-//! `read_line` would lose them. At the end of the stream it returns 0, with
-//! whatever the client sent of an unfinished line left in `line`.
-//!
-//! `shutdown()` on a write half flushes it and sends the end of the stream
-//! (FIN): it is `writer.write_eof()`, and the peer's read returns 0, as
-//! `reader.read()` returns `b""`. Dropping both halves is `writer.close()`,
-//! with no `wait_closed()` to await.
-//!
-//! `serve` is the part to copy. It also runs on its own until Ctrl-C:
-//! `cargo run -p io --bin io-serve -- echo --port 7000`, then
-//! `nc 127.0.0.1 7000` in another terminal.
+//! The counterpart of `asyncio.start_server` and `open_connection`. Each
+//! handler is spawned on a `TaskTracker` and races the shutdown token; a
+//! client that sends without reading is dropped, and one that sends nothing
+//! may stay until the shutdown. `read_until` reads through `take`, so a line
+//! longer than `MAX_LINE` is thrown away as it arrives. A `select!` that drops
+//! it loses nothing, since the bytes are already in `line`, though Tokio
+//! doesn't call it cancel safe. `shutdown()` on a write half is
+//! `write_eof()`. See the book's page "Sockets, streams and processes".
 
 use std::io;
 use std::net::SocketAddr;

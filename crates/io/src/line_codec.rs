@@ -2,28 +2,12 @@
 //! socket into a stream of lines and a sink for replies, with a maximum line
 //! length so that one client can't fill the server's memory.
 //!
-//! It is the counterpart of a `StreamReader` read with `readline()` under
-//! the `limit` given to `asyncio.start_server`, which the guides don't use.
-//! `next()` gives the next line as a `String`, without its `\n` (or `\r\n`),
-//! and `send` writes a line and flushes it. `new_with_max_length` caps a
-//! line: a longer one is a `MaxLineLengthExceeded` error, as asyncio's
-//! `readline` raises `ValueError` past the stream's `limit` (64 KiB by
-//! default); without it, a client that never sends a newline grows the
-//! buffer without bound. A line that is not UTF-8 is an error too, where
-//! asyncio hands over bytes.
-//!
-//! `Framed` ends its stream after a codec error (`Decoder::Error` is
-//! documented as unrecoverable), so the server answers with the error and
-//! closes: `close()` flushes the reply and ends the stream, then the server
-//! reads and discards what the client still sends, up to 64 KiB and one
-//! second, since a socket closed with unread input is reset, and a reset can
-//! destroy the reply on its way.
-//!
-//! `serve` is shaped like echo_server's, and shuts down the same way. Every
-//! reply has a time limit, so a client that never reads fails its
-//! connection after `SEND_TIMEOUT` (the test at the bottom checks it); a
-//! client that sends nothing may stay until the shutdown, as at an `nc`
-//! prompt (`recipes/tcp_server` limits that wait too).
+//! The counterpart of `readline()` under `start_server`'s `limit`. A line past
+//! `new_with_max_length` is an error, as `readline` raises past its limit, and
+//! so is one that is not UTF-8. `Framed` ends after a codec error, so the
+//! server answers with the error, closes, and drains what the client still
+//! sends. A client that never reads fails after `SEND_TIMEOUT`; one that sends
+//! nothing may stay until the shutdown.
 
 use std::io;
 use std::time::Duration;

@@ -2,38 +2,13 @@
 //! while the child runs, `wait_with_output` as `communicate()`, and a
 //! timeout that kills a child that takes too long.
 //!
-//! It is the counterpart of `asyncio.create_subprocess_exec`, which the
-//! guides don't use.
-//!
-//! `tokio::process::Command` mirrors the standard library's builder.
-//! `spawn()` starts the child at once and returns a `Child`, with nothing to
-//! await, where `create_subprocess_exec` is awaited; the child's `wait()` is
-//! async. `status()` and `output()` also start the child when they are
-//! called, not when their future is first polled, and return a future for
-//! its end. `Stdio::piped()` gives the child's stdout as an `AsyncRead`, so
-//! `BufReader::lines` reads it as `readline()` reads `proc.stdout`.
-//! `output()` pipes stdout and stderr and waits for both and the exit, as
-//! `communicate()` does, and it reads them concurrently, so a child that
-//! fills one pipe while the parent waits on the other can't deadlock.
-//!
-//! `communicate(input=...)` writes the input while it reads the output. Do
-//! the same: write to the child's stdin in one future and
-//! `wait_with_output()` in another, joined, and let the write drop the
-//! handle when it is done, which closes the child's input. Writing all the
-//! input first and only then reading deadlocks as soon as the child's
-//! output fills its pipe (64 KiB on Linux) before it has read all of its
-//! input: the child waits for the parent to read, the parent for the child
-//! to read.
-//!
-//! A child is not a future: dropping its `Child`, or cancelling the code
-//! that waits for it, leaves the process running, as dropping asyncio's
-//! `Process` does. So a timeout around `wait()` must kill the child itself:
-//! `kill().await` sends SIGKILL and waits for the exit, which is
-//! `proc.kill()` plus `await proc.wait()`. `kill_on_drop(true)` makes the
-//! drop kill it instead, which suits a child owned by a future that may be
-//! cancelled; Tokio then reaps it in the background, on a best-effort basis.
-//!
-//! The programs are ones every Linux system has: `printf`, `sh`, `cat` and
+//! `spawn()` starts the child at once, where `create_subprocess_exec` is
+//! awaited. `output()` reads stdout and stderr concurrently, as
+//! `communicate()` does, so neither pipe fills. To feed input, write stdin in
+//! one future and `wait_with_output()` in another: writing first deadlocks
+//! once the child's output fills its pipe. A child is not a future:
+//! cancelling its wait leaves it running, so a timeout kills it, or
+//! `kill_on_drop(true)` does. The programs are `printf`, `sh`, `cat` and
 //! `sleep`.
 
 use std::io;

@@ -3,39 +3,13 @@
 //! consumer to stop: a timeout on `recv`, as the guide does, or the channel
 //! closing, which is the better one.
 //!
-//! The guide's `asyncio.Queue(maxsize=5)` is `mpsc::channel(5)`. A full
-//! queue makes `send(..).await` wait, so a producer can't run ahead of its
-//! consumers by more than the queue's capacity and memory stays bounded.
-//!
-//! The first run is the guide's program: one producer, ten items 0.1 s
-//! apart, two consumers that take no time and stop when no item has come
-//! for two seconds. `asyncio.wait_for(queue.get(), timeout=2.0)` is
-//! `timeout(Duration::from_secs(2), rx.recv())`; `recv` is cancel safe, so a
-//! timeout that fires while it waits loses no item. The two consumers share
-//! the one `Receiver` behind a mutex, as in `many_producers_consumers`; the
-//! mutex is fair, and asyncio serves waiting `get`s in order too, so the
-//! consumers take turns and the lines are the guide's, in the guide's order.
-//! The guide's queue can't be closed (`Queue.shutdown` came in Python 3.13),
-//! so here a spare sender keeps the channel open, as the guide's queue
-//! stays open, and only the timeout ends the consumers.
-//!
-//! That exit has two costs. It waits two idle seconds after the last item,
-//! and it guesses: if the producer ever paused for longer than the timeout,
-//! the consumers would stop early and the rest of the work would sit in the
-//! queue, unprocessed, without an error. The second run ends the other way:
-//! the producer's sender is its only one, so when the producer returns the
-//! channel closes, and each consumer stops when `recv()` gives `None`, once
-//! the channel is drained: at once, and never early. In the guide the
-//! consumers take no time, so the limit of five is never reached; in the
-//! second run each item takes them a second, and the timestamps show the
-//! producer slow down from one item per 0.1 s to the consumers' pace once
-//! the queue fills.
-//!
-//! asyncio's `queue.qsize()`, `queue.empty()` and `queue.maxsize` are
-//! `Receiver::len()`, `is_empty()` and `max_capacity()`, and `capacity()`
-//! gives the free slots (`Sender` has `max_capacity()` and `capacity()`
-//! too). The second run prints them at 0.8 s, while the queue is full and
-//! the producer waits.
+//! `asyncio.Queue(maxsize=5)` is `mpsc::channel(5)`. The first run is the
+//! guide's: consumers stop after two idle seconds (`timeout` around `recv`,
+//! which is cancel safe), an exit that waits and guesses. The second ends when
+//! the producer drops its sender: each consumer stops when `recv()` gives
+//! `None`, the channel drained, at once and never early; and slow consumers
+//! show the producer slowed to their pace once the queue is full. `len()`,
+//! `is_empty()` and `max_capacity()` are `qsize()`, `empty()` and `maxsize`.
 //!
 //! Translates:
 //! - *Async/Await in Python*, "Producer-Consumer"

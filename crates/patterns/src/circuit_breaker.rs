@@ -2,20 +2,12 @@
 //! calls without making them; once `reset_timeout` has passed it lets one
 //! trial call through, whose outcome closes it or opens it again.
 //!
-//! A breaker must see every call end. The guide's sees only the calls that
-//! return: one its caller times out or cancels counts for nothing, so a hung
-//! service never trips it, and a cancelled trial leaves it half open, letting
-//! every call through. Here `call` owns the deadline (`call_timeout`), a call
-//! dropped unfinished counts as a failure (the `InFlight` guard), half open
-//! admits the one trial and rejects the rest, and an outcome counts only if
-//! the breaker has not changed state since the call began: a slow success
-//! from before it opened does not close it.
-//!
-//! Also changed from the guide: its demo ends before the 5 s timeout, so it
-//! never reaches HALF_OPEN; here it is 2 s and there are twenty calls. Time is
-//! `tokio::time::Instant`, monotonic, not `datetime.now()`. A rejection is
-//! `CallError::Open`, not a bare `Exception`. The 70% failures come from a
-//! seeded generator.
+//! A breaker must see every call end; the guide's sees only calls that return,
+//! so a hung service never trips it. Here `call` owns the deadline, a call
+//! dropped unfinished counts as a failure (`InFlight`), half open admits one
+//! trial, and an outcome counts only in the state it began in. The guide's
+//! demo ends before its 5 s timeout, never reaching half open; here it is 2 s
+//! over twenty calls. A rejection is `CallError::Open`.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

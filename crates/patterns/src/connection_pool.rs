@@ -2,63 +2,14 @@
 //! callers, returned on drop, with a timeout for getting one, and closed
 //! instead of returned when a call on it was cancelled or panicked.
 //!
-//! The pool is three parts:
-//! - a `Semaphore` with `max_size` permits, so at most that many connections
-//!   are checked out at once, waiting callers are served in order, and
-//!   `tokio::time::timeout` bounds the wait;
-//! - a list of idle connections, so a returned connection is reused instead
-//!   of opened again (opening is the cost a pool exists to save);
-//! - a guard, `PooledConnection`, that holds the permit and the connection
-//!   and puts both back when dropped, as in `context-managers`'
-//!   `connection_pool`, but with real connections.
-//!
-//! The pool hands out only connections in a known state, the rule of the
-//! pools in `context-managers` and `real-world` too. A connection goes back
-//! to the idle list when the operation on it finished, whether it succeeded
-//! or returned an error, and never inside a transaction: a statement that
-//! fails after `BEGIN` (a broken constraint, say) leaves SQLite's
-//! transaction open, with its locks, so `run` rolls back whatever
-//! transaction its query left open, on the blocking thread, before the
-//! connection goes back. A transaction lives within one call, and a query
-//! that never committed gets an error rather than a success it didn't have.
-//! One whose holder was cancelled or panicked mid-operation is closed
-//! instead, and the pool opens a fresh one when it needs it.
-//!
-//! `rusqlite` is a blocking API, so every call to SQLite, opening included,
-//! runs on Tokio's blocking thread pool through `spawn_blocking`, and the
-//! connection travels to that thread and back. The one exception is
-//! closing: a connection closes where it is dropped, so the idle ones close
-//! on the async thread when the pool is dropped (a pool that must avoid that
-//! gets an `async fn close(self)` that drops them inside `spawn_blocking`).
-//!
-//! If a caller is cancelled while it awaits a call on the blocking thread (a
-//! timeout, a `select!`), the call runs on without it, and the connection is
-//! dropped, and so closed, on the blocking thread when the call ends; if the
-//! call panics, it is dropped as the panic unwinds. Either way the guard has
-//! nothing to return, and any later call through it fails with
-//! `PoolError::Lost`. The permit travels with the connection and is dropped
-//! with it, so the pool can't open a replacement while the old connection is
-//! still open on its thread: at most `max_size` are open at any moment. A
-//! caller cancelled while a new connection is being opened leaves nothing
-//! behind either: the open ends, the connection is closed, and only then does
-//! its permit go back.
-//!
-//! The pool owns the database's temporary directory, and each permit carries
-//! a share of it (an `Arc`): a connection still open on the blocking thread
-//! after its caller left keeps the directory until it is closed. A cancelled
-//! `run()` that removed the directory while SQLite was creating a file in it
-//! (the database, its write-ahead log) would otherwise leave that file, and
-//! so the directory, on disk.
-//!
-//! The example rolls back two transactions that went
-//! wrong, then cancels a caller mid-query and shows the pool replace the
-//! connection.
-//!
-//! In production, `deadpool-sqlite` is this design with recycling checks,
-//! hooks and status reporting. (At the time of writing its release, 0.14,
-//! requires rusqlite 0.40, and one program can't link two versions of
-//! SQLite's library, so this workspace, on 0.41, keeps its own;
-//! `real-world`'s `sqlite_pool` says the same.)
+//! A `Semaphore` bounds the connections checked out and serves waiters in
+//! order; idle connections are reused; the guard, `PooledConnection`, puts
+//! both back when dropped. A connection goes back only when its operation
+//! finished, and never inside a transaction: `run` rolls back, on the blocking
+//! thread, what a query left open. One abandoned mid-query is closed where its
+//! call ends, and its permit goes with it, so at most `max_size` are ever
+//! open. See the book's page "Cleanup and resources". In production,
+//! `deadpool-sqlite` is this design.
 //!
 //! Translates:
 //! - *Python Async/Await*, "Exercises" (exercise 2: "Implement an async

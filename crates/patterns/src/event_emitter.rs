@@ -1,21 +1,11 @@
 //! An event emitter whose callbacks are async: each one is stored as a
 //! boxed closure that returns a boxed future.
 //!
-//! Python keeps coroutine functions in a list and awaits `callback(*args)`.
-//! In Rust every async fn and async closure returns a future of its own
-//! anonymous type, so two callbacks never have the same type and can't share
-//! a `Vec` as they are. The usual fix is two boxes: `Box<dyn Fn(T) -> ...>`
-//! erases the closure's type, and `BoxFuture` (a pinned, boxed
-//! `dyn Future + Send`) erases the future's. `on` does the boxing, so callers
-//! pass plain async closures. (`Box<dyn AsyncFn(T)>` would say it directly,
-//! but the `AsyncFn` traits can't be used as trait objects yet.)
-//!
-//! `*args, **kwargs` become one typed payload, cloned for each callback.
-//! `emit` awaits the callbacks one after another, as the guide does;
-//! `emit_concurrently` runs them together with `join_all`, so a one-second
-//! and a half-second handler take one second instead of one and a half, and
-//! the quicker one prints first. For subscribers that live in
-//! other tasks, a `tokio::sync::broadcast` channel is the usual alternative.
+//! Every async closure returns a future of its own type, so callbacks can
+//! share a `Vec` only boxed twice: `Box<dyn Fn(T) -> BoxFuture<..>>`; `on`
+//! does the boxing. `emit` awaits them in turn, as the guide does;
+//! `emit_concurrently` joins them, so a one-second and a half-second handler
+//! take one second. For subscribers in other tasks, use `broadcast`.
 //!
 //! Translates:
 //! - *Python Async/Await*, "Event-Based Programming"

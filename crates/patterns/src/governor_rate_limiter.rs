@@ -1,45 +1,13 @@
 //! The production choice, the `governor` crate, driven by Tokio's clock so
 //! that it also works on the paused clock.
 //!
-//! Shows what a professional would use instead of the hand-rolled limiters
-//! of `token_bucket` (*Python Async Programming: A Detailed Guide*,
-//! "Rate-Limited API Calls") and `sliding_window` (*Complete Guide to Async IO
-//! and Asynchronous Programming in Python*, "Rate Limiting").
-//!
-//! `governor` implements GCRA, a token bucket kept as a single timestamp:
-//! checking updates one atomic with a compare-and-swap, with no lock and no
-//! task, so it is cheap enough for every request of a busy server. A `Quota`
-//! is a rate plus a burst; here two calls per second, with bursts of two, the
-//! same limit as `token_bucket`.
-//!
-//! One catch, found by running it on Tokio's paused clock: `governor`'s
-//! default clock reads the system's monotonic clock, and its
-//! `until_ready().await` waits with `futures-timer`, which runs its own timer
-//! thread on real time. Tokio's paused clock moves neither. Five
-//! `until_ready` calls in a row take 1.5 s of real time (calls 3, 4 and 5
-//! wait half a second each) on a runtime whose clock is paused, while
-//! Tokio's clock, seeing nothing to do, jumps at once to its next timer,
-//! however far away: the two clocks disagree about when each call happened.
-//! (On the real clock it is correct.)
-//!
-//! The fix is small, because `governor` lets you supply the clock and
-//! separates deciding from waiting. `TokioClock` below reports time from
-//! `tokio::time::Instant`; `check()` decides without waiting, and its
-//! `NotUntil` error says how long to wait, which `until_ready` turns into a
-//! `tokio::time::sleep`. Now the paused clock drives the limiter, and tests
-//! of rate-limited code run instantly. `check()` on its own is the other
-//! common mode: reject at once, with a "retry after" hint, as an HTTP server
-//! answering `429 Too Many Requests` would.
-//!
-//! `check()` keeps no queue: callers that wait for the same instant all wake
-//! then, and one of them gets through while the rest sleep again.
-//! `until_ready` below queues them on a fair `tokio::sync::Mutex`, so they
-//! are served in arrival order and only the first of them sleeps.
-//! (`governor`'s own `until_ready` suggests random jitter instead, through
-//! `until_ready_with_jitter`, to spread such a herd out.) The ten calls
-//! below arrive in call order because `join_all` polls a short list of
-//! futures in turn the first time: what `futures` 0.3 does, not a promise
-//! it documents.
+//! `governor` keeps a token bucket as one timestamp, updated without a lock:
+//! here two calls a second, in bursts of two, as `token_bucket`. Its default
+//! clock and its `until_ready` wait on real time, which Tokio's paused clock
+//! doesn't move, so `TokioClock` supplies Tokio's time, and `until_ready`
+//! below sleeps with Tokio for as long as `check()`'s `NotUntil` says, queued
+//! on a fair mutex so waiters are served in arrival order. `check()` alone is
+//! the other mode: answer "429, retry after" at once.
 
 use std::num::NonZeroU32;
 use std::time::Duration;

@@ -2,44 +2,13 @@
 //! queue is full, `reserve` gets a place in the queue before the work is
 //! done, and `Sender::closed` tells a producer that its consumer is gone.
 //!
-//! Beyond the guides: the asyncio counterpart of `try_send` is
-//! `queue.put_nowait`, which raises `asyncio.QueueFull` when the queue has
-//! no free slot. The other two have none; the nearest are `queue.full()`
-//! and, from Python 3.13, `queue.shutdown()`.
-//!
-//! A server that queues every request it cannot serve yet only delays the
-//! moment it falls over. `bounded_queue` makes the producer wait when the
-//! queue is full; when the producer is a stream of requests, it should
-//! instead answer "busy" at once. `try_send` never waits: it returns
-//! `TrySendError::Full(request)` when the channel has no room and
-//! `TrySendError::Closed(request)` when the receiver is gone, and both give
-//! the request back, so the caller can still answer it. `put_nowait` raises
-//! `QueueFull` and leaves the item with the caller in the same way, but in
-//! Python 3.11 a queue cannot be closed: `Queue.shutdown` and
-//! `QueueShutDown` came in 3.13.
-//!
-//! `reserve().await` waits for room and returns a `Permit`, a place in the
-//! queue held before the message exists; `permit.send(message)` then cannot
-//! fail or wait, and dropping the permit gives the place back. So a
-//! producer can wait for room first and only then do the work of making the
-//! message, and nothing is lost if that wait is cancelled (a cancelled
-//! `send` drops the message it was given). `try_reserve` is the shedding
-//! form: turn the work down before doing it. `queue.full()` holds no place:
-//! if the producer awaits anything between `full()` and `put_nowait`,
-//! another producer can take the room, and `put_nowait` raises `QueueFull`.
-//!
-//! `Sender::closed()` completes when the receiver has been dropped (or has
-//! called `close`), and the producer can race it against its own work with
-//! `select!`. Below, the consumer leaves halfway through the third
-//! measurement, and the producer stops at that moment instead of finishing
-//! a reading that nobody will take. Without the race it would finish it,
-//! and `permit.send` would drop it without a word: a permit's `send`
-//! succeeds "even if the receiver half has been closed". An asyncio queue
-//! does not tell its producer: in 3.11 the `put`s succeed until the queue
-//! is full, and then wait forever; in 3.13 the consumer can call
-//! `shutdown()`, after which every `put`, even one already waiting, raises
-//! `QueueShutDown`, but a producer busy with other work learns it only at
-//! its next `put`.
+//! Beyond the guides. `try_send` is `queue.put_nowait`: it never waits, and
+//! gives the request back when the queue is full or closed. `reserve().await`
+//! holds a place before the message exists, so nothing is lost if the wait is
+//! cancelled, where `queue.full()` holds nothing. `Sender::closed()`, raced
+//! with `select!`, stops the producer the moment its consumer leaves; an
+//! asyncio queue tells its producer nothing (Python 3.13's `shutdown()` only
+//! at the next `put`).
 
 use std::time::Duration;
 

@@ -1,40 +1,14 @@
 //! Several producers and several consumers on one channel; it closes when
 //! the last producer finishes, and every consumer then stops by itself.
 //!
-//! The guide's shutdown is fragile. Each of the two producers puts one
-//! `None`, but there are three consumers: two stop on a sentinel and the
-//! third never gets one, so `main` has to wait with `queue.join()` and then
-//! cancel whatever is left. Count them wrong the other way, with fewer
-//! consumers than producers, and a consumer stops at the first `None` while
-//! the other producer is still putting items: those are never processed, and
-//! `queue.join()` waits forever.
-//!
-//! With a channel, each producer owns a clone of the `Sender`, and the
-//! channel closes when the last clone is dropped. `main` must drop its own
-//! original too, or the channel stays open and the consumers wait forever:
-//! the one mistake this design still allows. Every consumer then sees `None`
-//! after the queue is drained, and returns what it consumed, so no task needs
-//! cancelling and nothing is lost.
-//!
-//! The guide's `asyncio.Queue()` has no size limit. This channel holds at
-//! most `CAPACITY` (5) items: should the consumers fall behind, a producer's
-//! `send(..).await` waits for room instead of letting the queue grow without
-//! bound, the advice of `bounded_queue`. With these delays the consumers keep
-//! up and the queue never holds more than two items, so the limit never
-//! stops a producer here; it is there for the day they don't.
-//!
-//! Tokio's `mpsc` has a single `Receiver`. Consumers share it behind a
-//! `tokio::sync::Mutex`, held only while taking one item, so one consumer
-//! works while the next waits for an item; the mutex hands out turns in
-//! order. (The `async-channel` crate has a cloneable receiver instead.)
-//!
-//! The guide's random delays (0.1-0.5 s per item produced, 0.2-0.6 s per
-//! item consumed) come from per-task ChaCha8 generators seeded from `SEED`,
-//! in steps of 20 ms. The seed is one whose schedule never has two tasks due
-//! to wake at the same instant: Tokio documents no order for timers due at
-//! the same instant, on the paused clock or the real one, so with such a
-//! pair the output could change from one run, or one Tokio version, to the
-//! next.
+//! The guide's two producers put one `None` each for three consumers, so one
+//! never stops and `main` cancels it after `queue.join()`. Here each producer
+//! owns a clone of the `Sender`, and the channel closes when the last is
+//! dropped (`main` must drop its own too): every consumer sees `None` once the
+//! queue is drained, and nothing is lost. The channel holds at most five
+//! items. Consumers share the one `Receiver` behind a fair
+//! `tokio::sync::Mutex`. The random delays come from a seed under which no
+//! two timers tie.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "Producer-Consumer Pattern"

@@ -1,21 +1,12 @@
 //! Producer-consumer over a channel: where the guide sends a `None`
 //! sentinel, the producer drops its sender and the channel closes.
 //!
-//! `asyncio.Queue` becomes a Tokio `mpsc` channel, split in two halves: the
-//! `Sender` for producers and the `Receiver` for the consumer. The guide ends
-//! the stream with `await queue.put(None)`, which every consumer must check
-//! for, and which never arrives if the producer raises first. In Rust the end
-//! is part of the channel: when every `Sender` is dropped, `recv()` returns
-//! `None` once the queued items are drained. The producer drops its sender by
-//! returning, normally or by a panic, so the consumer can't wait forever.
-//!
-//! `asyncio.Queue()` has no size limit, and neither has `unbounded_channel`.
-//! Here that is safe: the producer sends one item a second and the consumer
-//! takes each at once, so the queue never holds more than one. Where a
-//! producer can outrun its consumers, a limit is the better default, as
-//! `bounded_queue` shows, and `many_producers_consumers` uses one. The
-//! guide's `queue.task_done()` has no counterpart here because nobody calls
-//! `queue.join()`; `queue_join` shows that pair.
+//! `asyncio.Queue` becomes an `mpsc` channel. The guide's `None` must be
+//! checked for, and never arrives if the producer raises first; here, when
+//! every `Sender` is dropped, `recv()` returns `None` once the queue is
+//! drained, and a producer drops its sender however it ends. The channel is
+//! unbounded, like the guide's queue, which is safe only because the consumer
+//! keeps up (see `bounded_queue`).
 //!
 //! Translates:
 //! - *Python Async/Await*, "Producer-Consumer"

@@ -2,28 +2,12 @@
 //! token, dropped once it is processed, and waiting on the tracker waits
 //! for all of them.
 //!
-//! The guide's version never finishes; run it and it hangs after the last
-//! item. `queue.join()` waits until `task_done()` has been called once per
-//! `put()`. The `None` sentinel counts as a put, and the consumer that gets
-//! it never calls `task_done()` for it: it puts it back instead, which counts
-//! as one more put, for the next consumer to take and put back again. The
-//! count of unfinished items can never reach zero, so `join()` waits forever.
-//!
-//! The Rust counterpart can't get the count wrong. `TaskTracker` (from
-//! `tokio-util`) counts live tokens; each item travels with one, and
-//! dropping the item when its processing is done drops the token: that is
-//! `task_done()`, called exactly once per item, and also when a consumer
-//! panics. `tracker.close()` plus `tracker.wait().await` is `queue.join()`.
-//!
-//! The join matters when the consumers live on after the work, as a worker
-//! pool does: here the same three consumers process the guide's batch, ten
-//! items from P1 through a queue of five, and then a second batch of five
-//! from P2, and `main` waits for each batch before starting the next. At the
-//! end, dropping the sender closes the channel, and the consumers return on
-//! their own instead of being cancelled. The guide's random delays come from
-//! ChaCha8 generators seeded from `SEED`, in steps of 20 ms, with a seed
-//! whose schedule has no two tasks due to wake at the same instant (see
-//! `many_producers_consumers` for why that matters).
+//! The guide's version hangs after the last item: consumers put the `None`
+//! sentinel back without `task_done()`, so `join()` waits for ever. Here each
+//! item travels with a token, and dropping the item drops it, once, even on a
+//! panic; `close()` then `wait().await` is `queue.join()`. The same three
+//! consumers process two batches, and return on their own when the sender is
+//! dropped. Random delays come from a seed under which no two timers tie.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

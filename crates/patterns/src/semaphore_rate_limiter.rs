@@ -1,32 +1,11 @@
 //! A rate limiter built on a semaphore: each call takes a permit and gives
 //! it back one period after it started, so at most N calls start per period.
 //!
-//! A semaphore on its own limits concurrency, not rate: `Semaphore(3)`
-//! allows three calls at a time, and as soon as one finishes the next
-//! starts, so short calls go through as fast as they complete. The first
-//! half of the output shows that: three permits, ten 0.1 s calls, all done
-//! in 0.4 s.
-//!
-//! To limit the rate, a call must keep its permit for the whole period, not
-//! just while it runs. Here a call takes a permit and `forget`s it, and the
-//! limiter gives it back one period after the call started: the limiter's one
-//! background task receives each call's start time on a channel, sleeps for
-//! what is left of the period, and adds the permit back. (It sleeps for a
-//! duration rather than until `started + period`: adding a huge period to an
-//! `Instant` overflows, and panics.) So no window of that length ever holds
-//! more than N starts (a sliding window, like `sliding_window`, with the
-//! bookkeeping done by the semaphore). The start times arrive in the order
-//! their permits fall due, since every call waits the same period (on a
-//! multi-thread runtime two calls can read the clock and send in opposite
-//! orders; the earlier permit then comes back late by the time between the
-//! two reads, never early), and the channel never holds more than N, one per
-//! permit out.
-//! Waiters are served in order, because Tokio's semaphore is fair. The
-//! background task belongs to the limiter (`AbortOnDropHandle`) and ends with
-//! it, rather than one detached task per call.
-//!
-//! `calls` is a `NonZeroUsize`: a limiter with no permits would make every
-//! caller wait forever.
+//! A semaphore alone limits concurrency, not rate: three permits let ten short
+//! calls through in 0.4 s. Here a call `forget`s its permit, and the
+//! limiter's one task (owned by the limiter) adds it back a period after the
+//! call started: a sliding window kept by the semaphore, which is fair.
+//! `calls` is a `NonZeroUsize`: no permits would mean waiting for ever.
 //!
 //! Translates:
 //! - *Python Async/Await*, "Exercises" (exercise 3: "Build an async rate

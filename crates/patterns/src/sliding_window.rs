@@ -1,26 +1,12 @@
 //! The guide's sliding-window rate limiter, without its deadlock: at most
 //! three calls in any two seconds.
 //!
-//! The limiter remembers when each recent call started; a call may start
-//! when fewer than `max_calls` of those are within the last `time_window`.
-//! (The guide calls it a token bucket; it is a sliding-window log.)
-//!
-//! The guide's version deadlocks on the fourth call. `acquire` holds
-//! `self.lock` while it sleeps until the window has room, which is
-//! reasonable: waiting callers queue on the lock. But it then retries with
-//! `return await self.acquire()`, which tries to take `self.lock` again from
-//! inside the `async with self.lock:` block. `asyncio.Lock` is not
-//! reentrant, so the task waits for a lock it holds itself, forever, and
-//! every other caller waits behind it. Run it: three calls print, then
-//! nothing, and the program never ends.
-//!
-//! Tokio's `Mutex` is not reentrant either, and would deadlock the same way;
-//! the fix is a loop instead of the recursive call, keeping the guard. A
-//! `tokio::sync::Mutex` (not a `std` one) is required here precisely because
-//! the guard is held across the `sleep`. It is fair, so waiting callers get
-//! their turn in the order they arrived. The wait is a `sleep` for what is
-//! left of the oldest call's window rather than a deadline built with
-//! `Instant + Duration`, which panics when a huge window overflows it.
+//! A call may start when fewer than `max_calls` recent calls are within
+//! `time_window` (the guide calls it a token bucket; it is a sliding window).
+//! The guide's `acquire` retries by calling itself while holding its
+//! `asyncio.Lock`, which is not reentrant: the fourth call waits for a lock it
+//! holds, for ever. Here a loop keeps the guard; Tokio's mutex, fair and held
+//! across the `sleep`, queues the other callers.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -1,23 +1,13 @@
 //! The guide's token-bucket rate limiter, fixed so that concurrent callers
 //! are limited too: each caller reserves its token before it sleeps.
 //!
-//! The bucket holds up to `rate` tokens (the burst) and refills at `rate`
-//! per `per`; each call takes one. The guide's `acquire` has a
-//! check-then-sleep race: a caller that finds the bucket empty computes how
-//! long until one token is back, sleeps that long, and then sets the
-//! allowance to zero without having reserved anything. The ten calls are
-//! made concurrently by `gather`, so eight callers find the bucket empty at
-//! the same moment, all sleep the same half second, and all go through
-//! together. Run it: calls 0 and 1 at once, the other eight half a second
-//! later, in an order that changes from run to run. That is ten calls in
-//! 0.5 s from a limiter of two per second.
-//!
-//! The fix is to take the token while holding the state, even if that
-//! leaves the bucket in debt, and to sleep for the debt afterwards: each
-//! caller waits its own turn, 0.5 s after the previous one. A caller
-//! cancelled while it waits gives its token back. The state sits behind a
-//! `std::sync::Mutex`, locked for a few arithmetic operations and never
-//! across the sleep, the case Tokio's docs recommend a `std` mutex for.
+//! The bucket holds up to `rate` tokens and refills at `rate` per `per`. The
+//! guide's `acquire` checks, then sleeps, then empties the bucket without
+//! taking a token, so eight callers that find it empty all go through half a
+//! second later: ten calls in 0.5 s from two a second. Here a caller takes
+//! its token first, even into debt, then sleeps for the debt, and gives it
+//! back if cancelled while it waits. The state sits in a `std` mutex, never
+//! held across the sleep.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "Rate-Limited API Calls"

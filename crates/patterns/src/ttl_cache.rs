@@ -2,24 +2,12 @@
 //! have a timeout, and where concurrent misses for one key share one load
 //! and its outcome, success or failure.
 //!
-//! Each key has a `tokio::sync::OnceCell`: `get_or_init` runs one load, and
-//! every other caller for the key awaits the same cell, so a popular entry
-//! that expires costs one query, not one per request (the stampede). The
-//! timeout is inside that load, so the callers share it too. The cell holds
-//! the outcome, `Ok` or `Err`, so a failure reaches every waiter; with
-//! `get_or_try_init`, which keeps only success, each waiter would run a load
-//! of its own after the last one failed. A failed outcome is then removed and
-//! an expired one replaced, so the next caller loads again. If the caller
-//! running the load is cancelled, the load is dropped with it, and the next
-//! waiter starts its own.
-//!
-//! The map is locked with a `std` mutex only to find, add or remove a cell,
-//! never across a load. It holds at most `capacity` keys: a new key in a
-//! full map evicts the one that has been in it longest, which a `BTreeMap`
-//! ordered by arrival finds in O(log n). That key may be expired, loaded or
-//! still loading; the callers of a load in flight get its outcome all the
-//! same. The `moka` crate is the production version (its `try_get_with` also
-//! hands a failed load's error to every waiter).
+//! Each key has a `tokio::sync::OnceCell`: one caller runs the load, with the
+//! timeout inside it, and the others await the same cell, so an expired entry
+//! costs one query, not one per request. The cell keeps `Err` too, so a
+//! failure reaches every waiter, and is then removed. A full cache evicts
+//! exactly the key it has held longest, found in O(log n). The `moka` crate is
+//! the production version.
 //!
 //! Translates:
 //! - *Python Async/Await*, "Exercises" (exercise 5: "Implement an async

@@ -1,29 +1,13 @@
 //! Batching database writes: 200 inserts in one transaction against one
 //! transaction per row, in real SQLite on a file.
 //!
-//! The guide's tip is `executemany` instead of an `execute` per record. What
-//! makes the difference in SQLite is the transaction: outside one, every
-//! `INSERT` is its own transaction, with its own journal file and its own
-//! sync to disk when it commits. Inside one, the rows are written together
-//! and committed once. In Rust that is `Connection::transaction`, one
-//! prepared statement, and `commit`; a transaction dropped without `commit`
-//! rolls back, so an error half-way through leaves no half-written batch.
-//!
-//! `rusqlite` is synchronous, so each batch runs on `spawn_blocking`, off the
-//! runtime's thread, with the connection moved in and handed back. The
-//! database is a file in a temporary directory, removed afterwards. The
-//! directory travels with the connection: a job on the blocking pool runs to
-//! its end even if `run()` is cancelled, and SQLite creates a journal file
-//! beside the database for each transaction, so a directory removed while a
-//! job still writes could be left on disk with that file in it.
-//!
-//! How much faster one transaction is depends on the disk, so the times are
-//! measured but not printed; the example prints the row counts, which are
-//! exact, and which way was faster, by a margin (many times over) too large
-//! to flip. They are measured with `std::time::Instant`, the real clock: on
-//! Tokio's paused clock, time stands still while a `spawn_blocking` job
-//! runs, so both batches would measure zero.
-//! `cargo xtask bench` is the place for the numbers.
+//! What makes `executemany` fast in SQLite is the transaction: outside one,
+//! each `INSERT` is its own, with its own journal and sync to disk. In Rust
+//! that is `Connection::transaction`, one prepared statement and `commit`; a
+//! transaction dropped uncommitted rolls back. Each batch runs on
+//! `spawn_blocking` (see the book's page "Files and databases"). The times
+//! depend on the disk, so only the row counts and which way was faster print;
+//! `cargo xtask bench` is the place for numbers.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

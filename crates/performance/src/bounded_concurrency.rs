@@ -1,18 +1,12 @@
 //! Limiting how many operations run at once: a semaphore around each one,
 //! or a stream that keeps a fixed number in flight.
 //!
-//! `asyncio.Semaphore(10)` with `async with semaphore:` translates directly:
-//! `Semaphore::new(10)` and a permit held while the operation runs, released
-//! when the permit is dropped, on every path out, cancellation included.
-//!
-//! When the operations are a list of inputs, as here, the stream form needs
-//! no semaphore at all: `stream::iter(items).map(process).buffer_unordered(10)`
-//! creates the futures lazily, keeps at most ten running, and yields results
-//! as they finish. Unlike `gather` over a hundred semaphore-guarded
-//! coroutines, it never holds more than ten futures in memory.
-//!
-//! Both bounds are asserted, and the times (on Tokio's clock, rounded) show
-//! the bound at work: 100 operations of 0.1 s, ten at a time, take 1.0 s.
+//! `async with semaphore:` is a permit held while the operation runs, given
+//! back on every path out. Over a list of inputs the stream form needs no
+//! semaphore: `stream::iter(items).map(process).buffer_unordered(10)` makes
+//! the futures lazily and never holds more than ten, where `gather` over a
+//! hundred guarded coroutines holds them all. 100 operations of 0.1 s, ten at
+//! a time, take 1.0 s.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

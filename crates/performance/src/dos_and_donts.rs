@@ -2,19 +2,13 @@
 //! a task to await at once; spawn (or `join!`) when other work should run
 //! meanwhile; send blocking calls to `spawn_blocking`.
 //!
-//! The rest of the list has its own examples: `asyncio.run` is
-//! `#[tokio::main]` (`runtime/tokio_main_expanded`), `gather` is `join!` and
-//! `join_all` (`basics/gather_results`), async context managers are guards
-//! (section `context-managers`), exceptions are `Result` and `?` (section
-//! `error-handling`), and `time.sleep` in an async fn is
-//! `pitfalls/blocking_the_runtime`.
-//!
-//! A task spawned only to be awaited on the next line is worse in Tokio
-//! than in asyncio: besides the allocation, `tokio::spawn` demands a `Send`
-//! and `'static` future, so borrowed arguments must be cloned to satisfy it.
-//! When the point is concurrency inside one function, `join!` gives it
-//! without a task at all, and may borrow; spawn when the work must outlive
-//! the function or run in parallel on a multi-thread runtime.
+//! A task spawned only to be awaited at once costs more in Tokio than in
+//! asyncio: its future must be `Send` and `'static`, so borrowed arguments are
+//! cloned. `join!` gives concurrency inside one function without a task, and
+//! may borrow. The rest of the list has its own examples: `runtime`,
+//! `basics/gather_results`, `context-managers`, `error-handling` and
+//! `pitfalls/blocking_the_runtime`. The guide's block crashes as printed, on a
+//! name it never defines.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -2,34 +2,13 @@
 //! lets go, a `Weak` registry does not keep anything alive, and a resource
 //! dropped without `close()` says so.
 //!
-//! The guide tracks resources in a `weakref.WeakSet`, calls `gc.collect()`,
-//! and warns from `__del__` about one that was never closed. Each of those
-//! has a direct counterpart. CPython runs `__del__` the moment an object's
-//! reference count reaches zero: the unclosed resources warn at
-//! `del resources[3:]`, before `gc.collect()`, which only matters for
-//! reference cycles. Rust's `Drop` runs at the same point, when the last
-//! owner lets go, and there is no collector at all, so there is no
-//! `gc.collect()` to call and no periodic cleanup task to run it.
-//!
-//! The order is a choice. CPython releases the items of a deleted slice last
-//! first, so the guide warns about Resource-4 before Resource-3. `Vec`
-//! documents no order for the elements that `truncate` or `clear` drop, so
-//! the example drains the tail and drops it back to front, in the guide's
-//! order, on purpose.
-//!
-//! - `Arc<AsyncResource>` is a shared, counted reference; `Weak<AsyncResource>` is the
-//!   `WeakSet` entry: it can be upgraded while the resource lives, and does
-//!   not keep it alive.
-//! - `close()` is async and explicit, because `Drop` cannot `.await`. `Drop`
-//!   can only check that `close` happened and complain, or hand the async
-//!   cleanup to a task. A `Drop` can run on a thread outside the runtime,
-//!   where `tokio::spawn` panics, and during the runtime's shutdown, when a
-//!   new task is dropped without running; so such a resource keeps a
-//!   `Handle` captured when it was made and spawns onto a `TaskTracker` that
-//!   the program waits on before its runtime goes (`cleanup_on_cancel` in
-//!   `context-managers` does this).
-//! - The 1 MB buffer is freed at `close` or at drop, whichever comes first,
-//!   not at the next collection.
+//! The guide's `weakref.WeakSet`, `gc.collect()` and `__del__` each have a
+//! counterpart: `Weak<AsyncResource>` can be upgraded while the resource lives
+//! and keeps nothing alive; `Drop` runs when the last `Arc` goes, as
+//! `__del__` does at a zero reference count, and there is no collector to run.
+//! `close()` is async and explicit, since `Drop` can't await (see the book's
+//! page "Cleanup and resources"). The tail is dropped last first, as CPython
+//! releases a deleted slice.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -1,25 +1,12 @@
 //! Fire-and-forget work with a `TaskTracker`: answer now, let the background
 //! tasks finish later, and wait for all of them before shutting down.
 //!
-//! The guide's `background_processing` starts a task, does quick work, then
-//! awaits the task: concurrency, but not fire-and-forget. Truly forgetting a
-//! task is risky in both languages, for different reasons. asyncio keeps
-//! only a weak reference to a task, so one nobody holds can be garbage
-//! collected mid-run (the asyncio docs tell you to keep a reference).
-//! Tokio's runtime owns every spawned task, so dropping the `JoinHandle` is
-//! safe; but when `main` returns, the runtime is dropped, and every task
-//! still waiting is dropped at the `.await` where it waits: nothing after it
-//! runs, its work is left half done, and only its locals' `Drop` cleans up.
-//! (Blocking jobs are the other way round: the drop waits for every
-//! `spawn_blocking` job that has started; see `runtime/tokio_main_expanded`.)
-//!
-//! `tokio_util::task::TaskTracker` fixes the second half: spawn through it,
-//! forget the handles, and at shutdown `close()` it and `wait()` until every
-//! tracked task has finished. Closing does not stop new spawns; it only lets
-//! `wait` return once the tracker is empty. A tracker forgets each task as
-//! it exits and keeps no results, so one that sees millions of short tasks
-//! stays small; `JoinSet` is the choice when the results matter. To bound
-//! the wait at shutdown, put it in a `tokio::time::timeout`.
+//! The guide's "fire-and-forget" task is awaited. Really forgetting a task is
+//! risky: asyncio may collect a task nobody references, and when a Tokio
+//! program's `main` returns, every task still waiting is dropped half done.
+//! Spawn through a `TaskTracker`, forget the handles, and at shutdown
+//! `close()` and `wait()` (in a `timeout` to bound it). A tracker keeps no
+//! results; `JoinSet` does.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

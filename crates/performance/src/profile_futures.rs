@@ -3,54 +3,13 @@
 //! how often a future was polled, how long it took from start to finish,
 //! and whether one poll held the thread too long.
 //!
-//! The guide's `async_profile` turns `cProfile` on when the decorated
-//! coroutine starts and off when it returns (its own call is commented out;
-//! run it, and it prints a table). cProfile records every Python function the
-//! thread runs in between, whichever coroutine it belongs to: the guide's
-//! `cpu_intensive` and `io_intensive` are in its top ten, beside the event
-//! loop's own functions, where `_run_once` tops the list by cumulative time
-//! and the selector's `select` holds the 0.1 s the tasks slept. A profile of
-//! everything the thread did while one coroutine was alive, not of that
-//! coroutine alone.
-//!
-//! Rust's counterpart is a sampling profiler, run on the whole program:
-//! `perf` on Linux, `samply` (its UI is the Firefox Profiler), or
-//! `cargo flamegraph` (perf or dtrace, drawn as a flame graph). They sample
-//! the stack of every thread many times a second, so a hot async fn shows up
-//! by name, inside the `poll` of the task that runs it. Build with debug
-//! info, then record an example that computes, such as
-//! `runtime/cpu_bound_work`:
-//!
-//! ```text
-//! CARGO_PROFILE_RELEASE_DEBUG=true cargo build --release -p runtime
-//! perf record --call-graph dwarf target/release/runtime cpu_bound_work
-//! perf report
-//! ```
-//!
-//! `perf report` finds the primes computation on two threads: on the main
-//! thread, inside the async fn's future (`cpu_bound_work::compare::{{closure}}`)
-//! that Tokio's `block_on` polls, and on a blocking-pool thread
-//! (`tokio-rt-worker`), where `spawn_blocking` runs it.
-//! `samply record target/release/runtime cpu_bound_work` records the same
-//! run, and `CARGO_PROFILE_RELEASE_DEBUG=true cargo flamegraph -p runtime --
-//! cpu_bound_work` builds, records and writes `flamegraph.svg` in one step.
-//!
-//! A CPU profile shows where threads compute. A future waiting at an
-//! `.await` is on no thread's stack, so a slow wait does not show in it. A
-//! future can be wrapped in another future that sees every `poll`, which
-//! measures what the profiler cannot:
-//!
-//! - the number of polls: how often the future was woken and ran;
-//! - the elapsed time from the first poll to the last, on Tokio's clock, so
-//!   it is exact (and instant) on the paused clock;
-//! - the longest single poll, on the real clock: a poll is time a runtime
-//!   thread spends in this future, and a long one (asyncio's debug mode warns
-//!   above 100 ms) keeps every other task waiting for that thread.
-//!
-//! A poll's exact duration depends on the machine, so it is not printed;
-//! only whether it crossed the threshold, by a margin too large to flip.
-//! `tracing-subscriber`'s `FmtSpan::CLOSE` and `tokio-console` report the
-//! same busy and idle times per span and per task, without a wrapper.
+//! The guide's `async_profile` runs cProfile while a coroutine is alive, which
+//! records everything the thread did, the event loop included. Rust's CPU
+//! profilers sample the whole program (commands on the book's page "Debugging
+//! and profiling"), and a future waiting at an `.await` is on no stack. So a
+//! wrapper sees every `poll`: how many, the time from first to last on Tokio's
+//! clock, and the longest, on the real clock, flagged past 100 ms, where
+//! asyncio's debug mode warns.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

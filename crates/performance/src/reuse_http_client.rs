@@ -2,34 +2,13 @@
 //! a connection open across requests, while a client per request opens a
 //! new connection every time.
 //!
-//! A `reqwest::Client` is aiohttp's `ClientSession`: it owns a connection
-//! pool, a TLS configuration and a DNS resolver, all costly to set up.
-//! Build one and share it; it is cheap to clone (an `Arc` inside), so every
-//! task can have its own handle on the same pool. `reqwest::get(url)` is a
-//! shortcut that builds a new client per call: fine once, wasteful in a loop.
-//!
-//! To show the difference without timing it, the requests go through a
-//! small TCP relay in front of the server that counts the connections it
-//! accepts, a relay for each client. The requests run one after another, so
-//! against a server that keeps connections open the shared client can carry
-//! them all over one connection, and usually does. But hyper-util, under
-//! reqwest, hands a connection back to the pool from a task it spawns, once
-//! the body has been read, and a request that starts before that task has
-//! run opens a new connection: on the multi-thread runtime that happens now
-//! and then. So the example prints whether any connection carried more than
-//! one request, not how many connections there were. A client per request
-//! opens one for every request. Run concurrently, the shared client would
-//! open up to one per request in flight and reuse them afterwards.
-//!
-//! Whether a connection can be reused is the server's choice too:
-//! gunicorn's default sync worker answers every request with `Connection:
-//! close`, and then the shared client needs a new connection each time,
-//! like the fresh ones. So the example reports what it saw, counting the
-//! answers that closed their connection, and asserts nothing about the
-//! server. The server is the local httpbin (or `--base-url`, plain
-//! `http://` only, since the relay does not speak TLS). Each relay's accept
-//! loop owns its listener and its connections' tasks (a `JoinSet`), and is
-//! aborted and awaited when the relay stops, so none of it outlives `run`.
+//! A `Client` is aiohttp's `ClientSession`: a pool, TLS and a resolver, costly
+//! to build, cheap to clone. A relay in front of the server counts the
+//! connections each client opens. The shared client usually carries its
+//! requests over one connection (hyper returns a connection to the pool from
+//! a task of its own, so not always), and the server may close each one
+//! anyway (gunicorn's sync worker does); so the example reports what it saw
+//! and asserts nothing about the server.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

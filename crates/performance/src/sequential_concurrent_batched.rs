@@ -1,24 +1,12 @@
 //! Three I/O waits one after another take 1.5 s; together, 0.5 s; and 25
 //! waits in batches of five, 0.5 s, as does a sliding window of five.
 //!
-//! The times are the ones the guide prints, measured on Tokio's clock: exact
-//! on the paused clock, and on the real one a little later, since each timer
-//! fires late by the machine's load, never early; they are printed rounded
-//! down to a tenth of a second, which absorbs that lateness.
-//!
-//! Batching, as the guide does it, waits for a whole batch before starting
-//! the next, so one slow item holds up the whole next batch. The usual Rust
-//! form is a sliding window: `stream::iter(...).buffer_unordered(5)` keeps
-//! five futures in flight, starts the next one the moment any finishes, and
-//! yields results as they come. (`buffered(5)` yields them in input order
-//! instead, and a result that waits behind a slower one keeps its slot, so
-//! its window refills only in order.) With equal waits, as here, batches and
-//! window take the same time; with uneven ones the window is faster.
-//!
-//! The guide also defines `cpu_bound_task`, with an `await asyncio.sleep(0)`
-//! before its computation, and never calls it. Yielding once before the work
-//! does not make the work itself share the thread; see
-//! `runtime/cpu_bound_work`.
+//! Times are on Tokio's clock, rounded down to a tenth, so a timer firing a
+//! little late doesn't show. A batch waits for its slowest item before the
+//! next starts; the usual Rust form is a sliding window,
+//! `buffer_unordered(5)`, which starts the next the moment any finishes. With
+//! equal waits the two take the same time; with uneven ones the window wins.
+//! The guide's `cpu_bound_task` is never called.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -2,31 +2,13 @@
 //! task waits with `tokio::time::sleep`, and never while it blocks the
 //! thread with `std::thread::sleep`.
 //!
-//! The runtime, like asyncio's loop, switches tasks only at an `.await`.
-//! `tokio::time::sleep(...).await` is one: the main task steps aside and the
-//! heartbeat runs on time. `std::thread::sleep` is not: it holds the thread,
-//! and nothing else runs on that thread while it lasts, so the heartbeat
-//! misses every tick. Its interval is set to skip the ticks it missed
-//! (`MissedTickBehavior::Skip`); by default (`Burst`) it would fire them
-//! back to back once it ran again, and make up the count.
-//!
-//! That holds on a current-thread runtime, as on asyncio's one loop: the
-//! runner's, or `#[tokio::main(flavor = "current_thread")]`. On the
-//! multi-thread runtime of plain `#[tokio::main]`, the heartbeat runs on a
-//! worker thread and goes on ticking while `run` blocks the thread that
-//! called `block_on`: a blocking call holds only its own thread. The example
-//! says so when it runs there. That is harder to notice, not harmless: each
-//! blocked worker is one fewer for every other task, and once every worker
-//! blocks, nothing runs.
-//!
-//! The tick counts are logical: exact on the paused clock, where
-//! `std::thread::sleep` still takes real time but the paused clock does not
-//! move during it, and the same on the real clock as long as no tick is more
-//! than 50 ms late. The fix for real blocking work is
-//! `spawn_blocking` (see `runtime/blocking_executor`). No compiler check
-//! catches a blocking call inside an async fn; tokio-console's histogram of
-//! each task's poll times shows the task whose polls take too long, and
-//! `performance/profile_futures` measures them by hand.
+//! The runtime, like asyncio's loop, switches tasks only at an `.await`:
+//! `std::thread::sleep` holds the thread, and the heartbeat misses every tick
+//! (its interval skips them rather than bursting). On the multi-thread
+//! runtime the heartbeat runs on another worker and goes on ticking, which
+//! the example reports: harder to notice, not harmless, since each blocked
+//! worker is one fewer for every task. The fix is `spawn_blocking`; no
+//! compiler check catches the mistake, but tokio-console shows the long polls.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -1,22 +1,12 @@
 //! Cancellation cannot be swallowed in Rust: a cancelled future is dropped
 //! at its `.await`, and cleanup that must happen goes in a guard's `Drop`.
 //!
-//! asyncio cancels a task by raising `CancelledError` at its `await`; a bare
-//! `except: pass` catches it, and the task carries on as if nothing had
-//! happened, which is the guide's `cancellation_bad`. The fix is to re-raise.
-//!
-//! Tokio cancels by dropping: `JoinHandle::abort`, a `timeout` that expires,
-//! the losing branch of a `select!`. The future is simply never polled again,
-//! and its locals are dropped. There is no exception to catch, so there is
-//! nothing to swallow; the other side of that is that code after an `.await`
-//! may never run. Cleanup that must happen on every path, finished or
-//! cancelled, belongs in a value whose `Drop` does it: a guard, created
-//! before the `.await`.
-//!
-//! `Drop` cannot `.await`. When the cleanup itself is async (say a goodbye
-//! message to a server), cancel cooperatively instead: a
-//! `tokio_util::sync::CancellationToken` tells the task to stop, and the
-//! task finishes its own async cleanup and returns.
+//! The guide's `cancellation_bad` catches `CancelledError` with a bare
+//! `except` and carries on. Tokio cancels by dropping (`abort`, a `timeout`,
+//! a lost `select!`): there is nothing to catch, and code after the `.await`
+//! never runs, so cleanup that must happen is a guard created before it. When
+//! the cleanup itself must await, cancel cooperatively with a
+//! `CancellationToken`. See the book's page "Cancellation".
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

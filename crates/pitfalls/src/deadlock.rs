@@ -2,35 +2,13 @@
 //! hold a lock and wait for the other's, and a task that waits on a channel
 //! whose only sender it holds itself; then the two fixes.
 //!
-//! A deadlock raises nothing and prints nothing: every task is waiting, so
-//! the program just stops moving. Here a timeout notices it. To see *where*
-//! each task waits, run the example with a task dump at one second:
-//!
-//! ```sh
-//! cargo run -p pitfalls -- deadlock --clock virtual --dump-at 1
-//! ```
-//!
-//! The runner prints each task, labelled by the line that spawned it, with
-//! this file's frames down to the `.await` it is stopped at, and what it
-//! waits in: both transfers in `Mutex::lock`, each holding the lock the
-//! other wants, and the collector in `mpsc::Receiver::recv`. The dump comes
-//! from Tokio's `Handle::dump`, which needs `--cfg tokio_unstable`, Tokio's
-//! `taskdump` feature and Linux; the runner uses it, this file does not.
-//! The book's page "Why is my program stuck?" reads such a dump.
-//!
-//! Python 3.11 shows the same with `asyncio.all_tasks()` and each task's
-//! `get_stack()` (the asyncio version prints them on stderr); Python 3.14
-//! adds `asyncio.print_call_graph()` and `python -m asyncio pstree PID`.
-//! `tokio::sync::Mutex`, like `asyncio.Lock`, is not reentrant: a task that
-//! holds it and locks it again waits for ever. A Tokio channel ends when its
-//! last `Sender` is dropped (or its receiver calls `close`), and only then
-//! does `recv` return `None`: a task that keeps a sender of its own waits
-//! for ever. (`asyncio.Queue` has no end at all before Python 3.13's
-//! `shutdown()`.)
-//!
-//! The fixes: every task takes the two locks in one order (here by account
-//! number), so whoever gets the first lock also gets the second; and the
-//! collector drops its sender before it receives.
+//! A deadlock raises nothing and prints nothing. `cargo run -p pitfalls --
+//! deadlock --clock virtual --dump-at 1` prints where each task waits, as a
+//! tree of who spawned whom: both transfers in `Mutex::lock`, each holding
+//! the lock the other wants, and the collector in `recv` on a channel whose
+//! last sender is its own. The book's page "Why is my program stuck?" reads
+//! the dump; Python 3.14's `python -m asyncio pstree` is its counterpart. The
+//! fixes: take the locks in one order, and drop the sender before receiving.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

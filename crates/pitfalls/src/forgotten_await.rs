@@ -1,24 +1,12 @@
 //! A forgotten `.await` does not compile quietly: futures are `#[must_use]`,
 //! and so can your own async fns' results be.
 //!
-//! The section `basics` shows the mistake itself (`basics/forgetting_await`):
-//! a future that is never awaited never runs, and the compiler warns where
-//! Python warns only at run time, when the forgotten coroutine object is
-//! destroyed. Two more ways Rust answers it:
-//!
-//! - The guide's `forgot_await_bad` returns the unawaited coroutine as if it
-//!   were the result. In Rust that is a type error: the function promises a
-//!   `&str` and the expression is a future, so it does not compile.
-//! - `#[must_use]` on an `async fn` applies to what it returns once awaited.
-//!   A status that must not be dropped, here the number of items a cleanup
-//!   removed, warns when a caller awaits the call and ignores the answer.
-//!
-//! The warning becomes an error under `#![deny(unused_must_use)]`, or
-//! `[lints.rust] unused_must_use = "deny"` in `Cargo.toml`; the compile-fail
-//! cases `unused_future.rs` and `unused_async_output.rs` in
-//! `crates/pitfalls/compile-fail/` show both messages.
-//! Beware one thing that is not `#[must_use]`: a `JoinHandle`. Dropping it
-//! detaches the task, which keeps running; that is allowed, not a mistake.
+//! The guide's `forgot_await_bad` returns the unawaited coroutine as its
+//! result; in Rust that is a type error. `#[must_use]` on an `async fn` applies
+//! to its awaited result: a status a caller must not ignore warns when it is
+//! dropped. `#![deny(unused_must_use)]` makes the warnings errors (the
+//! compile-fail cases `unused_future.rs` and `unused_async_output.rs`). A
+//! `JoinHandle` is not `#[must_use]`: dropping it detaches the task.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -1,28 +1,13 @@
 //! Shared mutable state across an `.await`: reading, awaiting and writing
 //! back loses updates; holding an async lock across the whole update does not.
 //!
-//! Ten tasks each add one to a counter, with an `.await` between reading
-//! the counter and writing it back. Every task reads 0 before any of them
-//! writes, so the counter ends at 1, not 10: the guide's `increment_bad`.
-//!
-//! Rust makes the first version of this mistake impossible: tasks cannot
-//! share a plain `&mut` counter at all (see the compile-fail cases
-//! `two_tasks_mut_borrow.rs` and `spawn_borrows_local.rs`). It has to be
-//! put behind a lock, and the borrow checker then forces the question of
-//! how long the lock is held. Locking twice, once to read and once to write,
-//! compiles and still loses updates, because the race is in the logic.
-//!
-//! The fix holds one lock for the whole read-await-write, as the guide's
-//! `increment_good` means to. (The guide's version cannot run: its
-//! `UnsafeCounter` has no `self.lock`, so it raises `AttributeError`.) A lock
-//! held across an `.await` must be `tokio::sync::Mutex`: a
-//! `std::sync::MutexGuard` is not `Send`, so a `tokio::spawn`ed task holding
-//! one across an `.await` does not compile (the case
-//! `std_mutex_across_await.rs`). Where it does compile (a `spawn_local`
-//! task, futures joined in one task), a std guard held across an `.await`
-//! blocks the thread for the next task that locks, which is the one thread
-//! that could release it. With nothing to await inside the update, an
-//! `AtomicU64` or a `std::sync::Mutex` is the cheaper choice.
+//! Ten tasks each read a counter, await, and write it back plus one: all read
+//! 0, and it ends at 1. Rust won't let tasks share a plain `&mut`, but locking
+//! twice, once to read and once to write, still compiles and still loses
+//! updates. The fix holds one `tokio::sync::Mutex` across the whole update, as
+//! the guide's `increment_good` means to (it raises `AttributeError`: there is
+//! no `self.lock`). With no `.await` inside, an atomic or a std mutex is
+//! cheaper. See the book's page "Shared state and locks".
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -2,55 +2,14 @@
 //! `asyncio.run()` inside a coroutine raises; sync code that needs an async
 //! result calls `Handle::block_on` from a blocking thread instead.
 //!
-//! Its asyncio counterpart is the error every asyncio user meets once:
-//! `asyncio.run()` called from a coroutine raises `RuntimeError:
-//! asyncio.run() cannot be called from a running event loop` (and
-//! `loop.run_until_complete` raises `This event loop is already running`).
-//!
-//! It happens the same way in Rust: a synchronous function deep in the call
-//! stack wants an async result, and blocks on it. Tokio's `block_on`,
-//! whether `Runtime::block_on` on a new runtime or
-//! `Handle::current().block_on`, panics on a thread that is already running
-//! a runtime, with "Cannot start a runtime from within a runtime". The
-//! thread is driving tasks, and blocking it would stop every one of them.
-//! Other executors' `block_on`, such as `futures::executor::block_on`, do
-//! not know about Tokio and simply block the thread: on a current-thread
-//! runtime, a deadlock if the future needs that runtime's timers or
-//! sockets. Building a runtime there is allowed, but dropping it is not: a
-//! drop waits for the runtime's blocking jobs, and panics with "Cannot drop
-//! a runtime in a context where blocking is not allowed". To get rid of one
-//! from async code, call `runtime.shutdown_background()`, which does not
-//! wait (its blocking jobs run on until they return). Synchronous wrappers
-//! around async code hit the same checks: `reqwest::blocking` documents that
-//! it panics inside an async runtime, and recommends `spawn_blocking` around
-//! the calls. It checks only in debug builds, by building and dropping a
-//! runtime of its own; a release build skips the check and blocks the
-//! thread (`real-world/sync_vs_async_http`).
-//!
-//! The bridges:
-//! - Move the synchronous code to a blocking thread with `spawn_blocking`,
-//!   and let it call `Handle::block_on` with a handle to the runtime. That is
-//!   `asyncio.to_thread` around code that calls
-//!   `asyncio.run_coroutine_threadsafe(coro, loop).result()`. The future runs
-//!   on the blocking thread; on a current-thread runtime, what it waits for
-//!   (timers, sockets) is driven by the thread in `Runtime::block_on`, so
-//!   that thread must not be blocked waiting for this one.
-//! - On the multi-thread runtime, `tokio::task::block_in_place(|| ...)` runs
-//!   the closure right where it is, after handing this worker's other tasks
-//!   to a new worker thread, so blocking here (and `Handle::block_on` inside)
-//!   stops no other task. It still stops the rest of this task: a `join!` or
-//!   `select!` around the call waits with it. On a current-thread runtime
-//!   there is no other worker to hand the tasks to, so it panics: "can call
-//!   blocking only when running on the multi-threaded runtime".
-//! - Better still, make the caller async and `.await`. A bridge is for the
-//!   synchronous code you cannot change: a callback from a C library, a
-//!   trait from a sync crate.
-//!
-//! Each mistake below runs in a task of its own, so the panic ends only that
-//! task and comes back to the caller as a `JoinError`, whose message is
-//! printed. The default panic hook also prints it, with its location, on
-//! stderr. The example builds its runtimes itself, both flavors, so it is
-//! synchronous and prints the same whatever runtime the runner would pick.
+//! A sync function deep in the stack blocks on an async result: Tokio's
+//! `block_on` panics on a runtime thread ("Cannot start a runtime from within
+//! a runtime"), `futures::executor::block_on` just blocks it, and dropping a
+//! runtime there panics too (`shutdown_background` doesn't wait). The bridges:
+//! `spawn_blocking` with `Handle::block_on` inside, which is `to_thread` around
+//! `run_coroutine_threadsafe(...).result()`; `block_in_place` on the
+//! multi-thread runtime only; best, make the caller async. Each mistake runs
+//! in a task of its own, so its panic comes back as a `JoinError`.
 
 use std::any::Any;
 use std::future::Future;

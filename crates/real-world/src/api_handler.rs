@@ -2,26 +2,12 @@
 //! cached and failing endpoints, where the second request for the cached
 //! endpoint really does get the cached answer.
 //!
-//! The handler is shared by six spawned tasks, so it lives in an `Arc`; its
-//! request counter is an atomic and its cache a `std::sync::Mutex`, locked
-//! only for a moment and never across an `.await`. Endpoints answer
-//! `Result<ApiResponse, ApiError>`: the guide's raised `ValueError` is an
-//! `Err` the caller must look at.
-//!
-//! The guide's comment says req4 "should hit cache", but in its output it
-//! never does: req3 and req4 both start at once, both find the cache empty,
-//! and both do the one-second work (a cache stampede). Here each cache entry
-//! is a `tokio::sync::OnceCell`. The first request to find the entry empty
-//! runs the work; any request arriving while it runs waits for that same
-//! result instead of starting its own, and a later one finds it ready. So
-//! the slow work runs once, and req4 reports the hit the guide meant.
-//!
-//! The requests arrive a millisecond apart, as real ones would. Started all
-//! at once, the two `/fast` requests would both answer at exactly 0.1 s,
-//! and Tokio documents no order for timers due at the same instant. A
-//! millisecond apart, their timers are too, and the lines come out in the
-//! guide's order: the fast pair at 0.1 s, req1 first, the error at 0.5 s,
-//! the cached pair at 1 s and the slow one at 2 s.
+//! The handler is shared by six tasks through an `Arc`: an atomic counter, and
+//! a cache in a `std::sync::Mutex`, never held across an `.await`. The guide's
+//! comment says req4 "should hit cache", but req3 and req4 both miss and both
+//! do the work. Here each entry is a `tokio::sync::OnceCell`: req4 waits for
+//! req3's work and reports the hit. A raised `ValueError` is an `Err` the
+//! caller must look at. Requests arrive 1 ms apart, so no two timers tie.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -2,29 +2,12 @@
 //! background work, `GET /result/{id}` polls it, `GET /health` answers; a
 //! reqwest client drives it, then the server shuts down gracefully.
 //!
-//! FastAPI's decorated functions become handlers on an axum `Router`. Their
-//! parameters are extractors: `data_id: str` from the query string is
-//! `Query<ProcessParams>`, the `data: dict` body is `Json<Value>`, and the
-//! guide's module-level `processor` is shared state, `State<Arc<AppState>>`.
-//! A handler returns anything that converts into a response, such as a
-//! status with a `Json` body.
-//!
-//! FastAPI's `BackgroundTasks` run the job after the response is sent.
-//! Here the handler spawns the job on a `TaskTracker` and answers
-//! `202 Accepted` at once. The tracker is what makes shutdown graceful for
-//! background work too: `with_graceful_shutdown` stops accepting
-//! connections and lets requests in flight finish, and then
-//! `TaskTracker::wait` lets the jobs finish. Without it, returning from
-//! `main` would drop a half-done job. The demo posts a second job and shuts
-//! down while it runs.
-//!
-//! The guide's `/result/{id}` answers "processing" for an id it has never
-//! seen, forever; here an unknown id is a 404, and a duplicate id a 409.
-//! The guide keeps every job's result for ever, so each new id a client
-//! posts grows the server by a body; here the server holds at most
-//! `MAX_JOBS`, and answers 503 when it is full. (A real one would also let
-//! results expire.)
-//! The server listens on `127.0.0.1:0`, a free port the system picks.
+//! FastAPI's functions become axum handlers whose parameters are extractors
+//! (`Query`, `Json`, `State`). `BackgroundTasks` become jobs spawned on a
+//! `TaskTracker`, answered `202 Accepted`: graceful shutdown stops accepting,
+//! lets requests in flight finish, then waits for the jobs. An unknown id is a
+//! 404 (the guide answers "processing" for ever), a duplicate a 409, and past
+//! `MAX_JOBS` a 503, so clients can't grow the server without bound.
 //!
 //! Needs: `reqwest/json`
 //!

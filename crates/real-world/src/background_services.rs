@@ -2,43 +2,13 @@
 //! collector, stopped gracefully after a fixed run time or on Ctrl-C,
 //! whichever comes first.
 //!
-//! The guide's base class with `start`, `stop` and an overridable `_work`
-//! becomes a `Service` trait and one generic loop, `run_service`. The loop
-//! uses `tokio::time::interval`, which ticks at a fixed rate; the guide
-//! sleeps for the interval after each piece of work, so its ticks drift by
-//! the length of the work. Work that outlasts the interval misses ticks,
-//! and by default (`MissedTickBehavior::Burst`) an interval then fires the
-//! missed ones back to back; the loop sets `Skip`, which drops them and
-//! keeps the schedule.
-//!
-//! Stopping: the guide flips a `running` flag and cancels each task, which
-//! can interrupt a check halfway through. Here one `CancellationToken`
-//! tells every service to stop. Each loop waits for either the token or its
-//! next tick (`select!`, `biased` so a stop request wins a tie), and work
-//! that has started is finished, not cut off. A `TaskTracker` holds the
-//! services, so shutdown is "cancel the token, then wait for the tracker",
-//! with a grace period in case a service does not stop: after it, the
-//! services still running are aborted, and the tracker waited for again
-//! until they are gone. Neither a tracker nor a dropped `JoinHandle` stops a
-//! task, so each service's handle is an `AbortOnDropHandle`: a `run` that
-//! returns early or is itself cancelled leaves no service running.
-//!
-//! Ctrl-C: the guide's `signal_handler` and `shutdown_event` are never
-//! connected to anything, and `except KeyboardInterrupt` inside a coroutine
-//! does not catch Ctrl-C (asyncio cancels the main task instead). Here
-//! `tokio::signal::ctrl_c()` races the run time in `select!`, and either
-//! one leads to the same graceful stop; the program exits with code 0. If
-//! listening for Ctrl-C fails, the services are stopped the same way before
-//! the error is reported.
-//!
-//! The guide forgets `import random`, so its metrics service dies with a
-//! `NameError` on its first tick, silently, until `stop()` re-raises it.
-//! Here the metrics come from a seeded `ChaCha8Rng` (seed 7), so every run
-//! prints the same numbers. The run time is 9.5 s rather than the guide's
-//! 10 s, so that no tick is due at the moment of stopping: Tokio documents
-//! no order for timers due at the same instant, so a tick due with the stop
-//! could come before it or after it. In 9.5 s the services do what the
-//! guide's would do in 10 s: two health checks and five rounds of metrics.
+//! The guide's base class becomes a `Service` trait and one loop on an
+//! `interval`, which ticks at a fixed rate where the guide's sleep drifts, and
+//! skips missed ticks. The guide cancels its tasks mid-check; here a
+//! `CancellationToken` asks, work in progress finishes, and a `TaskTracker`
+//! waits, aborting a service that outlasts the grace period. The guide's
+//! Ctrl-C handler is never installed; here `ctrl_c()` races the run time.
+//! The guide never imports `random`; the metrics are seeded.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -56,6 +26,9 @@ use tokio::time::{MissedTickBehavior, interval, sleep, timeout};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::{AbortOnDropHandle, TaskTracker};
 
+// 9.5 s rather than the guide's 10, so that no tick is due at the moment of
+// stopping (Tokio documents no order for timers due at one instant); the
+// services do what the guide's would in 10 s.
 const RUN_TIME: Duration = Duration::from_millis(9_500);
 const GRACE_PERIOD: Duration = Duration::from_secs(1);
 

@@ -2,38 +2,14 @@
 //! pages as text, all or nothing, then JSON with each failure reported in
 //! its place.
 //!
-//! `aiohttp.ClientSession` is `reqwest::Client`: a pool of keep-alive
-//! connections, meant to be built once and reused. It needs no `async with`:
-//! its connections close when it is dropped, and cloning it is cheap (an
-//! `Arc` inside) when tasks need their own handle. *Python Async
-//! Programming: A Detailed Guide* opens a new session for every URL, which
-//! throws the pool away each time; here every request goes through one
-//! client.
-//!
-//! A request future does nothing until it is polled, so joining the
-//! requests is `gather`: all of them are in flight at once, on one task, and
-//! the results come back in the order of the URLs. *Asynchronous
-//! Programming in Python* and *Python Async Programming: A Detailed Guide*
-//! `gather` the pages' text with no `return_exceptions`, so one failure
-//! fails the whole batch: that is `try_join_all`, which returns at the
-//! first failure, with its error, on a short list like this one ([the cheat
-//! sheet](../cheatsheet.md#try-join-all-fails-fast) says how short). It
-//! also drops the requests still running, where `gather` leaves the other
-//! tasks running. *Async/Await in Python* catches every exception inside
-//! `fetch_url` and reports it next to the successes: that is `join_all`
-//! over futures that return a `Result`.
-//!
-//! The local httpbin stands in for the internet: `/anything/{path}` answers
-//! any path with JSON, in place of example.com and JSONPlaceholder's
-//! `/posts/{id}`, and real httpbin answers the same. Two URLs are added to
-//! show failures, a missing page and a page that is not JSON. Like aiohttp,
-//! reqwest hands back any answer as a response, a 404 included: the guide's
-//! `fetch_url` fails on a 404 only if the answer is not declared and parsed
-//! as JSON (aiohttp's `json()` checks the Content-Type first), and marks
-//! JSONPlaceholder's missing post, a `{}` sent as application/json, with ✓.
-//! `error_for_status` makes every 4xx or 5xx an error. The guide decodes the
-//! JSON and drops it; decoding into `serde::de::IgnoredAny` does the same:
-//! it checks the body is JSON and keeps nothing.
+//! `aiohttp.ClientSession` is `reqwest::Client`, built once and shared (a
+//! guide opens one per URL). Two guides `gather` the pages with no
+//! `return_exceptions`: that is `try_join_all`, which returns the first error
+//! and drops the other requests. The third reports each failure in its place:
+//! `join_all` over `Result`s. `error_for_status` makes a 404 an error, which
+//! the guide's code misses when the 404 is JSON; `IgnoredAny` checks a body is
+//! JSON and keeps nothing. The local httpbin's `/anything` stands in for the
+//! internet.
 //!
 //! Needs: `reqwest/json`
 //!

@@ -1,26 +1,13 @@
 //! A deadline around a whole request, `tokio::time::timeout`: `/delay/10`
 //! against a 3 s limit gives up at 3 s, while `/delay/1` finishes.
 //!
-//! `async with asyncio.timeout(t)` is `tokio::time::timeout(t, future)`: if
-//! the deadline passes first, the future is dropped, which cancels the
-//! request and closes its connection, and `timeout` returns `Err(Elapsed)`.
-//! The deadline covers sending the request and reading the whole body, as
-//! in the guide. reqwest can do the same itself with
-//! `RequestBuilder::timeout`, or with `ClientBuilder::timeout` for every
-//! request of a client.
-//!
-//! The guide's `fetch_with_timeout` catches every error and returns its
-//! message as a string, so `gather` never sees an exception: the timed-out
-//! task is printed as "success" with the length of the message "Timeout
-//! after 3 seconds". Here the fetch returns a `Result`, and `join_all` over
-//! futures that return `Result`s is `gather(return_exceptions=True)`: every
-//! future runs to the end, and each outcome, `Ok` or `Err`, comes back in
-//! its place. The guide also opens a new `ClientSession` per URL; one
-//! `Client` serves both requests here.
-//!
-//! The guide prints the length of each page. `/delay` echoes the request,
-//! port included, so its length changes from run to run; this prints the
-//! status and how long each request took instead.
+//! `asyncio.timeout(t)` is `timeout(t, future)`: past the deadline the request
+//! is dropped, which closes its connection (reqwest's own
+//! `RequestBuilder::timeout` does the same). The guide returns the timeout as
+//! a string, which `gather` counts as a success; here it is an `Err`, and
+//! `join_all` over `Result`s is `gather(return_exceptions=True)`. The status
+//! and time print instead of the page's length, since `/delay` echoes the
+//! port.
 //!
 //! Translates:
 //! - *Async/Await in Python*, "Timeouts and Error Handling"

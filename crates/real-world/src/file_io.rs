@@ -1,29 +1,12 @@
 //! Writing and reading files with `tokio::fs` in a temporary directory,
 //! and the errors a bad path gives.
 //!
-//! aiofiles runs each file call on a thread pool; `tokio::fs` does the same
-//! with `spawn_blocking`, because operating systems offer no portable
-//! non-blocking file I/O. So a single small read costs a thread hop, and
-//! `tokio::fs::read_to_string` and `write` (whole file in one call) are the
-//! cheap way. For many writes to one file, a `tokio::fs::File` with a
-//! `BufWriter` batches them. aiofiles' `async with` awaits the close, which
-//! flushes; a drop cannot await anything: a dropped `BufWriter` loses what
-//! it still holds, and a dropped `File` finishes a write still in flight
-//! in the background, where no one sees its error. So the code calls
-//! `flush` (or `sync_all`) before it is done, and sees any error.
-//!
-//! Every path error carries the operation and the file name, via anyhow's
-//! `context`, so "No such file or directory" says which file. The files live
-//! in a `tempfile::TempDir`, removed when it is dropped.
-//!
-//! A job on the blocking pool can't be cancelled: dropping its future leaves
-//! it running. If a cancelled `run()` drops the `TempDir` while such a job
-//! creates a file in it, the file can appear after the drop has emptied the
-//! directory; removing the directory then fails, and both stay on disk. So
-//! each call that creates something runs its `std::fs` call on the blocking
-//! pool itself, as `tokio::fs` does, holding a share of the directory (an
-//! `Arc<TempDir>`) until it ends. The asyncio version's cancelled coroutine
-//! can still await: it waits for the thread instead.
+//! `tokio::fs` runs each call on the blocking pool, as aiofiles does on a
+//! thread pool, so whole-file calls are the cheap way and a `BufWriter` is
+//! flushed before it is done. Every error says which operation and which file
+//! (anyhow's `context`). A call that creates a file holds a share of the
+//! temporary directory until it ends, since a blocking job can't be
+//! cancelled. See the book's page "Files and databases".
 //!
 //! Translates:
 //! - *Asynchronous Programming in Python*, "File Operations (aiofiles)"

@@ -1,25 +1,12 @@
 //! A file processor that handles many files concurrently, at most four open
 //! at a time, and reports a bad file without stopping the rest.
 //!
-//! `stream::iter(files).map(process).buffer_unordered(4)` keeps four files
-//! in progress and starts the next as soon as one finishes, with no
-//! semaphore to manage: the asyncio version is a `Semaphore(4)` around each
-//! coroutine and a `gather`. Each file is read with `tokio::fs`, which runs
-//! the blocking read on Tokio's blocking pool, so the files are read in
-//! parallel on several threads while this code stays on one. Results arrive
-//! in completion order, which depends on those threads, so they are sorted
-//! by name before printing.
-//!
-//! Each file's `Result` is kept, like `gather(return_exceptions=True)`: the
-//! one file that is not UTF-8 text is reported with its error and the rest
-//! are still counted. The processor writes a summary file at the end and
-//! reads it back. The sample files are made from a fixed seed, so every run
-//! processes the same words.
-//!
-//! Each write runs its `std::fs` call on the blocking pool with a share of
-//! the directory, as `file_io` does and explains: a write can't be
-//! cancelled, and one that creates a file while a cancelled `run()` removes
-//! the directory would leave both on disk.
+//! `stream::iter(files).map(process).buffer_unordered(4)` keeps four files in
+//! progress with no semaphore to manage, where asyncio needs a `Semaphore(4)`
+//! and `gather`. Results come in completion order and are sorted by name.
+//! Each file's `Result` is kept, as `gather(return_exceptions=True)` keeps
+//! exceptions, so the file that is not UTF-8 is reported and the rest are
+//! counted. The sample files come from a seed.
 //!
 //! Translates:
 //! - *Python Async/Await*, "Exercises" (exercise 4: an async file processor

@@ -3,22 +3,11 @@
 //! type, printed on one line.
 //!
 //! The guide catches `Exception` and keeps `str(e)`. Here each failure is a
-//! variant of `FetchError`, so a caller can match on it (retry a timeout,
-//! not a 404) and each message is written once, in its `#[error]`
-//! attribute. reqwest already tells the kinds apart (`is_connect`,
-//! `is_timeout`, `status`); `classify` turns that into the type. The body
-//! is read as text and decoded with serde_json, so "not JSON at all" and
-//! "JSON of the wrong shape" both come with serde's line and column.
-//!
-//! The requests run concurrently under `join_all`, which, for futures that
-//! return `Result`, is `gather(return_exceptions=True)`: one failure does
-//! not stop the others, and each outcome comes back in its place. (The
-//! `gather` without `return_exceptions`, which raises the first exception,
-//! is `futures::future::try_join_all`, which fails fast on a short list
-//! ([the cheat sheet](../cheatsheet.md#try-join-all-fails-fast) says how
-//! short); it also drops the requests still running, where `gather` lets
-//! them run on.) This time the deadline is reqwest's own per-request
-//! `timeout`.
+//! variant of `FetchError`, so a caller can match on it (retry a timeout, not
+//! a 404), and `classify` sorts reqwest's errors into it. The body is decoded
+//! with serde_json, so a bad one comes with line and column. `join_all` over
+//! `Result`s is `gather(return_exceptions=True)`; the deadline is reqwest's
+//! per-request `timeout`.
 //!
 //! Translates:
 //! - *Async/Await in Python*, "Timeouts and Error Handling" (the

@@ -1,17 +1,10 @@
 //! A scraper that fetches five pages concurrently: five two-second pages
 //! take two seconds, not ten.
 //!
-//! The guide simulates each download with `asyncio.sleep(2)`; here each
-//! page is a real request to the local server's `/delay/2`, tagged with a
-//! `page` query argument that the server echoes back in its JSON, so the
-//! scraper can check it got the page it asked for.
-//!
-//! The pages go through one `reqwest::Client`, whose connection pool plays
-//! the guide's "sessions". `stream::iter(...).buffered(n)` is `gather` with
-//! a limit: it runs up to `n` fetches at once and yields their results in
-//! the order of the input, so the pages are reported in order however the
-//! responses arrive. A scraper over thousands of URLs needs that limit;
-//! `buffer_unordered(n)` yields in completion order instead.
+//! Each page is a real request to the local server's `/delay/2`, tagged so
+//! the scraper can check it got the page it asked for, through one
+//! `reqwest::Client`. `stream::iter(...).buffered(n)` is `gather` with a limit,
+//! yielding in input order; `buffer_unordered(n)` yields in completion order.
 //!
 //! Needs: `reqwest/json`
 //!

@@ -3,32 +3,12 @@
 //! 500 for a handler that fails; the requests go out at once and the answers
 //! are printed in order.
 //!
-//! The guide's class is a router written by hand. `@server.route(path)`
-//! files a handler under its path; `handle_request` answers 404 for a path
-//! it does not know, passes the request through each middleware, then calls
-//! the handler inside `try`, so any exception becomes a 500. In axum each
-//! part is real:
-//! - `Router::route` files the handlers, and `fallback` is the 404.
-//! - The middleware is an `async fn` wrapped by `middleware::from_fn`: it
-//!   gets the request and `next`, the rest of the stack, so it can act
-//!   before and after the handler. Added with `route_layer`, it runs only
-//!   for a request that matched a route, after the 404 check, as in the
-//!   guide; `layer` would run it for unknown paths too. The guide's list of
-//!   middleware is empty; this one times the handler and reports it in an
-//!   `x-process-time` header, FastAPI's own example of a middleware.
-//! - The 500: a handler returns `Result<_, ApiError>`, and `ApiError`'s
-//!   `IntoResponse` is the guide's `except`: `{"error": ...}` with status
-//!   500. Only errors take that path. A panic in a handler is a bug, not an
-//!   exception: it ends that connection's task, and the client sees the
-//!   connection close with no answer (tower-http's `CatchPanicLayer` makes
-//!   it a 500 for servers that want one).
-//!
-//! The guide's `test_server` runs three requests through `gather`; here
-//! they are real HTTP requests under `join_all`, plus a fourth to `/stats`,
-//! whose handler fails, to show the 500 that the guide's three never reach.
-//! The guide's simulated server puts the status in the dict it returns,
-//! `{'result': ..., 'status': 200}`; over HTTP the status is the status
-//! line, so each line prints the status, then the body.
+//! The guide's hand-written router becomes axum's: `Router::route` files the
+//! handlers, `fallback` is the 404, and the middleware, an `async fn` under
+//! `route_layer`, runs around matched handlers only and reports the time in
+//! `x-process-time`. A handler's `Err(ApiError)` is the guide's `except`: a
+//! 500. A panic is a bug, not an exception: the client sees the connection
+//! close. A fourth request, to the failing `/stats`, shows the 500.
 //!
 //! Needs: `reqwest/json`
 //!

@@ -2,55 +2,14 @@
 //! concurrent workers, and transactions that commit whole or roll back
 //! whole.
 //!
-//! The guide's pool is an `asyncio.Queue` of fake connections, handed out
-//! by an `@asynccontextmanager` that puts each one back in `finally`. Here
-//! the connections are real, to a file in a temporary directory. A
-//! semaphore has one permit per connection the pool may have open, and
-//! `acquire` waits for a permit, then takes an idle connection or opens a
-//! new one. It returns a `PooledConnection`, a guard that the aiomysql
-//! guide's `async with pool.acquire() as conn` becomes: `fetch_all` is its
-//! `cur.execute(...)` and `cur.fetchall()`, and dropping the guard is the
-//! end of the `async with`.
-//!
-//! The guide's `finally` puts a connection back however the borrower ended.
-//! This pool puts one back only if every operation on it finished: each
-//! operation moves the connection and its permit into a closure on the
-//! blocking pool, and the guard gets them back when the caller receives the
-//! result. A caller cancelled at any `.await` (a timeout, a `select!`) or a
-//! closure that panics leaves the guard empty: the connection is closed when
-//! the abandoned operation ends, and its permit freed with it, so the pool
-//! never has more connections open than its size and opens a fresh one when
-//! it next runs short. An operation that leaves a transaction open (a
-//! statement that failed after `BEGIN`, a missing `COMMIT`) has it rolled
-//! back on the blocking thread before the connection goes back.
-//! Cancelled while waiting for a permit or while opening, a caller takes
-//! nothing with it. The demo ends with a query abandoned while it runs.
-//!
-//! The pool owns the database's temporary directory, and every job it
-//! sends to the blocking pool holds a share of it (an `Arc`), so the
-//! directory is removed only after the last job that uses the file has
-//! ended: a job can't be cancelled, and one that creates a file (the
-//! database, its journal) while a cancelled `run()` removes the directory
-//! would leave both on disk.
-//!
-//! The guide's transaction only sleeps and prints "committed", and its
-//! workers format values into the SQL (`WHERE id = {i}`). Here the
-//! statements really run, with parameters, inside a rusqlite `Transaction`:
-//! `commit` makes them permanent, and a `Transaction` dropped without a
-//! commit, as when `?` returns early on a failing statement, rolls back.
-//! That is the `except: rollback` the guide prints but never does. The
-//! counts before and after the failing transaction show nothing partial
-//! left behind, and the first transaction's work still there.
-//!
-//! For MySQL (the aiomysql block) the pattern is the same with a driver that
-//! is async itself, so no `spawn_blocking`: `sqlx` (`MySqlPool`) or
-//! `mysql_async`, each with its own pool. For SQLite, `deadpool-sqlite` and
-//! `r2d2_sqlite` are pools like this one. At the time of writing (November
-//! 2026) their latest versions, deadpool-sqlite 0.14.0 and r2d2_sqlite
-//! 0.35.0, both require rusqlite 0.40, whose `libsqlite3-sys` is 0.38; one
-//! program cannot link two versions of SQLite's library (`libsqlite3-sys`
-//! declares `links = "sqlite3"`), so this workspace, on rusqlite 0.41, keeps
-//! its own.
+//! The guide's `AsyncDatabaseManager` hands out fake connections from a queue
+//! and puts each back in `finally`. Here a semaphore bounds the open
+//! connections, and the guard, `PooledConnection`, gives one back only when
+//! its operation finished, with any open transaction rolled back; one whose
+//! caller left mid-query is closed. The guide's transaction only sleeps;
+//! here statements run with parameters in a rusqlite `Transaction`, which
+//! rolls back unless committed, and the row counts prove it. See the book's
+//! page "Files and databases".
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

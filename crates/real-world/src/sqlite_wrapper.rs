@@ -1,43 +1,12 @@
 //! Blocking SQLite calls moved off the runtime with `spawn_blocking`: the
 //! guide's `AsyncSQLiteWrapper`, on one database that keeps its table.
 //!
-//! rusqlite, like Python's `sqlite3`, is a blocking API, and a blocking call
-//! on the runtime's thread stalls every task on it. `loop.run_in_executor(
-//! None, f)` is `tokio::task::spawn_blocking(f)`: `f` runs on Tokio's pool of
-//! threads for blocking work, and the caller awaits its result.
-//!
-//! What the guide's Python really does: every call opens a new connection
-//! with `sqlite3.connect(':memory:')`, and every in-memory connection is a
-//! new, empty database. The table made by the first call is gone by the
-//! second, and the batch insert fails with `no such table: users`. (With a
-//! file path it would work; `with connect()` also commits but never closes
-//! the connection.) The text means one database, so the wrapper here owns
-//! one connection, opened once, and every call borrows it on the blocking
-//! pool.
-//!
-//! The connection sits behind a `tokio::sync::Mutex`, locked with `.await`
-//! before the call goes to the blocking pool, and the guard travels into the
-//! closure. So a call waiting for the connection waits as a task, in the
-//! mutex's first-come queue, and takes no thread; only the call holding the
-//! connection occupies a blocking thread. (A `std::sync::Mutex` locked inside
-//! the closure would park one blocking thread per waiting call.) A caller
-//! cancelled while it waits for the lock leaves nothing behind; one cancelled
-//! once its closure is running only stops waiting: the closure runs to the
-//! end and then lets the connection go.
-//!
-//! The guide's `execute` guesses from the SQL whether to fetch rows or count
-//! them; here the closure says what it wants. *Python Async Programming: A
-//! Detailed Guide*'s `fetch_users` is a fragment, `db.execute("SELECT * FROM users")` on a `db`
-//! it never defines; here it is one more closure on the same `call`, naming
-//! its columns and ordering the rows, since SQL returns rows in no defined
-//! order without `ORDER BY`. Values always go in as
-//! parameters (`?1`), never formatted into the SQL. The three lookups run
-//! concurrently as in the guide, but one connection serves one at a time;
-//! what they gain is a runtime that stays free. `sqlite_pool` gives each
-//! caller a connection of its own. The `tokio-rusqlite` crate offers the
-//! same `call(closure)` API with another design: one dedicated thread per
-//! connection, fed the closures through a channel. `sqlx` has an async
-//! SQLite driver built the same way.
+//! `run_in_executor(None, f)` is `spawn_blocking(f)`. The guide connects to
+//! `':memory:'` on every call, a new empty database each time, so its insert
+//! fails with "no such table". Here `AsyncSqlite` owns one connection behind a
+//! `tokio::sync::Mutex`, locked before the call goes to the blocking pool, so
+//! a waiting call takes no thread. A closure says what each call wants, with
+//! parameters, never formatted SQL.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -2,37 +2,13 @@
 //! the sum of their times; made concurrently with the async client, they
 //! take the longest one.
 //!
-//! The guide's blocking side uses `requests`; its Rust counterpart
-//! is `reqwest::blocking`, the same client behind a blocking API. It must not
-//! be called from async code: each call parks the calling thread until
-//! reqwest's own background thread has the answer, and a thread that drives
-//! Tokio tasks must never block. In debug builds reqwest checks for this:
-//! it builds and drops a throwaway runtime, and Tokio panics when a runtime
-//! is dropped from async code ("Cannot drop a runtime in a context where
-//! blocking is not allowed"). Release builds leave the check
-//! out, and the call silently blocks the worker thread and every task on
-//! it, exactly as calling `requests` inside a coroutine freezes asyncio's
-//! event loop. So the blocking requests run on a thread of their own, and
-//! the async code awaits a oneshot channel for their result.
-//!
-//! In an application that thread would come from `spawn_blocking`. It is a
-//! plain `std::thread` here because the server these requests reach runs on
-//! this same runtime, and on Tokio's paused clock (`--clock virtual`) the
-//! runtime does not move time forward while a `spawn_blocking` task runs:
-//! the server's `/delay` would never end. A thread that Tokio does not know
-//! about leaves the runtime free to serve, and to jump its clock.
-//!
-//! A thread can't be cancelled, only asked to stop. If `run()` is dropped
-//! while it waits, a guard cancels a `CancellationToken` that the thread
-//! checks before each request, so it finishes at most the request in
-//! flight, which its timeout bounds, instead of fetching the rest for no
-//! one; a thread from asyncio's `to_thread` is no different.
-//!
-//! Both halves are timed on the runtime's clock, `tokio::time::Instant`,
-//! around the whole batch, so the times are right on either clock. The
-//! guide prints the length of each page; `/delay` echoes the request, port
-//! included, so this prints the status instead. The guide also defines
-//! `main_sync` but never calls it; here both halves run.
+//! `requests` is `reqwest::blocking`, which must never run on a runtime thread
+//! (debug builds panic; release builds freeze every task on it). So it runs on
+//! a thread of its own; `spawn_blocking` would do in an application, but on
+//! the paused clock its server, on this runtime, could not move time. A
+//! `CancellationToken` stops the thread before its next request if `run()` is
+//! dropped. The status prints instead of the page's length (`/delay` echoes
+//! the port), and the guide's uncalled `main_sync` runs.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -1,24 +1,11 @@
 //! The guide's `AsyncWebScraper`: at most two requests at a time, a polite
 //! pause after each page, and a report of what succeeded and what failed.
 //!
-//! The scraper owns a `reqwest::Client` and a `tokio::sync::Semaphore`. The
-//! guide opens its `aiohttp.ClientSession` in `__aenter__` and closes it in
-//! `__aexit__`; a `Client` is ready when built and closes its connections
-//! when dropped, so the struct needs neither. The permit that
-//! `semaphore.acquire()` returns is the `async with semaphore` block: it is
-//! held until it is dropped, at the end of `fetch_url`, after the polite
-//! pause, just as the guide sleeps inside its `async with`. Tokio's
-//! semaphore is fair, so pages get their turn in the order they asked.
-//!
-//! The guide's `fetch_url` turns a non-200 status into `None` and loses the
-//! reason; here every failure is an error that says what went wrong. The
-//! guide's slow pages were `/delay/1` and `/delay/2`, which echo the request,
-//! so their length can change with the server's port and the client's
-//! headers; httpbin's `/drip` is a slow page of known length. A 404 and a
-//! 500 show the failed side.
-//!
-//! The largest number of requests in flight is counted, by a guard so that
-//! a fetch cancelled halfway is uncounted too, and checked against the limit.
+//! A `reqwest::Client` needs no `__aenter__`/`__aexit__`: it is ready when
+//! built and closes when dropped. The semaphore's permit is the `async with
+//! semaphore` block, held through the polite pause; the semaphore is fair.
+//! The guide turns a non-200 into `None`; here a failure says what went wrong.
+//! `/drip` stands in for the guide's `/delay` pages, which echo the request.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -2,43 +2,19 @@
 //! through `std::io::Read`, with its progress for the async side, and a
 //! stop that reaches the thread when the caller gives up.
 //!
-//! A blocking call (`std::fs`, a synchronous database driver, a long
-//! computation) holds the thread it runs on, and on a runtime that thread
-//! is running other tasks too. `tokio::task::spawn_blocking` moves the call
-//! to Tokio's blocking pool, threads kept apart from the runtime's own, and
-//! returns a `JoinHandle` to await. `checksum` wraps it: the closure gets
-//! the reader, a `CancellationToken` it checks before each chunk, and the
-//! sending half of a `watch` channel for its progress, and it owns all
-//! three, so they live as long as the thread needs them (the `move` and
-//! the `'static` bound of `spawn_blocking` say so).
-//!
-//! In asyncio this is `await asyncio.to_thread(fn, ...)` or
-//! `loop.run_in_executor(None, fn, ...)`. Cancelling the task that awaits
-//! it does not stop the thread, and `asyncio.run` waits for the thread at
-//! exit. Tokio is the same: a blocking job can't be stopped from outside.
-//! Dropping its `JoinHandle` only stops the waiting, `JoinHandle::abort()`
-//! has no effect once the job has started (the last part of `run` shows
-//! it running to the end after an `abort()`), and a runtime that shuts down
-//! waits for the jobs that are running.
+//! In asyncio: `await asyncio.to_thread(fn)`, whose thread runs on when the
+//! awaiting task is cancelled. Tokio is the same: `abort()` does nothing to
+//! a job that has started (the last part of `run` shows it). So `checksum`
+//! gives the closure a `CancellationToken`, checked before each chunk, and
+//! the sender of a `watch` channel for its progress. See the book's page
+//! "Blocking work".
 //!
 //! What not to undo when you copy it:
-//! - The token, checked between chunks, and the drop guard that cancels it.
-//!   Whatever drops the future that `checksum` returns (a `timeout`, a
-//!   `select!`, a caller that is itself cancelled) then tells the thread to
-//!   stop at its next chunk, where it would otherwise read to the end for
-//!   no one.
-//! - Work in chunks that take little time each: the thread can only notice
-//!   the stop between them.
-//! - `?` on the `JoinHandle`'s result: its error means the closure
-//!   panicked; it is a `JoinError`, which `anyhow` can carry.
-//! - A `watch` channel for progress: sending never blocks the thread, and
-//!   the async side sees the latest value. When the closure returns, its
-//!   `Sender` is dropped, so the receiver learns that the thread is done.
-//!
-//! The pool grows to 512 threads by default. To cap one kind of work, move
-//! a semaphore permit into the closure, as `runtime/blocking_executor`
-//! shows. On Tokio's paused clock (`--clock virtual`) time stands still
-//! while a blocking job runs, so nothing here prints how long one took.
+//! - The token, and the drop guard that cancels it: whatever drops
+//!   `checksum`'s future tells the thread to stop at its next chunk.
+//! - Chunks short enough that the stop is noticed soon.
+//! - `?` on the `JoinHandle`'s result: its error is a panic in the closure.
+//! - `watch` for progress: sending never blocks the thread.
 
 use std::io::{self, Read};
 

@@ -1,43 +1,23 @@
 //! Many HTTP requests at once, at most four in flight, each attempt with a
 //! deadline of its own, and a failed attempt tried again after a pause.
 //!
-//! `get_with_retry` makes one request. Each attempt runs inside
-//! `tokio::time::timeout`, which covers connecting, the headers and the
-//! whole body; when the deadline passes, the attempt's future is dropped,
-//! and that cancels the request. A timeout, a connection that fails, a 5xx
-//! or a 429 may go better next time, so it is tried again after a pause
-//! that doubles, three attempts in all; any other status, such as a 404, is
-//! the answer at once. `run` sends every request through
-//! `stream::iter(..).map(..).buffer_unordered(4)`, which starts the next
-//! one whenever one of the four in flight finishes.
-//!
-//! In asyncio this is an `asyncio.Semaphore(4)` around each request,
-//! `asyncio.gather` over all of them, `async with asyncio.timeout(...)`
-//! around each attempt, and a loop with `await asyncio.sleep(...)` between
-//! attempts. `buffer_unordered` needs no semaphore: it creates each
-//! request's future only when there is room for it, where `gather` holds
-//! every coroutine from the start. It yields results in the order they
-//! finish, like `asyncio.as_completed`; each carries its index, so sorting
-//! puts them back in the order asked. The requests run inside the task that
-//! awaits the stream, not as spawned tasks, which is why they can borrow
-//! `client` and the URLs: nothing here needs `Arc` or `'static`.
+//! In asyncio: a `Semaphore(4)` around each request, `gather`, `asyncio.timeout`
+//! around each attempt, and `asyncio.sleep` between attempts. Here
+//! `buffer_unordered(4)` needs no semaphore and makes each request only when
+//! there is room; results come as they finish and are sorted back by index.
+//! A timeout, a failed connection, a 5xx or a 429 is retried after a pause
+//! that doubles, three attempts in all; a 404 is the answer at once.
 //!
 //! What not to undo when you copy it:
-//! - The deadline on each attempt. reqwest sets none unless you ask
-//!   (aiohttp's default is five minutes in all), so a server that accepts
-//!   the connection and never answers would hold the request for ever.
-//! - The limit on the body, `MAX_BODY`: `Response::text()` and `bytes()`
-//!   keep whatever the server sends, however much that is.
-//! - Retrying only what may succeed next time, a fixed number of times.
-//!   Where many clients may retry against one server together, add random
-//!   jitter to the pauses. The `backon` crate has pauses that grow, with
-//!   jitter, and `when` to say which errors are worth another attempt.
-//! - One `Client` for every request: it holds the pool of open
-//!   connections, as aiohttp's `ClientSession` does.
-//! - Collect the results before working on them, as `run` does. A loop
-//!   that awaits something slow between two `next()` calls of
-//!   `buffer_unordered` stops polling the requests in flight meanwhile,
-//!   while their deadlines keep running.
+//! - The deadline on each attempt: reqwest sets none, so a server that never
+//!   answers would hold the request for ever.
+//! - The limit on the body, `MAX_BODY`: `text()` keeps whatever is sent.
+//! - Retrying only what may succeed, a fixed number of times (add jitter where
+//!   many clients retry together; the `backon` crate has both).
+//! - One `Client` for every request, as one aiohttp `ClientSession`.
+//! - Collecting the results before working on them: a slow loop body between
+//!   two `next()` calls stops the requests in flight, while their deadlines
+//!   run on.
 
 use std::time::Duration;
 

@@ -2,40 +2,20 @@
 //! of its own, the results come back in the jobs' order, and one failure
 //! stops the jobs still running before the error is returned.
 //!
-//! `all_or_first_error` spawns each job into a `JoinSet`, tagged with its
-//! index, and takes the results as they finish with `join_next()`. The
-//! first error, or a job that panicked, ends the loop: `shutdown()` aborts
-//! every task still in the set and waits until each one is gone, and only
-//! then is the error returned. Results are put back in the jobs' order by
-//! their index.
-//!
-//! This is Python 3.11's `asyncio.TaskGroup`: `async with TaskGroup() as
-//! tg: tg.create_task(...)`, whose first exception cancels the other
-//! tasks. `asyncio.gather` is not the same: it raises the first exception
-//! but leaves the other tasks running. Cancelling differs too. asyncio
-//! throws `CancelledError` into a task at its current `await`, where an
-//! `except` or `finally` can still run code, even async code; Tokio drops
-//! the task's future at its current `.await`, and what runs then is `Drop`
-//! (here, the guards that note which jobs were cancelled). A Rust task
-//! can't catch its cancellation: it stops at the `.await` where it
-//! waits, and only its destructors run.
+//! This is `asyncio.TaskGroup`, whose first exception cancels the others
+//! (`gather` leaves them running). `all_or_first_error` spawns each job into
+//! a `JoinSet`, tagged with its index; the first error or panic ends the loop.
+//! A Tokio task can't catch its cancellation: it is dropped at its `.await`,
+//! and only its destructors run (here, guards that note the cancelled jobs).
+//! Jobs that only wait on I/O and borrow from the caller need no tasks:
+//! `try_join_all` drops the rest on the first error.
 //!
 //! What not to undo when you copy it:
-//! - `shutdown().await` before returning the error. Dropping a `JoinSet`
-//!   aborts its tasks too, but does not wait for them: `shutdown` makes
-//!   sure that nothing the jobs hold is still in use when the caller goes
-//!   on.
-//! - A panic is an error like any other: `join_next()` returns it as a
-//!   `JoinError` instead of letting it pass unnoticed.
-//! - The tasks live in the `JoinSet`, so whatever ends this function, even
-//!   its own cancellation, aborts them.
-//!
-//! The jobs need `'static + Send` because each runs as a task of its own,
-//! possibly on another thread. When they don't need to, because they only
-//! wait on I/O and borrow from the caller, `futures::future::try_join_all`
-//! runs them inside the caller's task and drops the rest on the first
-//! error, with no spawn; `tokio::try_join!` does the same for a fixed
-//! number of futures.
+//! - `shutdown().await` before returning the error: dropping a `JoinSet`
+//!   aborts its tasks without waiting for them.
+//! - A panic is an error like any other, seen by `join_next()`.
+//! - The tasks live in the `JoinSet`, so any end of this function aborts
+//!   them.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -2,39 +2,20 @@
 //! time limit, a failed run reported without ending the loop, and a late
 //! run followed by a full period rather than a burst of catching up.
 //!
-//! `run_periodically` waits for the next tick of a `tokio::time::interval`
-//! or for the stop, whichever comes first, then runs the job under
-//! `timeout`. The first tick is immediate, so the job runs at once, then
-//! once per period. A stop that comes during a run lets that run finish;
-//! the loop sees it before the next one.
-//!
-//! In asyncio this is a task running `while True:` around `await job()`
-//! and `await asyncio.sleep(period)`, stopped with `task.cancel()`, or with
-//! an `asyncio.Event` checked by the loop. Sleeping for the period after
-//! each run makes every period as long as the run plus the sleep, so the
-//! schedule drifts; an interval keeps it. And `task.cancel()` interrupts a
-//! run at whatever `await` it has reached, where the token here is only
-//! checked between runs.
+//! In asyncio: `while True:` around `await job()` and `asyncio.sleep(period)`,
+//! which drifts by each run's length, stopped by `task.cancel()`, which cuts
+//! a run short. Here a `tokio::time::interval` keeps the schedule, the token
+//! is checked between runs, and each run is under `timeout`. In `run`, run 2
+//! hangs until its limit at 3.5 s, so run 3 starts then and run 4 at 4.5 s.
 //!
 //! What not to undo when you copy it:
-//! - `MissedTickBehavior::Delay`. A run that outlasts the period misses
-//!   ticks. With the default, `Burst`, the interval would then fire every
-//!   missed tick at once, and the job would run back to back to catch up.
-//!   `Skip` keeps the ticks on the original grid (0 s, 1 s, 2 s...), which
-//!   suits work that must line up with the clock, but it can start a run
-//!   soon after a late one. `Delay` runs a late job at once and the next
-//!   one a full period later, so runs don't start closer together than the
-//!   period (Tokio counts a tick up to 5 ms late as on time): a slow
-//!   backend is not called more often because it was slow.
-//!   In `run`, run 2 hangs until its limit, at 3.5 s, so run 3 starts then
-//!   and run 4 at 4.5 s; with `Burst` run 4 would start at 3.7 s, as soon
-//!   as run 3 ended, and with `Skip` at 4.0 s.
-//! - `biased;` in the `select!`: when the stop and a tick are both ready,
-//!   the stop wins, instead of a branch chosen at random.
-//! - The time limit on each run: without it, one run that never ends stops
-//!   the schedule for good, and the stop with it.
-//! - The task is held by an `AbortOnDropHandle`, so if `run` is cancelled
-//!   the job does not run on for ever.
+//! - `MissedTickBehavior::Delay`: after a late run, the next waits a full
+//!   period, so a slow backend is not called more often for being slow
+//!   (`Burst`, the default, would fire every missed tick at once).
+//! - `biased;`: when the stop and a tick are both ready, the stop wins.
+//! - The time limit on each run: one run that never ends would stop the
+//!   schedule, and the stop with it.
+//! - The `AbortOnDropHandle`: a cancelled `run` stops the job.
 
 use std::time::Duration;
 

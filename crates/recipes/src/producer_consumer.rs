@@ -2,37 +2,19 @@
 //! the producer stops making work, the consumer finishes what is queued,
 //! and both end.
 //!
-//! The queue is a `tokio::sync::mpsc` channel of capacity 2. The producer
-//! owns the only `Sender`; when it is asked to stop, it returns, which
-//! drops the `Sender` and closes the channel. The consumer's `recv()` then
-//! hands out what is still queued and returns `None` after the last item,
-//! so its loop ends by itself. Stopping is a `CancellationToken`: `run`
-//! cancels it, then waits for both tasks, for at most `GRACE`.
-//!
-//! In asyncio this is `asyncio.Queue(maxsize=2)`, `await queue.put(item)`
-//! and `await queue.get()`, with a stop flag (`asyncio.Event`) for the
-//! producer and a sentinel, `await queue.put(None)`, to tell the consumer
-//! there is no more (Python 3.13 adds `Queue.shutdown()` for that). Here the
-//! end is part of the channel, and a producer that fails or panics drops
-//! its `Sender` too, so the consumer can't wait for a sentinel that never
-//! comes.
+//! In asyncio: `asyncio.Queue(maxsize=2)`, a stop `Event` for the producer
+//! and a `None` sentinel for the consumer. Here the channel is the end: the
+//! producer owns the only `Sender`, and when it returns (or fails) the
+//! consumer's `recv()` drains the queue and gets `None`. `run` cancels a
+//! `CancellationToken`, then waits at most `GRACE` for both.
 //!
 //! What not to undo when you copy it:
-//! - The capacity. When the consumer falls behind, `send` waits for room,
-//!   which slows the producer to the consumer's pace; an
-//!   `unbounded_channel` would grow instead, without limit.
-//! - No other `Sender` may outlive the producer: a clone kept in `run`
-//!   would keep the channel open, and the consumer would wait for ever.
-//! - The producer hears a stop while it makes the next item, and drops that
-//!   one unfinished; an item already made is still sent, so nothing made is
-//!   lost. The consumer keeps taking items, so that send finds room.
-//! - The tasks are held by `AbortOnDropHandle`s. A plain `JoinHandle` that
-//!   is dropped leaves its task running; these abort theirs, so if `run`
-//!   is cancelled, or the grace period ends, no task is left behind.
-//!
-//! A single consumer can take the `Receiver`. For several, share it behind
-//! a `tokio::sync::Mutex`, or use a channel whose receiver can be cloned;
-//! `worker_pool` shows another way to spread work over workers.
+//! - The capacity: `send` waits for room, slowing the producer to the
+//!   consumer's pace, where an unbounded channel grows without limit.
+//! - No other `Sender` may outlive the producer, or the channel stays open.
+//! - The producer drops an item it was making when told to stop, but sends
+//!   one already made; the consumer keeps taking, so that send finds room.
+//! - `AbortOnDropHandle`s: a cancelled `run` leaves no task behind.
 
 use std::time::Duration;
 

@@ -2,44 +2,21 @@
 //! tasks share it, each request with a time limit and a size limit on the
 //! answer.
 //!
-//! `RateLimitedClient::get` first waits for the next tick of a
-//! `tokio::time::interval` with a period of 0.2 s, then sends. The interval
-//! sits behind a `tokio::sync::Mutex`: callers queue for the lock in the
-//! order they arrive, and each takes one tick while holding it, so eight
-//! callers at once are sent 0.2 s apart, first come first served. One
-//! `reqwest::Client`, built with a total time limit per request, serves
-//! them all.
-//!
-//! asyncio has no rate limiter of its own. The usual hand-made one is an
-//! `asyncio.Lock` around "sleep until the next free slot" (`loop.time()`,
-//! `asyncio.sleep`), or a token bucket; the `aiolimiter` package is one
-//! ready-made choice. The asyncio version of this recipe uses a lock and
-//! the loop's clock.
+//! asyncio has no rate limiter; the usual one is an `asyncio.Lock` around
+//! "sleep until the next free slot" (or the `aiolimiter` package). Here `get`
+//! takes the next tick of a 0.2 s `interval` behind a fair `tokio::sync::Mutex`,
+//! then sends through one `reqwest::Client`. It spaces requests out but does
+//! not cap those in flight (add a `Semaphore`); a `429` means waiting as its
+//! `Retry-After` says; `governor` handles bursts and many keys.
 //!
 //! What not to undo when you copy it:
-//! - `MissedTickBehavior::Delay`. After a quiet spell the interval's next
-//!   tick is long overdue. With the default, `Burst`, it would then fire
-//!   every tick it missed at once, and as many requests would go out
-//!   together; with `Delay` the first request goes at once and the next one
-//!   a full period later. In `run`, after two quiet seconds, three requests
-//!   are answered at 3.4 s, 3.6 s and 3.8 s; with `Burst`, all three at
-//!   3.4 s.
-//! - The tick is taken while the lock is held, and the lock is a Tokio
-//!   `Mutex`, which may be held across an `.await` and serves its waiters
-//!   in order. A caller cancelled while it waits gives up its place; one
-//!   cancelled in `tick()` leaves the tick for the next caller (`tick` is
-//!   cancel safe), so no slot is used twice or lost.
-//! - The time limit on each request (`ClientBuilder::timeout` covers
-//!   connecting, sending and the whole body; reqwest has none by default)
-//!   and the size limit on the body.
-//!
-//! This spaces the requests out; it doesn't cap how many are in flight when
-//! the server is slow. For that, add a `Semaphore`, as `concurrent_requests`
-//! caps them with `buffer_unordered`. A `429 Too Many Requests` answer
-//! means the server's limit is lower than yours: wait as long as its
-//! `Retry-After` header says before the next request. For a limiter with
-//! bursts and many keys, the `governor` crate is the usual choice
-//! (`patterns/governor_rate_limiter` runs it on Tokio's clock).
+//! - `MissedTickBehavior::Delay`: after a quiet spell the first request goes
+//!   at once and the next a period later (in `run`, at 3.4, 3.6 and 3.8 s),
+//!   where `Burst` would send all three together.
+//! - The tick taken while the lock is held, with a Tokio `Mutex`: waiters
+//!   are served in order, and a cancelled caller loses no slot (`tick` is
+//!   cancel safe).
+//! - The time limit on each request and the size limit on the body.
 
 use std::num::NonZeroU32;
 use std::time::Duration;

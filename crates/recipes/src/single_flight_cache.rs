@@ -3,34 +3,21 @@
 //! with those waiting but not kept, and the cache holds a bounded number of
 //! keys.
 //!
-//! Each key has a `tokio::sync::OnceCell` holding the load's result, in a map
-//! behind a `std::sync::Mutex`. `get_or_init` runs the load for the first
-//! caller; the others wait for it and get a clone of the same result, an
-//! error included, after which the entry is removed so that the next request
-//! loads again. If the caller running the load is cancelled, the load is
-//! dropped with it, and one of the callers still waiting starts it again.
-//!
-//! In asyncio the usual version is a dict from key to an `asyncio.Task` that
-//! every caller awaits; there, a waiter that is cancelled cancels the task
-//! for every other waiter too, unless each waits through `asyncio.shield`.
-//! `functools.lru_cache` on an `async def` caches the coroutine object, which
-//! can only be awaited once.
+//! In asyncio: a dict from key to an `asyncio.Task`, where one cancelled
+//! waiter cancels the task for all unless each waits through `shield`. Here
+//! each key has a `tokio::sync::OnceCell`: the first caller runs the load, the
+//! others get a clone of its result, an error included, and a failed entry is
+//! then removed. A cancelled loader drops the load, and a waiter starts it
+//! again.
 //!
 //! What not to undo when you copy it:
-//! - The map's lock is held for a lookup, never across an `.await`, so a slow
-//!   load for one key holds up no other key.
-//! - The deadline inside the load (`load_timeout`). Every caller of the key
-//!   waits on that one load, so a load that hangs would hold them all, and
-//!   keep its entry from eviction; a timeout a caller puts around `get` frees
-//!   only that caller.
-//! - A failed load is removed only if the entry is still the one that failed
-//!   (`Arc::ptr_eq`), so a fresh load a later caller started is kept.
-//! - The bound on the number of keys, which often come from requests. A full
-//!   cache drops the first finished entry it finds, or one whose callers
-//!   were all cancelled; the search is long only while many loads are in
-//!   flight. For eviction by age or use, the `moka` crate's
-//!   `future::Cache::get_with` also runs one load for callers that ask at
-//!   once; `patterns/ttl_cache` adds expiry.
+//! - The map's lock is never held across an `.await`.
+//! - The deadline inside the load (`load_timeout`): every caller of the key
+//!   waits on one load, and a timeout around `get` frees only its caller.
+//! - A failed load is removed only if its entry is still the one that
+//!   failed (`Arc::ptr_eq`).
+//! - The bound on the number of keys, which often come from requests; `moka`
+//!   evicts by age or use.
 
 use std::collections::HashMap;
 use std::hash::Hash;

@@ -2,46 +2,21 @@
 //! to a limit, and a child that runs too long killed and reaped, not left
 //! running after the wait for it has given up.
 //!
-//! `run_with_timeout` starts the command with `tokio::process::Command`,
-//! reads its stdout and stderr while waiting for it to exit, all three at
-//! once, and puts a `timeout` around the lot. On time, it returns what the
-//! child printed and how it ended. Too late, it kills the child with
-//! `kill().await`, which sends SIGKILL and waits for the exit, so the
-//! process is gone and reaped before the error is returned.
-//!
-//! In asyncio this is `proc = await asyncio.create_subprocess_exec(...,
-//! stdout=PIPE, stderr=PIPE)` and `await asyncio.wait_for(proc.communicate(),
-//! timeout)`, with `proc.kill()` and `await proc.wait()` in the `except
-//! TimeoutError:`. The timeout itself does nothing to the child, in Python
-//! or in Rust: it cancels the waiting. The second part of `run` shows a child
-//! still running after its wait timed out.
+//! In asyncio: `wait_for(proc.communicate(), timeout)`, then `proc.kill()`
+//! and `await proc.wait()`. The timeout alone cancels only the waiting, in
+//! both languages: the second part of `run` shows a child running on after
+//! its wait timed out. Here `run_with_timeout` reads stdout and stderr while
+//! it waits, and kills and reaps a child past its limit.
 //!
 //! What not to undo when you copy it:
-//! - The kill after the timeout, and its `.await`: the child is killed and
-//!   reaped, and its exit status is known.
-//! - `kill_on_drop(true)`: if the future of `run_with_timeout` is dropped
-//!   before it ends (a `select!`, a caller's own timeout, a shutdown), the
-//!   `Child` is dropped with it, and that kills the process. Tokio then reaps
-//!   it in the background, on a best-effort basis. Without it, a dropped
-//!   `Child` leaves its process running, as a forgotten asyncio `Process`
-//!   does.
-//! - Reading stdout and stderr while waiting, not after: a child that fills
-//!   a pipe (64 KiB on Linux) waits for it to be read, and would never exit.
-//!   Only `MAX_OUTPUT` bytes of each are kept; the rest is read and thrown
-//!   away, so the child never waits on a full pipe.
-//! - `Stdio::null()` for stdin: otherwise the child shares this process's
-//!   stdin, and a child that reads it waits for your terminal.
+//! - The kill after the timeout, and its `.await`, which reaps the child.
+//! - `kill_on_drop(true)`: a dropped future kills the child too.
+//! - Reading both pipes while waiting, keeping `MAX_OUTPUT` of each: a child
+//!   that fills a pipe never exits.
+//! - `Stdio::null()` for stdin, or the child reads your terminal.
 //!
-//! A kill reaches the child only. If it starts processes of its own (a
-//! shell running a pipeline), they keep running; to stop them too, start
-//! the child in a process group of its own (`Command::process_group(0)`)
-//! and signal the group (`rustix::process::kill_process_group`).
-//!
-//! On Tokio's paused clock (`--clock virtual`), a child runs in real time
-//! while the clock jumps ahead whenever the runtime has nothing to do, so a
-//! child that would finish in time could still time out there. The
-//! demonstration runs only children that outlive their limit; the tests at
-//! the end of the file run the others, on the real clock.
+//! A kill reaches the child only: to stop what it started, give it a process
+//! group (`process_group(0)`) and signal the group.
 
 use std::io;
 use std::os::unix::process::ExitStatusExt;

@@ -3,33 +3,22 @@
 //! another, lines have a maximum length, and a shutdown closes every
 //! connection and waits until they are gone.
 //!
-//! `serve` accepts connections until the shutdown token is cancelled, runs
-//! each one as a task on a `TaskTracker`, then waits for them. `serve_lines`
-//! answers each line in upper case. In asyncio this is
-//! `asyncio.start_server(handler, limit=...)` with `async with
-//! asyncio.timeout(...)` around `reader.readuntil(b"\n")` and around
-//! `writer.write()` plus `await writer.drain()`; Python 3.11's
-//! `server.wait_closed()` does not wait for the connections (3.12 does), so
-//! a shutdown there keeps its own set of handler tasks, as `TaskTracker` is.
+//! In asyncio: `start_server(handler, limit=...)` with `asyncio.timeout`
+//! around `readuntil` and around `write` and `drain`, and a set of handler
+//! tasks to wait for at shutdown (3.11's `wait_closed()` doesn't). Here
+//! `serve` runs each connection on a `TaskTracker` and waits for them;
+//! accept errors are logged and paused on, not fatal. See the book's page
+//! "Sockets, streams and processes".
 //!
 //! What not to undo when you copy it:
-//! - One deadline for the whole line, not one per read: a client that sends
-//!   a byte now and then can't keep a connection for ever.
-//! - The limit on every read (`take`, set again for each line):
-//!   `read_until` alone reads until it finds a newline, however much
-//!   memory that takes.
-//! - The time limit on writes, the last words included: `write_all` to a
-//!   client that reads nothing waits for ever once the buffers are full.
-//! - The drain before closing: a socket closed with input unread is reset,
-//!   which can destroy the last reply on its way.
-//! - `biased;` with the shutdown first, so that a client sending line after
-//!   line can't keep its connection open past a shutdown.
-//! - The drop guard in `run`: however `run` ends, the token is cancelled,
-//!   and the server and every connection end. Neither a dropped
-//!   `JoinHandle` nor a `TaskTracker` stops a task by itself.
-//!
-//! To cap the number of connections as well, take a permit from a
-//! `Semaphore` before each `accept` and move it into the connection's task.
+//! - One deadline for the whole line, not per read: a byte now and then
+//!   can't keep a connection.
+//! - The limit on every read (`take`): `read_until` alone has none.
+//! - The time limit on writes, the last words included.
+//! - The drain before closing: closing with input unread resets the
+//!   connection, which can destroy the last reply.
+//! - `biased;` with the shutdown first, and the drop guard in `run`, so the
+//!   server and every connection end however `run` ends.
 
 use std::io;
 use std::net::SocketAddr;

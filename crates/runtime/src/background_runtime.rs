@@ -1,22 +1,13 @@
 //! A runtime owned by a background thread, driven from synchronous code:
 //! `run` spawns a future there and blocks until it is done.
 //!
-//! This is how a synchronous program (a GUI, a C callback, a blocking server)
-//! uses async code without becoming async itself. The guide's
-//! `CustomEventLoop` starts a thread that creates a loop, then sleeps in a
-//! loop until the thread has stored it. Here the runtime is built first and
-//! moved into the thread: its `Handle` exists before the thread starts, and
-//! a failure to build it is an error returned to the caller.
-//!
-//! `run_coroutine_threadsafe(coro, loop).result()` becomes
-//! `handle.block_on(handle.spawn(future))`. Its `JoinError` tells a future
-//! that panicked (`is_panic`; the runtime runs on) from one the runtime
-//! dropped unfinished. `Handle::block_on` does not drive a current-thread
-//! runtime's timers and I/O; here it only waits for the task, and the
-//! background thread's `Runtime::block_on` drives the rest, until `stop`
-//! ends it. With a multi-thread runtime, which owns its worker threads, the
-//! background thread is unnecessary: keep the `Runtime` and call
-//! `runtime.block_on` from synchronous code. Sleeps here are real time.
+//! This is how a synchronous program (a GUI, a C callback) uses async code.
+//! The guide's `CustomEventLoop` busy-waits for its thread to make the loop;
+//! here the runtime is built first and moved into the thread, so a failure is
+//! an error for the caller. `run_coroutine_threadsafe(coro, loop).result()`
+//! is `handle.block_on(handle.spawn(future))`, whose `JoinError` tells a
+//! panic from a future dropped unfinished. With a multi-thread runtime, no
+//! thread is needed: call `runtime.block_on` directly.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -1,24 +1,12 @@
 //! `spawn_blocking` is `run_in_executor(None, ...)`; a semaphore in front of
 //! it is `ThreadPoolExecutor(max_workers=3)`.
 //!
-//! A blocking call (`std::thread::sleep`, a synchronous database driver, a
-//! file read through `std::fs`) stops the thread it runs on, and on a
-//! runtime that thread is running other tasks too. `spawn_blocking` moves the
-//! call to Tokio's blocking pool, a set of threads kept apart from the
-//! runtime's own, and returns a `JoinHandle` to await: asyncio's default
-//! executor. Unlike Python's threads, these run in parallel even when they
-//! compute rather than wait: there is no GIL.
-//!
-//! The blocking pool grows to 512 threads by default
-//! (`Builder::max_blocking_threads` changes that for the whole runtime). To
-//! cap one kind of work, as a `ThreadPoolExecutor(max_workers=3)` does,
-//! acquire a semaphore permit before spawning and move the permit into the
-//! closure, so it is released when the thread finishes, not when the caller
-//! stops waiting: a blocking call cannot be cancelled, and a permit released
-//! early would let a fourth call start beside three still running.
-//!
-//! The calls here sleep on real time on either clock; what is printed is
-//! their results and the bound, never their timing.
+//! A blocking call stops the thread it runs on, and a runtime thread runs
+//! other tasks too; `spawn_blocking` moves it to Tokio's blocking pool (up to
+//! 512 threads), where, with no GIL, threads compute in parallel. To cap one
+//! kind of work, take a semaphore permit first and move it into the closure:
+//! a blocking call can't be cancelled, so the permit must last as long as the
+//! thread's work, not the caller's wait. See the book's page "Blocking work".
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

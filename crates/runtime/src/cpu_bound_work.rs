@@ -1,38 +1,12 @@
 //! CPU-bound work blocks the runtime just like a blocking call; it belongs
 //! on `spawn_blocking` (or a thread pool such as rayon), not in an async fn.
 //!
-//! An async fn runs on the runtime's thread between two `.await`s, and
-//! nothing can interrupt it there: Tokio, like asyncio, never preempts a
-//! task. `calculate_primes` has no `.await` at all, so while it runs, every
-//! other task on the thread waits.
-//!
-//! The guide says to use multiprocessing or threading instead, and its
-//! decision guide keeps CPU-intensive work for multiprocessing: CPython's
-//! threads would keep the loop responsive, but with the GIL they cannot
-//! compute in parallel. Rust's threads can. `spawn_blocking` runs the
-//! computation on another thread and gives back a future for its result,
-//! which is right for a computation that takes milliseconds or more. For many
-//! such jobs, or one that splits into parallel parts, a dedicated pool
-//! (`rayon`, or a `std::thread::scope`) fits better; on a multi-thread
-//! runtime, `tokio::task::block_in_place` is a third option.
-//!
-//! The heartbeat below is a task that counts its turns on the runtime, up
-//! to a hundred. The count is logical, not timed: while the computation runs
-//! inline it gets no turn at all; once the computation runs on
-//! `spawn_blocking` it gets them at once (how many before the computation
-//! ends depends on the machine, so only that it got some is printed). It
-//! stops after its hundred turns rather than yielding for ever, which would
-//! spin a core beside the computation and keep the runtime from ever going
-//! idle.
-//!
-//! The heartbeat is spawned with `spawn_local` on a `LocalSet`, which keeps
-//! it on the thread that runs `run`, as every task is on asyncio's loop and
-//! on a current-thread runtime. On the multi-thread runtime of plain
-//! `#[tokio::main]`, a `tokio::spawn`ed heartbeat would run on a worker
-//! thread and keep its turns while `run` computes on the thread that called
-//! `block_on`: a computation holds only the thread it runs on. That is no
-//! excuse to compute inline there: each computation takes a worker away
-//! from every other task, and once every worker computes, nothing else runs.
+//! Tokio, like asyncio, never preempts a task: `calculate_primes` has no
+//! `.await`, so while it runs inline the heartbeat task gets no turn. The
+//! guide sends such work to multiprocessing, since CPython's threads can't
+//! compute in parallel; Rust's can, so `spawn_blocking` is enough, and the
+//! heartbeat runs meanwhile. On the multi-thread runtime a computation
+//! inline holds one worker, and once every worker computes nothing else runs.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*,

@@ -2,47 +2,14 @@
 //! counterpart of `loop.create_future()` and `set_result`, and what every
 //! `.await` chain ends in.
 //!
-//! Its asyncio counterpart is a future made with `loop.create_future()` that
-//! a thread completes with `loop.call_soon_threadsafe(fut.set_result,
-//! value)`, the usual way to turn a callback API into something to `await`.
-//!
-//! An `async fn` awaits other futures, which await others; every chain
-//! that waits for something ends in a leaf written by hand like this one (a
-//! socket read, a timer, a channel), whose `poll` either has its value or
-//! stores the `Waker` from the `Context` and returns `Poll::Pending`. The
-//! runtime then leaves the task alone until something calls that waker, and
-//! polls it again, down the same chain to the leaf. (A leaf can be polled
-//! more often than that: `join!` polls all its unfinished futures whenever
-//! any one of them wakes the task. So `poll` must be cheap to repeat.)
-//! asyncio has the same shape under other names: a task that awaits a
-//! pending `Future` registers itself with `add_done_callback`, and
-//! `set_result` schedules those callbacks. The waker is that callback.
-//!
-//! The rules a leaf must keep:
-//! - Store the waker of the *latest* poll. The waker can change between
-//!   polls: a future polled once in one task can then be moved into another
-//!   (`tokio::spawn`), and combinators such as `FuturesUnordered` poll with
-//!   wakers of their own. Waking an old waker wakes the wrong task and
-//!   leaves the one now waiting asleep forever. `Waker::will_wake` says
-//!   whether the stored one still fits, which saves a clone.
-//! - Set the value first, then wake, and wake outside the lock, so that the
-//!   woken task, possibly on another thread, finds the value and not the lock.
-//! - Never return `Pending` without a waker stored where the completion will
-//!   find it, or nothing will ever poll the task again.
-//!
-//! `Completer` is `Send`, and `set_result` is safe from any thread: there is
-//! no `call_soon_threadsafe` to remember. (Calling `Future.set_result` from
-//! another thread is a bug in asyncio: debug mode raises `RuntimeError:
-//! Non-thread-safe operation invoked on an event loop other than the current
-//! one`, and without it the loop is not woken, so the `await` returns only
-//! when something else wakes the loop.) `set_result` takes `self`, so it
-//! cannot be called twice, where asyncio raises `InvalidStateError`. And a
-//! completer dropped without a result completes the future with an error,
-//! where an asyncio future nobody sets is awaited forever.
-//!
-//! In real code, `tokio::sync::oneshot` is this pair, well tested and
-//! without a lock (`basics/awaitables`). A lock-free leaf of your own keeps
-//! its waker in `futures::task::AtomicWaker` instead of a `Mutex`.
+//! Every chain that waits ends in a leaf whose `poll` has its value or stores
+//! the `Waker` and returns `Pending`; waking it is asyncio's done-callback.
+//! A leaf keeps the waker of the latest poll, sets the value before it wakes,
+//! and never returns `Pending` without a waker stored. `Completer` is `Send`,
+//! so `set_result` is safe from any thread (in asyncio that takes
+//! `call_soon_threadsafe`), takes `self`, so it can't be called twice, and a
+//! completer dropped unset fails the future. In real code, use
+//! `tokio::sync::oneshot`.
 
 use std::future::Future;
 use std::pin::Pin;

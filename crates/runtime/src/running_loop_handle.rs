@@ -1,16 +1,11 @@
 //! `Handle::current()` is `asyncio.get_running_loop()`: a handle to the
 //! runtime you are running on, which other threads can use to spawn onto it.
 //!
-//! Both calls only work inside a running loop: outside, `get_running_loop`
-//! raises `RuntimeError: no running event loop`, and `Handle::try_current`
-//! returns an error (`Handle::current` panics with the same message).
-//!
-//! A Tokio `Handle` is cheap to clone and `Send`, so a plain thread can carry
-//! one and spawn tasks onto the runtime with it. That is what asyncio needs
-//! `call_soon_threadsafe` and `run_coroutine_threadsafe` for; every Tokio
-//! handle method is thread-safe already. The loop's `repr`, which the guide
-//! prints, has no counterpart; the handle reports the runtime's flavor,
-//! `CurrentThread` here and `MultiThread` under a plain `#[tokio::main]`.
+//! Outside a runtime, `Handle::try_current` is an error, as
+//! `get_running_loop` raises. A `Handle` is `Send` and every method is
+//! thread-safe, so a plain thread spawns with it directly, where asyncio needs
+//! `run_coroutine_threadsafe`. Instead of the loop's `repr` it reports the
+//! runtime's flavor.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -1,34 +1,13 @@
 //! `Runtime` and `Builder`: `block_on` is `run_until_complete`; one thread
 //! runs tasks concurrently, several threads run them in parallel.
 //!
-//! asyncio keeps a "current event loop" per thread, set and fetched through
-//! global functions. The guide's block trips over that: after
-//! `asyncio.run(hello())` the current loop has been closed and unset, so its
-//! "alternative method", `asyncio.get_event_loop()` followed by
-//! `run_until_complete`, raises `RuntimeError: There is no current event
-//! loop` on Python 3.11. Tokio has no global loop to lose. A `Runtime` is an
-//! ordinary value: you build it, call `block_on` on it as often as you like
-//! (each call returns the future's output), and dropping it is `close()`.
-//!
-//! The two flavors differ in how tasks share threads:
-//!
-//! - `new_current_thread()` runs every task on the thread that calls
-//!   `block_on`, one at a time, switching at each `.await`: asyncio's model.
-//! - `new_multi_thread()` starts worker threads (one per core by default;
-//!   two here) and moves tasks between them, so tasks run in parallel.
-//!
-//! The proof below is a rendezvous. Two tasks each announce themselves and
-//! wait for the other. With `.await` (a Tokio channel), one thread is enough:
-//! each task yields while it waits. With a blocking wait (a `std` channel),
-//! the waiting task holds its thread, so the pair can only meet when they run
-//! on two threads at once; on one thread the first would wait forever, which
-//! is why the blocking version gives up after five seconds instead. Which
-//! worker runs which task is the scheduler's choice, and Tokio promises no
-//! placement, so each blocking wait goes through `block_in_place`: it tells
-//! the runtime this thread is about to block, and the runtime hands the
-//! worker's other tasks to another thread first. The two tasks then meet
-//! wherever they were put. `block_in_place` exists only on the multi-thread
-//! runtime; on the current-thread one it panics.
+//! The guide's "alternative method", `get_event_loop()` then
+//! `run_until_complete`, fails after `asyncio.run` ("There is no current event
+//! loop"); a Tokio `Runtime` is a value, with no global loop to lose. Two tasks
+//! that each wait for the other show the flavors: waiting with `.await`, one
+//! thread is enough; waiting by blocking (through `block_in_place`, which only
+//! the multi-thread runtime has), they meet only on two threads. See the
+//! book's page "The runtime".
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

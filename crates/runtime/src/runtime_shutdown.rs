@@ -3,45 +3,14 @@
 //! seems to hang, and the two ways out, `shutdown_timeout` and a job that
 //! can be told to stop.
 //!
-//! Its asyncio counterpart is the wait at the end of `asyncio.run`, which
-//! calls `loop.shutdown_default_executor()`. On Python 3.11, after a first
-//! Ctrl-C has cancelled `main`, `asyncio.run` still waits for every job
-//! given to `run_in_executor`; a second Ctrl-C interrupts that wait, and the
-//! interpreter then waits for the executor's threads on its way out anyway.
-//!
-//! In Tokio the wait is in dropping the runtime, which `#[tokio::main]` does
-//! as `main` returns (`runtime/tokio_main_expanded` shows that drop, and what
-//! it does to tasks). A blocking job cannot be interrupted, so the drop waits
-//! for every one that has started. The usual culprits never finish on their
-//! own: a loop with no way to be told to stop, a blocking read from a pipe or
-//! a socket, and `tokio::io::stdin()`, which is a blocking read on Tokio's
-//! blocking pool; its docs warn that it "can make shutdown of the runtime
-//! hang until the user presses enter".
-//!
-//! Ctrl-C makes this look worse. With no handler, SIGINT ends the process at
-//! once, hang or not. But on Unix, the first `tokio::signal::ctrl_c()` to
-//! be awaited installs Tokio's handler for the rest of the process, even
-//! after the listener is dropped (its docs say so): the Ctrl-C that makes
-//! `main` return is caught, and so is every Ctrl-C after it while the drop
-//! waits.
-//!
-//! The ways out:
-//! - Give the job a way to stop: a flag it checks between pieces of work
-//!   (an `AtomicBool`, or `CancellationToken::is_cancelled`), and reads with
-//!   a timeout (`recv_timeout`, `TcpStream::set_read_timeout`) so that it
-//!   gets to check. Set the flag before `main` returns.
-//! - Bound the wait: build the runtime by hand and end it with
-//!   `shutdown_timeout(d)`. It drops the tasks as a drop does, waits at most
-//!   `d` for the blocking jobs, and returns, leaving them running on their
-//!   threads; when `main` then returns, the process exits and they go with
-//!   it. `shutdown_background()` does the same without waiting at all.
-//! - For interactive input, Tokio's docs recommend a thread of its own
-//!   (`std::thread`) doing blocking reads, whose lines can reach the async
-//!   code on a channel: nothing waits for that thread when `main` returns.
-//!
-//! Here a channel stands in for the terminal, so the example can "press
-//! Enter" itself. It builds its runtimes by hand, so it is synchronous; its
-//! waits are real time, and a tenth or a fifth of a second long.
+//! `asyncio.run` waits for its executor's jobs too. The usual culprit is a
+//! blocking read with no end, such as `tokio::io::stdin()`. Once
+//! `tokio::signal::ctrl_c()` has been awaited, Tokio's handler catches every
+//! later Ctrl-C, so the wait can't be interrupted. The ways out: a job that
+//! checks a flag and reads with a timeout; `shutdown_timeout(d)`, which waits
+//! at most `d` and leaves the jobs to die with the process; and for terminal
+//! input, a `std::thread` of its own. A channel stands in for the terminal
+//! here.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

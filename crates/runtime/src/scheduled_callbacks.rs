@@ -1,21 +1,12 @@
 //! `call_soon`, `call_later` and `call_at` as spawned tasks that sleep
 //! first: `sleep` for a delay, `sleep_until` for a deadline.
 //!
-//! asyncio can schedule a plain function on the loop; Tokio schedules only
-//! futures, so a callback becomes a small task. `call_soon` is a task that
-//! does not sleep, so it runs as soon as the runtime gets to it;
-//! `call_later(1, ...)` sleeps one second first; and
-//! `call_at(loop.time() + 2, ...)` sleeps until an `Instant`, Tokio's
-//! `loop.time()`. The handle `spawn` returns can `abort()` the task, as
-//! `TimerHandle.cancel()` does.
-//!
-//! The guide prints `time.time()`, seconds since 1970, which differ on every
-//! run. This prints the time since the callbacks were scheduled instead. The
-//! callbacks run in the order of their deadlines, which all differ: neither
-//! Tokio nor asyncio promises an order for timers due at the same instant
-//! (asyncio keeps its timers in a heap, which does not preserve the order
-//! they were set in), so callbacks that must run in order need distinct
-//! deadlines, or one task that calls them in turn.
+//! Tokio schedules only futures, so a callback is a small task: `call_soon`
+//! does not sleep, `call_later(1, ...)` sleeps a second, `call_at` sleeps
+//! until an `Instant`, and `abort()` is `TimerHandle.cancel()`. It prints time
+//! since the start, not the guide's `time.time()`. Neither runtime promises an
+//! order for timers due at one instant, so callbacks that must run in order
+//! need distinct deadlines.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -2,38 +2,12 @@
 //! per request reaches every call the request makes, down to a log line,
 //! without being passed along. A spawned task does not inherit it.
 //!
-//! Its asyncio counterpart is a `ContextVar` that a request handler sets and
-//! a logging helper reads.
-//!
-//! `REQUEST_ID.scope(id, future)` gives `future` the value `id`: while
-//! `future` runs, however deep in its calls, `REQUEST_ID.get()` returns it
-//! (`try_get` and `try_with` return an error, "task-local value not set",
-//! outside any scope). Several scoped futures can run at once, each with its
-//! own value. The value is fixed for the scope; there is no `set`. An inner
-//! `scope` shadows it for a part of the work, as `ContextVar.set` followed by
-//! `reset(token)` does, and a value that must change during the scope goes
-//! in a `Cell` or a `Mutex`. `sync_scope` does the same for a closure.
-//!
-//! What carries over differs from asyncio:
-//! - `asyncio.create_task` copies the current context into the new task, so
-//!   a task started while handling request 7 logs request 7. `tokio::spawn`
-//!   copies nothing: the new task runs on its own, outside every scope, and
-//!   the request id must be handed over with a new
-//!   `REQUEST_ID.scope(REQUEST_ID.get(), future)`, the counterpart of
-//!   `contextvars.copy_context()`.
-//! - `loop.run_in_executor` does not copy the context and `asyncio.to_thread`
-//!   does; `spawn_blocking`, like the first, copies nothing, and
-//!   `REQUEST_ID.sync_scope(id, ...)` inside the closure hands it over.
-//! - A value a task sets does not leak out in either language: a
-//!   `create_task` child works on a copy, and a Rust scope ends with its
-//!   future.
-//!
-//! The scope is not tied to a task, despite the name: the value is installed
-//! only while the scoped future is being polled, so two scoped futures in one
-//! `join!` each see their own. For logs, a program would use a `tracing` span
-//! rather than its own task-local (`performance/tracing_spans`); a span
-//! attached with `Instrument` follows the same rules, and a spawned task
-//! needs `.in_current_span()` to keep it.
+//! `REQUEST_ID.scope(id, future)` gives the future its value however deep it
+//! calls; an inner `scope` shadows it, as `set` then `reset` does. Unlike
+//! `create_task`, which copies the context, `tokio::spawn` copies nothing: hand
+//! the value over with a new `scope` (and `sync_scope` inside
+//! `spawn_blocking`). The value lives only while the scoped future is polled,
+//! so two in one `join!` each see their own. For logs, use a `tracing` span.
 
 use std::time::Duration;
 

@@ -1,55 +1,13 @@
 //! What `#[tokio::main]` expands to: build a runtime, then `block_on` the
 //! async body; and what dropping the runtime does with the work left on it.
 //!
-//! `asyncio.run(main())` creates an event loop, runs `main` on it until it
-//! returns, and closes the loop. `#[tokio::main]` is a macro that writes the
-//! same three steps into a plain `fn main`:
-//!
-//! ```ignore
-//! #[tokio::main]
-//! async fn main() {
-//!     hello().await;
-//! }
-//!
-//! // expands to, give or take the error message:
-//! fn main() {
-//!     tokio::runtime::Builder::new_multi_thread()
-//!         .enable_all()
-//!         .build()
-//!         .expect("Failed building the Runtime")
-//!         .block_on(async {
-//!             hello().await;
-//!         })
-//! }
-//! ```
-//!
-//! `#[tokio::main(flavor = "current_thread")]` swaps in
-//! `Builder::new_current_thread()`: one thread, like asyncio's loop.
-//! `enable_all()` turns on the I/O and timer drivers; without the timer
-//! driver, `tokio::time::sleep` panics, where asyncio always has timers.
-//!
-//! Closing is dropping, and it treats the two kinds of left-over work
-//! differently:
-//!
-//! - A task suspended at an `.await` is dropped right there: it is never
-//!   polled again, so nothing after that `.await` runs, and its locals'
-//!   `Drop` is all the cleanup it gets. (On the multi-thread runtime, a task
-//!   that a worker is polling at that moment first runs until it yields.)
-//!   `asyncio.run` instead throws `CancelledError` into each task and keeps
-//!   the loop running until they finish, so their `except` and `finally`
-//!   blocks can still `await`.
-//! - A `spawn_blocking` job cannot be interrupted, so the drop waits for
-//!   every one that has started, however long it takes. One still queued
-//!   (every blocking thread busy) may be dropped without running; Tokio does
-//!   not promise either way. `asyncio.run` likewise waits for the work
-//!   given to its default executor, queued work included.
-//!
-//! A blocking job that never finishes therefore keeps the process from
-//! exiting; `runtime/runtime_shutdown` shows why Ctrl-C then seems to hang,
-//! and how `Runtime::shutdown_timeout` bounds the wait. The example builds
-//! every runtime by hand, which is why it is synchronous: it must not itself
-//! run inside a runtime. Its sleeps take real time and are shortened to a
-//! tenth of a second.
+//! `#[tokio::main]` writes `asyncio.run`'s three steps into a plain `fn main`:
+//! build a runtime, `block_on` the body, drop the runtime. The drop treats
+//! left-over work two ways: a task waiting at an `.await` is dropped there,
+//! and its `finally` never runs, where `asyncio.run` cancels each task and lets
+//! it clean up; a `spawn_blocking` job that has started is waited for. The
+//! expansion, and both ways of closing, are on the book's page "The runtime".
+//! The example builds its runtimes by hand, so it is synchronous.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -1,16 +1,10 @@
 //! `Barrier`: a fixed number of tasks wait for one another, then all go on
 //! together, at the moment the last one arrives.
 //!
-//! `asyncio.Barrier` (Python 3.11) is not in the guides, but it is the tool
-//! for "everyone finishes phase one before anyone starts phase two".
-//!
-//! Each worker loads for a different time and waits at the barrier. All of
-//! them leave it at 1.5 s, when the slowest arrives. `wait()` returns a
-//! result for which exactly one waiter `is_leader()`, handy for a step that
-//! must run once; Tokio's documentation leaves which one unspecified, so the
-//! program does not depend on it. `wait` is not cancel-safe: a task
-//! cancelled while it waits still counts as arrived, so the barrier can open
-//! with one task missing.
+//! `asyncio.Barrier` (Python 3.11), not in the guides. Every worker leaves at
+//! 1.5 s, when the slowest arrives; exactly one `is_leader()`, which one is
+//! unspecified. `wait` is not cancel safe: a task cancelled while it waits
+//! still counts as arrived.
 
 use std::sync::Arc;
 use std::time::Duration;

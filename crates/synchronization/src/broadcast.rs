@@ -2,16 +2,11 @@
 //! that falls more than the channel's capacity behind learns how many it
 //! missed.
 //!
-//! asyncio has no broadcast queue, and Python code fans out with one
-//! `asyncio.Queue` per consumer.
-//!
-//! Tokio's channels differ in who gets what. `mpsc`: each message goes to one
-//! receiver. `broadcast`: each message goes to every receiver (so it must be
-//! `Clone`). `watch`: receivers see only the latest value. A broadcast channel
-//! keeps the last `capacity` messages (rounded up to a power of two, so 4
-//! here; 0 panics); a receiver that has fallen further behind gets
-//! `RecvError::Lagged(n)`, then continues with the oldest message still
-//! kept. The sender never waits for slow receivers.
+//! asyncio has no broadcast queue; Python fans out with one `Queue` per
+//! consumer. The channel keeps the last `capacity` messages (rounded up to a
+//! power of two; 0 panics), the sender never waits, and a receiver further
+//! behind gets `RecvError::Lagged(n)`, then the oldest message still kept.
+//! See the book's page "Queues and channels".
 
 use std::time::Duration;
 

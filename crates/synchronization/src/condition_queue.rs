@@ -1,33 +1,14 @@
 //! The guide's hand-written `AsyncQueue` on condition variables, with Tokio's
 //! `Notify` in place of `asyncio.Condition`.
 //!
-//! The guide's version crashes on the first `put`: `RuntimeError: cannot
-//! notify on un-acquired lock`. Each of its two `Condition`s has its own lock,
-//! so `put`, holding `not_full`'s lock, calls `not_empty.notify()` without
-//! holding `not_empty`'s. The fix is one lock shared by both conditions,
-//! `asyncio.Condition(lock)`; with it the Python prints what this prints.
-//!
-//! Tokio has no condition variable with a lock attached. The same design is
-//! a `std::sync::Mutex` around the data, held only briefly and never across
-//! an `.await`, plus a `Notify` per condition. The one subtle point is the
-//! one a condition variable's lock exists for: a notification must not slip
-//! in between "the queue is empty" and "start waiting", or it is lost. Here
-//! that is `Notified::enable`: the waiter registers *before* it checks the
-//! queue, so a `notify_one` that comes after the check still finds it. And as
-//! with a condition variable, a woken waiter checks again in a loop.
-//!
-//! Cancellation: items are only ever taken by synchronous code, so a `get`
-//! cancelled by its timeout takes nothing. If it is cancelled after a
-//! `notify_one` picked it but before it ran, dropping its `Notified` passes
-//! the notification on to the next waiter (or keeps it as a permit), so no
-//! item is left in the queue while a consumer sleeps. A `put` cancelled
-//! while it waits for room drops its item, as `mpsc::Sender::send` does.
-//!
-//! For real code, use a channel. A bounded `tokio::sync::mpsc` is this queue
-//! for one consumer (`reserve` then `send` is its put that loses nothing on
-//! cancellation); several consumers share its `Receiver` behind a
-//! `tokio::sync::Mutex`, as `many_producers_consumers` in `patterns` does,
-//! or use the `async-channel` crate, whose receiver can be cloned.
+//! The guide's version crashes on the first `put` ("cannot notify on
+//! un-acquired lock"): its two `Condition`s have two locks; one shared lock
+//! fixes it. Tokio has no condition variable: the data sits in a
+//! `std::sync::Mutex`, never held across an `.await`, with a `Notify` per
+//! condition, and a waiter registers (`Notified::enable`) before it checks the
+//! queue, so no notification slips in between. A `get` cancelled after being
+//! notified passes the notification on. For real code, use a bounded `mpsc`
+//! channel.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

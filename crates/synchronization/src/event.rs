@@ -1,37 +1,12 @@
 //! `asyncio.Event` is a `watch` channel holding a `bool`, a flag that stays
 //! set; `Notify` is the lighter tool for a wake-up that leaves no state.
 //!
-//! The guides use `asyncio.Event` only in passing, as a shutdown flag in
-//! *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//! "Background Tasks and Services".
-//!
-//! An `asyncio.Event` is state: `set()` wakes every waiter, and `wait()`
-//! returns at once while the flag is set, until `clear()`. A
-//! `tokio::sync::watch` channel keeps a value and wakes every receiver when a
-//! new one is sent; `receiver.wait_for(|&set| set)` is `event.wait()`,
-//! returning at once if the flag is already up, and `send_replace(false)` is
-//! `clear()` (`send_replace`, unlike `send`, works with no receiver left).
-//!
-//! One difference: `set()` followed at once by `clear()` still wakes every
-//! task waiting on an `asyncio.Event`, because `set()` completes each
-//! waiter's future. A `watch` receiver looks only at the latest value, so
-//! `send_replace(true)` then `send_replace(false)` before a waiter runs wakes
-//! it to find `false`, and it goes on waiting. For a pulse that must reach
-//! every waiter, use `Notify::notify_waiters` (below) or a `broadcast`
-//! channel.
-//!
-//! `Notify` keeps no flag. `notify_waiters()` wakes every `Notified` future
-//! that exists at that moment, polled or not, and is then forgotten; a
-//! future created afterwards waits for the next call. `notify_one()` wakes
-//! one waiter or, if nobody waits, leaves a single permit for the next one.
-//! Use it for "something changed, go and look", with the state kept
-//! elsewhere. Unlike a `watch` channel, whose `wait_for` fails once the
-//! sender is dropped, a `Notify` can't be closed: a task waiting for a call
-//! that will never come waits for ever, so the one below is aborted if
-//! `run()` is dropped first.
-//!
-//! For shutdown, `tokio_util::sync::CancellationToken` is a ready-made event
-//! that is set once, with child tokens; the section `real-world` uses it.
+//! `watch`'s `wait_for(|&set| set)` is `event.wait()`, and `send_replace` is
+//! `set()` and `clear()`. One difference: `set()` then `clear()` at once still
+//! wakes every asyncio waiter, while a `watch` receiver sees only the latest
+//! value and waits on. `Notify` keeps no flag: `notify_waiters()` wakes the
+//! waiters of that moment, `notify_one()` one waiter or the next to come. For
+//! shutdown, `CancellationToken` is a ready-made event.
 
 use std::sync::Arc;
 use std::time::Duration;

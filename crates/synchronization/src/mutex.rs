@@ -1,24 +1,11 @@
 //! `asyncio.Lock` is `tokio::sync::Mutex` when the lock must be held across
 //! an `.await`, and the standard library's `Mutex` when it need not be.
 //!
-//! A Rust mutex owns the data it protects: a `Mutex<u32>`, not a lock kept
-//! next to a `nonlocal` counter. The value can only be reached through the
-//! guard that `lock` returns, so forgetting to lock does not compile, and
-//! dropping the guard unlocks.
-//!
-//! Which mutex to use:
-//! - `tokio::sync::Mutex`: `lock().await` waits without blocking the thread,
-//!   and the guard may be held across an `.await`, as in the guide, whose
-//!   critical section sleeps. It is fair (first come, first served), like
-//!   `asyncio.Lock`, which is why the two workers take turns.
-//! - `std::sync::Mutex`: waiting for it blocks the thread, so it suits short
-//!   sections with no `.await` inside. It is cheaper, and it is what Tokio's
-//!   documentation recommends for plain shared data. Its guard must not be
-//!   held across an `.await`: the task would keep the lock while suspended,
-//!   and another task that tries to lock it blocks its thread until the
-//!   holder runs again, which on a current-thread runtime is never: a
-//!   deadlock. The compiler helps: the guard is not `Send`, so a future
-//!   holding it across an `.await` cannot be passed to `tokio::spawn`.
+//! The mutex owns the counter, so it can't be reached without the lock. The
+//! guide's critical section sleeps, so it needs Tokio's mutex, which is fair,
+//! as `asyncio.Lock` is: the workers take turns. A counter only bumped between
+//! awaits is the std mutex's job. Which to choose, and why a std guard must
+//! never be held across an `.await`: the book's page "Shared state and locks".
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -1,31 +1,13 @@
 //! A priority queue for tasks: the most urgent job first, equal priorities in
 //! the order they were queued, and consumers that wait for the next one.
 //!
-//! It is the counterpart of `asyncio.PriorityQueue` (and of `get_nowait`
-//! with `asyncio.QueueEmpty`), which the guides don't use.
-//!
-//! Tokio's channels are first in, first out only, so there is no
-//! `PriorityQueue` to import. The pattern is a `BinaryHeap` behind a
-//! `std::sync::Mutex`, never held across an `.await`, and a `Semaphore` that
-//! holds one permit per queued item: `pop` waits for a permit, so it sleeps
-//! until there is an item, consumers are served in the order they started
-//! waiting, and a `pop` cancelled while it waits takes nothing. asyncio
-//! compares the entries themselves, so `(priority, item)` tuples fail on two
-//! items that can't be compared; here the heap orders by priority and then
-//! by a sequence number, and never looks at the items. `BinaryHeap` pops its
-//! greatest entry, so the ordering is reversed to give the lowest number
-//! first, as asyncio does. A `Vec` instead of the heap is
-//! `asyncio.LifoQueue`.
-//!
-//! The queue has no size limit; a bounded one would add a second semaphore
-//! for the free slots. `close` is like Python 3.13's `Queue.shutdown()`:
-//! consumers get the items still queued, then `None`, instead of waiting
-//! forever. Unlike `shutdown`, it does not refuse later pushes. Python 3.11
-//! has no such call, which is why its programs queue a "stop" item for each
-//! consumer. A consumer waits in `pop` until the queue is closed, so
-//! `run()` holds its worker by an `AbortOnDropHandle`: if `run()` is dropped
-//! before it closes the queue, the worker is aborted instead of waiting for
-//! ever.
+//! `asyncio.PriorityQueue` has no Tokio counterpart, whose channels are first
+//! in, first out. The pattern: a `BinaryHeap` in a `std::sync::Mutex` and a
+//! `Semaphore` with a permit per item, so `pop` sleeps until there is one, and
+//! a cancelled `pop` takes nothing. The heap orders by priority, then by a
+//! sequence number, and never compares the items, where asyncio's tuples fail
+//! on two items that can't be compared. `close` works like Python 3.13's
+//! `Queue.shutdown()`.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;

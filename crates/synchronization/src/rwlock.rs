@@ -1,19 +1,10 @@
 //! `RwLock`: any number of readers at once, or one writer alone. asyncio has
 //! no read-write lock; Tokio's is fair, so readers cannot starve a writer.
 //!
-//! Where Python code puts an `asyncio.Lock` around mostly-read data, this is
-//! the lock to reach for.
-//!
-//! Readers R1 and R2 take the lock at 0 s and 0.1 s and read for a second.
-//! The writer asks at 0.5 s and waits for both. R3 asks at 0.6 s: only
-//! readers hold the lock, yet R3 queues behind the waiting writer, because
-//! Tokio's `RwLock` serves requests in the order they were made. Under a lock
-//! that let new readers in whenever readers held it, a steady stream of
-//! readers would keep the writer out forever. R3 then sees the writer's
-//! update. (R2 starts 0.1 s after R1 so that the two don't finish at the
-//! same instant: Tokio documents no order for timers due then.)
-//!
-//! The example counts active readers and asserts that the writer is alone.
+//! R1 and R2 read from 0 s and 0.1 s for a second; the writer asks at 0.5 s
+//! and waits for both. R3, asking at 0.6 s, queues behind the writer although
+//! only readers hold the lock, because requests are served in the order made,
+//! and so sees the writer's update.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

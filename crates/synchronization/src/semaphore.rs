@@ -1,27 +1,12 @@
 //! `asyncio.Semaphore` limits how many tasks do something at once; Tokio's
 //! `Semaphore` hands out permits that give themselves back when dropped.
 //!
-//! `async with semaphore:` becomes holding a permit for as long as the work
-//! runs. The permit is a guard: dropping it returns it to the semaphore, so
-//! it comes back on every path, including an early return, a panic, or the
-//! task being cancelled. `acquire` borrows the semaphore; `acquire_owned` on
-//! an `Arc<Semaphore>` gives a permit that owns its share of the semaphore,
-//! the kind to move into a spawned task. `acquire` returns a `Result` because
-//! a semaphore can be closed, which fails every waiting `acquire`.
-//!
-//! Tokio's semaphore is documented as fair: permits go to waiters in the
-//! order they asked. (asyncio's behaves the same in Python 3.11, though its
-//! documentation promises fairness only for `Lock`.) The example counts the
-//! tasks inside the limited section and asserts that the count never goes
-//! past the limit.
-//!
-//! The guide starts its five workers at the same instant, so W0 and W1 also
-//! finish at the same instant, and Tokio documents no order for timers due
-//! then. Here worker `i` arrives `i` × 0.1 s after the start, so the order of
-//! the lines is set by the program: each released permit goes straight to
-//! the next waiter, and W2 starts before W1 finishes. With the same
-//! staggered start, the guide's Python prints the same lines in the same
-//! order.
+//! `async with semaphore:` becomes holding a permit while the work runs; it
+//! comes back on every path, cancellation included. `acquire_owned` on an
+//! `Arc<Semaphore>` gives a permit a spawned task can own, and `acquire`
+//! fails once the semaphore is closed. Tokio's semaphore is fair. Worker `i`
+//! arrives `i` × 0.1 s after the start, where the guide's arrive together, so
+//! no two timers tie.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -2,37 +2,13 @@
 //! value and skips the ones sent while it was busy; a `broadcast` receiver
 //! gets every value, in order.
 //!
-//! Beyond the guides: asyncio has no such channel. Python code keeps the
-//! current configuration in a shared attribute and wakes the tasks that care
-//! with an `asyncio.Condition` or an `Event`.
-//!
-//! A `watch` channel holds one value, starting with the one it was made
-//! with. `send` replaces it and wakes every receiver; `borrow()` reads the
-//! current value at any time, and `changed()` waits until there is a value
-//! this receiver has not seen (`borrow_and_update()` reads it and marks it
-//! seen). Values sent while a receiver was busy are not queued for it: when
-//! it looks again it finds only the newest, which is what a reload wants,
-//! and the channel's memory is one value however slow its receivers are.
-//! `changed()` fails only once every sender is gone *and* the receiver has
-//! seen the last value, so the final reload is not missed either.
-//!
-//! A `broadcast` channel queues every value for every receiver, up to its
-//! capacity (past it, a slow receiver gets `RecvError::Lagged`, as the
-//! `broadcast` example shows). That suits events, where each one counts,
-//! not state, where only the latest does. It has no current value: a
-//! receiver made with `subscribe()` gets only what is sent after it, where
-//! a new `watch` receiver reads the current value at once.
-//!
-//! Below, the configuration is reloaded three times, 0.1 s apart, and
-//! applying one takes its worker 0.5 s. The `watch` worker applies the
-//! first configuration, then finds the newest one waiting and skips the two
-//! in between; the `broadcast` worker applies all three, one after another,
-//! and finishes 0.6 s later.
-//!
-//! The `Ref` that `borrow` returns holds a read lock on the value, and
-//! Tokio's docs warn that a long-lived one can block the sender and that
-//! one held across an `.await` can deadlock: clone what you need out of it
-//! at once, as the worker does.
+//! Beyond the guides: Python keeps the configuration in a shared attribute and
+//! wakes its readers with an `Event`. A `watch` channel holds one value:
+//! `changed()` waits for one this receiver has not seen, and values sent while
+//! it was busy are not queued, so the `watch` worker applies the first and the
+//! newest and skips the two between; the `broadcast` worker applies all three
+//! and finishes 0.6 s later. The `Ref` from `borrow` holds a read lock: clone
+//! out of it at once.
 
 use std::time::Duration;
 

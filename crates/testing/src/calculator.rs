@@ -1,27 +1,13 @@
 //! `#[tokio::test]` runs an async test on a runtime of its own; with
 //! `start_paused = true` the test's sleeps take no real time.
 //!
-//! The guide's tests are a plain `unittest.TestCase`, which cannot await, so
-//! it writes every test twice: an `async_test_*` method with the assertions,
-//! and a `test_*` wrapper that hands it to `asyncio.run`. (Python 3.8's
-//! `unittest.IsolatedAsyncioTestCase`, or `pytest-asyncio`, as the guide
-//! suggests, removes the wrappers.) `#[tokio::test]` is that wrapper, built
-//! in: it builds a current-thread runtime for the test and `block_on`s the
-//! test body on it. Each test gets a fresh runtime, so no task, timer or
-//! paused clock carries over from one test to the next; statics and other
-//! process-wide state are still shared, and `cargo test` runs the tests in
-//! parallel threads of one process. `#[tokio::test(flavor =
-//! "multi_thread")]` asks for worker threads instead.
-//!
-//! The calculator's sleeps stand for real work. `add` and
-//! `fetch_and_calculate`, the guide's two tests, run on the real clock and
-//! take 0.1 s and 0.3 s. The last two tests use `start_paused = true`:
-//! Tokio's clock then moves only when every task is waiting, and jumps
-//! straight to the next timer, so they take no time and still see the exact
-//! 0.3 s.
-//!
-//! The tests are the point of this file: `cargo test -p testing` runs them.
-//! Running the example shows what they check.
+//! The guide's `unittest.TestCase` can't await, so it writes each test twice:
+//! the assertions, and a wrapper that hands them to `asyncio.run`.
+//! `#[tokio::test]` is that wrapper, built in, with a fresh runtime per test
+//! (statics are still shared: tests run in threads of one process). The
+//! guide's two tests take 0.1 s and 0.3 s of real time; the last two, on the
+//! paused clock, take none and still see the exact 0.3 s. `cargo test -p
+//! testing` runs them.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -1,30 +1,12 @@
 //! Mocking through a trait: the calculator takes its data source as a
 //! parameter, and the test hands it a hand-written fake that records calls.
 //!
-//! Python can replace a method on a live object (`patch.object`) and check
-//! the calls afterwards (`assert_called_once_with`). Rust cannot patch a
-//! method, and does not need to: code that should be replaceable in tests
-//! takes the dependency through a trait, and the test passes its own
-//! implementation. The guide mocks the calculator's own `add_async`; here the
-//! seam is the thing a unit test really wants out of the way, the fetch,
-//! so the test checks the calculator's logic against a source it controls:
-//! what it was asked for, and what it does with the answer or the error.
-//! A fake is a struct that implements the trait, returns what the test
-//! configured and records what it was asked (in a `Mutex`: the trait takes
-//! `&self`, as a shared client would).
-//!
-//! The trait has the shape `basics/async_traits` explains: `fetch` is
-//! declared to return `impl Future + Send`, so a calculation generic over
-//! its source can be spawned, and `DynDataSource` boxes the future, so a
-//! source chosen at run time fits as well.
-//!
-//! For many traits or detailed expectations, the `mockall` crate generates
-//! these fakes: `#[cfg_attr(test, mockall::automock)]` on the trait gives a
-//! `MockDataSource` with `expect_fetch().with(eq("http://example.com"))
-//! .times(1).returning(|_| Box::pin(async { Ok(42) }))` (the future is boxed
-//! because the method returns `impl Future`). It is worth its build time in
-//! a project with many seams; for one trait, the fake below is shorter and
-//! has no macro to learn.
+//! Rust can't patch a method as `patch.object` does, and needs not: code takes
+//! its dependency through a trait, and the test passes a fake that returns
+//! what it was told and records what it was asked. The seam is the fetch, not
+//! the guide's `add_async`. The trait promises a `Send` future, and
+//! `DynDataSource` boxes it (the shape `basics/async_traits` explains).
+//! `mockall` generates such fakes where there are many.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

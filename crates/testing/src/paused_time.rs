@@ -1,30 +1,12 @@
 //! Testing a timeout and a retry on the paused clock: `start_paused` stops
 //! time, `tokio::time::advance` moves it, and the tests run instantly.
 //!
-//! Code that waits, a timeout or a retry with a delay between attempts, is
-//! slow to test on a real clock and flaky too: a loaded machine shifts every
-//! deadline. asyncio has no fake clock of its own; tests need a plugin such
-//! as `looptime`. Tokio's test clock is built in (the `test-util` feature):
-//! under `#[tokio::test(start_paused = true)]`, time stands still while any
-//! task has work to do or a `spawn_blocking` job is queued or running, and
-//! when every task is waiting it jumps to the next timer. A 2 s timeout
-//! fires at exactly 2 s of virtual time, at once. And
-//! since the clock never moves while a woken task is waiting for its turn, a
-//! test that `sleep`s to a moment finds everything due before it done.
-//!
-//! `tokio::time::advance(d)` moves the clock by hand, which lets a test stop
-//! just before a deadline and check that nothing has happened yet. It does
-//! not wait for the timers it jumps past: they all come due at once, in no
-//! defined order, and Tokio's docs don't promise that a woken task has run by
-//! the time `advance` returns. So a test advances to look for what must *not*
-//! have happened, and awaits a result, or `sleep`s, to see what must have.
-//!
-//! `retry` is the guide's `async_retry` decorator as a function, with the
-//! same contract as `error-handling`'s `retry_and_timing`: `max_retries`
-//! retries after the first attempt, the same `delay` after each failure but
-//! the last, and the first success or the last error returned. Rust has no
-//! decorators, and an async closure (`AsyncFnMut`), called once per attempt,
-//! is all a retry needs. The `backon` crate does this with backoff policies.
+//! asyncio has no fake clock of its own. Under `start_paused = true`, time
+//! stands still while any task can run, and jumps to the next timer when all
+//! wait, so a 2 s timeout fires at exactly 2 s, at once. `advance(d)` moves
+//! the clock by hand, but does not promise that the tasks it woke have run:
+//! advance to check what must not have happened yet, and await or `sleep` to
+//! see what must have. `retry` keeps `retry_and_timing`'s contract.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -1,15 +1,9 @@
 //! Testing a `Stream`: collect it, check its items and, on the paused
 //! clock, when each one arrived.
 //!
-//! An async generator in Python is tested by draining it with `async for`
-//! into a list. A Rust `Stream` is tested the same way, with
-//! `StreamExt::collect`, and more can be checked cheaply: that it ends
-//! (`next()` gives `None`, Python's `StopAsyncIteration`), that taking only
-//! the first items stops it early, and, on the paused clock, the exact
-//! virtual time at which each item came.
-//!
-//! `async_range` is written with `async_stream::stream!`, which reads like
-//! an async generator: `yield` inside a block that can `.await`.
+//! As an async generator is drained with `async for`, a `Stream` is collected;
+//! and a test can cheaply check that it ends, that taking a few stops it
+//! early, and the exact virtual time of each item.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
