@@ -92,8 +92,7 @@ pub async fn run() -> anyhow::Result<()> {
     println!("The frame in progress kept in the future:");
     let clock = Instant::now();
     let (writer, mut reader) = tokio::io::duplex(64);
-    // Aborted when dropped: a cancelled `run` leaves no task running
-    // (`concurrency/shield` says why a plain `JoinHandle` would).
+    // Aborted when dropped, so a cancelled `run` stops it too.
     let sending = AbortOnDropHandle::new(tokio::spawn(sender(writer, clock)));
     receive(
         async || read_frame_in_future(&mut reader, clock).await,

@@ -24,8 +24,7 @@ async fn task(name: &str, duration: Duration) -> String {
 pub async fn run() {
     let start = Instant::now();
     let tasks = vec![
-        // Aborted when dropped: a cancelled `run` leaves no task running
-        // (`concurrency/shield` says why a plain `JoinHandle` would).
+        // Aborted when dropped, so a cancelled `run` stops it too.
         AbortOnDropHandle::new(tokio::spawn(task("Task-1", Duration::from_secs(2)))),
         AbortOnDropHandle::new(tokio::spawn(task("Task-2", Duration::from_secs(1)))),
         AbortOnDropHandle::new(tokio::spawn(task("Task-3", Duration::from_secs(3)))),

@@ -68,8 +68,7 @@ pub async fn run() -> Result<(), JoinError> {
     let tasks: Vec<_> = operations
         .into_iter()
         .map(|(name, should_fail)| {
-            // Aborted when dropped: a cancelled `run` leaves no task running
-            // (`concurrency/shield` says why a plain `JoinHandle` would).
+            // Aborted when dropped, so a cancelled `run` stops it too.
             AbortOnDropHandle::new(tokio::spawn(safe_async_operation(name, should_fail)))
         })
         .collect();

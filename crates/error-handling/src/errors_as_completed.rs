@@ -53,8 +53,7 @@ pub async fn run() -> anyhow::Result<()> {
     let tasks: Vec<_> = (0..5)
         .map(|i| {
             let operation = risky_operation(format!("task_{i}"), half_a_second, coin_flip());
-            // Aborted when dropped: a cancelled `run` leaves no task running
-            // (`concurrency/shield` says why a plain `JoinHandle` would).
+            // Aborted when dropped, so a cancelled `run` stops it too.
             AbortOnDropHandle::new(tokio::spawn(operation))
         })
         .collect();

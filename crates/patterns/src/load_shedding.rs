@@ -43,8 +43,7 @@ async fn accept_or_shed() -> anyhow::Result<()> {
 
     let start = Instant::now();
     let (queue, requests) = mpsc::channel(WAITING);
-    // Aborted when dropped: a cancelled `run` leaves no task running
-    // (`concurrency/shield` says why a plain `JoinHandle` would).
+    // Aborted when dropped, so a cancelled `run` stops it too.
     let worker = AbortOnDropHandle::new(tokio::spawn(worker(requests, WORK)));
     for request in 1..=REQUESTS {
         sleep_until(start + Duration::from_millis(100) * request).await;

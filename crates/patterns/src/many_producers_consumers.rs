@@ -65,8 +65,7 @@ pub async fn run() -> anyhow::Result<()> {
     let receiver = Arc::new(Mutex::new(receiver));
 
     let producers: Vec<_> = (0..2)
-        // Aborted when dropped: a cancelled `run` leaves no task running
-        // (`concurrency/shield` says why a plain `JoinHandle` would).
+        // Aborted when dropped, so a cancelled `run` stops it too.
         .map(|id| AbortOnDropHandle::new(tokio::spawn(producer(sender.clone(), id))))
         .collect();
     let consumers: Vec<_> = (0..3)

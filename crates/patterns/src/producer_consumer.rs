@@ -44,8 +44,7 @@ async fn consumer(mut queue: mpsc::UnboundedReceiver<u32>) -> Vec<u32> {
 
 pub async fn run() -> Result<(), JoinError> {
     let (sender, receiver) = mpsc::unbounded_channel();
-    // Aborted when dropped: a cancelled `run` leaves no task running
-    // (`concurrency/shield` says why a plain `JoinHandle` would).
+    // Aborted when dropped, so a cancelled `run` stops it too.
     let producer_task = AbortOnDropHandle::new(tokio::spawn(producer(sender)));
     let consumer_task = AbortOnDropHandle::new(tokio::spawn(consumer(receiver)));
     let (produced, consumed) = tokio::try_join!(producer_task, consumer_task)?;

@@ -81,8 +81,7 @@ pub async fn run() -> anyhow::Result<()> {
     let receiver = Arc::new(Mutex::new(receiver));
     let consumers: Vec<_> = (0..3)
         .map(|i| {
-            // Aborted when dropped: a cancelled `run` leaves no task running
-            // (`concurrency/shield` says why a plain `JoinHandle` would).
+            // Aborted when dropped, so a cancelled `run` stops it too.
             AbortOnDropHandle::new(tokio::spawn(consumer(
                 receiver.clone(),
                 format!("C{i}"),

@@ -47,8 +47,7 @@ pub async fn run() -> Result<(), JoinError> {
 
     // DO: use tasks when other work should happen meanwhile.
     let start = Instant::now();
-    // Aborted when dropped: a cancelled `run` leaves no task running
-    // (`concurrency/shield` says why a plain `JoinHandle` would).
+    // Aborted when dropped, so a cancelled `run` stops it too.
     let task1 = AbortOnDropHandle::new(tokio::spawn(operation("op1")));
     let task2 = AbortOnDropHandle::new(tokio::spawn(operation("op2")));
     other_work().await;

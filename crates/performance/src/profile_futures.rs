@@ -111,8 +111,7 @@ async fn blocking_call() {
 async fn performance_test() -> Result<Vec<Profile>, JoinError> {
     let tasks = (0..10).map(|i| {
         if i % 2 == 0 {
-            // Aborted when dropped: a cancelled `run` leaves no task running
-            // (`concurrency/shield` says why a plain `JoinHandle` would).
+            // Aborted when dropped, so a cancelled `run` stops it too.
             AbortOnDropHandle::new(tokio::spawn(
                 cpu_intensive().profiled(format!("cpu_intensive #{i}")),
             ))

@@ -43,8 +43,7 @@ async fn debug_async_operations() -> anyhow::Result<()> {
             // thread's default subscriber, since the runtime polls it outside
             // this future: none.
             //
-            // Aborted when dropped: a cancelled `run` leaves no task running
-            // (`concurrency/shield` says why a plain `JoinHandle` would).
+            // Aborted when dropped, so a cancelled `run` stops it too.
             AbortOnDropHandle::new(tokio::spawn(
                 named_task(name, delay)
                     .instrument(span)

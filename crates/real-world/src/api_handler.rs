@@ -146,8 +146,7 @@ pub async fn run() -> Result<(), JoinError> {
     let mut tasks = Vec::new();
     for (request_id, endpoint) in requests {
         let handler = Arc::clone(&handler);
-        // Aborted when dropped: a cancelled `run` leaves no task running
-        // (`concurrency/shield` says why a plain `JoinHandle` would).
+        // Aborted when dropped, so a cancelled `run` stops it too.
         tasks.push(AbortOnDropHandle::new(tokio::spawn(process_request(
             handler, request_id, endpoint,
         ))));

@@ -321,8 +321,7 @@ pub async fn run() -> Result<(), DbError> {
     .await?;
 
     // Four workers share three connections, as tasks like the guide's.
-    // Aborted when dropped: a cancelled `run` leaves no task running
-    // (`concurrency/shield` says why a plain `JoinHandle` would).
+    // Aborted when dropped, so a cancelled `run` stops it too.
     let workers = (0..4).map(|id| AbortOnDropHandle::new(tokio::spawn(worker(pool.clone(), id))));
     let results = join_all(workers).await;
     for (id, names) in results.into_iter().enumerate() {

@@ -28,8 +28,7 @@ fn callback(start: Instant, name: &str) {
 pub async fn run() -> Result<(), JoinError> {
     let start = Instant::now();
 
-    // Each is aborted when dropped: a cancelled `run` leaves no task running
-    // (`concurrency/shield` says why a plain `JoinHandle` would).
+    // Each is aborted when dropped, so a cancelled `run` stops them too.
 
     // loop.call_soon(callback, "soon")
     let soon = AbortOnDropHandle::new(tokio::spawn(async move { callback(start, "soon") }));

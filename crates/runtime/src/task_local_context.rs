@@ -65,8 +65,7 @@ pub async fn run() -> Result<(), JoinError> {
 
     // Two requests at once, as a server spawns them: each task gets its own
     // scope. Bob arrives 50 ms after Alice, so the lines alternate.
-    // Aborted when dropped: a cancelled `run` leaves no task running
-    // (`concurrency/shield` says why a plain `JoinHandle` would).
+    // Aborted when dropped, so a cancelled `run` stops it too.
     let alice = AbortOnDropHandle::new(tokio::spawn(REQUEST_ID.scope(1, handle("alice"))));
     let bob = AbortOnDropHandle::new(tokio::spawn(REQUEST_ID.scope(2, async {
         sleep(Duration::from_millis(50)).await;

@@ -55,8 +55,7 @@ pub async fn run() -> Result<(), JoinError> {
     let workers = [("worker 1", 500), ("worker 2", 1500), ("worker 3", 1000)];
     let barrier = Arc::new(Barrier::new(workers.len()));
     let tasks = workers.map(|(name, millis)| {
-        // Aborted when dropped: a cancelled `run` leaves no task running
-        // (`concurrency/shield` says why a plain `JoinHandle` would).
+        // Aborted when dropped, so a cancelled `run` stops it too.
         AbortOnDropHandle::new(tokio::spawn(worker(
             name,
             Duration::from_millis(millis),

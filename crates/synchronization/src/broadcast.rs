@@ -37,8 +37,7 @@ pub async fn run() -> anyhow::Result<()> {
     let (sender, _) = broadcast::channel(CAPACITY);
     let subscribers = [("fast-a", 0), ("fast-b", 0), ("slow", 1000)];
     let tasks = subscribers.map(|(_, millis)| {
-        // Aborted when dropped: a cancelled `run` leaves no task running
-        // (`concurrency/shield` says why a plain `JoinHandle` would).
+        // Aborted when dropped, so a cancelled `run` stops it too.
         AbortOnDropHandle::new(tokio::spawn(subscriber(
             sender.subscribe(),
             Duration::from_millis(millis),

@@ -35,8 +35,7 @@ async fn increment_worker(name: &'static str, shared_resource: Arc<Mutex<u32>>) 
 async fn lock_example() -> Result<(), JoinError> {
     let shared_resource = Arc::new(Mutex::new(0));
     let tasks = [
-        // Aborted when dropped: a cancelled `run` leaves no task running
-        // (`concurrency/shield` says why a plain `JoinHandle` would).
+        // Aborted when dropped, so a cancelled `run` stops it too.
         AbortOnDropHandle::new(tokio::spawn(increment_worker(
             "Worker1",
             shared_resource.clone(),

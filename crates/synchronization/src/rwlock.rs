@@ -56,8 +56,7 @@ pub async fn run() -> Result<(), JoinError> {
         start: Instant::now(),
     });
     let tasks = [
-        // Aborted when dropped: a cancelled `run` leaves no task running
-        // (`concurrency/shield` says why a plain `JoinHandle` would).
+        // Aborted when dropped, so a cancelled `run` stops it too.
         AbortOnDropHandle::new(tokio::spawn(reader("R1", Duration::ZERO, shared.clone()))),
         AbortOnDropHandle::new(tokio::spawn(reader(
             "R2",

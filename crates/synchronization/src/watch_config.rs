@@ -63,8 +63,7 @@ pub async fn run() -> anyhow::Result<()> {
     };
     let (watch_sender, watch_receiver) = watch::channel(config(1));
     let (broadcast_sender, broadcast_receiver) = broadcast::channel(4);
-    // Aborted when dropped: a cancelled `run` leaves no task running
-    // (`concurrency/shield` says why a plain `JoinHandle` would).
+    // Aborted when dropped, so a cancelled `run` stops it too.
     let latest = AbortOnDropHandle::new(tokio::spawn(apply_latest(watch_receiver, start)));
     let every = AbortOnDropHandle::new(tokio::spawn(apply_every(broadcast_receiver, start)));
 
