@@ -19,16 +19,8 @@
 //! but their concurrent requests queue up, a slow request one example gave
 //! up on delays the next example, and no connection is reused.
 //!
-//! | Route | Answer |
-//! | --- | --- |
-//! | `/get` | the request echoed as JSON: `args`, `headers`, `origin`, `url` |
-//! | `/anything`, `/anything/{path}` | the same, plus `data`, `files`, `form`, `json` and `method`; any method |
-//! | `/ip` | `{"origin": "127.0.0.1"}` |
-//! | `/delay/{seconds}` | `/get`'s echo plus `data`, `files`, `form`, after a delay of at most 10 s; any method |
-//! | `/drip?duration=2&numbytes=10&code=200&delay=0` (the defaults) | after `delay`, status `code` and `numbytes` asterisks (at most 10 MiB), one every `duration / numbytes` seconds, the first at once |
-//! | `/json` | httpbin's slideshow document, byte for byte |
-//! | `/html` | an HTML page |
-//! | `/status/{code}` | an empty answer with that status; any method |
+//! [`ROUTES`] lists the routes and what each answers: `--help` prints that
+//! list, an unknown path is answered with it, and the README shows it.
 //!
 //! JSON comes pretty-printed with sorted keys and header names in
 //! `Title-Case`, as httpbin's does. The echoes hold the client's headers and
@@ -75,18 +67,116 @@ pub const MAX_DELAY: Duration = Duration::from_secs(10);
 /// httpbin caps `/drip` at 10 MiB; so does this server.
 pub const MAX_DRIP_BYTES: u64 = 10 * 1024 * 1024;
 
-/// The routes, ready to be served.
+/// One route: its path, what it answers, and its handler.
+pub struct Route {
+    pub path: &'static str,
+    pub answer: &'static str,
+    handler: fn() -> MethodRouter,
+}
+
+/// Every route, in the order `--help` lists them: the one list the router,
+/// the answer to an unknown path and the README are made from.
+pub const ROUTES: &[Route] = &[
+    Route {
+        path: "/get",
+        answer: "the request echoed as JSON: `args`, `headers`, `origin`, `url`",
+        handler: || get(echo_get),
+    },
+    Route {
+        path: "/anything",
+        answer: "the same, plus `data`, `files`, `form`, `json` and `method`; any method",
+        handler: || any_method(anything),
+    },
+    Route {
+        path: "/anything/{*path}",
+        answer: "the same, for any path below it",
+        handler: || any_method(anything),
+    },
+    Route {
+        path: "/headers",
+        answer: "the request's headers, as `{\"headers\": {...}}`",
+        handler: || get(headers),
+    },
+    Route {
+        path: "/ip",
+        answer: "`{\"origin\": \"127.0.0.1\"}`",
+        handler: || get(ip),
+    },
+    Route {
+        path: "/delay/{seconds}",
+        answer: "`/get`'s echo plus `data`, `files`, `form`, after a delay of at most 10 s; \
+                 any method",
+        handler: || any_method(delay),
+    },
+    Route {
+        path: "/drip",
+        answer: "`?duration=2&numbytes=10&code=200&delay=0` (the defaults): after `delay`, \
+                 status `code` and `numbytes` asterisks (at most 10 MiB), one every \
+                 `duration / numbytes` seconds, the first at once",
+        handler: || get(drip),
+    },
+    Route {
+        path: "/json",
+        answer: "httpbin's slideshow document, byte for byte",
+        handler: || get(document),
+    },
+    Route {
+        path: "/html",
+        answer: "an HTML page",
+        handler: || get(page),
+    },
+    Route {
+        path: "/status/{code}",
+        answer: "an empty answer with that status; any method",
+        handler: || any_method(status),
+    },
+];
+
+/// The routes, one a line, for `--help` and for the answer to an unknown
+/// path.
+pub fn route_list() -> String {
+    const INDENT: usize = 23;
+    const WIDTH: usize = 80;
+    let mut text = String::new();
+    for route in ROUTES {
+        let mut line = format!("  {:<20}", route.path);
+        for word in route.answer.replace('`', "").split_whitespace() {
+            if line.len() + 1 + word.len() > WIDTH && line.trim_end().len() > INDENT {
+                text.push_str(line.trim_end());
+                text.push('\n');
+                line = " ".repeat(INDENT - 1);
+            }
+            line.push(' ');
+            line.push_str(word);
+        }
+        text.push_str(&line);
+        text.push('\n');
+    }
+    text
+}
+
+/// The routes, ready to be served; any other path is a 404 that lists them.
 pub fn app() -> Router {
-    Router::new()
-        .route("/get", get(echo_get))
-        .route("/anything", any_method(anything))
-        .route("/anything/{*path}", any_method(anything))
-        .route("/ip", get(ip))
-        .route("/delay/{seconds}", any_method(delay))
-        .route("/drip", get(drip))
-        .route("/json", get(document))
-        .route("/html", get(page))
-        .route("/status/{code}", any_method(status))
+    ROUTES
+        .iter()
+        .fold(Router::new(), |router, route| {
+            router.route(route.path, (route.handler)())
+        })
+        .fallback(unknown_route)
+}
+
+/// httpbin answers an unknown path with a 404 page; this one lists the
+/// paths it serves.
+async fn unknown_route(uri: Uri) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        format!(
+            "{} is not a route of this httpbin; it serves:\n{}",
+            uri.path(),
+            route_list()
+        ),
+    )
+        .into_response()
 }
 
 /// The methods httpbin's `/anything`, `/delay` and `/status` answer.
@@ -280,6 +370,17 @@ async fn anything(
         "url", "args", "headers", "origin", "method", "form", "data", "files", "json",
     ];
     pretty_json(StatusCode::OK, &request.echo(&keys))
+}
+
+async fn headers(method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    let request = Request {
+        method: &method,
+        uri: &uri,
+        headers: &headers,
+        args: &[],
+        body: &[],
+    };
+    pretty_json(StatusCode::OK, &request.echo(&["headers"]))
 }
 
 async fn ip(headers: HeaderMap) -> Response {
@@ -488,6 +589,59 @@ mod tests {
 
     fn seconds_since(start: Instant) -> String {
         format!("{:.1}", start.elapsed().as_secs_f64())
+    }
+
+    /// The README's table of routes is [`ROUTES`], row for row.
+    #[test]
+    fn the_readme_lists_every_route() {
+        const BEGIN: &str =
+            "<!-- httpbin routes: checked against ROUTES by crates/httpbin's tests -->\n";
+        const END: &str = "<!-- end of httpbin routes -->";
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+                .expect("the README");
+        let mut table = String::from("| Route | Answer |\n| --- | --- |\n");
+        for route in ROUTES {
+            table.push_str(&format!("| `{}` | {} |\n", route.path, route.answer));
+        }
+        let listed = readme
+            .split_once(BEGIN)
+            .and_then(|(_, rest)| rest.split_once(END))
+            .map(|(listed, _)| listed);
+        assert_eq!(
+            listed,
+            Some(table.as_str()),
+            "README.md must hold, between `{}` and `{END}`:\n{table}",
+            BEGIN.trim_end()
+        );
+    }
+
+    /// Every route of the list answers, and any other path is a 404 that
+    /// lists them all: the router and the list can't disagree.
+    #[tokio::test(start_paused = true)]
+    async fn every_listed_route_answers_and_an_unknown_one_lists_them() {
+        let local = Local::start().await;
+        for route in ROUTES {
+            let path = route
+                .path
+                .replace("{*path}", "a/b")
+                .replace("{seconds}", "0")
+                .replace("{code}", "200")
+                .replace("/drip", "/drip?duration=0&numbytes=1");
+            let response = local.get(&path).await;
+            assert_eq!(
+                response.status().as_u16(),
+                StatusCode::OK.as_u16(),
+                "{path}"
+            );
+        }
+        let response = local.get("/no/such/route").await;
+        assert_eq!(response.status().as_u16(), StatusCode::NOT_FOUND.as_u16());
+        let body = response.text().await.expect("a body");
+        assert!(body.starts_with("/no/such/route is not a route"), "{body}");
+        for route in ROUTES {
+            assert!(body.contains(route.path), "{body}");
+        }
     }
 
     #[tokio::test]

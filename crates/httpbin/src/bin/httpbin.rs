@@ -16,16 +16,24 @@ const PORT: flags::Flag = flags::Flag::value(
 .default("8080");
 
 /// The command line, from which the parser and `--help` are both derived.
-const COMMAND: flags::Command = flags::Command {
-    name: "",
-    summary: "",
-    about: "Serves the project's httpbin-compatible server on 127.0.0.1 until Ctrl-C. Point a \
-            section at it with
+/// `--help` lists the routes too, from `httpbin::ROUTES`.
+fn command(about: &str) -> flags::Command<'_> {
+    flags::Command {
+        name: "",
+        summary: "",
+        about,
+        positionals: &[],
+        flags: &[PORT],
+    }
+}
 
-  cargo run -p real-world -- --base-url http://127.0.0.1:PORT",
-    positionals: &[],
-    flags: &[PORT],
-};
+const ABOUT: &str =
+    "Serves the project's httpbin-compatible server on 127.0.0.1 until Ctrl-C. Point a \
+                     section at it with
+
+  cargo run -p real-world -- --base-url http://127.0.0.1:PORT
+
+Its routes (any other path is a 404 that lists them):";
 
 const EXIT_CODES: flags::ExitCodes<'static> = &[
     (0, "stopped by Ctrl-C"),
@@ -34,7 +42,8 @@ const EXIT_CODES: flags::ExitCodes<'static> = &[
 ];
 
 fn usage() -> String {
-    flags::help("cargo run -p httpbin --", &COMMAND, EXIT_CODES)
+    let about = format!("{ABOUT}\n\n{}", httpbin::route_list());
+    flags::help("cargo run -p httpbin --", &command(&about), EXIT_CODES)
 }
 
 fn main() -> ExitCode {
@@ -69,7 +78,7 @@ fn main() -> ExitCode {
 /// The port to serve on, or `Ok(None)` for `--help`.
 fn parse_port(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Option<u16>, String> {
     let mut parser = lexopt::Parser::from_args(args);
-    let args = match flags::parse(&COMMAND, &mut parser).map_err(|error| error.0)? {
+    let args = match flags::parse(&command(ABOUT), &mut parser).map_err(|error| error.0)? {
         flags::Parsed::Help => return Ok(None),
         flags::Parsed::Args(args) => args,
     };
