@@ -247,7 +247,8 @@ pub(super) fn example_page(
     };
     let provider = if export.dependencies.iter().any(|d| d.name == "rustls") {
         " Before that it installs rustls's `ring` provider, which reqwest built with \
-         `rustls-no-provider` needs before its first request."
+         `rustls-no-provider` needs before its first `https://` request; a program that only \
+         talks plain `http://` can leave `rustls` and `rustls-no-provider` out."
     } else {
         ""
     };

@@ -276,7 +276,13 @@ impl Export {
                  `gunicorn -b 127.0.0.1:8080 --threads 16 httpbin:app`), or \
                  `https://httpbin.org` over the internet. The bodies of some routes differ \
                  from server to server, so the output may differ from the workspace's golden \
-                 file in those lines.\n",
+                 file in those lines.\n\n\
+                 TLS is only for `https://` URLs: reqwest is built with rustls \
+                 (`rustls-no-provider`) and `main.rs` installs the `ring` provider. A program \
+                 that only talks plain `http://` can leave TLS out: remove `rustls` from \
+                 `Cargo.toml` and `rustls-no-provider` from reqwest's features, and delete the \
+                 provider line from `main.rs`; the build then compiles neither rustls nor \
+                 ring.\n",
             );
         } else {
             text.push_str("```sh\ncargo run\n```\n");
@@ -468,7 +474,8 @@ pub fn main_rs(section: &str, name: &str, kind: Kind, returns: Returns, reqwest:
     if reqwest {
         text.push_str(
             "    // reqwest is built with rustls but no crypto provider (see Cargo.toml): use\n\
-             \x20   // `ring`. This fails only if a provider is installed already.\n\
+             \x20   // `ring`. This fails only if a provider is installed already. Only\n\
+             \x20   // https:// needs it: see the README to leave TLS out.\n\
              \x20   let _ = rustls::crypto::ring::default_provider().install_default();\n",
         );
     }
