@@ -67,10 +67,33 @@ async def wake_up_without_a_flag():
     print(f"notify_one() with nobody waiting left a permit, taken at {loop.time() - start:.1f}s")
 
 
+async def set_once():
+    # The asyncio.Event that SetOnce is modelled on, with its value beside it;
+    # nothing refuses a second set(), so the check is by hand.
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    ready, value = asyncio.Event(), None
+
+    async def waiter():
+        await ready.wait()
+        return f"waiter got {value!r} at {loop.time() - start:.1f}s"
+
+    async with asyncio.TaskGroup() as tasks:
+        task = tasks.create_task(waiter())
+        await asyncio.sleep(0.5)
+        value = "config v1"
+        ready.set()
+        print(await task)
+    if ready.is_set():
+        print(f"set({'config v2'!r}) refused: it holds {value!r} for good, and has no clear()")
+
+
 async def main():
     await event_as_event()
     print()
     await wake_up_without_a_flag()
+    print()
+    await set_once()
 
 
 asyncio.run(main())

@@ -5,14 +5,16 @@
 //! `set()` and `clear()`. One difference: `set()` then `clear()` at once still
 //! wakes every asyncio waiter, while a `watch` receiver sees only the latest
 //! value and waits on. `Notify` keeps no flag: `notify_waiters()` wakes the
-//! waiters of that moment, `notify_one()` one waiter or the next to come. For
-//! shutdown, `CancellationToken` is a ready-made event.
+//! waiters of that moment, `notify_one()` one waiter or the next to come.
+//! `SetOnce` (Tokio 1.47), modelled on `asyncio.Event`, is set once, carries
+//! a value and can't be cleared; for shutdown, `CancellationToken` is a
+//! ready-made event.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, SetOnce, watch};
 use tokio::time::{Instant, sleep, timeout};
 use tokio_util::task::AbortOnDropHandle;
 
@@ -95,8 +97,39 @@ async fn notify_as_signal() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `SetOnce`, modelled on `asyncio.Event`, for a flag set once and never
+/// cleared: `wait()` returns at once once it is set, a second `set` is
+/// refused, and the flag carries a value.
+async fn set_once_as_event() -> anyhow::Result<()> {
+    let start = Instant::now();
+    let ready = Arc::new(SetOnce::new());
+    let waiter = {
+        let ready = Arc::clone(&ready);
+        AbortOnDropHandle::new(tokio::spawn(async move {
+            let config = ready.wait().await;
+            format!(
+                "waiter got {config:?} at {:.1}s",
+                start.elapsed().as_secs_f64()
+            )
+        }))
+    };
+    sleep(Duration::from_millis(500)).await;
+    ready.set("config v1").context("set once, and only here")?;
+    println!("{}", waiter.await.context("the waiter panicked")?);
+    if let Err(refused) = ready.set("config v2") {
+        println!(
+            "set({:?}) refused: it holds {:?} for good, and has no clear()",
+            refused.0,
+            ready.get().context("set above")?
+        );
+    }
+    Ok(())
+}
+
 pub async fn run() -> anyhow::Result<()> {
     watch_as_event().await?;
     println!();
-    notify_as_signal().await
+    notify_as_signal().await?;
+    println!();
+    set_once_as_event().await
 }
