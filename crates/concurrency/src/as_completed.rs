@@ -3,7 +3,9 @@
 //!
 //! `FuturesUnordered` is a set of futures that is itself a `Stream`: each
 //! `next().await` yields whichever finishes next, polled inside the current
-//! task. `JoinSet` does the same for spawned tasks. Neither documents an order
+//! task. `JoinSet` does the same for spawned tasks, and tokio-util's
+//! `JoinMap` for tasks with keys, which come back with each result and
+//! abort a task by name. None documents an order
 //! for results ready at the same instant (nor does asyncio), so each job here
 //! has its own delay.
 //!
@@ -16,6 +18,7 @@ use std::time::Duration;
 use futures::stream::{FuturesUnordered, StreamExt};
 use tokio::task::{JoinError, JoinSet};
 use tokio::time::sleep;
+use tokio_util::task::JoinMap;
 
 async fn fetch_data(id: u32, delay: Duration) -> String {
     sleep(delay).await;
@@ -39,6 +42,24 @@ pub async fn run() -> Result<(), JoinError> {
     }
     while let Some(result) = tasks.join_next().await {
         println!("Completed task: {}", result?);
+    }
+
+    // A `JoinSet` whose tasks have keys: each result comes back with its
+    // key, and a task can be aborted by its key.
+    let mut by_id = JoinMap::new();
+    for (id, seconds) in JOBS {
+        by_id.spawn(id, fetch_data(id, Duration::from_secs(seconds)));
+    }
+    if let Some((id, result)) = by_id.join_next().await {
+        println!("Task {id} completed first: {}", result?);
+    }
+    by_id.abort(&1);
+    while let Some((id, result)) = by_id.join_next().await {
+        match result {
+            Ok(data) => println!("Task {id} completed: {data}"),
+            Err(error) if error.is_cancelled() => println!("Task {id} was aborted by its key"),
+            Err(error) => return Err(error),
+        }
     }
     Ok(())
 }
