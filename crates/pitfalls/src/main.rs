@@ -2,6 +2,7 @@ mod blocking_the_runtime;
 mod cancellation_cleanup;
 mod deadlock;
 mod forgotten_await;
+mod futurelock;
 mod lost_update;
 mod nested_runtime;
 mod too_many_tasks;
@@ -18,6 +19,7 @@ fn main() -> std::process::ExitCode {
         example!(too_many_tasks),
         example!(lost_update),
         example!(deadlock),
+        example!(futurelock),
     ]
     .run()
 }
