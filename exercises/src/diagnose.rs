@@ -959,8 +959,9 @@ async fn transfer(from: Arc<Account>, to: Arc<Account>) {
     fn locks_taken_in_different_orders_are_named_from_the_task_dump() {
         let stuck = |line| {
             format!(
-                "the task spawned at x.rs:9 waits at x.rs:{line} in `Mutex::lock`: another task \
-                 holds the lock and does not let it go"
+                "the task spawned at x.rs:9 waits at x.rs:{line} in `Mutex::lock`: the lock is \
+                 held, by another task or by a future of this one that nothing polls any more (a \
+                 futurelock), and never let go"
             )
         };
         let waits = [

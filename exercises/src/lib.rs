@@ -304,32 +304,37 @@ macro_rules! with_catalog {
                 "Take the seat in one hold of the lock: read the count and write it back, one less, under a single guard, in a block that ends before the payment's `.await`. (An `AtomicU32` with `fetch_update` does the same: https://doc.rust-lang.org/std/sync/atomic/struct.AtomicU32.html#method.fetch_update.) Documentation: https://doc.rust-lang.org/std/sync/struct.Mutex.html.",
                 "`let seat = { let mut left = seats_left.lock().unwrap_or_else(PoisonError::into_inner); let seat = *left; *left = left.saturating_sub(1); seat };` then `if seat == 0 { sold out; return }`, `sleep(PAYMENT).await;` and print the seat. Holding a Tokio `Mutex` across the payment would be correct too, but one buyer would pay at a time, and the lines would come late.",
             ];
-            kv_protocol = "40_kv_protocol.rs", "io/line_codec", [
+            futurelock = "40_futurelock.rs", "pitfalls/futurelock", [
+                "No task holds the lock, yet the fresh call waits in `Mutex::lock`. Which future asked for the lock before it, and is anything still polling that future?",
+                "`select!` over `&mut report` keeps the raced future alive after another branch wins, still queued for the fair mutex, which hands it the lock when it is let go. Let the `select!` own the future instead, so the losing branch drops it. Documentation: https://docs.rs/tokio/latest/tokio/macro.select.html.",
+                "Let the `select!` own the report's future:\n```rust\ntokio::select! {\n    () = build_report(&cache) => {}\n    () = sleep(Duration::from_millis(500)) => {\n        println!(\"report is slow; waiting on\");\n        build_report(&cache).await;\n    }\n}\n```\nNo `tokio::pin!`, no `&mut`: the future written in the branch is dropped when the other branch wins.",
+            ];
+            kv_protocol = "41_kv_protocol.rs", "io/line_codec", [
                 "Two parts: `execute` is plain Rust on one line of text; `serve` turns the byte stream into lines and back, and ends when the lines end.",
                 "Split with `line.split_whitespace()` and match on the words. `Framed::new(stream, LinesCodec::new_with_max_length(MAX_LINE))` is a `Stream` of `Result<String, LinesCodecError>` (`lines.next().await`, `None` when the client hangs up) and a `Sink` of lines (`lines.send(reply).await`). A too-long line is `Err(LinesCodecError::MaxLineLengthExceeded)`. Documentation: https://docs.rs/tokio-util/latest/tokio_util/codec/struct.LinesCodec.html#method.new_with_max_length.",
                 "`execute`: `let mut words = line.split_whitespace(); match (words.next(), words.next(), words.next(), words.next()) { (Some(\"GET\"), Some(key), None, None) => .., (Some(\"SET\"), Some(key), Some(value), None) => { store.insert(..); \"OK\".to_owned() } _ => format!(\"ERR unknown command: {line}\") }`. `serve`: `let mut store = HashMap::new(); let mut lines = Framed::new(..); while let Some(line) = lines.next().await { match line { Ok(line) => reply with execute, Err(LinesCodecError::MaxLineLengthExceeded) => { lines.send(\"ERR line too long\").await.map_err(into_io)?; break; } Err(LinesCodecError::Io(error)) => return Err(error) } }` then print and return `Ok(())`.",
             ];
-            kv_server = "41_kv_server.rs", "io/echo_server", [
+            kv_server = "42_kv_server.rs", "io/echo_server", [
                 "The accept loop waits for each connection to end before taking the next. Give each connection a task of its own, and a slot that it gives back when it ends.",
                 "`JoinSet::spawn` for the connections (and `join_next` until it is empty, after the loop); `Arc::clone(&slots).acquire_owned().await` before `listener.recv()`, with the permit moved into the task, so at most `MAX_CONNECTIONS` run and the next one waits. Documentation: https://docs.rs/tokio/latest/tokio/sync/struct.Semaphore.html#method.acquire_owned.",
                 "`loop { let slot = Arc::clone(&slots).acquire_owned().await.expect(..); let Some(stream) = listener.recv().await else { break }; served += 1; let store = Arc::clone(&store); connections.spawn(async move { let _slot = slot; serve(stream, store).await }); }` then `while let Some(joined) = connections.join_next().await { .. }` and the last line.",
             ];
-            kv_shutdown = "42_kv_shutdown.rs", "real-world/background_services", [
+            kv_shutdown = "43_kv_shutdown.rs", "real-world/background_services", [
                 "Two waits need a second way out: the server's wait for a slot and for a connection, and each connection's wait for its next line. One signal, seen by all of them, and a clock on the connection's wait.",
                 "A `CancellationToken` (clone it into each connection): `tokio::select! { () = shutdown.cancelled() => break, stream = listener.recv() => .. }`; `tokio::time::timeout(IDLE_LIMIT, lines.next())` is `Err(Elapsed)` when the client stayed silent. `Framed`'s `next` is cancel safe, so losing a `select!` loses no half-read line. Documentation: https://docs.rs/tokio-util/latest/tokio_util/sync/struct.CancellationToken.html.",
                 "In `serve`: `let line = tokio::select! { () = shutdown.cancelled() => break, line = timeout(IDLE_LIMIT, lines.next()) => match line { Err(_) => { println!(\"server: hung up on an idle client\"); break } Ok(None) => break, Ok(Some(line)) => line } };`. In `server`, wrap both the slot's `acquire_owned()` and `listener.recv()` in a `select!` with `shutdown.cancelled() => break`, and pass `shutdown.clone()` to each `serve`.",
             ];
-            kv_client = "43_kv_client.rs", "real-world/fetch_with_timeout", [
+            kv_client = "44_kv_client.rs", "real-world/fetch_with_timeout", [
                 "Give the whole exchange, sending and waiting for the reply, a time limit. Then think about the reply that comes late: which request will it be taken for?",
                 "`tokio::time::timeout(REPLY_LIMIT, async { self.lines.send(command).await..; self.lines.next().await.. })` is `Err(Elapsed)` if no reply came in time. A request/reply connection with a reply still owed is out of step: replace `self.lines` with a new connection (`Self::connection(&self.connect).await?`). Documentation: https://docs.rs/tokio/latest/tokio/time/fn.timeout.html.",
                 "`let exchange = async { self.lines.send(command).await.map_err(into_io)?; match self.lines.next().await { Some(reply) => reply.map_err(into_io), None => Err(io::Error::other(\"the server hung up\")) } }; match timeout(REPLY_LIMIT, exchange).await { Ok(reply) => reply.map(Some), Err(_) => { self.lines = Self::connection(&self.connect).await?; Ok(None) } }`.",
             ];
-            kv_expiry = "44_kv_expiry.rs", "patterns/ttl_cache", [
+            kv_expiry = "45_kv_expiry.rs", "patterns/ttl_cache", [
                 "Two parts: each entry remembers the instant it stops being valid, and every read compares it with now; a task of its own wakes up at a steady rate, takes out what has expired, and leaves when the shutdown signal comes.",
                 "`tokio::time::Instant` follows the paused clock; `now.checked_add(Duration::from_millis(ms))` is `None` instead of a panic when the client's number is too large. For the sweeper, `interval_at(Instant::now() + SWEEP_EVERY, SWEEP_EVERY)` (https://docs.rs/tokio/latest/tokio/time/fn.interval_at.html), its `MissedTickBehavior` decided, in a `tokio::select!` with `shutdown.cancelled()`, and `HashMap::retain` to remove. Documentation: https://docs.rs/tokio/latest/tokio/time/struct.Instant.html#method.checked_add.",
                 "GET: `Some(entry) if entry.expires.is_none_or(|expires| now < expires) => format!(\"VALUE {}\", entry.value), _ => \"NIL\".to_owned()`. Match six words and add `(Some(\"SET\"), Some(key), Some(value), Some(\"PX\"), Some(ms), None) => { let Some(expires) = ms.parse().ok().and_then(|ms| now.checked_add(Duration::from_millis(ms))) else { return format!(\"ERR bad expiry: {ms}\") }; store.insert(..); \"OK\".to_owned() }`. Sweeper: `let mut ticks = interval_at(Instant::now() + SWEEP_EVERY, SWEEP_EVERY); ticks.set_missed_tick_behavior(MissedTickBehavior::Delay); loop { tokio::select! { () = shutdown.cancelled() => return, _ = ticks.tick() => {} } let now = Instant::now(); let mut removed = Vec::new(); store.lock()..retain(|key, entry| { let expired = ..; if expired { removed.push(key.clone()) } !expired }); if !removed.is_empty() { removed.sort_unstable(); println!(\"sweeper: removed {}\", removed.join(\", \")); } }`.",
             ];
-            kv_ratelimit = "45_kv_ratelimit.rs", "patterns/sliding_window", [
+            kv_ratelimit = "46_kv_ratelimit.rs", "patterns/sliding_window", [
                 "Two questions: what the limit must remember (when its window opened, and how much of it is used), and where it lives. One client's limit is used by one task only, the one serving that client.",
                 "Keep the window's opening as a `tokio::time::Instant` (https://docs.rs/tokio/latest/tokio/time/struct.Instant.html), which follows the paused clock; `now.saturating_duration_since(opened)` is how long it has been open, and `RATE_WINDOW - elapsed` how long until it closes. Make the `RateLimit` a local of `serve`: a value only its own task touches needs no `Arc` and no `Mutex`. Documentation: https://docs.rs/tokio/latest/tokio/time/struct.Instant.html#method.saturating_duration_since.",
                 "`check`: `match self.opened { Some(opened) if now.saturating_duration_since(opened) < RATE_WINDOW => { if self.used < RATE_LIMIT { self.used += 1; Ok(()) } else { Err(RATE_WINDOW - now.saturating_duration_since(opened)) } } _ => { self.opened = Some(now); self.used = 1; Ok(()) } }`. In `serve`: `let mut limit = RateLimit::default();` before the loop, and `Ok(line) => match limit.check(Instant::now()) { Err(wait) => format!(\"ERR rate limited: retry in {} ms\", wait.as_millis()), Ok(()) if line == \"SLOW\" => .., Ok(()) => execute(..) }`.",
@@ -499,7 +504,8 @@ fn why_it_waits(leaf: &str) -> Option<&'static str> {
         "JoinHandle" => "it waits for that task to end",
         "JoinSet::join_next" => "it waits for a task of the set to end",
         "Mutex::lock" | "RwLock::read" | "RwLock::write" => {
-            "another task holds the lock and does not let it go"
+            "the lock is held, by another task or by a future of this one that nothing polls \
+             any more (a futurelock), and never let go"
         }
         "Semaphore::acquire" | "Semaphore::acquire_owned" => "every permit is held",
         "Notify::notified" => "nothing calls `notify_one` or `notify_waiters` any more",

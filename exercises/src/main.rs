@@ -357,7 +357,7 @@ fn hint(exercise: &Exercise, which: Hints) -> Result<(), Failure> {
             hints::LEVELS,
             hints::WHAT[level - 1]
         );
-        println!("{}", flags::wrap(exercise.hints[level - 1], 2));
+        println!("{}", render_hint(exercise.hints[level - 1]));
     }
     let then = if last < hints::LEVELS {
         format!(
@@ -589,5 +589,48 @@ fn verify() -> Result<(), Failure> {
             eprintln!("verify: {problem}");
         }
         Err(Failure::Failed)
+    }
+}
+
+/// A hint as the terminal shows it: prose wrapped to the width, and code
+/// between ```` ``` ```` fences kept line for line, indented, so it reads as
+/// code and can be copied as it is.
+fn render_hint(hint: &str) -> String {
+    let mut text = String::new();
+    for (index, part) in hint.split("```").enumerate() {
+        if index % 2 == 0 {
+            let prose = part.trim();
+            if !prose.is_empty() {
+                text.push_str(&flags::wrap(prose, 2));
+            }
+        } else {
+            // The fence's first line names the language.
+            let code = part.split_once('\n').map_or("", |(_, code)| code);
+            if !text.is_empty() {
+                text.push('\n');
+            }
+            for line in code.trim_end().lines() {
+                text.push_str("    ");
+                text.push_str(line);
+                text.push('\n');
+            }
+            text.push('\n');
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render_hint;
+
+    #[test]
+    fn a_hint_keeps_its_code_as_code() {
+        let hint = "Own it:\n```rust\nlet x = {\n    y(1)\n};\n```\nThen drop it.";
+        assert_eq!(
+            render_hint(hint),
+            "  Own it:\n\n    let x = {\n        y(1)\n    };\n\n  Then drop it.\n"
+        );
+        assert_eq!(render_hint("plain words"), "  plain words\n");
     }
 }
