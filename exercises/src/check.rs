@@ -152,6 +152,30 @@ pub fn learner_paths(text: &str) -> String {
         .replace("exercises/src/bin/../../solutions/", "exercises/solutions/")
 }
 
+/// The panics the default hook reported on `stderr`: where each one was,
+/// `file:line`, and its message.
+fn task_panics(stderr: &str) -> Vec<(String, String)> {
+    let mut lines = stderr.lines();
+    let mut panics = Vec::new();
+    while let Some(line) = lines.next() {
+        // `thread 'name' panicked at ...`, an id in brackets after the name.
+        let Some((_, at)) = line
+            .strip_prefix("thread '")
+            .and_then(|line| line.split_once(" panicked at "))
+        else {
+            continue;
+        };
+        // `file:line:column:`, then the message on the next line.
+        let at = at.trim_end_matches(':');
+        let at = at
+            .rsplit_once(':')
+            .map_or(at, |(file_and_line, _column)| file_and_line);
+        let message = lines.next().unwrap_or_default().trim();
+        panics.push((at.to_owned(), message.to_owned()));
+    }
+    panics
+}
+
 /// What one run of an exercise came to.
 pub enum Outcome {
     Pass,
@@ -238,6 +262,16 @@ fn check(binary: &Path, case: Option<&str>, exercise: &Exercise) -> io::Result<O
                         "`{name}` ran to the end, but its output differs from what was expected."
                     ),
                 );
+                // A task that panics ends alone; the program goes on, and
+                // only the lines it never printed show it.
+                for (at, message) in task_panics(&stderr) {
+                    let what = if message == "not yet implemented" {
+                        "a `todo!()` still to replace with your code".to_owned()
+                    } else {
+                        format!("`{message}`")
+                    };
+                    prose(&mut report, &format!("A task panicked at {at}: {what}."));
+                }
                 if Duration::from_millis(wall_ms) > BLOCKING_LIMIT {
                     prose(
                         &mut report,
@@ -419,7 +453,7 @@ pub fn render_diff(expected: &[(u64, String)], printed: &[(u64, String)]) -> Opt
     let width = rows
         .iter()
         .take(MAX_DIFF_ROWS)
-        .map(|(_, _, text, _)| text.chars().count())
+        .map(|(_, _, text, _)| text.chars().count().min(MAX_LINE_SHOWN))
         .max()
         .unwrap_or(0);
     let mut out =
@@ -429,6 +463,7 @@ pub fn render_diff(expected: &[(u64, String)], printed: &[(u64, String)]) -> Opt
     let shown = rows.len().min(MAX_DIFF_ROWS);
     let hidden = rows.len() - shown;
     for (mark, at, text, note) in rows.into_iter().take(shown) {
+        let text = shorten(text);
         let line = format!("{mark} {:>7}  {text:<width$}  {note}", format_time(at));
         let _ = writeln!(out, "{}", line.trim_end());
     }
@@ -436,6 +471,20 @@ pub fn render_diff(expected: &[(u64, String)], printed: &[(u64, String)]) -> Opt
         let _ = writeln!(out, "  ... and {hidden} more lines");
     }
     Some(out)
+}
+
+/// How many characters of a line the table shows: a longer one (a panic
+/// message, a runaway line) is cut, so that it doesn't push every note off
+/// the screen.
+const MAX_LINE_SHOWN: usize = 50;
+
+/// `text`, cut to [`MAX_LINE_SHOWN`] characters with `…` if it is longer.
+fn shorten(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().count() <= MAX_LINE_SHOWN {
+        return text.into();
+    }
+    let kept: String = text.chars().take(MAX_LINE_SHOWN - 1).collect();
+    format!("{kept}…").into()
 }
 
 /// A line printed in another order than expected comes out of the text
@@ -500,6 +549,36 @@ fn printed_row(text: &str, expected_at: u64, printed_at: u64) -> Row<'_> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_long_line_is_cut_and_pads_no_other() {
+        let long = "x".repeat(150);
+        let diff = super::render_diff(
+            &[(0, "short".to_owned())],
+            &[(0, "short".to_owned()), (1000, long)],
+        )
+        .expect("they differ");
+        assert!(
+            diff.lines().all(|line| line.chars().count() <= 100),
+            "{diff}"
+        );
+        assert!(diff.contains(&format!("{}…", "x".repeat(49))), "{diff}");
+    }
+
+    #[test]
+    fn a_task_panic_is_found_with_its_place_and_message() {
+        let stderr = "\nthread 'main' (4121) panicked at exercises/src/exercises/02_spawn_join.rs:21:9:\n\
+                      not yet implemented\nnote: run with `RUST_BACKTRACE=1`\n";
+        assert_eq!(
+            super::task_panics(stderr),
+            [(
+                "exercises/src/exercises/02_spawn_join.rs:21".to_owned(),
+                "not yet implemented".to_owned()
+            )]
+        );
+        assert!(super::task_panics("no panic here").is_empty());
+    }
+
     use super::*;
 
     fn lines(lines: &[(u64, &str)]) -> Vec<(u64, String)> {
