@@ -14,7 +14,7 @@ use similar::{Algorithm, DiffTag, capture_diff_slices};
 use crate::diagnose;
 
 /// The crate's directory, where `Cargo.toml`, `src/exercises/` and
-/// `solutions/` are.
+/// `.solutions/` are.
 pub fn crate_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
@@ -145,11 +145,11 @@ impl Built {
 
 /// An exercise's file is compiled from `src/bin/<name>.rs` as
 /// `src/bin/../exercises/<file>` (and a solution as
-/// `src/bin/../../solutions/<file>`); compiler messages and panics name it
+/// `src/bin/../../.solutions/<file>`); compiler messages and panics name it
 /// that way. The learner knows it by its own path.
 pub fn learner_paths(text: &str) -> String {
     text.replace("src/bin/../exercises/", "src/exercises/")
-        .replace("exercises/src/bin/../../solutions/", "exercises/solutions/")
+        .replace("exercises/src/bin/../../.solutions/", "exercises/.solutions/")
 }
 
 /// The panics the default hook reported on `stderr`: where each one was,

@@ -52,7 +52,7 @@
 //!   that `hint NAME` gives the next: a digit per exercise beside the
 //!   checker's executable, in the target directory (`src/hints.rs` says why
 //!   it can only go stale harmlessly).
-//! - **Solutions** live in `exercises/solutions/`, outside `src/`. The
+//! - **Solutions** live in `exercises/.solutions/`, outside `src/`, in a directory `ls` does not show. The
 //!   `solutions` feature compiles them in place of the learner's files; only
 //!   `cargo run -p exercises -- verify` (the CI check) uses it, and it checks
 //!   both directions: every exercise as shipped fails, every solution passes.
@@ -84,7 +84,7 @@ pub const BLOCKING_LIMIT: Duration = Duration::from_secs(2);
 /// what it needs.
 pub struct Exercise {
     pub name: &'static str,
-    /// The file under `exercises/src/exercises/` (and `exercises/solutions/`).
+    /// The file under `exercises/src/exercises/` (and `exercises/.solutions/`).
     pub file: &'static str,
     /// The example that shows how, as `section/example`.
     pub example: &'static str,
@@ -97,7 +97,7 @@ pub struct Exercise {
 
 /// The one list of exercises, in the order the learner does them: each
 /// one's module name, its file (under `src/exercises/`, and under
-/// `solutions/` for its reference solution), the example that shows how,
+/// `.solutions/` for its reference solution), the example that shows how,
 /// and its three hints: `["a nudge that names no API", "the API to use,
 /// with its documentation or the example", "the answer"]`. Its expected output is `expected/<name>.txt`, and its
 /// binary `src/bin/<name>.rs`. The checker's catalog ([`EXERCISES`]) is made
@@ -623,7 +623,7 @@ mod tests {
     fn every_exercise_has_its_files_and_names_a_real_example() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         for exercise in EXERCISES {
-            for dir in ["src/exercises", "solutions"] {
+            for dir in ["src/exercises", ".solutions"] {
                 assert!(
                     root.join(dir).join(exercise.file).is_file(),
                     "{dir}/{}",
@@ -664,7 +664,7 @@ mod tests {
             .collect();
         for (dir, wanted) in [
             ("src/exercises", &files),
-            ("solutions", &files),
+            (".solutions", &files),
             ("expected", &outputs),
         ] {
             let entries = std::fs::read_dir(root.join(dir)).expect("the directory");
@@ -699,7 +699,7 @@ mod tests {
             "//! The exercise `{name}`, built and run by the checker (`cargo run -p exercises`).\n\
              \n\
              exercises::exercise! {{\n    \
-             {name} = \"../exercises/{file}\", \"../../solutions/{file}\"\n\
+             {name} = \"../exercises/{file}\", \"../../.solutions/{file}\"\n\
              }}\n",
             name = exercise.name,
             file = exercise.file

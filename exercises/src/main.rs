@@ -479,7 +479,7 @@ fn verify() -> Result<(), Failure> {
         match solved.outcome(exercise)? {
             Outcome::Pass => println!("ok: {} passes with its solution", exercise.name),
             Outcome::Fail(report) => problems.push(format!(
-                "{} fails with its solution (solutions/{}):\n{report}",
+                "{} fails with its solution (.solutions/{}):\n{report}",
                 exercise.name, exercise.file
             )),
         }

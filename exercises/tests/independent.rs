@@ -107,7 +107,7 @@ fn text(output: &Output) -> String {
 fn an_exercise_that_does_not_compile_stops_no_other() {
     let copy = copy_workspace();
     let exercises = copy.join("exercises");
-    let solutions = exercises.join("solutions");
+    let solutions = exercises.join(".solutions");
     let mut count = 0;
     for solution in std::fs::read_dir(&solutions).expect("the solutions") {
         let solution = solution.expect("a solution");

@@ -180,7 +180,7 @@ fn exercise_codes(workspace: &Workspace) -> Result<Vec<concepts::ExerciseCode>, 
         .iter()
         .map(|exercise| {
             let shipped = read(&dir.join("src/exercises").join(exercise.file))?;
-            let solution = read(&dir.join("solutions").join(exercise.file))?;
+            let solution = read(&dir.join(".solutions").join(exercise.file))?;
             Ok(concepts::ExerciseCode {
                 name: exercise.name,
                 example: exercise.example,
