@@ -6,18 +6,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+pub use exercises::crate_dir;
 use exercises::{
-    BLOCKING_LIMIT, Exercise, Record, VIRTUAL_LIMIT, WALL_LIMIT, format_time, parse_expected,
+    BLOCKING_LIMIT, Exercise, Record, SOLUTIONS, VIRTUAL_LIMIT, WALL_LIMIT, format_time,
+    parse_expected, shipped,
 };
 use similar::{Algorithm, DiffTag, capture_diff_slices};
 
 use crate::diagnose;
-
-/// The crate's directory, where `Cargo.toml`, `src/exercises/` and
-/// `solutions/` are.
-pub fn crate_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// The learner's file of `exercise`, as the learner would type it from the
 /// workspace root.
@@ -25,17 +21,50 @@ pub fn display_path(exercise: &Exercise) -> String {
     format!("exercises/src/exercises/{}", exercise.file)
 }
 
+/// Which files a build compiles as the exercises: the crate's feature
+/// that compiles them, and their directory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Files {
+    /// The learner's, in `src/exercises/`.
+    Learner,
+    /// The exercises as shipped, copied into `.shipped/` by
+    /// [`shipped::write_copies`] first.
+    Shipped,
+    /// The reference solutions, in `.solutions/`.
+    Solutions,
+}
+
+impl Files {
+    fn feature(self) -> &'static str {
+        match self {
+            Files::Learner => "track",
+            Files::Shipped => "shipped",
+            Files::Solutions => "solutions",
+        }
+    }
+
+    /// The directory of the files, under the crate's.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Files::Learner => "src/exercises",
+            Files::Shipped => shipped::COPIES,
+            Files::Solutions => SOLUTIONS,
+        }
+    }
+}
+
 /// What a build of some exercises left: each one's binary, or the
 /// compiler's errors in it.
 pub struct Built {
     build: proc::cargo::Build,
+    files: Files,
 }
 
-/// Builds the exercises `names` (the learner's files, or the reference
-/// solutions), each a crate of its own: cargo keeps going past one that
-/// does not compile, and [`Built::outcome`] reports its errors with it.
-/// With `solutions`, the self-tests' binary is built too.
-pub fn build(solutions: bool, names: &[&str]) -> io::Result<Built> {
+/// Builds the exercises `names` from `files`, each a crate of its own:
+/// cargo keeps going past one that does not compile, and
+/// [`Built::outcome`] reports its errors with it. With the solutions, the
+/// self-tests' binary is built too.
+pub fn build(files: Files, names: &[&str]) -> io::Result<Built> {
     let mut command = proc::cargo::command();
     let format = if io::stdout().is_terminal() {
         "--message-format=json-diagnostic-rendered-ansi"
@@ -55,12 +84,11 @@ pub fn build(solutions: bool, names: &[&str]) -> io::Result<Built> {
     for name in names {
         command.args(["--bin", name]);
     }
-    // Only the `track` feature compiles the exercises into their binaries;
-    // `solutions` compiles the reference solutions in their place.
-    if solutions {
-        command.args(["--features", "solutions", "--bin", SELFTEST]);
-    } else {
-        command.args(["--features", "track"]);
+    // Without one of these features the exercises' binaries leave them
+    // out (see `exercises::exercise!`).
+    command.args(["--features", files.feature()]);
+    if files == Files::Solutions {
+        command.args(["--bin", SELFTEST]);
     }
     let build = proc::cargo::build(command, proc::cargo::Stderr::Capture)?;
     // Errors anywhere but in an exercise's own crate are not the learner's.
@@ -78,7 +106,7 @@ pub fn build(solutions: bool, names: &[&str]) -> io::Result<Built> {
             build.stderr
         )));
     }
-    Ok(Built { build })
+    Ok(Built { build, files })
 }
 
 /// The self-tests' binary (`src/selftest.rs`).
@@ -99,7 +127,7 @@ impl Built {
     /// why it fails.
     pub fn outcome(&self, exercise: &Exercise) -> io::Result<Outcome> {
         if let Some(binary) = self.binary(exercise.name) {
-            let outcome = check(binary, None, exercise)?;
+            let outcome = check(binary, None, exercise, self.files.dir())?;
             let mut warned = self.warnings(exercise).peekable();
             return Ok(match outcome {
                 Outcome::Fail(mut report) if warned.peek().is_some() => {
@@ -139,17 +167,19 @@ impl Built {
         let binary = self
             .binary(SELFTEST)
             .ok_or_else(|| io::Error::other(format!("cargo built no `{SELFTEST}` executable")))?;
-        check(binary, Some(case.name), case)
+        // Their files are named from `src/exercises/`, as the learner's are.
+        check(binary, Some(case.name), case, Files::Learner.dir())
     }
 }
 
 /// An exercise's file is compiled from `src/bin/<name>.rs` as
 /// `src/bin/../exercises/<file>` (and a solution as
-/// `src/bin/../../solutions/<file>`); compiler messages and panics name it
+/// `src/bin/../../.solutions/<file>`, a copy as shipped as
+/// `src/bin/../../.shipped/<file>`); compiler messages and panics name it
 /// that way. The learner knows it by its own path.
 pub fn learner_paths(text: &str) -> String {
     text.replace("src/bin/../exercises/", "src/exercises/")
-        .replace("exercises/src/bin/../../solutions/", "exercises/solutions/")
+        .replace("exercises/src/bin/../../.", "exercises/.")
 }
 
 /// What one run of an exercise came to.
@@ -167,8 +197,9 @@ enum End {
 }
 
 /// Runs `binary` (with `case` as its argument, for a self-test) and
-/// compares what it printed, and when, with `exercise`'s expected output.
-fn check(binary: &Path, case: Option<&str>, exercise: &Exercise) -> io::Result<Outcome> {
+/// compares what it printed, and when, with `exercise`'s expected output;
+/// the notes on traps read its file in `dir`, under the crate's directory.
+fn check(binary: &Path, case: Option<&str>, exercise: &Exercise, dir: &str) -> io::Result<Outcome> {
     let expected = parse_expected(exercise.expected)
         .map_err(|error| io::Error::other(format!("expected/{}.txt: {error}", exercise.name)))?;
     let mut command = Command::new(binary);
@@ -299,7 +330,7 @@ fn check(binary: &Path, case: Option<&str>, exercise: &Exercise) -> io::Result<O
     if let Some(diff) = diff {
         let _ = write!(report, "\n{diff}");
     }
-    let source = std::fs::read_to_string(crate_dir().join("src/exercises").join(exercise.file));
+    let source = std::fs::read_to_string(crate_dir().join(dir).join(exercise.file));
     push_diagnoses(
         &mut report,
         &diagnose::Seen {

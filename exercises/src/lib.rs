@@ -52,10 +52,15 @@
 //!   that `hint NAME` gives the next: a digit per exercise beside the
 //!   checker's executable, in the target directory (`src/hints.rs` says why
 //!   it can only go stale harmlessly).
-//! - **Solutions** live in `exercises/solutions/`, outside `src/`. The
-//!   `solutions` feature compiles them in place of the learner's files; only
-//!   `cargo run -p exercises -- verify` (the CI check) uses it, and it checks
-//!   both directions: every exercise as shipped fails, every solution passes.
+//! - **Solutions** live in `exercises/.solutions/`, a hidden directory
+//!   outside `src/`, where a learner finds them when looking for them and
+//!   not before. The `solutions` feature compiles them in place of the
+//!   learner's files; only `cargo run -p exercises -- verify` (the CI
+//!   check) uses it, and it checks both directions: every exercise as
+//!   shipped fails, every solution passes. "As shipped" is as the last
+//!   commit has it, never the learner's copy ([`shipped`]): `verify` writes
+//!   those files into `.shipped/` and builds them with the `shipped`
+//!   feature, so a learner's work changes none of its results.
 //!   The same build holds the binary `exercise-selftest` (`src/selftest.rs`):
 //!   a few programs a learner might write (a panic, an endless await, a busy
 //!   loop, a blocked thread, a late spawned task), and `verify` checks that
@@ -84,7 +89,7 @@ pub const BLOCKING_LIMIT: Duration = Duration::from_secs(2);
 /// what it needs.
 pub struct Exercise {
     pub name: &'static str,
-    /// The file under `exercises/src/exercises/` (and `exercises/solutions/`).
+    /// The file under `exercises/src/exercises/` (and `exercises/.solutions/`).
     pub file: &'static str,
     /// The example that shows how, as `section/example`.
     pub example: &'static str,
@@ -97,7 +102,7 @@ pub struct Exercise {
 
 /// The one list of exercises, in the order the learner does them: each
 /// one's module name, its file (under `src/exercises/`, and under
-/// `solutions/` for its reference solution), the example that shows how,
+/// `.solutions/` for its reference solution), the example that shows how,
 /// and its three hints: `["a nudge that names no API", "the API to use,
 /// with its documentation or the example", "the answer"]`. Its expected output is `expected/<name>.txt`, and its
 /// binary `src/bin/<name>.rs`. The checker's catalog ([`EXERCISES`]) is made
@@ -356,37 +361,65 @@ macro_rules! catalog {
 with_catalog!(catalog);
 
 pub mod harness;
+pub mod shipped;
 
-/// An exercise's binary, `src/bin/<name>.rs`: its module (the learner's file
-/// `$file`, or with the `solutions` feature its solution `$solution`, both
-/// relative to `src/bin/`) and a `main` that runs it in the [`harness`].
-/// Each exercise is a crate of its own, so one that does not compile stops
-/// no other from being checked. The tidy test
-/// `every_exercise_has_its_binary_and_no_binary_lacks_an_exercise` gives the
-/// exact text of each binary's file.
+/// The crate's directory, where `Cargo.toml`, `src/exercises/`, [`SOLUTIONS`]
+/// and `expected/` are.
+pub fn crate_dir() -> &'static std::path::Path {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The reference solutions' directory, under the crate's: hidden (a dot
+/// directory, which `ls` and `rg` leave out), so that a learner finds the
+/// answers when looking for them and not before.
+pub const SOLUTIONS: &str = ".solutions";
+
+/// An exercise's binary, `src/bin/<name>.rs`: its module, compiled from
+/// one of three files named `$file`, and a `main` that runs it in the
+/// [`harness`]. With the `track` feature it is the learner's file, in
+/// `src/exercises/`; with `solutions`, the reference solution, in
+/// `.solutions/`; with `shipped`, the exercise as shipped, which `verify`
+/// copies into `.shipped/` (see [`shipped`]). Without any of them the
+/// binary leaves the exercise out. Each exercise is a crate of its own, so
+/// one that does not compile stops no other from being checked. The tidy
+/// test `every_exercise_has_its_binary_and_no_binary_lacks_an_exercise`
+/// gives the exact text of each binary's file.
 #[macro_export]
 macro_rules! exercise {
-    ($name:ident = $file:literal, $solution:literal) => {
-        // The shipped exercises are unfinished on purpose: `todo!()`s,
-        // values computed for the learner to use, loops the learner will
-        // rewrite.
+    ($name:ident = $file:literal) => {
+        // A `path` on an inline module names the directory of the modules
+        // inside it; `path` itself takes only a literal, so each directory
+        // is written out here once, not in every binary.
         #[cfg(feature = "track")]
-        #[cfg_attr(not(feature = "solutions"), path = $file)]
-        #[cfg_attr(feature = "solutions", path = $solution)]
-        #[allow(
-            clippy::while_let_loop,
-            dead_code,
-            unused_imports,
-            unused_variables,
-            unused_mut,
-            unreachable_code
+        #[cfg_attr(
+            not(any(feature = "shipped", feature = "solutions")),
+            path = "../exercises"
         )]
-        mod $name;
+        #[cfg_attr(
+            all(feature = "shipped", not(feature = "solutions")),
+            path = "../../.shipped"
+        )]
+        #[cfg_attr(feature = "solutions", path = "../../.solutions")]
+        mod exercise {
+            // The shipped exercises are unfinished on purpose: `todo!()`s,
+            // values computed for the learner to use, loops the learner will
+            // rewrite.
+            #[path = $file]
+            #[allow(
+                clippy::while_let_loop,
+                dead_code,
+                unused_imports,
+                unused_variables,
+                unused_mut,
+                unreachable_code
+            )]
+            pub mod $name;
+        }
 
         #[cfg(feature = "track")]
         fn main() -> ::std::process::ExitCode {
             $crate::harness::main(stringify!($name), $file, || {
-                ::std::boxed::Box::pin($name::run())
+                ::std::boxed::Box::pin(exercise::$name::run())
             })
         }
 
@@ -614,18 +647,10 @@ mod tests {
     }
 
     #[test]
-    fn every_exercise_has_its_files_and_names_a_real_example() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    fn every_exercise_names_a_real_example() {
         for exercise in EXERCISES {
-            for dir in ["src/exercises", "solutions"] {
-                assert!(
-                    root.join(dir).join(exercise.file).is_file(),
-                    "{dir}/{}",
-                    exercise.file
-                );
-            }
             let (section, example) = exercise.example.split_once('/').expect("section/example");
-            let source = root.join(format!("../crates/{section}/src/{example}.rs"));
+            let source = crate_dir().join(format!("../crates/{section}/src/{example}.rs"));
             assert!(
                 source.is_file(),
                 "{}: no example {}",
@@ -636,11 +661,14 @@ mod tests {
     }
 
     /// The tidy check of the one list: every exercise has its three files,
-    /// numbered in the list's order, and every file in those directories
-    /// belongs to an exercise of the list.
+    /// numbered in the list's order, and every file in the directories of
+    /// solutions and expected outputs belongs to an exercise of the list.
+    /// `src/exercises/` is the learner's: it is read only as shipped (a
+    /// backup file an editor leaves there, or an exercise deleted to start
+    /// again, must not turn this test red), and an exercise file without
+    /// an entry in the list shows as a solution without one.
     #[test]
     fn every_exercise_has_its_files_and_no_file_lacks_an_exercise() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut problems = Vec::new();
         for (index, exercise) in EXERCISES.iter().enumerate() {
             let numbered = format!("{:02}_{}.rs", index + 1, exercise.name);
@@ -650,18 +678,17 @@ mod tests {
                     exercise.name, exercise.file
                 ));
             }
+            if let Err(error) = shipped::read(exercise.file) {
+                problems.push(format!("{}: {error}", exercise.name));
+            }
         }
         let files: Vec<String> = EXERCISES.iter().map(|e| e.file.to_owned()).collect();
         let outputs: Vec<String> = EXERCISES
             .iter()
             .map(|e| format!("{}.txt", e.name))
             .collect();
-        for (dir, wanted) in [
-            ("src/exercises", &files),
-            ("solutions", &files),
-            ("expected", &outputs),
-        ] {
-            let entries = std::fs::read_dir(root.join(dir)).expect("the directory");
+        for (dir, wanted) in [(SOLUTIONS, &files), ("expected", &outputs)] {
+            let entries = std::fs::read_dir(crate_dir().join(dir)).expect("the directory");
             let found: Vec<String> = entries
                 .map(|entry| {
                     entry
@@ -693,7 +720,7 @@ mod tests {
             "//! The exercise `{name}`, built and run by the checker (`cargo run -p exercises`).\n\
              \n\
              exercises::exercise! {{\n    \
-             {name} = \"../exercises/{file}\", \"../../solutions/{file}\"\n\
+             {name} = \"{file}\"\n\
              }}\n",
             name = exercise.name,
             file = exercise.file

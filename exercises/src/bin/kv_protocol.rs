@@ -1,5 +1,5 @@
 //! The exercise `kv_protocol`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    kv_protocol = "../exercises/40_kv_protocol.rs", "../../solutions/40_kv_protocol.rs"
+    kv_protocol = "40_kv_protocol.rs"
 }

@@ -1,5 +1,5 @@
 //! The exercise `kv_ratelimit`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    kv_ratelimit = "../exercises/45_kv_ratelimit.rs", "../../solutions/45_kv_ratelimit.rs"
+    kv_ratelimit = "45_kv_ratelimit.rs"
 }

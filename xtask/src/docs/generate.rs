@@ -51,7 +51,9 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
         })
         .collect();
     let mut wrong = concepts::wrong_firsts(&codes);
-    wrong.extend(concepts::untaught(&exercise_codes(workspace)?, &codes));
+    // The exercises as shipped, never as a learner has changed them.
+    let shipped = exercises::shipped::read_all()?;
+    wrong.extend(concepts::untaught(&exercise_codes(&shipped)?, &codes));
     if !wrong.is_empty() {
         return Err(wrong.join("\n").into());
     }
@@ -107,13 +109,14 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
     );
     files.insert(
         PathBuf::from("exercises.md"),
-        format!("{MARKER}\n{}", exercises_page::page(workspace.root())?),
+        format!("{MARKER}\n{}", exercises_page::page(&shipped)?),
     );
     let readme_table = readme_table(workspace, &sections, &bridge);
     Ok(Book {
         files,
         readme_table,
         readme_chart: readme_chart(workspace)?,
+        notes: exercises::shipped::notes(&shipped),
     })
 }
 
@@ -171,21 +174,23 @@ pub(super) fn generated_files(root: &Path) -> Result<Vec<PathBuf>, Error> {
     Ok(found)
 }
 
-/// Each exercise, for [`concepts::untaught`]. The files are read as they are in this
-/// checkout: `docs` is the contributors' tool, and the learner's test
-/// command, `cargo test --workspace`, never reads them.
-fn exercise_codes(workspace: &Workspace) -> Result<Vec<concepts::ExerciseCode>, Error> {
-    let dir = workspace.root().join("exercises");
+/// Each exercise, for [`concepts::untaught`]: as shipped (as the last
+/// commit has it, whatever a learner has done to the file; see
+/// [`exercises::shipped`]), and its reference solution.
+fn exercise_codes(
+    shipped: &[(&str, exercises::shipped::Shipped)],
+) -> Result<Vec<concepts::ExerciseCode>, Error> {
+    let solutions = exercises::crate_dir().join(exercises::SOLUTIONS);
     exercises::EXERCISES
         .iter()
-        .map(|exercise| {
-            let shipped = read(&dir.join("src/exercises").join(exercise.file))?;
-            let solution = read(&dir.join("solutions").join(exercise.file))?;
+        .zip(shipped)
+        .map(|(exercise, (_, shipped))| {
+            let solution = read(&solutions.join(exercise.file))?;
             Ok(concepts::ExerciseCode {
                 name: exercise.name,
                 example: exercise.example,
-                points_here: shipped.contains("The Rust you need"),
-                shipped: concepts::code(&shipped),
+                points_here: shipped.text.contains("The Rust you need"),
+                shipped: concepts::code(&shipped.text),
                 solution: concepts::code(&solution),
             })
         })

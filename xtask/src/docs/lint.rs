@@ -407,6 +407,7 @@ mod tests {
             ]),
             readme_table: String::new(),
             readme_chart: String::new(),
+            notes: Vec::new(),
         };
         let pages: Vec<PathBuf> = learner_pages(dir.path(), &book)
             .unwrap()
@@ -438,6 +439,7 @@ mod tests {
             files: BTreeMap::from([(PathBuf::from("basics/hello_world.md"), String::new())]),
             readme_table: String::new(),
             readme_chart: String::new(),
+            notes: Vec::new(),
         };
         let root = Path::new("/nonexistent");
         let text = "[ok](basics/hello_world.md#run-it) [web](https://tokio.rs) \

@@ -92,6 +92,9 @@ pub struct Book {
     pub readme_table: String,
     /// The README's chart, between [`CHART_BEGIN`] and [`CHART_END`].
     pub readme_chart: String,
+    /// Where the exercises the book lists were read from, when not all
+    /// from the last commit ([`exercises::shipped::notes`]).
+    pub notes: Vec<String>,
 }
 
 pub(super) fn docs_src(workspace: &Workspace) -> PathBuf {
@@ -104,6 +107,9 @@ pub use crate::cli::DocsMode;
 pub fn run(mode: DocsMode) -> Result<bool, Error> {
     let workspace = Workspace::locate();
     let book = generate(&workspace)?;
+    for note in &book.notes {
+        eprintln!("note: {note}");
+    }
     if mode == DocsMode::Check {
         let problems = check(&workspace, &book)?;
         for problem in &problems {
