@@ -269,6 +269,9 @@ fn check(binary: &Path, case: Option<&str>, exercise: &Exercise, dir: &str) -> i
                         "`{name}` ran to the end, but its output differs from what was expected."
                     ),
                 );
+                // A task that panicked ended alone; the run went on without
+                // what it was to do, and only stderr says so.
+                push_task_panics(&mut report, &panics(&stderr));
                 if Duration::from_millis(wall_ms) > BLOCKING_LIMIT {
                     prose(
                         &mut report,
@@ -285,13 +288,13 @@ fn check(binary: &Path, case: Option<&str>, exercise: &Exercise, dir: &str) -> i
         End::Record(Record::Panicked) => {
             let _ = writeln!(report, "`{name}` panicked:");
             push_indented(&mut report, &stderr);
-            if stderr.contains("not yet implemented") {
+            if let Some(todo) = panics(&stderr).iter().find(|panic| panic.is_todo()) {
                 report.push('\n');
                 prose(
                     &mut report,
                     &format!(
-                        "A `todo!()` is still in {}: replace it with your code.",
-                        display_path(exercise)
+                        "The `todo!()` at {} is still there: replace it with your code.",
+                        todo.at
                     ),
                 );
             }
@@ -306,6 +309,8 @@ fn check(binary: &Path, case: Option<&str>, exercise: &Exercise, dir: &str) -> i
                     VIRTUAL_LIMIT.as_secs()
                 ),
             );
+            // Such as the task that was to answer, or to drop a sender.
+            push_task_panics(&mut report, &panics(&stderr));
         }
         End::Record(Record::Line { .. } | Record::Waits { .. }) => {
             unreachable!("lines are collected above")
@@ -353,6 +358,91 @@ fn check(binary: &Path, case: Option<&str>, exercise: &Exercise, dir: &str) -> i
         }
     }
     Ok(Outcome::Fail(report))
+}
+
+/// A panic a run's stderr reports: where, and its message.
+#[derive(Debug, PartialEq, Eq)]
+struct Panic {
+    /// The thread it happened on; every task of an exercise runs on `main`.
+    thread: String,
+    /// `file:line`, as the learner knows the file.
+    at: String,
+    message: String,
+}
+
+impl Panic {
+    /// Whether it is a `todo!()` (or `unimplemented!()`) that was reached.
+    fn is_todo(&self) -> bool {
+        self.message.starts_with("not yet implemented")
+            || self.message.starts_with("not implemented")
+    }
+}
+
+/// The panics in `stderr` (already through [`learner_paths`]), each place
+/// once, in the order they happened. Rust prints each as `thread 'main'
+/// (12) panicked at file:line:column:` and the message on the lines after.
+fn panics(stderr: &str) -> Vec<Panic> {
+    let mut found: Vec<Panic> = Vec::new();
+    let mut lines = stderr.lines().peekable();
+    while let Some(line) = lines.next() {
+        let Some(rest) = line.strip_prefix("thread '") else {
+            continue;
+        };
+        let Some((thread, after)) = rest.split_once('\'') else {
+            continue;
+        };
+        let Some((_, place)) = after.split_once(" panicked at ") else {
+            continue;
+        };
+        let place = place.strip_suffix(':').unwrap_or(place);
+        // `file:line:column`; the column says little to a reader.
+        let at = match place.rsplit_once(':') {
+            Some((file_line, column)) if column.bytes().all(|b| b.is_ascii_digit()) => file_line,
+            _ => place,
+        };
+        let mut message = Vec::new();
+        while let Some(next) = lines.peek() {
+            if next.is_empty() || next.starts_with("thread '") || next.starts_with("note: ") {
+                break;
+            }
+            message.push(*next);
+            lines.next();
+        }
+        let panic = Panic {
+            thread: thread.to_owned(),
+            at: at.to_owned(),
+            message: message.join("\n"),
+        };
+        if !found.iter().any(|seen| seen.at == panic.at) {
+            found.push(panic);
+        }
+    }
+    found
+}
+
+/// Says where each of `panics` happened, in a run that went on to its end:
+/// a panic in a spawned task ends that task only.
+fn push_task_panics(report: &mut String, panics: &[Panic]) {
+    for panic in panics {
+        let who = if panic.thread == "main" {
+            "A task it spawned".to_owned()
+        } else {
+            format!("Its thread `{}`", panic.thread)
+        };
+        report.push('\n');
+        let what = if panic.is_todo() {
+            format!(
+                "{who} panicked at the `todo!()` at {}: replace it with your code. A panic \
+                 ends only the task it happens in, and the program ran on without what that \
+                 task was to do.",
+                panic.at
+            )
+        } else {
+            let message = panic.message.lines().next().unwrap_or_default();
+            format!("{who} panicked at {}: {message}", panic.at)
+        };
+        prose(report, &what);
+    }
 }
 
 /// Appends the notes on the traps the run fell into, each naming its trap.
@@ -447,12 +537,17 @@ pub fn render_diff(expected: &[(u64, String)], printed: &[(u64, String)]) -> Opt
         }
     }
     pair_moved_lines(&mut rows);
+    // The text column is as wide as the longest line shown, up to
+    // `TEXT_COLUMN`: a longer line is wrapped within it, so that one long
+    // line (a printed error, a panic message) does not push every note far
+    // to the right.
     let width = rows
         .iter()
         .take(MAX_DIFF_ROWS)
         .map(|(_, _, text, _)| text.chars().count())
         .max()
-        .unwrap_or(0);
+        .unwrap_or(0)
+        .min(TEXT_COLUMN);
     let mut out =
         String::from("  time     line (~ printed at the wrong time, - missing, + not expected)\n");
     // A program that runs away (a loop that never stops printing) would
@@ -460,13 +555,49 @@ pub fn render_diff(expected: &[(u64, String)], printed: &[(u64, String)]) -> Opt
     let shown = rows.len().min(MAX_DIFF_ROWS);
     let hidden = rows.len() - shown;
     for (mark, at, text, note) in rows.into_iter().take(shown) {
-        let line = format!("{mark} {:>7}  {text:<width$}  {note}", format_time(at));
+        // A line without a note may take the whole width.
+        let room = if note.is_empty() {
+            LINE_WIDTH - ROW_PREFIX
+        } else {
+            width
+        };
+        let mut pieces = wrap_text(text, room).into_iter();
+        let first = pieces.next().unwrap_or_default();
+        let line = format!("{mark} {:>7}  {first:<width$}  {note}", format_time(at));
         let _ = writeln!(out, "{}", line.trim_end());
+        for piece in pieces {
+            let _ = writeln!(out, "{:ROW_PREFIX$}{piece}", "");
+        }
     }
     if hidden > 0 {
         let _ = writeln!(out, "  ... and {hidden} more lines");
     }
     Some(out)
+}
+
+/// How wide the diff's text column may grow before its lines are wrapped.
+const TEXT_COLUMN: usize = 32;
+/// The width the checker's reports keep to.
+const LINE_WIDTH: usize = 78;
+/// What comes before a row's text: its mark, its time and two spaces.
+const ROW_PREFIX: usize = 11;
+
+/// `text` in pieces of at most `width` characters, broken after a space
+/// where there is one, and within a word that is longer than `width`.
+fn wrap_text(text: &str, width: usize) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut rest: Vec<char> = text.chars().collect();
+    while rest.len() > width {
+        let cut = rest[..=width]
+            .iter()
+            .rposition(|c| *c == ' ')
+            .filter(|&space| space > 0)
+            .map_or(width, |space| space + 1);
+        let piece: String = rest.drain(..cut).collect();
+        pieces.push(piece.trim_end().to_owned());
+    }
+    pieces.push(rest.into_iter().collect());
+    pieces
 }
 
 /// A line printed in another order than expected comes out of the text
@@ -600,5 +731,97 @@ mod tests {
             "{diff}"
         );
         assert_eq!(diff.lines().count(), 7, "{diff}");
+    }
+
+    /// One long line, such as a printed `JoinError` with its panic message,
+    /// is wrapped in the text column: the other rows and their notes keep
+    /// to the report's width.
+    #[test]
+    fn a_long_line_is_wrapped_and_pads_no_other_row() {
+        let long = format!(
+            "the task failed: JoinError::Panic(Id(2), \"not yet implemented: {}\", ...)",
+            "x".repeat(90)
+        );
+        let expected = lines(&[(0, "Hello"), (1000, "World")]);
+        let printed = lines(&[(0, "Hello"), (1000, &long)]);
+        let diff = render_diff(&expected, &printed).unwrap();
+        for row in diff.lines() {
+            assert!(row.chars().count() <= LINE_WIDTH, "{row:?} in\n{diff}");
+        }
+        assert!(diff.contains("\n     0.0s  Hello\n"), "{diff}");
+        assert!(
+            diff.contains(
+                "-    1.0s  World                             expected at 1.0s, not printed"
+            ),
+            "{diff}"
+        );
+        assert!(
+            diff.contains(
+                "+    1.0s  the task failed:                  printed at 1.0s, not expected\n"
+            ),
+            "{diff}"
+        );
+        // All of it is there, in order.
+        let shown: String = diff
+            .lines()
+            .skip_while(|row| !row.starts_with('+'))
+            .map(|row| {
+                row[ROW_PREFIX..]
+                    .split("  printed at")
+                    .next()
+                    .unwrap()
+                    .trim()
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(shown.replace(' ', ""), long.replace(' ', ""), "{diff}");
+        assert_eq!(wrap_text("abc", 2), ["ab", "c"]);
+        assert_eq!(wrap_text("ab cd", 4), ["ab", "cd"]);
+        assert_eq!(wrap_text("", 4), [""]);
+    }
+
+    #[test]
+    fn panics_are_read_from_stderr_with_their_place() {
+        let stderr = "thread 'main' (20734) panicked at exercises/src/exercises/15_actor.rs:35:5:\n\
+                      not yet implemented\n\
+                      note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n\
+                      \n\
+                      thread 'main' (20734) panicked at exercises/src/exercises/15_actor.rs:35:5:\n\
+                      not yet implemented\n\
+                      thread '<unnamed>' panicked at exercises/src/exercises/15_actor.rs:40:9:\n\
+                      the account is closed\n";
+        let found = panics(stderr);
+        assert_eq!(
+            found,
+            [
+                Panic {
+                    thread: "main".to_owned(),
+                    at: "exercises/src/exercises/15_actor.rs:35".to_owned(),
+                    message: "not yet implemented".to_owned(),
+                },
+                Panic {
+                    thread: "<unnamed>".to_owned(),
+                    at: "exercises/src/exercises/15_actor.rs:40".to_owned(),
+                    message: "the account is closed".to_owned(),
+                },
+            ]
+        );
+        assert!(found[0].is_todo() && !found[1].is_todo());
+        let mut report = String::new();
+        push_task_panics(&mut report, &found);
+        assert!(
+            report.contains(
+                "A task it spawned panicked at the `todo!()` at\n\
+                 exercises/src/exercises/15_actor.rs:35: replace it with your code."
+            ),
+            "{report}"
+        );
+        assert!(
+            report.contains(
+                "Its thread `<unnamed>` panicked at exercises/src/exercises/15_actor.rs:40: the"
+            ),
+            "{report}"
+        );
+        assert!(panics("no panic here\n").is_empty());
     }
 }
