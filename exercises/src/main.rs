@@ -1,6 +1,7 @@
 //! The checker: `cargo run -p exercises [-- <command>]`. See the crate's
 //! docs (`src/lib.rs`) for how it works and why.
 
+mod answer;
 mod check;
 mod diagnose;
 mod hints;
@@ -358,6 +359,17 @@ fn hint(exercise: &Exercise, which: Hints) -> Result<(), Failure> {
             hints::WHAT[level - 1]
         );
         println!("{}", flags::wrap(exercise.hints[level - 1], 2));
+        if level == hints::LEVELS {
+            println!(
+                "{}",
+                flags::wrap(
+                    "The reference solution, against the exercise as shipped: - lines of the \
+                     exercise, + lines of the solution.",
+                    2
+                )
+            );
+            print!("{}", answer::change(exercise)?);
+        }
     }
     let then = if last < hints::LEVELS {
         format!(
