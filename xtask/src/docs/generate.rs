@@ -101,6 +101,7 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
             page.push_str(&see_also(section, example, &topics));
             page.push_str(&from_the_guides(example));
             files.insert(dir.join(format!("{}.md", example.name)), page);
+
         }
     }
     files.insert(
@@ -120,6 +121,57 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
     })
 }
 
+/// What a generated file of `book` holds on disk: a page's `{{#include}}`s
+/// replaced by what they include ([`expand_includes`]), so that the page
+/// reads whole where mdBook does not run (a page read on GitHub).
+pub(super) fn on_disk(root: &Path, path: &Path, text: &str) -> String {
+    if path.extension().is_some_and(|extension| extension == "md") {
+        expand_includes(root, path, text)
+    } else {
+        text.to_owned()
+    }
+}
+
+/// `text`, a page at `page` under `root` (`docs/src`), with each `{{#include
+/// file}}` and `{{#include file:start:}}` replaced by those lines of the
+/// file, as mdBook would include them (its lines from `start`, 1-based,
+/// joined by newlines). An include of a file that is missing, or in another
+/// form, is left as it is, for `--check` to report.
+pub(super) fn expand_includes(root: &Path, page: &Path, text: &str) -> String {
+    const OPEN: &str = "{{#include ";
+    let base = root.join(page.parent().unwrap_or(Path::new("")));
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(OPEN) {
+        out.push_str(&rest[..start]);
+        rest = &rest[start..];
+        let Some(end) = rest.find("}}") else {
+            break;
+        };
+        let target = rest[OPEN.len()..end].trim();
+        let (file, from) = match target.split_once(':') {
+            None => (target, Some(1)),
+            Some((file, range)) => (
+                file,
+                range
+                    .strip_suffix(':')
+                    .and_then(|start| start.parse::<usize>().ok())
+                    .filter(|&start| start > 0),
+            ),
+        };
+        match (from, fs::read_to_string(base.join(file))) {
+            (Some(from), Ok(included)) => {
+                let lines: Vec<&str> = included.lines().skip(from - 1).collect();
+                out.push_str(&lines.join("\n"));
+            }
+            _ => out.push_str(&rest[..end + 2]),
+        }
+        rest = &rest[end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Writes the book's generated files and the README's table, and deletes
 /// generated files that no longer belong to the book. Returns the paths it
 /// changed, relative to the workspace root.
@@ -128,8 +180,9 @@ pub fn write(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     let mut changed = Vec::new();
     for (path, text) in &book.files {
         let full = root.join(path);
+        let text = on_disk(&root, path, text);
         if fs::read_to_string(&full).ok().as_deref() != Some(text.as_str()) {
-            crate::files::write(&full, text)?;
+            crate::files::write(&full, &text)?;
             changed.push(format!("docs/src/{}", path.display()));
         }
     }
@@ -195,4 +248,29 @@ fn exercise_codes(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// As mdBook includes: a whole file, or its lines from a 1-based
+    /// `start`, joined by newlines; anything else is left for `--check`.
+    #[test]
+    fn includes_are_replaced_by_what_they_include() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("src/basics")).unwrap();
+        fs::write(dir.path().join("code.rs"), "//! header\n\nfn main() {}\n").unwrap();
+        let root = dir.path().join("src");
+        let page = Path::new("basics/page.md");
+        let text = "```rust\n{{#include ../../code.rs:3:}}\n```\n\
+                    ```text\n{{#include ../../code.rs}}\n```\n\
+                    {{#include ../../gone.rs}} {{#include ../../code.rs:anchor}}";
+        assert_eq!(
+            expand_includes(&root, page, text),
+            "```rust\nfn main() {}\n```\n```text\n//! header\n\nfn main() {}\n```\n\
+             {{#include ../../gone.rs}} {{#include ../../code.rs:anchor}}"
+        );
+        assert_eq!(on_disk(&root, Path::new("x.svg"), text), text);
+    }
 }

@@ -4,7 +4,10 @@
 //! Each example page is made from the `//!` header of
 //! `crates/<section>/src/<example>.rs`, and includes the file itself and its
 //! golden output with mdBook's `{{#include}}`, so the code and output shown
-//! are the checked ones. Each section gets a chapter page, each guide a page
+//! are the checked ones. On disk each include is already replaced by what
+//! it includes ([`generate::on_disk`]), so that a page read on GitHub,
+//! where mdBook does not run, reads whole; `--check` keeps those copies up
+//! to date. Each section gets a chapter page, each guide a page
 //! that follows it heading by heading (from `docs/seed-map.tsv`), and
 //! `SUMMARY.md` lists them all.
 //!
@@ -145,6 +148,7 @@ pub fn run(mode: DocsMode) -> Result<bool, Error> {
         for problem in &report.problems {
             println!("{problem}");
         }
+
         let (links, pages) = (report.links, report.pages);
         match report.problems.len() {
             0 => println!(
