@@ -101,7 +101,14 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
             page.push_str(&see_also(section, example, &topics));
             page.push_str(&from_the_guides(example));
             files.insert(dir.join(format!("{}.md", example.name)), page);
-
+            if let Some(svg) = super::pages::chart(example) {
+                files.insert(
+                    dir.join(format!("{}.svg", example.name)),
+                    super::charts::file(&svg).map_err(|why| {
+                        format!("the chart of {}/{}: {why}", section.name, example.name)
+                    })?,
+                );
+            }
         }
     }
     files.insert(
@@ -203,7 +210,8 @@ pub fn write(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     Ok(changed)
 }
 
-/// Paths (relative to `docs/src`) of the files on disk that carry [`MARKER`].
+/// Paths (relative to `docs/src`) of the pages and charts on disk that
+/// carry [`MARKER`].
 pub(super) fn generated_files(root: &Path) -> Result<Vec<PathBuf>, Error> {
     let mut found = Vec::new();
     let mut pending = vec![root.to_path_buf()];
@@ -215,7 +223,9 @@ pub(super) fn generated_files(root: &Path) -> Result<Vec<PathBuf>, Error> {
             let path = entry?.path();
             if path.is_dir() {
                 pending.push(path);
-            } else if path.extension().is_some_and(|extension| extension == "md")
+            } else if path
+                .extension()
+                .is_some_and(|extension| extension == "md" || extension == "svg")
                 && fs::read_to_string(&path)?.starts_with(MARKER)
                 && let Ok(relative) = path.strip_prefix(root)
             {

@@ -5,9 +5,9 @@
 //! `crates/<section>/src/<example>.rs`, and includes the file itself and its
 //! golden output with mdBook's `{{#include}}`, so the code and output shown
 //! are the checked ones. On disk each include is already replaced by what
-//! it includes ([`generate::on_disk`]), so that a page read on GitHub,
-//! where mdBook does not run, reads whole; `--check` keeps those copies up
-//! to date. Each section gets a chapter page, each guide a page
+//! it includes ([`generate::on_disk`]), and each chart is a file beside its
+//! page ([`charts`]), so that a page read on GitHub, where mdBook does not
+//! run, reads whole; `--check` keeps those copies up to date. Each section gets a chapter page, each guide a page
 //! that follows it heading by heading (from `docs/seed-map.tsv`), and
 //! `SUMMARY.md` lists them all.
 //!
@@ -33,6 +33,8 @@
 //! - [`concepts`] is "The Rust you need": the Rust concepts the examples
 //!   use, read from their code, and the first example that needs each;
 //! - [`pages`] renders the summary, chapter, topic and example pages;
+//! - [`charts`] writes each example's chart as a file of its own, and draws
+//!   it inline in the built book (an mdBook preprocessor);
 //! - [`readme`] owns the two generated parts of the top-level README;
 //! - [`lint`] is `--check`: everything wrong with the book on disk;
 //! - [`site`] is the end of `--build`: every link and anchor of the built
@@ -52,6 +54,7 @@ use crate::Error;
 use crate::workspace::Workspace;
 
 pub mod bridge;
+pub mod charts;
 pub mod concepts;
 pub mod exercises_page;
 pub mod generate;
@@ -119,7 +122,15 @@ pub fn run(mode: DocsMode) -> Result<bool, Error> {
             println!("{problem}");
         }
         if problems.is_empty() {
-            println!("docs: {} generated pages up to date", book.files.len());
+            let charts = book
+                .files
+                .keys()
+                .filter(|path| path.extension().is_some_and(|extension| extension == "svg"))
+                .count();
+            println!(
+                "docs: {} generated pages and {charts} charts up to date",
+                book.files.len() - charts
+            );
             return Ok(true);
         }
         let count = problems.len();
@@ -148,7 +159,13 @@ pub fn run(mode: DocsMode) -> Result<bool, Error> {
         for problem in &report.problems {
             println!("{problem}");
         }
-
+        let not_inline = charts::not_inline(&site, &shown, &book);
+        for problem in &not_inline {
+            println!("{problem}");
+        }
+        if !not_inline.is_empty() {
+            return Ok(false);
+        }
         let (links, pages) = (report.links, report.pages);
         match report.problems.len() {
             0 => println!(
