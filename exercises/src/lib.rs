@@ -716,6 +716,20 @@ mod tests {
         assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 
+    /// `exercise!` names the directories of the solutions and of the
+    /// copies as shipped in literals (a `path` takes nothing else): they
+    /// must be the ones the checker reads and `verify` writes.
+    #[test]
+    fn exercise_compiles_the_directories_the_checker_uses() {
+        let source = include_str!("lib.rs");
+        for dir in [SOLUTIONS, shipped::COPIES] {
+            assert!(
+                source.contains(&format!("path = \"../../{dir}\"")),
+                "exercise! does not name {dir}"
+            );
+        }
+    }
+
     /// What `src/bin/<name>.rs` holds for `exercise`: its binary.
     fn binary_source(exercise: &Exercise) -> String {
         format!(
