@@ -5,7 +5,7 @@
 //! instead ([`inline`], run by mdBook as the preprocessor `charts` that
 //! `docs/book.toml` names), where it takes the theme's colours and answers
 //! the pointer. The file is the SVG the book draws (`timeline::svg_with`),
-//! given colours of its own for where the theme's are missing ([`file`]).
+//! given colours of its own for where the theme's are missing ([`file()`]).
 
 use std::fmt::Write as _;
 use std::io::{Read, Write};

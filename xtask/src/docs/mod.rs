@@ -5,11 +5,11 @@
 //! `crates/<section>/src/<example>.rs`, and includes the file itself and its
 //! golden output with mdBook's `{{#include}}`, so the code and output shown
 //! are the checked ones. On disk each include is already replaced by what
-//! it includes ([`generate::on_disk`]), and each chart is a file beside its
+//! it includes (`generate::on_disk`), and each chart is a file beside its
 //! page ([`charts`]), so that a page read on GitHub, where mdBook does not
-//! run, reads whole; `--check` keeps those copies up to date. Each section gets a chapter page, each guide a page
-//! that follows it heading by heading (from `docs/seed-map.tsv`), and
-//! `SUMMARY.md` lists them all.
+//! run, reads whole; `--check` keeps those copies up to date. Each section
+//! gets a chapter page, each guide a page that follows it heading by
+//! heading (from `docs/seed-map.tsv`), and `SUMMARY.md` lists them all.
 //!
 //! The book is the learner's, but for the contributors' pages under
 //! `docs/src/contributing/`: how the book is checked, and every guide block
