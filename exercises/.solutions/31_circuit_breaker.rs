@@ -15,7 +15,10 @@ struct Breaker {
 }
 
 impl Breaker {
-    async fn call(&mut self, request: impl Future<Output = Result<u32, String>>) -> Result<u32, String> {
+    async fn call(
+        &mut self,
+        request: impl Future<Output = Result<u32, String>>,
+    ) -> Result<u32, String> {
         if let Some(until) = self.open_until
             && Instant::now() < until
         {

@@ -51,6 +51,12 @@ async fn group(jobs: &[(u32, u64, bool)]) -> Result<Vec<u32>, String> {
 pub async fn run() {
     let ok = group(&[(1, 100, false), (2, 200, false)]).await;
     println!("first group: {ok:?}");
-    let failed = group(&[(3, 100, false), (4, 500, false), (5, 300, true), (6, 1000, false)]).await;
+    let failed = group(&[
+        (3, 100, false),
+        (4, 500, false),
+        (5, 300, true),
+        (6, 1000, false),
+    ])
+    .await;
     println!("second group: {failed:?}");
 }

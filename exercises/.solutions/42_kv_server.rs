@@ -42,7 +42,10 @@ async fn serve(stream: DuplexStream, store: Store) -> io::Result<()> {
     while let Some(line) = lines.next().await {
         let reply = match line {
             // The guard is a temporary: the lock is let go at the `;`.
-            Ok(line) => execute(&line, &mut store.lock().unwrap_or_else(PoisonError::into_inner)),
+            Ok(line) => execute(
+                &line,
+                &mut store.lock().unwrap_or_else(PoisonError::into_inner),
+            ),
             Err(LinesCodecError::MaxLineLengthExceeded) => {
                 lines.send("ERR line too long").await.map_err(into_io)?;
                 break;
@@ -129,7 +132,12 @@ pub async fn run() {
             println!("{name}: the server is gone");
             break;
         }
-        clients.spawn(client(name, near, Duration::from_millis(pause_ms), commands));
+        clients.spawn(client(
+            name,
+            near,
+            Duration::from_millis(pause_ms),
+            commands,
+        ));
     }
     // The server stops accepting once every sender is gone.
     drop(connect);

@@ -45,7 +45,14 @@ type Store = Arc<Mutex<HashMap<String, Entry>>>;
 /// Runs one command on the store, at `now`, and returns the reply.
 fn execute(line: &str, store: &mut HashMap<String, Entry>, now: Instant) -> String {
     let mut words = line.split_whitespace();
-    match (words.next(), words.next(), words.next(), words.next(), words.next(), words.next()) {
+    match (
+        words.next(),
+        words.next(),
+        words.next(),
+        words.next(),
+        words.next(),
+        words.next(),
+    ) {
         // An expired key reads as missing, whether or not the sweeper has
         // removed it yet.
         (Some("GET"), Some(key), None, None, None, None) => match store.get(key) {

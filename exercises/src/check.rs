@@ -6,18 +6,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+pub use exercises::crate_dir;
 use exercises::{
-    BLOCKING_LIMIT, Exercise, Record, VIRTUAL_LIMIT, WALL_LIMIT, format_time, parse_expected,
+    BLOCKING_LIMIT, Exercise, Record, SOLUTIONS, VIRTUAL_LIMIT, WALL_LIMIT, format_time,
+    parse_expected, shipped,
 };
 use similar::{Algorithm, DiffTag, capture_diff_slices};
 
 use crate::diagnose;
-
-/// The crate's directory, where `Cargo.toml`, `src/exercises/` and
-/// `.solutions/` are.
-pub fn crate_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// The learner's file of `exercise`, as the learner would type it from the
 /// workspace root.
@@ -25,17 +21,50 @@ pub fn display_path(exercise: &Exercise) -> String {
     format!("exercises/src/exercises/{}", exercise.file)
 }
 
+/// Which files a build compiles as the exercises: the crate's feature
+/// that compiles them, and their directory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Files {
+    /// The learner's, in `src/exercises/`.
+    Learner,
+    /// The exercises as shipped, copied into `.shipped/` by
+    /// [`shipped::write_copies`] first.
+    Shipped,
+    /// The reference solutions, in `.solutions/`.
+    Solutions,
+}
+
+impl Files {
+    fn feature(self) -> &'static str {
+        match self {
+            Files::Learner => "track",
+            Files::Shipped => "shipped",
+            Files::Solutions => "solutions",
+        }
+    }
+
+    /// The directory of the files, under the crate's.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Files::Learner => "src/exercises",
+            Files::Shipped => shipped::COPIES,
+            Files::Solutions => SOLUTIONS,
+        }
+    }
+}
+
 /// What a build of some exercises left: each one's binary, or the
 /// compiler's errors in it.
 pub struct Built {
     build: proc::cargo::Build,
+    files: Files,
 }
 
-/// Builds the exercises `names` (the learner's files, or the reference
-/// solutions), each a crate of its own: cargo keeps going past one that
-/// does not compile, and [`Built::outcome`] reports its errors with it.
-/// With `solutions`, the self-tests' binary is built too.
-pub fn build(solutions: bool, names: &[&str]) -> io::Result<Built> {
+/// Builds the exercises `names` from `files`, each a crate of its own:
+/// cargo keeps going past one that does not compile, and
+/// [`Built::outcome`] reports its errors with it. With the solutions, the
+/// self-tests' binary is built too.
+pub fn build(files: Files, names: &[&str]) -> io::Result<Built> {
     let mut command = proc::cargo::command();
     let format = if io::stdout().is_terminal() {
         "--message-format=json-diagnostic-rendered-ansi"
@@ -55,12 +84,11 @@ pub fn build(solutions: bool, names: &[&str]) -> io::Result<Built> {
     for name in names {
         command.args(["--bin", name]);
     }
-    // Only the `track` feature compiles the exercises into their binaries;
-    // `solutions` compiles the reference solutions in their place.
-    if solutions {
-        command.args(["--features", "solutions", "--bin", SELFTEST]);
-    } else {
-        command.args(["--features", "track"]);
+    // Without one of these features the exercises' binaries leave them
+    // out (see `exercises::exercise!`).
+    command.args(["--features", files.feature()]);
+    if files == Files::Solutions {
+        command.args(["--bin", SELFTEST]);
     }
     let build = proc::cargo::build(command, proc::cargo::Stderr::Capture)?;
     // Errors anywhere but in an exercise's own crate are not the learner's.
@@ -78,7 +106,7 @@ pub fn build(solutions: bool, names: &[&str]) -> io::Result<Built> {
             build.stderr
         )));
     }
-    Ok(Built { build })
+    Ok(Built { build, files })
 }
 
 /// The self-tests' binary (`src/selftest.rs`).
@@ -99,7 +127,7 @@ impl Built {
     /// why it fails.
     pub fn outcome(&self, exercise: &Exercise) -> io::Result<Outcome> {
         if let Some(binary) = self.binary(exercise.name) {
-            let outcome = check(binary, None, exercise)?;
+            let outcome = check(binary, None, exercise, self.files.dir())?;
             let mut warned = self.warnings(exercise).peekable();
             return Ok(match outcome {
                 Outcome::Fail(mut report) if warned.peek().is_some() => {
@@ -139,41 +167,19 @@ impl Built {
         let binary = self
             .binary(SELFTEST)
             .ok_or_else(|| io::Error::other(format!("cargo built no `{SELFTEST}` executable")))?;
-        check(binary, Some(case.name), case)
+        // Their files are named from `src/exercises/`, as the learner's are.
+        check(binary, Some(case.name), case, Files::Learner.dir())
     }
 }
 
 /// An exercise's file is compiled from `src/bin/<name>.rs` as
 /// `src/bin/../exercises/<file>` (and a solution as
-/// `src/bin/../../.solutions/<file>`); compiler messages and panics name it
+/// `src/bin/../../.solutions/<file>`, a copy as shipped as
+/// `src/bin/../../.shipped/<file>`); compiler messages and panics name it
 /// that way. The learner knows it by its own path.
 pub fn learner_paths(text: &str) -> String {
     text.replace("src/bin/../exercises/", "src/exercises/")
-        .replace("exercises/src/bin/../../.solutions/", "exercises/.solutions/")
-}
-
-/// The panics the default hook reported on `stderr`: where each one was,
-/// `file:line`, and its message.
-fn task_panics(stderr: &str) -> Vec<(String, String)> {
-    let mut lines = stderr.lines();
-    let mut panics = Vec::new();
-    while let Some(line) = lines.next() {
-        // `thread 'name' panicked at ...`, an id in brackets after the name.
-        let Some((_, at)) = line
-            .strip_prefix("thread '")
-            .and_then(|line| line.split_once(" panicked at "))
-        else {
-            continue;
-        };
-        // `file:line:column:`, then the message on the next line.
-        let at = at.trim_end_matches(':');
-        let at = at
-            .rsplit_once(':')
-            .map_or(at, |(file_and_line, _column)| file_and_line);
-        let message = lines.next().unwrap_or_default().trim();
-        panics.push((at.to_owned(), message.to_owned()));
-    }
-    panics
+        .replace("exercises/src/bin/../../.", "exercises/.")
 }
 
 /// What one run of an exercise came to.
@@ -191,8 +197,9 @@ enum End {
 }
 
 /// Runs `binary` (with `case` as its argument, for a self-test) and
-/// compares what it printed, and when, with `exercise`'s expected output.
-fn check(binary: &Path, case: Option<&str>, exercise: &Exercise) -> io::Result<Outcome> {
+/// compares what it printed, and when, with `exercise`'s expected output;
+/// the notes on traps read its file in `dir`, under the crate's directory.
+fn check(binary: &Path, case: Option<&str>, exercise: &Exercise, dir: &str) -> io::Result<Outcome> {
     let expected = parse_expected(exercise.expected)
         .map_err(|error| io::Error::other(format!("expected/{}.txt: {error}", exercise.name)))?;
     let mut command = Command::new(binary);
@@ -262,16 +269,9 @@ fn check(binary: &Path, case: Option<&str>, exercise: &Exercise) -> io::Result<O
                         "`{name}` ran to the end, but its output differs from what was expected."
                     ),
                 );
-                // A task that panics ends alone; the program goes on, and
-                // only the lines it never printed show it.
-                for (at, message) in task_panics(&stderr) {
-                    let what = if message == "not yet implemented" {
-                        "a `todo!()` still to replace with your code".to_owned()
-                    } else {
-                        format!("`{message}`")
-                    };
-                    prose(&mut report, &format!("A task panicked at {at}: {what}."));
-                }
+                // A task that panicked ended alone; the run went on without
+                // what it was to do, and only stderr says so.
+                push_task_panics(&mut report, &panics(&stderr));
                 if Duration::from_millis(wall_ms) > BLOCKING_LIMIT {
                     prose(
                         &mut report,
@@ -288,13 +288,13 @@ fn check(binary: &Path, case: Option<&str>, exercise: &Exercise) -> io::Result<O
         End::Record(Record::Panicked) => {
             let _ = writeln!(report, "`{name}` panicked:");
             push_indented(&mut report, &stderr);
-            if stderr.contains("not yet implemented") {
+            if let Some(todo) = panics(&stderr).iter().find(|panic| panic.is_todo()) {
                 report.push('\n');
                 prose(
                     &mut report,
                     &format!(
-                        "A `todo!()` is still in {}: replace it with your code.",
-                        display_path(exercise)
+                        "The `todo!()` at {} is still there: replace it with your code.",
+                        todo.at
                     ),
                 );
             }
@@ -309,6 +309,8 @@ fn check(binary: &Path, case: Option<&str>, exercise: &Exercise) -> io::Result<O
                     VIRTUAL_LIMIT.as_secs()
                 ),
             );
+            // Such as the task that was to answer, or to drop a sender.
+            push_task_panics(&mut report, &panics(&stderr));
         }
         End::Record(Record::Line { .. } | Record::Waits { .. }) => {
             unreachable!("lines are collected above")
@@ -333,7 +335,7 @@ fn check(binary: &Path, case: Option<&str>, exercise: &Exercise) -> io::Result<O
     if let Some(diff) = diff {
         let _ = write!(report, "\n{diff}");
     }
-    let source = std::fs::read_to_string(crate_dir().join("src/exercises").join(exercise.file));
+    let source = std::fs::read_to_string(crate_dir().join(dir).join(exercise.file));
     push_diagnoses(
         &mut report,
         &diagnose::Seen {
@@ -356,6 +358,91 @@ fn check(binary: &Path, case: Option<&str>, exercise: &Exercise) -> io::Result<O
         }
     }
     Ok(Outcome::Fail(report))
+}
+
+/// A panic a run's stderr reports: where, and its message.
+#[derive(Debug, PartialEq, Eq)]
+struct Panic {
+    /// The thread it happened on; every task of an exercise runs on `main`.
+    thread: String,
+    /// `file:line`, as the learner knows the file.
+    at: String,
+    message: String,
+}
+
+impl Panic {
+    /// Whether it is a `todo!()` (or `unimplemented!()`) that was reached.
+    fn is_todo(&self) -> bool {
+        self.message.starts_with("not yet implemented")
+            || self.message.starts_with("not implemented")
+    }
+}
+
+/// The panics in `stderr` (already through [`learner_paths`]), each place
+/// once, in the order they happened. Rust prints each as `thread 'main'
+/// (12) panicked at file:line:column:` and the message on the lines after.
+fn panics(stderr: &str) -> Vec<Panic> {
+    let mut found: Vec<Panic> = Vec::new();
+    let mut lines = stderr.lines().peekable();
+    while let Some(line) = lines.next() {
+        let Some(rest) = line.strip_prefix("thread '") else {
+            continue;
+        };
+        let Some((thread, after)) = rest.split_once('\'') else {
+            continue;
+        };
+        let Some((_, place)) = after.split_once(" panicked at ") else {
+            continue;
+        };
+        let place = place.strip_suffix(':').unwrap_or(place);
+        // `file:line:column`; the column says little to a reader.
+        let at = match place.rsplit_once(':') {
+            Some((file_line, column)) if column.bytes().all(|b| b.is_ascii_digit()) => file_line,
+            _ => place,
+        };
+        let mut message = Vec::new();
+        while let Some(next) = lines.peek() {
+            if next.is_empty() || next.starts_with("thread '") || next.starts_with("note: ") {
+                break;
+            }
+            message.push(*next);
+            lines.next();
+        }
+        let panic = Panic {
+            thread: thread.to_owned(),
+            at: at.to_owned(),
+            message: message.join("\n"),
+        };
+        if !found.iter().any(|seen| seen.at == panic.at) {
+            found.push(panic);
+        }
+    }
+    found
+}
+
+/// Says where each of `panics` happened, in a run that went on to its end:
+/// a panic in a spawned task ends that task only.
+fn push_task_panics(report: &mut String, panics: &[Panic]) {
+    for panic in panics {
+        let who = if panic.thread == "main" {
+            "A task it spawned".to_owned()
+        } else {
+            format!("Its thread `{}`", panic.thread)
+        };
+        report.push('\n');
+        let what = if panic.is_todo() {
+            format!(
+                "{who} panicked at the `todo!()` at {}: replace it with your code. A panic \
+                 ends only the task it happens in, and the program ran on without what that \
+                 task was to do.",
+                panic.at
+            )
+        } else {
+            let message = panic.message.lines().next().unwrap_or_default();
+            format!("{who} panicked at {}: {message}", panic.at)
+        };
+        prose(report, &what);
+    }
 }
 
 /// Appends the notes on the traps the run fell into, each naming its trap.
@@ -450,12 +537,17 @@ pub fn render_diff(expected: &[(u64, String)], printed: &[(u64, String)]) -> Opt
         }
     }
     pair_moved_lines(&mut rows);
+    // The text column is as wide as the longest line shown, up to
+    // `TEXT_COLUMN`: a longer line is wrapped within it, so that one long
+    // line (a printed error, a panic message) does not push every note far
+    // to the right.
     let width = rows
         .iter()
         .take(MAX_DIFF_ROWS)
-        .map(|(_, _, text, _)| text.chars().count().min(MAX_LINE_SHOWN))
+        .map(|(_, _, text, _)| text.chars().count())
         .max()
-        .unwrap_or(0);
+        .unwrap_or(0)
+        .min(TEXT_COLUMN);
     let mut out =
         String::from("  time     line (~ printed at the wrong time, - missing, + not expected)\n");
     // A program that runs away (a loop that never stops printing) would
@@ -463,9 +555,19 @@ pub fn render_diff(expected: &[(u64, String)], printed: &[(u64, String)]) -> Opt
     let shown = rows.len().min(MAX_DIFF_ROWS);
     let hidden = rows.len() - shown;
     for (mark, at, text, note) in rows.into_iter().take(shown) {
-        let text = shorten(text);
-        let line = format!("{mark} {:>7}  {text:<width$}  {note}", format_time(at));
+        // A line without a note may take the whole width.
+        let room = if note.is_empty() {
+            LINE_WIDTH - ROW_PREFIX
+        } else {
+            width
+        };
+        let mut pieces = wrap_text(text, room).into_iter();
+        let first = pieces.next().unwrap_or_default();
+        let line = format!("{mark} {:>7}  {first:<width$}  {note}", format_time(at));
         let _ = writeln!(out, "{}", line.trim_end());
+        for piece in pieces {
+            let _ = writeln!(out, "{:ROW_PREFIX$}{piece}", "");
+        }
     }
     if hidden > 0 {
         let _ = writeln!(out, "  ... and {hidden} more lines");
@@ -473,18 +575,29 @@ pub fn render_diff(expected: &[(u64, String)], printed: &[(u64, String)]) -> Opt
     Some(out)
 }
 
-/// How many characters of a line the table shows: a longer one (a panic
-/// message, a runaway line) is cut, so that it doesn't push every note off
-/// the screen.
-const MAX_LINE_SHOWN: usize = 50;
+/// How wide the diff's text column may grow before its lines are wrapped.
+const TEXT_COLUMN: usize = 32;
+/// The width the checker's reports keep to.
+const LINE_WIDTH: usize = 78;
+/// What comes before a row's text: its mark, its time and two spaces.
+const ROW_PREFIX: usize = 11;
 
-/// `text`, cut to [`MAX_LINE_SHOWN`] characters with `…` if it is longer.
-fn shorten(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.chars().count() <= MAX_LINE_SHOWN {
-        return text.into();
+/// `text` in pieces of at most `width` characters, broken after a space
+/// where there is one, and within a word that is longer than `width`.
+fn wrap_text(text: &str, width: usize) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut rest: Vec<char> = text.chars().collect();
+    while rest.len() > width {
+        let cut = rest[..=width]
+            .iter()
+            .rposition(|c| *c == ' ')
+            .filter(|&space| space > 0)
+            .map_or(width, |space| space + 1);
+        let piece: String = rest.drain(..cut).collect();
+        pieces.push(piece.trim_end().to_owned());
     }
-    let kept: String = text.chars().take(MAX_LINE_SHOWN - 1).collect();
-    format!("{kept}…").into()
+    pieces.push(rest.into_iter().collect());
+    pieces
 }
 
 /// A line printed in another order than expected comes out of the text
@@ -549,36 +662,6 @@ fn printed_row(text: &str, expected_at: u64, printed_at: u64) -> Row<'_> {
 
 #[cfg(test)]
 mod tests {
-
-    #[test]
-    fn a_long_line_is_cut_and_pads_no_other() {
-        let long = "x".repeat(150);
-        let diff = super::render_diff(
-            &[(0, "short".to_owned())],
-            &[(0, "short".to_owned()), (1000, long)],
-        )
-        .expect("they differ");
-        assert!(
-            diff.lines().all(|line| line.chars().count() <= 100),
-            "{diff}"
-        );
-        assert!(diff.contains(&format!("{}…", "x".repeat(49))), "{diff}");
-    }
-
-    #[test]
-    fn a_task_panic_is_found_with_its_place_and_message() {
-        let stderr = "\nthread 'main' (4121) panicked at exercises/src/exercises/02_spawn_join.rs:21:9:\n\
-                      not yet implemented\nnote: run with `RUST_BACKTRACE=1`\n";
-        assert_eq!(
-            super::task_panics(stderr),
-            [(
-                "exercises/src/exercises/02_spawn_join.rs:21".to_owned(),
-                "not yet implemented".to_owned()
-            )]
-        );
-        assert!(super::task_panics("no panic here").is_empty());
-    }
-
     use super::*;
 
     fn lines(lines: &[(u64, &str)]) -> Vec<(u64, String)> {
@@ -648,5 +731,97 @@ mod tests {
             "{diff}"
         );
         assert_eq!(diff.lines().count(), 7, "{diff}");
+    }
+
+    /// One long line, such as a printed `JoinError` with its panic message,
+    /// is wrapped in the text column: the other rows and their notes keep
+    /// to the report's width.
+    #[test]
+    fn a_long_line_is_wrapped_and_pads_no_other_row() {
+        let long = format!(
+            "the task failed: JoinError::Panic(Id(2), \"not yet implemented: {}\", ...)",
+            "x".repeat(90)
+        );
+        let expected = lines(&[(0, "Hello"), (1000, "World")]);
+        let printed = lines(&[(0, "Hello"), (1000, &long)]);
+        let diff = render_diff(&expected, &printed).unwrap();
+        for row in diff.lines() {
+            assert!(row.chars().count() <= LINE_WIDTH, "{row:?} in\n{diff}");
+        }
+        assert!(diff.contains("\n     0.0s  Hello\n"), "{diff}");
+        assert!(
+            diff.contains(
+                "-    1.0s  World                             expected at 1.0s, not printed"
+            ),
+            "{diff}"
+        );
+        assert!(
+            diff.contains(
+                "+    1.0s  the task failed:                  printed at 1.0s, not expected\n"
+            ),
+            "{diff}"
+        );
+        // All of it is there, in order.
+        let shown: String = diff
+            .lines()
+            .skip_while(|row| !row.starts_with('+'))
+            .map(|row| {
+                row[ROW_PREFIX..]
+                    .split("  printed at")
+                    .next()
+                    .unwrap()
+                    .trim()
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(shown.replace(' ', ""), long.replace(' ', ""), "{diff}");
+        assert_eq!(wrap_text("abc", 2), ["ab", "c"]);
+        assert_eq!(wrap_text("ab cd", 4), ["ab", "cd"]);
+        assert_eq!(wrap_text("", 4), [""]);
+    }
+
+    #[test]
+    fn panics_are_read_from_stderr_with_their_place() {
+        let stderr = "thread 'main' (20734) panicked at exercises/src/exercises/15_actor.rs:35:5:\n\
+                      not yet implemented\n\
+                      note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n\
+                      \n\
+                      thread 'main' (20734) panicked at exercises/src/exercises/15_actor.rs:35:5:\n\
+                      not yet implemented\n\
+                      thread '<unnamed>' panicked at exercises/src/exercises/15_actor.rs:40:9:\n\
+                      the account is closed\n";
+        let found = panics(stderr);
+        assert_eq!(
+            found,
+            [
+                Panic {
+                    thread: "main".to_owned(),
+                    at: "exercises/src/exercises/15_actor.rs:35".to_owned(),
+                    message: "not yet implemented".to_owned(),
+                },
+                Panic {
+                    thread: "<unnamed>".to_owned(),
+                    at: "exercises/src/exercises/15_actor.rs:40".to_owned(),
+                    message: "the account is closed".to_owned(),
+                },
+            ]
+        );
+        assert!(found[0].is_todo() && !found[1].is_todo());
+        let mut report = String::new();
+        push_task_panics(&mut report, &found);
+        assert!(
+            report.contains(
+                "A task it spawned panicked at the `todo!()` at\n\
+                 exercises/src/exercises/15_actor.rs:35: replace it with your code."
+            ),
+            "{report}"
+        );
+        assert!(
+            report.contains(
+                "Its thread `<unnamed>` panicked at exercises/src/exercises/15_actor.rs:40: the"
+            ),
+            "{report}"
+        );
+        assert!(panics("no panic here\n").is_empty());
     }
 }

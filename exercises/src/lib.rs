@@ -52,10 +52,15 @@
 //!   that `hint NAME` gives the next: a digit per exercise beside the
 //!   checker's executable, in the target directory (`src/hints.rs` says why
 //!   it can only go stale harmlessly).
-//! - **Solutions** live in `exercises/.solutions/`, outside `src/`, in a directory `ls` does not show. The
-//!   `solutions` feature compiles them in place of the learner's files; only
-//!   `cargo run -p exercises -- verify` (the CI check) uses it, and it checks
-//!   both directions: every exercise as shipped fails, every solution passes.
+//! - **Solutions** live in `exercises/.solutions/`, a hidden directory
+//!   outside `src/`, where a learner finds them when looking for them and
+//!   not before. The `solutions` feature compiles them in place of the
+//!   learner's files; only `cargo run -p exercises -- verify` (the CI
+//!   check) uses it, and it checks both directions: every exercise as
+//!   shipped fails, every solution passes. "As shipped" is as the last
+//!   commit has it, never the learner's copy ([`shipped`]): `verify` writes
+//!   those files into `.shipped/` and builds them with the `shipped`
+//!   feature, so a learner's work changes none of its results.
 //!   The same build holds the binary `exercise-selftest` (`src/selftest.rs`):
 //!   a few programs a learner might write (a panic, an endless await, a busy
 //!   loop, a blocked thread, a late spawned task), and `verify` checks that
@@ -99,7 +104,9 @@ pub struct Exercise {
 /// one's module name, its file (under `src/exercises/`, and under
 /// `.solutions/` for its reference solution), the example that shows how,
 /// and its three hints: `["a nudge that names no API", "the API to use,
-/// with its documentation or the example", "the answer"]`. Its expected output is `expected/<name>.txt`, and its
+/// with its documentation or the example", "the answer, in words"]` (the
+/// checker shows the answer's code under the third: what the reference
+/// solution changes in the exercise). Its expected output is `expected/<name>.txt`, and its
 /// binary `src/bin/<name>.rs`. The checker's catalog ([`EXERCISES`]) is made
 /// from this list, by the macro named `$callback`; the tidy tests
 /// `every_exercise_has_its_files_and_no_file_lacks_an_exercise` and
@@ -112,232 +119,232 @@ macro_rules! with_catalog {
             hello_sleep = "01_hello_sleep.rs", "basics/hello_world", [
                 "In Rust, calling an `async fn` only builds a future: nothing happens until something drives it. Which keyword drives a future to its end, letting other tasks run while it waits?",
                 "`tokio::time::sleep` (https://docs.rs/tokio/latest/tokio/time/fn.sleep.html) returns a future that completes after the given time; `.await` it.",
-                "`tokio::time::sleep(one_second).await` pauses this task without blocking the thread. Without `.await` the sleep is only built, never run: a Rust future does nothing until it is awaited."
+                "Awaiting `tokio::time::sleep` pauses this task without blocking the thread. Without `.await` the sleep is only built, never run: a Rust future does nothing until it is awaited."
             ];
             spawn_join = "02_spawn_join.rs", "basics/spawn_tasks", [
                 "Both drinks must be brewing before you wait for either: start each as a task of its own first, and only then wait for the two to finish.",
                 "`tokio::spawn` (https://docs.rs/tokio/latest/tokio/task/fn.spawn.html) starts a task and gives a `JoinHandle`, which you `.await` for the task's result.",
-                "`tokio::spawn(brew(\"coffee\", Duration::from_secs(3)))` starts a task at once and gives a `JoinHandle`. Spawn both before awaiting either; `handle.await` returns a `Result` that is `Err` only if the task panicked or was aborted."
+                "Spawn both brews before awaiting either: `tokio::spawn` starts a task at once and gives a `JoinHandle`, and awaiting the handle gives a `Result` that is `Err` only if the task panicked or was aborted."
             ];
             three_downloads = "03_three_downloads.rs", "basics/sequential_vs_concurrent", [
                 "Each `.await` in a row waits for the one before it to finish. The three downloads must all be under way at once, and this does not even need a second task.",
                 "`tokio::join!` (https://docs.rs/tokio/latest/tokio/macro.join.html) takes several futures, runs them concurrently inside the current task and gives back all their outputs.",
-                "`let (a, b, c) = tokio::join!(download(..), download(..), download(..));` polls the three futures in turn inside this one task, so their sleeps overlap. Each `.await` in a row waits for the one before it to finish."
+                "`tokio::join!` polls the three futures in turn inside this one task, so their sleeps overlap. Each `.await` in a row waits for the one before it to finish."
             ];
             timeout = "04_timeout.rs", "error-handling/timeouts", [
                 "Put a limit around each lookup: wait for whichever comes first, the lookup's answer or the end of one second, and give the lookup up in the second case.",
                 "`tokio::time::timeout` (https://docs.rs/tokio/latest/tokio/time/fn.timeout.html) wraps a future with a time limit and tells you whether it finished in time.",
-                "`tokio::time::timeout(limit, lookup(time)).await` is `Ok(answer)` if the lookup finishes in time and `Err(Elapsed)` if not, in which case the lookup has been dropped (cancelled)."
+                "`tokio::time::timeout` gives `Ok(answer)` if the lookup finishes in time and `Err(Elapsed)` if not, in which case the lookup has been dropped (cancelled)."
             ];
             select_race = "05_select_race.rs", "concurrency/race", [
                 "Wait on both requests at once and take the first answer; the slower request must then be given up, so its `finished` line is never printed.",
                 "`tokio::select!` (https://docs.rs/tokio/latest/tokio/macro.select.html) waits on several futures and runs the branch of the first to complete, dropping the others.",
-                "`tokio::select! { name = eu => name, name = us => name }` waits for whichever branch finishes first and drops the other future, cancelling it."
+                "`tokio::select!` waits for whichever request answers first and drops the other future, which cancels it: the slower request never gets to print `finished`."
             ];
             as_completed = "06_as_completed.rs", "concurrency/as_completed", [
                 "Start all four jobs, then take their results one at a time in the order they finish, not the order they started, until none is left.",
                 "A `tokio::task::JoinSet` (https://docs.rs/tokio/latest/tokio/task/struct.JoinSet.html) holds spawned tasks: `spawn` adds one, `join_next` waits for the next to finish.",
-                "`jobs.spawn(job(id, ms));` adds a task to the set. `while let Some(result) = jobs.join_next().await { .. }` yields each task's `Result` in the order they finish, and `None` once the set is empty."
+                "Spawn every job into the set first. Then `join_next` gives each task's `Result` in the order the tasks finish, and `None` once the set is empty."
             ];
             bounded_channel = "07_bounded_channel.rs", "patterns/bounded_queue", [
                 "The producer should have to wait when the queue in front of the kitchen is full: give the queue a fixed size, so that sending blocks the producer (without blocking the thread) until there is room.",
                 "`tokio::sync::mpsc::channel(capacity)` (https://docs.rs/tokio/latest/tokio/sync/mpsc/fn.channel.html) makes a bounded channel whose `send` waits while it is full.",
-                "`mpsc::channel(2)` holds at most two messages; `orders.send(order).await` waits while it is full, so the producer can never get more than two orders ahead of the kitchen."
+                "A channel made with room for two messages holds at most two, and `send` waits while it is full, so the producer can never get more than two orders ahead of the kitchen."
             ];
             semaphore_limit = "08_semaphore_limit.rs", "synchronization/semaphore", [
                 "Each upload must take one of two tickets before it starts and give it back when it ends; an upload that finds no ticket left waits for one.",
                 "A `tokio::sync::Semaphore` (https://docs.rs/tokio/latest/tokio/sync/struct.Semaphore.html) with two permits: `acquire` waits for a permit, and the permit goes back when it is dropped.",
-                "Inside the task: `let _permit = permits.acquire().await.expect(..);` before `upload(id).await`. The permit goes back when `_permit` is dropped at the end of the task. (Not `let _ = ..`: that drops the permit at once.)"
+                "Each task takes a permit before it uploads and keeps it in a named variable, so that it goes back when the task ends. (`let _ = ..` would drop the permit at once.)"
             ];
             cancel_cleanup = "09_cancel_cleanup.rs", "context-managers/cleanup_on_cancel", [
                 "When the caller gives up, the query future is dropped at its `.await`, and the lines after it never run. Cleanup has to happen in something that runs whenever a value is dropped, however its owner ends.",
                 "Implement the `Drop` trait (https://doc.rust-lang.org/std/ops/trait.Drop.html) for `Connection`: its `drop` runs when the value goes out of scope, on return and on cancellation alike.",
-                "`impl Drop for Connection { fn drop(&mut self) { println!(\"connection closed\"); } }`, and remove `close`. `drop` runs when the connection goes out of scope: at the end of `query`, or when the timeout drops the `query` future at its `.await`."
+                "Print in `Drop`, and remove `close`: `drop` runs when the connection goes out of scope, at the end of `query` or when the timeout drops the `query` future at its `.await`."
             ];
             stream_pipeline = "10_stream_pipeline.rs", "iterators/async_generator", [
                 "Treat the sensor like an iterator that yields over time: keep the high readings, turn each into a message, stop after three, and print each message as it arrives.",
                 "`tokio_stream::StreamExt` (https://docs.rs/tokio-stream/latest/tokio_stream/trait.StreamExt.html) gives a stream `filter`, `map`, `take` and `next`; `tokio::pin!` pins the stream so `next` can be called.",
-                "`let alerts = sensor().filter(|&d| d > 20).map(|d| format!(..)).take(3);` then `tokio::pin!(alerts);` (`next` needs a pinned stream) and `while let Some(alert) = alerts.next().await { println!(\"{alert}\") }`."
+                "A stream's adapters read like an iterator's: keep the high readings, turn each into a message, stop after three. `next` needs the stream pinned, which `tokio::pin!` does."
             ];
             retry_backoff = "11_retry_backoff.rs", "error-handling/retry_and_timing", [
                 "After each failure, wait before the next attempt, and make each wait twice as long as the one before.",
                 "`tokio::time::sleep` (https://docs.rs/tokio/latest/tokio/time/fn.sleep.html) waits without blocking; a `Duration` can be doubled with `*= 2`.",
-                "After printing the failure: `tokio::time::sleep(delay).await; delay *= 2;`. Waiting 0.1s, 0.2s and 0.4s puts the fourth attempt at 0.7s."
+                "After printing each failure, sleep, then double the delay: waiting 0.1s, 0.2s and 0.4s puts the fourth attempt at 0.7s."
             ];
             no_blocking = "12_no_blocking.rs", "pitfalls/blocking_the_runtime", [
                 "The work waits in a way that holds the runtime's only thread, so the heartbeat cannot run meanwhile. Wait in a way that lets the runtime run other tasks.",
                 "`tokio::time::sleep` (https://docs.rs/tokio/latest/tokio/time/fn.sleep.html) waits by giving the thread back to the runtime; `tokio::task::spawn_blocking` (https://docs.rs/tokio/latest/tokio/task/fn.spawn_blocking.html) is for blocking work that cannot be made async.",
-                "`tokio::time::sleep(..).await` instead of `std::thread::sleep(..)`: it gives the thread back to the runtime, which runs the heartbeat meanwhile. Blocking work that cannot be made async belongs in `tokio::task::spawn_blocking`."
+                "Sleep with Tokio's `sleep` and `.await` it: it gives the thread back to the runtime, which runs the heartbeat meanwhile. Blocking work that cannot be made async belongs in `tokio::task::spawn_blocking`."
             ];
             graceful_shutdown = "13_graceful_shutdown.rs", "real-world/background_services", [
                 "The workers need a shared signal they can check between jobs: `run` raises it, each worker finishes its current job, notices it, says goodbye and returns.",
                 "A `tokio_util::sync::CancellationToken` (https://docs.rs/tokio-util/latest/tokio_util/sync/struct.CancellationToken.html): clone it into each worker, check `is_cancelled()`, call `cancel()` from `run`.",
-                "In the worker, at the top of the loop: `if shutdown.is_cancelled() { break; }`, and print `stopped` after the loop. In `run`: `shutdown.cancel();` after the sleep. As shipped the workers never stop, so `run` waits for them forever; the checker stops it after a minute of virtual time."
+                "Each worker checks the token at the top of its loop and leaves the loop once it is cancelled, then prints `stopped`; `run` cancels the token after its sleep. As shipped the workers never stop, so `run` waits for them forever; the checker stops it after a minute of virtual time."
             ];
             shared_counter = "14_shared_counter.rs", "synchronization/mutex", [
                 "Five tasks must add to one total. A spawned task must own what it uses, so they need shared ownership of the total, and a lock so that only one adds at a time.",
                 "`std::sync::Arc` (https://doc.rust-lang.org/std/sync/struct.Arc.html) shares ownership between tasks; a `Mutex` (std's, or `tokio::sync::Mutex`: https://docs.rs/tokio/latest/tokio/sync/struct.Mutex.html) guards the total.",
-                "`let total = Arc::new(Mutex::new(0u32));`, and in the loop `let total = Arc::clone(&total);` before `tokio::spawn(async move { .. })`. Add with `*total.lock().unwrap() += visits;` (std `Mutex`) or `*total.lock().await += visits;` (Tokio's)."
+                "Put the total in an `Arc<Mutex<u32>>`, give each task its own clone of the `Arc`, made before the `async move` block takes it, and add to the total under the lock. A std `Mutex` is enough: no task holds it across an `.await`."
             ];
             actor = "15_actor.rs", "patterns/producer_consumer", [
                 "The actor takes messages out of its inbox one at a time until the inbox is closed; for each, it updates the balance and sends the new balance back on the reply channel that came with the message.",
                 "`tokio::sync::mpsc::Receiver::recv` (https://docs.rs/tokio/latest/tokio/sync/mpsc/struct.Receiver.html#method.recv) gives `None` once every sender is gone and the queue is empty; `tokio::sync::oneshot::Sender::send` (https://docs.rs/tokio/latest/tokio/sync/oneshot/struct.Sender.html#method.send) replies once. `runtime/running_loop_handle` shows a reply on a `oneshot`.",
-                "`while let Some(Deposit { amount, reply }) = inbox.recv().await { sleep(..).await; balance += amount; let _ = reply.send(balance); }` then `balance`. `reply.send` fails only if the caller stopped waiting. `runtime/running_loop_handle` shows a reply on a `oneshot`."
+                "The account takes messages until `recv` gives `None`, the sign that every sender is gone, and then returns the balance. Each reply goes back on the message's own `oneshot`; sending it fails only if the caller stopped waiting, so that error can be ignored."
             ];
             watch_config = "16_watch_config.rs", "synchronization/watch_config", [
                 "The worker should look at the latest settings just before each request, and the reloader should replace them, each through its own end of the channel that is already there.",
                 "`tokio::sync::watch` (https://docs.rs/tokio/latest/tokio/sync/watch/index.html): `Receiver::borrow` reads the current value, `Sender::send` replaces it.",
-                "`let limit = *settings.borrow();` copies the current value out (do not hold the `borrow()` across an `.await`), and `reload.send(limit)` publishes a new one; it fails only when every receiver is gone."
+                "Copy the current value out of `borrow()` rather than holding the borrow across an `.await`, and `send` a new value to publish it; `send` fails only when every receiver is gone."
             ];
             chat_room = "17_chat_room.rs", "synchronization/broadcast", [
                 "Each member receives messages in a loop until the room closes. Receiving can also tell a member it fell behind and missed some, which is not the end of the room.",
                 "`tokio::sync::broadcast::Receiver::recv` (https://docs.rs/tokio/latest/tokio/sync/broadcast/struct.Receiver.html#method.recv) returns a message, or `RecvError::Lagged(n)` when `n` were missed, or `RecvError::Closed` when every sender is gone.",
-                "`loop { match room.recv().await { Ok(message) => { sleep(lag).await; println!(..) } Err(RecvError::Lagged(n)) => .., Err(RecvError::Closed) => break } }` with `use tokio::sync::broadcast::error::RecvError;`. The room closes when its last `Sender` is dropped."
+                "Loop on `recv` and handle its three outcomes: a message (wait the reader's lag, then print it), `RecvError::Lagged` (say how many were missed, and go on) and `RecvError::Closed` (stop). The room closes when its last `Sender` is dropped."
             ];
             rate_limiter = "18_rate_limiter.rs", "patterns/semaphore_rate_limiter", [
                 "Each call takes a ticket before it starts, and the ticket must come back one second after the call started, whatever the call does, while the loop goes on starting calls.",
                 "`tokio::sync::Semaphore::acquire_owned` (https://docs.rs/tokio/latest/tokio/sync/struct.Semaphore.html#method.acquire_owned) gives a permit you can move into a spawned task that drops it after a `sleep`.",
-                "`let permit = Arc::clone(&per_second).acquire_owned().await.expect(..);` then `tokio::spawn(async move { sleep(Duration::from_secs(1)).await; drop(permit); });`: the permit comes back one second later while the loop goes on."
+                "Each request takes an owned permit and moves it into a small task that drops it one second later, while the loop goes on to the next request."
             ];
             ttl_cache = "19_ttl_cache.rs", "patterns/ttl_cache", [
                 "Remember when each price was loaded. Answer from the cache only while that moment is less than a second ago; otherwise load the price again and remember the new moment.",
                 "`tokio::time::Instant` (https://docs.rs/tokio/latest/tokio/time/struct.Instant.html): `Instant::now()` and `elapsed()` follow the paused clock; keep `(price, loaded_at)` in the `HashMap`.",
-                "`if let Some(&(price, loaded)) = self.entries.get(item) && loaded.elapsed() < TIME_TO_LIVE { return (price, \"cached\"); }`, then load, and `self.entries.insert(item.to_owned(), (price, Instant::now()));`."
+                "Return the cached price while its entry is younger than `TIME_TO_LIVE`; otherwise load it and store it with the instant it was loaded. `tokio::time::Instant` follows the paused clock."
             ];
             scraper = "20_scraper.rs", "real-world/scrape_pages", [
                 "Make each page's fetch a future, and run them through something that keeps at most three in flight and hands you each result as soon as it is done.",
                 "`futures::StreamExt::buffer_unordered` (https://docs.rs/futures/latest/futures/stream/trait.StreamExt.html#method.buffer_unordered) on a stream of futures made with `futures::stream::iter(..).map(..)`.",
-                "`let mut fetched = stream::iter(pages).map(|(path, ms, links)| fetch(path, ms, links)).buffer_unordered(3);` then `while let Some((path, links)) = fetched.next().await { .. }`."
+                "Turn the pages into a stream of fetches, and let `buffer_unordered(3)` run three at a time and hand over each result as it finishes."
             ];
             ticker = "21_ticker.rs", "real-world/background_services", [
                 "Sleeping after each report adds the report's own time to every period. The deadlines should be fixed in advance, every 300 ms from the start, whatever each report takes.",
                 "`tokio::time::interval` (https://docs.rs/tokio/latest/tokio/time/fn.interval.html) ticks at a fixed rate; await its `tick()` once per turn (the first tick completes at once).",
-                "`let mut ticks = tokio::time::interval(Duration::from_millis(300));` before the loop, `ticks.tick().await;` first thing in each turn, and no sleep after the report. An interval's deadlines are fixed in advance, so the 100 ms of work does not push them back."
+                "Make the interval once, before the loop, and await its `tick` first thing in each turn, with no sleep after the report. An interval's deadlines are fixed in advance, so the 100 ms of work does not push them back."
             ];
             try_join = "22_try_join.rs", "error-handling/gather_errors", [
                 "Run the three fetches at the same time, and stop as soon as one of them fails, without waiting for the others.",
                 "`tokio::try_join!` (https://docs.rs/tokio/latest/tokio/macro.try_join.html) runs fallible futures concurrently and returns at the first `Err`, dropping the rest.",
-                "`let page = tokio::try_join!(fetch(\"user\", 300, true), fetch(\"orders\", 500, false), fetch(\"messages\", 2000, true));` gives `Ok((user, orders, messages))` or the first `Err`, and drops the futures still running."
+                "`tokio::try_join!` gives the three results, or the first `Err`, and drops the futures still running."
             ];
             idle_timeout = "23_idle_timeout.rs", "concurrency/select_loop", [
                 "In each turn of the loop, wait for whichever comes first: the next message, or one second of silence. A new second starts with every turn, so each message restarts the countdown.",
                 "`tokio::select!` (https://docs.rs/tokio/latest/tokio/macro.select.html) with one branch on `inbox.recv()` and one on a fresh `tokio::time::sleep` each turn.",
-                "`tokio::select! { message = inbox.recv() => match message { Some(text) => println!(..), None => break }, () = sleep(Duration::from_secs(1)) => { println!(..); break } }` inside the `loop`. The sleep is made anew on every turn, so each message restarts the second."
+                "Inside the loop, a `select!` between the next message and a one-second sleep. The sleep is made anew on every turn, so each message restarts the second."
             ];
             connection_pool = "24_connection_pool.rs", "context-managers/connection_pool", [
                 "First wait until a connection is free (one ticket per connection), then take an idle connection out of the list, and hand back a guard that holds both until it is dropped.",
                 "`tokio::sync::Semaphore::acquire_owned` (https://docs.rs/tokio/latest/tokio/sync/struct.Semaphore.html#method.acquire_owned) gives a permit the `PooledConnection` can own; the idle list is behind a `Mutex`.",
-                "`let permit = Arc::clone(&self.permits).acquire_owned().await.expect(..);` then `let id = self.idle.lock().unwrap().pop().expect(..);` and return `PooledConnection { id, idle: Arc::clone(&self.idle), _permit: permit }`. Semaphore waiters are served first come, first served, so query 3 gets the first connection to come back."
+                "Take an owned permit first, then an idle connection, and give the `PooledConnection` both: dropping it puts the connection back and frees the permit. Semaphore waiters are served first come, first served, so query 3 gets the first connection to come back."
             ];
             abort_task = "25_abort_task.rs", "basics/task_inspection", [
                 "Dropping the handle lets the task run on. Tell the task itself to stop, then wait on the handle: what it gives back says whether the task was cancelled.",
                 "`JoinHandle::abort` (https://docs.rs/tokio/latest/tokio/task/struct.JoinHandle.html#method.abort) cancels the task; awaiting the handle then gives a `JoinError` whose `is_cancelled` (https://docs.rs/tokio/latest/tokio/task/struct.JoinError.html#method.is_cancelled) is true.",
-                "`poller.abort();` then `let cancelled = poller.await.is_err_and(|error| error.is_cancelled());`. The task stops at its next `.await` (here, at once: it is sleeping), and its handle then gives `Err(JoinError)` whose `is_cancelled()` is true."
+                "Abort the poller, then await its handle: the task stops at its next `.await` (here, at once: it is sleeping), and the handle gives `Err(JoinError)` whose `is_cancelled()` is true."
             ];
             load_shedding = "26_load_shedding.rs", "patterns/load_shedding", [
                 "Waiting for room is what makes the requests pile up. Is there a way to offer a message to a bounded channel that never waits?",
                 "`Sender::try_send` returns at once: `Ok(())`, or `Err(TrySendError::Full(request))` when the queue has no room (and `Closed` when the worker is gone), giving the request back. `use tokio::sync::mpsc::error::TrySendError;`. Documentation: https://docs.rs/tokio/latest/tokio/sync/mpsc/struct.Sender.html#method.try_send.",
-                "`match requests.try_send(id) { Ok(()) => println!(\"accepted request {id}\"), Err(TrySendError::Full(id)) => println!(\"turned away request {id}\"), Err(TrySendError::Closed(_)) => break }`.",
+                "`try_send` never waits: it takes the request, or gives it back in `TrySendError::Full` when the queue has no room, and in `TrySendError::Closed` when the worker is gone.",
             ];
             worker_pool = "27_worker_pool.rs", "patterns/many_producers_consumers", [
                 "How long does each worker hold the lock? Temporaries in a `while let` condition live until the end of the loop's body.",
                 "Take the job in a statement of its own: `let job = queue.lock().await.recv().await;` lets the guard go at the `;`, before the job runs. Then `let Some((job, ms)) = job else { break };`. Documentation: https://docs.rs/tokio/latest/tokio/sync/struct.MutexGuard.html.",
-                "`loop { let job = queue.lock().await.recv().await; let Some((job, ms)) = job else { break }; sleep(Duration::from_millis(ms)).await; println!(\"worker {id} finished job {job}\"); }`. The lock is held only while waiting for a job.",
+                "Each worker takes the next job in a statement of its own, so that the lock is held while waiting for a job and let go before the job runs; a worker stops once the queue is closed and empty.",
             ];
             deadline_loop = "28_deadline_loop.rs", "concurrency/select_loop", [
                 "Each turn of the loop runs `select!` again, and evaluates its futures again. How old is the deadline's sleep on each turn?",
                 "Make the sleep once, before the loop: `let deadline = sleep(Duration::from_secs(2)); tokio::pin!(deadline);` (a `Sleep` must be pinned to be polled by reference), and select on `&mut deadline`. Documentation: https://docs.rs/tokio/latest/tokio/macro.pin.html.",
-                "Before the loop: `let deadline = sleep(Duration::from_secs(2)); tokio::pin!(deadline);`. In the `select!`: `() = &mut deadline => { println!(\"deadline: {count} readings\"); break; }`.",
+                "Make the deadline's sleep once, before the loop, pin it, and select on `&mut deadline` in each turn: a sleep made inside the loop would start again at every reading.",
             ];
             ordered_log = "29_ordered_log.rs", "synchronization/mutex", [
                 "The lock is taken. How long is it held?",
                 "`let _ = ..` binds nothing: the guard is dropped at the end of that statement. A guard bound to a name, even `_printing`, lives until the end of its block. Documentation: https://doc.rust-lang.org/reference/patterns.html#wildcard-pattern.",
-                "`let _printing = printer.lock().await;` at the top of `write_entry`: the guard lives until the function returns, after the third line.",
+                "Hold the printer's lock in a named guard from the top of `write_entry`: it lives until the function returns, after the third line.",
             ];
             retry_timeout = "30_retry_timeout.rs", "error-handling/retry_and_timing", [
                 "Two lessons in one: how to give up on a call that takes too long, and how to wait longer after each failure. Loop over the attempts.",
                 "`tokio::time::timeout(ATTEMPT_LIMIT, service(takes_ms)).await` is `Ok(answer)` or `Err(Elapsed)`, and drops the call in the second case. `for (attempt, takes_ms) in (1..).zip(takes_ms)` numbers the attempts; `sleep(backoff).await; backoff *= 2;` between them. Documentation: https://docs.rs/tokio/latest/tokio/time/fn.timeout.html.",
-                "`let mut backoff = FIRST_BACKOFF; for (attempt, takes_ms) in (1..).zip(takes_ms) { match timeout(ATTEMPT_LIMIT, service(takes_ms)).await { Ok(answer) => { println!(..); return Some(answer); } Err(_) => println!(\"{name}: attempt {attempt} timed out\") } if attempt < ATTEMPTS { sleep(backoff).await; backoff *= 2; } }` then print that it gave up and return `None`.",
+                "Limit each attempt with `timeout`, which drops the call when the limit passes. After a timed-out attempt, wait, doubling the wait each time, but not after the last attempt; when all of them timed out, say that it gave up and return `None`.",
             ];
             circuit_breaker = "31_circuit_breaker.rs", "patterns/circuit_breaker", [
                 "Before calling, ask whether the circuit is open and its second is not over yet; after calling, count the failure (or reset on success) and decide whether to open.",
                 "`if let Some(until) = self.open_until && Instant::now() < until { return Err(..) }` turns a call away without awaiting `request` (dropping a future that was never polled runs none of it). Open with `self.open_until = Some(Instant::now() + COOLDOWN)`. Documentation: https://docs.rs/tokio/latest/tokio/time/struct.Instant.html.",
-                "Turn away as above. Then `match request.await { Ok(answer) => { self.failures = 0; self.open_until = None; Ok(answer) } Err(error) => { self.failures += 1; if self.failures >= THRESHOLD || self.open_until.is_some() { self.open_until = Some(Instant::now() + COOLDOWN); } Err(error) } }`: a failed trial finds `open_until` still set and opens again.",
+                "Turn the call away while `open_until` is still ahead. Otherwise await it: a success closes the breaker; a failure counts, and opens the breaker for `COOLDOWN` once `THRESHOLD` failures come in a row, or at once after a failed trial, which finds `open_until` still set.",
             ];
             token_bucket = "32_token_bucket.rs", "patterns/token_bucket", [
                 "Three parts: the semaphore starts full; taking a token must not give it back when the permit is dropped; a spawned task adds one on each tick of an interval, and `stop` aborts it.",
                 "`Semaphore::new(capacity)`; `acquire().await?.forget()` uses a permit up; `tokio::spawn(refill(..))` with `interval_at(Instant::now() + every, every)` (an `interval`'s first tick is at once) and `tokens.add_permits(1)` when `available_permits() < capacity`; `handle.abort()` then `handle.await` is `Err(e)` with `e.is_cancelled()`. Documentation: https://docs.rs/tokio/latest/tokio/sync/struct.Semaphore.html#method.add_permits.",
-                "In `refill`: `let mut ticks = interval_at(Instant::now() + every, every); ticks.set_missed_tick_behavior(MissedTickBehavior::Delay); loop { ticks.tick().await; if tokens.available_permits() < capacity { tokens.add_permits(1); } }`. `take`: `self.tokens.acquire().await.expect(..).forget();`. `stop`: `self.refiller.abort(); if self.refiller.await.is_err_and(|e| e.is_cancelled()) { println!(\"refiller stopped\") }`.",
+                "The refill task adds a permit at each tick of an interval whose first tick is one period away, while the bucket is not full. Taking a token acquires a permit and forgets it, so that it does not come back. Stopping aborts the refill task and awaits its handle, which reports the cancellation.",
             ];
             batcher = "33_batcher.rs", "iterators/stream_batches", [
                 "A loop that waits for whichever comes first: the next item, or the deadline of the batch being filled. The deadline belongs to the batch, not to the turn of the loop.",
                 "`tokio::select!` over `items.recv()` and a pinned `sleep` made once before the loop (`tokio::pin!(deadline)`), moved with `deadline.as_mut().reset(Instant::now() + MAX_WAIT)` when a batch starts. A branch guard, `() = &mut deadline, if !batch.is_empty() => ..`, disables it while no batch waits. Documentation: https://docs.rs/tokio/latest/tokio/time/struct.Sleep.html#method.reset.",
-                "`let mut batch = Vec::new(); let deadline = sleep(MAX_WAIT); tokio::pin!(deadline); loop { tokio::select! { item = items.recv() => match item { Some(item) => { if batch.is_empty() { deadline.as_mut().reset(Instant::now() + MAX_WAIT); } batch.push(item); if batch.len() == MAX_BATCH { flush(&mut batch, \"full\"); } } None => { if !batch.is_empty() { flush(&mut batch, \"closed\"); } break; } }, () = &mut deadline, if !batch.is_empty() => flush(&mut batch, \"waited\"), } }`.",
+                "One `select!` loop over the next item and a deadline made once, before the loop. The first item of a batch moves the deadline to `MAX_WAIT` from now, a full batch is flushed at once, the deadline flushes what waits (its branch is off while the batch is empty), and a closed channel flushes the rest and ends the loop.",
             ];
             hedged_request = "34_hedged_request.rs", "concurrency/first_completed", [
                 "Two waits in a row: first the primary against a timer, then the same primary against the backup. The primary must survive the first wait to take part in the second.",
                 "`let mut primary = std::pin::pin!(primary);` lets `select!` poll `&mut primary` without consuming it. `tokio::select!` drops the branches that lose, cancelling them; the backup, a future nothing has polled yet, has not started. Documentation: https://doc.rust-lang.org/std/pin/macro.pin.html.",
-                "`let mut primary = pin!(primary); tokio::select! { answer = &mut primary => return answer, () = sleep(HEDGE_AFTER) => println!(\"primary is slow: asking the backup\"), } tokio::select! { answer = primary => answer, answer = backup => answer }`.",
+                "Pin the primary, so that it can be polled by reference. Wait for it, or for `HEDGE_AFTER`; if it is still running then, say so and race it against the backup, keeping the primary's progress.",
             ];
             supervisor = "35_supervisor.rs", "error-handling/task_panics", [
                 "A panic inside a spawned task ends that task only; awaiting its `JoinHandle` tells you how it ended. Loop over the runs.",
                 "`tokio::spawn(worker(name, run, fails)).await` is `Err(error)` with `error.is_panic()` after a panic; `error.into_panic()` gives the payload, a `Box<dyn Any + Send>`, which is a `String` for `panic!` with arguments (`downcast_ref::<String>()`). Documentation: https://docs.rs/tokio/latest/tokio/task/struct.JoinError.html#method.into_panic.",
-                "`for run in 1..=runs { println!(\"{name}: run {run} started\"); match tokio::spawn(worker(name, run, fails)).await { Ok(value) => return Some(value), Err(error) if error.is_panic() => { let payload = error.into_panic(); println!(\"{name}: {}\", payload.downcast_ref::<String>().map_or(\"a panic\", String::as_str)); } Err(error) => return None } if run < runs { sleep(RESTART_AFTER).await; } }` then print that it gave up and return `None`.",
+                "Run each attempt as a task of its own and await its handle: a panic comes back as a `JoinError` whose payload, a `String` for `panic!` with arguments, says why. Wait `RESTART_AFTER` between runs; after the last failed run, say that it gave up and return `None`.",
             ];
             task_group = "36_task_group.rs", "concurrency/task_group", [
                 "At the first error, stop the others, but aborting only asks: a task is gone once its result, a cancellation, has come out of the set. To name the cancelled jobs, remember which task runs which job.",
                 "`set.spawn(..)` returns an `AbortHandle` whose `id()` names the task; `set.abort_all()` cancels every task in the set; `set.join_next_with_id().await` gives `Err(error)` for a cancelled one, with `error.is_cancelled()` and `error.id()`. Documentation: https://docs.rs/tokio/latest/tokio/task/struct.JoinSet.html#method.join_next_with_id.",
-                "Keep `ids.insert(set.spawn(job(..)).id(), id)` in a `HashMap`. On `Ok(Err(error))`: `set.abort_all(); let mut cancelled = Vec::new(); while let Some(joined) = set.join_next_with_id().await { if let Err(e) = joined && e.is_cancelled() { cancelled.extend(ids.get(&e.id())); } } cancelled.sort_unstable(); println!(\"cancelled jobs {cancelled:?}\"); return Err(error);`.",
+                "Remember which job each task's id belongs to. When a job fails, abort every task of the set, wait for them all, collect the jobs of those that ended cancelled, sort and print them, then return the error.",
             ];
             cancel_safe_reader = "37_cancel_safe_reader.rs", "concurrency/cancel_safety", [
                 "Whatever a future holds is lost when `select!` drops it. Where could the bytes of a half-read frame live instead, so the next call finds them?",
                 "A struct with the reader and a `Vec<u8>` buffer: `self.reader.read_buf(&mut self.buffer).await?` appends what came (0 means the end of the stream) and is cancel safe; return a frame once `buffer[0]` says it is all there, with `self.buffer.drain(..=len)`. Documentation: https://docs.rs/tokio/latest/tokio/io/trait.AsyncReadExt.html#method.read_buf.",
-                "`async fn read_frame(&mut self) -> io::Result<Option<String>> { loop { if let Some(&len) = self.buffer.first() && self.buffer.len() > usize::from(len) { let frame: Vec<u8> = self.buffer.drain(..=usize::from(len)).skip(1).collect(); return Ok(Some(String::from_utf8_lossy(&frame).into_owned())); } if self.reader.read_buf(&mut self.buffer).await? == 0 { return if self.buffer.is_empty() { Ok(None) } else { Err(..) }; } } }`; in `run`, `let mut frames = FrameReader::new(near);` and select on `frames.read_frame()`.",
+                "Keep the buffer in a struct beside the stream, so that bytes read before a cancellation are still there at the next call: return a frame once its length byte says it has all come, and otherwise read more with `read_buf`, which is cancel safe. In `run`, select on reading a frame of that one reader.",
             ];
             deadlock = "38_deadlock.rs", "pitfalls/deadlock", [
                 "Each task holds one lock and waits for the next one round the ring, which is held by a task that waits in turn. The shape of the waits is the bug, not any one lock. What if every task asked for its two locks in the same order?",
                 "Pick the order by something every task agrees on, the account's `number`: lock the lower-numbered account first, whichever way the money goes, then sort the two guards back into source and destination. `tokio::sync::Mutex` (https://docs.rs/tokio/latest/tokio/sync/struct.Mutex.html) is not reentrant and never times out a waiter, so nothing breaks the cycle for you.",
-                "`let (first, second) = if from.number < to.number { (&from, &to) } else { (&to, &from) }; let mut first = first.balance.lock().await; sleep(check).await; let mut second = second.balance.lock().await; let (source, destination) = if from.number < to.number { (&mut *first, &mut *second) } else { (&mut *second, &mut *first) };` then move the money. Whoever holds the lower lock can always get the higher one, so no ring of waits can form.",
+                "Both tasks lock the lower-numbered account first, whichever way the money goes, then sort the two guards back into source and destination. Whoever holds the lower lock can always get the higher one, so no ring of waits can form.",
             ];
             lost_update = "39_lost_update.rs", "pitfalls/lost_update", [
                 "Between a buyer's read of the count and its write, other buyers read the same count. The read and the write must happen as one step that nobody can come between, and the slow part need not be inside it.",
                 "Take the seat in one hold of the lock: read the count and write it back, one less, under a single guard, in a block that ends before the payment's `.await`. (An `AtomicU32` with `fetch_update` does the same: https://doc.rust-lang.org/std/sync/atomic/struct.AtomicU32.html#method.fetch_update.) Documentation: https://doc.rust-lang.org/std/sync/struct.Mutex.html.",
-                "`let seat = { let mut left = seats_left.lock().unwrap_or_else(PoisonError::into_inner); let seat = *left; *left = left.saturating_sub(1); seat };` then `if seat == 0 { sold out; return }`, `sleep(PAYMENT).await;` and print the seat. Holding a Tokio `Mutex` across the payment would be correct too, but one buyer would pay at a time, and the lines would come late.",
+                "Read the count and write it back, one less, in one hold of the lock, in a block that ends before the payment's `.await`; a count of 0 means sold out. Holding a Tokio `Mutex` across the payment would be correct too, but one buyer would pay at a time, and the lines would come late.",
             ];
             futurelock = "40_futurelock.rs", "pitfalls/futurelock", [
                 "No task holds the lock, yet the fresh call waits in `Mutex::lock`. Which future asked for the lock before it, and is anything still polling that future?",
                 "`select!` over `&mut report` keeps the raced future alive after another branch wins, still queued for the fair mutex, which hands it the lock when it is let go. Let the `select!` own the future instead, so the losing branch drops it. Documentation: https://docs.rs/tokio/latest/tokio/macro.select.html.",
-                "Let the `select!` own the report's future:\n```rust\ntokio::select! {\n    () = build_report(&cache) => {}\n    () = sleep(Duration::from_millis(500)) => {\n        println!(\"report is slow; waiting on\");\n        build_report(&cache).await;\n    }\n}\n```\nNo `tokio::pin!`, no `&mut`: the future written in the branch is dropped when the other branch wins.",
+                "Let the `select!` own the report's future: write `build_report(&cache)` in the branch itself, with no `tokio::pin!` and no `&mut`, so the future is dropped when the timer's branch wins, and the slow path calls `build_report` afresh. The lock then goes to whoever asks next.",
             ];
             kv_protocol = "41_kv_protocol.rs", "io/line_codec", [
                 "Two parts: `execute` is plain Rust on one line of text; `serve` turns the byte stream into lines and back, and ends when the lines end.",
                 "Split with `line.split_whitespace()` and match on the words. `Framed::new(stream, LinesCodec::new_with_max_length(MAX_LINE))` is a `Stream` of `Result<String, LinesCodecError>` (`lines.next().await`, `None` when the client hangs up) and a `Sink` of lines (`lines.send(reply).await`). A too-long line is `Err(LinesCodecError::MaxLineLengthExceeded)`. Documentation: https://docs.rs/tokio-util/latest/tokio_util/codec/struct.LinesCodec.html#method.new_with_max_length.",
-                "`execute`: `let mut words = line.split_whitespace(); match (words.next(), words.next(), words.next(), words.next()) { (Some(\"GET\"), Some(key), None, None) => .., (Some(\"SET\"), Some(key), Some(value), None) => { store.insert(..); \"OK\".to_owned() } _ => format!(\"ERR unknown command: {line}\") }`. `serve`: `let mut store = HashMap::new(); let mut lines = Framed::new(..); while let Some(line) = lines.next().await { match line { Ok(line) => reply with execute, Err(LinesCodecError::MaxLineLengthExceeded) => { lines.send(\"ERR line too long\").await.map_err(into_io)?; break; } Err(LinesCodecError::Io(error)) => return Err(error) } }` then print and return `Ok(())`.",
+                "`execute` matches the words of a line: `GET key`, `SET key value`, and an error for anything else. `serve` answers each line of the `Framed` stream with it, answers a line over the limit with an error and hangs up, and returns the error of a broken connection.",
             ];
             kv_server = "42_kv_server.rs", "io/echo_server", [
                 "The accept loop waits for each connection to end before taking the next. Give each connection a task of its own, and a slot that it gives back when it ends.",
                 "`JoinSet::spawn` for the connections (and `join_next` until it is empty, after the loop); `Arc::clone(&slots).acquire_owned().await` before `listener.recv()`, with the permit moved into the task, so at most `MAX_CONNECTIONS` run and the next one waits. Documentation: https://docs.rs/tokio/latest/tokio/sync/struct.Semaphore.html#method.acquire_owned.",
-                "`loop { let slot = Arc::clone(&slots).acquire_owned().await.expect(..); let Some(stream) = listener.recv().await else { break }; served += 1; let store = Arc::clone(&store); connections.spawn(async move { let _slot = slot; serve(stream, store).await }); }` then `while let Some(joined) = connections.join_next().await { .. }` and the last line.",
+                "Take a slot before waiting for the next connection, and move it into that connection's task, so that the slot is freed when the task ends; spawn each connection into the `JoinSet`. Once the listener is closed, wait for every connection to end before the last line.",
             ];
             kv_shutdown = "43_kv_shutdown.rs", "real-world/background_services", [
                 "Two waits need a second way out: the server's wait for a slot and for a connection, and each connection's wait for its next line. One signal, seen by all of them, and a clock on the connection's wait.",
                 "A `CancellationToken` (clone it into each connection): `tokio::select! { () = shutdown.cancelled() => break, stream = listener.recv() => .. }`; `tokio::time::timeout(IDLE_LIMIT, lines.next())` is `Err(Elapsed)` when the client stayed silent. `Framed`'s `next` is cancel safe, so losing a `select!` loses no half-read line. Documentation: https://docs.rs/tokio-util/latest/tokio_util/sync/struct.CancellationToken.html.",
-                "In `serve`: `let line = tokio::select! { () = shutdown.cancelled() => break, line = timeout(IDLE_LIMIT, lines.next()) => match line { Err(_) => { println!(\"server: hung up on an idle client\"); break } Ok(None) => break, Ok(Some(line)) => line } };`. In `server`, wrap both the slot's `acquire_owned()` and `listener.recv()` in a `select!` with `shutdown.cancelled() => break`, and pass `shutdown.clone()` to each `serve`.",
+                "In `serve`, select between the shutdown and the next line under `IDLE_LIMIT`, and hang up on a client that stayed silent. In `server`, select the shutdown against waiting for a slot and against waiting for a connection, and give each connection a clone of the token.",
             ];
             kv_client = "44_kv_client.rs", "real-world/fetch_with_timeout", [
                 "Give the whole exchange, sending and waiting for the reply, a time limit. Then think about the reply that comes late: which request will it be taken for?",
                 "`tokio::time::timeout(REPLY_LIMIT, async { self.lines.send(command).await..; self.lines.next().await.. })` is `Err(Elapsed)` if no reply came in time. A request/reply connection with a reply still owed is out of step: replace `self.lines` with a new connection (`Self::connection(&self.connect).await?`). Documentation: https://docs.rs/tokio/latest/tokio/time/fn.timeout.html.",
-                "`let exchange = async { self.lines.send(command).await.map_err(into_io)?; match self.lines.next().await { Some(reply) => reply.map_err(into_io), None => Err(io::Error::other(\"the server hung up\")) } }; match timeout(REPLY_LIMIT, exchange).await { Ok(reply) => reply.map(Some), Err(_) => { self.lines = Self::connection(&self.connect).await?; Ok(None) } }`.",
+                "Put the whole exchange, the request and its reply, under one `timeout`. When it passes, the connection still owes a reply and is out of step: replace it with a new one, and report no answer.",
             ];
             kv_expiry = "45_kv_expiry.rs", "patterns/ttl_cache", [
                 "Two parts: each entry remembers the instant it stops being valid, and every read compares it with now; a task of its own wakes up at a steady rate, takes out what has expired, and leaves when the shutdown signal comes.",
                 "`tokio::time::Instant` follows the paused clock; `now.checked_add(Duration::from_millis(ms))` is `None` instead of a panic when the client's number is too large. For the sweeper, `interval_at(Instant::now() + SWEEP_EVERY, SWEEP_EVERY)` (https://docs.rs/tokio/latest/tokio/time/fn.interval_at.html), its `MissedTickBehavior` decided, in a `tokio::select!` with `shutdown.cancelled()`, and `HashMap::retain` to remove. Documentation: https://docs.rs/tokio/latest/tokio/time/struct.Instant.html#method.checked_add.",
-                "GET: `Some(entry) if entry.expires.is_none_or(|expires| now < expires) => format!(\"VALUE {}\", entry.value), _ => \"NIL\".to_owned()`. Match six words and add `(Some(\"SET\"), Some(key), Some(value), Some(\"PX\"), Some(ms), None) => { let Some(expires) = ms.parse().ok().and_then(|ms| now.checked_add(Duration::from_millis(ms))) else { return format!(\"ERR bad expiry: {ms}\") }; store.insert(..); \"OK\".to_owned() }`. Sweeper: `let mut ticks = interval_at(Instant::now() + SWEEP_EVERY, SWEEP_EVERY); ticks.set_missed_tick_behavior(MissedTickBehavior::Delay); loop { tokio::select! { () = shutdown.cancelled() => return, _ = ticks.tick() => {} } let now = Instant::now(); let mut removed = Vec::new(); store.lock()..retain(|key, entry| { let expired = ..; if expired { removed.push(key.clone()) } !expired }); if !removed.is_empty() { removed.sort_unstable(); println!(\"sweeper: removed {}\", removed.join(\", \")); } }`.",
+                "A key whose expiry has passed reads as missing; `SET key value PX ms` stores an expiry `ms` from now, and refuses a number too large for `checked_add`. The sweeper ticks on an interval whose first tick is one period away, stops on shutdown, and removes expired keys with `retain`, naming them in order.",
             ];
             kv_ratelimit = "46_kv_ratelimit.rs", "patterns/sliding_window", [
                 "Two questions: what the limit must remember (when its window opened, and how much of it is used), and where it lives. One client's limit is used by one task only, the one serving that client.",
                 "Keep the window's opening as a `tokio::time::Instant` (https://docs.rs/tokio/latest/tokio/time/struct.Instant.html), which follows the paused clock; `now.saturating_duration_since(opened)` is how long it has been open, and `RATE_WINDOW - elapsed` how long until it closes. Make the `RateLimit` a local of `serve`: a value only its own task touches needs no `Arc` and no `Mutex`. Documentation: https://docs.rs/tokio/latest/tokio/time/struct.Instant.html#method.saturating_duration_since.",
-                "`check`: `match self.opened { Some(opened) if now.saturating_duration_since(opened) < RATE_WINDOW => { if self.used < RATE_LIMIT { self.used += 1; Ok(()) } else { Err(RATE_WINDOW - now.saturating_duration_since(opened)) } } _ => { self.opened = Some(now); self.used = 1; Ok(()) } }`. In `serve`: `let mut limit = RateLimit::default();` before the loop, and `Ok(line) => match limit.check(Instant::now()) { Err(wait) => format!(\"ERR rate limited: retry in {} ms\", wait.as_millis()), Ok(()) if line == \"SLOW\" => .., Ok(()) => execute(..) }`.",
+                "`check` opens a new window when none is open or the last has passed, and counts requests in the open one; past the limit it returns how long until the window closes. `serve` keeps one `RateLimit` for its client and checks it before it executes each line.",
             ];
         }
     };
@@ -361,37 +368,65 @@ macro_rules! catalog {
 with_catalog!(catalog);
 
 pub mod harness;
+pub mod shipped;
 
-/// An exercise's binary, `src/bin/<name>.rs`: its module (the learner's file
-/// `$file`, or with the `solutions` feature its solution `$solution`, both
-/// relative to `src/bin/`) and a `main` that runs it in the [`harness`].
-/// Each exercise is a crate of its own, so one that does not compile stops
-/// no other from being checked. The tidy test
-/// `every_exercise_has_its_binary_and_no_binary_lacks_an_exercise` gives the
-/// exact text of each binary's file.
+/// The crate's directory, where `Cargo.toml`, `src/exercises/`, [`SOLUTIONS`]
+/// and `expected/` are.
+pub fn crate_dir() -> &'static std::path::Path {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The reference solutions' directory, under the crate's: hidden (a dot
+/// directory, which `ls` and `rg` leave out), so that a learner finds the
+/// answers when looking for them and not before.
+pub const SOLUTIONS: &str = ".solutions";
+
+/// An exercise's binary, `src/bin/<name>.rs`: its module, compiled from
+/// one of three files named `$file`, and a `main` that runs it in the
+/// [`harness`]. With the `track` feature it is the learner's file, in
+/// `src/exercises/`; with `solutions`, the reference solution, in
+/// `.solutions/`; with `shipped`, the exercise as shipped, which `verify`
+/// copies into `.shipped/` (see [`shipped`]). Without any of them the
+/// binary leaves the exercise out. Each exercise is a crate of its own, so
+/// one that does not compile stops no other from being checked. The tidy
+/// test `every_exercise_has_its_binary_and_no_binary_lacks_an_exercise`
+/// gives the exact text of each binary's file.
 #[macro_export]
 macro_rules! exercise {
-    ($name:ident = $file:literal, $solution:literal) => {
-        // The shipped exercises are unfinished on purpose: `todo!()`s,
-        // values computed for the learner to use, loops the learner will
-        // rewrite.
+    ($name:ident = $file:literal) => {
+        // A `path` on an inline module names the directory of the modules
+        // inside it; `path` itself takes only a literal, so each directory
+        // is written out here once, not in every binary.
         #[cfg(feature = "track")]
-        #[cfg_attr(not(feature = "solutions"), path = $file)]
-        #[cfg_attr(feature = "solutions", path = $solution)]
-        #[allow(
-            clippy::while_let_loop,
-            dead_code,
-            unused_imports,
-            unused_variables,
-            unused_mut,
-            unreachable_code
+        #[cfg_attr(
+            not(any(feature = "shipped", feature = "solutions")),
+            path = "../exercises"
         )]
-        mod $name;
+        #[cfg_attr(
+            all(feature = "shipped", not(feature = "solutions")),
+            path = "../../.shipped"
+        )]
+        #[cfg_attr(feature = "solutions", path = "../../.solutions")]
+        mod exercise {
+            // The shipped exercises are unfinished on purpose: `todo!()`s,
+            // values computed for the learner to use, loops the learner will
+            // rewrite.
+            #[path = $file]
+            #[allow(
+                clippy::while_let_loop,
+                dead_code,
+                unused_imports,
+                unused_variables,
+                unused_mut,
+                unreachable_code
+            )]
+            pub mod $name;
+        }
 
         #[cfg(feature = "track")]
         fn main() -> ::std::process::ExitCode {
             $crate::harness::main(stringify!($name), $file, || {
-                ::std::boxed::Box::pin($name::run())
+                ::std::boxed::Box::pin(exercise::$name::run())
             })
         }
 
@@ -620,18 +655,10 @@ mod tests {
     }
 
     #[test]
-    fn every_exercise_has_its_files_and_names_a_real_example() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    fn every_exercise_names_a_real_example() {
         for exercise in EXERCISES {
-            for dir in ["src/exercises", ".solutions"] {
-                assert!(
-                    root.join(dir).join(exercise.file).is_file(),
-                    "{dir}/{}",
-                    exercise.file
-                );
-            }
             let (section, example) = exercise.example.split_once('/').expect("section/example");
-            let source = root.join(format!("../crates/{section}/src/{example}.rs"));
+            let source = crate_dir().join(format!("../crates/{section}/src/{example}.rs"));
             assert!(
                 source.is_file(),
                 "{}: no example {}",
@@ -642,11 +669,14 @@ mod tests {
     }
 
     /// The tidy check of the one list: every exercise has its three files,
-    /// numbered in the list's order, and every file in those directories
-    /// belongs to an exercise of the list.
+    /// numbered in the list's order, and every file in the directories of
+    /// solutions and expected outputs belongs to an exercise of the list.
+    /// `src/exercises/` is the learner's: it is read only as shipped (a
+    /// backup file an editor leaves there, or an exercise deleted to start
+    /// again, must not turn this test red), and an exercise file without
+    /// an entry in the list shows as a solution without one.
     #[test]
     fn every_exercise_has_its_files_and_no_file_lacks_an_exercise() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut problems = Vec::new();
         for (index, exercise) in EXERCISES.iter().enumerate() {
             let numbered = format!("{:02}_{}.rs", index + 1, exercise.name);
@@ -656,18 +686,17 @@ mod tests {
                     exercise.name, exercise.file
                 ));
             }
+            if let Err(error) = shipped::read(exercise.file) {
+                problems.push(format!("{}: {error}", exercise.name));
+            }
         }
         let files: Vec<String> = EXERCISES.iter().map(|e| e.file.to_owned()).collect();
         let outputs: Vec<String> = EXERCISES
             .iter()
             .map(|e| format!("{}.txt", e.name))
             .collect();
-        for (dir, wanted) in [
-            ("src/exercises", &files),
-            (".solutions", &files),
-            ("expected", &outputs),
-        ] {
-            let entries = std::fs::read_dir(root.join(dir)).expect("the directory");
+        for (dir, wanted) in [(SOLUTIONS, &files), ("expected", &outputs)] {
+            let entries = std::fs::read_dir(crate_dir().join(dir)).expect("the directory");
             let found: Vec<String> = entries
                 .map(|entry| {
                     entry
@@ -693,13 +722,27 @@ mod tests {
         assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 
+    /// `exercise!` names the directories of the solutions and of the
+    /// copies as shipped in literals (a `path` takes nothing else): they
+    /// must be the ones the checker reads and `verify` writes.
+    #[test]
+    fn exercise_compiles_the_directories_the_checker_uses() {
+        let source = include_str!("lib.rs");
+        for dir in [SOLUTIONS, shipped::COPIES] {
+            assert!(
+                source.contains(&format!("path = \"../../{dir}\"")),
+                "exercise! does not name {dir}"
+            );
+        }
+    }
+
     /// What `src/bin/<name>.rs` holds for `exercise`: its binary.
     fn binary_source(exercise: &Exercise) -> String {
         format!(
             "//! The exercise `{name}`, built and run by the checker (`cargo run -p exercises`).\n\
              \n\
              exercises::exercise! {{\n    \
-             {name} = \"../exercises/{file}\", \"../../.solutions/{file}\"\n\
+             {name} = \"{file}\"\n\
              }}\n",
             name = exercise.name,
             file = exercise.file
@@ -774,6 +817,22 @@ mod tests {
             }
             if !api.contains("https://") {
                 problems.push(format!("{name}: the API hint links no documentation"));
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    /// The answer's code is the reference solution's, which `hint` shows as
+    /// a change under the third hint: the hint itself is prose, naming code
+    /// only in short spans, never a statement or a block.
+    #[test]
+    fn every_answer_hint_is_prose() {
+        let mut problems = Vec::new();
+        for exercise in EXERCISES {
+            for span in code_spans(exercise.hints[2]) {
+                if span.chars().count() > 40 || span.contains([';', '{']) || span.contains("=>") {
+                    problems.push(format!("{}: `{span}` is code, not prose", exercise.name));
+                }
             }
         }
         assert!(problems.is_empty(), "{}", problems.join("\n"));

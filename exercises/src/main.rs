@@ -1,6 +1,7 @@
 //! The checker: `cargo run -p exercises [-- <command>]`. See the crate's
 //! docs (`src/lib.rs`) for how it works and why.
 
+mod answer;
 mod check;
 mod diagnose;
 mod hints;
@@ -14,7 +15,7 @@ mod watch;
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::process::{Command, ExitCode};
 
-use check::{Outcome, build, display_path};
+use check::{Files, Outcome, build, display_path};
 use exercises::{EXERCISES, Exercise, find};
 
 const NAME: flags::Positional = flags::Positional::optional(
@@ -237,7 +238,7 @@ fn names(exercises: &[Exercise]) -> Vec<&'static str> {
 }
 
 fn progress() -> Result<(), Failure> {
-    let built = build(false, &names(EXERCISES))?;
+    let built = build(Files::Learner, &names(EXERCISES))?;
     for (index, exercise) in EXERCISES.iter().enumerate() {
         match built.outcome(exercise)? {
             Outcome::Pass => println!("✓ {}", exercise.name),
@@ -284,7 +285,7 @@ fn welcome() {
 }
 
 fn one(exercise: &'static Exercise) -> Result<(), Failure> {
-    let built = build(false, &[exercise.name])?;
+    let built = build(Files::Learner, &[exercise.name])?;
     match built.outcome(exercise)? {
         Outcome::Pass => {
             println!("✓ {} passes.", exercise.name);
@@ -299,7 +300,7 @@ fn one(exercise: &'static Exercise) -> Result<(), Failure> {
 }
 
 fn list() -> Result<(), Failure> {
-    let built = build(false, &names(EXERCISES))?;
+    let built = build(Files::Learner, &names(EXERCISES))?;
     let mut passed = 0;
     let width = EXERCISES.iter().map(|e| e.name.len()).max().unwrap_or(0);
     let path_width = EXERCISES
@@ -357,7 +358,18 @@ fn hint(exercise: &Exercise, which: Hints) -> Result<(), Failure> {
             hints::LEVELS,
             hints::WHAT[level - 1]
         );
-        println!("{}", render_hint(exercise.hints[level - 1]));
+        println!("{}", flags::wrap(exercise.hints[level - 1], 2));
+        if level == hints::LEVELS {
+            println!(
+                "{}",
+                flags::wrap(
+                    "The reference solution, against the exercise as shipped: - lines of the \
+                     exercise, + lines of the solution.",
+                    2
+                )
+            );
+            print!("{}", answer::change(exercise)?);
+        }
     }
     let then = if last < hints::LEVELS {
         format!(
@@ -435,12 +447,76 @@ fn named_traps(report: &str) -> Vec<&'static str> {
 /// and a checker that waited for what it left running would take seconds.
 const SELFTEST_LIMIT: std::time::Duration = std::time::Duration::from_millis(1500);
 
+/// How long `rustfmt` and `cargo clippy` may take in `verify`.
+const TOOL_LIMIT: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
+/// The exercise files of each of `files` that rustfmt would change. `cargo
+/// fmt` does not reach them: each is a module that a macro declares.
+fn formatted(files: &[Files]) -> Result<Vec<String>, Failure> {
+    let mut rustfmt = Command::new("rustfmt");
+    // The workspace's toolchain and `rustfmt.toml`.
+    rustfmt
+        .current_dir(check::crate_dir().join(".."))
+        .args(["--check", "--edition", "2024"]);
+    for files in files {
+        let dir = check::crate_dir().join(files.dir());
+        rustfmt.args(EXERCISES.iter().map(|exercise| dir.join(exercise.file)));
+    }
+    let finished = proc::run(rustfmt, TOOL_LIMIT)?;
+    if finished.success() {
+        println!("ok: rustfmt would change none of the exercises as shipped and solutions");
+        return Ok(Vec::new());
+    }
+    Ok(vec![format!(
+        "rustfmt would change these exercise files (format them with `rustfmt --edition 2024 \
+         FILE`; a copy in exercises/{}/ is the file in src/exercises/ as committed):\n{}{}",
+        exercises::shipped::COPIES,
+        check::learner_paths(&finished.stdout),
+        finished.stderr
+    )])
+}
+
+/// What clippy finds in the exercises as shipped, with the workspace's lints
+/// (CI's other clippy steps leave the exercises out, or lint the solutions).
+fn linted() -> Result<Vec<String>, Failure> {
+    let mut clippy = proc::cargo::command();
+    clippy.current_dir(check::crate_dir()).args([
+        "clippy",
+        "--quiet",
+        "--workspace",
+        "--all-targets",
+        "--features",
+        "exercises/shipped",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    let finished = proc::run(clippy, TOOL_LIMIT)?;
+    if finished.success() {
+        println!("ok: clippy finds nothing in the exercises as shipped");
+        return Ok(Vec::new());
+    }
+    Ok(vec![format!(
+        "clippy finds problems in the exercises as shipped ({}):\n{}",
+        finished.exit,
+        check::learner_paths(&finished.stderr)
+    )])
+}
+
 /// The CI check, both directions: no exercise passes as shipped, and each
-/// passes with its reference solution compiled in.
+/// passes with its reference solution compiled in. "As shipped" is as the
+/// last commit has it ([`exercises::shipped`]), so a learner's work in
+/// `src/exercises/` changes nothing here; and the files as shipped, like
+/// the solutions, are formatted and clean under clippy.
 fn verify() -> Result<(), Failure> {
     let mut problems = Vec::new();
     let all = names(EXERCISES);
-    let shipped = build(false, &all)?;
+    for note in exercises::shipped::write_copies()? {
+        print!("note: {}", flags::wrap(&note, 6).trim_start());
+    }
+    problems.extend(formatted(&[Files::Shipped, Files::Solutions])?);
+    problems.extend(linted()?);
+    let shipped = build(Files::Shipped, &all)?;
     for exercise in EXERCISES {
         if !shipped.compiled(exercise) {
             problems.push(format!(
@@ -474,13 +550,15 @@ fn verify() -> Result<(), Failure> {
             }
         }
     }
-    let solved = build(true, &all)?;
+    let solved = build(Files::Solutions, &all)?;
     for exercise in EXERCISES {
         match solved.outcome(exercise)? {
             Outcome::Pass => println!("ok: {} passes with its solution", exercise.name),
             Outcome::Fail(report) => problems.push(format!(
-                "{} fails with its solution (.solutions/{}):\n{report}",
-                exercise.name, exercise.file
+                "{} fails with its solution ({}/{}):\n{report}",
+                exercise.name,
+                exercises::SOLUTIONS,
+                exercise.file
             )),
         }
     }
@@ -577,7 +655,7 @@ fn verify() -> Result<(), Failure> {
         }
     }
     // Leave the learner's build in place, not the solutions'.
-    build(false, &all)?;
+    build(Files::Learner, &all)?;
     if problems.is_empty() {
         println!(
             "verify: all {} exercises fail as shipped and pass solved",
@@ -589,48 +667,5 @@ fn verify() -> Result<(), Failure> {
             eprintln!("verify: {problem}");
         }
         Err(Failure::Failed)
-    }
-}
-
-/// A hint as the terminal shows it: prose wrapped to the width, and code
-/// between ```` ``` ```` fences kept line for line, indented, so it reads as
-/// code and can be copied as it is.
-fn render_hint(hint: &str) -> String {
-    let mut text = String::new();
-    for (index, part) in hint.split("```").enumerate() {
-        if index % 2 == 0 {
-            let prose = part.trim();
-            if !prose.is_empty() {
-                text.push_str(&flags::wrap(prose, 2));
-            }
-        } else {
-            // The fence's first line names the language.
-            let code = part.split_once('\n').map_or("", |(_, code)| code);
-            if !text.is_empty() {
-                text.push('\n');
-            }
-            for line in code.trim_end().lines() {
-                text.push_str("    ");
-                text.push_str(line);
-                text.push('\n');
-            }
-            text.push('\n');
-        }
-    }
-    text
-}
-
-#[cfg(test)]
-mod tests {
-    use super::render_hint;
-
-    #[test]
-    fn a_hint_keeps_its_code_as_code() {
-        let hint = "Own it:\n```rust\nlet x = {\n    y(1)\n};\n```\nThen drop it.";
-        assert_eq!(
-            render_hint(hint),
-            "  Own it:\n\n    let x = {\n        y(1)\n    };\n\n  Then drop it.\n"
-        );
-        assert_eq!(render_hint("plain words"), "  plain words\n");
     }
 }

@@ -33,6 +33,15 @@ pub const CASES: &[(&str, &[&str])] = &[
         &["of real time on a clock that is paused"],
     ),
     ("selftest_late_task", &["expected at 1.0s, printed at 3.0s"]),
+    // And where its `todo!()` is: [`dump_lines`].
+    (
+        "selftest_task_todo",
+        &[
+            "ran to the end",
+            "A task it spawned panicked at the `todo!()` at",
+            HELLO_SHOWN,
+        ],
+    ),
     (
         "selftest_stuck_channel",
         // And the lines its dump names: [`dump_lines`].
@@ -147,6 +156,20 @@ pub fn exercise(name: &str) -> Option<Run> {
                 task.await.expect("the task does not panic");
             })
         }),
+        // A spawned task that reaches a `todo!()` ends alone: the run goes
+        // on to its end, and prints the `JoinError` in one long line.
+        "selftest_task_todo" => Some(|| {
+            Box::pin(async {
+                println!("Hello");
+                let world: tokio::task::JoinHandle<()> = tokio::spawn(async {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    todo!("print World")
+                });
+                if let Err(error) = world.await {
+                    println!("the task that prints World failed: {error:?}");
+                }
+            })
+        }),
         // The learner's classic: the sender is dropped only after the
         // consumer is awaited, so the consumer's `recv` never sees the
         // channel close and both wait for ever.
@@ -205,8 +228,9 @@ pub fn exercise(name: &str) -> Option<Run> {
 }
 
 /// What the report of the self-test called `name` must also say: where
-/// its task dump finds each task waiting, by lines of this file, found here
-/// rather than written down so that they follow the code when it moves.
+/// its task dump finds each task waiting, or where it panicked, by lines
+/// of this file, found here rather than written down so that they follow
+/// the code when it moves.
 pub fn dump_lines(name: &str) -> Vec<String> {
     let line_of = |code: &str| {
         include_str!("selftest.rs")
@@ -220,6 +244,10 @@ pub fn dump_lines(name: &str) -> Vec<String> {
             "the task spawned at selftest.rs:{} waits at selftest.rs:{} in `mpsc::Receiver::recv`",
             line_of("let kitchen = tokio::spawn"),
             line_of("while let Some(order) = queue.recv()"),
+        )],
+        "selftest_task_todo" => vec![format!(
+            "exercises/src/selftest.rs:{}:",
+            line_of("todo!(\"print World\")")
         )],
         _ => Vec::new(),
     }

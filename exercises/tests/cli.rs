@@ -124,6 +124,24 @@ fn each_hint_run_shows_the_next_of_three() {
         "{third}"
     );
     assert!(third.contains("Err(Elapsed)"), "{third}");
+    // The answer's code, as code: the reference solution's lines, each on
+    // a line of its own, against the exercise as shipped (which, without
+    // git, is the learner's file: then its lines are not known here).
+    assert!(
+        third.contains("The reference solution, against the exercise as shipped"),
+        "{third}"
+    );
+    let shipped = exercises::shipped::read("04_timeout.rs").expect("the exercise");
+    if !matches!(shipped.origin, exercises::shipped::Origin::Checkout(_)) {
+        assert!(
+            third.contains("\n  +         match timeout(limit, lookup(time)).await {\n"),
+            "{third}"
+        );
+        assert!(
+            third.contains("\n  -         let answer = lookup(time).await;\n"),
+            "{third}"
+        );
+    }
     assert!(third.contains("That was the last hint"), "{third}");
     // The last one stays the last.
     let (_, again) = hint();

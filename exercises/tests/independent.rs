@@ -24,13 +24,25 @@ const CRATES: [&str; 5] = [
     "crates/httpbin",
 ];
 
-fn copy_dir(from: &Path, to: &Path) {
+/// Directories of the exercises crate the copy leaves out: the learner's
+/// exercises (the copy holds solutions there) and `verify`'s copies of them
+/// as shipped.
+const LEFT_OUT: [&str; 2] = ["exercises/src/exercises", "exercises/.shipped"];
+
+fn copy_dir(root: &Path, from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("create the copy's directory");
     for entry in std::fs::read_dir(from).expect("read the directory") {
         let entry = entry.expect("an entry");
         let target = to.join(entry.file_name());
         if entry.file_type().expect("a file type").is_dir() {
-            copy_dir(&entry.path(), &target);
+            let relative = entry.path();
+            let relative = relative.strip_prefix(root).expect("under the root");
+            if !LEFT_OUT
+                .iter()
+                .any(|left_out| relative == Path::new(left_out))
+            {
+                copy_dir(root, &entry.path(), &target);
+            }
         } else {
             std::fs::copy(entry.path(), &target).expect("copy a file");
         }
@@ -46,7 +58,7 @@ fn copy_workspace() -> PathBuf {
     let copy = Path::new(env!("CARGO_TARGET_TMPDIR")).join("independent");
     for dir in std::iter::once("exercises").chain(CRATES) {
         let _ = std::fs::remove_dir_all(copy.join(dir));
-        copy_dir(&root.join(dir), &copy.join(dir));
+        copy_dir(root, &root.join(dir), &copy.join(dir));
         let manifest = copy.join(dir).join("Cargo.toml");
         let text = std::fs::read_to_string(&manifest).expect("the crate's manifest");
         let text = text.replacen(
@@ -107,7 +119,8 @@ fn text(output: &Output) -> String {
 fn an_exercise_that_does_not_compile_stops_no_other() {
     let copy = copy_workspace();
     let exercises = copy.join("exercises");
-    let solutions = exercises.join(".solutions");
+    let solutions = exercises.join(exercises::SOLUTIONS);
+    std::fs::create_dir_all(exercises.join("src/exercises")).expect("the exercises' directory");
     let mut count = 0;
     for solution in std::fs::read_dir(&solutions).expect("the solutions") {
         let solution = solution.expect("a solution");

@@ -237,6 +237,23 @@ const DOCS: Command = Command {
     flags: &[DOCS_CHECK, DOCS_BUILD],
 };
 
+const SUPPORTS: Positional = Positional::optional(
+    "supports",
+    "mdBook asks `supports RENDERER` first; every renderer is supported",
+);
+const RENDERER: Positional = Positional::optional("RENDERER", "The renderer mdBook asks about");
+const BOOK_CHARTS: Command = Command {
+    name: "book-charts",
+    summary: "mdBook's preprocessor `charts` (docs/book.toml): draws each example page's chart \
+              inline in the built book.",
+    about: "The mdBook preprocessor `charts`, which docs/book.toml names and mdBook runs: reads \
+            the book as JSON on stdin and writes it to stdout with each example page's chart, \
+            the image of docs/src/<section>/<example>.svg, replaced by the SVG itself, so that \
+            it takes the theme's colours and answers the pointer.",
+    positionals: &[SUPPORTS, RENDERER],
+    flags: &[],
+};
+
 const WORKLOAD: Positional = Positional::optional(
     "WORKLOAD",
     "One of spawn, queue, semaphore, sleep, http [default: all of them]",
@@ -278,8 +295,18 @@ const BRIDGE: Command = Command {
 };
 
 /// Every command, in the order `help` lists them.
-pub const COMMANDS: [Command<'static>; 10] = [
-    CHECK_ALL, SWEEP, BLESS, TWINS, NEW, EXPORT, LIST, DOCS, BENCH, BRIDGE,
+pub const COMMANDS: [Command<'static>; 11] = [
+    CHECK_ALL,
+    SWEEP,
+    BLESS,
+    TWINS,
+    NEW,
+    EXPORT,
+    LIST,
+    DOCS,
+    BOOK_CHARTS,
+    BENCH,
+    BRIDGE,
 ];
 
 /// The workloads `bench` takes, as its help names them.
@@ -326,6 +353,11 @@ pub enum Task {
     ExportCheck(ExportCheckOptions),
     List,
     Docs(DocsMode),
+    /// `book-charts`: the preprocessor's run (`false`), or mdBook asking
+    /// whether it supports a renderer (`true`).
+    BookCharts {
+        supports: bool,
+    },
     Bench {
         options: BenchOptions,
         save: bool,
@@ -486,6 +518,19 @@ fn task(command: &str, args: &Args, overwrite: bool) -> Result<Task, flags::Erro
             (false, true) => DocsMode::Build,
             (false, false) => DocsMode::Write,
         }),
+        "book-charts" => {
+            let supports = args.positional(&SUPPORTS)?;
+            let renderer = args.positional(&RENDERER)?;
+            match (supports.as_deref(), renderer) {
+                (None, None) => Task::BookCharts { supports: false },
+                (Some("supports"), Some(_)) => Task::BookCharts { supports: true },
+                _ => {
+                    return Err(
+                        args.mistake("`book-charts` takes no argument, or `supports RENDERER`")
+                    );
+                }
+            }
+        }
         "bench" => {
             let workload = args.positional(&WORKLOAD)?;
             if let Some(name) = &workload
@@ -753,6 +798,22 @@ mod tests {
         assert!(check(&["--flavor", "multi-thread"]).is_err());
         assert!(check(&["--flavor=multi_thread", "--base-url", "http://x"]).is_err());
         assert!(parse(["bless", "--flavor", "multi_thread"], false).is_err());
+    }
+
+    /// mdBook runs the preprocessor with no argument, and first asks
+    /// `supports RENDERER`.
+    #[test]
+    fn book_charts_answers_mdbooks_two_calls() {
+        assert_eq!(
+            parse(["book-charts"], false),
+            Ok(Task::BookCharts { supports: false })
+        );
+        assert_eq!(
+            parse(["book-charts", "supports", "html"], false),
+            Ok(Task::BookCharts { supports: true })
+        );
+        assert!(parse(["book-charts", "html"], false).is_err());
+        assert!(parse(["book-charts", "supports"], false).is_err());
     }
 
     #[test]

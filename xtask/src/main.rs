@@ -31,6 +31,12 @@ fn main() -> ExitCode {
         Task::ExportCheck(options) => xtask::export::verify::check_all(&options),
         Task::List => xtask::list::list(),
         Task::Docs(mode) => xtask::docs::run(mode),
+        // mdBook asks first; every renderer is fine.
+        Task::BookCharts { supports: true } => Ok(true),
+        Task::BookCharts { supports: false } => {
+            xtask::docs::charts::preprocess(std::io::stdin().lock(), std::io::stdout().lock())
+                .map(|()| true)
+        }
         Task::Bench { options, save } => xtask::bench::bench(&options, save),
         Task::Bridge(options) => xtask::bridge::bridge(&options),
     };

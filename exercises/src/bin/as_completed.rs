@@ -1,5 +1,5 @@
 //! The exercise `as_completed`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    as_completed = "../exercises/06_as_completed.rs", "../../.solutions/06_as_completed.rs"
+    as_completed = "06_as_completed.rs"
 }

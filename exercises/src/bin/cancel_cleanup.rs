@@ -1,5 +1,5 @@
 //! The exercise `cancel_cleanup`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    cancel_cleanup = "../exercises/09_cancel_cleanup.rs", "../../.solutions/09_cancel_cleanup.rs"
+    cancel_cleanup = "09_cancel_cleanup.rs"
 }

@@ -1,5 +1,5 @@
 //! The exercise `chat_room`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    chat_room = "../exercises/17_chat_room.rs", "../../.solutions/17_chat_room.rs"
+    chat_room = "17_chat_room.rs"
 }

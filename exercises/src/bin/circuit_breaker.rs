@@ -1,5 +1,5 @@
 //! The exercise `circuit_breaker`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    circuit_breaker = "../exercises/31_circuit_breaker.rs", "../../.solutions/31_circuit_breaker.rs"
+    circuit_breaker = "31_circuit_breaker.rs"
 }

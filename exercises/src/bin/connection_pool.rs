@@ -1,5 +1,5 @@
 //! The exercise `connection_pool`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    connection_pool = "../exercises/24_connection_pool.rs", "../../.solutions/24_connection_pool.rs"
+    connection_pool = "24_connection_pool.rs"
 }

@@ -1,5 +1,5 @@
 //! The exercise `deadlock`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    deadlock = "../exercises/38_deadlock.rs", "../../.solutions/38_deadlock.rs"
+    deadlock = "38_deadlock.rs"
 }

@@ -1,5 +1,5 @@
 //! The exercise `futurelock`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    futurelock = "../exercises/40_futurelock.rs", "../../.solutions/40_futurelock.rs"
+    futurelock = "40_futurelock.rs"
 }

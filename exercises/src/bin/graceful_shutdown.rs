@@ -1,5 +1,5 @@
 //! The exercise `graceful_shutdown`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    graceful_shutdown = "../exercises/13_graceful_shutdown.rs", "../../.solutions/13_graceful_shutdown.rs"
+    graceful_shutdown = "13_graceful_shutdown.rs"
 }

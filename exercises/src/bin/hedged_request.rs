@@ -1,5 +1,5 @@
 //! The exercise `hedged_request`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    hedged_request = "../exercises/34_hedged_request.rs", "../../.solutions/34_hedged_request.rs"
+    hedged_request = "34_hedged_request.rs"
 }

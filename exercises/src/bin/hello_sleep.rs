@@ -1,5 +1,5 @@
 //! The exercise `hello_sleep`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    hello_sleep = "../exercises/01_hello_sleep.rs", "../../.solutions/01_hello_sleep.rs"
+    hello_sleep = "01_hello_sleep.rs"
 }

@@ -1,5 +1,5 @@
 //! The exercise `kv_client`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    kv_client = "../exercises/44_kv_client.rs", "../../.solutions/44_kv_client.rs"
+    kv_client = "44_kv_client.rs"
 }

@@ -1,5 +1,5 @@
 //! The exercise `kv_expiry`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    kv_expiry = "../exercises/45_kv_expiry.rs", "../../.solutions/45_kv_expiry.rs"
+    kv_expiry = "45_kv_expiry.rs"
 }

@@ -1,5 +1,5 @@
 //! The exercise `kv_ratelimit`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    kv_ratelimit = "../exercises/46_kv_ratelimit.rs", "../../.solutions/46_kv_ratelimit.rs"
+    kv_ratelimit = "46_kv_ratelimit.rs"
 }

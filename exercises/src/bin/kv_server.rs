@@ -1,5 +1,5 @@
 //! The exercise `kv_server`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    kv_server = "../exercises/42_kv_server.rs", "../../.solutions/42_kv_server.rs"
+    kv_server = "42_kv_server.rs"
 }

@@ -1,5 +1,5 @@
 //! The exercise `kv_shutdown`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    kv_shutdown = "../exercises/43_kv_shutdown.rs", "../../.solutions/43_kv_shutdown.rs"
+    kv_shutdown = "43_kv_shutdown.rs"
 }

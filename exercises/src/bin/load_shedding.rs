@@ -1,5 +1,5 @@
 //! The exercise `load_shedding`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    load_shedding = "../exercises/26_load_shedding.rs", "../../.solutions/26_load_shedding.rs"
+    load_shedding = "26_load_shedding.rs"
 }

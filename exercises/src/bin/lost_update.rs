@@ -1,5 +1,5 @@
 //! The exercise `lost_update`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    lost_update = "../exercises/39_lost_update.rs", "../../.solutions/39_lost_update.rs"
+    lost_update = "39_lost_update.rs"
 }

@@ -1,5 +1,5 @@
 //! The exercise `no_blocking`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    no_blocking = "../exercises/12_no_blocking.rs", "../../.solutions/12_no_blocking.rs"
+    no_blocking = "12_no_blocking.rs"
 }

@@ -1,5 +1,5 @@
 //! The exercise `ordered_log`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    ordered_log = "../exercises/29_ordered_log.rs", "../../.solutions/29_ordered_log.rs"
+    ordered_log = "29_ordered_log.rs"
 }

@@ -1,5 +1,5 @@
 //! The exercise `retry_backoff`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    retry_backoff = "../exercises/11_retry_backoff.rs", "../../.solutions/11_retry_backoff.rs"
+    retry_backoff = "11_retry_backoff.rs"
 }

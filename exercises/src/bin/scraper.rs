@@ -1,5 +1,5 @@
 //! The exercise `scraper`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    scraper = "../exercises/20_scraper.rs", "../../.solutions/20_scraper.rs"
+    scraper = "20_scraper.rs"
 }

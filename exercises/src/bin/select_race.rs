@@ -1,5 +1,5 @@
 //! The exercise `select_race`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    select_race = "../exercises/05_select_race.rs", "../../.solutions/05_select_race.rs"
+    select_race = "05_select_race.rs"
 }

@@ -1,5 +1,5 @@
 //! The exercise `semaphore_limit`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    semaphore_limit = "../exercises/08_semaphore_limit.rs", "../../.solutions/08_semaphore_limit.rs"
+    semaphore_limit = "08_semaphore_limit.rs"
 }

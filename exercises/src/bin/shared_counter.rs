@@ -1,5 +1,5 @@
 //! The exercise `shared_counter`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    shared_counter = "../exercises/14_shared_counter.rs", "../../.solutions/14_shared_counter.rs"
+    shared_counter = "14_shared_counter.rs"
 }

@@ -1,5 +1,5 @@
 //! The exercise `spawn_join`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    spawn_join = "../exercises/02_spawn_join.rs", "../../.solutions/02_spawn_join.rs"
+    spawn_join = "02_spawn_join.rs"
 }

@@ -1,5 +1,5 @@
 //! The exercise `stream_pipeline`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    stream_pipeline = "../exercises/10_stream_pipeline.rs", "../../.solutions/10_stream_pipeline.rs"
+    stream_pipeline = "10_stream_pipeline.rs"
 }

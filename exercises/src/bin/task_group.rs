@@ -1,5 +1,5 @@
 //! The exercise `task_group`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    task_group = "../exercises/36_task_group.rs", "../../.solutions/36_task_group.rs"
+    task_group = "36_task_group.rs"
 }

@@ -1,5 +1,5 @@
 //! The exercise `token_bucket`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    token_bucket = "../exercises/32_token_bucket.rs", "../../.solutions/32_token_bucket.rs"
+    token_bucket = "32_token_bucket.rs"
 }

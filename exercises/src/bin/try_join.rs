@@ -1,5 +1,5 @@
 //! The exercise `try_join`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    try_join = "../exercises/22_try_join.rs", "../../.solutions/22_try_join.rs"
+    try_join = "22_try_join.rs"
 }

@@ -1,5 +1,5 @@
 //! The exercise `ttl_cache`, built and run by the checker (`cargo run -p exercises`).
 
 exercises::exercise! {
-    ttl_cache = "../exercises/19_ttl_cache.rs", "../../.solutions/19_ttl_cache.rs"
+    ttl_cache = "19_ttl_cache.rs"
 }

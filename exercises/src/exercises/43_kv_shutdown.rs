@@ -83,7 +83,10 @@ async fn serve(stream: DuplexStream, store: Store, shutdown: CancellationToken) 
     while let Some(line) = lines.next().await {
         let reply = match line {
             // The guard is a temporary: the lock is let go at the `;`.
-            Ok(line) => execute(&line, &mut store.lock().unwrap_or_else(PoisonError::into_inner)),
+            Ok(line) => execute(
+                &line,
+                &mut store.lock().unwrap_or_else(PoisonError::into_inner),
+            ),
             Err(LinesCodecError::MaxLineLengthExceeded) => {
                 lines.send("ERR line too long").await.map_err(into_io)?;
                 break;
@@ -171,7 +174,11 @@ pub async fn run() {
     let sessions: [(&'static str, u64, &'static [&'static str]); 3] = [
         ("alice", 100, &["SET color red", "GET color"]),
         ("bob", 700, &["GET color"]),
-        ("carol", 300, &["GET color", "SET size L", "GET size", "GET color"]),
+        (
+            "carol",
+            300,
+            &["GET color", "SET size L", "GET size", "GET color"],
+        ),
     ];
     for (name, pause_ms, commands) in sessions {
         let (near, far) = tokio::io::duplex(1024);
@@ -179,7 +186,12 @@ pub async fn run() {
             println!("{name}: the server is gone");
             break;
         }
-        clients.spawn(client(name, near, Duration::from_millis(pause_ms), commands));
+        clients.spawn(client(
+            name,
+            near,
+            Duration::from_millis(pause_ms),
+            commands,
+        ));
     }
     // `connect` stays open: more clients could come. The server stops when
     // it is told to, not when its listener closes.

@@ -91,7 +91,10 @@ async fn serve(stream: DuplexStream, store: Store, shutdown: CancellationToken) 
                 "OK".to_owned()
             }
             // The guard is a temporary: the lock is let go at the `;`.
-            Ok(line) => execute(&line, &mut store.lock().unwrap_or_else(PoisonError::into_inner)),
+            Ok(line) => execute(
+                &line,
+                &mut store.lock().unwrap_or_else(PoisonError::into_inner),
+            ),
             Err(LinesCodecError::MaxLineLengthExceeded) => {
                 lines.send("ERR line too long").await.map_err(into_io)?;
                 break;
@@ -200,7 +203,13 @@ impl Client {
 
 async fn talk(connect: mpsc::Sender<DuplexStream>) -> io::Result<()> {
     let mut client = Client::open(connect).await?;
-    for command in ["SET color red", "SLOW", "GET color", "SET color blue", "GET color"] {
+    for command in [
+        "SET color red",
+        "SLOW",
+        "GET color",
+        "SET color blue",
+        "GET color",
+    ] {
         match client.request(command).await? {
             Some(reply) => println!("client: {command} -> {reply}"),
             None => println!("client: {command} -> no reply in time, reconnected"),

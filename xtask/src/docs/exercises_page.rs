@@ -5,15 +5,16 @@
 //! name an exercise the checker does not know.
 
 use std::fmt::Write as _;
-use std::fs;
-use std::path::Path;
 
 use exercises::EXERCISES;
+use exercises::shipped::Shipped;
 
 use crate::Error;
 
-/// The page, `docs/src/exercises.md`, after the generated-file marker.
-pub fn page(root: &Path) -> Result<String, Error> {
+/// The page, `docs/src/exercises.md`, after the generated-file marker, from
+/// the exercises as shipped (`shipped`, in the catalog's order; see
+/// [`exercises::shipped`]): a learner's work changes nothing here.
+pub fn page(shipped: &[(&str, Shipped)]) -> Result<String, Error> {
     let mut text = String::from(
         "# Exercises\n\n\
          The exercise track in `exercises/` is the other half of the examples: small \
@@ -27,14 +28,10 @@ pub fn page(root: &Path) -> Result<String, Error> {
          | # | Exercise | What it asks | The example that shows how |\n\
          | --- | --- | --- | --- |\n",
     );
-    for (index, exercise) in EXERCISES.iter().enumerate() {
-        let path = root.join("exercises/src/exercises").join(exercise.file);
-        let source =
-            fs::read_to_string(&path).map_err(|error| format!("{}: {error}", path.display()))?;
-        let asks = task(&source).ok_or_else(|| {
+    for (index, (exercise, (file, shipped))) in EXERCISES.iter().zip(shipped).enumerate() {
+        let asks = task(&shipped.text).ok_or_else(|| {
             format!(
-                "{}: the `//!` header has no paragraph after its title",
-                path.display()
+                "exercises/src/exercises/{file}: the `//!` header has no paragraph after its title"
             )
         })?;
         let _ = writeln!(

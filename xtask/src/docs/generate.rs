@@ -51,7 +51,9 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
         })
         .collect();
     let mut wrong = concepts::wrong_firsts(&codes);
-    wrong.extend(concepts::untaught(&exercise_codes(workspace)?, &codes));
+    // The exercises as shipped, never as a learner has changed them.
+    let shipped = exercises::shipped::read_all()?;
+    wrong.extend(concepts::untaught(&exercise_codes(&shipped)?, &codes));
     if !wrong.is_empty() {
         return Err(wrong.join("\n").into());
     }
@@ -99,6 +101,14 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
             page.push_str(&see_also(section, example, &topics));
             page.push_str(&from_the_guides(example));
             files.insert(dir.join(format!("{}.md", example.name)), page);
+            if let Some(svg) = super::pages::chart(example) {
+                files.insert(
+                    dir.join(format!("{}.svg", example.name)),
+                    super::charts::file(&svg).map_err(|why| {
+                        format!("the chart of {}/{}: {why}", section.name, example.name)
+                    })?,
+                );
+            }
         }
     }
     files.insert(
@@ -107,14 +117,66 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
     );
     files.insert(
         PathBuf::from("exercises.md"),
-        format!("{MARKER}\n{}", exercises_page::page(workspace.root())?),
+        format!("{MARKER}\n{}", exercises_page::page(&shipped)?),
     );
     let readme_table = readme_table(workspace, &sections, &bridge);
     Ok(Book {
         files,
         readme_table,
         readme_chart: readme_chart(workspace)?,
+        notes: exercises::shipped::notes(&shipped),
     })
+}
+
+/// What a generated file of `book` holds on disk: a page's `{{#include}}`s
+/// replaced by what they include ([`expand_includes`]), so that the page
+/// reads whole where mdBook does not run (a page read on GitHub).
+pub(super) fn on_disk(root: &Path, path: &Path, text: &str) -> String {
+    if path.extension().is_some_and(|extension| extension == "md") {
+        expand_includes(root, path, text)
+    } else {
+        text.to_owned()
+    }
+}
+
+/// `text`, a page at `page` under `root` (`docs/src`), with each `{{#include
+/// file}}` and `{{#include file:start:}}` replaced by those lines of the
+/// file, as mdBook would include them (its lines from `start`, 1-based,
+/// joined by newlines). An include of a file that is missing, or in another
+/// form, is left as it is, for `--check` to report.
+pub(super) fn expand_includes(root: &Path, page: &Path, text: &str) -> String {
+    const OPEN: &str = "{{#include ";
+    let base = root.join(page.parent().unwrap_or(Path::new("")));
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(OPEN) {
+        out.push_str(&rest[..start]);
+        rest = &rest[start..];
+        let Some(end) = rest.find("}}") else {
+            break;
+        };
+        let target = rest[OPEN.len()..end].trim();
+        let (file, from) = match target.split_once(':') {
+            None => (target, Some(1)),
+            Some((file, range)) => (
+                file,
+                range
+                    .strip_suffix(':')
+                    .and_then(|start| start.parse::<usize>().ok())
+                    .filter(|&start| start > 0),
+            ),
+        };
+        match (from, fs::read_to_string(base.join(file))) {
+            (Some(from), Ok(included)) => {
+                let lines: Vec<&str> = included.lines().skip(from - 1).collect();
+                out.push_str(&lines.join("\n"));
+            }
+            _ => out.push_str(&rest[..end + 2]),
+        }
+        rest = &rest[end + 2..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Writes the book's generated files and the README's table, and deletes
@@ -125,8 +187,9 @@ pub fn write(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     let mut changed = Vec::new();
     for (path, text) in &book.files {
         let full = root.join(path);
+        let text = on_disk(&root, path, text);
         if fs::read_to_string(&full).ok().as_deref() != Some(text.as_str()) {
-            crate::files::write(&full, text)?;
+            crate::files::write(&full, &text)?;
             changed.push(format!("docs/src/{}", path.display()));
         }
     }
@@ -147,7 +210,8 @@ pub fn write(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     Ok(changed)
 }
 
-/// Paths (relative to `docs/src`) of the files on disk that carry [`MARKER`].
+/// Paths (relative to `docs/src`) of the pages and charts on disk that
+/// carry [`MARKER`].
 pub(super) fn generated_files(root: &Path) -> Result<Vec<PathBuf>, Error> {
     let mut found = Vec::new();
     let mut pending = vec![root.to_path_buf()];
@@ -159,7 +223,9 @@ pub(super) fn generated_files(root: &Path) -> Result<Vec<PathBuf>, Error> {
             let path = entry?.path();
             if path.is_dir() {
                 pending.push(path);
-            } else if path.extension().is_some_and(|extension| extension == "md")
+            } else if path
+                .extension()
+                .is_some_and(|extension| extension == "md" || extension == "svg")
                 && fs::read_to_string(&path)?.starts_with(MARKER)
                 && let Ok(relative) = path.strip_prefix(root)
             {
@@ -171,23 +237,50 @@ pub(super) fn generated_files(root: &Path) -> Result<Vec<PathBuf>, Error> {
     Ok(found)
 }
 
-/// Each exercise, for [`concepts::untaught`]. The files are read as they are in this
-/// checkout: `docs` is the contributors' tool, and the learner's test
-/// command, `cargo test --workspace`, never reads them.
-fn exercise_codes(workspace: &Workspace) -> Result<Vec<concepts::ExerciseCode>, Error> {
-    let dir = workspace.root().join("exercises");
+/// Each exercise, for [`concepts::untaught`]: as shipped (as the last
+/// commit has it, whatever a learner has done to the file; see
+/// [`exercises::shipped`]), and its reference solution.
+fn exercise_codes(
+    shipped: &[(&str, exercises::shipped::Shipped)],
+) -> Result<Vec<concepts::ExerciseCode>, Error> {
+    let solutions = exercises::crate_dir().join(exercises::SOLUTIONS);
     exercises::EXERCISES
         .iter()
-        .map(|exercise| {
-            let shipped = read(&dir.join("src/exercises").join(exercise.file))?;
-            let solution = read(&dir.join(".solutions").join(exercise.file))?;
+        .zip(shipped)
+        .map(|(exercise, (_, shipped))| {
+            let solution = read(&solutions.join(exercise.file))?;
             Ok(concepts::ExerciseCode {
                 name: exercise.name,
                 example: exercise.example,
-                points_here: shipped.contains("The Rust you need"),
-                shipped: concepts::code(&shipped),
+                points_here: shipped.text.contains("The Rust you need"),
+                shipped: concepts::code(&shipped.text),
                 solution: concepts::code(&solution),
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// As mdBook includes: a whole file, or its lines from a 1-based
+    /// `start`, joined by newlines; anything else is left for `--check`.
+    #[test]
+    fn includes_are_replaced_by_what_they_include() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("src/basics")).unwrap();
+        fs::write(dir.path().join("code.rs"), "//! header\n\nfn main() {}\n").unwrap();
+        let root = dir.path().join("src");
+        let page = Path::new("basics/page.md");
+        let text = "```rust\n{{#include ../../code.rs:3:}}\n```\n\
+                    ```text\n{{#include ../../code.rs}}\n```\n\
+                    {{#include ../../gone.rs}} {{#include ../../code.rs:anchor}}";
+        assert_eq!(
+            expand_includes(&root, page, text),
+            "```rust\nfn main() {}\n```\n```text\n//! header\n\nfn main() {}\n```\n\
+             {{#include ../../gone.rs}} {{#include ../../code.rs:anchor}}"
+        );
+        assert_eq!(on_disk(&root, Path::new("x.svg"), text), text);
+    }
 }

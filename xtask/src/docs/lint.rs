@@ -7,7 +7,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::generate::generated_files;
+use super::generate::{generated_files, on_disk};
 use super::readme::{README_CHART_FROM, with_readme_chart, with_readme_table};
 use super::{Book, CONTRIBUTING, CONTRIBUTOR_DIR, HANDWRITTEN, docs_src, read};
 use crate::Error;
@@ -21,7 +21,7 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     let mut problems = Vec::new();
     for (path, text) in &book.files {
         match fs::read_to_string(root.join(path)) {
-            Ok(existing) if existing == *text => {}
+            Ok(existing) if existing == on_disk(&root, path, text) => {}
             Ok(_) => problems.push(format!("docs/src/{} is stale", path.display())),
             Err(_) => problems.push(format!("docs/src/{} is missing", path.display())),
         }
@@ -407,6 +407,7 @@ mod tests {
             ]),
             readme_table: String::new(),
             readme_chart: String::new(),
+            notes: Vec::new(),
         };
         let pages: Vec<PathBuf> = learner_pages(dir.path(), &book)
             .unwrap()
@@ -438,6 +439,7 @@ mod tests {
             files: BTreeMap::from([(PathBuf::from("basics/hello_world.md"), String::new())]),
             readme_table: String::new(),
             readme_chart: String::new(),
+            notes: Vec::new(),
         };
         let root = Path::new("/nonexistent");
         let text = "[ok](basics/hello_world.md#run-it) [web](https://tokio.rs) \

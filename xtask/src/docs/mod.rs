@@ -4,9 +4,12 @@
 //! Each example page is made from the `//!` header of
 //! `crates/<section>/src/<example>.rs`, and includes the file itself and its
 //! golden output with mdBook's `{{#include}}`, so the code and output shown
-//! are the checked ones. Each section gets a chapter page, each guide a page
-//! that follows it heading by heading (from `docs/seed-map.tsv`), and
-//! `SUMMARY.md` lists them all.
+//! are the checked ones. On disk each include is already replaced by what
+//! it includes (`generate::on_disk`), and each chart is a file beside its
+//! page ([`charts`]), so that a page read on GitHub, where mdBook does not
+//! run, reads whole; `--check` keeps those copies up to date. Each section
+//! gets a chapter page, each guide a page that follows it heading by
+//! heading (from `docs/seed-map.tsv`), and `SUMMARY.md` lists them all.
 //!
 //! The book is the learner's, but for the contributors' pages under
 //! `docs/src/contributing/`: how the book is checked, and every guide block
@@ -30,6 +33,8 @@
 //! - [`concepts`] is "The Rust you need": the Rust concepts the examples
 //!   use, read from their code, and the first example that needs each;
 //! - [`pages`] renders the summary, chapter, topic and example pages;
+//! - [`charts`] writes each example's chart as a file of its own, and draws
+//!   it inline in the built book (an mdBook preprocessor);
 //! - [`readme`] owns the two generated parts of the top-level README;
 //! - [`lint`] is `--check`: everything wrong with the book on disk;
 //! - [`site`] is the end of `--build`: every link and anchor of the built
@@ -49,6 +54,7 @@ use crate::Error;
 use crate::workspace::Workspace;
 
 pub mod bridge;
+pub mod charts;
 pub mod concepts;
 pub mod exercises_page;
 pub mod generate;
@@ -92,6 +98,9 @@ pub struct Book {
     pub readme_table: String,
     /// The README's chart, between [`CHART_BEGIN`] and [`CHART_END`].
     pub readme_chart: String,
+    /// Where the exercises the book lists were read from, when not all
+    /// from the last commit ([`exercises::shipped::notes`]).
+    pub notes: Vec<String>,
 }
 
 pub(super) fn docs_src(workspace: &Workspace) -> PathBuf {
@@ -104,13 +113,24 @@ pub use crate::cli::DocsMode;
 pub fn run(mode: DocsMode) -> Result<bool, Error> {
     let workspace = Workspace::locate();
     let book = generate(&workspace)?;
+    for note in &book.notes {
+        eprintln!("note: {note}");
+    }
     if mode == DocsMode::Check {
         let problems = check(&workspace, &book)?;
         for problem in &problems {
             println!("{problem}");
         }
         if problems.is_empty() {
-            println!("docs: {} generated pages up to date", book.files.len());
+            let charts = book
+                .files
+                .keys()
+                .filter(|path| path.extension().is_some_and(|extension| extension == "svg"))
+                .count();
+            println!(
+                "docs: {} generated pages and {charts} charts up to date",
+                book.files.len() - charts
+            );
             return Ok(true);
         }
         let count = problems.len();
@@ -138,6 +158,13 @@ pub fn run(mode: DocsMode) -> Result<bool, Error> {
         let report = site::check(&site, &shown)?;
         for problem in &report.problems {
             println!("{problem}");
+        }
+        let not_inline = charts::not_inline(&site, &shown, &book);
+        for problem in &not_inline {
+            println!("{problem}");
+        }
+        if !not_inline.is_empty() {
+            return Ok(false);
         }
         let (links, pages) = (report.links, report.pages);
         match report.problems.len() {

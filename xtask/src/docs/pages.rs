@@ -8,6 +8,7 @@ use runner::protocol::Kind;
 use runner::timeline;
 
 use super::bridge::BridgeDoc;
+use super::charts;
 use super::concepts;
 use super::guides::GuideDoc;
 use super::recipes;
@@ -295,8 +296,18 @@ pub(super) fn example_page(
     text
 }
 
-/// The page's "Schedule" section: the timeline as an inline SVG, so it
-/// takes the theme's colours, and how to draw it in a terminal.
+/// The example's chart, as the book draws it, if it has one.
+pub(super) fn chart(example: &ExampleDoc) -> Option<String> {
+    let page = example.timeline.as_ref()?;
+    Some(timeline::svg_with(
+        &page.timeline,
+        example.dump_waits.as_ref(),
+    ))
+}
+
+/// The page's "Schedule" section: the chart, as the image of its file
+/// beside the page (which the book draws inline: see [`charts`]), and how
+/// to draw it in a terminal.
 fn schedule(section: &SectionDoc, example: &ExampleDoc, page: &PageTimeline) -> String {
     let run = format!("cargo run -p {} -- {}", section.name, example.name);
     let tasks = page.timeline.spawned_rows();
@@ -321,10 +332,10 @@ fn schedule(section: &SectionDoc, example: &ExampleDoc, page: &PageTimeline) -> 
              `{run} --timeline` draws it again, with this machine's times."
         ),
     };
-    format!(
-        "\n## The schedule\n\n{rows} {source}\n\n{}\n",
-        timeline::svg_with(&page.timeline, example.dump_waits.as_ref())
-    )
+    let image = chart(example).map_or_else(String::new, |svg| {
+        charts::image(&svg, &format!("{}.svg", example.name))
+    });
+    format!("\n## The schedule\n\n{rows} {source}\n\n{image}\n")
 }
 
 #[cfg(test)]

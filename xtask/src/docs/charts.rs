@@ -1,0 +1,291 @@
+//! The example pages' charts, each a file of its own beside its page,
+//! `docs/src/<section>/<example>.svg`, which the page shows as an image:
+//! a page read on GitHub, which strips an SVG written inline in Markdown,
+//! still shows its chart. In the built book the chart is drawn inline
+//! instead ([`inline`], run by mdBook as the preprocessor `charts` that
+//! `docs/book.toml` names), where it takes the theme's colours and answers
+//! the pointer. The file is the SVG the book draws (`timeline::svg_with`),
+//! given colours of its own for where the theme's are missing ([`file()`]).
+
+use std::fmt::Write as _;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use super::{Book, MARKER};
+use crate::Error;
+
+/// A colour for each of the theme's CSS variables the chart uses, for where
+/// the chart is not in the book (an image on GitHub): GitHub's own light
+/// colours, on a white paper (`--bg`), so that the chart reads in its dark
+/// mode too.
+const COLOURS: [(&str, &str); 4] = [
+    ("--fg", "#1f2328"),
+    ("--table-border-color", "#d0d7de"),
+    ("--links", "#0969da"),
+    ("--bg", "#ffffff"),
+];
+
+/// The paper under the chart: the theme's background in the book, white
+/// elsewhere. It takes no pointer events.
+const PAPER: &str =
+    r#"<rect width="100%" height="100%" style="fill:var(--bg)" pointer-events="none"/>"#;
+
+/// The chart's file, from `svg`, an SVG drawn for the book: the marker of a
+/// generated file first, a paper under the chart, and each theme colour
+/// given a value for where the theme is missing (`var(--fg)` becomes
+/// `var(--fg,#1f2328)`). In the book the theme's values win.
+pub fn file(svg: &str) -> Result<String, Error> {
+    let mut lines: Vec<&str> = svg.lines().collect();
+    if !lines.first().is_some_and(|line| line.starts_with("<svg")) {
+        return Err("a chart does not start with its <svg> element".into());
+    }
+    // Under everything the chart draws: after its title and style, if any.
+    let at = lines
+        .iter()
+        .position(|line| {
+            !line.starts_with("<svg") && !line.starts_with("<title") && !line.starts_with("<style")
+        })
+        .unwrap_or(lines.len());
+    lines.insert(at, PAPER);
+    let mut text = format!("{MARKER}\n");
+    let mut rest = lines.join("\n");
+    rest.push('\n');
+    while let Some(start) = rest.find("var(--") {
+        text.push_str(&rest[..start]);
+        rest = rest[start..].to_owned();
+        let end = rest.find(')').ok_or("a chart's `var(` is never closed")?;
+        let inside = &rest["var(".len()..end];
+        if inside.contains(',') {
+            // It has a value of its own already.
+            text.push_str(&rest[..=end]);
+        } else {
+            let colour = COLOURS
+                .iter()
+                .find(|(name, _)| *name == inside)
+                .map(|(_, colour)| colour)
+                .ok_or_else(|| {
+                    format!(
+                        "the chart uses the theme's `{inside}`, which has no colour for a page \
+                         read outside the book: add one to COLOURS in xtask/src/docs/charts.rs"
+                    )
+                })?;
+            let _ = write!(text, "var({inside},{colour})");
+        }
+        rest = rest[end + 1..].to_owned();
+    }
+    text.push_str(&rest);
+    Ok(text)
+}
+
+/// The page's image of its chart, the file `name` beside it: its alt text
+/// is the chart's `<title>`.
+pub fn image(svg: &str, name: &str) -> String {
+    let title = svg
+        .split_once("<title>")
+        .and_then(|(_, rest)| rest.split_once("</title>"))
+        .map_or("The schedule", |(title, _)| title);
+    let alt = title
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&");
+    let mut escaped = String::new();
+    for c in alt.chars() {
+        if matches!(c, '[' | ']' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    format!("![{escaped}]({name})")
+}
+
+/// `markdown`, a page in `dir`, with each line that is the image of a
+/// generated chart in `dir` (see [`image`]) replaced by the chart itself.
+pub fn inline(markdown: &str, dir: &Path) -> Result<String, Error> {
+    let mut out = String::with_capacity(markdown.len());
+    for line in markdown.split_inclusive('\n') {
+        match chart_of(line.trim_end(), dir)? {
+            Some(svg) => {
+                out.push_str(&svg);
+                if line.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+            None => out.push_str(line),
+        }
+    }
+    Ok(out)
+}
+
+/// The chart `line` shows, without its marker, if `line` is the image of
+/// a generated chart in `dir`.
+fn chart_of(line: &str, dir: &Path) -> Result<Option<String>, Error> {
+    let Some(name) = line
+        .strip_prefix("![")
+        .and_then(|rest| rest.strip_suffix(')'))
+        .and_then(|rest| rest.rsplit_once("]("))
+        .map(|(_, name)| name)
+    else {
+        return Ok(None);
+    };
+    if !name.ends_with(".svg") || name.contains('/') {
+        return Ok(None);
+    }
+    let path = dir.join(name);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(None);
+    };
+    let Some(svg) = text.strip_prefix(MARKER) else {
+        return Ok(None);
+    };
+    Ok(Some(svg.trim().to_owned()))
+}
+
+/// The mdBook preprocessor `charts` (`cargo xtask book-charts`): reads
+/// `[context, book]` as JSON from `input`, draws each chart of each
+/// chapter inline ([`inline`]), and writes the book to `output`.
+pub fn preprocess(input: impl Read, output: impl Write) -> Result<(), Error> {
+    let (context, mut book): (serde_json::Value, serde_json::Value) =
+        serde_json::from_reader(input).map_err(|error| format!("mdBook's input: {error}"))?;
+    let root = context["root"]
+        .as_str()
+        .ok_or("mdBook's context has no book root")?;
+    let src = context["config"]["book"]["src"].as_str().unwrap_or("src");
+    let src = Path::new(root).join(src);
+    each_chapter(&mut book, &mut |chapter| {
+        let Some(page) = chapter["source_path"].as_str().map(PathBuf::from) else {
+            return Ok(());
+        };
+        let dir = src.join(page.parent().unwrap_or(Path::new("")));
+        if let Some(content) = chapter["content"].as_str() {
+            let drawn = inline(content, &dir)?;
+            chapter["content"] = serde_json::Value::String(drawn);
+        }
+        Ok(())
+    })?;
+    serde_json::to_writer(output, &book).map_err(|error| format!("writing the book: {error}"))?;
+    Ok(())
+}
+
+/// Calls `each` on every chapter of `value`, a book or part of one as
+/// mdBook writes it (`{"Chapter": {..., "sub_items": [...]}}`).
+fn each_chapter(
+    value: &mut serde_json::Value,
+    each: &mut impl FnMut(&mut serde_json::Value) -> Result<(), Error>,
+) -> Result<(), Error> {
+    match value {
+        serde_json::Value::Object(object) => {
+            if let Some(chapter) = object.get_mut("Chapter") {
+                each(chapter)?;
+            }
+            for (_, inner) in object.iter_mut() {
+                each_chapter(inner, each)?;
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                each_chapter(item, each)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The pages of the built book `site` whose chart is not drawn inline: the
+/// preprocessor did not run, or drew nothing.
+pub fn not_inline(site: &Path, shown: &str, book: &Book) -> Vec<String> {
+    let mut problems = Vec::new();
+    for path in book.files.keys() {
+        if path.extension().is_none_or(|extension| extension != "svg") {
+            continue;
+        }
+        let page = path.with_extension("html");
+        let html = std::fs::read_to_string(site.join(&page)).unwrap_or_default();
+        if !html.contains("<svg class=\"timeline\"") {
+            problems.push(format!(
+                "{shown}/{}: its chart is not drawn inline; does docs/book.toml still run the \
+                 `charts` preprocessor?",
+                page.display()
+            ));
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SVG: &str = "<svg class=\"timeline\" viewBox=\"0 0 10 10\">\n\
+                       <title>Timeline of a [b] &amp; c</title>\n\
+                       <style>.timeline text{fill:var(--fg);font-family:var(--mono-font,monospace)}\
+                       .timeline .grid{stroke:var(--table-border-color)}</style>\n\
+                       <line class=\"grid\"/>\n\
+                       </svg>";
+
+    #[test]
+    fn a_chart_file_has_colours_of_its_own_and_a_paper() {
+        let file = file(SVG).unwrap();
+        assert_eq!(
+            file,
+            format!(
+                "{MARKER}\n<svg class=\"timeline\" viewBox=\"0 0 10 10\">\n\
+                 <title>Timeline of a [b] &amp; c</title>\n\
+                 <style>.timeline text{{fill:var(--fg,#1f2328);font-family:var(--mono-font,monospace)}}\
+                 .timeline .grid{{stroke:var(--table-border-color,#d0d7de)}}</style>\n\
+                 <rect width=\"100%\" height=\"100%\" style=\"fill:var(--bg,#ffffff)\" \
+                 pointer-events=\"none\"/>\n\
+                 <line class=\"grid\"/>\n\
+                 </svg>\n"
+            )
+        );
+        let unknown = super::file(&SVG.replace("--fg", "--accent")).unwrap_err();
+        assert!(unknown.to_string().contains("`--accent`"), "{unknown}");
+        assert!(super::file("<p>").is_err());
+    }
+
+    #[test]
+    fn the_image_names_the_chart_by_its_title() {
+        assert_eq!(image(SVG, "x.svg"), "![Timeline of a \\[b\\] & c](x.svg)");
+    }
+
+    #[test]
+    fn the_book_draws_the_chart_where_the_page_shows_its_image() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("x.svg"), file(SVG).unwrap()).unwrap();
+        std::fs::write(dir.path().join("plain.svg"), "<svg/>").unwrap();
+        let page = format!(
+            "# x\n\n{}\n\n![a picture](plain.svg)\n![gone](gone.svg)\n",
+            image(SVG, "x.svg")
+        );
+        let drawn = inline(&page, dir.path()).unwrap();
+        assert!(
+            drawn.starts_with("# x\n\n<svg class=\"timeline\""),
+            "{drawn}"
+        );
+        assert!(drawn.contains("</svg>\n\n![a picture](plain.svg)\n![gone](gone.svg)\n"));
+        assert!(!drawn.contains(MARKER), "{drawn}");
+
+        let book = serde_json::json!([
+            {"root": dir.path(), "config": {"book": {"src": "."}}, "renderer": "html"},
+            {"items": [
+                {"Chapter": {"name": "x", "content": page, "source_path": "x.md",
+                    "sub_items": [{"Chapter": {"name": "y", "content": page,
+                        "source_path": "y.md", "sub_items": []}}]}},
+                "Separator",
+                {"PartTitle": "Part"}
+            ]}
+        ]);
+        let mut output = Vec::new();
+        preprocess(book.to_string().as_bytes(), &mut output).unwrap();
+        let output: serde_json::Value = serde_json::from_slice(&output).unwrap();
+        let chapter = &output["items"][0]["Chapter"];
+        assert_eq!(chapter["content"], drawn.as_str());
+        assert_eq!(
+            chapter["sub_items"][0]["Chapter"]["content"],
+            drawn.as_str()
+        );
+        assert_eq!(output["items"][1], "Separator");
+    }
+}
