@@ -165,7 +165,7 @@ fn judge(swept: &mut Swept, finished: &Finished, timeout: Duration, temporary: &
     swept.problems.extend(
         lines
             .iter()
-            .filter_map(|line| line.strip_prefix("  "))
+            .filter_map(|line| line.strip_prefix(SweepSummary::PROBLEM))
             .map(str::to_owned),
     );
     match (&finished.exit, &swept.summary) {

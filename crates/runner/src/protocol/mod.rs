@@ -290,7 +290,8 @@ impl Listed {
 /// The line `--cancel-sweep` prints on stderr at the end of each example's
 /// report: `sweep: <section>/<example>: <n> cut points, <m> failures`, or
 /// `sweep: <section>/<example>: skipped, <why>`. The report's other lines,
-/// one per problem, come before it.
+/// one per problem, come before it, each after [`SweepSummary::PROBLEM`]
+/// (an example's own stderr, a task dump say, is not one).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SweepSummary {
     /// `section/example`.
@@ -305,6 +306,8 @@ pub struct SweepSummary {
 
 impl SweepSummary {
     const PREFIX: &'static str = "sweep: ";
+    /// What starts each of the report's lines that gives a problem.
+    pub const PROBLEM: &'static str = "sweep problem: ";
 
     pub fn to_line(&self) -> String {
         match &self.skipped {

@@ -340,7 +340,7 @@ impl<'a> Section<'a> {
             };
             let swept = sweep::sweep(&run);
             for failure in &swept.failures {
-                eprintln!("  {failure}");
+                eprintln!("{}{failure}", crate::protocol::SweepSummary::PROBLEM);
             }
             eprintln!("{}", swept.summary.to_line());
             failed |= swept.summary.failures > 0;
