@@ -1,0 +1,329 @@
+//! A TCP server that stops on Ctrl-C or SIGTERM: it stops accepting, closes
+//! idle connections, gives the requests in flight a grace period to finish,
+//! and stops at once on a second signal or when the grace period runs out.
+//!
+//! In asyncio (3.11+), `asyncio.run` cancels the main task on the first
+//! Ctrl-C and raises `KeyboardInterrupt` on the second; SIGTERM needs
+//! `loop.add_signal_handler`. Here a signal is a stream, one more branch of
+//! `select!`, and the open connections are a `JoinSet`, which aborts every
+//! task left in it when the server returns. Unix only: on Windows, listen to
+//! `tokio::signal::windows::ctrl_c()`. See the book's page "Background work
+//! and graceful shutdown".
+//!
+//! What not to undo when you copy it:
+//! - `ShutdownSignals::listen()` before serving: until a kind is registered,
+//!   its signal ends the process, and `tokio::signal::ctrl_c()` registers
+//!   only when first polled.
+//! - The grace period and the second signal: without them a request that
+//!   never ends holds the exit up for ever.
+
+use std::fmt;
+use std::io;
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::signal::unix::{Signal, SignalKind, signal};
+use tokio::task::{JoinError, JoinSet};
+use tokio::time::{sleep, timeout};
+use tokio_util::codec::{Framed, LinesCodec, LinesCodecError};
+use tokio_util::sync::CancellationToken;
+
+/// How long a client may stay silent between requests.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a reply may wait for the client to make room for it.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(1);
+/// The longest request line, in bytes.
+const MAX_LINE: usize = 100;
+/// The most work a request may ask for.
+const MAX_WORK: Duration = Duration::from_secs(60);
+/// How long to wait before accepting again after `accept` failed.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
+
+/// Ctrl-C (SIGINT) and SIGTERM, which `kill`, systemd and Docker send.
+pub struct ShutdownSignals {
+    interrupt: Signal,
+    terminate: Signal,
+}
+
+impl ShutdownSignals {
+    /// Registers both kinds now, so that from here on they are delivered
+    /// to `recv` and no longer end the process.
+    pub fn listen() -> io::Result<Self> {
+        Ok(ShutdownSignals {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    /// Waits for the next of either signal and names it. Cancel safe: a
+    /// signal that comes while nobody waits is kept for the next call,
+    /// though two may merge into one.
+    pub async fn recv(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.interrupt.recv() => "Ctrl-C",
+            _ = self.terminate.recv() => "SIGTERM",
+        }
+    }
+}
+
+/// How `serve` ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Stopped {
+    /// Every connection ended within the grace period.
+    Gracefully,
+    /// The grace period ran out, and the connections still open were cut.
+    GraceOver { grace: Duration, cut_off: usize },
+    /// A second signal came during the grace period.
+    Forced {
+        signal: &'static str,
+        cut_off: usize,
+    },
+}
+
+impl Stopped {
+    /// The status a program exits with: 0 only for a graceful stop, so
+    /// that a supervisor sees the work that was cut off.
+    pub fn exit_status(&self) -> u8 {
+        match self {
+            Stopped::Gracefully => 0,
+            Stopped::GraceOver { .. } | Stopped::Forced { .. } => 1,
+        }
+    }
+}
+
+impl fmt::Display for Stopped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plural = |n: &usize| if *n == 1 { "" } else { "s" };
+        match self {
+            Stopped::Gracefully => write!(f, "stopped gracefully: every connection finished"),
+            Stopped::GraceOver { grace, cut_off } => write!(
+                f,
+                "stopped after the grace period of {grace:?}, cutting off {cut_off} connection{}",
+                plural(cut_off)
+            ),
+            Stopped::Forced { signal, cut_off } => write!(
+                f,
+                "stopped at once by a second {signal}, cutting off {cut_off} connection{}",
+                plural(cut_off)
+            ),
+        }
+    }
+}
+
+/// Serves until the first signal, then lets the connections finish for at
+/// most `grace`.
+pub async fn serve(
+    listener: TcpListener,
+    signals: &mut ShutdownSignals,
+    grace: Duration,
+) -> Stopped {
+    let shutdown = CancellationToken::new();
+    let mut connections = JoinSet::new();
+    let first = loop {
+        tokio::select! {
+            first = signals.recv() => break first,
+            accepted = listener.accept() => match accepted {
+                Ok((socket, _peer)) => {
+                    connections.spawn(serve_connection(socket, shutdown.clone()));
+                }
+                // Out of file descriptors, say: pause rather than spin.
+                Err(error) => {
+                    eprintln!("accept failed: {error}; trying again in {ACCEPT_PAUSE:?}");
+                    sleep(ACCEPT_PAUSE).await;
+                }
+            },
+            // Reap the connections that ended, so the set holds only open ones.
+            Some(ended) = connections.join_next() => report(ended),
+        }
+    };
+    // Closing the listening socket refuses new clients at once.
+    drop(listener);
+    shutdown.cancel();
+    println!(
+        "server: {first}: no new connections; {} still open, given up to {grace:?} to finish",
+        connections.len()
+    );
+    let cut_short = tokio::select! {
+        () = finish_all(&mut connections) => None,
+        () = sleep(grace) => Some(None),
+        second = signals.recv() => Some(Some(second)),
+    };
+    // Dropping `connections` on return aborts what is left in it.
+    match cut_short {
+        None => Stopped::Gracefully,
+        Some(None) => Stopped::GraceOver {
+            grace,
+            cut_off: connections.len(),
+        },
+        Some(Some(signal)) => Stopped::Forced {
+            signal,
+            cut_off: connections.len(),
+        },
+    }
+}
+
+async fn finish_all(connections: &mut JoinSet<io::Result<()>>) {
+    while let Some(ended) = connections.join_next().await {
+        report(ended);
+    }
+}
+
+/// A failed connection ends alone; the server only says so.
+fn report(ended: Result<io::Result<()>, JoinError>) {
+    match ended {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => eprintln!("a connection failed: {error}"),
+        Err(error) => eprintln!("a connection's task failed: {error}"),
+    }
+}
+
+/// Each line asks for that many milliseconds of work; the reply says when
+/// it starts and when it is done. A request that has started is finished
+/// even after a signal: the grace period is for that.
+async fn serve_connection(socket: TcpStream, shutdown: CancellationToken) -> io::Result<()> {
+    let mut lines = Framed::new(socket, LinesCodec::new_with_max_length(MAX_LINE));
+    loop {
+        // Between requests, a shutdown closes the connection at once.
+        let line = tokio::select! {
+            biased;
+            () = shutdown.cancelled() => return Ok(()),
+            line = timeout(IDLE_TIMEOUT, lines.next()) => line,
+        };
+        let line = match line {
+            // Silent too long, or the client closed.
+            Err(_) | Ok(None) => return Ok(()),
+            Ok(Some(Ok(line))) => line,
+            // The codec skips the rest of the long line and goes on.
+            Ok(Some(Err(LinesCodecError::MaxLineLengthExceeded))) => {
+                send(
+                    &mut lines,
+                    format!("error: a request is {MAX_LINE} bytes at most"),
+                )
+                .await?;
+                continue;
+            }
+            Ok(Some(Err(LinesCodecError::Io(error)))) => return Err(error),
+        };
+        let work = match line.trim().parse().map(Duration::from_millis) {
+            Ok(work) if work <= MAX_WORK => work,
+            _ => {
+                let error = format!("error: expected milliseconds of work, at most {MAX_WORK:?}");
+                send(&mut lines, error).await?;
+                continue;
+            }
+        };
+        send(&mut lines, format!("started: {work:?} of work")).await?;
+        sleep(work).await; // the request's real work goes here
+        send(&mut lines, format!("done: {work:?} of work")).await?;
+    }
+}
+
+/// Sends one line within `WRITE_TIMEOUT`.
+async fn send(lines: &mut Framed<TcpStream, LinesCodec>, line: String) -> io::Result<()> {
+    match timeout(WRITE_TIMEOUT, lines.send(line)).await {
+        Err(_elapsed) => Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "the client reads nothing",
+        )),
+        Ok(sent) => sent.map_err(|error| match error {
+            LinesCodecError::Io(error) => error,
+            LinesCodecError::MaxLineLengthExceeded => io::Error::other(error),
+        }),
+    }
+}
+
+pub async fn run() -> io::Result<()> {
+    let mut signals = ShutdownSignals::listen()?;
+    let interrupt = signal_hook::consts::SIGINT;
+    let terminate = signal_hook::consts::SIGTERM;
+    let five_seconds = Duration::from_secs(5);
+    demo("graceful", 300, five_seconds, &[interrupt], &mut signals).await?;
+    demo(
+        "grace over",
+        10_000,
+        Duration::from_secs(1),
+        &[terminate],
+        &mut signals,
+    )
+    .await?;
+    demo(
+        "twice",
+        10_000,
+        five_seconds,
+        &[interrupt, interrupt],
+        &mut signals,
+    )
+    .await
+}
+
+// What only feeds the demonstration: a server, an idle client and a busy
+// one, and signals this process sends itself.
+
+/// Runs the server beside two clients, one idle and one that asks for
+/// `work_ms`, and sends the `signals` once the work has started, the
+/// second 0.1 s after the first.
+async fn demo(
+    name: &str,
+    work_ms: u64,
+    grace: Duration,
+    to_send: &[std::ffi::c_int],
+    signals: &mut ShutdownSignals,
+) -> io::Result<()> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let clients = async {
+        // Connected first, so accepted first.
+        let mut idle = connect(address).await?;
+        let mut busy = connect(address).await?;
+        busy.send(work_ms.to_string())
+            .await
+            .map_err(io::Error::other)?;
+        answer(&mut busy).await?;
+        println!("{name}: one client is idle, another's {work_ms} ms of work has started");
+        for (index, &number) in to_send.iter().enumerate() {
+            if index > 0 {
+                sleep(Duration::from_millis(100)).await;
+            }
+            // `raise` delivers the signal before it returns.
+            signal_hook::low_level::raise(number)?;
+            let again = if index > 0 { " again" } else { "" };
+            let signal_name = signal_hook::low_level::signal_name(number).unwrap_or("a signal");
+            println!("{name}: sending {signal_name}{again}");
+        }
+        println!("{name}: the idle client got {}", answer(&mut idle).await?);
+        let first = answer(&mut busy).await?;
+        if first == "(closed)" {
+            println!("{name}: the busy client got (closed)");
+        } else {
+            println!(
+                "{name}: the busy client got {first:?}, then {}",
+                answer(&mut busy).await?
+            );
+        }
+        Ok::<_, io::Error>(())
+    };
+    let (stopped, clients) = tokio::join!(serve(listener, signals, grace), clients);
+    clients?;
+    println!("{name}: {stopped} (exit status {})", stopped.exit_status());
+    Ok(())
+}
+
+async fn connect(address: std::net::SocketAddr) -> io::Result<Framed<TcpStream, LinesCodec>> {
+    Ok(Framed::new(
+        TcpStream::connect(address).await?,
+        LinesCodec::new(),
+    ))
+}
+
+/// The server's next line, or "(closed)" if it closed the connection.
+async fn answer(client: &mut Framed<TcpStream, LinesCodec>) -> io::Result<String> {
+    match timeout(Duration::from_secs(20), client.next()).await {
+        Err(_elapsed) => Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "the server is silent",
+        )),
+        Ok(None) => Ok("(closed)".to_owned()),
+        Ok(Some(line)) => line.map_err(io::Error::other),
+    }
+}
