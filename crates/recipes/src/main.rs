@@ -1,6 +1,8 @@
 mod blocking_work;
 mod concurrent_requests;
+mod dump_stuck_tasks;
 mod first_error_cancels;
+mod graceful_shutdown;
 mod periodic_job;
 mod producer_consumer;
 mod rate_limited_client;
@@ -23,6 +25,10 @@ fn main() -> std::process::ExitCode {
         example!(worker_pool),
         example!(single_flight_cache),
         example!(subprocess_timeout),
+        example!(dump_stuck_tasks),
+        // Last: once it has listened for Ctrl-C, Ctrl-C no longer ends the
+        // process, so the examples after it could not be stopped.
+        example!(graceful_shutdown),
     ]
     .run()
 }

@@ -178,12 +178,43 @@ impl Export {
         format!("cargo xtask export {}", self.id())
     }
 
-    /// `[dependencies]`, and `[dev-dependencies]` if the tests need more.
+    /// Whether the example takes Tokio task dumps (`Handle::dump`), which
+    /// need Tokio's `taskdump` feature, on Linux only, and `--cfg
+    /// tokio_unstable`: the example then has code for that cfg.
+    pub fn takes_task_dumps(&self) -> bool {
+        self.source.contains("tokio_unstable") && self.source.contains(".dump()")
+    }
+
+    /// The Linux-only table that adds Tokio's `taskdump` feature: the feature
+    /// fails to compile elsewhere.
+    fn task_dump_table(&self) -> Option<String> {
+        if !self.takes_task_dumps() {
+            return None;
+        }
+        let tokio = self.dependencies.iter().find(|d| d.name == "tokio")?;
+        Some(format!(
+            "# Task dumps: Tokio's `taskdump` feature exists on Linux only, and\n\
+             # `Handle::dump` only with `--cfg tokio_unstable` (.cargo/config.toml).\n\
+             [target.'cfg(target_os = \"linux\")'.dependencies]\n\
+             tokio = {{ version = {}, features = [\"taskdump\"] }}\n\
+             \n\
+             [lints.rust]\n\
+             unexpected_cfgs = {{ level = \"warn\", check-cfg = [\"cfg(tokio_unstable)\"] }}\n",
+            quote(&tokio.version)
+        ))
+    }
+
+    /// `[dependencies]`, Tokio's `taskdump` on Linux if the example takes
+    /// task dumps, and `[dev-dependencies]` if the tests need more.
     pub fn dependency_tables(&self) -> String {
         let mut text = String::from("[dependencies]\n");
         for dependency in &self.dependencies {
             text.push_str(&dependency.toml_line());
             text.push('\n');
+        }
+        if let Some(table) = self.task_dump_table() {
+            text.push('\n');
+            text.push_str(&table);
         }
         if !self.dev_dependencies.is_empty() {
             text.push_str("\n[dev-dependencies]\n");
@@ -214,6 +245,12 @@ impl Export {
                     "cargo add{flag} {}",
                     dependency.cargo_add_arguments()
                 ));
+            }
+            if flag.is_empty() && self.task_dump_table().is_some() {
+                lines.push(
+                    "cargo add tokio --features taskdump --target 'cfg(target_os = \"linux\")'"
+                        .to_owned(),
+                );
             }
         }
         lines
@@ -292,6 +329,13 @@ impl Export {
             "\nIt prints what `tests/golden/{}/{name}.stdout` in the workspace holds.\n",
             self.section
         );
+        if self.takes_task_dumps() {
+            text.push_str(
+                "\nIts task dumps need Linux, Tokio's `taskdump` feature and `--cfg \
+                 tokio_unstable`: `Cargo.toml` and `.cargo/config.toml` have both lines. \
+                 Elsewhere it says on stderr that there is no dump.\n",
+            );
+        }
         if !self.dev_dependencies.is_empty() || has_tests(&self.source) {
             text.push_str("\nIts tests are in the example's file: `cargo test`.\n");
         }
@@ -320,6 +364,12 @@ impl Export {
         )?;
         write(dir.join("README.md"), &self.readme())?;
         write(src.join("main.rs"), &self.main_rs)?;
+        if self.takes_task_dumps() {
+            let config = dir.join(".cargo");
+            fs::create_dir_all(&config)
+                .map_err(|error| format!("cannot create {}: {error}", config.display()))?;
+            write(config.join("config.toml"), TASK_DUMP_CONFIG)?;
+        }
         let copy = src.join(format!("{}.rs", self.name));
         crate::files::copy(&self.source_path, &copy).map_err(|error| {
             format!(
@@ -336,6 +386,11 @@ impl Export {
         Ok(())
     }
 }
+
+/// The `.cargo/config.toml` of an export that takes task dumps.
+pub const TASK_DUMP_CONFIG: &str = "# Tokio's unstable APIs, `Handle::dump` among them, exist only under this cfg.\n\
+    [build]\n\
+    rustflags = [\"--cfg\", \"tokio_unstable\"]\n";
 
 /// Every crate of `features`, with its version and `default-features` from
 /// the workspace.
@@ -697,5 +752,53 @@ mod tests {
                 .contains("is not a directory")
         );
         assert!(check_dir(Path::new("")).is_err());
+    }
+
+    /// An example that takes task dumps exports with Tokio's `taskdump`
+    /// feature on Linux only and `--cfg tokio_unstable`; another gets neither.
+    #[test]
+    fn task_dumps_bring_their_feature_and_cfg() {
+        let tokio = Dependency {
+            name: "tokio".into(),
+            version: "1.54".into(),
+            default_features: true,
+            features: vec!["rt".into()],
+        };
+        let export = |source: &str| Export {
+            section: "recipes".into(),
+            name: "dumps".into(),
+            kind: Kind::Plain,
+            summary: String::new(),
+            source_path: PathBuf::from("dumps.rs"),
+            source: source.into(),
+            returns: Returns::Unit,
+            dependencies: vec![tokio.clone()],
+            dev_dependencies: Vec::new(),
+            main_rs: String::new(),
+            edition: "2024".into(),
+            rust_version: None,
+        };
+        let dumps = export("#[cfg(tokio_unstable)] fn f() { Handle::current().dump(); }");
+        let toml = dumps.cargo_toml("dumps", true);
+        assert!(
+            toml.contains(
+                "[target.'cfg(target_os = \"linux\")'.dependencies]\n\
+                 tokio = { version = \"1.54\", features = [\"taskdump\"] }\n"
+            ),
+            "{toml}"
+        );
+        assert!(toml.parse::<toml::Table>().is_ok(), "{toml}");
+        let dir = tempfile::tempdir().unwrap();
+        let lock = dir.path().join("Cargo.lock");
+        fs::write(&lock, "").unwrap();
+        fs::write(dir.path().join("dumps.rs"), "").unwrap();
+        let mut dumps = dumps;
+        dumps.source_path = dir.path().join("dumps.rs");
+        dumps.write(&dir.path().join("out"), "dumps", true, &lock).unwrap();
+        let config = fs::read_to_string(dir.path().join("out/.cargo/config.toml")).unwrap();
+        assert!(config.contains(r#"rustflags = ["--cfg", "tokio_unstable"]"#));
+
+        let plain = export("fn f() { handle.dump(); }");
+        assert!(!plain.cargo_toml("plain", true).contains("taskdump"));
     }
 }

@@ -1,0 +1,224 @@
+//! Where is each task of my program waiting? A task dump on SIGUSR1 (or
+//! from a watchdog), printed on stderr as one short list of your own code's
+//! frames per task.
+//!
+//! In asyncio, `asyncio.all_tasks()` and `task.print_stack()` (3.14: `python
+//! -m asyncio pstree PID`). Tokio's `Handle::dump` needs these lines in your
+//! project, and exists only on Linux (x86, x86_64, aarch64, s390x):
+//!
+//! ```toml
+//! # Cargo.toml
+//! [target.'cfg(target_os = "linux")'.dependencies]
+//! tokio = { version = "1", features = ["taskdump"] }
+//! [lints.rust]
+//! unexpected_cfgs = { level = "warn", check-cfg = ["cfg(tokio_unstable)"] }
+//! # .cargo/config.toml
+//! [build]
+//! rustflags = ["--cfg", "tokio_unstable"]
+//! ```
+//!
+//! A release build needs debug info for files and lines (`debug =
+//! "line-tables-only"`). Elsewhere, or without those lines, `dump_tasks`
+//! says why there is no dump; tokio-console, which needs the same cfg, shows
+//! each task's state on every platform. On the multi-thread runtime, Tokio
+//! 1.54 can wedge a worker once a dump has given up waiting for one
+//! (tokio-rs/tokio#8370, not yet released): here a second dump sometimes
+//! hung the shutdown. See the book's page "Why is my program stuck?".
+
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::{Mutex, oneshot};
+use tokio::time::timeout;
+use tokio_util::task::AbortOnDropHandle;
+
+/// Prints a task dump on stderr each time the process gets SIGUSR1
+/// (`kill -USR1 PID`), until the returned handle is dropped.
+pub fn dump_on_sigusr1() -> io::Result<AbortOnDropHandle<()>> {
+    // Registered now: until then, SIGUSR1 ends the process.
+    let mut user_signal = signal(SignalKind::user_defined1())?;
+    Ok(AbortOnDropHandle::new(tokio::spawn(async move {
+        while user_signal.recv().await.is_some() {
+            eprint!("SIGUSR1: {}", dump_tasks().await);
+        }
+    })))
+}
+
+/// Every task of the current runtime, each with the frames of your own
+/// code it waits in, innermost last, and the library call it waits in.
+/// The future `block_on` drives (the body of `main`) is not a task and is
+/// not in it.
+#[cfg(all(
+    tokio_unstable,
+    target_os = "linux",
+    any(
+        target_arch = "aarch64",
+        target_arch = "x86",
+        target_arch = "x86_64",
+        target_arch = "s390x"
+    )
+))]
+pub async fn dump_tasks() -> String {
+    // Tokio's docs: a dump waits for every worker, so give it a limit.
+    let dump = match timeout(
+        Duration::from_secs(2),
+        tokio::runtime::Handle::current().dump(),
+    )
+    .await
+    {
+        Ok(dump) => dump,
+        Err(_elapsed) => return "no task dump: a worker did not answer within 2s\n".into(),
+    };
+    // Reading the debug info takes milliseconds to seconds: not on a worker.
+    let resolved = tokio::task::spawn_blocking(move || {
+        let mut text = format!("{} tasks\n", dump.tasks().iter().count());
+        for task in dump.tasks().iter() {
+            text.push_str(&format!("task {}:\n", task.id()));
+            for backtrace in task.trace().resolve_backtraces() {
+                text.push_str(&readable(&backtrace));
+            }
+        }
+        text
+    })
+    .await;
+    resolved.unwrap_or_else(|error| format!("no task dump: {error}\n"))
+}
+
+#[cfg(not(all(
+    tokio_unstable,
+    target_os = "linux",
+    any(
+        target_arch = "aarch64",
+        target_arch = "x86",
+        target_arch = "x86_64",
+        target_arch = "s390x"
+    )
+)))]
+pub async fn dump_tasks() -> String {
+    "no task dump: it needs Linux and `--cfg tokio_unstable` with tokio's `taskdump` feature\n"
+        .into()
+}
+
+/// One backtrace of a waiting task: the frames of files of this project
+/// (paths relative to it, or under it), outermost first, then the first
+/// frame past the last of them, which is what the task waits in.
+#[cfg(all(
+    tokio_unstable,
+    target_os = "linux",
+    any(
+        target_arch = "aarch64",
+        target_arch = "x86",
+        target_arch = "x86_64",
+        target_arch = "s390x"
+    )
+))]
+fn readable(backtrace: &tokio::runtime::dump::Backtrace) -> String {
+    let own =
+        |file: &std::path::Path| file.is_relative() || file.starts_with(env!("CARGO_MANIFEST_DIR"));
+    // Frames come innermost first, and so do the symbols inlined in one.
+    let mut symbols: Vec<_> = backtrace
+        .frames()
+        .flat_map(|frame| frame.symbols())
+        .collect();
+    symbols.reverse();
+    let Some(last_own) = symbols.iter().rposition(|s| s.filename().is_some_and(own)) else {
+        return String::new();
+    };
+    let name = |symbol: &tokio::runtime::dump::BacktraceSymbol| {
+        let name = symbol.name_demangled().unwrap_or("?");
+        // Drop the hash legacy mangling appends (`::h0123456789abcdef`).
+        let name = match name.rsplit_once("::h") {
+            Some((path, hash)) if hash.len() == 16 => path,
+            _ => name,
+        };
+        name.replace("::{{closure}}", "")
+            .replace("core::future::future::Future", "Future")
+    };
+    let mut text = String::new();
+    for symbol in symbols[..=last_own]
+        .iter()
+        .filter(|s| s.filename().is_some_and(own))
+    {
+        let file = symbol
+            .filename()
+            .and_then(|file| file.file_name())
+            .unwrap_or_default();
+        text.push_str(&format!(
+            "  in {} at {}:{}\n",
+            name(symbol),
+            file.to_string_lossy(),
+            symbol.lineno().unwrap_or(0)
+        ));
+    }
+    if let Some(waits_in) = symbols.get(last_own + 1) {
+        text.push_str(&format!("  waiting in {}\n", name(waits_in)));
+    }
+    text
+}
+
+pub async fn run() -> io::Result<()> {
+    let _dumper = dump_on_sigusr1()?;
+
+    // A task that holds the ledger while it waits for an approval, and the
+    // approver, which needs the ledger first: neither can go on.
+    let ledger = Arc::new(Mutex::new(Vec::<&str>::new()));
+    let (approve, approval) = oneshot::channel::<()>();
+    let mut booking = AbortOnDropHandle::new(tokio::spawn(book(ledger.clone(), approval)));
+    let mut approver = AbortOnDropHandle::new(tokio::spawn(approve_next(ledger, approve)));
+    println!("booking and approving");
+
+    // From outside the program, `kill -USR1 PID` does the same.
+    println!("sending SIGUSR1 to this process: a task dump goes to stderr");
+    signal_hook::low_level::raise(signal_hook::consts::SIGUSR1)?;
+
+    let work = async { tokio::join!(&mut booking, &mut approver) };
+    match timeout(Duration::from_secs(1), work).await {
+        Ok(_) => println!("booked and approved"),
+        // A watchdog can call `dump_tasks` here.
+        Err(_elapsed) => println!("no progress within 1s: giving up"),
+    }
+    Ok(()) // dropping the handles aborts the stuck tasks
+}
+
+async fn book(ledger: Arc<Mutex<Vec<&'static str>>>, approval: oneshot::Receiver<()>) {
+    let mut entries = ledger.lock().await;
+    if approval.await.is_ok() {
+        entries.push("booking");
+    }
+}
+
+async fn approve_next(ledger: Arc<Mutex<Vec<&'static str>>>, approve: oneshot::Sender<()>) {
+    let entries = ledger.lock().await;
+    if entries.len() < 100 {
+        let _ = approve.send(());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The dump names each stuck task's own frames and what it waits in.
+    #[cfg(all(tokio_unstable, target_os = "linux", target_arch = "x86_64"))]
+    #[tokio::test]
+    async fn the_dump_shows_where_each_task_waits() {
+        let ledger = Arc::new(Mutex::new(Vec::new()));
+        let (approve, approval) = oneshot::channel();
+        let _booking = AbortOnDropHandle::new(tokio::spawn(book(ledger.clone(), approval)));
+        tokio::task::yield_now().await;
+        let _approver = AbortOnDropHandle::new(tokio::spawn(approve_next(ledger, approve)));
+        tokio::task::yield_now().await;
+        let dump = dump_tasks().await;
+        assert!(dump.starts_with("2 tasks\n"), "{dump}");
+        for wait in [
+            "dump_stuck_tasks::book at dump_stuck_tasks.rs:",
+            "  waiting in <tokio::sync::oneshot::Receiver<T> as Future>::poll\n",
+            "dump_stuck_tasks::approve_next at dump_stuck_tasks.rs:",
+            "  waiting in tokio::sync::mutex::Mutex<T>::lock\n",
+        ] {
+            assert!(dump.contains(wait), "no {wait:?} in\n{dump}");
+        }
+    }
+}
