@@ -46,10 +46,10 @@ pub fn dump_on_sigusr1() -> io::Result<AbortOnDropHandle<()>> {
     })))
 }
 
-/// Every task of the current runtime, each with the frames of your own
-/// code it waits in, innermost last, and the library call it waits in.
-/// The future `block_on` drives (the body of `main`) is not a task and is
-/// not in it.
+pub use dumps::dump_tasks;
+
+/// Where Tokio has task dumps: on these platforms, with `--cfg
+/// tokio_unstable` and its `taskdump` feature (see the header).
 #[cfg(all(
     tokio_unstable,
     target_os = "linux",
@@ -60,30 +60,84 @@ pub fn dump_on_sigusr1() -> io::Result<AbortOnDropHandle<()>> {
         target_arch = "s390x"
     )
 ))]
-pub async fn dump_tasks() -> String {
-    // Tokio's docs: a dump waits for every worker, so give it a limit.
-    let dump = match timeout(
-        Duration::from_secs(2),
-        tokio::runtime::Handle::current().dump(),
-    )
-    .await
-    {
-        Ok(dump) => dump,
-        Err(_elapsed) => return "no task dump: a worker did not answer within 2s\n".into(),
-    };
-    // Reading the debug info takes milliseconds to seconds: not on a worker.
-    let resolved = tokio::task::spawn_blocking(move || {
-        let mut text = format!("{} tasks\n", dump.tasks().iter().count());
-        for task in dump.tasks().iter() {
-            text.push_str(&format!("task {}:\n", task.id()));
-            for backtrace in task.trace().resolve_backtraces() {
-                text.push_str(&readable(&backtrace));
+mod dumps {
+    use std::path::Path;
+    use std::time::Duration;
+
+    use tokio::runtime::Handle;
+    use tokio::runtime::dump::{Backtrace, BacktraceSymbol};
+    use tokio::time::timeout;
+
+    /// Every task of the current runtime, each with the frames of your own
+    /// code it waits in, outermost first, and the library call it waits in.
+    /// The future `block_on` drives (the body of `main`) is not a task and
+    /// is not in it.
+    pub async fn dump_tasks() -> String {
+        // Tokio's docs: a dump waits for every worker, so give it a limit.
+        let dump = match timeout(Duration::from_secs(2), Handle::current().dump()).await {
+            Ok(dump) => dump,
+            Err(_elapsed) => return "no task dump: a worker did not answer within 2s\n".into(),
+        };
+        // Reading the debug info takes milliseconds to seconds: not on a worker.
+        let resolved = tokio::task::spawn_blocking(move || {
+            let mut text = format!("{} tasks\n", dump.tasks().iter().count());
+            for task in dump.tasks().iter() {
+                text.push_str(&format!("task {}:\n", task.id()));
+                for backtrace in task.trace().resolve_backtraces() {
+                    text.push_str(&readable(&backtrace));
+                }
             }
+            text
+        })
+        .await;
+        resolved.unwrap_or_else(|error| format!("no task dump: {error}\n"))
+    }
+
+    /// One backtrace of a waiting task: the frames of files of this project
+    /// (paths relative to it, or under it), outermost first, then the first
+    /// frame past the last of them, which is what the task waits in.
+    fn readable(backtrace: &Backtrace) -> String {
+        let own = |file: &Path| file.is_relative() || file.starts_with(env!("CARGO_MANIFEST_DIR"));
+        // Frames come innermost first, and so do the symbols inlined in one.
+        let mut symbols: Vec<_> = backtrace
+            .frames()
+            .flat_map(|frame| frame.symbols())
+            .collect();
+        symbols.reverse();
+        let Some(last_own) = symbols.iter().rposition(|s| s.filename().is_some_and(own)) else {
+            return String::new();
+        };
+        let name = |symbol: &BacktraceSymbol| {
+            let name = symbol.name_demangled().unwrap_or("?");
+            // Drop the hash legacy mangling appends (`::h0123456789abcdef`).
+            let name = match name.rsplit_once("::h") {
+                Some((path, hash)) if hash.len() == 16 => path,
+                _ => name,
+            };
+            name.replace("::{{closure}}", "")
+                .replace("core::future::future::Future", "Future")
+        };
+        let mut text = String::new();
+        for symbol in symbols[..=last_own]
+            .iter()
+            .filter(|s| s.filename().is_some_and(own))
+        {
+            let file = symbol
+                .filename()
+                .and_then(|file| file.file_name())
+                .unwrap_or_default();
+            text.push_str(&format!(
+                "  in {} at {}:{}\n",
+                name(symbol),
+                file.to_string_lossy(),
+                symbol.lineno().unwrap_or(0)
+            ));
+        }
+        if let Some(waits_in) = symbols.get(last_own + 1) {
+            text.push_str(&format!("  waiting in {}\n", name(waits_in)));
         }
         text
-    })
-    .await;
-    resolved.unwrap_or_else(|error| format!("no task dump: {error}\n"))
+    }
 }
 
 #[cfg(not(all(
@@ -96,66 +150,12 @@ pub async fn dump_tasks() -> String {
         target_arch = "s390x"
     )
 )))]
-pub async fn dump_tasks() -> String {
-    "no task dump: it needs Linux and `--cfg tokio_unstable` with tokio's `taskdump` feature\n"
-        .into()
-}
-
-/// One backtrace of a waiting task: the frames of files of this project
-/// (paths relative to it, or under it), outermost first, then the first
-/// frame past the last of them, which is what the task waits in.
-#[cfg(all(
-    tokio_unstable,
-    target_os = "linux",
-    any(
-        target_arch = "aarch64",
-        target_arch = "x86",
-        target_arch = "x86_64",
-        target_arch = "s390x"
-    )
-))]
-fn readable(backtrace: &tokio::runtime::dump::Backtrace) -> String {
-    let own =
-        |file: &std::path::Path| file.is_relative() || file.starts_with(env!("CARGO_MANIFEST_DIR"));
-    // Frames come innermost first, and so do the symbols inlined in one.
-    let mut symbols: Vec<_> = backtrace
-        .frames()
-        .flat_map(|frame| frame.symbols())
-        .collect();
-    symbols.reverse();
-    let Some(last_own) = symbols.iter().rposition(|s| s.filename().is_some_and(own)) else {
-        return String::new();
-    };
-    let name = |symbol: &tokio::runtime::dump::BacktraceSymbol| {
-        let name = symbol.name_demangled().unwrap_or("?");
-        // Drop the hash legacy mangling appends (`::h0123456789abcdef`).
-        let name = match name.rsplit_once("::h") {
-            Some((path, hash)) if hash.len() == 16 => path,
-            _ => name,
-        };
-        name.replace("::{{closure}}", "")
-            .replace("core::future::future::Future", "Future")
-    };
-    let mut text = String::new();
-    for symbol in symbols[..=last_own]
-        .iter()
-        .filter(|s| s.filename().is_some_and(own))
-    {
-        let file = symbol
-            .filename()
-            .and_then(|file| file.file_name())
-            .unwrap_or_default();
-        text.push_str(&format!(
-            "  in {} at {}:{}\n",
-            name(symbol),
-            file.to_string_lossy(),
-            symbol.lineno().unwrap_or(0)
-        ));
+mod dumps {
+    /// Why there is no dump here.
+    pub async fn dump_tasks() -> String {
+        "no task dump: it needs Linux and `--cfg tokio_unstable` with tokio's `taskdump` feature\n"
+            .into()
     }
-    if let Some(waits_in) = symbols.get(last_own + 1) {
-        text.push_str(&format!("  waiting in {}\n", name(waits_in)));
-    }
-    text
 }
 
 pub async fn run() -> io::Result<()> {
