@@ -794,7 +794,9 @@ mod tests {
         fs::write(dir.path().join("dumps.rs"), "").unwrap();
         let mut dumps = dumps;
         dumps.source_path = dir.path().join("dumps.rs");
-        dumps.write(&dir.path().join("out"), "dumps", true, &lock).unwrap();
+        dumps
+            .write(&dir.path().join("out"), "dumps", true, &lock)
+            .unwrap();
         let config = fs::read_to_string(dir.path().join("out/.cargo/config.toml")).unwrap();
         assert!(config.contains(r#"rustflags = ["--cfg", "tokio_unstable"]"#));
 
