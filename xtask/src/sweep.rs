@@ -168,6 +168,15 @@ fn judge(swept: &mut Swept, finished: &Finished, timeout: Duration, temporary: &
             .filter_map(|line| line.strip_prefix(SweepSummary::PROBLEM))
             .map(str::to_owned),
     );
+    if let Some(summary) = &swept.summary
+        && summary.failures > 0
+        && swept.problems.is_empty()
+    {
+        swept.problems.push(format!(
+            "the sweep counted {} failure(s) but named none",
+            summary.failures
+        ));
+    }
     match (&finished.exit, &swept.summary) {
         (Exit::Code(0), Some(_)) => {}
         (Exit::Code(_), Some(summary)) if summary.failures > 0 => {}

@@ -531,9 +531,10 @@ impl Watchdog {
                     };
                     let _ = writeln!(
                         report,
-                        "  {which}: still running after {}s of real time; it waits for \
+                        "{}{which}: still running after {}s of real time; it waits for \
                          something that never comes, or something blocks the thread (a \
                          blocking call, a Drop that waits), so the sweep of {example} stops here",
+                        SweepSummary::PROBLEM,
                         CUT_LIMIT.as_secs()
                     );
                     let _ = writeln!(
