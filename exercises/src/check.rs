@@ -58,6 +58,10 @@ impl Files {
 pub struct Built {
     build: proc::cargo::Build,
     files: Files,
+    /// Where the binaries are kept: the builds `verify` makes one after
+    /// another, and a `cargo test` run meanwhile, put their binaries at
+    /// the same paths in the target directory.
+    _kept: tempfile::TempDir,
 }
 
 /// Builds the exercises `names` from `files`, each a crate of its own:
@@ -90,7 +94,15 @@ pub fn build(files: Files, names: &[&str]) -> io::Result<Built> {
     if files == Files::Solutions {
         command.args(["--bin", SELFTEST]);
     }
-    let build = proc::cargo::build(command, proc::cargo::Stderr::Capture)?;
+    // In the target directory, so that a binary is linked, not copied.
+    let target = std::env::current_exe()?
+        .parent()
+        .map(Path::to_path_buf)
+        .ok_or_else(|| io::Error::other("the checker's executable is in no directory"))?;
+    let kept = tempfile::Builder::new()
+        .prefix(".exercise-binaries-")
+        .tempdir_in(target)?;
+    let build = proc::cargo::build_and_keep(command, proc::cargo::Stderr::Capture, kept.path())?;
     // Errors anywhere but in an exercise's own crate are not the learner's.
     let theirs = |target: &String| names.contains(&target.as_str());
     let ours: Vec<&String> = build.errors.keys().filter(|t| !theirs(t)).collect();
@@ -106,7 +118,11 @@ pub fn build(files: Files, names: &[&str]) -> io::Result<Built> {
             build.stderr
         )));
     }
-    Ok(Built { build, files })
+    Ok(Built {
+        build,
+        files,
+        _kept: kept,
+    })
 }
 
 /// The self-tests' binary (`src/selftest.rs`).

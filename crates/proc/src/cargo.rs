@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::{self, BufReader, Read as _};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 
 use cargo_metadata::diagnostic::DiagnosticLevel;
@@ -119,7 +119,27 @@ impl Build {
 /// Runs `cargo`, a cargo command whose arguments include
 /// `--message-format=json` (or one of its `json-*` forms), and reads what
 /// it built. Stdin is closed; stdout carries the messages.
-pub fn build(mut cargo: Command, stderr: Stderr) -> io::Result<Build> {
+pub fn build(cargo: Command, stderr: Stderr) -> io::Result<Build> {
+    read_build(cargo, stderr, None)
+}
+
+/// Like [`build`], but each binary is hard-linked into the directory
+/// `keep` (copied where it can't be linked) as soon as cargo reports it,
+/// and [`Build::binaries`] names those links.
+///
+/// Cargo puts a binary at the same path (`target/debug/<name>`) whatever
+/// the features it was built with, and replaces it there when another
+/// build of the same target directory (another feature set, run meanwhile)
+/// builds it again; the link is the binary this build made for as long as
+/// the caller keeps it. Each is linked as its message is read: cargo
+/// reports a binary while it still holds the target directory's lock, and
+/// a build that starts after it would have to compile the binary again
+/// before it could replace it.
+pub fn build_and_keep(cargo: Command, stderr: Stderr, keep: &Path) -> io::Result<Build> {
+    read_build(cargo, stderr, Some(keep))
+}
+
+fn read_build(mut cargo: Command, stderr: Stderr, keep: Option<&Path>) -> io::Result<Build> {
     cargo.stdin(Stdio::null()).stdout(Stdio::piped());
     cargo.stderr(match stderr {
         Stderr::Inherit => Stdio::inherit(),
@@ -153,6 +173,10 @@ pub fn build(mut cargo: Command, stderr: Stderr) -> io::Result<Build> {
                     if artifact.profile.test {
                         build.tests.insert(artifact.target.name, executable);
                     } else if artifact.target.is_kind(TargetKind::Bin) {
+                        let executable = match keep {
+                            Some(keep) => kept(&executable, keep)?,
+                            None => executable,
+                        };
                         build.binaries.insert(artifact.target.name, executable);
                     }
                 }
@@ -176,8 +200,61 @@ pub fn build(mut cargo: Command, stderr: Stderr) -> io::Result<Build> {
     Ok(build)
 }
 
+/// `executable` hard-linked (or copied) into `keep`, under its own name.
+fn kept(executable: &Path, keep: &Path) -> io::Result<PathBuf> {
+    let name = executable.file_name().ok_or_else(|| {
+        io::Error::other(format!(
+            "cargo reported {} as a binary",
+            executable.display()
+        ))
+    })?;
+    let link = keep.join(name);
+    // A build into the same directory before this one.
+    match std::fs::remove_file(&link) {
+        Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
+        _ => {}
+    }
+    if std::fs::hard_link(executable, &link).is_err() {
+        std::fs::copy(executable, &link).map_err(|error| {
+            io::Error::new(
+                error.kind(),
+                format!(
+                    "cannot keep {} in {}: {error}",
+                    executable.display(),
+                    keep.display()
+                ),
+            )
+        })?;
+    }
+    Ok(link)
+}
+
 #[cfg(test)]
 mod tests {
+    /// Another build replaces cargo's binary at its path: the kept one is
+    /// still this build's.
+    #[test]
+    fn a_kept_binary_outlives_the_next_build_of_the_same_path() {
+        let target = tempfile::tempdir().expect("a temporary directory");
+        let keep = tempfile::tempdir_in(target.path()).expect("a temporary directory");
+        let binary = target.path().join("hello_sleep");
+        std::fs::write(&binary, "built with --features shipped").expect("written");
+        let kept = super::kept(&binary, keep.path()).expect("kept");
+        // As cargo replaces an uplifted binary: a new file at the path.
+        std::fs::remove_file(&binary).expect("removed");
+        std::fs::write(&binary, "built by cargo test").expect("written");
+        assert_eq!(
+            std::fs::read_to_string(&kept).expect("read"),
+            "built with --features shipped"
+        );
+        // Kept again by a later build into the same directory.
+        let again = super::kept(&binary, keep.path()).expect("kept again");
+        assert_eq!(
+            std::fs::read_to_string(again).expect("read"),
+            "built by cargo test"
+        );
+    }
+
     /// `cargo test` runs this with the variables cargo sets for proc's own
     /// tests: the command must not pass them on.
     #[test]
