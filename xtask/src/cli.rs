@@ -190,8 +190,9 @@ const CHECK_EXPORTS: Flag = Flag::switch(
     "check-all",
     "Export every example the FILTER selects into one throwaway workspace outside the \
      repository, build them all (into target/export-check), run each on the real clock (HTTP \
-     ones against the workspace's httpbin) and compare its output with its golden file; run the \
-     tests of those that have some",
+     ones against the workspace's httpbin) and compare its output with its golden file; check \
+     each with only the features it lists, and the tests of those that have some with only \
+     their dev-dependencies",
 );
 const EXPORT: Command = Command {
     name: "export",

@@ -16,8 +16,12 @@
 //! workspace's httpbin started once on a free port, and its output is
 //! compared with its golden file. Meanwhile, at the lowest CPU priority so
 //! that the runs keep time, each export is checked with only the features
-//! it lists, and an export whose file has tests runs them (`cargo test`),
-//! with only the dev-dependencies its export lists.
+//! it lists, and the tests of an export whose file has some are checked
+//! (`cargo check --tests`) with only the dev-dependencies its export lists.
+//! They are not run here: the same tests, of the same file, run in `cargo
+//! test --workspace`, and building and running them per export (tokio with
+//! `test-util` and each export's own features, built and linked) took 140
+//! of this check's 430 CPU-seconds.
 //! A failure names the example and shows the compiler's errors or the diff;
 //! the throwaway workspace is then kept for a closer look.
 
@@ -65,8 +69,9 @@ enum Verdict {
     Late(Vec<golden::LateTime>),
     MissingGolden,
     UnreadableGolden(String),
-    /// `cargo test` failed; its output.
-    TestsFailed(String),
+    /// Its tests do not compile with only the dev-dependencies it lists:
+    /// the compiler's errors.
+    TestsDoNotCompile(String),
 }
 
 struct Report {
@@ -113,7 +118,9 @@ impl Report {
             Verdict::Mismatch(_) => "output differs from its golden file".to_owned(),
             Verdict::MissingGolden => "has no golden file".to_owned(),
             Verdict::UnreadableGolden(why) => format!("cannot read its golden file: {why}"),
-            Verdict::TestsFailed(_) => "its tests fail as a project of its own".to_owned(),
+            Verdict::TestsDoNotCompile(_) => {
+                "its tests do not compile with only the dev-dependencies it lists".to_owned()
+            }
         };
         format!("FAIL {}: {why}{elapsed}", self.id)
     }
@@ -136,7 +143,7 @@ impl Report {
                 text.push_str(diff);
                 let _ = writeln!(text, "(on the real clock, {})", golden::LATE_BY_AT_MOST);
             }
-            Verdict::TestsFailed(output) => text.push_str(&indent(output)),
+            Verdict::TestsDoNotCompile(errors) => text.push_str(&indent(errors)),
             _ => {}
         }
         text
@@ -285,11 +292,20 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
     let (builds_c, plain): (Vec<&Vec<&Member>>, Vec<&Vec<&Member>>) = groups
         .values()
         .partition(|group| group.iter().any(|member| builds_c_code(&member.export)));
-    let testable: Vec<&Member> = built
+    let mut test_groups: BTreeMap<String, Vec<&Member>> = BTreeMap::new();
+    for member in built
         .iter()
-        .copied()
         .filter(|member| has_tests(&member.export.source))
-        .collect();
+    {
+        test_groups
+            .entry(test_dependency_key(&member.export))
+            .or_default()
+            .push(member);
+    }
+    let tested: usize = test_groups.values().map(Vec::len).sum();
+    let (tests_build_c, plain_tests): (Vec<&Vec<&Member>>, Vec<&Vec<&Member>>) = test_groups
+        .values()
+        .partition(|group| group.iter().any(|member| builds_c_code(&member.export)));
     let second_target_dir = target_dir.with_file_name("export-check-2");
     let (ran, first_lane, second_lane) = std::thread::scope(|scope| {
         let runs = scope.spawn(|| {
@@ -310,26 +326,48 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
             eprintln!("ran in {:.1}s", phase.elapsed().as_secs_f64());
             ran
         });
-        let second =
-            scope.spawn(|| check_groups(scratch.path(), &second_target_dir, &plain, &members));
-        let first = check_groups(scratch.path(), &target_dir, &builds_c, &members).and_then(
-            |mut failed| {
-                for member in &testable {
-                    if let Some(output) = cargo_test(scratch.path(), &target_dir, &member.package)?
-                    {
-                        failed.push((*member, Verdict::TestsFailed(output)));
-                    }
-                }
-                Ok(failed)
-            },
-        );
+        // The tests' checks go where their dependencies' C was compiled.
+        let second = scope.spawn(|| {
+            let mut failed = check_groups(
+                scratch.path(),
+                &second_target_dir,
+                &plain,
+                &members,
+                Targets::Bins,
+            )?;
+            failed.extend(check_groups(
+                scratch.path(),
+                &second_target_dir,
+                &plain_tests,
+                &members,
+                Targets::Tests,
+            )?);
+            Ok::<_, Error>(failed)
+        });
+        let first = check_groups(
+            scratch.path(),
+            &target_dir,
+            &builds_c,
+            &members,
+            Targets::Bins,
+        )
+        .and_then(|mut failed| {
+            failed.extend(check_groups(
+                scratch.path(),
+                &target_dir,
+                &tests_build_c,
+                &members,
+                Targets::Tests,
+            )?);
+            Ok(failed)
+        });
         let second = second
             .join()
             .unwrap_or_else(|_| Err("the second lane of checks panicked".into()));
         eprintln!(
-            "checked {} dependency sets apart and tested {}, in two lanes, in {:.1}s",
+            "checked {} dependency sets apart, and the tests of {tested} exports, in two \
+             lanes, in {:.1}s",
             groups.len(),
-            testable.len(),
             phase.elapsed().as_secs_f64()
         );
         let ran = runs
@@ -397,6 +435,26 @@ fn builds_c_code(export: &Export) -> bool {
         .any(|dependency| ["rustls", "rusqlite"].contains(&dependency.name.as_str()))
 }
 
+/// What decides the features of an export's dependencies in its tests:
+/// its `[dependencies]` and `[dev-dependencies]` lines.
+fn test_dependency_key(export: &Export) -> String {
+    let mut key = dependency_key(export);
+    for dependency in &export.dev_dependencies {
+        key.push_str("\ndev: ");
+        key.push_str(&dependency.toml_line());
+    }
+    key
+}
+
+/// What [`check_groups`] checks of each export.
+#[derive(Clone, Copy)]
+enum Targets {
+    /// Its binary, with only its `[dependencies]`.
+    Bins,
+    /// Its tests, with its `[dev-dependencies]` too.
+    Tests,
+}
+
 /// `cargo check` of each group of exports, one after another, with only the
 /// group's own dependencies: the exports that fail it, each with why.
 fn check_groups<'a>(
@@ -404,10 +462,17 @@ fn check_groups<'a>(
     target_dir: &Path,
     groups: &[&Vec<&'a Member>],
     members: &[Member],
+    targets: Targets,
 ) -> Result<Vec<(&'a Member, Verdict)>, Error> {
     let mut failed = Vec::new();
     for group in groups {
-        let mut args = vec!["check", "--bins"];
+        let mut args = vec![
+            "check",
+            match targets {
+                Targets::Bins => "--bins",
+                Targets::Tests => "--tests",
+            },
+        ];
         for member in group.iter() {
             args.extend(["--package", member.package.as_str()]);
         }
@@ -418,7 +483,13 @@ fn check_groups<'a>(
                 None if checked.success() => continue,
                 None => other_errors(&checked, members),
             };
-            failed.push((*member, Verdict::LacksFeatures(errors)));
+            failed.push((
+                *member,
+                match targets {
+                    Targets::Bins => Verdict::LacksFeatures(errors),
+                    Targets::Tests => Verdict::TestsDoNotCompile(errors),
+                },
+            ));
         }
     }
     Ok(failed)
@@ -482,23 +553,6 @@ fn cargo(root: &Path, target_dir: &Path, args: &[&str]) -> Result<Build, Error> 
         .arg("--target-dir")
         .arg(target_dir);
     Ok(proc::cargo::build(cargo, Stderr::Capture)?)
-}
-
-/// How long `cargo test` of one built export may take.
-const TEST_TIMEOUT: Duration = Duration::from_secs(600);
-
-/// `cargo test -p <package>`, already built, at the lowest CPU priority:
-/// `None` if it passed, or its output.
-fn cargo_test(root: &Path, target_dir: &Path, package: &str) -> Result<Option<String>, Error> {
-    let mut cargo = Workspace::at(root).cargo_at_low_priority();
-    cargo
-        .args(["test", "--quiet", "--package", package, "--target-dir"])
-        .arg(target_dir);
-    let finished = proc::run(cargo, TEST_TIMEOUT)?;
-    if finished.success() {
-        return Ok(None);
-    }
-    Ok(Some(format!("{}{}", finished.stdout, finished.stderr)))
 }
 
 /// The registry crates of `exports_lock` that `workspace_lock` lacks, one
