@@ -50,6 +50,8 @@ async def performance_patterns():
 
     # A sliding window: the next item starts as soon as any one ends.
     async def process_window(items, window):
+        if window < 1:  # no workers would process nothing, silently
+            raise ValueError("the window must hold at least one item")
         pending = iter(items)
         results = []
 

@@ -4,8 +4,12 @@
 //!
 //! A task spawned only to be awaited at once costs more in Tokio than in
 //! asyncio: its future must be `Send` and `'static`, so borrowed arguments are
-//! cloned. `join!` gives concurrency inside one function without a task, and
-//! may borrow. The rest of the list has its own examples: `runtime`,
+//! cloned. And it can outlive its caller: cancelling an asyncio task that
+//! awaits another task cancels that one too, but a `timeout` around
+//! `tokio::spawn(f).await` drops only the `JoinHandle`, and `f` runs on (where
+//! a task is needed, `AbortOnDropHandle`, below, stops it with its owner).
+//! `join!` gives concurrency inside one function without a task, and may
+//! borrow. The rest of the list has its own examples: `runtime`,
 //! `basics/gather_results`, `context-managers`, `error-handling` and
 //! `pitfalls/blocking_the_runtime`. The guide's block crashes as printed, on a
 //! name it never defines.

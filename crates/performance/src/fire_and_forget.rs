@@ -5,8 +5,11 @@
 //! risky: asyncio may collect a task nobody references, and when a Tokio
 //! program's `main` returns, every task still waiting is dropped half done.
 //! Spawn through a `TaskTracker`, forget the handles, and at shutdown
-//! `close()` and `wait()` (in a `timeout` to bound it). A tracker keeps no
-//! results; `JoinSet` does.
+//! `close()` and `wait()`. A `timeout` around `wait()` bounds the wait but
+//! stops nothing: a tracker can't cancel its tasks, so those still running
+//! are dropped half done when the runtime shuts down. For a hard stop, pair
+//! it with a `CancellationToken` that the tasks watch (or spawn into a
+//! `JoinSet` and call `shutdown`). A tracker keeps no results; `JoinSet` does.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -12,6 +12,7 @@
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
 //!   "Efficient Async Patterns"
 
+use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -25,9 +26,11 @@ async fn io_bound_task(delay: Duration) -> String {
 }
 
 /// The guide's `process_batch`: each batch runs concurrently, batches in turn.
-async fn process_batch(items: &[u32], batch_size: usize) -> Vec<String> {
+/// `NonZeroUsize`, since `chunks(0)` panics where the guide's `range(0, n, 0)`
+/// raises `ValueError`.
+async fn process_batch(items: &[u32], batch_size: NonZeroUsize) -> Vec<String> {
     let mut results = Vec::with_capacity(items.len());
-    for batch in items.chunks(batch_size) {
+    for batch in items.chunks(batch_size.get()) {
         let batch_results = join_all(
             batch
                 .iter()
@@ -40,10 +43,11 @@ async fn process_batch(items: &[u32], batch_size: usize) -> Vec<String> {
 }
 
 /// At most `window` in flight; a new one starts whenever one finishes.
-async fn process_window(items: &[u32], window: usize) -> Vec<String> {
+/// `NonZeroUsize`, since `buffer_unordered(0)` starts nothing and never ends.
+async fn process_window(items: &[u32], window: NonZeroUsize) -> Vec<String> {
     stream::iter(items)
         .map(|_| io_bound_task(Duration::from_millis(100)))
-        .buffer_unordered(window)
+        .buffer_unordered(window.get())
         .collect()
         .await
 }
@@ -63,9 +67,10 @@ pub async fn run() {
     println!("Concurrent: {}", seconds(start));
     assert_eq!(results, concurrent);
 
+    const FIVE: NonZeroUsize = NonZeroUsize::new(5).expect("five is not zero");
     let items: Vec<u32> = (0..25).collect();
     let start = Instant::now();
-    let results = process_batch(&items, 5).await;
+    let results = process_batch(&items, FIVE).await;
     println!(
         "Batched processing: {} ({} results)",
         seconds(start),
@@ -73,7 +78,7 @@ pub async fn run() {
     );
 
     let start = Instant::now();
-    let results = process_window(&items, 5).await;
+    let results = process_window(&items, FIVE).await;
     println!(
         "Sliding window of 5: {} ({} results)",
         seconds(start),
@@ -94,4 +99,20 @@ fn seconds(start: Instant) -> String {
 fn tenths(elapsed: Duration) -> String {
     let tenths = elapsed.as_millis() / 100;
     format!("{}.{}s", tenths / 10, tenths % 10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The smallest size the type allows still processes every item, one at
+    /// a time.
+    #[tokio::test(start_paused = true)]
+    async fn a_size_of_one_runs_the_items_in_turn() {
+        let items: Vec<u32> = (0..3).collect();
+        let start = Instant::now();
+        assert_eq!(process_batch(&items, NonZeroUsize::MIN).await.len(), 3);
+        assert_eq!(process_window(&items, NonZeroUsize::MIN).await.len(), 3);
+        assert_eq!(start.elapsed(), Duration::from_millis(600));
+    }
 }

@@ -1,5 +1,5 @@
 """Blocking the event loop: a heartbeat task ticks every 100 ms while the
-main task waits with asyncio.sleep, and never while it sleeps with
+main task waits with asyncio.sleep, and never while a task sleeps with
 time.sleep.
 
 The asyncio twin of crates/pitfalls/src/blocking_the_runtime.rs.
@@ -17,7 +17,7 @@ async def blocking_operations_good():
     return "good"
 
 
-def blocking_operations_bad():
+async def blocking_operations_bad():
     time.sleep(WAIT)
     return "bad"
 
@@ -42,9 +42,12 @@ async def main():
     print(f"Heartbeat ticks during tokio::time::sleep(500ms): {during}")  # asyncio.sleep
     assert during == 5
 
-    before = ticks
-    result = blocking_operations_bad()
-    during = ticks - before
+    async def counted():
+        before = ticks
+        result = await blocking_operations_bad()
+        return result, ticks - before
+
+    result, during = await asyncio.create_task(counted())
     print(f"Blocking result: {result}")
     print(f"Heartbeat ticks during std::thread::sleep(500ms): {during}")  # time.sleep
     assert during == 0

@@ -27,9 +27,11 @@ async def main():
     print(f"{TASKS} tasks spawned at once: {len(results)} done in {tenths(loop.time() - start)}")
 
     start = loop.time()
+    items = list(range(TASKS))
     results = []
-    for _ in range(TASKS // BATCH_SIZE):
-        results += await asyncio.gather(*(small_operation() for _ in range(BATCH_SIZE)))
+    for i in range(0, len(items), BATCH_SIZE):
+        batch = items[i:i + BATCH_SIZE]
+        results += await asyncio.gather(*(small_operation() for _ in batch))
     print(f"{TASKS} tasks in batches of {BATCH_SIZE}: {len(results)} done in {tenths(loop.time() - start)}")
 
     connections = asyncio.Semaphore(CONNECTIONS)

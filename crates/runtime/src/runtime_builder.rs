@@ -5,9 +5,11 @@
 //! `run_until_complete`, fails after `asyncio.run` ("There is no current event
 //! loop"); a Tokio `Runtime` is a value, with no global loop to lose. Two tasks
 //! that each wait for the other show the flavors: waiting with `.await`, one
-//! thread is enough; waiting by blocking (through `block_in_place`, which only
-//! the multi-thread runtime has), they meet only on two threads. See the
-//! book's page "The runtime".
+//! thread is enough; waiting by blocking, each needs a thread of its own.
+//! `block_in_place`, which only the multi-thread runtime has, gives it one:
+//! before the task blocks, the runtime hands its other tasks to a new worker
+//! thread, so here the two meet on a runtime built with a single worker. See
+//! the book's page "The runtime".
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -55,7 +57,9 @@ async fn meet_with_await() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The same meeting, but each task blocks its thread while it waits.
+/// The same meeting, but each task blocks its thread while it waits: the
+/// other runs only because `block_in_place` moved the runtime's other tasks
+/// to a new thread.
 async fn meet_blocking() -> anyhow::Result<()> {
     let (to_b, from_a) = mpsc::channel();
     let (to_a, from_b) = mpsc::channel();
@@ -87,8 +91,10 @@ pub fn run() -> anyhow::Result<()> {
     drop(runtime);
 
     println!();
+    // One worker: enough for both meetings, since `block_in_place` starts
+    // another when the one it is on blocks.
     let runtime = Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(1)
         .enable_all()
         .build()?;
     describe("Multi-thread runtime", &runtime);

@@ -1,16 +1,15 @@
 //! A `spawn_blocking` job that never finishes keeps the process from
 //! exiting, because dropping the runtime waits for it: why Ctrl-C sometimes
-//! seems to hang, and the two ways out, `shutdown_timeout` and a job that
-//! can be told to stop.
+//! seems to hang, and three ways out.
 //!
 //! `asyncio.run` waits for its executor's jobs too. The usual culprit is a
 //! blocking read with no end, such as `tokio::io::stdin()`. Once
 //! `tokio::signal::ctrl_c()` has been awaited, Tokio's handler catches every
 //! later Ctrl-C, so the wait can't be interrupted. The ways out: a job that
 //! checks a flag and reads with a timeout; `shutdown_timeout(d)`, which waits
-//! at most `d` and leaves the jobs to die with the process; and for terminal
-//! input, a `std::thread` of its own. A channel stands in for the terminal
-//! here.
+//! at most `d` and leaves the jobs to die with the process (both shown here);
+//! and for terminal input, a `std::thread` of its own. A channel stands in
+//! for the terminal here.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

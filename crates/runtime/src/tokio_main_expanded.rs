@@ -3,11 +3,12 @@
 //!
 //! `#[tokio::main]` writes `asyncio.run`'s three steps into a plain `fn main`:
 //! build a runtime, `block_on` the body, drop the runtime. The drop treats
-//! left-over work two ways: a task waiting at an `.await` is dropped there,
-//! and its `finally` never runs, where `asyncio.run` cancels each task and lets
-//! it clean up; a `spawn_blocking` job that has started is waited for. The
-//! expansion, and both ways of closing, are on the book's page "The runtime".
-//! The example builds its runtimes by hand, so it is synchronous.
+//! left-over work two ways. A task waiting at an `.await` is dropped there:
+//! the rest of its body never runs, and its locals' `Drop` runs, but nothing
+//! can be awaited there, where `asyncio.run` cancels each task and lets its
+//! `finally` await. A `spawn_blocking` job that has started is waited for.
+//! The expansion, and both ways of closing, are on the book's page "The
+//! runtime". The example builds its runtimes by hand, so it is synchronous.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
