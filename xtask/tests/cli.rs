@@ -204,7 +204,9 @@ fn export_writes_a_project_of_its_own() {
         .expect("a [dependencies] table");
     assert_eq!(
         dependencies,
-        "tokio = { version = \"1.54\", features = [\"macros\", \"rt\", \"sync\", \"time\"] }\n\
+        "anyhow = \"1.0.98\"\n\
+         thiserror = \"2.0.12\"\n\
+         tokio = { version = \"1.54\", features = [\"macros\", \"rt\", \"sync\", \"time\"] }\n\
          tokio-util = { version = \"0.7.15\", features = [\"rt\"] }"
     );
     assert!(manifest.contains("\n[workspace]\n"), "{manifest}");

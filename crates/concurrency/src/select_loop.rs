@@ -7,11 +7,14 @@
 //! run on. `select!` waits on futures, not tasks, and drops the losers, so a
 //! future written in a branch is new on every turn; one made before the loop
 //! and polled through `&mut` (hence `pin!`) keeps its progress, as a deadline
-//! for the whole loop does. A branch is disabled by its `if` or by a value that
-//! does not match its pattern, and `else` runs when all are. `biased;` polls
-//! top to bottom, so the shutdown branch wins a tie (without it, this example
-//! stopped at 1.5, 2.0 or 2.5 s), and a branch always ready starves those
-//! below it.
+//! for the whole loop does. But it is polled only while `select!` waits, never
+//! while a branch's handler runs: a handler that awaits freezes it, and if a
+//! fair lock is handed to it meanwhile, no one else gets that lock, the
+//! handler included ([`pitfalls/futurelock`](../pitfalls/futurelock.md)). A
+//! branch is disabled by its `if` or by a value that does not match its
+//! pattern, and `else` runs when all are. `biased;` polls top to bottom, so the
+//! shutdown branch wins a tie (without it, this example stopped at 1.5, 2.0 or
+//! 2.5 s), and a branch always ready starves those below it.
 
 use std::pin::pin;
 use std::time::Duration;
@@ -25,7 +28,8 @@ use tokio_util::task::AbortOnDropHandle;
 const JOB_INTERVAL: Duration = Duration::from_millis(500);
 
 /// The pattern: the report is pinned before the loop and polled by `&mut`,
-/// so it runs on across turns while jobs are handled as they come.
+/// so it keeps its progress across turns. It moves only while `select!`
+/// waits, which is why the job handler here does not await.
 async fn worker(mut jobs: mpsc::Receiver<u32>, clock: Instant) {
     let mut build = pin!(build_report(clock));
     let mut report_done = false;

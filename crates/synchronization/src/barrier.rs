@@ -4,7 +4,9 @@
 //! `asyncio.Barrier` (Python 3.11), not in the guides. Every worker leaves at
 //! 1.5 s, when the slowest arrives; exactly one `is_leader()`, which one is
 //! unspecified. `wait` is not cancel safe: a task cancelled while it waits
-//! still counts as arrived.
+//! still counts as arrived, so after `timeout(d, barrier.wait())` fires that
+//! round is released with one task fewer, where a cancelled `Barrier.wait()`
+//! in asyncio leaves the barrier.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -7,8 +7,10 @@
 //! `std::sync::Mutex`, never held across an `.await`, with a `Notify` per
 //! condition, and a waiter registers (`Notified::enable`) before it checks the
 //! queue, so no notification slips in between. A `get` cancelled after being
-//! notified passes the notification on. For real code, use a bounded `mpsc`
-//! channel.
+//! notified passes the notification on; a `put` dropped while it waits for
+//! room loses its item, as `mpsc::Sender::send` does. For real code, use a
+//! bounded `mpsc` channel with its one receiver shared by the consumers behind
+//! a `tokio::sync::Mutex`, or `async-channel`, whose receivers clone.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -113,4 +115,27 @@ pub async fn run() {
         5,
         "every item is consumed exactly once"
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::FutureExt;
+
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_get_wakes_a_put_waiting_for_room() {
+        let queue = AsyncQueue::new(1);
+        queue.put("a").await;
+        let mut second = pin!(queue.put("b"));
+        assert!(
+            second.as_mut().now_or_never().is_none(),
+            "the queue is full: the second put waits"
+        );
+        assert_eq!(queue.get().await, "a");
+        timeout(Duration::from_secs(1), second)
+            .await
+            .expect("the get made room, and told the waiting put");
+        assert_eq!(queue.get().await, "b");
+    }
 }

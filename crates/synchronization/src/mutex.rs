@@ -3,9 +3,11 @@
 //!
 //! The mutex owns the counter, so it can't be reached without the lock. The
 //! guide's critical section sleeps, so it needs Tokio's mutex, which is fair,
-//! as `asyncio.Lock` is: the workers take turns. A counter only bumped between
-//! awaits is the std mutex's job. Which to choose, and why a std guard must
-//! never be held across an `.await`: the book's page "Shared state and locks".
+//! as `asyncio.Lock` is: the workers take turns, Worker1 first because the
+//! current-thread runtime runs tasks in the order they were spawned (what
+//! Tokio does today, not a promise). A counter only bumped between awaits is
+//! the std mutex's job. Which to choose, and why a std guard must never be
+//! held across an `.await`: the book's page "Shared state and locks".
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

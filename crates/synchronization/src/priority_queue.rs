@@ -7,7 +7,12 @@
 //! a cancelled `pop` takes nothing. The heap orders by priority, then by a
 //! sequence number, and never compares the items, where asyncio's tuples fail
 //! on two items that can't be compared. `close` works like Python 3.13's
-//! `Queue.shutdown()`.
+//! `Queue.shutdown()`: a later `push` is refused, and consumers drain what is
+//! left, then get `None` where `get` raises `QueueShutDown`. `push` never
+//! waits, as `put_nowait` doesn't, so the queue has no bound: fine where the
+//! work is bounded, as the five jobs here are; where producers can outrun the
+//! consumers, bound it (a second `Semaphore` of free places that `push`
+//! awaits), as the book's page "Queues and channels" says.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -15,7 +20,6 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::{Semaphore, TryAcquireError};
-use tokio::task::JoinError;
 use tokio::time::{Instant, sleep};
 use tokio_util::task::AbortOnDropHandle;
 
@@ -30,7 +34,13 @@ pub struct PriorityQueue<T> {
 struct Heap<T> {
     entries: BinaryHeap<Entry<T>>,
     next_sequence: u64,
+    closed: bool,
 }
+
+/// `QueueShutDown` from `put`: the queue is closed, and the item comes back.
+#[derive(Debug, thiserror::Error)]
+#[error("the queue is closed")]
+pub struct Closed<T>(pub T);
 
 struct Entry<T> {
     priority: u32,
@@ -71,15 +81,21 @@ impl<T> PriorityQueue<T> {
             heap: Mutex::new(Heap {
                 entries: BinaryHeap::new(),
                 next_sequence: 0,
+                closed: false,
             }),
             queued: Semaphore::new(0),
         }
     }
 
-    /// `put_nowait`: never waits, since the queue has no limit.
-    pub fn push(&self, priority: u32, item: T) {
+    /// `put_nowait`: never waits, since the queue has no limit, and gives the
+    /// item back once the queue is closed.
+    pub fn push(&self, priority: u32, item: T) -> Result<(), Closed<T>> {
         {
             let mut heap = self.lock();
+            // Under the lock `close` takes, so no item slips in after it.
+            if heap.closed {
+                return Err(Closed(item));
+            }
             let sequence = heap.next_sequence;
             heap.next_sequence += 1;
             heap.entries.push(Entry {
@@ -90,6 +106,7 @@ impl<T> PriorityQueue<T> {
         }
         // After the push, so a consumer holding a permit always finds an item.
         self.queued.add_permits(1);
+        Ok(())
     }
 
     /// `get`: waits for an item, and gives `None` once the queue is closed
@@ -113,8 +130,10 @@ impl<T> PriorityQueue<T> {
         self.take()
     }
 
-    /// Wakes every waiting consumer; they drain what is left, then get `None`.
+    /// Refuses every later `push` and wakes every waiting consumer; they
+    /// drain what is left, then get `None`.
     pub fn close(&self) {
+        self.lock().closed = true;
         self.queued.close();
     }
 
@@ -147,7 +166,7 @@ async fn worker(queue: Arc<PriorityQueue<&'static str>>, start: Instant) -> usiz
     done
 }
 
-pub async fn run() -> Result<(), JoinError> {
+pub async fn run() -> anyhow::Result<()> {
     let start = Instant::now();
     let queue = Arc::new(PriorityQueue::new());
     for (priority, job) in [
@@ -156,7 +175,7 @@ pub async fn run() -> Result<(), JoinError> {
         (2, "review PR"),
         (1, "page on-call"),
     ] {
-        queue.push(priority, job);
+        queue.push(priority, job)?;
     }
     if let Some((priority, job)) = queue.try_pop() {
         println!("Queued 4 jobs; try_pop takes the most urgent: {job} (priority {priority})");
@@ -170,7 +189,7 @@ pub async fn run() -> Result<(), JoinError> {
         start.elapsed().as_secs_f64(),
         queue.try_pop()
     );
-    queue.push(2, "deploy");
+    queue.push(2, "deploy")?;
     sleep(Duration::from_secs(1)).await;
     queue.close();
     let done = consumer.await?;
@@ -179,4 +198,19 @@ pub async fn run() -> Result<(), JoinError> {
         start.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_closed_queue_refuses_a_push_and_drains_what_it_held() {
+        let queue = PriorityQueue::new();
+        queue.push(2, "queued").expect("the queue is open");
+        queue.close();
+        assert!(matches!(queue.push(1, "late"), Err(Closed("late"))));
+        assert_eq!(queue.try_pop(), Some((2, "queued")));
+        assert_eq!(queue.try_pop(), None, "the late push was refused");
+    }
 }
