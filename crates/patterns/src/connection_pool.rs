@@ -8,8 +8,10 @@
 //! finished, and never inside a transaction: `run` rolls back, on the blocking
 //! thread, what a query left open. One abandoned mid-query is closed where its
 //! call ends, and its permit goes with it, so at most `max_size` are ever
-//! open. See the book's page "Cleanup and resources". In production,
-//! `deadpool-sqlite` is this design.
+//! open. See the book's page "Cleanup and resources". `deadpool-sqlite`
+//! (0.9) keeps neither rule: a cancelled caller's query runs on after its
+//! connection is back in the pool, and its `recycle` runs a `SELECT` but
+//! rolls nothing back, so a transaction left open reaches the next caller.
 //!
 //! Translates:
 //! - *Python Async/Await*, "Exercises" (exercise 2: "Implement an async
