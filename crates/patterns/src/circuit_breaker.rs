@@ -5,7 +5,12 @@
 //! A breaker must see every call end; the guide's sees only calls that return,
 //! so a hung service never trips it. Here `call` owns the deadline, a call
 //! dropped unfinished counts as a failure (`InFlight`), half open admits one
-//! trial, and an outcome counts only in the state it began in. The guide's
+//! trial, and an outcome counts only in the state it began in. A drop
+//! counts while closed too, as the breaker can't tell a caller that gave up
+//! on a hung service from one that gave up for a reason of its own (a race
+//! another branch won): give `call_timeout` shorter than any caller's own,
+//! or, where callers cancel for reasons of their own, count drops only for
+//! the trial. The guide's
 //! demo ends before its 5 s timeout, never reaching half open; here it is 2 s
 //! over twenty calls. A rejection is `CallError::Open`.
 //!
@@ -295,6 +300,17 @@ mod tests {
             let result =
                 call_patiently(&breaker, pending::<Result<(), _>>(), 5 * CALL_TIMEOUT).await;
             assert!(matches!(result, Some(Err(CallError::Timeout(_)))));
+        }
+        assert_eq!(breaker.state(), CircuitState::Open);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn callers_that_give_up_on_a_hung_service_first_trip_the_breaker() {
+        let breaker = AsyncCircuitBreaker::new(3, RESET, CALL_TIMEOUT);
+        for _ in 0..3 {
+            let result =
+                call_patiently(&breaker, pending::<Result<(), _>>(), CALL_TIMEOUT / 2).await;
+            assert!(result.is_none(), "the caller gave up first");
         }
         assert_eq!(breaker.state(), CircuitState::Open);
     }

@@ -8,8 +8,10 @@
 //! finished, and never inside a transaction: `run` rolls back, on the blocking
 //! thread, what a query left open. One abandoned mid-query is closed where its
 //! call ends, and its permit goes with it, so at most `max_size` are ever
-//! open. See the book's page "Cleanup and resources". In production,
-//! `deadpool-sqlite` is this design.
+//! open. See the book's page "Cleanup and resources". `deadpool-sqlite`
+//! (0.9) keeps neither rule: a cancelled caller's query runs on after its
+//! connection is back in the pool, and its `recycle` runs a `SELECT` but
+//! rolls nothing back, so a transaction left open reaches the next caller.
 //!
 //! Translates:
 //! - *Python Async/Await*, "Exercises" (exercise 2: "Implement an async
@@ -50,7 +52,7 @@ enum PoolError {
 
 struct SqlitePool {
     path: PathBuf,
-    max_size: NonZeroUsize,
+    max_size: usize,
     acquire_timeout: Duration,
     permits: Arc<Semaphore>,
     idle: Arc<Mutex<Vec<Connection>>>,
@@ -91,12 +93,15 @@ impl SqlitePool {
         max_size: NonZeroUsize,
         acquire_timeout: Duration,
     ) -> Self {
+        // A Tokio semaphore holds at most `MAX_PERMITS` (2^61 - 1 on 64
+        // bits) and panics past it; so many connections is no limit.
+        let max_size = max_size.get().min(Semaphore::MAX_PERMITS);
         Self {
             path: dir.path().join(file_name),
             dir: Arc::new(dir),
             max_size,
             acquire_timeout,
-            permits: Arc::new(Semaphore::new(max_size.get())),
+            permits: Arc::new(Semaphore::new(max_size)),
             idle: Arc::default(),
             stats: PoolStats::default(),
         }
@@ -118,7 +123,7 @@ impl SqlitePool {
             _dir: Arc::clone(&self.dir),
         };
         self.stats
-            .checked_out(self.max_size.get() - self.permits.available_permits());
+            .checked_out(self.max_size - self.permits.available_permits());
 
         let reused = self
             .idle
@@ -363,5 +368,18 @@ impl PoolStats {
 
     fn peak_in_use(&self) -> usize {
         self.peak_in_use.load(Ordering::SeqCst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_size_past_what_a_semaphore_holds_is_no_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = SqlitePool::new(dir, "app.db", NonZeroUsize::MAX, ACQUIRE_TIMEOUT);
+        let mut conn = pool.get().await.unwrap();
+        conn.run(|db| db.execute_batch("SELECT 1")).await.unwrap();
     }
 }

@@ -5,7 +5,8 @@
 //! The guide's version hangs after the last item: consumers put the `None`
 //! sentinel back without `task_done()`, so `join()` waits for ever. Here each
 //! item travels with a token, and dropping the item drops it, once, even on a
-//! panic; `close()` then `wait().await` is `queue.join()`. The same three
+//! panic, so the wait ends when every item was let go of, not when each
+//! succeeded; `close()` then `wait().await` is `queue.join()`. The same three
 //! consumers process two batches, and return on their own when the sender is
 //! dropped. Random delays come from a seed under which no two timers tie.
 //!

@@ -33,7 +33,9 @@ impl RateLimiter {
     /// Starts the limiter's background task, so it must be called inside a
     /// Tokio runtime.
     fn new(calls: NonZeroUsize, period: Duration) -> Self {
-        let permits = Arc::new(Semaphore::new(calls.get()));
+        // A Tokio semaphore holds at most `MAX_PERMITS` (2^61 - 1 on 64
+        // bits) and panics past it; so many calls a period is no limit.
+        let permits = Arc::new(Semaphore::new(calls.get().min(Semaphore::MAX_PERMITS)));
         let (releases, mut due) = mpsc::unbounded_channel::<Instant>();
         let releaser = tokio::spawn({
             let permits = Arc::clone(&permits);
@@ -133,5 +135,11 @@ mod tests {
         limiter.acquire().await.unwrap();
         let second = tokio::time::timeout(Duration::from_secs(3600), limiter.acquire()).await;
         assert!(second.is_err(), "the permit came back within the period");
+    }
+
+    #[tokio::test]
+    async fn a_rate_past_what_a_semaphore_holds_is_no_panic() {
+        let limiter = RateLimiter::new(NonZeroUsize::MAX, Duration::from_secs(1));
+        limiter.acquire().await.unwrap();
     }
 }

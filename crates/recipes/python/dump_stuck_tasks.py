@@ -49,7 +49,7 @@ async def main():
 
     done, pending = await asyncio.wait({booking, approver}, timeout=1)
     if pending:
-        # A watchdog can call dump_tasks here.
+        # A watchdog can send SIGUSR1 here.
         print("no progress within 1s: giving up")
     else:
         print("booked and approved")

@@ -17,6 +17,8 @@ IDLE_TIMEOUT = 30
 WRITE_TIMEOUT = 1
 MAX_LINE = 100
 MAX_WORK_MS = 60_000
+DRAIN_LIMIT = 64 * 1024
+DRAIN_TIME = 1
 
 
 class ShutdownSignals:
@@ -57,6 +59,20 @@ async def send(writer, line):
         await writer.drain()
 
 
+async def drain(reader, writer):
+    """Ends the stream, then reads and discards what the client still sends,
+    for a bounded time and amount: closing with its input unread would reset
+    the connection, which can destroy the last reply."""
+    writer.write_eof()
+    left = DRAIN_LIMIT
+    try:
+        async with asyncio.timeout(DRAIN_TIME):
+            while left > 0 and (data := await reader.read(min(left, 65536))):
+                left -= len(data)
+    except TimeoutError:
+        pass
+
+
 async def serve_connection(reader, writer, shutdown):
     try:
         while True:
@@ -65,12 +81,12 @@ async def serve_connection(reader, writer, shutdown):
             await asyncio.wait({stopping, reading}, return_when=asyncio.FIRST_COMPLETED)
             if stopping.done():
                 reading.cancel()
-                return
+                break
             stopping.cancel()
             try:
                 line = reading.result()
             except TimeoutError:
-                return
+                break
             except ValueError:
                 await send(writer, f"error: a request is {MAX_LINE} bytes at most")
                 continue
@@ -87,6 +103,7 @@ async def serve_connection(reader, writer, shutdown):
             await send(writer, f"started: {work} of work")
             await asyncio.sleep(ms / 1000)  # the request's real work goes here
             await send(writer, f"done: {work} of work")
+        await drain(reader, writer)
     finally:
         writer.close()
 
@@ -147,7 +164,10 @@ async def demo(name, work_ms, grace, to_send, signals):
             print(f"{name}: sending {signal.Signals(number).name}{again}")
             # The handler runs on the loop's next turn.
             await asyncio.sleep(0)
-        print(f"{name}: the idle client got {await answer(idle_reader)}")
+            if index == 0:
+                print(f"{name}: the idle client got {await answer(idle_reader)}")
+                # And closes its side, which ends the server's drain.
+                idle_writer.write_eof()
         first = await answer(busy_reader)
         if first == "(closed)":
             print(f"{name}: the busy client got (closed)")

@@ -25,20 +25,17 @@ class RateLimitedClient:
         self.base_url = base_url
         self.period = 1 / per_second
         self.loop = asyncio.get_running_loop()
-        # The first slot is now, as an interval's first tick is immediate.
+        # The earliest the next request may go: the first may go at once.
         self.next_slot = self.loop.time()
         # asyncio.Lock wakes its waiters in the order they came.
         self.lock = asyncio.Lock()
 
     async def wait_for_slot(self):
         async with self.lock:
-            now = self.loop.time()
-            if now > self.next_slot + 0.005:
-                # Late (a quiet spell): go now, the next one a period later,
-                # as Tokio's MissedTickBehavior::Delay does.
-                self.next_slot = now
-            await asyncio.sleep(self.next_slot - now)
-            self.next_slot += self.period
+            await asyncio.sleep(max(0, self.next_slot - self.loop.time()))
+            # From now, not from the slot: a request that comes late leaves
+            # the one after it no slot to catch up on.
+            self.next_slot = self.loop.time() + self.period
 
     async def get(self, path):
         await self.wait_for_slot()

@@ -1,7 +1,7 @@
 """A line-based TCP server that no client can hold up: each line must arrive
-whole within a time limit, each reply must be taken within another, lines
-have a maximum length, and a shutdown closes every connection and waits
-until they are gone.
+whole within a time limit, each reply must be taken within another, a silent
+client is dropped after a longer one, lines have a maximum length, and a
+shutdown closes every connection and waits until they are gone.
 
 The asyncio twin of crates/recipes/src/tcp_server.rs.
 """
@@ -9,11 +9,33 @@ The asyncio twin of crates/recipes/src/tcp_server.rs.
 import asyncio
 
 LINE_TIMEOUT = 2
+IDLE_TIMEOUT = 30
 WRITE_TIMEOUT = 1
 MAX_LINE = 1024
 DRAIN_LIMIT = 64 * 1024
 DRAIN_TIME = 1
 CLIENT_PATIENCE = 5
+
+
+class TimedOut(Exception):
+    pass
+
+
+async def read_line(reader):
+    """A line, once it begins within IDLE_TIMEOUT, and all of it within
+    LINE_TIMEOUT of its first byte."""
+    try:
+        async with asyncio.timeout(IDLE_TIMEOUT):
+            first = await reader.readexactly(1)
+    except TimeoutError:
+        raise TimedOut(f"idle for {IDLE_TIMEOUT}s") from None
+    if first == b"\n":
+        return first
+    try:
+        async with asyncio.timeout(LINE_TIMEOUT):
+            return first + await reader.readuntil(b"\n")
+    except TimeoutError:
+        raise TimedOut(f"no whole line within {LINE_TIMEOUT}s") from None
 
 
 async def send(writer, data):
@@ -45,7 +67,7 @@ async def serve_lines(reader, writer, shutdown):
     try:
         while True:
             stopping = asyncio.ensure_future(shutdown.wait())
-            reading = asyncio.ensure_future(asyncio.wait_for(reader.readuntil(b"\n"), LINE_TIMEOUT))
+            reading = asyncio.ensure_future(read_line(reader))
             await asyncio.wait({stopping, reading}, return_when=asyncio.FIRST_COMPLETED)
             if stopping.done():
                 reading.cancel()
@@ -54,8 +76,8 @@ async def serve_lines(reader, writer, shutdown):
             stopping.cancel()
             try:
                 line = reading.result()
-            except TimeoutError:
-                last_words = f"error: no whole line within {LINE_TIMEOUT}s\n".encode()
+            except TimedOut as error:
+                last_words = f"error: {error}\n".encode()
                 break
             except asyncio.LimitOverrunError:
                 last_words = f"error: a line may be {MAX_LINE} bytes at most\n".encode()
@@ -82,8 +104,10 @@ async def serve(shutdown, ready):
         finally:
             connections.discard(task)
 
-    # The limit counts the newline too, as MAX_LINE does in the Rust.
-    server = await asyncio.start_server(on_connect, "127.0.0.1", 0, limit=MAX_LINE)
+    # readuntil accepts a newline at index `limit`, and read_line takes the
+    # first byte apart: so the longest line is MAX_LINE bytes, newline
+    # included, as in the Rust.
+    server = await asyncio.start_server(on_connect, "127.0.0.1", 0, limit=MAX_LINE - 2)
     ready.set_result(server.sockets[0].getsockname())
     await shutdown.wait()
     server.close()

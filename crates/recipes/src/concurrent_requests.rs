@@ -5,8 +5,9 @@
 //! around each attempt, and `asyncio.sleep` between attempts. Here
 //! `buffer_unordered(4)` needs no semaphore and makes each request only when
 //! there is room; results come as they finish and are sorted back by index.
-//! A timeout, a failed connection, a 5xx or a 429 is retried after a pause
-//! that doubles, three attempts in all; a 404 is the answer at once.
+//! A timeout, a failed connection, a body cut short, a 5xx or a 429 is
+//! retried after a pause that doubles, three attempts in all; a 404 is the
+//! answer at once.
 //!
 //! What not to undo when you copy it:
 //! - The deadline on each attempt: reqwest sets none, so a server that never
@@ -42,6 +43,10 @@ pub enum FetchError {
     Status(StatusCode),
     #[error("the body is longer than {MAX_BODY} bytes")]
     TooLarge,
+    /// The connection broke while the body came: reqwest calls that a
+    /// decode error, never `is_body()`.
+    #[error("the body broke off: {0}")]
+    BodyCut(reqwest::Error),
     #[error("{0}")]
     Http(#[from] reqwest::Error),
 }
@@ -55,9 +60,9 @@ impl FetchError {
                 status.is_server_error() || *status == StatusCode::TOO_MANY_REQUESTS
             }
             FetchError::TooLarge => false,
-            // Sending the request or reading the body failed: the network,
-            // not the request, may be at fault.
-            FetchError::Http(error) => error.is_request() || error.is_body(),
+            // The network, not the request, may be at fault.
+            FetchError::BodyCut(_) => true,
+            FetchError::Http(error) => error.is_request(),
         }
     }
 }
@@ -86,7 +91,7 @@ async fn attempt(client: &Client, url: &str) -> Result<Page, FetchError> {
             return Err(FetchError::Status(status));
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await? {
+        while let Some(chunk) = response.chunk().await.map_err(FetchError::BodyCut)? {
             if body.len() + chunk.len() > MAX_BODY {
                 return Err(FetchError::TooLarge);
             }
@@ -190,3 +195,41 @@ const PATHS: [(&str, Expect); 8] = [
     ("/get", Expect::Ok),
     ("/delay/1", Expect::Ok),
 ];
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    use tokio::net::TcpListener;
+    use tokio_util::task::AbortOnDropHandle;
+
+    use super::*;
+
+    /// A server that promises 100 bytes, sends 10 and closes, every time:
+    /// a body cut short may come whole next time, so all three attempts are
+    /// made.
+    #[tokio::test]
+    async fn a_body_cut_short_is_tried_again() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let _server = AbortOnDropHandle::new(tokio::spawn(async move {
+            loop {
+                let (socket, _) = listener.accept().await.unwrap();
+                let mut socket = BufReader::new(socket);
+                // The whole request head, so that closing resets nothing.
+                let mut line = String::new();
+                while socket.read_line(&mut line).await.unwrap() > 2 {
+                    line.clear();
+                }
+                let head = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n";
+                socket.write_all(head.as_bytes()).await.unwrap();
+                socket.write_all(b"0123456789").await.unwrap();
+                socket.shutdown().await.unwrap();
+            }
+        }));
+
+        let gave_up = get_with_retry(&Client::new(), &url).await.err().unwrap();
+        assert_eq!(gave_up.attempts, 3, "{gave_up}");
+        assert!(matches!(gave_up.last, FetchError::BodyCut(_)), "{gave_up}");
+    }
+}

@@ -18,7 +18,7 @@
 //! ```
 //!
 //! A release build needs debug info for files and lines (`debug =
-//! "line-tables-only"`). Elsewhere, or without those lines, `dump_tasks`
+//! "line-tables-only"`). Elsewhere, or without those lines, `TaskDumps`
 //! says why there is no dump; tokio-console, which needs the same cfg, shows
 //! each task's state on every platform. On the multi-thread runtime, Tokio
 //! 1.54 can wedge a worker once a dump has given up waiting for one
@@ -40,13 +40,14 @@ pub fn dump_on_sigusr1() -> io::Result<AbortOnDropHandle<()>> {
     // Registered now: until then, SIGUSR1 ends the process.
     let mut user_signal = signal(SignalKind::user_defined1())?;
     Ok(AbortOnDropHandle::new(tokio::spawn(async move {
+        let mut dumps = TaskDumps::default();
         while user_signal.recv().await.is_some() {
-            eprint!("SIGUSR1: {}", dump_tasks().await);
+            eprint!("SIGUSR1: {}", dumps.dump().await);
         }
     })))
 }
 
-pub use dumps::dump_tasks;
+pub use dumps::TaskDumps;
 
 /// Where Tokio has task dumps: on these platforms, with `--cfg
 /// tokio_unstable` and its `taskdump` feature (see the header).
@@ -62,22 +63,44 @@ pub use dumps::dump_tasks;
 ))]
 mod dumps {
     use std::path::Path;
+    use std::pin::Pin;
     use std::time::Duration;
 
-    use tokio::runtime::Handle;
     use tokio::runtime::dump::{Backtrace, BacktraceSymbol};
+    use tokio::runtime::{Dump, Handle};
     use tokio::time::timeout;
 
-    /// Every task of the current runtime, each with the frames of your own
-    /// code it waits in, outermost first, and the library call it waits in.
-    /// The future `block_on` drives (the body of `main`) is not a task and
-    /// is not in it.
-    pub async fn dump_tasks() -> String {
-        // Tokio's docs: a dump waits for every worker, so give it a limit.
-        let dump = match timeout(Duration::from_secs(2), Handle::current().dump()).await {
-            Ok(dump) => dump,
-            Err(_elapsed) => return "no task dump: a worker did not answer within 2s\n".into(),
-        };
+    /// Task dumps of the current runtime, one at a time.
+    #[derive(Default)]
+    pub struct TaskDumps {
+        /// A dump that outlived its wait. On the multi-thread runtime it
+        /// runs on, on a thread of its own, and a second would spin a core
+        /// until it ends; so the next request waits for this one instead.
+        in_flight: Option<Pin<Box<dyn Future<Output = Dump> + Send>>>,
+    }
+
+    impl TaskDumps {
+        /// Every task of the current runtime, each with the frames of your
+        /// own code it waits in, outermost first, and the library call it
+        /// waits in. The future `block_on` drives (the body of `main`) is
+        /// not a task and is not in it.
+        pub async fn dump(&mut self) -> String {
+            let in_flight = self.in_flight.get_or_insert_with(|| {
+                let handle = Handle::current();
+                Box::pin(async move { handle.dump().await })
+            });
+            // Tokio's docs: a dump waits for every worker, so give it a limit.
+            let Ok(dump) = timeout(Duration::from_secs(2), in_flight).await else {
+                return "no task dump: a worker did not answer within 2s; the next request waits \
+                        for this dump\n"
+                    .into();
+            };
+            self.in_flight = None;
+            resolve(dump).await
+        }
+    }
+
+    async fn resolve(dump: Dump) -> String {
         // Reading the debug info takes milliseconds to seconds: not on a worker.
         let resolved = tokio::task::spawn_blocking(move || {
             let mut text = format!("{} tasks\n", dump.tasks().iter().count());
@@ -151,10 +174,15 @@ mod dumps {
     )
 )))]
 mod dumps {
-    /// Why there is no dump here.
-    pub async fn dump_tasks() -> String {
-        "no task dump: it needs Linux and `--cfg tokio_unstable` with tokio's `taskdump` feature\n"
-            .into()
+    #[derive(Default)]
+    pub struct TaskDumps;
+
+    impl TaskDumps {
+        /// Why there is no dump here.
+        pub async fn dump(&mut self) -> String {
+            "no task dump: it needs Linux and `--cfg tokio_unstable` with tokio's `taskdump` feature\n"
+                .into()
+        }
     }
 }
 
@@ -176,7 +204,7 @@ pub async fn run() -> io::Result<()> {
     let work = async { tokio::join!(&mut booking, &mut approver) };
     match timeout(Duration::from_secs(1), work).await {
         Ok(_) => println!("booked and approved"),
-        // A watchdog can call `dump_tasks` here.
+        // A watchdog can send SIGUSR1 here: one task takes every dump.
         Err(_elapsed) => println!("no progress within 1s: giving up"),
     }
     Ok(()) // dropping the handles aborts the stuck tasks
@@ -198,6 +226,8 @@ async fn approve_next(ledger: Arc<Mutex<Vec<&'static str>>>, approve: oneshot::S
 
 #[cfg(test)]
 mod tests {
+    use futures::FutureExt;
+
     use super::*;
 
     /// The dump names each stuck task's own frames and what it waits in.
@@ -210,7 +240,7 @@ mod tests {
         tokio::task::yield_now().await;
         let _approver = AbortOnDropHandle::new(tokio::spawn(approve_next(ledger, approve)));
         tokio::task::yield_now().await;
-        let dump = dump_tasks().await;
+        let dump = TaskDumps::default().dump().await;
         assert!(dump.starts_with("2 tasks\n"), "{dump}");
         for wait in [
             "dump_stuck_tasks::book at dump_stuck_tasks.rs:",
@@ -220,5 +250,55 @@ mod tests {
         ] {
             assert!(dump.contains(wait), "no {wait:?} in\n{dump}");
         }
+    }
+
+    /// The threads of this process named `name`.
+    #[cfg(all(tokio_unstable, target_os = "linux", target_arch = "x86_64"))]
+    fn threads_named(name: &str) -> usize {
+        let tasks = std::fs::read_dir("/proc/self/task").unwrap();
+        tasks
+            .filter(|task| {
+                let comm = std::fs::read_to_string(task.as_ref().unwrap().path().join("comm"));
+                comm.is_ok_and(|comm| comm.trim_end() == name)
+            })
+            .count()
+    }
+
+    /// A second request while a dump is in flight waits for that one
+    /// rather than starting another, on the multi-thread runtime, where
+    /// each dump runs on a thread of its own. A thread takes the name of
+    /// the one that starts it, here the one that asks for the dumps.
+    #[cfg(all(tokio_unstable, target_os = "linux", target_arch = "x86_64"))]
+    #[test]
+    fn one_dump_at_a_time() {
+        let asker = std::thread::Builder::new().name("dump-asker".into());
+        let asker = asker.spawn(|| {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .unwrap();
+            // A task that holds the only worker: no dump ends while it runs.
+            let (started, has_started) = std::sync::mpsc::channel();
+            let (release, released) = std::sync::mpsc::channel::<()>();
+            runtime.spawn(async move {
+                started.send(()).unwrap();
+                let _ = released.recv_timeout(Duration::from_secs(30));
+            });
+            has_started.recv().unwrap();
+
+            runtime.block_on(async {
+                let mut dumps = TaskDumps::default();
+                // Each given up at once, as a caller's `select!` would.
+                assert!(dumps.dump().now_or_never().is_none());
+                assert!(dumps.dump().now_or_never().is_none());
+                // This thread and one dump's.
+                assert_eq!(threads_named("dump-asker"), 2);
+                release.send(()).unwrap();
+                let dump = dumps.dump().await;
+                assert!(dump.ends_with(" tasks\n"), "{dump}");
+            });
+        });
+        asker.unwrap().join().unwrap();
     }
 }

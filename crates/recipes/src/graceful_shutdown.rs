@@ -16,12 +16,15 @@
 //!   only when first polled.
 //! - The grace period and the second signal: without them a request that
 //!   never ends holds the exit up for ever.
+//! - The drain before closing: closing with input unread resets the
+//!   connection, which can destroy the last reply.
 
 use std::fmt;
 use std::io;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::task::{JoinError, JoinSet};
@@ -39,6 +42,10 @@ const MAX_LINE: usize = 100;
 const MAX_WORK: Duration = Duration::from_secs(60);
 /// How long to wait before accepting again after `accept` failed.
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
+/// How much of a client's remaining input is read, and for how long, before
+/// its connection is closed.
+const DRAIN_LIMIT: u64 = 64 * 1024;
+const DRAIN_TIME: Duration = Duration::from_secs(1);
 
 /// Ctrl-C (SIGINT) and SIGTERM, which `kill`, systemd and Docker send.
 pub struct ShutdownSignals {
@@ -187,12 +194,12 @@ async fn serve_connection(socket: TcpStream, shutdown: CancellationToken) -> io:
         // Between requests, a shutdown closes the connection at once.
         let line = tokio::select! {
             biased;
-            () = shutdown.cancelled() => return Ok(()),
+            () = shutdown.cancelled() => break,
             line = timeout(IDLE_TIMEOUT, lines.next()) => line,
         };
         let line = match line {
-            // Silent too long, or the client closed.
-            Err(_) | Ok(None) => return Ok(()),
+            Err(_silent_too_long) => break,
+            Ok(None) => return Ok(()), // the client closed
             Ok(Some(Ok(line))) => line,
             // The codec skips the rest of the long line and goes on.
             Ok(Some(Err(LinesCodecError::MaxLineLengthExceeded))) => {
@@ -217,6 +224,20 @@ async fn serve_connection(socket: TcpStream, shutdown: CancellationToken) -> io:
         sleep(work).await; // the request's real work goes here
         send(&mut lines, format!("done: {work:?} of work")).await?;
     }
+    // The client may still be sending. Closing with its input unread would
+    // make the system reset the connection, and a reset can destroy the
+    // replies before the client reads them; so end the stream, then read
+    // and discard what comes, up to a bound of bytes and of time, until the
+    // client closes its side.
+    let mut socket = lines.into_inner();
+    socket.shutdown().await?;
+    let mut rest = socket.take(DRAIN_LIMIT);
+    let _ = timeout(
+        DRAIN_TIME,
+        tokio::io::copy(&mut rest, &mut tokio::io::sink()),
+    )
+    .await;
+    Ok(())
 }
 
 /// Sends one line within `WRITE_TIMEOUT`.
@@ -290,8 +311,12 @@ async fn demo(
             let again = if index > 0 { " again" } else { "" };
             let signal_name = signal_hook::low_level::signal_name(number).unwrap_or("a signal");
             println!("{name}: sending {signal_name}{again}");
+            if index == 0 {
+                println!("{name}: the idle client got {}", answer(&mut idle).await?);
+                // And closes its side, which ends the server's drain.
+                idle.get_mut().shutdown().await?;
+            }
         }
-        println!("{name}: the idle client got {}", answer(&mut idle).await?);
         let first = answer(&mut busy).await?;
         if first == "(closed)" {
             println!("{name}: the busy client got (closed)");
@@ -325,5 +350,49 @@ async fn answer(client: &mut Framed<TcpStream, LinesCodec>) -> io::Result<String
         )),
         Ok(None) => Ok("(closed)".to_owned()),
         Ok(Some(line)) => line.map_err(io::Error::other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpSocket;
+
+    use super::*;
+
+    /// A client that sends many requests before it reads any reply, and
+    /// more after the shutdown: with its receive buffer small, the replies
+    /// wait in the server's send buffer, which a reset would throw away.
+    #[tokio::test]
+    async fn the_replies_reach_a_client_that_was_still_sending() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn({
+            let shutdown = shutdown.clone();
+            async move {
+                let (socket, _peer) = listener.accept().await.unwrap();
+                serve_connection(socket, shutdown).await
+            }
+        });
+
+        let socket = TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let mut client = socket.connect(address).await.unwrap();
+        client.write_all(&b"0\n".repeat(200)).await.unwrap();
+        // Time for the server to answer all it can.
+        sleep(Duration::from_millis(200)).await;
+        shutdown.cancel();
+        client.write_all(&b"0\n".repeat(4096)).await.unwrap();
+
+        // Every request the server started is done, and the stream ends
+        // without a reset.
+        let mut replies = String::new();
+        client.read_to_string(&mut replies).await.unwrap();
+        let started = replies.matches("started: 0ns of work\n").count();
+        assert!(started > 0);
+        assert_eq!(replies.matches("done: 0ns of work\n").count(), started);
+        drop(client);
+        server.await.unwrap().unwrap();
     }
 }

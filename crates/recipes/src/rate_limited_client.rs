@@ -4,18 +4,19 @@
 //!
 //! asyncio has no rate limiter; the usual one is an `asyncio.Lock` around
 //! "sleep until the next free slot" (or the `aiolimiter` package). Here `get`
-//! takes the next tick of a 0.2 s `interval` behind a fair `tokio::sync::Mutex`,
-//! then sends through one `reqwest::Client`. It spaces requests out but does
-//! not cap those in flight (add a `Semaphore`); a `429` means waiting as its
-//! `Retry-After` says; `governor` handles bursts and many keys.
+//! does that behind a fair `tokio::sync::Mutex`, then sends through one
+//! `reqwest::Client`. It spaces requests out but does not cap those in flight
+//! (add a `Semaphore`); a `429` means waiting as its `Retry-After` says;
+//! `governor` handles bursts and many keys.
 //!
 //! What not to undo when you copy it:
-//! - `MissedTickBehavior::Delay`: after a quiet spell the first request goes
-//!   at once and the next a period later (in `run`, at 3.4, 3.6 and 3.8 s),
-//!   where `Burst` would send all three together.
-//! - The tick taken while the lock is held, with a Tokio `Mutex`: waiters
-//!   are served in order, and a cancelled caller loses no slot (`tick` is
-//!   cancel safe).
+//! - The next slot a period after the request that took the last one, not
+//!   on a schedule: after a quiet spell the first request goes at once and
+//!   the next a period later (in `run`, at 3.4, 3.6 and 3.8 s). An `interval`
+//!   keeps its schedule for a tick up to 5 ms late, so six requests can go
+//!   within 0.996 s.
+//! - The wait done while the lock is held, with a Tokio `Mutex`: waiters are
+//!   served in order, and a cancelled caller loses no slot.
 //! - The time limit on each request and the size limit on the body.
 
 use std::num::NonZeroU32;
@@ -24,7 +25,7 @@ use std::time::Duration;
 use futures::future::join_all;
 use reqwest::{Client, StatusCode};
 use tokio::sync::Mutex;
-use tokio::time::{Instant, Interval, MissedTickBehavior, interval, sleep};
+use tokio::time::{Instant, sleep, sleep_until};
 
 /// How long one request may take, body included.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
@@ -44,28 +45,38 @@ pub enum ApiError {
 pub struct RateLimitedClient {
     http: Client,
     base_url: String,
-    ticks: Mutex<Interval>,
+    period: Duration,
+    /// The earliest the next request may go.
+    next_slot: Mutex<Instant>,
 }
 
 impl RateLimitedClient {
     /// A client for `base_url` that sends at most `per_second` requests a
-    /// second. Call it inside the runtime: the interval starts at once.
+    /// second. The first request may go at once.
     pub fn new(base_url: &str, per_second: NonZeroU32) -> Result<Self, ApiError> {
-        // Past a billion a second the period would round down to zero,
-        // which `interval` refuses with a panic.
-        let period = (Duration::from_secs(1) / per_second.get()).max(Duration::from_nanos(1));
-        let mut ticks = interval(period);
-        ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        // Rounded up: at three a second, 333_333_333 ns would let four
+        // requests go within less than a second.
+        let nanos = 1_000_000_000_u64.div_ceil(u64::from(per_second.get()));
         Ok(RateLimitedClient {
             http: Client::builder().timeout(REQUEST_TIMEOUT).build()?,
             base_url: base_url.to_owned(),
-            ticks: Mutex::new(ticks),
+            period: Duration::from_nanos(nanos),
+            next_slot: Mutex::new(Instant::now()),
         })
+    }
+
+    /// Waits until the rate allows one more request.
+    async fn wait_for_slot(&self) {
+        let mut next_slot = self.next_slot.lock().await;
+        sleep_until(*next_slot).await;
+        // From now, not from the slot: a request that comes late leaves
+        // the one after it no slot to catch up on.
+        *next_slot = Instant::now() + self.period;
     }
 
     /// `GET {base_url}{path}`, when the rate allows: the status and body.
     pub async fn get(&self, path: &str) -> Result<(StatusCode, Vec<u8>), ApiError> {
-        self.ticks.lock().await.tick().await;
+        self.wait_for_slot().await;
         let mut response = self
             .http
             .get(format!("{}{path}", self.base_url))
@@ -136,4 +147,48 @@ async fn get_pages(
         .map(|at| format!("{:.1}s", at.as_secs_f64()))
         .collect();
     Ok(times.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::future::join_all;
+    use tokio::time::advance;
+
+    use super::*;
+
+    /// When each of `callers` got its slot, earliest first.
+    async fn slots(client: &RateLimitedClient, callers: usize) -> Vec<Instant> {
+        let mut at = join_all((0..callers).map(|_| async {
+            client.wait_for_slot().await;
+            Instant::now()
+        }))
+        .await;
+        at.sort();
+        at
+    }
+
+    /// No `n + 1` slots within less than a second.
+    fn assert_at_most_per_second(n: usize, slots: &[Instant]) {
+        for window in slots.windows(n + 1) {
+            let span = window[n] - window[0];
+            assert!(
+                span >= Duration::from_secs(1),
+                "{} slots within {span:?}",
+                n + 1
+            );
+        }
+    }
+
+    /// One request, a pause of a little more than a period, then six
+    /// callers at once: the first of them goes at once, and the others a
+    /// period after it, not on the schedule the first request began.
+    #[tokio::test(start_paused = true)]
+    async fn a_caller_after_a_pause_starts_a_new_schedule() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = RateLimitedClient::new("http://127.0.0.1:9", RATE).unwrap();
+        let mut at = slots(&client, 1).await;
+        advance(Duration::from_millis(204)).await;
+        at.extend(slots(&client, 6).await);
+        assert_at_most_per_second(5, &at);
+    }
 }

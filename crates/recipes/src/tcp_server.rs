@@ -1,7 +1,7 @@
-//! A line-based TCP server that no client can hold up: each line must
-//! arrive whole within a time limit, each reply must be taken within
-//! another, lines have a maximum length, and a shutdown closes every
-//! connection and waits until they are gone.
+//! A line-based TCP server that no client can hold up: a time limit on
+//! each line, on each reply and on the silence between lines, a maximum
+//! line length, and a shutdown that closes every connection and waits until
+//! they are gone.
 //!
 //! In asyncio: `start_server(handler, limit=...)` with `asyncio.timeout`
 //! around `readuntil` and around `write` and `drain`, and a set of handler
@@ -11,20 +11,21 @@
 //! "Sockets, streams and processes".
 //!
 //! What not to undo when you copy it:
-//! - One deadline for the whole line, not per read: a byte now and then
-//!   can't keep a connection.
+//! - One deadline for the whole line from its first byte, not per read: a
+//!   byte now and then can't keep a connection.
 //! - The limit on every read (`take`): `read_until` alone has none.
 //! - The time limit on writes, the last words included.
-//! - The drain before closing: closing with input unread resets the
-//!   connection, which can destroy the last reply.
-//! - `biased;` with the shutdown first, and the drop guard in `run`, so the
-//!   server and every connection end however `run` ends.
+//! - The drain before closing, and the listening socket closed before it:
+//!   a socket closed with input unread is reset, which can destroy the last
+//!   reply, and a listener left open lets clients in only to reset them.
+//! - `biased;` with the shutdown first, and the drop guards in `run` and in
+//!   `serve`, so every connection ends however `run` or `serve` ends.
 
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Take};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::{Instant, sleep, timeout};
@@ -33,6 +34,8 @@ use tokio_util::task::TaskTracker;
 
 /// How long a client may take to send one whole line.
 const LINE_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a client may stay silent between lines.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a reply may wait for the client to make room for it.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(1);
 /// The longest line, in bytes, newline included.
@@ -47,6 +50,10 @@ const DRAIN_TIME: Duration = Duration::from_secs(1);
 /// Accepts connections until `shutdown` is cancelled, then waits until
 /// every connection has ended.
 pub async fn serve(listener: TcpListener, shutdown: CancellationToken) {
+    // Also cancelled when `serve` returns or is dropped, which a
+    // `TaskTracker` does not do: its tasks would run on.
+    let shutdown = shutdown.child_token();
+    let _end_connections = shutdown.clone().drop_guard();
     let connections = TaskTracker::new();
     loop {
         let accepted = tokio::select! {
@@ -72,6 +79,7 @@ pub async fn serve(listener: TcpListener, shutdown: CancellationToken) {
             }
         }
     }
+    drop(listener);
     connections.close();
     connections.wait().await;
 }
@@ -97,12 +105,15 @@ async fn serve_lines(socket: TcpStream, shutdown: CancellationToken) -> io::Resu
         let read = tokio::select! {
             biased;
             () = shutdown.cancelled() => break "server shutting down\n".to_owned(),
-            read = timeout(LINE_TIMEOUT, reader.read_until(b'\n', &mut line)) => read,
+            read = read_line(&mut reader, &mut line) => read,
         };
-        let Ok(read) = read else {
-            break format!("error: no whole line within {LINE_TIMEOUT:?}\n");
+        let read = match read {
+            Err(error) if error.kind() == io::ErrorKind::TimedOut => {
+                break format!("error: {error}\n");
+            }
+            read => read?,
         };
-        if read? == 0 {
+        if read == 0 {
             return Ok(()); // the client closed
         }
         if !line.ends_with(b"\n") {
@@ -126,6 +137,24 @@ async fn serve_lines(socket: TcpStream, shutdown: CancellationToken) -> io::Resu
     )
     .await;
     Ok(())
+}
+
+/// Reads a line into `line`, once it begins within `IDLE_TIMEOUT`, and all
+/// of it within `LINE_TIMEOUT` of its first byte.
+async fn read_line(
+    reader: &mut Take<BufReader<OwnedReadHalf>>,
+    line: &mut Vec<u8>,
+) -> io::Result<usize> {
+    let timed_out = |what| io::Error::new(io::ErrorKind::TimedOut, what);
+    let buffered = timeout(IDLE_TIMEOUT, reader.fill_buf())
+        .await
+        .map_err(|_elapsed| timed_out(format!("idle for {IDLE_TIMEOUT:?}")))?;
+    if buffered?.is_empty() {
+        return Ok(0); // the client closed
+    }
+    timeout(LINE_TIMEOUT, reader.read_until(b'\n', line))
+        .await
+        .map_err(|_elapsed| timed_out(format!("no whole line within {LINE_TIMEOUT:?}")))?
 }
 
 /// Writes all of `bytes` within `WRITE_TIMEOUT`.
@@ -316,6 +345,67 @@ mod tests {
         client.read_to_string(&mut replies).await.unwrap();
         assert!(replies.ends_with("error: a line may be 1024 bytes at most\n"));
         assert_eq!(replies.lines().count(), 201);
+        drop(client);
+        shutdown.cancel();
+        server.await.unwrap();
+    }
+
+    /// While the connections drain, the listening socket is closed already:
+    /// a new client is refused, not let in by the system and then reset.
+    #[tokio::test]
+    async fn a_client_that_comes_during_the_drain_is_refused() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, shutdown.clone()));
+        // Still connected, so its connection drains for `DRAIN_TIME`.
+        let mut staying = Client::connect(address).await.unwrap();
+        assert_eq!(staying.ask("hi").await.unwrap(), "HI");
+
+        shutdown.cancel();
+        assert_eq!(staying.answer().await.unwrap(), "server shutting down");
+        sleep(Duration::from_millis(100)).await;
+        let late = TcpStream::connect(address).await;
+        assert_eq!(late.unwrap_err().kind(), io::ErrorKind::ConnectionRefused);
+        drop(staying);
+        server.await.unwrap();
+    }
+
+    /// `serve` dropped by its caller (a timeout or a `select!` around it)
+    /// ends its connections too.
+    #[tokio::test]
+    async fn dropping_serve_ends_its_connections() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = tokio::spawn(serve(listener, CancellationToken::new()));
+        let mut client = Client::connect(address).await.unwrap();
+        assert_eq!(client.ask("hi").await.unwrap(), "HI");
+
+        server.abort();
+        assert_eq!(client.answer().await.unwrap(), "server shutting down");
+        assert_eq!(client.answer().await.unwrap(), "(closed)");
+    }
+
+    /// A client may stay silent between lines for longer than one line
+    /// may take, though not for ever.
+    #[tokio::test(start_paused = true)]
+    async fn a_client_silent_between_lines_is_dropped_only_when_idle_too_long() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, shutdown.clone()));
+        let mut client = Client::connect(address).await.unwrap();
+        assert_eq!(client.ask("one").await.unwrap(), "ONE");
+        sleep(2 * LINE_TIMEOUT).await;
+        assert_eq!(client.ask("two").await.unwrap(), "TWO");
+
+        let start = Instant::now();
+        let mut last_words = String::new();
+        let read = client.reader.read_line(&mut last_words);
+        timeout(2 * IDLE_TIMEOUT, read).await.unwrap().unwrap();
+        let waited = start.elapsed();
+        assert!(waited >= IDLE_TIMEOUT && waited < IDLE_TIMEOUT + LINE_TIMEOUT);
+        assert_eq!(last_words, format!("error: idle for {IDLE_TIMEOUT:?}\n"));
         drop(client);
         shutdown.cancel();
         server.await.unwrap();

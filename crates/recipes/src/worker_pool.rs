@@ -44,7 +44,9 @@ where
     Job: Future + Send + 'static,
     Job::Output: Send + 'static,
 {
-    let permits = Arc::new(Semaphore::new(workers.get()));
+    // A Tokio semaphore holds at most `MAX_PERMITS` (2^61 - 1 on 64 bits)
+    // and panics past it; so many workers is no limit.
+    let permits = Arc::new(Semaphore::new(workers.get().min(Semaphore::MAX_PERMITS)));
     stream::iter(inputs)
         .then(move |input| {
             let permits = Arc::clone(&permits);
@@ -109,4 +111,21 @@ const DURATIONS: [f64; 8] = [1.2, 0.3, 0.2, 0.8, 0.4, 0.2, 0.5, 0.3];
 async fn work(item: usize, seconds: f64, start: Instant) -> (usize, Duration) {
     sleep(Duration::from_secs_f64(seconds)).await;
     (item, start.elapsed())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn more_workers_than_a_semaphore_holds_is_no_panic() {
+        let pool = ordered_pool(
+            [1, 2],
+            NonZeroUsize::MAX,
+            NonZeroUsize::MIN,
+            |n| async move { n * 10 },
+        );
+        let results: Vec<_> = pool.map(Result::unwrap).collect().await;
+        assert_eq!(results, [10, 20]);
+    }
 }
