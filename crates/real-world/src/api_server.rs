@@ -5,9 +5,10 @@
 //! FastAPI's functions become axum handlers whose parameters are extractors
 //! (`Query`, `Json`, `State`). `BackgroundTasks` become jobs spawned on a
 //! `TaskTracker`, answered `202 Accepted`: graceful shutdown stops accepting,
-//! lets requests in flight finish, then waits for the jobs. An unknown id is a
-//! 404 (the guide answers "processing" for ever), a duplicate a 409, and past
-//! `MAX_JOBS` a 503, so clients can't grow the server without bound.
+//! lets requests in flight finish within a grace period (axum never times
+//! out a client that stops mid-request), then waits for the jobs. An unknown
+//! id is a 404 (the guide answers "processing" for ever), a duplicate a 409,
+//! and past `MAX_JOBS` a 503, so clients can't grow the server without bound.
 //!
 //! Needs: `reqwest/json`
 //!
@@ -32,7 +33,8 @@ use reqwest::RequestBuilder;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
-use tokio::time::{Instant, MissedTickBehavior, interval, sleep};
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, MissedTickBehavior, interval, sleep, timeout};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -40,6 +42,8 @@ const PROCESSING_TIME: Duration = Duration::from_secs(2);
 const POLL_EVERY: Duration = Duration::from_millis(800);
 const MAX_POLLS: u32 = 10;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the connections still open get to finish once shutdown starts.
+const GRACE_PERIOD: Duration = Duration::from_secs(1);
 /// How many jobs, finished or not, the server keeps at once.
 const MAX_JOBS: usize = 1000;
 
@@ -145,6 +149,25 @@ fn app(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
+/// Starts a graceful shutdown and waits for the server, at most
+/// `GRACE_PERIOD`: axum's `serve` has no timeout on reading a request, and a
+/// connection with half a request on it is not idle, so one client that
+/// stops mid-line would hold a graceful shutdown for ever.
+async fn stop_server(
+    shutdown: &CancellationToken,
+    mut server: JoinHandle<std::io::Result<()>>,
+) -> anyhow::Result<()> {
+    shutdown.cancel();
+    if let Ok(served) = timeout(GRACE_PERIOD, &mut server).await {
+        return served?.context("the server failed");
+    }
+    // The connection tasks are axum's own: each ends when its client goes
+    // or the runtime stops.
+    server.abort();
+    println!("Connections still open after {GRACE_PERIOD:?}; stopped waiting for them");
+    Ok(())
+}
+
 /// Sends a request and prints the exchange on one line.
 async fn show(label: &str, request: RequestBuilder) -> anyhow::Result<Value> {
     let response = request
@@ -236,8 +259,7 @@ pub async fn run() -> anyhow::Result<()> {
         state.background.len()
     );
     let stopping = Instant::now();
-    shutdown.cancel();
-    server.await?.context("the server failed")?;
+    stop_server(&shutdown, server).await?;
     println!("Server stopped accepting requests");
     state.background.close();
     state.background.wait().await;
@@ -253,6 +275,33 @@ pub async fn run() -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::TcpStream;
+
+    /// A client that sent half a request is not idle, so graceful shutdown
+    /// would wait for it for ever; the server is let go after the grace
+    /// period.
+    #[tokio::test]
+    async fn a_half_sent_request_does_not_hold_the_shutdown() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(
+            axum::serve(listener, app(Arc::default()))
+                .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+                .into_future(),
+        );
+        client.write_all(b"GET /health HTTP/1.1\r\n").await.unwrap();
+        // Real time, for the server to read the half request.
+        sleep(Duration::from_millis(100)).await;
+        let stopped = timeout(Duration::from_secs(5), stop_server(&shutdown, server));
+        stopped
+            .await
+            .expect("the server still waits 5 s after shutdown")
+            .unwrap();
+    }
 
     /// A full server refuses a new job, and still answers for the ones it
     /// holds.
