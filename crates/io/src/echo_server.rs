@@ -7,11 +7,11 @@
 //! client that sends without reading is dropped, and one that sends nothing
 //! may stay until the shutdown. `read_until` reads through `take`, so a line
 //! longer than `MAX_LINE` is thrown away as it arrives. A `select!` that drops
-//! it loses nothing, since the bytes are already in `line`, though Tokio
-//! doesn't call it cancel safe. A reply the shutdown interrupts is finished,
-//! then the goodbye: `write_all_buf` keeps its place. `shutdown()` on a write
-//! half is `write_eof()`. See the book's page "Sockets, streams and
-//! processes".
+//! it loses nothing: Tokio documents that the bytes it read are appended to
+//! `line`, and that calling it again continues the line. A reply the shutdown
+//! interrupts is finished, then the goodbye: `write_all_buf` keeps its place.
+//! `shutdown()` on a write half is `write_eof()`. See the book's page
+//! "Sockets, streams and processes".
 
 use std::io;
 use std::net::SocketAddr;
