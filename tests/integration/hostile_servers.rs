@@ -9,8 +9,10 @@
 //! 4. 500 connections at once: the next client is still served;
 //! 5. a half-close after a request: the reply (or, from the HTTP server,
 //!    a close), then the end of the stream;
-//! 6. then SIGINT, with all of the above still connected: the process exits
-//!    within 2 s, successfully, and leaves no child behind.
+//! 6. then SIGINT, with all of the above still connected and, for a server
+//!    that answers every line, a second client that never reads, whose
+//!    replies it is waiting to send: the process exits within 2 s,
+//!    successfully, and leaves no child behind.
 //!
 //! The servers: `io-serve echo`, `io-serve line` and `io-serve chat` (the
 //! io section's echo_server, line_codec and chat_server), and `httpbin`.
@@ -314,7 +316,17 @@ fn hostile_suite(binary: &str, args: &[&str], protocol: Protocol) {
         dropped_for_not_reading(&mut deaf);
     }
 
-    // 6. SIGINT, with the crowd still connected.
+    // 6. SIGINT, with the crowd still connected, and a deaf client whose
+    // replies the server is still waiting to send: the first one was
+    // dropped by now, and the shutdown must not wait out a send timeout.
+    let stuck = protocol.stalls_on_deaf_clients().then(|| {
+        let (_, mut stuck) = connect(&address);
+        stuck
+            .set_write_timeout(Some(Duration::from_millis(200)))
+            .expect("a timeout");
+        send_until_refused(&mut stuck, &many, 64 * 1024 * 1024);
+        stuck
+    });
     let children = server.children();
     assert!(children.is_empty(), "the server started {children:?}");
     server.interrupt();
@@ -323,7 +335,7 @@ fn hostile_suite(binary: &str, args: &[&str], protocol: Protocol) {
         panic!("still running {SHUTDOWN_LIMIT:?} after SIGINT");
     };
     assert!(status.success(), "it exited with {status} after SIGINT");
-    drop((long, garbled, deaf, crowd, half));
+    drop((long, garbled, deaf, crowd, half, stuck));
 }
 
 #[test]

@@ -7,9 +7,21 @@ The asyncio twin of crates/io/src/chat_server.rs.
 
 import asyncio
 
+SEND_TIMEOUT = 5
 NAME_TIMEOUT = 30
 DRAIN_LIMIT = 64 * 1024
 DRAIN_TIME = 1
+
+
+async def drain(writer):
+    """Waits for room for what was written, SEND_TIMEOUT at most: drain()
+    has no time limit of its own. A client that stopped reading is cut off,
+    as close() would wait for its unsent bytes for ever too."""
+    try:
+        await asyncio.wait_for(writer.drain(), SEND_TIMEOUT)
+    except TimeoutError:
+        writer.transport.abort()
+        raise
 
 
 class ChatServer:
@@ -22,9 +34,12 @@ class ChatServer:
 
     async def broadcast(self, sender, text):
         for connection, writer in list(self.writers.items()):
-            if connection != sender:
+            if connection != sender and not writer.transport.is_closing():
                 writer.write(text.encode() + b"\n")
-                await writer.drain()
+                try:
+                    await drain(writer)
+                except (TimeoutError, ConnectionError):
+                    pass  # gone or cut off: its own handler sees the stream end
 
     async def handle(self, reader, writer):
         self.handlers.add(asyncio.current_task())
@@ -75,7 +90,9 @@ class ChatServer:
         """Ends the stream, then reads and discards what the client still
         sends, within bounds: closing with input unread resets the
         connection, which can destroy the last line on its way."""
-        await writer.drain()
+        if writer.transport.is_closing():
+            return  # cut off for not reading
+        await drain(writer)
         writer.write_eof()
         left = DRAIN_LIMIT
         try:

@@ -8,6 +8,18 @@ The asyncio twin of crates/io/src/echo_server.rs.
 import asyncio
 
 MAX_LINE = 1024
+SEND_TIMEOUT = 5
+
+
+async def drain(writer):
+    """Waits for room for what was written, SEND_TIMEOUT at most: drain()
+    has no time limit of its own. A client that stopped reading is cut off,
+    as close() would wait for its unsent bytes for ever too."""
+    try:
+        await asyncio.wait_for(writer.drain(), SEND_TIMEOUT)
+    except TimeoutError:
+        writer.transport.abort()
+        raise
 
 
 async def serve(shutdown):
@@ -30,7 +42,7 @@ async def serve(shutdown):
                 if read not in done:
                     read.cancel()
                     writer.write(b"server shutting down\n")
-                    await writer.drain()
+                    await drain(writer)
                     break
                 stop.cancel()
                 try:
@@ -52,7 +64,7 @@ async def serve(shutdown):
                     writer.write(f"error: line longer than {MAX_LINE} bytes\n".encode())
                 else:
                     writer.write(b"echo: " + line)
-                await writer.drain()
+                await drain(writer)
                 if not dropped:
                     lines += 1
                 dropped = 0

@@ -13,8 +13,13 @@ SEND_TIMEOUT = 5
 
 async def send(writer, line):
     writer.write(line.encode() + b"\n")
-    # drain() has no time limit of its own.
-    await asyncio.wait_for(writer.drain(), SEND_TIMEOUT)
+    # drain() has no time limit of its own. A client that stopped reading is
+    # cut off, as close() would wait for its unsent bytes for ever too.
+    try:
+        await asyncio.wait_for(writer.drain(), SEND_TIMEOUT)
+    except TimeoutError:
+        writer.transport.abort()
+        raise
 
 
 async def serve(shutdown):

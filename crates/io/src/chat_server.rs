@@ -7,10 +7,11 @@
 //! writes each line to every client itself, so one slow client stalls the
 //! sender. Here a line goes into a `broadcast` channel and each connection
 //! writes it at its own client's pace; a client more than `BACKLOG` behind is
-//! told how many it missed. A client has `NAME_TIMEOUT` to give its name and
-//! `SEND_TIMEOUT` per write; a named, silent client may stay. The rules it
-//! keeps are on the book's page "Sockets, streams and processes". It also
-//! runs on its own: `cargo run -p io --bin io-serve -- chat --port 7000`.
+//! told how many it missed. A client has `NAME_TIMEOUT` to give its name,
+//! `SEND_TIMEOUT` per write and, once the server shuts down, `GOODBYE_TIMEOUT`
+//! for the goodbye; a named, silent client may stay. The rules it keeps are on
+//! the book's page "Sockets, streams and processes". It also runs on its own:
+//! `cargo run -p io --bin io-serve -- chat --port 7000`.
 
 use std::io;
 use std::net::SocketAddr;
@@ -32,6 +33,9 @@ const BACKLOG: usize = 64;
 const MAX_LINE: usize = 1024;
 /// How long a client may leave a line unread before it is dropped.
 const SEND_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long the goodbye may wait for room: with the drain after it, a
+/// connection ends within 1.5 s of the shutdown, whatever its client does.
+const GOODBYE_TIMEOUT: Duration = Duration::from_millis(500);
 /// How long a new client has to give its name.
 const NAME_TIMEOUT: Duration = Duration::from_secs(30);
 /// How much of a client's remaining input is read, and for how long, before
@@ -94,34 +98,58 @@ struct Connection {
     shutdown: CancellationToken,
 }
 
+/// How a conversation ended, when the shutdown did not end it.
+enum Ended {
+    /// The client went, or never gave a name: nothing is left to tell it.
+    Gone,
+    /// The last line is sent: close, and drain what the client still sends.
+    HangUp,
+}
+
 impl Connection {
     async fn serve(&self, socket: TcpStream) -> Result<(), LinesCodecError> {
-        // Subscribed before anything is sent, so nothing sent after this
-        // client arrived can pass it by.
-        let mut inbox = self.messages.subscribe();
         let (reader, writer) = socket.into_split();
         let mut lines = FramedRead::new(reader, LinesCodec::new_with_max_length(MAX_LINE));
         let mut client = FramedWrite::new(writer, LinesCodec::new());
+        // Every read and every write races the shutdown, so a client that
+        // stops reading holds its task for the goodbye's time, not a
+        // write's. No line is cut in half: one half sent stays in the
+        // codec's buffer, ahead of the goodbye.
+        let conversation = self.converse(&mut lines, &mut client);
+        match self.shutdown.run_until_cancelled(conversation).await {
+            Some(Ok(Ended::Gone)) => Ok(()),
+            Some(Ok(Ended::HangUp)) => hang_up(client, lines).await,
+            Some(Err(error)) => Err(error),
+            // Everyone is told the same; no "left" for each of them.
+            None => {
+                send(&mut client, "server shutting down", GOODBYE_TIMEOUT).await?;
+                hang_up(client, lines).await
+            }
+        }
+    }
 
-        send(&mut client, "your name?").await?;
-        let name = tokio::select! {
-            line = timeout(NAME_TIMEOUT, lines.next()) => match line {
-                Ok(Some(Ok(name))) if !name.trim().is_empty() => name.trim().to_owned(),
-                Err(_elapsed) => {
-                    send(&mut client, format!("no name within {NAME_TIMEOUT:?}; bye")).await?;
-                    return hang_up(client, lines).await;
-                }
-                // Gone, empty or unreadable before saying who it is.
-                Ok(_) => return Ok(()),
-            },
-            () = self.shutdown.cancelled() => return say_goodbye(client, lines).await,
+    async fn converse(
+        &self,
+        lines: &mut FramedRead<OwnedReadHalf, LinesCodec>,
+        client: &mut FramedWrite<OwnedWriteHalf, LinesCodec>,
+    ) -> Result<Ended, LinesCodecError> {
+        // Subscribed before anything is sent, so nothing sent after this
+        // client arrived can pass it by.
+        let mut inbox = self.messages.subscribe();
+        send(client, "your name?", SEND_TIMEOUT).await?;
+        let name = match timeout(NAME_TIMEOUT, lines.next()).await {
+            Ok(Some(Ok(name))) if !name.trim().is_empty() => name.trim().to_owned(),
+            Err(_elapsed) => {
+                let bye = format!("no name within {NAME_TIMEOUT:?}; bye");
+                send(client, bye, SEND_TIMEOUT).await?;
+                return Ok(Ended::HangUp);
+            }
+            // Gone, empty or unreadable before saying who it is.
+            Ok(_) => return Ok(Ended::Gone),
         };
         let others = self.messages.receiver_count() - 1;
-        send(
-            &mut client,
-            format!("welcome, {name}; {others} already connected"),
-        )
-        .await?;
+        let welcome = format!("welcome, {name}; {others} already connected");
+        send(client, welcome, SEND_TIMEOUT).await?;
         self.broadcast(format!("{name} joined"));
 
         let ended = loop {
@@ -130,7 +158,7 @@ impl Connection {
                     Some(Ok(line)) => self.broadcast(format!("{name}: {line}")),
                     Some(Err(LinesCodecError::MaxLineLengthExceeded)) => {
                         let refusal = format!("lines are at most {MAX_LINE} bytes; bye");
-                        break send(&mut client, refusal).await;
+                        break send(client, refusal, SEND_TIMEOUT).await;
                     }
                     // Disconnected, cleanly or not, or sent bytes that are
                     // not UTF-8: either way this client is done.
@@ -139,10 +167,10 @@ impl Connection {
                 message = inbox.recv() => {
                     let sent = match message {
                         Ok(message) if message.from == self.id => continue,
-                        Ok(message) => send(&mut client, message.text).await,
+                        Ok(message) => send(client, message.text, SEND_TIMEOUT).await,
                         Err(RecvError::Lagged(missed)) => {
                             let notice = format!("(you missed {missed} messages)");
-                            send(&mut client, notice).await
+                            send(client, notice, SEND_TIMEOUT).await
                         }
                         // Every sender is gone, which `serve` never lets
                         // happen while a connection is open; end cleanly all
@@ -153,15 +181,12 @@ impl Connection {
                         break sent;
                     }
                 }
-                // Everyone is told the same; no "left" for each of them.
-                () = self.shutdown.cancelled() => return say_goodbye(client, lines).await,
             }
         };
         // However this client went (it hung up, broke the rules or stopped
         // reading), the others hear that it left.
         self.broadcast(format!("{name} left"));
-        ended?;
-        hang_up(client, lines).await
+        ended.map(|()| Ended::HangUp)
     }
 
     fn broadcast(&self, text: String) {
@@ -175,26 +200,18 @@ impl Connection {
 }
 
 /// Sends one line, or fails if the client has not made room for it within
-/// `SEND_TIMEOUT`.
+/// `limit`.
 async fn send(
     client: &mut FramedWrite<OwnedWriteHalf, LinesCodec>,
     line: impl AsRef<str>,
+    limit: Duration,
 ) -> Result<(), LinesCodecError> {
-    match timeout(SEND_TIMEOUT, client.send(line)).await {
+    match timeout(limit, client.send(line)).await {
         Ok(sent) => sent,
         Err(_elapsed) => {
             Err(io::Error::new(io::ErrorKind::TimedOut, "the client stopped reading").into())
         }
     }
-}
-
-/// Tells the client the server is going away, and hangs up.
-async fn say_goodbye(
-    mut client: FramedWrite<OwnedWriteHalf, LinesCodec>,
-    lines: FramedRead<OwnedReadHalf, LinesCodec>,
-) -> Result<(), LinesCodecError> {
-    send(&mut client, "server shutting down").await?;
-    hang_up(client, lines).await
 }
 
 /// Ends the stream, then reads and discards what the client still sends,
@@ -378,5 +395,34 @@ mod tests {
         drop((dave, erin));
         shutdown.cancel();
         server.await.unwrap().unwrap();
+    }
+
+    /// A client that reads nothing while another talks: once the lines for
+    /// it fill the buffers, its task waits for room to send, and a shutdown
+    /// still ends within 2 s, what the hostile-input suite allows the whole
+    /// process.
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_stops_reading_does_not_hold_the_shutdown() {
+        let (address, shutdown, server) = start().await;
+        let small = TcpSocket::new_v4().unwrap();
+        small.set_recv_buffer_size(4096).unwrap();
+        let deaf = join(address, "deaf", small).await;
+        let mut talker = join(address, "talker", TcpSocket::new_v4().unwrap()).await;
+        // Lines that `tcp_wmem`'s largest send buffer (4 MiB by default)
+        // can't hold, though the deaf client's task, falling behind, skips
+        // many of them.
+        let lines = format!("{}\n", "y".repeat(1000)).repeat(1024);
+        for _ in 0..32 {
+            talker.get_mut().write_all(lines.as_bytes()).await.unwrap();
+        }
+        sleep(Duration::from_millis(100)).await;
+
+        shutdown.cancel();
+        let stopped = timeout(Duration::from_secs(2), server).await;
+        stopped
+            .expect("serve still waits 2 s after the shutdown")
+            .unwrap()
+            .unwrap();
+        drop((deaf, talker));
     }
 }

@@ -3,11 +3,13 @@
 aiohttp.web (FastAPI is not in the standard library): POST /process starts
 background work, GET /result/{data_id} polls it, GET /health answers. The
 changes: an unknown id is a 404 (the guide answers "processing" for ever),
-a second job with one id a 409, more than MAX_JOBS a 503, and shutting down
+a second job with one id a 409, a body over MAX_BODY a 413, past MAX_JOBS
+the oldest result goes (a 503 while every job runs), and shutting down
 stops taking requests, then waits for the background work.
 """
 
 import asyncio
+import collections
 import json
 
 import aiohttp
@@ -17,6 +19,7 @@ PROCESSING_TIME = 2
 POLL_EVERY = 0.8
 MAX_POLLS = 10
 MAX_JOBS = 1000
+MAX_BODY = 16 * 1024
 
 
 def json_response(value, status=200):
@@ -26,6 +29,7 @@ def json_response(value, status=200):
 class AsyncDataProcessor:
     def __init__(self):
         self.results = {}  # data_id -> None while processing, then the result
+        self.finished = collections.deque()  # data_ids, oldest result first
         self.background = set()  # the guide's BackgroundTasks: kept, and awaited at shutdown
     
     async def process_data(self, data_id: str, data: dict):
@@ -33,6 +37,7 @@ class AsyncDataProcessor:
         await asyncio.sleep(PROCESSING_TIME)
         result = {"processed": True, "data_id": data_id, "result": data}
         self.results[data_id] = result
+        self.finished.append(data_id)
         return result
 
 processor = AsyncDataProcessor()
@@ -43,7 +48,9 @@ async def start_processing(request):
     if data_id in processor.results:
         return json_response({"error": f"job {data_id} already exists"}, status=409)
     if len(processor.results) >= MAX_JOBS:
-        return json_response({"error": "too many jobs"}, status=503)
+        if not processor.finished:
+            return json_response({"error": f"the server is running {MAX_JOBS} jobs already"}, status=503)
+        del processor.results[processor.finished.popleft()]
     processor.results[data_id] = None
     # Start background processing
     task = asyncio.create_task(processor.process_data(data_id, data))
@@ -75,7 +82,7 @@ async def show(session, label, method, url, **kwargs):
 
 async def main():
     loop = asyncio.get_running_loop()
-    app = web.Application()
+    app = web.Application(client_max_size=MAX_BODY)
     app.add_routes(
         [
             web.post("/process", start_processing),

@@ -1,5 +1,5 @@
 """The guide's AsyncWebScraper: at most two requests at a time, a polite
-pause after each page, and a report of what succeeded and what failed.
+pause after each request, and a report of what succeeded and what failed.
 
 The asyncio twin of crates/real-world/src/web_scraper.rs.
 """
@@ -25,11 +25,14 @@ class AsyncWebScraper:
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
             try:
-                async with session.get(url) as response:
-                    response.raise_for_status()
-                    page = await response.text()
-                await asyncio.sleep(self.delay)  # politeness, still holding the slot
-                return page
+                try:
+                    async with session.get(url) as response:
+                        response.raise_for_status()
+                        return await response.text()
+                finally:
+                    # Politeness after every request, failed or not, still
+                    # holding the slot.
+                    await asyncio.sleep(self.delay)
             finally:
                 self.in_flight -= 1
 

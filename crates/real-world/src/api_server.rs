@@ -5,9 +5,12 @@
 //! FastAPI's functions become axum handlers whose parameters are extractors
 //! (`Query`, `Json`, `State`). `BackgroundTasks` become jobs spawned on a
 //! `TaskTracker`, answered `202 Accepted`: graceful shutdown stops accepting,
-//! lets requests in flight finish, then waits for the jobs. An unknown id is a
-//! 404 (the guide answers "processing" for ever), a duplicate a 409, and past
-//! `MAX_JOBS` a 503, so clients can't grow the server without bound.
+//! lets requests in flight finish within a grace period (axum never times
+//! out a client that stops mid-request), then waits for the jobs. An unknown
+//! id is a 404 (the guide answers "processing" for ever), a duplicate a 409.
+//! Clients can't grow the server without bound: a body has at most `MAX_BODY`
+//! bytes, and past `MAX_JOBS` the oldest result goes, or, with every job
+//! running, the answer is a 503.
 //!
 //! Needs: `reqwest/json`
 //!
@@ -16,14 +19,13 @@
 //!   "FastAPI Integration" (the FastAPI app; the `SimpleAsyncServer`
 //!   simulation that follows it is `simple_server`)
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
+use std::collections::{HashMap, VecDeque};
 use std::future::IntoFuture;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use anyhow::{Context, bail, ensure};
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -32,7 +34,8 @@ use reqwest::RequestBuilder;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
-use tokio::time::{Instant, MissedTickBehavior, interval, sleep};
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, MissedTickBehavior, interval, sleep, timeout};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -40,8 +43,14 @@ const PROCESSING_TIME: Duration = Duration::from_secs(2);
 const POLL_EVERY: Duration = Duration::from_millis(800);
 const MAX_POLLS: u32 = 10;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-/// How many jobs, finished or not, the server keeps at once.
+/// How long the connections still open get to finish once shutdown starts.
+const GRACE_PERIOD: Duration = Duration::from_secs(1);
+/// How many jobs the server keeps at once: past it, a new job takes the
+/// place of the oldest finished one, or is refused while all are running.
 const MAX_JOBS: usize = 1000;
+/// The largest request body, in bytes: a job keeps its body until its
+/// result goes, and axum's default limit is 2 MB.
+const MAX_BODY: usize = 16 * 1024;
 
 #[derive(Clone, Serialize)]
 struct ProcessResult {
@@ -62,15 +71,23 @@ struct ProcessParams {
 }
 
 #[derive(Default)]
-struct AppState {
+struct Jobs {
     /// `None` while a job is processing.
-    jobs: Mutex<HashMap<String, Option<ProcessResult>>>,
+    by_id: HashMap<String, Option<ProcessResult>>,
+    /// The finished ones, in the order they finished.
+    finished: VecDeque<String>,
+}
+
+#[derive(Default)]
+struct AppState {
+    jobs: Mutex<Jobs>,
     background: TaskTracker,
 }
 
 impl AppState {
-    fn jobs(&self) -> MutexGuard<'_, HashMap<String, Option<ProcessResult>>> {
-        // Inserting and reading entries cannot leave the map half-changed.
+    fn jobs(&self) -> MutexGuard<'_, Jobs> {
+        // Nothing done under this lock can panic halfway through a change,
+        // so a poisoned lock still holds whole jobs.
         self.jobs.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -81,7 +98,9 @@ impl AppState {
             data_id: data_id.clone(),
             result: data,
         };
-        self.jobs().insert(data_id, Some(result));
+        let mut jobs = self.jobs();
+        jobs.by_id.insert(data_id.clone(), Some(result));
+        jobs.finished.push_back(data_id);
     }
 }
 
@@ -93,21 +112,21 @@ async fn start_processing(
     // Check and claim the id under one lock, so two requests cannot both
     // claim it, nor both take the last free place.
     let mut jobs = state.jobs();
-    let full = jobs.len() >= MAX_JOBS;
-    match jobs.entry(data_id.clone()) {
-        Entry::Occupied(_) => {
-            let error = format!("job {data_id} already exists");
-            return (StatusCode::CONFLICT, Json(json!({ "error": error }))).into_response();
-        }
-        Entry::Vacant(_) if full => {
-            let error = format!("the server holds {MAX_JOBS} jobs already");
+    if jobs.by_id.contains_key(&data_id) {
+        let error = format!("job {data_id} already exists");
+        return (StatusCode::CONFLICT, Json(json!({ "error": error }))).into_response();
+    }
+    if jobs.by_id.len() >= MAX_JOBS {
+        // Full: the oldest result goes, or, with every job still running,
+        // the new one is refused.
+        let Some(oldest) = jobs.finished.pop_front() else {
+            let error = format!("the server is running {MAX_JOBS} jobs already");
             let body = Json(json!({ "error": error }));
             return (StatusCode::SERVICE_UNAVAILABLE, body).into_response();
-        }
-        Entry::Vacant(entry) => {
-            entry.insert(None);
-        }
+        };
+        jobs.by_id.remove(&oldest);
     }
+    jobs.by_id.insert(data_id.clone(), None);
     drop(jobs);
     let job = Arc::clone(&state);
     let id = data_id.clone();
@@ -122,7 +141,7 @@ async fn start_processing(
 }
 
 async fn get_result(State(state): State<Arc<AppState>>, Path(data_id): Path<String>) -> Response {
-    match state.jobs().get(&data_id) {
+    match state.jobs().by_id.get(&data_id) {
         Some(Some(result)) => Json(result.clone()).into_response(),
         Some(None) => Json(json!({ "status": "processing" })).into_response(),
         None => {
@@ -142,7 +161,27 @@ fn app(state: Arc<AppState>) -> Router {
         .route("/process", post(start_processing))
         .route("/result/{data_id}", get(get_result))
         .route("/health", get(health_check))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
+}
+
+/// Starts a graceful shutdown and waits for the server, at most
+/// `GRACE_PERIOD`: axum's `serve` has no timeout on reading a request, and a
+/// connection with half a request on it is not idle, so one client that
+/// stops mid-line would hold a graceful shutdown for ever.
+async fn stop_server(
+    shutdown: &CancellationToken,
+    mut server: JoinHandle<std::io::Result<()>>,
+) -> anyhow::Result<()> {
+    shutdown.cancel();
+    if let Ok(served) = timeout(GRACE_PERIOD, &mut server).await {
+        return served?.context("the server failed");
+    }
+    // The connection tasks are axum's own: each ends when its client goes
+    // or the runtime stops.
+    server.abort();
+    println!("Connections still open after {GRACE_PERIOD:?}; stopped waiting for them");
+    Ok(())
 }
 
 /// Sends a request and prints the exchange on one line.
@@ -236,12 +275,11 @@ pub async fn run() -> anyhow::Result<()> {
         state.background.len()
     );
     let stopping = Instant::now();
-    shutdown.cancel();
-    server.await?.context("the server failed")?;
+    stop_server(&shutdown, server).await?;
     println!("Server stopped accepting requests");
     state.background.close();
     state.background.wait().await;
-    let finished = state.jobs().get("job-2").cloned().flatten();
+    let finished = state.jobs().by_id.get("job-2").cloned().flatten();
     ensure!(finished.is_some(), "graceful shutdown lost job-2");
     println!(
         "Background jobs finished after {:.1}s; job-2 has its result",
@@ -253,14 +291,42 @@ pub async fn run() -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
 
-    /// A full server refuses a new job, and still answers for the ones it
-    /// holds.
+    /// A client that sent half a request is not idle, so graceful shutdown
+    /// would wait for it for ever; the server is let go after the grace
+    /// period.
+    #[tokio::test]
+    async fn a_half_sent_request_does_not_hold_the_shutdown() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(
+            axum::serve(listener, app(Arc::default()))
+                .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+                .into_future(),
+        );
+        client.write_all(b"GET /health HTTP/1.1\r\n").await.unwrap();
+        // Real time, for the server to read the half request.
+        sleep(Duration::from_millis(100)).await;
+        let stopped = timeout(Duration::from_secs(5), stop_server(&shutdown, server));
+        stopped
+            .await
+            .expect("the server still waits 5 s after shutdown")
+            .unwrap();
+    }
+
+    /// A server whose jobs are all running refuses a new one, and still
+    /// answers for the ones it holds.
     #[tokio::test(start_paused = true)]
     async fn a_full_server_refuses_new_jobs() {
         let state = Arc::new(AppState::default());
         state
             .jobs()
+            .by_id
             .extend((0..MAX_JOBS).map(|id| (id.to_string(), None)));
         let post = |data_id: &str| {
             let params = ProcessParams {
@@ -270,11 +336,73 @@ mod tests {
         };
         assert_eq!(post("new").await.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(post("0").await.status(), StatusCode::CONFLICT);
-        assert_eq!(state.jobs().len(), MAX_JOBS);
+        assert_eq!(state.jobs().by_id.len(), MAX_JOBS);
 
-        state.jobs().remove("0");
+        state.jobs().by_id.remove("0");
         assert_eq!(post("new").await.status(), StatusCode::ACCEPTED);
         state.background.close();
         state.background.wait().await;
+    }
+
+    /// Finished jobs make room: with every place taken by a finished job, a
+    /// new one is accepted, and the oldest result is the one that goes.
+    #[tokio::test(start_paused = true)]
+    async fn finished_jobs_make_room_for_new_ones() {
+        let state = Arc::new(AppState::default());
+        let post = |data_id: String| {
+            let params = ProcessParams { data_id };
+            start_processing(State(Arc::clone(&state)), Query(params), Json(json!({})))
+        };
+        let status = |data_id: &str| {
+            let response = get_result(State(Arc::clone(&state)), Path(data_id.to_owned()));
+            async move { response.await.status() }
+        };
+        for id in 0..MAX_JOBS {
+            assert_eq!(post(id.to_string()).await.status(), StatusCode::ACCEPTED);
+            // Distinct deadlines, so that the jobs finish in this order.
+            sleep(Duration::from_millis(1)).await;
+        }
+        sleep(PROCESSING_TIME).await;
+        assert_eq!(status("0").await, StatusCode::OK);
+
+        assert_eq!(post("new".to_owned()).await.status(), StatusCode::ACCEPTED);
+        assert_eq!(status("0").await, StatusCode::NOT_FOUND);
+        assert_eq!(status("1").await, StatusCode::OK);
+        assert_eq!(status("new").await, StatusCode::OK);
+        state.background.close();
+        state.background.wait().await;
+    }
+
+    /// A body bigger than the demonstration needs is refused before it is
+    /// read whole.
+    #[tokio::test]
+    async fn a_big_body_is_refused() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(
+            axum::serve(listener, app(Arc::default()))
+                .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+                .into_future(),
+        );
+        let body = json!({ "value": "x".repeat(100 * 1024) }).to_string();
+        let mut client = TcpStream::connect(address).await.unwrap();
+        let head = format!(
+            "POST /process?data_id=big HTTP/1.1\r\nhost: {address}\r\n\
+             content-type: application/json\r\ncontent-length: {}\r\n\
+             connection: close\r\n\r\n",
+            body.len()
+        );
+        client.write_all(head.as_bytes()).await.unwrap();
+        // The server may answer, and close, before it has read the body.
+        let _ = client.write_all(body.as_bytes()).await;
+        let mut response = Vec::new();
+        let _ = client.read_to_end(&mut response).await;
+        let response = String::from_utf8_lossy(&response);
+        assert!(
+            response.starts_with("HTTP/1.1 413 "),
+            "the server answered {response}"
+        );
+        stop_server(&shutdown, server).await.unwrap();
     }
 }

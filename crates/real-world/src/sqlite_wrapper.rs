@@ -6,7 +6,8 @@
 //! fails with "no such table". Here `AsyncSqlite` owns one connection behind a
 //! `tokio::sync::Mutex`, locked before the call goes to the blocking pool, so
 //! a waiting call takes no thread. A closure says what each call wants, with
-//! parameters, never formatted SQL.
+//! parameters, never formatted SQL; a transaction it leaves open is rolled
+//! back before the next call.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -30,6 +31,8 @@ pub enum DbError {
     /// may drop a job that has not started.
     #[error("the database call did not finish: {0}")]
     Failed(#[from] JoinError),
+    #[error("the call left a transaction open; it was rolled back")]
+    OpenTransaction,
 }
 
 /// One SQLite connection, used from async code.
@@ -53,9 +56,19 @@ impl AsyncSqlite {
         T: Send + 'static,
     {
         let mut connection = Arc::clone(&self.connection).lock_owned().await;
-        spawn_blocking(move || f(&mut connection))
-            .await?
-            .map_err(DbError::from)
+        spawn_blocking(move || {
+            let result = f(&mut connection).map_err(DbError::from);
+            // A call is one transaction at most. SQLite keeps a transaction
+            // open after a statement inside it fails, and `f` may return
+            // before its `COMMIT`: rolled back here, on this thread, so the
+            // next call never starts inside it.
+            if connection.is_autocommit() {
+                return result;
+            }
+            connection.execute_batch("ROLLBACK")?;
+            result.and(Err(DbError::OpenTransaction))
+        })
+        .await?
     }
 
     /// The guide's `executemany`: one prepared statement, run for each row,
@@ -152,4 +165,69 @@ pub async fn run() -> Result<(), DbError> {
         .collect();
     println!("All users: {names:?}");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn users_table() -> AsyncSqlite {
+        let db = AsyncSqlite::open_in_memory().await.unwrap();
+        db.call(|connection| {
+            connection.execute_batch(
+                "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT UNIQUE)",
+            )
+        })
+        .await
+        .unwrap();
+        db.insert_users(vec![("Alice", "alice@example.com")])
+            .await
+            .unwrap();
+        db
+    }
+
+    async fn names(db: &AsyncSqlite) -> Vec<String> {
+        let users = fetch_users(db).await.unwrap();
+        users.into_iter().map(|user| user.name).collect()
+    }
+
+    /// SQLite keeps a transaction open after a statement in it fails: the
+    /// next call must not start inside it, nor see its rows.
+    #[tokio::test]
+    async fn a_failed_transaction_is_not_passed_on() {
+        let db = users_table().await;
+        let failed = db
+            .call(|connection| {
+                connection.execute_batch(
+                    "BEGIN;
+                     INSERT INTO users (name, email) VALUES ('Eve', 'eve@example.com');
+                     INSERT INTO users (name, email) VALUES ('Mallory', 'alice@example.com');",
+                )
+            })
+            .await;
+        assert!(failed.is_err());
+        db.insert_users(vec![("Bob", "bob@example.com")])
+            .await
+            .unwrap();
+        assert_eq!(names(&db).await, ["Alice", "Bob"]);
+    }
+
+    /// A call that returns before its `COMMIT` fails, and what it wrote is
+    /// rolled back.
+    #[tokio::test]
+    async fn an_uncommitted_transaction_is_rolled_back() {
+        let db = users_table().await;
+        let uncommitted = db
+            .call(|connection| {
+                connection.execute_batch(
+                    "BEGIN; INSERT INTO users (name, email) VALUES ('Eve', 'eve@example.com');",
+                )
+            })
+            .await;
+        assert!(
+            matches!(uncommitted, Err(DbError::OpenTransaction)),
+            "{uncommitted:?}"
+        );
+        assert_eq!(names(&db).await, ["Alice"]);
+    }
 }

@@ -1,10 +1,12 @@
 //! The guide's `AsyncWebScraper`: at most two requests at a time, a polite
-//! pause after each page, and a report of what succeeded and what failed.
+//! pause after each request, and a report of what succeeded and what failed.
 //!
 //! A `reqwest::Client` needs no `__aenter__`/`__aexit__`: it is ready when
 //! built and closes when dropped. The semaphore's permit is the `async with
 //! semaphore` block, held through the polite pause; the semaphore is fair.
-//! The guide turns a non-200 into `None`; here a failure says what went wrong.
+//! The guide pauses only after a page it got, so a failing server is asked
+//! again at once; here every request is followed by the pause. The guide
+//! turns a non-200 into `None`; here a failure says what went wrong.
 //! `/drip` stands in for the guide's `/delay` pages, which echo the request.
 //!
 //! Translates:
@@ -73,9 +75,10 @@ impl AsyncWebScraper {
         let _permit = self.semaphore.acquire().await?;
         let _counted = self.in_flight.enter();
         let page = self.get(url).await;
-        if page.is_ok() {
-            sleep(self.delay).await; // politeness, still holding the slot
-        }
+        // Politeness after every request, failed or not, still holding the
+        // slot: a server that fails fast would otherwise be asked again at
+        // once.
+        sleep(self.delay).await;
         page
     }
 
@@ -188,5 +191,31 @@ fn with_cause(error: &reqwest::Error) -> String {
         format!("{error}: {root}")
     } else {
         error.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::StatusCode;
+
+    /// A server that fails every request at once is still asked no faster
+    /// than one polite pause after each answer.
+    #[tokio::test(start_paused = true)]
+    async fn the_pause_follows_a_failed_request_too() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let failing = axum::Router::new().fallback(|| async { StatusCode::INTERNAL_SERVER_ERROR });
+        let server = tokio::spawn(axum::serve(listener, failing).into_future());
+
+        let delay = Duration::from_millis(100);
+        let scraper = AsyncWebScraper::new(1, delay).unwrap();
+        let urls = ["a", "b", "c"].map(|page| format!("http://{address}/{page}"));
+        let start = Instant::now();
+        let (successful, failed) = scraper.scrape_multiple(&urls).await;
+        assert_eq!((successful.len(), failed.len()), (0, 3));
+        assert!(start.elapsed() >= 3 * delay, "{:?}", start.elapsed());
+        server.abort();
     }
 }
