@@ -1,17 +1,19 @@
 //! Errors across the boundary: a Rust error becomes a Python exception with
 //! its message, a Python exception comes back to Rust as an `Err`, and a
-//! Rust panic is an exception too, but one that `except Exception` does not
-//! catch.
+//! Rust panic is an exception too: a `BaseException` from a call, an
+//! `Exception` from an awaited future.
 //!
 //! A `PyResult`'s `Err` is raised in the caller: `impl From<FetchError> for
 //! PyErr` picks the class a Python caller would catch (`ValueError`,
 //! `ConnectionError`, or `HttpStatusError` from `create_exception!`). A Python
 //! exception reaching Rust is a `PyErr`; `load` raises another *from* it
 //! (`set_cause`). A panic in a function Python called is a `PanicException`,
-//! a `BaseException`; in a future from `future_into_py` it is `RustPanic`,
-//! whose message pyo3-async-runtimes 0.30.0 loses ("unknown error") unless
-//! the future catches it (`average_later_caught`). Keep `panic = "unwind"`:
-//! `abort` would end the Python process.
+//! a `BaseException` that `except Exception` lets through; in a future from
+//! `future_into_py` it is `RustPanic`, an `Exception` that it catches, whose
+//! message pyo3-async-runtimes 0.30.0 loses ("unknown error") unless the
+//! future catches the panic itself (`average_later_caught` raises the
+//! `PanicException` a call would). Keep `panic = "unwind"`: `abort` would
+//! end the Python process.
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
