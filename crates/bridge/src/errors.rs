@@ -17,6 +17,7 @@
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use futures::FutureExt as _;
@@ -76,11 +77,12 @@ async fn get(url: reqwest::Url) -> Result<String, FetchError> {
         url: url.to_string(),
         source,
     };
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
+    let response = client()
+        .map_err(failed)?
+        .get(url.clone())
+        .send()
+        .await
         .map_err(failed)?;
-    let response = client.get(url.clone()).send().await.map_err(failed)?;
     let status = response.status();
     if !status.is_success() {
         return Err(FetchError::Status {
@@ -89,6 +91,20 @@ async fn get(url: reqwest::Url) -> Result<String, FetchError> {
         });
     }
     response.text().await.map_err(failed)
+}
+
+/// The one client every `fetch` shares, with its pool of connections: built
+/// by the first call, then kept for the process, as the Tokio runtime is.
+fn client() -> Result<&'static reqwest::Client, reqwest::Error> {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    if let Some(client) = CLIENT.get() {
+        return Ok(client);
+    }
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()?;
+    // Two first calls at once may both build one; the first stored wins.
+    Ok(CLIENT.get_or_init(|| client))
 }
 
 /// `await load(loader, name)`: `await loader(name)`; an exception it raises
