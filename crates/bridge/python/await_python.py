@@ -5,6 +5,8 @@ stops waiting, it cancels what it started."""
 import asyncio
 import threading
 import time
+from collections.abc import Coroutine
+from typing import Any
 
 from bridge import lookup_all
 
@@ -36,6 +38,20 @@ async def main() -> None:
         await asyncio.wait_for(lookup_all(lookup, list(DELAYS)), timeout=0.15)
     except TimeoutError:
         print("wait_for gave up on lookup_all")
+    await asyncio.sleep(0.3)
+    print(f"tasks still running: {len(asyncio.all_tasks()) - 1}")
+
+    # A lookup that fails before it makes a coroutine, for the last name: the
+    # tasks Rust started for the names before it are cancelled.
+    def checked_lookup(name: str) -> Coroutine[Any, Any, str]:
+        if name not in DELAYS:
+            raise KeyError(name)
+        return lookup(name)
+
+    try:
+        await lookup_all(checked_lookup, ["grace", "alan", "nobody"])
+    except KeyError as error:
+        print(f"lookup_all raised KeyError: {error}")
     await asyncio.sleep(0.3)
     print(f"tasks still running: {len(asyncio.all_tasks()) - 1}")
 

@@ -51,6 +51,14 @@ async def rust_stops_waiting() -> None:
     except TimeoutError:
         print(f"rust: asyncio.wait_for raised TimeoutError at {time.perf_counter() - started:.1f}s")
 
+    # Python cancels the awaitable from wait_in_python: Rust's future is
+    # dropped, and the guard that owns the coroutine's task cancels it.
+    started = time.perf_counter()
+    waiting = asyncio.ensure_future(wait_in_python(slow_job("job of a cancelled wait_in_python"), 10))
+    await asyncio.sleep(0.1)
+    waiting.cancel()
+    await asyncio.sleep(0.5)
+
 
 async def main(base_url: str) -> None:
     await python_cancels_rust(base_url)

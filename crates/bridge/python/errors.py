@@ -1,6 +1,7 @@
 """Errors across the boundary: a Rust error becomes a Python exception with
 its message, a Python exception comes back to Rust as an Err, and a Rust
-panic is an exception too, but one that `except Exception` does not catch."""
+panic is an exception too: a BaseException from a call, an Exception from an
+awaited future."""
 
 import asyncio
 import sys
@@ -37,20 +38,22 @@ async def main(base_url: str) -> None:
     except RuntimeError as error:
         print(f"{show(error)}, raised from {show(error.__cause__)}")
 
-    # A panic: PanicException is a BaseException, so `except Exception`
-    # would let it through.
+    # A panic in a call: PanicException is a BaseException, so `except
+    # Exception` would let it through.
     try:
         average([])
     except BaseException as error:
         print(f"{show(error)}; an Exception: {isinstance(error, Exception)}")
+    # A panic in a future: RustPanic is an Exception.
     try:
         await average_later([])
     except Exception as error:
-        print(show(error))
+        print(f"{show(error)}; an Exception: {isinstance(error, Exception)}")
+    # A future that catches its own panic raises what a call would.
     try:
         await average_later_caught([])
     except BaseException as error:
-        print(show(error))
+        print(f"{show(error)}; an Exception: {isinstance(error, Exception)}")
     try:
         mean([])
     except ValueError as error:

@@ -5,10 +5,14 @@
 //! its done-callback wakes the Tokio task, which drops the Rust future, and a
 //! guard records the moment. Nothing orders that drop against `wait_for`'s
 //! `TimeoutError`, so Python learns of it by asking (`watch.when`). What the
-//! future started and does not own, a `spawn_blocking` job, runs to its end.
-//! Rust cancels Python: dropping the future from `into_future` leaves the
-//! Python task running, so a Tokio `timeout` only stops Rust waiting; to
-//! cancel the coroutine, wrap it in `asyncio.wait_for` before handing it over.
+//! future started and does not own, a `spawn_blocking` job, runs to its end
+//! unless it checks a flag ([cpu_bound](cpu_bound.md)). Rust cancels Python:
+//! dropping the future from `into_future` leaves the Python task running, so
+//! a Tokio `timeout` only stops Rust waiting. To cancel the coroutine
+//! whenever Rust stops waiting, own its task in a `CancelOnDrop`
+//! ([await_python](await_python.md)), as `wait_in_python` does: cancelling
+//! its awaitable cancels the coroutine, as the timeout of the
+//! `asyncio.wait_for` around it does.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,6 +20,8 @@ use std::time::{Duration, Instant};
 use pyo3::exceptions::{PyConnectionError, PyRuntimeError, PyTimeoutError, PyValueError};
 use pyo3::prelude::*;
 use tokio::sync::watch;
+
+use crate::await_python::CancelOnDrop;
 
 /// What happened to the Rust side of each awaitable, and when, for the
 /// Python side to wait for and print.
@@ -158,8 +164,9 @@ fn wait_in_rust<'py>(
 }
 
 /// `await wait_in_python(coroutine, seconds)`: awaits
-/// `asyncio.wait_for(coroutine, seconds)`, so the timeout cancels the
-/// coroutine where it runs.
+/// `asyncio.wait_for(coroutine, seconds)` in a task that a `CancelOnDrop`
+/// owns, so the timeout cancels the coroutine where it runs, and so does
+/// dropping the Rust future.
 #[pyfunction]
 fn wait_in_python<'py>(
     py: Python<'py>,
@@ -170,8 +177,13 @@ fn wait_in_python<'py>(
     let wait_for = py
         .import("asyncio")?
         .call_method1("wait_for", (coroutine, seconds))?;
-    let result = pyo3_async_runtimes::tokio::into_future(wait_for)?;
-    pyo3_async_runtimes::tokio::future_into_py(py, result)
+    let mut task = CancelOnDrop::default();
+    let result = task.start(&pyo3_async_runtimes::get_running_loop(py)?, wait_for)?;
+    pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        let result = result.await;
+        task.disarm();
+        result
+    })
 }
 
 fn duration(seconds: f64) -> PyResult<Duration> {

@@ -1,20 +1,23 @@
 //! Errors across the boundary: a Rust error becomes a Python exception with
 //! its message, a Python exception comes back to Rust as an `Err`, and a
-//! Rust panic is an exception too, but one that `except Exception` does not
-//! catch.
+//! Rust panic is an exception too: a `BaseException` from a call, an
+//! `Exception` from an awaited future.
 //!
 //! A `PyResult`'s `Err` is raised in the caller: `impl From<FetchError> for
 //! PyErr` picks the class a Python caller would catch (`ValueError`,
 //! `ConnectionError`, or `HttpStatusError` from `create_exception!`). A Python
 //! exception reaching Rust is a `PyErr`; `load` raises another *from* it
 //! (`set_cause`). A panic in a function Python called is a `PanicException`,
-//! a `BaseException`; in a future from `future_into_py` it is `RustPanic`,
-//! whose message pyo3-async-runtimes 0.30.0 loses ("unknown error") unless
-//! the future catches it (`average_later_caught`). Keep `panic = "unwind"`:
-//! `abort` would end the Python process.
+//! a `BaseException` that `except Exception` lets through; in a future from
+//! `future_into_py` it is `RustPanic`, an `Exception` that it catches, whose
+//! message pyo3-async-runtimes 0.30.0 loses ("unknown error") unless the
+//! future catches the panic itself (`average_later_caught` raises the
+//! `PanicException` a call would). Keep `panic = "unwind"`: `abort` would
+//! end the Python process.
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use futures::FutureExt as _;
@@ -74,11 +77,12 @@ async fn get(url: reqwest::Url) -> Result<String, FetchError> {
         url: url.to_string(),
         source,
     };
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
+    let response = client()
+        .map_err(failed)?
+        .get(url.clone())
+        .send()
+        .await
         .map_err(failed)?;
-    let response = client.get(url.clone()).send().await.map_err(failed)?;
     let status = response.status();
     if !status.is_success() {
         return Err(FetchError::Status {
@@ -87,6 +91,20 @@ async fn get(url: reqwest::Url) -> Result<String, FetchError> {
         });
     }
     response.text().await.map_err(failed)
+}
+
+/// The one client every `fetch` shares, with its pool of connections: built
+/// by the first call, then kept for the process, as the Tokio runtime is.
+fn client() -> Result<&'static reqwest::Client, reqwest::Error> {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    if let Some(client) = CLIENT.get() {
+        return Ok(client);
+    }
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()?;
+    // Two first calls at once may both build one; the first stored wins.
+    Ok(CLIENT.get_or_init(|| client))
 }
 
 /// `await load(loader, name)`: `await loader(name)`; an exception it raises

@@ -2,13 +2,18 @@
 //! from whichever thread; `Python::detach` and a Tokio task that does not
 //! attach leave the loop running.
 //!
-//! A Rust function called from Python holds the GIL until it returns, and
-//! never hands it over as the interpreter does every few milliseconds: so
-//! even on an executor thread, a blocking call that keeps it stops the loop.
-//! `py.detach(|| ...)` (`allow_threads` before PyO3 0.26) releases it around
-//! work that touches no Python object. A Tokio thread has no GIL until
-//! `Python::attach`; held there across blocking work, it stalls the loop just
-//! the same. Attach only to touch Python objects, and briefly.
+//! On a standard (GIL) build, a Rust function called from Python holds the
+//! GIL until it returns, and never hands it over as the interpreter does
+//! every few milliseconds: so even on an executor thread, a blocking call
+//! that keeps it stops the loop. `py.detach(|| ...)` (`allow_threads` before
+//! PyO3 0.26) releases it around work that touches no Python object. A Tokio
+//! thread has no GIL until `Python::attach`; held there across blocking work,
+//! it stalls the loop just the same. Attach only to touch Python objects, and
+//! briefly. A free-threaded build (3.13t) has no GIL, and this module says
+//! it needs none (`gil_used = false`, PyO3 0.30's default): there an
+//! attached thread that blocks holds up the others only when the interpreter
+//! stops them all, as its garbage collector does, and PyO3's guide says to
+//! detach in the same places.
 
 use std::time::Duration;
 

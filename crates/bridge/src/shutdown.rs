@@ -3,15 +3,18 @@
 //! for outlives its loop, and a worker that Python closes leaves none
 //! behind.
 //!
-//! pyo3-async-runtimes' runtime is a `static`, never shut down, so a task
-//! spawned on it runs on into the next event loop, and a result that arrives
-//! after its loop closed gets "Event loop is closed". So `Worker` owns its
-//! tasks in a `TaskTracker` and its bounded queue's only sender, and `close()`
-//! drops the sender and waits for the tasks, as a service's queue, sentinel
-//! and `await task` do. At exit, a Tokio thread still handing over a result
-//! could be ended by Python 3.11 in the middle of Rust code, a crash seen in
-//! three runs of eight; `let_tokio_threads_leave_python`, run by `atexit`,
-//! releases the GIL for 50 ms first.
+//! pyo3-async-runtimes' runtime is a `static`, never shut down, and does
+//! nothing at exit: a task spawned on it runs on into the next event loop,
+//! and a result that arrives after its loop closed gets "Event loop is
+//! closed". So `Worker` owns its tasks in a `TaskTracker` and its bounded
+//! queue's only sender, and `close()` drops the sender and waits for the
+//! tasks, as a service's queue, sentinel and `await task` do. The rule: await
+//! or cancel every awaitable from Rust before its event loop ends. A result
+//! that lands as the interpreter finalizes attaches to Python then, which
+//! crashed Python 3.11 in our runs (a segfault, an abort); `atexit` runs
+//! `let_tokio_threads_leave_python`, which releases the GIL for 50 ms, best
+//! effort: a result that lands in them is reported, a later one can still
+//! crash it.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -165,15 +168,18 @@ fn sleep(py: Python<'_>, seconds: f64) -> PyResult<Bound<'_, PyAny>> {
 }
 
 /// Registered with `atexit` when the module is imported, so it runs before
-/// the interpreter starts to finalize: releases the GIL for a moment, for
-/// any Tokio thread still waiting for it to finish handing a result over.
+/// the interpreter starts to finalize: releases the GIL for a moment, for a
+/// Tokio thread handing a result over, or looking at a cancelled awaitable,
+/// to be done with Python. Best effort: it cannot know what is still on the
+/// way, which is why everything is awaited or cancelled before this.
 #[pyfunction]
 fn let_tokio_threads_leave_python(py: Python<'_>) {
     py.detach(|| std::thread::sleep(EXIT_GRACE));
 }
 
-/// How long a Tokio thread that waits for the GIL at exit gets to finish
-/// with Python: it needs microseconds, once the operating system runs it.
+/// How long Tokio's threads get at exit to be done with Python: a handover
+/// under way needs microseconds, once the operating system runs its thread;
+/// one that starts later is not waited for.
 const EXIT_GRACE: Duration = Duration::from_millis(50);
 
 fn duration(seconds: f64) -> PyResult<Duration> {
