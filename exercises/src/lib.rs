@@ -183,7 +183,7 @@ macro_rules! with_catalog {
             ];
             shared_counter = "14_shared_counter.rs", "synchronization/mutex", [
                 "Five tasks must add to one total. A spawned task must own what it uses, so they need shared ownership of the total, and a lock so that only one adds at a time.",
-                "`std::sync::Arc` (https://doc.rust-lang.org/std/sync/struct.Arc.html) shares ownership between tasks; a `Mutex` (std's, or `tokio::sync::Mutex`: https://docs.rs/tokio/latest/tokio/sync/struct.Mutex.html) guards the total.",
+                "`std::sync::Arc` (https://doc.rust-lang.org/std/sync/struct.Arc.html) shares ownership between tasks; a `std::sync::Mutex` (https://doc.rust-lang.org/std/sync/struct.Mutex.html) guards the total; `tokio::sync::Mutex` (https://docs.rs/tokio/latest/tokio/sync/struct.Mutex.html) is for a lock held across an `.await`.",
                 "Put the total in an `Arc<Mutex<u32>>`, give each task its own clone of the `Arc`, made before the `async move` block takes it, and add to the total under the lock. A std `Mutex` is enough: no task holds it across an `.await`."
             ];
             actor = "15_actor.rs", "patterns/producer_consumer", [

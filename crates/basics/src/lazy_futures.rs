@@ -4,7 +4,9 @@
 //! Python checks it with `inspect.iscoroutine` at run time; in Rust the check
 //! is the type (`F: Future`), so `is_coroutine` below prints what the compiler
 //! already answered. A future that is never awaited is dropped without having
-//! started: there is nothing to stop, and the compiler warns about it.
+//! started: there is nothing to stop. Dropping it on purpose, as below, is
+//! silent; a call whose future is thrown away at once (`coroutine_example();`)
+//! is a compiler warning, which `basics/forgetting_await` shows.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "Defining Coroutines"

@@ -19,8 +19,10 @@ use tokio_util::task::AbortOnDropHandle;
 /// and gives its result to `callback`. Await the returned handle to know the
 /// callback has run. The watcher owns the task it watches: dropping the
 /// handle aborts both, so a caller that gives up (a cancelled `run`) leaves
-/// neither running, and no callback runs after it (a plain `JoinHandle`
-/// would leave them running, detached: `concurrency/shield`).
+/// neither running (a plain `JoinHandle` would leave them running, detached:
+/// `concurrency/shield`). An abort stops a task only between polls: a
+/// callback whose watcher no thread is running at the drop never runs, but
+/// on the multi-thread runtime one that another thread is running finishes.
 fn on_done<T, F>(task: JoinHandle<T>, callback: F) -> AbortOnDropHandle<()>
 where
     T: Send + 'static,
@@ -99,4 +101,48 @@ async fn parse() -> anyhow::Result<u32> {
 async fn upload() -> anyhow::Result<u32> {
     sleep(Duration::from_secs(10)).await;
     Ok(7)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::mpsc;
+
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_dropped_watcher_never_calls_its_callback() {
+        let called = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&called);
+        let watcher = on_done(tokio::spawn(sleep(Duration::from_secs(1))), move |_| {
+            flag.store(true, Ordering::SeqCst);
+        });
+        drop(watcher);
+        sleep(Duration::from_secs(2)).await;
+        assert!(!called.load(Ordering::SeqCst));
+    }
+
+    /// The drop cannot interrupt a callback another thread is running: the
+    /// callback goes on, and finishes, after it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_callback_already_running_finishes_after_the_drop() {
+        let wait = Duration::from_secs(10);
+        let (started, has_started) = mpsc::channel();
+        let (go_on, may_go_on) = mpsc::channel();
+        let (finished, has_finished) = mpsc::channel();
+        let watcher = on_done(tokio::spawn(async {}), move |_| {
+            let _ = started.send(());
+            let _ = may_go_on.recv_timeout(wait);
+            let _ = finished.send(());
+        });
+        has_started
+            .recv_timeout(wait)
+            .expect("the callback starts on a worker thread");
+        drop(watcher);
+        go_on.send(()).expect("the callback is still running");
+        has_finished
+            .recv_timeout(wait)
+            .expect("the callback finishes after its watcher's handle was dropped");
+    }
 }

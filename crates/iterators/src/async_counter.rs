@@ -6,9 +6,10 @@
 //! `Ready(None)` is `StopAsyncIteration`. The wait between items is a `Sleep`
 //! kept in the struct, boxed once (`Pin<Box<Sleep>>`) because it must not move
 //! once polled, and made at the first poll, so `new` works outside a runtime.
-//! The `waiting` flag keeps the deadline when a `select!` drops `next()`
-//! halfway, so the next call resumes the same wait. See the book's page
-//! "Streams and async iteration".
+//! `poll_next` runs again on every wake-up of the task that polls it, not
+//! once per item, so the `waiting` flag keeps the deadline the first poll set
+//! instead of restarting it (without it, no item would ever come). See the
+//! book's page "Streams and async iteration".
 //!
 //! Translates:
 //! - *Python Async/Await*, "Basic Iterator" (`AsyncCounter(3)`)
@@ -125,5 +126,29 @@ mod tests {
         let mut counter = AsyncRange::new(0, 1, Duration::MAX);
         let first = tokio::time::timeout(Duration::from_secs(3600), counter.next()).await;
         assert!(first.is_err(), "an item came before its delay");
+    }
+
+    /// `poll_next` runs on every wake-up of the task that polls it, here on
+    /// every turn of a `select!` loop that a 30 ms tick also wakes, and each
+    /// item still comes one delay after the one before.
+    #[tokio::test(start_paused = true)]
+    async fn each_item_keeps_the_deadline_its_first_poll_set() {
+        let start = Instant::now();
+        let mut counter = AsyncRange::new(0, 2, Duration::from_millis(100));
+        let mut ticks = tokio::time::interval(Duration::from_millis(30));
+        let mut arrivals = Vec::new();
+        let polled = tokio::time::timeout(Duration::from_secs(1), async {
+            while arrivals.len() < 2 {
+                tokio::select! {
+                    biased;
+                    Some(n) = counter.next() => arrivals.push((n, start.elapsed())),
+                    _ = ticks.tick() => {}
+                }
+            }
+        })
+        .await;
+        assert!(polled.is_ok(), "the items never came: {arrivals:?}");
+        let ms = Duration::from_millis;
+        assert_eq!(arrivals, [(0, ms(100)), (1, ms(200))]);
     }
 }

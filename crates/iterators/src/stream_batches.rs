@@ -80,8 +80,9 @@ async fn process_item(reading: Reading, in_flight: &InFlight) -> Processed {
 pub async fn run() {
     let start = Instant::now();
     let in_flight = InFlight::default();
+    // 23 readings: two batches of ten, then a short one of three.
     let mut batches = pin!(
-        data_stream(20, start)
+        data_stream(23, start)
             .map(|reading| process_item(reading, &in_flight))
             .buffered(CONCURRENCY)
             .chunks(10)

@@ -5,7 +5,10 @@
 //! its dependency through a trait, and the test passes a fake that returns
 //! what it was told and records what it was asked. The seam is the fetch, not
 //! the guide's `add_async`. The trait promises a `Send` future, and
-//! `DynDataSource` boxes it (the shape `basics/async_traits` explains).
+//! `DynDataSource` boxes it, the shape `basics/async_traits` explains, with
+//! one difference: the calculator owns its source, so the
+//! `Box<dyn DynDataSource>` itself is the `DataSource`, where `async_traits`
+//! implements its trait for `dyn DynStore` and lends it (`&*store`).
 //! `mockall` generates such fakes where there are many.
 //!
 //! Translates:

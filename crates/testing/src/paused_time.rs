@@ -1,12 +1,15 @@
 //! Testing a timeout and a retry on the paused clock: `start_paused` stops
-//! time, `tokio::time::advance` moves it, and the tests run instantly.
+//! time until every task waits, and the tests run instantly.
 //!
 //! asyncio has no fake clock of its own. Under `start_paused = true`, time
 //! stands still while any task can run, and jumps to the next timer when all
-//! wait, so a 2 s timeout fires at exactly 2 s, at once. `advance(d)` moves
-//! the clock by hand, but does not promise that the tasks it woke have run:
-//! advance to check what must not have happened yet, and await or `sleep` to
-//! see what must have. `retry` keeps `retry_and_timing`'s contract.
+//! wait, so a 2 s timeout fires at exactly 2 s, at once. To check what has
+//! or has not happened by a moment, `sleep_until` it: the clock gets there
+//! only once every task has run what was due before. `advance(d)` jumps the
+//! clock by hand, but, as its docs warn, doesn't promise that the timers it
+//! passed have been processed when your code goes on, so a check right after
+//! it can pass for the wrong reason. `retry` keeps `retry_and_timing`'s
+//! contract.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -93,7 +96,7 @@ mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU32, Ordering};
 
-    use tokio::time::{advance, sleep_until};
+    use tokio::time::sleep_until;
 
     use super::*;
 
@@ -109,19 +112,22 @@ mod tests {
         assert_eq!(start.elapsed(), Duration::from_secs(2));
     }
 
-    /// Step by step: not a millisecond early.
+    /// Step by step: not a millisecond early, nor late.
     #[tokio::test(start_paused = true)]
     async fn timeout_has_not_fired_a_millisecond_before() {
         let start = Instant::now();
         // `timeout` fixes its deadline when it is called, not when the task
         // first runs, so the deadline is `start + 2 s` whenever that is.
         let task = tokio::spawn(timeout(Duration::from_secs(2), slow_fetch()));
-        advance(Duration::from_millis(1999)).await;
+        // The clock reaches each moment only once the task has run all that
+        // was due before it. (A check right after `advance` would pass even
+        // past the deadline: the task it woke may not have run yet.)
+        sleep_until(start + Duration::from_millis(1999)).await;
         assert!(!task.is_finished(), "the deadline has not passed yet");
-        advance(Duration::from_millis(1)).await;
+        sleep_until(start + Duration::from_millis(2001)).await;
+        assert!(task.is_finished(), "the deadline has passed");
         let result = task.await.expect("the task does not panic");
         assert!(result.is_err());
-        assert_eq!(start.elapsed(), Duration::from_secs(2));
     }
 
     #[tokio::test(start_paused = true)]

@@ -1,8 +1,9 @@
 //! Exercise: shared_counter
 //!
 //! Five tasks each add their visits to one shared total. Share the total
-//! between the tasks with `Arc<tokio::sync::Mutex<u32>>` (or a std `Mutex`,
-//! since no `.await` happens while it is locked):
+//! between the tasks with `Arc<std::sync::Mutex<u32>>`, since no `.await`
+//! happens while it is locked (`tokio::sync::Mutex` is for a lock held
+//! across an `.await`):
 //!
 //! ```text
 //! 0.1s page 1 counted

@@ -142,8 +142,9 @@ pub(super) fn on_disk(root: &Path, path: &Path, text: &str) -> String {
 /// `text`, a page at `page` under `root` (`docs/src`), with each `{{#include
 /// file}}` and `{{#include file:start:}}` replaced by those lines of the
 /// file, as mdBook would include them (its lines from `start`, 1-based,
-/// joined by newlines). An include of a file that is missing, or in another
-/// form, is left as it is, for `--check` to report.
+/// joined by newlines), except that an asyncio twin is included as the book
+/// shows it ([`twin_file::for_the_book`]). An include of a file that is
+/// missing, or in another form, is left as it is, for `--check` to report.
 pub(super) fn expand_includes(root: &Path, page: &Path, text: &str) -> String {
     const OPEN: &str = "{{#include ";
     let base = root.join(page.parent().unwrap_or(Path::new("")));
@@ -168,6 +169,11 @@ pub(super) fn expand_includes(root: &Path, page: &Path, text: &str) -> String {
         };
         match (from, fs::read_to_string(base.join(file))) {
             (Some(from), Ok(included)) => {
+                let included = if twin_file::is_twin(Path::new(file)) {
+                    twin_file::for_the_book(&included)
+                } else {
+                    included
+                };
                 let lines: Vec<&str> = included.lines().skip(from - 1).collect();
                 out.push_str(&lines.join("\n"));
             }
@@ -282,5 +288,30 @@ mod tests {
              {{#include ../../gone.rs}} {{#include ../../code.rs:anchor}}"
         );
         assert_eq!(on_disk(&root, Path::new("x.svg"), text), text);
+    }
+
+    /// A twin is included as the book shows it, without the lines that
+    /// speak to the project's maintainers.
+    #[test]
+    fn a_twin_is_included_without_the_maintainers_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let python = dir.path().join("crates/basics/python");
+        fs::create_dir_all(&python).unwrap();
+        fs::create_dir_all(dir.path().join("docs/src/basics")).unwrap();
+        fs::write(
+            python.join("awaitables.py"),
+            format!(
+                "\"\"\"Awaitables.\n\nThe asyncio twin of crates/basics/src/awaitables.rs.\n\"\"\"\n\n\
+                 {}None\n\nimport asyncio\n",
+                twin_file::DIFFERS
+            ),
+        )
+        .unwrap();
+        let root = dir.path().join("docs/src");
+        let text = "```python\n{{#include ../../../crates/basics/python/awaitables.py}}\n```\n";
+        assert_eq!(
+            on_disk(&root, Path::new("basics/awaitables.md"), text),
+            "```python\n\"\"\"Awaitables.\"\"\"\n\nimport asyncio\n```\n"
+        );
     }
 }
