@@ -183,7 +183,7 @@ pub fn describe_late(late: &[LateTime]) -> String {
 
 /// Compares what a program printed on the real clock with its golden file:
 /// the same lines, except that a time (digits, an optional fraction, then
-/// `s` or `ms`, not followed by a letter or digit) may read one unit of its
+/// `s`, `ms` or ` seconds`, not followed by a letter or digit) may read one unit of its
 /// last digit more, with the same number of digits after the point. A time
 /// printed earlier is a failure: no timer fires early.
 pub fn compare_on_the_real_clock(expected: &str, actual: &str) -> OnTheRealClock {
@@ -247,9 +247,14 @@ fn is_one_unit_later(expected: &str, actual: &str) -> bool {
         && matches!((expected_units, actual_units), (Some(e), Some(a)) if e.checked_add(1) == Some(a))
 }
 
-/// `line` with every time in it (digits, an optional fraction, then `s` or
-/// `ms`, not followed by a letter or digit) replaced by `<time>`, and the
-/// times it held, in order.
+/// What may follow the digits of a printed time: the examples print `2.0s`
+/// and `250ms`, and a few spell out `2.0 seconds`. Longer first, so that
+/// `ms` is not read as `m` and `s`, nor ` seconds` as ` second`.
+const UNITS: [&str; 4] = [" seconds", " second", "ms", "s"];
+
+/// `line` with every time in it (digits, an optional fraction, then one of
+/// [`UNITS`], not followed by a letter or digit) replaced by `<time>`, and
+/// the times it held, in order.
 fn split_times(line: &str) -> (String, Vec<&str>) {
     let bytes = line.as_bytes();
     let mut text = String::with_capacity(line.len());
@@ -263,7 +268,7 @@ fn split_times(line: &str) -> (String, Vec<&str>) {
             while end < bytes.len() && (bytes[end].is_ascii_digit() || bytes[end] == b'.') {
                 end += 1;
             }
-            let unit = ["ms", "s"]
+            let unit = UNITS
                 .into_iter()
                 .find(|unit| line[end..].starts_with(unit))
                 .filter(|unit| {
@@ -325,6 +330,14 @@ mod tests {
             compare_on_the_real_clock("→ 2s élapsed", "→ 3s élapsed"),
             OnTheRealClock::Late(vec![late(1, "2s", "3s")])
         );
+        // Spelt out, as scrape_pages prints it.
+        assert_eq!(
+            compare_on_the_real_clock(
+                "Fetched 5 pages in 2.0 seconds",
+                "Fetched 5 pages in 2.1 seconds"
+            ),
+            OnTheRealClock::Late(vec![late(1, "2.0 seconds", "2.1 seconds")])
+        );
     }
 
     #[test]
@@ -344,6 +357,7 @@ mod tests {
             "Reloads: v2 at 0.1s\nbroadcast: applied v3 at 0.6s\n",
             "Reloads: v2 at 0.1s\nbroadcast: applied v3 at 0.6s, v4 at 1.1s\nextra\n",
             "Reloads: v2 at 0.1 s\nbroadcast: applied v3 at 0.6s, v4 at 1.1s\n",
+            "Reloads: v2 at 0.1 second\nbroadcast: applied v3 at 0.6s, v4 at 1.1s\n",
             // A line ending.
             "Reloads: v2 at 0.1s\nbroadcast: applied v3 at 0.6s, v4 at 1.1s",
         ] {
@@ -353,7 +367,14 @@ mod tests {
                 "{other}"
             );
         }
-        for (expected, actual) in [("3 tasks", "4 tasks"), ("v2s", "v3s"), ("1.5sec", "1.6sec")] {
+        for (expected, actual) in [
+            ("3 tasks", "4 tasks"),
+            ("v2s", "v3s"),
+            ("1.5sec", "1.6sec"),
+            ("in 2.0 seconds", "in 1.9 seconds"),
+            ("in 2.0 seconds", "in 2.2 seconds"),
+            ("2 secondsworth", "3 secondsworth"),
+        ] {
             assert_eq!(
                 compare_on_the_real_clock(expected, actual),
                 OnTheRealClock::Differs,
