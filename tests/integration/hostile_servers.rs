@@ -11,8 +11,9 @@
 //!    a close), then the end of the stream;
 //! 6. then SIGINT, with all of the above still connected and, for a server
 //!    that answers every line, a second client that never reads, whose
-//!    replies it is waiting to send: the process exits within 2 s,
-//!    successfully, and leaves no child behind.
+//!    replies it is waiting to send: a new client is refused at once, and
+//!    the process exits within 2 s, successfully, and leaves no child
+//!    behind.
 //!
 //! The servers: `io-serve echo`, `io-serve line` and `io-serve chat` (the
 //! io section's echo_server, line_codec and chat_server), and `httpbin`.
@@ -330,6 +331,16 @@ fn hostile_suite(binary: &str, args: &[&str], protocol: Protocol) {
     let children = server.children();
     assert!(children.is_empty(), "the server started {children:?}");
     server.interrupt();
+    // While those connections finish, a new client is refused: the
+    // listening socket closes first, rather than let the system accept a
+    // connection the server will only reset.
+    std::thread::sleep(Duration::from_millis(200));
+    let late = TcpStream::connect(&address).map(drop);
+    assert_eq!(
+        late.map_err(|error| error.kind()),
+        Err(ErrorKind::ConnectionRefused),
+        "a client that came during the shutdown"
+    );
     let status = server.exits_within(SHUTDOWN_LIMIT);
     let Some(status) = status else {
         panic!("still running {SHUTDOWN_LIMIT:?} after SIGINT");

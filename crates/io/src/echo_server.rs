@@ -58,6 +58,9 @@ pub async fn serve(listener: TcpListener, shutdown: CancellationToken) -> io::Re
             }
         }
     }
+    // Closed first, so that a client who comes while the open connections
+    // finish is refused at once, not let in by the system and then reset.
+    drop(listener);
     connections.close();
     connections.wait().await;
     Ok(())
