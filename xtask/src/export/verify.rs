@@ -5,23 +5,27 @@
 //! one throwaway workspace in a temporary directory outside the repository,
 //! with the repository's `Cargo.lock` copied in (cargo only adds the new
 //! members, so the exports build the versions the workspace tests; a crate
-//! the lock lacks is a failure). One `cargo build` builds them all, into a
-//! target directory kept under the repository's own (`target/export-check`,
-//! and `target/export-check-2` for the checks that run beside it), so the
-//! dependencies build once and a second run is incremental. Nothing
-//! of the workspace reaches them: no feature another member turned on, no
-//! runner, no provider installed for them.
+//! the lock lacks is a failure). Nothing of the workspace reaches them: no
+//! feature another crate turns on, no `--cfg tokio_unstable`, no runner, no
+//! provider installed for them.
 //!
-//! Each one then runs on the real clock, HTTP examples against the
-//! workspace's httpbin started once on a free port, and its output is
-//! compared with its golden file. Meanwhile, at the lowest CPU priority so
-//! that the runs keep time, each export is checked with only the features
-//! it lists, and the tests of an export whose file has some are checked
-//! (`cargo check --tests`) with only the dev-dependencies its export lists.
-//! They are not run here: the same tests, of the same file, run in `cargo
-//! test --workspace`, and building and running them per export (tokio with
-//! `test-util` and each export's own features, built and linked) took 140
-//! of this check's 430 CPU-seconds.
+//! The exports whose `[dependencies]` are the same are built together, each
+//! group by a `cargo build` of its own at the lowest CPU priority, so that
+//! each export is built with exactly the features it lists; the groups
+//! share one target directory under the repository's
+//! (`target/export-check`), where a dependency with the same features is
+//! built once. Each export runs as soon as it is built, on the real clock,
+//! HTTP examples against the workspace's httpbin started once on a free
+//! port, and its output is compared with its golden file. Then the tests of
+//! an export whose file has some are checked (`cargo check --tests`) with
+//! only the dev-dependencies its export lists. They are not run here: the
+//! same tests, of the same file, run in `cargo test --workspace`.
+//!
+//! This costs about what one build of all the exports together followed by
+//! a check of each group cost (280 CPU-s from nothing), takes 190 s alone
+//! instead of 330, since each export runs as soon as it is built, and runs
+//! each example as built with the features it lists, not with the union of
+//! everyone's.
 //! A failure names the example and shows the compiler's errors or the diff;
 //! the throwaway workspace is then kept for a closer look.
 
@@ -29,6 +33,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use proc::cargo::{Build, Stderr};
@@ -56,8 +61,6 @@ enum Verdict {
     /// The build produced no binary for it, and no error of its own: what
     /// failed instead (a dependency, or cargo itself).
     NotBuilt(String),
-    /// It compiles with the features other exports turn on, not with its own.
-    LacksFeatures(String),
     Failed {
         exit: Exit,
         stderr: String,
@@ -104,12 +107,12 @@ impl Report {
                 return format!("PASS {}{elapsed}: {}", self.id, golden::describe_late(late));
             }
             Verdict::CantStandAlone(_) => "can't be exported".to_owned(),
-            Verdict::DoesNotCompile(_) => "does not compile as a project of its own".to_owned(),
-            Verdict::NotBuilt(_) => "was not built".to_owned(),
-            Verdict::LacksFeatures(_) => {
-                "compiles only with features other exports turn on: its Cargo.toml lacks one"
+            Verdict::DoesNotCompile(_) => {
+                "does not compile as a project of its own, with only the crates and features its \
+                 Cargo.toml lists"
                     .to_owned()
             }
+            Verdict::NotBuilt(_) => "was not built".to_owned(),
             Verdict::Failed { exit, .. } => match exit {
                 Exit::Code(code) => format!("exited with code {code}"),
                 Exit::Signal(signal) => format!("killed by signal {signal}"),
@@ -132,9 +135,9 @@ impl Report {
             Verdict::CantStandAlone(why) => {
                 let _ = writeln!(text, "  {why}");
             }
-            Verdict::DoesNotCompile(errors)
-            | Verdict::NotBuilt(errors)
-            | Verdict::LacksFeatures(errors) => text.push_str(&indent(errors)),
+            Verdict::DoesNotCompile(errors) | Verdict::NotBuilt(errors) => {
+                text.push_str(&indent(errors));
+            }
             Verdict::Failed { stderr, .. } if !stderr.trim().is_empty() => {
                 text.push_str("  stderr:\n");
                 text.push_str(&indent(stderr));
@@ -213,87 +216,20 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
         scratch.path().display(),
         target_dir.display()
     );
-    let mut general = Vec::new();
 
-    // 1. One build of them all: each dependency once, with the union of
-    // the features the exports ask for. Every build here is at the lowest
-    // CPU priority: only the runs on the real clock must keep time, so in a
-    // busy CI they come first.
-    let phase = Instant::now();
-    let build = cargo(
-        scratch.path(),
-        &target_dir,
-        &["build", "--workspace", "--bins", "--keep-going"],
-    )?;
-    eprintln!("built in {:.1}s", phase.elapsed().as_secs_f64());
-    // With every example refused before the build, there is nothing to build.
-    if !build.success() && build.errors.is_empty() && !members.is_empty() {
-        general.push(format!(
-            "`cargo build` of the exports failed before compiling them:\n{}",
-            indent(&build.stderr)
-        ));
-    }
-    if build.success() {
-        general.extend(new_crates(&scratch.path().join("Cargo.lock"), &lock)?);
-    }
-    for member in &members {
-        let verdict = if let Some(errors) = build.errors.get(&member.package) {
-            Some(Verdict::DoesNotCompile(errors.join("\n")))
-        } else if !build.binaries.contains_key(&member.package) {
-            Some(Verdict::NotBuilt(other_errors(&build, &members)))
-        } else {
-            None
-        };
-        if let Some(verdict) = verdict {
-            let report = Report::new(member.export.id(), verdict);
-            println!("{}", report.summary());
-            reports.insert(report.id.clone(), report);
-        }
-    }
-
-    // 2. Run them, on the real clock, against their golden files. At the
-    // same time, at the lowest CPU priority so that the runs keep time:
-    //
-    // 3. The shared build gives every export the union of everyone's
-    // features, which would hide a feature one export lacks. So each export
-    // is also checked with only its own: those with the same
-    // `[dependencies]` together, each group in a `cargo check` of its own.
-    // Dependencies with the same features are checked once; only the
-    // distinct feature sets cost anything.
-    //
-    // 4. Tests, with only the dev-dependencies each export lists.
-    //
-    // One cargo at a time kept about 1.2 of two CPUs busy, and two can't
-    // share a target directory, so 3 and 4 go in two lanes: the groups that
-    // build C (ring, for rustls; SQLite), and the tests, in the target
-    // directory where the shared build already compiled that C; the other
-    // groups in a second one.
-    let phase = Instant::now();
-    let built: Vec<&Member> = members
-        .iter()
-        .filter(|member| !reports.contains_key(&member.export.id()))
-        .collect();
-    let server = if built
-        .iter()
-        .any(|member| member.export.kind == Kind::BaseUrl)
-    {
-        Some(workspace.start_httpbin()?)
-    } else {
-        None
-    };
-    let url = server.as_ref().map(Httpbin::url);
+    // Exports with the same `[dependencies]` lines give every dependency the
+    // same features: each such group is built on its own, with nothing
+    // another export turns on, and a dependency with the same features in
+    // several groups is built once, in one target directory.
     let mut groups: BTreeMap<String, Vec<&Member>> = BTreeMap::new();
-    for member in &built {
+    for member in &members {
         groups
             .entry(dependency_key(&member.export))
             .or_default()
             .push(member);
     }
-    let (builds_c, plain): (Vec<&Vec<&Member>>, Vec<&Vec<&Member>>) = groups
-        .values()
-        .partition(|group| group.iter().any(|member| builds_c_code(&member.export)));
     let mut test_groups: BTreeMap<String, Vec<&Member>> = BTreeMap::new();
-    for member in built
+    for member in members
         .iter()
         .filter(|member| has_tests(&member.export.source))
     {
@@ -302,85 +238,79 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
             .or_default()
             .push(member);
     }
-    let tested: usize = test_groups.values().map(Vec::len).sum();
-    let (tests_build_c, plain_tests): (Vec<&Vec<&Member>>, Vec<&Vec<&Member>>) = test_groups
-        .values()
-        .partition(|group| group.iter().any(|member| builds_c_code(&member.export)));
-    let second_target_dir = target_dir.with_file_name("export-check-2");
-    let (ran, first_lane, second_lane) = std::thread::scope(|scope| {
+    let server = if members
+        .iter()
+        .any(|member| member.export.kind == Kind::BaseUrl)
+    {
+        Some(workspace.start_httpbin()?)
+    } else {
+        None
+    };
+    let url = server.as_ref().map(Httpbin::url);
+    let golden_root = workspace.golden_root();
+
+    // 1. The groups built one after another, at the lowest CPU priority;
+    // 2. meanwhile each export, once built, runs on the real clock and its
+    // output is compared with its golden file;
+    // 3. then the tests of each export that has some are checked.
+    let (to_run, built) = mpsc::channel::<(&Member, PathBuf)>();
+    let (builds, tests, ran) = std::thread::scope(|scope| {
         let runs = scope.spawn(|| {
-            let run = |member: &Member| {
-                run_one(
-                    member,
-                    &build,
-                    url,
-                    options.timeout,
-                    &workspace.golden_root(),
-                )
+            let run = |(member, binary): (&Member, PathBuf)| {
+                run_one(member, &binary, url, options.timeout, &golden_root)
             };
-            let ran = parallel(built.clone(), options.jobs, run, |report| {
+            parallel(built, options.jobs, run, |report| {
                 if !report.passed() {
                     println!("{}", report.summary());
                 }
-            });
-            eprintln!("ran in {:.1}s", phase.elapsed().as_secs_f64());
-            ran
+            })
         });
-        // The tests' checks go where their dependencies' C was compiled.
-        let second = scope.spawn(|| {
-            let mut failed = check_groups(
-                scratch.path(),
-                &second_target_dir,
-                &plain,
-                &members,
-                Targets::Bins,
-            )?;
-            failed.extend(check_groups(
-                scratch.path(),
-                &second_target_dir,
-                &plain_tests,
-                &members,
-                Targets::Tests,
-            )?);
-            Ok::<_, Error>(failed)
-        });
-        let first = check_groups(
+        let phase = Instant::now();
+        // Takes the sender, and drops it when done: the runs end then.
+        let builds = build_groups(
             scratch.path(),
             &target_dir,
-            &builds_c,
+            &groups,
             &members,
-            Targets::Bins,
-        )
-        .and_then(|mut failed| {
-            failed.extend(check_groups(
-                scratch.path(),
-                &target_dir,
-                &tests_build_c,
-                &members,
-                Targets::Tests,
-            )?);
-            Ok(failed)
-        });
-        let second = second
-            .join()
-            .unwrap_or_else(|_| Err("the second lane of checks panicked".into()));
+            &lock,
+            to_run,
+        );
         eprintln!(
-            "checked {} dependency sets apart, and the tests of {tested} exports, in two \
-             lanes, in {:.1}s",
+            "built {} exports in {} groups in {:.1}s, each run once built",
+            members.len(),
             groups.len(),
+            phase.elapsed().as_secs_f64()
+        );
+        let phase = Instant::now();
+        let tests = match builds {
+            Ok(_) => check_tests(scratch.path(), &target_dir, &test_groups, &members),
+            Err(_) => Ok(Vec::new()),
+        };
+        eprintln!(
+            "checked the tests of {} exports in {} groups in {:.1}s",
+            test_groups.values().map(Vec::len).sum::<usize>(),
+            test_groups.len(),
             phase.elapsed().as_secs_f64()
         );
         let ran = runs
             .join()
             .map_err(|_| Error::from("the runs of the exports panicked"));
-        (ran, first, second)
+        (builds, tests, ran)
     });
     drop(server);
+    let Built {
+        failed,
+        problems: general,
+    } = builds?;
+    for (member, verdict) in failed {
+        fail(&mut reports, member, verdict);
+    }
     for report in ran? {
         reports.insert(report.id.clone(), report);
     }
-    // A run's failure is the one reported: it is what a reader meets first.
-    for (member, verdict) in first_lane?.into_iter().chain(second_lane?) {
+    // A build's or a run's failure is the one reported: it is what a reader
+    // meets first.
+    for (member, verdict) in tests? {
         if reports.get(&member.export.id()).is_some_and(Report::passed) {
             fail(&mut reports, member, verdict);
         }
@@ -426,15 +356,6 @@ fn dependency_key(export: &Export) -> String {
         .join("\n")
 }
 
-/// Whether an export's dependencies compile C: rustls (through ring) or
-/// rusqlite (SQLite, bundled).
-fn builds_c_code(export: &Export) -> bool {
-    export
-        .dependencies
-        .iter()
-        .any(|dependency| ["rustls", "rusqlite"].contains(&dependency.name.as_str()))
-}
-
 /// What decides the features of an export's dependencies in its tests:
 /// its `[dependencies]` and `[dev-dependencies]` lines.
 fn test_dependency_key(export: &Export) -> String {
@@ -446,50 +367,83 @@ fn test_dependency_key(export: &Export) -> String {
     key
 }
 
-/// What [`check_groups`] checks of each export.
-#[derive(Clone, Copy)]
-enum Targets {
-    /// Its binary, with only its `[dependencies]`.
-    Bins,
-    /// Its tests, with its `[dev-dependencies]` too.
-    Tests,
+/// What [`build_groups`] found besides the exports it built.
+struct Built<'a> {
+    /// The exports that were not built, each with why.
+    failed: Vec<(&'a Member, Verdict)>,
+    /// What is wrong with the build as a whole.
+    problems: Vec<String>,
 }
 
-/// `cargo check` of each group of exports, one after another, with only the
-/// group's own dependencies: the exports that fail it, each with why.
-fn check_groups<'a>(
+/// `cargo build` of each group of exports, one after another, each with
+/// only the group's own dependencies; every export built is sent to
+/// `to_run` at once.
+fn build_groups<'a>(
     root: &Path,
     target_dir: &Path,
-    groups: &[&Vec<&'a Member>],
+    groups: &BTreeMap<String, Vec<&'a Member>>,
     members: &[Member],
-    targets: Targets,
+    workspace_lock: &Path,
+    to_run: mpsc::Sender<(&'a Member, PathBuf)>,
+) -> Result<Built<'a>, Error> {
+    let mut built = Built {
+        failed: Vec::new(),
+        problems: Vec::new(),
+    };
+    for group in groups.values() {
+        let mut args = vec!["build", "--bins", "--keep-going"];
+        for member in group {
+            args.extend(["--package", member.package.as_str()]);
+        }
+        let build = cargo(root, target_dir, &args)?;
+        for member in group {
+            if let Some(errors) = build.errors.get(&member.package) {
+                built
+                    .failed
+                    .push((*member, Verdict::DoesNotCompile(errors.join("\n"))));
+            } else if let Some(binary) = build.binaries.get(&member.package) {
+                // The runs end only once the builds have, so they are
+                // there to take it.
+                let _ = to_run.send((*member, binary.clone()));
+            } else {
+                built
+                    .failed
+                    .push((*member, Verdict::NotBuilt(other_errors(&build, members))));
+            }
+        }
+    }
+    // Cargo has resolved the exports' dependencies by now.
+    if !groups.is_empty() {
+        built
+            .problems
+            .extend(new_crates(&root.join("Cargo.lock"), workspace_lock)?);
+    }
+    Ok(built)
+}
+
+/// `cargo check --tests` of each group of exports that have tests, one
+/// after another, with only the group's own dependencies and
+/// dev-dependencies: the exports whose tests fail it, each with why.
+fn check_tests<'a>(
+    root: &Path,
+    target_dir: &Path,
+    groups: &BTreeMap<String, Vec<&'a Member>>,
+    members: &[Member],
 ) -> Result<Vec<(&'a Member, Verdict)>, Error> {
     let mut failed = Vec::new();
-    for group in groups {
-        let mut args = vec![
-            "check",
-            match targets {
-                Targets::Bins => "--bins",
-                Targets::Tests => "--tests",
-            },
-        ];
-        for member in group.iter() {
+    for group in groups.values() {
+        let mut args = vec!["check", "--tests"];
+        for member in group {
             args.extend(["--package", member.package.as_str()]);
         }
         let checked = cargo(root, target_dir, &args)?;
-        for member in group.iter() {
+        for member in group {
             let errors = match checked.errors.get(&member.package) {
                 Some(errors) => errors.join("\n"),
                 None if checked.success() => continue,
                 None => other_errors(&checked, members),
             };
-            failed.push((
-                *member,
-                match targets {
-                    Targets::Bins => Verdict::LacksFeatures(errors),
-                    Targets::Tests => Verdict::TestsDoNotCompile(errors),
-                },
-            ));
+            failed.push((*member, Verdict::TestsDoNotCompile(errors)));
         }
     }
     Ok(failed)
@@ -597,7 +551,7 @@ fn registry_packages(lock: &Path) -> Result<Vec<(String, String)>, Error> {
 /// Runs one built export and compares what it printed with its golden file.
 fn run_one(
     member: &Member,
-    build: &Build,
+    binary: &Path,
     server: Option<&str>,
     timeout: Duration,
     golden_root: &Path,
@@ -607,9 +561,6 @@ fn run_one(
         id: id.clone(),
         verdict,
         elapsed,
-    };
-    let Some(binary) = build.binaries.get(&member.package) else {
-        return report(Verdict::NotBuilt(String::new()), None);
     };
     let mut command = Command::new(binary);
     if member.export.kind == Kind::BaseUrl
