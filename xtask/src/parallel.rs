@@ -5,27 +5,21 @@ use std::sync::Mutex;
 
 /// Runs `work` on every item with up to `jobs` threads. `done` sees each
 /// result as soon as it is ready; the results come back in the items' order.
-/// The items may arrive while the work goes on: from a channel's receiver,
-/// a thread that waits for the next one holds the others back only until
-/// it comes.
-pub fn parallel<I, R>(
-    items: I,
+pub fn parallel<T, R>(
+    items: Vec<T>,
     jobs: usize,
-    work: impl Fn(I::Item) -> R + Sync,
+    work: impl Fn(T) -> R + Sync,
     done: impl Fn(&R) + Sync,
 ) -> Vec<R>
 where
-    I: IntoIterator,
-    I::IntoIter: Send,
+    T: Send,
     R: Send,
 {
-    let items = items.into_iter();
-    // No more threads than items, when the iterator knows how many.
-    let most = items.size_hint().1.unwrap_or(usize::MAX).max(1);
-    let queue = Mutex::new(items.enumerate());
-    let results = Mutex::new(Vec::new());
+    let total = items.len();
+    let queue = Mutex::new(items.into_iter().enumerate());
+    let results = Mutex::new(Vec::with_capacity(total));
     std::thread::scope(|scope| {
-        for _ in 0..jobs.clamp(1, most) {
+        for _ in 0..jobs.clamp(1, total.max(1)) {
             scope.spawn(|| {
                 loop {
                     let next = queue
@@ -54,21 +48,7 @@ mod tests {
 
     #[test]
     fn parallel_keeps_the_order_of_its_items() {
-        let squares = parallel(0..50u64, 4, |n| n * n, |_| {});
-        assert_eq!(squares, (0..50u64).map(|n| n * n).collect::<Vec<_>>());
-    }
-
-    #[test]
-    fn parallel_takes_items_as_they_come() {
-        let (sender, receiver) = std::sync::mpsc::channel();
-        let squares = std::thread::scope(|scope| {
-            let squares = scope.spawn(|| parallel(receiver, 4, |n: u64| n * n, |_| {}));
-            for n in 0..50u64 {
-                sender.send(n).unwrap();
-            }
-            drop(sender);
-            squares.join().unwrap()
-        });
+        let squares = parallel((0..50u64).collect(), 4, |n| n * n, |_| {});
         assert_eq!(squares, (0..50u64).map(|n| n * n).collect::<Vec<_>>());
     }
 }

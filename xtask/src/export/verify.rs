@@ -14,18 +14,17 @@
 //! each export is built with exactly the features it lists; the groups
 //! share one target directory under the repository's
 //! (`target/export-check`), where a dependency with the same features is
-//! built once. Each export runs as soon as it is built, on the real clock,
-//! HTTP examples against the workspace's httpbin started once on a free
-//! port, and its output is compared with its golden file. Then the tests of
-//! an export whose file has some are built (`cargo build --tests`) with
-//! only the dev-dependencies its export lists. They are not run here: the
-//! same tests, of the same file, run in `cargo test --workspace`.
+//! built once. The tests of an export whose file has some are built too
+//! (`cargo build --tests`), with only the dev-dependencies its export
+//! lists; they are not run here: the same tests, of the same file, run in
+//! `cargo test --workspace`. Then each export runs on the real clock, HTTP
+//! examples against the workspace's httpbin started once on a free port,
+//! and its output is compared with its golden file.
 //!
 //! This costs a little less than one build of all the exports together
 //! followed by a check of each group did (265 CPU-s from nothing, against
-//! 280), takes 180 s alone instead of 330, since each export runs as soon
-//! as it is built, and runs each example as built with the features it
-//! lists, not with the union of everyone's.
+//! 280), and runs each example as built with the features it lists, not
+//! with the union of everyone's.
 //! A failure names the example and shows the compiler's errors or the diff;
 //! the throwaway workspace is then kept for a closer look.
 
@@ -33,7 +32,6 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use proc::cargo::{Build, Stderr};
@@ -249,68 +247,53 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
     let url = server.as_ref().map(Httpbin::url);
     let golden_root = workspace.golden_root();
 
-    // 1. The groups built one after another, at the lowest CPU priority;
-    // 2. meanwhile each export, once built, runs on the real clock and its
-    // output is compared with its golden file;
-    // 3. then the tests of each export that has some are built.
-    let (to_run, built) = mpsc::channel::<(&Member, PathBuf)>();
-    let (builds, tests, ran) = std::thread::scope(|scope| {
-        let runs = scope.spawn(|| {
-            let run = |(member, binary): (&Member, PathBuf)| {
-                run_one(member, &binary, url, options.timeout, &golden_root)
-            };
-            parallel(built, options.jobs, run, |report| {
-                if !report.passed() {
-                    println!("{}", report.summary());
-                }
-            })
-        });
-        let phase = Instant::now();
-        // Takes the sender, and drops it when done: the runs end then.
-        let builds = build_groups(
-            scratch.path(),
-            &target_dir,
-            &groups,
-            &members,
-            &lock,
-            to_run,
-        );
-        eprintln!(
-            "built {} exports in {} groups in {:.1}s, each run once built",
-            members.len(),
-            groups.len(),
-            phase.elapsed().as_secs_f64()
-        );
-        let phase = Instant::now();
-        let tests = match builds {
-            Ok(_) => build_tests(scratch.path(), &target_dir, &test_groups, &members),
-            Err(_) => Ok(Vec::new()),
-        };
-        eprintln!(
-            "built the tests of {} exports in {} groups in {:.1}s",
-            test_groups.values().map(Vec::len).sum::<usize>(),
-            test_groups.len(),
-            phase.elapsed().as_secs_f64()
-        );
-        let ran = runs
-            .join()
-            .map_err(|_| Error::from("the runs of the exports panicked"));
-        (builds, tests, ran)
-    });
-    drop(server);
+    // 1. The groups built one after another, then the tests of each export
+    // that has some, at the lowest CPU priority.
+    let phase = Instant::now();
     let Built {
+        binaries,
         failed,
         problems: general,
-    } = builds?;
+    } = build_groups(scratch.path(), &target_dir, &groups, &members, &lock)?;
+    eprintln!(
+        "built {} exports in {} groups in {:.1}s",
+        members.len(),
+        groups.len(),
+        phase.elapsed().as_secs_f64()
+    );
+    let phase = Instant::now();
+    let tests = build_tests(scratch.path(), &target_dir, &test_groups, &members)?;
+    eprintln!(
+        "built the tests of {} exports in {} groups in {:.1}s",
+        test_groups.values().map(Vec::len).sum::<usize>(),
+        test_groups.len(),
+        phase.elapsed().as_secs_f64()
+    );
+
+    // 2. Then each export runs on the real clock, and its output is
+    // compared with its golden file, with nothing of this check building
+    // beside it: in one CI run of three, exports run while the next groups
+    // were built printed times two and three tenths of a second late.
+    let phase = Instant::now();
+    let run = |(member, binary): (&Member, PathBuf)| {
+        run_one(member, &binary, url, options.timeout, &golden_root)
+    };
+    let ran = parallel(binaries, options.jobs, run, |report| {
+        if !report.passed() {
+            println!("{}", report.summary());
+        }
+    });
+    eprintln!("ran them in {:.1}s", phase.elapsed().as_secs_f64());
+    drop(server);
     for (member, verdict) in failed {
         fail(&mut reports, member, verdict);
     }
-    for report in ran? {
+    for report in ran {
         reports.insert(report.id.clone(), report);
     }
     // A build's or a run's failure is the one reported: it is what a reader
     // meets first.
-    for (member, verdict) in tests? {
+    for (member, verdict) in tests {
         if reports.get(&member.export.id()).is_some_and(Report::passed) {
             fail(&mut reports, member, verdict);
         }
@@ -367,8 +350,10 @@ fn test_dependency_key(export: &Export) -> String {
     key
 }
 
-/// What [`build_groups`] found besides the exports it built.
+/// What [`build_groups`] made.
 struct Built<'a> {
+    /// Each export built, and its binary.
+    binaries: Vec<(&'a Member, PathBuf)>,
     /// The exports that were not built, each with why.
     failed: Vec<(&'a Member, Verdict)>,
     /// What is wrong with the build as a whole.
@@ -376,17 +361,16 @@ struct Built<'a> {
 }
 
 /// `cargo build` of each group of exports, one after another, each with
-/// only the group's own dependencies; every export built is sent to
-/// `to_run` at once.
+/// only the group's own dependencies.
 fn build_groups<'a>(
     root: &Path,
     target_dir: &Path,
     groups: &BTreeMap<String, Vec<&'a Member>>,
     members: &[Member],
     workspace_lock: &Path,
-    to_run: mpsc::Sender<(&'a Member, PathBuf)>,
 ) -> Result<Built<'a>, Error> {
     let mut built = Built {
+        binaries: Vec::new(),
         failed: Vec::new(),
         problems: Vec::new(),
     };
@@ -402,9 +386,7 @@ fn build_groups<'a>(
                     .failed
                     .push((*member, Verdict::DoesNotCompile(errors.join("\n"))));
             } else if let Some(binary) = build.binaries.get(&member.package) {
-                // The runs end only once the builds have, so they are
-                // there to take it.
-                let _ = to_run.send((*member, binary.clone()));
+                built.binaries.push((*member, binary.clone()));
             } else {
                 built
                     .failed
