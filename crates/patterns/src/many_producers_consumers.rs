@@ -7,8 +7,8 @@
 //! dropped (`main` must drop its own too): every consumer sees `None` once the
 //! queue is drained, and nothing is lost. The channel holds at most five
 //! items. Consumers share the one `Receiver` behind a fair
-//! `tokio::sync::Mutex`. The random delays come from a seed under which no
-//! two timers tie.
+//! `tokio::sync::Mutex`. The random delays come from a seed under which the
+//! lines come out in the same order on a busy machine too.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "Producer-Consumer Pattern"
@@ -99,7 +99,11 @@ pub async fn run() -> anyhow::Result<()> {
 // The demonstration's timing: random delays from a seeded generator, so
 // every run prints the same lines.
 
-const SEED: u64 = 6;
+/// A seed under which the lines come out in the same order with each sleep
+/// up to 50 ms late (3,000 runs with random lateness, in a search over
+/// seeds); under the seed this had before, 20 ms could hand an item to
+/// another consumer, and on a machine with two CPU hogs the twin did.
+const SEED: u64 = 210;
 
 /// A random delay within `range`, in whole steps of 20 ms.
 fn random_delay(rng: &mut ChaCha8Rng, range: RangeInclusive<u64>) -> Duration {
