@@ -6,8 +6,8 @@
 //! fails with "no such table". Here `AsyncSqlite` owns one connection behind a
 //! `tokio::sync::Mutex`, locked before the call goes to the blocking pool, so
 //! a waiting call takes no thread. A closure says what each call wants, with
-//! parameters, never formatted SQL; a transaction it leaves open is rolled
-//! back before the next call.
+//! parameters, never formatted SQL; a transaction it leaves open, returning
+//! or panicking, is rolled back before the next call.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -16,6 +16,7 @@
 //!   "Good Use Cases (I/O-Bound Operations)"
 //!   (database queries)
 
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 
 use futures::future::join_all;
@@ -57,16 +58,22 @@ impl AsyncSqlite {
     {
         let mut connection = Arc::clone(&self.connection).lock_owned().await;
         spawn_blocking(move || {
-            let result = f(&mut connection).map_err(DbError::from);
+            // A panic is caught only to roll back first, then goes on.
+            let outcome = panic::catch_unwind(AssertUnwindSafe(|| f(&mut connection)));
             // A call is one transaction at most. SQLite keeps a transaction
-            // open after a statement inside it fails, and `f` may return
-            // before its `COMMIT`: rolled back here, on this thread, so the
-            // next call never starts inside it.
-            if connection.is_autocommit() {
-                return result;
+            // open after a statement inside it fails, and `f` may return, or
+            // panic, before its `COMMIT`: rolled back here, on this thread,
+            // so the next call never starts inside it.
+            let rolled_back =
+                (!connection.is_autocommit()).then(|| connection.execute_batch("ROLLBACK"));
+            let result = outcome
+                .unwrap_or_else(|panic| panic::resume_unwind(panic))
+                .map_err(DbError::from);
+            match rolled_back {
+                None => result,
+                Some(Ok(())) => result.and(Err(DbError::OpenTransaction)),
+                Some(Err(error)) => Err(error.into()),
             }
-            connection.execute_batch("ROLLBACK")?;
-            result.and(Err(DbError::OpenTransaction))
         })
         .await?
     }
@@ -229,5 +236,28 @@ mod tests {
             "{uncommitted:?}"
         );
         assert_eq!(names(&db).await, ["Alice"]);
+    }
+
+    /// A call that panics inside a transaction: the panic comes back as
+    /// the task's, and what it wrote is rolled back before the next call.
+    #[tokio::test]
+    async fn a_transaction_a_panic_interrupted_is_rolled_back() {
+        let db = users_table().await;
+        let panicked = db
+            .call(|connection| -> rusqlite::Result<()> {
+                connection.execute_batch(
+                    "BEGIN; INSERT INTO users (name, email) VALUES ('Eve', 'eve@example.com');",
+                )?;
+                panic!("a bug halfway through the transaction");
+            })
+            .await;
+        assert!(
+            matches!(&panicked, Err(DbError::Failed(error)) if error.is_panic()),
+            "{panicked:?}"
+        );
+        db.insert_users(vec![("Bob", "bob@example.com")])
+            .await
+            .unwrap();
+        assert_eq!(names(&db).await, ["Alice", "Bob"]);
     }
 }
