@@ -18,12 +18,16 @@
 //! ```
 //!
 //! A release build needs debug info for files and lines (`debug =
-//! "line-tables-only"`). Elsewhere, or without those lines, `TaskDumps`
-//! says why there is no dump; tokio-console, which needs the same cfg, shows
-//! each task's state on every platform. On the multi-thread runtime, Tokio
-//! 1.54 can wedge a worker once a dump has given up waiting for one
-//! (tokio-rs/tokio#8370, not yet released): here a second dump sometimes
-//! hung the shutdown. See the book's page "Why is my program stuck?".
+//! "line-tables-only"`). Elsewhere, or without those lines, `TaskDumps` says
+//! why there is no dump; tokio-console shows each task's state everywhere.
+//! See the book's page "Why is my program stuck?".
+//!
+//! What not to undo when you copy it:
+//! - The time limit on each dump: a dump waits for every worker, and one
+//!   stuck in a blocking call never answers.
+//! - One dump at a time (`TaskDumps` waits again for one that outlived its
+//!   limit): on the multi-thread runtime a second spins a core, and Tokio
+//!   1.54 can wedge a worker once a dump gave up (tokio-rs/tokio#8370).
 
 use std::io;
 use std::sync::Arc;
