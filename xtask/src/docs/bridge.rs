@@ -1,7 +1,7 @@
 //! The book's part for the `bridge` section ([`crate::lessons`]): a chapter
 //! page, a page per lesson showing its Python and its Rust side by side
-//! with what the program prints, and the hand-written recipe
-//! `docs/src/bridge/hot-path.md`, which the part lists last.
+//! with what the program prints, and the recipe written by hand in
+//! `docs/templates/bridge/hot-path.md`, which the part lists last.
 //!
 //! A lesson's page is made like an example's: the summary and explanation
 //! from the `//!` header of its Rust file, the files themselves and the
@@ -19,7 +19,8 @@ use crate::Error;
 use crate::lessons::{Bridge, SECTION};
 use crate::workspace::Workspace;
 
-/// The recipe, written by hand, relative to `docs/src`.
+/// The recipe, written by hand in `docs/templates` and written out to
+/// `docs/src` with the files it includes, relative to `docs/src`.
 pub(super) const RECIPE: (&str, &str) = (
     "Move a hot path of your asyncio service to Rust",
     "bridge/hot-path.md",

@@ -119,6 +119,7 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
         PathBuf::from("exercises.md"),
         format!("{MARKER}\n{}", exercises_page::page(&shipped)?),
     );
+    files.extend(templates(workspace)?);
     let readme_table = readme_table(workspace, &sections, &bridge);
     Ok(Book {
         files,
@@ -126,6 +127,44 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
         readme_chart: readme_chart(workspace)?,
         notes: exercises::shipped::notes(&shipped),
     })
+}
+
+/// Where the pages written by hand that include files live, relative to
+/// the workspace root: each `docs/templates/<page>` is written to
+/// `docs/src/<page>` ([`templates`]).
+pub(super) const TEMPLATES: &str = "docs/templates";
+
+/// The pages written by hand that include files: each is written to
+/// `docs/src` under the same path, as a generated page is, with what it
+/// includes written out ([`on_disk`]), so that it reads whole on GitHub,
+/// where mdBook does not run.
+fn templates(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>, Error> {
+    let root = workspace.root().join(TEMPLATES);
+    let mut pages = Vec::new();
+    let mut pending = vec![root.clone()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|extension| extension == "md")
+                && let Ok(relative) = path.strip_prefix(&root)
+            {
+                let text = read(&path)?;
+                pages.push((
+                    relative.to_path_buf(),
+                    format!(
+                        "{MARKER}\n<!-- Written from {TEMPLATES}/{}: edit that file. -->\n{text}",
+                        relative.display()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(pages)
 }
 
 /// What a generated file of `book` holds on disk: a page's `{{#include}}`s

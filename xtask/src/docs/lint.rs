@@ -43,6 +43,7 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
             Ok(text) => {
                 problems.extend(broken_links(&root, Path::new(page), &text, book));
                 problems.extend(missing_includes(&root, Path::new(page), &text));
+                problems.extend(includes_by_hand(Path::new(page), &text));
                 problems.extend(ragged_tables(Path::new(page), &text));
             }
             Err(_) => problems.push(format!("docs/src/{page} is missing")),
@@ -134,6 +135,25 @@ fn missing_includes(root: &Path, page: &Path, text: &str) -> Vec<String> {
         }
     }
     problems
+}
+
+/// An `{{#include}}` line on a page written by hand: where mdBook does
+/// not run (on GitHub) the reader sees the line instead of the file.
+fn includes_by_hand(page: &Path, text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|line| line.trim_start().starts_with("{{#include "))
+        .map(|line| {
+            format!(
+                "docs/src/{}: `{}` shows as it is where mdBook does not run (on GitHub); \
+                 move the page to {}/{}, and `cargo xtask docs` writes it here with the file \
+                 written out",
+                page.display(),
+                line.trim(),
+                super::generate::TEMPLATES,
+                page.display()
+            )
+        })
+        .collect()
 }
 
 fn normalize(path: &Path) -> PathBuf {
@@ -430,6 +450,21 @@ mod tests {
         assert_eq!(
             problems,
             ["docs/src/basics/page.md: {{#include ../gone.rs}} names a file that does not exist"]
+        );
+    }
+
+    #[test]
+    fn an_include_on_a_page_written_by_hand_is_reported() {
+        let text = "```rust\n{{#include ../code.rs}}\n```\nSee `{{#include}}` above.";
+        let problems = includes_by_hand(Path::new("bridge/page.md"), text);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].starts_with("docs/src/bridge/page.md: `{{#include ../code.rs}}`"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[0].contains("docs/templates/bridge/page.md"),
+            "{problems:?}"
         );
     }
 
