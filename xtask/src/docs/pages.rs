@@ -247,9 +247,10 @@ pub(super) fn example_page(
         }
     };
     let provider = if export.dependencies.iter().any(|d| d.name == "rustls") {
-        " Before that it installs rustls's `ring` provider, which reqwest built with \
-         `rustls-no-provider` needs before its first `https://` request; a program that only \
-         talks plain `http://` can leave `rustls` and `rustls-no-provider` out."
+        " Before that it installs rustls's `ring` provider: reqwest built with \
+         `rustls-no-provider` panics when it builds a `Client` with none installed, even one \
+         that only talks plain `http://`. Such a program can leave TLS out instead: `rustls`, \
+         reqwest's `rustls-no-provider` and the provider line go together."
     } else {
         ""
     };

@@ -314,12 +314,13 @@ impl Export {
                  `https://httpbin.org` over the internet. The bodies of some routes differ \
                  from server to server, so the output may differ from the workspace's golden \
                  file in those lines.\n\n\
-                 TLS is only for `https://` URLs: reqwest is built with rustls \
-                 (`rustls-no-provider`) and `main.rs` installs the `ring` provider. A program \
-                 that only talks plain `http://` can leave TLS out: remove `rustls` from \
-                 `Cargo.toml` and `rustls-no-provider` from reqwest's features, and delete the \
-                 provider line from `main.rs`; the build then compiles neither rustls nor \
-                 ring.\n",
+                 TLS is only for `https://` URLs, but while reqwest is built with rustls \
+                 (`rustls-no-provider`) it panics when it builds a `Client` with no crypto \
+                 provider installed, plain `http://` or not: that is why `main.rs` installs \
+                 the `ring` provider first. A program that only talks plain `http://` can \
+                 leave TLS out, all three parts together: remove `rustls` from `Cargo.toml`, \
+                 `rustls-no-provider` from reqwest's features, and the provider line and its \
+                 comment from `main.rs`; the build then compiles neither rustls nor ring.\n",
             );
         } else {
             text.push_str("```sh\ncargo run\n```\n");
@@ -528,9 +529,10 @@ pub fn main_rs(section: &str, name: &str, kind: Kind, returns: Returns, reqwest:
     }
     if reqwest {
         text.push_str(
-            "    // reqwest is built with rustls but no crypto provider (see Cargo.toml): use\n\
-             \x20   // `ring`. This fails only if a provider is installed already. Only\n\
-             \x20   // https:// needs it: see the README to leave TLS out.\n\
+            "    // reqwest is built with rustls but no crypto provider (see Cargo.toml), so\n\
+             \x20   // building any Client, even for plain http://, panics until one is\n\
+             \x20   // installed: use `ring`. This fails only if a provider is installed\n\
+             \x20   // already. The README says how to leave TLS out, this line with it.\n\
              \x20   let _ = rustls::crypto::ring::default_provider().install_default();\n",
         );
     }
