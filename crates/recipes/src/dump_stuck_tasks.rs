@@ -9,7 +9,7 @@
 //! ```toml
 //! # Cargo.toml
 //! [target.'cfg(target_os = "linux")'.dependencies]
-//! tokio = { version = "1", features = ["taskdump"] }
+//! tokio = { version = "1.54", features = ["taskdump"] }
 //! [lints.rust]
 //! unexpected_cfgs = { level = "warn", check-cfg = ["cfg(tokio_unstable)"] }
 //! # .cargo/config.toml
@@ -132,7 +132,8 @@ mod dumps {
             .collect();
         symbols.reverse();
         let Some(last_own) = symbols.iter().rposition(|s| s.filename().is_some_and(own)) else {
-            return String::new();
+            return "  (no frame of this project's files: is it built without debug info?)\n"
+                .into();
         };
         let name = |symbol: &BacktraceSymbol| {
             let name = symbol.name_demangled().unwrap_or("?");
@@ -184,7 +185,8 @@ mod dumps {
     impl TaskDumps {
         /// Why there is no dump here.
         pub async fn dump(&mut self) -> String {
-            "no task dump: it needs Linux and `--cfg tokio_unstable` with tokio's `taskdump` feature\n"
+            "no task dump: it needs Linux and `--cfg tokio_unstable` with tokio's `taskdump` \
+             feature (a `RUSTFLAGS` variable replaces the rustflags of `.cargo/config.toml`)\n"
                 .into()
         }
     }

@@ -246,6 +246,20 @@ pub(super) fn example_page(
             "calls `run` from a plain `fn main`, since the example builds its own runtime"
         }
     };
+    // Plain `#[tokio::main]` starts the multi-thread runtime, which these
+    // features may not include: a reader who writes it meets a compile error.
+    let multi_thread = export
+        .dependencies
+        .iter()
+        .any(|d| d.name == "tokio" && d.features.iter().any(|f| f == "rt-multi-thread"));
+    let calling = if export.kind != Kind::Sync && !multi_thread {
+        format!(
+            "{calling} (`flavor = \"current_thread\"`: plain `#[tokio::main]` starts the \
+             multi-thread runtime, which needs Tokio's `rt-multi-thread` feature too)"
+        )
+    } else {
+        calling.to_owned()
+    };
     let provider = if export.dependencies.iter().any(|d| d.name == "rustls") {
         " Before that it installs rustls's `ring` provider: reqwest built with \
          `rustls-no-provider` panics when it builds a `Client` with none installed, even one \
@@ -258,12 +272,33 @@ pub(super) fn example_page(
         text,
         "## The code\n\n`{source}` is the whole program, shown below after its header. \
          `{command}` writes it out as a Cargo project of its own, whose `main.rs` {calling}.{provider} \
-         To use it in a project of yours instead, these are the dependencies it needs:\n\n\
+         To use it in a project of yours instead, these are the dependencies it needs{tests_only}:\n\n\
          ```toml\n{tables}```\n\n\
-         which these commands add:\n\n```sh\n{add}\n```\n\n\
+         which these commands add{by_hand}:\n\n```sh\n{add}\n```\n\n{config}\
          ```rust,ignore\n{{{{#include ../../../{source}:{start}:}}}}\n```\n\n",
         command = export.command(),
+        tests_only = if export.dev_dependencies.is_empty() {
+            ""
+        } else {
+            " (the `[dev-dependencies]` only for its tests)"
+        },
         tables = export.dependency_tables(),
+        config = if export.takes_task_dumps() {
+            format!(
+                "Beside `Cargo.toml`, it needs this `.cargo/config.toml`. A `RUSTFLAGS` \
+                 environment variable, when set, replaces its `rustflags`: add the cfg there \
+                 too, or the program builds without task dumps.\n\n\
+                 ```toml\n{}```\n\n",
+                crate::export::TASK_DUMP_CONFIG
+            )
+        } else {
+            String::new()
+        },
+        by_hand = if export.takes_task_dumps() {
+            " (`[lints.rust]` and `.cargo/config.toml` are written by hand)"
+        } else {
+            ""
+        },
         add = export.cargo_add().join("\n"),
         start = example.code_starts_at,
     );
