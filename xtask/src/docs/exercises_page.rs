@@ -24,7 +24,8 @@ pub fn page(shipped: &[(&str, Shipped)]) -> Result<String, Error> {
          and see the README's \"Exercises\" section for a walk through one exercise. Each \
          exercise below links to the example that shows how; `cargo run -p exercises -- hint \
          <name>` gives a nudge first, then the API to use, then the answer, one each time you \
-         run it.\n\n\
+         run it. The reference solutions are in the hidden directory `exercises/.solutions/`, \
+         for after you have tried.\n\n\
          | # | Exercise | What it asks | The example that shows how |\n\
          | --- | --- | --- | --- |\n",
     );

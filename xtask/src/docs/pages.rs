@@ -152,6 +152,20 @@ pub(super) fn link_book_pages(text: &str, topics: &[Topic]) -> Result<String, St
 pub(super) fn see_also(section: &SectionDoc, example: &ExampleDoc, topics: &[Topic]) -> String {
     let name = format!("{}/{}", section.name, example.name);
     let mut text = String::from("\n## See also\n\n");
+    // The exercises that practise it: the table of exercises links each to
+    // its example, and this is the way back.
+    for (index, exercise) in exercises::EXERCISES.iter().enumerate() {
+        if exercise.example == name {
+            let _ = writeln!(
+                text,
+                "- [Exercise {}](../exercises.md), `{}`, practises it: `cargo run -p exercises` \
+                 checks it, `cargo run -p exercises -- hint {}` gives a hint.",
+                index + 1,
+                exercise.name,
+                exercise.name
+            );
+        }
+    }
     for (topic, others) in topics::see_also(topics, &name) {
         let links: Vec<String> = others
             .iter()
