@@ -136,6 +136,9 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
 
     let mut results: Vec<_> = stream::iter(urls.iter().enumerate())
         .map(|(index, url)| {
+            // `async move` copies this reference into each future; moving the
+            // client itself would give it to the first one only. See "The
+            // Rust you need", `move`.
             let client = &client;
             async move {
                 let result = get_with_retry(client, url).await;

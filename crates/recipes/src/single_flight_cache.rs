@@ -121,6 +121,9 @@ pub async fn run() -> anyhow::Result<()> {
     let start = Instant::now();
     let users = SingleFlight::new(100, Duration::from_secs(1));
     let get = |key: &'static str| {
+        // `async move` copies this reference into each future; moving the
+        // cache itself would give it to the first one only. See "The Rust
+        // you need", `move`.
         let users = &users;
         async move {
             let result = users.get(&key, || load_user(key, start)).await;
