@@ -304,16 +304,7 @@ fn check(binary: &Path, case: Option<&str>, exercise: &Exercise, dir: &str) -> i
         End::Record(Record::Panicked) => {
             let _ = writeln!(report, "`{name}` panicked:");
             push_indented(&mut report, &stderr);
-            if let Some(todo) = panics(&stderr).iter().find(|panic| panic.is_todo()) {
-                report.push('\n');
-                prose(
-                    &mut report,
-                    &format!(
-                        "The `todo!()` at {} is still there: replace it with your code.",
-                        todo.at
-                    ),
-                );
-            }
+            push_panic_notes(&mut report, &panics(&stderr));
         }
         End::Record(Record::VirtualTimeout) => {
             prose(
@@ -458,6 +449,43 @@ fn push_task_panics(report: &mut String, panics: &[Panic]) {
             format!("{who} panicked at {}: {message}", panic.at)
         };
         prose(report, &what);
+    }
+}
+
+/// Appends, after the panic that ended a run, where it came from: a
+/// spawned task's panic handed back by its `JoinHandle` and unwrapped, and
+/// a `todo!()` left in place.
+fn push_panic_notes(report: &mut String, panics: &[Panic]) {
+    let first = panics.first();
+    // `handle.await.unwrap()` on a task that panicked: the task's panic
+    // comes back as `Err(JoinError::Panic(..))`, and the unwrap panics again.
+    if let [first, .., last] = panics
+        && last.message.contains("JoinError::Panic(")
+    {
+        report.push('\n');
+        prose(
+            report,
+            &format!(
+                "A task it spawned panicked first, at {}. Its `JoinHandle` handed that panic \
+                 back as `Err(JoinError::Panic(..))`, and the `unwrap` or `expect` at {} \
+                 panicked in turn, which ended the program. (Both say `thread 'main'`: every \
+                 task here runs on that one thread.)",
+                first.at, last.at
+            ),
+        );
+    }
+    if let Some(todo) = first
+        .filter(|panic| panic.is_todo())
+        .or_else(|| panics.iter().find(|panic| panic.is_todo()))
+    {
+        report.push('\n');
+        prose(
+            report,
+            &format!(
+                "The `todo!()` at {} is still there: replace it with your code.",
+                todo.at
+            ),
+        );
     }
 }
 
@@ -794,6 +822,44 @@ mod tests {
         assert_eq!(wrap_text("abc", 2), ["ab", "c"]);
         assert_eq!(wrap_text("ab cd", 4), ["ab", "cd"]);
         assert_eq!(wrap_text("", 4), [""]);
+    }
+
+    #[test]
+    fn a_task_panic_unwrapped_through_its_handle_is_told_apart() {
+        let stderr = "thread 'main' (7) panicked at exercises/src/exercises/02_spawn_join.rs:30:9:\n\
+                      not yet implemented\n\
+                      note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n\
+                      \n\
+                      thread 'main' (7) panicked at exercises/src/exercises/02_spawn_join.rs:33:21:\n\
+                      called `Result::unwrap()` on an `Err` value: JoinError::Panic(Id(3), \
+                      \"not yet implemented\", ...)\n";
+        let mut report = String::new();
+        push_panic_notes(&mut report, &panics(stderr));
+        let report = report.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            report.contains(
+                "A task it spawned panicked first, at exercises/src/exercises/02_spawn_join.rs:30."
+            ),
+            "{report}"
+        );
+        assert!(
+            report.contains("at exercises/src/exercises/02_spawn_join.rs:33 panicked in turn"),
+            "{report}"
+        );
+        assert!(
+            report
+                .contains("The `todo!()` at exercises/src/exercises/02_spawn_join.rs:30 is still"),
+            "{report}"
+        );
+
+        // A panic of the main task alone names no spawned task.
+        let mut report = String::new();
+        push_panic_notes(
+            &mut report,
+            &panics(&stderr[..stderr.find("note:").unwrap()]),
+        );
+        assert!(!report.contains("spawned"), "{report}");
+        assert!(report.contains("`todo!()`"), "{report}");
     }
 
     #[test]
