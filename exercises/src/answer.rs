@@ -71,11 +71,17 @@ fn render(shipped: &str, solution: &str) -> String {
         if !changes {
             continue;
         }
-        let _ = writeln!(
-            out,
-            "  At line {} of the exercise:",
-            header + first.old_range().start + 1
-        );
+        // Blank lines of context at either end show nothing; the hunk
+        // starts at its first line with text.
+        let mut start = header + first.old_range().start + 1;
+        while lines.first().is_some_and(String::is_empty) {
+            lines.remove(0);
+            start += 1;
+        }
+        while lines.last().is_some_and(String::is_empty) {
+            lines.pop();
+        }
+        let _ = writeln!(out, "  At line {start} of the exercise:\n");
         for line in lines {
             let _ = writeln!(out, "{line}");
         }
@@ -95,7 +101,7 @@ mod tests {
         let solution = "use a;\n\nfn run() {\n    it();\n}\n";
         assert_eq!(
             render(shipped, solution),
-            "  At line 6 of the exercise:\n\n    fn run() {\n  -     todo!()\n  +     it();\n    \
+            "  At line 7 of the exercise:\n\n    fn run() {\n  -     todo!()\n  +     it();\n    \
              }\n\n"
         );
     }
