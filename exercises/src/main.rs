@@ -288,7 +288,12 @@ fn one(exercise: &'static Exercise) -> Result<(), Failure> {
     let built = build(Files::Learner, &[exercise.name])?;
     match built.outcome(exercise)? {
         Outcome::Pass => {
-            println!("✓ {} passes.", exercise.name);
+            println!(
+                "✓ {} passes. The reference solution, to compare: exercises/{}/{}",
+                exercise.name,
+                exercises::SOLUTIONS,
+                exercise.file
+            );
             Ok(())
         }
         Outcome::Fail(report) => {
