@@ -140,31 +140,17 @@ pub(super) const TEMPLATES: &str = "docs/templates";
 /// where mdBook does not run.
 fn templates(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>, Error> {
     let root = workspace.root().join(TEMPLATES);
-    let mut pages = Vec::new();
-    let mut pending = vec![root.clone()];
-    while let Some(dir) = pending.pop() {
-        let Ok(entries) = fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries {
-            let path = entry?.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|extension| extension == "md")
-                && let Ok(relative) = path.strip_prefix(&root)
-            {
-                let text = read(&path)?;
-                pages.push((
-                    relative.to_path_buf(),
-                    format!(
-                        "{MARKER}\n<!-- Written from {TEMPLATES}/{}: edit that file. -->\n{text}",
-                        relative.display()
-                    ),
-                ));
-            }
-        }
-    }
-    Ok(pages)
+    files_under(&root, &["md"])?
+        .into_iter()
+        .map(|relative| {
+            let text = read(&root.join(&relative))?;
+            let page = format!(
+                "{MARKER}\n<!-- Written from {TEMPLATES}/{}: edit that file. -->\n{text}",
+                relative.display()
+            );
+            Ok((relative, page))
+        })
+        .collect()
 }
 
 /// What a generated file of `book` holds on disk: a page's `{{#include}}`s
@@ -259,6 +245,18 @@ pub fn write(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
 /// carry [`MARKER`].
 pub(super) fn generated_files(root: &Path) -> Result<Vec<PathBuf>, Error> {
     let mut found = Vec::new();
+    for relative in files_under(root, &["md", "svg"])? {
+        if fs::read_to_string(root.join(&relative))?.starts_with(MARKER) {
+            found.push(relative);
+        }
+    }
+    Ok(found)
+}
+
+/// Paths, relative to `root` and sorted, of the files under it (at any
+/// depth) whose extension is one of `extensions`; none if `root` is missing.
+pub(super) fn files_under(root: &Path, extensions: &[&str]) -> Result<Vec<PathBuf>, Error> {
+    let mut found = Vec::new();
     let mut pending = vec![root.to_path_buf()];
     while let Some(dir) = pending.pop() {
         let Ok(entries) = fs::read_dir(&dir) else {
@@ -270,8 +268,7 @@ pub(super) fn generated_files(root: &Path) -> Result<Vec<PathBuf>, Error> {
                 pending.push(path);
             } else if path
                 .extension()
-                .is_some_and(|extension| extension == "md" || extension == "svg")
-                && fs::read_to_string(&path)?.starts_with(MARKER)
+                .is_some_and(|extension| extensions.iter().any(|wanted| extension == *wanted))
                 && let Ok(relative) = path.strip_prefix(root)
             {
                 found.push(relative.to_path_buf());

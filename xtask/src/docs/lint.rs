@@ -7,7 +7,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::generate::{generated_files, on_disk};
+use super::generate::{files_under, generated_files, on_disk};
 use super::readme::{README_CHART_FROM, with_readme_chart, with_readme_table};
 use super::{Book, CONTRIBUTING, CONTRIBUTOR_DIR, HANDWRITTEN, docs_src, read};
 use crate::Error;
@@ -221,23 +221,10 @@ fn learner_pages(root: &Path, book: &Book) -> Result<Vec<(PathBuf, String)>, Err
         .iter()
         .map(|(path, text)| (path.clone(), text.clone()))
         .collect();
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let Ok(entries) = fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries {
-            let path = entry?.path();
-            let Ok(relative) = path.strip_prefix(root) else {
-                continue;
-            };
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|extension| extension == "md")
-                && !book.files.contains_key(relative)
-            {
-                pages.push((relative.to_path_buf(), read(&path)?));
-            }
+    for relative in files_under(root, &["md"])? {
+        if !book.files.contains_key(&relative) {
+            let text = read(&root.join(&relative))?;
+            pages.push((relative, text));
         }
     }
     pages.retain(|(path, _)| !path.starts_with(CONTRIBUTOR_DIR));
