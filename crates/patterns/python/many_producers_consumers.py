@@ -8,6 +8,8 @@ which Python's random can't reproduce, listed in full.
 
 import asyncio
 
+# differs from the golden file: at 1.74s consumer 2's sleep and producer 1's end together, and asyncio's Queue.put wakes the consumer waiting longest but leaves the item in the queue until it runs, so consumer 2, if its timer fires after the producer's, takes Item-1-4 first; which of the two fires first is not fixed. Tokio's fair Mutex in front of the Receiver hands it to consumer 1 either way
+
 CAPACITY = 5
 PRODUCER_DELAYS_MS = {0: [200, 180, 180, 480, 420], 1: [500, 320, 440, 480, 260]}
 CONSUMER_DELAYS_MS = {
