@@ -456,7 +456,6 @@ fn push_task_panics(report: &mut String, panics: &[Panic]) {
 /// spawned task's panic handed back by its `JoinHandle` and unwrapped, and
 /// a `todo!()` left in place.
 fn push_panic_notes(report: &mut String, panics: &[Panic]) {
-    let first = panics.first();
     // `handle.await.unwrap()` on a task that panicked: the task's panic
     // comes back as `Err(JoinError::Panic(..))`, and the unwrap panics again.
     if let [first, .., last] = panics
@@ -474,10 +473,7 @@ fn push_panic_notes(report: &mut String, panics: &[Panic]) {
             ),
         );
     }
-    if let Some(todo) = first
-        .filter(|panic| panic.is_todo())
-        .or_else(|| panics.iter().find(|panic| panic.is_todo()))
-    {
+    if let Some(todo) = panics.iter().find(|panic| panic.is_todo()) {
         report.push('\n');
         prose(
             report,
