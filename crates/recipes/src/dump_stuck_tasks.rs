@@ -258,16 +258,22 @@ mod tests {
         }
     }
 
-    /// The threads of this process named `name`.
+    /// How many threads of this process are named `name`. A listing of
+    /// `/proc/self/task` can miss a live thread when one listed before it
+    /// exits meanwhile, and the other tests in this process start and end
+    /// threads all the time: so count the ids seen in any of several.
     #[cfg(all(tokio_unstable, target_os = "linux", target_arch = "x86_64"))]
     fn threads_named(name: &str) -> usize {
-        let tasks = std::fs::read_dir("/proc/self/task").unwrap();
-        tasks
-            .filter(|task| {
-                let comm = std::fs::read_to_string(task.as_ref().unwrap().path().join("comm"));
-                comm.is_ok_and(|comm| comm.trim_end() == name)
-            })
-            .count()
+        let mut named = std::collections::BTreeSet::new();
+        for _ in 0..8 {
+            for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+                let comm = std::fs::read_to_string(task.path().join("comm"));
+                if comm.is_ok_and(|comm| comm.trim_end() == name) {
+                    named.insert(task.file_name());
+                }
+            }
+        }
+        named.len()
     }
 
     /// A second request while a dump is in flight waits for that one

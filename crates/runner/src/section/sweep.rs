@@ -430,7 +430,15 @@ impl Resources {
                     .collect()
             })
             .unwrap_or_default();
-        let threads = std::fs::read_dir("/proc/self/task").map_or(0, Iterator::count);
+        // Not a listing of /proc/self/task, which can miss a live thread
+        // while another one exits.
+        let threads = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|status| {
+                let line = status.lines().find(|line| line.starts_with("Threads:"))?;
+                line["Threads:".len()..].trim().parse().ok()
+            })
+            .unwrap_or(0);
         let temporary = std::fs::read_dir(std::env::temp_dir())
             .map(|entries| entries.flatten().map(|entry| entry.file_name()).collect())
             .unwrap_or_default();
