@@ -5,7 +5,7 @@
 //!    version `.ci/bridge-requirements.txt` pins. It counts as made once
 //!    its `complete` file holds that file's text, so a venv that failed
 //!    halfway, or whose pins changed, is made again.
-//! 2. `maturin develop`, at the lowest CPU priority: a dev build of
+//! 2. `maturin develop`, at low CPU priority: a dev build of
 //!    `crates/bridge`, installed into the venv. It builds into a target
 //!    directory of its own, `target/bridge`. maturin builds the crate
 //!    alone, so cargo resolves its dependencies' features apart from the
@@ -170,11 +170,11 @@ fn build_extension(
     venv: &Path,
     build_dir: &Path,
 ) -> Result<(), Error> {
-    // At the lowest priority, like every build beside programs that print
-    // times on the real clock; maturin runs cargo, which inherits it.
+    // At low priority, like every build beside programs that print times on
+    // the real clock; maturin runs cargo, which inherits it.
     let mut maturin = Command::new("nice");
     maturin
-        .args(["-n", "19"])
+        .args(["-n", proc::cargo::BUILD_NICENESS])
         .arg(venv.join("bin").join("maturin"))
         .args(["develop", "--locked", "--manifest-path"])
         .arg(bridge.dir().join("Cargo.toml"))

@@ -252,7 +252,7 @@ impl Workspace {
         cargo
     }
 
-    /// [`Workspace::cargo`] at the lowest CPU priority, for a build beside
+    /// [`Workspace::cargo`] at low CPU priority, for a build beside
     /// runs on the real clock
     /// ([`command_at_low_priority`](proc::cargo::command_at_low_priority)).
     pub fn cargo_at_low_priority(&self) -> Command {

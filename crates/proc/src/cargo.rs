@@ -36,15 +36,20 @@ pub fn command() -> Command {
     command
 }
 
-/// A `cargo` command like [`command`], at the lowest CPU priority (`nice -n
-/// 19`, and every compiler it starts inherits that): for a build that runs
-/// beside programs that print how long they took on the real clock. They
-/// mostly sleep, and when one wakes the scheduler runs it ahead of the
-/// build, so its times stay what they are on an idle machine; the build
-/// takes the rest.
+/// How much `nice` lowers a build that runs beside programs that print how
+/// long they took on the real clock. They mostly sleep, and when one wakes
+/// the scheduler runs it ahead of the build, so its times stay what they
+/// are on an idle machine; the build takes the rest. Not the lowest
+/// priority (19): CI runs its other checks there, beneath these builds,
+/// which are the longest lane (see `.ci/run`).
+pub const BUILD_NICENESS: &str = "10";
+
+/// A `cargo` command like [`command`], under `nice -n` [`BUILD_NICENESS`]
+/// (every compiler it starts inherits it): for a build beside programs
+/// that print times on the real clock.
 pub fn command_at_low_priority() -> Command {
     let mut command = Command::new("nice");
-    command.args(["-n", "19"]).arg(program());
+    command.args(["-n", BUILD_NICENESS]).arg(program());
     leave_out_crate_variables(&mut command);
     command
 }
@@ -289,7 +294,7 @@ mod tests {
             args,
             [
                 std::ffi::OsStr::new("-n"),
-                std::ffi::OsStr::new("19"),
+                std::ffi::OsStr::new(super::BUILD_NICENESS),
                 &program
             ]
         );

@@ -10,7 +10,7 @@
 //! provider installed for them.
 //!
 //! The exports whose `[dependencies]` are the same are built together, each
-//! group by a `cargo build` of its own at the lowest CPU priority, so that
+//! group by a `cargo build` of its own at low CPU priority, so that
 //! each export is built with exactly the features it lists; the groups
 //! share one target directory under the repository's
 //! (`target/export-check`), where a dependency with the same features is
@@ -248,7 +248,7 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
     let golden_root = workspace.golden_root();
 
     // 1. The groups built one after another, then the tests of each export
-    // that has some, at the lowest CPU priority.
+    // that has some, at low CPU priority.
     let phase = Instant::now();
     let Built {
         binaries,
@@ -482,7 +482,7 @@ fn other_errors(build: &Build, members: &[Member]) -> String {
     }
 }
 
-/// Runs `cargo <args>` in the throwaway workspace at the lowest CPU
+/// Runs `cargo <args>` in the throwaway workspace at low CPU
 /// priority, reading its JSON messages.
 fn cargo(root: &Path, target_dir: &Path, args: &[&str]) -> Result<Build, Error> {
     let mut cargo = Workspace::at(root).cargo_at_low_priority();
