@@ -24,7 +24,7 @@ use std::net::{Shutdown, TcpStream};
 use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use xtask::workspace::{Profile, Workspace};
 
@@ -333,13 +333,29 @@ fn hostile_suite(binary: &str, args: &[&str], protocol: Protocol) {
     server.interrupt();
     // While those connections finish, a new client is refused: the
     // listening socket closes first, rather than let the system accept a
-    // connection the server will only reset.
-    std::thread::sleep(Duration::from_millis(200));
-    let late = TcpStream::connect(&address).map(drop);
+    // connection the server will only reset. When depends on how soon the
+    // server gets to run after the signal, which on a busy machine can be
+    // long after a fixed wait: so ask until it refuses, and then see that
+    // it was still running (it gives its connections a second to finish).
+    let asked = Instant::now();
+    let late = loop {
+        let late = TcpStream::connect(&address).map(drop);
+        if late.is_err() || asked.elapsed() > SHUTDOWN_LIMIT {
+            break late;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let running = server.group.try_wait().expect("its status").is_none();
     assert_eq!(
         late.map_err(|error| error.kind()),
         Err(ErrorKind::ConnectionRefused),
-        "a client that came during the shutdown"
+        "a client that came during the shutdown, {SHUTDOWN_LIMIT:?} after SIGINT"
+    );
+    assert!(
+        running,
+        "new clients were refused only once the server had exited, {:?} after SIGINT: \
+         its listening socket stayed open while its connections finished",
+        asked.elapsed()
     );
     let status = server.exits_within(SHUTDOWN_LIMIT);
     let Some(status) = status else {
