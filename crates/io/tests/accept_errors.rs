@@ -16,13 +16,16 @@ use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
-fn main() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    runtime.block_on(a_failed_accept_does_not_stop_the_server());
-    println!("test a_failed_accept_does_not_stop_the_server ... ok");
+fn main() -> std::process::ExitCode {
+    let arguments = libtest_mimic::Arguments::from_args();
+    let test = libtest_mimic::Trial::test("a_failed_accept_does_not_stop_the_server", || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        runtime.block_on(a_failed_accept_does_not_stop_the_server());
+        Ok(())
+    });
+    libtest_mimic::run(&arguments, vec![test]).exit_code()
 }
 
 async fn a_failed_accept_does_not_stop_the_server() {
