@@ -336,7 +336,8 @@ fn hostile_suite(binary: &str, args: &[&str], protocol: Protocol) {
     // connection the server will only reset. When depends on how soon the
     // server gets to run after the signal, which on a busy machine can be
     // long after a fixed wait: so ask until it refuses, and then see that
-    // it was still running (it gives its connections a second to finish).
+    // it was still running (the crowd, still connected, keeps it draining
+    // for a second).
     let asked = Instant::now();
     let late = loop {
         let late = TcpStream::connect(&address).map(drop);
