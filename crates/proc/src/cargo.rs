@@ -2,7 +2,7 @@
 //! (whatever the target directory or `--target`), and each compiler error
 //! by the target it belongs to.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::io::{self, BufReader, Read as _};
 use std::path::{Path, PathBuf};
@@ -107,6 +107,9 @@ pub struct Build {
     pub binaries: BTreeMap<String, PathBuf>,
     /// Each test executable built (`cargo test --no-run`), by target name.
     pub tests: BTreeMap<String, PathBuf>,
+    /// Every target compiled or found fresh, by name: what `cargo check`,
+    /// which makes no executable, reports.
+    pub compiled: BTreeSet<String>,
     /// The compiler's errors, rendered, by the name of the target they are in.
     pub errors: BTreeMap<String, Vec<String>>,
     /// The compiler's warnings, the same way.
@@ -163,6 +166,7 @@ fn read_build(mut cargo: Command, stderr: Stderr, keep: Option<&Path>) -> io::Re
         status: ExitStatus::default(),
         binaries: BTreeMap::new(),
         tests: BTreeMap::new(),
+        compiled: BTreeSet::new(),
         errors: BTreeMap::new(),
         warnings: BTreeMap::new(),
         stderr: String::new(),
@@ -171,6 +175,7 @@ fn read_build(mut cargo: Command, stderr: Stderr, keep: Option<&Path>) -> io::Re
         for message in Message::parse_stream(BufReader::new(stdout)) {
             match message? {
                 Message::CompilerArtifact(artifact) => {
+                    build.compiled.insert(artifact.target.name.clone());
                     let Some(executable) = artifact.executable else {
                         continue;
                     };

@@ -4,44 +4,43 @@
 //! Every example is exported, as `cargo xtask export` would write it, into
 //! one throwaway workspace in a temporary directory outside the repository,
 //! with the repository's `Cargo.lock` copied in (cargo only adds the new
-//! members, so the exports build the versions the workspace tests; a crate
+//! members, so the exports use the versions the workspace tests; a crate
 //! the lock lacks is a failure). Nothing of the workspace reaches them: no
 //! feature another crate turns on, no `--cfg tokio_unstable`, no runner, no
 //! provider installed for them.
 //!
-//! The exports whose `[dependencies]` are the same are built together, each
-//! group by a `cargo build` of its own at low CPU priority, so that
-//! each export is built with exactly the features it lists; the groups
+//! The exports whose `[dependencies]` are the same are checked together,
+//! each group by a `cargo check` of its own at low CPU priority, so that
+//! each export is compiled with exactly the features it lists; the groups
 //! share one target directory under the repository's
 //! (`target/export-check`), where a dependency with the same features is
-//! built once. The tests of an export whose file has some are built too
-//! (`cargo build --tests`), with only the dev-dependencies its export
-//! lists; they are not run here: the same tests, of the same file, run in
-//! `cargo test --workspace`. Then each export runs on the real clock, HTTP
-//! examples against the workspace's httpbin started once on a free port,
-//! and its output is compared with its golden file.
+//! checked once. The tests of an export whose file has some are checked
+//! too (`cargo check --tests`), with only the dev-dependencies its export
+//! lists.
 //!
-//! This costs a little less than one build of all the exports together
-//! followed by a check of each group did (265 CPU-s from nothing, against
-//! 280), and runs each example as built with the features it lists, not
-//! with the union of everyone's.
-//! A failure names the example and shows the compiler's errors or the diff;
-//! the throwaway workspace is then kept for a closer look.
+//! Nothing is run here: what an example prints is checked in the
+//! workspace, from the same file and the same crate versions, with
+//! features that include every export's. `cargo test --workspace` compares
+//! it with its golden file on the paused clock and `cargo xtask check-all
+//! --real` on the real one (both built with the workspace's `--cfg
+//! tokio_unstable`, which the exports are checked without), and the file's
+//! tests run there. A check rather than a build of each group costs two
+//! thirds as much: 191 CPU-s from nothing, against 290 for the builds and
+//! the runs, as the 72 dependency sets stop before code generation and
+//! linking.
+//!
+//! A failure names the example and shows the compiler's errors; the
+//! throwaway workspace is then kept for a closer look.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use proc::cargo::{Build, Stderr};
-use proc::{Exit, Httpbin};
-use runner::protocol::Kind;
 
 use super::{Export, dependency_table, has_tests};
 use crate::Error;
-use crate::golden::{self, Golden, OnTheRealClock};
-use crate::parallel::parallel;
 use crate::select::Selection;
 use crate::workspace::Workspace;
 
@@ -56,20 +55,9 @@ enum Verdict {
     CantStandAlone(String),
     /// The compiler's errors, rendered.
     DoesNotCompile(String),
-    /// The build produced no binary for it, and no error of its own: what
+    /// The check reported nothing of it, and no error of its own: what
     /// failed instead (a dependency, or cargo itself).
-    NotBuilt(String),
-    Failed {
-        exit: Exit,
-        stderr: String,
-    },
-    /// Its output differs from its golden file by more than the real clock
-    /// allows ([`golden::compare_on_the_real_clock`]): the diff.
-    Mismatch(String),
-    /// Passed, with these times printed late, as the real clock allows.
-    Late(Vec<golden::LateTime>),
-    MissingGolden,
-    UnreadableGolden(String),
+    NotChecked(String),
     /// Its tests do not compile with only the dev-dependencies it lists:
     /// the compiler's errors.
     TestsDoNotCompile(String),
@@ -78,74 +66,40 @@ enum Verdict {
 struct Report {
     id: String,
     verdict: Verdict,
-    elapsed: Option<Duration>,
 }
 
 impl Report {
-    fn new(id: String, verdict: Verdict) -> Self {
-        Self {
-            id,
-            verdict,
-            elapsed: None,
-        }
-    }
-
     fn passed(&self) -> bool {
-        matches!(self.verdict, Verdict::Pass | Verdict::Late(_))
+        matches!(self.verdict, Verdict::Pass)
     }
 
     fn summary(&self) -> String {
-        let elapsed = self
-            .elapsed
-            .map(|elapsed| format!(" ({:.1}s)", elapsed.as_secs_f64()))
-            .unwrap_or_default();
         let why = match &self.verdict {
-            Verdict::Pass => return format!("PASS {}{elapsed}", self.id),
-            Verdict::Late(late) => {
-                return format!("PASS {}{elapsed}: {}", self.id, golden::describe_late(late));
-            }
-            Verdict::CantStandAlone(_) => "can't be exported".to_owned(),
+            Verdict::Pass => return format!("PASS {}", self.id),
+            Verdict::CantStandAlone(_) => "can't be exported",
             Verdict::DoesNotCompile(_) => {
                 "does not compile as a project of its own, with only the crates and features its \
                  Cargo.toml lists"
-                    .to_owned()
             }
-            Verdict::NotBuilt(_) => "was not built".to_owned(),
-            Verdict::Failed { exit, .. } => match exit {
-                Exit::Code(code) => format!("exited with code {code}"),
-                Exit::Signal(signal) => format!("killed by signal {signal}"),
-                Exit::TimedOut => "timed out and was killed; is it hung?".to_owned(),
-            },
-            Verdict::Mismatch(_) => "output differs from its golden file".to_owned(),
-            Verdict::MissingGolden => "has no golden file".to_owned(),
-            Verdict::UnreadableGolden(why) => format!("cannot read its golden file: {why}"),
+            Verdict::NotChecked(_) => "was not checked",
             Verdict::TestsDoNotCompile(_) => {
-                "its tests do not compile with only the dev-dependencies it lists".to_owned()
+                "its tests do not compile with only the dev-dependencies it lists"
             }
         };
-        format!("FAIL {}: {why}{elapsed}", self.id)
+        format!("FAIL {}: {why}", self.id)
     }
 
     fn details(&self) -> String {
         let mut text = self.summary();
         text.push('\n');
         match &self.verdict {
+            Verdict::Pass => {}
             Verdict::CantStandAlone(why) => {
                 let _ = writeln!(text, "  {why}");
             }
-            Verdict::DoesNotCompile(errors) | Verdict::NotBuilt(errors) => {
-                text.push_str(&indent(errors));
-            }
-            Verdict::Failed { stderr, .. } if !stderr.trim().is_empty() => {
-                text.push_str("  stderr:\n");
-                text.push_str(&indent(stderr));
-            }
-            Verdict::Mismatch(diff) => {
-                text.push_str(diff);
-                let _ = writeln!(text, "(on the real clock, {})", golden::LATE_BY_AT_MOST);
-            }
-            Verdict::TestsDoNotCompile(errors) => text.push_str(&indent(errors)),
-            _ => {}
+            Verdict::DoesNotCompile(errors)
+            | Verdict::NotChecked(errors)
+            | Verdict::TestsDoNotCompile(errors) => text.push_str(&indent(errors)),
         }
         text
     }
@@ -182,11 +136,7 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
                 dir: PathBuf::from(&export.section).join(&export.name),
                 export,
             }),
-            Err(why) => {
-                let report = Report::new(case.id(), Verdict::CantStandAlone(why));
-                println!("{}", report.summary());
-                reports.insert(report.id.clone(), report);
-            }
+            Err(why) => record(&mut reports, case.id(), Verdict::CantStandAlone(why)),
         }
     }
 
@@ -209,16 +159,16 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
     let lock = workspace.root().join("Cargo.lock");
     write_workspace(scratch.path(), &members, &lock)?;
     eprintln!(
-        "exported {} examples into {}; building them into {}",
+        "exported {} examples into {}; checking them into {}",
         members.len(),
         scratch.path().display(),
         target_dir.display()
     );
 
     // Exports with the same `[dependencies]` lines give every dependency the
-    // same features: each such group is built on its own, with nothing
+    // same features: each such group is checked on its own, with nothing
     // another export turns on, and a dependency with the same features in
-    // several groups is built once, in one target directory.
+    // several groups is checked once, in one target directory.
     let mut groups: BTreeMap<String, Vec<&Member>> = BTreeMap::new();
     for member in &members {
         groups
@@ -236,72 +186,43 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
             .or_default()
             .push(member);
     }
-    let server = if members
-        .iter()
-        .any(|member| member.export.kind == Kind::BaseUrl)
-    {
-        Some(workspace.start_httpbin()?)
-    } else {
-        None
-    };
-    let url = server.as_ref().map(Httpbin::url);
-    let golden_root = workspace.golden_root();
 
-    // 1. The groups built one after another, then the tests of each export
-    // that has some, at low CPU priority.
+    // The groups one after another, then the tests of each export that has
+    // some, at low CPU priority.
     let phase = Instant::now();
-    let Built {
-        binaries,
+    let Checked {
         failed,
         problems: general,
-    } = build_groups(scratch.path(), &target_dir, &groups, &members, &lock)?;
+    } = check_groups(scratch.path(), &target_dir, &groups, &members, &lock)?;
     eprintln!(
-        "built {} exports in {} groups in {:.1}s",
+        "checked {} exports in {} groups in {:.1}s",
         members.len(),
         groups.len(),
         phase.elapsed().as_secs_f64()
     );
     let phase = Instant::now();
-    let tests = build_tests(scratch.path(), &target_dir, &test_groups, &members)?;
+    let tests = check_tests(scratch.path(), &target_dir, &test_groups, &members)?;
     eprintln!(
-        "built the tests of {} exports in {} groups in {:.1}s",
+        "checked the tests of {} exports in {} groups in {:.1}s",
         test_groups.values().map(Vec::len).sum::<usize>(),
         test_groups.len(),
         phase.elapsed().as_secs_f64()
     );
-
-    // 2. Then each export runs on the real clock, and its output is
-    // compared with its golden file, with nothing of this check building
-    // beside it: in one CI run of three, exports run while the next groups
-    // were built printed times two and three tenths of a second late.
-    let phase = Instant::now();
-    let run = |(member, binary): (&Member, PathBuf)| {
-        run_one(member, &binary, url, options.timeout, &golden_root)
-    };
-    let ran = parallel(binaries, options.jobs, run, |report| {
-        if !report.passed() {
-            println!("{}", report.summary());
-        }
-    });
-    eprintln!("ran them in {:.1}s", phase.elapsed().as_secs_f64());
-    drop(server);
-    for (member, verdict) in failed {
-        fail(&mut reports, member, verdict);
-    }
-    for report in ran {
-        reports.insert(report.id.clone(), report);
-    }
-    // A build's or a run's failure is the one reported: it is what a reader
+    // An export's own failure is the one reported: it is what a reader
     // meets first.
-    for (member, verdict) in tests {
-        if reports.get(&member.export.id()).is_some_and(Report::passed) {
-            fail(&mut reports, member, verdict);
+    for (member, verdict) in failed.into_iter().chain(tests) {
+        let id = member.export.id();
+        if !reports.contains_key(&id) {
+            record(&mut reports, id, verdict);
+        }
+    }
+    for member in &members {
+        let id = member.export.id();
+        if !reports.contains_key(&id) {
+            record(&mut reports, id, Verdict::Pass);
         }
     }
 
-    for report in reports.values().filter(|report| report.passed()) {
-        println!("{}", report.summary());
-    }
     let failures: Vec<String> = reports
         .values()
         .filter(|report| !report.passed())
@@ -328,6 +249,16 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
     Ok(failures.is_empty())
 }
 
+/// Prints the summary of `id`'s verdict and keeps it.
+fn record(reports: &mut BTreeMap<String, Report>, id: String, verdict: Verdict) {
+    let report = Report {
+        id: id.clone(),
+        verdict,
+    };
+    println!("{}", report.summary());
+    reports.insert(id, report);
+}
+
 /// What decides the features of an export's dependencies: its
 /// `[dependencies]` lines.
 fn dependency_key(export: &Export) -> String {
@@ -350,66 +281,58 @@ fn test_dependency_key(export: &Export) -> String {
     key
 }
 
-/// What [`build_groups`] made.
-struct Built<'a> {
-    /// Each export built, and its binary.
-    binaries: Vec<(&'a Member, PathBuf)>,
-    /// The exports that were not built, each with why.
+/// What [`check_groups`] found.
+struct Checked<'a> {
+    /// The exports that did not pass, each with why.
     failed: Vec<(&'a Member, Verdict)>,
-    /// What is wrong with the build as a whole.
+    /// What is wrong with the check as a whole.
     problems: Vec<String>,
 }
 
-/// `cargo build` of each group of exports, one after another, each with
+/// `cargo check` of each group of exports, one after another, each with
 /// only the group's own dependencies.
-fn build_groups<'a>(
+fn check_groups<'a>(
     root: &Path,
     target_dir: &Path,
     groups: &BTreeMap<String, Vec<&'a Member>>,
     members: &[Member],
     workspace_lock: &Path,
-) -> Result<Built<'a>, Error> {
-    let mut built = Built {
-        binaries: Vec::new(),
+) -> Result<Checked<'a>, Error> {
+    let mut checked = Checked {
         failed: Vec::new(),
         problems: Vec::new(),
     };
     for group in groups.values() {
-        let mut args = vec!["build", "--bins", "--keep-going"];
+        let mut args = vec!["check", "--bins", "--keep-going"];
         for member in group {
             args.extend(["--package", member.package.as_str()]);
         }
-        let build = cargo(root, target_dir, &args)?;
+        let check = cargo(root, target_dir, &args)?;
         for member in group {
-            if let Some(errors) = build.errors.get(&member.package) {
-                built
+            if let Some(errors) = check.errors.get(&member.package) {
+                checked
                     .failed
                     .push((*member, Verdict::DoesNotCompile(errors.join("\n"))));
-            } else if let Some(binary) = build.binaries.get(&member.package) {
-                built.binaries.push((*member, binary.clone()));
-            } else {
-                built
+            } else if !check.compiled.contains(&member.package) {
+                checked
                     .failed
-                    .push((*member, Verdict::NotBuilt(other_errors(&build, members))));
+                    .push((*member, Verdict::NotChecked(other_errors(&check, members))));
             }
         }
     }
     // Cargo has resolved the exports' dependencies by now.
     if !groups.is_empty() {
-        built
+        checked
             .problems
             .extend(new_crates(&root.join("Cargo.lock"), workspace_lock)?);
     }
-    Ok(built)
+    Ok(checked)
 }
 
-/// `cargo build --tests` of each group of exports that have tests, one
+/// `cargo check --tests` of each group of exports that have tests, one
 /// after another, with only the group's own dependencies and
-/// dev-dependencies: the exports whose tests fail it, each with why. A
-/// build rather than a check, since the dependencies the groups have in
-/// common with the exports' own builds are built already (16 CPU-s less
-/// than a check from nothing).
-fn build_tests<'a>(
+/// dev-dependencies: the exports whose tests fail it, each with why.
+fn check_tests<'a>(
     root: &Path,
     target_dir: &Path,
     groups: &BTreeMap<String, Vec<&'a Member>>,
@@ -417,7 +340,7 @@ fn build_tests<'a>(
 ) -> Result<Vec<(&'a Member, Verdict)>, Error> {
     let mut failed = Vec::new();
     for group in groups.values() {
-        let mut args = vec!["build", "--tests"];
+        let mut args = vec!["check", "--tests"];
         for member in group {
             args.extend(["--package", member.package.as_str()]);
         }
@@ -432,13 +355,6 @@ fn build_tests<'a>(
         }
     }
     Ok(failed)
-}
-
-/// Records that `member`, which had passed so far, failed.
-fn fail(reports: &mut BTreeMap<String, Report>, member: &Member, verdict: Verdict) {
-    let report = Report::new(member.export.id(), verdict);
-    println!("{}", report.summary());
-    reports.insert(report.id.clone(), report);
 }
 
 /// The throwaway workspace: its `Cargo.toml`, the lock, and every member.
@@ -531,65 +447,4 @@ fn registry_packages(lock: &Path) -> Result<Vec<(String, String)>, Error> {
             ))
         })
         .collect())
-}
-
-/// Runs one built export and compares what it printed with its golden file.
-fn run_one(
-    member: &Member,
-    binary: &Path,
-    server: Option<&str>,
-    timeout: Duration,
-    golden_root: &Path,
-) -> Report {
-    let id = member.export.id();
-    let report = |verdict, elapsed| Report {
-        id: id.clone(),
-        verdict,
-        elapsed,
-    };
-    let mut command = Command::new(binary);
-    if member.export.kind == Kind::BaseUrl
-        && let Some(url) = server
-    {
-        command.arg(url);
-    }
-    let finished = match proc::run(command, timeout) {
-        Ok(finished) => finished,
-        Err(error) => {
-            return report(
-                Verdict::Failed {
-                    exit: Exit::Code(-1),
-                    stderr: format!("could not be started: {error}"),
-                },
-                None,
-            );
-        }
-    };
-    let elapsed = Some(finished.elapsed);
-    if !finished.success() {
-        return report(
-            Verdict::Failed {
-                exit: finished.exit,
-                stderr: finished.stderr,
-            },
-            elapsed,
-        );
-    }
-    let path = golden::path(golden_root, &member.export.section, &member.export.name);
-    let verdict = match golden::read(&path) {
-        Golden::Text(expected) => {
-            match golden::compare_on_the_real_clock(&expected, &finished.stdout) {
-                OnTheRealClock::Same => Verdict::Pass,
-                OnTheRealClock::Late(late) => Verdict::Late(late),
-                OnTheRealClock::Differs => Verdict::Mismatch(golden::diff(
-                    &golden::display_name(&path, golden_root),
-                    &expected,
-                    &finished.stdout,
-                )),
-            }
-        }
-        Golden::Missing => Verdict::MissingGolden,
-        Golden::Unreadable(why) => Verdict::UnreadableGolden(why),
-    };
-    report(verdict, elapsed)
 }
