@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-/// One example's run, by default: `check-all`, `bless`, `export
-/// --check-all`, `new` and the golden harness; and the run that records an
+/// One example's run, by default: `check-all`, `bless`, `new` and the
+/// golden harness; and the run that records an
 /// example's timeline for its page in the book. The slowest example takes a
 /// few seconds on the real clock; a minute is a hang.
 pub const EXAMPLE: Duration = Duration::from_secs(60);

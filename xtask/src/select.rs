@@ -1,6 +1,6 @@
-//! Which examples a FILTER selects: the one step every command that runs
-//! examples starts with (`check-all`, `bless`, `twins`, `cancel-sweep`,
-//! `export --check-all`, `new`). It builds the sections (a dev build builds
+//! Which examples a FILTER selects: the one step every command that runs or
+//! exports examples starts with (`check-all`, `bless`, `twins`,
+//! `cancel-sweep`, `export --check-all`, `new`). It builds the sections (a dev build builds
 //! them all), keeps those the filter can match, lists each once (its
 //! binary's `--list=tsv`), and keeps the examples the filter matches; the
 //! files left without an example (golden files, twins) are found from that

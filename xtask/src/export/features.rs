@@ -8,7 +8,7 @@
 //! a path; the example's header says so in a `Needs:` line instead (see
 //! [`super::needs`]).
 //!
-//! `cargo xtask export --check-all` builds every export with exactly these
+//! `cargo xtask export --check-all` compiles every export with exactly these
 //! features, so a rule that is missing or wrong fails there, by name.
 
 use super::paths::How;

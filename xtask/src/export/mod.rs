@@ -27,7 +27,7 @@
 //! its `main.rs` installing the provider in one line. On this 2-core
 //! machine, under load, aws-lc-sys alone took about 140 s to compile; `ring`
 //! has no C library of that size to build. Besides the build, `ring` keeps
-//! every export inside the workspace's `Cargo.lock`: the check builds the
+//! every export inside the workspace's `Cargo.lock`: the check compiles the
 //! same versions the workspace tests, where aws-lc-rs would be resolved
 //! afresh. A reader who prefers reqwest's defaults can take them and drop
 //! the provider line: the example files don't depend on the choice.

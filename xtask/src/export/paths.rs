@@ -7,7 +7,7 @@
 //!
 //! This is not name resolution: a local module that shadows a crate's name,
 //! or a glob import that brings one in, would fool it. The examples do
-//! neither, and `cargo xtask export --check-all` builds every export, so
+//! neither, and `cargo xtask export --check-all` compiles every export, so
 //! a path this misses is a compiler error there, not a silent gap.
 
 use std::collections::BTreeMap;

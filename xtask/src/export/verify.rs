@@ -24,10 +24,9 @@
 //! it with its golden file on the paused clock and `cargo xtask check-all
 //! --real` on the real one (both built with the workspace's `--cfg
 //! tokio_unstable`, which the exports are checked without), and the file's
-//! tests run there. A check rather than a build of each group costs two
-//! thirds as much: 191 CPU-s from nothing, against 290 for the builds and
-//! the runs, as the 72 dependency sets stop before code generation and
-//! linking.
+//! tests run there. A check rather than a build of each group costs 204
+//! CPU-s from nothing, against 290 for the builds and the runs: the 72
+//! dependency sets stop before code generation and linking.
 //!
 //! A failure names the example and shows the compiler's errors; the
 //! throwaway workspace is then kept for a closer look.
