@@ -22,6 +22,10 @@ async def blocking_operations_bad():
     return "bad"
 
 
+def yes_or_no(ticks):
+    return "yes" if ticks > 0 else "no"
+
+
 async def main():
     loop = asyncio.get_running_loop()
     ticks = 0
@@ -39,8 +43,8 @@ async def main():
     result = await blocking_operations_good()
     during = ticks - before
     print(f"Non-blocking result: {result}")
-    print(f"Heartbeat ticks during tokio::time::sleep(500ms): {during}")  # asyncio.sleep
-    assert during == 5
+    print(f"Heartbeat ran during tokio::time::sleep(500ms): {yes_or_no(during)}")  # asyncio.sleep
+    assert during > 0
 
     async def counted():
         before = ticks
@@ -49,7 +53,7 @@ async def main():
 
     result, during = await asyncio.create_task(counted())
     print(f"Blocking result: {result}")
-    print(f"Heartbeat ticks during std::thread::sleep(500ms): {during}")  # time.sleep
+    print(f"Heartbeat ran during std::thread::sleep(500ms): {yes_or_no(during)}")  # time.sleep
     assert during == 0
     beating.cancel()
 

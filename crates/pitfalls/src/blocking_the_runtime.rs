@@ -3,14 +3,16 @@
 //! thread with `std::thread::sleep`.
 //!
 //! The runtime, like asyncio's loop, switches tasks only at an `.await`:
-//! `std::thread::sleep` holds the thread, and the heartbeat misses every tick
-//! (its interval skips them rather than bursting). The blocking call runs in
-//! a spawned task, as it would in a server's handler: on the multi-thread
-//! runtime that task holds one worker thread while the heartbeat goes on
-//! ticking on another, which the example reports: harder to notice, not
-//! harmless, since each blocked worker is one fewer for every task. (`run()`
-//! itself is polled by `block_on` on the thread that called it, not on a
-//! worker.) The fix is `spawn_blocking`; no compiler check catches the
+//! `std::thread::sleep` holds the thread, and the heartbeat cannot run until
+//! it returns. The example says whether the heartbeat ran, not how often: on
+//! the real clock a busy machine can run a tick after the wait it was due in
+//! has ended, and the count would say more about the machine than the code.
+//! The blocking call runs in a spawned task, as it would in a server's
+//! handler: on the multi-thread runtime that task holds one worker thread
+//! while the heartbeat goes on ticking on another, which the example
+//! reports: harder to notice, not harmless, since each blocked worker is one
+//! fewer for every task. (`run()` itself is polled by `block_on` on the
+//! thread that called it, not on a worker.) The fix is `spawn_blocking`; no compiler check catches the
 //! mistake, but tokio-console shows the long polls.
 //!
 //! Translates:
@@ -24,7 +26,7 @@ use std::time::Duration;
 
 use tokio::runtime::Handle;
 use tokio::task::JoinError;
-use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep};
+use tokio::time::{Instant, interval_at, sleep};
 use tokio_util::task::AbortOnDropHandle;
 
 const TICK: Duration = Duration::from_millis(100);
@@ -46,11 +48,6 @@ pub async fn run() -> Result<(), JoinError> {
     // Ticks at 50 ms, 150 ms, ...: halfway between the main task's deadlines,
     // so no tick is due at the same instant as the end of a wait.
     let mut every_tick = interval_at(Instant::now() + TICK / 2, TICK);
-    // The ticks a blocked thread misses (on the real clock) stay missed.
-    // The default, `Burst`, would fire them all back to back as soon as the
-    // heartbeat ran again, as if nothing had been missed; `Skip` fires the
-    // late one and goes back to the schedule.
-    every_tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
     // It beats for ever, so its handle aborts it when dropped: at the end,
     // or wherever `run` is cancelled or panics.
     let _heartbeat = AbortOnDropHandle::new(tokio::spawn(async move {
@@ -64,8 +61,16 @@ pub async fn run() -> Result<(), JoinError> {
     let result = blocking_operations_good().await;
     let during = ticks.load(Ordering::SeqCst) - before;
     println!("Non-blocking result: {result}");
-    println!("Heartbeat ticks during tokio::time::sleep(500ms): {during}");
-    assert_eq!(during, 5);
+    println!(
+        "Heartbeat ran during tokio::time::sleep(500ms): {}",
+        yes_or_no(during)
+    );
+    // Five ticks are due meanwhile; on the real clock a busy machine may
+    // run fewer, but not none unless it stalls the process for 450 ms.
+    assert!(
+        during > 0,
+        "the heartbeat never ran while the main task slept"
+    );
 
     // In a task of its own, which counts the ticks around the call: the call
     // never suspends, so both counts are taken in one poll, and only a
@@ -77,7 +82,10 @@ pub async fn run() -> Result<(), JoinError> {
     })
     .await?;
     println!("Blocking result: {result}");
-    println!("Heartbeat ticks during std::thread::sleep(500ms): {during}");
+    println!(
+        "Heartbeat ran during std::thread::sleep(500ms): {}",
+        yes_or_no(during)
+    );
     if Handle::current().metrics().num_workers() == 1 {
         // The blocked task held the runtime's only thread for tasks.
         assert_eq!(during, 0);
@@ -87,6 +95,10 @@ pub async fn run() -> Result<(), JoinError> {
         );
     }
     Ok(())
+}
+
+fn yes_or_no(ticks: u32) -> &'static str {
+    if ticks > 0 { "yes" } else { "no" }
 }
 
 #[cfg(test)]
