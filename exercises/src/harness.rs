@@ -157,30 +157,6 @@ pub fn main(module: &str, file: &str, run: Run) -> ExitCode {
     run_exercise(run, source)
 }
 
-/// The `main` of an exercise's binary built without the `track` feature,
-/// as every build but the checker's builds it: the learner's file is not in
-/// it, so it only says how the exercise is run.
-pub fn not_built(module: &str) -> ExitCode {
-    closed_stdout::die_quietly_when_stdout_closes();
-    let usage = format!(
-        "usage: {module} (the exercise `{module}`, run by `cargo run -p exercises -- {module}`)"
-    );
-    match parse_args(&usage) {
-        Ok(false) => ExitCode::SUCCESS,
-        Ok(true) => {
-            eprintln!(
-                "{module}: this build leaves the exercise out; check it with \
-                 `cargo run -p exercises -- {module}`"
-            );
-            ExitCode::from(2)
-        }
-        Err(error) => {
-            eprintln!("{module}: {error}\n{usage}");
-            ExitCode::from(2)
-        }
-    }
-}
-
 /// Runs `run` on the paused clock and reports to the checker; the dump of a
 /// hung run names places in `source`.
 pub fn run_exercise(run: Run, source: runner::dump::Source<'_>) -> ExitCode {

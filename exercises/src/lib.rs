@@ -386,18 +386,20 @@ pub const SOLUTIONS: &str = ".solutions";
 /// [`harness`]. With the `track` feature it is the learner's file, in
 /// `src/exercises/`; with `solutions`, the reference solution, in
 /// `.solutions/`; with `shipped`, the exercise as shipped, which `verify`
-/// copies into `.shipped/` (see [`shipped`]). Without any of them the
-/// binary leaves the exercise out. Each exercise is a crate of its own, so
-/// one that does not compile stops no other from being checked. The tidy
-/// test `every_exercise_has_its_binary_and_no_binary_lacks_an_exercise`
-/// gives the exact text of each binary's file.
+/// copies into `.shipped/` (see [`shipped`]). The binary needs one of them
+/// (`required-features` in Cargo.toml), so no other build of the workspace
+/// builds it. Each exercise is a crate of its own, so one that does not
+/// compile stops no other from being checked. The tidy test
+/// `every_exercise_has_its_binary_and_no_binary_lacks_an_exercise` gives
+/// the exact text of each binary's file and of its entry in Cargo.toml.
 #[macro_export]
 macro_rules! exercise {
     ($name:ident = $file:literal) => {
         // A `path` on an inline module names the directory of the modules
         // inside it; `path` itself takes only a literal, so each directory
-        // is written out here once, not in every binary.
-        #[cfg(feature = "track")]
+        // is written out here once, not in every binary. Only the checker
+        // builds these binaries, so `cargo test --workspace` stays green
+        // whatever state an exercise is in.
         #[cfg_attr(
             not(any(feature = "shipped", feature = "solutions")),
             path = "../exercises"
@@ -423,20 +425,10 @@ macro_rules! exercise {
             pub mod $name;
         }
 
-        #[cfg(feature = "track")]
         fn main() -> ::std::process::ExitCode {
             $crate::harness::main(stringify!($name), $file, || {
                 ::std::boxed::Box::pin(exercise::$name::run())
             })
-        }
-
-        // Without the `track` feature, which only the checker turns on, the
-        // learner's file is not compiled at all: `cargo test --workspace`
-        // and the project's other builds stay green whatever state an
-        // exercise is in.
-        #[cfg(not(feature = "track"))]
-        fn main() -> ::std::process::ExitCode {
-            $crate::harness::not_built(stringify!($name))
         }
     };
 }
@@ -749,9 +741,20 @@ mod tests {
         )
     }
 
+    /// What Cargo.toml lists for `exercise`'s binary: only a build with
+    /// `track` (the checker's) builds it.
+    fn manifest_entry(exercise: &Exercise) -> String {
+        format!(
+            "[[bin]]\nname = \"{name}\"\npath = \"src/bin/{name}.rs\"\nrequired-features = \
+             [\"track\"]\n",
+            name = exercise.name
+        )
+    }
+
     /// The tidy check of the binaries: each exercise is a binary of its
-    /// own (cargo finds `src/bin/<name>.rs`), made by `exercise!` from the
-    /// same list, and no binary there lacks an exercise.
+    /// own, `src/bin/<name>.rs`, made by `exercise!` from the same list and
+    /// listed in Cargo.toml so that only the checker builds it, and no
+    /// binary there lacks an exercise.
     #[test]
     fn every_exercise_has_its_binary_and_no_binary_lacks_an_exercise() {
         let bin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/bin");
@@ -762,6 +765,19 @@ mod tests {
             if std::fs::read_to_string(&path).ok().as_deref() != Some(wanted.as_str()) {
                 problems.push(format!(
                     "exercises/src/bin/{}.rs must hold exactly:\n{wanted}",
+                    exercise.name
+                ));
+            }
+        }
+        let manifest = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"),
+        )
+        .expect("Cargo.toml");
+        for exercise in EXERCISES {
+            let wanted = manifest_entry(exercise);
+            if !manifest.contains(&wanted) {
+                problems.push(format!(
+                    "exercises/Cargo.toml must list the binary of {} as:\n{wanted}",
                     exercise.name
                 ));
             }
