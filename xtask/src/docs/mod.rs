@@ -51,7 +51,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::Error;
-use crate::workspace::Workspace;
+use crate::workspace::{Profile, Workspace};
 
 pub mod bridge;
 pub mod charts;
@@ -146,6 +146,25 @@ pub fn run(mode: DocsMode) -> Result<bool, Error> {
     if mode == DocsMode::Build {
         let mut mdbook = std::process::Command::new("mdbook");
         mdbook.arg("build").arg(workspace.root().join("docs"));
+        // book.toml runs the charts preprocessor as `cargo xtask
+        // book-charts`, for a reader who runs mdBook alone. Here it is
+        // xtask as the workspace's build makes it, already built: `cargo
+        // run -p xtask` would first build xtask again with only its own
+        // dependencies' features, a second build of syn, every proc macro
+        // and Tokio. mdBook reads MDBOOK_* as its settings, and splits a
+        // command as a shell would.
+        let xtask = workspace
+            .build_binaries(&["xtask".to_owned()], Profile::Dev)?
+            .remove("xtask")
+            .ok_or("the workspace's build made no xtask binary")?;
+        let xtask = xtask
+            .to_str()
+            .and_then(|path| shlex::try_quote(path).ok())
+            .ok_or_else(|| format!("xtask's path {} can't be given to mdBook", xtask.display()))?;
+        mdbook.env(
+            "MDBOOK_PREPROCESSOR__CHARTS__COMMAND",
+            format!("{xtask} book-charts"),
+        );
         let status = proc::spawn(mdbook)
             .and_then(|mut mdbook| mdbook.wait())
             .map_err(|error| {
