@@ -137,8 +137,10 @@ const TWINS: Command = Command {
               compare what it prints with the example's golden file.",
     about: "Run the asyncio twin of each example, crates/<section>/python/<example>.py, with \
             Python, and compare what it prints with the example's golden file, after one \
-            normalisation: ' is \", ( ) are [ ], True/False are true/false. HTTP twins get the \
-            local httpbin's URL as their first argument.",
+            normalisation: ' is \", ( ) are [ ], True/False are true/false. A printed time may \
+            be one unit of its last digit late; a twin that differs only in times printed later \
+            than that runs again alone, once, and passes if that run is on time. HTTP twins get \
+            the local httpbin's URL as their first argument.",
     positionals: &[FILTER],
     flags: &[PYTHON, TWINS_JOBS, timeout(limits::TWIN)],
 };

@@ -224,10 +224,35 @@ pub fn compare_on_the_real_clock(expected: &str, actual: &str) -> OnTheRealClock
     OnTheRealClock::Late(late)
 }
 
-/// Whether `actual` is `expected` plus one unit of its last digit, in the
-/// same unit and with as many digits after the point: `1.1s` for `1.0s`,
-/// `1.0s` for `0.9s`, `3s` for `2s`, never `1.2s` or `0.9s` for `1.0s`.
-fn is_one_unit_later(expected: &str, actual: &str) -> bool {
+/// Whether `actual` differs from `expected` only in times printed later,
+/// by any amount: the same lines, with the same text around their times,
+/// and no time earlier. A run that [`compare_on_the_real_clock`] finds
+/// different for this alone was held up (a busy machine can stall a
+/// program for tenths of a second), or waits too long every time; running
+/// it again tells which.
+pub fn only_later(expected: &str, actual: &str) -> bool {
+    if expected.lines().count() != actual.lines().count() {
+        return false;
+    }
+    expected
+        .lines()
+        .zip(actual.lines())
+        .all(|(expected, actual)| {
+            let (expected_text, expected_times) = split_times(expected);
+            let (actual_text, actual_times) = split_times(actual);
+            expected_text == actual_text
+                && expected_times.len() == actual_times.len()
+                && expected_times
+                    .into_iter()
+                    .zip(actual_times)
+                    .all(|(expected, actual)| later_by(expected, actual).is_some())
+        })
+}
+
+/// How many units of its last digit `actual` is later than `expected`, in
+/// the same unit and with as many digits after the point (`Some(0)` for the
+/// same time); `None` if it is earlier or not comparable.
+fn later_by(expected: &str, actual: &str) -> Option<u64> {
     let split = |time: &str| {
         let number_end = time
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -242,9 +267,17 @@ fn is_one_unit_later(expected: &str, actual: &str) -> bool {
     };
     let (expected_units, expected_decimals, expected_unit) = split(expected);
     let (actual_units, actual_decimals, actual_unit) = split(actual);
-    expected_unit == actual_unit
-        && expected_decimals == actual_decimals
-        && matches!((expected_units, actual_units), (Some(e), Some(a)) if e.checked_add(1) == Some(a))
+    if expected_unit != actual_unit || expected_decimals != actual_decimals {
+        return None;
+    }
+    actual_units?.checked_sub(expected_units?)
+}
+
+/// Whether `actual` is `expected` plus one unit of its last digit, in the
+/// same unit and with as many digits after the point: `1.1s` for `1.0s`,
+/// `1.0s` for `0.9s`, `3s` for `2s`, never `1.2s` or `0.9s` for `1.0s`.
+fn is_one_unit_later(expected: &str, actual: &str) -> bool {
+    later_by(expected, actual) == Some(1)
 }
 
 /// What may follow the digits of a printed time: the examples print `2.0s`
@@ -381,6 +414,31 @@ mod tests {
                 "{actual}"
             );
         }
+    }
+
+    #[test]
+    fn only_later_times_are_told_from_any_other_difference() {
+        let golden = "answered at 0.0s 1.4s\ntrickling: after 2.0s\n";
+        // Held up: every difference a time printed later, by any amount.
+        assert!(only_later(
+            golden,
+            "answered at 0.0s 1.6s\ntrickling: after 2.4s\n"
+        ));
+        assert!(only_later(golden, golden));
+        // Any time earlier, any other change, or another number of lines.
+        assert!(!only_later(
+            golden,
+            "answered at 0.0s 1.3s\ntrickling: after 2.4s\n"
+        ));
+        assert!(!only_later(
+            golden,
+            "answered at 0.0s 1.6s\ntrickling: before 2.4s\n"
+        ));
+        assert!(!only_later(
+            golden,
+            "answered at 0.0s 1.60s\ntrickling: after 2.4s\n"
+        ));
+        assert!(!only_later(golden, "answered at 0.0s 1.6s\n"));
     }
 
     #[test]
