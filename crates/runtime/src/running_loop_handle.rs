@@ -5,7 +5,10 @@
 //! `get_running_loop` raises. A `Handle` is `Send` and every method is
 //! thread-safe, so a plain thread spawns with it directly, where asyncio needs
 //! `run_coroutine_threadsafe`. Instead of the loop's `repr` it reports the
-//! runtime's flavor.
+//! runtime's flavor. The thread hands the task back in an
+//! `AbortOnDropHandle`: if `run` is cancelled before it reads the reply, the
+//! reply is dropped with the handle in it, and the task is aborted rather
+//! than left running on its own.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -14,6 +17,7 @@
 use anyhow::Context;
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
+use tokio_util::task::AbortOnDropHandle;
 
 pub async fn run() -> anyhow::Result<()> {
     println!("Event loop demonstration");
@@ -27,7 +31,9 @@ pub async fn run() -> anyhow::Result<()> {
         // No runtime runs on this thread, so there is no "current" one...
         let outside = Handle::try_current().map(|_| ());
         // ...but the handle brought along still reaches the runtime.
-        let task = handle.spawn(async { "Task spawned from a plain thread ran on the runtime" });
+        let task = AbortOnDropHandle::new(
+            handle.spawn(async { "Task spawned from a plain thread ran on the runtime" }),
+        );
         let _ = reply.send((outside, task));
     });
     let (outside, task) = from_thread
