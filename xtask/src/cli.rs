@@ -96,7 +96,9 @@ const CHECK_ALL: Command = Command {
     about: "Build every section once, run each example in its own process on the virtual clock \
             (the real one with --real), and compare its stdout with \
             tests/golden/<section>/<example>.stdout; on the virtual clock, also its timeline \
-            with <example>.timeline where there is one.
+            with <example>.timeline where there is one. On the real clock a printed time may be \
+            one unit of its last digit late; an example that differs only in times printed \
+            later than that runs again alone, once, and passes if that run is on time.
 
 --base-url, --stall and --flavor multi_thread are checks of their own, one at a time, on the \
 real clock, and compare no golden file. --stall's --timeout defaults to {stall} seconds: an \
