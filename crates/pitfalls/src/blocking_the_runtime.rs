@@ -12,8 +12,9 @@
 //! while the heartbeat goes on ticking on another, which the example
 //! reports: harder to notice, not harmless, since each blocked worker is one
 //! fewer for every task. (`run()` itself is polled by `block_on` on the
-//! thread that called it, not on a worker.) The fix is `spawn_blocking`; no compiler check catches the
-//! mistake, but tokio-console shows the long polls.
+//! thread that called it, not on a worker.) The fix is `spawn_blocking`; no
+//! compiler check catches the mistake, but tokio-console shows the long
+//! polls.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -26,7 +27,7 @@ use std::time::Duration;
 
 use tokio::runtime::Handle;
 use tokio::task::JoinError;
-use tokio::time::{Instant, interval_at, sleep};
+use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep};
 use tokio_util::task::AbortOnDropHandle;
 
 const TICK: Duration = Duration::from_millis(100);
@@ -48,6 +49,9 @@ pub async fn run() -> Result<(), JoinError> {
     // Ticks at 50 ms, 150 ms, ...: halfway between the main task's deadlines,
     // so no tick is due at the same instant as the end of a wait.
     let mut every_tick = interval_at(Instant::now() + TICK / 2, TICK);
+    // Ticks a blocked thread misses stay missed: the default, `Burst`,
+    // would fire them back to back once the heartbeat ran again.
+    every_tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
     // It beats for ever, so its handle aborts it when dropped: at the end,
     // or wherever `run` is cancelled or panics.
     let _heartbeat = AbortOnDropHandle::new(tokio::spawn(async move {
