@@ -133,21 +133,16 @@ pub fn run(
             }
         },
     );
-    // On the real clock, a run held up beside the others runs again on its
-    // own, once: an example late every time fails again, a stalled one
-    // passes. The second run's report stands.
     if real {
-        for report in &mut reports {
-            if held_up(report) {
-                let again = check(report.case.clone(), target, options.timeout, &golden_root);
-                if again.passed() {
-                    println!("PASS {}: on time when run again alone", again.case.id());
-                } else {
-                    progress(&again);
-                }
-                *report = again;
+        crate::parallel::again_alone(&mut reports, held_up, |report| {
+            let again = check(report.case.clone(), target, options.timeout, &golden_root);
+            if again.passed() {
+                println!("PASS {}: on time when run again alone", again.case.id());
+            } else {
+                progress(&again);
             }
-        }
+            again
+        });
     }
     (reports, plan.orphans)
 }

@@ -114,8 +114,8 @@ pub fn check_twins(options: &Options) -> Result<bool, Error> {
         options.python,
         options.jobs
     );
-    let cases_by_id = cases.clone();
-    let results = parallel(
+    let id = |section: &str, example: &Listed| format!("{section}/{}", example.name);
+    let mut results = parallel(
         cases,
         options.jobs,
         |(section, example)| {
@@ -127,47 +127,45 @@ pub fn check_twins(options: &Options) -> Result<bool, Error> {
                 url.as_deref(),
                 options,
             );
-            (format!("{section}/{}", example.name), outcome)
+            (section, example, outcome)
         },
-        |(id, outcome)| match outcome {
-            Outcome::Pass => println!("PASS {id}"),
-            Outcome::Late(late) => println!("PASS {id}: {}", golden::describe_late(late)),
-            Outcome::Differs(reason) => println!("PASS {id} (differs by design: {reason})"),
-            Outcome::Missing => println!("FAIL {id}: no twin"),
-            Outcome::Failed(_) => println!("FAIL {id}"),
-            Outcome::TooLate(_) => {
-                println!("LATE {id}: its times came too late; it runs again alone")
+        |(section, example, outcome)| {
+            let id = id(section, example);
+            match outcome {
+                Outcome::Pass => println!("PASS {id}"),
+                Outcome::Late(late) => println!("PASS {id}: {}", golden::describe_late(late)),
+                Outcome::Differs(reason) => println!("PASS {id} (differs by design: {reason})"),
+                Outcome::Missing => println!("FAIL {id}: no twin"),
+                Outcome::Failed(_) => println!("FAIL {id}"),
+                Outcome::TooLate(_) => {
+                    println!("LATE {id}: its times came too late; it runs again alone")
+                }
+                Outcome::PassedAlone(_) => {}
             }
-            Outcome::PassedAlone(_) => {}
         },
     );
-    // A twin held up beside the others runs again on its own, once: a
-    // program late every time fails again, a stalled one passes.
-    let results: Vec<(String, Outcome)> = results
-        .into_iter()
-        .map(|(id, outcome)| {
-            let Outcome::TooLate(first) = outcome else {
-                return (id, outcome);
+    crate::parallel::again_alone(
+        &mut results,
+        |(_, _, outcome)| matches!(outcome, Outcome::TooLate(_)),
+        |(section, example, first)| {
+            let Outcome::TooLate(first) = first else {
+                unreachable!("only a late twin runs again")
             };
-            let (section, name) = id.split_once('/').unwrap_or((&id, ""));
-            let example = cases_by_id
-                .iter()
-                .find(|(case_section, example)| case_section == section && example.name == name)
-                .map(|(_, example)| example);
-            let again = example.map_or(Outcome::Failed(first.clone()), |example| {
-                run_twin(
-                    &root,
-                    &golden_root,
-                    section,
-                    example,
-                    url.as_deref(),
-                    options,
-                )
-            });
+            let again = run_twin(
+                &root,
+                &golden_root,
+                section,
+                example,
+                url.as_deref(),
+                options,
+            );
             let outcome = match again {
                 Outcome::Pass | Outcome::Late(_) => {
-                    println!("PASS {id}: on time when run again alone");
-                    Outcome::PassedAlone(first)
+                    println!(
+                        "PASS {}: on time when run again alone",
+                        id(section, example)
+                    );
+                    Outcome::PassedAlone(first.clone())
                 }
                 Outcome::TooLate(second) => Outcome::Failed(format!(
                     "{}\n  run again alone, it was too late again:\n{}",
@@ -176,11 +174,12 @@ pub fn check_twins(options: &Options) -> Result<bool, Error> {
                 )),
                 other => other,
             };
-            (id, outcome)
-        })
-        .collect();
+            (section.clone(), example.clone(), outcome)
+        },
+    );
     let mut failed = 0;
-    for (id, outcome) in &results {
+    for (section, example, outcome) in &results {
+        let id = id(section, example);
         match outcome {
             Outcome::Failed(details) => {
                 failed += 1;
@@ -188,10 +187,9 @@ pub fn check_twins(options: &Options) -> Result<bool, Error> {
             }
             Outcome::Missing => {
                 failed += 1;
-                let (section, example) = id.split_once('/').unwrap_or((id, ""));
                 println!(
                     "\nFAIL {id}: no twin; write {}",
-                    relative(&root, &path(&root, section, example))
+                    relative(&root, &path(&root, section, &example.name))
                 );
             }
             Outcome::Pass | Outcome::Late(_) | Outcome::Differs(_) => {}
@@ -213,7 +211,7 @@ pub fn check_twins(options: &Options) -> Result<bool, Error> {
     }
     let passed = results
         .iter()
-        .filter(|(_, outcome)| {
+        .filter(|(_, _, outcome)| {
             !matches!(
                 outcome,
                 Outcome::Failed(_) | Outcome::Missing | Outcome::TooLate(_)
