@@ -55,7 +55,10 @@ pub fn xtask_binary() -> PathBuf {
         .clone()
 }
 
-/// The golden harness (`golden.rs`), built as `cargo test` builds it.
+/// The golden harness (`golden.rs`), built as `cargo test --workspace`
+/// builds it. `--package tests` would resolve features for this package
+/// alone and build 43 of its dependencies a second time, with other
+/// features; `--workspace` selects the same target and finds it built.
 pub fn golden_harness() -> PathBuf {
     let mut cargo = Workspace::locate().cargo();
     cargo.args([
@@ -63,8 +66,7 @@ pub fn golden_harness() -> PathBuf {
         "--no-run",
         "--quiet",
         "--message-format=json-render-diagnostics",
-        "--package",
-        "tests",
+        "--workspace",
         "--test",
         "golden",
     ]);
