@@ -84,13 +84,18 @@ pub fn build(files: Files, names: &[&str]) -> io::Result<Built> {
             "--manifest-path",
         ])
         .arg(crate_dir().join("Cargo.toml"))
-        .args(["-p", "exercises"]);
+        // The whole workspace selected, though only these binaries are
+        // built: cargo then gives the dependencies the features it gives
+        // them in `cargo build` and `cargo test --workspace`, and finds them
+        // built. With `-p exercises` it would resolve them for this package
+        // alone and compile Tokio, serde, syn and the rest a second time.
+        .arg("--workspace");
     for name in names {
         command.args(["--bin", name]);
     }
     // Without one of these features the exercises' binaries leave them
     // out (see `exercises::exercise!`).
-    command.args(["--features", files.feature()]);
+    command.args(["--features", &format!("exercises/{}", files.feature())]);
     if files == Files::Solutions {
         command.args(["--bin", SELFTEST]);
     }

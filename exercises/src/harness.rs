@@ -1,7 +1,7 @@
 //! Runs one exercise on a paused clock and reports what it printed, and
 //! when, to the checker. Each exercise is a binary of its own
 //! (`src/bin/<name>.rs`, made with [`exercise!`](crate::exercise)) whose
-//! `main` is [`main`]; the checker (`cargo run -p exercises`) builds and
+//! `main` is [`main`]; the checker (`cargo run --bin exercises`) builds and
 //! starts it. Not meant to be run by hand.
 //!
 //! The exercise's `println!` goes to fd 1, which this process points at a
@@ -140,7 +140,7 @@ fn parse_args(usage: &str) -> Result<bool, lexopt::Error> {
 pub fn main(module: &str, file: &str, run: Run) -> ExitCode {
     closed_stdout::die_quietly_when_stdout_closes();
     let usage = format!(
-        "usage: {module} (the exercise `{module}`, run by `cargo run -p exercises -- {module}`)"
+        "usage: {module} (the exercise `{module}`, run by `cargo run --bin exercises -- {module}`)"
     );
     match parse_args(&usage) {
         Ok(true) => {}

@@ -1,7 +1,7 @@
 //! The exercise track: small async programs to finish, checked on Tokio's
 //! paused clock, where what a program prints *and when* is exact.
 //!
-//! `cargo run -p exercises` builds the exercises, runs the first one that
+//! `cargo run --bin exercises` builds the exercises, runs the first one that
 //! does not pass yet and shows the compiler's error, a diff whose lines are
 //! labelled with virtual times ("expected at 2.0s, printed at 6.0s"), or
 //! success, after which it moves on. See the README's "Exercises" section.
@@ -55,7 +55,7 @@
 //! - **Solutions** live in `exercises/.solutions/`, a hidden directory
 //!   outside `src/`, where a learner finds them when looking for them and
 //!   not before. The `solutions` feature compiles them in place of the
-//!   learner's files; only `cargo run -p exercises -- verify` (the CI
+//!   learner's files; only `cargo run --bin exercises -- verify` (the CI
 //!   check) uses it, and it checks both directions: every exercise as
 //!   shipped fails, every solution passes. "As shipped" is as the last
 //!   commit has it, never the learner's copy ([`shipped`]): `verify` writes
@@ -731,7 +731,7 @@ mod tests {
     /// What `src/bin/<name>.rs` holds for `exercise`: its binary.
     fn binary_source(exercise: &Exercise) -> String {
         format!(
-            "//! The exercise `{name}`, built and run by the checker (`cargo run -p exercises`).\n\
+            "//! The exercise `{name}`, built and run by the checker (`cargo run --bin exercises`).\n\
              \n\
              exercises::exercise! {{\n    \
              {name} = \"{file}\"\n\

@@ -1,4 +1,4 @@
-//! The checker: `cargo run -p exercises [-- <command>]`. See the crate's
+//! The checker: `cargo run --bin exercises [-- <command>]`. See the crate's
 //! docs (`src/lib.rs`) for how it works and why.
 
 mod answer;
@@ -45,7 +45,7 @@ const COMMANDS: [flags::Command; 4] = [
         name: "check",
         summary: "Check your progress, one exercise (NAME), or every exercise (--list); \
                   --watch checks again whenever you save. The default: \
-                  `cargo run -p exercises` is `cargo run -p exercises -- check`.",
+                  `cargo run --bin exercises` is `cargo run --bin exercises -- check`.",
         about: "Check your progress: run the first exercise that does not pass yet and show \
                 what to fix. It is the default command.",
         positionals: &[NAME],
@@ -91,13 +91,13 @@ const EXIT_CODES: flags::ExitCodes<'static> = &[
 fn usage(command: Option<&flags::Command>) -> String {
     match command {
         None => flags::program_help(
-            "cargo run -p exercises --",
+            "cargo run --bin exercises --",
             "The exercise track's checker.",
             &COMMANDS,
             EXIT_CODES,
         ),
         Some(command) => flags::help(
-            &format!("cargo run -p exercises -- {}", command.name),
+            &format!("cargo run --bin exercises -- {}", command.name),
             command,
             EXIT_CODES,
         ),
@@ -158,7 +158,9 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         Err(Failure::Usage(message)) => {
-            eprintln!("error: {message}\n\n`cargo run -p exercises -- --help` shows the commands.");
+            eprintln!(
+                "error: {message}\n\n`cargo run --bin exercises -- --help` shows the commands."
+            );
             ExitCode::from(flags::EXIT_USAGE)
         }
     }
@@ -255,9 +257,9 @@ fn progress() -> Result<(), Failure> {
                 );
                 print!("{report}");
                 println!(
-                    "\nEdit {}, then run `cargo run -p exercises`\n\
-                     again, or keep `cargo run -p exercises -- --watch` running.\n\
-                     Stuck? `cargo run -p exercises -- hint {}`",
+                    "\nEdit {}, then run `cargo run --bin exercises`\n\
+                     again, or keep `cargo run --bin exercises -- --watch` running.\n\
+                     Stuck? `cargo run --bin exercises -- hint {}`",
                     display_path(exercise),
                     exercise.name
                 );
@@ -378,14 +380,14 @@ fn hint(exercise: &Exercise, which: Hints) -> Result<(), Failure> {
     }
     let then = if last < hints::LEVELS {
         format!(
-            "Hint {} of {}, {}: run `cargo run -p exercises -- hint {name}` again.",
+            "Hint {} of {}, {}: run `cargo run --bin exercises -- hint {name}` again.",
             last + 1,
             hints::LEVELS,
             hints::WHAT[last]
         )
     } else {
         format!(
-            "That was the last hint; `cargo run -p exercises -- hint {name} 1` shows the first again."
+            "That was the last hint; `cargo run --bin exercises -- hint {name} 1` shows the first again."
         )
     };
     print!("{}", flags::wrap(&then, 0));

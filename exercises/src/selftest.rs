@@ -278,7 +278,7 @@ const CASE: flags::Positional =
 const COMMAND: flags::Command = flags::Command {
     name: "",
     summary: "",
-    about: "Runs one program a learner might write, for `cargo run -p exercises -- verify` to \
+    about: "Runs one program a learner might write, for `cargo run --bin exercises -- verify` to \
             check the checker with.",
     positionals: &[CASE],
     flags: &[],

@@ -1,6 +1,6 @@
 //! The checker's command line: bad input is a clear error with exit code 2,
 //! and the commands that need no build answer at once. (Checking the
-//! exercises themselves, both ways, is `cargo run -p exercises -- verify`.)
+//! exercises themselves, both ways, is `cargo run --bin exercises -- verify`.)
 
 use std::process::{Command, Output, Stdio};
 
@@ -96,7 +96,7 @@ fn each_hint_run_shows_the_next_of_three() {
     );
     assert!(
         first.contains(
-            "Hint 2 of 3, the API to use: run `cargo run -p exercises -- hint timeout` again."
+            "Hint 2 of 3, the API to use: run `cargo run --bin exercises -- hint timeout`"
         ),
         "{first}"
     );

@@ -1,26 +1,31 @@
 //! Each exercise compiles on its own: one that does not compile shows its
 //! compiler error and stops no other exercise from being checked.
 //!
-//! The test checks a copy of the exercises crate (and the workspace crates
-//! it uses) that holds the files of three exercises: `hello_sleep` with its
-//! reference solution, `spawn_join` that does not compile, and
-//! `three_downloads` that runs but prints the wrong lines. Every other
-//! exercise's file is missing, so each of those fails to compile too, on
-//! its own, and costs the build no code generation or linking (46 solved
-//! exercises took most of this test's time). The learner's own files are
-//! never read: whatever state
+//! The test checks a copy of the workspace whose exercises crate holds
+//! the files of three exercises: `hello_sleep` with its reference
+//! solution, `spawn_join` that does not compile, and `three_downloads` that
+//! runs but prints the wrong lines. Every other exercise's file is missing,
+//! so each of those fails to compile too, on its own, and costs the build
+//! no code generation or linking (46 solved exercises took most of this
+//! test's time). The learner's own files are never read: whatever state
 //! their exercises are in, this test (and `cargo test --workspace`) gives
-//! the same result. The copy shares the workspace's build directory
-//! (`CARGO_BUILD_BUILD_DIR`), so the crates from crates.io are not built
-//! again; its own crates get another version, because cargo names a path
-//! crate's artifacts by its name and version, not by where it is, and the
-//! copy's must not stand in for the workspace's.
+//! the same result.
+//!
+//! The copy has every member of the workspace, so cargo resolves the
+//! dependencies' features as it does here, and it shares the workspace's
+//! build directory (`CARGO_BUILD_BUILD_DIR`): the crates from crates.io are
+//! the ones `cargo test --workspace` built. The crates the exercises build
+//! get another version, because cargo names a path crate's artifacts by its
+//! name and version, not by where it is, and the copy's must not stand in
+//! for the workspace's.
 
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 
-/// The workspace crates the exercises crate needs, copied with it.
-const CRATES: [&str; 5] = [
+/// The workspace crates the exercises crate needs: built in the copy, so
+/// given another version there.
+const BUILT: [&str; 6] = [
+    "exercises",
     "crates/proc",
     "crates/runner",
     "crates/flags",
@@ -28,41 +33,50 @@ const CRATES: [&str; 5] = [
     "crates/httpbin",
 ];
 
-/// Directories of the exercises crate the copy leaves out: the learner's
-/// exercises (the copy holds solutions there) and `verify`'s copies of them
-/// as shipped.
-const LEFT_OUT: [&str; 2] = ["exercises/src/exercises", "exercises/.shipped"];
+/// What the copy leaves out, from the workspace root: what cargo never
+/// reads to build the exercises (the build directories, the book, git's
+/// store), and the exercises crate's directories of exercise files (the
+/// learner's, where the copy puts its own, and `verify`'s copies of them
+/// as shipped).
+const LEFT_OUT: [&str; 6] = [
+    "target",
+    ".git",
+    "docs",
+    "tests/browser/node_modules",
+    "exercises/src/exercises",
+    "exercises/.shipped",
+];
 
 fn copy_dir(root: &Path, from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("create the copy's directory");
     for entry in std::fs::read_dir(from).expect("read the directory") {
         let entry = entry.expect("an entry");
         let target = to.join(entry.file_name());
+        let path = entry.path();
+        let relative = path.strip_prefix(root).expect("under the root");
+        if LEFT_OUT
+            .iter()
+            .any(|left_out| relative == Path::new(left_out))
+        {
+            continue;
+        }
         if entry.file_type().expect("a file type").is_dir() {
-            let relative = entry.path();
-            let relative = relative.strip_prefix(root).expect("under the root");
-            if !LEFT_OUT
-                .iter()
-                .any(|left_out| relative == Path::new(left_out))
-            {
-                copy_dir(root, &entry.path(), &target);
-            }
+            copy_dir(root, &path, &target);
         } else {
-            std::fs::copy(entry.path(), &target).expect("copy a file");
+            std::fs::copy(&path, &target).expect("copy a file");
         }
     }
 }
 
-/// A workspace of the exercises crate alone, under the test's temporary
-/// directory.
+/// A copy of the workspace under the test's temporary directory.
 fn copy_workspace() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("the workspace root");
     let copy = Path::new(env!("CARGO_TARGET_TMPDIR")).join("independent");
-    for dir in std::iter::once("exercises").chain(CRATES) {
-        let _ = std::fs::remove_dir_all(copy.join(dir));
-        copy_dir(root, &root.join(dir), &copy.join(dir));
+    let _ = std::fs::remove_dir_all(&copy);
+    copy_dir(root, root, &copy);
+    for dir in BUILT {
         let manifest = copy.join(dir).join("Cargo.toml");
         let text = std::fs::read_to_string(&manifest).expect("the crate's manifest");
         let text = text.replacen(
@@ -76,23 +90,6 @@ fn copy_workspace() -> PathBuf {
         );
         std::fs::write(&manifest, text).expect("write the crate's manifest");
     }
-    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("the root manifest");
-    let (before, after) = manifest
-        .split_once("members = [")
-        .expect("the root manifest lists its members");
-    let (_, after) = after.split_once(']').expect("the list of members ends");
-    std::fs::write(
-        copy.join("Cargo.toml"),
-        format!("{before}members = [\"exercises\"]{after}"),
-    )
-    .expect("write the copy's manifest");
-    // The lock file, the toolchain and the build flags are the workspace's,
-    // wherever the target directory is.
-    for file in ["Cargo.lock", "rust-toolchain.toml", ".cargo/config.toml"] {
-        std::fs::create_dir_all(copy.join(file).parent().expect("a directory"))
-            .expect("create the directory");
-        std::fs::copy(root.join(file), copy.join(file)).expect("copy the file");
-    }
     copy
 }
 
@@ -101,7 +98,7 @@ fn checker(copy: &Path, args: &[&str]) -> Output {
         .parent()
         .expect("the target directory");
     proc::cargo::command()
-        .args(["run", "--quiet", "-p", "exercises", "--"])
+        .args(["run", "--quiet", "--bin", "exercises", "--"])
         .args(args)
         .current_dir(copy)
         .env("CARGO_TARGET_DIR", copy.join("target"))

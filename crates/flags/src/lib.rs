@@ -508,7 +508,7 @@ pub enum Chosen<'c, 'a> {
 
 /// Parses a command line of a program with several commands. With a
 /// `default`, a first argument that names no command is the default
-/// command's (`cargo run -p exercises -- --list`).
+/// command's (`cargo run --bin exercises -- --list`).
 pub fn parse_program<'c, 'a>(
     commands: &'c [Command<'a>],
     default: Option<&'c Command<'a>>,

@@ -1,4 +1,4 @@
-//! The exercise `actor`, built and run by the checker (`cargo run -p exercises`).
+//! The exercise `actor`, built and run by the checker (`cargo run --bin exercises`).
 
 exercises::exercise! {
     actor = "15_actor.rs"

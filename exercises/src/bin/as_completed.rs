@@ -1,4 +1,4 @@
-//! The exercise `as_completed`, built and run by the checker (`cargo run -p exercises`).
+//! The exercise `as_completed`, built and run by the checker (`cargo run --bin exercises`).
 
 exercises::exercise! {
     as_completed = "06_as_completed.rs"

@@ -1,4 +1,4 @@
-//! The exercise `batcher`, built and run by the checker (`cargo run -p exercises`).
+//! The exercise `batcher`, built and run by the checker (`cargo run --bin exercises`).
 
 exercises::exercise! {
     batcher = "33_batcher.rs"

@@ -1,4 +1,4 @@
-//! The exercise `deadlock`, built and run by the checker (`cargo run -p exercises`).
+//! The exercise `deadlock`, built and run by the checker (`cargo run --bin exercises`).
 
 exercises::exercise! {
     deadlock = "38_deadlock.rs"

@@ -20,9 +20,9 @@ pub fn page(shipped: &[(&str, Shipped)]) -> Result<String, Error> {
          The exercise track in `exercises/` is the other half of the examples: small \
          programs to finish, checked on Tokio's paused clock, so what they print *and when* \
          is part of the answer. Start it with\n\n\
-         ```sh\ncargo run -p exercises\n```\n\n\
+         ```sh\ncargo run --bin exercises\n```\n\n\
          and see the README's \"Exercises\" section for a walk through one exercise. Each \
-         exercise below links to the example that shows how; `cargo run -p exercises -- hint \
+         exercise below links to the example that shows how; `cargo run --bin exercises -- hint \
          <name>` gives a nudge first, then the API to use, then the answer, one each time you \
          run it. The reference solutions are in the hidden directory `exercises/.solutions/`, \
          for after you have tried.\n\n\

@@ -158,8 +158,8 @@ pub(super) fn see_also(section: &SectionDoc, example: &ExampleDoc, topics: &[Top
         if exercise.example == name {
             let _ = writeln!(
                 text,
-                "- [Exercise {}](../exercises.md), `{}`, practises it: `cargo run -p exercises` \
-                 checks it, `cargo run -p exercises -- hint {}` gives a hint.",
+                "- [Exercise {}](../exercises.md), `{}`, practises it: `cargo run --bin exercises` \
+                 checks it, `cargo run --bin exercises -- hint {}` gives a hint.",
                 index + 1,
                 exercise.name,
                 exercise.name
