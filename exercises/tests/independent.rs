@@ -76,6 +76,14 @@ fn copy_workspace() -> PathBuf {
     let copy = Path::new(env!("CARGO_TARGET_TMPDIR")).join("independent");
     let _ = std::fs::remove_dir_all(&copy);
     copy_dir(root, root, &copy);
+    // Cargo reads the configuration files of every directory above the one
+    // it runs in and joins their arrays: a copy under the workspace that
+    // kept a `.cargo/config.toml` of its own would pass `--cfg
+    // tokio_unstable` twice, and cargo would build every crate again for
+    // those flags. Under the workspace, the workspace's file is the one.
+    if copy.starts_with(root) {
+        std::fs::remove_dir_all(copy.join(".cargo")).expect("remove the copy's .cargo");
+    }
     for dir in BUILT {
         let manifest = copy.join(dir).join("Cargo.toml");
         let text = std::fs::read_to_string(&manifest).expect("the crate's manifest");
