@@ -14,13 +14,15 @@
 //! The copy has every member of the workspace, so cargo resolves the
 //! dependencies' features as it does here, and it shares the workspace's
 //! build directory (`CARGO_BUILD_BUILD_DIR`): the crates from crates.io are
-//! the ones `cargo test --workspace` built. The crates the exercises build
+//! the ones `cargo test --workspace` built, which the test checks first by
+//! their artifacts' names. The crates the exercises build
 //! get another version, because cargo names a path crate's artifacts by its
 //! name and version, not by where it is, and the copy's must not stand in
 //! for the workspace's.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::{Command, Output, Stdio};
 
 /// The workspace crates the exercises crate needs: built in the copy, so
 /// given another version there.
@@ -68,11 +70,15 @@ fn copy_dir(root: &Path, from: &Path, to: &Path) {
     }
 }
 
+fn workspace_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace root")
+}
+
 /// A copy of the workspace under the test's temporary directory.
 fn copy_workspace() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the workspace root");
+    let root = workspace_root();
     let copy = Path::new(env!("CARGO_TARGET_TMPDIR")).join("independent");
     let _ = std::fs::remove_dir_all(&copy);
     copy_dir(root, root, &copy);
@@ -101,19 +107,41 @@ fn copy_workspace() -> PathBuf {
     copy
 }
 
-fn checker(copy: &Path, args: &[&str]) -> Output {
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
+/// Cargo, run in the copy with its own target directory and the
+/// workspace's build directory.
+fn cargo_in(copy: &Path) -> Command {
+    let build_dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .parent()
         .expect("the target directory");
-    proc::cargo::command()
-        .args(["run", "--quiet", "--bin", "exercises", "--"])
-        .args(args)
+    let mut cargo = proc::cargo::command();
+    cargo
         .current_dir(copy)
         .env("CARGO_TARGET_DIR", copy.join("target"))
-        .env("CARGO_BUILD_BUILD_DIR", target)
-        .stdin(Stdio::null())
+        .env("CARGO_BUILD_BUILD_DIR", build_dir)
+        .stdin(Stdio::null());
+    cargo
+}
+
+fn checker(copy: &Path, args: &[&str]) -> Output {
+    cargo_in(copy)
+        .args(["run", "--quiet", "--bin", "exercises", "--"])
+        .args(args)
         .output()
         .expect("cargo runs")
+}
+
+/// The crates.io artifacts that a build of the checker uses.
+fn dependencies(mut cargo: Command) -> BTreeSet<String> {
+    cargo.args([
+        "build",
+        "--quiet",
+        "--bin",
+        "exercises",
+        "--message-format=json",
+    ]);
+    let build = proc::cargo::build(cargo, proc::cargo::Stderr::Capture).expect("cargo runs");
+    assert!(build.success(), "{}", build.stderr);
+    build.dependencies
 }
 
 fn text(output: &Output) -> String {
@@ -127,6 +155,17 @@ fn text(output: &Output) -> String {
 #[test]
 fn an_exercise_that_does_not_compile_stops_no_other() {
     let copy = copy_workspace();
+    // The copy resolves features and flags as the workspace does, so its
+    // builds use the dependencies `cargo test --workspace` built.
+    let mut in_workspace = proc::cargo::command();
+    in_workspace.current_dir(workspace_root());
+    let (ours, theirs) = (dependencies(in_workspace), dependencies(cargo_in(&copy)));
+    let differ: Vec<&String> = ours.symmetric_difference(&theirs).collect();
+    assert!(
+        differ.is_empty(),
+        "the copy builds crates.io crates with other features or flags than the workspace: \
+         {differ:?}"
+    );
     let exercises = copy.join("exercises");
     let solutions = exercises.join(exercises::SOLUTIONS);
     let files = exercises.join("src/exercises");

@@ -116,6 +116,11 @@ pub struct Build {
     pub warnings: BTreeMap<String, Vec<String>>,
     /// Cargo's stderr, with [`Stderr::Capture`].
     pub stderr: String,
+    /// The file names of the artifacts of every crates.io crate the build
+    /// used, compiled or found fresh. Each name carries the hash of the
+    /// crate's version, features and flags: two builds that list the same
+    /// names share their dependencies' artifacts.
+    pub dependencies: BTreeSet<String>,
 }
 
 impl Build {
@@ -170,12 +175,21 @@ fn read_build(mut cargo: Command, stderr: Stderr, keep: Option<&Path>) -> io::Re
         errors: BTreeMap::new(),
         warnings: BTreeMap::new(),
         stderr: String::new(),
+        dependencies: BTreeSet::new(),
     };
     if let Some(stdout) = group.take_stdout() {
         for message in Message::parse_stream(BufReader::new(stdout)) {
             match message? {
                 Message::CompilerArtifact(artifact) => {
                     build.compiled.insert(artifact.target.name.clone());
+                    if artifact.package_id.repr.starts_with("registry+") {
+                        build.dependencies.extend(
+                            artifact
+                                .filenames
+                                .iter()
+                                .filter_map(|file| file.file_name().map(str::to_owned)),
+                        );
+                    }
                     let Some(executable) = artifact.executable else {
                         continue;
                     };
