@@ -2,8 +2,9 @@
 //! a Rust future, and Rust stops waiting for a Python coroutine.
 //!
 //! Python cancels Rust: when the awaitable from `future_into_py` is cancelled,
-//! its done-callback wakes the Tokio task, which drops the Rust future, and a
-//! guard records the moment. Nothing orders that drop against `wait_for`'s
+//! its done-callback wakes the Tokio task, which polls the Rust future once
+//! more (what it returns then is thrown away) and drops it, and a guard
+//! records the moment. Nothing orders that drop against `wait_for`'s
 //! `TimeoutError`, so Python learns of it by asking (`watch.when`). What the
 //! future started and does not own, a `spawn_blocking` job, runs to its end
 //! unless it checks a flag ([cpu_bound](cpu_bound.md)). Rust cancels Python:
