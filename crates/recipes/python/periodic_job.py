@@ -9,13 +9,13 @@ import asyncio
 
 PERIOD = 1.0
 RUN_LIMIT = 2.5
-RUN_FOR = 5.6
+RUN_FOR = 6.5
 
 
 async def job(run):
     if run == 2:
         await asyncio.Future()  # never finishes
-    await asyncio.sleep(0.2)
+    await asyncio.sleep(1.5 if run == 5 else 0.2)
     if run == 4:
         raise RuntimeError("the backend said no")
 

@@ -74,9 +74,12 @@ pub async fn run() -> anyhow::Result<()> {
 }
 
 // What only feeds the demonstration: the job usually takes 0.2 s; run 2
-// never finishes, and run 4 fails.
+// never finishes, run 4 fails, and run 5 takes 1.5 s. The stop at 6.5 s
+// falls inside run 5 even when a busy machine starts it up to a second
+// late (with `Delay`, each run's lateness carries into the next), so on
+// the real clock only the times move, never the lines.
 
-const RUN_FOR: Duration = Duration::from_millis(5600);
+const RUN_FOR: Duration = Duration::from_millis(6500);
 
 async fn job(run: u32) -> anyhow::Result<()> {
     match run {
@@ -84,6 +87,10 @@ async fn job(run: u32) -> anyhow::Result<()> {
         4 => {
             sleep(Duration::from_millis(200)).await;
             anyhow::bail!("the backend said no")
+        }
+        5 => {
+            sleep(Duration::from_millis(1500)).await;
+            Ok(())
         }
         _ => {
             sleep(Duration::from_millis(200)).await;
