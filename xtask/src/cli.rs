@@ -97,8 +97,9 @@ const CHECK_ALL: Command = Command {
             (the real one with --real), and compare its stdout with \
             tests/golden/<section>/<example>.stdout; on the virtual clock, also its timeline \
             with <example>.timeline where there is one. On the real clock a printed time may be \
-            one unit of its last digit late; an example that differs only in times printed \
-            later than that runs again alone, once, and passes if that run is on time.
+            up to half a second late, and one unit of its last digit more for rounding; an \
+            example that differs only in times printed later than that runs again alone, \
+            once, and passes if that run is within it.
 
 --base-url, --stall and --flavor multi_thread are checks of their own, one at a time, on the \
 real clock, and compare no golden file. --stall's --timeout defaults to {stall} seconds: an \
@@ -140,9 +141,10 @@ const TWINS: Command = Command {
     about: "Run the asyncio twin of each example, crates/<section>/python/<example>.py, with \
             Python, and compare what it prints with the example's golden file, after one \
             normalisation: ' is \", ( ) are [ ], True/False are true/false. A printed time may \
-            be one unit of its last digit late; a twin that differs only in times printed later \
-            than that runs again alone, once, and passes if that run is on time. HTTP twins get \
-            the local httpbin's URL as their first argument.",
+            be up to half a second late, and one unit of its last digit more for rounding; a \
+            twin that differs only in times printed later than that runs again alone, once, and \
+            passes if that run is within it. HTTP twins get the local httpbin's URL as their \
+            first argument.",
     positionals: &[FILTER],
     flags: &[PYTHON, TWINS_JOBS, timeout(limits::TWIN)],
 };
@@ -287,8 +289,8 @@ const BRIDGE: Command = Command {
     about: "Make target/bridge-venv with maturin from .ci/bridge-requirements.txt (once), build \
             crates/bridge into it with `maturin develop`, then run each lesson, \
             crates/bridge/python/<lesson>.py, one at a time, and compare what it prints with \
-            tests/golden/bridge/<lesson>.stdout, as on the real clock: a printed time may be one \
-            unit of its last digit late. HTTP lessons get the local httpbin's URL as their \
+            tests/golden/bridge/<lesson>.stdout, as on the real clock: a printed time may be up \
+            to half a second late. HTTP lessons get the local httpbin's URL as their \
             argument. With SNAPSHOTS=overwrite, write the golden file of each lesson that \
             succeeds instead.",
     positionals: &[LESSON_FILTER],
@@ -463,11 +465,11 @@ pub fn parse(
 const WAITING_JOBS_PER_CPU: usize = 16;
 /// The same where the times an example prints are compared with its golden
 /// file on the real clock (`--real`, twins). There a
-/// time may read one unit of its last digit late, never two
+/// time may read up to half a second late
 /// ([`crate::golden::compare_on_the_real_clock`]). At sixteen per CPU,
-/// starting processes by the dozen made a printed time a tenth of a second
-/// late now and then (CI: `scrape_pages` printed 2.1s for 2.0s); four per
-/// CPU leaves the one unit of room for a busy machine.
+/// starting processes by the dozen made printed times late now and then
+/// (CI: `scrape_pages` printed 2.1s for 2.0s); four per CPU keeps the
+/// processes' own start-up from using up that room.
 const TIMED_JOBS_PER_CPU: usize = 4;
 
 fn task(command: &str, args: &Args, overwrite: bool) -> Result<Task, flags::Error> {

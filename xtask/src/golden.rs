@@ -123,23 +123,28 @@ pub fn diff(golden_name: &str, expected: &str, actual: &str) -> String {
 /// How a run on the real clock compares with its golden file, which holds
 /// what the program prints on the paused clock, where every timer fires on
 /// time. On the real clock a timer fires late, never early: a busy machine
-/// wakes a program a few milliseconds late, and a time it prints after a
-/// few such waits can round up to the next digit (`1.1s` for `1.0s`).
+/// wakes a program a few milliseconds late, or stalls it for tenths of a
+/// second, and the delays add up over the waits before a printed time.
 #[derive(Debug, PartialEq, Eq)]
 pub enum OnTheRealClock {
     /// The same, byte for byte.
     Same,
     /// The same but for these times, each printed later than the golden
-    /// file's by one unit of its last digit ([`LATE_BY_AT_MOST`]).
+    /// file's, within [`LATE_BY_AT_MOST`].
     Late(Vec<LateTime>),
     /// Any other difference: a line, a value that is not a time, a time
-    /// printed earlier than the golden file's, or later by more than one unit.
+    /// printed earlier than the golden file's, or later than it allows.
     Differs,
 }
 
 /// The tolerance of a comparison on the real clock, for reports.
-pub const LATE_BY_AT_MOST: &str = "a printed time may be later than its golden file's by one unit of its last digit \
-     (1.1s for 1.0s), never earlier";
+pub const LATE_BY_AT_MOST: &str = "a printed time may be later than its golden file's by up to half a second, and \
+     one unit of its last digit more for rounding (1.6s for 1.0s, 3s for 2s), never earlier";
+
+/// The lateness a printed time is allowed, in microseconds, before the
+/// rounding of its last digit: the stalls seen in CI, beside the other
+/// checks, reached four tenths of a second.
+const HALF_A_SECOND_MICROS: u64 = 500_000;
 
 /// A time printed late: the golden file's and the run's, on a line
 /// (counted from 1).
@@ -161,12 +166,12 @@ impl std::fmt::Display for LateTime {
 }
 
 /// One line of a report on the times a run printed late, such as
-/// `2 times late by one digit (line 3: 1.1s for 1.0s, line 5: 2.1s for 2.0s)`.
+/// `2 times late, as the real clock allows (line 3: 1.1s for 1.0s, line 5: 2.3s for 2.0s)`.
 pub fn describe_late(late: &[LateTime]) -> String {
     let listed: Vec<String> = late.iter().take(3).map(LateTime::to_string).collect();
     let more = late.len().saturating_sub(listed.len());
     format!(
-        "{} late by one digit, as the real clock allows ({}{})",
+        "{} late, as the real clock allows ({}{})",
         if late.len() == 1 {
             "1 time".to_owned()
         } else {
@@ -183,9 +188,11 @@ pub fn describe_late(late: &[LateTime]) -> String {
 
 /// Compares what a program printed on the real clock with its golden file:
 /// the same lines, except that a time (digits, an optional fraction, then
-/// `s`, `ms` or ` seconds`, not followed by a letter or digit) may read one unit of its
-/// last digit more, with the same number of digits after the point. A time
-/// printed earlier is a failure: no timer fires early.
+/// `s`, `ms` or ` seconds`, not followed by a letter or digit) may read
+/// more, with the same unit and number of digits after the point: up to
+/// half a second more, and one unit of its last digit for rounding
+/// (`1.6s` for `1.0s`, `3s` for `2s`). A time printed earlier is a
+/// failure: no timer fires early.
 pub fn compare_on_the_real_clock(expected: &str, actual: &str) -> OnTheRealClock {
     if expected == actual {
         return OnTheRealClock::Same;
@@ -207,7 +214,7 @@ pub fn compare_on_the_real_clock(expected: &str, actual: &str) -> OnTheRealClock
             if expected == actual {
                 continue;
             }
-            if !is_one_unit_later(expected, actual) {
+            if !is_late_within_allowance(expected, actual) {
                 return OnTheRealClock::Differs;
             }
             late.push(LateTime {
@@ -251,8 +258,9 @@ pub fn only_later(expected: &str, actual: &str) -> bool {
 
 /// How many units of its last digit `actual` is later than `expected`, in
 /// the same unit and with as many digits after the point (`Some(0)` for the
-/// same time); `None` if it is earlier or not comparable.
-fn later_by(expected: &str, actual: &str) -> Option<u64> {
+/// same time), and how many microseconds a unit is; `None` if it is earlier
+/// or not comparable.
+fn later_by(expected: &str, actual: &str) -> Option<(u64, u64)> {
     let split = |time: &str| {
         let number_end = time
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -270,14 +278,26 @@ fn later_by(expected: &str, actual: &str) -> Option<u64> {
     if expected_unit != actual_unit || expected_decimals != actual_decimals {
         return None;
     }
-    actual_units?.checked_sub(expected_units?)
+    let unit_micros = if expected_unit == "ms" {
+        1_000
+    } else {
+        1_000_000
+    };
+    let unit_micros = u32::try_from(expected_decimals)
+        .ok()
+        .and_then(|decimals| 10_u64.checked_pow(decimals))
+        .map_or(0, |scale| unit_micros / scale);
+    Some((actual_units?.checked_sub(expected_units?)?, unit_micros))
 }
 
-/// Whether `actual` is `expected` plus one unit of its last digit, in the
-/// same unit and with as many digits after the point: `1.1s` for `1.0s`,
-/// `1.0s` for `0.9s`, `3s` for `2s`, never `1.2s` or `0.9s` for `1.0s`.
-fn is_one_unit_later(expected: &str, actual: &str) -> bool {
-    later_by(expected, actual) == Some(1)
+/// Whether `actual` is later than `expected`, in the same unit and with as
+/// many digits after the point, by up to half a second and one unit of its
+/// last digit: `1.1s` or `1.6s` for `1.0s`, `751ms` for `250ms`, `3s` for
+/// `2s`; never `1.7s`, `4s` or `0.9s` for `1.0s`, `2s` and `1.0s`.
+fn is_late_within_allowance(expected: &str, actual: &str) -> bool {
+    later_by(expected, actual).is_some_and(|(units, unit_micros)| {
+        units > 0 && (units - 1).saturating_mul(unit_micros) <= HALF_A_SECOND_MICROS
+    })
 }
 
 /// What may follow the digits of a printed time: the examples print `2.0s`
@@ -340,7 +360,7 @@ mod tests {
     }
 
     #[test]
-    fn a_time_may_be_one_unit_of_its_last_digit_late() {
+    fn a_time_may_be_up_to_half_a_second_or_one_unit_of_its_last_digit_late() {
         let golden = "Reloads: v2 at 0.1s\nbroadcast: applied v3 at 0.6s, v4 at 1.1s\n";
         assert_eq!(
             compare_on_the_real_clock(golden, golden),
@@ -358,6 +378,15 @@ mod tests {
         assert_eq!(
             compare_on_the_real_clock("[0.9s] took 250ms", "[1.0s] took 251ms"),
             OnTheRealClock::Late(vec![late(1, "0.9s", "1.0s"), late(1, "250ms", "251ms")])
+        );
+        // Up to half a second and a unit, however the time is written.
+        assert_eq!(
+            compare_on_the_real_clock("[0.9s] took 250ms", "[1.5s] took 751ms"),
+            OnTheRealClock::Late(vec![late(1, "0.9s", "1.5s"), late(1, "250ms", "751ms")])
+        );
+        assert_eq!(
+            compare_on_the_real_clock("at 3.40s", "at 3.90s"),
+            OnTheRealClock::Late(vec![late(1, "3.40s", "3.90s")])
         );
         assert_eq!(
             compare_on_the_real_clock("→ 2s élapsed", "→ 3s élapsed"),
@@ -380,8 +409,8 @@ mod tests {
             // Early: no timer fires early.
             "Reloads: v2 at 0.0s\nbroadcast: applied v3 at 0.6s, v4 at 1.1s\n",
             "Reloads: v2 at 0.1s\nbroadcast: applied v3 at 0.6s, v4 at 1.0s\n",
-            // Two units late.
-            "Reloads: v2 at 0.1s\nbroadcast: applied v3 at 0.6s, v4 at 1.3s\n",
+            // More than half a second late.
+            "Reloads: v2 at 0.1s\nbroadcast: applied v3 at 0.6s, v4 at 1.8s\n",
             // Another precision or unit.
             "Reloads: v2 at 0.10s\nbroadcast: applied v3 at 0.6s, v4 at 1.1s\n",
             "Reloads: v2 at 100ms\nbroadcast: applied v3 at 0.6s, v4 at 1.1s\n",
@@ -405,7 +434,10 @@ mod tests {
             ("v2s", "v3s"),
             ("1.5sec", "1.6sec"),
             ("in 2.0 seconds", "in 1.9 seconds"),
-            ("in 2.0 seconds", "in 2.2 seconds"),
+            ("in 2.0 seconds", "in 2.7 seconds"),
+            ("after 2s", "after 4s"),
+            ("took 250ms", "took 752ms"),
+            ("at 0.9s", "at 1.6s"),
             ("2 secondsworth", "3 secondsworth"),
         ] {
             assert_eq!(
@@ -445,18 +477,18 @@ mod tests {
     fn a_late_report_names_the_times() {
         let times = [
             late(3, "1.0s", "1.1s"),
-            late(5, "2.0s", "2.1s"),
+            late(5, "2.0s", "2.3s"),
             late(6, "2.5s", "2.6s"),
             late(9, "4.0s", "4.1s"),
         ];
         assert_eq!(
             describe_late(&times[..1]),
-            "1 time late by one digit, as the real clock allows (line 3: 1.1s for 1.0s)"
+            "1 time late, as the real clock allows (line 3: 1.1s for 1.0s)"
         );
         assert_eq!(
             describe_late(&times),
-            "4 times late by one digit, as the real clock allows (line 3: 1.1s for 1.0s, \
-             line 5: 2.1s for 2.0s, line 6: 2.6s for 2.5s, and 1 more)"
+            "4 times late, as the real clock allows (line 3: 1.1s for 1.0s, \
+             line 5: 2.3s for 2.0s, line 6: 2.6s for 2.5s, and 1 more)"
         );
     }
 
