@@ -54,10 +54,10 @@ async def main() -> None:
     result, pause, _ = await with_heartbeat(
         lambda: event_loop.run_in_executor(None, count_primes_py, LIMIT)
     )
-    print(f"python, run_in_executor: {result} primes; the event loop was held up for {pause:.0f}s")
+    print(f"python, run_in_executor: {result} primes; the event loop was held up for {pause:.1f}s")
 
     result, pause, _ = await with_heartbeat(lambda: count_primes(LIMIT))
-    print(f"rust, spawn_blocking: {result} primes; the event loop was held up for {pause:.0f}s")
+    print(f"rust, spawn_blocking: {result} primes; the event loop was held up for {pause:.1f}s")
 
     async def on_the_loop() -> int:
         return count_primes_blocking(LIMIT)

@@ -45,9 +45,9 @@ async def main() -> None:
     }
     for name, blocking_work in ways.items():
         pause = await longest_pause(blocking_work)
-        # Whole seconds: a busy machine may delay a heartbeat by a few
-        # hundredths, never by the half second that would change this.
-        print(f"{name}: a 1s sleep held the event loop up for {pause:.0f}s")
+        # Tenths: a second held up reads 1.0s, none 0.0s, and the check on
+        # the real clock allows a busy machine half a second, not a whole one.
+        print(f"{name}: a 1s sleep held the event loop up for {pause:.1f}s")
 
 
 if __name__ == "__main__":
