@@ -137,7 +137,7 @@ pub fn run(
         crate::parallel::again_alone(&mut reports, held_up, |report| {
             let again = check(report.case.clone(), target, options.timeout, &golden_root);
             if again.passed() {
-                println!("PASS {}: on time when run again alone", again.case.id());
+                println!("PASS {}: in time when run again alone", again.case.id());
             } else {
                 progress(&again);
             }

@@ -283,10 +283,9 @@ fn later_by(expected: &str, actual: &str) -> Option<(u64, u64)> {
     } else {
         1_000_000
     };
-    let unit_micros = u32::try_from(expected_decimals)
-        .ok()
-        .and_then(|decimals| 10_u64.checked_pow(decimals))
-        .map_or(0, |scale| unit_micros / scale);
+    // A unit finer than a microsecond is no time the examples print.
+    let scale = 10_u64.checked_pow(u32::try_from(expected_decimals).ok()?)?;
+    let unit_micros = Some(unit_micros / scale).filter(|&micros| micros > 0)?;
     Some((actual_units?.checked_sub(expected_units?)?, unit_micros))
 }
 

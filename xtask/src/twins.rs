@@ -162,7 +162,7 @@ pub fn check_twins(options: &Options) -> Result<bool, Error> {
             let outcome = match again {
                 Outcome::Pass | Outcome::Late(_) => {
                     println!(
-                        "PASS {}: on time when run again alone",
+                        "PASS {}: in time when run again alone",
                         id(section, example)
                     );
                     Outcome::PassedAlone(first.clone())
@@ -195,7 +195,7 @@ pub fn check_twins(options: &Options) -> Result<bool, Error> {
             Outcome::Pass | Outcome::Late(_) | Outcome::Differs(_) => {}
             Outcome::PassedAlone(first) => {
                 println!(
-                    "\nnote: {id} printed times too late beside the others, and on time alone:\n{}",
+                    "\nnote: {id} printed times too late beside the others, and in time alone:\n{}",
                     first.trim_end()
                 );
             }
