@@ -23,7 +23,7 @@ async def task2():
 
 
 def log(start, message):
-    print(f"[{time.monotonic() - start:.1f}s] {message}")
+    print(f"[{asyncio.get_running_loop().time() - start:.1f}s] {message}")
 
 
 async def worker(start, name, delay):
@@ -40,7 +40,7 @@ async def main():
 
     print()
 
-    start = time.monotonic()
+    start = asyncio.get_running_loop().time()
     log(start, "Main: Starting")
     results = await asyncio.gather(
         worker(start, "Worker-1", 3),

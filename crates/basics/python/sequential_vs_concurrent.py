@@ -6,7 +6,6 @@ The asyncio twin of crates/basics/src/sequential_vs_concurrent.rs.
 
 import asyncio
 import inspect
-import time
 
 
 async def step1():
@@ -36,27 +35,27 @@ async def example_coroutine(name, delay):
 
 
 def seconds(since):
-    return f"{time.monotonic() - since:.1f}s"
+    return f"{asyncio.get_running_loop().time() - since:.1f}s"
 
 
 async def main():
-    start = time.monotonic()
+    start = asyncio.get_running_loop().time()
     result1 = await step1()
     result2 = await step2()
     print(f"Sequential: {result1}, {result2} ({seconds(start)})")
 
-    start = time.monotonic()
+    start = asyncio.get_running_loop().time()
     result1, result2 = await asyncio.gather(step1(), step2())
     print(f"Concurrent: {result1}, {result2} ({seconds(start)})")
 
     print()
 
-    start = time.monotonic()
+    start = asyncio.get_running_loop().time()
     await say_after(1, "Hello")
     await say_after(2, "World")
     print(f"Sequential with await: {seconds(start)}")
 
-    start = time.monotonic()
+    start = asyncio.get_running_loop().time()
     task1 = asyncio.create_task(say_after(1, "Hello"))
     task2 = asyncio.create_task(say_after(2, "World"))
     await task1

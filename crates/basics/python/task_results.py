@@ -4,7 +4,6 @@ The asyncio twin of crates/basics/src/task_results.rs.
 """
 
 import asyncio
-import time
 
 
 async def calculate(x, y):
@@ -13,7 +12,7 @@ async def calculate(x, y):
 
 
 async def main():
-    start = time.monotonic()
+    start = asyncio.get_running_loop().time()
     task1 = asyncio.create_task(calculate(5, 3))
     task2 = asyncio.create_task(calculate(10, 20))
 
@@ -21,7 +20,7 @@ async def main():
     result2 = await task2
 
     print(f"Results: {result1}, {result2}")
-    print(f"Both results after {time.monotonic() - start:.1f}s")
+    print(f"Both results after {asyncio.get_running_loop().time() - start:.1f}s")
 
 
 asyncio.run(main())

@@ -6,7 +6,6 @@ The asyncio twin of crates/concurrency/src/cancel_safety.rs.
 """
 
 import asyncio
-import time
 
 FRAME_LEN = 8
 PATIENCE = 1
@@ -20,7 +19,7 @@ class StreamEndedMidFrame(Exception):
 
 
 def stamp(clock):
-    return f"[{time.monotonic() - clock:.1f}s]"
+    return f"[{asyncio.get_running_loop().time() - clock:.1f}s]"
 
 
 async def read_frame_in_coroutine(reader, clock):
@@ -82,14 +81,14 @@ async def receive(read_frame, clock):
 
 async def main():
     print("The frame in progress kept in the future:")
-    clock = time.monotonic()
+    clock = asyncio.get_running_loop().time()
     reader = asyncio.StreamReader()
     sending = asyncio.create_task(sender(reader, clock))
     await receive(lambda: read_frame_in_coroutine(reader, clock), clock)
     await sending
 
     print("\nThe frame in progress kept in the reader:")
-    clock = time.monotonic()
+    clock = asyncio.get_running_loop().time()
     reader = asyncio.StreamReader()
     sending = asyncio.create_task(sender(reader, clock))
     await receive(lambda: read_frame_in_reader(reader), clock)

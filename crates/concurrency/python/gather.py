@@ -5,7 +5,6 @@ The asyncio twin of crates/concurrency/src/gather.rs.
 """
 
 import asyncio
-import time
 
 
 async def fetch_data(id, delay):
@@ -25,14 +24,14 @@ URLS = ["http://example.com", "http://example.org", "http://example.net"]
 
 
 async def main():
-    start = time.monotonic()
+    start = asyncio.get_running_loop().time()
     results = await asyncio.gather(
         fetch_data(1, 2),
         fetch_data(2, 1),
         fetch_data(3, 3),
     )
     print(f"Results: {results}")
-    print(f"Time taken: {time.monotonic() - start:.1f}s")
+    print(f"Time taken: {asyncio.get_running_loop().time() - start:.1f}s")
 
     results = await asyncio.gather(*(fetch_url(url) for url in URLS))
     print(f"join_all: {results}")

@@ -6,7 +6,6 @@ winner and when it won.
 """
 
 import asyncio
-import time
 
 async def fetch_data(url, delay):
     print(f"Fetching {url}")
@@ -18,7 +17,7 @@ async def fetch_data(url, delay):
     return f"Data from {url}"
 
 async def race_tasks():
-    start = time.monotonic()
+    start = asyncio.get_running_loop().time()
     task1 = asyncio.create_task(
         fetch_data("http://fast.com", 1))
     task2 = asyncio.create_task(
@@ -35,6 +34,6 @@ async def race_tasks():
         task.cancel()
     # cancel() only asks: wait until the losers have really stopped.
     await asyncio.gather(*pending, return_exceptions=True)
-    print(f"Winner: {done.pop().result()} (after {time.monotonic() - start:.1f}s)")
+    print(f"Winner: {done.pop().result()} (after {asyncio.get_running_loop().time() - start:.1f}s)")
 
 asyncio.run(race_tasks())

@@ -7,25 +7,24 @@ The asyncio twin of crates/concurrency/src/select_loop.rs.
 """
 
 import asyncio
-import time
 
 REPORT_TIME = 1.2
 JOB_INTERVAL = 0.5
 
 
 def stamp(clock):
-    return f"[{time.monotonic() - clock:.1f}s]"
+    return f"[{asyncio.get_running_loop().time() - clock:.1f}s]"
 
 
 async def build_report(clock):
     print(f"{stamp(clock)} report: started")
-    started = time.monotonic()
+    started = asyncio.get_running_loop().time()
     try:
         await asyncio.sleep(REPORT_TIME)
     except asyncio.CancelledError:
         print(
             f"{stamp(clock)} report: dropped after "
-            f"{time.monotonic() - started:.1f}s of its {REPORT_TIME:.1f}s"
+            f"{asyncio.get_running_loop().time() - started:.1f}s of its {REPORT_TIME:.1f}s"
         )
         raise
     return "report"
@@ -97,17 +96,17 @@ async def main():
     print("The report made inside the loop:")
     jobs = asyncio.Queue(4)
     producer = asyncio.create_task(produce(jobs))
-    await worker_restarting(jobs, time.monotonic())
+    await worker_restarting(jobs, asyncio.get_running_loop().time())
     await producer
 
     print("\nThe report pinned before the loop:")
     jobs = asyncio.Queue(4)
     producer = asyncio.create_task(produce(jobs))
-    await worker(jobs, time.monotonic())
+    await worker(jobs, asyncio.get_running_loop().time())
     await producer
 
     print("\nFive jobs queued, and shutdown first under `biased;`:")
-    clock = time.monotonic()
+    clock = asyncio.get_running_loop().time()
     jobs = asyncio.Queue(5)
     for job in range(1, 6):
         await jobs.put(job)

@@ -5,7 +5,6 @@ The asyncio twin of crates/concurrency/src/shield.rs.
 """
 
 import asyncio
-import time
 
 
 async def long_operation():
@@ -22,10 +21,10 @@ async def cleanup_tasks(started):
 
 
 async def main():
-    start = time.monotonic()
+    start = asyncio.get_running_loop().time()
 
     def elapsed():
-        return f"{time.monotonic() - start:.1f}s"
+        return f"{asyncio.get_running_loop().time() - start:.1f}s"
 
     task = asyncio.create_task(long_operation())
     try:

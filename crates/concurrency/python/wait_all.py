@@ -5,7 +5,6 @@ The asyncio twin of crates/concurrency/src/wait_all.rs.
 """
 
 import asyncio
-import time
 
 
 async def task(name, duration):
@@ -14,7 +13,7 @@ async def task(name, duration):
 
 
 async def main():
-    start = time.monotonic()
+    start = asyncio.get_running_loop().time()
     tasks = [
         asyncio.create_task(task("Task-1", 2)),
         asyncio.create_task(task("Task-2", 1)),
@@ -29,7 +28,7 @@ async def main():
             print(t.result())
         else:
             print(f"task failed: {t.exception()}")
-    print(f"All done after {time.monotonic() - start:.1f}s")
+    print(f"All done after {asyncio.get_running_loop().time() - start:.1f}s")
 
 
 asyncio.run(main())

@@ -6,7 +6,6 @@ the free slots, and `some_operation`, which the guide never defines, as a
 """
 
 import asyncio
-import time
 
 class AsyncPool:
     def __init__(self, size):
@@ -38,7 +37,7 @@ async def some_operation(pool, user, fail=False, duration=0.1, start=None):
             if start is None:
                 print(f"{user} acquired a slot; {pool.free()} of {pool.size} free")
             else:
-                print(f"[{time.monotonic() - start:.1f}s] {user} acquired a slot")
+                print(f"[{asyncio.get_running_loop().time() - start:.1f}s] {user} acquired a slot")
             await asyncio.sleep(duration)
             if fail:
                 raise RuntimeError(f"{user} failed halfway")
@@ -60,11 +59,11 @@ async def use_pool():
 
     print()
     pool = AsyncPool(2)
-    start = time.monotonic()
+    start = asyncio.get_running_loop().time()
     async def arrive(i):
         await asyncio.sleep(0.1 * i)
         await some_operation(pool, f"W{i + 1}", duration=1, start=start)
     await asyncio.gather(*(arrive(i) for i in range(5)))
-    print(f"[{time.monotonic() - start:.1f}s] All done; {pool.free()} of {pool.size} free")
+    print(f"[{asyncio.get_running_loop().time() - start:.1f}s] All done; {pool.free()} of {pool.size} free")
 
 asyncio.run(use_pool())

@@ -5,6 +5,8 @@ that takes too long.
 The asyncio twin of crates/io/src/subprocess.rs.
 """
 
+# runs on the real clock: it waits for child processes, which a fast-forwarded loop would not
+
 import asyncio
 import signal
 from asyncio.subprocess import PIPE

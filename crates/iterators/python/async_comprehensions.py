@@ -5,7 +5,6 @@ The asyncio twin of crates/iterators/src/async_comprehensions.rs.
 """
 
 import asyncio
-import time
 
 
 # square_async of "Complete Guide to Async IO and Asynchronous Programming in
@@ -27,7 +26,7 @@ async def async_gen():
 
 
 def seconds(start):
-    return f"{time.monotonic() - start:.1f}s"
+    return f"{asyncio.get_running_loop().time() - start:.1f}s"
 
 
 async def main():
@@ -43,7 +42,7 @@ async def main():
     print()
     numbers = [1, 2, 3, 4, 5]
 
-    start = time.monotonic()
+    start = asyncio.get_running_loop().time()
     squared = [await square_async(x) for x in numbers]
     print(f"Squared (sequential): {squared} in {seconds(start)}")
 
@@ -53,7 +52,7 @@ async def main():
     filtered = [await square_async(x) for x in numbers if x % 2 == 0]
     print(f"Even squared: {filtered}")
 
-    start = time.monotonic()
+    start = asyncio.get_running_loop().time()
     squared = await asyncio.gather(*(square_async(x) for x in numbers))
     print(f"Squared (concurrent): {squared} in {seconds(start)}")
 

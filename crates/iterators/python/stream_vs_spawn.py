@@ -7,7 +7,6 @@ The asyncio twin of crates/iterators/src/stream_vs_spawn.rs.
 # differs from the golden file: asyncio runs coroutines concurrently only as tasks, which the loop advances on their own, so the Rust's first run, futures stalled inside a stream, has no asyncio form
 
 import asyncio
-import time
 from dataclasses import dataclass
 
 JOBS = 3
@@ -22,11 +21,11 @@ class Timeline:
 
 
 async def job(id, start):
-    started = time.monotonic() - start
+    started = asyncio.get_running_loop().time() - start
     await asyncio.sleep(0.5)
-    connected = time.monotonic() - start
+    connected = asyncio.get_running_loop().time() - start
     await asyncio.sleep(0.5 + 0.6 * id)
-    return Timeline(id, started, connected, time.monotonic() - start)
+    return Timeline(id, started, connected, asyncio.get_running_loop().time() - start)
 
 
 async def save(timeline):
@@ -34,7 +33,7 @@ async def save(timeline):
 
 
 def report(label, start, timelines):
-    print(f"{label}: {time.monotonic() - start:.1f}s in all")
+    print(f"{label}: {asyncio.get_running_loop().time() - start:.1f}s in all")
     for t in timelines:
         print(
             f"  job {t.id}: started {t.started:.1f}s, "
@@ -43,7 +42,7 @@ def report(label, start, timelines):
 
 
 async def main():
-    start = time.monotonic()
+    start = asyncio.get_running_loop().time()
     tasks = [asyncio.create_task(job(id, start)) for id in range(JOBS)]
     timelines = []
     for task in tasks:

@@ -8,7 +8,6 @@ The asyncio twin of crates/patterns/src/circuit_breaker.rs.
 
 import asyncio
 from enum import Enum
-from datetime import datetime, timedelta
 
 # Whether each call that reaches the service fails: the Rust draws it from a
 # seeded ChaCha8 generator, which Python's random can't reproduce.
@@ -53,9 +52,11 @@ class AsyncCircuitBreaker:
             raise e
 
     def _should_attempt_reset(self):
+        # Rounded to the microsecond: the loop's time is a float, and
+        # 3.3 - 1.3 is 1.9999999999999998, where Rust's Durations are exact.
         return (
-            self.last_failure_time and
-            datetime.now() - self.last_failure_time >= timedelta(seconds=self.timeout)
+            self.last_failure_time is not None and
+            round(asyncio.get_running_loop().time() - self.last_failure_time, 6) >= self.timeout
         )
 
     def _on_success(self):
@@ -65,7 +66,7 @@ class AsyncCircuitBreaker:
 
     def _on_failure(self):
         self.failure_count += 1
-        self.last_failure_time = datetime.now()
+        self.last_failure_time = asyncio.get_running_loop().time()
 
         if self.failure_count >= self.failure_threshold:
             self._set_state(CircuitState.OPEN)

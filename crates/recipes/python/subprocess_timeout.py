@@ -5,6 +5,8 @@ after the wait for it has given up.
 The asyncio twin of crates/recipes/src/subprocess_timeout.rs.
 """
 
+# runs on the real clock: it waits for child processes, which a fast-forwarded loop would not
+
 import asyncio
 from asyncio.subprocess import DEVNULL, PIPE
 
