@@ -127,7 +127,7 @@ fn every_binary_dies_of_sigpipe_when_its_help_meets_a_closed_stdout() {
 /// a panicked example.
 #[test]
 fn a_section_dies_of_sigpipe_when_its_examples_meet_a_closed_stdout() {
-    let basics = tests::built_section("basics");
+    let basics = crate::support::built_section("basics");
     for args in [
         &["--list"][..],
         &["--clock", "virtual"],

@@ -118,7 +118,7 @@ fn interrupt(what: &str, mut command: Command, running: &str) {
 }
 
 fn xtask_command(args: &[&str]) -> Command {
-    let mut command = Command::new(tests::xtask_binary());
+    let mut command = Command::new(crate::support::binary("xtask"));
     command.args(args);
     command
 }
@@ -159,8 +159,51 @@ fn ctrl_c_to_cancel_sweep_kills_what_it_started_and_exits_130() {
 /// The golden check under `cargo test` (`golden.rs`) too.
 #[test]
 fn ctrl_c_to_the_golden_harness_kills_what_it_started_and_exits_130() {
-    let harness = tests::golden_harness();
+    let harness = crate::support::binary("golden");
     let mut command = Command::new(harness);
     command.arg("hangs_with_a_child");
     interrupt("the golden harness", command, "sleep");
+}
+
+/// A timed-out example is killed with every process it started: without
+/// that, the check would wait for the `sleep 300` that holds its stdout.
+#[test]
+fn a_timeout_kills_the_processes_the_example_started() {
+    let section = crate::support::fixture_section();
+    let example = section.list().expect("it lists its examples");
+    let example = example
+        .into_iter()
+        .find(|e| e.name == "hangs_with_a_child")
+        .expect("listed");
+    let case = xtask::select::Case { section, example };
+    let golden = tempfile::tempdir().expect("a directory");
+    let started = Instant::now();
+    let report = xtask::check::check(
+        case,
+        &xtask::check::Mode::Virtual,
+        Duration::from_millis(500),
+        golden.path(),
+        false,
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(
+        report.summary().contains("timed out"),
+        "{}",
+        report.details()
+    );
+    let pid = report
+        .output
+        .as_ref()
+        .expect("it ran")
+        .stdout
+        .trim()
+        .to_owned();
+    assert!(
+        proc::exits_within(&pid, Duration::from_secs(5)),
+        "its child {pid} outlived it"
+    );
 }

@@ -14,5 +14,4 @@ mod runner_cli;
 mod runner_failures;
 mod seed_map;
 mod support;
-mod xtask_check;
-mod xtask_cli;
+mod xtask_cmd;

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use xtask::workspace::{Section, Workspace};
 
-static BASICS: LazyLock<Section> = LazyLock::new(|| tests::built_section("basics"));
+static BASICS: LazyLock<Section> = LazyLock::new(|| crate::support::built_section("basics"));
 
 fn run(args: &[&str]) -> Output {
     Command::new(&BASICS.binary)

@@ -12,7 +12,7 @@ fn every_row_names_a_listed_example_with_a_golden_file() {
     let workspace = Workspace::locate();
     let mut examples = Vec::new();
     for name in workspace.section_names().expect("the sections") {
-        let section = tests::built_section(&name);
+        let section = crate::support::built_section(&name);
         for listed in section.list().expect("the section's listing") {
             examples.push((name.clone(), listed.name));
         }
@@ -22,8 +22,12 @@ fn every_row_names_a_listed_example_with_a_golden_file() {
     })
     .unwrap_or_else(|error| panic!("{error}"));
     for mapping in &mappings {
-        let golden =
-            xtask::golden::path(&workspace.golden_root(), &mapping.section, &mapping.example);
+        let golden = xtask::golden::path(
+            &workspace.golden_root(),
+            &mapping.section,
+            &mapping.example,
+            "stdout",
+        );
         assert!(
             golden.is_file(),
             "{} -> {}/{}: no golden file {}",

@@ -2,54 +2,55 @@
 
 use std::process::ExitCode;
 
-use xtask::cli::{self, Task};
-use xtask::protocol::EXIT_USAGE;
+use xtask::flags::{Command, Export, ExportCheckOptions, Xtask};
+use xtask::{Error, Usage};
 
 fn main() -> ExitCode {
     closed_stdout::die_quietly_when_stdout_closes();
-    let task = match xtask::bless::overwrite_requested()
-        .map_err(|usage| usage.0)
-        .and_then(|overwrite| cli::parse(std::env::args_os().skip(1), overwrite))
-    {
-        Ok(task) => task,
-        Err(usage) => {
-            eprintln!("error: {usage}\n\n{}", cli::HINT);
-            return ExitCode::from(EXIT_USAGE);
+    let xtask: Xtask = closed_stdout::parse();
+    match run(xtask.command) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(if error.is::<Usage>() { 2 } else { 1 })
         }
-    };
-    let result = match task {
-        Task::Help(text) => {
-            print!("{text}");
-            Ok(true)
+    }
+}
+
+fn run(command: Command) -> Result<bool, Error> {
+    let overwrite = xtask::overwrite_requested()?;
+    match command {
+        Command::CheckAll(options) => xtask::check::check_all(&options, overwrite),
+        Command::Bless(options) => xtask::check::bless(&options),
+        Command::Bridge(options) => xtask::bridge::bridge(&options, overwrite),
+        _ if overwrite => Err(Usage(
+            "SNAPSHOTS=overwrite: only check-all, bless and bridge write golden files".into(),
+        )
+        .into()),
+        Command::Twins(options) => xtask::twins::check_twins(&options),
+        Command::CancelSweep(options) => xtask::sweep::cancel_sweep(&options),
+        Command::New { section, example } => xtask::new::new_example(&section, &example),
+        Command::Export(Export {
+            what,
+            check_all: true,
+            ..
+        }) => xtask::export::verify::check_all(&ExportCheckOptions { filter: what }),
+        Command::Export(Export { what, dir, .. }) => {
+            let what =
+                what.ok_or_else(|| Usage("export: which example? SECTION/EXAMPLE".into()))?;
+            xtask::export::export(&what, dir.as_deref())
         }
-        Task::Check(options) => xtask::check::check_all(&options),
-        Task::Twins(options) => xtask::twins::check_twins(&options),
-        Task::Sweep(options) => xtask::sweep::cancel_sweep(&options),
-        Task::Bless(options) => xtask::bless::bless_all(&options),
-        Task::New { section, example } => xtask::new::new_example(&section, &example),
-        Task::Export { example, dir } => xtask::export::export(&example, dir.as_deref()),
-        Task::ExportCheck(options) => xtask::export::verify::check_all(&options),
-        Task::List => xtask::list::list(),
-        Task::Docs(mode) => xtask::docs::run(mode),
-        // mdBook asks first; every renderer is fine.
-        Task::BookCharts { supports: true } => Ok(true),
-        Task::BookCharts { supports: false } => {
+        Command::List => xtask::list::list(),
+        Command::Docs(docs) => xtask::docs::run(docs.mode()),
+        // mdBook asks `supports RENDERER` first; every renderer is fine.
+        Command::BookCharts {
+            supports: Some(_), ..
+        } => Ok(true),
+        Command::BookCharts { supports: None, .. } => {
             xtask::docs::charts::preprocess(std::io::stdin().lock(), std::io::stdout().lock())
                 .map(|()| true)
         }
-        Task::Bench { options, save } => xtask::bench::bench(&options, save),
-        Task::Bridge(options) => xtask::bridge::bridge(&options),
-    };
-    match result {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(error) if error.is::<xtask::Usage>() => {
-            eprintln!("error: {error}");
-            ExitCode::from(EXIT_USAGE)
-        }
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
+        Command::Bench(options) => xtask::bench::bench(&options),
     }
 }

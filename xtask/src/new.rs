@@ -9,9 +9,8 @@
 use std::fs;
 use std::path::Path;
 
-use runner::protocol::Clock;
-
-use crate::check::{self, Target};
+use crate::check::{self, Mode};
+use crate::limits;
 use crate::select::Selection;
 use crate::workspace::Workspace;
 use crate::{Error, Usage};
@@ -70,25 +69,17 @@ pub fn new_example(section: &str, example: &str) -> Result<bool, Error> {
     println!("added `{example}` to {}", relative(&workspace, &main_rs));
 
     // Run it once, as `bless` would, and keep what it printed.
-    let built = workspace.build(&[section.to_owned()])?;
-    let selection = Selection::of(built, sections, Some(&format!("{section}/{example}")))?;
-    let case = selection
+    let case = Selection::build(&workspace, Some(&format!("{section}/{example}")))?
         .cases
         .into_iter()
         .find(|case| case.example.name == example)
         .ok_or_else(|| format!("the built `{section}` binary does not list `{example}`"))?;
-    let report = check::check(
-        case,
-        &Target::Golden(Clock::Virtual),
-        crate::limits::EXAMPLE,
-        &workspace.golden_root(),
-    );
-    match crate::bless::bless(&report)? {
-        crate::bless::Blessed::Refused => {
-            return Err(format!("the new example did not run:\n{}", report.details()).into());
-        }
-        _ => println!("blessed {}", report.golden_name),
+    let golden_root = workspace.golden_root();
+    let report = check::check(case, &Mode::Virtual, limits::EXAMPLE, &golden_root, true);
+    if !report.passed() {
+        return Err(format!("the new example did not run:\n{}", report.details()).into());
     }
+    println!("blessed its golden file");
     println!(
         "\nNext: write the example and its header, then run it on both clocks
   cargo run -p {section} -- {example}

@@ -1,12 +1,5 @@
-//! Which examples a FILTER selects: the one step every command that runs or
-//! exports examples starts with (`check-all`, `bless`, `twins`,
-//! `cancel-sweep`, `export --check-all`, `new`). It builds the sections (a dev build builds
-//! them all), keeps those the filter can match, lists each once (its
-//! binary's `--list=tsv`), and keeps the examples the filter matches; the
-//! files left without an example (golden files, twins) are found from that
-//! same listing. A filter
-//! that matches nothing is a usage mistake ([`Usage`], exit code 2), never
-//! "0 passed, 0 failed".
+//! Which examples a FILTER selects, for every command that runs or exports
+//! them, and which files are left over without an example.
 
 use std::path::{Path, PathBuf};
 
@@ -17,7 +10,7 @@ use crate::lessons;
 use crate::workspace::{Section, Workspace};
 use crate::{Error, Usage};
 
-/// One example of one section.
+/// One example of a built section.
 #[derive(Clone, Debug)]
 pub struct Case {
     pub section: Section,
@@ -25,15 +18,13 @@ pub struct Case {
 }
 
 impl Case {
-    /// `section/example`, the name filters match and reports use.
     pub fn id(&self) -> String {
         format!("{}/{}", self.section.name, self.example.name)
     }
 }
 
-/// Which examples a FILTER selects: the name of a section (one of
-/// `all_sections`) selects that whole section; anything else selects the
-/// examples whose `section/example` contains it.
+/// A FILTER: a section's whole name selects that section; anything else
+/// selects the examples whose `section/example` contains it.
 #[derive(Clone, Copy, Debug)]
 pub struct Filter<'a> {
     filter: Option<&'a str>,
@@ -42,8 +33,7 @@ pub struct Filter<'a> {
 
 impl<'a> Filter<'a> {
     pub fn new(filter: Option<&'a str>, all_sections: &[String]) -> Self {
-        let whole_section =
-            filter.is_some_and(|filter| all_sections.iter().any(|name| name == filter));
+        let whole_section = filter.is_some_and(|filter| all_sections.iter().any(|s| s == filter));
         Self {
             filter,
             whole_section,
@@ -59,38 +49,22 @@ impl<'a> Filter<'a> {
     }
 }
 
-/// The examples a filter selects, and what is needed to judge the files
-/// that have none.
+/// The sections a FILTER can match, built, with every example they list.
 #[derive(Clone, Debug)]
 pub struct Selection {
     filter: Option<String>,
-    /// Every section of the workspace, built or not.
     all_sections: Vec<String>,
-    /// The built sections, each with every example it lists.
     listed: Vec<(Section, Vec<Listed>)>,
-    /// The examples the filter matches, in teaching and running order.
     pub cases: Vec<Case>,
 }
 
 impl Selection {
-    /// Builds the sections `filter` can match and selects their examples.
     pub fn build(workspace: &Workspace, filter: Option<&str>) -> Result<Self, Error> {
-        let sections = workspace.build_for(filter)?;
         let all_sections = workspace.section_names()?;
-        Self::of(sections, all_sections, filter)
-    }
-
-    /// Selects from sections already built; `all_sections` names every
-    /// section of the workspace.
-    pub fn of(
-        sections: Vec<Section>,
-        all_sections: Vec<String>,
-        filter: Option<&str>,
-    ) -> Result<Self, Error> {
         let matcher = Filter::new(filter, &all_sections);
         let mut listed = Vec::new();
         let mut cases = Vec::new();
-        for section in sections {
+        for section in workspace.build_for(filter)? {
             let examples = section.list()?;
             cases.extend(
                 examples
@@ -111,14 +85,8 @@ impl Selection {
         })
     }
 
-    pub fn filter(&self) -> Filter<'_> {
+    fn filter(&self) -> Filter<'_> {
         Filter::new(self.filter.as_deref(), &self.all_sections)
-    }
-
-    /// Keeps only the cases `keep` accepts (a server check runs only the
-    /// HTTP examples).
-    pub fn retain(&mut self, keep: impl Fn(&Listed) -> bool) {
-        self.cases.retain(|case| keep(&case.example));
     }
 
     fn is_example(&self, section: &str, example: &str) -> bool {
@@ -127,71 +95,53 @@ impl Selection {
         })
     }
 
-    /// Whether the files of `section` can be judged: it was built, or no
-    /// section of that name exists any more (so all its files are orphans).
-    /// The bridge's are `cargo xtask bridge`'s to judge ([`lessons`]).
-    fn judges(&self, section: &str) -> bool {
-        section != lessons::SECTION
-            && (self.listed.iter().any(|(built, _)| built.name == section)
-                || !self.all_sections.iter().any(|name| name == section))
-    }
-
-    /// The golden files the filter matches that have no example: stdout,
-    /// timeline and dump.
+    /// Golden files the filter matches that belong to no example (the
+    /// bridge's lessons are `cargo xtask bridge`'s to judge).
     pub fn golden_orphans(&self, golden_root: &Path) -> Result<Vec<PathBuf>, Error> {
-        let filter = self.filter();
         let mut orphans = Vec::new();
-        for extension in [golden::STDOUT, golden::TIMELINE, golden::DUMP] {
-            for (section, example) in golden::all(golden_root, extension)? {
-                if filter.matches(&section, &example)
-                    && self.judges(&section)
+        for kind in [golden::STDOUT, golden::TIMELINE, golden::DUMP] {
+            for (section, example) in golden::all(golden_root, kind)? {
+                let built = self.listed.iter().any(|(built, _)| built.name == section);
+                let judged = built || !self.all_sections.contains(&section);
+                if section != lessons::SECTION
+                    && judged
+                    && self.filter().matches(&section, &example)
                     && !self.is_example(&section, &example)
                 {
-                    orphans.push(
-                        golden_root
-                            .join(&section)
-                            .join(format!("{example}.{extension}")),
-                    );
+                    orphans.push(golden::path(golden_root, &section, &example, kind));
                 }
             }
         }
         Ok(orphans)
     }
 
-    /// The files `dir(section)/<name>.<extension>` of the built sections
-    /// that the filter matches and that name no example (the twins).
+    /// Files with this extension in each selected section's `dir` that
+    /// belong to no example (twins without an example).
     pub fn file_orphans(
         &self,
         dir: impl Fn(&str) -> PathBuf,
         extension: &str,
     ) -> Result<Vec<PathBuf>, Error> {
-        let filter = self.filter();
         let mut orphans = Vec::new();
         for (section, _) in &self.listed {
             let Ok(entries) = std::fs::read_dir(dir(&section.name)) else {
                 continue;
             };
-            let mut found = Vec::new();
             for entry in entries {
                 let file = entry?.path();
-                let Some(stem) = file.file_stem().and_then(|stem| stem.to_str()) else {
-                    continue;
-                };
-                if file.extension().is_some_and(|found| found == extension)
-                    && filter.matches(&section.name, stem)
+                if let Some(stem) = file.file_stem().and_then(|stem| stem.to_str())
+                    && file.extension().is_some_and(|found| found == extension)
+                    && self.filter().matches(&section.name, stem)
                     && !self.is_example(&section.name, stem)
                 {
-                    found.push(file.clone());
+                    orphans.push(file.clone());
                 }
             }
-            found.sort();
-            orphans.extend(found);
         }
+        orphans.sort();
         Ok(orphans)
     }
 
-    /// The usage mistake of a filter that selects nothing; `what` is
-    /// "example" or "HTTP example".
     pub fn matches_nothing(&self, what: &str) -> Error {
         Usage(format!(
             "no {what} matches `{}`; `cargo xtask list` shows them all",
@@ -211,8 +161,6 @@ mod tests {
         let filter = |text| Filter::new(Some(text), &all);
         assert!(filter("basics").matches("basics", "hello_world"));
         assert!(!filter("basics").matches("patterns", "basics_of_queues"));
-        assert!(filter("basics/").matches("basics", "hello_world"));
-        assert!(filter("hello").matches("basics", "hello_world"));
         assert!(filter("sics/hel").matches("basics", "hello_world"));
         assert!(!filter("basics/spawn").matches("basics", "hello_world"));
         assert!(Filter::new(None, &all).matches("patterns", "anything"));

@@ -10,6 +10,18 @@ use std::path::{Path, PathBuf};
 /// The line by which a twin says it cannot print what the example prints.
 pub const DIFFERS: &str = "# differs from the golden file: ";
 
+/// The line by which a twin says it waits for another process (a child, a
+/// signal), which a fast-forwarded loop would not wait for: it runs on the
+/// real clock, as the twins of HTTP examples do.
+pub const REAL_CLOCK: &str = "# runs on the real clock: ";
+
+/// Whether a twin declares that it runs on the real clock.
+pub fn on_the_real_clock(source: &str) -> bool {
+    source
+        .lines()
+        .any(|line| line.trim_start().starts_with(REAL_CLOCK))
+}
+
 /// Where the twins of a section live.
 pub fn dir(root: &Path, section: &str) -> PathBuf {
     root.join("crates").join(section).join("python")
@@ -47,7 +59,10 @@ pub fn for_the_book(source: &str) -> String {
     let mut at = 0;
     while at < input.len() {
         let line = input[at];
-        if line.trim_start().starts_with(DIFFERS) {
+        if [DIFFERS, REAL_CLOCK]
+            .iter()
+            .any(|marker| line.trim_start().starts_with(marker))
+        {
             at += 1;
             let blank_before = lines.last().is_none_or(|line| is_blank(line));
             if blank_before && input.get(at).is_some_and(|line| is_blank(line)) {

@@ -1,46 +1,52 @@
-//! The asyncio twins: for every example, `crates/<section>/python/<example>.py`
-//! is a short asyncio program, written for this project, that does what the
-//! Rust does. `cargo xtask twins` runs each one with Python and compares what
-//! it prints with the example's golden file, which turns "prints what the
-//! Python prints" from a promise into a test.
+//! `cargo xtask twins`: each example's asyncio twin, `crates/<section>/python/<example>.py`,
+//! prints what its golden file holds, which turns "prints what the Python prints" into a test.
 //!
-//! The comparison applies one normalisation to both sides, and nothing
-//! looser: single quotes become double quotes (`'a'` is Python's `repr` of
-//! what Rust's `Debug` prints as `"a"`), round brackets become square ones
-//! (a tuple and a list print alike), and `True`/`False` become
-//! `true`/`false`. A twin that cannot print the same lines by design says
-//! why in a line of its own, [`DIFFERS`] followed by the reason; it then only
-//! has to run cleanly and print something.
+//! Both sides get one normalisation: `'` becomes `"`, `(` `)` become `[` `]`,
+//! `True`/`False` become `true`/`false` (Python's reprs of what Rust's
+//! `Debug` prints). A twin that can't match says why on a line
+//! [`DIFFERS`]`<reason>`, and then only has to run cleanly and print.
 //!
-//! Twins run on the real clock, in parallel, since asyncio has no paused
-//! clock. An HTTP example's twin gets the base URL of the workspace's
-//! httpbin, started once, as its first argument.
+//! A twin runs on a fast-forwarded event loop (looptime), where its times
+//! are as exact as the example's on the virtual clock, and are compared. The
+//! twins of HTTP examples, and those that declare [`REAL_CLOCK`], wait for
+//! another process, so they run on the real clock, compared times aside.
 
-use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use proc::{Exit, Finished};
-use runner::protocol::{Kind, Listed};
+use proc::Exit;
+use runner::protocol::Kind;
 
-use crate::Error;
-use crate::golden::{self, Golden, OnTheRealClock};
+use crate::flags;
+use crate::golden;
 use crate::parallel::parallel;
-use crate::select::Selection;
-use crate::twin_file::{DIFFERS, declared_difference, dir, path};
+use crate::select::{Case, Selection};
+use crate::twin_file::{DIFFERS, REAL_CLOCK, declared_difference, dir, on_the_real_clock, path};
 use crate::workspace::Workspace;
+use crate::{Error, Usage};
 
-/// The one normalisation applied to a twin's output and to the golden file
-/// before they are compared; see the module's documentation.
+/// Runs a program as `python -c FAST_FORWARD program args...`, on an event
+/// loop whose clock jumps to the next timer whenever nothing is ready.
+const FAST_FORWARD: &str = "\
+import asyncio, runpy, sys, looptime
+class Policy(asyncio.DefaultEventLoopPolicy):
+    def new_event_loop(self):
+        return looptime.patch_event_loop(super().new_event_loop())
+asyncio.set_event_loop_policy(Policy())
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name='__main__')
+";
+
+/// The one normalisation; see the module's documentation.
 pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
-        match word.as_str() {
-            "True" => out.push_str("true"),
-            "False" => out.push_str("false"),
-            other => out.push_str(other),
-        }
+        out.push_str(match word.as_str() {
+            "True" => "true",
+            "False" => "false",
+            other => other,
+        });
         word.clear();
     };
     for c in text.chars() {
@@ -60,284 +66,168 @@ pub fn normalize(text: &str) -> String {
     out
 }
 
-pub use crate::cli::TwinsOptions as Options;
+pub fn check_twins(options: &flags::Twins) -> Result<bool, Error> {
+    // Once, before anything is built: not one failure per twin.
+    let mut version = Command::new(&options.python);
+    version.args(["-c", "import looptime"]);
+    let why = match proc::run(version, Duration::from_secs(30)) {
+        Ok(finished) if finished.success() => None,
+        Ok(finished) => Some(
+            finished
+                .stderr
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .to_owned(),
+        ),
+        Err(error) => Some(error.to_string()),
+    };
+    if let Some(why) = why {
+        return Err(Usage(format!(
+            "`{} -c 'import looptime'` failed ({why}); make a venv from \
+             .ci/twins-requirements.txt and pass its python with --python",
+            options.python.display()
+        ))
+        .into());
+    }
 
-/// How one twin fared.
-#[derive(Debug)]
-pub enum Outcome {
-    Pass,
-    /// Passed as a twin that declares it differs, for this reason.
-    Differs(String),
-    Missing,
-    Failed(String),
-    /// Passed, with these times printed late, as the real clock allows
-    /// ([`golden::compare_on_the_real_clock`]).
-    Late(Vec<golden::LateTime>),
-    /// Differed only in times printed later than the real clock allows
-    /// ([`golden::only_later`]): held up, or too slow every time. It runs
-    /// again alone, after the others, and that run decides.
-    TooLate(String),
-    /// Passed when run again alone, after a run beside the others had
-    /// printed these times too late.
-    PassedAlone(String),
-}
-
-/// `cargo xtask twins`: runs every selected twin and compares it with its
-/// example's golden file. `Ok(false)` means something failed.
-pub fn check_twins(options: &Options) -> Result<bool, Error> {
-    check_python(&options.python)?;
     let workspace = Workspace::locate();
     let root = workspace.root().to_path_buf();
-    let selection = Selection::build(&workspace, options.filter.as_deref())?;
+    let selection = Selection::build(&workspace, options.timed.selected.filter.as_deref())?;
     let orphans = selection.file_orphans(|section| dir(&root, section), "py")?;
-    if selection.cases.is_empty() && orphans.is_empty() {
+    if selection.cases.is_empty() {
         return Err(selection.matches_nothing("example"));
     }
-    let cases: Vec<(String, Listed)> = selection
+    let httpbin = if selection
         .cases
-        .into_iter()
-        .map(|case| (case.section.name, case.example))
-        .collect();
-    let server = if cases
         .iter()
-        .any(|(_, example)| example.kind == Kind::BaseUrl)
+        .any(|case| case.example.kind == Kind::BaseUrl)
     {
         Some(workspace.start_httpbin()?)
     } else {
         None
     };
-    let url = server.as_ref().map(|server| server.url().to_owned());
-    let golden_root = workspace.golden_root();
-    eprintln!(
-        "running {} twins with {}, {} at a time",
-        cases.len(),
-        options.python,
-        options.jobs
-    );
-    let id = |section: &str, example: &Listed| format!("{section}/{}", example.name);
-    let mut results = parallel(
-        cases,
-        options.jobs,
-        |(section, example)| {
-            let outcome = run_twin(
-                &root,
-                &golden_root,
-                &section,
-                &example,
-                url.as_deref(),
-                options,
-            );
-            (section, example, outcome)
+    let url = httpbin.as_ref().map(|server| server.url().to_owned());
+    let results = parallel(
+        selection.cases,
+        options.timed.selected.jobs(),
+        |case| {
+            let result = run_twin(&workspace, &case, url.as_deref(), options);
+            (case, result)
         },
-        |(section, example, outcome)| {
-            let id = id(section, example);
-            match outcome {
-                Outcome::Pass => println!("PASS {id}"),
-                Outcome::Late(late) => println!("PASS {id}: {}", golden::describe_late(late)),
-                Outcome::Differs(reason) => println!("PASS {id} (differs by design: {reason})"),
-                Outcome::Missing => println!("FAIL {id}: no twin"),
-                Outcome::Failed(_) => println!("FAIL {id}"),
-                Outcome::TooLate(_) => {
-                    println!("LATE {id}: its times came too late; it runs again alone")
-                }
-                Outcome::PassedAlone(_) => {}
-            }
-        },
-    );
-    crate::parallel::again_alone(
-        &mut results,
-        |(_, _, outcome)| matches!(outcome, Outcome::TooLate(_)),
-        |(section, example, first)| {
-            let Outcome::TooLate(first) = first else {
-                unreachable!("only a late twin runs again")
-            };
-            let again = run_twin(
-                &root,
-                &golden_root,
-                section,
-                example,
-                url.as_deref(),
-                options,
-            );
-            let outcome = match again {
-                Outcome::Pass | Outcome::Late(_) => {
-                    println!(
-                        "PASS {}: in time when run again alone",
-                        id(section, example)
-                    );
-                    Outcome::PassedAlone(first.clone())
-                }
-                Outcome::TooLate(second) => Outcome::Failed(format!(
-                    "{}\n  run again alone, it was too late again:\n{}",
-                    first.trim_end(),
-                    second.trim_end()
-                )),
-                other => other,
-            };
-            (section.clone(), example.clone(), outcome)
+        |(case, result)| match result {
+            Ok(None) => println!("PASS {}", case.id()),
+            Ok(Some(reason)) => println!("PASS {} (differs by design: {reason})", case.id()),
+            Err(_) => println!("FAIL {}", case.id()),
         },
     );
     let mut failed = 0;
-    for (section, example, outcome) in &results {
-        let id = id(section, example);
-        match outcome {
-            Outcome::Failed(details) => {
-                failed += 1;
-                println!("\nFAIL {id}\n{}", details.trim_end());
-            }
-            Outcome::Missing => {
-                failed += 1;
-                println!(
-                    "\nFAIL {id}: no twin; write {}",
-                    relative(&root, &path(&root, section, &example.name))
-                );
-            }
-            Outcome::Pass | Outcome::Late(_) | Outcome::Differs(_) => {}
-            Outcome::PassedAlone(first) => {
-                println!(
-                    "\nnote: {id} printed times too late beside the others, and in time alone:\n{}",
-                    first.trim_end()
-                );
-            }
-            Outcome::TooLate(_) => unreachable!("every late twin ran again"),
+    for (case, result) in &results {
+        if let Err(details) = result {
+            failed += 1;
+            println!("\nFAIL {}\n{}", case.id(), details.trim_end());
         }
     }
     for orphan in &orphans {
         failed += 1;
         println!(
-            "\nFAIL {}: a twin without an example; delete it, or restore the example",
-            relative(&root, orphan)
+            "\nFAIL {}: a twin without an example; delete it",
+            golden::name(orphan)
         );
     }
-    let passed = results
-        .iter()
-        .filter(|(_, _, outcome)| {
-            !matches!(
-                outcome,
-                Outcome::Failed(_) | Outcome::Missing | Outcome::TooLate(_)
-            )
-        })
-        .count();
-    println!("{passed} passed, {failed} failed");
+    println!(
+        "\n{} passed, {failed} failed",
+        results.len() + orphans.len() - failed
+    );
     Ok(failed == 0)
 }
 
-/// Runs `python --version` once, up front, so that a Python that can't run
-/// is one clear error rather than a failure per twin.
-fn check_python(python: &str) -> Result<(), Error> {
-    let mut command = Command::new(python);
-    command.arg("--version");
-    let finished = proc::run(command, Duration::from_secs(30))
-        .map_err(|error| crate::Usage(format!("cannot run Python `{python}`: {error}")))?;
-    if finished.success() {
-        return Ok(());
-    }
-    let stderr = finished.stderr.trim();
-    let why = if stderr.is_empty() { "" } else { ": " };
-    Err(crate::Usage(format!(
-        "`{python} --version` failed ({}){why}{stderr}",
-        finished.exit
-    ))
-    .into())
-}
-
+/// `Ok(Some(reason))` for a twin that declares it differs.
 fn run_twin(
-    root: &Path,
-    golden_root: &Path,
-    section: &str,
-    example: &Listed,
+    workspace: &Workspace,
+    case: &Case,
     url: Option<&str>,
-    options: &Options,
-) -> Outcome {
-    let twin = path(root, section, &example.name);
-    let Ok(source) = std::fs::read_to_string(&twin) else {
-        return Outcome::Missing;
-    };
+    options: &flags::Twins,
+) -> Result<Option<String>, String> {
+    let root = workspace.root();
+    let twin = path(root, &case.section.name, &case.example.name);
+    let relative = twin
+        .strip_prefix(root)
+        .unwrap_or(&twin)
+        .display()
+        .to_string();
+    let source =
+        std::fs::read_to_string(&twin).map_err(|_| format!("  no twin: write {relative}"))?;
+    let real = case.example.kind == Kind::BaseUrl || on_the_real_clock(&source);
     let mut command = Command::new(&options.python);
-    // `-P`: the twin's own directory is not put on `sys.path`, so a twin
-    // named like a standard module (`subprocess.py`) can't shadow it.
-    command.arg("-P").arg(&twin).current_dir(root);
-    if example.kind == Kind::BaseUrl
-        && let Some(url) = url
-    {
-        command.arg(url);
+    command.arg("-P").current_dir(root);
+    if !real {
+        command.args(["-c", FAST_FORWARD]);
     }
-    let rerun = format!(
-        "  re-run: {} -P {}{}",
-        options.python,
-        relative(root, &twin),
-        if example.kind == Kind::BaseUrl {
-            " <httpbin URL>"
-        } else {
-            ""
-        }
-    );
-    let finished = match proc::run(command, options.timeout) {
-        Ok(finished) => finished,
-        Err(error) => return Outcome::Failed(format!("  cannot run {}: {error}", options.python)),
-    };
-    if let Some(problem) = problem(&finished) {
-        return Outcome::Failed(format!("  {problem}\n{}{rerun}", excerpt(&finished.stderr)));
-    }
+    command
+        .arg(&twin)
+        .args(url.filter(|_| case.example.kind == Kind::BaseUrl));
+    let rerun = format!("{} -P {relative}", options.python.display());
+    let stdout = run_python(command, options.timed.timeout(), &rerun)?;
     if let Some(reason) = declared_difference(&source) {
-        return if finished.stdout.trim().is_empty() {
-            Outcome::Failed(format!("  printed nothing\n{rerun}"))
+        return if stdout.trim().is_empty() {
+            Err(format!("  printed nothing\n  re-run: {rerun}"))
         } else {
-            Outcome::Differs(reason.to_owned())
+            Ok(Some(reason.to_owned()))
         };
     }
-    let golden_path = golden::path(golden_root, section, &example.name);
-    let golden_name = golden::display_name(&golden_path, golden_root);
-    match golden::read(&golden_path) {
-        Golden::Text(expected) => {
-            let (expected, actual) = (normalize(&expected), normalize(&finished.stdout));
-            match golden::compare_on_the_real_clock(&expected, &actual) {
-                OnTheRealClock::Same => Outcome::Pass,
-                OnTheRealClock::Late(late) => Outcome::Late(late),
-                OnTheRealClock::Differs => {
-                    let diff = golden::diff(&golden_name, &expected, &actual);
-                    let details = format!(
-                        "  its output differs from {golden_name} (both normalised; {})\n{diff}{rerun}\n  or say why it can't match: a line `{DIFFERS}<reason>`",
-                        golden::LATE_BY_AT_MOST
-                    );
-                    if golden::only_later(&expected, &actual) {
-                        Outcome::TooLate(details)
-                    } else {
-                        Outcome::Failed(details)
-                    }
-                }
+    let golden_path = golden::path(
+        &workspace.golden_root(),
+        &case.section.name,
+        &case.example.name,
+        golden::STDOUT,
+    );
+    let expected = normalize(&golden::read(&golden_path).map_err(|why| format!("  {why}"))?);
+    let actual = normalize(&stdout);
+    let diff = if real {
+        golden::diff(
+            "golden",
+            &golden::without_times(&expected),
+            &golden::without_times(&actual),
+        )
+    } else {
+        golden::diff("golden", &expected, &actual)
+    };
+    match diff {
+        None => Ok(None),
+        Some(diff) => Err(format!(
+            "  it differs from {} (both normalised{})\n{diff}  re-run: {rerun}\n  or say why it \
+             can't match in a line `{DIFFERS}<reason>`{}",
+            golden::name(&golden_path),
+            if real { ", times aside" } else { "" },
+            if real {
+                String::new()
+            } else {
+                format!(", or `{REAL_CLOCK}<reason>`")
             }
-        }
-        Golden::Missing => Outcome::Failed(format!("  no golden file {golden_name}")),
-        Golden::Unreadable(why) => Outcome::Failed(format!("  cannot read {golden_name}: {why}")),
+        )),
     }
 }
 
-/// How a run went wrong, if it did; also the bridge's lessons'.
-pub(crate) fn problem(finished: &Finished) -> Option<String> {
-    match finished.exit {
-        Exit::Code(0) => None,
-        Exit::Code(code) => Some(format!("exited with code {code}")),
-        Exit::Signal(signal) => Some(format!("killed by signal {signal}")),
-        Exit::TimedOut => Some("timed out and was killed".to_owned()),
-    }
-}
-
-/// The last lines of stderr, indented, each ending a line.
-pub(crate) fn excerpt(stderr: &str) -> String {
-    let lines: Vec<&str> = stderr.lines().collect();
-    let start = lines.len().saturating_sub(15);
-    lines[start..]
+/// Runs a Python program to its end: its stdout, or what went wrong.
+pub(crate) fn run_python(
+    command: Command,
+    timeout: Duration,
+    rerun: &str,
+) -> Result<String, String> {
+    let finished = proc::run(command, timeout).map_err(|error| format!("  cannot run: {error}"))?;
+    let problem = match finished.exit {
+        Exit::Code(0) => return Ok(finished.stdout),
+        Exit::Code(code) => format!("exited with code {code}"),
+        Exit::Signal(signal) => format!("killed by signal {signal}"),
+        Exit::TimedOut => format!("timed out after {}s and was killed", timeout.as_secs()),
+    };
+    let lines: Vec<&str> = finished.stderr.lines().collect();
+    let tail: String = lines[lines.len().saturating_sub(15)..]
         .iter()
         .map(|line| format!("    {line}\n"))
-        .collect()
-}
-
-fn relative(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .display()
-        .to_string()
+        .collect();
+    Err(format!("  {problem}\n{tail}  re-run: {rerun}"))
 }
 
 #[cfg(test)]
@@ -351,9 +241,6 @@ mod tests {
             normalize("[\"a\", [\"b\", true]] false\n")
         );
         assert_eq!(normalize("Truest Falsehood"), "Truest Falsehood");
-        assert_eq!(normalize("done: 2.0s"), "done: 2.0s");
-        // Nothing looser: other differences stay.
-        assert_ne!(normalize("{'a': 1}"), normalize("{a: 1}"));
         assert_ne!(normalize("None"), normalize("null"));
     }
 }

@@ -1,5 +1,5 @@
-//! The xtask binary itself: what a user types is parsed the way `help`
-//! says, and bad input is a clear error with exit code 2, never a panic.
+//! The xtask binary's cases that a trycmd file can't state: a closed stdout,
+//! and what `export` writes (the other command lines: `tests/cmd/*.toml`).
 
 use std::process::{Command, Output};
 
@@ -30,78 +30,6 @@ fn assert_usage_error(args: &[&str], expected: &str) {
     assert!(
         message.starts_with(&format!("error: {expected}\n")),
         "{args:?}: expected `error: {expected}` in:\n{message}"
-    );
-    assert!(
-        message.ends_with(&format!("{}\n", xtask::cli::HINT)),
-        "{message}"
-    );
-}
-
-#[test]
-fn help_lists_every_command() {
-    let output = xtask(&["help"]);
-    assert!(output.status.success());
-    let help = String::from_utf8_lossy(&output.stdout);
-    for command in ["check-all", "bless", "new", "list", "docs", "bench"] {
-        assert!(
-            help.contains(&format!("\n  {command}")),
-            "{command}:\n{help}"
-        );
-    }
-}
-
-#[test]
-fn bad_command_lines_are_usage_errors_that_name_the_problem() {
-    assert_usage_error(&[], "no command given");
-    assert_usage_error(&["list", "foo"], "`list` takes no argument `foo`");
-    assert_usage_error(
-        &["check-all", "--verbose"],
-        "`check-all` has no option `--verbose`",
-    );
-    assert_usage_error(
-        &["check-all", "--timeout", "1e20"],
-        "`--timeout 1e20`: expected a number of seconds, more than 0 and at most 86400",
-    );
-    assert_usage_error(
-        &["bless", "--jobs", "0"],
-        "`--jobs 0`: expected a whole number from 1 to 10000",
-    );
-    assert_usage_error(
-        &["docs", "--check", "--build"],
-        "`docs` takes one of --check and --build",
-    );
-    assert_usage_error(&["new", "basics"], "`new` needs EXAMPLE");
-    assert_usage_error(
-        &["bench", "--runs", "-1"],
-        "`--runs -1`: expected a whole number from 1 to 10000",
-    );
-}
-
-#[test]
-fn new_refuses_an_unknown_section_a_bad_name_and_an_existing_example() {
-    // Each is a usage mistake: the command line names something that is
-    // not there, or can't be used.
-    let output = xtask(&["new", "no-such-section", "demo"]);
-    assert_eq!(output.status.code(), Some(i32::from(EXIT_USAGE)));
-    assert!(
-        stderr(&output)
-            .contains("there is no section `no-such-section`; the sections are basics, ")
-    );
-
-    let output = xtask(&["new", "basics", "Not-A-Module"]);
-    assert_eq!(output.status.code(), Some(i32::from(EXIT_USAGE)));
-    assert!(
-        stderr(&output).contains("is not a snake_case module name"),
-        "{}",
-        stderr(&output)
-    );
-
-    let output = xtask(&["new", "basics", "hello_world"]);
-    assert_eq!(output.status.code(), Some(i32::from(EXIT_USAGE)));
-    assert!(
-        stderr(&output).contains("crates/basics/src/hello_world.rs already exists"),
-        "{}",
-        stderr(&output)
     );
 }
 
@@ -136,7 +64,7 @@ fn export_refuses_what_it_cannot_write() {
     let fresh = fresh.to_str().expect("a UTF-8 path");
     assert_usage_error(
         &["export", "basics"],
-        "`export basics`: expected SECTION/EXAMPLE, such as basics/spawn_tasks",
+        "`basics`: expected SECTION/EXAMPLE, such as basics/spawn_tasks",
     );
     for (args, expected) in [
         (
@@ -216,24 +144,10 @@ fn export_writes_a_project_of_its_own() {
     assert!(dir.join("README.md").is_file() && dir.join("Cargo.lock").is_file());
 }
 
-/// A Python that can't run is one clear line, checked before any twin runs,
-/// not one failure per twin.
 #[test]
-fn twins_check_their_python_once_up_front() {
-    let output = xtask(&["twins", "--python", "/nonexistent/python3", "basics"]);
-    assert_eq!(
-        output.status.code(),
-        Some(i32::from(EXIT_USAGE)),
-        "{}",
-        stderr(&output)
-    );
-    assert_eq!(
-        stderr(&output),
-        "error: cannot run Python `/nonexistent/python3`: No such file or directory (os error 2)\n"
-    );
-    assert!(
-        output.stdout.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&output.stdout)
-    );
+fn command_lines() {
+    trycmd::TestCases::new()
+        .register_bin("xtask", std::path::Path::new(env!("CARGO_BIN_EXE_xtask")))
+        .env("RUST_BACKTRACE", "0")
+        .case("tests/cmd/*.toml");
 }

@@ -22,6 +22,8 @@
 
 use std::io::Write as _;
 use std::panic::{self, PanicHookInfo};
+
+use clap::error::ErrorKind;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rustix::process::{Signal, getpid, kill_process};
@@ -70,4 +72,17 @@ fn stdout_write_error<'a>(info: &'a PanicHookInfo<'_>) -> Option<&'a str> {
         .map(String::as_str)
         .or_else(|| payload.downcast_ref::<&str>().copied())?
         .strip_prefix("failed printing to stdout: ")
+}
+
+/// Parses the command line with clap, but prints `--help` with `print!`,
+/// where a closed stdout ends the binary as any other output does (clap
+/// itself ignores a failed write and exits 0). Usage mistakes exit 2.
+pub fn parse<T: clap::Parser>() -> T {
+    T::try_parse().unwrap_or_else(|error| match error.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            print!("{}", error.render());
+            std::process::exit(0)
+        }
+        _ => error.exit(),
+    })
 }

@@ -42,7 +42,7 @@
 //!
 //! It uses the rest of xtask only through neutral modules ([`Workspace`],
 //! [`lessons`](crate::lessons), [`files`](crate::files), [`twin_file`](crate::twin_file),
-//! [`tsv`](crate::tsv), [`limits`](crate::limits), and [`cli`](crate::cli)
+//! [`tsv`](crate::tsv), [`limits`](crate::limits), and [`flags`](crate::flags)
 //! for its [`DocsMode`]) and the export plan
 //! ([`Export`](crate::export::Export)), never another task's internals.
 
@@ -107,7 +107,7 @@ pub(super) fn docs_src(workspace: &Workspace) -> PathBuf {
     workspace.root().join("docs").join("src")
 }
 
-pub use crate::cli::DocsMode;
+pub use crate::flags::DocsMode;
 
 /// `cargo xtask docs`. `Ok(false)` means `--check` found problems.
 pub fn run(mode: DocsMode) -> Result<bool, Error> {
@@ -245,7 +245,7 @@ mod tests {
         "tsv",
         "limits",
         "parallel",
-        "cli",
+        "flags",
         "export",
     ];
 
@@ -287,8 +287,8 @@ mod tests {
 
     #[test]
     fn cli_which_the_book_may_use_names_no_task_module() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/cli.rs");
-        let source = std::fs::read_to_string(&path).expect("xtask/src/cli.rs");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/flags.rs");
+        let source = std::fs::read_to_string(&path).expect("xtask/src/flags.rs");
         let uses = task_modules_named(&path, &source);
         assert!(
             uses.is_empty(),

@@ -121,7 +121,12 @@ fn example_doc(
     let export = Export::plan(&section.name, &listed, table)
         .map_err(|why| format!("{}/{} can't be exported: {why}", section.name, listed.name))?;
     let timeline = page_timeline(workspace, section, &listed, &source)?;
-    let dump = crate::golden::dump_path(&workspace.golden_root(), &section.name, &listed.name);
+    let dump = crate::golden::path(
+        &workspace.golden_root(),
+        &section.name,
+        &listed.name,
+        crate::golden::DUMP,
+    );
     let (dump_at, dump_waits) = match dump.is_file() {
         false => (None, None),
         true => {

@@ -43,7 +43,7 @@ use crate::Error;
 use crate::select::Selection;
 use crate::workspace::Workspace;
 
-pub use crate::cli::ExportCheckOptions as Options;
+pub use crate::flags::ExportCheckOptions as Options;
 
 /// How one example fared outside the workspace.
 #[derive(Debug)]
@@ -400,7 +400,7 @@ fn other_errors(build: &Build, members: &[Member]) -> String {
 /// Runs `cargo <args>` in the throwaway workspace at low CPU
 /// priority, reading its JSON messages.
 fn cargo(root: &Path, target_dir: &Path, args: &[&str]) -> Result<Build, Error> {
-    let mut cargo = Workspace::at(root).cargo_at_low_priority();
+    let mut cargo = Workspace::at(root).cargo();
     cargo
         .args(args)
         .args(["--quiet", "--message-format=json"])

@@ -1,0 +1,213 @@
+//! Every command's flags, declared once; clap derives the parser and the help.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "The project's own tooling: the examples' golden files, their asyncio twins and \
+             exports, and the book.",
+    after_help = "Exit codes: 0 success, 1 a check failed, 2 a usage mistake, 130 interrupted."
+)]
+pub struct Xtask {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run each example in its own process and compare its output with its golden files.
+    CheckAll(Check),
+    /// Write what each example prints on the virtual clock as its golden files; a run that
+    /// fails is never blessed.
+    Bless(Timed<60>),
+    /// Run each example's asyncio twin (crates/<section>/python/<example>.py) and compare it
+    /// with the example's golden file.
+    Twins(Twins),
+    /// Cancel each example at every point where it is pending, on the paused clock, and fail
+    /// on anything a cancellation leaves behind.
+    CancelSweep(Timed<300>),
+    /// Start a new example from a template and bless its golden file.
+    New { section: String, example: String },
+    /// Write an example as a Cargo project of its own; --check-all proves every example is one.
+    Export(Export),
+    /// List every section and its examples, then the bridge's lessons.
+    List,
+    /// Regenerate the book's generated pages in docs/src.
+    Docs(Docs),
+    /// mdBook's preprocessor `charts` (docs/book.toml): draws each chart inline.
+    BookCharts {
+        #[arg(hide = true)]
+        supports: Option<String>,
+        #[arg(hide = true)]
+        renderer: Option<String>,
+    },
+    /// Time the same workloads in Tokio (release build) and in Python's asyncio.
+    Bench(Bench),
+    /// Build the bridge's Python extension module and run each of its lessons against its
+    /// golden file.
+    Bridge(Bridge),
+}
+
+/// Which examples a command runs, and how many at once.
+#[derive(Clone, Debug, Args)]
+pub struct Selected {
+    /// A section's name, or any part of `section/example` [default: every example].
+    pub filter: Option<String>,
+    /// How many run at once [default: 8 per CPU].
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub jobs: Option<u16>,
+}
+
+/// Selected examples, each with a time limit of `SECS` seconds by default.
+#[derive(Clone, Debug, Args)]
+pub struct Timed<const SECS: u64> {
+    #[command(flatten)]
+    pub selected: Selected,
+    /// Seconds one may run before it is killed and fails [default: 60; --stall 30, twins 120, a sweep 300].
+    #[arg(long, value_parser = seconds)]
+    pub timeout: Option<Duration>,
+}
+
+impl<const SECS: u64> Timed<SECS> {
+    pub fn timeout(&self) -> Duration {
+        self.timeout.unwrap_or(Duration::from_secs(SECS))
+    }
+}
+
+impl Selected {
+    pub fn jobs(&self) -> usize {
+        self.jobs.map_or_else(
+            || 8 * std::thread::available_parallelism().map_or(1, usize::from),
+            usize::from,
+        )
+    }
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct Check {
+    #[command(flatten)]
+    pub timed: Timed<60>,
+    /// On the real clock: the same lines in the same order, times aside.
+    #[arg(long, group = "mode")]
+    pub real: bool,
+    /// On the multi-thread runtime: each example must succeed and print something.
+    #[arg(long, group = "mode", value_enum)]
+    pub flavor: Option<CheckFlavor>,
+    /// Against the httpbin at URL: each HTTP example must succeed and print something.
+    #[arg(long, group = "mode", value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Against a server that never answers: each HTTP example must give up with an error.
+    #[arg(long, group = "mode")]
+    pub stall: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum CheckFlavor {
+    CurrentThread,
+    MultiThread,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct Twins {
+    #[command(flatten)]
+    pub timed: Timed<120>,
+    /// The Python that runs them, with aiohttp and looptime (.ci/twins-requirements.txt).
+    #[arg(long, default_value = "python3")]
+    pub python: PathBuf,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct Export {
+    /// SECTION/EXAMPLE to export; with --check-all, a FILTER.
+    pub what: Option<String>,
+    /// Where to write it, a new or empty directory [default: ./<EXAMPLE>].
+    pub dir: Option<PathBuf>,
+    /// Export every selected example into one throwaway workspace and `cargo check` it.
+    #[arg(long, conflicts_with = "dir")]
+    pub check_all: bool,
+}
+
+#[derive(Clone, Copy, Debug, Args)]
+pub struct Docs {
+    /// Change nothing; fail on anything stale or broken.
+    #[arg(long, conflicts_with = "build")]
+    pub check: bool,
+    /// Also build the book with mdBook and check its links and anchors.
+    #[arg(long)]
+    pub build: bool,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct Bench {
+    /// One workload: spawn, queue, semaphore, sleep or http [default: all of them].
+    pub workload: Option<String>,
+    /// Runs of each, alternating.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub runs: u16,
+    /// Write the tables to bench/RESULTS.md.
+    #[arg(long)]
+    pub save: bool,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct Bridge {
+    /// Any part of `bridge/<lesson>` [default: every lesson].
+    pub filter: Option<String>,
+    /// The Python to make target/bridge-venv with, once.
+    #[arg(long, default_value = "python3")]
+    pub python: PathBuf,
+    /// Seconds one lesson may run before it is killed and fails.
+    #[arg(long, default_value = "60", value_parser = seconds)]
+    pub timeout: Duration,
+}
+
+/// What `docs` does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DocsMode {
+    Write,
+    Check,
+    Build,
+}
+
+impl Docs {
+    pub fn mode(self) -> DocsMode {
+        match (self.check, self.build) {
+            (true, _) => DocsMode::Check,
+            (_, true) => DocsMode::Build,
+            _ => DocsMode::Write,
+        }
+    }
+}
+
+/// What `export --check-all` checks.
+#[derive(Clone, Debug)]
+pub struct ExportCheckOptions {
+    pub filter: Option<String>,
+}
+
+/// A number of seconds from a thousandth to a day.
+fn seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if !(0.001..=86_400.0).contains(&seconds) {
+        return Err(format!("{text}s is not between a thousandth and a day"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_flags_are_consistent() {
+        super::Xtask::command().debug_assert();
+    }
+}
