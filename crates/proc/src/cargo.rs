@@ -36,24 +36,6 @@ pub fn command() -> Command {
     command
 }
 
-/// How much `nice` lowers a build that runs beside programs that print how
-/// long they took on the real clock. They mostly sleep, and when one wakes
-/// the scheduler runs it ahead of the build, so its times stay what they
-/// are on an idle machine; the build takes the rest. Not the lowest
-/// priority (19): CI runs its other checks there, beneath these builds,
-/// which are the longest lane (see `.ci/run`).
-pub const BUILD_NICENESS: &str = "10";
-
-/// A `cargo` command like [`command`], under `nice -n` [`BUILD_NICENESS`]
-/// (every compiler it starts inherits it): for a build beside programs
-/// that print times on the real clock.
-pub fn command_at_low_priority() -> Command {
-    let mut command = Command::new("nice");
-    command.args(["-n", BUILD_NICENESS]).arg(program());
-    leave_out_crate_variables(&mut command);
-    command
-}
-
 /// Leaves out of `command`'s environment the variables cargo set for the
 /// crate that runs this tool (see [`command`]): for a program that runs
 /// cargo itself, such as maturin.
@@ -299,31 +281,5 @@ mod tests {
             !removed.iter().any(|removed| removed == "CARGO"),
             "{removed:?}"
         );
-    }
-
-    /// The low-priority command is cargo under `nice`, with the same
-    /// variables left out: it builds what [`super::command`] builds.
-    #[test]
-    fn a_low_priority_cargo_command_is_cargo_under_nice() {
-        let command = super::command_at_low_priority();
-        assert_eq!(command.get_program(), "nice");
-        let args: Vec<_> = command.get_args().collect();
-        let program = super::program();
-        assert_eq!(
-            args,
-            [
-                std::ffi::OsStr::new("-n"),
-                std::ffi::OsStr::new(super::BUILD_NICENESS),
-                &program
-            ]
-        );
-        let removed = |command: &std::process::Command| -> Vec<std::ffi::OsString> {
-            command
-                .get_envs()
-                .filter(|(_, value)| value.is_none())
-                .map(|(name, _)| name.to_owned())
-                .collect()
-        };
-        assert_eq!(removed(&command), removed(&super::command()));
     }
 }
