@@ -13,7 +13,9 @@ use std::time::Duration;
 
 use crate::Error;
 use crate::workspace::{Profile, Workspace};
-use proc::{Exit, Httpbin};
+use proc::Exit;
+
+use crate::workspace::Httpbin;
 
 /// One workload, implemented in both languages.
 pub struct Workload {

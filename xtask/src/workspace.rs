@@ -206,12 +206,51 @@ impl Workspace {
         cargo
     }
 
-    pub fn start_httpbin(&self) -> Result<proc::Httpbin, Error> {
+    pub fn start_httpbin(&self) -> Result<Httpbin, Error> {
         let binaries = self.build_binaries(&["httpbin".to_owned()], Profile::Dev)?;
         let binary = binaries
             .get("httpbin")
             .ok_or("`cargo build` reported no httpbin")?;
-        Ok(proc::Httpbin::start(binary)?)
+        Ok(Httpbin::start(binary)?)
+    }
+}
+
+/// The workspace's own httpbin, running on a free port of 127.0.0.1 until
+/// dropped, for the checks, the twins and the benchmark that need a server
+/// outside the program under test.
+#[derive(Debug)]
+pub struct Httpbin {
+    group: proc::Group,
+    url: String,
+}
+
+impl Httpbin {
+    /// Starts `binary` (the built `httpbin`) on port 0 and reads the URL it
+    /// prints once it listens: `httpbin listening on http://127.0.0.1:PORT`.
+    pub fn start(binary: &Path) -> std::io::Result<Self> {
+        let mut command = Command::new(binary);
+        command.args(["--port", "0"]);
+        let (group, line) = proc::serve(command)
+            .map_err(|error| std::io::Error::other(format!("cannot start httpbin: {error}")))?;
+        match line.strip_prefix("httpbin listening on ") {
+            Some(url) => Ok(Self {
+                url: url.to_owned(),
+                group,
+            }),
+            None => Err(std::io::Error::other(format!(
+                "httpbin did not start: it printed {line:?}"
+            ))),
+        }
+    }
+
+    /// Its base URL, such as `http://127.0.0.1:41234`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Its process id.
+    pub fn id(&self) -> u32 {
+        self.group.id()
     }
 }
 

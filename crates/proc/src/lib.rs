@@ -16,7 +16,7 @@
 //! - [`cargo::build`] runs a cargo build and reads its JSON messages once:
 //!   the binaries it built and the compiler's errors.
 //! - [`serve`] starts a server and reads the line that says where it
-//!   listens; [`Httpbin`] is the workspace's httpbin started that way.
+//!   listens.
 //!
 //! Why not `process-wrap`: its std frontend (version 9) gives a process
 //! group, which std's `CommandExt::process_group` gives, and a wait that
@@ -28,12 +28,12 @@
 
 pub mod cargo;
 mod group;
-mod httpbin;
 mod run;
+mod server;
 
 pub use group::{Group, interrupted, spawn};
-pub use httpbin::{Httpbin, STARTUP, serve};
 pub use run::{Exit, Finished, run};
+pub use server::{STARTUP, serve};
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,6 @@
 //! listen.
 
 use std::io::{self, BufRead as _, BufReader};
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -46,44 +45,5 @@ pub fn serve(mut command: Command) -> io::Result<(Group, String)> {
                 STARTUP.as_secs()
             ),
         )),
-    }
-}
-
-/// The workspace's own httpbin, running on a free port of 127.0.0.1 until
-/// dropped, for the checks, the twins and the benchmark that need a server
-/// outside the program under test.
-#[derive(Debug)]
-pub struct Httpbin {
-    group: Group,
-    url: String,
-}
-
-impl Httpbin {
-    /// Starts `binary` (the built `httpbin`) on port 0 and reads the URL it
-    /// prints once it listens: `httpbin listening on http://127.0.0.1:PORT`.
-    pub fn start(binary: &Path) -> io::Result<Self> {
-        let mut command = Command::new(binary);
-        command.args(["--port", "0"]);
-        let (group, line) = serve(command)
-            .map_err(|error| io::Error::other(format!("cannot start httpbin: {error}")))?;
-        match line.strip_prefix("httpbin listening on ") {
-            Some(url) => Ok(Self {
-                url: url.to_owned(),
-                group,
-            }),
-            None => Err(io::Error::other(format!(
-                "httpbin did not start: it printed {line:?}"
-            ))),
-        }
-    }
-
-    /// Its base URL, such as `http://127.0.0.1:41234`.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
-    /// Its process id.
-    pub fn id(&self) -> u32 {
-        self.group.id()
     }
 }
