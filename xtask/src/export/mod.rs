@@ -123,7 +123,6 @@ impl DependencyTable {
 #[derive(Clone, Debug)]
 pub struct Export {
     pub section: String,
-    /// The example's name: its module and its file.
     pub name: String,
     pub kind: Kind,
     pub summary: String,
@@ -131,7 +130,6 @@ pub struct Export {
     pub dependencies: Vec<Dependency>,
     pub dev_dependencies: Vec<Dependency>,
     pub main_rs: String,
-    /// [`DependencyTable::package`].
     package: String,
 }
 
@@ -181,12 +179,10 @@ impl Export {
         })
     }
 
-    /// `section/example`.
     pub fn id(&self) -> String {
         format!("{}/{}", self.section, self.name)
     }
 
-    /// The command that writes this export.
     pub fn command(&self) -> String {
         format!("cargo xtask export {}", self.id())
     }
@@ -243,7 +239,6 @@ impl Export {
         )
     }
 
-    /// The project's `README.md`.
     pub fn readme(&self) -> String {
         let (name, section, command) = (&self.name, &self.section, self.command());
         let run = match self.kind {
@@ -343,27 +338,24 @@ fn needs(source: &str, table: &DependencyTable) -> Result<Vec<Dependency>, Strin
 /// URL from the command line, and an exit code that says whether it failed.
 fn main_rs(section: &str, listed: &Listed, source: &str) -> String {
     let (name, url) = (&listed.name, listed.kind == Kind::BaseUrl);
-    let mut main = match listed.kind {
-        Kind::Sync => SYNC.to_owned(),
-        _ => CURRENT_THREAD.to_owned() + if url { BASE_URL } else { "" },
+    let (mut main, wait) = match listed.kind {
+        Kind::Sync => (SYNC.to_owned(), ""),
+        _ => (
+            CURRENT_THREAD.to_owned() + if url { BASE_URL } else { "" },
+            ".await",
+        ),
     };
-    let argument = if url { "&base_url" } else { "" };
-    let wait = if listed.kind == Kind::Sync {
-        ""
-    } else {
-        ".await"
-    };
-    let call = format!("{name}::run({argument}){wait}");
+    let call = format!("{name}::run({}){wait}", if url { "&base_url" } else { "" });
     if source.contains("reqwest::") {
         main.push_str(PROVIDER);
     }
-    let result = |line: &str| line.starts_with("pub ") && line.contains(" fn run(");
-    let mut uses = "";
-    if source
+    let run_line = |line: &&str| line.starts_with("pub ") && line.contains(" fn run(");
+    let returns_result = source
         .lines()
-        .any(|line| result(line) && line.contains("Result"))
-        || url
-    {
+        .find(run_line)
+        .is_some_and(|l| l.contains("Result"));
+    let mut uses = "";
+    if returns_result || url {
         uses = "\nuse std::process::{ExitCode, Termination};\n";
         main = main.replace("main() {", "main() -> ExitCode {") + REPORT;
         main.push_str(&format!("    {call}.report()\n}}\n"));
@@ -400,7 +392,6 @@ const PROVIDER: &str =
 const REPORT: &str =
     "    // As if `main` returned it: an `Err` is printed, and the exit code is 1.\n";
 
-/// `cargo xtask export <section>/<example> [DIR]`.
 pub fn export(target: &str, dir: Option<&Path>) -> Result<bool, Error> {
     let (section, name) = target.split_once('/').unwrap_or((target, ""));
     let dir = dir.map_or_else(|| PathBuf::from(name), Path::to_path_buf);

@@ -15,11 +15,12 @@ use crate::workspace::Workspace;
 
 pub use crate::cli::ExportCheckOptions as Options;
 
-/// The two `cargo check`s: their targets, the exports each selects, and
-/// what a failure means. Every export of a crate lists the same entry, so
-/// unifying features across the members changes nothing, except Tokio's
-/// `test-util`, which only dev-dependencies have: the programs are checked
-/// without them.
+/// The two `cargo check`s, the exports each selects and what its failure
+/// means. One build unifies the members' features, which changes little, as
+/// every export of a crate lists the same entry: only what one's dependencies
+/// turn on in a crate another lists (axum: serde_json's `raw_value`), and
+/// Tokio's `test-util`, which only dev-dependencies have, so the programs
+/// are checked without them.
 const CHECKS: [(&str, Selects, &str); 2] = [
     ("--bins", |_| true, "does not compile"),
     ("--tests", Export::has_tests, "its tests do not compile"),
