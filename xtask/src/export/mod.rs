@@ -14,7 +14,6 @@ use crate::{Error, Usage};
 /// One crates.io entry of `[workspace.dependencies]`, as it is written there.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Dependency {
-    /// As `Cargo.toml` spells it: `tokio-util`.
     pub name: String,
     pub version: String,
     pub default_features: bool,
@@ -50,10 +49,8 @@ impl Dependency {
         arguments
     }
 
-    /// Whether `code` names this crate as a path's first segment
-    /// (`tokio_util::`, `::tokio_util::`, in a `use`, a path or an attribute)
-    /// or in `use tokio_util as ...`. Comment lines don't count, nor a module
-    /// of that name in another path (`x::tokio::`).
+    /// Whether `code`, outside comments, names this crate: `tokio_util::` or
+    /// `use tokio_util as` (not `x::tokio_util::`, another crate's module).
     fn is_named_in(&self, code: &str) -> bool {
         let name = self.name.replace('-', "_");
         let (path, renamed) = (format!("{name}::"), format!("use {name} as "));
@@ -227,9 +224,8 @@ impl Export {
         lines
     }
 
-    /// The project's `Cargo.toml`, for a package named `package`. A
-    /// `standalone` one is a workspace of its own, so that it builds
-    /// wherever it is put; the check's members of one workspace are not.
+    /// The project's `Cargo.toml`; a `standalone` one is a workspace of its
+    /// own, the check's members are not.
     pub fn cargo_toml(&self, package: &str, standalone: bool) -> String {
         let fields = &self.package;
         let tables = self.dependency_tables();
@@ -333,9 +329,8 @@ fn needs(source: &str, table: &DependencyTable) -> Result<Vec<Dependency>, Strin
     Ok(found)
 }
 
-/// The `main.rs` that runs the example as the runner does: on a
-/// current-thread runtime (or plainly, if it builds its own), with the base
-/// URL from the command line, and an exit code that says whether it failed.
+/// The `main.rs` that calls `run` as the runner does, exiting non-zero if it
+/// returns an `Err`.
 fn main_rs(section: &str, listed: &Listed, source: &str) -> String {
     let (name, url) = (&listed.name, listed.kind == Kind::BaseUrl);
     let (mut main, wait) = match listed.kind {

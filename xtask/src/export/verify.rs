@@ -1,10 +1,9 @@
 //! `cargo xtask export --check-all [FILTER]`: proof that every example
 //! compiles as a project of its own, with only the crates its export lists.
 //!
-//! Every export is a member of one throwaway workspace outside the
-//! repository (none of its `.cargo` config reaches them), with the
-//! workspace's `Cargo.lock`, checked into `target/export-check`. Nothing
-//! runs here: the workspace's own checks run the same files.
+//! The exports are members of one throwaway workspace outside the repository
+//! (so none of its `.cargo` config reaches them), with its `Cargo.lock`.
+//! Nothing runs here: the workspace's own checks run the same files.
 
 use std::fs;
 
