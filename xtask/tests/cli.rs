@@ -107,7 +107,8 @@ fn export_refuses_what_it_cannot_write() {
 }
 
 /// What `export` writes: the file byte for byte, a `main.rs` that calls it,
-/// and a `Cargo.toml` with the crates and features read from the file.
+/// and a `Cargo.toml` with the crates read from the file, each with the
+/// workspace's entry.
 #[test]
 fn export_writes_a_project_of_its_own() {
     let scratch = tempfile::tempdir().expect("a temporary directory");
@@ -134,8 +135,8 @@ fn export_writes_a_project_of_its_own() {
         dependencies,
         "anyhow = \"1.0.98\"\n\
          thiserror = \"2.0.12\"\n\
-         tokio = { version = \"1.54\", features = [\"macros\", \"rt\", \"sync\", \"time\"] }\n\
-         tokio-util = { version = \"0.7.15\", features = [\"rt\"] }"
+         tokio = { version = \"1.54\", features = [\"fs\", \"io-util\", \"macros\", \"net\", \"process\", \"rt\", \"rt-multi-thread\", \"signal\", \"sync\", \"time\"] }\n\
+         tokio-util = { version = \"0.7.15\", features = [\"codec\", \"rt\", \"time\", \"join-map\"] }"
     );
     assert!(manifest.contains("\n[workspace]\n"), "{manifest}");
     let main = std::fs::read_to_string(dir.join("src/main.rs")).expect("main.rs");

@@ -64,7 +64,7 @@ pub(super) struct SectionDoc {
 /// example's header parsed by the runner's own parser.
 pub(super) fn read_sections(workspace: &Workspace) -> Result<Vec<SectionDoc>, Error> {
     let metadata = workspace.metadata()?;
-    let table = export::dependency_table(workspace)?;
+    let table = export::DependencyTable::read(workspace)?;
     let sections = workspace.build_all()?;
     let mut listed = Vec::new();
     let mut counts = Vec::new();
@@ -111,7 +111,7 @@ pub(super) fn read_sections(workspace: &Workspace) -> Result<Vec<SectionDoc>, Er
 /// dependencies, and its timeline.
 fn example_doc(
     workspace: &Workspace,
-    table: &export::needs::DependencyTable,
+    table: &export::DependencyTable,
     section: &crate::workspace::Section,
     listed: runner::protocol::Listed,
 ) -> Result<ExampleDoc, Error> {
