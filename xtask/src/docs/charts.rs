@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use super::{Book, MARKER};
+use super::MARKER;
 use crate::Error;
 
 /// A colour for each of the theme's CSS variables the chart uses, for where
@@ -190,27 +190,6 @@ fn each_chapter(
         _ => {}
     }
     Ok(())
-}
-
-/// The pages of the built book `site` whose chart is not drawn inline: the
-/// preprocessor did not run, or drew nothing.
-pub fn not_inline(site: &Path, shown: &str, book: &Book) -> Vec<String> {
-    let mut problems = Vec::new();
-    for path in book.files.keys() {
-        if path.extension().is_none_or(|extension| extension != "svg") {
-            continue;
-        }
-        let page = path.with_extension("html");
-        let html = std::fs::read_to_string(site.join(&page)).unwrap_or_default();
-        if !html.contains("<svg class=\"timeline\"") {
-            problems.push(format!(
-                "{shown}/{}: its chart is not drawn inline; does docs/book.toml still run the \
-                 `charts` preprocessor?",
-                page.display()
-            ));
-        }
-    }
-    problems
 }
 
 #[cfg(test)]

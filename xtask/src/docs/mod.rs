@@ -36,9 +36,10 @@
 //! - [`charts`] writes each example's chart as a file of its own, and draws
 //!   it inline in the built book (an mdBook preprocessor);
 //! - [`readme`] owns the two generated parts of the top-level README;
-//! - [`lint`] is `--check`: everything wrong with the book on disk;
-//! - [`site`] is the end of `--build`: every link and anchor of the built
-//!   HTML leads somewhere.
+//! - [`lint`] is `--check`: everything wrong with the book on disk.
+//!
+//! The built book's links, anchors and inline charts are checked in a
+//! browser, by `tests/browser`.
 //!
 //! It uses the rest of xtask only through neutral modules ([`Workspace`],
 //! [`lessons`](crate::lessons), [`files`](crate::files), [`twin_file`](crate::twin_file),
@@ -65,7 +66,6 @@ pub mod readme;
 pub mod recipes;
 pub mod sections;
 pub mod seed_map;
-pub mod site;
 pub mod topics;
 
 pub use generate::{generate, write};
@@ -173,47 +173,8 @@ pub fn run(mode: DocsMode) -> Result<bool, Error> {
         if !status.success() {
             return Err(format!("`mdbook build docs` failed ({status})").into());
         }
-        let (site, shown) = build_dir(&workspace)?;
-        let report = site::check(&site, &shown)?;
-        for problem in &report.problems {
-            println!("{problem}");
-        }
-        let not_inline = charts::not_inline(&site, &shown, &book);
-        for problem in &not_inline {
-            println!("{problem}");
-        }
-        if !not_inline.is_empty() {
-            return Ok(false);
-        }
-        let (links, pages) = (report.links, report.pages);
-        match report.problems.len() {
-            0 => println!(
-                "docs: all {links} links and anchors in the {pages} pages of {shown} lead somewhere"
-            ),
-            broken => println!(
-                "docs: {broken} of the {links} links and anchors in the {pages} pages of {shown} lead nowhere"
-            ),
-        }
-        return Ok(report.problems.is_empty());
     }
     Ok(true)
-}
-
-/// Where mdBook writes the book: `[build] build-dir` of `docs/book.toml`,
-/// `book` if it names none; and how to name it in a message.
-fn build_dir(workspace: &Workspace) -> Result<(PathBuf, String), Error> {
-    let docs = workspace.root().join("docs");
-    let config = docs.join("book.toml");
-    let table: toml::Table = read(&config)?
-        .parse()
-        .map_err(|error| format!("{}: {error}", config.display()))?;
-    let dir = match table.get("build").and_then(|build| build.get("build-dir")) {
-        None => "book",
-        Some(dir) => dir
-            .as_str()
-            .ok_or_else(|| format!("{}: build.build-dir is not a string", config.display()))?,
-    };
-    Ok((docs.join(dir), format!("docs/{dir}")))
 }
 
 pub(super) fn read(path: &Path) -> Result<String, Error> {
