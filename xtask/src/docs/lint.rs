@@ -1,8 +1,6 @@
-//! `cargo xtask docs --check`: what is wrong with the book on disk.
-//! Generated pages that are missing, stale or left over; links and
-//! `{{#include}}`s in the pages that lead nowhere; ragged tables on the
-//! hand-written pages; asyncio APIs without a row in the cheat sheet; and a
-//! README whose generated parts are stale.
+//! `cargo xtask docs --check`: generated pages missing, stale or left over,
+//! includes of no file, ragged tables, the maintainers' words on a learner's
+//! page, an asyncio API without a row in the cheat sheet, a stale README.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -13,17 +11,24 @@ use super::{Book, CONTRIBUTING, CONTRIBUTOR_DIR, HANDWRITTEN, docs_src, read};
 use crate::Error;
 use crate::workspace::Workspace;
 
-/// Everything wrong with the book on disk: generated files that are missing,
-/// stale or left over, links and includes that lead nowhere, ragged tables,
-/// asyncio APIs without a row in the cheat sheet, and a stale README.
+/// Everything wrong with the book on disk, a line each.
 pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     let root = docs_src(workspace);
     let mut problems = Vec::new();
     for (path, text) in &book.files {
+        let text = on_disk(&root, path, text);
         match fs::read_to_string(root.join(path)) {
-            Ok(existing) if existing == on_disk(&root, path, text) => {}
+            Ok(existing) if existing == text => {}
             Ok(_) => problems.push(format!("docs/src/{} is stale", path.display())),
             Err(_) => problems.push(format!("docs/src/{} is missing", path.display())),
+        }
+        // `on_disk` writes out every include of a file that exists.
+        if let Some((_, include)) = text.split_once("{{#include ") {
+            let include = include.split("}}").next().unwrap_or_default();
+            problems.push(format!(
+                "docs/src/{}: {{{{#include {include}}}}} names no file",
+                path.display()
+            ));
         }
     }
     for path in generated_files(&root)? {
@@ -41,16 +46,11 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
         let path = root.join(page);
         match fs::read_to_string(&path) {
             Ok(text) => {
-                problems.extend(broken_links(&root, Path::new(page), &text, book));
-                problems.extend(missing_includes(&root, Path::new(page), &text));
                 problems.extend(includes_by_hand(Path::new(page), &text));
                 problems.extend(ragged_tables(Path::new(page), &text));
             }
             Err(_) => problems.push(format!("docs/src/{page} is missing")),
         }
-    }
-    for (path, text) in &book.files {
-        problems.extend(missing_includes(&root, path, text));
     }
     problems.extend(cheat_sheet_gaps(workspace)?);
     for (page, text) in learner_pages(&root, book)? {
@@ -76,67 +76,6 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     Ok(problems)
 }
 
-/// Relative `.md` links in `text` (a page at `page`, relative to the book
-/// root) whose targets are neither on disk nor about to be generated, or
-/// that name a `README.md`: mdBook builds that page as `index.html` but
-/// turns the link into `README.html`, which does not exist.
-fn broken_links(root: &Path, page: &Path, text: &str, book: &Book) -> Vec<String> {
-    let base = page.parent().unwrap_or(Path::new(""));
-    let mut problems = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("](") {
-        rest = &rest[start + 2..];
-        let Some(end) = rest.find(')') else { break };
-        let target = &rest[..end];
-        rest = &rest[end..];
-        if target.contains("://") || target.starts_with('#') {
-            continue;
-        }
-        let file = target.split('#').next().unwrap_or(target);
-        if !file.ends_with(".md") {
-            continue;
-        }
-        let resolved = normalize(&base.join(file));
-        if resolved.file_name().is_some_and(|name| name == "README.md") {
-            problems.push(format!(
-                "docs/src/{}: link to {target} becomes README.html in the built book, \
-                 where the page is index.html; name the page index.md and link to that",
-                page.display()
-            ));
-        } else if !book.files.contains_key(&resolved) && !root.join(&resolved).is_file() {
-            problems.push(format!(
-                "docs/src/{}: link to {target} leads nowhere",
-                page.display()
-            ));
-        }
-    }
-    problems
-}
-
-/// `{{#include path}}` directives in `text` (a page at `page`, relative to
-/// the book root) whose file does not exist: mdBook would render an error
-/// message in the page instead of failing the build.
-fn missing_includes(root: &Path, page: &Path, text: &str) -> Vec<String> {
-    let base = root.join(page.parent().unwrap_or(Path::new("")));
-    let mut problems = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("{{#include ") {
-        rest = &rest[start + "{{#include ".len()..];
-        let Some(end) = rest.find("}}") else { break };
-        let target = rest[..end].trim();
-        rest = &rest[end..];
-        // `file.rs:anchor` or `file.rs:2:10` include a part of the file.
-        let file = target.split(':').next().unwrap_or(target);
-        if !base.join(file).is_file() {
-            problems.push(format!(
-                "docs/src/{}: {{{{#include {target}}}}} names a file that does not exist",
-                page.display()
-            ));
-        }
-    }
-    problems
-}
-
 /// An `{{#include}}` line on a page written by hand: where mdBook does
 /// not run (on GitHub) the reader sees the line instead of the file.
 fn includes_by_hand(page: &Path, text: &str) -> Vec<String> {
@@ -154,20 +93,6 @@ fn includes_by_hand(page: &Path, text: &str) -> Vec<String> {
             )
         })
         .collect()
-}
-
-fn normalize(path: &Path) -> PathBuf {
-    let mut parts: Vec<&std::ffi::OsStr> = Vec::new();
-    for component in path.components() {
-        match component {
-            std::path::Component::ParentDir => {
-                parts.pop();
-            }
-            std::path::Component::Normal(part) => parts.push(part),
-            _ => {}
-        }
-    }
-    parts.iter().collect()
 }
 
 /// Rows of a hand-written page's tables whose number of cells differs from
@@ -287,34 +212,23 @@ fn has_word(line: &str, word: &str) -> bool {
     })
 }
 
-/// The guide block ids in `line`: three digits, a slash, two digits, not
-/// part of a longer number.
+/// The guide block ids in `line`: `003/22`, not part of a longer word.
 fn block_ids(line: &str) -> Vec<&str> {
     let bytes = line.as_bytes();
-    let mut ids = Vec::new();
-    for (at, _) in line.match_indices('/') {
-        let (Some(start), end) = (at.checked_sub(3), at + 3) else {
-            continue;
-        };
-        let digits = |range: std::ops::Range<usize>| {
-            bytes
-                .get(range)
-                .is_some_and(|part| part.iter().all(u8::is_ascii_digit))
-        };
-        let alone = |index: Option<usize>| {
-            index
-                .and_then(|index| bytes.get(index))
-                .is_none_or(|byte| !byte.is_ascii_alphanumeric())
-        };
-        if digits(start..at)
-            && digits(at + 1..end)
-            && alone(start.checked_sub(1))
-            && alone(Some(end))
-        {
-            ids.push(&line[start..end]);
-        }
-    }
-    ids
+    let alphanumeric = |at: Option<usize>| {
+        at.and_then(|at| bytes.get(at))
+            .is_some_and(u8::is_ascii_alphanumeric)
+    };
+    (0..bytes.len().saturating_sub(5))
+        .filter(|&at| {
+            let (guide, block) = (&bytes[at..at + 3], &bytes[at + 4..at + 6]);
+            bytes[at + 3] == b'/'
+                && guide.iter().chain(block).all(u8::is_ascii_digit)
+                && !alphanumeric(at.checked_sub(1))
+                && !alphanumeric(Some(at + 6))
+        })
+        .map(|at| &line[at..at + 6])
+        .collect()
 }
 
 /// `text` with everything from each `open` to the next `close` blanked
@@ -428,19 +342,6 @@ mod tests {
     }
 
     #[test]
-    fn an_include_of_a_missing_file_is_reported() {
-        let dir = tempfile::tempdir().unwrap();
-        fs::create_dir_all(dir.path().join("basics")).unwrap();
-        fs::write(dir.path().join("here.rs"), "").unwrap();
-        let text = "{{#include ../here.rs}}\n{{#include ../here.rs:2:5}}\n{{#include ../gone.rs}}";
-        let problems = missing_includes(dir.path(), Path::new("basics/page.md"), text);
-        assert_eq!(
-            problems,
-            ["docs/src/basics/page.md: {{#include ../gone.rs}} names a file that does not exist"]
-        );
-    }
-
-    #[test]
     fn an_include_on_a_page_written_by_hand_is_reported() {
         let text = "```rust\n{{#include ../code.rs}}\n```\nSee `{{#include}}` above.";
         let problems = includes_by_hand(Path::new("bridge/page.md"), text);
@@ -452,28 +353,6 @@ mod tests {
         assert!(
             problems[0].contains("docs/templates/bridge/page.md"),
             "{problems:?}"
-        );
-    }
-
-    #[test]
-    fn links_resolve_relative_to_the_page() {
-        let book = Book {
-            files: BTreeMap::from([(PathBuf::from("basics/hello_world.md"), String::new())]),
-            readme_table: String::new(),
-            readme_chart: String::new(),
-            notes: Vec::new(),
-        };
-        let root = Path::new("/nonexistent");
-        let text = "[ok](basics/hello_world.md#run-it) [web](https://tokio.rs) \
-                    [bad](basics/nope.md) [readme](basics/README.md)";
-        let problems = broken_links(root, Path::new("cheatsheet.md"), text, &book);
-        assert_eq!(
-            problems,
-            [
-                "docs/src/cheatsheet.md: link to basics/nope.md leads nowhere",
-                "docs/src/cheatsheet.md: link to basics/README.md becomes README.html in the \
-                 built book, where the page is index.html; name the page index.md and link to that",
-            ]
         );
     }
 }
