@@ -19,7 +19,6 @@ pub mod guides;
 pub mod lint;
 pub mod pages;
 pub mod readme;
-pub mod recipes;
 pub mod sections;
 pub mod seed_map;
 pub mod topics;

@@ -94,10 +94,6 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
             .map(|source| twin_file::declared_difference(&source).map(str::to_owned));
             let mut page = link_book_pages(&example_page(section, example, twin), &topics)
                 .map_err(|why| format!("the header of {}/{}: {why}", section.name, example.name))?;
-            if section.name == super::recipes::SECTION {
-                page = super::recipes::code_first(&page)
-                    .map_err(|why| format!("the page of recipe {}: {why}", example.name))?;
-            }
             page.push_str(&see_also(section, example, &topics));
             page.push_str(&from_the_guides(example));
             files.insert(dir.join(format!("{}.md", example.name)), page);

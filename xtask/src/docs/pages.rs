@@ -11,10 +11,12 @@ use super::bridge::BridgeDoc;
 use super::charts;
 use super::concepts;
 use super::guides::GuideDoc;
-use super::recipes;
 use super::sections::{ExampleDoc, PageTimeline, SectionDoc};
 use super::topics::{self, Topic};
 use super::{CONTRIBUTING, CONTRIBUTOR_DIR, HANDWRITTEN, MARKER};
+
+/// The section whose examples are recipes, a part of the book of their own.
+const RECIPES: &str = "recipes";
 
 pub(super) fn summary(
     guides: &[GuideDoc],
@@ -30,10 +32,11 @@ pub(super) fn summary(
             let _ = writeln!(text, "[The Rust you need]({})", concepts::PAGE);
         }
     }
-    if let Some(part) = sections.iter().find(|s| s.name == recipes::SECTION) {
-        text.push_str(&recipes::summary_part(
-            part.examples.iter().map(|example| example.name.as_str()),
-        ));
+    if let Some(recipes) = sections.iter().find(|s| s.name == RECIPES) {
+        let _ = writeln!(text, "\n# Recipes\n\n- [Recipes]({RECIPES}/index.md)");
+        for example in &recipes.examples {
+            let _ = writeln!(text, "  - [{0}]({RECIPES}/{0}.md)", example.name);
+        }
     }
     text.push_str("\n# The guides, in their own order\n\n- [The five guides](guides/index.md)\n");
     for guide in guides {
@@ -44,7 +47,7 @@ pub(super) fn summary(
         let _ = writeln!(text, "- [{}](topics/{}.md)", topic.title, topic.id);
     }
     text.push_str("\n# Sections\n\n");
-    for section in sections.iter().filter(|s| s.name != recipes::SECTION) {
+    for section in sections.iter().filter(|s| s.name != RECIPES) {
         let _ = writeln!(text, "- [{0}]({0}/index.md)", section.name);
         for example in &section.examples {
             let _ = writeln!(text, "  - [{1}]({0}/{1}.md)", section.name, example.name);
@@ -221,11 +224,13 @@ pub(super) fn example_page(
         "{MARKER}\n# `{}`\n\n**{}**\n\n",
         example.name, example.summary
     );
+    let intro = text.len();
     if !example.body.is_empty() {
         text.push_str(&example.body);
         text.push_str("\n\n");
     }
     text.push_str(&concepts::example_links(&example.code));
+    let run = text.len();
     let _ = write!(
         text,
         "## Run it\n\n```sh\ncargo run -p {} -- {}\n```\n\n",
@@ -282,6 +287,7 @@ pub(super) fn example_page(
     } else {
         ""
     };
+    let code = text.len();
     let _ = write!(
         text,
         "## The code\n\n`{source}` is the whole program, shown below after its header. \
@@ -316,6 +322,7 @@ pub(super) fn example_page(
         add = export.cargo_add().join("\n"),
         start = example.code_starts_at,
     );
+    let code = code..text.len();
     let _ = write!(
         text,
         "## What it prints\n\n\
@@ -343,7 +350,16 @@ pub(super) fn example_page(
     if let Some(page_timeline) = &example.timeline {
         text.push_str(&schedule(section, example, page_timeline));
     }
-    text
+    if section.name != RECIPES {
+        return text;
+    }
+    // A recipe is made to be copied: its code comes first, then how it works.
+    let mut recipe = format!("{}{}", &text[..intro], &text[code.clone()]);
+    let explanation = text[intro..run].trim_end();
+    if !explanation.is_empty() {
+        let _ = write!(recipe, "## How it works\n\n{explanation}\n\n");
+    }
+    recipe + &text[run..code.start] + &text[code.end..]
 }
 
 /// The example's chart, as the book draws it, if it has one.
