@@ -7,7 +7,6 @@
 //! the pointer. The file is the SVG the book draws (`timeline::svg_with`),
 //! given colours of its own for where the theme's are missing ([`file()`]).
 
-use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -40,41 +39,29 @@ pub fn file(svg: &str) -> Result<String, Error> {
         return Err("a chart does not start with its <svg> element".into());
     }
     // Under everything the chart draws: after its title and style, if any.
-    let at = lines
-        .iter()
-        .position(|line| {
-            !line.starts_with("<svg") && !line.starts_with("<title") && !line.starts_with("<style")
-        })
-        .unwrap_or(lines.len());
-    lines.insert(at, PAPER);
-    let mut text = format!("{MARKER}\n");
-    let mut rest = lines.join("\n");
-    rest.push('\n');
-    while let Some(start) = rest.find("var(--") {
-        text.push_str(&rest[..start]);
-        rest = rest[start..].to_owned();
-        let end = rest.find(')').ok_or("a chart's `var(` is never closed")?;
-        let inside = &rest["var(".len()..end];
-        if inside.contains(',') {
-            // It has a value of its own already.
-            text.push_str(&rest[..=end]);
-        } else {
-            let colour = COLOURS
-                .iter()
-                .find(|(name, _)| *name == inside)
-                .map(|(_, colour)| colour)
-                .ok_or_else(|| {
-                    format!(
-                        "the chart uses the theme's `{inside}`, which has no colour for a page \
-                         read outside the book: add one to COLOURS in xtask/src/docs/charts.rs"
-                    )
-                })?;
-            let _ = write!(text, "var({inside},{colour})");
-        }
-        rest = rest[end + 1..].to_owned();
+    let at = lines.iter().position(|line| {
+        !["<svg", "<title", "<style"]
+            .iter()
+            .any(|start| line.starts_with(start))
+    });
+    lines.insert(at.unwrap_or(lines.len()), PAPER);
+    let mut text = format!("{MARKER}\n{}\n", lines.join("\n"));
+    for (name, colour) in COLOURS {
+        text = text.replace(&format!("var({name})"), &format!("var({name},{colour})"));
     }
-    text.push_str(&rest);
-    Ok(text)
+    let uncoloured = text
+        .split("var(")
+        .skip(1)
+        .map(|rest| rest.split(')').next().unwrap_or(rest))
+        .find(|inside| !inside.contains(','));
+    match uncoloured {
+        Some(inside) => Err(format!(
+            "the chart uses the theme's `{inside}`, which has no colour for a page read outside \
+             the book: add one to COLOURS in xtask/src/docs/charts.rs"
+        )
+        .into()),
+        None => Ok(text),
+    }
 }
 
 /// The page's image of its chart, the file `name` beside it: its alt text
