@@ -451,51 +451,6 @@ mod tests {
         assert!(!pinning.used_by(&code("// no pin!( here\nlet s = \"Box::pin(\";")));
     }
 
-    /// Every example of the workspace in teaching order, with its code:
-    /// the sections in `[workspace.metadata.sections] order`, each one's
-    /// examples in the order of its `main.rs`.
-    fn workspace_examples(root: &Path) -> Vec<(String, String)> {
-        let manifest: toml::Table = read(&root.join("Cargo.toml"))
-            .expect("Cargo.toml")
-            .parse()
-            .expect("Cargo.toml is TOML");
-        let order = manifest["workspace"]["metadata"]["sections"]["order"]
-            .as_array()
-            .expect("the sections' order");
-        let mut examples = Vec::new();
-        for section in order {
-            let section = section.as_str().expect("a section's name");
-            let src = root.join("crates").join(section).join("src");
-            let main = read(&src.join("main.rs")).expect("the section's main.rs");
-            for line in main.lines().map(str::trim) {
-                let Some(rest) = line.strip_prefix("example!(") else {
-                    continue;
-                };
-                let name: String = rest
-                    .chars()
-                    .take_while(|c| c.is_alphanumeric() || *c == '_')
-                    .collect();
-                let source = read(&src.join(format!("{name}.rs"))).expect("the example's file");
-                examples.push((format!("{section}/{name}"), code(&source)));
-            }
-        }
-        examples
-    }
-
-    fn root() -> &'static Path {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .expect("the workspace root")
-    }
-
-    #[test]
-    fn the_table_names_the_first_example_that_needs_each_concept() {
-        let examples = workspace_examples(root());
-        assert!(examples.len() > 100, "{} examples", examples.len());
-        let wrong = wrong_firsts(&examples);
-        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
-    }
-
     #[test]
     fn an_exercise_that_asks_for_pinning_too_early_is_reported() {
         let examples = vec![
