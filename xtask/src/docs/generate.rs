@@ -11,7 +11,7 @@ use super::guides::{self, blocks_page, guide_page, guides_index};
 use super::pages::{
     chapter, example_page, from_the_guides, link_book_pages, see_also, summary, topic_page,
 };
-use super::readme::{readme_chart, readme_table, with_readme_chart, with_readme_table};
+use super::readme::{readme_chart, readme_table, with_generated_parts};
 use super::sections::read_sections;
 use super::{
     Book, CONTRIBUTOR_DIR, MARKER, concepts, docs_src, exercises_page, read, seed_map, topics,
@@ -149,46 +149,32 @@ fn templates(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>, Error> {
         .collect()
 }
 
-/// What a generated file of `book` holds on disk: a page's `{{#include}}`s
-/// replaced by what they include ([`expand_includes`]), so that the page
-/// reads whole where mdBook does not run (a page read on GitHub).
-pub(super) fn on_disk(root: &Path, path: &Path, text: &str) -> String {
-    if path.extension().is_some_and(|extension| extension == "md") {
-        expand_includes(root, path, text)
-    } else {
-        text.to_owned()
-    }
-}
-
-/// `text`, a page at `page` under `root` (`docs/src`), with each `{{#include
-/// file}}` and `{{#include file:start:}}` replaced by those lines of the
-/// file, as mdBook would include them (its lines from `start`, 1-based,
-/// joined by newlines), except that an asyncio twin is included as the book
-/// shows it ([`twin_file::for_the_book`]). An include of a file that is
-/// missing, or in another form, is left as it is, for `--check` to report.
-pub(super) fn expand_includes(root: &Path, page: &Path, text: &str) -> String {
-    const OPEN: &str = "{{#include ";
+/// What a generated file holds on disk: each `{{#include file}}` and
+/// `{{#include file:start:}}` written out as mdBook would (an asyncio twin
+/// as the book shows it), so that a page reads whole on GitHub. An include
+/// of no file, or in another form, is left for `--check` to report.
+pub(super) fn on_disk(root: &Path, page: &Path, text: &str) -> String {
     let base = root.join(page.parent().unwrap_or(Path::new("")));
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(start) = rest.find(OPEN) {
-        out.push_str(&rest[..start]);
-        rest = &rest[start..];
-        let Some(end) = rest.find("}}") else {
+    while let Some((before, after)) = rest.split_once("{{#include ") {
+        let Some((target, next)) = after.split_once("}}") else {
             break;
         };
-        let target = rest[OPEN.len()..end].trim();
-        let (file, from) = match target.split_once(':') {
-            None => (target, Some(1)),
+        out.push_str(before);
+        let (file, from) = match target.trim().split_once(':') {
+            None => (target.trim(), Some(1)),
             Some((file, range)) => (
                 file,
                 range
                     .strip_suffix(':')
-                    .and_then(|start| start.parse::<usize>().ok())
-                    .filter(|&start| start > 0),
+                    .and_then(|start| start.parse::<usize>().ok()),
             ),
         };
-        match (from, fs::read_to_string(base.join(file))) {
+        match (
+            from.filter(|&from| from > 0),
+            fs::read_to_string(base.join(file)),
+        ) {
             (Some(from), Ok(included)) => {
                 let included = if twin_file::is_twin(Path::new(file)) {
                     twin_file::for_the_book(&included)
@@ -198,9 +184,9 @@ pub(super) fn expand_includes(root: &Path, page: &Path, text: &str) -> String {
                 let lines: Vec<&str> = included.lines().skip(from - 1).collect();
                 out.push_str(&lines.join("\n"));
             }
-            _ => out.push_str(&rest[..end + 2]),
+            _ => out.push_str(&format!("{{{{#include {target}}}}}")),
         }
-        rest = &rest[end + 2..];
+        rest = next;
     }
     out.push_str(rest);
     out
@@ -228,8 +214,7 @@ pub fn write(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     }
     let readme = workspace.root().join("README.md");
     let text = read(&readme)?;
-    let updated = with_readme_table(&text, &book.readme_table)?;
-    let updated = with_readme_chart(&updated, &book.readme_chart)?;
+    let updated = with_generated_parts(&text, book)?;
     if updated != text {
         crate::files::write(&readme, updated)?;
         changed.push("README.md".to_owned());
@@ -315,7 +300,7 @@ mod tests {
                     ```text\n{{#include ../../code.rs}}\n```\n\
                     {{#include ../../gone.rs}} {{#include ../../code.rs:anchor}}";
         assert_eq!(
-            expand_includes(&root, page, text),
+            on_disk(&root, page, text),
             "```rust\nfn main() {}\n```\n```text\n//! header\n\nfn main() {}\n```\n\
              {{#include ../../gone.rs}} {{#include ../../code.rs:anchor}}"
         );

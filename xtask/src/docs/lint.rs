@@ -6,7 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::generate::{files_under, generated_files, on_disk};
-use super::readme::{README_CHART_FROM, with_readme_chart, with_readme_table};
+use super::readme::with_generated_parts;
 use super::{Book, CONTRIBUTING, CONTRIBUTOR_DIR, HANDWRITTEN, docs_src, read};
 use crate::Error;
 use crate::workspace::Workspace;
@@ -61,16 +61,9 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     }
     let readme = read(&workspace.root().join("README.md"))?;
     problems.extend(contributor_language("README.md", &readme));
-    match with_readme_table(&readme, &book.readme_table) {
+    match with_generated_parts(&readme, book) {
         Ok(updated) if updated == readme => {}
-        Ok(_) => problems.push("README.md: the table of sections is stale".to_owned()),
-        Err(error) => problems.push(format!("README.md: {error}")),
-    }
-    match with_readme_chart(&readme, &book.readme_chart) {
-        Ok(updated) if updated == readme => {}
-        Ok(_) => problems.push(format!(
-            "README.md: the chart under \"See the schedule\" is stale; it is drawn from {README_CHART_FROM}"
-        )),
+        Ok(_) => problems.push("README.md: its table of sections or its chart is stale".to_owned()),
         Err(error) => problems.push(format!("README.md: {error}")),
     }
     Ok(problems)
