@@ -72,7 +72,7 @@ pub fn run(mode: DocsMode) -> Result<bool, Error> {
         }
         match problems.len() {
             0 => println!("docs: all {} generated files up to date", book.files.len()),
-            n => println!("docs: {n} problems; `cargo xtask docs` regenerates the generated pages"),
+            n => println!("docs: {n} to fix; `cargo xtask docs` regenerates the generated pages"),
         }
         return Ok(problems.is_empty());
     }
