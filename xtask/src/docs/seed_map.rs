@@ -90,14 +90,10 @@ pub fn parse(
 
 /// `NNN/NN`: three digits for the guide, a slash, two for the block.
 fn is_block_id(block: &str) -> bool {
-    block.len() == 6
-        && block.char_indices().all(|(index, c)| {
-            if index == 3 {
-                c == '/'
-            } else {
-                c.is_ascii_digit()
-            }
-        })
+    let bytes = block.as_bytes();
+    bytes.len() == 6
+        && bytes[3] == b'/'
+        && bytes[..3].iter().chain(&bytes[4..]).all(u8::is_ascii_digit)
 }
 
 #[cfg(test)]
