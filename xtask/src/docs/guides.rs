@@ -1,6 +1,5 @@
-//! The Python guides as the book shows them: read from `docs/guides.tsv`
-//! and `docs/guide-blocks.tsv`, a page per guide that follows it heading by
-//! heading, and the contributors' page of every block by its id.
+//! The Python guides as the book shows them: a page per guide that follows it
+//! heading by heading, and the contributors' page of every block by its id.
 
 use std::fmt::Write as _;
 
@@ -19,28 +18,21 @@ pub(super) struct GuideDoc {
     pub(super) blocks: Vec<(String, String)>,
 }
 
-/// The rows of a tab-separated file under `docs/` whose header is
-/// `columns`; a malformed row is an error with its line number, not skipped.
+/// The rows of `docs/<file>`, whose header is `columns`; a malformed row is
+/// an error with its line number.
 fn read_rows(
     workspace: &Workspace,
     file: &str,
     columns: &[&str],
 ) -> Result<Vec<Vec<String>>, Error> {
-    let path = workspace.root().join("docs").join(file);
-    let text = read(&path)?;
-    let mut rows = Vec::new();
-    let mut problems = Vec::new();
-    for row in tsv::rows(&text, columns) {
-        match row {
-            Ok(row) => rows.push(row.fields.into_iter().map(str::to_owned).collect()),
-            Err(problem) => problems.push(problem),
-        }
-    }
-    if problems.is_empty() {
-        Ok(rows)
-    } else {
-        Err(format!("{}:\n{}", path.display(), problems.join("\n")).into())
-    }
+    let text = read(&workspace.root().join("docs").join(file))?;
+    let fields = |row: tsv::Row| row.fields.into_iter().map(str::to_owned).collect();
+    let rows = tsv::rows(&text, columns)
+        .into_iter()
+        .map(|row| row.map(fields));
+    Ok(rows
+        .collect::<Result<_, _>>()
+        .map_err(|problem| format!("docs/{file}: {problem}"))?)
 }
 
 /// The guides of `docs/guides.tsv`, with their blocks and headings from
