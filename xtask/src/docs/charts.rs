@@ -1,11 +1,6 @@
-//! The example pages' charts, each a file of its own beside its page,
-//! `docs/src/<section>/<example>.svg`, which the page shows as an image:
-//! a page read on GitHub, which strips an SVG written inline in Markdown,
-//! still shows its chart. In the built book the chart is drawn inline
-//! instead ([`inline`], run by mdBook as the preprocessor `charts` that
-//! `docs/book.toml` names), where it takes the theme's colours and answers
-//! the pointer. The file is the SVG the book draws (`timeline::svg_with`),
-//! given colours of its own for where the theme's are missing ([`file()`]).
+//! Each example page's chart: a file beside the page, shown as an image where
+//! mdBook does not run (GitHub strips inline SVG); drawn inline in the built
+//! book by the preprocessor `charts` (`docs/book.toml`), in the theme's colours.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -13,10 +8,8 @@ use std::path::{Path, PathBuf};
 use super::MARKER;
 use crate::Error;
 
-/// A colour for each of the theme's CSS variables the chart uses, for where
-/// the chart is not in the book (an image on GitHub): GitHub's own light
-/// colours, on a white paper (`--bg`), so that the chart reads in its dark
-/// mode too.
+/// The theme's colours where the theme is missing: GitHub's light ones, on a
+/// white paper, so that the chart reads in its dark mode too.
 const COLOURS: [(&str, &str); 4] = [
     ("--fg", "#1f2328"),
     ("--table-border-color", "#d0d7de"),
@@ -24,21 +17,16 @@ const COLOURS: [(&str, &str); 4] = [
     ("--bg", "#ffffff"),
 ];
 
-/// The paper under the chart: the theme's background in the book, white
-/// elsewhere. It takes no pointer events.
 const PAPER: &str =
     r#"<rect width="100%" height="100%" style="fill:var(--bg)" pointer-events="none"/>"#;
 
-/// The chart's file, from `svg`, an SVG drawn for the book: the marker of a
-/// generated file first, a paper under the chart, and each theme colour
-/// given a value for where the theme is missing (`var(--fg)` becomes
-/// `var(--fg,#1f2328)`). In the book the theme's values win.
+/// The chart's file: the marker, a paper under the chart, and a colour for
+/// where the theme is missing (`var(--fg)` becomes `var(--fg,#1f2328)`).
 pub fn file(svg: &str) -> Result<String, Error> {
     let mut lines: Vec<&str> = svg.lines().collect();
     if !lines.first().is_some_and(|line| line.starts_with("<svg")) {
         return Err("a chart does not start with its <svg> element".into());
     }
-    // Under everything the chart draws: after its title and style, if any.
     let at = lines.iter().position(|line| {
         !["<svg", "<title", "<style"]
             .iter()
@@ -64,8 +52,7 @@ pub fn file(svg: &str) -> Result<String, Error> {
     }
 }
 
-/// The page's image of its chart, the file `name` beside it: its alt text
-/// is the chart's `<title>`.
+/// The page's image of its chart, the file `name`, named by its `<title>`.
 pub fn image(svg: &str, name: &str) -> String {
     let title = svg
         .split_once("<title>")
@@ -86,8 +73,7 @@ pub fn image(svg: &str, name: &str) -> String {
     format!("![{escaped}]({name})")
 }
 
-/// `markdown`, a page in `dir`, with each line that is the image of a
-/// generated chart in `dir` (see [`image`]) replaced by the chart itself.
+/// `markdown`, a page in `dir`, with each [`image`] of a chart replaced by it.
 pub fn inline(markdown: &str, dir: &Path) -> Result<String, Error> {
     let mut out = String::with_capacity(markdown.len());
     for line in markdown.split_inclusive('\n') {
@@ -104,8 +90,6 @@ pub fn inline(markdown: &str, dir: &Path) -> Result<String, Error> {
     Ok(out)
 }
 
-/// The chart `line` shows, without its marker, if `line` is the image of
-/// a generated chart in `dir`.
 fn chart_of(line: &str, dir: &Path) -> Result<Option<String>, Error> {
     let Some(name) = line
         .strip_prefix("![")
@@ -128,9 +112,7 @@ fn chart_of(line: &str, dir: &Path) -> Result<Option<String>, Error> {
     Ok(Some(svg.trim().to_owned()))
 }
 
-/// The mdBook preprocessor `charts` (`cargo xtask book-charts`): reads
-/// `[context, book]` as JSON from `input`, draws each chart of each
-/// chapter inline ([`inline`]), and writes the book to `output`.
+/// The mdBook preprocessor `charts` (`cargo xtask book-charts`).
 pub fn preprocess(input: impl Read, output: impl Write) -> Result<(), Error> {
     let (context, mut book): (serde_json::Value, serde_json::Value) =
         serde_json::from_reader(input).map_err(|error| format!("mdBook's input: {error}"))?;
@@ -154,8 +136,6 @@ pub fn preprocess(input: impl Read, output: impl Write) -> Result<(), Error> {
     Ok(())
 }
 
-/// Calls `each` on every chapter of `value`, a book or part of one as
-/// mdBook writes it (`{"Chapter": {..., "sub_items": [...]}}`).
 fn each_chapter(
     value: &mut serde_json::Value,
     each: &mut impl FnMut(&mut serde_json::Value) -> Result<(), Error>,

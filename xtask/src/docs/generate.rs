@@ -1,6 +1,5 @@
-//! Renders every page of the book into a [`Book`] and writes it under
-//! `docs/src`, with the README's generated parts, deleting the generated
-//! pages whose example is gone.
+//! Every generated page, written under `docs/src` with each include written
+//! out, so that it reads whole on GitHub; a page whose example is gone goes.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -20,7 +19,6 @@ use crate::Error;
 use crate::twin_file;
 use crate::workspace::Workspace;
 
-/// Renders every generated page from the current examples and seed map.
 pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
     let sections = read_sections(workspace)?;
     let mappings = seed_map::load(workspace, |section, example| {
@@ -125,15 +123,9 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
     })
 }
 
-/// Where the pages written by hand that include files live, relative to
-/// the workspace root: each `docs/templates/<page>` is written to
-/// `docs/src/<page>` ([`templates`]).
+/// The hand-written pages that include files, written out as generated ones.
 pub(super) const TEMPLATES: &str = "docs/templates";
 
-/// The pages written by hand that include files: each is written to
-/// `docs/src` under the same path, as a generated page is, with what it
-/// includes written out ([`on_disk`]), so that it reads whole on GitHub,
-/// where mdBook does not run.
 fn templates(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>, Error> {
     let root = workspace.root().join(TEMPLATES);
     files_under(&root, &["md"])?
@@ -149,10 +141,9 @@ fn templates(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>, Error> {
         .collect()
 }
 
-/// What a generated file holds on disk: each `{{#include file}}` and
-/// `{{#include file:start:}}` written out as mdBook would (an asyncio twin
-/// as the book shows it), so that a page reads whole on GitHub. An include
-/// of no file, or in another form, is left for `--check` to report.
+/// A generated file as on disk: each `{{#include file}}` and `{{#include
+/// file:start:}}` written out as mdBook would (a twin as the book shows it);
+/// an include of no file is left for `--check`.
 pub(super) fn on_disk(root: &Path, page: &Path, text: &str) -> String {
     let base = root.join(page.parent().unwrap_or(Path::new("")));
     let mut out = String::with_capacity(text.len());
@@ -192,9 +183,7 @@ pub(super) fn on_disk(root: &Path, page: &Path, text: &str) -> String {
     out
 }
 
-/// Writes the book's generated files and the README's table, and deletes
-/// generated files that no longer belong to the book. Returns the paths it
-/// changed, relative to the workspace root.
+/// Writes the book and the README's parts; returns the paths it changed.
 pub fn write(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     let root = docs_src(workspace);
     let mut changed = Vec::new();
@@ -222,8 +211,7 @@ pub fn write(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     Ok(changed)
 }
 
-/// Paths (relative to `docs/src`) of the pages and charts on disk that
-/// carry [`MARKER`].
+/// The pages and charts on disk that carry [`MARKER`].
 pub(super) fn generated_files(root: &Path) -> Result<Vec<PathBuf>, Error> {
     let mut found = Vec::new();
     for relative in files_under(root, &["md", "svg"])? {
@@ -234,8 +222,7 @@ pub(super) fn generated_files(root: &Path) -> Result<Vec<PathBuf>, Error> {
     Ok(found)
 }
 
-/// Paths, relative to `root` and sorted, of the files under it (at any
-/// depth) whose extension is one of `extensions`; none if `root` is missing.
+/// The files under `root` with one of `extensions`, relative and sorted.
 pub(super) fn files_under(root: &Path, extensions: &[&str]) -> Result<Vec<PathBuf>, Error> {
     let mut found = Vec::new();
     let mut pending = vec![root.to_path_buf()];
