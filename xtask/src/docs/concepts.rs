@@ -10,29 +10,21 @@ use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use super::read;
 use crate::Error;
 
-/// The page, relative to `docs/src`.
 pub(super) const PAGE: &str = "rust-you-need.md";
 
-/// One concept of the page.
 pub(super) struct Concept {
-    /// The anchor on the page, and the name of its explanation,
-    /// `docs/concepts/<id>.md`.
+    /// Its anchor, and its explanation's `docs/concepts/<id>.md`.
     pub(super) id: &'static str,
     pub(super) title: &'static str,
-    /// What an example page calls it, in its list of concepts.
     pub(super) short: &'static str,
     /// An example uses the concept if its [`code`] contains one of these.
     pub(super) patterns: &'static [&'static str],
-    /// The first example in teaching order that uses it, as
-    /// `section/example`.
     pub(super) first: &'static str,
-    /// Chapters of *The Rust Programming Language*: title and address.
     pub(super) book: &'static [(&'static str, &'static str)],
 }
 
 const BOOK: &str = "https://doc.rust-lang.org/book/";
 
-/// The concepts, in the order the page explains them.
 pub(super) const CONCEPTS: [Concept; 8] = [
     Concept {
         id: "ownership",
@@ -151,13 +143,11 @@ pub(super) const CONCEPTS: [Concept; 8] = [
     },
 ];
 
-/// Where the Reference, not the Book, describes a concept: async closures
-/// are newer than the Book's chapters on closures.
+/// Async closures are newer than the Book's chapters.
 const ASYNC_CLOSURES_REFERENCE: &str =
     "https://doc.rust-lang.org/reference/expressions/closure-expr.html#async-closures";
 
 impl Concept {
-    /// Whether `code` (from [`code`]) uses the concept.
     pub(super) fn used_by(&self, code: &str) -> bool {
         self.patterns.iter().any(|pattern| code.contains(pattern))
     }
@@ -197,8 +187,7 @@ pub(super) fn code(source: &str) -> String {
     out
 }
 
-/// Each concept's first user among `examples` (`section/example` and its
-/// [`code`], in teaching order), or `None` if no example uses it.
+/// Each concept's first user among `examples` (name and [`code`]).
 pub(super) fn first_users(examples: &[(String, String)]) -> Vec<Option<&str>> {
     CONCEPTS
         .iter()
@@ -211,8 +200,6 @@ pub(super) fn first_users(examples: &[(String, String)]) -> Vec<Option<&str>> {
         .collect()
 }
 
-/// Where [`CONCEPTS`] names a first example that is not the first whose
-/// code uses the concept.
 pub(super) fn wrong_firsts(examples: &[(String, String)]) -> Vec<String> {
     CONCEPTS
         .iter()
@@ -283,8 +270,6 @@ pub(super) fn untaught(exercises: &[ExerciseCode], examples: &[(String, String)]
     problems
 }
 
-/// The line an example page shows under its header: the concepts its code
-/// uses, each linked to its place on the page of concepts.
 pub(super) fn example_links(code: &str) -> String {
     let links: Vec<String> = CONCEPTS
         .iter()
@@ -297,8 +282,6 @@ pub(super) fn example_links(code: &str) -> String {
     format!("*The Rust it uses:* {}.\n\n", links.join(", "))
 }
 
-/// The page of concepts, after the generated-file marker. `examples` is
-/// every example in teaching order with its [`code`].
 pub(super) fn page(root: &Path, examples: &[(String, String)]) -> Result<String, Error> {
     let mut text = String::from(
         "# The Rust you need\n\n\

@@ -9,9 +9,8 @@ use crate::Error;
 use crate::tsv;
 use crate::workspace::Workspace;
 
-/// A Python guide, with its code blocks in its own order.
 pub(super) struct GuideDoc {
-    /// `003`: the first part of its blocks' ids.
+    /// `003`, the first part of its blocks' ids.
     pub(super) id: String,
     pub(super) title: String,
     /// `(block id, heading)`, in the guide's order.
@@ -35,8 +34,6 @@ fn read_rows(
         .map_err(|problem| format!("docs/{file}: {problem}"))?)
 }
 
-/// The guides of `docs/guides.tsv`, with their blocks and headings from
-/// `docs/guide-blocks.tsv`.
 pub(super) fn read_guides(workspace: &Workspace) -> Result<Vec<GuideDoc>, Error> {
     let mut guides: Vec<GuideDoc> =
         read_rows(workspace, "guides.tsv", &["guide", "file", "title"])?
@@ -69,7 +66,6 @@ pub(super) fn read_guides(workspace: &Workspace) -> Result<Vec<GuideDoc>, Error>
     Ok(guides)
 }
 
-/// The page of the guides: each one, with a link to its page.
 pub(super) fn guides_index(guides: &[GuideDoc]) -> String {
     let mut text = format!(
         "{MARKER}\n# The guides\n\n\
@@ -91,9 +87,8 @@ pub(super) fn guides_index(guides: &[GuideDoc]) -> String {
     text
 }
 
-/// One guide, heading by heading in its own order, each heading with the
-/// examples that translate its blocks. A learner has never seen a block's
-/// id, so the page names none; the contributors' page of blocks does.
+/// One guide, heading by heading, with the examples that translate each;
+/// no block ids, which only the contributors' page shows.
 pub(super) fn guide_page(guide: &GuideDoc, mappings: &[Mapping]) -> String {
     let mut text = format!(
         "{MARKER}\n# {}\n\nThe guide heading by heading. Under each heading with code, the \
@@ -141,9 +136,6 @@ pub(super) fn guide_page(guide: &GuideDoc, mappings: &[Mapping]) -> String {
     text
 }
 
-/// The contributors' page of every guide block: its id, heading, the
-/// examples that translate it and the note, guide by guide, each block
-/// with an anchor (`#block-003-14`).
 pub(super) fn blocks_page(guides: &[GuideDoc], mappings: &[Mapping]) -> String {
     let mut text = format!(
         "{MARKER}\n# Guide blocks and their examples\n\n\
@@ -188,7 +180,6 @@ pub(super) fn blocks_page(guides: &[GuideDoc], mappings: &[Mapping]) -> String {
     text
 }
 
-/// The anchor of a block on the contributors' page of blocks: `block-003-14`.
 fn block_anchor(block: &str) -> String {
     format!("block-{}", block.replace('/', "-"))
 }

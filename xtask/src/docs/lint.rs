@@ -22,7 +22,6 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
             Ok(_) => problems.push(format!("docs/src/{} is stale", path.display())),
             Err(_) => problems.push(format!("docs/src/{} is missing", path.display())),
         }
-        // `on_disk` writes out every include of a file that exists.
         if let Some((_, include)) = text.split_once("{{#include ") {
             let include = include.split("}}").next().unwrap_or_default();
             problems.push(format!(
@@ -69,8 +68,7 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     Ok(problems)
 }
 
-/// An `{{#include}}` line on a page written by hand: where mdBook does
-/// not run (on GitHub) the reader sees the line instead of the file.
+/// An `{{#include}}` on a page written by hand shows as it is on GitHub.
 fn includes_by_hand(page: &Path, text: &str) -> Vec<String> {
     text.lines()
         .filter(|line| line.trim_start().starts_with("{{#include "))
@@ -88,9 +86,8 @@ fn includes_by_hand(page: &Path, text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Rows of a hand-written page's tables whose number of cells differs from
-/// their header's: a stray `|` moves every cell after it into the wrong
-/// column, and Markdown renders that without a word.
+/// Rows with more or fewer cells than their header's: Markdown renders a
+/// stray `|` without a word.
 fn ragged_tables(page: &Path, text: &str) -> Vec<String> {
     let mut problems = Vec::new();
     let mut header = None;
@@ -114,8 +111,7 @@ fn ragged_tables(page: &Path, text: &str) -> Vec<String> {
     problems
 }
 
-/// The cells of a `| a | b |` row: its unescaped pipes, less one. (A pipe
-/// inside backticks splits a cell too, unless it is escaped as `\|`.)
+/// The cells of a `| a | b |` row: its unescaped pipes, less one.
 fn table_cells(row: &str) -> usize {
     let mut pipes = 0usize;
     let mut escaped = false;
@@ -130,9 +126,7 @@ fn table_cells(row: &str) -> usize {
     pipes.saturating_sub(1)
 }
 
-/// The book's pages a learner reads, with their text: every generated page
-/// as it is about to be written, and every other page on disk, except the
-/// pages for contributors under [`CONTRIBUTOR_DIR`].
+/// Every page but the contributors', generated ones as about to be written.
 fn learner_pages(root: &Path, book: &Book) -> Result<Vec<(PathBuf, String)>, Error> {
     let mut pages: Vec<(PathBuf, String)> = book
         .files
@@ -150,12 +144,9 @@ fn learner_pages(root: &Path, book: &Book) -> Result<Vec<(PathBuf, String)>, Err
     Ok(pages)
 }
 
-/// The words of the project's own machinery, which mean nothing to someone
-/// learning async Rust: how the outputs are checked and kept (golden files,
-/// `bless`), the asyncio programs' checker (`twins`), the map of the guides'
-/// code blocks (the seed map), and those blocks' ids (`003/22`). They belong
-/// on the contributors' pages and in CONTRIBUTING.md. A word counts where a
-/// reader sees it: not in an HTML comment, nor in an `{{#include}}`'s path.
+/// The words of the project's machinery (golden files, `bless`, twins, the
+/// seed map, block ids like `003/22`) where a learner sees them: not in an
+/// HTML comment nor an `{{#include}}`'s path.
 fn contributor_language(page: &str, text: &str) -> Vec<String> {
     let visible = hide(&hide(text, "<!--", "-->"), "{{#include", "}}");
     let mut problems = Vec::new();
@@ -183,14 +174,12 @@ fn contributor_language(page: &str, text: &str) -> Vec<String> {
     problems
 }
 
-/// Each word, lower-case; a match starts at a word's start, and `twin`
-/// also matches `twins`, `bless` also `blessed`.
+/// Lower-case; `twin` matches `twins` too, `bless` `blessed`.
 const CONTRIBUTOR_WORDS: [&str; 6] = [
     "golden", "bless", "twin", "seed map", "seed-map", "seed_map",
 ];
 
-/// Whether `word` starts a word of `line` and, unless it is `bless`, ends
-/// one (allowing a plural `s`).
+/// Whether `word` starts a word of `line` and, but `bless`, ends one (or an `s`).
 fn has_word(line: &str, word: &str) -> bool {
     line.match_indices(word).any(|(at, _)| {
         let before = line[..at].chars().next_back();
@@ -224,8 +213,7 @@ fn block_ids(line: &str) -> Vec<&str> {
         .collect()
 }
 
-/// `text` with everything from each `open` to the next `close` blanked
-/// out, newlines kept, so line numbers still point at the page's lines.
+/// `text` with each `open`...`close` blanked, newlines kept.
 fn hide(text: &str, open: &str, close: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -246,8 +234,7 @@ fn hide(text: &str, open: &str, close: &str) -> String {
     out
 }
 
-/// `docs/asyncio-apis.txt` lists every asyncio API the guides use, one per
-/// line; each must appear, in backticks, in the cheat sheet.
+/// Each asyncio API of `docs/asyncio-apis.txt` must be in the cheat sheet.
 fn cheat_sheet_gaps(workspace: &Workspace) -> Result<Vec<String>, Error> {
     let list = workspace.root().join("docs").join("asyncio-apis.txt");
     let apis = fs::read_to_string(&list).map_err(|error| format!("{}: {error}", list.display()))?;

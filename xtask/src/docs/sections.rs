@@ -12,7 +12,6 @@ use crate::Error;
 use crate::export::{self, Export};
 use crate::workspace::Workspace;
 
-/// One example, as the book shows it.
 #[derive(Debug)]
 pub(super) struct ExampleDoc {
     pub(super) name: String,
@@ -47,8 +46,7 @@ pub(super) struct SectionDoc {
     pub(super) examples: Vec<ExampleDoc>,
 }
 
-/// The sections in teaching order, each with its examples as its binary
-/// lists them.
+/// The sections in teaching order, their examples as their binaries list them.
 pub(super) fn read_sections(workspace: &Workspace) -> Result<Vec<SectionDoc>, Error> {
     let metadata = workspace.metadata()?;
     let table = export::dependency_table(workspace)?;
@@ -150,8 +148,7 @@ fn split_translates(body: &str) -> (String, Option<String>) {
     }
 }
 
-/// What future-combining code runs several things inside one task: its
-/// timeline is one row, which the page shows as the lesson it is.
+/// Calls that run several futures in one task: a timeline of one row.
 const JOINS_IN_ONE_TASK: [&str; 6] = [
     "join!(",
     "join_all(",
@@ -161,11 +158,8 @@ const JOINS_IN_ONE_TASK: [&str; 6] = [
     "try_join",
 ];
 
-/// The timeline the example's page draws: from `docs/timelines/` if one
-/// was recorded there, or else from a run on the virtual clock. A page
-/// draws one if the example runs two or more things at once: tasks it
-/// spawns, or futures it joins in one task, polled at two or more instants.
-/// An example that builds its own runtime has none.
+/// The timeline recorded in `docs/timelines/`, or else from a run on the
+/// virtual clock if the example runs things at once (none for `sync` ones).
 fn page_timeline(
     workspace: &Workspace,
     section: &crate::workspace::Section,
@@ -178,8 +172,6 @@ fn page_timeline(
     if recorded.is_file() {
         let text = read(&recorded)?;
         let timeline = Timeline::parse(&text).map_err(|error| format!("{name}: {error}"))?;
-        // A recording names the lines that spawned; once the file changes,
-        // it may name the wrong ones.
         for row in &timeline.rows {
             let Some((_, line)) = row.spawned_at.as_deref().and_then(|at| at.rsplit_once(':'))
             else {
@@ -239,8 +231,7 @@ fn page_timeline(
     }))
 }
 
-/// The first line after the `//!` header and the blank lines after it,
-/// counted from 1 as mdBook's `{{#include file:start:}}` counts.
+/// The first line after the `//!` header and its blank lines, from 1.
 pub(super) fn code_starts_at(source: &str) -> usize {
     let mut lines = source.lines().peekable();
     let mut skipped = 0;

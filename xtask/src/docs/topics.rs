@@ -9,27 +9,22 @@ use std::path::Path;
 use crate::Error;
 use crate::tsv;
 
-/// The file the topics are read from, relative to the workspace root.
 pub const FILE: &str = "docs/topics.tsv";
 
-/// Its columns, the header line's fields.
 pub const COLUMNS: [&str; 4] = ["topic", "title", "summary", "examples"];
 
-/// One topic: its examples as `section/example`, best answer first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Topic {
-    /// The page's file name, `topics/<id>.md`.
+    /// Its page is `topics/<id>.md`.
     pub id: String,
     pub title: String,
-    /// One sentence under the title.
     pub summary: String,
     pub examples: Vec<String>,
-    /// `docs/topics/<id>.md`, when there is one.
     pub introduction: Option<String>,
 }
 
-/// Reads `docs/topics.tsv` under `root`. `examples` is every example that
-/// exists, as `section/example`.
+/// The topics, with their introductions (`docs/topics/<id>.md`) if any;
+/// `examples` is every `section/example`.
 pub fn load(root: &Path, examples: &BTreeSet<String>) -> Result<Vec<Topic>, Error> {
     let path = root.join(FILE);
     let text = fs::read_to_string(&path).map_err(|error| format!("{FILE}: {error}"))?;
@@ -45,8 +40,6 @@ pub fn load(root: &Path, examples: &BTreeSet<String>) -> Result<Vec<Topic>, Erro
     Ok(topics)
 }
 
-/// Parses `docs/topics.tsv`, its header line and its rows, and checks
-/// them against the examples that exist.
 pub fn parse(text: &str, examples: &BTreeSet<String>) -> Result<Vec<Topic>, Error> {
     let mut topics: Vec<Topic> = Vec::new();
     for row in tsv::rows(text, &COLUMNS) {
@@ -108,7 +101,6 @@ pub fn parse(text: &str, examples: &BTreeSet<String>) -> Result<Vec<Topic>, Erro
     Ok(topics)
 }
 
-/// The topics `example` belongs to, each with its other examples.
 pub fn see_also<'a>(topics: &'a [Topic], example: &str) -> Vec<(&'a Topic, Vec<&'a str>)> {
     topics
         .iter()
