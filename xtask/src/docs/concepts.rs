@@ -208,11 +208,11 @@ pub(super) fn wrong_firsts(examples: &[(String, String)]) -> Vec<String> {
         .map(|(concept, first)| {
             format!(
                 "xtask/src/docs/concepts.rs: the concept `{}` says it is first needed in {}, but \
-                 the first example whose code uses it ({}) is {}; correct `first`, and read \
+                 the first example whose code has `{}` is {}; correct `first`, and read \
                  docs/concepts/{}.md again, which may lean on it",
                 concept.id,
                 concept.first,
-                concept.patterns.join(" "),
+                concept.patterns.join("`, `"),
                 first.unwrap_or("none"),
                 concept.id
             )
