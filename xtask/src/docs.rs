@@ -1,6 +1,6 @@
 //! `cargo xtask docs`: the book in `docs/`, whose example pages are made from
 //! the examples, so it cannot drift from the code. `--check` fails on a stale,
-//! missing or leftover page ([`lint`]); the built book is checked in a browser
+//! missing or leftover page (`lint`); the built book is checked in a browser
 //! (`tests/browser`).
 
 use std::collections::BTreeMap;
