@@ -190,7 +190,9 @@ test("every page loads cleanly, its links and anchors land, its chart is inline"
             let target = decodeURIComponent(url.pathname).slice(1);
             if (target === "" || target.endsWith("/")) target += "index.html";
             const anchor = decodeURIComponent(url.hash.slice(1));
-            if (!exists.has(target)) failures.push(`${file}: ${link} leads to no file of the book`);
+            // mdBook builds a README.md as index.html, but a link to it as README.html.
+            const hint = target.endsWith("README.html") ? ": name the page index.md" : "";
+            if (!exists.has(target)) failures.push(`${file}: ${link} leads to no file${hint}`);
             else if (anchor && !seen.get(target)?.ids.has(anchor)) {
                 failures.push(`${file}: ${link}: ${target} has no element with id "${anchor}"`);
             }
