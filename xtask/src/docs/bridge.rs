@@ -160,8 +160,7 @@ fn page(lesson: &LessonDoc) -> String {
          </div>\n\n\
          ## What it prints\n\n\
          On the real clock, where a timer fires late, never early: the project's tests run \
-         it and check that it still prints this, but for a time printed up to half a second \
-         late on a busy machine.\n\n\
+         it and check that it still prints this, but for its times.\n\n\
          ```text\n{{{{#include ../../../{golden}}}}}\n```\n",
         start = lesson.code_starts_at,
     );

@@ -313,8 +313,9 @@ pub(super) fn example_page(
     let _ = write!(
         text,
         "## What it prints\n\n\
-         The same on Tokio's paused clock and on the real one; the project's tests run the \
-         example on both and check that it still prints exactly this.\n\n\
+         The same on Tokio's paused clock and on the real one; the project's tests check \
+         that it still prints exactly this on the paused clock, and this but for its times on \
+         the real one.\n\n\
          ```text\n{{{{#include ../../../{golden}}}}}\n```\n"
     );
     if let Some(at) = example.dump_at {
