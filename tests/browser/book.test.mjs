@@ -157,7 +157,7 @@ const inPage = () => ({
 });
 
 test("every page loads cleanly, its links and anchors land, its chart is inline", {
-    timeout: 300_000,
+    timeout: 180_000,
 }, async (t) => {
     const all = await files();
     const html = all.filter((file) => file.endsWith(".html"));
