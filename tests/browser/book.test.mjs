@@ -1,16 +1,12 @@
-// The built book (docs/book, from `cargo xtask docs --build`) in a real
-// browser: headless Chromium, driven by playwright-core over the book served
-// from 127.0.0.1. Every page loads with no console error, no failed request
-// and nothing fetched from anywhere else; an example page's timeline
-// answers the pointer, the arrow keys and, where a task dump was recorded,
-// says where each task waited; the search finds an asyncio API by name.
-//
-// CHROMIUM names the browser (default /usr/bin/chromium); BOOK the built
-// book (default docs/book). `.ci/run` runs this with `node --test`.
+// The built book (docs/book) as a reader's browser shows it: every page loads
+// cleanly, every relative link and #anchor lands, every chart is drawn
+// inline and answers the pointer, and the search finds an asyncio API.
+// CHROMIUM names the browser (default /usr/bin/chromium), BOOK the book.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
+import { existsSync } from "node:fs";
 import { readFile, readdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,6 +16,8 @@ import { chromium } from "playwright-core";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BOOK = path.resolve(process.env.BOOK ?? path.join(here, "../../docs/book"));
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+// Every wait has a deadline: a test's, a page's, the browser's start.
+const MINUTE = { timeout: 60_000 };
 
 // The line of task_group.rs that holds `text`: the chart names source lines,
 // and a header that grows or shrinks moves them.
@@ -51,6 +49,10 @@ let origin;
 let browser;
 
 before(async () => {
+    assert.ok(
+        existsSync(CHROMIUM),
+        `no browser at ${CHROMIUM}: install Debian's chromium, or name one in CHROMIUM`,
+    );
     server = createServer(async (request, response) => {
         const url = new URL(request.url, "http://localhost");
         let file = path.join(BOOK, decodeURIComponent(url.pathname));
@@ -79,11 +81,10 @@ before(async () => {
     });
     await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
     origin = `http://127.0.0.1:${server.address().port}`;
-    // playwright-core starts the browser with a fresh profile of its own,
-    // in a temporary directory it removes afterwards.
     browser = await chromium.launch({
         executablePath: CHROMIUM,
         headless: true,
+        timeout: 60_000,
         args: [
             "--no-sandbox",
             "--disable-gpu",
@@ -94,28 +95,29 @@ before(async () => {
             "--disable-sync",
         ],
     });
-});
+}, MINUTE);
 
 after(async () => {
     await browser?.close();
     await new Promise((resolve) => server?.close(resolve) ?? resolve());
-});
+}, MINUTE);
 
-async function pages(dir = BOOK) {
+// Every file of the built book, relative to it.
+async function files(dir = BOOK) {
     const found = [];
     for (const entry of await readdir(dir, { withFileTypes: true })) {
         const full = path.join(dir, entry.name);
-        if (entry.isDirectory()) found.push(...(await pages(full)));
-        else if (entry.name.endsWith(".html")) found.push(path.relative(BOOK, full));
+        if (entry.isDirectory()) found.push(...(await files(full)));
+        else found.push(path.relative(BOOK, full));
     }
     return found.sort();
 }
 
-/// A page that records what went wrong on it: console errors, uncaught
-/// exceptions, failed or refused requests, and any request that leaves
-/// the book's own origin.
+// A page that records console errors, uncaught exceptions, failed requests
+// and any request that leaves the book.
 async function watchedPage() {
     const page = await browser.newPage();
+    page.setDefaultTimeout(15_000);
     const problems = [];
     page.on("console", (message) => {
         if (message.type() === "error") problems.push(`console error: ${message.text()}`);
@@ -139,24 +141,72 @@ async function watchedPage() {
     return { page, problems };
 }
 
-test("every page of the book loads with no console error and fetches nothing from outside", async () => {
-    const all = await pages();
-    assert.ok(all.length > 100, `only ${all.length} pages in ${BOOK}: is the book built?`);
-    // Two pages at a time: most of a page's load is the browser's work.
-    const queue = [...all];
+// What a loaded page offers: its ids, the links it holds (made absolute
+// as the browser resolves them) and whether a chart is drawn in it.
+const inPage = () => ({
+    ids: [...document.querySelectorAll("[id]")]
+        .map((element) => element.id)
+        .concat([...document.querySelectorAll("a[name]")].map((a) => a.name)),
+    links: [...document.querySelectorAll("[href]:not(base), [src]")].flatMap((element) =>
+        ["href", "src"]
+            .map((name) => element.getAttribute(name))
+            .filter((link) => link !== null)
+            .map((link) => new URL(link, document.baseURI).href),
+    ),
+    chart: document.querySelector("svg.timeline") !== null,
+});
+
+test("every page loads cleanly, its links and anchors land, its chart is inline", {
+    timeout: 180_000,
+}, async (t) => {
+    const all = await files();
+    const html = all.filter((file) => file.endsWith(".html"));
+    assert.ok(html.length > 100, `only ${html.length} pages in ${BOOK}: is the book built?`);
+    const seen = new Map();
     const failures = [];
+    // Two pages at a time: most of a page's load is the browser's work.
+    const queue = [...html];
     await Promise.all(
         [1, 2].map(async () => {
             const { page, problems } = await watchedPage();
             for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
                 problems.length = 0;
-                await page.goto(`${origin}/${file}`, { waitUntil: "load" });
+                await page.goto(`${origin}/${file}`, { waitUntil: "load", timeout: 30_000 });
+                const found = await page.evaluate(inPage);
+                seen.set(file, { ...found, ids: new Set(found.ids) });
                 if (problems.length) failures.push(`${file}:\n  ${problems.join("\n  ")}`);
             }
             await page.close();
         }),
     );
-    assert.deepEqual(failures, [], failures.join("\n"));
+    const exists = new Set(all);
+    let links = 0;
+    for (const [file, { links: hrefs }] of seen) {
+        for (const href of new Set(hrefs)) {
+            const url = new URL(href);
+            if (url.origin !== origin) continue;
+            links += 1;
+            const link = href.slice(origin.length);
+            let target = decodeURIComponent(url.pathname).slice(1);
+            if (target === "" || target.endsWith("/")) target += "index.html";
+            const anchor = decodeURIComponent(url.hash.slice(1));
+            // mdBook builds a README.md as index.html, but a link to it as README.html.
+            const hint = target.endsWith("README.html") ? ": name the page index.md" : "";
+            if (!exists.has(target)) failures.push(`${file}: ${link} leads to no file${hint}`);
+            else if (anchor && !seen.get(target)?.ids.has(anchor)) {
+                failures.push(`${file}: ${link}: ${target} has no element with id "${anchor}"`);
+            }
+        }
+    }
+    for (const chart of all.filter((file) => file.endsWith(".svg"))) {
+        const text = await readFile(path.join(BOOK, chart), "utf8");
+        const page = chart.replace(/\.svg$/, ".html");
+        if (text.startsWith("<!-- Generated") && !seen.get(page)?.chart) {
+            failures.push(`${page}: its chart is not inline: does docs/book.toml run "charts"?`);
+        }
+    }
+    assert.ok(failures.length === 0, failures.join("\n"));
+    t.diagnostic(`${html.length} pages load; their ${links} links and anchors lead somewhere`);
 });
 
 /// Moves the mouse to the chart's point (x, y), in the SVG's own units.
@@ -187,7 +237,7 @@ async function rowY(svg, index) {
     }, index);
 }
 
-test("a timeline says what each task was doing under the cursor, and whose row is hovered", async () => {
+test("a timeline says what each task was doing under the cursor, and whose row is hovered", MINUTE, async () => {
     const { page, problems } = await watchedPage();
     await page.goto(`${origin}/concurrency/task_group.html`, { waitUntil: "load" });
     const svg = page.locator("svg.timeline");
@@ -235,7 +285,7 @@ test("a timeline says what each task was doing under the cursor, and whose row i
     assert.deepEqual(problems, []);
 });
 
-test("at the instant of a recorded dump, the timeline says where each task waited", async () => {
+test("at the instant of a recorded dump, the timeline says where each task waited", MINUTE, async () => {
     const { page, problems } = await watchedPage();
     await page.goto(`${origin}/pitfalls/deadlock.html`, { waitUntil: "load" });
     const svg = page.locator("svg.timeline");
@@ -248,7 +298,7 @@ test("at the instant of a recorded dump, the timeline says where each task waite
     assert.deepEqual(problems, []);
 });
 
-test("the search finds an asyncio API by its name", async () => {
+test("the search finds an asyncio API by its name", MINUTE, async () => {
     const { page, problems } = await watchedPage();
     await page.goto(`${origin}/index.html`, { waitUntil: "load" });
     await page.locator("#mdbook-search-toggle").click();

@@ -1,12 +1,6 @@
-//! The book's part for the `bridge` section ([`crate::lessons`]): a chapter
-//! page, a page per lesson showing its Python and its Rust side by side
-//! with what the program prints, and the recipe written by hand in
-//! `docs/templates/bridge/hot-path.md`, which the part lists last.
-//!
-//! A lesson's page is made like an example's: the summary and explanation
-//! from the `//!` header of its Rust file, the files themselves and the
-//! golden output through mdBook's `{{#include}}`, and the Rust concepts its
-//! code uses.
+//! The book's part for the `bridge` section ([`crate::lessons`]): a chapter, a
+//! page per lesson with its Python and its Rust side by side and what it
+//! prints, and last the recipe `docs/templates/bridge/hot-path.md`.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -19,28 +13,23 @@ use crate::Error;
 use crate::lessons::{Bridge, SECTION};
 use crate::workspace::Workspace;
 
-/// The recipe, written by hand in `docs/templates` and written out to
-/// `docs/src` with the files it includes, relative to `docs/src`.
+/// The recipe, a template (`docs/templates`), relative to `docs/src`.
 pub(super) const RECIPE: (&str, &str) = (
     "Move a hot path of your asyncio service to Rust",
     "bridge/hot-path.md",
 );
 
-/// The part's title in `SUMMARY.md`.
 const PART: &str = "asyncio and Rust in one process";
 
-/// One lesson, as its page shows it.
 pub(super) struct LessonDoc {
     name: String,
     summary: String,
     body: String,
-    /// Its Rust's code, without comments and literals, for its concepts.
     code: String,
     code_starts_at: usize,
     http: bool,
 }
 
-/// The bridge section as the book shows it.
 pub(super) struct BridgeDoc {
     description: String,
     lessons: Vec<LessonDoc>,
@@ -71,7 +60,6 @@ impl BridgeDoc {
         })
     }
 
-    /// The part's lines in `SUMMARY.md`.
     pub(super) fn summary_part(&self) -> String {
         let mut text = format!("\n# {PART}\n\n- [{SECTION}]({SECTION}/index.md)\n");
         for lesson in &self.lessons {
@@ -82,8 +70,7 @@ impl BridgeDoc {
         text
     }
 
-    /// Its row in the README's table of sections, after theirs: its
-    /// examples are run by `cargo xtask bridge`, not `cargo run`.
+    /// Its row in the README's table of sections, after theirs.
     pub(super) fn readme_row(&self) -> String {
         format!(
             "| [`{SECTION}`](crates/{SECTION}/python) | {} (`cargo xtask bridge`) | {} |\n",
@@ -92,7 +79,6 @@ impl BridgeDoc {
         )
     }
 
-    /// The chapter page and each lesson's page, by path under `docs/src`.
     pub(super) fn pages(&self) -> Vec<(PathBuf, String)> {
         let dir = PathBuf::from(SECTION);
         let mut pages = vec![(dir.join("index.md"), self.chapter())];
@@ -139,8 +125,6 @@ impl BridgeDoc {
     }
 }
 
-/// A lesson's page: its header, its Python and its Rust side by side (one
-/// above the other where the page is narrow), and what it prints.
 fn page(lesson: &LessonDoc) -> String {
     let name = &lesson.name;
     let python = format!("crates/{SECTION}/python/{name}.py");
@@ -176,8 +160,7 @@ fn page(lesson: &LessonDoc) -> String {
          </div>\n\n\
          ## What it prints\n\n\
          On the real clock, where a timer fires late, never early: the project's tests run \
-         it and check that it still prints this, but for a time printed up to half a second \
-         late on a busy machine.\n\n\
+         it and check that it still prints this, but for its times.\n\n\
          ```text\n{{{{#include ../../../{golden}}}}}\n```\n",
         start = lesson.code_starts_at,
     );

@@ -1,23 +1,15 @@
-//! The example pages' charts, each a file of its own beside its page,
-//! `docs/src/<section>/<example>.svg`, which the page shows as an image:
-//! a page read on GitHub, which strips an SVG written inline in Markdown,
-//! still shows its chart. In the built book the chart is drawn inline
-//! instead ([`inline`], run by mdBook as the preprocessor `charts` that
-//! `docs/book.toml` names), where it takes the theme's colours and answers
-//! the pointer. The file is the SVG the book draws (`timeline::svg_with`),
-//! given colours of its own for where the theme's are missing ([`file()`]).
+//! Each example page's chart: a file beside the page, shown as an image where
+//! mdBook does not run (GitHub strips inline SVG); drawn inline in the built
+//! book by the preprocessor `charts` (`docs/book.toml`), in the theme's colours.
 
-use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use super::{Book, MARKER};
+use super::MARKER;
 use crate::Error;
 
-/// A colour for each of the theme's CSS variables the chart uses, for where
-/// the chart is not in the book (an image on GitHub): GitHub's own light
-/// colours, on a white paper (`--bg`), so that the chart reads in its dark
-/// mode too.
+/// The theme's colours where the theme is missing: GitHub's light ones, on a
+/// white paper, so that the chart reads in its dark mode too.
 const COLOURS: [(&str, &str); 4] = [
     ("--fg", "#1f2328"),
     ("--table-border-color", "#d0d7de"),
@@ -25,60 +17,42 @@ const COLOURS: [(&str, &str); 4] = [
     ("--bg", "#ffffff"),
 ];
 
-/// The paper under the chart: the theme's background in the book, white
-/// elsewhere. It takes no pointer events.
 const PAPER: &str =
     r#"<rect width="100%" height="100%" style="fill:var(--bg)" pointer-events="none"/>"#;
 
-/// The chart's file, from `svg`, an SVG drawn for the book: the marker of a
-/// generated file first, a paper under the chart, and each theme colour
-/// given a value for where the theme is missing (`var(--fg)` becomes
-/// `var(--fg,#1f2328)`). In the book the theme's values win.
+/// The chart's file: the marker, a paper under the chart, and a colour for
+/// where the theme is missing (`var(--fg)` becomes `var(--fg,#1f2328)`).
 pub fn file(svg: &str) -> Result<String, Error> {
     let mut lines: Vec<&str> = svg.lines().collect();
     if !lines.first().is_some_and(|line| line.starts_with("<svg")) {
         return Err("a chart does not start with its <svg> element".into());
     }
-    // Under everything the chart draws: after its title and style, if any.
-    let at = lines
-        .iter()
-        .position(|line| {
-            !line.starts_with("<svg") && !line.starts_with("<title") && !line.starts_with("<style")
-        })
-        .unwrap_or(lines.len());
-    lines.insert(at, PAPER);
-    let mut text = format!("{MARKER}\n");
-    let mut rest = lines.join("\n");
-    rest.push('\n');
-    while let Some(start) = rest.find("var(--") {
-        text.push_str(&rest[..start]);
-        rest = rest[start..].to_owned();
-        let end = rest.find(')').ok_or("a chart's `var(` is never closed")?;
-        let inside = &rest["var(".len()..end];
-        if inside.contains(',') {
-            // It has a value of its own already.
-            text.push_str(&rest[..=end]);
-        } else {
-            let colour = COLOURS
-                .iter()
-                .find(|(name, _)| *name == inside)
-                .map(|(_, colour)| colour)
-                .ok_or_else(|| {
-                    format!(
-                        "the chart uses the theme's `{inside}`, which has no colour for a page \
-                         read outside the book: add one to COLOURS in xtask/src/docs/charts.rs"
-                    )
-                })?;
-            let _ = write!(text, "var({inside},{colour})");
-        }
-        rest = rest[end + 1..].to_owned();
+    let at = lines.iter().position(|line| {
+        !["<svg", "<title", "<style"]
+            .iter()
+            .any(|start| line.starts_with(start))
+    });
+    lines.insert(at.unwrap_or(lines.len()), PAPER);
+    let mut text = format!("{MARKER}\n{}\n", lines.join("\n"));
+    for (name, colour) in COLOURS {
+        text = text.replace(&format!("var({name})"), &format!("var({name},{colour})"));
     }
-    text.push_str(&rest);
-    Ok(text)
+    let uncoloured = text
+        .split("var(")
+        .skip(1)
+        .map(|rest| rest.split(')').next().unwrap_or(rest))
+        .find(|inside| !inside.contains(','));
+    match uncoloured {
+        Some(inside) => Err(format!(
+            "the chart uses the theme's `{inside}`, which has no colour for a page read outside \
+             the book: add one to COLOURS in xtask/src/docs/charts.rs"
+        )
+        .into()),
+        None => Ok(text),
+    }
 }
 
-/// The page's image of its chart, the file `name` beside it: its alt text
-/// is the chart's `<title>`.
+/// The page's image of its chart, the file `name`, named by its `<title>`.
 pub fn image(svg: &str, name: &str) -> String {
     let title = svg
         .split_once("<title>")
@@ -99,8 +73,7 @@ pub fn image(svg: &str, name: &str) -> String {
     format!("![{escaped}]({name})")
 }
 
-/// `markdown`, a page in `dir`, with each line that is the image of a
-/// generated chart in `dir` (see [`image`]) replaced by the chart itself.
+/// `markdown`, a page in `dir`, with each [`image`] of a chart replaced by it.
 pub fn inline(markdown: &str, dir: &Path) -> Result<String, Error> {
     let mut out = String::with_capacity(markdown.len());
     for line in markdown.split_inclusive('\n') {
@@ -117,8 +90,6 @@ pub fn inline(markdown: &str, dir: &Path) -> Result<String, Error> {
     Ok(out)
 }
 
-/// The chart `line` shows, without its marker, if `line` is the image of
-/// a generated chart in `dir`.
 fn chart_of(line: &str, dir: &Path) -> Result<Option<String>, Error> {
     let Some(name) = line
         .strip_prefix("![")
@@ -141,9 +112,7 @@ fn chart_of(line: &str, dir: &Path) -> Result<Option<String>, Error> {
     Ok(Some(svg.trim().to_owned()))
 }
 
-/// The mdBook preprocessor `charts` (`cargo xtask book-charts`): reads
-/// `[context, book]` as JSON from `input`, draws each chart of each
-/// chapter inline ([`inline`]), and writes the book to `output`.
+/// The mdBook preprocessor `charts` (`cargo xtask book-charts`).
 pub fn preprocess(input: impl Read, output: impl Write) -> Result<(), Error> {
     let (context, mut book): (serde_json::Value, serde_json::Value) =
         serde_json::from_reader(input).map_err(|error| format!("mdBook's input: {error}"))?;
@@ -167,8 +136,6 @@ pub fn preprocess(input: impl Read, output: impl Write) -> Result<(), Error> {
     Ok(())
 }
 
-/// Calls `each` on every chapter of `value`, a book or part of one as
-/// mdBook writes it (`{"Chapter": {..., "sub_items": [...]}}`).
 fn each_chapter(
     value: &mut serde_json::Value,
     each: &mut impl FnMut(&mut serde_json::Value) -> Result<(), Error>,
@@ -190,27 +157,6 @@ fn each_chapter(
         _ => {}
     }
     Ok(())
-}
-
-/// The pages of the built book `site` whose chart is not drawn inline: the
-/// preprocessor did not run, or drew nothing.
-pub fn not_inline(site: &Path, shown: &str, book: &Book) -> Vec<String> {
-    let mut problems = Vec::new();
-    for path in book.files.keys() {
-        if path.extension().is_none_or(|extension| extension != "svg") {
-            continue;
-        }
-        let page = path.with_extension("html");
-        let html = std::fs::read_to_string(site.join(&page)).unwrap_or_default();
-        if !html.contains("<svg class=\"timeline\"") {
-            problems.push(format!(
-                "{shown}/{}: its chart is not drawn inline; does docs/book.toml still run the \
-                 `charts` preprocessor?",
-                page.display()
-            ));
-        }
-    }
-    problems
 }
 
 #[cfg(test)]

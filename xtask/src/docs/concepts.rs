@@ -1,52 +1,36 @@
-//! "The Rust you need": the Rust concepts the examples use, for a reader who
-//! knows asyncio and is new to Rust. `CONCEPTS` is the one table: each
-//! concept, the patterns in code that mean an example uses it, the example
-//! that needs it first (in teaching order), and the chapters of *The Rust
-//! Programming Language* that teach it. Its explanation is written by hand
-//! in `docs/concepts/<id>.md`.
-//!
-//! Which concepts an example uses is read from its code, outside comments
-//! and string literals (`code`). Each example page links the concepts its
-//! code uses; the page of concepts names each one's first example, which the
-//! table states so that the explanation can rely on it, and `cargo xtask
-//! docs` refuses to run when the table and the code disagree.
+//! "The Rust you need": which Rust concepts each example's code uses, each
+//! one's first example (`docs` refuses to run when [`CONCEPTS`] says another),
+//! and the chapters of *The Rust Programming Language* that teach it.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
+
 use super::read;
 use crate::Error;
 
-/// The page, relative to `docs/src`.
 pub(super) const PAGE: &str = "rust-you-need.md";
 
-/// One concept of the page.
 pub(super) struct Concept {
-    /// The anchor on the page, and the name of its explanation,
-    /// `docs/concepts/<id>.md`.
+    /// Its anchor, and its explanation's `docs/concepts/<id>.md`.
     pub(super) id: &'static str,
     pub(super) title: &'static str,
-    /// What an example page calls it, in its list of concepts.
     pub(super) short: &'static str,
-    /// An example uses the concept if its code (outside comments and
-    /// strings) contains one of these.
+    /// An example uses the concept if its [`code`] contains one of these.
     pub(super) patterns: &'static [&'static str],
-    /// The first example in teaching order that uses it, as
-    /// `section/example`.
     pub(super) first: &'static str,
-    /// Chapters of *The Rust Programming Language*: title and address.
     pub(super) book: &'static [(&'static str, &'static str)],
 }
 
 const BOOK: &str = "https://doc.rust-lang.org/book/";
 
-/// The concepts, in the order the page explains them.
 pub(super) const CONCEPTS: [Concept; 8] = [
     Concept {
         id: "ownership",
         title: "Ownership, borrowing and `clone`",
         short: "ownership and borrowing",
-        patterns: &["&str", "&mut ", "&self", "(&", ".clone()"],
+        patterns: &["&str", "&mut ", "&self", "(&", ".clone ()"],
         first: "basics/sync_vs_async",
         book: &[
             ("What Is Ownership?", "ch04-01-what-is-ownership.html"),
@@ -77,7 +61,7 @@ pub(super) const CONCEPTS: [Concept; 8] = [
         id: "arc-mutex",
         title: "Sharing between tasks: `Arc` and `Mutex`",
         short: "`Arc` and `Mutex`",
-        patterns: &["Arc::", "Arc<", "Mutex"],
+        patterns: &["Arc ::", "Arc <", "Mutex"],
         first: "basics/async_traits",
         book: &[("Shared-State Concurrency", "ch16-03-shared-state.html")],
     },
@@ -85,7 +69,7 @@ pub(super) const CONCEPTS: [Concept; 8] = [
         id: "spawn",
         title: "`'static` and `Send`: what a spawned task may hold",
         short: "`'static` and `Send`",
-        patterns: &["spawn(", "spawn_blocking(", "+ Send", "Send +", ": Send"],
+        patterns: &["spawn (", "spawn_blocking (", "+Send ", "Send +", ":Send "],
         first: "basics/sync_vs_async",
         book: &[
             (
@@ -102,7 +86,7 @@ pub(super) const CONCEPTS: [Concept; 8] = [
         id: "traits",
         title: "Traits and `impl Trait`",
         short: "traits and `impl Trait`",
-        patterns: &["trait ", "-> impl ", ": impl ", "dyn "],
+        patterns: &["trait ", "->impl ", ":impl ", "dyn "],
         first: "basics/async_functions",
         book: &[
             (
@@ -119,7 +103,7 @@ pub(super) const CONCEPTS: [Concept; 8] = [
         id: "result",
         title: "`Result` and `?`",
         short: "`Result` and `?`",
-        patterns: &["?", "Result<"],
+        patterns: &["?", "Result <"],
         first: "basics/sync_vs_async",
         book: &[(
             "Recoverable Errors with Result",
@@ -130,7 +114,7 @@ pub(super) const CONCEPTS: [Concept; 8] = [
         id: "pinning",
         title: "Pinning: `Pin`, `Unpin` and `pin!`",
         short: "pinning",
-        patterns: &["pin!(", "Box::pin(", "Pin<", "Unpin"],
+        patterns: &["pin !(", "Box ::pin (", "Pin <", "Unpin"],
         first: "concurrency/select_loop",
         book: &[(
             "The Pin Type and the Unpin Trait",
@@ -146,7 +130,7 @@ pub(super) const CONCEPTS: [Concept; 8] = [
             "async move |",
             "AsyncFn",
             "BoxFuture",
-            ".boxed()",
+            ".boxed ()",
         ],
         first: "basics/async_functions",
         book: &[
@@ -159,110 +143,51 @@ pub(super) const CONCEPTS: [Concept; 8] = [
     },
 ];
 
-/// Where the Reference, not the Book, describes a concept: async closures
-/// are newer than the Book's chapters on closures.
+/// Async closures are newer than the Book's chapters.
 const ASYNC_CLOSURES_REFERENCE: &str =
     "https://doc.rust-lang.org/reference/expressions/closure-expr.html#async-closures";
 
 impl Concept {
-    /// Whether `code` (from [`code`]) uses the concept.
     pub(super) fn used_by(&self, code: &str) -> bool {
         self.patterns.iter().any(|pattern| code.contains(pattern))
     }
 }
 
-/// `source` without its comments, and with its string and character
-/// literals emptied, so that only code is left to look for patterns in. A
-/// lifetime (`'static`) is code and stays.
+/// The tokens of `source`, without its comments and with each literal
+/// emptied, each word followed by a space: `&str `, `Arc ::new (x )`. A
+/// source that is not Rust's tokens is left as it is.
 pub(super) fn code(source: &str) -> String {
-    let chars: Vec<char> = source.chars().collect();
-    let mut out = String::with_capacity(source.len());
-    let mut index = 0;
-    let ident = |c: Option<&char>| c.is_some_and(|c| c.is_alphanumeric() || *c == '_');
-    while let Some(&c) = chars.get(index) {
-        let next = chars.get(index + 1).copied();
-        if c == '/' && next == Some('/') {
-            while chars.get(index).is_some_and(|&c| c != '\n') {
-                index += 1;
-            }
-        } else if c == '/' && next == Some('*') {
-            // Block comments nest.
-            let mut depth = 0usize;
-            while let Some(&c) = chars.get(index) {
-                let next = chars.get(index + 1).copied();
-                if c == '/' && next == Some('*') {
-                    depth += 1;
-                    index += 2;
-                } else if c == '*' && next == Some('/') {
-                    depth -= 1;
-                    index += 2;
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    if c == '\n' {
-                        out.push('\n');
-                    }
-                    index += 1;
+    fn walk(tokens: TokenStream, out: &mut String) {
+        for token in tokens {
+            match token {
+                TokenTree::Group(group) => {
+                    let (open, close) = match group.delimiter() {
+                        Delimiter::Parenthesis => ("(", ")"),
+                        Delimiter::Brace => ("{", "}"),
+                        Delimiter::Bracket => ("[", "]"),
+                        Delimiter::None => ("", ""),
+                    };
+                    out.push_str(open);
+                    walk(group.stream(), out);
+                    out.push_str(close);
                 }
-            }
-        } else if let Some(hashes) = raw_string_start(&chars, index)
-            && !ident(index.checked_sub(1).and_then(|before| chars.get(before)))
-        {
-            // r"...", r#"..."#, br"...": no escapes, ends at `"` and the hashes.
-            let quote = chars[index..].iter().position(|&c| c == '"').unwrap_or(0);
-            index += quote + 1;
-            while index < chars.len()
-                && !(chars[index] == '"'
-                    && (1..=hashes).all(|offset| chars.get(index + offset) == Some(&'#')))
-            {
-                index += 1;
-            }
-            index += 1 + hashes;
-            out.push_str("\"\"");
-        } else if c == '"' {
-            index += 1;
-            while let Some(&c) = chars.get(index) {
-                index += if c == '\\' { 2 } else { 1 };
-                if c == '"' {
-                    break;
+                TokenTree::Ident(ident) => {
+                    let _ = write!(out, "{ident} ");
                 }
+                TokenTree::Punct(punct) => out.push(punct.as_char()),
+                TokenTree::Literal(_) => out.push_str("\"\" "),
             }
-            out.push_str("\"\"");
-        } else if c == '\'' && (next == Some('\\') || chars.get(index + 2) == Some(&'\'')) {
-            // A character literal; a lifetime has no closing quote. Past an
-            // escape's backslash, the escaped character may be a quote.
-            index += if next == Some('\\') { 3 } else { 2 };
-            while chars.get(index).is_some_and(|&c| c != '\'') {
-                index += 1;
-            }
-            index += 1;
-            out.push_str("' '");
-        } else {
-            out.push(c);
-            index += 1;
         }
     }
+    let Ok(tokens) = source.parse() else {
+        return source.to_owned();
+    };
+    let mut out = String::with_capacity(source.len());
+    walk(tokens, &mut out);
     out
 }
 
-/// The number of `#`s of a raw string literal that starts at `index`
-/// (`r"`, `r#"`, `br"`...), if one does.
-fn raw_string_start(chars: &[char], index: usize) -> Option<usize> {
-    let mut at = index;
-    if chars.get(at) == Some(&'b') {
-        at += 1;
-    }
-    if chars.get(at) != Some(&'r') {
-        return None;
-    }
-    at += 1;
-    let hashes = chars[at..].iter().take_while(|&&c| c == '#').count();
-    (chars.get(at + hashes) == Some(&'"')).then_some(hashes)
-}
-
-/// Each concept's first user among `examples` (`section/example` and its
-/// [`code`], in teaching order), or `None` if no example uses it.
+/// Each concept's first user among `examples` (name and [`code`]).
 pub(super) fn first_users(examples: &[(String, String)]) -> Vec<Option<&str>> {
     CONCEPTS
         .iter()
@@ -275,8 +200,6 @@ pub(super) fn first_users(examples: &[(String, String)]) -> Vec<Option<&str>> {
         .collect()
 }
 
-/// Where [`CONCEPTS`] names a first example that is not the first whose
-/// code uses the concept.
 pub(super) fn wrong_firsts(examples: &[(String, String)]) -> Vec<String> {
     CONCEPTS
         .iter()
@@ -285,11 +208,11 @@ pub(super) fn wrong_firsts(examples: &[(String, String)]) -> Vec<String> {
         .map(|(concept, first)| {
             format!(
                 "xtask/src/docs/concepts.rs: the concept `{}` says it is first needed in {}, but \
-                 the first example whose code uses it ({}) is {}; correct `first`, and read \
+                 the first example whose code has `{}` is {}; correct `first`, and read \
                  docs/concepts/{}.md again, which may lean on it",
                 concept.id,
                 concept.first,
-                concept.patterns.join(" "),
+                concept.patterns.join("`, `"),
                 first.unwrap_or("none"),
                 concept.id
             )
@@ -347,8 +270,6 @@ pub(super) fn untaught(exercises: &[ExerciseCode], examples: &[(String, String)]
     problems
 }
 
-/// The line an example page shows under its header: the concepts its code
-/// uses, each linked to its place on the page of concepts.
 pub(super) fn example_links(code: &str) -> String {
     let links: Vec<String> = CONCEPTS
         .iter()
@@ -361,8 +282,6 @@ pub(super) fn example_links(code: &str) -> String {
     format!("*The Rust it uses:* {}.\n\n", links.join(", "))
 }
 
-/// The page of concepts, after the generated-file marker. `examples` is
-/// every example in teaching order with its [`code`].
 pub(super) fn page(root: &Path, examples: &[(String, String)]) -> Result<String, Error> {
     let mut text = String::from(
         "# The Rust you need\n\n\
@@ -426,7 +345,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn code_is_what_is_left_without_comments_and_literals() {
+    fn code_is_its_tokens_without_comments_and_literals() {
         let source = "//! Uses Arc::new in a comment\n\
                       fn f<'a>(x: &'a str) -> char { /* pin!( /* nested */ Mutex */\n\
                       let s = \"move | Arc::\"; let r = r#\"dyn \"quoted\" \"#;\n\
@@ -434,11 +353,10 @@ mod tests {
                       x.len()?; 'a' }\n";
         assert_eq!(
             code(source),
-            "\nfn f<'a>(x: &'a str) -> char { \n\
-             let s = \"\"; let r = \"\";\n\
-             let c = ' '; let d = ' '; let e = ' '; let b = \"\";\n\
-             x.len()?; ' ' }\n"
+            "#![doc =\"\" ]fn f <'a >(x :&'a str )->char {let s =\"\" ;let r =\"\" ;\
+             let c =\"\" ;let d =\"\" ;let e =\"\" ;let b =\"\" ;x .len ()?;\"\" }"
         );
+        assert_eq!(code("not \"closed"), "not \"closed");
     }
 
     #[test]
@@ -449,51 +367,6 @@ mod tests {
             .expect("the pinning concept");
         assert!(pinning.used_by(&code("let mut s = pin!(stream);")));
         assert!(!pinning.used_by(&code("// no pin!( here\nlet s = \"Box::pin(\";")));
-    }
-
-    /// Every example of the workspace in teaching order, with its code:
-    /// the sections in `[workspace.metadata.sections] order`, each one's
-    /// examples in the order of its `main.rs`.
-    fn workspace_examples(root: &Path) -> Vec<(String, String)> {
-        let manifest: toml::Table = read(&root.join("Cargo.toml"))
-            .expect("Cargo.toml")
-            .parse()
-            .expect("Cargo.toml is TOML");
-        let order = manifest["workspace"]["metadata"]["sections"]["order"]
-            .as_array()
-            .expect("the sections' order");
-        let mut examples = Vec::new();
-        for section in order {
-            let section = section.as_str().expect("a section's name");
-            let src = root.join("crates").join(section).join("src");
-            let main = read(&src.join("main.rs")).expect("the section's main.rs");
-            for line in main.lines().map(str::trim) {
-                let Some(rest) = line.strip_prefix("example!(") else {
-                    continue;
-                };
-                let name: String = rest
-                    .chars()
-                    .take_while(|c| c.is_alphanumeric() || *c == '_')
-                    .collect();
-                let source = read(&src.join(format!("{name}.rs"))).expect("the example's file");
-                examples.push((format!("{section}/{name}"), code(&source)));
-            }
-        }
-        examples
-    }
-
-    fn root() -> &'static Path {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .expect("the workspace root")
-    }
-
-    #[test]
-    fn the_table_names_the_first_example_that_needs_each_concept() {
-        let examples = workspace_examples(root());
-        assert!(examples.len() > 100, "{} examples", examples.len());
-        let wrong = wrong_firsts(&examples);
-        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     }
 
     #[test]

@@ -1,6 +1,5 @@
-//! Renders every page of the book into a [`Book`] and writes it under
-//! `docs/src`, with the README's generated parts, deleting the generated
-//! pages whose example is gone.
+//! Every generated page, written under `docs/src` with each include written
+//! out, so that it reads whole on GitHub; a page whose example is gone goes.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -11,7 +10,7 @@ use super::guides::{self, blocks_page, guide_page, guides_index};
 use super::pages::{
     chapter, example_page, from_the_guides, link_book_pages, see_also, summary, topic_page,
 };
-use super::readme::{readme_chart, readme_table, with_readme_chart, with_readme_table};
+use super::readme::{readme_chart, readme_table, with_generated_parts};
 use super::sections::read_sections;
 use super::{
     Book, CONTRIBUTOR_DIR, MARKER, concepts, docs_src, exercises_page, read, seed_map, topics,
@@ -20,7 +19,6 @@ use crate::Error;
 use crate::twin_file;
 use crate::workspace::Workspace;
 
-/// Renders every generated page from the current examples and seed map.
 pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
     let sections = read_sections(workspace)?;
     let mappings = seed_map::load(workspace, |section, example| {
@@ -94,10 +92,6 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
             .map(|source| twin_file::declared_difference(&source).map(str::to_owned));
             let mut page = link_book_pages(&example_page(section, example, twin), &topics)
                 .map_err(|why| format!("the header of {}/{}: {why}", section.name, example.name))?;
-            if section.name == super::recipes::SECTION {
-                page = super::recipes::code_first(&page)
-                    .map_err(|why| format!("the page of recipe {}: {why}", example.name))?;
-            }
             page.push_str(&see_also(section, example, &topics));
             page.push_str(&from_the_guides(example));
             files.insert(dir.join(format!("{}.md", example.name)), page);
@@ -129,15 +123,9 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
     })
 }
 
-/// Where the pages written by hand that include files live, relative to
-/// the workspace root: each `docs/templates/<page>` is written to
-/// `docs/src/<page>` ([`templates`]).
+/// The hand-written pages that include files, written out as generated ones.
 pub(super) const TEMPLATES: &str = "docs/templates";
 
-/// The pages written by hand that include files: each is written to
-/// `docs/src` under the same path, as a generated page is, with what it
-/// includes written out ([`on_disk`]), so that it reads whole on GitHub,
-/// where mdBook does not run.
 fn templates(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>, Error> {
     let root = workspace.root().join(TEMPLATES);
     files_under(&root, &["md"])?
@@ -153,46 +141,31 @@ fn templates(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>, Error> {
         .collect()
 }
 
-/// What a generated file of `book` holds on disk: a page's `{{#include}}`s
-/// replaced by what they include ([`expand_includes`]), so that the page
-/// reads whole where mdBook does not run (a page read on GitHub).
-pub(super) fn on_disk(root: &Path, path: &Path, text: &str) -> String {
-    if path.extension().is_some_and(|extension| extension == "md") {
-        expand_includes(root, path, text)
-    } else {
-        text.to_owned()
-    }
-}
-
-/// `text`, a page at `page` under `root` (`docs/src`), with each `{{#include
-/// file}}` and `{{#include file:start:}}` replaced by those lines of the
-/// file, as mdBook would include them (its lines from `start`, 1-based,
-/// joined by newlines), except that an asyncio twin is included as the book
-/// shows it ([`twin_file::for_the_book`]). An include of a file that is
-/// missing, or in another form, is left as it is, for `--check` to report.
-pub(super) fn expand_includes(root: &Path, page: &Path, text: &str) -> String {
-    const OPEN: &str = "{{#include ";
+/// A generated file as on disk: each `{{#include file}}` and `{{#include
+/// file:start:}}` written out as mdBook would (a twin as the book shows it);
+/// an include of no file is left for `--check`.
+pub(super) fn on_disk(root: &Path, page: &Path, text: &str) -> String {
     let base = root.join(page.parent().unwrap_or(Path::new("")));
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(start) = rest.find(OPEN) {
-        out.push_str(&rest[..start]);
-        rest = &rest[start..];
-        let Some(end) = rest.find("}}") else {
+    while let Some((before, after)) = rest.split_once("{{#include ") {
+        let Some((target, next)) = after.split_once("}}") else {
             break;
         };
-        let target = rest[OPEN.len()..end].trim();
-        let (file, from) = match target.split_once(':') {
-            None => (target, Some(1)),
+        out.push_str(before);
+        let (file, from) = match target.trim().split_once(':') {
+            None => (target.trim(), Some(1)),
             Some((file, range)) => (
                 file,
                 range
                     .strip_suffix(':')
-                    .and_then(|start| start.parse::<usize>().ok())
-                    .filter(|&start| start > 0),
+                    .and_then(|start| start.parse::<usize>().ok()),
             ),
         };
-        match (from, fs::read_to_string(base.join(file))) {
+        match (
+            from.filter(|&from| from > 0),
+            fs::read_to_string(base.join(file)),
+        ) {
             (Some(from), Ok(included)) => {
                 let included = if twin_file::is_twin(Path::new(file)) {
                     twin_file::for_the_book(&included)
@@ -202,17 +175,15 @@ pub(super) fn expand_includes(root: &Path, page: &Path, text: &str) -> String {
                 let lines: Vec<&str> = included.lines().skip(from - 1).collect();
                 out.push_str(&lines.join("\n"));
             }
-            _ => out.push_str(&rest[..end + 2]),
+            _ => out.push_str(&format!("{{{{#include {target}}}}}")),
         }
-        rest = &rest[end + 2..];
+        rest = next;
     }
     out.push_str(rest);
     out
 }
 
-/// Writes the book's generated files and the README's table, and deletes
-/// generated files that no longer belong to the book. Returns the paths it
-/// changed, relative to the workspace root.
+/// Writes the book and the README's parts; returns the paths it changed.
 pub fn write(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     let root = docs_src(workspace);
     let mut changed = Vec::new();
@@ -232,8 +203,7 @@ pub fn write(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     }
     let readme = workspace.root().join("README.md");
     let text = read(&readme)?;
-    let updated = with_readme_table(&text, &book.readme_table)?;
-    let updated = with_readme_chart(&updated, &book.readme_chart)?;
+    let updated = with_generated_parts(&text, book)?;
     if updated != text {
         crate::files::write(&readme, updated)?;
         changed.push("README.md".to_owned());
@@ -241,8 +211,7 @@ pub fn write(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     Ok(changed)
 }
 
-/// Paths (relative to `docs/src`) of the pages and charts on disk that
-/// carry [`MARKER`].
+/// The pages and charts on disk that carry [`MARKER`].
 pub(super) fn generated_files(root: &Path) -> Result<Vec<PathBuf>, Error> {
     let mut found = Vec::new();
     for relative in files_under(root, &["md", "svg"])? {
@@ -253,8 +222,7 @@ pub(super) fn generated_files(root: &Path) -> Result<Vec<PathBuf>, Error> {
     Ok(found)
 }
 
-/// Paths, relative to `root` and sorted, of the files under it (at any
-/// depth) whose extension is one of `extensions`; none if `root` is missing.
+/// The files under `root` with one of `extensions`, relative and sorted.
 pub(super) fn files_under(root: &Path, extensions: &[&str]) -> Result<Vec<PathBuf>, Error> {
     let mut found = Vec::new();
     let mut pending = vec![root.to_path_buf()];
@@ -319,7 +287,7 @@ mod tests {
                     ```text\n{{#include ../../code.rs}}\n```\n\
                     {{#include ../../gone.rs}} {{#include ../../code.rs:anchor}}";
         assert_eq!(
-            expand_includes(&root, page, text),
+            on_disk(&root, page, text),
             "```rust\nfn main() {}\n```\n```text\n//! header\n\nfn main() {}\n```\n\
              {{#include ../../gone.rs}} {{#include ../../code.rs:anchor}}"
         );

@@ -1,6 +1,5 @@
-//! The Python guides as the book shows them: read from `docs/guides.tsv`
-//! and `docs/guide-blocks.tsv`, a page per guide that follows it heading by
-//! heading, and the contributors' page of every block by its id.
+//! The Python guides as the book shows them: a page per guide that follows it
+//! heading by heading, and the contributors' page of every block by its id.
 
 use std::fmt::Write as _;
 
@@ -10,41 +9,31 @@ use crate::Error;
 use crate::tsv;
 use crate::workspace::Workspace;
 
-/// A Python guide, with its code blocks in its own order.
 pub(super) struct GuideDoc {
-    /// `003`: the first part of its blocks' ids.
+    /// `003`, the first part of its blocks' ids.
     pub(super) id: String,
     pub(super) title: String,
     /// `(block id, heading)`, in the guide's order.
     pub(super) blocks: Vec<(String, String)>,
 }
 
-/// The rows of a tab-separated file under `docs/` whose header is
-/// `columns`; a malformed row is an error with its line number, not skipped.
+/// The rows of `docs/<file>`, whose header is `columns`; a malformed row is
+/// an error with its line number.
 fn read_rows(
     workspace: &Workspace,
     file: &str,
     columns: &[&str],
 ) -> Result<Vec<Vec<String>>, Error> {
-    let path = workspace.root().join("docs").join(file);
-    let text = read(&path)?;
-    let mut rows = Vec::new();
-    let mut problems = Vec::new();
-    for row in tsv::rows(&text, columns) {
-        match row {
-            Ok(row) => rows.push(row.fields.into_iter().map(str::to_owned).collect()),
-            Err(problem) => problems.push(problem),
-        }
-    }
-    if problems.is_empty() {
-        Ok(rows)
-    } else {
-        Err(format!("{}:\n{}", path.display(), problems.join("\n")).into())
-    }
+    let text = read(&workspace.root().join("docs").join(file))?;
+    let fields = |row: tsv::Row| row.fields.into_iter().map(str::to_owned).collect();
+    let rows = tsv::rows(&text, columns)
+        .into_iter()
+        .map(|row| row.map(fields));
+    Ok(rows
+        .collect::<Result<_, _>>()
+        .map_err(|problem| format!("docs/{file}: {problem}"))?)
 }
 
-/// The guides of `docs/guides.tsv`, with their blocks and headings from
-/// `docs/guide-blocks.tsv`.
 pub(super) fn read_guides(workspace: &Workspace) -> Result<Vec<GuideDoc>, Error> {
     let mut guides: Vec<GuideDoc> =
         read_rows(workspace, "guides.tsv", &["guide", "file", "title"])?
@@ -77,7 +66,6 @@ pub(super) fn read_guides(workspace: &Workspace) -> Result<Vec<GuideDoc>, Error>
     Ok(guides)
 }
 
-/// The page of the guides: each one, with a link to its page.
 pub(super) fn guides_index(guides: &[GuideDoc]) -> String {
     let mut text = format!(
         "{MARKER}\n# The guides\n\n\
@@ -99,9 +87,8 @@ pub(super) fn guides_index(guides: &[GuideDoc]) -> String {
     text
 }
 
-/// One guide, heading by heading in its own order, each heading with the
-/// examples that translate its blocks. A learner has never seen a block's
-/// id, so the page names none; the contributors' page of blocks does.
+/// One guide, heading by heading, with the examples that translate each;
+/// no block ids, which only the contributors' page shows.
 pub(super) fn guide_page(guide: &GuideDoc, mappings: &[Mapping]) -> String {
     let mut text = format!(
         "{MARKER}\n# {}\n\nThe guide heading by heading. Under each heading with code, the \
@@ -149,9 +136,6 @@ pub(super) fn guide_page(guide: &GuideDoc, mappings: &[Mapping]) -> String {
     text
 }
 
-/// The contributors' page of every guide block: its id, heading, the
-/// examples that translate it and the note, guide by guide, each block
-/// with an anchor (`#block-003-14`).
 pub(super) fn blocks_page(guides: &[GuideDoc], mappings: &[Mapping]) -> String {
     let mut text = format!(
         "{MARKER}\n# Guide blocks and their examples\n\n\
@@ -196,7 +180,6 @@ pub(super) fn blocks_page(guides: &[GuideDoc], mappings: &[Mapping]) -> String {
     text
 }
 
-/// The anchor of a block on the contributors' page of blocks: `block-003-14`.
 fn block_anchor(block: &str) -> String {
     format!("block-{}", block.replace('/', "-"))
 }

@@ -1,29 +1,33 @@
-//! `cargo xtask docs --check`: what is wrong with the book on disk.
-//! Generated pages that are missing, stale or left over; links and
-//! `{{#include}}`s in the pages that lead nowhere; ragged tables on the
-//! hand-written pages; asyncio APIs without a row in the cheat sheet; and a
-//! README whose generated parts are stale.
+//! `cargo xtask docs --check`: generated pages missing, stale or left over,
+//! includes of no file, ragged tables, the maintainers' words on a learner's
+//! page, an asyncio API without a row in the cheat sheet, a stale README.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::generate::{files_under, generated_files, on_disk};
-use super::readme::{README_CHART_FROM, with_readme_chart, with_readme_table};
+use super::readme::with_generated_parts;
 use super::{Book, CONTRIBUTING, CONTRIBUTOR_DIR, HANDWRITTEN, docs_src, read};
 use crate::Error;
 use crate::workspace::Workspace;
 
-/// Everything wrong with the book on disk: generated files that are missing,
-/// stale or left over, links and includes that lead nowhere, ragged tables,
-/// asyncio APIs without a row in the cheat sheet, and a stale README.
+/// Everything wrong with the book on disk, a line each.
 pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     let root = docs_src(workspace);
     let mut problems = Vec::new();
     for (path, text) in &book.files {
+        let text = on_disk(&root, path, text);
         match fs::read_to_string(root.join(path)) {
-            Ok(existing) if existing == on_disk(&root, path, text) => {}
+            Ok(existing) if existing == text => {}
             Ok(_) => problems.push(format!("docs/src/{} is stale", path.display())),
             Err(_) => problems.push(format!("docs/src/{} is missing", path.display())),
+        }
+        if let Some((_, include)) = text.split_once("{{#include ") {
+            let include = include.split("}}").next().unwrap_or_default();
+            problems.push(format!(
+                "docs/src/{}: {{{{#include {include}}}}} names no file",
+                path.display()
+            ));
         }
     }
     for path in generated_files(&root)? {
@@ -41,16 +45,11 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
         let path = root.join(page);
         match fs::read_to_string(&path) {
             Ok(text) => {
-                problems.extend(broken_links(&root, Path::new(page), &text, book));
-                problems.extend(missing_includes(&root, Path::new(page), &text));
                 problems.extend(includes_by_hand(Path::new(page), &text));
                 problems.extend(ragged_tables(Path::new(page), &text));
             }
             Err(_) => problems.push(format!("docs/src/{page} is missing")),
         }
-    }
-    for (path, text) in &book.files {
-        problems.extend(missing_includes(&root, path, text));
     }
     problems.extend(cheat_sheet_gaps(workspace)?);
     for (page, text) in learner_pages(&root, book)? {
@@ -61,84 +60,15 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     }
     let readme = read(&workspace.root().join("README.md"))?;
     problems.extend(contributor_language("README.md", &readme));
-    match with_readme_table(&readme, &book.readme_table) {
+    match with_generated_parts(&readme, book) {
         Ok(updated) if updated == readme => {}
-        Ok(_) => problems.push("README.md: the table of sections is stale".to_owned()),
-        Err(error) => problems.push(format!("README.md: {error}")),
-    }
-    match with_readme_chart(&readme, &book.readme_chart) {
-        Ok(updated) if updated == readme => {}
-        Ok(_) => problems.push(format!(
-            "README.md: the chart under \"See the schedule\" is stale; it is drawn from {README_CHART_FROM}"
-        )),
+        Ok(_) => problems.push("README.md: its table of sections or its chart is stale".to_owned()),
         Err(error) => problems.push(format!("README.md: {error}")),
     }
     Ok(problems)
 }
 
-/// Relative `.md` links in `text` (a page at `page`, relative to the book
-/// root) whose targets are neither on disk nor about to be generated, or
-/// that name a `README.md`: mdBook builds that page as `index.html` but
-/// turns the link into `README.html`, which does not exist.
-fn broken_links(root: &Path, page: &Path, text: &str, book: &Book) -> Vec<String> {
-    let base = page.parent().unwrap_or(Path::new(""));
-    let mut problems = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("](") {
-        rest = &rest[start + 2..];
-        let Some(end) = rest.find(')') else { break };
-        let target = &rest[..end];
-        rest = &rest[end..];
-        if target.contains("://") || target.starts_with('#') {
-            continue;
-        }
-        let file = target.split('#').next().unwrap_or(target);
-        if !file.ends_with(".md") {
-            continue;
-        }
-        let resolved = normalize(&base.join(file));
-        if resolved.file_name().is_some_and(|name| name == "README.md") {
-            problems.push(format!(
-                "docs/src/{}: link to {target} becomes README.html in the built book, \
-                 where the page is index.html; name the page index.md and link to that",
-                page.display()
-            ));
-        } else if !book.files.contains_key(&resolved) && !root.join(&resolved).is_file() {
-            problems.push(format!(
-                "docs/src/{}: link to {target} leads nowhere",
-                page.display()
-            ));
-        }
-    }
-    problems
-}
-
-/// `{{#include path}}` directives in `text` (a page at `page`, relative to
-/// the book root) whose file does not exist: mdBook would render an error
-/// message in the page instead of failing the build.
-fn missing_includes(root: &Path, page: &Path, text: &str) -> Vec<String> {
-    let base = root.join(page.parent().unwrap_or(Path::new("")));
-    let mut problems = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("{{#include ") {
-        rest = &rest[start + "{{#include ".len()..];
-        let Some(end) = rest.find("}}") else { break };
-        let target = rest[..end].trim();
-        rest = &rest[end..];
-        // `file.rs:anchor` or `file.rs:2:10` include a part of the file.
-        let file = target.split(':').next().unwrap_or(target);
-        if !base.join(file).is_file() {
-            problems.push(format!(
-                "docs/src/{}: {{{{#include {target}}}}} names a file that does not exist",
-                page.display()
-            ));
-        }
-    }
-    problems
-}
-
-/// An `{{#include}}` line on a page written by hand: where mdBook does
-/// not run (on GitHub) the reader sees the line instead of the file.
+/// An `{{#include}}` on a page written by hand shows as it is on GitHub.
 fn includes_by_hand(page: &Path, text: &str) -> Vec<String> {
     text.lines()
         .filter(|line| line.trim_start().starts_with("{{#include "))
@@ -156,23 +86,8 @@ fn includes_by_hand(page: &Path, text: &str) -> Vec<String> {
         .collect()
 }
 
-fn normalize(path: &Path) -> PathBuf {
-    let mut parts: Vec<&std::ffi::OsStr> = Vec::new();
-    for component in path.components() {
-        match component {
-            std::path::Component::ParentDir => {
-                parts.pop();
-            }
-            std::path::Component::Normal(part) => parts.push(part),
-            _ => {}
-        }
-    }
-    parts.iter().collect()
-}
-
-/// Rows of a hand-written page's tables whose number of cells differs from
-/// their header's: a stray `|` moves every cell after it into the wrong
-/// column, and Markdown renders that without a word.
+/// Rows with more or fewer cells than their header's: Markdown renders a
+/// stray `|` without a word.
 fn ragged_tables(page: &Path, text: &str) -> Vec<String> {
     let mut problems = Vec::new();
     let mut header = None;
@@ -196,8 +111,7 @@ fn ragged_tables(page: &Path, text: &str) -> Vec<String> {
     problems
 }
 
-/// The cells of a `| a | b |` row: its unescaped pipes, less one. (A pipe
-/// inside backticks splits a cell too, unless it is escaped as `\|`.)
+/// The cells of a `| a | b |` row: its unescaped pipes, less one.
 fn table_cells(row: &str) -> usize {
     let mut pipes = 0usize;
     let mut escaped = false;
@@ -212,9 +126,7 @@ fn table_cells(row: &str) -> usize {
     pipes.saturating_sub(1)
 }
 
-/// The book's pages a learner reads, with their text: every generated page
-/// as it is about to be written, and every other page on disk, except the
-/// pages for contributors under [`CONTRIBUTOR_DIR`].
+/// Every page but the contributors', generated ones as about to be written.
 fn learner_pages(root: &Path, book: &Book) -> Result<Vec<(PathBuf, String)>, Error> {
     let mut pages: Vec<(PathBuf, String)> = book
         .files
@@ -232,12 +144,9 @@ fn learner_pages(root: &Path, book: &Book) -> Result<Vec<(PathBuf, String)>, Err
     Ok(pages)
 }
 
-/// The words of the project's own machinery, which mean nothing to someone
-/// learning async Rust: how the outputs are checked and kept (golden files,
-/// `bless`), the asyncio programs' checker (`twins`), the map of the guides'
-/// code blocks (the seed map), and those blocks' ids (`003/22`). They belong
-/// on the contributors' pages and in CONTRIBUTING.md. A word counts where a
-/// reader sees it: not in an HTML comment, nor in an `{{#include}}`'s path.
+/// The words of the project's machinery (golden files, `bless`, twins, the
+/// seed map, block ids like `003/22`) where a learner sees them: not in an
+/// HTML comment nor an `{{#include}}`'s path.
 fn contributor_language(page: &str, text: &str) -> Vec<String> {
     let visible = hide(&hide(text, "<!--", "-->"), "{{#include", "}}");
     let mut problems = Vec::new();
@@ -265,14 +174,12 @@ fn contributor_language(page: &str, text: &str) -> Vec<String> {
     problems
 }
 
-/// Each word, lower-case; a match starts at a word's start, and `twin`
-/// also matches `twins`, `bless` also `blessed`.
+/// Lower-case; `twin` matches `twins` too, `bless` `blessed`.
 const CONTRIBUTOR_WORDS: [&str; 6] = [
     "golden", "bless", "twin", "seed map", "seed-map", "seed_map",
 ];
 
-/// Whether `word` starts a word of `line` and, unless it is `bless`, ends
-/// one (allowing a plural `s`).
+/// Whether `word` starts a word of `line` and, but `bless`, ends one (or an `s`).
 fn has_word(line: &str, word: &str) -> bool {
     line.match_indices(word).any(|(at, _)| {
         let before = line[..at].chars().next_back();
@@ -287,38 +194,26 @@ fn has_word(line: &str, word: &str) -> bool {
     })
 }
 
-/// The guide block ids in `line`: three digits, a slash, two digits, not
-/// part of a longer number.
+/// The guide block ids in `line`: `003/22`, not part of a longer word.
 fn block_ids(line: &str) -> Vec<&str> {
     let bytes = line.as_bytes();
-    let mut ids = Vec::new();
-    for (at, _) in line.match_indices('/') {
-        let (Some(start), end) = (at.checked_sub(3), at + 3) else {
-            continue;
-        };
-        let digits = |range: std::ops::Range<usize>| {
-            bytes
-                .get(range)
-                .is_some_and(|part| part.iter().all(u8::is_ascii_digit))
-        };
-        let alone = |index: Option<usize>| {
-            index
-                .and_then(|index| bytes.get(index))
-                .is_none_or(|byte| !byte.is_ascii_alphanumeric())
-        };
-        if digits(start..at)
-            && digits(at + 1..end)
-            && alone(start.checked_sub(1))
-            && alone(Some(end))
-        {
-            ids.push(&line[start..end]);
-        }
-    }
-    ids
+    let alphanumeric = |at: Option<usize>| {
+        at.and_then(|at| bytes.get(at))
+            .is_some_and(u8::is_ascii_alphanumeric)
+    };
+    (0..bytes.len().saturating_sub(5))
+        .filter(|&at| {
+            let (guide, block) = (&bytes[at..at + 3], &bytes[at + 4..at + 6]);
+            bytes[at + 3] == b'/'
+                && guide.iter().chain(block).all(u8::is_ascii_digit)
+                && !alphanumeric(at.checked_sub(1))
+                && !alphanumeric(Some(at + 6))
+        })
+        .map(|at| &line[at..at + 6])
+        .collect()
 }
 
-/// `text` with everything from each `open` to the next `close` blanked
-/// out, newlines kept, so line numbers still point at the page's lines.
+/// `text` with each `open`...`close` blanked, newlines kept.
 fn hide(text: &str, open: &str, close: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -339,8 +234,7 @@ fn hide(text: &str, open: &str, close: &str) -> String {
     out
 }
 
-/// `docs/asyncio-apis.txt` lists every asyncio API the guides use, one per
-/// line; each must appear, in backticks, in the cheat sheet.
+/// Each asyncio API of `docs/asyncio-apis.txt` must be in the cheat sheet.
 fn cheat_sheet_gaps(workspace: &Workspace) -> Result<Vec<String>, Error> {
     let list = workspace.root().join("docs").join("asyncio-apis.txt");
     let apis = fs::read_to_string(&list).map_err(|error| format!("{}: {error}", list.display()))?;
@@ -428,19 +322,6 @@ mod tests {
     }
 
     #[test]
-    fn an_include_of_a_missing_file_is_reported() {
-        let dir = tempfile::tempdir().unwrap();
-        fs::create_dir_all(dir.path().join("basics")).unwrap();
-        fs::write(dir.path().join("here.rs"), "").unwrap();
-        let text = "{{#include ../here.rs}}\n{{#include ../here.rs:2:5}}\n{{#include ../gone.rs}}";
-        let problems = missing_includes(dir.path(), Path::new("basics/page.md"), text);
-        assert_eq!(
-            problems,
-            ["docs/src/basics/page.md: {{#include ../gone.rs}} names a file that does not exist"]
-        );
-    }
-
-    #[test]
     fn an_include_on_a_page_written_by_hand_is_reported() {
         let text = "```rust\n{{#include ../code.rs}}\n```\nSee `{{#include}}` above.";
         let problems = includes_by_hand(Path::new("bridge/page.md"), text);
@@ -452,28 +333,6 @@ mod tests {
         assert!(
             problems[0].contains("docs/templates/bridge/page.md"),
             "{problems:?}"
-        );
-    }
-
-    #[test]
-    fn links_resolve_relative_to_the_page() {
-        let book = Book {
-            files: BTreeMap::from([(PathBuf::from("basics/hello_world.md"), String::new())]),
-            readme_table: String::new(),
-            readme_chart: String::new(),
-            notes: Vec::new(),
-        };
-        let root = Path::new("/nonexistent");
-        let text = "[ok](basics/hello_world.md#run-it) [web](https://tokio.rs) \
-                    [bad](basics/nope.md) [readme](basics/README.md)";
-        let problems = broken_links(root, Path::new("cheatsheet.md"), text, &book);
-        assert_eq!(
-            problems,
-            [
-                "docs/src/cheatsheet.md: link to basics/nope.md leads nowhere",
-                "docs/src/cheatsheet.md: link to basics/README.md becomes README.html in the \
-                 built book, where the page is index.html; name the page index.md and link to that",
-            ]
         );
     }
 }

@@ -1,6 +1,5 @@
-//! The pages made from the examples: `SUMMARY.md`, each section's chapter,
-//! each topic's page, and each example's page with its code, output,
-//! schedule and "See also".
+//! What a learner reads of each example: its page (code, output, schedule,
+//! "See also"), its section's chapter, its topics' pages, and `SUMMARY.md`.
 
 use std::fmt::Write as _;
 
@@ -11,10 +10,12 @@ use super::bridge::BridgeDoc;
 use super::charts;
 use super::concepts;
 use super::guides::GuideDoc;
-use super::recipes;
 use super::sections::{ExampleDoc, PageTimeline, SectionDoc};
 use super::topics::{self, Topic};
 use super::{CONTRIBUTING, CONTRIBUTOR_DIR, HANDWRITTEN, MARKER};
+
+/// The section whose examples are recipes, a part of their own.
+const RECIPES: &str = "recipes";
 
 pub(super) fn summary(
     guides: &[GuideDoc],
@@ -25,15 +26,15 @@ pub(super) fn summary(
     let mut text = format!("{MARKER}\n# Summary\n\n");
     for (index, (title, page)) in HANDWRITTEN.into_iter().enumerate() {
         let _ = writeln!(text, "[{title}]({page})");
-        // The Rust you need comes right after the introduction.
         if index == 0 {
             let _ = writeln!(text, "[The Rust you need]({})", concepts::PAGE);
         }
     }
-    if let Some(part) = sections.iter().find(|s| s.name == recipes::SECTION) {
-        text.push_str(&recipes::summary_part(
-            part.examples.iter().map(|example| example.name.as_str()),
-        ));
+    if let Some(recipes) = sections.iter().find(|s| s.name == RECIPES) {
+        let _ = writeln!(text, "\n# Recipes\n\n- [Recipes]({RECIPES}/index.md)");
+        for example in &recipes.examples {
+            let _ = writeln!(text, "  - [{0}]({RECIPES}/{0}.md)", example.name);
+        }
     }
     text.push_str("\n# The guides, in their own order\n\n- [The five guides](guides/index.md)\n");
     for guide in guides {
@@ -44,7 +45,7 @@ pub(super) fn summary(
         let _ = writeln!(text, "- [{}](topics/{}.md)", topic.title, topic.id);
     }
     text.push_str("\n# Sections\n\n");
-    for section in sections.iter().filter(|s| s.name != recipes::SECTION) {
+    for section in sections.iter().filter(|s| s.name != RECIPES) {
         let _ = writeln!(text, "- [{0}]({0}/index.md)", section.name);
         for example in &section.examples {
             let _ = writeln!(text, "  - [{1}]({0}/{1}.md)", section.name, example.name);
@@ -82,8 +83,6 @@ pub(super) fn chapter(section: &SectionDoc) -> String {
     text
 }
 
-/// A topic's page: its introduction, if it has one, then its examples with
-/// their summaries, best answer first.
 pub(super) fn topic_page(topic: &Topic, sections: &[SectionDoc]) -> String {
     let mut text = format!("{MARKER}\n# {}\n\n{}\n\n", topic.title, topic.summary);
     if let Some(introduction) = &topic.introduction {
@@ -107,10 +106,8 @@ pub(super) fn topic_page(topic: &Topic, sections: &[SectionDoc]) -> String {
     text
 }
 
-/// A header names a page of the book as `the book's page "TITLE"`, in words a
-/// reader of the file understands too; on the example's page the title links
-/// to that page. A title the book has no page for is an error, so that a
-/// header can't send its reader nowhere.
+/// Each `book's page "TITLE"` of a header linked to that page; a title the
+/// book has no page for is an error.
 pub(super) fn link_book_pages(text: &str, topics: &[Topic]) -> Result<String, String> {
     const NAMES: &str = "book's page \"";
     let pages: Vec<(String, String)> = HANDWRITTEN
@@ -148,7 +145,6 @@ pub(super) fn link_book_pages(text: &str, topics: &[Topic]) -> Result<String, St
     Ok(out)
 }
 
-/// The end of an example's page: the other examples of each of its topics.
 pub(super) fn see_also(section: &SectionDoc, example: &ExampleDoc, topics: &[Topic]) -> String {
     let name = format!("{}/{}", section.name, example.name);
     let mut text = String::from("\n## See also\n\n");
@@ -182,7 +178,6 @@ pub(super) fn see_also(section: &SectionDoc, example: &ExampleDoc, topics: &[Top
     text
 }
 
-/// The end of an example's page: the guides and headings it translates.
 pub(super) fn from_the_guides(example: &ExampleDoc) -> String {
     match &example.translates {
         Some(list) => format!(
@@ -192,15 +187,11 @@ pub(super) fn from_the_guides(example: &ExampleDoc) -> String {
     }
 }
 
-/// Plain text set in Markdown as it is: each character Markdown could read
-/// as markup (`__del__`, `Box<dyn Trait>`) is escaped with a backslash.
+/// Plain text set in Markdown as it is (`__del__`, `Box<dyn Trait>`).
 fn markdown_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if matches!(
-            c,
-            '\\' | '`' | '*' | '_' | '<' | '>' | '[' | ']' | '|' | '#'
-        ) {
+        if "\\`*_<>[]|#".contains(c) {
             out.push('\\');
         }
         out.push(c);
@@ -211,8 +202,7 @@ fn markdown_text(text: &str) -> String {
 pub(super) fn example_page(
     section: &SectionDoc,
     example: &ExampleDoc,
-    // The twin, if the example has one, and the reason it gives for not
-    // printing what the Rust prints, if it gives one.
+    // The twin, if any, and its reason for not printing what the Rust prints.
     twin: Option<Option<String>>,
 ) -> String {
     let source = format!("crates/{}/src/{}.rs", section.name, example.name);
@@ -221,11 +211,13 @@ pub(super) fn example_page(
         "{MARKER}\n# `{}`\n\n**{}**\n\n",
         example.name, example.summary
     );
+    let intro = text.len();
     if !example.body.is_empty() {
         text.push_str(&example.body);
         text.push_str("\n\n");
     }
     text.push_str(&concepts::example_links(&example.code));
+    let run = text.len();
     let _ = write!(
         text,
         "## Run it\n\n```sh\ncargo run -p {} -- {}\n```\n\n",
@@ -282,6 +274,7 @@ pub(super) fn example_page(
     } else {
         ""
     };
+    let code = text.len();
     let _ = write!(
         text,
         "## The code\n\n`{source}` is the whole program, shown below after its header. \
@@ -316,11 +309,13 @@ pub(super) fn example_page(
         add = export.cargo_add().join("\n"),
         start = example.code_starts_at,
     );
+    let code = code..text.len();
     let _ = write!(
         text,
         "## What it prints\n\n\
-         The same on Tokio's paused clock and on the real one; the project's tests run the \
-         example on both and check that it still prints exactly this.\n\n\
+         The same on Tokio's paused clock and on the real one; the project's tests check \
+         that it still prints exactly this on the paused clock, and this but for its times on \
+         the real one.\n\n\
          ```text\n{{{{#include ../../../{golden}}}}}\n```\n"
     );
     if let Some(at) = example.dump_at {
@@ -343,10 +338,18 @@ pub(super) fn example_page(
     if let Some(page_timeline) = &example.timeline {
         text.push_str(&schedule(section, example, page_timeline));
     }
-    text
+    if section.name != RECIPES {
+        return text;
+    }
+    // A recipe is made to be copied: its code comes first, then how it works.
+    let mut recipe = format!("{}{}", &text[..intro], &text[code.clone()]);
+    let explanation = text[intro..run].trim_end();
+    if !explanation.is_empty() {
+        let _ = write!(recipe, "## How it works\n\n{explanation}\n\n");
+    }
+    recipe + &text[run..code.start] + &text[code.end..]
 }
 
-/// The example's chart, as the book draws it, if it has one.
 pub(super) fn chart(example: &ExampleDoc) -> Option<String> {
     let page = example.timeline.as_ref()?;
     Some(timeline::svg_with(
@@ -355,9 +358,6 @@ pub(super) fn chart(example: &ExampleDoc) -> Option<String> {
     ))
 }
 
-/// The page's "Schedule" section: the chart, as the image of its file
-/// beside the page (which the book draws inline: see [`charts`]), and how
-/// to draw it in a terminal.
 fn schedule(section: &SectionDoc, example: &ExampleDoc, page: &PageTimeline) -> String {
     let run = format!("cargo run -p {} -- {}", section.name, example.name);
     let tasks = page.timeline.spawned_rows();

@@ -1,8 +1,8 @@
-//! The sections and their examples as the book shows them: each example's
-//! summary and header, where its listing starts, the dependencies its export
-//! needs, and the timeline its page draws.
+//! The sections and their examples as their pages show them: each example's
+//! header, code, export and timeline. A recorded timeline that names a line
+//! its example no longer has is an error.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use runner::protocol::{Clock, Header, Invocation, Kind};
 use runner::timeline::{RowKind, Timeline};
@@ -12,43 +12,30 @@ use crate::Error;
 use crate::export::{self, Export};
 use crate::workspace::Workspace;
 
-/// One example, as the book shows it.
 #[derive(Debug)]
 pub(super) struct ExampleDoc {
     pub(super) name: String,
     pub(super) summary: String,
-    /// The `//!` header after its first paragraph, as Markdown, without its
-    /// last paragraph if that is "Translates:".
+    /// The `//!` header after its summary, without "Translates:".
     pub(super) body: String,
-    /// The guides and headings the example translates: the list of the
-    /// header's last paragraph, "Translates:", which the page shows last.
+    /// The list of the header's last paragraph, "Translates:".
     pub(super) translates: Option<String>,
-    /// The file's code, without comments and literals
-    /// ([`concepts::code`](super::concepts::code)): what the page's list of
-    /// Rust concepts is read from.
+    /// Its [`code`](super::concepts::code), for the concepts it uses.
     pub(super) code: String,
-    /// The first line of the file after its header and the blank lines
-    /// that follow it (1-based): where the page's listing starts, since the
-    /// page already shows the header as prose.
+    /// The file's first line after its header (1-based), where the listing starts.
     pub(super) code_starts_at: usize,
-    /// The project `cargo xtask export` writes for it, whose dependencies
-    /// the page shows.
     pub(super) export: Export,
-    /// Its timeline, if the page draws one.
     pub(super) timeline: Option<PageTimeline>,
-    /// When its `.dump` golden file dumps its tasks, if it has one.
+    /// When its `.dump` golden file dumps its tasks, and where each waited.
     pub(super) dump_at: Option<std::time::Duration>,
-    /// Where each task waited then, by its row on the timeline.
     pub(super) dump_waits: Option<runner::timeline::Waits>,
 }
 
-/// The timeline an example page draws, and where it came from.
+/// The timeline an example page draws, and the file it was recorded in on
+/// the real clock, if it was (else it is from a run on the virtual clock).
 #[derive(Debug)]
 pub(super) struct PageTimeline {
     pub(super) timeline: Timeline,
-    /// `docs/timelines/<section>/<example>.timeline`, recorded on the real
-    /// clock, if the example has one; otherwise the chart is from a fresh
-    /// run on the virtual clock.
     pub(super) recorded: Option<String>,
 }
 
@@ -59,9 +46,7 @@ pub(super) struct SectionDoc {
     pub(super) examples: Vec<ExampleDoc>,
 }
 
-/// The sections in teaching order, each with its examples as its binary
-/// lists them (so a commented-out `example!` has no page), and each
-/// example's header parsed by the runner's own parser.
+/// The sections in teaching order, their examples as their binaries list them.
 pub(super) fn read_sections(workspace: &Workspace) -> Result<Vec<SectionDoc>, Error> {
     let metadata = workspace.metadata()?;
     let table = export::DependencyTable::read(workspace)?;
@@ -73,9 +58,7 @@ pub(super) fn read_sections(workspace: &Workspace) -> Result<Vec<SectionDoc>, Er
         counts.push(examples.len());
         listed.extend(examples.into_iter().map(|example| (section, example)));
     }
-    // Each example without a recorded timeline runs once, on the paused
-    // clock; the few with blocking jobs wait for them in real time, so the
-    // runs go several per CPU.
+    // Several runs per CPU: the few with blocking jobs wait in real time.
     let jobs = std::thread::available_parallelism().map_or(2, std::num::NonZero::get) * 4;
     let mut examples = crate::parallel::parallel(
         listed,
@@ -107,8 +90,6 @@ pub(super) fn read_sections(workspace: &Workspace) -> Result<Vec<SectionDoc>, Er
         .collect()
 }
 
-/// One example as its page shows it: its header, its export's
-/// dependencies, and its timeline.
 fn example_doc(
     workspace: &Workspace,
     table: &export::DependencyTable,
@@ -154,9 +135,7 @@ fn example_doc(
     })
 }
 
-/// A header's body, and the list of its last paragraph if that paragraph
-/// is "Translates:" (the header ends with where the example comes from, so
-/// that it opens with what it shows).
+/// A header's body, and the list of its last paragraph if that is "Translates:".
 fn split_translates(body: &str) -> (String, Option<String>) {
     const LABEL: &str = "Translates:";
     let (before, last) = match body.rfind("\n\n") {
@@ -169,17 +148,7 @@ fn split_translates(body: &str) -> (String, Option<String>) {
     }
 }
 
-/// Where an example's real-clock timeline is kept, for the pages of
-/// examples whose lesson a paused clock can't show: a blocking call takes
-/// no virtual time.
-fn recorded_timeline_path(root: &Path, section: &str, example: &str) -> PathBuf {
-    root.join("docs/timelines")
-        .join(section)
-        .join(format!("{example}.timeline"))
-}
-
-/// What future-combining code runs several things inside one task: its
-/// timeline is one row, which the page shows as the lesson it is.
+/// Calls that run several futures in one task: a timeline of one row.
 const JOINS_IN_ONE_TASK: [&str; 6] = [
     "join!(",
     "join_all(",
@@ -189,11 +158,8 @@ const JOINS_IN_ONE_TASK: [&str; 6] = [
     "try_join",
 ];
 
-/// The timeline the example's page draws: from `docs/timelines/` if one
-/// was recorded there, or else from a run on the virtual clock. A page
-/// draws one if the example runs two or more things at once: tasks it
-/// spawns, or futures it joins in one task, polled at two or more instants.
-/// An example that builds its own runtime has none.
+/// The timeline recorded in `docs/timelines/`, or else from a run on the
+/// virtual clock if the example runs things at once (none for `sync` ones).
 fn page_timeline(
     workspace: &Workspace,
     section: &crate::workspace::Section,
@@ -201,18 +167,11 @@ fn page_timeline(
     source: &str,
 ) -> Result<Option<PageTimeline>, Error> {
     let id = format!("{}/{}", section.name, listed.name);
-    let recorded = recorded_timeline_path(workspace.root(), &section.name, &listed.name);
+    let name = format!("docs/timelines/{id}.timeline");
+    let recorded = workspace.root().join(&name);
     if recorded.is_file() {
         let text = read(&recorded)?;
-        let timeline =
-            Timeline::parse(&text).map_err(|error| format!("{}: {error}", recorded.display()))?;
-        let name = recorded
-            .strip_prefix(workspace.root())
-            .unwrap_or(&recorded)
-            .display()
-            .to_string();
-        // A recording names the lines that spawned; once the file changes,
-        // it may name the wrong ones.
+        let timeline = Timeline::parse(&text).map_err(|error| format!("{name}: {error}"))?;
         for row in &timeline.rows {
             let Some((_, line)) = row.spawned_at.as_deref().and_then(|at| at.rsplit_once(':'))
             else {
@@ -272,8 +231,7 @@ fn page_timeline(
     }))
 }
 
-/// The first line after the `//!` header and the blank lines after it,
-/// counted from 1 as mdBook's `{{#include file:start:}}` counts.
+/// The first line after the `//!` header and its blank lines, from 1.
 pub(super) fn code_starts_at(source: &str) -> usize {
     let mut lines = source.lines().peekable();
     let mut skipped = 0;

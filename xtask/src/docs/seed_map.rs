@@ -1,6 +1,5 @@
 //! `docs/seed-map.tsv`: which example translates each Python block of the
-//! guides. One strict reader, for the book and for the tests: a row that
-//! can't be read is an error with its line number, never skipped.
+//! guides. Strict: every bad row is an error with its line number.
 
 use std::collections::BTreeSet;
 
@@ -8,23 +7,19 @@ use crate::Error;
 use crate::tsv;
 use crate::workspace::Workspace;
 
-/// The columns, the header line's fields.
 pub const COLUMNS: [&str; 4] = ["block", "section", "example", "note"];
 
-/// A row of `docs/seed-map.tsv`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mapping {
-    /// The block's id, such as `003/14`: guide 003, block 14.
+    /// `003/14`: guide 003, block 14.
     pub block: String,
     pub section: String,
     pub example: String,
-    /// Where the Rust departs from the guide, and why; empty where it
-    /// translates the block as it is.
+    /// Where the Rust departs from the guide, and why.
     pub note: String,
 }
 
-/// Reads and checks the seed map of `workspace`. `is_example(section, name)`
-/// says whether an example exists; every row must name one.
+/// The seed map, each row naming an example (`is_example(section, name)`).
 pub fn load(
     workspace: &Workspace,
     is_example: impl Fn(&str, &str) -> bool,
@@ -36,7 +31,6 @@ pub fn load(
         .map_err(|problems| format!("{}:\n{}", path.display(), problems.join("\n")).into())
 }
 
-/// Parses the map; every problem is reported, each with its line number.
 pub fn parse(
     text: &str,
     is_example: impl Fn(&str, &str) -> bool,
@@ -88,16 +82,11 @@ pub fn parse(
     }
 }
 
-/// `NNN/NN`: three digits for the guide, a slash, two for the block.
 fn is_block_id(block: &str) -> bool {
-    block.len() == 6
-        && block.char_indices().all(|(index, c)| {
-            if index == 3 {
-                c == '/'
-            } else {
-                c.is_ascii_digit()
-            }
-        })
+    let bytes = block.as_bytes();
+    bytes.len() == 6
+        && bytes[3] == b'/'
+        && bytes[..3].iter().chain(&bytes[4..]).all(u8::is_ascii_digit)
 }
 
 #[cfg(test)]
