@@ -25,7 +25,7 @@ pub enum Command {
     /// Write what each example prints on the virtual clock as its golden files; a run that
     /// fails is never blessed.
     Bless(Timed<60>),
-    /// Run each example's asyncio twin (crates/<section>/python/<example>.py) and compare it
+    /// Run each example's asyncio twin (crates/SECTION/python/EXAMPLE.py) and compare it
     /// with the example's golden file.
     Twins(Twins),
     /// Cancel each example at every point where it is pending, on the paused clock, and fail
@@ -126,7 +126,7 @@ pub struct Twins {
 pub struct Export {
     /// SECTION/EXAMPLE to export; with --check-all, a FILTER.
     pub what: Option<String>,
-    /// Where to write it, a new or empty directory [default: ./<EXAMPLE>].
+    /// Where to write it, a new or empty directory [default: ./EXAMPLE].
     pub dir: Option<PathBuf>,
     /// Export every selected example into one throwaway workspace and `cargo check` it.
     #[arg(long, conflicts_with = "dir")]
@@ -138,7 +138,7 @@ pub struct Docs {
     /// Change nothing; fail on anything stale or broken.
     #[arg(long, conflicts_with = "build")]
     pub check: bool,
-    /// Also build the book with mdBook and check its links and anchors.
+    /// Also build the book into docs/book with mdBook (tests/browser checks it).
     #[arg(long)]
     pub build: bool,
 }
