@@ -99,7 +99,7 @@ pub struct Book {
     /// The README's chart, between [`CHART_BEGIN`] and [`CHART_END`].
     pub readme_chart: String,
     /// Where the exercises the book lists were read from, when not all
-    /// from the last commit ([`exercises::shipped::notes`]).
+    /// from the last commit ([`exercises_page::track`]).
     pub notes: Vec<String>,
 }
 
