@@ -129,10 +129,10 @@ mod tests {
             let found: BTreeSet<String> = (std::fs::read_dir(crate_dir().join(dir)).unwrap())
                 .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
                 .collect();
-            want(
-                wanted == found,
-                format!("exercises/{dir}/ has {found:?}, not {wanted:?}"),
-            );
+            let missing: Vec<_> = wanted.difference(&found).collect();
+            let extra: Vec<_> = found.difference(&wanted).collect();
+            let problem = format!("exercises/{dir}/ lacks {missing:?} and has {extra:?}");
+            want(wanted == found, problem);
             want(
                 wanted.len() == exercises.len(),
                 "a name is twice in catalog.toml".into(),

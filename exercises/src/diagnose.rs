@@ -461,7 +461,9 @@ async fn worker(queue: Arc<Mutex<Receiver<u64>>>) {
             .replace("while let Some(job) = queue", "loop {\n    let job = queue"))
         .replace(".await {", ".await;");
         let no_await = WORKER.replace("sleep(Duration::from_millis(job)).await", "work(job)");
-        for fixed in [own_statement, no_await] {
+        // An `if` condition's temporaries are dropped before its block.
+        let if_condition = WORKER.replace("while let Some(job) =", "if");
+        for fixed in [own_statement, no_await, if_condition] {
             assert_eq!(finished(expected, late, 5, &fixed), [], "{fixed}");
         }
     }
