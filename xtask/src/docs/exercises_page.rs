@@ -31,12 +31,12 @@ struct Catalog {
     exercise: Vec<Exercise>,
 }
 
-/// The track, and a note for each file not read from the last commit.
+/// The track, and notes on the files not read from the last commit.
 pub(super) fn track(root: &Path) -> Result<(Vec<Exercise>, Vec<String>), Error> {
     let path = root.join("exercises/catalog.toml");
     let catalog: Catalog =
         toml::from_str(&read(&path)?).map_err(|error| format!("{}: {error}", path.display()))?;
-    let (mut notes, mut differ) = (Vec::new(), Vec::new());
+    let (mut notes, mut differ, mut unread) = (Vec::new(), Vec::new(), Vec::new());
     let mut exercises = catalog.exercise;
     for (index, exercise) in exercises.iter_mut().enumerate() {
         exercise.file = format!("{:02}_{}.rs", index + 1, exercise.name);
@@ -54,10 +54,7 @@ pub(super) fn track(root: &Path) -> Result<(Vec<Exercise>, Vec<String>), Error> 
             }
             shown => {
                 let why = shown.map_or_else(|e| e.to_string(), |shown| shown.stderr);
-                notes.push(format!(
-                    "{relative} is read from the checkout: git: {}",
-                    why.trim()
-                ));
+                unread.push((exercise.file.clone(), why.trim().to_owned()));
                 read(&root.join(&relative))?
             }
         };
@@ -67,6 +64,13 @@ pub(super) fn track(root: &Path) -> Result<(Vec<Exercise>, Vec<String>), Error> 
             "exercises/src/exercises/ differs from the last commit in {}: the book shows the \
              committed files (commit a change to an exercise to show it)",
             differ.join(", ")
+        ));
+    }
+    if let Some((_, why)) = unread.first() {
+        let files: Vec<&str> = unread.iter().map(|(file, _)| file.as_str()).collect();
+        notes.push(format!(
+            "exercises/src/exercises/{{{}}} read from the checkout, not the last commit (git: {why})",
+            files.join(", ")
         ));
     }
     Ok((exercises, notes))
