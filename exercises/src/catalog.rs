@@ -55,6 +55,13 @@ impl Exercise {
     }
 }
 
+pub fn names(exercises: &[Exercise]) -> Vec<&str> {
+    exercises
+        .iter()
+        .map(|exercise| exercise.name.as_str())
+        .collect()
+}
+
 /// Every exercise, in the order the learner does them.
 pub fn load() -> io::Result<Vec<Exercise>> {
     let catalog: Catalog = toml::from_str(include_str!("../catalog.toml"))

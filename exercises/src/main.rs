@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
-use catalog::{Exercise, SOLUTIONS};
+use catalog::{Exercise, SOLUTIONS, names};
 use check::{Files, Outcome, build, wrap};
 
 /// The exercise track's checker.
@@ -105,29 +105,14 @@ fn run(cli: Cli, exercises: &[Exercise]) -> Passed {
 }
 
 fn find<'a>(exercises: &'a [Exercise], name: &str) -> &'a Exercise {
-    exercises
-        .iter()
-        .find(|exercise| exercise.name == name)
-        .unwrap_or_else(|| {
-            let names: Vec<&str> = exercises
-                .iter()
-                .map(|exercise| exercise.name.as_str())
-                .collect();
-            let message = format!(
-                "no exercise named `{name}`; the exercises are: {}",
-                names.join(", ")
-            );
-            Cli::command()
-                .error(ErrorKind::InvalidValue, message)
-                .exit()
-        })
-}
-
-fn names(exercises: &[Exercise]) -> Vec<&str> {
-    exercises
-        .iter()
-        .map(|exercise| exercise.name.as_str())
-        .collect()
+    let found = exercises.iter().find(|exercise| exercise.name == name);
+    found.unwrap_or_else(|| {
+        let all = names(exercises).join(", ");
+        let message = format!("no exercise named `{name}`; the exercises are: {all}");
+        Cli::command()
+            .error(ErrorKind::InvalidValue, message)
+            .exit()
+    })
 }
 
 /// The first exercise that does not pass yet, and what to fix.
@@ -245,18 +230,12 @@ fn hint(exercise: &Exercise, level: Option<usize>, all: bool) -> Passed {
              first again."
         ),
     };
-    print!("{}", wrap(&then, 0));
     let (section, example) = exercise.example.split_once('/').unwrap_or_default();
-    print!(
-        "{}",
-        wrap(
-            &format!(
-                "The example that shows how: `cargo run -p {section} -- {example}`, source in \
-                 crates/{section}/src/{example}.rs."
-            ),
-            0
-        )
+    let example = format!(
+        "The example that shows how: `cargo run -p {section} -- {example}`, source in \
+         crates/{section}/src/{example}.rs."
     );
+    print!("{}{}", wrap(&then, 0), wrap(&example, 0));
     // A hint that cannot be remembered is still shown; the next is the same.
     if let Err(error) = shown.record(name, upto) {
         eprintln!("note: cannot remember which hint was shown: {error}");

@@ -6,7 +6,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::catalog::{Exercise, SOLUTIONS, crate_dir};
+use crate::catalog::{Exercise, SOLUTIONS, crate_dir, names};
 use crate::check::{Built, Files, Outcome, build, learner_paths, wrap};
 use crate::diagnose::{SHIPPED_TRAPS, Trap};
 use crate::shipped::{self, COPIES};
@@ -51,10 +51,7 @@ pub fn verify(exercises: &[Exercise]) -> io::Result<bool> {
     for note in shipped::write_copies(exercises)? {
         print!("note: {}", wrap(&note, 6).trim_start());
     }
-    let all: Vec<&str> = exercises
-        .iter()
-        .map(|exercise| exercise.name.as_str())
-        .collect();
+    let all = names(exercises);
     problems.extend(formatted(exercises)?);
     problems.extend(linted()?);
     let shipped = build(Files::Shipped, &all)?;
@@ -259,11 +256,7 @@ fn independent(exercises: &[Exercise]) -> io::Result<Vec<String>> {
         std::fs::write(&copy, format!("{shipped}{change}"))?;
         copies.push((copy, shipped));
     }
-    let names: Vec<&str> = chosen
-        .iter()
-        .map(|exercise| exercise.name.as_str())
-        .collect();
-    let built = build(Files::Shipped, &names);
+    let built = build(Files::Shipped, &names(chosen));
     for (copy, shipped) in copies {
         std::fs::write(copy, shipped)?;
     }
