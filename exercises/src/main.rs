@@ -73,7 +73,15 @@ struct Check {
 /// Exit codes: 0 every exercise checked passes, 1 one fails or a tool failed.
 fn main() -> ExitCode {
     closed_stdout::die_quietly_when_stdout_closes();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help through `print!`, so that a stdout it can't be written to is reported.
+        Err(help) if !help.use_stderr() => {
+            print!("{}", help.render());
+            return ExitCode::SUCCESS;
+        }
+        Err(mistake) => mistake.exit(),
+    };
     match catalog::load().and_then(|exercises| run(cli, &exercises)) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
