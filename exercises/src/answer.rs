@@ -1,23 +1,23 @@
-//! The last hint's code: what the reference solution changes in the
-//! exercise as shipped, as a diff, so the answer is shown as code and is
-//! the code `verify` checks, never a copy of it.
+//! The code under the last hint: what the reference solution changes in the
+//! exercise as shipped, so the code a learner is shown is the code `verify`
+//! checks.
 
 use std::fmt::Write as _;
 use std::io;
 
-use exercises::{Exercise, SOLUTIONS, crate_dir, shipped};
+use crate::catalog::{Exercise, SOLUTIONS, crate_dir};
+use crate::shipped;
 use similar::{ChangeTag, TextDiff};
 
 /// Lines of context around each change.
 const CONTEXT: usize = 2;
 
-/// The change from `exercise` as shipped to its reference solution, ready
-/// to print under the hint: each part headed by the line of the exercise
-/// as shipped it starts at, its lines marked `-` (as shipped), `+` (the
-/// solution) or neither (the same in both).
+/// The change from `exercise` as shipped to its reference solution: each
+/// part headed by the line it starts at, its lines marked `-` (as shipped),
+/// `+` (the solution) or neither.
 pub fn change(exercise: &Exercise) -> io::Result<String> {
-    let shipped = shipped::read(exercise.file)?.text;
-    let path = crate_dir().join(SOLUTIONS).join(exercise.file);
+    let shipped = shipped::read(&exercise.file)?.text;
+    let path = crate_dir().join(SOLUTIONS).join(&exercise.file);
     let solution = std::fs::read_to_string(&path).map_err(|error| {
         io::Error::new(
             error.kind(),
@@ -27,9 +27,8 @@ pub fn change(exercise: &Exercise) -> io::Result<String> {
     Ok(render(&shipped, &solution))
 }
 
-/// [`change`] of two texts. The solution has no `//!` header: the
-/// shipped file's, and the blank lines after it, are left out, and so is
-/// any other comment of the shipped file that the solution does not keep.
+/// [`change`] of two texts, without the shipped file's `//!` header and the
+/// comments the solution does not keep (the solution has none of them).
 fn render(shipped: &str, solution: &str) -> String {
     let header = shipped
         .lines()
@@ -54,8 +53,6 @@ fn render(shipped: &str, solution: &str) -> String {
         for op in &group {
             for change in diff.iter_changes(op) {
                 let mark = match change.tag() {
-                    // A comment of the exercise the solution lacks (a
-                    // `TODO`, a doc comment) is the learner's to keep.
                     ChangeTag::Delete if change.value().trim_start().starts_with("//") => {
                         continue;
                     }
@@ -71,8 +68,6 @@ fn render(shipped: &str, solution: &str) -> String {
         if !changes {
             continue;
         }
-        // Blank lines of context at either end show nothing; the hunk
-        // starts at its first line with text.
         let mut start = header + first.old_range().start + 1;
         while lines.first().is_some_and(String::is_empty) {
             lines.remove(0);
@@ -106,39 +101,31 @@ mod tests {
         );
     }
 
-    /// Every exercise's answer is a change, and each line the solution adds
-    /// is one of its lines; no comment of the exercise shows as removed.
-    /// Where git can't give an exercise as shipped, it is read from the
-    /// checkout, which is the learner's: nothing is asserted about it.
+    /// Every exercise's answer is a change whose added lines are the
+    /// solution's, and which removes no comment; an exercise git can't give
+    /// is the learner's, and nothing is asserted about it.
     #[test]
     fn every_exercise_has_an_answer_in_code() {
-        for exercise in exercises::EXERCISES {
-            let origin = shipped::read(exercise.file).expect("the exercise").origin;
-            let change = change(exercise).expect("the change");
+        for exercise in crate::catalog::load().unwrap() {
+            let origin = shipped::read(&exercise.file).unwrap().origin;
             if matches!(origin, shipped::Origin::Checkout(_)) {
                 continue;
             }
-            let path = crate_dir().join(SOLUTIONS).join(exercise.file);
-            let solution = std::fs::read_to_string(path).expect("the solution");
-            let added: Vec<&str> = change
-                .lines()
-                .filter_map(|line| line.strip_prefix("  + "))
-                .collect();
-            assert!(!added.is_empty(), "{}: {change}", exercise.name);
+            let (change, name) = (change(&exercise).unwrap(), &exercise.name);
+            let solution =
+                std::fs::read_to_string(crate_dir().join(SOLUTIONS).join(&exercise.file));
+            let solution = solution.unwrap();
+            let mut added = change.lines().filter_map(|line| line.strip_prefix("  + "));
+            let mut removed = change.lines().filter_map(|line| line.strip_prefix("  - "));
+            assert!(change.contains("\n  + "), "{name}: {change}");
             assert!(
-                !change.lines().any(
-                    |line| line.starts_with("  - ") && line[4..].trim_start().starts_with("//")
-                ),
-                "{}: {change}",
-                exercise.name
+                added.all(|line| solution.lines().any(|own| own == line)),
+                "{name}: {change}"
             );
-            for line in added {
-                assert!(
-                    solution.lines().any(|own| own == line),
-                    "{}: {line}",
-                    exercise.name
-                );
-            }
+            assert!(
+                !removed.any(|line| line.trim_start().starts_with("//")),
+                "{name}: {change}"
+            );
         }
     }
 }

@@ -1,90 +1,53 @@
-//! `hint NAME`: each run shows the next of an exercise's three hints, so
-//! the learner reads only as much as they need.
-//!
-//! Which hint was shown last is the one piece of state the checker keeps: a
-//! file per exercise holding a digit, in `exercise-hints/` beside the
-//! checker's executable, which is in cargo's target directory. At worst it
-//! goes stale harmlessly: `cargo clean` starts every exercise at the first
-//! hint again, a file that cannot be read counts as no hint shown,
-//! `hint NAME 1` goes back to the first, and `reset NAME` forgets it.
+//! Which of an exercise's three hints `hint NAME` shows next: the one piece of
+//! state the checker keeps, a digit per exercise in `exercise-hints/` beside
+//! its executable (in the target directory). It can only go stale harmlessly:
+//! an unreadable file counts as no hint shown, and `hint NAME 1` or
+//! `reset NAME` starts again.
 
 use std::io;
-use std::path::{Path, PathBuf};
-
-/// How many hints each exercise has.
-pub const LEVELS: usize = 3;
+use std::path::PathBuf;
 
 /// What each hint gives, by level.
-pub const WHAT: [&str; LEVELS] = ["a nudge", "the API to use", "the answer"];
+pub const WHAT: [&str; 3] = ["a nudge", "the API to use", "the answer"];
 
-/// Where the last hint shown of each exercise is kept.
 pub struct Shown {
     dir: PathBuf,
 }
 
 impl Shown {
-    /// Beside the checker's executable: `target/debug/exercise-hints/`.
     pub fn beside_the_checker() -> io::Result<Shown> {
         let exe = std::env::current_exe()?;
         let dir = exe
             .parent()
             .ok_or_else(|| io::Error::other("the checker's executable is in no directory"))?;
-        Ok(Shown::at(dir.join("exercise-hints")))
+        Ok(Shown {
+            dir: dir.join("exercise-hints"),
+        })
     }
 
-    pub fn at(dir: impl Into<PathBuf>) -> Shown {
-        Shown { dir: dir.into() }
-    }
-
-    fn file(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
-    }
-
-    /// The last hint shown of exercise `name`, 1 to [`LEVELS`], or 0 if
-    /// none was (or the file cannot be read).
-    pub fn last(&self, name: &str) -> usize {
-        std::fs::read_to_string(self.file(name))
+    /// The hint to show when none is asked for: the one after the last shown.
+    pub fn next(&self, name: &str) -> usize {
+        let last = std::fs::read_to_string(self.dir.join(name))
             .ok()
             .and_then(|text| text.trim().parse::<usize>().ok())
-            .map_or(0, |level| level.min(LEVELS))
+            .unwrap_or(0);
+        (last + 1).min(WHAT.len())
     }
 
-    /// The hint to show when none is asked for: the one after the last.
-    pub fn next(&self, name: &str) -> usize {
-        (self.last(name) + 1).min(LEVELS)
-    }
-
-    /// Remembers that hint `level` of `name` was shown.
+    /// Remembers that hint `level` was shown; written beside and renamed into
+    /// place, so that a reader never sees half.
     pub fn record(&self, name: &str, level: usize) -> io::Result<()> {
         std::fs::create_dir_all(&self.dir)?;
-        write_atomically(&self.file(name), &format!("{level}\n"))
+        let (path, new) = (self.dir.join(name), self.dir.join(format!("{name}.new")));
+        std::fs::write(&new, format!("{level}\n"))?;
+        std::fs::rename(new, path)
     }
 
-    /// Forgets which hint of `name` was shown: the next is the first.
     pub fn forget(&self, name: &str) -> io::Result<()> {
-        match std::fs::remove_file(self.file(name)) {
+        match std::fs::remove_file(self.dir.join(name)) {
             Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error),
             _ => Ok(()),
         }
-    }
-}
-
-/// Writes `text` to a temporary file beside `path` and renames it over
-/// `path`, so that a reader sees the old level or the new one, never half.
-fn write_atomically(path: &Path, text: &str) -> io::Result<()> {
-    let temporary = path.with_extension("new");
-    std::fs::write(&temporary, text)?;
-    std::fs::rename(&temporary, path)
-}
-
-/// Parses the LEVEL argument of `hint`.
-pub fn parse_level(text: &str) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(level) if (1..=LEVELS).contains(&level) => Ok(level),
-        _ => Err(format!(
-            "`{text}` is not a hint level; give 1 ({}), 2 ({}) or 3 ({})",
-            WHAT[0], WHAT[1], WHAT[2]
-        )),
     }
 }
 
@@ -92,56 +55,23 @@ pub fn parse_level(text: &str) -> Result<usize, String> {
 mod tests {
     use super::*;
 
-    fn scratch(name: &str) -> Shown {
-        let dir =
-            std::env::temp_dir().join(format!("exercise-hints-test-{}-{name}", std::process::id()));
+    #[test]
+    fn each_hint_follows_the_last_until_forgotten() {
+        let dir = std::env::temp_dir().join(format!("exercise-hints-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        Shown::at(dir)
-    }
-
-    #[test]
-    fn each_hint_follows_the_last_and_the_last_stays() {
-        let shown = scratch("follows");
-        assert_eq!(shown.next("timeout"), 1);
-        for level in 1..=LEVELS {
+        let shown = Shown { dir: dir.clone() };
+        for level in 1..=3 {
             assert_eq!(shown.next("timeout"), level);
-            shown.record("timeout", level).expect("record");
+            shown.record("timeout", level).unwrap();
         }
-        assert_eq!(shown.next("timeout"), LEVELS);
-        // Each exercise has its own.
-        assert_eq!(shown.next("actor"), 1);
-        let _ = std::fs::remove_dir_all(&shown.dir);
-    }
-
-    #[test]
-    fn forgetting_starts_again_at_the_first() {
-        let shown = scratch("forget");
-        shown.record("timeout", 2).expect("record");
-        assert_eq!(shown.next("timeout"), 3);
-        shown.forget("timeout").expect("forget");
+        assert_eq!((shown.next("timeout"), shown.next("actor")), (3, 1));
+        shown.forget("timeout").unwrap();
+        shown.forget("actor").unwrap();
         assert_eq!(shown.next("timeout"), 1);
-        // Forgetting what was never shown is no error.
-        shown.forget("actor").expect("forget nothing");
-        let _ = std::fs::remove_dir_all(&shown.dir);
-    }
-
-    #[test]
-    fn a_file_that_makes_no_sense_counts_as_no_hint_shown() {
-        let shown = scratch("stale");
-        std::fs::create_dir_all(&shown.dir).expect("dir");
-        std::fs::write(shown.file("timeout"), "garbage").expect("write");
-        assert_eq!(shown.next("timeout"), 1);
-        std::fs::write(shown.file("timeout"), "17").expect("write");
-        assert_eq!(shown.next("timeout"), LEVELS);
-        let _ = std::fs::remove_dir_all(&shown.dir);
-    }
-
-    #[test]
-    fn levels_parse_from_1_to_3() {
-        assert_eq!(parse_level("1"), Ok(1));
-        assert_eq!(parse_level("3"), Ok(3));
-        for bad in ["0", "4", "two", ""] {
-            assert!(parse_level(bad).is_err(), "{bad}");
+        for (stale, next) in [("garbage", 1), ("17", 3)] {
+            std::fs::write(dir.join("timeout"), stale).unwrap();
+            assert_eq!(shown.next("timeout"), next);
         }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

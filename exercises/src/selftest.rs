@@ -1,118 +1,15 @@
 //! Programs a learner might write, for `verify` to check that the checker
-//! reports each one by name and carries on: the binary `exercise-selftest
-//! <case>`, built only with the `solutions` feature, so a learner never
-//! sees them. Each is checked against [`EXPECTED`].
+//! reports each one as it should: `exercise-selftest <CASE>`, built only with
+//! the `solutions` feature. `verify` finds some of its lines by their code.
 
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Duration;
 
+use clap::{CommandFactory, Parser};
 use exercises::harness::Run;
 
-/// What every self-test is compared with.
-pub const EXPECTED: &str = "0.0s Hello\n1.0s World\n";
-
-/// A line of a report that shows `Hello` as printed at 0.0s, as expected
-/// (a `-` in front would say it was not printed).
-const HELLO_SHOWN: &str = "\n     0.0s  Hello";
-
-/// The self-tests: a name, and what the checker's report must say.
-pub const CASES: &[(&str, &[&str])] = &[
-    ("selftest_panic", &["panicked", HELLO_SHOWN]),
-    (
-        "selftest_pending",
-        &["still running after 60s of virtual time", HELLO_SHOWN],
-    ),
-    // What it printed before it stopped awaiting is shown, although the
-    // runtime never parked again.
-    (
-        "selftest_endless_loop",
-        &["did not finish within 10s of real time", HELLO_SHOWN],
-    ),
-    (
-        "selftest_blocking",
-        &["of real time on a clock that is paused"],
-    ),
-    ("selftest_late_task", &["expected at 1.0s, printed at 3.0s"]),
-    // And where its `todo!()` is: [`dump_lines`].
-    (
-        "selftest_task_todo",
-        &[
-            "ran to the end",
-            "A task it spawned panicked at the `todo!()` at",
-            HELLO_SHOWN,
-        ],
-    ),
-    (
-        "selftest_stuck_channel",
-        // And the lines its dump names: [`dump_lines`].
-        &[
-            "in `mpsc::Receiver::recv`: a channel ends when its last sender is dropped",
-            HELLO_SHOWN,
-        ],
-    ),
-];
-
-/// Programs that fall into a classic trap, each in a file of its own under
-/// `src/selftest/` (the checker reads the learner's file for some traps):
-/// a name, its file, what it is compared with, and the note the checker's
-/// report must give, by its first words.
-pub const TRAPS: &[(&str, &str, &str, &str)] = &[
-    (
-        "selftest_guard_dropped",
-        "../selftest/guard_dropped.rs",
-        "0.0s 1 started\n1.0s 2 started\n",
-        "A guard dropped at once",
-    ),
-    (
-        "selftest_select_remade",
-        "../selftest/select_remade.rs",
-        "0.5s reading 1\n1.0s deadline\n",
-        "A future made anew on every turn",
-    ),
-    (
-        "selftest_lock_across_await",
-        "../selftest/lock_across_await.rs",
-        "1.0s 1 done\n1.0s 2 done\n",
-        "A lock held across `.await`",
-    ),
-    (
-        "selftest_lock_order",
-        "../selftest/lock_order.rs",
-        "1.0s moved\n1.0s moved\n1.0s done\n",
-        "Locks taken in different orders",
-    ),
-];
-
-/// The notes the cases of [`CASES`] must give (the others must give none).
-pub const CASE_NOTES: &[(&str, &str)] = &[
-    ("selftest_blocking", "A blocking call in async code"),
-    ("selftest_stuck_channel", "A sender never dropped"),
-];
-
-/// The file of the self-test called `name`, for the task dump.
-pub fn file(name: &str) -> &'static str {
-    TRAPS
-        .iter()
-        .find(|(trap, ..)| *trap == name)
-        .map_or("selftest.rs", |(_, file, ..)| {
-            file.rsplit('/').next().unwrap_or(file)
-        })
-}
-
-/// Self-tests that must pass, and quickly: a name, and what they guard.
-pub const PASSING: &[(&str, &str)] = &[
-    (
-        "selftest_leaves_a_child",
-        "a process the exercise leaves running is killed with the harness",
-    ),
-    (
-        "selftest_leaves_its_group",
-        "a process the exercise starts does not inherit the checker's pipe",
-    ),
-];
-
 /// Starts the self-test called `name`.
-pub fn exercise(name: &str) -> Option<Run> {
+fn exercise(name: &str) -> Option<Run> {
     match name {
         "selftest_panic" => Some(|| {
             Box::pin(async {
@@ -222,110 +119,30 @@ pub fn exercise(name: &str) -> Option<Run> {
                 println!("World");
             })
         }),
-        "selftest_guard_dropped" => Some(|| Box::pin(guard_dropped::run())),
-        "selftest_select_remade" => Some(|| Box::pin(select_remade::run())),
-        "selftest_lock_across_await" => Some(|| Box::pin(lock_across_await::run())),
-        "selftest_lock_order" => Some(|| Box::pin(lock_order::run())),
         _ => None,
     }
 }
 
-/// What the report of the self-test called `name` must also say: where
-/// its task dump finds each task waiting, or where it panicked, by lines
-/// of this file, found here rather than written down so that they follow
-/// the code when it moves.
-pub fn dump_lines(name: &str) -> Vec<String> {
-    let line_of = |code: &str| {
-        include_str!("selftest.rs")
-            .lines()
-            .position(|line| line.contains(code))
-            .map_or(0, |index| index + 1)
-    };
-    match name {
-        // The first lines with this code are the program's, above.
-        "selftest_stuck_channel" => vec![format!(
-            "the task spawned at selftest.rs:{} waits at selftest.rs:{} in `mpsc::Receiver::recv`",
-            line_of("let kitchen = tokio::spawn"),
-            line_of("while let Some(order) = queue.recv()"),
-        )],
-        "selftest_task_todo" => vec![format!(
-            "exercises/src/selftest.rs:{}:",
-            line_of("todo!(\"print World\")")
-        )],
-        _ => Vec::new(),
-    }
+/// Runs one program a learner might write, for `cargo run --bin exercises --
+/// verify` to check the checker with.
+#[derive(Parser)]
+#[command(name = "exercise-selftest")]
+struct Args {
+    /// The program, such as selftest_panic
+    case: String,
 }
 
-// The traps' programs, at the end so that the line numbers above, which
-// `CASES` quotes, stay put. The paths are spelt out: this file is the root
-// of the `exercise-selftest` binary and a module of the checker (for its
-// lists), which would look for them in different directories.
-#[path = "selftest/guard_dropped.rs"]
-mod guard_dropped;
-#[path = "selftest/lock_across_await.rs"]
-mod lock_across_await;
-#[path = "selftest/lock_order.rs"]
-mod lock_order;
-#[path = "selftest/select_remade.rs"]
-mod select_remade;
-
-// The command line, after the programs whose line numbers `CASES` quotes.
-
-const CASE: flags::Positional =
-    flags::Positional::required("CASE", "The self-test to run, such as selftest_panic");
-
-/// The command line, from which the parser and `--help` are both derived.
-const COMMAND: flags::Command = flags::Command {
-    name: "",
-    summary: "",
-    about: "Runs one program a learner might write, for `cargo run --bin exercises -- verify` to \
-            check the checker with.",
-    positionals: &[CASE],
-    flags: &[],
-};
-
-/// An exercise's binary ends the same ways (`exercises::harness`).
-const EXIT_CODES: flags::ExitCodes<'static> = &[
-    (0, "the program finished"),
-    (1, "it was still awaiting after 60 s of virtual time"),
-    (flags::EXIT_USAGE, flags::USAGE_MISTAKE),
-    (3, "the harness could not pass on its output"),
-    (101, "it panicked"),
-];
-
-/// The case named on the command line; `Ok(None)` for `--help`.
-fn parse() -> Result<Option<String>, String> {
-    let mut parser = lexopt::Parser::from_env();
-    let args = match flags::parse(&COMMAND, &mut parser).map_err(|error| error.0)? {
-        flags::Parsed::Help => return Ok(None),
-        flags::Parsed::Args(args) => args,
-    };
-    let name = args.positional(&CASE).map_err(|error| error.0)?;
-    name.map(Some).ok_or_else(|| "which case?".to_owned())
-}
-
-/// Runs the self-test named by the one argument.
 fn main() -> ExitCode {
     closed_stdout::die_quietly_when_stdout_closes();
-    let usage = || flags::help("exercise-selftest", &COMMAND, EXIT_CODES);
-    let name = match parse() {
-        Ok(Some(name)) => name,
-        Ok(None) => {
-            print!("{}", usage());
-            return ExitCode::SUCCESS;
-        }
-        Err(error) => {
-            eprintln!("error: {error}\n\n{}", usage());
-            return ExitCode::from(flags::EXIT_USAGE);
-        }
+    let case = Args::parse().case;
+    let Some(run) = exercise(&case) else {
+        let error = format!("no case named `{case}`");
+        Args::command()
+            .error(clap::error::ErrorKind::InvalidValue, error)
+            .exit()
     };
-    let Some(run) = exercise(&name) else {
-        eprintln!("error: no case named `{name}`\n\n{}", usage());
-        return ExitCode::from(flags::EXIT_USAGE);
-    };
-    // Compiled as its own crate root: the crate is the module.
     let source = runner::dump::Source {
-        path: file(&name),
+        path: "selftest.rs",
         module: "exercise_selftest",
     };
     exercises::harness::run_exercise(run, source)

@@ -1,106 +1,101 @@
-//! The exercises as shipped, which no learner's work changes.
-//!
-//! A learner edits the exercise files in `src/exercises/`, so what checks
-//! the exercises themselves (`verify`, the lints of the exercises, the
-//! book's page of exercises) reads each file as the last commit has it,
-//! `git show HEAD:<file>`: in a clone that is the file as shipped, however
-//! far the learner has got, and a contributor's change to an exercise is
-//! checked once it is committed. Where git can't give it (git missing, a
-//! copy without `.git` such as a downloaded archive, an exercise not
-//! committed yet), the file is read as it is in the checkout, and
-//! [`notes`] says so. `cargo test --workspace` needs none of this: nothing
-//! it runs reads an exercise file (see the crate's tests).
+//! The exercises as shipped, as the last commit has them (`git show HEAD:`):
+//! what `verify`, `hint` and the tidy test read, so that a learner's work
+//! changes none of their results. Where git can't give a file (no `.git`, a
+//! file not committed yet), the checkout's is read, and a note says so.
 
 use std::io;
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use crate::{EXERCISES, crate_dir};
+use crate::catalog::{Exercise, crate_dir};
 
-/// Where [`write_copies`] puts them, under the crate's directory, for the
-/// `shipped` feature to compile (see [`exercise!`](crate::exercise)).
-/// Ignored by git; written again by every `verify`.
+/// Where `verify` writes the copies for the `shipped` feature to compile;
+/// ignored by git.
 pub const COPIES: &str = ".shipped";
 
-/// How long one `git show` may take.
 const GIT_LIMIT: Duration = Duration::from_secs(10);
 
-/// An exercise file as shipped.
 pub struct Shipped {
     pub text: String,
     pub origin: Origin,
 }
 
-/// Where [`Shipped::text`] was read from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Origin {
-    /// The last commit, and the checkout's file is the same.
+    /// The last commit, which the checkout's file matches.
     Commit,
-    /// The last commit; the checkout's file differs from it (a learner's
-    /// work, or a change not committed yet) or is missing.
-    CommitNotCheckout,
+    /// The last commit; the checkout's file differs or is missing.
+    Differs,
     /// The checkout, because git could not give the file: git's reason.
     Checkout(String),
 }
 
-/// The exercise file `file` (its name under `src/exercises/`) as shipped.
+/// The exercise file `file` (under `src/exercises/`) as shipped.
 pub fn read(file: &str) -> io::Result<Shipped> {
     let relative = format!("src/exercises/{file}");
     let checkout = std::fs::read_to_string(crate_dir().join(&relative));
-    match committed(&relative) {
-        Ok(text) => {
-            let origin = match &checkout {
-                Ok(checkout) if *checkout == text => Origin::Commit,
-                _ => Origin::CommitNotCheckout,
-            };
-            Ok(Shipped { text, origin })
-        }
-        Err(why) => {
-            let text = checkout.map_err(|error| {
-                io::Error::new(error.kind(), format!("exercises/{relative}: {error}"))
-            })?;
-            Ok(Shipped {
-                text,
-                origin: Origin::Checkout(why),
-            })
-        }
-    }
-}
-
-/// `HEAD:exercises/<relative>`, or why git can't give it.
-fn committed(relative: &str) -> Result<String, String> {
     let mut git = Command::new("git");
     git.current_dir(crate_dir())
         .arg("show")
         .arg(format!("HEAD:./{relative}"));
-    let finished = proc::run(git, GIT_LIMIT).map_err(|error| format!("git: {error}"))?;
-    if finished.success() {
-        return Ok(finished.stdout);
+    let why = match proc::run(git, GIT_LIMIT) {
+        Ok(finished) if finished.success() => {
+            let differs = checkout.ok().as_ref() != Some(&finished.stdout);
+            let origin = if differs {
+                Origin::Differs
+            } else {
+                Origin::Commit
+            };
+            return Ok(Shipped {
+                text: finished.stdout,
+                origin,
+            });
+        }
+        Ok(finished) => {
+            let said = finished.stderr.lines().next().unwrap_or_default();
+            format!(
+                "git: {} ({})",
+                said.trim_start_matches("fatal: "),
+                finished.exit
+            )
+        }
+        Err(error) => format!("git: {error}"),
+    };
+    let text = checkout
+        .map_err(|error| io::Error::new(error.kind(), format!("exercises/{relative}: {error}")))?;
+    Ok(Shipped {
+        text,
+        origin: Origin::Checkout(why),
+    })
+}
+
+/// Writes every exercise as shipped into [`COPIES`], and says where any of
+/// them did not come from the last commit.
+pub fn write_copies(exercises: &[Exercise]) -> io::Result<Vec<String>> {
+    let dir = crate_dir().join(COPIES);
+    match std::fs::remove_dir_all(&dir) {
+        Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
+        _ => std::fs::create_dir_all(&dir)?,
     }
-    let said = finished.stderr.lines().next().unwrap_or_default();
-    let said = said.strip_prefix("fatal: ").unwrap_or(said);
-    Err(format!("git: {said} ({})", finished.exit))
+    let mut origins = Vec::new();
+    for exercise in exercises {
+        let shipped = read(&exercise.file)?;
+        std::fs::write(dir.join(&exercise.file), &shipped.text)?;
+        origins.push((exercise.file.as_str(), shipped.origin));
+    }
+    Ok(notes(&origins))
 }
 
-/// Every exercise as shipped, in the catalog's order, with its file name.
-pub fn read_all() -> io::Result<Vec<(&'static str, Shipped)>> {
-    EXERCISES
-        .iter()
-        .map(|exercise| Ok((exercise.file, read(exercise.file)?)))
-        .collect()
-}
-
-/// What a reader of the checks needs to know about where `all` came from:
-/// nothing when every file came from the last commit and matches the
-/// checkout.
-pub fn notes(all: &[(&str, Shipped)]) -> Vec<String> {
+fn notes(origins: &[(&str, Origin)]) -> Vec<String> {
+    let files = |wanted: fn(&Origin) -> bool| -> Vec<&str> {
+        origins
+            .iter()
+            .filter(|(_, origin)| wanted(origin))
+            .map(|(file, _)| *file)
+            .collect()
+    };
     let mut notes = Vec::new();
-    let differ: Vec<&str> = all
-        .iter()
-        .filter(|(_, shipped)| shipped.origin == Origin::CommitNotCheckout)
-        .map(|(file, _)| *file)
-        .collect();
+    let differ = files(|origin| *origin == Origin::Differs);
     if !differ.is_empty() {
         notes.push(format!(
             "exercises/src/exercises/ differs from the last commit in {}: the committed files \
@@ -108,127 +103,55 @@ pub fn notes(all: &[(&str, Shipped)]) -> Vec<String> {
             differ.join(", ")
         ));
     }
-    let mut from_checkout: Vec<(&str, Vec<&str>)> = Vec::new();
-    for (file, shipped) in all {
-        if let Origin::Checkout(why) = &shipped.origin {
-            match from_checkout.iter_mut().find(|(said, _)| said == why) {
-                Some((_, files)) => files.push(file),
-                None => from_checkout.push((why, vec![file])),
-            }
-        }
-    }
-    for (why, files) in from_checkout {
-        let which = if files.len() == all.len() {
-            "every file in exercises/src/exercises/ is".to_owned()
-        } else if let [file] = files.as_slice() {
-            format!("exercises/src/exercises/{file} is")
-        } else {
-            format!("exercises/src/exercises/{{{}}} are", files.join(", "))
-        };
+    let from_checkout = files(|origin| matches!(origin, Origin::Checkout(_)));
+    if let Some((_, Origin::Checkout(why))) = origins
+        .iter()
+        .find(|(_, o)| matches!(o, Origin::Checkout(_)))
+    {
         notes.push(format!(
-            "{which} read as it is in this checkout, not from the last commit ({why}): \
-             a learner's changes there are checked too"
+            "exercises/src/exercises/{{{}}} read as the checkout has them, not from the last \
+             commit ({why}): a learner's changes there are checked too",
+            from_checkout.join(", ")
         ));
     }
     notes
-}
-
-/// Writes every exercise as shipped into [`COPIES`], for the `shipped`
-/// feature to compile, and returns the [`notes`] on where they came from.
-pub fn write_copies() -> io::Result<Vec<String>> {
-    let all = read_all()?;
-    let dir = copies_dir();
-    match std::fs::remove_dir_all(&dir) {
-        Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
-        _ => {}
-    }
-    std::fs::create_dir_all(&dir)?;
-    for (file, shipped) in &all {
-        std::fs::write(dir.join(file), &shipped.text)?;
-    }
-    Ok(notes(&all))
-}
-
-/// The directory [`write_copies`] writes.
-pub fn copies_dir() -> PathBuf {
-    crate_dir().join(COPIES)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn shipped(origin: Origin) -> Shipped {
-        Shipped {
-            text: String::new(),
-            origin,
-        }
-    }
-
     #[test]
     fn the_notes_name_the_files_that_differ_and_why_git_could_not_help() {
-        assert!(notes(&[("01_a.rs", shipped(Origin::Commit))]).is_empty());
+        assert_eq!(notes(&[("01_a.rs", Origin::Commit)]), Vec::<String>::new());
+        let no_head = || Origin::Checkout("git: no HEAD".to_owned());
         let all = [
-            ("01_a.rs", shipped(Origin::Commit)),
-            ("02_b.rs", shipped(Origin::CommitNotCheckout)),
-            (
-                "03_c.rs",
-                shipped(Origin::Checkout("git: no HEAD".to_owned())),
-            ),
-            (
-                "04_d.rs",
-                shipped(Origin::Checkout("git: no HEAD".to_owned())),
-            ),
+            ("02_b.rs", Origin::Differs),
+            ("03_c.rs", no_head()),
+            ("04_d.rs", no_head()),
         ];
-        let said = notes(&all);
-        assert_eq!(said.len(), 2, "{said:?}");
-        assert!(
-            said[0]
-                .starts_with("exercises/src/exercises/ differs from the last commit in 02_b.rs:"),
-            "{said:?}"
+        assert_eq!(
+            notes(&all),
+            [
+                "exercises/src/exercises/ differs from the last commit in 02_b.rs: the committed \
+                 files are checked, not these (commit a change to an exercise to check it)",
+                "exercises/src/exercises/{03_c.rs, 04_d.rs} read as the checkout has them, not \
+                 from the last commit (git: no HEAD): a learner's changes there are checked too"
+            ]
         );
-        assert!(
-            said[1].starts_with("exercises/src/exercises/{03_c.rs, 04_d.rs} are read as it is"),
-            "{said:?}"
-        );
-        assert!(said[1].contains("(git: no HEAD)"), "{said:?}");
-        let none = [
-            (
-                "01_a.rs",
-                shipped(Origin::Checkout("git: not found".to_owned())),
-            ),
-            (
-                "02_b.rs",
-                shipped(Origin::Checkout("git: not found".to_owned())),
-            ),
-        ];
-        assert!(notes(&none)[0].starts_with("every file in exercises/src/exercises/ is read"));
     }
 
-    /// Whatever the learner has done to an exercise, it is read as the
-    /// last commit has it, when there is one.
     #[test]
-    fn an_exercise_is_read_from_the_last_commit() {
-        let file = EXERCISES[0].file;
-        let shipped = read(file).expect("the first exercise");
+    fn an_exercise_is_read_from_the_last_commit_when_there_is_one() {
         let mut git = Command::new("git");
-        git.current_dir(crate_dir())
-            .args(["cat-file", "-e"])
-            .arg(format!("HEAD:./src/exercises/{file}"));
+        git.current_dir(crate_dir());
+        git.args(["cat-file", "-e", "HEAD:./src/exercises/01_hello_sleep.rs"]);
         let committed = proc::run(git, GIT_LIMIT).is_ok_and(|finished| finished.success());
-        if committed {
-            assert!(
-                matches!(shipped.origin, Origin::Commit | Origin::CommitNotCheckout),
-                "{:?}",
-                shipped.origin
-            );
-        } else {
-            assert!(matches!(shipped.origin, Origin::Checkout(_)));
-        }
-        assert!(
-            shipped.text.starts_with("//! Exercise: "),
-            "{}",
-            shipped.text
+        let origin = read("01_hello_sleep.rs").unwrap().origin;
+        assert_eq!(
+            committed,
+            !matches!(origin, Origin::Checkout(_)),
+            "{origin:?}"
         );
     }
 }

@@ -1,6 +1,5 @@
-//! `--watch`: check the learner's progress again whenever a file under
-//! `exercises/src/` is saved. `notify-debouncer-mini` folds the several
-//! writes an editor makes per save into one event.
+//! `--watch`: the learner's progress, checked again whenever a file under
+//! `exercises/src/` is saved (the debouncer folds an editor's writes into one).
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -10,10 +9,8 @@ use std::time::{Duration, SystemTime};
 use notify_debouncer_mini::new_debouncer;
 use notify_debouncer_mini::notify::RecursiveMode;
 
-use crate::Failure;
-
-pub fn watch(check: fn() -> Result<(), Failure>) -> Result<(), Failure> {
-    let dir = crate::check::crate_dir().join("src");
+pub fn watch(check: impl Fn() -> io::Result<bool>) -> io::Result<bool> {
+    let dir = crate::catalog::crate_dir().join("src");
     let (events, saved) = mpsc::channel();
     let mut debouncer =
         new_debouncer(Duration::from_millis(200), events).map_err(io::Error::other)?;
@@ -23,15 +20,11 @@ pub fn watch(check: fn() -> Result<(), Failure>) -> Result<(), Failure> {
         .map_err(io::Error::other)?;
     let mut seen = snapshot(&dir);
     loop {
-        match check() {
-            Ok(()) | Err(Failure::Failed) => {}
-            Err(error) => return Err(error),
-        }
+        check()?;
         println!("\nWatching exercises/src/ for changes; press Ctrl-C to stop.");
         loop {
             match saved.recv() {
-                // Reading a file is an event too (the build reads them all),
-                // so only a changed modification time or length counts.
+                // The build reads every file: only a changed time or length counts.
                 Ok(Ok(_)) => {
                     let now = snapshot(&dir);
                     if now != seen {
@@ -39,8 +32,8 @@ pub fn watch(check: fn() -> Result<(), Failure>) -> Result<(), Failure> {
                         break;
                     }
                 }
-                Ok(Err(error)) => return Err(Failure::Io(io::Error::other(error))),
-                Err(mpsc::RecvError) => return Ok(()),
+                Ok(Err(error)) => return Err(io::Error::other(error)),
+                Err(mpsc::RecvError) => return Ok(true),
             }
         }
         println!("\n──── a file changed, checking again ────\n");

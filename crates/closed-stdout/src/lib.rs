@@ -23,7 +23,6 @@
 use std::io::Write as _;
 use std::panic::{self, PanicHookInfo};
 
-use clap::error::ErrorKind;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rustix::process::{Signal, getpid, kill_process};
@@ -78,11 +77,11 @@ fn stdout_write_error<'a>(info: &'a PanicHookInfo<'_>) -> Option<&'a str> {
 /// where a closed stdout ends the binary as any other output does (clap
 /// itself ignores a failed write and exits 0). Usage mistakes exit 2.
 pub fn parse<T: clap::Parser>() -> T {
-    T::try_parse().unwrap_or_else(|error| match error.kind() {
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            print!("{}", error.render());
-            std::process::exit(0)
+    T::try_parse().unwrap_or_else(|error| {
+        if error.use_stderr() {
+            error.exit()
         }
-        _ => error.exit(),
+        print!("{}", error.render());
+        std::process::exit(0)
     })
 }

@@ -221,10 +221,10 @@ pub(super) fn wrong_firsts(examples: &[(String, String)]) -> Vec<String> {
 }
 
 /// An exercise, as [`untaught`] reads it.
-pub(super) struct ExerciseCode {
-    pub name: &'static str,
+pub(super) struct ExerciseCode<'a> {
+    pub name: &'a str,
     /// The example that shows how (`section/example`).
-    pub example: &'static str,
+    pub example: &'a str,
     /// The [`code`] of the exercise's file, and of its solution.
     pub shipped: String,
     pub solution: String,
@@ -236,7 +236,10 @@ pub(super) struct ExerciseCode {
 /// and the file as shipped does not) must have been shown by then: by
 /// its own example that shows how, or by an earlier exercise's. Or else
 /// the exercise's file points at this page.
-pub(super) fn untaught(exercises: &[ExerciseCode], examples: &[(String, String)]) -> Vec<String> {
+pub(super) fn untaught(
+    exercises: &[ExerciseCode<'_>],
+    examples: &[(String, String)],
+) -> Vec<String> {
     let mut shown: Vec<&str> = Vec::new();
     let mut problems = Vec::new();
     for exercise in exercises {

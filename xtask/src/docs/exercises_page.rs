@@ -1,20 +1,104 @@
-//! The book's "Exercises" part: one page that lists the exercise track in
-//! order, each exercise with what it asks (the first paragraph after the
-//! title of its file's `//!` header) and a link to the example that shows
-//! it. The list itself is the exercises crate's catalog, so the page cannot
-//! name an exercise the checker does not know.
+//! The book's "Exercises" page: each exercise of `exercises/catalog.toml`, in
+//! order, with what it asks (its file's `//!` header as the last commit has
+//! it, so a learner's work changes no page) and the example that shows how.
 
 use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
 
-use exercises::EXERCISES;
-use exercises::shipped::Shipped;
+use serde::Deserialize;
 
+use super::{concepts, read};
 use crate::Error;
 
-/// The page, `docs/src/exercises.md`, after the generated-file marker, from
-/// the exercises as shipped (`shipped`, in the catalog's order; see
-/// [`exercises::shipped`]): a learner's work changes nothing here.
-pub fn page(shipped: &[(&str, Shipped)]) -> Result<String, Error> {
+/// An exercise of the track, as the book reads it.
+#[derive(Deserialize)]
+pub(super) struct Exercise {
+    pub name: String,
+    /// The example that shows how, as `section/example`.
+    pub example: String,
+    /// `NN_<name>.rs`, by its place in the catalog.
+    #[serde(skip)]
+    file: String,
+    /// The exercise's file as shipped.
+    #[serde(skip)]
+    shipped: String,
+}
+
+#[derive(Deserialize)]
+struct Catalog {
+    exercise: Vec<Exercise>,
+}
+
+/// The track, and notes on the files not read from the last commit.
+pub(super) fn track(root: &Path) -> Result<(Vec<Exercise>, Vec<String>), Error> {
+    let path = root.join("exercises/catalog.toml");
+    let catalog: Catalog =
+        toml::from_str(&read(&path)?).map_err(|error| format!("{}: {error}", path.display()))?;
+    let (mut notes, mut differ, mut unread) = (Vec::new(), Vec::new(), Vec::new());
+    let mut exercises = catalog.exercise;
+    for (index, exercise) in exercises.iter_mut().enumerate() {
+        exercise.file = format!("{:02}_{}.rs", index + 1, exercise.name);
+        let relative = format!("exercises/src/exercises/{}", exercise.file);
+        let mut git = Command::new("git");
+        git.current_dir(root)
+            .args(["show", &format!("HEAD:{relative}")]);
+        exercise.shipped = match proc::run(git, Duration::from_secs(10)) {
+            Ok(shown) if shown.success() => {
+                if std::fs::read_to_string(root.join(&relative)).ok() != Some(shown.stdout.clone())
+                {
+                    differ.push(exercise.file.clone());
+                }
+                shown.stdout
+            }
+            shown => {
+                let why = shown.map_or_else(|e| e.to_string(), |shown| shown.stderr);
+                unread.push((exercise.file.clone(), why.trim().to_owned()));
+                read(&root.join(&relative))?
+            }
+        };
+    }
+    if !differ.is_empty() {
+        notes.push(format!(
+            "exercises/src/exercises/ differs from the last commit in {}: the book shows the \
+             committed files (commit a change to an exercise to show it)",
+            differ.join(", ")
+        ));
+    }
+    if let Some((_, why)) = unread.first() {
+        let files: Vec<&str> = unread.iter().map(|(file, _)| file.as_str()).collect();
+        notes.push(format!(
+            "exercises/src/exercises/{{{}}} read from the checkout, not the last commit (git: {why})",
+            files.join(", ")
+        ));
+    }
+    Ok((exercises, notes))
+}
+
+/// Each exercise as [`concepts::untaught`] reads it: as shipped, and its
+/// reference solution.
+pub(super) fn codes<'a>(
+    root: &Path,
+    exercises: &'a [Exercise],
+) -> Result<Vec<concepts::ExerciseCode<'a>>, Error> {
+    exercises
+        .iter()
+        .map(|exercise| {
+            let solution = read(&root.join("exercises/.solutions").join(&exercise.file))?;
+            Ok(concepts::ExerciseCode {
+                name: &exercise.name,
+                example: &exercise.example,
+                points_here: exercise.shipped.contains("The Rust you need"),
+                shipped: concepts::code(&exercise.shipped),
+                solution: concepts::code(&solution),
+            })
+        })
+        .collect()
+}
+
+/// The page, `docs/src/exercises.md`, after the generated-file marker.
+pub(super) fn page(exercises: &[Exercise]) -> Result<String, Error> {
     let mut text = String::from(
         "# Exercises\n\n\
          The exercise track in `exercises/` is the other half of the examples: small \
@@ -29,10 +113,11 @@ pub fn page(shipped: &[(&str, Shipped)]) -> Result<String, Error> {
          | # | Exercise | What it asks | The example that shows how |\n\
          | --- | --- | --- | --- |\n",
     );
-    for (index, (exercise, (file, shipped))) in EXERCISES.iter().zip(shipped).enumerate() {
-        let asks = task(&shipped.text).ok_or_else(|| {
+    for (index, exercise) in exercises.iter().enumerate() {
+        let asks = task(&exercise.shipped).ok_or_else(|| {
             format!(
-                "exercises/src/exercises/{file}: the `//!` header has no paragraph after its title"
+                "exercises/src/exercises/{}: the `//!` header has no paragraph after its title",
+                exercise.file
             )
         })?;
         let _ = writeln!(

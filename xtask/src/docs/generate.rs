@@ -49,9 +49,9 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
         })
         .collect();
     let mut wrong = concepts::wrong_firsts(&codes);
-    // The exercises as shipped, never as a learner has changed them.
-    let shipped = exercises::shipped::read_all()?;
-    wrong.extend(concepts::untaught(&exercise_codes(&shipped)?, &codes));
+    let (exercises, exercise_notes) = exercises_page::track(workspace.root())?;
+    let exercise_codes = exercises_page::codes(workspace.root(), &exercises)?;
+    wrong.extend(concepts::untaught(&exercise_codes, &codes));
     if !wrong.is_empty() {
         return Err(wrong.join("\n").into());
     }
@@ -92,7 +92,7 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
             .map(|source| twin_file::declared_difference(&source).map(str::to_owned));
             let mut page = link_book_pages(&example_page(section, example, twin), &topics)
                 .map_err(|why| format!("the header of {}/{}: {why}", section.name, example.name))?;
-            page.push_str(&see_also(section, example, &topics));
+            page.push_str(&see_also(section, example, &topics, &exercises));
             page.push_str(&from_the_guides(example));
             files.insert(dir.join(format!("{}.md", example.name)), page);
             if let Some(svg) = super::pages::chart(example) {
@@ -111,7 +111,7 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
     );
     files.insert(
         PathBuf::from("exercises.md"),
-        format!("{MARKER}\n{}", exercises_page::page(&shipped)?),
+        format!("{MARKER}\n{}", exercises_page::page(&exercises)?),
     );
     files.extend(templates(workspace)?);
     let readme_table = readme_table(workspace, &sections, &bridge);
@@ -119,7 +119,7 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
         files,
         readme_table,
         readme_chart: readme_chart(workspace)?,
-        notes: exercises::shipped::notes(&shipped),
+        notes: exercise_notes,
     })
 }
 
@@ -245,29 +245,6 @@ pub(super) fn files_under(root: &Path, extensions: &[&str]) -> Result<Vec<PathBu
     }
     found.sort();
     Ok(found)
-}
-
-/// Each exercise, for [`concepts::untaught`]: as shipped (as the last
-/// commit has it, whatever a learner has done to the file; see
-/// [`exercises::shipped`]), and its reference solution.
-fn exercise_codes(
-    shipped: &[(&str, exercises::shipped::Shipped)],
-) -> Result<Vec<concepts::ExerciseCode>, Error> {
-    let solutions = exercises::crate_dir().join(exercises::SOLUTIONS);
-    exercises::EXERCISES
-        .iter()
-        .zip(shipped)
-        .map(|(exercise, (_, shipped))| {
-            let solution = read(&solutions.join(exercise.file))?;
-            Ok(concepts::ExerciseCode {
-                name: exercise.name,
-                example: exercise.example,
-                points_here: shipped.text.contains("The Rust you need"),
-                shipped: concepts::code(&shipped.text),
-                solution: concepts::code(&solution),
-            })
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -145,12 +145,18 @@ pub(super) fn link_book_pages(text: &str, topics: &[Topic]) -> Result<String, St
     Ok(out)
 }
 
-pub(super) fn see_also(section: &SectionDoc, example: &ExampleDoc, topics: &[Topic]) -> String {
+/// The end of an example's page: the other examples of each of its topics.
+pub(super) fn see_also(
+    section: &SectionDoc,
+    example: &ExampleDoc,
+    topics: &[Topic],
+    exercises: &[super::exercises_page::Exercise],
+) -> String {
     let name = format!("{}/{}", section.name, example.name);
     let mut text = String::from("\n## See also\n\n");
     // The exercises that practise it: the table of exercises links each to
     // its example, and this is the way back.
-    for (index, exercise) in exercises::EXERCISES.iter().enumerate() {
+    for (index, exercise) in exercises.iter().enumerate() {
         if exercise.example == name {
             let _ = writeln!(
                 text,

@@ -1,0 +1,283 @@
+//! `verify`, the CI check of the track: every exercise as shipped compiles,
+//! fails and is formatted and clippy-clean; every solution passes; one
+//! exercise that does not compile stops no other; and the checker reports the
+//! programs of `src/selftest.rs` as it should.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::catalog::{Exercise, SOLUTIONS, crate_dir, names};
+use crate::check::{Built, Files, Outcome, build, learner_paths, wrap};
+use crate::diagnose::{SHIPPED_TRAPS, Trap};
+use crate::shipped::{self, COPIES};
+use std::io;
+
+/// How long `rustfmt` and `cargo clippy` may take.
+const TOOL_LIMIT: Duration = Duration::from_secs(30 * 60);
+
+/// What every self-test is compared with.
+const SELFTEST_EXPECTED: &str = "0.0s Hello\n1.0s World\n";
+/// `Hello` shown as printed at 0.0s, as expected.
+const HELLO: &str = "\n     0.0s  Hello";
+
+/// The self-tests that must fail: what the report must say, and the trap it
+/// names, if any.
+#[rustfmt::skip]
+const FAILING: &[(&str, &[&str], Option<Trap>)] = &[
+    ("selftest_panic", &["panicked", HELLO], None),
+    ("selftest_pending", &["still running after 60s of virtual time", HELLO], None),
+    // What it printed before it stopped yielding is shown.
+    ("selftest_endless_loop", &["did not finish within 10s of real time", HELLO], None),
+    ("selftest_blocking", &["of real time on a clock that is paused"], Some(Trap::Blocking)),
+    ("selftest_late_task", &["expected at 1.0s, printed at 3.0s"], None),
+    ("selftest_task_todo", &["ran to the end", "panicked at the `todo!()` at", HELLO], None),
+    ("selftest_stuck_channel", &["a channel ends when its last sender is dropped", HELLO], Some(Trap::SenderKept)),
+];
+
+/// The self-tests that must pass at once, and what each guards.
+#[rustfmt::skip]
+const PASSING: &[(&str, &str)] = &[
+    ("selftest_leaves_a_child", "a process the exercise leaves running is killed with the harness"),
+    ("selftest_leaves_its_group", "a process the exercise starts does not inherit the checker's pipe"),
+];
+
+/// How long a passing self-test may take: a checker that waited for what it
+/// left running would take seconds.
+const SELFTEST_LIMIT: Duration = Duration::from_millis(1500);
+
+/// Whether every check passed.
+pub fn verify(exercises: &[Exercise]) -> io::Result<bool> {
+    let mut problems = Vec::new();
+    for note in shipped::write_copies(exercises)? {
+        print!("note: {}", wrap(&note, 6).trim_start());
+    }
+    let all = names(exercises);
+    problems.extend(formatted(exercises)?);
+    problems.extend(linted()?);
+    let shipped = build(Files::Shipped, &all)?;
+    for exercise in exercises {
+        let name = &exercise.name;
+        if !shipped.compiled(name) {
+            let why = "a learner must start from a program that compiles";
+            problems.push(format!("{name} does not compile as shipped: {why}"));
+            continue;
+        }
+        let Outcome::Fail(report) = shipped.outcome(exercise)? else {
+            problems.push(format!(
+                "{name} already passes as shipped: a learner has nothing to do"
+            ));
+            continue;
+        };
+        let trap = SHIPPED_TRAPS
+            .iter()
+            .find(|(shipped, _)| shipped == name)
+            .map(|(_, trap)| *trap);
+        match named(&report) == Vec::from_iter(trap) {
+            true => println!("ok: {name} fails as shipped"),
+            false => problems.push(format!(
+                "{name} as shipped names {:?}, not {trap:?}:\n{report}",
+                named(&report)
+            )),
+        }
+    }
+    let solved = build(Files::Solutions, &all)?;
+    for exercise in exercises {
+        match solved.outcome(exercise)? {
+            Outcome::Pass => println!("ok: {} passes with its solution", exercise.name),
+            Outcome::Fail(report) => problems.push(format!(
+                "{} fails with its solution ({SOLUTIONS}/{}):\n{report}",
+                exercise.name, exercise.file
+            )),
+        }
+    }
+    problems.extend(selftests(&solved)?);
+    problems.extend(independent(exercises)?);
+    if problems.is_empty() {
+        println!(
+            "verify: all {} exercises fail as shipped and pass solved",
+            exercises.len()
+        );
+        return Ok(true);
+    }
+    for problem in &problems {
+        eprintln!("verify: {problem}");
+    }
+    Ok(false)
+}
+
+/// The traps a report names, by their notes' first words.
+fn named(report: &str) -> Vec<Trap> {
+    Trap::ALL
+        .into_iter()
+        .filter(|trap| report.contains(&format!("{}. ", trap.title())))
+        .collect()
+}
+
+/// The exercises as shipped and the solutions that rustfmt would change:
+/// `cargo fmt` does not reach them, since a macro declares their modules.
+fn formatted(exercises: &[Exercise]) -> io::Result<Vec<String>> {
+    let mut rustfmt = Command::new("rustfmt");
+    // The workspace's toolchain and `rustfmt.toml`.
+    rustfmt
+        .current_dir(crate_dir().join(".."))
+        .args(["--check", "--edition", "2024"]);
+    for dir in [COPIES, SOLUTIONS] {
+        rustfmt.args(
+            exercises
+                .iter()
+                .map(|exercise| crate_dir().join(dir).join(&exercise.file)),
+        );
+    }
+    let finished = proc::run(rustfmt, TOOL_LIMIT)?;
+    if finished.success() {
+        println!("ok: rustfmt would change none of the exercises as shipped and solutions");
+        return Ok(Vec::new());
+    }
+    Ok(vec![format!(
+        "rustfmt would change these exercise files (format them with `rustfmt --edition 2024 \
+         FILE`; a copy in exercises/{COPIES}/ is the file in src/exercises/ as committed):\n{}{}",
+        learner_paths(&finished.stdout),
+        finished.stderr
+    )])
+}
+
+/// What clippy finds in the exercises as shipped (CI's other clippy steps
+/// leave them out, or lint the solutions).
+fn linted() -> io::Result<Vec<String>> {
+    let mut clippy = proc::cargo::command();
+    clippy.current_dir(crate_dir()).args([
+        "clippy",
+        "--quiet",
+        "--workspace",
+        "--all-targets",
+        "--features",
+        "exercises/shipped",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    let finished = proc::run(clippy, TOOL_LIMIT)?;
+    if finished.success() {
+        println!("ok: clippy finds nothing in the exercises as shipped");
+        return Ok(Vec::new());
+    }
+    Ok(vec![format!(
+        "clippy finds problems in the exercises as shipped ({}):\n{}",
+        finished.exit,
+        learner_paths(&finished.stderr)
+    )])
+}
+
+/// Programs a learner might write: each is reported by name, with the
+/// reason, names its trap and no other, and never crashes the checker.
+fn selftests(solved: &Built) -> io::Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for &(name, says, trap) in FAILING {
+        let Outcome::Fail(report) = solved.selftest(name, SELFTEST_EXPECTED)? else {
+            problems.push(format!("{name} passed, but it must fail"));
+            continue;
+        };
+        let wanted = says
+            .iter()
+            .map(|says| says.to_string())
+            .chain(where_it_stops(name));
+        if let Some(missing) = wanted.into_iter().find(|wanted| !report.contains(wanted)) {
+            problems.push(format!(
+                "{name}: the report does not say `{}`:\n{report}",
+                missing.escape_debug()
+            ));
+        } else if named(&report) != Vec::from_iter(trap) {
+            problems.push(format!(
+                "{name}: the report names {:?}, not {trap:?}:\n{report}",
+                named(&report)
+            ));
+        } else {
+            println!("ok: {name} is reported: {}; it names {trap:?}", says[0]);
+        }
+    }
+    for &(name, guards) in PASSING {
+        let started = Instant::now();
+        match solved.selftest(name, SELFTEST_EXPECTED)? {
+            Outcome::Pass if started.elapsed() < SELFTEST_LIMIT => {
+                println!("ok: {name} passes: {guards}")
+            }
+            Outcome::Pass => problems.push(format!("{name} passed, but slowly: {guards}")),
+            Outcome::Fail(report) => {
+                problems.push(format!("{name} must pass: {guards}:\n{report}"))
+            }
+        }
+    }
+    Ok(problems)
+}
+
+/// What the report of self-test `name` must also say, by lines of
+/// `src/selftest.rs` found there, so that they follow the code: where its
+/// task dump finds a task waiting, or where it panicked.
+fn where_it_stops(name: &str) -> Option<String> {
+    let line_of = |code: &str| {
+        let source = include_str!("selftest.rs");
+        source
+            .lines()
+            .position(|line| line.contains(code))
+            .map_or(0, |index| index + 1)
+    };
+    match name {
+        "selftest_stuck_channel" => Some(format!(
+            "the task spawned at selftest.rs:{} waits at selftest.rs:{} in `mpsc::Receiver::recv`",
+            line_of("let kitchen = tokio::spawn"),
+            line_of("while let Some(order) = queue.recv()"),
+        )),
+        "selftest_task_todo" => Some(format!(
+            "exercises/src/selftest.rs:{}:",
+            line_of("todo!(\"print World\")")
+        )),
+        _ => None,
+    }
+}
+
+/// How many exercises [`independent`] breaks: more than cargo runs at once on
+/// most machines, so that a build that stopped at the first error would leave
+/// one of them without its own.
+const BROKEN: usize = 8;
+
+/// One exercise that does not compile stops no other: with the copies as
+/// shipped of the next [`BROKEN`] exercises broken and the first's changed,
+/// the first is built again and run, and each broken one shows its own error.
+fn independent(exercises: &[Exercise]) -> io::Result<Vec<String>> {
+    let chosen = &exercises[..exercises.len().min(BROKEN + 1)];
+    let mut copies = Vec::new();
+    for (index, exercise) in chosen.iter().enumerate() {
+        let copy = crate_dir().join(COPIES).join(&exercise.file);
+        let shipped = std::fs::read_to_string(&copy)?;
+        let change = match index {
+            0 => "\n// Built again.\n",
+            _ => "\nfn broken() -> u32 {\n    \"not a number\"\n}\n",
+        };
+        std::fs::write(&copy, format!("{shipped}{change}"))?;
+        copies.push((copy, shipped));
+    }
+    let built = build(Files::Shipped, &names(chosen));
+    for (copy, shipped) in copies {
+        std::fs::write(copy, shipped)?;
+    }
+    let built = built?;
+    let mut problems = Vec::new();
+    for (index, exercise) in chosen.iter().enumerate() {
+        let at = format!("--> exercises/{COPIES}/{}:", exercise.file);
+        let report = match built.outcome(exercise) {
+            Ok(Outcome::Fail(report)) => report,
+            outcome => format!("{:?}", outcome.map(|_| "it passed")),
+        };
+        let own_error = report.contains("error[E0308]: mismatched types") && report.contains(&at);
+        if (index == 0 && !built.compiled(&exercise.name)) || (index > 0 && !own_error) {
+            problems.push(format!(
+                "{} among broken exercises: {report}",
+                exercise.name
+            ));
+        }
+    }
+    if problems.is_empty() {
+        println!("ok: {BROKEN} exercises that do not compile stop no other from being checked");
+    }
+    Ok(problems)
+}
