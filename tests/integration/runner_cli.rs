@@ -304,7 +304,7 @@ fn a_timeline_is_drawn_after_the_output_and_written_in_its_text_form() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(stdout(&output), golden, "--timeline-file changes no output");
     let written = std::fs::read_to_string(&file).expect("the timeline was written");
-    let timeline = runner::timeline::Timeline::parse(&written).expect("it parses");
+    let timeline = xtask::protocol::timeline::Timeline::parse(&written).expect("it parses");
     assert_eq!(timeline.example, "basics/spawn_tasks");
     assert!(timeline.spawned_rows() >= 2, "{written}");
     assert_eq!(timeline.to_text(), written, "the text form round-trips");

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use runner::protocol::{
+use protocol::{
     Clock, EXIT_FAILED, EXIT_PANICKED, EXIT_TIMED_OUT, Flavor, Invocation, Kind, Listed, Named,
 };
 
@@ -345,7 +345,7 @@ pub fn check(case: Case, target: &Target, timeout: Duration, golden_root: &Path)
     // The runner stops itself at the timeout, printing where each task of a
     // hung example waits; it is killed only if that does not come in time
     // (or, for a timeout longer than the runner takes, instead).
-    if timeout <= runner::protocol::MAX_SECONDS {
+    if timeout <= protocol::MAX_SECONDS {
         invocation.timeout = Some(timeout);
     }
     let dump = dump_run(&case, target, golden_root, &mut invocation);

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use flags::{Args, Chosen, Command, Flag, Positional};
-use runner::protocol::{BASE_URL, Clock, EXIT_FAILED, EXIT_OK, Flavor, Named, parse_base_url};
+use protocol::{BASE_URL, Clock, EXIT_FAILED, EXIT_OK, Flavor, Named, parse_base_url};
 
 use crate::limits;
 

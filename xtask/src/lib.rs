@@ -34,7 +34,7 @@
 //! Every child process starts through the `proc` crate, in a process group
 //! of its own that is killed on timeout and on Ctrl-C.
 //!
-//! What a section binary accepts and answers is `runner::protocol`, shared
+//! What a section binary accepts and answers is the `protocol` crate, shared
 //! with the runner itself.
 
 pub mod bench;
@@ -76,4 +76,4 @@ impl std::fmt::Display for Usage {
 
 impl std::error::Error for Usage {}
 
-pub use runner::protocol;
+pub use protocol;

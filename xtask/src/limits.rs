@@ -33,6 +33,6 @@ pub const SWEEP: Duration = Duration::from_secs(300);
 pub const STALL: Duration = Duration::from_secs(30);
 
 /// The longest `--timeout` accepted: the runner's own limit
-/// ([`MAX_SECONDS`](runner::protocol::MAX_SECONDS), a day), so that every
+/// ([`MAX_SECONDS`](protocol::MAX_SECONDS), a day), so that every
 /// timeout xtask takes is one the runner can honour with a dump.
-pub const MAX_TIMEOUT: Duration = runner::protocol::MAX_SECONDS;
+pub const MAX_TIMEOUT: Duration = protocol::MAX_SECONDS;

@@ -9,7 +9,7 @@
 use std::fs;
 use std::path::Path;
 
-use runner::protocol::Clock;
+use protocol::Clock;
 
 use crate::check::{self, Target};
 use crate::select::Selection;
@@ -200,7 +200,7 @@ mod tests {
     #[test]
     fn the_template_has_a_header_and_a_run() {
         let source = TEMPLATE.replace("{name}", "demo");
-        let header = runner::protocol::Header::parse(&source);
+        let header = protocol::Header::parse(&source);
         assert!(
             header.summary.starts_with("One sentence"),
             "{}",

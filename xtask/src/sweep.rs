@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use proc::{Exit, Finished};
-use runner::protocol::{Invocation, SweepSummary};
+use protocol::{Invocation, SweepSummary};
 
 use crate::Error;
 use crate::parallel::parallel;

@@ -21,7 +21,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use proc::{Exit, Finished};
-use runner::protocol::{Kind, Listed};
+use protocol::{Kind, Listed};
 
 use crate::Error;
 use crate::golden::{self, Golden, OnTheRealClock};

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use runner::protocol::Invocation;
+use protocol::Invocation;
 
 use super::{Case, Target, TimelineRun, Verdict};
 use crate::golden::{self, Golden};
@@ -38,7 +38,7 @@ pub(super) fn dump_run(
         return Some((run, Err(())));
     };
     let (Some(at), Ok(file)) = (
-        runner::dump::instant(&expected),
+        protocol::dump::instant(&expected),
         tempfile::NamedTempFile::new(),
     ) else {
         return Some((run, Err(())));
@@ -58,13 +58,13 @@ pub(super) fn compare_dump(dump: &TimelineRun) -> Verdict {
         }
         Golden::Unreadable(why) => return Verdict::DumpUnreadable { why },
     };
-    if runner::dump::instant(&expected).is_none() {
+    if protocol::dump::instant(&expected).is_none() {
         return Verdict::DumpUnreadable {
             why: format!(
                 "the first line of {} does not say when to take the dump: it must read \
                  `{}`",
                 dump.golden_name,
-                runner::dump::header("<section>/<example>", Duration::from_millis(1500))
+                protocol::dump::header("<section>/<example>", Duration::from_millis(1500))
             ),
         };
     }

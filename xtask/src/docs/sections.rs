@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use runner::protocol::{Clock, Header, Invocation, Kind};
-use runner::timeline::{RowKind, Timeline};
+use protocol::{Clock, Header, Invocation, Kind};
+use protocol::timeline::{RowKind, Timeline};
 
 use super::read;
 use crate::Error;
@@ -39,7 +39,7 @@ pub(super) struct ExampleDoc {
     /// When its `.dump` golden file dumps its tasks, if it has one.
     pub(super) dump_at: Option<std::time::Duration>,
     /// Where each task waited then, by its row on the timeline.
-    pub(super) dump_waits: Option<runner::timeline::Waits>,
+    pub(super) dump_waits: Option<protocol::timeline::Waits>,
 }
 
 /// The timeline an example page draws, and where it came from.
@@ -113,7 +113,7 @@ fn example_doc(
     workspace: &Workspace,
     table: &export::needs::DependencyTable,
     section: &crate::workspace::Section,
-    listed: runner::protocol::Listed,
+    listed: protocol::Listed,
 ) -> Result<ExampleDoc, Error> {
     let source = read(Path::new(&listed.source))?;
     let header = Header::parse(&source);
@@ -126,11 +126,11 @@ fn example_doc(
         false => (None, None),
         true => {
             let text = read(&dump)?;
-            let at = runner::dump::instant(&text)
+            let at = protocol::dump::instant(&text)
                 .ok_or_else(|| format!("{}: its first line does not say when", dump.display()))?;
-            let waits = runner::timeline::Waits {
+            let waits = protocol::timeline::Waits {
                 at: u64::try_from(at.as_micros()).unwrap_or(u64::MAX),
-                rows: runner::dump::entries(&text),
+                rows: protocol::dump::entries(&text),
             };
             (Some(at), Some(waits))
         }
@@ -192,7 +192,7 @@ const JOINS_IN_ONE_TASK: [&str; 6] = [
 fn page_timeline(
     workspace: &Workspace,
     section: &crate::workspace::Section,
-    listed: &runner::protocol::Listed,
+    listed: &protocol::Listed,
     source: &str,
 ) -> Result<Option<PageTimeline>, Error> {
     let id = format!("{}/{}", section.name, listed.name);

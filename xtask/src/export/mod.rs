@@ -41,7 +41,7 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use runner::protocol::{Header, Kind, Listed};
+use protocol::{Header, Kind, Listed};
 
 use crate::Error;
 use crate::Usage;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use flags::{Flag, Positional};
 
 use crate::Example;
-use crate::protocol::{
+use protocol::{
     Clock, EXIT_FAILED, EXIT_OK, EXIT_PANICKED, EXIT_TIMED_OUT, EXIT_USAGE, Flavor, Kind, LIST_TSV,
     Named,
 };
@@ -19,7 +19,7 @@ use crate::protocol::{
 pub enum ListFormat {
     /// `name  summary`, aligned, for people.
     Text,
-    /// [`crate::protocol::Listed`] lines, for tools.
+    /// [`protocol::Listed`] lines, for tools.
     Tsv,
 }
 
@@ -88,9 +88,9 @@ pub enum UsageError {
     /// number of seconds.
     Flags(flags::Error),
     /// A value that is not one of the option's names.
-    InvalidValue(crate::protocol::InvalidValue),
+    InvalidValue(protocol::InvalidValue),
     InvalidListFormat(String),
-    InvalidBaseUrl(crate::protocol::InvalidBaseUrl),
+    InvalidBaseUrl(protocol::InvalidBaseUrl),
     BaseUrlOnVirtualClock,
     VirtualClockOnMultiThread,
     /// `--timeline` in a binary built without `--cfg tokio_unstable`.
@@ -180,8 +180,8 @@ impl From<flags::Error> for UsageError {
     }
 }
 
-impl From<crate::protocol::InvalidValue> for UsageError {
-    fn from(error: crate::protocol::InvalidValue) -> Self {
+impl From<protocol::InvalidValue> for UsageError {
+    fn from(error: protocol::InvalidValue) -> Self {
         UsageError::InvalidValue(error)
     }
 }
@@ -336,7 +336,7 @@ pub fn parse_args(
         .unwrap_or_default();
     let base_url = args
         .value(&BASE_URL_FLAG)?
-        .map(|url| crate::protocol::parse_base_url(&url).map_err(UsageError::InvalidBaseUrl))
+        .map(|url| protocol::parse_base_url(&url).map_err(UsageError::InvalidBaseUrl))
         .transpose()?;
     let timeline = TimelineRequest {
         chart: args.switch(&TIMELINE),
@@ -345,7 +345,7 @@ pub fn parse_args(
     let seconds = |flag: &Flag| -> Result<Option<Duration>, UsageError> {
         args.value(flag)?
             .map(|value| {
-                crate::protocol::parse_seconds(&format!("--{}", flag.long), &value)
+                protocol::parse_seconds(&format!("--{}", flag.long), &value)
                     .map_err(|message| UsageError::Flags(args.mistake(message)))
             })
             .transpose()
@@ -453,7 +453,7 @@ Examples:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::InvalidValue;
+    use protocol::InvalidValue;
 
     fn noop() -> crate::ExampleFuture {
         Box::pin(async { Ok(()) })
@@ -593,7 +593,7 @@ mod tests {
             assert_eq!(
                 error,
                 Some(UsageError::InvalidBaseUrl(
-                    crate::protocol::parse_base_url(bad).unwrap_err()
+                    protocol::parse_base_url(bad).unwrap_err()
                 ))
             );
         }

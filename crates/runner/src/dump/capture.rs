@@ -82,7 +82,7 @@ pub async fn snapshot<F: Future + ?Sized>(
             snapshot.incomplete = Some(format!(
                 "The other tasks could not be dumped: the runtime's workers did not all \
                  answer within {}.",
-                super::seconds(patience)
+                protocol::dump::seconds(patience)
             ));
         }
         Err(()) => {

@@ -43,10 +43,8 @@
 //! were spawned by the same line are one entry.
 
 use std::path::Path;
-use std::time::Duration;
 
 #[cfg(all(
-    feature = "runtime",
     tokio_unstable,
     target_os = "linux",
     any(
@@ -60,14 +58,13 @@ pub mod capture;
 mod code;
 mod tree;
 
-pub use tree::{TaskDump, Who, entries, render};
+pub use tree::{TaskDump, Who, render};
 
 /// Whether this binary can take task dumps: Tokio's `Handle::dump` exists
 /// only under `--cfg tokio_unstable`, with its `taskdump` feature (which the
 /// runner turns on where Tokio supports it), on Linux x86, x86_64, aarch64
 /// and s390x.
 pub const AVAILABLE: bool = cfg!(all(
-    feature = "runtime",
     tokio_unstable,
     target_os = "linux",
     any(
@@ -82,9 +79,6 @@ pub const AVAILABLE: bool = cfg!(all(
 pub const UNAVAILABLE: &str = "task dumps need Tokio's `Handle::dump`, which exists only \
     under `--cfg tokio_unstable` (the workspace sets it in .cargo/config.toml; a RUSTFLAGS \
     of your own replaces that) and only on Linux x86, x86_64, aarch64 and s390x";
-
-/// The first words of a dump's text form.
-pub const MAGIC: &str = "dump of";
 
 /// The most entries a dump shows; a program with thousands of tasks gets
 /// the first ones and a count of the rest.
@@ -449,37 +443,6 @@ fn snake_case(camel: &str) -> String {
         }
     }
     snake
-}
-
-/// `1.0s`, `0.25s`: seconds with at least one decimal, as many as needed.
-pub fn seconds(duration: Duration) -> String {
-    let millis = duration.as_millis();
-    let (whole, fraction) = (millis / 1000, millis % 1000);
-    let mut fraction = format!("{fraction:03}");
-    while fraction.len() > 1 && fraction.ends_with('0') {
-        fraction.pop();
-    }
-    format!("{whole}.{fraction}s")
-}
-
-/// The first line of a dump's text form: `dump of <example> at <time>:
-/// where each task waits`.
-pub fn header(example: &str, at: Duration) -> String {
-    format!(
-        "{MAGIC} {example} at {}: where each task waits",
-        seconds(at)
-    )
-}
-
-/// The instant a dump's text form was taken at, from its first line; a
-/// golden dump file says when to take the dump it pins.
-pub fn instant(text: &str) -> Option<Duration> {
-    let first = text.lines().next()?;
-    let rest = first.strip_prefix(MAGIC)?;
-    let (_, at) = rest.rsplit_once(" at ")?;
-    let (time, _) = at.split_once("s:")?;
-    let seconds: f64 = time.parse().ok()?;
-    Duration::try_from_secs_f64(seconds).ok()
 }
 
 #[cfg(test)]

@@ -307,27 +307,6 @@ fn tasks_that_wait_alike_are_one_entry_and_many_are_cut_short() {
         .collect();
     let text = render(&many, None, &[]);
     assert!(text.ends_with("\n... and 6 more tasks\n"), "{text}");
-    assert_eq!(tree::numbers_label(&[3, 5]), "#3 and #5 (2 tasks)");
-    assert_eq!(
-        tree::numbers_label(&[1, 3, 5, 7, 9]),
-        "#1, #3, #5, ... (5 tasks)"
-    );
-}
-
-#[test]
-fn the_header_says_when_and_round_trips() {
-    let header = header("pitfalls/deadlock", Duration::from_millis(1500));
-    assert_eq!(
-        header,
-        "dump of pitfalls/deadlock at 1.5s: where each task waits"
-    );
-    assert_eq!(instant(&header), Some(Duration::from_millis(1500)));
-    assert_eq!(
-        instant("dump of x at 0.25s: where"),
-        Some(Duration::from_millis(250))
-    );
-    assert_eq!(seconds(Duration::from_secs(2)), "2.0s");
-    assert_eq!(instant("timeline 1"), None);
 }
 
 /// A file with a handle awaited, a set spawned into, and two locks taken
@@ -470,37 +449,4 @@ fn no_handle_named_no_guard_held_nothing_claimed() {
     assert_eq!(code.taking(4).as_deref(), Some("to.balance.lock()"));
     assert_eq!(code.scope("async block in run", 17), None);
     assert_eq!(code.scope("run", 17), Some(14));
-}
-
-#[test]
-fn a_dump_read_back_gives_each_task_its_entry() {
-    let text = "dump of x/y at 1.0s: where each task waits
-
-main run()
-  run at y.rs:9
-    waits in JoinHandle
-
-  #1, #2 and #3 (3 tasks) line 4: tokio::spawn(a())
-    a at y.rs:2
-      waits in sleep
-
-    #4 to #7 (4 tasks) line 3: tokio::spawn(b())
-      waits in sleep
-
-  #8, #9, #10, ... (5 tasks) line 5: tokio::spawn(c())
-    waits in sleep
-
-Maybe a deadlock: #1 and #2 each hold a lock and wait for a lock.
-  #1 holds m.lock() from line 2, waits for n.lock() at line 3
-";
-    let entries = entries(text);
-    assert_eq!(
-        entries[0],
-        (0, "run at y.rs:9; waits in JoinHandle".to_owned())
-    );
-    assert_eq!(entries[1], (1, "a at y.rs:2; waits in sleep".to_owned()));
-    assert_eq!(entries[3].0, 3);
-    assert_eq!(entries[4], (4, "waits in sleep".to_owned()));
-    let numbers: Vec<usize> = entries.iter().map(|(number, _)| *number).collect();
-    assert_eq!(numbers, [0, 1, 2, 3, 4, 5, 6, 7]);
 }

@@ -191,7 +191,7 @@ impl Writer<'_> {
                         _ => None,
                     })
                     .collect();
-                format!("{} {}", numbers_label(&numbers), task.place)
+                format!("{} {}", protocol::dump::numbers_label(&numbers), task.place)
             }
         };
         let _ = writeln!(self.text, "\n{pad}{label}");
@@ -239,21 +239,6 @@ impl Writer<'_> {
         }
         let children = self.children(first);
         self.siblings(&children, depth + 1);
-    }
-}
-
-/// `#3, #4 and #5 (3 tasks)`, or `#3 to #100 (98 tasks)` when they run on.
-pub(super) fn numbers_label(numbers: &[usize]) -> String {
-    let count = numbers.len();
-    let consecutive = numbers.windows(2).all(|pair| pair[1] == pair[0] + 1);
-    let listed: Vec<String> = numbers.iter().map(|n| format!("#{n}")).collect();
-    if consecutive && count > 3 {
-        format!("{} to {} ({count} tasks)", listed[0], listed[count - 1])
-    } else if count > 4 {
-        format!("{}, ... ({count} tasks)", listed[..3].join(", "))
-    } else {
-        let (last, rest) = listed.split_last().expect("two numbers or more");
-        format!("{} and {last} ({count} tasks)", rest.join(", "))
     }
 }
 
@@ -498,75 +483,4 @@ fn lock_note(tasks: &[TaskDump], facts: &[Facts], code: Option<&Code<'_>>) -> Op
          can be a different lock in each task. Read how each task was given its locks; tasks \
          that take locks in one order, everywhere, can't end up like this."
     ))
-}
-
-/// Each task's entry in a dump's text form, by its number on the timeline
-/// (0 for main): the entry's lines below its label, joined by `; `, such
-/// as `transfer at deadlock.rs:63; waits in Mutex::lock`. Tasks an entry
-/// lists only as `#1, #3, #5, ...` are left out.
-pub fn entries(text: &str) -> Vec<(usize, String)> {
-    let mut entries: Vec<(Vec<usize>, Vec<&str>)> = Vec::new();
-    let mut after_blank = false;
-    let mut in_entry = false;
-    for line in text.lines().skip(1) {
-        let trimmed = line.trim();
-        if trimmed.is_empty() {
-            after_blank = true;
-            in_entry = false;
-            continue;
-        }
-        if after_blank {
-            after_blank = false;
-            in_entry = false;
-            let numbers = if trimmed.starts_with("main ") {
-                Some(vec![0])
-            } else if trimmed.starts_with('#') {
-                label_numbers(trimmed)
-            } else {
-                None
-            };
-            if let Some(numbers) = numbers {
-                entries.push((numbers, Vec::new()));
-                in_entry = true;
-            }
-            continue;
-        }
-        if in_entry && let Some((_, lines)) = entries.last_mut() {
-            lines.push(trimmed);
-        }
-    }
-    entries
-        .into_iter()
-        .flat_map(|(numbers, lines)| {
-            let shown = lines.join("; ");
-            numbers
-                .into_iter()
-                .map(move |number| (number, shown.clone()))
-        })
-        .collect()
-}
-
-/// The numbers a label names: `#4`, `#1, #2 and #3 (3 tasks)`, `#3 to #9
-/// (7 tasks)`; `None` for `#1, #3, #5, ... (5 tasks)`, which names only
-/// some.
-fn label_numbers(label: &str) -> Option<Vec<usize>> {
-    let number = |word: &str| -> Option<usize> {
-        word.trim_end_matches(',').strip_prefix('#')?.parse().ok()
-    };
-    let words: Vec<&str> = label.split(' ').collect();
-    if let [first, "to", last, ..] = words[..] {
-        return Some((number(first)?..=number(last)?).collect());
-    }
-    let mut numbers = Vec::new();
-    for word in words {
-        match word {
-            "and" => {}
-            "..." | "...," => return None,
-            _ => match number(word) {
-                Some(n) => numbers.push(n),
-                None => break,
-            },
-        }
-    }
-    (!numbers.is_empty()).then_some(numbers)
 }

@@ -10,10 +10,10 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use crate::cli::{self, Command, DumpRequest, ListFormat, TimelineRequest};
-use crate::protocol::{
+use protocol::{
     Clock, EXIT_FAILED, EXIT_PANICKED, EXIT_USAGE, Flavor, Header, Kind, Listed,
 };
-use crate::timeline::{self, Timeline};
+use protocol::timeline::{self, Timeline};
 
 #[cfg(tokio_unstable)]
 mod record;
@@ -340,7 +340,7 @@ impl<'a> Section<'a> {
             };
             let swept = sweep::sweep(&run);
             for failure in &swept.failures {
-                eprintln!("{}{failure}", crate::protocol::SweepSummary::PROBLEM);
+                eprintln!("{}{failure}", protocol::SweepSummary::PROBLEM);
             }
             eprintln!("{}", swept.summary.to_line());
             failed |= swept.summary.failures > 0;

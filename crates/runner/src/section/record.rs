@@ -37,8 +37,8 @@ use tokio::runtime::{Builder, Handle, Runtime, TaskMeta};
 use tokio::task::Id;
 use tokio::time::Instant;
 
-use crate::protocol::Clock;
-use crate::timeline::{self, EndKind, Ended, Micros, Row, RowKind, Timeline};
+use protocol::Clock;
+use protocol::timeline::{self, EndKind, Ended, Micros, Row, RowKind, Timeline};
 
 /// Whose poll this thread is in.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -41,7 +41,7 @@ use std::time::{Duration, Instant};
 
 use super::record::Recorder;
 use super::{Entry, Example, ExampleFuture, Run, runtime};
-use crate::protocol::{Clock, Flavor, SweepSummary};
+use protocol::{Clock, Flavor, SweepSummary};
 
 /// How many turns the tasks of a cancelled example get to stop, with the
 /// clock standing still: enough for a task told to stop to say goodbye over
@@ -557,7 +557,7 @@ impl Watchdog {
                         .to_line()
                     );
                     let _ = std::io::stderr().write_all(report.as_bytes());
-                    std::process::exit(i32::from(crate::protocol::EXIT_FAILED));
+                    std::process::exit(i32::from(protocol::EXIT_FAILED));
                 }
             }
         });

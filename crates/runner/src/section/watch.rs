@@ -18,7 +18,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use crate::dump;
-use crate::protocol::EXIT_TIMED_OUT;
+use protocol::EXIT_TIMED_OUT;
 
 /// How long the watchdog waits for the runtime's thread to answer with a
 /// dump: the tasks' dump gets [`DUMP_PATIENCE`], reading the debug info a
@@ -75,7 +75,7 @@ impl Watchdog {
 
     fn watch(&self, answers: &mpsc::Receiver<String>) -> ! {
         std::thread::sleep(self.timeout);
-        let after = dump::seconds(self.timeout);
+        let after = protocol::dump::seconds(self.timeout);
         let phase = self
             .phase
             .lock()
@@ -99,7 +99,7 @@ impl Watchdog {
                          thread did not answer within {} to show where its tasks wait: \
                          something blocks that thread (a blocking call, or a loop that never \
                          reaches an `.await`)",
-                        dump::seconds(ANSWER_PATIENCE)
+                        protocol::dump::seconds(ANSWER_PATIENCE)
                     ),
                 }
             }
@@ -289,7 +289,7 @@ mod dumping {
                     if let Some(instant) = dumps.at.filter(|_| at.is_some()) {
                         eprintln!(
                             "note: {example} finished before {}, so there was no dump",
-                            dump::seconds(instant)
+                            protocol::dump::seconds(instant)
                         );
                     }
                     return output;
@@ -302,7 +302,7 @@ mod dumping {
             match reason {
                 Reason::At => {
                     let at = dumps.at.unwrap_or_default();
-                    emit(dumps, &format!("{}\n{text}", dump::header(example, at)));
+                    emit(dumps, &format!("{}\n{text}", protocol::dump::header(example, at)));
                 }
                 Reason::Timeout => {
                     if let Some(watchdog) = &dumps.watchdog {

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::{EndKind, Micros, Row, RowKind, Seconds, Timeline};
-use crate::protocol::Named;
+use crate::Named;
 
 /// Rows drawn at most; the text form has them all.
 pub const MAX_ROWS: usize = 40;

@@ -34,7 +34,7 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::protocol::{Clock, Named};
+use crate::{Clock, Named};
 
 mod draw;
 

@@ -1,10 +1,9 @@
-//! The contract between a section binary and the tools that drive it.
-//!
-//! `cargo xtask`, the tests and the section binaries all import this module,
-//! so the names of the clocks and runtimes, the exit codes, the machine
-//! listing and the command a person types to re-run an example are written
-//! once. It depends on nothing, not even Tokio, so xtask can use it without
-//! building a runtime (`runner` with `default-features = false`).
+//! The contract between a section binary and the tools that drive it (xtask,
+//! the tests): its flags' values, exit codes, `--list=tsv`, the sweep's
+//! summary line, and the text forms of timelines and dumps.
+
+pub mod dump;
+pub mod timeline;
 
 use std::fmt;
 
