@@ -4,9 +4,9 @@
 pub mod dump;
 
 mod cli;
+mod record;
 mod section;
+mod sweep;
+mod watch;
 
-pub use cli::{
-    Command, DumpRequest, ListFormat, TIMELINE_AVAILABLE, TimelineRequest, UsageError, parse_args,
-};
-pub use section::*;
+pub use section::{Example, ExampleFuture, ExampleOutput, Section};

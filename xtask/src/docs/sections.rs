@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use protocol::{Clock, Header, Invocation, Kind};
 use protocol::timeline::{RowKind, Timeline};
+use protocol::{Clock, Header, Invocation, Kind};
 
 use super::read;
 use crate::Error;

@@ -1,4 +1,6 @@
-//! A section: its examples, and running them as its command line asks.
+//! A section's examples, and running each on a fresh runtime as its
+//! command line asks: the header line, the clock, the local HTTP server,
+//! and an error, a panic or a task left running reported by name.
 
 use std::error::Error;
 use std::future::Future;
@@ -9,19 +11,12 @@ use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
-use crate::cli::{self, Command, DumpRequest, ListFormat, TimelineRequest};
-use protocol::{
-    Clock, EXIT_FAILED, EXIT_PANICKED, EXIT_USAGE, Flavor, Header, Kind, Listed,
-};
 use protocol::timeline::{self, Timeline};
+use protocol::{Clock, EXIT_FAILED, EXIT_PANICKED, EXIT_USAGE, Flavor, Header, Kind, Listed};
 
-#[cfg(tokio_unstable)]
-mod record;
-#[cfg(tokio_unstable)]
-mod sweep;
-mod watch;
-
-use watch::Watchdog;
+use crate::cli::{self, Command, DumpRequest, ListFormat, TimelineRequest};
+use crate::record::{self, Recorder};
+use crate::watch::{self, Watchdog};
 
 /// What an example's `run()` returns, once the runner has boxed it.
 pub type ExampleFuture = Pin<Box<dyn Future<Output = Result<(), Box<dyn Error>>>>>;
@@ -45,7 +40,7 @@ impl<E: Into<Box<dyn Error>>> ExampleOutput for Result<(), E> {
 
 /// How the runner calls an example's `run`.
 #[derive(Clone, Copy)]
-enum Entry {
+pub(crate) enum Entry {
     Plain(fn() -> ExampleFuture),
     WithBaseUrl(fn(String) -> ExampleFuture),
     Sync(fn() -> Result<(), Box<dyn Error>>),
@@ -56,13 +51,13 @@ enum Entry {
 pub struct Example {
     name: &'static str,
     /// The file's path, as the compiler saw it.
-    path: &'static str,
-    source: &'static str,
-    entry: Entry,
+    pub(crate) path: &'static str,
+    pub(crate) source: &'static str,
+    pub(crate) entry: Entry,
     /// How many tasks it leaves running on purpose when `run()` returns.
     detached: u16,
     /// Whether tasks it spawned run on, on purpose, when `run()` is dropped.
-    detaches_when_cancelled: bool,
+    pub(crate) detaches_when_cancelled: bool,
 }
 
 impl Example {
@@ -305,58 +300,12 @@ impl<'a> Section<'a> {
                     dumps: &dumps,
                 },
             ),
-            Ok(Command::Sweep(examples)) => self.sweep(&examples),
+            Ok(Command::Sweep(examples)) => crate::sweep::sweep_all(self.name, &examples),
             Err(error) => {
                 eprintln!("error: {error}");
                 ExitCode::from(EXIT_USAGE)
             }
         }
-    }
-
-    /// `--cancel-sweep`: the report of each example on stderr, the
-    /// examples' own output discarded.
-    #[cfg(tokio_unstable)]
-    fn sweep(&self, examples: &[Example]) -> ExitCode {
-        let _ = std::io::stdout().flush();
-        if let Err(error) = std::fs::File::options()
-            .write(true)
-            .open("/dev/null")
-            .and_then(|null| Ok(rustix::stdio::dup2_stdout(null)?))
-        {
-            eprintln!("error: cannot send the examples' output to /dev/null: {error}");
-            return ExitCode::from(EXIT_FAILED);
-        }
-        let mut failed = false;
-        for example in examples {
-            let run = Run {
-                name: format!("{}/{}", self.name, example.name),
-                example,
-                clock: Clock::Virtual,
-                flavor: Flavor::CurrentThread,
-                base_url: None,
-                dump_at: None,
-                dump_file: None,
-                watchdog: None,
-            };
-            let swept = sweep::sweep(&run);
-            for failure in &swept.failures {
-                eprintln!("{}{failure}", protocol::SweepSummary::PROBLEM);
-            }
-            eprintln!("{}", swept.summary.to_line());
-            failed |= swept.summary.failures > 0;
-        }
-        if failed {
-            ExitCode::from(EXIT_FAILED)
-        } else {
-            ExitCode::SUCCESS
-        }
-    }
-
-    /// Unreachable: the command line refuses `--cancel-sweep` without the
-    /// task hooks.
-    #[cfg(not(tokio_unstable))]
-    fn sweep(&self, _examples: &[Example]) -> ExitCode {
-        ExitCode::from(EXIT_USAGE)
     }
 
     fn run_examples(&self, examples: &[Example], options: &Options<'_>) -> ExitCode {
@@ -471,67 +420,72 @@ struct Options<'a> {
 }
 
 /// One example to run, and how.
-struct Run<'a> {
+pub(crate) struct Run<'a> {
     /// `section/example`.
-    name: String,
-    example: &'a Example,
+    pub(crate) name: String,
+    pub(crate) example: &'a Example,
     clock: Clock,
     flavor: Flavor,
     base_url: Option<&'a str>,
-    /// `--dump-at`, and `--dump-file` if given.
-    #[cfg_attr(not(tokio_unstable), allow(dead_code))]
     dump_at: Option<std::time::Duration>,
-    #[cfg_attr(not(tokio_unstable), allow(dead_code))]
     dump_file: Option<&'a Mutex<std::fs::File>>,
-    /// `--timeout`'s watchdog.
     watchdog: Option<&'a Arc<Watchdog>>,
 }
 
 /// What one run of an example came to.
 struct Ran {
     outcome: Outcome,
-    /// Where each task of the example's that was still alive after `run()`
-    /// returned was spawned; `None` where that can't be known (the task hooks
-    /// are missing, the example owns its runtime, or `run()` panicked).
+    /// Where each task of the example's still alive after `run()` returned
+    /// was spawned; `None` where that can't be known (no task hooks, the
+    /// example owns its runtime, or `run()` panicked).
     left_running: Option<Vec<String>>,
-    /// What its tasks did, where the task hooks exist.
     timeline: Option<Timeline>,
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
+    /// On the paused clock and the current-thread runtime, unwatched.
+    pub(crate) fn new(section: &str, example: &'a Example) -> Self {
+        Run {
+            name: format!("{section}/{}", example.name),
+            example,
+            clock: Clock::Virtual,
+            flavor: Flavor::CurrentThread,
+            base_url: None,
+            dump_at: None,
+            dump_file: None,
+            watchdog: None,
+        }
+    }
+
     /// Runs the example on a runtime of its own, so every example starts
-    /// with an empty runtime and, on the virtual clock, at virtual time zero.
-    /// The task hooks record its timeline and notice any task still running
-    /// after `run()` returned. Dropping the runtime afterwards cancels such
-    /// a task, and the local server. A `sync` example brings its own runtime.
-    #[cfg(tokio_unstable)]
+    /// with an empty runtime and, on the virtual clock, at time zero.
+    /// Dropping the runtime afterwards cancels a task left running, and the
+    /// local server. A `sync` example brings its own runtime.
     fn execute(&self) -> Ran {
         let sync = matches!(self.example.entry, Entry::Sync(_));
         if let Some(watchdog) = self.watchdog {
-            watchdog.running(&self.name, watch::dumpable(sync));
-        }
-        if sync && self.dump_at.is_some() {
-            eprintln!(
-                "note: {} builds a runtime of its own, whose tasks the runner can't dump",
-                self.name
-            );
+            watchdog.running(&self.name, sync);
         }
         if let Entry::Sync(run) = self.example.entry {
-            let mut timeline = Timeline {
+            if self.dump_at.is_some() {
+                eprintln!(
+                    "note: {} builds a runtime of its own, whose tasks the runner can't dump",
+                    self.name
+                );
+            }
+            let timeline = Timeline {
                 example: self.name.clone(),
                 clock: self.clock,
+                notes: vec!["it builds a runtime of its own, which the runner can't watch".into()],
                 ..Timeline::default()
             };
-            timeline
-                .notes
-                .push("it builds a runtime of its own, which the runner can't watch".to_owned());
             return Ran {
                 outcome: outcome(panic::catch_unwind(run)),
                 left_running: None,
                 timeline: Some(timeline),
             };
         }
-        let recorder = record::Recorder::new(self.example.path, self.example.source);
+        let recorder = Recorder::new(self.example.path, self.example.source);
         let runtime = match runtime(self.clock, self.flavor, |builder| recorder.install(builder)) {
             Ok(runtime) => runtime,
             Err(error) => {
@@ -551,24 +505,17 @@ impl Run<'_> {
             path: self.example.path,
             module: self.example.name,
         };
+        let run = recorder.main(async { self.start(&recorder).await?.await });
         let result = block_on(
             &runtime,
-            watch::watched(
-                recorder.main(async { self.start(&recorder).await?.await }),
-                &dumps,
-                &recorder,
-                &self.name,
-                source,
-            ),
+            watch::watched(run, &dumps, &recorder, &self.name, source),
         );
         if let Some(watchdog) = self.watchdog {
             watchdog.stopping(&self.name);
         }
         let outcome = outcome(result);
-        let left_running = match outcome {
-            Outcome::Panicked => None,
-            _ => Some(recorder.settle(&runtime, self.clock)),
-        };
+        let left_running = (record::HOOKS && !matches!(outcome, Outcome::Panicked))
+            .then(|| recorder.settle(&runtime, self.clock));
         drop(runtime);
         Ran {
             outcome,
@@ -577,58 +524,14 @@ impl Run<'_> {
         }
     }
 
-    /// Without the task hooks: the same run, unwatched. The command line
-    /// refuses `--timeline` in such a build.
-    #[cfg(not(tokio_unstable))]
-    fn execute(&self) -> Ran {
-        if let Some(watchdog) = self.watchdog {
-            let sync = matches!(self.example.entry, Entry::Sync(_));
-            watchdog.running(&self.name, watch::dumpable(sync));
-        }
-        let result = match self.example.entry {
-            Entry::Sync(run) => panic::catch_unwind(run),
-            Entry::Plain(_) | Entry::WithBaseUrl(_) => {
-                match runtime(self.clock, self.flavor, |_| {}) {
-                    Ok(runtime) => block_on(&runtime, async { self.start().await?.await }),
-                    Err(error) => {
-                        return Ran {
-                            outcome: Outcome::NoRuntime(error),
-                            left_running: None,
-                            timeline: None,
-                        };
-                    }
-                }
-            }
-        };
-        if let Some(watchdog) = self.watchdog {
-            watchdog.stopping(&self.name);
-        }
-        Ran {
-            outcome: outcome(result),
-            left_running: None,
-            timeline: None,
-        }
-    }
-
     /// The example's `run()` future, once the local server it needs (if any)
-    /// is up. Starting the server is the runner's work, not the example's:
-    /// the recorder leaves its tasks out.
-    #[cfg(tokio_unstable)]
-    async fn start(&self, recorder: &record::Recorder) -> Result<ExampleFuture, Box<dyn Error>> {
+    /// is up: the runner's work, whose tasks the recorder leaves out.
+    pub(crate) async fn start(&self, recorder: &Recorder) -> Result<ExampleFuture, Box<dyn Error>> {
         match self.example.entry {
             Entry::Plain(run) => Ok(run()),
             Entry::WithBaseUrl(run) => {
                 Ok(run(recorder.scaffolding(server_url(self.base_url)).await?))
             }
-            Entry::Sync(_) => Err("a sync example has no future to run".into()),
-        }
-    }
-
-    #[cfg(not(tokio_unstable))]
-    async fn start(&self) -> Result<ExampleFuture, Box<dyn Error>> {
-        match self.example.entry {
-            Entry::Plain(run) => Ok(run()),
-            Entry::WithBaseUrl(run) => Ok(run(server_url(self.base_url).await?)),
             Entry::Sync(_) => Err("a sync example has no future to run".into()),
         }
     }
@@ -686,7 +589,7 @@ fn terminal_width() -> usize {
 
 /// A runtime of the given flavor on this clock. The paused clock needs the
 /// current-thread runtime; the command line refuses the other pairing.
-fn runtime(
+pub(crate) fn runtime(
     clock: Clock,
     flavor: Flavor,
     configure: impl FnOnce(&mut tokio::runtime::Builder),

@@ -1,30 +1,13 @@
-//! `--cancel-sweep`: cancel an example at every point where it can be
-//! cancelled, and check what each cancellation leaves behind.
-//!
-//! A future can be dropped wherever it is pending: a `select!` whose other
-//! branch won, a `timeout`, an aborted task, a runtime shutting down, a
-//! caller that gave up. The sweep runs an example on the paused clock again
-//! and again; the n-th time it drops the `run()` future right after its n-th
-//! poll returned `Pending`, inside the runtime, as `timeout` would. It stops
-//! at the first run that completes before its cut. After each cut:
-//!
-//! - nothing panicked that the full run does not panic at;
-//! - no task the example spawned is still there once every task has had
-//!   [`SETTLE_TURNS`] turns with the clock standing still: dropping `run()`
-//!   stopped it, or told it to stop and it did. A task whose `JoinHandle`
-//!   was dropped with `run()` runs on, detached, which is a failure unless
-//!   the example declares it ([`Example::detaches_when_cancelled`]);
-//! - every task the example spawned ends within [`DRAIN`] of virtual time;
-//! - no `spawn_blocking` job is still running [`BLOCKING_PATIENCE`] (real
-//!   time) after that, which is when the runtime is shut down;
-//! - no file descriptor, thread or temporary file is left that was not
-//!   there before the run, once the threads it started have had
-//!   [`BLOCKING_PATIENCE`] (real time) to end after the runtime's shutdown,
-//!   which does not wait for a plain thread. Temporary files are checked in
-//!   `std::env::temp_dir()`, exactly only when `TMPDIR` is private to the
-//!   sweep, as `cargo xtask cancel-sweep` makes it.
-//!
-//! The example's own output goes to `/dev/null`: the report is on stderr.
+//! `--cancel-sweep`: runs an example on the paused clock again and again,
+//! dropping `run()` after its 1st, 2nd, ... poll that returned `Pending`
+//! (inside the runtime, as a `timeout` drops it), until a run completes
+//! before its cut. After each cut, nothing may panic that the full run
+//! does not; every task must stop at once (unless the example declares
+//! [`Example::detaches_when_cancelled`]) and end within [`DRAIN`]; no
+//! `spawn_blocking` job, thread, file descriptor or temporary file may be
+//! left (temporary files are counted exactly only when `TMPDIR` is the
+//! sweep's own, as `cargo xtask cancel-sweep` makes it). The examples'
+//! output goes to `/dev/null`; the report is on stderr.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::error::Error;
@@ -34,14 +17,16 @@ use std::future::Future;
 use std::io::Write as _;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
+use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Once};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use super::record::Recorder;
-use super::{Entry, Example, ExampleFuture, Run, runtime};
-use protocol::{Clock, Flavor, SweepSummary};
+use protocol::{Clock, EXIT_FAILED, Flavor, SweepSummary};
+
+use crate::record::Recorder;
+use crate::section::{Entry, Example, ExampleFuture, Run, runtime};
 
 /// How many turns the tasks of a cancelled example get to stop, with the
 /// clock standing still: enough for a task told to stop to say goodbye over
@@ -75,6 +60,29 @@ const FULL_RUN_LIMIT: Duration = Duration::from_secs(3600);
 /// A runaway example is cut at most this many times.
 const MAX_CUTS: usize = 20_000;
 
+/// Sweeps each example, its report on stderr, its output discarded.
+pub(crate) fn sweep_all(section: &str, examples: &[Example]) -> ExitCode {
+    let _ = std::io::stdout().flush();
+    let null = std::fs::File::options().write(true).open("/dev/null");
+    if let Err(error) = null.and_then(|null| Ok(rustix::stdio::dup2_stdout(null)?)) {
+        eprintln!("error: cannot send the examples' output to /dev/null: {error}");
+        return ExitCode::from(EXIT_FAILED);
+    }
+    let mut failed = false;
+    for example in examples {
+        let swept = sweep(&Run::new(section, example));
+        for failure in &swept.failures {
+            eprintln!("{}{failure}", SweepSummary::PROBLEM);
+        }
+        eprintln!("{}", swept.summary.to_line());
+        failed |= swept.summary.failures > 0;
+    }
+    match failed {
+        true => ExitCode::from(EXIT_FAILED),
+        false => ExitCode::SUCCESS,
+    }
+}
+
 /// What the sweep of one example found.
 pub(crate) struct Sweep {
     pub(crate) summary: SweepSummary,
@@ -83,7 +91,7 @@ pub(crate) struct Sweep {
 }
 
 /// Sweeps one example. Its stdout must already point at `/dev/null`.
-pub(crate) fn sweep(run: &Run<'_>) -> Sweep {
+fn sweep(run: &Run<'_>) -> Sweep {
     install_panic_hook();
     let mut summary = SweepSummary {
         example: run.name.clone(),
@@ -303,7 +311,14 @@ fn after_the_cut(
     }
 }
 
-/// `spawn_blocking` jobs running or queued.
+/// `spawn_blocking` jobs running or queued. Without the metrics
+/// (`--cfg tokio_unstable`) the command line refuses the sweep.
+#[cfg(not(tokio_unstable))]
+fn busy_blocking_jobs(_: &tokio::runtime::Runtime) -> usize {
+    0
+}
+
+#[cfg(tokio_unstable)]
 fn busy_blocking_jobs(runtime: &tokio::runtime::Runtime) -> usize {
     let metrics = runtime.metrics();
     metrics
@@ -557,7 +572,7 @@ impl Watchdog {
                         .to_line()
                     );
                     let _ = std::io::stderr().write_all(report.as_bytes());
-                    std::process::exit(i32::from(protocol::EXIT_FAILED));
+                    std::process::exit(i32::from(EXIT_FAILED));
                 }
             }
         });

@@ -1,79 +1,21 @@
-//! Task dumps: where each task of an example waits, folded for a reader.
-//!
-//! A Tokio task dump (`Handle::dump`, see `capture.rs`) gives, for each
-//! task, one backtrace per Tokio leaf future its last poll reached: from the
-//! task's root down through the example's own `async fn`s, then through
-//! Tokio's (and `futures`', `core`'s) frames to the leaf that returned
-//! `Pending`. This module turns such backtraces into what a reader needs:
-//!
-//! - the example's own frames, outermost first, each as `function at
-//!   file:line`, the line being the `.await` it is stopped at;
-//! - below the innermost of them, one line naming what it waits in, folded
-//!   from all the library frames: `Mutex::lock`, `mpsc::Receiver::recv`,
-//!   `sleep`, `JoinHandle`, `timeout › sleep`.
-//!
-//! Frames above the outermost own frame (the runner's wrappers, Tokio's task
-//! harness) are dropped, and so are library frames between two own frames
-//! (the `join!` or `Timeout` that polls the inner one: the outer frame's line
-//! already points at that `.await`). Nothing printed depends on addresses or
-//! on Tokio's own line numbers, so a dump is stable across Tokio's patch
-//! versions and a golden file can pin it. None of this needs Tokio.
-//!
-//! # The text form
-//!
-//! ```text
-//! dump of pitfalls/deadlock at 1.0s: where each task waits
-//!
-//! main run()
-//!   run at deadlock.rs:61
-//!     waits in JoinHandle
-//!
-//!   #1 line 44: let handle = tokio::spawn(transfer(...))
-//!     awaited by main at deadlock.rs:61 in JoinHandle
-//!     transfer at deadlock.rs:25
-//!       waits in Mutex::lock
-//!     holds the lock it took at deadlock.rs:21: from.balance.lock()
-//! ```
-//!
-//! A task is labelled as its timeline row is, by the line that spawned it,
-//! and written under the task that spawned it, two spaces further in (see
-//! `tree.rs` for what "awaited by" and "holds" rest on). Several backtraces
-//! of one task (a `join!`, a `timeout`) share their common outer frames,
-//! each level indented two more spaces. Tasks that wait the same way and
-//! were spawned by the same line are one entry.
+//! `--dump-at`'s text: where each task of an example waits. Each backtrace
+//! of a Tokio task dump folds into the example's own frames, outermost
+//! first (`transfer at deadlock.rs:25`, the line being the `.await` it is
+//! stopped at), and one name for the library frames below them (`waits in
+//! Mutex::lock`). Nothing printed depends on addresses or Tokio's line
+//! numbers, so a golden file can pin a dump.
 
 use std::path::Path;
 
-#[cfg(all(
-    tokio_unstable,
-    target_os = "linux",
-    any(
-        target_arch = "aarch64",
-        target_arch = "x86",
-        target_arch = "x86_64",
-        target_arch = "s390x"
-    )
-))]
-pub mod capture;
+mod capture;
 mod code;
 mod tree;
 
+pub use capture::{Snapshot, Spawns, snapshot};
 pub use tree::{TaskDump, Who, render};
 
-/// Whether this binary can take task dumps: Tokio's `Handle::dump` exists
-/// only under `--cfg tokio_unstable`, with its `taskdump` feature (which the
-/// runner turns on where Tokio supports it), on Linux x86, x86_64, aarch64
-/// and s390x.
-pub const AVAILABLE: bool = cfg!(all(
-    tokio_unstable,
-    target_os = "linux",
-    any(
-        target_arch = "aarch64",
-        target_arch = "x86",
-        target_arch = "x86_64",
-        target_arch = "s390x"
-    )
-));
+/// Whether this build can take task dumps (`cfg(taskdump)`, see build.rs).
+pub const AVAILABLE: bool = cfg!(taskdump);
 
 /// Why [`AVAILABLE`] is false, in one sentence.
 pub const UNAVAILABLE: &str = "task dumps need Tokio's `Handle::dump`, which exists only \
