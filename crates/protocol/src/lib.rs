@@ -6,76 +6,64 @@ pub mod dump;
 pub mod timeline;
 
 use std::fmt;
+use std::time::Duration;
 
-/// Exit code when every example succeeded.
+/// Every example succeeded.
 pub const EXIT_OK: u8 = 0;
-/// Exit code when an example returned an error.
+/// An example returned an error.
 pub const EXIT_FAILED: u8 = 1;
-/// Exit code for bad command-line input, as most Unix tools use it.
+/// A usage mistake, as most Unix tools say it.
 pub const EXIT_USAGE: u8 = 2;
-/// Exit code when an example panicked: Rust's own exit code for a panic.
+/// An example panicked: Rust's own exit code for a panic.
 pub const EXIT_PANICKED: u8 = 101;
-/// Exit code when the run outlived `--timeout`, as GNU `timeout` uses it. The
-/// binary has printed, on stderr, where each task of the example waited.
+/// The run outlived `--timeout`, as GNU `timeout` says it; stderr says
+/// where each task of the example waited.
 pub const EXIT_TIMED_OUT: u8 = 124;
 
-/// `1.5` for one and a half seconds: how the options that take a time
-/// (`--timeout`, `--dump-at`) are written.
-pub fn seconds_arg(duration: std::time::Duration) -> String {
+/// The longest time `--timeout` and `--dump-at` take: a day is more than any
+/// example needs, and keeps every deadline far from `Instant`'s limits.
+pub const MAX_SECONDS: Duration = Duration::from_secs(86_400);
+
+/// `1.5` for one and a half seconds, as `--timeout` and `--dump-at` take it.
+pub fn seconds_arg(duration: Duration) -> String {
     let text = format!("{:.3}", duration.as_secs_f64());
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
-/// The longest time `--timeout` and `--dump-at` take: a day is more than any
-/// example needs, and keeps every deadline far from `Instant`'s limits.
-pub const MAX_SECONDS: std::time::Duration = std::time::Duration::from_secs(86_400);
-
-/// The value of an option that takes a time in seconds (`--timeout`,
-/// `--dump-at`): a number, at most [`MAX_SECONDS`].
-pub fn parse_seconds(option: &str, value: &str) -> Result<std::time::Duration, String> {
-    let max = MAX_SECONDS.as_secs();
+/// A value of `--timeout` or `--dump-at`: a number of seconds, at most
+/// [`MAX_SECONDS`]; the error says what is expected.
+pub fn parse_seconds(value: &str) -> Result<Duration, String> {
     value
         .parse::<f64>()
         .ok()
         .filter(|seconds| (0.0..=MAX_SECONDS.as_secs_f64()).contains(seconds))
-        .and_then(|seconds| std::time::Duration::try_from_secs_f64(seconds).ok())
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
         .ok_or_else(|| {
-            format!(
-                "invalid value `{value}` for `{option}`: expected a number of seconds, \
-                 such as 1.5, from 0 to {max}"
-            )
+            let max = MAX_SECONDS.as_secs();
+            format!("expected a number of seconds, such as 1.5, from 0 to {max}")
         })
 }
 
 /// A value of a command-line option that has a fixed set of names.
-pub trait Named: Sized + Copy + 'static {
+pub trait Named: Sized + Copy + PartialEq + 'static {
     /// The option that takes this value, such as `--clock`.
     const OPTION: &'static str;
     /// Every value, with its name on the command line.
     const ALL: &'static [(Self, &'static str)];
 
-    /// The name this value has on the command line.
-    fn name(self) -> &'static str
-    where
-        Self: PartialEq,
-    {
-        Self::ALL
-            .iter()
-            .find(|(value, _)| *value == self)
-            .map_or("?", |(_, name)| name)
+    fn name(self) -> &'static str {
+        let found = Self::ALL.iter().find(|(value, _)| *value == self);
+        found.map_or("?", |(_, name)| name)
     }
 
     /// The value with this name, or an error that lists the valid names.
     fn parse(name: &str) -> Result<Self, InvalidValue> {
-        Self::ALL
-            .iter()
-            .find(|(_, known)| *known == name)
-            .map(|(value, _)| *value)
-            .ok_or_else(|| InvalidValue {
-                option: Self::OPTION,
-                value: name.to_owned(),
-                valid: Self::ALL.iter().map(|(_, name)| *name).collect(),
-            })
+        let found = Self::ALL.iter().find(|(_, known)| *known == name);
+        found.map(|(value, _)| *value).ok_or_else(|| InvalidValue {
+            option: Self::OPTION,
+            value: name.to_owned(),
+            valid: Self::ALL.iter().map(|(_, name)| *name).collect(),
+        })
     }
 }
 
@@ -90,11 +78,10 @@ pub struct InvalidValue {
 impl fmt::Display for InvalidValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let valid: Vec<String> = self.valid.iter().map(|name| format!("`{name}`")).collect();
+        let (value, option) = (&self.value, self.option);
         write!(
             f,
-            "invalid value `{}` for `{}`: expected {}",
-            self.value,
-            self.option,
+            "invalid value `{value}` for `{option}`: expected {}",
             valid.join(" or ")
         )
     }
@@ -105,12 +92,11 @@ impl std::error::Error for InvalidValue {}
 /// Which clock the examples' runtime uses (`--clock`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Clock {
-    /// The system clock: a one-second sleep takes one second.
+    /// A one-second sleep takes one second.
     #[default]
     Real,
-    /// Tokio's paused clock (`start_paused`): whenever every task is waiting,
-    /// time jumps to the next timer, so sleeps finish at once while
-    /// `tokio::time::Instant` still measures exact virtual time.
+    /// Tokio's paused clock (`start_paused`): when every task waits, time
+    /// jumps to the next timer, and elapsed times are exact.
     Virtual,
 }
 
@@ -124,14 +110,11 @@ impl Named for Clock {
 /// `#[tokio::main(flavor = "...")]`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Flavor {
-    /// One thread, like asyncio's event loop. The golden files are this
-    /// runtime's output: its run queue is first in, first out, which Tokio
-    /// documents as its current behaviour, not as a promise.
+    /// One thread, like asyncio's event loop: the golden files' runtime.
     #[default]
     CurrentThread,
-    /// What plain `#[tokio::main]` starts: `run()` on the calling thread, and
-    /// spawned tasks on a pool of worker threads. Lines may come out in
-    /// another order than in the golden files, but no example may fail.
+    /// What plain `#[tokio::main]` starts: lines may come out in another
+    /// order than in the golden files, but no example may fail.
     MultiThread,
 }
 
@@ -146,63 +129,33 @@ impl Named for Flavor {
 /// The option that points the HTTP examples at another server.
 pub const BASE_URL: &str = "--base-url";
 
-/// Checks a `--base-url` value: `http://` or `https://`, then a host (and
-/// perhaps a port and a path), with no spaces. Returns it without its
-/// trailing `/`, as the examples join paths to it. The one set of rules for
-/// the runner and for xtask, which passes the value on.
-pub fn parse_base_url(value: &str) -> Result<String, InvalidBaseUrl> {
-    let invalid = |problem| InvalidBaseUrl {
-        value: value.to_owned(),
-        problem,
-    };
-    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(invalid(BaseUrlProblem::Space));
-    }
-    let scheme = ["http://", "https://"]
+/// A `--base-url` value: `http://` or `https://`, a host, perhaps a port
+/// and a path, no spaces; returned without its trailing `/`, as the
+/// examples join paths to it. The error says what is wrong.
+pub fn parse_base_url(value: &str) -> Result<String, String> {
+    let problem = if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        "it holds a space or a control character".to_owned()
+    } else if let Some(scheme) = ["http://", "https://"]
         .into_iter()
-        .find(|scheme| value.starts_with(scheme))
-        .ok_or(invalid(BaseUrlProblem::Scheme))?;
-    let url = value.trim_end_matches('/');
-    let rest = url.get(scheme.len()..).unwrap_or_default();
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = authority.rsplit('@').next().unwrap_or_default();
-    if host.is_empty() || host.starts_with(':') {
-        return Err(invalid(BaseUrlProblem::NoHost(scheme)));
-    }
-    Ok(url.to_owned())
+        .find(|s| value.starts_with(s))
+    {
+        let authority = value[scheme.len()..].split(['/', '?', '#']).next();
+        let host = authority
+            .unwrap_or_default()
+            .rsplit('@')
+            .next()
+            .unwrap_or_default();
+        if !host.is_empty() && !host.starts_with(':') {
+            return Ok(value.trim_end_matches('/').to_owned());
+        }
+        format!("no host follows `{scheme}`")
+    } else {
+        "it does not start with http:// or https://".to_owned()
+    };
+    Err(format!(
+        "{problem}; expected a URL such as http://127.0.0.1:8080"
+    ))
 }
-
-/// A `--base-url` value [`parse_base_url`] refuses, and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InvalidBaseUrl {
-    pub value: String,
-    pub problem: BaseUrlProblem,
-}
-
-/// What is wrong with a base URL.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BaseUrlProblem {
-    /// It does not start with `http://` or `https://`.
-    Scheme,
-    /// Nothing names a host after this scheme.
-    NoHost(&'static str),
-    /// It holds a space or a control character.
-    Space,
-}
-
-impl fmt::Display for InvalidBaseUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid value `{}` for `{BASE_URL}`: ", self.value)?;
-        match self.problem {
-            BaseUrlProblem::Scheme => f.write_str("it does not start with http:// or https://"),
-            BaseUrlProblem::NoHost(scheme) => write!(f, "no host follows `{scheme}`"),
-            BaseUrlProblem::Space => f.write_str("it holds a space or a control character"),
-        }?;
-        f.write_str("; expected a URL such as http://127.0.0.1:8080")
-    }
-}
-
-impl std::error::Error for InvalidBaseUrl {}
 
 /// How the runner calls an example's `run`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -391,43 +344,35 @@ pub struct Invocation {
     pub cancel_sweep: bool,
     /// `--timeout`: after this much real time, the binary prints where each
     /// task waits and exits with [`EXIT_TIMED_OUT`].
-    pub timeout: Option<std::time::Duration>,
+    pub timeout: Option<Duration>,
     /// `--dump-at`: when, on the example's clock, to dump its tasks.
-    pub dump_at: Option<std::time::Duration>,
+    pub dump_at: Option<Duration>,
     /// `--dump-file`: where the dump goes instead of stdout.
     pub dump_file: Option<String>,
     pub examples: Vec<String>,
 }
 
 impl Invocation {
-    /// The arguments, in the form `--help` documents. Options left at their
-    /// defaults are left out, so the re-run command stays short.
+    /// The arguments, leaving out options at their defaults so that the
+    /// re-run command stays short.
     pub fn args(&self) -> Vec<String> {
-        let mut args = Vec::new();
-        if self.clock != Clock::default() {
-            args.extend([Clock::OPTION.to_owned(), self.clock.name().to_owned()]);
-        }
-        if self.flavor != Flavor::default() {
-            args.extend([Flavor::OPTION.to_owned(), self.flavor.name().to_owned()]);
-        }
-        if let Some(url) = &self.base_url {
-            args.extend([BASE_URL.to_owned(), url.clone()]);
-        }
-        if let Some(path) = &self.timeline_file {
-            args.extend(["--timeline-file".to_owned(), path.clone()]);
-        }
-        if self.cancel_sweep {
-            args.push("--cancel-sweep".to_owned());
-        }
-        if let Some(timeout) = self.timeout {
-            args.extend(["--timeout".to_owned(), seconds_arg(timeout)]);
-        }
-        if let Some(at) = self.dump_at {
-            args.extend(["--dump-at".to_owned(), seconds_arg(at)]);
-        }
-        if let Some(path) = &self.dump_file {
-            args.extend(["--dump-file".to_owned(), path.clone()]);
-        }
+        let pair = |name: &str, value: Option<String>| value.map(|value| vec![name.into(), value]);
+        let clock = (self.clock != Clock::default()).then(|| self.clock.name().to_owned());
+        let flavor = (self.flavor != Flavor::default()).then(|| self.flavor.name().to_owned());
+        let mut args: Vec<String> = [
+            pair(Clock::OPTION, clock),
+            pair(Flavor::OPTION, flavor),
+            pair(BASE_URL, self.base_url.clone()),
+            pair("--timeline-file", self.timeline_file.clone()),
+            self.cancel_sweep.then(|| vec!["--cancel-sweep".to_owned()]),
+            pair("--timeout", self.timeout.map(seconds_arg)),
+            pair("--dump-at", self.dump_at.map(seconds_arg)),
+            pair("--dump-file", self.dump_file.clone()),
+        ]
+        .into_iter()
+        .flatten()
+        .flatten()
+        .collect();
         // A name that looks like an option would not be taken as a name.
         if self.examples.iter().any(|name| name.starts_with('-')) {
             args.push("--".to_owned());
@@ -475,30 +420,26 @@ mod tests {
             assert_eq!(parse_base_url(good).as_deref(), Ok(parsed), "{good}");
         }
         for (bad, problem) in [
-            ("127.0.0.1:8080", BaseUrlProblem::Scheme),
-            ("ftp://host", BaseUrlProblem::Scheme),
-            ("HTTP//host", BaseUrlProblem::Scheme),
-            ("http://", BaseUrlProblem::NoHost("http://")),
-            ("http:///", BaseUrlProblem::NoHost("http://")),
-            ("https:///path", BaseUrlProblem::NoHost("https://")),
-            ("http://:8080", BaseUrlProblem::NoHost("http://")),
-            ("http://user@/", BaseUrlProblem::NoHost("http://")),
-            ("http://host name", BaseUrlProblem::Space),
-            ("http://host\n", BaseUrlProblem::Space),
+            (
+                "127.0.0.1:8080",
+                "it does not start with http:// or https://",
+            ),
+            ("ftp://host", "it does not start with http:// or https://"),
+            ("HTTP//host", "it does not start with http:// or https://"),
+            ("http://", "no host follows `http://`"),
+            ("http:///", "no host follows `http://`"),
+            ("https:///path", "no host follows `https://`"),
+            ("http://:8080", "no host follows `http://`"),
+            ("http://user@/", "no host follows `http://`"),
+            (
+                "http://host name",
+                "it holds a space or a control character",
+            ),
+            ("http://host\n", "it holds a space or a control character"),
         ] {
-            assert_eq!(
-                parse_base_url(bad).map_err(|error| error.problem),
-                Err(problem),
-                "{bad}"
-            );
+            let expected = format!("{problem}; expected a URL such as http://127.0.0.1:8080");
+            assert_eq!(parse_base_url(bad), Err(expected), "{bad}");
         }
-        // The message says what is wrong with what was given: never that
-        // `http://` should start with http://.
-        assert_eq!(
-            parse_base_url("http://").unwrap_err().to_string(),
-            "invalid value `http://` for `--base-url`: no host follows `http://`; expected a \
-             URL such as http://127.0.0.1:8080"
-        );
     }
 
     #[test]
@@ -555,16 +496,11 @@ mod tests {
 
     #[test]
     fn times_are_written_and_read_in_seconds() {
-        use std::time::Duration;
         assert_eq!(seconds_arg(Duration::from_secs(60)), "60");
         assert_eq!(seconds_arg(Duration::from_millis(1500)), "1.5");
-        assert_eq!(
-            parse_seconds("--timeout", "0.5"),
-            Ok(Duration::from_millis(500))
-        );
+        assert_eq!(parse_seconds("0.5"), Ok(Duration::from_millis(500)));
         for bad in ["-1", "soon", "NaN", "1e9"] {
-            let error = parse_seconds("--dump-at", bad).unwrap_err();
-            assert!(error.contains("`--dump-at`"), "{error}");
+            assert!(parse_seconds(bad).is_err(), "{bad}");
         }
         let invocation = Invocation {
             timeout: Some(Duration::from_secs(60)),

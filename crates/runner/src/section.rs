@@ -3,10 +3,11 @@
 //! and an error, a panic or a task left running reported by name.
 
 use std::error::Error;
+use std::fs::File;
 use std::future::Future;
 use std::io::Write as _;
 use std::panic::{self, AssertUnwindSafe};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -14,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use protocol::timeline::{self, Timeline};
 use protocol::{Clock, EXIT_FAILED, EXIT_PANICKED, EXIT_USAGE, Flavor, Header, Kind, Listed};
 
-use crate::cli::{self, Command, DumpRequest, ListFormat, TimelineRequest};
+use crate::cli::{self, Command, Request};
 use crate::record::{self, Recorder};
 use crate::watch::{self, Watchdog};
 
@@ -258,117 +259,86 @@ impl<'a> Section<'a> {
     /// Parses the command line and does what it says; the whole `main`.
     pub fn run(self) -> ExitCode {
         closed_stdout::die_quietly_when_stdout_closes();
+        // reqwest is built with no crypto provider; `ring` builds faster
+        // than rustls's default. This fails only if one is installed.
         #[cfg(feature = "httpbin")]
-        {
-            // reqwest is built with rustls and no default crypto provider, so
-            // the runner picks one: `ring` builds faster than the default
-            // aws-lc. This only fails if a provider is already installed.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        }
-        match cli::parse_args(self.name, self.examples, std::env::args_os().skip(1)) {
-            Ok(Command::Help) => {
-                print!("{}", cli::help(self.name, self.examples));
-                ExitCode::SUCCESS
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let command = match cli::parse(self.name, self.examples, std::env::args_os()) {
+            Ok(command) => command,
+            // `print!`, so that a closed stdout ends `--help` as it ends a run.
+            Err(help) if !help.use_stderr() => {
+                print!("{}", help.render());
+                return ExitCode::SUCCESS;
             }
-            Ok(Command::List(selected, ListFormat::Text)) => {
+            Err(mistake) => {
+                eprint!("{}", mistake.render());
+                return ExitCode::from(EXIT_USAGE);
+            }
+        };
+        match command {
+            Command::List(selected, false) => {
                 let width = selected.iter().map(|e| e.name.len()).max().unwrap_or(0);
                 for example in selected {
                     println!("{:width$}  {}", example.name, example.summary());
                 }
                 ExitCode::SUCCESS
             }
-            Ok(Command::List(selected, ListFormat::Tsv)) => {
+            Command::List(selected, true) => {
                 for example in selected {
                     println!("{}", example.listed().to_line());
                 }
                 ExitCode::SUCCESS
             }
-            Ok(Command::Run {
-                clock,
-                flavor,
-                examples,
-                base_url,
-                timeline,
-                dumps,
-            }) => self.run_examples(
-                &examples,
-                &Options {
-                    clock,
-                    flavor,
-                    base_url: base_url.as_deref(),
-                    timeline: &timeline,
-                    dumps: &dumps,
-                },
-            ),
-            Ok(Command::Sweep(examples)) => crate::sweep::sweep_all(self.name, &examples),
-            Err(error) => {
-                eprintln!("error: {error}");
-                ExitCode::from(EXIT_USAGE)
-            }
+            Command::Run(request) => self.run_examples(&request),
+            Command::Sweep(examples) => crate::sweep::sweep_all(self.name, &examples),
         }
     }
 
-    fn run_examples(&self, examples: &[Example], options: &Options<'_>) -> ExitCode {
-        let Options {
-            clock,
-            flavor,
-            base_url,
-            timeline,
-            dumps,
-        } = *options;
+    fn run_examples(&self, request: &Request) -> ExitCode {
         let section = self.name;
-        let with_headers = examples.len() > 1;
+        // A file that can't be created is a usage mistake; nothing has run.
+        let create = |path: &Option<PathBuf>, what: &str| match path.as_deref().map(File::create) {
+            Some(Err(error)) => {
+                let path = path.as_deref().unwrap_or(Path::new("")).display();
+                eprintln!("error: cannot write the {what} to {path}: {error}");
+                Err(ExitCode::from(EXIT_USAGE))
+            }
+            created => Ok(created.and_then(Result::ok)),
+        };
+        let mut timeline_file = match create(&request.timeline_file, "timeline") {
+            Ok(file) => file,
+            Err(code) => return code,
+        };
+        let dump_file = match create(&request.dump_file, "dump") {
+            Ok(file) => file.map(Mutex::new),
+            Err(code) => return code,
+        };
+        let watchdog = request.timeout.map(Watchdog::start);
         let mut worst = None;
-        let mut timeline_file = match timeline.file.as_deref().map(std::fs::File::create) {
-            None => None,
-            Some(Ok(file)) => Some(file),
-            Some(Err(error)) => {
-                // A path that can't be written is a mistake on the command
-                // line, like a bad option; nothing has run yet.
-                eprintln!(
-                    "error: cannot write the timeline to {}: {error}",
-                    timeline.file.as_deref().unwrap_or(Path::new("")).display()
-                );
-                return ExitCode::from(EXIT_USAGE);
-            }
-        };
-        let dump_file = match dumps.file.as_deref().map(std::fs::File::create) {
-            None => None,
-            Some(Ok(file)) => Some(Mutex::new(file)),
-            Some(Err(error)) => {
-                // A usage mistake, as for the timeline's file above.
-                eprintln!(
-                    "error: cannot write the dump to {}: {error}",
-                    dumps.file.as_deref().unwrap_or(Path::new("")).display()
-                );
-                return ExitCode::from(EXIT_USAGE);
-            }
-        };
-        let watchdog = dumps.timeout.map(Watchdog::start);
-        for (index, example) in examples.iter().enumerate() {
-            if with_headers {
+        for (index, example) in request.examples.iter().enumerate() {
+            if request.examples.len() > 1 {
                 if index > 0 {
                     println!();
                 }
                 println!("=== {section}/{}: {} ===", example.name, example.summary());
             }
             let run = Run {
-                name: format!("{section}/{}", example.name),
-                example,
-                clock,
-                flavor,
-                base_url,
-                dump_at: dumps.at,
+                clock: request.clock,
+                flavor: request.flavor,
+                base_url: request.base_url.as_deref(),
+                dump_at: request.dump_at,
                 dump_file: dump_file.as_ref(),
                 watchdog: watchdog.as_ref(),
+                ..Run::new(section, example)
             };
             let ran = run.execute();
-            if let Some(recorded) = ran.timeline.filter(|_| timeline.wanted()) {
-                if timeline.chart {
-                    println!(
-                        "\n{}",
-                        timeline::chart(&recorded, terminal_width()).trim_end()
-                    );
+            if let Some(recorded) = ran
+                .timeline
+                .filter(|_| request.chart || timeline_file.is_some())
+            {
+                if request.chart {
+                    let chart = timeline::chart(&recorded, terminal_width());
+                    println!("\n{}", chart.trim_end());
                 }
                 if let Some(file) = &mut timeline_file
                     && let Err(error) = file.write_all(recorded.to_text().as_bytes())
@@ -379,18 +349,15 @@ impl<'a> Section<'a> {
             }
             // Keep stdout and stderr in order when both go to one terminal.
             let _ = std::io::stdout().flush();
+            let name = &run.name;
             match ran.outcome {
                 Outcome::Ok => {}
                 Outcome::Failed(error) => {
-                    eprintln!(
-                        "error: example {section}/{} failed: {}",
-                        example.name,
-                        chain(&*error)
-                    );
+                    eprintln!("error: example {name} failed: {}", chain(&*error));
                     worst = worst.max(Some(EXIT_FAILED));
                 }
                 Outcome::Panicked => {
-                    eprintln!("error: example {section}/{} panicked", example.name);
+                    eprintln!("error: example {name} panicked");
                     worst = worst.max(Some(EXIT_PANICKED));
                 }
                 Outcome::NoRuntime(error) => {
@@ -401,22 +368,12 @@ impl<'a> Section<'a> {
             if let Some(left) = ran.left_running
                 && let Some(problem) = left_running_problem(&left, example.detached)
             {
-                eprintln!("error: example {section}/{} {problem}", example.name);
+                eprintln!("error: example {name} {problem}");
                 worst = worst.max(Some(EXIT_FAILED));
             }
         }
         worst.map_or(ExitCode::SUCCESS, ExitCode::from)
     }
-}
-
-/// How `run_examples` runs them, from the command line.
-#[derive(Clone, Copy)]
-struct Options<'a> {
-    clock: Clock,
-    flavor: Flavor,
-    base_url: Option<&'a str>,
-    timeline: &'a TimelineRequest,
-    dumps: &'a DumpRequest,
 }
 
 /// One example to run, and how.
