@@ -147,13 +147,11 @@ pub(crate) fn parse(
                 .into(),
         );
     }
-    let no_cfg = "it was built without `--cfg tokio_unstable`. The workspace sets it in \
-                  .cargo/config.toml; a RUSTFLAGS of your own replaces that, so add `--cfg \
+    let no_cfg = "Tokio's task hooks need `--cfg tokio_unstable`, which the workspace sets in \
+                  .cargo/config.toml; a RUSTFLAGS of your own replaces it, so add `--cfg \
                   tokio_unstable` to it (or unset it) and build again";
     if (flags.timeline || flags.timeline_file.is_some()) && !HOOKS {
-        return refuse(format!(
-            "this binary can't draw timelines: {no_cfg}, which Tokio's task hooks need"
-        ));
+        return refuse(format!("this binary can't draw timelines: {no_cfg}"));
     }
     if flags.dump_at.is_some() && !crate::dump::AVAILABLE {
         let why = crate::dump::UNAVAILABLE;
@@ -177,8 +175,7 @@ pub(crate) fn parse(
         }
         if !HOOKS {
             return refuse(format!(
-                "this binary can't run the cancellation sweep: {no_cfg}, whose task hooks show \
-                 which tasks are left"
+                "this binary can't run the cancellation sweep: {no_cfg}"
             ));
         }
     }

@@ -9,4 +9,4 @@ mod section;
 mod sweep;
 mod watch;
 
-pub use section::{Example, ExampleFuture, ExampleOutput, Section};
+pub use section::{Entry, Example, ExampleFuture, ExampleOutput, Section};

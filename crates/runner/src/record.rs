@@ -7,7 +7,7 @@
 //! and must stay copyable) and over Tokio's tracing spans (an example that
 //! installs its own subscriber would take them away). They run inside the
 //! runtime, so `Instant::now()` there reads the paused clock exactly.
-#![cfg_attr(not(tokio_unstable), allow(dead_code))]
+#![cfg_attr(not(tokio_unstable), allow(dead_code, unused_imports))]
 
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};

@@ -1,13 +1,13 @@
-//! A section's examples, and running each on a fresh runtime as its
-//! command line asks: the header line, the clock, the local HTTP server,
-//! and an error, a panic or a task left running reported by name.
+//! What a learner sees of a section binary: each example run on a fresh
+//! runtime, under a header line when there are several, and an error, a
+//! panic or a task left running reported by name with its exit code.
 
 use std::error::Error;
 use std::fs::File;
 use std::future::Future;
 use std::io::Write as _;
 use std::panic::{self, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -22,7 +22,8 @@ use crate::watch::{self, Watchdog};
 /// What an example's `run()` returns, once the runner has boxed it.
 pub type ExampleFuture = Pin<Box<dyn Future<Output = Result<(), Box<dyn Error>>>>>;
 
-/// What an example's `run()` may return: `()` when it cannot fail, or a `Result`.
+/// What an example's `run()` may return: `()`, or `Result<(), E>` for any
+/// error that converts into `Box<dyn Error>`.
 pub trait ExampleOutput {
     fn into_result(self) -> Result<(), Box<dyn Error>>;
 }
@@ -39,11 +40,13 @@ impl<E: Into<Box<dyn Error>>> ExampleOutput for Result<(), E> {
     }
 }
 
-/// How the runner calls an example's `run`.
+/// How the runner calls an example's `run`; see [`example!`](crate::example!).
+#[doc(hidden)]
 #[derive(Clone, Copy)]
-pub(crate) enum Entry {
+pub enum Entry {
     Plain(fn() -> ExampleFuture),
     WithBaseUrl(fn(String) -> ExampleFuture),
+    /// A plain `fn run()` that builds its own runtime.
     Sync(fn() -> Result<(), Box<dyn Error>>),
 }
 
@@ -55,81 +58,41 @@ pub struct Example {
     pub(crate) path: &'static str,
     pub(crate) source: &'static str,
     pub(crate) entry: Entry,
-    /// How many tasks it leaves running on purpose when `run()` returns.
     detached: u16,
-    /// Whether tasks it spawned run on, on purpose, when `run()` is dropped.
     pub(crate) detaches_when_cancelled: bool,
 }
 
 impl Example {
-    /// Use the [`example!`](crate::example!) macro rather than calling this by hand: it fills in
-    /// the name and the source from the module itself, so they cannot drift.
-    pub const fn new(name: &'static str, source: &'static str, run: fn() -> ExampleFuture) -> Self {
-        Self {
-            name,
-            path: "",
-            source,
-            entry: Entry::Plain(run),
-            detached: 0,
-            detaches_when_cancelled: false,
-        }
-    }
-
-    /// An example whose `run` takes the base URL of an HTTP server; see
-    /// [`example!`](crate::example!).
-    pub const fn with_base_url(
+    /// Use [`example!`](crate::example!), which takes all this from the
+    /// module itself, so it cannot drift.
+    pub const fn new(
         name: &'static str,
+        path: &'static str,
         source: &'static str,
-        run: fn(String) -> ExampleFuture,
+        entry: Entry,
     ) -> Self {
-        Self {
+        let (detached, detaches_when_cancelled) = (0, false);
+        Example {
             name,
-            path: "",
+            path,
             source,
-            entry: Entry::WithBaseUrl(run),
-            detached: 0,
-            detaches_when_cancelled: false,
+            entry,
+            detached,
+            detaches_when_cancelled,
         }
-    }
-
-    /// An example with a synchronous `run()` that builds its own runtime;
-    /// see [`example!`](crate::example!).
-    pub const fn sync(
-        name: &'static str,
-        source: &'static str,
-        run: fn() -> Result<(), Box<dyn Error>>,
-    ) -> Self {
-        Self {
-            name,
-            path: "",
-            source,
-            entry: Entry::Sync(run),
-            detached: 0,
-            detaches_when_cancelled: false,
-        }
-    }
-
-    /// Where the example's file is, for `--list=tsv`.
-    pub const fn at(mut self, path: &'static str) -> Self {
-        self.path = path;
-        self
     }
 
     /// Declares that the example leaves `count` tasks running when `run()`
-    /// returns, because a detached task is its lesson (fire-and-forget).
-    /// The runner then expects exactly that many; for every other example,
-    /// a task still alive after `run()` returned is a failure.
+    /// returns, because a detached task is its lesson; for every other
+    /// example, a task still alive then is a failure.
     pub const fn detaches(mut self, count: u16) -> Self {
         self.detached = count;
         self
     }
 
     /// Declares that tasks the example spawns run on when `run()` is
-    /// dropped halfway, because that is its lesson (a spawned task outlives
-    /// whoever stopped waiting for it, a cleanup that finishes after a
-    /// cancellation, plain `JoinHandle`s as asyncio's `create_task`). The
-    /// cancel sweep then lets them end by themselves; for every other
-    /// example, a task still running right after the drop is a failure.
+    /// dropped halfway, because that is its lesson; for every other
+    /// example, the cancel sweep fails a task still running after the drop.
     pub const fn detaches_when_cancelled(mut self) -> Self {
         self.detaches_when_cancelled = true;
         self
@@ -147,90 +110,62 @@ impl Example {
         }
     }
 
-    /// The first paragraph of the file's `//!` header, on one line: what the
-    /// example shows.
+    /// The first paragraph of the file's `//!` header: what it shows.
     pub fn summary(&self) -> String {
         Header::parse(self.source).summary
     }
 
     /// The example's line in `--list=tsv`.
     pub fn listed(&self) -> Listed {
+        let (name, source) = (self.name.to_owned(), self.path.to_owned());
+        let (kind, detached, summary) = (self.kind(), self.detached, self.summary());
         Listed {
-            name: self.name.to_owned(),
-            kind: self.kind(),
-            source: self.path.to_owned(),
-            detached: self.detached,
-            summary: self.summary(),
+            name,
+            kind,
+            source,
+            detached,
+            summary,
         }
     }
 }
 
-/// Builds an [`Example`] from a module of the calling crate.
+/// An [`Example`] from a module of the calling crate, whose `run` returns
+/// `()` or `Result<(), E>`:
 ///
-/// - `example!(name)`: the module has `pub async fn run()`.
-/// - `example!(name, base_url)`: the module has `pub async fn run(base_url: &str)`,
-///   and gets the URL of a local httpbin server (the runner's `httpbin`
-///   feature), or `--base-url`.
-/// - `example!(name, sync)`: the module has a plain `pub fn run()`, called
-///   outside any runtime, because it builds its own. It runs the same on
-///   either `--clock`, so its output must not depend on the clock.
-///
-/// `run` returns `()` or `Result<(), E>`. The summary printed by `--list` is
-/// read from the module's own `//!` header.
+/// - `example!(name)`: `pub async fn run()`;
+/// - `example!(name, base_url)`: `pub async fn run(base_url: &str)`, given
+///   the URL of a local httpbin (the runner's `httpbin` feature) or `--base-url`;
+/// - `example!(name, sync)`: a plain `pub fn run()` that builds its own
+///   runtime; its output must not depend on the clock.
 #[macro_export]
 macro_rules! example {
     ($module:ident) => {
-        $crate::Example::new(
-            ::std::stringify!($module),
-            $crate::__source!($module),
-            || {
-                ::std::boxed::Box::pin(async {
-                    $crate::ExampleOutput::into_result($module::run().await)
-                })
-            },
-        )
-        .at($crate::__path!($module))
+        $crate::example!(@ $module, $crate::Entry::Plain(|| ::std::boxed::Box::pin(async {
+            $crate::ExampleOutput::into_result($module::run().await)
+        })))
     };
     ($module:ident, sync) => {
-        $crate::Example::sync(
-            ::std::stringify!($module),
-            $crate::__source!($module),
-            || $crate::ExampleOutput::into_result($module::run()),
-        )
-        .at($crate::__path!($module))
+        $crate::example!(@ $module, $crate::Entry::Sync(|| {
+            $crate::ExampleOutput::into_result($module::run())
+        }))
     };
     ($module:ident, base_url) => {
-        $crate::Example::with_base_url(
-            ::std::stringify!($module),
-            $crate::__source!($module),
-            |base_url| {
-                ::std::boxed::Box::pin(async move {
-                    $crate::ExampleOutput::into_result($module::run(&base_url).await)
-                })
-            },
-        )
-        .at($crate::__path!($module))
+        $crate::example!(@ $module, $crate::Entry::WithBaseUrl(|url| {
+            ::std::boxed::Box::pin(async move {
+                $crate::ExampleOutput::into_result($module::run(&url).await)
+            })
+        }))
     };
-}
-
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __path {
-    ($module:ident) => {
-        ::std::concat!(
-            ::std::env!("CARGO_MANIFEST_DIR"),
-            "/src/",
-            ::std::stringify!($module),
-            ".rs"
-        )
+    (@path $module:ident) => {
+        ::std::concat!(::std::env!("CARGO_MANIFEST_DIR"), "/src/", ::std::stringify!($module), ".rs")
     };
-}
-
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __source {
-    ($module:ident) => {
-        ::std::include_str!($crate::__path!($module))
+    (@ $module:ident, $entry:expr) => {
+        $crate::Example::new(
+            ::std::stringify!($module),
+            $crate::example!(@path $module),
+            ::std::include_str!($crate::example!(@path $module)),
+            $entry,
+        )
     };
 }
 
@@ -281,46 +216,51 @@ impl<'a> Section<'a> {
                 for example in selected {
                     println!("{:width$}  {}", example.name, example.summary());
                 }
-                ExitCode::SUCCESS
             }
             Command::List(selected, true) => {
                 for example in selected {
                     println!("{}", example.listed().to_line());
                 }
-                ExitCode::SUCCESS
             }
-            Command::Run(request) => self.run_examples(&request),
-            Command::Sweep(examples) => crate::sweep::sweep_all(self.name, &examples),
+            Command::Run(request) => return self.run_examples(&request),
+            Command::Sweep(examples) => return crate::sweep::sweep_all(self.name, &examples),
         }
+        ExitCode::SUCCESS
     }
 
     fn run_examples(&self, request: &Request) -> ExitCode {
-        let section = self.name;
         // A file that can't be created is a usage mistake; nothing has run.
-        let create = |path: &Option<PathBuf>, what: &str| match path.as_deref().map(File::create) {
-            Some(Err(error)) => {
-                let path = path.as_deref().unwrap_or(Path::new("")).display();
-                eprintln!("error: cannot write the {what} to {path}: {error}");
+        let create = |path: &Option<PathBuf>, what: &str| match path
+            .as_ref()
+            .map(|p| (p, File::create(p)))
+        {
+            Some((path, Err(error))) => {
+                eprintln!(
+                    "error: cannot write the {what} to {}: {error}",
+                    path.display()
+                );
                 Err(ExitCode::from(EXIT_USAGE))
             }
-            created => Ok(created.and_then(Result::ok)),
+            created => Ok(created.and_then(|(_, file)| file.ok())),
         };
-        let mut timeline_file = match create(&request.timeline_file, "timeline") {
-            Ok(file) => file,
-            Err(code) => return code,
-        };
-        let dump_file = match create(&request.dump_file, "dump") {
-            Ok(file) => file.map(Mutex::new),
-            Err(code) => return code,
+        let (mut timeline_file, dump_file) = match (
+            create(&request.timeline_file, "timeline"),
+            create(&request.dump_file, "dump"),
+        ) {
+            (Ok(timeline), Ok(dump)) => (timeline, dump.map(Mutex::new)),
+            (Err(code), _) | (_, Err(code)) => return code,
         };
         let watchdog = request.timeout.map(Watchdog::start);
         let mut worst = None;
         for (index, example) in request.examples.iter().enumerate() {
             if request.examples.len() > 1 {
-                if index > 0 {
-                    println!();
-                }
-                println!("=== {section}/{}: {} ===", example.name, example.summary());
+                let blank = if index > 0 { "\n" } else { "" };
+                println!(
+                    "{blank}=== {}/{}: {} ===",
+                    self.name,
+                    example.name,
+                    example.summary()
+                );
             }
             let run = Run {
                 clock: request.clock,
@@ -329,13 +269,10 @@ impl<'a> Section<'a> {
                 dump_at: request.dump_at,
                 dump_file: dump_file.as_ref(),
                 watchdog: watchdog.as_ref(),
-                ..Run::new(section, example)
+                ..Run::new(self.name, example)
             };
-            let ran = run.execute();
-            if let Some(recorded) = ran
-                .timeline
-                .filter(|_| request.chart || timeline_file.is_some())
-            {
+            let (outcome, left_running, recorded) = run.execute();
+            if let Some(recorded) = recorded {
                 if request.chart {
                     let chart = timeline::chart(&recorded, terminal_width());
                     println!("\n{}", chart.trim_end());
@@ -350,23 +287,24 @@ impl<'a> Section<'a> {
             // Keep stdout and stderr in order when both go to one terminal.
             let _ = std::io::stdout().flush();
             let name = &run.name;
-            match ran.outcome {
-                Outcome::Ok => {}
-                Outcome::Failed(error) => {
+            match outcome {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => {
                     eprintln!("error: example {name} failed: {}", chain(&*error));
                     worst = worst.max(Some(EXIT_FAILED));
                 }
-                Outcome::Panicked => {
+                // The panic hook has printed the message and where.
+                Err(None) => {
                     eprintln!("error: example {name} panicked");
                     worst = worst.max(Some(EXIT_PANICKED));
                 }
-                Outcome::NoRuntime(error) => {
+                Err(Some(error)) => {
                     eprintln!("error: could not start a Tokio runtime: {error}");
                     return ExitCode::from(EXIT_FAILED);
                 }
             }
-            if let Some(left) = ran.left_running
-                && let Some(problem) = left_running_problem(&left, example.detached)
+            if let Some(problem) =
+                left_running.and_then(|left| left_running_problem(&left, example.detached))
             {
                 eprintln!("error: example {name} {problem}");
                 worst = worst.max(Some(EXIT_FAILED));
@@ -375,6 +313,10 @@ impl<'a> Section<'a> {
         worst.map_or(ExitCode::SUCCESS, ExitCode::from)
     }
 }
+
+/// How one run of an example ended: `Ok` with what `run()` returned, or
+/// `Err` with no runtime's error if it panicked.
+type Outcome = Result<Result<(), Box<dyn Error>>, Option<std::io::Error>>;
 
 /// One example to run, and how.
 pub(crate) struct Run<'a> {
@@ -385,18 +327,8 @@ pub(crate) struct Run<'a> {
     flavor: Flavor,
     base_url: Option<&'a str>,
     dump_at: Option<std::time::Duration>,
-    dump_file: Option<&'a Mutex<std::fs::File>>,
+    dump_file: Option<&'a Mutex<File>>,
     watchdog: Option<&'a Arc<Watchdog>>,
-}
-
-/// What one run of an example came to.
-struct Ran {
-    outcome: Outcome,
-    /// Where each task of the example's still alive after `run()` returned
-    /// was spawned; `None` where that can't be known (no task hooks, the
-    /// example owns its runtime, or `run()` panicked).
-    left_running: Option<Vec<String>>,
-    timeline: Option<Timeline>,
 }
 
 impl<'a> Run<'a> {
@@ -414,20 +346,22 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Runs the example on a runtime of its own, so every example starts
-    /// with an empty runtime and, on the virtual clock, at time zero.
-    /// Dropping the runtime afterwards cancels a task left running, and the
-    /// local server. A `sync` example brings its own runtime.
-    fn execute(&self) -> Ran {
+    /// Runs the example on a runtime of its own, so that each one starts
+    /// with no tasks and, on the virtual clock, at time zero; dropping the
+    /// runtime cancels what it left. Besides how it ended: where each task
+    /// still alive after `run()` returned was spawned, where that can be
+    /// known (task hooks, a runtime of the runner's, no panic), and its
+    /// timeline.
+    fn execute(&self) -> (Outcome, Option<Vec<String>>, Option<Timeline>) {
         let sync = matches!(self.example.entry, Entry::Sync(_));
         if let Some(watchdog) = self.watchdog {
             watchdog.running(&self.name, sync);
         }
         if let Entry::Sync(run) = self.example.entry {
             if self.dump_at.is_some() {
+                let name = &self.name;
                 eprintln!(
-                    "note: {} builds a runtime of its own, whose tasks the runner can't dump",
-                    self.name
+                    "note: {name} builds a runtime of its own, whose tasks the runner can't dump"
                 );
             }
             let timeline = Timeline {
@@ -436,22 +370,16 @@ impl<'a> Run<'a> {
                 notes: vec!["it builds a runtime of its own, which the runner can't watch".into()],
                 ..Timeline::default()
             };
-            return Ran {
-                outcome: outcome(panic::catch_unwind(run)),
-                left_running: None,
-                timeline: Some(timeline),
-            };
+            return (
+                panic::catch_unwind(run).map_err(|_| None),
+                None,
+                Some(timeline),
+            );
         }
         let recorder = Recorder::new(self.example.path, self.example.source);
         let runtime = match runtime(self.clock, self.flavor, |builder| recorder.install(builder)) {
             Ok(runtime) => runtime,
-            Err(error) => {
-                return Ran {
-                    outcome: Outcome::NoRuntime(error),
-                    left_running: None,
-                    timeline: None,
-                };
-            }
+            Err(error) => return (Err(Some(error)), None, None),
         };
         let dumps = watch::Dumps {
             at: self.dump_at,
@@ -463,22 +391,20 @@ impl<'a> Run<'a> {
             module: self.example.name,
         };
         let run = recorder.main(async { self.start(&recorder).await?.await });
-        let result = block_on(
-            &runtime,
-            watch::watched(run, &dumps, &recorder, &self.name, source),
-        );
+        let watched = watch::watched(run, &dumps, &recorder, &self.name, source);
+        let outcome =
+            panic::catch_unwind(AssertUnwindSafe(|| runtime.block_on(watched))).map_err(|_| None);
         if let Some(watchdog) = self.watchdog {
             watchdog.stopping(&self.name);
         }
-        let outcome = outcome(result);
-        let left_running = (record::HOOKS && !matches!(outcome, Outcome::Panicked))
-            .then(|| recorder.settle(&runtime, self.clock));
+        let left_running =
+            (record::HOOKS && outcome.is_ok()).then(|| recorder.settle(&runtime, self.clock));
         drop(runtime);
-        Ran {
+        (
             outcome,
             left_running,
-            timeline: Some(recorder.finish(self.name.clone(), self.clock)),
-        }
+            Some(recorder.finish(self.name.clone(), self.clock)),
+        )
     }
 
     /// The example's `run()` future, once the local server it needs (if any)
@@ -495,28 +421,27 @@ impl<'a> Run<'a> {
 }
 
 /// What is wrong with the tasks an example left running when `run()`
-/// returned, given how many it declares ([`Example::detaches`]); `None` if
-/// nothing is.
+/// returned, given how many it declares ([`Example::detaches`]).
 fn left_running_problem(left: &[String], declared: u16) -> Option<String> {
-    if left.len() == usize::from(declared) {
-        return None;
-    }
-    let tasks = |count: usize| match count {
-        1 => "1 task".to_owned(),
-        count => format!("{count} tasks"),
+    let tasks = |count: usize| {
+        if count == 1 {
+            "1 task".to_owned()
+        } else {
+            format!("{count} tasks")
+        }
     };
-    let mut problem = if declared == 0 {
-        format!(
-            "left {} running after run() returned; every task an example spawns must \
-             end, or be stopped, before run() returns",
+    let mut problem = match usize::from(declared) {
+        declared if declared == left.len() => return None,
+        0 => format!(
+            "left {} running after run() returned; every task an example spawns must end, or be \
+             stopped, before run() returns",
             tasks(left.len())
-        )
-    } else {
-        format!(
+        ),
+        declared => format!(
             "declares {} left running on purpose, but left {}",
-            tasks(usize::from(declared)),
+            tasks(declared),
             left.len()
-        )
+        ),
     };
     for place in left {
         problem.push_str("\n  spawned at ");
@@ -525,27 +450,15 @@ fn left_running_problem(left: &[String], declared: u16) -> Option<String> {
     Some(problem)
 }
 
-fn outcome(result: Caught<Result<(), Box<dyn Error>>>) -> Outcome {
-    // The default panic hook has already printed the message and location
-    // to stderr by the time `catch_unwind` returns; the runner adds the name.
-    match result {
-        Ok(Ok(())) => Outcome::Ok,
-        Ok(Err(error)) => Outcome::Failed(error),
-        Err(_panic) => Outcome::Panicked,
-    }
-}
-
 /// The terminal's width when stdout is one, or else 80 columns.
 fn terminal_width() -> usize {
-    rustix::termios::tcgetwinsize(std::io::stdout())
-        .ok()
-        .map(|size| usize::from(size.ws_col))
-        .filter(|&columns| columns > 0)
-        .unwrap_or(80)
+    let columns =
+        rustix::termios::tcgetwinsize(std::io::stdout()).map(|size| usize::from(size.ws_col));
+    columns.ok().filter(|&columns| columns > 0).unwrap_or(80)
 }
 
-/// A runtime of the given flavor on this clock. The paused clock needs the
-/// current-thread runtime; the command line refuses the other pairing.
+/// A runtime of the given flavor on this clock (the command line refuses
+/// the paused clock on the multi-thread runtime).
 pub(crate) fn runtime(
     clock: Clock,
     flavor: Flavor,
@@ -555,10 +468,7 @@ pub(crate) fn runtime(
         Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
         Flavor::MultiThread => tokio::runtime::Builder::new_multi_thread(),
     };
-    builder.enable_all();
-    if clock == Clock::Virtual {
-        builder.start_paused(true);
-    }
+    builder.enable_all().start_paused(clock == Clock::Virtual);
     configure(&mut builder);
     builder.build()
 }
@@ -571,34 +481,15 @@ async fn server_url(given: Option<&str>) -> Result<String, Box<dyn Error>> {
         return Ok(url.to_owned());
     }
     #[cfg(feature = "httpbin")]
-    {
-        httpbin::spawn()
-            .await
-            .map_err(|error| format!("cannot start the local HTTP server: {error}").into())
-    }
+    let url = httpbin::spawn()
+        .await
+        .map_err(|error| format!("cannot start the local HTTP server: {error}"));
     #[cfg(not(feature = "httpbin"))]
-    {
-        Err(
-            "this example needs an HTTP server: pass --base-url, or build the section \
-             with the runner's `httpbin` feature"
-                .into(),
-        )
-    }
-}
-
-type Caught<T> = std::thread::Result<T>;
-
-/// Runs `future` to completion on `runtime`, catching a panic so the runner
-/// can report it by name.
-fn block_on<F: Future>(runtime: &tokio::runtime::Runtime, future: F) -> Caught<F::Output> {
-    panic::catch_unwind(AssertUnwindSafe(|| runtime.block_on(future)))
-}
-
-enum Outcome {
-    Ok,
-    Failed(Box<dyn Error>),
-    Panicked,
-    NoRuntime(std::io::Error),
+    let url = Err(
+        "this example needs an HTTP server: pass --base-url, or build the section with the \
+                   runner's `httpbin` feature",
+    );
+    Ok(url?)
 }
 
 /// `error: cause: cause`, the way `anyhow` prints `{:#}`, for any error type.
@@ -606,57 +497,8 @@ fn chain(error: &dyn Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+        text = format!("{text}: {cause}");
         source = cause.source();
     }
     text
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(Debug)]
-    struct Outer(std::io::Error);
-
-    impl std::fmt::Display for Outer {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("reading the config")
-        }
-    }
-
-    impl Error for Outer {
-        fn source(&self) -> Option<&(dyn Error + 'static)> {
-            Some(&self.0)
-        }
-    }
-
-    #[test]
-    fn chain_prints_every_cause() {
-        let error = Outer(std::io::Error::other("disk on fire"));
-        assert_eq!(chain(&error), "reading the config: disk on fire");
-    }
-
-    #[test]
-    fn an_http_example_gets_the_given_url_or_a_local_server() {
-        let runtime = runtime(Clock::Virtual, Flavor::CurrentThread, |_| {}).unwrap();
-        let given = runtime.block_on(server_url(Some("http://example.test")));
-        assert_eq!(given.unwrap(), "http://example.test");
-        let local = runtime.block_on(server_url(None));
-        // Which one depends on how the runner was built: in the workspace,
-        // the HTTP sections turn the feature on for every crate.
-        #[cfg(feature = "httpbin")]
-        assert!(local.unwrap().starts_with("http://127.0.0.1:"));
-        #[cfg(not(feature = "httpbin"))]
-        assert!(local.unwrap_err().to_string().contains("`httpbin` feature"));
-    }
-
-    #[test]
-    fn summary_is_the_first_doc_paragraph() {
-        let source = "//! Shows a thing,\n//! in two lines.\n//!\n//! More.\nfn f() {}\n";
-        let example = Example::new("x", source, || Box::pin(async { Ok(()) }));
-        assert_eq!(example.summary(), "Shows a thing, in two lines.");
-        assert_eq!(example.kind(), Kind::Plain);
-    }
 }
