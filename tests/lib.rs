@@ -3,14 +3,13 @@
 //! - `golden`: every example of every section, run in its own process on the
 //!   virtual clock and compared with `golden/<section>/<example>.stdout`, by
 //!   the same code as `cargo xtask check-all`.
-//! - `runner_cli`: a section binary refuses bad command lines with exit code 2.
+//! - `runner_cli`: the cases of `cmd/runner/*.md` (trycmd): a section
+//!   binary's command line, exit codes and messages, timelines and dumps,
+//!   through the fixture section binary (`src/main.rs`).
 //! - `closed_stdout`: every binary of the workspace dies of SIGPIPE, quietly,
 //!   when its stdout is closed.
 //! - `xtask_check`: the check and bless logic against the fixture section,
 //!   whose examples fail, panic, hang or print the wrong thing.
-//! - `runner_failures`: the runner's exit codes and messages for examples
-//!   that fail, panic or carry on after another failed, through the fixture
-//!   section binary (`src/main.rs`).
 //! - `hostile_servers`: every server binary the project ships, fed a huge
 //!   line, bytes that are not UTF-8, a client that never reads, 500
 //!   connections and a half-close, then stopped with SIGINT.
