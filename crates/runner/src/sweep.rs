@@ -12,50 +12,42 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::error::Error;
 use std::ffi::OsString;
-use std::fmt::Write as _;
-use std::future::Future;
 use std::io::Write as _;
 use std::panic::{self, AssertUnwindSafe};
-use std::pin::Pin;
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, Once};
-use std::task::{Context, Poll};
+use std::sync::{Arc, Mutex, Once, PoisonError};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use protocol::{Clock, EXIT_FAILED, Flavor, SweepSummary};
+use tokio::runtime::Runtime;
 
 use crate::record::Recorder;
-use crate::section::{Entry, Example, ExampleFuture, Run, runtime};
+use crate::section::{Entry, Example, Run, runtime};
 
 /// How many turns the tasks of a cancelled example get to stop, with the
-/// clock standing still: enough for a task told to stop to say goodbye over
-/// a socket and end, not enough to wait out a timer.
-pub const SETTLE_TURNS: usize = 256;
+/// clock standing still: enough to say goodbye over a socket, not enough to
+/// wait out a timer.
+const SETTLE_TURNS: usize = 256;
 /// How long the tasks of a cancelled example get to end, in virtual time.
-pub const DRAIN: Duration = Duration::from_secs(60);
+const DRAIN: Duration = Duration::from_secs(60);
 /// How long a `spawn_blocking` job may still run once the tasks are done,
-/// in real time: the runtime's shutdown timeout. A blocking job can't be
-/// cancelled, only asked to stop; one that runs longer holds up the
-/// shutdown of any runtime it runs on. A plain thread gets as long again
-/// once the runtime is shut down: nothing waits for it, and it can only
-/// end by itself.
-pub const BLOCKING_PATIENCE: Duration = Duration::from_secs(5);
+/// in real time (a blocking job can't be cancelled, only asked, and holds
+/// up its runtime's shutdown); a plain thread gets as long again after it.
+const BLOCKING_PATIENCE: Duration = Duration::from_secs(5);
 /// How long what a cut left is watched for, in real time, once no more
-/// threads run than before it, before it counts as left behind.
+/// threads run than before it (a runtime's driver closes its descriptors
+/// one after another).
 const SETTLE: Duration = Duration::from_millis(200);
-/// How long one cut may take in real time before the sweep gives up on the
-/// example: the run waits for something that never comes, or something
-/// blocks the thread (a blocking call, a `Drop` that waits), and the next
-/// cut could never start.
+/// How long one cut may take in real time: longer, it waits for something
+/// that never comes, or something blocks the thread, and the next cut could
+/// never start.
 const CUT_LIMIT: Duration = Duration::from_secs(30);
-/// How much virtual time a run may have used, when it is polled, before the
-/// sweep calls it a runaway.
-///
-/// It is checked at each poll, not by a timer: on the paused clock a timer
-/// fires as soon as the runtime is idle, and a run that waits for a thread,
-/// a child process or a signal leaves it idle while it waits. A run that
-/// waits for nothing at all is left to [`CUT_LIMIT`].
+/// How much virtual time a run may have used, when it is polled, before it
+/// is a runaway: checked at each poll, because on the paused clock a timer
+/// fires as soon as the runtime is idle, as it is while a run waits for a
+/// thread, a child process or a signal.
 const FULL_RUN_LIMIT: Duration = Duration::from_secs(3600);
 /// A runaway example is cut at most this many times.
 const MAX_CUTS: usize = 20_000;
@@ -68,306 +60,240 @@ pub(crate) fn sweep_all(section: &str, examples: &[Example]) -> ExitCode {
         eprintln!("error: cannot send the examples' output to /dev/null: {error}");
         return ExitCode::from(EXIT_FAILED);
     }
+    install_panic_hook();
     let mut failed = false;
     for example in examples {
-        let swept = sweep(&Run::new(section, example));
-        for failure in &swept.failures {
-            eprintln!("{}{failure}", SweepSummary::PROBLEM);
-        }
-        eprintln!("{}", swept.summary.to_line());
-        failed |= swept.summary.failures > 0;
-    }
-    match failed {
-        true => ExitCode::from(EXIT_FAILED),
-        false => ExitCode::SUCCESS,
-    }
-}
-
-/// What the sweep of one example found.
-pub(crate) struct Sweep {
-    pub(crate) summary: SweepSummary,
-    /// Each distinct problem, with the cuts it was seen at.
-    pub(crate) failures: Vec<String>,
-}
-
-/// Sweeps one example. Its stdout must already point at `/dev/null`.
-fn sweep(run: &Run<'_>) -> Sweep {
-    install_panic_hook();
-    let mut summary = SweepSummary {
-        example: run.name.clone(),
-        cuts: 0,
-        failures: 0,
-        skipped: None,
-    };
-    if let Entry::Sync(_) = run.example.entry {
-        summary.skipped = Some("it builds a runtime of its own, which the runner can't cut".into());
-        return Sweep {
-            summary,
-            failures: Vec::new(),
+        let run = Run::new(section, example);
+        let mut summary = SweepSummary {
+            example: run.name.clone(),
+            cuts: 0,
+            failures: 0,
+            skipped: None,
         };
+        if let Entry::Sync(_) = example.entry {
+            summary.skipped =
+                Some("it builds a runtime of its own, which the runner can't cut".into());
+        } else {
+            let problems = sweep(&run, &mut summary.cuts);
+            for problem in &problems {
+                eprintln!("{}{problem}", SweepSummary::PROBLEM);
+            }
+            summary.failures = problems.len();
+        }
+        eprintln!("{}", summary.to_line());
+        failed |= summary.failures > 0;
     }
+    if failed {
+        ExitCode::from(EXIT_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
 
-    // The full run: how it ends, and where it may panic by design.
+/// Each distinct problem the cuts of one example showed, after the cuts it
+/// was seen at; `cuts` counts the cuts.
+fn sweep(run: &Run<'_>, cuts: &mut usize) -> Vec<String> {
     let watchdog = Watchdog::start(run.name.clone());
     let baseline = Resources::take();
-    let full = cut_at(run, None);
-    // A thread that the full run stopped may not have ended yet; counted
-    // as there before the first cut, it would hide one that cut leaves.
+    let (full, expected_panics) = cut_at(run, None);
+    // A thread the full run stopped may not have ended yet; counted as there
+    // before the first cut, it would hide one that cut leaves.
     let _ = Resources::left_since(&baseline);
-    let expected_panics: BTreeSet<String> = full.panics.iter().cloned().collect();
-    if let Some(problem) = full.unfinished {
+    if let Err(Some(problem)) = full {
         watchdog.stop();
-        summary.failures = 1;
-        return Sweep {
-            summary,
-            failures: vec![format!("the full run did not finish: {problem}")],
-        };
+        return vec![format!("the full run did not finish: {problem}")];
     }
-
+    let expected_panics: BTreeSet<String> = expected_panics.into_iter().collect();
     let mut problems: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for cut in 1..=MAX_CUTS {
         watchdog.cut(cut);
         let before = Resources::take();
-        let ended = cut_at(run, Some(cut));
-        if ended.completed {
+        let (Ok(left), panics) = cut_at(run, Some(cut)) else {
             break;
-        }
-        summary.cuts = cut;
-        let mut found = ended.problems;
+        };
+        *cuts = cut;
+        let mut found = left.problems;
         // A blocking job still running holds its thread and the runtime's
         // driver: those leaks are its, already reported.
-        if !ended.blocking_left {
+        if !left.blocking {
             found.extend(Resources::left_since(&before));
         }
-        found.extend(
-            ended
-                .panics
-                .iter()
-                .filter(|place| !expected_panics.contains(*place))
-                .map(|place| format!("panicked at {place}")),
-        );
+        let unexpected = panics
+            .iter()
+            .filter(|place| !expected_panics.contains(*place));
+        found.extend(unexpected.map(|place| format!("panicked at {place}")));
+        if cut == MAX_CUTS {
+            found.push(format!(
+                "still pending after {MAX_CUTS} polls; the sweep stopped"
+            ));
+        }
         for problem in found {
             problems.entry(problem).or_default().push(cut);
         }
-        if cut == MAX_CUTS {
-            problems
-                .entry(format!(
-                    "still pending after {MAX_CUTS} polls; the sweep stopped"
-                ))
-                .or_default()
-                .push(cut);
-        }
     }
     watchdog.stop();
-    summary.failures = problems.len();
-    Sweep {
-        summary,
-        failures: problems
-            .into_iter()
-            .map(|(problem, cuts)| format!("{}: {problem}", describe_cuts(&cuts)))
-            .collect(),
-    }
+    problems
+        .into_iter()
+        .map(|(problem, cuts)| format!("{}: {problem}", describe_cuts(&cuts)))
+        .collect()
 }
 
-/// How one run with a cut (or without one) ended.
-#[derive(Default)]
-struct Ended {
-    /// `run()` finished before its cut.
-    completed: bool,
-    /// What went wrong after the cut.
+/// What a cut left.
+struct Left {
     problems: Vec<String>,
-    /// Where anything panicked during the run.
-    panics: Vec<String>,
-    /// Why a run without a cut did not finish cleanly.
-    unfinished: Option<String>,
     /// A `spawn_blocking` job outlived [`BLOCKING_PATIENCE`].
-    blocking_left: bool,
+    blocking: bool,
+}
+
+enum Cut {
+    Finished(Result<(), Box<dyn Error>>),
+    Dropped,
+    /// Still pending when polled after [`FULL_RUN_LIMIT`].
+    TooLong,
 }
 
 /// Runs the example, dropping `run()` after poll number `cut` if it is
-/// still pending then; with no cut, runs it to the end.
-fn cut_at(run: &Run<'_>, cut: Option<usize>) -> Ended {
+/// still pending then (with no cut, runs it to the end): what the cut left,
+/// or `Err` if `run()` ended first, with why if it did not end cleanly; and
+/// where anything panicked.
+fn cut_at(run: &Run<'_>, cut: Option<usize>) -> (Result<Left, Option<String>>, Vec<String>) {
     take_panics();
-    let mut ended = Ended::default();
     let recorder = Recorder::new(run.example.path, run.example.source);
     let runtime = match runtime(Clock::Virtual, Flavor::CurrentThread, |builder| {
         recorder.install(builder)
     }) {
         Ok(runtime) => runtime,
         Err(error) => {
-            ended.completed = true;
-            ended.unfinished = Some(format!("could not start a Tokio runtime: {error}"));
-            return ended;
+            return (
+                Err(Some(format!("could not start a Tokio runtime: {error}"))),
+                Vec::new(),
+            );
         }
     };
+    let limit = cut.unwrap_or(usize::MAX);
+    let cut_after = async {
+        let mut future = Some(run.start(&recorder).await?);
+        let (mut polls, started) = (0, tokio::time::Instant::now());
+        let cutting = std::future::poll_fn(|cx| {
+            let Some(running) = future.as_mut() else {
+                return Poll::Ready(Cut::Dropped);
+            };
+            polls += 1;
+            let how = match running.as_mut().poll(cx) {
+                Poll::Ready(result) => return Poll::Ready(Cut::Finished(result)),
+                Poll::Pending if polls >= limit => Cut::Dropped,
+                Poll::Pending if started.elapsed() > FULL_RUN_LIMIT => Cut::TooLong,
+                Poll::Pending => return Poll::Pending,
+            };
+            // Dropped inside the runtime and the main task's poll, as a
+            // `timeout` or a `select!` drops it.
+            future = None;
+            Poll::Ready(how)
+        });
+        Ok::<_, Box<dyn Error>>(cutting.await)
+    };
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
-        runtime.block_on(recorder.main(async {
-            let future = run.start(&recorder).await?;
-            Ok::<_, Box<dyn Error>>(
-                CutAfter {
-                    future: Some(future),
-                    polls: 0,
-                    cut: cut.unwrap_or(usize::MAX),
-                    started: tokio::time::Instant::now(),
-                }
-                .await,
-            )
-        }))
+        runtime.block_on(recorder.main(cut_after))
     }));
-    match result {
-        Ok(Ok(Cut::Finished(Ok(())))) => ended.completed = true,
-        Ok(Ok(Cut::Finished(Err(error)))) | Ok(Err(error)) => {
-            ended.completed = true;
-            ended.unfinished = Some(format!("run() returned an error: {error}"));
+    let ended = match result {
+        Ok(Ok(Cut::Finished(Ok(())))) => Err(None),
+        Ok(Ok(Cut::Finished(Err(error))) | Err(error)) => {
+            Err(Some(format!("run() returned an error: {error}")))
         }
         Ok(Ok(Cut::TooLong)) => {
-            ended.completed = true;
-            ended.unfinished = Some(format!(
-                "run() was still running after {}s of virtual time",
-                FULL_RUN_LIMIT.as_secs()
-            ));
+            let limit = FULL_RUN_LIMIT.as_secs();
+            Err(Some(format!(
+                "run() was still running after {limit}s of virtual time"
+            )))
         }
-        Err(_) if cut.is_none() => {
-            ended.completed = true;
-            ended.unfinished = Some("run() panicked".to_owned());
-        }
+        Err(_) if cut.is_none() => Err(Some("run() panicked".to_owned())),
         Err(_) => {
-            ended
-                .problems
-                .push("run() panicked while it was being dropped".to_owned());
-            after_the_cut(run.example, &runtime, &recorder, &mut ended);
+            let panicked = "run() panicked while it was being dropped".to_owned();
+            Ok(after_the_cut(
+                run.example,
+                &runtime,
+                &recorder,
+                vec![panicked],
+            ))
         }
-        Ok(Ok(Cut::Dropped)) => after_the_cut(run.example, &runtime, &recorder, &mut ended),
-    }
+        Ok(Ok(Cut::Dropped)) => Ok(after_the_cut(run.example, &runtime, &recorder, Vec::new())),
+    };
     // Only a blocking job that outlived the check above can hold this up,
     // and that is already reported.
     runtime.shutdown_timeout(Duration::from_millis(100));
-    ended.panics = take_panics();
-    ended
+    (ended, take_panics())
 }
 
-/// What the tasks and blocking jobs do once `run()` was dropped: they
-/// must stop at once (unless the example says they outlive it), and end
-/// within [`DRAIN`] and [`BLOCKING_PATIENCE`].
+/// What the tasks and blocking jobs do once `run()` was dropped: they must
+/// stop at once (unless the example says they outlive it), and end within
+/// [`DRAIN`] and [`BLOCKING_PATIENCE`].
 fn after_the_cut(
     example: &Example,
-    runtime: &tokio::runtime::Runtime,
+    runtime: &Runtime,
     recorder: &Recorder,
-    ended: &mut Ended,
-) {
-    let settled = panic::catch_unwind(AssertUnwindSafe(|| {
-        // `yield_now` lets every other task run, and the I/O driver be
-        // polled, without the paused clock moving.
-        runtime.block_on(async {
-            for _ in 0..SETTLE_TURNS {
-                tokio::task::yield_now().await;
-            }
-        })
-    }));
-    if settled.is_err() {
-        ended
-            .problems
-            .push("a panic escaped while its tasks were stopping".to_owned());
+    mut problems: Vec<String>,
+) -> Left {
+    // `yield_now` lets every other task run, and the I/O driver be polled,
+    // without the paused clock moving.
+    let settle = async {
+        for _ in 0..SETTLE_TURNS {
+            tokio::task::yield_now().await;
+        }
+    };
+    if panic::catch_unwind(AssertUnwindSafe(|| runtime.block_on(settle))).is_err() {
+        problems.push("a panic escaped while its tasks were stopping".to_owned());
     }
     if !example.detaches_when_cancelled {
-        for place in recorder.live() {
-            ended.problems.push(format!(
+        problems.extend(recorder.live().iter().map(|place| {
+            format!(
                 "a task still running after run() was dropped, which detached it with its \
                  `JoinHandle` (hold the task in an `AbortOnDropHandle` or a `JoinSet`, or tell \
                  it to stop), spawned at {place}"
-            ));
+            )
+        }));
+    }
+    let drain = async {
+        let start = tokio::time::Instant::now();
+        while !recorder.live().is_empty() && start.elapsed() < DRAIN {
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    };
+    if panic::catch_unwind(AssertUnwindSafe(|| runtime.block_on(drain))).is_err() {
+        problems.push("a panic escaped while its tasks were ending".to_owned());
     }
-    let drained = panic::catch_unwind(AssertUnwindSafe(|| {
-        runtime.block_on(async {
-            let start = tokio::time::Instant::now();
-            while !recorder.live().is_empty() && start.elapsed() < DRAIN {
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        })
+    let drain = DRAIN.as_secs();
+    problems.extend(recorder.live().iter().map(|place| {
+        format!(
+            "a task still running {drain}s (virtual) after run() was dropped, spawned at {place}"
+        )
     }));
-    if drained.is_err() {
-        ended
-            .problems
-            .push("a panic escaped while its tasks were ending".to_owned());
-    }
-    for place in recorder.live() {
-        ended.problems.push(format!(
-            "a task still running {}s (virtual) after run() was dropped, spawned at {place}",
-            DRAIN.as_secs()
-        ));
-    }
     let started = Instant::now();
     while busy_blocking_jobs(runtime) > 0 && started.elapsed() < BLOCKING_PATIENCE {
         std::thread::sleep(Duration::from_millis(5));
     }
-    if busy_blocking_jobs(runtime) > 0 {
-        ended.blocking_left = true;
-        ended.problems.push(format!(
-            "a spawn_blocking job still running {}s (real) after run() was dropped and its \
-             tasks were done",
+    let blocking = busy_blocking_jobs(runtime) > 0;
+    if blocking {
+        problems.push(format!(
+            "a spawn_blocking job still running {}s (real) after run() was dropped and its tasks \
+             were done",
             BLOCKING_PATIENCE.as_secs()
         ));
     }
+    Left { problems, blocking }
 }
 
 /// `spawn_blocking` jobs running or queued. Without the metrics
 /// (`--cfg tokio_unstable`) the command line refuses the sweep.
 #[cfg(not(tokio_unstable))]
-fn busy_blocking_jobs(_: &tokio::runtime::Runtime) -> usize {
+fn busy_blocking_jobs(_: &Runtime) -> usize {
     0
 }
 
 #[cfg(tokio_unstable)]
-fn busy_blocking_jobs(runtime: &tokio::runtime::Runtime) -> usize {
+fn busy_blocking_jobs(runtime: &Runtime) -> usize {
     let metrics = runtime.metrics();
-    metrics
-        .num_blocking_threads()
-        .saturating_sub(metrics.num_idle_blocking_threads())
-        + metrics.blocking_queue_depth()
-}
-
-enum Cut<T> {
-    Finished(T),
-    Dropped,
-    /// The run was still pending, polled after [`FULL_RUN_LIMIT`].
-    TooLong,
-}
-
-/// `future`, dropped right after its `cut`-th poll if that returned
-/// `Pending`.
-struct CutAfter {
-    future: Option<ExampleFuture>,
-    polls: usize,
-    cut: usize,
-    /// When the run started, on the runtime's clock.
-    started: tokio::time::Instant,
-}
-
-impl Future for CutAfter {
-    type Output = Cut<Result<(), Box<dyn Error>>>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        let Some(future) = this.future.as_mut() else {
-            return Poll::Ready(Cut::Dropped);
-        };
-        this.polls += 1;
-        match future.as_mut().poll(cx) {
-            Poll::Ready(result) => Poll::Ready(Cut::Finished(result)),
-            Poll::Pending if this.polls >= this.cut => {
-                // Dropped here, inside the runtime and inside the main
-                // task's poll, as a `timeout` or a `select!` drops it.
-                this.future = None;
-                Poll::Ready(Cut::Dropped)
-            }
-            Poll::Pending if this.started.elapsed() > FULL_RUN_LIMIT => {
-                this.future = None;
-                Poll::Ready(Cut::TooLong)
-            }
-            Poll::Pending => Poll::Pending,
-        }
-    }
+    let idle = metrics.num_idle_blocking_threads();
+    metrics.num_blocking_threads().saturating_sub(idle) + metrics.blocking_queue_depth()
 }
 
 /// `cuts 3-5, 9` for a problem seen at those cuts.
@@ -381,9 +307,12 @@ fn describe_cuts(cuts: &[usize]) -> String {
     }
     let ranges: Vec<String> = ranges
         .iter()
-        .map(|&(start, end)| match end - start {
-            0 => start.to_string(),
-            _ => format!("{start}-{end}"),
+        .map(|&(start, end)| {
+            if start == end {
+                start.to_string()
+            } else {
+                format!("{start}-{end}")
+            }
         })
         .collect();
     let noun = if cuts.len() == 1 { "cut" } else { "cuts" };
@@ -403,22 +332,17 @@ fn install_panic_hook() {
                 || "an unknown place".to_owned(),
                 |location| format!("{}:{}", location.file(), location.line()),
             );
-            let message = info
-                .payload()
-                .downcast_ref::<&str>()
-                .map(|text| (*text).to_owned())
-                .or_else(|| info.payload().downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            PANICS
-                .lock()
-                .unwrap_or_else(|poison| poison.into_inner())
-                .push(format!("{place}: {message}"));
+            let payload = info.payload();
+            let message = payload.downcast_ref::<&str>().copied().map(str::to_owned);
+            let message = message.or_else(|| payload.downcast_ref::<String>().cloned());
+            let mut panics = PANICS.lock().unwrap_or_else(PoisonError::into_inner);
+            panics.push(format!("{place}: {}", message.unwrap_or_default()));
         }));
     });
 }
 
 fn take_panics() -> Vec<String> {
-    std::mem::take(&mut PANICS.lock().unwrap_or_else(|poison| poison.into_inner()))
+    std::mem::take(&mut PANICS.lock().unwrap_or_else(PoisonError::into_inner))
 }
 
 /// What the process holds that a run could leave behind.
@@ -431,59 +355,47 @@ struct Resources {
 
 impl Resources {
     fn take() -> Self {
-        let fds = std::fs::read_dir("/proc/self/fd")
-            .map(|entries| {
-                entries
-                    .flatten()
-                    .filter_map(|entry| {
-                        let target = std::fs::read_link(entry.path()).ok()?;
-                        let target = target.to_string_lossy().into_owned();
-                        // The directory being read is itself open.
-                        (!target.starts_with("/proc/"))
-                            .then(|| (entry.file_name().to_string_lossy().into_owned(), target))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let entries = |dir: PathBuf| std::fs::read_dir(dir).into_iter().flatten().flatten();
+        let fds = entries("/proc/self/fd".into()).filter_map(|entry| {
+            let target = std::fs::read_link(entry.path())
+                .ok()?
+                .to_string_lossy()
+                .into_owned();
+            // The directory being read is itself open.
+            let fd = entry.file_name().to_string_lossy().into_owned();
+            (!target.starts_with("/proc/")).then_some((fd, target))
+        });
         // Not a listing of /proc/self/task, which can miss a live thread
         // while another one exits.
-        let threads = std::fs::read_to_string("/proc/self/status")
-            .ok()
-            .and_then(|status| {
-                let line = status.lines().find(|line| line.starts_with("Threads:"))?;
-                line["Threads:".len()..].trim().parse().ok()
-            })
-            .unwrap_or(0);
-        let temporary = std::fs::read_dir(std::env::temp_dir())
-            .map(|entries| entries.flatten().map(|entry| entry.file_name()).collect())
-            .unwrap_or_default();
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let threads = status
+            .lines()
+            .find_map(|line| line.strip_prefix("Threads:"));
         Resources {
-            fds,
-            threads,
-            temporary,
+            fds: fds.collect(),
+            threads: threads
+                .and_then(|count| count.trim().parse().ok())
+                .unwrap_or(0),
+            temporary: entries(std::env::temp_dir())
+                .map(|entry| entry.file_name())
+                .collect(),
         }
     }
 
     /// What the process holds now that `before` did not, once the threads
     /// started since have ended, or [`BLOCKING_PATIENCE`] has passed, and
-    /// what they were releasing has had [`SETTLE`] more. A thread that still
-    /// runs holds what it opened; one that was just joined can still be
-    /// listed for a moment; and the last owner of a runtime's driver closes
-    /// its descriptors one after another.
+    /// what they were releasing has had [`SETTLE`] more.
     fn left_since(before: &Resources) -> Vec<String> {
         let started = Instant::now();
         let mut settled: Option<Instant> = None;
         loop {
             let now = Resources::take();
             let leaked = before.leaked_by(&now);
-            if leaked.is_empty() {
-                return leaked;
-            }
             if now.threads <= before.threads {
                 settled.get_or_insert_with(Instant::now);
             }
-            if started.elapsed() >= BLOCKING_PATIENCE
-                || settled.is_some_and(|since| since.elapsed() >= SETTLE)
+            let waited = started.elapsed() >= BLOCKING_PATIENCE;
+            if leaked.is_empty() || waited || settled.is_some_and(|since| since.elapsed() >= SETTLE)
             {
                 return leaked;
             }
@@ -493,10 +405,11 @@ impl Resources {
 
     /// What `after` holds that `self` did not.
     fn leaked_by(&self, after: &Resources) -> Vec<String> {
-        let mut leaked: Vec<String> = after
+        let fds = after
             .fds
             .iter()
-            .filter(|(fd, target)| self.fds.get(*fd) != Some(target))
+            .filter(|(fd, target)| self.fds.get(*fd) != Some(target));
+        let mut leaked: Vec<String> = fds
             .map(|(fd, target)| format!("file descriptor {fd} left open ({target})"))
             .collect();
         if after.threads > self.threads {
@@ -505,71 +418,54 @@ impl Resources {
                 after.threads - self.threads
             ));
         }
-        // Named apart from the other problems: a temporary file's name
-        // differs from one cut to the next, the problem does not.
+        // Counted, not named: a temporary file's name differs from one cut
+        // to the next, the problem does not.
         let temporary = after.temporary.difference(&self.temporary).count();
         if temporary > 0 {
+            let dir = std::env::temp_dir();
             leaked.push(format!(
                 "{temporary} temporary file(s) left behind in {}",
-                std::env::temp_dir().display()
+                dir.display()
             ));
         }
         leaked
     }
 }
 
-/// Ends the process if one cut runs for longer than [`CUT_LIMIT`] of real
+/// Ends the process when one cut runs longer than [`CUT_LIMIT`] of real
 /// time: the thread is stuck and the sweep can't go on.
-struct Watchdog {
-    cut: Arc<AtomicU64>,
-    started: Arc<Mutex<Instant>>,
-    stop: Arc<AtomicBool>,
-}
+struct Watchdog(Arc<Mutex<(usize, Instant, bool)>>);
 
 impl Watchdog {
     fn start(example: String) -> Self {
-        let watchdog = Watchdog {
-            cut: Arc::new(AtomicU64::new(0)),
-            started: Arc::new(Mutex::new(Instant::now())),
-            stop: Arc::new(AtomicBool::new(false)),
-        };
-        let (cut, started, stop) = (
-            watchdog.cut.clone(),
-            watchdog.started.clone(),
-            watchdog.stop.clone(),
-        );
+        let watchdog = Watchdog(Arc::new(Mutex::new((0, Instant::now(), false))));
+        let state = Arc::clone(&watchdog.0);
         std::thread::spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
+            loop {
                 std::thread::sleep(Duration::from_millis(50));
-                let since = started
-                    .lock()
-                    .unwrap_or_else(|poison| poison.into_inner())
-                    .elapsed();
-                if since > CUT_LIMIT && !stop.load(Ordering::Relaxed) {
-                    let cut = cut.load(Ordering::Relaxed);
-                    let mut report = String::new();
-                    let which = match cut {
-                        0 => "the full run".to_owned(),
-                        cut => format!("cut {cut}"),
+                let (cut, started, stopped) = *state.lock().unwrap_or_else(PoisonError::into_inner);
+                if stopped {
+                    return;
+                }
+                if started.elapsed() > CUT_LIMIT {
+                    let which = if cut == 0 {
+                        "the full run".to_owned()
+                    } else {
+                        format!("cut {cut}")
                     };
-                    let _ = writeln!(
-                        report,
-                        "{}{which}: still running after {}s of real time; it waits for \
-                         something that never comes, or something blocks the thread (a \
-                         blocking call, a Drop that waits), so the sweep of {example} stops here",
+                    let summary = SweepSummary {
+                        example: example.clone(),
+                        cuts: cut,
+                        failures: 1,
+                        skipped: None,
+                    };
+                    let report = format!(
+                        "{}{which}: still running after {}s of real time; it waits for something \
+                         that never comes, or something blocks the thread (a blocking call, a \
+                         Drop that waits), so the sweep of {example} stops here\n{}\n",
                         SweepSummary::PROBLEM,
-                        CUT_LIMIT.as_secs()
-                    );
-                    let _ = writeln!(
-                        report,
-                        "{}",
-                        SweepSummary {
-                            example: example.clone(),
-                            cuts: usize::try_from(cut).unwrap_or(usize::MAX),
-                            failures: 1,
-                            skipped: None,
-                        }
-                        .to_line()
+                        CUT_LIMIT.as_secs(),
+                        summary.to_line()
                     );
                     let _ = std::io::stderr().write_all(report.as_bytes());
                     std::process::exit(i32::from(EXIT_FAILED));
@@ -580,16 +476,11 @@ impl Watchdog {
     }
 
     fn cut(&self, cut: usize) {
-        self.cut
-            .store(u64::try_from(cut).unwrap_or(u64::MAX), Ordering::Relaxed);
-        *self
-            .started
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner()) = Instant::now();
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = (cut, Instant::now(), false);
     }
 
-    fn stop(self) {
-        self.stop.store(true, Ordering::Relaxed);
+    fn stop(&self) {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).2 = true;
     }
 }
 
@@ -604,32 +495,27 @@ mod tests {
     }
 
     #[test]
-    fn a_new_descriptor_or_temporary_file_is_a_leak() {
+    fn a_new_descriptor_thread_or_temporary_file_is_a_leak() {
+        let fd = |fd: &str, target: &str| (fd.to_owned(), target.to_owned());
         let before = Resources {
-            fds: BTreeMap::from([("3".to_owned(), "anon_inode:[eventpoll]".to_owned())]),
+            fds: BTreeMap::from([fd("3", "anon_inode:[eventpoll]")]),
             threads: 2,
             temporary: BTreeSet::new(),
         };
         let after = Resources {
-            fds: BTreeMap::from([
-                ("3".to_owned(), "anon_inode:[eventpoll]".to_owned()),
-                ("7".to_owned(), "socket:[1234]".to_owned()),
-            ]),
+            fds: BTreeMap::from([fd("3", "anon_inode:[eventpoll]"), fd("7", "socket:[1234]")]),
             threads: 3,
             temporary: BTreeSet::from([OsString::from(".tmpAbc")]),
         };
-        let temporary = format!(
-            "1 temporary file(s) left behind in {}",
-            std::env::temp_dir().display()
-        );
+        let leaked = before.leaked_by(&after);
         assert_eq!(
-            before.leaked_by(&after),
+            leaked[..2],
             [
                 "file descriptor 7 left open (socket:[1234])",
-                "1 thread(s) left running",
-                temporary.as_str(),
+                "1 thread(s) left running"
             ]
         );
+        assert!(leaked[2].starts_with("1 temporary file(s) left behind in "));
         assert!(after.leaked_by(&after).is_empty());
     }
 }
