@@ -5,7 +5,6 @@
 pub mod dump;
 pub mod timeline;
 
-use std::fmt;
 use std::time::Duration;
 
 /// Every example succeeded.
@@ -57,37 +56,21 @@ pub trait Named: Sized + Copy + PartialEq + 'static {
     }
 
     /// The value with this name, or an error that lists the valid names.
-    fn parse(name: &str) -> Result<Self, InvalidValue> {
+    fn parse(name: &str) -> Result<Self, String> {
         let found = Self::ALL.iter().find(|(_, known)| *known == name);
-        found.map(|(value, _)| *value).ok_or_else(|| InvalidValue {
-            option: Self::OPTION,
-            value: name.to_owned(),
-            valid: Self::ALL.iter().map(|(_, name)| *name).collect(),
+        found.map(|(value, _)| *value).ok_or_else(|| {
+            let valid: Vec<String> = Self::ALL
+                .iter()
+                .map(|(_, name)| format!("`{name}`"))
+                .collect();
+            let option = Self::OPTION;
+            format!(
+                "invalid value `{name}` for `{option}`: expected {}",
+                valid.join(" or ")
+            )
         })
     }
 }
-
-/// A value that is not one of an option's names.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InvalidValue {
-    pub option: &'static str,
-    pub value: String,
-    pub valid: Vec<&'static str>,
-}
-
-impl fmt::Display for InvalidValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let valid: Vec<String> = self.valid.iter().map(|name| format!("`{name}`")).collect();
-        let (value, option) = (&self.value, self.option);
-        write!(
-            f,
-            "invalid value `{value}` for `{option}`: expected {}",
-            valid.join(" or ")
-        )
-    }
-}
-
-impl std::error::Error for InvalidValue {}
 
 /// Which clock the examples' runtime uses (`--clock`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -397,20 +380,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_round_trip_and_a_bad_one_lists_the_valid_ones() {
-        for (clock, name) in Clock::ALL {
-            assert_eq!(Clock::parse(name), Ok(*clock));
-            assert_eq!(clock.name(), *name);
-        }
-        assert_eq!(Flavor::parse("multi_thread"), Ok(Flavor::MultiThread));
-        let error = Flavor::parse("multi-thread").unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            "invalid value `multi-thread` for `--flavor`: expected `current_thread` or `multi_thread`"
-        );
-    }
-
-    #[test]
     fn a_base_url_is_http_with_a_host_and_loses_its_trailing_slash() {
         for (good, parsed) in [
             ("http://127.0.0.1:8080/", "http://127.0.0.1:8080"),
@@ -419,23 +388,21 @@ mod tests {
         ] {
             assert_eq!(parse_base_url(good).as_deref(), Ok(parsed), "{good}");
         }
+        let (scheme, space) = (
+            "it does not start with http:// or https://",
+            "it holds a space or a control character",
+        );
         for (bad, problem) in [
-            (
-                "127.0.0.1:8080",
-                "it does not start with http:// or https://",
-            ),
-            ("ftp://host", "it does not start with http:// or https://"),
-            ("HTTP//host", "it does not start with http:// or https://"),
+            ("127.0.0.1:8080", scheme),
+            ("ftp://host", scheme),
+            ("HTTP//host", scheme),
             ("http://", "no host follows `http://`"),
             ("http:///", "no host follows `http://`"),
             ("https:///path", "no host follows `https://`"),
             ("http://:8080", "no host follows `http://`"),
             ("http://user@/", "no host follows `http://`"),
-            (
-                "http://host name",
-                "it holds a space or a control character",
-            ),
-            ("http://host\n", "it holds a space or a control character"),
+            ("http://host name", space),
+            ("http://host\n", space),
         ] {
             let expected = format!("{problem}; expected a URL such as http://127.0.0.1:8080");
             assert_eq!(parse_base_url(bad), Err(expected), "{bad}");
@@ -444,22 +411,31 @@ mod tests {
 
     #[test]
     fn a_listing_line_round_trips_and_a_tab_cannot_split_it() {
+        let (name, source) = (
+            "fetch_many".into(),
+            "/w/crates/real-world/src/fetch_many.rs".into(),
+        );
         let listed = Listed {
-            name: "fetch_many".into(),
+            name,
             kind: Kind::BaseUrl,
-            source: "/w/crates/real-world/src/fetch_many.rs".into(),
+            source,
             detached: 1,
             summary: "Fetch\tmany pages.".into(),
         };
         let line = listed.to_line();
-        assert_eq!(line.matches('\t').count(), 4, "{line}");
-        let parsed = Listed::parse_line(&line).unwrap();
-        assert_eq!(parsed.summary, "Fetch many pages.");
-        assert_eq!(parsed.kind, Kind::BaseUrl);
-        assert_eq!(parsed.detached, 1);
-        assert!(Listed::parse_line("name\tweird\t/x.rs\t0\ts").is_err());
-        assert!(Listed::parse_line("name\tplain\t/x.rs\tmany\ts").is_err());
-        assert!(Listed::parse_line("name only").is_err());
+        assert_eq!(
+            line,
+            "fetch_many\tbase_url\t/w/crates/real-world/src/fetch_many.rs\t1\tFetch many pages."
+        );
+        let summary = "Fetch many pages.".into();
+        assert_eq!(Listed::parse_line(&line), Ok(Listed { summary, ..listed }));
+        for bad in [
+            "name\tweird\t/x.rs\t0\ts",
+            "name\tplain\t/x.rs\tmany\ts",
+            "name only",
+        ] {
+            assert!(Listed::parse_line(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
@@ -475,11 +451,12 @@ mod tests {
             "sweep: io/echo_server: 31 cut points, 2 failures"
         );
         assert_eq!(SweepSummary::parse_line(&swept.to_line()), Some(swept));
+        let skipped = Some("it builds a runtime of its own".into());
         let skipped = SweepSummary {
             example: "runtime/builder".into(),
             cuts: 0,
             failures: 0,
-            skipped: Some("it builds a runtime of its own".into()),
+            skipped,
         };
         assert_eq!(SweepSummary::parse_line(&skipped.to_line()), Some(skipped));
         assert_eq!(SweepSummary::parse_line("cut 3: a task"), None);
@@ -495,40 +472,28 @@ mod tests {
     }
 
     #[test]
-    fn times_are_written_and_read_in_seconds() {
-        assert_eq!(seconds_arg(Duration::from_secs(60)), "60");
-        assert_eq!(seconds_arg(Duration::from_millis(1500)), "1.5");
-        assert_eq!(parse_seconds("0.5"), Ok(Duration::from_millis(500)));
-        for bad in ["-1", "soon", "NaN", "1e9"] {
-            assert!(parse_seconds(bad).is_err(), "{bad}");
-        }
-        let invocation = Invocation {
-            timeout: Some(Duration::from_secs(60)),
-            dump_at: Some(Duration::from_millis(1500)),
-            examples: vec!["deadlock".into()],
-            ..Invocation::default()
-        };
-        assert_eq!(
-            invocation.args(),
-            ["--timeout", "60", "--dump-at", "1.5", "deadlock"]
+    fn the_rerun_command_is_short() {
+        let examples = vec!["deadlock".into()];
+        let (timeout, dump_at) = (
+            Some(Duration::from_secs(60)),
+            Some(Duration::from_millis(1500)),
         );
-    }
-
-    #[test]
-    fn the_rerun_command_leaves_defaults_out() {
         let invocation = Invocation {
             clock: Clock::Virtual,
-            examples: vec!["spawn_tasks".into()],
+            timeout,
+            dump_at,
+            examples,
             ..Invocation::default()
         };
-        assert_eq!(
-            invocation.rerun_command("basics"),
-            "cargo run -q -p basics -- --clock virtual spawn_tasks"
-        );
+        let expected =
+            "cargo run -q -p pitfalls -- --clock virtual --timeout 60 --dump-at 1.5 deadlock";
+        assert_eq!(invocation.rerun_command("pitfalls"), expected);
+        let base_url = Some("http://127.0.0.1:8080".into());
+        let examples = vec!["--odd".into()];
         let multi = Invocation {
             flavor: Flavor::MultiThread,
-            base_url: Some("http://127.0.0.1:8080".into()),
-            examples: vec!["fetch_many".into()],
+            base_url,
+            examples,
             ..Invocation::default()
         };
         assert_eq!(
@@ -538,7 +503,8 @@ mod tests {
                 "multi_thread",
                 "--base-url",
                 "http://127.0.0.1:8080",
-                "fetch_many"
+                "--",
+                "--odd"
             ]
         );
     }

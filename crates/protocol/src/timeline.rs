@@ -38,7 +38,7 @@ use crate::{Clock, Named};
 
 mod draw;
 
-pub use draw::{Waits, chart, svg, svg_with};
+pub use draw::{Waits, chart, svg_with};
 
 /// The first field of a text form's first line.
 pub const MAGIC: &str = "timeline";
@@ -63,7 +63,7 @@ pub struct Timeline {
 }
 
 /// One task.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Row {
     pub kind: RowKind,
     /// The row of the task that spawned this one, if it was a task we saw.
@@ -77,9 +77,10 @@ pub struct Row {
     pub ended: Option<Ended>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum RowKind {
     /// The future `run()` returned, which `block_on` polls.
+    #[default]
     Main,
     /// A spawned task.
     Task,
@@ -129,12 +130,7 @@ impl Row {
     pub fn new(kind: RowKind) -> Self {
         Row {
             kind,
-            parent: None,
-            spawned_at: None,
-            code: String::new(),
-            spawned: None,
-            polls: Vec::new(),
-            ended: None,
+            ..Row::default()
         }
     }
 
@@ -243,10 +239,8 @@ impl Timeline {
 
     /// The stable text form; see the module's documentation.
     pub fn to_text(&self) -> String {
-        let mut text = String::new();
-        let _ = writeln!(
-            text,
-            "{MAGIC}\t{VERSION}\t{}\t{}",
+        let mut text = format!(
+            "{MAGIC}\t{VERSION}\t{}\t{}\n",
             self.example,
             self.clock.name()
         );
@@ -256,33 +250,18 @@ impl Timeline {
         for (index, row) in self.rows.iter().enumerate() {
             let parent = row
                 .parent
-                .map_or_else(|| "-".to_owned(), |parent| parent.to_string());
-            let at = row.spawned_at.as_deref().unwrap_or("-");
-            let _ = writeln!(
-                text,
-                "row\t{index}\t{}\t{parent}\t{}\t{}",
-                row.kind.name(),
-                one_field(at),
-                one_field(&row.code)
-            );
+                .map_or("-".to_owned(), |parent| parent.to_string());
+            let (kind, code) = (row.kind.name(), one_field(&row.code));
+            let at = one_field(row.spawned_at.as_deref().unwrap_or("-"));
+            let _ = writeln!(text, "row\t{index}\t{kind}\t{parent}\t{at}\t{code}");
             if let Some(spawned) = row.spawned {
                 let _ = writeln!(text, "spawned\t{index}\t{}", Seconds(spawned));
             }
-            for poll in &row.polls {
-                let _ = writeln!(
-                    text,
-                    "poll\t{index}\t{}\t{}",
-                    Seconds(poll.start),
-                    Seconds(poll.end)
-                );
+            for Poll { start, end } in row.polls.iter().copied() {
+                let _ = writeln!(text, "poll\t{index}\t{}\t{}", Seconds(start), Seconds(end));
             }
-            if let Some(ended) = row.ended {
-                let _ = writeln!(
-                    text,
-                    "ended\t{index}\t{}\t{}",
-                    Seconds(ended.at),
-                    ended.how.name()
-                );
+            if let Some(Ended { at, how }) = row.ended {
+                let _ = writeln!(text, "ended\t{index}\t{}\t{}", Seconds(at), how.name());
             }
         }
         if let Some(returned) = self.returned {
@@ -293,102 +272,93 @@ impl Timeline {
 
     /// Reads a text form written by [`Timeline::to_text`].
     pub fn parse(text: &str) -> Result<Self, ParseError> {
-        let mut lines = text
-            .lines()
-            .enumerate()
-            .map(|(index, line)| (index + 1, line));
-        let Some((_, first)) = lines.next() else {
-            return Err(ParseError::new(1, "empty: expected a `timeline` line"));
-        };
-        let header: Vec<&str> = first.split('\t').collect();
-        let [MAGIC, version, example, clock] = header[..] else {
-            return Err(ParseError::new(
-                1,
-                "expected `timeline<TAB>1<TAB><section>/<example><TAB><clock>`",
-            ));
-        };
-        if version != VERSION.to_string() {
-            return Err(ParseError::new(
-                1,
-                format!("version {version}; this runner reads version {VERSION}"),
-            ));
-        }
-        let clock = Clock::parse(clock).map_err(|error| ParseError::new(1, error.to_string()))?;
-        let mut timeline = Timeline {
-            example: example.to_owned(),
-            clock,
-            ..Timeline::default()
-        };
-        for (number, line) in lines {
-            let fields: Vec<&str> = line.split('\t').collect();
-            let error = |why: String| ParseError::new(number, why);
-            let row = |field: &str| -> Result<usize, ParseError> {
-                let index: usize = field
-                    .parse()
-                    .map_err(|_| error(format!("`{field}` is not a row number")))?;
-                if index + 1 == timeline.rows.len() {
-                    Ok(index)
-                } else {
-                    Err(error(format!(
-                        "a record of row {index} must follow that row's `row` line"
-                    )))
-                }
-            };
-            let time = |field: &str| {
-                parse_seconds(field)
-                    .ok_or_else(|| error(format!("`{field}` is not a time in seconds")))
-            };
-            match fields[..] {
-                ["note", note] => timeline.notes.push(note.to_owned()),
-                ["row", index, kind, parent, at, code] => {
-                    if index != timeline.rows.len().to_string() {
-                        return Err(error(format!(
-                            "row {index} out of order: expected row {}",
-                            timeline.rows.len()
-                        )));
-                    }
-                    let kind = RowKind::parse(kind).map_err(|e| error(e.to_string()))?;
-                    let parent = match parent {
-                        "-" => None,
-                        parent => Some(
-                            parent
-                                .parse()
-                                .map_err(|_| error(format!("`{parent}` is not a row number")))?,
-                        ),
-                    };
-                    let mut row = Row::new(kind);
-                    row.parent = parent;
-                    row.spawned_at = (at != "-").then(|| at.to_owned());
-                    row.code = code.to_owned();
-                    timeline.rows.push(row);
-                }
-                ["spawned", index, at] => {
-                    let index = row(index)?;
-                    timeline.rows[index].spawned = Some(time(at)?);
-                }
-                ["poll", index, start, end] => {
-                    let index = row(index)?;
-                    let poll = Poll {
-                        start: time(start)?,
-                        end: time(end)?,
-                    };
-                    timeline.rows[index].polls.push(poll);
-                }
-                ["ended", index, at, how] => {
-                    let index = row(index)?;
-                    let how = EndKind::parse(how).map_err(|e| error(e.to_string()))?;
-                    timeline.rows[index].ended = Some(Ended { at: time(at)?, how });
-                }
-                ["returned", at] => timeline.returned = Some(time(at)?),
-                _ => {
-                    return Err(error(format!(
-                        "unknown record `{}`",
-                        fields.first().copied().unwrap_or_default()
-                    )));
-                }
-            }
+        let mut timeline = Timeline::default();
+        let mut lines = text.lines();
+        let header = lines
+            .next()
+            .ok_or_else(|| "empty: expected a `timeline` line".to_owned());
+        let header = header.and_then(|header| timeline.header(header));
+        header.map_err(|why| ParseError { line: 1, why })?;
+        for (index, line) in lines.enumerate() {
+            timeline.record(line).map_err(|why| ParseError {
+                line: index + 2,
+                why,
+            })?;
         }
         Ok(timeline)
+    }
+
+    fn header(&mut self, line: &str) -> Result<(), String> {
+        let [MAGIC, version, example, clock] = line.split('\t').collect::<Vec<_>>()[..] else {
+            return Err("expected `timeline<TAB>1<TAB><section>/<example><TAB><clock>`".to_owned());
+        };
+        if version != VERSION.to_string() {
+            return Err(format!(
+                "version {version}; this runner reads version {VERSION}"
+            ));
+        }
+        self.clock = Clock::parse(clock).map_err(|error| error.to_string())?;
+        self.example = example.to_owned();
+        Ok(())
+    }
+
+    fn record(&mut self, line: &str) -> Result<(), String> {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let rows = self.rows.len();
+        let row = |field: &str| match field.parse::<usize>() {
+            Ok(index) if index + 1 == rows => Ok(index),
+            Ok(index) => Err(format!(
+                "a record of row {index} must follow that row's `row` line"
+            )),
+            Err(_) => Err(format!("`{field}` is not a row number")),
+        };
+        let time =
+            |field: &str| parse_seconds(field).ok_or(format!("`{field}` is not a time in seconds"));
+        match fields[..] {
+            ["note", note] => self.notes.push(note.to_owned()),
+            ["row", index, kind, parent, at, code] => {
+                if index != rows.to_string() {
+                    return Err(format!("row {index} out of order: expected row {rows}"));
+                }
+                let kind = RowKind::parse(kind).map_err(|error| error.to_string())?;
+                let parent = match parent {
+                    "-" => None,
+                    parent => Some(
+                        parent
+                            .parse()
+                            .map_err(|_| format!("`{parent}` is not a row number"))?,
+                    ),
+                };
+                let (spawned_at, code) = ((at != "-").then(|| at.to_owned()), code.to_owned());
+                self.rows.push(Row {
+                    kind,
+                    parent,
+                    spawned_at,
+                    code,
+                    ..Row::default()
+                });
+            }
+            ["spawned", index, at] => {
+                let index = row(index)?;
+                self.rows[index].spawned = Some(time(at)?);
+            }
+            ["poll", index, start, end] => {
+                let index = row(index)?;
+                let poll = Poll {
+                    start: time(start)?,
+                    end: time(end)?,
+                };
+                self.rows[index].polls.push(poll);
+            }
+            ["ended", index, at, how] => {
+                let index = row(index)?;
+                let how = EndKind::parse(how).map_err(|error| error.to_string())?;
+                self.rows[index].ended = Some(Ended { at: time(at)?, how });
+            }
+            ["returned", at] => self.returned = Some(time(at)?),
+            _ => return Err(format!("unknown record `{}`", fields[0])),
+        }
+        Ok(())
     }
 }
 
@@ -397,15 +367,6 @@ impl Timeline {
 pub struct ParseError {
     pub line: usize,
     pub why: String,
-}
-
-impl ParseError {
-    fn new(line: usize, why: impl Into<String>) -> Self {
-        ParseError {
-            line,
-            why: why.into(),
-        }
-    }
 }
 
 impl fmt::Display for ParseError {

@@ -1,22 +1,21 @@
-//! Drawing a timeline: a chart of characters for the terminal, and an SVG
-//! for the book. Both take the same rows, scale and marks.
+//! What a reader sees of a timeline: a chart of characters in the terminal
+//! (`--timeline`), and an SVG in the book. Both draw the same marks on the
+//! same scale.
 
 use std::fmt::Write as _;
 
-use super::{EndKind, Micros, Row, RowKind, Seconds, Timeline};
+use super::{EndKind, Ended, Micros, Row, RowKind, Seconds, Timeline};
 use crate::Named;
 
 /// Rows drawn at most; the text form has them all.
 pub const MAX_ROWS: usize = 40;
 
-const LEGEND_MARKS: &str = "█ polled  ─ waiting  ┤ ended  × dropped when run() returned  \
-                            ◆ a spawn_blocking call returned";
-/// The one line every chart carries: a row is a task, not a future.
-const ONE_ROW_PER_TASK: &str = "A row is a task. Futures joined or selected in one task (join!, \
-                                join_all, select!), and LocalSet tasks, share its row.";
-/// What the marks cannot show.
-const ENDS_UNTOLD: &str = "Tokio's hooks don't say whether a task returned, panicked or was \
-                           aborted: all three end a row with ┤.";
+/// What the chart's marks mean, what a row is, and what the hooks can't tell.
+const LEGEND: &str = "█ polled  ─ waiting  ┤ ended  × dropped when run() returned  ◆ a \
+                      spawn_blocking call returned\nA row is a task. Futures joined or selected \
+                      in one task (join!, join_all, select!), and LocalSet tasks, share its \
+                      row.\nTokio's hooks don't say whether a task returned, panicked or was \
+                      aborted: all three end a row with ┤.";
 
 /// The terminal chart, `width` characters wide (at least 40).
 pub fn chart(timeline: &Timeline, width: usize) -> String {
@@ -27,26 +26,22 @@ pub fn chart(timeline: &Timeline, width: usize) -> String {
         }
         return text;
     }
-    let _ = writeln!(
-        text,
-        "{} on the {} clock: {}",
-        timeline.example,
-        timeline.clock.name(),
-        count(timeline.spawned_rows(), "task", "tasks", "besides main")
-    );
-    let width = width.max(40);
-    let labels: Vec<String> = timeline
-        .rows
+    let (example, clock) = (&timeline.example, timeline.clock.name());
+    let tasks = count(timeline.spawned_rows(), "task", "tasks");
+    let _ = writeln!(text, "{example} on the {clock} clock: {tasks} besides main");
+    let rows = &timeline.rows;
+    let labels: Vec<String> = rows
         .iter()
-        .enumerate()
         .take(MAX_ROWS)
-        .map(|(index, row)| row.label_among(index, &timeline.rows))
+        .enumerate()
+        .map(|(i, row)| row.label_among(i, rows))
         .collect();
     let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
-    let label_width = longest.min((width * 2 / 5).max(12));
-    let columns = width - label_width - 1;
+    let label_width = longest.min((width.max(40) * 2 / 5).max(12));
+    let columns = width.max(40) - label_width - 1;
     let scale = Scale::new(timeline.span(), columns as f64);
     let column = |time: Micros| (scale.x(time) as usize).min(columns - 1);
+    let line = |cells: Vec<char>| cells.into_iter().collect::<String>().trim_end().to_owned();
 
     let mut axis = vec![' '; columns];
     let mut free_from = 0;
@@ -59,52 +54,24 @@ pub fn chart(timeline: &Timeline, width: usize) -> String {
             free_from = at + label.len() + 1;
         }
     }
-    let _ = writeln!(
-        text,
-        "{:label_width$} {}",
-        "",
-        axis.iter().collect::<String>().trim_end()
-    );
-
-    for (row, label) in timeline.rows.iter().zip(&labels) {
+    let _ = writeln!(text, "{:label_width$} {}", "", line(axis));
+    for (row, label) in rows.iter().zip(&labels) {
         let mut cells = vec![' '; columns];
-        for mark in marks(row, timeline) {
-            match mark {
-                Mark::Waiting(from, to) => {
-                    for cell in &mut cells[column(from)..=column(to)] {
-                        *cell = '─';
-                    }
-                }
-                Mark::Polled(from, to) => {
-                    for cell in &mut cells[column(from)..=column(to)] {
-                        *cell = '█';
-                    }
-                }
-                Mark::End(at, symbol) => cells[column(at)] = symbol.char(),
-            }
+        for (from, to, symbol) in marks(row, timeline) {
+            cells[column(from)..=column(to)].fill(symbol.char());
         }
         let _ = writeln!(
             text,
             "{:label_width$} {}",
             truncate(label, label_width),
-            cells.iter().collect::<String>().trim_end()
+            line(cells)
         );
     }
-    if timeline.rows.len() > MAX_ROWS {
-        let _ = writeln!(
-            text,
-            "… {} not drawn; --timeline-file writes them all",
-            count(
-                timeline.rows.len() - MAX_ROWS,
-                "more task",
-                "more tasks",
-                ""
-            )
-        );
+    if rows.len() > MAX_ROWS {
+        let more = count(rows.len() - MAX_ROWS, "more task", "more tasks");
+        let _ = writeln!(text, "… {more} not drawn; --timeline-file writes them all");
     }
-    let _ = writeln!(text, "{LEGEND_MARKS}");
-    let _ = writeln!(text, "{ONE_ROW_PER_TASK}");
-    let _ = writeln!(text, "{ENDS_UNTOLD}");
+    let _ = writeln!(text, "{LEGEND}");
     for note in &timeline.notes {
         let _ = writeln!(text, "{note}");
     }
@@ -119,25 +86,17 @@ pub struct Waits {
     pub rows: Vec<(usize, String)>,
 }
 
-/// The SVG for the book. Colours are the book theme's CSS variables, so one
-/// drawing reads in the light and the dark themes; the SVG is meant to be
-/// inlined in the page, where those variables are defined.
-pub fn svg(timeline: &Timeline) -> String {
-    svg_with(timeline, None)
-}
-
-/// [`svg`], with what a page's script needs to let a reader explore it:
-/// the scale and each row's records as `data-` attributes, and `waits`,
-/// where a dump was taken. Each row also has a `<title>`, which a browser
-/// shows on hover with no script at all.
+/// The SVG for the book, inlined in its page: colours are the theme's CSS
+/// variables, so one drawing reads in the light and the dark themes. The
+/// scale, each row's records and `waits` (where a dump was taken) are
+/// `data-` attributes for the page's script; each row's `<title>` shows on
+/// hover with no script at all.
 pub fn svg_with(timeline: &Timeline, waits: Option<&Waits>) -> String {
     const WIDTH: f64 = 760.0;
-    const LABEL_WIDTH: f64 = 300.0;
-    const TRACK_START: f64 = LABEL_WIDTH + 12.0;
+    const TRACK_START: f64 = 312.0;
     const TRACK_END: f64 = WIDTH - 16.0;
     const ROW: f64 = 22.0;
     const TOP: f64 = 28.0;
-    const LABEL_CHARS: usize = 41;
 
     let drawn = timeline.rows.len().min(MAX_ROWS);
     let more = timeline.rows.len() - drawn;
@@ -147,118 +106,94 @@ pub fn svg_with(timeline: &Timeline, waits: Option<&Waits>) -> String {
     let scale = Scale::new(span, TRACK_END - TRACK_START);
     let x = |time: Micros| TRACK_START + scale.x(time);
 
-    let mut svg = String::new();
-    let title = format!(
-        "Timeline of {} on the {} clock: {}",
-        timeline.example,
-        timeline.clock.name(),
-        count(timeline.spawned_rows(), "task", "tasks", "besides main")
-    );
+    let clock = timeline.clock.name();
+    let tasks = count(timeline.spawned_rows(), "task", "tasks");
+    let title = escape(&format!(
+        "Timeline of {} on the {clock} clock: {tasks} besides main",
+        timeline.example
+    ));
     let dump_at = waits.map_or_else(String::new, |waits| {
         format!(r#" data-dump-at="{}""#, waits.at)
     });
-    let _ = writeln!(
-        svg,
-        r#"<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-label="{}" data-span="{span}" data-track="{TRACK_START} {:.1}" data-rows="{TOP} {ROW} {drawn}" data-clock="{}"{dump_at}>"#,
-        escape(&title),
-        TRACK_START + (TRACK_END - TRACK_START - 1.0).max(0.0),
-        timeline.clock.name(),
+    let track_end = TRACK_START + (TRACK_END - TRACK_START - 1.0).max(0.0);
+    let mut svg = format!(
+        r#"<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-label="{title}" data-span="{span}" data-track="{TRACK_START} {track_end:.1}" data-rows="{TOP} {ROW} {drawn}" data-clock="{clock}"{dump_at}>
+<title>{title}</title>
+<style>.timeline text{{fill:var(--fg);font-family:var(--mono-font,monospace);font-size:12px}}.timeline .grid{{stroke:var(--table-border-color);stroke-width:1}}.timeline .wait{{stroke:var(--fg);stroke-opacity:.45;stroke-width:1.5}}.timeline .poll{{fill:var(--links)}}.timeline .end{{stroke:var(--fg);stroke-width:2;fill:none}}.timeline .blocking{{fill:var(--fg)}}.timeline .hit{{fill:transparent}}</style>
+"#
     );
-    let _ = writeln!(svg, "<title>{}</title>", escape(&title));
-    svg.push_str(concat!(
-        "<style>",
-        ".timeline text{fill:var(--fg);font-family:var(--mono-font,monospace);font-size:12px}",
-        ".timeline .grid{stroke:var(--table-border-color);stroke-width:1}",
-        ".timeline .wait{stroke:var(--fg);stroke-opacity:.45;stroke-width:1.5}",
-        ".timeline .poll{fill:var(--links)}",
-        ".timeline .end{stroke:var(--fg);stroke-width:2;fill:none}",
-        ".timeline .blocking{fill:var(--fg)}",
-        ".timeline .hit{fill:transparent}",
-        "</style>\n"
-    ));
-    let grid_bottom = TOP + ROW * drawn as f64 - 4.0;
+    let (grid_top, grid_bottom) = (TOP - 8.0, TOP + ROW * drawn as f64 - 4.0);
     for tick in scale.ticks(8) {
-        let at = x(tick);
+        let (at, seconds) = (x(tick), trim_seconds(tick));
         let _ = writeln!(
             svg,
-            r#"<line class="grid" x1="{at:.1}" y1="{:.1}" x2="{at:.1}" y2="{grid_bottom:.1}"/><text x="{at:.1}" y="14" text-anchor="middle">{}s</text>"#,
-            TOP - 8.0,
-            trim_seconds(tick)
+            r#"<line class="grid" x1="{at:.1}" y1="{grid_top:.1}" x2="{at:.1}" y2="{grid_bottom:.1}"/><text x="{at:.1}" y="14" text-anchor="middle">{seconds}s</text>"#
         );
     }
     for (index, row) in timeline.rows.iter().take(drawn).enumerate() {
         let middle = TOP + ROW * index as f64 + ROW / 2.0 - 4.0;
         let full = row.label_among(index, &timeline.rows);
-        let label = truncate(&full, LABEL_CHARS);
-        let _ = writeln!(svg, "{}", row_group(timeline, index, &full, waits));
-        let _ = writeln!(
-            svg,
-            r#"<title>{}</title><rect class="hit" x="0" y="{:.1}" width="{WIDTH}" height="{ROW}"/>"#,
+        let (group, hover) = (
+            row_group(timeline, index, &full, waits),
             escape(&row_title(timeline, index, &full)),
-            middle - ROW / 2.0
+        );
+        let (top, baseline, label) = (
+            middle - ROW / 2.0,
+            middle + 4.0,
+            escape(&truncate(&full, 41)),
         );
         let _ = writeln!(
             svg,
-            r#"<text x="4" y="{:.1}">{}</text>"#,
-            middle + 4.0,
-            escape(&label)
+            "{group}\n<title>{hover}</title><rect class=\"hit\" x=\"0\" y=\"{top:.1}\" width=\"{WIDTH}\" \
+             height=\"{ROW}\"/>\n<text x=\"4\" y=\"{baseline:.1}\">{label}</text>"
         );
-        for mark in marks(row, timeline) {
-            let _ = match mark {
-                Mark::Waiting(from, to) => writeln!(
+        for (from, to, symbol) in marks(row, timeline) {
+            let (from, to, y) = (x(from), x(to), middle - 6.0);
+            let _ = match symbol {
+                Symbol::Wait => writeln!(
                     svg,
-                    r#"<line class="wait" x1="{:.1}" y1="{middle:.1}" x2="{:.1}" y2="{middle:.1}"/>"#,
-                    x(from),
-                    x(to)
+                    r#"<line class="wait" x1="{from:.1}" y1="{middle:.1}" x2="{to:.1}" y2="{middle:.1}"/>"#
                 ),
-                Mark::Polled(from, to) => writeln!(
-                    svg,
-                    r#"<rect class="poll" x="{:.1}" y="{:.1}" width="{:.1}" height="12"/>"#,
-                    x(from) - 2.0,
-                    middle - 6.0,
-                    (x(to) - x(from)).max(0.0) + 4.0
-                ),
-                Mark::End(at, symbol) => {
-                    svg.push_str(&symbol.svg(x(at), middle));
-                    Ok(())
+                Symbol::Poll => {
+                    let (left, width) = (from - 2.0, (to - from).max(0.0) + 4.0);
+                    writeln!(
+                        svg,
+                        r#"<rect class="poll" x="{left:.1}" y="{y:.1}" width="{width:.1}" height="12"/>"#
+                    )
                 }
+                end => write!(svg, "{}", end.svg(from, middle)),
             };
         }
         svg.push_str("</g>\n");
     }
     if more > 0 {
-        let _ = writeln!(
-            svg,
-            r#"<text x="4" y="{:.1}">… {} not drawn</text>"#,
+        let (y, more) = (
             TOP + ROW * drawn as f64 + ROW / 2.0,
-            count(more, "more task", "more tasks", "")
+            count(more, "more task", "more tasks"),
         );
+        let _ = writeln!(svg, r#"<text x="4" y="{y:.1}">… {more} not drawn</text>"#);
     }
-    let legend = [
+    let mut at = 10.0;
+    for (symbol, meaning) in [
         (Symbol::Poll, "polled"),
         (Symbol::Wait, "waiting"),
         (Symbol::End, "ended"),
         (Symbol::Dropped, "dropped when run() returned"),
         (Symbol::Blocking, "spawn_blocking returned"),
-    ];
-    let mut at = 10.0;
-    for (symbol, meaning) in legend {
-        svg.push_str(&symbol.svg(at, legend_y));
+    ] {
+        let (text_x, text_y) = (at + 10.0, legend_y + 4.0);
         let _ = writeln!(
             svg,
-            r#"<text x="{:.1}" y="{:.1}">{meaning}</text>"#,
-            at + 10.0,
-            legend_y + 4.0
+            r#"{}<text x="{text_x:.1}" y="{text_y:.1}">{meaning}</text>"#,
+            symbol.svg(at, legend_y)
         );
         at += 10.0 + 7.3 * meaning.len() as f64 + 24.0;
     }
+    let one_row = "A row is a task. Futures joined or selected in one task, and LocalSet tasks, share its row.";
     let _ = writeln!(
         svg,
-        r#"<text x="4" y="{:.1}">{}</text>"#,
-        legend_y + 22.0,
-        escape(
-            "A row is a task. Futures joined or selected in one task, and LocalSet tasks, share its row."
-        )
+        r#"<text x="4" y="{:.1}">{one_row}</text>"#,
+        legend_y + 22.0
     );
     svg.push_str("</svg>\n");
     svg
@@ -268,48 +203,41 @@ pub fn svg_with(timeline: &Timeline, waits: Option<&Waits>) -> String {
 /// `ended` and each poll's `start-end`, in microseconds.
 fn row_group(timeline: &Timeline, index: usize, label: &str, waits: Option<&Waits>) -> String {
     let row = &timeline.rows[index];
-    let mut attributes = format!(
-        r#" data-row="{index}" data-name="{}" data-kind="{}" data-label="{}""#,
-        short_name(timeline, index),
-        row.kind.name(),
-        escape(label)
+    let (name, kind, label) = (short_name(timeline, index), row.kind.name(), escape(label));
+    let mut group = format!(
+        r#"<g class="row" data-row="{index}" data-name="{name}" data-kind="{kind}" data-label="{label}""#
     );
-    if let Some(at) = &row.spawned_at {
-        let _ = write!(attributes, r#" data-at="{}""#, escape(at));
-    }
-    if !row.code.is_empty() && row.kind != RowKind::Main {
-        let _ = write!(attributes, r#" data-code="{}""#, escape(&row.code));
-    }
-    if let Some(parent) = row.parent {
-        let _ = write!(
-            attributes,
-            r#" data-parent="{}""#,
-            escape(&short_name(timeline, parent))
-        );
-    }
-    if let Some(spawned) = row.spawned {
-        let _ = write!(attributes, r#" data-spawned="{spawned}""#);
-    }
+    let mut attribute = |name: &str, value: Option<String>| {
+        if let Some(value) = value {
+            let _ = write!(group, r#" data-{name}="{}""#, escape(&value));
+        }
+    };
+    attribute("at", row.spawned_at.clone());
+    attribute(
+        "code",
+        (!row.code.is_empty() && row.kind != RowKind::Main).then(|| row.code.clone()),
+    );
+    attribute(
+        "parent",
+        row.parent.map(|parent| short_name(timeline, parent)),
+    );
+    attribute("spawned", row.spawned.map(|spawned| spawned.to_string()));
     let end = match (row.kind, row.ended, timeline.returned) {
         (RowKind::Main, _, Some(returned)) => Some((returned, "returned")),
         (_, Some(ended), _) => Some((ended.at, ended.how.name())),
         _ => None,
     };
-    if let Some((at, how)) = end {
-        let _ = write!(attributes, r#" data-ended="{at}" data-end="{how}""#);
-    }
+    attribute("ended", end.map(|(at, _)| at.to_string()));
+    attribute("end", end.map(|(_, how)| how.to_owned()));
     let polls: Vec<String> = row
         .polls
         .iter()
         .map(|poll| format!("{}-{}", poll.start, poll.end))
         .collect();
-    if !polls.is_empty() {
-        let _ = write!(attributes, r#" data-polls="{}""#, polls.join(" "));
-    }
-    if let Some((_, shows)) = waits.and_then(|waits| waits.rows.iter().find(|(r, _)| *r == index)) {
-        let _ = write!(attributes, r#" data-where="{}""#, escape(shows));
-    }
-    format!(r#"<g class="row"{attributes}>"#)
+    attribute("polls", (!polls.is_empty()).then(|| polls.join(" ")));
+    let shows = waits.and_then(|waits| waits.rows.iter().find(|(shown, _)| *shown == index));
+    attribute("where", shows.map(|(_, shows)| shows.clone()));
+    group + ">"
 }
 
 /// `main` or `#3`.
@@ -320,8 +248,8 @@ fn short_name(timeline: &Timeline, index: usize) -> String {
     }
 }
 
-/// What hovering a row shows without a script: its whole label, where it
-/// was spawned and by whom, and when it started and ended.
+/// What hovering a row shows: its whole label, where it was spawned and by
+/// whom, and when it started and ended.
 fn row_title(timeline: &Timeline, index: usize, label: &str) -> String {
     let row = &timeline.rows[index];
     let mut title = label.to_owned();
@@ -334,30 +262,31 @@ fn row_title(timeline: &Timeline, index: usize, label: &str) -> String {
             let _ = write!(title, " at {}s", trim_seconds(spawned));
         }
     }
-    match (row.kind, row.ended, timeline.returned) {
-        (RowKind::Main, _, Some(returned)) => {
-            let _ = write!(title, "\nreturned at {}s", trim_seconds(returned));
-        }
-        (RowKind::Blocking, Some(ended), _) => {
-            let _ = write!(title, "\nreturned at {}s", trim_seconds(ended.at));
-        }
-        (_, Some(ended), _) => {
-            let how = match ended.how {
-                EndKind::Ended => "ended",
-                EndKind::Dropped => "dropped when run() returned",
-            };
-            let _ = write!(title, "\n{how} at {}s", trim_seconds(ended.at));
-        }
-        _ => {}
+    let end = match (row.kind, row.ended, timeline.returned) {
+        (RowKind::Main, _, Some(returned)) => Some(("returned", returned)),
+        (RowKind::Blocking, Some(ended), _) => Some(("returned", ended.at)),
+        (
+            _,
+            Some(Ended {
+                at,
+                how: EndKind::Ended,
+            }),
+            _,
+        ) => Some(("ended", at)),
+        (
+            _,
+            Some(Ended {
+                at,
+                how: EndKind::Dropped,
+            }),
+            _,
+        ) => Some(("dropped when run() returned", at)),
+        _ => None,
+    };
+    if let Some((how, at)) = end {
+        let _ = write!(title, "\n{how} at {}s", trim_seconds(at));
     }
     title
-}
-
-/// What a row shows, in drawing order: later marks cover earlier ones.
-enum Mark {
-    Waiting(Micros, Micros),
-    Polled(Micros, Micros),
-    End(Micros, Symbol),
 }
 
 #[derive(Clone, Copy)]
@@ -380,74 +309,78 @@ impl Symbol {
         }
     }
 
+    /// The symbol alone, centred on `x`, `y`, as the legend and a row's end draw it.
     fn svg(self, x: f64, y: f64) -> String {
+        let (left, right, up, down) = (x - 6.0, x + 6.0, y - 6.0, y + 6.0);
         match self {
-            Symbol::Wait => format!(
-                "<line class=\"wait\" x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\"/>\n",
-                x - 6.0,
-                x + 6.0
-            ),
-            Symbol::Poll => format!(
-                "<rect class=\"poll\" x=\"{:.1}\" y=\"{:.1}\" width=\"6\" height=\"10\"/>\n",
-                x - 3.0,
-                y - 5.0
-            ),
-            Symbol::End => format!(
-                "<line class=\"end\" x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\"/>\n",
-                y - 7.0,
-                y + 7.0
-            ),
-            Symbol::Dropped => format!(
-                "<path class=\"end\" d=\"M{:.1} {:.1}L{:.1} {:.1}M{:.1} {:.1}L{:.1} {:.1}\"/>\n",
-                x - 5.0,
-                y - 5.0,
-                x + 5.0,
-                y + 5.0,
-                x - 5.0,
-                y + 5.0,
-                x + 5.0,
-                y - 5.0
-            ),
-            Symbol::Blocking => format!(
-                "<path class=\"blocking\" d=\"M{:.1} {y:.1}L{x:.1} {:.1}L{:.1} {y:.1}L{x:.1} {:.1}Z\"/>\n",
-                x - 6.0,
-                y - 6.0,
-                x + 6.0,
-                y + 6.0
-            ),
+            Symbol::Wait => {
+                format!(
+                    "<line class=\"wait\" x1=\"{left:.1}\" y1=\"{y:.1}\" x2=\"{right:.1}\" y2=\"{y:.1}\"/>\n"
+                )
+            }
+            Symbol::Poll => {
+                let (left, up) = (x - 3.0, y - 5.0);
+                format!(
+                    "<rect class=\"poll\" x=\"{left:.1}\" y=\"{up:.1}\" width=\"6\" height=\"10\"/>\n"
+                )
+            }
+            Symbol::End => {
+                let (up, down) = (y - 7.0, y + 7.0);
+                format!(
+                    "<line class=\"end\" x1=\"{x:.1}\" y1=\"{up:.1}\" x2=\"{x:.1}\" y2=\"{down:.1}\"/>\n"
+                )
+            }
+            Symbol::Dropped => {
+                let (left, right, up, down) = (x - 5.0, x + 5.0, y - 5.0, y + 5.0);
+                let d = format!(
+                    "M{left:.1} {up:.1}L{right:.1} {down:.1}M{left:.1} {down:.1}L{right:.1} {up:.1}"
+                );
+                format!("<path class=\"end\" d=\"{d}\"/>\n")
+            }
+            Symbol::Blocking => {
+                let d =
+                    format!("M{left:.1} {y:.1}L{x:.1} {up:.1}L{right:.1} {y:.1}L{x:.1} {down:.1}Z");
+                format!("<path class=\"blocking\" d=\"{d}\"/>\n")
+            }
         }
     }
 }
 
-/// A row's marks: the line from its start to its end, its polls, and the
-/// mark of its end. A row still running when the records stop runs to the
-/// end of the chart.
-fn marks(row: &Row, timeline: &Timeline) -> Vec<Mark> {
-    let span = timeline.span();
+/// A row's marks, in drawing order (later ones cover earlier ones): the
+/// line from its start to its end, its polls, and the symbol of its end.
+/// A row still running when the records stop runs to the chart's end.
+fn marks(row: &Row, timeline: &Timeline) -> Vec<(Micros, Micros, Symbol)> {
     let Some(first) = row.first() else {
         return Vec::new();
     };
     let (last, end) = match (row.kind, row.ended, timeline.returned) {
         (RowKind::Blocking, Some(ended), _) => (ended.at, Some(Symbol::Blocking)),
         (RowKind::Main, _, Some(returned)) => (returned, Some(Symbol::End)),
-        (_, Some(ended), _) => {
-            let symbol = match ended.how {
-                EndKind::Ended => Symbol::End,
-                EndKind::Dropped => Symbol::Dropped,
-            };
-            (ended.at, Some(symbol))
-        }
-        (_, None, _) => (span, None),
+        (
+            _,
+            Some(Ended {
+                at,
+                how: EndKind::Ended,
+            }),
+            _,
+        ) => (at, Some(Symbol::End)),
+        (
+            _,
+            Some(Ended {
+                at,
+                how: EndKind::Dropped,
+            }),
+            _,
+        ) => (at, Some(Symbol::Dropped)),
+        (_, None, _) => (timeline.span(), None),
     };
-    let mut marks = vec![Mark::Waiting(first, last.max(first))];
+    let mut marks = vec![(first, last.max(first), Symbol::Wait)];
     marks.extend(
         row.polls
             .iter()
-            .map(|poll| Mark::Polled(poll.start, poll.end)),
+            .map(|poll| (poll.start, poll.end, Symbol::Poll)),
     );
-    if let Some(symbol) = end {
-        marks.push(Mark::End(last, symbol));
-    }
+    marks.extend(end.map(|symbol| (last, last, symbol)));
     marks
 }
 
@@ -480,15 +413,12 @@ impl Scale {
             return vec![0];
         }
         let most = most.max(2) as u64;
-        let mut step: Micros = 1;
-        'search: for power in 0..13 {
-            for factor in [1, 2, 5] {
-                step = factor * 10u64.pow(power);
-                if self.span / step < most {
-                    break 'search;
-                }
-            }
-        }
+        let steps = (0..13).flat_map(|power| [1, 2, 5].map(|factor| factor * 10u64.pow(power)));
+        let step = steps
+            .clone()
+            .find(|step| self.span / step < most)
+            .or(steps.last())
+            .unwrap_or(1);
         (0..=self.span / step).map(|n| n * step).collect()
     }
 }
@@ -503,18 +433,12 @@ fn truncate(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
         return text.to_owned();
     }
-    let mut short: String = text.chars().take(width.saturating_sub(1)).collect();
-    short.push('…');
-    short
+    let short: String = text.chars().take(width.saturating_sub(1)).collect();
+    short + "…"
 }
 
-fn count(n: usize, one: &str, many: &str, suffix: &str) -> String {
-    let noun = if n == 1 { one } else { many };
-    if suffix.is_empty() {
-        format!("{n} {noun}")
-    } else {
-        format!("{n} {noun} {suffix}")
-    }
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn escape(text: &str) -> String {

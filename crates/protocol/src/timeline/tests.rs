@@ -26,7 +26,8 @@ fn a_bad_text_form_says_which_line_and_why() {
     let error = |text: &str| Timeline::parse(text).unwrap_err().to_string();
     assert_eq!(error(""), "line 1: empty: expected a `timeline` line");
     assert!(error("timeline\t2\ta/b\tvirtual\n").contains("version 2"));
-    assert!(error("timeline\t1\ta/b\tslow\n").contains("invalid value `slow`"));
+    let clock = "line 1: invalid value `slow` for `--clock`: expected `real` or `virtual`";
+    assert_eq!(error("timeline\t1\ta/b\tslow\n"), clock);
     let header = "timeline\t1\ta/b\tvirtual\n";
     for (records, why) in [
         (

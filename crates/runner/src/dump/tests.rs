@@ -88,28 +88,7 @@ fn tasks_that_wait_alike_are_one_entry_and_many_are_cut_short() {
 
 /// A file with a handle awaited, a set spawned into, and two locks taken
 /// one after the other.
-const FILE: &str = "\
-async fn transfer(from: Arc<Account>, to: Arc<Account>) {
-    let mut source = from.balance.lock().await;
-    sleep(Duration::from_millis(100)).await;
-    let mut destination = to.balance.lock().await;
-}
-
-async fn consume(queue: Arc<Mutex<Receiver<u32>>>) {
-    loop {
-        let next = queue.lock().await.recv().await; // takes the lock, then waits
-        drop(next);
-    }
-}
-
-pub async fn run() {
-    let handle = tokio::spawn(transfer(a(), b()));
-    let other = tokio::spawn(transfer(b(), a()));
-    handle.await;
-    let mut set = JoinSet::new();
-    set.spawn(consume(queue()));
-}
-";
+const FILE: &str = include_str!("example.txt");
 
 fn spawned(number: usize, parent: Who, line: usize, waits: Vec<Wait>) -> TaskDump {
     let code = FILE.lines().nth(line - 1).unwrap().trim().to_owned();
