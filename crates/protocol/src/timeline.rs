@@ -143,43 +143,29 @@ impl Row {
         }
     }
 
-    /// The row's label: `main`, or where the task was spawned. A row
-    /// spawned by the example's own file (the one with code) gives its line
-    /// and code, since the chart's title names the file; of a line
-    /// `let task = set.spawn(...)`, the spawn is what tells rows apart.
-    pub fn label(&self, index: usize) -> String {
-        match (self.kind, self.place()) {
-            (RowKind::Main, _) => "main run()".to_owned(),
+    /// The row's label: `main run()`, or `#3` and where the task was
+    /// spawned. A row spawned by the example's own file gives its line and
+    /// code, since the chart's title names the file; where several rows
+    /// share the spawn line, which of them it is (`#5 line 81 (2 of 3):
+    /// tasks.spawn(...)`), so that rows cut short on a chart are still
+    /// told apart: what a task was given is not known to the runner.
+    pub fn label_among(&self, index: usize, rows: &[Row]) -> String {
+        let label = match (self.kind, self.place()) {
+            (RowKind::Main, _) => return "main run()".to_owned(),
             (_, place) if place.is_empty() => format!("#{index}"),
             (_, place) => format!("#{index} {place}"),
-        }
-    }
-
-    /// The label a row has among `rows`: as [`Row::label`], and where
-    /// several rows share its spawn line, which of them it is (`#5 line 81
-    /// (2 of 3): tasks.spawn(...)`), so that rows cut short on a chart are
-    /// still told apart. What a task was given is not known to the runner,
-    /// only where and when it was spawned.
-    pub fn label_among(&self, index: usize, rows: &[Row]) -> String {
-        let label = self.label(index);
-        if self.kind == RowKind::Main || self.spawned_at.is_none() {
-            return label;
-        }
-        let siblings: Vec<usize> = rows
-            .iter()
-            .enumerate()
-            .filter(|(_, row)| {
-                row.kind == self.kind && row.spawned_at == self.spawned_at && row.code == self.code
-            })
-            .map(|(other, _)| other)
-            .collect();
-        let Some(position) = siblings.iter().position(|&other| other == index) else {
-            return label;
         };
-        if siblings.len() < 2 {
+        let alike = |row: &&Row| {
+            row.kind == self.kind && row.spawned_at == self.spawned_at && row.code == self.code
+        };
+        let siblings = rows.iter().filter(alike).count();
+        if self.spawned_at.is_none() || siblings < 2 {
             return label;
         }
-        let which = format!("({} of {})", position + 1, siblings.len());
+        let which = format!(
+            "({} of {siblings})",
+            rows.iter().take(index).filter(alike).count() + 1
+        );
         match label.split_once(": ") {
             Some((head, code)) => format!("{head} {which}: {code}"),
             None => format!("{label} {which}"),

@@ -16,39 +16,43 @@ use protocol::{
 use crate::Example;
 use crate::record::HOOKS;
 
+/// What to run, and how: the command line's flags.
 #[derive(Parser)]
 #[command(disable_version_flag = true)]
-struct Flags {
+pub(crate) struct Flags {
     /// List the examples; --list=tsv for tools
     #[arg(long, value_name = "FORMAT", require_equals = true, value_parser = [LIST_TSV])]
-    list: Option<Option<String>>,
+    pub(crate) list: Option<Option<String>>,
     /// virtual: Tokio's paused clock, where sleeps end at once [default: real]
     #[arg(long, value_parser = named::<Clock>())]
-    clock: Option<Clock>,
+    pub(crate) clock: Option<Clock>,
     /// The runtime; multi_thread needs the real clock
     #[arg(long, value_parser = named::<Flavor>(), default_value = "current_thread")]
-    flavor: Flavor,
+    pub(crate) flavor: Flavor,
     /// After each example, chart when each task was spawned, polled and ended
     #[arg(long)]
-    timeline: bool,
+    pub(crate) timeline: bool,
     /// Write each example's timeline to PATH in its text form
     #[arg(long, value_name = "PATH")]
-    timeline_file: Option<PathBuf>,
+    pub(crate) timeline_file: Option<PathBuf>,
     /// At this instant of each example's clock, print where each task waits
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
-    dump_at: Option<Duration>,
+    pub(crate) dump_at: Option<Duration>,
     /// Write those dumps to PATH instead of stdout
     #[arg(long, value_name = "PATH", requires = "dump_at")]
-    dump_file: Option<PathBuf>,
+    pub(crate) dump_file: Option<PathBuf>,
     /// After SECS of real time, print where each task waits, on stderr, and exit 124
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
-    timeout: Option<Duration>,
+    pub(crate) timeout: Option<Duration>,
     /// Cancel each example at every point it is pending; report what that leaves
     #[arg(long)]
-    cancel_sweep: bool,
+    pub(crate) cancel_sweep: bool,
     /// Run only these examples, in this order
     #[arg(value_name = "EXAMPLE")]
-    examples: Vec<String>,
+    pub(crate) examples: Vec<String>,
+    /// `--base-url`, where the section has HTTP examples.
+    #[arg(skip)]
+    pub(crate) base_url: Option<String>,
 }
 
 /// A [`Named`] value's parser: clap lists the names when one is wrong.
@@ -61,22 +65,8 @@ fn named<T: Named + Send + Sync + Clone>() -> impl TypedValueParser<Value = T> {
 pub(crate) enum Command {
     /// `--list`, or with `true`, `--list=tsv`.
     List(Vec<Example>, bool),
-    Run(Request),
+    Run(Vec<Example>, Flags),
     Sweep(Vec<Example>),
-}
-
-/// How to run the examples.
-pub(crate) struct Request {
-    pub(crate) examples: Vec<Example>,
-    pub(crate) clock: Clock,
-    pub(crate) flavor: Flavor,
-    pub(crate) base_url: Option<String>,
-    pub(crate) chart: bool,
-    pub(crate) timeline_file: Option<PathBuf>,
-    pub(crate) dump_at: Option<Duration>,
-    pub(crate) dump_file: Option<PathBuf>,
-    /// `--timeout 0` asks for none.
-    pub(crate) timeout: Option<Duration>,
 }
 
 /// The command line (with the program's name first) of section `section`;
@@ -87,17 +77,6 @@ pub(crate) fn parse(
     args: impl IntoIterator<Item = OsString>,
 ) -> Result<Command, clap::Error> {
     let first = examples.first().map_or("EXAMPLE", Example::name);
-    let exits = [
-        (EXIT_OK, "success"),
-        (EXIT_FAILED, "an example failed"),
-        (EXIT_USAGE, "a usage mistake"),
-        (EXIT_PANICKED, "an example panicked"),
-        (EXIT_TIMED_OUT, "--timeout ran out"),
-    ];
-    let exits: Vec<String> = exits
-        .iter()
-        .map(|(code, what)| format!("{code} {what}"))
-        .collect();
     let mut command = Flags::command()
         .bin_name(format!("cargo run -p {section} --"))
         .about(format!(
@@ -106,8 +85,8 @@ pub(crate) fn parse(
         .after_help(format!(
             "Examples:\n  cargo run -p {section} -- --list\n  cargo run -p {section} -- {first} \
              --timeline\n  cargo run -p {section} -- {first} --clock virtual --dump-at 0.5\n\n\
-             Exit codes: {}",
-            exits.join(", ")
+             Exit codes: {EXIT_OK} success, {EXIT_FAILED} an example failed, {EXIT_USAGE} a usage \
+             mistake, {EXIT_PANICKED} an example panicked, {EXIT_TIMED_OUT} --timeout ran out"
         ));
     // `--base-url` exists only where there are HTTP examples.
     if examples
@@ -123,7 +102,7 @@ pub(crate) fn parse(
         );
     }
     let matches = command.try_get_matches_from_mut(args)?;
-    let flags = Flags::from_arg_matches(&matches)?;
+    let mut flags = Flags::from_arg_matches(&matches)?;
     let base_url = matches
         .try_get_one::<String>("base_url")
         .ok()
@@ -201,19 +180,12 @@ pub(crate) fn parse(
     if selected.is_empty() {
         selected = examples.to_vec();
     }
+    flags.base_url = base_url;
+    // `--timeout 0` asks for none.
+    flags.timeout = flags.timeout.filter(|timeout| !timeout.is_zero());
     Ok(match flags.list {
         Some(format) => Command::List(selected, format.is_some()),
         None if flags.cancel_sweep => Command::Sweep(selected),
-        None => Command::Run(Request {
-            examples: selected,
-            clock: flags.clock.unwrap_or_default(),
-            flavor: flags.flavor,
-            base_url,
-            chart: flags.timeline,
-            timeline_file: flags.timeline_file,
-            dump_at: flags.dump_at,
-            dump_file: flags.dump_file,
-            timeout: flags.timeout.filter(|timeout| !timeout.is_zero()),
-        }),
+        None => Command::Run(selected, flags),
     })
 }

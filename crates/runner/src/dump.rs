@@ -167,16 +167,24 @@ pub fn simplify(raw: &str) -> String {
         _ => raw,
     };
     // `<A as B>::rest` and `<A>::rest` become `A::rest`.
-    let unqualified = match name.strip_prefix('<').and_then(|inner| {
-        let close = matching_close(inner)?;
-        Some((&inner[..close], &inner[close + 1..]))
-    }) {
-        Some((qualified, rest)) => {
-            let ty = top_level_split(qualified, " as ").unwrap_or(qualified);
-            format!("{ty}{rest}")
+    let mut unqualified = name.to_owned();
+    if let Some(inner) = name.strip_prefix('<') {
+        let (mut depth, mut ty_end) = (1usize, None);
+        for (at, c) in inner.char_indices() {
+            match c {
+                '<' => depth += 1,
+                '>' if depth == 1 => {
+                    unqualified = format!("{}{}", &inner[..ty_end.unwrap_or(at)], &inner[at + 1..]);
+                    break;
+                }
+                '>' => depth -= 1,
+                _ if depth == 1 && ty_end.is_none() && inner[at..].starts_with(" as ") => {
+                    ty_end = Some(at)
+                }
+                _ => {}
+            }
         }
-        None => name.to_owned(),
-    };
+    }
     // Generic arguments go: `Mutex<T>::lock` is `Mutex::lock`.
     let mut path = String::new();
     let mut depth = 0usize;
@@ -188,88 +196,27 @@ pub fn simplify(raw: &str) -> String {
             _ => {}
         }
     }
-    path.split("::")
-        .filter(|segment| !segment.is_empty())
-        .map(|segment| {
-            if segment.starts_with("{{closure")
-                || segment.starts_with("{closure")
-                || segment.starts_with("{async_block")
-                || segment.starts_with("{async_fn")
-            {
-                CLOSURE
-            } else {
-                segment
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("::")
-}
-
-/// The index of the `>` that closes a `<` just before `text`.
-fn matching_close(text: &str) -> Option<usize> {
-    let mut depth = 1usize;
-    for (index, c) in text.char_indices() {
-        match c {
-            '<' => depth += 1,
-            '>' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(index);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
-}
-
-/// What comes before `separator` where it is outside any `<...>`.
-fn top_level_split<'a>(text: &'a str, separator: &str) -> Option<&'a str> {
-    let mut depth = 0usize;
-    for (index, c) in text.char_indices() {
-        match c {
-            '<' => depth += 1,
-            '>' => depth = depth.saturating_sub(1),
-            _ if depth == 0 && text[index..].starts_with(separator) => return Some(&text[..index]),
-            _ => {}
-        }
-    }
-    None
+    let closure = |segment: &str| {
+        ["{{closure", "{closure", "{async_block", "{async_fn"]
+            .iter()
+            .any(|p| segment.starts_with(p))
+    };
+    let segments = path.split("::").filter(|segment| !segment.is_empty());
+    let segments: Vec<&str> = segments
+        .map(|segment| if closure(segment) { CLOSURE } else { segment })
+        .collect();
+    segments.join("::")
 }
 
 /// Library futures that poll another future on the waiting path, so what
 /// they wait in is the next frame's: `timeout › mpsc::Receiver::recv`.
-const WRAPPERS: &[&str] = &[
-    "timeout",
-    "join_all",
-    "try_join_all",
-    "select_all",
-    "FuturesUnordered",
-    "FuturesOrdered",
-    "buffered",
-    "buffer_unordered",
-];
+const WRAPPERS: &str = "timeout join_all try_join_all select_all FuturesUnordered FuturesOrdered buffered \
+                        buffer_unordered";
 
 /// Library frames that are never what a program waits in: adapters the
 /// waiting path passes through.
-const PASSING: &[&str] = &[
-    "maybe_done",
-    "try_maybe_done",
-    "poll_delay",
-    "Map",
-    "MapOk",
-    "MapErr",
-    "Then",
-    "AndThen",
-    "OrElse",
-    "Inspect",
-    "Fuse",
-    "Flatten",
-    "Either",
-    "IntoFuture",
-    "Instrumented",
-    "WithDispatch",
-];
+const PASSING: &str = "maybe_done try_maybe_done poll_delay Map MapOk MapErr Then AndThen OrElse Inspect Fuse \
+                       Flatten Either IntoFuture Instrumented WithDispatch";
 
 /// The crates whose names a reader knows without their crate: Tokio's own
 /// and the `futures` family.
@@ -296,10 +243,10 @@ fn leaf(frames: &[Frame], module: &str) -> String {
         let Some(name) = api_name(&path) else {
             continue;
         };
-        if PASSING.contains(&name.as_str()) || names.last() == Some(&name) {
+        if PASSING.split(' ').any(|passing| passing == name) || names.last() == Some(&name) {
             continue;
         }
-        let wrapper = WRAPPERS.contains(&name.as_str());
+        let wrapper = WRAPPERS.split(' ').any(|wrapper| wrapper == name);
         names.push(name);
         if !wrapper {
             break;
@@ -359,7 +306,7 @@ fn api_name(path: &str) -> Option<String> {
                     "CancellationToken::cancelled".to_owned()
                 }
                 (_, "TaskTrackerWaitFuture") => "TaskTracker::wait".to_owned(),
-                _ if PASSING.contains(&ty) => ty.to_owned(),
+                _ if PASSING.split(' ').any(|passing| passing == ty) => ty.to_owned(),
                 _ if snake_case(ty) == module => named(module.to_owned()),
                 _ => named(typed(ty)),
             });

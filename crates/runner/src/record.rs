@@ -23,6 +23,8 @@ use tokio::runtime::{Builder, Handle, Runtime};
 use tokio::task::Id;
 use tokio::time::Instant;
 
+use crate::dump::{TaskDump, Who};
+
 /// Whether this build has the task hooks.
 pub(crate) const HOOKS: bool = cfg!(tokio_unstable);
 
@@ -99,14 +101,6 @@ impl State {
                 .unwrap_or(u64::MAX)
         })
     }
-}
-
-/// A spawned task as a dump names it (see [`Recorder::task_places`]).
-pub(crate) struct TaskPlace {
-    pub(crate) number: usize,
-    pub(crate) place: String,
-    pub(crate) parent: Option<usize>,
-    pub(crate) spawned_at: Option<(usize, String)>,
 }
 
 impl Recorder {
@@ -215,25 +209,30 @@ impl Recorder {
         .collect()
     }
 
-    /// Each task of the example's, by id, as a dump names it, and the tasks
-    /// it leaves out (the local server's).
-    pub(crate) fn task_places(&self) -> (HashMap<Id, TaskPlace>, HashSet<Id>) {
+    /// Each task of the example's, by id, as a dump names it (with no
+    /// waits yet), and the tasks it leaves out (the local server's).
+    pub(crate) fn task_places(&self) -> (HashMap<Id, TaskDump>, HashSet<Id>) {
         let state = self.state();
         let (_, renumbered) = numbering(&state.rows);
+        let who = |index: usize| {
+            if index == 0 {
+                Who::Main
+            } else {
+                Who::Task(index)
+            }
+        };
         let places = state.rows_by_id.iter().map(|(id, &index)| {
             let row = &state.rows[index];
-            let own_line = row
-                .spawned_at
-                .as_deref()
-                .filter(|_| !row.code.is_empty())
-                .and_then(|at| at.rsplit_once(':')?.1.parse().ok());
-            let place = TaskPlace {
-                number: renumbered[index],
+            let at = row.spawned_at.as_deref().filter(|_| !row.code.is_empty());
+            let line = at.and_then(|at| at.rsplit_once(':')?.1.parse().ok());
+            let task = TaskDump {
+                who: who(renumbered[index]),
                 place: row.place(),
-                parent: row.parent.map(|parent| renumbered[parent]),
-                spawned_at: own_line.map(|line| (line, row.code.clone())),
+                parent: row.parent.map(|parent| who(renumbered[parent])),
+                spawned_at: line.map(|line| (line, row.code.clone())),
+                waits: Vec::new(),
             };
-            (*id, place)
+            (*id, task)
         });
         (places.collect(), state.hidden.clone())
     }

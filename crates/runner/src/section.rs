@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use protocol::timeline::{self, Timeline};
 use protocol::{Clock, EXIT_FAILED, EXIT_PANICKED, EXIT_USAGE, Flavor, Header, Kind, Listed};
 
-use crate::cli::{self, Command, Request};
+use crate::cli::{self, Command, Flags};
 use crate::record::{self, Recorder};
 use crate::watch::{self, Watchdog};
 
@@ -222,13 +222,13 @@ impl<'a> Section<'a> {
                     println!("{}", example.listed().to_line());
                 }
             }
-            Command::Run(request) => return self.run_examples(&request),
+            Command::Run(examples, flags) => return self.run_examples(&examples, &flags),
             Command::Sweep(examples) => return crate::sweep::sweep_all(self.name, &examples),
         }
         ExitCode::SUCCESS
     }
 
-    fn run_examples(&self, request: &Request) -> ExitCode {
+    fn run_examples(&self, examples: &[Example], flags: &Flags) -> ExitCode {
         // A file that can't be created is a usage mistake; nothing has run.
         let create = |path: &Option<PathBuf>, what: &str| match path
             .as_ref()
@@ -244,16 +244,16 @@ impl<'a> Section<'a> {
             created => Ok(created.and_then(|(_, file)| file.ok())),
         };
         let (mut timeline_file, dump_file) = match (
-            create(&request.timeline_file, "timeline"),
-            create(&request.dump_file, "dump"),
+            create(&flags.timeline_file, "timeline"),
+            create(&flags.dump_file, "dump"),
         ) {
             (Ok(timeline), Ok(dump)) => (timeline, dump.map(Mutex::new)),
             (Err(code), _) | (_, Err(code)) => return code,
         };
-        let watchdog = request.timeout.map(Watchdog::start);
+        let watchdog = flags.timeout.map(Watchdog::start);
         let mut worst = None;
-        for (index, example) in request.examples.iter().enumerate() {
-            if request.examples.len() > 1 {
+        for (index, example) in examples.iter().enumerate() {
+            if examples.len() > 1 {
                 let blank = if index > 0 { "\n" } else { "" };
                 println!(
                     "{blank}=== {}/{}: {} ===",
@@ -263,17 +263,17 @@ impl<'a> Section<'a> {
                 );
             }
             let run = Run {
-                clock: request.clock,
-                flavor: request.flavor,
-                base_url: request.base_url.as_deref(),
-                dump_at: request.dump_at,
+                clock: flags.clock.unwrap_or_default(),
+                flavor: flags.flavor,
+                base_url: flags.base_url.as_deref(),
+                dump_at: flags.dump_at,
                 dump_file: dump_file.as_ref(),
                 watchdog: watchdog.as_ref(),
                 ..Run::new(self.name, example)
             };
             let (outcome, left_running, recorded) = run.execute();
             if let Some(recorded) = recorded {
-                if request.chart {
+                if flags.timeline {
                     let chart = timeline::chart(&recorded, terminal_width());
                     println!("\n{}", chart.trim_end());
                 }

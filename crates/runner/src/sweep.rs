@@ -108,14 +108,13 @@ fn sweep(run: &Run<'_>, cuts: &mut usize) -> Vec<String> {
     for cut in 1..=MAX_CUTS {
         watchdog.cut(cut);
         let before = Resources::take();
-        let (Ok(left), panics) = cut_at(run, Some(cut)) else {
+        let (Ok((mut found, blocking)), panics) = cut_at(run, Some(cut)) else {
             break;
         };
         *cuts = cut;
-        let mut found = left.problems;
         // A blocking job still running holds its thread and the runtime's
         // driver: those leaks are its, already reported.
-        if !left.blocking {
+        if !blocking {
             found.extend(Resources::left_since(&before));
         }
         let unexpected = panics
@@ -138,19 +137,15 @@ fn sweep(run: &Run<'_>, cuts: &mut usize) -> Vec<String> {
         .collect()
 }
 
-/// What a cut left.
-struct Left {
-    problems: Vec<String>,
-    /// A `spawn_blocking` job outlived [`BLOCKING_PATIENCE`].
-    blocking: bool,
-}
-
 enum Cut {
     Finished(Result<(), Box<dyn Error>>),
     Dropped,
     /// Still pending when polled after [`FULL_RUN_LIMIT`].
     TooLong,
 }
+
+/// What a cut left, and whether a `spawn_blocking` job outlived it.
+type Left = (Vec<String>, bool);
 
 /// Runs the example, dropping `run()` after poll number `cut` if it is
 /// still pending then (with no cut, runs it to the end): what the cut left,
@@ -279,7 +274,7 @@ fn after_the_cut(
             BLOCKING_PATIENCE.as_secs()
         ));
     }
-    Left { problems, blocking }
+    (problems, blocking)
 }
 
 /// `spawn_blocking` jobs running or queued. Without the metrics

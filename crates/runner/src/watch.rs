@@ -229,45 +229,40 @@ fn emit(file: Option<&Mutex<std::fs::File>>, text: &str) {
 /// The snapshot as text: `run()` first, then each task by its number.
 fn render(snapshot: &dump::Snapshot, recorder: &Recorder, source: Source<'_>) -> String {
     let (places, hidden) = recorder.task_places();
-    let fold = |traces: &[Vec<dump::Frame>]| -> Vec<dump::Wait> {
+    let fold = |traces: &[Vec<dump::Frame>]| {
         traces
             .iter()
             .map(|frames| dump::fold(frames, source))
             .collect()
     };
-    let mut tasks = vec![TaskDump {
+    let main = TaskDump {
         who: Who::Main,
         place: "run()".to_owned(),
         parent: None,
         spawned_at: None,
         waits: fold(&snapshot.main),
-    }];
+    };
     let mut spawned: Vec<TaskDump> = snapshot
         .tasks
         .iter()
         .filter(|(id, _)| !hidden.contains(id))
-        .map(|(id, traces)| match places.get(id) {
-            Some(known) => TaskDump {
-                who: Who::Task(known.number),
-                place: known.place.clone(),
-                parent: known.parent.map(|parent| match parent {
-                    0 => Who::Main,
-                    number => Who::Task(number),
-                }),
-                spawned_at: known.spawned_at.clone(),
-                waits: fold(traces),
-            },
-            None => TaskDump {
+        .map(|(id, traces)| {
+            let unknown = TaskDump {
                 who: Who::Unknown,
                 place: "the runner did not see spawned".to_owned(),
-                parent: None,
-                spawned_at: None,
+                ..main.clone()
+            };
+            TaskDump {
                 waits: fold(traces),
-            },
+                ..places.get(id).cloned().unwrap_or(unknown)
+            }
         })
         .collect();
     spawned.sort_by_key(|task| task.who);
-    tasks.extend(spawned);
     let notes: Vec<String> = snapshot.incomplete.iter().cloned().collect();
-    dump::render(&tasks, Some(recorder.source()), &notes)
+    dump::render(
+        &[vec![main], spawned].concat(),
+        Some(recorder.source()),
+        &notes,
+    )
 }

@@ -55,12 +55,6 @@ pub struct TaskDump {
     pub waits: Vec<Wait>,
 }
 
-impl TaskDump {
-    fn label(&self) -> String {
-        format!("{} {}", self.who.name(), self.place)
-    }
-}
-
 /// What the tree says of one task besides its waits.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Facts {
@@ -182,7 +176,7 @@ impl Writer<'_> {
         let facts = &self.facts[first];
         let pad = "  ".repeat(depth);
         let label = match entry {
-            [_] => task.label(),
+            [_] => format!("{} {}", task.who.name(), task.place),
             many => {
                 let numbers: Vec<usize> = many
                     .iter()
@@ -289,51 +283,53 @@ fn awaits_tasks(leaf: &str) -> bool {
 }
 
 fn facts(task: &TaskDump, tasks: &[TaskDump], code: Option<&Code<'_>>) -> Facts {
-    let mut facts = Facts {
-        orphan_of: task
-            .parent
-            .filter(|parent| !tasks.iter().any(|other| other.who == *parent)),
-        ..Facts::default()
-    };
+    let orphan_of = task
+        .parent
+        .filter(|parent| !tasks.iter().any(|other| other.who == *parent));
     let Some(code) = code else {
-        return facts;
+        return Facts {
+            orphan_of,
+            ..Facts::default()
+        };
     };
-    facts.held = held(task, code);
+    let mut awaited_by = Vec::new();
     if let (Some(parent), Some((spawn_line, spawn_code))) = (task.parent, &task.spawned_at) {
         let handles = handle_names(spawn_code);
-        let waiter = tasks.iter().find(|other| other.who == parent);
-        for wait in waiter.map_or(&[][..], |waiter| &waiter.waits) {
-            let Some(frame) = wait.innermost() else {
+        let waiter = tasks.iter().filter(|other| other.who == parent).take(1);
+        for wait in waiter
+            .flat_map(|waiter| &waiter.waits)
+            .filter(|wait| awaits_tasks(&wait.leaf))
+        {
+            let Some((frame, line)) = wait
+                .innermost()
+                .and_then(|frame| Some((frame, line_of(&frame.at)?)))
+            else {
                 continue;
             };
-            if !awaits_tasks(&wait.leaf) {
-                continue;
-            }
-            let Some(line) = line_of(&frame.at) else {
-                continue;
-            };
-            let awaited_line = code.line(line).unwrap_or_default();
             // The function, not an async block in it: handles are made in
             // the function and awaited in a block as often as not.
             let function = frame
                 .function
                 .strip_prefix("async block in ")
                 .unwrap_or(&frame.function);
-            let same_function = code
-                .scope(function, line)
-                .is_some_and(|scope| code.scope(function, *spawn_line) == Some(scope));
+            let scope = code.scope(function, line);
+            let same_function = scope.is_some() && code.scope(function, *spawn_line) == scope;
+            let awaited_line = code.line(line).unwrap_or_default();
             let named = handles
                 .iter()
                 .any(|handle| code::names(awaited_line, handle));
-            if same_function && named {
-                let awaiter = format!("{} at {} in {}", parent.name(), frame.at, wait.leaf);
-                if !facts.awaited_by.contains(&awaiter) {
-                    facts.awaited_by.push(awaiter);
-                }
+            let awaiter = format!("{} at {} in {}", parent.name(), frame.at, wait.leaf);
+            if same_function && named && !awaited_by.contains(&awaiter) {
+                awaited_by.push(awaiter);
             }
         }
     }
-    facts
+    Facts {
+        awaited_by,
+        held: held(task, code),
+        orphan_of,
+        wanted: None,
+    }
 }
 
 /// The names a spawning line gives what it spawned: the handle it binds
@@ -417,7 +413,7 @@ fn wanted(
 /// can't tell about it.
 fn lock_note(tasks: &[TaskDump], facts: &[Facts], code: Option<&Code<'_>>) -> Option<String> {
     let code = code?;
-    let mut stuck = Vec::new();
+    let mut stuck: Vec<(String, String)> = Vec::new();
     for (task, facts) in tasks.iter().zip(facts) {
         let only_locks = !task.waits.is_empty() && task.waits.iter().all(|w| is_lock(&w.leaf));
         if !only_locks || facts.held.is_empty() {
@@ -427,47 +423,40 @@ fn lock_note(tasks: &[TaskDump], facts: &[Facts], code: Option<&Code<'_>>) -> Op
             .waits
             .iter()
             .filter_map(|wait| {
-                let frame = wait.innermost()?;
-                let lock = code.taking(line_of(&frame.at)?)?;
-                Some(format!("{lock} at line {}", line_of(&frame.at)?))
+                let line = line_of(&wait.innermost()?.at)?;
+                Some(format!("{} at line {line}", code.taking(line)?))
             })
             .collect();
+        let wanted = if wanted.is_empty() {
+            "a lock".to_owned()
+        } else {
+            wanted.join(" and ")
+        };
         let held: Vec<String> = facts
             .held
             .iter()
             .map(|held| format!("{} from line {}", held.lock, held.line))
             .collect();
-        let wants = if wanted.is_empty() {
-            "waits for a lock".to_owned()
-        } else {
-            format!("waits for {}", wanted.join(" and "))
-        };
-        stuck.push(format!(
-            "{} holds {}, {wants}",
-            task.who.name(),
-            held.join(" and ")
+        let name = task.who.name();
+        stuck.push((
+            name.clone(),
+            format!(
+                "  {name} holds {}, waits for {wanted}\n",
+                held.join(" and ")
+            ),
         ));
     }
-    if stuck.len() < 2 {
+    let (names, each): (Vec<String>, String) = stuck.into_iter().unzip();
+    let [rest @ .., last] = &names[..] else {
         return None;
-    }
-    let names: Vec<String> = tasks
-        .iter()
-        .zip(facts)
-        .filter(|(task, facts)| {
-            !facts.held.is_empty()
-                && !task.waits.is_empty()
-                && task.waits.iter().all(|w| is_lock(&w.leaf))
-        })
-        .map(|(task, _)| task.who.name())
-        .collect();
-    let (last, rest) = names.split_last()?;
+    };
     let (all, cycle) = match rest {
+        [] => return None,
         [one] => (
             format!("{one} and {last}"),
             format!(
-                "If {one} waits for the lock {last} holds and {last} for the one {one} holds, \
-                 neither will ever move."
+                "If {one} waits for the lock {last} holds and {last} for the one {one} holds, neither \
+                 will ever move."
             ),
         ),
         _ => (
@@ -476,7 +465,6 @@ fn lock_note(tasks: &[TaskDump], facts: &[Facts], code: Option<&Code<'_>>) -> Op
                 .to_owned(),
         ),
     };
-    let each: String = stuck.iter().map(|line| format!("  {line}\n")).collect();
     Some(format!(
         "Maybe a deadlock: {all} each hold a lock and wait for a lock.\n{each}{cycle} The dump \
          can't tell which lock is which: Tokio's Mutex doesn't say who holds it, and one name \
