@@ -114,7 +114,8 @@ pub const BASE_URL: &str = "--base-url";
 
 /// A `--base-url` value: `http://` or `https://`, a host, perhaps a port
 /// and a path, no spaces; returned without its trailing `/`, as the
-/// examples join paths to it. The error says what is wrong.
+/// examples join paths to it. The error names the option and says what is
+/// wrong: the runner and xtask, which passes the value on, give the same.
 pub fn parse_base_url(value: &str) -> Result<String, String> {
     let problem = if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
         "it holds a space or a control character".to_owned()
@@ -135,8 +136,9 @@ pub fn parse_base_url(value: &str) -> Result<String, String> {
     } else {
         "it does not start with http:// or https://".to_owned()
     };
+    let expected = "expected a URL such as http://127.0.0.1:8080";
     Err(format!(
-        "{problem}; expected a URL such as http://127.0.0.1:8080"
+        "invalid value `{value}` for `{BASE_URL}`: {problem}; {expected}"
     ))
 }
 
@@ -404,7 +406,9 @@ mod tests {
             ("http://host name", space),
             ("http://host\n", space),
         ] {
-            let expected = format!("{problem}; expected a URL such as http://127.0.0.1:8080");
+            let expected = format!(
+                "invalid value `{bad}` for `--base-url`: {problem}; expected a URL such as http://127.0.0.1:8080"
+            );
             assert_eq!(parse_base_url(bad), Err(expected), "{bad}");
         }
     }

@@ -97,17 +97,15 @@ pub(crate) fn parse(
             Arg::new("base_url")
                 .long("base-url")
                 .value_name("URL")
-                .value_parser(parse_base_url)
                 .help("Send the HTTP examples' requests to this httpbin-compatible server"),
         );
     }
     let matches = command.try_get_matches_from_mut(args)?;
     let mut flags = Flags::from_arg_matches(&matches)?;
-    let base_url = matches
-        .try_get_one::<String>("base_url")
-        .ok()
-        .flatten()
-        .cloned();
+    let base_url = matches.try_get_one::<String>("base_url").ok().flatten();
+    let base_url = base_url.map(|url| parse_base_url(url)).transpose();
+    let base_url =
+        base_url.map_err(|message| command.error(ErrorKind::ValueValidation, message))?;
     let mut refuse = |message: String| Err(command.error(ErrorKind::ArgumentConflict, message));
 
     let virtual_clock = flags.clock == Some(Clock::Virtual);
