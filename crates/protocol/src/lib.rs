@@ -7,16 +7,13 @@ pub mod timeline;
 
 use std::time::Duration;
 
-/// Every example succeeded.
 pub const EXIT_OK: u8 = 0;
 /// An example returned an error.
 pub const EXIT_FAILED: u8 = 1;
-/// A usage mistake, as most Unix tools say it.
 pub const EXIT_USAGE: u8 = 2;
-/// An example panicked: Rust's own exit code for a panic.
+/// Rust's own exit code for a panic.
 pub const EXIT_PANICKED: u8 = 101;
-/// The run outlived `--timeout`, as GNU `timeout` says it; stderr says
-/// where each task of the example waited.
+/// As GNU `timeout` says it; stderr says where each task waited.
 pub const EXIT_TIMED_OUT: u8 = 124;
 
 /// The longest time `--timeout` and `--dump-at` take: a day is more than any
@@ -45,9 +42,8 @@ pub fn parse_seconds(value: &str) -> Result<Duration, String> {
 
 /// A value of a command-line option that has a fixed set of names.
 pub trait Named: Sized + Copy + PartialEq + 'static {
-    /// The option that takes this value, such as `--clock`.
+    /// Such as `--clock`.
     const OPTION: &'static str;
-    /// Every value, with its name on the command line.
     const ALL: &'static [(Self, &'static str)];
 
     fn name(self) -> &'static str {
@@ -147,11 +143,9 @@ pub fn parse_base_url(value: &str) -> Result<String, String> {
 pub enum Kind {
     /// `pub async fn run()`.
     Plain,
-    /// `pub async fn run(base_url: &str)`: it makes HTTP requests to an
-    /// httpbin-compatible server, the section's local one or `--base-url`.
+    /// `pub async fn run(base_url: &str)`.
     BaseUrl,
-    /// A synchronous `pub fn run()`, called outside any runtime, because the
-    /// example builds and owns its runtime itself.
+    /// A plain `pub fn run()` that builds its own runtime.
     Sync,
 }
 
@@ -233,9 +227,8 @@ impl Listed {
 pub struct SweepSummary {
     /// `section/example`.
     pub example: String,
-    /// How many times `run()` was dropped while pending.
     pub cuts: usize,
-    /// How many distinct problems those cuts showed.
+    /// Distinct problems.
     pub failures: usize,
     /// Why the example could not be swept at all.
     pub skipped: Option<String>,
@@ -323,16 +316,10 @@ pub struct Invocation {
     pub clock: Clock,
     pub flavor: Flavor,
     pub base_url: Option<String>,
-    /// `--timeline-file`: where the run writes its timeline's text form.
     pub timeline_file: Option<String>,
-    /// `--cancel-sweep`: cancel each example at every point it is pending.
     pub cancel_sweep: bool,
-    /// `--timeout`: after this much real time, the binary prints where each
-    /// task waits and exits with [`EXIT_TIMED_OUT`].
     pub timeout: Option<Duration>,
-    /// `--dump-at`: when, on the example's clock, to dump its tasks.
     pub dump_at: Option<Duration>,
-    /// `--dump-file`: where the dump goes instead of stdout.
     pub dump_file: Option<String>,
     pub examples: Vec<String>,
 }

@@ -1,17 +1,6 @@
-//! Timelines: when each task of one example's run was spawned, polled and
-//! ended, and how to draw that.
-//!
-//! The runner records a [`Timeline`] under `--timeline` (see `record.rs`),
-//! and this module turns it into the terminal chart ([`chart`]), the book's
-//! SVG ([`svg`]) and a stable text form ([`Timeline::to_text`],
-//! [`Timeline::parse`]). The golden `.timeline` files and the SVGs are made
-//! from the text form, so what a test pins and what a reader sees are one
-//! thing. None of this needs Tokio.
-//!
-//! # The text form, version 1
-//!
-//! One record per line, fields separated by a tab; times are seconds since
-//! the example's `run()` was first polled, with six decimals (microseconds).
+//! A timeline, what `--timeline` shows of one example's run: when each of
+//! its tasks was spawned, polled and ended. Its text form is what the
+//! golden `.timeline` files pin and what the book's SVGs are drawn from:
 //!
 //! ```text
 //! timeline  1  <section>/<example>  <clock: virtual|real>
@@ -23,14 +12,11 @@
 //! returned  <time>
 //! ```
 //!
-//! Rows are numbered from 0, the main task (the one running `run()`), then
-//! in the order tasks were spawned; each `row` line is followed by that
-//! row's own records. Polls of one row at the same instant are one record,
-//! so the form pins when a task ran, not how many times Tokio polled it at
-//! that instant. `dropped` means the task was still alive when `run()`
-//! returned and ended when the runtime was dropped. `returned` is absent if
-//! `run()` never returned (it panicked). A `blocking` row is a
-//! `spawn_blocking` call: Tokio reports only its end.
+//! Fields are separated by a tab; times are seconds since `run()` was first
+//! polled, to the microsecond. Row 0 is `run()`, then tasks in spawn order,
+//! each `row` line followed by its records. Polls of one row at one instant
+//! are one record, so the form pins when a task ran, not how often Tokio
+//! polled it. `returned` is absent if `run()` panicked.
 
 use std::fmt::{self, Write as _};
 

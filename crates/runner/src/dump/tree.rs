@@ -1,18 +1,8 @@
-//! A dump's tasks as a tree: under each task, the tasks it spawned.
-//!
-//! Who spawned whom is known for certain: the runner's spawn hook runs
-//! inside the poll of the spawning task. Who *awaits* whom is not: a
-//! `JoinHandle` doesn't say whose task it is, and a `JoinSet` none of whose
-//! tasks has finished reaches no Tokio leaf, so the dump doesn't even see
-//! the wait. A task is said to be awaited only where both halves show: the
-//! task that spawned it waits in a `JoinHandle` (or a `JoinSet`, a
-//! `TaskTracker`), and the line it waits at names the handle or the set
-//! that the spawning line bound or spawned into, in the same function.
-//!
-//! Locks are the same: Tokio's `Mutex` doesn't say who holds it. The dump
-//! reads in the code which guards a task still holds where it waits, and
-//! when several tasks each hold a lock and wait for another, it says so,
-//! and that it can't tell which lock is which.
+//! A dump's tasks as a learner reads them: under each task, the tasks it
+//! spawned (the spawn hook says so for certain). Neither a `JoinHandle` nor
+//! a `Mutex` says who awaits or holds it, so a task is "awaited" only where
+//! its spawner waits in a handle at a line naming the one the spawn bound,
+//! and "holds" a lock only where the code shows a guard still in scope.
 
 use std::fmt::Write as _;
 
