@@ -11,7 +11,6 @@ mod closed_stdout;
 mod hostile_servers;
 mod interrupt;
 mod runner_cli;
-mod runner_failures;
 mod seed_map;
 mod support;
 mod xtask_cmd;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use proc::{Exit, Finished};
-use runner::protocol::{
+use protocol::{
     Clock, EXIT_FAILED, EXIT_PANICKED, EXIT_TIMED_OUT, Flavor, Invocation, Kind, MAX_SECONDS,
 };
 
@@ -165,8 +165,7 @@ pub fn check_all(options: &flags::Check, overwrite: bool) -> Result<bool, Error>
         _ if options.real => Mode::Real,
         _ if options.stall => Mode::Stall(stall.as_ref().map(StallServer::url).unwrap_or_default()),
         (Some(url), _) => Mode::Server(
-            runner::protocol::parse_base_url(url)
-                .map_err(|error| Usage(format!("--base-url: {error}")))?,
+            protocol::parse_base_url(url).map_err(|error| Usage(format!("--base-url: {error}")))?,
         ),
         (None, Some(CheckFlavor::MultiThread)) => Mode::MultiThread,
         (None, _) => Mode::Virtual,
@@ -282,7 +281,7 @@ pub fn check(
             });
         }
         if file(DUMP).is_file() {
-            match golden::read(&file(DUMP)).map(|text| runner::dump::instant(&text)) {
+            match golden::read(&file(DUMP)).map(|text| protocol::dump::instant(&text)) {
                 Ok(Some(at)) => {
                     invocation.dump_at = Some(at);
                     invocation.dump_file = Some(scratch.path().join(DUMP).display().to_string());
@@ -290,7 +289,7 @@ pub fn check(
                 Ok(None) => report.problems.push(format!(
                     "the first line of {} must say when to take the dump: `{}`",
                     golden::name(&file(DUMP)),
-                    runner::dump::header("<section>/<example>", Duration::from_millis(1500))
+                    protocol::dump::header("<section>/<example>", Duration::from_millis(1500))
                 )),
                 Err(why) => report.problems.push(why),
             }

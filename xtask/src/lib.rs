@@ -22,7 +22,7 @@ pub mod twin_file;
 pub mod twins;
 pub mod workspace;
 
-pub use runner::protocol;
+pub use protocol;
 
 /// Errors that end a command; reported, never unwrapped.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;

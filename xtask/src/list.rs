@@ -1,7 +1,7 @@
 //! `cargo xtask list`: every section, in teaching order, with its examples,
 //! then the bridge's lessons, which `cargo xtask bridge` runs.
 
-use runner::protocol::Header;
+use protocol::Header;
 
 use crate::Error;
 use crate::lessons::{Bridge, SECTION};

@@ -191,7 +191,7 @@ mod tests {
     #[test]
     fn the_template_has_a_header_and_a_run() {
         let source = TEMPLATE.replace("{name}", "demo");
-        let header = runner::protocol::Header::parse(&source);
+        let header = protocol::Header::parse(&source);
         assert!(
             header.summary.starts_with("One sentence"),
             "{}",

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use runner::protocol::Listed;
+use protocol::Listed;
 
 use crate::golden;
 use crate::lessons;

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use proc::Exit;
-use runner::protocol::{Invocation, SweepSummary};
+use protocol::{Invocation, SweepSummary};
 
 use crate::Error;
 use crate::flags;

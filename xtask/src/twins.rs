@@ -15,7 +15,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use proc::Exit;
-use runner::protocol::Kind;
+use protocol::Kind;
 
 use crate::flags;
 use crate::golden;

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use cargo_metadata::{Metadata, MetadataCommand, TargetKind};
-use runner::protocol::{Invocation, LIST_TSV, Listed};
+use protocol::{Invocation, LIST_TSV, Listed};
 
 use crate::Error;
 

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use runner::protocol::Header;
+use protocol::Header;
 
 use super::sections::code_starts_at;
 use super::{MARKER, concepts, read};

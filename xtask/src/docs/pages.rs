@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
-use runner::protocol::Kind;
-use runner::timeline;
+use protocol::Kind;
+use protocol::timeline;
 
 use super::bridge::BridgeDoc;
 use super::charts;
@@ -335,10 +335,10 @@ pub(super) fn example_page(
              in. The project's tests check, on Tokio's paused clock, that it still prints exactly this. \
              [Why is my program stuck?](../topics/stuck.md) reads it line by line.\n\n\
              ```text\n{{{{#include ../../../{dump}}}}}\n```\n",
-            at = runner::dump::seconds(at),
+            at = protocol::dump::seconds(at),
             section = section.name,
             example = example.name,
-            arg = runner::protocol::seconds_arg(at),
+            arg = protocol::seconds_arg(at),
         );
     }
     if let Some(page_timeline) = &example.timeline {

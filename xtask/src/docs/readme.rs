@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::fs;
 
-use runner::timeline::{self, Timeline};
+use protocol::timeline::{self, Timeline};
 
 use super::bridge::BridgeDoc;
 use super::sections::SectionDoc;

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use runner::protocol::{Clock, Header, Invocation, Kind};
-use runner::timeline::{RowKind, Timeline};
+use protocol::timeline::{RowKind, Timeline};
+use protocol::{Clock, Header, Invocation, Kind};
 
 use super::read;
 use crate::Error;
@@ -28,7 +28,7 @@ pub(super) struct ExampleDoc {
     pub(super) timeline: Option<PageTimeline>,
     /// When its `.dump` golden file dumps its tasks, and where each waited.
     pub(super) dump_at: Option<std::time::Duration>,
-    pub(super) dump_waits: Option<runner::timeline::Waits>,
+    pub(super) dump_waits: Option<protocol::timeline::Waits>,
 }
 
 /// The timeline an example page draws, and the file it was recorded in on
@@ -94,7 +94,7 @@ fn example_doc(
     workspace: &Workspace,
     table: &export::DependencyTable,
     section: &crate::workspace::Section,
-    listed: runner::protocol::Listed,
+    listed: protocol::Listed,
 ) -> Result<ExampleDoc, Error> {
     let source = read(Path::new(&listed.source))?;
     let header = Header::parse(&source);
@@ -112,11 +112,11 @@ fn example_doc(
         false => (None, None),
         true => {
             let text = read(&dump)?;
-            let at = runner::dump::instant(&text)
+            let at = protocol::dump::instant(&text)
                 .ok_or_else(|| format!("{}: its first line does not say when", dump.display()))?;
-            let waits = runner::timeline::Waits {
+            let waits = protocol::timeline::Waits {
                 at: u64::try_from(at.as_micros()).unwrap_or(u64::MAX),
-                rows: runner::dump::entries(&text),
+                rows: protocol::dump::entries(&text),
             };
             (Some(at), Some(waits))
         }
@@ -163,7 +163,7 @@ const JOINS_IN_ONE_TASK: [&str; 6] = [
 fn page_timeline(
     workspace: &Workspace,
     section: &crate::workspace::Section,
-    listed: &runner::protocol::Listed,
+    listed: &protocol::Listed,
     source: &str,
 ) -> Result<Option<PageTimeline>, Error> {
     let id = format!("{}/{}", section.name, listed.name);

@@ -5,58 +5,40 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::{CommandFactory, FromArgMatches, Parser};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::watch;
 
-const PORT: flags::Flag = flags::Flag::value(
-    "port",
-    "PORT",
-    "The port to listen on, from 0 to 65535; 0 picks a free one",
-)
-.default("8080");
+const ABOUT: &str = "Serves the project's httpbin-compatible server on 127.0.0.1 until Ctrl-C. \
+    Point a section at it with\n\n  cargo run -p real-world -- --base-url http://127.0.0.1:PORT";
 
-/// The command line, from which the parser and `--help` are both derived.
-/// `--help` lists the routes too, from `httpbin::ROUTES`.
-fn command(about: &str) -> flags::Command<'_> {
-    flags::Command {
-        name: "",
-        summary: "",
-        about,
-        positionals: &[],
-        flags: &[PORT],
-    }
-}
-
-const ABOUT: &str =
-    "Serves the project's httpbin-compatible server on 127.0.0.1 until Ctrl-C. Point a \
-                     section at it with
-
-  cargo run -p real-world -- --base-url http://127.0.0.1:PORT
-
-Its routes (any other path is a 404 that lists them):";
-
-const EXIT_CODES: flags::ExitCodes<'static> = &[
-    (0, "stopped by Ctrl-C"),
-    (1, "it could not serve (the port is taken)"),
-    (flags::EXIT_USAGE, flags::USAGE_MISTAKE),
-];
-
-fn usage() -> String {
-    let about = format!("{ABOUT}\n\n{}", httpbin::route_list());
-    flags::help("cargo run -p httpbin --", &command(&about), EXIT_CODES)
+#[derive(Parser)]
+#[command(bin_name = "cargo run -p httpbin --", disable_version_flag = true, about = ABOUT)]
+struct Flags {
+    /// The port to listen on; 0 picks a free one
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
 }
 
 fn main() -> ExitCode {
     closed_stdout::die_quietly_when_stdout_closes();
-    let port = match parse_port(std::env::args_os().skip(1)) {
-        Ok(Some(port)) => port,
-        Ok(None) => {
-            print!("{}", usage());
+    let routes = format!(
+        "Its routes (any other path is a 404 that lists them):\n\n{}\n\n\
+         Exit codes: 0 stopped by Ctrl-C, 1 it could not serve (the port is taken), 2 a usage \
+         mistake",
+        httpbin::route_list().trim_end()
+    );
+    let matches = Flags::command().after_help(routes).try_get_matches();
+    let port = match matches.and_then(|matches| Flags::from_arg_matches(&matches)) {
+        Ok(flags) => flags.port,
+        // `print!`, so that a closed stdout ends `--help` as it ends a run.
+        Err(help) if !help.use_stderr() => {
+            print!("{}", help.render());
             return ExitCode::SUCCESS;
         }
-        Err(message) => {
-            eprintln!("error: {message}\n\n{}", usage());
-            return ExitCode::from(flags::EXIT_USAGE);
+        Err(mistake) => {
+            eprint!("{}", mistake.render());
+            return ExitCode::from(2);
         }
     };
     let runtime = match tokio::runtime::Runtime::new() {
@@ -73,22 +55,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// The port to serve on, or `Ok(None)` for `--help`.
-fn parse_port(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Option<u16>, String> {
-    let mut parser = lexopt::Parser::from_args(args);
-    let args = match flags::parse(&command(ABOUT), &mut parser).map_err(|error| error.0)? {
-        flags::Parsed::Help => return Ok(None),
-        flags::Parsed::Args(args) => args,
-    };
-    let Some(value) = args.value(&PORT).map_err(|error| error.0)? else {
-        return Ok(Some(8080));
-    };
-    value
-        .parse()
-        .map(Some)
-        .map_err(|_| format!("`--port {value}`: expected a port number from 0 to 65535"))
 }
 
 async fn serve(port: u16) -> Result<(), String> {
@@ -146,37 +112,3 @@ async fn serve(port: u16) -> Result<(), String> {
 
 /// How long open connections get to finish after Ctrl-C.
 const GRACE_PERIOD: Duration = Duration::from_secs(1);
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(args: &[&str]) -> Result<Option<u16>, String> {
-        parse_port(args.iter().map(std::ffi::OsString::from))
-    }
-
-    #[test]
-    fn the_port_is_checked() {
-        assert_eq!(parse(&[]), Ok(Some(8080)));
-        assert_eq!(parse(&["--port=0"]), Ok(Some(0)));
-        assert_eq!(parse(&["--port", "9000"]), Ok(Some(9000)));
-        assert_eq!(parse(&["--help"]), Ok(None));
-        assert!(parse(&["--help=3"]).is_err());
-        for bad in ["70000", "-1", "x", ""] {
-            let error = parse(&["--port", bad]).unwrap_err();
-            assert!(error.contains("expected a port number"), "{bad}: {error}");
-        }
-        assert_eq!(
-            parse(&["--port"]).unwrap_err(),
-            "missing argument for option '--port'"
-        );
-        assert_eq!(
-            parse(&["--verbose"]).unwrap_err(),
-            "unknown option `--verbose`\nvalid options: --port, --help"
-        );
-        assert_eq!(
-            parse(&["8080"]).unwrap_err(),
-            "the command line takes no argument `8080`"
-        );
-    }
-}

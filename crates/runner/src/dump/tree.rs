@@ -1,18 +1,8 @@
-//! A dump's tasks as a tree: under each task, the tasks it spawned.
-//!
-//! Who spawned whom is known for certain: the runner's spawn hook runs
-//! inside the poll of the spawning task. Who *awaits* whom is not: a
-//! `JoinHandle` doesn't say whose task it is, and a `JoinSet` none of whose
-//! tasks has finished reaches no Tokio leaf, so the dump doesn't even see
-//! the wait. A task is said to be awaited only where both halves show: the
-//! task that spawned it waits in a `JoinHandle` (or a `JoinSet`, a
-//! `TaskTracker`), and the line it waits at names the handle or the set
-//! that the spawning line bound or spawned into, in the same function.
-//!
-//! Locks are the same: Tokio's `Mutex` doesn't say who holds it. The dump
-//! reads in the code which guards a task still holds where it waits, and
-//! when several tasks each hold a lock and wait for another, it says so,
-//! and that it can't tell which lock is which.
+//! A dump's tasks as a learner reads them: under each task, the tasks it
+//! spawned (the spawn hook says so for certain). Neither a `JoinHandle` nor
+//! a `Mutex` says who awaits or holds it, so a task is "awaited" only where
+//! its spawner waits in a handle at a line naming the one the spawn bound,
+//! and "holds" a lock only where the code shows a guard still in scope.
 
 use std::fmt::Write as _;
 
@@ -53,12 +43,6 @@ pub struct TaskDump {
     pub spawned_at: Option<(usize, String)>,
     /// One per Tokio leaf its poll reached; empty if it reached none.
     pub waits: Vec<Wait>,
-}
-
-impl TaskDump {
-    fn label(&self) -> String {
-        format!("{} {}", self.who.name(), self.place)
-    }
 }
 
 /// What the tree says of one task besides its waits.
@@ -182,7 +166,7 @@ impl Writer<'_> {
         let facts = &self.facts[first];
         let pad = "  ".repeat(depth);
         let label = match entry {
-            [_] => task.label(),
+            [_] => format!("{} {}", task.who.name(), task.place),
             many => {
                 let numbers: Vec<usize> = many
                     .iter()
@@ -191,7 +175,7 @@ impl Writer<'_> {
                         _ => None,
                     })
                     .collect();
-                format!("{} {}", numbers_label(&numbers), task.place)
+                format!("{} {}", protocol::dump::numbers_label(&numbers), task.place)
             }
         };
         let _ = writeln!(self.text, "\n{pad}{label}");
@@ -242,21 +226,6 @@ impl Writer<'_> {
     }
 }
 
-/// `#3, #4 and #5 (3 tasks)`, or `#3 to #100 (98 tasks)` when they run on.
-pub(super) fn numbers_label(numbers: &[usize]) -> String {
-    let count = numbers.len();
-    let consecutive = numbers.windows(2).all(|pair| pair[1] == pair[0] + 1);
-    let listed: Vec<String> = numbers.iter().map(|n| format!("#{n}")).collect();
-    if consecutive && count > 3 {
-        format!("{} to {} ({count} tasks)", listed[0], listed[count - 1])
-    } else if count > 4 {
-        format!("{}, ... ({count} tasks)", listed[..3].join(", "))
-    } else {
-        let (last, rest) = listed.split_last().expect("two numbers or more");
-        format!("{} and {last} ({count} tasks)", rest.join(", "))
-    }
-}
-
 /// The waits that share their first `depth` frames, as a tree: each own
 /// frame on a line, indented by its depth, and the leaf below the innermost.
 fn render_waits(text: &mut String, waits: &[Wait], depth: usize, indent: usize) {
@@ -304,51 +273,53 @@ fn awaits_tasks(leaf: &str) -> bool {
 }
 
 fn facts(task: &TaskDump, tasks: &[TaskDump], code: Option<&Code<'_>>) -> Facts {
-    let mut facts = Facts {
-        orphan_of: task
-            .parent
-            .filter(|parent| !tasks.iter().any(|other| other.who == *parent)),
-        ..Facts::default()
-    };
+    let orphan_of = task
+        .parent
+        .filter(|parent| !tasks.iter().any(|other| other.who == *parent));
     let Some(code) = code else {
-        return facts;
+        return Facts {
+            orphan_of,
+            ..Facts::default()
+        };
     };
-    facts.held = held(task, code);
+    let mut awaited_by = Vec::new();
     if let (Some(parent), Some((spawn_line, spawn_code))) = (task.parent, &task.spawned_at) {
         let handles = handle_names(spawn_code);
-        let waiter = tasks.iter().find(|other| other.who == parent);
-        for wait in waiter.map_or(&[][..], |waiter| &waiter.waits) {
-            let Some(frame) = wait.innermost() else {
+        let waiter = tasks.iter().filter(|other| other.who == parent).take(1);
+        for wait in waiter
+            .flat_map(|waiter| &waiter.waits)
+            .filter(|wait| awaits_tasks(&wait.leaf))
+        {
+            let Some((frame, line)) = wait
+                .innermost()
+                .and_then(|frame| Some((frame, line_of(&frame.at)?)))
+            else {
                 continue;
             };
-            if !awaits_tasks(&wait.leaf) {
-                continue;
-            }
-            let Some(line) = line_of(&frame.at) else {
-                continue;
-            };
-            let awaited_line = code.line(line).unwrap_or_default();
             // The function, not an async block in it: handles are made in
             // the function and awaited in a block as often as not.
             let function = frame
                 .function
                 .strip_prefix("async block in ")
                 .unwrap_or(&frame.function);
-            let same_function = code
-                .scope(function, line)
-                .is_some_and(|scope| code.scope(function, *spawn_line) == Some(scope));
+            let scope = code.scope(function, line);
+            let same_function = scope.is_some() && code.scope(function, *spawn_line) == scope;
+            let awaited_line = code.line(line).unwrap_or_default();
             let named = handles
                 .iter()
                 .any(|handle| code::names(awaited_line, handle));
-            if same_function && named {
-                let awaiter = format!("{} at {} in {}", parent.name(), frame.at, wait.leaf);
-                if !facts.awaited_by.contains(&awaiter) {
-                    facts.awaited_by.push(awaiter);
-                }
+            let awaiter = format!("{} at {} in {}", parent.name(), frame.at, wait.leaf);
+            if same_function && named && !awaited_by.contains(&awaiter) {
+                awaited_by.push(awaiter);
             }
         }
     }
-    facts
+    Facts {
+        awaited_by,
+        held: held(task, code),
+        orphan_of,
+        wanted: None,
+    }
 }
 
 /// The names a spawning line gives what it spawned: the handle it binds
@@ -432,7 +403,7 @@ fn wanted(
 /// can't tell about it.
 fn lock_note(tasks: &[TaskDump], facts: &[Facts], code: Option<&Code<'_>>) -> Option<String> {
     let code = code?;
-    let mut stuck = Vec::new();
+    let mut stuck: Vec<(String, String)> = Vec::new();
     for (task, facts) in tasks.iter().zip(facts) {
         let only_locks = !task.waits.is_empty() && task.waits.iter().all(|w| is_lock(&w.leaf));
         if !only_locks || facts.held.is_empty() {
@@ -442,47 +413,40 @@ fn lock_note(tasks: &[TaskDump], facts: &[Facts], code: Option<&Code<'_>>) -> Op
             .waits
             .iter()
             .filter_map(|wait| {
-                let frame = wait.innermost()?;
-                let lock = code.taking(line_of(&frame.at)?)?;
-                Some(format!("{lock} at line {}", line_of(&frame.at)?))
+                let line = line_of(&wait.innermost()?.at)?;
+                Some(format!("{} at line {line}", code.taking(line)?))
             })
             .collect();
+        let wanted = if wanted.is_empty() {
+            "a lock".to_owned()
+        } else {
+            wanted.join(" and ")
+        };
         let held: Vec<String> = facts
             .held
             .iter()
             .map(|held| format!("{} from line {}", held.lock, held.line))
             .collect();
-        let wants = if wanted.is_empty() {
-            "waits for a lock".to_owned()
-        } else {
-            format!("waits for {}", wanted.join(" and "))
-        };
-        stuck.push(format!(
-            "{} holds {}, {wants}",
-            task.who.name(),
-            held.join(" and ")
+        let name = task.who.name();
+        stuck.push((
+            name.clone(),
+            format!(
+                "  {name} holds {}, waits for {wanted}\n",
+                held.join(" and ")
+            ),
         ));
     }
-    if stuck.len() < 2 {
+    let (names, each): (Vec<String>, String) = stuck.into_iter().unzip();
+    let [rest @ .., last] = &names[..] else {
         return None;
-    }
-    let names: Vec<String> = tasks
-        .iter()
-        .zip(facts)
-        .filter(|(task, facts)| {
-            !facts.held.is_empty()
-                && !task.waits.is_empty()
-                && task.waits.iter().all(|w| is_lock(&w.leaf))
-        })
-        .map(|(task, _)| task.who.name())
-        .collect();
-    let (last, rest) = names.split_last()?;
+    };
     let (all, cycle) = match rest {
+        [] => return None,
         [one] => (
             format!("{one} and {last}"),
             format!(
-                "If {one} waits for the lock {last} holds and {last} for the one {one} holds, \
-                 neither will ever move."
+                "If {one} waits for the lock {last} holds and {last} for the one {one} holds, neither \
+                 will ever move."
             ),
         ),
         _ => (
@@ -491,82 +455,10 @@ fn lock_note(tasks: &[TaskDump], facts: &[Facts], code: Option<&Code<'_>>) -> Op
                 .to_owned(),
         ),
     };
-    let each: String = stuck.iter().map(|line| format!("  {line}\n")).collect();
     Some(format!(
         "Maybe a deadlock: {all} each hold a lock and wait for a lock.\n{each}{cycle} The dump \
          can't tell which lock is which: Tokio's Mutex doesn't say who holds it, and one name \
          can be a different lock in each task. Read how each task was given its locks; tasks \
          that take locks in one order, everywhere, can't end up like this."
     ))
-}
-
-/// Each task's entry in a dump's text form, by its number on the timeline
-/// (0 for main): the entry's lines below its label, joined by `; `, such
-/// as `transfer at deadlock.rs:63; waits in Mutex::lock`. Tasks an entry
-/// lists only as `#1, #3, #5, ...` are left out.
-pub fn entries(text: &str) -> Vec<(usize, String)> {
-    let mut entries: Vec<(Vec<usize>, Vec<&str>)> = Vec::new();
-    let mut after_blank = false;
-    let mut in_entry = false;
-    for line in text.lines().skip(1) {
-        let trimmed = line.trim();
-        if trimmed.is_empty() {
-            after_blank = true;
-            in_entry = false;
-            continue;
-        }
-        if after_blank {
-            after_blank = false;
-            in_entry = false;
-            let numbers = if trimmed.starts_with("main ") {
-                Some(vec![0])
-            } else if trimmed.starts_with('#') {
-                label_numbers(trimmed)
-            } else {
-                None
-            };
-            if let Some(numbers) = numbers {
-                entries.push((numbers, Vec::new()));
-                in_entry = true;
-            }
-            continue;
-        }
-        if in_entry && let Some((_, lines)) = entries.last_mut() {
-            lines.push(trimmed);
-        }
-    }
-    entries
-        .into_iter()
-        .flat_map(|(numbers, lines)| {
-            let shown = lines.join("; ");
-            numbers
-                .into_iter()
-                .map(move |number| (number, shown.clone()))
-        })
-        .collect()
-}
-
-/// The numbers a label names: `#4`, `#1, #2 and #3 (3 tasks)`, `#3 to #9
-/// (7 tasks)`; `None` for `#1, #3, #5, ... (5 tasks)`, which names only
-/// some.
-fn label_numbers(label: &str) -> Option<Vec<usize>> {
-    let number = |word: &str| -> Option<usize> {
-        word.trim_end_matches(',').strip_prefix('#')?.parse().ok()
-    };
-    let words: Vec<&str> = label.split(' ').collect();
-    if let [first, "to", last, ..] = words[..] {
-        return Some((number(first)?..=number(last)?).collect());
-    }
-    let mut numbers = Vec::new();
-    for word in words {
-        match word {
-            "and" => {}
-            "..." | "...," => return None,
-            _ => match number(word) {
-                Some(n) => numbers.push(n),
-                None => break,
-            },
-        }
-    }
-    (!numbers.is_empty()).then_some(numbers)
 }

@@ -1,90 +1,26 @@
-//! Task dumps: where each task of an example waits, folded for a reader.
-//!
-//! A Tokio task dump (`Handle::dump`, see `capture.rs`) gives, for each
-//! task, one backtrace per Tokio leaf future its last poll reached: from the
-//! task's root down through the example's own `async fn`s, then through
-//! Tokio's (and `futures`', `core`'s) frames to the leaf that returned
-//! `Pending`. This module turns such backtraces into what a reader needs:
-//!
-//! - the example's own frames, outermost first, each as `function at
-//!   file:line`, the line being the `.await` it is stopped at;
-//! - below the innermost of them, one line naming what it waits in, folded
-//!   from all the library frames: `Mutex::lock`, `mpsc::Receiver::recv`,
-//!   `sleep`, `JoinHandle`, `timeout › sleep`.
-//!
-//! Frames above the outermost own frame (the runner's wrappers, Tokio's task
-//! harness) are dropped, and so are library frames between two own frames
-//! (the `join!` or `Timeout` that polls the inner one: the outer frame's line
-//! already points at that `.await`). Nothing printed depends on addresses or
-//! on Tokio's own line numbers, so a dump is stable across Tokio's patch
-//! versions and a golden file can pin it. None of this needs Tokio.
-//!
-//! # The text form
-//!
-//! ```text
-//! dump of pitfalls/deadlock at 1.0s: where each task waits
-//!
-//! main run()
-//!   run at deadlock.rs:61
-//!     waits in JoinHandle
-//!
-//!   #1 line 44: let handle = tokio::spawn(transfer(...))
-//!     awaited by main at deadlock.rs:61 in JoinHandle
-//!     transfer at deadlock.rs:25
-//!       waits in Mutex::lock
-//!     holds the lock it took at deadlock.rs:21: from.balance.lock()
-//! ```
-//!
-//! A task is labelled as its timeline row is, by the line that spawned it,
-//! and written under the task that spawned it, two spaces further in (see
-//! `tree.rs` for what "awaited by" and "holds" rest on). Several backtraces
-//! of one task (a `join!`, a `timeout`) share their common outer frames,
-//! each level indented two more spaces. Tasks that wait the same way and
-//! were spawned by the same line are one entry.
+//! `--dump-at`'s text: where each task of an example waits. Each backtrace
+//! of a Tokio task dump folds into the example's own frames, outermost
+//! first (`transfer at deadlock.rs:25`, the line being the `.await` it is
+//! stopped at), and one name for the library frames below them (`waits in
+//! Mutex::lock`). Nothing printed depends on addresses or Tokio's line
+//! numbers, so a golden file can pin a dump.
 
 use std::path::Path;
-use std::time::Duration;
 
-#[cfg(all(
-    feature = "runtime",
-    tokio_unstable,
-    target_os = "linux",
-    any(
-        target_arch = "aarch64",
-        target_arch = "x86",
-        target_arch = "x86_64",
-        target_arch = "s390x"
-    )
-))]
-pub mod capture;
+mod capture;
 mod code;
 mod tree;
 
-pub use tree::{TaskDump, Who, entries, render};
+pub use capture::{Snapshot, Spawns, snapshot};
+pub use tree::{TaskDump, Who, render};
 
-/// Whether this binary can take task dumps: Tokio's `Handle::dump` exists
-/// only under `--cfg tokio_unstable`, with its `taskdump` feature (which the
-/// runner turns on where Tokio supports it), on Linux x86, x86_64, aarch64
-/// and s390x.
-pub const AVAILABLE: bool = cfg!(all(
-    feature = "runtime",
-    tokio_unstable,
-    target_os = "linux",
-    any(
-        target_arch = "aarch64",
-        target_arch = "x86",
-        target_arch = "x86_64",
-        target_arch = "s390x"
-    )
-));
+/// Whether this build can take task dumps (`cfg(taskdump)`, see build.rs).
+pub const AVAILABLE: bool = cfg!(taskdump);
 
 /// Why [`AVAILABLE`] is false, in one sentence.
 pub const UNAVAILABLE: &str = "task dumps need Tokio's `Handle::dump`, which exists only \
     under `--cfg tokio_unstable` (the workspace sets it in .cargo/config.toml; a RUSTFLAGS \
     of your own replaces that) and only on Linux x86, x86_64, aarch64 and s390x";
-
-/// The first words of a dump's text form.
-pub const MAGIC: &str = "dump of";
 
 /// The most entries a dump shows; a program with thousands of tasks gets
 /// the first ones and a count of the rest.
@@ -231,16 +167,24 @@ pub fn simplify(raw: &str) -> String {
         _ => raw,
     };
     // `<A as B>::rest` and `<A>::rest` become `A::rest`.
-    let unqualified = match name.strip_prefix('<').and_then(|inner| {
-        let close = matching_close(inner)?;
-        Some((&inner[..close], &inner[close + 1..]))
-    }) {
-        Some((qualified, rest)) => {
-            let ty = top_level_split(qualified, " as ").unwrap_or(qualified);
-            format!("{ty}{rest}")
+    let mut unqualified = name.to_owned();
+    if let Some(inner) = name.strip_prefix('<') {
+        let (mut depth, mut ty_end) = (1usize, None);
+        for (at, c) in inner.char_indices() {
+            match c {
+                '<' => depth += 1,
+                '>' if depth == 1 => {
+                    unqualified = format!("{}{}", &inner[..ty_end.unwrap_or(at)], &inner[at + 1..]);
+                    break;
+                }
+                '>' => depth -= 1,
+                _ if depth == 1 && ty_end.is_none() && inner[at..].starts_with(" as ") => {
+                    ty_end = Some(at)
+                }
+                _ => {}
+            }
         }
-        None => name.to_owned(),
-    };
+    }
     // Generic arguments go: `Mutex<T>::lock` is `Mutex::lock`.
     let mut path = String::new();
     let mut depth = 0usize;
@@ -252,88 +196,27 @@ pub fn simplify(raw: &str) -> String {
             _ => {}
         }
     }
-    path.split("::")
-        .filter(|segment| !segment.is_empty())
-        .map(|segment| {
-            if segment.starts_with("{{closure")
-                || segment.starts_with("{closure")
-                || segment.starts_with("{async_block")
-                || segment.starts_with("{async_fn")
-            {
-                CLOSURE
-            } else {
-                segment
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("::")
-}
-
-/// The index of the `>` that closes a `<` just before `text`.
-fn matching_close(text: &str) -> Option<usize> {
-    let mut depth = 1usize;
-    for (index, c) in text.char_indices() {
-        match c {
-            '<' => depth += 1,
-            '>' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(index);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
-}
-
-/// What comes before `separator` where it is outside any `<...>`.
-fn top_level_split<'a>(text: &'a str, separator: &str) -> Option<&'a str> {
-    let mut depth = 0usize;
-    for (index, c) in text.char_indices() {
-        match c {
-            '<' => depth += 1,
-            '>' => depth = depth.saturating_sub(1),
-            _ if depth == 0 && text[index..].starts_with(separator) => return Some(&text[..index]),
-            _ => {}
-        }
-    }
-    None
+    let closure = |segment: &str| {
+        ["{{closure", "{closure", "{async_block", "{async_fn"]
+            .iter()
+            .any(|p| segment.starts_with(p))
+    };
+    let segments = path.split("::").filter(|segment| !segment.is_empty());
+    let segments: Vec<&str> = segments
+        .map(|segment| if closure(segment) { CLOSURE } else { segment })
+        .collect();
+    segments.join("::")
 }
 
 /// Library futures that poll another future on the waiting path, so what
 /// they wait in is the next frame's: `timeout › mpsc::Receiver::recv`.
-const WRAPPERS: &[&str] = &[
-    "timeout",
-    "join_all",
-    "try_join_all",
-    "select_all",
-    "FuturesUnordered",
-    "FuturesOrdered",
-    "buffered",
-    "buffer_unordered",
-];
+const WRAPPERS: &str = "timeout join_all try_join_all select_all FuturesUnordered FuturesOrdered buffered \
+                        buffer_unordered";
 
 /// Library frames that are never what a program waits in: adapters the
 /// waiting path passes through.
-const PASSING: &[&str] = &[
-    "maybe_done",
-    "try_maybe_done",
-    "poll_delay",
-    "Map",
-    "MapOk",
-    "MapErr",
-    "Then",
-    "AndThen",
-    "OrElse",
-    "Inspect",
-    "Fuse",
-    "Flatten",
-    "Either",
-    "IntoFuture",
-    "Instrumented",
-    "WithDispatch",
-];
+const PASSING: &str = "maybe_done try_maybe_done poll_delay Map MapOk MapErr Then AndThen OrElse Inspect Fuse \
+                       Flatten Either IntoFuture Instrumented WithDispatch";
 
 /// The crates whose names a reader knows without their crate: Tokio's own
 /// and the `futures` family.
@@ -360,10 +243,10 @@ fn leaf(frames: &[Frame], module: &str) -> String {
         let Some(name) = api_name(&path) else {
             continue;
         };
-        if PASSING.contains(&name.as_str()) || names.last() == Some(&name) {
+        if PASSING.split(' ').any(|passing| passing == name) || names.last() == Some(&name) {
             continue;
         }
-        let wrapper = WRAPPERS.contains(&name.as_str());
+        let wrapper = WRAPPERS.split(' ').any(|wrapper| wrapper == name);
         names.push(name);
         if !wrapper {
             break;
@@ -423,7 +306,7 @@ fn api_name(path: &str) -> Option<String> {
                     "CancellationToken::cancelled".to_owned()
                 }
                 (_, "TaskTrackerWaitFuture") => "TaskTracker::wait".to_owned(),
-                _ if PASSING.contains(&ty) => ty.to_owned(),
+                _ if PASSING.split(' ').any(|passing| passing == ty) => ty.to_owned(),
                 _ if snake_case(ty) == module => named(module.to_owned()),
                 _ => named(typed(ty)),
             });
@@ -449,37 +332,6 @@ fn snake_case(camel: &str) -> String {
         }
     }
     snake
-}
-
-/// `1.0s`, `0.25s`: seconds with at least one decimal, as many as needed.
-pub fn seconds(duration: Duration) -> String {
-    let millis = duration.as_millis();
-    let (whole, fraction) = (millis / 1000, millis % 1000);
-    let mut fraction = format!("{fraction:03}");
-    while fraction.len() > 1 && fraction.ends_with('0') {
-        fraction.pop();
-    }
-    format!("{whole}.{fraction}s")
-}
-
-/// The first line of a dump's text form: `dump of <example> at <time>:
-/// where each task waits`.
-pub fn header(example: &str, at: Duration) -> String {
-    format!(
-        "{MAGIC} {example} at {}: where each task waits",
-        seconds(at)
-    )
-}
-
-/// The instant a dump's text form was taken at, from its first line; a
-/// golden dump file says when to take the dump it pins.
-pub fn instant(text: &str) -> Option<Duration> {
-    let first = text.lines().next()?;
-    let rest = first.strip_prefix(MAGIC)?;
-    let (_, at) = rest.rsplit_once(" at ")?;
-    let (time, _) = at.split_once("s:")?;
-    let seconds: f64 = time.parse().ok()?;
-    Duration::try_from_secs_f64(seconds).ok()
 }
 
 #[cfg(test)]

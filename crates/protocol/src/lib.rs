@@ -1,0 +1,502 @@
+//! The contract between a section binary and the tools that drive it (xtask,
+//! the tests): its flags' values, exit codes, `--list=tsv`, the sweep's
+//! summary line, and the text forms of timelines and dumps.
+
+pub mod dump;
+pub mod timeline;
+
+use std::time::Duration;
+
+pub const EXIT_OK: u8 = 0;
+/// An example returned an error.
+pub const EXIT_FAILED: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+/// Rust's own exit code for a panic.
+pub const EXIT_PANICKED: u8 = 101;
+/// As GNU `timeout` says it; stderr says where each task waited.
+pub const EXIT_TIMED_OUT: u8 = 124;
+
+/// The longest time `--timeout` and `--dump-at` take: a day is more than any
+/// example needs, and keeps every deadline far from `Instant`'s limits.
+pub const MAX_SECONDS: Duration = Duration::from_secs(86_400);
+
+/// `1.5` for one and a half seconds, as `--timeout` and `--dump-at` take it.
+pub fn seconds_arg(duration: Duration) -> String {
+    let text = format!("{:.3}", duration.as_secs_f64());
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// A value of `--timeout` or `--dump-at`: a number of seconds, at most
+/// [`MAX_SECONDS`]; the error says what is expected.
+pub fn parse_seconds(value: &str) -> Result<Duration, String> {
+    value
+        .parse::<f64>()
+        .ok()
+        .filter(|seconds| (0.0..=MAX_SECONDS.as_secs_f64()).contains(seconds))
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+        .ok_or_else(|| {
+            let max = MAX_SECONDS.as_secs();
+            format!("expected a number of seconds, such as 1.5, from 0 to {max}")
+        })
+}
+
+/// A value of a command-line option that has a fixed set of names.
+pub trait Named: Sized + Copy + PartialEq + 'static {
+    /// Such as `--clock`.
+    const OPTION: &'static str;
+    const ALL: &'static [(Self, &'static str)];
+
+    fn name(self) -> &'static str {
+        let found = Self::ALL.iter().find(|(value, _)| *value == self);
+        found.map_or("?", |(_, name)| name)
+    }
+
+    /// The value with this name, or an error that lists the valid names.
+    fn parse(name: &str) -> Result<Self, String> {
+        let found = Self::ALL.iter().find(|(_, known)| *known == name);
+        found.map(|(value, _)| *value).ok_or_else(|| {
+            let valid: Vec<String> = Self::ALL
+                .iter()
+                .map(|(_, name)| format!("`{name}`"))
+                .collect();
+            let option = Self::OPTION;
+            format!(
+                "invalid value `{name}` for `{option}`: expected {}",
+                valid.join(" or ")
+            )
+        })
+    }
+}
+
+/// Which clock the examples' runtime uses (`--clock`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Clock {
+    /// A one-second sleep takes one second.
+    #[default]
+    Real,
+    /// Tokio's paused clock (`start_paused`): when every task waits, time
+    /// jumps to the next timer, and elapsed times are exact.
+    Virtual,
+}
+
+impl Named for Clock {
+    const OPTION: &'static str = "--clock";
+    const ALL: &'static [(Self, &'static str)] =
+        &[(Clock::Real, "real"), (Clock::Virtual, "virtual")];
+}
+
+/// Which runtime the examples run on (`--flavor`), named as in
+/// `#[tokio::main(flavor = "...")]`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Flavor {
+    /// One thread, like asyncio's event loop: the golden files' runtime.
+    #[default]
+    CurrentThread,
+    /// What plain `#[tokio::main]` starts: lines may come out in another
+    /// order than in the golden files, but no example may fail.
+    MultiThread,
+}
+
+impl Named for Flavor {
+    const OPTION: &'static str = "--flavor";
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Flavor::CurrentThread, "current_thread"),
+        (Flavor::MultiThread, "multi_thread"),
+    ];
+}
+
+/// The option that points the HTTP examples at another server.
+pub const BASE_URL: &str = "--base-url";
+
+/// A `--base-url` value: `http://` or `https://`, a host, perhaps a port
+/// and a path, no spaces; returned without its trailing `/`, as the
+/// examples join paths to it. The error names the option and says what is
+/// wrong: the runner and xtask, which passes the value on, give the same.
+pub fn parse_base_url(value: &str) -> Result<String, String> {
+    let problem = if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        "it holds a space or a control character".to_owned()
+    } else if let Some(scheme) = ["http://", "https://"]
+        .into_iter()
+        .find(|s| value.starts_with(s))
+    {
+        let authority = value[scheme.len()..].split(['/', '?', '#']).next();
+        let host = authority
+            .unwrap_or_default()
+            .rsplit('@')
+            .next()
+            .unwrap_or_default();
+        if !host.is_empty() && !host.starts_with(':') {
+            return Ok(value.trim_end_matches('/').to_owned());
+        }
+        format!("no host follows `{scheme}`")
+    } else {
+        "it does not start with http:// or https://".to_owned()
+    };
+    let expected = "expected a URL such as http://127.0.0.1:8080";
+    Err(format!(
+        "invalid value `{value}` for `{BASE_URL}`: {problem}; {expected}"
+    ))
+}
+
+/// How the runner calls an example's `run`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `pub async fn run()`.
+    Plain,
+    /// `pub async fn run(base_url: &str)`.
+    BaseUrl,
+    /// A plain `pub fn run()` that builds its own runtime.
+    Sync,
+}
+
+impl Named for Kind {
+    const OPTION: &'static str = "kind";
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Kind::Plain, "plain"),
+        (Kind::BaseUrl, "base_url"),
+        (Kind::Sync, "sync"),
+    ];
+}
+
+/// `--list=tsv`: the machine-readable listing of a section's examples.
+pub const LIST_TSV: &str = "tsv";
+
+/// One line of `--list=tsv`: five tab-separated fields, `name`, `kind`,
+/// `source` (the absolute path of the file the binary was built from),
+/// `detached` (how many tasks the example leaves running on purpose when
+/// `run()` returns, as its lesson; almost always 0) and `summary` (the first
+/// paragraph of the file's `//!` header, on one line). The examples come in
+/// running order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listed {
+    pub name: String,
+    pub kind: Kind,
+    pub source: String,
+    pub detached: u16,
+    pub summary: String,
+}
+
+impl Listed {
+    /// The line, without its newline. Tabs and line breaks inside a field
+    /// become spaces, so a field can never split the line.
+    pub fn to_line(&self) -> String {
+        let clean = |field: &str| field.replace(['\t', '\n', '\r'], " ");
+        format!(
+            "{}\t{}\t{}\t{}\t{}",
+            clean(&self.name),
+            self.kind.name(),
+            clean(&self.source),
+            self.detached,
+            clean(&self.summary)
+        )
+    }
+
+    /// Parses one line of `--list=tsv`.
+    pub fn parse_line(line: &str) -> Result<Self, String> {
+        let mut fields = line.splitn(5, '\t');
+        let mut next = |what: &str| {
+            fields
+                .next()
+                .filter(|field| !field.is_empty() || what == "summary")
+                .ok_or_else(|| format!("listing line without a {what}: {line:?}"))
+        };
+        let name = next("name")?.to_owned();
+        let kind = Kind::parse(next("kind")?).map_err(|error| error.to_string())?;
+        let source = next("source")?.to_owned();
+        let detached = next("detached")?;
+        let detached = detached.parse().map_err(|_| {
+            format!("listing line with a bad detached count {detached:?}: {line:?}")
+        })?;
+        let summary = next("summary")?.to_owned();
+        Ok(Self {
+            name,
+            kind,
+            source,
+            detached,
+            summary,
+        })
+    }
+}
+
+/// The line `--cancel-sweep` prints on stderr at the end of each example's
+/// report: `sweep: <section>/<example>: <n> cut points, <m> failures`, or
+/// `sweep: <section>/<example>: skipped, <why>`. The report's other lines,
+/// one per problem, come before it, each after [`SweepSummary::PROBLEM`]
+/// (an example's own stderr, a task dump say, is not one).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SweepSummary {
+    /// `section/example`.
+    pub example: String,
+    pub cuts: usize,
+    /// Distinct problems.
+    pub failures: usize,
+    /// Why the example could not be swept at all.
+    pub skipped: Option<String>,
+}
+
+impl SweepSummary {
+    const PREFIX: &'static str = "sweep: ";
+    /// What starts each of the report's lines that gives a problem.
+    pub const PROBLEM: &'static str = "sweep problem: ";
+
+    pub fn to_line(&self) -> String {
+        match &self.skipped {
+            Some(why) => format!("{}{}: skipped, {why}", Self::PREFIX, self.example),
+            None => format!(
+                "{}{}: {} cut points, {} failures",
+                Self::PREFIX,
+                self.example,
+                self.cuts,
+                self.failures
+            ),
+        }
+    }
+
+    /// The summary, if `line` is one.
+    pub fn parse_line(line: &str) -> Option<Self> {
+        let (example, rest) = line.strip_prefix(Self::PREFIX)?.split_once(": ")?;
+        if let Some(why) = rest.strip_prefix("skipped, ") {
+            return Some(Self {
+                example: example.to_owned(),
+                cuts: 0,
+                failures: 0,
+                skipped: Some(why.to_owned()),
+            });
+        }
+        let (cuts, failures) = rest.split_once(" cut points, ")?;
+        Some(Self {
+            example: example.to_owned(),
+            cuts: cuts.parse().ok()?,
+            failures: failures.strip_suffix(" failures")?.parse().ok()?,
+            skipped: None,
+        })
+    }
+}
+
+/// An example's `//!` header: its first paragraph, which is the summary, and
+/// the rest, as Markdown. The one parser of headers: the runner's `--list`
+/// and the book both use it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// The first paragraph, its lines trimmed and joined with spaces.
+    pub summary: String,
+    /// The paragraphs after the first, with the `//! ` prefix removed and
+    /// the lines otherwise as written (indentation matters in Markdown).
+    pub body: String,
+}
+
+impl Header {
+    pub fn parse(source: &str) -> Self {
+        let lines: Vec<&str> = source
+            .lines()
+            .map_while(|line| line.strip_prefix("//!"))
+            .map(|line| line.strip_prefix(' ').unwrap_or(line))
+            .collect();
+        let split = lines
+            .iter()
+            .position(|line| line.trim().is_empty())
+            .unwrap_or(lines.len());
+        let summary = lines[..split]
+            .iter()
+            .map(|line| line.trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let body = lines.get(split + 1..).unwrap_or_default().join("\n");
+        Self {
+            summary,
+            body: body.trim().to_owned(),
+        }
+    }
+}
+
+/// One run of a section binary: what to pass it, and what a person types to
+/// do the same.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Invocation {
+    pub clock: Clock,
+    pub flavor: Flavor,
+    pub base_url: Option<String>,
+    pub timeline_file: Option<String>,
+    pub cancel_sweep: bool,
+    pub timeout: Option<Duration>,
+    pub dump_at: Option<Duration>,
+    pub dump_file: Option<String>,
+    pub examples: Vec<String>,
+}
+
+impl Invocation {
+    /// The arguments, leaving out options at their defaults so that the
+    /// re-run command stays short.
+    pub fn args(&self) -> Vec<String> {
+        let pair = |name: &str, value: Option<String>| value.map(|value| vec![name.into(), value]);
+        let clock = (self.clock != Clock::default()).then(|| self.clock.name().to_owned());
+        let flavor = (self.flavor != Flavor::default()).then(|| self.flavor.name().to_owned());
+        let mut args: Vec<String> = [
+            pair(Clock::OPTION, clock),
+            pair(Flavor::OPTION, flavor),
+            pair(BASE_URL, self.base_url.clone()),
+            pair("--timeline-file", self.timeline_file.clone()),
+            self.cancel_sweep.then(|| vec!["--cancel-sweep".to_owned()]),
+            pair("--timeout", self.timeout.map(seconds_arg)),
+            pair("--dump-at", self.dump_at.map(seconds_arg)),
+            pair("--dump-file", self.dump_file.clone()),
+        ]
+        .into_iter()
+        .flatten()
+        .flatten()
+        .collect();
+        // A name that looks like an option would not be taken as a name.
+        if self.examples.iter().any(|name| name.starts_with('-')) {
+            args.push("--".to_owned());
+        }
+        args.extend(self.examples.iter().cloned());
+        args
+    }
+
+    /// `cargo run -q -p <section> -- <args>`: what to type to re-run it.
+    pub fn rerun_command(&self, section: &str) -> String {
+        let mut command = format!("cargo run -q -p {section} --");
+        for arg in self.args() {
+            command.push(' ');
+            command.push_str(&arg);
+        }
+        command
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_base_url_is_http_with_a_host_and_loses_its_trailing_slash() {
+        for (good, parsed) in [
+            ("http://127.0.0.1:8080/", "http://127.0.0.1:8080"),
+            ("https://httpbin.org", "https://httpbin.org"),
+            ("http://user@host:1/base//", "http://user@host:1/base"),
+        ] {
+            assert_eq!(parse_base_url(good).as_deref(), Ok(parsed), "{good}");
+        }
+        let (scheme, space) = (
+            "it does not start with http:// or https://",
+            "it holds a space or a control character",
+        );
+        for (bad, problem) in [
+            ("127.0.0.1:8080", scheme),
+            ("ftp://host", scheme),
+            ("HTTP//host", scheme),
+            ("http://", "no host follows `http://`"),
+            ("http:///", "no host follows `http://`"),
+            ("https:///path", "no host follows `https://`"),
+            ("http://:8080", "no host follows `http://`"),
+            ("http://user@/", "no host follows `http://`"),
+            ("http://host name", space),
+            ("http://host\n", space),
+        ] {
+            let expected = format!(
+                "invalid value `{bad}` for `--base-url`: {problem}; expected a URL such as http://127.0.0.1:8080"
+            );
+            assert_eq!(parse_base_url(bad), Err(expected), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_listing_line_round_trips_and_a_tab_cannot_split_it() {
+        let (name, source) = (
+            "fetch_many".into(),
+            "/w/crates/real-world/src/fetch_many.rs".into(),
+        );
+        let listed = Listed {
+            name,
+            kind: Kind::BaseUrl,
+            source,
+            detached: 1,
+            summary: "Fetch\tmany pages.".into(),
+        };
+        let line = listed.to_line();
+        assert_eq!(
+            line,
+            "fetch_many\tbase_url\t/w/crates/real-world/src/fetch_many.rs\t1\tFetch many pages."
+        );
+        let summary = "Fetch many pages.".into();
+        assert_eq!(Listed::parse_line(&line), Ok(Listed { summary, ..listed }));
+        for bad in [
+            "name\tweird\t/x.rs\t0\ts",
+            "name\tplain\t/x.rs\tmany\ts",
+            "name only",
+        ] {
+            assert!(Listed::parse_line(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_sweep_summary_round_trips() {
+        let swept = SweepSummary {
+            example: "io/echo_server".into(),
+            cuts: 31,
+            failures: 2,
+            skipped: None,
+        };
+        assert_eq!(
+            swept.to_line(),
+            "sweep: io/echo_server: 31 cut points, 2 failures"
+        );
+        assert_eq!(SweepSummary::parse_line(&swept.to_line()), Some(swept));
+        let skipped = Some("it builds a runtime of its own".into());
+        let skipped = SweepSummary {
+            example: "runtime/builder".into(),
+            cuts: 0,
+            failures: 0,
+            skipped,
+        };
+        assert_eq!(SweepSummary::parse_line(&skipped.to_line()), Some(skipped));
+        assert_eq!(SweepSummary::parse_line("cut 3: a task"), None);
+    }
+
+    #[test]
+    fn the_header_splits_into_summary_and_body() {
+        let source = "//! First line,\n//!   second line.\n//!\n//! Body with `code`.\n//!\n//! - a list\n//!   continued\nuse x;\n";
+        let header = Header::parse(source);
+        assert_eq!(header.summary, "First line, second line.");
+        assert_eq!(header.body, "Body with `code`.\n\n- a list\n  continued");
+        assert_eq!(Header::parse("fn main() {}").summary, "");
+    }
+
+    #[test]
+    fn the_rerun_command_is_short() {
+        let examples = vec!["deadlock".into()];
+        let (timeout, dump_at) = (
+            Some(Duration::from_secs(60)),
+            Some(Duration::from_millis(1500)),
+        );
+        let invocation = Invocation {
+            clock: Clock::Virtual,
+            timeout,
+            dump_at,
+            examples,
+            ..Invocation::default()
+        };
+        let expected =
+            "cargo run -q -p pitfalls -- --clock virtual --timeout 60 --dump-at 1.5 deadlock";
+        assert_eq!(invocation.rerun_command("pitfalls"), expected);
+        let base_url = Some("http://127.0.0.1:8080".into());
+        let examples = vec!["--odd".into()];
+        let multi = Invocation {
+            flavor: Flavor::MultiThread,
+            base_url,
+            examples,
+            ..Invocation::default()
+        };
+        assert_eq!(
+            multi.args(),
+            [
+                "--flavor",
+                "multi_thread",
+                "--base-url",
+                "http://127.0.0.1:8080",
+                "--",
+                "--odd"
+            ]
+        );
+    }
+}

@@ -1,0 +1,449 @@
+//! What a reader sees of a timeline: a chart of characters in the terminal
+//! (`--timeline`), and an SVG in the book. Both draw the same marks on the
+//! same scale.
+
+use std::fmt::Write as _;
+
+use super::{EndKind, Ended, Micros, Row, RowKind, Seconds, Timeline};
+use crate::Named;
+
+/// Rows drawn at most; the text form has them all.
+pub const MAX_ROWS: usize = 40;
+
+/// What the chart's marks mean, what a row is, and what the hooks can't tell.
+const LEGEND: &str = "█ polled  ─ waiting  ┤ ended  × dropped when run() returned  ◆ a \
+                      spawn_blocking call returned\nA row is a task. Futures joined or selected \
+                      in one task (join!, join_all, select!), and LocalSet tasks, share its \
+                      row.\nTokio's hooks don't say whether a task returned, panicked or was \
+                      aborted: all three end a row with ┤.";
+
+/// The terminal chart, `width` characters wide (at least 40).
+pub fn chart(timeline: &Timeline, width: usize) -> String {
+    let mut text = String::new();
+    if timeline.rows.is_empty() {
+        for note in &timeline.notes {
+            let _ = writeln!(text, "no timeline for {}: {note}", timeline.example);
+        }
+        return text;
+    }
+    let (example, clock) = (&timeline.example, timeline.clock.name());
+    let tasks = count(timeline.spawned_rows(), "task", "tasks");
+    let _ = writeln!(text, "{example} on the {clock} clock: {tasks} besides main");
+    let rows = &timeline.rows;
+    let labels: Vec<String> = rows
+        .iter()
+        .take(MAX_ROWS)
+        .enumerate()
+        .map(|(i, row)| row.label_among(i, rows))
+        .collect();
+    let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let label_width = longest.min((width.max(40) * 2 / 5).max(12));
+    let columns = width.max(40) - label_width - 1;
+    let scale = Scale::new(timeline.span(), columns as f64);
+    let column = |time: Micros| (scale.x(time) as usize).min(columns - 1);
+    let line = |cells: Vec<char>| cells.into_iter().collect::<String>().trim_end().to_owned();
+
+    let mut axis = vec![' '; columns];
+    let mut free_from = 0;
+    for tick in scale.ticks(columns / 8) {
+        let label: Vec<char> = format!("{}s", trim_seconds(tick)).chars().collect();
+        // A label starts at its tick, or ends at the right edge.
+        let at = column(tick).min(columns.saturating_sub(label.len()));
+        if at >= free_from && at + label.len() <= columns {
+            axis[at..at + label.len()].copy_from_slice(&label);
+            free_from = at + label.len() + 1;
+        }
+    }
+    let _ = writeln!(text, "{:label_width$} {}", "", line(axis));
+    for (row, label) in rows.iter().zip(&labels) {
+        let mut cells = vec![' '; columns];
+        for (from, to, symbol) in marks(row, timeline) {
+            cells[column(from)..=column(to)].fill(symbol.char());
+        }
+        let _ = writeln!(
+            text,
+            "{:label_width$} {}",
+            truncate(label, label_width),
+            line(cells)
+        );
+    }
+    if rows.len() > MAX_ROWS {
+        let more = count(rows.len() - MAX_ROWS, "more task", "more tasks");
+        let _ = writeln!(text, "… {more} not drawn; --timeline-file writes them all");
+    }
+    let _ = writeln!(text, "{LEGEND}");
+    for note in &timeline.notes {
+        let _ = writeln!(text, "{note}");
+    }
+    text
+}
+
+/// Where the tasks of a run waited at one instant, from a task dump taken
+/// then: for each row that was in the dump, what it shows of that row.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Waits {
+    pub at: Micros,
+    pub rows: Vec<(usize, String)>,
+}
+
+/// The SVG for the book, inlined in its page: colours are the theme's CSS
+/// variables, so one drawing reads in the light and the dark themes. The
+/// scale, each row's records and `waits` (where a dump was taken) are
+/// `data-` attributes for the page's script; each row's `<title>` shows on
+/// hover with no script at all.
+pub fn svg_with(timeline: &Timeline, waits: Option<&Waits>) -> String {
+    const WIDTH: f64 = 760.0;
+    const TRACK_START: f64 = 312.0;
+    const TRACK_END: f64 = WIDTH - 16.0;
+    const ROW: f64 = 22.0;
+    const TOP: f64 = 28.0;
+
+    let drawn = timeline.rows.len().min(MAX_ROWS);
+    let more = timeline.rows.len() - drawn;
+    let legend_y = TOP + ROW * (drawn + usize::from(more > 0)) as f64 + 10.0;
+    let height = legend_y + 2.0 * 18.0 + 6.0;
+    let span = timeline.span();
+    let scale = Scale::new(span, TRACK_END - TRACK_START);
+    let x = |time: Micros| TRACK_START + scale.x(time);
+
+    let clock = timeline.clock.name();
+    let tasks = count(timeline.spawned_rows(), "task", "tasks");
+    let title = escape(&format!(
+        "Timeline of {} on the {clock} clock: {tasks} besides main",
+        timeline.example
+    ));
+    let dump_at = waits.map_or_else(String::new, |waits| {
+        format!(r#" data-dump-at="{}""#, waits.at)
+    });
+    let track_end = TRACK_START + (TRACK_END - TRACK_START - 1.0).max(0.0);
+    let mut svg = format!(
+        r#"<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-label="{title}" data-span="{span}" data-track="{TRACK_START} {track_end:.1}" data-rows="{TOP} {ROW} {drawn}" data-clock="{clock}"{dump_at}>
+<title>{title}</title>
+<style>.timeline text{{fill:var(--fg);font-family:var(--mono-font,monospace);font-size:12px}}.timeline .grid{{stroke:var(--table-border-color);stroke-width:1}}.timeline .wait{{stroke:var(--fg);stroke-opacity:.45;stroke-width:1.5}}.timeline .poll{{fill:var(--links)}}.timeline .end{{stroke:var(--fg);stroke-width:2;fill:none}}.timeline .blocking{{fill:var(--fg)}}.timeline .hit{{fill:transparent}}</style>
+"#
+    );
+    let (grid_top, grid_bottom) = (TOP - 8.0, TOP + ROW * drawn as f64 - 4.0);
+    for tick in scale.ticks(8) {
+        let (at, seconds) = (x(tick), trim_seconds(tick));
+        let _ = writeln!(
+            svg,
+            r#"<line class="grid" x1="{at:.1}" y1="{grid_top:.1}" x2="{at:.1}" y2="{grid_bottom:.1}"/><text x="{at:.1}" y="14" text-anchor="middle">{seconds}s</text>"#
+        );
+    }
+    for (index, row) in timeline.rows.iter().take(drawn).enumerate() {
+        let middle = TOP + ROW * index as f64 + ROW / 2.0 - 4.0;
+        let full = row.label_among(index, &timeline.rows);
+        let (group, hover) = (
+            row_group(timeline, index, &full, waits),
+            escape(&row_title(timeline, index, &full)),
+        );
+        let (top, baseline, label) = (
+            middle - ROW / 2.0,
+            middle + 4.0,
+            escape(&truncate(&full, 41)),
+        );
+        let _ = writeln!(
+            svg,
+            "{group}\n<title>{hover}</title><rect class=\"hit\" x=\"0\" y=\"{top:.1}\" width=\"{WIDTH}\" \
+             height=\"{ROW}\"/>\n<text x=\"4\" y=\"{baseline:.1}\">{label}</text>"
+        );
+        for (from, to, symbol) in marks(row, timeline) {
+            let (from, to, y) = (x(from), x(to), middle - 6.0);
+            let _ = match symbol {
+                Symbol::Wait => writeln!(
+                    svg,
+                    r#"<line class="wait" x1="{from:.1}" y1="{middle:.1}" x2="{to:.1}" y2="{middle:.1}"/>"#
+                ),
+                Symbol::Poll => {
+                    let (left, width) = (from - 2.0, (to - from).max(0.0) + 4.0);
+                    writeln!(
+                        svg,
+                        r#"<rect class="poll" x="{left:.1}" y="{y:.1}" width="{width:.1}" height="12"/>"#
+                    )
+                }
+                end => write!(svg, "{}", end.svg(from, middle)),
+            };
+        }
+        svg.push_str("</g>\n");
+    }
+    if more > 0 {
+        let (y, more) = (
+            TOP + ROW * drawn as f64 + ROW / 2.0,
+            count(more, "more task", "more tasks"),
+        );
+        let _ = writeln!(svg, r#"<text x="4" y="{y:.1}">… {more} not drawn</text>"#);
+    }
+    let mut at = 10.0;
+    for (symbol, meaning) in [
+        (Symbol::Poll, "polled"),
+        (Symbol::Wait, "waiting"),
+        (Symbol::End, "ended"),
+        (Symbol::Dropped, "dropped when run() returned"),
+        (Symbol::Blocking, "spawn_blocking returned"),
+    ] {
+        let (text_x, text_y) = (at + 10.0, legend_y + 4.0);
+        let _ = writeln!(
+            svg,
+            r#"{}<text x="{text_x:.1}" y="{text_y:.1}">{meaning}</text>"#,
+            symbol.svg(at, legend_y)
+        );
+        at += 10.0 + 7.3 * meaning.len() as f64 + 24.0;
+    }
+    let one_row = "A row is a task. Futures joined or selected in one task, and LocalSet tasks, share its row.";
+    let _ = writeln!(
+        svg,
+        r#"<text x="4" y="{:.1}">{one_row}</text>"#,
+        legend_y + 22.0
+    );
+    svg.push_str("</svg>\n");
+    svg
+}
+
+/// A row's group, whose `data-` attributes carry its records: `spawned`,
+/// `ended` and each poll's `start-end`, in microseconds.
+fn row_group(timeline: &Timeline, index: usize, label: &str, waits: Option<&Waits>) -> String {
+    let row = &timeline.rows[index];
+    let (name, kind, label) = (short_name(timeline, index), row.kind.name(), escape(label));
+    let mut group = format!(
+        r#"<g class="row" data-row="{index}" data-name="{name}" data-kind="{kind}" data-label="{label}""#
+    );
+    let mut attribute = |name: &str, value: Option<String>| {
+        if let Some(value) = value {
+            let _ = write!(group, r#" data-{name}="{}""#, escape(&value));
+        }
+    };
+    attribute("at", row.spawned_at.clone());
+    attribute(
+        "code",
+        (!row.code.is_empty() && row.kind != RowKind::Main).then(|| row.code.clone()),
+    );
+    attribute(
+        "parent",
+        row.parent.map(|parent| short_name(timeline, parent)),
+    );
+    attribute("spawned", row.spawned.map(|spawned| spawned.to_string()));
+    let end = match (row.kind, row.ended, timeline.returned) {
+        (RowKind::Main, _, Some(returned)) => Some((returned, "returned")),
+        (_, Some(ended), _) => Some((ended.at, ended.how.name())),
+        _ => None,
+    };
+    attribute("ended", end.map(|(at, _)| at.to_string()));
+    attribute("end", end.map(|(_, how)| how.to_owned()));
+    let polls: Vec<String> = row
+        .polls
+        .iter()
+        .map(|poll| format!("{}-{}", poll.start, poll.end))
+        .collect();
+    attribute("polls", (!polls.is_empty()).then(|| polls.join(" ")));
+    let shows = waits.and_then(|waits| waits.rows.iter().find(|(shown, _)| *shown == index));
+    attribute("where", shows.map(|(_, shows)| shows.clone()));
+    group + ">"
+}
+
+/// `main` or `#3`.
+fn short_name(timeline: &Timeline, index: usize) -> String {
+    match timeline.rows.get(index).map(|row| row.kind) {
+        Some(RowKind::Main) => "main".to_owned(),
+        _ => format!("#{index}"),
+    }
+}
+
+/// What hovering a row shows: its whole label, where it was spawned and by
+/// whom, and when it started and ended.
+fn row_title(timeline: &Timeline, index: usize, label: &str) -> String {
+    let row = &timeline.rows[index];
+    let mut title = label.to_owned();
+    if let Some(at) = &row.spawned_at {
+        let _ = write!(title, "\nspawned at {at}");
+        if let Some(parent) = row.parent {
+            let _ = write!(title, " by {}", short_name(timeline, parent));
+        }
+        if let Some(spawned) = row.spawned {
+            let _ = write!(title, " at {}s", trim_seconds(spawned));
+        }
+    }
+    let end = match (row.kind, row.ended, timeline.returned) {
+        (RowKind::Main, _, Some(returned)) => Some(("returned", returned)),
+        (RowKind::Blocking, Some(ended), _) => Some(("returned", ended.at)),
+        (
+            _,
+            Some(Ended {
+                at,
+                how: EndKind::Ended,
+            }),
+            _,
+        ) => Some(("ended", at)),
+        (
+            _,
+            Some(Ended {
+                at,
+                how: EndKind::Dropped,
+            }),
+            _,
+        ) => Some(("dropped when run() returned", at)),
+        _ => None,
+    };
+    if let Some((how, at)) = end {
+        let _ = write!(title, "\n{how} at {}s", trim_seconds(at));
+    }
+    title
+}
+
+#[derive(Clone, Copy)]
+enum Symbol {
+    Wait,
+    Poll,
+    End,
+    Dropped,
+    Blocking,
+}
+
+impl Symbol {
+    fn char(self) -> char {
+        match self {
+            Symbol::Wait => '─',
+            Symbol::Poll => '█',
+            Symbol::End => '┤',
+            Symbol::Dropped => '×',
+            Symbol::Blocking => '◆',
+        }
+    }
+
+    /// The symbol alone, centred on `x`, `y`, as the legend and a row's end draw it.
+    fn svg(self, x: f64, y: f64) -> String {
+        let (left, right, up, down) = (x - 6.0, x + 6.0, y - 6.0, y + 6.0);
+        match self {
+            Symbol::Wait => {
+                format!(
+                    "<line class=\"wait\" x1=\"{left:.1}\" y1=\"{y:.1}\" x2=\"{right:.1}\" y2=\"{y:.1}\"/>\n"
+                )
+            }
+            Symbol::Poll => {
+                let (left, up) = (x - 3.0, y - 5.0);
+                format!(
+                    "<rect class=\"poll\" x=\"{left:.1}\" y=\"{up:.1}\" width=\"6\" height=\"10\"/>\n"
+                )
+            }
+            Symbol::End => {
+                let (up, down) = (y - 7.0, y + 7.0);
+                format!(
+                    "<line class=\"end\" x1=\"{x:.1}\" y1=\"{up:.1}\" x2=\"{x:.1}\" y2=\"{down:.1}\"/>\n"
+                )
+            }
+            Symbol::Dropped => {
+                let (left, right, up, down) = (x - 5.0, x + 5.0, y - 5.0, y + 5.0);
+                let d = format!(
+                    "M{left:.1} {up:.1}L{right:.1} {down:.1}M{left:.1} {down:.1}L{right:.1} {up:.1}"
+                );
+                format!("<path class=\"end\" d=\"{d}\"/>\n")
+            }
+            Symbol::Blocking => {
+                let d =
+                    format!("M{left:.1} {y:.1}L{x:.1} {up:.1}L{right:.1} {y:.1}L{x:.1} {down:.1}Z");
+                format!("<path class=\"blocking\" d=\"{d}\"/>\n")
+            }
+        }
+    }
+}
+
+/// A row's marks, in drawing order (later ones cover earlier ones): the
+/// line from its start to its end, its polls, and the symbol of its end.
+/// A row still running when the records stop runs to the chart's end.
+fn marks(row: &Row, timeline: &Timeline) -> Vec<(Micros, Micros, Symbol)> {
+    let Some(first) = row.first() else {
+        return Vec::new();
+    };
+    let (last, end) = match (row.kind, row.ended, timeline.returned) {
+        (RowKind::Blocking, Some(ended), _) => (ended.at, Some(Symbol::Blocking)),
+        (RowKind::Main, _, Some(returned)) => (returned, Some(Symbol::End)),
+        (
+            _,
+            Some(Ended {
+                at,
+                how: EndKind::Ended,
+            }),
+            _,
+        ) => (at, Some(Symbol::End)),
+        (
+            _,
+            Some(Ended {
+                at,
+                how: EndKind::Dropped,
+            }),
+            _,
+        ) => (at, Some(Symbol::Dropped)),
+        (_, None, _) => (timeline.span(), None),
+    };
+    let mut marks = vec![(first, last.max(first), Symbol::Wait)];
+    marks.extend(
+        row.polls
+            .iter()
+            .map(|poll| (poll.start, poll.end, Symbol::Poll)),
+    );
+    marks.extend(end.map(|symbol| (last, last, symbol)));
+    marks
+}
+
+/// Maps time onto `length` units: 0 to the left edge, the span to the right.
+struct Scale {
+    /// At least 1, to divide by.
+    span: Micros,
+    /// Whether the run took no time at all.
+    instant: bool,
+    length: f64,
+}
+
+impl Scale {
+    fn new(span: Micros, length: f64) -> Self {
+        Scale {
+            span: span.max(1),
+            instant: span == 0,
+            length,
+        }
+    }
+
+    fn x(&self, time: Micros) -> f64 {
+        (time.min(self.span) as f64 / self.span as f64) * (self.length - 1.0).max(0.0)
+    }
+
+    /// Round times from 0 to the span, at most `most` of them (and at least
+    /// two: 0 and one more).
+    fn ticks(&self, most: usize) -> Vec<Micros> {
+        if self.instant {
+            return vec![0];
+        }
+        let most = most.max(2) as u64;
+        let steps = (0..13).flat_map(|power| [1, 2, 5].map(|factor| factor * 10u64.pow(power)));
+        let step = steps
+            .clone()
+            .find(|step| self.span / step < most)
+            .or(steps.last())
+            .unwrap_or(1);
+        (0..=self.span / step).map(|n| n * step).collect()
+    }
+}
+
+/// `1.500000` as `1.5`, `2.000000` as `2`.
+fn trim_seconds(time: Micros) -> String {
+    let text = Seconds(time).to_string();
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let short: String = text.chars().take(width.saturating_sub(1)).collect();
+    short + "…"
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

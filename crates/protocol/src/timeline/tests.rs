@@ -1,0 +1,140 @@
+use super::*;
+
+/// main spawns two workers at 0; one sleeps 1 s, the other 2 s; main waits
+/// for both. A blocking call returns at 0.5 s, and a task is still alive
+/// when `run()` returns.
+const SAMPLE: &str = include_str!("sample.timeline");
+
+fn sample() -> Timeline {
+    Timeline::parse(SAMPLE).unwrap()
+}
+
+#[test]
+fn the_text_form_round_trips() {
+    let timeline = sample();
+    assert_eq!(timeline.to_text(), SAMPLE);
+    assert_eq!(timeline.rows[3].kind, RowKind::Blocking);
+    let dropped = Ended {
+        at: 2_000_000,
+        how: EndKind::Dropped,
+    };
+    assert_eq!(timeline.rows[4].ended, Some(dropped));
+}
+
+#[test]
+fn a_bad_text_form_says_which_line_and_why() {
+    let error = |text: &str| Timeline::parse(text).unwrap_err().to_string();
+    assert_eq!(error(""), "line 1: empty: expected a `timeline` line");
+    assert!(error("timeline\t2\ta/b\tvirtual\n").contains("version 2"));
+    let clock = "line 1: invalid value `slow` for `--clock`: expected `real` or `virtual`";
+    assert_eq!(error("timeline\t1\ta/b\tslow\n"), clock);
+    let header = "timeline\t1\ta/b\tvirtual\n";
+    for (records, why) in [
+        (
+            "poll\t0\t0.000000\t0.000000",
+            "line 2: a record of row 0 must follow that row's `row` line",
+        ),
+        (
+            "row\t0\tmain\t-\t-\trun()\nspawned\t0\t1.5",
+            "line 3: `1.5` is not a time in seconds",
+        ),
+        (
+            "row\t1\ttask\t-\t-\t",
+            "line 2: row 1 out of order: expected row 0",
+        ),
+        ("wobble", "line 2: unknown record `wobble`"),
+    ] {
+        assert_eq!(error(&format!("{header}{records}\n")), why);
+    }
+}
+
+#[test]
+fn polls_at_one_instant_are_one_record() {
+    let mut row = Row::new(RowKind::Task);
+    let poll = |start, end| Poll { start, end };
+    for each in [poll(0, 0), poll(0, 0), poll(1, 3), poll(1, 3), poll(0, 0)] {
+        row.push_poll(each);
+    }
+    assert_eq!(row.polls, [poll(0, 0), poll(1, 3), poll(0, 0)]);
+}
+
+#[test]
+fn the_chart_draws_each_row_on_one_scale() {
+    snapbox::assert_data_eq!(chart(&sample(), 60), snapbox::file!["sample.chart": Text]);
+}
+
+#[test]
+fn a_narrow_huge_empty_or_instant_chart_still_draws() {
+    for width in [0, 1, 39, 40, 1000] {
+        let chart = chart(&sample(), width);
+        assert!(chart.contains("main run()"), "{width}: {chart}");
+    }
+    let mut crowd = sample();
+    crowd
+        .rows
+        .extend(std::iter::repeat_n(crowd.rows[1].clone(), 100));
+    assert!(chart(&crowd, 80).contains("… 65 more tasks not drawn"));
+    let note = "it builds a runtime of its own".to_owned();
+    let empty = Timeline {
+        example: "runtime/runtime_builder".into(),
+        notes: vec![note],
+        ..Timeline::default()
+    };
+    let expected = "no timeline for runtime/runtime_builder: it builds a runtime of its own\n";
+    assert_eq!(chart(&empty, 80), expected);
+    let mut instant = sample();
+    for row in &mut instant.rows {
+        row.polls = vec![Poll { start: 0, end: 0 }];
+        row.spawned = row.spawned.map(|_| 0);
+        row.ended = row.ended.map(|ended| Ended { at: 0, ..ended });
+    }
+    instant.returned = Some(0);
+    let chart = chart(&instant, 60);
+    let main = chart.lines().find(|line| line.starts_with("main")).unwrap();
+    assert_eq!(
+        main.split_whitespace().collect::<Vec<_>>(),
+        ["main", "run()", "┤"]
+    );
+}
+
+#[test]
+fn rows_of_one_spawn_line_say_which_of_them_they_are() {
+    let mut timeline = sample();
+    timeline.rows[2].code = timeline.rows[1].code.clone();
+    let rows = &timeline.rows;
+    let labels: Vec<String> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| row.label_among(i, rows))
+        .collect();
+    assert_eq!(
+        labels[..2],
+        ["main run()", "#1 line 12 (1 of 2): tokio::spawn(work(1))"]
+    );
+    assert_eq!(
+        labels[2..4],
+        [
+            "#2 line 12 (2 of 2): tokio::spawn(work(1))",
+            "#3 tokio-1.54.1/src/fs/mod.rs:136"
+        ]
+    );
+    // Cut short on a chart, the rows still differ.
+    assert!(chart(&timeline, 100).contains("#2 line 12 (2 of 2): tokio"));
+}
+
+/// The SVG: the theme's colours, escaped labels, and each row's records as
+/// `data-` attributes for the page's script.
+#[test]
+fn the_svg_carries_each_rows_records_and_escapes_labels() {
+    let mut timeline = sample();
+    timeline.rows[1].code = r#"f("<&>")"#.to_owned();
+    let waits = Waits {
+        at: 500_000,
+        rows: vec![(1, "work at task_group.rs:4; waits in sleep".into())],
+    };
+    let svg = svg_with(&timeline, Some(&waits));
+    snapbox::assert_data_eq!(svg.clone(), snapbox::file!["sample.svg": Text]);
+    // Inlined in Markdown, a blank line would end the HTML block.
+    assert!(!svg.contains("\n\n"));
+    assert!(!svg_with(&timeline, None).contains("data-where"));
+}

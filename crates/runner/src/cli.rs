@@ -1,0 +1,189 @@
+//! A section binary's command line, declared once: clap derives `--help`
+//! and refuses a usage mistake with exit code 2.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::error::ErrorKind;
+use clap::{Arg, CommandFactory, FromArgMatches, Parser};
+use protocol::{
+    Clock, EXIT_FAILED, EXIT_OK, EXIT_PANICKED, EXIT_TIMED_OUT, EXIT_USAGE, Flavor, Kind, LIST_TSV,
+    Named, parse_base_url, parse_seconds,
+};
+
+use crate::Example;
+use crate::record::HOOKS;
+
+/// What to run, and how: the command line's flags.
+#[derive(Parser)]
+#[command(disable_version_flag = true)]
+pub(crate) struct Flags {
+    /// List the examples; --list=tsv for tools
+    #[arg(long, value_name = "FORMAT", require_equals = true, value_parser = [LIST_TSV])]
+    pub(crate) list: Option<Option<String>>,
+    /// virtual: Tokio's paused clock, where sleeps end at once [default: real]
+    #[arg(long, value_parser = named::<Clock>())]
+    pub(crate) clock: Option<Clock>,
+    /// The runtime; multi_thread needs the real clock
+    #[arg(long, value_parser = named::<Flavor>(), default_value = "current_thread")]
+    pub(crate) flavor: Flavor,
+    /// After each example, chart when each task was spawned, polled and ended
+    #[arg(long)]
+    pub(crate) timeline: bool,
+    /// Write each example's timeline to PATH in its text form
+    #[arg(long, value_name = "PATH")]
+    pub(crate) timeline_file: Option<PathBuf>,
+    /// At this instant of each example's clock, print where each task waits
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    pub(crate) dump_at: Option<Duration>,
+    /// Write those dumps to PATH instead of stdout
+    #[arg(long, value_name = "PATH", requires = "dump_at")]
+    pub(crate) dump_file: Option<PathBuf>,
+    /// After SECS of real time, print where each task waits, on stderr, and exit 124
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    pub(crate) timeout: Option<Duration>,
+    /// Cancel each example at every point it is pending; report what that leaves
+    #[arg(long)]
+    pub(crate) cancel_sweep: bool,
+    /// Run only these examples, in this order
+    #[arg(value_name = "EXAMPLE")]
+    pub(crate) examples: Vec<String>,
+    /// `--base-url`, where the section has HTTP examples.
+    #[arg(skip)]
+    pub(crate) base_url: Option<String>,
+}
+
+/// A [`Named`] value's parser: clap lists the names when one is wrong.
+fn named<T: Named + Send + Sync + Clone>() -> impl TypedValueParser<Value = T> {
+    let names = T::ALL.iter().map(|(_, name)| *name);
+    PossibleValuesParser::new(names).try_map(|name| T::parse(&name))
+}
+
+/// What the command line asks for.
+pub(crate) enum Command {
+    /// `--list`, or with `true`, `--list=tsv`.
+    List(Vec<Example>, bool),
+    Run(Vec<Example>, Flags),
+    Sweep(Vec<Example>),
+}
+
+/// The command line (with the program's name first) of section `section`;
+/// `Err` for `--help` too, which [`clap::Error::use_stderr`] tells apart.
+pub(crate) fn parse(
+    section: &str,
+    examples: &[Example],
+    args: impl IntoIterator<Item = OsString>,
+) -> Result<Command, clap::Error> {
+    let first = examples.first().map_or("EXAMPLE", Example::name);
+    let mut command = Flags::command()
+        .bin_name(format!("cargo run -p {section} --"))
+        .about(format!(
+            "Runs the examples of the `{section}` section in order; name some to run only those."
+        ))
+        .after_help(format!(
+            "Examples:\n  cargo run -p {section} -- --list\n  cargo run -p {section} -- {first} \
+             --timeline\n  cargo run -p {section} -- {first} --clock virtual --dump-at 0.5\n\n\
+             Exit codes: {EXIT_OK} success, {EXIT_FAILED} an example failed, {EXIT_USAGE} a usage \
+             mistake, {EXIT_PANICKED} an example panicked, {EXIT_TIMED_OUT} --timeout ran out"
+        ));
+    // `--base-url` exists only where there are HTTP examples.
+    if examples
+        .iter()
+        .any(|example| example.kind() == Kind::BaseUrl)
+    {
+        command = command.arg(
+            Arg::new("base_url")
+                .long("base-url")
+                .value_name("URL")
+                .help("Send the HTTP examples' requests to this httpbin-compatible server"),
+        );
+    }
+    let matches = command.try_get_matches_from_mut(args)?;
+    let mut flags = Flags::from_arg_matches(&matches)?;
+    let base_url = matches.try_get_one::<String>("base_url").ok().flatten();
+    let base_url = base_url.map(|url| parse_base_url(url)).transpose();
+    let base_url =
+        base_url.map_err(|message| command.error(ErrorKind::ValueValidation, message))?;
+    let mut refuse = |message: String| Err(command.error(ErrorKind::ArgumentConflict, message));
+
+    let virtual_clock = flags.clock == Some(Clock::Virtual);
+    if base_url.is_some() && virtual_clock {
+        return refuse(
+            "`--base-url` cannot be combined with `--clock virtual`: an outside server's delays \
+             take real time, which the paused clock does not wait for, so client timeouts would \
+             fire at once; drop `--clock virtual`"
+                .into(),
+        );
+    }
+    if flags.flavor == Flavor::MultiThread && virtual_clock {
+        return refuse(
+            "`--clock virtual` needs `--flavor current_thread`: Tokio can pause the clock only \
+             on a current-thread runtime"
+                .into(),
+        );
+    }
+    let no_cfg = "Tokio's task hooks need `--cfg tokio_unstable`, which the workspace sets in \
+                  .cargo/config.toml; a RUSTFLAGS of your own replaces it, so add `--cfg \
+                  tokio_unstable` to it (or unset it) and build again";
+    if (flags.timeline || flags.timeline_file.is_some()) && !HOOKS {
+        return refuse(format!("this binary can't draw timelines: {no_cfg}"));
+    }
+    if flags.dump_at.is_some() && !crate::dump::AVAILABLE {
+        let why = crate::dump::UNAVAILABLE;
+        return refuse(format!("this binary can't take task dumps: {why}"));
+    }
+    if flags.cancel_sweep {
+        let conflict = [
+            (flags.clock == Some(Clock::Real), "--clock real"),
+            (flags.flavor == Flavor::MultiThread, "--flavor multi_thread"),
+            (base_url.is_some(), "--base-url"),
+            (flags.timeline, "--timeline"),
+            (flags.timeline_file.is_some(), "--timeline-file"),
+            (flags.dump_at.is_some(), "--dump-at"),
+            (flags.timeout.is_some(), "--timeout"),
+        ];
+        if let Some((_, option)) = conflict.iter().find(|(conflicts, _)| *conflicts) {
+            return refuse(format!(
+                "`--cancel-sweep` runs each example on the paused clock and the current-thread \
+                 runtime, against the local server: it can't be combined with `{option}`"
+            ));
+        }
+        if !HOOKS {
+            return refuse(format!(
+                "this binary can't run the cancellation sweep: {no_cfg}"
+            ));
+        }
+    }
+
+    let mut selected = Vec::new();
+    for name in &flags.examples {
+        let wanted = name.replace('-', "_");
+        match examples.iter().find(|example| example.name() == wanted) {
+            Some(example) => selected.push(*example),
+            None => {
+                let valid: Vec<&str> = examples.iter().map(Example::name).collect();
+                return Err(command.error(
+                    ErrorKind::InvalidValue,
+                    format!(
+                        "section `{section}` has no example `{name}`\nvalid examples: {}\n\
+                         (`--list` shows what each one covers)",
+                        valid.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    if selected.is_empty() {
+        selected = examples.to_vec();
+    }
+    flags.base_url = base_url;
+    // `--timeout 0` asks for none.
+    flags.timeout = flags.timeout.filter(|timeout| !timeout.is_zero());
+    Ok(match flags.list {
+        Some(format) => Command::List(selected, format.is_some()),
+        None if flags.cancel_sweep => Command::Sweep(selected),
+        None => Command::Run(selected, flags),
+    })
+}

@@ -1,0 +1,504 @@
+//! What a learner sees of a section binary: each example run on a fresh
+//! runtime, under a header line when there are several, and an error, a
+//! panic or a task left running reported by name with its exit code.
+
+use std::error::Error;
+use std::fs::File;
+use std::future::Future;
+use std::io::Write as _;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use protocol::timeline::{self, Timeline};
+use protocol::{Clock, EXIT_FAILED, EXIT_PANICKED, EXIT_USAGE, Flavor, Header, Kind, Listed};
+
+use crate::cli::{self, Command, Flags};
+use crate::record::{self, Recorder};
+use crate::watch::{self, Watchdog};
+
+/// What an example's `run()` returns, once the runner has boxed it.
+pub type ExampleFuture = Pin<Box<dyn Future<Output = Result<(), Box<dyn Error>>>>>;
+
+/// What an example's `run()` may return: `()`, or `Result<(), E>` for any
+/// error that converts into `Box<dyn Error>`.
+pub trait ExampleOutput {
+    fn into_result(self) -> Result<(), Box<dyn Error>>;
+}
+
+impl ExampleOutput for () {
+    fn into_result(self) -> Result<(), Box<dyn Error>> {
+        Ok(())
+    }
+}
+
+impl<E: Into<Box<dyn Error>>> ExampleOutput for Result<(), E> {
+    fn into_result(self) -> Result<(), Box<dyn Error>> {
+        self.map_err(Into::into)
+    }
+}
+
+/// How the runner calls an example's `run`; see [`example!`](crate::example!).
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub enum Entry {
+    Plain(fn() -> ExampleFuture),
+    WithBaseUrl(fn(String) -> ExampleFuture),
+    /// A plain `fn run()` that builds its own runtime.
+    Sync(fn() -> Result<(), Box<dyn Error>>),
+}
+
+/// One runnable example: a module of a section crate.
+#[derive(Clone, Copy)]
+pub struct Example {
+    name: &'static str,
+    /// The file's path, as the compiler saw it.
+    pub(crate) path: &'static str,
+    pub(crate) source: &'static str,
+    pub(crate) entry: Entry,
+    detached: u16,
+    pub(crate) detaches_when_cancelled: bool,
+}
+
+impl Example {
+    /// Use [`example!`](crate::example!), which takes all this from the
+    /// module itself, so it cannot drift.
+    pub const fn new(
+        name: &'static str,
+        path: &'static str,
+        source: &'static str,
+        entry: Entry,
+    ) -> Self {
+        let (detached, detaches_when_cancelled) = (0, false);
+        Example {
+            name,
+            path,
+            source,
+            entry,
+            detached,
+            detaches_when_cancelled,
+        }
+    }
+
+    /// Declares that the example leaves `count` tasks running when `run()`
+    /// returns, because a detached task is its lesson; for every other
+    /// example, a task still alive then is a failure.
+    pub const fn detaches(mut self, count: u16) -> Self {
+        self.detached = count;
+        self
+    }
+
+    /// Declares that tasks the example spawns run on when `run()` is
+    /// dropped halfway, because that is its lesson; for every other
+    /// example, the cancel sweep fails a task still running after the drop.
+    pub const fn detaches_when_cancelled(mut self) -> Self {
+        self.detaches_when_cancelled = true;
+        self
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    pub fn kind(&self) -> Kind {
+        match self.entry {
+            Entry::Plain(_) => Kind::Plain,
+            Entry::WithBaseUrl(_) => Kind::BaseUrl,
+            Entry::Sync(_) => Kind::Sync,
+        }
+    }
+
+    /// The first paragraph of the file's `//!` header: what it shows.
+    pub fn summary(&self) -> String {
+        Header::parse(self.source).summary
+    }
+
+    /// The example's line in `--list=tsv`.
+    pub fn listed(&self) -> Listed {
+        let (name, source) = (self.name.to_owned(), self.path.to_owned());
+        let (kind, detached, summary) = (self.kind(), self.detached, self.summary());
+        Listed {
+            name,
+            kind,
+            source,
+            detached,
+            summary,
+        }
+    }
+}
+
+/// An [`Example`] from a module of the calling crate, whose `run` returns
+/// `()` or `Result<(), E>`:
+///
+/// - `example!(name)`: `pub async fn run()`;
+/// - `example!(name, base_url)`: `pub async fn run(base_url: &str)`, given
+///   the URL of a local httpbin (the runner's `httpbin` feature) or `--base-url`;
+/// - `example!(name, sync)`: a plain `pub fn run()` that builds its own
+///   runtime; its output must not depend on the clock.
+#[macro_export]
+macro_rules! example {
+    ($module:ident) => {
+        $crate::example!(@ $module, $crate::Entry::Plain(|| ::std::boxed::Box::pin(async {
+            $crate::ExampleOutput::into_result($module::run().await)
+        })))
+    };
+    ($module:ident, sync) => {
+        $crate::example!(@ $module, $crate::Entry::Sync(|| {
+            $crate::ExampleOutput::into_result($module::run())
+        }))
+    };
+    ($module:ident, base_url) => {
+        $crate::example!(@ $module, $crate::Entry::WithBaseUrl(|url| {
+            ::std::boxed::Box::pin(async move {
+                $crate::ExampleOutput::into_result($module::run(&url).await)
+            })
+        }))
+    };
+    (@path $module:ident) => {
+        ::std::concat!(::std::env!("CARGO_MANIFEST_DIR"), "/src/", ::std::stringify!($module), ".rs")
+    };
+    (@ $module:ident, $entry:expr) => {
+        $crate::Example::new(
+            ::std::stringify!($module),
+            $crate::example!(@path $module),
+            ::std::include_str!($crate::example!(@path $module)),
+            $entry,
+        )
+    };
+}
+
+/// The section of the calling crate, named after its package, with these
+/// examples in running order: `runner::section![example!(a), ...].run()` is
+/// the whole `main` of a section binary.
+#[macro_export]
+macro_rules! section {
+    ($($example:expr),* $(,)?) => {
+        $crate::Section::new(::std::env!("CARGO_PKG_NAME"), &[$($example),*])
+    };
+}
+
+/// A section: its name and its examples in running order.
+pub struct Section<'a> {
+    name: &'a str,
+    examples: &'a [Example],
+}
+
+impl<'a> Section<'a> {
+    /// Prefer [`section!`], which takes the name from the package.
+    pub fn new(name: &'a str, examples: &'a [Example]) -> Self {
+        Self { name, examples }
+    }
+
+    /// Parses the command line and does what it says; the whole `main`.
+    pub fn run(self) -> ExitCode {
+        closed_stdout::die_quietly_when_stdout_closes();
+        // reqwest is built with no crypto provider; `ring` builds faster
+        // than rustls's default. This fails only if one is installed.
+        #[cfg(feature = "httpbin")]
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let command = match cli::parse(self.name, self.examples, std::env::args_os()) {
+            Ok(command) => command,
+            // `print!`, so that a closed stdout ends `--help` as it ends a run.
+            Err(help) if !help.use_stderr() => {
+                print!("{}", help.render());
+                return ExitCode::SUCCESS;
+            }
+            Err(mistake) => {
+                eprint!("{}", mistake.render());
+                return ExitCode::from(EXIT_USAGE);
+            }
+        };
+        match command {
+            Command::List(selected, false) => {
+                let width = selected.iter().map(|e| e.name.len()).max().unwrap_or(0);
+                for example in selected {
+                    println!("{:width$}  {}", example.name, example.summary());
+                }
+            }
+            Command::List(selected, true) => {
+                for example in selected {
+                    println!("{}", example.listed().to_line());
+                }
+            }
+            Command::Run(examples, flags) => return self.run_examples(&examples, &flags),
+            Command::Sweep(examples) => return crate::sweep::sweep_all(self.name, &examples),
+        }
+        ExitCode::SUCCESS
+    }
+
+    fn run_examples(&self, examples: &[Example], flags: &Flags) -> ExitCode {
+        // A file that can't be created is a usage mistake; nothing has run.
+        let create = |path: &Option<PathBuf>, what: &str| match path
+            .as_ref()
+            .map(|p| (p, File::create(p)))
+        {
+            Some((path, Err(error))) => {
+                eprintln!(
+                    "error: cannot write the {what} to {}: {error}",
+                    path.display()
+                );
+                Err(ExitCode::from(EXIT_USAGE))
+            }
+            created => Ok(created.and_then(|(_, file)| file.ok())),
+        };
+        let (mut timeline_file, dump_file) = match (
+            create(&flags.timeline_file, "timeline"),
+            create(&flags.dump_file, "dump"),
+        ) {
+            (Ok(timeline), Ok(dump)) => (timeline, dump.map(Mutex::new)),
+            (Err(code), _) | (_, Err(code)) => return code,
+        };
+        let watchdog = flags.timeout.map(Watchdog::start);
+        let mut worst = None;
+        for (index, example) in examples.iter().enumerate() {
+            if examples.len() > 1 {
+                let blank = if index > 0 { "\n" } else { "" };
+                println!(
+                    "{blank}=== {}/{}: {} ===",
+                    self.name,
+                    example.name,
+                    example.summary()
+                );
+            }
+            let run = Run {
+                clock: flags.clock.unwrap_or_default(),
+                flavor: flags.flavor,
+                base_url: flags.base_url.as_deref(),
+                dump_at: flags.dump_at,
+                dump_file: dump_file.as_ref(),
+                watchdog: watchdog.as_ref(),
+                ..Run::new(self.name, example)
+            };
+            let (outcome, left_running, recorded) = run.execute();
+            if let Some(recorded) = recorded {
+                if flags.timeline {
+                    let chart = timeline::chart(&recorded, terminal_width());
+                    println!("\n{}", chart.trim_end());
+                }
+                if let Some(file) = &mut timeline_file
+                    && let Err(error) = file.write_all(recorded.to_text().as_bytes())
+                {
+                    eprintln!("error: cannot write the timeline: {error}");
+                    worst = worst.max(Some(EXIT_FAILED));
+                }
+            }
+            // Keep stdout and stderr in order when both go to one terminal.
+            let _ = std::io::stdout().flush();
+            let name = &run.name;
+            match outcome {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => {
+                    eprintln!("error: example {name} failed: {}", chain(&*error));
+                    worst = worst.max(Some(EXIT_FAILED));
+                }
+                // The panic hook has printed the message and where.
+                Err(None) => {
+                    eprintln!("error: example {name} panicked");
+                    worst = worst.max(Some(EXIT_PANICKED));
+                }
+                Err(Some(error)) => {
+                    eprintln!("error: could not start a Tokio runtime: {error}");
+                    return ExitCode::from(EXIT_FAILED);
+                }
+            }
+            if let Some(problem) =
+                left_running.and_then(|left| left_running_problem(&left, example.detached))
+            {
+                eprintln!("error: example {name} {problem}");
+                worst = worst.max(Some(EXIT_FAILED));
+            }
+        }
+        worst.map_or(ExitCode::SUCCESS, ExitCode::from)
+    }
+}
+
+/// How one run of an example ended: `Ok` with what `run()` returned, or
+/// `Err` with no runtime's error if it panicked.
+type Outcome = Result<Result<(), Box<dyn Error>>, Option<std::io::Error>>;
+
+/// One example to run, and how.
+pub(crate) struct Run<'a> {
+    /// `section/example`.
+    pub(crate) name: String,
+    pub(crate) example: &'a Example,
+    clock: Clock,
+    flavor: Flavor,
+    base_url: Option<&'a str>,
+    dump_at: Option<std::time::Duration>,
+    dump_file: Option<&'a Mutex<File>>,
+    watchdog: Option<&'a Arc<Watchdog>>,
+}
+
+impl<'a> Run<'a> {
+    /// On the paused clock and the current-thread runtime, unwatched.
+    pub(crate) fn new(section: &str, example: &'a Example) -> Self {
+        Run {
+            name: format!("{section}/{}", example.name),
+            example,
+            clock: Clock::Virtual,
+            flavor: Flavor::CurrentThread,
+            base_url: None,
+            dump_at: None,
+            dump_file: None,
+            watchdog: None,
+        }
+    }
+
+    /// Runs the example on a runtime of its own, so that each one starts
+    /// with no tasks and, on the virtual clock, at time zero; dropping the
+    /// runtime cancels what it left. Besides how it ended: where each task
+    /// still alive after `run()` returned was spawned, where that can be
+    /// known (task hooks, a runtime of the runner's, no panic), and its
+    /// timeline.
+    fn execute(&self) -> (Outcome, Option<Vec<String>>, Option<Timeline>) {
+        let sync = matches!(self.example.entry, Entry::Sync(_));
+        if let Some(watchdog) = self.watchdog {
+            watchdog.running(&self.name, sync);
+        }
+        if let Entry::Sync(run) = self.example.entry {
+            if self.dump_at.is_some() {
+                let name = &self.name;
+                eprintln!(
+                    "note: {name} builds a runtime of its own, whose tasks the runner can't dump"
+                );
+            }
+            let timeline = Timeline {
+                example: self.name.clone(),
+                clock: self.clock,
+                notes: vec!["it builds a runtime of its own, which the runner can't watch".into()],
+                ..Timeline::default()
+            };
+            return (
+                panic::catch_unwind(run).map_err(|_| None),
+                None,
+                Some(timeline),
+            );
+        }
+        let recorder = Recorder::new(self.example.path, self.example.source);
+        let runtime = match runtime(self.clock, self.flavor, |builder| recorder.install(builder)) {
+            Ok(runtime) => runtime,
+            Err(error) => return (Err(Some(error)), None, None),
+        };
+        let dumps = watch::Dumps {
+            at: self.dump_at,
+            file: self.dump_file,
+            watchdog: self.watchdog.cloned(),
+        };
+        let source = crate::dump::Source {
+            path: self.example.path,
+            module: self.example.name,
+        };
+        let run = recorder.main(async { self.start(&recorder).await?.await });
+        let watched = watch::watched(run, &dumps, &recorder, &self.name, source);
+        let outcome =
+            panic::catch_unwind(AssertUnwindSafe(|| runtime.block_on(watched))).map_err(|_| None);
+        if let Some(watchdog) = self.watchdog {
+            watchdog.stopping(&self.name);
+        }
+        let left_running =
+            (record::HOOKS && outcome.is_ok()).then(|| recorder.settle(&runtime, self.clock));
+        drop(runtime);
+        (
+            outcome,
+            left_running,
+            Some(recorder.finish(self.name.clone(), self.clock)),
+        )
+    }
+
+    /// The example's `run()` future, once the local server it needs (if any)
+    /// is up: the runner's work, whose tasks the recorder leaves out.
+    pub(crate) async fn start(&self, recorder: &Recorder) -> Result<ExampleFuture, Box<dyn Error>> {
+        match self.example.entry {
+            Entry::Plain(run) => Ok(run()),
+            Entry::WithBaseUrl(run) => {
+                Ok(run(recorder.scaffolding(server_url(self.base_url)).await?))
+            }
+            Entry::Sync(_) => Err("a sync example has no future to run".into()),
+        }
+    }
+}
+
+/// What is wrong with the tasks an example left running when `run()`
+/// returned, given how many it declares ([`Example::detaches`]).
+fn left_running_problem(left: &[String], declared: u16) -> Option<String> {
+    let tasks = |count: usize| {
+        if count == 1 {
+            "1 task".to_owned()
+        } else {
+            format!("{count} tasks")
+        }
+    };
+    let mut problem = match usize::from(declared) {
+        declared if declared == left.len() => return None,
+        0 => format!(
+            "left {} running after run() returned; every task an example spawns must end, or be \
+             stopped, before run() returns",
+            tasks(left.len())
+        ),
+        declared => format!(
+            "declares {} left running on purpose, but left {}",
+            tasks(declared),
+            left.len()
+        ),
+    };
+    for place in left {
+        problem.push_str("\n  spawned at ");
+        problem.push_str(place);
+    }
+    Some(problem)
+}
+
+/// The terminal's width when stdout is one, or else 80 columns.
+fn terminal_width() -> usize {
+    let columns =
+        rustix::termios::tcgetwinsize(std::io::stdout()).map(|size| usize::from(size.ws_col));
+    columns.ok().filter(|&columns| columns > 0).unwrap_or(80)
+}
+
+/// A runtime of the given flavor on this clock (the command line refuses
+/// the paused clock on the multi-thread runtime).
+pub(crate) fn runtime(
+    clock: Clock,
+    flavor: Flavor,
+    configure: impl FnOnce(&mut tokio::runtime::Builder),
+) -> std::io::Result<tokio::runtime::Runtime> {
+    let mut builder = match flavor {
+        Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
+        Flavor::MultiThread => tokio::runtime::Builder::new_multi_thread(),
+    };
+    builder.enable_all().start_paused(clock == Clock::Virtual);
+    configure(&mut builder);
+    builder.build()
+}
+
+/// `--base-url` if given, or else the URL of a local server started on the
+/// example's own runtime, so that on the virtual clock the server's sleeps
+/// are paused along with the client's timeouts.
+async fn server_url(given: Option<&str>) -> Result<String, Box<dyn Error>> {
+    if let Some(url) = given {
+        return Ok(url.to_owned());
+    }
+    #[cfg(feature = "httpbin")]
+    let url = httpbin::spawn()
+        .await
+        .map_err(|error| format!("cannot start the local HTTP server: {error}"));
+    #[cfg(not(feature = "httpbin"))]
+    let url = Err(
+        "this example needs an HTTP server: pass --base-url, or build the section with the \
+                   runner's `httpbin` feature",
+    );
+    Ok(url?)
+}
+
+/// `error: cause: cause`, the way `anyhow` prints `{:#}`, for any error type.
+fn chain(error: &dyn Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text = format!("{text}: {cause}");
+        source = cause.source();
+    }
+    text
+}

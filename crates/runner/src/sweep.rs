@@ -1,0 +1,516 @@
+//! `--cancel-sweep`: runs an example on the paused clock again and again,
+//! dropping `run()` after its 1st, 2nd, ... poll that returned `Pending`
+//! (inside the runtime, as a `timeout` drops it), until a run completes
+//! before its cut. After each cut, nothing may panic that the full run
+//! does not; every task must stop at once (unless the example declares
+//! [`Example::detaches_when_cancelled`]) and end within [`DRAIN`]; no
+//! `spawn_blocking` job, thread, file descriptor or temporary file may be
+//! left (temporary files are counted exactly only when `TMPDIR` is the
+//! sweep's own, as `cargo xtask cancel-sweep` makes it). The examples'
+//! output goes to `/dev/null`; the report is on stderr.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::error::Error;
+use std::ffi::OsString;
+use std::io::Write as _;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex, Once, PoisonError};
+use std::task::Poll;
+use std::time::{Duration, Instant};
+
+use protocol::{Clock, EXIT_FAILED, Flavor, SweepSummary};
+use tokio::runtime::Runtime;
+
+use crate::record::Recorder;
+use crate::section::{Entry, Example, Run, runtime};
+
+/// How many turns the tasks of a cancelled example get to stop, with the
+/// clock standing still: enough to say goodbye over a socket, not enough to
+/// wait out a timer.
+const SETTLE_TURNS: usize = 256;
+/// How long the tasks of a cancelled example get to end, in virtual time.
+const DRAIN: Duration = Duration::from_secs(60);
+/// How long a `spawn_blocking` job may still run once the tasks are done,
+/// in real time (a blocking job can't be cancelled, only asked, and holds
+/// up its runtime's shutdown); a plain thread gets as long again after it.
+const BLOCKING_PATIENCE: Duration = Duration::from_secs(5);
+/// How long what a cut left is watched for, in real time, once no more
+/// threads run than before it (a runtime's driver closes its descriptors
+/// one after another).
+const SETTLE: Duration = Duration::from_millis(200);
+/// How long one cut may take in real time: longer, it waits for something
+/// that never comes, or something blocks the thread, and the next cut could
+/// never start.
+const CUT_LIMIT: Duration = Duration::from_secs(30);
+/// How much virtual time a run may have used, when it is polled, before it
+/// is a runaway: checked at each poll, because on the paused clock a timer
+/// fires as soon as the runtime is idle, as it is while a run waits for a
+/// thread, a child process or a signal.
+const FULL_RUN_LIMIT: Duration = Duration::from_secs(3600);
+/// A runaway example is cut at most this many times.
+const MAX_CUTS: usize = 20_000;
+
+/// Sweeps each example, its report on stderr, its output discarded.
+pub(crate) fn sweep_all(section: &str, examples: &[Example]) -> ExitCode {
+    let _ = std::io::stdout().flush();
+    let null = std::fs::File::options().write(true).open("/dev/null");
+    if let Err(error) = null.and_then(|null| Ok(rustix::stdio::dup2_stdout(null)?)) {
+        eprintln!("error: cannot send the examples' output to /dev/null: {error}");
+        return ExitCode::from(EXIT_FAILED);
+    }
+    install_panic_hook();
+    let mut failed = false;
+    for example in examples {
+        let run = Run::new(section, example);
+        let mut summary = SweepSummary {
+            example: run.name.clone(),
+            cuts: 0,
+            failures: 0,
+            skipped: None,
+        };
+        if let Entry::Sync(_) = example.entry {
+            summary.skipped =
+                Some("it builds a runtime of its own, which the runner can't cut".into());
+        } else {
+            let problems = sweep(&run, &mut summary.cuts);
+            for problem in &problems {
+                eprintln!("{}{problem}", SweepSummary::PROBLEM);
+            }
+            summary.failures = problems.len();
+        }
+        eprintln!("{}", summary.to_line());
+        failed |= summary.failures > 0;
+    }
+    if failed {
+        ExitCode::from(EXIT_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Each distinct problem the cuts of one example showed, after the cuts it
+/// was seen at; `cuts` counts the cuts.
+fn sweep(run: &Run<'_>, cuts: &mut usize) -> Vec<String> {
+    let watchdog = Watchdog::start(run.name.clone());
+    let baseline = Resources::take();
+    let (full, expected_panics) = cut_at(run, None);
+    // A thread the full run stopped may not have ended yet; counted as there
+    // before the first cut, it would hide one that cut leaves.
+    let _ = Resources::left_since(&baseline);
+    if let Err(Some(problem)) = full {
+        watchdog.stop();
+        return vec![format!("the full run did not finish: {problem}")];
+    }
+    let expected_panics: BTreeSet<String> = expected_panics.into_iter().collect();
+    let mut problems: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for cut in 1..=MAX_CUTS {
+        watchdog.cut(cut);
+        let before = Resources::take();
+        let (Ok((mut found, blocking)), panics) = cut_at(run, Some(cut)) else {
+            break;
+        };
+        *cuts = cut;
+        // A blocking job still running holds its thread and the runtime's
+        // driver: those leaks are its, already reported.
+        if !blocking {
+            found.extend(Resources::left_since(&before));
+        }
+        let unexpected = panics
+            .iter()
+            .filter(|place| !expected_panics.contains(*place));
+        found.extend(unexpected.map(|place| format!("panicked at {place}")));
+        if cut == MAX_CUTS {
+            found.push(format!(
+                "still pending after {MAX_CUTS} polls; the sweep stopped"
+            ));
+        }
+        for problem in found {
+            problems.entry(problem).or_default().push(cut);
+        }
+    }
+    watchdog.stop();
+    problems
+        .into_iter()
+        .map(|(problem, cuts)| format!("{}: {problem}", describe_cuts(&cuts)))
+        .collect()
+}
+
+enum Cut {
+    Finished(Result<(), Box<dyn Error>>),
+    Dropped,
+    /// Still pending when polled after [`FULL_RUN_LIMIT`].
+    TooLong,
+}
+
+/// What a cut left, and whether a `spawn_blocking` job outlived it.
+type Left = (Vec<String>, bool);
+
+/// Runs the example, dropping `run()` after poll number `cut` if it is
+/// still pending then (with no cut, runs it to the end): what the cut left,
+/// or `Err` if `run()` ended first, with why if it did not end cleanly; and
+/// where anything panicked.
+fn cut_at(run: &Run<'_>, cut: Option<usize>) -> (Result<Left, Option<String>>, Vec<String>) {
+    take_panics();
+    let recorder = Recorder::new(run.example.path, run.example.source);
+    let runtime = match runtime(Clock::Virtual, Flavor::CurrentThread, |builder| {
+        recorder.install(builder)
+    }) {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            return (
+                Err(Some(format!("could not start a Tokio runtime: {error}"))),
+                Vec::new(),
+            );
+        }
+    };
+    let limit = cut.unwrap_or(usize::MAX);
+    let cut_after = async {
+        let mut future = Some(run.start(&recorder).await?);
+        let (mut polls, started) = (0, tokio::time::Instant::now());
+        let cutting = std::future::poll_fn(|cx| {
+            let Some(running) = future.as_mut() else {
+                return Poll::Ready(Cut::Dropped);
+            };
+            polls += 1;
+            let how = match running.as_mut().poll(cx) {
+                Poll::Ready(result) => return Poll::Ready(Cut::Finished(result)),
+                Poll::Pending if polls >= limit => Cut::Dropped,
+                Poll::Pending if started.elapsed() > FULL_RUN_LIMIT => Cut::TooLong,
+                Poll::Pending => return Poll::Pending,
+            };
+            // Dropped inside the runtime and the main task's poll, as a
+            // `timeout` or a `select!` drops it.
+            future = None;
+            Poll::Ready(how)
+        });
+        Ok::<_, Box<dyn Error>>(cutting.await)
+    };
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        runtime.block_on(recorder.main(cut_after))
+    }));
+    let ended = match result {
+        Ok(Ok(Cut::Finished(Ok(())))) => Err(None),
+        Ok(Ok(Cut::Finished(Err(error))) | Err(error)) => {
+            Err(Some(format!("run() returned an error: {error}")))
+        }
+        Ok(Ok(Cut::TooLong)) => {
+            let limit = FULL_RUN_LIMIT.as_secs();
+            Err(Some(format!(
+                "run() was still running after {limit}s of virtual time"
+            )))
+        }
+        Err(_) if cut.is_none() => Err(Some("run() panicked".to_owned())),
+        Err(_) => {
+            let panicked = "run() panicked while it was being dropped".to_owned();
+            Ok(after_the_cut(
+                run.example,
+                &runtime,
+                &recorder,
+                vec![panicked],
+            ))
+        }
+        Ok(Ok(Cut::Dropped)) => Ok(after_the_cut(run.example, &runtime, &recorder, Vec::new())),
+    };
+    // Only a blocking job that outlived the check above can hold this up,
+    // and that is already reported.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    (ended, take_panics())
+}
+
+/// What the tasks and blocking jobs do once `run()` was dropped: they must
+/// stop at once (unless the example says they outlive it), and end within
+/// [`DRAIN`] and [`BLOCKING_PATIENCE`].
+fn after_the_cut(
+    example: &Example,
+    runtime: &Runtime,
+    recorder: &Recorder,
+    mut problems: Vec<String>,
+) -> Left {
+    // `yield_now` lets every other task run, and the I/O driver be polled,
+    // without the paused clock moving.
+    let settle = async {
+        for _ in 0..SETTLE_TURNS {
+            tokio::task::yield_now().await;
+        }
+    };
+    if panic::catch_unwind(AssertUnwindSafe(|| runtime.block_on(settle))).is_err() {
+        problems.push("a panic escaped while its tasks were stopping".to_owned());
+    }
+    if !example.detaches_when_cancelled {
+        problems.extend(recorder.live().iter().map(|place| {
+            format!(
+                "a task still running after run() was dropped, which detached it with its \
+                 `JoinHandle` (hold the task in an `AbortOnDropHandle` or a `JoinSet`, or tell \
+                 it to stop), spawned at {place}"
+            )
+        }));
+    }
+    let drain = async {
+        let start = tokio::time::Instant::now();
+        while !recorder.live().is_empty() && start.elapsed() < DRAIN {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    if panic::catch_unwind(AssertUnwindSafe(|| runtime.block_on(drain))).is_err() {
+        problems.push("a panic escaped while its tasks were ending".to_owned());
+    }
+    let drain = DRAIN.as_secs();
+    problems.extend(recorder.live().iter().map(|place| {
+        format!(
+            "a task still running {drain}s (virtual) after run() was dropped, spawned at {place}"
+        )
+    }));
+    let started = Instant::now();
+    while busy_blocking_jobs(runtime) > 0 && started.elapsed() < BLOCKING_PATIENCE {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let blocking = busy_blocking_jobs(runtime) > 0;
+    if blocking {
+        problems.push(format!(
+            "a spawn_blocking job still running {}s (real) after run() was dropped and its tasks \
+             were done",
+            BLOCKING_PATIENCE.as_secs()
+        ));
+    }
+    (problems, blocking)
+}
+
+/// `spawn_blocking` jobs running or queued. Without the metrics
+/// (`--cfg tokio_unstable`) the command line refuses the sweep.
+#[cfg(not(tokio_unstable))]
+fn busy_blocking_jobs(_: &Runtime) -> usize {
+    0
+}
+
+#[cfg(tokio_unstable)]
+fn busy_blocking_jobs(runtime: &Runtime) -> usize {
+    let metrics = runtime.metrics();
+    let idle = metrics.num_idle_blocking_threads();
+    metrics.num_blocking_threads().saturating_sub(idle) + metrics.blocking_queue_depth()
+}
+
+/// `cuts 3-5, 9` for a problem seen at those cuts.
+fn describe_cuts(cuts: &[usize]) -> String {
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    for &cut in cuts {
+        match ranges.last_mut() {
+            Some((_, end)) if *end + 1 == cut => *end = cut,
+            _ => ranges.push((cut, cut)),
+        }
+    }
+    let ranges: Vec<String> = ranges
+        .iter()
+        .map(|&(start, end)| {
+            if start == end {
+                start.to_string()
+            } else {
+                format!("{start}-{end}")
+            }
+        })
+        .collect();
+    let noun = if cuts.len() == 1 { "cut" } else { "cuts" };
+    format!("{noun} {}", ranges.join(", "))
+}
+
+/// Where each panic of the process happened, since it was last asked.
+static PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Records where each panic happened, with its message, instead of printing
+/// it: a cut can panic many times, and the report says where.
+fn install_panic_hook() {
+    static INSTALLED: Once = Once::new();
+    INSTALLED.call_once(|| {
+        panic::set_hook(Box::new(|info| {
+            let place = info.location().map_or_else(
+                || "an unknown place".to_owned(),
+                |location| format!("{}:{}", location.file(), location.line()),
+            );
+            let payload = info.payload();
+            let message = payload.downcast_ref::<&str>().copied().map(str::to_owned);
+            let message = message.or_else(|| payload.downcast_ref::<String>().cloned());
+            let mut panics = PANICS.lock().unwrap_or_else(PoisonError::into_inner);
+            panics.push(format!("{place}: {}", message.unwrap_or_default()));
+        }));
+    });
+}
+
+fn take_panics() -> Vec<String> {
+    std::mem::take(&mut PANICS.lock().unwrap_or_else(PoisonError::into_inner))
+}
+
+/// What the process holds that a run could leave behind.
+struct Resources {
+    /// Open file descriptors and what each refers to.
+    fds: BTreeMap<String, String>,
+    threads: usize,
+    temporary: BTreeSet<OsString>,
+}
+
+impl Resources {
+    fn take() -> Self {
+        let entries = |dir: PathBuf| std::fs::read_dir(dir).into_iter().flatten().flatten();
+        let fds = entries("/proc/self/fd".into()).filter_map(|entry| {
+            let target = std::fs::read_link(entry.path())
+                .ok()?
+                .to_string_lossy()
+                .into_owned();
+            // The directory being read is itself open.
+            let fd = entry.file_name().to_string_lossy().into_owned();
+            (!target.starts_with("/proc/")).then_some((fd, target))
+        });
+        // Not a listing of /proc/self/task, which can miss a live thread
+        // while another one exits.
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let threads = status
+            .lines()
+            .find_map(|line| line.strip_prefix("Threads:"));
+        Resources {
+            fds: fds.collect(),
+            threads: threads
+                .and_then(|count| count.trim().parse().ok())
+                .unwrap_or(0),
+            temporary: entries(std::env::temp_dir())
+                .map(|entry| entry.file_name())
+                .collect(),
+        }
+    }
+
+    /// What the process holds now that `before` did not, once the threads
+    /// started since have ended, or [`BLOCKING_PATIENCE`] has passed, and
+    /// what they were releasing has had [`SETTLE`] more.
+    fn left_since(before: &Resources) -> Vec<String> {
+        let started = Instant::now();
+        let mut settled: Option<Instant> = None;
+        loop {
+            let now = Resources::take();
+            let leaked = before.leaked_by(&now);
+            if now.threads <= before.threads {
+                settled.get_or_insert_with(Instant::now);
+            }
+            let waited = started.elapsed() >= BLOCKING_PATIENCE;
+            if leaked.is_empty() || waited || settled.is_some_and(|since| since.elapsed() >= SETTLE)
+            {
+                return leaked;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// What `after` holds that `self` did not.
+    fn leaked_by(&self, after: &Resources) -> Vec<String> {
+        let fds = after
+            .fds
+            .iter()
+            .filter(|(fd, target)| self.fds.get(*fd) != Some(target));
+        let mut leaked: Vec<String> = fds
+            .map(|(fd, target)| format!("file descriptor {fd} left open ({target})"))
+            .collect();
+        if after.threads > self.threads {
+            leaked.push(format!(
+                "{} thread(s) left running",
+                after.threads - self.threads
+            ));
+        }
+        // Counted, not named: a temporary file's name differs from one cut
+        // to the next, the problem does not.
+        let temporary = after.temporary.difference(&self.temporary).count();
+        if temporary > 0 {
+            let dir = std::env::temp_dir();
+            leaked.push(format!(
+                "{temporary} temporary file(s) left behind in {}",
+                dir.display()
+            ));
+        }
+        leaked
+    }
+}
+
+/// Ends the process when one cut runs longer than [`CUT_LIMIT`] of real
+/// time: the thread is stuck and the sweep can't go on.
+struct Watchdog(Arc<Mutex<(usize, Instant, bool)>>);
+
+impl Watchdog {
+    fn start(example: String) -> Self {
+        let watchdog = Watchdog(Arc::new(Mutex::new((0, Instant::now(), false))));
+        let state = Arc::clone(&watchdog.0);
+        std::thread::spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_millis(50));
+                let (cut, started, stopped) = *state.lock().unwrap_or_else(PoisonError::into_inner);
+                if stopped {
+                    return;
+                }
+                if started.elapsed() > CUT_LIMIT {
+                    let which = if cut == 0 {
+                        "the full run".to_owned()
+                    } else {
+                        format!("cut {cut}")
+                    };
+                    let summary = SweepSummary {
+                        example: example.clone(),
+                        cuts: cut,
+                        failures: 1,
+                        skipped: None,
+                    };
+                    let report = format!(
+                        "{}{which}: still running after {}s of real time; it waits for something \
+                         that never comes, or something blocks the thread (a blocking call, a \
+                         Drop that waits), so the sweep of {example} stops here\n{}\n",
+                        SweepSummary::PROBLEM,
+                        CUT_LIMIT.as_secs(),
+                        summary.to_line()
+                    );
+                    let _ = std::io::stderr().write_all(report.as_bytes());
+                    std::process::exit(i32::from(EXIT_FAILED));
+                }
+            }
+        });
+        watchdog
+    }
+
+    fn cut(&self, cut: usize) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = (cut, Instant::now(), false);
+    }
+
+    fn stop(&self) {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).2 = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cuts_are_grouped_into_ranges() {
+        assert_eq!(describe_cuts(&[3]), "cut 3");
+        assert_eq!(describe_cuts(&[1, 2, 3, 5, 7, 8]), "cuts 1-3, 5, 7-8");
+    }
+
+    #[test]
+    fn a_new_descriptor_thread_or_temporary_file_is_a_leak() {
+        let fd = |fd: &str, target: &str| (fd.to_owned(), target.to_owned());
+        let before = Resources {
+            fds: BTreeMap::from([fd("3", "anon_inode:[eventpoll]")]),
+            threads: 2,
+            temporary: BTreeSet::new(),
+        };
+        let after = Resources {
+            fds: BTreeMap::from([fd("3", "anon_inode:[eventpoll]"), fd("7", "socket:[1234]")]),
+            threads: 3,
+            temporary: BTreeSet::from([OsString::from(".tmpAbc")]),
+        };
+        let leaked = before.leaked_by(&after);
+        assert_eq!(
+            leaked[..2],
+            [
+                "file descriptor 7 left open (socket:[1234])",
+                "1 thread(s) left running"
+            ]
+        );
+        assert!(leaked[2].starts_with("1 temporary file(s) left behind in "));
+        assert!(after.leaked_by(&after).is_empty());
+    }
+}

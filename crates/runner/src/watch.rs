@@ -1,0 +1,268 @@
+//! `--dump-at` and `--timeout`: where each task of an example waits, at an
+//! instant of its clock, or when it outlives a deadline of real time.
+//!
+//! Without them `run()` is awaited as it is. With them it is polled beside
+//! a `sleep` on the example's own clock (`--dump-at 1` is one virtual
+//! second on the paused clock) and the watchdog: a thread that sleeps real
+//! time, since a hung example never moves the paused clock, then asks the
+//! runtime's thread for a dump, waits a bounded time for it (a blocked
+//! thread never answers), prints it and exits with code 124.
+
+use std::future::Future;
+use std::io::Write as _;
+use std::pin::pin;
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::task::Poll;
+use std::time::Duration;
+
+use protocol::EXIT_TIMED_OUT;
+use protocol::dump::{header, seconds};
+use tokio::sync::Notify;
+
+use crate::dump::{self, Source, TaskDump, Who};
+use crate::record::Recorder;
+
+/// How long the watchdog waits for the runtime's thread to answer: the
+/// dump's own [`DUMP_PATIENCE`], and a moment to read the debug info.
+const ANSWER_PATIENCE: Duration = Duration::from_secs(5);
+/// How long the tasks' dump may take, as Tokio's docs advise bounding it.
+const DUMP_PATIENCE: Duration = Duration::from_secs(2);
+
+/// What the run is doing, for the watchdog's message.
+#[derive(Clone)]
+enum Phase {
+    Starting,
+    /// `run()` of this example is running; `Err` says why it can't be dumped.
+    Running(String, Result<(), &'static str>),
+    /// `run()` returned; the runtime is settling or shutting down.
+    Stopping(String),
+}
+
+/// The watchdog of `--timeout`, shared with the runtime's thread.
+pub(crate) struct Watchdog {
+    timeout: Duration,
+    phase: Mutex<Phase>,
+    /// Wakes the runtime's thread to take a dump.
+    trigger: Notify,
+    answer: Mutex<Option<mpsc::Sender<String>>>,
+}
+
+impl Watchdog {
+    /// Starts the thread that ends the process after `timeout`.
+    pub(crate) fn start(timeout: Duration) -> Arc<Self> {
+        let (sender, answers) = mpsc::channel();
+        let watchdog = Arc::new(Watchdog {
+            timeout,
+            phase: Mutex::new(Phase::Starting),
+            trigger: Notify::new(),
+            answer: Mutex::new(Some(sender)),
+        });
+        let watching = Arc::clone(&watchdog);
+        let started = std::thread::Builder::new()
+            .name("runner-watchdog".to_owned())
+            .spawn(move || watching.watch(&answers));
+        if let Err(error) = started {
+            eprintln!("warning: --timeout is not enforced: {error}");
+        }
+        watchdog
+    }
+
+    fn watch(&self, answers: &mpsc::Receiver<String>) -> ! {
+        std::thread::sleep(self.timeout);
+        let after = seconds(self.timeout);
+        let phase = self
+            .phase
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let message = match phase {
+            Phase::Starting => format!("error: timed out after {after}, before any example ran"),
+            Phase::Running(example, Ok(())) => {
+                self.trigger.notify_one();
+                match answers.recv_timeout(ANSWER_PATIENCE) {
+                    Ok(dump) => format!(
+                        "error: example {example} timed out after {after}; where each of its \
+                         tasks waits:\n{}",
+                        dump.trim_end()
+                    ),
+                    Err(_) => format!(
+                        "error: example {example} timed out after {after}, and its runtime's \
+                         thread did not answer within {} to show where its tasks wait: \
+                         something blocks that thread (a blocking call, or a loop that never \
+                         reaches an `.await`)",
+                        seconds(ANSWER_PATIENCE)
+                    ),
+                }
+            }
+            Phase::Running(example, Err(why)) => {
+                format!("error: example {example} timed out after {after}; no dump: {why}")
+            }
+            Phase::Stopping(example) => format!(
+                "error: example {example} timed out after {after}, after run() returned: its \
+                 runtime is still shutting down, which waits for every spawn_blocking job to \
+                 end"
+            ),
+        };
+        let mut stderr = std::io::stderr().lock();
+        let _ = writeln!(stderr, "{message}");
+        let _ = stderr.flush();
+        std::process::exit(i32::from(EXIT_TIMED_OUT));
+    }
+
+    /// `example`'s `run()` starts; `sync` if it builds its own runtime.
+    pub(crate) fn running(&self, example: &str, sync: bool) {
+        let dumpable = if !dump::AVAILABLE {
+            Err("this binary can't take task dumps (it needs Linux and `--cfg tokio_unstable`)")
+        } else if sync {
+            Err("it builds a runtime of its own, whose tasks the runner can't see")
+        } else {
+            Ok(())
+        };
+        self.set(Phase::Running(example.to_owned(), dumpable));
+    }
+
+    /// `example`'s `run()` has returned.
+    pub(crate) fn stopping(&self, example: &str) {
+        self.set(Phase::Stopping(example.to_owned()));
+    }
+
+    fn set(&self, phase: Phase) {
+        *self.phase.lock().unwrap_or_else(PoisonError::into_inner) = phase;
+    }
+}
+
+/// Where `--dump-at`'s dumps go (`--dump-file`, or else stdout), and the
+/// watchdog, for one run.
+pub(crate) struct Dumps<'a> {
+    pub(crate) at: Option<Duration>,
+    pub(crate) file: Option<&'a Mutex<std::fs::File>>,
+    pub(crate) watchdog: Option<Arc<Watchdog>>,
+}
+
+/// `future` (the example's `run()`), dumped at `dumps.at` on the runtime's
+/// clock and when the watchdog asks.
+pub(crate) async fn watched<F: Future>(
+    future: F,
+    dumps: &Dumps<'_>,
+    recorder: &Recorder,
+    example: &str,
+    source: Source<'_>,
+) -> F::Output {
+    let mut future = pin!(future);
+    if dumps.at.is_none() && dumps.watchdog.is_none() {
+        return future.await;
+    }
+    let mut at = dumps.at.map(|at| Box::pin(tokio::time::sleep(at)));
+    let mut notified = dumps
+        .watchdog
+        .as_ref()
+        .map(|w| Box::pin(w.trigger.notified()));
+    loop {
+        // The instant is looked at before `run()` is polled: a poll the
+        // dump's own timer woke is the dump's, and the dump polls `run()`.
+        let next = std::future::poll_fn(|cx| {
+            if let Some(sleep) = at.as_mut()
+                && sleep.as_mut().poll(cx).is_ready()
+            {
+                at = None;
+                return Poll::Ready(Ok(true));
+            }
+            if let Poll::Ready(output) = future.as_mut().poll(cx) {
+                return Poll::Ready(Err(output));
+            }
+            if let Some(waiting) = notified.as_mut()
+                && waiting.as_mut().poll(cx).is_ready()
+            {
+                notified = None;
+                return Poll::Ready(Ok(false));
+            }
+            Poll::Pending
+        })
+        .await;
+        let at_instant = match next {
+            Ok(at_instant) => at_instant,
+            Err(output) => {
+                if let Some(instant) = dumps.at.filter(|_| at.is_some()) {
+                    eprintln!(
+                        "note: {example} finished before {}, so there was no dump",
+                        seconds(instant)
+                    );
+                }
+                return output;
+            }
+        };
+        recorder.dump_started();
+        let (finished, snapshot) = dump::snapshot(future.as_mut(), DUMP_PATIENCE).await;
+        recorder.dump_ended();
+        let text = render(&snapshot, recorder, source);
+        if at_instant {
+            let at = header(example, dumps.at.unwrap_or_default());
+            emit(dumps.file, &format!("{at}\n{text}"));
+        } else if let Some(watchdog) = &dumps.watchdog
+            && let Some(answer) = watchdog
+                .answer
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take()
+        {
+            let _ = answer.send(text);
+        }
+        if let Some(output) = finished {
+            return output;
+        }
+    }
+}
+
+fn emit(file: Option<&Mutex<std::fs::File>>, text: &str) {
+    match file {
+        Some(file) => {
+            let mut file = file.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Err(error) = file.write_all(text.as_bytes()) {
+                eprintln!("error: cannot write the dump: {error}");
+            }
+        }
+        // A blank line keeps it apart from the example's own lines.
+        None => println!("\n{text}"),
+    }
+}
+
+/// The snapshot as text: `run()` first, then each task by its number.
+fn render(snapshot: &dump::Snapshot, recorder: &Recorder, source: Source<'_>) -> String {
+    let (places, hidden) = recorder.task_places();
+    let fold = |traces: &[Vec<dump::Frame>]| {
+        traces
+            .iter()
+            .map(|frames| dump::fold(frames, source))
+            .collect()
+    };
+    let main = TaskDump {
+        who: Who::Main,
+        place: "run()".to_owned(),
+        parent: None,
+        spawned_at: None,
+        waits: fold(&snapshot.main),
+    };
+    let mut spawned: Vec<TaskDump> = snapshot
+        .tasks
+        .iter()
+        .filter(|(id, _)| !hidden.contains(id))
+        .map(|(id, traces)| {
+            let unknown = TaskDump {
+                who: Who::Unknown,
+                place: "the runner did not see spawned".to_owned(),
+                ..main.clone()
+            };
+            TaskDump {
+                waits: fold(traces),
+                ..places.get(id).cloned().unwrap_or(unknown)
+            }
+        })
+        .collect();
+    spawned.sort_by_key(|task| task.who);
+    let notes: Vec<String> = snapshot.incomplete.iter().cloned().collect();
+    dump::render(
+        &[vec![main], spawned].concat(),
+        Some(recorder.source()),
+        &notes,
+    )
+}
