@@ -221,17 +221,11 @@ fn max_rss_kb() -> u64 {
 
 fn main() -> ExitCode {
     closed_stdout::die_quietly_when_stdout_closes();
-    let args = match parse_args() {
-        Ok(Some(args)) => args,
-        Ok(None) => {
-            print!("{}", usage());
-            return ExitCode::SUCCESS;
-        }
-        Err(error) => {
-            eprintln!("error: {}\n\n{}", error.0, usage());
-            return ExitCode::from(flags::EXIT_USAGE);
-        }
-    };
+    let args: Args = closed_stdout::parse();
+    if args.url.is_some() != (args.workload == "http") {
+        eprintln!("error: the http workload, and only it, takes a URL");
+        return ExitCode::from(2);
+    }
     // The workspace's `.cargo/config.toml` turns on `--cfg tokio_unstable`
     // for the timeline's task hooks. It adds a field to every task and a
     // check for hooks around every poll, so a build with it measures a Tokio
@@ -261,79 +255,23 @@ fn main() -> ExitCode {
     }
 }
 
-/// What to run.
+/// Runs one workload and prints `elapsed_ns=.. ops=.. max_rss_kb=..`, the
+/// line `cargo xtask bench` reads.
+///
+/// Exit codes: 0 the workload ran, 1 it failed, 2 a usage mistake.
+#[derive(clap::Parser)]
+#[command(bin_name = "bench")]
 struct Args {
+    #[arg(value_parser = [
+        "spawn-handles", "spawn-joinset", "queue", "semaphore-handles",
+        "semaphore-joinset", "sleep", "http",
+    ])]
     workload: String,
+    /// multi-thread-task runs the workload as a task on the pool.
+    #[arg(value_parser = ["current-thread", "multi-thread", "multi-thread-task"])]
     flavor: String,
+    /// The server the http workload calls, and only it.
     url: Option<String>,
-}
-
-const WORKLOADS: [&str; 7] = [
-    "spawn-handles",
-    "spawn-joinset",
-    "queue",
-    "semaphore-handles",
-    "semaphore-joinset",
-    "sleep",
-    "http",
-];
-const FLAVORS: [&str; 3] = ["current-thread", "multi-thread", "multi-thread-task"];
-
-const WORKLOAD: flags::Positional = flags::Positional::required(
-    "WORKLOAD",
-    "spawn-handles, spawn-joinset, queue, semaphore-handles, semaphore-joinset, sleep or http",
-);
-const FLAVOR: flags::Positional = flags::Positional::required(
-    "FLAVOR",
-    "current-thread, multi-thread, or multi-thread-task (the workload as a task on the pool)",
-);
-const URL: flags::Positional =
-    flags::Positional::optional("URL", "The server the http workload calls, and only it");
-
-/// The command line, from which the parser and `--help` are both derived.
-const COMMAND: flags::Command = flags::Command {
-    name: "",
-    summary: "",
-    about: "Runs one workload and prints `elapsed_ns=.. ops=.. max_rss_kb=..`, the line \
-            `cargo xtask bench` reads.",
-    positionals: &[WORKLOAD, FLAVOR, URL],
-    flags: &[],
-};
-
-const EXIT_CODES: flags::ExitCodes<'static> = &[
-    (0, "the workload ran"),
-    (1, "it failed"),
-    (flags::EXIT_USAGE, flags::USAGE_MISTAKE),
-];
-
-fn usage() -> String {
-    flags::help("bench", &COMMAND, EXIT_CODES)
-}
-
-/// What to run, or `Ok(None)` for `--help`.
-fn parse_args() -> std::result::Result<Option<Args>, flags::Error> {
-    let mut parser = lexopt::Parser::from_env();
-    let args = match flags::parse(&COMMAND, &mut parser)? {
-        flags::Parsed::Help => return Ok(None),
-        flags::Parsed::Args(args) => args,
-    };
-    let workload = args.positional(&WORKLOAD)?.unwrap_or_default();
-    let flavor = args.positional(&FLAVOR)?.unwrap_or_default();
-    let url = args.positional(&URL)?;
-    if !WORKLOADS.contains(&workload.as_str()) {
-        return Err(args.mistake(format!("no workload `{workload}`")));
-    }
-    if !FLAVORS.contains(&flavor.as_str()) {
-        return Err(args.mistake(format!("no runtime flavor `{flavor}`")));
-    }
-    if url.is_some() != (workload == "http") {
-        return Err(args.mistake("the http workload, and only it, takes a URL"));
-    }
-    Ok(Some(Args {
-        workload,
-        flavor,
-        url,
-    }))
 }
 
 fn run(args: &Args) -> Result<(Duration, u64)> {

@@ -29,89 +29,34 @@ use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 
-const SERVER: flags::Positional =
-    flags::Positional::required("SERVER", "chat, echo or line (line_codec's upper-casing)");
-const PORT: flags::Flag = flags::Flag::value(
-    "port",
-    "PORT",
-    "The port to listen on, from 0 to 65535; 0 picks a free one",
-)
-.default("7000");
-const HOST: flags::Flag =
-    flags::Flag::value("host", "ADDRESS", "The IP address to listen on").default("127.0.0.1");
-
-/// The command line, from which the parser and `--help` are both derived.
-const COMMAND: flags::Command = flags::Command {
-    name: "",
-    summary: "",
-    about: "Serves the chat, echo or line server of the io section until Ctrl-C.",
-    positionals: &[SERVER],
-    flags: &[PORT, HOST],
-};
-
-const EXIT_CODES: flags::ExitCodes<'static> = &[
-    (0, "stopped by Ctrl-C"),
-    (1, "it could not serve (the port is taken)"),
-    (flags::EXIT_USAGE, flags::USAGE_MISTAKE),
-];
-
-fn usage() -> String {
-    flags::help("cargo run -p io --bin io-serve --", &COMMAND, EXIT_CODES)
+/// Serves the chat, echo or line server of the io section until Ctrl-C.
+///
+/// Exit codes: 0 stopped by Ctrl-C, 1 it could not serve (the port is taken),
+/// 2 a usage mistake.
+#[derive(clap::Parser)]
+#[command(bin_name = "cargo run -p io --bin io-serve --")]
+struct Args {
+    /// Which server: chat, echo or line (line_codec's upper-casing).
+    server: Server,
+    /// The port to listen on; 0 picks a free one.
+    #[arg(long, default_value_t = 7000)]
+    port: u16,
+    /// The IP address to listen on.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    host: IpAddr,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, clap::ValueEnum)]
 enum Server {
     Chat,
     Echo,
     Line,
 }
 
-/// Which server, and where; `Ok(None)` for `--help`.
-fn parse() -> Result<Option<(Server, SocketAddr)>, String> {
-    let mut parser = lexopt::Parser::from_env();
-    let args = match flags::parse(&COMMAND, &mut parser).map_err(|error| error.0)? {
-        flags::Parsed::Help => return Ok(None),
-        flags::Parsed::Args(args) => args,
-    };
-    let server = match args
-        .positional(&SERVER)
-        .map_err(|error| error.0)?
-        .as_deref()
-    {
-        Some("chat") => Server::Chat,
-        Some("echo") => Server::Echo,
-        Some("line") => Server::Line,
-        Some(other) => return Err(format!("no server `{other}`: choose chat, echo or line")),
-        None => return Err("which server: chat, echo or line?".to_owned()),
-    };
-    let port = match args.value(&PORT).map_err(|error| error.0)? {
-        None => 7000,
-        Some(value) => value
-            .parse()
-            .map_err(|_| format!("`--port {value}`: expected a port number from 0 to 65535"))?,
-    };
-    let host = match args.value(&HOST).map_err(|error| error.0)? {
-        None => IpAddr::V4(Ipv4Addr::LOCALHOST),
-        Some(value) => value
-            .parse()
-            .map_err(|_| format!("`--host {value}`: expected an IP address"))?,
-    };
-    Ok(Some((server, SocketAddr::new(host, port))))
-}
-
 fn main() -> ExitCode {
     closed_stdout::die_quietly_when_stdout_closes();
-    let (server, address) = match parse() {
-        Ok(Some(parsed)) => parsed,
-        Ok(None) => {
-            print!("{}", usage());
-            return ExitCode::SUCCESS;
-        }
-        Err(error) => {
-            eprintln!("error: {error}\n\n{}", usage());
-            return ExitCode::from(flags::EXIT_USAGE);
-        }
-    };
+    let args: Args = closed_stdout::parse();
+    let (server, address) = (args.server, SocketAddr::new(args.host, args.port));
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -23,83 +23,33 @@ use std::time::Duration;
 use graceful_shutdown::{ShutdownSignals, serve};
 use tokio::net::TcpListener;
 
-const PORT: flags::Flag = flags::Flag::value(
-    "port",
-    "PORT",
-    "The port to listen on, from 0 to 65535; 0 picks a free one",
-)
-.default("7000");
-const GRACE: flags::Flag = flags::Flag::value(
-    "grace",
-    "SECONDS",
-    "How long the work in flight may go on after the first signal",
-)
-.default("5");
-
-/// The command line, from which the parser and `--help` are both derived.
-const COMMAND: flags::Command = flags::Command {
-    name: "",
-    summary: "",
-    about: "Serves the graceful_shutdown recipe's server on 127.0.0.1 until Ctrl-C or SIGTERM.",
-    positionals: &[],
-    flags: &[PORT, GRACE],
-};
-
-const EXIT_CODES: flags::ExitCodes<'static> = &[
-    (0, "stopped by a signal, every connection finished"),
-    (
-        1,
-        "it could not serve, or it stopped with connections cut off",
-    ),
-    (flags::EXIT_USAGE, flags::USAGE_MISTAKE),
-];
-
-fn usage() -> String {
-    flags::help(
-        "cargo run -p recipes --bin graceful-server --",
-        &COMMAND,
-        EXIT_CODES,
-    )
+/// Serves the graceful_shutdown recipe's server on 127.0.0.1 until Ctrl-C or SIGTERM.
+///
+/// Exit codes: 0 stopped by a signal, every connection finished; 1 it could
+/// not serve, or it stopped with connections cut off; 2 a usage mistake.
+#[derive(clap::Parser)]
+#[command(bin_name = "cargo run -p recipes --bin graceful-server --")]
+struct Args {
+    /// The port to listen on; 0 picks a free one.
+    #[arg(long, default_value_t = 7000)]
+    port: u16,
+    /// Seconds the work in flight may go on after the first signal, up to 3600.
+    #[arg(long, default_value = "5", value_parser = grace, allow_hyphen_values = true)]
+    grace: Duration,
 }
 
-/// The port and the grace period; `Ok(None)` for `--help`.
-fn parse() -> Result<Option<(u16, Duration)>, String> {
-    let mut parser = lexopt::Parser::from_env();
-    let args = match flags::parse(&COMMAND, &mut parser).map_err(|error| error.0)? {
-        flags::Parsed::Help => return Ok(None),
-        flags::Parsed::Args(args) => args,
-    };
-    let port = match args.value(&PORT).map_err(|error| error.0)? {
-        None => 7000,
-        Some(value) => value
-            .parse()
-            .map_err(|_| format!("`--port {value}`: expected a port number from 0 to 65535"))?,
-    };
-    let grace = match args.value(&GRACE).map_err(|error| error.0)? {
-        None => Duration::from_secs(5),
-        Some(value) => value
-            .parse()
-            .ok()
-            .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
-            .filter(|grace| *grace <= Duration::from_secs(3600))
-            .ok_or_else(|| format!("`--grace {value}`: expected seconds, from 0 to 3600"))?,
-    };
-    Ok(Some((port, grace)))
+fn grace(value: &str) -> Result<Duration, String> {
+    value
+        .parse()
+        .ok()
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+        .filter(|grace| *grace <= Duration::from_secs(3600))
+        .ok_or_else(|| "expected seconds, from 0 to 3600".to_owned())
 }
 
 fn main() -> ExitCode {
     closed_stdout::die_quietly_when_stdout_closes();
-    let (port, grace) = match parse() {
-        Ok(Some(parsed)) => parsed,
-        Ok(None) => {
-            print!("{}", usage());
-            return ExitCode::SUCCESS;
-        }
-        Err(error) => {
-            eprintln!("error: {error}\n\n{}", usage());
-            return ExitCode::from(flags::EXIT_USAGE);
-        }
-    };
+    let Args { port, grace } = closed_stdout::parse();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
