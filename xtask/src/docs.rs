@@ -45,7 +45,7 @@ pub struct Book {
     pub readme_table: String,
     pub readme_chart: String,
     /// Where the exercises the book lists were read from, when not all
-    /// from the last commit ([`exercises_page::track`]).
+    /// from the last commit.
     pub notes: Vec<String>,
 }
 
