@@ -15,6 +15,10 @@ use crate::Error;
 /// `name=path`: the tests point xtask at the fixture section binary instead
 /// of building the real ones.
 pub const FIXTURE_SECTION: &str = "XTASK_FIXTURE_SECTION";
+/// Set once the workspace's binaries are built (`.ci/run`): the commands then
+/// use them as they are, instead of waiting for cargo's lock on `target/`
+/// while another build holds it.
+pub const BUILT: &str = "XTASK_BUILT";
 /// A directory of golden files to use instead of `tests/golden`, for the tests.
 pub const GOLDEN: &str = "XTASK_GOLDEN";
 
@@ -126,6 +130,9 @@ impl Workspace {
         packages: &[String],
         profile: Profile,
     ) -> Result<BTreeMap<String, PathBuf>, Error> {
+        if profile == Profile::Dev && std::env::var_os(BUILT).is_some() {
+            return self.built_binaries();
+        }
         let mut cargo = self.cargo();
         cargo.args([
             "build",
@@ -156,6 +163,24 @@ impl Workspace {
             return Err(format!("`cargo build` failed ({})", build.status).into());
         }
         Ok(build.binaries)
+    }
+
+    /// Every binary of the workspace where a dev build puts it, unbuilt.
+    fn built_binaries(&self) -> Result<BTreeMap<String, PathBuf>, Error> {
+        let metadata = self.metadata()?;
+        let dir = metadata.target_directory.join("debug");
+        let binaries = metadata
+            .workspace_packages()
+            .into_iter()
+            .flat_map(|package| &package.targets)
+            .filter(|target| target.is_kind(TargetKind::Bin))
+            .map(|target| {
+                (
+                    target.name.clone(),
+                    dir.join(&target.name).into_std_path_buf(),
+                )
+            });
+        Ok(binaries.collect())
     }
 
     pub fn build(&self, names: &[String]) -> Result<Vec<Section>, Error> {
