@@ -173,7 +173,8 @@ impl Workspace {
             .workspace_packages()
             .into_iter()
             .flat_map(|package| &package.targets)
-            .filter(|target| target.is_kind(TargetKind::Bin))
+            // A binary that needs a feature (an exercise's) is not in the build.
+            .filter(|target| target.is_kind(TargetKind::Bin) && target.required_features.is_empty())
             .map(|target| {
                 (
                     target.name.clone(),
