@@ -1,3 +1,5 @@
+//! The timeline's text form, chart and SVG against the sample files beside them.
+
 use super::*;
 
 /// main spawns two workers at 0; one sleeps 1 s, the other 2 s; main waits

@@ -1,3 +1,5 @@
+//! Folding backtraces and drawing the dump tree, against the text files beside them.
+
 use std::fmt::Write as _;
 
 use super::*;
