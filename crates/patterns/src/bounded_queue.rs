@@ -93,7 +93,10 @@ pub async fn run() -> anyhow::Result<()> {
     // `join!` runs the three in this task, like the guide's `gather`. With
     // `biased;` it polls them in the order written: the consumers first, so
     // both are in line at the mutex before the first item comes, and they
-    // take turns from the first item on, as the guide's do.
+    // take turns from the first item on, as the guide's do. (The guide lists
+    // the producer first; polled first here, it would hand Consumer-1 two
+    // items in a row, Consumer-1 being back in `recv`, holding the mutex,
+    // before Consumer-2 had asked.)
     let (consumed_1, consumed_2, produced) = tokio::join!(
         biased;
         consumer_until_idle(receiver.clone(), "Consumer-1", idle),
