@@ -3,7 +3,9 @@
 //! consumer to stop: a timeout on `recv`, as the guide does, or the channel
 //! closing, which is the better one.
 //!
-//! `asyncio.Queue(maxsize=5)` is `mpsc::channel(5)`. The first run is the
+//! `asyncio.Queue(maxsize=5)` is `mpsc::channel(5)`; the consumers share its
+//! one receiver behind a mutex held across `recv`, safe only while each is
+//! polled to its end (a `join!` branch here, or a task). The first run is the
 //! guide's: consumers stop after two idle seconds (`timeout` around `recv`,
 //! which is cancel safe), an exit that waits and guesses. The second ends when
 //! the producer drops its sender: each consumer stops when `recv()` gives
