@@ -1,5 +1,6 @@
-//! A rate limiter built on a semaphore: each call takes a permit and gives
-//! it back one period after it started, so at most N calls start per period.
+//! A rate limiter built on a semaphore: each call spends a permit, which
+//! comes back one period after the call started, so at most N calls start
+//! per period.
 //!
 //! A semaphore alone limits concurrency, not rate: three permits let ten short
 //! calls through in 0.4 s. Here the limiter's tasks (owned by the limiter)
