@@ -7,14 +7,18 @@ The asyncio twin of crates/context-managers/src/raii_guard.rs.
 import asyncio
 
 
-class ResourceGuard:
-    async def __aenter__(self):
-        print("Acquiring resource")
-        await asyncio.sleep(1)
-        return self
+class basic:
+    """The namespace keeps the guides' first AsyncResource, nothing but the
+    guard, apart from the other guide's AsyncResource, below."""
 
-    async def __aexit__(self, *exc_info):
-        print("Releasing resource")
+    class AsyncResource:
+        async def __aenter__(self):
+            print("Acquiring resource")
+            await asyncio.sleep(1)
+            return self
+
+        async def __aexit__(self, *exc_info):
+            print("Releasing resource")
 
 
 class AsyncResource:
@@ -54,7 +58,7 @@ async def use_resource(resource, fail):
 
 
 async def main():
-    async with ResourceGuard():
+    async with basic.AsyncResource():
         print("Using resource")
         await asyncio.sleep(1)
 

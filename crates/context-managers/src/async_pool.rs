@@ -179,3 +179,33 @@ impl Drop for Held {
         self.0.now.fetch_sub(1, Ordering::SeqCst);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::pin::pin;
+
+    use futures::poll;
+    use tokio::time::timeout;
+
+    use super::*;
+
+    /// A caller polled once and then neither polled nor dropped (a branch
+    /// of a `select!` that stopped polling it) is handed a slot in its turn
+    /// and keeps it; the other callers share the rest.
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_keeps_one_slot_and_holds_up_no_one() {
+        let pool = AsyncPool::new(NonZeroUsize::new(2).unwrap());
+        let first = pool.acquire("first").await.unwrap();
+        let second = pool.acquire("second").await.unwrap();
+        let mut held = pin!(pool.acquire("held"));
+        assert!(poll!(held.as_mut()).is_pending());
+        // The semaphore hands `first`'s slot to `held`, first in line.
+        drop(first);
+        drop(second);
+        for _ in 0..3 {
+            let slot = timeout(Duration::from_secs(1), pool.acquire("other")).await;
+            slot.expect("a slot was free").unwrap();
+        }
+        assert_eq!(pool.free(), 1, "the held caller's slot is still out");
+    }
+}

@@ -276,3 +276,32 @@ impl Drop for Held {
         self.0.now.fetch_sub(1, Ordering::SeqCst);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::pin::pin;
+
+    use futures::poll;
+
+    use super::*;
+
+    /// A caller polled once and then neither polled nor dropped (a branch
+    /// of a `select!` that stopped polling it) keeps the one connection it
+    /// was opening; the other callers share the rest.
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_keeps_one_connection_and_holds_up_no_one() {
+        let pool = ConnectionPool::new(NonZeroUsize::new(2).unwrap());
+        let mut held = pin!(pool.get_connection());
+        assert!(poll!(held.as_mut()).is_pending(), "opening its connection");
+        for _ in 0..3 {
+            let get = timeout(Duration::from_secs(1), pool.get_connection());
+            let mut conn = get.await.expect("a connection was free").unwrap();
+            conn.execute(Duration::from_millis(100)).await.unwrap();
+        }
+        assert_eq!(
+            lock(&pool.state).active,
+            1,
+            "the held caller's is still out"
+        );
+    }
+}

@@ -22,22 +22,27 @@ use std::time::Duration;
 use tokio::time::sleep;
 
 /// `AsyncResource` from "Basic Context Manager" and "Defining Async Context
-/// Managers", which is nothing but the guard.
-struct ResourceGuard;
+/// Managers", which is nothing but the guard. Its module keeps it apart from
+/// the other guide's `AsyncResource`, below.
+mod basic {
+    use super::{Duration, sleep};
 
-impl ResourceGuard {
-    /// `__aenter__`: setup may await, and hands back the guard.
-    async fn acquire() -> ResourceGuard {
-        println!("Acquiring resource");
-        sleep(Duration::from_secs(1)).await;
-        ResourceGuard
+    pub struct AsyncResource;
+
+    impl AsyncResource {
+        /// `__aenter__`: setup may await, and hands back the guard.
+        pub async fn acquire() -> AsyncResource {
+            println!("Acquiring resource");
+            sleep(Duration::from_secs(1)).await;
+            AsyncResource
+        }
     }
-}
 
-impl Drop for ResourceGuard {
-    /// `__aexit__`, minus the `await`: runs whenever the guard goes away.
-    fn drop(&mut self) {
-        println!("Releasing resource");
+    impl Drop for AsyncResource {
+        /// `__aexit__`, minus the `await`: runs whenever the guard goes away.
+        fn drop(&mut self) {
+            println!("Releasing resource");
+        }
     }
 }
 
@@ -104,7 +109,7 @@ async fn use_resource(resource: &mut AsyncResource, fail: bool) -> Result<(), Wo
 
 pub async fn run() {
     {
-        let _resource = ResourceGuard::acquire().await;
+        let _resource = basic::AsyncResource::acquire().await;
         println!("Using resource");
         sleep(Duration::from_secs(1)).await;
     }

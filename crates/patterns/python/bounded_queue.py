@@ -33,6 +33,7 @@ async def consumer_until_idle(queue, name, idle):
             return consumed
         print(f"{name} consumed: {item}")
         consumed.append(item)
+        queue.task_done()
 
 
 async def consumer(queue, name, work, start):
@@ -53,10 +54,10 @@ async def producer_consumer_example():
     loop = asyncio.get_running_loop()
     start = loop.time()
     queue = asyncio.Queue(CAPACITY)
-    consumed_1, consumed_2, produced = await asyncio.gather(
+    produced, consumed_1, consumed_2 = await asyncio.gather(
+        producer(queue, "Producer", 10),
         consumer_until_idle(queue, "Consumer-1", 2),
         consumer_until_idle(queue, "Consumer-2", 2),
-        producer(queue, "Producer", 10),
     )
     print(f"{stamp(start)} Both consumers gave up after 2s without an item")
     check(produced, [consumed_1, consumed_2])

@@ -1,7 +1,8 @@
 """The guide's circuit breaker, changed only to print what the Rust prints:
 twenty calls and a 2 s timeout, each change of state printed, and a count
-of the calls at the end. The Rust's fixes (a deadline inside `call`, a
-dropped call counted as a failure, one trial at a time) are not here.
+of the calls at the end. The Rust's fixes (a deadline inside `call`, one
+trial at a time, a dropped or overdue trial counted as a failure) are not
+here.
 
 The asyncio twin of crates/patterns/src/circuit_breaker.rs.
 """

@@ -1,5 +1,7 @@
 """A sliding-window rate limiter: at most three calls in any two seconds,
-the lock held while a caller waits for room, so nobody overtakes.
+the lock held while a caller waits for room, so nobody overtakes. Safe in
+asyncio, whose loop runs every task; the Rust can't hold a lock across the
+wait, since a future its owner stops polling would hold it for ever.
 
 The asyncio twin of crates/patterns/src/sliding_window.rs.
 """

@@ -1,7 +1,7 @@
 """An async cache whose entries expire after a time-to-live, whose loads
 have a timeout, and where concurrent misses for one key share one load,
-its failure included; a failed load is not kept, and a full cache makes
-room by dropping the key it has held longest.
+its failure included; only a load that succeeded is kept, and only then
+does a full cache make room, by dropping the entry loaded longest ago.
 
 The asyncio twin of crates/patterns/src/ttl_cache.rs.
 """
@@ -34,16 +34,23 @@ class TtlCache:
         self.ttl = ttl
         self.load_timeout = load_timeout
         self.capacity = capacity
-        self.slots = {}  # key -> a future of (value, loaded_at)
+        # key -> (value, loaded_at); a dict keeps its keys in the order they
+        # were added, so the first was loaded longest ago.
+        self.entries = {}
+        self.loading = {}  # key -> a future of the value, for the waiters
 
     def __len__(self):
-        return len(self.slots)
+        return len(self.entries)
 
-    def _make_room(self):
-        """A full cache drops the key it has held longest: a dict keeps its
-        keys in the order they were added."""
-        if len(self.slots) >= self.capacity:
-            del self.slots[next(iter(self.slots))]
+    def keys(self):
+        return list(self.entries)
+
+    def _insert(self, key, entry):
+        """Stores a loaded value; in a full cache, in place of the entry
+        loaded longest ago: with one ttl for all, an expired one if any."""
+        if self.entries.pop(key, None) is None and len(self.entries) >= self.capacity:
+            del self.entries[next(iter(self.entries))]
+        self.entries[key] = entry
 
     async def _load(self, load):
         try:
@@ -59,42 +66,41 @@ class TtlCache:
 
     async def get_or_load(self, key, load):
         loop = asyncio.get_running_loop()
-        while (slot := self.slots.get(key)) is not None:
-            if slot.done():
-                if slot.exception() is not None or loop.time() - slot.result()[1] >= self.ttl:
-                    break
+        while True:
+            entry = self.entries.get(key)
+            if entry is not None and loop.time() - entry[1] < self.ttl:
+                return entry[0]
+            slot = self.loading.get(key)
+            if slot is None:
+                break
             try:
-                value, _ = await asyncio.shield(slot)
-                return value
+                return await asyncio.shield(slot)
             except asyncio.CancelledError:
                 # Its loader was cancelled, not this caller: look again, and
-                # load if nobody else has started, as the Rust's next waiter does.
+                # load if nobody else has started.
                 if slot.cancelled() and asyncio.current_task().cancelling() == 0:
                     continue
                 raise
-        # This caller loads; the others wait for its future. A key loaded
-        # again goes to the end of the order, as a new key does.
-        if self.slots.pop(key, None) is None:
-            self._make_room()
-        slot = self.slots[key] = loop.create_future()
+        # This caller loads and the others wait for its future: asyncio runs
+        # every task, so none can hold the others up as a Rust future its
+        # owner stops polling could.
+        slot = self.loading[key] = loop.create_future()
         try:
-            loaded = await self._load(load)
+            value, loaded_at = await self._load(load)
         except asyncio.CancelledError:
-            # Cancelled mid-load: drop the slot and wake its waiters, so the
-            # key is not stuck on a load that will never end.
-            if self.slots.get(key) is slot:
-                del self.slots[key]
+            del self.loading[key]
             slot.cancel()
             raise
         except Exception as error:
+            # Not kept, and it makes no room; its waiters still get the error.
+            del self.loading[key]
             slot.set_exception(error)
             slot.exception()  # retrieved here, whether or not others wait
-            # A failed load keeps no slot; its waiters still get the error.
-            if self.slots.get(key) is slot:
-                del self.slots[key]
             raise
-        slot.set_result(loaded)
-        return loaded[0]
+        del self.loading[key]
+        self._insert(key, (value, loaded_at))
+        slot.set_result(value)
+        return value
 
 
 class Database:
@@ -105,7 +111,7 @@ class Database:
         self.queries += 1
         print(f"  querying the database for user {user_id}")
         await asyncio.sleep(delay)
-        names = {1: "Alice", 2: "Bob", 3: "Carol"}
+        names = {1: "Alice", 2: "Bob", 3: "Carol", 4: "Dave"}
         if user_id not in names:
             raise NoSuchUser(user_id)
         return names[user_id]
@@ -149,14 +155,14 @@ async def main():
     assert db.queries == 5
 
     print()
-    print(f"{stamp()} (the cache is full: users 1, 2 and 3)")
+    print(f"{stamp()} (the cache is full: users 1, 2 and 3; user 1's has just expired)")
     await get(9)
     assert db.queries == 6
-    print(
-        f"{stamp()} keys cached: {len(cache)}; user 1, the oldest, made room, "
-        "and user 9's failed load kept none"
-    )
-    assert len(cache) == 2
+    print(f"{stamp()} users cached, loaded longest ago first: {cache.keys()}; a failed load makes no room")
+    assert len(cache) == 3
+    await get(4)
+    print(f"{stamp()} users cached: {cache.keys()}; user 1, loaded longest ago and expired, made room")
+    assert cache.keys() == [2, 3, 4]
 
 
 asyncio.run(main())

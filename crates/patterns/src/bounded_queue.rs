@@ -3,7 +3,9 @@
 //! consumer to stop: a timeout on `recv`, as the guide does, or the channel
 //! closing, which is the better one.
 //!
-//! `asyncio.Queue(maxsize=5)` is `mpsc::channel(5)`. The first run is the
+//! `asyncio.Queue(maxsize=5)` is `mpsc::channel(5)`; the consumers share its
+//! one receiver behind a mutex held across `recv`, safe only while each is
+//! polled to its end (a `join!` branch here, or a task). The first run is the
 //! guide's: consumers stop after two idle seconds (`timeout` around `recv`,
 //! which is cancel safe), an exit that waits and guesses. The second ends when
 //! the producer drops its sender: each consumer stops when `recv()` gives
@@ -93,7 +95,10 @@ pub async fn run() -> anyhow::Result<()> {
     // `join!` runs the three in this task, like the guide's `gather`. With
     // `biased;` it polls them in the order written: the consumers first, so
     // both are in line at the mutex before the first item comes, and they
-    // take turns from the first item on, as the guide's do.
+    // take turns from the first item on, as the guide's do. (The guide lists
+    // the producer first; polled first here, it would hand Consumer-1 two
+    // items in a row, Consumer-1 being back in `recv`, holding the mutex,
+    // before Consumer-2 had asked.)
     let (consumed_1, consumed_2, produced) = tokio::join!(
         biased;
         consumer_until_idle(receiver.clone(), "Consumer-1", idle),

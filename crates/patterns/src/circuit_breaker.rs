@@ -3,16 +3,16 @@
 //! trial call through, whose outcome closes it or opens it again.
 //!
 //! A breaker must see every call end; the guide's sees only calls that return,
-//! so a hung service never trips it. Here `call` owns the deadline, a call
-//! dropped unfinished counts as a failure (`InFlight`), half open admits one
-//! trial, and an outcome counts only in the state it began in. A drop
-//! counts while closed too, as the breaker can't tell a caller that gave up
-//! on a hung service from one that gave up for a reason of its own (a race
-//! another branch won): give `call_timeout` shorter than any caller's own,
-//! or, where callers cancel for reasons of their own, count drops only for
-//! the trial. The guide's
-//! demo ends before its 5 s timeout, never reaching half open; here it is 2 s
-//! over twenty calls. A rejection is `CallError::Open`.
+//! so a hung service never trips it. Here `call` owns the deadline, half open
+//! admits one trial, and an outcome counts only in the state it began in. A
+//! call dropped unfinished (a timeout around it, a `select!` it lost) counts
+//! as a failure only if it was the trial: other callers may give up for
+//! reasons of their own, so a closed breaker relies on its own deadline
+//! (give it one shorter than its callers'). A trial whose caller stops
+//! polling it without dropping it fails at that deadline all the same: the
+//! next call finds it overdue. The guide's demo ends before its 5 s timeout,
+//! never reaching half open; here it is 2 s over twenty calls. A rejection
+//! is `CallError::Open`.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -71,6 +71,8 @@ struct Circuit {
     /// How many times `state` has changed. A call's outcome counts only in
     /// the generation it began in.
     generation: u64,
+    /// When the half-open trial began.
+    trial_started: Option<Instant>,
 }
 
 impl AsyncCircuitBreaker {
@@ -84,6 +86,7 @@ impl AsyncCircuitBreaker {
                 failure_count: 0,
                 last_failure_time: None,
                 generation: 0,
+                trial_started: None,
             }),
         }
     }
@@ -124,17 +127,29 @@ impl AsyncCircuitBreaker {
 
     fn admit(&self) -> Option<InFlight<'_>> {
         let mut circuit = self.lock();
-        match circuit.state {
-            CircuitState::Closed => {}
+        if circuit
+            .trial_started
+            .is_some_and(|at| at.elapsed() >= self.call_timeout)
+        {
+            // Overdue: its caller stopped polling it, or the deadline inside
+            // `call` would have ended it.
+            let generation = circuit.generation;
+            circuit.on_failure(generation, self.failure_threshold);
+        }
+        let trial = match circuit.state {
+            CircuitState::Closed => false,
             CircuitState::Open if circuit.should_attempt_reset(self.reset_timeout) => {
                 circuit.set_state(CircuitState::HalfOpen);
+                circuit.trial_started = Some(Instant::now());
+                true
             }
             // Open, or half open with its trial still running.
             CircuitState::Open | CircuitState::HalfOpen => return None,
-        }
+        };
         Some(InFlight {
             breaker: self,
             generation: circuit.generation,
+            trial,
             ended: false,
         })
     }
@@ -174,14 +189,16 @@ impl Circuit {
         println!("  ({} -> {state})", self.state);
         self.state = state;
         self.generation += 1;
+        self.trial_started = None;
     }
 }
 
-/// A call the breaker let through. `end` records its outcome; a call
+/// A call the breaker let through. `end` records its outcome; a trial
 /// dropped before that (its caller timed out or gave up) is a failure.
 struct InFlight<'a> {
     breaker: &'a AsyncCircuitBreaker,
     generation: u64,
+    trial: bool,
     ended: bool,
 }
 
@@ -199,7 +216,9 @@ impl InFlight<'_> {
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        if !self.ended {
+        // Only the trial: a caller that gave up on a closed breaker may have
+        // had reasons of its own, such as a `select!` another branch won.
+        if self.trial && !self.ended {
             let mut circuit = self.breaker.lock();
             circuit.on_failure(self.generation, self.breaker.failure_threshold);
         }
@@ -264,8 +283,10 @@ async fn unreliable_service(
 #[cfg(test)]
 mod tests {
     use std::future::pending;
+    use std::pin::pin;
 
     use futures::future::join;
+    use futures::poll;
 
     use super::*;
 
@@ -304,15 +325,46 @@ mod tests {
         assert_eq!(breaker.state(), CircuitState::Open);
     }
 
+    /// Three calls to a healthy service, each dropped when a quicker branch
+    /// of a `select!` wins: no failure, and the breaker stays closed.
     #[tokio::test(start_paused = true)]
-    async fn callers_that_give_up_on_a_hung_service_first_trip_the_breaker() {
+    async fn calls_dropped_by_a_lost_race_leave_a_closed_breaker_closed() {
         let breaker = AsyncCircuitBreaker::new(3, RESET, CALL_TIMEOUT);
+        let healthy = async || {
+            sleep(CALL_TIMEOUT / 2).await;
+            Ok::<_, &'static str>(())
+        };
         for _ in 0..3 {
-            let result =
-                call_patiently(&breaker, pending::<Result<(), _>>(), CALL_TIMEOUT / 2).await;
-            assert!(result.is_none(), "the caller gave up first");
+            tokio::select! {
+                _ = breaker.call(healthy()) => panic!("the call won the race"),
+                () = sleep(CALL_TIMEOUT / 10) => {}
+            }
         }
-        assert_eq!(breaker.state(), CircuitState::Open);
+        assert_eq!(breaker.state(), CircuitState::Closed);
+    }
+
+    /// The trial's caller polls it once, then neither polls nor drops it:
+    /// once the breaker's own deadline passes, the next call counts the
+    /// trial as failed, and a later trial can close the breaker.
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_on_trial_fails_at_the_deadline() {
+        let breaker = AsyncCircuitBreaker::new(3, RESET, CALL_TIMEOUT);
+        open(&breaker).await;
+        sleep(RESET).await;
+        let mut held = pin!(breaker.call(pending::<Result<(), &'static str>>()));
+        assert!(poll!(held.as_mut()).is_pending());
+        assert_eq!(breaker.state(), CircuitState::HalfOpen);
+
+        sleep(CALL_TIMEOUT).await;
+        assert!(matches!(breaker.call(fail()).await, Err(CallError::Open)));
+        sleep(RESET).await;
+        assert!(
+            breaker
+                .call(async { Ok::<_, &'static str>(()) })
+                .await
+                .is_ok()
+        );
+        assert_eq!(breaker.state(), CircuitState::Closed);
     }
 
     #[tokio::test(start_paused = true)]

@@ -373,7 +373,27 @@ impl PoolStats {
 
 #[cfg(test)]
 mod tests {
+    use std::pin::pin;
+
+    use futures::poll;
+
     use super::*;
+
+    /// A caller polled once and then neither polled nor dropped (a branch
+    /// of a `select!` that stopped polling it) keeps the one connection it
+    /// was opening, and nothing else: the other callers share the rest.
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_keeps_one_connection_and_holds_up_no_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let two = NonZeroUsize::new(2).unwrap();
+        let pool = SqlitePool::new(dir, "app.db", two, ACQUIRE_TIMEOUT);
+        let mut held = pin!(pool.get());
+        assert!(poll!(held.as_mut()).is_pending(), "opening its connection");
+        for _ in 0..3 {
+            let mut conn = pool.get().await.expect("a connection within the timeout");
+            conn.run(|db| db.execute_batch("SELECT 1")).await.unwrap();
+        }
+    }
 
     #[tokio::test]
     async fn a_size_past_what_a_semaphore_holds_is_no_panic() {

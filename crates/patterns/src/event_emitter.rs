@@ -85,3 +85,28 @@ pub async fn run() {
         .await;
     println!("emit_concurrently: {:.1}s", start.elapsed().as_secs_f64());
 }
+
+#[cfg(test)]
+mod tests {
+    use std::pin::pin;
+
+    use futures::poll;
+    use tokio::time::timeout;
+
+    use super::*;
+
+    /// An `emit` polled once and then neither polled nor dropped (a branch
+    /// of a `select!` that stopped polling it) holds nothing the next `emit`
+    /// needs: the callbacks share no lock, and each call makes its own
+    /// futures.
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_holds_up_no_other_emit() {
+        let mut emitter = AsyncEventEmitter::new();
+        emitter.on("data", async |_: u32| sleep(Duration::from_secs(1)).await);
+        let mut held = pin!(emitter.emit("data", 1));
+        assert!(poll!(held.as_mut()).is_pending());
+        timeout(Duration::from_secs(2), emitter.emit_concurrently("data", 2))
+            .await
+            .expect("the second emit finished");
+    }
+}

@@ -7,8 +7,11 @@
 //! dropped (`main` must drop its own too): every consumer sees `None` once the
 //! queue is drained, and nothing is lost. The channel holds at most five
 //! items. Consumers share the one `Receiver` behind a fair
-//! `tokio::sync::Mutex`. The random delays come from a seed under which the
-//! lines come out in the same order on a busy machine too.
+//! `tokio::sync::Mutex`, held across `recv`: safe because each consumer is
+//! a task, which the runtime always polls; one in a `select!` that stopped
+//! polling it would keep the receiver from the others. The random delays
+//! come from a seed under which the lines come out in the same order on a
+//! busy machine too.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "Producer-Consumer Pattern"

@@ -8,7 +8,9 @@
 //! panic, so the wait ends when every item was let go of, not when each
 //! succeeded; `close()` then `wait().await` is `queue.join()`. The same three
 //! consumers process two batches, and return on their own when the sender is
-//! dropped. Random delays come from a seed under which no two timers tie.
+//! dropped. They share the receiver behind a mutex held across `recv`, safe
+//! only because each is a task, which the runtime always polls. Random
+//! delays come from a seed under which no two timers tie.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

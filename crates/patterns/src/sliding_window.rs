@@ -5,28 +5,42 @@
 //! `time_window` (the guide calls it a token bucket; it is a sliding window).
 //! The guide's `acquire` retries by calling itself while holding its
 //! `asyncio.Lock`, which is not reentrant: the fourth call waits for a lock it
-//! holds, for ever. Here a loop keeps the guard; Tokio's mutex, fair and held
-//! across the `sleep`, queues the other callers.
+//! holds, for ever. Here no lock is held across a wait: each caller takes a
+//! ticket, and callers start in ticket order. Every waiter sleeps until the
+//! oldest call leaves the window, and whichever wakes first lets the next
+//! in line start, so a caller its owner stops polling holds up nobody; a
+//! caller dropped before its turn is skipped.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
 //!   "Rate Limiting" (`AsyncRateLimiter`)
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::num::NonZeroUsize;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use futures::future::join_all;
-use tokio::sync::Mutex;
 use tokio::time::{Instant, sleep};
 
 struct AsyncRateLimiter {
-    /// Not zero: with no room at all, `acquire` would have no oldest call to
-    /// wait for, and would spin forever without yielding.
+    /// Not zero: with no room at all, no call could ever start.
     max_calls: NonZeroUsize,
     time_window: Duration,
+    line: Mutex<Line>,
+}
+
+struct Line {
     /// Start times of the calls within the last `time_window`, oldest first.
-    calls: Mutex<VecDeque<Instant>>,
+    calls: VecDeque<Instant>,
+    /// The ticket the next caller gets, and the first not yet started.
+    next_ticket: u64,
+    serving: u64,
+    /// When each ticket let start by another caller started, until its own
+    /// caller reads it.
+    started: BTreeMap<u64, Instant>,
+    /// Tickets of callers that left the line before their turn.
+    left: BTreeSet<u64>,
 }
 
 impl AsyncRateLimiter {
@@ -34,32 +48,89 @@ impl AsyncRateLimiter {
         Self {
             max_calls,
             time_window,
-            calls: Mutex::new(VecDeque::new()),
+            line: Mutex::new(Line {
+                calls: VecDeque::new(),
+                next_ticket: 0,
+                serving: 0,
+                started: BTreeMap::new(),
+                left: BTreeSet::new(),
+            }),
         }
     }
 
-    /// Waits for room in the window, and returns the start time it recorded.
+    /// Waits for this caller's turn and room in the window, and returns the
+    /// start time it recorded.
     async fn acquire(&self) -> Instant {
-        let mut calls = self.calls.lock().await;
+        let ticket = {
+            let mut line = self.line();
+            line.next_ticket += 1;
+            line.next_ticket - 1
+        };
+        let _in_line = InLine {
+            limiter: self,
+            ticket,
+        };
         loop {
-            let now = Instant::now();
-            while calls
-                .front()
-                .is_some_and(|&oldest| now - oldest >= self.time_window)
-            {
-                calls.pop_front();
+            let wait = {
+                let mut line = self.line();
+                self.serve(&mut line);
+                if let Some(started) = line.started.remove(&ticket) {
+                    return started;
+                }
+                // A sleep for what is left, not `sleep_until(oldest +
+                // window)`: adding a huge window to an `Instant` overflows.
+                let now = Instant::now();
+                line.calls.front().map_or(self.time_window, |&oldest| {
+                    self.time_window.saturating_sub(now - oldest)
+                })
+            };
+            sleep(wait).await;
+        }
+    }
+
+    /// Lets the callers in line start, in ticket order, while the window
+    /// has room.
+    fn serve(&self, line: &mut Line) {
+        let now = Instant::now();
+        while line
+            .calls
+            .front()
+            .is_some_and(|&oldest| now - oldest >= self.time_window)
+        {
+            line.calls.pop_front();
+        }
+        while line.serving < line.next_ticket {
+            if !line.left.remove(&line.serving) {
+                if line.calls.len() >= self.max_calls.get() {
+                    break;
+                }
+                line.calls.push_back(now);
+                let ticket = line.serving;
+                line.started.insert(ticket, now);
             }
-            if calls.len() < self.max_calls.get() {
-                calls.push_back(now);
-                return now;
-            }
-            // Full: wait until the oldest call leaves the window, still
-            // holding the lock, then look again. The guide recurses here.
-            // A sleep for what is left, not `sleep_until(oldest + window)`:
-            // adding a huge window to an `Instant` overflows, and panics.
-            if let Some(&oldest) = calls.front() {
-                sleep(self.time_window.saturating_sub(now - oldest)).await;
-            }
+            line.serving += 1;
+        }
+    }
+
+    fn line(&self) -> MutexGuard<'_, Line> {
+        // Nothing panics while the lock is held: a poisoned line is whole.
+        self.line.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A caller's place in line: dropped before its turn (a timeout around
+/// `acquire`), it leaves the line and the callers behind it move up.
+struct InLine<'a> {
+    limiter: &'a AsyncRateLimiter,
+    ticket: u64,
+}
+
+impl Drop for InLine<'_> {
+    fn drop(&mut self) {
+        let mut line = self.limiter.line();
+        // A turn that came while the caller was not being polled was spent.
+        if line.started.remove(&self.ticket).is_none() && line.serving <= self.ticket {
+            line.left.insert(self.ticket);
         }
     }
 }
@@ -94,13 +165,49 @@ pub async fn run() {
 
 #[cfg(test)]
 mod tests {
+    use std::pin::pin;
+
+    use futures::poll;
+    use tokio::time::timeout;
+
     use super::*;
+
+    const SECOND: Duration = Duration::from_secs(1);
 
     #[tokio::test(start_paused = true)]
     async fn a_full_window_of_any_length_waits_without_panicking() {
         let limiter = AsyncRateLimiter::new(NonZeroUsize::MIN, Duration::MAX);
         limiter.acquire().await;
-        let second = tokio::time::timeout(Duration::from_secs(3600), limiter.acquire()).await;
+        let second = timeout(Duration::from_secs(3600), limiter.acquire()).await;
         assert!(second.is_err(), "a second call started within the window");
+    }
+
+    /// One call a second. The caller first in line gives up: the one behind
+    /// it takes its turn, at 1 s.
+    #[tokio::test(start_paused = true)]
+    async fn a_caller_that_gives_up_in_line_lets_the_next_move_up() {
+        let limiter = AsyncRateLimiter::new(NonZeroUsize::MIN, SECOND);
+        let start = limiter.acquire().await;
+        let gives_up = timeout(SECOND / 2, limiter.acquire());
+        let (gave_up, next) = futures::join!(gives_up, limiter.acquire());
+        assert!(gave_up.is_err());
+        assert_eq!(next - start, SECOND);
+    }
+
+    /// A caller polled once and then neither polled nor dropped (a branch
+    /// of a `select!` that stopped polling it) is let start in its turn,
+    /// and holds up nobody behind it.
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_holds_up_no_one() {
+        let limiter = AsyncRateLimiter::new(NonZeroUsize::MIN, SECOND);
+        limiter.acquire().await;
+        let mut held = pin!(limiter.acquire());
+        assert!(poll!(held.as_mut()).is_pending());
+        // The held caller's turn is at 1 s; the three behind it start at 2, 3
+        // and 4 s.
+        let others = join_all((0..3).map(|_| limiter.acquire()));
+        timeout(SECOND * 4 + SECOND / 2, others)
+            .await
+            .expect("the others went on");
     }
 }

@@ -2,12 +2,15 @@
 //! have a timeout, and where concurrent misses for one key share one load
 //! and its outcome, success or failure.
 //!
-//! Each key has a `tokio::sync::OnceCell`: one caller runs the load, with the
-//! timeout inside it, and the others await the same cell, so an expired entry
-//! costs one query, not one per request. The cell keeps `Err` too, so a
-//! failure reaches every waiter, and is then removed. A full cache evicts
-//! exactly the key it has held longest, found in O(log n). The `moka` crate is
-//! the production version.
+//! A miss starts the load as a `Shared` future that every caller for that
+//! key awaits: whichever of them is polled drives it, timeout included, so a
+//! caller that stops being polled holds up none of the others (in a
+//! `tokio::sync::OnceCell`, the load would live in the first caller's
+//! future alone). An expired entry costs one query, not one per request. Only
+//! a load that succeeded is stored, and only then does a full cache make
+//! room: it drops the entry loaded longest ago, which, with one time-to-live
+//! for all, is an expired one if there is any. Loads in flight are not
+//! entries: they are bounded by the callers waiting on them.
 //!
 //! Translates:
 //! - *Python Async/Await*, "Exercises" (exercise 5: "Implement an async
@@ -17,24 +20,21 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use futures::future::join_all;
-use tokio::sync::OnceCell;
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared, WeakShared, join_all};
 use tokio::time::{Instant, sleep, timeout};
 
-struct TtlCache<K, V, E> {
+struct TtlCache<'a, K, V, E> {
     ttl: Duration,
     load_timeout: Duration,
     capacity: NonZeroUsize,
-    slots: Mutex<Slots<K, V, E>>,
+    state: Mutex<State<'a, K, V, E>>,
 }
 
-/// A key's cell. It holds the outcome of one load, kept for every caller
-/// that waited on it.
-type Slot<V, E> = Arc<OnceCell<Result<Entry<V>, CacheError<E>>>>;
-
+#[derive(Clone)]
 struct Entry<V> {
     value: V,
     loaded_at: Instant,
@@ -48,66 +48,72 @@ enum CacheError<E> {
     Load(E),
 }
 
-/// The cells by key, and the same keys in the order they arrived: each new
-/// cell takes the next number, so the first in `by_arrival` is the oldest.
-struct Slots<K, V, E> {
-    by_key: HashMap<K, (u64, Slot<V, E>)>,
-    by_arrival: BTreeMap<u64, K>,
+/// A load in flight: its callers hold it, and it ends when the last lets go.
+type Load<'a, V, E> = Shared<LoadFuture<'a, V, E>>;
+type LoadFuture<'a, V, E> = BoxFuture<'a, Result<Entry<V>, CacheError<E>>>;
+
+struct State<'a, K, V, E> {
+    /// Each entry with its place in `by_age`.
+    entries: HashMap<K, (Age, Entry<V>)>,
+    /// The same keys, loaded longest ago first.
+    by_age: BTreeMap<Age, K>,
+    /// The loads in flight, by key, each with its number.
+    loading: HashMap<K, (u64, WeakShared<LoadFuture<'a, V, E>>)>,
+    /// Numbers the loads, and orders entries loaded at one instant.
     next: u64,
 }
 
-impl<K: Hash + Eq + Clone, V, E> Slots<K, V, E> {
-    /// A new, empty cell for `key`, in place of the one it had, or else in
-    /// place of the oldest key if the map is full.
-    fn insert(&mut self, key: &K, capacity: NonZeroUsize) -> Slot<V, E> {
-        if let Some((arrival, _)) = self.by_key.remove(key) {
-            self.by_arrival.remove(&arrival);
-        } else if self.by_key.len() >= capacity.get()
-            && let Some((_, oldest)) = self.by_arrival.pop_first()
-        {
-            self.by_key.remove(&oldest);
-        }
-        let slot = Slot::default();
-        self.by_key
-            .insert(key.clone(), (self.next, Arc::clone(&slot)));
-        self.by_arrival.insert(self.next, key.clone());
-        self.next += 1;
-        slot
-    }
+type Age = (Instant, u64);
 
-    /// Removes `key` if `slot` is still its cell, not a newer one.
-    fn remove(&mut self, key: &K, slot: &Slot<V, E>) {
-        if let Some((arrival, kept)) = self.by_key.get(key)
-            && Arc::ptr_eq(kept, slot)
+impl<K: Hash + Eq + Clone, V, E> State<'_, K, V, E> {
+    /// Stores a loaded value; in a full cache, in place of the entry loaded
+    /// longest ago.
+    fn insert(&mut self, key: K, entry: Entry<V>, capacity: NonZeroUsize) {
+        if let Some((age, _)) = self.entries.remove(&key) {
+            self.by_age.remove(&age);
+        } else if self.entries.len() >= capacity.get()
+            && let Some((_, oldest)) = self.by_age.pop_first()
         {
-            self.by_arrival.remove(arrival);
-            self.by_key.remove(key);
+            self.entries.remove(&oldest);
         }
+        let age = (entry.loaded_at, self.next);
+        self.next += 1;
+        self.by_age.insert(age, key.clone());
+        self.entries.insert(key, (age, entry));
     }
 }
 
-impl<K: Hash + Eq + Clone, V: Clone, E: Clone> TtlCache<K, V, E> {
+impl<'a, K, V, E> TtlCache<'a, K, V, E>
+where
+    K: Hash + Eq + Clone,
+    V: Clone + Send + Sync + 'a,
+    E: Clone + Send + Sync + 'a,
+{
     fn new(ttl: Duration, load_timeout: Duration, capacity: NonZeroUsize) -> Self {
         Self {
             ttl,
             load_timeout,
             capacity,
-            slots: Mutex::new(Slots {
-                by_key: HashMap::new(),
-                by_arrival: BTreeMap::new(),
+            state: Mutex::new(State {
+                entries: HashMap::new(),
+                by_age: BTreeMap::new(),
+                loading: HashMap::new(),
                 next: 0,
             }),
         }
     }
 
-    fn slots(&self) -> MutexGuard<'_, Slots<K, V, E>> {
-        // Each change to the maps is a few calls that can't panic between
-        // them, so a poisoned lock still guards whole maps.
-        self.slots.lock().unwrap_or_else(PoisonError::into_inner)
+    fn state(&self) -> MutexGuard<'_, State<'a, K, V, E>> {
+        lock(&self.state)
     }
 
     fn len(&self) -> usize {
-        self.slots().by_key.len()
+        self.state().entries.len()
+    }
+
+    /// The keys cached, loaded longest ago first.
+    fn keys(&self) -> Vec<K> {
+        self.state().by_age.values().cloned().collect()
     }
 
     /// The cached value for `key`, or the outcome of `load` if there is none
@@ -115,43 +121,99 @@ impl<K: Hash + Eq + Clone, V: Clone, E: Clone> TtlCache<K, V, E> {
     /// outcome.
     async fn get_or_load<Fut>(&self, key: K, load: impl FnOnce() -> Fut) -> Result<V, CacheError<E>>
     where
-        Fut: Future<Output = Result<V, E>>,
+        Fut: Future<Output = Result<V, E>> + Send + 'a,
     {
-        let slot = {
-            let mut slots = self.slots();
-            let fresh = slots
-                .by_key
+        // Declared before the load it watches, so dropped after it.
+        let mut leaving = Leaving {
+            state: &self.state,
+            key: key.clone(),
+            id: None,
+        };
+        let (id, shared) = {
+            let mut state = self.state();
+            if let Some((_, entry)) = state.entries.get(&key)
+                && entry.loaded_at.elapsed() < self.ttl
+            {
+                return Ok(entry.value.clone());
+            }
+            let joined = state
+                .loading
                 .get(&key)
-                .and_then(|(_, slot)| match slot.get() {
-                    Some(Ok(entry)) if entry.loaded_at.elapsed() >= self.ttl => None,
-                    Some(Err(_)) => None,
-                    _ => Some(Arc::clone(slot)),
-                });
-            match fresh {
-                Some(slot) => slot,
-                None => slots.insert(&key, self.capacity),
+                .and_then(|(id, load)| Some((*id, load.upgrade()?)));
+            match joined {
+                Some(joined) => joined,
+                None => {
+                    let id = state.next;
+                    state.next += 1;
+                    let shared = self.start(load);
+                    if let Some(weak) = shared.downgrade() {
+                        state.loading.insert(key.clone(), (id, weak));
+                    }
+                    (id, shared)
+                }
             }
         };
-        let loaded = slot
-            .get_or_init(|| async {
-                match timeout(self.load_timeout, load()).await {
-                    Ok(Ok(value)) => Ok(Entry {
-                        value,
-                        loaded_at: Instant::now(),
-                    }),
-                    Ok(Err(error)) => Err(CacheError::Load(error)),
-                    Err(_elapsed) => Err(CacheError::Timeout(self.load_timeout)),
-                }
-            })
-            .await;
-        match loaded {
-            Ok(entry) => Ok(entry.value.clone()),
-            Err(error) => {
-                // A failed load keeps no slot, or a stream of keys that
-                // don't exist would fill the map with errors.
-                self.slots().remove(&key, &slot);
-                Err(error.clone())
+        leaving.id = Some(id);
+        let outcome = shared.await;
+
+        // The first caller back files the outcome; a failure is not kept.
+        let mut state = self.state();
+        if state
+            .loading
+            .get(&key)
+            .is_some_and(|(filed, _)| *filed == id)
+        {
+            state.loading.remove(&key);
+            if let Ok(entry) = &outcome {
+                state.insert(key, entry.clone(), self.capacity);
             }
+        }
+        outcome.map(|entry| entry.value)
+    }
+
+    fn start<Fut>(&self, load: impl FnOnce() -> Fut) -> Load<'a, V, E>
+    where
+        Fut: Future<Output = Result<V, E>> + Send + 'a,
+    {
+        let load_timeout = self.load_timeout;
+        let load = load();
+        async move {
+            match timeout(load_timeout, load).await {
+                Ok(Ok(value)) => Ok(Entry {
+                    value,
+                    loaded_at: Instant::now(),
+                }),
+                Ok(Err(error)) => Err(CacheError::Load(error)),
+                Err(_elapsed) => Err(CacheError::Timeout(load_timeout)),
+            }
+        }
+        .boxed()
+        .shared()
+    }
+}
+
+/// Each change to the maps is a few calls that can't panic between them, so
+/// a poisoned lock still guards whole maps.
+fn lock<T>(state: &Mutex<T>) -> MutexGuard<'_, T> {
+    state.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Dropped with its caller, after the caller's hold on the load: if nobody
+/// holds that load any more, it is gone, and so is its place in the map.
+struct Leaving<'c, 'a, K: Hash + Eq, V, E> {
+    state: &'c Mutex<State<'a, K, V, E>>,
+    key: K,
+    id: Option<u64>,
+}
+
+impl<K: Hash + Eq, V, E> Drop for Leaving<'_, '_, K, V, E> {
+    fn drop(&mut self) {
+        let mut state = lock(self.state);
+        if let Some((id, load)) = state.loading.get(&self.key)
+            && Some(*id) == self.id
+            && load.upgrade().is_none()
+        {
+            state.loading.remove(&self.key);
         }
     }
 }
@@ -192,15 +254,25 @@ pub async fn run() {
     assert_eq!(db.queries(), 5, "the timed-out load was not kept");
 
     println!();
-    println!("{} (the cache is full: users 1, 2 and 3)", stamp());
+    println!(
+        "{} (the cache is full: users 1, 2 and 3; user 1's has just expired)",
+        stamp()
+    );
     get(9, quick).await;
     assert_eq!(db.queries(), 6);
     println!(
-        "{} keys cached: {}; user 1, the oldest, made room, and user 9's failed load kept none",
+        "{} users cached, loaded longest ago first: {:?}; a failed load makes no room",
         stamp(),
-        cache.len()
+        cache.keys()
     );
-    assert_eq!(cache.len(), 2);
+    assert_eq!(cache.len(), 3);
+    get(4, quick).await;
+    println!(
+        "{} users cached: {:?}; user 1, loaded longest ago and expired, made room",
+        stamp(),
+        cache.keys()
+    );
+    assert_eq!(cache.keys(), [2, 3, 4]);
 }
 
 /// Small, so that the demonstration fills it.
@@ -227,6 +299,7 @@ impl Database {
             1 => Ok("Alice".to_owned()),
             2 => Ok("Bob".to_owned()),
             3 => Ok("Carol".to_owned()),
+            4 => Ok("Dave".to_owned()),
             _ => Err(NoSuchUser(id)),
         }
     }
@@ -246,24 +319,33 @@ fn show<E: std::fmt::Display>(result: &Result<String, CacheError<E>>) -> String 
 
 #[cfg(test)]
 mod tests {
+    use std::future::pending;
+    use std::pin::pin;
+
+    use futures::poll;
+
     use super::*;
 
-    type Cache = TtlCache<u32, u32, NoSuchUser>;
+    type Cache = TtlCache<'static, u32, u32, NoSuchUser>;
 
     fn cache(capacity: usize) -> Cache {
         let capacity = NonZeroUsize::new(capacity).unwrap();
         Cache::new(Duration::from_secs(60), Duration::from_secs(1), capacity)
     }
 
-    /// The keys cached, checking that both maps hold the same ones.
+    /// The keys cached, loaded longest ago first, checking that the maps
+    /// agree and that no load is left in flight.
     fn keys(cache: &Cache) -> Vec<u32> {
-        let slots = cache.slots();
-        let mut keys: Vec<u32> = slots.by_arrival.values().copied().collect();
-        keys.sort_unstable();
-        let mut by_key: Vec<u32> = slots.by_key.keys().copied().collect();
-        by_key.sort_unstable();
-        assert_eq!(keys, by_key);
-        keys
+        let state = cache.state();
+        assert_eq!(state.entries.len(), state.by_age.len());
+        assert!(
+            state
+                .by_age
+                .iter()
+                .all(|(age, key)| state.entries[key].0 == *age)
+        );
+        assert!(state.loading.is_empty());
+        state.by_age.values().copied().collect()
     }
 
     async fn load(cache: &Cache, id: u32) {
@@ -273,14 +355,31 @@ mod tests {
             .unwrap();
     }
 
+    async fn missing(cache: &Cache, id: u32) {
+        let result = cache.get_or_load(id, || async move {
+            sleep(Duration::from_millis(100)).await;
+            Err(NoSuchUser(id))
+        });
+        assert!(result.await.is_err());
+    }
+
     #[tokio::test(start_paused = true)]
     async fn keys_whose_loads_fail_keep_no_slot() {
         let cache = cache(10);
         for id in 0..1000 {
-            let missing = cache.get_or_load(id, || async move { Err(NoSuchUser(id)) });
-            assert!(missing.await.is_err());
+            missing(&cache, id).await;
         }
         assert!(keys(&cache).is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn misses_evict_nothing_before_their_load_succeeds() {
+        let cache = cache(3);
+        for id in 1..=3 {
+            load(&cache, id).await;
+        }
+        join_all((7..=9).map(|id| missing(&cache, id))).await;
+        assert_eq!(keys(&cache), [1, 2, 3]);
     }
 
     #[tokio::test(start_paused = true)]
@@ -298,6 +397,30 @@ mod tests {
         assert_eq!(keys(&cache), [2, 4]);
     }
 
+    /// Key 1's load starts first and ends last: key 2, loaded before it,
+    /// expires first, and goes first.
+    #[tokio::test(start_paused = true)]
+    async fn a_full_cache_drops_an_expired_key_before_a_fresh_one() {
+        let cache = Cache::new(
+            Duration::from_secs(60),
+            Duration::from_secs(20),
+            NonZeroUsize::new(2).unwrap(),
+        );
+        let slow = cache.get_or_load(1, || async {
+            sleep(Duration::from_secs(10)).await;
+            Ok(1)
+        });
+        let fast = async {
+            sleep(Duration::from_secs(1)).await;
+            load(&cache, 2).await;
+        };
+        let (slow, ()) = futures::join!(slow, fast);
+        slow.unwrap();
+        sleep(Duration::from_secs(60)).await;
+        load(&cache, 3).await;
+        assert_eq!(keys(&cache), [1, 3]);
+    }
+
     #[tokio::test(start_paused = true)]
     async fn keys_loaded_at_one_instant_are_evicted_one_at_a_time() {
         let cache = cache(2);
@@ -308,7 +431,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn loads_in_flight_count_toward_the_capacity_and_still_answer() {
+    async fn loads_in_flight_take_no_room_and_still_answer() {
         let cache = cache(2);
         let slow = |id: u32| async move {
             sleep(Duration::from_millis(100)).await;
@@ -320,5 +443,35 @@ mod tests {
             [1, 2, 3, 4, 5]
         );
         assert_eq!(keys(&cache), [4, 5]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_load_every_caller_gave_up_on_is_dropped() {
+        let cache = cache(2);
+        let hung = || pending::<Result<u32, NoSuchUser>>();
+        let gave_up = timeout(Duration::from_millis(500), cache.get_or_load(1, hung)).await;
+        assert!(gave_up.is_err());
+        assert!(keys(&cache).is_empty(), "the map kept the abandoned load");
+    }
+
+    /// The caller that started the load, polled once and then neither
+    /// polled nor dropped, holds up nobody: the next caller drives the
+    /// shared load, and its timeout.
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_holds_up_no_one_waiting_on_its_load() {
+        let cache = cache(2);
+        let hung = || pending::<Result<u32, NoSuchUser>>();
+        let mut held = pin!(cache.get_or_load(1, hung));
+        assert!(poll!(held.as_mut()).is_pending());
+        let next = timeout(Duration::from_secs(2), cache.get_or_load(1, hung)).await;
+        assert!(matches!(next, Ok(Err(CacheError::Timeout(_)))));
+        let slow = || async {
+            sleep(Duration::from_millis(100)).await;
+            Ok(2)
+        };
+        let mut held = pin!(cache.get_or_load(2, slow));
+        assert!(poll!(held.as_mut()).is_pending());
+        let next = timeout(Duration::from_secs(2), cache.get_or_load(2, slow)).await;
+        assert_eq!(next.unwrap().unwrap(), 2);
     }
 }

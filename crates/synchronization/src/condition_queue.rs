@@ -5,19 +5,21 @@
 //! un-acquired lock"): its two `Condition`s have two locks; one shared lock
 //! fixes it. Tokio has no condition variable: the data sits in a
 //! `std::sync::Mutex`, never held across an `.await`, with a `Notify` per
-//! condition, and a waiter registers (`Notified::enable`) before it checks the
-//! queue, so no notification slips in between. A `get` cancelled after being
-//! notified passes the notification on; a `put` dropped while it waits for
-//! room loses its item, as `mpsc::Sender::send` does. For real code, use a
-//! bounded `mpsc` channel with its one receiver shared by the consumers behind
-//! a `tokio::sync::Mutex`, or `async-channel`, whose receivers clone.
+//! condition. Each change wakes every waiter of its condition
+//! (`notify_waiters`, asyncio's `notify_all`), and each looks again: the
+//! guide's `notify()`, Tokio's `notify_one`, would hand its one wake-up to a
+//! waiter whose owner may never poll it again, and the others would sleep
+//! on. A waiter creates its
+//! `Notified` before it checks the queue, which `notify_waiters` reaches from
+//! then on, so no wake-up slips in between. A `put` dropped while it waits
+//! for room loses its item, as `mpsc::Sender::send` does. For real code with
+//! one consumer, use a bounded `mpsc` channel.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
 //!   "Async Condition Variables"
 
 use std::collections::VecDeque;
-use std::pin::pin;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -50,13 +52,12 @@ impl<T> AsyncQueue<T> {
 
     async fn put(&self, item: T) {
         loop {
-            let mut not_full = pin!(self.not_full.notified());
-            not_full.as_mut().enable();
+            let not_full = self.not_full.notified();
             {
                 let mut items = self.items();
                 if self.maxsize == 0 || items.len() < self.maxsize {
                     items.push_back(item);
-                    self.not_empty.notify_one();
+                    self.not_empty.notify_waiters();
                     return;
                 }
             }
@@ -66,10 +67,9 @@ impl<T> AsyncQueue<T> {
 
     async fn get(&self) -> T {
         loop {
-            let mut not_empty = pin!(self.not_empty.notified());
-            not_empty.as_mut().enable();
+            let not_empty = self.not_empty.notified();
             if let Some(item) = self.items().pop_front() {
-                self.not_full.notify_one();
+                self.not_full.notify_waiters();
                 return item;
             }
             not_empty.await;
@@ -119,7 +119,9 @@ pub async fn run() {
 
 #[cfg(test)]
 mod tests {
-    use futures::FutureExt;
+    use std::pin::pin;
+
+    use futures::{FutureExt, poll};
 
     use super::*;
 
@@ -137,5 +139,35 @@ mod tests {
             .await
             .expect("the get made room, and told the waiting put");
         assert_eq!(queue.get().await, "b");
+    }
+
+    /// A consumer polled once and then neither polled nor dropped (a branch
+    /// of a `select!` that stopped polling it) takes no wake-up from the
+    /// consumer waiting beside it.
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_in_get_holds_up_no_other_get() {
+        let queue = AsyncQueue::new(2);
+        let mut held = pin!(queue.get());
+        assert!(poll!(held.as_mut()).is_pending());
+        let (item, ()) = tokio::join!(
+            timeout(Duration::from_secs(1), queue.get()),
+            queue.put("only"),
+        );
+        assert_eq!(item.expect("the other consumer was woken"), "only");
+    }
+
+    /// The same for producers waiting for room.
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_in_put_holds_up_no_other_put() {
+        let queue = AsyncQueue::new(1);
+        queue.put("first").await;
+        let mut held = pin!(queue.put("held"));
+        assert!(poll!(held.as_mut()).is_pending());
+        let (put, item) = tokio::join!(
+            timeout(Duration::from_secs(1), queue.put("second")),
+            queue.get(),
+        );
+        assert_eq!(item, "first");
+        put.expect("the other producer was woken");
     }
 }

@@ -3,8 +3,10 @@
 //!
 //! `asyncio.PriorityQueue` has no Tokio counterpart, whose channels are first
 //! in, first out. The pattern: a `BinaryHeap` in a `std::sync::Mutex` and a
-//! `Semaphore` with a permit per item, so `pop` sleeps until there is one, and
-//! a cancelled `pop` takes nothing. The heap orders by priority, then by a
+//! `Notify`: a push wakes every waiting `pop` and each looks again, so a
+//! `pop` its owner never polls again takes no wake-up from the others (a
+//! semaphore with a permit per item would hand that permit to it), and a
+//! cancelled `pop` takes nothing. The heap orders by priority, then by a
 //! sequence number, and never compares the items, where asyncio's tuples fail
 //! on two items that can't be compared. `close` works like Python 3.13's
 //! `Queue.shutdown()`: a later `push` is refused, and consumers drain what is
@@ -19,7 +21,7 @@ use std::collections::BinaryHeap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use tokio::sync::{Semaphore, TryAcquireError};
+use tokio::sync::Notify;
 use tokio::time::{Instant, sleep};
 use tokio_util::task::AbortOnDropHandle;
 
@@ -27,8 +29,8 @@ use tokio_util::task::AbortOnDropHandle;
 /// comes out first, and equal priorities come out in the order they went in.
 pub struct PriorityQueue<T> {
     heap: Mutex<Heap<T>>,
-    /// One permit per item in the heap; closed by [`PriorityQueue::close`].
-    queued: Semaphore,
+    /// Wakes every waiting `pop` on a push and on [`PriorityQueue::close`].
+    changed: Notify,
 }
 
 struct Heap<T> {
@@ -83,7 +85,7 @@ impl<T> PriorityQueue<T> {
                 next_sequence: 0,
                 closed: false,
             }),
-            queued: Semaphore::new(0),
+            changed: Notify::new(),
         }
     }
 
@@ -104,42 +106,41 @@ impl<T> PriorityQueue<T> {
                 item,
             });
         }
-        // After the push, so a consumer holding a permit always finds an item.
-        self.queued.add_permits(1);
+        self.changed.notify_waiters();
         Ok(())
     }
 
     /// `get`: waits for an item, and gives `None` once the queue is closed
     /// and empty.
     pub async fn pop(&self) -> Option<(u32, T)> {
-        match self.queued.acquire().await {
-            // The permit stands for the item taken: it is not given back.
-            Ok(permit) => permit.forget(),
-            Err(_closed) => {}
+        loop {
+            // Made before the look: `notify_waiters` reaches it from now on,
+            // so a push in between still wakes it.
+            let changed = self.changed.notified();
+            {
+                let mut heap = self.lock();
+                if let Some(entry) = heap.entries.pop() {
+                    return Some((entry.priority, entry.item));
+                }
+                if heap.closed {
+                    return None;
+                }
+            }
+            changed.await;
         }
-        self.take()
     }
 
     /// `get_nowait`: `None` where asyncio raises `QueueEmpty`.
     pub fn try_pop(&self) -> Option<(u32, T)> {
-        match self.queued.try_acquire() {
-            Ok(permit) => permit.forget(),
-            Err(TryAcquireError::NoPermits) => return None,
-            Err(TryAcquireError::Closed) => {}
-        }
-        self.take()
+        let entry = self.lock().entries.pop()?;
+        Some((entry.priority, entry.item))
     }
 
     /// Refuses every later `push` and wakes every waiting consumer; they
     /// drain what is left, then get `None`.
     pub fn close(&self) {
         self.lock().closed = true;
-        self.queued.close();
-    }
-
-    fn take(&self) -> Option<(u32, T)> {
-        let entry = self.lock().entries.pop()?;
-        Some((entry.priority, entry.item))
+        self.changed.notify_waiters();
     }
 
     fn lock(&self) -> MutexGuard<'_, Heap<T>> {
@@ -202,7 +203,30 @@ pub async fn run() -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use std::pin::pin;
+
+    use futures::poll;
+    use tokio::time::timeout;
+
     use super::*;
+
+    /// A consumer polled once and then neither polled nor dropped (a branch
+    /// of a `select!` that stopped polling it) takes no wake-up from the
+    /// consumer waiting beside it.
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_in_pop_holds_up_no_other_pop() {
+        let queue = PriorityQueue::new();
+        let mut held = pin!(queue.pop());
+        assert!(poll!(held.as_mut()).is_pending());
+        let (popped, pushed) = tokio::join!(timeout(Duration::from_secs(1), queue.pop()), async {
+            queue.push(1, "only")
+        },);
+        pushed.expect("the queue is open");
+        assert_eq!(
+            popped.expect("the other consumer was woken"),
+            Some((1, "only"))
+        );
+    }
 
     #[test]
     fn a_closed_queue_refuses_a_push_and_drains_what_it_held() {
