@@ -385,6 +385,7 @@ fn judge_exit(output: &Finished, mode: &Mode, timeout: Duration) -> Option<Strin
             timeout.as_secs_f64()
         )),
         Exit::Signal(signal) => Some(format!("killed by signal {signal}")),
+        ref exit @ Exit::TooMuchOutput { .. } => Some(exit.to_string()),
         Exit::Code(code) if code == i32::from(EXIT_PANICKED) => Some("panicked".to_owned()),
         Exit::Code(0) if stalled => {
             Some("exited 0 against a server that never answered: it reported no error".to_owned())

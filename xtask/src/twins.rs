@@ -221,6 +221,7 @@ pub(crate) fn run_python(
         Exit::Code(code) => format!("exited with code {code}"),
         Exit::Signal(signal) => format!("killed by signal {signal}"),
         Exit::TimedOut => format!("timed out after {}s and was killed", timeout.as_secs()),
+        ref exit @ Exit::TooMuchOutput { .. } => exit.to_string(),
     };
     let lines: Vec<&str> = finished.stderr.lines().collect();
     let tail: String = lines[lines.len().saturating_sub(15)..]
