@@ -131,11 +131,31 @@ impl Watchdog {
     }
 }
 
+/// `--dump-file`, and whether a dump could not be written to it: then the
+/// run fails (exit code 1), as it does when stdout can't be written.
+pub(crate) struct DumpFile {
+    file: std::fs::File,
+    failed: bool,
+}
+
+impl DumpFile {
+    pub(crate) fn new(file: std::fs::File) -> Self {
+        Self {
+            file,
+            failed: false,
+        }
+    }
+
+    pub(crate) fn failed(&self) -> bool {
+        self.failed
+    }
+}
+
 /// Where `--dump-at`'s dumps go (`--dump-file`, or else stdout), and the
 /// watchdog, for one run.
 pub(crate) struct Dumps<'a> {
     pub(crate) at: Option<Duration>,
-    pub(crate) file: Option<&'a Mutex<std::fs::File>>,
+    pub(crate) file: Option<&'a Mutex<DumpFile>>,
     pub(crate) watchdog: Option<Arc<Watchdog>>,
 }
 
@@ -213,12 +233,13 @@ pub(crate) async fn watched<F: Future>(
     }
 }
 
-fn emit(file: Option<&Mutex<std::fs::File>>, text: &str) {
+fn emit(file: Option<&Mutex<DumpFile>>, text: &str) {
     match file {
         Some(file) => {
             let mut file = file.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Err(error) = file.write_all(text.as_bytes()) {
+            if let Err(error) = file.file.write_all(text.as_bytes()) {
                 eprintln!("error: cannot write the dump: {error}");
+                file.failed = true;
             }
         }
         // A blank line keeps it apart from the example's own lines.
