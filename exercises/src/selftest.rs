@@ -190,7 +190,7 @@ struct Args {
 
 fn main() -> ExitCode {
     closed_stdout::die_quietly_when_stdout_closes();
-    let case = Args::parse().case;
+    let case = closed_stdout::parse::<Args>().case;
     let Some(run) = exercise(&case) else {
         let error = format!("no case named `{case}`");
         Args::command()

@@ -5,7 +5,7 @@
 //! exit code 1, never a panic.
 #![cfg(unix)]
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
@@ -79,8 +79,7 @@ fn assert_died_quietly(what: &str, output: &Output) {
 /// metadata`, so a binary added later is covered without editing this list;
 /// but those that need a feature (the exercises' self-tests), which a plain
 /// build leaves out. Each one prints its usage to stdout for `--help`.
-#[test]
-fn every_binary_dies_of_sigpipe_when_its_help_meets_a_closed_stdout() {
+fn every_binary() -> BTreeMap<String, PathBuf> {
     let workspace = Workspace::locate();
     let metadata = workspace.metadata().expect("cargo metadata runs");
     let mut packages = Vec::new();
@@ -105,6 +104,12 @@ fn every_binary_dies_of_sigpipe_when_its_help_meets_a_closed_stdout() {
         built, expected,
         "cargo built other binaries than cargo metadata lists"
     );
+    binaries
+}
+
+#[test]
+fn every_binary_dies_of_sigpipe_when_its_help_meets_a_closed_stdout() {
+    let binaries = every_binary();
     for (name, binary) in &binaries {
         assert_died_quietly(
             &format!("{name} --help"),
@@ -143,5 +148,30 @@ fn a_section_dies_of_sigpipe_when_its_examples_meet_a_closed_stdout() {
             &format!("basics {args:?} > /dev/full"),
             &run_into_dev_full(&basics.binary, args),
         );
+    }
+}
+
+/// Clap acts on `--help` as soon as it reads it, so `-h --bogus` printed the
+/// help and exited 0 where `--bogus -h` was a usage mistake: in every
+/// binary, the mistake wins, wherever each stands.
+#[test]
+fn every_binary_refuses_a_usage_mistake_wherever_help_stands() {
+    for (name, binary) in &every_binary() {
+        let run = |args: &[&str]| {
+            Command::new(binary)
+                .args(args)
+                .output()
+                .unwrap_or_else(|error| panic!("{name} does not run: {error}"))
+        };
+        let help = run(&["--help"]);
+        assert_eq!(help.status.code(), Some(0), "{name} --help: {help:?}");
+        let before = run(&["--bogus", "-h"]);
+        let after = run(&["-h", "--bogus"]);
+        for (args, output) in [("--bogus -h", &before), ("-h --bogus", &after)] {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(2), "{name} {args}: {stderr}");
+            assert!(stderr.contains("'--bogus'"), "{name} {args}: {stderr}");
+            assert_eq!(output.stdout, b"", "{name} {args}");
+        }
     }
 }

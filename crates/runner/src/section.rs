@@ -198,7 +198,10 @@ impl<'a> Section<'a> {
         // than rustls's default. This fails only if one is installed.
         #[cfg(feature = "httpbin")]
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let command = match cli::parse(self.name, self.examples, std::env::args_os()) {
+        let parsed = closed_stdout::parse_with(std::env::args_os(), |args| {
+            cli::parse(self.name, self.examples, args)
+        });
+        let command = match parsed {
             Ok(command) => command,
             // `print!`, so that a closed stdout ends `--help` as it ends a run.
             Err(help) if !help.use_stderr() => {
