@@ -1,8 +1,9 @@
 //! `cargo run -p basics | head` ends as `cat | head` does: whichever binary
 //! of the workspace finds its stdout closed dies of SIGPIPE, silently,
 //! instead of panicking with "failed printing to stdout" and a backtrace.
-//! Any other error writing stdout (`> /dev/full`) is one line on stderr and
-//! exit code 1, never a panic.
+//! Any other error writing stdout (`> /dev/full`), and a stdout that is not
+//! open at all (`>&-`), is one line on stderr and exit code 1, never a panic
+//! or a silent success.
 #![cfg(unix)]
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,6 +29,31 @@ fn run_with_stdout_closed(binary: &PathBuf, args: &[&str]) -> Output {
         .env("RUST_BACKTRACE", "1")
         .output()
         .unwrap_or_else(|error| panic!("{} does not run: {error}", binary.display()))
+}
+
+/// Runs a binary with no stdout at all: a shell's `>&-`, which std's
+/// `Command` can't ask for.
+fn run_without_stdout(binary: &PathBuf, args: &[&str]) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg("exec \"$0\" \"$@\" >&-")
+        .arg(binary)
+        .args(args)
+        .stderr(Stdio::piped())
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap_or_else(|error| panic!("sh does not run {}: {error}", binary.display()))
+}
+
+#[track_caller]
+fn assert_said_stdout_is_closed(what: &str, output: &Output) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{what}: {stderr}");
+    assert_eq!(
+        stderr,
+        "error: cannot write to stdout: it was closed when the program started (`>&-`)\n",
+        "{what}"
+    );
 }
 
 /// Runs a binary with its stdout on `/dev/full`, where every write fails
@@ -119,6 +145,19 @@ fn every_binary_dies_of_sigpipe_when_its_help_meets_a_closed_stdout() {
             &format!("{name} --help > /dev/full"),
             &run_into_dev_full(binary, &["--help"]),
         );
+        // Not open at all, it fails as `cat` does, instead of printing into
+        // the `/dev/null` Rust's runtime puts there and exiting 0.
+        assert_said_stdout_is_closed(
+            &format!("{name} --help >&-"),
+            &run_without_stdout(binary, &["--help"]),
+        );
+        // A stdout sent to `/dev/null` on purpose is a stdout.
+        let quiet = Command::new(binary)
+            .arg("--help")
+            .stdout(Stdio::null())
+            .status()
+            .unwrap_or_else(|error| panic!("{name} does not run: {error}"));
+        assert_eq!(quiet.code(), Some(0), "{name} --help > /dev/null");
     }
     let xtask = &binaries["xtask"];
     assert_said_it_cannot_write(
@@ -147,6 +186,10 @@ fn a_section_dies_of_sigpipe_when_its_examples_meet_a_closed_stdout() {
         assert_said_it_cannot_write(
             &format!("basics {args:?} > /dev/full"),
             &run_into_dev_full(&basics.binary, args),
+        );
+        assert_said_stdout_is_closed(
+            &format!("basics {args:?} >&-"),
+            &run_without_stdout(&basics.binary, args),
         );
     }
 }
