@@ -42,21 +42,27 @@ fn an_argument_that_is_not_utf8_is_refused_not_a_panic() {
 }
 
 /// Built as a RUSTFLAGS of the user's own builds it: without the workspace's
-/// `--cfg tokio_unstable`, in a target directory of its own.
+/// `--cfg tokio_unstable`, in a directory of its own inside the target
+/// directory cargo uses (the user's `CARGO_TARGET_DIR`, if they set one).
 #[test]
 fn without_tokio_unstable_what_needs_it_is_refused_with_the_reason() {
     let workspace = xtask::workspace::Workspace::locate();
-    let target = workspace.root().join("target/without-tokio-unstable");
-    let built = proc::cargo::command()
+    let target = workspace
+        .without_tokio_unstable()
+        .expect("cargo metadata runs");
+    let mut cargo = proc::cargo::command();
+    cargo
         .args(["build", "--quiet", "--package", "basics"])
+        .arg("--message-format=json-render-diagnostics")
+        .arg("--target-dir")
+        .arg(&target)
         .current_dir(workspace.root())
         .env("RUSTFLAGS", "")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env("CARGO_TARGET_DIR", &target)
-        .status()
-        .expect("cargo runs");
+        .env_remove("CARGO_ENCODED_RUSTFLAGS");
+    let built = proc::cargo::build(cargo, proc::cargo::Stderr::Inherit).expect("cargo runs");
     assert!(built.success(), "building basics without the cfg failed");
-    cases(target.join("debug/basics")).case("cmd/runner/without-cfg.md");
+    let basics = built.binaries.get("basics").expect("cargo built basics");
+    cases(basics.clone()).case("cmd/runner/without-cfg.md");
 }
 
 /// The local httpbin's own command line (`cmd/httpbin.md`).
