@@ -72,3 +72,48 @@ fn httpbin_cases() {
         .register_bin("httpbin", crate::support::binary("httpbin"))
         .case("cmd/httpbin.md");
 }
+
+/// A pipe nobody reads, already full: the next write to it blocks.
+fn full_pipe() -> (std::io::PipeReader, std::io::PipeWriter) {
+    use std::io::Write as _;
+    let (reader, mut writer) = std::io::pipe().expect("a pipe");
+    rustix::io::ioctl_fionbio(&writer, true).expect("a non-blocking pipe");
+    let chunk = [b'x'; 4096];
+    while writer.write(&chunk).is_ok() {}
+    // The child inherits the blocking kind: its writes wait, as a real
+    // program's do on a pipe nobody reads.
+    rustix::io::ioctl_fionbio(&writer, false).expect("a blocking pipe");
+    (reader, writer)
+}
+
+/// `--timeout` ends a run within its bound, whatever nobody reads: a full
+/// stdout blocks the runtime's thread in `println!` (the watchdog then says
+/// the thread did not answer), and a full stderr holds up the watchdog's
+/// own message, which must not keep the process alive.
+#[test]
+fn a_timeout_ends_the_run_though_nobody_reads_its_output() {
+    use std::process::{Command, Stdio};
+
+    let binary = crate::support::fixture_section().binary;
+    let args = ["--clock", "virtual", "--timeout", "1", "hangs"];
+    for full in ["stdout", "stderr"] {
+        let (_unread, writer) = full_pipe();
+        let mut command = Command::new(&binary);
+        command.args(args).stdin(Stdio::null());
+        if full == "stdout" {
+            command.stdout(writer).stderr(Stdio::null());
+        } else {
+            command.stdout(Stdio::null()).stderr(writer);
+        }
+        let mut group = proc::spawn(command).expect("the fixture section starts");
+        let status = group
+            .wait_timeout(Duration::from_secs(30))
+            .expect("the fixture section can be waited for");
+        assert_eq!(
+            status.map(|status| status.code()),
+            // `--timeout`'s exit code, as GNU `timeout` has it.
+            Some(Some(124)),
+            "a full {full}: the run outlived its --timeout 1"
+        );
+    }
+}
