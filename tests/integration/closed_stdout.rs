@@ -50,8 +50,7 @@ fn assert_said_stdout_is_closed(what: &str, output: &Output) {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{what}: {stderr}");
     assert_eq!(
-        stderr,
-        "error: cannot write to stdout: it was closed when the program started (`>&-`)\n",
+        stderr, "error: cannot write to stdout: it was closed when the program started (`>&-`)\n",
         "{what}"
     );
 }

@@ -154,7 +154,22 @@ fn push_tail(text: &mut String, label: &str, stream: &str) {
         lines[..0].iter().chain(&lines[..])
     };
     for line in shown {
-        let _ = writeln!(text, "    {line}");
+        let _ = writeln!(text, "    {}", shortened(line));
+    }
+}
+
+/// The most characters of one line of a failed run's output a report shows.
+const SHOWN_LINE: usize = 2000;
+
+/// `line`, or its start if it is longer than [`SHOWN_LINE`]: a run that
+/// printed megabytes without a newline would bury the report.
+fn shortened(line: &str) -> std::borrow::Cow<'_, str> {
+    match line.char_indices().nth(SHOWN_LINE) {
+        None => line.into(),
+        Some((cut, _)) => {
+            let more = line[cut..].chars().count();
+            format!("{}... ({more} more characters)", &line[..cut]).into()
+        }
     }
 }
 
@@ -303,7 +318,11 @@ pub fn check(
     if !report.passed() {
         return report;
     }
-    let output = match proc::run(case.section.command(&invocation), timeout + DUMP_GRACE) {
+    let output = match proc::run_limited(
+        case.section.command(&invocation),
+        timeout + DUMP_GRACE,
+        crate::limits::OUTPUT,
+    ) {
         Ok(output) => output,
         Err(error) => {
             report

@@ -215,7 +215,8 @@ pub(crate) fn run_python(
     timeout: Duration,
     rerun: &str,
 ) -> Result<String, String> {
-    let finished = proc::run(command, timeout).map_err(|error| format!("  cannot run: {error}"))?;
+    let finished = proc::run_limited(command, timeout, crate::limits::OUTPUT)
+        .map_err(|error| format!("  cannot run: {error}"))?;
     let problem = match finished.exit {
         Exit::Code(0) => return Ok(finished.stdout),
         Exit::Code(code) => format!("exited with code {code}"),
