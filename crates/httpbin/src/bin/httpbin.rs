@@ -30,7 +30,9 @@ fn main() -> ExitCode {
     );
     // A usage mistake wins over `--help` wherever each stands.
     let parsed = closed_stdout::parse_with(std::env::args_os(), |args| {
-        let matches = Flags::command().after_help(&routes).try_get_matches_from(args)?;
+        let matches = Flags::command()
+            .after_help(&routes)
+            .try_get_matches_from(args)?;
         Flags::from_arg_matches(&matches)
     });
     let port = match parsed {
