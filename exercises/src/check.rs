@@ -274,9 +274,9 @@ fn run(
         )),
         Ended::TooMuchOutput { stream } => {
             prose(&format!(
-                "`{name}` wrote more than {} MiB to {stream}, so it was stopped: a loop that \
-                 prints on every turn and never ends, most likely. What it printed first is \
-                 below.",
+                "`{name}` printed more to {stream} than the checker reads ({} MiB), so it was \
+                 stopped: a loop that prints on every turn and never ends, most likely. What it \
+                 printed first is below.",
                 MAX_BYTES >> 20
             )) + &task_panics(&panics(&stderr))
         }

@@ -7,8 +7,10 @@
 //! its own: each time the runtime's thread wakes up at a new instant of the
 //! paused clock, an `at` record says so, and the lines that follow were
 //! printed at that instant. The paused clock moves only while the runtime is
-//! parked, or when the exercise calls `tokio::time::advance`; Tokio's
-//! current-thread scheduler calls `on_thread_unpark` after every park. The
+//! parked, and Tokio's current-thread scheduler calls `on_thread_unpark`
+//! after every park (an exercise that calls `tokio::time::advance` itself
+//! has the lines it prints before the runtime next parks stamped with the
+//! instant before the advance). The
 //! harness keeps nothing of what the exercise prints, so a runaway loop
 //! can't make it grow; and since every line is in the checker's pipe as soon
 //! as it is printed, a process that dies without unwinding (`abort`,
