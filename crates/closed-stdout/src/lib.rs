@@ -41,7 +41,7 @@ static REPORTING: AtomicBool = AtomicBool::new(false);
 
 /// Installs the panic hook; call it first thing in `main`. A binary started
 /// with no stdout at all (`>&-`) ends at once, as `cat` does: one line on
-/// stderr and exit code 1 (see [`stdout_was_closed`]).
+/// stderr and exit code 1 (see `stdout_was_closed`).
 pub fn die_quietly_when_stdout_closes() {
     if stdout_was_closed() {
         let line =
