@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use exercises::{Record, VIRTUAL_LIMIT};
+use exercises::{MAX_BYTES, MAX_LINES, Record, Transcript, VIRTUAL_LIMIT};
 
 use crate::catalog::{Exercise, SOLUTIONS, crate_dir};
 use crate::diff::{self, LINE_WIDTH, parse_expected};
@@ -185,6 +185,12 @@ pub enum Ended {
     Panicked,
     /// Killed at [`WALL_LIMIT`].
     Killed,
+    /// Killed for writing more than [`MAX_BYTES`] to `stream`.
+    TooMuchOutput {
+        stream: &'static str,
+    },
+    /// It returned, having printed more than [`MAX_LINES`] lines.
+    TooManyLines,
     /// It exited without a last record.
     Exited(proc::Exit),
 }
@@ -204,24 +210,26 @@ fn run(
     // The panic message is the lesson; a backtrace would bury it.
     command.args(args).env("RUST_BACKTRACE", "0");
     // In a process group of its own: what it left running is killed with it.
-    let finished = proc::run(command, WALL_LIMIT)?;
+    let finished = proc::run_limited(command, WALL_LIMIT, MAX_BYTES)?;
     let stderr = learner_paths(&finished.stderr);
-    let (mut printed, mut waits) = (Vec::new(), Vec::new());
-    let mut ended = match finished.exit {
-        proc::Exit::TimedOut => Ended::Killed,
-        exit => Ended::Exited(exit),
+    let Transcript {
+        printed,
+        more_lines,
+        waits,
+        end,
+    } = Transcript::read(&finished.stdout);
+    let ended = match (finished.exit, end) {
+        (proc::Exit::TimedOut, _) => Ended::Killed,
+        (proc::Exit::TooMuchOutput { stream, .. }, _) => Ended::TooMuchOutput { stream },
+        (_, Some(Record::Finished { wall_ms })) => Ended::Finished { wall_ms },
+        (_, Some(Record::VirtualTimeout)) => Ended::VirtualTimeout,
+        (_, Some(Record::Panicked)) => Ended::Panicked,
+        (exit, _) => Ended::Exited(exit),
     };
-    for line in finished.stdout.lines() {
-        match Record::parse(line) {
-            Some(Record::Line { at_ms, text }) => printed.push((at_ms, text)),
-            Some(Record::Waits { text }) => waits.push(text),
-            _ if matches!(ended, Ended::Killed) => {}
-            Some(Record::Finished { wall_ms }) => ended = Ended::Finished { wall_ms },
-            Some(Record::VirtualTimeout) => ended = Ended::VirtualTimeout,
-            Some(Record::Panicked) => ended = Ended::Panicked,
-            None => {}
-        }
-    }
+    let ended = match ended {
+        Ended::Finished { .. } if more_lines > 0 => Ended::TooManyLines,
+        ended => ended,
+    };
     let mut diff = diff::render(&expected, &printed);
     let mut report = match ended.clone() {
         Ended::Finished { wall_ms } if Duration::from_millis(wall_ms) > BLOCKING_LIMIT => {
@@ -264,7 +272,22 @@ fn run(
              below.",
             WALL_LIMIT.as_secs()
         )),
+        Ended::TooMuchOutput { stream } => {
+            prose(&format!(
+                "`{name}` printed more to {stream} than the checker reads ({} MiB), so it was \
+                 stopped: a loop that prints on every turn and never ends, most likely. What it \
+                 printed first is below.",
+                MAX_BYTES >> 20
+            )) + &task_panics(&panics(&stderr))
+        }
+        Ended::TooManyLines => prose(&format!(
+            "`{name}` ran to the end, but printed {} lines; only the first {MAX_LINES} are \
+             compared.",
+            MAX_LINES + more_lines
+        )),
         Ended::Exited(exit) => {
+            // Even if each line came at its time: it never returned.
+            diff = diff.or_else(|| Some(diff::render_printed(&printed)));
             format!("`{name}` stopped without finishing ({exit}):\n") + &indented(&stderr)
         }
     };
@@ -454,8 +477,22 @@ fn indented(text: &str) -> String {
         .iter()
         .map(|block| block.lines().map(|line| format!("    {line}\n")).collect())
         .collect();
-    blocks.join("\n")
+    let text = blocks.join("\n");
+    // A run may write megabytes there; the first lines say what went wrong.
+    let hidden = text.lines().count().saturating_sub(MAX_STDERR_LINES);
+    if hidden == 0 {
+        return text;
+    }
+    let shown: String = text
+        .lines()
+        .take(MAX_STDERR_LINES)
+        .map(|line| format!("{line}\n"))
+        .collect();
+    format!("{shown}    ... and {hidden} more lines\n")
 }
+
+/// How many lines of a run's stderr a report shows.
+const MAX_STDERR_LINES: usize = 60;
 
 #[cfg(test)]
 mod tests {
@@ -489,6 +526,13 @@ mod tests {
         assert_eq!(
             indented("a\nnote: run with `RUST_BACKTRACE=1` ..\n\na\n\nb"),
             "    a\n\n    b\n"
+        );
+        let flood: String = (0..1000).map(|n| format!("line {n}\n")).collect();
+        let shown = indented(&flood);
+        assert_eq!(shown.lines().count(), MAX_STDERR_LINES + 1, "{shown}");
+        assert!(
+            shown.ends_with("    line 59\n    ... and 940 more lines\n"),
+            "{shown}"
         );
     }
 

@@ -58,6 +58,11 @@ pub fn render(expected: &Lines, printed: &Lines) -> Option<String> {
         }
     }
     pair_moved_lines(&mut rows);
+    note_trailing_whitespace(&mut rows);
+    let rows: Vec<(char, u64, String, String)> = rows
+        .into_iter()
+        .map(|(mark, at, text, note)| (mark, at, shown(text), note))
+        .collect();
     let width = rows
         .iter()
         .take(MAX_ROWS)
@@ -67,6 +72,11 @@ pub fn render(expected: &Lines, printed: &Lines) -> Option<String> {
         .min(TEXT_COLUMN);
     let mut out =
         String::from("  time     line (~ printed at the wrong time, - missing, + not expected)\n");
+    out += &legend(
+        rows.iter()
+            .take(MAX_ROWS)
+            .map(|(_, _, text, _)| text.as_str()),
+    );
     let hidden = rows.len().saturating_sub(MAX_ROWS);
     for (mark, at, text, note) in rows.into_iter().take(MAX_ROWS) {
         // A line without a note may take the whole width.
@@ -75,7 +85,7 @@ pub fn render(expected: &Lines, printed: &Lines) -> Option<String> {
         } else {
             width
         };
-        let mut pieces = wrap(text, room).into_iter();
+        let mut pieces = wrap(&text, room).into_iter();
         let first = pieces.next().unwrap_or_default();
         let line = format!("{mark} {:>7}  {first:<width$}  {note}", format_time(at));
         let _ = writeln!(out, "{}", line.trim_end());
@@ -89,6 +99,57 @@ pub fn render(expected: &Lines, printed: &Lines) -> Option<String> {
     Some(out)
 }
 
+/// The most characters of one line the diff shows.
+const MAX_SHOWN: usize = 240;
+/// What a space at the end of a line is shown as.
+const SPACE: char = '·';
+
+/// A line as the diff shows it: the whitespace at its end made visible
+/// (`·` for a space, `\t` for a tab), since two lines that differ only there
+/// would look the same; and at most [`MAX_SHOWN`] characters.
+fn shown(text: &str) -> String {
+    let body = text.trim_end();
+    let length = text.chars().count();
+    if length > MAX_SHOWN {
+        let start: String = text.chars().take(MAX_SHOWN).collect();
+        return format!("{start}... ({} more characters)", length - MAX_SHOWN);
+    }
+    let mut out = body.to_owned();
+    for c in text[body.len()..].chars() {
+        match c {
+            ' ' => out.push(SPACE),
+            '\t' => out.push_str("\\t"),
+            other => out.extend(other.escape_unicode()),
+        }
+    }
+    out
+}
+
+/// The line under the header that says what `·` is, if a row shows one at
+/// the end of its line.
+fn legend<'a>(mut shown: impl Iterator<Item = &'a str>) -> String {
+    if shown.any(|text| text.ends_with(SPACE)) {
+        format!("  ({SPACE} is a space at the end of a line)\n")
+    } else {
+        String::new()
+    }
+}
+
+/// A line printed that differs from a missing one only by the whitespace at
+/// its end: its note says so.
+fn note_trailing_whitespace(rows: &mut [Row<'_>]) {
+    let missing: Vec<&str> = rows
+        .iter()
+        .filter(|row| row.0 == '-')
+        .map(|row| row.2.trim_end())
+        .collect();
+    for row in rows.iter_mut().filter(|row| row.0 == '+') {
+        if missing.contains(&row.2.trim_end()) {
+            row.3 = format!("printed at {}; only end spaces differ", format_time(row.1));
+        }
+    }
+}
+
 /// What a program that printed only expected lines, at their times, printed
 /// before it hung: the last lines, which lead up to where it stopped.
 pub fn render_printed(printed: &Lines) -> String {
@@ -98,8 +159,13 @@ pub fn render_printed(printed: &Lines) -> String {
     if hidden > 0 {
         let _ = writeln!(out, "  ... {hidden} lines before these");
     }
-    for (at, text) in &printed[hidden..] {
-        let _ = writeln!(out, "  {:>7}  {text}", format_time(*at));
+    let rows: Vec<(u64, String)> = printed[hidden..]
+        .iter()
+        .map(|(at, text)| (*at, shown(text)))
+        .collect();
+    out += &legend(rows.iter().map(|(_, text)| text.as_str()));
+    for (at, text) in rows {
+        let _ = writeln!(out, "  {:>7}  {text}", format_time(at));
     }
     out
 }
@@ -253,6 +319,44 @@ mod tests {
 ~    4.5s  c.txt done         expected at 1.0s, printed at 4.5s
 "
         );
+    }
+
+    /// `World ` for `World`: without a mark the two rows would look the same.
+    #[test]
+    fn whitespace_at_the_end_of_a_line_is_shown() {
+        let expected = lines("0.0s Hello\n1.0s World\n");
+        let printed = [(0, "Hello".to_owned()), (1000, "World ".to_owned())];
+        assert_eq!(
+            render(&expected, &printed).unwrap(),
+            "  time     line (~ printed at the wrong time, - missing, + not expected)
+  (· is a space at the end of a line)
+     0.0s  Hello
+-    1.0s  World   expected at 1.0s, not printed
++    1.0s  World·  printed at 1.0s; only end spaces differ
+"
+        );
+        let printed = [(0, "Hello\t".to_owned()), (1000, "World".to_owned())];
+        assert!(
+            render(&expected, &printed)
+                .unwrap()
+                .contains("+    0.0s  Hello\\t")
+        );
+        assert_eq!(
+            render_printed(&[(0, "a  ".to_owned())]),
+            "  time     line (each as expected; then it printed nothing more)
+  (· is a space at the end of a line)
+     0.0s  a··
+"
+        );
+    }
+
+    /// A runaway line shows only its start.
+    #[test]
+    fn a_line_of_megabytes_shows_its_start() {
+        let long = "x".repeat(5000);
+        let diff = render(&lines("0.0s a\n"), &[(0, long)]).unwrap();
+        assert!(diff.contains("xxx... (4760 more\n"), "{diff}");
+        assert!(diff.lines().count() < 15, "{diff}");
     }
 
     /// One long line, such as a printed `JoinError`, is wrapped in the text

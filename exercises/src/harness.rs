@@ -1,22 +1,28 @@
-//! Runs one exercise on a paused clock and reports each line it prints, with
-//! the exact virtual time, to the checker, which starts it as a child process.
+//! Runs one exercise on a paused clock for the checker, which starts it as a
+//! child process, and tells the checker the virtual time of each line it
+//! prints.
 //!
-//! The exercise's `println!` goes to fd 1, a pipe this process drains in
-//! `on_thread_park`: the paused clock moves only while the runtime is parked,
-//! and Tokio's current-thread scheduler calls that callback just before it
-//! parks, so every line is read before time can move past the instant it was
-//! printed at. While the runtime runs without parking (a loop that never
-//! reaches an `.await`), a thread passes the lines on every 100 ms, stamped
-//! with the instant the runtime woke up at, which is when they were printed.
+//! The exercise's `println!` goes straight to the checker's pipe, fd 1. The
+//! harness writes its records into the same pipe through a copy of fd 1 of
+//! its own: each time the runtime's thread wakes up at a new instant of the
+//! paused clock, an `at` record says so, and the lines that follow were
+//! printed at that instant. The paused clock moves only while the runtime is
+//! parked, and Tokio's current-thread scheduler calls `on_thread_unpark`
+//! after every park (an exercise that calls `tokio::time::advance` itself
+//! has the lines it prints before the runtime next parks stamped with the
+//! instant before the advance). The
+//! harness keeps nothing of what the exercise prints, so a runaway loop
+//! can't make it grow; and since every line is in the checker's pipe as soon
+//! as it is printed, a process that dies without unwinding (`abort`,
+//! `exit`, a stack overflow, the checker's kill) loses none of them.
 
 use std::fs::File;
 use std::future::Future;
-use std::io::{self, ErrorKind, Read, Write};
+use std::io::{self, Write};
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
 use tokio::time::Instant;
 
@@ -27,86 +33,44 @@ mod waiting;
 /// Starts one exercise.
 pub type Run = fn() -> Pin<Box<dyn Future<Output = ()>>>;
 
-/// How often lines printed while the runtime does not park are passed on, so
-/// that a run killed for never yielding still shows what it printed.
-const DRAIN_EVERY: Duration = Duration::from_millis(100);
-
-/// The read end of the exercise's stdout, and where the records go.
-struct Capture {
+/// The harness's own copy of the checker's pipe, and the instant it last
+/// reported.
+struct Records {
     pipe: File,
-    records: File,
-    partial: Vec<u8>,
     start: Instant,
-    /// While the runtime runs, the virtual time it woke up at, in ms.
-    running_at: Option<u64>,
+    /// The virtual time of the last `at` record, in ms.
+    reported_ms: u64,
 }
 
-impl Capture {
-    /// Virtual ms since the start; only on the runtime's thread.
-    fn now_ms(&self) -> u64 {
+impl Records {
+    fn write(&mut self, record: &Record) -> io::Result<()> {
+        // One `write`, so that a line printed by another thread can't land
+        // inside the record.
+        self.pipe.write_all(record.to_line().as_bytes())
+    }
+
+    /// Says that the clock has moved, if it has; only on the runtime's
+    /// thread, whose clock is the paused one.
+    fn instant(&mut self) -> io::Result<()> {
         let elapsed = Instant::now() - self.start;
-        u64::try_from((elapsed.as_nanos() + 500_000) / 1_000_000).unwrap_or(u64::MAX)
-    }
-
-    /// Reports each complete line printed so far (and at the `end`, the rest)
-    /// at virtual time `at_ms`.
-    fn drain(&mut self, end: bool, at_ms: u64) -> io::Result<()> {
-        let mut buffer = [0; 8192];
-        loop {
-            match self.pipe.read(&mut buffer) {
-                Ok(0) => break,
-                Ok(n) => self.partial.extend_from_slice(&buffer[..n]),
-                Err(error) if error.kind() == ErrorKind::WouldBlock => break,
-                Err(error) if error.kind() == ErrorKind::Interrupted => {}
-                Err(error) => return Err(error),
-            }
+        let ms = u64::try_from((elapsed.as_nanos() + 500_000) / 1_000_000).unwrap_or(u64::MAX);
+        if ms == self.reported_ms {
+            return Ok(());
         }
-        let taken = if end {
-            self.partial.len()
-        } else {
-            self.partial
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map_or(0, |n| n + 1)
-        };
-        let taken: Vec<u8> = self.partial.drain(..taken).collect();
-        for text in String::from_utf8_lossy(&taken)
-            .replace('\r', "")
-            .split_terminator('\n')
-        {
-            let text = text.to_owned();
-            writeln!(self.records, "{}", Record::Line { at_ms, text })?;
-        }
-        self.records.flush()
+        // No flush of `io::stdout()`: it writes each line whole as its
+        // newline comes, and a line's time is that of its newline.
+        self.reported_ms = ms;
+        self.write(&Record::At { ms })
     }
 }
 
-/// Called by the runtime's thread when it parks, when it wakes up, and once
-/// the exercise has ended.
-fn report(capture: &Mutex<Capture>, parked: bool, end: bool) {
-    let mut capture = capture.lock().unwrap_or_else(PoisonError::into_inner);
-    let now = capture.now_ms();
-    let drained = if parked || end {
-        capture.drain(end, now)
-    } else {
-        Ok(())
-    };
-    capture.running_at = (!parked && !end).then_some(now);
-    if let Err(error) = drained {
-        eprintln!("exercise harness: cannot pass on the exercise's output: {error}");
+/// Called by the runtime's thread each time it wakes up, and once the
+/// exercise has ended.
+fn report_instant(records: &Mutex<Records>) {
+    let mut records = records.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Err(error) = records.instant() {
+        eprintln!("exercise harness: cannot report to the checker: {error}");
         std::process::exit(3);
-    }
-}
-
-fn drain_while_running(capture: Arc<Mutex<Capture>>) {
-    loop {
-        std::thread::sleep(DRAIN_EVERY);
-        let mut capture = capture.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(at_ms) = capture.running_at
-            && capture.drain(false, at_ms).is_err()
-        {
-            return; // The runtime's thread reports it when it drains next.
-        }
     }
 }
 
@@ -114,16 +78,15 @@ fn drain_while_running(capture: Arc<Mutex<Capture>>) {
 pub fn main(module: &str, file: &str, run: Run) -> ExitCode {
     closed_stdout::die_quietly_when_stdout_closes();
     let usage = format!("usage: {module} (run by `cargo run --bin exercises -- {module}`)");
-    match std::env::args_os().nth(1) {
-        None => {}
-        Some(arg) if arg == "-h" || arg == "--help" => {
-            println!("{usage}");
-            return ExitCode::SUCCESS;
-        }
-        Some(arg) => {
-            eprintln!("error: unexpected argument {arg:?}\n{usage}");
-            return ExitCode::from(2);
-        }
+    let args: Vec<_> = std::env::args_os().skip(1).collect();
+    // A usage mistake wins over `--help`, wherever each stands.
+    if let Some(arg) = args.iter().find(|arg| *arg != "-h" && *arg != "--help") {
+        eprintln!("error: unexpected argument {arg:?}\n{usage}");
+        return ExitCode::from(2);
+    }
+    if !args.is_empty() {
+        println!("{usage}");
+        return ExitCode::SUCCESS;
     }
     let path = file.rsplit('/').next().unwrap_or(file);
     run_exercise(run, runner::dump::Source { path, module })
@@ -140,46 +103,31 @@ pub fn run_exercise(run: Run, source: runner::dump::Source<'_>) -> ExitCode {
     })
 }
 
+/// How many places where tasks wait a hung run reports: a run that spawned
+/// thousands of tasks would bury the first, which show where it hangs.
+const MAX_WAITS: usize = 50;
+
 fn harness(run: Run, source: runner::dump::Source<'_>) -> io::Result<ExitCode> {
     // Close-on-exec: a process the exercise starts must not hold the
-    // checker's pipe open.
-    let records = File::from(rustix::io::fcntl_dupfd_cloexec(io::stdout(), 0)?);
-    let (read, write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
-    // Room for a chatty exercise between two parks: a full pipe would block
-    // its `println!` with nobody left to drain it.
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    let _ = rustix::pipe::fcntl_setpipe_size(&write, 1 << 20);
-    rustix::io::ioctl_fionbio(&read, true)?;
-    io::stdout().flush()?;
-    rustix::stdio::dup2_stdout(&write)?;
-    drop(write);
-
-    let capture = Arc::new(Mutex::new(Capture {
-        pipe: File::from(read),
-        records,
-        partial: Vec::new(),
+    // checker's pipe open through it.
+    let pipe = File::from(rustix::io::fcntl_dupfd_cloexec(io::stdout(), 0)?);
+    let records = Arc::new(Mutex::new(Records {
+        pipe,
         start: Instant::now(),
-        running_at: None,
+        reported_ms: 0,
     }));
-    let (park, unpark) = (Arc::clone(&capture), Arc::clone(&capture));
+    let unpark = Arc::clone(&records);
     let mut builder = tokio::runtime::Builder::new_current_thread();
     builder
         .enable_all()
         .start_paused(true)
-        .on_thread_park(move || report(&park, true, false))
-        .on_thread_unpark(move || report(&unpark, false, false));
+        .on_thread_unpark(move || report_instant(&unpark));
     let spawns = waiting::Spawns::default();
     spawns.install(&mut builder);
     let runtime = builder.build()?;
     let _context = runtime.enter();
-    {
-        // Now that the paused clock is the runtime's.
-        let mut capture = capture.lock().unwrap_or_else(PoisonError::into_inner);
-        capture.start = Instant::now();
-        capture.running_at = Some(0);
-    }
-    let watcher = Arc::clone(&capture);
-    std::thread::spawn(move || drain_while_running(watcher));
+    // Now that the paused clock is the runtime's.
+    records.lock().unwrap_or_else(PoisonError::into_inner).start = Instant::now();
 
     let wall = std::time::Instant::now();
     // Outlives the timeout, so that its tasks can be dumped before it drops.
@@ -193,20 +141,25 @@ fn harness(run: Run, source: runner::dump::Source<'_>) -> io::Result<ExitCode> {
         })
     }));
     let wall_ms = u64::try_from(wall.elapsed().as_millis()).unwrap_or(u64::MAX);
-    let _ = io::stdout().flush();
-    report(&capture, false, true);
-    let mut capture = capture.lock().unwrap_or_else(PoisonError::into_inner);
+    // A line left without its newline is printed, at the last instant.
+    report_instant(&records);
+    io::stdout().flush()?;
+    let mut records = records.lock().unwrap_or_else(PoisonError::into_inner);
     let (record, code) = match outcome {
         Ok(Ok(())) => (Record::Finished { wall_ms }, ExitCode::SUCCESS),
         Ok(Err(waits)) => {
-            for text in waits {
-                writeln!(capture.records, "{}", Record::Waits { text })?;
+            let more = waits.len().saturating_sub(MAX_WAITS);
+            for text in waits.into_iter().take(MAX_WAITS) {
+                records.write(&Record::Waits { text })?;
+            }
+            if more > 0 {
+                let text = format!("and {more} more places where tasks wait");
+                records.write(&Record::Waits { text })?;
             }
             (Record::VirtualTimeout, ExitCode::FAILURE)
         }
         Err(_) => (Record::Panicked, ExitCode::from(101)),
     };
-    writeln!(capture.records, "{record}")?;
-    capture.records.flush()?;
+    records.write(&record)?;
     Ok(code)
 }

@@ -51,11 +51,25 @@ macro_rules! exercise {
     };
 }
 
-/// One line the harness reports to the checker on its real stdout.
+/// Starts each of the harness's records in the stream the exercise prints
+/// to: ASCII's record separator, which no line a learner prints holds.
+pub const MARK: char = '\u{1e}';
+
+/// The most lines of an exercise's output the checker keeps: what a run
+/// prints beyond them is counted, not kept.
+pub const MAX_LINES: usize = 1_000;
+/// The most bytes of each of a run's streams the checker reads: a run that
+/// writes more is stopped. More than [`MAX_LINES`] lines of an exercise and
+/// a record for each millisecond of [`VIRTUAL_LIMIT`] (about 0.5 MiB) take.
+pub const MAX_BYTES: usize = 1 << 20;
+
+/// One record the harness writes, after [`MARK`] and before a newline, into
+/// the stream the exercise prints to, between the exercise's own lines.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Record {
-    /// A line the exercise printed, at a virtual time in milliseconds.
-    Line { at_ms: u64, text: String },
+    /// The virtual time, in milliseconds, from here on: the lines that
+    /// follow were printed at it.
+    At { ms: u64 },
     /// The exercise returned after `wall_ms` of real time.
     Finished { wall_ms: u64 },
     /// Where one task waited when [`VIRTUAL_LIMIT`] ran out; these come
@@ -70,7 +84,7 @@ pub enum Record {
 impl fmt::Display for Record {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Record::Line { at_ms, text } => write!(f, "line {at_ms} {text}"),
+            Record::At { ms } => write!(f, "at {ms}"),
             Record::Finished { wall_ms } => write!(f, "finished {wall_ms}"),
             Record::Waits { text } => write!(f, "waits {text}"),
             Record::VirtualTimeout => f.write_str("virtual-timeout"),
@@ -80,16 +94,18 @@ impl fmt::Display for Record {
 }
 
 impl Record {
+    /// The record as the harness writes it: [`MARK`], the record, a newline.
+    pub fn to_line(&self) -> String {
+        format!("{MARK}{self}\n")
+    }
+
+    /// A record without its [`MARK`] and newline.
     pub fn parse(line: &str) -> Option<Record> {
         let (kind, rest) = line.split_once(' ').unwrap_or((line, ""));
         Some(match kind {
-            "line" => {
-                let (at, text) = rest.split_once(' ')?;
-                Record::Line {
-                    at_ms: at.parse().ok()?,
-                    text: text.to_owned(),
-                }
-            }
+            "at" => Record::At {
+                ms: rest.parse().ok()?,
+            },
             "finished" => Record::Finished {
                 wall_ms: rest.parse().ok()?,
             },
@@ -103,6 +119,69 @@ impl Record {
     }
 }
 
+/// What the checker reads from a run's stdout: the exercise's lines, each at
+/// the virtual time it was printed at, and the harness's records.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Transcript {
+    /// The first [`MAX_LINES`] lines, as `(virtual ms, text)`.
+    pub printed: Vec<(u64, String)>,
+    /// How many lines came after those.
+    pub more_lines: usize,
+    pub waits: Vec<String>,
+    /// [`Record::Finished`], [`Record::VirtualTimeout`] or
+    /// [`Record::Panicked`], if the harness lived to write one.
+    pub end: Option<Record>,
+}
+
+impl Transcript {
+    /// Reads `stdout`. A line's time is that of the last [`Record::At`]
+    /// before its newline. Text not followed by a newline is a line of its
+    /// own when a record other than `At` follows it, or at the end: what a
+    /// run that died printed last is kept, at the instant it died at.
+    pub fn read(stdout: &str) -> Transcript {
+        let mut transcript = Transcript::default();
+        let mut at_ms = 0;
+        let mut partial = String::new();
+        let mut segments = stdout.split('\n').peekable();
+        while let Some(segment) = segments.next() {
+            let last = segments.peek().is_none();
+            let record = segment
+                .find(MARK)
+                .and_then(|at| Some((at, Record::parse(&segment[at + MARK.len_utf8()..])?)));
+            let Some((start, record)) = record else {
+                partial.push_str(segment);
+                // The end of the stream ends a line only if it holds text.
+                if !last || !partial.is_empty() {
+                    transcript.line(at_ms, std::mem::take(&mut partial));
+                }
+                continue;
+            };
+            partial.push_str(&segment[..start]);
+            match record {
+                Record::At { ms } => at_ms = ms,
+                record => {
+                    if !partial.is_empty() {
+                        transcript.line(at_ms, std::mem::take(&mut partial));
+                    }
+                    match record {
+                        Record::Waits { text } => transcript.waits.push(text),
+                        end => transcript.end = Some(end),
+                    }
+                }
+            }
+        }
+        transcript
+    }
+
+    fn line(&mut self, at_ms: u64, text: String) {
+        if self.printed.len() < MAX_LINES {
+            self.printed.push((at_ms, text.replace('\r', "")));
+        } else {
+            self.more_lines += 1;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,21 +189,73 @@ mod tests {
     #[test]
     fn records_round_trip() {
         let lines = [
-            "line 1500 a b  c",
-            "line 0 ",
+            "at 1500",
             "finished 3",
             "waits the main task waits",
             "virtual-timeout",
             "panicked",
         ];
         for line in lines {
+            let record = Record::parse(line);
             assert_eq!(
-                Record::parse(line)
-                    .map(|record| record.to_string())
-                    .as_deref(),
+                record.as_ref().map(Record::to_string).as_deref(),
                 Some(line)
+            );
+            assert_eq!(
+                record.map(|record| record.to_line()),
+                Some(format!("\u{1e}{line}\n"))
             );
         }
         assert_eq!(Record::parse("nonsense"), None);
+    }
+
+    fn lines(transcript: &Transcript) -> Vec<(u64, &str)> {
+        transcript
+            .printed
+            .iter()
+            .map(|(at, text)| (*at, text.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn each_line_is_at_the_last_instant_before_its_newline() {
+        let stdout = "Hello\n\u{1e}at 1000\nWor\u{1e}at 1500\nld\n \n\n\u{1e}finished 3\n";
+        let transcript = Transcript::read(stdout);
+        assert_eq!(
+            lines(&transcript),
+            [(0, "Hello"), (1500, "World"), (1500, " "), (1500, "")]
+        );
+        assert_eq!(transcript.end, Some(Record::Finished { wall_ms: 3 }));
+    }
+
+    /// A run that died (`abort`, `exit`, a stack overflow) wrote no last
+    /// record: every line it printed is still read, at its instant.
+    #[test]
+    fn what_a_run_that_died_printed_is_kept() {
+        let transcript = Transcript::read("Hello\n\u{1e}at 1000\nWorld\nand no newline");
+        assert_eq!(
+            lines(&transcript),
+            [(0, "Hello"), (1000, "World"), (1000, "and no newline")]
+        );
+        assert_eq!(transcript.end, None);
+    }
+
+    #[test]
+    fn text_without_a_newline_ends_at_a_record_and_a_stray_mark_is_text() {
+        let stdout = "Hello\u{1e}waits it waits\na\u{1e}b\r\n\u{1e}virtual-timeout\n";
+        let transcript = Transcript::read(stdout);
+        assert_eq!(lines(&transcript), [(0, "Hello"), (0, "a\u{1e}b")]);
+        assert_eq!(transcript.waits, ["it waits"]);
+        assert_eq!(transcript.end, Some(Record::VirtualTimeout));
+    }
+
+    #[test]
+    fn lines_past_the_limit_are_counted_not_kept() {
+        let stdout = "x\n".repeat(MAX_LINES + 7);
+        let transcript = Transcript::read(&stdout);
+        assert_eq!(
+            (transcript.printed.len(), transcript.more_lines),
+            (MAX_LINES, 7)
+        );
     }
 }

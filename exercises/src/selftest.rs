@@ -119,8 +119,64 @@ fn exercise(name: &str) -> Option<Run> {
                 println!("World");
             })
         }),
+        // Lines printed just before the process ends without unwinding:
+        // they are in the pipe, and the checker must still read them, each
+        // at the instant it was printed.
+        "selftest_exits" => Some(|| {
+            Box::pin(async {
+                println!("Hello");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                println!("World");
+                std::process::exit(0);
+            })
+        }),
+        "selftest_aborts" => Some(|| {
+            Box::pin(async {
+                println!("Hello");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                println!("World");
+                std::process::abort();
+            })
+        }),
+        "selftest_overflows_its_stack" => Some(|| {
+            Box::pin(async {
+                println!("Hello");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                println!("World");
+                println!("{}", deeper(0));
+            })
+        }),
+        // Runaway output: lines as fast as it can print them, and text with
+        // no newline. The checker keeps a bounded amount of either, and
+        // stops the run.
+        "selftest_floods" => Some(|| {
+            Box::pin(async {
+                println!("Hello");
+                loop {
+                    println!("World");
+                    tokio::task::yield_now().await;
+                }
+            })
+        }),
+        "selftest_floods_one_line" => Some(|| {
+            Box::pin(async {
+                println!("Hello");
+                loop {
+                    print!("World ");
+                    tokio::task::yield_now().await;
+                }
+            })
+        }),
         _ => None,
     }
+}
+
+/// Recursion without end, which overflows the stack.
+fn deeper(depth: u64) -> u64 {
+    if depth == u64::MAX {
+        return 0;
+    }
+    std::hint::black_box(deeper(depth + 1)) + 1
 }
 
 /// Runs one program a learner might write, for `cargo run --bin exercises --
@@ -134,7 +190,7 @@ struct Args {
 
 fn main() -> ExitCode {
     closed_stdout::die_quietly_when_stdout_closes();
-    let case = Args::parse().case;
+    let case = closed_stdout::parse::<Args>().case;
     let Some(run) = exercise(&case) else {
         let error = format!("no case named `{case}`");
         Args::command()

@@ -19,6 +19,9 @@ const TOOL_LIMIT: Duration = Duration::from_secs(30 * 60);
 const SELFTEST_EXPECTED: &str = "0.0s Hello\n1.0s World\n";
 /// `Hello` shown as printed at 0.0s, as expected.
 const HELLO: &str = "\n     0.0s  Hello";
+/// `World` shown as printed at 1.0s, as expected: by a run that died just
+/// after it printed it.
+const WORLD: &str = "\n     1.0s  World";
 
 /// The self-tests that must fail: what the report must say, and the trap it
 /// names, if any.
@@ -32,6 +35,13 @@ const FAILING: &[(&str, &[&str], Option<Trap>)] = &[
     ("selftest_late_task", &["expected at 1.0s, printed at 3.0s"], None),
     ("selftest_task_todo", &["ran to the end", "panicked at the `todo!()` at", HELLO], None),
     ("selftest_stuck_channel", &["a channel ends when its last sender is dropped", HELLO], Some(Trap::SenderKept)),
+    // Each line printed just before the process ended without unwinding.
+    ("selftest_exits", &["stopped without finishing (exit code 0)", HELLO, WORLD], None),
+    ("selftest_aborts", &["stopped without finishing (killed by signal 6)", HELLO, WORLD], None),
+    ("selftest_overflows_its_stack", &["has overflowed its stack", HELLO, WORLD], None),
+    // Stopped at once, having cost the checker a bounded amount of memory.
+    ("selftest_floods", &["printed more to stdout than the checker reads", HELLO], None),
+    ("selftest_floods_one_line", &["printed more to stdout than the checker reads", HELLO], None),
 ];
 
 /// The self-tests that must pass at once, and what each guards.

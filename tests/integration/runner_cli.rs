@@ -42,21 +42,27 @@ fn an_argument_that_is_not_utf8_is_refused_not_a_panic() {
 }
 
 /// Built as a RUSTFLAGS of the user's own builds it: without the workspace's
-/// `--cfg tokio_unstable`, in a target directory of its own.
+/// `--cfg tokio_unstable`, in a directory of its own inside the target
+/// directory cargo uses (the user's `CARGO_TARGET_DIR`, if they set one).
 #[test]
 fn without_tokio_unstable_what_needs_it_is_refused_with_the_reason() {
     let workspace = xtask::workspace::Workspace::locate();
-    let target = workspace.root().join("target/without-tokio-unstable");
-    let built = proc::cargo::command()
+    let target = workspace
+        .without_tokio_unstable()
+        .expect("cargo metadata runs");
+    let mut cargo = proc::cargo::command();
+    cargo
         .args(["build", "--quiet", "--package", "basics"])
+        .arg("--message-format=json-render-diagnostics")
+        .arg("--target-dir")
+        .arg(&target)
         .current_dir(workspace.root())
         .env("RUSTFLAGS", "")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env("CARGO_TARGET_DIR", &target)
-        .status()
-        .expect("cargo runs");
+        .env_remove("CARGO_ENCODED_RUSTFLAGS");
+    let built = proc::cargo::build(cargo, proc::cargo::Stderr::Inherit).expect("cargo runs");
     assert!(built.success(), "building basics without the cfg failed");
-    cases(target.join("debug/basics")).case("cmd/runner/without-cfg.md");
+    let basics = built.binaries.get("basics").expect("cargo built basics");
+    cases(basics.clone()).case("cmd/runner/without-cfg.md");
 }
 
 /// The local httpbin's own command line (`cmd/httpbin.md`).
@@ -65,4 +71,49 @@ fn httpbin_cases() {
     trycmd::TestCases::new()
         .register_bin("httpbin", crate::support::binary("httpbin"))
         .case("cmd/httpbin.md");
+}
+
+/// A pipe nobody reads, already full: the next write to it blocks.
+fn full_pipe() -> (std::io::PipeReader, std::io::PipeWriter) {
+    use std::io::Write as _;
+    let (reader, mut writer) = std::io::pipe().expect("a pipe");
+    rustix::io::ioctl_fionbio(&writer, true).expect("a non-blocking pipe");
+    let chunk = [b'x'; 4096];
+    while writer.write(&chunk).is_ok() {}
+    // The child inherits the blocking kind: its writes wait, as a real
+    // program's do on a pipe nobody reads.
+    rustix::io::ioctl_fionbio(&writer, false).expect("a blocking pipe");
+    (reader, writer)
+}
+
+/// `--timeout` ends a run within its bound, whatever nobody reads: a full
+/// stdout blocks the runtime's thread in `println!` (the watchdog then says
+/// the thread did not answer), and a full stderr holds up the watchdog's
+/// own message, which must not keep the process alive.
+#[test]
+fn a_timeout_ends_the_run_though_nobody_reads_its_output() {
+    use std::process::{Command, Stdio};
+
+    let binary = crate::support::fixture_section().binary;
+    let args = ["--clock", "virtual", "--timeout", "1", "hangs"];
+    for full in ["stdout", "stderr"] {
+        let (_unread, writer) = full_pipe();
+        let mut command = Command::new(&binary);
+        command.args(args).stdin(Stdio::null());
+        if full == "stdout" {
+            command.stdout(writer).stderr(Stdio::null());
+        } else {
+            command.stdout(Stdio::null()).stderr(writer);
+        }
+        let mut group = proc::spawn(command).expect("the fixture section starts");
+        let status = group
+            .wait_timeout(Duration::from_secs(30))
+            .expect("the fixture section can be waited for");
+        assert_eq!(
+            status.map(|status| status.code()),
+            // `--timeout`'s exit code, as GNU `timeout` has it.
+            Some(Some(124)),
+            "a full {full}: the run outlived its --timeout 1"
+        );
+    }
 }

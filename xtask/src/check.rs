@@ -154,7 +154,22 @@ fn push_tail(text: &mut String, label: &str, stream: &str) {
         lines[..0].iter().chain(&lines[..])
     };
     for line in shown {
-        let _ = writeln!(text, "    {line}");
+        let _ = writeln!(text, "    {}", shortened(line));
+    }
+}
+
+/// The most characters of one line of a failed run's output a report shows.
+const SHOWN_LINE: usize = 2000;
+
+/// `line`, or its start if it is longer than [`SHOWN_LINE`]: a run that
+/// printed megabytes without a newline would bury the report.
+fn shortened(line: &str) -> std::borrow::Cow<'_, str> {
+    match line.char_indices().nth(SHOWN_LINE) {
+        None => line.into(),
+        Some((cut, _)) => {
+            let more = line[cut..].chars().count();
+            format!("{}... ({more} more characters)", &line[..cut]).into()
+        }
     }
 }
 
@@ -303,7 +318,11 @@ pub fn check(
     if !report.passed() {
         return report;
     }
-    let output = match proc::run(case.section.command(&invocation), timeout + DUMP_GRACE) {
+    let output = match proc::run_limited(
+        case.section.command(&invocation),
+        timeout + DUMP_GRACE,
+        crate::limits::OUTPUT,
+    ) {
         Ok(output) => output,
         Err(error) => {
             report
@@ -385,6 +404,7 @@ fn judge_exit(output: &Finished, mode: &Mode, timeout: Duration) -> Option<Strin
             timeout.as_secs_f64()
         )),
         Exit::Signal(signal) => Some(format!("killed by signal {signal}")),
+        ref exit @ Exit::TooMuchOutput { .. } => Some(exit.to_string()),
         Exit::Code(code) if code == i32::from(EXIT_PANICKED) => Some("panicked".to_owned()),
         Exit::Code(0) if stalled => {
             Some("exited 0 against a server that never answered: it reported no error".to_owned())

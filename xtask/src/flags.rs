@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::builder::NonEmptyStringValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
@@ -32,7 +33,12 @@ pub enum Command {
     /// on anything a cancellation leaves behind.
     CancelSweep(Timed<300>),
     /// Start a new example from a template and bless its golden file.
-    New { section: String, example: String },
+    New {
+        #[arg(value_parser = NonEmptyStringValueParser::new())]
+        section: String,
+        #[arg(value_parser = NonEmptyStringValueParser::new())]
+        example: String,
+    },
     /// Write an example as a Cargo project of its own; --check-all proves every example is one.
     Export(Export),
     /// List every section and its examples, then the bridge's lessons.
@@ -57,6 +63,7 @@ pub enum Command {
 #[derive(Clone, Debug, Args)]
 pub struct Selected {
     /// A section's name, or any part of `section/example` [default: every example].
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
     pub filter: Option<String>,
     /// How many run at once [default: 8 per CPU].
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1000))]
@@ -125,6 +132,7 @@ pub struct Twins {
 #[derive(Clone, Debug, Args)]
 pub struct Export {
     /// SECTION/EXAMPLE to export; with --check-all, a FILTER.
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
     pub what: Option<String>,
     /// Where to write it, a new or empty directory [default: ./EXAMPLE].
     pub dir: Option<PathBuf>,
@@ -146,6 +154,7 @@ pub struct Docs {
 #[derive(Clone, Debug, Args)]
 pub struct Bench {
     /// One workload: spawn, queue, semaphore, sleep or http [default: all of them].
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
     pub workload: Option<String>,
     /// Runs of each, alternating.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=1000))]
@@ -158,6 +167,7 @@ pub struct Bench {
 #[derive(Clone, Debug, Args)]
 pub struct Bridge {
     /// Any part of `bridge/<lesson>` [default: every lesson].
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
     pub filter: Option<String>,
     /// The Python to make target/bridge-venv with, once.
     #[arg(long, default_value = "python3")]
@@ -204,10 +214,44 @@ fn seconds(text: &str) -> Result<Duration, String> {
 
 #[cfg(test)]
 mod tests {
-    use clap::CommandFactory;
+    use clap::{CommandFactory, Parser};
 
     #[test]
     fn the_flags_are_consistent() {
         super::Xtask::command().debug_assert();
+    }
+
+    /// `bless ""` would select every example, as no FILTER does: an empty
+    /// value of any command's argument is a usage mistake.
+    #[test]
+    fn an_empty_argument_is_a_usage_mistake() {
+        let xtask = super::Xtask::command();
+        let mut checked = 0;
+        for command in xtask.get_subcommands() {
+            for arg in command.get_positionals().filter(|arg| !arg.is_hide_set()) {
+                let name = command.get_name();
+                // Every positional before this one given a value, this one empty.
+                let mut args = vec!["xtask", name];
+                for before in command.get_positionals() {
+                    if before.get_id() == arg.get_id() {
+                        break;
+                    }
+                    args.push("x");
+                }
+                args.push("");
+                let error = super::Xtask::try_parse_from(&args)
+                    .err()
+                    .unwrap_or_else(|| panic!("{args:?} parsed"));
+                assert_eq!(
+                    error.kind(),
+                    clap::error::ErrorKind::InvalidValue,
+                    "{args:?}"
+                );
+                assert_eq!(error.exit_code(), 2, "{args:?}");
+                checked += 1;
+            }
+        }
+        // check-all, bless, twins, cancel-sweep, new (2), export (2), bench, bridge.
+        assert_eq!(checked, 10);
     }
 }

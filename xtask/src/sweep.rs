@@ -99,7 +99,7 @@ pub fn sweep_one(case: Case, timeout: Duration) -> Swept {
     };
     let mut command = swept.case.section.command(&invocation(&swept.case));
     command.env("TMPDIR", temporary.path());
-    let finished = match proc::run(command, timeout) {
+    let finished = match proc::run_limited(command, timeout, crate::limits::OUTPUT) {
         Ok(finished) => finished,
         Err(error) => {
             swept

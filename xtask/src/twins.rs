@@ -215,12 +215,14 @@ pub(crate) fn run_python(
     timeout: Duration,
     rerun: &str,
 ) -> Result<String, String> {
-    let finished = proc::run(command, timeout).map_err(|error| format!("  cannot run: {error}"))?;
+    let finished = proc::run_limited(command, timeout, crate::limits::OUTPUT)
+        .map_err(|error| format!("  cannot run: {error}"))?;
     let problem = match finished.exit {
         Exit::Code(0) => return Ok(finished.stdout),
         Exit::Code(code) => format!("exited with code {code}"),
         Exit::Signal(signal) => format!("killed by signal {signal}"),
         Exit::TimedOut => format!("timed out after {}s and was killed", timeout.as_secs()),
+        ref exit @ Exit::TooMuchOutput { .. } => exit.to_string(),
     };
     let lines: Vec<&str> = finished.stderr.lines().collect();
     let tail: String = lines[lines.len().saturating_sub(15)..]

@@ -82,6 +82,15 @@ impl Workspace {
         Ok(self.metadata.get_or_init(|| metadata))
     }
 
+    /// Where builds without the workspace's `--cfg tokio_unstable` go (the
+    /// benchmark's, a test's): a directory of their own, since a change of
+    /// flags would rebuild everything in place, inside the target directory
+    /// cargo uses, `CARGO_TARGET_DIR` or `build.target-dir` included.
+    pub fn without_tokio_unstable(&self) -> Result<PathBuf, Error> {
+        let target = &self.metadata()?.target_directory;
+        Ok(target.join("without-tokio-unstable").into_std_path_buf())
+    }
+
     fn fixture_section() -> Option<Section> {
         let value = std::env::var(FIXTURE_SECTION).ok()?;
         let (name, binary) = value.split_once('=')?;
@@ -146,12 +155,11 @@ impl Workspace {
             }
             // The benchmark measures what a reader's build does: no `tokio_unstable`.
             Profile::Release => {
-                let target = self
-                    .metadata()?
-                    .target_directory
-                    .join("without-tokio-unstable");
+                let target = self.without_tokio_unstable()?;
                 cargo
-                    .args(["--release", "--target-dir", target.as_str()])
+                    .arg("--release")
+                    .arg("--target-dir")
+                    .arg(target)
                     .env("CARGO_ENCODED_RUSTFLAGS", "");
                 for name in packages {
                     cargo.args(["--package", name]);
@@ -343,6 +351,22 @@ mod tests {
 
     fn names(names: &[&str]) -> Vec<String> {
         names.iter().map(|name| name.to_string()).collect()
+    }
+
+    /// A target directory of the user's own (`CARGO_TARGET_DIR`) is where
+    /// the builds without `tokio_unstable` go, not the workspace's `target/`.
+    #[test]
+    fn builds_without_tokio_unstable_go_into_the_target_directory_cargo_uses() {
+        let json = r#"{"packages": [], "workspace_members": [], "resolve": null,
+            "target_directory": "/elsewhere/target", "version": 1, "workspace_root": "/ws"}"#;
+        let workspace = Workspace {
+            root: "/ws".into(),
+            metadata: OnceLock::from(MetadataCommand::parse(json).unwrap()),
+        };
+        assert_eq!(
+            workspace.without_tokio_unstable().unwrap(),
+            Path::new("/elsewhere/target/without-tokio-unstable")
+        );
     }
 
     #[test]

@@ -16,12 +16,18 @@
 //! and backtrace (and, in a section binary, an example reported as
 //! panicked).
 //!
+//! A stdout that is not open at all (`>&-`) is the same error, found at
+//! the start: Rust's runtime would quietly replace it with `/dev/null`.
+//!
 //! Every binary of the workspace calls [`die_quietly_when_stdout_closes`]
 //! first thing in `main`; `tests/integration/closed_stdout.rs` runs each one with its
-//! stdout closed, and with it on `/dev/full`.
+//! stdout closed, not open, and on `/dev/full`.
 
+use std::ffi::OsString;
 use std::io::Write as _;
 use std::panic::{self, PanicHookInfo};
+
+use clap::error::ErrorKind;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -33,8 +39,16 @@ pub const EXIT_CANNOT_WRITE: i32 = 1;
 /// Set by the first thread that reports a failed write to stdout.
 static REPORTING: AtomicBool = AtomicBool::new(false);
 
-/// Installs the panic hook; call it first thing in `main`.
+/// Installs the panic hook; call it first thing in `main`. A binary started
+/// with no stdout at all (`>&-`) ends at once, as `cat` does: one line on
+/// stderr and exit code 1 (see `stdout_was_closed`).
 pub fn die_quietly_when_stdout_closes() {
+    if stdout_was_closed() {
+        let line =
+            "error: cannot write to stdout: it was closed when the program started (`>&-`)\n";
+        let _ = std::io::stderr().write_all(line.as_bytes());
+        std::process::exit(EXIT_CANNOT_WRITE);
+    }
     let default = panic::take_hook();
     panic::set_hook(Box::new(move |info| {
         if let Some(reason) = stdout_write_error(info) {
@@ -63,6 +77,28 @@ pub fn die_quietly_when_stdout_closes() {
     }));
 }
 
+/// Whether fd 1 was not open when the program started. Rust's runtime opens
+/// `/dev/null` read-write on a standard stream that is closed at startup,
+/// so that no file opened later takes its number; every line printed would
+/// then vanish, and the program exit 0. A stdout a shell sends to
+/// `/dev/null` (`> /dev/null`) is opened write-only, so it can't be read:
+/// that one is left alone.
+fn stdout_was_closed() -> bool {
+    use std::io::Read as _;
+    use std::os::fd::AsFd as _;
+    use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _};
+
+    let Ok(stdout) = std::io::stdout().as_fd().try_clone_to_owned() else {
+        return true;
+    };
+    let mut stdout = std::fs::File::from(stdout);
+    let (Ok(ours), Ok(null)) = (stdout.metadata(), std::fs::metadata("/dev/null")) else {
+        return false;
+    };
+    // Reading `/dev/null` takes nothing from anyone.
+    ours.file_type().is_char_device() && ours.rdev() == null.rdev() && stdout.read(&mut [0]).is_ok()
+}
+
 /// Why `println!` could not write stdout, if that is what this panic is.
 fn stdout_write_error<'a>(info: &'a PanicHookInfo<'_>) -> Option<&'a str> {
     let payload = info.payload();
@@ -75,13 +111,115 @@ fn stdout_write_error<'a>(info: &'a PanicHookInfo<'_>) -> Option<&'a str> {
 
 /// Parses the command line with clap, but prints `--help` with `print!`,
 /// where a closed stdout ends the binary as any other output does (clap
-/// itself ignores a failed write and exits 0). Usage mistakes exit 2.
+/// itself ignores a failed write and exits 0). Usage mistakes exit 2,
+/// wherever `--help` stands (see [`parse_with`]).
 pub fn parse<T: clap::Parser>() -> T {
-    T::try_parse().unwrap_or_else(|error| {
-        if error.use_stderr() {
-            error.exit()
+    parse_with(std::env::args_os(), T::try_parse_from).unwrap_or_else(|error| exit(&error))
+}
+
+/// Ends the binary as `error` asks: `--help` printed with `print!` and exit
+/// code 0, a usage mistake on stderr and exit code 2.
+pub fn exit(error: &clap::Error) -> ! {
+    if error.use_stderr() {
+        error.exit()
+    }
+    print!("{}", error.render());
+    std::process::exit(0)
+}
+
+/// Parses `args` (the program's name first) with `parse`, a clap parse, so
+/// that a usage mistake wins over `--help` wherever each stands.
+///
+/// Clap acts on `-h` as soon as it reads it: `-h --bogus` prints the help
+/// and exits 0, while `--bogus -h` is a usage mistake. Here a parse that
+/// asks for help is tried again without `-h` and `--help` (before a `--`):
+/// the help is printed only if that finds no mistake other than a missing
+/// argument, which is what someone asking for help may not know yet.
+pub fn parse_with<R>(
+    args: impl IntoIterator<Item = OsString>,
+    parse: impl Fn(Vec<OsString>) -> Result<R, clap::Error>,
+) -> Result<R, clap::Error> {
+    let args: Vec<OsString> = args.into_iter().collect();
+    let help = match parse(args.clone()) {
+        Err(help)
+            if matches!(
+                help.kind(),
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+            ) =>
+        {
+            help
         }
-        print!("{}", error.render());
-        std::process::exit(0)
-    })
+        parsed => return parsed,
+    };
+    let mut rest = false;
+    let without_help = args.iter().enumerate().filter(|(index, arg)| {
+        rest |= *arg == "--";
+        *index == 0
+            || rest
+            || !["-h", "--help", "-V", "--version"]
+                .iter()
+                .any(|flag| arg == flag)
+    });
+    let without_help = without_help.map(|(_, arg)| arg.clone()).collect();
+    match parse(without_help) {
+        Err(mistake) if is_mistake(&mistake) => Err(mistake),
+        _ => Err(help),
+    }
+}
+
+/// A usage mistake that `--help` does not excuse.
+fn is_mistake(error: &clap::Error) -> bool {
+    error.use_stderr()
+        && !matches!(
+            error.kind(),
+            ErrorKind::MissingRequiredArgument
+                | ErrorKind::MissingSubcommand
+                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Args {
+        /// Required, so that `-h` alone must still show the help.
+        name: String,
+        #[arg(long)]
+        count: Option<u8>,
+    }
+
+    fn parsed(args: &[&str]) -> Result<String, ErrorKind> {
+        let args = std::iter::once("prog").chain(args.iter().copied());
+        parse_with(args.map(OsString::from), Args::try_parse_from)
+            .map(|args| args.name)
+            .map_err(|error| error.kind())
+    }
+
+    #[test]
+    fn a_usage_mistake_wins_over_help_wherever_each_stands() {
+        for args in [
+            &["-h", "--bogus"][..],
+            &["--bogus", "-h"],
+            &["x", "--help", "--bogus"],
+            &["--help", "--count", "300"],
+        ] {
+            let kind = parsed(args).unwrap_err();
+            assert!(
+                matches!(
+                    kind,
+                    ErrorKind::UnknownArgument | ErrorKind::ValueValidation
+                ),
+                "{args:?}: {kind:?}"
+            );
+        }
+        // A missing argument is what help is for; `--` ends the flags.
+        for args in [&["-h"][..], &["x", "--help"], &["--help", "--count", "3"]] {
+            assert_eq!(parsed(args), Err(ErrorKind::DisplayHelp), "{args:?}");
+        }
+        assert_eq!(parsed(&["--", "-h"]), Ok("-h".to_owned()));
+    }
 }

@@ -12,7 +12,8 @@
 //!   without this an interrupted tool would leave its children running,
 //!   re-parented to PID 1. The first [`spawn`] installs the handler.
 //! - [`run`] runs a command to its end or to a deadline, reading its stdout
-//!   and stderr on threads of their own, so a chatty child never blocks.
+//!   and stderr on threads of their own, so a chatty child never blocks;
+//!   [`run_limited`] also kills a child that writes more than a limit.
 //! - [`cargo::build`] runs a cargo build and reads its JSON messages once:
 //!   the binaries it built and the compiler's errors.
 //! - [`serve`] starts a server and reads the line that says where it
@@ -32,7 +33,7 @@ mod run;
 mod server;
 
 pub use group::{Group, interrupted, spawn};
-pub use run::{Exit, Finished, run};
+pub use run::{Exit, Finished, run, run_limited};
 pub use server::{STARTUP, serve};
 
 use std::time::{Duration, Instant};

@@ -3,16 +3,19 @@
 //! Two threads drain stdout and stderr while the caller waits: without them
 //! a chatty child could fill a pipe and block for ever. They are given a
 //! bounded time to finish after the group is gone: a descendant that left
-//! the group (`setsid`) could otherwise hold a pipe open for ever.
+//! the group (`setsid`) could otherwise hold a pipe open for ever. With
+//! [`run_limited`] they keep a bounded number of bytes, and a child that
+//! writes more is killed: a runaway loop that prints can't make the caller
+//! grow without bound.
 
 use std::io::{self, Read};
 use std::os::unix::process::ExitStatusExt as _;
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, OnceLock, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::group::spawn;
+use crate::group::{Group, spawn};
 
 /// How long the output of a finished child may take to reach end-of-file.
 const DRAIN_GRACE: Duration = Duration::from_secs(2);
@@ -26,6 +29,9 @@ pub enum Exit {
     Signal(i32),
     /// It outlived its timeout, and its process group was killed.
     TimedOut,
+    /// It wrote more than [`run_limited`]'s limit of bytes to `stream`
+    /// (`stdout` or `stderr`), and its process group was killed.
+    TooMuchOutput { stream: &'static str, limit: usize },
 }
 
 impl From<ExitStatus> for Exit {
@@ -43,6 +49,12 @@ impl std::fmt::Display for Exit {
             Exit::Code(code) => write!(f, "exit code {code}"),
             Exit::Signal(signal) => write!(f, "killed by signal {signal}"),
             Exit::TimedOut => f.write_str("timed out and killed"),
+            Exit::TooMuchOutput { stream, limit } => {
+                write!(
+                    f,
+                    "wrote more than {limit} bytes to {stream} and was killed"
+                )
+            }
         }
     }
 }
@@ -66,20 +78,33 @@ impl Finished {
 /// Runs `command` with stdin closed, in a process group of its own (see
 /// [`spawn`]), killing the group if it runs past `timeout`. Whatever the
 /// child left running in its group when it ended is killed too.
-pub fn run(mut command: Command, timeout: Duration) -> io::Result<Finished> {
+pub fn run(command: Command, timeout: Duration) -> io::Result<Finished> {
+    run_limited(command, timeout, usize::MAX)
+}
+
+/// [`run`], keeping at most `limit` bytes of each stream: a child that
+/// writes more to either is killed with its group as soon as a reader sees
+/// it, and its exit is [`Exit::TooMuchOutput`], with the first `limit`
+/// bytes of each stream.
+pub fn run_limited(mut command: Command, timeout: Duration, limit: usize) -> io::Result<Finished> {
     let start = Instant::now();
     command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut group = spawn(command)?;
-    let stdout = drain(group.take_stdout());
-    let stderr = drain(group.take_stderr());
-    let exit = match group.wait_timeout(timeout)? {
-        Some(status) => Exit::from(status),
-        None => {
+    let over = Arc::new(Overflow::new());
+    let stdout = drain(group.take_stdout(), limit, "stdout", &over);
+    let stderr = drain(group.take_stderr(), limit, "stderr", &over);
+    let mut exit = match wait(&mut group, timeout, &over)? {
+        Waited::Exited(status) => Exit::from(status),
+        Waited::TimedOut => {
             group.kill()?;
             Exit::TimedOut
+        }
+        Waited::TooMuchOutput(stream) => {
+            group.kill()?;
+            Exit::TooMuchOutput { stream, limit }
         }
     };
     let drain_deadline = Instant::now() + DRAIN_GRACE;
@@ -90,6 +115,11 @@ pub fn run(mut command: Command, timeout: Duration) -> io::Result<Finished> {
                     the output open; it was not killed>";
         stderr.get_or_insert_default().push_str(note);
     }
+    // It may have exited before `wait` saw that a stream went past the
+    // limit; what it wrote was cut all the same.
+    if let Some(&stream) = over.get() {
+        exit = Exit::TooMuchOutput { stream, limit };
+    }
     Ok(Finished {
         exit,
         stdout: stdout.unwrap_or_default(),
@@ -98,14 +128,66 @@ pub fn run(mut command: Command, timeout: Duration) -> io::Result<Finished> {
     })
 }
 
+/// Which stream went past the limit first, if one did.
+type Overflow = OnceLock<&'static str>;
+
+enum Waited {
+    Exited(ExitStatus),
+    TimedOut,
+    TooMuchOutput(&'static str),
+}
+
+/// How often [`wait`] looks whether a stream went past its limit.
+const LIMIT_POLL: Duration = Duration::from_millis(20);
+
+/// Waits for the leader to exit, for `timeout` or until a reader sees too
+/// much output.
+fn wait(group: &mut Group, timeout: Duration, over: &Overflow) -> io::Result<Waited> {
+    let deadline = Instant::now().checked_add(timeout);
+    loop {
+        if let Some(stream) = over.get() {
+            return Ok(Waited::TooMuchOutput(stream));
+        }
+        let slice = match deadline {
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Ok(Waited::TimedOut);
+                }
+                left.min(LIMIT_POLL)
+            }
+            None => LIMIT_POLL,
+        };
+        if let Some(status) = group.wait_timeout(slice)? {
+            return Ok(Waited::Exited(status));
+        }
+    }
+}
+
 type Reader = mpsc::Receiver<io::Result<Vec<u8>>>;
 
-fn drain(pipe: Option<impl Read + Send + 'static>) -> Option<Reader> {
-    pipe.map(|mut pipe| {
+/// Reads `pipe` on a thread of its own, keeping its first `limit` bytes; on
+/// the first byte past them it says so through `over` and stops reading.
+fn drain(
+    pipe: Option<impl Read + Send + 'static>,
+    limit: usize,
+    stream: &'static str,
+    over: &Arc<Overflow>,
+) -> Option<Reader> {
+    pipe.map(|pipe| {
         let (sender, receiver) = mpsc::channel();
+        let over = Arc::clone(over);
         thread::spawn(move || {
             let mut bytes = Vec::new();
-            let result = pipe.read_to_end(&mut bytes).map(|_| bytes);
+            // One byte past the limit tells a full stream from a longer one.
+            let keep = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+            let result = pipe.take(keep).read_to_end(&mut bytes).map(|_| {
+                if bytes.len() > limit {
+                    bytes.truncate(limit);
+                    let _ = over.set(stream);
+                }
+                bytes
+            });
             // The receiver may have given up waiting; then nobody wants it.
             let _ = sender.send(result);
         });
@@ -210,6 +292,48 @@ mod tests {
     fn reports_a_signal() {
         let finished = run(sh("kill -9 $$"), Duration::from_secs(10)).unwrap();
         assert_eq!(finished.exit, Exit::Signal(9));
+    }
+
+    /// A child that prints without end is stopped at the limit, and only
+    /// the limit is kept, whichever stream it floods.
+    #[test]
+    fn a_child_that_writes_past_the_limit_is_killed_and_cut() {
+        for (stream, script) in [("stdout", "yes"), ("stderr", "yes >&2")] {
+            let finished = run_limited(
+                sh(&format!("echo started; {script}")),
+                Duration::from_secs(30),
+                4096,
+            )
+            .unwrap();
+            assert_eq!(
+                finished.exit,
+                Exit::TooMuchOutput {
+                    stream,
+                    limit: 4096
+                },
+                "{stream}"
+            );
+            let flooded = if stream == "stdout" {
+                &finished.stdout
+            } else {
+                &finished.stderr
+            };
+            assert_eq!(flooded.len(), 4096, "{stream}");
+            assert!(finished.elapsed < Duration::from_secs(10), "{stream}");
+        }
+        // Up to the limit is fine, even when the child exits at once.
+        let finished =
+            run_limited(sh("head -c 4096 /dev/zero"), Duration::from_secs(30), 4096).unwrap();
+        assert_eq!(finished.exit, Exit::Code(0));
+        let finished =
+            run_limited(sh("head -c 4097 /dev/zero"), Duration::from_secs(30), 4096).unwrap();
+        assert_eq!(
+            finished.exit,
+            Exit::TooMuchOutput {
+                stream: "stdout",
+                limit: 4096
+            }
+        );
     }
 
     #[test]

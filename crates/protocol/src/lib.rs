@@ -26,19 +26,29 @@ pub fn seconds_arg(duration: Duration) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
-/// A value of `--timeout` or `--dump-at`: a number of seconds, at most
-/// [`MAX_SECONDS`]; the error says what is expected.
+/// A value of `--timeout` or `--dump-at`: a number of seconds, 0 or from
+/// [`MIN_SECONDS`] to [`MAX_SECONDS`]; the error says what is expected.
 pub fn parse_seconds(value: &str) -> Result<Duration, String> {
-    value
+    let max = MAX_SECONDS.as_secs();
+    let expected = format!("expected a number of seconds, such as 1.5, from 0 to {max}");
+    let seconds = value
         .parse::<f64>()
         .ok()
         .filter(|seconds| (0.0..=MAX_SECONDS.as_secs_f64()).contains(seconds))
-        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
-        .ok_or_else(|| {
-            let max = MAX_SECONDS.as_secs();
-            format!("expected a number of seconds, such as 1.5, from 0 to {max}")
-        })
+        .ok_or_else(|| expected.clone())?;
+    // Below a millisecond a value would round to 0, which means something
+    // else (no timeout; the start), or to a time no timer keeps.
+    if seconds > 0.0 && seconds < MIN_SECONDS.as_secs_f64() {
+        return Err(format!(
+            "{expected}; {value} is less than a millisecond, the finest time the runner keeps \
+             (Tokio's timers count whole milliseconds): give 0.001 or more, or 0"
+        ));
+    }
+    Duration::try_from_secs_f64(seconds).map_err(|_| expected)
 }
+
+/// The shortest time other than 0 that `--timeout` and `--dump-at` take.
+pub const MIN_SECONDS: Duration = Duration::from_millis(1);
 
 /// A value of a command-line option that has a fixed set of names.
 pub trait Named: Sized + Copy + PartialEq + 'static {
@@ -367,6 +377,26 @@ impl Invocation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seconds_are_0_or_from_a_millisecond_to_a_day() {
+        for (good, parsed) in [
+            ("0", Duration::ZERO),
+            ("0.001", Duration::from_millis(1)),
+            ("1.5", Duration::from_millis(1500)),
+            ("86400", MAX_SECONDS),
+        ] {
+            assert_eq!(parse_seconds(good), Ok(parsed), "{good}");
+        }
+        for bad in ["1e-10", "0.0009", "86401", "-1", "NaN", "inf", "soon", ""] {
+            assert!(parse_seconds(bad).is_err(), "{bad}");
+        }
+        assert!(
+            parse_seconds("1e-10")
+                .unwrap_err()
+                .contains("1e-10 is less than a millisecond"),
+        );
+    }
 
     #[test]
     fn a_base_url_is_http_with_a_host_and_loses_its_trailing_slash() {

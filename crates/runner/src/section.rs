@@ -10,14 +10,14 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use protocol::timeline::{self, Timeline};
 use protocol::{Clock, EXIT_FAILED, EXIT_PANICKED, EXIT_USAGE, Flavor, Header, Kind, Listed};
 
 use crate::cli::{self, Command, Flags};
 use crate::record::{self, Recorder};
-use crate::watch::{self, Watchdog};
+use crate::watch::{self, DumpFile, Watchdog};
 
 /// What an example's `run()` returns, once the runner has boxed it.
 pub type ExampleFuture = Pin<Box<dyn Future<Output = Result<(), Box<dyn Error>>>>>;
@@ -198,7 +198,10 @@ impl<'a> Section<'a> {
         // than rustls's default. This fails only if one is installed.
         #[cfg(feature = "httpbin")]
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let command = match cli::parse(self.name, self.examples, std::env::args_os()) {
+        let parsed = closed_stdout::parse_with(std::env::args_os(), |args| {
+            cli::parse(self.name, self.examples, args)
+        });
+        let command = match parsed {
             Ok(command) => command,
             // `print!`, so that a closed stdout ends `--help` as it ends a run.
             Err(help) if !help.use_stderr() => {
@@ -247,7 +250,9 @@ impl<'a> Section<'a> {
             create(&flags.timeline_file, "timeline"),
             create(&flags.dump_file, "dump"),
         ) {
-            (Ok(timeline), Ok(dump)) => (timeline, dump.map(Mutex::new)),
+            (Ok(timeline), Ok(dump)) => {
+                (timeline, dump.map(|file| Mutex::new(DumpFile::new(file))))
+            }
             (Err(code), _) | (_, Err(code)) => return code,
         };
         let watchdog = flags.timeout.map(Watchdog::start);
@@ -310,6 +315,14 @@ impl<'a> Section<'a> {
                 worst = worst.max(Some(EXIT_FAILED));
             }
         }
+        // Each failed write said why on stderr as it happened.
+        if dump_file.is_some_and(|file| {
+            file.into_inner()
+                .unwrap_or_else(PoisonError::into_inner)
+                .failed()
+        }) {
+            worst = worst.max(Some(EXIT_FAILED));
+        }
         worst.map_or(ExitCode::SUCCESS, ExitCode::from)
     }
 }
@@ -327,7 +340,7 @@ pub(crate) struct Run<'a> {
     flavor: Flavor,
     base_url: Option<&'a str>,
     dump_at: Option<std::time::Duration>,
-    dump_file: Option<&'a Mutex<File>>,
+    dump_file: Option<&'a Mutex<DumpFile>>,
     watchdog: Option<&'a Arc<Watchdog>>,
 }
 

@@ -6,7 +6,8 @@
 //! second on the paused clock) and the watchdog: a thread that sleeps real
 //! time, since a hung example never moves the paused clock, then asks the
 //! runtime's thread for a dump, waits a bounded time for it (a blocked
-//! thread never answers), prints it and exits with code 124.
+//! thread never answers), prints it, waiting a bounded time again (a stderr
+//! nobody reads never takes it), and exits with code 124.
 
 use std::future::Future;
 use std::io::Write as _;
@@ -27,6 +28,9 @@ use crate::record::Recorder;
 const ANSWER_PATIENCE: Duration = Duration::from_secs(5);
 /// How long the tasks' dump may take, as Tokio's docs advise bounding it.
 const DUMP_PATIENCE: Duration = Duration::from_secs(2);
+/// How long the watchdog's message may take to write before the process
+/// exits without it.
+const SAY_PATIENCE: Duration = Duration::from_secs(2);
 
 /// What the run is doing, for the watchdog's message.
 #[derive(Clone)]
@@ -88,8 +92,8 @@ impl Watchdog {
                     Err(_) => format!(
                         "error: example {example} timed out after {after}, and its runtime's \
                          thread did not answer within {} to show where its tasks wait: \
-                         something blocks that thread (a blocking call, or a loop that never \
-                         reaches an `.await`)",
+                         something blocks that thread (a blocking call, such as a write to an \
+                         output nobody reads, or a loop that never reaches an `.await`)",
                         seconds(ANSWER_PATIENCE)
                     ),
                 }
@@ -103,9 +107,21 @@ impl Watchdog {
                  end"
             ),
         };
-        let mut stderr = std::io::stderr().lock();
-        let _ = writeln!(stderr, "{message}");
-        let _ = stderr.flush();
+        // Said on a thread of its own and waited for a bounded time: a
+        // stderr nobody reads (a full pipe) would block the write, and the
+        // process would outlive its timeout.
+        let (said, heard) = mpsc::channel();
+        let saying = std::thread::Builder::new()
+            .name("runner-watchdog-says".to_owned())
+            .spawn(move || {
+                let mut stderr = std::io::stderr().lock();
+                let _ = writeln!(stderr, "{message}");
+                let _ = stderr.flush();
+                let _ = said.send(());
+            });
+        if saying.is_ok() {
+            let _ = heard.recv_timeout(SAY_PATIENCE);
+        }
         std::process::exit(i32::from(EXIT_TIMED_OUT));
     }
 
@@ -131,11 +147,31 @@ impl Watchdog {
     }
 }
 
+/// `--dump-file`, and whether a dump could not be written to it: then the
+/// run fails (exit code 1), as it does when stdout can't be written.
+pub(crate) struct DumpFile {
+    file: std::fs::File,
+    failed: bool,
+}
+
+impl DumpFile {
+    pub(crate) fn new(file: std::fs::File) -> Self {
+        Self {
+            file,
+            failed: false,
+        }
+    }
+
+    pub(crate) fn failed(&self) -> bool {
+        self.failed
+    }
+}
+
 /// Where `--dump-at`'s dumps go (`--dump-file`, or else stdout), and the
 /// watchdog, for one run.
 pub(crate) struct Dumps<'a> {
     pub(crate) at: Option<Duration>,
-    pub(crate) file: Option<&'a Mutex<std::fs::File>>,
+    pub(crate) file: Option<&'a Mutex<DumpFile>>,
     pub(crate) watchdog: Option<Arc<Watchdog>>,
 }
 
@@ -213,12 +249,13 @@ pub(crate) async fn watched<F: Future>(
     }
 }
 
-fn emit(file: Option<&Mutex<std::fs::File>>, text: &str) {
+fn emit(file: Option<&Mutex<DumpFile>>, text: &str) {
     match file {
         Some(file) => {
             let mut file = file.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Err(error) = file.write_all(text.as_bytes()) {
+            if let Err(error) = file.file.write_all(text.as_bytes()) {
                 eprintln!("error: cannot write the dump: {error}");
+                file.failed = true;
             }
         }
         // A blank line keeps it apart from the example's own lines.

@@ -206,8 +206,12 @@ fn page_timeline(
         examples: vec![listed.name.clone()],
         ..Invocation::default()
     };
-    let finished = proc::run(section.command(&invocation), crate::limits::EXAMPLE)
-        .map_err(|error| format!("cannot run {id} for its timeline: {error}"))?;
+    let finished = proc::run_limited(
+        section.command(&invocation),
+        crate::limits::EXAMPLE,
+        crate::limits::OUTPUT,
+    )
+    .map_err(|error| format!("cannot run {id} for its timeline: {error}"))?;
     if !finished.success() {
         return Err(format!(
             "{id} failed while recording its timeline ({}): {}",

@@ -28,8 +28,14 @@ fn main() -> ExitCode {
          mistake",
         httpbin::route_list().trim_end()
     );
-    let matches = Flags::command().after_help(routes).try_get_matches();
-    let port = match matches.and_then(|matches| Flags::from_arg_matches(&matches)) {
+    // A usage mistake wins over `--help` wherever each stands.
+    let parsed = closed_stdout::parse_with(std::env::args_os(), |args| {
+        let matches = Flags::command()
+            .after_help(&routes)
+            .try_get_matches_from(args)?;
+        Flags::from_arg_matches(&matches)
+    });
+    let port = match parsed {
         Ok(flags) => flags.port,
         // `print!`, so that a closed stdout ends `--help` as it ends a run.
         Err(help) if !help.use_stderr() => {
