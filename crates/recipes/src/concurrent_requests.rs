@@ -235,4 +235,37 @@ mod tests {
         assert_eq!(gave_up.attempts, 3, "{gave_up}");
         assert!(matches!(gave_up.last, FetchError::BodyCut(_)), "{gave_up}");
     }
+
+    /// A request polled once, then neither polled again nor dropped, keeps
+    /// the connection it took from the shared client's pool, and no more:
+    /// the others open their own.
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_stalls_no_other_caller() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let _server = AbortOnDropHandle::new(tokio::spawn(async move {
+            loop {
+                let (socket, _) = listener.accept().await.unwrap();
+                tokio::spawn(async move {
+                    let mut socket = BufReader::new(socket);
+                    let mut line = String::new();
+                    while socket.read_line(&mut line).await.unwrap() > 2 {
+                        line.clear();
+                    }
+                    let answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+                    socket.write_all(answer.as_bytes()).await.unwrap();
+                    socket.shutdown().await.unwrap();
+                });
+            }
+        }));
+
+        let client = Client::new();
+        let mut held = std::pin::pin!(get_with_retry(&client, &url));
+        assert!(futures::poll!(held.as_mut()).is_pending());
+        let others = futures::future::join_all((0..3).map(|_| get_with_retry(&client, &url)));
+        let pages = timeout(Duration::from_secs(10), others).await;
+        let pages = pages.expect("the others wait for ever");
+        assert!(pages.iter().all(Result::is_ok));
+    }
 }
