@@ -45,9 +45,9 @@ pub enum FetchError {
     TooLarge,
     /// The connection broke while the body came: reqwest calls that a
     /// decode error, never `is_body()`.
-    #[error("the body broke off: {0}")]
-    BodyCut(reqwest::Error),
-    #[error("{0}")]
+    #[error("the body broke off")]
+    BodyCut(#[source] reqwest::Error),
+    #[error(transparent)]
     Http(#[from] reqwest::Error),
 }
 
@@ -67,9 +67,11 @@ impl FetchError {
     }
 }
 
-/// Why a request failed for good, and after how many attempts.
+/// Why a request failed for good, and after how many attempts. The last
+/// attempt's error is its source, not part of its message: print it with
+/// its chain (`report`, or anyhow's `{:#}`).
 #[derive(Debug, thiserror::Error)]
-#[error("{last}, after {attempts} {}", if *attempts == 1 { "attempt" } else { "attempts" })]
+#[error("gave up after {attempts} {}", if *attempts == 1 { "attempt" } else { "attempts" })]
 pub struct GaveUp {
     pub attempts: usize,
     #[source]
@@ -155,7 +157,7 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
         let at = done_at.as_secs_f64();
         match result {
             Ok(page) => println!("{path}: {} (at {at:.1}s)", page.status),
-            Err(gave_up) => println!("{path}: {gave_up} (at {at:.1}s)"),
+            Err(gave_up) => println!("{path}: {} (at {at:.1}s)", report(gave_up)),
         }
         // httpbin's answers to these are never empty.
         let as_expected = match result {
@@ -177,6 +179,17 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
         anyhow::bail!("{unexpected} requests to {base_url} did not end as httpbin's would");
     }
     Ok(())
+}
+
+/// The error and each of its sources, joined with ": ".
+fn report(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(source) = cause {
+        text = format!("{text}: {source}");
+        cause = source.source();
+    }
+    text
 }
 
 // The demonstration's requests, against httpbin: `/delay/n` answers after
@@ -234,6 +247,10 @@ mod tests {
         let gave_up = get_with_retry(&Client::new(), &url).await.err().unwrap();
         assert_eq!(gave_up.attempts, 3, "{gave_up}");
         assert!(matches!(gave_up.last, FetchError::BodyCut(_)), "{gave_up}");
+        // Each error in the chain once: no message repeats its source's.
+        let chain = report(&gave_up);
+        assert_eq!(chain.matches("the body broke off").count(), 1, "{chain}");
+        assert_eq!(chain.matches("error decoding").count(), 1, "{chain}");
     }
 
     /// A request polled once, then neither polled again nor dropped, keeps
