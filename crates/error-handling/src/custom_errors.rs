@@ -5,8 +5,9 @@
 //! its text into its own message. In Rust the wrapped error is the *source*
 //! (`#[source]`): the caller can still reach the `io::Error` and its `kind()`,
 //! and a report joins the chain with ": " (`report` here, `anyhow`'s `{:#}`),
-//! so a wrapper's own message does not repeat it. The handles are awaited in
-//! the order started, since all five finish at one instant.
+//! so a wrapper's own message does not repeat it (the book's page "Errors in
+//! async code" says why). The handles are awaited in the order started,
+//! since all five finish at one instant.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -18,17 +18,35 @@ REQUEST_TIMEOUT = 10
 class CountingRelay:
     """Forwards TCP connections to the server and counts them."""
 
-    def __init__(self, host, port):
-        self.host, self.port = host, port
+    def __init__(self, upstream):
+        # hostname drops an IPv6 address's brackets.
+        self.host, self.port = upstream.hostname, upstream.port or 80
+        self.path = upstream.path.rstrip("/")
         self.connections = 0
+        # Why the relay last failed to reach the server: its client sees
+        # only a connection closed.
+        self.failure = None
 
     async def start(self):
         self.server = await asyncio.start_server(self.relay, "127.0.0.1", 0)
-        self.url = f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+        port = self.server.sockets[0].getsockname()[1]
+        self.base = f"http://127.0.0.1:{port}{self.path}"
+
+    async def fetch(self, session, path):
+        try:
+            return await fetch(session, f"{self.base}{path}")
+        except aiohttp.ClientError as error:
+            failure, self.failure = self.failure, None
+            raise RuntimeError(f"GET {path} failed: {failure or error}") from None
 
     async def relay(self, in_reader, in_writer):
         self.connections += 1
-        out_reader, out_writer = await asyncio.open_connection(self.host, self.port)
+        try:
+            out_reader, out_writer = await asyncio.open_connection(self.host, self.port)
+        except OSError as error:
+            self.failure = f"the relay cannot connect to {self.host} port {self.port}: {error.strerror}"
+            in_writer.close()
+            return
 
         async def pipe(reader, writer):
             try:
@@ -61,22 +79,20 @@ async def main():
     # aiohttp has a total timeout of 5 minutes by default; the Rust's is 10 s.
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
 
-    relay = CountingRelay(upstream.hostname, upstream.port or 80)
+    relay = CountingRelay(upstream)
     await relay.start()
-    url = f"{relay.url}/json"
     closed = 0
     async with aiohttp.ClientSession(timeout=timeout) as session:
         for _ in range(REQUESTS):
-            closed += await fetch(session, url)
+            closed += await relay.fetch(session, "/json")
     reused = await relay.stop() < REQUESTS
     print(f"One shared Client: {REQUESTS} requests, some over a reused connection: {reused}")
 
-    relay = CountingRelay(upstream.hostname, upstream.port or 80)
+    relay = CountingRelay(upstream)
     await relay.start()
-    url = f"{relay.url}/json"
     for _ in range(REQUESTS):
         async with aiohttp.ClientSession(timeout=timeout) as session:
-            await fetch(session, url)
+            await relay.fetch(session, "/json")
     print(f"A new Client per request: {REQUESTS} requests over {await relay.stop()} connections")
     if closed:
         print(

@@ -15,9 +15,10 @@
 //!   "Performance Tips" (2, connection pooling:
 //!   one `aiohttp.ClientSession` for many requests)
 
+use std::io;
 use std::net::Ipv4Addr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -58,11 +59,10 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
     // One relay per client, so that a connection one of them opened late
     // can't be counted as the other's.
     let relay = CountingRelay::start(&base_url).await?;
-    let url = format!("{}/json", relay.url);
     let shared = client().context("cannot build the HTTP client")?;
     let mut closed = 0;
     for _ in 0..REQUESTS {
-        if fetch(&shared, &url).await.context("GET /json failed")? {
+        if relay.fetch(&shared, "/json").await? {
             closed += 1;
         }
     }
@@ -72,10 +72,9 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
     println!("One shared Client: {REQUESTS} requests, some over a reused connection: {reused}");
 
     let relay = CountingRelay::start(&base_url).await?;
-    let url = format!("{}/json", relay.url);
     for _ in 0..REQUESTS {
         let fresh = client().context("cannot build the HTTP client")?;
-        fetch(&fresh, &url).await.context("GET /json failed")?;
+        relay.fetch(&fresh, "/json").await?;
     }
     let fresh = relay.stop().await;
     println!("A new Client per request: {REQUESTS} requests over {fresh} connections");
@@ -98,8 +97,12 @@ const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
 /// Forwards TCP connections to `upstream` and counts them.
 struct CountingRelay {
-    url: String,
+    /// The base URL, pointing at the relay: its path kept, no `/` at the end.
+    base: String,
     connections: Arc<AtomicUsize>,
+    /// Why the relay last failed to accept a connection or to reach the
+    /// server: its client sees only a connection closed, or none at all.
+    failure: Arc<Mutex<Option<anyhow::Error>>>,
     /// The accept loop, which owns the listener and the connections' tasks:
     /// dropping the relay aborts it, and with it every connection.
     task: AbortOnDropHandle<()>,
@@ -110,9 +113,13 @@ impl CountingRelay {
         if upstream.scheme() != "http" {
             bail!("the counting relay forwards plain http only, not {upstream}");
         }
-        let host = upstream
-            .host_str()
-            .context("the base URL has no host")?
+        let host = upstream.host_str().context("the base URL has no host")?;
+        // A URL writes an IPv6 address in brackets ("[::1]"); a socket
+        // address, here a (host, port) pair, takes it without them.
+        let host = host
+            .strip_prefix('[')
+            .and_then(|host| host.strip_suffix(']'))
+            .unwrap_or(host)
             .to_owned();
         let port = upstream
             .port_or_known_default()
@@ -120,13 +127,40 @@ impl CountingRelay {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .await
             .context("the relay cannot listen on 127.0.0.1")?;
-        let url = format!("http://{}", listener.local_addr()?);
+        let mut base = upstream.clone();
+        let pointed = base.set_ip_host(Ipv4Addr::LOCALHOST.into()).is_ok()
+            && base.set_port(Some(listener.local_addr()?.port())).is_ok();
+        if !pointed {
+            bail!("cannot point {upstream} at the relay");
+        }
         let connections = Arc::new(AtomicUsize::new(0));
-        let task = tokio::spawn(relay(listener, host, port, Arc::clone(&connections)));
+        let failure = Arc::new(Mutex::new(None));
+        let task = tokio::spawn(relay(
+            listener,
+            host,
+            port,
+            Arc::clone(&connections),
+            Arc::clone(&failure),
+        ));
         Ok(Self {
-            url,
+            base: base.as_str().trim_end_matches('/').to_owned(),
             connections,
+            failure,
             task: AbortOnDropHandle::new(task),
+        })
+    }
+
+    /// `fetch`es `path` under the base URL through the relay. When it
+    /// fails, the relay's own failure, if it had one, is the reason.
+    async fn fetch(&self, client: &Client, path: &str) -> anyhow::Result<bool> {
+        let url = format!("{}{path}", self.base);
+        fetch(client, &url).await.map_err(|error| {
+            let mut failure = self.failure.lock().unwrap_or_else(PoisonError::into_inner);
+            match failure.take() {
+                Some(why) => why,
+                None => error.without_url().into(),
+            }
+            .context(format!("GET {path} failed"))
         })
     }
 
@@ -141,7 +175,18 @@ impl CountingRelay {
     }
 }
 
-async fn relay(listener: TcpListener, host: String, port: u16, counter: Arc<AtomicUsize>) {
+/// Forwards each connection `listener` accepts to `host` and `port`, and
+/// counts them; `failure` gets why one could not be forwarded.
+async fn relay(
+    listener: TcpListener,
+    host: String,
+    port: u16,
+    counter: Arc<AtomicUsize>,
+    failure: Arc<Mutex<Option<anyhow::Error>>>,
+) {
+    let fail = move |why: anyhow::Error| {
+        *failure.lock().unwrap_or_else(PoisonError::into_inner) = Some(why);
+    };
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
@@ -149,19 +194,32 @@ async fn relay(listener: TcpListener, host: String, port: u16, counter: Arc<Atom
                 Ok((mut inbound, _)) => {
                     counter.fetch_add(1, Ordering::SeqCst);
                     let upstream = TcpStream::connect((host.clone(), port));
+                    let (fail, host) = (fail.clone(), host.clone());
                     connections.spawn(async move {
-                        if let Ok(Ok(mut outbound)) = timeout(CONNECT_TIMEOUT, upstream).await {
-                            // Ends once both directions are closed, or at the
-                            // first error (a reset, say), which ends the
-                            // connection anyway.
-                            let _ = copy_bidirectional(&mut inbound, &mut outbound).await;
+                        let outbound = match timeout(CONNECT_TIMEOUT, upstream).await {
+                            Ok(connected) => connected,
+                            Err(_elapsed) => Err(io::Error::new(
+                                io::ErrorKind::TimedOut,
+                                format!("no answer within {CONNECT_TIMEOUT:?}"),
+                            )),
+                        };
+                        match outbound {
+                            // Ends once both directions are closed, or at
+                            // the first error (a reset, say), which ends
+                            // the connection anyway.
+                            Ok(mut outbound) => {
+                                let _ = copy_bidirectional(&mut inbound, &mut outbound).await;
+                            }
+                            Err(error) => fail(anyhow::Error::new(error).context(format!(
+                                "the relay cannot connect to {host} port {port}"
+                            ))),
                         }
                     });
                 }
                 // A failed accept (out of file descriptors, a connection
                 // reset before it was accepted) is not a reason to stop.
                 Err(error) => {
-                    eprintln!("relay: accept failed: {error}");
+                    fail(anyhow::Error::new(error).context("the relay cannot accept"));
                     sleep(ACCEPT_PAUSE).await;
                 }
             },
@@ -169,5 +227,78 @@ async fn relay(listener: TcpListener, host: String, port: u16, counter: Arc<Atom
             // open ones. (With none, this branch is off for the round.)
             Some(_) = connections.join_next() => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    use super::*;
+
+    /// A server on `address` that answers `GET {path}` with `200` and any
+    /// other request with `404`, then closes the connection.
+    async fn serve(address: &str, path: &'static str) -> (SocketAddr, AbortOnDropHandle<()>) {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let listener = TcpListener::bind(address).await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            loop {
+                let (socket, _) = listener.accept().await.unwrap();
+                let mut socket = BufReader::new(socket);
+                let mut request = String::new();
+                socket.read_line(&mut request).await.unwrap();
+                // The rest of the request head, so that closing resets nothing.
+                let mut line = String::new();
+                while socket.read_line(&mut line).await.unwrap() > 2 {
+                    line.clear();
+                }
+                let status = if request.starts_with(&format!("GET {path} ")) {
+                    "200 OK"
+                } else {
+                    "404 Not Found"
+                };
+                let answer = format!("HTTP/1.1 {status}\r\nContent-Length: 2\r\n\r\n{{}}");
+                socket.write_all(answer.as_bytes()).await.unwrap();
+                socket.shutdown().await.unwrap();
+            }
+        });
+        (address, AbortOnDropHandle::new(server))
+    }
+
+    #[tokio::test]
+    async fn the_relay_keeps_the_base_urls_path() {
+        let (address, _server) = serve("127.0.0.1:0", "/base/json").await;
+        let base = Url::parse(&format!("http://{address}/base")).unwrap();
+        let relay = CountingRelay::start(&base).await.unwrap();
+        relay.fetch(&client().unwrap(), "/json").await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_relay_reaches_an_ipv6_server() {
+        let (address, _server) = serve("[::1]:0", "/json").await;
+        let base = Url::parse(&format!("http://{address}")).unwrap();
+        let relay = CountingRelay::start(&base).await.unwrap();
+        relay.fetch(&client().unwrap(), "/json").await.unwrap();
+    }
+
+    /// The client sees only its connection to the relay closed; the error
+    /// says why: the server refused the relay's.
+    #[tokio::test]
+    async fn the_servers_refusal_comes_through_the_relay() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        // Bound and never listening: every connection to it is refused.
+        let refusing = tokio::net::TcpSocket::new_v4().unwrap();
+        refusing.bind((Ipv4Addr::LOCALHOST, 0).into()).unwrap();
+        let address = refusing.local_addr().unwrap();
+        let base = Url::parse(&format!("http://{address}")).unwrap();
+        let relay = CountingRelay::start(&base).await.unwrap();
+        let error = relay.fetch(&client().unwrap(), "/json").await.unwrap_err();
+        let error = format!("{error:#}");
+        let port = format!("port {}", address.port());
+        assert!(error.contains(&port), "{error}");
+        assert!(error.contains("Connection refused"), "{error}");
     }
 }

@@ -4,7 +4,7 @@ reported, none stopping the others.
 
 The asyncio twin of crates/real-world/src/http_errors.rs.
 """
-# differs from the golden file: the JSON and connection errors are worded by Python's json module and aiohttp, not by serde_json and the operating system's message through reqwest
+# differs from the golden file: the JSON and connection errors are worded by Python's json module and aiohttp, not by serde_json and the chain of errors under reqwest's
 
 import asyncio
 import json
@@ -35,22 +35,24 @@ async def fetch_document(session, url):
 
 async def main():
     base_url = sys.argv[1]
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        closed = probe.getsockname()
-    targets = [
-        ("/json", f"{base_url}/json"),
-        ("/status/404", f"{base_url}/status/404"),
-        ("/status/500", f"{base_url}/status/500"),
-        ("/html", f"{base_url}/html"),
-        ("/ip", f"{base_url}/ip"),
-        ("/delay/3", f"{base_url}/delay/3"),
-        ("a closed port", f"http://{closed[0]}:{closed[1]}/json"),
-    ]
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    async with aiohttp.ClientSession() as session:
-        results = await asyncio.gather(*(fetch_document(session, url) for _, url in targets))
+    # A port that refuses connections: bound, so that nothing else can take
+    # it while the requests run, and never listening.
+    with socket.socket() as refusing:
+        refusing.bind(("127.0.0.1", 0))
+        closed = refusing.getsockname()
+        targets = [
+            ("/json", f"{base_url}/json"),
+            ("/status/404", f"{base_url}/status/404"),
+            ("/status/500", f"{base_url}/status/500"),
+            ("/html", f"{base_url}/html"),
+            ("/ip", f"{base_url}/ip"),
+            ("/delay/3", f"{base_url}/delay/3"),
+            ("a closed port", f"http://{closed[0]}:{closed[1]}/json"),
+        ]
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        async with aiohttp.ClientSession() as session:
+            results = await asyncio.gather(*(fetch_document(session, url) for _, url in targets))
     for (name, _), result in zip(targets, results):
         print(f"{name}: {result}")
     print(f"All {len(results)} finished in {loop.time() - start:.1f}s")

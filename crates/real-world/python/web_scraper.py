@@ -14,6 +14,8 @@ REQUEST_TIMEOUT = 5
 
 class AsyncWebScraper:
     def __init__(self, max_concurrent, delay):
+        if max_concurrent < 1:
+            raise ValueError("a scraper needs room for at least one request at a time")
         self.semaphore = asyncio.Semaphore(max_concurrent)
         self.max_concurrent = max_concurrent
         self.delay = delay

@@ -5,9 +5,14 @@
 //! The handler is shared by six tasks through an `Arc`: an atomic counter, and
 //! a cache in a `std::sync::Mutex`, never held across an `.await`. The guide's
 //! comment says req4 "should hit cache", but req3 and req4 both miss and both
-//! do the work. Here each entry is a `tokio::sync::OnceCell`: req4 waits for
-//! req3's work and reports the hit. A raised `ValueError` is an `Err` the
-//! caller must look at. Requests arrive 1 ms apart, so no two timers tie.
+//! do the work. Here each entry is the work itself, spawned by the first
+//! request and awaited by every one through `futures`' `Shared`: req4 waits
+//! for req3's work and reports the hit. The work runs in a task, not in req3's
+//! future, which runs only while its caller polls it: a caller that stopped
+//! polling it without dropping it would hold req4 for ever
+//! (`recipes/single_flight_cache` shows it). A raised `ValueError` is an
+//! `Err` the caller must look at. Requests arrive 1 ms apart, so no two
+//! timers tie.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -18,8 +23,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use futures::future::join_all;
-use tokio::sync::OnceCell;
+use futures::FutureExt as _;
+use futures::future::{BoxFuture, Shared, join_all};
 use tokio::task::JoinError;
 use tokio::time::sleep;
 use tokio_util::task::AbortOnDropHandle;
@@ -40,14 +45,23 @@ impl std::fmt::Display for ApiResponse {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("Simulated API error")]
-struct ApiError;
+#[derive(Clone, Debug, thiserror::Error)]
+enum ApiError {
+    #[error("Simulated API error")]
+    Simulated,
+    /// The cached work's task panicked, or the runtime is shutting down.
+    #[error("the cached work ended without a result")]
+    Lost,
+}
+
+/// The work behind a cached endpoint, in a task of its own, as every
+/// request for it shares it; a finished one holds its response.
+type Cached = Shared<BoxFuture<'static, Result<ApiResponse, ApiError>>>;
 
 #[derive(Default)]
 struct AsyncApiHandler {
     request_count: AtomicUsize,
-    cache: Mutex<HashMap<&'static str, Arc<OnceCell<ApiResponse>>>>,
+    cache: Mutex<HashMap<&'static str, Cached>>,
 }
 
 impl AsyncApiHandler {
@@ -74,10 +88,10 @@ impl AsyncApiHandler {
                     data: "Slow response",
                 })
             }
-            "/cached" => Ok(self.cached(request_id, endpoint).await),
+            "/cached" => self.cached(request_id, endpoint).await,
             "/error" => {
                 sleep(Duration::from_millis(500)).await;
-                Err(ApiError)
+                Err(ApiError::Simulated)
             }
             _ => Ok(ApiResponse {
                 status: "error",
@@ -86,32 +100,43 @@ impl AsyncApiHandler {
         }
     }
 
-    async fn cached(&self, request_id: &str, endpoint: &'static str) -> ApiResponse {
-        let entry = {
+    async fn cached(
+        &self,
+        request_id: &str,
+        endpoint: &'static str,
+    ) -> Result<ApiResponse, ApiError> {
+        let (work, started_here) = {
             let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-            Arc::clone(cache.entry(endpoint).or_default())
+            match cache.get(endpoint) {
+                Some(work) => (work.clone(), false),
+                None => (cache.entry(endpoint).or_insert_with(compute).clone(), true),
+            }
         };
-        if let Some(response) = entry.get() {
+        if let Some(response) = work.peek() {
             println!("[{request_id}] Cache hit");
             return response.clone();
         }
-        let mut computed_here = false;
-        let response = entry
-            .get_or_init(|| async {
-                computed_here = true;
-                sleep(Duration::from_secs(1)).await;
-                ApiResponse {
-                    status: "success",
-                    data: "Cached response",
-                }
-            })
-            .await
-            .clone();
-        if !computed_here {
+        let response = work.await;
+        if !started_here {
             println!("[{request_id}] Cache hit (waited for the request already computing it)");
         }
         response
     }
+}
+
+/// Starts the cached endpoint's work in a task, aborted when the last share
+/// of it is dropped.
+fn compute() -> Cached {
+    let task = AbortOnDropHandle::new(tokio::spawn(async {
+        sleep(Duration::from_secs(1)).await;
+        ApiResponse {
+            status: "success",
+            data: "Cached response",
+        }
+    }));
+    async move { task.await.map_err(|_| ApiError::Lost) }
+        .boxed()
+        .shared()
 }
 
 /// Returns whether the request succeeded.
@@ -164,4 +189,30 @@ pub async fn run() -> Result<(), JoinError> {
         requests.len()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::pin::pin;
+
+    use tokio::time::timeout;
+
+    use super::*;
+
+    /// A request for the cached endpoint that starts the work, polled once
+    /// and then neither polled again nor dropped: the next request still
+    /// gets the answer, when the work is done.
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_stalls_no_other_caller() {
+        let handler = AsyncApiHandler::default();
+        let mut held = pin!(handler.handle_request("held", "/cached"));
+        assert!(futures::poll!(held.as_mut()).is_pending());
+        let other = handler.handle_request("other", "/cached");
+        let answer = timeout(Duration::from_secs(10), other).await;
+        let answer = answer.expect("the other request waits for ever");
+        assert_eq!(
+            answer.map(|answer| answer.data).ok(),
+            Some("Cached response")
+        );
+    }
 }

@@ -8,7 +8,10 @@
 //! `CancellationToken` asks, work in progress finishes, and a `TaskTracker`
 //! waits, aborting a service that outlasts the grace period. The guide's
 //! Ctrl-C handler is never installed; here `ctrl_c()` races the run time.
-//! The guide never imports `random`; the metrics are seeded.
+//! Once it has listened, Ctrl-C no longer ends the process (Tokio never
+//! restores the default), so it listens on while the services stop: a
+//! Ctrl-C then aborts them at once. The guide never imports `random`; the
+//! metrics are seeded.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -31,6 +34,9 @@ use tokio_util::task::{AbortOnDropHandle, TaskTracker};
 // services do what the guide's would in 10 s.
 const RUN_TIME: Duration = Duration::from_millis(9_500);
 const GRACE_PERIOD: Duration = Duration::from_secs(1);
+/// How long to wait for aborted services to end: one stuck in blocking
+/// code never does.
+const ABORT_WAIT: Duration = Duration::from_secs(1);
 
 /// The guide's `AsyncBackgroundService` base class: a service gives its name,
 /// its interval and its `_work`; the loop, `start` and `stop` are written
@@ -84,23 +90,30 @@ fn start<S: Service>(
 }
 
 /// Cancels the token, waits up to `GRACE_PERIOD` for every service to end,
-/// and aborts those still running after it.
+/// or until `interrupted` completes, and aborts those still running then.
 async fn stop(
     services: &TaskTracker,
     shutdown: &CancellationToken,
     handles: &[AbortHandle],
+    interrupted: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     shutdown.cancel();
-    if timeout(GRACE_PERIOD, services.wait()).await.is_ok() {
-        return Ok(());
-    }
+    let why = tokio::select! {
+        ended = timeout(GRACE_PERIOD, services.wait()) => match ended {
+            Ok(()) => return Ok(()),
+            Err(_elapsed) => format!("the services did not stop within {GRACE_PERIOD:?}"),
+        },
+        () = interrupted => "interrupted while the services stopped".to_owned(),
+    };
     for handle in handles {
         handle.abort();
     }
     // An aborted task ends at its next `.await`, and the tracker sees it go;
-    // only a service stuck in blocking code could keep this waiting.
-    services.wait().await;
-    bail!("the services did not stop within {GRACE_PERIOD:?}, and were aborted")
+    // one stuck in blocking code never gets there.
+    if timeout(ABORT_WAIT, services.wait()).await.is_err() {
+        bail!("{why}; aborted, a service still ran {ABORT_WAIT:?} later (stuck in blocking code?)");
+    }
+    bail!("{why}, and were aborted")
 }
 
 // The demonstration's two services.
@@ -170,20 +183,36 @@ pub async fn run() -> anyhow::Result<()> {
     println!("Main application running...");
     // Whatever ends the run, an error included, the services are stopped
     // before it is reported.
-    let ended = tokio::select! {
-        () = sleep(RUN_TIME) => Ok(()),
-        signal = tokio::signal::ctrl_c() => match signal {
-            Ok(()) => {
-                println!("Received shutdown signal");
-                Ok(())
-            }
-            Err(error) => Err(error).context("cannot listen for Ctrl-C"),
-        },
+    let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
+    let heard = tokio::select! {
+        () = sleep(RUN_TIME) => None,
+        signal = &mut ctrl_c => Some(signal),
+    };
+    // The next Ctrl-C, while the services stop: the same listener if the
+    // run time ended first, else a new one.
+    let run_time_ended = heard.is_none();
+    let next_ctrl_c = async {
+        let next = if run_time_ended {
+            ctrl_c.await
+        } else {
+            tokio::signal::ctrl_c().await
+        };
+        if next.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let ended = match heard {
+        None => Ok(()),
+        Some(Ok(())) => {
+            println!("Received shutdown signal");
+            Ok(())
+        }
+        Some(Err(error)) => Err(error).context("cannot listen for Ctrl-C"),
     };
 
     println!("Stopping services...");
     let handles = [health.abort_handle(), metrics.abort_handle()];
-    stop(&services, &shutdown, &handles).await?;
+    stop(&services, &shutdown, &handles, next_ctrl_c).await?;
     ended?;
 
     // Every service has finished, so these return at once.
@@ -204,6 +233,8 @@ pub async fn run() -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use tokio::time::Instant;
+
     use super::*;
 
     /// A service whose work never ends, so it never sees the token.
@@ -226,12 +257,82 @@ mod tests {
         services.close();
         sleep(Duration::from_millis(10)).await; // in its work by now
 
-        let stopped = stop(&services, &shutdown, &[stuck.abort_handle()]).await;
+        let never = std::future::pending();
+        let stopped = stop(&services, &shutdown, &[stuck.abort_handle()], never).await;
         assert!(stopped.is_err(), "the stuck service stopped by itself");
         assert!(
             stuck.is_finished(),
             "stop returned before the abort ended it"
         );
         assert!(stuck.await.is_err_and(|error| error.is_cancelled()));
+    }
+
+    /// A Ctrl-C while the services stop cuts the grace period short.
+    #[tokio::test(start_paused = true)]
+    async fn an_interrupt_while_stopping_aborts_at_once() {
+        let services = TaskTracker::new();
+        let shutdown = CancellationToken::new();
+        let stuck = start(&services, &shutdown, Stuck);
+        services.close();
+        sleep(Duration::from_millis(10)).await;
+
+        let stopping = Instant::now();
+        let interrupted = sleep(Duration::from_millis(100));
+        let stopped = stop(&services, &shutdown, &[stuck.abort_handle()], interrupted).await;
+        assert!(stopped.is_err());
+        assert_eq!(stopping.elapsed(), Duration::from_millis(100));
+        assert!(stuck.await.is_err_and(|error| error.is_cancelled()));
+    }
+
+    /// A service that, once in its work, blocks its thread until `release`
+    /// is sent or dropped.
+    struct Blocked {
+        started: Option<tokio::sync::oneshot::Sender<()>>,
+        release: std::sync::mpsc::Receiver<()>,
+    }
+
+    impl Service for Blocked {
+        const NAME: &'static str = "Blocked";
+        const INTERVAL: Duration = Duration::from_secs(1);
+
+        async fn work(&mut self) {
+            if let Some(started) = self.started.take() {
+                let _ = started.send(());
+            }
+            let _ = self.release.recv();
+        }
+    }
+
+    /// No abort stops a service stuck in blocking code: `stop` gives up on
+    /// it `ABORT_WAIT` after the abort. The service runs on a runtime of its
+    /// own, whose one worker it blocks, so the test's runtime keeps time.
+    #[tokio::test(start_paused = true)]
+    async fn a_service_stuck_in_blocking_code_does_not_hold_the_stop() {
+        let elsewhere = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_time()
+            .build()
+            .unwrap();
+        // Dropped before `elsewhere`, even on a panic: that frees its worker.
+        let (release, blocked) = std::sync::mpsc::channel();
+        let (started, has_started) = tokio::sync::oneshot::channel();
+        let services = TaskTracker::new();
+        let shutdown = CancellationToken::new();
+        let service = Blocked {
+            started: Some(started),
+            release: blocked,
+        };
+        let stuck = elsewhere.spawn(services.track_future(run_service(service, shutdown.clone())));
+        services.close();
+        has_started.await.unwrap();
+
+        let limit = GRACE_PERIOD + ABORT_WAIT + Duration::from_secs(1);
+        let never = std::future::pending();
+        let handles = [stuck.abort_handle()];
+        let stopping = stop(&services, &shutdown, &handles, never);
+        let stopped = timeout(limit, stopping).await.expect("stop waits for ever");
+        assert!(stopped.is_err_and(|error| error.to_string().contains("blocking code")));
+        drop(release);
+        elsewhere.shutdown_background();
     }
 }

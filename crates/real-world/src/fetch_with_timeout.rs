@@ -23,8 +23,8 @@ use tokio::time::{Instant, timeout};
 enum FetchError {
     #[error("Timeout after {} seconds", .0.as_secs())]
     Timeout(Duration),
-    #[error("Error: {}", with_cause(.0))]
-    Http(reqwest::Error),
+    #[error("Error")]
+    Http(#[source] reqwest::Error),
 }
 
 /// The status and the body, read within `limit`. Errors leave out the URL:
@@ -65,7 +65,7 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
         let elapsed = elapsed.as_secs_f64();
         match result {
             Ok((status, _body)) => println!("Task {i} success: {status} (at {elapsed:.1}s)"),
-            Err(error) => println!("Task {i} failed: {error} (at {elapsed:.1}s)"),
+            Err(error) => println!("Task {i} failed: {} (at {elapsed:.1}s)", report(error)),
         }
     }
     println!("Both done in {:.1}s", start.elapsed().as_secs_f64());
@@ -81,16 +81,41 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// reqwest's own message ("error sending request") and the innermost cause
-/// ("Connection refused (os error 111)"), on one line.
-fn with_cause(error: &reqwest::Error) -> String {
-    let mut root: &dyn Error = error;
-    while let Some(source) = root.source() {
-        root = source;
+/// The error and each of its sources, joined with ": " (see the book's
+/// page "Errors in async code").
+fn report(error: &(dyn Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(source) = cause {
+        text = format!("{text}: {source}");
+        cause = source.source();
     }
-    if error.source().is_some() {
-        format!("{error}: {root}")
-    } else {
-        error.to_string()
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv4Addr;
+
+    use super::*;
+
+    /// A failed request keeps reqwest's error as its source, not only in
+    /// its message, so a caller can reach it.
+    #[tokio::test]
+    async fn a_failed_request_keeps_its_cause_as_its_source() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        // Bound and never listening: every connection to it is refused.
+        let refusing = tokio::net::TcpSocket::new_v4().unwrap();
+        refusing.bind((Ipv4Addr::LOCALHOST, 0).into()).unwrap();
+        let url = format!("http://{}/", refusing.local_addr().unwrap());
+        let limit = Duration::from_secs(5);
+        let error = fetch_with_timeout(&Client::new(), url, limit)
+            .await
+            .unwrap_err();
+        let cause = error
+            .source()
+            .and_then(|cause| cause.downcast_ref::<reqwest::Error>());
+        assert!(cause.is_some_and(reqwest::Error::is_connect), "{error:?}");
+        assert!(report(&error).starts_with("Error: error sending request: "));
     }
 }

@@ -5,40 +5,42 @@
 //! The guide catches `Exception` and keeps `str(e)`. Here each failure is a
 //! variant of `FetchError`, so a caller can match on it (retry a timeout, not
 //! a 404), and `classify` sorts reqwest's errors into it. The body is decoded
-//! with serde_json, so a bad one comes with line and column. `join_all` over
-//! `Result`s is `gather(return_exceptions=True)`; the deadline is reqwest's
-//! per-request `timeout`.
+//! with serde_json, so a bad one comes with line and column. Each variant's
+//! message says only what failed at its level, and the error underneath is
+//! its `source()`; `report` prints the chain, as anyhow's `{:#}` does (see
+//! the book's page "Errors in async code"). `join_all` over `Result`s is
+//! `gather(return_exceptions=True)`; the deadline is reqwest's per-request
+//! `timeout`.
 //!
 //! Translates:
 //! - *Async/Await in Python*, "Timeouts and Error Handling" (the
 //!   `except Exception as e` branch and `gather(return_exceptions=True)`)
 
 use std::error::Error;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use futures::future::join_all;
 use reqwest::{Client, StatusCode};
 use serde::Deserialize;
-use tokio::net::TcpListener;
+use tokio::net::TcpSocket;
 use tokio::time::Instant;
 
 const TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Each message already names its cause, so the variants hold their
-/// underlying errors without offering them as `source()`, which would print
-/// the cause twice in a chain.
 #[derive(Debug, thiserror::Error)]
 enum FetchError {
-    #[error("cannot connect: {}", root_cause(.0))]
-    Connect(reqwest::Error),
+    #[error("cannot connect")]
+    Connect(#[source] reqwest::Error),
     #[error("no answer within {0:?}")]
     Timeout(Duration),
     #[error("server answered {0}")]
     Status(StatusCode),
-    #[error("not the JSON expected: {0}")]
-    InvalidJson(serde_json::Error),
-    #[error("request failed: {}", root_cause(.0))]
-    Other(reqwest::Error),
+    #[error("not the JSON expected")]
+    InvalidJson(#[source] serde_json::Error),
+    #[error("request failed")]
+    Other(#[source] reqwest::Error),
 }
 
 /// Sorts a reqwest error into its kind. The URL is dropped: the caller
@@ -56,14 +58,25 @@ fn classify(error: reqwest::Error) -> FetchError {
     }
 }
 
-/// The innermost cause, such as "Connection refused (os error 111)";
-/// reqwest's own message is only "error sending request".
-fn root_cause(error: &(dyn Error + 'static)) -> String {
-    let mut cause = error;
-    while let Some(source) = cause.source() {
-        cause = source;
+/// The error and each of its sources, joined with ": ".
+fn report(error: &(dyn Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(source) = cause {
+        text = format!("{text}: {source}");
+        cause = source.source();
     }
-    cause.to_string()
+    text
+}
+
+/// An address that refuses connections for as long as the returned socket
+/// lives: bound, so that no other socket can take its port, and never
+/// listening, so that the system refuses every connection to it.
+fn refusing_address() -> io::Result<(TcpSocket, SocketAddr)> {
+    let socket = TcpSocket::new_v4()?;
+    socket.bind((Ipv4Addr::LOCALHOST, 0).into())?;
+    let address = socket.local_addr()?;
+    Ok((socket, address))
 }
 
 /// httpbin's `/json`.
@@ -96,8 +109,7 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
         .connect_timeout(Duration::from_secs(5))
         .build()?;
 
-    // A port that nothing listens on: bind one, note it, let it go.
-    let closed = TcpListener::bind("127.0.0.1:0").await?.local_addr()?;
+    let (_refusing, closed) = refusing_address()?;
 
     let targets = [
         ("/json", format!("{base_url}/json")),
@@ -118,7 +130,7 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
                 slideshow.title,
                 slideshow.slides.len()
             ),
-            Err(error) => println!("{name}: {error}"),
+            Err(error) => println!("{name}: {}", report(error)),
         }
     }
     println!(
@@ -141,6 +153,22 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
     }
     match &results[0] {
         Ok(_) | Err(FetchError::Timeout(_)) => Ok(()),
-        Err(error) => anyhow::bail!("GET {base_url}/json failed: {error}"),
+        Err(error) => anyhow::bail!("GET {base_url}/json failed: {}", report(error)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The refusing address is held: nothing else can listen on it, and a
+    /// connection to it is refused.
+    #[tokio::test]
+    async fn the_refusing_address_is_held_and_refuses() {
+        let (_refusing, address) = refusing_address().unwrap();
+        let taken = tokio::net::TcpListener::bind(address).await;
+        assert!(taken.is_err(), "another socket listens on {address}");
+        let refused = tokio::net::TcpStream::connect(address).await.unwrap_err();
+        assert_eq!(refused.kind(), io::ErrorKind::ConnectionRefused);
     }
 }

@@ -6,10 +6,11 @@
 //! and puts each back in `finally`. Here a semaphore bounds the open
 //! connections, and the guard, `PooledConnection`, gives one back only when
 //! its operation finished, with any open transaction rolled back; one whose
-//! caller left mid-query is closed. The guide's transaction only sleeps;
-//! here statements run with parameters in a rusqlite `Transaction`, which
-//! rolls back unless committed, and the row counts prove it. See the book's
-//! page "Files and databases".
+//! caller left mid-query is closed. `run` waits for a connection and uses it
+//! in a task of its own, so a caller that stops polling keeps none. The
+//! guide's transaction only sleeps; here statements run with parameters in a
+//! rusqlite `Transaction`, which rolls back unless committed, and the row
+//! counts prove it. See the book's page "Files and databases".
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -38,7 +39,7 @@ pub enum DbError {
     Sqlite(#[from] rusqlite::Error),
     /// The blocking job panicked, or never ran: a runtime that shuts down
     /// may drop a job that has not started.
-    #[error("the database call did not finish: {0}")]
+    #[error("the database call did not finish")]
     Failed(#[from] JoinError),
     #[error("the pool is closed")]
     Closed(#[from] AcquireError),
@@ -48,7 +49,7 @@ pub enum DbError {
     OpenTransaction,
     #[error("a pool needs room for at least one connection")]
     Empty,
-    #[error("cannot create a temporary directory: {0}")]
+    #[error("cannot create a temporary directory")]
     TempDir(#[from] std::io::Error),
 }
 
@@ -233,13 +234,18 @@ impl Pool {
     }
 
     /// The guide's `execute_query`: one operation on whichever connection is
-    /// free.
+    /// free. The wait and the operation run in a task of their own: the
+    /// semaphore hands a permit to the next waiter in line, polled or not,
+    /// so a caller that stopped polling while it waited would keep a
+    /// connection for ever. Dropping the future aborts the task.
     async fn run<T, F>(&self, f: F) -> Result<T, DbError>
     where
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.acquire().await?.run(f).await
+        let pool = self.clone();
+        let task = tokio::spawn(async move { pool.acquire().await?.run(f).await });
+        AbortOnDropHandle::new(task).await?
     }
 
     /// The guide's `execute_transaction`: every statement, or none.
@@ -447,6 +453,10 @@ impl Pool {
 
 #[cfg(test)]
 mod tests {
+    use std::pin::pin;
+
+    use tokio::time::timeout;
+
     use super::*;
 
     #[tokio::test]
@@ -484,5 +494,23 @@ mod tests {
             .unwrap();
         assert_eq!((count, autocommit), (1, true));
         assert_eq!(pool.opened(), 1, "the connection was kept, not replaced");
+    }
+
+    /// With one connection: a call polled once while the connection is
+    /// busy, then neither polled again nor dropped, and the calls after it
+    /// still run.
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_stalls_no_other_caller() {
+        let pool = Pool::open(1).await.unwrap();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let mut busy = pin!(pool.run(move |_| Ok(released.recv())));
+        assert!(futures::poll!(busy.as_mut()).is_pending());
+        let mut held = pin!(pool.run(|db| db.execute_batch("SELECT 1")));
+        assert!(futures::poll!(held.as_mut()).is_pending());
+        release.send(()).unwrap();
+        busy.await.unwrap().unwrap();
+        let query = |db: &mut Connection| db.query_row("SELECT 2", (), |row| row.get::<_, i64>(0));
+        let others = timeout(Duration::from_secs(10), pool.run(query)).await;
+        assert_eq!(others.expect("the others wait for ever").unwrap(), 2);
     }
 }

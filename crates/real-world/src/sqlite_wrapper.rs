@@ -5,9 +5,12 @@
 //! `':memory:'` on every call, a new empty database each time, so its insert
 //! fails with "no such table". Here `AsyncSqlite` owns one connection behind a
 //! `tokio::sync::Mutex`, locked before the call goes to the blocking pool, so
-//! a waiting call takes no thread. A closure says what each call wants, with
-//! parameters, never formatted SQL; a transaction it leaves open, returning
-//! or panicking, is rolled back before the next call.
+//! a waiting call takes no thread. Each call waits for it in a task of its
+//! own: the mutex hands itself to the next waiter in line, polled or not, so
+//! a caller that stopped polling while it waited would keep the connection,
+//! and every call after it would wait for ever. A closure says what each
+//! call wants, with parameters, never formatted SQL; a transaction it leaves
+//! open, returning or panicking, is rolled back before the next call.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -21,8 +24,9 @@ use std::sync::Arc;
 
 use futures::future::join_all;
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 use tokio::task::{JoinError, spawn_blocking};
+use tokio_util::task::AbortOnDropHandle;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -30,7 +34,7 @@ pub enum DbError {
     Sqlite(#[from] rusqlite::Error),
     /// The blocking job panicked, or never ran: a runtime that shuts down
     /// may drop a job that has not started.
-    #[error("the database call did not finish: {0}")]
+    #[error("the database call did not finish")]
     Failed(#[from] JoinError),
     #[error("the call left a transaction open; it was rolled back")]
     OpenTransaction,
@@ -50,32 +54,20 @@ impl AsyncSqlite {
         })
     }
 
-    /// Runs `f` with the connection on the blocking pool.
+    /// Runs `f` with the connection on the blocking pool. Dropping the
+    /// future aborts the wait for the connection; a call already running
+    /// finishes, then frees it.
     async fn call<T, F>(&self, f: F) -> Result<T, DbError>
     where
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
         T: Send + 'static,
     {
-        let mut connection = Arc::clone(&self.connection).lock_owned().await;
-        spawn_blocking(move || {
-            // A panic is caught only to roll back first, then goes on.
-            let outcome = panic::catch_unwind(AssertUnwindSafe(|| f(&mut connection)));
-            // A call is one transaction at most. SQLite keeps a transaction
-            // open after a statement inside it fails, and `f` may return, or
-            // panic, before its `COMMIT`: rolled back here, on this thread,
-            // so the next call never starts inside it.
-            let rolled_back =
-                (!connection.is_autocommit()).then(|| connection.execute_batch("ROLLBACK"));
-            let result = outcome
-                .unwrap_or_else(|panic| panic::resume_unwind(panic))
-                .map_err(DbError::from);
-            match rolled_back {
-                None => result,
-                Some(Ok(())) => result.and(Err(DbError::OpenTransaction)),
-                Some(Err(error)) => Err(error.into()),
-            }
-        })
-        .await?
+        let connection = Arc::clone(&self.connection);
+        let task = tokio::spawn(async move {
+            let connection = connection.lock_owned().await;
+            run_blocking(connection, f).await
+        });
+        AbortOnDropHandle::new(task).await?
     }
 
     /// The guide's `executemany`: one prepared statement, run for each row,
@@ -94,6 +86,34 @@ impl AsyncSqlite {
         })
         .await
     }
+}
+
+/// Runs `f` on the blocking pool with the connection its caller locked,
+/// which the job frees when it ends.
+async fn run_blocking<T, F>(mut connection: OwnedMutexGuard<Connection>, f: F) -> Result<T, DbError>
+where
+    F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    T: Send + 'static,
+{
+    spawn_blocking(move || {
+        // A panic is caught only to roll back first, then goes on.
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| f(&mut connection)));
+        // A call is one transaction at most. SQLite keeps a transaction
+        // open after a statement inside it fails, and `f` may return, or
+        // panic, before its `COMMIT`: rolled back here, on this thread, so
+        // the next call never starts inside it.
+        let rolled_back =
+            (!connection.is_autocommit()).then(|| connection.execute_batch("ROLLBACK"));
+        let result = outcome
+            .unwrap_or_else(|panic| panic::resume_unwind(panic))
+            .map_err(DbError::from);
+        match rolled_back {
+            None => result,
+            Some(Ok(())) => result.and(Err(DbError::OpenTransaction)),
+            Some(Err(error)) => Err(error.into()),
+        }
+    })
+    .await?
 }
 
 struct User {
@@ -176,6 +196,11 @@ pub async fn run() -> Result<(), DbError> {
 
 #[cfg(test)]
 mod tests {
+    use std::pin::pin;
+    use std::time::Duration;
+
+    use tokio::time::timeout;
+
     use super::*;
 
     async fn users_table() -> AsyncSqlite {
@@ -259,5 +284,21 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(names(&db).await, ["Alice", "Bob"]);
+    }
+
+    /// A call polled once while the connection is busy, then neither
+    /// polled again nor dropped: the calls after it still run.
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_stalls_no_other_caller() {
+        let db = users_table().await;
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let mut busy = pin!(db.call(move |_| Ok(released.recv())));
+        assert!(futures::poll!(busy.as_mut()).is_pending());
+        let mut held = pin!(fetch_users(&db));
+        assert!(futures::poll!(held.as_mut()).is_pending());
+        release.send(()).unwrap();
+        busy.await.unwrap().unwrap();
+        let others = timeout(Duration::from_secs(10), names(&db)).await;
+        assert_eq!(others.expect("the others wait for ever"), ["Alice"]);
     }
 }

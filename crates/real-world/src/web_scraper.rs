@@ -4,10 +4,14 @@
 //! A `reqwest::Client` needs no `__aenter__`/`__aexit__`: it is ready when
 //! built and closes when dropped. The semaphore's permit is the `async with
 //! semaphore` block, held through the polite pause; the semaphore is fair.
-//! The guide pauses only after a page it got, so a failing server is asked
-//! again at once; here every request is followed by the pause. The guide
-//! turns a non-200 into `None`; here a failure says what went wrong.
-//! `/drip` stands in for the guide's `/delay` pages, which echo the request.
+//! Each fetch runs in a task of its own, which holds the permit: asyncio
+//! drives every coroutine that has started, but a Rust future runs only
+//! while its caller polls it, and a caller that stopped polling without
+//! dropping its future would keep its slot for ever. The guide pauses only
+//! after a page it got, so a failing server is asked again at once; here
+//! every request is followed by the pause. The guide turns a non-200 into
+//! `None`; here a failure says what went wrong. `/drip` stands in for the
+//! guide's `/delay` pages, which echo the request.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -16,22 +20,28 @@
 //!   scraper needs)
 
 use std::error::Error;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures::future::join_all;
 use reqwest::Client;
 use tokio::sync::Semaphore;
+use tokio::task::JoinError;
 use tokio::time::{Instant, sleep};
+use tokio_util::task::AbortOnDropHandle;
 
 #[derive(Debug, thiserror::Error)]
 enum ScrapeError {
     #[error("{0}")]
     Status(reqwest::StatusCode),
-    #[error("{}", with_cause(.0))]
+    #[error(transparent)]
     Request(reqwest::Error),
     #[error("the scraper is shut down")]
     Closed(#[from] tokio::sync::AcquireError),
+    /// The fetch's task panicked, or the runtime is shutting down.
+    #[error("the fetch ended without a result")]
+    Lost(#[source] JoinError),
 }
 
 impl From<reqwest::Error> for ScrapeError {
@@ -46,14 +56,19 @@ impl From<reqwest::Error> for ScrapeError {
 
 struct AsyncWebScraper {
     client: Client,
-    semaphore: Semaphore,
+    semaphore: Arc<Semaphore>,
     delay: Duration,
     /// Only for the demonstration, which checks the limit.
-    in_flight: InFlightCount,
+    in_flight: Arc<InFlightCount>,
 }
 
 impl AsyncWebScraper {
-    fn new(max_concurrent: usize, delay: Duration) -> reqwest::Result<Self> {
+    fn new(max_concurrent: usize, delay: Duration) -> anyhow::Result<Self> {
+        // No room at all would leave every request waiting for ever.
+        anyhow::ensure!(
+            max_concurrent > 0,
+            "a scraper needs room for at least one request at a time"
+        );
         Ok(Self {
             // reqwest has no timeout by default, and `connect_timeout` ends
             // only a connect that hangs: a server that accepts and then
@@ -64,27 +79,33 @@ impl AsyncWebScraper {
                 .connect_timeout(Duration::from_secs(5))
                 .timeout(REQUEST_TIMEOUT)
                 .build()?,
-            semaphore: Semaphore::new(max_concurrent),
+            // A Tokio semaphore holds at most `MAX_PERMITS` (2^61 - 1 on
+            // 64 bits) and panics past it; so many is no limit.
+            semaphore: Arc::new(Semaphore::new(max_concurrent.min(Semaphore::MAX_PERMITS))),
             delay,
-            in_flight: InFlightCount::default(),
+            in_flight: Arc::default(),
         })
     }
 
-    /// Fetches one page, waiting for a free slot first.
+    /// Fetches one page, waiting for a free slot first, in a task that a
+    /// dropped future aborts.
     async fn fetch_url(&self, url: &str) -> Result<String, ScrapeError> {
-        let _permit = self.semaphore.acquire().await?;
-        let _counted = self.in_flight.enter();
-        let page = self.get(url).await;
-        // Politeness after every request, failed or not, still holding the
-        // slot: a server that fails fast would otherwise be asked again at
-        // once.
-        sleep(self.delay).await;
-        page
-    }
-
-    async fn get(&self, url: &str) -> Result<String, ScrapeError> {
-        let response = self.client.get(url).send().await?.error_for_status()?;
-        Ok(response.text().await?)
+        let semaphore = Arc::clone(&self.semaphore);
+        let (client, url, delay) = (self.client.clone(), url.to_owned(), self.delay);
+        let in_flight = Arc::clone(&self.in_flight);
+        let fetch = tokio::spawn(async move {
+            let _permit = semaphore.acquire().await?;
+            let _counted = in_flight.enter();
+            let page = get(&client, &url).await;
+            // Politeness after every request, failed or not, still holding
+            // the slot: a server that fails fast would otherwise be asked
+            // again at once.
+            sleep(delay).await;
+            page
+        });
+        AbortOnDropHandle::new(fetch)
+            .await
+            .map_err(ScrapeError::Lost)?
     }
 
     /// Every URL concurrently; the semaphore keeps `max_concurrent` of them
@@ -105,6 +126,11 @@ impl AsyncWebScraper {
         }
         (successful, failed)
     }
+}
+
+async fn get(client: &Client, url: &str) -> Result<String, ScrapeError> {
+    let response = client.get(url).send().await?.error_for_status()?;
+    Ok(response.text().await?)
 }
 
 const MAX_CONCURRENT: usize = 2;
@@ -133,7 +159,7 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
     }
     println!("Failed scrapes:");
     for (url, error) in &failed {
-        println!("  {}: {error}", path(url));
+        println!("  {}: {}", path(url), report(error));
     }
     let most = scraper.in_flight.most();
     println!(
@@ -159,10 +185,10 @@ struct InFlightCount {
 }
 
 impl InFlightCount {
-    fn enter(&self) -> InFlight<'_> {
+    fn enter(self: &Arc<Self>) -> InFlight {
         let now = self.now.fetch_add(1, Ordering::Relaxed) + 1;
         self.most.fetch_max(now, Ordering::Relaxed);
-        InFlight(self)
+        InFlight(Arc::clone(self))
     }
 
     fn most(&self) -> usize {
@@ -172,43 +198,52 @@ impl InFlightCount {
 
 /// Counts a request in flight for as long as it lives, so a fetch that is
 /// cancelled (dropped at an `.await`) is uncounted too.
-struct InFlight<'a>(&'a InFlightCount);
+struct InFlight(Arc<InFlightCount>);
 
-impl Drop for InFlight<'_> {
+impl Drop for InFlight {
     fn drop(&mut self) {
         self.0.now.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
-/// reqwest's own message ("error sending request") and the innermost cause
-/// ("Connection refused (os error 111)"), on one line.
-fn with_cause(error: &reqwest::Error) -> String {
-    let mut root: &dyn Error = error;
-    while let Some(source) = root.source() {
-        root = source;
+/// The error and each of its sources, joined with ": " (see the book's
+/// page "Errors in async code").
+fn report(error: &(dyn Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(source) = cause {
+        text = format!("{text}: {source}");
+        cause = source.source();
     }
-    if error.source().is_some() {
-        format!("{error}: {root}")
-    } else {
-        error.to_string()
-    }
+    text
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::pin::pin;
+
     use axum::http::StatusCode;
+    use tokio::time::timeout;
+
+    use super::*;
+
+    /// A local server answering every path with `status`, until dropped.
+    async fn serve(status: StatusCode) -> (std::net::SocketAddr, AbortOnDropHandle<()>) {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let app = axum::Router::new().fallback(move || async move { status });
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        (address, AbortOnDropHandle::new(server))
+    }
 
     /// A server that fails every request at once is still asked no faster
     /// than one polite pause after each answer.
     #[tokio::test(start_paused = true)]
     async fn the_pause_follows_a_failed_request_too() {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        let failing = axum::Router::new().fallback(|| async { StatusCode::INTERNAL_SERVER_ERROR });
-        let server = tokio::spawn(axum::serve(listener, failing).into_future());
-
+        let (address, _server) = serve(StatusCode::INTERNAL_SERVER_ERROR).await;
         let delay = Duration::from_millis(100);
         let scraper = AsyncWebScraper::new(1, delay).unwrap();
         let urls = ["a", "b", "c"].map(|page| format!("http://{address}/{page}"));
@@ -216,6 +251,35 @@ mod tests {
         let (successful, failed) = scraper.scrape_multiple(&urls).await;
         assert_eq!((successful.len(), failed.len()), (0, 3));
         assert!(start.elapsed() >= 3 * delay, "{:?}", start.elapsed());
-        server.abort();
+    }
+
+    /// No room for a request would leave every fetch waiting for ever; so
+    /// many that a semaphore can't count them is no limit.
+    #[test]
+    fn no_room_for_a_request_is_an_error() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let no_room = AsyncWebScraper::new(0, Duration::ZERO).err();
+        let error = no_room.expect("a scraper with room for no request");
+        assert!(
+            error.to_string().contains("at least one request"),
+            "{error}"
+        );
+        assert!(AsyncWebScraper::new(usize::MAX, Duration::ZERO).is_ok());
+    }
+
+    /// A caller polled once and then neither polled again nor dropped
+    /// keeps no slot: its fetch runs on in its task, and gives the slot up.
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_stalls_no_other_caller() {
+        let (address, _server) = serve(StatusCode::OK).await;
+        let scraper = AsyncWebScraper::new(1, Duration::from_millis(100)).unwrap();
+        let url = format!("http://{address}/");
+        let mut held = pin!(scraper.fetch_url(&url));
+        assert!(futures::poll!(held.as_mut()).is_pending());
+        let others = join_all((0..2).map(|_| scraper.fetch_url(&url)));
+        let pages = timeout(2 * REQUEST_TIMEOUT, others)
+            .await
+            .expect("the others wait for ever");
+        assert!(pages.iter().all(Result::is_ok), "{pages:?}");
     }
 }

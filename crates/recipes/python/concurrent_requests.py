@@ -23,9 +23,11 @@ class FetchError(Exception):
 
 
 class GaveUp(Exception):
-    def __init__(self, attempts, last):
+    """Raised from the last attempt's error, which stays its cause."""
+
+    def __init__(self, attempts):
         word = "attempt" if attempts == 1 else "attempts"
-        super().__init__(f"{last}, after {attempts} {word}")
+        super().__init__(f"gave up after {attempts} {word}")
 
 
 async def attempt(session, url):
@@ -57,7 +59,7 @@ async def get_with_retry(session, url):
         except FetchError as error:
             pause = next(pauses, None)
             if pause is None or not error.transient:
-                raise GaveUp(attempts, error) from error
+                raise GaveUp(attempts) from error
             await asyncio.sleep(pause)
 
 
@@ -93,7 +95,7 @@ async def main():
     unexpected = 0
     for (path, expected_ok), (result, done_at) in zip(PATHS, results):
         if isinstance(result, GaveUp):
-            print(f"{path}: {result} (at {done_at:.1f}s)")
+            print(f"{path}: {result}: {result.__cause__} (at {done_at:.1f}s)")
             unexpected += expected_ok
         else:
             status, body = result

@@ -27,7 +27,10 @@ class RateLimitedClient:
         self.loop = asyncio.get_running_loop()
         # The earliest the next request may go: the first may go at once.
         self.next_slot = self.loop.time()
-        # asyncio.Lock wakes its waiters in the order they came.
+        # asyncio.Lock wakes its waiters in the order they came. Holding it
+        # across the sleep is safe here, where every coroutine that has
+        # started runs in a task the loop drives; the Rust client hands the
+        # slots out from a task of its own instead.
         self.lock = asyncio.Lock()
 
     async def wait_for_slot(self):

@@ -1,6 +1,7 @@
-"""A cache where concurrent requests for one key share one load: the first
-caller loads, the others wait for its result, a failed load is shared with
-those waiting but not kept, and the cache holds a bounded number of keys.
+"""A cache where concurrent requests for one key share one load: the load
+runs in a task of its own, every caller asking for the key meanwhile waits
+for its result, a failed load is shared with those waiting but not kept, and
+the cache holds a bounded number of keys.
 
 The asyncio twin of crates/recipes/src/single_flight_cache.rs.
 """
@@ -8,23 +9,31 @@ The asyncio twin of crates/recipes/src/single_flight_cache.rs.
 import asyncio
 
 
-class Cell:
-    """Tokio's OnceCell: the first caller runs its init while the others
-    wait; if that caller is cancelled, the next one runs its own."""
+class Load:
+    """The load's task and the callers waiting for it. Each waits through
+    shield, so that its cancellation is not the task's; the last one to
+    give up cancels the task, as dropping the last Rust `Shared` aborts it."""
 
-    def __init__(self):
-        self.lock = asyncio.Lock()  # wakes its waiters in the order they came
-        self.result = None
+    def __init__(self, coro):
+        self.task = asyncio.ensure_future(coro)
+        self.waiting = 0
 
-    def initialized(self):
-        return self.result is not None
+    def alive(self):
+        return self.waiting > 0
 
-    async def get_or_init(self, init):
-        if self.result is None:
-            async with self.lock:
-                if self.result is None:
-                    self.result = await init()
-        return self.result
+    async def wait(self):
+        self.waiting += 1
+        try:
+            return await asyncio.shield(self.task)
+        finally:
+            self.waiting -= 1
+            if self.waiting == 0:
+                self.task.cancel()
+
+
+class Loaded:
+    def __init__(self, value):
+        self.value = value
 
 
 class SingleFlight:
@@ -34,33 +43,43 @@ class SingleFlight:
         self.load_timeout = load_timeout
 
     async def get(self, key, load):
-        """(True, value) or (False, error): the cached result for key, or
-        load's, which runs once for every caller asking while it runs, for
-        load_timeout at most."""
-
-        async def load_in_time():
-            try:
-                async with asyncio.timeout(self.load_timeout):
-                    return await load()
-            except TimeoutError:
-                return False, f"TimedOut({self.load_timeout}s)"
-
-        cell = self.entry(key)
-        result = await cell.get_or_init(load_in_time)
-        ok, _ = result
-        if not ok and self.entries.get(key) is cell:
-            del self.entries[key]
+        """(True, value) or (False, error): the cached value for key, or
+        load's result, which runs once for every caller asking while it
+        runs, for load_timeout at most."""
+        found = self.find(key, load)
+        if isinstance(found, Loaded):
+            return True, found.value
+        result = await found.wait()
+        if self.entries.get(key) is found:
+            ok, value = result
+            if ok:
+                self.entries[key] = Loaded(value)
+            else:
+                del self.entries[key]
         return result
 
-    def entry(self, key):
-        if key in self.entries:
-            return self.entries[key]
-        if len(self.entries) >= self.max_entries:
-            finished = next((k for k, cell in self.entries.items() if cell.initialized()), None)
-            if finished is None:
-                return Cell()
-            del self.entries[finished]
-        return self.entries.setdefault(key, Cell())
+    def find(self, key, load):
+        entry = self.entries.get(key)
+        if isinstance(entry, Loaded) or (entry is not None and entry.alive()):
+            return entry
+        new = Load(self.load_in_time(load))
+        if len(self.entries) >= self.max_entries and key not in self.entries:
+            done = next(
+                (k for k, e in self.entries.items() if isinstance(e, Loaded) or not e.alive()),
+                None,
+            )
+            if done is None:
+                return new
+            del self.entries[done]
+        self.entries[key] = new
+        return new
+
+    async def load_in_time(self, load):
+        try:
+            async with asyncio.timeout(self.load_timeout):
+                return await load()
+        except TimeoutError:
+            return False, f"TimedOut({self.load_timeout}s)"
 
 
 async def main():

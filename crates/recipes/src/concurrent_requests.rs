@@ -45,9 +45,9 @@ pub enum FetchError {
     TooLarge,
     /// The connection broke while the body came: reqwest calls that a
     /// decode error, never `is_body()`.
-    #[error("the body broke off: {0}")]
-    BodyCut(reqwest::Error),
-    #[error("{0}")]
+    #[error("the body broke off")]
+    BodyCut(#[source] reqwest::Error),
+    #[error(transparent)]
     Http(#[from] reqwest::Error),
 }
 
@@ -67,9 +67,11 @@ impl FetchError {
     }
 }
 
-/// Why a request failed for good, and after how many attempts.
+/// Why a request failed for good, and after how many attempts. The last
+/// attempt's error is its source, not part of its message: print it with
+/// its chain (`report`, or anyhow's `{:#}`).
 #[derive(Debug, thiserror::Error)]
-#[error("{last}, after {attempts} {}", if *attempts == 1 { "attempt" } else { "attempts" })]
+#[error("gave up after {attempts} {}", if *attempts == 1 { "attempt" } else { "attempts" })]
 pub struct GaveUp {
     pub attempts: usize,
     #[source]
@@ -155,7 +157,7 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
         let at = done_at.as_secs_f64();
         match result {
             Ok(page) => println!("{path}: {} (at {at:.1}s)", page.status),
-            Err(gave_up) => println!("{path}: {gave_up} (at {at:.1}s)"),
+            Err(gave_up) => println!("{path}: {} (at {at:.1}s)", report(gave_up)),
         }
         // httpbin's answers to these are never empty.
         let as_expected = match result {
@@ -177,6 +179,17 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
         anyhow::bail!("{unexpected} requests to {base_url} did not end as httpbin's would");
     }
     Ok(())
+}
+
+/// The error and each of its sources, joined with ": ".
+fn report(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(source) = cause {
+        text = format!("{text}: {source}");
+        cause = source.source();
+    }
+    text
 }
 
 // The demonstration's requests, against httpbin: `/delay/n` answers after
@@ -234,5 +247,42 @@ mod tests {
         let gave_up = get_with_retry(&Client::new(), &url).await.err().unwrap();
         assert_eq!(gave_up.attempts, 3, "{gave_up}");
         assert!(matches!(gave_up.last, FetchError::BodyCut(_)), "{gave_up}");
+        // Each error in the chain once: no message repeats its source's.
+        let chain = report(&gave_up);
+        assert_eq!(chain.matches("the body broke off").count(), 1, "{chain}");
+        assert_eq!(chain.matches("error decoding").count(), 1, "{chain}");
+    }
+
+    /// A request polled once, then neither polled again nor dropped, keeps
+    /// the connection it took from the shared client's pool, and no more:
+    /// the others open their own.
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_stalls_no_other_caller() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let _server = AbortOnDropHandle::new(tokio::spawn(async move {
+            loop {
+                let (socket, _) = listener.accept().await.unwrap();
+                tokio::spawn(async move {
+                    let mut socket = BufReader::new(socket);
+                    let mut line = String::new();
+                    while socket.read_line(&mut line).await.unwrap() > 2 {
+                        line.clear();
+                    }
+                    let answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+                    socket.write_all(answer.as_bytes()).await.unwrap();
+                    socket.shutdown().await.unwrap();
+                });
+            }
+        }));
+
+        let client = Client::new();
+        let mut held = std::pin::pin!(get_with_retry(&client, &url));
+        assert!(futures::poll!(held.as_mut()).is_pending());
+        let others = futures::future::join_all((0..3).map(|_| get_with_retry(&client, &url)));
+        let pages = timeout(Duration::from_secs(10), others).await;
+        let pages = pages.expect("the others wait for ever");
+        assert!(pages.iter().all(Result::is_ok));
     }
 }

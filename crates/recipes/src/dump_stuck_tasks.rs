@@ -28,8 +28,10 @@
 //! - One dump at a time (`TaskDumps` waits again for one that outlived its
 //!   limit): on the multi-thread runtime a second spins a core, and Tokio
 //!   1.54 can wedge a worker once a dump gave up (tokio-rs/tokio#8370).
+//! - The write on the blocking pool: a write to a pipe no one reads waits
+//!   for room, and on a worker it would stop the runtime it reports on.
 
-use std::io;
+use std::io::{self, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,15 +40,28 @@ use tokio::sync::{Mutex, oneshot};
 use tokio::time::timeout;
 use tokio_util::task::AbortOnDropHandle;
 
-/// Prints a task dump on stderr each time the process gets SIGUSR1
-/// (`kill -USR1 PID`), until the returned handle is dropped.
-pub fn dump_on_sigusr1() -> io::Result<AbortOnDropHandle<()>> {
+/// Writes a task dump to `out` (`std::io::stderr()`, say) each time the
+/// process gets SIGUSR1 (`kill -USR1 PID`), until the returned handle is
+/// dropped.
+pub fn dump_on_sigusr1(out: impl Write + Send + 'static) -> io::Result<AbortOnDropHandle<()>> {
     // Registered now: until then, SIGUSR1 ends the process.
     let mut user_signal = signal(SignalKind::user_defined1())?;
     Ok(AbortOnDropHandle::new(tokio::spawn(async move {
         let mut dumps = TaskDumps::default();
+        let mut out = out;
         while user_signal.recv().await.is_some() {
-            eprint!("SIGUSR1: {}", dumps.dump().await);
+            let text = format!("SIGUSR1: {}", dumps.dump().await);
+            // A write waits while its pipe is full: on the blocking pool it
+            // holds this task, never a worker.
+            let written = tokio::task::spawn_blocking(move || {
+                // Nowhere to report a dump that could not be written.
+                let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+                out
+            });
+            match written.await {
+                Ok(back) => out = back,
+                Err(_panicked) => break,
+            }
         }
     })))
 }
@@ -193,7 +208,7 @@ mod dumps {
 }
 
 pub async fn run() -> io::Result<()> {
-    let _dumper = dump_on_sigusr1()?;
+    let _dumper = dump_on_sigusr1(io::stderr())?;
 
     // A task that holds the ledger while it waits for an approval, and the
     // approver, which needs the ledger first: neither can go on.
@@ -256,6 +271,50 @@ mod tests {
         ] {
             assert!(dump.contains(wait), "no {wait:?} in\n{dump}");
         }
+    }
+
+    /// A writer that blocks, as a pipe no one reads does, until it is
+    /// released, for 2 s at most; it reports whether it was released.
+    struct Stuck {
+        started: Option<oneshot::Sender<()>>,
+        release: std::sync::mpsc::Receiver<()>,
+        released: Option<oneshot::Sender<bool>>,
+    }
+
+    impl Write for Stuck {
+        fn write(&mut self, text: &[u8]) -> io::Result<usize> {
+            if let Some(started) = self.started.take() {
+                let _ = started.send(());
+            }
+            let released = self.release.recv_timeout(Duration::from_secs(2));
+            if let Some(report) = self.released.take() {
+                let _ = report.send(released.is_ok());
+            }
+            Ok(text.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A stderr that blocks holds the dumping task only: the runtime goes
+    /// on, and here releases it.
+    #[tokio::test]
+    async fn a_write_that_blocks_stops_no_worker() {
+        let (started, has_started) = oneshot::channel();
+        let (release, to_release) = std::sync::mpsc::channel();
+        let (released, was_released) = oneshot::channel();
+        let stuck = Stuck {
+            started: Some(started),
+            release: to_release,
+            released: Some(released),
+        };
+        let _dumper = dump_on_sigusr1(stuck).unwrap();
+        signal_hook::low_level::raise(signal_hook::consts::SIGUSR1).unwrap();
+        has_started.await.unwrap();
+        release.send(()).unwrap();
+        assert!(was_released.await.unwrap(), "the write held the runtime");
     }
 
     /// How many threads of this process are named `name`. A listing of

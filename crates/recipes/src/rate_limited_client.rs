@@ -3,20 +3,27 @@
 //! answer.
 //!
 //! asyncio has no rate limiter; the usual one is an `asyncio.Lock` around
-//! "sleep until the next free slot" (or the `aiolimiter` package). Here `get`
-//! does that behind a fair `tokio::sync::Mutex`, then sends through one
-//! `reqwest::Client`. It spaces requests out but does not cap those in flight
-//! (add a `Semaphore`); a `429` means waiting as its `Retry-After` says;
-//! `governor` handles bursts and many keys.
+//! "sleep until the next free slot" (or the `aiolimiter` package). That is
+//! safe in asyncio, where every coroutine that has started runs in a task
+//! the event loop drives. A Rust future runs only while its owner polls it:
+//! a caller polled once and then left unpolled (a future kept across a
+//! `select!` loop) would keep the lock, and every other caller waiting, for
+//! ever. So callers queue on a channel, and a task of the client's own, the
+//! pacer, hands each its slot in turn; `get` then sends through one
+//! `reqwest::Client`. It spaces requests out but does not cap those in
+//! flight (add a `Semaphore`); a `429` means waiting as its `Retry-After`
+//! says; `governor` handles bursts and many keys.
 //!
 //! What not to undo when you copy it:
-//! - The next slot a period after the request that took the last one, not
-//!   on a schedule: after a quiet spell the first request goes at once and
-//!   the next a period later (in `run`, at 3.4, 3.6 and 3.8 s). An `interval`
+//! - The wait in the pacer's task, not in a caller's future: a caller never
+//!   polled again costs its own slot, and no more.
+//! - The next slot a period after the pacer handed out the last one, not on
+//!   a schedule: after a quiet spell the first request goes at once and the
+//!   next a period later (in `run`, at 3.4, 3.6 and 3.8 s). An `interval`
 //!   keeps its schedule for a tick up to 5 ms late, so six requests can go
 //!   within 0.996 s.
-//! - The wait done while the lock is held, with a Tokio `Mutex`: waiters are
-//!   served in order, and a cancelled caller loses no slot.
+//! - One queue: callers get their slots in the order they asked, and the
+//!   slot of a caller that gave up goes to the next one at once.
 //! - The time limit on each request and the size limit on the body.
 
 use std::num::NonZeroU32;
@@ -24,8 +31,9 @@ use std::time::Duration;
 
 use futures::future::join_all;
 use reqwest::{Client, StatusCode};
-use tokio::sync::Mutex;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep, sleep_until};
+use tokio_util::task::AbortOnDropHandle;
 
 /// How long one request may take, body included.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
@@ -38,45 +46,57 @@ pub enum ApiError {
     Status(StatusCode),
     #[error("the answer is longer than {MAX_BODY} bytes")]
     TooLarge,
+    /// The pacer has stopped: the runtime is shutting down.
+    #[error("the rate limiter has stopped")]
+    Stopped,
     #[error(transparent)]
     Http(#[from] reqwest::Error),
 }
 
+/// A caller waiting for its slot: the pacer sends on it when the slot comes.
+type Waiting = oneshot::Sender<()>;
+
 pub struct RateLimitedClient {
     http: Client,
     base_url: String,
-    period: Duration,
-    /// The earliest the next request may go.
-    next_slot: Mutex<Instant>,
+    /// The queue of callers waiting for a slot. Unbounded, as a lock's queue
+    /// of waiters is: one entry per caller waiting, dropped when its turn
+    /// comes, at once if its caller has gone.
+    queue: mpsc::UnboundedSender<Waiting>,
+    /// Aborted when the client is dropped.
+    _pacer: AbortOnDropHandle<()>,
 }
 
 impl RateLimitedClient {
     /// A client for `base_url` that sends at most `per_second` requests a
-    /// second. The first request may go at once.
+    /// second. The first request may go at once. It starts the pacer, so
+    /// call it inside a Tokio runtime.
     pub fn new(base_url: &str, per_second: NonZeroU32) -> Result<Self, ApiError> {
         // Rounded up: at three a second, 333_333_333 ns would let four
         // requests go within less than a second.
         let nanos = 1_000_000_000_u64.div_ceil(u64::from(per_second.get()));
+        let (queue, waiting) = mpsc::unbounded_channel();
         Ok(RateLimitedClient {
             http: Client::builder().timeout(REQUEST_TIMEOUT).build()?,
             base_url: base_url.to_owned(),
-            period: Duration::from_nanos(nanos),
-            next_slot: Mutex::new(Instant::now()),
+            queue,
+            _pacer: AbortOnDropHandle::new(tokio::spawn(pace(
+                waiting,
+                Duration::from_nanos(nanos),
+            ))),
         })
     }
 
     /// Waits until the rate allows one more request.
-    async fn wait_for_slot(&self) {
-        let mut next_slot = self.next_slot.lock().await;
-        sleep_until(*next_slot).await;
-        // From now, not from the slot: a request that comes late leaves
-        // the one after it no slot to catch up on.
-        *next_slot = Instant::now() + self.period;
+    async fn wait_for_slot(&self) -> Result<(), ApiError> {
+        let (waiting, slot) = oneshot::channel();
+        self.queue.send(waiting).map_err(|_| ApiError::Stopped)?;
+        slot.await.map_err(|_| ApiError::Stopped)
     }
 
     /// `GET {base_url}{path}`, when the rate allows: the status and body.
     pub async fn get(&self, path: &str) -> Result<(StatusCode, Vec<u8>), ApiError> {
-        self.wait_for_slot().await;
+        self.wait_for_slot().await?;
         let mut response = self
             .http
             .get(format!("{}{path}", self.base_url))
@@ -94,6 +114,22 @@ impl RateLimitedClient {
             body.extend_from_slice(&chunk);
         }
         Ok((status, body))
+    }
+}
+
+/// The pacer: hands each waiting caller its slot, in the order they came,
+/// a `period` after the last slot it handed out.
+async fn pace(mut queue: mpsc::UnboundedReceiver<Waiting>, period: Duration) {
+    let mut next_slot = Instant::now();
+    while let Some(waiting) = queue.recv().await {
+        sleep_until(next_slot).await;
+        // A caller that gave up has dropped its receiver: its slot goes to
+        // the next caller.
+        if waiting.send(()).is_ok() {
+            // From now, not from the slot: a slot handed out late leaves
+            // the one after it no time to catch up on.
+            next_slot = Instant::now() + period;
+        }
     }
 }
 
@@ -121,8 +157,8 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
 
 /// Gets each page concurrently, prints each status in page order, and
 /// returns when they were answered, earliest first: which caller got which
-/// slot is up to the lock's queue, while the slots are what the limit
-/// decides.
+/// slot is up to the order they queued in, while the slots are what the
+/// limit decides.
 async fn get_pages(
     client: &RateLimitedClient,
     pages: std::ops::RangeInclusive<u32>,
@@ -152,14 +188,14 @@ async fn get_pages(
 #[cfg(test)]
 mod tests {
     use futures::future::join_all;
-    use tokio::time::advance;
+    use tokio::time::{advance, timeout};
 
     use super::*;
 
     /// When each of `callers` got its slot, earliest first.
     async fn slots(client: &RateLimitedClient, callers: usize) -> Vec<Instant> {
         let mut at = join_all((0..callers).map(|_| async {
-            client.wait_for_slot().await;
+            client.wait_for_slot().await.unwrap();
             Instant::now()
         }))
         .await;
@@ -190,5 +226,34 @@ mod tests {
         advance(Duration::from_millis(204)).await;
         at.extend(slots(&client, 6).await);
         assert_at_most_per_second(5, &at);
+    }
+
+    /// A caller that gives up while it waits passes its slot on.
+    #[tokio::test(start_paused = true)]
+    async fn a_caller_that_gives_up_passes_its_slot_on() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = RateLimitedClient::new("http://127.0.0.1:9", RATE).unwrap();
+        let start = Instant::now();
+        slots(&client, 1).await;
+        let gave_up = timeout(Duration::from_millis(100), client.wait_for_slot()).await;
+        assert!(gave_up.is_err());
+        let next = slots(&client, 1).await;
+        assert_eq!(next, [start + Duration::from_millis(200)]);
+    }
+
+    /// A caller polled once while it waits for its slot, then neither
+    /// polled again nor dropped: it costs its own slot, and no more.
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_stalls_no_other_caller() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = RateLimitedClient::new("http://127.0.0.1:9", RATE).unwrap();
+        let start = Instant::now();
+        slots(&client, 1).await;
+        let mut held = std::pin::pin!(client.wait_for_slot());
+        assert!(futures::poll!(held.as_mut()).is_pending());
+        let others = timeout(Duration::from_secs(5), slots(&client, 4))
+            .await
+            .expect("the others wait for ever");
+        assert_eq!(others.last(), Some(&(start + Duration::from_secs(1))));
     }
 }

@@ -1,34 +1,53 @@
-//! A cache where concurrent requests for one key share one load: the first
-//! caller loads, the others wait for its result, a failed load is shared
-//! with those waiting but not kept, and the cache holds a bounded number of
-//! keys.
+//! A cache where concurrent requests for one key share one load: the load
+//! runs in a task of its own, every caller asking for the key meanwhile
+//! waits for its result, a failed load is shared with those waiting but not
+//! kept, and the cache holds a bounded number of keys.
 //!
-//! In asyncio: a dict from key to an `asyncio.Task`, where one cancelled
-//! waiter cancels the task for all unless each waits through `shield`. Here
-//! each key has a `tokio::sync::OnceCell`: the first caller runs the load, the
-//! others get a clone of its result, an error included, and a failed entry is
-//! then removed. A cancelled loader drops the load, and a waiter starts it
-//! again.
+//! In asyncio: a dict from key to an `asyncio.Task`, each caller awaiting it
+//! through `shield`, since a cancelled waiter would cancel the task for all.
+//! Here the first caller spawns the load, and each caller awaits a clone of
+//! its handle, made shareable by `futures`' `Shared`; a caller that gives up
+//! drops only its clone. The load must not run inside a caller's future, as
+//! `OnceCell::get_or_init` runs it: a future runs only while its owner polls
+//! it, and a caller polled once and then left unpolled (a future kept across
+//! a `select!` loop) would hold every other caller, and the load's deadline,
+//! for ever. A task is polled by the runtime. The tests show both.
 //!
 //! What not to undo when you copy it:
+//! - The load in a task, with its deadline (`load_timeout`) inside the task:
+//!   a timeout around `get` frees only its own caller.
+//! - The map holds a load in flight weakly: when the last caller waiting for
+//!   it gives up, the load is aborted, and its entry makes room.
 //! - The map's lock is never held across an `.await`.
-//! - The deadline inside the load (`load_timeout`): every caller of the key
-//!   waits on one load, and a timeout around `get` frees only its caller.
-//! - A failed load is removed only if its entry is still the one that
-//!   failed (`Arc::ptr_eq`).
+//! - A result is recorded only if the key still maps to the load that made
+//!   it (`ptr_eq`).
 //! - The bound on the number of keys, which often come from requests; `moka`
 //!   evicts by age or use.
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use futures::future::join_all;
-use tokio::sync::OnceCell;
+use futures::FutureExt as _;
+use futures::future::{BoxFuture, Shared, WeakShared, join_all};
 use tokio::time::{Instant, sleep, timeout};
+use tokio_util::task::AbortOnDropHandle;
 
-type Entry<V, E> = Arc<OnceCell<Result<V, LoadError<E>>>>;
+/// A load's task, as the callers waiting for it share it.
+type Load<V, E> = Shared<BoxFuture<'static, Result<V, LoadError<E>>>>;
+
+enum Entry<V, E> {
+    /// Held weakly: the callers waiting for it hold it.
+    Loading(WeakShared<BoxFuture<'static, Result<V, LoadError<E>>>>),
+    Loaded(V),
+}
+
+/// What a caller finds for its key.
+enum Found<V, E> {
+    Loaded(V),
+    Loading(Load<V, E>),
+}
 
 pub struct SingleFlight<K, V, E> {
     entries: Mutex<HashMap<K, Entry<V, E>>>,
@@ -42,13 +61,16 @@ pub enum LoadError<E> {
     Failed(E),
     #[error("no answer within {0:?}")]
     TimedOut(Duration),
+    /// The load's task panicked, or was cancelled as the runtime shut down.
+    #[error("the load ended without a result")]
+    Lost,
 }
 
 impl<K, V, E> SingleFlight<K, V, E>
 where
     K: Eq + Hash + Clone,
-    V: Clone,
-    E: Clone,
+    V: Clone + Send + Sync + 'static,
+    E: Clone + Send + Sync + 'static,
 {
     pub fn new(max_entries: usize, load_timeout: Duration) -> Self {
         SingleFlight {
@@ -64,56 +86,97 @@ where
     pub async fn get<F, Fut>(&self, key: &K, load: F) -> Result<V, LoadError<E>>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<V, E>>,
+        Fut: Future<Output = Result<V, E>> + Send + 'static,
     {
-        let entry = self.entry(key);
-        let load_timeout = self.load_timeout;
-        let load = || async move {
-            match timeout(load_timeout, load()).await {
-                Ok(loaded) => loaded.map_err(LoadError::Failed),
-                Err(_elapsed) => Err(LoadError::TimedOut(load_timeout)),
-            }
+        let load = match self.find(key, load) {
+            Found::Loaded(value) => return Ok(value),
+            Found::Loading(load) => load,
         };
-        let result = entry.get_or_init(load).await.clone();
-        if result.is_err() {
-            let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-            if entries
-                .get(key)
-                .is_some_and(|current| Arc::ptr_eq(current, &entry))
-            {
-                entries.remove(key);
-            }
-        }
+        let result = load.clone().await;
+        self.record(key, &load, &result);
         result
     }
 
-    /// The entry for `key`, new if there is none. A full map first drops a
-    /// finished entry, or an abandoned one; if every entry is still
-    /// loading, the new one is not kept, and its load is shared with no
-    /// one.
-    fn entry(&self, key: &K) -> Entry<V, E> {
+    /// The value for `key`, or the load to wait for: the one in flight, or
+    /// a new one. A full map first drops a loaded entry, or one whose
+    /// callers all gave up; if every entry is loading for someone, the new
+    /// load is not kept, and is shared with no one.
+    fn find<F, Fut>(&self, key: &K, load: F) -> Found<V, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<V, E>> + Send + 'static,
+    {
         // A panic elsewhere while the lock was held leaves the map as it
         // was: every change to it is a single insert or remove.
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(entry) = entries.get(key) {
-            return Arc::clone(entry);
-        }
-        if entries.len() >= self.max_entries {
-            // A caller holds a share of the entry it loads or waits for,
-            // and gets one only under this lock: an entry with none but the
-            // map's is finished, or its callers were all cancelled.
-            let finished = entries
-                .iter()
-                .find(|(_, entry)| entry.initialized() || Arc::strong_count(entry) == 1)
-                .map(|(key, _)| key.clone());
-            match finished {
-                Some(finished) => {
-                    entries.remove(&finished);
+        match entries.get(key) {
+            Some(Entry::Loaded(value)) => return Found::Loaded(value.clone()),
+            Some(Entry::Loading(weak)) => {
+                if let Some(load) = weak.upgrade() {
+                    return Found::Loading(load);
                 }
-                None => return Arc::default(),
+            }
+            None => {}
+        }
+        let load = self.spawn(load);
+        if entries.len() >= self.max_entries && !entries.contains_key(key) {
+            let done = entries
+                .iter()
+                .find(|(_, entry)| match entry {
+                    Entry::Loaded(_) => true,
+                    Entry::Loading(weak) => weak.upgrade().is_none(),
+                })
+                .map(|(key, _)| key.clone());
+            match done {
+                Some(done) => {
+                    entries.remove(&done);
+                }
+                None => return Found::Loading(load),
             }
         }
-        Arc::clone(entries.entry(key.clone()).or_default())
+        if let Some(weak) = load.downgrade() {
+            entries.insert(key.clone(), Entry::Loading(weak));
+        }
+        Found::Loading(load)
+    }
+
+    /// Starts `load` in a task of its own, under its deadline. The task is
+    /// aborted when the last share of it is dropped.
+    fn spawn<F, Fut>(&self, load: F) -> Load<V, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<V, E>> + Send + 'static,
+    {
+        let (load, load_timeout) = (load(), self.load_timeout);
+        let task = AbortOnDropHandle::new(tokio::spawn(async move {
+            match timeout(load_timeout, load).await {
+                Ok(loaded) => loaded.map_err(LoadError::Failed),
+                Err(_elapsed) => Err(LoadError::TimedOut(load_timeout)),
+            }
+        }));
+        async move { task.await.unwrap_or(Err(LoadError::Lost)) }
+            .boxed()
+            .shared()
+    }
+
+    /// Keeps a value, and forgets an error, if `key` still maps to `load`:
+    /// the first caller to see the result records it.
+    fn record(&self, key: &K, load: &Load<V, E>, result: &Result<V, LoadError<E>>) {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let current = match entries.get(key) {
+            Some(Entry::Loading(weak)) => weak.upgrade().is_some_and(|now| now.ptr_eq(load)),
+            _ => false,
+        };
+        if current {
+            match result {
+                Ok(value) => {
+                    entries.insert(key.clone(), Entry::Loaded(value.clone()));
+                }
+                Err(_) => {
+                    entries.remove(key);
+                }
+            }
+        }
     }
 }
 
@@ -139,8 +202,8 @@ pub async fn run() -> anyhow::Result<()> {
     join_all([get("user:9"), get("user:9")]).await;
     get("user:9").await;
 
-    // The caller running the load gives up after 0.2 s; the other caller,
-    // waiting for it, loads again.
+    // The caller that started the load gives up after 0.2 s; the load goes
+    // on in its task, for the other caller.
     let impatient = async {
         if timeout(Duration::from_millis(200), get("user:2"))
             .await
@@ -182,6 +245,10 @@ async fn load_user(key: &str, start: Instant) -> Result<String, String> {
 
 #[cfg(test)]
 mod tests {
+    use std::pin::pin;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
     use super::*;
 
     const TIMEOUT: Duration = Duration::from_secs(10);
@@ -213,23 +280,40 @@ mod tests {
         }
         assert_eq!(len(&cache), 2);
         // Four callers at once still share one load, and the value is kept.
-        let loads = std::sync::atomic::AtomicU32::new(0);
-        let load = || async {
-            loads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            sleep(Duration::from_millis(100)).await;
-            Ok(3)
+        let loads = Arc::new(AtomicU32::new(0));
+        let load = || {
+            let loads = Arc::clone(&loads);
+            async move {
+                loads.fetch_add(1, Ordering::SeqCst);
+                sleep(Duration::from_millis(100)).await;
+                Ok(3)
+            }
         };
         let results = join_all((0..4).map(|_| cache.get(&3, load))).await;
         assert_eq!(results, [const { Ok(3) }; 4]);
         assert_eq!(cache.get(&3, load).await, Ok(3));
-        assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(loads.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_load_nobody_waits_for_is_aborted() {
+        let cache = SingleFlight::<u32, u32, ()>::new(2, TIMEOUT);
+        let (dropped, was_dropped) = tokio::sync::oneshot::channel::<()>();
+        let load = move || async move {
+            let _dropped_with_the_load = dropped;
+            std::future::pending().await
+        };
+        let given_up = timeout(Duration::from_millis(100), cache.get(&1, load)).await;
+        assert!(given_up.is_err());
+        let aborted = timeout(Duration::from_millis(1), was_dropped).await;
+        assert!(aborted.is_ok(), "the load runs on with no one waiting");
     }
 
     #[tokio::test]
     async fn when_every_entry_is_loading_a_new_key_is_loaded_but_not_kept() {
         let cache = SingleFlight::<u32, u32, ()>::new(1, TIMEOUT);
         let (release, released) = tokio::sync::oneshot::channel::<()>();
-        let slow = cache.get(&1, || async {
+        let slow = cache.get(&1, move || async move {
             let _ = released.await;
             Ok(1)
         });
@@ -266,5 +350,24 @@ mod tests {
         assert_eq!(len(&cache), 0);
         assert_eq!(cache.get(&2, || async { Ok(2) }).await, Ok(2));
         assert_eq!(len(&cache), 1);
+    }
+
+    /// The caller that starts the load is polled once, then neither polled
+    /// again nor dropped, as a future kept across a `select!` loop can be:
+    /// the others still get the value, well within the load's deadline.
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_stalls_no_other_caller() {
+        let cache = SingleFlight::<u32, u32, ()>::new(10, TIMEOUT);
+        let load = || async {
+            sleep(Duration::from_millis(100)).await;
+            Ok(1)
+        };
+        let mut held = pin!(cache.get(&1, load));
+        assert!(futures::poll!(held.as_mut()).is_pending());
+        let others = join_all((0..3).map(|_| cache.get(&1, load)));
+        let results = timeout(2 * TIMEOUT, others)
+            .await
+            .expect("the others wait for ever");
+        assert_eq!(results, [const { Ok(1) }; 3]);
     }
 }

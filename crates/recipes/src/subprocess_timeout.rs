@@ -40,7 +40,7 @@ pub struct Finished {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("cannot start {program}: {source}")]
+    #[error("cannot start {program}")]
     Start { program: String, source: io::Error },
     #[error("no result within {limit:?}; {}", ending(*killed, *status))]
     TimedOut {
@@ -123,6 +123,17 @@ fn ending(killed: bool, status: ExitStatus) -> String {
     }
 }
 
+/// The error and each of its sources, joined with ": ".
+fn report(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(source) = cause {
+        text = format!("{text}: {source}");
+        cause = source.source();
+    }
+    text
+}
+
 /// An exit status as a person would say it.
 fn describe(status: ExitStatus) -> String {
     match (status.code(), status.signal()) {
@@ -172,7 +183,7 @@ pub async fn run() -> anyhow::Result<()> {
 
     // A program that can't be started.
     match run_with_timeout(Command::new("no-such-program"), Duration::from_secs(1)).await {
-        Err(error @ RunError::Start { .. }) => println!("{error}"),
+        Err(error @ RunError::Start { .. }) => println!("{}", report(&error)),
         other => anyhow::bail!("no-such-program was meant not to start: {other:?}"),
     }
     Ok(())
@@ -203,6 +214,18 @@ mod tests {
             .unwrap();
         assert_eq!(finished.stdout.len() as u64, MAX_OUTPUT);
         assert!(finished.status.success());
+    }
+
+    /// The reason a program can't start is the error's source, and is
+    /// printed once.
+    #[tokio::test]
+    async fn a_program_that_cannot_start_says_why_once() {
+        let outcome = run_with_timeout(Command::new("no-such-program"), Duration::from_secs(1));
+        let error = outcome.await.unwrap_err();
+        assert_eq!(
+            report(&error),
+            "cannot start no-such-program: No such file or directory (os error 2)"
+        );
     }
 
     #[tokio::test]

@@ -128,4 +128,28 @@ mod tests {
         let results: Vec<_> = pool.map(Result::unwrap).collect().await;
         assert_eq!(results, [10, 20]);
     }
+
+    /// The stream polled once, then neither polled again nor dropped, as a
+    /// consumer that stalls leaves it: the jobs it started run to their end
+    /// in their tasks.
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_stalls_no_job_it_started() {
+        let (done, mut finished) = tokio::sync::mpsc::unbounded_channel();
+        let pool = ordered_pool(0..5, WORKERS, WINDOW, |n| {
+            let done = done.clone();
+            async move {
+                sleep(Duration::from_millis(100)).await;
+                let _ = done.send(n);
+            }
+        });
+        let mut held = std::pin::pin!(pool);
+        assert!(futures::poll!(held.next()).is_pending());
+        let mut started = Vec::new();
+        for _ in 0..WORKERS.get() {
+            let job = tokio::time::timeout(Duration::from_secs(1), finished.recv()).await;
+            started.push(job.expect("a started job waits for ever"));
+        }
+        started.sort();
+        assert_eq!(started, [Some(0), Some(1), Some(2)]);
+    }
 }
