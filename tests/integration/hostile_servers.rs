@@ -6,7 +6,9 @@
 //! 2. bytes that are not UTF-8: a reply or a close, and the server goes on;
 //! 3. a client that sends and never reads: the others are still served,
 //!    and a server whose replies it leaves unread drops it;
-//! 4. 500 connections at once: the next client is still served;
+//! 4. 500 connections at once, past the cap of every server that has one:
+//!    those past it wait, and none is lost: each in turn is served once
+//!    those before it have gone;
 //! 5. a half-close after a request: the reply (or, from the HTTP server,
 //!    a close), then the end of the stream;
 //! 6. then SIGINT, with all of the above still connected and, for a server
@@ -16,7 +18,8 @@
 //!    behind.
 //!
 //! The servers: `io-serve echo`, `io-serve line` and `io-serve chat` (the
-//! io section's echo_server, line_codec and chat_server), and `httpbin`.
+//! io section's echo_server, line_codec and chat_server), `graceful-server`
+//! (the graceful_shutdown recipe) and `httpbin`.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
@@ -45,13 +48,23 @@ enum Protocol {
     Upper,
     /// A name prompt, then `welcome, <name>; ...`.
     Chat,
+    /// `0` (milliseconds of work) comes back as `started: 0ns of work`.
+    Work,
     Http,
 }
 
 impl Protocol {
     /// One normal exchange on a fresh connection, which must work.
     fn exchange(self, address: &str) {
-        let (mut reader, mut socket) = connect(address);
+        self.exchange_on(TcpStream::connect(address).expect("it accepts a connection"));
+    }
+
+    /// One normal exchange on a connection already made.
+    fn exchange_on(self, socket: TcpStream) {
+        socket.set_read_timeout(Some(PATIENCE)).expect("a timeout");
+        socket.set_write_timeout(Some(PATIENCE)).expect("a timeout");
+        let mut reader = BufReader::new(socket.try_clone().expect("a clone"));
+        let mut socket = socket;
         match self {
             Protocol::Echo => {
                 socket.write_all(b"ping\n").expect("the request goes out");
@@ -67,6 +80,10 @@ impl Protocol {
                 let welcome = read_line(&mut reader);
                 assert!(welcome.starts_with("welcome, tester;"), "{welcome:?}");
             }
+            Protocol::Work => {
+                socket.write_all(b"0\n").expect("the request goes out");
+                assert_eq!(read_line(&mut reader), "started: 0ns of work\n");
+            }
             Protocol::Http => {
                 socket
                     .write_all(b"GET /get HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -77,22 +94,26 @@ impl Protocol {
         }
     }
 
-    /// A request that ends with the end of a line.
+    /// A request that ends with the end of a line, and is answered.
     fn request(self) -> &'static [u8] {
         match self {
             Protocol::Echo => b"ping\n",
             Protocol::Upper => b"hello\n",
             Protocol::Chat => b"tester\n",
+            // Answered at once with an error line; even `0` costs a timer
+            // tick, so a deaf client's `0`s would take minutes to fill the
+            // buffers.
+            Protocol::Work => b"x\n",
             Protocol::Http => b"GET /get HTTP/1.1\r\nHost: x\r\n\r\n",
         }
     }
 
     /// Whether a client that sends requests and never reads their replies
-    /// leaves the server waiting for room: the echo and line servers answer
-    /// every line, the chat server sends a client's lines to the others
-    /// only, and the HTTP server stops reading once a reply is stuck.
+    /// leaves the server waiting for room: the echo, line and work servers
+    /// answer every line, the chat server sends a client's lines to the
+    /// others only, and the HTTP server stops reading once a reply is stuck.
     fn stalls_on_deaf_clients(self) -> bool {
-        matches!(self, Protocol::Echo | Protocol::Upper)
+        matches!(self, Protocol::Echo | Protocol::Upper | Protocol::Work)
     }
 
     /// A request holding bytes that are not UTF-8.
@@ -110,7 +131,10 @@ fn binary(name: &str) -> PathBuf {
     BUILT
         .get_or_init(|| {
             Workspace::locate()
-                .build_binaries(&["io".to_owned(), "httpbin".to_owned()], Profile::Dev)
+                .build_binaries(
+                    &["io".to_owned(), "recipes".to_owned(), "httpbin".to_owned()],
+                    Profile::Dev,
+                )
                 .unwrap_or_else(|error| panic!("cannot build the servers: {error}"))
         })
         .get(name)
@@ -285,11 +309,30 @@ fn hostile_suite(binary: &str, args: &[&str], protocol: Protocol) {
     send_until_refused(&mut deaf, &many, 64 * 1024 * 1024);
     protocol.exchange(&address);
 
-    // 4. 500 connections at once, left connected.
-    let crowd: Vec<TcpStream> = (0..500)
-        .map(|_| TcpStream::connect(&address).expect("it accepts 500 connections"))
-        .collect();
-    protocol.exchange(&address);
+    // 4. 500 connections at once, past the cap of every server that has
+    // one (250): those past it wait to be accepted, and past the listening
+    // socket's backlog (128) their connects wait too, the system retrying
+    // them. Served in turn, each leaving once served, every one gets its
+    // answer. The connects run on a thread of their own, since the later
+    // ones wait for the earlier ones to be served.
+    let (connected, crowd) = std::sync::mpsc::channel();
+    let connecting = std::thread::spawn({
+        let address = address.clone();
+        move || {
+            let address = address.parse().expect("an address");
+            for _ in 0..500 {
+                let socket = TcpStream::connect_timeout(&address, PATIENCE)
+                    .expect("it accepts 500 connections");
+                if connected.send(socket).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    for socket in crowd {
+        protocol.exchange_on(socket);
+    }
+    connecting.join().expect("the connecting thread");
 
     // 5. A request, then the end of the stream: the answer, then the end.
     let (mut reader, half) = connect(&address);
@@ -328,6 +371,11 @@ fn hostile_suite(binary: &str, args: &[&str], protocol: Protocol) {
         send_until_refused(&mut stuck, &many, 64 * 1024 * 1024);
         stuck
     });
+    // And a crowd just past the cap, left connected through the shutdown:
+    // the backlog keeps room for the late clients below.
+    let crowd: Vec<TcpStream> = (0..260)
+        .map(|_| TcpStream::connect(&address).expect("it accepts 260 connections"))
+        .collect();
     let children = server.children();
     assert!(children.is_empty(), "the server started {children:?}");
     server.interrupt();
@@ -379,6 +427,11 @@ fn the_line_codec_server_holds_up() {
 #[test]
 fn the_chat_server_holds_up() {
     hostile_suite("io-serve", &["chat"], Protocol::Chat);
+}
+
+#[test]
+fn the_graceful_server_holds_up() {
+    hostile_suite("graceful-server", &[], Protocol::Work);
 }
 
 #[test]

@@ -34,15 +34,21 @@
 //!   (`/drip?duration=-1`), gets a 400 with a message here.
 //!   `/status` takes one code, not httpbin's weighted list (`/status/200,404`
 //!   is a 400 here), and adds no `Location` to a 3xx or other per-status
-//!   headers and bodies. A 1xx status cannot end a response, so it becomes a
-//!   500 here (httpbin sends it as is).
+//!   headers and bodies. A 1xx status comes before an answer and can't be
+//!   one: `/status/1xx` and `/drip?code=1xx` are a 400 here (httpbin sends
+//!   the 1xx as its answer, and an HTTP/1.1 client waits on for the real one).
 //! - `/drip`'s `duration` and `delay` are capped at 10 s each, like `/delay`;
-//!   httpbin does not cap them.
+//!   httpbin does not cap them. Past [`MAX_DRIP_PIECES`] bytes it sends them
+//!   in that many pieces, on the same schedule, where httpbin sends every
+//!   byte alone.
 //! - `/anything` does not parse form fields or files (`form` and `files` are
 //!   always empty), and shows a body that is not UTF-8 lossily, where httpbin
 //!   base64-encodes it.
-//! - It serves plain HTTP/1.1, any number of requests at once, and keeps
-//!   connections alive.
+//! - It serves plain HTTP/1.1 and keeps connections alive, at most
+//!   [`MAX_CONNECTIONS`] at once, with a body of at most [`MAX_BODY`] bytes
+//!   and a head of at most [`MAX_HEAD`]. On its own it keeps the time limits
+//!   of [`Limits::STANDALONE`] too (gunicorn closes an idle connection after
+//!   2 s); in process, none, as [`Limits::IN_PROCESS`] says why.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -51,15 +57,18 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query};
+use axum::extract::{DefaultBodyLimit, Path, Query};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, get, on};
-use axum::serve::ListenerExt;
 use axum::{Router, handler::Handler};
 use serde_json::{Map, Value, json};
 use tokio::net::TcpListener;
 use tokio::time::{Instant, sleep, sleep_until};
+use tokio_util::sync::CancellationToken;
+
+mod serve;
+pub use serve::{Limits, MAX_CONNECTIONS, MAX_HEAD, serve};
 
 /// httpbin caps `/delay` at ten seconds; so does this server (and `/drip`).
 pub const MAX_DELAY: Duration = Duration::from_secs(10);
@@ -163,7 +172,12 @@ pub fn app() -> Router {
             router.route(route.path, (route.handler)())
         })
         .fallback(unknown_route)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
 }
+
+/// The largest request body, in bytes: `/anything` and `/delay` hold one
+/// whole while they answer (axum's default is 2 MB).
+pub const MAX_BODY: usize = 256 * 1024;
 
 /// httpbin answers an unknown path with a 404 page; this one lists the
 /// paths it serves.
@@ -195,32 +209,13 @@ fn any_method<H: Handler<T, ()>, T: 'static>(handler: H) -> MethodRouter {
 
 /// Serves [`app`] on `127.0.0.1:0` from a task on the current runtime and
 /// returns its base URL, such as `http://127.0.0.1:41234`. The server lives
-/// as long as the runtime does.
+/// as long as the runtime does, with [`Limits::IN_PROCESS`].
 pub async fn spawn() -> io::Result<String> {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
     let address = listener.local_addr()?;
-    tokio::spawn(async move {
-        if let Err(error) = axum::serve(without_nagle(listener), app()).await {
-            eprintln!("httpbin on {address} stopped: {error}");
-        }
-    });
+    let never = CancellationToken::new();
+    tokio::spawn(serve(listener, app(), Limits::IN_PROCESS, never));
     Ok(base_url(address))
-}
-
-/// Sets `TCP_NODELAY` on every accepted connection, as reqwest does on its
-/// side. Otherwise Nagle's algorithm holds back a small write, such as one
-/// byte of `/drip`, until the client acknowledges the previous one, and the
-/// client delays that acknowledgement by up to 40 ms of real time. On the
-/// paused clock the runtime sees no I/O during that wait and jumps to the
-/// next timer, which may be minutes away.
-pub fn without_nagle(
-    listener: TcpListener,
-) -> impl axum::serve::Listener<Io = tokio::net::TcpStream, Addr = SocketAddr> {
-    listener.tap_io(|stream| {
-        if let Err(error) = stream.set_nodelay(true) {
-            eprintln!("httpbin: cannot set TCP_NODELAY: {error}");
-        }
-    })
 }
 
 /// `http://<address>`, with no trailing slash.
@@ -432,6 +427,7 @@ async fn delay(
 /// of the body, then sends `numbytes` asterisks one at a time: one, a pause
 /// of `duration / numbytes`, the next, and so on, with one last pause before
 /// the body ends. So the last byte arrives a pause before `delay + duration`.
+/// Past [`MAX_DRIP_PIECES`] bytes they go in pieces, on the same schedule.
 async fn drip(Query(query): Query<BTreeMap<String, String>>) -> Response {
     let param = |name: &str, default: &str| -> String {
         query
@@ -468,30 +464,68 @@ async fn drip(Query(query): Query<BTreeMap<String, String>>) -> Response {
     else {
         return bad_request(format!("`{code}` is not an HTTP status code"));
     };
+    if status.is_informational() {
+        return bad_request(INFORMATIONAL);
+    }
     sleep(delay).await;
 
-    let body = if duration.is_zero() {
-        Body::from(vec![b'*'; numbytes as usize])
-    } else {
-        // Each byte has its own due time on one schedule, so the small
-        // lateness of each wake-up does not add up over many bytes.
-        // `numbytes` is at most 10 MiB, so it fits in a `u32`.
-        let pause = duration / numbytes as u32;
-        let start = Instant::now();
-        Body::from_stream(futures::stream::unfold(0, move |sent| async move {
-            sleep_until(start + pause * sent as u32).await;
-            (sent < numbytes).then_some((Ok::<_, Infallible>(&b"*"[..]), sent + 1))
-        }))
-    };
+    // A 204 or a 304 has no body, so no length either, as httpbin's WSGI
+    // server sends it.
+    if status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
+        return (status, [(header::CONTENT_TYPE, "application/octet-stream")]).into_response();
+    }
     (
         status,
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
             (header::CONTENT_LENGTH, numbytes.to_string()),
         ],
-        body,
+        Body::from_stream(drip_pieces(numbytes, duration)),
     )
         .into_response()
+}
+
+/// `/drip` sends a byte at a time up to this many bytes, as httpbin does,
+/// and past it this many pieces, each when its first byte is due: 10 MiB
+/// over 10 s is a thousand wake-ups, not ten million.
+pub const MAX_DRIP_PIECES: u64 = 1000;
+
+/// What the pieces are cut from, so that none is a buffer of its own.
+static ASTERISKS: [u8; 64 * 1024] = [b'*'; 64 * 1024];
+
+// Every piece fits, however many bytes are asked for.
+const _: () = assert!(MAX_DRIP_BYTES.div_ceil(MAX_DRIP_PIECES) <= ASTERISKS.len() as u64);
+
+/// `numbytes` asterisks over `duration`: piece `i` of `n` holds the bytes
+/// from `numbytes * i / n` and is due at `duration * i / n`, on one schedule
+/// from the start, so that the small lateness of each wake-up does not add
+/// up; then a last pause until `duration`. With no duration, as few pieces
+/// as the asterisks allow, at once.
+fn drip_pieces(
+    numbytes: u64,
+    duration: Duration,
+) -> impl futures::Stream<Item = Result<Bytes, Infallible>> + Send + 'static {
+    let timed = !duration.is_zero();
+    let pieces = if timed {
+        numbytes.min(MAX_DRIP_PIECES)
+    } else {
+        numbytes.div_ceil(ASTERISKS.len() as u64)
+    };
+    let start = Instant::now();
+    // `i` and `pieces` are at most 1000 when timed, so they fit in a `u32`.
+    let due = move |i: u64| start + duration * i as u32 / pieces as u32;
+    futures::stream::unfold(0, move |i| async move {
+        if timed {
+            sleep_until(due(i)).await;
+        }
+        if i == pieces {
+            return None;
+        }
+        let (from, to) = (numbytes * i / pieces, numbytes * (i + 1) / pieces);
+        // At most `ASTERISKS.len()`, by the assertion above.
+        let piece = Bytes::from_static(&ASTERISKS[..(to - from) as usize]);
+        Some((Ok(piece), i + 1))
+    })
 }
 
 /// httpbin's `/json`, the same document with the same bytes.
@@ -539,10 +573,14 @@ async fn status(Path(code): Path<String>) -> Response {
         .ok()
         .and_then(|code| StatusCode::from_u16(code).ok())
     {
+        Some(status) if status.is_informational() => bad_request(INFORMATIONAL),
         Some(status) => status.into_response(),
         None => bad_request("Invalid status code"),
     }
 }
+
+/// Why `/status/1xx` and `/drip?code=1xx` are refused.
+const INFORMATIONAL: &str = "a 1xx status comes before an answer, and can't be one";
 
 #[cfg(test)]
 mod tests {
@@ -589,6 +627,260 @@ mod tests {
 
     fn seconds_since(start: Instant) -> String {
         format!("{:.1}", start.elapsed().as_secs_f64())
+    }
+
+    /// A server with the standalone server's limits, on the test's runtime,
+    /// for as long as the runtime lives.
+    async fn standalone(limits: Limits) -> SocketAddr {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(serve(listener, app(), limits, CancellationToken::new()));
+        address
+    }
+
+    /// Everything the server sends until it closes the connection, or
+    /// `None` if it has not closed it within `patience`.
+    async fn until_closed(
+        socket: &mut tokio::net::TcpStream,
+        patience: Duration,
+    ) -> Option<String> {
+        use tokio::io::AsyncReadExt;
+        let mut received = Vec::new();
+        let read = tokio::time::timeout(patience, socket.read_to_end(&mut received)).await;
+        // A reset is a close too.
+        read.ok()
+            .map(|_| String::from_utf8_lossy(&received).into_owned())
+    }
+
+    /// The work of a `/drip` is bounded by construction: at most
+    /// `MAX_DRIP_PIECES` pieces, whatever it is asked for. (A byte at a
+    /// time, 10 MiB over 10 s took 27 s of CPU.)
+    #[tokio::test(start_paused = true)]
+    async fn drip_sends_at_most_max_drip_pieces() {
+        use futures::StreamExt;
+        for (numbytes, duration) in [
+            (100_000, "10"),
+            (MAX_DRIP_BYTES, "10"),
+            (MAX_DRIP_BYTES, "0"),
+            (7, "1"),
+        ] {
+            let query = BTreeMap::from([
+                ("numbytes".to_owned(), numbytes.to_string()),
+                ("duration".to_owned(), duration.to_owned()),
+            ]);
+            let response = drip(Query(query)).await;
+            assert_eq!(response.status(), StatusCode::OK);
+            let mut body = response.into_body().into_data_stream();
+            let (mut pieces, mut bytes) = (0, 0);
+            while let Some(piece) = body.next().await {
+                let piece = piece.unwrap();
+                assert!(piece.iter().all(|&byte| byte == b'*'));
+                pieces += 1;
+                bytes += piece.len() as u64;
+                assert!(
+                    pieces <= MAX_DRIP_PIECES,
+                    "{numbytes} bytes over {duration} s"
+                );
+            }
+            assert_eq!(bytes, numbytes);
+            if numbytes <= MAX_DRIP_PIECES {
+                assert_eq!(pieces, numbytes, "a byte at a time, as httpbin");
+            }
+        }
+    }
+
+    /// A 204 or a 304 has no body, and so no length: the 5 it said before
+    /// left a client that trusts it waiting for bytes that never come.
+    #[tokio::test]
+    async fn a_204_or_304_drip_says_no_length() {
+        let server = Local::start().await;
+        for code in [204, 304] {
+            let path = format!("/drip?code={code}&numbytes=5&duration=0");
+            let response = server.get(&path).await;
+            assert_eq!(response.status().as_u16(), code);
+            assert_eq!(
+                response.headers().get(header::CONTENT_LENGTH),
+                None,
+                "{code}"
+            );
+            assert_eq!(response.bytes().await.unwrap().len(), 0);
+        }
+    }
+
+    /// A 1xx can't end a response: hyper sent a 101 and closed, and turned
+    /// the others into a 500 and closed.
+    #[tokio::test]
+    async fn a_1xx_status_is_refused() {
+        let server = Local::start().await;
+        for path in [
+            "/status/100",
+            "/status/101",
+            "/status/103",
+            "/drip?code=101",
+        ] {
+            let response = server.get(path).await;
+            assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{path}");
+            assert_eq!(response.text().await.unwrap(), INFORMATIONAL);
+        }
+    }
+
+    /// A body past `MAX_BODY` is refused.
+    #[tokio::test]
+    async fn a_big_body_is_refused() {
+        let server = Local::start().await;
+        for (size, status) in [
+            (MAX_BODY, StatusCode::OK),
+            (MAX_BODY + 1, StatusCode::PAYLOAD_TOO_LARGE),
+        ] {
+            let response = server
+                .client
+                .post(format!("{}/anything", server.base))
+                .body(vec![b'x'; size])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), status, "{size}");
+        }
+    }
+
+    /// Slowloris: a connection that sends nothing, or a head a byte at a
+    /// time, or nothing after an answer, is closed once the head's limit is
+    /// up. (They were kept for good: with `ulimit -n 64`, idle sockets
+    /// locked every other client out.)
+    #[tokio::test(start_paused = true)]
+    async fn a_head_that_does_not_come_in_time_ends_its_connection() {
+        use tokio::io::AsyncWriteExt;
+        let address = standalone(Limits::STANDALONE).await;
+        let limit = Limits::STANDALONE.head.unwrap();
+        let patience = limit + Duration::from_secs(1);
+
+        let mut silent = tokio::net::TcpStream::connect(address).await.unwrap();
+        assert!(
+            until_closed(&mut silent, patience).await.is_some(),
+            "silent"
+        );
+
+        let mut trickle = tokio::net::TcpStream::connect(address).await.unwrap();
+        let trickling = async {
+            for byte in b"GET /get HTTP/1.1\r\nHost: x\r\nX-Slow: ".iter().cycle() {
+                if trickle.write_all(&[*byte]).await.is_err() {
+                    break;
+                }
+                sleep(Duration::from_secs(1)).await;
+            }
+        };
+        let cut = tokio::time::timeout(patience, trickling).await;
+        assert!(
+            cut.is_ok(),
+            "a head a byte a second was still read after {patience:?}"
+        );
+
+        let mut idle = tokio::net::TcpStream::connect(address).await.unwrap();
+        idle.write_all(b"GET /ip HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let answered = until_closed(&mut idle, patience).await.expect("closed");
+        assert!(answered.starts_with("HTTP/1.1 200 OK"), "{answered}");
+    }
+
+    /// A body that does not come in time gets a 408, and its connection is
+    /// closed, and its memory with it. (Slow partial uploads were kept for
+    /// good, and their buffers: 185 MB grew to 482 MB.)
+    #[tokio::test(start_paused = true)]
+    async fn a_body_that_does_not_come_in_time_is_a_408() {
+        use tokio::io::AsyncWriteExt;
+        let address = standalone(Limits::STANDALONE).await;
+        let limit = Limits::STANDALONE.handler.unwrap();
+        let mut upload = tokio::net::TcpStream::connect(address).await.unwrap();
+        let head = "POST /anything HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n";
+        upload.write_all(head.as_bytes()).await.unwrap();
+        upload.write_all(&[b'x'; 10]).await.unwrap();
+        let answer = until_closed(&mut upload, limit + Duration::from_secs(1)).await;
+        let answer = answer.expect("a slow body still held its connection");
+        assert!(
+            answer.starts_with("HTTP/1.1 408 Request Timeout"),
+            "{answer}"
+        );
+    }
+
+    /// A client that reads nothing of a big answer: the write that waits
+    /// for room gives up, and the connection is closed.
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_reads_nothing_is_let_go() {
+        use tokio::io::AsyncWriteExt;
+        let address = standalone(Limits::STANDALONE).await;
+        let limit = Limits::STANDALONE.write.unwrap();
+        let mut deaf = tokio::net::TcpStream::connect(address).await.unwrap();
+        let request = "GET /drip?duration=0&numbytes=10485760 HTTP/1.1\r\nHost: x\r\n\r\n";
+        deaf.write_all(request.as_bytes()).await.unwrap();
+        sleep(limit + Duration::from_secs(1)).await;
+        let received = until_closed(&mut deaf, Duration::from_secs(1)).await;
+        let received = received.expect("the server still waited to write");
+        assert!(received.len() < MAX_DRIP_BYTES as usize, "it sent it all");
+    }
+
+    /// Requests held at their first `Pending`: a body that stops halfway, a
+    /// head that stops halfway, an answer nobody reads. Each holds one
+    /// place, and the others are answered meanwhile.
+    #[tokio::test]
+    async fn held_caller_held_requests_stall_no_one() {
+        use tokio::io::AsyncWriteExt;
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let address = standalone(Limits::STANDALONE).await;
+        let mut held = Vec::new();
+        for request in [
+            "POST /anything HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{",
+            "GET /get HTTP/1.1\r\nHost: x\r\nX-Half: ",
+            "GET /drip?duration=0&numbytes=10485760 HTTP/1.1\r\nHost: x\r\n\r\n",
+        ] {
+            let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
+            socket.write_all(request.as_bytes()).await.unwrap();
+            held.push(socket);
+        }
+        let client = reqwest::Client::new();
+        let others = async {
+            for path in ["/get", "/delay/0", "/drip?numbytes=3&duration=0"] {
+                let url = format!("{}{path}", base_url(address));
+                let response = client.get(url).send().await.unwrap();
+                assert_eq!(response.status(), StatusCode::OK, "{path}");
+                response.bytes().await.unwrap();
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), others)
+            .await
+            .expect("the others waited behind the held requests");
+        drop(held);
+    }
+
+    /// Past `MAX_CONNECTIONS`, a client waits to be accepted, and is served
+    /// once a connection ends: none is lost.
+    #[tokio::test(start_paused = true)]
+    async fn clients_past_the_cap_wait_and_none_is_lost() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let address = standalone(Limits::IN_PROCESS).await;
+        let ask = async |socket: &mut tokio::net::TcpStream| {
+            socket
+                .write_all(b"GET /ip HTTP/1.1\r\nHost: x\r\n\r\n")
+                .await
+                .unwrap();
+            let mut answer = [0; 15];
+            socket.read_exact(&mut answer).await.unwrap();
+            assert_eq!(&answer, b"HTTP/1.1 200 OK");
+        };
+        let mut served = Vec::new();
+        for _ in 0..MAX_CONNECTIONS {
+            let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
+            ask(&mut socket).await;
+            served.push(socket);
+        }
+        let mut waiting = tokio::net::TcpStream::connect(address).await.unwrap();
+        let answer = ask(&mut waiting);
+        tokio::pin!(answer);
+        let early = tokio::time::timeout(Duration::from_secs(1), &mut answer).await;
+        assert!(early.is_err(), "served past the cap");
+        drop(served.remove(0));
+        let answered = tokio::time::timeout(Duration::from_secs(10), answer).await;
+        answered.expect("lost past the cap");
     }
 
     /// The README's table of routes is [`ROUTES`], row for row.

@@ -7,6 +7,7 @@ The asyncio twin of crates/io/src/chat_server.rs.
 
 import asyncio
 
+MAX_LINE = 1024
 SEND_TIMEOUT = 5
 NAME_TIMEOUT = 30
 DRAIN_LIMIT = 64 * 1024
@@ -24,15 +25,34 @@ async def drain(writer):
         raise
 
 
+class Refused(Exception):
+    """A line the server refuses, with what the client is told."""
+
+
+async def read_text(reader):
+    """The next line, decoded; "" once the stream has ended."""
+    try:
+        line = await reader.readline()
+    except ValueError:  # longer than the stream's limit, which drops it
+        raise Refused(f"lines are at most {MAX_LINE} bytes; bye") from None
+    try:
+        return line.decode()
+    except UnicodeDecodeError:
+        raise Refused("lines must be UTF-8 text; bye") from None
+
+
 class ChatServer:
     def __init__(self):
         self.writers = {}  # connection id -> writer, for every named client
-        self.connected = 0
         self.shutdown = asyncio.Event()
         self.handlers = set()
         self.next_id = 0
 
     async def broadcast(self, sender, text):
+        """Writes to each client in turn, in the sender's handler, as the
+        classic demo does: a client that reads nothing holds the sender up
+        for SEND_TIMEOUT a line, which the Rust's channel, each connection
+        writing at its own pace, avoids."""
         for connection, writer in list(self.writers.items()):
             if connection != sender and not writer.transport.is_closing():
                 writer.write(text.encode() + b"\n")
@@ -45,24 +65,33 @@ class ChatServer:
         self.handlers.add(asyncio.current_task())
         self.next_id += 1
         connection = self.next_id
-        self.connected += 1
         try:
             writer.write(b"your name?\n")
             try:
                 async with asyncio.timeout(NAME_TIMEOUT):
-                    name = (await reader.readline()).decode().strip()
+                    line = await read_text(reader)
             except TimeoutError:
                 writer.write(f"no name within {NAME_TIMEOUT}s; bye\n".encode())
                 await self.hang_up(reader, writer)
                 return
-            if not name:
+            except Refused as refused:
+                writer.write(f"{refused}\n".encode())
+                await self.hang_up(reader, writer)
                 return
-            writer.write(f"welcome, {name}; {self.connected - 1} already connected\n".encode())
+            if not line:
+                return  # gone before giving a name
+            name = line.strip()
+            if not name:
+                writer.write(b"a name can't be empty; bye\n")
+                await self.hang_up(reader, writer)
+                return
+            # Only named clients are in the room, so only they are counted.
+            writer.write(f"welcome, {name}; {len(self.writers)} already connected\n".encode())
             await self.broadcast(connection, f"{name} joined")
             self.writers[connection] = writer
             stop = asyncio.ensure_future(self.shutdown.wait())
             while True:
-                line = asyncio.ensure_future(reader.readline())
+                line = asyncio.ensure_future(read_text(reader))
                 done, _ = await asyncio.wait({line, stop}, return_when=asyncio.FIRST_COMPLETED)
                 if stop in done:
                     line.cancel()
@@ -71,16 +100,19 @@ class ChatServer:
                     writer.write(b"server shutting down\n")
                     await self.hang_up(reader, writer)
                     return
-                text = line.result()
+                try:
+                    text = line.result()
+                except Refused as refused:
+                    writer.write(f"{refused}\n".encode())
+                    break
                 if not text:
                     break
-                await self.broadcast(connection, f"{name}: {text.decode().rstrip()}")
+                await self.broadcast(connection, f"{name}: {text.rstrip()}")
             stop.cancel()
             del self.writers[connection]
             await self.broadcast(connection, f"{name} left")
             await self.hang_up(reader, writer)
         finally:
-            self.connected -= 1
             writer.close()
             await writer.wait_closed()
 
@@ -131,7 +163,8 @@ class Client:
 
 async def main():
     chat = ChatServer()
-    server = await asyncio.start_server(chat.handle, "127.0.0.1", 0)
+    # The limit is the longest line, its newline not counted.
+    server = await asyncio.start_server(chat.handle, "127.0.0.1", 0, limit=MAX_LINE)
     port = server.sockets[0].getsockname()[1]
     try:
         alice = await Client.join(port, "alice")

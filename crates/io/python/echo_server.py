@@ -9,6 +9,7 @@ import asyncio
 
 MAX_LINE = 1024
 SEND_TIMEOUT = 5
+IDLE_TIMEOUT = 30
 
 
 async def drain(writer):
@@ -36,7 +37,7 @@ async def serve(shutdown):
         dropped = 0
         try:
             while True:
-                read = asyncio.ensure_future(reader.readuntil(b"\n"))
+                read = asyncio.ensure_future(asyncio.wait_for(reader.readuntil(b"\n"), IDLE_TIMEOUT))
                 stop = asyncio.ensure_future(shutdown.wait())
                 done, _ = await asyncio.wait({read, stop}, return_when=asyncio.FIRST_COMPLETED)
                 if read not in done:
@@ -52,6 +53,11 @@ async def serve(shutdown):
                     # the buffer; read them out to throw them away.
                     dropped += len(await reader.readexactly(error.consumed))
                     continue
+                except TimeoutError:
+                    print(f"server: connection {connection} silent for {IDLE_TIMEOUT}s")
+                    writer.write(f"error: nothing sent for {IDLE_TIMEOUT}s, closing\n".encode())
+                    await drain(writer)
+                    break
                 except asyncio.IncompleteReadError as error:
                     partial = dropped + len(error.partial)
                     if partial:

@@ -9,6 +9,7 @@ import asyncio
 
 MAX_LINE = 32
 SEND_TIMEOUT = 5
+IDLE_TIMEOUT = 30
 
 
 async def send(writer, line):
@@ -29,7 +30,7 @@ async def serve(shutdown):
         handlers.add(asyncio.current_task())
         try:
             while True:
-                read = asyncio.ensure_future(reader.readline())
+                read = asyncio.ensure_future(asyncio.wait_for(reader.readline(), IDLE_TIMEOUT))
                 stop = asyncio.ensure_future(shutdown.wait())
                 done, _ = await asyncio.wait({read, stop}, return_when=asyncio.FIRST_COMPLETED)
                 if read not in done:
@@ -39,6 +40,9 @@ async def serve(shutdown):
                 stop.cancel()
                 try:
                     line = read.result()
+                except TimeoutError:
+                    await send(writer, f"error: nothing sent for {IDLE_TIMEOUT}s, closing")
+                    break
                 except ValueError:
                     await send(writer, f"error: line longer than {MAX_LINE} bytes, closing")
                     break

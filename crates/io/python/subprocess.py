@@ -36,18 +36,22 @@ async def main():
 
     loop = asyncio.get_running_loop()
     start = loop.time()
-    proc = await asyncio.create_subprocess_exec("sleep", "10")
+    # A cat waiting on a pipe this process holds and never writes to.
+    proc = await asyncio.create_subprocess_exec("cat", stdin=PIPE)
     try:
         status = await asyncio.wait_for(proc.wait(), 1)
-        print(f"sleep ended first, with {describe(status)}")
+        print(f"cat ended first, with {describe(status)}")
     except TimeoutError:
         # wait_for cancelled the wait, not the process.
         proc.kill()
         status = await proc.wait()
-        print(f"sleep 10 timed out after {loop.time() - start:.1f}s; kill() left it {describe(status)}")
+        print(
+            f"cat, waiting for input, timed out after {loop.time() - start:.1f}s; "
+            f"kill() left it {describe(status)}"
+        )
 
     # asyncio has no kill_on_drop: the child is killed where the timeout is caught.
-    proc = await asyncio.create_subprocess_exec("sleep", "10")
+    proc = await asyncio.create_subprocess_exec("cat", stdin=PIPE)
     try:
         await asyncio.wait_for(proc.wait(), 1)
         fired = False

@@ -7,14 +7,21 @@
 //! writes each line to every client itself, so one slow client stalls the
 //! sender. Here a line goes into a `broadcast` channel and each connection
 //! writes it at its own client's pace; a client more than `BACKLOG` behind is
-//! told how many it missed. A client has `NAME_TIMEOUT` to give its name,
-//! `SEND_TIMEOUT` per write and, once the server shuts down, `GOODBYE_TIMEOUT`
-//! for the goodbye; a named, silent client may stay. The rules it keeps are on
-//! the book's page "Sockets, streams and processes". It also runs on its own:
+//! told how many it missed, its own lines not counted (messages are numbered
+//! for that). A client joins the room, and counts, once it has given its
+//! name; a line too long or not UTF-8 is answered, then the connection
+//! closed. A client has `NAME_TIMEOUT` to give its name, `SEND_TIMEOUT` per
+//! write and, once the server shuts down, `GOODBYE_TIMEOUT` for the goodbye;
+//! a named, silent client may stay, and keep its place. At most
+//! `MAX_CONNECTIONS` are served at once: a client past that waits to be
+//! accepted until one ends. The rules it keeps are on the book's page
+//! "Sockets, streams and processes". It also runs on its own:
 //! `cargo run -p io --bin io-serve -- chat --port 7000`.
 
+use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
@@ -22,6 +29,7 @@ use tokio::io::AsyncReadExt;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::timeout;
 use tokio_util::codec::{Framed, FramedRead, FramedWrite, LinesCodec, LinesCodecError};
 use tokio_util::sync::CancellationToken;
@@ -42,39 +50,100 @@ const NAME_TIMEOUT: Duration = Duration::from_secs(30);
 /// its connection is closed.
 const DRAIN_LIMIT: u64 = 64 * 1024;
 const DRAIN_TIME: Duration = Duration::from_secs(1);
+/// The most connections served at once.
+const MAX_CONNECTIONS: usize = 250;
 /// How long to wait before accepting again after an accept failed.
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
-/// A message on the channel, with the connection it came from, so that a
-/// client's task doesn't echo the client's own lines back.
+/// A message on the channel: its number in the channel's order, the
+/// connection it came from, so that a client's task doesn't echo the
+/// client's own lines back, and its text.
 #[derive(Clone, Debug)]
 struct Message {
+    number: u64,
     from: u64,
     text: String,
 }
 
+/// What every connection shares: the channel, and the count of messages
+/// sent on it.
+struct Room {
+    messages: broadcast::Sender<Message>,
+    /// Numbered under this lock as they go into the channel, so that the
+    /// numbers follow the channel's order even on a multi-thread runtime.
+    sent: Mutex<u64>,
+}
+
+impl Room {
+    fn new() -> Self {
+        Room {
+            messages: broadcast::channel(BACKLOG).0,
+            sent: Mutex::new(0),
+        }
+    }
+
+    fn sent(&self) -> MutexGuard<'_, u64> {
+        // Nothing under this lock can panic halfway, so a poisoned one
+        // still holds a good count.
+        self.sent.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Joins a named client to the room: its inbox, with the number of the
+    /// last message sent before it, and how many others are in the room.
+    fn join(&self) -> (broadcast::Receiver<Message>, u64, usize) {
+        let sent = self.sent();
+        let inbox = self.messages.subscribe();
+        // Only named clients hold a receiver, this one included.
+        (inbox, *sent, self.messages.receiver_count() - 1)
+    }
+
+    /// Sends `text` to everyone in the room, and returns its number.
+    fn broadcast(&self, from: u64, text: String) -> u64 {
+        let mut sent = self.sent();
+        *sent += 1;
+        // `send` fails only when no receiver is left: nobody is in the room
+        // to hear it, which is no error.
+        let _ = self.messages.send(Message {
+            number: *sent,
+            from,
+            text,
+        });
+        *sent
+    }
+}
+
 /// Accepts clients until `shutdown` is cancelled, then waits until every
-/// connection has said goodbye.
-pub async fn serve(listener: TcpListener, shutdown: CancellationToken) -> io::Result<()> {
-    let (messages, _) = broadcast::channel(BACKLOG);
+/// connection has said goodbye. What the server has to say goes to `log`,
+/// which must not block: it is called from the runtime's tasks.
+pub async fn serve(
+    listener: TcpListener,
+    shutdown: CancellationToken,
+    log: fn(String),
+) -> io::Result<()> {
+    let room = Arc::new(Room::new());
     let connections = TaskTracker::new();
+    let places = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let mut next_id = 0;
     loop {
         let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
+            accepted = accept(&listener, &places) => accepted,
             () = shutdown.cancelled() => break,
         };
         match accepted {
-            Ok((socket, _)) => {
+            Ok((place, socket)) => {
                 next_id += 1;
                 let connection = Connection {
                     id: next_id,
-                    messages: messages.clone(),
+                    room: Arc::clone(&room),
                     shutdown: shutdown.clone(),
                 };
                 connections.spawn(async move {
+                    let _place = place; // given back when the connection ends
                     if let Err(error) = connection.serve(socket).await {
-                        eprintln!("chat: connection {} failed: {error}", connection.id);
+                        log(format!(
+                            "chat: connection {} failed: {error}",
+                            connection.id
+                        ));
                     }
                 });
             }
@@ -82,7 +151,7 @@ pub async fn serve(listener: TcpListener, shutdown: CancellationToken) -> io::Re
             // descriptors, the next accept fails at once too, so pause
             // rather than spin.
             Err(error) => {
-                eprintln!("chat: accept failed: {error}");
+                log(format!("chat: accept failed: {error}"));
                 tokio::time::sleep(ACCEPT_PAUSE).await;
             }
         }
@@ -95,15 +164,32 @@ pub async fn serve(listener: TcpListener, shutdown: CancellationToken) -> io::Re
     Ok(())
 }
 
+/// Waits for a free place, then for a client to take it: a client past
+/// `MAX_CONNECTIONS` waits until a connection ends, connected but not
+/// accepted, in the listening socket's backlog (128), and past that with
+/// its connect waiting too, the system retrying it. (`acquire_owned` fails
+/// only once the semaphore is closed, which this one never is.)
+async fn accept(
+    listener: &TcpListener,
+    places: &Arc<Semaphore>,
+) -> io::Result<(OwnedSemaphorePermit, TcpStream)> {
+    let place = Arc::clone(places)
+        .acquire_owned()
+        .await
+        .map_err(io::Error::other)?;
+    let (socket, _peer) = listener.accept().await?;
+    Ok((place, socket))
+}
+
 struct Connection {
     id: u64,
-    messages: broadcast::Sender<Message>,
+    room: Arc<Room>,
     shutdown: CancellationToken,
 }
 
 /// How a conversation ended, when the shutdown did not end it.
 enum Ended {
-    /// The client went, or never gave a name: nothing is left to tell it.
+    /// The client went: nothing is left to tell it.
     Gone,
     /// The last line is sent: close, and drain what the client still sends.
     HangUp,
@@ -136,42 +222,73 @@ impl Connection {
         lines: &mut FramedRead<OwnedReadHalf, LinesCodec>,
         client: &mut FramedWrite<OwnedWriteHalf, LinesCodec>,
     ) -> Result<Ended, LinesCodecError> {
-        // Subscribed before anything is sent, so nothing sent after this
-        // client arrived can pass it by.
-        let mut inbox = self.messages.subscribe();
         send(client, "your name?", SEND_TIMEOUT).await?;
         let name = match timeout(NAME_TIMEOUT, lines.next()).await {
             Ok(Some(Ok(name))) if !name.trim().is_empty() => name.trim().to_owned(),
+            Ok(None) => return Ok(Ended::Gone),
+            Ok(Some(named)) => {
+                let refusal = match named {
+                    Ok(_empty) => "a name can't be empty; bye".to_owned(),
+                    Err(error) => refusal(&error),
+                };
+                send(client, refusal, SEND_TIMEOUT).await?;
+                return Ok(Ended::HangUp);
+            }
             Err(_elapsed) => {
                 let bye = format!("no name within {NAME_TIMEOUT:?}; bye");
                 send(client, bye, SEND_TIMEOUT).await?;
                 return Ok(Ended::HangUp);
             }
-            // Gone, empty or unreadable before saying who it is.
-            Ok(_) => return Ok(Ended::Gone),
         };
-        let others = self.messages.receiver_count() - 1;
+        // In the room from here on, and not before: a client that is still
+        // to give its name hears nothing, and counts for nobody.
+        let (mut inbox, mut heard, others) = self.room.join();
         let welcome = format!("welcome, {name}; {others} already connected");
         send(client, welcome, SEND_TIMEOUT).await?;
-        self.broadcast(format!("{name} joined"));
+        // The numbers of this client's own messages that its inbox has not
+        // given back yet: the channel counts them among what a client that
+        // falls behind missed, and they are no loss to it.
+        let mut own = VecDeque::from([self.room.broadcast(self.id, format!("{name} joined"))]);
 
         let ended = loop {
             tokio::select! {
                 line = lines.next() => match line {
-                    Some(Ok(line)) => self.broadcast(format!("{name}: {line}")),
-                    Some(Err(LinesCodecError::MaxLineLengthExceeded)) => {
-                        let refusal = format!("lines are at most {MAX_LINE} bytes; bye");
-                        break send(client, refusal, SEND_TIMEOUT).await;
+                    Some(Ok(line)) => own.push_back(self.room.broadcast(self.id, format!("{name}: {line}"))),
+                    // A line too long, or not UTF-8: this client is told,
+                    // and done.
+                    Some(Err(error @ LinesCodecError::MaxLineLengthExceeded)) => {
+                        break send(client, refusal(&error), SEND_TIMEOUT).await;
                     }
-                    // Disconnected, cleanly or not, or sent bytes that are
-                    // not UTF-8: either way this client is done.
-                    Some(Err(_)) | None => break Ok(()),
+                    Some(Err(LinesCodecError::Io(error))) if error.kind() == io::ErrorKind::InvalidData => {
+                        break send(client, refusal(&error.into()), SEND_TIMEOUT).await;
+                    }
+                    // Disconnected, cleanly or not: nothing to tell it.
+                    Some(Err(LinesCodecError::Io(_))) | None => break Ok(()),
                 },
                 message = inbox.recv() => {
                     let sent = match message {
-                        Ok(message) if message.from == self.id => continue,
-                        Ok(message) => send(client, message.text, SEND_TIMEOUT).await,
-                        Err(RecvError::Lagged(missed)) => {
+                        Ok(message) if message.from == self.id => {
+                            heard = message.number;
+                            own.pop_front();
+                            continue;
+                        }
+                        Ok(message) => {
+                            heard = message.number;
+                            send(client, message.text, SEND_TIMEOUT).await
+                        }
+                        Err(RecvError::Lagged(skipped)) => {
+                            // The channel let go of the next `skipped`
+                            // messages after the last one heard, some of them
+                            // maybe this client's own.
+                            heard += skipped;
+                            let mut missed = skipped;
+                            while own.front().is_some_and(|&number| number <= heard) {
+                                own.pop_front();
+                                missed -= 1;
+                            }
+                            if missed == 0 {
+                                continue;
+                            }
                             let notice = format!("(you missed {missed} messages)");
                             send(client, notice, SEND_TIMEOUT).await
                         }
@@ -188,17 +305,19 @@ impl Connection {
         };
         // However this client went (it hung up, broke the rules or stopped
         // reading), the others hear that it left.
-        self.broadcast(format!("{name} left"));
+        drop(inbox);
+        self.room.broadcast(self.id, format!("{name} left"));
         ended.map(|()| Ended::HangUp)
     }
+}
 
-    fn broadcast(&self, text: String) {
-        // `send` fails only when no receiver is left, and this connection's
-        // own receiver is one until it returns.
-        let _ = self.messages.send(Message {
-            from: self.id,
-            text,
-        });
+/// What a client is told of a line the server refuses, before it is closed.
+fn refusal(error: &LinesCodecError) -> String {
+    match error {
+        LinesCodecError::MaxLineLengthExceeded => {
+            format!("lines are at most {MAX_LINE} bytes; bye")
+        }
+        LinesCodecError::Io(_) => "lines must be UTF-8 text; bye".to_owned(),
     }
 }
 
@@ -272,7 +391,9 @@ pub async fn run() -> Result<(), LinesCodecError> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     let shutdown = CancellationToken::new();
-    let server = tokio::spawn(serve(listener, shutdown.clone()));
+    let server = tokio::spawn(serve(listener, shutdown.clone(), |line| {
+        eprintln!("{line}")
+    }));
     // However `run` ends (an error, or its caller dropping it at an
     // `.await`), the server and its connections are told to stop; the
     // handle alone would leave them running, detached.
@@ -326,7 +447,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let shutdown = CancellationToken::new();
-        let server = tokio::spawn(serve(listener, shutdown.clone()));
+        let server = tokio::spawn(serve(listener, shutdown.clone(), |_| {}));
         (address, shutdown, server)
     }
 
@@ -363,6 +484,219 @@ mod tests {
         client.send(name).await.unwrap();
         assert!(next(&mut client).await.unwrap().starts_with("welcome"));
         client
+    }
+
+    /// Sockets that have not given a name are not in the room: they don't
+    /// count among those "already connected".
+    #[tokio::test]
+    async fn only_named_clients_count_as_connected() {
+        let test = async {
+            let (address, shutdown, server) = start().await;
+            let mut silent = Vec::new();
+            for _ in 0..3 {
+                let mut socket = Framed::new(
+                    TcpStream::connect(address).await.unwrap(),
+                    LinesCodec::new(),
+                );
+                assert_eq!(next(&mut socket).await.unwrap(), "your name?");
+                silent.push(socket);
+            }
+            let mut alice = Framed::new(
+                TcpStream::connect(address).await.unwrap(),
+                LinesCodec::new(),
+            );
+            assert_eq!(next(&mut alice).await.unwrap(), "your name?");
+            alice.send("alice").await.unwrap();
+            let welcome = next(&mut alice).await.unwrap();
+            assert_eq!(welcome, "welcome, alice; 0 already connected");
+            let mut bob = join(address, "bob", TcpSocket::new_v4().unwrap()).await;
+            assert_eq!(next(&mut alice).await.unwrap(), "bob joined");
+            bob.send("hi").await.unwrap();
+            assert_eq!(next(&mut alice).await.unwrap(), "bob: hi");
+            drop((silent, alice, bob));
+            shutdown.cancel();
+            server.await.unwrap().unwrap();
+        };
+        timeout(Duration::from_secs(30), test)
+            .await
+            .expect("the server stopped answering");
+    }
+
+    /// A client's own lines pass through its inbox too, skipped there; when
+    /// it talks faster than its task reads that inbox, the channel lets
+    /// some go, and none of them is a line it missed.
+    #[tokio::test]
+    async fn a_client_is_never_told_it_missed_its_own_lines() {
+        let test = async {
+            let (address, shutdown, server) = start().await;
+            let mut alice = join(address, "alice", TcpSocket::new_v4().unwrap()).await;
+            let mut bob = join(address, "bob", TcpSocket::new_v4().unwrap()).await;
+            assert_eq!(next(&mut alice).await.unwrap(), "bob joined");
+            // Far more than `BACKLOG` lines at once, read as fast as they come.
+            let flood: String = (0..20_000).map(|n| format!("{n}\n")).collect();
+            alice.get_mut().write_all(flood.as_bytes()).await.unwrap();
+            alice.send("done").await.unwrap();
+            // Bob may miss some (a notice says so); alice's task has read all of
+            // her lines once he hears the last.
+            while next(&mut bob).await.unwrap() != "alice: done" {}
+            bob.send("over").await.unwrap();
+            assert_eq!(next(&mut alice).await.unwrap(), "bob: over");
+            drop((alice, bob));
+            shutdown.cancel();
+            server.await.unwrap().unwrap();
+        };
+        timeout(Duration::from_secs(30), test)
+            .await
+            .expect("the server stopped answering");
+    }
+
+    /// A name or a line the server refuses gets a word before the close.
+    #[tokio::test]
+    async fn a_refused_name_or_line_is_told_before_the_close() {
+        let test = async {
+            let (address, shutdown, server) = start().await;
+            let too_long = format!("lines are at most {MAX_LINE} bytes; bye");
+            let not_utf8 = "lines must be UTF-8 text; bye";
+            for (name, told) in [
+                (vec![b'x'; MAX_LINE + 1], too_long.as_str()),
+                (b"caf\xe9".to_vec(), not_utf8),
+                (b"  ".to_vec(), "a name can't be empty; bye"),
+            ] {
+                let mut client = Framed::new(
+                    TcpStream::connect(address).await.unwrap(),
+                    LinesCodec::new(),
+                );
+                assert_eq!(next(&mut client).await.unwrap(), "your name?");
+                client.get_mut().write_all(&name).await.unwrap();
+                client.get_mut().write_all(b"\n").await.unwrap();
+                assert_eq!(next(&mut client).await.unwrap(), told);
+                assert_eq!(next(&mut client).await, None);
+            }
+
+            let mut observer = join(address, "observer", TcpSocket::new_v4().unwrap()).await;
+            for (line, told) in [
+                (vec![b'x'; MAX_LINE + 1], too_long.as_str()),
+                (b"caf\xe9".to_vec(), not_utf8),
+            ] {
+                let mut client = join(address, "dave", TcpSocket::new_v4().unwrap()).await;
+                assert_eq!(next(&mut observer).await.unwrap(), "dave joined");
+                client.get_mut().write_all(&line).await.unwrap();
+                client.get_mut().write_all(b"\n").await.unwrap();
+                assert_eq!(next(&mut client).await.unwrap(), told);
+                assert_eq!(next(&mut client).await, None);
+                assert_eq!(next(&mut observer).await.unwrap(), "dave left");
+            }
+            drop(observer);
+            shutdown.cancel();
+            server.await.unwrap().unwrap();
+        };
+        timeout(Duration::from_secs(30), test)
+            .await
+            .expect("the server stopped answering");
+    }
+
+    /// A connection's future held at its first `Pending` once its client
+    /// is in the room: polled no more, and not dropped. Its inbox falls
+    /// behind, which holds up no sender, and the others talk on.
+    #[tokio::test]
+    async fn held_caller_a_connection_held_in_the_room_stalls_no_one() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let room = Arc::new(Room::new());
+        let shutdown = CancellationToken::new();
+        let connection = |id| Connection {
+            id,
+            room: Arc::clone(&room),
+            shutdown: shutdown.clone(),
+        };
+        let accept_one = || async {
+            let (client, accepted) = tokio::join!(TcpStream::connect(address), listener.accept());
+            let client = Framed::new(client.unwrap(), LinesCodec::new());
+            (client, accepted.unwrap().0)
+        };
+        async fn name_yourself(client: &mut Framed<TcpStream, LinesCodec>, name: &str) -> String {
+            assert_eq!(next(client).await.unwrap(), "your name?");
+            client.send(name).await.unwrap();
+            next(client).await.unwrap()
+        }
+
+        let (mut held_client, socket) = accept_one().await;
+        let held_connection = connection(1);
+        let held = held_connection.serve(socket);
+        tokio::pin!(held);
+        let welcome = tokio::select! {
+            _ = &mut held => panic!("the held connection ended"),
+            welcome = name_yourself(&mut held_client, "held") => welcome,
+        };
+        assert_eq!(welcome, "welcome, held; 0 already connected");
+        // From here on `held` is neither polled nor dropped.
+
+        let mut tasks = Vec::new();
+        let mut clients = Vec::new();
+        for (id, name) in [(2, "alice"), (3, "bob")] {
+            let (mut client, socket) = accept_one().await;
+            let connection = connection(id);
+            tasks.push(tokio::spawn(async move { connection.serve(socket).await }));
+            let welcome = name_yourself(&mut client, name).await;
+            assert_eq!(
+                welcome,
+                format!("welcome, {name}; {} already connected", id - 1)
+            );
+            clients.push(client);
+        }
+        let [alice, bob] = &mut clients[..] else {
+            unreachable!()
+        };
+        let talk = async {
+            assert_eq!(next(alice).await.unwrap(), "bob joined");
+            for n in 0..4 * BACKLOG {
+                bob.send(n.to_string()).await.unwrap();
+                assert_eq!(next(alice).await.unwrap(), format!("bob: {n}"));
+            }
+        };
+        timeout(Duration::from_secs(10), talk)
+            .await
+            .expect("the room stalled behind the held connection");
+
+        shutdown.cancel();
+        for client in &mut clients {
+            assert_eq!(next(client).await.unwrap(), "server shutting down");
+        }
+        drop(clients);
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+    }
+
+    /// A client that stops reading while another talks: its task waits for
+    /// room to send, and the others hear every line all the same.
+    #[tokio::test]
+    async fn held_caller_a_client_that_stops_reading_stalls_no_one() {
+        let (address, shutdown, server) = start().await;
+        let small = TcpSocket::new_v4().unwrap();
+        small.set_recv_buffer_size(4096).unwrap();
+        let deaf = join(address, "deaf", small).await;
+        let mut listener = join(address, "listener", TcpSocket::new_v4().unwrap()).await;
+        let mut talker = join(address, "talker", TcpSocket::new_v4().unwrap()).await;
+        assert_eq!(next(&mut listener).await.unwrap(), "talker joined");
+        // Far more than the deaf client's buffers hold, a line at a time, so
+        // that the listener never falls behind.
+        let said = "y".repeat(1000);
+        let talk = async {
+            for _ in 0..4096 {
+                talker.send(said.as_str()).await.unwrap();
+                assert_eq!(
+                    next(&mut listener).await.unwrap(),
+                    format!("talker: {said}")
+                );
+            }
+        };
+        timeout(Duration::from_secs(20), talk)
+            .await
+            .expect("the room stalled behind a client that stopped reading");
+        drop((deaf, listener, talker));
+        shutdown.cancel();
+        server.await.unwrap().unwrap();
     }
 
     /// A client that has read none of the lines sent to it, sends one too

@@ -3,48 +3,66 @@
 //! a client that half-closes its side the way `writer.write_eof()` does.
 //!
 //! The counterpart of `asyncio.start_server` and `open_connection`. Each
-//! handler is spawned on a `TaskTracker` and races the shutdown token; a
-//! client that sends without reading is dropped, and one that sends nothing
-//! may stay until the shutdown. `read_until` reads through `take`, so a line
-//! longer than `MAX_LINE` is thrown away as it arrives. A `select!` that drops
-//! it loses nothing: Tokio documents that the bytes it read are appended to
-//! `line`, and that calling it again continues the line. A reply the shutdown
-//! interrupts is finished, then the goodbye: `write_all_buf` keeps its place.
-//! `shutdown()` on a write half is `write_eof()`. See the book's page
-//! "Sockets, streams and processes".
+//! handler is spawned on a `TaskTracker` and races the shutdown token; a client
+//! that sends without reading is dropped, and so is one that sends nothing for
+//! `IDLE_TIMEOUT`. At most `MAX_CONNECTIONS` are served at once: a `Semaphore`
+//! place is taken before `accept`, so a client past that waits to be accepted
+//! until one ends (silent clients would hold their places for good without the
+//! idle limit). `read_until` reads through `take`, so a line longer than
+//! `MAX_LINE` is thrown away as it arrives. A `select!` that drops it loses
+//! nothing: Tokio documents that the bytes it read are appended to `line`, and
+//! that calling it again continues the line. A reply the shutdown interrupts is
+//! finished, then the goodbye: `write_all_buf` keeps its place. `shutdown()` on
+//! a write half is `write_eof()`. The server's lines go to `log`: `println!`
+//! blocks, and on a pipe nobody reads it would stop the runtime's thread and
+//! every connection with it, so `io-serve` hands them to a thread of their own.
+//! See the book's page "Sockets, streams and processes".
 
 use std::io;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::timeout;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+/// The most connections served at once.
+const MAX_CONNECTIONS: usize = 250;
 /// How long to wait before accepting again after an accept failed.
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
 /// Accepts connections until `shutdown` is cancelled, then waits for the
-/// open ones, which `shutdown` ends too.
-pub async fn serve(listener: TcpListener, shutdown: CancellationToken) -> io::Result<()> {
+/// open ones, which `shutdown` ends too. What the server has to say goes to
+/// `log`, which must not block: it is called from the runtime's tasks.
+pub async fn serve(
+    listener: TcpListener,
+    shutdown: CancellationToken,
+    log: fn(String),
+) -> io::Result<()> {
     let connections = TaskTracker::new();
+    let places = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let mut next_id = 1;
     loop {
         let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
+            accepted = accept(&listener, &places) => accepted,
             () = shutdown.cancelled() => break,
         };
         match accepted {
-            Ok((socket, peer)) => {
+            Ok((place, socket, peer)) => {
                 let id = next_id;
                 next_id += 1;
                 let shutdown = shutdown.clone();
                 connections.spawn(async move {
-                    if let Err(error) = echo_lines(id, socket, shutdown).await {
-                        println!("server: connection {id} from {peer} failed: {error}");
+                    let _place = place; // given back when the connection ends
+                    if let Err(error) = echo_lines(id, socket, shutdown, log).await {
+                        log(format!(
+                            "server: connection {id} from {peer} failed: {error}"
+                        ));
                     }
                 });
             }
@@ -53,7 +71,7 @@ pub async fn serve(listener: TcpListener, shutdown: CancellationToken) -> io::Re
             // problem, not a reason to stop serving. Out of descriptors,
             // the next accept fails at once too, so pause rather than spin.
             Err(error) => {
-                println!("server: accept failed: {error}");
+                log(format!("server: accept failed: {error}"));
                 tokio::time::sleep(ACCEPT_PAUSE).await;
             }
         }
@@ -64,6 +82,23 @@ pub async fn serve(listener: TcpListener, shutdown: CancellationToken) -> io::Re
     connections.close();
     connections.wait().await;
     Ok(())
+}
+
+/// Waits for a free place, then for a client to take it: a client past
+/// `MAX_CONNECTIONS` waits until a connection ends, connected but not
+/// accepted, in the listening socket's backlog (128), and past that with
+/// its connect waiting too, the system retrying it. (`acquire_owned` fails
+/// only once the semaphore is closed, which this one never is.)
+async fn accept(
+    listener: &TcpListener,
+    places: &Arc<Semaphore>,
+) -> io::Result<(OwnedSemaphorePermit, TcpStream, SocketAddr)> {
+    let place = Arc::clone(places)
+        .acquire_owned()
+        .await
+        .map_err(io::Error::other)?;
+    let (socket, peer) = listener.accept().await?;
+    Ok((place, socket, peer))
 }
 
 /// How long a reply may wait for the client to make room for it.
@@ -77,13 +112,22 @@ const GOODBYE_TIMEOUT: Duration = Duration::from_millis(500);
 const DRAIN_LIMIT: u64 = 64 * 1024;
 const DRAIN_TIME: Duration = Duration::from_secs(1);
 
+/// How long a client may send nothing (or less than a line's worth) before
+/// it is closed.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The longest line the server echoes, in bytes, without its newline.
 pub const MAX_LINE: usize = 1024;
 
 /// Echoes each line back with an `echo: ` prefix until the client ends the
 /// stream or the server shuts down. A line longer than `MAX_LINE` is
 /// dropped, and the client gets an error line in its place.
-async fn echo_lines(id: u32, socket: TcpStream, shutdown: CancellationToken) -> io::Result<()> {
+async fn echo_lines(
+    id: u32,
+    socket: TcpStream,
+    shutdown: CancellationToken,
+    log: fn(String),
+) -> io::Result<()> {
     let (reader, mut writer) = socket.into_split();
     let mut reader = BufReader::new(reader);
     let mut line = Vec::new();
@@ -96,20 +140,35 @@ async fn echo_lines(id: u32, socket: TcpStream, shutdown: CancellationToken) -> 
         // `MAX_LINE` bytes here: a longer one was cleared below.)
         let mut limited = (&mut reader).take((MAX_LINE + 1 - line.len()) as u64);
         let read = tokio::select! {
-            read = limited.read_until(b'\n', &mut line) => read?,
+            read = timeout(IDLE_TIMEOUT, limited.read_until(b'\n', &mut line)) => read,
             () = shutdown.cancelled() => {
-                say_goodbye(&mut writer, &[]).await?;
+                say_goodbye(&mut writer, &[], b"server shutting down\n").await?;
                 break;
             }
         };
+        let Ok(read) = read else {
+            // With places capped, silent clients would keep the others
+            // waiting for good.
+            log(format!(
+                "server: connection {id} silent for {IDLE_TIMEOUT:?}"
+            ));
+            let words = format!("error: nothing sent for {IDLE_TIMEOUT:?}, closing\n");
+            say_goodbye(&mut writer, &[], words.as_bytes()).await?;
+            break;
+        };
+        let read = read?;
         if read == 0 {
             let partial = dropped + line.len();
             if partial == 0 {
-                println!("server: connection {id} ended by the client, lines echoed: {lines}");
+                log(format!(
+                    "server: connection {id} ended by the client, lines echoed: {lines}"
+                ));
             } else {
                 // Its length, not its bytes: a line can be up to the limit
                 // long, and it is the client's, not the log's.
-                println!("server: connection {id} ended mid-line; dropped {partial} bytes");
+                log(format!(
+                    "server: connection {id} ended mid-line; dropped {partial} bytes"
+                ));
             }
             break;
         }
@@ -125,7 +184,9 @@ async fn echo_lines(id: u32, socket: TcpStream, shutdown: CancellationToken) -> 
         let refused = dropped > 0;
         let reply = if refused {
             let length = dropped + line.len() - 1;
-            println!("server: connection {id} refused a line of {length} bytes");
+            log(format!(
+                "server: connection {id} refused a line of {length} bytes"
+            ));
             format!("error: line longer than {MAX_LINE} bytes\n").into_bytes()
         } else {
             [b"echo: ", line.as_slice()].concat()
@@ -145,7 +206,7 @@ async fn echo_lines(id: u32, socket: TcpStream, shutdown: CancellationToken) -> 
                 ));
             }
             None => {
-                say_goodbye(&mut writer, unsent).await?;
+                say_goodbye(&mut writer, unsent, b"server shutting down\n").await?;
                 break;
             }
         }
@@ -168,13 +229,17 @@ async fn echo_lines(id: u32, socket: TcpStream, shutdown: CancellationToken) -> 
     Ok(())
 }
 
-/// Finishes the reply the shutdown interrupted, if any, then says goodbye,
+/// Finishes the reply the shutdown interrupted, if any, then says `words`,
 /// within `GOODBYE_TIMEOUT`: a client that reads nothing may have left no
 /// room for either, and then gets neither.
-async fn say_goodbye(writer: &mut OwnedWriteHalf, mut unsent: &[u8]) -> io::Result<()> {
+async fn say_goodbye(
+    writer: &mut OwnedWriteHalf,
+    mut unsent: &[u8],
+    words: &[u8],
+) -> io::Result<()> {
     let goodbye = async {
         writer.write_all_buf(&mut unsent).await?;
-        writer.write_all(b"server shutting down\n").await
+        writer.write_all(words).await
     };
     match timeout(GOODBYE_TIMEOUT, goodbye).await {
         Ok(written) => written,
@@ -204,7 +269,9 @@ pub async fn run() -> io::Result<()> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     let shutdown = CancellationToken::new();
-    let server = tokio::spawn(serve(listener, shutdown.clone()));
+    // The server's lines, printed in order with the clients' below: a
+    // blocking write, which a demonstration whose output is read can afford.
+    let server = tokio::spawn(serve(listener, shutdown.clone(), |line| println!("{line}")));
     // However `run` ends (an error, or its caller dropping it at an
     // `.await`), the server and its connections are told to stop; the
     // handle alone would leave them running, detached.
@@ -284,6 +351,85 @@ mod tests {
         assert_eq!(line, b"hello\n");
     }
 
+    /// A client that sends and never reads: its connection's task waits for
+    /// room, holding one place, and another client is served meanwhile,
+    /// well before `SEND_TIMEOUT` lets it go.
+    #[tokio::test(start_paused = true)]
+    async fn held_caller_a_client_that_never_reads_stalls_no_one() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, shutdown.clone(), |_| {}));
+        let mut deaf = TcpStream::connect(address).await.unwrap();
+        let lines = "a line to echo\n".repeat(4096);
+        while timeout(Duration::from_millis(200), deaf.write_all(lines.as_bytes()))
+            .await
+            .is_ok()
+        {}
+        let mut other = BufReader::new(TcpStream::connect(address).await.unwrap());
+        let echo = timeout(SEND_TIMEOUT / 2, ask(&mut other, "hi\n")).await;
+        assert_eq!(echo.expect("the other client waited"), "echo: hi\n");
+        drop((deaf, other));
+        shutdown.cancel();
+        server.await.unwrap().unwrap();
+    }
+
+    /// A client that sends nothing is told, and closed, once it has been
+    /// silent for `IDLE_TIMEOUT`: with places capped, 250 of them kept every
+    /// other client waiting until the shutdown.
+    #[tokio::test(start_paused = true)]
+    async fn a_silent_client_is_closed_after_the_idle_limit() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, shutdown.clone(), |_| {}));
+        let mut silent = TcpStream::connect(address).await.unwrap();
+        let mut told = String::new();
+        let read = timeout(2 * IDLE_TIMEOUT, silent.read_to_string(&mut told)).await;
+        assert!(read.is_ok(), "still connected after {:?}", 2 * IDLE_TIMEOUT);
+        assert_eq!(told, "error: nothing sent for 30s, closing\n");
+        drop(silent);
+        shutdown.cancel();
+        server.await.unwrap().unwrap();
+    }
+
+    /// Sends `line` and returns the server's answer.
+    async fn ask(client: &mut BufReader<TcpStream>, line: &str) -> String {
+        let mut echo = String::new();
+        client.write_all(line.as_bytes()).await.unwrap();
+        client.read_line(&mut echo).await.unwrap();
+        echo
+    }
+
+    /// Past `MAX_CONNECTIONS`, a client waits to be accepted, and is served
+    /// once a connection ends: none is lost.
+    #[tokio::test]
+    async fn clients_past_the_cap_wait_and_none_is_lost() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, shutdown.clone(), |_| {}));
+        let mut served = Vec::new();
+        for _ in 0..MAX_CONNECTIONS {
+            let mut client = BufReader::new(TcpStream::connect(address).await.unwrap());
+            assert_eq!(ask(&mut client, "hi\n").await, "echo: hi\n");
+            served.push(client);
+        }
+
+        let mut waiting = BufReader::new(TcpStream::connect(address).await.unwrap());
+        let echo = ask(&mut waiting, "one more\n");
+        tokio::pin!(echo);
+        let early = timeout(Duration::from_millis(500), &mut echo).await;
+        assert!(early.is_err(), "served past the cap: {early:?}");
+
+        drop(served.remove(0));
+        let echo = timeout(Duration::from_secs(10), echo).await;
+        assert_eq!(echo.expect("lost past the cap"), "echo: one more\n");
+        drop(served);
+        shutdown.cancel();
+        server.await.unwrap().unwrap();
+    }
+
     /// A client that has read none of its echoes when the server shuts
     /// down, and was still sending: with its receive buffer small, the
     /// echoes and the goodbye wait in the server's send buffer, which a
@@ -293,7 +439,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let shutdown = CancellationToken::new();
-        let server = tokio::spawn(serve(listener, shutdown.clone()));
+        let server = tokio::spawn(serve(listener, shutdown.clone(), |_| {}));
 
         let socket = tokio::net::TcpSocket::new_v4().unwrap();
         socket.set_recv_buffer_size(4096).unwrap();
@@ -332,7 +478,7 @@ mod tests {
         let listener = listening.listen(16).unwrap();
         let address = listener.local_addr().unwrap();
         let shutdown = CancellationToken::new();
-        let server = tokio::spawn(serve(listener, shutdown.clone()));
+        let server = tokio::spawn(serve(listener, shutdown.clone(), |_| {}));
 
         // Lines out and no reply read, until the replies fill the buffers
         // both ways and the server waits for room, most likely mid-reply.

@@ -7,15 +7,20 @@
 //! so is one that is not UTF-8. `Framed` ends after a codec error, so the
 //! server answers with the error, closes, and drains what the client still
 //! sends. A client that never reads fails after `SEND_TIMEOUT`, or
-//! `GOODBYE_TIMEOUT` after a shutdown; one that sends nothing may stay until
-//! the shutdown.
+//! `GOODBYE_TIMEOUT` after a shutdown; one that sends nothing is closed after
+//! `IDLE_TIMEOUT`. At most `MAX_CONNECTIONS` are served at once: a client past
+//! that waits to be accepted until one ends (silent clients would hold their
+//! places for good without the idle limit). The server's lines go to `log`,
+//! which must not block, since the runtime's tasks call it.
 
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::timeout;
 use tokio_util::codec::{Framed, LinesCodec, LinesCodecError};
 use tokio_util::sync::CancellationToken;
@@ -23,29 +28,40 @@ use tokio_util::task::TaskTracker;
 
 /// The longest line the server accepts, in bytes.
 pub const MAX_LINE: usize = 32;
+/// How long a client may send nothing (or less than a line) before it is
+/// closed.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a reply may wait for the client to make room for it.
 const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long the goodbye may wait for room: with the drain after it, a
 /// connection ends within 1.5 s of the shutdown, whatever its client does.
 const GOODBYE_TIMEOUT: Duration = Duration::from_millis(500);
+/// The most connections served at once.
+const MAX_CONNECTIONS: usize = 250;
 /// How long to wait before accepting again after an accept failed.
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
 /// Accepts connections until `shutdown` is cancelled, then waits for the
 /// open ones, which `shutdown` ends too.
-pub async fn serve(listener: TcpListener, shutdown: CancellationToken) -> io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    shutdown: CancellationToken,
+    log: fn(String),
+) -> io::Result<()> {
     let connections = TaskTracker::new();
+    let places = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
         let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
+            accepted = accept(&listener, &places) => accepted,
             () = shutdown.cancelled() => break,
         };
         match accepted {
-            Ok((socket, _)) => {
+            Ok((place, socket)) => {
                 let shutdown = shutdown.clone();
                 connections.spawn(async move {
+                    let _place = place; // given back when the connection ends
                     if let Err(error) = handle(socket, shutdown).await {
-                        println!("server: connection failed: {error}");
+                        log(format!("server: connection failed: {error}"));
                     }
                 });
             }
@@ -54,7 +70,7 @@ pub async fn serve(listener: TcpListener, shutdown: CancellationToken) -> io::Re
             // problem, not a reason to stop serving. Out of descriptors,
             // the next accept fails at once too, so pause rather than spin.
             Err(error) => {
-                println!("server: accept failed: {error}");
+                log(format!("server: accept failed: {error}"));
                 tokio::time::sleep(ACCEPT_PAUSE).await;
             }
         }
@@ -65,6 +81,23 @@ pub async fn serve(listener: TcpListener, shutdown: CancellationToken) -> io::Re
     connections.close();
     connections.wait().await;
     Ok(())
+}
+
+/// Waits for a free place, then for a client to take it: a client past
+/// `MAX_CONNECTIONS` waits until a connection ends, connected but not
+/// accepted, in the listening socket's backlog (128), and past that with
+/// its connect waiting too, the system retrying it. (`acquire_owned` fails
+/// only once the semaphore is closed, which this one never is.)
+async fn accept(
+    listener: &TcpListener,
+    places: &Arc<Semaphore>,
+) -> io::Result<(OwnedSemaphorePermit, TcpStream)> {
+    let place = Arc::clone(places)
+        .acquire_owned()
+        .await
+        .map_err(io::Error::other)?;
+    let (socket, _peer) = listener.accept().await?;
+    Ok((place, socket))
 }
 
 /// Serves one connection: each line comes back in capitals, until the
@@ -101,7 +134,16 @@ pub async fn handle(socket: TcpStream, shutdown: CancellationToken) -> io::Resul
 /// Answers each line until the client ends the stream or sends a line the
 /// protocol refuses.
 async fn converse(lines: &mut Framed<TcpStream, LinesCodec>) -> io::Result<()> {
-    while let Some(line) = lines.next().await {
+    loop {
+        // With places capped, silent clients would keep the others waiting
+        // for good.
+        let Ok(line) = timeout(IDLE_TIMEOUT, lines.next()).await else {
+            let words = format!("error: nothing sent for {IDLE_TIMEOUT:?}, closing");
+            return send(lines, &words, SEND_TIMEOUT).await;
+        };
+        let Some(line) = line else {
+            return Ok(());
+        };
         let reply = match line {
             Ok(line) => line.to_uppercase(),
             Err(LinesCodecError::MaxLineLengthExceeded) => {
@@ -115,10 +157,9 @@ async fn converse(lines: &mut Framed<TcpStream, LinesCodec>) -> io::Result<()> {
         let refused = reply.starts_with("error: ");
         send(lines, &reply, SEND_TIMEOUT).await?;
         if refused {
-            break;
+            return Ok(());
         }
     }
-    Ok(())
 }
 
 /// Sends one line, or fails if the client has not made room for it within
@@ -153,7 +194,7 @@ pub async fn run() -> io::Result<()> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     let shutdown = CancellationToken::new();
-    let server = tokio::spawn(serve(listener, shutdown.clone()));
+    let server = tokio::spawn(serve(listener, shutdown.clone(), |line| println!("{line}")));
     // However `run` ends (an error, or its caller dropping it at an
     // `.await`), the server and its connections are told to stop; the
     // handle alone would leave them running, detached.
@@ -219,7 +260,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let shutdown = CancellationToken::new();
-        let server = tokio::spawn(serve(listener, shutdown.clone()));
+        let server = tokio::spawn(serve(listener, shutdown.clone(), |_| {}));
 
         let mut client = Framed::new(
             TcpStream::connect(address).await.unwrap(),
@@ -243,6 +284,93 @@ mod tests {
         server.await.unwrap().unwrap();
     }
 
+    /// Past `MAX_CONNECTIONS`, a client waits to be accepted, and is served
+    /// once a connection ends: none is lost.
+    #[tokio::test]
+    async fn clients_past_the_cap_wait_and_none_is_lost() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, shutdown.clone(), |_| {}));
+        let connect = || async {
+            Framed::new(
+                TcpStream::connect(address).await.unwrap(),
+                LinesCodec::new(),
+            )
+        };
+        let mut served = Vec::new();
+        for _ in 0..MAX_CONNECTIONS {
+            let mut client = connect().await;
+            client.send("hi").await.unwrap();
+            assert_eq!(client.next().await.unwrap().unwrap(), "HI");
+            served.push(client);
+        }
+
+        let mut waiting = connect().await;
+        waiting.send("one more").await.unwrap();
+        let early = timeout(Duration::from_millis(500), waiting.next()).await;
+        assert!(early.is_err(), "served past the cap: {early:?}");
+
+        drop(served.remove(0));
+        let answer = timeout(Duration::from_secs(10), waiting.next()).await;
+        assert_eq!(
+            answer.expect("lost past the cap").unwrap().unwrap(),
+            "ONE MORE"
+        );
+        drop((served, waiting));
+        shutdown.cancel();
+        server.await.unwrap().unwrap();
+    }
+
+    /// A client that sends and never reads: its connection's task waits for
+    /// room, holding one place, and another client is served meanwhile,
+    /// well before `SEND_TIMEOUT` lets it go.
+    #[tokio::test(start_paused = true)]
+    async fn held_caller_a_client_that_never_reads_stalls_no_one() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, shutdown.clone(), |_| {}));
+        let mut deaf = TcpStream::connect(address).await.unwrap();
+        let lines = "a line\n".repeat(8 * 1024);
+        while timeout(Duration::from_millis(200), deaf.write_all(lines.as_bytes()))
+            .await
+            .is_ok()
+        {}
+        let mut other = Framed::new(
+            TcpStream::connect(address).await.unwrap(),
+            LinesCodec::new(),
+        );
+        let asked = async {
+            other.send("hi").await.unwrap();
+            other.next().await.unwrap().unwrap()
+        };
+        let answer = timeout(SEND_TIMEOUT / 2, asked).await;
+        assert_eq!(answer.expect("the other client waited"), "HI");
+        drop((deaf, other));
+        shutdown.cancel();
+        server.await.unwrap().unwrap();
+    }
+
+    /// A client that sends nothing is told, and closed, once it has been
+    /// silent for `IDLE_TIMEOUT`: with places capped, 250 of them kept every
+    /// other client waiting until the shutdown.
+    #[tokio::test(start_paused = true)]
+    async fn a_silent_client_is_closed_after_the_idle_limit() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, shutdown.clone(), |_| {}));
+        let mut silent = TcpStream::connect(address).await.unwrap();
+        let mut told = String::new();
+        let read = timeout(2 * IDLE_TIMEOUT, silent.read_to_string(&mut told)).await;
+        assert!(read.is_ok(), "still connected after {:?}", 2 * IDLE_TIMEOUT);
+        assert_eq!(told, "error: nothing sent for 30s, closing\n");
+        drop(silent);
+        shutdown.cancel();
+        server.await.unwrap().unwrap();
+    }
+
     /// A client that sends and never reads, until its replies fill the
     /// buffers both ways and its task waits for room to send: a shutdown
     /// still ends within 2 s, what the hostile-input suite allows the whole
@@ -252,7 +380,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let shutdown = CancellationToken::new();
-        let server = tokio::spawn(serve(listener, shutdown.clone()));
+        let server = tokio::spawn(serve(listener, shutdown.clone(), |_| {}));
 
         let mut client = TcpStream::connect(address).await.unwrap();
         let lines = "a line\n".repeat(8 * 1024);

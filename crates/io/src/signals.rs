@@ -2,9 +2,10 @@
 //! `terminate()` to finish up and exit, where asyncio registers callbacks
 //! with `loop.add_signal_handler`.
 //!
-//! A `Signal`'s `recv().await` returns once per delivery, so a signal is one
-//! more branch of a service's `select!`; deliveries while nobody waits are
-//! kept, though several may merge into one. `ctrl_c()` registers only when
+//! A `Signal`'s `recv().await` returns after a delivery, so a signal is one
+//! more branch of a service's `select!`; a delivery while nobody waits is
+//! kept, and several close together may come back as one (Tokio documents
+//! that it coalesces them: it keeps a flag per signal, not a count). `ctrl_c()` registers only when
 //! first polled: `io-serve` registers SIGINT up front so an early Ctrl-C
 //! doesn't kill it. Registering replaces a signal's default action for the
 //! rest of the process. The example signals itself with `kill`.

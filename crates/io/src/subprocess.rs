@@ -8,8 +8,11 @@
 //! one future and `wait_with_output()` in another: writing first deadlocks
 //! once the child's output fills its pipe. A child is not a future:
 //! cancelling its wait leaves it running, so a timeout kills it, or
-//! `kill_on_drop(true)` does. The programs are `printf`, `sh`, `cat` and
-//! `sleep`.
+//! `kill_on_drop(true)` does. Neither runs if a signal ends this process at
+//! once (SIGINT's default action runs no `Drop`), so the child that takes
+//! too long is a `cat` waiting on a pipe from this process: the system
+//! closes the pipe however the process ends, and `cat` ends with it, where
+//! a `sleep 10` would run on. The programs are `printf`, `sh` and `cat`.
 
 use std::io;
 use std::os::unix::process::ExitStatusExt;
@@ -73,27 +76,37 @@ pub async fn run() -> io::Result<()> {
     );
 
     // A timeout: the child is not cancelled with the wait, so kill it.
-    // (`kill_on_drop` as well, for a `run` cancelled during the wait.)
+    // (`kill_on_drop` as well, for a `run` cancelled during the wait.) Its
+    // stdin is a pipe this process holds and never writes to: taken out of
+    // `waiting`, whose `wait` would close it first.
     let start = Instant::now();
-    let mut sleeper = Command::new("sleep").arg("10").kill_on_drop(true).spawn()?;
-    match timeout(Duration::from_secs(1), sleeper.wait()).await {
-        Ok(status) => println!("sleep ended first, with {}", describe(status?)),
+    let mut waiting = Command::new("cat")
+        .stdin(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let _never_written = waiting.stdin.take();
+    match timeout(Duration::from_secs(1), waiting.wait()).await {
+        Ok(status) => println!("cat ended first, with {}", describe(status?)),
         Err(_elapsed) => {
-            sleeper.kill().await?;
+            waiting.kill().await?;
             println!(
-                "sleep 10 timed out after {:.1}s; kill() left it {}",
+                "cat, waiting for input, timed out after {:.1}s; kill() left it {}",
                 start.elapsed().as_secs_f64(),
-                describe(sleeper.wait().await?)
+                describe(waiting.wait().await?)
             );
         }
     }
 
     // The same with kill_on_drop: the child belongs to a future, and the
     // timeout dropping that future kills it.
-    let bounded = timeout(
-        Duration::from_secs(1),
-        Command::new("sleep").arg("10").kill_on_drop(true).status(),
-    )
+    let bounded = timeout(Duration::from_secs(1), async {
+        let mut waiting = Command::new("cat")
+            .stdin(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()?;
+        let _never_written = waiting.stdin.take();
+        waiting.wait().await
+    })
     .await;
     println!(
         "with kill_on_drop, the timeout {}",

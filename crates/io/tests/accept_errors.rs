@@ -32,7 +32,9 @@ async fn a_failed_accept_does_not_stop_the_server() {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
     let address = listener.local_addr().expect("its address");
     let shutdown = tokio_util::sync::CancellationToken::new();
-    let server = tokio::spawn(line_codec::serve(listener, shutdown.clone()));
+    let server = tokio::spawn(line_codec::serve(listener, shutdown.clone(), |line| {
+        eprintln!("{line}");
+    }));
 
     // A low limit, so that using it all up takes a few hundred files.
     let limit = getrlimit(Resource::Nofile);

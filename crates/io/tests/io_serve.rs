@@ -176,6 +176,71 @@ fn the_echo_server_shuts_down_while_a_client_does_not_read() {
     assert!(exits_within(&mut server, Duration::from_secs(5)).success());
 }
 
+/// With its stdout a pipe nobody reads, the echo server goes on serving,
+/// and stops on Ctrl-C: the lines that don't fit are dropped and counted,
+/// not waited for. (It printed from the runtime's thread: past about 1,500
+/// clients, a line each, the pipe was full and it answered no one.)
+#[test]
+fn the_echo_server_serves_on_while_nobody_reads_its_output() {
+    let (mut server, stdout, address) = start("echo");
+    // A line of output each, some 300 KiB in all: several times what a
+    // pipe holds (64 KiB by default), and its printer's backlog too.
+    for client in 0..5_000 {
+        let (mut reader, mut writer) = connect(&address);
+        writer.write_all(b"ping\n").expect("a line goes out");
+        let mut echo = String::new();
+        let read = reader.read_line(&mut echo);
+        assert!(
+            read.is_ok() && echo == "echo: ping\n",
+            "client {client} got {read:?} {echo:?}"
+        );
+    }
+
+    interrupt(&server);
+    // Read at last: what was waiting, the count of what was dropped, and
+    // the goodbye.
+    let reading = std::thread::spawn(move || {
+        let mut rest = String::new();
+        BufReader::new(stdout)
+            .read_to_string(&mut rest)
+            .map(|_| rest)
+    });
+    assert!(exits_within(&mut server, Duration::from_secs(10)).success());
+    let rest = reading.join().expect("the reader").expect("its output");
+    assert!(rest.ends_with("shut down\n"), "{rest}");
+    assert!(
+        rest.lines()
+            .any(|line| line.ends_with(" lines dropped: stdout was not read)")),
+        "{rest}"
+    );
+}
+
+/// No Ctrl-C kills the server once it has registered for them: the second
+/// one, while the first's shutdown is under way, stops it at once.
+#[test]
+fn a_second_ctrl_c_stops_the_server_at_once() {
+    let (mut server, mut stdout, address) = start("echo");
+    // Connected when the shutdown comes, and not closing: its connection
+    // drains for a second after the goodbye.
+    let (mut reader, mut writer) = connect(&address);
+    writer.write_all(b"hi\n").expect("a line goes out");
+    assert_eq!(read_line(&mut reader), "echo: hi\n");
+
+    interrupt(&server);
+    assert_eq!(read_line(&mut reader), "server shutting down\n");
+    interrupt(&server);
+    let status = exits_within(&mut server, Duration::from_secs(5));
+    assert_eq!(status.code(), Some(1), "{status}");
+    let mut rest = String::new();
+    stdout
+        .read_to_string(&mut rest)
+        .expect("the rest of its output");
+    assert!(
+        rest.ends_with("a second Ctrl-C: stopped at once, cutting off the open connections\n"),
+        "{rest}"
+    );
+}
+
 #[test]
 fn a_bad_port_is_a_usage_error() {
     // A mistake ends it at once; a server that started listening instead

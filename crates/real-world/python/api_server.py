@@ -3,9 +3,10 @@
 aiohttp.web (FastAPI is not in the standard library): POST /process starts
 background work, GET /result/{data_id} polls it, GET /health answers. The
 changes: an unknown id is a 404 (the guide answers "processing" for ever),
-a second job with one id a 409, a body over MAX_BODY a 413, past MAX_JOBS
-the oldest result goes (a 503 while every job runs), and shutting down
-stops taking requests, then waits for the background work.
+a second job with one id a 409, a body over MAX_BODY a 413, an id over
+MAX_ID a 400, past MAX_JOBS the oldest result goes (a 503 while every job
+runs), and shutting down stops taking requests, then waits for the
+background work.
 """
 
 import asyncio
@@ -20,6 +21,7 @@ POLL_EVERY = 0.8
 MAX_POLLS = 10
 MAX_JOBS = 1000
 MAX_BODY = 16 * 1024
+MAX_ID = 64
 
 
 def json_response(value, status=200):
@@ -44,6 +46,8 @@ processor = AsyncDataProcessor()
 
 async def start_processing(request):
     data_id = request.query["data_id"]
+    if len(data_id.encode()) > MAX_ID:
+        return json_response({"error": f"a job id is at most {MAX_ID} bytes"}, status=400)
     data = await request.json()
     if data_id in processor.results:
         return json_response({"error": f"job {data_id} already exists"}, status=409)

@@ -8,9 +8,11 @@
 //! lets requests in flight finish within a grace period (axum never times
 //! out a client that stops mid-request), then waits for the jobs. An unknown
 //! id is a 404 (the guide answers "processing" for ever), a duplicate a 409.
-//! Clients can't grow the server without bound: a body has at most `MAX_BODY`
-//! bytes, and past `MAX_JOBS` the oldest result goes, or, with every job
-//! running, the answer is a 503.
+//! Clients can't grow its jobs without bound: a body has at most `MAX_BODY`
+//! bytes, an id `MAX_ID`, and past `MAX_JOBS` the oldest result goes, or,
+//! with every job running, the answer is a 503. Its connections are axum's,
+//! which has no cap on them and no time limit on a request's head: a server
+//! facing the internet sits behind a proxy that has both.
 //!
 //! Needs: `reqwest/json`
 //!
@@ -51,6 +53,10 @@ const MAX_JOBS: usize = 1000;
 /// The largest request body, in bytes: a job keeps its body until its
 /// result goes, and axum's default limit is 2 MB.
 const MAX_BODY: usize = 16 * 1024;
+/// The longest job id, in bytes: a job keeps its id as long as its result,
+/// and a query string can be as long as a request's head (hyper allows
+/// about 400 KB).
+const MAX_ID: usize = 64;
 
 #[derive(Clone, Serialize)]
 struct ProcessResult {
@@ -109,6 +115,10 @@ async fn start_processing(
     Query(ProcessParams { data_id }): Query<ProcessParams>,
     Json(data): Json<Value>,
 ) -> Response {
+    if data_id.len() > MAX_ID {
+        let error = format!("a job id is at most {MAX_ID} bytes");
+        return (StatusCode::BAD_REQUEST, Json(json!({ "error": error }))).into_response();
+    }
     // Check and claim the id under one lock, so two requests cannot both
     // claim it, nor both take the last free place.
     let mut jobs = state.jobs();
@@ -369,6 +379,77 @@ mod tests {
         assert_eq!(status("0").await, StatusCode::NOT_FOUND);
         assert_eq!(status("1").await, StatusCode::OK);
         assert_eq!(status("new").await, StatusCode::OK);
+        state.background.close();
+        state.background.wait().await;
+    }
+
+    /// A request held at its first `Pending`: its body stops halfway, so
+    /// its handler waits in the `Json` extractor, before it takes the jobs'
+    /// lock. The others, which share the jobs, are answered all the same.
+    #[tokio::test]
+    async fn held_caller_a_request_whose_body_stops_halfway_stalls_no_one() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(
+            axum::serve(listener, app(Arc::default()))
+                .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+                .into_future(),
+        );
+        let mut held = TcpStream::connect(address).await.unwrap();
+        let head = format!(
+            "POST /process?data_id=held HTTP/1.1\r\nhost: {address}\r\n\
+             content-type: application/json\r\ncontent-length: 100\r\n\r\n{{\"value\":"
+        );
+        held.write_all(head.as_bytes()).await.unwrap();
+
+        let client = reqwest::Client::new();
+        let base = format!("http://{address}");
+        let others = async {
+            let posted = client
+                .post(format!("{base}/process?data_id=other"))
+                .json(&json!({ "value": 1 }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(posted.status(), StatusCode::ACCEPTED);
+            let polled = client
+                .get(format!("{base}/result/other"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(polled.status(), StatusCode::OK);
+            let held = client
+                .get(format!("{base}/result/held"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(held.status(), StatusCode::NOT_FOUND);
+        };
+        timeout(Duration::from_secs(10), others)
+            .await
+            .expect("the others waited behind the held request");
+        drop(held);
+        stop_server(&shutdown, server).await.unwrap();
+    }
+
+    /// An id is kept as long as its job, so it is bounded like the body: a
+    /// thousand jobs with ids of 400 KB held about 400 MB.
+    #[tokio::test(start_paused = true)]
+    async fn a_long_id_is_refused() {
+        let state = Arc::new(AppState::default());
+        let post = |data_id: String| {
+            let params = ProcessParams { data_id };
+            start_processing(State(Arc::clone(&state)), Query(params), Json(json!({})))
+        };
+        let refused = post("x".repeat(MAX_ID + 1)).await;
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+        assert!(state.jobs().by_id.is_empty());
+        assert_eq!(
+            post("x".repeat(MAX_ID)).await.status(),
+            StatusCode::ACCEPTED
+        );
         state.background.close();
         state.background.wait().await;
     }

@@ -2,13 +2,14 @@
 //! idle connections, gives the requests in flight a grace period to finish,
 //! and stops at once on a second signal or when the grace period runs out.
 //!
-//! In asyncio (3.11+), `asyncio.run` cancels the main task on the first
-//! Ctrl-C and raises `KeyboardInterrupt` on the second; SIGTERM needs
+//! In asyncio (3.11+), `asyncio.run` cancels the main task on the first Ctrl-C
+//! and raises `KeyboardInterrupt` on the second; SIGTERM needs
 //! `loop.add_signal_handler`. Here a signal is a stream, one more branch of
-//! `select!`, and the open connections are a `JoinSet`, which aborts every
-//! task left in it when the server returns. Unix only: on Windows, listen to
-//! `tokio::signal::windows::ctrl_c()`. See the book's page "Background work
-//! and graceful shutdown".
+//! `select!`, and the open connections are a `JoinSet`, which aborts every task
+//! left in it when the server returns. At most `MAX_CONNECTIONS` are served at
+//! once; a client past that waits to be accepted until one ends. Unix only: on
+//! Windows, listen to `tokio::signal::windows::ctrl_c()`. See the book's page
+//! "Background work and graceful shutdown".
 //!
 //! What not to undo when you copy it:
 //! - `ShutdownSignals::listen()` before serving: until a kind is registered,
@@ -18,18 +19,31 @@
 //!   never ends holds the exit up for ever.
 //! - The drain before closing: closing with input unread resets the
 //!   connection, which can destroy the last reply.
+//! - A place taken from the `Semaphore` before `accept`, and moved into the
+//!   connection's task: without it every client gets a task and a file
+//!   descriptor, and once the descriptors run out `accept` fails for all.
+//! - A `log` that never blocks: a `println!` waits for room in a pipe, and
+//!   from the runtime's tasks it would stop every connection, and the
+//!   signals, until someone reads (`graceful-server` prints from a thread
+//!   of its own, dropping what does not fit).
+//! - A line refused as an item (`Requests`), not as the codec's error:
+//!   `Framed` ends its stream after an error, and the connection would close
+//!   without its drain, the next request unanswered.
 
 use std::fmt;
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::signal::unix::{Signal, SignalKind, signal};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::{JoinError, JoinSet};
 use tokio::time::{sleep, timeout};
-use tokio_util::codec::{Framed, LinesCodec, LinesCodecError};
+use tokio_util::bytes::BytesMut;
+use tokio_util::codec::{Decoder, Encoder, Framed, LinesCodec, LinesCodecError};
 use tokio_util::sync::CancellationToken;
 
 /// How long a client may stay silent between requests.
@@ -38,6 +52,8 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 const WRITE_TIMEOUT: Duration = Duration::from_secs(1);
 /// The longest request line, in bytes.
 const MAX_LINE: usize = 100;
+/// The most connections served at once.
+const MAX_CONNECTIONS: usize = 250;
 /// The most work a request may ask for.
 const MAX_WORK: Duration = Duration::from_secs(60);
 /// How long to wait before accepting again after `accept` failed.
@@ -119,29 +135,37 @@ impl fmt::Display for Stopped {
 }
 
 /// Serves until the first signal, then lets the connections finish for at
-/// most `grace`.
+/// most `grace`. Its errors go to `log`, which must not block: the
+/// runtime's tasks call it.
 pub async fn serve(
     listener: TcpListener,
     signals: &mut ShutdownSignals,
     grace: Duration,
+    log: fn(String),
 ) -> Stopped {
     let shutdown = CancellationToken::new();
     let mut connections = JoinSet::new();
+    let places = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let first = loop {
         tokio::select! {
             first = signals.recv() => break first,
-            accepted = listener.accept() => match accepted {
-                Ok((socket, _peer)) => {
-                    connections.spawn(serve_connection(socket, shutdown.clone()));
+            accepted = accept(&listener, &places) => match accepted {
+                Ok((place, socket)) => {
+                    let shutdown = shutdown.clone();
+                    connections.spawn(async move {
+                        // Given back when the connection ends, or is aborted.
+                        let _place = place;
+                        serve_connection(socket, shutdown).await
+                    });
                 }
                 // Out of file descriptors, say: pause rather than spin.
                 Err(error) => {
-                    eprintln!("accept failed: {error}; trying again in {ACCEPT_PAUSE:?}");
+                    log(format!("accept failed: {error}; trying again in {ACCEPT_PAUSE:?}"));
                     sleep(ACCEPT_PAUSE).await;
                 }
             },
             // Reap the connections that ended, so the set holds only open ones.
-            Some(ended) = connections.join_next() => report(ended),
+            Some(ended) = connections.join_next() => report(ended, log),
         }
     };
     // Closing the listening socket refuses new clients at once.
@@ -149,10 +173,10 @@ pub async fn serve(
     shutdown.cancel();
     println!(
         "server: {first}: no new connections; {} still open, given up to {grace:?} to finish",
-        connections.len()
+        still_open(&mut connections, log)
     );
     let cut_short = tokio::select! {
-        () = finish_all(&mut connections) => None,
+        () = finish_all(&mut connections, log) => None,
         () = sleep(grace) => Some(None),
         second = signals.recv() => Some(Some(second)),
     };
@@ -161,27 +185,53 @@ pub async fn serve(
         None => Stopped::Gracefully,
         Some(None) => Stopped::GraceOver {
             grace,
-            cut_off: connections.len(),
+            cut_off: still_open(&mut connections, log),
         },
         Some(Some(signal)) => Stopped::Forced {
             signal,
-            cut_off: connections.len(),
+            cut_off: still_open(&mut connections, log),
         },
     }
 }
 
-async fn finish_all(connections: &mut JoinSet<io::Result<()>>) {
+/// Waits for a free place, then for a client to take it: a client past
+/// `MAX_CONNECTIONS` waits until a connection ends, connected but not
+/// accepted, in the listening socket's backlog (128), and past that with
+/// its connect waiting too, the system retrying it. (`acquire_owned` fails
+/// only once the semaphore is closed, which this one never is.)
+async fn accept(
+    listener: &TcpListener,
+    places: &Arc<Semaphore>,
+) -> io::Result<(OwnedSemaphorePermit, TcpStream)> {
+    let place = Arc::clone(places)
+        .acquire_owned()
+        .await
+        .map_err(io::Error::other)?;
+    let (socket, _peer) = listener.accept().await?;
+    Ok((place, socket))
+}
+
+/// How many connections are still open: `len` counts too the tasks that
+/// have ended and that the set has not given back yet.
+fn still_open(connections: &mut JoinSet<io::Result<()>>, log: fn(String)) -> usize {
+    while let Some(ended) = connections.try_join_next() {
+        report(ended, log);
+    }
+    connections.len()
+}
+
+async fn finish_all(connections: &mut JoinSet<io::Result<()>>, log: fn(String)) {
     while let Some(ended) = connections.join_next().await {
-        report(ended);
+        report(ended, log);
     }
 }
 
 /// A failed connection ends alone; the server only says so.
-fn report(ended: Result<io::Result<()>, JoinError>) {
+fn report(ended: Result<io::Result<()>, JoinError>, log: fn(String)) {
     match ended {
         Ok(Ok(())) => {}
-        Ok(Err(error)) => eprintln!("a connection failed: {error}"),
-        Err(error) => eprintln!("a connection's task failed: {error}"),
+        Ok(Err(error)) => log(format!("a connection failed: {error}")),
+        Err(error) => log(format!("a connection's task failed: {error}")),
     }
 }
 
@@ -189,7 +239,7 @@ fn report(ended: Result<io::Result<()>, JoinError>) {
 /// it starts and when it is done. A request that has started is finished
 /// even after a signal: the grace period is for that.
 async fn serve_connection(socket: TcpStream, shutdown: CancellationToken) -> io::Result<()> {
-    let mut lines = Framed::new(socket, LinesCodec::new_with_max_length(MAX_LINE));
+    let mut lines = Framed::new(socket, Requests(LinesCodec::new_with_max_length(MAX_LINE)));
     loop {
         // Between requests, a shutdown closes the connection at once.
         let line = tokio::select! {
@@ -197,23 +247,22 @@ async fn serve_connection(socket: TcpStream, shutdown: CancellationToken) -> io:
             () = shutdown.cancelled() => break,
             line = timeout(IDLE_TIMEOUT, lines.next()) => line,
         };
-        let line = match line {
+        let request = match line {
             Err(_silent_too_long) => break,
             Ok(None) => return Ok(()), // the client closed
-            Ok(Some(Ok(line))) => line,
-            // The codec skips the rest of the long line and goes on.
-            Ok(Some(Err(LinesCodecError::MaxLineLengthExceeded))) => {
-                send(
-                    &mut lines,
-                    format!("error: a request is {MAX_LINE} bytes at most"),
-                )
-                .await?;
+            Ok(Some(request)) => request?,
+        };
+        let work = match request {
+            Request::Line(line) => line.trim().parse().map(Duration::from_millis).ok(),
+            Request::TooLong => {
+                let error = format!("error: a request is {MAX_LINE} bytes at most");
+                send(&mut lines, error).await?;
                 continue;
             }
-            Ok(Some(Err(LinesCodecError::Io(error)))) => return Err(error),
+            Request::NotUtf8 => None,
         };
-        let work = match line.trim().parse().map(Duration::from_millis) {
-            Ok(work) if work <= MAX_WORK => work,
+        let work = match work {
+            Some(work) if work <= MAX_WORK => work,
             _ => {
                 let error = format!("error: expected milliseconds of work, at most {MAX_WORK:?}");
                 send(&mut lines, error).await?;
@@ -241,16 +290,64 @@ async fn serve_connection(socket: TcpStream, shutdown: CancellationToken) -> io:
 }
 
 /// Sends one line within `WRITE_TIMEOUT`.
-async fn send(lines: &mut Framed<TcpStream, LinesCodec>, line: String) -> io::Result<()> {
+async fn send(lines: &mut Framed<TcpStream, Requests>, line: String) -> io::Result<()> {
     match timeout(WRITE_TIMEOUT, lines.send(line)).await {
         Err(_elapsed) => Err(io::Error::new(
             io::ErrorKind::TimedOut,
             "the client reads nothing",
         )),
-        Ok(sent) => sent.map_err(|error| match error {
+        Ok(sent) => sent,
+    }
+}
+
+/// A line of input, framed.
+enum Request {
+    Line(String),
+    /// Longer than `MAX_LINE`: the codec skips the rest of it.
+    TooLong,
+    NotUtf8,
+}
+
+/// `LinesCodec`, with a line it refuses as an item rather than an error:
+/// `Framed` ends its stream after a decoder's error, which would close the
+/// connection with no drain and leave the requests after it unanswered.
+struct Requests(LinesCodec);
+
+impl Decoder for Requests {
+    type Item = Request;
+    type Error = io::Error;
+
+    fn decode(&mut self, buffer: &mut BytesMut) -> io::Result<Option<Request>> {
+        refusal_as_item(self.0.decode(buffer))
+    }
+
+    fn decode_eof(&mut self, buffer: &mut BytesMut) -> io::Result<Option<Request>> {
+        refusal_as_item(self.0.decode_eof(buffer))
+    }
+}
+
+/// `LinesCodec` has consumed a line it refuses by the time it says so,
+/// and skips the rest of one too long, so the next line decodes as usual.
+/// Its only `Io` error is the one for bytes that are not UTF-8: reading
+/// the socket is `Framed`'s, whose errors never pass through here.
+fn refusal_as_item(
+    decoded: Result<Option<String>, LinesCodecError>,
+) -> io::Result<Option<Request>> {
+    match decoded {
+        Ok(line) => Ok(line.map(Request::Line)),
+        Err(LinesCodecError::MaxLineLengthExceeded) => Ok(Some(Request::TooLong)),
+        Err(LinesCodecError::Io(_not_utf8)) => Ok(Some(Request::NotUtf8)),
+    }
+}
+
+impl Encoder<String> for Requests {
+    type Error = io::Error;
+
+    fn encode(&mut self, line: String, buffer: &mut BytesMut) -> io::Result<()> {
+        self.0.encode(line, buffer).map_err(|error| match error {
             LinesCodecError::Io(error) => error,
             LinesCodecError::MaxLineLengthExceeded => io::Error::other(error),
-        }),
+        })
     }
 }
 
@@ -328,7 +425,9 @@ async fn demo(
         }
         Ok::<_, io::Error>(())
     };
-    let (stopped, clients) = tokio::join!(serve(listener, signals, grace), clients);
+    // Errors, which this demonstration has none of, to stderr.
+    let log = |line| eprintln!("{line}");
+    let (stopped, clients) = tokio::join!(serve(listener, signals, grace, log), clients);
     clients?;
     println!("{name}: {stopped} (exit status {})", stopped.exit_status());
     Ok(())
@@ -359,6 +458,68 @@ mod tests {
     use tokio::net::TcpSocket;
 
     use super::*;
+
+    /// A connection to a `serve_connection` on its own, and the server's
+    /// task, which ends with the connection.
+    async fn one_connection() -> (
+        Framed<TcpStream, LinesCodec>,
+        CancellationToken,
+        tokio::task::JoinHandle<io::Result<()>>,
+    ) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn({
+            let shutdown = shutdown.clone();
+            async move {
+                let (socket, _peer) = listener.accept().await.unwrap();
+                serve_connection(socket, shutdown).await
+            }
+        });
+        (connect(address).await.unwrap(), shutdown, server)
+    }
+
+    /// A connection whose task has ended, but that the set has not given
+    /// back yet, is not open: `len` counts it, `still_open` does not.
+    #[tokio::test]
+    async fn a_connection_that_has_ended_is_not_counted_as_open() {
+        let mut connections: JoinSet<io::Result<()>> = JoinSet::new();
+        let ended = connections.spawn(async { Ok(()) });
+        connections.spawn(std::future::pending());
+        while !ended.is_finished() {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(connections.len(), 2);
+        assert_eq!(still_open(&mut connections, |_| {}), 1);
+    }
+
+    /// 200 x's, a newline, then `100`: the long line is refused and the
+    /// connection goes on, so `100` is answered. (With `LinesCodec` as the
+    /// `Framed`'s codec, the error line came, then the end of the stream.)
+    #[tokio::test]
+    async fn a_refused_request_is_answered_and_the_next_one_too() {
+        let (mut client, shutdown, server) = one_connection().await;
+        let mut input = vec![b'x'; 200];
+        input.extend(b"\n100\n");
+        client.get_mut().write_all(&input).await.unwrap();
+        assert_eq!(
+            answer(&mut client).await.unwrap(),
+            format!("error: a request is {MAX_LINE} bytes at most")
+        );
+        assert_eq!(answer(&mut client).await.unwrap(), "started: 100ms of work");
+        assert_eq!(answer(&mut client).await.unwrap(), "done: 100ms of work");
+        // And the same for a line that is not UTF-8.
+        client.get_mut().write_all(b"\xff\xfe\n50\n").await.unwrap();
+        assert_eq!(
+            answer(&mut client).await.unwrap(),
+            "error: expected milliseconds of work, at most 60s"
+        );
+        assert_eq!(answer(&mut client).await.unwrap(), "started: 50ms of work");
+        assert_eq!(answer(&mut client).await.unwrap(), "done: 50ms of work");
+        shutdown.cancel();
+        assert_eq!(answer(&mut client).await.unwrap(), "(closed)");
+        server.await.unwrap().unwrap();
+    }
 
     /// A client that sends many requests before it reads any reply, and
     /// more after the shutdown: with its receive buffer small, the replies

@@ -3,14 +3,18 @@
 //! line length, and a shutdown that closes every connection and waits until
 //! they are gone.
 //!
-//! In asyncio: `start_server(handler, limit=...)` with `asyncio.timeout`
-//! around `readuntil` and around `write` and `drain`, and a set of handler
-//! tasks to wait for at shutdown (3.11's `wait_closed()` doesn't). Here
-//! `serve` runs each connection on a `TaskTracker` and waits for them;
-//! accept errors are logged and paused on, not fatal. See the book's page
-//! "Sockets, streams and processes".
+//! In asyncio: `start_server(handler, limit=...)` with `asyncio.timeout` around
+//! `readuntil` and around `write` and `drain`, and a set of handler tasks to
+//! wait for at shutdown (3.11's `wait_closed()` doesn't). Here `serve` runs
+//! each connection on a `TaskTracker` and waits for them; accept errors are
+//! logged and paused on, not fatal. At most `MAX_CONNECTIONS` are served at
+//! once, as in mini-redis: a client past that waits to be accepted until one
+//! ends. See the book's page "Sockets, streams and processes".
 //!
 //! What not to undo when you copy it:
+//! - A place taken from the `Semaphore` before `accept`, and moved into the
+//!   connection's task: without it every client gets a task and a file
+//!   descriptor, and once the descriptors run out `accept` fails for all.
 //! - One deadline for the whole line from its first byte, not per read: a
 //!   byte now and then can't keep a connection.
 //! - The limit on every read (`take`): `read_until` alone has none.
@@ -23,11 +27,13 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Take};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::{Instant, sleep, timeout};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -38,6 +44,8 @@ const LINE_TIMEOUT: Duration = Duration::from_secs(2);
 const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a reply may wait for the client to make room for it.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(1);
+/// The most connections served at once.
+const MAX_CONNECTIONS: usize = 250;
 /// The longest line, in bytes, newline included.
 const MAX_LINE: usize = 1024;
 /// How long to wait before accepting again after `accept` failed.
@@ -55,17 +63,22 @@ pub async fn serve(listener: TcpListener, shutdown: CancellationToken) {
     let shutdown = shutdown.child_token();
     let _end_connections = shutdown.clone().drop_guard();
     let connections = TaskTracker::new();
+    let places = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
         let accepted = tokio::select! {
             biased;
             () = shutdown.cancelled() => break,
-            accepted = listener.accept() => accepted,
+            accepted = accept(&listener, &places) => accepted,
         };
         match accepted {
-            Ok((socket, _peer)) => {
+            Ok((place, socket)) => {
                 let shutdown = shutdown.clone();
-                // An I/O error ends its own connection, nothing more.
-                connections.spawn(async move { serve_lines(socket, shutdown).await });
+                // An I/O error ends its own connection, nothing more; the
+                // place is given back when it ends.
+                connections.spawn(async move {
+                    let _place = place;
+                    serve_lines(socket, shutdown).await
+                });
             }
             // The client hung up before it was accepted: nothing to do.
             Err(error) if is_connection_error(&error) => {}
@@ -82,6 +95,23 @@ pub async fn serve(listener: TcpListener, shutdown: CancellationToken) {
     drop(listener);
     connections.close();
     connections.wait().await;
+}
+
+/// Waits for a free place, then for a client to take it: a client past
+/// `MAX_CONNECTIONS` waits until a connection ends, connected but not
+/// accepted, in the listening socket's backlog (128), and past that with
+/// its connect waiting too, the system retrying it. (`acquire_owned` fails
+/// only once the semaphore is closed, which this one never is.)
+async fn accept(
+    listener: &TcpListener,
+    places: &Arc<Semaphore>,
+) -> io::Result<(OwnedSemaphorePermit, TcpStream)> {
+    let place = Arc::clone(places)
+        .acquire_owned()
+        .await
+        .map_err(io::Error::other)?;
+    let (socket, _peer) = listener.accept().await?;
+    Ok((place, socket))
 }
 
 fn is_connection_error(error: &io::Error) -> bool {
@@ -384,6 +414,56 @@ mod tests {
         server.abort();
         assert_eq!(client.answer().await.unwrap(), "server shutting down");
         assert_eq!(client.answer().await.unwrap(), "(closed)");
+    }
+
+    /// A client that sends and never reads: its connection's task waits for
+    /// room, holding one place, and another client is served meanwhile,
+    /// well before `WRITE_TIMEOUT` lets it go.
+    #[tokio::test(start_paused = true)]
+    async fn held_caller_a_client_that_never_reads_stalls_no_one() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, shutdown.clone()));
+        let mut deaf = TcpStream::connect(address).await.unwrap();
+        let lines = format!("{}\n", "y".repeat(MAX_LINE - 1)).repeat(64);
+        while timeout(Duration::from_millis(200), deaf.write_all(lines.as_bytes()))
+            .await
+            .is_ok()
+        {}
+        let mut other = Client::connect(address).await.unwrap();
+        let answer = timeout(WRITE_TIMEOUT / 2, other.ask("hi")).await;
+        assert_eq!(answer.expect("the other client waited").unwrap(), "HI");
+        drop((deaf, other));
+        shutdown.cancel();
+        server.await.unwrap();
+    }
+
+    /// Past `MAX_CONNECTIONS`, a client waits to be accepted, and is served
+    /// once a connection ends: none is lost.
+    #[tokio::test]
+    async fn clients_past_the_cap_wait_and_none_is_lost() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, shutdown.clone()));
+        let mut served = Vec::new();
+        for _ in 0..MAX_CONNECTIONS {
+            let mut client = Client::connect(address).await.unwrap();
+            assert_eq!(client.ask("hi").await.unwrap(), "HI");
+            served.push(client);
+        }
+
+        let mut waiting = Client::connect(address).await.unwrap();
+        waiting.writer.write_all(b"one more\n").await.unwrap();
+        let early = timeout(Duration::from_millis(500), waiting.answer()).await;
+        assert!(early.is_err(), "served past the cap: {early:?}");
+
+        drop(served.remove(0));
+        assert_eq!(waiting.answer().await.unwrap(), "ONE MORE");
+        drop((served, waiting));
+        shutdown.cancel();
+        server.await.unwrap();
     }
 
     /// A client may stay silent between lines for longer than one line

@@ -138,6 +138,115 @@ fn sigterm_waits_out_the_grace_period_then_exits_1() {
     );
 }
 
+/// The recipe's `MAX_CONNECTIONS`.
+const MAX_CONNECTIONS: usize = 250;
+
+#[test]
+fn clients_past_the_cap_wait_and_none_is_lost() {
+    let (mut server, _stdout, address) = start("10");
+    // Each served once, so each is surely accepted and holds a place.
+    let mut served: Vec<_> = (0..MAX_CONNECTIONS)
+        .map(|_| {
+            let (mut reader, mut writer) = connect(&address);
+            writer.write_all(b"0\n").expect("a request goes out");
+            assert_eq!(read_line(&mut reader), "started: 0ns of work\n");
+            assert_eq!(read_line(&mut reader), "done: 0ns of work\n");
+            (reader, writer)
+        })
+        .collect();
+
+    // One more connects (the system completes the handshake) but waits,
+    // not accepted, with its request unanswered.
+    let (mut waiting, mut request) = connect(&address);
+    request.write_all(b"0\n").expect("a request goes out");
+    waiting
+        .get_ref()
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .expect("a timeout");
+    let mut line = String::new();
+    let early = waiting.read_line(&mut line);
+    assert!(
+        early.as_ref().is_err_and(|error| matches!(
+            error.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        )),
+        "a client past the cap was not left waiting: {early:?} {line:?}"
+    );
+
+    // One connection ends, and the one waiting takes its place.
+    drop(served.remove(0));
+    waiting
+        .get_ref()
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("a timeout");
+    assert_eq!(read_line(&mut waiting), "started: 0ns of work\n");
+    assert_eq!(read_line(&mut waiting), "done: 0ns of work\n");
+
+    server.signal(Signal::INT).expect("SIGINT is sent");
+    assert!(exits_within(&mut server, Duration::from_secs(10)).success());
+}
+
+/// With its stderr a pipe nobody reads, the server goes on serving, and
+/// stops on Ctrl-C: its error lines are dropped and counted, not waited
+/// for. (It wrote them from the runtime's tasks: after about 1,200 failed
+/// connections, the pipe was full, and it served no one, nor stopped.)
+#[test]
+fn errors_nobody_reads_stop_nothing() {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_graceful-server"));
+    command
+        .args(["--port", "0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut server = proc::spawn(command).expect("graceful-server starts");
+    let _stderr = server.take_stderr().expect("piped, and never read");
+    let mut stdout = BufReader::new(server.take_stdout().expect("piped"));
+    let first = next_line(&mut stdout);
+    let address = first
+        .strip_prefix("listening on ")
+        .and_then(|rest| rest.split(';').next())
+        .unwrap_or_else(|| panic!("unexpected first line: {first:?}"))
+        .to_owned();
+
+    // Clients that send requests and reset the connection: each is an
+    // error line, about 60 bytes, and 3,000 are some 180 KB, more than a
+    // pipe holds (64 KiB by default) and than the printer's backlog.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        for _ in 0..3_000 {
+            let sent = tokio::time::timeout(Duration::from_secs(2), async {
+                let mut socket = tokio::net::TcpStream::connect(&address).await?;
+                tokio::io::AsyncWriteExt::write_all(&mut socket, &b"x\n".repeat(100)).await?;
+                // Closed with a reset, not a goodbye.
+                socket.set_zero_linger()
+            });
+            // A server that stopped accepting fails below.
+            if sent.await.is_err() {
+                break;
+            }
+        }
+    });
+    drop(runtime);
+
+    let socket = TcpStream::connect_timeout(
+        &address.parse().expect("an address"),
+        Duration::from_secs(10),
+    )
+    .expect("a client is still accepted");
+    socket
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("a timeout");
+    let (mut reader, mut writer) = (BufReader::new(socket.try_clone().expect("a clone")), socket);
+    writer.write_all(b"0\n").expect("a request goes out");
+    assert_eq!(read_line(&mut reader), "started: 0ns of work\n");
+    drop((reader, writer));
+    server.signal(Signal::INT).expect("SIGINT is sent");
+    exits_within(&mut server, Duration::from_secs(10));
+}
+
 #[test]
 fn bad_arguments_are_a_usage_error() {
     for args in [

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::{CommandFactory, FromArgMatches, Parser};
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 const ABOUT: &str = "Serves the project's httpbin-compatible server on 127.0.0.1 until Ctrl-C. \
     Point a section at it with\n\n  cargo run -p real-world -- --base-url http://127.0.0.1:PORT";
@@ -83,37 +83,28 @@ async fn serve(port: u16) -> Result<(), String> {
         "httpbin listening on {}",
         httpbin::base_url(address)
     );
-    let (interrupted, mut on_interrupt) = watch::channel(false);
-    let server = axum::serve(httpbin::without_nagle(listener), httpbin::app())
-        .with_graceful_shutdown(async move {
-            interrupt.recv().await;
-            let _ = interrupted.send(true);
-        })
-        .into_future();
-    // A graceful shutdown waits for every open connection, and a client
-    // that never reads its answer would hold one for ever: after the grace
-    // period, the runtime's end drops whatever is left.
-    let grace_period_over = async {
-        if on_interrupt
-            .wait_for(|&interrupted| interrupted)
-            .await
-            .is_ok()
-        {
-            tokio::time::sleep(GRACE_PERIOD).await;
-        } else {
-            std::future::pending::<()>().await;
-        }
-    };
+    let shutdown = CancellationToken::new();
+    let server = httpbin::serve(
+        listener,
+        httpbin::app(),
+        httpbin::Limits::STANDALONE,
+        shutdown.clone(),
+    );
+    tokio::pin!(server);
     tokio::select! {
-        served = server => served.map_err(|error| format!("server error: {error}")),
-        () = grace_period_over => {
-            eprintln!(
-                "httpbin: connections still open {} s after Ctrl-C; closing them",
-                GRACE_PERIOD.as_secs()
-            );
-            Ok(())
-        }
+        () = &mut server => return Ok(()),
+        _ = interrupt.recv() => shutdown.cancel(),
     }
+    // A graceful shutdown lets each connection finish the request it is on,
+    // which the limits bound; after the grace period, the runtime's end
+    // drops whatever is left.
+    if tokio::time::timeout(GRACE_PERIOD, server).await.is_err() {
+        eprintln!(
+            "httpbin: connections still open {} s after Ctrl-C; closing them",
+            GRACE_PERIOD.as_secs()
+        );
+    }
+    Ok(())
 }
 
 /// How long open connections get to finish after Ctrl-C.

@@ -7,7 +7,12 @@
 //!
 //! It serves until Ctrl-C (SIGINT), then shuts down gracefully: the chat
 //! server tells every client it is going away, and waits for each
-//! connection's task to end.
+//! connection's task to end. A second Ctrl-C stops it at once.
+//!
+//! What the servers say is printed by a thread of its own, never by the
+//! runtime's: once stdout is a pipe nobody reads, a `println!` blocks until
+//! someone does, and on the runtime's thread it would stop every connection
+//! and the Ctrl-C handler with it.
 
 // The examples' own files: `serve` is what runs here; their `run` and
 // scripted clients are the section binary's.
@@ -24,6 +29,10 @@ mod line_codec;
 use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
@@ -31,8 +40,8 @@ use tokio_util::sync::CancellationToken;
 
 /// Serves the chat, echo or line server of the io section until Ctrl-C.
 ///
-/// Exit codes: 0 stopped by Ctrl-C, 1 it could not serve (the port is taken),
-/// 2 a usage mistake.
+/// Exit codes: 0 stopped by Ctrl-C, 1 it could not serve (the port is taken)
+/// or a second Ctrl-C cut its connections off, 2 a usage mistake.
 #[derive(clap::Parser)]
 #[command(bin_name = "cargo run -p io --bin io-serve --")]
 struct Args {
@@ -53,6 +62,44 @@ enum Server {
     Line,
 }
 
+/// How many lines may wait for the printing thread; past that, a line is
+/// dropped and counted.
+const LOG_BACKLOG: usize = 1024;
+/// How long the exit waits for the lines still waiting to be printed.
+const LOG_EXIT_WAIT: Duration = Duration::from_secs(1);
+
+/// The way to the printing thread: taken, and so closed, at the exit.
+static LOG: Mutex<Option<SyncSender<String>>> = Mutex::new(None);
+/// Lines dropped since the last one printed.
+static DROPPED: AtomicU64 = AtomicU64::new(0);
+
+/// The `log` the servers are given: it never waits.
+fn log(line: String) {
+    let log = LOG.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(lines) = log.as_ref()
+        && let Err(TrySendError::Full(_)) = lines.try_send(line)
+    {
+        DROPPED.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Prints the lines as they come, each after the count of those dropped
+/// before it, until the channel closes; then says it is done.
+fn print_lines(lines: Receiver<String>, done: SyncSender<()>) {
+    let say_dropped = || {
+        let dropped = DROPPED.swap(0, Ordering::Relaxed);
+        if dropped > 0 {
+            println!("({dropped} lines dropped: stdout was not read)");
+        }
+    };
+    for line in lines {
+        say_dropped();
+        println!("{line}");
+    }
+    say_dropped();
+    let _ = done.send(());
+}
+
 fn main() -> ExitCode {
     closed_stdout::die_quietly_when_stdout_closes();
     let args: Args = closed_stdout::parse();
@@ -67,29 +114,66 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(server, address)) {
-        Ok(()) => ExitCode::SUCCESS,
+    let (lines, printed) = std::sync::mpsc::sync_channel(LOG_BACKLOG);
+    let (done, printer_done) = std::sync::mpsc::sync_channel(1);
+    *LOG.lock().unwrap_or_else(PoisonError::into_inner) = Some(lines);
+    let printer = std::thread::Builder::new()
+        .name("io-serve log".to_owned())
+        .spawn(move || print_lines(printed, done));
+    if let Err(error) = printer {
+        eprintln!("error: cannot start the thread that prints: {error}");
+        return ExitCode::FAILURE;
+    }
+    let (last, exit) = match runtime.block_on(serve(server, address)) {
+        Ok(Stopped::Gracefully) => ("shut down", ExitCode::SUCCESS),
+        Ok(Stopped::Forced) => (
+            "a second Ctrl-C: stopped at once, cutting off the open connections",
+            ExitCode::FAILURE,
+        ),
         Err(error) => {
             eprintln!("error: {error}");
-            ExitCode::FAILURE
+            ("", ExitCode::FAILURE)
         }
+    };
+    // The connections' tasks are dropped with the runtime.
+    drop(runtime);
+    // Closed, so the printer ends once it has printed what is left; then the
+    // last line. Both within a bound: stdout may be a pipe nobody reads.
+    LOG.lock().unwrap_or_else(PoisonError::into_inner).take();
+    if printer_done.recv_timeout(LOG_EXIT_WAIT).is_ok() && !last.is_empty() {
+        println!("{last}");
     }
+    exit
 }
 
-async fn serve(server: Server, address: SocketAddr) -> std::io::Result<()> {
+/// How `serve` ended.
+enum Stopped {
+    /// On Ctrl-C, every connection ended in its own time.
+    Gracefully,
+    /// A second Ctrl-C came while they did.
+    Forced,
+}
+
+async fn serve(server: Server, address: SocketAddr) -> std::io::Result<Stopped> {
     let listener = TcpListener::bind(address).await.map_err(|error| {
         std::io::Error::new(error.kind(), format!("cannot listen on {address}: {error}"))
     })?;
     let shutdown = CancellationToken::new();
-    let on_ctrl_c = shutdown.clone();
+    let forced = CancellationToken::new();
+    let (on_first, on_second) = (shutdown.clone(), forced.clone());
     // Registered here, before the address is printed, so that a Ctrl-C
     // from whoever read it never meets the default action, which kills the
     // process. (`tokio::signal::ctrl_c()` registers only when first polled.)
+    // From here on no Ctrl-C kills it, so the second must stop it.
     let mut interrupt = signal(SignalKind::interrupt())?;
     tokio::spawn(async move {
         interrupt.recv().await;
-        on_ctrl_c.cancel();
+        on_first.cancel();
+        interrupt.recv().await;
+        on_second.cancel();
     });
+    // Printed here, not by the printer, so that a closed stdout ends the
+    // server before it serves, as it ends `cat`.
     println!(
         "listening on {}; try `nc {} {}`, stop with Ctrl-C",
         listener.local_addr()?,
@@ -97,11 +181,15 @@ async fn serve(server: Server, address: SocketAddr) -> std::io::Result<()> {
         listener.local_addr()?.port()
     );
     std::io::stdout().flush()?;
-    match server {
-        Server::Chat => chat_server::serve(listener, shutdown).await?,
-        Server::Echo => echo_server::serve(listener, shutdown).await?,
-        Server::Line => line_codec::serve(listener, shutdown).await?,
+    let served = async {
+        match server {
+            Server::Chat => chat_server::serve(listener, shutdown, log).await,
+            Server::Echo => echo_server::serve(listener, shutdown, log).await,
+            Server::Line => line_codec::serve(listener, shutdown, log).await,
+        }
+    };
+    tokio::select! {
+        served = served => served.map(|()| Stopped::Gracefully),
+        () = forced.cancelled() => Ok(Stopped::Forced),
     }
-    println!("shut down");
-    Ok(())
 }

@@ -1,0 +1,268 @@
+//! The accept loop: what `axum::serve` does, plus the limits it has no
+//! setting for, so that no client can hold the standalone server for good.
+//!
+//! `axum::serve` gives hyper no timer, and so no time limit on a request's
+//! head (hyper's `header_read_timeout` needs one); it caps nothing, and
+//! hyper waits for a client's room to write for ever. Here every
+//! connection takes a place of `MAX_CONNECTIONS` before it is accepted, and
+//! the standalone server adds [`Limits::STANDALONE`]'s time limits.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::{Sleep, sleep, timeout};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// The most connections served at once: past it, a client waits to be
+/// accepted until one ends.
+pub const MAX_CONNECTIONS: usize = 256;
+/// The longest request head, in bytes: hyper's `max_buf_size`, which also
+/// bounds how much of a response it queues.
+pub const MAX_HEAD: usize = 64 * 1024;
+/// How long to wait before accepting again after an accept failed.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
+
+/// The time limits a server keeps with its clients.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// How long a connection has to send a request's head, counted from
+    /// when the server starts to wait for it: so a connection idle between
+    /// requests is closed after it too.
+    pub head: Option<Duration>,
+    /// How long a handler may take, reading its request's body included: a
+    /// body slower than that gets a 408, and its connection is closed.
+    pub handler: Option<Duration>,
+    /// How long a write may wait for the client to make room for it.
+    pub write: Option<Duration>,
+}
+
+impl Limits {
+    /// The standalone server's, for any client. None is a round number an
+    /// example waits for (`/delay` and `/drip` take 20 s at most), so that
+    /// on the paused clock no limit falls due at the instant an example's
+    /// timer does.
+    pub const STANDALONE: Limits = Limits {
+        head: Some(Duration::from_secs(15)),
+        handler: Some(Duration::from_secs(45)),
+        write: Some(Duration::from_secs(15)),
+    };
+
+    /// The in-process server's, on the example's own runtime: no timer
+    /// while it waits for a client. On the paused clock, a timer lets time
+    /// jump ahead whenever the runtime is idle, and a client on another
+    /// thread (a blocking one) is idle to the runtime between its requests.
+    pub const IN_PROCESS: Limits = Limits {
+        head: None,
+        handler: None,
+        write: None,
+    };
+}
+
+/// Serves `app` on `listener` until `shutdown` is cancelled; then stops
+/// accepting, lets each connection finish the request it is on, and waits
+/// for them all.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    shutdown: CancellationToken,
+) {
+    let app = match limits.handler {
+        Some(limit) => app.layer(middleware::from_fn(move |request, next| {
+            within(limit, request, next)
+        })),
+        None => app,
+    };
+    let connections = TaskTracker::new();
+    let places = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let accepted = tokio::select! {
+            biased;
+            () = shutdown.cancelled() => break,
+            accepted = accept(&listener, &places) => accepted,
+        };
+        match accepted {
+            Ok((place, socket)) => {
+                let (app, shutdown) = (app.clone(), shutdown.clone());
+                connections.spawn(async move {
+                    let _place = place; // given back when the connection ends
+                    serve_connection(socket, app, limits, shutdown).await;
+                });
+            }
+            // Out of file descriptors, the next accept fails at once too:
+            // pause, so that connections can close, rather than spin. (Not
+            // a word on stderr: nothing the runtime's tasks do may wait on
+            // a pipe.)
+            Err(_) => sleep(ACCEPT_PAUSE).await,
+        }
+    }
+    // Closed first, so that a client who comes while the open connections
+    // finish is refused at once.
+    drop(listener);
+    connections.close();
+    connections.wait().await;
+}
+
+/// Waits for a free place, then for a client to take it. (`acquire_owned`
+/// fails only once the semaphore is closed, which this one never is.)
+async fn accept(
+    listener: &TcpListener,
+    places: &Arc<Semaphore>,
+) -> io::Result<(OwnedSemaphorePermit, TcpStream)> {
+    let place = Arc::clone(places)
+        .acquire_owned()
+        .await
+        .map_err(io::Error::other)?;
+    let (socket, _peer): (TcpStream, SocketAddr) = listener.accept().await?;
+    Ok((place, socket))
+}
+
+async fn serve_connection(
+    socket: TcpStream,
+    app: Router,
+    limits: Limits,
+    shutdown: CancellationToken,
+) {
+    // Nagle's algorithm would hold back a small write, such as one byte of
+    // `/drip`, until the client acknowledges the previous one, which it may
+    // delay by 40 ms of real time: on the paused clock the runtime sees no
+    // I/O meanwhile and jumps to its next timer.
+    let _ = socket.set_nodelay(true);
+    let io = TokioIo::new(WriteLimit::new(socket, limits.write));
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.head)
+        .max_buf_size(MAX_HEAD);
+    let connection = builder.serve_connection(io, TowerToHyperService::new(app));
+    tokio::pin!(connection);
+    // An error (a client gone, a limit broken) ends its connection alone.
+    tokio::select! {
+        _ = connection.as_mut() => {}
+        () = shutdown.cancelled() => {
+            connection.as_mut().graceful_shutdown();
+            let _ = connection.await;
+        }
+    }
+}
+
+/// Runs the handler within `limit`.
+async fn within(limit: Duration, request: Request, next: Next) -> Response {
+    match timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_elapsed) => (
+            StatusCode::REQUEST_TIMEOUT,
+            format!("the request took over {limit:?}"),
+        )
+            .into_response(),
+    }
+}
+
+/// A socket whose writes fail once they have made no progress for `limit`:
+/// a client that reads nothing would otherwise keep its connection, and its
+/// place, for good.
+struct WriteLimit {
+    socket: TcpStream,
+    limit: Option<Duration>,
+    /// Set when a write first waits, and cleared when one makes progress.
+    stalled: Option<Pin<Box<Sleep>>>,
+}
+
+impl WriteLimit {
+    fn new(socket: TcpStream, limit: Option<Duration>) -> Self {
+        WriteLimit {
+            socket,
+            limit,
+            stalled: None,
+        }
+    }
+
+    /// After a write returned `result`: progress clears the deadline, a
+    /// wait sets it, and the deadline past is an error.
+    fn keep<T>(
+        &mut self,
+        result: Poll<io::Result<T>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<T>> {
+        let Some(limit) = self.limit else {
+            return result;
+        };
+        if result.is_ready() {
+            self.stalled = None;
+            return result;
+        }
+        let stalled = self.stalled.get_or_insert_with(|| Box::pin(sleep(limit)));
+        match stalled.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("the client made no room for a write in {limit:?}"),
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl AsyncRead for WriteLimit {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().socket).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for WriteLimit {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let result = Pin::new(&mut this.socket).poll_write(cx, buf);
+        this.keep(result, cx)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let result = Pin::new(&mut this.socket).poll_write_vectored(cx, bufs);
+        this.keep(result, cx)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.socket.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let result = Pin::new(&mut this.socket).poll_flush(cx);
+        this.keep(result, cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let result = Pin::new(&mut this.socket).poll_shutdown(cx);
+        this.keep(result, cx)
+    }
+}
