@@ -250,9 +250,7 @@ impl<'a> Section<'a> {
             create(&flags.timeline_file, "timeline"),
             create(&flags.dump_file, "dump"),
         ) {
-            (Ok(timeline), Ok(dump)) => {
-                (timeline, dump.map(|file| Mutex::new(DumpFile::new(file))))
-            }
+            (Ok(timeline), Ok(dump)) => (timeline, dump.map(|file| Mutex::new((file, false)))),
             (Err(code), _) | (_, Err(code)) => return code,
         };
         let watchdog = flags.timeout.map(Watchdog::start);
@@ -315,12 +313,12 @@ impl<'a> Section<'a> {
                 worst = worst.max(Some(EXIT_FAILED));
             }
         }
+        if let Some(watchdog) = &watchdog {
+            watchdog.hold_if_fired();
+        }
         // Each failed write said why on stderr as it happened.
-        if dump_file.is_some_and(|file| {
-            file.into_inner()
-                .unwrap_or_else(PoisonError::into_inner)
-                .failed()
-        }) {
+        if dump_file.is_some_and(|file| file.into_inner().unwrap_or_else(PoisonError::into_inner).1)
+        {
             worst = worst.max(Some(EXIT_FAILED));
         }
         worst.map_or(ExitCode::SUCCESS, ExitCode::from)
