@@ -29,6 +29,9 @@ use crate::record::Recorder;
 /// How long the watchdog waits for the runtime's thread to answer: the
 /// dump's own [`DUMP_PATIENCE`], and a moment to read the debug info.
 const ANSWER_PATIENCE: Duration = Duration::from_secs(5);
+/// How late an answer says that something blocked the runtime's thread,
+/// rather than that a busy machine was slow to run it.
+const LATE: Duration = Duration::from_millis(250);
 /// How long the tasks' dump may take, as Tokio's docs advise bounding it.
 const DUMP_PATIENCE: Duration = Duration::from_secs(2);
 /// How long the watchdog's message may take to write before the process
@@ -57,6 +60,9 @@ pub(crate) struct Watchdog {
     /// The timeout has passed: the process ends with code 124, whatever
     /// the example does meanwhile.
     fired: AtomicBool,
+    /// When the runtime's thread last ended a `--dump-at` dump: until then
+    /// the runner kept it busy, not the example.
+    ours_until: Mutex<Option<Instant>>,
 }
 
 type Answer = (Instant, Option<String>);
@@ -71,6 +77,7 @@ impl Watchdog {
             trigger: Notify::new(),
             answer: Mutex::new(Some(sender)),
             fired: AtomicBool::new(false),
+            ours_until: Mutex::new(None),
         });
         let watching = Arc::clone(&watchdog);
         let started = std::thread::Builder::new()
@@ -100,13 +107,18 @@ impl Watchdog {
                 self.trigger.notify_one();
                 match answers.recv_timeout(ANSWER_PATIENCE) {
                     Ok((noticed, dump)) => {
-                        let late = noticed.duration_since(asked);
-                        let until = (self.timeout + late).as_secs_f64();
+                        let ours = *self
+                            .ours_until
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner);
+                        let late =
+                            noticed.saturating_duration_since(ours.unwrap_or(asked).max(asked));
+                        let until = (self.timeout + noticed.duration_since(asked)).as_secs_f64();
                         let busy = format!(
                             "; its runtime's thread was busy from before {after} to {until:.1}s: \
                              something blocked it ({blockers})"
                         );
-                        let busy = if late < BEAT { "" } else { &busy };
+                        let busy = if late < LATE { "" } else { &busy };
                         let example = format!("example {example} timed out after {after}{busy}");
                         match dump {
                             Some(dump) => format!(
@@ -285,6 +297,13 @@ pub(crate) async fn watched<F: Future>(
         if at_instant {
             let at = header(example, dumps.at.unwrap_or_default());
             emit(dumps.file, &format!("{at}\n{text}"));
+            if let Some(watchdog) = &dumps.watchdog {
+                let mut ours = watchdog
+                    .ours_until
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                *ours = Some(Instant::now());
+            }
         } else if let Some(watchdog) = &dumps.watchdog {
             watchdog.reply(noticed, Some(text));
         }
