@@ -1,5 +1,6 @@
 mod calculator;
 mod fake_dependency;
+mod mock_io;
 mod paused_time;
 mod stream_tests;
 
@@ -11,6 +12,7 @@ fn main() -> std::process::ExitCode {
         example!(fake_dependency),
         example!(paused_time),
         example!(stream_tests),
+        example!(mock_io),
     ]
     .run()
 }
