@@ -1,6 +1,7 @@
 mod calculator;
 mod fake_dependency;
 mod mock_io;
+mod paused_clock_io;
 mod paused_time;
 mod stream_tests;
 
@@ -13,6 +14,7 @@ fn main() -> std::process::ExitCode {
         example!(paused_time),
         example!(stream_tests),
         example!(mock_io),
+        example!(paused_clock_io, sync),
     ]
     .run()
 }
