@@ -1,6 +1,7 @@
 mod calculator;
 mod fake_dependency;
 mod mock_io;
+mod network_faults;
 mod paused_clock_io;
 mod paused_time;
 mod stream_tests;
@@ -15,6 +16,7 @@ fn main() -> std::process::ExitCode {
         example!(stream_tests),
         example!(mock_io),
         example!(paused_clock_io, sync),
+        example!(network_faults, sync),
     ]
     .run()
 }
