@@ -1,6 +1,6 @@
 """The service, run 30 times: each run answers and exits cleanly. A crash at
-exit happens in some runs, not all (without the module's pause, a third to a
-half of them), so a test of a service that calls Rust runs it many times."""
+exit comes in some runs, not all (without the module's pause, about one in
+twenty here), so a test of a service that calls Rust runs it many times."""
 
 import signal
 import subprocess
