@@ -54,9 +54,7 @@ pub fn bridge(options: &flags::Bridge, overwrite: bool) -> Result<bool, Error> {
         .current_dir(workspace.root())
         .env("VIRTUAL_ENV", &venv);
     proc::cargo::leave_out_crate_variables(&mut maturin);
-    if !selected.is_empty() {
-        step(maturin, "maturin develop")?;
-    }
+    step(maturin, "maturin develop")?;
     let httpbin = if selected.iter().any(|lesson| lesson.http) {
         Some(workspace.start_httpbin()?)
     } else {
@@ -112,7 +110,7 @@ pub fn bridge(options: &flags::Bridge, overwrite: bool) -> Result<bool, Error> {
         tally(id, result);
     }
     if wanted(RECIPE) && !overwrite {
-        let result = recipe(&bridge, &venv, target, options.timeout * 5);
+        let result = recipe(&bridge, target, options.timeout * 5)?;
         tally(format!("{SECTION}/{RECIPE}"), result);
     }
     for (section, name) in golden::all(&golden_root, golden::STDOUT)? {
@@ -133,30 +131,28 @@ pub fn bridge(options: &flags::Bridge, overwrite: bool) -> Result<bool, Error> {
 /// The recipe as a reader copies it: its directory, a project of its own
 /// with its own lock, outside the repository, built as the release wheel it
 /// ships; then its test, which runs its service 30 times.
-fn recipe(bridge: &Bridge, venv: &Path, target: &Path, timeout: Duration) -> Result<(), String> {
-    let failed = |error: Error| format!("  {error}");
-    let copy = tempfile::Builder::new().prefix("hot-path-").tempdir();
-    let copy = copy.map_err(|error| failed(error.into()))?;
+fn recipe(bridge: &Bridge, target: &Path, timeout: Duration) -> Result<Result<(), String>, Error> {
+    let venv = target.join("bridge-venv");
+    let copy = tempfile::Builder::new().prefix("hot-path-").tempdir()?;
     let mut cp = Command::new("cp");
     cp.arg("-r")
         .arg(bridge.dir().join("recipe/."))
         .arg(copy.path());
-    step(cp, "cp").map_err(failed)?;
+    step(cp, "cp")?;
     let mut maturin = Command::new(venv.join("bin/maturin"));
     maturin
         .args(["develop", "--locked", "--target-dir"])
         .arg(target.join("bridge-recipe"))
         .current_dir(copy.path())
-        .env("VIRTUAL_ENV", venv)
+        .env("VIRTUAL_ENV", &venv)
         // No workspace lints reach it: a warning is still a failure here.
         .env("RUSTFLAGS", "-D warnings");
     proc::cargo::leave_out_crate_variables(&mut maturin);
-    step(maturin, "maturin develop").map_err(failed)?;
+    step(maturin, "maturin develop")?;
     let mut test = Command::new(venv.join("bin/python"));
     test.args(["-P", "test_exit.py"]).current_dir(copy.path());
     let rerun = format!("cargo xtask bridge {RECIPE}");
-    print!("{}", run_python(test, timeout, &rerun)?);
-    Ok(())
+    Ok(run_python(test, timeout, &rerun).map(|stdout| print!("{stdout}")))
 }
 
 /// `target/bridge-venv` with maturin, made again when the pins change.
