@@ -145,12 +145,17 @@ impl Export {
         // list that is `full` without `io-std` and `parking_lot`, rather than
         // the tutorial's `full`, so that no export lists what nothing tests.
         let uses = |d: &Dependency| d.is_named_in(code) || d.is_named_in(&main_rs);
-        let dependencies: Vec<Dependency> = (table.crates.iter())
+        let mut dependencies: Vec<Dependency> = (table.crates.iter())
             .filter(|d| uses(d) || needs.contains(d))
             .cloned()
             .collect();
         // Tokio's paused clock (`start_paused`, `time::pause`, `advance`,
-        // `resume`) is its `test-util` feature, for the tests alone.
+        // `resume`) is its `test-util` feature: for the program when it
+        // pauses a runtime of its own (`paused_clock_io`), else for the tests.
+        if code.contains("start_paused(true)") || code.contains("pause()") {
+            let tokio = dependencies.iter_mut().filter(|d| d.name == "tokio");
+            tokio.for_each(|tokio| tokio.features.push("test-util".to_owned()));
+        }
         let paused =
             tests.contains("pause") || tests.contains("advance") || tests.contains("resume");
         let mut dev_dependencies = Vec::new();
@@ -487,5 +492,13 @@ tokio = { version = "1.54", features = ["test-util"] }
         let toml = plan(dumps, "sync").unwrap().cargo_toml("demo", true);
         assert!(toml.contains("tokio = { version = \"1.54\", features = [\"taskdump\"] }\n"));
         assert!(toml.parse::<toml::Table>().is_ok(), "{toml}");
+
+        let paused =
+            "pub fn run() { tokio::runtime::Builder::new_current_thread().start_paused(true); }";
+        let tables = plan(paused, "sync").unwrap().dependency_tables();
+        assert!(
+            tables.contains(r#"features = ["rt", "time", "test-util"] }"#),
+            "{tables}"
+        );
     }
 }

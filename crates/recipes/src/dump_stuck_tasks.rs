@@ -10,8 +10,12 @@
 //! # Cargo.toml
 //! [target.'cfg(target_os = "linux")'.dependencies]
 //! tokio = { version = "1.54", features = ["taskdump"] }
+//!
 //! [lints.rust]
 //! unexpected_cfgs = { level = "warn", check-cfg = ["cfg(tokio_unstable)"] }
+//! ```
+//!
+//! ```toml
 //! # .cargo/config.toml
 //! [build]
 //! rustflags = ["--cfg", "tokio_unstable"]

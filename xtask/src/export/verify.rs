@@ -18,8 +18,8 @@ pub use crate::flags::ExportCheckOptions as Options;
 /// means. One build unifies the members' features, which changes little, as
 /// every export of a crate lists the same entry: only what one's dependencies
 /// turn on in a crate another lists (axum: serde_json's `raw_value`), and
-/// Tokio's `test-util`, which only dev-dependencies have, so the programs
-/// are checked without them.
+/// Tokio's `test-util`, which tokio-test and turmoil turn on for every
+/// program here: `Export::plan` lists it for a program that pauses a clock.
 const CHECKS: [(&str, Selects, &str); 2] = [
     ("--bins", |_| true, "does not compile"),
     ("--tests", Export::has_tests, "its tests do not compile"),
