@@ -9,10 +9,9 @@ use tokio::time::sleep;
 
 pub async fn run() {
     let (a, b, c) = (Arc::default(), Arc::default(), Arc::default());
+    // They run in the order they were spawned, so each takes its first lock.
     let last = tokio::spawn(hold(Arc::clone(&c)));
-    sleep(Duration::from_millis(10)).await;
     let middle = tokio::spawn(lock_both(Arc::clone(&b), c));
-    sleep(Duration::from_millis(10)).await;
     let first = tokio::spawn(lock_both(a, b));
     let _ = tokio::join!(first, middle, last);
     println!("done");
