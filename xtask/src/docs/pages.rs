@@ -224,11 +224,13 @@ pub(super) fn example_page(
     }
     text.push_str(&concepts::example_links(&example.code));
     let run = text.len();
-    let _ = write!(
-        text,
-        "## Run it\n\n```sh\ncargo run -p {} -- {}\n```\n\n",
-        section.name, example.name
-    );
+    let command = format!("cargo run -p {} -- {}", section.name, example.name);
+    // A `sync` example builds its own runtime, which the runner's clock can't pause.
+    let paused = match example.export.kind {
+        Kind::Sync => String::new(),
+        _ => format!("\n{command} --clock virtual   # Tokio's paused clock: sleeps end at once"),
+    };
+    let _ = write!(text, "## Run it\n\n```sh\n{command}{paused}\n```\n\n");
     if let Some(difference) = twin {
         let python = format!("crates/{}/python/{}.py", section.name, example.name);
         let prints = match difference {
