@@ -188,6 +188,12 @@ impl Export {
         self.source.contains("#[cfg(test)]")
     }
 
+    /// Whether the example is a program of its own: a `main` that the
+    /// export's `main.rs` calls, whose `--demo` runs `run`.
+    pub fn is_program(&self) -> bool {
+        is_program(&self.source)
+    }
+
     /// Whether the example takes Tokio task dumps (`Handle::dump`), which
     /// need Tokio's `taskdump` feature, on Linux only, and `--cfg tokio_unstable`.
     pub fn takes_task_dumps(&self) -> bool {
@@ -238,6 +244,7 @@ impl Export {
     pub fn readme(&self) -> String {
         let (name, section, command) = (&self.name, &self.section, self.command());
         let run = match self.kind {
+            _ if self.is_program() => PROGRAM,
             Kind::BaseUrl => RUN_WITH_URL,
             _ => "`cargo run`",
         };
@@ -248,11 +255,12 @@ impl Export {
         format!(
             "# {name}\n\n{}\n\nThe `{name}` example of async-rust-by-example's `{section}` \
              section as a project of its own (`{command}`): `src/{name}.rs` is the example, \
-             unchanged; `src/main.rs` calls its `run`. `Cargo.toml` lists the crates it uses, \
+             unchanged; `src/main.rs` calls its `{entry}`. `Cargo.toml` lists the crates it uses, \
              each with the workspace's features, and `Cargo.lock` the versions it tests.\n\n\
              Run it with {run}. It prints what `tests/golden/{section}/{name}.stdout` holds.\
              {tests}\n",
-            self.summary
+            self.summary,
+            entry = if self.is_program() { "main" } else { "run" },
         )
     }
 
@@ -303,6 +311,9 @@ const WORKSPACE: &str = "
 [workspace]
 ";
 
+const PROGRAM: &str = "`cargo run -- --demo`; plain `cargo run` starts the program its `main` \
+    is (`cargo run -- --help` says what it does)";
+
 const RUN_WITH_URL: &str = "`cargo run -- BASE_URL`, with the base URL of an httpbin: \
     `cargo run -p httpbin -- --port 8080` in async-rust-by-example starts one at \
     http://127.0.0.1:8080. `main.rs` installs rustls's `ring` provider, without which \
@@ -329,10 +340,22 @@ fn needs(source: &str, table: &DependencyTable) -> Result<Vec<Dependency>, Strin
     Ok(found)
 }
 
+/// Whether `source` has a program's `main` (see [`Export::is_program`]).
+fn is_program(source: &str) -> bool {
+    source.contains("\npub fn main() -> ExitCode {")
+}
+
 /// The `main.rs` that calls `run` as the runner does, exiting non-zero if it
-/// returns an `Err`.
+/// returns an `Err`; or, in a program of its own, its `main`.
 fn main_rs(section: &str, listed: &Listed, source: &str) -> String {
     let (name, url) = (&listed.name, listed.kind == Kind::BaseUrl);
+    if is_program(source) {
+        return format!(
+            "//! Runs `{name}`, the example of async-rust-by-example's `{section}` section: \
+             `cargo run -- --help`.\n\nmod {name};\n\nfn main() -> std::process::ExitCode {{\n    \
+             {name}::main()\n}}\n"
+        );
+    }
     let (mut main, wait) = match listed.kind {
         Kind::Sync => (SYNC.to_owned(), ""),
         _ => (
@@ -417,6 +440,10 @@ pub fn export(target: &str, dir: Option<&Path>) -> Result<bool, Error> {
     let export = Export::plan(section, &listed, &DependencyTable::read(&workspace)?)?;
     export.write(&dir, name, Some(&workspace.root().join("Cargo.lock")))?;
     let run = match export.kind {
+        _ if export.is_program() => {
+            "cargo run            # the program: cargo run -- --help\n  \
+                                     cargo run -- --demo  # the demonstration"
+        }
         Kind::BaseUrl => "cargo run -- http://127.0.0.1:8080  # with an httpbin there",
         _ => "cargo run",
     };
@@ -482,6 +509,15 @@ tokio = { version = "1.54", features = ["test-util"] }
         );
         let error = plan("//! X.\n//!\n//! Needs: `reqwest/blocking`\n", "plain");
         assert!(error.unwrap_err().contains("lacks it"));
+
+        let program =
+            "pub async fn run() {}\npub fn main() -> ExitCode {\n    ExitCode::SUCCESS\n}";
+        let program = plan(program, "plain").unwrap();
+        assert!(
+            program.main_rs.contains("    demo::main()\n"),
+            "{}",
+            program.main_rs
+        );
 
         let dumps = "#[cfg(tokio_unstable)] fn f() { tokio::runtime::Handle::current().dump(); }";
         let toml = plan(dumps, "sync").unwrap().cargo_toml("demo", true);

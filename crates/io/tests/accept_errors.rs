@@ -39,7 +39,10 @@ async fn a_failed_accept_does_not_stop_the_server() {
     // Kept, not printed: the failed accepts are expected, and on the
     // terminal of `cargo test` they would read as a failure.
     let server = tokio::spawn(line_codec::serve(listener, shutdown.clone(), |line| {
-        LOGGED.lock().unwrap_or_else(PoisonError::into_inner).push(line);
+        LOGGED
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(line);
     }));
 
     // A low limit, so that using it all up takes a few hundred files.
@@ -67,7 +70,10 @@ async fn a_failed_accept_does_not_stop_the_server() {
         "the server stopped at the failed accept: {:?}",
         server.await
     );
-    let logged = LOGGED.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    let logged = LOGGED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
     assert!(
         logged.iter().any(|line| line.contains("accept failed")),
         "no accept failed, so the test proves nothing; the server logged {logged:?}"

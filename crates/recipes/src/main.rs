@@ -2,6 +2,8 @@ mod blocking_work;
 mod concurrent_requests;
 mod dump_stuck_tasks;
 mod first_error_cancels;
+// Its `main`, the server as a program, is graceful-server's and its export's.
+#[allow(dead_code)]
 mod graceful_shutdown;
 mod periodic_job;
 mod producer_consumer;

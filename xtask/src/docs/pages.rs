@@ -251,6 +251,10 @@ pub(super) fn example_page(
     }
     let export = &example.export;
     let calling = match export.kind {
+        _ if export.is_program() => {
+            "calls the example's `main`: `cargo run -- --help` says what it does, and \
+             `--demo` runs what this page shows"
+        }
         Kind::Plain => "calls `run` from a current-thread `#[tokio::main]`",
         Kind::BaseUrl => {
             "calls `run` from a current-thread `#[tokio::main]` with the base URL of an \
@@ -266,7 +270,7 @@ pub(super) fn example_page(
         .dependencies
         .iter()
         .any(|d| d.name == "tokio" && d.features.iter().any(|f| f == "rt-multi-thread"));
-    let calling = if export.kind != Kind::Sync && !multi_thread {
+    let calling = if export.kind != Kind::Sync && !export.is_program() && !multi_thread {
         format!(
             "{calling} (`flavor = \"current_thread\"`: plain `#[tokio::main]` starts the \
              multi-thread runtime, which needs Tokio's `rt-multi-thread` feature too)"
