@@ -54,6 +54,7 @@ async def main():
     async with aiohttp.ClientSession(timeout=timeout) as session:
         # Tasks made in order, so that they queue for the semaphore in order.
         fetches = [asyncio.create_task(fetch(session, semaphore, f"{base_url}{path}")) for path in paths]
+        failed = 0
         for done in asyncio.as_completed(fetches):
             url, body = await done
             path = url.removeprefix(base_url)
@@ -61,7 +62,10 @@ async def main():
                 print(f"{path}: {len(body)} bytes")
             else:
                 print(f"{path}: {body}")
+                failed += 1
     print(f"{len(paths)} URLs in {loop.time() - start:.1f}s, at most {AT_MOST} at a time")
+    if failed != 2:
+        raise SystemExit(f"{failed} requests to {base_url} failed, where httpbin's fail 2")
 
 
 asyncio.run(main())
