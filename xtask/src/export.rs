@@ -87,7 +87,10 @@ impl DependencyTable {
         let field = |table: &str, key| workspace?.get(table)?.get(key);
         let mut crates = Vec::new();
         let entries = workspace.and_then(|w| w.get("dependencies")?.as_table());
+        // An entry of `[workspace.metadata.export.dependencies]` wins.
+        let exported = field("metadata", "export").and_then(|e| e.get("dependencies"));
         for (name, entry) in entries.into_iter().flatten() {
+            let entry = exported.and_then(|e| e.get(name)).unwrap_or(entry);
             // A `path` entry, or one with no version, is no crates.io crate.
             let version = entry.as_str().or_else(|| entry.get("version")?.as_str());
             let Some(version) = version.filter(|_| entry.get("path").is_none()) else {
@@ -316,9 +319,7 @@ const PROGRAM: &str = "`cargo run -- --demo`; plain `cargo run` starts the progr
 
 const RUN_WITH_URL: &str = "`cargo run -- BASE_URL`, with the base URL of an httpbin: \
     `cargo run -p httpbin -- --port 8080` in async-rust-by-example starts one at \
-    http://127.0.0.1:8080. `main.rs` installs rustls's `ring` provider, without which \
-    reqwest (`rustls-no-provider`) panics; a program that only talks plain `http://` can \
-    drop `rustls`, that feature and that line together";
+    http://127.0.0.1:8080";
 
 /// The crates of the header's `Needs:` line (``Needs: `reqwest/json` ``),
 /// for what no path shows. A feature it names must be in the crate's entry.
@@ -364,9 +365,6 @@ fn main_rs(section: &str, listed: &Listed, source: &str) -> String {
         ),
     };
     let call = format!("{name}::run({}){wait}", if url { "&base_url" } else { "" });
-    if source.contains("reqwest::") {
-        main.push_str(PROVIDER);
-    }
     let run_line = |line: &&str| line.starts_with("pub ") && line.contains(" fn run(");
     let returns_result = source
         .lines()
@@ -399,12 +397,6 @@ const BASE_URL: &str = "    let Some(base_url) = std::env::args().nth(1) else {
         return ExitCode::from(2);
     };
     let base_url = base_url.trim_end_matches('/').to_owned();
-";
-
-const PROVIDER: &str =
-    "    // reqwest is built with rustls but no crypto provider (see Cargo.toml), and
-    // building any Client panics until one is installed: use `ring`.
-    let _ = rustls::crypto::ring::default_provider().install_default();
 ";
 
 const REPORT: &str =
@@ -465,9 +457,11 @@ mod tests {
             tokio = { version = "1.54", features = ["rt", "time"] }
             futures = { version = "0.3.31", default-features = false, features = ["std"] }
             anyhow = "1.0.98"
-            reqwest = { version = "0.13", features = ["json"] }
+            reqwest = { version = "0.13", default-features = false, features = ["json"] }
             rustls = "0.23"
-            runner = { path = "crates/runner" }"#,
+            runner = { path = "crates/runner" }
+            [workspace.metadata.export.dependencies]
+            reqwest = { version = "0.13", features = ["json"] }"#,
         );
         let listed = Listed::parse_line(&format!("demo\t{}\t{}\t0\t", kind, path.display()));
         Export::plan("basics", &listed?, &table.map_err(|e| e.to_string())?)
@@ -501,7 +495,8 @@ tokio = { version = "1.54", features = ["test-util"] }
         let http = "//! X.\n//!\n//! Needs: `reqwest/json`\n\npub async fn run(u: &str) { reqwest::get(u); }";
         let export = plan(http, "base_url").unwrap();
         let tables = export.dependency_tables();
-        assert!(tables.contains("\nrustls = \"0.23\"\ntokio = "), "{tables}");
+        let reqwest = "\nreqwest = { version = \"0.13\", features = [\"json\"] }\ntokio = ";
+        assert!(tables.contains(reqwest), "{tables}");
         let main = &export.main_rs;
         assert!(
             main.contains("    demo::run(&base_url).await.report()\n"),

@@ -278,19 +278,11 @@ pub(super) fn example_page(
     } else {
         calling.to_owned()
     };
-    let provider = if export.dependencies.iter().any(|d| d.name == "rustls") {
-        " Before that it installs rustls's `ring` provider: reqwest built with \
-         `rustls-no-provider` panics when it builds a `Client` with none installed, even one \
-         that only talks plain `http://`. Such a program can leave TLS out instead: `rustls`, \
-         reqwest's `rustls-no-provider` and the provider line go together."
-    } else {
-        ""
-    };
     let code = text.len();
     let _ = write!(
         text,
         "## The code\n\n`{source}` is the whole program, shown below after its header. \
-         `{command}` writes it out as a Cargo project of its own, whose `main.rs` {calling}.{provider} \
+         `{command}` writes it out as a Cargo project of its own, whose `main.rs` {calling}. \
          To use it in a project of yours instead, these are the dependencies it needs{tests_only}:\n\n\
          ```toml\n{tables}```\n\n\
          which these commands add{by_hand}:\n\n```sh\n{add}\n```\n\n{config}\
