@@ -151,3 +151,19 @@ fn one_dump_at_a_time() {
     // The task that held the worker, and one dump's.
     assert_eq!(runtime.metrics().spawned_tasks_count(), 2);
 }
+
+/// The `main` the recipe's page and "Why is my program stuck?" tell a
+/// reader to write, compiled as they print it.
+#[allow(dead_code)]
+mod in_your_program {
+    use super::dump_stuck_tasks;
+
+    async fn serve() -> std::io::Result<()> {
+        Ok(())
+    }
+
+    #[tokio::main]
+    async fn main() -> std::io::Result<()> {
+        dump_stuck_tasks::with_dumps_on_sigusr1(serve(), std::io::stderr()).await?
+    }
+}
