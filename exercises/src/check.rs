@@ -58,6 +58,7 @@ pub fn build(files: Files, names: &[&str]) -> io::Result<Built> {
     };
     let mut command = proc::cargo::command();
     command
+        .stderr(std::process::Stdio::piped())
         .args([
             "build",
             "--quiet",
@@ -90,7 +91,7 @@ pub fn build(files: Files, names: &[&str]) -> io::Result<Built> {
     let kept = tempfile::Builder::new()
         .prefix(".exercise-binaries-")
         .tempdir_in(target)?;
-    let build = proc::cargo::build_and_keep(command, proc::cargo::Stderr::Capture, kept.path())?;
+    let build = proc::cargo::build(command, Some(kept.path()))?;
     // An error anywhere but in an exercise's own crate is not the learner's.
     let ours: Vec<&String> = build
         .errors
@@ -439,25 +440,11 @@ fn prose(text: &str) -> String {
 
 /// `text` as a paragraph indented by `indent` and wrapped to [`LINE_WIDTH`].
 pub fn wrap(text: &str, indent: usize) -> String {
-    let mut out = String::new();
-    let mut width = 0;
-    for word in text.split_whitespace() {
-        let length = word.chars().count();
-        if width > 0 && width + 1 + length > LINE_WIDTH {
-            out.push('\n');
-            width = 0;
-        }
-        if width == 0 {
-            out += &" ".repeat(indent);
-            width = indent;
-        } else {
-            out.push(' ');
-            width += 1;
-        }
-        out.push_str(word);
-        width += length;
-    }
-    out + "\n"
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let lines = diff::wrap(&words, LINE_WIDTH - indent).into_iter();
+    lines
+        .map(|line| format!("{:indent$}{line}\n", ""))
+        .collect()
 }
 
 /// Stderr indented, without the backtrace hint, each message once.

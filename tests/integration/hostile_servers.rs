@@ -21,15 +21,10 @@
 //! io section's echo_server, line_codec and chat_server), `graceful-server`
 //! (the graceful_shutdown recipe) and `httpbin`.
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
-use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-
-use xtask::workspace::{Profile, Workspace};
 
 /// How long a client waits for any answer before the test calls the
 /// server stuck.
@@ -125,23 +120,6 @@ impl Protocol {
     }
 }
 
-/// The binaries, built once for every test here.
-fn binary(name: &str) -> PathBuf {
-    static BUILT: OnceLock<BTreeMap<String, PathBuf>> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            Workspace::locate()
-                .build_binaries(
-                    &["io".to_owned(), "recipes".to_owned(), "httpbin".to_owned()],
-                    Profile::Dev,
-                )
-                .unwrap_or_else(|error| panic!("cannot build the servers: {error}"))
-        })
-        .get(name)
-        .unwrap_or_else(|| panic!("no binary {name}"))
-        .clone()
-}
-
 /// A server process, in a process group of its own that is killed if the
 /// test fails before it exits.
 struct Server {
@@ -152,7 +130,7 @@ struct Server {
 impl Server {
     /// Starts `binary args... --port 0` and reads the address it prints.
     fn start(binary: &str, args: &[&str]) -> Self {
-        let mut command = Command::new(self::binary(binary));
+        let mut command = Command::new(crate::support::binary(binary));
         command
             .args(args)
             .args(["--port", "0"])
@@ -177,19 +155,9 @@ impl Server {
     }
 
     /// The server's children, from /proc.
-    fn children(&self) -> Vec<String> {
-        let pid = self.group.id().to_string();
-        std::fs::read_dir("/proc")
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|entry| {
-                let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
-                let after_name = stat.rsplit_once(") ")?.1;
-                let parent = after_name.split_whitespace().nth(1)?;
-                (parent == pid).then(|| entry.file_name().to_string_lossy().into_owned())
-            })
-            .collect()
+    fn children(&self) -> Vec<proc::Process> {
+        let children = proc::processes().into_iter();
+        children.filter(|p| p.parent == self.group.id()).collect()
     }
 
     fn interrupt(&self) {

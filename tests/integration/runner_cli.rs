@@ -59,7 +59,7 @@ fn without_tokio_unstable_what_needs_it_is_refused_with_the_reason() {
         .current_dir(workspace.root())
         .env("RUSTFLAGS", "")
         .env_remove("CARGO_ENCODED_RUSTFLAGS");
-    let built = proc::cargo::build(cargo, proc::cargo::Stderr::Inherit).expect("cargo runs");
+    let built = proc::cargo::build(cargo, None).expect("cargo runs");
     assert!(built.success(), "building basics without the cfg failed");
     let basics = built.binaries.get("basics").expect("cargo built basics");
     cases(basics.clone()).case("cmd/runner/without-cfg.md");

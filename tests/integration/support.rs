@@ -27,7 +27,7 @@ fn built() -> &'static BTreeMap<String, PathBuf> {
             "golden",
         ]);
         cargo.arg("--message-format=json-render-diagnostics");
-        let build = proc::cargo::build(cargo, proc::cargo::Stderr::Inherit).expect("cargo runs");
+        let build = proc::cargo::build(cargo, None).expect("cargo runs");
         assert!(build.success(), "the golden harness does not build");
         let harness = build
             .tests

@@ -166,7 +166,7 @@ impl Workspace {
                 }
             }
         }
-        let build = proc::cargo::build(cargo, proc::cargo::Stderr::Inherit)?;
+        let build = proc::cargo::build(cargo, None)?;
         if !build.success() {
             return Err(format!("`cargo build` failed ({})", build.status).into());
         }

@@ -20,11 +20,6 @@ fn groups() -> MutexGuard<'static, Option<BTreeSet<i32>>> {
     GROUPS.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Whether a signal has come and the process is on its way out.
-pub fn interrupted() -> bool {
-    groups().is_none()
-}
-
 /// Starts `command` as the leader of a new process group, and registers the
 /// group to be killed on Ctrl-C. The command's stdio is as the caller set it.
 pub fn spawn(mut command: Command) -> io::Result<Group> {

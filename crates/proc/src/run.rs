@@ -233,22 +233,6 @@ mod tests {
     }
 
     #[test]
-    fn kills_a_child_that_outlives_its_timeout() {
-        let finished = run(
-            sh("echo started; exec sleep 30"),
-            Duration::from_millis(300),
-        )
-        .unwrap();
-        assert_eq!(finished.exit, Exit::TimedOut);
-        assert_eq!(finished.stdout, "started\n");
-        assert!(
-            finished.elapsed < Duration::from_secs(10),
-            "took {:?}",
-            finished.elapsed
-        );
-    }
-
-    #[test]
     fn a_timeout_kills_the_grandchildren_too() {
         // `sleep` runs in the background, holding stdout, while the shell
         // waits: killing only the shell would leave `sleep` and the pipe.
@@ -275,7 +259,7 @@ mod tests {
             "took {:?}",
             finished.elapsed
         );
-        let pid = finished.stdout.trim();
+        let pid = finished.stdout.trim().parse().unwrap();
         assert!(
             exits_within(pid, Duration::from_secs(5)),
             "sleep {pid} outlived the check"

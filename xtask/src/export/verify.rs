@@ -65,13 +65,14 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
         let mut cargo = proc::cargo::command();
         // No rustflags of the caller's or of a cargo config: `--cfg tokio_unstable` nowhere.
         cargo.current_dir(root).env("RUSTFLAGS", "");
+        cargo.stderr(std::process::Stdio::piped());
         cargo.args(["check", targets, "--keep-going", "--quiet"]);
         cargo.args(["--message-format=json", "--target-dir"]);
         cargo.arg(&target_dir);
         for export in &selected {
             cargo.arg("--package").arg(package(export));
         }
-        let build = proc::cargo::build(cargo, proc::cargo::Stderr::Capture)?;
+        let build = proc::cargo::build(cargo, None)?;
         let before = failures.len();
         for export in &selected {
             if let Some(errors) = build.errors.get(&package(export)) {
