@@ -1,5 +1,6 @@
-//! The xtask binary's cases that a trycmd file can't state: a closed stdout,
-//! and what `export` writes (the other command lines: `tests/cmd/*.toml`).
+//! The xtask binary's cases that a trycmd file can't state: what `export`
+//! writes (the other command lines: `tests/cmd/*.toml`; a closed stdout:
+//! `tests/integration/closed_stdout.rs`, for every binary).
 
 use std::process::{Command, Output};
 
@@ -31,28 +32,6 @@ fn assert_usage_error(args: &[&str], expected: &str) {
         message.starts_with(&format!("error: {expected}\n")),
         "{args:?}: expected `error: {expected}` in:\n{message}"
     );
-}
-
-/// `cargo xtask help | head` ends as `cat | head` does: xtask dies of
-/// SIGPIPE, silently, instead of panicking.
-#[cfg(unix)]
-#[test]
-fn a_closed_stdout_ends_it_quietly() {
-    use std::os::unix::process::ExitStatusExt;
-    use std::process::Stdio;
-
-    // The read end is closed before xtask starts, so its first write fails
-    // however fast it is.
-    let (reader, writer) = std::io::pipe().expect("a pipe");
-    drop(reader);
-    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .arg("help")
-        .stdout(writer)
-        .stderr(Stdio::piped())
-        .output()
-        .expect("the xtask binary runs");
-    assert_eq!(output.status.signal(), Some(13), "{:?}", output.status);
-    assert_eq!(stderr(&output), "");
 }
 
 /// `export`'s bad input: an unknown example or section, a non-empty or
