@@ -61,33 +61,3 @@ impl Drop for StallServer {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use std::io::{Read, Write};
-    use std::time::Duration;
-
-    use super::*;
-
-    #[test]
-    fn it_accepts_and_never_answers() {
-        let server = StallServer::start().unwrap();
-        let address = server.url().trim_start_matches("http://").to_owned();
-        let mut client = TcpStream::connect(address).unwrap();
-        client
-            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-            .unwrap();
-        client
-            .set_read_timeout(Some(Duration::from_millis(200)))
-            .unwrap();
-        let error = client.read(&mut [0; 16]).unwrap_err();
-        assert!(
-            matches!(
-                error.kind(),
-                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-            ),
-            "{error}"
-        );
-        drop(server);
-    }
-}
