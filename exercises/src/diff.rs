@@ -172,7 +172,7 @@ pub fn render_printed(printed: &Lines) -> String {
 
 /// `text` in pieces of at most `width` characters, broken after a space where
 /// there is one.
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut pieces = Vec::new();
     let mut rest: Vec<char> = text.chars().collect();
     while rest.len() > width {

@@ -130,14 +130,6 @@ fn exercise(name: &str) -> Option<Run> {
                 std::process::exit(0);
             })
         }),
-        "selftest_aborts" => Some(|| {
-            Box::pin(async {
-                println!("Hello");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                println!("World");
-                std::process::abort();
-            })
-        }),
         "selftest_overflows_its_stack" => Some(|| {
             Box::pin(async {
                 println!("Hello");
