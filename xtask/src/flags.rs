@@ -32,13 +32,6 @@ pub enum Command {
     /// Cancel each example at every point where it is pending, on the paused clock, and fail
     /// on anything a cancellation leaves behind.
     CancelSweep(Timed<300>),
-    /// Start a new example from a template and bless its golden file.
-    New {
-        #[arg(value_parser = NonEmptyStringValueParser::new())]
-        section: String,
-        #[arg(value_parser = NonEmptyStringValueParser::new())]
-        example: String,
-    },
     /// Write an example as a Cargo project of its own; --check-all proves every example is one.
     Export(Export),
     /// List every section and its examples, then the bridge's lessons.
@@ -251,7 +244,7 @@ mod tests {
                 checked += 1;
             }
         }
-        // check-all, bless, twins, cancel-sweep, new (2), export (2), bench, bridge.
-        assert_eq!(checked, 10);
+        // check-all, bless, twins, cancel-sweep, export (2), bench, bridge.
+        assert_eq!(checked, 8);
     }
 }

@@ -12,7 +12,6 @@ pub mod golden;
 pub mod lessons;
 pub mod limits;
 pub mod list;
-pub mod new;
 pub mod parallel;
 pub mod select;
 pub mod stall;

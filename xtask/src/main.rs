@@ -30,7 +30,6 @@ fn run(command: Command) -> Result<bool, Error> {
         .into()),
         Command::Twins(options) => xtask::twins::check_twins(&options),
         Command::CancelSweep(options) => xtask::sweep::cancel_sweep(&options),
-        Command::New { section, example } => xtask::new::new_example(&section, &example),
         Command::Export(Export {
             what,
             check_all: true,
