@@ -94,7 +94,7 @@ mod tests {
         for Exercise { name, file, .. } in &exercises {
             let binary = format!(
                 "//! The exercise `{name}`, built and run by the checker (`cargo run --bin \
-                 exercises`).\n\nexercises::exercise! {{\n    {name} = \"{file}\"\n}}\n"
+                 exercises`).\n\nexercises::exercise!({name} = \"{file}\");\n"
             );
             let entry = format!(
                 "[[bin]]\nname = \"{name}\"\npath = \"src/bin/{name}.rs\"\nrequired-features = \
