@@ -188,12 +188,6 @@ impl Docs {
     }
 }
 
-/// What `export --check-all` checks.
-#[derive(Clone, Debug)]
-pub struct ExportCheckOptions {
-    pub filter: Option<String>,
-}
-
 /// A number of seconds from a thousandth to a day.
 fn seconds(text: &str) -> Result<Duration, String> {
     let seconds: f64 = text

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use xtask::flags::{Command, Export, ExportCheckOptions, Xtask};
+use xtask::flags::{Command, Export, Xtask};
 use xtask::{Error, Usage};
 
 fn main() -> ExitCode {
@@ -34,7 +34,7 @@ fn run(command: Command) -> Result<bool, Error> {
             what,
             check_all: true,
             ..
-        }) => xtask::export::verify::check_all(&ExportCheckOptions { filter: what }),
+        }) => xtask::export::verify::check_all(what.as_deref()),
         Command::Export(Export { what, dir, .. }) => {
             let what =
                 what.ok_or_else(|| Usage("export: which example? SECTION/EXAMPLE".into()))?;

@@ -254,7 +254,8 @@ impl Workspace {
 /// outside the program under test.
 #[derive(Debug)]
 pub struct Httpbin {
-    group: proc::Group,
+    /// Kills the server when dropped.
+    _group: proc::Group,
     url: String,
 }
 
@@ -269,7 +270,7 @@ impl Httpbin {
         match line.strip_prefix("httpbin listening on ") {
             Some(url) => Ok(Self {
                 url: url.to_owned(),
-                group,
+                _group: group,
             }),
             None => Err(std::io::Error::other(format!(
                 "httpbin did not start: it printed {line:?}"
@@ -280,11 +281,6 @@ impl Httpbin {
     /// Its base URL, such as `http://127.0.0.1:41234`.
     pub fn url(&self) -> &str {
         &self.url
-    }
-
-    /// Its process id.
-    pub fn id(&self) -> u32 {
-        self.group.id()
     }
 }
 

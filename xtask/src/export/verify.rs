@@ -12,8 +12,6 @@ use crate::Error;
 use crate::select::{Case, Selection};
 use crate::workspace::Workspace;
 
-pub use crate::flags::ExportCheckOptions as Options;
-
 /// The two `cargo check`s, the exports each selects and what its failure
 /// means. One build unifies the members' features, which changes little, as
 /// every export of a crate lists the same entry: only what one's dependencies
@@ -28,10 +26,10 @@ const CHECKS: [(&str, Selects, &str); 2] = [
 type Selects = fn(&Export) -> bool;
 
 /// `cargo xtask export --check-all`. `Ok(false)` means an example failed.
-pub fn check_all(options: &Options) -> Result<bool, Error> {
+pub fn check_all(filter: Option<&str>) -> Result<bool, Error> {
     let workspace = Workspace::locate();
     let table = DependencyTable::read(&workspace)?;
-    let selection = Selection::build(&workspace, options.filter.as_deref())?;
+    let selection = Selection::build(&workspace, filter)?;
     if selection.cases.is_empty() {
         return Err(selection.matches_nothing("example"));
     }
