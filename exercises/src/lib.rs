@@ -186,29 +186,6 @@ impl Transcript {
 mod tests {
     use super::*;
 
-    #[test]
-    fn records_round_trip() {
-        let lines = [
-            "at 1500",
-            "finished 3",
-            "waits the main task waits",
-            "virtual-timeout",
-            "panicked",
-        ];
-        for line in lines {
-            let record = Record::parse(line);
-            assert_eq!(
-                record.as_ref().map(Record::to_string).as_deref(),
-                Some(line)
-            );
-            assert_eq!(
-                record.map(|record| record.to_line()),
-                Some(format!("\u{1e}{line}\n"))
-            );
-        }
-        assert_eq!(Record::parse("nonsense"), None);
-    }
-
     fn lines(transcript: &Transcript) -> Vec<(u64, &str)> {
         transcript
             .printed

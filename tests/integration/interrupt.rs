@@ -108,8 +108,10 @@ fn xtask_command(args: &[&str]) -> Command {
 
 #[test]
 fn ctrl_c_to_check_all_kills_what_it_started_and_exits_130() {
-    // `--real` and `bless` start their examples as this one does (only
-    // the flags differ); `--stall` starts a server as well.
+    // Every command that runs examples (`--real`, `bless`, `cancel-sweep`,
+    // the golden harness of `cargo test`) starts them as this one does,
+    // through `check::check` or `proc::run_limited`; `--stall` starts a
+    // server as well.
     for args in [
         &["check-all", "hangs_with_a_child", "--timeout", "600"][..],
         &["check-all", "--stall", "waits_for_an_answer"],
@@ -121,25 +123,6 @@ fn ctrl_c_to_check_all_kills_what_it_started_and_exits_130() {
         };
         interrupt(&args.join(" "), xtask_command(args), running);
     }
-}
-
-#[test]
-fn ctrl_c_to_cancel_sweep_kills_what_it_started_and_exits_130() {
-    // Its blocking job runs 5 s of real time after each cut.
-    interrupt(
-        "cancel-sweep",
-        xtask_command(&["cancel-sweep", "blocks_after_cancel"]),
-        "fixture-section",
-    );
-}
-
-/// The golden check under `cargo test` (`golden.rs`) too.
-#[test]
-fn ctrl_c_to_the_golden_harness_kills_what_it_started_and_exits_130() {
-    let harness = crate::support::binary("golden");
-    let mut command = Command::new(harness);
-    command.arg("hangs_with_a_child");
-    interrupt("the golden harness", command, "sleep");
 }
 
 /// A timed-out example is killed with every process it started: without

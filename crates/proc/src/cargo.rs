@@ -77,8 +77,6 @@ pub struct Build {
     pub status: ExitStatus,
     /// Each binary target built, by name.
     pub binaries: BTreeMap<String, PathBuf>,
-    /// Each test executable built (`cargo test --no-run`), by target name.
-    pub tests: BTreeMap<String, PathBuf>,
     /// The compiler's errors, rendered, by the name of the target they are in.
     pub errors: BTreeMap<String, Vec<String>>,
     /// The compiler's warnings, the same way.
@@ -128,9 +126,7 @@ pub fn build(mut cargo: Command, keep: Option<&Path>) -> io::Result<Build> {
                         continue;
                     };
                     let executable = executable.into_std_path_buf();
-                    if artifact.profile.test {
-                        build.tests.insert(artifact.target.name, executable);
-                    } else if artifact.target.is_kind(TargetKind::Bin) {
+                    if !artifact.profile.test && artifact.target.is_kind(TargetKind::Bin) {
                         let executable = match keep {
                             Some(keep) => kept(&executable, keep)?,
                             None => executable,
