@@ -51,43 +51,32 @@ fn run(binary: &Path, args: &[&str], stdout: Stdout) -> Output {
     output.unwrap_or_else(|error| panic!("{} does not run: {error}", binary.display()))
 }
 
+/// `binary args` ends as `cat` does: with its stdout closed, it dies of
+/// SIGPIPE without a word; on `/dev/full` it says once that it cannot write,
+/// never a panic, and exits 1, although several threads may have failed to
+/// print; with no stdout at all it says so and exits 1, instead of printing
+/// into the `/dev/null` Rust's runtime puts there and exiting 0.
 #[track_caller]
-fn assert_said_stdout_is_closed(what: &str, output: &Output) {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{what}: {stderr}");
-    assert_eq!(
-        stderr, "error: cannot write to stdout: it was closed when the program started (`>&-`)\n",
-        "{what}"
-    );
-}
-
-#[track_caller]
-fn assert_said_it_cannot_write(what: &str, output: &Output) {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{what}: {stderr}");
-    assert!(
-        stderr.ends_with("error: cannot write to stdout: No space left on device (os error 28)\n"),
-        "{what}: {stderr}"
-    );
-    assert!(!stderr.contains("panicked"), "{what}: {stderr}");
-    // Said once, although several threads may have failed to print.
-    assert_eq!(
-        stderr.matches("cannot write to stdout").count(),
-        1,
-        "{what}: {stderr}"
-    );
-}
-
-#[track_caller]
-fn assert_died_quietly(what: &str, output: &Output) {
-    assert_eq!(
-        output.status.signal(),
-        Some(SIGPIPE),
-        "{what}: {:?}, stderr:\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&output.stderr), "", "{what}");
+fn ends_as_cat_does(what: &str, binary: &Path, args: &[&str]) {
+    let stderr = |output: &Output| String::from_utf8_lossy(&output.stderr).into_owned();
+    let closed = run(binary, args, Stdout::Closed);
+    let said = stderr(&closed);
+    assert_eq!(closed.status.signal(), Some(SIGPIPE), "{what}: {closed:?}");
+    assert_eq!(said, "", "{what}");
+    let full = run(binary, args, Stdout::Full);
+    let said = stderr(&full);
+    assert_eq!(full.status.code(), Some(1), "{what} > /dev/full: {said}");
+    let cannot = "error: cannot write to stdout: No space left on device (os error 28)\n";
+    assert!(said.ends_with(cannot), "{what} > /dev/full: {said}");
+    assert!(!said.contains("panicked"), "{what} > /dev/full: {said}");
+    let once = said.matches("cannot write to stdout").count() == 1;
+    assert!(once, "{what} > /dev/full: {said}");
+    let missing = run(binary, args, Stdout::Missing);
+    let said = stderr(&missing);
+    assert_eq!(missing.status.code(), Some(1), "{what} >&-: {said}");
+    let closed_at_start =
+        "error: cannot write to stdout: it was closed when the program started (`>&-`)\n";
+    assert_eq!(said, closed_at_start, "{what} >&-");
 }
 
 /// Every binary target of every workspace package, read from `cargo
@@ -107,20 +96,7 @@ fn every_binary() -> Vec<(String, PathBuf)> {
 #[test]
 fn every_binary_dies_of_sigpipe_when_its_help_meets_a_closed_stdout() {
     for (name, binary) in &every_binary() {
-        assert_died_quietly(
-            &format!("{name} --help"),
-            &run(binary, &["--help"], Stdout::Closed),
-        );
-        assert_said_it_cannot_write(
-            &format!("{name} --help > /dev/full"),
-            &run(binary, &["--help"], Stdout::Full),
-        );
-        // Not open at all, it fails as `cat` does, instead of printing into
-        // the `/dev/null` Rust's runtime puts there and exiting 0.
-        assert_said_stdout_is_closed(
-            &format!("{name} --help >&-"),
-            &run(binary, &["--help"], Stdout::Missing),
-        );
+        ends_as_cat_does(&format!("{name} --help"), binary, &["--help"]);
         // A stdout sent to `/dev/null` on purpose is a stdout.
         let quiet = Command::new(binary)
             .arg("--help")
@@ -129,10 +105,8 @@ fn every_binary_dies_of_sigpipe_when_its_help_meets_a_closed_stdout() {
             .unwrap_or_else(|error| panic!("{name} does not run: {error}"));
         assert_eq!(quiet.code(), Some(0), "{name} --help > /dev/null");
     }
-    assert_said_it_cannot_write(
-        "xtask list > /dev/full",
-        &run(&crate::support::binary("xtask"), &["list"], Stdout::Full),
-    );
+    let xtask = crate::support::binary("xtask");
+    ends_as_cat_does("xtask list", &xtask, &["list"]);
 }
 
 /// The same while examples run: their output comes from `println!` in
@@ -147,19 +121,8 @@ fn a_section_dies_of_sigpipe_when_its_examples_meet_a_closed_stdout() {
         // The first line is printed at once, whatever the clock.
         &["--flavor", "multi_thread", "spawn_tasks"],
     ] {
-        assert_died_quietly(
-            &format!("basics {args:?}"),
-            &run(&basics.binary, args, Stdout::Closed),
-        );
         // Not "example basics/... panicked".
-        assert_said_it_cannot_write(
-            &format!("basics {args:?} > /dev/full"),
-            &run(&basics.binary, args, Stdout::Full),
-        );
-        assert_said_stdout_is_closed(
-            &format!("basics {args:?} >&-"),
-            &run(&basics.binary, args, Stdout::Missing),
-        );
+        ends_as_cat_does(&format!("basics {args:?}"), &basics.binary, args);
     }
 }
 

@@ -54,39 +54,34 @@ impl Protocol {
         self.exchange_on(TcpStream::connect(address).expect("it accepts a connection"));
     }
 
-    /// One normal exchange on a connection already made.
+    /// One normal exchange on a connection already made: after the chat
+    /// server's prompt, a request and the start of its answer.
     fn exchange_on(self, socket: TcpStream) {
         socket.set_read_timeout(Some(PATIENCE)).expect("a timeout");
         socket.set_write_timeout(Some(PATIENCE)).expect("a timeout");
+        let mut reader = self.greeted(&socket);
+        let (request, answer): (&[u8], _) = match self {
+            Protocol::Echo => (b"ping\n", "echo: ping\n"),
+            Protocol::Upper => (b"hello\n", "HELLO\n"),
+            Protocol::Chat => (b"tester\n", "welcome, tester;"),
+            Protocol::Work => (b"0\n", "started: 0ns of work\n"),
+            Protocol::Http => (
+                b"GET /get HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                "HTTP/1.1 200",
+            ),
+        };
+        (&socket).write_all(request).expect("the request goes out");
+        let line = read_line(&mut reader);
+        assert!(line.starts_with(answer), "{line:?}");
+    }
+
+    /// A reader of `socket`, past the chat server's prompt.
+    fn greeted(self, socket: &TcpStream) -> BufReader<TcpStream> {
         let mut reader = BufReader::new(socket.try_clone().expect("a clone"));
-        let mut socket = socket;
-        match self {
-            Protocol::Echo => {
-                socket.write_all(b"ping\n").expect("the request goes out");
-                assert_eq!(read_line(&mut reader), "echo: ping\n");
-            }
-            Protocol::Upper => {
-                socket.write_all(b"hello\n").expect("the request goes out");
-                assert_eq!(read_line(&mut reader), "HELLO\n");
-            }
-            Protocol::Chat => {
-                assert_eq!(read_line(&mut reader), "your name?\n");
-                socket.write_all(b"tester\n").expect("the name goes out");
-                let welcome = read_line(&mut reader);
-                assert!(welcome.starts_with("welcome, tester;"), "{welcome:?}");
-            }
-            Protocol::Work => {
-                socket.write_all(b"0\n").expect("the request goes out");
-                assert_eq!(read_line(&mut reader), "started: 0ns of work\n");
-            }
-            Protocol::Http => {
-                socket
-                    .write_all(b"GET /get HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                    .expect("the request goes out");
-                let status = read_line(&mut reader);
-                assert!(status.starts_with("HTTP/1.1 200"), "{status:?}");
-            }
+        if let Protocol::Chat = self {
+            assert_eq!(read_line(&mut reader), "your name?\n");
         }
+        reader
     }
 
     /// A request that ends with the end of a line, and is answered.
@@ -241,10 +236,7 @@ fn hostile_suite(binary: &str, args: &[&str], protocol: Protocol) {
     // 1. A 10 MiB line with no newline, then the end of the stream. A server
     // that stops reading without closing leaves the writes to time out.
     let (_, mut long) = connect(&address);
-    if let Protocol::Chat = protocol {
-        let mut prompt = BufReader::new(long.try_clone().expect("a clone"));
-        assert_eq!(read_line(&mut prompt), "your name?\n");
-    }
+    protocol.greeted(&long);
     let chunk = vec![b'x'; 64 * 1024];
     send_until_refused(&mut long, &chunk, 10 * 1024 * 1024);
     let _ = long.shutdown(Shutdown::Write);
@@ -258,10 +250,7 @@ fn hostile_suite(binary: &str, args: &[&str], protocol: Protocol) {
 
     // 2. Bytes that are not UTF-8.
     let (_, mut garbled) = connect(&address);
-    if let Protocol::Chat = protocol {
-        let mut prompt = BufReader::new(garbled.try_clone().expect("a clone"));
-        assert_eq!(read_line(&mut prompt), "your name?\n");
-    }
+    protocol.greeted(&garbled);
     garbled
         .write_all(protocol.not_utf8())
         .expect("the bytes go out");
@@ -303,11 +292,8 @@ fn hostile_suite(binary: &str, args: &[&str], protocol: Protocol) {
     connecting.join().expect("the connecting thread");
 
     // 5. A request, then the end of the stream: the answer, then the end.
-    let (mut reader, half) = connect(&address);
-    if let Protocol::Chat = protocol {
-        assert_eq!(read_line(&mut reader), "your name?\n");
-    }
-    let mut half = half;
+    let (_, mut half) = connect(&address);
+    let mut reader = protocol.greeted(&half);
     half.write_all(protocol.request())
         .expect("the request goes out");
     half.shutdown(Shutdown::Write).expect("a half-close");

@@ -219,15 +219,6 @@ fn bad_request(message: impl Into<String>) -> Response {
     (StatusCode::BAD_REQUEST, message.into()).into_response()
 }
 
-/// The parts of a request httpbin echoes back.
-struct Request<'a> {
-    method: &'a Method,
-    uri: &'a Uri,
-    headers: &'a HeaderMap,
-    args: &'a [(String, String)],
-    body: &'a [u8],
-}
-
 /// What `/anything` echoes.
 const ANYTHING: [&str; 9] = [
     "url", "args", "headers", "origin", "method", "form", "data", "files", "json",
@@ -240,6 +231,7 @@ fn echo(methods: MethodFilter, keys: &'static [&'static str]) -> MethodRouter {
     })
 }
 
+/// httpbin's `get_dict(*keys)`: the fields named, from this request.
 async fn echoed(
     keys: &[&str],
     method: Method,
@@ -248,77 +240,39 @@ async fn echoed(
     Query(args): Query<Vec<(String, String)>>,
     body: Bytes,
 ) -> Response {
-    let request = Request {
-        method: &method,
-        uri: &uri,
-        headers: &headers,
-        args: &args,
-        body: &body,
+    let header = |name| headers.get(name).and_then(|value| value.to_str().ok());
+    let field = |key: &str| match key {
+        "url" => json!(format!(
+            "http://{}{uri}",
+            header("host").unwrap_or("localhost")
+        )),
+        "args" => multi_dict(&args),
+        "headers" => title_case(&headers),
+        // The client, or whom a proxy says it forwards for.
+        "origin" => json!(header("x-forwarded-for").unwrap_or("127.0.0.1")),
+        "method" => json!(method.as_str()),
+        "data" => json!(String::from_utf8_lossy(&body)),
+        "json" => serde_json::from_slice(&body).unwrap_or(Value::Null),
+        "form" | "files" => json!({}),
+        _ => Value::Null,
     };
-    pretty_json(StatusCode::OK, &request.echo(keys))
+    let fields = keys.iter().map(|&key| (key.to_owned(), field(key)));
+    pretty_json(StatusCode::OK, &Value::Object(fields.collect()))
 }
 
-impl Request<'_> {
-    /// httpbin's `get_dict(*keys)`: the fields named, from this request.
-    fn echo(&self, keys: &[&str]) -> Value {
-        let field = |key: &str| match key {
-            "url" => json!(self.url()),
-            "args" => multi_dict(self.args),
-            "headers" => self.title_case_headers(),
-            "origin" => json!(self.origin()),
-            "method" => json!(self.method.as_str()),
-            "data" => json!(String::from_utf8_lossy(self.body)),
-            "json" => serde_json::from_slice(self.body).unwrap_or(Value::Null),
-            "form" | "files" => json!({}),
-            _ => Value::Null,
-        };
-        Value::Object(
-            keys.iter()
-                .map(|&key| (key.to_owned(), field(key)))
-                .collect(),
-        )
-    }
-
-    fn url(&self) -> String {
-        let host = self
-            .headers
-            .get(header::HOST)
-            .and_then(|host| host.to_str().ok())
-            .unwrap_or("localhost");
-        format!("http://{host}{}", self.uri)
-    }
-
-    /// The client, or whom a proxy says it forwards for, as httpbin reports it.
-    fn origin(&self) -> &str {
-        self.headers
-            .get("x-forwarded-for")
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or("127.0.0.1")
-    }
-
-    /// `user-agent` as `User-Agent`, the way a WSGI server hands headers to
-    /// httpbin. A repeated header keeps its last value, as httpbin's does.
-    fn title_case_headers(&self) -> Value {
-        let headers: Map<String, Value> = self
-            .headers
-            .iter()
-            .filter_map(|(name, value)| {
-                let name = name
-                    .as_str()
-                    .split('-')
-                    .map(|word| {
-                        let mut chars = word.chars();
-                        chars.next().map_or_else(String::new, |first| {
-                            first.to_ascii_uppercase().to_string() + chars.as_str()
-                        })
-                    })
-                    .collect::<Vec<_>>()
-                    .join("-");
-                Some((name, json!(value.to_str().ok()?)))
-            })
-            .collect();
-        Value::Object(headers)
-    }
+/// `user-agent` as `User-Agent`, the way a WSGI server hands headers to
+/// httpbin. A repeated header keeps its last value, as httpbin's does.
+fn title_case(headers: &HeaderMap) -> Value {
+    let title = |word: &str| {
+        let mut chars = word.chars();
+        let first = chars.next().map(|first| first.to_ascii_uppercase());
+        first.into_iter().chain(chars).collect::<String>()
+    };
+    let headers = headers.iter().filter_map(|(name, value)| {
+        let name = name.as_str().split('-').map(title).collect::<Vec<_>>();
+        Some((name.join("-"), json!(value.to_str().ok()?)))
+    });
+    Value::Object(headers.collect())
 }
 
 /// httpbin's `semiflatten`: a key given once maps to its value, a key
