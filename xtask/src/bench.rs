@@ -182,7 +182,7 @@ pub fn bench(options: &Options) -> Result<bool, Error> {
         };
         let event_loops = [(ASYNCIO, "asyncio"), ("Python asyncio + uvloop", "uvloop")];
         for (label, event_loop) in &event_loops[..if uvloop { 2 } else { 1 }] {
-            let args = [&script, name, event_loop].map(str::to_owned).to_vec();
+            let args = [script, name, event_loop].map(str::to_owned).to_vec();
             let run = missing.map_or(
                 Ok(("python3".into(), [args, url.clone()].concat())),
                 |why| Err(why.to_owned()),

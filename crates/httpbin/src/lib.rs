@@ -76,10 +76,12 @@ pub const MAX_DELAY: Duration = Duration::from_secs(10);
 /// httpbin caps `/drip` at 10 MiB; so does this server.
 pub const MAX_DRIP_BYTES: u64 = 10 * 1024 * 1024;
 
-/// Every route, in the order `--help` lists them: its path, what it
-/// answers, and its handler. The one list the router, the answer to an
-/// unknown path and the README are made from.
-pub const ROUTES: &[(&str, &str, fn() -> MethodRouter)] = &[
+/// One route: its path, what it answers, and its handler.
+pub type Route = (&'static str, &'static str, fn() -> MethodRouter);
+
+/// Every route, in the order `--help` lists them: the one list the router,
+/// the answer to an unknown path and the README are made from.
+pub const ROUTES: &[Route] = &[
     (
         "/get",
         "the request echoed as JSON: `args`, `headers`, `origin`, `url`",
