@@ -1,5 +1,5 @@
-//! The exercise track's one list, `catalog.toml`, and the tidy checks that
-//! every exercise has its files and hints that give away more and more.
+//! Guards the exercise track's one list, `catalog.toml`: every exercise has
+//! its files, and hints that give away more and more.
 
 use std::io;
 use std::path::Path;

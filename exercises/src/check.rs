@@ -1,5 +1,6 @@
-//! Builds the exercises and runs one: the report a learner reads for a pass,
-//! a wrong output, a compile error, a panic, a hang or a blocked thread.
+//! What a learner reads of one exercise: the report of a pass, a wrong
+//! output, a compile error, a panic, a hang or a blocked thread, from its
+//! build and its run.
 
 use std::fmt::Write as _;
 use std::io::{self, IsTerminal as _};

@@ -1,5 +1,6 @@
-//! The diff a learner reads: each line with the virtual time it was printed
-//! at, and for a line at the wrong time, also the time it was expected at.
+//! What a learner reads of a wrong output: each line with the virtual time
+//! it was printed at, and for a line at the wrong time, also the time it was
+//! expected at.
 
 use std::fmt::Write as _;
 

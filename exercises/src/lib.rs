@@ -1,3 +1,6 @@
+//! What a learner's exercise runs in: a binary of its own, on Tokio's paused
+//! clock.
+//!
 //! What each exercise's binary links: [`exercise!`] and the [`harness`] that
 //! runs it on Tokio's paused clock and reports every line it prints, with the
 //! virtual time it was printed at, to the checker (`src/main.rs`).

@@ -1,5 +1,6 @@
-//! Every server the project ships, as a user runs it (the real binary, real
-//! sockets, a real SIGINT), fed what a hostile or broken client sends:
+//! Guards every server the project ships, as a user runs it (the real
+//! binary, real sockets, a real SIGINT), against what a hostile or broken
+//! client sends:
 //!
 //! 1. a 10 MiB line with no newline, then the end of the stream: the
 //!    server's memory stays bounded, and the client gets a reply or a close;

@@ -1,4 +1,4 @@
-//! The workspace's end-to-end tests, as one test binary: the runner's and
+//! Guards the workspace end to end, as one test binary: the runner's and
 //! xtask's command lines and failure paths, the servers under hostile
 //! clients, Ctrl-C and closed stdouts.
 //!

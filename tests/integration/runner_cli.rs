@@ -1,4 +1,4 @@
-//! The runner's command line and failure paths, as the cases of
+//! Guards the runner's command line and failure paths, as the cases of
 //! `cmd/runner/*.md` (trycmd): each one a command, what it prints on
 //! stdout and stderr in order, and its exit code.
 

@@ -1,3 +1,5 @@
+//! Guards the end-to-end tests against a binary rebuilt under them.
+//!
 //! The workspace's binaries, built once per test process and before any test
 //! runs one: a cargo build links `target/debug`'s binaries anew even when it
 //! has nothing to do, and a process started from the old link would read its

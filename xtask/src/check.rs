@@ -1,5 +1,6 @@
-//! `check-all` and `bless`: each example, run in its own process, against its
-//! golden files; or, in the other modes, checked for what must hold there.
+//! Guards what every example prints: `check-all` and `bless` run each in its
+//! own process, against its golden files; or, in the other modes, check it
+//! for what must hold there.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

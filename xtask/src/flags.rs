@@ -1,4 +1,5 @@
-//! Every command's flags, declared once; clap derives the parser and the help.
+//! What `cargo xtask --help` shows: every command's flags, declared once;
+//! clap derives the parser and the help.
 
 use std::path::PathBuf;
 use std::time::Duration;

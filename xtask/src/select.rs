@@ -1,5 +1,6 @@
-//! Which examples a FILTER selects, for every command that runs or exports
-//! them, and which files are left over without an example.
+//! Guards against golden files and twins left without an example, and says
+//! which examples a FILTER selects, for every command that runs or exports
+//! them.
 
 use std::path::{Path, PathBuf};
 

@@ -1,5 +1,6 @@
-//! A server that accepts every connection and never answers: the peer that
-//! `cargo xtask check-all --stall` points every HTTP example at. An example
+//! Guards every HTTP example's time limits: a server that accepts every
+//! connection and never answers, the peer that `cargo xtask check-all
+//! --stall` points every HTTP example at. An example
 //! that has no time limit on its requests waits for it for ever.
 
 use std::io;

@@ -1,3 +1,5 @@
+//! Guards the sections' teaching order, and finds what the tools run.
+//!
 //! Where things are: the workspace root, the section crates in teaching
 //! order, their built binaries and the examples each binary lists.
 

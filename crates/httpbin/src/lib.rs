@@ -1,3 +1,5 @@
+//! What a learner's HTTP examples talk to: a local httpbin.
+//!
 //! A small subset of [httpbin](https://httpbin.org): the HTTP examples'
 //! stand-in for the internet. It is infrastructure, not an example.
 //!

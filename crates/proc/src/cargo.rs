@@ -1,3 +1,6 @@
+//! Guards the tools' builds: each finds fresh what `cargo build` built, and
+//! names the binaries it made.
+//!
 //! Cargo builds, read through cargo's JSON messages: where each binary is
 //! (whatever the target directory or `--target`), and each compiler error
 //! by the target it belongs to.

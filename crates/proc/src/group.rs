@@ -1,3 +1,6 @@
+//! Guards against orphans: a child and all it started are killed when it
+//! ends, when it is dropped, and on Ctrl-C.
+//!
 //! Child processes in groups of their own, registered so that a signal can
 //! kill them all.
 

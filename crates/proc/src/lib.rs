@@ -1,3 +1,6 @@
+//! Guards against orphans: no child process of the tools outlives its
+//! deadline, its caller or a Ctrl-C.
+//!
 //! The one door every child process of the workspace's tools goes through:
 //! xtask, the exercise checker and the tests start their children here, in
 //! the manner of cargo-util's `ProcessBuilder`.

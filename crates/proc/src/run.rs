@@ -1,3 +1,6 @@
+//! Guards the tools against a child that hangs or floods: a deadline, and
+//! a bound on what is kept of its output.
+//!
 //! Runs a child process to its end or to a deadline, capturing its output.
 //!
 //! Two threads drain stdout and stderr while the caller waits: without them

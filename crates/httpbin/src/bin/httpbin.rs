@@ -1,4 +1,5 @@
-//! `cargo run -p httpbin -- [--port PORT]`: serve the local httpbin on its own.
+//! What a learner runs to serve the local httpbin on its own:
+//! `cargo run -p httpbin -- [--port PORT]`.
 
 use std::io::Write as _;
 use std::net::{Ipv4Addr, SocketAddr};
