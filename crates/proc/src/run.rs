@@ -246,14 +246,18 @@ mod tests {
     fn a_timeout_kills_the_grandchildren_too() {
         // `sleep` runs in the background, holding stdout, while the shell
         // waits: killing only the shell would leave `sleep` and the pipe.
-        let finished = sh(
-            "echo started; sleep 30 & wait",
-            Duration::from_millis(300),
-            usize::MAX,
-        );
+        let script = "echo started; sleep 30 & echo $!; wait";
+        let finished = sh(script, Duration::from_millis(300), usize::MAX);
         assert_eq!(finished.exit, Exit::TimedOut);
-        assert_eq!(finished.stdout, "started\n");
+        assert!(finished.stdout.starts_with("started\n"), "{finished:?}");
         assert!(finished.elapsed < TEN, "took {:?}", finished.elapsed);
+        let pid = finished
+            .stdout
+            .lines()
+            .nth(1)
+            .and_then(|pid| pid.parse().ok());
+        let gone = pid.is_some_and(|pid| exits_within(pid, Duration::from_secs(5)));
+        assert!(gone, "{pid:?} outlived the timeout: {finished:?}");
     }
 
     #[test]
