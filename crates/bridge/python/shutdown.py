@@ -11,7 +11,8 @@ from bridge import Worker, detached_running, sleep, spawn_detached
 
 
 async def first() -> None:
-    spawn_detached(0.5)
+    # Long enough that a busy machine still finishes the worker first.
+    spawn_detached(2.0)
     async with Worker() as worker:
         for item in ["a", "b", "c"]:
             worker.submit(item)
@@ -22,8 +23,8 @@ async def first() -> None:
 
 async def second() -> None:
     print(f"detached Rust tasks running in the second loop: {detached_running()}")
-    await sleep(0.6)
-    print(f"after 0.6s more: {detached_running()}")
+    await sleep(2.1)
+    print(f"after 2.1s more: {detached_running()}")
 
 
 async def forgets_an_await() -> None:
