@@ -40,7 +40,9 @@
                 const [start, end] = pair.split("-").map(Number);
                 return { start: start, end: end };
             }) : [],
-            where: d.where || null,
+            // [from, to, "waiting in ...; woken by #2 at 1s"] for each
+            // stretch a task dump or a wake says something of.
+            waits: d.waits ? JSON.parse(d.waits) : [],
         };
     }
 
@@ -62,7 +64,7 @@
         if (row.ended !== null && t > row.ended + tolerance) {
             if (row.end === "returned") return "run() had returned";
             if (row.end === "dropped") return "dropped when run() returned";
-            return "ended";
+            return row.end === "aborted" ? "aborted" : "ended";
         }
         for (const poll of row.polls) {
             if (t >= poll.start - tolerance && t <= poll.end + tolerance) {
@@ -70,16 +72,17 @@
             }
         }
         if (row.ended !== null && Math.abs(t - row.ended) <= tolerance) {
+            if (row.end === "aborted") return "aborted";
             return row.end === "returned" ? "run() returned" : "ended";
         }
-        return "waiting";
+        const stretch = row.waits.find(function (w) { return t >= w[0] && t <= w[1]; });
+        return stretch ? stretch[2] : "waiting";
     }
 
     function explore(svg) {
         const span = Number(svg.dataset.span);
         const [x0, x1] = numbers(svg.dataset.track);
         const [top, rowHeight, drawn] = numbers(svg.dataset.rows);
-        const dumpAt = svg.dataset.dumpAt === undefined ? null : Number(svg.dataset.dumpAt);
         const rows = Array.from(svg.querySelectorAll("g.row")).map(readRow);
         if (!(span >= 0) || !(x1 > x0) || rows.length === 0) {
             return;
@@ -102,7 +105,6 @@
                 instants.add(poll.end);
             }
         }
-        if (dumpAt !== null) instants.add(dumpAt);
         const sorted = Array.from(instants).sort(function (a, b) { return a - b; });
 
         const cursor = document.createElementNS(SVG, "line");
@@ -118,8 +120,9 @@
         readout.setAttribute("aria-live", "polite");
         const hint = "Move the pointer along the chart, or focus it and use the arrow keys: " +
             "this says what each task was doing at that instant. Hover a row for where its " +
-            "task was spawned." + (dumpAt === null ? "" : " At " + seconds(dumpAt) +
-            ", where a task dump was taken, it also says where each task waited.");
+            "task was spawned." + (rows.some(function (row) { return row.waits.length; })
+                ? " Between its polls, a task says what it waited in, as a task dump at the " +
+                  "end of each instant showed, and which task's poll woke it." : "");
         readout.textContent = hint;
         svg.insertAdjacentElement("afterend", readout);
 
@@ -142,7 +145,6 @@
                         (row.spawned !== null ? " at " + seconds(row.spawned) : ""));
                 }
                 if (row.code) facts.push(row.code);
-                if (row.where) facts.push("in the dump at " + seconds(dumpAt) + ": " + row.where);
                 for (const fact of facts) {
                     head.appendChild(document.createElement("br"));
                     const line = document.createElement(fact === row.code ? "code" : "span");
@@ -161,13 +163,11 @@
             title.textContent = "At " + (sorted.includes(t) ? seconds(t) : approximately(t)) + ":";
             readout.appendChild(title);
             const list = document.createElement("ul");
-            const atDump = dumpAt !== null && Math.abs(t - dumpAt) <= tolerance;
             for (const row of rows) {
                 const item = document.createElement("li");
                 item.dataset.row = String(row.index);
                 const what = state(row, t, tolerance);
-                item.textContent = row.name + ": " + what +
-                    (atDump && row.where ? ", at " + row.where : "");
+                item.textContent = row.name + ": " + what;
                 list.appendChild(item);
             }
             readout.appendChild(list);

@@ -264,36 +264,35 @@ test("a timeline says what each task was doing under the cursor, and whose row i
     assert.ok(text.includes(`#5 line ${spawned} (5 of 8)`), text);
     assert.ok(text.includes(`spawned at task_group.rs:${spawned} by main at 1.0s`), text);
 
-    // Half a second later, between polls, the running workers wait.
+    // A quarter of a second later, between polls, the running workers wait,
+    // in what the task dump at the end of 1.0 s showed.
+    const sleeps = `sleep in worker_with_potential_failure at task_group.rs:${await taskGroupLine("sleep(delay).await")}`;
     await pointAt(page, svg, await xOf(svg, 1_250_000), await rowY(svg, 5));
-    assert.equal(await item(5), "#5: waiting");
+    assert.equal(await item(5), `#5: waiting in ${sleeps}`);
     assert.equal(await item(1), "#1: ended");
 
     // The arrow keys step from one instant something happened at to the next.
     await svg.focus();
     await page.keyboard.press("Home");
-    await page.keyboard.press("ArrowRight");
-    assert.equal(await svg.getAttribute("data-cursor"), "250000");
-    // 0.25 s is when the page's task dump was taken: where each task waited.
-    assert.equal(
-        await item(1),
-        `#1: waiting, at worker_with_potential_failure at task_group.rs:${await taskGroupLine("sleep(delay).await")}; waits in sleep`,
-    );
+    assert.equal(await item(1), "#1: polled");
     await page.keyboard.press("ArrowRight");
     assert.equal(await svg.getAttribute("data-cursor"), "1000000");
     await page.close();
     assert.deepEqual(problems, []);
 });
 
-test("at the instant of a recorded dump, the timeline says where each task waited", MINUTE, async () => {
+test("a timeline says what each task waited in, and draws who woke whom", MINUTE, async () => {
     const { page, problems } = await watchedPage();
     await page.goto(`${origin}/pitfalls/deadlock.html`, { waitUntil: "load" });
-    const svg = page.locator("svg.timeline");
-    assert.equal(await svg.getAttribute("data-dump-at"), "1000000");
+    let svg = page.locator("svg.timeline");
     await pointAt(page, svg, await xOf(svg, 1_000_000), await rowY(svg, 1));
-    const readout = page.locator(".timeline-readout");
-    const first = await readout.locator('li[data-row="1"]').innerText();
-    assert.match(first, /waiting, at transfer at deadlock\.rs:\d+; waits in Mutex::lock/, first);
+    const first = await page.locator('.timeline-readout li[data-row="1"]').innerText();
+    assert.match(first, /^#1: waiting in Mutex::lock in transfer at deadlock\.rs:\d+$/, first);
+    // The futurelock: at 1 s the task that held the lock wakes main, whose
+    // poll moves nothing.
+    await page.goto(`${origin}/pitfalls/futurelock.html`, { waitUntil: "load" });
+    svg = page.locator("svg.timeline");
+    assert.equal(await svg.locator("path.wake title", { hasText: "#1 woke main at 1s" }).count(), 1);
     await page.close();
     assert.deepEqual(problems, []);
 });

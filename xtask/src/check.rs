@@ -287,6 +287,11 @@ pub fn check(
             path: file(STDOUT),
             recorded: None,
         });
+        // Every example writes a trace on the virtual clock, which must open
+        // in the viewers.
+        if *mode == Mode::Virtual {
+            invocation.trace = Some(scratch.path().join("trace.json").display().to_string());
+        }
         if *mode == Mode::Virtual && file(TIMELINE).is_file() {
             invocation.timeline_file = Some(scratch.path().join(TIMELINE).display().to_string());
             report.sides.push(Side {
@@ -379,6 +384,14 @@ pub fn check(
                 report
                     .problems
                     .push(format!("its {} differs from {name}\n{diff}", side.kind));
+            }
+        }
+        if let Some(trace) = &invocation.trace {
+            let checked = std::fs::read_to_string(trace).map_err(|error| error.to_string());
+            if let Err(why) = checked.and_then(|text| protocol::timeline::check_trace(&text)) {
+                report.problems.push(format!(
+                    "its --trace is not a trace the viewers open: {why}"
+                ));
             }
         }
     } else if !matches!(mode, Mode::Stall(_)) && output.stdout.trim().is_empty() {
