@@ -1,3 +1,5 @@
+//! What a learner reads in bench/RESULTS.md, the Tokio side of it.
+//!
 //! The Rust half of `cargo xtask bench`. Each workload matches one in
 //! `bench/python/workloads.py`: same parameters, same check of the result.
 //!

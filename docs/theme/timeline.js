@@ -40,44 +40,77 @@
                 const [start, end] = pair.split("-").map(Number);
                 return { start: start, end: end };
             }) : [],
-            // [from, to, "waiting in ...; woken by #2 at 1s"] for each
-            // stretch a task dump or a wake says something of.
+            // [from, to, what a task dump showed, "#2 at 1s"] for each
+            // stretch between polls that a dump or a wake says something of.
             waits: d.waits ? JSON.parse(d.waits) : [],
         };
     }
 
-    // What a row's task was doing at `t`, in words.
+    // What a row's task was doing at `t`: the rest of a sentence that
+    // starts with its name.
     function state(row, t, tolerance) {
         const first = row.spawned !== null ? row.spawned
             : row.polls.length ? row.polls[0].start : row.ended;
         if (row.kind === "blocking") {
             if (row.ended !== null && Math.abs(t - row.ended) <= tolerance) {
-                return "its spawn_blocking call returned";
+                return "is a spawn_blocking call, which returns now";
             }
             return row.ended !== null && t > row.ended
-                ? "its spawn_blocking call had returned"
-                : "Tokio reports only when a spawn_blocking call returns";
+                ? "is a spawn_blocking call, which has returned"
+                : "is a spawn_blocking call: Tokio tells only when it returns";
         }
         if (first === null || t < first - tolerance) {
-            return "not spawned yet";
+            return "is not spawned yet";
         }
         if (row.ended !== null && t > row.ended + tolerance) {
-            if (row.end === "returned") return "run() had returned";
-            if (row.end === "dropped") return "dropped when run() returned";
-            return row.end === "aborted" ? "aborted" : "ended";
+            if (row.end === "returned") return "has returned from run()";
+            if (row.end === "dropped") return "was dropped when run() returned";
+            return row.end === "aborted" ? "was aborted" : "has ended";
         }
         for (const poll of row.polls) {
             if (t >= poll.start - tolerance && t <= poll.end + tolerance) {
-                return "polled";
+                return "is being polled";
             }
         }
         if (row.ended !== null && Math.abs(t - row.ended) <= tolerance) {
-            if (row.end === "aborted") return "aborted";
-            return row.end === "returned" ? "run() returned" : "ended";
+            if (row.end === "aborted") return "is aborted";
+            return row.end === "returned" ? "returns from run()" : "ends";
         }
-        const stretch = row.waits.find(function (w) { return t >= w[0] && t <= w[1]; });
-        return stretch ? stretch[2] : "waiting";
+        return "is waiting";
     }
+
+    // Of a task waiting at `t`: what the task dump at the start of that
+    // stretch showed, and whose poll woke it, as sentences.
+    function waited(row, t) {
+        const w = row.waits.find(function (w) { return t > w[0] && t <= w[1]; });
+        if (!w) return "";
+        return [w[2] ? dumped(w[2]) : "", w[3] ? "It is woken by " + w[3] + "." : ""]
+            .filter(Boolean).join(" ");
+    }
+
+    // What a task dump shows of a task, as sentences: its entry's lines
+    // come joined by "; ", each a frame ("work at pool.rs:59"), a wait
+    // ("waits in sleep", ending the frames above it) or a fact about it.
+    function dumped(where) {
+        const sentences = [];
+        let frames = [];
+        for (const line of where.split("; ")) {
+            const frame = /^(.+) at ([^ ]+:\d+)$/.exec(line);
+            if (frame) {
+                frames.unshift(frame[1] + " (" + frame[2] + ")");
+            } else if (line.startsWith("waits in ") && frames.length) {
+                const also = sentences.some(function (s) { return s.startsWith("It waits"); });
+                sentences.push("It " + (also ? "also " : "") + line + ", called from " +
+                    frames.join(", called from ") + ".");
+                frames = [];
+            } else {
+                sentences.push("It " + line + ".");
+            }
+        }
+        if (frames.length) sentences.push("It is in " + frames.join(", called from ") + ".");
+        return sentences.join(" ");
+    }
+
 
     function explore(svg) {
         const span = Number(svg.dataset.span);
@@ -114,6 +147,13 @@
         cursor.style.display = "none";
         svg.appendChild(cursor);
 
+        // On a narrow screen the chart keeps its text readable and scrolls
+        // sideways in a frame of its own (timeline.css).
+        const frame = document.createElement("div");
+        frame.className = "timeline-frame";
+        svg.replaceWith(frame);
+        frame.appendChild(svg);
+
         svg.setAttribute("tabindex", "0");
         const readout = document.createElement("div");
         readout.className = "timeline-readout";
@@ -124,7 +164,7 @@
                 ? " Between its polls, a task says what it waited in, as a task dump at the " +
                   "end of each instant showed, and which task's poll woke it." : "");
         readout.textContent = hint;
-        svg.insertAdjacentElement("afterend", readout);
+        frame.insertAdjacentElement("afterend", readout);
 
         let current = null;
         let hovered = null;
@@ -141,8 +181,8 @@
                 head.appendChild(label);
                 const facts = [];
                 if (row.at) {
-                    facts.push("spawned at " + row.at + (row.parent ? " by " + row.parent : "") +
-                        (row.spawned !== null ? " at " + seconds(row.spawned) : ""));
+                    facts.push("Spawned at " + row.at + (row.parent ? " by " + row.parent : "") +
+                        (row.spawned !== null ? " at " + seconds(row.spawned) : "") + ".");
                 }
                 if (row.code) facts.push(row.code);
                 for (const fact of facts) {
@@ -167,7 +207,8 @@
                 const item = document.createElement("li");
                 item.dataset.row = String(row.index);
                 const what = state(row, t, tolerance);
-                item.textContent = row.name + ": " + what;
+                item.textContent = row.name + " " + what + "." +
+                    (what === "is waiting" ? (" " + waited(row, t)).trimEnd() : "");
                 list.appendChild(item);
             }
             readout.appendChild(list);
@@ -199,11 +240,10 @@
         function chartPoint(event) {
             const matrix = svg.getScreenCTM();
             if (!matrix) return null;
-            const point = new DOMPoint(event.clientX, event.clientY).matrixTransform(matrix.inverse());
-            return point;
+            return new DOMPoint(event.clientX, event.clientY).matrixTransform(matrix.inverse());
         }
 
-        svg.addEventListener("pointermove", function (event) {
+        function follow(event) {
             const point = chartPoint(event);
             if (point === null) return;
             // Row i is drawn from top - 4 + i * rowHeight, one rowHeight high.
@@ -219,14 +259,41 @@
             } else {
                 render();
             }
+        }
+        // A finger moves the cursor too: a tap is a pointerdown with no
+        // move, and a drag sideways stays on the chart (timeline.css), but
+        // one that starts on the labels scrolls the frame.
+        let panned = null;
+        svg.addEventListener("pointerdown", function (event) {
+            const point = chartPoint(event);
+            const onLabels = event.pointerType === "touch" && point && point.x < x0 - SNAP;
+            panned = onLabels ? event.clientX : null;
+            follow(event);
         });
+        svg.addEventListener("pointermove", function (event) {
+            if (panned === null || event.pointerType !== "touch") return follow(event);
+            frame.scrollLeft += panned - event.clientX;
+            panned = event.clientX;
+        });
+        // mdBook opens and closes its sidebar on a swipe.
+        svg.addEventListener("touchstart", function (event) {
+            event.stopPropagation();
+        }, { passive: true });
         svg.addEventListener("pointerleave", function () {
             if (hovered) hovered.group.classList.remove("hovered");
             hovered = null;
             render();
         });
         svg.addEventListener("keydown", function (event) {
-            let next = null;
+            if (event.altKey || event.ctrlKey || event.metaKey ||
+                !["ArrowLeft", "ArrowRight", "Home", "End"].includes(event.key)) {
+                return;
+            }
+            // The book turns the page on the arrow keys; on a focused chart
+            // they move the cursor, and stop at either end.
+            event.preventDefault();
+            event.stopPropagation();
+            let next;
             const t = current === null ? -1 : current;
             if (event.key === "ArrowRight") {
                 next = sorted.find(function (instant) { return instant > t; });
@@ -237,12 +304,9 @@
             } else if (event.key === "End") {
                 next = span;
             }
-            if (next !== undefined && next !== null) {
-                // The book turns the page on the arrow keys; on a focused
-                // chart they move the cursor instead.
-                event.preventDefault();
-                event.stopPropagation();
+            if (next !== undefined) {
                 moveTo(next);
+                cursor.scrollIntoView({ block: "nearest", inline: "nearest" });
             }
         });
     }

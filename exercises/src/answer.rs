@@ -1,3 +1,6 @@
+//! What a learner sees under the last hint: the reference solution, as the
+//! change it makes to the exercise.
+//!
 //! The code under the last hint: what the reference solution changes in the
 //! exercise as shipped, so the code a learner is shown is the code `verify`
 //! checks.

@@ -1,5 +1,5 @@
-//! The exercise track's one list, `catalog.toml`, and the tidy checks that
-//! every exercise has its files and hints that give away more and more.
+//! Guards the exercise track's one list, `catalog.toml`: every exercise has
+//! its files, and hints that give away more and more.
 
 use std::io;
 use std::path::Path;
@@ -94,7 +94,7 @@ mod tests {
         for Exercise { name, file, .. } in &exercises {
             let binary = format!(
                 "//! The exercise `{name}`, built and run by the checker (`cargo run --bin \
-                 exercises`).\n\nexercises::exercise! {{\n    {name} = \"{file}\"\n}}\n"
+                 exercises`).\n\nexercises::exercise!({name} = \"{file}\");\n"
             );
             let entry = format!(
                 "[[bin]]\nname = \"{name}\"\npath = \"src/bin/{name}.rs\"\nrequired-features = \

@@ -1,5 +1,6 @@
-//! Builds the exercises and runs one: the report a learner reads for a pass,
-//! a wrong output, a compile error, a panic, a hang or a blocked thread.
+//! What a learner reads of one exercise: the report of a pass, a wrong
+//! output, a compile error, a panic, a hang or a blocked thread, from its
+//! build and its run.
 
 use std::fmt::Write as _;
 use std::io::{self, IsTerminal as _};
@@ -58,6 +59,7 @@ pub fn build(files: Files, names: &[&str]) -> io::Result<Built> {
     };
     let mut command = proc::cargo::command();
     command
+        .stderr(std::process::Stdio::piped())
         .args([
             "build",
             "--quiet",
@@ -90,7 +92,7 @@ pub fn build(files: Files, names: &[&str]) -> io::Result<Built> {
     let kept = tempfile::Builder::new()
         .prefix(".exercise-binaries-")
         .tempdir_in(target)?;
-    let build = proc::cargo::build_and_keep(command, proc::cargo::Stderr::Capture, kept.path())?;
+    let build = proc::cargo::build(command, Some(kept.path()))?;
     // An error anywhere but in an exercise's own crate is not the learner's.
     let ours: Vec<&String> = build
         .errors
@@ -439,25 +441,11 @@ fn prose(text: &str) -> String {
 
 /// `text` as a paragraph indented by `indent` and wrapped to [`LINE_WIDTH`].
 pub fn wrap(text: &str, indent: usize) -> String {
-    let mut out = String::new();
-    let mut width = 0;
-    for word in text.split_whitespace() {
-        let length = word.chars().count();
-        if width > 0 && width + 1 + length > LINE_WIDTH {
-            out.push('\n');
-            width = 0;
-        }
-        if width == 0 {
-            out += &" ".repeat(indent);
-            width = indent;
-        } else {
-            out.push(' ');
-            width += 1;
-        }
-        out.push_str(word);
-        width += length;
-    }
-    out + "\n"
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let lines = diff::wrap(&words, LINE_WIDTH - indent).into_iter();
+    lines
+        .map(|line| format!("{:indent$}{line}\n", ""))
+        .collect()
 }
 
 /// Stderr indented, without the backtrace hint, each message once.

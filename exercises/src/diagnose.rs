@@ -1,7 +1,8 @@
-//! Names a classic async trap in a failed run's report ("A guard dropped at
-//! once. Line 31 of your file ..."), only where the run's evidence and a line
-//! of the learner's file agree, or the task dump alone is conclusive: a wrong
-//! note is worse than none.
+//! What a learner sees under a failed run: the classic async trap it fell
+//! into, named with the line of their file ("A guard dropped at once. Line 31
+//! of your file ..."), only where the run's evidence (its timing, its task
+//! dump) and that line agree: a wrong note is worse than none. What the task
+//! dump alone says is the harness's sentence for each wait (`waiting.rs`).
 
 use crate::check::{BLOCKING_LIMIT, Ended};
 use crate::diff::format_time;
@@ -12,7 +13,6 @@ pub const SHIPPED_TRAPS: &[(&str, Trap)] = &[
     ("no_blocking", Trap::Blocking),
     ("worker_pool", Trap::LockAcrossAwait),
     ("ordered_log", Trap::GuardDropped),
-    ("kv_shutdown", Trap::SenderKept),
     ("deadlock", Trap::LockOrder),
 ];
 
@@ -22,16 +22,14 @@ pub enum Trap {
     Blocking,
     LockAcrossAwait,
     LockOrder,
-    SenderKept,
 }
 
 impl Trap {
-    pub const ALL: [Trap; 5] = [
+    pub const ALL: [Trap; 4] = [
         Trap::GuardDropped,
         Trap::Blocking,
         Trap::LockAcrossAwait,
         Trap::LockOrder,
-        Trap::SenderKept,
     ];
 
     /// The note's first words.
@@ -41,7 +39,6 @@ impl Trap {
             Trap::Blocking => "A blocking call in async code",
             Trap::LockAcrossAwait => "A lock held across `.await`",
             Trap::LockOrder => "Locks taken in different orders",
-            Trap::SenderKept => "A sender never dropped",
         }
     }
 }
@@ -67,7 +64,6 @@ pub fn diagnose(seen: &Seen<'_>) -> Vec<(Trap, String)> {
         blocking(seen, &timing, &source),
         lock_across_await(&timing, &source),
         lock_order(seen, &source),
-        sender_kept(seen),
     ]
     .into_iter()
     .flatten()
@@ -307,48 +303,6 @@ fn lock_order(seen: &Seen<'_>, source: &Source) -> Option<(Trap, String)> {
         })
 }
 
-/// A hung run in which a task waits in `recv` on a channel that nothing sends
-/// on, yet does not close: the dump alone says so, when no task waits to send
-/// or on a timer.
-fn sender_kept(seen: &Seen<'_>) -> Option<(Trap, String)> {
-    if !matches!(seen.ended, Ended::VirtualTimeout) || some_task_may_go_on(seen.waits) {
-        return None;
-    }
-    let receiving = seen.waits.iter().find(|wait| {
-        matches!(
-            leaf(wait),
-            "mpsc::Receiver::recv" | "mpsc::UnboundedReceiver::recv"
-        )
-    })?;
-    if seen
-        .waits
-        .iter()
-        .any(|wait| leaf(wait).contains("mpsc::Sender::send"))
-    {
-        return None;
-    }
-    let who = receiving.split(" waits").next().unwrap_or(receiving);
-    let mut letters = who.chars();
-    let who: String = letters
-        .next()
-        .into_iter()
-        .flat_map(char::to_uppercase)
-        .chain(letters)
-        .collect();
-    Some((
-        Trap::SenderKept,
-        format!(
-            "{who} waits in `recv` for a message that never comes, and the channel does not \
-             close: `recv` returns `None` only once every `Sender` of it is dropped, and one is \
-             still alive. The usual one is the sender `run` keeps after handing a clone to each \
-             producer, or one held by a task that is itself waiting (see below). Drop it \
-             (`drop(sender)`) as soon as it is handed out, or move it into the task that uses \
-             it; a sender that must stay open (more could come) calls for another way out of \
-             the wait instead, such as a shutdown signal in a `select!`."
-        ),
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -506,18 +460,5 @@ async fn transfer(from: Arc<Account>, to: Arc<Account>) {
         // One task waiting for a lock, or a task that may yet let go.
         assert_eq!(hung(&stuck[..1], TRANSFER), []);
         assert_eq!(hung(&["Mutex::lock", "Mutex::lock", "sleep"], TRANSFER), []);
-    }
-
-    #[test]
-    fn a_kept_sender_is_named_from_the_task_dump() {
-        let note = only(hung(&["JoinHandle", "mpsc::Receiver::recv"], ""));
-        assert!(
-            note.starts_with("SenderKept: The task spawned at x.rs:9 waits in `recv`"),
-            "{note}"
-        );
-        // A sender stuck on a full channel, or a task that may yet send.
-        for other in ["mpsc::Sender::send", "sleep"] {
-            assert_eq!(hung(&["mpsc::Receiver::recv", other], ""), []);
-        }
     }
 }

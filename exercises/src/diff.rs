@@ -1,5 +1,6 @@
-//! The diff a learner reads: each line with the virtual time it was printed
-//! at, and for a line at the wrong time, also the time it was expected at.
+//! What a learner reads of a wrong output: each line with the virtual time
+//! it was printed at, and for a line at the wrong time, also the time it was
+//! expected at.
 
 use std::fmt::Write as _;
 
@@ -172,7 +173,7 @@ pub fn render_printed(printed: &Lines) -> String {
 
 /// `text` in pieces of at most `width` characters, broken after a space where
 /// there is one.
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut pieces = Vec::new();
     let mut rest: Vec<char> = text.chars().collect();
     while rest.len() > width {

@@ -1,3 +1,6 @@
+//! Guards the times a learner is shown: each line an exercise prints is
+//! stamped with the virtual instant it was printed at.
+//!
 //! Runs one exercise on a paused clock for the checker, which starts it as a
 //! child process, and tells the checker the virtual time of each line it
 //! prints.

@@ -1,3 +1,5 @@
+//! What a learner sees of `hint NAME`: the next of an exercise's three hints.
+//!
 //! Which of an exercise's three hints `hint NAME` shows next: the one piece of
 //! state the checker keeps, a digit per exercise in `exercise-hints/` beside
 //! its executable (in the target directory). It can only go stale harmlessly:

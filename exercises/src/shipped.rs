@@ -1,3 +1,5 @@
+//! Guards `verify`, `hint` and the tidy test against a learner's edits.
+//!
 //! The exercises as shipped, as the last commit has them (`git show HEAD:`):
 //! what `verify`, `hint` and the tidy test read, so that a learner's work
 //! changes none of their results. Where git can't give a file (no `.git`, a

@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use notify_debouncer_mini::new_debouncer;
 use notify_debouncer_mini::notify::RecursiveMode;
+use walkdir::WalkDir;
 
 pub fn watch(check: impl Fn() -> io::Result<bool>) -> io::Result<bool> {
     let dir = crate::catalog::crate_dir().join("src");
@@ -42,24 +43,11 @@ pub fn watch(check: impl Fn() -> io::Result<bool>) -> io::Result<bool> {
 
 /// Every `.rs` file under `dir` with its modification time and length.
 fn snapshot(dir: &Path) -> Vec<(PathBuf, Option<SystemTime>, u64)> {
-    let mut files = Vec::new();
-    let mut dirs = vec![dir.to_path_buf()];
-    while let Some(dir) = dirs.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let Ok(metadata) = entry.metadata() else {
-                continue;
-            };
-            if metadata.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|extension| extension == "rs") {
-                files.push((path, metadata.modified().ok(), metadata.len()));
-            }
-        }
-    }
-    files.sort();
-    files
+    let entries = WalkDir::new(dir).sort_by_file_name().into_iter().flatten();
+    let rust = entries.filter(|entry| entry.path().extension().is_some_and(|e| e == "rs"));
+    let stamp = |entry: walkdir::DirEntry| {
+        let metadata = entry.metadata().ok()?;
+        Some((entry.into_path(), metadata.modified().ok(), metadata.len()))
+    };
+    rust.filter_map(stamp).collect()
 }

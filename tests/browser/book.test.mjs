@@ -1,6 +1,8 @@
 // The built book (docs/book) as a reader's browser shows it: every page loads
 // cleanly, every relative link and #anchor lands, every chart is drawn
-// inline and answers the pointer, and the search finds an asyncio API.
+// inline and answers the pointer, the keys and a finger, reads on a phone,
+// a laptop and a wide screen in every theme, and the search finds an
+// asyncio API.
 // CHROMIUM names the browser (default /usr/bin/chromium), BOOK the book.
 
 import { after, before, test } from "node:test";
@@ -18,6 +20,7 @@ const BOOK = path.resolve(process.env.BOOK ?? path.join(here, "../../docs/book")
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 // Every wait has a deadline: a test's, a page's, the browser's start.
 const MINUTE = { timeout: 60_000 };
+const AXE = path.join(here, "node_modules/axe-core/axe.min.js");
 
 // The line of task_group.rs that holds `text`: the chart names source lines,
 // and a header that grows or shrinks moves them.
@@ -115,8 +118,8 @@ async function files(dir = BOOK) {
 
 // A page that records console errors, uncaught exceptions, failed requests
 // and any request that leaves the book.
-async function watchedPage() {
-    const page = await browser.newPage();
+async function watchedPage(options) {
+    const page = await browser.newPage(options);
     page.setDefaultTimeout(15_000);
     const problems = [];
     page.on("console", (message) => {
@@ -209,32 +212,18 @@ test("every page loads cleanly, its links and anchors land, its chart is inline"
     t.diagnostic(`${html.length} pages load; their ${links} links and anchors lead somewhere`);
 });
 
-/// Moves the mouse to the chart's point (x, y), in the SVG's own units.
-async function pointAt(page, svg, x, y) {
+/// Where on the screen the chart shows `micros` in row `row`, from its own
+/// data- attributes (x, y), and the chart's own x for it (chartX).
+async function at(svg, micros, row) {
     await svg.scrollIntoViewIfNeeded();
-    const screen = await svg.evaluate(
-        (element, [x, y]) => {
-            const point = new DOMPoint(x, y).matrixTransform(element.getScreenCTM());
-            return [point.x, point.y];
-        },
-        [x, y],
-    );
-    await page.mouse.move(screen[0], screen[1]);
-}
-
-/// The chart's x for `micros`, from its own data- attributes.
-async function xOf(svg, micros) {
-    return svg.evaluate((element, micros) => {
+    return svg.evaluate((element, [micros, row]) => {
         const [x0, x1] = element.dataset.track.split(" ").map(Number);
-        return x0 + (micros / Number(element.dataset.span)) * (x1 - x0);
-    }, micros);
-}
-
-async function rowY(svg, index) {
-    return svg.evaluate((element, index) => {
-        const [top, row] = element.dataset.rows.split(" ").map(Number);
-        return top - 4 + row * index + row / 2;
-    }, index);
+        const [top, height] = element.dataset.rows.split(" ").map(Number);
+        const chartX = x0 + (micros / Number(element.dataset.span)) * (x1 - x0);
+        const y = top - 4 + height * row + height / 2;
+        const point = new DOMPoint(chartX, y).matrixTransform(element.getScreenCTM());
+        return { x: point.x, y: point.y, chartX };
+    }, [micros, row]);
 }
 
 test("a timeline says what each task was doing under the cursor, and whose row is hovered", MINUTE, async () => {
@@ -246,35 +235,38 @@ test("a timeline says what each task was doing under the cursor, and whose row i
     assert.match(await readout.innerText(), /Move the pointer along the chart/);
 
     // One second in: the first three workers end, the next three start.
-    await pointAt(page, svg, (await xOf(svg, 1_000_000)) + 1, await rowY(svg, 5));
+    const second = await at(svg, 1_000_000, 5);
+    await page.mouse.move(second.x + 1, second.y);
     const text = await readout.innerText();
     assert.match(text, /At 1\.0s:/, text);
     assert.equal(await svg.getAttribute("data-cursor"), "1000000");
     const cursor = page.locator("svg.timeline line.cursor");
     assert.equal(
         Number(await cursor.getAttribute("x1")).toFixed(1),
-        (await xOf(svg, 1_000_000)).toFixed(1),
+        second.chartX.toFixed(1),
     );
     const item = (row) => readout.locator(`li[data-row="${row}"]`).innerText();
-    assert.equal(await item(5), "#5: polled");
-    assert.equal(await item(7), "#7: not spawned yet");
+    assert.equal(await item(5), "#5 is being polled.");
+    assert.equal(await item(7), "#7 is not spawned yet.");
     // Rows of one spawn line are told apart, and the hovered one is named
     // with where and when its task was spawned.
     const spawned = await taskGroupLine("tasks.spawn(worker_with_potential_failure(");
     assert.ok(text.includes(`#5 line ${spawned} (5 of 8)`), text);
-    assert.ok(text.includes(`spawned at task_group.rs:${spawned} by main at 1.0s`), text);
+    assert.ok(text.includes(`Spawned at task_group.rs:${spawned} by main at 1.0s.`), text);
 
     // A quarter of a second later, between polls, the running workers wait,
     // in what the task dump at the end of 1.0 s showed.
-    const sleeps = `sleep in worker_with_potential_failure at task_group.rs:${await taskGroupLine("sleep(delay).await")}`;
-    await pointAt(page, svg, await xOf(svg, 1_250_000), await rowY(svg, 5));
-    assert.equal(await item(5), `#5: waiting in ${sleeps}`);
-    assert.equal(await item(1), "#1: ended");
+    const sleeps = "It waits in sleep, called from worker_with_potential_failure " +
+        `(task_group.rs:${await taskGroupLine("sleep(delay).await")}).`;
+    const later = await at(svg, 1_250_000, 5);
+    await page.mouse.move(later.x, later.y);
+    assert.equal(await item(5), `#5 is waiting. ${sleeps}`);
+    assert.equal(await item(1), "#1 has ended.");
 
     // The arrow keys step from one instant something happened at to the next.
     await svg.focus();
     await page.keyboard.press("Home");
-    assert.equal(await item(1), "#1: polled");
+    assert.equal(await item(1), "#1 is being polled.");
     await page.keyboard.press("ArrowRight");
     assert.equal(await svg.getAttribute("data-cursor"), "1000000");
     await page.close();
@@ -285,9 +277,14 @@ test("a timeline says what each task waited in, and draws who woke whom", MINUTE
     const { page, problems } = await watchedPage();
     await page.goto(`${origin}/pitfalls/deadlock.html`, { waitUntil: "load" });
     let svg = page.locator("svg.timeline");
-    await pointAt(page, svg, await xOf(svg, 1_000_000), await rowY(svg, 1));
+    const dump = await at(svg, 1_000_000, 1);
+    await page.mouse.move(dump.x, dump.y);
     const first = await page.locator('.timeline-readout li[data-row="1"]').innerText();
-    assert.match(first, /^#1: waiting in Mutex::lock in transfer at deadlock\.rs:\d+$/, first);
+    assert.equal(
+        first.replace(/\d+/g, "N"),
+        "#N is waiting. It waits in Mutex::lock, called from transfer (deadlock.rs:N). " +
+            "It holds the lock it took at deadlock.rs:N: from.balance.lock().",
+    );
     // The futurelock: at 1 s the task that held the lock wakes main, whose
     // poll moves nothing.
     await page.goto(`${origin}/pitfalls/futurelock.html`, { waitUntil: "load" });
@@ -296,6 +293,122 @@ test("a timeline says what each task waited in, and draws who woke whom", MINUTE
     await page.close();
     assert.deepEqual(problems, []);
 });
+
+// In the page: how large the chart's text is drawn, whether the page scrolls
+// sideways, and what of mdBook's (previous and next arrows) sits over the text.
+const looks = () => {
+    const svg = document.querySelector("svg.timeline");
+    const main = document.querySelector("main").getBoundingClientRect();
+    return {
+        text: parseFloat(getComputedStyle(svg.querySelector("text")).fontSize) * svg.getScreenCTM().a,
+        sideways: [document.documentElement, document.querySelector(".content")].some(
+            (box) => box.scrollWidth > box.clientWidth,
+        ),
+        over: [...document.querySelectorAll(".nav-chapters")]
+            .map((arrow) => arrow.getBoundingClientRect())
+            .filter((arrow) => arrow.width && arrow.left < main.right && arrow.right > main.left)
+            .map((arrow) => `an arrow at ${arrow.left}-${arrow.right}px, the text at ${main.left}-${main.right}px`),
+    };
+};
+
+// In the page, with axe-core loaded, in each of mdBook's themes as its menu
+// picks them: the contrast of the "waiting" line with the chart's paper, and
+// axe's verdict on the readout's text. (The chart's text is the page's, in
+// the page's colours, and axe can't judge text in an SVG.)
+const contrast = async () => {
+    const { Color, flattenColors, getContrast } = axe.commons.color;
+    const colour = (css, opacity = 1) => {
+        const parsed = new Color();
+        parsed.parseString(css);
+        parsed.alpha *= opacity;
+        return parsed;
+    };
+    const failures = [];
+    for (const theme of ["light", "rust", "coal", "navy", "ayu"]) {
+        document.getElementById(`mdbook-theme-${theme}`).click();
+        const wait = getComputedStyle(document.querySelector("svg.timeline .wait"));
+        const paper = colour(getComputedStyle(document.querySelector("svg.timeline > rect")).fill);
+        const line = getContrast(paper, flattenColors(colour(wait.stroke, wait.strokeOpacity), paper));
+        if (line < 3) failures.push(`${theme}: the "waiting" line has a contrast of ${line.toFixed(2)}`);
+        const { violations } = await axe.run(".timeline-readout", {
+            runOnly: ["color-contrast"],
+            resultTypes: ["violations"],
+        });
+        for (const node of violations.flatMap((violation) => violation.nodes)) {
+            failures.push(`${theme}: ${node.target}: ${node.failureSummary}`);
+        }
+    }
+    return failures;
+};
+
+for (const width of [400, 1280, 1600]) {
+    const title = `at ${width}px a chart reads in every theme, is covered by nothing, and keeps its keys and touches`;
+    test(title, MINUTE, async () => {
+        const viewport = { width, height: 800 };
+        const { page, problems } = await watchedPage({ viewport, hasTouch: true });
+        await page.goto(`${origin}/concurrency/task_group.html`, { waitUntil: "load" });
+        const svg = page.locator("svg.timeline");
+        await page.locator(".timeline-readout").waitFor();
+        const seen = await page.evaluate(looks);
+        assert.ok(seen.text >= 11, `the chart's text is drawn ${seen.text.toFixed(1)}px high`);
+        assert.ok(!seen.sideways, "the page scrolls sideways");
+        assert.deepEqual(seen.over, []);
+
+        // The arrow keys never reach mdBook, which turns the page on them:
+        // not before the cursor is anywhere, nor at either end.
+        await page.evaluate(() => {
+            window.leaked = [];
+            document.addEventListener("keydown", (event) => window.leaked.push(event.key));
+        });
+        await svg.focus();
+        for (const key of ["ArrowLeft", "Home", "ArrowLeft", "End", "ArrowRight"]) {
+            await page.keyboard.press(key);
+        }
+        assert.equal(await svg.getAttribute("data-cursor"), "2500000");
+        assert.deepEqual(await page.evaluate(() => window.leaked), []);
+        await page.evaluate(() => (document.querySelector(".timeline-frame").scrollLeft = 0));
+
+        // A tap moves the cursor; a drag along the time axis, halfway back
+        // to 0s, takes it along, and scrolls neither the page nor the chart.
+        const zero = await at(svg, 0, 1);
+        const tap = await at(svg, 250_000, 1);
+        await page.touchscreen.tap(tap.x, tap.y);
+        const tapped = Number(await svg.getAttribute("data-cursor"));
+        assert.ok(Math.abs(tapped - 250_000) < 1_000, `a tap took the cursor to ${tapped / 1e6}s`);
+        // Where the page and the chart's frame are scrolled to, once the
+        // browser has drawn what a finger did.
+        const scrolled = () =>
+            page.evaluate(async () => {
+                await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+                return [scrollX, scrollY, document.querySelector(".timeline-frame").scrollLeft];
+            });
+        const cdp = await page.context().newCDPSession(page);
+        const drag = async (from, to) => {
+            const moves = [["touchStart", from], ["touchMove", (from + to) / 2], ["touchMove", to]];
+            for (const [type, x] of moves) {
+                await cdp.send("Input.dispatchTouchEvent", { type, touchPoints: [{ x, y: tap.y }] });
+            }
+            await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+        };
+        const before = await scrolled();
+        await drag(tap.x, (zero.x + tap.x) / 2);
+        const dragged = Number(await svg.getAttribute("data-cursor"));
+        assert.ok(dragged < 150_000, `a drag took the cursor only to ${dragged / 1e6}s`);
+        assert.deepEqual(await scrolled(), before, "a drag on the chart scrolled");
+        // One that starts on the labels scrolls the chart, where it is wider
+        // than the screen.
+        await drag(zero.x - 20, zero.x - 60);
+        assert.equal((await scrolled())[2] > 0, width === 400, "a drag on the labels");
+
+        // No fading from one theme to the next.
+        await page.addStyleTag({ content: "* { transition: none !important; }" });
+        await page.addScriptTag({ path: AXE });
+        assert.deepEqual(await page.evaluate(contrast), []);
+        assert.ok(page.url().endsWith("/concurrency/task_group.html"), page.url());
+        await page.close();
+        assert.deepEqual(problems, []);
+    });
+}
 
 test("the search finds an asyncio API by its name", MINUTE, async () => {
     const { page, problems } = await watchedPage();

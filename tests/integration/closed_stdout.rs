@@ -6,150 +6,97 @@
 //! or a silent success.
 #![cfg(unix)]
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::process::ExitStatusExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use xtask::workspace::{Profile, Workspace};
+use xtask::workspace::Workspace;
 
 const SIGPIPE: i32 = 13;
 
-/// Runs a binary with its stdout already closed: the read end of the pipe
-/// is dropped before the binary starts, so its first write fails however
-/// fast it is.
-fn run_with_stdout_closed(binary: &PathBuf, args: &[&str]) -> Output {
-    let (reader, writer) = std::io::pipe().expect("a pipe");
-    drop(reader);
-    Command::new(binary)
-        .args(args)
-        .stdout(writer)
-        .stderr(Stdio::piped())
-        // The panic this guards against prints a backtrace under it.
-        .env("RUST_BACKTRACE", "1")
-        .output()
-        .unwrap_or_else(|error| panic!("{} does not run: {error}", binary.display()))
+/// Where a run's stdout goes.
+#[derive(Clone, Copy)]
+enum Stdout {
+    /// A pipe whose read end is dropped before the binary starts, so its
+    /// first write fails however fast it is.
+    Closed,
+    /// `/dev/full`, where every write fails with "No space left on device".
+    Full,
+    /// Not open at all: a shell's `>&-`, which std's `Command` can't ask for.
+    Missing,
 }
 
-/// Runs a binary with no stdout at all: a shell's `>&-`, which std's
-/// `Command` can't ask for.
-fn run_without_stdout(binary: &PathBuf, args: &[&str]) -> Output {
-    Command::new("sh")
-        .arg("-c")
-        .arg("exec \"$0\" \"$@\" >&-")
-        .arg(binary)
-        .args(args)
-        .stderr(Stdio::piped())
-        .env("RUST_BACKTRACE", "1")
-        .output()
-        .unwrap_or_else(|error| panic!("sh does not run {}: {error}", binary.display()))
+fn run(binary: &Path, args: &[&str], stdout: Stdout) -> Output {
+    let mut command = Command::new(binary);
+    command.args(args);
+    match stdout {
+        Stdout::Closed => {
+            let (reader, writer) = std::io::pipe().expect("a pipe");
+            drop(reader);
+            command.stdout(writer);
+        }
+        Stdout::Full => {
+            let full = std::fs::OpenOptions::new().write(true).open("/dev/full");
+            command.stdout(full.expect("/dev/full opens"));
+        }
+        Stdout::Missing => {
+            command = Command::new("sh");
+            let script = "exec \"$0\" \"$@\" >&-";
+            command.args(["-c", script]).arg(binary).args(args);
+        }
+    }
+    // The panic this guards against prints a backtrace under it.
+    command.stderr(Stdio::piped()).env("RUST_BACKTRACE", "1");
+    let output = command.output();
+    output.unwrap_or_else(|error| panic!("{} does not run: {error}", binary.display()))
 }
 
+/// `binary args` ends as `cat` does: with its stdout closed, it dies of
+/// SIGPIPE without a word; on `/dev/full` it says once that it cannot write,
+/// never a panic, and exits 1, although several threads may have failed to
+/// print; with no stdout at all it says so and exits 1, instead of printing
+/// into the `/dev/null` Rust's runtime puts there and exiting 0.
 #[track_caller]
-fn assert_said_stdout_is_closed(what: &str, output: &Output) {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{what}: {stderr}");
-    assert_eq!(
-        stderr, "error: cannot write to stdout: it was closed when the program started (`>&-`)\n",
-        "{what}"
-    );
-}
-
-/// Runs a binary with its stdout on `/dev/full`, where every write fails
-/// with "No space left on device".
-fn run_into_dev_full(binary: &PathBuf, args: &[&str]) -> Output {
-    let full = std::fs::OpenOptions::new()
-        .write(true)
-        .open("/dev/full")
-        .expect("/dev/full opens");
-    Command::new(binary)
-        .args(args)
-        .stdout(full)
-        .stderr(Stdio::piped())
-        .env("RUST_BACKTRACE", "1")
-        .output()
-        .unwrap_or_else(|error| panic!("{} does not run: {error}", binary.display()))
-}
-
-#[track_caller]
-fn assert_said_it_cannot_write(what: &str, output: &Output) {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{what}: {stderr}");
-    assert!(
-        stderr.ends_with("error: cannot write to stdout: No space left on device (os error 28)\n"),
-        "{what}: {stderr}"
-    );
-    assert!(!stderr.contains("panicked"), "{what}: {stderr}");
-    // Said once, although several threads may have failed to print.
-    assert_eq!(
-        stderr.matches("cannot write to stdout").count(),
-        1,
-        "{what}: {stderr}"
-    );
-}
-
-#[track_caller]
-fn assert_died_quietly(what: &str, output: &Output) {
-    assert_eq!(
-        output.status.signal(),
-        Some(SIGPIPE),
-        "{what}: {:?}, stderr:\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&output.stderr), "", "{what}");
+fn ends_as_cat_does(what: &str, binary: &Path, args: &[&str]) {
+    let stderr = |output: &Output| String::from_utf8_lossy(&output.stderr).into_owned();
+    let closed = run(binary, args, Stdout::Closed);
+    let said = stderr(&closed);
+    assert_eq!(closed.status.signal(), Some(SIGPIPE), "{what}: {closed:?}");
+    assert_eq!(said, "", "{what}");
+    let full = run(binary, args, Stdout::Full);
+    let said = stderr(&full);
+    assert_eq!(full.status.code(), Some(1), "{what} > /dev/full: {said}");
+    let cannot = "error: cannot write to stdout: No space left on device (os error 28)\n";
+    assert!(said.ends_with(cannot), "{what} > /dev/full: {said}");
+    assert!(!said.contains("panicked"), "{what} > /dev/full: {said}");
+    let once = said.matches("cannot write to stdout").count() == 1;
+    assert!(once, "{what} > /dev/full: {said}");
+    let missing = run(binary, args, Stdout::Missing);
+    let said = stderr(&missing);
+    assert_eq!(missing.status.code(), Some(1), "{what} >&-: {said}");
+    let closed_at_start =
+        "error: cannot write to stdout: it was closed when the program started (`>&-`)\n";
+    assert_eq!(said, closed_at_start, "{what} >&-");
 }
 
 /// Every binary target of every workspace package, read from `cargo
 /// metadata`, so a binary added later is covered without editing this list;
 /// but those that need a feature (the exercises' self-tests), which a plain
 /// build leaves out. Each one prints its usage to stdout for `--help`.
-fn every_binary() -> BTreeMap<String, PathBuf> {
+fn every_binary() -> Vec<(String, PathBuf)> {
     let workspace = Workspace::locate();
     let metadata = workspace.metadata().expect("cargo metadata runs");
-    let mut packages = Vec::new();
-    let mut expected = BTreeSet::new();
-    for package in metadata.workspace_packages() {
-        let bins: Vec<String> = package
-            .targets
-            .iter()
-            .filter(|target| target.is_bin() && target.required_features.is_empty())
-            .map(|target| target.name.clone())
-            .collect();
-        if !bins.is_empty() {
-            packages.push(package.name.to_string());
-            expected.extend(bins);
-        }
-    }
-    let binaries = workspace
-        .build_binaries(&packages, Profile::Dev)
-        .expect("the workspace's binaries build");
-    let built: BTreeSet<String> = binaries.keys().cloned().collect();
-    assert_eq!(
-        built, expected,
-        "cargo built other binaries than cargo metadata lists"
-    );
-    binaries
+    let targets = metadata.workspace_packages().into_iter();
+    let targets = targets.flat_map(|package| &package.targets);
+    let bins = targets.filter(|target| target.is_bin() && target.required_features.is_empty());
+    let binary = |name: &String| (name.clone(), crate::support::binary(name));
+    bins.map(|target| binary(&target.name)).collect()
 }
 
 #[test]
 fn every_binary_dies_of_sigpipe_when_its_help_meets_a_closed_stdout() {
-    let binaries = every_binary();
-    for (name, binary) in &binaries {
-        assert_died_quietly(
-            &format!("{name} --help"),
-            &run_with_stdout_closed(binary, &["--help"]),
-        );
-        assert_said_it_cannot_write(
-            &format!("{name} --help > /dev/full"),
-            &run_into_dev_full(binary, &["--help"]),
-        );
-        // Not open at all, it fails as `cat` does, instead of printing into
-        // the `/dev/null` Rust's runtime puts there and exiting 0.
-        assert_said_stdout_is_closed(
-            &format!("{name} --help >&-"),
-            &run_without_stdout(binary, &["--help"]),
-        );
+    for (name, binary) in &every_binary() {
+        ends_as_cat_does(&format!("{name} --help"), binary, &["--help"]);
         // A stdout sent to `/dev/null` on purpose is a stdout.
         let quiet = Command::new(binary)
             .arg("--help")
@@ -158,11 +105,8 @@ fn every_binary_dies_of_sigpipe_when_its_help_meets_a_closed_stdout() {
             .unwrap_or_else(|error| panic!("{name} does not run: {error}"));
         assert_eq!(quiet.code(), Some(0), "{name} --help > /dev/null");
     }
-    let xtask = &binaries["xtask"];
-    assert_said_it_cannot_write(
-        "xtask list > /dev/full",
-        &run_into_dev_full(xtask, &["list"]),
-    );
+    let xtask = crate::support::binary("xtask");
+    ends_as_cat_does("xtask list", &xtask, &["list"]);
 }
 
 /// The same while examples run: their output comes from `println!` in
@@ -177,19 +121,8 @@ fn a_section_dies_of_sigpipe_when_its_examples_meet_a_closed_stdout() {
         // The first line is printed at once, whatever the clock.
         &["--flavor", "multi_thread", "spawn_tasks"],
     ] {
-        assert_died_quietly(
-            &format!("basics {args:?}"),
-            &run_with_stdout_closed(&basics.binary, args),
-        );
         // Not "example basics/... panicked".
-        assert_said_it_cannot_write(
-            &format!("basics {args:?} > /dev/full"),
-            &run_into_dev_full(&basics.binary, args),
-        );
-        assert_said_stdout_is_closed(
-            &format!("basics {args:?} >&-"),
-            &run_without_stdout(&basics.binary, args),
-        );
+        ends_as_cat_does(&format!("basics {args:?}"), &basics.binary, args);
     }
 }
 

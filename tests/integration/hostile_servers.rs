@@ -1,5 +1,6 @@
-//! Every server the project ships, as a user runs it (the real binary, real
-//! sockets, a real SIGINT), fed what a hostile or broken client sends:
+//! Guards every server the project ships, as a user runs it (the real
+//! binary, real sockets, a real SIGINT), against what a hostile or broken
+//! client sends:
 //!
 //! 1. a 10 MiB line with no newline, then the end of the stream: the
 //!    server's memory stays bounded, and the client gets a reply or a close;
@@ -21,15 +22,10 @@
 //! io section's echo_server, line_codec and chat_server), `graceful-server`
 //! (the graceful_shutdown recipe) and `httpbin`.
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
-use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-
-use xtask::workspace::{Profile, Workspace};
 
 /// How long a client waits for any answer before the test calls the
 /// server stuck.
@@ -59,39 +55,34 @@ impl Protocol {
         self.exchange_on(TcpStream::connect(address).expect("it accepts a connection"));
     }
 
-    /// One normal exchange on a connection already made.
+    /// One normal exchange on a connection already made: after the chat
+    /// server's prompt, a request and the start of its answer.
     fn exchange_on(self, socket: TcpStream) {
         socket.set_read_timeout(Some(PATIENCE)).expect("a timeout");
         socket.set_write_timeout(Some(PATIENCE)).expect("a timeout");
+        let mut reader = self.greeted(&socket);
+        let (request, answer): (&[u8], _) = match self {
+            Protocol::Echo => (b"ping\n", "echo: ping\n"),
+            Protocol::Upper => (b"hello\n", "HELLO\n"),
+            Protocol::Chat => (b"tester\n", "welcome, tester;"),
+            Protocol::Work => (b"0\n", "started: 0ns of work\n"),
+            Protocol::Http => (
+                b"GET /get HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                "HTTP/1.1 200",
+            ),
+        };
+        (&socket).write_all(request).expect("the request goes out");
+        let line = read_line(&mut reader);
+        assert!(line.starts_with(answer), "{line:?}");
+    }
+
+    /// A reader of `socket`, past the chat server's prompt.
+    fn greeted(self, socket: &TcpStream) -> BufReader<TcpStream> {
         let mut reader = BufReader::new(socket.try_clone().expect("a clone"));
-        let mut socket = socket;
-        match self {
-            Protocol::Echo => {
-                socket.write_all(b"ping\n").expect("the request goes out");
-                assert_eq!(read_line(&mut reader), "echo: ping\n");
-            }
-            Protocol::Upper => {
-                socket.write_all(b"hello\n").expect("the request goes out");
-                assert_eq!(read_line(&mut reader), "HELLO\n");
-            }
-            Protocol::Chat => {
-                assert_eq!(read_line(&mut reader), "your name?\n");
-                socket.write_all(b"tester\n").expect("the name goes out");
-                let welcome = read_line(&mut reader);
-                assert!(welcome.starts_with("welcome, tester;"), "{welcome:?}");
-            }
-            Protocol::Work => {
-                socket.write_all(b"0\n").expect("the request goes out");
-                assert_eq!(read_line(&mut reader), "started: 0ns of work\n");
-            }
-            Protocol::Http => {
-                socket
-                    .write_all(b"GET /get HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                    .expect("the request goes out");
-                let status = read_line(&mut reader);
-                assert!(status.starts_with("HTTP/1.1 200"), "{status:?}");
-            }
+        if let Protocol::Chat = self {
+            assert_eq!(read_line(&mut reader), "your name?\n");
         }
+        reader
     }
 
     /// A request that ends with the end of a line, and is answered.
@@ -125,23 +116,6 @@ impl Protocol {
     }
 }
 
-/// The binaries, built once for every test here.
-fn binary(name: &str) -> PathBuf {
-    static BUILT: OnceLock<BTreeMap<String, PathBuf>> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            Workspace::locate()
-                .build_binaries(
-                    &["io".to_owned(), "recipes".to_owned(), "httpbin".to_owned()],
-                    Profile::Dev,
-                )
-                .unwrap_or_else(|error| panic!("cannot build the servers: {error}"))
-        })
-        .get(name)
-        .unwrap_or_else(|| panic!("no binary {name}"))
-        .clone()
-}
-
 /// A server process, in a process group of its own that is killed if the
 /// test fails before it exits.
 struct Server {
@@ -152,7 +126,7 @@ struct Server {
 impl Server {
     /// Starts `binary args... --port 0` and reads the address it prints.
     fn start(binary: &str, args: &[&str]) -> Self {
-        let mut command = Command::new(self::binary(binary));
+        let mut command = Command::new(crate::support::binary(binary));
         command
             .args(args)
             .args(["--port", "0"])
@@ -177,19 +151,9 @@ impl Server {
     }
 
     /// The server's children, from /proc.
-    fn children(&self) -> Vec<String> {
-        let pid = self.group.id().to_string();
-        std::fs::read_dir("/proc")
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|entry| {
-                let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
-                let after_name = stat.rsplit_once(") ")?.1;
-                let parent = after_name.split_whitespace().nth(1)?;
-                (parent == pid).then(|| entry.file_name().to_string_lossy().into_owned())
-            })
-            .collect()
+    fn children(&self) -> Vec<proc::Process> {
+        let children = proc::processes().into_iter();
+        children.filter(|p| p.parent == self.group.id()).collect()
     }
 
     fn interrupt(&self) {
@@ -273,10 +237,7 @@ fn hostile_suite(binary: &str, args: &[&str], protocol: Protocol) {
     // 1. A 10 MiB line with no newline, then the end of the stream. A server
     // that stops reading without closing leaves the writes to time out.
     let (_, mut long) = connect(&address);
-    if let Protocol::Chat = protocol {
-        let mut prompt = BufReader::new(long.try_clone().expect("a clone"));
-        assert_eq!(read_line(&mut prompt), "your name?\n");
-    }
+    protocol.greeted(&long);
     let chunk = vec![b'x'; 64 * 1024];
     send_until_refused(&mut long, &chunk, 10 * 1024 * 1024);
     let _ = long.shutdown(Shutdown::Write);
@@ -290,10 +251,7 @@ fn hostile_suite(binary: &str, args: &[&str], protocol: Protocol) {
 
     // 2. Bytes that are not UTF-8.
     let (_, mut garbled) = connect(&address);
-    if let Protocol::Chat = protocol {
-        let mut prompt = BufReader::new(garbled.try_clone().expect("a clone"));
-        assert_eq!(read_line(&mut prompt), "your name?\n");
-    }
+    protocol.greeted(&garbled);
     garbled
         .write_all(protocol.not_utf8())
         .expect("the bytes go out");
@@ -335,11 +293,8 @@ fn hostile_suite(binary: &str, args: &[&str], protocol: Protocol) {
     connecting.join().expect("the connecting thread");
 
     // 5. A request, then the end of the stream: the answer, then the end.
-    let (mut reader, half) = connect(&address);
-    if let Protocol::Chat = protocol {
-        assert_eq!(read_line(&mut reader), "your name?\n");
-    }
-    let mut half = half;
+    let (_, mut half) = connect(&address);
+    let mut reader = protocol.greeted(&half);
     half.write_all(protocol.request())
         .expect("the request goes out");
     half.shutdown(Shutdown::Write).expect("a half-close");

@@ -22,46 +22,29 @@ const START_LIMIT: Duration = Duration::from_secs(60);
 /// How long it may take to exit after the signal.
 const EXIT_LIMIT: Duration = Duration::from_secs(10);
 
-/// `(pid, parent, group, command name)` of every living process, from /proc.
-fn processes() -> Vec<(u32, u32, u32, String)> {
-    std::fs::read_dir("/proc")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|entry| {
-            let pid = entry.file_name().to_str()?.parse().ok()?;
-            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
-            let (head, rest) = stat.rsplit_once(") ")?;
-            let name = head.split_once(" (")?.1.to_owned();
-            let mut fields = rest.split_whitespace();
-            let state = fields.next()?;
-            let parent = fields.next()?.parse().ok()?;
-            let group = fields.next()?.parse().ok()?;
-            (state != "Z").then_some((pid, parent, group, name))
-        })
-        .collect()
-}
-
 /// The process groups of `root`'s descendants (not its own), once one of
 /// them is named `name`.
 fn groups_once_running(root: u32, name: &str) -> BTreeSet<u32> {
     let deadline = Instant::now() + START_LIMIT;
     loop {
-        let all = processes();
+        let all: Vec<_> = proc::processes()
+            .into_iter()
+            .filter(|p| !p.zombie)
+            .collect();
         let mut family = vec![root];
         let mut index = 0;
         while index < family.len() {
             let parent = family[index];
-            family.extend(all.iter().filter(|p| p.1 == parent).map(|p| p.0));
+            family.extend(all.iter().filter(|p| p.parent == parent).map(|p| p.pid));
             index += 1;
         }
-        let descendants: Vec<_> = all.iter().filter(|p| family[1..].contains(&p.0)).collect();
-        if descendants.iter().any(|p| p.3 == name) {
-            return descendants
-                .iter()
-                .map(|p| p.2)
-                .filter(|group| *group != root)
-                .collect();
+        let descendants: Vec<_> = all
+            .iter()
+            .filter(|p| family[1..].contains(&p.pid))
+            .collect();
+        if descendants.iter().any(|p| p.name == name) {
+            let groups = descendants.iter().map(|p| p.group);
+            return groups.filter(|group| *group != root).collect();
         }
         assert!(
             Instant::now() < deadline,
@@ -125,17 +108,13 @@ fn xtask_command(args: &[&str]) -> Command {
 
 #[test]
 fn ctrl_c_to_check_all_kills_what_it_started_and_exits_130() {
+    // Every command that runs examples (`--real`, `bless`, `cancel-sweep`,
+    // the golden harness of `cargo test`) starts them as this one does,
+    // through `check::check` or `proc::run_limited`; `--stall` starts a
+    // server as well.
     for args in [
         &["check-all", "hangs_with_a_child", "--timeout", "600"][..],
-        &[
-            "check-all",
-            "--real",
-            "hangs_with_a_child",
-            "--timeout",
-            "600",
-        ],
         &["check-all", "--stall", "waits_for_an_answer"],
-        &["bless", "hangs_with_a_child", "--timeout", "600"],
     ] {
         let running = if args.contains(&"--stall") {
             "fixture-section"
@@ -144,66 +123,4 @@ fn ctrl_c_to_check_all_kills_what_it_started_and_exits_130() {
         };
         interrupt(&args.join(" "), xtask_command(args), running);
     }
-}
-
-#[test]
-fn ctrl_c_to_cancel_sweep_kills_what_it_started_and_exits_130() {
-    // Its blocking job runs 5 s of real time after each cut.
-    interrupt(
-        "cancel-sweep",
-        xtask_command(&["cancel-sweep", "blocks_after_cancel"]),
-        "fixture-section",
-    );
-}
-
-/// The golden check under `cargo test` (`golden.rs`) too.
-#[test]
-fn ctrl_c_to_the_golden_harness_kills_what_it_started_and_exits_130() {
-    let harness = crate::support::binary("golden");
-    let mut command = Command::new(harness);
-    command.arg("hangs_with_a_child");
-    interrupt("the golden harness", command, "sleep");
-}
-
-/// A timed-out example is killed with every process it started: without
-/// that, the check would wait for the `sleep 300` that holds its stdout.
-#[test]
-fn a_timeout_kills_the_processes_the_example_started() {
-    let section = crate::support::fixture_section();
-    let example = section.list().expect("it lists its examples");
-    let example = example
-        .into_iter()
-        .find(|e| e.name == "hangs_with_a_child")
-        .expect("listed");
-    let case = xtask::select::Case { section, example };
-    let golden = tempfile::tempdir().expect("a directory");
-    let started = Instant::now();
-    let report = xtask::check::check(
-        case,
-        &xtask::check::Mode::Virtual,
-        Duration::from_millis(500),
-        golden.path(),
-        false,
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(20),
-        "took {:?}",
-        started.elapsed()
-    );
-    assert!(
-        report.summary().contains("timed out"),
-        "{}",
-        report.details()
-    );
-    let pid = report
-        .output
-        .as_ref()
-        .expect("it ran")
-        .stdout
-        .trim()
-        .to_owned();
-    assert!(
-        proc::exits_within(&pid, Duration::from_secs(5)),
-        "its child {pid} outlived it"
-    );
 }

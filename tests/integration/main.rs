@@ -1,6 +1,6 @@
-//! The workspace's end-to-end tests, as one test binary: the runner's and
+//! Guards the workspace end to end, as one test binary: the runner's and
 //! xtask's command lines and failure paths, the servers under hostile
-//! clients, Ctrl-C, closed stdouts and the seed map.
+//! clients, Ctrl-C and closed stdouts.
 //!
 //! One binary rather than one per file: cargo runs test binaries one after
 //! another, and most of these tests wait (for a timeout, a server, a
@@ -11,6 +11,5 @@ mod closed_stdout;
 mod hostile_servers;
 mod interrupt;
 mod runner_cli;
-mod seed_map;
 mod support;
 mod xtask_cmd;

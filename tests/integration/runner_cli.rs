@@ -1,4 +1,4 @@
-//! The runner's command line and failure paths, as the cases of
+//! Guards the runner's command line and failure paths, as the cases of
 //! `cmd/runner/*.md` (trycmd): each one a command, what it prints on
 //! stdout and stderr in order, and its exit code.
 
@@ -10,6 +10,7 @@ fn cases(basics: PathBuf) -> trycmd::TestCases {
     cases
         .register_bin("fixture-section", crate::support::fixture_section().binary)
         .register_bin("basics", basics)
+        .register_bin("httpbin", crate::support::binary("httpbin"))
         .env("RUST_BACKTRACE", "0")
         .timeout(Duration::from_secs(30));
     cases
@@ -18,8 +19,10 @@ fn cases(basics: PathBuf) -> trycmd::TestCases {
 #[test]
 fn runner_cases() {
     let cases = cases(crate::support::built_section("basics").binary);
+    // And the local httpbin's own command line.
     cases
         .case("cmd/runner/*.md")
+        .case("cmd/httpbin.md")
         .skip("cmd/runner/without-cfg.md");
     if !runner::dump::AVAILABLE {
         cases.skip("cmd/runner/dump.md");
@@ -59,18 +62,10 @@ fn without_tokio_unstable_what_needs_it_is_refused_with_the_reason() {
         .current_dir(workspace.root())
         .env("RUSTFLAGS", "")
         .env_remove("CARGO_ENCODED_RUSTFLAGS");
-    let built = proc::cargo::build(cargo, proc::cargo::Stderr::Inherit).expect("cargo runs");
+    let built = proc::cargo::build(cargo, None).expect("cargo runs");
     assert!(built.success(), "building basics without the cfg failed");
     let basics = built.binaries.get("basics").expect("cargo built basics");
     cases(basics.clone()).case("cmd/runner/without-cfg.md");
-}
-
-/// The local httpbin's own command line (`cmd/httpbin.md`).
-#[test]
-fn httpbin_cases() {
-    trycmd::TestCases::new()
-        .register_bin("httpbin", crate::support::binary("httpbin"))
-        .case("cmd/httpbin.md");
 }
 
 /// A pipe nobody reads, already full: the next write to it blocks.

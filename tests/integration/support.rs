@@ -1,3 +1,5 @@
+//! Guards the end-to-end tests against a binary rebuilt under them.
+//!
 //! The workspace's binaries, built once per test process and before any test
 //! runs one: a cargo build links `target/debug`'s binaries anew even when it
 //! has nothing to do, and a process started from the old link would read its
@@ -9,40 +11,15 @@ use std::sync::OnceLock;
 
 use xtask::workspace::{Profile, Section, Workspace};
 
-fn built() -> &'static BTreeMap<String, PathBuf> {
-    static BUILT: OnceLock<BTreeMap<String, PathBuf>> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let workspace = Workspace::locate();
-        let mut binaries = workspace
-            .build_binaries(&[], Profile::Dev)
-            .unwrap_or_else(|error| panic!("cannot build the workspace's binaries: {error}"));
-        // The golden harness, as `cargo test --workspace` builds it.
-        let mut cargo = workspace.cargo();
-        cargo.args([
-            "test",
-            "--no-run",
-            "--quiet",
-            "--workspace",
-            "--test",
-            "golden",
-        ]);
-        cargo.arg("--message-format=json-render-diagnostics");
-        let build = proc::cargo::build(cargo, proc::cargo::Stderr::Inherit).expect("cargo runs");
-        assert!(build.success(), "the golden harness does not build");
-        let harness = build
-            .tests
-            .get("golden")
-            .expect("cargo built `golden`")
-            .clone();
-        binaries.insert("golden".to_owned(), harness);
-        binaries
-    })
-}
-
-/// A binary of the workspace (or `golden`, the golden harness).
+/// A binary of the workspace.
 pub fn binary(name: &str) -> PathBuf {
-    built()
-        .get(name)
+    static BUILT: OnceLock<BTreeMap<String, PathBuf>> = OnceLock::new();
+    let built = BUILT.get_or_init(|| {
+        let built = Workspace::locate().build_binaries(&[], Profile::Dev);
+        built.unwrap_or_else(|error| panic!("cannot build the workspace's binaries: {error}"))
+    });
+    let binary = built.get(name);
+    binary
         .unwrap_or_else(|| panic!("the workspace has no binary `{name}`"))
         .clone()
 }

@@ -1,4 +1,4 @@
-//! `cargo xtask`'s checks end to end, against the fixture section and the
+//! Guards `cargo xtask`'s checks end to end, against the fixture section and the
 //! golden files under `cmd/xtask/`: each case in `cmd/xtask/*.toml` is a
 //! command line with the output and exit code it must give.
 

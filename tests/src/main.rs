@@ -1,6 +1,7 @@
 //! A section binary built on the runner, whose examples pass, print
 //! something else, fail, panic, hang, hang while a process they started
-//! holds their output, deadlock on two locks, block their thread for ever,
+//! holds their output, deadlock on two locks or on a lock and a oneshot,
+//! take locks in one order, block their thread for a while or for ever,
 //! leave a task running (by mistake and on purpose), leave things behind
 //! when they are cancelled (a task among them, by mistake and on purpose),
 //! wait for a server that never answers (with and without a time limit),
@@ -10,6 +11,7 @@
 //! xtask's real failure paths.
 
 mod awaits_a_task;
+mod blocks_a_while;
 mod blocks_after_cancel;
 mod blocks_forever;
 mod deadlocks;
@@ -23,10 +25,12 @@ mod leaves_a_task;
 mod leaves_a_thread;
 mod not_cancel_safe;
 mod ok;
+mod oneshot_cycle;
 mod panics;
 mod prints_base_url;
 mod prints_other;
 mod runs_for_ever;
+mod takes_locks_in_order;
 mod waits_for_a_thread;
 mod waits_for_an_answer;
 
@@ -48,7 +52,10 @@ fn main() -> std::process::ExitCode {
         example!(waits_for_an_answer, base_url),
         example!(gives_up_on_a_stall, base_url),
         example!(deadlocks),
+        example!(oneshot_cycle),
+        example!(takes_locks_in_order),
         example!(blocks_forever),
+        example!(blocks_a_while),
         example!(runs_for_ever),
         example!(waits_for_a_thread),
         example!(leaves_a_thread),

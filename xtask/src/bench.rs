@@ -1,160 +1,82 @@
 //! `cargo xtask bench`: the same async workloads in Tokio and in Python's
 //! asyncio (and uvloop, when installed), run alternately and timed inside
-//! each process, start-up excluded.
+//! each process, start-up excluded; the tables a reader sees in
+//! bench/RESULTS.md.
 //!
 //! The workloads are `bench/src/main.rs` and `bench/python/workloads.py`.
 //! Each run prints `elapsed_ns=.. ops=.. max_rss_kb=..` and checks its own
 //! result, exiting non-zero if the check fails; a failed run fails the bench.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use crate::Error;
-use crate::workspace::{Profile, Workspace};
-use proc::Exit;
+use crate::flags::Bench as Options;
+use crate::workspace::{Httpbin, Profile, Workspace};
+use crate::{Error, Usage};
 
-use crate::workspace::Httpbin;
+/// One workload, implemented in both languages: its name, what it does,
+/// what one operation is (for the throughput column), and the ways it is
+/// written in Tokio, each its own row, run by the bench binary as
+/// `<workload>-<variant>` ([`ONE_WAY`]: run as `<workload>`). `http` talks
+/// to the local httpbin, and in Python needs aiohttp.
+type Workload = (&'static str, &'static str, &'static str, &'static [Variant]);
 
-/// One workload, implemented in both languages.
-pub struct Workload {
-    pub name: &'static str,
-    pub description: &'static str,
-    /// What one operation is, for the throughput column.
-    pub unit: &'static str,
-    /// Talks to the local HTTP server, and in Python needs aiohttp.
-    pub http: bool,
-    /// How the Rust side collects its tasks, where there is a choice: each
-    /// is its own row, run by the bench binary as `<workload>-<variant>`.
-    /// Empty: one Rust implementation, run as `<workload>`.
-    pub tokio_variants: &'static [TokioVariant],
-}
-
-/// One way of writing a workload in Tokio.
-#[derive(Debug, PartialEq, Eq)]
-pub struct TokioVariant {
-    /// What the bench binary calls it, after the workload's name.
-    pub name: &'static str,
-    /// How the table names it.
-    pub label: &'static str,
-}
+/// One way of writing a workload in Tokio: what the bench binary calls it,
+/// after the workload's name, and how the table names it.
+type Variant = (&'static str, &'static str);
 
 /// Awaiting a `Vec` of `JoinHandle`s in order, the direct counterpart of
 /// `gather`, and a `JoinSet`, which yields results as tasks finish.
-const JOIN_VARIANTS: &[TokioVariant] = &[
-    TokioVariant {
-        name: "handles",
-        label: "`Vec<JoinHandle>`",
-    },
-    TokioVariant {
-        name: "joinset",
-        label: "`JoinSet`",
-    },
-];
+const JOIN_VARIANTS: &[Variant] = &[("handles", "`Vec<JoinHandle>`"), ("joinset", "`JoinSet`")];
+const ONE_WAY: &[Variant] = &[("", "")];
 
 pub const WORKLOADS: [Workload; 5] = [
-    Workload {
-        name: "spawn",
-        description: "spawn and await 100,000 no-op tasks: a `Vec<JoinHandle>` awaited in order, and a `JoinSet`, against `create_task` + `gather`",
-        unit: "tasks",
-        http: false,
-        tokio_variants: JOIN_VARIANTS,
-    },
-    Workload {
-        name: "queue",
-        description: "1,000,000 items from a producer to a consumer through a bounded queue of 1,024: `mpsc` against `asyncio.Queue`",
-        unit: "items",
-        http: false,
-        tokio_variants: &[],
-    },
-    Workload {
-        name: "semaphore",
-        description: "100,000 tasks, each holding one of 100 semaphore permits across a yield, collected as a `Vec<JoinHandle>` and as a `JoinSet`",
-        unit: "operations",
-        http: false,
-        tokio_variants: JOIN_VARIANTS,
-    },
-    Workload {
-        name: "sleep",
-        description: "10,000 tasks each sleeping 10 ms: the timers",
-        unit: "tasks",
-        http: false,
-        tokio_variants: &[],
-    },
-    Workload {
-        name: "http",
-        description: "10,000 GETs of `/json` over loopback, 64 in flight, against the project's own httpbin server: reqwest against aiohttp",
-        unit: "requests",
-        http: true,
-        tokio_variants: &[],
-    },
+    (
+        "spawn",
+        "spawn and await 100,000 no-op tasks: a `Vec<JoinHandle>` awaited in order, and a `JoinSet`, against `create_task` + `gather`",
+        "tasks",
+        JOIN_VARIANTS,
+    ),
+    (
+        "queue",
+        "1,000,000 items from a producer to a consumer through a bounded queue of 1,024: `mpsc` against `asyncio.Queue`",
+        "items",
+        ONE_WAY,
+    ),
+    (
+        "semaphore",
+        "100,000 tasks, each holding one of 100 semaphore permits across a yield, collected as a `Vec<JoinHandle>` and as a `JoinSet`",
+        "operations",
+        JOIN_VARIANTS,
+    ),
+    (
+        "sleep",
+        "10,000 tasks each sleeping 10 ms: the timers",
+        "tasks",
+        ONE_WAY,
+    ),
+    (
+        "http",
+        "10,000 GETs of `/json` over loopback, 64 in flight, against the project's own httpbin server: reqwest against aiohttp",
+        "requests",
+        ONE_WAY,
+    ),
 ];
 
-/// Who runs a workload.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Implementation {
-    Tokio {
-        runtime: TokioRuntime,
-        variant: Option<&'static TokioVariant>,
-    },
-    Asyncio,
-    Uvloop,
-}
+/// The Tokio runtimes a workload runs on: what the bench binary calls each,
+/// and its label. In `block_on` on a current-thread runtime, one thread like
+/// asyncio; in `block_on` on the multi-thread runtime, as `#[tokio::main]`
+/// runs `main`, outside the pool of workers; and spawned as a task on it, on
+/// a worker, with the tasks it spawns and wakes.
+const RUNTIMES: [(&str, &str); 3] = [
+    ("current-thread", "Tokio, current-thread"),
+    ("multi-thread", "Tokio, multi-thread"),
+    ("multi-thread-task", "Tokio, multi-thread, in a task"),
+];
 
-/// Which Tokio runtime runs the workload, and where on it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TokioRuntime {
-    /// In `block_on` on a current-thread runtime: one thread, like asyncio.
-    CurrentThread,
-    /// In `block_on` on the multi-thread runtime, as `#[tokio::main]` runs
-    /// `main`: on the calling thread, outside the pool of workers.
-    MultiThread,
-    /// Spawned as a task on the multi-thread runtime, so that it runs on a
-    /// worker, with the tasks it spawns and wakes.
-    MultiThreadTask,
-}
-
-impl TokioRuntime {
-    pub const ALL: [TokioRuntime; 3] = [
-        TokioRuntime::CurrentThread,
-        TokioRuntime::MultiThread,
-        TokioRuntime::MultiThreadTask,
-    ];
-
-    /// What the bench binary calls it.
-    fn arg(self) -> &'static str {
-        match self {
-            TokioRuntime::CurrentThread => "current-thread",
-            TokioRuntime::MultiThread => "multi-thread",
-            TokioRuntime::MultiThreadTask => "multi-thread-task",
-        }
-    }
-
-    fn label(self) -> &'static str {
-        match self {
-            TokioRuntime::CurrentThread => "Tokio, current-thread",
-            TokioRuntime::MultiThread => "Tokio, multi-thread",
-            TokioRuntime::MultiThreadTask => "Tokio, multi-thread, in a task",
-        }
-    }
-}
-
-impl Implementation {
-    pub fn label(self) -> String {
-        match self {
-            Implementation::Tokio { runtime, variant } => {
-                let flavor = runtime.label();
-                match variant {
-                    Some(variant) => format!("{flavor}, {}", variant.label),
-                    None => flavor.to_owned(),
-                }
-            }
-            Implementation::Asyncio => "Python asyncio".to_owned(),
-            Implementation::Uvloop => "Python asyncio + uvloop".to_owned(),
-        }
-    }
-}
+const ASYNCIO: &str = "Python asyncio";
 
 /// One timed run.
 #[derive(Clone, Copy, Debug)]
@@ -166,236 +88,157 @@ pub struct Sample {
 
 /// Parses a run's `elapsed_ns=.. ops=.. max_rss_kb=..` line.
 pub fn parse_sample(line: &str) -> Option<Sample> {
-    let mut elapsed = None;
-    let mut ops = None;
-    let mut max_rss_kb = None;
-    for field in line.split_whitespace() {
-        let (key, value) = field.split_once('=')?;
-        let value: u64 = value.parse().ok()?;
-        match key {
-            "elapsed_ns" => elapsed = Some(Duration::from_nanos(value)),
-            "ops" => ops = Some(value),
-            "max_rss_kb" => max_rss_kb = Some(value),
-            _ => return None,
-        }
-    }
-    Some(Sample {
-        elapsed: elapsed?,
-        ops: ops?,
-        max_rss_kb: max_rss_kb?,
-    })
+    let mut fields = line.split_whitespace().map(|field| field.split_once('='));
+    let mut value = |key: &str| match fields.next()? {
+        Some((found, value)) if found == key => value.parse().ok(),
+        _ => None,
+    };
+    let sample = Sample {
+        elapsed: Duration::from_nanos(value("elapsed_ns")?),
+        ops: value("ops")?,
+        max_rss_kb: value("max_rss_kb")?,
+    };
+    fields.next().is_none().then_some(sample)
 }
 
-/// A row of a workload's table: an implementation and its runs, or why it
-/// could not run here.
-pub struct Row {
-    pub implementation: Implementation,
-    pub outcome: Result<Vec<Sample>, String>,
+/// A row of a workload's table: its label, and its command line and runs,
+/// or why it can't run here.
+struct Row {
+    label: String,
+    run: Result<(PathBuf, Vec<String>), String>,
+    samples: Vec<Sample>,
 }
 
-use crate::flags::Bench as Options;
-
-/// What is installed on the Python side.
-struct Python {
-    /// `None` when there is no `python3` at all.
-    version: Option<String>,
-    uvloop: bool,
-    aiohttp: bool,
-}
-
-impl Python {
-    fn probe() -> Self {
-        let mut probe = Command::new("python3");
-        probe.arg("--version");
-        let version = proc::run(probe, PROBE_TIMEOUT)
-            .ok()
-            .filter(proc::Finished::success)
-            .map(|finished| finished.stdout.trim().to_owned());
-        let has = |module: &str| {
-            let mut import = Command::new("python3");
-            import.args(["-c", &format!("import {module}")]);
-            version.is_some()
-                && proc::run(import, PROBE_TIMEOUT).is_ok_and(|finished| finished.success())
-        };
-        Python {
-            uvloop: has("uvloop"),
-            aiohttp: has("aiohttp"),
-            version,
-        }
-    }
-}
-
-/// The project's httpbin server, started on a free port for the HTTP
-/// workload so both languages' clients talk to the same server. Killed on drop.
+/// How long one run may take, and asking a tool for its version.
 const RUN_TIMEOUT: Duration = Duration::from_secs(300);
-/// How long asking a tool for its version may take.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Builds the Rust side in release, runs every selected workload `runs`
-/// times, alternating implementations, and returns the rows per workload.
-pub fn run(
-    workspace: &Workspace,
-    options: &Options,
-) -> Result<Vec<(&'static Workload, Vec<Row>)>, Error> {
-    let selected: Vec<&Workload> = WORKLOADS
-        .iter()
-        .filter(|workload| {
-            options
-                .workload
-                .as_deref()
-                .is_none_or(|name| name == workload.name)
-        })
-        .collect();
+/// Whether `python3 -c CODE` succeeds.
+fn python(code: &str) -> bool {
+    let mut python = Command::new("python3");
+    python.args(["-c", code]);
+    proc::run(python, PROBE_TIMEOUT).is_ok_and(|finished| finished.success())
+}
+
+/// `cargo xtask bench`: builds the Rust side in release, runs every selected
+/// workload `runs` times, alternating the implementations, prints the
+/// tables, and with `save` writes them to bench/RESULTS.md.
+pub fn bench(options: &Options) -> Result<bool, Error> {
+    let wanted = |name: &str| options.workload.as_deref().is_none_or(|w| w == name);
+    let selected: Vec<&Workload> = WORKLOADS.iter().filter(|w| wanted(w.0)).collect();
     if selected.is_empty() {
-        let names: Vec<&str> = WORKLOADS.iter().map(|workload| workload.name).collect();
+        let names: Vec<&str> = WORKLOADS.iter().map(|workload| workload.0).collect();
         let asked = options.workload.as_deref().unwrap_or_default();
-        return Err(crate::Usage(format!(
+        let why = format!(
             "no workload `{asked}`; the workloads are {}",
             names.join(", ")
-        ))
-        .into());
+        );
+        return Err(Usage(why).into());
     }
-
+    let workspace = Workspace::locate();
+    let started = std::time::Instant::now();
     eprintln!("building the Rust workloads and the server in release mode");
-    let binaries = workspace.build_binaries(
+    let mut binaries = workspace.build_binaries(
         &["bench".to_owned(), "httpbin".to_owned()],
         Profile::Release,
     )?;
-    let binary = |name: &str| {
+    let mut binary = |name: &str| {
         binaries
-            .get(name)
-            .cloned()
+            .remove(name)
             .ok_or_else(|| format!("the release build reported no `{name}` binary"))
     };
-    let bench_binary = binary("bench")?;
-    let httpbin_binary = binary("httpbin")?;
-    let script = workspace
-        .root()
-        .join("bench")
-        .join("python")
-        .join("workloads.py");
-    let python = Python::probe();
+    let (bench, httpbin) = (binary("bench")?, binary("httpbin")?);
+    let script = workspace.root().join("bench/python/workloads.py");
+    let script = script.to_str().ok_or("the workspace's path is not UTF-8")?;
+    let (python3, uvloop) = (python("import asyncio"), python("import uvloop"));
+    let aiohttp = python("import aiohttp");
 
-    let mut results = Vec::new();
-    for workload in selected {
-        let server = if workload.http {
-            Some(Httpbin::start(&httpbin_binary)?)
-        } else {
-            None
+    let mut tables = String::new();
+    for &(name, description, unit, variants) in selected {
+        let server = (name == "http")
+            .then(|| Httpbin::start(&httpbin))
+            .transpose()?;
+        let url: Vec<String> = server.iter().map(|s| s.url().to_owned()).collect();
+        let row = |label: String, run| Row {
+            label,
+            run,
+            samples: Vec::new(),
         };
-        let url = server.as_ref().map(Httpbin::url);
-        let mut rows = rows_for(workload, &python);
-        for run in 1..=usize::from(options.runs) {
-            for row in rows.iter_mut() {
-                let Ok(samples) = &mut row.outcome else {
-                    continue;
+        let mut rows = Vec::new();
+        for (flavor, runtime) in RUNTIMES {
+            for (variant, label) in variants {
+                let (program, label) = match *variant {
+                    "" => (name.to_owned(), runtime.to_owned()),
+                    variant => (format!("{name}-{variant}"), format!("{runtime}, {label}")),
                 };
-                eprintln!(
-                    "{}: run {run} of {}: {}",
-                    workload.name,
-                    options.runs,
-                    row.implementation.label()
-                );
-                let command = command(row.implementation, workload, &bench_binary, &script, url);
-                samples.push(run_once(command).map_err(|error| {
-                    format!("{} {}: {error}", workload.name, row.implementation.label())
-                })?);
+                let args = [vec![program, flavor.to_owned()], url.clone()].concat();
+                rows.push(row(label, Ok((bench.clone(), args))));
             }
         }
-        results.push((workload, rows));
-    }
-    Ok(results)
-}
-
-/// The rows a workload gets here: Tokio always, Python as far as it is
-/// installed, with the reason for each row that cannot run.
-fn rows_for(workload: &Workload, python: &Python) -> Vec<Row> {
-    let python_missing = match (&python.version, workload.http && !python.aiohttp) {
-        (None, _) => Some("python3 not found".to_owned()),
-        (Some(_), true) => Some("aiohttp not installed: `pip install aiohttp`".to_owned()),
-        _ => None,
-    };
-    let variants: Vec<Option<&'static TokioVariant>> = if workload.tokio_variants.is_empty() {
-        vec![None]
-    } else {
-        workload.tokio_variants.iter().map(Some).collect()
-    };
-    let mut rows = Vec::new();
-    for runtime in TokioRuntime::ALL {
-        for variant in &variants {
-            rows.push(Row {
-                implementation: Implementation::Tokio {
-                    runtime,
-                    variant: *variant,
-                },
-                outcome: Ok(Vec::new()),
-            });
+        let missing = match (python3, name == "http" && !aiohttp) {
+            (false, _) => Some("python3 not found"),
+            (true, true) => Some("aiohttp not installed: `pip install aiohttp`"),
+            _ => None,
+        };
+        let event_loops = [(ASYNCIO, "asyncio"), ("Python asyncio + uvloop", "uvloop")];
+        for (label, event_loop) in &event_loops[..if uvloop { 2 } else { 1 }] {
+            let args = [script, name, event_loop].map(str::to_owned).to_vec();
+            let run = missing.map_or(
+                Ok(("python3".into(), [args, url.clone()].concat())),
+                |why| Err(why.to_owned()),
+            );
+            rows.push(row(label.to_string(), run));
         }
-    }
-    rows.push(Row {
-        implementation: Implementation::Asyncio,
-        outcome: python_missing.clone().map_or(Ok(Vec::new()), Err),
-    });
-    if python.uvloop {
-        rows.push(Row {
-            implementation: Implementation::Uvloop,
-            outcome: python_missing.map_or(Ok(Vec::new()), Err),
-        });
-    }
-    rows
-}
-
-fn command(
-    implementation: Implementation,
-    workload: &Workload,
-    bench_binary: &Path,
-    script: &Path,
-    url: Option<&str>,
-) -> Command {
-    let mut command = match implementation {
-        Implementation::Tokio { runtime, variant } => {
-            let mut command = Command::new(bench_binary);
-            let flavor = runtime.arg();
-            let name = match variant {
-                Some(variant) => format!("{}-{}", workload.name, variant.name),
-                None => workload.name.to_owned(),
-            };
-            command.args([name.as_str(), flavor]);
-            command
+        for run in 1..=options.runs {
+            for row in &mut rows {
+                let Ok((program, args)) = &row.run else {
+                    continue;
+                };
+                eprintln!("{name}: run {run} of {}: {}", options.runs, row.label);
+                let mut command = Command::new(program);
+                command.args(args);
+                let sample = run_once(command).map_err(|e| format!("{name} {}: {e}", row.label))?;
+                row.samples.push(sample);
+            }
         }
-        Implementation::Asyncio | Implementation::Uvloop => {
-            let mut command = Command::new("python3");
-            let event_loop = if implementation == Implementation::Asyncio {
-                "asyncio"
-            } else {
-                "uvloop"
-            };
-            command.arg(script).args([workload.name, event_loop]);
-            command
-        }
-    };
-    command.args(url);
-    command
+        let runs = match options.runs {
+            1 => "1 run".to_owned(),
+            runs => format!("{runs} runs"),
+        };
+        let _ = writeln!(tables, "### {name}\n\n{description}, {runs} each.\n");
+        tables.push_str(&table(&rows, unit));
+    }
+    let machine = machine();
+    println!("{tables}Machine:\n{machine}");
+    eprintln!("bench finished in {:.0}s", started.elapsed().as_secs_f64());
+    if options.save {
+        let page = workspace.root().join("bench/RESULTS.md");
+        let text = format!(
+            "# Benchmark results\n\n\
+             Written by `cargo xtask bench --save`. These are one machine's \
+             numbers, from one run of the command; run it on yours with \
+             `cargo xtask bench`. What the workloads are and how to read the \
+             numbers is in [README.md](README.md).\n\n\
+             ## The machine\n\n{machine}\n## Results\n\n{tables}"
+        );
+        crate::files::write(&page, text)?;
+        println!("wrote {}", page.display());
+    }
+    Ok(true)
 }
 
 fn run_once(command: Command) -> Result<Sample, String> {
     let finished =
         proc::run(command, RUN_TIMEOUT).map_err(|error| format!("cannot run: {error}"))?;
-    match finished.exit {
-        Exit::Code(0) => {}
-        Exit::TimedOut => return Err(format!("timed out after {}s", RUN_TIMEOUT.as_secs())),
-        exit => return Err(format!("failed ({exit:?}): {}", finished.stderr.trim())),
+    if !finished.success() {
+        return Err(format!("{}: {}", finished.exit, finished.stderr.trim()));
     }
-    finished
-        .stdout
-        .lines()
-        .find_map(parse_sample)
-        .ok_or_else(|| format!("printed no result line: {:?}", finished.stdout))
+    let sample = finished.stdout.lines().find_map(parse_sample);
+    sample.ok_or_else(|| format!("printed no result line: {:?}", finished.stdout))
 }
 
 /// The median of some durations.
-pub fn median(samples: &[Sample]) -> Option<Duration> {
-    let mut times: Vec<Duration> = samples.iter().map(|sample| sample.elapsed).collect();
+pub fn median(mut times: Vec<Duration>) -> Option<Duration> {
     times.sort();
     let middle = times.len() / 2;
     match times.len() {
@@ -406,11 +249,9 @@ pub fn median(samples: &[Sample]) -> Option<Duration> {
 }
 
 fn format_duration(duration: Duration) -> String {
-    let ms = duration.as_secs_f64() * 1000.0;
-    if ms >= 100.0 {
-        format!("{ms:.0} ms")
-    } else {
-        format!("{ms:.1} ms")
+    match duration.as_secs_f64() * 1000.0 {
+        ms if ms >= 100.0 => format!("{ms:.0} ms"),
+        ms => format!("{ms:.1} ms"),
     }
 }
 
@@ -434,123 +275,84 @@ fn compare(speedup: f64) -> String {
     }
 }
 
-/// One Markdown table per workload.
-pub fn report(results: &[(&Workload, Vec<Row>)], runs: usize) -> String {
-    let mut text = String::new();
-    let runs = if runs == 1 {
-        "1 run".to_owned()
-    } else {
-        format!("{runs} runs")
-    };
-    for (workload, rows) in results {
+/// One workload's Markdown table.
+fn table(rows: &[Row], unit: &str) -> String {
+    let mut text = String::from(
+        "| Implementation | Median | Min–max | Throughput | Peak memory | Time vs asyncio |\n\
+         | --- | ---: | ---: | ---: | ---: | ---: |\n",
+    );
+    let times = |row: &Row| row.samples.iter().map(|s| s.elapsed).collect::<Vec<_>>();
+    let asyncio = rows.iter().find(|row| row.label == ASYNCIO);
+    let asyncio = asyncio.and_then(|row| median(times(row)));
+    for row in rows {
+        let label = &row.label;
+        let (middle, samples) = match (&row.run, median(times(row))) {
+            (Err(reason), _) => {
+                let _ = writeln!(text, "| {label} | {reason} | | | | |");
+                continue;
+            }
+            (Ok(_), None) => continue,
+            (Ok(_), Some(middle)) => (middle, &row.samples),
+        };
+        let min = times(row).into_iter().min().unwrap_or(middle);
+        let max = times(row).into_iter().max().unwrap_or(middle);
+        let rate = samples[0].ops as f64 / middle.as_secs_f64();
+        let rss = samples.iter().map(|s| s.max_rss_kb).max().unwrap_or(0);
+        let ratio = match asyncio {
+            Some(_) if *label == ASYNCIO => "1.0×".to_owned(),
+            Some(asyncio) => compare(asyncio.as_secs_f64() / middle.as_secs_f64()),
+            None => "n/a".to_owned(),
+        };
         let _ = writeln!(
             text,
-            "### {}\n\n{}, {runs} each.\n",
-            workload.name, workload.description
+            "| {label} | {} | {}–{} | {} | {:.0} MB | {ratio} |",
+            format_duration(middle),
+            format_duration(min),
+            format_duration(max),
+            format_rate(rate, unit),
+            rss as f64 / 1024.0
         );
-        text.push_str(
-            "| Implementation | Median | Min–max | Throughput | Peak memory | Time vs asyncio |\n",
-        );
-        text.push_str("| --- | ---: | ---: | ---: | ---: | ---: |\n");
-        let asyncio = rows
-            .iter()
-            .find(|row| row.implementation == Implementation::Asyncio)
-            .and_then(|row| row.outcome.as_ref().ok())
-            .and_then(|samples| median(samples));
-        for row in rows {
-            let label = row.implementation.label();
-            let samples = match &row.outcome {
-                Ok(samples) if !samples.is_empty() => samples,
-                Ok(_) => continue,
-                Err(reason) => {
-                    let _ = writeln!(text, "| {label} | {reason} | | | | |");
-                    continue;
-                }
-            };
-            let Some(middle) = median(samples) else {
-                continue;
-            };
-            let min = samples
-                .iter()
-                .map(|sample| sample.elapsed)
-                .min()
-                .unwrap_or(middle);
-            let max = samples
-                .iter()
-                .map(|sample| sample.elapsed)
-                .max()
-                .unwrap_or(middle);
-            let ops = samples[0].ops;
-            let rate = ops as f64 / middle.as_secs_f64();
-            let rss = samples
-                .iter()
-                .map(|sample| sample.max_rss_kb)
-                .max()
-                .unwrap_or(0);
-            let ratio = match asyncio {
-                Some(asyncio) if row.implementation != Implementation::Asyncio => {
-                    compare(asyncio.as_secs_f64() / middle.as_secs_f64())
-                }
-                Some(_) => "1.0×".to_owned(),
-                None => "n/a".to_owned(),
-            };
-            let _ = writeln!(
-                text,
-                "| {label} | {} | {}–{} | {} | {:.0} MB | {ratio} |",
-                format_duration(middle),
-                format_duration(min),
-                format_duration(max),
-                format_rate(rate, workload.unit),
-                rss as f64 / 1024.0
-            );
-        }
-        text.push('\n');
     }
-    text
+    text + "\n"
 }
 
 /// A few lines on the machine the numbers came from.
-pub fn machine() -> String {
+fn machine() -> String {
     let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
-    let cpu = read("/proc/cpuinfo")
-        .lines()
-        .find_map(|line| {
-            line.strip_prefix("model name")
-                .and_then(|rest| rest.split(':').nth(1))
+    let field = |text: String, key: &str| {
+        let found = text.lines().find_map(|line| line.strip_prefix(key));
+        found.map(|rest| {
+            rest.trim_start_matches([' ', '\t', ':', '='])
+                .trim()
+                .to_owned()
         })
-        .map(str::trim)
-        .unwrap_or("unknown CPU")
-        .to_owned();
+    };
+    let cpu = field(read("/proc/cpuinfo"), "model name").unwrap_or("unknown CPU".into());
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let memory_gib = read("/proc/meminfo")
-        .lines()
-        .find_map(|line| line.strip_prefix("MemTotal:"))
-        .and_then(|rest| rest.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or("unknown".to_owned(), |kb| {
-            format!("{:.0} GiB", kb / 1024.0 / 1024.0)
-        });
-    let os = read("/etc/os-release")
-        .lines()
-        .find_map(|line| line.strip_prefix("PRETTY_NAME="))
-        .map(|name| name.trim_matches('"').to_owned())
-        .unwrap_or_else(|| std::env::consts::OS.to_owned());
+    let memory = field(read("/proc/meminfo"), "MemTotal:");
+    let memory = memory.and_then(|kb| kb.trim_end_matches(" kB").parse::<f64>().ok());
+    let memory = memory.map_or("unknown".to_owned(), |kb| {
+        format!("{:.0} GiB", kb / 1024.0 / 1024.0)
+    });
+    let os = field(read("/etc/os-release"), "PRETTY_NAME=");
+    let os = os.map_or(std::env::consts::OS.to_owned(), |name| {
+        name.trim_matches('"').to_owned()
+    });
     let version = |program: &str, args: &[&str]| {
         let mut command = Command::new(program);
         command.args(args);
-        proc::run(command, PROBE_TIMEOUT)
-            .ok()
-            .map(|finished| finished.stdout.trim().to_owned())
-            .filter(|version| !version.is_empty())
-            .unwrap_or_else(|| "not installed".to_owned())
+        let finished = proc::run(command, PROBE_TIMEOUT).ok();
+        let version = finished.map(|finished| finished.stdout.trim().to_owned());
+        version
+            .filter(|v| !v.is_empty())
+            .unwrap_or("not installed".to_owned())
     };
     let module = |name: &str| {
-        version(
-            "python3",
-            &["-c", &format!("import {name}; print({name}.__version__)")],
-        )
+        let code = format!("import {name}; print({name}.__version__)");
+        version("python3", &["-c", &code])
     };
     format!(
-        "- CPU: {cpu}, {cores} cores available\n- Memory: {memory_gib}\n- OS: {os}\n- {}\n- {}, aiohttp {}, uvloop {}\n",
+        "- CPU: {cpu}, {cores} cores available\n- Memory: {memory}\n- OS: {os}\n- {}\n- {}, aiohttp {}, uvloop {}\n",
         version("rustc", &["--version"]),
         version("python3", &["--version"]),
         module("aiohttp"),
@@ -558,53 +360,17 @@ pub fn machine() -> String {
     )
 }
 
-/// The page `--save` writes: the tables, the machine, and how to read them.
-pub fn results_markdown(tables: &str, machine: &str) -> String {
-    format!(
-        "# Benchmark results\n\n\
-         Written by `cargo xtask bench --save`. These are one machine's \
-         numbers, from one run of the command; run it on yours with \
-         `cargo xtask bench`. What the workloads are and how to read the \
-         numbers is in [README.md](README.md).\n\n\
-         ## The machine\n\n{machine}\n## Results\n\n{tables}"
-    )
-}
-
-/// Where `--save` writes the results page.
-pub fn results_page(workspace: &Workspace) -> PathBuf {
-    workspace.root().join("bench").join("RESULTS.md")
-}
-
-/// `cargo xtask bench`: runs, prints the tables, and with `save` writes them
-/// to bench/RESULTS.md.
-pub fn bench(options: &Options) -> Result<bool, Error> {
-    let workspace = Workspace::locate();
-    let started = std::time::Instant::now();
-    let results = run(&workspace, options)?;
-    let tables = report(&results, usize::from(options.runs));
-    let machine = machine();
-    println!("{tables}Machine:\n{machine}");
-    eprintln!("bench finished in {:.0}s", started.elapsed().as_secs_f64());
-    if options.save {
-        let page = results_page(&workspace);
-        crate::files::write(&page, results_markdown(&tables, &machine))?;
-        println!("wrote {}", page.display());
-    }
-    Ok(true)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The command line refuses an unknown workload before anything is
-    /// built, from its own list: it must be this one.
     #[test]
     fn a_result_line_parses_and_anything_else_does_not() {
         let sample = parse_sample("elapsed_ns=1500000 ops=10 max_rss_kb=2048").unwrap();
         assert_eq!(sample.elapsed, Duration::from_micros(1500));
         assert_eq!((sample.ops, sample.max_rss_kb), (10, 2048));
         assert!(parse_sample("elapsed_ns=1 ops=x max_rss_kb=1").is_none());
+        assert!(parse_sample("elapsed_ns=1 ops=1 max_rss_kb=1 more=1").is_none());
         assert!(parse_sample("warming up").is_none());
     }
 
@@ -617,19 +383,9 @@ mod tests {
 
     #[test]
     fn the_median_of_an_even_count_is_the_mean_of_the_middle_two() {
-        let sample = |ms| Sample {
-            elapsed: Duration::from_millis(ms),
-            ops: 1,
-            max_rss_kb: 0,
-        };
-        assert_eq!(
-            median(&[sample(3), sample(1), sample(2)]),
-            Some(Duration::from_millis(2))
-        );
-        assert_eq!(
-            median(&[sample(4), sample(1), sample(2), sample(3)]),
-            Some(Duration::from_micros(2500))
-        );
-        assert_eq!(median(&[]), None);
+        let ms = |list: &[u64]| list.iter().map(|&ms| Duration::from_millis(ms)).collect();
+        assert_eq!(median(ms(&[3, 1, 2])), Some(Duration::from_millis(2)));
+        assert_eq!(median(ms(&[4, 1, 2, 3])), Some(Duration::from_micros(2500)));
+        assert_eq!(median(Vec::new()), None);
     }
 }

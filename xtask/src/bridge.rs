@@ -1,6 +1,7 @@
 //! `cargo xtask bridge`: builds the bridge's Python extension module with
 //! maturin and runs each lesson against its golden file, on the real clock,
-//! times aside.
+//! times aside, showing what it prints; then the hot-path recipe as a reader
+//! copies it.
 
 use std::path::Path;
 use std::process::Command;
@@ -15,21 +16,22 @@ use crate::{Error, Usage, flags};
 const REQUIREMENTS: &str = ".ci/bridge-requirements.txt";
 /// Making the venv and building the module, from nothing.
 const SETUP: Duration = Duration::from_secs(1800);
+/// The book's recipe, `crates/bridge/recipe`: a crate of its own.
+const RECIPE: &str = "hot_path";
 
 pub fn bridge(options: &flags::Bridge, overwrite: bool) -> Result<bool, Error> {
     let workspace = Workspace::locate();
     let bridge = Bridge::read(&workspace)?;
-    let selected: Vec<_> = bridge
-        .lessons
-        .iter()
-        .filter(|lesson| {
-            options.filter.as_deref().is_none_or(|filter| {
-                filter == SECTION || format!("{SECTION}/{}", lesson.name).contains(filter)
-            })
-        })
+    let wanted = |name: &str| {
+        (options.filter.as_deref())
+            .is_none_or(|filter| filter == SECTION || format!("{SECTION}/{name}").contains(filter))
+    };
+    let selected: Vec<_> = (bridge.lessons.iter())
+        .filter(|lesson| wanted(&lesson.name))
         .collect();
-    if selected.is_empty() {
-        let names: Vec<&str> = bridge.lessons.iter().map(|l| l.name.as_str()).collect();
+    if selected.is_empty() && !wanted(RECIPE) {
+        let names = bridge.lessons.iter().map(|l| l.name.as_str());
+        let names: Vec<&str> = names.chain([RECIPE]).collect();
         return Err(Usage(format!(
             "no lesson matches `{}`; they are {}",
             options.filter.as_deref().unwrap_or_default(),
@@ -59,8 +61,17 @@ pub fn bridge(options: &flags::Bridge, overwrite: bool) -> Result<bool, Error> {
         None
     };
     let golden_root = workspace.golden_root();
-    let mut failures = Vec::new();
-    let mut passed = 0;
+    let (mut passed, mut failures) = (0, Vec::new());
+    let mut tally = |id: String, result: Result<(), String>| match result {
+        Ok(()) => {
+            passed += 1;
+            println!("{} {id}\n", if overwrite { "BLESSED" } else { "PASS" });
+        }
+        Err(details) => {
+            println!("FAIL {id}\n");
+            failures.push(format!("FAIL {id}\n{details}"));
+        }
+    };
     for lesson in &selected {
         let id = format!("{SECTION}/{}", lesson.name);
         let program = bridge.python(&lesson.name);
@@ -77,6 +88,8 @@ pub fn bridge(options: &flags::Bridge, overwrite: bool) -> Result<bool, Error> {
         );
         let golden_path = golden::path(&golden_root, SECTION, &lesson.name, golden::STDOUT);
         let result = run_python(command, options.timeout, &rerun).and_then(|stdout| {
+            // What the learner who runs a lesson came to see.
+            print!("{stdout}");
             if overwrite {
                 return crate::files::write(&golden_path, &stdout).map_err(|error| {
                     format!("  cannot write {}: {error}", golden::name(&golden_path))
@@ -94,16 +107,11 @@ pub fn bridge(options: &flags::Bridge, overwrite: bool) -> Result<bool, Error> {
                 )),
             }
         });
-        match result {
-            Ok(()) => {
-                passed += 1;
-                println!("{} {id}", if overwrite { "BLESSED" } else { "PASS" });
-            }
-            Err(details) => {
-                println!("FAIL {id}");
-                failures.push(format!("FAIL {id}\n{details}"));
-            }
-        }
+        tally(id, result);
+    }
+    if wanted(RECIPE) && !overwrite {
+        let result = recipe(&bridge, target, options.timeout * 5)?;
+        tally(format!("{SECTION}/{RECIPE}"), result);
     }
     for (section, name) in golden::all(&golden_root, golden::STDOUT)? {
         if section == SECTION && !bridge.lessons.iter().any(|lesson| lesson.name == name) {
@@ -114,10 +122,37 @@ pub fn bridge(options: &flags::Bridge, overwrite: bool) -> Result<bool, Error> {
         }
     }
     for failure in &failures {
-        println!("\n{}", failure.trim_end());
+        println!("{}\n", failure.trim_end());
     }
-    println!("\n{passed} passed, {} failed", failures.len());
+    println!("{passed} passed, {} failed", failures.len());
     Ok(failures.is_empty())
+}
+
+/// The recipe as a reader copies it: its directory, a project of its own
+/// with its own lock, outside the repository, built as the release wheel it
+/// ships; then its test, which runs its service 30 times.
+fn recipe(bridge: &Bridge, target: &Path, timeout: Duration) -> Result<Result<(), String>, Error> {
+    let venv = target.join("bridge-venv");
+    let copy = tempfile::Builder::new().prefix("hot-path-").tempdir()?;
+    let mut cp = Command::new("cp");
+    cp.arg("-r")
+        .arg(bridge.dir().join("recipe/."))
+        .arg(copy.path());
+    step(cp, "cp")?;
+    let mut maturin = Command::new(venv.join("bin/maturin"));
+    maturin
+        .args(["develop", "--locked", "--target-dir"])
+        .arg(target.join("bridge-recipe"))
+        .current_dir(copy.path())
+        .env("VIRTUAL_ENV", &venv)
+        // No workspace lints reach it: a warning is still a failure here.
+        .env("RUSTFLAGS", "-D warnings");
+    proc::cargo::leave_out_crate_variables(&mut maturin);
+    step(maturin, "maturin develop")?;
+    let mut test = Command::new(venv.join("bin/python"));
+    test.args(["-P", "test_exit.py"]).current_dir(copy.path());
+    let rerun = format!("cargo xtask bridge {RECIPE}");
+    Ok(run_python(test, timeout, &rerun).map(|stdout| print!("{stdout}")))
 }
 
 /// `target/bridge-venv` with maturin, made again when the pins change.

@@ -1,5 +1,6 @@
-//! `check-all` and `bless`: each example, run in its own process, against its
-//! golden files; or, in the other modes, checked for what must hold there.
+//! Guards what every example prints: `check-all` and `bless` run each in its
+//! own process, against its golden files; or, in the other modes, check it
+//! for what must hold there.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -74,21 +75,12 @@ impl Mode {
     }
 }
 
-/// One golden file of a run: its path, and what the run wrote for it.
-#[derive(Debug)]
-pub struct Side {
-    pub kind: &'static str,
-    pub path: PathBuf,
-    pub recorded: Option<String>,
-}
-
 /// How one run went.
 #[derive(Debug)]
 pub struct Report {
     pub case: Case,
     pub invocation: Invocation,
     pub output: Option<Finished>,
-    pub sides: Vec<Side>,
     /// Empty if it passed.
     pub problems: Vec<String>,
     /// Golden files written, with `SNAPSHOTS=overwrite`.
@@ -260,7 +252,6 @@ pub fn check(
     let mut report = Report {
         invocation: mode.invocation(&case.example.name),
         output: None,
-        sides: Vec::new(),
         problems: Vec::new(),
         blessed: Vec::new(),
         case: case.clone(),
@@ -281,12 +272,9 @@ pub fn check(
             return report;
         }
     };
+    let mut kinds = Vec::new();
     if mode.is_golden() {
-        report.sides.push(Side {
-            kind: STDOUT,
-            path: file(STDOUT),
-            recorded: None,
-        });
+        kinds.push(STDOUT);
         // Every example writes a trace on the virtual clock, which must open
         // in the viewers.
         if *mode == Mode::Virtual {
@@ -294,11 +282,7 @@ pub fn check(
         }
         if *mode == Mode::Virtual && file(TIMELINE).is_file() {
             invocation.timeline_file = Some(scratch.path().join(TIMELINE).display().to_string());
-            report.sides.push(Side {
-                kind: TIMELINE,
-                path: file(TIMELINE),
-                recorded: None,
-            });
+            kinds.push(TIMELINE);
         }
         if file(DUMP).is_file() {
             match golden::read(&file(DUMP)).map(|text| protocol::dump::instant(&text)) {
@@ -313,11 +297,7 @@ pub fn check(
                 )),
                 Err(why) => report.problems.push(why),
             }
-            report.sides.push(Side {
-                kind: DUMP,
-                path: file(DUMP),
-                recorded: None,
-            });
+            kinds.push(DUMP);
         }
     }
     if !report.passed() {
@@ -336,72 +316,74 @@ pub fn check(
             return report;
         }
     };
+    let quiet = !mode.is_golden() && !matches!(mode, Mode::Stall(_));
     if let Some(problem) = judge_exit(&output, mode, timeout) {
         report.problems.push(problem);
-    } else if mode.is_golden() {
-        for side in &mut report.sides {
-            side.recorded = match side.kind {
-                STDOUT => Some(output.stdout.clone()),
-                kind => std::fs::read_to_string(scratch.path().join(kind)).ok(),
-            };
-            let Some(recorded) = &side.recorded else {
-                report.problems.push(format!(
-                    "the run wrote no {} (did run() end before the dump's instant?)",
-                    side.kind
-                ));
-                continue;
-            };
-            if overwrite {
-                if std::fs::read_to_string(&side.path).ok().as_ref() != Some(recorded) {
-                    match crate::files::write(&side.path, recorded) {
-                        Ok(()) => report.blessed.push(side.path.clone()),
-                        Err(error) => report.problems.push(format!(
-                            "cannot write {}: {error}",
-                            golden::name(&side.path)
-                        )),
-                    }
-                }
-                continue;
-            }
-            let expected = match golden::read(&side.path) {
-                Ok(expected) => expected,
-                Err(why) => {
-                    report.problems.push(why);
-                    continue;
-                }
-            };
-            let name = golden::name(&side.path);
-            let diff = if *mode == Mode::Real && side.kind == STDOUT {
-                golden::diff(
-                    &name,
-                    &golden::without_times(&expected),
-                    &golden::without_times(recorded),
-                )
-            } else {
-                golden::diff(&name, &expected, recorded)
-            };
-            if let Some(diff) = diff {
-                report
-                    .problems
-                    .push(format!("its {} differs from {name}\n{diff}", side.kind));
-            }
+    } else if quiet && output.stdout.trim().is_empty() {
+        let problem = "succeeded but printed nothing".to_owned();
+        report.problems.push(problem);
+    }
+    let ran_well = report.passed();
+    for kind in kinds.into_iter().filter(|_| ran_well) {
+        let recorded = match kind {
+            STDOUT => Some(output.stdout.clone()),
+            kind => std::fs::read_to_string(scratch.path().join(kind)).ok(),
+        };
+        let times_aside = *mode == Mode::Real && kind == STDOUT;
+        match judge_golden(kind, &file(kind), recorded, times_aside, overwrite) {
+            Ok(Some(blessed)) => report.blessed.push(blessed),
+            Ok(None) => {}
+            Err(problem) => report.problems.push(problem),
         }
-        if let Some(trace) = &invocation.trace {
-            let checked = std::fs::read_to_string(trace).map_err(|error| error.to_string());
-            if let Err(why) = checked.and_then(|text| protocol::timeline::check_trace(&text)) {
-                report.problems.push(format!(
-                    "its --trace is not a trace the viewers open: {why}"
-                ));
-            }
+    }
+    let trace = invocation.trace.as_ref().filter(|_| ran_well);
+    if let Some(trace) = trace {
+        let checked = std::fs::read_to_string(trace).map_err(|error| error.to_string());
+        if let Err(why) = checked.and_then(|text| protocol::timeline::check_trace(&text)) {
+            let problem = format!("its --trace is not a trace the viewers open: {why}");
+            report.problems.push(problem);
         }
-    } else if !matches!(mode, Mode::Stall(_)) && output.stdout.trim().is_empty() {
-        report
-            .problems
-            .push("succeeded but printed nothing".to_owned());
     }
     report.invocation.dump_at = invocation.dump_at;
     report.output = Some(output);
     report
+}
+
+/// Compares what a run `recorded` for the golden file of `kind` at `path`
+/// with it, or with `overwrite` writes it there: the path, if written.
+fn judge_golden(
+    kind: &str,
+    path: &Path,
+    recorded: Option<String>,
+    times_aside: bool,
+    overwrite: bool,
+) -> Result<Option<PathBuf>, String> {
+    let Some(recorded) = recorded else {
+        return Err(format!(
+            "the run wrote no {kind} (did run() end before the dump's instant?)"
+        ));
+    };
+    let name = golden::name(path);
+    if overwrite {
+        if std::fs::read_to_string(path).ok() == Some(recorded.clone()) {
+            return Ok(None);
+        }
+        let written = crate::files::write(path, recorded);
+        written.map_err(|error| format!("cannot write {name}: {error}"))?;
+        return Ok(Some(path.to_path_buf()));
+    }
+    let expected = golden::read(path)?;
+    let diff = match times_aside {
+        true => golden::diff(
+            &name,
+            &golden::without_times(&expected),
+            &golden::without_times(&recorded),
+        ),
+        false => golden::diff(&name, &expected, &recorded),
+    };
+    diff.map_or(Ok(None), |diff| {
+        Err(format!("its {kind} differs from {name}\n{diff}"))
+    })
 }
 
 /// What is wrong with how the run ended, if anything.

@@ -11,6 +11,7 @@ use std::time::Duration;
 use crate::Error;
 use crate::workspace::{Profile, Workspace};
 
+mod blocks;
 mod bridge;
 pub mod charts;
 mod concepts;
@@ -42,6 +43,9 @@ const CONTRIBUTOR_DIR: &str = "contributing";
 /// Every generated file, by path under `docs/src`.
 pub struct Book {
     pub files: BTreeMap<PathBuf, String>,
+    /// The text of each file the examples' exports write, and of each bridge
+    /// lesson, all built as they are printed.
+    pub exported: Vec<String>,
     pub readme_table: String,
     pub readme_chart: String,
     /// Where the exercises the book lists were read from, when not all

@@ -87,7 +87,10 @@ impl DependencyTable {
         let field = |table: &str, key| workspace?.get(table)?.get(key);
         let mut crates = Vec::new();
         let entries = workspace.and_then(|w| w.get("dependencies")?.as_table());
+        // An entry of `[workspace.metadata.export.dependencies]` wins.
+        let exported = field("metadata", "export").and_then(|e| e.get("dependencies"));
         for (name, entry) in entries.into_iter().flatten() {
+            let entry = exported.and_then(|e| e.get(name)).unwrap_or(entry);
             // A `path` entry, or one with no version, is no crates.io crate.
             let version = entry.as_str().or_else(|| entry.get("version")?.as_str());
             let Some(version) = version.filter(|_| entry.get("path").is_none()) else {
@@ -145,12 +148,17 @@ impl Export {
         // list that is `full` without `io-std` and `parking_lot`, rather than
         // the tutorial's `full`, so that no export lists what nothing tests.
         let uses = |d: &Dependency| d.is_named_in(code) || d.is_named_in(&main_rs);
-        let dependencies: Vec<Dependency> = (table.crates.iter())
+        let mut dependencies: Vec<Dependency> = (table.crates.iter())
             .filter(|d| uses(d) || needs.contains(d))
             .cloned()
             .collect();
         // Tokio's paused clock (`start_paused`, `time::pause`, `advance`,
-        // `resume`) is its `test-util` feature, for the tests alone.
+        // `resume`) is its `test-util` feature: for the program when it
+        // pauses a runtime of its own (`paused_clock_io`), else for the tests.
+        if code.contains("start_paused(true)") || code.contains("pause()") {
+            let tokio = dependencies.iter_mut().filter(|d| d.name == "tokio");
+            tokio.for_each(|tokio| tokio.features.push("test-util".to_owned()));
+        }
         let paused =
             tests.contains("pause") || tests.contains("advance") || tests.contains("resume");
         let mut dev_dependencies = Vec::new();
@@ -186,6 +194,12 @@ impl Export {
 
     pub fn has_tests(&self) -> bool {
         self.source.contains("#[cfg(test)]")
+    }
+
+    /// Whether the example is a program of its own: a `main` that the
+    /// export's `main.rs` calls, whose `--demo` runs `run`.
+    pub fn is_program(&self) -> bool {
+        is_program(&self.source)
     }
 
     /// Whether the example takes Tokio task dumps (`Handle::dump`), which
@@ -238,6 +252,7 @@ impl Export {
     pub fn readme(&self) -> String {
         let (name, section, command) = (&self.name, &self.section, self.command());
         let run = match self.kind {
+            _ if self.is_program() => PROGRAM,
             Kind::BaseUrl => RUN_WITH_URL,
             _ => "`cargo run`",
         };
@@ -248,11 +263,12 @@ impl Export {
         format!(
             "# {name}\n\n{}\n\nThe `{name}` example of async-rust-by-example's `{section}` \
              section as a project of its own (`{command}`): `src/{name}.rs` is the example, \
-             unchanged; `src/main.rs` calls its `run`. `Cargo.toml` lists the crates it uses, \
+             unchanged; `src/main.rs` calls its `{entry}`. `Cargo.toml` lists the crates it uses, \
              each with the workspace's features, and `Cargo.lock` the versions it tests.\n\n\
              Run it with {run}. It prints what `tests/golden/{section}/{name}.stdout` holds.\
              {tests}\n",
-            self.summary
+            self.summary,
+            entry = if self.is_program() { "main" } else { "run" },
         )
     }
 
@@ -303,11 +319,12 @@ const WORKSPACE: &str = "
 [workspace]
 ";
 
+const PROGRAM: &str = "`cargo run -- --demo`; plain `cargo run` starts the program its `main` \
+    is (`cargo run -- --help` says what it does)";
+
 const RUN_WITH_URL: &str = "`cargo run -- BASE_URL`, with the base URL of an httpbin: \
     `cargo run -p httpbin -- --port 8080` in async-rust-by-example starts one at \
-    http://127.0.0.1:8080. `main.rs` installs rustls's `ring` provider, without which \
-    reqwest (`rustls-no-provider`) panics; a program that only talks plain `http://` can \
-    drop `rustls`, that feature and that line together";
+    http://127.0.0.1:8080";
 
 /// The crates of the header's `Needs:` line (``Needs: `reqwest/json` ``),
 /// for what no path shows. A feature it names must be in the crate's entry.
@@ -329,10 +346,22 @@ fn needs(source: &str, table: &DependencyTable) -> Result<Vec<Dependency>, Strin
     Ok(found)
 }
 
+/// Whether `source` has a program's `main` (see [`Export::is_program`]).
+fn is_program(source: &str) -> bool {
+    source.contains("\npub fn main() -> ExitCode {")
+}
+
 /// The `main.rs` that calls `run` as the runner does, exiting non-zero if it
-/// returns an `Err`.
+/// returns an `Err`; or, in a program of its own, its `main`.
 fn main_rs(section: &str, listed: &Listed, source: &str) -> String {
     let (name, url) = (&listed.name, listed.kind == Kind::BaseUrl);
+    if is_program(source) {
+        return format!(
+            "//! Runs `{name}`, the example of async-rust-by-example's `{section}` section: \
+             `cargo run -- --help`.\n\nmod {name};\n\nfn main() -> std::process::ExitCode {{\n    \
+             {name}::main()\n}}\n"
+        );
+    }
     let (mut main, wait) = match listed.kind {
         Kind::Sync => (SYNC.to_owned(), ""),
         _ => (
@@ -341,9 +370,6 @@ fn main_rs(section: &str, listed: &Listed, source: &str) -> String {
         ),
     };
     let call = format!("{name}::run({}){wait}", if url { "&base_url" } else { "" });
-    if source.contains("reqwest::") {
-        main.push_str(PROVIDER);
-    }
     let run_line = |line: &&str| line.starts_with("pub ") && line.contains(" fn run(");
     let returns_result = source
         .lines()
@@ -376,12 +402,6 @@ const BASE_URL: &str = "    let Some(base_url) = std::env::args().nth(1) else {
         return ExitCode::from(2);
     };
     let base_url = base_url.trim_end_matches('/').to_owned();
-";
-
-const PROVIDER: &str =
-    "    // reqwest is built with rustls but no crypto provider (see Cargo.toml), and
-    // building any Client panics until one is installed: use `ring`.
-    let _ = rustls::crypto::ring::default_provider().install_default();
 ";
 
 const REPORT: &str =
@@ -417,6 +437,10 @@ pub fn export(target: &str, dir: Option<&Path>) -> Result<bool, Error> {
     let export = Export::plan(section, &listed, &DependencyTable::read(&workspace)?)?;
     export.write(&dir, name, Some(&workspace.root().join("Cargo.lock")))?;
     let run = match export.kind {
+        _ if export.is_program() => {
+            "cargo run            # the program: cargo run -- --help\n  \
+                                     cargo run -- --demo  # the demonstration"
+        }
         Kind::BaseUrl => "cargo run -- http://127.0.0.1:8080  # with an httpbin there",
         _ => "cargo run",
     };
@@ -438,9 +462,11 @@ mod tests {
             tokio = { version = "1.54", features = ["rt", "time"] }
             futures = { version = "0.3.31", default-features = false, features = ["std"] }
             anyhow = "1.0.98"
-            reqwest = { version = "0.13", features = ["json"] }
+            reqwest = { version = "0.13", default-features = false, features = ["json"] }
             rustls = "0.23"
-            runner = { path = "crates/runner" }"#,
+            runner = { path = "crates/runner" }
+            [workspace.metadata.export.dependencies]
+            reqwest = { version = "0.13", features = ["json"] }"#,
         );
         let listed = Listed::parse_line(&format!("demo\t{}\t{}\t0\t", kind, path.display()));
         Export::plan("basics", &listed?, &table.map_err(|e| e.to_string())?)
@@ -474,7 +500,8 @@ tokio = { version = "1.54", features = ["test-util"] }
         let http = "//! X.\n//!\n//! Needs: `reqwest/json`\n\npub async fn run(u: &str) { reqwest::get(u); }";
         let export = plan(http, "base_url").unwrap();
         let tables = export.dependency_tables();
-        assert!(tables.contains("\nrustls = \"0.23\"\ntokio = "), "{tables}");
+        let reqwest = "\nreqwest = { version = \"0.13\", features = [\"json\"] }\ntokio = ";
+        assert!(tables.contains(reqwest), "{tables}");
         let main = &export.main_rs;
         assert!(
             main.contains("    demo::run(&base_url).await.report()\n"),
@@ -483,9 +510,26 @@ tokio = { version = "1.54", features = ["test-util"] }
         let error = plan("//! X.\n//!\n//! Needs: `reqwest/blocking`\n", "plain");
         assert!(error.unwrap_err().contains("lacks it"));
 
+        let program =
+            "pub async fn run() {}\npub fn main() -> ExitCode {\n    ExitCode::SUCCESS\n}";
+        let program = plan(program, "plain").unwrap();
+        assert!(
+            program.main_rs.contains("    demo::main()\n"),
+            "{}",
+            program.main_rs
+        );
+
         let dumps = "#[cfg(tokio_unstable)] fn f() { tokio::runtime::Handle::current().dump(); }";
         let toml = plan(dumps, "sync").unwrap().cargo_toml("demo", true);
         assert!(toml.contains("tokio = { version = \"1.54\", features = [\"taskdump\"] }\n"));
         assert!(toml.parse::<toml::Table>().is_ok(), "{toml}");
+
+        let paused =
+            "pub fn run() { tokio::runtime::Builder::new_current_thread().start_paused(true); }";
+        let tables = plan(paused, "sync").unwrap().dependency_tables();
+        assert!(
+            tables.contains(r#"features = ["rt", "time", "test-util"] }"#),
+            "{tables}"
+        );
     }
 }

@@ -1,3 +1,6 @@
+//! Guards the files the tools write (golden files, the book's pages): none
+//! is ever seen half-written.
+//!
 //! Rewriting a file so that it is never seen half-written: the new text goes
 //! to a temporary file in the same directory, which is then renamed over
 //! the old one. A write that fails halfway (a full disk, a killed process)

@@ -1,4 +1,5 @@
-//! Every command's flags, declared once; clap derives the parser and the help.
+//! What `cargo xtask --help` shows: every command's flags, declared once;
+//! clap derives the parser and the help.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -32,13 +33,6 @@ pub enum Command {
     /// Cancel each example at every point where it is pending, on the paused clock, and fail
     /// on anything a cancellation leaves behind.
     CancelSweep(Timed<300>),
-    /// Start a new example from a template and bless its golden file.
-    New {
-        #[arg(value_parser = NonEmptyStringValueParser::new())]
-        section: String,
-        #[arg(value_parser = NonEmptyStringValueParser::new())]
-        example: String,
-    },
     /// Write an example as a Cargo project of its own; --check-all proves every example is one.
     Export(Export),
     /// List every section and its examples, then the bridge's lessons.
@@ -195,12 +189,6 @@ impl Docs {
     }
 }
 
-/// What `export --check-all` checks.
-#[derive(Clone, Debug)]
-pub struct ExportCheckOptions {
-    pub filter: Option<String>,
-}
-
 /// A number of seconds from a thousandth to a day.
 fn seconds(text: &str) -> Result<Duration, String> {
     let seconds: f64 = text
@@ -251,7 +239,7 @@ mod tests {
                 checked += 1;
             }
         }
-        // check-all, bless, twins, cancel-sweep, new (2), export (2), bench, bridge.
-        assert_eq!(checked, 10);
+        // check-all, bless, twins, cancel-sweep, export (2), bench, bridge.
+        assert_eq!(checked, 8);
     }
 }

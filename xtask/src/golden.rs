@@ -1,3 +1,5 @@
+//! Guards what each example prints: its golden files.
+//!
 //! Golden files, `tests/golden/<section>/<example>.<kind>`: where they live and
 //! how a run is compared with one.
 

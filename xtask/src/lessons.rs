@@ -1,4 +1,5 @@
-//! The `bridge` section's lessons, for `cargo xtask bridge` and the book.
+//! Guards the `bridge` section's list of lessons against its files, for
+//! `cargo xtask bridge` and the book.
 //!
 //! The bridge is a section for the learner but not a runner section: its
 //! crate, `crates/bridge`, is a Python extension module (a `cdylib` built by

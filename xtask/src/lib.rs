@@ -1,4 +1,5 @@
-//! `cargo xtask`: the project's own tooling. The binary parses its flags
+//! `cargo xtask`: what guards the examples (golden files, twins, exports,
+//! the cancel sweep) and writes the book. The binary parses its flags
 //! ([`flags`]) and calls a task here, where the tests call the same code.
 
 pub mod bench;
@@ -12,7 +13,6 @@ pub mod golden;
 pub mod lessons;
 pub mod limits;
 pub mod list;
-pub mod new;
 pub mod parallel;
 pub mod select;
 pub mod stall;

@@ -1,3 +1,5 @@
+//! Guards the tools against an example that hangs or floods.
+//!
 //! How long the tools wait for an example, where a flag doesn't say, and
 //! how much of its output they keep.
 

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use xtask::flags::{Command, Export, ExportCheckOptions, Xtask};
+use xtask::flags::{Command, Export, Xtask};
 use xtask::{Error, Usage};
 
 fn main() -> ExitCode {
@@ -30,12 +30,11 @@ fn run(command: Command) -> Result<bool, Error> {
         .into()),
         Command::Twins(options) => xtask::twins::check_twins(&options),
         Command::CancelSweep(options) => xtask::sweep::cancel_sweep(&options),
-        Command::New { section, example } => xtask::new::new_example(&section, &example),
         Command::Export(Export {
             what,
             check_all: true,
             ..
-        }) => xtask::export::verify::check_all(&ExportCheckOptions { filter: what }),
+        }) => xtask::export::verify::check_all(what.as_deref()),
         Command::Export(Export { what, dir, .. }) => {
             let what =
                 what.ok_or_else(|| Usage("export: which example? SECTION/EXAMPLE".into()))?;

@@ -1,4 +1,5 @@
-//! The one way xtask runs many examples, twins or sweeps at once.
+//! Guards the order of every report: many examples, twins or sweeps run at
+//! once, and their results come back in their items' order.
 
 use std::sync::Mutex;
 

@@ -1,5 +1,6 @@
-//! Which examples a FILTER selects, for every command that runs or exports
-//! them, and which files are left over without an example.
+//! Guards against golden files and twins left without an example, and says
+//! which examples a FILTER selects, for every command that runs or exports
+//! them.
 
 use std::path::{Path, PathBuf};
 
@@ -23,29 +24,19 @@ impl Case {
     }
 }
 
-/// A FILTER: a section's whole name selects that section; anything else
-/// selects the examples whose `section/example` contains it.
-#[derive(Clone, Copy, Debug)]
-pub struct Filter<'a> {
-    filter: Option<&'a str>,
-    whole_section: bool,
-}
-
-impl<'a> Filter<'a> {
-    pub fn new(filter: Option<&'a str>, all_sections: &[String]) -> Self {
-        let whole_section = filter.is_some_and(|filter| all_sections.iter().any(|s| s == filter));
-        Self {
-            filter,
-            whole_section,
-        }
-    }
-
-    pub fn matches(&self, section: &str, example: &str) -> bool {
-        match self.filter {
-            None => true,
-            Some(filter) if self.whole_section => section == filter,
-            Some(filter) => format!("{section}/{example}").contains(filter),
-        }
+/// Whether FILTER selects `section/example`: a section's whole name selects
+/// that section; anything else, the examples whose `section/example`
+/// contains it.
+pub fn matches(
+    filter: Option<&str>,
+    all_sections: &[String],
+    section: &str,
+    example: &str,
+) -> bool {
+    match filter {
+        None => true,
+        Some(filter) if all_sections.iter().any(|s| s == filter) => section == filter,
+        Some(filter) => format!("{section}/{example}").contains(filter),
     }
 }
 
@@ -61,7 +52,6 @@ pub struct Selection {
 impl Selection {
     pub fn build(workspace: &Workspace, filter: Option<&str>) -> Result<Self, Error> {
         let all_sections = workspace.section_names()?;
-        let matcher = Filter::new(filter, &all_sections);
         let mut listed = Vec::new();
         let mut cases = Vec::new();
         for section in workspace.build_for(filter)? {
@@ -69,7 +59,7 @@ impl Selection {
             cases.extend(
                 examples
                     .iter()
-                    .filter(|example| matcher.matches(&section.name, &example.name))
+                    .filter(|example| matches(filter, &all_sections, &section.name, &example.name))
                     .map(|example| Case {
                         section: section.clone(),
                         example: example.clone(),
@@ -85,8 +75,8 @@ impl Selection {
         })
     }
 
-    fn filter(&self) -> Filter<'_> {
-        Filter::new(self.filter.as_deref(), &self.all_sections)
+    fn matches(&self, section: &str, example: &str) -> bool {
+        matches(self.filter.as_deref(), &self.all_sections, section, example)
     }
 
     fn is_example(&self, section: &str, example: &str) -> bool {
@@ -105,7 +95,7 @@ impl Selection {
                 let judged = built || !self.all_sections.contains(&section);
                 if section != lessons::SECTION
                     && judged
-                    && self.filter().matches(&section, &example)
+                    && self.matches(&section, &example)
                     && !self.is_example(&section, &example)
                 {
                     orphans.push(golden::path(golden_root, &section, &example, kind));
@@ -131,7 +121,7 @@ impl Selection {
                 let file = entry?.path();
                 if let Some(stem) = file.file_stem().and_then(|stem| stem.to_str())
                     && file.extension().is_some_and(|found| found == extension)
-                    && self.filter().matches(&section.name, stem)
+                    && self.matches(&section.name, stem)
                     && !self.is_example(&section.name, stem)
                 {
                     orphans.push(file.clone());
@@ -158,11 +148,11 @@ mod tests {
     #[test]
     fn a_section_name_selects_only_that_section() {
         let all = ["basics".to_owned(), "patterns".to_owned()];
-        let filter = |text| Filter::new(Some(text), &all);
-        assert!(filter("basics").matches("basics", "hello_world"));
-        assert!(!filter("basics").matches("patterns", "basics_of_queues"));
-        assert!(filter("sics/hel").matches("basics", "hello_world"));
-        assert!(!filter("basics/spawn").matches("basics", "hello_world"));
-        assert!(Filter::new(None, &all).matches("patterns", "anything"));
+        let filter = |text, section, example| matches(Some(text), &all, section, example);
+        assert!(filter("basics", "basics", "hello_world"));
+        assert!(!filter("basics", "patterns", "basics_of_queues"));
+        assert!(filter("sics/hel", "basics", "hello_world"));
+        assert!(!filter("basics/spawn", "basics", "hello_world"));
+        assert!(matches(None, &all, "patterns", "anything"));
     }
 }

@@ -1,5 +1,5 @@
-//! `cargo xtask cancel-sweep`: every example cancelled at every point where it
-//! is pending, by its section binary's `--cancel-sweep`, which says what each
+//! Guards cancel safety (`cargo xtask cancel-sweep`): every example cancelled
+//! at every point where it is pending, by its section binary's `--cancel-sweep`, which says what each
 //! cut left behind; here, a temporary file left in its own `TMPDIR` fails too.
 
 use std::time::Duration;

@@ -1,3 +1,5 @@
+//! Guards the workspace's tables: a row that can't be read is an error.
+//!
 //! The one reader of the workspace's tab-separated files (`docs/seed-map.tsv`,
 //! `docs/topics.tsv`, `docs/guides.tsv`, `docs/guide-blocks.tsv`): a header line that must be exactly the expected
 //! columns, then rows of exactly that many fields. A row that can't be read

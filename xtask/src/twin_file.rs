@@ -1,3 +1,5 @@
+//! What a learner sees of a twin in the book, and where each twin lives.
+//!
 //! An asyncio twin's file, `crates/<section>/python/<example>.py`: where it
 //! lives, and the line by which it says it cannot print what its example
 //! prints. [`twins`](crate::twins) runs the twins; the book links each

@@ -12,10 +12,12 @@
 //! another process, so they run on the real clock, compared times aside.
 
 use std::process::Command;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use proc::Exit;
 use protocol::Kind;
+use regex::{Captures, Regex};
 
 use crate::flags;
 use crate::golden;
@@ -39,31 +41,11 @@ runpy.run_path(sys.argv[0], run_name='__main__')
 
 /// The one normalisation; see the module's documentation.
 pub fn normalize(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut word = String::new();
-    let flush = |word: &mut String, out: &mut String| {
-        out.push_str(match word.as_str() {
-            "True" => "true",
-            "False" => "false",
-            other => other,
-        });
-        word.clear();
-    };
-    for c in text.chars() {
-        if c.is_alphanumeric() || c == '_' {
-            word.push(c);
-            continue;
-        }
-        flush(&mut word, &mut out);
-        out.push(match c {
-            '\'' => '"',
-            '(' => '[',
-            ')' => ']',
-            other => other,
-        });
-    }
-    flush(&mut word, &mut out);
-    out
+    static BOOLEAN: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\b(True|False)\b").expect("the pattern is valid"));
+    let text = text.replace('\'', "\"").replace('(', "[").replace(')', "]");
+    let lower = |word: &Captures| word[1].to_lowercase();
+    BOOLEAN.replace_all(&text, lower).into_owned()
 }
 
 pub fn check_twins(options: &flags::Twins) -> Result<bool, Error> {

@@ -1,3 +1,5 @@
+//! Guards the sections' teaching order, and finds what the tools run.
+//!
 //! Where things are: the workspace root, the section crates in teaching
 //! order, their built binaries and the examples each binary lists.
 
@@ -166,7 +168,7 @@ impl Workspace {
                 }
             }
         }
-        let build = proc::cargo::build(cargo, proc::cargo::Stderr::Inherit)?;
+        let build = proc::cargo::build(cargo, None)?;
         if !build.success() {
             return Err(format!("`cargo build` failed ({})", build.status).into());
         }
@@ -254,7 +256,8 @@ impl Workspace {
 /// outside the program under test.
 #[derive(Debug)]
 pub struct Httpbin {
-    group: proc::Group,
+    /// Kills the server when dropped.
+    _group: proc::Group,
     url: String,
 }
 
@@ -269,7 +272,7 @@ impl Httpbin {
         match line.strip_prefix("httpbin listening on ") {
             Some(url) => Ok(Self {
                 url: url.to_owned(),
-                group,
+                _group: group,
             }),
             None => Err(std::io::Error::other(format!(
                 "httpbin did not start: it printed {line:?}"
@@ -280,11 +283,6 @@ impl Httpbin {
     /// Its base URL, such as `http://127.0.0.1:41234`.
     pub fn url(&self) -> &str {
         &self.url
-    }
-
-    /// Its process id.
-    pub fn id(&self) -> u32 {
-        self.group.id()
     }
 }
 

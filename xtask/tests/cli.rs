@@ -1,9 +1,9 @@
-//! The xtask binary's cases that a trycmd file can't state: a closed stdout,
-//! and what `export` writes (the other command lines: `tests/cmd/*.toml`).
+//! What `cargo xtask` does, as a contributor or a learner types it: its
+//! command lines (`tests/cmd/*.toml`) and what `export` writes, which a
+//! trycmd file can't state. (A closed stdout: `tests/integration/closed_stdout.rs`,
+//! for every binary.)
 
 use std::process::{Command, Output};
-
-use xtask::protocol::EXIT_USAGE;
 
 fn xtask(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_xtask"))
@@ -15,95 +15,6 @@ fn xtask(args: &[&str]) -> Output {
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-#[track_caller]
-fn assert_usage_error(args: &[&str], expected: &str) {
-    let output = xtask(args);
-    assert_eq!(
-        output.status.code(),
-        Some(i32::from(EXIT_USAGE)),
-        "{args:?}: {}",
-        stderr(&output)
-    );
-    let message = stderr(&output);
-    assert!(
-        message.starts_with(&format!("error: {expected}\n")),
-        "{args:?}: expected `error: {expected}` in:\n{message}"
-    );
-}
-
-/// `cargo xtask help | head` ends as `cat | head` does: xtask dies of
-/// SIGPIPE, silently, instead of panicking.
-#[cfg(unix)]
-#[test]
-fn a_closed_stdout_ends_it_quietly() {
-    use std::os::unix::process::ExitStatusExt;
-    use std::process::Stdio;
-
-    // The read end is closed before xtask starts, so its first write fails
-    // however fast it is.
-    let (reader, writer) = std::io::pipe().expect("a pipe");
-    drop(reader);
-    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .arg("help")
-        .stdout(writer)
-        .stderr(Stdio::piped())
-        .output()
-        .expect("the xtask binary runs");
-    assert_eq!(output.status.signal(), Some(13), "{:?}", output.status);
-    assert_eq!(stderr(&output), "");
-}
-
-/// `export`'s bad input: an unknown example or section, a non-empty or
-/// unusable DIR, all exit 2 with a message that names the problem.
-#[test]
-fn export_refuses_what_it_cannot_write() {
-    let scratch = tempfile::tempdir().expect("a temporary directory");
-    let fresh = scratch.path().join("fresh");
-    let fresh = fresh.to_str().expect("a UTF-8 path");
-    assert_usage_error(
-        &["export", "basics"],
-        "`basics`: expected SECTION/EXAMPLE, such as basics/spawn_tasks",
-    );
-    for (args, expected) in [
-        (
-            ["export", "basics/no_such_example", fresh],
-            "error: section `basics` has no example `no_such_example`",
-        ),
-        (
-            ["export", "no_such_section/hello_world", fresh],
-            "error: there is no section `no_such_section`",
-        ),
-    ] {
-        let output = xtask(&args);
-        assert_eq!(
-            output.status.code(),
-            Some(i32::from(EXIT_USAGE)),
-            "{args:?}"
-        );
-        assert!(stderr(&output).starts_with(expected), "{}", stderr(&output));
-    }
-    assert!(!scratch.path().join("fresh").exists(), "nothing written");
-
-    let full = scratch.path().join("full");
-    std::fs::create_dir(&full).expect("a directory");
-    std::fs::write(full.join("keep.txt"), "mine").expect("a file");
-    let output = xtask(&[
-        "export",
-        "basics/hello_world",
-        full.to_str().expect("UTF-8"),
-    ]);
-    assert_eq!(output.status.code(), Some(i32::from(EXIT_USAGE)));
-    assert!(
-        stderr(&output).contains("is not empty"),
-        "{}",
-        stderr(&output)
-    );
-    assert_eq!(
-        std::fs::read_to_string(full.join("keep.txt")).expect("still there"),
-        "mine"
-    );
 }
 
 /// What `export` writes: the file byte for byte, a `main.rs` that calls it,

@@ -1,14 +1,14 @@
 //! `tokio::spawn` is `asyncio.create_task`: the task runs concurrently with
 //! its creator, which collects the result by awaiting the handle.
 //!
-//! `spawn` never runs the task inside the call: on one thread, a task starts
-//! once its creator yields, which is why "Tasks created" prints first. So
-//! does asyncio, unless a program opts into Python 3.12's
-//! `eager_task_factory`, which runs a task's first step inside
-//! `create_task`; Tokio has no such mode. On the
-//! multi-thread runtime another thread may start the task before `spawn`
-//! returns. A spawned task owns its data (`move`), and dropping its
-//! `JoinHandle` detaches it: it runs on.
+//! A spawned task owns its data (`move`), and dropping its `JoinHandle`
+//! detaches it: it runs on. On one thread, a task starts once its creator
+//! yields, which is why "Tasks created" prints first, as in asyncio.
+//!
+//! `spawn` never runs the task inside the call: Tokio has no mode like
+//! Python 3.12's `eager_task_factory`, which runs a task's first step
+//! inside `create_task`. On the multi-thread runtime another thread may
+//! start the task before `spawn` returns.
 //!
 //! Translates:
 //! - *Asynchronous Programming in Python*, "Coroutines" and "Tasks"

@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
-from bridge import count_primes, count_primes_blocking
+from bridge import count_primes, count_primes_blocking, most_at_once
 
 LIMIT = 50_000
 
@@ -71,6 +71,21 @@ async def main() -> None:
 
     result, _, ticks = await with_heartbeat(on_the_loop)
     print(f"rust, called on the loop: {result} primes; heartbeats while it ran: {ticks}")
+
+    # Two jobs at once, long enough that a busy machine starts both before
+    # the first ends: without the GIL they compute side by side; holding it,
+    # they take turns.
+    jobs = {
+        "rust, spawn_blocking": lambda: count_primes(2 * LIMIT),
+        "rust holding the GIL, run_in_executor": lambda: event_loop.run_in_executor(
+            None, count_primes_blocking, 2 * LIMIT
+        ),
+    }
+    for name, job in jobs.items():
+        most_at_once()
+        await asyncio.gather(job(), job())
+        verdict = "side by side" if most_at_once() == 2 else "one after the other"
+        print(f"{name}, two jobs at once: they computed {verdict}")
 
 
 if __name__ == "__main__":

@@ -3,16 +3,18 @@
 //! keeps time.
 //!
 //! `count_primes` computes in `spawn_blocking` and never takes the GIL, so the
-//! loop runs on and two jobs can use two cores. Cancelling the awaitable drops
-//! the future, not the job; a long job checks a flag its future sets when
-//! dropped. asyncio's `run_in_executor` keeps the loop responsive too, but the
-//! pure-Python function holds the GIL, so it shares one core with the loop
-//! (hence `ProcessPoolExecutor`). `count_primes_blocking`, called on the loop,
-//! holds it up. The lesson prints how long the loop was held up, not how long
-//! each took.
+//! loop runs on, and two jobs compute side by side, each on a thread of its
+//! own: on two cores, where the machine has two free. Cancelling the awaitable
+//! drops the future, not the job; a long job checks a flag its future sets
+//! when dropped. asyncio's `run_in_executor` keeps the loop responsive too,
+//! but the pure-Python function holds the GIL, so it shares one core with the
+//! loop (hence `ProcessPoolExecutor`). `count_primes_blocking`, called on the
+//! loop, holds it up, and two of them on executor threads take turns. The
+//! lesson prints how long the loop was held up and how many jobs computed at
+//! once, not how long each took, which depends on how busy the machine is.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
@@ -25,7 +27,7 @@ fn count_primes(py: Python<'_>, limit: u64) -> PyResult<Bound<'_, PyAny>> {
     let stopped = Arc::clone(&stop.0);
     pyo3_async_runtimes::tokio::future_into_py(py, async move {
         let _stop = stop;
-        tokio::task::spawn_blocking(move || primes_below(limit, &stopped))
+        tokio::task::spawn_blocking(move || noting_overlap(|| primes_below(limit, &stopped)))
             .await
             .map_err(|error| PyRuntimeError::new_err(error.to_string()))?
             .ok_or_else(|| PyRuntimeError::new_err("stopped"))
@@ -35,7 +37,7 @@ fn count_primes(py: Python<'_>, limit: u64) -> PyResult<Bound<'_, PyAny>> {
 /// The same, computed in the calling thread, holding the GIL.
 #[pyfunction]
 fn count_primes_blocking(limit: u64) -> u64 {
-    primes_below(limit, &AtomicBool::new(false)).unwrap_or_default()
+    noting_overlap(|| primes_below(limit, &AtomicBool::new(false))).unwrap_or_default()
 }
 
 /// The number of primes below `limit`, by trial division: deliberately
@@ -64,7 +66,27 @@ impl Drop for StopOnDrop {
     }
 }
 
+// What only feeds the demonstration: how many counts computed at once.
+static COUNTING: AtomicUsize = AtomicUsize::new(0);
+static MOST_AT_ONCE: AtomicUsize = AtomicUsize::new(0);
+
+/// Runs `count`, noting how many counts are computing meanwhile.
+fn noting_overlap<T>(count: impl FnOnce() -> T) -> T {
+    let at_once = COUNTING.fetch_add(1, Ordering::SeqCst) + 1;
+    MOST_AT_ONCE.fetch_max(at_once, Ordering::SeqCst);
+    let counted = count();
+    COUNTING.fetch_sub(1, Ordering::SeqCst);
+    counted
+}
+
+/// The most counts that computed at once since the last call.
+#[pyfunction]
+fn most_at_once() -> usize {
+    MOST_AT_ONCE.swap(0, Ordering::SeqCst)
+}
+
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_function(wrap_pyfunction!(most_at_once, module)?)?;
     module.add_function(wrap_pyfunction!(count_primes, module)?)?;
     module.add_function(wrap_pyfunction!(count_primes_blocking, module)?)
 }

@@ -7,8 +7,9 @@
 //! PyErr` picks the class a Python caller would catch (`ValueError`,
 //! `ConnectionError`, or `HttpStatusError` from `create_exception!`). A Python
 //! exception reaching Rust is a `PyErr`; `load` raises another *from* it
-//! (`set_cause`). A panic in a function Python called is a `PanicException`,
-//! a `BaseException` that `except Exception` lets through; in a future from
+//! (`set_cause`, on a blocking thread, as it needs the GIL). A panic in a
+//! function Python called is a `PanicException`, a `BaseException` that
+//! `except Exception` lets through; in a future from
 //! `future_into_py` it is `RustPanic`, an `Exception` that it catches, whose
 //! message pyo3-async-runtimes 0.30.0 loses ("unknown error") unless the
 //! future catches the panic itself (`average_later_caught` raises the
@@ -117,13 +118,23 @@ fn load<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let loading = pyo3_async_runtimes::tokio::into_future(loader.call1((&name,))?)?;
     pyo3_async_runtimes::tokio::future_into_py(py, async move {
-        loading.await.map_err(|error| {
+        let error = match loading.await {
+            Ok(loaded) => return Ok(loaded),
+            Err(error) => error,
+        };
+        // Setting the cause needs the GIL, which a Tokio worker must not
+        // wait for (the tasks beside it would wait too): a blocking thread
+        // waits instead, as pyo3-async-runtimes does to hand a result over.
+        let raised = tokio::task::spawn_blocking(move || {
             Python::attach(|py| {
                 let context = PyRuntimeError::new_err(format!("cannot load {name:?}"));
                 context.set_cause(py, Some(error));
                 context
             })
-        })
+        });
+        Err(raised
+            .await
+            .unwrap_or_else(|error| PyRuntimeError::new_err(error.to_string())))
     })
 }
 

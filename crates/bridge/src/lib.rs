@@ -17,6 +17,10 @@ mod shutdown;
 /// The module Python imports as `bridge`.
 #[pymodule]
 fn bridge(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    // reqwest is built with rustls but no crypto provider, as in the
+    // sections: building a client panics until one is installed. This fails
+    // only if one already is.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     await_rust::register(module)?;
     await_python::register(module)?;
     cancellation::register(module)?;

@@ -12,9 +12,10 @@
 //! or cancel every awaitable from Rust before its event loop ends. A result
 //! that lands as the interpreter finalizes attaches to Python then, which
 //! crashed Python 3.11 in our runs (a segfault, an abort); `atexit` runs
-//! `let_tokio_threads_leave_python`, which releases the GIL for 50 ms, best
-//! effort: a result that lands in them is reported, a later one can still
-//! crash it.
+//! `let_tokio_threads_leave_python`, which releases the GIL for 50 ms. A
+//! program that awaits everything needs it too, for the handovers still
+//! under way (the hot-path recipe); a result that lands in them is
+//! reported, a later one can still crash it.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

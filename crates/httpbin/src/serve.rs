@@ -1,3 +1,5 @@
+//! Guards the standalone httpbin against clients that would hold it for good.
+//!
 //! The accept loop: what `axum::serve` does, plus the limits it has no
 //! setting for, so that no client can hold the standalone server for good.
 //!

@@ -151,5 +151,23 @@ async def main():
     )
     assert in_flight.peak <= CONCURRENCY
 
+    async def job(secs):
+        await asyncio.sleep(secs)
+        return secs  # not None: None ends buffer_unordered's queue
+
+    async def jobs():
+        for secs in [3, 1, 1]:
+            yield job(secs)
+
+    start = asyncio.get_running_loop().time()
+    [_ async for _ in buffered(jobs(), 2)]
+    in_order = seconds(start)
+    start = asyncio.get_running_loop().time()
+    [_ async for _ in buffer_unordered(jobs(), 2)]
+    print(
+        f"Jobs of 3, 1 and 1 s, two at a time: buffered(2) took {in_order}, "
+        f"buffer_unordered(2) {seconds(start)}"
+    )
+
 
 asyncio.run(main())

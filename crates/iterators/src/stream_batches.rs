@@ -8,8 +8,14 @@
 //! next reading only when a result leaves, so a late reading's time shows the
 //! backpressure; `chunks(10)` batches the results without a barrier, and hands
 //! over the short last batch. The source's interval skips missed ticks
-//! (`MissedTickBehavior::Skip`). See the book's page "Streams and async
-//! iteration".
+//! (`MissedTickBehavior::Skip`).
+//!
+//! `buffered(k)` blocks behind a slow item, and `buffer_unordered(k)` does
+//! not: `buffered` hands results over in input order, and one that finished
+//! early keeps its place among the `k` until the items before it are done,
+//! so nothing new starts meanwhile. The last line measures it. Use
+//! `buffer_unordered` unless the order matters. See the book's page
+//! "Streams and async iteration".
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -20,7 +26,7 @@ use std::pin::pin;
 use std::time::Duration;
 
 use async_stream::stream;
-use futures::{Stream, StreamExt};
+use futures::stream::{self, Stream, StreamExt};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep};
@@ -112,6 +118,20 @@ pub async fn run() {
         seconds(start)
     );
     assert!(in_flight.peak.get() <= CONCURRENCY);
+
+    // Jobs of 3, 1 and 1 s, two at a time: in `buffered`, the second job's
+    // result waits for the first, holding its place, and the third starts
+    // only at 3 s.
+    let jobs = || stream::iter([3, 1, 1]).map(|secs| sleep(Duration::from_secs(secs)));
+    let start = Instant::now();
+    jobs().buffered(2).collect::<Vec<()>>().await;
+    let in_order = seconds(start);
+    let start = Instant::now();
+    jobs().buffer_unordered(2).collect::<Vec<()>>().await;
+    println!(
+        "Jobs of 3, 1 and 1 s, two at a time: buffered(2) took {in_order}, buffer_unordered(2) {}",
+        seconds(start)
+    );
 }
 
 fn seconds(start: Instant) -> String {

@@ -6,8 +6,11 @@
 //! syncs the disk. In Rust that is `Connection::transaction`, one prepared
 //! statement and `commit`; a transaction dropped uncommitted rolls back. Each
 //! batch runs on `spawn_blocking` (see the book's page "Files and
-//! databases"). Times depend on the disk, so none print: SQLite's commit hook
-//! counts the transactions each way commits instead.
+//! databases"), which Tokio can't stop: the job checks before each row
+//! whether its caller is still waiting, so a cancelled caller doesn't leave
+//! a disk's worth of commits running behind it. Times depend on the disk, so
+//! none print: SQLite's commit hook counts the transactions each way commits
+//! instead.
 //!
 //! Needs: `rusqlite/hooks`
 //!
@@ -21,6 +24,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::Context;
 use rusqlite::Connection;
 use tempfile::TempDir;
+use tokio::sync::oneshot;
 use tokio::task::spawn_blocking;
 
 const INSERT: &str = "INSERT INTO users (name, email) VALUES (?1, ?2)";
@@ -33,9 +37,13 @@ const INSERT: &str = "INSERT INTO users (name, email) VALUES (?1, ?2)";
 fn insert_one_per_transaction(
     connection: &mut Connection,
     rows: &[(String, String)],
+    caller_gone: &dyn Fn() -> bool,
 ) -> rusqlite::Result<()> {
     let mut insert = connection.prepare(INSERT)?;
     for (name, email) in rows {
+        if caller_gone() {
+            break; // the rows so far are committed: each was its own transaction
+        }
         insert.execute((name, email))?;
     }
     Ok(())
@@ -45,11 +53,15 @@ fn insert_one_per_transaction(
 fn insert_in_one_transaction(
     connection: &mut Connection,
     rows: &[(String, String)],
+    caller_gone: &dyn Fn() -> bool,
 ) -> rusqlite::Result<()> {
     let transaction = connection.transaction()?;
     {
         let mut insert = transaction.prepare(INSERT)?;
         for (name, email) in rows {
+            if caller_gone() {
+                return Ok(()); // `transaction` drops uncommitted: none of the rows stay
+            }
             insert.execute((name, email))?;
         }
     }
@@ -65,21 +77,28 @@ struct Database {
     commits: Arc<AtomicUsize>,
 }
 
-type Insert = fn(&mut Connection, &[(String, String)]) -> rusqlite::Result<()>;
+type Insert = fn(
+    &mut Connection,
+    &[(String, String)],
+    caller_gone: &dyn Fn() -> bool,
+) -> rusqlite::Result<()>;
 
 /// Runs `insert` on the blocking pool and hands the connection back, with
-/// the number of transactions the inserts committed.
+/// the number of transactions the inserts committed. The result comes back
+/// on a oneshot rather than the `JoinHandle`, because a dropped receiver is
+/// something the blocking job can see: if this future is dropped, the job
+/// stops at the next row and the connection closes on the blocking thread.
 async fn insert_counting_commits(
     mut database: Database,
     rows: Vec<(String, String)>,
     insert: Insert,
 ) -> anyhow::Result<(Database, usize)> {
-    let (database, result) = spawn_blocking(move || {
-        let result = insert(&mut database.connection, &rows);
-        (database, result)
-    })
-    .await
-    .context("the inserts panicked")?;
+    let (reply, result) = oneshot::channel();
+    spawn_blocking(move || {
+        let result = insert(&mut database.connection, &rows, &|| reply.is_closed());
+        let _ = reply.send((database, result)); // Err: the caller is gone, nobody to tell
+    });
+    let (database, result) = result.await.context("the inserts panicked")?;
     result.context("inserting the users failed")?;
     let commits = database.commits.swap(0, Ordering::SeqCst);
     Ok((database, commits))

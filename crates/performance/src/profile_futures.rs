@@ -93,7 +93,7 @@ impl<F: Future> ProfileExt for F {}
 
 /// Computes, then yields once, as the guide's `cpu_intensive` does.
 async fn cpu_intensive() -> u64 {
-    let total = (0..100_000u64).map(|i| std::hint::black_box(i * i)).sum();
+    let total = (0..10_000u64).map(|i| std::hint::black_box(i * i)).sum();
     yield_now().await;
     total
 }

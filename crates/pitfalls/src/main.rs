@@ -5,6 +5,7 @@ mod forgotten_await;
 mod futurelock;
 mod lost_update;
 mod nested_runtime;
+mod std_mutex_in_join;
 mod too_many_tasks;
 
 use runner::example;
@@ -20,6 +21,7 @@ fn main() -> std::process::ExitCode {
         example!(lost_update),
         example!(deadlock),
         example!(futurelock),
+        example!(std_mutex_in_join, sync),
     ]
     .run()
 }

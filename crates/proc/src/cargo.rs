@@ -1,8 +1,11 @@
+//! Guards the tools' builds: each finds fresh what `cargo build` built, and
+//! names the binaries it made.
+//!
 //! Cargo builds, read through cargo's JSON messages: where each binary is
 //! (whatever the target directory or `--target`), and each compiler error
 //! by the target it belongs to.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::{self, BufReader, Read as _};
 use std::path::{Path, PathBuf};
@@ -71,38 +74,18 @@ fn is_set_by_cargo_for_a_crate(name: &str) -> bool {
     NAMES.contains(&name) || PREFIXES.iter().any(|prefix| name.starts_with(prefix))
 }
 
-/// Where cargo's own messages (and, with `json-render-diagnostics`, the
-/// compiler's) go.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stderr {
-    /// To this process's stderr, for a person to read as the build goes.
-    Inherit,
-    /// Into [`Build::stderr`].
-    Capture,
-}
-
 /// What a cargo build left.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Build {
     pub status: ExitStatus,
     /// Each binary target built, by name.
     pub binaries: BTreeMap<String, PathBuf>,
-    /// Each test executable built (`cargo test --no-run`), by target name.
-    pub tests: BTreeMap<String, PathBuf>,
-    /// Every target compiled or found fresh, by name: what `cargo check`,
-    /// which makes no executable, reports.
-    pub compiled: BTreeSet<String>,
     /// The compiler's errors, rendered, by the name of the target they are in.
     pub errors: BTreeMap<String, Vec<String>>,
     /// The compiler's warnings, the same way.
     pub warnings: BTreeMap<String, Vec<String>>,
-    /// Cargo's stderr, with [`Stderr::Capture`].
+    /// Cargo's stderr, if the caller piped it.
     pub stderr: String,
-    /// The file names of the artifacts of every crates.io crate the build
-    /// used, compiled or found fresh. Each name carries the hash of the
-    /// crate's version, features and flags: two builds that list the same
-    /// names share their dependencies' artifacts.
-    pub dependencies: BTreeSet<String>,
 }
 
 impl Build {
@@ -113,33 +96,21 @@ impl Build {
 
 /// Runs `cargo`, a cargo command whose arguments include
 /// `--message-format=json` (or one of its `json-*` forms), and reads what
-/// it built. Stdin is closed; stdout carries the messages.
-pub fn build(cargo: Command, stderr: Stderr) -> io::Result<Build> {
-    read_build(cargo, stderr, None)
-}
-
-/// Like [`build`], but each binary is hard-linked into the directory
-/// `keep` (copied where it can't be linked) as soon as cargo reports it,
-/// and [`Build::binaries`] names those links.
+/// it built. Stdin is closed; stdout carries the messages; stderr is the
+/// caller's to pipe ([`Build::stderr`]) or not.
 ///
-/// Cargo puts a binary at the same path (`target/debug/<name>`) whatever
-/// the features it was built with, and replaces it there when another
-/// build of the same target directory (another feature set, run meanwhile)
-/// builds it again; the link is the binary this build made for as long as
-/// the caller keeps it. Each is linked as its message is read: cargo
-/// reports a binary while it still holds the target directory's lock, and
-/// a build that starts after it would have to compile the binary again
-/// before it could replace it.
-pub fn build_and_keep(cargo: Command, stderr: Stderr, keep: &Path) -> io::Result<Build> {
-    read_build(cargo, stderr, Some(keep))
-}
-
-fn read_build(mut cargo: Command, stderr: Stderr, keep: Option<&Path>) -> io::Result<Build> {
+/// With `keep`, each binary is hard-linked into that directory (copied
+/// where it can't be linked) as soon as cargo reports it, and
+/// [`Build::binaries`] names those links. Cargo puts a binary at the same
+/// path (`target/debug/<name>`) whatever the features it was built with,
+/// and replaces it there when another build of the same target directory
+/// (another feature set, run meanwhile) builds it again; the link is the
+/// binary this build made for as long as the caller keeps it. Each is
+/// linked as its message is read: cargo reports a binary while it still
+/// holds the target directory's lock, and a build that starts after it
+/// would have to compile the binary again before it could replace it.
+pub fn build(mut cargo: Command, keep: Option<&Path>) -> io::Result<Build> {
     cargo.stdin(Stdio::null()).stdout(Stdio::piped());
-    cargo.stderr(match stderr {
-        Stderr::Inherit => Stdio::inherit(),
-        Stderr::Capture => Stdio::piped(),
-    });
     let mut group = spawn(cargo)
         .map_err(|error| io::Error::new(error.kind(), format!("cannot run cargo: {error}")))?;
     let stderr = group.take_stderr().map(|mut pipe| {
@@ -149,36 +120,16 @@ fn read_build(mut cargo: Command, stderr: Stderr, keep: Option<&Path>) -> io::Re
             text
         })
     });
-    let mut build = Build {
-        status: ExitStatus::default(),
-        binaries: BTreeMap::new(),
-        tests: BTreeMap::new(),
-        compiled: BTreeSet::new(),
-        errors: BTreeMap::new(),
-        warnings: BTreeMap::new(),
-        stderr: String::new(),
-        dependencies: BTreeSet::new(),
-    };
+    let mut build = Build::default();
     if let Some(stdout) = group.take_stdout() {
         for message in Message::parse_stream(BufReader::new(stdout)) {
             match message? {
                 Message::CompilerArtifact(artifact) => {
-                    build.compiled.insert(artifact.target.name.clone());
-                    if artifact.package_id.repr.starts_with("registry+") {
-                        build.dependencies.extend(
-                            artifact
-                                .filenames
-                                .iter()
-                                .filter_map(|file| file.file_name().map(str::to_owned)),
-                        );
-                    }
                     let Some(executable) = artifact.executable else {
                         continue;
                     };
                     let executable = executable.into_std_path_buf();
-                    if artifact.profile.test {
-                        build.tests.insert(artifact.target.name, executable);
-                    } else if artifact.target.is_kind(TargetKind::Bin) {
+                    if !artifact.profile.test && artifact.target.is_kind(TargetKind::Bin) {
                         let executable = match keep {
                             Some(keep) => kept(&executable, keep)?,
                             None => executable,

@@ -1,3 +1,6 @@
+//! Guards against orphans: a child and all it started are killed when it
+//! ends, when it is dropped, and on Ctrl-C.
+//!
 //! Child processes in groups of their own, registered so that a signal can
 //! kill them all.
 
@@ -18,11 +21,6 @@ static GROUPS: Mutex<Option<BTreeSet<i32>>> = Mutex::new(Some(BTreeSet::new()));
 
 fn groups() -> MutexGuard<'static, Option<BTreeSet<i32>>> {
     GROUPS.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Whether a signal has come and the process is on its way out.
-pub fn interrupted() -> bool {
-    groups().is_none()
 }
 
 /// Starts `command` as the leader of a new process group, and registers the

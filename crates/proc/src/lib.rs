@@ -1,3 +1,6 @@
+//! Guards against orphans: no child process of the tools outlives its
+//! deadline, its caller or a Ctrl-C.
+//!
 //! The one door every child process of the workspace's tools goes through:
 //! xtask, the exercise checker and the tests start their children here, in
 //! the manner of cargo-util's `ProcessBuilder`.
@@ -25,54 +28,68 @@
 //! no registry to empty on Ctrl-C, which is what matters here, and it would
 //! bring `nix` alongside `rustix`.
 //!
-//! Unix only, like the rest of the tooling; [`exits_within`] reads `/proc`.
+//! Unix only, like the rest of the tooling; [`processes`] reads Linux's `/proc`.
 
 pub mod cargo;
 mod group;
 mod run;
 mod server;
 
-pub use group::{Group, interrupted, spawn};
+pub use group::{Group, spawn};
 pub use run::{Exit, Finished, run, run_limited};
 pub use server::{STARTUP, serve};
 
 use std::time::{Duration, Instant};
 
+/// A process, from `/proc/<pid>/stat`. Linux only; the tests use these to
+/// prove that nothing outlived a check.
+#[derive(Clone, Debug)]
+pub struct Process {
+    pub pid: u32,
+    pub parent: u32,
+    pub group: u32,
+    /// Its command's name, at most 15 bytes of it.
+    pub name: String,
+    /// Exited, and not yet reaped by its parent.
+    pub zombie: bool,
+}
+
+/// Every process now.
+pub fn processes() -> Vec<Process> {
+    let entries = std::fs::read_dir("/proc").into_iter().flatten().flatten();
+    let read = |entry: std::fs::DirEntry| {
+        let pid = entry.file_name().to_str()?.parse().ok()?;
+        let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+        // `pid (comm) state ppid pgrp ...`; comm may hold spaces.
+        let (head, rest) = stat.rsplit_once(") ")?;
+        let mut fields = rest.split_whitespace();
+        Some(Process {
+            pid,
+            name: head.split_once(" (")?.1.to_owned(),
+            zombie: fields.next()? == "Z",
+            parent: fields.next()?.parse().ok()?,
+            group: fields.next()?.parse().ok()?,
+        })
+    };
+    entries.filter_map(read).collect()
+}
+
+/// The living (not zombie) processes whose process group is `group`.
+pub fn members_of_group(group: u32) -> Vec<u32> {
+    let members = processes().into_iter();
+    let members = members.filter(|p| !p.zombie && p.group == group);
+    members.map(|p| p.pid).collect()
+}
+
 /// Whether process `pid` has exited (it is gone, or a zombie waiting to be
 /// reaped) within `patience`: a killed process takes a moment to die.
-/// Linux only, through `/proc`; the tests use it to prove nothing outlived
-/// a check.
-pub fn exits_within(pid: &str, patience: Duration) -> bool {
+pub fn exits_within(pid: u32, patience: Duration) -> bool {
     let deadline = Instant::now() + patience;
-    loop {
-        let alive = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .is_ok_and(|stat| !stat.contains(") Z "));
-        if !alive {
-            return true;
-        }
+    while processes().iter().any(|p| p.pid == pid && !p.zombie) {
         if Instant::now() >= deadline {
             return false;
         }
         std::thread::sleep(Duration::from_millis(10));
     }
-}
-
-/// The living (not zombie) processes whose process group is `group`, from
-/// `/proc`. Linux only; the tests use it to prove a group is gone.
-pub fn members_of_group(group: u32) -> Vec<u32> {
-    let group = group.to_string();
-    std::fs::read_dir("/proc")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|entry| {
-            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
-            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
-            // `pid (comm) state ppid pgrp ...`; comm may hold spaces.
-            let mut fields = stat.rsplit_once(") ")?.1.split_whitespace();
-            let state = fields.next()?;
-            let pgrp = fields.nth(1)?;
-            (state != "Z" && pgrp == group).then_some(pid)
-        })
-        .collect()
+    true
 }

@@ -1,3 +1,6 @@
+//! Guards the tools against a child that hangs or floods: a deadline, and
+//! a bound on what is kept of its output.
+//!
 //! Runs a child process to its end or to a deadline, capturing its output.
 //!
 //! Two threads drain stdout and stderr while the caller waits: without them
@@ -214,136 +217,85 @@ mod tests {
     use super::*;
     use crate::exits_within;
 
-    fn sh(script: &str) -> Command {
+    fn sh(script: &str, timeout: Duration, limit: usize) -> Finished {
         let mut command = Command::new("sh");
         command.args(["-c", script]);
-        command
+        run_limited(command, timeout, limit).unwrap()
     }
 
+    const TEN: Duration = Duration::from_secs(10);
+
+    /// Both streams, whole however large (a pipe holds 64 KiB), and how
+    /// the child ended; `Duration::MAX` is no deadline.
     #[test]
-    fn captures_both_streams_and_the_exit_code() {
-        let finished = run(
-            sh("echo out; echo err >&2; exit 3"),
-            Duration::from_secs(10),
-        )
-        .unwrap();
+    fn captures_both_streams_and_how_it_ended() {
+        let finished = sh("echo out; echo err >&2; exit 3", TEN, usize::MAX);
         assert_eq!(finished.exit, Exit::Code(3));
-        assert_eq!(finished.stdout, "out\n");
-        assert_eq!(finished.stderr, "err\n");
-    }
-
-    #[test]
-    fn kills_a_child_that_outlives_its_timeout() {
-        let finished = run(
-            sh("echo started; exec sleep 30"),
-            Duration::from_millis(300),
-        )
-        .unwrap();
-        assert_eq!(finished.exit, Exit::TimedOut);
-        assert_eq!(finished.stdout, "started\n");
-        assert!(
-            finished.elapsed < Duration::from_secs(10),
-            "took {:?}",
-            finished.elapsed
+        assert_eq!((&*finished.stdout, &*finished.stderr), ("out\n", "err\n"));
+        let large = sh(
+            "head -c 1000000 /dev/zero | tr '\\0' x",
+            Duration::MAX,
+            usize::MAX,
         );
+        assert_eq!((large.exit, large.stdout.len()), (Exit::Code(0), 1_000_000));
+        let killed = sh("kill -9 $$", TEN, usize::MAX);
+        assert_eq!(killed.exit, Exit::Signal(9));
     }
 
     #[test]
     fn a_timeout_kills_the_grandchildren_too() {
         // `sleep` runs in the background, holding stdout, while the shell
         // waits: killing only the shell would leave `sleep` and the pipe.
-        let finished = run(
-            sh("echo started; sleep 30 & wait"),
-            Duration::from_millis(300),
-        )
-        .unwrap();
+        let script = "echo started; sleep 30 & echo $!; wait";
+        let finished = sh(script, Duration::from_millis(300), usize::MAX);
         assert_eq!(finished.exit, Exit::TimedOut);
-        assert_eq!(finished.stdout, "started\n");
-        assert!(
-            finished.elapsed < Duration::from_secs(10),
-            "took {:?}",
-            finished.elapsed
-        );
+        assert!(finished.stdout.starts_with("started\n"), "{finished:?}");
+        assert!(finished.elapsed < TEN, "took {:?}", finished.elapsed);
+        let pid = finished
+            .stdout
+            .lines()
+            .nth(1)
+            .and_then(|pid| pid.parse().ok());
+        let gone = pid.is_some_and(|pid| exits_within(pid, Duration::from_secs(5)));
+        assert!(gone, "{pid:?} outlived the timeout: {finished:?}");
     }
 
     #[test]
     fn a_process_left_running_is_killed_and_does_not_hold_the_output() {
-        let finished = run(sh("sleep 30 & echo $!"), Duration::from_secs(10)).unwrap();
+        let finished = sh("sleep 30 & echo $!", TEN, usize::MAX);
         assert_eq!(finished.exit, Exit::Code(0));
         assert!(
             finished.elapsed < DRAIN_GRACE,
             "took {:?}",
             finished.elapsed
         );
-        let pid = finished.stdout.trim();
-        assert!(
-            exits_within(pid, Duration::from_secs(5)),
-            "sleep {pid} outlived the check"
-        );
-    }
-
-    #[test]
-    fn a_huge_timeout_means_no_deadline() {
-        let finished = run(sh("echo ok"), Duration::MAX).unwrap();
-        assert_eq!(finished.exit, Exit::Code(0));
-    }
-
-    #[test]
-    fn reports_a_signal() {
-        let finished = run(sh("kill -9 $$"), Duration::from_secs(10)).unwrap();
-        assert_eq!(finished.exit, Exit::Signal(9));
+        let pid = finished.stdout.trim().parse().unwrap();
+        let gone = exits_within(pid, Duration::from_secs(5));
+        assert!(gone, "sleep {pid} outlived the check");
     }
 
     /// A child that prints without end is stopped at the limit, and only
-    /// the limit is kept, whichever stream it floods.
+    /// the limit is kept, whichever stream it floods; up to the limit is
+    /// fine, even when the child exits at once.
     #[test]
     fn a_child_that_writes_past_the_limit_is_killed_and_cut() {
+        let limit = 4096;
         for (stream, script) in [("stdout", "yes"), ("stderr", "yes >&2")] {
-            let finished = run_limited(
-                sh(&format!("echo started; {script}")),
-                Duration::from_secs(30),
-                4096,
-            )
-            .unwrap();
-            assert_eq!(
-                finished.exit,
-                Exit::TooMuchOutput {
-                    stream,
-                    limit: 4096
-                },
-                "{stream}"
-            );
+            let finished = sh(&format!("echo started; {script}"), TEN, limit);
+            assert_eq!(finished.exit, Exit::TooMuchOutput { stream, limit });
+            let lengths = (finished.stdout.len(), finished.stderr.len());
             let flooded = if stream == "stdout" {
-                &finished.stdout
+                lengths.0
             } else {
-                &finished.stderr
+                lengths.1
             };
-            assert_eq!(flooded.len(), 4096, "{stream}");
-            assert!(finished.elapsed < Duration::from_secs(10), "{stream}");
+            assert_eq!(flooded, limit, "{stream}");
+            assert!(finished.elapsed < TEN, "{stream}");
         }
-        // Up to the limit is fine, even when the child exits at once.
-        let finished =
-            run_limited(sh("head -c 4096 /dev/zero"), Duration::from_secs(30), 4096).unwrap();
-        assert_eq!(finished.exit, Exit::Code(0));
-        let finished =
-            run_limited(sh("head -c 4097 /dev/zero"), Duration::from_secs(30), 4096).unwrap();
-        assert_eq!(
-            finished.exit,
-            Exit::TooMuchOutput {
-                stream: "stdout",
-                limit: 4096
-            }
-        );
-    }
-
-    #[test]
-    fn drains_output_larger_than_a_pipe_buffer() {
-        let finished = run(
-            sh("head -c 1000000 /dev/zero | tr '\\0' x"),
-            Duration::from_secs(10),
-        )
-        .unwrap();
-        assert_eq!(finished.exit, Exit::Code(0));
-        assert_eq!(finished.stdout.len(), 1_000_000);
+        let exact = sh("head -c 4096 /dev/zero", TEN, limit);
+        assert_eq!(exact.exit, Exit::Code(0));
+        let more = sh("head -c 4097 /dev/zero", TEN, limit);
+        let stream = "stdout";
+        assert_eq!(more.exit, Exit::TooMuchOutput { stream, limit });
     }
 }

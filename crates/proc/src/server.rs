@@ -1,3 +1,6 @@
+//! Guards against a server that never says where it listens: a deadline on
+//! its first line.
+//!
 //! Servers started as processes: the first line they print says where they
 //! listen.
 

@@ -11,6 +11,12 @@
 //! Windows, listen to `tokio::signal::windows::ctrl_c()`. See the book's page
 //! "Background work and graceful shutdown".
 //!
+//! `main` is the server as a program of its own, for a real Ctrl-C:
+//! `cargo run -p recipes --bin graceful-server -- --port 7000` here, or
+//! `cargo run -- --port 7000` in its export. Then `nc 127.0.0.1 7000` in
+//! another terminal, type `3000` for 3 s of work, and press Ctrl-C in the
+//! first. `--demo` runs `run`, the demonstration this page shows.
+//!
 //! What not to undo when you copy it:
 //! - `ShutdownSignals::listen()` before serving: until a kind is registered,
 //!   its signal ends the process, and `tokio::signal::ctrl_c()` registers
@@ -24,15 +30,19 @@
 //!   descriptor, and once the descriptors run out `accept` fails for all.
 //! - A `log` that never blocks: a `println!` waits for room in a pipe, and
 //!   from the runtime's tasks it would stop every connection, and the
-//!   signals, until someone reads (`graceful-server` prints from a thread
-//!   of its own, dropping what does not fit).
+//!   signals, until someone reads (`main`'s prints from a thread of its
+//!   own, dropping what does not fit).
 //! - A line refused as an item (`Requests`), not as the codec's error:
 //!   `Framed` ends its stream after an error, and the connection would close
 //!   without its drain, the next request unanswered.
 
 use std::fmt;
-use std::io;
-use std::sync::Arc;
+use std::io::{self, Write as _};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::process::{ExitCode, Termination};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
@@ -349,6 +359,138 @@ impl Encoder<String> for Requests {
             LinesCodecError::MaxLineLengthExceeded => io::Error::other(error),
         })
     }
+}
+
+// The server as a program of its own: the `main` of `graceful-server`, and
+// of the export.
+
+/// Serves on 127.0.0.1 until Ctrl-C or SIGTERM, lets the work in flight
+/// finish for up to `--grace` seconds, and stops at once on a second signal.
+#[derive(clap::Parser)]
+pub struct Args {
+    /// The port to listen on; 0 picks a free one.
+    #[arg(long, default_value_t = 7000)]
+    port: u16,
+    /// Seconds the work in flight may go on after the first signal, up to 3600.
+    #[arg(long, default_value = "5", value_parser = grace, allow_hyphen_values = true)]
+    grace: Duration,
+    /// Run the demonstration instead: scripted clients, and signals this
+    /// process sends itself.
+    #[arg(long)]
+    demo: bool,
+}
+
+fn grace(value: &str) -> Result<Duration, String> {
+    value
+        .parse()
+        .ok()
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+        .filter(|grace| *grace <= Duration::from_secs(3600))
+        .ok_or_else(|| "expected seconds, from 0 to 3600".to_owned())
+}
+
+/// A program's `main`. Exit codes: 0 stopped by a signal, every connection
+/// finished; 1 it could not serve, or it stopped with connections cut off;
+/// 2 a usage mistake.
+pub fn main() -> ExitCode {
+    main_with(clap::Parser::parse())
+}
+
+pub fn main_with(args: Args) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if args.demo {
+        return runtime.block_on(run()).report();
+    }
+    let printed = match start_log() {
+        Ok(printed) => printed,
+        Err(error) => {
+            eprintln!("error: cannot start the thread that prints: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let exit = match runtime.block_on(serve_on(args.port, args.grace)) {
+        Ok(stopped) => ExitCode::from(stopped.exit_status()),
+        Err(error) => {
+            log(format!("error: {error}"));
+            ExitCode::FAILURE
+        }
+    };
+    // The connections' tasks are dropped with the runtime; then the log is
+    // closed, and given a bounded time to print what is left.
+    drop(runtime);
+    LOG.lock().unwrap_or_else(PoisonError::into_inner).take();
+    let _ = printed.recv_timeout(LOG_EXIT_WAIT);
+    exit
+}
+
+async fn serve_on(port: u16, grace: Duration) -> io::Result<Stopped> {
+    // Before the address is printed: whoever reads it may send a signal.
+    let mut signals = ShutdownSignals::listen()?;
+    let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let listener = TcpListener::bind(address).await.map_err(|error| {
+        io::Error::new(error.kind(), format!("cannot listen on {address}: {error}"))
+    })?;
+    println!("listening on {}; stop with Ctrl-C", listener.local_addr()?);
+    io::stdout().flush()?;
+    let stopped = serve(listener, &mut signals, grace, log).await;
+    println!("{stopped}");
+    Ok(stopped)
+}
+
+/// How many error lines may wait for the thread that prints them.
+const LOG_BACKLOG: usize = 1024;
+/// How long the exit waits for the lines still waiting to be printed.
+const LOG_EXIT_WAIT: Duration = Duration::from_secs(1);
+
+/// The way to the printing thread: taken, and so closed, at the exit.
+static LOG: Mutex<Option<SyncSender<String>>> = Mutex::new(None);
+/// Lines dropped since the last one printed.
+static DROPPED: AtomicU64 = AtomicU64::new(0);
+
+/// The `log` `main` gives `serve`: it never waits, and past `LOG_BACKLOG`
+/// waiting lines it drops the line and counts it.
+fn log(line: String) {
+    let log = LOG.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(lines) = log.as_ref()
+        && let Err(TrySendError::Full(_)) = lines.try_send(line)
+    {
+        DROPPED.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Starts the thread that prints the log on stderr, each line after the
+/// count of those dropped before it, until `LOG` is taken; the receiver
+/// hears when it is done.
+fn start_log() -> io::Result<Receiver<()>> {
+    let (lines, to_print) = std::sync::mpsc::sync_channel::<String>(LOG_BACKLOG);
+    let (done, printed) = std::sync::mpsc::sync_channel(1);
+    *LOG.lock().unwrap_or_else(PoisonError::into_inner) = Some(lines);
+    let say_dropped = || {
+        let dropped = DROPPED.swap(0, Ordering::Relaxed);
+        if dropped > 0 {
+            eprintln!("({dropped} lines dropped: stderr was not read)");
+        }
+    };
+    std::thread::Builder::new()
+        .name("log".to_owned())
+        .spawn(move || {
+            for line in to_print {
+                say_dropped();
+                eprintln!("{line}");
+            }
+            say_dropped();
+            let _ = done.send(());
+        })?;
+    Ok(printed)
 }
 
 pub async fn run() -> io::Result<()> {

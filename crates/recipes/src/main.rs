@@ -1,7 +1,10 @@
 mod blocking_work;
 mod concurrent_requests;
 mod dump_stuck_tasks;
+mod fetch_urls;
 mod first_error_cancels;
+// Its `main`, the server as a program, is graceful-server's and its export's.
+#[allow(dead_code)]
 mod graceful_shutdown;
 mod periodic_job;
 mod producer_consumer;
@@ -15,6 +18,7 @@ use runner::example;
 
 fn main() -> std::process::ExitCode {
     runner::section![
+        example!(fetch_urls, base_url),
         example!(concurrent_requests, base_url),
         example!(producer_consumer),
         example!(periodic_job),

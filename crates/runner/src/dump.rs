@@ -22,6 +22,10 @@ pub const UNAVAILABLE: &str = "task dumps need Tokio's `Handle::dump`, which exi
     under `--cfg tokio_unstable` (the workspace sets it in .cargo/config.toml; a RUSTFLAGS \
     of your own replaces that) and only on Linux x86, x86_64, aarch64 and s390x";
 
+/// How far apart the two dumps of `--timeout` are taken: a deadlock is
+/// named only if nothing moved in between.
+pub const BEAT: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// The most entries a dump shows; a program with thousands of tasks gets
 /// the first ones and a count of the rest.
 pub const MAX_ENTRIES: usize = 24;

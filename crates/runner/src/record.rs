@@ -298,20 +298,29 @@ impl Recorder {
     async fn dump_quietly<T>(&self, run: Pin<&mut impl Future<Output = T>>) -> Option<T> {
         self.state().dumping = true;
         let (finished, snapshot) = dump::snapshot(run, Duration::from_secs(2)).await;
-        let path = self.shared.path;
-        let module = Path::new(path).file_stem().unwrap_or_default();
-        let module = &module.to_string_lossy();
-        let waits_in = |traces| waits_in(traces, dump::Source { path, module });
+        // What the dump of this instant says of each task, as the dumps of
+        // `--dump-at` say it; `select!` polls its branches in a random order.
+        let (path, module) = (self.shared.path, Path::new(self.shared.path).file_stem());
+        let module = &module.unwrap_or_default().to_string_lossy();
+        let (mut tasks, notes) =
+            crate::watch::tasks(&snapshot, self, dump::Source { path, module });
+        for task in &mut tasks {
+            task.waits.sort_by_cached_key(|wait| format!("{wait:?}"));
+        }
+        let text = dump::render(&tasks, Some(self.source()), &notes, None);
         let mut state = self.state();
         state.dumping = false;
         let at = state.now();
-        let mut seen = vec![(0, waits_in(&snapshot.main))];
-        for (id, traces) in &snapshot.tasks {
-            if let Some(&index) = state.rows_by_id.get(id) {
-                seen.push((index, waits_in(traces)));
-            }
-        }
-        state.traced = (at, seen.iter().map(|(index, _)| *index).collect());
+        let (order, _) = numbering(&state.rows);
+        let entries = protocol::dump::entries(&text).into_iter();
+        let seen: Vec<_> = entries
+            .filter_map(|(shown, entry)| Some((*order.get(shown)?, entry)))
+            .collect();
+        let traced = snapshot
+            .tasks
+            .iter()
+            .filter_map(|(id, _)| state.rows_by_id.get(id));
+        state.traced = (at, traced.copied().chain([0]).collect());
         for (index, what) in seen {
             let row = &mut state.rows[index];
             let since = row.polls.last().map(|poll| poll.end).or(row.spawned);
@@ -630,25 +639,6 @@ impl Wake for MainWaker {
         drop(state);
         self.recorder.woke(0);
         self.outer.wake_by_ref();
-    }
-}
-
-/// What a dump shows a task waiting in: `Mutex::lock in use_lock at
-/// futurelock.rs:26`, and each other place for a task in `select!`.
-fn waits_in(traces: &[Vec<dump::Frame>], source: dump::Source<'_>) -> String {
-    let waits = traces.iter().map(|frames| dump::fold(frames, source));
-    let mut each: Vec<String> = waits
-        .map(|wait| match wait.innermost() {
-            Some(place) => format!("{} in {} at {}", wait.leaf, place.function, place.at),
-            None => wait.leaf.clone(),
-        })
-        .collect();
-    // `select!` polls its branches in a random order.
-    each.sort();
-    each.dedup();
-    match each.is_empty() {
-        true => "something a task dump can't see".to_owned(),
-        false => each.join(" and "),
     }
 }
 

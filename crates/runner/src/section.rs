@@ -261,11 +261,9 @@ impl<'a> Section<'a> {
             create(&flags.dump_file, "dump"),
             create(&flags.trace, "trace"),
         ) {
-            (Ok(timeline), Ok(dump), Ok(trace)) => (
-                timeline,
-                dump.map(|file| Mutex::new(DumpFile::new(file))),
-                trace,
-            ),
+            (Ok(timeline), Ok(dump), Ok(trace)) => {
+                (timeline, dump.map(|file| Mutex::new((file, false))), trace)
+            }
             (Err(code), _, _) | (_, Err(code), _) | (_, _, Err(code)) => return code,
         };
         let mut traced = Vec::new();
@@ -342,12 +340,12 @@ impl<'a> Section<'a> {
             eprintln!("error: cannot write the trace: {error}");
             worst = worst.max(Some(EXIT_FAILED));
         }
+        if let Some(watchdog) = &watchdog {
+            watchdog.hold_if_fired();
+        }
         // Each failed write said why on stderr as it happened.
-        if dump_file.is_some_and(|file| {
-            file.into_inner()
-                .unwrap_or_else(PoisonError::into_inner)
-                .failed()
-        }) {
+        if dump_file.is_some_and(|file| file.into_inner().unwrap_or_else(PoisonError::into_inner).1)
+        {
             worst = worst.max(Some(EXIT_FAILED));
         }
         worst.map_or(ExitCode::SUCCESS, ExitCode::from)

@@ -5,27 +5,33 @@
 //! a `sleep` on the example's own clock (`--dump-at 1` is one virtual
 //! second on the paused clock) and the watchdog: a thread that sleeps real
 //! time, since a hung example never moves the paused clock, then asks the
-//! runtime's thread for a dump, waits a bounded time for it (a blocked
-//! thread never answers), prints it, waiting a bounded time again (a stderr
-//! nobody reads never takes it), and exits with code 124.
+//! runtime's thread for a dump (two, a beat apart, so that a deadlock is
+//! named only if nothing moved), waits a bounded time for it (a blocked
+//! thread never answers; one that answers late says how late), prints it,
+//! waiting a bounded time again (a stderr nobody reads never takes it), and
+//! exits with code 124, whatever the example does meanwhile.
 
 use std::future::Future;
 use std::io::Write as _;
-use std::pin::pin;
+use std::pin::{Pin, pin};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::task::Poll;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use protocol::EXIT_TIMED_OUT;
 use protocol::dump::{header, seconds};
 use tokio::sync::Notify;
 
-use crate::dump::{self, Source, TaskDump, Who};
+use crate::dump::{self, BEAT, Source, TaskDump, Who};
 use crate::record::Recorder;
 
 /// How long the watchdog waits for the runtime's thread to answer: the
 /// dump's own [`DUMP_PATIENCE`], and a moment to read the debug info.
 const ANSWER_PATIENCE: Duration = Duration::from_secs(5);
+/// How late an answer says that something blocked the runtime's thread,
+/// rather than that a busy machine was slow to run it.
+const LATE: Duration = Duration::from_millis(250);
 /// How long the tasks' dump may take, as Tokio's docs advise bounding it.
 const DUMP_PATIENCE: Duration = Duration::from_secs(2);
 /// How long the watchdog's message may take to write before the process
@@ -48,8 +54,18 @@ pub(crate) struct Watchdog {
     phase: Mutex<Phase>,
     /// Wakes the runtime's thread to take a dump.
     trigger: Notify,
-    answer: Mutex<Option<mpsc::Sender<String>>>,
+    /// When the runtime's thread saw the trigger, and its dump, or `None`
+    /// if `run()` returned first.
+    answer: Mutex<Option<mpsc::Sender<Answer>>>,
+    /// The timeout has passed: the process ends with code 124, whatever
+    /// the example does meanwhile.
+    fired: AtomicBool,
+    /// When the runtime's thread last ended a `--dump-at` dump: until then
+    /// the runner kept it busy, not the example.
+    ours_until: Mutex<Option<Instant>>,
 }
+
+type Answer = (Instant, Option<String>);
 
 impl Watchdog {
     /// Starts the thread that ends the process after `timeout`.
@@ -60,6 +76,8 @@ impl Watchdog {
             phase: Mutex::new(Phase::Starting),
             trigger: Notify::new(),
             answer: Mutex::new(Some(sender)),
+            fired: AtomicBool::new(false),
+            ours_until: Mutex::new(None),
         });
         let watching = Arc::clone(&watchdog);
         let started = std::thread::Builder::new()
@@ -71,9 +89,13 @@ impl Watchdog {
         watchdog
     }
 
-    fn watch(&self, answers: &mpsc::Receiver<String>) -> ! {
+    fn watch(&self, answers: &mpsc::Receiver<Answer>) -> ! {
         std::thread::sleep(self.timeout);
+        let asked = Instant::now();
+        self.fired.store(true, Ordering::SeqCst);
         let after = seconds(self.timeout);
+        let blockers = "a blocking call, such as a write to an output nobody reads, or a loop \
+                        that never reaches an `.await`";
         let phase = self
             .phase
             .lock()
@@ -84,16 +106,32 @@ impl Watchdog {
             Phase::Running(example, Ok(())) => {
                 self.trigger.notify_one();
                 match answers.recv_timeout(ANSWER_PATIENCE) {
-                    Ok(dump) => format!(
-                        "error: example {example} timed out after {after}; where each of its \
-                         tasks waits:\n{}",
-                        dump.trim_end()
-                    ),
+                    Ok((noticed, dump)) => {
+                        let ours = *self
+                            .ours_until
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner);
+                        let late =
+                            noticed.saturating_duration_since(ours.unwrap_or(asked).max(asked));
+                        let until = (self.timeout + noticed.duration_since(asked)).as_secs_f64();
+                        let busy = format!(
+                            "; its runtime's thread was busy from before {after} to {until:.1}s: \
+                             something blocked it ({blockers})"
+                        );
+                        let busy = if late < LATE { "" } else { &busy };
+                        let example = format!("example {example} timed out after {after}{busy}");
+                        match dump {
+                            Some(dump) => format!(
+                                "error: {example}; where each of its tasks waits:\n{}",
+                                dump.trim_end()
+                            ),
+                            None => format!("error: {example}, and then run() returned"),
+                        }
+                    }
                     Err(_) => format!(
                         "error: example {example} timed out after {after}, and its runtime's \
                          thread did not answer within {} to show where its tasks wait: \
-                         something blocks that thread (a blocking call, such as a write to an \
-                         output nobody reads, or a loop that never reaches an `.await`)",
+                         something blocks that thread ({blockers})",
                         seconds(ANSWER_PATIENCE)
                     ),
                 }
@@ -139,33 +177,37 @@ impl Watchdog {
 
     /// `example`'s `run()` has returned.
     pub(crate) fn stopping(&self, example: &str) {
+        self.hold_if_fired();
         self.set(Phase::Stopping(example.to_owned()));
     }
 
     fn set(&self, phase: Phase) {
         *self.phase.lock().unwrap_or_else(PoisonError::into_inner) = phase;
     }
+
+    fn reply(&self, noticed: Instant, dump: Option<String>) {
+        let answer = self.answer.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(answer) = answer.as_ref() {
+            let _ = answer.send((noticed, dump));
+        }
+    }
+
+    /// Once the timeout has passed, the watchdog ends the process, with
+    /// code 124: nothing else may, nor run on meanwhile. If `run()` has
+    /// returned first, the watchdog is told.
+    pub(crate) fn hold_if_fired(&self) {
+        if self.fired.load(Ordering::SeqCst) {
+            self.reply(Instant::now(), None);
+            loop {
+                std::thread::park();
+            }
+        }
+    }
 }
 
 /// `--dump-file`, and whether a dump could not be written to it: then the
 /// run fails (exit code 1), as it does when stdout can't be written.
-pub(crate) struct DumpFile {
-    file: std::fs::File,
-    failed: bool,
-}
-
-impl DumpFile {
-    pub(crate) fn new(file: std::fs::File) -> Self {
-        Self {
-            file,
-            failed: false,
-        }
-    }
-
-    pub(crate) fn failed(&self) -> bool {
-        self.failed
-    }
-}
+pub(crate) type DumpFile = (std::fs::File, bool);
 
 /// Where `--dump-at`'s dumps go (`--dump-file`, or else stdout), and the
 /// watchdog, for one run.
@@ -227,21 +269,43 @@ pub(crate) async fn watched<F: Future>(
                 return output;
             }
         };
-        recorder.dump_started();
-        let (finished, snapshot) = dump::snapshot(future.as_mut(), DUMP_PATIENCE).await;
-        recorder.dump_ended();
-        let text = render(&snapshot, recorder, source);
+        let noticed = Instant::now();
+        let take = async |future: Pin<&mut F>| {
+            recorder.dump_started();
+            let (finished, snapshot) = dump::snapshot(future, DUMP_PATIENCE).await;
+            recorder.dump_ended();
+            (finished, tasks(&snapshot, recorder, source))
+        };
+        let (mut finished, (mut tasks, mut notes)) = take(future.as_mut()).await;
+        let mut moved = None;
+        // The watchdog's dump is taken twice, a beat apart: tasks that wait
+        // for each other are deadlocked only if nothing moved meanwhile.
+        if !at_instant && finished.is_none() {
+            let mut beat = pin!(tokio::time::sleep(BEAT));
+            let polled = std::future::poll_fn(|cx| match future.as_mut().poll(cx) {
+                Poll::Ready(output) => Poll::Ready(Some(output)),
+                Poll::Pending => beat.as_mut().poll(cx).map(|()| None),
+            });
+            finished = polled.await;
+            if finished.is_none() {
+                let (again, (second, second_notes)) = take(future.as_mut()).await;
+                moved = Some(second != tasks);
+                (finished, tasks, notes) = (again, second, second_notes);
+            }
+        }
+        let text = dump::render(&tasks, Some(recorder.source()), &notes, moved);
         if at_instant {
             let at = header(example, dumps.at.unwrap_or_default());
             emit(dumps.file, &format!("{at}\n{text}"));
-        } else if let Some(watchdog) = &dumps.watchdog
-            && let Some(answer) = watchdog
-                .answer
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .take()
-        {
-            let _ = answer.send(text);
+            if let Some(watchdog) = &dumps.watchdog {
+                let mut ours = watchdog
+                    .ours_until
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                *ours = Some(Instant::now());
+            }
+        } else if let Some(watchdog) = &dumps.watchdog {
+            watchdog.reply(noticed, Some(text));
         }
         if let Some(output) = finished {
             return output;
@@ -253,9 +317,9 @@ fn emit(file: Option<&Mutex<DumpFile>>, text: &str) {
     match file {
         Some(file) => {
             let mut file = file.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Err(error) = file.file.write_all(text.as_bytes()) {
+            if let Err(error) = file.0.write_all(text.as_bytes()) {
                 eprintln!("error: cannot write the dump: {error}");
-                file.failed = true;
+                file.1 = true;
             }
         }
         // A blank line keeps it apart from the example's own lines.
@@ -263,8 +327,13 @@ fn emit(file: Option<&Mutex<DumpFile>>, text: &str) {
     }
 }
 
-/// The snapshot as text: `run()` first, then each task by its number.
-fn render(snapshot: &dump::Snapshot, recorder: &Recorder, source: Source<'_>) -> String {
+/// The snapshot's tasks, `run()` first, then each task by its number, and
+/// its notes.
+pub(crate) fn tasks(
+    snapshot: &dump::Snapshot,
+    recorder: &Recorder,
+    source: Source<'_>,
+) -> (Vec<TaskDump>, Vec<String>) {
     let (places, hidden) = recorder.task_places();
     let fold = |traces: &[Vec<dump::Frame>]| {
         traces
@@ -296,10 +365,6 @@ fn render(snapshot: &dump::Snapshot, recorder: &Recorder, source: Source<'_>) ->
         })
         .collect();
     spawned.sort_by_key(|task| task.who);
-    let notes: Vec<String> = snapshot.incomplete.iter().cloned().collect();
-    dump::render(
-        &[vec![main], spawned].concat(),
-        Some(recorder.source()),
-        &notes,
-    )
+    let notes = snapshot.incomplete.iter().cloned().collect();
+    ([vec![main], spawned].concat(), notes)
 }

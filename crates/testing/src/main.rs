@@ -1,5 +1,8 @@
 mod calculator;
 mod fake_dependency;
+mod mock_io;
+mod network_faults;
+mod paused_clock_io;
 mod paused_time;
 mod stream_tests;
 
@@ -11,6 +14,9 @@ fn main() -> std::process::ExitCode {
         example!(fake_dependency),
         example!(paused_time),
         example!(stream_tests),
+        example!(mock_io),
+        example!(paused_clock_io, sync),
+        example!(network_faults, sync),
     ]
     .run()
 }

@@ -11,6 +11,11 @@
 //! it can pass for the wrong reason. `retry` keeps `retry_and_timing`'s
 //! contract.
 //!
+//! `start_paused` needs Tokio's `test-util` feature (`cargo add tokio --dev
+//! --features test-util`). Without it the error is baffling: "no method
+//! named `start_paused` found for struct `tokio::runtime::Builder`",
+//! pointing at the test's last line.
+//!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
 //!   "Unit Testing Async Functions" (how to test

@@ -1,5 +1,3 @@
 //! The exercise `actor`, built and run by the checker (`cargo run --bin exercises`).
 
-exercises::exercise! {
-    actor = "15_actor.rs"
-}
+exercises::exercise!(actor = "15_actor.rs");

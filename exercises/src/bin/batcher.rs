@@ -1,5 +1,3 @@
 //! The exercise `batcher`, built and run by the checker (`cargo run --bin exercises`).
 
-exercises::exercise! {
-    batcher = "33_batcher.rs"
-}
+exercises::exercise!(batcher = "33_batcher.rs");

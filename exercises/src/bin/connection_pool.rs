@@ -1,5 +1,3 @@
 //! The exercise `connection_pool`, built and run by the checker (`cargo run --bin exercises`).
 
-exercises::exercise! {
-    connection_pool = "24_connection_pool.rs"
-}
+exercises::exercise!(connection_pool = "24_connection_pool.rs");

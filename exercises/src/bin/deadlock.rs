@@ -1,5 +1,3 @@
 //! The exercise `deadlock`, built and run by the checker (`cargo run --bin exercises`).
 
-exercises::exercise! {
-    deadlock = "38_deadlock.rs"
-}
+exercises::exercise!(deadlock = "38_deadlock.rs");

@@ -1,5 +1,3 @@
 //! The exercise `hedged_request`, built and run by the checker (`cargo run --bin exercises`).
 
-exercises::exercise! {
-    hedged_request = "34_hedged_request.rs"
-}
+exercises::exercise!(hedged_request = "34_hedged_request.rs");

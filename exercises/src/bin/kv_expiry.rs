@@ -1,5 +1,3 @@
 //! The exercise `kv_expiry`, built and run by the checker (`cargo run --bin exercises`).
 
-exercises::exercise! {
-    kv_expiry = "45_kv_expiry.rs"
-}
+exercises::exercise!(kv_expiry = "45_kv_expiry.rs");

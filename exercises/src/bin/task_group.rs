@@ -1,5 +1,3 @@
 //! The exercise `task_group`, built and run by the checker (`cargo run --bin exercises`).
 
-exercises::exercise! {
-    task_group = "36_task_group.rs"
-}
+exercises::exercise!(task_group = "36_task_group.rs");

@@ -1,5 +1,3 @@
 //! The exercise `ticker`, built and run by the checker (`cargo run --bin exercises`).
 
-exercises::exercise! {
-    ticker = "21_ticker.rs"
-}
+exercises::exercise!(ticker = "21_ticker.rs");

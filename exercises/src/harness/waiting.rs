@@ -1,5 +1,5 @@
-//! Where each task of an exercise that awaits for ever waits, from a task
-//! dump taken when `VIRTUAL_LIMIT` runs out (see the runner's `dump`
+//! What a learner sees of an exercise that awaits for ever: where each task
+//! waits, from a task dump taken when `VIRTUAL_LIMIT` runs out (see the runner's `dump`
 //! module); nothing where Tokio can't dump.
 
 use std::future::Future;

@@ -28,11 +28,13 @@ pub(super) struct LessonDoc {
     code: String,
     code_starts_at: usize,
     http: bool,
+    /// Its file, which `cargo xtask bridge` builds and runs.
+    pub(super) source: String,
 }
 
 pub(super) struct BridgeDoc {
     description: String,
-    lessons: Vec<LessonDoc>,
+    pub(super) lessons: Vec<LessonDoc>,
 }
 
 impl BridgeDoc {
@@ -51,6 +53,7 @@ impl BridgeDoc {
                     code: concepts::code(&source),
                     code_starts_at: code_starts_at(&source),
                     http: lesson.http,
+                    source,
                 })
             })
             .collect::<Result<_, Error>>()?;

@@ -120,8 +120,16 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
     );
     files.extend(templates(workspace)?);
     let readme_table = readme_table(workspace, &sections, &bridge);
+    let mut exported = vec![crate::export::TASK_DUMP_CONFIG.to_owned()];
+    exported.extend(bridge.lessons.iter().map(|lesson| lesson.source.clone()));
+    for export in sections.iter().flat_map(|s| &s.examples).map(|e| &e.export) {
+        exported.push(export.source.clone());
+        exported.push(export.main_rs.clone());
+        exported.push(export.cargo_toml(&export.name, true));
+    }
     Ok(Book {
         files,
+        exported,
         readme_table,
         readme_chart: readme_chart(workspace)?,
         notes: exercise_notes,

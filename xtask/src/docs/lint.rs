@@ -52,14 +52,16 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
         }
     }
     problems.extend(cheat_sheet_gaps(workspace)?);
+    let built = super::blocks::Built::read(workspace.root(), &book.exported)?;
     for (page, text) in learner_pages(&root, book)? {
-        problems.extend(contributor_language(
-            &format!("docs/src/{}", page.display()),
-            &text,
-        ));
+        let name = format!("docs/src/{}", page.display());
+        problems.extend(contributor_language(&name, &text));
+        let text = on_disk(&root, &page, &text);
+        problems.extend(super::blocks::unbuilt(&name, &text, &built));
     }
     let readme = read(&workspace.root().join("README.md"))?;
     problems.extend(contributor_language("README.md", &readme));
+    problems.extend(super::blocks::unbuilt("README.md", &readme, &built));
     match with_generated_parts(&readme, book) {
         Ok(updated) if updated == readme => {}
         Ok(_) => problems.push("README.md: its table of sections or its chart is stale".to_owned()),
@@ -306,6 +308,7 @@ mod tests {
                     "003/22".to_owned(),
                 ),
             ]),
+            exported: Default::default(),
             readme_table: String::new(),
             readme_chart: String::new(),
             notes: Vec::new(),

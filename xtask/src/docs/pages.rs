@@ -255,11 +255,13 @@ pub(super) fn example_page(
     }
     text.push_str(&concepts::example_links(&example.code));
     let run = text.len();
-    let _ = write!(
-        text,
-        "## Run it\n\n```sh\ncargo run -p {} -- {}\n```\n\n",
-        section.name, example.name
-    );
+    let command = format!("cargo run -p {} -- {}", section.name, example.name);
+    // A `sync` example builds its own runtime, which the runner's clock can't pause.
+    let paused = match example.export.kind {
+        Kind::Sync => String::new(),
+        _ => format!("\n{command} --clock virtual   # Tokio's paused clock: sleeps end at once"),
+    };
+    let _ = write!(text, "## Run it\n\n```sh\n{command}{paused}\n```\n\n");
     if let Some(difference) = twin {
         let python = format!("crates/{}/python/{}.py", section.name, example.name);
         let prints = match difference {
@@ -280,6 +282,10 @@ pub(super) fn example_page(
     }
     let export = &example.export;
     let calling = match export.kind {
+        _ if export.is_program() => {
+            "calls the example's `main`: `cargo run -- --help` says what it does, and \
+             `--demo` runs what this page shows"
+        }
         Kind::Plain => "calls `run` from a current-thread `#[tokio::main]`",
         Kind::BaseUrl => {
             "calls `run` from a current-thread `#[tokio::main]` with the base URL of an \
@@ -295,7 +301,7 @@ pub(super) fn example_page(
         .dependencies
         .iter()
         .any(|d| d.name == "tokio" && d.features.iter().any(|f| f == "rt-multi-thread"));
-    let calling = if export.kind != Kind::Sync && !multi_thread {
+    let calling = if export.kind != Kind::Sync && !export.is_program() && !multi_thread {
         format!(
             "{calling} (`flavor = \"current_thread\"`: plain `#[tokio::main]` starts the \
              multi-thread runtime, which needs Tokio's `rt-multi-thread` feature too)"
@@ -303,19 +309,11 @@ pub(super) fn example_page(
     } else {
         calling.to_owned()
     };
-    let provider = if export.dependencies.iter().any(|d| d.name == "rustls") {
-        " Before that it installs rustls's `ring` provider: reqwest built with \
-         `rustls-no-provider` panics when it builds a `Client` with none installed, even one \
-         that only talks plain `http://`. Such a program can leave TLS out instead: `rustls`, \
-         reqwest's `rustls-no-provider` and the provider line go together."
-    } else {
-        ""
-    };
     let code = text.len();
     let _ = write!(
         text,
         "## The code\n\n`{source}` is the whole program, shown below after its header. \
-         `{command}` writes it out as a Cargo project of its own, whose `main.rs` {calling}.{provider} \
+         `{command}` writes it out as a Cargo project of its own, whose `main.rs` {calling}. \
          To use it in a project of yours instead, these are the dependencies it needs{tests_only}:\n\n\
          ```toml\n{tables}```\n\n\
          which these commands add{by_hand}:\n\n```sh\n{add}\n```\n\n{config}\

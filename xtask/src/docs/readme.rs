@@ -91,6 +91,7 @@ mod tests {
             format!("a\n{README_BEGIN}\nold\n{README_END}\nb\n{CHART_BEGIN}\nold\n{CHART_END}\n");
         let book = Book {
             files: std::collections::BTreeMap::new(),
+            exported: Vec::new(),
             readme_table: "| new |\n".to_owned(),
             readme_chart: "chart\n".to_owned(),
             notes: Vec::new(),

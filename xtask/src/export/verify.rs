@@ -12,14 +12,12 @@ use crate::Error;
 use crate::select::{Case, Selection};
 use crate::workspace::Workspace;
 
-pub use crate::flags::ExportCheckOptions as Options;
-
 /// The two `cargo check`s, the exports each selects and what its failure
 /// means. One build unifies the members' features, which changes little, as
 /// every export of a crate lists the same entry: only what one's dependencies
 /// turn on in a crate another lists (axum: serde_json's `raw_value`), and
-/// Tokio's `test-util`, which only dev-dependencies have, so the programs
-/// are checked without them.
+/// Tokio's `test-util`, which tokio-test and turmoil turn on for every
+/// program here: `Export::plan` lists it for a program that pauses a clock.
 const CHECKS: [(&str, Selects, &str); 2] = [
     ("--bins", |_| true, "does not compile"),
     ("--tests", Export::has_tests, "its tests do not compile"),
@@ -28,10 +26,10 @@ const CHECKS: [(&str, Selects, &str); 2] = [
 type Selects = fn(&Export) -> bool;
 
 /// `cargo xtask export --check-all`. `Ok(false)` means an example failed.
-pub fn check_all(options: &Options) -> Result<bool, Error> {
+pub fn check_all(filter: Option<&str>) -> Result<bool, Error> {
     let workspace = Workspace::locate();
     let table = DependencyTable::read(&workspace)?;
-    let selection = Selection::build(&workspace, options.filter.as_deref())?;
+    let selection = Selection::build(&workspace, filter)?;
     if selection.cases.is_empty() {
         return Err(selection.matches_nothing("example"));
     }
@@ -65,13 +63,14 @@ pub fn check_all(options: &Options) -> Result<bool, Error> {
         let mut cargo = proc::cargo::command();
         // No rustflags of the caller's or of a cargo config: `--cfg tokio_unstable` nowhere.
         cargo.current_dir(root).env("RUSTFLAGS", "");
+        cargo.stderr(std::process::Stdio::piped());
         cargo.args(["check", targets, "--keep-going", "--quiet"]);
         cargo.args(["--message-format=json", "--target-dir"]);
         cargo.arg(&target_dir);
         for export in &selected {
             cargo.arg("--package").arg(package(export));
         }
-        let build = proc::cargo::build(cargo, proc::cargo::Stderr::Capture)?;
+        let build = proc::cargo::build(cargo, None)?;
         let before = failures.len();
         for export in &selected {
             if let Some(errors) = build.errors.get(&package(export)) {

@@ -1,4 +1,5 @@
-//! `cargo run -p httpbin -- [--port PORT]`: serve the local httpbin on its own.
+//! What a learner runs to serve the local httpbin on its own:
+//! `cargo run -p httpbin -- [--port PORT]`.
 
 use std::io::Write as _;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -20,7 +21,8 @@ struct Flags {
     port: u16,
 }
 
-fn main() -> ExitCode {
+#[tokio::main]
+async fn main() -> ExitCode {
     closed_stdout::die_quietly_when_stdout_closes();
     let routes = format!(
         "Its routes (any other path is a 404 that lists them):\n\n{}\n\n\
@@ -35,26 +37,8 @@ fn main() -> ExitCode {
             .try_get_matches_from(args)?;
         Flags::from_arg_matches(&matches)
     });
-    let port = match parsed {
-        Ok(flags) => flags.port,
-        // `print!`, so that a closed stdout ends `--help` as it ends a run.
-        Err(help) if !help.use_stderr() => {
-            print!("{}", help.render());
-            return ExitCode::SUCCESS;
-        }
-        Err(mistake) => {
-            eprint!("{}", mistake.render());
-            return ExitCode::from(2);
-        }
-    };
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start a Tokio runtime: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(serve(port)) {
+    let flags = parsed.unwrap_or_else(|error| closed_stdout::exit(&error));
+    match serve(flags.port).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");

@@ -216,22 +216,18 @@ pub fn svg(timeline: &Timeline) -> String {
     svg
 }
 
-/// A stretch in words: `waiting in Mutex::lock at x.rs:26; woken by #1 at 1s`.
-fn waited(timeline: &Timeline, stretch: &Stretch<'_>) -> String {
-    let mut text = match stretch.what {
-        Some((_, what)) => format!("waiting in {what}"),
-        None => "waiting".to_owned(),
-    };
-    for (at, by) in &stretch.woken_by {
-        let by = short_name(timeline, *by);
-        let _ = write!(text, "; woken by {by} at {}s", trim_seconds(*at));
-    }
-    text
+/// Who woke a stretch's row as it ended: `#2 at 1s`, or nothing.
+fn woken(timeline: &Timeline, stretch: &Stretch<'_>) -> String {
+    let by = stretch
+        .woken_by
+        .iter()
+        .map(|(at, by)| format!("{} at {}s", short_name(timeline, *by), trim_seconds(*at)));
+    by.collect::<Vec<_>>().join(" and ")
 }
 
 /// A row's group, whose `data-` attributes carry its records: `spawned`,
 /// `ended`, each poll's `start-end`, in microseconds, and `waits`, a JSON
-/// list of its stretches as `[from, to, "in words"]`.
+/// list of its stretches as `[from, to, what a dump showed, who woke it]`.
 fn row_group(timeline: &Timeline, index: usize, label: &str) -> String {
     let row = &timeline.rows[index];
     let (name, kind, label) = (short_name(timeline, index), row.kind.name(), escape(label));
@@ -266,7 +262,10 @@ fn row_group(timeline: &Timeline, index: usize, label: &str) -> String {
     let waits: Vec<_> = stretches
         .iter()
         .filter(|stretch| stretch.what.is_some() || !stretch.woken_by.is_empty())
-        .map(|stretch| serde_json::json!([stretch.from, stretch.to, waited(timeline, stretch)]))
+        .map(|stretch| {
+            let what = stretch.what.map_or("", |(_, what)| what.as_str());
+            serde_json::json!([stretch.from, stretch.to, what, woken(timeline, stretch)])
+        })
         .collect();
     attribute(
         "waits",

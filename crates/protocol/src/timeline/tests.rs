@@ -130,9 +130,8 @@ fn the_svg_carries_each_rows_records_and_escapes_labels() {
     // Inlined in Markdown, a blank line would end the HTML block.
     assert!(!svg.contains("\n\n"));
     assert!(svg.contains("<title>#2 woke main at 2s</title>"));
-    assert!(
-        svg.contains("waiting in JoinHandle in run at task_group.rs:14; woken by #2 at 2s&quot;]]")
-    );
+    let waits = "run at task_group.rs:14; waits in JoinHandle&quot;,&quot;#2 at 2s&quot;]]";
+    assert!(svg.contains(waits), "{svg}");
 }
 
 /// The trace: what the viewers need of each event, and a check that fails

@@ -36,13 +36,23 @@ pub fn trace(timelines: &[Timeline]) -> Value {
             push("thread_name", "", "M", 0, json!({"args": {"name": label}}));
             let end = timeline.end_of(row);
             for stretch in row.stretches(end.map_or(span, |(at, _)| at)) {
-                let what = stretch.what.map_or("waiting", |(_, what)| what.as_str());
+                // Named by what it waits in; the dump's whole entry an argument.
+                let what = stretch.what.map_or("", |(_, what)| what.as_str());
+                let leaves: Vec<&str> = what
+                    .split("; ")
+                    .filter_map(|part| part.strip_prefix("waits in "))
+                    .collect();
+                let name = match leaves.is_empty() {
+                    true => "waiting".to_owned(),
+                    false => leaves.join(" and "),
+                };
+                let (dur, args) = (stretch.to - stretch.from, json!({"dump": what}));
                 push(
-                    what,
+                    &name,
                     "wait",
                     "X",
                     stretch.from,
-                    json!({"dur": stretch.to - stretch.from}),
+                    json!({"dur": dur, "args": args}),
                 );
             }
             for poll in &row.polls {

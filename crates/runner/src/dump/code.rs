@@ -4,7 +4,8 @@
 //! This is reading code, not watching the program: a guard bound by a `let`
 //! that the task has passed, in a block it has not left, and not handed to
 //! `drop` before the line it waits at, is held. What a value is (which
-//! `Mutex` a `lock()` locks) the code can't say, and nothing here guesses it.
+//! `Mutex` a `lock()` locks) the code says only by its names: tree.rs
+//! follows a parameter to what the caller passed, and goes no further.
 
 /// The file, line by line, without `//` comments, with the brace depth at
 /// the start of each line.
@@ -38,13 +39,7 @@ impl<'a> Code<'a> {
             .map(|line| {
                 let code = without_comment(line);
                 let at_start = depth;
-                for c in code.chars() {
-                    match c {
-                        '{' => depth += 1,
-                        '}' => depth -= 1,
-                        _ => {}
-                    }
-                }
+                depth += code.matches('{').count() as i32 - code.matches('}').count() as i32;
                 (code, at_start)
             })
             .collect();
@@ -73,7 +68,7 @@ impl<'a> Code<'a> {
 
     /// Whether line `inner` is inside the body that opens on or after line
     /// `start` (a signature may run over several lines before its `{`).
-    fn in_body(&self, start: usize, inner: usize) -> bool {
+    pub(crate) fn in_body(&self, start: usize, inner: usize) -> bool {
         if inner <= start || inner > self.lines.len() {
             return false;
         }
@@ -90,23 +85,16 @@ impl<'a> Code<'a> {
         entered
     }
 
-    /// Where the code a frame is in begins: the `fn` named `function`
-    /// (`Bank::transfer` is `fn transfer`), or for an async block the
-    /// nearest `async` block around `line`.
+    /// Where the code a frame is in begins: the `fn` around `line`, or for
+    /// an async block the nearest `async` block around it.
     pub(crate) fn scope(&self, function: &str, line: usize) -> Option<usize> {
-        let (is_block, name) = match function.strip_prefix("async block in ") {
-            Some(name) => (true, name),
-            None => (false, function),
-        };
-        let name = name.rsplit("::").next().unwrap_or(name);
+        if !function.starts_with("async block in ") {
+            return self.fn_start(line);
+        }
         (1..line).rev().find(|&number| {
             let code = self.lines[number - 1].0;
-            let opens = if is_block {
-                code.contains("async move {") || code.contains("async {")
-            } else {
-                declares_fn(code, name)
-            };
-            opens && self.in_body(number, line)
+            (code.contains("async move {") || code.contains("async {"))
+                && self.in_body(number, line)
         })
     }
 
@@ -121,11 +109,11 @@ impl<'a> Code<'a> {
         };
         let mut held = Vec::new();
         for number in scope + 1..line {
-            let code = self.lines[number - 1].0.trim();
-            let Some(name) = bound_name(code).filter(|name| *name != "_") else {
+            let line_code = self.lines[number - 1].0;
+            let Some(name) = bound_name(line_code).filter(|name| *name != "_") else {
                 continue;
             };
-            let Some(lock) = bound_lock(code) else {
+            let Some(lock) = bound_lock(&self.chain(number)) else {
                 continue;
             };
             let dropped = format!("drop({name})");
@@ -135,14 +123,11 @@ impl<'a> Code<'a> {
                 held.push(Held { line: number, lock });
             }
         }
-        if past_lock && let Some(code) = self.line(line) {
-            for take in TAKES {
-                if let Some(at) = code.find(&format!("{take}.")) {
-                    held.push(Held {
-                        line,
-                        lock: lock_expression(&code[..at], take),
-                    });
-                }
+        let code = self.chain(line);
+        for take in TAKES.iter().filter(|_| past_lock) {
+            if let Some(at) = code.find(&format!("{take}.")) {
+                let lock = lock_expression(&code[..at], take);
+                held.push(Held { line, lock });
             }
         }
         held
@@ -150,11 +135,122 @@ impl<'a> Code<'a> {
 
     /// The lock the statement at `line` waits to take, if it takes one.
     pub(crate) fn taking(&self, line: usize) -> Option<String> {
-        let code = self.line(line)?;
+        let code = self.chain(line);
         TAKES
             .iter()
             .find_map(|take| code.find(take).map(|at| lock_expression(&code[..at], take)))
     }
+
+    /// The receiver a channel wait at `line` awaits: `queue` in
+    /// `queue.recv().await`, `approval` in `approval.await`.
+    pub(crate) fn receiving(&self, line: usize) -> Option<String> {
+        let code = self.chain(line);
+        let at = code.find(".recv()").or_else(|| code.find(".await"))?;
+        let start = code[..at]
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+            .map_or(0, |start| start + 1);
+        Some(code[start..at].to_owned()).filter(|name| !name.is_empty() && !name.starts_with('.'))
+    }
+
+    /// Line `number` with the method chain it is part of, joined: rustfmt
+    /// writes a long one a link a line (`lock\n.lock()\n.await;`).
+    pub(crate) fn chain(&self, number: usize) -> String {
+        let link = |n: usize| {
+            self.line(n)
+                .is_some_and(|c| c.trim_start().starts_with('.'))
+        };
+        let start = (1..=number).rev().find(|&n| !link(n)).unwrap_or(number);
+        let end = (number + 1..).find(|&n| !link(n)).unwrap_or(number + 1);
+        (start..end)
+            .filter_map(|n| self.line(n))
+            .map(str::trim)
+            .collect()
+    }
+
+    /// The code from line `number` to where the parentheses it opens
+    /// close: a spawn's whole call, with its arguments and async block.
+    pub(crate) fn call(&self, number: usize) -> String {
+        let (mut text, mut open) = (String::new(), 0);
+        for (code, _) in self.lines.iter().skip(number.saturating_sub(1)) {
+            text.push_str(code.trim());
+            text.push(' ');
+            open += code.matches('(').count() as i64 - code.matches(')').count() as i64;
+            if open <= 0 {
+                break;
+            }
+        }
+        text
+    }
+
+    /// The line of the `fn` whose body holds `line`.
+    pub(crate) fn fn_start(&self, line: usize) -> Option<usize> {
+        (1..line).rev().find(|&number| {
+            let code = self.lines[number - 1].0;
+            code.contains("fn ") && self.in_body(number, line)
+        })
+    }
+
+    /// The names of the parameters of the `fn` that `function` is, if a
+    /// frame of it at `line` is in that `fn`'s body and not an async block
+    /// (`self` left out, as a method call passes it before the `(`).
+    pub(crate) fn params(&self, function: &str, line: usize) -> Option<Vec<String>> {
+        let start = self.scope(function, line)?;
+        let name = function.rsplit("::").next()?;
+        let signature = self.call(start);
+        let args = arguments(&signature, name)?;
+        let names = args.iter().filter_map(|param| {
+            let (name, _) = param.split_once(':')?;
+            Some(name.trim().trim_start_matches("mut ").to_owned())
+        });
+        Some(names.collect())
+    }
+
+    /// `R`'s sender, from the `let (S, R) = ...channel...` in the `fn` at
+    /// line `scope`.
+    pub(crate) fn sender_of(&self, receiver: &str, scope: usize) -> Option<String> {
+        (scope + 1..=self.lines.len())
+            .take_while(|&number| self.in_body(scope, number))
+            .find_map(|number| {
+                let code = self.lines[number - 1].0.trim();
+                let pair = code.strip_prefix("let (")?.split_once(')')?.0;
+                let (sender, received) = pair.split_once(',')?;
+                let sender = sender.trim().trim_start_matches("mut ");
+                let is_channel = code.contains("channel");
+                (is_channel && received.trim().trim_start_matches("mut ") == receiver)
+                    .then(|| sender.to_owned())
+            })
+    }
+}
+
+/// The arguments of the first call of `callee` in `code`, each trimmed.
+pub(crate) fn arguments<'c>(code: &'c str, callee: &str) -> Option<Vec<&'c str>> {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    let call = format!("{callee}(");
+    let (at, _) = code
+        .match_indices(&call)
+        .find(|(at, _)| !code[..*at].ends_with(ident))?;
+    let inner = &code[at + call.len()..];
+    let (mut depth, mut start, mut args) = (0, 0, Vec::new());
+    for (index, c) in inner.char_indices() {
+        match c {
+            '(' | '[' | '{' | '<' => depth += 1,
+            '>' if inner[..index].ends_with(['-', '=']) => {}
+            ')' | ']' | '}' | '>' if depth > 0 => depth -= 1,
+            ',' | ')' if depth == 0 => {
+                args.push(inner[start..index].trim());
+                start = index + 1;
+                if c == ')' {
+                    let is_self = |arg: &str| {
+                        arg.trim_start_matches('&').trim_start_matches("mut ") == "self"
+                    };
+                    args.retain(|arg| !arg.is_empty() && !is_self(arg));
+                    return Some(args);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// `from.balance` + `.lock().await` as `from.balance.lock()`: the
@@ -184,16 +280,6 @@ pub(crate) fn bound_name(code: &str) -> Option<&str> {
         .map(|rest| rest.trim_start_matches("mut "))
         .and_then(|rest| rest.split([' ', ':', '=', ';']).next())
         .filter(|name| !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_'))
-}
-
-/// Whether `code` declares `fn name`.
-fn declares_fn(code: &str, name: &str) -> bool {
-    let declaration = format!("fn {name}");
-    code.match_indices(&declaration).any(|(at, _)| {
-        let before = code[..at].chars().next_back();
-        let after = code[at + declaration.len()..].chars().next();
-        before.is_none_or(|c| c == ' ') && after.is_some_and(|c| c == '(' || c == '<' || c == ' ')
-    })
 }
 
 /// Whether `word` occurs in `code` as a whole identifier.

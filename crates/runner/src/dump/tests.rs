@@ -77,14 +77,14 @@ fn tasks_that_wait_alike_are_one_entry_and_many_are_cut_short() {
             waits.clone(),
         )
     });
-    let text = render(&alike.collect::<Vec<_>>(), None, &["A note.".into()]);
+    let text = render(&alike.collect::<Vec<_>>(), None, &["A note.".into()], None);
     assert!(
         text.starts_with("\n#1 to #5 (5 tasks) line 9: tokio::spawn(worker())\n"),
         "{text}"
     );
     assert!(text.ends_with("\n\nA note.\n"), "{text}");
     let many = (1..=30).map(|n| task(Who::Task(n), &format!("line {n}: spawn"), waits.clone()));
-    let text = render(&many.collect::<Vec<_>>(), None, &[]);
+    let text = render(&many.collect::<Vec<_>>(), None, &[], None);
     assert!(text.ends_with("\n... and 6 more tasks\n"), "{text}");
 }
 
@@ -126,9 +126,12 @@ fn spawned_tasks_sit_under_their_spawner_and_the_awaited_handle_is_named() {
         spawned(3, Who::Task(7), 19, vec![at("consume", 9, "Mutex::lock")]),
     ];
     snapbox::assert_data_eq!(
-        render(&tasks, Some(FILE), &[]),
+        render(&tasks, Some(FILE), &[], None),
         snapbox::file!["render.txt"]
     );
+    // Taken twice, a beat apart: a cycle whose tasks moved is none.
+    let moved = render(&tasks, Some(FILE), &[], Some(true));
+    assert!(moved.ends_with("\nNo deadlock: tasks moved between two dumps 0.1s apart.\n"));
 }
 
 #[test]
@@ -140,7 +143,7 @@ fn no_handle_named_no_guard_held_nothing_claimed() {
         task(Who::Main, "run()", vec![at("run", 18, "JoinHandle")]),
         spawned(1, Who::Main, 16, vec![at("consume", 11, "sleep")]),
     ];
-    let text = render(&tasks, Some(FILE), &[]);
+    let text = render(&tasks, Some(FILE), &[], None);
     assert!(!text.contains("awaited by"), "{text}");
     assert!(!text.contains("holds"), "{text}");
     let code = code::Code::new(FILE);
@@ -148,6 +151,8 @@ fn no_handle_named_no_guard_held_nothing_claimed() {
     assert_eq!(code.held("transfer", 5, true).len(), 2);
     assert!(code.held("consume", 11, true).is_empty());
     assert_eq!(code.taking(4).as_deref(), Some("to.balance.lock()"));
+    // A guard taken over three lines, as rustfmt writes a long receiver.
+    assert_eq!(code.held("book", 26, true)[0].lock, "ledger.lock()");
     assert_eq!(code.scope("async block in run", 17), None);
     assert_eq!(code.scope("run", 17), Some(14));
 }

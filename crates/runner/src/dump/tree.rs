@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use super::code::{self, Code, Held};
-use super::{MAX_ENTRIES, Wait};
+use super::{BEAT, MAX_ENTRIES, Place, Wait};
 
 /// Which task a [`TaskDump`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -54,24 +54,25 @@ struct Facts {
     held: Vec<Held>,
     /// Its spawner is not in the dump: it has ended.
     orphan_of: Option<Who>,
-    /// For a task that waits for a lock: the lock, and the tasks that hold
-    /// one the same code took, in the same function.
-    wanted: Option<(String, Vec<(Who, String)>)>,
+    /// For a task with no waits: where its code awaits the set it spawned
+    /// tasks into, as `(function, line, what it awaits)`.
+    unseen: Option<(String, usize, String)>,
 }
 
 /// The tasks of a dump as a tree, as text; `source` is the example's file,
-/// if the runner has it. `notes` follow the tasks.
-pub fn render(tasks: &[TaskDump], source: Option<&str>, notes: &[String]) -> String {
+/// if the runner has it. `notes` follow the tasks. `moved` says, for a
+/// dump taken twice [`BEAT`] apart, whether anything moved in between.
+pub fn render(
+    tasks: &[TaskDump],
+    source: Option<&str>,
+    notes: &[String],
+    moved: Option<bool>,
+) -> String {
     let code = source.map(Code::new);
-    let mut facts: Vec<Facts> = tasks
+    let facts: Vec<Facts> = tasks
         .iter()
         .map(|task| facts(task, tasks, code.as_ref()))
         .collect();
-    if let Some(code) = &code {
-        for index in 0..tasks.len() {
-            facts[index].wanted = wanted(index, tasks, &facts, code);
-        }
-    }
     let present = |who: Who| tasks.iter().any(|task| task.who == who);
     let roots: Vec<usize> = (0..tasks.len())
         .filter(|&index| {
@@ -92,7 +93,7 @@ pub fn render(tasks: &[TaskDump], source: Option<&str>, notes: &[String]) -> Str
         let _ = writeln!(writer.text, "\n... and {} more tasks", writer.hidden);
     }
     let mut text = writer.text;
-    if let Some(note) = lock_note(tasks, &facts, code.as_ref()) {
+    if let Some(note) = code.and_then(|code| graph_note(tasks, &code, moved)) {
         let _ = writeln!(text, "\n{note}");
     }
     for note in notes {
@@ -189,37 +190,29 @@ impl Writer<'_> {
         for awaiter in &facts.awaited_by {
             let _ = writeln!(self.text, "{pad}  awaited by {awaiter}");
         }
-        if task.waits.is_empty() {
+        let file = file_of(self.tasks);
+        if let Some((function, line, awaited)) = &facts.unseen {
+            let _ = writeln!(
+                self.text,
+                "{pad}  {function} at {file}:{line} (read from the code: a wait in a JoinSet \
+                 leaves no frame in a dump)\n{pad}    waits in {awaited}"
+            );
+        } else if task.waits.is_empty() {
             let _ = writeln!(
                 self.text,
                 "{pad}  waits where a task dump can't see: in a JoinSet none of whose tasks has \
-                 finished, in a future that is not Tokio's, or on nothing that will ever wake \
-                 it (std::future::pending)"
+                 finished, in futures none of which has woken (FuturesUnordered, buffered), in \
+                 a future that is not Tokio's, or on nothing that will ever wake it \
+                 (std::future::pending)"
             );
         }
         render_waits(&mut self.text, &task.waits, 0, depth + 1);
         for held in &facts.held {
-            let file = task
-                .waits
-                .iter()
-                .flat_map(|wait| &wait.frames)
-                .find_map(|place| place.at.split_once(':').map(|(file, _)| file))
-                .unwrap_or("line");
             let _ = writeln!(
                 self.text,
                 "{pad}  holds the lock it took at {file}:{}: {}",
                 held.line, held.lock
             );
-        }
-        if let Some((lock, holders)) = &facts.wanted {
-            for (holder, at) in holders {
-                let _ = writeln!(
-                    self.text,
-                    "{pad}  waits for {lock}, which {} holds if both name the same lock \
-                     (taken at {at})",
-                    holder.name()
-                );
-            }
         }
         let children = self.children(first);
         self.siblings(&children, depth + 1);
@@ -316,10 +309,43 @@ fn facts(task: &TaskDump, tasks: &[TaskDump], code: Option<&Code<'_>>) -> Facts 
     }
     Facts {
         awaited_by,
-        held: held(task, code),
+        held: held(task, code).into_iter().map(|(held, _)| held).collect(),
         orphan_of,
-        wanted: None,
+        unseen: unseen(task, tasks, code),
     }
+}
+
+/// The file the tasks' own frames are in, by its name.
+fn file_of(tasks: &[TaskDump]) -> &str {
+    let mut places = tasks.iter().flat_map(|t| &t.waits).flat_map(|w| &w.frames);
+    places
+        .find_map(|place| place.at.split_once(':').map(|(file, _)| file))
+        .unwrap_or("line")
+}
+
+/// For a task with no waits, which a wait in a `JoinSet` leaves so: the
+/// first `.await` after a spawn into a set, in the same `fn`, on that set.
+fn unseen(task: &TaskDump, tasks: &[TaskDump], code: &Code<'_>) -> Option<(String, usize, String)> {
+    if !task.waits.is_empty() {
+        return None;
+    }
+    let mut children = tasks.iter().filter(|child| child.parent == Some(task.who));
+    children.find_map(|child| {
+        let (spawn, spawn_code) = child.spawned_at.as_ref()?;
+        let start = code.fn_start(*spawn)?;
+        let function = code.line(start)?.split("fn ").nth(1)?;
+        let function = function.split(['(', '<']).next()?.trim();
+        handle_names(spawn_code).into_iter().find_map(|set| {
+            (spawn + 1..)
+                .take_while(|&n| code.in_body(start, n))
+                .find_map(|n| {
+                    let line = code.chain(n);
+                    let before = &line[..line.find(".await")?];
+                    let from = before.rfind(set).filter(|_| code::names(before, set))?;
+                    Some((function.to_owned(), n, before[from..].to_owned()))
+                })
+        })
+    })
 }
 
 /// The names a spawning line gives what it spawned: the handle it binds
@@ -347,9 +373,10 @@ fn handle_names(spawn_code: &str) -> Vec<&str> {
 }
 
 /// The guards a task holds where it waits, from every own frame of every
-/// wait: what an outer frame took is held while an inner one waits.
-fn held(task: &TaskDump, code: &Code<'_>) -> Vec<Held> {
-    let mut held: Vec<Held> = Vec::new();
+/// wait (what an outer frame took is held while an inner one waits), each
+/// with what it locks as the spawner names it.
+fn held(task: &TaskDump, code: &Code<'_>) -> Vec<(Held, Option<Named>)> {
+    let mut held: Vec<(Held, Option<Named>)> = Vec::new();
     for wait in &task.waits {
         let innermost = wait.frames.len().saturating_sub(1);
         for (depth, frame) in wait.frames.iter().enumerate() {
@@ -358,8 +385,9 @@ fn held(task: &TaskDump, code: &Code<'_>) -> Vec<Held> {
             };
             let past_lock = depth < innermost || !is_lock(&wait.leaf);
             for guard in code.held(&frame.function, line, past_lock) {
-                if !held.contains(&guard) {
-                    held.push(guard);
+                if !held.iter().any(|(known, _)| *known == guard) {
+                    let named = resolve(code, task, &wait.frames[..=depth], &guard.lock);
+                    held.push((guard, named));
                 }
             }
         }
@@ -367,98 +395,189 @@ fn held(task: &TaskDump, code: &Code<'_>) -> Vec<Held> {
     held
 }
 
-/// The lock task `index` waits for, and the other tasks holding a lock
-/// that the same code in the same function took.
-fn wanted(
-    index: usize,
-    tasks: &[TaskDump],
-    facts: &[Facts],
-    code: &Code<'_>,
-) -> Option<(String, Vec<(Who, String)>)> {
-    let wait = tasks[index].waits.iter().find(|wait| is_lock(&wait.leaf))?;
-    let frame = wait.innermost()?;
-    let line = line_of(&frame.at)?;
-    let lock = code.taking(line)?;
-    let scope = code.scope(&frame.function, line)?;
-    let file = frame.at.split_once(':').map_or("", |(file, _)| file);
-    let holders = tasks
-        .iter()
-        .zip(facts)
-        .enumerate()
-        .filter(|(other, _)| *other != index)
-        .flat_map(|(_, (task, facts))| {
-            facts
-                .held
-                .iter()
-                .filter(|held| {
-                    held.lock == lock && code.scope(&frame.function, held.line) == Some(scope)
-                })
-                .map(move |held| (task.who, format!("{file}:{}", held.line)))
-        })
-        .collect();
-    Some((lock, holders))
+/// A lock or a channel as the code that made it names it: the expression
+/// (`checking.balance`), the task whose call of the `fn` it lives in made
+/// it, and the line that `fn` starts at.
+type Named = (String, Who, usize);
+
+/// `expr` (`from.balance.lock()`, `queue`), named in the innermost of
+/// `frames` of `task`, followed out to where it was named: each parameter
+/// replaced by what its caller passed, through the spawn to the spawner.
+/// `None` where a caller can't be read or passes more than a name.
+fn resolve(code: &Code<'_>, task: &TaskDump, frames: &[Place], expr: &str) -> Option<Named> {
+    let mut expr = expr
+        .strip_suffix("()")
+        .map_or(expr, |e| e.rsplit_once('.').map_or(e, |(base, _)| base))
+        .to_owned();
+    for (depth, frame) in frames.iter().enumerate().rev() {
+        let line = line_of(&frame.at)?;
+        let root = expr.split(['.', '[']).next().unwrap_or_default().to_owned();
+        let params = code.params(&frame.function, line);
+        let scope = code.scope(&frame.function, line)?;
+        let local =
+            (scope + 1..line).any(|n| code::bound_name(&code.chain(n)) == Some(root.as_str()));
+        let param = params
+            .as_ref()
+            .and_then(|params| params.iter().position(|p| *p == root));
+        let Some(index) = param.filter(|_| !local) else {
+            if local || params.is_some() {
+                let scope = code.fn_start(line)?;
+                return Some((expr, task.who, scope));
+            }
+            continue; // an async block: the names it uses are its function's
+        };
+        let caller = match depth.checked_sub(1) {
+            Some(outer) => line_of(&frames[outer].at)?,
+            None => task.spawned_at.as_ref()?.0,
+        };
+        let function = frame.function.rsplit("::").next()?;
+        let call = code.call(caller);
+        let passed = *code::arguments(&call, function)?.get(index)?;
+        // `Arc::clone(&a)`, `&a` and `a.clone()` name `a`.
+        let passed = passed
+            .trim_start_matches("Arc::clone(")
+            .trim_start_matches('&');
+        let passed = passed.trim_start_matches("mut ").trim_end_matches(')');
+        let passed = passed.strip_suffix(".clone(").unwrap_or(passed);
+        let place = |c: char| c.is_alphanumeric() || c == '_' || c == '.';
+        if passed.is_empty() || !passed.chars().all(place) {
+            return None;
+        }
+        expr = format!("{passed}{}", &expr[root.len()..]);
+    }
+    let spawned = task.spawned_at.as_ref()?.0;
+    let scope = code.fn_start(spawned)?;
+    Some((expr, task.parent?, scope))
 }
 
-/// When tasks each hold a lock and wait for one, what the dump can and
-/// can't tell about it.
-fn lock_note(tasks: &[TaskDump], facts: &[Facts], code: Option<&Code<'_>>) -> Option<String> {
-    let code = code?;
-    let mut stuck: Vec<(String, String)> = Vec::new();
-    for (task, facts) in tasks.iter().zip(facts) {
-        let only_locks = !task.waits.is_empty() && task.waits.iter().all(|w| is_lock(&w.leaf));
-        if !only_locks || facts.held.is_empty() {
-            continue;
+/// Who waits for whom, as far as the code names the locks and channels:
+/// each task that holds a lock or waits for one, or on a channel whose
+/// sender the dump can place; then a deadlock where some of them wait only
+/// for each other, and nothing else.
+fn graph_note(tasks: &[TaskDump], code: &Code<'_>, moved: Option<bool>) -> Option<String> {
+    let held: Vec<_> = tasks.iter().map(|task| held(task, code)).collect();
+    let names = |of: &[usize]| {
+        let names: Vec<String> = of.iter().map(|&j| tasks[j].who.name()).collect();
+        match names.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
         }
-        let wanted: Vec<String> = task
-            .waits
-            .iter()
-            .filter_map(|wait| {
-                let line = line_of(&wait.innermost()?.at)?;
-                Some(format!("{} at line {line}", code.taking(line)?))
-            })
+    };
+    // Per task, per wait: the tasks that can end it.
+    let mut graph: Vec<Vec<Vec<usize>>> = Vec::new();
+    let (mut text, mut untied) = (String::new(), None);
+    for (i, task) in tasks.iter().enumerate() {
+        let held_here = held[i].iter();
+        let mut words: Vec<String> = held_here
+            .map(|(h, named)| format!("holds {} (line {})", shown(&h.lock, named), h.line))
             .collect();
-        let wanted = if wanted.is_empty() {
-            "a lock".to_owned()
-        } else {
-            wanted.join(" and ")
-        };
-        let held: Vec<String> = facts
-            .held
-            .iter()
-            .map(|held| format!("{} from line {}", held.lock, held.line))
-            .collect();
-        let name = task.who.name();
-        stuck.push((
-            name.clone(),
-            format!(
-                "  {name} holds {}, waits for {wanted}\n",
-                held.join(" and ")
-            ),
-        ));
+        let (mut involved, mut waits) = (!words.is_empty(), Vec::new());
+        for wait in &task.waits {
+            let line = wait.innermost().and_then(|frame| line_of(&frame.at));
+            let taking = line.and_then(|line| code.taking(line));
+            let receiving = line.and_then(|line| code.receiving(line));
+            let (said, ends) = if let Some(lock) = taking.filter(|_| is_lock(&wait.leaf)) {
+                let named = resolve(code, task, &wait.frames, &lock);
+                let holds = |j: &usize| {
+                    named.is_some() && held[*j].iter().any(|(_, other)| *other == named)
+                };
+                let ends: Vec<usize> = (0..tasks.len()).filter(holds).collect();
+                let lock = shown(&lock, &named);
+                untied = untied.or(ends.is_empty().then(|| (task.who, lock.clone())));
+                (format!("waits for {lock}"), ends)
+            } else if let Some((receiver, (sender, ends))) = receiving
+                .filter(|_| wait.leaf.contains("Receiver"))
+                .and_then(|receiver| resolve(code, task, &wait.frames, &receiver))
+                .and_then(|named| Some((named.0.clone(), senders(tasks, code, &named)?)))
+            {
+                (
+                    format!("waits for a message on {receiver} from {sender}"),
+                    ends,
+                )
+            } else {
+                (format!("waits in {}", wait.leaf), Vec::new())
+            };
+            involved |= !said.starts_with("waits in");
+            let said = match ends.as_slice() {
+                [] => said,
+                ends => format!("{said}, held by {}", names(ends)),
+            };
+            if !words.contains(&said) {
+                words.push(said);
+            }
+            waits.push(ends);
+        }
+        if involved {
+            let _ = writeln!(text, "  {} {}", task.who.name(), words.join("; "));
+        }
+        graph.push(waits);
     }
-    let (names, each): (Vec<String>, String) = stuck.into_iter().unzip();
-    let [rest @ .., last] = &names[..] else {
+    if text.is_empty() {
         return None;
-    };
-    let (all, cycle) = match rest {
-        [] => return None,
-        [one] => (
-            format!("{one} and {last}"),
-            format!(
-                "If {one} waits for the lock {last} holds and {last} for the one {one} holds, neither \
-                 will ever move."
-            ),
+    }
+    // A task is stuck if every wait of its can end only by tasks that are
+    // stuck: the largest such set, found by striking out the rest.
+    let mut stuck: Vec<bool> = graph.iter().map(|waits| !waits.is_empty()).collect();
+    while let Some(i) = (0..tasks.len()).find(|&i| {
+        let free = |ends: &Vec<usize>| ends.is_empty() || ends.iter().any(|&j| !stuck[j]);
+        stuck[i] && graph[i].iter().any(free)
+    }) {
+        stuck[i] = false;
+    }
+    let stuck: Vec<usize> = (0..tasks.len()).filter(|&i| stuck[i]).collect();
+    let beat = protocol::dump::seconds(BEAT);
+    let verdict = match (stuck.as_slice(), moved, untied) {
+        ([], _, Some((who, lock))) if held.iter().all(Vec::is_empty) => format!(
+            "A futurelock, by the look of it: {} waits for {lock}, and no task holds a lock. \
+             The lock went to a future that holds its place in the queue and is polled no \
+             more (one a select! polls through `&mut`, say), unless a guard is kept where no \
+             `let` shows it.",
+            who.name()
         ),
-        _ => (
-            format!("{} and {last}", rest.join(", ")),
-            "If each waits for a lock another of them holds, none of them will ever move."
-                .to_owned(),
+        ([], _, Some(_)) => String::new(),
+        ([], _, None) => "No cycle of waits, so no deadlock.".to_owned(),
+        (_, Some(true), _) => format!("No deadlock: tasks moved between two dumps {beat} apart."),
+        (stuck, moved, _) => format!(
+            "Deadlock: each of {} waits only for one of them, so none of them will ever move{}.",
+            names(stuck),
+            moved.map_or(String::new(), |_| format!(
+                ", and none moved between two dumps {beat} apart"
+            ))
         ),
     };
-    Some(format!(
-        "Maybe a deadlock: {all} each hold a lock and wait for a lock.\n{each}{cycle} The dump \
-         can't tell which lock is which: Tokio's Mutex doesn't say who holds it, and one name \
-         can be a different lock in each task. Read how each task was given its locks; tasks \
-         that take locks in one order, everywhere, can't end up like this."
-    ))
+    let title = "Locks and channels, as the code names them where each task was spawned:";
+    Some(format!("{title}\n{text}{verdict}").trim_end().to_owned())
+}
+
+/// A lock (`from.balance.lock()`) as its spawner names it, where it can.
+fn shown(lock: &str, named: &Option<Named>) -> String {
+    match (named, lock.rsplit_once('.')) {
+        (Some((expr, ..)), Some((_, method))) => format!("{expr}.{method}"),
+        _ => lock.to_owned(),
+    }
+}
+
+/// The sender of the channel `receiver` is on, and the tasks that hold it:
+/// those its spawner passed it to, and the spawner itself if it passed none
+/// or a clone.
+fn senders(tasks: &[TaskDump], code: &Code<'_>, named: &Named) -> Option<(String, Vec<usize>)> {
+    let (receiver, owner, scope) = named;
+    let sender = code.sender_of(receiver, *scope)?;
+    let (mut ends, mut kept) = (Vec::new(), true);
+    for (j, task) in tasks.iter().enumerate() {
+        let Some((spawn, _)) = task.spawned_at else {
+            continue;
+        };
+        let call = code.call(spawn);
+        let mine = task.parent == Some(*owner) && code.fn_start(spawn) == Some(*scope);
+        if mine && code::names(&call, &sender) {
+            ends.push(j);
+            kept &= call.contains(&format!("{sender}.clone()"));
+        }
+    }
+    if kept {
+        ends.extend(tasks.iter().position(|task| task.who == *owner));
+    }
+    Some((sender, ends))
 }

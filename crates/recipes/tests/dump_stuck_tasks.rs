@@ -1,0 +1,169 @@
+//! The dump_stuck_tasks recipe's dumper: what it shows, and that neither a
+//! stuck stderr nor a second request holds anything up. Kept out of the
+//! example's file, which a reader copies: two of these tests need the
+//! multi-thread runtime, which a project of theirs may not have.
+
+// The example's own file: its demonstration is the section binary's.
+#[allow(dead_code)]
+#[path = "../src/dump_stuck_tasks.rs"]
+mod dump_stuck_tasks;
+
+use std::io::{self, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+use dump_stuck_tasks::with_dumps_on_sigusr1;
+use tokio::sync::{Mutex, oneshot};
+
+/// The dump names `main`'s own frames and each stuck task's, and what each
+/// waits in.
+#[cfg(all(tokio_unstable, target_os = "linux", target_arch = "x86_64"))]
+#[tokio::test]
+async fn the_dump_shows_where_main_and_each_task_wait() {
+    use dump_stuck_tasks::TaskDumps;
+    use tokio_util::task::AbortOnDropHandle;
+
+    let ledger = Arc::new(Mutex::new(()));
+    let (approve, approval) = oneshot::channel::<()>();
+    let _holding = AbortOnDropHandle::new(tokio::spawn(hold(ledger.clone(), approval)));
+    tokio::task::yield_now().await;
+    let _waiting = AbortOnDropHandle::new(tokio::spawn(wait_for(ledger)));
+    let _library = AbortOnDropHandle::new(tokio::spawn(tokio::time::sleep(Duration::from_secs(9))));
+    tokio::task::yield_now().await;
+    let mut main = std::pin::pin!(main_waits(approve));
+    let (output, dump) = TaskDumps::default().dump(main.as_mut()).await;
+    assert!(output.is_none(), "main ended while it was traced");
+    assert!(dump.starts_with("main and 3 tasks\nmain:\n"), "{dump}");
+    for wait in [
+        "main:\n  in dump_stuck_tasks::main_waits at dump_stuck_tasks.rs:",
+        "  waiting in <tokio::time::sleep::Sleep as Future>::poll\n",
+        "  in dump_stuck_tasks::hold at dump_stuck_tasks.rs:",
+        "  waiting in <tokio::sync::oneshot::Receiver<T> as Future>::poll\n",
+        "  in dump_stuck_tasks::wait_for at dump_stuck_tasks.rs:",
+        "  waiting in tokio::sync::mutex::Mutex<T>::lock\n",
+        "  (a library's task: none of its functions is this project's)\n",
+    ] {
+        assert!(dump.contains(wait), "no {wait:?} in\n{dump}");
+    }
+    assert!(
+        !dump.contains("TaskDumps"),
+        "the dumper's own frames:\n{dump}"
+    );
+}
+
+#[cfg(all(tokio_unstable, target_os = "linux", target_arch = "x86_64"))]
+async fn hold(ledger: Arc<Mutex<()>>, approval: oneshot::Receiver<()>) {
+    let _held = ledger.lock().await;
+    let _ = approval.await;
+}
+
+#[cfg(all(tokio_unstable, target_os = "linux", target_arch = "x86_64"))]
+async fn wait_for(ledger: Arc<Mutex<()>>) {
+    let _held = ledger.lock().await;
+}
+
+#[cfg(all(tokio_unstable, target_os = "linux", target_arch = "x86_64"))]
+async fn main_waits(approve: oneshot::Sender<()>) {
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    let _ = approve.send(());
+}
+
+/// A writer that blocks, as a pipe no one reads does, until it is
+/// released, for 2 s at most; it reports whether it was released.
+struct Stuck {
+    started: Option<oneshot::Sender<()>>,
+    release: std::sync::mpsc::Receiver<()>,
+    released: Option<oneshot::Sender<bool>>,
+}
+
+impl Write for Stuck {
+    fn write(&mut self, text: &[u8]) -> io::Result<usize> {
+        if let Some(started) = self.started.take() {
+            let _ = started.send(());
+        }
+        let released = self.release.recv_timeout(Duration::from_secs(2));
+        if let Some(report) = self.released.take() {
+            let _ = report.send(released.is_ok());
+        }
+        Ok(text.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A stderr that blocks holds the writing task only: `main` goes on, and
+/// here releases it.
+#[tokio::test]
+async fn a_write_that_blocks_stops_no_worker_and_not_main() {
+    let (started, has_started) = oneshot::channel();
+    let (release, to_release) = std::sync::mpsc::channel();
+    let (released, was_released) = oneshot::channel();
+    let stuck = Stuck {
+        started: Some(started),
+        release: to_release,
+        released: Some(released),
+    };
+    let main = async move {
+        signal_hook::low_level::raise(signal_hook::consts::SIGUSR1).unwrap();
+        has_started.await.unwrap();
+        release.send(()).unwrap();
+        was_released.await.unwrap()
+    };
+    let released = with_dumps_on_sigusr1(main, stuck).await.unwrap();
+    assert!(released, "the write held the runtime");
+}
+
+/// A second request while a dump is in flight waits for that one rather
+/// than starting another, on the multi-thread runtime, where each dump runs
+/// on a thread of its own and a second would spin a core: the dump's task
+/// is spawned once.
+#[cfg(all(tokio_unstable, target_os = "linux", target_arch = "x86_64"))]
+#[test]
+fn one_dump_at_a_time() {
+    use futures::FutureExt;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    // A task that holds the only worker: no dump ends while it runs.
+    let (started, has_started) = std::sync::mpsc::channel();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    runtime.spawn(async move {
+        started.send(()).unwrap();
+        let _ = released.recv_timeout(Duration::from_secs(30));
+    });
+    has_started.recv().unwrap();
+
+    runtime.block_on(async {
+        let mut dumps = dump_stuck_tasks::TaskDumps::default();
+        let mut main = std::pin::pin!(std::future::pending::<()>());
+        // Each given up at once, as a caller's `select!` would.
+        assert!(dumps.dump(main.as_mut()).now_or_never().is_none());
+        assert!(dumps.dump(main.as_mut()).now_or_never().is_none());
+        release.send(()).unwrap();
+        let (_, dump) = dumps.dump(main.as_mut()).await;
+        assert!(dump.starts_with("main and "), "{dump}");
+    });
+    // The task that held the worker, and one dump's.
+    assert_eq!(runtime.metrics().spawned_tasks_count(), 2);
+}
+
+/// The `main` the recipe's page and "Why is my program stuck?" tell a
+/// reader to write, compiled as they print it.
+#[allow(dead_code)]
+mod in_your_program {
+    use super::dump_stuck_tasks;
+
+    async fn serve() -> std::io::Result<()> {
+        Ok(())
+    }
+
+    #[tokio::main]
+    async fn main() -> std::io::Result<()> {
+        dump_stuck_tasks::with_dumps_on_sigusr1(serve(), std::io::stderr()).await?
+    }
+}

@@ -1,0 +1,201 @@
+//! The paused clock and real I/O: a task waiting on a socket leaves the
+//! runtime with nothing to do, so the paused clock jumps to the next timer
+//! and a timeout fires before the reply can come.
+//!
+//! Tokio's `time::pause` documents it: "If time is paused and the runtime
+//! has no work to do, the clock is auto-advanced to the next pending
+//! timer." Waiting for I/O is not work. The runtime checks its sockets
+//! once, without waiting, and if nothing came, moves the clock. So a test
+//! that starts paused and talks to anything outside its runtime (a server
+//! on another runtime or thread, a database, a child process) sees its
+//! timeouts fire at once: here a 5 s timeout around a request to a
+//! loopback server that answers in 0.5 s fires at 5.0 s of paused time,
+//! before the server has answered. looptime, a fast-forwarding event loop
+//! for asyncio tests, does the same. Two fixes: test real I/O on the real
+//! clock, and assert no exact times; or keep the paused clock and bring
+//! the peer into the test's runtime, at the other end of a
+//! `tokio::io::duplex` pipe, where its work is a `sleep` that the paused
+//! clock skips exactly. Tokio's docs name a third, for waiting on
+//! something outside: while a `spawn_blocking` job runs, the clock doesn't
+//! move on its own, so no timeout fires then either.
+//!
+//! Translates:
+//! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
+//!   "Unit Testing Async Functions" (a test whose code waits for a server)
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::runtime::{Builder, Runtime};
+use tokio::time::{Instant, sleep, timeout};
+
+/// How long the server works on a request.
+const WORK: Duration = Duration::from_millis(500);
+/// How long the client gives a whole request.
+const DEADLINE: Duration = Duration::from_secs(5);
+/// The longest request line the server reads.
+const MAX_LINE: u64 = 64;
+
+/// The server's side of one connection: a line in, `WORK`, a line out.
+async fn answer<S: AsyncRead + AsyncWrite + Unpin>(stream: S) -> io::Result<()> {
+    let mut stream = BufReader::new(stream);
+    let mut line = String::new();
+    (&mut stream).take(MAX_LINE).read_line(&mut line).await?;
+    sleep(WORK).await;
+    stream.write_all(b"PONG\n").await
+}
+
+/// The client's side: a line out, a line back.
+async fn ask<S: AsyncRead + AsyncWrite + Unpin>(stream: S) -> io::Result<String> {
+    let mut stream = BufReader::new(stream);
+    stream.write_all(b"PING\n").await?;
+    let mut reply = String::new();
+    (&mut stream).take(MAX_LINE).read_line(&mut reply).await?;
+    Ok(reply.trim_end().to_owned())
+}
+
+/// The client over TCP, its deadline around connecting and asking.
+async fn ask_over_tcp(addr: SocketAddr) -> io::Result<String> {
+    let exchange = async { ask(TcpStream::connect(addr).await?).await };
+    timeout(DEADLINE, exchange).await?
+}
+
+/// A server outside the test's runtime, as a database or another service
+/// would be: on a runtime of its own, on the real clock. Dropping the
+/// runtime stops it. The flag is set when it has done its work.
+fn server_elsewhere() -> io::Result<(Runtime, SocketAddr, Arc<AtomicBool>)> {
+    let runtime = Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0"))?;
+    let addr = listener.local_addr()?;
+    let worked = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&worked);
+    runtime.spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let flag = Arc::clone(&flag);
+            tokio::spawn(async move {
+                // A client that left early makes the write fail: nothing to
+                // tell it.
+                let _ = answer(stream).await;
+                flag.store(true, Ordering::SeqCst);
+            });
+        }
+    });
+    Ok((runtime, addr, worked))
+}
+
+fn paused_runtime() -> io::Result<Runtime> {
+    Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+}
+
+pub fn run() -> anyhow::Result<()> {
+    let (elsewhere, addr, worked) = server_elsewhere()?;
+
+    // The test as it is often written: the whole test on the paused clock.
+    let paused = paused_runtime()?;
+    let (result, elapsed) = paused.block_on(async {
+        let start = Instant::now();
+        (ask_over_tcp(addr).await, start.elapsed())
+    });
+    let server = if worked.load(Ordering::SeqCst) {
+        "had answered"
+    } else {
+        "was still working"
+    };
+    match result {
+        Err(error) if error.kind() == io::ErrorKind::TimedOut => println!(
+            "paused clock, server elsewhere: timed out at {:.1}s; the server {server}",
+            elapsed.as_secs_f64()
+        ),
+        other => println!("paused clock, server elsewhere: {other:?}"),
+    }
+
+    // Fix one: real I/O on the real clock.
+    let real = Builder::new_current_thread().enable_all().build()?;
+    let reply = real.block_on(ask_over_tcp(addr))?;
+    println!("real clock, server elsewhere: {reply}");
+
+    // Fix two: the paused clock, and the server in the test's runtime.
+    let (reply, elapsed) = paused.block_on(async {
+        let (client, server) = tokio::io::duplex(64);
+        let server = tokio::spawn(answer(server));
+        let start = Instant::now();
+        let reply = timeout(DEADLINE, ask(client)).await?;
+        server.await??;
+        anyhow::Ok((reply?, start.elapsed()))
+    })?;
+    println!(
+        "paused clock, server in the runtime: {reply} at {:.1}s",
+        elapsed.as_secs_f64()
+    );
+    drop(elsewhere);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The trap, pinned: a real server on the paused clock. The deadline
+    /// passes at exactly `DEADLINE`, before the server has done its work.
+    #[test]
+    fn a_real_server_times_out_on_the_paused_clock() -> io::Result<()> {
+        let (_elsewhere, addr, worked) = server_elsewhere()?;
+        let paused = paused_runtime()?;
+        let (result, elapsed) = paused.block_on(async {
+            let start = Instant::now();
+            (ask_over_tcp(addr).await, start.elapsed())
+        });
+        assert_eq!(result.map_err(|e| e.kind()), Err(io::ErrorKind::TimedOut));
+        assert_eq!(elapsed, DEADLINE);
+        assert!(
+            !worked.load(Ordering::SeqCst),
+            "the server was still working"
+        );
+        Ok(())
+    }
+
+    /// Fix one: on the real clock, the server has its time.
+    #[tokio::test]
+    async fn a_real_server_on_the_real_clock() -> io::Result<()> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let server = tokio::spawn(async move { answer(listener.accept().await?.0).await });
+        assert_eq!(ask_over_tcp(addr).await?, "PONG");
+        server.await??;
+        Ok(())
+    }
+
+    /// Fix two: the server in the test's runtime, and times exact again.
+    #[tokio::test(start_paused = true)]
+    async fn a_server_in_the_runtime_on_the_paused_clock() -> anyhow::Result<()> {
+        let (client, server) = tokio::io::duplex(64);
+        let server = tokio::spawn(answer(server));
+        let start = Instant::now();
+        assert_eq!(timeout(DEADLINE, ask(client)).await??, "PONG");
+        assert_eq!(start.elapsed(), WORK);
+        server.await??;
+        Ok(())
+    }
+
+    /// Tokio's third way: while a blocking job runs, the clock stays put,
+    /// and a timer pending meanwhile doesn't fire.
+    #[tokio::test(start_paused = true)]
+    async fn a_blocking_job_holds_the_paused_clock() -> anyhow::Result<()> {
+        let start = Instant::now();
+        let job = tokio::task::spawn_blocking(|| std::thread::sleep(Duration::from_millis(10)));
+        timeout(Duration::from_secs(1), job).await??;
+        assert_eq!(start.elapsed(), Duration::ZERO);
+        Ok(())
+    }
+}

@@ -1,0 +1,203 @@
+//! Every Rust or TOML block a learner may copy builds as printed: its lines
+//! stand, in the same order, in a file that is built as printed: an
+//! example's export (its file, `main.rs`, `Cargo.toml`), a bridge lesson,
+//! or a file of a directory whose `Cargo.toml` is a workspace of its own. A block typed into
+//! a page, or shown from a file that builds only inside this workspace,
+//! fails `docs --check`.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::generate::files_under;
+use super::read;
+use crate::Error;
+
+/// Where standalone projects may live.
+const PROJECTS: [&str; 3] = ["crates", "exercises", "tests"];
+
+/// A line that stands for lines left out of an excerpt.
+const ELISIONS: [&str; 3] = ["...", "// ...", "/* ... */"];
+
+/// The lines of every compiled file, trimmed, blank ones dropped, whether
+/// it builds outside the workspace, and where each line occurs.
+pub struct Built {
+    files: Vec<(bool, Vec<String>)>,
+    at: HashMap<String, Vec<(usize, usize)>>,
+}
+
+impl Built {
+    /// `exported`: the text of each file an export writes and of each
+    /// lesson; the projects are found under `root`.
+    pub fn read(root: &Path, exported: &[String]) -> Result<Self, Error> {
+        let mut files: Vec<_> = exported
+            .iter()
+            .map(|text| (true, significant(text)))
+            .collect();
+        for dir in PROJECTS {
+            let mut projects = Vec::new();
+            for manifest in files_under(&root.join(dir), &["toml"])? {
+                let manifest = root.join(dir).join(&manifest);
+                if read(&manifest)?
+                    .lines()
+                    .any(|line| line.trim() == "[workspace]")
+                {
+                    projects.extend(manifest.parent().map(Path::to_path_buf));
+                }
+            }
+            for relative in files_under(&root.join(dir), &["rs", "toml"])? {
+                let path = root.join(dir).join(relative);
+                let standalone = projects.iter().any(|project| path.starts_with(project));
+                if standalone || path.extension().is_some_and(|extension| extension == "rs") {
+                    files.push((standalone, significant(&read(&path)?)));
+                }
+            }
+        }
+        let mut at: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        for (file, (_, lines)) in files.iter().enumerate() {
+            for (line, text) in lines.iter().enumerate() {
+                at.entry(text.clone()).or_default().push((file, line));
+            }
+        }
+        Ok(Self { files, at })
+    }
+
+    /// Whether each run of `block` between elisions stands unbroken in one
+    /// compiled file, the runs in order; one built `standalone` if asked.
+    fn builds(&self, block: &str, standalone: bool) -> bool {
+        let lines = significant(block);
+        let runs: Vec<&[String]> = lines
+            .split(|line| ELISIONS.contains(&line.as_str()))
+            .filter(|run| !run.is_empty())
+            .collect();
+        let Some(first) = runs.first().and_then(|run| run.first()) else {
+            return true;
+        };
+        self.at
+            .get(first)
+            .into_iter()
+            .flatten()
+            .any(|&(file, start)| {
+                let (built_alone, lines) = &self.files[file];
+                if standalone && !built_alone {
+                    return false;
+                }
+                let mut from = start;
+                runs.iter().all(|run| {
+                    let found = (from..lines.len()).find(|&at| lines[at..].starts_with(run));
+                    found.inspect(|at| from = at + run.len()).is_some()
+                })
+            })
+    }
+}
+
+/// The lines of `text` that build: trimmed, without Rust or TOML comments,
+/// which a page may word for its reader, and without blank lines. (An
+/// elision comment is kept.)
+fn significant(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|line| {
+            let line = line.trim();
+            if line == "#" || line.starts_with("# ") {
+                return ""; // a TOML comment
+            }
+            match line.find("// ").or_else(|| line.find("//!")) {
+                _ if ELISIONS.contains(&line) => line,
+                Some(at) if at == 0 || line[..at].ends_with(' ') => line[..at].trim_end(),
+                _ => line,
+            }
+        })
+        .filter(|line| !line.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The Rust and TOML blocks of `text` that nothing builds, a line each.
+pub fn unbuilt(page: &str, text: &str, built: &Built) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut lines = text.lines().enumerate();
+    while let Some((start, line)) = lines.next() {
+        let Some(info) = line.trim_start().strip_prefix("```") else {
+            continue;
+        };
+        let body: Vec<&str> = lines
+            .by_ref()
+            .map(|(_, line)| line)
+            .take_while(|line| !line.trim_start().starts_with("```"))
+            .collect();
+        let language = info.split(',').next().unwrap_or_default().trim();
+        let whole = language == "toml" || body.first().is_some_and(|l| l.starts_with("//!"));
+        if matches!(language, "rust" | "toml") && !built.builds(&body.join("\n"), whole) {
+            problems.push(format!(
+                "{page}:{}: this {language} block is not built as printed: show an \
+                 example's or a lesson's file, a file of a project built on its own, or \
+                 for a snippet, lines of a file the workspace compiles",
+                start + 1
+            ));
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn built(files: &[&str]) -> Built {
+        let dir = tempfile::tempdir().unwrap();
+        let project = dir.path().join("crates/project");
+        std::fs::create_dir_all(project.join("src")).unwrap();
+        std::fs::write(project.join("Cargo.toml"), "[package]\n\n[workspace]\n").unwrap();
+        for (index, text) in files.iter().enumerate() {
+            std::fs::write(project.join(format!("src/{index}.rs")), text).unwrap();
+        }
+        let member = dir.path().join("crates/member");
+        std::fs::create_dir_all(&member).unwrap();
+        std::fs::write(member.join("Cargo.toml"), "[package]\n").unwrap();
+        std::fs::write(member.join("lib.rs"), "//! Member.\nlet w = 4;\n").unwrap();
+        let exported = ["[dependencies]\ntokio = \"1\"\n".to_owned()];
+        Built::read(dir.path(), &exported).unwrap()
+    }
+
+    #[test]
+    fn a_block_builds_when_its_runs_stand_in_order_in_one_project_file() {
+        let built = built(&["fn a() {\n    let x = 1;\n\n    let y = 2;\n    x + y\n}\n"]);
+        let page = |body: &str| format!("Text\n\n```rust,ignore\n{body}\n```\n");
+        let fails = |body: &str| unbuilt("page.md", &page(body), &built);
+        assert!(
+            fails("let x = 1;\nlet y = 2;").is_empty(),
+            "indent and blank lines aside"
+        );
+        assert!(
+            fails("let x = 1; // one\n// two\nlet y = 2;").is_empty(),
+            "comments aside"
+        );
+        assert!(
+            fails("fn a() {\n    // ...\n    x + y\n}").is_empty(),
+            "an elision"
+        );
+        assert_eq!(fails("let y = 2;\nlet x = 1;").len(), 1, "out of order");
+        assert_eq!(
+            fails("fn a() {\n    x + y\n}").len(),
+            1,
+            "a gap with no elision"
+        );
+        assert_eq!(fails("let z = 3;").len(), 1, "in no file");
+        assert!(
+            fails("let w = 4;").is_empty(),
+            "a snippet of a workspace member"
+        );
+        assert_eq!(
+            fails("//! Member.\nlet w = 4;").len(),
+            1,
+            "a member's whole file"
+        );
+        let toml = "```toml\n[dependencies]\ntokio = \"1\"\n```\n```toml\ntokio = \"2\"\n```\n";
+        let problems = unbuilt("page.md", toml, &built);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].starts_with("page.md:5: this toml block"),
+            "{problems:?}"
+        );
+        assert!(unbuilt("page.md", "```sh\ncargo run\n```\n", &built).is_empty());
+    }
+}
