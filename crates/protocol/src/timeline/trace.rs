@@ -38,31 +38,17 @@ pub fn trace(timelines: &[Timeline]) -> Value {
             for stretch in row.stretches(end.map_or(span, |(at, _)| at)) {
                 // Named by what it waits in; the dump's whole entry an argument.
                 let what = stretch.what.map_or("", |(_, what)| what.as_str());
-                let leaves: Vec<&str> = what
+                let leaves = what
                     .split("; ")
-                    .filter_map(|part| part.strip_prefix("waits in "))
-                    .collect();
-                let name = match leaves.is_empty() {
-                    true => "waiting".to_owned(),
-                    false => leaves.join(" and "),
-                };
-                let (dur, args) = (stretch.to - stretch.from, json!({"dump": what}));
-                push(
-                    &name,
-                    "wait",
-                    "X",
-                    stretch.from,
-                    json!({"dur": dur, "args": args}),
-                );
+                    .filter_map(|part| part.strip_prefix("waits in "));
+                let name = leaves.collect::<Vec<_>>().join(" and ");
+                let name = if name.is_empty() { "waiting" } else { &name };
+                let more = json!({"dur": stretch.to - stretch.from, "args": {"dump": what}});
+                push(name, "wait", "X", stretch.from, more);
             }
             for poll in &row.polls {
-                push(
-                    "poll",
-                    "poll",
-                    "X",
-                    poll.start,
-                    json!({"dur": poll.end - poll.start}),
-                );
+                let dur = json!({"dur": poll.end - poll.start});
+                push("poll", "poll", "X", poll.start, dur);
             }
             if let Some((at, how)) = end {
                 push(how, "end", "i", at, json!({"s": "t"}));
