@@ -40,7 +40,9 @@
                 const [start, end] = pair.split("-").map(Number);
                 return { start: start, end: end };
             }) : [],
-            where: d.where || null,
+            // [from, to, what a task dump showed, "#2 at 1s"] for each
+            // stretch between polls that a dump or a wake says something of.
+            waits: d.waits ? JSON.parse(d.waits) : [],
         };
     }
 
@@ -63,7 +65,7 @@
         if (row.ended !== null && t > row.ended + tolerance) {
             if (row.end === "returned") return "has returned from run()";
             if (row.end === "dropped") return "was dropped when run() returned";
-            return "has ended";
+            return row.end === "aborted" ? "was aborted" : "has ended";
         }
         for (const poll of row.polls) {
             if (t >= poll.start - tolerance && t <= poll.end + tolerance) {
@@ -71,9 +73,19 @@
             }
         }
         if (row.ended !== null && Math.abs(t - row.ended) <= tolerance) {
+            if (row.end === "aborted") return "is aborted";
             return row.end === "returned" ? "returns from run()" : "ends";
         }
         return "is waiting";
+    }
+
+    // Of a task waiting at `t`: what the task dump at the start of that
+    // stretch showed, and whose poll woke it, as sentences.
+    function waited(row, t) {
+        const w = row.waits.find(function (w) { return t > w[0] && t <= w[1]; });
+        if (!w) return "";
+        return [w[2] ? dumped(w[2]) : "", w[3] ? "It is woken by " + w[3] + "." : ""]
+            .filter(Boolean).join(" ");
     }
 
     // What a task dump shows of a task, as sentences: its entry's lines
@@ -99,11 +111,11 @@
         return sentences.join(" ");
     }
 
+
     function explore(svg) {
         const span = Number(svg.dataset.span);
         const [x0, x1] = numbers(svg.dataset.track);
         const [top, rowHeight, drawn] = numbers(svg.dataset.rows);
-        const dumpAt = svg.dataset.dumpAt === undefined ? null : Number(svg.dataset.dumpAt);
         const rows = Array.from(svg.querySelectorAll("g.row")).map(readRow);
         if (!(span >= 0) || !(x1 > x0) || rows.length === 0) {
             return;
@@ -126,7 +138,6 @@
                 instants.add(poll.end);
             }
         }
-        if (dumpAt !== null) instants.add(dumpAt);
         const sorted = Array.from(instants).sort(function (a, b) { return a - b; });
 
         const cursor = document.createElementNS(SVG, "line");
@@ -149,8 +160,9 @@
         readout.setAttribute("aria-live", "polite");
         const hint = "Move the pointer along the chart, or focus it and use the arrow keys: " +
             "this says what each task was doing at that instant. Hover a row for where its " +
-            "task was spawned." + (dumpAt === null ? "" : " At " + seconds(dumpAt) +
-            ", where a task dump was taken, it also says where each task waited.");
+            "task was spawned." + (rows.some(function (row) { return row.waits.length; })
+                ? " Between its polls, a task says what it waited in, as a task dump at the " +
+                  "end of each instant showed, and which task's poll woke it." : "");
         readout.textContent = hint;
         frame.insertAdjacentElement("afterend", readout);
 
@@ -173,10 +185,6 @@
                         (row.spawned !== null ? " at " + seconds(row.spawned) : "") + ".");
                 }
                 if (row.code) facts.push(row.code);
-                if (row.where) {
-                    facts.push("In the task dump at " + seconds(dumpAt) + ", " +
-                        dumped(row.where).replace(/^It/, "it"));
-                }
                 for (const fact of facts) {
                     head.appendChild(document.createElement("br"));
                     const line = document.createElement(fact === row.code ? "code" : "span");
@@ -195,12 +203,12 @@
             title.textContent = "At " + (sorted.includes(t) ? seconds(t) : approximately(t)) + ":";
             readout.appendChild(title);
             const list = document.createElement("ul");
-            const atDump = dumpAt !== null && Math.abs(t - dumpAt) <= tolerance;
             for (const row of rows) {
                 const item = document.createElement("li");
                 item.dataset.row = String(row.index);
-                item.textContent = row.name + " " + state(row, t, tolerance) + "." +
-                    (atDump && row.where ? " " + dumped(row.where) : "");
+                const what = state(row, t, tolerance);
+                item.textContent = row.name + " " + what + "." +
+                    (what === "is waiting" ? (" " + waited(row, t)).trimEnd() : "");
                 list.appendChild(item);
             }
             readout.appendChild(list);

@@ -275,6 +275,11 @@ pub fn check(
     let mut kinds = Vec::new();
     if mode.is_golden() {
         kinds.push(STDOUT);
+        // Every example writes a trace on the virtual clock, which must open
+        // in the viewers.
+        if *mode == Mode::Virtual {
+            invocation.trace = Some(scratch.path().join("trace.json").display().to_string());
+        }
         if *mode == Mode::Virtual && file(TIMELINE).is_file() {
             invocation.timeline_file = Some(scratch.path().join(TIMELINE).display().to_string());
             kinds.push(TIMELINE);
@@ -329,6 +334,14 @@ pub fn check(
             Ok(Some(blessed)) => report.blessed.push(blessed),
             Ok(None) => {}
             Err(problem) => report.problems.push(problem),
+        }
+    }
+    let trace = invocation.trace.as_ref().filter(|_| ran_well);
+    if let Some(trace) = trace {
+        let checked = std::fs::read_to_string(trace).map_err(|error| error.to_string());
+        if let Err(why) = checked.and_then(|text| protocol::timeline::check_trace(&text)) {
+            let problem = format!("its --trace is not a trace the viewers open: {why}");
+            report.problems.push(problem);
         }
     }
     report.invocation.dump_at = invocation.dump_at;

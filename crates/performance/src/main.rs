@@ -19,7 +19,7 @@ fn main() -> std::process::ExitCode {
         example!(fire_and_forget).detaches_when_cancelled(),
         example!(batch_inserts),
         example!(reuse_http_client, base_url),
-        example!(profile_futures),
+        example!(profile_futures).counts_polls(),
         example!(tracing_spans),
         example!(drop_and_weak),
     ]

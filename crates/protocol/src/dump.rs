@@ -55,9 +55,10 @@ pub fn numbers_label(numbers: &[usize]) -> String {
 /// `#1, #3, #5, ...` are left out.
 pub fn entries(text: &str) -> Vec<(usize, String)> {
     let mut entries: Vec<(Vec<usize>, Vec<&str>)> = Vec::new();
-    let mut after_blank = false;
+    // The first line is a label, or the header of a dump's text form.
+    let mut after_blank = true;
     let mut in_entry = false;
-    for line in text.lines().skip(1) {
+    for line in text.lines() {
         let trimmed = line.trim();
         if trimmed.is_empty() {
             (after_blank, in_entry) = (true, false);

@@ -8,7 +8,9 @@
 //! row       <n>  <main|task|blocking>  <parent row or ->  <file:line or ->  <that line's code>
 //! spawned   <n>  <time>
 //! poll      <n>  <start>  <end>
-//! ended     <n>  <time>  <ended|dropped>
+//! woken     <n>  <time>  <the row whose poll woke it>
+//! waits     <n>  <time>  <what a task dump then shows it waiting in>
+//! ended     <n>  <time>  <ended|aborted|dropped>
 //! returned  <time>
 //! ```
 //!
@@ -16,15 +18,22 @@
 //! polled, to the microsecond. Row 0 is `run()`, then tasks in spawn order,
 //! each `row` line followed by its records. Polls of one row at one instant
 //! are one record, so the form pins when a task ran, not how often Tokio
-//! polled it. `returned` is absent if `run()` panicked.
+//! polled it. `woken` names only wakes from another row's poll (not the
+//! timer's or another thread's). On the virtual clock a dump is taken at the
+//! end of each instant something happened, once every task waits, and
+//! `waits` gives each waiting stretch what the first dump in it showed.
+//! `returned` is absent if `run()` panicked.
 
+use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 
 use crate::{Clock, Named};
 
 mod draw;
+mod trace;
 
-pub use draw::{Waits, chart, svg_with};
+pub use draw::{MAX_ROWS, chart, svg};
+pub use trace::{check_trace, trace};
 
 /// The first field of a text form's first line.
 pub const MAGIC: &str = "timeline";
@@ -60,10 +69,14 @@ pub struct Row {
     pub code: String,
     pub spawned: Option<Micros>,
     pub polls: Vec<Poll>,
+    /// When another row's poll woke it, and which row.
+    pub woken: Vec<(Micros, usize)>,
+    /// What it waited in, from a dump at that time: `Mutex::lock at x.rs:26`.
+    pub waits: Vec<(Micros, String)>,
     pub ended: Option<Ended>,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum RowKind {
     /// The future `run()` returned, which `block_on` polls.
     #[default]
@@ -90,6 +103,17 @@ pub struct Poll {
     pub end: Micros,
 }
 
+/// A stretch of a row between polls: see [`Row::stretches`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stretch<'a> {
+    pub from: Micros,
+    pub to: Micros,
+    /// When a dump saw the row wait, and in what.
+    pub what: Option<&'a (Micros, String)>,
+    /// When and by which row it was woken.
+    pub woken_by: Vec<&'a (Micros, usize)>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Ended {
     pub at: Micros,
@@ -98,9 +122,11 @@ pub struct Ended {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EndKind {
-    /// It ended while `run()` was running: it returned, panicked or was
-    /// aborted. Tokio's hooks don't say which.
+    /// It returned or panicked while `run()` was running.
     Ended,
+    /// It was aborted while `run()` was running: Tokio dropped its future
+    /// unfinished (`abort`, a dropped `AbortOnDropHandle`, `JoinSet::shutdown`).
+    Aborted,
     /// It was still alive when `run()` returned, and ended when the runtime
     /// was dropped.
     Dropped,
@@ -108,8 +134,11 @@ pub enum EndKind {
 
 impl Named for EndKind {
     const OPTION: &'static str = "end kind";
-    const ALL: &'static [(Self, &'static str)] =
-        &[(EndKind::Ended, "ended"), (EndKind::Dropped, "dropped")];
+    const ALL: &'static [(Self, &'static str)] = &[
+        (EndKind::Ended, "ended"),
+        (EndKind::Aborted, "aborted"),
+        (EndKind::Dropped, "dropped"),
+    ];
 }
 
 impl Row {
@@ -129,29 +158,18 @@ impl Row {
         }
     }
 
-    /// The row's label: `main run()`, or `#3` and where the task was
-    /// spawned. A row spawned by the example's own file gives its line and
-    /// code, since the chart's title names the file; where several rows
-    /// share the spawn line, which of them it is (`#5 line 81 (2 of 3):
-    /// tasks.spawn(...)`), so that rows cut short on a chart are still
-    /// told apart: what a task was given is not known to the runner.
-    pub fn label_among(&self, index: usize, rows: &[Row]) -> String {
+    /// The row's label, as row `index`, the `which`th `of` those spawned
+    /// alike; see [`Timeline::labels`].
+    fn label(&self, index: usize, which: usize, of: usize) -> String {
         let label = match (self.kind, self.place()) {
             (RowKind::Main, _) => return "main run()".to_owned(),
             (_, place) if place.is_empty() => format!("#{index}"),
             (_, place) => format!("#{index} {place}"),
         };
-        let alike = |row: &&Row| {
-            row.kind == self.kind && row.spawned_at == self.spawned_at && row.code == self.code
-        };
-        let siblings = rows.iter().filter(alike).count();
-        if self.spawned_at.is_none() || siblings < 2 {
+        if self.spawned_at.is_none() || of < 2 {
             return label;
         }
-        let which = format!(
-            "({} of {siblings})",
-            rows.iter().take(index).filter(alike).count() + 1
-        );
+        let which = format!("({which} of {of})");
         match label.split_once(": ") {
             Some((head, code)) => format!("{head} {which}: {code}"),
             None => format!("{label} {which}"),
@@ -175,6 +193,36 @@ impl Row {
         }
     }
 
+    /// The stretches between its polls up to `end`, each with what a dump
+    /// saw it wait in there and the rows whose polls woke it. A blocking
+    /// call's row has none: only its end is known.
+    pub fn stretches(&self, end: Micros) -> Vec<Stretch<'_>> {
+        let Some(mut from) = self.first().filter(|_| self.kind != RowKind::Blocking) else {
+            return Vec::new();
+        };
+        let mut edges = Vec::new();
+        for poll in &self.polls {
+            if poll.start > from {
+                edges.push((from, poll.start));
+            }
+            from = from.max(poll.end);
+        }
+        edges.extend((end > from).then_some((from, end)));
+        // A dump at its start (the end of that instant) saw the stretch; a
+        // wake at its end, before the poll, ended it.
+        let stretches = edges.into_iter().map(|(from, to)| Stretch {
+            from,
+            to,
+            what: self.waits.iter().find(|(at, _)| (from..to).contains(at)),
+            woken_by: self
+                .woken
+                .iter()
+                .filter(|(at, _)| from < *at && *at <= to)
+                .collect(),
+        });
+        stretches.collect()
+    }
+
     /// When the row starts on the chart.
     fn first(&self) -> Option<Micros> {
         let polled = self.polls.first().map(|poll| poll.start);
@@ -191,12 +239,44 @@ impl Row {
 }
 
 impl Timeline {
+    /// Each row's label: `main run()`, or `#3` and where the task was
+    /// spawned. A row spawned by the example's own file gives its line and
+    /// code, since the chart's title names the file; where several rows
+    /// share the spawn line, which of them it is (`#5 line 81 (2 of 3):
+    /// tasks.spawn(...)`), so that rows cut short on a chart are still
+    /// told apart: what a task was given is not known to the runner.
+    pub fn labels(&self) -> Vec<String> {
+        let alike = |row: &Row| (row.kind, row.spawned_at.clone(), row.code.clone());
+        let mut of: HashMap<_, usize> = HashMap::new();
+        for row in &self.rows {
+            *of.entry(alike(row)).or_default() += 1;
+        }
+        let mut seen: HashMap<_, usize> = HashMap::new();
+        let labels = self.rows.iter().enumerate().map(|(index, row)| {
+            let which = seen.entry(alike(row)).or_default();
+            *which += 1;
+            row.label(index, *which, of[&alike(row)])
+        });
+        labels.collect()
+    }
+
     /// The rows that are tasks of the example's own, not its main task.
     pub fn spawned_rows(&self) -> usize {
         self.rows
             .iter()
             .filter(|row| row.kind != RowKind::Main)
             .count()
+    }
+
+    /// When `row` ends and how: `returned` (main, or a blocking call),
+    /// `ended`, `aborted` or `dropped`; `None` if it was still running.
+    pub fn end_of(&self, row: &Row) -> Option<(Micros, &'static str)> {
+        match (row.kind, row.ended, self.returned) {
+            (RowKind::Main, _, Some(returned)) => Some((returned, "returned")),
+            (RowKind::Blocking, Some(ended), _) => Some((ended.at, "returned")),
+            (RowKind::Task, Some(ended), _) => Some((ended.at, ended.how.name())),
+            _ => None,
+        }
     }
 
     /// The time of the last record, or when `run()` returned if later.
@@ -231,6 +311,17 @@ impl Timeline {
             }
             for Poll { start, end } in row.polls.iter().copied() {
                 let _ = writeln!(text, "poll\t{index}\t{}\t{}", Seconds(start), Seconds(end));
+            }
+            for (at, by) in &row.woken {
+                let _ = writeln!(text, "woken\t{index}\t{}\t{by}", Seconds(*at));
+            }
+            for (at, what) in &row.waits {
+                let _ = writeln!(
+                    text,
+                    "waits\t{index}\t{}\t{}",
+                    Seconds(*at),
+                    one_field(what)
+                );
             }
             if let Some(Ended { at, how }) = row.ended {
                 let _ = writeln!(text, "ended\t{index}\t{}\t{}", Seconds(at), how.name());
@@ -321,6 +412,17 @@ impl Timeline {
                     end: time(end)?,
                 };
                 self.rows[index].polls.push(poll);
+            }
+            ["woken", index, at, by] => {
+                let index = row(index)?;
+                let by = by
+                    .parse()
+                    .map_err(|_| format!("`{by}` is not a row number"))?;
+                self.rows[index].woken.push((time(at)?, by));
+            }
+            ["waits", index, at, what] => {
+                let index = row(index)?;
+                self.rows[index].waits.push((time(at)?, what.to_owned()));
             }
             ["ended", index, at, how] => {
                 let index = row(index)?;

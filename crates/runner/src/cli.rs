@@ -35,6 +35,9 @@ pub(crate) struct Flags {
     /// Write each example's timeline to PATH in its text form
     #[arg(long, value_name = "PATH")]
     pub(crate) timeline_file: Option<PathBuf>,
+    /// Write the timelines to PATH as a trace for ui.perfetto.dev or chrome://tracing
+    #[arg(long, value_name = "PATH")]
+    pub(crate) trace: Option<PathBuf>,
     /// At this instant of each example's clock, print where each task waits
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     pub(crate) dump_at: Option<Duration>,
@@ -53,6 +56,13 @@ pub(crate) struct Flags {
     /// `--base-url`, where the section has HTTP examples.
     #[arg(skip)]
     pub(crate) base_url: Option<String>,
+}
+
+impl Flags {
+    /// Whether a reader will see the timelines, which then say more.
+    pub(crate) fn explain(&self) -> bool {
+        self.timeline || self.timeline_file.is_some() || self.trace.is_some()
+    }
 }
 
 /// A [`Named`] value's parser: clap lists the names when one is wrong.
@@ -127,7 +137,7 @@ pub(crate) fn parse(
     let no_cfg = "Tokio's task hooks need `--cfg tokio_unstable`, which the workspace sets in \
                   .cargo/config.toml; a RUSTFLAGS of your own replaces it, so add `--cfg \
                   tokio_unstable` to it (or unset it) and build again";
-    if (flags.timeline || flags.timeline_file.is_some()) && !HOOKS {
+    if flags.explain() && !HOOKS {
         return refuse(format!("this binary can't draw timelines: {no_cfg}"));
     }
     if flags.dump_at.is_some() && !crate::dump::AVAILABLE {
@@ -141,6 +151,7 @@ pub(crate) fn parse(
             (base_url.is_some(), "--base-url"),
             (flags.timeline, "--timeline"),
             (flags.timeline_file.is_some(), "--timeline-file"),
+            (flags.trace.is_some(), "--trace"),
             (flags.dump_at.is_some(), "--dump-at"),
             (flags.timeout.is_some(), "--timeout"),
         ];

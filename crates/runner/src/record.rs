@@ -7,23 +7,33 @@
 //! and must stay copyable) and over Tokio's tracing spans (an example that
 //! installs its own subscriber would take them away). They run inside the
 //! runtime, so `Instant::now()` there reads the paused clock exactly.
+//!
+//! Recorded for a reader ([`Recorder::explain`]), a run says more: which
+//! task's poll woke which (Tokio's waker events, and a waker of our own
+//! around `run()`), which tasks were aborted (their span entered only to
+//! drop the future), and on the paused clock, what each task waits in, from
+//! a task dump at the end of each instant something happened, when the
+//! runtime is about to park and before the clock moves on.
 #![cfg_attr(not(tokio_unstable), allow(dead_code, unused_imports))]
 
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::path::Path;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use protocol::Clock;
-use protocol::timeline::{self, EndKind, Ended, Micros, Row, RowKind, Timeline};
+use protocol::timeline::{self, EndKind, Ended, MAX_ROWS, Micros, Row, RowKind, Timeline};
 use tokio::runtime::{Builder, Handle, Runtime};
 use tokio::task::Id;
 use tokio::time::Instant;
+use tracing::span::{self, Attributes};
+use tracing::{Event, Metadata, field};
 
-use crate::dump::{TaskDump, Who};
+use crate::dump::{self, TaskDump, Who};
 
 /// Whether this build has the task hooks.
 pub(crate) const HOOKS: bool = cfg!(tokio_unstable);
@@ -78,12 +88,49 @@ struct State {
     /// When `run()` returned or panicked: the time of whatever ends while
     /// the runtime is dropped, maybe outside its context.
     stopped: Option<Micros>,
+    /// See [`Recorder::explain`].
+    explain: bool,
+    every_instant: bool,
+    /// Rows by the number of their task's id, as Tokio's tracing gives it.
+    rows_by_number: HashMap<u64, usize>,
+    /// How often each row's span was entered in its latest poll.
+    entered: HashMap<usize, u32>,
+    /// Whether `run()` was woken since its last poll, and its runtime's
+    /// waker, to take a dump when something else happened.
+    main_woken: bool,
+    main_waker: Option<Waker>,
+    /// The last instant a poll started at, and the last one a dump followed.
+    active: Option<Micros>,
+    quieted: Option<Micros>,
+    /// The runtime is about to park: every task waits.
+    idle: bool,
+    /// When the last dump at the end of an instant was, and the rows it
+    /// traced that have not been polled since.
+    traced: (Micros, HashSet<usize>),
+    /// A blocking job or a thread the runner does not know acted, at a
+    /// moment of real time: on the paused clock, the run's wakes and waits
+    /// would differ from run to run, and are left out.
+    crowded: bool,
+    /// The thread that polls `run()`, and how many the process ran before
+    /// the runtime was built.
+    thread: Option<std::thread::ThreadId>,
+    threads: usize,
 }
 
 impl State {
+    /// Something happened: on the paused clock, on another thread than
+    /// `run()`'s, the run is crowded.
+    fn acted(&mut self) {
+        let elsewhere = self
+            .thread
+            .is_some_and(|id| id != std::thread::current().id());
+        self.crowded |= self.every_instant && elsewhere;
+    }
+
     fn stop(&mut self, now: Micros) {
         self.stopped = Some(now);
         self.runtime = None;
+        self.main_waker = None;
     }
 
     fn now(&self) -> Micros {
@@ -109,6 +156,7 @@ impl Recorder {
         main.code = "run()".to_owned();
         let state = State {
             rows: vec![main],
+            main_woken: true,
             ..State::default()
         };
         Recorder {
@@ -132,47 +180,159 @@ impl Recorder {
         self.shared.source
     }
 
+    /// Records the run for a reader: wakes and aborts, and on the paused
+    /// clock (`every_instant`), what each task waits in. Before the runtime
+    /// is built; Tokio's tracing reaches the recorder on this thread
+    /// (`block_on`'s) while the guard lives.
+    pub(crate) fn explain(&self, every_instant: bool) -> tracing::dispatcher::DefaultGuard {
+        let mut state = self.state();
+        (state.explain, state.threads) = (true, threads());
+        state.every_instant = every_instant && dump::AVAILABLE;
+        tracing::dispatcher::set_default(&tracing::Dispatch::new(self.clone()))
+    }
+
     fn close_poll(&self, state: &mut State, index: usize) {
         let now = state.now();
+        // Each task a dump traced is woken, and polled once more, then.
+        let traced = state.traced.0 == now && state.traced.1.remove(&index);
         if let Some(start) = state.polling_since.remove(&index)
             && !state.dumping
+            && !traced
             && !state.dumped_at.contains(&start)
         {
             state.rows[index].push_poll(timeline::Poll { start, end: now });
+            state.active = state.active.max(Some(start));
         }
     }
 
+    /// A poll of the current row woke row `to`.
+    fn woke(&self, to: usize) {
+        let Some(Polling::Row(from)) = POLLING.get() else {
+            return;
+        };
+        let mut state = self.state();
+        if from == to || state.dumping || !state.explain {
+            return;
+        }
+        let at = state.now();
+        state.rows[to].woken.push((at, from));
+    }
+
     /// `future`, recorded as the main row: `block_on` polls it, not a task.
+    /// Polled through a waker of ours, which says who woke it; on the paused
+    /// clock also polled to take a dump at the end of an instant, and then
+    /// only polled itself if it was woken.
     pub(crate) fn main<F: Future>(&self, future: F) -> impl Future<Output = F::Output> {
         let recorder = self.clone();
         async move {
             let mut future = pin!(future);
-            std::future::poll_fn(|cx| {
-                {
+            let waking = recorder.clone();
+            let mut run = std::future::poll_fn(move |cx| {
+                let outer = cx.waker().clone();
+                let recorder = waking.clone();
+                let waker = Waker::from(Arc::new(MainWaker { recorder, outer }));
+                future.as_mut().poll(&mut Context::from_waker(&waker))
+            });
+            loop {
+                let next = std::future::poll_fn(|cx| {
                     let mut state = recorder.state();
                     if state.origin.is_none() {
                         state.origin = Some(Instant::now());
                         state.runtime = Some(Handle::current());
+                        state.thread = Some(std::thread::current().id());
                     }
-                    let now = state.now();
-                    state.polling_since.insert(0, now);
+                    let every = state.every_instant;
+                    state.main_waker = every.then(|| cx.waker().clone());
+                    let skip = every && !state.dumping && !std::mem::take(&mut state.main_woken);
+                    if std::mem::take(&mut state.idle) && skip {
+                        state.quieted = state.active;
+                        return Poll::Ready(None);
+                    }
+                    drop(state);
+                    match skip {
+                        true => Poll::Pending,
+                        false => recorder.poll_main(Pin::new(&mut run), cx).map(Some),
+                    }
+                })
+                .await;
+                let finished = match next {
+                    Some(output) => Some(output),
+                    None => recorder.dump_quietly(Pin::new(&mut run)).await,
+                };
+                if let Some(output) = finished {
+                    return output;
                 }
-                let outer = POLLING.replace(Some(Polling::Row(0)));
-                let unwinding = StopOnPanic(&recorder);
-                let result = future.as_mut().poll(cx);
-                std::mem::forget(unwinding);
-                POLLING.set(outer);
-                let mut state = recorder.state();
-                recorder.close_poll(&mut state, 0);
-                if result.is_ready() {
-                    let now = state.now();
-                    state.returned = Some(now);
-                    state.stop(now);
-                }
-                result
-            })
-            .await
+            }
         }
+    }
+
+    /// One poll of `run()`, recorded.
+    fn poll_main<T>(
+        &self,
+        run: Pin<&mut impl Future<Output = T>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<T> {
+        {
+            let mut state = self.state();
+            let now = state.now();
+            state.polling_since.insert(0, now);
+        }
+        let outer = POLLING.replace(Some(Polling::Row(0)));
+        let unwinding = StopOnPanic(self);
+        let result = run.poll(cx);
+        std::mem::forget(unwinding);
+        POLLING.set(outer);
+        let mut state = self.state();
+        self.close_poll(&mut state, 0);
+        if result.is_ready() {
+            let now = state.now();
+            state.returned = Some(now);
+            state.stop(now);
+        }
+        result
+    }
+
+    /// A dump at a quiet moment: what each row waits in, kept if it is the
+    /// first of its waiting stretch. `run()`'s output if it finished in the
+    /// dump's poll.
+    async fn dump_quietly<T>(&self, run: Pin<&mut impl Future<Output = T>>) -> Option<T> {
+        self.state().dumping = true;
+        let (finished, snapshot) = dump::snapshot(run, Duration::from_secs(2)).await;
+        // What the dump of this instant says of each task, as the dumps of
+        // `--dump-at` say it; `select!` polls its branches in a random order.
+        let (path, module) = (self.shared.path, Path::new(self.shared.path).file_stem());
+        let module = &module.unwrap_or_default().to_string_lossy();
+        let (mut tasks, notes) =
+            crate::watch::tasks(&snapshot, self, dump::Source { path, module });
+        for task in &mut tasks {
+            task.waits.sort_by_cached_key(|wait| format!("{wait:?}"));
+        }
+        let text = dump::render(&tasks, Some(self.source()), &notes, None);
+        let mut state = self.state();
+        state.dumping = false;
+        let at = state.now();
+        let (order, _) = numbering(&state.rows);
+        let entries = protocol::dump::entries(&text).into_iter();
+        let seen: Vec<_> = entries
+            .filter_map(|(shown, entry)| Some((*order.get(shown)?, entry)))
+            .collect();
+        let traced = snapshot
+            .tasks
+            .iter()
+            .filter_map(|(id, _)| state.rows_by_id.get(id));
+        state.traced = (at, traced.copied().chain([0]).collect());
+        for (index, what) in seen {
+            let row = &mut state.rows[index];
+            let since = row.polls.last().map(|poll| poll.end).or(row.spawned);
+            if row.waits.last().is_none_or(|(last, _)| Some(*last) < since) {
+                row.waits.push((at, what));
+            }
+        }
+        if finished.is_some() {
+            state.returned = Some(at);
+            state.stop(at);
+        }
+        finished
     }
 
     /// `future`, whose spawns are left out of the chart: the runner's own
@@ -268,16 +428,21 @@ impl Recorder {
     /// The records, once the runtime has been dropped.
     pub(crate) fn finish(self, example: String, clock: Clock) -> Timeline {
         let state = self.state();
-        let notes = (!state.hidden.is_empty()).then(|| {
-            "The local HTTP server's tasks are left out; they serve the requests the example \
-             makes."
-                .to_owned()
-        });
+        let mut rows = in_order(&state.rows);
+        let mut notes = Vec::new();
+        if !state.hidden.is_empty() {
+            notes.push("The local HTTP server's tasks are left out; they serve the requests the example makes.".to_owned());
+        }
+        if state.crowded {
+            rows.iter_mut()
+                .for_each(|row| (row.woken, row.waits) = Default::default());
+            notes.push("A blocking job or another thread acted at a moment of real time: who woke whom and what each task waited in would differ from run to run, and are left out.".to_owned());
+        }
         Timeline {
             example,
             clock,
-            notes: notes.into_iter().collect(),
-            rows: in_order(&state.rows),
+            notes,
+            rows,
             returned: state.returned,
         }
     }
@@ -310,6 +475,45 @@ impl Recorder {
             .on_before_task_poll(move |meta| before.poll_started(meta.id()))
             .on_after_task_poll(move |meta| after.poll_ended(meta.id()))
             .on_task_terminate(move |meta| end.terminated(meta.id(), meta.spawned_at()));
+        if self.state().every_instant {
+            let parking = self.clone();
+            builder.on_thread_park(move || parking.parking());
+        }
+        if self.state().explain {
+            // The runtime's threads end with it, and their default with them.
+            let dispatch = tracing::Dispatch::new(self.clone());
+            builder.on_thread_start(move || {
+                std::mem::forget(tracing::dispatcher::set_default(&dispatch));
+            });
+        }
+    }
+
+    /// The runtime is about to park, every task waiting: if something
+    /// happened since the last dump, `run()` is woken to take one. The
+    /// paused clock does not move on while it is. None is taken past as many
+    /// tasks as a chart draws (they would cost more than they tell); while a
+    /// socket is open (a traced task can do I/O: Tokio traces `accept` and
+    /// the like as ordinary polls); or once the run is crowded.
+    fn parking(&self) {
+        let metrics = Handle::current().metrics();
+        let sockets =
+            metrics.io_driver_fd_registered_count() - metrics.io_driver_fd_deregistered_count();
+        let mut state = self.state();
+        // A thread the runtime didn't start can act without a hook seeing it.
+        state.crowded |= threads() > state.threads + metrics.num_blocking_threads();
+        let alive = state.rows.iter().filter(|row| row.ended.is_none()).count();
+        if sockets == 0
+            && !state.crowded
+            && alive <= MAX_ROWS
+            && state.active > state.quieted
+            && !state.main_woken
+            && !state.dumping
+        {
+            state.idle = true;
+            if let Some(main) = &state.main_waker {
+                main.wake_by_ref();
+            }
+        }
     }
 
     fn spawned(&self, id: Id, at: &std::panic::Location<'_>) {
@@ -320,6 +524,7 @@ impl Recorder {
             state.hidden.insert(id);
             return;
         }
+        state.acted();
         let mut row = self.row_at(RowKind::Task, at);
         if let Some(Polling::Row(parent)) = parent {
             row.parent = Some(parent);
@@ -328,6 +533,8 @@ impl Recorder {
         let index = state.rows.len();
         state.rows.push(row);
         state.rows_by_id.insert(id, index);
+        let number = id.to_string().parse().unwrap_or_default();
+        state.rows_by_number.insert(number, index);
     }
 
     fn poll_started(&self, id: Id) {
@@ -339,6 +546,7 @@ impl Recorder {
                     let now = state.now();
                     state.polling_since.insert(index, now);
                 }
+                state.entered.insert(index, 0);
                 Polling::Row(index)
             }
             None => Polling::Hidden,
@@ -360,7 +568,14 @@ impl Recorder {
             at: state.now(),
             how: match state.stopped {
                 Some(_) => EndKind::Dropped,
-                None => EndKind::Ended,
+                // A future dropped unfinished: its span was entered only for that.
+                None => {
+                    let entered = state.rows_by_id.get(&id).and_then(|i| state.entered.get(i));
+                    match entered {
+                        Some(1) => EndKind::Aborted,
+                        _ => EndKind::Ended,
+                    }
+                }
             },
         };
         let index = match state.rows_by_id.get(&id) {
@@ -406,6 +621,108 @@ impl Recorder {
     }
 }
 
+/// `run()`'s waker, which says when it was woken and by whose poll.
+struct MainWaker {
+    recorder: Recorder,
+    outer: Waker,
+}
+
+impl Wake for MainWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let mut state = self.recorder.state();
+        state.main_woken = true;
+        state.acted();
+        drop(state);
+        self.recorder.woke(0);
+        self.outer.wake_by_ref();
+    }
+}
+
+/// How many threads the process runs (Linux, as task dumps are).
+fn threads() -> usize {
+    std::fs::read_dir("/proc/self/task").map_or(usize::MAX, Iterator::count)
+}
+
+/// Span ids the recorder gives tasks: their task's number, tagged, so that
+/// another subscriber's ids are never taken for a task's.
+const TASK_SPAN: u64 = 1 << 63;
+
+/// Tokio's tracing (its `tracing` feature, under `--cfg tokio_unstable`),
+/// as far as the recorder reads it: each task's span, entered to poll the
+/// task or to drop it, and its waker's wakes.
+impl tracing::Subscriber for Recorder {
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        let target = metadata.target();
+        let task = matches!(target, "tokio::task" | "tokio::task::blocking");
+        (task && metadata.name() == "runtime.spawn") || target == "tokio::task::waker"
+    }
+
+    fn new_span(&self, span: &Attributes<'_>) -> span::Id {
+        let mut fields = Fields::default();
+        span.record(&mut fields);
+        if span.metadata().target() == "tokio::task::blocking" {
+            // It ends at a moment of real time.
+            let mut state = self.state();
+            state.crowded |= state.every_instant;
+            return span::Id::from_u64(TASK_SPAN);
+        }
+        span::Id::from_u64(TASK_SPAN | fields.task)
+    }
+
+    fn record(&self, _: &span::Id, _: &span::Record<'_>) {}
+
+    fn record_follows_from(&self, _: &span::Id, _: &span::Id) {}
+
+    fn event(&self, event: &Event<'_>) {
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        let task = fields.task & !TASK_SPAN;
+        let row = self.state().rows_by_number.get(&task).copied();
+        if let Some(row) = row.filter(|_| fields.wake && fields.task & TASK_SPAN != 0) {
+            self.woke(row);
+        }
+    }
+
+    fn enter(&self, span: &span::Id) {
+        let mut state = self.state();
+        let task = span.into_u64() & !TASK_SPAN;
+        if let Some(&row) = state.rows_by_number.get(&task)
+            && let Some(entered) = state.entered.get_mut(&row)
+        {
+            *entered += 1;
+        }
+    }
+
+    fn exit(&self, _: &span::Id) {}
+}
+
+/// The fields the recorder reads: a task's id, and whether an event wakes it.
+#[derive(Default)]
+struct Fields {
+    task: u64,
+    wake: bool,
+}
+
+impl field::Visit for Fields {
+    fn record_u64(&mut self, field: &field::Field, value: u64) {
+        if field.name() == "task.id" {
+            self.task = value;
+        }
+    }
+
+    fn record_str(&mut self, field: &field::Field, value: &str) {
+        if field.name() == "op" {
+            self.wake = value.starts_with("waker.wake");
+        }
+    }
+
+    fn record_debug(&mut self, _: &field::Field, _: &dyn std::fmt::Debug) {}
+}
+
 /// Dropped only when `run()` panics out of a poll: its time is when it
 /// stopped.
 struct StopOnPanic<'a>(&'a Recorder);
@@ -429,6 +746,13 @@ fn in_order(rows: &[Row]) -> Vec<Row> {
     let ordered = order.iter().map(|&old| {
         let mut row = rows[old].clone();
         row.parent = row.parent.map(|parent| renumbered[parent]);
+        // Wakes at one instant may come in any order (a `watch` channel,
+        // which `Barrier` uses, wakes its receivers in a random order).
+        for (_, by) in &mut row.woken {
+            *by = renumbered[*by];
+        }
+        row.woken.sort_unstable();
+        row.woken.dedup();
         row
     });
     ordered.collect()

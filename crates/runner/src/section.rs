@@ -60,6 +60,7 @@ pub struct Example {
     pub(crate) entry: Entry,
     detached: u16,
     pub(crate) detaches_when_cancelled: bool,
+    counts_polls: bool,
 }
 
 impl Example {
@@ -79,6 +80,7 @@ impl Example {
             entry,
             detached,
             detaches_when_cancelled,
+            counts_polls: false,
         }
     }
 
@@ -95,6 +97,14 @@ impl Example {
     /// example, the cancel sweep fails a task still running after the drop.
     pub const fn detaches_when_cancelled(mut self) -> Self {
         self.detaches_when_cancelled = true;
+        self
+    }
+
+    /// Declares that the example prints how often its futures are polled,
+    /// which a task dump's own polls would change: its timelines then have
+    /// no dumps, where every other example's have one per instant.
+    pub const fn counts_polls(mut self) -> Self {
+        self.counts_polls = true;
         self
     }
 
@@ -246,13 +256,17 @@ impl<'a> Section<'a> {
             }
             created => Ok(created.and_then(|(_, file)| file.ok())),
         };
-        let (mut timeline_file, dump_file) = match (
+        let (mut timeline_file, dump_file, trace_file) = match (
             create(&flags.timeline_file, "timeline"),
             create(&flags.dump_file, "dump"),
+            create(&flags.trace, "trace"),
         ) {
-            (Ok(timeline), Ok(dump)) => (timeline, dump.map(|file| Mutex::new((file, false)))),
-            (Err(code), _) | (_, Err(code)) => return code,
+            (Ok(timeline), Ok(dump), Ok(trace)) => {
+                (timeline, dump.map(|file| Mutex::new((file, false))), trace)
+            }
+            (Err(code), _, _) | (_, Err(code), _) | (_, _, Err(code)) => return code,
         };
+        let mut traced = Vec::new();
         let watchdog = flags.timeout.map(Watchdog::start);
         let mut worst = None;
         for (index, example) in examples.iter().enumerate() {
@@ -272,6 +286,7 @@ impl<'a> Section<'a> {
                 dump_at: flags.dump_at,
                 dump_file: dump_file.as_ref(),
                 watchdog: watchdog.as_ref(),
+                explain: flags.explain(),
                 ..Run::new(self.name, example)
             };
             let (outcome, left_running, recorded) = run.execute();
@@ -285,6 +300,9 @@ impl<'a> Section<'a> {
                 {
                     eprintln!("error: cannot write the timeline: {error}");
                     worst = worst.max(Some(EXIT_FAILED));
+                }
+                if trace_file.is_some() {
+                    traced.push(recorded);
                 }
             }
             // Keep stdout and stderr in order when both go to one terminal.
@@ -313,6 +331,15 @@ impl<'a> Section<'a> {
                 worst = worst.max(Some(EXIT_FAILED));
             }
         }
+        let written = trace_file.map(|file| {
+            let mut file = std::io::BufWriter::new(file);
+            serde_json::to_writer(&mut file, &timeline::trace(&traced))?;
+            file.flush()
+        });
+        if let Some(Err(error)) = written {
+            eprintln!("error: cannot write the trace: {error}");
+            worst = worst.max(Some(EXIT_FAILED));
+        }
         if let Some(watchdog) = &watchdog {
             watchdog.hold_if_fired();
         }
@@ -340,6 +367,8 @@ pub(crate) struct Run<'a> {
     dump_at: Option<std::time::Duration>,
     dump_file: Option<&'a Mutex<DumpFile>>,
     watchdog: Option<&'a Arc<Watchdog>>,
+    /// Whether a reader will see its timeline: see [`Recorder::explain`].
+    explain: bool,
 }
 
 impl<'a> Run<'a> {
@@ -354,6 +383,7 @@ impl<'a> Run<'a> {
             dump_at: None,
             dump_file: None,
             watchdog: None,
+            explain: false,
         }
     }
 
@@ -388,6 +418,8 @@ impl<'a> Run<'a> {
             );
         }
         let recorder = Recorder::new(self.example.path, self.example.source);
+        let every_instant = self.clock == Clock::Virtual && !self.example.counts_polls;
+        let _traced = self.explain.then(|| recorder.explain(every_instant));
         let runtime = match runtime(self.clock, self.flavor, |builder| recorder.install(builder)) {
             Ok(runtime) => runtime,
             Err(error) => return (Err(Some(error)), None, None),

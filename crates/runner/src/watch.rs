@@ -329,7 +329,7 @@ fn emit(file: Option<&Mutex<DumpFile>>, text: &str) {
 
 /// The snapshot's tasks, `run()` first, then each task by its number, and
 /// its notes.
-fn tasks(
+pub(crate) fn tasks(
     snapshot: &dump::Snapshot,
     recorder: &Recorder,
     source: Source<'_>,

@@ -82,6 +82,11 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
     for section in &sections {
         let dir = PathBuf::from(&section.name);
         files.insert(dir.join("index.md"), chapter(section));
+        if let Some((example, timeline)) = super::pages::traced(section) {
+            let trace = protocol::timeline::trace(std::slice::from_ref(timeline));
+            let name = format!("{}{TRACE}", example.name);
+            files.insert(dir.join(name), format!("{trace}\n"));
+        }
         for example in &section.examples {
             let twin = fs::read_to_string(twin_file::path(
                 workspace.root(),
@@ -219,11 +224,15 @@ pub fn write(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     Ok(changed)
 }
 
-/// The pages and charts on disk that carry [`MARKER`].
+/// How the name of a section's trace ends.
+const TRACE: &str = ".trace.json";
+
+/// The pages and charts on disk that carry [`MARKER`], and the traces.
 pub(super) fn generated_files(root: &Path) -> Result<Vec<PathBuf>, Error> {
     let mut found = Vec::new();
-    for relative in files_under(root, &["md", "svg"])? {
-        if fs::read_to_string(root.join(&relative))?.starts_with(MARKER) {
+    for relative in files_under(root, &["md", "svg", "json"])? {
+        let trace = relative.to_string_lossy().ends_with(TRACE);
+        if trace || fs::read_to_string(root.join(&relative))?.starts_with(MARKER) {
             found.push(relative);
         }
     }

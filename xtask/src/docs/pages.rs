@@ -80,7 +80,38 @@ pub(super) fn chapter(section: &SectionDoc) -> String {
             example.name, example.summary
         );
     }
+    if let Some((example, _)) = traced(section) {
+        let _ = write!(
+            text,
+            "\n## A trace to explore\n\n[`{0}.trace.json`]({0}.trace.json) is a run of \
+             [`{0}`]({0}.md) on Tokio's paused clock, in the trace format of Chrome and \
+             Perfetto: open it in [Perfetto](https://ui.perfetto.dev) or in \
+             `chrome://tracing`. Each task is a track: its polls, and each stretch it waited, \
+             named by what it waited in. An arrow runs from each poll that woke a task to \
+             that task, and at the end of each instant, a task dump says where each task \
+             waited. `cargo run -p {1} -- <example> --clock virtual --trace run.json` writes \
+             one for any example.\n",
+            example.name, section.name
+        );
+    }
     text
+}
+
+/// The example a section offers as a trace, and its timeline: of those
+/// charted on the paused clock and drawn whole, the first with the most
+/// wakes, and a page's dump before that.
+pub(super) fn traced(section: &SectionDoc) -> Option<(&ExampleDoc, &timeline::Timeline)> {
+    let charted = section.examples.iter().filter_map(|example| {
+        let page = example.timeline.as_ref()?;
+        let whole = page.timeline.rows.len() <= timeline::MAX_ROWS;
+        (page.recorded.is_none() && whole).then_some((example, &page.timeline))
+    });
+    let wakes = |timeline: &timeline::Timeline| -> usize {
+        timeline.rows.iter().map(|row| row.woken.len()).sum()
+    };
+    charted
+        .rev()
+        .max_by_key(|(example, timeline)| (example.dump_at.is_some(), wakes(timeline)))
 }
 
 pub(super) fn topic_page(topic: &Topic, sections: &[SectionDoc]) -> String {
@@ -356,10 +387,7 @@ pub(super) fn example_page(
 
 pub(super) fn chart(example: &ExampleDoc) -> Option<String> {
     let page = example.timeline.as_ref()?;
-    Some(timeline::svg_with(
-        &page.timeline,
-        example.dump_waits.as_ref(),
-    ))
+    Some(timeline::svg(&page.timeline))
 }
 
 fn schedule(section: &SectionDoc, example: &ExampleDoc, page: &PageTimeline) -> String {
@@ -378,7 +406,10 @@ fn schedule(section: &SectionDoc, example: &ExampleDoc, page: &PageTimeline) -> 
     let source = match &page.recorded {
         None => format!(
             "Drawn from a run on Tokio's paused clock, where the times are exact and the same on \
-             every run; `{run} --clock virtual --timeline` draws it in a terminal."
+             every run; `{run} --clock virtual --timeline` draws it in a terminal. An arrow runs \
+             from each poll that woke a task to that task, ⊘ ends a task that was aborted, and \
+             between its polls, a row says what its task waited in, as a task dump at the end of \
+             each instant showed."
         ),
         Some(recorded) => format!(
             "Drawn from a run on the real clock, kept in `{recorded}`: on the paused clock a \

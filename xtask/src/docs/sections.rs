@@ -26,9 +26,8 @@ pub(super) struct ExampleDoc {
     pub(super) code_starts_at: usize,
     pub(super) export: Export,
     pub(super) timeline: Option<PageTimeline>,
-    /// When its `.dump` golden file dumps its tasks, and where each waited.
+    /// When its `.dump` golden file dumps its tasks.
     pub(super) dump_at: Option<std::time::Duration>,
-    pub(super) dump_waits: Option<protocol::timeline::Waits>,
 }
 
 /// The timeline an example page draws, and the file it was recorded in on
@@ -108,18 +107,12 @@ fn example_doc(
         &listed.name,
         crate::golden::DUMP,
     );
-    let (dump_at, dump_waits) = match dump.is_file() {
-        false => (None, None),
-        true => {
-            let text = read(&dump)?;
-            let at = protocol::dump::instant(&text)
-                .ok_or_else(|| format!("{}: its first line does not say when", dump.display()))?;
-            let waits = protocol::timeline::Waits {
-                at: u64::try_from(at.as_micros()).unwrap_or(u64::MAX),
-                rows: protocol::dump::entries(&text),
-            };
-            (Some(at), Some(waits))
-        }
+    let dump_at = match dump.is_file() {
+        false => None,
+        true => Some(
+            protocol::dump::instant(&read(&dump)?)
+                .ok_or_else(|| format!("{}: its first line does not say when", dump.display()))?,
+        ),
     };
     Ok(ExampleDoc {
         name: listed.name,
@@ -131,7 +124,6 @@ fn example_doc(
         export,
         timeline,
         dump_at,
-        dump_waits,
     })
 }
 

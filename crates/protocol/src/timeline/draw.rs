@@ -4,18 +4,17 @@
 
 use std::fmt::Write as _;
 
-use super::{EndKind, Ended, Micros, Row, RowKind, Seconds, Timeline};
+use super::{Micros, Row, RowKind, Seconds, Stretch, Timeline};
 use crate::Named;
 
 /// Rows drawn at most; the text form has them all.
 pub const MAX_ROWS: usize = 40;
 
-/// What the chart's marks mean, what a row is, and what the hooks can't tell.
-const LEGEND: &str = "█ polled  ─ waiting  ┤ ended  × dropped when run() returned  ◆ a \
-                      spawn_blocking call returned\nA row is a task. Futures joined or selected \
-                      in one task (join!, join_all, select!), and LocalSet tasks, share its \
-                      row.\nTokio's hooks don't say whether a task returned, panicked or was \
-                      aborted: all three end a row with ┤.";
+/// What the chart's marks mean, and what a row is.
+const LEGEND: &str = "█ polled  ─ waiting  ┤ returned or panicked  ⊘ aborted  × dropped when \
+                      run() returned  ◆ a spawn_blocking call returned\nA row is a task. Futures \
+                      joined or selected in one task (join!, join_all, select!), and LocalSet \
+                      tasks, share its row.";
 
 /// The terminal chart, `width` characters wide (at least 40).
 pub fn chart(timeline: &Timeline, width: usize) -> String {
@@ -30,12 +29,8 @@ pub fn chart(timeline: &Timeline, width: usize) -> String {
     let tasks = count(timeline.spawned_rows(), "task", "tasks");
     let _ = writeln!(text, "{example} on the {clock} clock: {tasks} besides main");
     let rows = &timeline.rows;
-    let labels: Vec<String> = rows
-        .iter()
-        .take(MAX_ROWS)
-        .enumerate()
-        .map(|(i, row)| row.label_among(i, rows))
-        .collect();
+    let mut labels = timeline.labels();
+    labels.truncate(MAX_ROWS);
     let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
     let label_width = longest.min((width.max(40) * 2 / 5).max(12));
     let columns = width.max(40) - label_width - 1;
@@ -78,20 +73,12 @@ pub fn chart(timeline: &Timeline, width: usize) -> String {
     text
 }
 
-/// Where the tasks of a run waited at one instant, from a task dump taken
-/// then: for each row that was in the dump, what it shows of that row.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Waits {
-    pub at: Micros,
-    pub rows: Vec<(usize, String)>,
-}
-
 /// The SVG for the book, inlined in its page: colours are the theme's CSS
 /// variables, so one drawing reads in the light and the dark themes. The
-/// scale, each row's records and `waits` (where a dump was taken) are
-/// `data-` attributes for the page's script; each row's `<title>` shows on
-/// hover with no script at all.
-pub fn svg_with(timeline: &Timeline, waits: Option<&Waits>) -> String {
+/// scale and each row's records are `data-` attributes for the page's
+/// script; each row's `<title>` and each wake's show on hover with no
+/// script at all.
+pub fn svg(timeline: &Timeline) -> String {
     const WIDTH: f64 = 760.0;
     const TRACK_START: f64 = 312.0;
     const TRACK_END: f64 = WIDTH - 16.0;
@@ -100,11 +87,41 @@ pub fn svg_with(timeline: &Timeline, waits: Option<&Waits>) -> String {
 
     let drawn = timeline.rows.len().min(MAX_ROWS);
     let more = timeline.rows.len() - drawn;
-    let legend_y = TOP + ROW * (drawn + usize::from(more > 0)) as f64 + 10.0;
-    let height = legend_y + 2.0 * 18.0 + 6.0;
     let span = timeline.span();
     let scale = Scale::new(span, TRACK_END - TRACK_START);
     let x = |time: Micros| TRACK_START + scale.x(time);
+    let middle = |index: usize| TOP + ROW * index as f64 + ROW / 2.0 - 4.0;
+
+    // The legend, wrapped to the chart's width, decides its height.
+    let (mut legend, mut at, mut y) = (String::new(), 10.0, middle(drawn + 1) - 4.0);
+    for (symbol, meaning) in [
+        (Symbol::Poll, "polled"),
+        (Symbol::Wait, "waiting"),
+        (Symbol::End, "returned or panicked"),
+        (Symbol::Aborted, "aborted"),
+        (Symbol::Dropped, "dropped when run() returned"),
+        (Symbol::Blocking, "spawn_blocking returned"),
+        (Symbol::Wake, "a poll woke a task"),
+    ] {
+        let width = 10.0 + 7.3 * meaning.len() as f64 + 24.0;
+        if at + width > WIDTH {
+            (at, y) = (10.0, y + 18.0);
+        }
+        let (text_x, text_y) = (at + 10.0, y + 4.0);
+        let _ = writeln!(
+            legend,
+            r#"{}<text x="{text_x:.1}" y="{text_y:.1}">{meaning}</text>"#,
+            symbol.svg(at, y)
+        );
+        at += width;
+    }
+    let one_row = "A row is a task. Futures joined or selected in one task, and LocalSet tasks, share its row.";
+    let _ = writeln!(
+        legend,
+        r#"<text x="4" y="{:.1}">{one_row}</text>"#,
+        y + 22.0
+    );
+    let height = y + 42.0;
 
     let clock = timeline.clock.name();
     let tasks = count(timeline.spawned_rows(), "task", "tasks");
@@ -112,14 +129,11 @@ pub fn svg_with(timeline: &Timeline, waits: Option<&Waits>) -> String {
         "Timeline of {} on the {clock} clock: {tasks} besides main",
         timeline.example
     ));
-    let dump_at = waits.map_or_else(String::new, |waits| {
-        format!(r#" data-dump-at="{}""#, waits.at)
-    });
     let track_end = TRACK_START + (TRACK_END - TRACK_START - 1.0).max(0.0);
     let mut svg = format!(
-        r#"<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-label="{title}" data-span="{span}" data-track="{TRACK_START} {track_end:.1}" data-rows="{TOP} {ROW} {drawn}" data-clock="{clock}"{dump_at}>
+        r#"<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-label="{title}" data-span="{span}" data-track="{TRACK_START} {track_end:.1}" data-rows="{TOP} {ROW} {drawn}" data-clock="{clock}">
 <title>{title}</title>
-<style>.timeline text{{fill:var(--fg);font-family:var(--mono-font,monospace);font-size:12px}}.timeline .grid{{stroke:var(--table-border-color);stroke-width:1}}.timeline .wait{{stroke:var(--fg);stroke-opacity:.45;stroke-width:1.5}}.timeline .poll{{fill:var(--links)}}.timeline .end{{stroke:var(--fg);stroke-width:2;fill:none}}.timeline .blocking{{fill:var(--fg)}}.timeline .hit{{fill:transparent}}</style>
+<style>.timeline text{{fill:var(--fg);font-family:var(--mono-font,monospace);font-size:12px}}.timeline .grid{{stroke:var(--table-border-color);stroke-width:1}}.timeline .wait{{stroke:var(--fg);stroke-opacity:.45;stroke-width:1.5}}.timeline .poll{{fill:var(--links)}}.timeline .end,.timeline .wake{{stroke:var(--fg);stroke-width:2;fill:none}}.timeline .wake{{stroke:var(--links);stroke-width:1.5}}.timeline .blocking{{fill:var(--fg)}}.timeline .hit{{fill:transparent}}</style>
 "#
     );
     let (grid_top, grid_bottom) = (TOP - 8.0, TOP + ROW * drawn as f64 - 4.0);
@@ -130,11 +144,16 @@ pub fn svg_with(timeline: &Timeline, waits: Option<&Waits>) -> String {
             r#"<line class="grid" x1="{at:.1}" y1="{grid_top:.1}" x2="{at:.1}" y2="{grid_bottom:.1}"/><text x="{at:.1}" y="14" text-anchor="middle">{seconds}s</text>"#
         );
     }
-    for (index, row) in timeline.rows.iter().take(drawn).enumerate() {
-        let middle = TOP + ROW * index as f64 + ROW / 2.0 - 4.0;
-        let full = row.label_among(index, &timeline.rows);
+    for ((index, row), full) in timeline
+        .rows
+        .iter()
+        .enumerate()
+        .zip(timeline.labels())
+        .take(drawn)
+    {
+        let middle = middle(index);
         let (group, hover) = (
-            row_group(timeline, index, &full, waits),
+            row_group(timeline, index, &full),
             escape(&row_title(timeline, index, &full)),
         );
         let (top, baseline, label) = (
@@ -166,42 +185,50 @@ pub fn svg_with(timeline: &Timeline, waits: Option<&Waits>) -> String {
         }
         svg.push_str("</g>\n");
     }
+    // Wakes go over every row: an arrow from the waker's row to the woken one's.
+    for (index, row) in timeline.rows.iter().enumerate().take(drawn) {
+        for &(at, by) in row.woken.iter().filter(|(_, by)| *by < drawn) {
+            let (x, from, to) = (x(at), middle(by), middle(index));
+            let head = if to > from { -4.0 } else { 4.0 };
+            let tip = to + 1.5 * head;
+            let what = format!(
+                "{} woke {} at {}s",
+                short_name(timeline, by),
+                short_name(timeline, index),
+                trim_seconds(at)
+            );
+            let _ = writeln!(
+                svg,
+                r#"<path class="wake" d="M{x:.1} {from:.1}V{tip:.1}M{:.1} {:.1}L{x:.1} {tip:.1}L{:.1} {:.1}"><title>{what}</title></path>"#,
+                x - 3.0,
+                tip + head,
+                x + 3.0,
+                tip + head
+            );
+        }
+    }
     if more > 0 {
-        let (y, more) = (
-            TOP + ROW * drawn as f64 + ROW / 2.0,
-            count(more, "more task", "more tasks"),
-        );
+        let (y, more) = (middle(drawn) + 4.0, count(more, "more task", "more tasks"));
         let _ = writeln!(svg, r#"<text x="4" y="{y:.1}">… {more} not drawn</text>"#);
     }
-    let mut at = 10.0;
-    for (symbol, meaning) in [
-        (Symbol::Poll, "polled"),
-        (Symbol::Wait, "waiting"),
-        (Symbol::End, "ended"),
-        (Symbol::Dropped, "dropped when run() returned"),
-        (Symbol::Blocking, "spawn_blocking returned"),
-    ] {
-        let (text_x, text_y) = (at + 10.0, legend_y + 4.0);
-        let _ = writeln!(
-            svg,
-            r#"{}<text x="{text_x:.1}" y="{text_y:.1}">{meaning}</text>"#,
-            symbol.svg(at, legend_y)
-        );
-        at += 10.0 + 7.3 * meaning.len() as f64 + 24.0;
-    }
-    let one_row = "A row is a task. Futures joined or selected in one task, and LocalSet tasks, share its row.";
-    let _ = writeln!(
-        svg,
-        r#"<text x="4" y="{:.1}">{one_row}</text>"#,
-        legend_y + 22.0
-    );
+    svg.push_str(&legend);
     svg.push_str("</svg>\n");
     svg
 }
 
+/// Who woke a stretch's row as it ended: `#2 at 1s`, or nothing.
+fn woken(timeline: &Timeline, stretch: &Stretch<'_>) -> String {
+    let by = stretch
+        .woken_by
+        .iter()
+        .map(|(at, by)| format!("{} at {}s", short_name(timeline, *by), trim_seconds(*at)));
+    by.collect::<Vec<_>>().join(" and ")
+}
+
 /// A row's group, whose `data-` attributes carry its records: `spawned`,
-/// `ended` and each poll's `start-end`, in microseconds.
-fn row_group(timeline: &Timeline, index: usize, label: &str, waits: Option<&Waits>) -> String {
+/// `ended`, each poll's `start-end`, in microseconds, and `waits`, a JSON
+/// list of its stretches as `[from, to, what a dump showed, who woke it]`.
+fn row_group(timeline: &Timeline, index: usize, label: &str) -> String {
     let row = &timeline.rows[index];
     let (name, kind, label) = (short_name(timeline, index), row.kind.name(), escape(label));
     let mut group = format!(
@@ -222,11 +249,7 @@ fn row_group(timeline: &Timeline, index: usize, label: &str, waits: Option<&Wait
         row.parent.map(|parent| short_name(timeline, parent)),
     );
     attribute("spawned", row.spawned.map(|spawned| spawned.to_string()));
-    let end = match (row.kind, row.ended, timeline.returned) {
-        (RowKind::Main, _, Some(returned)) => Some((returned, "returned")),
-        (_, Some(ended), _) => Some((ended.at, ended.how.name())),
-        _ => None,
-    };
+    let end = timeline.end_of(row);
     attribute("ended", end.map(|(at, _)| at.to_string()));
     attribute("end", end.map(|(_, how)| how.to_owned()));
     let polls: Vec<String> = row
@@ -235,13 +258,24 @@ fn row_group(timeline: &Timeline, index: usize, label: &str, waits: Option<&Wait
         .map(|poll| format!("{}-{}", poll.start, poll.end))
         .collect();
     attribute("polls", (!polls.is_empty()).then(|| polls.join(" ")));
-    let shows = waits.and_then(|waits| waits.rows.iter().find(|(shown, _)| *shown == index));
-    attribute("where", shows.map(|(_, shows)| shows.clone()));
+    let stretches = row.stretches(end.map_or(timeline.span(), |(at, _)| at));
+    let waits: Vec<_> = stretches
+        .iter()
+        .filter(|stretch| stretch.what.is_some() || !stretch.woken_by.is_empty())
+        .map(|stretch| {
+            let what = stretch.what.map_or("", |(_, what)| what.as_str());
+            serde_json::json!([stretch.from, stretch.to, what, woken(timeline, stretch)])
+        })
+        .collect();
+    attribute(
+        "waits",
+        (!waits.is_empty()).then(|| serde_json::Value::from(waits).to_string()),
+    );
     group + ">"
 }
 
 /// `main` or `#3`.
-fn short_name(timeline: &Timeline, index: usize) -> String {
+pub(super) fn short_name(timeline: &Timeline, index: usize) -> String {
     match timeline.rows.get(index).map(|row| row.kind) {
         Some(RowKind::Main) => "main".to_owned(),
         _ => format!("#{index}"),
@@ -262,28 +296,12 @@ fn row_title(timeline: &Timeline, index: usize, label: &str) -> String {
             let _ = write!(title, " at {}s", trim_seconds(spawned));
         }
     }
-    let end = match (row.kind, row.ended, timeline.returned) {
-        (RowKind::Main, _, Some(returned)) => Some(("returned", returned)),
-        (RowKind::Blocking, Some(ended), _) => Some(("returned", ended.at)),
-        (
-            _,
-            Some(Ended {
-                at,
-                how: EndKind::Ended,
-            }),
-            _,
-        ) => Some(("ended", at)),
-        (
-            _,
-            Some(Ended {
-                at,
-                how: EndKind::Dropped,
-            }),
-            _,
-        ) => Some(("dropped when run() returned", at)),
-        _ => None,
-    };
-    if let Some((how, at)) = end {
+    if let Some((at, how)) = timeline.end_of(row) {
+        let how = if how == "dropped" {
+            "dropped when run() returned"
+        } else {
+            how
+        };
         let _ = write!(title, "\n{how} at {}s", trim_seconds(at));
     }
     title
@@ -294,8 +312,10 @@ enum Symbol {
     Wait,
     Poll,
     End,
+    Aborted,
     Dropped,
     Blocking,
+    Wake,
 }
 
 impl Symbol {
@@ -304,8 +324,10 @@ impl Symbol {
             Symbol::Wait => '─',
             Symbol::Poll => '█',
             Symbol::End => '┤',
+            Symbol::Aborted => '⊘',
             Symbol::Dropped => '×',
             Symbol::Blocking => '◆',
+            Symbol::Wake => '↓',
         }
     }
 
@@ -342,6 +364,21 @@ impl Symbol {
                     format!("M{left:.1} {y:.1}L{x:.1} {up:.1}L{right:.1} {y:.1}L{x:.1} {down:.1}Z");
                 format!("<path class=\"blocking\" d=\"{d}\"/>\n")
             }
+            Symbol::Aborted => {
+                let (left, right, up, down) = (x - 4.0, x + 4.0, y - 4.0, y + 4.0);
+                format!(
+                    "<circle class=\"end\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"6\"/><path class=\"end\" \
+                     d=\"M{left:.1} {down:.1}L{right:.1} {up:.1}\"/>\n"
+                )
+            }
+            Symbol::Wake => {
+                let (up, down) = (y - 7.0, y + 7.0);
+                let (left, right, head) = (x - 3.0, x + 3.0, down - 4.0);
+                format!(
+                    "<path class=\"wake\" d=\"M{x:.1} {up:.1}V{down:.1}M{left:.1} {head:.1}L{x:.1} \
+                     {down:.1}L{right:.1} {head:.1}\"/>\n"
+                )
+            }
         }
     }
 }
@@ -353,26 +390,17 @@ fn marks(row: &Row, timeline: &Timeline) -> Vec<(Micros, Micros, Symbol)> {
     let Some(first) = row.first() else {
         return Vec::new();
     };
-    let (last, end) = match (row.kind, row.ended, timeline.returned) {
-        (RowKind::Blocking, Some(ended), _) => (ended.at, Some(Symbol::Blocking)),
-        (RowKind::Main, _, Some(returned)) => (returned, Some(Symbol::End)),
-        (
-            _,
-            Some(Ended {
-                at,
-                how: EndKind::Ended,
+    let (last, end) = match timeline.end_of(row) {
+        Some((at, how)) => (
+            at,
+            Some(match (row.kind, how) {
+                (RowKind::Blocking, _) => Symbol::Blocking,
+                (_, "aborted") => Symbol::Aborted,
+                (_, "dropped") => Symbol::Dropped,
+                _ => Symbol::End,
             }),
-            _,
-        ) => (at, Some(Symbol::End)),
-        (
-            _,
-            Some(Ended {
-                at,
-                how: EndKind::Dropped,
-            }),
-            _,
-        ) => (at, Some(Symbol::Dropped)),
-        (_, None, _) => (timeline.span(), None),
+        ),
+        None => (timeline.span(), None),
     };
     let mut marks = vec![(first, last.max(first), Symbol::Wait)];
     marks.extend(

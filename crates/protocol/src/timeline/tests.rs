@@ -75,7 +75,7 @@ fn a_narrow_huge_empty_or_instant_chart_still_draws() {
     crowd
         .rows
         .extend(std::iter::repeat_n(crowd.rows[1].clone(), 100));
-    assert!(chart(&crowd, 80).contains("… 65 more tasks not drawn"));
+    assert!(chart(&crowd, 80).contains("… 66 more tasks not drawn"));
     let note = "it builds a runtime of its own".to_owned();
     let empty = Timeline {
         example: "runtime/runtime_builder".into(),
@@ -103,12 +103,7 @@ fn a_narrow_huge_empty_or_instant_chart_still_draws() {
 fn rows_of_one_spawn_line_say_which_of_them_they_are() {
     let mut timeline = sample();
     timeline.rows[2].code = timeline.rows[1].code.clone();
-    let rows = &timeline.rows;
-    let labels: Vec<String> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, row)| row.label_among(i, rows))
-        .collect();
+    let labels = timeline.labels();
     assert_eq!(
         labels[..2],
         ["main run()", "#1 line 12 (1 of 2): tokio::spawn(work(1))"]
@@ -124,19 +119,41 @@ fn rows_of_one_spawn_line_say_which_of_them_they_are() {
     assert!(chart(&timeline, 100).contains("#2 line 12 (2 of 2): tokio"));
 }
 
-/// The SVG: the theme's colours, escaped labels, and each row's records as
-/// `data-` attributes for the page's script.
+/// The SVG: the theme's colours, escaped labels, each row's records as
+/// `data-` attributes for the page's script, and what each stretch waited in.
 #[test]
 fn the_svg_carries_each_rows_records_and_escapes_labels() {
     let mut timeline = sample();
     timeline.rows[1].code = r#"f("<&>")"#.to_owned();
-    let waits = Waits {
-        at: 500_000,
-        rows: vec![(1, "work at task_group.rs:4; waits in sleep".into())],
-    };
-    let svg = svg_with(&timeline, Some(&waits));
+    let svg = svg(&timeline);
     snapbox::assert_data_eq!(svg.clone(), snapbox::file!["sample.svg": Text]);
     // Inlined in Markdown, a blank line would end the HTML block.
     assert!(!svg.contains("\n\n"));
-    assert!(!svg_with(&timeline, None).contains("data-where"));
+    assert!(svg.contains("<title>#2 woke main at 2s</title>"));
+    let waits = "run at task_group.rs:14; waits in JoinHandle&quot;,&quot;#2 at 2s&quot;]]";
+    assert!(svg.contains(waits), "{svg}");
+}
+
+/// The trace: what the viewers need of each event, and a check that fails
+/// on each way a trace can break them.
+#[test]
+fn the_trace_keeps_the_format_and_the_check_catches_what_breaks_it() {
+    let trace = trace(&[sample()]);
+    snapbox::assert_data_eq!(
+        serde_json::to_string_pretty(&trace).unwrap(),
+        snapbox::file!["sample.trace.json": Text]
+    );
+    assert_eq!(check_trace(&trace.to_string()), Ok(()));
+    // Each line: what the check says, a tab, a trace that breaks the viewers.
+    for line in include_str!("broken.traces").lines() {
+        let (why, broken) = line.split_once('\t').unwrap();
+        let error = check_trace(broken).unwrap_err();
+        assert!(error.contains(why), "{broken}: {error}");
+    }
+    let paired = r#"[{"name": "a", "ph": "B", "pid": 1, "tid": 1, "ts": 5},
+        {"name": "w", "ph": "s", "id": 1, "pid": 1, "tid": 1, "ts": 5},
+        {"name": "w", "ph": "f", "id": 1, "pid": 1, "tid": 1, "ts": 5},
+        {"name": "a", "ph": "E", "pid": 1, "tid": 1, "ts": 6}]"#;
+    let paired = format!(r#"{{"traceEvents": {paired}}}"#);
+    assert_eq!(check_trace(&paired), Ok(()));
 }

@@ -1,0 +1,151 @@
+//! `--trace`: timelines in the Chrome trace-event format, which
+//! ui.perfetto.dev and `chrome://tracing` open. Each example is a process,
+//! each of its tasks a thread; its polls and the stretches it waits are
+//! complete slices (`X`, the stretch named by what it waited in), its end
+//! an instant (`i`), each wake a flow arrow (`s` on the waker's track, `f`
+//! on the woken one's), and each task dump a process-wide instant whose
+//! arguments say where each task waited.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{Value, json};
+
+use super::{Micros, Timeline};
+use crate::Named;
+
+/// The trace of `timelines`, one process each.
+pub fn trace(timelines: &[Timeline]) -> Value {
+    let mut events = Vec::new();
+    let mut flows = 0;
+    for (pid, timeline) in (1..).zip(timelines) {
+        let clock = timeline.clock.name();
+        let name = format!("{} on the {clock} clock", timeline.example);
+        events.push(json!({"name": "process_name", "ph": "M", "pid": pid, "tid": 0, "args": {"name": name}}));
+        let span = timeline.span();
+        let mut dumps: BTreeMap<Micros, serde_json::Map<String, Value>> = BTreeMap::new();
+        for ((index, row), label) in timeline.rows.iter().enumerate().zip(timeline.labels()) {
+            let tid = index + 1;
+            let mut push = |name: &str, cat: &str, ph: &str, ts: Micros, more: Value| {
+                let mut event =
+                    json!({"name": name, "cat": cat, "ph": ph, "pid": pid, "tid": tid, "ts": ts});
+                if let (Some(event), Value::Object(more)) = (event.as_object_mut(), more) {
+                    event.extend(more);
+                }
+                events.push(event);
+            };
+            push("thread_name", "", "M", 0, json!({"args": {"name": label}}));
+            let end = timeline.end_of(row);
+            for stretch in row.stretches(end.map_or(span, |(at, _)| at)) {
+                // Named by what it waits in; the dump's whole entry an argument.
+                let what = stretch.what.map_or("", |(_, what)| what.as_str());
+                let leaves = what
+                    .split("; ")
+                    .filter_map(|part| part.strip_prefix("waits in "));
+                let name = leaves.collect::<Vec<_>>().join(" and ");
+                let name = if name.is_empty() { "waiting" } else { &name };
+                let more = json!({"dur": stretch.to - stretch.from, "args": {"dump": what}});
+                push(name, "wait", "X", stretch.from, more);
+            }
+            for poll in &row.polls {
+                let dur = json!({"dur": poll.end - poll.start});
+                push("poll", "poll", "X", poll.start, dur);
+            }
+            if let Some((at, how)) = end {
+                push(how, "end", "i", at, json!({"s": "t"}));
+            }
+            for &(at, by) in row.woken.iter().filter(|(_, by)| *by < timeline.rows.len()) {
+                flows += 1;
+                push("wake", "wake", "s", at, json!({"tid": by + 1, "id": flows}));
+                push("wake", "wake", "f", at, json!({"id": flows, "bp": "e"}));
+            }
+            for (at, what) in &row.waits {
+                let who = super::draw::short_name(timeline, index);
+                dumps.entry(*at).or_default().insert(who, json!(what));
+            }
+        }
+        for (at, waits) in dumps {
+            events.push(json!({"name": "task dump", "cat": "dump", "ph": "i", "s": "p", "pid": pid, "tid": 1, "ts": at, "args": waits}));
+        }
+    }
+    json!({"traceEvents": events, "displayTimeUnit": "ms"})
+}
+
+/// What the trace-event format asks of `text`, as far as the viewers
+/// depend on it: every event has a name, a phase, a process and a thread,
+/// and but for metadata a time; a complete slice has a duration, an
+/// instant a scope; each `E` closes the last open `B` of its thread, and
+/// none stays open; the complete slices of a thread nest, never overlap in
+/// part; each flow id has one start and one finish, not before it.
+pub fn check_trace(text: &str) -> Result<(), String> {
+    let trace: Value = serde_json::from_str(text).map_err(|error| format!("not JSON: {error}"))?;
+    let events = trace["traceEvents"]
+        .as_array()
+        .ok_or("no `traceEvents` list")?;
+    let mut open: HashMap<(u64, u64), Vec<(&str, f64)>> = HashMap::new();
+    let mut complete: HashMap<(u64, u64), Vec<(f64, f64)>> = HashMap::new();
+    let mut flows: HashMap<u64, (Vec<f64>, Vec<f64>)> = HashMap::new();
+    for (index, event) in events.iter().enumerate() {
+        let fail = |why: &str| Err(format!("event {index} ({event}) {why}"));
+        let (Some(name), Some(ph), Some(pid), Some(tid)) = (
+            event["name"].as_str(),
+            event["ph"].as_str(),
+            event["pid"].as_u64(),
+            event["tid"].as_u64(),
+        ) else {
+            return fail("lacks a name, a phase, a pid or a tid");
+        };
+        let ts = event["ts"].as_f64();
+        if ph != "M" && ts.is_none() {
+            return fail("has no time");
+        }
+        let ts = ts.unwrap_or_default();
+        match ph {
+            "M" if event["args"].is_object() => {}
+            "X" if let Some(dur) = event["dur"].as_f64().filter(|dur| *dur >= 0.0) => {
+                complete.entry((pid, tid)).or_default().push((ts, ts + dur));
+            }
+            "i" | "I" if matches!(event["s"].as_str(), Some("g" | "p" | "t")) => {}
+            "B" => open.entry((pid, tid)).or_default().push((name, ts)),
+            "E" => match open.entry((pid, tid)).or_default().pop() {
+                Some((_, began)) if began <= ts => {}
+                _ => return fail("ends no slice begun before it on its thread"),
+            },
+            "s" | "f" if let Some(id) = event["id"].as_u64() => {
+                let (starts, finishes) = flows.entry(id).or_default();
+                if ph == "s" { starts } else { finishes }.push(ts);
+            }
+            _ => return fail("is not a phase the viewers read, or lacks what its phase needs"),
+        }
+    }
+    if let Some(((pid, tid), slices)) = open.iter().find(|(_, slices)| !slices.is_empty()) {
+        return Err(format!(
+            "slice `{}` of pid {pid} tid {tid} never ends",
+            slices[0].0
+        ));
+    }
+    for ((pid, tid), slices) in &mut complete {
+        slices.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        let mut ends: Vec<f64> = Vec::new();
+        for &(start, end) in slices.iter() {
+            while ends.last().is_some_and(|&last| last <= start) {
+                ends.pop();
+            }
+            if ends.last().is_some_and(|&last| end > last) {
+                return Err(format!(
+                    "pid {pid} tid {tid}: a slice at {start} overlaps another in part"
+                ));
+            }
+            ends.push(end);
+        }
+    }
+    for (id, (starts, finishes)) in &flows {
+        if !matches!((&starts[..], &finishes[..]), ([start], [finish]) if start <= finish) {
+            let (starts, finishes) = (starts.len(), finishes.len());
+            let why = "not one of each, in order";
+            return Err(format!(
+                "flow {id} has {starts} starts and {finishes} finishes, {why}"
+            ));
+        }
+    }
+    Ok(())
+}
