@@ -151,8 +151,8 @@ fn the_trace_keeps_the_format_and_the_check_catches_what_breaks_it() {
         assert!(error.contains(why), "{broken}: {error}");
     }
     let paired = r#"[{"name": "a", "ph": "B", "pid": 1, "tid": 1, "ts": 5},
-        {"name": "w", "ph": "s", "id": 1, "pid": 1, "tid": 1, "ts": 5},
-        {"name": "w", "ph": "f", "id": 1, "pid": 1, "tid": 1, "ts": 5},
+        {"name": "w", "ph": "X", "dur": 0, "bind_id": 1, "flow_out": true, "pid": 1, "tid": 1, "ts": 5},
+        {"name": "w", "ph": "X", "dur": 0, "bind_id": 1, "flow_in": true, "pid": 1, "tid": 2, "ts": 5},
         {"name": "a", "ph": "E", "pid": 1, "tid": 1, "ts": 6}]"#;
     let paired = format!(r#"{{"traceEvents": {paired}}}"#);
     assert_eq!(check_trace(&paired), Ok(()));

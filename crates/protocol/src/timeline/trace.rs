@@ -2,9 +2,9 @@
 //! ui.perfetto.dev and `chrome://tracing` open. Each example is a process,
 //! each of its tasks a thread; its polls and the stretches it waits are
 //! complete slices (`X`, the stretch named by what it waited in), its end
-//! an instant (`i`), each wake a flow arrow (`s` on the waker's track, `f`
-//! on the woken one's), and each task dump a process-wide instant whose
-//! arguments say where each task waited.
+//! an instant (`i`), each wake a flow arrow between two slices of no length
+//! (on the waker's track and the woken one's), and each task dump a
+//! process-wide instant whose arguments say where each task waited.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -54,9 +54,17 @@ pub fn trace(timelines: &[Timeline]) -> Value {
                 push(how, "end", "i", at, json!({"s": "t"}));
             }
             for &(at, by) in row.woken.iter().filter(|(_, by)| *by < timeline.rows.len()) {
+                // A flow bound to slices of its own (`bind_id`): a flow that
+                // binds to the slice around it (`s`, `f`) is lost where the
+                // waker's poll takes no time, as every poll does on the
+                // virtual clock, or where the waker ends as it wakes.
                 flows += 1;
-                push("wake", "wake", "s", at, json!({"tid": by + 1, "id": flows}));
-                push("wake", "wake", "f", at, json!({"id": flows, "bp": "e"}));
+                let short = |row| super::draw::short_name(timeline, row);
+                let (waker, woken) = (short(by), short(index));
+                let out = json!({"tid": by + 1, "dur": 0, "bind_id": flows, "flow_out": true});
+                push(&format!("wakes {woken}"), "wake", "X", at, out);
+                let into = json!({"dur": 0, "bind_id": flows, "flow_in": true});
+                push(&format!("woken by {waker}"), "wake", "X", at, into);
             }
             for (at, what) in &row.waits {
                 let who = super::draw::short_name(timeline, index);
@@ -75,7 +83,8 @@ pub fn trace(timelines: &[Timeline]) -> Value {
 /// and but for metadata a time; a complete slice has a duration, an
 /// instant a scope; each `E` closes the last open `B` of its thread, and
 /// none stays open; the complete slices of a thread nest, never overlap in
-/// part; each flow id has one start and one finish, not before it.
+/// part; each flow a slice binds has one slice it leaves and one it enters,
+/// not before it.
 pub fn check_trace(text: &str) -> Result<(), String> {
     let trace: Value = serde_json::from_str(text).map_err(|error| format!("not JSON: {error}"))?;
     let events = trace["traceEvents"]
@@ -103,6 +112,14 @@ pub fn check_trace(text: &str) -> Result<(), String> {
             "M" if event["args"].is_object() => {}
             "X" if let Some(dur) = event["dur"].as_f64().filter(|dur| *dur >= 0.0) => {
                 complete.entry((pid, tid)).or_default().push((ts, ts + dur));
+                if let Some(id) = event["bind_id"].as_u64() {
+                    let (outs, ins) = flows.entry(id).or_default();
+                    match (event["flow_out"].as_bool(), event["flow_in"].as_bool()) {
+                        (Some(true), None | Some(false)) => outs.push(ts),
+                        (None | Some(false), Some(true)) => ins.push(ts),
+                        _ => return fail("binds a flow it neither leaves nor enters"),
+                    }
+                }
             }
             "i" | "I" if matches!(event["s"].as_str(), Some("g" | "p" | "t")) => {}
             "B" => open.entry((pid, tid)).or_default().push((name, ts)),
@@ -110,10 +127,6 @@ pub fn check_trace(text: &str) -> Result<(), String> {
                 Some((_, began)) if began <= ts => {}
                 _ => return fail("ends no slice begun before it on its thread"),
             },
-            "s" | "f" if let Some(id) = event["id"].as_u64() => {
-                let (starts, finishes) = flows.entry(id).or_default();
-                if ph == "s" { starts } else { finishes }.push(ts);
-            }
             _ => return fail("is not a phase the viewers read, or lacks what its phase needs"),
         }
     }
@@ -138,12 +151,12 @@ pub fn check_trace(text: &str) -> Result<(), String> {
             ends.push(end);
         }
     }
-    for (id, (starts, finishes)) in &flows {
-        if !matches!((&starts[..], &finishes[..]), ([start], [finish]) if start <= finish) {
-            let (starts, finishes) = (starts.len(), finishes.len());
+    for (id, (outs, ins)) in &flows {
+        if !matches!((&outs[..], &ins[..]), ([out], [into]) if out <= into) {
+            let (outs, ins) = (outs.len(), ins.len());
             let why = "not one of each, in order";
             return Err(format!(
-                "flow {id} has {starts} starts and {finishes} finishes, {why}"
+                "flow {id} leaves {outs} slices and enters {ins}, {why}"
             ));
         }
     }
