@@ -16,6 +16,8 @@ pub const STDOUT: &str = "stdout";
 pub const TIMELINE: &str = "timeline";
 /// Where its tasks wait at the instant the file's first line names.
 pub const DUMP: &str = "dump";
+/// Its asyncio twin's tasks, as `cargo xtask twins` records them.
+pub const TWIN_TIMELINE: &str = "twin.timeline";
 
 pub fn path(golden_root: &Path, section: &str, example: &str, kind: &str) -> PathBuf {
     golden_root.join(section).join(format!("{example}.{kind}"))
@@ -34,9 +36,10 @@ pub fn all(golden_root: &Path, kind: &str) -> std::io::Result<Vec<(String, Strin
         }
         for file in std::fs::read_dir(&section)? {
             let file = file?.path();
-            if file.extension().is_some_and(|extension| extension == kind)
-                && let Some(example) = file.file_stem().and_then(|stem| stem.to_str())
-            {
+            let name = file.file_name().and_then(|name| name.to_str());
+            // `x.twin.timeline` is a `twin.timeline`, not the `timeline` of `x.twin`.
+            let example = name.and_then(|name| name.strip_suffix(&format!(".{kind}")));
+            if let Some(example) = example.filter(|example| !example.contains('.')) {
                 found.push((section_name.to_owned(), example.to_owned()));
             }
         }
