@@ -96,4 +96,21 @@ mod tests {
             "[<time>] done in <time>, <time>, <time>; 4 items, v1.2s, 5sec\n"
         );
     }
+
+    #[test]
+    fn a_twins_timeline_is_no_timeline_of_an_example_named_x_twin() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join("basics")).unwrap();
+        for name in [
+            "spawn.timeline",
+            "spawn.twin.timeline",
+            "join.twin.timeline",
+        ] {
+            std::fs::write(root.path().join("basics").join(name), "").unwrap();
+        }
+        let found = |kind| all(root.path(), kind).unwrap();
+        let example = |name: &str| ("basics".to_owned(), name.to_owned());
+        assert_eq!(found(TIMELINE), [example("spawn")]);
+        assert_eq!(found(TWIN_TIMELINE), [example("join"), example("spawn")]);
+    }
 }

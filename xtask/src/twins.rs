@@ -180,7 +180,8 @@ fn run_twin(
         }
         let judged =
             crate::check::judge_golden(golden::TWIN_TIMELINE, &timeline, text, false, overwrite);
-        judged.map_err(|why| format!("  {why}  re-run: {RECORD}=FILE {rerun}"))?;
+        let bless = format!("SNAPSHOTS=overwrite cargo xtask twins {}", case.id());
+        judged.map_err(|why| format!("  {why}  to write it: {bless}"))?;
     }
     Ok(verdict)
 }
