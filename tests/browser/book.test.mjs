@@ -203,7 +203,7 @@ test("every page loads cleanly, its links and anchors land, its chart is inline"
     }
     for (const chart of all.filter((file) => file.endsWith(".svg"))) {
         const text = await readFile(path.join(BOOK, chart), "utf8");
-        const page = chart.replace(/\.svg$/, ".html");
+        const page = chart.replace(/(\.asyncio)?\.svg$/, ".html");
         if (text.startsWith("<!-- Generated") && !seen.get(page)?.chart) {
             failures.push(`${page}: its chart is not inline: does docs/book.toml run "charts"?`);
         }
@@ -229,9 +229,12 @@ async function at(svg, micros, row) {
 test("a timeline says what each task was doing under the cursor, and whose row is hovered", MINUTE, async () => {
     const { page, problems } = await watchedPage();
     await page.goto(`${origin}/concurrency/task_group.html`, { waitUntil: "load" });
-    const svg = page.locator("svg.timeline");
-    const readout = page.locator(".timeline-readout");
+    // The first chart is Tokio's; its asyncio version's, under it, shares its axis.
+    const svg = page.locator("svg.timeline").first();
+    const readout = page.locator(".timeline-readout").first();
     await readout.waitFor();
+    const asyncio = page.locator("svg.timeline").nth(1);
+    assert.equal(await asyncio.getAttribute("data-span"), await svg.getAttribute("data-span"));
     assert.match(await readout.innerText(), /Move the pointer along the chart/);
 
     // One second in: the first three workers end, the next three start.
@@ -240,7 +243,7 @@ test("a timeline says what each task was doing under the cursor, and whose row i
     const text = await readout.innerText();
     assert.match(text, /At 1\.0s:/, text);
     assert.equal(await svg.getAttribute("data-cursor"), "1000000");
-    const cursor = page.locator("svg.timeline line.cursor");
+    const cursor = svg.locator("line.cursor");
     assert.equal(
         Number(await cursor.getAttribute("x1")).toFixed(1),
         second.chartX.toFixed(1),
@@ -347,8 +350,8 @@ for (const width of [400, 1280, 1600]) {
         const viewport = { width, height: 800 };
         const { page, problems } = await watchedPage({ viewport, hasTouch: true });
         await page.goto(`${origin}/concurrency/task_group.html`, { waitUntil: "load" });
-        const svg = page.locator("svg.timeline");
-        await page.locator(".timeline-readout").waitFor();
+        const svg = page.locator("svg.timeline").first();
+        await page.locator(".timeline-readout").first().waitFor();
         const seen = await page.evaluate(looks);
         assert.ok(seen.text >= 11, `the chart's text is drawn ${seen.text.toFixed(1)}px high`);
         assert.ok(!seen.sideways, "the page scrolls sideways");

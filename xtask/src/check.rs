@@ -351,7 +351,7 @@ pub fn check(
 
 /// Compares what a run `recorded` for the golden file of `kind` at `path`
 /// with it, or with `overwrite` writes it there: the path, if written.
-fn judge_golden(
+pub(crate) fn judge_golden(
     kind: &str,
     path: &Path,
     recorded: Option<String>,

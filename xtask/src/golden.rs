@@ -16,6 +16,8 @@ pub const STDOUT: &str = "stdout";
 pub const TIMELINE: &str = "timeline";
 /// Where its tasks wait at the instant the file's first line names.
 pub const DUMP: &str = "dump";
+/// Its asyncio twin's tasks, as `cargo xtask twins` records them.
+pub const TWIN_TIMELINE: &str = "twin.timeline";
 
 pub fn path(golden_root: &Path, section: &str, example: &str, kind: &str) -> PathBuf {
     golden_root.join(section).join(format!("{example}.{kind}"))
@@ -34,9 +36,10 @@ pub fn all(golden_root: &Path, kind: &str) -> std::io::Result<Vec<(String, Strin
         }
         for file in std::fs::read_dir(&section)? {
             let file = file?.path();
-            if file.extension().is_some_and(|extension| extension == kind)
-                && let Some(example) = file.file_stem().and_then(|stem| stem.to_str())
-            {
+            let name = file.file_name().and_then(|name| name.to_str());
+            // `x.twin.timeline` is a `twin.timeline`, not the `timeline` of `x.twin`.
+            let example = name.and_then(|name| name.strip_suffix(&format!(".{kind}")));
+            if let Some(example) = example.filter(|example| !example.contains('.')) {
                 found.push((section_name.to_owned(), example.to_owned()));
             }
         }
@@ -92,5 +95,22 @@ mod tests {
             without_times("[1.0s] done in 250ms, 3 seconds, 2 ms; 4 items, v1.2s, 5sec\n"),
             "[<time>] done in <time>, <time>, <time>; 4 items, v1.2s, 5sec\n"
         );
+    }
+
+    #[test]
+    fn a_twins_timeline_is_no_timeline_of_an_example_named_x_twin() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join("basics")).unwrap();
+        for name in [
+            "spawn.timeline",
+            "spawn.twin.timeline",
+            "join.twin.timeline",
+        ] {
+            std::fs::write(root.path().join("basics").join(name), "").unwrap();
+        }
+        let found = |kind| all(root.path(), kind).unwrap();
+        let example = |name: &str| ("basics".to_owned(), name.to_owned());
+        assert_eq!(found(TIMELINE), [example("spawn")]);
+        assert_eq!(found(TWIN_TIMELINE), [example("join"), example("spawn")]);
     }
 }

@@ -24,11 +24,12 @@ fn run(command: Command) -> Result<bool, Error> {
         Command::CheckAll(options) => xtask::check::check_all(&options, overwrite),
         Command::Bless(options) => xtask::check::bless(&options),
         Command::Bridge(options) => xtask::bridge::bridge(&options, overwrite),
+        Command::Twins(options) => xtask::twins::check_twins(&options, overwrite),
         _ if overwrite => Err(Usage(
-            "SNAPSHOTS=overwrite: only check-all, bless and bridge write golden files".into(),
+            "SNAPSHOTS=overwrite: only check-all, bless, bridge and twins write golden files"
+                .into(),
         )
         .into()),
-        Command::Twins(options) => xtask::twins::check_twins(&options),
         Command::CancelSweep(options) => xtask::sweep::cancel_sweep(&options),
         Command::Export(Export {
             what,

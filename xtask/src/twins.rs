@@ -10,6 +10,9 @@
 //! are as exact as the example's on the virtual clock, and are compared. The
 //! twins of HTTP examples, and those that declare [`REAL_CLOCK`], wait for
 //! another process, so they run on the real clock, compared times aside.
+//! On it a twin with a golden `<example>.twin.timeline` records its tasks
+//! (when each was created, by which line, each step, how it ended), which
+//! must match that file as exactly, and `SNAPSHOTS=overwrite` writes.
 
 use std::process::Command;
 use std::sync::LazyLock;
@@ -28,16 +31,10 @@ use crate::workspace::Workspace;
 use crate::{Error, Usage};
 
 /// Runs a program as `python -c FAST_FORWARD program args...`, on an event
-/// loop whose clock jumps to the next timer whenever nothing is ready.
-const FAST_FORWARD: &str = "\
-import asyncio, runpy, sys, looptime
-class Policy(asyncio.DefaultEventLoopPolicy):
-    def new_event_loop(self):
-        return looptime.patch_event_loop(super().new_event_loop())
-asyncio.set_event_loop_policy(Policy())
-sys.argv = sys.argv[1:]
-runpy.run_path(sys.argv[0], run_name='__main__')
-";
+/// loop whose clock jumps to the next timer whenever nothing is ready; with
+/// [`RECORD`] set, it writes the program's tasks there as a timeline.
+const FAST_FORWARD: &str = include_str!("fast_forward.py");
+const RECORD: &str = "TWIN_TIMELINE_FILE";
 
 /// The one normalisation; see the module's documentation.
 pub fn normalize(text: &str) -> String {
@@ -48,7 +45,7 @@ pub fn normalize(text: &str) -> String {
     BOOLEAN.replace_all(&text, lower).into_owned()
 }
 
-pub fn check_twins(options: &flags::Twins) -> Result<bool, Error> {
+pub fn check_twins(options: &flags::Twins, overwrite: bool) -> Result<bool, Error> {
     // Once, before anything is built: not one failure per twin.
     let mut version = Command::new(&options.python);
     version.args(["-c", "import looptime"]);
@@ -94,7 +91,7 @@ pub fn check_twins(options: &flags::Twins) -> Result<bool, Error> {
         selection.cases,
         options.timed.selected.jobs(),
         |case| {
-            let result = run_twin(&workspace, &case, url.as_deref(), options);
+            let result = run_twin(&workspace, &case, url.as_deref(), options, overwrite);
             (case, result)
         },
         |(case, result)| match result {
@@ -130,6 +127,7 @@ fn run_twin(
     case: &Case,
     url: Option<&str>,
     options: &flags::Twins,
+    overwrite: bool,
 ) -> Result<Option<String>, String> {
     let root = workspace.root();
     let twin = path(root, &case.section.name, &case.example.name);
@@ -141,31 +139,70 @@ fn run_twin(
     let source =
         std::fs::read_to_string(&twin).map_err(|_| format!("  no twin: write {relative}"))?;
     let real = case.example.kind == Kind::BaseUrl || on_the_real_clock(&source);
+    let file = |kind| {
+        golden::path(
+            &workspace.golden_root(),
+            &case.section.name,
+            &case.example.name,
+            kind,
+        )
+    };
+    let timeline = file(golden::TWIN_TIMELINE);
+    if real && timeline.is_file() {
+        return Err(format!(
+            "  a twin on the real clock keeps no {}",
+            golden::name(&timeline)
+        ));
+    }
+    let scratch =
+        tempfile::tempdir().map_err(|error| format!("  no scratch directory: {error}"))?;
+    let recorded = scratch.path().join(golden::TWIN_TIMELINE);
     let mut command = Command::new(&options.python);
     command.arg("-P").current_dir(root);
     if !real {
         command.args(["-c", FAST_FORWARD]);
+    }
+    if timeline.is_file() {
+        command.env(RECORD, &recorded);
     }
     command
         .arg(&twin)
         .args(url.filter(|_| case.example.kind == Kind::BaseUrl));
     let rerun = format!("{} -P {relative}", options.python.display());
     let stdout = run_python(command, options.timed.timeout(), &rerun)?;
-    if let Some(reason) = declared_difference(&source) {
+    let verdict = judge_stdout(&source, &stdout, &file(golden::STDOUT), real, &rerun)?;
+    if timeline.is_file() {
+        let text = std::fs::read_to_string(&recorded).ok();
+        if let Some(Err(why)) = text.as_deref().map(protocol::timeline::Timeline::parse) {
+            return Err(format!(
+                "  its {RECORD} is no timeline: {why}\n  re-run: {rerun}"
+            ));
+        }
+        let judged =
+            crate::check::judge_golden(golden::TWIN_TIMELINE, &timeline, text, false, overwrite);
+        let bless = format!("SNAPSHOTS=overwrite cargo xtask twins {}", case.id());
+        judged.map_err(|why| format!("  {why}  to write it: {bless}"))?;
+    }
+    Ok(verdict)
+}
+
+/// Whether a twin printed its example's golden `stdout`, or declared why not.
+fn judge_stdout(
+    source: &str,
+    stdout: &str,
+    golden_path: &std::path::Path,
+    real: bool,
+    rerun: &str,
+) -> Result<Option<String>, String> {
+    if let Some(reason) = declared_difference(source) {
         return if stdout.trim().is_empty() {
             Err(format!("  printed nothing\n  re-run: {rerun}"))
         } else {
             Ok(Some(reason.to_owned()))
         };
     }
-    let golden_path = golden::path(
-        &workspace.golden_root(),
-        &case.section.name,
-        &case.example.name,
-        golden::STDOUT,
-    );
-    let expected = normalize(&golden::read(&golden_path).map_err(|why| format!("  {why}"))?);
-    let actual = normalize(&stdout);
+    let expected = normalize(&golden::read(golden_path).map_err(|why| format!("  {why}"))?);
+    let actual = normalize(stdout);
     let diff = if real {
         golden::diff(
             "golden",
@@ -180,7 +217,7 @@ fn run_twin(
         Some(diff) => Err(format!(
             "  it differs from {} (both normalised{})\n{diff}  re-run: {rerun}\n  or say why it \
              can't match in a line `{DIFFERS}<reason>`{}",
-            golden::name(&golden_path),
+            golden::name(golden_path),
             if real { ", times aside" } else { "" },
             if real {
                 String::new()

@@ -162,7 +162,8 @@ impl Row {
     /// alike; see [`Timeline::labels`].
     fn label(&self, index: usize, which: usize, of: usize) -> String {
         let label = match (self.kind, self.place()) {
-            (RowKind::Main, _) => return "main run()".to_owned(),
+            // `run()` for Tokio's, the line that started it for an asyncio twin's.
+            (RowKind::Main, _) => return format!("main {}", self.code).trim_end().to_owned(),
             (_, place) if place.is_empty() => format!("#{index}"),
             (_, place) => format!("#{index} {place}"),
         };

@@ -100,9 +100,9 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
             page.push_str(&see_also(section, example, &topics, &exercises));
             page.push_str(&from_the_guides(example));
             files.insert(dir.join(format!("{}.md", example.name)), page);
-            if let Some(svg) = super::pages::chart(example) {
+            for (suffix, svg) in super::pages::charts(example) {
                 files.insert(
-                    dir.join(format!("{}.svg", example.name)),
+                    dir.join(format!("{}{suffix}", example.name)),
                     super::charts::file(&svg).map_err(|why| {
                         format!("the chart of {}/{}: {why}", section.name, example.name)
                     })?,

@@ -385,9 +385,24 @@ pub(super) fn example_page(
     recipe + &text[run..code.start] + &text[code.end..]
 }
 
-pub(super) fn chart(example: &ExampleDoc) -> Option<String> {
-    let page = example.timeline.as_ref()?;
-    Some(timeline::svg(&page.timeline))
+/// The example's chart, then its asyncio twin's, to be drawn under it on the
+/// same time axis: each with its file's name after the example's.
+pub(super) fn charts(example: &ExampleDoc) -> Vec<(&'static str, String)> {
+    let Some(page) = example.timeline.as_ref() else {
+        return Vec::new();
+    };
+    let twin_span = page.twin.as_ref().map_or(0, timeline::Timeline::span);
+    let span = page.timeline.span().max(twin_span);
+    let mut charts = vec![(".svg", timeline::svg(&page.timeline, span))];
+    if let Some(twin) = &page.twin {
+        let example = format!("its asyncio version, {}.py,", example.name);
+        let twin = timeline::Timeline {
+            example,
+            ..twin.clone()
+        };
+        charts.push((".asyncio.svg", timeline::svg(&twin, span)));
+    }
+    charts
 }
 
 fn schedule(section: &SectionDoc, example: &ExampleDoc, page: &PageTimeline) -> String {
@@ -417,10 +432,21 @@ fn schedule(section: &SectionDoc, example: &ExampleDoc, page: &PageTimeline) -> 
              `{run} --timeline` draws it again, with this machine's times."
         ),
     };
-    let image = chart(example).map_or_else(String::new, |svg| {
-        charts::image(&svg, &format!("{}.svg", example.name))
+    let mut images = charts(example)
+        .into_iter()
+        .map(|(suffix, svg)| charts::image(&svg, &format!("{}{suffix}", example.name)));
+    let image = images.next().unwrap_or_default();
+    let asyncio = images.next().map_or_else(String::new, |image| {
+        format!(
+            "\nUnder it, on the same time axis, the asyncio program above, run on an event loop \
+             whose clock, like Tokio's paused one, jumps to the next timer: a row is a task \
+             (`asyncio.run`'s main one, `create_task`'s, and those `gather`, `wait_for` or a \
+             `TaskGroup` wrap a coroutine in), labelled by the line that made it, and █ is one \
+             step of it, from one `await` to the next. ⊘ ends a task that was cancelled, and × one \
+             that `asyncio.run` cancelled as its main task returned.\n\n{image}\n"
+        )
     });
-    format!("\n## The schedule\n\n{rows} {source}\n\n{image}\n")
+    format!("\n## The schedule\n\n{rows} {source}\n\n{image}\n{asyncio}")
 }
 
 #[cfg(test)]

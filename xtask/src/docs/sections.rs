@@ -31,11 +31,13 @@ pub(super) struct ExampleDoc {
 }
 
 /// The timeline an example page draws, and the file it was recorded in on
-/// the real clock, if it was (else it is from a run on the virtual clock).
+/// the real clock, if it was (else it is from a run on the virtual clock);
+/// and its asyncio twin's, from its golden `.twin.timeline`, if it has one.
 #[derive(Debug)]
 pub(super) struct PageTimeline {
     pub(super) timeline: Timeline,
     pub(super) recorded: Option<String>,
+    pub(super) twin: Option<Timeline>,
 }
 
 #[derive(Debug)]
@@ -186,6 +188,7 @@ fn page_timeline(
         return Ok(Some(PageTimeline {
             timeline,
             recorded: Some(name),
+            twin: None,
         }));
     }
     if listed.kind == Kind::Sync {
@@ -221,9 +224,22 @@ fn page_timeline(
         .map_or(0, |main| main.polls.len());
     let joins = JOINS_IN_ONE_TASK.iter().any(|call| source.contains(call));
     let concurrent = timeline.spawned_rows() >= 1 || (joins && main_instants >= 2);
+    let twin = crate::golden::path(
+        &workspace.golden_root(),
+        &section.name,
+        &listed.name,
+        crate::golden::TWIN_TIMELINE,
+    );
+    let twin = match twin.is_file() {
+        true => {
+            Some(Timeline::parse(&read(&twin)?).map_err(|error| format!("{id}'s twin: {error}"))?)
+        }
+        false => None,
+    };
     Ok(concurrent.then_some(PageTimeline {
         timeline,
         recorded: None,
+        twin,
     }))
 }
 

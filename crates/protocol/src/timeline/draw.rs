@@ -77,8 +77,9 @@ pub fn chart(timeline: &Timeline, width: usize) -> String {
 /// variables, so one drawing reads in the light and the dark themes. The
 /// scale and each row's records are `data-` attributes for the page's
 /// script; each row's `<title>` and each wake's show on hover with no
-/// script at all.
-pub fn svg(timeline: &Timeline) -> String {
+/// script at all. Its axis runs to `span` or to the timeline's end if later:
+/// two charts drawn to one span share their scale.
+pub fn svg(timeline: &Timeline, span: Micros) -> String {
     const WIDTH: f64 = 760.0;
     const TRACK_START: f64 = 312.0;
     const TRACK_END: f64 = WIDTH - 16.0;
@@ -87,7 +88,7 @@ pub fn svg(timeline: &Timeline) -> String {
 
     let drawn = timeline.rows.len().min(MAX_ROWS);
     let more = timeline.rows.len() - drawn;
-    let span = timeline.span();
+    let span = timeline.span().max(span);
     let scale = Scale::new(span, TRACK_END - TRACK_START);
     let x = |time: Micros| TRACK_START + scale.x(time);
     let middle = |index: usize| TOP + ROW * index as f64 + ROW / 2.0 - 4.0;

@@ -115,6 +115,9 @@ fn rows_of_one_spawn_line_say_which_of_them_they_are() {
             "#3 tokio-1.54.1/src/fs/mod.rs:136"
         ]
     );
+    // An asyncio twin's main task is named by the line that started it.
+    timeline.rows[0].code = "asyncio.run(main())".to_owned();
+    assert_eq!(timeline.labels()[0], "main asyncio.run(main())");
     // Cut short on a chart, the rows still differ.
     assert!(chart(&timeline, 100).contains("#2 line 12 (2 of 2): tokio"));
 }
@@ -125,13 +128,15 @@ fn rows_of_one_spawn_line_say_which_of_them_they_are() {
 fn the_svg_carries_each_rows_records_and_escapes_labels() {
     let mut timeline = sample();
     timeline.rows[1].code = r#"f("<&>")"#.to_owned();
-    let svg = svg(&timeline);
+    let svg = svg(&timeline, 0);
     snapbox::assert_data_eq!(svg.clone(), snapbox::file!["sample.svg": Text]);
     // Inlined in Markdown, a blank line would end the HTML block.
     assert!(!svg.contains("\n\n"));
     assert!(svg.contains("<title>#2 woke main at 2s</title>"));
     let waits = "run at task_group.rs:14; waits in JoinHandle&quot;,&quot;#2 at 2s&quot;]]";
     assert!(svg.contains(waits), "{svg}");
+    // Drawn beside a longer run (its asyncio twin's), its axis runs as far.
+    assert!(super::svg(&timeline, 4_000_000).contains(r#"data-span="4000000""#));
 }
 
 /// The trace: what the viewers need of each event, and a check that fails
