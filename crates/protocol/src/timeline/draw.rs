@@ -93,17 +93,42 @@ pub fn svg(timeline: &Timeline, span: Micros) -> String {
     let x = |time: Micros| TRACK_START + scale.x(time);
     let middle = |index: usize| TOP + ROW * index as f64 + ROW / 2.0 - 4.0;
 
-    // The legend, wrapped to the chart's width, decides its height.
+    // The legend names the marks this chart draws, wrapped to its width,
+    // which decides its height.
+    let rows = timeline.rows.iter().take(drawn);
+    let mut drawn_marks: Vec<Symbol> = rows
+        .clone()
+        .flat_map(|row| marks(row, timeline))
+        .map(|mark| mark.2)
+        .collect();
+    if rows.flat_map(|row| &row.woken).any(|(_, by)| *by < drawn) {
+        drawn_marks.push(Symbol::Wake);
+    }
+    // An asyncio twin's main row is the line that runs it.
+    let asyncio = timeline
+        .rows
+        .first()
+        .is_some_and(|main| main.code.starts_with("asyncio.run("));
     let (mut legend, mut at, mut y) = (String::new(), 10.0, middle(drawn + 1) - 4.0);
     for (symbol, meaning) in [
         (Symbol::Poll, "polled"),
         (Symbol::Wait, "waiting"),
-        (Symbol::End, "returned or panicked"),
+        (
+            Symbol::End,
+            if asyncio {
+                "returned or raised"
+            } else {
+                "returned or panicked"
+            },
+        ),
         (Symbol::Aborted, "aborted"),
         (Symbol::Dropped, "dropped when run() returned"),
         (Symbol::Blocking, "spawn_blocking returned"),
         (Symbol::Wake, "a poll woke a task"),
-    ] {
+    ]
+    .into_iter()
+    .filter(|(symbol, _)| drawn_marks.contains(symbol))
+    {
         let width = 10.0 + 7.3 * meaning.len() as f64 + 24.0;
         if at + width > WIDTH {
             (at, y) = (10.0, y + 18.0);
@@ -116,7 +141,12 @@ pub fn svg(timeline: &Timeline, span: Micros) -> String {
         );
         at += width;
     }
-    let one_row = "A row is a task. Futures joined or selected in one task, and LocalSet tasks, share its row.";
+    let one_row = match asyncio {
+        true => "A row is a task: coroutines awaited in one task share its row.",
+        false => {
+            "A row is a task. Futures joined or selected in one task, and LocalSet tasks, share its row."
+        }
+    };
     let _ = writeln!(
         legend,
         r#"<text x="4" y="{:.1}">{one_row}</text>"#,
@@ -308,7 +338,7 @@ fn row_title(timeline: &Timeline, index: usize, label: &str) -> String {
     title
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Symbol {
     Wait,
     Poll,
