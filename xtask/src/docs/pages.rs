@@ -438,7 +438,7 @@ fn schedule(section: &SectionDoc, example: &ExampleDoc, page: &PageTimeline) -> 
     let image = images.next().unwrap_or_default();
     let asyncio = images.next().map_or_else(String::new, |image| {
         format!(
-            "\nUnder it, on the same time axis, the asyncio program above, run on an event loop \
+            "\nUnder it, on the same time axis, the asyncio program above, run by Python 3.11 on an event loop \
              whose clock, like Tokio's paused one, jumps to the next timer: a row is a task \
              (`asyncio.run`'s main one, `create_task`'s, and those `gather`, `wait_for` or a \
              `TaskGroup` wrap a coroutine in), labelled by the line that made it, and █ is one \
