@@ -45,8 +45,9 @@ async def main() -> None:
     }
     for name, blocking_work in ways.items():
         pause = await longest_pause(blocking_work)
-        # Half the sleep tells the two apart, on a busy machine too.
-        verdict = "held the event loop up" if pause > 0.5 else "left the event loop running"
+        # A held GIL stops the loop for the whole sleep, however idle the
+        # machine; a busy one would have to stop a free loop as long.
+        verdict = "held the event loop up" if pause >= 1.0 else "left the event loop running"
         print(f"{name}: a 1s sleep {verdict} (its longest pause: {pause:.1f}s)")
 
 
