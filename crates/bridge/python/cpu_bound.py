@@ -52,8 +52,9 @@ async def with_heartbeat(work: Callable[[], Awaitable[int]]) -> tuple[int, float
 
 def running(pause: float, ticks: int) -> str:
     """Whether the loop kept running: whether it ticked while the work ran,
-    more than the tick or two at its start and end that a held GIL allows.
-    A busy machine stretches the pauses, but the loop still ticks."""
+    more than the tick or two that even work holding the GIL can leave it as
+    the work starts and ends. A busy machine stretches the pauses, but a
+    free loop still ticks."""
     verdict = "kept running" if ticks > 2 else "held up"
     return f"the event loop {verdict} (its longest pause: {pause:.1f}s)"
 

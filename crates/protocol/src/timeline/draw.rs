@@ -109,20 +109,17 @@ pub fn svg(timeline: &Timeline, span: Micros) -> String {
         .rows
         .first()
         .is_some_and(|main| main.code.starts_with("asyncio.run("));
+    let (ended, dropped) = match asyncio {
+        true => ("returned or raised", "cancelled as asyncio.run returned"),
+        false => ("returned or panicked", "dropped when run() returned"),
+    };
     let (mut legend, mut at, mut y) = (String::new(), 10.0, middle(drawn + 1) - 4.0);
     for (symbol, meaning) in [
         (Symbol::Poll, "polled"),
         (Symbol::Wait, "waiting"),
-        (
-            Symbol::End,
-            if asyncio {
-                "returned or raised"
-            } else {
-                "returned or panicked"
-            },
-        ),
+        (Symbol::End, ended),
         (Symbol::Aborted, "aborted"),
-        (Symbol::Dropped, "dropped when run() returned"),
+        (Symbol::Dropped, dropped),
         (Symbol::Blocking, "spawn_blocking returned"),
         (Symbol::Wake, "a poll woke a task"),
     ]

@@ -54,10 +54,10 @@ pub fn trace(timelines: &[Timeline]) -> Value {
                 push(how, "end", "i", at, json!({"s": "t"}));
             }
             for &(at, by) in row.woken.iter().filter(|(_, by)| *by < timeline.rows.len()) {
-                // A flow bound to slices of its own (`bind_id`): a flow that
-                // binds to the slice around it (`s`, `f`) is lost where the
-                // waker's poll takes no time, as every poll does on the
-                // virtual clock, or where the waker ends as it wakes.
+                // A flow bound to slices of its own (`bind_id`): Perfetto ties
+                // an `s` or `f` to whatever slice is open on its track at that
+                // instant, and there may be none, since a poll takes no time
+                // on the virtual clock and a waker may end as it wakes.
                 flows += 1;
                 let short = |row| super::draw::short_name(timeline, row);
                 let (waker, woken) = (short(by), short(index));
