@@ -44,7 +44,7 @@ class Profiled:
 
 async def cpu_intensive():
     # A tenth of the guide's loop: about a millisecond, so that even a busy
-    # machine keeps it under SLOW_STEP, as Rust's loop of 100,000 is.
+    # machine keeps it under SLOW_STEP, as Rust's loop of 10,000 is.
     total = sum(i * i for i in range(10_000))
     await asyncio.sleep(0)
     return total
