@@ -380,19 +380,32 @@ mod tests {
     use super::*;
 
     /// A caller polled once and then neither polled nor dropped (a branch
-    /// of a `select!` that stopped polling it) keeps the one connection it
-    /// was opening, and nothing else: the other callers share the rest.
+    /// of a `select!` that stopped polling it) is handed a connection's
+    /// permit in its turn and keeps it, and nothing else: the other callers
+    /// share the rest. It waits at the semaphore, not in the open on the
+    /// blocking pool, which a busy machine may finish before the first poll
+    /// returns.
     #[tokio::test(start_paused = true)]
     async fn a_held_caller_keeps_one_connection_and_holds_up_no_one() {
         let dir = tempfile::tempdir().unwrap();
         let two = NonZeroUsize::new(2).unwrap();
         let pool = SqlitePool::new(dir, "app.db", two, ACQUIRE_TIMEOUT);
+        let first = pool.get().await.unwrap();
+        let second = pool.get().await.unwrap();
         let mut held = pin!(pool.get());
-        assert!(poll!(held.as_mut()).is_pending(), "opening its connection");
+        assert!(poll!(held.as_mut()).is_pending(), "the pool is full");
+        // The semaphore hands `first`'s permit to `held`, first in line.
+        drop(first);
+        drop(second);
         for _ in 0..3 {
             let mut conn = pool.get().await.expect("a connection within the timeout");
             conn.run(|db| db.execute_batch("SELECT 1")).await.unwrap();
         }
+        assert_eq!(
+            pool.permits.available_permits(),
+            1,
+            "the held caller's permit is still out"
+        );
     }
 
     #[tokio::test]
