@@ -43,8 +43,7 @@ class Profiled:
 
 
 async def cpu_intensive():
-    # A tenth of the guide's loop: about a millisecond, so that even a busy
-    # machine keeps it under SLOW_STEP, as Rust's loop of 10,000 is.
+    # A tenth of the guide's loop, as Rust's loop of 10,000 is.
     total = sum(i * i for i in range(10_000))
     await asyncio.sleep(0)
     return total
@@ -82,7 +81,8 @@ async def main():
     profiles, total = await Profiled("performance_test", performance_test())
     for profile in profiles:
         elapsed = f", {tenths(profile.elapsed)} elapsed" if profile.name.startswith("io_intensive") else ""
-        print(f"{profile.name}: {profile.polls} polls{elapsed}, blocked the runtime: {profile.blocked_the_loop()}")
+        # No verdict: a busy machine can stop a quick step for longer than SLOW_STEP.
+        print(f"{profile.name}: {profile.polls} polls{elapsed}")
     print(f"{total.name}: {tenths(total.elapsed)} elapsed")
 
     _, profile = await Profiled("blocking_call", blocking_call())

@@ -133,23 +133,22 @@ pub async fn run() -> Result<(), JoinError> {
     let (profiles, total) = performance_test().profiled("performance_test").await;
     // On the real clock, the elapsed time of the CPU-bound futures is how
     // long the others computed in between, so only the waits are printed.
+    // Their verdicts are not: a busy machine can take the CPU from a thread
+    // in the middle of a quick poll for longer than 100 ms, and the wall
+    // clock counts that too.
     for profile in profiles? {
         let elapsed = if profile.name.starts_with("io_intensive") {
             format!(", {} elapsed", tenths(profile.elapsed))
         } else {
             String::new()
         };
-        println!(
-            "{}: {} polls{elapsed}, blocked the runtime: {}",
-            profile.name,
-            profile.polls,
-            profile.blocked_the_runtime()
-        );
+        println!("{}: {} polls{elapsed}", profile.name, profile.polls);
     }
     println!("{}: {} elapsed", total.name, tenths(total.elapsed));
 
     // Its elapsed time is real time the paused clock does not see, so only
-    // the polls and the verdict are printed.
+    // the polls and the verdict are printed: a poll that sleeps 150 ms held
+    // the thread at least that long, however busy the machine.
     let ((), profile) = blocking_call().profiled("blocking_call").await;
     println!(
         "{}: {} poll, blocked the runtime: {}",
