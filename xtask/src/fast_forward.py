@@ -1,9 +1,10 @@
-# What `cargo xtask twins` runs a twin under, as `python -c <this file> twin.py
-# args...`: an event loop whose clock jumps to the next timer whenever nothing
-# is ready (looptime), so the twin's times are as exact as the example's on
-# Tokio's paused clock. With TWIN_TIMELINE_FILE set, it also writes there the
-# twin's tasks on that clock, in the text form of crates/protocol/src/timeline.rs,
-# so that the book draws them under the example's own.
+# What `cargo xtask twins` runs a twin under, as `python -P
+# xtask/src/fast_forward.py twin.py args...`: an event loop whose clock jumps
+# to the next timer whenever nothing is ready (looptime), so the twin's times
+# are as exact as the example's on Tokio's paused clock. With
+# TWIN_TIMELINE_FILE set, it also writes there the twin's tasks on that clock,
+# in the text form of crates/protocol/src/timeline.rs, so that the book draws
+# them under the example's own.
 import asyncio, linecache, os, runpy, sys, looptime
 
 sys.argv = sys.argv[1:]

@@ -30,10 +30,11 @@ use crate::twin_file::{DIFFERS, REAL_CLOCK, declared_difference, dir, on_the_rea
 use crate::workspace::Workspace;
 use crate::{Error, Usage};
 
-/// Runs a program as `python -c FAST_FORWARD program args...`, on an event
-/// loop whose clock jumps to the next timer whenever nothing is ready; with
-/// [`RECORD`] set, it writes the program's tasks there as a timeline.
-const FAST_FORWARD: &str = include_str!("fast_forward.py");
+/// Runs a program as `python FAST_FORWARD program args...` (from the
+/// workspace's root), on an event loop whose clock jumps to the next timer
+/// whenever nothing is ready; with [`RECORD`] set, it writes the program's
+/// tasks there as a timeline.
+const FAST_FORWARD: &str = "xtask/src/fast_forward.py";
 const RECORD: &str = "TWIN_TIMELINE_FILE";
 
 /// The one normalisation; see the module's documentation.
@@ -159,23 +160,26 @@ fn run_twin(
     let recorded = scratch.path().join(golden::TWIN_TIMELINE);
     let mut command = Command::new(&options.python);
     command.arg("-P").current_dir(root);
+    // What a contributor types to see the same: on the loop's own clock too.
+    let mut rerun = format!("{} -P ", options.python.display());
     if !real {
-        command.args(["-c", FAST_FORWARD]);
+        command.arg(FAST_FORWARD);
+        rerun += &format!("{FAST_FORWARD} ");
     }
+    rerun += &relative;
     if timeline.is_file() {
         command.env(RECORD, &recorded);
     }
     command
         .arg(&twin)
         .args(url.filter(|_| case.example.kind == Kind::BaseUrl));
-    let rerun = format!("{} -P {relative}", options.python.display());
     let stdout = run_python(command, options.timed.timeout(), &rerun)?;
     let verdict = judge_stdout(&source, &stdout, &file(golden::STDOUT), real, &rerun)?;
     if timeline.is_file() {
         let text = std::fs::read_to_string(&recorded).ok();
         if let Some(Err(why)) = text.as_deref().map(protocol::timeline::Timeline::parse) {
             return Err(format!(
-                "  its {RECORD} is no timeline: {why}\n  re-run: {rerun}"
+                "  its {RECORD} is no timeline: {why}\n  re-run: {RECORD}=twin.timeline {rerun}"
             ));
         }
         let judged =
