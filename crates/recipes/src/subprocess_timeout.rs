@@ -231,9 +231,10 @@ mod tests {
     #[tokio::test]
     async fn a_child_that_ended_is_not_said_to_be_killed() {
         // The shell exits at once; the `sleep` it leaves holds the pipes.
+        // Two seconds for the shell to exit, even on a busy machine.
         let mut command = Command::new("sh");
-        command.args(["-c", "sleep 2 & echo started"]);
-        let outcome = run_with_timeout(command, Duration::from_millis(500)).await;
+        command.args(["-c", "sleep 4 & echo started"]);
+        let outcome = run_with_timeout(command, Duration::from_secs(2)).await;
         let Err(RunError::TimedOut { killed, status, .. }) = outcome else {
             panic!("not a timeout: {outcome:?}");
         };
