@@ -164,15 +164,15 @@ fn run_twin(
     let scratch =
         tempfile::tempdir().map_err(|error| format!("  no scratch directory: {error}"))?;
     let recorded = scratch.path().join(golden::TWIN_TIMELINE);
+    let fast_forward = (!real).then_some(FAST_FORWARD);
     let mut command = Command::new(&options.python);
-    command.arg("-P").current_dir(root);
-    // What a contributor types to see the same: on the loop's own clock too.
-    let mut rerun = format!("{} -P ", options.python.display());
-    if !real {
-        command.arg(FAST_FORWARD);
-        rerun += &format!("{FAST_FORWARD} ");
-    }
-    rerun += &relative;
+    command.arg("-P").args(fast_forward).current_dir(root);
+    // The command that prints what was compared, for a contributor to run.
+    let python = options.python.display();
+    let rerun = match fast_forward {
+        Some(fast_forward) => format!("{python} -P {fast_forward} {relative}"),
+        None => format!("{python} -P {relative}"),
+    };
     if timeline.is_file() {
         command.env(RECORD, &recorded);
     }
