@@ -115,6 +115,9 @@ struct State {
     /// the runtime was built.
     thread: Option<std::thread::ThreadId>,
     threads: usize,
+    /// When the last dump at the end of an instant ended, in real time:
+    /// until then the runner kept the runtime's thread busy, not the example.
+    quiet_dump_ended: Option<std::time::Instant>,
 }
 
 impl State {
@@ -310,6 +313,7 @@ impl Recorder {
         let text = dump::render(&tasks, Some(self.source()), &notes, None);
         let mut state = self.state();
         state.dumping = false;
+        state.quiet_dump_ended = Some(std::time::Instant::now());
         let at = state.now();
         let (order, _) = numbering(&state.rows);
         let entries = protocol::dump::entries(&text).into_iter();
@@ -457,6 +461,12 @@ impl Recorder {
 
     pub(crate) fn dump_ended(&self) {
         self.state().dumping = false;
+    }
+
+    /// When the runner's own dump at the end of an instant last ended, in
+    /// real time.
+    pub(crate) fn quiet_dump_ended(&self) -> Option<std::time::Instant> {
+        self.state().quiet_dump_ended
     }
 }
 

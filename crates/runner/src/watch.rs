@@ -60,8 +60,9 @@ pub(crate) struct Watchdog {
     /// The timeout has passed: the process ends with code 124, whatever
     /// the example does meanwhile.
     fired: AtomicBool,
-    /// When the runtime's thread last ended a `--dump-at` dump: until then
-    /// the runner kept it busy, not the example.
+    /// When the runtime's thread last ended a dump of the runner's own
+    /// (`--dump-at`, or the timeline's at the end of an instant): until
+    /// then the runner kept it busy, not the example.
     ours_until: Mutex<Option<Instant>>,
 }
 
@@ -185,6 +186,15 @@ impl Watchdog {
         *self.phase.lock().unwrap_or_else(PoisonError::into_inner) = phase;
     }
 
+    /// The runner kept the runtime's thread busy until `until`.
+    fn ours_until(&self, until: Instant) {
+        let mut ours = self
+            .ours_until
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        *ours = (*ours).max(Some(until));
+    }
+
     fn reply(&self, noticed: Instant, dump: Option<String>) {
         let answer = self.answer.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(answer) = answer.as_ref() {
@@ -298,13 +308,12 @@ pub(crate) async fn watched<F: Future>(
             let at = header(example, dumps.at.unwrap_or_default());
             emit(dumps.file, &format!("{at}\n{text}"));
             if let Some(watchdog) = &dumps.watchdog {
-                let mut ours = watchdog
-                    .ours_until
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
-                *ours = Some(Instant::now());
+                watchdog.ours_until(Instant::now());
             }
         } else if let Some(watchdog) = &dumps.watchdog {
+            if let Some(ended) = recorder.quiet_dump_ended() {
+                watchdog.ours_until(ended);
+            }
             watchdog.reply(noticed, Some(text));
         }
         if let Some(output) = finished {
