@@ -1,9 +1,9 @@
 //! Two tasks that each hold one lock and wait for the other's, for ever.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::sync::Mutex;
+use tokio::task::yield_now;
 
 pub async fn run() {
     let first = Arc::new(Mutex::new(()));
@@ -17,6 +17,6 @@ pub async fn run() {
 
 async fn lock_both(held: Arc<Mutex<()>>, wanted: Arc<Mutex<()>>) {
     let _held = held.lock().await;
-    tokio::time::sleep(Duration::from_millis(10)).await;
+    yield_now().await; // the other task takes its first lock meanwhile
     let _wanted = wanted.lock().await;
 }
