@@ -14,9 +14,9 @@ DELAYS = {"ada": 0.3, "grace": 0.1, "alan": 0.2}
 
 
 async def settled() -> int:
-    """How many tasks are still running once the others have ended, or after
-    10 s: a bound no busy machine reaches, where a fixed short wait would
-    count a task whose cancellation is on its way."""
+    """How many of the other tasks are still running once they have all
+    ended, or 10 s have passed: a bound no busy machine reaches, where a
+    fixed short wait would count a task whose cancellation is on its way."""
     others = asyncio.all_tasks() - {asyncio.current_task()}
     if others:
         await asyncio.wait(others, timeout=10)

@@ -187,7 +187,7 @@ impl Watchdog {
     }
 
     /// The runner kept the runtime's thread busy until `until`.
-    fn ours_until(&self, until: Instant) {
+    fn kept_busy_until(&self, until: Instant) {
         let mut ours = self
             .ours_until
             .lock()
@@ -308,11 +308,11 @@ pub(crate) async fn watched<F: Future>(
             let at = header(example, dumps.at.unwrap_or_default());
             emit(dumps.file, &format!("{at}\n{text}"));
             if let Some(watchdog) = &dumps.watchdog {
-                watchdog.ours_until(Instant::now());
+                watchdog.kept_busy_until(Instant::now());
             }
         } else if let Some(watchdog) = &dumps.watchdog {
             if let Some(ended) = recorder.quiet_dump_ended() {
-                watchdog.ours_until(ended);
+                watchdog.kept_busy_until(ended);
             }
             watchdog.reply(noticed, Some(text));
         }

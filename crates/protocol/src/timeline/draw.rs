@@ -109,9 +109,10 @@ pub fn svg(timeline: &Timeline, span: Micros) -> String {
         .rows
         .first()
         .is_some_and(|main| main.code.starts_with("asyncio.run("));
-    let (ended, dropped) = match asyncio {
-        true => ("returned or raised", "cancelled as asyncio.run returned"),
-        false => ("returned or panicked", "dropped when run() returned"),
+    let (ended, dropped) = if asyncio {
+        ("returned or raised", "cancelled as asyncio.run returned")
+    } else {
+        ("returned or panicked", "dropped when run() returned")
     };
     let (mut legend, mut at, mut y) = (String::new(), 10.0, middle(drawn + 1) - 4.0);
     for (symbol, meaning) in [
