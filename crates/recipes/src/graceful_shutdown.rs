@@ -145,7 +145,7 @@ impl fmt::Display for Stopped {
 }
 
 /// Serves until the first signal, then lets the connections finish for at
-/// most `grace`. Its errors go to `log`, which must not block: the
+/// most `grace`. All it says goes to `log`, which must not block: the
 /// runtime's tasks call it.
 pub async fn serve(
     listener: TcpListener,
@@ -181,10 +181,10 @@ pub async fn serve(
     // Closing the listening socket refuses new clients at once.
     drop(listener);
     shutdown.cancel();
-    println!(
+    log(format!(
         "server: {first}: no new connections; {} still open, given up to {grace:?} to finish",
         still_open(&mut connections, log)
-    );
+    ));
     let cut_short = tokio::select! {
         () = finish_all(&mut connections, log) => None,
         () = sleep(grace) => Some(None),
@@ -442,11 +442,11 @@ async fn serve_on(port: u16, grace: Duration) -> io::Result<Stopped> {
     println!("listening on {}; stop with Ctrl-C", listener.local_addr()?);
     io::stdout().flush()?;
     let stopped = serve(listener, &mut signals, grace, log).await;
-    println!("{stopped}");
+    log(stopped.to_string());
     Ok(stopped)
 }
 
-/// How many error lines may wait for the thread that prints them.
+/// How many lines may wait for the thread that prints them.
 const LOG_BACKLOG: usize = 1024;
 /// How long the exit waits for the lines still waiting to be printed.
 const LOG_EXIT_WAIT: Duration = Duration::from_secs(1);
@@ -567,8 +567,9 @@ async fn demo(
         }
         Ok::<_, io::Error>(())
     };
-    // Errors, which this demonstration has none of, to stderr.
-    let log = |line| eprintln!("{line}");
+    // What the server says, on stdout among the clients' lines: here it
+    // is part of what the demonstration shows.
+    let log = |line| println!("{line}");
     let (stopped, clients) = tokio::join!(serve(listener, signals, grace, log), clients);
     clients?;
     println!("{name}: {stopped} (exit status {})", stopped.exit_status());
