@@ -82,10 +82,15 @@ pub fn bridge(options: &flags::Bridge, overwrite: bool) -> Result<bool, Error> {
         {
             command.arg(httpbin.url());
         }
-        let rerun = format!(
-            "target/bridge-venv/bin/python -P {}",
-            bridge.relative(&program)
-        );
+        // A lesson that needs an httpbin is re-run by what starts one.
+        let rerun = if lesson.http {
+            format!("cargo xtask bridge {}", lesson.name)
+        } else {
+            format!(
+                "target/bridge-venv/bin/python -P {}",
+                bridge.relative(&program)
+            )
+        };
         let golden_path = golden::path(&golden_root, SECTION, &lesson.name, golden::STDOUT);
         let result = run_python(command, options.timeout, &rerun).and_then(|stdout| {
             // What the learner who runs a lesson came to see.
@@ -110,7 +115,9 @@ pub fn bridge(options: &flags::Bridge, overwrite: bool) -> Result<bool, Error> {
         tally(id, result);
     }
     if wanted(RECIPE) && !overwrite {
-        let result = recipe(&bridge, target, options.timeout * 5)?;
+        // A recipe that doesn't build is its failure, told with the lessons'.
+        let result = recipe(&bridge, target, options.timeout * 5)
+            .unwrap_or_else(|error| Err(format!("  {error}")));
         tally(format!("{SECTION}/{RECIPE}"), result);
     }
     for (section, name) in golden::all(&golden_root, golden::STDOUT)? {

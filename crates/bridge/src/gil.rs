@@ -9,7 +9,7 @@
 //! PyO3 0.26) releases it around work that touches no Python object. A Tokio
 //! thread has no GIL until `Python::attach`; held there across blocking work,
 //! it stalls the loop just the same. Attach only to touch Python objects, and
-//! briefly. A free-threaded build (3.13t) has no GIL, and this module says
+//! briefly. A free-threaded build (3.14t) has no GIL, and this module says
 //! it needs none (`gil_used = false`, PyO3 0.30's default): there an
 //! attached thread that blocks holds up the others only when the interpreter
 //! stops them all, as its garbage collector does, and PyO3's guide says to
