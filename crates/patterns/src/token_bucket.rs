@@ -2,16 +2,19 @@
 //! are limited too, served in the order they came, and a caller that gives
 //! up leaves the line without breaking the limit.
 //!
-//! The bucket holds up to `rate` tokens and earns one every `per / rate`.
-//! The guide's `acquire` checks, then sleeps, then empties the bucket without
+//! The bucket holds up to `rate` tokens and earns one every `per / rate`. The
+//! guide's `acquire` checks, then sleeps, then empties the bucket without
 //! taking a token, so eight callers that find it empty all go through half a
 //! second later: ten calls in 0.5 s from two a second. Here each caller takes
 //! a ticket and tokens go out in ticket order. A caller dropped before its
 //! turn is skipped, so the ones behind it move up; a turn that comes while
 //! its caller is not being polled is spent all the same, and nothing is ever
-//! given back. Every waiter sleeps until the next token is due and whichever
-//! wakes first hands it out: no caller waits on another being polled. The
-//! state sits in a `std` mutex, never held across the sleep.
+//! given back. So the limit is on the turns handed out: a caller polled again
+//! only after its turn has passed returns then, as late as one slow to use
+//! its token, and calls beside whoever is served next. Every waiter sleeps
+//! until the next token is due and whichever wakes first hands it out: no
+//! caller waits on another being polled. The state sits in a `std` mutex,
+//! never held across the sleep.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "Rate-Limited API Calls"

@@ -118,7 +118,8 @@ where
 
     /// The cached value for `key`, or the outcome of `load` if there is none
     /// or it has expired. Callers who arrive while a load runs get its
-    /// outcome.
+    /// outcome. `load` is called with the cache locked, only to make the
+    /// future that does the work: it must not use the cache itself.
     async fn get_or_load<Fut>(&self, key: K, load: impl FnOnce() -> Fut) -> Result<V, CacheError<E>>
     where
         Fut: Future<Output = Result<V, E>> + Send + 'a,

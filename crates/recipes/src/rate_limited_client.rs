@@ -16,12 +16,16 @@
 //!
 //! What not to undo when you copy it:
 //! - The wait in the pacer's task, not in a caller's future: a caller never
-//!   polled again costs its own slot, and no more.
+//!   polled again costs its own slot, and no more. The limit is on the
+//!   slots handed out: a caller polled again only after its slot has passed
+//!   sends then, as late as one slow to use its slot, and beside whoever
+//!   has the next.
 //! - The next slot a period after the pacer handed out the last one, not on
 //!   a schedule: after a quiet spell the first request goes at once and the
 //!   next a period later (in `run`, at 3.4, 3.6 and 3.8 s). An `interval`
-//!   keeps its schedule for a tick up to 5 ms late, so six requests can go
-//!   within 0.996 s.
+//!   keeps a schedule: by default (`MissedTickBehavior::Burst`) the ticks
+//!   missed in a quiet spell come all at once, and even under `Delay` a
+//!   tick up to 5 ms late keeps it, so six requests can go within 0.996 s.
 //! - One queue: callers get their slots in the order they asked, and the
 //!   slot of a caller that gave up goes to the next one at once.
 //! - The time limit on each request and the size limit on the body.

@@ -82,7 +82,8 @@ where
 
     /// The cached value for `key`, or the result of `load`, which runs once
     /// for every caller asking for `key` while it runs, for `load_timeout`
-    /// at most.
+    /// at most. `load` is called with the map locked, only to make the
+    /// future that does the work: it must not use the cache itself.
     pub async fn get<F, Fut>(&self, key: &K, load: F) -> Result<V, LoadError<E>>
     where
         F: FnOnce() -> Fut,
