@@ -6,7 +6,8 @@
 //! no abort), the inner one whether the operation succeeded. Python folds
 //! both into "the task raised". The coin flips come from a generator seeded
 //! with 36, and the three `individual` tasks take 0.5, 0.6 and 0.7 s, so they
-//! complete in the order the guide's run shows.
+//! complete in index order; the guide's all take 0.5 s, and tasks that end
+//! at one instant complete in no promised order.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

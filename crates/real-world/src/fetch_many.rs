@@ -7,9 +7,11 @@
 //! `return_exceptions`: that is `try_join_all`, which returns the first error
 //! and drops the other requests. The third reports each failure in its place:
 //! `join_all` over `Result`s. `error_for_status` makes a 404 an error, which
-//! the guide's code misses when the 404 is JSON; `IgnoredAny` checks a body is
-//! JSON and keeps nothing. The local httpbin's `/anything` stands in for the
-//! internet.
+//! the guide's code misses when the 404 is JSON; `IgnoredAny` checks a body
+//! is JSON and keeps none of it once parsed, but `json()`, as `text()`, first
+//! reads the whole body, however long: against servers you don't trust, bound
+//! it as [`recipes/fetch_urls`](../recipes/fetch_urls.md) does. The local
+//! httpbin's `/anything` stands in for the internet.
 //!
 //! Needs: `reqwest/json`
 //!

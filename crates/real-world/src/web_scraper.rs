@@ -5,12 +5,13 @@
 //! built and closes when dropped. The semaphore's permit is the `async with
 //! semaphore` block, held through the polite pause; the semaphore is fair.
 //! Each fetch runs in a task of its own, which holds the permit: asyncio
-//! drives every coroutine that has started, but a Rust future runs only
-//! while its caller polls it, and a caller that stopped polling without
-//! dropping its future would keep its slot for ever. The guide pauses only
-//! after a page it got, so a failing server is asked again at once; here
-//! every request is followed by the pause. The guide turns a non-200 into
-//! `None`; here a failure says what went wrong. `/drip` stands in for the
+//! drives every coroutine that has started, but a Rust future runs only while
+//! its caller polls it, and a caller that stopped polling without dropping
+//! its future would keep its slot for ever. The guide pauses only after a
+//! page it got, so a failing server is asked again at once; here every
+//! request is followed by the pause. The guide turns a non-200 into `None`;
+//! here a failure says what went wrong, and a page past `MAX_PAGE` bytes is
+//! one (`text()` keeps whatever a server sends). `/drip` stands in for the
 //! guide's `/delay` pages, which echo the request.
 //!
 //! Translates:
@@ -37,6 +38,8 @@ enum ScrapeError {
     Status(reqwest::StatusCode),
     #[error(transparent)]
     Request(reqwest::Error),
+    #[error("the page is longer than {MAX_PAGE} bytes")]
+    TooLong,
     #[error("the scraper is shut down")]
     Closed(#[from] tokio::sync::AcquireError),
     /// The fetch's task panicked, or the runtime is shutting down.
@@ -129,12 +132,21 @@ impl AsyncWebScraper {
 }
 
 async fn get(client: &Client, url: &str) -> Result<String, ScrapeError> {
-    let response = client.get(url).send().await?.error_for_status()?;
-    Ok(response.text().await?)
+    let mut response = client.get(url).send().await?.error_for_status()?;
+    let mut page = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if page.len() + chunk.len() > MAX_PAGE {
+            return Err(ScrapeError::TooLong);
+        }
+        page.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&page).into_owned())
 }
 
 const MAX_CONCURRENT: usize = 2;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+/// The longest page kept, in bytes.
+const MAX_PAGE: usize = 1024 * 1024;
 
 pub async fn run(base_url: &str) -> anyhow::Result<()> {
     let urls = [
@@ -251,6 +263,34 @@ mod tests {
         let (successful, failed) = scraper.scrape_multiple(&urls).await;
         assert_eq!((successful.len(), failed.len()), (0, 3));
         assert!(start.elapsed() >= 3 * delay, "{:?}", start.elapsed());
+    }
+
+    /// A page past `MAX_PAGE` is an error, not a page held whole.
+    #[tokio::test]
+    async fn a_page_too_long_is_an_error() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let app = axum::Router::new()
+            .route(
+                "/fits",
+                axum::routing::get(|| async { vec![b'x'; MAX_PAGE] }),
+            )
+            .route(
+                "/long",
+                axum::routing::get(|| async { vec![b'x'; MAX_PAGE + 1] }),
+            );
+        let _server = AbortOnDropHandle::new(tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        }));
+        let scraper = AsyncWebScraper::new(2, Duration::ZERO).unwrap();
+        let urls = ["fits", "long"].map(|page| format!("http://{address}/{page}"));
+        let (successful, failed) = scraper.scrape_multiple(&urls).await;
+        assert_eq!(successful, [(urls[0].as_str(), MAX_PAGE)]);
+        assert!(
+            matches!(failed[..], [(_, ScrapeError::TooLong)]),
+            "{failed:?}"
+        );
     }
 
     /// No room for a request would leave every fetch waiting for ever; so
