@@ -20,7 +20,7 @@ const BOOK = path.resolve(process.env.BOOK ?? path.join(here, "../../docs/book")
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 // Every wait has a deadline, which catches a hang, not a busy machine: a
 // test's, a page's, an action's, the browser's start. Alone, the whole book
-// loads in about a minute and print.html, the book on one page, in about six
+// loads in under a minute and print.html, the book on one page, in about six
 // seconds; beside CI's other lanes on two cores, each takes two or three
 // times as long.
 const TEST = { timeout: 300_000 };

@@ -241,10 +241,14 @@ mod tests {
 
     /// A local server answering every path with `status`, until dropped.
     async fn serve(status: StatusCode) -> (std::net::SocketAddr, AbortOnDropHandle<()>) {
+        serve_app(axum::Router::new().fallback(move || async move { status })).await
+    }
+
+    /// A local server running `app`, until dropped.
+    async fn serve_app(app: axum::Router) -> (std::net::SocketAddr, AbortOnDropHandle<()>) {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
-        let app = axum::Router::new().fallback(move || async move { status });
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -268,9 +272,6 @@ mod tests {
     /// A page past `MAX_PAGE` is an error, not a page held whole.
     #[tokio::test]
     async fn a_page_too_long_is_an_error() {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
         let app = axum::Router::new()
             .route(
                 "/fits",
@@ -280,9 +281,7 @@ mod tests {
                 "/long",
                 axum::routing::get(|| async { vec![b'x'; MAX_PAGE + 1] }),
             );
-        let _server = AbortOnDropHandle::new(tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        }));
+        let (address, _server) = serve_app(app).await;
         let scraper = AsyncWebScraper::new(2, Duration::ZERO).unwrap();
         let urls = ["fits", "long"].map(|page| format!("http://{address}/{page}"));
         let (successful, failed) = scraper.scrape_multiple(&urls).await;

@@ -24,12 +24,16 @@ fn start(grace: &str) -> (Group, BufReader<ChildStderr>, String) {
     let mut group = proc::spawn(command).expect("graceful-server starts");
     let stderr = BufReader::new(group.take_stderr().expect("piped"));
     let first = next_line(&mut BufReader::new(group.take_stdout().expect("piped")));
-    let address = first
+    (group, stderr, address(&first))
+}
+
+/// The address in the server's first line, "listening on ADDRESS; ...".
+fn address(first: &str) -> String {
+    first
         .strip_prefix("listening on ")
         .and_then(|rest| rest.split(';').next())
         .unwrap_or_else(|| panic!("unexpected first line: {first:?}"))
-        .to_owned();
-    (group, stderr, address)
+        .to_owned()
 }
 
 fn next_line(output: &mut impl BufRead) -> String {
@@ -205,12 +209,9 @@ fn output_nobody_reads_stops_nothing() {
         .stderr(input);
     let mut server = proc::spawn(command).expect("graceful-server starts");
     // Read up to the address, and never again.
-    let first = next_line(&mut BufReader::new(output.try_clone().expect("a clone")));
-    let address = first
-        .strip_prefix("listening on ")
-        .and_then(|rest| rest.split(';').next())
-        .unwrap_or_else(|| panic!("unexpected first line: {first:?}"))
-        .to_owned();
+    let address = address(&next_line(&mut BufReader::new(
+        output.try_clone().expect("a clone"),
+    )));
 
     // Clients that send requests and reset the connection: each is an
     // error line, about 60 bytes, and 3,000 are some 180 KB, more than a
