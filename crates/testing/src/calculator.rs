@@ -8,7 +8,9 @@
 //! guide's two tests take 0.1 s and 0.3 s of real time; the last two, on the
 //! paused clock, take none and still measure exactly: 0.3 s for the fetch
 //! and its addition, 0.1 s for two additions joined. `cargo test -p testing`
-//! runs them.
+//! runs them. The paused clock is Tokio's `test-util` feature, a
+//! dev-dependency: without it, `start_paused` fails with "no method named
+//! `start_paused`", pointing at the test's last line.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

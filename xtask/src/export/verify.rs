@@ -12,15 +12,24 @@ use crate::Error;
 use crate::select::{Case, Selection};
 use crate::workspace::Workspace;
 
-/// The two `cargo check`s, the exports each selects and what its failure
-/// means. One build unifies the members' features, which changes little, as
-/// every export of a crate lists the same entry: only what one's dependencies
-/// turn on in a crate another lists (axum: serde_json's `raw_value`), and
-/// Tokio's `test-util`, which tokio-test and turmoil turn on for every
-/// program here: `Export::plan` lists it for a program that pauses a clock.
-const CHECKS: [(&str, Selects, &str); 2] = [
-    ("--bins", |_| true, "does not compile"),
-    ("--tests", Export::has_tests, "its tests do not compile"),
+/// The `cargo check`s, the exports each selects, the rustflags it builds with
+/// and what its failure means. One build unifies the members' features,
+/// which changes little, as every export of a crate lists the same entry:
+/// only what one's dependencies turn on in a crate another lists (axum:
+/// serde_json's `raw_value`), and Tokio's `test-util`, which tokio-test and
+/// turmoil turn on for every program here: `Export::plan` lists it for a
+/// program that pauses a clock. The rustflags are those of the export's own
+/// `.cargo/config.toml`, if it has one: an example that takes task dumps
+/// compiles its dumper only under `--cfg tokio_unstable`.
+const CHECKS: [(&str, Selects, &str, &str); 3] = [
+    ("--bins", |_| true, "", "does not compile"),
+    ("--tests", Export::has_tests, "", "its tests do not compile"),
+    (
+        "--all-targets",
+        Export::takes_task_dumps,
+        "--cfg tokio_unstable",
+        "does not compile with its .cargo/config.toml",
+    ),
 ];
 
 type Selects = fn(&Export) -> bool;
@@ -55,14 +64,14 @@ pub fn check_all(filter: Option<&str>) -> Result<bool, Error> {
     eprintln!("checking {} exports in {}", exports.len(), root.display());
 
     let mut failures = Vec::new();
-    for (targets, selects, why) in CHECKS {
+    for (targets, selects, rustflags, why) in CHECKS {
         let selected: Vec<&Export> = exports.iter().filter(|e| selects(e)).collect();
         if selected.is_empty() {
             continue;
         }
         let mut cargo = proc::cargo::command();
-        // No rustflags of the caller's or of a cargo config: `--cfg tokio_unstable` nowhere.
-        cargo.current_dir(root).env("RUSTFLAGS", "");
+        // Not the caller's rustflags, nor the workspace's `--cfg tokio_unstable`.
+        cargo.current_dir(root).env("RUSTFLAGS", rustflags);
         cargo.stderr(std::process::Stdio::piped());
         cargo.args(["check", targets, "--keep-going", "--quiet"]);
         cargo.args(["--message-format=json", "--target-dir"]);
@@ -76,6 +85,10 @@ pub fn check_all(filter: Option<&str>) -> Result<bool, Error> {
             if let Some(errors) = build.errors.get(&package(export)) {
                 let (id, errors) = (export.id(), errors.join("\n"));
                 failures.push(format!("FAIL {id} {why}:\n{errors}"));
+            } else if let Some(warnings) = build.warnings.get(&package(export)) {
+                // A learner's first `cargo run` of the export shows them.
+                let (id, warnings) = (export.id(), warnings.join("\n"));
+                failures.push(format!("FAIL {id} has warnings ({targets}):\n{warnings}"));
             }
         }
         // A dependency, or cargo itself, failed.
