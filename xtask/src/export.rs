@@ -208,7 +208,7 @@ impl Export {
         self.source.contains("tokio_unstable") && self.source.contains(".dump()")
     }
 
-    /// `[dependencies]`, Tokio's `taskdump` on Linux if the example takes
+    /// `[dependencies]`, Tokio's `taskdump` where it exists if the example takes
     /// task dumps, and `[dev-dependencies]` if its tests need more.
     pub fn dependency_tables(&self) -> String {
         let lines =
@@ -217,7 +217,7 @@ impl Export {
         text.push_str(&lines(&self.dependencies));
         let tokio = self.dependencies.iter().find(|d| d.name == "tokio");
         if let Some(tokio) = tokio.filter(|_| self.takes_task_dumps()) {
-            text.push_str(&TASK_DUMP_TABLE.replace("VERSION", &format!("{:?}", tokio.version)));
+            text.push_str(&task_dump_table(&tokio.version));
         }
         if !self.dev_dependencies.is_empty() {
             text.push_str("\n[dev-dependencies]\n");
@@ -232,7 +232,9 @@ impl Export {
         let add = |flag: &str, d: &Dependency| format!("cargo add{flag} {}", d.cargo_add());
         let mut lines: Vec<String> = self.dependencies.iter().map(|d| add("", d)).collect();
         if self.takes_task_dumps() {
-            lines.push(TASK_DUMP_ADD.to_owned());
+            lines.push(format!(
+                "cargo add tokio --features taskdump --target '{TASK_DUMP_TARGET}'"
+            ));
         }
         lines.extend(self.dev_dependencies.iter().map(|d| add(" --dev", d)));
         lines
@@ -292,19 +294,27 @@ impl Export {
     }
 }
 
+/// The targets on which Tokio's `taskdump` feature compiles (on any other,
+/// with `--cfg tokio_unstable`, Tokio's lib.rs stops the build). The
+/// runner's Cargo.toml names the same, which a test checks.
+const TASK_DUMP_TARGET: &str = "cfg(all(target_os = \"linux\", any(target_arch = \"aarch64\", \
+                                target_arch = \"x86\", target_arch = \"x86_64\", \
+                                target_arch = \"s390x\")))";
+
 /// What `Cargo.toml` adds for an example that takes task dumps.
-const TASK_DUMP_TABLE: &str = "
-# Task dumps: Tokio's `taskdump` feature exists on Linux only, and
+fn task_dump_table(version: &str) -> String {
+    format!(
+        "
+# Task dumps: Tokio's `taskdump` feature exists on these targets only, and
 # `Handle::dump` only with `--cfg tokio_unstable` (.cargo/config.toml).
-[target.'cfg(target_os = \"linux\")'.dependencies]
-tokio = { version = VERSION, features = [\"taskdump\"] }
+[target.'{TASK_DUMP_TARGET}'.dependencies]
+tokio = {{ version = {version:?}, features = [\"taskdump\"] }}
 
 [lints.rust]
-unexpected_cfgs = { level = \"warn\", check-cfg = [\"cfg(tokio_unstable)\"] }
-";
-
-const TASK_DUMP_ADD: &str =
-    "cargo add tokio --features taskdump --target 'cfg(target_os = \"linux\")'";
+unexpected_cfgs = {{ level = \"warn\", check-cfg = [\"cfg(tokio_unstable)\"] }}
+"
+    )
+}
 
 /// The `.cargo/config.toml` of an example that takes task dumps.
 pub const TASK_DUMP_CONFIG: &str = "\
@@ -522,7 +532,11 @@ tokio = { version = "1.54", features = ["test-util"] }
         let dumps = "#[cfg(tokio_unstable)] fn f() { tokio::runtime::Handle::current().dump(); }";
         let toml = plan(dumps, "sync").unwrap().cargo_toml("demo", true);
         assert!(toml.contains("tokio = { version = \"1.54\", features = [\"taskdump\"] }\n"));
-        assert!(toml.parse::<toml::Table>().is_ok(), "{toml}");
+        let toml = toml.parse::<toml::Table>().unwrap();
+        assert!(toml["target"].get(TASK_DUMP_TARGET).is_some(), "{toml}");
+        let runner = include_str!("../../crates/runner/Cargo.toml");
+        let runner = runner.parse::<toml::Table>().unwrap();
+        assert!(runner["target"].get(TASK_DUMP_TARGET).is_some(), "{runner}");
 
         let paused =
             "pub fn run() { tokio::runtime::Builder::new_current_thread().start_paused(true); }";

@@ -20,7 +20,7 @@
 //!
 //! ```toml
 //! # Cargo.toml
-//! [target.'cfg(target_os = "linux")'.dependencies]
+//! [target.'cfg(all(target_os = "linux", any(target_arch = "aarch64", target_arch = "x86", target_arch = "x86_64", target_arch = "s390x")))'.dependencies]
 //! tokio = { version = "1.54", features = ["taskdump"] }
 //!
 //! [lints.rust]
