@@ -21,6 +21,19 @@ pub struct Dependency {
 }
 
 impl Dependency {
+    /// Leaves out the optional features `source` shows no use of, by a mark
+    /// or a `Needs:` line: a learner wouldn't add them.
+    fn drop_unused_features(&mut self, source: &str) {
+        let name = self.name.as_str();
+        self.features.retain(|feature| {
+            let optional = OPTIONAL_FEATURES.iter().find(|(crate_name, optional, _)| {
+                (*crate_name, *optional) == (name, feature.as_str())
+            });
+            let needed = source.contains(&format!("`{name}/{feature}`"));
+            needed || optional.is_none_or(|(.., marks)| marks.iter().any(|m| source.contains(m)))
+        });
+    }
+
     /// `tokio = { version = "1.54", features = ["rt"] }`, as `cargo add` writes it.
     fn toml_line(&self) -> String {
         let (name, version) = (&self.name, &self.version);
@@ -119,6 +132,13 @@ impl DependencyTable {
     }
 }
 
+/// Features an export lists only if its source shows one of the marks:
+/// (crate, feature, marks).
+const OPTIONAL_FEATURES: [(&str, &str, &[&str]); 2] = [
+    ("reqwest", "blocking", &["reqwest::blocking"]),
+    ("reqwest", "json", &[".json(", ".json::<"]),
+];
+
 /// An example, ready to be written as a project of its own.
 #[derive(Clone, Debug)]
 pub struct Export {
@@ -159,6 +179,9 @@ impl Export {
             let tokio = dependencies.iter_mut().filter(|d| d.name == "tokio");
             tokio.for_each(|tokio| tokio.features.push("test-util".to_owned()));
         }
+        for dependency in &mut dependencies {
+            dependency.drop_unused_features(&source);
+        }
         let paused =
             tests.contains("pause") || tests.contains("advance") || tests.contains("resume");
         let mut dev_dependencies = Vec::new();
@@ -169,6 +192,7 @@ impl Export {
             } else if dependencies.contains(&dependency) || !dependency.is_named_in(tests) {
                 continue;
             }
+            dependency.drop_unused_features(tests);
             dev_dependencies.push(dependency);
         }
         Ok(Self {
@@ -517,6 +541,12 @@ tokio = { version = "1.54", features = ["test-util"] }
             main.contains("    demo::run(&base_url).await.report()\n"),
             "{main}"
         );
+        let plain = "pub async fn run(u: &str) { reqwest::get(u); }";
+        let tables = plan(plain, "base_url").unwrap().dependency_tables();
+        assert!(tables.contains("\nreqwest = \"0.13\"\n"), "{tables}");
+        let json = "pub async fn run(u: &str) { reqwest::get(u).await?.json::<u8>(); }";
+        let tables = plan(json, "base_url").unwrap().dependency_tables();
+        assert!(tables.contains(reqwest), "{tables}");
         let error = plan("//! X.\n//!\n//! Needs: `reqwest/blocking`\n", "plain");
         assert!(error.unwrap_err().contains("lacks it"));
 

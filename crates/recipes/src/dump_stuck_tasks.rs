@@ -68,8 +68,10 @@ pub async fn with_dumps_on_sigusr1<F: Future>(
     let mut user_signal = signal(SignalKind::user_defined1())?;
     // Room for one dump while another is written; one more is dropped.
     let (dumps_out, to_write) = mpsc::channel(1);
-    let _writer = AbortOnDropHandle::new(tokio::spawn(write_dumps(to_write, out)));
-    let mut dumps = TaskDumps::default();
+    let writer = tokio::spawn(write_dumps(to_write, out));
+    // The writer is the dumper's, not the program's: not in the dump.
+    let mut dumps = TaskDumps::leaving_out(writer.id());
+    let _writer = AbortOnDropHandle::new(writer);
     let mut main = pin!(main);
     loop {
         tokio::select! {
@@ -133,9 +135,19 @@ mod dumps {
         /// runs on, on a thread of its own, and a second would spin a core
         /// until it ends; so the next request waits for this one instead.
         in_flight: Option<JoinHandle<Dump>>,
+        /// A task the dumps leave out, as they leave out their own.
+        left_out: Option<Id>,
     }
 
     impl TaskDumps {
+        pub fn leaving_out(task: Id) -> Self {
+            let left_out = Some(task);
+            Self {
+                left_out,
+                ..Self::default()
+            }
+        }
+
         /// Where `main` waits, polled once here in tracing mode, then every
         /// task of the current runtime, each with the frames of your own code
         /// it waits in, outermost first, and the library call it waits in.
@@ -157,7 +169,7 @@ mod dumps {
                 let handle = Handle::current();
                 tokio::spawn(async move { handle.dump().await })
             });
-            let dumping = in_flight.id();
+            let left_out = [Some(in_flight.id()), self.left_out];
             // Tokio's docs: a dump waits for every worker, so give it a limit.
             let Ok(dumped) = timeout(Duration::from_secs(2), in_flight).await else {
                 let why = "a worker did not answer within 2s; the next request waits for this dump";
@@ -165,18 +177,22 @@ mod dumps {
             };
             self.in_flight = None;
             let text = match dumped {
-                Ok(dump) => resolve(main_trace, dump, dumping).await,
+                Ok(dump) => resolve(main_trace, dump, left_out).await,
                 Err(error) => format!("no task dump: {error}\n"),
             };
             (None, text)
         }
     }
 
-    /// The dump as text, without the task that took it.
-    async fn resolve(main: Trace, dump: Dump, dumping: Id) -> String {
+    /// The dump as text, without the tasks `left_out`: the one that took it,
+    /// and another the caller names.
+    async fn resolve(main: Trace, dump: Dump, left_out: [Option<Id>; 2]) -> String {
         // Reading the debug info takes milliseconds to seconds: not on a worker.
         let resolved = tokio::task::spawn_blocking(move || {
-            let tasks: Vec<_> = dump.tasks().iter().filter(|t| t.id() != dumping).collect();
+            let tasks = dump.tasks().iter();
+            let tasks: Vec<_> = tasks
+                .filter(|t| !left_out.contains(&Some(t.id())))
+                .collect();
             let plural = if tasks.len() == 1 { "" } else { "s" };
             let mut text = format!("main and {} task{plural}\nmain:\n", tasks.len());
             for backtrace in main.resolve_backtraces() {
@@ -272,10 +288,16 @@ mod dumps {
     use std::future::Future;
     use std::pin::Pin;
 
+    use tokio::task::Id;
+
     #[derive(Default)]
     pub struct TaskDumps;
 
     impl TaskDumps {
+        pub fn leaving_out(_task: Id) -> Self {
+            Self
+        }
+
         /// Why there is no dump here.
         pub async fn dump<F: Future + ?Sized>(
             &mut self,

@@ -51,6 +51,48 @@ async fn the_dump_shows_where_main_and_each_task_wait() {
     );
 }
 
+/// A writer into a buffer the test reads.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, text: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(text);
+        Ok(text.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The task that writes the dumps is the dumper's: the dump leaves it out.
+#[cfg(all(tokio_unstable, target_os = "linux", target_arch = "x86_64"))]
+#[tokio::test]
+async fn the_dump_leaves_out_the_dumpers_own_tasks() {
+    let captured = Captured::default();
+    let written = captured.0.clone();
+    let main = async move {
+        signal_hook::low_level::raise(signal_hook::consts::SIGUSR1).unwrap();
+        while written.lock().unwrap().is_empty() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(
+        Duration::from_secs(20),
+        with_dumps_on_sigusr1(main, captured.clone()),
+    )
+    .await
+    .expect("no dump within 20s")
+    .unwrap();
+    let dump = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        dump.starts_with("SIGUSR1: main and 0 tasks\nmain:\n"),
+        "{dump}"
+    );
+    assert!(!dump.contains("write_dumps"), "{dump}");
+}
+
 #[cfg(all(tokio_unstable, target_os = "linux", target_arch = "x86_64"))]
 async fn hold(ledger: Arc<Mutex<()>>, approval: oneshot::Receiver<()>) {
     let _held = ledger.lock().await;
