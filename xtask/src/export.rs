@@ -275,7 +275,8 @@ impl Export {
         )
     }
 
-    pub fn readme(&self) -> String {
+    /// The export's README; with what the example prints, if `expected`.
+    pub fn readme(&self, expected: Option<&str>) -> String {
         let (name, section, command) = (&self.name, &self.section, self.command());
         let run = match self.kind {
             _ if self.is_program() => PROGRAM,
@@ -286,33 +287,54 @@ impl Export {
             true => " Its tests are in the example's file: `cargo test`.",
             false => "",
         };
+        let prints = match expected {
+            // Times as on Tokio's paused clock, where they are exact.
+            Some(expected) => format!(
+                " {} prints this (a busy machine may print a time a little later):\n\n\
+                 ```text\n{expected}```\n",
+                if self.is_program() {
+                    "The demonstration"
+                } else {
+                    "It"
+                }
+            ),
+            None => String::new(),
+        };
         format!(
             "# {name}\n\n{}\n\nThe `{name}` example of async-rust-by-example's `{section}` \
              section as a project of its own (`{command}`): `src/{name}.rs` is the example, \
              unchanged; `src/main.rs` calls its `{entry}`. `Cargo.toml` lists the crates it uses, \
-             each with the workspace's features, and `Cargo.lock` the versions it tests.\n\n\
-             Run it with {run}. It prints what `tests/golden/{section}/{name}.stdout` holds.\
-             {tests}\n",
+             and `Cargo.lock` the versions it was tested with.{tests}\n\n\
+             Run it with {run}.{prints}",
             self.summary,
             entry = if self.is_program() { "main" } else { "run" },
         )
     }
 
-    /// Writes the project into `dir`; with a `lock` to copy, as a workspace of its own.
-    pub fn write(&self, dir: &Path, package: &str, lock: Option<&Path>) -> Result<(), Error> {
+    /// Writes the project into `dir`; from a `workspace`, as a workspace of
+    /// its own, with its `Cargo.lock` and a README that says what it prints.
+    pub fn write(&self, dir: &Path, package: &str, from: Option<&Workspace>) -> Result<(), Error> {
         let write = |path: &str, text: &str| {
             let path = dir.join(path);
             crate::files::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
         };
-        write("Cargo.toml", &self.cargo_toml(package, lock.is_some()))?;
-        write("README.md", &self.readme())?;
+        write("Cargo.toml", &self.cargo_toml(package, from.is_some()))?;
+        let golden = |workspace: &Workspace| {
+            let file = format!("{}/{}.stdout", self.section, self.name);
+            fs::read_to_string(workspace.golden_root().join(file))
+        };
+        let expected = from.map(golden).transpose()?;
+        write("README.md", &self.readme(expected.as_deref()))?;
         write("src/main.rs", &self.main_rs)?;
         write(&format!("src/{}.rs", self.name), &self.source)?;
         if self.takes_task_dumps() {
             write(".cargo/config.toml", TASK_DUMP_CONFIG)?;
         }
-        if let Some(lock) = lock {
-            write("Cargo.lock", &fs::read_to_string(lock)?)?;
+        if let Some(workspace) = from {
+            write(
+                "Cargo.lock",
+                &fs::read_to_string(workspace.root().join("Cargo.lock"))?,
+            )?;
         }
         Ok(())
     }
@@ -353,8 +375,8 @@ const WORKSPACE: &str = "
 [workspace]
 ";
 
-const PROGRAM: &str = "`cargo run -- --demo`; plain `cargo run` starts the program its `main` \
-    is (`cargo run -- --help` says what it does)";
+const PROGRAM: &str = "`cargo run`, which starts the program its `main` is (`cargo run -- \
+    --help` says what it does); `cargo run -- --demo` runs the demonstration instead";
 
 const RUN_WITH_URL: &str = "`cargo run -- BASE_URL`, with the base URL of an httpbin: \
     `cargo run -p httpbin -- --port 8080` in async-rust-by-example starts one at \
@@ -469,7 +491,7 @@ pub fn export(target: &str, dir: Option<&Path>) -> Result<bool, Error> {
         return Err(Usage(why + " lists them").into());
     };
     let export = Export::plan(section, &listed, &DependencyTable::read(&workspace)?)?;
-    export.write(&dir, name, Some(&workspace.root().join("Cargo.lock")))?;
+    export.write(&dir, name, Some(&workspace))?;
     let run = match export.kind {
         _ if export.is_program() => {
             "cargo run            # the program: cargo run -- --help\n  \
