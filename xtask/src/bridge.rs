@@ -137,7 +137,8 @@ pub fn bridge(options: &flags::Bridge, overwrite: bool) -> Result<bool, Error> {
 
 /// The recipe as a reader copies it: its directory, a project of its own
 /// with its own lock, outside the repository, built as the release wheel it
-/// ships; then its test, which runs its service 30 times.
+/// ships; then its tests: what the page says of its awaitable, and its
+/// service run 30 times.
 fn recipe(bridge: &Bridge, target: &Path, timeout: Duration) -> Result<Result<(), String>, Error> {
     let venv = target.join("bridge-venv");
     let copy = tempfile::Builder::new().prefix("hot-path-").tempdir()?;
@@ -156,10 +157,16 @@ fn recipe(bridge: &Bridge, target: &Path, timeout: Duration) -> Result<Result<()
         .env("RUSTFLAGS", "-D warnings");
     proc::cargo::leave_out_crate_variables(&mut maturin);
     step(maturin, "maturin develop")?;
-    let mut test = Command::new(venv.join("bin/python"));
-    test.args(["-P", "test_exit.py"]).current_dir(copy.path());
     let rerun = format!("cargo xtask bridge {RECIPE}");
-    Ok(run_python(test, timeout, &rerun).map(|stdout| print!("{stdout}")))
+    for file in ["test_asyncio.py", "test_exit.py"] {
+        let mut test = Command::new(venv.join("bin/python"));
+        test.args(["-P", file]).current_dir(copy.path());
+        match run_python(test, timeout, &rerun) {
+            Ok(stdout) => print!("{stdout}"),
+            failed => return Ok(failed.map(drop)),
+        }
+    }
+    Ok(Ok(()))
 }
 
 /// `target/bridge-venv` with maturin, made again when the pins change.
