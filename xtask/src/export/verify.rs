@@ -101,12 +101,10 @@ pub fn check_all(filter: Option<&str>) -> Result<bool, Error> {
 
     // Cargo drops from the copied lock what the exports don't use: what it
     // added is a version the workspace does not test.
-    let known = fs::read_to_string(&lock)?;
-    for package in fs::read_to_string(root.join("Cargo.lock"))?.split("[[package]]\n") {
-        let id = package.lines().take(2).collect::<Vec<_>>().join("\n");
-        if package.contains("\nsource = ") && !known.contains(&id) {
-            let id = id.replace('\n', ", ");
-            failures.push(format!("FAIL the workspace's lock lacks {id}"));
+    let known = locked_crates(&lock)?;
+    for (name, version) in locked_crates(&root.join("Cargo.lock"))? {
+        if !known.contains(&(name.clone(), version.clone())) {
+            failures.push(format!("FAIL the workspace's lock lacks {name} {version}"));
         }
     }
     for failure in &failures {
@@ -118,4 +116,36 @@ pub fn check_all(filter: Option<&str>) -> Result<bool, Error> {
     let (checked, failed) = (exports.len(), failures.len());
     println!("{checked} exports checked, {failed} failures");
     Ok(failures.is_empty())
+}
+
+/// The crates.io packages of a `Cargo.lock`, as (name, version).
+fn locked_crates(lock: &std::path::Path) -> Result<Vec<(String, String)>, Error> {
+    let text = fs::read_to_string(lock)?;
+    let lock: toml::Table = text
+        .parse()
+        .map_err(|e| format!("{}: {e}", lock.display()))?;
+    let packages = lock.get("package").and_then(toml::Value::as_array);
+    let field = |package: &toml::Value, key| package.get(key)?.as_str().map(str::to_owned);
+    let crates = packages
+        .into_iter()
+        .flatten()
+        .filter(|p| field(p, "source").is_some());
+    Ok(crates
+        .filter_map(|p| Some((field(p, "name")?, field(p, "version")?)))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn locked_crates_are_those_from_a_registry() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = dir.path().join("Cargo.lock");
+        let text = "version = 4\n\n[[package]]\nname = \"demo\"\nversion = \"0.1.0\"\n\n\
+                    [[package]]\nname = \"tokio\"\nversion = \"1.54.1\"\n\
+                    source = \"registry+https://github.com/rust-lang/crates.io-index\"\n";
+        std::fs::write(&lock, text).unwrap();
+        let crates = super::locked_crates(&lock).unwrap();
+        assert_eq!(crates, [("tokio".to_owned(), "1.54.1".to_owned())]);
+    }
 }
