@@ -415,6 +415,6 @@ fn judge_exit(output: &Finished, mode: &Mode, timeout: Duration) -> Option<Strin
 }
 
 /// `cargo xtask bless`: `check-all` on the virtual clock, writing instead of comparing.
-pub fn bless(timed: &flags::Timed<60>) -> Result<bool, Error> {
+pub fn bless(timed: &flags::TimedExamples) -> Result<bool, Error> {
     run(&timed.selected, timed.timeout(), &Mode::Virtual, true)
 }

@@ -26,7 +26,7 @@ pub enum Command {
     CheckAll(Check),
     /// Write what each example prints on the virtual clock as its golden files; a run that
     /// fails is never blessed.
-    Bless(Timed<60>),
+    Bless(TimedExamples),
     /// Run each example's asyncio twin (crates/SECTION/python/EXAMPLE.py) and compare it
     /// with the example's golden file.
     Twins(Twins),
@@ -74,6 +74,9 @@ pub struct Timed<const SECS: u64> {
     pub timeout: Option<Duration>,
 }
 
+/// Selected examples, with the time limit of one example's run.
+pub type TimedExamples = Timed<{ crate::limits::EXAMPLE.as_secs() }>;
+
 impl<const SECS: u64> Timed<SECS> {
     pub fn timeout(&self) -> Duration {
         self.timeout.unwrap_or(Duration::from_secs(SECS))
@@ -92,7 +95,7 @@ impl Selected {
 #[derive(Clone, Debug, Args)]
 pub struct Check {
     #[command(flatten)]
-    pub timed: Timed<60>,
+    pub timed: TimedExamples,
     /// On the real clock: the same lines in the same order, times aside.
     #[arg(long, group = "mode")]
     pub real: bool,
