@@ -21,7 +21,7 @@ use crate::{Error, Usage};
 
 /// How long a timed-out example has to print where its tasks wait before it
 /// is killed.
-pub const DUMP_GRACE: Duration = Duration::from_secs(10);
+const DUMP_GRACE: Duration = Duration::from_secs(10);
 
 /// What a run is checked for.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -82,7 +82,7 @@ fn invocation(case: &Case) -> Invocation {
     }
 }
 
-pub fn sweep_one(case: Case, timeout: Duration) -> Swept {
+fn sweep_one(case: Case, timeout: Duration) -> Swept {
     let mut swept = Swept {
         summary: None,
         problems: Vec::new(),
