@@ -1,24 +1,31 @@
-//! A pool that limits how many tasks use something at once: a `Semaphore`
-//! whose owned permit is the guard, so a slot can't be kept by mistake.
+//! A pool that limits how many tasks use something at once: a count of the
+//! slots taken, and a guard, `Slot`, that gives its place back when dropped,
+//! so a slot can't be kept by mistake.
 //!
 //! The guide's `__aexit__` calls the async `release()` without `await`, so no
 //! slot is ever given back: on `AsyncPool(3)` a fourth use waits for ever. In
-//! Rust there is no release to forget: dropping the `OwnedSemaphorePermit`
-//! gives the slot back, on every way out, cancellation included, and the
-//! permit can move into a task. The semaphore is fair: waiters get slots in
-//! the order they asked.
+//! Rust there is no release to forget: dropping the `Slot` gives the slot
+//! back, on every way out, cancellation included, and the slot can move into
+//! a task. The guide's `Semaphore` is not Tokio's here: Tokio's hands a freed
+//! permit to the first waiter in line whether or not anything polls that
+//! waiter again, so one left in a `select!` that stopped polling it would
+//! keep the slot for ever. Instead the count sits in a `std` mutex, and a
+//! freed slot wakes every waiter (a `Notify`): each looks again, the first
+//! to look takes it, and a waiter nobody polls takes nothing. Given up: the
+//! queue order. Tokio wakes waiters in the order they began to wait, but a
+//! caller that just arrived may take a slot first.
 //!
 //! Translates:
 //! - *Python Async/Await*, "Resource Management" (`AsyncPool`)
 
 use std::num::NonZeroUsize;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use futures::future::join_all;
-use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Notify;
 use tokio::time::{Instant, sleep};
 use tokio_util::task::AbortOnDropHandle;
 
@@ -26,49 +33,82 @@ use tokio_util::task::AbortOnDropHandle;
 #[derive(Clone)]
 struct AsyncPool {
     size: usize,
-    semaphore: Arc<Semaphore>,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    /// How many slots are held.
+    taken: Mutex<usize>,
+    /// Told when a slot is freed.
+    freed: Notify,
+}
+
+impl Shared {
+    /// The lock is held for one addition or subtraction, which cannot panic
+    /// halfway, so the count is whole even if another holder panicked.
+    fn taken(&self) -> MutexGuard<'_, usize> {
+        self.taken.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// A place in the pool, given back when dropped.
 struct Slot {
     user: String,
-    _permit: OwnedSemaphorePermit,
+    shared: Arc<Shared>,
 }
 
 impl AsyncPool {
     /// A pool of size zero would make every caller wait for ever, so the
-    /// type rules it out; more than `Semaphore::MAX_PERMITS` panics.
+    /// type rules it out.
     fn new(size: NonZeroUsize) -> Self {
-        let size = size.get();
         Self {
-            size,
-            semaphore: Arc::new(Semaphore::new(size)),
+            size: size.get(),
+            shared: Arc::new(Shared {
+                taken: Mutex::new(0),
+                freed: Notify::new(),
+            }),
         }
     }
 
-    /// `__aenter__`. Fails only if the semaphore was closed.
-    async fn acquire(&self, user: &str) -> Result<Slot, AcquireError> {
-        let permit = self.semaphore.clone().acquire_owned().await?;
-        Ok(Slot {
-            user: user.to_owned(),
-            _permit: permit,
-        })
+    /// `__aenter__`.
+    async fn acquire(&self, user: &str) -> Slot {
+        loop {
+            // Made before the look: `notify_waiters` reaches a `Notified`
+            // from the moment it is made, so a slot freed between the look
+            // and the wait still wakes this caller.
+            let freed = self.shared.freed.notified();
+            {
+                let mut taken = self.shared.taken();
+                if *taken < self.size {
+                    *taken += 1;
+                    return Slot {
+                        user: user.to_owned(),
+                        shared: Arc::clone(&self.shared),
+                    };
+                }
+            }
+            freed.await;
+        }
     }
 
     fn free(&self) -> usize {
-        self.semaphore.available_permits()
+        self.size - *self.shared.taken()
     }
 }
 
 impl Drop for Slot {
-    /// `__aexit__`; the permit itself is returned right after this runs.
+    /// `__aexit__`.
     fn drop(&mut self) {
         println!("{} released its slot", self.user);
+        *self.shared.taken() -= 1;
+        // Every waiter looks again, so one that is never polled again
+        // takes nothing from the others.
+        self.shared.freed.notify_waiters();
     }
 }
 
 async fn some_operation(pool: &AsyncPool, user: &str, fail: bool) -> anyhow::Result<()> {
-    let slot = pool.acquire(user).await.context("the pool is closed")?;
+    let slot = pool.acquire(user).await;
     println!(
         "{} acquired a slot; {} of {} free",
         slot.user,
@@ -88,18 +128,17 @@ async fn worker(
     arrival: Duration,
     start: Instant,
     in_use: Arc<InUse>,
-) -> Result<(), AcquireError> {
+) {
     sleep(arrival).await;
-    let _slot = pool.acquire(&name).await?;
+    let _slot = pool.acquire(&name).await;
     // Declared after the slot, so dropped before it: the count goes down
-    // before the permit goes back.
+    // before the slot goes back.
     let _held = in_use.enter();
     println!(
         "[{:.1}s] {name} acquired a slot",
         start.elapsed().as_secs_f64()
     );
     sleep(Duration::from_secs(1)).await;
-    Ok(())
 }
 
 pub async fn run() -> anyhow::Result<()> {
@@ -135,7 +174,7 @@ pub async fn run() -> anyhow::Result<()> {
         )))
     });
     for result in join_all(workers).await {
-        result.context("a worker panicked")??;
+        result.context("a worker panicked")?;
     }
     println!(
         "[{:.1}s] All done; {} of {} free",
@@ -189,23 +228,21 @@ mod tests {
 
     use super::*;
 
-    /// A caller polled once and then neither polled nor dropped (a branch
-    /// of a `select!` that stopped polling it) is handed a slot in its turn
-    /// and keeps it; the other callers share the rest.
+    /// With one slot: a caller polled once while the slot is taken, then
+    /// neither polled nor dropped (a branch of a `select!` that stopped
+    /// polling it), and the callers after it still get the slot when it is
+    /// given back.
     #[tokio::test(start_paused = true)]
-    async fn a_held_caller_keeps_one_slot_and_holds_up_no_one() {
-        let pool = AsyncPool::new(NonZeroUsize::new(2).unwrap());
-        let first = pool.acquire("first").await.unwrap();
-        let second = pool.acquire("second").await.unwrap();
+    async fn a_held_caller_takes_no_slot_from_the_others() {
+        let pool = AsyncPool::new(NonZeroUsize::MIN);
+        let first = pool.acquire("first").await;
         let mut held = pin!(pool.acquire("held"));
-        assert!(poll!(held.as_mut()).is_pending());
-        // The semaphore hands `first`'s slot to `held`, first in line.
+        assert!(poll!(held.as_mut()).is_pending(), "the pool is full");
         drop(first);
-        drop(second);
         for _ in 0..3 {
             let slot = timeout(Duration::from_secs(1), pool.acquire("other")).await;
-            slot.expect("a slot was free").unwrap();
+            slot.expect("a slot was free");
         }
-        assert_eq!(pool.free(), 1, "the held caller's slot is still out");
+        assert_eq!(pool.free(), 1, "the held caller took nothing");
     }
 }

@@ -1,15 +1,23 @@
-//! A connection pool whose guard holds an owned semaphore permit and a
-//! connection: dropping the guard gives back the permit, and the connection
+//! A connection pool whose guard counts a checkout and holds its connection:
+//! dropping the guard takes the count back, and gives back the connection
 //! too if it is in a known state.
 //!
 //! The guide's `@asynccontextmanager` becomes a guard, `PooledConnection`,
 //! whose `Drop` is the `finally`. Every `.await` is a point where the caller
 //! may be cancelled, so the pool keeps its books in values: a checkout counts
-//! from the moment the guard exists, and a connection whose query was
-//! abandoned is closed, not given back. The guide's count goes one too high
-//! for good when a caller is cancelled during its setup, and all its first
-//! workers print "Connection-3"; here each connection has its own name and is
-//! reused. Workers arrive 0.1 s apart, so no two timers tie.
+//! from the moment the guard exists, and a connection whose query was abandoned
+//! is closed, not given back. The guide's count goes one too high for good when
+//! a caller is cancelled during its setup, and all its first workers print
+//! "Connection-3"; here each connection has its own name and is reused. Workers
+//! arrive 0.1 s apart, so no two timers tie. The guide's `Semaphore` becomes
+//! the count and a `Notify`: Tokio's semaphore hands a freed permit to the
+//! first waiter in line whether or not anything polls it again, so a waiter
+//! left in a `select!` that stopped polling it would keep a connection for
+//! ever. Here a guard dropped wakes every waiter, each looks again and the
+//! first to look goes in; a waiter nobody polls takes nothing. Given up: the
+//! queue order, as a caller that just arrived may go in first. A caller that
+//! stops polling once it is in, while its connection opens, keeps its place, as
+//! the holder of any guard does.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -22,14 +30,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use futures::future::join_all;
-use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Notify;
 use tokio::time::{sleep, timeout};
 use tokio_util::task::AbortOnDropHandle;
 
 #[derive(Debug, thiserror::Error)]
 enum PoolError {
-    #[error("the pool is closed")]
-    Closed(#[from] AcquireError),
     #[error("the connection was closed: an earlier query on it never finished")]
     Lost,
 }
@@ -37,8 +43,14 @@ enum PoolError {
 #[derive(Clone)]
 struct ConnectionPool {
     max_connections: usize,
-    permits: Arc<Semaphore>,
-    state: Arc<Mutex<PoolState>>,
+    shared: Arc<Shared>,
+}
+
+#[derive(Default)]
+struct Shared {
+    state: Mutex<PoolState>,
+    /// Told when a guard is dropped.
+    released: Notify,
 }
 
 #[derive(Default)]
@@ -60,14 +72,13 @@ impl Connection {
     }
 }
 
-/// A checked-out connection. Dropping it returns the permit, and the
+/// A checked-out connection. Dropping it takes the count back, and returns the
 /// connection if its last query finished.
 struct PooledConnection {
     /// `None` while the connection is being opened or a query has it, and
     /// after a query that never finished.
     connection: Option<Connection>,
-    state: Arc<Mutex<PoolState>>,
-    _permit: OwnedSemaphorePermit,
+    shared: Arc<Shared>,
 }
 
 /// The state is only locked for a few lines and never across an `.await`, so
@@ -79,43 +90,48 @@ fn lock(state: &Mutex<PoolState>) -> MutexGuard<'_, PoolState> {
 
 impl ConnectionPool {
     /// A pool of zero connections would make every caller wait for ever, so
-    /// the type rules it out; more than `Semaphore::MAX_PERMITS` panics.
+    /// the type rules it out.
     fn new(max_connections: NonZeroUsize) -> Self {
-        let max_connections = max_connections.get();
         Self {
-            max_connections,
-            permits: Arc::new(Semaphore::new(max_connections)),
-            state: Arc::default(),
+            max_connections: max_connections.get(),
+            shared: Arc::default(),
         }
     }
 
-    async fn get_connection(&self) -> Result<PooledConnection, PoolError> {
-        let permit = self.permits.clone().acquire_owned().await?;
-        // Counted and guarded in one step, with no `.await` in between: from
-        // here on, whatever happens to this future, the guard's `Drop` takes
-        // the count back.
-        let (mut guard, active) = {
-            let mut state = lock(&self.state);
-            state.active += 1;
-            let guard = PooledConnection {
-                connection: state.idle.pop(),
-                state: self.state.clone(),
-                _permit: permit,
-            };
-            (guard, state.active)
+    async fn get_connection(&self) -> PooledConnection {
+        let (mut guard, active) = loop {
+            // Made before the look: `notify_waiters` reaches a `Notified`
+            // from the moment it is made, so a guard dropped between the
+            // look and the wait still wakes this caller.
+            let released = self.shared.released.notified();
+            {
+                let mut state = lock(&self.shared.state);
+                if state.active < self.max_connections {
+                    // Counted and guarded in one step, with no `.await` in
+                    // between: from here on, whatever happens to this
+                    // future, the guard's `Drop` takes the count back.
+                    state.active += 1;
+                    let guard = PooledConnection {
+                        connection: state.idle.pop(),
+                        shared: self.shared.clone(),
+                    };
+                    break (guard, state.active);
+                }
+            }
+            released.await;
         };
         println!("Acquired connection. Active: {active}");
         if guard.connection.is_none() {
             guard.connection = Some(self.open_connection().await);
         }
-        Ok(guard)
+        guard
     }
 
     /// Opening a connection (handshake, authentication) is the slow part a
     /// pool saves. The pool names its connections in the order they open.
     async fn open_connection(&self) -> Connection {
         sleep(Duration::from_millis(500)).await;
-        let mut state = lock(&self.state);
+        let mut state = lock(&self.shared.state);
         state.opened += 1;
         Connection {
             name: format!("Connection-{}", state.opened),
@@ -123,13 +139,14 @@ impl ConnectionPool {
     }
 
     fn status(&self) -> String {
-        let state = lock(&self.state);
+        let state = lock(&self.shared.state);
+        // The guide's semaphore has a permit free for each checkout not made.
         format!(
             "{} active, {} idle, {} opened so far, {} of {} permits free",
             state.active,
             state.idle.len(),
             state.opened,
-            self.permits.available_permits(),
+            self.max_connections - state.active,
             self.max_connections
         )
     }
@@ -155,7 +172,7 @@ impl PooledConnection {
 impl Drop for PooledConnection {
     fn drop(&mut self) {
         let (active, returned) = {
-            let mut state = lock(&self.state);
+            let mut state = lock(&self.shared.state);
             state.active -= 1;
             let connection = self.connection.take();
             let returned = connection.is_some();
@@ -169,7 +186,9 @@ impl Drop for PooledConnection {
         } else {
             println!("Released connection. Active: {active} (no connection to give back)");
         }
-        // `_permit` is dropped after this, letting the next waiter in.
+        // Every waiter looks again, so one that is never polled again
+        // takes nothing from the others.
+        self.shared.released.notify_waiters();
     }
 }
 
@@ -182,9 +201,9 @@ async fn worker(
     in_use: Arc<InUse>,
 ) -> Result<String, PoolError> {
     sleep(arrival).await;
-    let mut conn = pool.get_connection().await?;
+    let mut conn = pool.get_connection().await;
     // Declared after the guard, so dropped before it: the count goes down
-    // before the permit goes back.
+    // before the connection goes back.
     let _held = in_use.enter();
     println!("Worker {name} using {}", conn.name());
     conn.execute(Duration::from_secs(1)).await?;
@@ -209,7 +228,7 @@ pub async fn run() -> anyhow::Result<()> {
         println!("{}", result.context("a worker panicked")??);
     }
     println!("Pool: {}", pool.status());
-    assert_eq!(lock(&pool.state).opened, pool.max_connections);
+    assert_eq!(lock(&pool.shared.state).opened, pool.max_connections);
     let peak = in_use.peak.load(Ordering::SeqCst);
     assert!(
         peak <= pool.max_connections,
@@ -225,7 +244,7 @@ pub async fn run() -> anyhow::Result<()> {
         println!("get_connection timed out: {}", pool.status());
     }
 
-    let mut conn = pool.get_connection().await?;
+    let mut conn = pool.get_connection().await;
     println!("Worker W5 using {}", conn.name());
     // Cancelled in the middle of a query: that connection is closed.
     if timeout(patience, conn.execute(Duration::from_secs(1)))
@@ -240,12 +259,12 @@ pub async fn run() -> anyhow::Result<()> {
     drop(conn);
     println!("Pool: {}", pool.status());
 
-    let mut conn = pool.get_connection().await?;
+    let mut conn = pool.get_connection().await;
     println!("Worker W6 using {}", conn.name());
     conn.execute(Duration::from_millis(100)).await?;
     drop(conn);
     println!("Pool: {}", pool.status());
-    let state = lock(&pool.state);
+    let state = lock(&pool.shared.state);
     assert_eq!((state.active, state.opened), (0, 2));
     Ok(())
 }
@@ -285,23 +304,27 @@ mod tests {
 
     use super::*;
 
-    /// A caller polled once and then neither polled nor dropped (a branch
-    /// of a `select!` that stopped polling it) keeps the one connection it
-    /// was opening; the other callers share the rest.
+    /// With one connection: a caller polled once while it is out, then
+    /// neither polled nor dropped (a branch of a `select!` that stopped
+    /// polling it), and the callers after it still get the connection when
+    /// it comes back.
     #[tokio::test(start_paused = true)]
-    async fn a_held_caller_keeps_one_connection_and_holds_up_no_one() {
-        let pool = ConnectionPool::new(NonZeroUsize::new(2).unwrap());
+    async fn a_held_caller_takes_no_connection_from_the_others() {
+        let pool = ConnectionPool::new(NonZeroUsize::MIN);
+        let first = pool.get_connection().await;
         let mut held = pin!(pool.get_connection());
-        assert!(poll!(held.as_mut()).is_pending(), "opening its connection");
+        assert!(poll!(held.as_mut()).is_pending(), "the pool is full");
+        drop(first);
         for _ in 0..3 {
             let get = timeout(Duration::from_secs(1), pool.get_connection());
-            let mut conn = get.await.expect("a connection was free").unwrap();
+            let mut conn = get.await.expect("a connection was free");
             conn.execute(Duration::from_millis(100)).await.unwrap();
         }
+        let state = lock(&pool.shared.state);
         assert_eq!(
-            lock(&pool.state).active,
-            1,
-            "the held caller's is still out"
+            (state.active, state.opened),
+            (0, 1),
+            "one connection, reused"
         );
     }
 }

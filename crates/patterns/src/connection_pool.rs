@@ -2,16 +2,24 @@
 //! callers, returned on drop, with a timeout for getting one, and closed
 //! instead of returned when a call on it was cancelled or panicked.
 //!
-//! A `Semaphore` bounds the connections checked out and serves waiters in
-//! order; idle connections are reused; the guard, `PooledConnection`, puts
-//! both back when dropped. A connection goes back only when its operation
-//! finished, and never inside a transaction: `run` rolls back, on the blocking
-//! thread, what a query left open. One abandoned mid-query is closed where its
-//! call ends, and its permit goes with it, so at most `max_size` are ever
-//! open. See the book's page "Cleanup and resources". `deadpool-sqlite`
-//! (0.9) keeps neither rule: a cancelled caller's query runs on after its
-//! connection is back in the pool, and its `recycle` runs a `SELECT` but
-//! rolls nothing back, so a transaction left open reaches the next caller.
+//! A count under a `std` mutex bounds the connections open; idle ones are
+//! reused; the guard, `PooledConnection`, puts its connection back when dropped
+//! and wakes every caller waiting (a `Notify`): each looks again, and the first
+//! to look takes it. A Tokio `Semaphore` would hand it to the first caller in
+//! line even if nothing polls that caller again (a `select!` that stopped
+//! polling it), and with the timeout inside that caller's future, every other
+//! caller would time out for ever; here a caller nobody polls takes nothing.
+//! Given up: the queue order, as a caller that just arrived may take a
+//! connection before one that waited. A caller that stops polling once it has
+//! room, while its connection opens, keeps that room, as the holder of any
+//! guard does. A connection goes back only when its operation finished, and
+//! never inside a transaction: `run` rolls back, on the blocking thread, what a
+//! query left open. One abandoned mid-query is closed where its call ends, and
+//! its count goes with it, so at most `max_size` are ever open. See the book's
+//! page "Cleanup and resources". `deadpool-sqlite` (0.9) keeps neither rule: a
+//! cancelled caller's query runs on after its connection is back in the pool,
+//! and its `recycle` runs a `SELECT` but rolls nothing back, so a transaction
+//! left open reaches the next caller.
 //!
 //! Translates:
 //! - *Python Async/Await*, "Exercises" (exercise 2: "Implement an async
@@ -20,7 +28,7 @@
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use anyhow::{Context, bail, ensure};
@@ -28,7 +36,7 @@ use futures::FutureExt;
 use futures::future::{join_all, try_join_all};
 use rusqlite::Connection;
 use tempfile::TempDir;
-use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Notify;
 use tokio::task::JoinError;
 use tokio::time::{Instant, sleep, timeout};
 
@@ -36,8 +44,6 @@ use tokio::time::{Instant, sleep, timeout};
 enum PoolError {
     #[error("no connection became free within {0:?}")]
     Timeout(Duration),
-    #[error("the pool is closed")]
-    Closed(#[from] AcquireError),
     #[error(
         "the connection was lost: a previous call on it panicked, was cancelled or could not roll back"
     )]
@@ -54,8 +60,7 @@ struct SqlitePool {
     path: PathBuf,
     max_size: usize,
     acquire_timeout: Duration,
-    permits: Arc<Semaphore>,
-    idle: Arc<Mutex<Vec<Connection>>>,
+    shared: Arc<Shared>,
     /// Only for the demonstration's check.
     stats: PoolStats,
     /// Removed once the pool and every lease are gone; last, so the idle
@@ -63,25 +68,54 @@ struct SqlitePool {
     dir: Arc<TempDir>,
 }
 
+#[derive(Default)]
+struct Shared {
+    state: Mutex<State>,
+    /// Told when a connection comes back or is closed.
+    returned: Notify,
+}
+
+#[derive(Default)]
+struct State {
+    idle: Vec<Connection>,
+    /// Leases out: connections checked out, being opened, or being closed.
+    /// With the idle ones, never more than `max_size`.
+    leased: usize,
+}
+
+impl Shared {
+    /// Each change is a push, a pop or a count, which cannot panic halfway,
+    /// so the state is whole even if another holder panicked.
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 /// A checked-out connection; dropping it returns the connection to the pool.
 struct PooledConnection {
     /// `None` only while a call is running on the blocking thread, or after
     /// one failed to bring the connection back.
     connection: Option<Connection>,
-    /// Dropped before `lease`, so a connection it closes goes before the
-    /// directory can.
-    idle: Arc<Mutex<Vec<Connection>>>,
     /// Travels with the connection, to the blocking thread and back.
     lease: Option<Lease>,
 }
 
-/// The permit that counts a connection against the pool's size, and a share
-/// of its directory. A connection still open on the blocking thread after
-/// its caller was cancelled keeps both until it is closed, so at most
+/// What counts a connection against the pool's size, and a share of its
+/// directory. A connection still open on the blocking thread after its
+/// caller was cancelled keeps both until it is closed, so at most
 /// `max_size` are ever open, and none outlives its file's directory.
 struct Lease {
-    _permit: OwnedSemaphorePermit,
+    shared: Arc<Shared>,
     _dir: Arc<TempDir>,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        self.shared.state().leased -= 1;
+        // Every waiter looks again, so one that is never polled again
+        // takes nothing from the others.
+        self.shared.returned.notify_waiters();
+    }
 }
 
 impl SqlitePool {
@@ -93,43 +127,24 @@ impl SqlitePool {
         max_size: NonZeroUsize,
         acquire_timeout: Duration,
     ) -> Self {
-        // A Tokio semaphore holds at most `MAX_PERMITS` (2^61 - 1 on 64
-        // bits) and panics past it; so many connections is no limit.
-        let max_size = max_size.get().min(Semaphore::MAX_PERMITS);
         Self {
             path: dir.path().join(file_name),
             dir: Arc::new(dir),
-            max_size,
+            max_size: max_size.get(),
             acquire_timeout,
-            permits: Arc::new(Semaphore::new(max_size)),
-            idle: Arc::default(),
+            shared: Arc::default(),
             stats: PoolStats::default(),
         }
     }
 
     fn idle_count(&self) -> usize {
-        self.idle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
+        self.shared.state().idle.len()
     }
 
     async fn get(&self) -> Result<PooledConnection, PoolError> {
-        let permit = timeout(self.acquire_timeout, self.permits.clone().acquire_owned())
+        let (reused, lease) = timeout(self.acquire_timeout, self.wait_for_room())
             .await
-            .map_err(|_| PoolError::Timeout(self.acquire_timeout))??;
-        let lease = Lease {
-            _permit: permit,
-            _dir: Arc::clone(&self.dir),
-        };
-        self.stats
-            .checked_out(self.max_size - self.permits.available_permits());
-
-        let reused = self
-            .idle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop();
+            .map_err(|_| PoolError::Timeout(self.acquire_timeout))?;
         let (connection, lease) = match reused {
             Some(connection) => (connection, lease),
             None => {
@@ -144,9 +159,32 @@ impl SqlitePool {
         };
         Ok(PooledConnection {
             connection: Some(connection),
-            idle: self.idle.clone(),
             lease: Some(lease),
         })
+    }
+
+    /// An idle connection and its lease, or a lease to open one.
+    async fn wait_for_room(&self) -> (Option<Connection>, Lease) {
+        loop {
+            // Made before the look: `notify_waiters` reaches a `Notified`
+            // from the moment it is made, so a connection returned between
+            // the look and the wait still wakes this caller.
+            let returned = self.shared.returned.notified();
+            {
+                let mut state = self.shared.state();
+                let reused = state.idle.pop();
+                if reused.is_some() || state.idle.len() + state.leased < self.max_size {
+                    state.leased += 1;
+                    self.stats.checked_out(state.leased);
+                    let lease = Lease {
+                        shared: Arc::clone(&self.shared),
+                        _dir: Arc::clone(&self.dir),
+                    };
+                    return (reused, lease);
+                }
+            }
+            returned.await;
+        }
     }
 }
 
@@ -191,11 +229,8 @@ impl PooledConnection {
 
 impl Drop for PooledConnection {
     fn drop(&mut self) {
-        if let Some(connection) = self.connection.take() {
-            self.idle
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(connection);
+        if let (Some(connection), Some(lease)) = (self.connection.take(), &self.lease) {
+            lease.shared.state().idle.push(connection);
         }
         // `lease` is released after this, once the connection is back.
     }
@@ -379,37 +414,26 @@ mod tests {
 
     use super::*;
 
-    /// A caller polled once and then neither polled nor dropped (a branch
-    /// of a `select!` that stopped polling it) is handed a connection's
-    /// permit in its turn and keeps it, and nothing else: the other callers
-    /// share the rest. It waits at the semaphore, not in the open on the
-    /// blocking pool, which a busy machine may finish before the first poll
-    /// returns.
+    /// With one connection: a caller polled once while it is out, then
+    /// neither polled nor dropped (a branch of a `select!` that stopped
+    /// polling it), and the callers after it still get the connection when
+    /// it comes back, each within its timeout.
     #[tokio::test(start_paused = true)]
-    async fn a_held_caller_keeps_one_connection_and_holds_up_no_one() {
+    async fn a_held_caller_takes_no_connection_from_the_others() {
         let dir = tempfile::tempdir().unwrap();
-        let two = NonZeroUsize::new(2).unwrap();
-        let pool = SqlitePool::new(dir, "app.db", two, ACQUIRE_TIMEOUT);
+        let pool = SqlitePool::new(dir, "app.db", NonZeroUsize::MIN, ACQUIRE_TIMEOUT);
         let first = pool.get().await.unwrap();
-        let second = pool.get().await.unwrap();
         let mut held = pin!(pool.get());
         assert!(poll!(held.as_mut()).is_pending(), "the pool is full");
-        // The semaphore hands `first`'s permit to `held`, first in line.
         drop(first);
-        drop(second);
         for _ in 0..3 {
             let mut conn = pool.get().await.expect("a connection within the timeout");
             conn.run(|db| db.execute_batch("SELECT 1")).await.unwrap();
         }
-        assert_eq!(
-            pool.permits.available_permits(),
-            1,
-            "the held caller's permit is still out"
-        );
     }
 
     #[tokio::test]
-    async fn a_size_past_what_a_semaphore_holds_is_no_panic() {
+    async fn the_largest_size_is_no_panic() {
         let dir = tempfile::tempdir().unwrap();
         let pool = SqlitePool::new(dir, "app.db", NonZeroUsize::MAX, ACQUIRE_TIMEOUT);
         let mut conn = pool.get().await.unwrap();

@@ -30,7 +30,7 @@ use tokio::time::{Instant, sleep};
 struct RateLimiter {
     /// The most tokens the bucket holds: `rate`.
     burst: u64,
-    /// One token is earned every `per / rate`.
+    /// One token is earned every `per / rate`, rounded up.
     every: Duration,
     bucket: Mutex<Bucket>,
 }
@@ -51,10 +51,14 @@ impl RateLimiter {
     /// out.
     fn new(rate: NonZeroU32, per: Duration) -> Self {
         let burst = u64::from(rate.get());
+        // Rounded up, to a whole nanosecond: at three a second, 333_333_333
+        // ns would let a sixth call go 999_999_999 ns after the first, where
+        // a bucket of three allows five. No larger than `per`, so it fits.
+        let every = Duration::from_nanos_u128(per.as_nanos().div_ceil(u128::from(rate.get())));
         Self {
             burst,
             // At least a nanosecond, so that no wait is zero.
-            every: (per / rate.get()).max(Duration::from_nanos(1)),
+            every: every.max(Duration::from_nanos(1)),
             bucket: Mutex::new(Bucket {
                 tokens: burst,
                 earned_until: Instant::now(),
@@ -181,17 +185,21 @@ mod tests {
 
     const SECOND: Duration = Duration::from_secs(1);
 
-    /// Whether the calls that started at `started` kept the limit over every
-    /// stretch of time, not only from the first: from any start to any later
-    /// one, at most `burst` calls plus one per `every` between them. Exact
-    /// only on a paused clock: on the real one, a caller is polled a little
-    /// after its turn, and the next one may be polled on time.
-    fn within_limit(mut started: Vec<Duration>, burst: u64, every: Duration) -> bool {
+    /// Whether the calls that started at `started` kept the limit of `rate`
+    /// a `per` over every stretch of time, not only from the first: from any
+    /// start to any later one, at most `rate` calls (a full bucket) plus the
+    /// tokens the true rate earns between them, counted in whole
+    /// nanoseconds, so no rounding hides a call too many. Exact only on a
+    /// paused clock: on the real one, a caller is polled a little after its
+    /// turn, and the next one may be polled on time.
+    fn within_limit(mut started: Vec<Duration>, rate: NonZeroU32, per: Duration) -> bool {
+        let rate = u128::from(rate.get());
         started.sort();
         started.iter().enumerate().all(|(i, first)| {
             started[i..].iter().enumerate().all(|(n, last)| {
-                let earned = (*last - *first).as_secs_f64() / every.as_secs_f64();
-                (n + 1) as f64 <= burst as f64 + earned + 1e-9
+                let earned = (*last - *first).as_nanos() * rate / per.as_nanos();
+                let calls = n as u128 + 1;
+                calls <= rate + earned
             })
         })
     }
@@ -201,10 +209,30 @@ mod tests {
         let limiter = RateLimiter::new(RATE, SECOND);
         let start = Instant::now();
         let started = join_all((0..10).map(|i| make_api_call(&limiter, i, start))).await;
-        assert!(
-            within_limit(started.clone(), limiter.burst, limiter.every),
-            "{started:?}"
-        );
+        assert!(within_limit(started.clone(), RATE, SECOND), "{started:?}");
+    }
+
+    /// A third of a second is no whole number of nanoseconds: a token
+    /// earned every 333,333,333 ns would let a sixth call go 999,999,999 ns
+    /// after the first, where a bucket of three allows five. Tokio's timer
+    /// counts whole milliseconds, so a caller that sleeps for its token
+    /// wakes too late to show it: these arrive when a token would be due,
+    /// and find it earned.
+    #[tokio::test(start_paused = true)]
+    async fn a_rate_that_does_not_divide_the_period_keeps_the_true_rate() {
+        let three = NonZeroU32::new(3).unwrap();
+        let limiter = RateLimiter::new(three, SECOND);
+        let start = Instant::now();
+        let mut started = Vec::new();
+        for nanos in [0, 0, 0, 333_333_333, 666_666_666, 999_999_999] {
+            let arrival = start + Duration::from_nanos(nanos);
+            if let Some(wait) = arrival.checked_duration_since(Instant::now()) {
+                tokio::time::advance(wait).await;
+            }
+            limiter.acquire().await;
+            started.push(start.elapsed());
+        }
+        assert!(within_limit(started.clone(), three, SECOND), "{started:?}");
     }
 
     #[tokio::test(start_paused = true)]
@@ -255,7 +283,10 @@ mod tests {
         }))
         .await;
         let started = started.into_inner().unwrap();
-        assert!(within_limit(started.clone(), 1, SECOND), "{started:?}");
+        assert!(
+            within_limit(started.clone(), NonZeroU32::MIN, SECOND),
+            "{started:?}"
+        );
         assert_eq!(started.iter().max(), Some(&(SECOND * 10)), "{started:?}");
     }
 

@@ -3,14 +3,20 @@
 //! whole.
 //!
 //! The guide's `AsyncDatabaseManager` hands out fake connections from a queue
-//! and puts each back in `finally`. Here a semaphore bounds the open
-//! connections, and the guard, `PooledConnection`, gives one back only when
-//! its operation finished, with any open transaction rolled back; one whose
-//! caller left mid-query is closed. `run` waits for a connection and uses it
-//! in a task of its own, so a caller that stops polling keeps none. The
-//! guide's transaction only sleeps; here statements run with parameters in a
-//! rusqlite `Transaction`, which rolls back unless committed, and the row
-//! counts prove it. See the book's page "Files and databases".
+//! and puts each back in `finally`. Here a count bounds the open connections,
+//! and the guard, `PooledConnection`, gives one back only when its operation
+//! finished, with any open transaction rolled back; one whose caller left
+//! mid-query is closed. A connection given back wakes every caller waiting (a
+//! `Notify`), each looks again, and the first to look takes it: a caller that
+//! stops polling while it waits takes nothing, where Tokio's semaphore would
+//! hand it the next connection all the same. Given up: the queue order, as a
+//! caller that just arrived may take a connection first. One that stops polling
+//! once it has room, while a connection opens for it, keeps that room, as the
+//! holder of any guard does. `run` uses the connection in a task of its own, so
+//! a caller that stops polling mid-query keeps none either. The guide's
+//! transaction only sleeps; here statements run with parameters in a rusqlite
+//! `Transaction`, which rolls back unless committed, and the row counts prove
+//! it. See the book's page "Files and databases".
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -27,7 +33,7 @@ use futures::future::{join_all, try_join_all};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use tempfile::TempDir;
-use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore, oneshot};
+use tokio::sync::{Notify, oneshot};
 use tokio::task::{JoinError, spawn_blocking};
 use tokio_util::task::AbortOnDropHandle;
 
@@ -41,8 +47,6 @@ pub enum DbError {
     /// may drop a job that has not started.
     #[error("the database call did not finish")]
     Failed(#[from] JoinError),
-    #[error("the pool is closed")]
-    Closed(#[from] AcquireError),
     #[error("the connection is gone: an earlier operation on it was abandoned")]
     Abandoned,
     #[error("the operation left a transaction open; it was rolled back")]
@@ -61,19 +65,41 @@ struct Pool {
 
 struct Shared {
     path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
-    permits: Arc<Semaphore>,
+    size: usize,
+    state: Mutex<State>,
+    /// Told when a connection comes back or is closed.
+    returned: Notify,
     opened: AtomicUsize,
     /// Removed when the last share of the pool is dropped, after the idle
     /// connections above are closed (fields drop in declaration order).
     _dir: TempDir,
 }
 
+#[derive(Default)]
+struct State {
+    idle: Vec<Connection>,
+    /// Leases out: connections on loan, being opened, or busy in an
+    /// abandoned operation. With the idle ones, never more than `size`.
+    leased: usize,
+}
+
 impl Shared {
-    /// Pushing and popping cannot leave the list half-changed, so a panic
-    /// elsewhere while it was locked does not make it unusable.
-    fn idle(&self) -> MutexGuard<'_, Vec<Connection>> {
-        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Pushing, popping and counting cannot leave the state half-changed,
+    /// so a panic elsewhere while it was locked does not make it unusable.
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// An idle connection and a lease for it, or a lease to open one; `None`
+    /// while the pool is full.
+    fn lease(self: &Arc<Self>) -> Option<(Option<Connection>, Lease)> {
+        let mut state = self.state();
+        let idle = state.idle.pop();
+        if idle.is_none() && state.idle.len() + state.leased >= self.size {
+            return None;
+        }
+        state.leased += 1;
+        Some((idle, Lease(Arc::clone(self))))
     }
 
     fn open(&self) -> rusqlite::Result<Connection> {
@@ -87,14 +113,25 @@ impl Shared {
     }
 }
 
-/// A connection, the permit that counts it against the pool's size, and a
-/// share of the pool. They travel together, so a connection still busy in
-/// an abandoned operation still holds its place, and is closed before the
-/// directory is removed.
+/// Counts a connection against the pool's size, and keeps a share of the
+/// pool; dropped, it wakes every caller waiting.
+struct Lease(Arc<Shared>);
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        self.0.state().leased -= 1;
+        // Every waiter looks again, so one that is never polled again takes
+        // nothing from the others.
+        self.0.returned.notify_waiters();
+    }
+}
+
+/// A connection and the lease that counts it. They travel together, so a
+/// connection still busy in an abandoned operation still holds its place,
+/// and is closed before the directory is removed.
 struct Slot {
     connection: Connection,
-    _permit: OwnedSemaphorePermit,
-    shared: Arc<Shared>,
+    lease: Lease,
 }
 
 /// A connection on loan from the pool.
@@ -108,20 +145,15 @@ impl Drop for PooledConnection {
         // The slot is here only if every operation on it finished. Without
         // it there is nothing to return: the connection is closed where the
         // abandoned operation drops it.
-        let Some(Slot {
-            connection,
-            _permit: permit,
-            shared,
-        }) = self.slot.take()
-        else {
+        let Some(Slot { connection, lease }) = self.slot.take() else {
             return;
         };
         // `run` never leaves a transaction open, so the connection is in a
         // known state.
-        shared.idle().push(connection);
-        // The permit goes last: a caller it wakes finds the connection idle,
+        lease.0.state().idle.push(connection);
+        // The lease goes last: a caller it wakes finds the connection idle,
         // or finds room to open a new one.
-        drop(permit);
+        drop(lease);
     }
 }
 
@@ -139,7 +171,7 @@ impl PooledConnection {
             // transaction open after a statement inside it fails, and an
             // operation may return before its `COMMIT`: rolled back here, on
             // this thread, so the connection never goes back mid-transaction.
-            // One that won't roll back is closed here, with its permit.
+            // One that won't roll back is closed here, with its lease.
             if slot.connection.is_autocommit() {
                 return (Some(slot), result);
             }
@@ -176,15 +208,16 @@ impl Pool {
     /// directory of its own: the guide's `initialize`, done once, when the
     /// pool is made, rather than by whichever call comes first.
     async fn open(size: usize) -> Result<Self, DbError> {
-        // With no permits, every `acquire` would wait forever.
+        // With no room, every `acquire` would wait forever.
         if size == 0 {
             return Err(DbError::Empty);
         }
         let dir = tempfile::tempdir()?;
         let shared = Arc::new(Shared {
             path: dir.path().join("app.db"),
-            idle: Mutex::new(Vec::new()),
-            permits: Arc::new(Semaphore::new(size)),
+            size,
+            state: Mutex::default(),
+            returned: Notify::new(),
             opened: AtomicUsize::new(0),
             _dir: dir,
         });
@@ -194,38 +227,40 @@ impl Pool {
         spawn_blocking(move || {
             for _ in 0..size {
                 let connection = opening.open()?;
-                opening.idle().push(connection);
+                opening.state().idle.push(connection);
             }
             Ok::<_, rusqlite::Error>(())
         })
         .await??;
-        println!("Initialized pool with {} connections", shared.idle().len());
+        println!(
+            "Initialized pool with {} connections",
+            shared.state().idle.len()
+        );
         Ok(Self { shared })
     }
 
     /// The guide's `get_connection`, and aiomysql's `pool.acquire()`: waits
-    /// for a permit, then takes an idle connection
-    /// or, if the pool has closed one, opens a fresh one.
+    /// for room, then takes an idle connection or, if the pool has closed
+    /// one, opens a fresh one.
     async fn acquire(&self) -> Result<PooledConnection, DbError> {
-        let permit = Arc::clone(&self.shared.permits).acquire_owned().await?;
-        let idle = self.shared.idle().pop();
-        let shared = Arc::clone(&self.shared);
+        let (idle, lease) = loop {
+            // Made before the look: `notify_waiters` reaches a `Notified`
+            // from the moment it is made, so a connection given back between
+            // the look and the wait still wakes this caller.
+            let returned = self.shared.returned.notified();
+            if let Some(found) = self.shared.lease() {
+                break found;
+            }
+            returned.await;
+        };
         let slot = match idle {
-            Some(connection) => Slot {
-                connection,
-                _permit: permit,
-                shared,
-            },
+            Some(connection) => Slot { connection, lease },
             None => {
-                // The permit goes along, so a connection whose caller left
+                // The lease goes along, so a connection whose caller left
                 // while it was being opened counts until it is closed.
                 spawn_blocking(move || {
-                    let connection = shared.open()?;
-                    Ok::<_, rusqlite::Error>(Slot {
-                        connection,
-                        _permit: permit,
-                        shared,
-                    })
+                    let connection = lease.0.open()?;
+                    Ok::<_, rusqlite::Error>(Slot { connection, lease })
                 })
                 .await??
             }
@@ -234,10 +269,9 @@ impl Pool {
     }
 
     /// The guide's `execute_query`: one operation on whichever connection is
-    /// free. The wait and the operation run in a task of their own: the
-    /// semaphore hands a permit to the next waiter in line, polled or not,
-    /// so a caller that stopped polling while it waited would keep a
-    /// connection for ever. Dropping the future aborts the task.
+    /// free. The operation runs in a task of its own, which gives the
+    /// connection back when it ends, so a caller that stops polling while it
+    /// runs keeps none. Dropping the future aborts the task.
     async fn run<T, F>(&self, f: F) -> Result<T, DbError>
     where
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
@@ -436,14 +470,14 @@ async fn abandon_a_query(pool: &Pool) -> Result<(), DbError> {
         "Its connection is not returned: {} idle of {POOL_SIZE}",
         pool.idle_count()
     );
-    // The abandoned query now ends and drops its connection and permit.
+    // The abandoned query now ends and drops its connection and lease.
     let _ = go_on.send(());
     Ok(())
 }
 
 impl Pool {
     fn idle_count(&self) -> usize {
-        self.shared.idle().len()
+        self.shared.state().idle.len()
     }
 
     fn opened(&self) -> usize {
@@ -512,5 +546,31 @@ mod tests {
         let query = |db: &mut Connection| db.query_row("SELECT 2", (), |row| row.get::<_, i64>(0));
         let others = timeout(Duration::from_secs(10), pool.run(query)).await;
         assert_eq!(others.expect("the others wait for ever").unwrap(), 2);
+    }
+
+    /// With one connection: an `acquire` polled once while the connection
+    /// is out, then neither polled again nor dropped (`fetch_data` in a
+    /// branch of a `select!` that stopped polling it), and the callers after
+    /// it still get the connection when it comes back.
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_in_acquire_stalls_no_other_caller() {
+        let pool = Pool::open(1).await.unwrap();
+        pool.run(|db| db.execute_batch("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)"))
+            .await
+            .unwrap();
+        let first = pool.acquire().await.unwrap();
+        let mut held = pin!(pool.acquire());
+        assert!(
+            futures::poll!(held.as_mut()).is_pending(),
+            "the pool is full"
+        );
+        drop(first);
+        for _ in 0..3 {
+            let rows = timeout(Duration::from_secs(10), fetch_data(&pool)).await;
+            assert!(rows.expect("the others wait for ever").unwrap().is_empty());
+        }
+        let query = |db: &mut Connection| db.query_row("SELECT 2", (), |row| row.get::<_, i64>(0));
+        let run = timeout(Duration::from_secs(10), pool.run(query)).await;
+        assert_eq!(run.expect("the others wait for ever").unwrap(), 2);
     }
 }
