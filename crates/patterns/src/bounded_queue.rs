@@ -180,26 +180,33 @@ mod tests {
 
     /// A consumer polled once, then neither polled again nor dropped (a
     /// branch of a `select!` that stopped polling it), leaves the next item
-    /// to the consumer waiting beside it: that one takes it at once, and
-    /// stops only after its two idle seconds.
+    /// to the consumer waiting beside it, which takes it at once.
     #[tokio::test(start_paused = true)]
     async fn a_held_caller_leaves_the_next_item_to_the_other_consumer() {
         let idle = Duration::from_secs(2);
         let (sender, receiver) = async_channel::bounded(CAPACITY);
         let mut held = pin!(consumer_until_idle(receiver.clone(), "Held", idle));
         assert!(poll!(held.as_mut()).is_pending());
-        let (consumed, sent) = tokio::join!(
-            biased;
-            consumer_until_idle(receiver.clone(), "Other", idle),
-            async {
-                let sent = sender.send("only".to_owned()).await;
-                // The channel stays open past the other consumer's idle
-                // time: only the item can keep it from giving up empty.
-                sleep(idle * 2).await;
-                sent
-            },
-        );
-        sent.expect("a consumer is alive");
+        // A task of its own, so a wake-up given to the held consumer, which
+        // this task polls, doesn't poll the other too.
+        let other = tokio::spawn(consumer_until_idle(receiver, "Other", idle));
+        // The other consumer is waiting when the item comes.
+        sleep(Duration::from_millis(10)).await;
+        sender
+            .send("only".to_owned())
+            .await
+            .expect("a consumer is alive");
+        // Taken at once, the item leaves the other consumer idle from now
+        // on: it gives up two seconds later, and no later. (Left in the
+        // queue, the item would be found when the other consumer's own
+        // timeout woke it, at 2 s, and it would give up at 4 s.) The channel
+        // stays open meanwhile, so only the item can keep it from giving up
+        // empty.
+        let consumed = timeout(idle + Duration::from_millis(100), other)
+            .await
+            .expect("the other consumer took the item as it came")
+            .expect("the other consumer doesn't panic");
+        drop(sender);
         assert_eq!(
             consumed,
             ["only"],
