@@ -12,9 +12,9 @@
 //! consumer; all it keeps is its own clone. Two designs that look alike do
 //! worse. `recv()` wakes one consumer per item, and a held one keeps that
 //! wake-up: the item waits in the queue until another is sent or a busy
-//! consumer comes back for more. Tokio's one
-//! `Receiver` behind a `Mutex` held across `recv` lets a held consumer keep
-//! the queue from every other, for ever: a futurelock.
+//! consumer comes back for more. Tokio's one `Receiver` behind a `Mutex`
+//! held across `recv` lets a held consumer keep the queue from every other,
+//! for ever: a futurelock.
 //!
 //! The first run is the guide's: consumers stop after two idle seconds
 //! (`timeout` around `next()`, which is cancel safe), an exit that waits and
