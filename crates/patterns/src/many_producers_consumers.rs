@@ -154,4 +154,30 @@ mod tests {
         assert_eq!(produced, consumed);
         assert_eq!(produced.len(), 10);
     }
+
+    /// Nor does it take an item's wake-up: a single item sent goes to the
+    /// consumer waiting beside it at once, not when the channel closes.
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_leaves_the_next_item_to_the_other_consumer() {
+        let (sender, receiver) = async_channel::bounded(CAPACITY);
+        let mut held = pin!(consumer(receiver.clone(), 9));
+        assert!(poll!(held.as_mut()).is_pending());
+        let other = AbortOnDropHandle::new(tokio::spawn(consumer(receiver, 0)));
+        // The other consumer is waiting when the item comes.
+        sleep(Duration::from_millis(10)).await;
+        sender
+            .send("only".to_owned())
+            .await
+            .expect("a consumer is alive");
+        // A consumer spends at most 0.6 s on an item: one that took it as it
+        // came is waiting again by now, and stops as the channel closes. One
+        // woken only by the close would spend 0.2 s or more on it first.
+        sleep(Duration::from_secs(1)).await;
+        drop(sender);
+        let consumed = timeout(Duration::from_millis(100), other)
+            .await
+            .expect("the other consumer took the item as it came")
+            .expect("the other consumer doesn't panic");
+        assert_eq!(consumed, ["only"]);
+    }
 }
