@@ -4,17 +4,18 @@
 //! channel closing, which is the better one.
 //!
 //! `asyncio.Queue(maxsize=5)` is `async_channel::bounded(5)`: Tokio's `mpsc`
-//! has one `Receiver`, and its docs point to the `async-channel` crate for
-//! several; each consumer owns a clone. A consumer takes with `next()`, a
+//! has one `Receiver`, and none of Tokio's channels hands each item to one
+//! of several consumers; the `async-channel` crate's does, and each consumer
+//! owns a clone of its `Receiver`. A consumer takes with `next()`, a
 //! `Receiver` being a `Stream`: each item sent wakes every consumer waiting
 //! there, and the first to look takes it. So a consumer polled once and then
 //! never again (a `select!` branch left behind) delays no item and no other
 //! consumer; all it keeps is its own clone. Two designs that look alike do
 //! worse. `recv()` wakes one consumer per item, and a held one keeps that
-//! wake-up: the item waits in the queue until another is sent or a busy
-//! consumer comes back for more. Tokio's one `Receiver` behind a `Mutex`
-//! held across `recv` lets a held consumer keep the queue from every other,
-//! for ever: a futurelock.
+//! wake-up: the item waits in the queue until another is sent, a busy
+//! consumer comes back for more or the channel closes. Tokio's one
+//! `Receiver` behind a `Mutex` held across `recv` lets a held consumer keep
+//! the queue from every other, for ever: a futurelock.
 //!
 //! The first run is the guide's: consumers stop after two idle seconds
 //! (`timeout` around `next()`, which is cancel safe), an exit that waits and
