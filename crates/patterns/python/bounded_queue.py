@@ -6,6 +6,8 @@ The asyncio twin of crates/patterns/src/bounded_queue.rs.
 
 import asyncio
 
+# differs from the golden file: asyncio's Queue hands each item to the get() that has waited longest, so the two consumers of the first run take turns; the Rust wakes every waiting consumer, and Consumer-1, which join! polls first, takes all ten
+
 CAPACITY = 5
 
 

@@ -8,14 +8,12 @@ which Python's random can't reproduce, listed in full.
 
 import asyncio
 
-# differs from the golden file: at 1.74s consumer 2's sleep and producer 1's end together, and asyncio's Queue.put wakes the consumer waiting longest but leaves the item in the queue until it runs, so consumer 2, if its timer fires after the producer's, takes Item-1-4 first; which of the two fires first is not fixed. Tokio's fair Mutex in front of the Receiver hands it to consumer 1 either way
-
 CAPACITY = 5
-PRODUCER_DELAYS_MS = {0: [200, 180, 180, 480, 420], 1: [500, 320, 440, 480, 260]}
+PRODUCER_DELAYS_MS = {0: [140, 140, 260, 380, 440], 1: [480, 320, 460, 260, 400]}
 CONSUMER_DELAYS_MS = {
-    0: [300, 600, 540, 580, 220, 260, 360, 460, 200, 300],
-    1: [460, 400, 580, 600, 440, 580, 600, 440, 540, 580],
-    2: [500, 580, 460, 360, 380, 360, 380, 440, 480, 360],
+    0: [420, 400, 520, 580, 520, 340, 500, 220, 540, 480],
+    1: [200, 460, 500, 200, 220, 220, 400, 500, 240, 600],
+    2: [480, 440, 600, 340, 460, 220, 340, 220, 220, 300],
 }
 
 

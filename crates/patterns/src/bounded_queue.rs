@@ -1,36 +1,51 @@
 //! A bounded channel applies backpressure: once it holds five items, the
 //! producer's `send` waits until a consumer takes one. And two ways for a
-//! consumer to stop: a timeout on `recv`, as the guide does, or the channel
-//! closing, which is the better one.
+//! consumer to stop: a timeout on each take, as the guide does, or the
+//! channel closing, which is the better one.
 //!
-//! `asyncio.Queue(maxsize=5)` is `mpsc::channel(5)`; the consumers share its
-//! one receiver behind a mutex held across `recv`, safe only while each is
-//! polled to its end (a `join!` branch here, or a task). The first run is the
-//! guide's: consumers stop after two idle seconds (`timeout` around `recv`,
-//! which is cancel safe), an exit that waits and guesses. The second ends when
-//! the producer drops its sender: each consumer stops when `recv()` gives
+//! `asyncio.Queue(maxsize=5)` is `async_channel::bounded(5)`: Tokio's `mpsc`
+//! has one `Receiver`, and none of Tokio's channels hands each item to one
+//! of several consumers; the `async-channel` crate's does, and each consumer
+//! owns a clone of its `Receiver`. A consumer takes with `next()`, a
+//! `Receiver` being a `Stream`: each item sent wakes every consumer waiting
+//! there, and the first to look takes it. So a consumer polled once and then
+//! never again (a `select!` branch left behind) delays no item and no other
+//! consumer; all it keeps is its own clone. Two designs that look alike do
+//! worse. `recv()` wakes one consumer per item, and a held one keeps that
+//! wake-up: the item waits in the queue until another is sent, a busy
+//! consumer comes back for more or the channel closes. Tokio's one
+//! `Receiver` behind a `Mutex` held across `recv` lets a held consumer keep
+//! the queue from every other, for ever: a futurelock.
+//!
+//! The first run is the guide's: consumers stop after two idle seconds
+//! (`timeout` around `next()`, which is cancel safe), an exit that waits and
+//! guesses. Here the consumer polled first takes each item: `join!` polls
+//! Consumer-1 first, so it takes all ten and Consumer-2 none, where asyncio's
+//! queue hands each item to the consumer that has waited longest and the
+//! guide's take turns. A queue that kept each item for one chosen consumer
+//! would have to wait for that one, as the mutex does. The second run ends
+//! when the producer drops its sender: each consumer stops when `next()` gives
 //! `None`, the channel drained, at once and never early; and slow consumers
 //! show the producer slowed to their pace once the queue is full. `len()`,
-//! `is_empty()` and `max_capacity()` are `qsize()`, `empty()` and `maxsize`.
+//! `is_empty()` and `capacity()` are `qsize()`, `empty()` and `maxsize`.
 //!
 //! Translates:
 //! - *Async/Await in Python*, "Producer-Consumer"
 
-use std::sync::Arc;
+use std::pin::pin;
 use std::time::Duration;
 
 use anyhow::{Context, ensure};
-use tokio::sync::{Mutex, mpsc};
+use async_channel::{Receiver, Sender};
+use futures::StreamExt;
 use tokio::time::{Instant, sleep, sleep_until, timeout};
 
 const CAPACITY: usize = 5;
 
-type SharedReceiver = Arc<Mutex<mpsc::Receiver<String>>>;
-
 /// Sends `count` items 0.1 s apart, waiting whenever the channel is full.
 /// With `start`, each line carries the time it was printed.
 async fn producer(
-    queue: mpsc::Sender<String>,
+    queue: Sender<String>,
     name: &str,
     count: usize,
     start: Option<Instant>,
@@ -53,11 +68,13 @@ async fn producer(
 }
 
 /// The guide's consumer: takes items until none has come for `idle`.
-async fn consumer_until_idle(queue: SharedReceiver, name: &str, idle: Duration) -> Vec<String> {
+async fn consumer_until_idle(queue: Receiver<String>, name: &str, idle: Duration) -> Vec<String> {
+    // `next()` needs the stream pinned: a `Receiver` is `!Unpin`.
+    let mut queue = pin!(queue);
     let mut consumed = Vec::new();
     // `Ok(None)` would mean the channel closed; `Err(Elapsed)` is the guide's
     // `TimeoutError`.
-    while let Ok(Some(item)) = timeout(idle, async { queue.lock().await.recv().await }).await {
+    while let Ok(Some(item)) = timeout(idle, queue.next()).await {
         println!("{name} consumed: {item}");
         consumed.push(item);
     }
@@ -67,17 +84,14 @@ async fn consumer_until_idle(queue: SharedReceiver, name: &str, idle: Duration) 
 /// Takes items until the channel is closed and drained, spending `work` on
 /// each.
 async fn consumer(
-    queue: SharedReceiver,
+    queue: Receiver<String>,
     name: &str,
     work: Duration,
     start: Instant,
 ) -> Vec<String> {
+    let mut queue = pin!(queue);
     let mut consumed = Vec::new();
-    loop {
-        // The guard is a temporary of this statement: the next consumer may
-        // take an item while this one works.
-        let next = queue.lock().await.recv().await;
-        let Some(item) = next else { break };
+    while let Some(item) = queue.next().await {
         println!("{} {name} consumed: {item}", stamp(start));
         consumed.push(item);
         sleep(work).await;
@@ -88,17 +102,12 @@ async fn consumer(
 pub async fn run() -> anyhow::Result<()> {
     // The guide's program: the consumers stop after two idle seconds.
     let start = Instant::now();
-    let (sender, receiver) = mpsc::channel(CAPACITY);
-    let receiver = Arc::new(Mutex::new(receiver));
+    let (sender, receiver) = async_channel::bounded(CAPACITY);
     let keep_open = sender.clone();
     let idle = Duration::from_secs(2);
-    // `join!` runs the three in this task, like the guide's `gather`. With
-    // `biased;` it polls them in the order written: the consumers first, so
-    // both are in line at the mutex before the first item comes, and they
-    // take turns from the first item on, as the guide's do. (The guide lists
-    // the producer first; polled first here, it would hand Consumer-1 two
-    // items in a row, Consumer-1 being back in `recv`, holding the mutex,
-    // before Consumer-2 had asked.)
+    // `join!` runs the three in this task, like the guide's `gather`; with
+    // `biased;` it polls them in the order written. Each item wakes both
+    // consumers, and Consumer-1, polled first, takes it.
     let (consumed_1, consumed_2, produced) = tokio::join!(
         biased;
         consumer_until_idle(receiver.clone(), "Consumer-1", idle),
@@ -116,10 +125,9 @@ pub async fn run() -> anyhow::Result<()> {
     // Slow consumers, and a channel that closes when the producer returns.
     println!();
     let start = Instant::now();
-    let (sender, receiver) = mpsc::channel(CAPACITY);
-    let receiver = Arc::new(Mutex::new(receiver));
+    let (sender, receiver) = async_channel::bounded(CAPACITY);
     let work = Duration::from_secs(1);
-    let (consumed_1, consumed_2, produced, ()) = tokio::join!(
+    let (consumed_1, consumed_2, produced, shown) = tokio::join!(
         biased;
         consumer(receiver.clone(), "Consumer-1", work, start),
         consumer(receiver.clone(), "Consumer-2", work, start),
@@ -127,18 +135,18 @@ pub async fn run() -> anyhow::Result<()> {
         async {
             // By 0.6 s the producer has filled the queue; from 0.7 s it waits
             // in `send`, until a consumer finishes its first item at 1.0 s.
-            // Both consumers are working then, so the lock is free.
             sleep_until(start + Duration::from_millis(800)).await;
-            let queue = receiver.lock().await;
+            let capacity = receiver.capacity().context("the channel is bounded")?;
             println!(
-                "{} Queue holds {} of {}, {} free: the producer waits",
+                "{} Queue holds {} of {capacity}, {} free: the producer waits",
                 stamp(start),
-                queue.len(),
-                queue.max_capacity(),
-                queue.capacity()
+                receiver.len(),
+                capacity - receiver.len()
             );
+            anyhow::Ok(())
         },
     );
+    shown?;
     let produced = produced?;
     println!(
         "{} Produced {}; Consumer-1 took {}, Consumer-2 took {}; the channel closed",
@@ -161,4 +169,69 @@ fn check(mut produced: Vec<String>, consumed: [Vec<String>; 2]) -> anyhow::Resul
     consumed.sort();
     ensure!(produced == consumed, "items lost or consumed twice");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::pin::pin;
+
+    use futures::poll;
+
+    use super::*;
+
+    /// A consumer polled once, then neither polled again nor dropped (a
+    /// branch of a `select!` that stopped polling it), leaves the next item
+    /// to the consumer waiting beside it, which takes it at once.
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_leaves_the_next_item_to_the_other_consumer() {
+        let idle = Duration::from_secs(2);
+        let (sender, receiver) = async_channel::bounded(CAPACITY);
+        let mut held = pin!(consumer_until_idle(receiver.clone(), "Held", idle));
+        assert!(poll!(held.as_mut()).is_pending());
+        // A task of its own, so a wake-up given to the held consumer, which
+        // this task polls, doesn't poll the other too.
+        let other = tokio::spawn(consumer_until_idle(receiver, "Other", idle));
+        // The other consumer is waiting when the item comes.
+        sleep(Duration::from_millis(10)).await;
+        sender
+            .send("only".to_owned())
+            .await
+            .expect("a consumer is alive");
+        // Taken at once, the item leaves the other consumer idle from now
+        // on: it gives up two seconds later, and no later. (Left in the
+        // queue, the item would be found when the other consumer's own
+        // timeout woke it, at 2 s, and it would give up at 4 s.) The channel
+        // stays open meanwhile, so only the item can keep it from giving up
+        // empty.
+        let consumed = timeout(idle + Duration::from_millis(100), other)
+            .await
+            .expect("the other consumer took the item as it came")
+            .expect("the other consumer doesn't panic");
+        drop(sender);
+        assert_eq!(
+            consumed,
+            ["only"],
+            "the other consumer gave up beside a queued item"
+        );
+    }
+
+    /// The same with consumers that stop when the channel closes: the other
+    /// takes every item, and ends once the producer has.
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_holds_up_no_other_consumer_until_the_close() {
+        let start = Instant::now();
+        let work = Duration::from_millis(100);
+        let (sender, receiver) = async_channel::bounded(CAPACITY);
+        let mut held = pin!(consumer(receiver.clone(), "Held", work, start));
+        assert!(poll!(held.as_mut()).is_pending());
+        let (consumed, produced) = tokio::join!(
+            timeout(
+                Duration::from_secs(2),
+                consumer(receiver.clone(), "Other", work, start)
+            ),
+            producer(sender, "Producer", 3, None),
+        );
+        let consumed = consumed.expect("the other consumer ends when the channel closes");
+        assert_eq!(consumed, produced.expect("a consumer is alive"));
+    }
 }

@@ -8,9 +8,16 @@
 //! panic, so the wait ends when every item was let go of, not when each
 //! succeeded; `close()` then `wait().await` is `queue.join()`. The same three
 //! consumers process two batches, and return on their own when the sender is
-//! dropped. They share the receiver behind a mutex held across `recv`, safe
-//! only because each is a task, which the runtime always polls. Random
-//! delays come from a seed under which no two timers tie.
+//! dropped. The channel is `async-channel`'s (Tokio's `mpsc` has one
+//! receiver), and each consumer owns a clone of its `Receiver`. Consumers
+//! take with `next()`, which wakes every waiting consumer for each item, the
+//! first to look taking it: a consumer polled once and then never again (in
+//! a `select!` that stopped polling it) delays no item, and so no `join()`.
+//! One held while it processes an item holds that item, and the `join()`
+//! with it, as a consumer that hangs would. (`recv()` wakes one consumer per
+//! item: a held one could keep a batch's last item waiting, beside idle
+//! consumers, for a send that never comes.) Random delays come from a seed under which no two timers
+//! tie.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -20,14 +27,15 @@
 //!   `await queue.join()`)
 
 use std::ops::RangeInclusive;
-use std::sync::Arc;
+use std::pin::pin;
 use std::time::Duration;
 
 use anyhow::{Context, bail, ensure};
+use async_channel::{Receiver, Sender};
+use futures::StreamExt;
 use futures::future::try_join_all;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
-use tokio::sync::{Mutex, mpsc};
 use tokio::time::sleep;
 use tokio_util::task::AbortOnDropHandle;
 use tokio_util::task::TaskTracker;
@@ -40,7 +48,7 @@ struct Job {
 }
 
 async fn producer(
-    queue: &mpsc::Sender<Job>,
+    queue: &Sender<Job>,
     name: &str,
     count: usize,
     seed: u64,
@@ -64,12 +72,12 @@ async fn producer(
     Ok(produced)
 }
 
-async fn consumer(queue: Arc<Mutex<mpsc::Receiver<Job>>>, name: String, seed: u64) -> Vec<String> {
+async fn consumer(queue: Receiver<Job>, name: String, seed: u64) -> Vec<String> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    // `next()` needs the stream pinned: a `Receiver` is `!Unpin`.
+    let mut queue = pin!(queue);
     let mut consumed = Vec::new();
-    loop {
-        let next = queue.lock().await.recv().await;
-        let Some(job) = next else { break };
+    while let Some(job) = queue.next().await {
         println!("Consumer {name} processing {}", job.item);
         sleep(random_delay(&mut rng, 200..=500)).await;
         consumed.push(job.item);
@@ -80,8 +88,7 @@ async fn consumer(queue: Arc<Mutex<mpsc::Receiver<Job>>>, name: String, seed: u6
 }
 
 pub async fn run() -> anyhow::Result<()> {
-    let (sender, receiver) = mpsc::channel(5);
-    let receiver = Arc::new(Mutex::new(receiver));
+    let (sender, receiver) = async_channel::bounded(5);
     let consumers: Vec<_> = (0..3)
         .map(|i| {
             // Aborted when dropped, so a cancelled `run` stops it too.
@@ -127,4 +134,45 @@ const SEED: u64 = 11;
 fn random_delay(rng: &mut ChaCha8Rng, range: RangeInclusive<u64>) -> Duration {
     let steps = range.start() / 20..=range.end() / 20;
     Duration::from_millis(20 * rng.random_range(steps))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::pin::pin;
+
+    use futures::poll;
+    use tokio::time::timeout;
+
+    use super::*;
+
+    /// A consumer polled once, then neither polled again nor dropped (a
+    /// branch of a `select!` that stopped polling it), holds up no
+    /// `queue.join()`: the consumer waiting beside it takes the item.
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_holds_up_no_queue_join() {
+        let (sender, receiver) = async_channel::bounded(5);
+        let mut held = pin!(consumer(receiver.clone(), "held".to_owned(), SEED));
+        assert!(poll!(held.as_mut()).is_pending());
+        let other = AbortOnDropHandle::new(tokio::spawn(consumer(
+            receiver.clone(),
+            "other".to_owned(),
+            SEED + 1,
+        )));
+        // The other consumer is waiting when the item comes.
+        sleep(Duration::from_millis(10)).await;
+        let batch = TaskTracker::new();
+        let produced = producer(&sender, "P", 1, SEED, &batch)
+            .await
+            .expect("a consumer is alive");
+        batch.close();
+        timeout(Duration::from_secs(2), batch.wait())
+            .await
+            .expect("the other consumer processed the batch");
+        drop(sender);
+        let consumed = timeout(Duration::from_secs(1), other)
+            .await
+            .expect("the other consumer stops when the channel closes")
+            .expect("the other consumer doesn't panic");
+        assert_eq!(consumed, produced);
+    }
 }
