@@ -156,3 +156,49 @@ fn no_handle_named_no_guard_held_nothing_claimed() {
     assert_eq!(code.scope("async block in run", 17), None);
     assert_eq!(code.scope("run", 17), Some(14));
 }
+
+/// A `run` that waits on a stream of spawned jobs (worker_pool's shape), and
+/// a task spawned with a block that waits on `join_all`.
+const STREAMS: &str = "\
+pub async fn run() {
+    let results = pool(inputs);
+    let mut results = std::pin::pin!(results);
+    let side = tokio::spawn(async move {
+        let mut more = stream::iter(jobs).buffered(2);
+        more.next().await;
+        join_all(handles).await
+    });
+    while let Some(result) = results.next().await {
+        println!(\"{result}\");
+    }
+}
+";
+
+/// A wait a dump can't see (no Tokio future woke in a `buffered` stream)
+/// is read from the code where the body has one such `.await`, and
+/// claimed nowhere else.
+#[test]
+fn main_waiting_on_a_stream_is_read_from_the_code() {
+    let side = TaskDump {
+        who: Who::Task(1),
+        place: "line 4: let side = tokio::spawn(async move {".into(),
+        parent: Some(Who::Main),
+        spawned_at: Some((4, "let side = tokio::spawn(async move {".into())),
+        waits: vec![],
+    };
+    let tasks = [task(Who::Main, "run()", vec![]), side];
+    let text = render(&tasks, Some(STREAMS), &[], None);
+    assert!(
+        text.contains(
+            "\nmain run()\n  run at line:9 (read from the code: a wait on futures none of \
+             which has woken leaves no frame in a dump)\n    waits in results.next()\n"
+        ),
+        "{text}"
+    );
+    // The spawned block has two such `.await`s: which one it is at, the
+    // code can't say.
+    assert!(
+        text.contains("\n  #1 line 4: let side = tokio::spawn(async move {\n    waits where"),
+        "{text}"
+    );
+}

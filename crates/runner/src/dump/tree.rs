@@ -54,9 +54,22 @@ struct Facts {
     held: Vec<Held>,
     /// Its spawner is not in the dump: it has ended.
     orphan_of: Option<Who>,
-    /// For a task with no waits: where its code awaits the set it spawned
-    /// tasks into, as `(function, line, what it awaits)`.
-    unseen: Option<(String, usize, String)>,
+    /// For a task with no waits: where its code awaits what leaves no frame.
+    unseen: Option<Unseen>,
+}
+
+/// Where a task with no waits waits, read from the code: a `JoinSet` it
+/// spawned into, or the one `.await` of its body on futures that are polled
+/// only once woken (a stream's `next()`, `join_all`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Unseen {
+    /// `run`, `async block in run`.
+    function: String,
+    line: usize,
+    /// `set.join_next()`, `results.next()`.
+    awaited: String,
+    /// Why the dump shows no frame there.
+    why: &'static str,
 }
 
 /// The tasks of a dump as a tree, as text; `source` is the example's file,
@@ -191,11 +204,17 @@ impl Writer<'_> {
             let _ = writeln!(self.text, "{pad}  awaited by {awaiter}");
         }
         let file = file_of(self.tasks);
-        if let Some((function, line, awaited)) = &facts.unseen {
+        if let Some(Unseen {
+            function,
+            line,
+            awaited,
+            why,
+        }) = &facts.unseen
+        {
             let _ = writeln!(
                 self.text,
-                "{pad}  {function} at {file}:{line} (read from the code: a wait in a JoinSet \
-                 leaves no frame in a dump)\n{pad}    waits in {awaited}"
+                "{pad}  {function} at {file}:{line} (read from the code: {why})\n{pad}    \
+                 waits in {awaited}"
             );
         } else if task.waits.is_empty() {
             let _ = writeln!(
@@ -325,16 +344,17 @@ fn file_of(tasks: &[TaskDump]) -> &str {
 
 /// For a task with no waits, which a wait in a `JoinSet` leaves so: the
 /// first `.await` after a spawn into a set, in the same `fn`, on that set.
-fn unseen(task: &TaskDump, tasks: &[TaskDump], code: &Code<'_>) -> Option<(String, usize, String)> {
+/// Failing that, the one `.await` of the task's own body (`run` for main,
+/// the async block a spawn line opens) on futures that a dump can't reach.
+fn unseen(task: &TaskDump, tasks: &[TaskDump], code: &Code<'_>) -> Option<Unseen> {
     if !task.waits.is_empty() {
         return None;
     }
     let mut children = tasks.iter().filter(|child| child.parent == Some(task.who));
-    children.find_map(|child| {
+    let in_set = children.find_map(|child| {
         let (spawn, spawn_code) = child.spawned_at.as_ref()?;
         let start = code.fn_start(*spawn)?;
-        let function = code.line(start)?.split("fn ").nth(1)?;
-        let function = function.split(['(', '<']).next()?.trim();
+        let function = fn_name(code.line(start)?)?;
         handle_names(spawn_code).into_iter().find_map(|set| {
             (spawn + 1..)
                 .take_while(|&n| code.in_body(start, n))
@@ -342,10 +362,93 @@ fn unseen(task: &TaskDump, tasks: &[TaskDump], code: &Code<'_>) -> Option<(Strin
                     let line = code.chain(n);
                     let before = &line[..line.find(".await")?];
                     let from = before.rfind(set).filter(|_| code::names(before, set))?;
-                    Some((function.to_owned(), n, before[from..].to_owned()))
+                    Some(Unseen {
+                        function: function.to_owned(),
+                        line: n,
+                        awaited: before[from..].to_owned(),
+                        why: "a wait in a JoinSet leaves no frame in a dump",
+                    })
                 })
         })
+    });
+    in_set.or_else(|| unwoken(task, code))
+}
+
+/// What an `.await` awaits that polls only the futures woken since its last
+/// poll, or none: a dump, which polls each task once, then reaches no Tokio
+/// future in it and records no frame. A stream's `next()` of `buffered`,
+/// `FuturesUnordered` and the like; `join_all` of many; `pending()`.
+const UNWOKEN: [&str; 8] = [
+    ".next()",
+    ".try_next()",
+    ".collect",
+    ".try_collect",
+    "join_all(",
+    "select_all(",
+    "select_ok(",
+    "pending()",
+];
+
+/// For a task with no waits: the one `.await` in its own body on what
+/// [`UNWOKEN`] names. With two or more, which one it waits at the code
+/// can't say, and nothing is claimed.
+fn unwoken(task: &TaskDump, code: &Code<'_>) -> Option<Unseen> {
+    // The body's first line, and the async block it is, if it is one: an
+    // `.await` in another async block inside it is another future's.
+    let (start, block, function) = match (&task.who, &task.spawned_at) {
+        (Who::Main, _) => {
+            let start = code.fn_named("run")?;
+            (start, None, "run".to_owned())
+        }
+        (_, Some((spawn, spawn_code))) if spawn_code.contains("async") => {
+            let outer = fn_name(code.line(code.fn_start(*spawn)?)?)?;
+            (*spawn, Some(*spawn), format!("async block in {outer}"))
+        }
+        _ => return None,
+    };
+    let own = |n: usize| code.scope("async block in ", n).filter(|&at| at >= start) == block;
+    let mut found = (start + 1..)
+        .take_while(|&n| code.in_body(start, n))
+        .filter(|&n| own(n) && code.line(n).is_some_and(|line| line.contains(".await")))
+        .filter_map(|n| {
+            let line = code.chain(n);
+            let awaited = awaited(&line[..line.find(".await")?]);
+            UNWOKEN
+                .iter()
+                .any(|pattern| awaited.contains(pattern))
+                .then(|| (n, awaited.to_owned()))
+        });
+    let (line, awaited) = found.next()?;
+    if found.next().is_some() {
+        return None;
+    }
+    Some(Unseen {
+        function,
+        line,
+        awaited,
+        why: "a wait on futures none of which has woken leaves no frame in a dump",
     })
+}
+
+/// The name of the `fn` a line declares: `run` in `pub async fn run() {`.
+fn fn_name(line: &str) -> Option<&str> {
+    let name = line.split("fn ").nth(1)?;
+    Some(name.split(['(', '<']).next()?.trim())
+}
+
+/// The expression that `before` (code up to an `.await`) ends with:
+/// `results.next()` in `while let Some(result) = results.next()`.
+fn awaited(before: &str) -> &str {
+    let mut depth = 0i32;
+    for (at, c) in before.char_indices().rev() {
+        match c {
+            ')' | ']' => depth += 1,
+            '(' | '[' if depth > 0 => depth -= 1,
+            ' ' | '=' | '(' | '[' | '!' | '&' | '{' if depth == 0 => return &before[at + 1..],
+            _ => {}
+        }
+    }
+    before
 }
 
 /// The names a spawning line gives what it spawned: the handle it binds
