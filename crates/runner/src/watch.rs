@@ -6,7 +6,7 @@
 //! second on the paused clock) and the watchdog: a thread that sleeps real
 //! time, since a hung example never moves the paused clock, then asks the
 //! runtime's thread for a dump (two, a beat apart, so that a deadlock is
-//! named only if nothing moved), waits a bounded time for it (a blocked
+//! named only if none of its tasks moved), waits a bounded time for it (a blocked
 //! thread never answers; one that answers late says how late), prints it,
 //! waiting a bounded time again (a stderr nobody reads never takes it), and
 //! exits with code 124, whatever the example does meanwhile.
@@ -287,9 +287,9 @@ pub(crate) async fn watched<F: Future>(
             (finished, tasks(&snapshot, recorder, source))
         };
         let (mut finished, (mut tasks, mut notes)) = take(future.as_mut()).await;
-        let mut moved = None;
+        let mut earlier = None;
         // The watchdog's dump is taken twice, a beat apart: tasks that wait
-        // for each other are deadlocked only if nothing moved meanwhile.
+        // for each other are deadlocked only if none of them moved meanwhile.
         if !at_instant && finished.is_none() {
             let mut beat = pin!(tokio::time::sleep(BEAT));
             let polled = std::future::poll_fn(|cx| match future.as_mut().poll(cx) {
@@ -299,11 +299,11 @@ pub(crate) async fn watched<F: Future>(
             finished = polled.await;
             if finished.is_none() {
                 let (again, (second, second_notes)) = take(future.as_mut()).await;
-                moved = Some(second != tasks);
-                (finished, tasks, notes) = (again, second, second_notes);
+                earlier = Some(std::mem::replace(&mut tasks, second));
+                (finished, notes) = (again, second_notes);
             }
         }
-        let text = dump::render(&tasks, Some(recorder.source()), &notes, moved);
+        let text = dump::render(&tasks, Some(recorder.source()), &notes, earlier.as_deref());
         if at_instant {
             let at = header(example, dumps.at.unwrap_or_default());
             emit(dumps.file, &format!("{at}\n{text}"));

@@ -129,9 +129,35 @@ fn spawned_tasks_sit_under_their_spawner_and_the_awaited_handle_is_named() {
         render(&tasks, Some(FILE), &[], None),
         snapbox::file!["render.txt"]
     );
-    // Taken twice, a beat apart: a cycle whose tasks moved is none.
-    let moved = render(&tasks, Some(FILE), &[], Some(true));
+    // Taken twice, a beat apart: a cycle one of whose tasks moved is none.
+    let mut earlier = tasks.clone();
+    earlier[2].waits = vec![at("transfer", 3, "sleep")];
+    let moved = render(&tasks, Some(FILE), &[], Some(&earlier));
     assert!(moved.ends_with("\nNo deadlock: tasks moved between two dumps 0.1s apart.\n"));
+}
+
+/// Of two dumps a beat apart, only the tasks of the cycle are compared: a
+/// task outside it that moved (a ticker), or a task that ended, frees none.
+#[test]
+fn a_task_outside_the_cycle_that_moved_leaves_it_a_deadlock() {
+    let ticker = |line| spawned(3, Who::Main, 19, vec![at("consume", line, "sleep")]);
+    let tasks = [
+        task(Who::Main, "run()", vec![at("run", 17, "JoinHandle")]),
+        spawned(1, Who::Main, 15, vec![at("transfer", 4, "Mutex::lock")]),
+        spawned(2, Who::Main, 16, vec![at("transfer", 4, "Mutex::lock")]),
+        ticker(10),
+    ];
+    let mut earlier = tasks.to_vec();
+    earlier[3] = ticker(11);
+    earlier.push(spawned(4, Who::Main, 19, vec![]));
+    let text = render(&tasks, Some(FILE), &[], Some(&earlier));
+    assert!(
+        text.ends_with(
+            "\nDeadlock: each of #1 and #2 waits only for one of them, so none of them will \
+             ever move, and none moved between two dumps 0.1s apart.\n"
+        ),
+        "{text}"
+    );
 }
 
 #[test]

@@ -73,13 +73,14 @@ struct Unseen {
 }
 
 /// The tasks of a dump as a tree, as text; `source` is the example's file,
-/// if the runner has it. `notes` follow the tasks. `moved` says, for a
-/// dump taken twice [`BEAT`] apart, whether anything moved in between.
+/// if the runner has it. `notes` follow the tasks. `earlier`, for a dump
+/// taken twice [`BEAT`] apart, is the first: a deadlock is named only if
+/// none of its tasks moved in between.
 pub fn render(
     tasks: &[TaskDump],
     source: Option<&str>,
     notes: &[String],
-    moved: Option<bool>,
+    earlier: Option<&[TaskDump]>,
 ) -> String {
     let code = source.map(Code::new);
     let facts: Vec<Facts> = tasks
@@ -106,7 +107,7 @@ pub fn render(
         let _ = writeln!(writer.text, "\n... and {} more tasks", writer.hidden);
     }
     let mut text = writer.text;
-    if let Some(note) = code.and_then(|code| graph_note(tasks, &code, moved)) {
+    if let Some(note) = code.and_then(|code| graph_note(tasks, &code, earlier)) {
         let _ = writeln!(text, "\n{note}");
     }
     for note in notes {
@@ -557,7 +558,7 @@ fn resolve(code: &Code<'_>, task: &TaskDump, frames: &[Place], expr: &str) -> Op
 /// each task that holds a lock or waits for one, or on a channel whose
 /// sender the dump can place; then a deadlock where some of them wait only
 /// for each other, and nothing else.
-fn graph_note(tasks: &[TaskDump], code: &Code<'_>, moved: Option<bool>) -> Option<String> {
+fn graph_note(tasks: &[TaskDump], code: &Code<'_>, earlier: Option<&[TaskDump]>) -> Option<String> {
     let held: Vec<_> = tasks.iter().map(|task| held(task, code)).collect();
     let names = |of: &[usize]| {
         let names: Vec<String> = of.iter().map(|&j| tasks[j].who.name()).collect();
@@ -629,6 +630,7 @@ fn graph_note(tasks: &[TaskDump], code: &Code<'_>, moved: Option<bool>) -> Optio
         stuck[i] = false;
     }
     let stuck: Vec<usize> = (0..tasks.len()).filter(|&i| stuck[i]).collect();
+    let moved = earlier.map(|earlier| moved(&stuck, tasks, earlier));
     let beat = protocol::dump::seconds(BEAT);
     let verdict = match (stuck.as_slice(), moved, untied) {
         ([], _, Some((who, lock))) if held.iter().all(Vec::is_empty) => format!(
@@ -651,6 +653,19 @@ fn graph_note(tasks: &[TaskDump], code: &Code<'_>, moved: Option<bool>) -> Optio
     };
     let title = "Locks and channels, as the code names them where each task was spawned:";
     Some(format!("{title}\n{text}{verdict}").trim_end().to_owned())
+}
+
+/// Whether any of the `stuck` tasks moved since the `earlier` dump: it is
+/// not there, or waits elsewhere. Only they are judged: a task outside the
+/// cycle (a ticker) moves without freeing it. Frames, not poll counts: a
+/// dump wakes every task it traces, so each is polled between two dumps.
+fn moved(stuck: &[usize], tasks: &[TaskDump], earlier: &[TaskDump]) -> bool {
+    stuck.iter().any(|&i| {
+        let now = &tasks[i];
+        !earlier
+            .iter()
+            .any(|then| then.who == now.who && then.place == now.place && then.waits == now.waits)
+    })
 }
 
 /// A lock (`from.balance.lock()`) as its spawner names it, where it can.
