@@ -160,6 +160,24 @@ fn a_task_outside_the_cycle_that_moved_leaves_it_a_deadlock() {
     );
 }
 
+/// A lock waited for that no task holds is a futurelock, though another
+/// lock is held: here #1 holds `a.balance` and waits for `b.balance`.
+#[test]
+fn a_futurelock_is_named_though_another_lock_is_held() {
+    let tasks = [
+        task(Who::Main, "run()", vec![at("run", 17, "JoinHandle")]),
+        spawned(1, Who::Main, 15, vec![at("transfer", 4, "Mutex::lock")]),
+    ];
+    let text = render(&tasks, Some(FILE), &[], None);
+    assert!(
+        text.contains(
+            "\n  #1 holds a.balance.lock() (line 2); waits for b.balance.lock()\nA futurelock, \
+             by the look of it: #1 waits for b.balance.lock(), and no task holds it."
+        ),
+        "{text}"
+    );
+}
+
 #[test]
 fn no_handle_named_no_guard_held_nothing_claimed() {
     // main waits in a JoinHandle at a line that names neither spawned

@@ -570,7 +570,8 @@ fn graph_note(tasks: &[TaskDump], code: &Code<'_>, earlier: Option<&[TaskDump]>)
     };
     // Per task, per wait: the tasks that can end it.
     let mut graph: Vec<Vec<Vec<usize>>> = Vec::new();
-    let (mut text, mut untied) = (String::new(), None);
+    // The locks waited for that no task holds, as the code names them.
+    let (mut text, mut untied) = (String::new(), Vec::new());
     for (i, task) in tasks.iter().enumerate() {
         let held_here = held[i].iter();
         let mut words: Vec<String> = held_here
@@ -588,7 +589,9 @@ fn graph_note(tasks: &[TaskDump], code: &Code<'_>, earlier: Option<&[TaskDump]>)
                 };
                 let ends: Vec<usize> = (0..tasks.len()).filter(holds).collect();
                 let lock = shown(&lock, &named);
-                untied = untied.or(ends.is_empty().then(|| (task.who, lock.clone())));
+                if ends.is_empty() {
+                    untied.push((task.who, lock.clone(), named));
+                }
                 (format!("waits for {lock}"), ends)
             } else if let Some((receiver, (sender, ends))) = receiving
                 .filter(|_| wait.leaf.contains("Receiver"))
@@ -631,16 +634,23 @@ fn graph_note(tasks: &[TaskDump], code: &Code<'_>, earlier: Option<&[TaskDump]>)
     }
     let stuck: Vec<usize> = (0..tasks.len()).filter(|&i| stuck[i]).collect();
     let moved = earlier.map(|earlier| moved(&stuck, tasks, earlier));
+    // A lock no task holds is a futurelock's only where no guard held
+    // could be it: one the code names otherwise is not; one it can't name
+    // might be, and so might any guard if the waited-for lock has no name.
+    let all_held = || held.iter().flatten();
+    let futurelock = untied.iter().find(|(_, _, named)| match named {
+        Some(_) => all_held().all(|(_, other)| other.is_some() && other != named),
+        None => all_held().next().is_none(),
+    });
     let beat = protocol::dump::seconds(BEAT);
-    let verdict = match (stuck.as_slice(), moved, untied) {
-        ([], _, Some((who, lock))) if held.iter().all(Vec::is_empty) => format!(
-            "A futurelock, by the look of it: {} waits for {lock}, and no task holds a lock. \
+    let verdict = match (stuck.as_slice(), moved, futurelock) {
+        ([], _, Some((who, lock, _))) => format!(
+            "A futurelock, by the look of it: {} waits for {lock}, and no task holds it. \
              The lock went to a future that holds its place in the queue and is polled no \
              more (one a select! polls through `&mut`, say), unless a guard is kept where no \
              `let` shows it.",
             who.name()
         ),
-        ([], _, Some(_)) => String::new(),
         ([], _, None) => "No cycle of waits, so no deadlock.".to_owned(),
         (_, Some(true), _) => format!("No deadlock: tasks moved between two dumps {beat} apart."),
         (stuck, moved, _) => format!(
