@@ -179,8 +179,14 @@ impl Recorder {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn source(&self) -> &'static str {
-        self.shared.source
+    /// The example's file by its name, as its frames in a dump name it, and
+    /// its text.
+    pub(crate) fn source_file(&self) -> (&'static str, &'static str) {
+        let name = Path::new(self.shared.path).file_name();
+        let name = name
+            .and_then(|name| name.to_str())
+            .unwrap_or(self.shared.path);
+        (name, self.shared.source)
     }
 
     /// Records the run for a reader: wakes and aborts, and on the paused
@@ -310,7 +316,7 @@ impl Recorder {
         for task in &mut tasks {
             task.waits.sort_by_cached_key(|wait| format!("{wait:?}"));
         }
-        let text = dump::render(&tasks, Some(self.source()), &notes, None);
+        let text = dump::render(&tasks, Some(self.source_file()), &notes, None);
         let mut state = self.state();
         state.dumping = false;
         state.quiet_dump_ended = Some(std::time::Instant::now());

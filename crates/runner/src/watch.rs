@@ -303,7 +303,12 @@ pub(crate) async fn watched<F: Future>(
                 (finished, notes) = (again, second_notes);
             }
         }
-        let text = dump::render(&tasks, Some(recorder.source()), &notes, earlier.as_deref());
+        let text = dump::render(
+            &tasks,
+            Some(recorder.source_file()),
+            &notes,
+            earlier.as_deref(),
+        );
         if at_instant {
             let at = header(example, dumps.at.unwrap_or_default());
             emit(dumps.file, &format!("{at}\n{text}"));

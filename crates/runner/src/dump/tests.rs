@@ -126,13 +126,13 @@ fn spawned_tasks_sit_under_their_spawner_and_the_awaited_handle_is_named() {
         spawned(3, Who::Task(7), 19, vec![at("consume", 9, "Mutex::lock")]),
     ];
     snapbox::assert_data_eq!(
-        render(&tasks, Some(FILE), &[], None),
+        render(&tasks, Some(("file.rs", FILE)), &[], None),
         snapbox::file!["render.txt"]
     );
     // Taken twice, a beat apart: a cycle one of whose tasks moved is none.
     let mut earlier = tasks.clone();
     earlier[2].waits = vec![at("transfer", 3, "sleep")];
-    let moved = render(&tasks, Some(FILE), &[], Some(&earlier));
+    let moved = render(&tasks, Some(("file.rs", FILE)), &[], Some(&earlier));
     assert!(moved.ends_with("\nNo deadlock: tasks moved between two dumps 0.1s apart.\n"));
 }
 
@@ -150,7 +150,7 @@ fn a_task_outside_the_cycle_that_moved_leaves_it_a_deadlock() {
     let mut earlier = tasks.to_vec();
     earlier[3] = ticker(11);
     earlier.push(spawned(4, Who::Main, 19, vec![]));
-    let text = render(&tasks, Some(FILE), &[], Some(&earlier));
+    let text = render(&tasks, Some(("file.rs", FILE)), &[], Some(&earlier));
     assert!(
         text.ends_with(
             "\nDeadlock: each of #1 and #2 waits only for one of them, so none of them will \
@@ -168,7 +168,7 @@ fn a_futurelock_is_named_though_another_lock_is_held() {
         task(Who::Main, "run()", vec![at("run", 17, "JoinHandle")]),
         spawned(1, Who::Main, 15, vec![at("transfer", 4, "Mutex::lock")]),
     ];
-    let text = render(&tasks, Some(FILE), &[], None);
+    let text = render(&tasks, Some(("file.rs", FILE)), &[], None);
     assert!(
         text.contains(
             "\n  #1 holds a.balance.lock() (line 2); waits for b.balance.lock()\nA futurelock, \
@@ -187,7 +187,7 @@ fn no_handle_named_no_guard_held_nothing_claimed() {
         task(Who::Main, "run()", vec![at("run", 18, "JoinHandle")]),
         spawned(1, Who::Main, 16, vec![at("consume", 11, "sleep")]),
     ];
-    let text = render(&tasks, Some(FILE), &[], None);
+    let text = render(&tasks, Some(("file.rs", FILE)), &[], None);
     assert!(!text.contains("awaited by"), "{text}");
     assert!(!text.contains("holds"), "{text}");
     let code = code::Code::new(FILE);
@@ -231,10 +231,10 @@ fn main_waiting_on_a_stream_is_read_from_the_code() {
         waits: vec![],
     };
     let tasks = [task(Who::Main, "run()", vec![]), side];
-    let text = render(&tasks, Some(STREAMS), &[], None);
+    let text = render(&tasks, Some(("streams.rs", STREAMS)), &[], None);
     assert!(
         text.contains(
-            "\nmain run()\n  run at line:9 (read from the code: a wait on futures none of \
+            "\nmain run()\n  run at streams.rs:9 (read from the code: a wait on futures none of \
              which has woken leaves no frame in a dump)\n    waits in results.next()\n"
         ),
         "{text}"

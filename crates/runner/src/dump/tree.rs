@@ -73,16 +73,16 @@ struct Unseen {
 }
 
 /// The tasks of a dump as a tree, as text; `source` is the example's file,
-/// if the runner has it. `notes` follow the tasks. `earlier`, for a dump
+/// by its name (`deadlock.rs`) and its text, if the runner has it. `notes` follow the tasks. `earlier`, for a dump
 /// taken twice [`BEAT`] apart, is the first: a deadlock is named only if
 /// none of its tasks moved in between.
 pub fn render(
     tasks: &[TaskDump],
-    source: Option<&str>,
+    source: Option<(&str, &str)>,
     notes: &[String],
     earlier: Option<&[TaskDump]>,
 ) -> String {
-    let code = source.map(Code::new);
+    let code = source.map(|(_, text)| Code::new(text));
     let facts: Vec<Facts> = tasks
         .iter()
         .map(|task| facts(task, tasks, code.as_ref()))
@@ -97,6 +97,8 @@ pub fn render(
         .collect();
     let mut writer = Writer {
         tasks,
+        // Only what the code says names the file, and only with the code.
+        file: source.map_or("", |(file, _)| file),
         facts: &facts,
         text: String::new(),
         shown: 0,
@@ -118,6 +120,7 @@ pub fn render(
 
 struct Writer<'a> {
     tasks: &'a [TaskDump],
+    file: &'a str,
     facts: &'a [Facts],
     text: String,
     /// Entries written so far.
@@ -204,7 +207,7 @@ impl Writer<'_> {
         for awaiter in &facts.awaited_by {
             let _ = writeln!(self.text, "{pad}  awaited by {awaiter}");
         }
-        let file = file_of(self.tasks);
+        let file = self.file;
         if let Some(Unseen {
             function,
             line,
@@ -333,14 +336,6 @@ fn facts(task: &TaskDump, tasks: &[TaskDump], code: Option<&Code<'_>>) -> Facts 
         orphan_of,
         unseen: unseen(task, tasks, code),
     }
-}
-
-/// The file the tasks' own frames are in, by its name.
-fn file_of(tasks: &[TaskDump]) -> &str {
-    let mut places = tasks.iter().flat_map(|t| &t.waits).flat_map(|w| &w.frames);
-    places
-        .find_map(|place| place.at.split_once(':').map(|(file, _)| file))
-        .unwrap_or("line")
 }
 
 /// For a task with no waits, which a wait in a `JoinSet` leaves so: the
