@@ -92,7 +92,8 @@
     // come joined by "; ", each a frame ("work at pool.rs:59", maybe with a
     // note in parentheses: "(read from the code: ...)"), a wait ("waits in
     // sleep", ending the frames above it) or a fact about it ("awaited by
-    // main at ...", "holds the lock ...", "spawned by #2, which has ended").
+    // main at ...", "holds the lock ...", "waits for m.lock(), held by #2",
+    // "spawned by #2, which has ended").
     function dumped(where) {
         const sentences = [];
         let frames = [];
@@ -105,7 +106,7 @@
                 continue;
             }
             if (line.startsWith("waits in ")) {
-                const also = sentences.some(function (s) { return s.startsWith("It waits"); });
+                const also = sentences.some(function (s) { return s.startsWith("It waits in"); });
                 const from = frames.length ? ", called from " + frames.join(", called from ") : "";
                 sentences.push("It " + (also ? "also " : "") + line + from + ".");
                 frames = [];

@@ -298,7 +298,8 @@ test("a timeline says what each task waited in, and draws who woke whom", TEST, 
     assert.equal(
         first.replace(/\d+/g, "N"),
         "#N is waiting. It waits in Mutex::lock, called from transfer (deadlock.rs:N). " +
-            "It holds the lock it took at deadlock.rs:N: from.balance.lock().",
+            "It holds the lock it took at deadlock.rs:N: from.balance.lock(). " +
+            "It waits for savings.balance.lock(), held by #N.",
     );
     // first_completed's main waits in its JoinSet until both tasks end.
     await page.goto(`${origin}/concurrency/first_completed.html`, { waitUntil: "load" });

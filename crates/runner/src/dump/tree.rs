@@ -56,6 +56,9 @@ struct Facts {
     orphan_of: Option<Who>,
     /// For a task with no waits: where its code awaits what leaves no frame.
     unseen: Option<Unseen>,
+    /// Its waits on a lock or a channel, with the tasks that can end them:
+    /// `waits for b.balance.lock(), held by #2`.
+    ties: Vec<String>,
 }
 
 /// Where a task with no waits waits, read from the code: a `JoinSet` it
@@ -83,10 +86,19 @@ pub fn render(
     earlier: Option<&[TaskDump]>,
 ) -> String {
     let code = source.map(|(_, text)| Code::new(text));
-    let facts: Vec<Facts> = tasks
+    let (note, ties) = match &code {
+        Some(code) => graph_note(tasks, code, earlier),
+        None => (None, Vec::new()),
+    };
+    let mut facts: Vec<Facts> = tasks
         .iter()
         .map(|task| facts(task, tasks, code.as_ref()))
         .collect();
+    // Said under each task as well as in the note: a timeline keeps a
+    // task's entry, and so each wait says whom it waits for.
+    for (facts, ties) in facts.iter_mut().zip(ties) {
+        facts.ties = ties;
+    }
     let present = |who: Who| tasks.iter().any(|task| task.who == who);
     let roots: Vec<usize> = (0..tasks.len())
         .filter(|&index| {
@@ -109,7 +121,7 @@ pub fn render(
         let _ = writeln!(writer.text, "\n... and {} more tasks", writer.hidden);
     }
     let mut text = writer.text;
-    if let Some(note) = code.and_then(|code| graph_note(tasks, &code, earlier)) {
+    if let Some(note) = note {
         let _ = writeln!(text, "\n{note}");
     }
     for note in notes {
@@ -237,6 +249,9 @@ impl Writer<'_> {
                 held.line, held.lock
             );
         }
+        for tie in &facts.ties {
+            let _ = writeln!(self.text, "{pad}  {tie}");
+        }
         let children = self.children(first);
         self.siblings(&children, depth + 1);
     }
@@ -335,6 +350,8 @@ fn facts(task: &TaskDump, tasks: &[TaskDump], code: Option<&Code<'_>>) -> Facts 
         held: held(task, code).into_iter().map(|(held, _)| held).collect(),
         orphan_of,
         unseen: unseen(task, tasks, code),
+        // Filled in by `render`, from the graph of every task's waits.
+        ties: Vec::new(),
     }
 }
 
@@ -552,8 +569,13 @@ fn resolve(code: &Code<'_>, task: &TaskDump, frames: &[Place], expr: &str) -> Op
 /// Who waits for whom, as far as the code names the locks and channels:
 /// each task that holds a lock or waits for one, or on a channel whose
 /// sender the dump can place; then a deadlock where some of them wait only
-/// for each other, and nothing else.
-fn graph_note(tasks: &[TaskDump], code: &Code<'_>, earlier: Option<&[TaskDump]>) -> Option<String> {
+/// for each other, and nothing else. Also, per task, its waits whose ends
+/// the code names (see [`Facts::ties`]).
+fn graph_note(
+    tasks: &[TaskDump],
+    code: &Code<'_>,
+    earlier: Option<&[TaskDump]>,
+) -> (Option<String>, Vec<Vec<String>>) {
     let held: Vec<_> = tasks.iter().map(|task| held(task, code)).collect();
     let names = |of: &[usize]| {
         let names: Vec<String> = of.iter().map(|&j| tasks[j].who.name()).collect();
@@ -565,6 +587,7 @@ fn graph_note(tasks: &[TaskDump], code: &Code<'_>, earlier: Option<&[TaskDump]>)
     };
     // Per task, per wait: the tasks that can end it.
     let mut graph: Vec<Vec<Vec<usize>>> = Vec::new();
+    let mut ties: Vec<Vec<String>> = Vec::new();
     // The locks waited for that no task holds, as the code names them.
     let (mut text, mut untied) = (String::new(), Vec::new());
     for (i, task) in tasks.iter().enumerate() {
@@ -572,7 +595,7 @@ fn graph_note(tasks: &[TaskDump], code: &Code<'_>, earlier: Option<&[TaskDump]>)
         let mut words: Vec<String> = held_here
             .map(|(h, named)| format!("holds {} (line {})", shown(&h.lock, named), h.line))
             .collect();
-        let (mut involved, mut waits) = (!words.is_empty(), Vec::new());
+        let (mut involved, mut waits, mut tied) = (!words.is_empty(), Vec::new(), Vec::new());
         for wait in &task.waits {
             let line = wait.innermost().and_then(|frame| line_of(&frame.at));
             let taking = line.and_then(|line| code.taking(line));
@@ -605,18 +628,22 @@ fn graph_note(tasks: &[TaskDump], code: &Code<'_>, earlier: Option<&[TaskDump]>)
                 [] => said,
                 ends => format!("{said}, held by {}", names(ends)),
             };
+            if !ends.is_empty() && !tied.contains(&said) {
+                tied.push(said.clone());
+            }
             if !words.contains(&said) {
                 words.push(said);
             }
             waits.push(ends);
         }
+        ties.push(tied);
         if involved {
             let _ = writeln!(text, "  {} {}", task.who.name(), words.join("; "));
         }
         graph.push(waits);
     }
     if text.is_empty() {
-        return None;
+        return (None, ties);
     }
     // A task is stuck if every wait of its can end only by tasks that are
     // stuck: the largest such set, found by striking out the rest.
@@ -657,7 +684,8 @@ fn graph_note(tasks: &[TaskDump], code: &Code<'_>, earlier: Option<&[TaskDump]>)
         ),
     };
     let title = "Locks and channels, as the code names them where each task was spawned:";
-    Some(format!("{title}\n{text}{verdict}").trim_end().to_owned())
+    let note = format!("{title}\n{text}{verdict}").trim_end().to_owned();
+    (Some(note), ties)
 }
 
 /// Whether any of the `stuck` tasks moved since the `earlier` dump: it is
