@@ -239,10 +239,17 @@ fn main_waiting_on_a_stream_is_read_from_the_code() {
         ),
         "{text}"
     );
-    // The spawned block has two such `.await`s: which one it is at, the
-    // code can't say.
+    // The spawned block has two `.await`s: which one it is at, the code
+    // can't say.
     assert!(
         text.contains("\n  #1 line 4: let side = tokio::spawn(async move {\n    waits where"),
         "{text}"
     );
+    // Nor where `run` awaits a call first, which may wait unseen itself.
+    let two = STREAMS.replace(
+        "let results = pool(inputs);",
+        "let results = pool(inputs).await;",
+    );
+    let text = render(&tasks[..1], Some(("streams.rs", &two)), &[], None);
+    assert!(text.contains("\nmain run()\n  waits where"), "{text}");
 }

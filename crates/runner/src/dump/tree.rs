@@ -402,9 +402,10 @@ const UNWOKEN: [&str; 8] = [
     "pending()",
 ];
 
-/// For a task with no waits: the one `.await` in its own body on what
-/// [`UNWOKEN`] names. With two or more, which one it waits at the code
-/// can't say, and nothing is claimed.
+/// For a task with no waits: the `.await` of its own body, if it has only
+/// one, on what [`UNWOKEN`] names. With two or more (a `join!` or a
+/// `select!` counts), it may wait at another, in a call that itself waits
+/// where a dump can't see, and nothing is claimed.
 fn unwoken(task: &TaskDump, code: &Code<'_>) -> Option<Unseen> {
     // The body's first line, and the async block it is, if it is one: an
     // `.await` in another async block inside it is another future's.
@@ -419,28 +420,31 @@ fn unwoken(task: &TaskDump, code: &Code<'_>) -> Option<Unseen> {
         }
         _ => return None,
     };
-    let own = |n: usize| code.scope("async block in ", n).filter(|&at| at >= start) == block;
-    let mut found = (start + 1..)
-        .take_while(|&n| code.in_body(start, n))
-        .filter(|&n| own(n) && code.line(n).is_some_and(|line| line.contains(".await")))
-        .filter_map(|n| {
-            let line = code.chain(n);
-            let awaited = awaited(&line[..line.find(".await")?]);
-            UNWOKEN
-                .iter()
-                .any(|pattern| awaited.contains(pattern))
-                .then(|| (n, awaited.to_owned()))
-        });
-    let (line, awaited) = found.next()?;
-    if found.next().is_some() {
+    let own = |n: &usize| code.scope("async block in ", *n).filter(|&at| at >= start) == block;
+    let points = |n: usize| {
+        let line = code.line(n).unwrap_or_default();
+        [".await", "join!", "select!"]
+            .iter()
+            .map(|point| line.matches(point).count())
+            .sum::<usize>()
+    };
+    let body = (start + 1..).take_while(|&n| code.in_body(start, n));
+    let mut waiting = body.filter(own).filter(|&n| points(n) > 0);
+    let line = waiting.next()?;
+    if points(line) > 1 || waiting.next().is_some() {
         return None;
     }
-    Some(Unseen {
-        function,
-        line,
-        awaited,
-        why: "a wait on futures none of which has woken leaves no frame in a dump",
-    })
+    let chain = code.chain(line);
+    let awaited = awaited(&chain[..chain.find(".await")?]);
+    UNWOKEN
+        .iter()
+        .any(|pattern| awaited.contains(pattern))
+        .then(|| Unseen {
+            function,
+            line,
+            awaited: awaited.to_owned(),
+            why: "a wait on futures none of which has woken leaves no frame in a dump",
+        })
 }
 
 /// The name of the `fn` a line declares: `run` in `pub async fn run() {`.
