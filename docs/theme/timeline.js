@@ -89,28 +89,44 @@
     }
 
     // What a task dump shows of a task, as sentences: its entry's lines
-    // come joined by "; ", each a frame ("work at pool.rs:59"), a wait
-    // ("waits in sleep", ending the frames above it) or a fact about it.
+    // come joined by "; ", each a frame ("work at pool.rs:59", maybe with a
+    // note in parentheses: "(read from the code: ...)"), a wait ("waits in
+    // sleep", ending the frames above it) or a fact about it ("awaited by
+    // main at ...", "holds the lock ...", "waits for m.lock(), held by #2",
+    // "spawned by #2, which has ended").
     function dumped(where) {
         const sentences = [];
         let frames = [];
+        let notes = [];
         for (const line of where.split("; ")) {
-            const frame = /^(.+) at ([^ ]+:\d+)$/.exec(line);
+            const frame = /^(.+?) at ([^ ]+:\d+)(?: \((.+)\))?$/.exec(line);
             if (frame) {
                 frames.unshift(frame[1] + " (" + frame[2] + ")");
-            } else if (line.startsWith("waits in ") && frames.length) {
-                const also = sentences.some(function (s) { return s.startsWith("It waits"); });
-                sentences.push("It " + (also ? "also " : "") + line + ", called from " +
-                    frames.join(", called from ") + ".");
+                if (frame[3]) notes.push(frame[3]);
+                continue;
+            }
+            if (line.startsWith("waits in ")) {
+                const also = sentences.some(function (s) { return s.startsWith("It waits in"); });
+                const from = frames.length ? ", called from " + frames.join(", called from ") : "";
+                sentences.push("It " + (also ? "also " : "") + line + from + ".");
                 frames = [];
+            } else if (/^(awaited|spawned) by /.test(line)) {
+                sentences.push("It " + (line.startsWith("awaited") ? "is " : "was ") + line + ".");
             } else {
                 sentences.push("It " + line + ".");
             }
+            // A frame's note says how its line was found: after the wait.
+            for (const note of notes) {
+                sentences.push("That line is " + note + ".");
+            }
+            notes = [];
         }
         if (frames.length) sentences.push("It is in " + frames.join(", called from ") + ".");
+        for (const note of notes) {
+            sentences.push("That line is " + note + ".");
+        }
         return sentences.join(" ");
     }
-
 
     function explore(svg) {
         const span = Number(svg.dataset.span);

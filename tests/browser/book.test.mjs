@@ -27,17 +27,22 @@ const TEST = { timeout: 300_000 };
 const PAGE = { timeout: 120_000 };
 const AXE = path.join(here, "node_modules/axe-core/axe.min.js");
 
-// The line of task_group.rs that holds `text`: the chart names source lines,
-// and a header that grows or shrinks moves them.
-async function taskGroupLine(text) {
-    const source = await readFile(
-        path.join(here, "../../crates/concurrency/src/task_group.rs"),
-        "utf8",
-    );
+// The line of an example's file that holds `text`: the chart names source
+// lines, and a header that grows or shrinks moves them.
+async function sourceLine(file, text) {
+    const source = await readFile(path.join(here, "../../crates", file), "utf8");
     const index = source.split("\n").findIndex((line) => line.includes(text));
-    assert.notEqual(index, -1, `task_group.rs no longer holds ${text}`);
+    assert.notEqual(index, -1, `${file} no longer holds ${text}`);
     return index + 1;
 }
+
+function taskGroupLine(text) {
+    return sourceLine("concurrency/src/task_group.rs", text);
+}
+
+// What the readout says of a wait that leaves no frame in a dump, which the
+// dump reads from the code: a sentence, as every other.
+const READ_FROM_CODE = "That line is read from the code: a wait in a JoinSet leaves no frame in a dump.";
 
 const TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -264,6 +269,14 @@ test("a timeline says what each task was doing under the cursor, and whose row i
     await page.mouse.move(later.x, later.y);
     assert.equal(await item(5), `#5 is waiting. ${sleeps}`);
     assert.equal(await item(1), "#1 has ended.");
+    // main waits in a JoinSet, read from the code.
+    const joins = await taskGroupLine("tasks.join_next_with_id().await");
+    assert.equal(
+        await item(0),
+        "main is waiting. It waits in tasks.join_next_with_id(), called from " +
+            `task_groups_example (task_group.rs:${joins}). ${READ_FROM_CODE} ` +
+            "It is woken by #4 at 1.5s and #6 at 1.5s.",
+    );
 
     // The arrow keys step from one instant something happened at to the next.
     await svg.focus();
@@ -285,7 +298,19 @@ test("a timeline says what each task waited in, and draws who woke whom", TEST, 
     assert.equal(
         first.replace(/\d+/g, "N"),
         "#N is waiting. It waits in Mutex::lock, called from transfer (deadlock.rs:N). " +
-            "It holds the lock it took at deadlock.rs:N: from.balance.lock().",
+            "It holds the lock it took at deadlock.rs:N: from.balance.lock(). " +
+            "It waits for savings.balance.lock(), held by #N.",
+    );
+    // first_completed's main waits in its JoinSet until both tasks end.
+    await page.goto(`${origin}/concurrency/first_completed.html`, { waitUntil: "load" });
+    svg = page.locator("svg.timeline").first();
+    const half = await at(svg, 500_000, 0);
+    await page.mouse.move(half.x, half.y);
+    const joins = await sourceLine("concurrency/src/first_completed.rs", "let first = tasks");
+    assert.equal(
+        await page.locator('.timeline-readout li[data-row="0"]').first().innerText(),
+        "main is waiting. It waits in tasks.join_next(), called from run " +
+            `(first_completed.rs:${joins}). ${READ_FROM_CODE} It is woken by #1 at 1s and #2 at 1s.`,
     );
     // The futurelock: at 1 s the task that held the lock wakes main, whose
     // poll moves nothing.

@@ -76,6 +76,9 @@ struct State {
     hidden: HashSet<Id>,
     /// Rows being polled now, and since when.
     polling_since: HashMap<usize, Micros>,
+    /// The same, in real time: a poll that blocks its thread says when the
+    /// block began, on either clock (the paused one stands still meanwhile).
+    busy_since: HashMap<usize, std::time::Instant>,
     /// While set, tasks the main task spawns are the runner's (the local
     /// HTTP server), not the example's.
     scaffolding: bool,
@@ -179,8 +182,26 @@ impl Recorder {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn source(&self) -> &'static str {
-        self.shared.source
+    /// When the longest of the polls running now began, in real time; `None`
+    /// if none is, or if a hook holds the records (the watchdog asks, and
+    /// must never wait).
+    pub(crate) fn busy_since(&self) -> Option<std::time::Instant> {
+        let state = match self.shared.state.try_lock() {
+            Ok(state) => state,
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        };
+        state.busy_since.values().min().copied()
+    }
+
+    /// The example's file by its name, as its frames in a dump name it, and
+    /// its text.
+    pub(crate) fn source_file(&self) -> (&'static str, &'static str) {
+        let name = Path::new(self.shared.path).file_name();
+        let name = name
+            .and_then(|name| name.to_str())
+            .unwrap_or(self.shared.path);
+        (name, self.shared.source)
     }
 
     /// Records the run for a reader: wakes and aborts, and on the paused
@@ -198,6 +219,7 @@ impl Recorder {
         let now = state.now();
         // Each task a dump traced is woken, and polled once more, then.
         let traced = state.traced.0 == now && state.traced.1.remove(&index);
+        state.busy_since.remove(&index);
         if let Some(start) = state.polling_since.remove(&index)
             && !state.dumping
             && !traced
@@ -279,6 +301,7 @@ impl Recorder {
             let mut state = self.state();
             let now = state.now();
             state.polling_since.insert(0, now);
+            state.busy_since.insert(0, std::time::Instant::now());
         }
         let outer = POLLING.replace(Some(Polling::Row(0)));
         let unwinding = StopOnPanic(self);
@@ -310,7 +333,7 @@ impl Recorder {
         for task in &mut tasks {
             task.waits.sort_by_cached_key(|wait| format!("{wait:?}"));
         }
-        let text = dump::render(&tasks, Some(self.source()), &notes, None);
+        let text = dump::render(&tasks, Some(self.source_file()), &notes, None);
         let mut state = self.state();
         state.dumping = false;
         state.quiet_dump_ended = Some(std::time::Instant::now());
@@ -556,6 +579,7 @@ impl Recorder {
                     let now = state.now();
                     state.polling_since.insert(index, now);
                 }
+                state.busy_since.insert(index, std::time::Instant::now());
                 state.entered.insert(index, 0);
                 Polling::Row(index)
             }

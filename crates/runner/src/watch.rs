@@ -6,7 +6,7 @@
 //! second on the paused clock) and the watchdog: a thread that sleeps real
 //! time, since a hung example never moves the paused clock, then asks the
 //! runtime's thread for a dump (two, a beat apart, so that a deadlock is
-//! named only if nothing moved), waits a bounded time for it (a blocked
+//! named only if none of its tasks moved), waits a bounded time for it (a blocked
 //! thread never answers; one that answers late says how late), prints it,
 //! waiting a bounded time again (a stderr nobody reads never takes it), and
 //! exits with code 124, whatever the example does meanwhile.
@@ -64,6 +64,11 @@ pub(crate) struct Watchdog {
     /// (`--dump-at`, or the timeline's at the end of an instant): until
     /// then the runner kept it busy, not the example.
     ours_until: Mutex<Option<Instant>>,
+    /// When the watchdog started: its timeout counts from then.
+    started: Instant,
+    /// The running example's records, which say when the poll running now
+    /// began: where the runtime's thread is blocked, since when.
+    polls: Mutex<Option<Recorder>>,
 }
 
 type Answer = (Instant, Option<String>);
@@ -79,6 +84,8 @@ impl Watchdog {
             answer: Mutex::new(Some(sender)),
             fired: AtomicBool::new(false),
             ours_until: Mutex::new(None),
+            started: Instant::now(),
+            polls: Mutex::new(None),
         });
         let watching = Arc::clone(&watchdog);
         let started = std::thread::Builder::new()
@@ -94,6 +101,12 @@ impl Watchdog {
         std::thread::sleep(self.timeout);
         let asked = Instant::now();
         self.fired.store(true, Ordering::SeqCst);
+        let busy_since = self
+            .polls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .and_then(Recorder::busy_since);
         let after = seconds(self.timeout);
         let blockers = "a blocking call, such as a write to an output nobody reads, or a loop \
                         that never reaches an `.await`";
@@ -115,8 +128,15 @@ impl Watchdog {
                         let late =
                             noticed.saturating_duration_since(ours.unwrap_or(asked).max(asked));
                         let until = (self.timeout + noticed.duration_since(asked)).as_secs_f64();
+                        let from = match busy_since {
+                            Some(since) => {
+                                let from = since.saturating_duration_since(self.started);
+                                format!("{:.1}s", from.as_secs_f64())
+                            }
+                            None => format!("before {after}"),
+                        };
                         let busy = format!(
-                            "; its runtime's thread was busy from before {after} to {until:.1}s: \
+                            "; its runtime's thread was busy from {from} to {until:.1}s: \
                              something blocked it ({blockers})"
                         );
                         let busy = if late < LATE { "" } else { &busy };
@@ -164,6 +184,11 @@ impl Watchdog {
         std::process::exit(i32::from(EXIT_TIMED_OUT));
     }
 
+    /// The polls of the example about to run are recorded by `recorder`.
+    pub(crate) fn sees_polls(&self, recorder: &Recorder) {
+        *self.polls.lock().unwrap_or_else(PoisonError::into_inner) = Some(recorder.clone());
+    }
+
     /// `example`'s `run()` starts; `sync` if it builds its own runtime.
     pub(crate) fn running(&self, example: &str, sync: bool) {
         let dumpable = if !dump::AVAILABLE {
@@ -179,6 +204,7 @@ impl Watchdog {
     /// `example`'s `run()` has returned.
     pub(crate) fn stopping(&self, example: &str) {
         self.hold_if_fired();
+        *self.polls.lock().unwrap_or_else(PoisonError::into_inner) = None;
         self.set(Phase::Stopping(example.to_owned()));
     }
 
@@ -240,6 +266,9 @@ pub(crate) async fn watched<F: Future>(
     if dumps.at.is_none() && dumps.watchdog.is_none() {
         return future.await;
     }
+    if let Some(watchdog) = &dumps.watchdog {
+        watchdog.sees_polls(recorder);
+    }
     let mut at = dumps.at.map(|at| Box::pin(tokio::time::sleep(at)));
     let mut notified = dumps
         .watchdog
@@ -287,9 +316,9 @@ pub(crate) async fn watched<F: Future>(
             (finished, tasks(&snapshot, recorder, source))
         };
         let (mut finished, (mut tasks, mut notes)) = take(future.as_mut()).await;
-        let mut moved = None;
+        let mut earlier = None;
         // The watchdog's dump is taken twice, a beat apart: tasks that wait
-        // for each other are deadlocked only if nothing moved meanwhile.
+        // for each other are deadlocked only if none of them moved meanwhile.
         if !at_instant && finished.is_none() {
             let mut beat = pin!(tokio::time::sleep(BEAT));
             let polled = std::future::poll_fn(|cx| match future.as_mut().poll(cx) {
@@ -299,11 +328,16 @@ pub(crate) async fn watched<F: Future>(
             finished = polled.await;
             if finished.is_none() {
                 let (again, (second, second_notes)) = take(future.as_mut()).await;
-                moved = Some(second != tasks);
-                (finished, tasks, notes) = (again, second, second_notes);
+                earlier = Some(std::mem::replace(&mut tasks, second));
+                (finished, notes) = (again, second_notes);
             }
         }
-        let text = dump::render(&tasks, Some(recorder.source()), &notes, moved);
+        let text = dump::render(
+            &tasks,
+            Some(recorder.source_file()),
+            &notes,
+            earlier.as_deref(),
+        );
         if at_instant {
             let at = header(example, dumps.at.unwrap_or_default());
             emit(dumps.file, &format!("{at}\n{text}"));

@@ -36,13 +36,22 @@ pub fn trace(timelines: &[Timeline]) -> Value {
             push("thread_name", "", "M", 0, json!({"args": {"name": label}}));
             let end = timeline.end_of(row);
             for stretch in row.stretches(end.map_or(span, |(at, _)| at)) {
-                // Named by what it waits in; the dump's whole entry an argument.
+                // Named by what it waits in, and whom it waits for where the
+                // dump names them; the dump's whole entry an argument.
                 let what = stretch.what.map_or("", |(_, what)| what.as_str());
-                let leaves = what
-                    .split("; ")
-                    .filter_map(|part| part.strip_prefix("waits in "));
-                let name = leaves.collect::<Vec<_>>().join(" and ");
-                let name = if name.is_empty() { "waiting" } else { &name };
+                let parts = |prefix: &'static str| {
+                    what.split("; ")
+                        .filter_map(move |part| part.strip_prefix(prefix))
+                        .collect::<Vec<_>>()
+                };
+                let name = parts("waits in ").join(" and ");
+                let name = match (name.as_str(), parts("waits for ").join("; ")) {
+                    ("", ties) if ties.is_empty() => "waiting".to_owned(),
+                    (_, ties) if ties.is_empty() => name,
+                    ("", ties) => ties,
+                    (name, ties) => format!("{name} ({ties})"),
+                };
+                let name = name.as_str();
                 let more = json!({"dur": stretch.to - stretch.from, "args": {"dump": what}});
                 push(name, "wait", "X", stretch.from, more);
             }

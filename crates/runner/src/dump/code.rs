@@ -182,6 +182,16 @@ impl<'a> Code<'a> {
         text
     }
 
+    /// The line that declares `fn name`, the first if there are several.
+    pub(crate) fn fn_named(&self, name: &str) -> Option<usize> {
+        let declares = |code: &str| {
+            code.split("fn ")
+                .skip(1)
+                .any(|rest| rest.starts_with(name) && rest[name.len()..].starts_with(['(', '<']))
+        };
+        (1..=self.lines.len()).find(|&number| declares(self.lines[number - 1].0))
+    }
+
     /// The line of the `fn` whose body holds `line`.
     pub(crate) fn fn_start(&self, line: usize) -> Option<usize> {
         (1..line).rev().find(|&number| {

@@ -126,12 +126,56 @@ fn spawned_tasks_sit_under_their_spawner_and_the_awaited_handle_is_named() {
         spawned(3, Who::Task(7), 19, vec![at("consume", 9, "Mutex::lock")]),
     ];
     snapbox::assert_data_eq!(
-        render(&tasks, Some(FILE), &[], None),
+        render(&tasks, Some(("file.rs", FILE)), &[], None),
         snapbox::file!["render.txt"]
     );
-    // Taken twice, a beat apart: a cycle whose tasks moved is none.
-    let moved = render(&tasks, Some(FILE), &[], Some(true));
+    // Taken twice, a beat apart: a cycle one of whose tasks moved is none.
+    let mut earlier = tasks.clone();
+    earlier[2].waits = vec![at("transfer", 3, "sleep")];
+    let moved = render(&tasks, Some(("file.rs", FILE)), &[], Some(&earlier));
     assert!(moved.ends_with("\nNo deadlock: tasks moved between two dumps 0.1s apart.\n"));
+}
+
+/// Of two dumps a beat apart, only the tasks of the cycle are compared: a
+/// task outside it that moved (a ticker), or a task that ended, frees none.
+#[test]
+fn a_task_outside_the_cycle_that_moved_leaves_it_a_deadlock() {
+    let ticker = |line| spawned(3, Who::Main, 19, vec![at("consume", line, "sleep")]);
+    let tasks = [
+        task(Who::Main, "run()", vec![at("run", 17, "JoinHandle")]),
+        spawned(1, Who::Main, 15, vec![at("transfer", 4, "Mutex::lock")]),
+        spawned(2, Who::Main, 16, vec![at("transfer", 4, "Mutex::lock")]),
+        ticker(10),
+    ];
+    let mut earlier = tasks.to_vec();
+    earlier[3] = ticker(11);
+    earlier.push(spawned(4, Who::Main, 19, vec![]));
+    let text = render(&tasks, Some(("file.rs", FILE)), &[], Some(&earlier));
+    assert!(
+        text.ends_with(
+            "\nDeadlock: each of #1 and #2 waits only for one of them, so none of them will \
+             ever move, and none moved between two dumps 0.1s apart.\n"
+        ),
+        "{text}"
+    );
+}
+
+/// A lock waited for that no task holds is a futurelock, though another
+/// lock is held: here #1 holds `a.balance` and waits for `b.balance`.
+#[test]
+fn a_futurelock_is_named_though_another_lock_is_held() {
+    let tasks = [
+        task(Who::Main, "run()", vec![at("run", 17, "JoinHandle")]),
+        spawned(1, Who::Main, 15, vec![at("transfer", 4, "Mutex::lock")]),
+    ];
+    let text = render(&tasks, Some(("file.rs", FILE)), &[], None);
+    assert!(
+        text.contains(
+            "\n  #1 holds a.balance.lock() (line 2); waits for b.balance.lock()\nA futurelock, \
+             by the look of it: #1 waits for b.balance.lock(), and no task holds it."
+        ),
+        "{text}"
+    );
 }
 
 #[test]
@@ -143,7 +187,7 @@ fn no_handle_named_no_guard_held_nothing_claimed() {
         task(Who::Main, "run()", vec![at("run", 18, "JoinHandle")]),
         spawned(1, Who::Main, 16, vec![at("consume", 11, "sleep")]),
     ];
-    let text = render(&tasks, Some(FILE), &[], None);
+    let text = render(&tasks, Some(("file.rs", FILE)), &[], None);
     assert!(!text.contains("awaited by"), "{text}");
     assert!(!text.contains("holds"), "{text}");
     let code = code::Code::new(FILE);
@@ -155,4 +199,57 @@ fn no_handle_named_no_guard_held_nothing_claimed() {
     assert_eq!(code.held("book", 26, true)[0].lock, "ledger.lock()");
     assert_eq!(code.scope("async block in run", 17), None);
     assert_eq!(code.scope("run", 17), Some(14));
+}
+
+/// A `run` that waits on a stream of spawned jobs (worker_pool's shape), and
+/// a task spawned with a block that waits on `join_all`.
+const STREAMS: &str = "\
+pub async fn run() {
+    let results = pool(inputs);
+    let mut results = std::pin::pin!(results);
+    let side = tokio::spawn(async move {
+        let mut more = stream::iter(jobs).buffered(2);
+        more.next().await;
+        join_all(handles).await
+    });
+    while let Some(result) = results.next().await {
+        println!(\"{result}\");
+    }
+}
+";
+
+/// A wait a dump can't see (no Tokio future woke in a `buffered` stream)
+/// is read from the code where the body has one such `.await`, and
+/// claimed nowhere else.
+#[test]
+fn main_waiting_on_a_stream_is_read_from_the_code() {
+    let side = TaskDump {
+        who: Who::Task(1),
+        place: "line 4: let side = tokio::spawn(async move {".into(),
+        parent: Some(Who::Main),
+        spawned_at: Some((4, "let side = tokio::spawn(async move {".into())),
+        waits: vec![],
+    };
+    let tasks = [task(Who::Main, "run()", vec![]), side];
+    let text = render(&tasks, Some(("streams.rs", STREAMS)), &[], None);
+    assert!(
+        text.contains(
+            "\nmain run()\n  run at streams.rs:9 (read from the code: a wait on futures none of \
+             which has woken leaves no frame in a dump)\n    waits in results.next()\n"
+        ),
+        "{text}"
+    );
+    // The spawned block has two `.await`s: which one it is at, the code
+    // can't say.
+    assert!(
+        text.contains("\n  #1 line 4: let side = tokio::spawn(async move {\n    waits where"),
+        "{text}"
+    );
+    // Nor where `run` awaits a call first, which may wait unseen itself.
+    let two = STREAMS.replace(
+        "let results = pool(inputs);",
+        "let results = pool(inputs).await;",
+    );
+    let text = render(&tasks[..1], Some(("streams.rs", &two)), &[], None);
+    assert!(text.contains("\nmain run()\n  waits where"), "{text}");
 }

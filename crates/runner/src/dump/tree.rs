@@ -54,25 +54,51 @@ struct Facts {
     held: Vec<Held>,
     /// Its spawner is not in the dump: it has ended.
     orphan_of: Option<Who>,
-    /// For a task with no waits: where its code awaits the set it spawned
-    /// tasks into, as `(function, line, what it awaits)`.
-    unseen: Option<(String, usize, String)>,
+    /// For a task with no waits: where its code awaits what leaves no frame.
+    unseen: Option<Unseen>,
+    /// Its waits on a lock or a channel, with the tasks that can end them:
+    /// `waits for b.balance.lock(), held by #2`.
+    ties: Vec<String>,
+}
+
+/// Where a task with no waits waits, read from the code: a `JoinSet` it
+/// spawned into, or the one `.await` of its body on futures that are polled
+/// only once woken (a stream's `next()`, `join_all`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Unseen {
+    /// `run`, `async block in run`.
+    function: String,
+    line: usize,
+    /// `set.join_next()`, `results.next()`.
+    awaited: String,
+    /// Why the dump shows no frame there.
+    why: &'static str,
 }
 
 /// The tasks of a dump as a tree, as text; `source` is the example's file,
-/// if the runner has it. `notes` follow the tasks. `moved` says, for a
-/// dump taken twice [`BEAT`] apart, whether anything moved in between.
+/// by its name (`deadlock.rs`) and its text, if the runner has it. `notes` follow the tasks. `earlier`, for a dump
+/// taken twice [`BEAT`] apart, is the first: a deadlock is named only if
+/// none of its tasks moved in between.
 pub fn render(
     tasks: &[TaskDump],
-    source: Option<&str>,
+    source: Option<(&str, &str)>,
     notes: &[String],
-    moved: Option<bool>,
+    earlier: Option<&[TaskDump]>,
 ) -> String {
-    let code = source.map(Code::new);
-    let facts: Vec<Facts> = tasks
+    let code = source.map(|(_, text)| Code::new(text));
+    let (note, ties) = match &code {
+        Some(code) => graph_note(tasks, code, earlier),
+        None => (None, Vec::new()),
+    };
+    let mut facts: Vec<Facts> = tasks
         .iter()
         .map(|task| facts(task, tasks, code.as_ref()))
         .collect();
+    // Said under each task as well as in the note: a timeline keeps a
+    // task's entry, and so each wait says whom it waits for.
+    for (facts, ties) in facts.iter_mut().zip(ties) {
+        facts.ties = ties;
+    }
     let present = |who: Who| tasks.iter().any(|task| task.who == who);
     let roots: Vec<usize> = (0..tasks.len())
         .filter(|&index| {
@@ -83,6 +109,8 @@ pub fn render(
         .collect();
     let mut writer = Writer {
         tasks,
+        // Only what the code says names the file, and only with the code.
+        file: source.map_or("", |(file, _)| file),
         facts: &facts,
         text: String::new(),
         shown: 0,
@@ -93,7 +121,7 @@ pub fn render(
         let _ = writeln!(writer.text, "\n... and {} more tasks", writer.hidden);
     }
     let mut text = writer.text;
-    if let Some(note) = code.and_then(|code| graph_note(tasks, &code, moved)) {
+    if let Some(note) = note {
         let _ = writeln!(text, "\n{note}");
     }
     for note in notes {
@@ -104,6 +132,7 @@ pub fn render(
 
 struct Writer<'a> {
     tasks: &'a [TaskDump],
+    file: &'a str,
     facts: &'a [Facts],
     text: String,
     /// Entries written so far.
@@ -190,12 +219,18 @@ impl Writer<'_> {
         for awaiter in &facts.awaited_by {
             let _ = writeln!(self.text, "{pad}  awaited by {awaiter}");
         }
-        let file = file_of(self.tasks);
-        if let Some((function, line, awaited)) = &facts.unseen {
+        let file = self.file;
+        if let Some(Unseen {
+            function,
+            line,
+            awaited,
+            why,
+        }) = &facts.unseen
+        {
             let _ = writeln!(
                 self.text,
-                "{pad}  {function} at {file}:{line} (read from the code: a wait in a JoinSet \
-                 leaves no frame in a dump)\n{pad}    waits in {awaited}"
+                "{pad}  {function} at {file}:{line} (read from the code: {why})\n{pad}    \
+                 waits in {awaited}"
             );
         } else if task.waits.is_empty() {
             let _ = writeln!(
@@ -213,6 +248,9 @@ impl Writer<'_> {
                 "{pad}  holds the lock it took at {file}:{}: {}",
                 held.line, held.lock
             );
+        }
+        for tie in &facts.ties {
+            let _ = writeln!(self.text, "{pad}  {tie}");
         }
         let children = self.children(first);
         self.siblings(&children, depth + 1);
@@ -312,29 +350,24 @@ fn facts(task: &TaskDump, tasks: &[TaskDump], code: Option<&Code<'_>>) -> Facts 
         held: held(task, code).into_iter().map(|(held, _)| held).collect(),
         orphan_of,
         unseen: unseen(task, tasks, code),
+        // Filled in by `render`, from the graph of every task's waits.
+        ties: Vec::new(),
     }
-}
-
-/// The file the tasks' own frames are in, by its name.
-fn file_of(tasks: &[TaskDump]) -> &str {
-    let mut places = tasks.iter().flat_map(|t| &t.waits).flat_map(|w| &w.frames);
-    places
-        .find_map(|place| place.at.split_once(':').map(|(file, _)| file))
-        .unwrap_or("line")
 }
 
 /// For a task with no waits, which a wait in a `JoinSet` leaves so: the
 /// first `.await` after a spawn into a set, in the same `fn`, on that set.
-fn unseen(task: &TaskDump, tasks: &[TaskDump], code: &Code<'_>) -> Option<(String, usize, String)> {
+/// Failing that, the one `.await` of the task's own body (`run` for main,
+/// the async block a spawn line opens) on futures that a dump can't reach.
+fn unseen(task: &TaskDump, tasks: &[TaskDump], code: &Code<'_>) -> Option<Unseen> {
     if !task.waits.is_empty() {
         return None;
     }
     let mut children = tasks.iter().filter(|child| child.parent == Some(task.who));
-    children.find_map(|child| {
+    let in_set = children.find_map(|child| {
         let (spawn, spawn_code) = child.spawned_at.as_ref()?;
         let start = code.fn_start(*spawn)?;
-        let function = code.line(start)?.split("fn ").nth(1)?;
-        let function = function.split(['(', '<']).next()?.trim();
+        let function = fn_name(code.line(start)?)?;
         handle_names(spawn_code).into_iter().find_map(|set| {
             (spawn + 1..)
                 .take_while(|&n| code.in_body(start, n))
@@ -342,10 +375,97 @@ fn unseen(task: &TaskDump, tasks: &[TaskDump], code: &Code<'_>) -> Option<(Strin
                     let line = code.chain(n);
                     let before = &line[..line.find(".await")?];
                     let from = before.rfind(set).filter(|_| code::names(before, set))?;
-                    Some((function.to_owned(), n, before[from..].to_owned()))
+                    Some(Unseen {
+                        function: function.to_owned(),
+                        line: n,
+                        awaited: before[from..].to_owned(),
+                        why: "a wait in a JoinSet leaves no frame in a dump",
+                    })
                 })
         })
-    })
+    });
+    in_set.or_else(|| unwoken(task, code))
+}
+
+/// What an `.await` awaits that polls only the futures woken since its last
+/// poll, or none: a dump, which polls each task once, then reaches no Tokio
+/// future in it and records no frame. A stream's `next()` of `buffered`,
+/// `FuturesUnordered` and the like; `join_all` of many; `pending()`.
+const UNWOKEN: [&str; 8] = [
+    ".next()",
+    ".try_next()",
+    ".collect",
+    ".try_collect",
+    "join_all(",
+    "select_all(",
+    "select_ok(",
+    "pending()",
+];
+
+/// For a task with no waits: the `.await` of its own body, if it has only
+/// one, on what [`UNWOKEN`] names. With two or more (a `join!` or a
+/// `select!` counts), it may wait at another, in a call that itself waits
+/// where a dump can't see, and nothing is claimed.
+fn unwoken(task: &TaskDump, code: &Code<'_>) -> Option<Unseen> {
+    // The body's first line, and the async block it is, if it is one: an
+    // `.await` in another async block inside it is another future's.
+    let (start, block, function) = match (&task.who, &task.spawned_at) {
+        (Who::Main, _) => {
+            let start = code.fn_named("run")?;
+            (start, None, "run".to_owned())
+        }
+        (_, Some((spawn, spawn_code))) if spawn_code.contains("async") => {
+            let outer = fn_name(code.line(code.fn_start(*spawn)?)?)?;
+            (*spawn, Some(*spawn), format!("async block in {outer}"))
+        }
+        _ => return None,
+    };
+    let own = |n: &usize| code.scope("async block in ", *n).filter(|&at| at >= start) == block;
+    let points = |n: usize| {
+        let line = code.line(n).unwrap_or_default();
+        [".await", "join!", "select!"]
+            .iter()
+            .map(|point| line.matches(point).count())
+            .sum::<usize>()
+    };
+    let body = (start + 1..).take_while(|&n| code.in_body(start, n));
+    let mut waiting = body.filter(own).filter(|&n| points(n) > 0);
+    let line = waiting.next()?;
+    if points(line) > 1 || waiting.next().is_some() {
+        return None;
+    }
+    let chain = code.chain(line);
+    let awaited = awaited(&chain[..chain.find(".await")?]);
+    UNWOKEN
+        .iter()
+        .any(|pattern| awaited.contains(pattern))
+        .then(|| Unseen {
+            function,
+            line,
+            awaited: awaited.to_owned(),
+            why: "a wait on futures none of which has woken leaves no frame in a dump",
+        })
+}
+
+/// The name of the `fn` a line declares: `run` in `pub async fn run() {`.
+fn fn_name(line: &str) -> Option<&str> {
+    let name = line.split("fn ").nth(1)?;
+    Some(name.split(['(', '<']).next()?.trim())
+}
+
+/// The expression that `before` (code up to an `.await`) ends with:
+/// `results.next()` in `while let Some(result) = results.next()`.
+fn awaited(before: &str) -> &str {
+    let mut depth = 0i32;
+    for (at, c) in before.char_indices().rev() {
+        match c {
+            ')' | ']' => depth += 1,
+            '(' | '[' if depth > 0 => depth -= 1,
+            ' ' | '=' | '(' | '[' | '!' | '&' | '{' if depth == 0 => return &before[at + 1..],
+            _ => {}
+        }
+    }
+    before
 }
 
 /// The names a spawning line gives what it spawned: the handle it binds
@@ -453,8 +573,13 @@ fn resolve(code: &Code<'_>, task: &TaskDump, frames: &[Place], expr: &str) -> Op
 /// Who waits for whom, as far as the code names the locks and channels:
 /// each task that holds a lock or waits for one, or on a channel whose
 /// sender the dump can place; then a deadlock where some of them wait only
-/// for each other, and nothing else.
-fn graph_note(tasks: &[TaskDump], code: &Code<'_>, moved: Option<bool>) -> Option<String> {
+/// for each other, and nothing else. Also, per task, its waits whose ends
+/// the code names (see [`Facts::ties`]).
+fn graph_note(
+    tasks: &[TaskDump],
+    code: &Code<'_>,
+    earlier: Option<&[TaskDump]>,
+) -> (Option<String>, Vec<Vec<String>>) {
     let held: Vec<_> = tasks.iter().map(|task| held(task, code)).collect();
     let names = |of: &[usize]| {
         let names: Vec<String> = of.iter().map(|&j| tasks[j].who.name()).collect();
@@ -466,13 +591,15 @@ fn graph_note(tasks: &[TaskDump], code: &Code<'_>, moved: Option<bool>) -> Optio
     };
     // Per task, per wait: the tasks that can end it.
     let mut graph: Vec<Vec<Vec<usize>>> = Vec::new();
-    let (mut text, mut untied) = (String::new(), None);
+    let mut ties: Vec<Vec<String>> = Vec::new();
+    // The locks waited for that no task holds, as the code names them.
+    let (mut text, mut untied) = (String::new(), Vec::new());
     for (i, task) in tasks.iter().enumerate() {
         let held_here = held[i].iter();
         let mut words: Vec<String> = held_here
             .map(|(h, named)| format!("holds {} (line {})", shown(&h.lock, named), h.line))
             .collect();
-        let (mut involved, mut waits) = (!words.is_empty(), Vec::new());
+        let (mut involved, mut waits, mut tied) = (!words.is_empty(), Vec::new(), Vec::new());
         for wait in &task.waits {
             let line = wait.innermost().and_then(|frame| line_of(&frame.at));
             let taking = line.and_then(|line| code.taking(line));
@@ -484,7 +611,9 @@ fn graph_note(tasks: &[TaskDump], code: &Code<'_>, moved: Option<bool>) -> Optio
                 };
                 let ends: Vec<usize> = (0..tasks.len()).filter(holds).collect();
                 let lock = shown(&lock, &named);
-                untied = untied.or(ends.is_empty().then(|| (task.who, lock.clone())));
+                if ends.is_empty() {
+                    untied.push((task.who, lock.clone(), named));
+                }
                 (format!("waits for {lock}"), ends)
             } else if let Some((receiver, (sender, ends))) = receiving
                 .filter(|_| wait.leaf.contains("Receiver"))
@@ -503,18 +632,22 @@ fn graph_note(tasks: &[TaskDump], code: &Code<'_>, moved: Option<bool>) -> Optio
                 [] => said,
                 ends => format!("{said}, held by {}", names(ends)),
             };
+            if !ends.is_empty() && !tied.contains(&said) {
+                tied.push(said.clone());
+            }
             if !words.contains(&said) {
                 words.push(said);
             }
             waits.push(ends);
         }
+        ties.push(tied);
         if involved {
             let _ = writeln!(text, "  {} {}", task.who.name(), words.join("; "));
         }
         graph.push(waits);
     }
     if text.is_empty() {
-        return None;
+        return (None, ties);
     }
     // A task is stuck if every wait of its can end only by tasks that are
     // stuck: the largest such set, found by striking out the rest.
@@ -526,16 +659,24 @@ fn graph_note(tasks: &[TaskDump], code: &Code<'_>, moved: Option<bool>) -> Optio
         stuck[i] = false;
     }
     let stuck: Vec<usize> = (0..tasks.len()).filter(|&i| stuck[i]).collect();
+    let moved = earlier.map(|earlier| moved(&stuck, tasks, earlier));
+    // A lock no task holds is a futurelock's only where no guard held
+    // could be it: one the code names otherwise is not; one it can't name
+    // might be, and so might any guard if the waited-for lock has no name.
+    let all_held = || held.iter().flatten();
+    let futurelock = untied.iter().find(|(_, _, named)| match named {
+        Some(_) => all_held().all(|(_, other)| other.is_some() && other != named),
+        None => all_held().next().is_none(),
+    });
     let beat = protocol::dump::seconds(BEAT);
-    let verdict = match (stuck.as_slice(), moved, untied) {
-        ([], _, Some((who, lock))) if held.iter().all(Vec::is_empty) => format!(
-            "A futurelock, by the look of it: {} waits for {lock}, and no task holds a lock. \
+    let verdict = match (stuck.as_slice(), moved, futurelock) {
+        ([], _, Some((who, lock, _))) => format!(
+            "A futurelock, by the look of it: {} waits for {lock}, and no task holds it. \
              The lock went to a future that holds its place in the queue and is polled no \
              more (one a select! polls through `&mut`, say), unless a guard is kept where no \
              `let` shows it.",
             who.name()
         ),
-        ([], _, Some(_)) => String::new(),
         ([], _, None) => "No cycle of waits, so no deadlock.".to_owned(),
         (_, Some(true), _) => format!("No deadlock: tasks moved between two dumps {beat} apart."),
         (stuck, moved, _) => format!(
@@ -547,7 +688,21 @@ fn graph_note(tasks: &[TaskDump], code: &Code<'_>, moved: Option<bool>) -> Optio
         ),
     };
     let title = "Locks and channels, as the code names them where each task was spawned:";
-    Some(format!("{title}\n{text}{verdict}").trim_end().to_owned())
+    let note = format!("{title}\n{text}{verdict}").trim_end().to_owned();
+    (Some(note), ties)
+}
+
+/// Whether any of the `stuck` tasks moved since the `earlier` dump: it is
+/// not there, or waits elsewhere. Only they are judged: a task outside the
+/// cycle (a ticker) moves without freeing it. Frames, not poll counts: a
+/// dump wakes every task it traces, so each is polled between two dumps.
+fn moved(stuck: &[usize], tasks: &[TaskDump], earlier: &[TaskDump]) -> bool {
+    stuck.iter().any(|&i| {
+        let now = &tasks[i];
+        !earlier
+            .iter()
+            .any(|then| then.who == now.who && then.place == now.place && then.waits == now.waits)
+    })
 }
 
 /// A lock (`from.balance.lock()`) as its spawner names it, where it can.
