@@ -11,10 +11,12 @@
 //! for that). A client joins the room, and counts, once it has given its
 //! name; a line too long or not UTF-8 is answered, then the connection
 //! closed. A client has `NAME_TIMEOUT` to give its name, `SEND_TIMEOUT` per
-//! write and, once the server shuts down, `GOODBYE_TIMEOUT` for the goodbye;
-//! a named, silent client may stay, and keep its place. At most
-//! `MAX_CONNECTIONS` are served at once: a client past that waits to be
-//! accepted until one ends. The rules it keeps are on the book's page
+//! write and, once the server shuts down, `GOODBYE_TIMEOUT` for the goodbye.
+//! At most `MAX_CONNECTIONS` are served at once: a client past that waits to
+//! be accepted until one ends. A named client may stay silent, and keep its
+//! place, until every place is taken: then one that has said nothing for
+//! `IDLE_TIMEOUT` is told and closed, or 250 quiet clients would keep every
+//! new one out for good. The rules it keeps are on the book's page
 //! "Sockets, streams and processes". It also runs on its own:
 //! `cargo run -p io --bin io-serve -- chat --port 7000`.
 
@@ -29,8 +31,8 @@ use tokio::io::AsyncReadExt;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::broadcast::{self, error::RecvError};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tokio::time::timeout;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::time::{Instant, sleep_until, timeout};
 use tokio_util::codec::{Framed, FramedRead, FramedWrite, LinesCodec, LinesCodecError};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -46,6 +48,8 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 const GOODBYE_TIMEOUT: Duration = Duration::from_millis(500);
 /// How long a new client has to give its name.
 const NAME_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a named client may say nothing once every place is taken.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 /// How much of a client's remaining input is read, and for how long, before
 /// its connection is closed.
 const DRAIN_LIMIT: u64 = 64 * 1024;
@@ -123,10 +127,12 @@ pub async fn serve(
     let room = Arc::new(Room::new());
     let connections = TaskTracker::new();
     let places = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    // `true` while every place is taken.
+    let full = watch::Sender::new(false);
     let mut next_id = 0;
     loop {
         let accepted = tokio::select! {
-            accepted = accept(&listener, &places) => accepted,
+            accepted = accept(&listener, &places, &full) => accepted,
             () = shutdown.cancelled() => break,
         };
         match accepted {
@@ -136,6 +142,7 @@ pub async fn serve(
                     id: next_id,
                     room: Arc::clone(&room),
                     shutdown: shutdown.clone(),
+                    full: full.subscribe(),
                 };
                 connections.spawn(async move {
                     let _place = place; // given back when the connection ends
@@ -168,15 +175,22 @@ pub async fn serve(
 /// `MAX_CONNECTIONS` waits until a connection ends, connected but not
 /// accepted, in the listening socket's backlog (128), and past that with
 /// its connect waiting too, the system retrying it. (`acquire_owned` fails
-/// only once the semaphore is closed, which this one never is.)
+/// only once the semaphore is closed, which this one never is.) `full` is
+/// `true` while it waits for a place.
 async fn accept(
     listener: &TcpListener,
     places: &Arc<Semaphore>,
+    full: &watch::Sender<bool>,
 ) -> io::Result<(OwnedSemaphorePermit, TcpStream)> {
-    let place = Arc::clone(places)
-        .acquire_owned()
-        .await
-        .map_err(io::Error::other)?;
+    let place = match Arc::clone(places).try_acquire_owned() {
+        Ok(place) => place,
+        Err(_no_place) => {
+            full.send_replace(true);
+            let place = Arc::clone(places).acquire_owned().await;
+            full.send_replace(false);
+            place.map_err(io::Error::other)?
+        }
+    };
     let (socket, _peer) = listener.accept().await?;
     Ok((place, socket))
 }
@@ -185,6 +199,8 @@ struct Connection {
     id: u64,
     room: Arc<Room>,
     shutdown: CancellationToken,
+    /// Whether every place is taken.
+    full: watch::Receiver<bool>,
 }
 
 /// How a conversation ended, when the shutdown did not end it.
@@ -249,11 +265,18 @@ impl Connection {
         // given back yet: the channel counts them among what a client that
         // falls behind missed, and they are no loss to it.
         let mut own = VecDeque::from([self.room.broadcast(self.id, format!("{name} joined"))]);
+        // What it hears doesn't count: the system takes lines for a client
+        // that is gone.
+        let mut said_last = Instant::now();
+        let mut full = self.full.clone();
 
         let ended = loop {
             tokio::select! {
                 line = lines.next() => match line {
-                    Some(Ok(line)) => own.push_back(self.room.broadcast(self.id, format!("{name}: {line}"))),
+                    Some(Ok(line)) => {
+                        said_last = Instant::now();
+                        own.push_back(self.room.broadcast(self.id, format!("{name}: {line}")));
+                    }
                     // A line too long, or not UTF-8: this client is told,
                     // and done.
                     Some(Err(error @ LinesCodecError::MaxLineLengthExceeded)) => {
@@ -265,6 +288,10 @@ impl Connection {
                     // Disconnected, cleanly or not: nothing to tell it.
                     Some(Err(LinesCodecError::Io(_))) | None => break Ok(()),
                 },
+                () = quiet_while_full(&mut full, said_last + IDLE_TIMEOUT) => {
+                    let bye = format!("nothing said for {IDLE_TIMEOUT:?}, and the server is full; bye");
+                    break send(client, bye, SEND_TIMEOUT).await;
+                }
                 message = inbox.recv() => {
                     let sent = match message {
                         Ok(message) if message.from == self.id => {
@@ -308,6 +335,27 @@ impl Connection {
         drop(inbox);
         self.room.broadcast(self.id, format!("{name} left"));
         ended.map(|()| Ended::HangUp)
+    }
+}
+
+/// Returns once `deadline` has passed while every place is taken; never
+/// while a place is free, so that a quiet client keeps its place until
+/// someone may need it.
+async fn quiet_while_full(full: &mut watch::Receiver<bool>, deadline: Instant) {
+    loop {
+        // Fails only once `serve` has dropped the sender, which it never
+        // does while a connection is open.
+        if full.wait_for(|&full| full).await.is_err() {
+            return std::future::pending().await;
+        }
+        // `wait_for` gives a reference that holds a lock: not kept.
+        let freed = tokio::select! {
+            () = sleep_until(deadline) => return,
+            freed = full.wait_for(|&full| !full) => freed.is_ok(),
+        };
+        if !freed {
+            return std::future::pending().await;
+        }
     }
 }
 
@@ -486,6 +534,50 @@ mod tests {
         client
     }
 
+    /// Once every place is taken, a named client that has said nothing for
+    /// `IDLE_TIMEOUT` is told and closed, and the client waiting takes its
+    /// place. (Without that, 250 quiet clients kept every new one out.)
+    #[tokio::test(start_paused = true)]
+    async fn quiet_clients_make_room_once_every_place_is_taken() {
+        let (address, shutdown, server) = start().await;
+        let mut quiet = Vec::new();
+        for n in 0..MAX_CONNECTIONS {
+            let socket = TcpSocket::new_v4().unwrap();
+            quiet.push(join(address, &format!("quiet {n}"), socket).await);
+        }
+        let mut waiting = Framed::new(
+            TcpStream::connect(address).await.unwrap(),
+            LinesCodec::new(),
+        );
+        let asked = timeout(2 * IDLE_TIMEOUT, next(&mut waiting)).await;
+        assert_eq!(asked.expect("no place was made").unwrap(), "your name?");
+        // The first to come, silent the longest, was told why.
+        let mut last = None;
+        while let Some(line) = next(&mut quiet[0]).await {
+            last = Some(line);
+        }
+        assert_eq!(
+            last.unwrap(),
+            "nothing said for 300s, and the server is full; bye"
+        );
+        drop((quiet, waiting));
+        shutdown.cancel();
+        server.await.unwrap().unwrap();
+    }
+
+    /// While a place is free, a quiet client keeps its own.
+    #[tokio::test(start_paused = true)]
+    async fn a_quiet_client_keeps_its_place_while_places_are_free() {
+        let (address, shutdown, server) = start().await;
+        let mut quiet = join(address, "quiet", TcpSocket::new_v4().unwrap()).await;
+        let heard = timeout(10 * IDLE_TIMEOUT, next(&mut quiet)).await;
+        assert!(heard.is_err(), "closed with places free: {heard:?}");
+        shutdown.cancel();
+        assert_eq!(next(&mut quiet).await.unwrap(), "server shutting down");
+        drop(quiet);
+        server.await.unwrap().unwrap();
+    }
+
     /// Sockets that have not given a name are not in the room: they don't
     /// count among those "already connected".
     #[tokio::test]
@@ -604,10 +696,12 @@ mod tests {
         let address = listener.local_addr().unwrap();
         let room = Arc::new(Room::new());
         let shutdown = CancellationToken::new();
+        let (_full, full) = watch::channel(false);
         let connection = |id| Connection {
             id,
             room: Arc::clone(&room),
             shutdown: shutdown.clone(),
+            full: full.clone(),
         };
         let accept_one = || async {
             let (client, accepted) = tokio::join!(TcpStream::connect(address), listener.accept());

@@ -5,6 +5,7 @@ mod signals;
 mod subprocess;
 
 use runner::example;
+use runner::signals::{SIGHUP, SIGTERM};
 
 fn main() -> std::process::ExitCode {
     runner::section![
@@ -12,7 +13,7 @@ fn main() -> std::process::ExitCode {
         example!(line_codec),
         example!(chat_server),
         example!(subprocess),
-        example!(signals),
+        example!(signals).catches(&[SIGHUP, SIGTERM]),
     ]
     .run()
 }

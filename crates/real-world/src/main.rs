@@ -14,6 +14,7 @@ mod sync_vs_async_http;
 mod web_scraper;
 
 use runner::example;
+use runner::signals::SIGINT;
 
 fn main() -> std::process::ExitCode {
     runner::section![
@@ -32,7 +33,7 @@ fn main() -> std::process::ExitCode {
         // server stops, a cancelled `run` included.
         example!(api_server).detaches_when_cancelled(),
         example!(simple_server),
-        example!(background_services),
+        example!(background_services).catches(&[SIGINT]),
     ]
     .run()
 }

@@ -4,7 +4,8 @@
 #![cfg(unix)]
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::os::unix::process::ExitStatusExt as _;
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -25,18 +26,16 @@ impl Drop for Reaper {
     }
 }
 
-#[test]
-fn sigint_stops_the_services_cleanly() {
+/// Starts the real-world binary with `args`, its stdout read line by line
+/// on a thread, so every wait below can have a deadline.
+fn start(args: &[&str]) -> (Reaper, mpsc::Receiver<String>) {
     let child = Command::new(env!("CARGO_BIN_EXE_real-world"))
-        .arg("background_services")
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("the real-world binary starts");
     let mut child = Reaper(child);
-    let pid = child.0.id().to_string();
-
-    // Read stdout on a thread, so every wait below can have a deadline.
     let stdout = child.0.stdout.take().expect("stdout is piped");
     let (lines_tx, lines) = mpsc::channel();
     thread::spawn(move || {
@@ -46,39 +45,62 @@ fn sigint_stops_the_services_cleanly() {
             }
         }
     });
+    (child, lines)
+}
 
-    // The first metrics line is printed by a service task, which runs only
-    // after `main` has polled `ctrl_c()` and so installed its handler.
-    let mut seen = Vec::new();
+/// Reads lines into `seen` up to the next that starts with `prefix`.
+fn read_until(lines: &mpsc::Receiver<String>, seen: &mut Vec<String>, prefix: &str) {
     let deadline = Instant::now() + PATIENCE;
-    while !seen
-        .iter()
-        .any(|line: &String| line.starts_with("Metrics:"))
-    {
+    loop {
         let left = deadline.saturating_duration_since(Instant::now());
         match lines.recv_timeout(left) {
-            Ok(line) => seen.push(line),
-            Err(error) => panic!("no metrics line ({error}); output so far: {seen:#?}"),
+            Ok(line) => {
+                let found = line.starts_with(prefix);
+                seen.push(line);
+                if found {
+                    return;
+                }
+            }
+            Err(error) => panic!("no line {prefix:?} ({error}); output so far: {seen:#?}"),
         }
     }
+}
 
+fn send_sigint(child: &Reaper) {
+    let pid = child.0.id().to_string();
     let status = Command::new("kill")
         .args(["-INT", &pid])
         .status()
         .expect("`kill` runs");
     assert!(status.success(), "kill -INT {pid} failed: {status}");
-    let signalled = Instant::now();
+}
 
-    let exit = loop {
+/// Waits for the child to exit, up to `limit` after the signal.
+fn exit_within(child: &mut Reaper, limit: Duration, seen: &[String]) -> ExitStatus {
+    let signalled = Instant::now();
+    loop {
         if let Some(exit) = child.0.try_wait().expect("the child can be waited for") {
-            break exit;
+            return exit;
         }
         assert!(
-            signalled.elapsed() < STOP_WITHIN,
-            "still running {STOP_WITHIN:?} after SIGINT; output: {seen:#?}"
+            signalled.elapsed() < limit,
+            "still running {limit:?} after SIGINT; output: {seen:#?}"
         );
         thread::sleep(Duration::from_millis(10));
-    };
+    }
+}
+
+#[test]
+fn sigint_stops_the_services_cleanly() {
+    let (mut child, lines) = start(&["background_services"]);
+    // The first metrics line is printed by a service task, which runs only
+    // after `main` has polled `ctrl_c()` and so installed its handler.
+    let mut seen = Vec::new();
+    read_until(&lines, &mut seen, "Metrics:");
+
+    send_sigint(&child);
+    let signalled = Instant::now();
+    let exit = exit_within(&mut child, STOP_WITHIN, &seen);
     let stopped_after = signalled.elapsed();
 
     seen.extend(lines.iter()); // the sender closes when the child exits
@@ -113,4 +135,54 @@ fn sigint_stops_the_services_cleanly() {
             "no line starting {prefix:?} in {seen:#?}"
         );
     }
+}
+
+/// Once `background_services` is done with Ctrl-C, Ctrl-C ends the process
+/// again: sent while the next example runs, it kills the process as it
+/// kills that example run alone. (Tokio keeps the signal caught once it has
+/// listened: the process ignored the Ctrl-C, ran the second example to its
+/// end and exited 0.)
+#[test]
+fn sigint_after_background_services_ends_the_next_example() {
+    let (mut child, lines) = start(&["background_services", "fetch_with_timeout"]);
+    // The runner prints the second example's header once the first has
+    // returned and its runtime is gone; the second takes 3 s.
+    let mut seen = Vec::new();
+    read_until(&lines, &mut seen, "=== real-world/fetch_with_timeout");
+
+    send_sigint(&child);
+    let exit = exit_within(&mut child, PATIENCE, &seen);
+    seen.extend(lines.iter());
+    assert_eq!(
+        exit.signal(),
+        Some(2),
+        "not killed by SIGINT: {exit}; output: {seen:#?}"
+    );
+    assert!(
+        !seen.iter().any(|line| line.starts_with("Both done")),
+        "the second example ran to its end: {seen:#?}"
+    );
+}
+
+/// And an example that catches Ctrl-C after another that did still gets it.
+#[test]
+fn a_second_example_that_catches_sigint_still_gets_it() {
+    let (mut child, lines) = start(&["background_services", "background_services"]);
+    // A metrics line of the second run: its `ctrl_c()` has been polled.
+    let mut seen = Vec::new();
+    read_until(&lines, &mut seen, "=== real-world/background_services");
+    read_until(&lines, &mut seen, "=== real-world/background_services");
+    let second = seen.len();
+    read_until(&lines, &mut seen, "Metrics:");
+
+    send_sigint(&child);
+    let exit = exit_within(&mut child, STOP_WITHIN, &seen);
+    seen.extend(lines.iter());
+    assert_eq!(exit.code(), Some(0), "exit {exit}; output: {seen:#?}");
+    assert!(
+        seen[second..]
+            .iter()
+            .any(|line| line == "Received shutdown signal"),
+        "the second run did not hear it: {seen:#?}"
+    );
 }

@@ -664,6 +664,51 @@ mod tests {
         server.await.unwrap().unwrap();
     }
 
+    /// A client that sends and never reads: its connection's task waits for
+    /// room to reply, holding one place. Another client is served
+    /// meanwhile, well before `WRITE_TIMEOUT` lets the first go, and a
+    /// Ctrl-C stops the server gracefully within `WRITE_TIMEOUT`, not at the
+    /// end of the grace period: the held reply is given up on.
+    #[tokio::test(start_paused = true)]
+    async fn held_caller_a_client_that_never_reads_stalls_no_one() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let mut signals = ShutdownSignals::listen().unwrap();
+        let grace = Duration::from_secs(60);
+        let server =
+            tokio::spawn(async move { serve(listener, &mut signals, grace, |_| {}).await });
+        let mut deaf = TcpStream::connect(address).await.unwrap();
+        let requests = b"0\n".repeat(4096);
+        while timeout(Duration::from_millis(200), deaf.write_all(&requests))
+            .await
+            .is_ok()
+        {}
+
+        let mut other = connect(address).await.unwrap();
+        let served = timeout(WRITE_TIMEOUT / 2, async {
+            other.send("0").await.unwrap();
+            [answer(&mut other).await, answer(&mut other).await]
+        })
+        .await
+        .expect("the other client waited");
+        let served = served.map(Result::unwrap);
+        assert_eq!(served, ["started: 0ns of work", "done: 0ns of work"]);
+        drop(other);
+
+        signal_hook::low_level::raise(signal_hook::consts::SIGINT).unwrap();
+        let stopped = timeout(WRITE_TIMEOUT * 2, server)
+            .await
+            .expect("the shutdown waited for the client that never reads");
+        assert_eq!(stopped.unwrap(), Stopped::Gracefully);
+        drop(deaf);
+        // Tokio keeps both signals caught for the rest of the process: a
+        // Ctrl-C during the tests after this one ends the run, as before.
+        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            let always = Arc::new(std::sync::atomic::AtomicBool::new(true));
+            signal_hook::flag::register_conditional_default(signal, always).unwrap();
+        }
+    }
+
     /// A client that sends many requests before it reads any reply, and
     /// more after the shutdown: with its receive buffer small, the replies
     /// wait in the server's send buffer, which a reset would throw away.

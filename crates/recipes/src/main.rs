@@ -15,6 +15,7 @@ mod tcp_server;
 mod worker_pool;
 
 use runner::example;
+use runner::signals::{SIGINT, SIGTERM, SIGUSR1};
 
 fn main() -> std::process::ExitCode {
     runner::section![
@@ -29,10 +30,8 @@ fn main() -> std::process::ExitCode {
         example!(worker_pool),
         example!(single_flight_cache),
         example!(subprocess_timeout),
-        example!(dump_stuck_tasks),
-        // Last: once it has listened for Ctrl-C, Ctrl-C no longer ends the
-        // process, so the examples after it could not be stopped.
-        example!(graceful_shutdown),
+        example!(dump_stuck_tasks).catches(&[SIGUSR1]),
+        example!(graceful_shutdown).catches(&[SIGINT, SIGTERM]),
     ]
     .run()
 }

@@ -6,10 +6,11 @@
 //! In asyncio: `start_server(handler, limit=...)` with `asyncio.timeout` around
 //! `readuntil` and around `write` and `drain`, and a set of handler tasks to
 //! wait for at shutdown (3.11's `wait_closed()` doesn't). Here `serve` runs
-//! each connection on a `TaskTracker` and waits for them; accept errors are
-//! logged and paused on, not fatal. At most `MAX_CONNECTIONS` are served at
-//! once, as in mini-redis: a client past that waits to be accepted until one
-//! ends. See the book's page "Sockets, streams and processes".
+//! each connection on a `TaskTracker` and waits for them; accept errors go
+//! to the `log` the caller gives and are paused on, not fatal. At most
+//! `MAX_CONNECTIONS` are served at once, as in mini-redis: a client past
+//! that waits to be accepted until one ends. See the book's page "Sockets,
+//! streams and processes".
 //!
 //! What not to undo when you copy it:
 //! - A place taken from the `Semaphore` before `accept`, and moved into the
@@ -24,6 +25,12 @@
 //!   reply, and a listener left open lets clients in only to reset them.
 //! - `biased;` with the shutdown first, and the drop guards in `run` and in
 //!   `serve`, so every connection ends however `run` or `serve` ends.
+//! - A `log` that never blocks, never an `eprintln!` in `serve`: out of file
+//!   descriptors, accept fails every `ACCEPT_PAUSE`, and once a stderr pipe
+//!   nobody reads is full, the write would stop the runtime's thread, every
+//!   connection and the shutdown with it (`recipes/graceful_shutdown`'s
+//!   `main` prints its log from a thread of its own, dropping what does not
+//!   fit).
 
 use std::io;
 use std::net::SocketAddr;
@@ -56,8 +63,9 @@ const DRAIN_LIMIT: u64 = 64 * 1024;
 const DRAIN_TIME: Duration = Duration::from_secs(1);
 
 /// Accepts connections until `shutdown` is cancelled, then waits until
-/// every connection has ended.
-pub async fn serve(listener: TcpListener, shutdown: CancellationToken) {
+/// every connection has ended. What it has to say goes to `log`, which must
+/// not block: it is called from the runtime's tasks.
+pub async fn serve(listener: TcpListener, shutdown: CancellationToken, log: fn(String)) {
     // Also cancelled when `serve` returns or is dropped, which a
     // `TaskTracker` does not do: its tasks would run on.
     let shutdown = shutdown.child_token();
@@ -87,7 +95,9 @@ pub async fn serve(listener: TcpListener, shutdown: CancellationToken) {
             // spin. None of these is fatal, since the listening socket
             // itself is still good (axum's `serve` does the same).
             Err(error) => {
-                eprintln!("accept failed: {error}; trying again in {ACCEPT_PAUSE:?}");
+                log(format!(
+                    "accept failed: {error}; trying again in {ACCEPT_PAUSE:?}"
+                ));
                 sleep(ACCEPT_PAUSE).await;
             }
         }
@@ -199,7 +209,10 @@ pub async fn run() -> io::Result<()> {
     let address = listener.local_addr()?;
     let shutdown = CancellationToken::new();
     let _stop_server_when_done = shutdown.clone().drop_guard();
-    let server = tokio::spawn(serve(listener, shutdown.clone()));
+    // Nothing fails to accept here, so nothing is logged; a server of
+    // your own gives a `log` that never waits.
+    let log = |line| println!("server: {line}");
+    let server = tokio::spawn(serve(listener, shutdown.clone(), log));
 
     polite_client(address).await?;
     trickling_client(address).await?;
@@ -348,6 +361,12 @@ mod tests {
 
     use super::*;
 
+    /// The tests' `log`: nothing fails to accept in them, and a line that
+    /// came would show in the test's output.
+    fn show(line: String) {
+        println!("server: {line}");
+    }
+
     /// A client that sends many lines, one too long and more before it
     /// reads any reply: with its receive buffer small, the replies wait in
     /// the server's send buffer, which a reset would throw away.
@@ -356,7 +375,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let shutdown = CancellationToken::new();
-        let server = tokio::spawn(serve(listener, shutdown.clone()));
+        let server = tokio::spawn(serve(listener, shutdown.clone(), show));
 
         let socket = TcpSocket::new_v4().unwrap();
         socket.set_recv_buffer_size(4096).unwrap();
@@ -387,7 +406,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let shutdown = CancellationToken::new();
-        let server = tokio::spawn(serve(listener, shutdown.clone()));
+        let server = tokio::spawn(serve(listener, shutdown.clone(), show));
         // Still connected, so its connection drains for `DRAIN_TIME`.
         let mut staying = Client::connect(address).await.unwrap();
         assert_eq!(staying.ask("hi").await.unwrap(), "HI");
@@ -407,7 +426,7 @@ mod tests {
     async fn dropping_serve_ends_its_connections() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
-        let server = tokio::spawn(serve(listener, CancellationToken::new()));
+        let server = tokio::spawn(serve(listener, CancellationToken::new(), show));
         let mut client = Client::connect(address).await.unwrap();
         assert_eq!(client.ask("hi").await.unwrap(), "HI");
 
@@ -424,7 +443,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let shutdown = CancellationToken::new();
-        let server = tokio::spawn(serve(listener, shutdown.clone()));
+        let server = tokio::spawn(serve(listener, shutdown.clone(), show));
         let mut deaf = TcpStream::connect(address).await.unwrap();
         let lines = format!("{}\n", "y".repeat(MAX_LINE - 1)).repeat(64);
         while timeout(Duration::from_millis(200), deaf.write_all(lines.as_bytes()))
@@ -446,7 +465,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let shutdown = CancellationToken::new();
-        let server = tokio::spawn(serve(listener, shutdown.clone()));
+        let server = tokio::spawn(serve(listener, shutdown.clone(), show));
         let mut served = Vec::new();
         for _ in 0..MAX_CONNECTIONS {
             let mut client = Client::connect(address).await.unwrap();
@@ -473,7 +492,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let shutdown = CancellationToken::new();
-        let server = tokio::spawn(serve(listener, shutdown.clone()));
+        let server = tokio::spawn(serve(listener, shutdown.clone(), show));
         let mut client = Client::connect(address).await.unwrap();
         assert_eq!(client.ask("one").await.unwrap(), "ONE");
         sleep(2 * LINE_TIMEOUT).await;

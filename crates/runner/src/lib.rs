@@ -6,6 +6,7 @@ pub mod dump;
 mod cli;
 mod record;
 mod section;
+pub mod signals;
 mod sweep;
 mod watch;
 

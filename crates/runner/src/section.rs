@@ -17,6 +17,7 @@ use protocol::{Clock, EXIT_FAILED, EXIT_PANICKED, EXIT_USAGE, Flavor, Header, Ki
 
 use crate::cli::{self, Command, Flags};
 use crate::record::{self, Recorder};
+use crate::signals::{self, Defaults};
 use crate::watch::{self, DumpFile, Watchdog};
 
 /// What an example's `run()` returns, once the runner has boxed it.
@@ -61,6 +62,8 @@ pub struct Example {
     detached: u16,
     pub(crate) detaches_when_cancelled: bool,
     counts_polls: bool,
+    /// The signals it listens for: see [`Example::catches`].
+    catches: &'static [i32],
 }
 
 impl Example {
@@ -81,6 +84,7 @@ impl Example {
             detached,
             detaches_when_cancelled,
             counts_polls: false,
+            catches: &[],
         }
     }
 
@@ -105,6 +109,16 @@ impl Example {
     /// no dumps, where every other example's have one per instant.
     pub const fn counts_polls(mut self) -> Self {
         self.counts_polls = true;
+        self
+    }
+
+    /// Declares the signals the example listens for (`runner::signals::SIGINT`
+    /// and the like). Tokio keeps a signal caught once an example has listened
+    /// for it: after the example, the runner gives it its default action back
+    /// (Ctrl-C ends the process again), and gives it back to the example
+    /// while it runs. On Linux, a signal caught undeclared fails the run.
+    pub const fn catches(mut self, signals: &'static [i32]) -> Self {
+        self.catches = signals;
         self
     }
 
@@ -269,6 +283,7 @@ impl<'a> Section<'a> {
         let mut traced = Vec::new();
         let watchdog = flags.timeout.map(Watchdog::start);
         let mut worst = None;
+        let mut defaults = Defaults::default();
         for (index, example) in examples.iter().enumerate() {
             if examples.len() > 1 {
                 let blank = if index > 0 { "\n" } else { "" };
@@ -289,7 +304,12 @@ impl<'a> Section<'a> {
                 explain: flags.explain(),
                 ..Run::new(self.name, example)
             };
+            defaults.disarm(example.catches);
+            let caught_before = signals::caught();
             let (outcome, left_running, recorded) = run.execute();
+            // Before anything else can take time: from here a Ctrl-C ends the
+            // process, as it did before the example.
+            let rearmed = defaults.rearm(example.catches, caught_before);
             if let Some(recorded) = recorded {
                 if flags.timeline {
                     let chart = timeline::chart(&recorded, terminal_width());
@@ -327,6 +347,10 @@ impl<'a> Section<'a> {
             if let Some(problem) =
                 left_running.and_then(|left| left_running_problem(&left, example.detached))
             {
+                eprintln!("error: example {name} {problem}");
+                worst = worst.max(Some(EXIT_FAILED));
+            }
+            if let Err(problem) = rearmed {
                 eprintln!("error: example {name} {problem}");
                 worst = worst.max(Some(EXIT_FAILED));
             }
