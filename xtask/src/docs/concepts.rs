@@ -1,6 +1,6 @@
 //! "The Rust you need": which Rust concepts each example's code uses, each
-//! one's first example (`docs` refuses to run when [`CONCEPTS`] says another),
-//! and the chapters of *The Rust Programming Language* that teach it.
+//! one's first example (`docs` refuses to run when `docs/concepts.toml` says
+//! another), and the chapters of *The Rust Programming Language* that teach it.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -12,144 +12,40 @@ use crate::Error;
 
 pub(super) const PAGE: &str = "rust-you-need.md";
 
+#[derive(serde::Deserialize)]
 pub(super) struct Concept {
     /// Its anchor, and its explanation's `docs/concepts/<id>.md`.
-    pub(super) id: &'static str,
-    pub(super) title: &'static str,
-    pub(super) short: &'static str,
+    pub(super) id: String,
+    pub(super) title: String,
+    pub(super) short: String,
     /// An example uses the concept if its [`code`] contains one of these.
-    pub(super) patterns: &'static [&'static str],
-    pub(super) first: &'static str,
-    pub(super) book: &'static [(&'static str, &'static str)],
+    pub(super) patterns: Vec<String>,
+    pub(super) first: String,
+    /// The Book's chapters on it: (title, address under [`BOOK`]).
+    pub(super) book: Vec<(String, String)>,
+    /// A sentence after the chapters.
+    also: Option<String>,
 }
 
 const BOOK: &str = "https://doc.rust-lang.org/book/";
 
-pub(super) const CONCEPTS: [Concept; 8] = [
-    Concept {
-        id: "ownership",
-        title: "Ownership, borrowing and `clone`",
-        short: "ownership and borrowing",
-        patterns: &["&str", "&mut ", "&self", "(&", ".clone ()"],
-        first: "basics/sync_vs_async",
-        book: &[
-            ("What Is Ownership?", "ch04-01-what-is-ownership.html"),
-            (
-                "References and Borrowing",
-                "ch04-02-references-and-borrowing.html",
-            ),
-        ],
-    },
-    Concept {
-        id: "move",
-        title: "`move` closures and `async move` blocks",
-        short: "`move`",
-        patterns: &["move |", "async move"],
-        first: "basics/sync_vs_async",
-        book: &[
-            (
-                "Closures: Capturing References or Moving Ownership",
-                "ch13-01-closures.html#capturing-references-or-moving-ownership",
-            ),
-            (
-                "Moving Ownership Into an Async Block",
-                "ch17-02-concurrency-with-async.html#moving-ownership-into-an-async-block",
-            ),
-        ],
-    },
-    Concept {
-        id: "arc-mutex",
-        title: "Sharing between tasks: `Arc` and `Mutex`",
-        short: "`Arc` and `Mutex`",
-        patterns: &["Arc ::", "Arc <", "Mutex"],
-        first: "basics/async_traits",
-        book: &[("Shared-State Concurrency", "ch16-03-shared-state.html")],
-    },
-    Concept {
-        id: "spawn",
-        title: "`'static` and `Send`: what a spawned task may hold",
-        short: "`'static` and `Send`",
-        patterns: &["spawn (", "spawn_blocking (", "+Send ", "Send +", ":Send "],
-        first: "basics/sync_vs_async",
-        book: &[
-            (
-                "Extensible Concurrency with Send and Sync",
-                "ch16-04-extensible-concurrency-sync-and-send.html",
-            ),
-            (
-                "The Static Lifetime",
-                "ch10-03-lifetime-syntax.html#the-static-lifetime",
-            ),
-        ],
-    },
-    Concept {
-        id: "traits",
-        title: "Traits and `impl Trait`",
-        short: "traits and `impl Trait`",
-        patterns: &["trait ", "->impl ", ":impl ", "dyn "],
-        first: "basics/async_functions",
-        book: &[
-            (
-                "Defining Shared Behavior with Traits",
-                "ch10-02-traits.html",
-            ),
-            (
-                "Using Trait Objects to Abstract over Shared Behavior",
-                "ch18-02-trait-objects.html",
-            ),
-        ],
-    },
-    Concept {
-        id: "result",
-        title: "`Result` and `?`",
-        short: "`Result` and `?`",
-        patterns: &["?", "Result <"],
-        first: "basics/sync_vs_async",
-        book: &[(
-            "Recoverable Errors with Result",
-            "ch09-02-recoverable-errors-with-result.html",
-        )],
-    },
-    Concept {
-        id: "pinning",
-        title: "Pinning: `Pin`, `Unpin` and `pin!`",
-        short: "pinning",
-        patterns: &["pin !(", "Box ::pin (", "Pin <", "Unpin"],
-        first: "concurrency/select_loop",
-        book: &[(
-            "The Pin Type and the Unpin Trait",
-            "ch17-05-traits-for-async.html#the-pin-type-and-the-unpin-trait",
-        )],
-    },
-    Concept {
-        id: "async-closures",
-        title: "Async closures, `AsyncFn` and `BoxFuture`",
-        short: "async closures",
-        patterns: &[
-            "async |",
-            "async move |",
-            "AsyncFn",
-            "BoxFuture",
-            ".boxed ()",
-        ],
-        first: "basics/async_functions",
-        book: &[
-            ("Closures", "ch13-01-closures.html"),
-            (
-                "Using Trait Objects to Abstract over Shared Behavior",
-                "ch18-02-trait-objects.html",
-            ),
-        ],
-    },
-];
-
-/// Async closures are newer than the Book's chapters.
-const ASYNC_CLOSURES_REFERENCE: &str =
-    "https://doc.rust-lang.org/reference/expressions/closure-expr.html#async-closures";
+/// `docs/concepts.toml`, in the page's order. Its test reads it: a file that
+/// doesn't parse fails `cargo test` before any page is written.
+static CONCEPTS: std::sync::LazyLock<Vec<Concept>> = std::sync::LazyLock::new(|| {
+    #[derive(serde::Deserialize)]
+    struct File {
+        concept: Vec<Concept>,
+    }
+    let file: Result<File, _> = toml::from_str(include_str!("../../../docs/concepts.toml"));
+    file.map(|file| file.concept)
+        .unwrap_or_else(|error| panic!("docs/concepts.toml: {error}"))
+});
 
 impl Concept {
     pub(super) fn used_by(&self, code: &str) -> bool {
-        self.patterns.iter().any(|pattern| code.contains(pattern))
+        self.patterns
+            .iter()
+            .any(|pattern| code.contains(pattern.as_str()))
     }
 }
 
@@ -204,10 +100,10 @@ pub(super) fn wrong_firsts(examples: &[(String, String)]) -> Vec<String> {
     CONCEPTS
         .iter()
         .zip(first_users(examples))
-        .filter(|(concept, first)| *first != Some(concept.first))
+        .filter(|(concept, first)| *first != Some(concept.first.as_str()))
         .map(|(concept, first)| {
             format!(
-                "xtask/src/docs/concepts.rs: the concept `{}` says it is first needed in {}, but \
+                "docs/concepts.toml: the concept `{}` says it is first needed in {}, but \
                  the first example whose code has `{}` is {}; correct `first`, and read \
                  docs/concepts/{}.md again, which may lean on it",
                 concept.id,
@@ -258,11 +154,11 @@ pub(super) fn untaught(
             CONCEPTS
                 .iter()
                 .filter(|concept| concept.used_by(teaching))
-                .map(|concept| concept.id),
+                .map(|concept| concept.id.as_str()),
         );
-        for concept in &CONCEPTS {
+        for concept in CONCEPTS.iter() {
             let asked = concept.used_by(solution) && !concept.used_by(shipped);
-            if asked && !shown.contains(&concept.id) && !points_here {
+            if asked && !shown.contains(&concept.id.as_str()) && !points_here {
                 problems.push(format!(
                     "exercise `{name}` asks for {} before an exercise's example shows it",
                     concept.id
@@ -296,7 +192,7 @@ pub(super) fn page(root: &Path, examples: &[(String, String)]) -> Result<String,
          the parts its code uses.\n\n\
          | Concept | First needed in | Examples using it |\n| --- | --- | --- |\n",
     );
-    for concept in &CONCEPTS {
+    for concept in CONCEPTS.iter() {
         let users = examples
             .iter()
             .filter(|(_, code)| concept.used_by(code))
@@ -309,7 +205,7 @@ pub(super) fn page(root: &Path, examples: &[(String, String)]) -> Result<String,
             first = concept.first,
         );
     }
-    for concept in &CONCEPTS {
+    for concept in CONCEPTS.iter() {
         let path = root
             .join("docs/concepts")
             .join(format!("{}.md", concept.id));
@@ -331,12 +227,8 @@ pub(super) fn page(root: &Path, examples: &[(String, String)]) -> Result<String,
             explanation = explanation.trim_end().to_owned() + "\n",
             chapters = chapters.join(", "),
         );
-        if concept.id == "async-closures" {
-            let _ = write!(
-                text,
-                " The Book does not cover async closures yet; the Reference describes them: \
-                 [Async closures]({ASYNC_CLOSURES_REFERENCE})."
-            );
+        if let Some(also) = &concept.also {
+            let _ = write!(text, " {also}");
         }
         text.push('\n');
     }
