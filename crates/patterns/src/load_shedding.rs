@@ -90,16 +90,20 @@ async fn produce(readings: mpsc::Sender<String>, start: Instant) {
             return;
         };
         tokio::select! {
-            reading = measure(n) => {
-                println!("{} {reading} sent", stamp(start));
-                permit.send(reading);
-            }
+            // A consumer gone as the reading comes is gone: checked first,
+            // or `select!`'s random pick could send into a closed channel
+            // (the permit's `send` drops it) and call it sent.
+            biased;
             () = readings.closed() => {
                 println!(
                     "{} the consumer is gone: reading {n} abandoned halfway",
                     stamp(start)
                 );
                 return;
+            }
+            reading = measure(n) => {
+                println!("{} {reading} sent", stamp(start));
+                permit.send(reading);
             }
         }
     }
