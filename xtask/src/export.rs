@@ -187,12 +187,16 @@ impl Export {
         let mut dev_dependencies = Vec::new();
         for dependency in &table.crates {
             let mut dependency = dependency.clone();
+            dependency.drop_unused_features(tests);
+            // Listed again only for a feature that only the tests use.
+            let listed = dependencies.iter().find(|d| d.name == dependency.name);
+            let covered =
+                |d: &Dependency| dependency.features.iter().all(|f| d.features.contains(f));
             if dependency.name == "tokio" && paused {
                 dependency.features = vec!["test-util".to_owned()];
-            } else if dependencies.contains(&dependency) || !dependency.is_named_in(tests) {
+            } else if listed.is_some_and(covered) || !dependency.is_named_in(tests) {
                 continue;
             }
-            dependency.drop_unused_features(tests);
             dev_dependencies.push(dependency);
         }
         Ok(Self {
@@ -586,9 +590,16 @@ tokio = { version = "1.54", features = ["test-util"] }
         assert!(toml.contains("tokio = { version = \"1.54\", features = [\"taskdump\"] }\n"));
         let toml = toml.parse::<toml::Table>().unwrap();
         assert!(toml["target"].get(TASK_DUMP_TARGET).is_some(), "{toml}");
-        let runner = include_str!("../../crates/runner/Cargo.toml");
-        let runner = runner.parse::<toml::Table>().unwrap();
-        assert!(runner["target"].get(TASK_DUMP_TARGET).is_some(), "{runner}");
+        for manifest in [
+            include_str!("../../crates/runner/Cargo.toml"),
+            include_str!("../../crates/recipes/Cargo.toml"),
+        ] {
+            let manifest = manifest.parse::<toml::Table>().unwrap();
+            assert!(
+                manifest["target"].get(TASK_DUMP_TARGET).is_some(),
+                "{manifest}"
+            );
+        }
 
         let paused =
             "pub fn run() { tokio::runtime::Builder::new_current_thread().start_paused(true); }";

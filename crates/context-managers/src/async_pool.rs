@@ -99,11 +99,12 @@ impl AsyncPool {
 impl Drop for Slot {
     /// `__aexit__`.
     fn drop(&mut self) {
-        println!("{} released its slot", self.user);
         *self.shared.taken() -= 1;
         // Every waiter looks again, so one that is never polled again
-        // takes nothing from the others.
+        // takes nothing from the others. Before the print, which panics if
+        // stdout is closed: the slot comes back all the same.
         self.shared.freed.notify_waiters();
+        println!("{} released its slot", self.user);
     }
 }
 

@@ -181,14 +181,15 @@ impl Drop for PooledConnection {
             state.idle.extend(connection);
             (state.active, returned)
         };
+        // Every waiter looks again, so one that is never polled again
+        // takes nothing from the others. Before the print, which panics if
+        // stdout is closed: the waiters are woken all the same.
+        self.shared.released.notify_waiters();
         if returned {
             println!("Released connection. Active: {active}");
         } else {
             println!("Released connection. Active: {active} (no connection to give back)");
         }
-        // Every waiter looks again, so one that is never polled again
-        // takes nothing from the others.
-        self.shared.released.notify_waiters();
     }
 }
 

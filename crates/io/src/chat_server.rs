@@ -14,9 +14,10 @@
 //! write and, once the server shuts down, `GOODBYE_TIMEOUT` for the goodbye.
 //! At most `MAX_CONNECTIONS` are served at once: a client past that waits to
 //! be accepted until one ends. A named client may stay silent, and keep its
-//! place, until every place is taken: then one that has said nothing for
-//! `IDLE_TIMEOUT` is told and closed, or 250 quiet clients would keep every
-//! new one out for good. The rules it keeps are on the book's page
+//! place, until every place is taken: then each one that has said nothing
+//! for `IDLE_TIMEOUT` is told and closed, or 250 quiet clients would keep
+//! every new one out for good. (The server can't tell whether anyone waits
+//! without accepting them, so it closes them even if nobody does.) The rules it keeps are on the book's page
 //! "Sockets, streams and processes". It also runs on its own:
 //! `cargo run -p io --bin io-serve -- chat --port 7000`.
 

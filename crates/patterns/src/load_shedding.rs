@@ -130,7 +130,11 @@ pub async fn run() -> anyhow::Result<()> {
     let start = Instant::now();
     let (sender, receiver) = mpsc::channel(1);
     let consumer = AbortOnDropHandle::new(tokio::spawn(consume(receiver, 2)));
-    produce(sender, start).await;
+    // A task too, not polled in `run`: after a late wake the runtime polls
+    // the future it blocks on before any task, which would let the producer
+    // see its reading done before the consumer had run its leaving. As
+    // tasks, they run in the order their timers fired.
+    AbortOnDropHandle::new(tokio::spawn(produce(sender, start))).await?;
     let taken = consumer.await?;
     println!("the consumer took {}", taken.join(", "));
     Ok(())

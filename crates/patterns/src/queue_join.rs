@@ -16,8 +16,10 @@
 //! One held while it processes an item holds that item, and the `join()`
 //! with it, as a consumer that hangs would. (`recv()` wakes one consumer per
 //! item: a held one could keep a batch's last item waiting, beside idle
-//! consumers, for a send that never comes.) Random delays come from a seed under which no two timers
-//! tie.
+//! consumers, for a send that never comes.) A consumer that ends before the
+//! sender is dropped has panicked: `run` stops waiting then, as the items it
+//! left queued would hold the batch for ever. Random delays come from a seed
+//! under which no two timers tie.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -33,11 +35,10 @@ use std::time::Duration;
 use anyhow::{Context, bail, ensure};
 use async_channel::{Receiver, Sender};
 use futures::StreamExt;
-use futures::future::try_join_all;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
+use tokio::task::JoinSet;
 use tokio::time::sleep;
-use tokio_util::task::AbortOnDropHandle;
 use tokio_util::task::TaskTracker;
 use tokio_util::task::task_tracker::TaskTrackerToken;
 
@@ -89,16 +90,11 @@ async fn consumer(queue: Receiver<Job>, name: String, seed: u64) -> Vec<String> 
 
 pub async fn run() -> anyhow::Result<()> {
     let (sender, receiver) = async_channel::bounded(5);
-    let consumers: Vec<_> = (0..3)
-        .map(|i| {
-            // Aborted when dropped, so a cancelled `run` stops it too.
-            AbortOnDropHandle::new(tokio::spawn(consumer(
-                receiver.clone(),
-                format!("C{i}"),
-                SEED + 10 + i,
-            )))
-        })
-        .collect();
+    // Dropping the set aborts the consumers, so a cancelled `run` stops them.
+    let mut consumers = JoinSet::new();
+    for i in 0..3 {
+        consumers.spawn(consumer(receiver.clone(), format!("C{i}"), SEED + 10 + i));
+    }
     // Only the consumers hold the receiver now: if every one of them ends,
     // by panicking say, the channel closes and a producer's `send` fails,
     // instead of waiting for ever for room no one will make.
@@ -109,15 +105,23 @@ pub async fn run() -> anyhow::Result<()> {
         let batch = TaskTracker::new();
         produced.extend(producer(&sender, name, count, seed, &batch).await?);
         batch.close();
-        batch.wait().await;
+        tokio::select! {
+            () = batch.wait() => {}
+            // Before the sender is dropped, a consumer ends only by a panic;
+            // the items still queued would never be processed.
+            Some(ended) = consumers.join_next() => {
+                ended.context("a consumer panicked")?;
+                bail!("a consumer stopped before the queue was closed");
+            }
+        }
         println!("queue.join(): every item from {name} processed");
     }
 
     drop(sender);
-    let mut consumed = try_join_all(consumers)
-        .await
-        .context("a consumer panicked")?
-        .concat();
+    let mut consumed = Vec::new();
+    while let Some(ended) = consumers.join_next().await {
+        consumed.extend(ended.context("a consumer panicked")?);
+    }
     produced.sort();
     consumed.sort();
     ensure!(produced == consumed, "an item was lost or consumed twice");
@@ -142,6 +146,7 @@ mod tests {
 
     use futures::poll;
     use tokio::time::timeout;
+    use tokio_util::task::AbortOnDropHandle;
 
     use super::*;
 

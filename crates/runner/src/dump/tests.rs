@@ -253,3 +253,22 @@ fn main_waiting_on_a_stream_is_read_from_the_code() {
     let text = render(&tasks[..1], Some(("streams.rs", &two)), &[], None);
     assert!(text.contains("\nmain run()\n  waits where"), "{text}");
 }
+
+/// A lock waited for that no named guard holds, beside a guard the code
+/// can't name (which may be that lock): no futurelock, and no "no deadlock"
+/// either, as that guard may close a cycle.
+#[test]
+fn a_wait_that_a_guard_without_a_name_may_hold_gets_no_verdict() {
+    let tasks = [
+        task(Who::Main, "run()", vec![at("run", 17, "JoinHandle")]),
+        spawned(1, Who::Main, 15, vec![at("transfer", 4, "Mutex::lock")]),
+        spawned(3, Who::Main, 19, vec![at("consume", 9, "Receiver::recv")]),
+    ];
+    let text = render(&tasks, Some(("file.rs", FILE)), &[], None);
+    assert!(
+        text.contains(
+            "No verdict: #1 waits for b.balance.lock(), which no guard the code names holds"
+        ),
+        "{text}"
+    );
+}

@@ -677,6 +677,15 @@ fn graph_note(
              `let` shows it.",
             who.name()
         ),
+        // A wait with no holder the code can name counts as free above:
+        // a guard it can't name may hold that lock, and close a cycle.
+        ([], _, None) if !untied.is_empty() => {
+            let (who, lock, _) = &untied[0];
+            format!(
+                "No verdict: {} waits for {lock}, which no guard the code names holds;                  one it can't name may.",
+                who.name()
+            )
+        }
         ([], _, None) => "No cycle of waits, so no deadlock.".to_owned(),
         (_, Some(true), _) => format!("No deadlock: tasks moved between two dumps {beat} apart."),
         (stuck, moved, _) => format!(
