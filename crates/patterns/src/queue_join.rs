@@ -39,8 +39,8 @@ use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use tokio::task::JoinSet;
 use tokio::time::sleep;
-use tokio_util::task::TaskTracker;
 use tokio_util::task::task_tracker::TaskTrackerToken;
+use tokio_util::task::{AbortOnDropHandle, TaskTracker};
 
 /// An item and its claim on the batch: dropping a `Job` is `task_done()`.
 struct Job {
@@ -49,11 +49,11 @@ struct Job {
 }
 
 async fn producer(
-    queue: &Sender<Job>,
-    name: &str,
+    queue: Sender<Job>,
+    name: &'static str,
     count: usize,
     seed: u64,
-    batch: &TaskTracker,
+    batch: TaskTracker,
 ) -> anyhow::Result<Vec<String>> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut produced = Vec::new();
@@ -103,7 +103,13 @@ pub async fn run() -> anyhow::Result<()> {
     let mut produced = Vec::new();
     for (name, count, seed) in [("P1", 10, SEED), ("P2", 5, SEED + 1)] {
         let batch = TaskTracker::new();
-        produced.extend(producer(&sender, name, count, seed, &batch).await?);
+        // A task, not polled in `run`: after a late wake the runtime polls
+        // the future it blocks on before any task, so a producer there would
+        // send before a consumer whose work ended first had come back for
+        // more, and the item would go to another. Tasks run in the order
+        // their timers fired, as on the paused clock.
+        let feeding = tokio::spawn(producer(sender.clone(), name, count, seed, batch.clone()));
+        produced.extend(AbortOnDropHandle::new(feeding).await??);
         batch.close();
         tokio::select! {
             () = batch.wait() => {}
@@ -146,7 +152,6 @@ mod tests {
 
     use futures::poll;
     use tokio::time::timeout;
-    use tokio_util::task::AbortOnDropHandle;
 
     use super::*;
 
@@ -166,7 +171,7 @@ mod tests {
         // The other consumer is waiting when the item comes.
         sleep(Duration::from_millis(10)).await;
         let batch = TaskTracker::new();
-        let produced = producer(&sender, "P", 1, SEED, &batch)
+        let produced = producer(sender.clone(), "P", 1, SEED, batch.clone())
             .await
             .expect("a consumer is alive");
         batch.close();
