@@ -104,7 +104,8 @@ pub(super) fn traced(section: &SectionDoc) -> Option<(&ExampleDoc, &timeline::Ti
     let charted = section.examples.iter().filter_map(|example| {
         let page = example.timeline.as_ref()?;
         let whole = page.timeline.rows.len() <= timeline::MAX_ROWS;
-        (page.recorded.is_none() && whole).then_some((example, &page.timeline))
+        let paused = page.timeline.clock == protocol::Clock::Virtual;
+        (paused && whole).then_some((example, &page.timeline))
     });
     let wakes = |timeline: &timeline::Timeline| -> usize {
         timeline.rows.iter().map(|row| row.woken.len()).sum()
@@ -419,6 +420,13 @@ fn schedule(section: &SectionDoc, example: &ExampleDoc, page: &PageTimeline) -> 
             .to_owned()
     };
     let source = match &page.recorded {
+        Some(recorded) if page.timeline.clock == protocol::Clock::Virtual => format!(
+            "Drawn from a run on Tokio's paused clock, kept in `{recorded}`: its tasks wake \
+             on sockets, in the order the system hands their bytes over, which a busy machine \
+             can change within an instant, so the chart is kept rather than drawn again on each \
+             check. `{run} --clock virtual --timeline` draws it again. An arrow runs from each \
+             poll that woke a task to that task."
+        ),
         None => format!(
             "Drawn from a run on Tokio's paused clock, where the times are exact and the same on \
              every run; `{run} --clock virtual --timeline` draws it in a terminal. An arrow runs \
