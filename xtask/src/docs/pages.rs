@@ -423,8 +423,8 @@ fn schedule(section: &SectionDoc, example: &ExampleDoc, page: &PageTimeline) -> 
         Some(recorded) if page.timeline.clock == protocol::Clock::Virtual => format!(
             "Drawn from a run on Tokio's paused clock, kept in `{recorded}`: its tasks wake \
              on sockets, in the order the system hands their bytes over, which a busy machine \
-             can change within an instant, so the chart is kept rather than drawn again on each \
-             check. `{run} --clock virtual --timeline` draws it again. An arrow runs from each \
+             can change within an instant, so the chart shows one run, kept, rather than a new one \
+             each time the book is built. `{run} --clock virtual --timeline` draws it again. An arrow runs from each \
              poll that woke a task to that task."
         ),
         None => format!(
