@@ -101,11 +101,7 @@ pub fn bridge(options: &flags::Bridge, overwrite: bool) -> Result<bool, Error> {
                 });
             }
             let expected = golden::read(&golden_path).map_err(|why| format!("  {why}"))?;
-            match golden::diff(
-                &golden::name(&golden_path),
-                &golden::without_times(&expected),
-                &golden::without_times(&stdout),
-            ) {
+            match golden::diff(&golden::name(&golden_path), &expected, &stdout, true) {
                 None => Ok(()),
                 Some(diff) => Err(format!(
                     "  it differs (times aside)\n{diff}  re-run: {rerun}"

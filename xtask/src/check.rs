@@ -376,14 +376,7 @@ pub(crate) fn judge_golden(
         return Ok(Some(path.to_path_buf()));
     }
     let expected = golden::read(path)?;
-    let diff = match times_aside {
-        true => golden::diff(
-            &name,
-            &golden::without_times(&expected),
-            &golden::without_times(&recorded),
-        ),
-        false => golden::diff(&name, &expected, &recorded),
-    };
+    let diff = golden::diff(&name, &expected, &recorded, times_aside);
     diff.map_or(Ok(None), |diff| {
         Err(format!("its {kind} differs from {name}\n{diff}"))
     })

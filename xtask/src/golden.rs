@@ -75,10 +75,15 @@ pub fn without_times(text: &str) -> Cow<'_, str> {
     TIME.replace_all(text, "${1}<time>")
 }
 
-/// A unified diff from the golden text to the actual one, or `None` if equal.
-pub fn diff(name: &str, expected: &str, actual: &str) -> Option<String> {
+/// A unified diff from the golden text to the actual one, or `None` if equal;
+/// with `times_aside`, of the two [`without_times`].
+pub fn diff(name: &str, expected: &str, actual: &str, times_aside: bool) -> Option<String> {
+    let (expected, actual) = match times_aside {
+        true => (without_times(expected), without_times(actual)),
+        false => (expected.into(), actual.into()),
+    };
     (expected != actual).then(|| {
-        TextDiff::from_lines(expected, actual)
+        TextDiff::from_lines(&*expected, &*actual)
             .unified_diff()
             .header(name, "actual")
             .to_string()

@@ -213,16 +213,7 @@ fn judge_stdout(
     }
     let expected = normalize(&golden::read(golden_path).map_err(|why| format!("  {why}"))?);
     let actual = normalize(stdout);
-    let diff = if real {
-        golden::diff(
-            "golden",
-            &golden::without_times(&expected),
-            &golden::without_times(&actual),
-        )
-    } else {
-        golden::diff("golden", &expected, &actual)
-    };
-    match diff {
+    match golden::diff("golden", &expected, &actual, real) {
         None => Ok(None),
         Some(diff) => Err(format!(
             "  it differs from {} (both normalised{})\n{diff}  re-run: {rerun}\n  or say why it \
