@@ -92,6 +92,12 @@ impl Report {
         self.problems.is_empty()
     }
 
+    /// The report with one more problem, for a run that ends here.
+    fn failing(mut self, problem: String) -> Self {
+        self.problems.push(problem);
+        self
+    }
+
     pub fn summary(&self) -> String {
         let id = self.case.id();
         let took = self
@@ -265,12 +271,7 @@ pub fn check(
     // Where the run writes its timeline and its dump, for the golden files that ask for them.
     let scratch = match tempfile::tempdir() {
         Ok(dir) => dir,
-        Err(error) => {
-            report
-                .problems
-                .push(format!("cannot make a scratch directory: {error}"));
-            return report;
-        }
+        Err(error) => return report.failing(format!("cannot make a scratch directory: {error}")),
     };
     let mut kinds = Vec::new();
     if mode.is_golden() {
@@ -312,12 +313,7 @@ pub fn check(
         crate::limits::OUTPUT,
     ) {
         Ok(output) => output,
-        Err(error) => {
-            report
-                .problems
-                .push(format!("could not be started: {error}"));
-            return report;
-        }
+        Err(error) => return report.failing(format!("could not be started: {error}")),
     };
     let quiet = !mode.is_golden() && !matches!(mode, Mode::Stall(_));
     if let Some(problem) = judge_exit(&output, mode, timeout) {

@@ -26,6 +26,12 @@ impl Swept {
         self.problems.is_empty()
     }
 
+    /// The sweep with one more problem, for a sweep that ends here.
+    fn failing(mut self, problem: String) -> Self {
+        self.problems.push(problem);
+        self
+    }
+
     fn line(&self) -> String {
         let id = self.case.id();
         match &self.summary {
@@ -90,23 +96,13 @@ fn sweep_one(case: Case, timeout: Duration) -> Swept {
     };
     let temporary = match tempfile::tempdir() {
         Ok(dir) => dir,
-        Err(error) => {
-            swept
-                .problems
-                .push(format!("cannot make its TMPDIR: {error}"));
-            return swept;
-        }
+        Err(error) => return swept.failing(format!("cannot make its TMPDIR: {error}")),
     };
     let mut command = swept.case.section.command(&invocation(&swept.case));
     command.env("TMPDIR", temporary.path());
     let finished = match proc::run_limited(command, timeout, crate::limits::OUTPUT) {
         Ok(finished) => finished,
-        Err(error) => {
-            swept
-                .problems
-                .push(format!("could not be started: {error}"));
-            return swept;
-        }
+        Err(error) => return swept.failing(format!("could not be started: {error}")),
     };
     let lines: Vec<&str> = finished.stderr.lines().collect();
     swept.summary = lines
