@@ -380,13 +380,12 @@ pub(crate) fn judge_golden(
 
 /// What is wrong with how the run ended, if anything.
 fn judge_exit(output: &Finished, mode: &Mode, timeout: Duration) -> Option<String> {
+    // The runner's exit codes, as patterns.
+    const TIMED_OUT: i32 = EXIT_TIMED_OUT as i32;
+    const FAILED: i32 = EXIT_FAILED as i32;
     let stalled = matches!(mode, Mode::Stall(_));
     match output.exit {
-        Exit::TimedOut => Some(format!(
-            "timed out after {}s; is it hung?",
-            timeout.as_secs_f64()
-        )),
-        Exit::Code(code) if code == i32::from(EXIT_TIMED_OUT) => Some(format!(
+        Exit::TimedOut | Exit::Code(TIMED_OUT) => Some(format!(
             "timed out after {}s; is it hung?",
             timeout.as_secs_f64()
         )),
@@ -396,11 +395,7 @@ fn judge_exit(output: &Finished, mode: &Mode, timeout: Duration) -> Option<Strin
         Exit::Code(0) if stalled => {
             Some("exited 0 against a server that never answered: it reported no error".to_owned())
         }
-        Exit::Code(code)
-            if stalled && code == i32::from(EXIT_FAILED) && output.stderr.contains("error: ") =>
-        {
-            None
-        }
+        Exit::Code(FAILED) if stalled && output.stderr.contains("error: ") => None,
         Exit::Code(0) => None,
         Exit::Code(code) => Some(format!("exited with code {code}")),
     }
