@@ -55,11 +55,8 @@ pub fn bridge(options: &flags::Bridge, overwrite: bool) -> Result<bool, Error> {
         .env("VIRTUAL_ENV", &venv);
     proc::cargo::leave_out_crate_variables(&mut maturin);
     step(maturin, "maturin develop")?;
-    let httpbin = if selected.iter().any(|lesson| lesson.http) {
-        Some(workspace.start_httpbin()?)
-    } else {
-        None
-    };
+    let http = selected.iter().any(|lesson| lesson.http);
+    let httpbin = http.then(|| workspace.start_httpbin()).transpose()?;
     let golden_root = workspace.golden_root();
     let (mut passed, mut failures) = (0, Vec::new());
     let mut tally = |id: String, result: Result<(), String>| match result {

@@ -18,7 +18,7 @@ use std::process::Command;
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use proc::Exit;
+use proc::{Exit, Finished};
 use protocol::Kind;
 use regex::{Captures, Regex};
 
@@ -58,14 +58,7 @@ pub fn check_twins(options: &flags::Twins, overwrite: bool) -> Result<bool, Erro
     version.args(["-c", PYTHON_CHECK]);
     let why = match proc::run(version, Duration::from_secs(30)) {
         Ok(finished) if finished.success() => None,
-        Ok(finished) => Some(
-            finished
-                .stderr
-                .lines()
-                .last()
-                .unwrap_or_default()
-                .to_owned(),
-        ),
+        Ok(Finished { stderr, .. }) => Some(stderr.lines().last().unwrap_or_default().to_owned()),
         Err(error) => Some(error.to_string()),
     };
     if let Some(why) = why {
@@ -84,15 +77,8 @@ pub fn check_twins(options: &flags::Twins, overwrite: bool) -> Result<bool, Erro
     if selection.cases.is_empty() {
         return Err(selection.matches_nothing("example"));
     }
-    let httpbin = if selection
-        .cases
-        .iter()
-        .any(|case| case.example.kind == Kind::BaseUrl)
-    {
-        Some(workspace.start_httpbin()?)
-    } else {
-        None
-    };
+    let http = (selection.cases.iter()).any(|case| case.example.kind == Kind::BaseUrl);
+    let httpbin = http.then(|| workspace.start_httpbin()).transpose()?;
     let url = httpbin.as_ref().map(|server| server.url().to_owned());
     let results = parallel(
         selection.cases,
@@ -138,22 +124,12 @@ fn run_twin(
 ) -> Result<Option<String>, String> {
     let root = workspace.root();
     let twin = path(root, &case.section.name, &case.example.name);
-    let relative = twin
-        .strip_prefix(root)
-        .unwrap_or(&twin)
-        .display()
-        .to_string();
+    let relative = golden::name(&twin);
     let source =
         std::fs::read_to_string(&twin).map_err(|_| format!("  no twin: write {relative}"))?;
     let real = case.example.kind == Kind::BaseUrl || on_the_real_clock(&source);
-    let file = |kind| {
-        golden::path(
-            &workspace.golden_root(),
-            &case.section.name,
-            &case.example.name,
-            kind,
-        )
-    };
+    let golden_root = workspace.golden_root();
+    let file = |kind| golden::path(&golden_root, &case.section.name, &case.example.name, kind);
     let timeline = file(golden::TWIN_TIMELINE);
     if real && timeline.is_file() {
         return Err(format!(
