@@ -11,32 +11,22 @@ pub fn list() -> Result<bool, Error> {
     let workspace = Workspace::locate();
     for section in workspace.build_all()? {
         let examples = section.list()?;
-        let width = examples
-            .iter()
-            .map(|example| example.name.len())
-            .max()
-            .unwrap_or(0);
+        let width = examples.iter().map(|e| e.name.len()).max().unwrap_or(0);
         println!("{}", section.name);
         for example in examples {
             println!("  {:width$}  {}", example.name, example.summary);
         }
     }
     let bridge = Bridge::read(&workspace)?;
-    let width = bridge
-        .lessons
-        .iter()
-        .map(|lesson| lesson.name.len())
-        .max()
-        .unwrap_or(0);
+    let lessons = &bridge.lessons;
+    let width = lessons.iter().map(|l| l.name.len()).max().unwrap_or(0);
     println!("{SECTION} (cargo xtask bridge)");
-    for lesson in &bridge.lessons {
-        let source = std::fs::read_to_string(bridge.rust(&lesson.name))
-            .map_err(|error| format!("{}: {error}", bridge.rust(&lesson.name).display()))?;
-        println!(
-            "  {:width$}  {}",
-            lesson.name,
-            Header::parse(&source).summary
-        );
+    for lesson in lessons {
+        let path = bridge.rust(&lesson.name);
+        let source = std::fs::read_to_string(&path)
+            .map_err(|error| format!("{}: {error}", path.display()))?;
+        let summary = Header::parse(&source).summary;
+        println!("  {:width$}  {summary}", lesson.name);
     }
     Ok(true)
 }
