@@ -32,18 +32,14 @@ fn mods_and_entries(main: &str) -> (BTreeSet<String>, BTreeSet<String>) {
 fn disagreements(section: &str, src: &Path) -> Vec<String> {
     let main = std::fs::read_to_string(src.join("main.rs")).unwrap_or_default();
     let (mods, entries) = mods_and_entries(&main);
-    let files: BTreeSet<String> = std::fs::read_dir(src)
-        .map(|entries| {
-            entries
-                .flatten()
-                .filter_map(|entry| {
-                    let name = entry.file_name().into_string().ok()?;
-                    let stem = name.strip_suffix(".rs")?;
-                    (stem != "main").then(|| stem.to_owned())
-                })
-                .collect()
+    let dir = std::fs::read_dir(src).into_iter().flatten().flatten();
+    let files: BTreeSet<String> = dir
+        .filter_map(|entry| {
+            let name = entry.file_name().into_string().ok()?;
+            let stem = name.strip_suffix(".rs")?;
+            (stem != "main").then(|| stem.to_owned())
         })
-        .unwrap_or_default();
+        .collect();
     let mut problems = Vec::new();
     for name in mods.difference(&entries) {
         problems.push(format!(
