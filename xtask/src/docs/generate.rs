@@ -1,7 +1,7 @@
 //! Every generated page, written under `docs/src` with each include written
 //! out, so that it reads whole on GitHub; a page whose example is gone goes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -21,22 +21,6 @@ use crate::workspace::Workspace;
 
 pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
     let sections = read_sections(workspace)?;
-    let mappings = seed_map::load(workspace, |section, example| {
-        sections
-            .iter()
-            .any(|known| known.name == section && known.examples.iter().any(|e| e.name == example))
-    })?;
-    let guides = guides::read_guides(workspace)?;
-    let known = sections
-        .iter()
-        .flat_map(|section| {
-            section
-                .examples
-                .iter()
-                .map(|example| format!("{}/{}", section.name, example.name))
-        })
-        .collect();
-    let topics = topics::load(workspace.root(), &known)?;
     let codes: Vec<(String, String)> = sections
         .iter()
         .flat_map(|section| {
@@ -48,6 +32,13 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
             })
         })
         .collect();
+    // Every `section/example`.
+    let known: BTreeSet<String> = codes.iter().map(|(id, _)| id.clone()).collect();
+    let mappings = seed_map::load(workspace, |section, example| {
+        known.contains(&format!("{section}/{example}"))
+    })?;
+    let guides = guides::read_guides(workspace)?;
+    let topics = topics::load(workspace.root(), &known)?;
     let mut wrong = concepts::wrong_firsts(&codes);
     let (exercises, exercise_notes) = exercises_page::track(workspace.root())?;
     let exercise_codes = exercises_page::codes(workspace.root(), &exercises)?;
