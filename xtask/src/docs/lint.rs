@@ -125,28 +125,16 @@ fn ragged_tables(page: &Path, text: &str) -> Vec<String> {
     problems
 }
 
-/// The cells of a `| a | b |` row: its unescaped pipes, less one.
+/// The cells of a `| a | b |` row: its unescaped pipes, less one. (A
+/// backslash escapes the next character: `\\` pairs go first, then `\|`.)
 fn table_cells(row: &str) -> usize {
-    let mut pipes = 0usize;
-    let mut escaped = false;
-    for c in row.chars() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' => escaped = true,
-            '|' => pipes += 1,
-            _ => {}
-        }
-    }
-    pipes.saturating_sub(1)
+    let unescaped = row.replace("\\\\", "").replace("\\|", "");
+    unescaped.matches('|').count().saturating_sub(1)
 }
 
 /// Every page but the contributors', generated ones as about to be written.
 fn learner_pages(root: &Path, book: &Book) -> Result<Vec<(PathBuf, String)>, Error> {
-    let mut pages: Vec<(PathBuf, String)> = book
-        .files
-        .iter()
-        .map(|(path, text)| (path.clone(), text.clone()))
-        .collect();
+    let mut pages: Vec<(PathBuf, String)> = book.files.clone().into_iter().collect();
     for relative in files_under(root, &["md"])? {
         if !book.files.contains_key(&relative) {
             let text = read(&root.join(&relative))?;
