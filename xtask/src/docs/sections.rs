@@ -10,6 +10,7 @@ use protocol::{Clock, Header, Invocation, Kind};
 use super::read;
 use crate::Error;
 use crate::export::{self, Export};
+use crate::golden::{self, DUMP, TWIN_TIMELINE};
 use crate::workspace::Workspace;
 
 #[derive(Debug)]
@@ -103,12 +104,7 @@ fn example_doc(
     let export = Export::plan(&section.name, &listed, table)
         .map_err(|why| format!("{}/{} can't be exported: {why}", section.name, listed.name))?;
     let timeline = page_timeline(workspace, section, &listed, &source)?;
-    let dump = crate::golden::path(
-        &workspace.golden_root(),
-        &section.name,
-        &listed.name,
-        crate::golden::DUMP,
-    );
+    let dump = golden::path(&workspace.golden_root(), &section.name, &listed.name, DUMP);
     let dump_at = match dump.is_file() {
         false => None,
         true => Some(
@@ -224,11 +220,11 @@ fn page_timeline(
         .map_or(0, |main| main.polls.len());
     let joins = JOINS_IN_ONE_TASK.iter().any(|call| source.contains(call));
     let concurrent = timeline.spawned_rows() >= 1 || (joins && main_instants >= 2);
-    let twin = crate::golden::path(
+    let twin = golden::path(
         &workspace.golden_root(),
         &section.name,
         &listed.name,
-        crate::golden::TWIN_TIMELINE,
+        TWIN_TIMELINE,
     );
     let twin = match twin.is_file() {
         true => {
