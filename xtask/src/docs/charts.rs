@@ -58,19 +58,16 @@ pub fn image(svg: &str, name: &str) -> String {
         .split_once("<title>")
         .and_then(|(_, rest)| rest.split_once("</title>"))
         .map_or("The schedule", |(title, _)| title);
+    // The title's text out of SVG, then its brackets and backslashes escaped for Markdown.
     let alt = title
         .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&quot;", "\"")
-        .replace("&amp;", "&");
-    let mut escaped = String::new();
-    for c in alt.chars() {
-        if matches!(c, '[' | ']' | '\\') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    format!("![{escaped}]({name})")
+        .replace("&amp;", "&")
+        .replace('\\', "\\\\")
+        .replace('[', "\\[")
+        .replace(']', "\\]");
+    format!("![{alt}]({name})")
 }
 
 /// `markdown`, a page in `dir`, with each [`image`] of a chart replaced by it.

@@ -412,12 +412,10 @@ fn schedule(section: &SectionDoc, example: &ExampleDoc, page: &PageTimeline) -> 
     let rows = if tasks == 0 {
         "This example spawns no task: everything it runs at once, it runs inside its main task, \
          so the chart has one row, polled at each instant one of its futures could move on."
-            .to_owned()
     } else {
         "Each row is a task: the main one running `run()`, then each task it spawned, labelled by \
          the line that spawned it, and where one line spawned several, by which of them it is \
          (`2 of 3`)."
-            .to_owned()
     };
     let source = match &page.recorded {
         Some(recorded) if page.timeline.clock == protocol::Clock::Virtual => format!(

@@ -26,22 +26,12 @@ pub(super) fn readme_table(
     bridge: &BridgeDoc,
 ) -> String {
     let mut text = String::from("| Section | What it covers | Examples |\n| --- | --- | --- |\n");
+    let crates = workspace.root().join("crates");
     for section in sections {
-        let dir = workspace
-            .root()
-            .join("crates")
-            .join(&section.name)
-            .join("compile-fail");
-        let compile_fail = fs::read_dir(dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter(|entry| {
-                entry
-                    .path()
-                    .extension()
-                    .is_some_and(|extension| extension == "rs")
-            })
+        let dir = crates.join(&section.name).join("compile-fail");
+        let entries = fs::read_dir(dir).into_iter().flatten().flatten();
+        let compile_fail = entries
+            .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "rs"))
             .count();
         let mut count = section.examples.len().to_string();
         if compile_fail > 0 {
