@@ -139,13 +139,6 @@ pub(super) fn untaught(
     let mut shown: Vec<&str> = Vec::new();
     let mut problems = Vec::new();
     for exercise in exercises {
-        let ExerciseCode {
-            name,
-            shipped,
-            solution,
-            points_here,
-            ..
-        } = exercise;
         let teaching = examples
             .iter()
             .find(|(known, _)| known == exercise.example)
@@ -157,11 +150,11 @@ pub(super) fn untaught(
                 .map(|concept| concept.id.as_str()),
         );
         for concept in CONCEPTS.iter() {
-            let asked = concept.used_by(solution) && !concept.used_by(shipped);
-            if asked && !shown.contains(&concept.id.as_str()) && !points_here {
+            let asked = concept.used_by(&exercise.solution) && !concept.used_by(&exercise.shipped);
+            if asked && !shown.contains(&concept.id.as_str()) && !exercise.points_here {
                 problems.push(format!(
-                    "exercise `{name}` asks for {} before an exercise's example shows it",
-                    concept.id
+                    "exercise `{}` asks for {} before an exercise's example shows it",
+                    exercise.name, concept.id
                 ));
             }
         }

@@ -39,12 +39,8 @@ pub fn parse(
     let mut seen = BTreeSet::new();
     let mut mappings = Vec::new();
     for row in tsv::rows(text, &COLUMNS) {
-        let row = match row {
-            Ok(row) => row,
-            Err(problem) => {
-                problems.push(problem);
-                continue;
-            }
+        let Ok(row) = row.map_err(|problem| problems.push(problem)) else {
+            continue;
         };
         let number = row.line;
         let [block, section, example, note] = row.fields[..] else {
