@@ -77,7 +77,10 @@ pub fn check_twins(options: &flags::Twins, overwrite: bool) -> Result<bool, Erro
     if selection.cases.is_empty() {
         return Err(selection.matches_nothing("example"));
     }
-    let http = (selection.cases.iter()).any(|case| case.example.kind == Kind::BaseUrl);
+    let http = selection
+        .cases
+        .iter()
+        .any(|case| case.example.kind == Kind::BaseUrl);
     let httpbin = http.then(|| workspace.start_httpbin()).transpose()?;
     let url = httpbin.as_ref().map(|server| server.url().to_owned());
     let results = parallel(
