@@ -38,7 +38,7 @@ impl Swept {
             Some(SweepSummary {
                 skipped: Some(why), ..
             }) => format!("SKIP {id}: {why}"),
-            Some(summary) if self.passed() => format!("PASS {id}: {} cut points", summary.cuts),
+            Some(summary) if self.passed() => format!("PASS {id} (cut points: {})", summary.cuts),
             _ => format!("FAIL {id}"),
         }
     }
@@ -73,7 +73,7 @@ pub fn cancel_sweep(options: &flags::Timed<300>) -> Result<bool, Error> {
         .map(|s| s.cuts)
         .sum();
     println!(
-        "\n{} examples swept, {cuts} cut points, {} failed",
+        "\n{} swept, {} failed (cut points: {cuts})",
         swept.len(),
         failed.len()
     );

@@ -61,7 +61,7 @@ pub fn check_all(filter: Option<&str>) -> Result<bool, Error> {
         export.write(&dir, &package(export), None)?;
     }
     let target_dir = workspace.root().join("target/export-check");
-    eprintln!("checking {} exports in {}", exports.len(), root.display());
+    eprintln!("exporting to {}: {}", root.display(), exports.len());
 
     let mut failures = Vec::new();
     for (targets, selects, rustflags, why) in CHECKS {
@@ -114,7 +114,7 @@ pub fn check_all(filter: Option<&str>) -> Result<bool, Error> {
         println!("the exports are kept in {}", scratch.keep().display());
     }
     let (checked, failed) = (exports.len(), failures.len());
-    println!("{checked} exports checked, {failed} failures");
+    println!("exports: {checked} checked, {failed} failed");
     Ok(failures.is_empty())
 }
 
