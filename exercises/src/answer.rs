@@ -33,17 +33,11 @@ pub fn change(exercise: &Exercise) -> io::Result<String> {
 /// [`change`] of two texts, without the shipped file's `//!` header and the
 /// comments the solution does not keep (the solution has none of them).
 fn render(shipped: &str, solution: &str) -> String {
-    let header = shipped
-        .lines()
-        .take_while(|line| line.starts_with("//!"))
-        .count();
-    let header = header
-        + shipped
-            .lines()
-            .skip(header)
-            .take_while(|line| line.trim().is_empty())
-            .count();
-    let body: Vec<&str> = shipped.lines().skip(header).collect();
+    let body: Vec<&str> = (shipped.lines())
+        .skip_while(|line| line.starts_with("//!"))
+        .skip_while(|line| line.trim().is_empty())
+        .collect();
+    let header = shipped.lines().count() - body.len();
     let solution: Vec<&str> = solution.lines().collect();
     let diff = TextDiff::from_slices(&body, &solution);
     let mut out = String::new();
@@ -71,19 +65,13 @@ fn render(shipped: &str, solution: &str) -> String {
         if !changes {
             continue;
         }
-        let mut start = header + first.old_range().start + 1;
-        while lines.first().is_some_and(String::is_empty) {
-            lines.remove(0);
-            start += 1;
-        }
-        while lines.last().is_some_and(String::is_empty) {
-            lines.pop();
-        }
-        let _ = writeln!(out, "  At line {start} of the exercise:\n");
-        for line in lines {
-            let _ = writeln!(out, "{line}");
-        }
-        out.push('\n');
+        // Without the blank lines at either end: a line that is not blank
+        // starts with its mark's indent, never with a line break.
+        let text = lines.join("\n");
+        let shown = text.trim_start_matches('\n');
+        let start = header + first.old_range().start + 1 + (text.len() - shown.len());
+        let shown = shown.trim_end_matches('\n');
+        let _ = writeln!(out, "  At line {start} of the exercise:\n\n{shown}\n");
     }
     out
 }

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 use std::io::{self, IsTerminal as _};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -125,40 +125,40 @@ impl Built {
     pub fn outcome(&self, exercise: &Exercise) -> io::Result<Outcome> {
         let name = exercise.name.as_str();
         let warnings = self.build.warnings.get(name).into_iter().flatten();
-        let mut report = if let Some(binary) = self.build.binaries.get(name) {
-            let source = crate_dir().join(self.files.dir()).join(&exercise.file);
-            match run(binary, &[], name, &exercise.expected()?, &source)? {
-                Outcome::Pass => return Ok(Outcome::Pass),
-                Outcome::Fail(report) if self.build.warnings.contains_key(name) => {
-                    report + "\nThe compiler warned about your code, which may be why:\n"
+        let (mut report, errors) = match self.build.errors.get(name) {
+            Some(errors) if !self.compiled(name) => {
+                let says = prose(&format!("`{name}` does not compile. The compiler says:"));
+                (says, &errors[..])
+            }
+            _ => {
+                let source = crate_dir().join(self.files.dir()).join(&exercise.file);
+                let (binary, expected) = (self.binary(name)?, exercise.expected()?);
+                match run(binary, &[], name, &expected, &source)? {
+                    Outcome::Pass => return Ok(Outcome::Pass),
+                    Outcome::Fail(report) if self.build.warnings.contains_key(name) => {
+                        let why = "\nThe compiler warned about your code, which may be why:\n";
+                        (report + why, &[][..])
+                    }
+                    fail => return Ok(fail),
                 }
-                fail => return Ok(fail),
             }
-        } else {
-            let errors =
-                self.build.errors.get(name).ok_or_else(|| {
-                    io::Error::other(format!("cargo built no `{name}` executable"))
-                })?;
-            let mut report = prose(&format!("`{name}` does not compile. The compiler says:"));
-            for error in errors {
-                let _ = write!(report, "\n{}\n", learner_paths(error).trim_end());
-            }
-            report
         };
-        for warning in warnings {
-            let _ = write!(report, "\n{}\n", learner_paths(warning).trim_end());
+        for message in errors.iter().chain(warnings) {
+            let _ = write!(report, "\n{}\n", learner_paths(message).trim_end());
         }
         Ok(Outcome::Fail(report))
     }
 
+    fn binary(&self, name: &str) -> io::Result<&Path> {
+        let binary = self.build.binaries.get(name);
+        let missing = || io::Error::other(format!("cargo built no `{name}` executable"));
+        binary.map(PathBuf::as_path).ok_or_else(missing)
+    }
+
     /// Runs the self-test `case`, whose file is `src/selftest.rs`.
     pub fn selftest(&self, case: &str, expected: &str) -> io::Result<Outcome> {
-        let binary =
-            self.build.binaries.get(SELFTEST).ok_or_else(|| {
-                io::Error::other(format!("cargo built no `{SELFTEST}` executable"))
-            })?;
         let source = crate_dir().join("src/selftest.rs");
-        run(binary, &[case], case, expected, &source)
+        run(self.binary(SELFTEST)?, &[case], case, expected, &source)
     }
 }
 
@@ -223,14 +223,11 @@ fn run(
     let ended = match (finished.exit, end) {
         (proc::Exit::TimedOut, _) => Ended::Killed,
         (proc::Exit::TooMuchOutput { stream, .. }, _) => Ended::TooMuchOutput { stream },
+        (_, Some(Record::Finished { .. })) if more_lines > 0 => Ended::TooManyLines,
         (_, Some(Record::Finished { wall_ms })) => Ended::Finished { wall_ms },
         (_, Some(Record::VirtualTimeout)) => Ended::VirtualTimeout,
         (_, Some(Record::Panicked)) => Ended::Panicked,
         (exit, _) => Ended::Exited(exit),
-    };
-    let ended = match ended {
-        Ended::Finished { .. } if more_lines > 0 => Ended::TooManyLines,
-        ended => ended,
     };
     let mut diff = diff::render(&expected, &printed);
     let mut report = match ended.clone() {
@@ -467,16 +464,14 @@ fn indented(text: &str) -> String {
         .collect();
     let text = blocks.join("\n");
     // A run may write megabytes there; the first lines say what went wrong.
-    let hidden = text.lines().count().saturating_sub(MAX_STDERR_LINES);
-    if hidden == 0 {
-        return text;
-    }
-    let shown: String = text
-        .lines()
-        .take(MAX_STDERR_LINES)
+    let mut lines = text.lines();
+    let shown: String = (lines.by_ref().take(MAX_STDERR_LINES))
         .map(|line| format!("{line}\n"))
         .collect();
-    format!("{shown}    ... and {hidden} more lines\n")
+    match lines.count() {
+        0 => shown,
+        hidden => format!("{shown}    ... and {hidden} more lines\n"),
+    }
 }
 
 /// How many lines of a run's stderr a report shows.

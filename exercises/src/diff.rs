@@ -29,12 +29,7 @@ pub fn render(expected: &Lines, printed: &Lines) -> Option<String> {
     if expected == printed {
         return None;
     }
-    let texts = |lines: &Lines| {
-        lines
-            .iter()
-            .map(|(_, text)| text.clone())
-            .collect::<Vec<_>>()
-    };
+    let texts = |lines: &Lines| Vec::from_iter(lines.iter().map(|(_, text)| text.clone()));
     let (old_texts, new_texts) = (texts(expected), texts(printed));
     let mut rows: Vec<Row> = Vec::new();
     for op in capture_diff_slices(Algorithm::Myers, &old_texts, &new_texts) {
@@ -60,26 +55,16 @@ pub fn render(expected: &Lines, printed: &Lines) -> Option<String> {
     }
     pair_moved_lines(&mut rows);
     note_trailing_whitespace(&mut rows);
-    let rows: Vec<(char, u64, String, String)> = rows
-        .into_iter()
+    let hidden = rows.len().saturating_sub(MAX_ROWS);
+    let rows: Vec<(char, u64, String, String)> = (rows.into_iter().take(MAX_ROWS))
         .map(|(mark, at, text, note)| (mark, at, shown(text), note))
         .collect();
-    let width = rows
-        .iter()
-        .take(MAX_ROWS)
-        .map(|(_, _, text, _)| text.chars().count())
-        .max()
-        .unwrap_or(0)
-        .min(TEXT_COLUMN);
+    let widths = rows.iter().map(|(_, _, text, _)| text.chars().count());
+    let width = widths.max().unwrap_or(0).min(TEXT_COLUMN);
     let mut out =
         String::from("  time     line (~ printed at the wrong time, - missing, + not expected)\n");
-    out += &legend(
-        rows.iter()
-            .take(MAX_ROWS)
-            .map(|(_, _, text, _)| text.as_str()),
-    );
-    let hidden = rows.len().saturating_sub(MAX_ROWS);
-    for (mark, at, text, note) in rows.into_iter().take(MAX_ROWS) {
+    out += &legend(rows.iter().map(|(_, _, text, _)| text.as_str()));
+    for (mark, at, text, note) in rows {
         // A line without a note may take the whole width.
         let room = if note.is_empty() {
             LINE_WIDTH - ROW_PREFIX

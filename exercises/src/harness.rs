@@ -97,9 +97,9 @@ pub fn main(module: &str, file: &str, run: Run) -> ExitCode {
 
 /// Runs `run` and reports to the checker; a hung run's task dump names
 /// places in `source`. Exit codes: 0 it finished, 1 it hung, 101 it
-/// panicked, 3 the harness failed.
+/// panicked, 3 the harness failed. Its caller, a binary's `main`, has
+/// called `closed_stdout::die_quietly_when_stdout_closes` first.
 pub fn run_exercise(run: Run, source: runner::dump::Source<'_>) -> ExitCode {
-    closed_stdout::die_quietly_when_stdout_closes();
     harness(run, source).unwrap_or_else(|error| {
         eprintln!("exercise harness: {error}");
         ExitCode::from(3)

@@ -160,17 +160,16 @@ impl Transcript {
                 continue;
             };
             partial.push_str(&segment[..start]);
+            if let Record::At { ms } = record {
+                at_ms = ms;
+                continue;
+            }
+            if !partial.is_empty() {
+                transcript.line(at_ms, std::mem::take(&mut partial));
+            }
             match record {
-                Record::At { ms } => at_ms = ms,
-                record => {
-                    if !partial.is_empty() {
-                        transcript.line(at_ms, std::mem::take(&mut partial));
-                    }
-                    match record {
-                        Record::Waits { text } => transcript.waits.push(text),
-                        end => transcript.end = Some(end),
-                    }
-                }
+                Record::Waits { text } => transcript.waits.push(text),
+                end => transcript.end = Some(end),
             }
         }
         transcript

@@ -42,11 +42,9 @@ pub fn read(file: &str) -> io::Result<Shipped> {
         .arg(format!("HEAD:./{relative}"));
     let why = match proc::run(git, GIT_LIMIT) {
         Ok(finished) if finished.success() => {
-            let differs = checkout.ok().as_ref() != Some(&finished.stdout);
-            let origin = if differs {
-                Origin::Differs
-            } else {
-                Origin::Commit
+            let origin = match checkout {
+                Ok(text) if text == finished.stdout => Origin::Commit,
+                _ => Origin::Differs,
             };
             return Ok(Shipped {
                 text: finished.stdout,
@@ -89,15 +87,9 @@ pub fn write_copies(exercises: &[Exercise]) -> io::Result<Vec<String>> {
 }
 
 fn notes(origins: &[(&str, Origin)]) -> Vec<String> {
-    let files = |wanted: fn(&Origin) -> bool| -> Vec<&str> {
-        origins
-            .iter()
-            .filter(|(_, origin)| wanted(origin))
-            .map(|(file, _)| *file)
-            .collect()
-    };
     let mut notes = Vec::new();
-    let differ = files(|origin| *origin == Origin::Differs);
+    let differ = (origins.iter()).filter(|(_, origin)| *origin == Origin::Differs);
+    let differ: Vec<&str> = differ.map(|(file, _)| *file).collect();
     if !differ.is_empty() {
         notes.push(format!(
             "exercises/src/exercises/ differs from the last commit in {}: the committed files \
@@ -105,11 +97,14 @@ fn notes(origins: &[(&str, Origin)]) -> Vec<String> {
             differ.join(", ")
         ));
     }
-    let from_checkout = files(|origin| matches!(origin, Origin::Checkout(_)));
-    if let Some((_, Origin::Checkout(why))) = origins
-        .iter()
-        .find(|(_, o)| matches!(o, Origin::Checkout(_)))
-    {
+    let (from_checkout, whys): (Vec<&str>, Vec<&String>) = (origins.iter())
+        .filter_map(|(file, origin)| match origin {
+            Origin::Checkout(why) => Some((*file, why)),
+            _ => None,
+        })
+        .unzip();
+    // The first file's reason stands for them all.
+    if let Some(why) = whys.first() {
         notes.push(format!(
             "exercises/src/exercises/{{{}}} read as the checkout has them, not from the last \
              commit ({why}): a learner's changes there are checked too",

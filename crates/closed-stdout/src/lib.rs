@@ -140,25 +140,16 @@ pub fn parse_with<R>(
     parse: impl Fn(Vec<OsString>) -> Result<R, clap::Error>,
 ) -> Result<R, clap::Error> {
     let args: Vec<OsString> = args.into_iter().collect();
+    // A help or version "error" is the one that goes to stdout.
     let help = match parse(args.clone()) {
-        Err(help)
-            if matches!(
-                help.kind(),
-                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
-            ) =>
-        {
-            help
-        }
+        Err(help) if !help.use_stderr() => help,
         parsed => return parsed,
     };
     let mut rest = false;
     let without_help = args.iter().enumerate().filter(|(index, arg)| {
         rest |= *arg == "--";
-        *index == 0
-            || rest
-            || !["-h", "--help", "-V", "--version"]
-                .iter()
-                .any(|flag| arg == flag)
+        let flag = matches!(arg.to_str(), Some("-h" | "--help" | "-V" | "--version"));
+        *index == 0 || rest || !flag
     });
     let without_help = without_help.map(|(_, arg)| arg.clone()).collect();
     match parse(without_help) {

@@ -64,7 +64,7 @@ use axum::extract::{DefaultBodyLimit, Path, Query};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, get, on};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::time::{Instant, sleep, sleep_until};
 use tokio_util::sync::CancellationToken;
@@ -125,7 +125,9 @@ pub const ROUTES: &[Route] = &[
         "httpbin's slideshow document, byte for byte",
         || get(document),
     ),
-    ("/html", "an HTML page", || get(page)),
+    ("/html", "an HTML page", || {
+        get(|| async { Html(html_page()) })
+    }),
     (
         "/status/{code}",
         "an empty answer with that status; any method",
@@ -158,8 +160,8 @@ pub fn route_list() -> String {
 
 /// The routes, ready to be served; any other path is a 404 that lists them.
 pub fn app() -> Router {
-    let routes = ROUTES.iter();
-    routes
+    ROUTES
+        .iter()
         .fold(Router::new(), |router, (path, _, handler)| {
             router.route(path, handler())
         })
@@ -286,17 +288,11 @@ fn multi_dict(pairs: &[(String, String)]) -> Value {
     for (key, value) in pairs {
         grouped.entry(key).or_default().push(value);
     }
-    let map: Map<String, Value> = grouped
-        .into_iter()
-        .map(|(key, values)| {
-            let value = match values.as_slice() {
-                [one] => json!(one),
-                many => json!(many),
-            };
-            (key.to_owned(), value)
-        })
-        .collect();
-    Value::Object(map)
+    let map = grouped.into_iter().map(|(key, values)| match values[..] {
+        [one] => (key.to_owned(), json!(one)),
+        _ => (key.to_owned(), json!(values)),
+    });
+    Value::Object(map.collect())
 }
 
 /// A number of seconds from the request, as httpbin reads it with
@@ -335,24 +331,17 @@ async fn delay(
 /// the body ends. So the last byte arrives a pause before `delay + duration`.
 /// Past [`MAX_DRIP_PIECES`] bytes they go in pieces, on the same schedule.
 async fn drip(Query(query): Query<BTreeMap<String, String>>) -> Response {
-    let param = |name: &str, default: &str| -> String {
-        query
-            .get(name)
-            .map_or_else(|| default.to_owned(), ToOwned::to_owned)
-    };
-    let Some(duration) = seconds(&param("duration", "2")) else {
+    let param = |name: &str, default| query.get(name).map_or(default, String::as_str);
+    let Some(duration) = seconds(param("duration", "2")) else {
         return bad_request("`duration` must be a number of seconds, 0 or more");
     };
-    // httpbin sleeps only for a `delay` above 0, so a negative one (or NaN)
-    // means no delay.
-    let Ok(delay) = param("delay", "0").trim().parse::<f64>() else {
+    let delay = param("delay", "0");
+    if delay.trim().parse::<f64>().is_err() {
         return bad_request("`delay` must be a number of seconds");
-    };
-    let delay = if delay > 0.0 {
-        Duration::from_secs_f64(delay.min(MAX_DELAY.as_secs_f64()))
-    } else {
-        Duration::ZERO
-    };
+    }
+    // httpbin sleeps only for a `delay` above 0, so a negative one (or NaN),
+    // which `seconds` refuses, means no delay.
+    let delay = seconds(delay).unwrap_or_default();
     let Ok(numbytes) = param("numbytes", "10").trim().parse::<i128>() else {
         return bad_request("`numbytes` must be a whole number");
     };
@@ -362,12 +351,7 @@ async fn drip(Query(query): Query<BTreeMap<String, String>>) -> Response {
     // Positive, and at most 10 MiB once capped, so it fits in a `u64`.
     let numbytes = u64::try_from(numbytes).map_or(MAX_DRIP_BYTES, |n| n.min(MAX_DRIP_BYTES));
     let code = param("code", "200");
-    let Some(status) = code
-        .trim()
-        .parse::<u16>()
-        .ok()
-        .and_then(|code| StatusCode::from_u16(code).ok())
-    else {
+    let Some(status) = status_code(code) else {
         return bad_request(format!("`{code}` is not an HTTP status code"));
     };
     if status.is_informational() {
@@ -457,10 +441,6 @@ async fn document() -> Response {
     pretty_json(StatusCode::OK, &slideshow)
 }
 
-async fn page() -> Html<&'static str> {
-    Html(html_page())
-}
-
 /// httpbin's own `/html`, a chapter of *Moby-Dick*, from httpbin's
 /// templates (httpbin is under the ISC and MIT licences; the text is in the
 /// public domain). The examples print what they read, so the same page on
@@ -472,13 +452,13 @@ fn html_page() -> &'static str {
     MOBY_DICK.strip_suffix('\n').unwrap_or(MOBY_DICK)
 }
 
+/// A status code from the request, as a number from 100 to 999.
+fn status_code(text: &str) -> Option<StatusCode> {
+    StatusCode::from_u16(text.trim().parse().ok()?).ok()
+}
+
 async fn status(Path(code): Path<String>) -> Response {
-    match code
-        .trim()
-        .parse::<u16>()
-        .ok()
-        .and_then(|code| StatusCode::from_u16(code).ok())
-    {
+    match status_code(&code) {
         Some(status) if status.is_informational() => bad_request(INFORMATIONAL),
         Some(status) => status.into_response(),
         None => bad_request("Invalid status code"),
@@ -490,7 +470,7 @@ const INFORMATIONAL: &str = "a 1xx status comes before an answer, and can't be o
 
 #[cfg(test)]
 mod tests {
-    use tokio::time::Instant;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     use super::*;
 
@@ -550,7 +530,6 @@ mod tests {
         socket: &mut tokio::net::TcpStream,
         patience: Duration,
     ) -> Option<String> {
-        use tokio::io::AsyncReadExt;
         let mut received = Vec::new();
         let read = tokio::time::timeout(patience, socket.read_to_end(&mut received)).await;
         // A reset is a close too.
@@ -620,7 +599,6 @@ mod tests {
     /// locked every other client out.)
     #[tokio::test(start_paused = true)]
     async fn a_head_that_does_not_come_in_time_ends_its_connection() {
-        use tokio::io::AsyncWriteExt;
         let address = standalone(Limits::STANDALONE).await;
         let limit = Limits::STANDALONE.head.unwrap();
         let patience = limit + Duration::from_secs(1);
@@ -659,7 +637,6 @@ mod tests {
     /// good, and their buffers: 185 MB grew to 482 MB.)
     #[tokio::test(start_paused = true)]
     async fn a_body_that_does_not_come_in_time_is_a_408() {
-        use tokio::io::AsyncWriteExt;
         let address = standalone(Limits::STANDALONE).await;
         let limit = Limits::STANDALONE.handler.unwrap();
         let mut upload = tokio::net::TcpStream::connect(address).await.unwrap();
@@ -678,7 +655,6 @@ mod tests {
     /// for room gives up, and the connection is closed.
     #[tokio::test(start_paused = true)]
     async fn a_client_that_reads_nothing_is_let_go() {
-        use tokio::io::AsyncWriteExt;
         let address = standalone(Limits::STANDALONE).await;
         let limit = Limits::STANDALONE.write.unwrap();
         let mut deaf = tokio::net::TcpStream::connect(address).await.unwrap();
@@ -695,7 +671,6 @@ mod tests {
     /// place, and the others are answered meanwhile.
     #[tokio::test]
     async fn held_caller_held_requests_stall_no_one() {
-        use tokio::io::AsyncWriteExt;
         let _ = rustls::crypto::ring::default_provider().install_default();
         let address = standalone(Limits::STANDALONE).await;
         let mut held = Vec::new();
@@ -727,7 +702,6 @@ mod tests {
     /// once a connection ends: none is lost.
     #[tokio::test(start_paused = true)]
     async fn clients_past_the_cap_wait_and_none_is_lost() {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let address = standalone(Limits::IN_PROCESS).await;
         let ask = async |socket: &mut tokio::net::TcpStream| {
             socket

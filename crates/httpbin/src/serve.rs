@@ -147,7 +147,11 @@ async fn serve_connection(
     // delay by 40 ms of real time: on the paused clock the runtime sees no
     // I/O meanwhile and jumps to its next timer.
     let _ = socket.set_nodelay(true);
-    let io = TokioIo::new(WriteLimit::new(socket, limits.write));
+    let io = TokioIo::new(WriteLimit {
+        socket,
+        limit: limits.write,
+        stalled: None,
+    });
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -188,29 +192,23 @@ struct WriteLimit {
 }
 
 impl WriteLimit {
-    fn new(socket: TcpStream, limit: Option<Duration>) -> Self {
-        WriteLimit {
-            socket,
-            limit,
-            stalled: None,
-        }
-    }
-
-    /// After a write returned `result`: progress clears the deadline, a
-    /// wait sets it, and the deadline past is an error.
+    /// Polls `write` on the socket: progress clears the deadline, a wait
+    /// sets it, and the deadline past is an error.
     fn keep<T>(
-        &mut self,
-        result: Poll<io::Result<T>>,
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
+        write: impl FnOnce(Pin<&mut TcpStream>, &mut Context<'_>) -> Poll<io::Result<T>>,
     ) -> Poll<io::Result<T>> {
-        let Some(limit) = self.limit else {
+        let this = self.get_mut();
+        let result = write(Pin::new(&mut this.socket), cx);
+        let Some(limit) = this.limit else {
             return result;
         };
         if result.is_ready() {
-            self.stalled = None;
+            this.stalled = None;
             return result;
         }
-        let stalled = self.stalled.get_or_insert_with(|| Box::pin(sleep(limit)));
+        let stalled = this.stalled.get_or_insert_with(|| Box::pin(sleep(limit)));
         match stalled.as_mut().poll(cx) {
             Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
                 io::ErrorKind::TimedOut,
@@ -237,9 +235,7 @@ impl AsyncWrite for WriteLimit {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let result = Pin::new(&mut this.socket).poll_write(cx, buf);
-        this.keep(result, cx)
+        self.keep(cx, |socket, cx| socket.poll_write(cx, buf))
     }
 
     fn poll_write_vectored(
@@ -247,9 +243,7 @@ impl AsyncWrite for WriteLimit {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let result = Pin::new(&mut this.socket).poll_write_vectored(cx, bufs);
-        this.keep(result, cx)
+        self.keep(cx, |socket, cx| socket.poll_write_vectored(cx, bufs))
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -257,14 +251,10 @@ impl AsyncWrite for WriteLimit {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        let result = Pin::new(&mut this.socket).poll_flush(cx);
-        this.keep(result, cx)
+        self.keep(cx, |socket, cx| socket.poll_flush(cx))
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        let result = Pin::new(&mut this.socket).poll_shutdown(cx);
-        this.keep(result, cx)
+        self.keep(cx, |socket, cx| socket.poll_shutdown(cx))
     }
 }

@@ -99,17 +99,7 @@ pub fn run_limited(mut command: Command, timeout: Duration, limit: usize) -> io:
     let over = Arc::new(Overflow::new());
     let stdout = drain(group.take_stdout(), limit, "stdout", &over);
     let stderr = drain(group.take_stderr(), limit, "stderr", &over);
-    let mut exit = match wait(&mut group, timeout, &over)? {
-        Waited::Exited(status) => Exit::from(status),
-        Waited::TimedOut => {
-            group.kill()?;
-            Exit::TimedOut
-        }
-        Waited::TooMuchOutput(stream) => {
-            group.kill()?;
-            Exit::TooMuchOutput { stream, limit }
-        }
-    };
+    let mut exit = wait(&mut group, timeout, limit, &over)?;
     let drain_deadline = Instant::now() + DRAIN_GRACE;
     let stdout = collect(stdout, drain_deadline);
     let mut stderr = collect(stderr, drain_deadline);
@@ -134,37 +124,28 @@ pub fn run_limited(mut command: Command, timeout: Duration, limit: usize) -> io:
 /// Which stream went past the limit first, if one did.
 type Overflow = OnceLock<&'static str>;
 
-enum Waited {
-    Exited(ExitStatus),
-    TimedOut,
-    TooMuchOutput(&'static str),
-}
-
 /// How often [`wait`] looks whether a stream went past its limit.
 const LIMIT_POLL: Duration = Duration::from_millis(20);
 
-/// Waits for the leader to exit, for `timeout` or until a reader sees too
-/// much output.
-fn wait(group: &mut Group, timeout: Duration, over: &Overflow) -> io::Result<Waited> {
-    let deadline = Instant::now().checked_add(timeout);
-    loop {
-        if let Some(stream) = over.get() {
-            return Ok(Waited::TooMuchOutput(stream));
+/// Waits for the leader to exit, for `timeout` or until a reader sees more
+/// than `limit` bytes; in either of those cases the group is killed.
+/// (`Duration::MAX`, no deadline, never runs out.)
+fn wait(group: &mut Group, timeout: Duration, limit: usize, over: &Overflow) -> io::Result<Exit> {
+    let start = Instant::now();
+    let stopped = loop {
+        if let Some(&stream) = over.get() {
+            break Exit::TooMuchOutput { stream, limit };
         }
-        let slice = match deadline {
-            Some(deadline) => {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    return Ok(Waited::TimedOut);
-                }
-                left.min(LIMIT_POLL)
-            }
-            None => LIMIT_POLL,
-        };
-        if let Some(status) = group.wait_timeout(slice)? {
-            return Ok(Waited::Exited(status));
+        let left = timeout.saturating_sub(start.elapsed());
+        if left.is_zero() {
+            break Exit::TimedOut;
         }
-    }
+        if let Some(status) = group.wait_timeout(left.min(LIMIT_POLL))? {
+            return Ok(Exit::from(status));
+        }
+    };
+    group.kill()?;
+    Ok(stopped)
 }
 
 type Reader = mpsc::Receiver<io::Result<Vec<u8>>>;
@@ -280,16 +261,16 @@ mod tests {
     #[test]
     fn a_child_that_writes_past_the_limit_is_killed_and_cut() {
         let limit = 4096;
-        for (stream, script) in [("stdout", "yes"), ("stderr", "yes >&2")] {
+        // The other stream keeps what it got: `started` on stdout, or nothing.
+        let started = "started\n".len();
+        for (stream, script, lengths) in [
+            ("stdout", "yes", (limit, 0)),
+            ("stderr", "yes >&2", (started, limit)),
+        ] {
             let finished = sh(&format!("echo started; {script}"), TEN, limit);
             assert_eq!(finished.exit, Exit::TooMuchOutput { stream, limit });
-            let lengths = (finished.stdout.len(), finished.stderr.len());
-            let flooded = if stream == "stdout" {
-                lengths.0
-            } else {
-                lengths.1
-            };
-            assert_eq!(flooded, limit, "{stream}");
+            let got = (finished.stdout.len(), finished.stderr.len());
+            assert_eq!(got, lengths, "{stream}");
             assert!(finished.elapsed < TEN, "{stream}");
         }
         let exact = sh("head -c 4096 /dev/zero", TEN, limit);
