@@ -16,13 +16,14 @@ use std::io::Write as _;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex, Once, PoisonError};
+use std::sync::{Arc, Mutex, Once};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use protocol::{Clock, EXIT_FAILED, Flavor, SweepSummary};
 use tokio::runtime::Runtime;
 
+use crate::lock;
 use crate::record::Recorder;
 use crate::section::{Entry, Example, Run, runtime};
 
@@ -330,14 +331,13 @@ fn install_panic_hook() {
             let payload = info.payload();
             let message = payload.downcast_ref::<&str>().copied().map(str::to_owned);
             let message = message.or_else(|| payload.downcast_ref::<String>().cloned());
-            let mut panics = PANICS.lock().unwrap_or_else(PoisonError::into_inner);
-            panics.push(format!("{place}: {}", message.unwrap_or_default()));
+            lock(&PANICS).push(format!("{place}: {}", message.unwrap_or_default()));
         }));
     });
 }
 
 fn take_panics() -> Vec<String> {
-    std::mem::take(&mut PANICS.lock().unwrap_or_else(PoisonError::into_inner))
+    std::mem::take(&mut lock(&PANICS))
 }
 
 /// What the process holds that a run could leave behind.
@@ -438,7 +438,7 @@ impl Watchdog {
         std::thread::spawn(move || {
             loop {
                 std::thread::sleep(Duration::from_millis(50));
-                let (cut, started, stopped) = *state.lock().unwrap_or_else(PoisonError::into_inner);
+                let (cut, started, stopped) = *lock(&state);
                 if stopped {
                     return;
                 }
@@ -471,11 +471,11 @@ impl Watchdog {
     }
 
     fn cut(&self, cut: usize) {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = (cut, Instant::now(), false);
+        *lock(&self.0) = (cut, Instant::now(), false);
     }
 
     fn stop(&self) {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).2 = true;
+        lock(&self.0).2 = true;
     }
 }
 
