@@ -429,7 +429,7 @@ impl<'a> Run<'a> {
         let recorder = Recorder::new(self.example.path, self.example.source);
         let every_instant = self.clock == Clock::Virtual && !self.example.counts_polls;
         let _traced = self.explain.then(|| recorder.explain(every_instant));
-        let runtime = match runtime(self.clock, self.flavor, |builder| recorder.install(builder)) {
+        let runtime = match runtime(self.clock, self.flavor, &recorder) {
             Ok(runtime) => runtime,
             Err(error) => return (Err(Some(error)), None, None),
         };
@@ -501,18 +501,18 @@ fn terminal_width() -> usize {
 }
 
 /// A runtime of the given flavor on this clock (the command line refuses
-/// the paused clock on the multi-thread runtime).
+/// the paused clock on the multi-thread runtime), with `recorder`'s hooks.
 pub(crate) fn runtime(
     clock: Clock,
     flavor: Flavor,
-    configure: impl FnOnce(&mut tokio::runtime::Builder),
+    recorder: &Recorder,
 ) -> std::io::Result<tokio::runtime::Runtime> {
     let mut builder = match flavor {
         Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
         Flavor::MultiThread => tokio::runtime::Builder::new_multi_thread(),
     };
     builder.enable_all().start_paused(clock == Clock::Virtual);
-    configure(&mut builder);
+    recorder.install(&mut builder);
     builder.build()
 }
 
