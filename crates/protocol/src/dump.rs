@@ -9,11 +9,10 @@ pub const MAGIC: &str = "dump of";
 /// `1.0s`, `0.25s`: seconds with at least one decimal, as many as needed.
 pub fn seconds(duration: Duration) -> String {
     let millis = duration.as_millis();
-    let mut fraction = format!("{:03}", millis % 1000);
-    while fraction.len() > 1 && fraction.ends_with('0') {
-        fraction.pop();
-    }
-    format!("{}.{fraction}s", millis / 1000)
+    let fraction = format!("{:03}", millis % 1000);
+    let fraction = fraction.trim_end_matches('0');
+    // `0<1` pads an empty fraction to `0`.
+    format!("{}.{:0<1}s", millis / 1000, fraction)
 }
 
 /// The first line: `dump of <example> at <time>: where each task waits`.

@@ -65,15 +65,9 @@ pub trait Named: Sized + Copy + PartialEq + 'static {
     fn parse(name: &str) -> Result<Self, String> {
         let found = Self::ALL.iter().find(|(_, known)| *known == name);
         found.map(|(value, _)| *value).ok_or_else(|| {
-            let valid: Vec<String> = Self::ALL
-                .iter()
-                .map(|(_, name)| format!("`{name}`"))
-                .collect();
-            let option = Self::OPTION;
-            format!(
-                "invalid value `{name}` for `{option}`: expected {}",
-                valid.join(" or ")
-            )
+            let valid: Vec<String> = Self::ALL.iter().map(|(_, n)| format!("`{n}`")).collect();
+            let (valid, option) = (valid.join(" or "), Self::OPTION);
+            format!("invalid value `{name}` for `{option}`: expected {valid}")
         })
     }
 }
@@ -211,7 +205,7 @@ impl Listed {
                 .ok_or_else(|| format!("listing line without a {what}: {line:?}"))
         };
         let name = next("name")?.to_owned();
-        let kind = Kind::parse(next("kind")?).map_err(|error| error.to_string())?;
+        let kind = Kind::parse(next("kind")?)?;
         let source = next("source")?.to_owned();
         let detached = next("detached")?;
         let detached = detached.parse().map_err(|_| {
@@ -367,12 +361,9 @@ impl Invocation {
 
     /// `cargo run -q -p <section> -- <args>`: what to type to re-run it.
     pub fn rerun_command(&self, section: &str) -> String {
-        let mut command = format!("cargo run -q -p {section} --");
-        for arg in self.args() {
-            command.push(' ');
-            command.push_str(&arg);
-        }
-        command
+        let mut command = vec![format!("cargo run -q -p {section} --")];
+        command.extend(self.args());
+        command.join(" ")
     }
 }
 

@@ -301,9 +301,7 @@ impl Timeline {
             let _ = writeln!(text, "note\t{}", one_field(note));
         }
         for (index, row) in self.rows.iter().enumerate() {
-            let parent = row
-                .parent
-                .map_or("-".to_owned(), |parent| parent.to_string());
+            let parent = row.parent.map_or("-".into(), |parent| parent.to_string());
             let (kind, code) = (row.kind.name(), one_field(&row.code));
             let at = one_field(row.spawned_at.as_deref().unwrap_or("-"));
             let _ = writeln!(text, "row\t{index}\t{kind}\t{parent}\t{at}\t{code}");
@@ -317,12 +315,8 @@ impl Timeline {
                 let _ = writeln!(text, "woken\t{index}\t{}\t{by}", Seconds(*at));
             }
             for (at, what) in &row.waits {
-                let _ = writeln!(
-                    text,
-                    "waits\t{index}\t{}\t{}",
-                    Seconds(*at),
-                    one_field(what)
-                );
+                let what = one_field(what);
+                let _ = writeln!(text, "waits\t{index}\t{}\t{what}", Seconds(*at));
             }
             if let Some(Ended { at, how }) = row.ended {
                 let _ = writeln!(text, "ended\t{index}\t{}\t{}", Seconds(at), how.name());
@@ -361,7 +355,7 @@ impl Timeline {
                 "version {version}; this runner reads version {VERSION}"
             ));
         }
-        self.clock = Clock::parse(clock).map_err(|error| error.to_string())?;
+        self.clock = Clock::parse(clock)?;
         self.example = example.to_owned();
         Ok(())
     }
@@ -369,12 +363,16 @@ impl Timeline {
     fn record(&mut self, line: &str) -> Result<(), String> {
         let fields: Vec<&str> = line.split('\t').collect();
         let rows = self.rows.len();
-        let row = |field: &str| match field.parse::<usize>() {
-            Ok(index) if index + 1 == rows => Ok(index),
-            Ok(index) => Err(format!(
+        let number = |field: &str| {
+            field
+                .parse::<usize>()
+                .map_err(|_| format!("`{field}` is not a row number"))
+        };
+        let row = |field: &str| match number(field)? {
+            index if index + 1 == rows => Ok(index),
+            index => Err(format!(
                 "a record of row {index} must follow that row's `row` line"
             )),
-            Err(_) => Err(format!("`{field}` is not a row number")),
         };
         let time =
             |field: &str| parse_seconds(field).ok_or(format!("`{field}` is not a time in seconds"));
@@ -384,15 +382,8 @@ impl Timeline {
                 if index != rows.to_string() {
                     return Err(format!("row {index} out of order: expected row {rows}"));
                 }
-                let kind = RowKind::parse(kind).map_err(|error| error.to_string())?;
-                let parent = match parent {
-                    "-" => None,
-                    parent => Some(
-                        parent
-                            .parse()
-                            .map_err(|_| format!("`{parent}` is not a row number"))?,
-                    ),
-                };
+                let kind = RowKind::parse(kind)?;
+                let parent = (parent != "-").then(|| number(parent)).transpose()?;
                 let (spawned_at, code) = ((at != "-").then(|| at.to_owned()), code.to_owned());
                 self.rows.push(Row {
                     kind,
@@ -406,28 +397,21 @@ impl Timeline {
                 let index = row(index)?;
                 self.rows[index].spawned = Some(time(at)?);
             }
-            ["poll", index, start, end] => {
-                let index = row(index)?;
-                let poll = Poll {
-                    start: time(start)?,
-                    end: time(end)?,
-                };
-                self.rows[index].polls.push(poll);
-            }
+            // A record's row is checked before its other fields.
+            ["poll", index, start, end] => self.rows[row(index)?].polls.push(Poll {
+                start: time(start)?,
+                end: time(end)?,
+            }),
             ["woken", index, at, by] => {
-                let index = row(index)?;
-                let by = by
-                    .parse()
-                    .map_err(|_| format!("`{by}` is not a row number"))?;
+                let (index, by) = (row(index)?, number(by)?);
                 self.rows[index].woken.push((time(at)?, by));
             }
             ["waits", index, at, what] => {
-                let index = row(index)?;
-                self.rows[index].waits.push((time(at)?, what.to_owned()));
+                self.rows[row(index)?].waits.push((time(at)?, what.into()))
             }
             ["ended", index, at, how] => {
                 let index = row(index)?;
-                let how = EndKind::parse(how).map_err(|error| error.to_string())?;
+                let how = EndKind::parse(how)?;
                 self.rows[index].ended = Some(Ended { at: time(at)?, how });
             }
             ["returned", at] => self.returned = Some(time(at)?),

@@ -171,20 +171,16 @@ pub(crate) fn parse(
     let mut selected = Vec::new();
     for name in &flags.examples {
         let wanted = name.replace('-', "_");
-        match examples.iter().find(|example| example.name() == wanted) {
-            Some(example) => selected.push(*example),
-            None => {
-                let valid: Vec<&str> = examples.iter().map(Example::name).collect();
-                return Err(command.error(
-                    ErrorKind::InvalidValue,
-                    format!(
-                        "section `{section}` has no example `{name}`\nvalid examples: {}\n\
-                         (`--list` shows what each one covers)",
-                        valid.join(", ")
-                    ),
-                ));
-            }
-        }
+        let Some(example) = examples.iter().find(|example| example.name() == wanted) else {
+            let valid: Vec<&str> = examples.iter().map(Example::name).collect();
+            let message = format!(
+                "section `{section}` has no example `{name}`\nvalid examples: {}\n(`--list` \
+                 shows what each one covers)",
+                valid.join(", ")
+            );
+            return Err(command.error(ErrorKind::InvalidValue, message));
+        };
+        selected.push(*example);
     }
     if selected.is_empty() {
         selected = examples.to_vec();

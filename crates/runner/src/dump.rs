@@ -138,12 +138,9 @@ fn own_name(raw: &str, module: &str) -> String {
         .iter()
         .position(|segment| *segment == module)
         .map_or(0, |index| index + 1);
-    let mut rest: Vec<&str> = segments[start..].to_vec();
-    let mut closures = 0;
-    while rest.last() == Some(&CLOSURE) {
-        rest.pop();
-        closures += 1;
-    }
+    let rest = &segments[start..];
+    let closures = rest.iter().rev().take_while(|s| **s == CLOSURE).count();
+    let rest = &rest[..rest.len() - closures];
     let name = if rest.is_empty() {
         path.clone()
     } else {

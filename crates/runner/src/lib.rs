@@ -11,3 +11,11 @@ mod sweep;
 mod watch;
 
 pub use section::{Entry, Example, ExampleFuture, ExampleOutput, Section};
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+/// A mutex's data even if a thread panicked while it held it: a panic in an
+/// example or a hook leaves the runner's records and reports usable.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}

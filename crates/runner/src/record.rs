@@ -21,7 +21,7 @@ use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::path::Path;
 use std::pin::{Pin, pin};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
@@ -175,11 +175,7 @@ impl Recorder {
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
-        // A panic inside a hook leaves the records usable.
-        self.shared
-            .state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        crate::lock(&self.shared.state)
     }
 
     /// When the longest of the polls running now began, in real time; `None`
@@ -598,36 +594,27 @@ impl Recorder {
 
     fn terminated(&self, id: Id, at: &std::panic::Location<'_>) {
         let mut state = self.state();
-        let ended = Ended {
-            at: state.now(),
-            how: match state.stopped {
-                Some(_) => EndKind::Dropped,
-                // A future dropped unfinished: its span was entered only for that.
-                None => {
-                    let entered = state.rows_by_id.get(&id).and_then(|i| state.entered.get(i));
-                    match entered {
-                        Some(1) => EndKind::Aborted,
-                        _ => EndKind::Ended,
-                    }
-                }
-            },
+        let index = state.rows_by_id.get(&id).copied();
+        let entered = index.and_then(|index| state.entered.get(&index));
+        let how = match (state.stopped, entered) {
+            (Some(_), _) => EndKind::Dropped,
+            // A future dropped unfinished: its span was entered only for that.
+            (None, Some(1)) => EndKind::Aborted,
+            _ => EndKind::Ended,
         };
-        let index = match state.rows_by_id.get(&id) {
-            Some(&index) => index,
-            None if state.hidden.contains(&id) => return,
+        let now = state.now();
+        match index {
+            Some(index) => state.rows[index].ended = Some(Ended { at: now, how }),
+            None if state.hidden.contains(&id) => {}
             // No spawn was reported: a `spawn_blocking` call, which runs
             // without hooks until it ends, and is never cancelled.
             None => {
                 let mut row = self.row_at(RowKind::Blocking, at);
-                row.ended = Some(Ended {
-                    how: EndKind::Ended,
-                    ..ended
-                });
+                let how = EndKind::Ended;
+                row.ended = Some(Ended { at: now, how });
                 state.rows.push(row);
-                return;
             }
-        };
-        state.rows[index].ended = Some(ended);
+        }
     }
 
     /// A row spawned at `location`: in the example's file, with that line's

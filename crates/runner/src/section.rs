@@ -75,14 +75,13 @@ impl Example {
         source: &'static str,
         entry: Entry,
     ) -> Self {
-        let (detached, detaches_when_cancelled) = (0, false);
         Example {
             name,
             path,
             source,
             entry,
-            detached,
-            detaches_when_cancelled,
+            detached: 0,
+            detaches_when_cancelled: false,
             counts_polls: false,
             catches: &[],
         }
@@ -141,14 +140,12 @@ impl Example {
 
     /// The example's line in `--list=tsv`.
     pub fn listed(&self) -> Listed {
-        let (name, source) = (self.name.to_owned(), self.path.to_owned());
-        let (kind, detached, summary) = (self.kind(), self.detached, self.summary());
         Listed {
-            name,
-            kind,
-            source,
-            detached,
-            summary,
+            name: self.name.to_owned(),
+            kind: self.kind(),
+            source: self.path.to_owned(),
+            detached: self.detached,
+            summary: self.summary(),
         }
     }
 }
@@ -257,18 +254,14 @@ impl<'a> Section<'a> {
 
     fn run_examples(&self, examples: &[Example], flags: &Flags) -> ExitCode {
         // A file that can't be created is a usage mistake; nothing has run.
-        let create = |path: &Option<PathBuf>, what: &str| match path
-            .as_ref()
-            .map(|p| (p, File::create(p)))
-        {
-            Some((path, Err(error))) => {
-                eprintln!(
-                    "error: cannot write the {what} to {}: {error}",
-                    path.display()
-                );
-                Err(ExitCode::from(EXIT_USAGE))
-            }
-            created => Ok(created.and_then(|(_, file)| file.ok())),
+        let create = |path: &Option<PathBuf>, what: &str| {
+            let file = path.as_ref().map(|path| {
+                File::create(path).inspect_err(|error| {
+                    let path = path.display();
+                    eprintln!("error: cannot write the {what} to {path}: {error}");
+                })
+            });
+            file.transpose().map_err(|_| ExitCode::from(EXIT_USAGE))
         };
         let (mut timeline_file, dump_file, trace_file) = match (
             create(&flags.timeline_file, "timeline"),
@@ -344,13 +337,8 @@ impl<'a> Section<'a> {
                     return ExitCode::from(EXIT_FAILED);
                 }
             }
-            if let Some(problem) =
-                left_running.and_then(|left| left_running_problem(&left, example.detached))
-            {
-                eprintln!("error: example {name} {problem}");
-                worst = worst.max(Some(EXIT_FAILED));
-            }
-            if let Err(problem) = rearmed {
+            let left = left_running.and_then(|left| left_running_problem(&left, example.detached));
+            for problem in left.into_iter().chain(rearmed.err()) {
                 eprintln!("error: example {name} {problem}");
                 worst = worst.max(Some(EXIT_FAILED));
             }
@@ -435,16 +423,13 @@ impl<'a> Run<'a> {
                 notes: vec!["it builds a runtime of its own, which the runner can't watch".into()],
                 ..Timeline::default()
             };
-            return (
-                panic::catch_unwind(run).map_err(|_| None),
-                None,
-                Some(timeline),
-            );
+            let outcome = panic::catch_unwind(run).map_err(|_| None);
+            return (outcome, None, Some(timeline));
         }
         let recorder = Recorder::new(self.example.path, self.example.source);
         let every_instant = self.clock == Clock::Virtual && !self.example.counts_polls;
         let _traced = self.explain.then(|| recorder.explain(every_instant));
-        let runtime = match runtime(self.clock, self.flavor, |builder| recorder.install(builder)) {
+        let runtime = match runtime(self.clock, self.flavor, &recorder) {
             Ok(runtime) => runtime,
             Err(error) => return (Err(Some(error)), None, None),
         };
@@ -467,11 +452,8 @@ impl<'a> Run<'a> {
         let left_running =
             (record::HOOKS && outcome.is_ok()).then(|| recorder.settle(&runtime, self.clock));
         drop(runtime);
-        (
-            outcome,
-            left_running,
-            Some(recorder.finish(self.name.clone(), self.clock)),
-        )
+        let timeline = recorder.finish(self.name.clone(), self.clock);
+        (outcome, left_running, Some(timeline))
     }
 
     /// The example's `run()` future, once the local server it needs (if any)
@@ -490,13 +472,7 @@ impl<'a> Run<'a> {
 /// What is wrong with the tasks an example left running when `run()`
 /// returned, given how many it declares ([`Example::detaches`]).
 fn left_running_problem(left: &[String], declared: u16) -> Option<String> {
-    let tasks = |count: usize| {
-        if count == 1 {
-            "1 task".to_owned()
-        } else {
-            format!("{count} tasks")
-        }
-    };
+    let tasks = |count: usize| format!("{count} task{}", if count == 1 { "" } else { "s" });
     let mut problem = match usize::from(declared) {
         declared if declared == left.len() => return None,
         0 => format!(
@@ -525,18 +501,18 @@ fn terminal_width() -> usize {
 }
 
 /// A runtime of the given flavor on this clock (the command line refuses
-/// the paused clock on the multi-thread runtime).
+/// the paused clock on the multi-thread runtime), with `recorder`'s hooks.
 pub(crate) fn runtime(
     clock: Clock,
     flavor: Flavor,
-    configure: impl FnOnce(&mut tokio::runtime::Builder),
+    recorder: &Recorder,
 ) -> std::io::Result<tokio::runtime::Runtime> {
     let mut builder = match flavor {
         Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
         Flavor::MultiThread => tokio::runtime::Builder::new_multi_thread(),
     };
     builder.enable_all().start_paused(clock == Clock::Virtual);
-    configure(&mut builder);
+    recorder.install(&mut builder);
     builder.build()
 }
 
@@ -560,12 +536,8 @@ async fn server_url(given: Option<&str>) -> Result<String, Box<dyn Error>> {
 }
 
 /// `error: cause: cause`, the way `anyhow` prints `{:#}`, for any error type.
-fn chain(error: &dyn Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text = format!("{text}: {cause}");
-        source = cause.source();
-    }
-    text
+fn chain(error: &(dyn Error + 'static)) -> String {
+    let causes = std::iter::successors(Some(error), |&error| error.source());
+    let causes: Vec<String> = causes.map(ToString::to_string).collect();
+    causes.join(": ")
 }

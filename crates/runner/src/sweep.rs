@@ -16,13 +16,14 @@ use std::io::Write as _;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex, Once, PoisonError};
+use std::sync::{Arc, Mutex, Once};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use protocol::{Clock, EXIT_FAILED, Flavor, SweepSummary};
+use protocol::{Clock, EXIT_FAILED, EXIT_OK, Flavor, SweepSummary};
 use tokio::runtime::Runtime;
 
+use crate::lock;
 use crate::record::Recorder;
 use crate::section::{Entry, Example, Run, runtime};
 
@@ -83,11 +84,7 @@ pub(crate) fn sweep_all(section: &str, examples: &[Example]) -> ExitCode {
         eprintln!("{}", summary.to_line());
         failed |= summary.failures > 0;
     }
-    if failed {
-        ExitCode::from(EXIT_FAILED)
-    } else {
-        ExitCode::SUCCESS
-    }
+    ExitCode::from(if failed { EXIT_FAILED } else { EXIT_OK })
 }
 
 /// Each distinct problem the cuts of one example showed, after the cuts it
@@ -154,15 +151,11 @@ type Left = (Vec<String>, bool);
 fn cut_at(run: &Run<'_>, cut: Option<usize>) -> (Result<Left, Option<String>>, Vec<String>) {
     take_panics();
     let recorder = Recorder::new(run.example.path, run.example.source);
-    let runtime = match runtime(Clock::Virtual, Flavor::CurrentThread, |builder| {
-        recorder.install(builder)
-    }) {
+    let runtime = match runtime(Clock::Virtual, Flavor::CurrentThread, &recorder) {
         Ok(runtime) => runtime,
         Err(error) => {
-            return (
-                Err(Some(format!("could not start a Tokio runtime: {error}"))),
-                Vec::new(),
-            );
+            let problem = format!("could not start a Tokio runtime: {error}");
+            return (Err(Some(problem)), Vec::new());
         }
     };
     let limit = cut.unwrap_or(usize::MAX);
@@ -202,16 +195,8 @@ fn cut_at(run: &Run<'_>, cut: Option<usize>) -> (Result<Left, Option<String>>, V
             )))
         }
         Err(_) if cut.is_none() => Err(Some("run() panicked".to_owned())),
-        Err(_) => {
-            let panicked = "run() panicked while it was being dropped".to_owned();
-            Ok(after_the_cut(
-                run.example,
-                &runtime,
-                &recorder,
-                vec![panicked],
-            ))
-        }
-        Ok(Ok(Cut::Dropped)) => Ok(after_the_cut(run.example, &runtime, &recorder, Vec::new())),
+        Err(_) => Ok(after_the_cut(run.example, &runtime, &recorder, true)),
+        Ok(Ok(Cut::Dropped)) => Ok(after_the_cut(run.example, &runtime, &recorder, false)),
     };
     // Only a blocking job that outlived the check above can hold this up,
     // and that is already reported.
@@ -219,15 +204,17 @@ fn cut_at(run: &Run<'_>, cut: Option<usize>) -> (Result<Left, Option<String>>, V
     (ended, take_panics())
 }
 
-/// What the tasks and blocking jobs do once `run()` was dropped: they must
-/// stop at once (unless the example says they outlive it), and end within
-/// [`DRAIN`] and [`BLOCKING_PATIENCE`].
+/// What the tasks and blocking jobs do once `run()` was dropped (`panicked`
+/// if the drop panicked): they must stop at once (unless the example says
+/// they outlive it), and end within [`DRAIN`] and [`BLOCKING_PATIENCE`].
 fn after_the_cut(
     example: &Example,
     runtime: &Runtime,
     recorder: &Recorder,
-    mut problems: Vec<String>,
+    panicked: bool,
 ) -> Left {
+    let panicked = panicked.then(|| "run() panicked while it was being dropped".to_owned());
+    let mut problems: Vec<String> = panicked.into_iter().collect();
     // `yield_now` lets every other task run, and the I/O driver be polled,
     // without the paused clock moving.
     let settle = async {
@@ -293,21 +280,12 @@ fn busy_blocking_jobs(runtime: &Runtime) -> usize {
 
 /// `cuts 3-5, 9` for a problem seen at those cuts.
 fn describe_cuts(cuts: &[usize]) -> String {
-    let mut ranges: Vec<(usize, usize)> = Vec::new();
-    for &cut in cuts {
-        match ranges.last_mut() {
-            Some((_, end)) if *end + 1 == cut => *end = cut,
-            _ => ranges.push((cut, cut)),
-        }
-    }
+    let ranges = cuts.chunk_by(|cut, next| cut + 1 == *next);
     let ranges: Vec<String> = ranges
-        .iter()
-        .map(|&(start, end)| {
-            if start == end {
-                start.to_string()
-            } else {
-                format!("{start}-{end}")
-            }
+        .map(|range| match range {
+            [first, .., last] => format!("{first}-{last}"),
+            // A single cut (no chunk is empty).
+            _ => range.iter().map(usize::to_string).collect(),
         })
         .collect();
     let noun = if cuts.len() == 1 { "cut" } else { "cuts" };
@@ -330,14 +308,13 @@ fn install_panic_hook() {
             let payload = info.payload();
             let message = payload.downcast_ref::<&str>().copied().map(str::to_owned);
             let message = message.or_else(|| payload.downcast_ref::<String>().cloned());
-            let mut panics = PANICS.lock().unwrap_or_else(PoisonError::into_inner);
-            panics.push(format!("{place}: {}", message.unwrap_or_default()));
+            lock(&PANICS).push(format!("{place}: {}", message.unwrap_or_default()));
         }));
     });
 }
 
 fn take_panics() -> Vec<String> {
-    std::mem::take(&mut PANICS.lock().unwrap_or_else(PoisonError::into_inner))
+    std::mem::take(&mut lock(&PANICS))
 }
 
 /// What the process holds that a run could leave behind.
@@ -438,7 +415,7 @@ impl Watchdog {
         std::thread::spawn(move || {
             loop {
                 std::thread::sleep(Duration::from_millis(50));
-                let (cut, started, stopped) = *state.lock().unwrap_or_else(PoisonError::into_inner);
+                let (cut, started, stopped) = *lock(&state);
                 if stopped {
                     return;
                 }
@@ -471,11 +448,11 @@ impl Watchdog {
     }
 
     fn cut(&self, cut: usize) {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = (cut, Instant::now(), false);
+        *lock(&self.0) = (cut, Instant::now(), false);
     }
 
     fn stop(&self) {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).2 = true;
+        lock(&self.0).2 = true;
     }
 }
 

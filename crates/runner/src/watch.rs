@@ -15,7 +15,7 @@ use std::future::Future;
 use std::io::Write as _;
 use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::sync::{Arc, Mutex, mpsc};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
@@ -24,6 +24,7 @@ use protocol::dump::{header, seconds};
 use tokio::sync::Notify;
 
 use crate::dump::{self, BEAT, Source, TaskDump, Who};
+use crate::lock;
 use crate::record::Recorder;
 
 /// How long the watchdog waits for the runtime's thread to answer: the
@@ -101,30 +102,18 @@ impl Watchdog {
         std::thread::sleep(self.timeout);
         let asked = Instant::now();
         self.fired.store(true, Ordering::SeqCst);
-        let busy_since = self
-            .polls
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-            .and_then(Recorder::busy_since);
+        let busy_since = lock(&self.polls).as_ref().and_then(Recorder::busy_since);
         let after = seconds(self.timeout);
         let blockers = "a blocking call, such as a write to an output nobody reads, or a loop \
                         that never reaches an `.await`";
-        let phase = self
-            .phase
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
+        let phase = lock(&self.phase).clone();
         let message = match phase {
             Phase::Starting => format!("error: timed out after {after}, before any example ran"),
             Phase::Running(example, Ok(())) => {
                 self.trigger.notify_one();
                 match answers.recv_timeout(ANSWER_PATIENCE) {
                     Ok((noticed, dump)) => {
-                        let ours = *self
-                            .ours_until
-                            .lock()
-                            .unwrap_or_else(PoisonError::into_inner);
+                        let ours = *lock(&self.ours_until);
                         let late =
                             noticed.saturating_duration_since(ours.unwrap_or(asked).max(asked));
                         let until = (self.timeout + noticed.duration_since(asked)).as_secs_f64();
@@ -186,7 +175,7 @@ impl Watchdog {
 
     /// The polls of the example about to run are recorded by `recorder`.
     pub(crate) fn sees_polls(&self, recorder: &Recorder) {
-        *self.polls.lock().unwrap_or_else(PoisonError::into_inner) = Some(recorder.clone());
+        *lock(&self.polls) = Some(recorder.clone());
     }
 
     /// `example`'s `run()` starts; `sync` if it builds its own runtime.
@@ -204,26 +193,22 @@ impl Watchdog {
     /// `example`'s `run()` has returned.
     pub(crate) fn stopping(&self, example: &str) {
         self.hold_if_fired();
-        *self.polls.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        *lock(&self.polls) = None;
         self.set(Phase::Stopping(example.to_owned()));
     }
 
     fn set(&self, phase: Phase) {
-        *self.phase.lock().unwrap_or_else(PoisonError::into_inner) = phase;
+        *lock(&self.phase) = phase;
     }
 
     /// The runner kept the runtime's thread busy until `until`.
     fn kept_busy_until(&self, until: Instant) {
-        let mut ours = self
-            .ours_until
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut ours = lock(&self.ours_until);
         *ours = (*ours).max(Some(until));
     }
 
     fn reply(&self, noticed: Instant, dump: Option<String>) {
-        let answer = self.answer.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(answer) = answer.as_ref() {
+        if let Some(answer) = lock(&self.answer).as_ref() {
             let _ = answer.send((noticed, dump));
         }
     }
@@ -359,7 +344,7 @@ pub(crate) async fn watched<F: Future>(
 fn emit(file: Option<&Mutex<DumpFile>>, text: &str) {
     match file {
         Some(file) => {
-            let mut file = file.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut file = lock(file);
             if let Err(error) = file.0.write_all(text.as_bytes()) {
                 eprintln!("error: cannot write the dump: {error}");
                 file.1 = true;

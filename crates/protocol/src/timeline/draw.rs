@@ -364,11 +364,9 @@ impl Symbol {
     fn svg(self, x: f64, y: f64) -> String {
         let (left, right, up, down) = (x - 6.0, x + 6.0, y - 6.0, y + 6.0);
         match self {
-            Symbol::Wait => {
-                format!(
-                    "<line class=\"wait\" x1=\"{left:.1}\" y1=\"{y:.1}\" x2=\"{right:.1}\" y2=\"{y:.1}\"/>\n"
-                )
-            }
+            Symbol::Wait => format!(
+                "<line class=\"wait\" x1=\"{left:.1}\" y1=\"{y:.1}\" x2=\"{right:.1}\" y2=\"{y:.1}\"/>\n"
+            ),
             Symbol::Poll => {
                 let (left, up) = (x - 3.0, y - 5.0);
                 format!(

@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::task::Id;
@@ -36,17 +36,13 @@ impl Spawns {
                 let at = meta.spawned_at();
                 let file = at.file().rsplit('/').next().unwrap_or(at.file());
                 let place = format!("{file}:{}", at.line());
-                spawns.lock().push((meta.id(), place));
+                crate::lock(&spawns.0).push((meta.id(), place));
             });
         }
     }
 
     pub fn places(&self) -> Vec<(Id, String)> {
-        self.lock().clone()
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(Id, String)>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        crate::lock(&self.0).clone()
     }
 }
 
