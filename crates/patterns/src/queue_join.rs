@@ -17,9 +17,9 @@
 //! with it, as a consumer that hangs would. (`recv()` wakes one consumer per
 //! item: a held one could keep a batch's last item waiting, beside idle
 //! consumers, for a send that never comes.) A consumer that ends before the
-//! sender is dropped has panicked: `run` stops waiting then, as the items it
-//! left queued would hold the batch for ever. Random delays come from a seed
-//! under which no two timers tie.
+//! sender is dropped has panicked: `join_batch` stops waiting then, as the
+//! items it left queued would hold the batch for ever. Random delays come
+//! from a seed under which no two timers tie.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -110,16 +110,7 @@ pub async fn run() -> anyhow::Result<()> {
         // their timers fired, as on the paused clock.
         let feeding = tokio::spawn(producer(sender.clone(), name, count, seed, batch.clone()));
         produced.extend(AbortOnDropHandle::new(feeding).await??);
-        batch.close();
-        tokio::select! {
-            () = batch.wait() => {}
-            // Before the sender is dropped, a consumer ends only by a panic;
-            // the items still queued would never be processed.
-            Some(ended) = consumers.join_next() => {
-                ended.context("a consumer panicked")?;
-                bail!("a consumer stopped before the queue was closed");
-            }
-        }
+        join_batch(&batch, &mut consumers).await?;
         println!("queue.join(): every item from {name} processed");
     }
 
@@ -133,6 +124,23 @@ pub async fn run() -> anyhow::Result<()> {
     ensure!(produced == consumed, "an item was lost or consumed twice");
     println!("{} items, each consumed exactly once", consumed.len());
     Ok(())
+}
+
+/// `queue.join()`: waits until every item of `batch` has been let go of.
+/// Before the sender is dropped, a consumer ends only by a panic, and the
+/// items still queued would then wait for ever: that ends the wait too.
+async fn join_batch(
+    batch: &TaskTracker,
+    consumers: &mut JoinSet<Vec<String>>,
+) -> anyhow::Result<()> {
+    batch.close();
+    tokio::select! {
+        () = batch.wait() => Ok(()),
+        Some(ended) = consumers.join_next() => {
+            ended.context("a consumer panicked")?;
+            bail!("a consumer stopped before the queue was closed");
+        }
+    }
 }
 
 // The demonstration's timing: random delays from a seeded generator, so
@@ -184,5 +192,21 @@ mod tests {
             .expect("the other consumer stops when the channel closes")
             .expect("the other consumer doesn't panic");
         assert_eq!(consumed, produced);
+    }
+
+    /// A consumer that panics while an item is still queued ends
+    /// `queue.join()` with an error, instead of leaving it waiting for an
+    /// item no one will take.
+    #[tokio::test(start_paused = true)]
+    async fn a_consumer_that_panics_ends_the_join() {
+        let batch = TaskTracker::new();
+        let _queued = batch.token();
+        let mut consumers: JoinSet<Vec<String>> = JoinSet::new();
+        consumers.spawn(async { panic!("a consumer failed on purpose") });
+        let joined = timeout(Duration::from_secs(1), join_batch(&batch, &mut consumers))
+            .await
+            .expect("the join ends once the consumer has panicked");
+        let error = joined.expect_err("a panicked consumer fails the join");
+        assert_eq!(error.to_string(), "a consumer panicked");
     }
 }
