@@ -33,7 +33,8 @@ pub fn change(exercise: &Exercise) -> io::Result<String> {
 /// [`change`] of two texts, without the shipped file's `//!` header and the
 /// comments the solution does not keep (the solution has none of them).
 fn render(shipped: &str, solution: &str) -> String {
-    let body: Vec<&str> = (shipped.lines())
+    let body: Vec<&str> = shipped
+        .lines()
         .skip_while(|line| line.starts_with("//!"))
         .skip_while(|line| line.trim().is_empty())
         .collect();

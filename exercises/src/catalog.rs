@@ -126,7 +126,8 @@ mod tests {
             );
         }
         for dir in [SOLUTIONS, "expected", "src/bin"] {
-            let wanted: BTreeSet<String> = (exercises.iter())
+            let wanted: BTreeSet<String> = exercises
+                .iter()
                 .map(|Exercise { name, file, .. }| match dir {
                     SOLUTIONS => file.clone(),
                     "expected" => format!("{name}.txt"),

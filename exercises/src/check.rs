@@ -465,7 +465,9 @@ fn indented(text: &str) -> String {
     let text = blocks.join("\n");
     // A run may write megabytes there; the first lines say what went wrong.
     let mut lines = text.lines();
-    let shown: String = (lines.by_ref().take(MAX_STDERR_LINES))
+    let shown: String = lines
+        .by_ref()
+        .take(MAX_STDERR_LINES)
         .map(|line| format!("{line}\n"))
         .collect();
     match lines.count() {

@@ -264,7 +264,9 @@ fn lock_order(seen: &Seen<'_>, source: &Source) -> Option<(Trap, String)> {
         return None;
     }
     let locks = ["Mutex::lock", "RwLock::read", "RwLock::write"];
-    let waiting = (seen.waits.iter())
+    let waiting = seen
+        .waits
+        .iter()
         .filter(|wait| locks.iter().any(|lock| leaf(wait).starts_with(lock)))
         .count();
     if waiting < 2 {
@@ -285,7 +287,8 @@ fn lock_order(seen: &Seen<'_>, source: &Source) -> Option<(Trap, String)> {
             TAKES
                 .iter()
                 .find(|take| code.trim_end().ends_with(&format!("{take};")))?;
-            let (at, later, _) = (source.while_held(index, name))
+            let (at, later, _) = source
+                .while_held(index, name)
                 .find(|(_, later, _)| TAKES.iter().any(|take| later.contains(take)))?;
             Some((
                 Trap::LockOrder,
@@ -327,7 +330,8 @@ mod tests {
 
     /// A hung run whose tasks wait in `leaves`.
     fn hung(leaves: &[&str], source: &str) -> Notes {
-        let waits: Vec<String> = (leaves.iter())
+        let waits: Vec<String> = leaves
+            .iter()
             .map(|leaf| format!("the task spawned at x.rs:9 waits at x.rs:5 in `{leaf}`: .."))
             .collect();
         let (ended, source) = (&Ended::VirtualTimeout, Some(source));

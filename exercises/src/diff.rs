@@ -56,7 +56,9 @@ pub fn render(expected: &Lines, printed: &Lines) -> Option<String> {
     pair_moved_lines(&mut rows);
     note_trailing_whitespace(&mut rows);
     let hidden = rows.len().saturating_sub(MAX_ROWS);
-    let rows: Vec<(char, u64, String, String)> = (rows.into_iter().take(MAX_ROWS))
+    let rows: Vec<(char, u64, String, String)> = rows
+        .into_iter()
+        .take(MAX_ROWS)
         .map(|(mark, at, text, note)| (mark, at, shown(text), note))
         .collect();
     let widths = rows.iter().map(|(_, _, text, _)| text.chars().count());

@@ -88,7 +88,9 @@ pub fn write_copies(exercises: &[Exercise]) -> io::Result<Vec<String>> {
 
 fn notes(origins: &[(&str, Origin)]) -> Vec<String> {
     let mut notes = Vec::new();
-    let differ = (origins.iter()).filter(|(_, origin)| *origin == Origin::Differs);
+    let differ = origins
+        .iter()
+        .filter(|(_, origin)| *origin == Origin::Differs);
     let differ: Vec<&str> = differ.map(|(file, _)| *file).collect();
     if !differ.is_empty() {
         notes.push(format!(
@@ -97,7 +99,8 @@ fn notes(origins: &[(&str, Origin)]) -> Vec<String> {
             differ.join(", ")
         ));
     }
-    let (from_checkout, whys): (Vec<&str>, Vec<&String>) = (origins.iter())
+    let (from_checkout, whys): (Vec<&str>, Vec<&String>) = origins
+        .iter()
         .filter_map(|(file, origin)| match origin {
             Origin::Checkout(why) => Some((*file, why)),
             _ => None,

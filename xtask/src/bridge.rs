@@ -23,10 +23,14 @@ pub fn bridge(options: &flags::Bridge, overwrite: bool) -> Result<bool, Error> {
     let workspace = Workspace::locate();
     let bridge = Bridge::read(&workspace)?;
     let wanted = |name: &str| {
-        (options.filter.as_deref())
+        options
+            .filter
+            .as_deref()
             .is_none_or(|filter| filter == SECTION || format!("{SECTION}/{name}").contains(filter))
     };
-    let selected: Vec<_> = (bridge.lessons.iter())
+    let selected: Vec<_> = bridge
+        .lessons
+        .iter()
         .filter(|lesson| wanted(&lesson.name))
         .collect();
     if selected.is_empty() && !wanted(RECIPE) {

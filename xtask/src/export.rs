@@ -168,7 +168,9 @@ impl Export {
         // list that is `full` without `io-std` and `parking_lot`, rather than
         // the tutorial's `full`, so that no export lists what nothing tests.
         let uses = |d: &Dependency| d.is_named_in(code) || d.is_named_in(&main_rs);
-        let mut dependencies: Vec<Dependency> = (table.crates.iter())
+        let mut dependencies: Vec<Dependency> = table
+            .crates
+            .iter()
             .filter(|d| uses(d) || needs.contains(d))
             .cloned()
             .collect();
