@@ -266,8 +266,33 @@ fn a_wait_that_a_guard_without_a_name_may_hold_gets_no_verdict() {
     ];
     let text = render(&tasks, Some(("file.rs", FILE)), &[], None);
     assert!(
-        text.contains(
-            "No verdict: #1 waits for b.balance.lock(), which no guard the code names holds"
+        text.ends_with(
+            "\nNo verdict: #1 waits for b.balance.lock(), which no guard the code names holds; \
+             one it can't name may.\n"
+        ),
+        "{text}"
+    );
+}
+
+/// `main` waits in a future made on another line than the one that polls
+/// it (futurelock's `&mut first`), so the dump can't follow `queue` back to
+/// a lock: #1's guard may be the one.
+#[test]
+fn a_wait_for_a_lock_the_dump_cannot_trace_names_who_may_hold_it() {
+    let mut wait = at("run", 17, "Mutex::lock");
+    wait.frames.push(Place {
+        function: "consume".into(),
+        at: "file.rs:9".into(),
+    });
+    let tasks = [
+        task(Who::Main, "run()", vec![wait]),
+        spawned(1, Who::Main, 15, vec![at("transfer", 3, "sleep")]),
+    ];
+    let text = render(&tasks, Some(("file.rs", FILE)), &[], None);
+    assert!(
+        text.ends_with(
+            "\nNo verdict: main waits for queue.lock(), and the dump can't follow that name \
+             to the lock it was made from, so it may be one held by #1.\n"
         ),
         "{text}"
     );

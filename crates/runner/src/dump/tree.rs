@@ -679,13 +679,24 @@ fn graph_note(
         ),
         // A wait with no holder the code can name counts as free above:
         // a guard it can't name may hold that lock, and close a cycle.
-        ([], _, None) if !untied.is_empty() => {
-            let (who, lock, _) = &untied[0];
-            format!(
-                "No verdict: {} waits for {lock}, which no guard the code names holds;                  one it can't name may.",
+        ([], _, None) if !untied.is_empty() => match &untied[0] {
+            (who, lock, Some(_)) => format!(
+                "No verdict: {} waits for {lock}, which no guard the code names holds; \
+                 one it can't name may.",
                 who.name()
-            )
-        }
+            ),
+            // Not a futurelock, so some task holds a guard: it may be this lock.
+            (who, lock, None) => format!(
+                "No verdict: {} waits for {lock}, and the dump can't follow that name to \
+                 the lock it was made from, so it may be one held by {}.",
+                who.name(),
+                names(
+                    &(0..tasks.len())
+                        .filter(|&j| !held[j].is_empty())
+                        .collect::<Vec<_>>()
+                )
+            ),
+        },
         ([], _, None) => "No cycle of waits, so no deadlock.".to_owned(),
         (_, Some(true), _) => format!("No deadlock: tasks moved between two dumps {beat} apart."),
         (stuck, moved, _) => format!(
