@@ -21,6 +21,7 @@ use anyhow::Context;
 use futures::future::try_join_all;
 use tokio::sync::Semaphore;
 use tokio::task::spawn_blocking;
+use tokio_util::task::AbortOnDropHandle;
 
 fn blocking_operation(name: &str, duration: Duration) -> String {
     std::thread::sleep(duration);
@@ -44,21 +45,34 @@ impl BoundedBlockingPool {
     }
 
     /// `loop.run_in_executor(executor, job)`.
+    ///
+    /// The job waits for its permit in a task of its own, as a submitted job
+    /// waits in an executor's queue. Waiting in the caller's future instead
+    /// would let a caller that stops polling it (a `select!` that moved on,
+    /// say) keep the permit Tokio hands to the first waiter in line, and
+    /// with it every caller after. Dropping the caller's future still takes
+    /// the job out of the queue.
     async fn run<T, F>(&self, job: F) -> anyhow::Result<T>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let permit = Arc::clone(&self.permits)
-            .acquire_owned()
+        let permits = Arc::clone(&self.permits);
+        let queued = AbortOnDropHandle::new(tokio::spawn(async move {
+            let permit = permits
+                .acquire_owned()
+                .await
+                .context("the pool was closed")?;
+            spawn_blocking(move || {
+                let _permit = permit;
+                job()
+            })
             .await
-            .context("the pool was closed")?;
-        spawn_blocking(move || {
-            let _permit = permit;
-            job()
-        })
-        .await
-        .context("a blocking job panicked")
+            .context("a blocking job panicked")
+        }));
+        queued
+            .await
+            .context("a job's place in the queue was lost")?
     }
 }
 
@@ -109,5 +123,46 @@ impl Occupancy {
         let output = job();
         self.running.fetch_sub(1, Ordering::SeqCst);
         output
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::pin::pin;
+    use std::sync::mpsc;
+
+    use futures::poll;
+    use tokio::sync::oneshot;
+    use tokio::time::timeout;
+
+    use super::*;
+
+    /// The one worker is busy; a caller is polled once and then held, never
+    /// polled again nor dropped. When the worker is free, the next caller
+    /// still gets it.
+    #[tokio::test]
+    async fn a_held_caller_stalls_no_other_caller() {
+        let pool = BoundedBlockingPool::new(NonZeroUsize::MIN);
+        let (started, has_started) = oneshot::channel();
+        let (release, released) = mpsc::channel::<()>();
+        let busy = AbortOnDropHandle::new(tokio::spawn({
+            let pool = pool.clone();
+            async move {
+                let job = move || {
+                    let _ = started.send(());
+                    released.recv()
+                };
+                pool.run(job).await
+            }
+        }));
+        has_started.await.expect("the first job starts");
+        let mut held = pin!(pool.run(|| "held"));
+        assert!(poll!(held.as_mut()).is_pending(), "the worker is busy");
+        release.send(()).expect("the first job waits for this");
+        let first = busy.await.expect("no panic").expect("the first job ran");
+        assert_eq!(first, Ok(()));
+        let other = timeout(Duration::from_secs(5), pool.run(|| "other")).await;
+        let other = other.expect("the worker within 5s").expect("the job ran");
+        assert_eq!(other, "other");
     }
 }
