@@ -236,12 +236,13 @@ fn hide(text: &str, open: &str, close: &str) -> String {
     out
 }
 
-/// Each asyncio API of `docs/asyncio-apis.txt` must be in the cheat sheet.
+/// Each asyncio API of `docs/asyncio-apis.txt` must be in the cheat sheet,
+/// and each of its cells gives the short answer first: the detail folds.
 fn cheat_sheet_gaps(workspace: &Workspace) -> Result<Vec<String>, Error> {
     let list = workspace.root().join("docs").join("asyncio-apis.txt");
     let apis = fs::read_to_string(&list).map_err(|error| format!("{}: {error}", list.display()))?;
     let sheet = fs::read_to_string(docs_src(workspace).join("cheatsheet.md")).unwrap_or_default();
-    Ok(apis
+    let missing = apis
         .lines()
         .map(str::trim)
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
@@ -250,8 +251,36 @@ fn cheat_sheet_gaps(workspace: &Workspace) -> Result<Vec<String>, Error> {
             format!(
                 "docs/src/cheatsheet.md has no row for `{api}` (listed in docs/asyncio-apis.txt)"
             )
+        });
+    Ok(missing.chain(long_cells(&sheet)).collect())
+}
+
+/// The words a cheat-sheet cell may show before a reader unfolds it.
+const CELL_WORDS: usize = 60;
+
+/// The cheat sheet's cells that show more than [`CELL_WORDS`] outside a
+/// `<details>`.
+fn long_cells(sheet: &str) -> Vec<String> {
+    let shown = hide(sheet, "<details>", "</details>");
+    shown
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| line.starts_with('|'))
+        .flat_map(|(index, line)| {
+            let cells = line.replace("\\|", "");
+            let words: Vec<usize> = cells
+                .split('|')
+                .map(|cell| cell.split_whitespace().count())
+                .collect();
+            words.into_iter().filter(|&n| n > CELL_WORDS).map(move |n| {
+                format!(
+                    "docs/src/cheatsheet.md:{}: a cell shows {n} words; give the short answer \
+                     in at most {CELL_WORDS} and fold the rest into a <details>",
+                    index + 1
+                )
+            })
         })
-        .collect())
+        .collect()
 }
 
 #[cfg(test)]
@@ -259,6 +288,21 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+
+    #[test]
+    fn a_cheat_sheet_cell_shows_a_short_answer_and_folds_the_rest() {
+        let long = "word ".repeat(CELL_WORDS + 1);
+        let folded = format!("short. <details><summary>more</summary>{long}</details>");
+        let sheet = format!("| a | b |\n| --- | --- |\n| x | {folded} |\n| y | {long} |\n");
+        assert_eq!(
+            long_cells(&sheet),
+            [format!(
+                "docs/src/cheatsheet.md:4: a cell shows {} words; give the short answer in at \
+                 most {CELL_WORDS} and fold the rest into a <details>",
+                CELL_WORDS + 1
+            )]
+        );
+    }
 
     #[test]
     fn a_table_row_with_a_stray_pipe_is_reported() {
