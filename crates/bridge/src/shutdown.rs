@@ -171,8 +171,9 @@ fn sleep(py: Python<'_>, seconds: f64) -> PyResult<Bound<'_, PyAny>> {
 /// Registered with `atexit` when the module is imported, so it runs before
 /// the interpreter starts to finalize: releases the GIL for a moment, for a
 /// Tokio thread handing a result over, or looking at a cancelled awaitable,
-/// to be done with Python. Best effort: it cannot know what is still on the
-/// way, which is why everything is awaited or cancelled before this.
+/// to be done with Python. Required even when everything was awaited, for
+/// the handovers still under way; it cannot wait for one that starts later,
+/// which is why everything is awaited or cancelled before this.
 #[pyfunction]
 fn let_tokio_threads_leave_python(py: Python<'_>) {
     py.detach(|| std::thread::sleep(EXIT_GRACE));
