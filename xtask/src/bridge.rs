@@ -3,7 +3,7 @@
 //! times aside, showing what it prints; then the hot-path recipe as a reader
 //! copies it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -134,8 +134,8 @@ pub fn bridge(options: &flags::Bridge, overwrite: bool) -> Result<bool, Error> {
 
 /// The recipe as a reader copies it: its directory, a project of its own
 /// with its own lock, outside the repository, built as the release wheel it
-/// ships; then its tests: what the page says of its awaitable, and its
-/// service run 30 times.
+/// ships, which is installed; then its tests: what the page says of its
+/// awaitable, and its service run 30 times.
 fn recipe(bridge: &Bridge, target: &Path, timeout: Duration) -> Result<Result<(), String>, Error> {
     let venv = target.join("bridge-venv");
     let copy = tempfile::Builder::new().prefix("hot-path-").tempdir()?;
@@ -144,16 +144,24 @@ fn recipe(bridge: &Bridge, target: &Path, timeout: Duration) -> Result<Result<()
         .arg(bridge.dir().join("recipe/."))
         .arg(copy.path());
     step(cp, "cp")?;
+    let dist = copy.path().join("dist");
     let mut maturin = Command::new(venv.join("bin/maturin"));
     maturin
-        .args(["develop", "--locked", "--target-dir"])
+        .args(["build", "--locked", "--target-dir"])
         .arg(target.join("bridge-recipe"))
+        .arg("--out")
+        .arg(&dist)
         .current_dir(copy.path())
         .env("VIRTUAL_ENV", &venv)
         // No workspace lints reach it: a warning is still a failure here.
         .env("RUSTFLAGS", "-D warnings");
     proc::cargo::leave_out_crate_variables(&mut maturin);
-    step(maturin, "maturin develop")?;
+    step(maturin, "maturin build")?;
+    let wheel = shipped_wheel(&venv, &dist)?;
+    let mut pip = Command::new(venv.join("bin/pip"));
+    pip.args(["install", "--quiet", "--no-deps", "--force-reinstall"])
+        .arg(&wheel);
+    step(pip, "pip install")?;
     let rerun = format!("cargo xtask bridge {RECIPE}");
     for file in ["test_asyncio.py", "test_exit.py"] {
         let mut test = Command::new(venv.join("bin/python"));
@@ -164,6 +172,40 @@ fn recipe(bridge: &Bridge, target: &Path, timeout: Duration) -> Result<Result<()
         }
     }
     Ok(Ok(()))
+}
+
+/// The one wheel in `dist`, if it is what the page says the recipe ships:
+/// one wheel for every CPython from 3.11 (`cp311-abi3`), with the stubs and
+/// the `py.typed` marker that tells type checkers to read them.
+fn shipped_wheel(venv: &Path, dist: &Path) -> Result<PathBuf, Error> {
+    let wheels: Vec<PathBuf> = std::fs::read_dir(dist)?
+        .map(|entry| entry.map(|entry| entry.path()))
+        .collect::<Result<_, _>>()?;
+    let [wheel] = wheels.as_slice() else {
+        return Err(format!(
+            "maturin build left {} files in dist/, not one wheel",
+            wheels.len()
+        )
+        .into());
+    };
+    let name = wheel.file_name().unwrap_or_default().to_string_lossy();
+    if !name.contains("-cp311-abi3-") {
+        return Err(format!(
+            "the recipe's wheel is {name}, not one for every CPython from 3.11 (cp311-abi3)"
+        )
+        .into());
+    }
+    let listing = Command::new(venv.join("bin/python"))
+        .args(["-m", "zipfile", "-l"])
+        .arg(wheel)
+        .output()?;
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    for file in ["hot_path/__init__.pyi", "hot_path/py.typed"] {
+        if !listing.lines().any(|line| line.starts_with(file)) {
+            return Err(format!("the recipe's wheel {name} has no {file}").into());
+        }
+    }
+    Ok(wheel.clone())
 }
 
 /// `target/bridge-venv` with maturin, made again when the pins change.
