@@ -1,9 +1,11 @@
 //! Every Rust or TOML block a learner may copy builds as printed: its lines
 //! stand, in the same order, in a file that is built as printed: an
 //! example's export (its file, `main.rs`, `Cargo.toml`), a bridge lesson,
-//! or a file of a directory whose `Cargo.toml` is a workspace of its own. A block typed into
-//! a page, or shown from a file that builds only inside this workspace,
-//! fails `docs --check`.
+//! or a file of a directory whose `Cargo.toml` is a workspace of its own. A
+//! block typed into a page, or shown from a file that builds only inside
+//! this workspace, fails `docs --check`. A block marked `compile_fail` must
+//! stand in one of the cases trybuild checks do not compile, and no other
+//! block may.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -15,14 +17,28 @@ use crate::Error;
 /// Where standalone projects may live.
 const PROJECTS: [&str; 3] = ["crates", "exercises", "tests"];
 
+/// The directories of trybuild's cases, which must not compile.
+const COMPILE_FAIL: &str = "compile-fail";
+
 /// A line that stands for lines left out of an excerpt.
 const ELISIONS: [&str; 3] = ["...", "// ...", "/* ... */"];
 
-/// The lines of every compiled file, trimmed, blank ones dropped, whether
-/// it builds outside the workspace, and where each line occurs.
+/// The lines of every compiled file, trimmed, blank ones dropped, how it
+/// builds, and where each line occurs.
 pub struct Built {
-    files: Vec<(bool, Vec<String>)>,
+    files: Vec<(Builds, Vec<String>)>,
     at: HashMap<String, Vec<(usize, usize)>>,
+}
+
+/// How a file builds, and what a block may ask of the file it comes from.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Builds {
+    /// Inside the workspace: a snippet of it builds.
+    InWorkspace,
+    /// As a project of its own, as a reader copies it whole.
+    Alone,
+    /// Not at all: a case trybuild checks is refused.
+    Refused,
 }
 
 impl Built {
@@ -31,7 +47,7 @@ impl Built {
     pub fn read(root: &Path, exported: &[String]) -> Result<Self, Error> {
         let mut files: Vec<_> = exported
             .iter()
-            .map(|text| (true, significant(text)))
+            .map(|text| (Builds::Alone, significant(text)))
             .collect();
         for dir in PROJECTS {
             let mut projects = Vec::new();
@@ -45,10 +61,17 @@ impl Built {
                 }
             }
             for relative in files_under(&root.join(dir), &["rs", "toml"])? {
+                let refused = relative
+                    .components()
+                    .any(|part| part.as_os_str() == COMPILE_FAIL);
                 let path = root.join(dir).join(relative);
-                let standalone = projects.iter().any(|project| path.starts_with(project));
-                if standalone || path.extension().is_some_and(|extension| extension == "rs") {
-                    files.push((standalone, significant(&read(&path)?)));
+                let builds = match projects.iter().any(|project| path.starts_with(project)) {
+                    _ if refused => Builds::Refused,
+                    true => Builds::Alone,
+                    false => Builds::InWorkspace,
+                };
+                if builds == Builds::Alone || path.extension().is_some_and(|ext| ext == "rs") {
+                    files.push((builds, significant(&read(&path)?)));
                 }
             }
         }
@@ -62,8 +85,9 @@ impl Built {
     }
 
     /// Whether each run of `block` between elisions stands unbroken in one
-    /// compiled file, the runs in order; one built `standalone` if asked.
-    fn builds(&self, block: &str, standalone: bool) -> bool {
+    /// file that builds as `wanted` asks (a file built alone will do for a
+    /// snippet), the runs in order.
+    fn builds(&self, block: &str, wanted: Builds) -> bool {
         let lines = significant(block);
         let runs: Vec<&[String]> = lines
             .split(|line| ELISIONS.contains(&line.as_str()))
@@ -77,8 +101,12 @@ impl Built {
             .into_iter()
             .flatten()
             .any(|&(file, start)| {
-                let (built_alone, lines) = &self.files[file];
-                if standalone && !built_alone {
+                let (builds, lines) = &self.files[file];
+                let fits = match wanted {
+                    Builds::InWorkspace => *builds != Builds::Refused,
+                    wanted => *builds == wanted,
+                };
+                if !fits {
                     return false;
                 }
                 let mut from = start;
@@ -124,16 +152,30 @@ pub fn unbuilt(page: &str, text: &str, built: &Built) -> Vec<String> {
             .map(|(_, line)| line)
             .take_while(|line| !line.trim_start().starts_with("```"))
             .collect();
-        let language = info.split(',').next().unwrap_or_default().trim();
+        let mut tags = info.split(',').map(str::trim);
+        let language = tags.next().unwrap_or_default();
         let whole = language == "toml" || body.first().is_some_and(|l| l.starts_with("//!"));
-        if matches!(language, "rust" | "toml") && !built.builds(&body.join("\n"), whole) {
-            problems.push(format!(
-                "{page}:{}: this {language} block is not built as printed: show an \
-                 example's or a lesson's file, a file of a project built on its own, or \
-                 for a snippet, lines of a file the workspace compiles",
-                start + 1
-            ));
+        let wanted = match () {
+            _ if tags.any(|tag| tag == "compile_fail") => Builds::Refused,
+            _ if whole => Builds::Alone,
+            _ => Builds::InWorkspace,
+        };
+        if !matches!(language, "rust" | "toml") || built.builds(&body.join("\n"), wanted) {
+            continue;
         }
+        let why = match wanted {
+            Builds::Refused => format!(
+                "this {language} block is marked compile_fail, but no case in a \
+                 {COMPILE_FAIL}/ directory shows that it does not compile"
+            ),
+            _ => format!(
+                "this {language} block is not built as printed: show an example's or a \
+                 lesson's file, a file of a project built on its own, or for a snippet, \
+                 lines of a file the workspace compiles (mark one that must not compile \
+                 compile_fail, and show a {COMPILE_FAIL}/ case)"
+            ),
+        };
+        problems.push(format!("{page}:{}: {why}", start + 1));
     }
     problems
 }
@@ -154,6 +196,9 @@ mod tests {
         std::fs::create_dir_all(&member).unwrap();
         std::fs::write(member.join("Cargo.toml"), "[package]\n").unwrap();
         std::fs::write(member.join("lib.rs"), "//! Member.\nlet w = 4;\n").unwrap();
+        std::fs::create_dir_all(member.join(COMPILE_FAIL)).unwrap();
+        let refused = member.join(COMPILE_FAIL).join("case.rs");
+        std::fs::write(refused, "let r = Rc::new(1);\n").unwrap();
         let exported = ["[dependencies]\ntokio = \"1\"\n".to_owned()];
         Built::read(dir.path(), &exported).unwrap()
     }
@@ -191,6 +236,23 @@ mod tests {
             1,
             "a member's whole file"
         );
+        let refused = |body: &str| {
+            unbuilt(
+                "page.md",
+                &page(body).replace(",ignore", ",compile_fail"),
+                &built,
+            )
+        };
+        assert!(
+            refused("let r = Rc::new(1);").is_empty(),
+            "a case that must not compile"
+        );
+        assert_eq!(
+            fails("let r = Rc::new(1);").len(),
+            1,
+            "shown as if it compiled"
+        );
+        assert_eq!(refused("let w = 4;").len(), 1, "marked so, but it compiles");
         let toml = "```toml\n[dependencies]\ntokio = \"1\"\n```\n```toml\ntokio = \"2\"\n```\n";
         let problems = unbuilt("page.md", toml, &built);
         assert_eq!(problems.len(), 1, "{problems:?}");
