@@ -57,16 +57,14 @@ fn docs_src(workspace: &Workspace) -> PathBuf {
     workspace.root().join("docs").join("src")
 }
 
-pub use crate::flags::DocsMode;
-
 /// `Ok(false)` means `--check` found problems.
-pub fn run(mode: DocsMode) -> Result<bool, Error> {
+pub fn run(options: crate::flags::Docs) -> Result<bool, Error> {
     let workspace = Workspace::locate();
     let book = generate::generate(&workspace)?;
     for note in &book.notes {
         eprintln!("note: {note}");
     }
-    if mode == DocsMode::Check {
+    if options.check {
         let problems = lint::check(&workspace, &book)?;
         for problem in &problems {
             println!("{problem}");
@@ -80,7 +78,7 @@ pub fn run(mode: DocsMode) -> Result<bool, Error> {
     for path in generate::write(&workspace, &book)? {
         println!("wrote {path}");
     }
-    if mode == DocsMode::Build {
+    if options.build {
         // The preprocessor `charts` (book.toml) runs as the xtask the
         // workspace's build made, not `cargo run -p xtask`, a build of its own.
         let xtask = workspace
@@ -125,7 +123,7 @@ fn cell(text: &str) -> String {
 mod tests {
     /// The book uses the rest of xtask only through neutral modules and the
     /// export plan, never a task's internals (`check`, `twins`,
-    /// `export::verify`...); and `flags`, neutral for its `DocsMode`, names none.
+    /// `export::verify`...); and `flags`, neutral for its `Docs`, names none.
     #[test]
     fn the_book_uses_no_task_module() {
         const NEUTRAL: &str =
