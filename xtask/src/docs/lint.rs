@@ -205,9 +205,7 @@ fn block_ids(line: &str) -> Vec<&str> {
     };
     (0..bytes.len().saturating_sub(5))
         .filter(|&at| {
-            let (guide, block) = (&bytes[at..at + 3], &bytes[at + 4..at + 6]);
-            bytes[at + 3] == b'/'
-                && guide.iter().chain(block).all(u8::is_ascii_digit)
+            super::seed_map::is_block_id(&bytes[at..at + 6])
                 && !alphanumeric(at.checked_sub(1))
                 && !alphanumeric(Some(at + 6))
         })
