@@ -217,12 +217,11 @@ pub(super) fn see_also(
 }
 
 pub(super) fn from_the_guides(example: &ExampleDoc) -> String {
-    match &example.translates {
-        Some(list) => format!(
+    example.translates.as_ref().map_or_else(String::new, |list| {
+        format!(
             "\n## From the guides\n\nThis example comes from these parts of the guides:\n\n{list}\n"
-        ),
-        None => String::new(),
-    }
+        )
+    })
 }
 
 /// Plain text set in Markdown as it is (`__del__`, `Box<dyn Trait>`).

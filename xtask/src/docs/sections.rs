@@ -105,13 +105,10 @@ fn example_doc(
         .map_err(|why| format!("{}/{} can't be exported: {why}", section.name, listed.name))?;
     let timeline = page_timeline(workspace, section, &listed, &source)?;
     let dump = golden::path(&workspace.golden_root(), &section.name, &listed.name, DUMP);
-    let dump_at = match dump.is_file() {
-        false => None,
-        true => Some(
-            protocol::dump::instant(&read(&dump)?)
-                .ok_or_else(|| format!("{}: its first line does not say when", dump.display()))?,
-        ),
-    };
+    let dump_at = dump.is_file().then(|| -> Result<_, Error> {
+        let at = protocol::dump::instant(&read(&dump)?);
+        Ok(at.ok_or_else(|| format!("{}: its first line does not say when", dump.display()))?)
+    });
     Ok(ExampleDoc {
         name: listed.name,
         summary: listed.summary,
@@ -121,7 +118,7 @@ fn example_doc(
         code_starts_at: code_starts_at(&source),
         export,
         timeline,
-        dump_at,
+        dump_at: dump_at.transpose()?,
     })
 }
 
@@ -226,16 +223,13 @@ fn page_timeline(
         &listed.name,
         TWIN_TIMELINE,
     );
-    let twin = match twin.is_file() {
-        true => {
-            Some(Timeline::parse(&read(&twin)?).map_err(|error| format!("{id}'s twin: {error}"))?)
-        }
-        false => None,
-    };
+    let twin = twin.is_file().then(|| -> Result<_, Error> {
+        Ok(Timeline::parse(&read(&twin)?).map_err(|error| format!("{id}'s twin: {error}"))?)
+    });
     Ok(concurrent.then_some(PageTimeline {
         timeline,
         recorded: None,
-        twin,
+        twin: twin.transpose()?,
     }))
 }
 
