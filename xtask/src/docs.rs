@@ -90,8 +90,7 @@ pub fn run(options: crate::flags::Docs) -> Result<bool, Error> {
             .and_then(|path| shlex::try_quote(path).ok())
             .ok_or_else(|| format!("xtask's path {} can't be given to mdBook", xtask.display()))?;
         let mut mdbook = std::process::Command::new("mdbook");
-        mdbook.arg("build").arg(workspace.root().join("docs"));
-        mdbook.env(
+        mdbook.arg("build").arg(workspace.root().join("docs")).env(
             "MDBOOK_PREPROCESSOR__CHARTS__COMMAND",
             format!("{xtask} book-charts"),
         );

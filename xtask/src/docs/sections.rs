@@ -235,15 +235,9 @@ fn page_timeline(
 
 /// The first line after the `//!` header and its blank lines, from 1.
 pub(super) fn code_starts_at(source: &str) -> usize {
-    let mut lines = source.lines().peekable();
-    let mut skipped = 0;
-    while lines.next_if(|line| line.starts_with("//!")).is_some() {
-        skipped += 1;
-    }
-    while lines.next_if(|line| line.trim().is_empty()).is_some() {
-        skipped += 1;
-    }
-    skipped + 1
+    let body = source.lines().skip_while(|line| line.starts_with("//!"));
+    let code = body.skip_while(|line| line.trim().is_empty());
+    source.lines().count() - code.count() + 1
 }
 
 #[cfg(test)]
