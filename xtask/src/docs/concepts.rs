@@ -190,10 +190,7 @@ pub(super) fn page(root: &Path, examples: &[(String, String)]) -> Result<String,
         );
     }
     for concept in CONCEPTS.iter() {
-        let path = root
-            .join("docs/concepts")
-            .join(format!("{}.md", concept.id));
-        let explanation = read(&path)?;
+        let explanation = read(&root.join(format!("docs/concepts/{}.md", concept.id)))?;
         let chapters: Vec<String> = concept
             .book
             .iter()
