@@ -41,6 +41,7 @@ const CONTRIBUTING: (&str, &str) = ("How this book is checked", "contributing/in
 const CONTRIBUTOR_DIR: &str = "contributing";
 
 /// Every generated file, by path under `docs/src`.
+#[derive(Default)]
 pub struct Book {
     pub files: BTreeMap<PathBuf, String>,
     /// The text of each file the examples' exports write, and of each bridge

@@ -345,10 +345,7 @@ mod tests {
                     "003/22".to_owned(),
                 ),
             ]),
-            exported: Default::default(),
-            readme_table: String::new(),
-            readme_chart: String::new(),
-            notes: Vec::new(),
+            ..Book::default()
         };
         let pages: Vec<PathBuf> = learner_pages(dir.path(), &book)
             .unwrap()
