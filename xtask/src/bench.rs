@@ -266,12 +266,10 @@ fn format_rate(per_second: f64, unit: &str) -> String {
 /// How a time compares with asyncio's, as a speed-up factor. Within 5% is
 /// called a draw: run-to-run noise on a shared machine is about that large.
 fn compare(speedup: f64) -> String {
-    if (0.95..=1.05).contains(&speedup) {
-        "about the same".to_owned()
-    } else if speedup > 1.0 {
-        format!("{speedup:.1}× faster")
-    } else {
-        format!("{:.1}× slower", 1.0 / speedup)
+    match speedup {
+        draw if (0.95..=1.05).contains(&draw) => "about the same".to_owned(),
+        faster if faster > 1.0 => format!("{faster:.1}× faster"),
+        slower => format!("{:.1}× slower", 1.0 / slower),
     }
 }
 

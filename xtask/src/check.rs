@@ -307,11 +307,8 @@ pub fn check(
     if !report.passed() {
         return report;
     }
-    let output = match proc::run_limited(
-        case.section.command(&invocation),
-        timeout + DUMP_GRACE,
-        crate::limits::OUTPUT,
-    ) {
+    let command = case.section.command(&invocation);
+    let output = match proc::run_limited(command, timeout + DUMP_GRACE, crate::limits::OUTPUT) {
         Ok(output) => output,
         Err(error) => return report.failing(format!("could not be started: {error}")),
     };
@@ -330,8 +327,7 @@ pub fn check(
         };
         let times_aside = *mode == Mode::Real && kind == STDOUT;
         match judge_golden(kind, &file(kind), recorded, times_aside, overwrite) {
-            Ok(Some(blessed)) => report.blessed.push(blessed),
-            Ok(None) => {}
+            Ok(blessed) => report.blessed.extend(blessed),
             Err(problem) => report.problems.push(problem),
         }
     }

@@ -41,6 +41,7 @@ const CONTRIBUTING: (&str, &str) = ("How this book is checked", "contributing/in
 const CONTRIBUTOR_DIR: &str = "contributing";
 
 /// Every generated file, by path under `docs/src`.
+#[derive(Default)]
 pub struct Book {
     pub files: BTreeMap<PathBuf, String>,
     /// The text of each file the examples' exports write, and of each bridge
@@ -57,16 +58,14 @@ fn docs_src(workspace: &Workspace) -> PathBuf {
     workspace.root().join("docs").join("src")
 }
 
-pub use crate::flags::DocsMode;
-
 /// `Ok(false)` means `--check` found problems.
-pub fn run(mode: DocsMode) -> Result<bool, Error> {
+pub fn run(options: crate::flags::Docs) -> Result<bool, Error> {
     let workspace = Workspace::locate();
     let book = generate::generate(&workspace)?;
     for note in &book.notes {
         eprintln!("note: {note}");
     }
-    if mode == DocsMode::Check {
+    if options.check {
         let problems = lint::check(&workspace, &book)?;
         for problem in &problems {
             println!("{problem}");
@@ -80,7 +79,7 @@ pub fn run(mode: DocsMode) -> Result<bool, Error> {
     for path in generate::write(&workspace, &book)? {
         println!("wrote {path}");
     }
-    if mode == DocsMode::Build {
+    if options.build {
         // The preprocessor `charts` (book.toml) runs as the xtask the
         // workspace's build made, not `cargo run -p xtask`, a build of its own.
         let xtask = workspace
@@ -92,8 +91,7 @@ pub fn run(mode: DocsMode) -> Result<bool, Error> {
             .and_then(|path| shlex::try_quote(path).ok())
             .ok_or_else(|| format!("xtask's path {} can't be given to mdBook", xtask.display()))?;
         let mut mdbook = std::process::Command::new("mdbook");
-        mdbook.arg("build").arg(workspace.root().join("docs"));
-        mdbook.env(
+        mdbook.arg("build").arg(workspace.root().join("docs")).env(
             "MDBOOK_PREPROCESSOR__CHARTS__COMMAND",
             format!("{xtask} book-charts"),
         );
@@ -125,7 +123,7 @@ fn cell(text: &str) -> String {
 mod tests {
     /// The book uses the rest of xtask only through neutral modules and the
     /// export plan, never a task's internals (`check`, `twins`,
-    /// `export::verify`...); and `flags`, neutral for its `DocsMode`, names none.
+    /// `export::verify`...); and `flags`, neutral for its `Docs`, names none.
     #[test]
     fn the_book_uses_no_task_module() {
         const NEUTRAL: &str =

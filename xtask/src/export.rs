@@ -70,10 +70,8 @@ impl Dependency {
         let ident = |c: char| c.is_alphanumeric() || c == '_';
         let root = |l: &str, at: usize| !l[..at].trim_end_matches("::").ends_with(ident);
         let found = |l: &str| l.match_indices(&path).any(|(at, _)| root(l, at));
-        let code = code
-            .lines()
-            .filter(|line| !line.trim_start().starts_with("//"));
-        code.into_iter()
+        code.lines()
+            .filter(|line| !line.trim_start().starts_with("//"))
             .any(|line| found(line) || line.contains(&renamed))
     }
 }

@@ -174,24 +174,6 @@ pub struct Bridge {
     pub timeout: Duration,
 }
 
-/// What `docs` does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DocsMode {
-    Write,
-    Check,
-    Build,
-}
-
-impl Docs {
-    pub fn mode(self) -> DocsMode {
-        match (self.check, self.build) {
-            (true, _) => DocsMode::Check,
-            (_, true) => DocsMode::Build,
-            _ => DocsMode::Write,
-        }
-    }
-}
-
 /// A number of seconds from a thousandth to a day.
 fn seconds(text: &str) -> Result<Duration, String> {
     let seconds: f64 = text

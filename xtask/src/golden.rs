@@ -28,12 +28,10 @@ pub fn all(golden_root: &Path, kind: &str) -> std::io::Result<Vec<(String, Strin
     let mut found = Vec::new();
     for section in std::fs::read_dir(golden_root)? {
         let section = section?.path();
-        let Some(section_name) = section.file_name().and_then(|name| name.to_str()) else {
+        let name = section.file_name().and_then(|name| name.to_str());
+        let Some(section_name) = name.filter(|_| section.is_dir()) else {
             continue;
         };
-        if !section.is_dir() {
-            continue;
-        }
         for file in std::fs::read_dir(&section)? {
             let file = file?.path();
             let name = file.file_name().and_then(|name| name.to_str());

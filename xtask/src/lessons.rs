@@ -127,12 +127,10 @@ impl Bridge {
                 }
             }
         }
-        for name in http {
-            if !order.contains(name) {
-                problems.push(format!(
-                    "`[package.metadata.lessons] http` names `{name}`, which `order` does not list"
-                ));
-            }
+        for name in http.iter().filter(|name| !order.contains(name)) {
+            problems.push(format!(
+                "`[package.metadata.lessons] http` names `{name}`, which `order` does not list"
+            ));
         }
         for (dir, extension, not_lessons) in
             [("python", "py", &[][..]), ("src", "rs", &["lib"][..])]

@@ -42,7 +42,7 @@ fn run(command: Command) -> Result<bool, Error> {
             xtask::export::export(&what, dir.as_deref())
         }
         Command::List => xtask::list::list(),
-        Command::Docs(docs) => xtask::docs::run(docs.mode()),
+        Command::Docs(docs) => xtask::docs::run(docs),
         // mdBook asks `supports RENDERER` first; every renderer is fine.
         Command::BookCharts {
             supports: Some(_), ..

@@ -61,11 +61,8 @@ pub fn cancel_sweep(options: &flags::Timed<300>) -> Result<bool, Error> {
         for problem in &swept.problems {
             println!("  {problem}");
         }
-        let invocation = invocation(&swept.case);
-        println!(
-            "  re-run: {} >/dev/null",
-            invocation.rerun_command(&swept.case.section.name)
-        );
+        let rerun = invocation(&swept.case).rerun_command(&swept.case.section.name);
+        println!("  re-run: {rerun} >/dev/null");
     }
     let cuts: usize = swept
         .iter()

@@ -17,17 +17,14 @@ pub struct Row<'a> {
 pub fn rows<'a>(text: &'a str, columns: &[&str]) -> Vec<Result<Row<'a>, String>> {
     let mut lines = text.lines();
     let header = columns.join("\t");
-    let mut rows = Vec::new();
-    if lines.next() != Some(header.as_str()) {
-        rows.push(Err(format!(
-            "line 1: the header must be `{}`",
-            header.replace('\t', "<TAB>")
-        )));
-    }
-    for (index, text) in lines.enumerate() {
+    let header = (lines.next() != Some(header.as_str())).then(|| {
+        let header = header.replace('\t', "<TAB>");
+        Err(format!("line 1: the header must be `{header}`"))
+    });
+    let rows = lines.enumerate().map(|(index, text)| {
         let line = index + 2;
         let fields: Vec<&str> = text.split('\t').collect();
-        rows.push(if fields.len() == columns.len() {
+        if fields.len() == columns.len() {
             Ok(Row { line, fields })
         } else {
             Err(format!(
@@ -36,9 +33,9 @@ pub fn rows<'a>(text: &'a str, columns: &[&str]) -> Vec<Result<Row<'a>, String>>
                 columns.join(", "),
                 fields.len()
             ))
-        });
-    }
-    rows
+        }
+    });
+    header.into_iter().chain(rows).collect()
 }
 
 #[cfg(test)]

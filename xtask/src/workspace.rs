@@ -269,15 +269,13 @@ impl Httpbin {
         command.args(["--port", "0"]);
         let (group, line) = proc::serve(command)
             .map_err(|error| std::io::Error::other(format!("cannot start httpbin: {error}")))?;
-        match line.strip_prefix("httpbin listening on ") {
-            Some(url) => Ok(Self {
-                url: url.to_owned(),
-                _group: group,
-            }),
-            None => Err(std::io::Error::other(format!(
-                "httpbin did not start: it printed {line:?}"
-            ))),
-        }
+        let url = line.strip_prefix("httpbin listening on ").ok_or_else(|| {
+            std::io::Error::other(format!("httpbin did not start: it printed {line:?}"))
+        })?;
+        Ok(Self {
+            url: url.to_owned(),
+            _group: group,
+        })
     }
 
     /// Its base URL, such as `http://127.0.0.1:41234`.

@@ -13,10 +13,6 @@ fn xtask(args: &[&str]) -> Output {
         .expect("the xtask binary runs")
 }
 
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
 /// What `export` writes: the file byte for byte, a `main.rs` that calls it,
 /// and a `Cargo.toml` with the crates read from the file, each with the
 /// workspace's entry.
@@ -29,7 +25,8 @@ fn export_writes_a_project_of_its_own() {
         "synchronization/priority_queue",
         dir.to_str().expect("UTF-8"),
     ]);
-    assert!(output.status.success(), "{}", stderr(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     assert_eq!(
         std::fs::read(dir.join("src/priority_queue.rs")).expect("the example"),

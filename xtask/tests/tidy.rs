@@ -40,23 +40,16 @@ fn disagreements(section: &str, src: &Path) -> Vec<String> {
             (stem != "main").then(|| stem.to_owned())
         })
         .collect();
-    let mut problems = Vec::new();
-    for name in mods.difference(&entries) {
-        problems.push(format!(
-            "crates/{section}/src/main.rs has `mod {name};` but no `example!({name})`"
-        ));
-    }
-    for name in entries.difference(&mods) {
-        problems.push(format!(
-            "crates/{section}/src/main.rs has `example!({name})` but no `mod {name};`"
-        ));
-    }
-    for name in files.difference(&mods) {
-        problems.push(format!(
-            "crates/{section}/src/{name}.rs is in no `mod` line of its main.rs"
-        ));
-    }
-    problems
+    let no_entry = mods.difference(&entries).map(|name| {
+        format!("crates/{section}/src/main.rs has `mod {name};` but no `example!({name})`")
+    });
+    let no_mod = entries.difference(&mods).map(|name| {
+        format!("crates/{section}/src/main.rs has `example!({name})` but no `mod {name};`")
+    });
+    let no_mod_line = files
+        .difference(&mods)
+        .map(|name| format!("crates/{section}/src/{name}.rs is in no `mod` line of its main.rs"));
+    no_entry.chain(no_mod).chain(no_mod_line).collect()
 }
 
 #[test]

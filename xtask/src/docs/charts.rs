@@ -71,42 +71,26 @@ pub fn image(svg: &str, name: &str) -> String {
 }
 
 /// `markdown`, a page in `dir`, with each [`image`] of a chart replaced by it.
-pub fn inline(markdown: &str, dir: &Path) -> Result<String, Error> {
-    let mut out = String::with_capacity(markdown.len());
-    for line in markdown.split_inclusive('\n') {
-        match chart_of(line.trim_end(), dir)? {
-            Some(svg) => {
-                out.push_str(&svg);
-                if line.ends_with('\n') {
-                    out.push('\n');
-                }
-            }
-            None => out.push_str(line),
-        }
-    }
-    Ok(out)
+pub fn inline(markdown: &str, dir: &Path) -> String {
+    let line = |line: &str| match chart_of(line.trim_end(), dir) {
+        Some(svg) if line.ends_with('\n') => svg + "\n",
+        Some(svg) => svg,
+        None => line.to_owned(),
+    };
+    markdown.split_inclusive('\n').map(line).collect()
 }
 
-fn chart_of(line: &str, dir: &Path) -> Result<Option<String>, Error> {
-    let Some(name) = line
-        .strip_prefix("![")
-        .and_then(|rest| rest.strip_suffix(')'))
-        .and_then(|rest| rest.rsplit_once("]("))
-        .map(|(_, name)| name)
-    else {
-        return Ok(None);
-    };
+/// The chart of a line that is the [`image`] of a chart file beside the page.
+fn chart_of(line: &str, dir: &Path) -> Option<String> {
+    let (_, name) = line
+        .strip_prefix("![")?
+        .strip_suffix(')')?
+        .rsplit_once("](")?;
     if !name.ends_with(".svg") || name.contains('/') {
-        return Ok(None);
+        return None;
     }
-    let path = dir.join(name);
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        return Ok(None);
-    };
-    let Some(svg) = text.strip_prefix(MARKER) else {
-        return Ok(None);
-    };
-    Ok(Some(svg.trim().to_owned()))
+    let text = std::fs::read_to_string(dir.join(name)).ok()?;
+    Some(text.strip_prefix(MARKER)?.trim().to_owned())
 }
 
 /// The mdBook preprocessor `charts` (`cargo xtask book-charts`).
@@ -120,40 +104,34 @@ pub fn preprocess(input: impl Read, output: impl Write) -> Result<(), Error> {
     let src = Path::new(root).join(src);
     each_chapter(&mut book, &mut |chapter| {
         let Some(page) = chapter["source_path"].as_str().map(PathBuf::from) else {
-            return Ok(());
+            return;
         };
         let dir = src.join(page.parent().unwrap_or(Path::new("")));
         if let Some(content) = chapter["content"].as_str() {
-            let drawn = inline(content, &dir)?;
-            chapter["content"] = serde_json::Value::String(drawn);
+            chapter["content"] = serde_json::Value::String(inline(content, &dir));
         }
-        Ok(())
-    })?;
+    });
     serde_json::to_writer(output, &book).map_err(|error| format!("writing the book: {error}"))?;
     Ok(())
 }
 
-fn each_chapter(
-    value: &mut serde_json::Value,
-    each: &mut impl FnMut(&mut serde_json::Value) -> Result<(), Error>,
-) -> Result<(), Error> {
+fn each_chapter(value: &mut serde_json::Value, each: &mut impl FnMut(&mut serde_json::Value)) {
     match value {
         serde_json::Value::Object(object) => {
             if let Some(chapter) = object.get_mut("Chapter") {
-                each(chapter)?;
+                each(chapter);
             }
             for (_, inner) in object.iter_mut() {
-                each_chapter(inner, each)?;
+                each_chapter(inner, each);
             }
         }
         serde_json::Value::Array(items) => {
             for item in items {
-                each_chapter(item, each)?;
+                each_chapter(item, each);
             }
         }
         _ => {}
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -202,7 +180,7 @@ mod tests {
             "# x\n\n{}\n\n![a picture](plain.svg)\n![gone](gone.svg)\n",
             image(SVG, "x.svg")
         );
-        let drawn = inline(&page, dir.path()).unwrap();
+        let drawn = inline(&page, dir.path());
         assert!(
             drawn.starts_with("# x\n\n<svg class=\"timeline\""),
             "{drawn}"

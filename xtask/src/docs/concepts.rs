@@ -83,35 +83,26 @@ pub(super) fn code(source: &str) -> String {
     out
 }
 
-/// Each concept's first user among `examples` (name and [`code`]).
-pub(super) fn first_users(examples: &[(String, String)]) -> Vec<Option<&str>> {
-    CONCEPTS
-        .iter()
-        .map(|concept| {
-            examples
-                .iter()
-                .find(|(_, code)| concept.used_by(code))
-                .map(|(name, _)| name.as_str())
-        })
-        .collect()
-}
-
+/// The concepts whose first user among `examples` (name and [`code`]) is
+/// not the one `docs/concepts.toml` says.
 pub(super) fn wrong_firsts(examples: &[(String, String)]) -> Vec<String> {
     CONCEPTS
         .iter()
-        .zip(first_users(examples))
-        .filter(|(concept, first)| *first != Some(concept.first.as_str()))
-        .map(|(concept, first)| {
-            format!(
-                "docs/concepts.toml: the concept `{}` says it is first needed in {}, but \
-                 the first example whose code has `{}` is {}; correct `first`, and read \
-                 docs/concepts/{}.md again, which may lean on it",
-                concept.id,
-                concept.first,
-                concept.patterns.join("`, `"),
-                first.unwrap_or("none"),
-                concept.id
-            )
+        .filter_map(|concept| {
+            let first = examples.iter().find(|(_, code)| concept.used_by(code));
+            let first = first.map(|(name, _)| name.as_str());
+            (first != Some(concept.first.as_str())).then(|| {
+                format!(
+                    "docs/concepts.toml: the concept `{}` says it is first needed in {}, but \
+                     the first example whose code has `{}` is {}; correct `first`, and read \
+                     docs/concepts/{}.md again, which may lean on it",
+                    concept.id,
+                    concept.first,
+                    concept.patterns.join("`, `"),
+                    first.unwrap_or("none"),
+                    concept.id
+                )
+            })
         })
         .collect()
 }
@@ -199,10 +190,7 @@ pub(super) fn page(root: &Path, examples: &[(String, String)]) -> Result<String,
         );
     }
     for concept in CONCEPTS.iter() {
-        let path = root
-            .join("docs/concepts")
-            .join(format!("{}.md", concept.id));
-        let explanation = read(&path)?;
+        let explanation = read(&root.join(format!("docs/concepts/{}.md", concept.id)))?;
         let chapters: Vec<String> = concept
             .book
             .iter()

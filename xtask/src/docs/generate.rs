@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
 use super::bridge::BridgeDoc;
@@ -79,13 +80,10 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
             files.insert(dir.join(name), format!("{trace}\n"));
         }
         for example in &section.examples {
-            let twin = fs::read_to_string(twin_file::path(
-                workspace.root(),
-                &section.name,
-                &example.name,
-            ))
-            .ok()
-            .map(|source| twin_file::declared_difference(&source).map(str::to_owned));
+            let twin = twin_file::path(workspace.root(), &section.name, &example.name);
+            let twin = fs::read_to_string(twin).ok();
+            let twin =
+                twin.map(|source| twin_file::declared_difference(&source).map(str::to_owned));
             let mut page = link_book_pages(&example_page(section, example, twin), &topics)
                 .map_err(|why| format!("the header of {}/{}: {why}", section.name, example.name))?;
             page.push_str(&see_also(section, example, &topics, &exercises));
@@ -157,34 +155,33 @@ pub(super) fn on_disk(root: &Path, page: &Path, text: &str) -> String {
             break;
         };
         out.push_str(before);
-        let (file, from) = match target.trim().split_once(':') {
-            None => (target.trim(), Some(1)),
-            Some((file, range)) => (
-                file,
-                range
-                    .strip_suffix(':')
-                    .and_then(|start| start.parse::<usize>().ok()),
-            ),
-        };
-        match (
-            from.filter(|&from| from > 0),
-            fs::read_to_string(base.join(file)),
-        ) {
-            (Some(from), Ok(included)) => {
-                let included = if twin_file::is_twin(Path::new(file)) {
-                    twin_file::for_the_book(&included)
-                } else {
-                    included
-                };
-                let lines: Vec<&str> = included.lines().skip(from - 1).collect();
-                out.push_str(&lines.join("\n"));
-            }
-            _ => out.push_str(&format!("{{{{#include {target}}}}}")),
+        match included(&base, target) {
+            Some(included) => out.push_str(&included),
+            None => out.push_str(&format!("{{{{#include {target}}}}}")),
         }
         rest = next;
     }
     out.push_str(rest);
     out
+}
+
+/// What `{{#include target}}` in `base` writes out, if it names a file.
+fn included(base: &Path, target: &str) -> Option<String> {
+    let (file, from) = match target.trim().split_once(':') {
+        None => (target.trim(), NonZeroUsize::MIN),
+        Some((file, range)) => (file, range.strip_suffix(':')?.parse().ok()?),
+    };
+    let text = fs::read_to_string(base.join(file)).ok()?;
+    let text = match twin_file::is_twin(Path::new(file)) {
+        true => twin_file::for_the_book(&text),
+        false => text,
+    };
+    Some(
+        text.lines()
+            .skip(from.get() - 1)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
 }
 
 /// Writes the book and the README's parts; returns the paths it changed.

@@ -95,42 +95,34 @@ pub(super) fn guide_page(guide: &GuideDoc, mappings: &[Mapping]) -> String {
          examples that translate it, with a note where the Rust departs from the Python.\n",
         guide.title
     );
-    let mut headings: Vec<(&str, Vec<String>)> = Vec::new();
-    for (block, heading) in &guide.blocks {
-        if headings
-            .last()
-            .is_none_or(|(current, _)| current != heading)
-        {
-            headings.push((heading, Vec::new()));
-        }
-        let Some((_, lines)) = headings.last_mut() else {
-            continue;
-        };
-        let translations: Vec<&Mapping> = mappings.iter().filter(|m| m.block == *block).collect();
-        let mut block_lines: Vec<String> = translations
-            .iter()
-            .map(|mapping| {
-                let mut line = format!(
-                    "- [`{0}/{1}`](../{0}/{1}.md)",
-                    mapping.section, mapping.example
-                );
-                if !mapping.note.is_empty() {
-                    let _ = write!(line, ". {}", mapping.note);
+    for blocks in guide.blocks.chunk_by(|(_, one), (_, next)| one == next) {
+        let mut lines: Vec<String> = Vec::new();
+        for (block, _) in blocks {
+            let mut block_lines: Vec<String> = mappings
+                .iter()
+                .filter(|m| m.block == *block)
+                .map(|mapping| {
+                    let mut line = format!(
+                        "- [`{0}/{1}`](../{0}/{1}.md)",
+                        mapping.section, mapping.example
+                    );
+                    if !mapping.note.is_empty() {
+                        let _ = write!(line, ". {}", mapping.note);
+                    }
+                    line
+                })
+                .collect();
+            if block_lines.is_empty() {
+                block_lines.push("- One of its code blocks is not translated yet.".to_owned());
+            }
+            // Two blocks under one heading often share an example: name it once.
+            for line in block_lines {
+                if !lines.contains(&line) {
+                    lines.push(line);
                 }
-                line
-            })
-            .collect();
-        if translations.is_empty() {
-            block_lines.push("- One of its code blocks is not translated yet.".to_owned());
-        }
-        // Two blocks under one heading often share an example: name it once.
-        for line in block_lines {
-            if !lines.contains(&line) {
-                lines.push(line);
             }
         }
-    }
-    for (heading, lines) in headings {
+        let heading = &blocks[0].1;
         let _ = write!(text, "\n## {heading}\n\n{}\n", lines.join("\n"));
     }
     text

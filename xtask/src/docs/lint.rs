@@ -112,14 +112,13 @@ fn ragged_tables(page: &Path, text: &str) -> Vec<String> {
             continue;
         }
         let cells = table_cells(line);
-        match header {
-            None => header = Some(cells),
-            Some(expected) if cells != expected => problems.push(format!(
+        let expected = *header.get_or_insert(cells);
+        if cells != expected {
+            problems.push(format!(
                 "docs/src/{}:{}: this table row has {cells} cells, its header {expected}",
                 page.display(),
                 index + 1
-            )),
-            Some(_) => {}
+            ));
         }
     }
     problems
@@ -186,13 +185,9 @@ fn has_word(line: &str, word: &str) -> bool {
     line.match_indices(word).any(|(at, _)| {
         let before = line[..at].chars().next_back();
         let after = &line[at + word.len()..];
-        let after = if word == "bless" {
-            ""
-        } else {
-            after.strip_prefix('s').unwrap_or(after)
-        };
+        let after = after.strip_prefix('s').unwrap_or(after).chars().next();
         !before.is_some_and(char::is_alphanumeric)
-            && !after.chars().next().is_some_and(char::is_alphanumeric)
+            && (word == "bless" || !after.is_some_and(char::is_alphanumeric))
     })
 }
 
@@ -205,9 +200,7 @@ fn block_ids(line: &str) -> Vec<&str> {
     };
     (0..bytes.len().saturating_sub(5))
         .filter(|&at| {
-            let (guide, block) = (&bytes[at..at + 3], &bytes[at + 4..at + 6]);
-            bytes[at + 3] == b'/'
-                && guide.iter().chain(block).all(u8::is_ascii_digit)
+            super::seed_map::is_block_id(&bytes[at..at + 6])
                 && !alphanumeric(at.checked_sub(1))
                 && !alphanumeric(Some(at + 6))
         })
@@ -352,10 +345,7 @@ mod tests {
                     "003/22".to_owned(),
                 ),
             ]),
-            exported: Default::default(),
-            readme_table: String::new(),
-            readme_chart: String::new(),
-            notes: Vec::new(),
+            ..Book::default()
         };
         let pages: Vec<PathBuf> = learner_pages(dir.path(), &book)
             .unwrap()

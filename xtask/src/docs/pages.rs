@@ -188,17 +188,16 @@ pub(super) fn see_also(
     let mut text = String::from("\n## See also\n\n");
     // The exercises that practise it: the table of exercises links each to
     // its example, and this is the way back.
-    for (index, exercise) in exercises.iter().enumerate() {
-        if exercise.example == name {
-            let _ = writeln!(
-                text,
-                "- [Exercise {}](../exercises.md), `{}`, practises it: `cargo run --bin exercises` \
-                 checks it, `cargo run --bin exercises -- hint {}` gives a hint.",
-                index + 1,
-                exercise.name,
-                exercise.name
-            );
-        }
+    let practising = exercises.iter().enumerate();
+    for (index, exercise) in practising.filter(|(_, exercise)| exercise.example == name) {
+        let _ = writeln!(
+            text,
+            "- [Exercise {}](../exercises.md), `{}`, practises it: `cargo run --bin exercises` \
+             checks it, `cargo run --bin exercises -- hint {}` gives a hint.",
+            index + 1,
+            exercise.name,
+            exercise.name
+        );
     }
     for (topic, others) in topics::see_also(topics, &name) {
         let links: Vec<String> = others
@@ -217,12 +216,11 @@ pub(super) fn see_also(
 }
 
 pub(super) fn from_the_guides(example: &ExampleDoc) -> String {
-    match &example.translates {
-        Some(list) => format!(
+    example.translates.as_ref().map_or_else(String::new, |list| {
+        format!(
             "\n## From the guides\n\nThis example comes from these parts of the guides:\n\n{list}\n"
-        ),
-        None => String::new(),
-    }
+        )
+    })
 }
 
 /// Plain text set in Markdown as it is (`__del__`, `Box<dyn Trait>`).

@@ -80,11 +80,9 @@ mod tests {
         let readme =
             format!("a\n{README_BEGIN}\nold\n{README_END}\nb\n{CHART_BEGIN}\nold\n{CHART_END}\n");
         let book = Book {
-            files: std::collections::BTreeMap::new(),
-            exported: Vec::new(),
             readme_table: "| new |\n".to_owned(),
             readme_chart: "chart\n".to_owned(),
-            notes: Vec::new(),
+            ..Book::default()
         };
         assert_eq!(
             with_generated_parts(&readme, &book).unwrap(),

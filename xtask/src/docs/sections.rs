@@ -105,13 +105,10 @@ fn example_doc(
         .map_err(|why| format!("{}/{} can't be exported: {why}", section.name, listed.name))?;
     let timeline = page_timeline(workspace, section, &listed, &source)?;
     let dump = golden::path(&workspace.golden_root(), &section.name, &listed.name, DUMP);
-    let dump_at = match dump.is_file() {
-        false => None,
-        true => Some(
-            protocol::dump::instant(&read(&dump)?)
-                .ok_or_else(|| format!("{}: its first line does not say when", dump.display()))?,
-        ),
-    };
+    let dump_at = dump.is_file().then(|| -> Result<_, Error> {
+        let at = protocol::dump::instant(&read(&dump)?);
+        Ok(at.ok_or_else(|| format!("{}: its first line does not say when", dump.display()))?)
+    });
     Ok(ExampleDoc {
         name: listed.name,
         summary: listed.summary,
@@ -121,7 +118,7 @@ fn example_doc(
         code_starts_at: code_starts_at(&source),
         export,
         timeline,
-        dump_at,
+        dump_at: dump_at.transpose()?,
     })
 }
 
@@ -226,30 +223,21 @@ fn page_timeline(
         &listed.name,
         TWIN_TIMELINE,
     );
-    let twin = match twin.is_file() {
-        true => {
-            Some(Timeline::parse(&read(&twin)?).map_err(|error| format!("{id}'s twin: {error}"))?)
-        }
-        false => None,
-    };
+    let twin = twin.is_file().then(|| -> Result<_, Error> {
+        Ok(Timeline::parse(&read(&twin)?).map_err(|error| format!("{id}'s twin: {error}"))?)
+    });
     Ok(concurrent.then_some(PageTimeline {
         timeline,
         recorded: None,
-        twin,
+        twin: twin.transpose()?,
     }))
 }
 
 /// The first line after the `//!` header and its blank lines, from 1.
 pub(super) fn code_starts_at(source: &str) -> usize {
-    let mut lines = source.lines().peekable();
-    let mut skipped = 0;
-    while lines.next_if(|line| line.starts_with("//!")).is_some() {
-        skipped += 1;
-    }
-    while lines.next_if(|line| line.trim().is_empty()).is_some() {
-        skipped += 1;
-    }
-    skipped + 1
+    let body = source.lines().skip_while(|line| line.starts_with("//!"));
+    let code = body.skip_while(|line| line.trim().is_empty());
+    source.lines().count() - code.count() + 1
 }
 
 #[cfg(test)]

@@ -46,7 +46,7 @@ pub fn parse(
         let [block, section, example, note] = row.fields[..] else {
             continue;
         };
-        if !is_block_id(block) {
+        if !is_block_id(block.as_bytes()) {
             problems.push(format!(
                 "line {number}: `{block}` is not a block id like 003/14"
             ));
@@ -78,8 +78,8 @@ pub fn parse(
     }
 }
 
-fn is_block_id(block: &str) -> bool {
-    let bytes = block.as_bytes();
+/// `003/14`: three digits, a slash, two digits.
+pub(super) fn is_block_id(bytes: &[u8]) -> bool {
     bytes.len() == 6
         && bytes[3] == b'/'
         && bytes[..3].iter().chain(&bytes[4..]).all(u8::is_ascii_digit)

@@ -126,13 +126,11 @@ fn locked_crates(lock: &std::path::Path) -> Result<Vec<(String, String)>, Error>
         .map_err(|e| format!("{}: {e}", lock.display()))?;
     let packages = lock.get("package").and_then(toml::Value::as_array);
     let field = |package: &toml::Value, key| package.get(key)?.as_str().map(str::to_owned);
-    let crates = packages
-        .into_iter()
-        .flatten()
-        .filter(|p| field(p, "source").is_some());
-    Ok(crates
-        .filter_map(|p| Some((field(p, "name")?, field(p, "version")?)))
-        .collect())
+    let crates = packages.into_iter().flatten().filter_map(|p| {
+        field(p, "source")?;
+        Some((field(p, "name")?, field(p, "version")?))
+    });
+    Ok(crates.collect())
 }
 
 #[cfg(test)]
