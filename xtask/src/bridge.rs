@@ -199,9 +199,16 @@ fn shipped_wheel(venv: &Path, dist: &Path) -> Result<PathBuf, Error> {
         .args(["-m", "zipfile", "-l"])
         .arg(wheel)
         .output()?;
+    if !listing.status.success() {
+        let why = String::from_utf8_lossy(&listing.stderr);
+        return Err(format!("cannot list the files of {name}: {why}").into());
+    }
     let listing = String::from_utf8_lossy(&listing.stdout);
     for file in ["hot_path/__init__.pyi", "hot_path/py.typed"] {
-        if !listing.lines().any(|line| line.starts_with(file)) {
+        if !listing
+            .lines()
+            .any(|line| line.split_whitespace().next() == Some(file))
+        {
             return Err(format!("the recipe's wheel {name} has no {file}").into());
         }
     }

@@ -155,10 +155,12 @@ pub fn unbuilt(page: &str, text: &str, built: &Built) -> Vec<String> {
         let mut tags = info.split(',').map(str::trim);
         let language = tags.next().unwrap_or_default();
         let whole = language == "toml" || body.first().is_some_and(|l| l.starts_with("//!"));
-        let wanted = match () {
-            _ if tags.any(|tag| tag == "compile_fail") => Builds::Refused,
-            _ if whole => Builds::Alone,
-            _ => Builds::InWorkspace,
+        let wanted = if tags.any(|tag| tag == "compile_fail") {
+            Builds::Refused
+        } else if whole {
+            Builds::Alone
+        } else {
+            Builds::InWorkspace
         };
         if !matches!(language, "rust" | "toml") || built.builds(&body.join("\n"), wanted) {
             continue;
