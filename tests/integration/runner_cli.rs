@@ -10,6 +10,7 @@ fn cases(basics: PathBuf) -> trycmd::TestCases {
     cases
         .register_bin("fixture-section", crate::support::fixture_section().binary)
         .register_bin("basics", basics)
+        .register_bin("pitfalls", crate::support::binary("pitfalls"))
         .register_bin("httpbin", crate::support::binary("httpbin"))
         .env("RUST_BACKTRACE", "0")
         .timeout(Duration::from_secs(30));
@@ -66,6 +67,44 @@ fn without_tokio_unstable_what_needs_it_is_refused_with_the_reason() {
     assert!(built.success(), "building basics without the cfg failed");
     let basics = built.binaries.get("basics").expect("cargo built basics");
     cases(basics.clone()).case("cmd/runner/without-cfg.md");
+}
+
+/// On the multi-thread runtime, a timeline draws no row for Tokio's own
+/// workers (blocking jobs of the runtime's), and a task that returned just
+/// as `run()` did is not "dropped": Tokio reports its end after waking
+/// whoever awaits it, maybe once `run()` has returned. Ten runs: that
+/// order varies from run to run (a third of them showed it).
+#[test]
+fn a_multi_thread_timeline_has_only_the_examples_tasks_each_ended_as_it_did() {
+    use xtask::protocol::timeline::{EndKind, RowKind, Timeline};
+
+    let basics = crate::support::built_section("basics").binary;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("run.timeline");
+    for _ in 0..10 {
+        let output = std::process::Command::new(&basics)
+            .args([
+                "--flavor",
+                "multi_thread",
+                "task_callbacks",
+                "--timeline-file",
+            ])
+            .arg(&file)
+            .output()
+            .expect("basics runs");
+        assert!(output.status.success(), "{output:?}");
+        let text = std::fs::read_to_string(&file).expect("the timeline was written");
+        let timeline = Timeline::parse(&text).expect("a timeline");
+        for row in &timeline.rows {
+            let at = row.spawned_at.as_deref().unwrap_or_default();
+            assert!(
+                row.kind != RowKind::Blocking,
+                "a row for a blocking job of Tokio's own, at {at}:\n{text}"
+            );
+            let how = row.ended.map(|ended| ended.how);
+            assert_ne!(how, Some(EndKind::Dropped), "a task at {at}:\n{text}");
+        }
+    }
 }
 
 /// A pipe nobody reads, already full: the next write to it blocks.

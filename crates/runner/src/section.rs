@@ -16,7 +16,7 @@ use protocol::timeline::{self, Timeline};
 use protocol::{Clock, EXIT_FAILED, EXIT_PANICKED, EXIT_USAGE, Flavor, Header, Kind, Listed};
 
 use crate::cli::{self, Command, Flags};
-use crate::record::{self, Recorder};
+use crate::record::{self, Reader, Recorder};
 use crate::signals::{self, Defaults};
 use crate::watch::{self, DumpFile, Watchdog};
 
@@ -379,7 +379,7 @@ pub(crate) struct Run<'a> {
     dump_at: Option<std::time::Duration>,
     dump_file: Option<&'a Mutex<DumpFile>>,
     watchdog: Option<&'a Arc<Watchdog>>,
-    /// Whether a reader will see its timeline: see [`Recorder::explain`].
+    /// Whether a reader will see its timeline: see [`Reader`].
     explain: bool,
 }
 
@@ -427,8 +427,7 @@ impl<'a> Run<'a> {
             return (outcome, None, Some(timeline));
         }
         let recorder = Recorder::new(self.example.path, self.example.source);
-        let every_instant = self.clock == Clock::Virtual && !self.example.counts_polls;
-        let _traced = self.explain.then(|| recorder.explain(every_instant));
+        let _listening = self.reader().map(|reader| recorder.listen(reader));
         let runtime = match runtime(self.clock, self.flavor, &recorder) {
             Ok(runtime) => runtime,
             Err(error) => return (Err(Some(error)), None, None),
@@ -438,12 +437,8 @@ impl<'a> Run<'a> {
             file: self.dump_file,
             watchdog: self.watchdog.cloned(),
         };
-        let source = crate::dump::Source {
-            path: self.example.path,
-            module: self.example.name,
-        };
         let run = recorder.main(async { self.start(&recorder).await?.await });
-        let watched = watch::watched(run, &dumps, &recorder, &self.name, source);
+        let watched = watch::watched(run, &dumps, &recorder, &self.name);
         let outcome =
             panic::catch_unwind(AssertUnwindSafe(|| runtime.block_on(watched))).map_err(|_| None);
         if let Some(watchdog) = self.watchdog {
@@ -454,6 +449,18 @@ impl<'a> Run<'a> {
         drop(runtime);
         let timeline = recorder.finish(self.name.clone(), self.clock);
         (outcome, left_running, Some(timeline))
+    }
+
+    /// What the recorder reads besides the task hooks: what a timeline for a
+    /// reader needs, or a dump.
+    fn reader(&self) -> Option<Reader> {
+        let every_instant = self.clock == Clock::Virtual && !self.example.counts_polls;
+        match (self.explain, every_instant) {
+            (true, true) => Some(Reader::TimelineWithWaits),
+            (true, false) => Some(Reader::Timeline),
+            _ if self.dump_at.is_some() || self.watchdog.is_some() => Some(Reader::Dumps),
+            _ => None,
+        }
     }
 
     /// The example's `run()` future, once the local server it needs (if any)
