@@ -65,16 +65,28 @@ impl Dependency {
     /// Whether `code`, outside comments, names this crate: `tokio_util::` or
     /// `use tokio_util as` (not `x::tokio_util::`, another crate's module).
     fn is_named_in(&self, code: &str) -> bool {
-        let name = self.name.replace('-', "_");
-        let (path, renamed) = (format!("{name}::"), format!("use {name} as "));
-        let ident = |c: char| c.is_alphanumeric() || c == '_';
-        let root = |l: &str, at: usize| !l[..at].trim_end_matches("::").ends_with(ident);
-        let found = |l: &str| l.match_indices(&path).any(|(at, _)| root(l, at));
-        code.lines()
-            .filter(|line| !line.trim_start().starts_with("//"))
-            .any(|line| found(line) || line.contains(&renamed))
+        names_crate(code, &self.name)
     }
 }
+
+/// Whether `code`, outside comments, names crate `name` (see
+/// [`Dependency::is_named_in`]).
+fn names_crate(code: &str, name: &str) -> bool {
+    let name = name.replace('-', "_");
+    let (path, renamed) = (format!("{name}::"), format!("use {name} as "));
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    let root = |l: &str, at: usize| !l[..at].trim_end_matches("::").ends_with(ident);
+    let found = |l: &str| l.match_indices(&path).any(|(at, _)| root(l, at));
+    code.lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .any(|line| found(line) || line.contains(&renamed))
+}
+
+/// Crates of this repository that an export copies beside the example,
+/// by name and directory: `task-dump` is what `recipes/dump_stuck_tasks`
+/// builds on. Each is written to stand alone (its own versions, no
+/// workspace inheritance), its sources in one directory.
+const LOCAL_CRATES: [(&str, &str); 1] = [("task-dump", "crates/task-dump")];
 
 /// The crates.io entries of `[workspace.dependencies]`, and the
 /// `[workspace.package]` fields an export's package takes too.
@@ -147,6 +159,8 @@ pub struct Export {
     pub source: String,
     pub dependencies: Vec<Dependency>,
     pub dev_dependencies: Vec<Dependency>,
+    /// The crates of [`LOCAL_CRATES`] it names, by name and directory.
+    pub local: Vec<(&'static str, &'static str)>,
     pub main_rs: String,
     package: String,
 }
@@ -199,11 +213,15 @@ impl Export {
             }
             dev_dependencies.push(dependency);
         }
+        let local = LOCAL_CRATES
+            .iter()
+            .filter(|(name, _)| names_crate(code, name));
         Ok(Self {
             section: section.to_owned(),
             name: listed.name.clone(),
             kind: listed.kind,
             summary: listed.summary.clone(),
+            local: local.copied().collect(),
             source,
             dependencies,
             dev_dependencies,
@@ -233,7 +251,8 @@ impl Export {
     /// Whether the example takes Tokio task dumps (`Handle::dump`), which
     /// need Tokio's `taskdump` feature, on Linux only, and `--cfg tokio_unstable`.
     pub fn takes_task_dumps(&self) -> bool {
-        self.source.contains("tokio_unstable") && self.source.contains(".dump()")
+        let task_dump = self.local.iter().any(|(name, _)| *name == "task-dump");
+        task_dump || (self.source.contains("tokio_unstable") && self.source.contains(".dump()"))
     }
 
     /// `[dependencies]`, Tokio's `taskdump` where it exists if the example takes
@@ -243,6 +262,9 @@ impl Export {
             |list: &[Dependency]| list.iter().map(Dependency::toml_line).collect::<String>();
         let mut text = String::from("[dependencies]\n");
         text.push_str(&lines(&self.dependencies));
+        for (name, _) in &self.local {
+            text.push_str(&format!("{name} = {{ path = {name:?} }}\n"));
+        }
         let tokio = self.dependencies.iter().find(|d| d.name == "tokio");
         if let Some(tokio) = tokio.filter(|_| self.takes_task_dumps()) {
             text.push_str(&task_dump_table(&tokio.version));
@@ -259,6 +281,11 @@ impl Export {
     pub fn cargo_add(&self) -> Vec<String> {
         let add = |flag: &str, d: &Dependency| format!("cargo add{flag} {}", d.cargo_add());
         let mut lines: Vec<String> = self.dependencies.iter().map(|d| add("", d)).collect();
+        lines.extend(
+            self.local
+                .iter()
+                .map(|(name, _)| format!("cargo add --path {name}")),
+        );
         if self.takes_task_dumps() {
             lines.push(format!(
                 "cargo add tokio --features taskdump --target '{TASK_DUMP_TARGET}'"
@@ -334,6 +361,9 @@ impl Export {
         if self.takes_task_dumps() {
             write(".cargo/config.toml", TASK_DUMP_CONFIG)?;
         }
+        for (name, source) in &self.local {
+            copy_crate(&Workspace::locate().root().join(source), &dir.join(name))?;
+        }
         if let Some(workspace) = from {
             write(
                 "Cargo.lock",
@@ -342,6 +372,22 @@ impl Export {
         }
         Ok(())
     }
+}
+
+/// A crate of [`LOCAL_CRATES`], copied into `to`: its manifest, build
+/// script and sources.
+fn copy_crate(from: &Path, to: &Path) -> Result<(), Error> {
+    let copy = |file: &Path| {
+        let relative = file.strip_prefix(from).unwrap_or(file);
+        crate::files::copy(file, &to.join(relative)).map_err(|e| format!("{}: {e}", file.display()))
+    };
+    copy(&from.join("Cargo.toml"))?;
+    copy(&from.join("build.rs"))?;
+    let sources = fs::read_dir(from.join("src")).map_err(|e| format!("{}: {e}", from.display()))?;
+    for entry in sources {
+        copy(&entry?.path())?;
+    }
+    Ok(())
 }
 
 /// The targets on which Tokio's `taskdump` feature compiles (on any other,
