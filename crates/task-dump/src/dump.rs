@@ -7,12 +7,16 @@ use std::pin::{Pin, pin};
 use std::task::Poll;
 use std::time::Duration;
 
-use tokio::time::{sleep, timeout};
+use tokio::time::sleep;
+#[cfg(taskdump)]
+use tokio::time::timeout;
 
+use crate::BEAT;
 use crate::fold::{Wait, fold};
 use crate::report::{Report, report};
+#[cfg(taskdump)]
+use crate::seconds;
 use crate::tracker::{Actor, Records, Tracker};
-use crate::{BEAT, seconds};
 
 /// One frame of a resolved backtrace.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -103,8 +107,8 @@ pub(crate) struct Wakers {
     /// Sockets, pipes and signals registered with the I/O driver, but the
     /// caller's own (`None` where the runtime doesn't say).
     pub(crate) sockets: Option<u64>,
-    /// Blocking threads at work.
-    pub(crate) blocking: usize,
+    /// Blocking threads at work (`None` where the runtime doesn't say).
+    pub(crate) blocking: Option<usize>,
 }
 
 /// What taking a dump gave: `main`'s output if it finished meanwhile (it
@@ -131,6 +135,8 @@ pub struct TaskDumps<'a> {
     /// A dump that outlived its wait. On the multi-thread runtime it runs
     /// on, on a thread of its own, and a second would spin a core until it
     /// ends; so the next request waits for this one instead.
+    /// Never set where there are no dumps.
+    #[cfg_attr(not(taskdump), allow(dead_code))]
     in_flight: Option<InFlight>,
     notes: Vec<String>,
     /// Sockets and signals of the caller's own, which wake no task of the
@@ -275,15 +281,16 @@ fn sockets() -> Option<u64> {
     None
 }
 
-fn busy_blocking_threads() -> usize {
-    let Ok(handle) = tokio::runtime::Handle::try_current() else {
-        return 0;
-    };
-    let metrics = handle.metrics();
-    metrics.num_blocking_threads()
-        - metrics
-            .num_idle_blocking_threads()
-            .min(metrics.num_blocking_threads())
+/// The blocking threads at work (`None` where the runtime doesn't say).
+fn busy_blocking_threads() -> Option<usize> {
+    #[cfg(tokio_unstable)]
+    {
+        let metrics = tokio::runtime::Handle::try_current().ok()?.metrics();
+        let threads = metrics.num_blocking_threads();
+        Some(threads - metrics.num_idle_blocking_threads().min(threads))
+    }
+    #[cfg(not(tokio_unstable))]
+    None
 }
 
 #[cfg(not(taskdump))]

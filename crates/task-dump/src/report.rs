@@ -540,7 +540,7 @@ fn moved(tasks: &[Actor], dump: &Dump, earlier: &Dump) -> bool {
 /// wake a task: no timer, socket or busy blocking thread.
 fn stalled(dump: &Dump, earlier: &Dump) -> bool {
     let wakers = dump.wakers;
-    let quiet = wakers.timers == 0 && wakers.sockets == Some(0) && wakers.blocking == 0;
+    let quiet = wakers.timers == 0 && wakers.sockets == Some(0) && wakers.blocking == Some(0);
     let unchanged = dump.records.changed <= earlier.records.step;
     quiet && unchanged && dump.main == earlier.main && dump.tasks == earlier.tasks
 }
