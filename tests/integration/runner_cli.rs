@@ -107,6 +107,40 @@ fn a_multi_thread_timeline_has_only_the_examples_tasks_each_ended_as_it_did() {
     }
 }
 
+/// `--trace` and `--timeline-file` are written whole when the run ends: one
+/// the timeout stops leaves the files of the run before, not empty ones, and
+/// no temporary file beside them; one that ends writes them.
+#[test]
+fn a_run_stopped_by_its_timeout_leaves_the_last_trace_as_it_was() {
+    let binary = crate::support::fixture_section().binary;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let (trace, timeline) = (dir.path().join("run.json"), dir.path().join("run.timeline"));
+    std::fs::write(&trace, "the last trace").expect("a trace");
+    std::fs::write(&timeline, "the last timeline").expect("a timeline");
+    let run = |example: &str| {
+        std::process::Command::new(&binary)
+            .args(["--clock", "virtual", "--timeout", "1", example, "--trace"])
+            .arg(&trace)
+            .arg("--timeline-file")
+            .arg(&timeline)
+            .output()
+            .expect("the fixture section runs")
+    };
+    let stopped = run("hangs");
+    assert_eq!(stopped.status.code(), Some(124), "{stopped:?}");
+    assert_eq!(std::fs::read_to_string(&trace).unwrap(), "the last trace");
+    assert_eq!(
+        std::fs::read_to_string(&timeline).unwrap(),
+        "the last timeline"
+    );
+    let files = std::fs::read_dir(dir.path()).unwrap().count();
+    assert_eq!(files, 2, "a temporary file was left beside them");
+    let ended = run("ok");
+    assert!(ended.status.success(), "{ended:?}");
+    let written = std::fs::read_to_string(&timeline).unwrap();
+    assert!(written.starts_with("timeline\t1\ttests/ok"), "{written}");
+}
+
 /// A pipe nobody reads, already full: the next write to it blocks.
 fn full_pipe() -> (std::io::PipeReader, std::io::PipeWriter) {
     use std::io::Write as _;
