@@ -89,14 +89,14 @@ pub async fn with_dumps_on_sigusr1<F: Future>(
 /// nothing else up.
 struct Writer {
     dumps: mpsc::SyncSender<String>,
-    done: oneshot::Receiver<()>,
+    done: mpsc::Receiver<()>,
 }
 
 impl Writer {
     fn start(mut out: impl Write + Send + 'static) -> io::Result<Self> {
         // Room for one dump while another is written; one more is dropped.
         let (dumps, to_write) = mpsc::sync_channel::<String>(1);
-        let (finished, done) = oneshot::channel();
+        let (finished, done) = mpsc::channel();
         std::thread::Builder::new()
             .name("dump-writer".to_owned())
             .spawn(move || {
@@ -116,10 +116,12 @@ impl Writer {
             .try_send(format!("SIGUSR1: where each task waits\n{text}"));
     }
 
-    /// Closes the queue and waits, a bounded time, for what it holds.
+    /// Closes the queue and waits, a bounded time, for what it holds: on
+    /// the blocking pool, in real time, whatever clock the runtime keeps.
     async fn finish(self) {
         drop(self.dumps);
-        let _ = tokio::time::timeout(WRITE_PATIENCE, self.done).await;
+        let done = self.done;
+        let _ = tokio::task::spawn_blocking(move || done.recv_timeout(WRITE_PATIENCE)).await;
     }
 }
 

@@ -304,9 +304,19 @@ impl<'a> Locks<'a> {
         for (&id, resource) in resources {
             self.holdings(id, resource, who, &mut facts);
         }
+        // What it waits for, then its timers, each said once: a `select!`
+        // polls its branches in a random order, so which of two waits on one
+        // lock it polled last varies from run to run.
+        let mut waits: Vec<Fact> = Vec::new();
         for (id, op) in self.waiting(who) {
-            facts.extend(self.wait(id, op));
+            if let Some(fact) = self.wait(id, op)
+                && !waits.contains(&fact)
+            {
+                waits.push(fact);
+            }
         }
+        waits.sort_by_key(|fact| matches!(fact, Fact::Sleeps { .. }));
+        facts.extend(waits);
         facts
     }
 
