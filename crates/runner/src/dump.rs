@@ -16,7 +16,12 @@ use task_dump::{Actor, Entry, Fact, Files, Own, Report, Taken, TaskDumps, Tracke
 mod code;
 mod reading;
 
-pub use task_dump::{AVAILABLE, BEAT, Frame, Place, UNAVAILABLE, Wait};
+pub use task_dump::{AVAILABLE, BEAT, Frame, Place, Wait};
+
+/// Why [`AVAILABLE`] is false, in one sentence, for this workspace.
+pub const UNAVAILABLE: &str = "task dumps need Tokio's `Handle::dump`, which exists only \
+    under `--cfg tokio_unstable` (the workspace sets it in .cargo/config.toml; a RUSTFLAGS \
+    of your own replaces that) and only on Linux x86, x86_64, aarch64 and s390x";
 
 /// Which frames are the example's own: those in one source file.
 #[derive(Clone, Copy, Debug)]
