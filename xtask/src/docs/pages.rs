@@ -105,7 +105,8 @@ pub(super) fn traced(section: &SectionDoc) -> Option<(&ExampleDoc, &timeline::Ti
         let page = example.timeline.as_ref()?;
         let whole = page.timeline.rows.len() <= timeline::MAX_ROWS;
         let paused = page.timeline.clock == protocol::Clock::Virtual;
-        (paused && whole).then_some((example, &page.timeline))
+        let drawn = charted(page);
+        (paused && whole && drawn).then_some((example, &page.timeline))
     });
     let wakes = |timeline: &timeline::Timeline| -> usize {
         timeline.rows.iter().map(|row| row.woken.len()).sum()
@@ -390,6 +391,9 @@ pub(super) fn charts(example: &ExampleDoc) -> Vec<(&'static str, String)> {
     let Some(page) = example.timeline.as_ref() else {
         return Vec::new();
     };
+    if !charted(page) {
+        return Vec::new();
+    }
     let twin_span = page.twin.as_ref().map_or(0, timeline::Timeline::span);
     let span = page.timeline.span().max(twin_span);
     let mut charts = vec![(".svg", timeline::svg(&page.timeline, span))];
@@ -404,8 +408,23 @@ pub(super) fn charts(example: &ExampleDoc) -> Vec<(&'static str, String)> {
     charts
 }
 
+/// Whether a timeline is charted: not one whose every mark is at the same
+/// instant, which a chart would draw as nothing.
+fn charted(page: &PageTimeline) -> bool {
+    page.timeline.span() > 0
+}
+
 fn schedule(section: &SectionDoc, example: &ExampleDoc, page: &PageTimeline) -> String {
     let run = format!("cargo run -p {} -- {}", section.name, example.name);
+    if !charted(page) {
+        return format!(
+            "\n## The schedule\n\nNo chart here: on Tokio's paused clock all of this \
+             example's work happens at one instant, as its tasks wait only for what takes no \
+             time on that clock (sockets, files, other threads), so a chart would show every \
+             mark at 0 s. `{run} --timeline` draws one on the real clock, with this machine's \
+             times.\n"
+        );
+    }
     let tasks = page.timeline.spawned_rows();
     let rows = if tasks == 0 {
         "This example spawns no task: everything it runs at once, it runs inside its main task, \
