@@ -418,10 +418,19 @@ impl Symbol {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Mark {
     /// The line from the row's start to its end, or to the chart's.
-    Wait { from: Micros, to: Micros },
-    Poll { from: Micros, to: Micros },
+    Wait {
+        from: Micros,
+        to: Micros,
+    },
+    Poll {
+        from: Micros,
+        to: Micros,
+    },
     /// How the row ended, at its end.
-    End { at: Micros, symbol: Symbol },
+    End {
+        at: Micros,
+        symbol: Symbol,
+    },
 }
 
 impl Mark {
