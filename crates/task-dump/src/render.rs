@@ -154,24 +154,28 @@ impl Report {
                 }
             }
             Verdict::WayOut { tasks, through } => {
-                let waits = match (tasks.as_slice(), through) {
-                    ([_], Through::ParkedFuture) => {
-                        "waits for a lock that a future of its own holds and no longer polls"
-                    }
-                    ([_], Through::Guards) => "waits for a lock it holds itself",
-                    (_, Through::ParkedFuture) => {
-                        "wait in a cycle, each for a lock that one of them holds, one through a \
-                         future that is no longer polled"
-                    }
-                    (_, Through::Guards) => {
-                        "wait in a cycle, each for a lock that one of them holds"
-                    }
-                };
-                format!(
-                    "No verdict: {} {waits}, but also for something else (a timeout, another \
-                     branch of a `select!`), which may end the wait.",
-                    self.names(tasks)
-                )
+                let names = self.names(tasks);
+                let other = "something else (a timeout, another branch of a `select!`), which \
+                             may end its wait first";
+                match (tasks.as_slice(), through) {
+                    ([_], Through::ParkedFuture) => format!(
+                        "Futurelock, unless another wait ends it: {names} waits for a lock \
+                         that a future of its own holds and no longer polls, and also for {other}."
+                    ),
+                    ([_], Through::Guards) => format!(
+                        "Deadlock, unless another wait ends it: {names} waits for a lock it \
+                         holds itself, and also for {other}."
+                    ),
+                    (_, Through::ParkedFuture) => format!(
+                        "Futurelock, unless another wait ends it: {names} wait in a cycle, each \
+                         for a lock that one of them holds, one through a future that is no \
+                         longer polled; and one of them also waits for {other}."
+                    ),
+                    (_, Through::Guards) => format!(
+                        "Deadlock, unless another wait ends it: {names} wait in a cycle, each \
+                         for a lock that one of them holds; and one of them also waits for {other}."
+                    ),
+                }
             }
             Verdict::Moved(tasks) => format!(
                 "No verdict: {} waited only for each other's locks, yet moved between two dumps \

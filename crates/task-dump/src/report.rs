@@ -8,6 +8,7 @@
 //! is only said to be "taken by" it. `mpsc` and the other channels report
 //! nothing, so a wait on one names no one.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::dump::Dump;
@@ -102,7 +103,7 @@ pub enum Verdict {
         seen: Seen,
     },
     /// They wait for locks in a cycle, but some also wait for something
-    /// else (a timeout, another branch), which may end their wait.
+    /// else (a timeout, another branch), which may end their wait first.
     WayOut { tasks: Vec<Actor>, through: Through },
     /// They waited only for each other's locks in the first of two dumps,
     /// and moved before the second.
@@ -128,9 +129,7 @@ pub enum Seen {
 
 /// What `dump` proves, given an `earlier` one [`crate::BEAT`] before it.
 pub fn report(dump: &Dump, earlier: Option<&Dump>) -> Report {
-    let locks = Locks {
-        records: &dump.records,
-    };
+    let locks = Locks::new(&dump.records);
     let mut entries = vec![Entry {
         who: Actor::Main,
         name: "main".to_owned(),
@@ -172,9 +171,17 @@ fn short_place(place: &str) -> String {
     }
 }
 
-/// Who holds and waits for what, as of one dump.
+/// Who holds and waits for what, as of one dump, indexed once: a dump of
+/// a thousand tasks and their sleeps asks for each task's.
 struct Locks<'a> {
     records: &'a Records,
+    /// The waits that have not ended, by who polled them last, oldest first.
+    pending: HashMap<Actor, Vec<(u64, &'a Op)>>,
+    /// The waits on the semaphore under each lock that were handed permits
+    /// and have not ended, each with the id of the wait that polls it.
+    handed: HashMap<u64, Vec<(u64, &'a Op)>>,
+    /// How many live resources each kind and place has made.
+    alike: HashMap<(Kind, Option<&'a str>), usize>,
 }
 
 /// A wait for a lock, and who holds that lock.
@@ -183,6 +190,44 @@ struct LockWait {
 }
 
 impl<'a> Locks<'a> {
+    fn new(records: &'a Records) -> Self {
+        let mut pending: HashMap<Actor, Vec<(u64, &Op)>> = HashMap::new();
+        let mut handed: HashMap<u64, Vec<(u64, &Op)>> = HashMap::new();
+        for (&id, op) in &records.ops {
+            let Some(owner) = op.owner else { continue };
+            if op.ready {
+                continue;
+            }
+            if op.outer.is_none() {
+                pending.entry(owner).or_default().push((id, op));
+            }
+            let within = records.resources.get(&op.resource).and_then(|r| r.within);
+            if let Some(lock) = within
+                && op.obtained > 0
+            {
+                handed
+                    .entry(lock)
+                    .or_default()
+                    .push((op.outer.unwrap_or_default(), op));
+            }
+        }
+        for ops in pending.values_mut().chain(handed.values_mut()) {
+            ops.sort_by_key(|(id, _)| *id);
+        }
+        let mut alike = HashMap::new();
+        for resource in records.resources.values() {
+            *alike
+                .entry((resource.kind, resource.place.as_deref()))
+                .or_default() += 1;
+        }
+        Locks {
+            records,
+            pending,
+            handed,
+            alike,
+        }
+    }
+
     /// `the Mutex made at deadlock.rs:155`, with its rank where its place
     /// made several that are alive: `the 2nd Mutex made at ...`.
     fn name(&self, id: u64) -> String {
@@ -193,11 +238,9 @@ impl<'a> Locks<'a> {
         let Some(place) = &resource.place else {
             return format!("a {kind} made where Tokio doesn't say");
         };
-        let alike = self.records.resources.values();
-        let alike =
-            alike.filter(|other| other.kind == resource.kind && other.place == resource.place);
+        let alike = self.alike.get(&(resource.kind, Some(place.as_str())));
         let place = short_place(place);
-        match alike.count() {
+        match alike.copied().unwrap_or(1) {
             1 => format!("the {kind} made at {place}"),
             _ => format!("the {} {kind} made at {place}", ordinal(resource.ordinal)),
         }
@@ -215,18 +258,11 @@ impl<'a> Locks<'a> {
     /// The waits `who` polled in its latest poll and that have not ended:
     /// what it waits for now. Each by its id, oldest first.
     fn waiting(&self, who: Actor) -> Vec<(u64, &'a Op)> {
-        let Some(latest) = self.polled(who) else {
+        let (Some(latest), Some(pending)) = (self.polled(who), self.pending.get(&who)) else {
             return Vec::new();
         };
-        let mut waiting = Vec::new();
-        for (&id, op) in &self.records.ops {
-            let current = op.owner == Some(who) && !op.ready && op.polled >= latest;
-            if current && op.outer.is_none() {
-                waiting.push((id, op));
-            }
-        }
-        waiting.sort_by_key(|(id, _)| *id);
-        waiting
+        let current = pending.iter().filter(|(_, op)| op.polled >= latest);
+        current.copied().collect()
     }
 
     /// Whether `op`'s task has been polled since the op was handed its
@@ -245,17 +281,8 @@ impl<'a> Locks<'a> {
 
     /// The waits on the semaphore under lock `id` that were handed permits
     /// and have not ended, each with the id of the wait that polls it.
-    fn handed(&self, id: u64) -> Vec<(u64, &'a Op)> {
-        let mut handed = Vec::new();
-        for op in self.records.ops.values() {
-            let resource = self.records.resources.get(&op.resource);
-            let under = resource.is_some_and(|resource| resource.within == Some(id));
-            if under && !op.ready && op.obtained > 0 {
-                handed.push((op.outer.unwrap_or_default(), op));
-            }
-        }
-        handed.sort_by_key(|(outer, _)| *outer);
-        handed
+    fn handed(&self, id: u64) -> &[(u64, &'a Op)] {
+        self.handed.get(&id).map_or(&[], Vec::as_slice)
     }
 
     /// Who holds lock `id` so that the wait `asking` can't have it: a
@@ -279,7 +306,7 @@ impl<'a> Locks<'a> {
                 Guard::Owned | Guard::Unknown => Holder::Took(holding.by),
             })
             .collect();
-        for (outer, op) in self.handed(id) {
+        for &(outer, op) in self.handed(id) {
             let Some(owner) = op.owner else { continue };
             // A reader handed its share stands in no other reader's way.
             if outer == asking || (asks_to_read && reads(self.records.ops.get(&outer))) {
@@ -302,7 +329,9 @@ impl<'a> Locks<'a> {
         resources.sort_by_key(|(id, _)| **id);
         let mut facts = Vec::new();
         for (&id, resource) in resources {
-            self.holdings(id, resource, who, &mut facts);
+            if resource.kind.is_lock() {
+                self.holdings(id, resource, who, &mut facts);
+            }
         }
         // What it waits for, then its timers, each said once: a `select!`
         // polls its branches in a random order, so which of two waits on one
@@ -340,7 +369,7 @@ impl<'a> Locks<'a> {
                 guard: holding.guard,
             });
         }
-        for (_, op) in self.handed(id) {
+        for &(_, op) in self.handed(id) {
             if op.owner != Some(who) || !self.parked(op) {
                 continue;
             }

@@ -196,7 +196,10 @@ pub async fn run() {
     ];
     let text = text(report(entries), &names, ("file.rs", FILE));
     assert!(
-        text.contains("\n  #1 line 2\n    waits in sleep\n    awaited by main at file.rs:4 in JoinHandle (read from the code)\n"),
+        text.contains(
+            "\n  #1 line 2\n    awaited by main at file.rs:4 in JoinHandle (read from the \
+             code)\n    waits in sleep\n"
+        ),
         "{text}"
     );
     assert!(
@@ -204,7 +207,7 @@ pub async fn run() {
         "{text}"
     );
     assert!(
-        text.contains("\n#3 line 3\n  waits in sleep\n  spawned by #9, which has ended\n"),
+        text.contains("\n#3 line 3\n  spawned by #9, which has ended\n  waits in sleep\n"),
         "{text}"
     );
 }
