@@ -15,6 +15,7 @@ mod blocks;
 mod bridge;
 pub mod charts;
 mod concepts;
+mod drift;
 mod exercises_page;
 mod generate;
 mod guides;
@@ -52,6 +53,9 @@ pub struct Book {
     /// Where the exercises the book lists were read from, when not all
     /// from the last commit.
     pub notes: Vec<String>,
+    /// The words of each example and bridge lesson, which the pages that
+    /// name them are checked against.
+    examples: drift::Examples,
 }
 
 fn docs_src(workspace: &Workspace) -> PathBuf {

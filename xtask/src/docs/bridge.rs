@@ -63,6 +63,14 @@ impl BridgeDoc {
         })
     }
 
+    /// Each lesson's words, by `bridge/<lesson>`.
+    pub(super) fn codes(&self) -> impl Iterator<Item = (String, super::drift::ExampleWords)> {
+        self.lessons.iter().map(|lesson| {
+            let words = super::drift::ExampleWords::new(&lesson.code, None);
+            (format!("{SECTION}/{}", lesson.name), words)
+        })
+    }
+
     pub(super) fn summary_part(&self) -> String {
         let mut text = format!("\n# {PART}\n\n- [{SECTION}]({SECTION}/index.md)\n");
         for lesson in &self.lessons {

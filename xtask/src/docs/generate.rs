@@ -14,7 +14,8 @@ use super::pages::{
 use super::readme::{readme_chart, readme_table, with_generated_parts};
 use super::sections::read_sections;
 use super::{
-    Book, CONTRIBUTOR_DIR, MARKER, concepts, docs_src, exercises_page, read, seed_map, topics,
+    Book, CONTRIBUTOR_DIR, MARKER, concepts, docs_src, drift, exercises_page, read, seed_map,
+    topics,
 };
 use crate::Error;
 use crate::twin_file;
@@ -48,6 +49,7 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
         return Err(wrong.join("\n").into());
     }
     let bridge = BridgeDoc::read(workspace)?;
+    let mut examples: drift::Examples = bridge.codes().collect();
     let mut files = BTreeMap::new();
     files.insert(
         PathBuf::from("SUMMARY.md"),
@@ -82,6 +84,10 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
         for example in &section.examples {
             let twin = twin_file::path(workspace.root(), &section.name, &example.name);
             let twin = fs::read_to_string(twin).ok();
+            examples.insert(
+                format!("{}/{}", section.name, example.name),
+                drift::ExampleWords::new(&example.code, twin.as_deref()),
+            );
             let twin =
                 twin.map(|source| twin_file::declared_difference(&source).map(str::to_owned));
             let mut page = link_book_pages(&example_page(section, example, twin), &topics)
@@ -122,6 +128,7 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
         readme_table,
         readme_chart: readme_chart(workspace)?,
         notes: exercise_notes,
+        examples,
     })
 }
 

@@ -1,7 +1,9 @@
 //! `cargo xtask docs --check`: generated pages missing, stale or left over,
 //! includes of no file, ragged tables, the maintainers' words on a learner's
-//! page, an asyncio API without a row in the cheat sheet, a stale README, a
-//! CONTRIBUTING.md too long to read whole.
+//! page, an asyncio API without a row in the cheat sheet, a name in backticks
+//! that a page gives an example without its code having it
+//! ([`drift`](super::drift)), a stale README, a CONTRIBUTING.md too long to
+//! read whole.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -56,6 +58,14 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
         }
     }
     problems.extend(cheat_sheet_gaps(workspace)?);
+    for page in super::drift::PAGES {
+        let text = read(&root.join(page))?;
+        problems.extend(super::drift::page(page, &text, &book.examples));
+    }
+    let mappings = super::seed_map::load(workspace, |section, example| {
+        book.examples.contains_key(&format!("{section}/{example}"))
+    })?;
+    problems.extend(super::drift::notes(&mappings, &book.examples));
     let guide = fs::read_to_string(workspace.root().join("CONTRIBUTING.md"))
         .map_err(|error| format!("cannot read CONTRIBUTING.md: {error}"))?;
     let lines = guide.lines().count();
