@@ -2,6 +2,7 @@
 //! page per lesson with its Python and its Rust side by side and what it
 //! prints, and last the recipe `docs/templates/bridge/hot-path.md`.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -63,12 +64,11 @@ impl BridgeDoc {
         })
     }
 
-    /// Each lesson's words, by `bridge/<lesson>`.
-    pub(super) fn codes(&self) -> impl Iterator<Item = (String, super::drift::ExampleWords)> {
-        self.lessons.iter().map(|lesson| {
-            let words = super::drift::ExampleWords::new(&lesson.code, None);
-            (format!("{SECTION}/{}", lesson.name), words)
-        })
+    /// Each lesson's [`words`](super::drift::words), by `bridge/<lesson>`.
+    pub(super) fn codes(&self) -> impl Iterator<Item = (String, BTreeSet<String>)> {
+        let name = |lesson: &LessonDoc| format!("{SECTION}/{}", lesson.name);
+        let lessons = self.lessons.iter();
+        lessons.map(move |lesson| (name(lesson), super::drift::words(&lesson.code)))
     }
 
     pub(super) fn summary_part(&self) -> String {

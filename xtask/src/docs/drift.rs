@@ -14,37 +14,28 @@
 //! counts where the code calls what returns it ([`INFERRED`]).
 //!
 //! Where: the cheat sheet's "Rust" and "Tokio" columns and the errata's "What
-//! the Rust does", against the examples their row links, less the names its
-//! Python column quotes from the guide; the seed map's notes, against the
-//! example each maps or its asyncio twin, which keeps the guide's names that
-//! the note quotes. A name that is a link's whole text
+//! the Rust does", against the examples their row links; the seed map's
+//! notes, against the example each maps. A name the guide's Python uses is
+//! a quote, not a claim: one the row's Python column also gives, and one
+//! marked by the words before it, "the guide's `add_async`", "Python's
+//! `finally`" (with the names listed after it). A name that is a link's whole text
 //! (``[`rayon`](https://docs.rs/rayon)``) speaks of the page it links.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::seed_map::Mapping;
 
-/// The words an example's claims are checked against.
-#[derive(Debug, Default)]
-pub(super) struct ExampleWords {
-    /// The identifiers of its Rust code.
-    code: BTreeSet<String>,
-    /// Every word of its asyncio twin, if it has one.
-    twin: BTreeSet<String>,
-}
+/// The identifiers of an example's Rust code, by `section/example`.
+pub(super) type Examples = BTreeMap<String, BTreeSet<String>>;
 
-impl ExampleWords {
-    /// From an example's [`code`](super::concepts::code) and its twin's source.
-    pub(super) fn new(code: &str, twin: Option<&str>) -> Self {
-        Self {
-            code: words(code),
-            twin: twin.map(words).unwrap_or_default(),
-        }
-    }
+/// The identifiers of a [`code`](super::concepts::code): its runs of
+/// letters, digits and `_`.
+pub(super) fn words(code: &str) -> BTreeSet<String> {
+    code.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|word| is_name(word))
+        .map(str::to_owned)
+        .collect()
 }
-
-/// Each example's words, by `section/example`.
-pub(super) type Examples = BTreeMap<String, ExampleWords>;
 
 /// Types that code receives without naming them, and what returns each: an
 /// example that calls it has the type.
@@ -108,56 +99,56 @@ fn is_name(text: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// The words of `text`: its runs of letters, digits and `_`.
-fn words(text: &str) -> BTreeSet<String> {
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .filter(|word| is_name(word))
-        .map(str::to_owned)
-        .collect()
-}
-
-/// Where a claim's name may be found.
-#[derive(Clone, Copy)]
-enum Scope {
-    /// The example's Rust code.
-    Code,
-    /// Its Rust code, or its asyncio twin (a quote of the guide).
-    CodeOrTwin,
-}
-
-fn has(example: &ExampleWords, identifier: Identifier<'_>, scope: Scope) -> bool {
-    let name = identifier.name();
-    if example.code.contains(name) {
+/// Whether `code` (an example's [`words`]) has `identifier`.
+fn has(code: &BTreeSet<String>, identifier: Identifier<'_>) -> bool {
+    if code.contains(identifier.name()) {
         return true;
     }
-    if let Identifier::Type(name) = identifier {
-        for (inferred, returned_by) in INFERRED {
-            if inferred == name && example.code.contains(returned_by) {
-                return true;
-            }
+    let Identifier::Type(name) = identifier else {
+        return false;
+    };
+    for (inferred, returned_by) in INFERRED {
+        if inferred == name && code.contains(returned_by) {
+            return true;
         }
     }
-    match scope {
-        Scope::Code => false,
-        Scope::CodeOrTwin => example.twin.contains(name),
-    }
+    false
 }
 
+/// The words before a name that mark it as the guide's: "the guide's
+/// `add_async`", "Python's `finally`".
+const QUOTE_MARKS: [&str; 2] = ["guide's ", "Python's "];
+
+/// What joins the names of a list: the guide's `a`, `b` and `c` are all its.
+const LIST_JOINS: [&str; 5] = [", ", " and ", ", and ", " or ", ", or "];
+
 /// The identifiers in backticks in `text`, but those that are a link's
-/// whole text: `(span, identifier)`.
+/// whole text or marked as the guide's ([`QUOTE_MARKS`]): `(span, identifier)`.
 fn identifiers(text: &str) -> Vec<(&str, Identifier<'_>)> {
     let mut found = Vec::new();
     let mut from = 0;
+    // Where the last name marked as the guide's ended, if the last was.
+    let mut quote_ended = None;
     while let Some(open) = text[from..].find('`').map(|at| from + at) {
         let Some(close) = text[open + 1..].find('`').map(|at| open + 1 + at) else {
             break;
         };
         let span = &text[open + 1..close];
-        let link_text = text[..open].ends_with('[') && text[close + 1..].starts_with("](");
-        if !link_text && let Some(identifier) = Identifier::parse(span) {
+        let before = &text[..open];
+        let quote = QUOTE_MARKS.iter().any(|mark| before.ends_with(mark))
+            || quote_ended.is_some_and(|end| LIST_JOINS.contains(&&text[end..open]));
+        from = close + 1;
+        if quote {
+            quote_ended = Some(from);
+            continue;
+        }
+        quote_ended = None;
+        if before.ends_with('[') && text[from..].starts_with("](") {
+            continue;
+        }
+        if let Some(identifier) = Identifier::parse(span) {
             found.push((span, identifier));
         }
-        from = close + 1;
     }
     found
 }
@@ -212,7 +203,7 @@ fn cells(row: &str) -> Vec<&str> {
 
 /// The examples `text` links (`section/example.md`, maybe with an anchor),
 /// by their keys in `examples`.
-fn linked<'a>(text: &str, examples: &'a Examples) -> Vec<(&'a str, &'a ExampleWords)> {
+fn linked<'a>(text: &str, examples: &'a Examples) -> Vec<(&'a str, &'a BTreeSet<String>)> {
     let mut found = Vec::new();
     for (at, _) in text.match_indices("](") {
         let target = &text[at + 2..];
@@ -265,10 +256,7 @@ pub(super) fn page(page: &str, text: &str, examples: &Examples) -> Vec<String> {
             if quoted.contains(identifier.name()) {
                 continue;
             }
-            if linked
-                .iter()
-                .any(|(_, example)| has(example, identifier, Scope::Code))
-            {
+            if linked.iter().any(|(_, code)| has(code, identifier)) {
                 continue;
             }
             let names: Vec<&str> = linked.iter().map(|(key, _)| *key).collect();
@@ -283,23 +271,23 @@ pub(super) fn page(page: &str, text: &str, examples: &Examples) -> Vec<String> {
     problems
 }
 
-/// Each name a seed-map note gives that neither its example's code nor its
-/// asyncio twin has, a line each.
+/// Each name a seed-map note gives that its example's code doesn't have,
+/// a line each.
 pub(super) fn notes(mappings: &[Mapping], examples: &Examples) -> Vec<String> {
     let mut problems = Vec::new();
     for mapping in mappings {
         let key = format!("{}/{}", mapping.section, mapping.example);
-        let Some(example) = examples.get(&key) else {
+        let Some(code) = examples.get(&key) else {
             continue;
         };
         for (span, identifier) in identifiers(&mapping.note) {
-            if has(example, identifier, Scope::CodeOrTwin) {
+            if has(code, identifier) {
                 continue;
             }
             problems.push(format!(
-                "docs/seed-map.tsv: the note on {} ({key}) names `{span}`, which is neither in \
-                 the example's code nor in its asyncio twin: say what the guide got wrong, and \
-                 let the example say how it does it",
+                "docs/seed-map.tsv: the note on {} ({key}) names `{span}`, which is not in \
+                 the example's code: say what the guide got wrong and let the example say how \
+                 it does it (a name of the guide's is written \"the guide's `{span}`\")",
                 mapping.block
             ));
         }
@@ -342,21 +330,14 @@ mod tests {
     }
 
     fn examples() -> Examples {
-        let code = |code: &str, twin: Option<&str>| ExampleWords::new(code, twin);
         Examples::from([
             (
                 "real-world/api_handler".to_owned(),
-                code(
-                    "use futures ::future ::Shared ;let handle =tokio ::spawn (x );",
-                    Some("class AsyncAPIHandler:\n    async def handle_request(self): ..."),
-                ),
+                words("use futures ::future ::Shared ;let handle =tokio ::spawn (x );"),
             ),
             (
                 "synchronization/condition_queue".to_owned(),
-                code(
-                    "notify .notify_waiters ();notified .as_mut ().enable ();",
-                    None,
-                ),
+                words("notify .notify_waiters ();notified .as_mut ().enable ();"),
             ),
         ])
     }
@@ -394,7 +375,7 @@ mod tests {
     }
 
     #[test]
-    fn a_note_may_quote_the_guide_through_the_twin() {
+    fn a_note_may_quote_the_guide() {
         let mapping = |note: &str| Mapping {
             block: "004/29".to_owned(),
             section: "real-world".to_owned(),
@@ -402,16 +383,20 @@ mod tests {
             note: note.to_owned(),
         };
         let mappings = [
-            mapping("`AsyncAPIHandler.handle_request` and `handle_request` race; `Shared`."),
-            mapping("A `OnceCell` per cache entry, and `JoinHandle`s."),
+            mapping("The guide's `handle_request`, `cache` and `req4`; Python's `dict`; `Shared`."),
+            mapping("A `OnceCell` per cache entry, and `JoinHandle`s; `handle_request`."),
         ];
+        let problem = |span: &str| {
+            format!(
+                "docs/seed-map.tsv: the note on 004/29 (real-world/api_handler) names `{span}`, \
+                 which is not in the example's code: say what the guide got wrong and let the \
+                 example say how it does it (a name of the guide's is written \"the guide's \
+                 `{span}`\")"
+            )
+        };
         assert_eq!(
             notes(&mappings, &examples()),
-            [
-                "docs/seed-map.tsv: the note on 004/29 (real-world/api_handler) names `OnceCell`, \
-              which is neither in the example's code nor in its asyncio twin: say what the \
-              guide got wrong, and let the example say how it does it"
-            ]
+            [problem("OnceCell"), problem("handle_request")]
         );
     }
 
