@@ -52,16 +52,20 @@ mod tests {
 
     use super::*;
 
+    /// The guide's fixture (its `setUp`, its `@pytest.fixture`): a plain
+    /// function that each test calls.
+    fn calculator() -> AsyncCalculator {
+        AsyncCalculator
+    }
+
     #[tokio::test]
     async fn add() {
-        assert_eq!(AsyncCalculator.add(2, 3).await, 5);
+        assert_eq!(calculator().add(2, 3).await, 5);
     }
 
     #[tokio::test]
     async fn fetch_and_calculate() {
-        let result = AsyncCalculator
-            .fetch_and_calculate("http://example.com")
-            .await;
+        let result = calculator().fetch_and_calculate("http://example.com").await;
         assert_eq!(result, 52);
     }
 
@@ -71,9 +75,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn fetch_and_calculate_waits_for_the_fetch_then_the_addition() {
         let start = Instant::now();
-        let result = AsyncCalculator
-            .fetch_and_calculate("http://example.com")
-            .await;
+        let result = calculator().fetch_and_calculate("http://example.com").await;
         assert_eq!(result, 52);
         assert_eq!(start.elapsed(), Duration::from_millis(300));
     }
@@ -82,7 +84,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn joined_additions_overlap() {
         let start = Instant::now();
-        let calculator = AsyncCalculator;
+        let calculator = calculator();
         let (a, b) = tokio::join!(calculator.add(1, 2), calculator.add(3, 4));
         assert_eq!((a, b), (3, 7));
         assert_eq!(start.elapsed(), Duration::from_millis(100));
