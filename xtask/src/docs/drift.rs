@@ -122,9 +122,16 @@ const QUOTE_MARKS: [&str; 2] = ["guide's ", "Python's "];
 /// What joins the names of a list: the guide's `a`, `b` and `c` are all its.
 const LIST_JOINS: [&str; 5] = [", ", " and ", ", and ", " or ", ", or "];
 
+/// A name in backticks that says an example has it.
+struct Claim<'a> {
+    /// The text between the backticks.
+    span: &'a str,
+    identifier: Identifier<'a>,
+}
+
 /// The identifiers in backticks in `text`, but those that are a link's
-/// whole text or marked as the guide's ([`QUOTE_MARKS`]): `(span, identifier)`.
-fn identifiers(text: &str) -> Vec<(&str, Identifier<'_>)> {
+/// whole text or marked as the guide's ([`QUOTE_MARKS`]).
+fn claims(text: &str) -> Vec<Claim<'_>> {
     let mut found = Vec::new();
     let mut from = 0;
     // Where the last name marked as the guide's ended, if the last was.
@@ -147,7 +154,7 @@ fn identifiers(text: &str) -> Vec<(&str, Identifier<'_>)> {
             continue;
         }
         if let Some(identifier) = Identifier::parse(span) {
-            found.push((span, identifier));
+            found.push(Claim { span, identifier });
         }
     }
     found
@@ -201,20 +208,27 @@ fn cells(row: &str) -> Vec<&str> {
     cells
 }
 
-/// The examples `text` links (`section/example.md`, maybe with an anchor),
-/// by their keys in `examples`.
-fn linked<'a>(text: &str, examples: &'a Examples) -> Vec<(&'a str, &'a BTreeSet<String>)> {
-    let mut found = Vec::new();
+/// An example a row links.
+struct Linked<'a> {
+    /// `section/example`.
+    key: &'a str,
+    /// Its [`words`].
+    code: &'a BTreeSet<String>,
+}
+
+/// The examples `text` links (`section/example.md`, maybe with an anchor).
+fn linked<'a>(text: &str, examples: &'a Examples) -> Vec<Linked<'a>> {
+    let mut found: Vec<Linked<'a>> = Vec::new();
     for (at, _) in text.match_indices("](") {
         let target = &text[at + 2..];
         let end = target.find([')', '#']).unwrap_or(target.len());
         let Some(key) = target[..end].strip_suffix(".md") else {
             continue;
         };
-        if let Some((key, words)) = examples.get_key_value(key)
-            && !found.iter().any(|(known, _)| *known == key.as_str())
+        if let Some((key, code)) = examples.get_key_value(key)
+            && !found.iter().any(|known| known.key == key)
         {
-            found.push((key.as_str(), words));
+            found.push(Linked { key, code });
         }
     }
     found
@@ -243,27 +257,31 @@ pub(super) fn page(page: &str, text: &str, examples: &Examples) -> Vec<String> {
         let mut claimed = Vec::new();
         for (cell, kind) in row.iter().zip(kinds) {
             match kind {
-                Column::Rust => claimed.extend(identifiers(cell)),
+                Column::Rust => claimed.extend(claims(cell)),
                 Column::Python => quoted.extend(
-                    identifiers(cell)
+                    claims(cell)
                         .into_iter()
-                        .map(|(_, identifier)| identifier.name()),
+                        .map(|claim| claim.identifier.name()),
                 ),
                 Column::Other => {}
             }
         }
-        for (span, identifier) in claimed {
-            if quoted.contains(identifier.name()) {
+        for claim in claimed {
+            if quoted.contains(claim.identifier.name()) {
                 continue;
             }
-            if linked.iter().any(|(_, code)| has(code, identifier)) {
+            if linked
+                .iter()
+                .any(|example| has(example.code, claim.identifier))
+            {
                 continue;
             }
-            let names: Vec<&str> = linked.iter().map(|(key, _)| *key).collect();
+            let names: Vec<&str> = linked.iter().map(|example| example.key).collect();
             problems.push(format!(
-                "docs/src/{page}:{}: `{span}` is in the code of no example the row links ({}): \
+                "docs/src/{page}:{}: `{}` is in the code of no example the row links ({}): \
                  link one that uses it, make the name a link to its docs, or drop it",
                 index + 1,
+                claim.span,
                 names.join(", ")
             ));
         }
@@ -280,7 +298,7 @@ pub(super) fn notes(mappings: &[Mapping], examples: &Examples) -> Vec<String> {
         let Some(code) = examples.get(&key) else {
             continue;
         };
-        for (span, identifier) in identifiers(&mapping.note) {
+        for Claim { span, identifier } in claims(&mapping.note) {
             if has(code, identifier) {
                 continue;
             }
