@@ -1,5 +1,6 @@
 //! The standalone servers, as a user runs them: the real `io-serve` binary,
-//! a real socket, and Ctrl-C sent as a real SIGINT.
+//! a real socket, and Ctrl-C sent as a real SIGINT (or SIGTERM, as `kill`
+//! sends it).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -56,7 +57,7 @@ fn exits_within(server: &mut Group, limit: Duration) -> ExitStatus {
     server
         .wait_timeout(limit)
         .expect("its status")
-        .unwrap_or_else(|| panic!("the server is still running {limit:?} after SIGINT"))
+        .unwrap_or_else(|| panic!("the server is still running {limit:?} after the signal"))
 }
 
 #[test]
@@ -139,6 +140,28 @@ fn the_chat_server_shuts_down_while_a_client_does_not_read() {
     assert_eq!(read_line(&mut observer), "", "then the end of the stream");
     // The sink's task gives up on its write after the send timeout.
     assert!(exits_within(&mut server, Duration::from_secs(15)).success());
+}
+
+/// SIGTERM, which `kill`, systemd and Docker send, stops it as Ctrl-C
+/// does: the client is told, and the server exits with code 0.
+#[test]
+fn the_echo_server_stops_cleanly_on_sigterm() {
+    let (mut server, mut stdout, address) = start("echo");
+    let (mut reader, mut writer) = connect(&address);
+    writer.write_all(b"hi\n").expect("a line goes out");
+    assert_eq!(read_line(&mut reader), "echo: hi\n");
+
+    server
+        .signal(rustix::process::Signal::TERM)
+        .expect("SIGTERM is sent");
+    assert_eq!(read_line(&mut reader), "server shutting down\n");
+    assert_eq!(read_line(&mut reader), "", "then the end of the stream");
+    assert!(exits_within(&mut server, Duration::from_secs(5)).success());
+    let mut rest = String::new();
+    stdout
+        .read_to_string(&mut rest)
+        .expect("the rest of its output");
+    assert!(rest.ends_with("shut down\n"), "{rest}");
 }
 
 #[test]
@@ -236,7 +259,7 @@ fn a_second_ctrl_c_stops_the_server_at_once() {
         .read_to_string(&mut rest)
         .expect("the rest of its output");
     assert!(
-        rest.ends_with("a second Ctrl-C: stopped at once, cutting off the open connections\n"),
+        rest.ends_with("a second signal: stopped at once, cutting off the open connections\n"),
         "{rest}"
     );
 }
