@@ -37,6 +37,7 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::signal::unix::{Signal, SignalKind, signal};
+use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 /// Serves the chat, echo or line server of the io section until Ctrl-C or
@@ -128,14 +129,14 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let (last, exit) = match runtime.block_on(serve(server, address)) {
-        Ok(Stopped::Gracefully) => ("shut down", ExitCode::SUCCESS),
-        Ok(Stopped::Forced) => (
-            "a second signal: stopped at once, cutting off the open connections",
+        Ok(Stopped::Gracefully) => ("shut down".to_owned(), ExitCode::SUCCESS),
+        Ok(Stopped::Forced { by }) => (
+            format!("a second {by}: stopped at once, cutting off the open connections"),
             ExitCode::FAILURE,
         ),
         Err(error) => {
             eprintln!("error: {error}");
-            ("", ExitCode::FAILURE)
+            (String::new(), ExitCode::FAILURE)
         }
     };
     // The connections' tasks are dropped with the runtime.
@@ -153,8 +154,8 @@ fn main() -> ExitCode {
 enum Stopped {
     /// On Ctrl-C or SIGTERM, every connection ended in its own time.
     Gracefully,
-    /// A second signal came while they did.
-    Forced,
+    /// A second signal came while they did: `by` names it.
+    Forced { by: &'static str },
 }
 
 async fn serve(server: Server, address: SocketAddr) -> std::io::Result<Stopped> {
@@ -162,8 +163,8 @@ async fn serve(server: Server, address: SocketAddr) -> std::io::Result<Stopped> 
         std::io::Error::new(error.kind(), format!("cannot listen on {address}: {error}"))
     })?;
     let shutdown = CancellationToken::new();
-    let forced = CancellationToken::new();
-    let (on_first, on_second) = (shutdown.clone(), forced.clone());
+    let on_first = shutdown.clone();
+    let (on_second, forced) = oneshot::channel();
     // Registered here, before the address is printed, so that a signal
     // from whoever read it never meets the default action, which kills the
     // process. (`tokio::signal::ctrl_c()` registers only when first polled.)
@@ -175,8 +176,7 @@ async fn serve(server: Server, address: SocketAddr) -> std::io::Result<Stopped> 
     tokio::spawn(async move {
         signals.recv().await;
         on_first.cancel();
-        signals.recv().await;
-        on_second.cancel();
+        let _ = on_second.send(signals.recv().await);
     });
     // Printed here, not by the printer, so that a closed stdout ends the
     // server before it serves, as it ends `cat`.
@@ -196,7 +196,7 @@ async fn serve(server: Server, address: SocketAddr) -> std::io::Result<Stopped> 
     };
     tokio::select! {
         served = served => served.map(|()| Stopped::Gracefully),
-        () = forced.cancelled() => Ok(Stopped::Forced),
+        Ok(by) = forced => Ok(Stopped::Forced { by }),
     }
 }
 
@@ -207,11 +207,11 @@ struct StopSignals {
 }
 
 impl StopSignals {
-    /// Waits for the next of either.
-    async fn recv(&mut self) {
+    /// Waits for the next of either, and names it.
+    async fn recv(&mut self) -> &'static str {
         tokio::select! {
-            _ = self.interrupt.recv() => {}
-            _ = self.terminate.recv() => {}
+            _ = self.interrupt.recv() => "Ctrl-C",
+            _ = self.terminate.recv() => "SIGTERM",
         }
     }
 }
