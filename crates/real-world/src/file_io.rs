@@ -6,8 +6,8 @@
 //! flushed before it is done. Every error says which operation and which
 //! file. A dropped `tokio::fs` future leaves its call running to its end, so
 //! a call that creates a file runs in a task holding a share of the
-//! directory, which goes only after it. See the book's page "Files and
-//! databases".
+//! directory, which goes only after it. See the book's page
+//! "Files and databases".
 //!
 //! Translates:
 //! - *Asynchronous Programming in Python*, "File Operations (aiofiles)"
