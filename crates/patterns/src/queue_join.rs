@@ -130,16 +130,17 @@ async fn join_batch(
 ) -> anyhow::Result<()> {
     batch.close();
     let mut panicked = None;
-    // Before the sender is dropped, a consumer ends only by panicking.
-    while !consumers.is_empty() {
+    while !batch.is_empty() {
+        if consumers.is_empty() {
+            let stopped = "every consumer has stopped, with items of the batch still queued";
+            return Err(match panicked {
+                Some(panic) => anyhow::Error::new(panic).context(stopped),
+                None => anyhow::anyhow!(stopped),
+            });
+        }
+        // Before the sender is dropped, a consumer ends only by panicking.
         tokio::select! {
-            () = batch.wait() => {
-                return match panicked {
-                    None => Ok(()),
-                    Some(panic) => Err(anyhow::Error::new(panic)
-                        .context("a consumer panicked; the others finished the batch without its item")),
-                };
-            }
+            () = batch.wait() => {}
             Some(ended) = consumers.join_next() => {
                 if let Err(panic) = ended {
                     panicked.get_or_insert(panic);
@@ -147,10 +148,10 @@ async fn join_batch(
             }
         }
     }
-    let stopped = "every consumer has stopped, with items of the batch still queued";
     match panicked {
-        Some(panic) => Err(anyhow::Error::new(panic).context(stopped)),
-        None => bail!(stopped),
+        None => Ok(()),
+        Some(panic) => Err(anyhow::Error::new(panic)
+            .context("a consumer panicked; the others finished the batch without its item")),
     }
 }
 
@@ -276,5 +277,15 @@ mod tests {
             "{error}"
         );
         assert!(consumers.is_empty());
+    }
+
+    /// A batch with nothing left in it is done, whether or not a consumer
+    /// is left.
+    #[tokio::test(start_paused = true)]
+    async fn an_empty_batch_joins_at_once() {
+        let mut consumers = JoinSet::new();
+        join_batch(&TaskTracker::new(), &mut consumers)
+            .await
+            .expect("no consumer is needed for no item");
     }
 }
