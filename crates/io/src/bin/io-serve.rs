@@ -5,10 +5,9 @@
 //! nc 127.0.0.1 7000        # in two or three other terminals
 //! ```
 //!
-//! It serves until Ctrl-C (SIGINT) or SIGTERM (what `kill`, systemd and
-//! Docker send), then shuts down gracefully: the chat server tells every
-//! client it is going away, and waits for each connection's task to end. A
-//! second signal stops it at once.
+//! It serves until Ctrl-C (SIGINT) or SIGTERM, then shuts down gracefully:
+//! the chat server tells every client it is going away, and waits for each
+//! connection's task to end. A second signal stops it at once.
 //!
 //! What the servers say is printed by a thread of its own, never by the
 //! runtime's: once stdout is a pipe nobody reads, a `println!` blocks until
