@@ -12,12 +12,10 @@
 //! taking it: a consumer polled once and never again (in a `select!` that
 //! stopped polling it) delays no item and no other consumer. (`recv()` wakes
 //! one consumer per item, and a held one would keep that item waiting until
-//! another is sent or a busy consumer comes back.) An item sent while consumers wait goes to the one waiting
-//! longest: event-listener wakes them in the order they began to wait, and
-//! Tokio's current-thread runtime runs woken tasks in the order woken (its
-//! behaviour at the time of writing). The random delays come from a seed
-//! under which no two timers end together, so the lines come out in the same
-//! order on a busy machine too.
+//! another is sent or a busy consumer comes back.) An item sent while
+//! consumers wait goes to the one waiting longest: event-listener wakes them
+//! in the order they began to wait, and Tokio's current-thread runtime runs
+//! woken tasks in the order woken (its behaviour at the time of writing).
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "Producer-Consumer Pattern"

@@ -11,8 +11,7 @@
 //! future, which runs only while its caller polls it: a caller that stopped
 //! polling it without dropping it would hold req4 for ever
 //! (`recipes/single_flight_cache` shows it). A raised `ValueError` is an
-//! `Err` the caller must look at. Requests arrive 1 ms apart, so no two
-//! timers tie.
+//! `Err` the caller must look at.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -29,6 +28,8 @@ use tokio::task::{JoinError, JoinSet};
 use tokio::time::sleep;
 use tokio_util::task::AbortOnDropHandle;
 
+/// Between two requests' arrivals, so that no two of their timers fall due
+/// at one instant: Tokio gives those no order.
 const ARRIVAL_GAP: Duration = Duration::from_millis(1);
 
 #[derive(Clone, Debug)]
