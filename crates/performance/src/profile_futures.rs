@@ -20,10 +20,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures::future::join_all;
 use tokio::task::{JoinError, yield_now};
 use tokio::time::{Instant, sleep};
-use tokio_util::task::AbortOnDropHandle;
+use tokio_util::task::JoinQueue;
 
 /// asyncio's `slow_callback_duration` in debug mode.
 const SLOW_POLL: Duration = Duration::from_millis(100);
@@ -109,20 +108,17 @@ async fn blocking_call() {
 }
 
 async fn performance_test() -> Result<Vec<Profile>, JoinError> {
-    let tasks = (0..10).map(|i| {
+    // In the order spawned, which a `JoinQueue` keeps.
+    let mut tasks = JoinQueue::new();
+    for i in 0..10 {
         if i % 2 == 0 {
-            // Aborted when dropped, so a cancelled `run` stops it too.
-            AbortOnDropHandle::new(tokio::spawn(
-                cpu_intensive().profiled(format!("cpu_intensive #{i}")),
-            ))
+            tasks.spawn(cpu_intensive().profiled(format!("cpu_intensive #{i}")));
         } else {
-            AbortOnDropHandle::new(tokio::spawn(
-                io_intensive().profiled(format!("io_intensive #{i}")),
-            ))
+            tasks.spawn(io_intensive().profiled(format!("io_intensive #{i}")));
         }
-    });
+    }
     let mut profiles = Vec::new();
-    for finished in join_all(tasks).await {
+    while let Some(finished) = tasks.join_next().await {
         let (_result, profile) = finished?;
         profiles.push(profile);
     }

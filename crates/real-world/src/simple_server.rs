@@ -8,9 +8,9 @@
 //! `route_layer`, runs around matched handlers only and reports the time in
 //! `x-process-time`. A handler's `Err(ApiError)` is the guide's `except`: a
 //! 500. A panic is a bug, not an exception: the client sees the connection
-//! close. A fourth request, to the failing `/stats`, shows the 500. Graceful
-//! shutdown gives up after a grace period, as axum never times out a client
-//! that stops mid-request.
+//! close. A fourth request, to the failing `/stats`, shows the 500. The
+//! accept loop keeps its connections' tasks in a `JoinSet`, to close those
+//! still open after a grace period (`axum::serve` would leave them running).
 //!
 //! Needs: `reqwest/json`
 //!
@@ -19,7 +19,7 @@
 //!   "FastAPI Integration" (the `SimpleAsyncServer` simulation after the
 //!   FastAPI app; the FastAPI app itself is `api_server`)
 
-use std::future::IntoFuture;
+use std::pin::pin;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -28,13 +28,17 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::serve::Listener;
 use axum::{Json, Router};
 use futures::future::join_all;
+use hyper::server::conn::http1;
+use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
 use reqwest::RequestBuilder;
 use serde::Serialize;
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::{Instant, sleep, timeout};
 use tokio_util::sync::CancellationToken;
 
@@ -117,22 +121,74 @@ fn app() -> Router {
         .fallback(not_found)
 }
 
-/// Starts a graceful shutdown and waits for the server, at most
-/// `GRACE_PERIOD`: axum's `serve` has no timeout on reading a request, and a
-/// connection with half a request on it is not idle, so one client that
-/// stops mid-line would hold a graceful shutdown for ever.
+/// How `serve` ended.
+#[derive(Debug, PartialEq, Eq)]
+enum Stopped {
+    /// Every connection finished within the grace period.
+    Gracefully,
+    /// The grace period ran out, and the connections still open were closed.
+    GraceOver { closed: usize },
+}
+
+/// What `axum::serve(..).with_graceful_shutdown(..)` does, with the
+/// connections' tasks in a `JoinSet`: once `shutdown` is cancelled, it stops
+/// accepting and lets each connection finish the request it is on, for
+/// `GRACE_PERIOD`, then aborts those still open. axum's own `serve` spawns
+/// them detached, with no time limit on reading a request: one client that
+/// stopped mid-line held its shutdown for ever, or, let go, was still
+/// answered after the server had stopped.
+async fn serve(mut listener: TcpListener, app: Router, shutdown: CancellationToken) -> Stopped {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            // axum's `Listener::accept` retries a failed accept (after a
+            // pause, out of file descriptors), where the listener's own
+            // would return the error.
+            (socket, _peer) = Listener::accept(&mut listener) => {
+                connections.spawn(serve_connection(socket, app.clone(), shutdown.clone()));
+            }
+            // Reaped as they end, so the set holds only open connections.
+            Some(_) = connections.join_next() => {}
+        }
+    }
+    // Closed first, so that a client who comes now is refused at once.
+    drop(listener);
+    let finishing = async { while connections.join_next().await.is_some() {} };
+    if timeout(GRACE_PERIOD, finishing).await.is_ok() {
+        return Stopped::Gracefully;
+    }
+    let closed = connections.len();
+    connections.shutdown().await;
+    Stopped::GraceOver { closed }
+}
+
+/// Serves one connection with hyper, as axum's `serve` does, until the
+/// client goes or, once `shutdown` is cancelled, its request is answered.
+async fn serve_connection(socket: TcpStream, app: Router, shutdown: CancellationToken) {
+    let service = TowerToHyperService::new(app);
+    let connection = http1::Builder::new().serve_connection(TokioIo::new(socket), service);
+    let mut connection = pin!(connection);
+    // An error (a client gone, a request that is not HTTP) ends its
+    // connection alone.
+    tokio::select! {
+        _ = connection.as_mut() => {}
+        () = shutdown.cancelled() => {
+            connection.as_mut().graceful_shutdown();
+            let _ = connection.await;
+        }
+    }
+}
+
+/// Shuts the server down and waits for it: `GRACE_PERIOD` at most.
 async fn stop_server(
     shutdown: &CancellationToken,
-    mut server: JoinHandle<std::io::Result<()>>,
+    server: JoinHandle<Stopped>,
 ) -> anyhow::Result<()> {
     shutdown.cancel();
-    if let Ok(served) = timeout(GRACE_PERIOD, &mut server).await {
-        return served?.context("the server failed");
+    if let Stopped::GraceOver { closed } = server.await.context("the server panicked")? {
+        println!("Connections still open after {GRACE_PERIOD:?}, closed: {closed}");
     }
-    // The connection tasks are axum's own: each ends when its client goes
-    // or the runtime stops.
-    server.abort();
-    println!("Connections still open after {GRACE_PERIOD:?}; stopped waiting for them");
     Ok(())
 }
 
@@ -159,11 +215,7 @@ pub async fn run() -> anyhow::Result<()> {
         .context("cannot listen on 127.0.0.1")?;
     let base_url = format!("http://{}", listener.local_addr()?);
     let shutdown = CancellationToken::new();
-    let server = tokio::spawn(
-        axum::serve(listener, app())
-            .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-            .into_future(),
-    );
+    let server = tokio::spawn(serve(listener, app(), shutdown.clone()));
     // However `run` ends (an error, or its caller dropping it at an
     // `.await`), the server is told to shut down; its handle alone would
     // leave it running, detached.
@@ -200,8 +252,7 @@ pub async fn run() -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::io::AsyncWriteExt;
-    use tokio::net::TcpStream;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     /// A client that sent half a request is not idle, so graceful shutdown
     /// would wait for it for ever; the server is let go after the grace
@@ -213,11 +264,7 @@ mod tests {
             .await
             .unwrap();
         let shutdown = CancellationToken::new();
-        let server = tokio::spawn(
-            axum::serve(listener, app())
-                .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-                .into_future(),
-        );
+        let server = tokio::spawn(serve(listener, app(), shutdown.clone()));
         client.write_all(b"GET /users HTTP/1.1\r\n").await.unwrap();
         // Real time, for the server to read the half request.
         sleep(Duration::from_millis(100)).await;
@@ -226,5 +273,26 @@ mod tests {
             .await
             .expect("the server still waits 5 s after shutdown")
             .unwrap();
+    }
+
+    /// A connection still open when the grace period ends is closed with
+    /// it: the rest of its request, sent then, gets no answer.
+    #[tokio::test]
+    async fn no_connection_answers_after_the_grace_period() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, app(), shutdown.clone()));
+        client.write_all(b"GET /users HTTP/1.1\r\n").await.unwrap();
+        // Real time, for the server to read the half request.
+        sleep(Duration::from_millis(100)).await;
+        stop_server(&shutdown, server).await.unwrap();
+        let _ = client.write_all(b"host: x\r\n\r\n").await;
+        let mut answer = Vec::new();
+        let read = timeout(Duration::from_secs(5), client.read_to_end(&mut answer)).await;
+        assert!(read.is_ok(), "the connection was still open 5 s later");
+        assert_eq!(String::from_utf8_lossy(&answer), "", "it answered");
     }
 }

@@ -11,11 +11,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::future::try_join_all;
 use tokio::sync::Barrier;
 use tokio::task::JoinError;
 use tokio::time::{Instant, sleep};
-use tokio_util::task::AbortOnDropHandle;
+use tokio_util::task::JoinQueue;
 
 struct Released {
     name: &'static str,
@@ -56,17 +55,17 @@ pub async fn run() -> Result<(), JoinError> {
     let start = Instant::now();
     let workers = [("worker 1", 500), ("worker 2", 1500), ("worker 3", 1000)];
     let barrier = Arc::new(Barrier::new(workers.len()));
-    let tasks = workers.map(|(name, millis)| {
-        // Aborted when dropped, so a cancelled `run` stops it too.
-        AbortOnDropHandle::new(tokio::spawn(worker(
-            name,
-            Duration::from_millis(millis),
-            barrier.clone(),
-            start,
-        )))
-    });
+    // In the order spawned, which a `JoinQueue` keeps.
+    let mut tasks = JoinQueue::new();
+    for (name, millis) in workers {
+        let wait = Duration::from_millis(millis);
+        tasks.spawn(worker(name, wait, barrier.clone(), start));
+    }
 
-    let released = try_join_all(tasks).await?;
+    let mut released = Vec::new();
+    while let Some(worker) = tasks.join_next().await {
+        released.push(worker?);
+    }
     for Released { name, left, .. } in &released {
         println!("[{:.1}s] {name} starts phase two", left.as_secs_f64());
     }
