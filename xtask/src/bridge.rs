@@ -45,7 +45,7 @@ pub fn bridge(options: &flags::Bridge, overwrite: bool) -> Result<bool, Error> {
     }
     let target = workspace.metadata()?.target_directory.as_std_path();
     let venv = target.join("bridge-venv");
-    make_venv(&workspace, &venv, &options.python)?;
+    make_venv(&workspace, &bridge, &venv, &options.python)?;
     // maturin builds the crate alone, so cargo resolves its features apart
     // from the workspace's: a target directory of its own keeps the two
     // builds from replacing each other's artifacts.
@@ -138,7 +138,15 @@ pub fn bridge(options: &flags::Bridge, overwrite: bool) -> Result<bool, Error> {
 /// awaitable, and its service run 30 times.
 fn recipe(bridge: &Bridge, target: &Path, timeout: Duration) -> Result<Result<(), String>, Error> {
     let venv = target.join("bridge-venv");
-    let copy = tempfile::Builder::new().prefix("hot-path-").tempdir()?;
+    let copy = tempfile::Builder::new()
+        .prefix("hot-path-")
+        .tempdir()
+        .map_err(|error| {
+            format!(
+                "cannot make a directory in {}: {error}",
+                std::env::temp_dir().display()
+            )
+        })?;
     let mut cp = Command::new("cp");
     cp.arg("-r")
         .arg(bridge.dir().join("recipe/."))
@@ -178,9 +186,13 @@ fn recipe(bridge: &Bridge, target: &Path, timeout: Duration) -> Result<Result<()
 /// one wheel for every CPython from 3.11 (`cp311-abi3`), with the stubs and
 /// the `py.typed` marker that tells type checkers to read them.
 fn shipped_wheel(venv: &Path, dist: &Path) -> Result<PathBuf, Error> {
-    let wheels: Vec<PathBuf> = std::fs::read_dir(dist)?
-        .map(|entry| entry.map(|entry| entry.path()))
-        .collect::<Result<_, _>>()?;
+    let wheels: Vec<PathBuf> = std::fs::read_dir(dist)
+        .and_then(|entries| {
+            entries
+                .map(|entry| entry.map(|entry| entry.path()))
+                .collect()
+        })
+        .map_err(|error| format!("cannot list {}: {error}", dist.display()))?;
     let [wheel] = wheels.as_slice() else {
         return Err(format!(
             "maturin build left {} files in dist/, not one wheel",
@@ -195,10 +207,12 @@ fn shipped_wheel(venv: &Path, dist: &Path) -> Result<PathBuf, Error> {
         )
         .into());
     }
-    let listing = Command::new(venv.join("bin/python"))
+    let python = venv.join("bin/python");
+    let listing = Command::new(&python)
         .args(["-m", "zipfile", "-l"])
         .arg(wheel)
-        .output()?;
+        .output()
+        .map_err(|error| format!("cannot run {}: {error}", python.display()))?;
     if !listing.status.success() {
         let why = String::from_utf8_lossy(&listing.stderr);
         return Err(format!("cannot list the files of {name}: {why}").into());
@@ -215,17 +229,42 @@ fn shipped_wheel(venv: &Path, dist: &Path) -> Result<PathBuf, Error> {
     Ok(wheel.clone())
 }
 
-/// `target/bridge-venv` with maturin, made again when the pins change.
-fn make_venv(workspace: &Workspace, venv: &Path, python: &Path) -> Result<(), Error> {
+/// `target/bridge-venv` with maturin, made again when the pins or the
+/// Python it was made with change, or a program in it is missing. A Python
+/// older than the module's `requires-python` is refused before anything is
+/// made or built.
+fn make_venv(
+    workspace: &Workspace,
+    bridge: &Bridge,
+    venv: &Path,
+    python: &Path,
+) -> Result<(), Error> {
     let requirements = workspace.root().join(REQUIREMENTS);
     let pins = std::fs::read_to_string(&requirements)
         .map_err(|error| format!("{REQUIREMENTS}: {error}"))?;
+    let needed = requires_python(&bridge.dir().join("pyproject.toml"))?;
+    let found = PythonVersion::of(python)?;
+    if found < needed {
+        return Err(format!(
+            "{} is Python {found}; the bridge needs Python {}.{} or later \
+             (`requires-python` in crates/bridge/pyproject.toml): pass another with --python",
+            python.display(),
+            needed.major,
+            needed.minor
+        )
+        .into());
+    }
+    let made_with = format!("{pins}# made with {} (Python {found})\n", python.display());
     let complete = venv.join("complete");
-    if std::fs::read_to_string(&complete).is_ok_and(|made_with| made_with == pins) {
+    let programs = ["bin/python", "bin/pip", "bin/maturin"];
+    if std::fs::read_to_string(&complete).is_ok_and(|text| text == made_with)
+        && programs.iter().all(|program| venv.join(program).is_file())
+    {
         return Ok(());
     }
-    if venv.exists() {
-        std::fs::remove_dir_all(venv)?;
+    if venv.symlink_metadata().is_ok() {
+        std::fs::remove_dir_all(venv)
+            .map_err(|error| format!("cannot remove {}: {error}", venv.display()))?;
     }
     let mut make = Command::new(python);
     make.args(["-m", "venv"]).arg(venv);
@@ -235,11 +274,85 @@ fn make_venv(workspace: &Workspace, venv: &Path, python: &Path) -> Result<(), Er
         .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
         .arg(&requirements);
     step(install, "pip install")?;
-    Ok(crate::files::write(&complete, &pins)?)
+    crate::files::write(&complete, &made_with)
+        .map_err(|error| format!("cannot write {}: {error}", complete.display()).into())
+}
+
+/// A Python's version, as `sys.version_info` gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct PythonVersion {
+    major: u32,
+    minor: u32,
+    micro: u32,
+}
+
+impl PythonVersion {
+    /// The version of the Python `python` runs.
+    fn of(python: &Path) -> Result<Self, Error> {
+        let mut command = Command::new(python);
+        command.args(["-c", "import sys; print(*sys.version_info[:3], sep='.')"]);
+        let finished = proc::run(command, Duration::from_secs(60))
+            .map_err(|error| format!("cannot run {}: {error}", python.display()))?;
+        let printed = finished.stdout.trim();
+        if !finished.success() {
+            let why = finished.stderr.trim();
+            return Err(format!("{} failed ({}): {why}", python.display(), finished.exit).into());
+        }
+        Self::parse(printed).ok_or_else(|| {
+            format!("{} printed {printed:?}, not its version", python.display()).into()
+        })
+    }
+
+    /// `3.11` or `3.11.7`.
+    fn parse(text: &str) -> Option<Self> {
+        let mut parts = text.split('.').map(str::parse::<u32>);
+        let (major, minor) = (parts.next()?.ok()?, parts.next()?.ok()?);
+        let micro = match parts.next() {
+            None => 0,
+            Some(micro) => micro.ok()?,
+        };
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(Self {
+            major,
+            minor,
+            micro,
+        })
+    }
+}
+
+impl std::fmt::Display for PythonVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.micro)
+    }
+}
+
+/// The oldest Python a `pyproject.toml` allows: its `requires-python`,
+/// which must read `>=X.Y`.
+fn requires_python(pyproject: &Path) -> Result<PythonVersion, Error> {
+    let text = std::fs::read_to_string(pyproject)
+        .map_err(|error| format!("{}: {error}", pyproject.display()))?;
+    let table: toml::Table =
+        toml::from_str(&text).map_err(|error| format!("{}: {error}", pyproject.display()))?;
+    let requires = table
+        .get("project")
+        .and_then(|project| project.get("requires-python"))
+        .and_then(toml::Value::as_str)
+        .unwrap_or_default();
+    requires
+        .strip_prefix(">=")
+        .and_then(PythonVersion::parse)
+        .ok_or_else(|| {
+            let file = pyproject.display();
+            format!("{file}: `requires-python` must read \">=X.Y\", not {requires:?}").into()
+        })
 }
 
 fn step(command: Command, what: &str) -> Result<(), Error> {
-    let mut group = proc::spawn(command).map_err(|error| format!("cannot run {what}: {error}"))?;
+    let program = Path::new(command.get_program()).display().to_string();
+    let mut group =
+        proc::spawn(command).map_err(|error| format!("cannot run {what} ({program}): {error}"))?;
     match group.wait_timeout(SETUP)? {
         Some(status) if status.success() => Ok(()),
         Some(status) => Err(format!("{what} failed ({status})").into()),
@@ -247,5 +360,94 @@ fn step(command: Command, what: &str) -> Result<(), Error> {
             group.kill()?;
             Err(format!("{what} took more than {}s and was killed", SETUP.as_secs()).into())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt as _;
+
+    /// A `python` that only says it is `version`, and makes nothing.
+    fn fake_python(dir: &Path, version: &str) -> PathBuf {
+        let path = dir.join(format!("python{version}"));
+        std::fs::write(
+            &path,
+            format!("#!/bin/sh\n[ \"$1\" = -c ] && echo {version}\nexit 0\n"),
+        )
+        .unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    fn bridge() -> (Workspace, Bridge) {
+        let workspace = Workspace::locate();
+        let bridge = Bridge::read(&workspace).unwrap();
+        (workspace, bridge)
+    }
+
+    #[test]
+    fn a_python_older_than_requires_python_is_refused_before_anything_is_made() {
+        let (workspace, bridge) = bridge();
+        let dir = tempfile::tempdir().unwrap();
+        let venv = dir.path().join("bridge-venv");
+        let python = fake_python(dir.path(), "3.10.13");
+        let error = make_venv(&workspace, &bridge, &venv, &python).unwrap_err();
+        let expected = format!(
+            "{} is Python 3.10.13; the bridge needs Python 3.11 or later",
+            python.display()
+        );
+        assert!(error.to_string().starts_with(&expected), "{error}");
+        assert!(!venv.exists());
+    }
+
+    /// A venv made with one Python, and a run with another: the venv is
+    /// made anew, here with a Python that makes nothing, so that its `pip`
+    /// is missing, and the error names it.
+    #[test]
+    fn a_venv_is_reused_only_by_the_python_it_was_made_with() {
+        let (workspace, bridge) = bridge();
+        let dir = tempfile::tempdir().unwrap();
+        let venv = dir.path().join("bridge-venv");
+        let pins = std::fs::read_to_string(workspace.root().join(REQUIREMENTS)).unwrap();
+        let made_with = fake_python(dir.path(), "3.11.7");
+        std::fs::create_dir_all(venv.join("bin")).unwrap();
+        for program in ["python", "pip", "maturin"] {
+            std::fs::write(venv.join("bin").join(program), "").unwrap();
+        }
+        let marker = format!(
+            "{pins}# made with {} (Python 3.11.7)\n",
+            made_with.display()
+        );
+        std::fs::write(venv.join("complete"), marker).unwrap();
+
+        make_venv(&workspace, &bridge, &venv, &made_with).unwrap();
+        assert!(venv.join("complete").exists(), "reused");
+
+        let other = fake_python(dir.path(), "3.12.1");
+        let error = make_venv(&workspace, &bridge, &venv, &other).unwrap_err();
+        let pip = venv.join("bin/pip");
+        assert!(
+            error.to_string().contains(&format!("({})", pip.display())),
+            "{error}"
+        );
+        assert!(!venv.join("complete").exists(), "not reused");
+    }
+
+    #[test]
+    fn requires_python_reads_only_a_lower_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        let pyproject = dir.path().join("pyproject.toml");
+        std::fs::write(&pyproject, "[project]\nrequires-python = \">=3.11\"\n").unwrap();
+        let version = requires_python(&pyproject).unwrap();
+        assert_eq!(version, PythonVersion::parse("3.11.0").unwrap());
+        std::fs::write(&pyproject, "[project]\nrequires-python = \"~=3.11\"\n").unwrap();
+        let error = requires_python(&pyproject).unwrap_err().to_string();
+        assert!(
+            error.contains("must read \">=X.Y\", not \"~=3.11\""),
+            "{error}"
+        );
+        assert!(PythonVersion::parse("3.11.7.1").is_none());
+        assert!(PythonVersion::parse("3.x").is_none());
     }
 }
