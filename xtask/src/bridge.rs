@@ -113,7 +113,7 @@ pub fn bridge(options: &flags::Bridge, overwrite: bool) -> Result<bool, Error> {
     }
     if wanted(RECIPE) && !overwrite {
         // A recipe that doesn't build is its failure, told with the lessons'.
-        let result = recipe(&bridge, target, options.timeout * 5)
+        let result = recipe(&workspace, &bridge, target, options.timeout * 5)
             .unwrap_or_else(|error| Err(format!("  {error}")));
         tally(format!("{SECTION}/{RECIPE}"), result);
     }
@@ -136,7 +136,12 @@ pub fn bridge(options: &flags::Bridge, overwrite: bool) -> Result<bool, Error> {
 /// with its own lock, outside the repository, built as the release wheel it
 /// ships, which is installed; then its tests: what the page says of its
 /// awaitable, and its service run 30 times.
-fn recipe(bridge: &Bridge, target: &Path, timeout: Duration) -> Result<Result<(), String>, Error> {
+fn recipe(
+    workspace: &Workspace,
+    bridge: &Bridge,
+    target: &Path,
+    timeout: Duration,
+) -> Result<Result<(), String>, Error> {
     let venv = target.join("bridge-venv");
     let copy = tempfile::Builder::new()
         .prefix("hot-path-")
@@ -153,18 +158,10 @@ fn recipe(bridge: &Bridge, target: &Path, timeout: Duration) -> Result<Result<()
         .arg(copy.path());
     step(cp, "cp")?;
     let dist = copy.path().join("dist");
-    let mut maturin = Command::new(venv.join("bin/maturin"));
-    maturin
-        .args(["build", "--locked", "--target-dir"])
-        .arg(target.join("bridge-recipe"))
-        .arg("--out")
-        .arg(&dist)
-        .current_dir(copy.path())
-        .env("VIRTUAL_ENV", &venv)
-        // No workspace lints reach it: a warning is still a failure here.
-        .env("RUSTFLAGS", "-D warnings");
-    proc::cargo::leave_out_crate_variables(&mut maturin);
-    step(maturin, "maturin build")?;
+    step(
+        recipe_build(workspace, target, copy.path(), &dist)?,
+        "maturin build",
+    )?;
     let wheel = shipped_wheel(&venv, &dist)?;
     let mut pip = Command::new(venv.join("bin/pip"));
     pip.args(["install", "--quiet", "--no-deps", "--force-reinstall"])
@@ -180,6 +177,33 @@ fn recipe(bridge: &Bridge, target: &Path, timeout: Duration) -> Result<Result<()
         }
     }
     Ok(Ok(()))
+}
+
+/// `maturin build` of the recipe's copy in `dir`, into `dist`: the release
+/// wheel it ships.
+fn recipe_build(
+    workspace: &Workspace,
+    target: &Path,
+    dir: &Path,
+    dist: &Path,
+) -> Result<Command, Error> {
+    let venv = target.join("bridge-venv");
+    let mut maturin = Command::new(venv.join("bin/maturin"));
+    maturin
+        .args(["build", "--locked", "--target-dir"])
+        .arg(target.join("bridge-recipe"))
+        .arg("--out")
+        .arg(dist)
+        .current_dir(dir)
+        .env("VIRTUAL_ENV", &venv)
+        // Outside the repository rustup finds no rust-toolchain.toml and
+        // would take its default toolchain; the recipe is built with the
+        // one the workspace pins.
+        .env("RUSTUP_TOOLCHAIN", workspace.toolchain()?)
+        // No workspace lints reach it: a warning is still a failure here.
+        .env("RUSTFLAGS", "-D warnings");
+    proc::cargo::leave_out_crate_variables(&mut maturin);
+    Ok(maturin)
 }
 
 /// The one wheel in `dist`, if it is what the page says the recipe ships:
@@ -449,5 +473,19 @@ mod tests {
         );
         assert!(PythonVersion::parse("3.11.7.1").is_none());
         assert!(PythonVersion::parse("3.x").is_none());
+    }
+
+    #[test]
+    fn the_recipe_is_built_with_the_toolchain_the_workspace_pins() {
+        let workspace = Workspace::locate();
+        let target = Path::new("target");
+        let build = recipe_build(&workspace, target, target, target).unwrap();
+        let pinned = workspace.toolchain().unwrap();
+        let toolchain = build
+            .get_envs()
+            .find(|(name, _)| *name == "RUSTUP_TOOLCHAIN")
+            .and_then(|(_, value)| value);
+        assert_eq!(toolchain, Some(std::ffi::OsStr::new(&pinned)));
+        assert!(!pinned.is_empty());
     }
 }
