@@ -46,15 +46,18 @@ pub fn bridge(options: &flags::Bridge, overwrite: bool) -> Result<bool, Error> {
     let target = workspace.metadata()?.target_directory.as_std_path();
     let venv = target.join("bridge-venv");
     make_venv(&workspace, &bridge, &venv, &options.python)?;
-    // maturin builds the crate alone, so cargo resolves its features apart
-    // from the workspace's: a target directory of its own keeps the two
-    // builds from replacing each other's artifacts.
+    // The workspace's target directory: maturin builds the crate alone, so
+    // cargo resolves its features apart from the workspace's, but most of
+    // its dependencies come out the same and are reused. What differs is
+    // maturin's environment (`PYO3_PYTHON` and the like), which pyo3's build
+    // script watches: pyo3's crates and the module are built again after
+    // each switch between this and a plain `cargo build`.
     let mut maturin = Command::new(venv.join("bin/maturin"));
     maturin
         .args(["develop", "--locked", "--manifest-path"])
         .arg(bridge.dir().join("Cargo.toml"))
         .arg("--target-dir")
-        .arg(target.join("bridge"))
+        .arg(target)
         .current_dir(workspace.root())
         .env("VIRTUAL_ENV", &venv);
     proc::cargo::leave_out_crate_variables(&mut maturin);
