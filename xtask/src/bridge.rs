@@ -1,7 +1,7 @@
 //! `cargo xtask bridge`: builds the bridge's Python extension module with
 //! maturin and runs each lesson against its golden file, on the real clock,
 //! times aside, showing what it prints; then the hot-path recipe as a reader
-//! copies it.
+//! copies it, whose tests' output has a golden file too.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -96,32 +96,22 @@ pub fn bridge(options: &flags::Bridge, overwrite: bool) -> Result<bool, Error> {
             )
         };
         let golden_path = golden::path(&golden_root, SECTION, &lesson.name, golden::STDOUT);
-        let result = run_python(command, options.timeout, &rerun).and_then(|stdout| {
-            // What the learner who runs a lesson came to see.
-            print!("{stdout}");
-            if overwrite {
-                return crate::files::write(&golden_path, &stdout).map_err(|error| {
-                    format!("  cannot write {}: {error}", golden::name(&golden_path))
-                });
-            }
-            let expected = golden::read(&golden_path).map_err(|why| format!("  {why}"))?;
-            match golden::diff(&golden::name(&golden_path), &expected, &stdout, true) {
-                None => Ok(()),
-                Some(diff) => Err(format!(
-                    "  it differs (times aside)\n{diff}  re-run: {rerun}"
-                )),
-            }
-        });
+        let result = run_python(command, options.timeout, &rerun)
+            .and_then(|stdout| check(&golden_path, &stdout, overwrite, &rerun));
         tally(id, result);
     }
-    if wanted(RECIPE) && !overwrite {
+    if wanted(RECIPE) {
         // A recipe that doesn't build is its failure, told with the lessons'.
+        let golden_path = golden::path(&golden_root, SECTION, RECIPE, golden::STDOUT);
+        let rerun = format!("cargo xtask bridge {RECIPE}");
         let result = recipe(&workspace, &bridge, target, options.timeout * 5)
-            .unwrap_or_else(|error| Err(format!("  {error}")));
+            .unwrap_or_else(|error| Err(format!("  {error}")))
+            .and_then(|stdout| check(&golden_path, &stdout, overwrite, &rerun));
         tally(format!("{SECTION}/{RECIPE}"), result);
     }
     for (section, name) in golden::all(&golden_root, golden::STDOUT)? {
-        if section == SECTION && !bridge.lessons.iter().any(|lesson| lesson.name == name) {
+        let known = name == RECIPE || bridge.lessons.iter().any(|lesson| lesson.name == name);
+        if section == SECTION && !known {
             failures.push(format!(
                 "FAIL {}: a golden file without a lesson; delete it",
                 golden::name(&golden::path(&golden_root, SECTION, &name, golden::STDOUT))
@@ -135,16 +125,35 @@ pub fn bridge(options: &flags::Bridge, overwrite: bool) -> Result<bool, Error> {
     Ok(failures.is_empty())
 }
 
+/// Shows what a program printed, and compares it with its golden file,
+/// times aside; or, with `overwrite`, writes it there.
+fn check(golden_path: &Path, stdout: &str, overwrite: bool, rerun: &str) -> Result<(), String> {
+    // What the learner who runs a lesson came to see.
+    print!("{stdout}");
+    let name = golden::name(golden_path);
+    if overwrite {
+        return crate::files::write(golden_path, stdout)
+            .map_err(|error| format!("  cannot write {name}: {error}"));
+    }
+    let expected = golden::read(golden_path).map_err(|why| format!("  {why}"))?;
+    match golden::diff(&name, &expected, stdout, true) {
+        None => Ok(()),
+        Some(diff) => Err(format!(
+            "  it differs (times aside)\n{diff}  re-run: {rerun}"
+        )),
+    }
+}
+
 /// The recipe as a reader copies it: its directory, a project of its own
 /// with its own lock, outside the repository, built as the release wheel it
-/// ships, which is installed; then its tests: what the page says of its
-/// awaitable, and its service run 30 times.
+/// ships, which is installed; then what its tests print: what the page says
+/// of its awaitable, and its service run 30 times and interrupted.
 fn recipe(
     workspace: &Workspace,
     bridge: &Bridge,
     target: &Path,
     timeout: Duration,
-) -> Result<Result<(), String>, Error> {
+) -> Result<Result<String, String>, Error> {
     let venv = target.join("bridge-venv");
     let copy = tempfile::Builder::new()
         .prefix("hot-path-")
@@ -171,15 +180,16 @@ fn recipe(
         .arg(&wheel);
     step(pip, "pip install")?;
     let rerun = format!("cargo xtask bridge {RECIPE}");
+    let mut printed = String::new();
     for file in ["test_asyncio.py", "test_exit.py"] {
         let mut test = Command::new(venv.join("bin/python"));
         test.args(["-P", file]).current_dir(copy.path());
         match run_python(test, timeout, &rerun) {
-            Ok(stdout) => print!("{stdout}"),
-            failed => return Ok(failed.map(drop)),
+            Ok(stdout) => printed.push_str(&stdout),
+            Err(failed) => return Ok(Err(failed)),
         }
     }
-    Ok(Ok(()))
+    Ok(Ok(printed))
 }
 
 /// `maturin build` of the recipe's copy in `dir`, into `dist`: the release
