@@ -50,8 +50,9 @@ enum Context {
 /// `[function(name) for name in names]`, all at once, each on a Tokio
 /// blocking thread, while the future awaits the coroutine `awaiting`; the
 /// calls' results and the coroutine's. As with `gather`, the first exception
-/// is raised at once and the other calls run on: a blocking thread can't be
-/// stopped.
+/// is raised at once and the rest run on (a blocking thread can't be
+/// stopped), as they do if the caller stops waiting: the coroutine too,
+/// unless its task is owned as `await_python`'s `CancelOnDrop` owns them.
 #[pyfunction]
 #[pyo3(signature = (function, names, context, awaiting=None))]
 fn call_each<'py>(
