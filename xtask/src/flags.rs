@@ -166,7 +166,7 @@ pub struct Bridge {
     /// Any part of `bridge/<lesson>` [default: every lesson].
     #[arg(value_parser = NonEmptyStringValueParser::new())]
     pub filter: Option<String>,
-    /// The Python to make target/bridge-venv with, once.
+    /// The Python to make target/bridge-venv with: 3.11 or later; another makes it anew.
     #[arg(long, default_value = "python3")]
     pub python: PathBuf,
     /// Seconds one lesson may run before it is killed and fails.

@@ -234,6 +234,21 @@ impl Workspace {
         self.build(&wanted)
     }
 
+    /// The toolchain `rust-toolchain.toml` pins: for cargo run outside the
+    /// repository, where rustup finds no such file and takes its default.
+    pub fn toolchain(&self) -> Result<String, Error> {
+        let path = self.root.join("rust-toolchain.toml");
+        let failed = |error: &dyn std::fmt::Display| format!("{}: {error}", path.display());
+        let text = std::fs::read_to_string(&path).map_err(|error| failed(&error))?;
+        let file: toml::Table = toml::from_str(&text).map_err(|error| failed(&error))?;
+        let channel = file
+            .get("toolchain")
+            .and_then(|toolchain| toolchain.get("channel"))
+            .and_then(toml::Value::as_str)
+            .ok_or_else(|| failed(&"no `[toolchain] channel`"))?;
+        Ok(channel.to_owned())
+    }
+
     /// Cargo, in the workspace's root, without the variables cargo set for
     /// the tool that runs it (see [`proc::cargo::command`]).
     pub fn cargo(&self) -> Command {
