@@ -1,10 +1,9 @@
 //! Async cleanup is an explicit `close(self)`; `Drop` warns if it was skipped.
 //!
-//! `Drop` can't await, so `AsyncDatabase.__aexit__`'s `disconnect()` becomes a
+//! `Drop` can't await, so the guide's `disconnect()` in `__aexit__` becomes a
 //! method the caller awaits; taking `self` makes a query after `close` a
 //! compile error. Nothing forces the call (`?`, an early return, a
-//! cancellation skip it), so `Drop` says when it was skipped. See the book's
-//! page "Cleanup and resources".
+//! cancellation skip it), so `Drop` says when it was skipped.
 //!
 //! Translates:
 //! - *Python Async/Await*, "Database Connection"

@@ -1,6 +1,5 @@
-//! A chat server: every line a client sends goes to all the others, with a
-//! message when someone joins or leaves, and a graceful shutdown on a
-//! `CancellationToken`.
+//! A chat server: each line a client sends goes to all the others, joins and
+//! leaves are announced, and a `CancellationToken` shuts it down gracefully.
 //!
 //! The classic `asyncio.start_server` demo, which the guides don't include,
 //! writes each line to every client itself, so one slow client stalls the

@@ -1,10 +1,9 @@
 //! Batching database writes: 200 inserts in one transaction, not one per row.
 //!
-//! What makes the guide's `executemany` fast is the transaction: its
-//! `execute` commits every call, and each commit writes its own journal and
-//! syncs the disk. In Rust that is `Connection::transaction`, one prepared
-//! statement and `commit`; a transaction dropped uncommitted rolls back. Each
-//! batch runs on `spawn_blocking` (see the book's page "Files and databases").
+//! What makes the guide's `executemany` fast is the transaction: its `execute`
+//! commits every call, each commit writing its journal and syncing the disk.
+//! In Rust that is `Connection::transaction`, one prepared statement and
+//! `commit` (dropped uncommitted, it rolls back), on `spawn_blocking`.
 //!
 //! Needs: `rusqlite/hooks`
 //!

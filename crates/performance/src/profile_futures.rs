@@ -3,10 +3,9 @@
 //!
 //! The guide's `async_profile` runs cProfile while a coroutine is alive, which
 //! records everything the thread did, the event loop included. Rust's CPU
-//! profilers (perf, samply, cargo flamegraph: the book's page "Debugging and
-//! profiling") sample the whole program, and a future waiting at an `.await`
-//! is on no stack, so a wrapper counts its polls, times them, and flags one
-//! past 100 ms, as asyncio's debug mode warns.
+//! profilers (the book's page "Debugging and profiling") sample the whole
+//! program, and a future waiting at an `.await` is on no stack, so a wrapper
+//! counts its polls, times them, and flags one past 100 ms, as asyncio warns.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

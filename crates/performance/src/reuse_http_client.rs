@@ -3,9 +3,8 @@
 //!
 //! A `Client` is aiohttp's `ClientSession`: a pool, TLS and a resolver, costly
 //! to build, cheap to clone. A relay in front of the server counts the
-//! connections each client opens. The shared client usually carries its
-//! requests over one connection, not always, and the server may close each
-//! one anyway; so the example reports what it saw and asserts nothing.
+//! connections each client opens. The shared client usually sends several
+//! requests over one, not always, so the example reports what it saw.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

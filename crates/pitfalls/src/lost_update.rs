@@ -3,9 +3,8 @@
 //! Ten tasks each read a counter, await, and write it back plus one: all read
 //! 0, and it ends at 1. Rust won't let tasks share a plain `&mut`, but locking
 //! twice, to read and then to write, still compiles and still loses updates.
-//! The fix holds one `tokio::sync::Mutex` across the whole update, as the
-//! guide's `increment_good` means to (it raises `AttributeError`: there is no
-//! `self.lock`). See the book's page "Shared state and locks".
+//! The fix, one `tokio::sync::Mutex` across the whole update, is what the
+//! guide's `increment_good` means (it raises `AttributeError`: no `self.lock`).
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

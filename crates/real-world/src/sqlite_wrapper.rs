@@ -1,10 +1,9 @@
-//! SQLite off the runtime on `spawn_blocking`: the guide's `AsyncSQLiteWrapper`.
+//! The guide's `AsyncSQLiteWrapper`, its blocking calls on `spawn_blocking`.
 //!
 //! `run_in_executor(None, f)` is `spawn_blocking(f)`. The guide connects to
 //! `':memory:'` on every call, a new empty database each time, so its insert
-//! fails with "no such table". Here `AsyncSqlite` owns one connection behind
-//! a `tokio::sync::Mutex`, locked in a task before the call goes to the
-//! blocking pool, so a waiting call takes no thread.
+//! fails with "no such table". Here `AsyncSqlite` owns one connection, behind
+//! a `tokio::sync::Mutex` locked before the call takes a blocking thread.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

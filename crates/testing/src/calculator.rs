@@ -3,9 +3,8 @@
 //!
 //! The guide's `unittest.TestCase` can't await, so it writes each test twice:
 //! the assertions, and a wrapper that hands them to `asyncio.run`.
-//! `#[tokio::test]` is that wrapper, built in, with a fresh runtime per test;
-//! the last two tests, on the paused clock, take no real time and still
-//! measure exactly (the book's page "Testing async code").
+//! `#[tokio::test]` is that wrapper, built in, a fresh runtime per test; the
+//! paused clock still measures exactly (the book's page "Testing async code").
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -3,9 +3,8 @@
 //!
 //! Rust can't patch a method as `patch.object` does, and needs not: code takes
 //! its dependency through a trait, and the test passes a fake that returns
-//! what it was told and records what it was asked. The seam is the fetch, not
-//! the guide's `add_async`. `mockall` generates such fakes where there are
-//! many.
+//! what it was told and records what it was asked (`mockall` generates them
+//! where there are many). The seam is the fetch, not the guide's `add_async`.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -3,9 +3,8 @@
 //!
 //! asyncio has no fake clock of its own. Under `start_paused = true`, a 2 s
 //! timeout fires at exactly 2 s, at once. To check what has or has not
-//! happened by a moment, `sleep_until` it; `advance(d)` doesn't promise the
-//! timers it passed have been processed (the book's page "Testing async code"
-//! says why, and what `start_paused` needs).
+//! happened by a moment, `sleep_until` it, not `advance(d)` (the book's page
+//! "Testing async code" says why, and what `start_paused` needs).
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
