@@ -102,7 +102,8 @@ fn into_io(error: LinesCodecError) -> io::Error {
 }
 
 /// A peer's side of one connection, built only when its turn comes: a
-/// `Mock` dropped with its script unfinished panics.
+/// `Mock` dropped with its script unfinished panics, as one that is written
+/// what its script doesn't expect does, showing both.
 type Script = fn() -> Mock;
 
 // What a test over loopback almost never sees, since TCP keeps no message
