@@ -19,6 +19,7 @@ mod drift;
 mod exercises_page;
 mod generate;
 mod guides;
+mod headers;
 mod lint;
 mod pages;
 mod readme;
@@ -56,6 +57,8 @@ pub struct Book {
     /// The words of each example and bridge lesson, which the pages that
     /// name them are checked against.
     examples: drift::Examples,
+    /// How long each example's header is, which `--check` limits.
+    headers: Vec<headers::HeaderLength>,
 }
 
 fn docs_src(workspace: &Workspace) -> PathBuf {

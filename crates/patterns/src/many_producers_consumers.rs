@@ -5,17 +5,8 @@
 //! never stops and `main` cancels it after `queue.join()`. Here each producer
 //! owns a clone of the `Sender`, and the channel closes when the last is
 //! dropped (`main` must drop its own too): every consumer sees `None` once the
-//! queue is drained, and nothing is lost. The channel is `async-channel`'s
-//! (Tokio's `mpsc` has one receiver), holds at most five items, and each
-//! consumer owns a clone of its `Receiver`. Consumers take with `next()`,
-//! which wakes every waiting consumer for each item, the first to look
-//! taking it: a consumer polled once and never again (in a `select!` that
-//! stopped polling it) delays no item and no other consumer. (`recv()` wakes
-//! one consumer per item, and a held one would keep that item waiting until
-//! another is sent or a busy consumer comes back.) An item sent while
-//! consumers wait goes to the one waiting longest: event-listener wakes them
-//! in the order they began to wait, and Tokio's current-thread runtime runs
-//! woken tasks in the order woken (its behaviour at the time of writing).
+//! queue is drained, and nothing is lost. The channel is `async-channel`'s,
+//! bounded to five (the book's page "Queues and channels").
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "Producer-Consumer Pattern"
@@ -54,6 +45,10 @@ async fn consumer(queue: Receiver<String>, consumer_id: u64) -> Vec<String> {
     // `next()` needs the stream pinned: a `Receiver` is `!Unpin`.
     let mut queue = pin!(queue);
     let mut consumed = Vec::new();
+    // An item sent while consumers wait here goes to the one waiting longest:
+    // event-listener wakes them in the order they began to wait, and Tokio's
+    // current-thread runtime runs woken tasks in the order woken (its
+    // behaviour at the time of writing).
     while let Some(item) = queue.next().await {
         println!("Consumer {consumer_id} consuming: {item}");
         sleep(random_delay(&mut rng, 200..=600)).await;

@@ -1,15 +1,11 @@
-//! Profiling async code: a sampling profiler (perf, samply, cargo
-//! flamegraph) for CPU time, and a wrapper future for what it cannot see:
-//! how often a future was polled, how long it took from start to finish,
-//! and whether one poll held the thread too long.
+//! Profiling async code: a sampling profiler for CPU time, and a wrapper
+//! future for what it can't see: polls, time taken, and a poll held too long.
 //!
 //! The guide's `async_profile` runs cProfile while a coroutine is alive, which
 //! records everything the thread did, the event loop included. Rust's CPU
-//! profilers sample the whole program (commands on the book's page "Debugging
-//! and profiling"), and a future waiting at an `.await` is on no stack. So a
-//! wrapper sees every `poll`: how many, the time from first to last on Tokio's
-//! clock, and the longest, on the real clock, flagged past 100 ms, where
-//! asyncio's debug mode warns.
+//! profilers (the book's page "Debugging and profiling") sample the whole
+//! program, and a future waiting at an `.await` is on no stack, so a wrapper
+//! counts its polls, times them, and flags one past 100 ms, as asyncio warns.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -32,7 +28,9 @@ const SLOW_POLL: Duration = Duration::from_millis(100);
 struct Profile {
     name: String,
     polls: u32,
+    /// From the first poll to the last, on Tokio's clock.
     elapsed: Duration,
+    /// On the real clock, which a poll that blocks the thread moves.
     longest_poll: Duration,
 }
 

@@ -4,10 +4,8 @@
 //! The guide names tasks so its log lines say whose they are; a Rust task runs
 //! inside a `tracing` span, and every event in it carries the span's fields.
 //! A filter such as `[task{name=Task-1}]=debug` shows debug output for one
-//! span. This example runs other examples beside it, so its subscriber is
-//! scoped to its future, and each spawned task carries it along
-//! (`with_current_subscriber`); a program installs one for the process (see
-//! the book's page "Debugging and profiling").
+//! span. A program installs one subscriber for the process (see the book's
+//! page "Debugging and profiling"); this example scopes its own to its future.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -22,6 +20,8 @@ use tracing::instrument::WithSubscriber;
 use tracing::{Instrument, debug, info, info_span, warn};
 use tracing_subscriber::EnvFilter;
 
+/// Sleeps `delay`: 0.5, 0.6 and 0.7 s for the three, so that they finish in
+/// a defined order.
 async fn named_task(name: String, delay: Duration) -> String {
     info!("starting");
     sleep(delay).await;
@@ -73,6 +73,9 @@ pub async fn run() -> anyhow::Result<()> {
             println!();
         }
         println!("With RUST_LOG={filter}:");
+        // Scoped to this future, not installed for the process: the
+        // example runs beside others, and each spawned task carries it along
+        // (`with_current_subscriber`).
         let subscriber = tracing_subscriber::fmt()
             .with_env_filter(
                 EnvFilter::try_new(filter).with_context(|| format!("bad filter {filter:?}"))?,

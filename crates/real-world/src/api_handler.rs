@@ -1,17 +1,11 @@
-//! The guide's simulated API handler: six concurrent requests to fast, slow,
-//! cached and failing endpoints, where the second request for the cached
-//! endpoint really does get the cached answer.
+//! The guide's simulated API handler: six concurrent requests, where the second
+//! request for the cached endpoint really does get the cached answer.
 //!
-//! The handler is shared by six tasks through an `Arc`: an atomic counter, and
+//! The handler is shared by six tasks through an `Arc`: an atomic counter and
 //! a cache in a `std::sync::Mutex`, never held across an `.await`. The guide's
-//! comment says req4 "should hit cache", but req3 and req4 both miss and both
-//! do the work. Here each entry is the work itself, spawned by the first
-//! request and awaited by every one through `futures`' `Shared`: req4 waits
-//! for req3's work and reports the hit. The work runs in a task, not in req3's
-//! future, which runs only while its caller polls it: a caller that stopped
-//! polling it without dropping it would hold req4 for ever
-//! (`recipes/single_flight_cache` shows it). A raised `ValueError` is an
-//! `Err` the caller must look at.
+//! req3 and req4 both miss the cache, though its comment says req4 "should hit
+//! cache"; here the first request spawns the work and every one awaits it
+//! through `futures`' `Shared`. A raised `ValueError` is an `Err` to look at.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -126,7 +120,9 @@ impl AsyncApiHandler {
 }
 
 /// Starts the cached endpoint's work in a task, aborted when the last share
-/// of it is dropped.
+/// of it is dropped. Not in req3's future, which runs only while its caller
+/// polls it: a caller that stopped polling it without dropping it would hold
+/// req4 for ever (`recipes/single_flight_cache` shows it).
 fn compute() -> Cached {
     let task = AbortOnDropHandle::new(tokio::spawn(async {
         sleep(Duration::from_secs(1)).await;

@@ -3,10 +3,9 @@
 //!
 //! Tokio schedules only futures, so a callback is a small task: `call_soon`
 //! does not sleep, `call_later(1, ...)` sleeps a second, `call_at` sleeps
-//! until an `Instant`, and `abort()` is `TimerHandle.cancel()`. It prints time
-//! since the start, not the guide's `time.time()`. Neither runtime promises an
-//! order for timers due at one instant, so callbacks that must run in order
-//! need distinct deadlines.
+//! until an `Instant`, and `abort()` is `TimerHandle.cancel()`. Neither runtime
+//! promises an order for timers due at one instant: callbacks that must run in
+//! order need distinct deadlines.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -18,6 +17,7 @@ use tokio::task::JoinError;
 use tokio::time::{Instant, sleep, sleep_until};
 use tokio_util::task::JoinQueue;
 
+/// Prints the time since the start, where the guide prints `time.time()`.
 fn callback(start: Instant, name: &str) {
     println!(
         "Callback {name} executed at {:.1}s",

@@ -3,14 +3,8 @@
 //!
 //! The guide's `unittest.TestCase` can't await, so it writes each test twice:
 //! the assertions, and a wrapper that hands them to `asyncio.run`.
-//! `#[tokio::test]` is that wrapper, built in, with a fresh runtime per test
-//! (statics are still shared: tests run in threads of one process). The
-//! guide's two tests take 0.1 s and 0.3 s of real time; the last two, on the
-//! paused clock, take none and still measure exactly: 0.3 s for the fetch
-//! and its addition, 0.1 s for two additions joined. `cargo test -p testing`
-//! runs them. The paused clock is Tokio's `test-util` feature, a
-//! dev-dependency: without it, `start_paused` fails with "no method named
-//! `start_paused`", pointing at the test's last line.
+//! `#[tokio::test]` is that wrapper, built in, a fresh runtime per test; the
+//! paused clock still measures exactly (the book's page "Testing async code").
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -46,6 +40,8 @@ pub async fn run() {
     println!("Both took {:.1}s", start.elapsed().as_secs_f64());
 }
 
+// `cargo test -p testing` runs these. The guide's two take 0.1 s and 0.3 s
+// of real time; the last two, on the paused clock, none.
 #[cfg(test)]
 mod tests {
     use tokio::time::Instant;

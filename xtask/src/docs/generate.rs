@@ -120,6 +120,11 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
         exported.push(export.main_rs.clone());
         exported.push(export.cargo_toml(&export.name, true));
     }
+    let headers = sections
+        .iter()
+        .flat_map(|section| &section.examples)
+        .map(|example| example.header_length.clone())
+        .collect();
     Ok(Book {
         files,
         exported,
@@ -127,6 +132,7 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
         readme_chart: readme_chart(workspace)?,
         notes: exercise_notes,
         examples,
+        headers,
     })
 }
 

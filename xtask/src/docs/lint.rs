@@ -2,8 +2,9 @@
 //! includes of no file, ragged tables, the maintainers' words on a learner's
 //! page, an asyncio API without a row in the cheat sheet, a name in backticks
 //! that a page gives an example without its code having it
-//! ([`drift`](super::drift)), a stale README, a CONTRIBUTING.md too long to
-//! read whole.
+//! ([`drift`](super::drift)), an example's header too long
+//! ([`headers`](super::headers)), a stale README, a CONTRIBUTING.md too long
+//! to read whole.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -66,6 +67,7 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
         book.examples.contains_key(&format!("{section}/{example}"))
     })?;
     problems.extend(super::drift::notes(&mappings, &book.examples));
+    problems.extend(super::headers::problems(&book.headers));
     let guide = fs::read_to_string(workspace.root().join("CONTRIBUTING.md"))
         .map_err(|error| format!("cannot read CONTRIBUTING.md: {error}"))?;
     let lines = guide.lines().count();

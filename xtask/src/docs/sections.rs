@@ -7,6 +7,7 @@ use std::path::Path;
 use protocol::timeline::{RowKind, Timeline};
 use protocol::{Clock, Header, Invocation, Kind};
 
+use super::headers::HeaderLength;
 use super::read;
 use crate::Error;
 use crate::export::{self, Export};
@@ -21,6 +22,7 @@ pub(super) struct ExampleDoc {
     pub(super) body: String,
     /// The list of the header's last paragraph, "Translates:".
     pub(super) translates: Option<String>,
+    pub(super) header_length: HeaderLength,
     /// Its [`code`](super::concepts::code), for the concepts it uses.
     pub(super) code: String,
     /// The file's first line after its header (1-based), where the listing starts.
@@ -101,6 +103,7 @@ fn example_doc(
     let source = read(Path::new(&listed.source))?;
     let header = Header::parse(&source);
     let (body, translates) = split_translates(&header.body);
+    let header_length = HeaderLength::measure(&section.name, &listed.name, &source);
     let export = Export::plan(&section.name, &listed, table)
         .map_err(|why| format!("{}/{} can't be exported: {why}", section.name, listed.name))?;
     let timeline = page_timeline(workspace, section, &listed, &source)?;
@@ -114,6 +117,7 @@ fn example_doc(
         summary: listed.summary,
         body,
         translates,
+        header_length,
         code: super::concepts::code(&source),
         code_starts_at: code_starts_at(&source),
         export,
