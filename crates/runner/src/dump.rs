@@ -11,7 +11,7 @@ mod capture;
 mod code;
 mod tree;
 
-pub use capture::{Snapshot, Spawns, snapshot};
+pub use capture::{Snapshot, snapshot};
 pub use tree::{TaskDump, Who, render};
 
 /// Whether this build can take task dumps (`cfg(taskdump)`, see build.rs).

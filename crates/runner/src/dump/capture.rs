@@ -3,7 +3,6 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::task::Id;
@@ -19,31 +18,6 @@ pub struct Snapshot {
     pub tasks: Vec<(Id, Vec<Vec<Frame>>)>,
     /// Why the tasks are missing, if they are.
     pub incomplete: Option<String>,
-}
-
-/// Where each task was spawned (`file:line`), in spawn order, from Tokio's
-/// spawn hook; nothing without `--cfg tokio_unstable`.
-#[derive(Clone, Default)]
-pub struct Spawns(Arc<Mutex<Vec<(Id, String)>>>);
-
-impl Spawns {
-    #[cfg_attr(not(tokio_unstable), allow(unused_variables))]
-    pub fn install(&self, builder: &mut tokio::runtime::Builder) {
-        #[cfg(tokio_unstable)]
-        {
-            let spawns = self.clone();
-            builder.on_task_spawn(move |meta| {
-                let at = meta.spawned_at();
-                let file = at.file().rsplit('/').next().unwrap_or(at.file());
-                let place = format!("{file}:{}", at.line());
-                crate::lock(&spawns.0).push((meta.id(), place));
-            });
-        }
-    }
-
-    pub fn places(&self) -> Vec<(Id, String)> {
-        crate::lock(&self.0).clone()
-    }
 }
 
 #[cfg(not(taskdump))]
