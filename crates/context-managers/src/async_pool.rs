@@ -1,14 +1,13 @@
 //! A pool that limits how many tasks use something at once: Tokio's
-//! `Semaphore`, and a guard, `Slot`, that gives its place back when dropped,
-//! so a slot can't be kept by mistake.
+//! `Semaphore`, and a guard, `Slot`, that gives its place back when dropped.
 //!
 //! The guide's `__aexit__` calls the async `release()` without `await`, so no
 //! slot is ever given back: on `AsyncPool(3)` a fourth use waits for ever. In
 //! Rust there is no release to forget: dropping the `Slot` gives the slot
-//! back, on every way out, cancellation included, and the slot can move into
-//! a task. Tokio's semaphore, like asyncio's, hands out its permits in the
-//! order they were asked for, so a task that takes a slot in a loop can't
-//! starve the others; the price is on the book's page "Limiting concurrency".
+//! back, on every way out, cancellation included. Tokio's semaphore, like
+//! asyncio's, serves callers in the order they asked, so a task that takes a
+//! slot in a loop can't starve the others; the price is on the book's page
+//! "Limiting concurrency".
 //!
 //! Translates:
 //! - *Python Async/Await*, "Resource Management" (`AsyncPool`)

@@ -3,15 +3,12 @@
 //! too if it is in a known state.
 //!
 //! The guide's `@asynccontextmanager` becomes a guard, `PooledConnection`,
-//! whose `Drop` is the `finally`. Every `.await` is a point where the caller
-//! may be cancelled, so the pool keeps its books in values: a checkout counts
-//! from the moment the guard exists, and a connection whose query was abandoned
-//! is closed, not given back. The guide's count goes one too high for good when
-//! a caller is cancelled during its setup, and all its first workers print
-//! "Connection-3"; here each connection has its own name and is reused. The
-//! guide's `Semaphore` stays: Tokio's, as fair as asyncio's, whose permit the
-//! guard holds (what a fair queue costs: the book's page "Limiting
-//! concurrency"). Workers arrive 0.1 s apart, so no two timers tie.
+//! whose `Drop` is the `finally`; its `Semaphore` stays, Tokio's, and the
+//! guard holds the permit (what a fair queue costs: the book's page
+//! "Limiting concurrency"). A checkout counts from the moment the guard
+//! exists, and a connection whose query was abandoned is closed, not given
+//! back. The guide's count goes one too high for good when a caller is
+//! cancelled during its setup, and its first workers all print "Connection-3".
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -202,6 +199,8 @@ pub async fn run() -> anyhow::Result<()> {
     let pool = ConnectionPool::new(POOL_SIZE);
     let in_use = Arc::new(InUse::default());
     let tasks = (0..5).map(|i| {
+        // The guide's workers arrive together; 0.1 s apart, no two of their
+        // timers are due at the same instant, whose order Tokio doesn't promise.
         let arrival = Duration::from_millis(100) * i;
         // Dropped with `run`, if it is cancelled, the handle aborts the
         // worker: a plain `JoinHandle` would leave it running, detached.

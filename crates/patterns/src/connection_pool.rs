@@ -3,14 +3,11 @@
 //! instead of returned when a call on it was cancelled or panicked.
 //!
 //! A Tokio `Semaphore` holds a permit for each connection the pool may have
-//! open. `get` takes one, in the order callers asked (a task that gets
-//! connections in a loop can't starve a waiter), then an idle connection or
-//! a new one; the guard puts the connection back when dropped, then frees
-//! the permit. Queries run on the blocking pool; what one leaves open is
-//! rolled back there, and a connection whose caller gave up mid-query is
-//! closed there, its permit with it. The price of the queue: a `get` kept
-//! alive but no longer polled holds up every caller behind it (the book's
-//! page "Limiting concurrency" says why, and what to write instead).
+//! open; `get` takes one, in the order callers asked, then an idle
+//! connection or a new one, and the guard puts the connection back before
+//! its permit. Queries run on the blocking pool, which rolls back what one
+//! left open and closes a connection whose caller gave up mid-query. What a
+//! fair queue costs: the book's page "Limiting concurrency".
 //!
 //! Translates:
 //! - *Python Async/Await*, "Exercises" (exercise 2: "Implement an async

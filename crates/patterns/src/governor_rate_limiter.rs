@@ -3,14 +3,12 @@
 //!
 //! `governor` keeps a token bucket as one timestamp, updated without a lock:
 //! here two calls a second, in bursts of two, as `token_bucket`. Its own
-//! `until_ready` is a loop of `check()` and a sleep, in each caller: with
-//! many waiting, every one of them wakes for each cell and the first to
-//! check takes it, in no set order, and it sleeps on real time (the
-//! `futures-timer` crate), which Tokio's paused clock doesn't move. So one
-//! task owns the limiter and lets callers through in the order they asked,
-//! as the other limiters here do (the book's page "Rate limiting"), asking
-//! `check()` and sleeping with Tokio as long as its `NotUntil` says.
-//! `check()` alone is the other mode: answer "429, retry after" at once.
+//! `until_ready` loops on `check()` and a sleep in each caller, so every
+//! waiter wakes for each cell and the first to check takes it, in no set
+//! order, and it sleeps on real time (`futures-timer`), which a paused clock
+//! doesn't move. So one task owns the limiter, asks `check()`, sleeps with
+//! Tokio, and lets callers through in order (the book's page "Rate
+//! limiting"). `check()` alone is the other mode: answer "429, retry after".
 
 use std::num::NonZeroU32;
 use std::time::Duration;

@@ -3,13 +3,10 @@
 //! per period.
 //!
 //! A semaphore alone limits concurrency, not rate: three permits let ten short
-//! calls through in 0.4 s. Here the limiter's tasks (owned by the limiter)
-//! take the permits, `forget` them, and add each back a period after its
-//! call started: a sliding window kept by the semaphore. Callers send a
-//! `oneshot` and wait in line for a start time (the book's page "Rate
-//! limiting"), not on the semaphore: a caller held after the semaphore
-//! handed it a permit would keep it, unused, for as long as it is held.
-//! `calls` is a `NonZeroUsize`: no permits would mean waiting for ever.
+//! calls through in 0.4 s. Here the limiter's own tasks take the permits,
+//! `forget` them, and add each back a period after its call started; callers
+//! wait in the limiter's line for a start time, never on the semaphore (the
+//! book's page "Rate limiting").
 //!
 //! Translates:
 //! - *Python Async/Await*, "Exercises" (exercise 3: "Build an async rate
@@ -44,7 +41,8 @@ struct Stopped;
 
 impl RateLimiter {
     /// Starts the limiter's tasks, so it must be called inside a Tokio
-    /// runtime.
+    /// runtime. `calls` is not zero: with no permits, every call would wait
+    /// for ever.
     fn new(calls: NonZeroUsize, period: Duration) -> Self {
         // A Tokio semaphore holds at most `MAX_PERMITS` (2^61 - 1 on 64
         // bits) and panics past it; so many calls a period is no limit.

@@ -1,14 +1,12 @@
 //! The guide's sliding-window rate limiter, without its deadlock: at most
 //! three calls in any two seconds.
 //!
-//! A call may start when fewer than `max_calls` recent calls are within
-//! `time_window` (the guide calls it a token bucket; it is a sliding window).
-//! The guide's `acquire` retries by calling itself while holding its
-//! `asyncio.Lock`, which is not reentrant: the fourth call waits for a lock it
-//! holds, for ever. Here no caller holds anything while it waits: one task
-//! owns the window, and lets the callers that sent it a `oneshot` start, in
-//! the order they asked, as the window makes room (the book's page "Rate
-//! limiting").
+//! A call starts when fewer than `max_calls` started within the last
+//! `time_window` (the guide calls it a token bucket). Its `acquire` retries by
+//! calling itself while holding its `asyncio.Lock`, which is not reentrant:
+//! the fourth call waits for a lock it holds, for ever. Here no caller holds
+//! anything while it waits: one task owns the window and lets the callers
+//! start in the order they asked (the book's page "Rate limiting").
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -1,15 +1,12 @@
 //! The guide's token-bucket rate limiter, fixed so that concurrent callers
 //! are limited too, and served in the order they came.
 //!
-//! The bucket holds up to `rate` tokens and earns one every `per / rate`. The
-//! guide's `acquire` checks, then sleeps, then empties the bucket without
+//! The guide's `acquire` checks, then sleeps, then empties the bucket without
 //! taking a token, so eight callers that find it empty all go through half a
 //! second later: ten calls in 0.5 s from two a second. Here one task owns the
-//! bucket, as the Tokio tutorial's manager task owns its client: a caller
-//! sends it a `oneshot` and waits for its token, handed out in the order the
-//! callers asked. A caller that gave up takes no token, and one whose owner
-//! stopped polling it costs only its own. Why this design, and what it costs:
-//! the book's page "Rate limiting".
+//! bucket (`rate` tokens, one earned every `per / rate`) and hands the callers
+//! their tokens in the order they asked, a design the book's page "Rate
+//! limiting" explains.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "Rate-Limited API Calls"

@@ -4,19 +4,16 @@
 //!
 //! The guide's `AsyncDatabaseManager` hands out fake connections from a queue
 //! and puts each back in `finally`. Here a Tokio `Semaphore` bounds the open
-//! connections, serving callers in the order they asked, and the guard,
-//! `PooledConnection`, gives one back only when its operation finished, with
-//! any open transaction rolled back; one whose caller left mid-query is
-//! closed. `run` does its work in a task of its own, so a caller that stops
-//! polling it holds up no one (the book's page "Limiting concurrency"). The
-//! guide's transaction only sleeps; here statements run with parameters in a
-//! rusqlite `Transaction`, which rolls back unless committed, and the row
-//! counts prove it. See the book's page "Files and databases".
+//! connections, serving callers in order, and the guard gives one back only
+//! when its operation finished, with any transaction it left open rolled
+//! back. `run` works in a task of its own, so a caller that stops polling
+//! holds up no one (the book's page "Limiting concurrency"). The guide's
+//! transaction only sleeps; here a rusqlite `Transaction` commits or rolls
+//! back, and the row counts prove it (the book's page "Files and databases").
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Database Integration Patterns"
-//!   (`AsyncDatabaseManager`)
+//!   "Database Integration Patterns" (`AsyncDatabaseManager`)
 //! - *Asynchronous Programming in Python*, "Database Operations (aiomysql)"
 
 use std::path::PathBuf;

@@ -2,34 +2,25 @@
 //! tasks share it, each request with a time limit and a size limit on the
 //! answer.
 //!
-//! asyncio has no rate limiter; the usual one is an `asyncio.Lock` around
-//! "sleep until the next free slot" (or the `aiolimiter` package). That is
-//! safe in asyncio, where every coroutine that has started runs in a task
-//! the event loop drives. A Rust future runs only while its owner polls it:
-//! a caller polled once and then left unpolled (a future kept across a
-//! `select!` loop) would keep the lock, and every other caller waiting, for
-//! ever. So callers queue on a channel, and a task of the client's own, the
-//! pacer, hands each its slot in turn (the book's page "Rate limiting");
-//! `get` then sends through one `reqwest::Client`. It spaces requests out
-//! but does not cap those in flight (add a `Semaphore`); a `429` means
-//! waiting as its `Retry-After` says; `governor` handles bursts and many
-//! keys.
+//! asyncio's usual rate limiter is an `asyncio.Lock` around "sleep until the
+//! next free slot" (or the `aiolimiter` package). Here callers queue on a
+//! channel, and a task of the client's own, the pacer, hands each its slot in
+//! turn (why: the book's page "Rate limiting"); `get` then sends through one
+//! `reqwest::Client`. It spaces requests out but does not cap those in flight
+//! (add a `Semaphore`); a `429` means waiting as its `Retry-After` says;
+//! `governor` handles bursts and many keys.
 //!
 //! What not to undo when you copy it:
 //! - The wait in the pacer's task, not in a caller's future: a caller never
-//!   polled again costs its own slot, and no more. The limit is on the
-//!   slots handed out: a caller polled again only after its slot has passed
-//!   sends then, as late as one slow to use its slot, and beside whoever
-//!   has the next.
+//!   polled again costs its own slot, and no more (polled again after its slot
+//!   has passed, it sends then, beside whoever has the next).
 //! - The next slot a period after the pacer handed out the last one, not on
 //!   a schedule: after a quiet spell the first request goes at once and the
 //!   next a period later (in `run`, at 3.4, 3.6 and 3.8 s). An `interval`
-//!   keeps a schedule: by default (`MissedTickBehavior::Burst`) the ticks
-//!   missed in a quiet spell come all at once, and even under `Delay` a
-//!   tick up to 5 ms late keeps it, so six requests can go within 0.996 s.
-//! - One queue, bounded: callers get their slots in the order they asked,
-//!   the slot of a caller that gave up goes to the next one at once, and
-//!   callers that give up and ask again can't grow it while the pacer waits.
+//!   keeps a schedule, and by default sends the ticks a quiet spell missed
+//!   all at once.
+//! - One bounded queue: slots go in the order callers asked, and the slot of
+//!   a caller that gave up goes to the next one at once.
 //! - The time limit on each request and the size limit on the body.
 
 use std::num::NonZeroU32;

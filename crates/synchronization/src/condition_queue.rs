@@ -5,15 +5,13 @@
 //! un-acquired lock"): its two `Condition`s have two locks; one shared lock
 //! fixes it. Tokio has no condition variable: the data sits in a
 //! `std::sync::Mutex`, never held across an `.await`, with a `Notify` per
-//! condition, and the guide's `notify()` is `notify_one`, which wakes the
-//! waiter that has waited longest: one wake-up per change. A waiter
-//! registers (`Notified::enable`) before it checks the queue, so a change in
-//! between still wakes it. The costs: a woken waiter checks again, and finds
-//! nothing if a newcomer came first, so the order is not guaranteed; and a
-//! `get` kept alive but no longer polled keeps the wake-up it was given until
-//! it is dropped ([futurelock](../pitfalls/futurelock.md)). A `put` dropped
-//! while it waits for room loses its item, as `mpsc::Sender::send` does. For
-//! real code, a bounded `mpsc` channel serves one consumer.
+//! condition. The guide's `notify()` is `notify_one`, which wakes the waiter
+//! that has waited longest, and a waiter registers (`Notified::enable`) before
+//! it checks the queue, so a change in between still wakes it. The costs: a
+//! woken waiter may find that a newcomer took the item, so the order isn't
+//! guaranteed, and a `get` kept alive but no longer polled keeps its wake-up
+//! until dropped ([futurelock](../pitfalls/futurelock.md)). For real code, a
+//! bounded `mpsc` channel serves one consumer.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -2,18 +2,14 @@
 //! the order they were queued, and consumers that wait for the next one.
 //!
 //! `asyncio.PriorityQueue` has no Tokio counterpart, whose channels are first
-//! in, first out. The pattern: a `BinaryHeap` in a `std::sync::Mutex`, and a
-//! `Semaphore` holding a permit per item: a `pop` waits for one, in the order
-//! the `pop`s began, and each `push` wakes one `pop`. A `pop` kept alive but
-//! no longer polled keeps the item its permit stands for, as the holder of a
-//! fair lock keeps the lock ([futurelock](../pitfalls/futurelock.md)). The
-//! heap orders by priority, then by a sequence number, and never compares the
-//! items, where asyncio's tuples fail on two items that can't be compared.
-//! `close` works like Python 3.13's `Queue.shutdown()`: a later `push` is
-//! refused, and consumers drain what is left, then get `None` where `get`
-//! raises `QueueShutDown`. `push` never waits, as `put_nowait` doesn't, so the
-//! queue has no bound; where producers can outrun the consumers, bound it with
-//! a second `Semaphore`, of free places, that `push` waits on.
+//! in, first out: here a `BinaryHeap` in a `std::sync::Mutex`, and a
+//! `Semaphore` with a permit per item, for which each `pop` waits in turn. A
+//! `pop` kept alive but no longer polled keeps the item its permit stands for
+//! ([futurelock](../pitfalls/futurelock.md)). The heap orders by priority, then
+//! by a sequence number, never comparing the items, which asyncio's tuples do.
+//! `close` is Python 3.13's `Queue.shutdown()`: later pushes are refused, and
+//! consumers drain what is left, then get `None`. `push` never waits, so the
+//! queue has no bound: to bound it, add a `Semaphore` of free places.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;

@@ -7,8 +7,7 @@
 //! fails once the semaphore is closed. Tokio's semaphore is fair, as
 //! asyncio's is: permits go out in the order they were asked for, so an
 //! `acquire` kept alive but no longer polled holds up every one behind it
-//! ([futurelock](../pitfalls/futurelock.md)). Worker `i` arrives `i` × 0.1 s
-//! after the start, where the guide's arrive together, so no two timers tie.
+//! ([futurelock](../pitfalls/futurelock.md)).
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -51,6 +50,8 @@ async fn semaphore_example() -> anyhow::Result<()> {
     // stops the workers too.
     let mut workers = JoinSet::new();
     for i in 0..5 {
+        // The guide's workers arrive together; 0.1 s apart, no two of their
+        // timers are due at the same instant, whose order Tokio doesn't promise.
         workers.spawn(worker(
             format!("W{i}"),
             Duration::from_millis(100) * i,
