@@ -364,4 +364,10 @@ mod tests {
             "{per_hand_off:?}"
         );
     }
+
+    #[tokio::test]
+    async fn the_largest_size_is_no_panic() {
+        let pool = AsyncPool::new(NonZeroUsize::MAX);
+        drop(pool.acquire("first").await.unwrap());
+    }
 }

@@ -479,4 +479,10 @@ mod tests {
             "{per_hand_off:?}"
         );
     }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_largest_size_is_no_panic() {
+        let pool = ConnectionPool::new(NonZeroUsize::MAX);
+        drop(pool.get_connection().await.unwrap());
+    }
 }
