@@ -6,8 +6,9 @@
 //! Rust there is no release to forget: dropping the `Slot` gives the slot
 //! back, on every way out, cancellation included. Tokio's semaphore, like
 //! asyncio's, serves callers in the order they asked, so a task that takes a
-//! slot in a loop can't starve the others; the price is on the book's page
-//! "Limiting concurrency".
+//! slot in a loop can't starve the others; the price: an `acquire` kept alive
+//! but no longer polled holds up the callers behind it (the book's page
+//! "Limiting concurrency").
 //!
 //! Translates:
 //! - *Python Async/Await*, "Resource Management" (`AsyncPool`)

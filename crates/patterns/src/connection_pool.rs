@@ -6,8 +6,9 @@
 //! open; `get` takes one, in the order callers asked, then an idle
 //! connection or a new one, and the guard puts the connection back before
 //! its permit. Queries run on the blocking pool, which rolls back what one
-//! left open and closes a connection whose caller gave up mid-query. What a
-//! fair queue costs: the book's page "Limiting concurrency".
+//! left open and closes a connection whose caller gave up mid-query. The
+//! price of the queue: a `get` kept alive but no longer polled holds up the
+//! callers behind it (the book's page "Limiting concurrency").
 //!
 //! Translates:
 //! - *Python Async/Await*, "Exercises" (exercise 2: "Implement an async

@@ -6,10 +6,12 @@
 //! and puts each back in `finally`. Here a Tokio `Semaphore` bounds the open
 //! connections, serving callers in order, and the guard gives one back only
 //! when its operation finished, with any transaction it left open rolled
-//! back. `run` works in a task of its own, so a caller that stops polling
-//! holds up no one (the book's page "Limiting concurrency"). The guide's
-//! transaction only sleeps; here a rusqlite `Transaction` commits or rolls
-//! back, and the row counts prove it (the book's page "Files and databases").
+//! back. An `acquire` kept alive but no longer polled holds up the callers
+//! behind it; `run` acquires in a task of its own, so a caller of `run` that
+//! stops polling holds up no one (the book's page "Limiting concurrency").
+//! The guide's transaction only sleeps; here a rusqlite `Transaction` commits
+//! or rolls back, and the row counts prove it (the book's page "Files and
+//! databases").
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
