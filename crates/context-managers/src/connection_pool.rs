@@ -3,13 +3,12 @@
 //! too if it is in a known state.
 //!
 //! The guide's `@asynccontextmanager` becomes a guard, `PooledConnection`,
-//! whose `Drop` is the `finally`; its `Semaphore` stays, Tokio's, fair, and
-//! the guard holds the permit (a call kept alive but no longer polled holds
-//! up those behind it: the book's page "Limiting concurrency"). A checkout
-//! counts from the moment the guard exists, and a connection whose query was
-//! abandoned is closed, not given back. The guide's count goes one too high
-//! for good when a caller is cancelled during its setup, and its first
-//! workers all print "Connection-3".
+//! whose `Drop` is the `finally`, and which holds a permit of the guide's
+//! `Semaphore`, now Tokio's (a fair queue's price: the book's page "Limiting
+//! concurrency"). A checkout counts from the moment the guard exists, and a
+//! connection whose query was abandoned is closed, not given back. The
+//! guide's count stays one too high when a caller is cancelled during its
+//! setup, and its first workers all print "Connection-3".
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -2,15 +2,13 @@
 //! concurrent workers, and transactions that commit whole or roll back
 //! whole.
 //!
-//! The guide's `AsyncDatabaseManager` hands out fake connections from a queue
-//! and puts each back in `finally`. Here a Tokio `Semaphore` bounds the open
-//! connections, serving callers in order, and the guard gives one back only
-//! when its operation finished, with any transaction it left open rolled
-//! back. An `acquire` kept alive but no longer polled holds up the callers
-//! behind it; `run` acquires in a task of its own, so a caller of `run` that
-//! stops polling holds up no one (the book's page "Limiting concurrency").
-//! The guide's transaction only sleeps; here a rusqlite `Transaction` commits
-//! or rolls back, and the row counts prove it (the book's page "Files and
+//! The guide's `AsyncDatabaseManager` hands out fake connections from a queue.
+//! Here a Tokio `Semaphore` bounds the open connections, in the order callers
+//! asked, and the guard gives one back only when its operation finished, its
+//! transaction rolled back if left open. An `acquire` kept alive but no longer
+//! polled holds up those behind it; `run` acquires in a task of its own, which
+//! the runtime polls (the book's page "Limiting concurrency"). Transactions are
+//! rusqlite's, and the row counts prove them (the book's page "Files and
 //! databases").
 //!
 //! Translates:

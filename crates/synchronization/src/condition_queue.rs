@@ -4,14 +4,12 @@
 //! The guide's version crashes on the first `put` ("cannot notify on
 //! un-acquired lock"): its two `Condition`s have two locks; one shared lock
 //! fixes it. Tokio has no condition variable: the data sits in a
-//! `std::sync::Mutex`, never held across an `.await`, with a `Notify` per
-//! condition. The guide's `notify()` is `notify_one`, which wakes the waiter
-//! that has waited longest, and a waiter registers (`Notified::enable`) before
-//! it checks the queue, so a change in between still wakes it. The costs: a
-//! woken waiter may find that a newcomer took the item, so the order isn't
-//! guaranteed, and a `get` kept alive but no longer polled keeps its wake-up
-//! until dropped ([futurelock](../pitfalls/futurelock.md)). For real code, a
-//! bounded `mpsc` channel serves one consumer.
+//! `std::sync::Mutex` with a `Notify` per condition, whose `notify_one` is the
+//! guide's `notify()`; a waiter registers (`Notified::enable`) before it looks,
+//! so a change in between still wakes it. The costs: a woken waiter may find
+//! that a newcomer took the item, so the order isn't guaranteed, and a `get`
+//! kept alive but no longer polled keeps its wake-up until dropped
+//! ([futurelock](../pitfalls/futurelock.md)).
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -49,6 +47,8 @@ impl<T> AsyncQueue<T> {
         self.items.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Dropped while it waits for room, it loses its item, as
+    /// `mpsc::Sender::send` does.
     async fn put(&self, item: T) {
         let mut not_full = pin!(self.not_full.notified());
         loop {

@@ -3,10 +3,8 @@
 //!
 //! The mutex owns the counter, so it can't be reached without the lock. The
 //! guide's critical section sleeps, so it needs Tokio's mutex, which is fair,
-//! as `asyncio.Lock` is: the workers take turns, Worker1 first because the
-//! current-thread runtime runs tasks in the order they were spawned (what
-//! Tokio does today, not a promise). Fair means a `lock()` kept alive but no
-//! longer polled holds up every one behind it
+//! as `asyncio.Lock` is: the workers take turns, and a `lock()` kept alive but
+//! no longer polled holds up every one behind it
 //! ([futurelock](../pitfalls/futurelock.md)). A counter only bumped between
 //! awaits is the std mutex's job. Which to choose, and why a std guard must
 //! never be held across an `.await`: the book's page "Shared state and locks".
@@ -39,6 +37,8 @@ async fn lock_example() -> Result<(), JoinError> {
     // A `JoinSet` aborts its tasks when dropped, so a cancelled `run` stops
     // the workers too.
     let mut workers = JoinSet::new();
+    // Worker1 goes first: the current-thread runtime runs tasks in the
+    // order they were spawned, what Tokio does today but does not promise.
     workers.spawn(increment_worker("Worker1", shared_resource.clone()));
     workers.spawn(increment_worker("Worker2", shared_resource.clone()));
     while let Some(finished) = workers.join_next().await {
