@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use protocol::timeline::{self, Timeline};
 use protocol::{Clock, EXIT_FAILED, EXIT_PANICKED, EXIT_USAGE, Flavor, Header, Kind, Listed};
 
-use crate::cli::{self, Command, Flags};
+use crate::cli::{self, Command, Flags, ListFormat};
 use crate::record::{self, Recorder};
 use crate::signals::{self, Defaults};
 use crate::watch::{self, DumpFile, Watchdog};
@@ -235,13 +235,13 @@ impl<'a> Section<'a> {
             }
         };
         match command {
-            Command::List(selected, false) => {
+            Command::List(selected, ListFormat::Text) => {
                 let width = selected.iter().map(|e| e.name.len()).max().unwrap_or(0);
                 for example in selected {
                     println!("{:width$}  {}", example.name, example.summary());
                 }
             }
-            Command::List(selected, true) => {
+            Command::List(selected, ListFormat::Tsv) => {
                 for example in selected {
                     println!("{}", example.listed().to_line());
                 }
