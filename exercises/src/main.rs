@@ -105,7 +105,9 @@ fn run(cli: Cli, exercises: &[Exercise]) -> Passed {
 }
 
 fn find<'a>(exercises: &'a [Exercise], name: &str) -> &'a Exercise {
-    let found = exercises.iter().find(|exercise| exercise.name == name);
+    let found = exercises
+        .iter()
+        .find(|exercise| protocol::same_name(name, &exercise.name));
     found.unwrap_or_else(|| {
         let all = names(exercises).join(", ");
         let message = format!("no exercise named `{name}`; the exercises are: {all}");

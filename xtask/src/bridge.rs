@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::golden;
 use crate::lessons::{Bridge, SECTION};
+use crate::select::Filter;
 use crate::twins::run_python;
 use crate::workspace::Workspace;
 use crate::{Error, Usage, flags};
@@ -22,12 +23,8 @@ const RECIPE: &str = "hot_path";
 pub fn bridge(options: &flags::Bridge, overwrite: bool) -> Result<bool, Error> {
     let workspace = Workspace::locate();
     let bridge = Bridge::read(&workspace)?;
-    let wanted = |name: &str| {
-        options
-            .filter
-            .as_deref()
-            .is_none_or(|filter| filter == SECTION || format!("{SECTION}/{name}").contains(filter))
-    };
+    let filter = Filter::parse(options.filter.as_deref(), &[SECTION.to_owned()])?;
+    let wanted = |name: &str| filter.selects(SECTION, name);
     let selected: Vec<_> = bridge
         .lessons
         .iter()

@@ -221,19 +221,6 @@ impl Workspace {
         self.build(&self.section_names()?)
     }
 
-    /// The sections a FILTER can match: `section/...` names one.
-    pub fn build_for(&self, filter: Option<&str>) -> Result<Vec<Section>, Error> {
-        let names = self.section_names()?;
-        let wanted: Vec<String> = match filter.and_then(|filter| filter.split_once('/')) {
-            Some((prefix, _)) => names
-                .into_iter()
-                .filter(|name| name.ends_with(prefix))
-                .collect(),
-            None => names,
-        };
-        self.build(&wanted)
-    }
-
     /// Cargo, in the workspace's root, without the variables cargo set for
     /// the tool that runs it (see [`proc::cargo::command`]).
     pub fn cargo(&self) -> Command {

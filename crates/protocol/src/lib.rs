@@ -142,6 +142,25 @@ pub fn parse_base_url(value: &str) -> Result<String, String> {
     ))
 }
 
+/// Whether `typed`, a name as someone typed it on a command line, is `name`:
+/// a section's (`real-world`), an example's (`hello_world`), a lesson's or an
+/// exercise's. Sections are named as crates are and examples as modules, so
+/// `-` and `_` are taken as one; every binary and every xtask command finds
+/// names this way.
+pub fn same_name(typed: &str, name: &str) -> bool {
+    underscored(typed) == underscored(name)
+}
+
+/// Whether `name` contains `typed`, a part of a name as someone typed it,
+/// with `-` and `_` taken as one, as [`same_name`] does.
+pub fn name_contains(name: &str, typed: &str) -> bool {
+    underscored(name).contains(&underscored(typed))
+}
+
+fn underscored(name: &str) -> String {
+    name.replace('-', "_")
+}
+
 /// How the runner calls an example's `run`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -450,6 +469,18 @@ mod tests {
         ] {
             assert!(Listed::parse_line(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_dash_and_an_underscore_are_the_same_in_a_name() {
+        assert!(same_name("hello-world", "hello_world"));
+        assert!(same_name("real_world", "real-world"));
+        assert!(same_name("hello_world", "hello_world"));
+        assert!(!same_name("hello", "hello_world"));
+        assert!(!same_name("hello world", "hello_world"));
+        assert!(!same_name("Hello_world", "hello_world"));
+        assert!(name_contains("hello_world", "o-w"));
+        assert!(!name_contains("hello_world", "ow"));
     }
 
     #[test]

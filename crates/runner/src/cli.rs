@@ -10,7 +10,7 @@ use clap::error::ErrorKind;
 use clap::{Arg, CommandFactory, FromArgMatches, Parser};
 use protocol::{
     Clock, EXIT_FAILED, EXIT_OK, EXIT_PANICKED, EXIT_TIMED_OUT, EXIT_USAGE, Flavor, Kind, LIST_TSV,
-    Named, parse_base_url, parse_seconds,
+    Named, parse_base_url, parse_seconds, same_name,
 };
 
 use crate::Example;
@@ -197,8 +197,10 @@ pub(crate) fn parse(
 
     let mut selected = Vec::new();
     for name in &flags.examples {
-        let wanted = name.replace('-', "_");
-        let Some(example) = examples.iter().find(|example| example.name() == wanted) else {
+        let Some(example) = examples
+            .iter()
+            .find(|example| same_name(name, example.name()))
+        else {
             let valid: Vec<&str> = examples.iter().map(Example::name).collect();
             let message = format!(
                 "section `{section}` has no example `{name}`\nvalid examples: {}\n(`--list` \
