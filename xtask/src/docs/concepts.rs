@@ -86,25 +86,25 @@ pub(super) fn code(source: &str) -> String {
 /// The concepts whose first user among `examples` (name and [`code`]) is
 /// not the one `docs/concepts.toml` says.
 pub(super) fn wrong_firsts(examples: &[(String, String)]) -> Vec<String> {
-    CONCEPTS
-        .iter()
-        .filter_map(|concept| {
-            let first = examples.iter().find(|(_, code)| concept.used_by(code));
-            let first = first.map(|(name, _)| name.as_str());
-            (first != Some(concept.first.as_str())).then(|| {
-                format!(
-                    "docs/concepts.toml: the concept `{}` says it is first needed in {}, but \
-                     the first example whose code has `{}` is {}; correct `first`, and read \
-                     docs/concepts/{}.md again, which may lean on it",
-                    concept.id,
-                    concept.first,
-                    concept.patterns.join("`, `"),
-                    first.unwrap_or("none"),
-                    concept.id
-                )
-            })
-        })
-        .collect()
+    let mut problems = Vec::new();
+    for concept in CONCEPTS.iter() {
+        let first = examples.iter().find(|(_, code)| concept.used_by(code));
+        let first = first.map(|(name, _)| name.as_str());
+        if first == Some(concept.first.as_str()) {
+            continue;
+        }
+        problems.push(format!(
+            "docs/concepts.toml: the concept `{}` says it is first needed in {}, but the first \
+             example whose code has `{}` is {}; correct `first`, and read \
+             docs/concepts/{}.md again, which may lean on it",
+            concept.id,
+            concept.first,
+            concept.patterns.join("`, `"),
+            first.unwrap_or("none"),
+            concept.id
+        ));
+    }
+    problems
 }
 
 /// An exercise, as [`untaught`] reads it.

@@ -105,7 +105,10 @@ pub(super) fn traced(section: &SectionDoc) -> Option<(&ExampleDoc, &timeline::Ti
         let page = example.timeline.as_ref()?;
         let whole = page.timeline.rows.len() <= timeline::MAX_ROWS;
         let paused = page.timeline.clock == protocol::Clock::Virtual;
-        (paused && whole).then_some((example, &page.timeline))
+        if !(paused && whole) {
+            return None;
+        }
+        Some((example, &page.timeline))
     });
     let wakes = |timeline: &timeline::Timeline| -> usize {
         timeline.rows.iter().map(|row| row.woken.len()).sum()
