@@ -133,6 +133,16 @@ impl Workspace {
         Ok(order)
     }
 
+    /// The directory of the workspace's package `name`.
+    pub fn package_dir(&self, name: &str) -> Result<PathBuf, Error> {
+        let packages = self.metadata()?.workspace_packages();
+        let package = packages.into_iter().find(|package| *package.name == name);
+        let manifest = package.map(|package| package.manifest_path.as_std_path());
+        let dir = manifest.and_then(Path::parent);
+        let dir = dir.ok_or_else(|| format!("the workspace has no package `{name}`"))?;
+        Ok(dir.to_path_buf())
+    }
+
     /// Builds these packages' binaries; a dev build selects the whole
     /// workspace, as `cargo build --workspace` and `cargo test --workspace`
     /// do, so that all of them share one set of dependency features.

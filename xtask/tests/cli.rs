@@ -1,8 +1,8 @@
-//! What `cargo xtask` does, as a contributor or a learner types it: its
-//! command lines (`tests/cmd/*.toml`) and what `export` writes, which a
-//! trycmd file can't state. (A closed stdout: `tests/integration/closed_stdout.rs`,
-//! for every binary.)
+//! What `cargo xtask export` writes, and where, which a command-line case
+//! can't state: the project's files, its manifest, and what a failed or
+//! refused export leaves.
 
+use std::path::Path;
 use std::process::{Command, Output};
 
 fn xtask(args: &[&str]) -> Output {
@@ -13,9 +13,20 @@ fn xtask(args: &[&str]) -> Output {
         .expect("the xtask binary runs")
 }
 
+fn root() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+}
+
+/// The `[dependencies]` table of an export's `Cargo.toml`.
+fn dependencies(manifest: &str) -> &str {
+    let table = manifest.split("[dependencies]\n").nth(1);
+    let table = table.and_then(|rest| rest.split("\n\n").next());
+    table.expect("a [dependencies] table")
+}
+
 /// What `export` writes: the file byte for byte, a `main.rs` that calls it,
 /// and a `Cargo.toml` with the crates read from the file, each with the
-/// workspace's entry.
+/// workspace's entry and the features the file uses.
 #[test]
 fn export_writes_a_project_of_its_own() {
     let scratch = tempfile::tempdir().expect("a temporary directory");
@@ -27,30 +38,63 @@ fn export_writes_a_project_of_its_own() {
     ]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     assert_eq!(
         std::fs::read(dir.join("src/priority_queue.rs")).expect("the example"),
-        std::fs::read(root.join("crates/synchronization/src/priority_queue.rs"))
+        std::fs::read(root().join("crates/synchronization/src/priority_queue.rs"))
             .expect("the original"),
     );
     let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).expect("Cargo.toml");
-    let dependencies = manifest
-        .split("[dependencies]\n")
-        .nth(1)
-        .and_then(|rest| rest.split("\n\n").next())
-        .expect("a [dependencies] table");
     assert_eq!(
-        dependencies,
+        dependencies(&manifest),
         "anyhow = \"1.0.98\"\n\
          thiserror = \"2.0.12\"\n\
-         tokio = { version = \"1.54\", features = [\"fs\", \"io-util\", \"macros\", \"net\", \"process\", \"rt\", \"rt-multi-thread\", \"signal\", \"sync\", \"time\"] }\n\
-         tokio-util = { version = \"0.7.15\", features = [\"codec\", \"rt\", \"time\", \"join-map\"] }"
+         tokio = { version = \"1.54\", features = [\"macros\", \"rt\", \"sync\", \"time\"] }\n\
+         tokio-util = { version = \"0.7.15\", features = [\"rt\"] }"
     );
     assert!(manifest.contains("\n[workspace]\n"), "{manifest}");
     let main = std::fs::read_to_string(dir.join("src/main.rs")).expect("main.rs");
     assert!(main.contains("mod priority_queue;"), "{main}");
     assert!(main.contains("priority_queue::run().await"), "{main}");
     assert!(dir.join("README.md").is_file() && dir.join("Cargo.lock").is_file());
+}
+
+/// Tokio's features as the file uses them: `fetch_urls` sleeps and runs on
+/// `#[tokio::main]`, and never touches files, processes or signals.
+#[test]
+fn an_export_lists_the_features_its_file_uses() {
+    let scratch = tempfile::tempdir().expect("a temporary directory");
+    let dir = scratch.path().join("fetch_urls");
+    let output = xtask(&["export", "recipes/fetch-urls", dir.to_str().expect("UTF-8")]);
+    assert!(output.status.success(), "{output:?}");
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).expect("Cargo.toml");
+    assert_eq!(
+        dependencies(&manifest),
+        "anyhow = \"1.0.98\"\n\
+         futures = { version = \"0.3.31\", default-features = false, features = [\"std\"] }\n\
+         reqwest = \"0.13\"\n\
+         tokio = { version = \"1.54\", features = [\"macros\", \"rt\", \"time\"] }"
+    );
+}
+
+/// An export reads the example's file: it builds nothing, so a learner's
+/// first export waits for no section to compile.
+#[test]
+fn an_export_builds_nothing() {
+    let scratch = tempfile::tempdir().expect("a temporary directory");
+    let target = scratch.path().join("target");
+    std::fs::create_dir(&target).expect("a target directory");
+    let dir = scratch.path().join("spawn_tasks");
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["export", "basics/spawn_tasks"])
+        .arg(&dir)
+        .env("CARGO_TARGET_DIR", &target)
+        .env_remove("XTASK_BUILT")
+        .output()
+        .expect("the xtask binary runs");
+    assert!(output.status.success(), "{output:?}");
+    let built: Vec<_> = std::fs::read_dir(&target).expect("the target").collect();
+    assert!(built.is_empty(), "{built:?}");
+    assert!(dir.join("src/spawn_tasks.rs").is_file());
 }
 
 #[test]

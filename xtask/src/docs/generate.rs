@@ -17,6 +17,7 @@ use super::{
     Book, CONTRIBUTOR_DIR, MARKER, concepts, docs_src, exercises_page, read, seed_map, topics,
 };
 use crate::Error;
+use crate::export::{self, Membership};
 use crate::twin_file;
 use crate::workspace::Workspace;
 
@@ -109,12 +110,12 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
     );
     files.extend(templates(workspace)?);
     let readme_table = readme_table(workspace, &sections, &bridge);
-    let mut exported = vec![crate::export::TASK_DUMP_CONFIG.to_owned()];
+    let mut exported = vec![export::TASK_DUMP_CONFIG.to_owned()];
     exported.extend(bridge.lessons.iter().map(|lesson| lesson.source.clone()));
     for export in sections.iter().flat_map(|s| &s.examples).map(|e| &e.export) {
         exported.push(export.source.clone());
         exported.push(export.main_rs.clone());
-        exported.push(export.cargo_toml(&export.name, true));
+        exported.push(export.cargo_toml(&export.name, Membership::OwnWorkspace));
     }
     Ok(Book {
         files,

@@ -9,7 +9,7 @@ use protocol::{Clock, Header, Invocation, Kind};
 
 use super::read;
 use crate::Error;
-use crate::export::{self, Export};
+use crate::export::{self, ExampleFile, Export};
 use crate::golden::{self, DUMP, TWIN_TIMELINE};
 use crate::workspace::Workspace;
 
@@ -101,7 +101,12 @@ fn example_doc(
     let source = read(Path::new(&listed.source))?;
     let header = Header::parse(&source);
     let (body, translates) = split_translates(&header.body);
-    let export = Export::plan(&section.name, &listed, table)
+    let file = ExampleFile {
+        section: section.name.clone(),
+        name: listed.name.clone(),
+        path: listed.source.clone().into(),
+    };
+    let export = Export::plan(&file, table)
         .map_err(|why| format!("{}/{} can't be exported: {why}", section.name, listed.name))?;
     let timeline = page_timeline(workspace, section, &listed, &source)?;
     let dump = golden::path(&workspace.golden_root(), &section.name, &listed.name, DUMP);
