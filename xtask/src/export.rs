@@ -8,6 +8,7 @@ mod uses;
 pub mod verify;
 
 use std::fs;
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 
 use protocol::{Header, Kind, same_name};
@@ -421,14 +422,9 @@ pub fn export(target: &str, dir: Option<&Path>) -> Result<bool, Error> {
     let workspace = Workspace::locate();
     let example = ExampleFile::find(&workspace, target)?;
     let dir = dir.map_or_else(|| PathBuf::from(&example.name), Path::to_path_buf);
-    let empty = fs::read_dir(&dir).map(|mut entries| entries.next().is_none());
-    if dir.as_os_str().is_empty() || (dir.exists() && !matches!(empty, Ok(true))) {
-        // Into a new or an empty directory, never over files.
-        let why = format!("`{}` is not empty, or not a directory", dir.display());
-        return Err(Usage(why).into());
-    }
+    let destination = destination(&workspace, &dir)?;
     let export = Export::plan(&example, &DependencyTable::read(&workspace)?)?;
-    export.write_files(&dir, &export.name, ExportFor::Reader(&workspace))?;
+    write_project(&export, &workspace, &destination)?;
     let run = match export.kind {
         _ if export.is_program() => {
             "cargo run            # the program: cargo run -- --help\n  \
@@ -440,6 +436,93 @@ pub fn export(target: &str, dir: Option<&Path>) -> Result<bool, Error> {
     let (dir, summary) = (dir.display(), &export.summary);
     println!("wrote {dir}: {summary}\nrun it:\n  cd {dir}\n  {run}");
     Ok(true)
+}
+
+/// Where `dir` asks an export to go, as an absolute path: a new directory or
+/// an empty one (which the export replaces), and through a symbolic link,
+/// where it points (a dangling one included).
+/// Never where the workspace's `members` would take it in (`crates/*`): its
+/// `[workspace]` would be a second root there, and stop every cargo
+/// command in this one.
+fn destination(workspace: &Workspace, dir: &Path) -> Result<PathBuf, Error> {
+    if dir.as_os_str().is_empty() {
+        return Err(Usage("the export's DIR is empty".into()).into());
+    }
+    let mut dir = dir.to_path_buf();
+    // As many links in a row as Linux follows.
+    for _ in 0..40 {
+        let Ok(target) = fs::read_link(&dir) else {
+            break;
+        };
+        dir = dir.parent().unwrap_or(Path::new("")).join(target);
+    }
+    let shown = dir.display();
+    match fs::read_dir(&dir) {
+        Ok(mut entries) => {
+            if entries.next().is_some() {
+                return Err(Usage(format!("`{shown}` is not empty")).into());
+            }
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => (),
+        Err(error) => {
+            let why = format!("`{shown}` is no directory an export can go into: {error}");
+            return Err(Usage(why).into());
+        }
+    }
+    let dir = absolute(&dir)?;
+    if let Some(member) = workspace.member_matching(&dir)? {
+        let name = dir.file_name().unwrap_or_default().display();
+        return Err(Usage(format!(
+            "`{shown}` is where this workspace's members are (`{member}`): an export there would \
+             be a second workspace root, which stops every cargo command here; export outside \
+             the workspace, such as ../{name}"
+        ))
+        .into());
+    }
+    Ok(dir)
+}
+
+/// `path` from the root, with its existing part resolved (`..`, links) and
+/// the rest as written.
+fn absolute(path: &Path) -> std::io::Result<PathBuf> {
+    let path = std::path::absolute(path)?;
+    let mut existing = path.as_path();
+    let mut missing = Vec::new();
+    while !existing.exists() {
+        let (Some(parent), Some(name)) = (existing.parent(), existing.file_name()) else {
+            break;
+        };
+        missing.push(name);
+        existing = parent;
+    }
+    let mut resolved = fs::canonicalize(existing)?;
+    resolved.extend(missing.iter().rev());
+    Ok(resolved)
+}
+
+/// Writes the project into a new directory beside `destination`, then
+/// renames it there: a write that fails (a full disk) leaves nothing behind,
+/// and a retry finds `destination` as it was.
+fn write_project(export: &Export, workspace: &Workspace, destination: &Path) -> Result<(), Error> {
+    let parent = match destination.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    // 0o777 less the umask, as `mkdir` makes a directory.
+    let scratch = tempfile::Builder::new()
+        .prefix(".export-")
+        .permissions(fs::Permissions::from_mode(0o777))
+        .tempdir_in(parent)
+        .map_err(|e| format!("cannot make a directory in {}: {e}", parent.display()))?;
+    export.write_files(scratch.path(), &export.name, ExportFor::Reader(workspace))?;
+    fs::rename(scratch.path(), destination).map_err(|e| {
+        let (from, to) = (scratch.path().display(), destination.display());
+        format!("cannot rename {from} to {to}: {e}")
+    })?;
+    // Renamed: nothing is left to remove.
+    let _ = scratch.keep();
+    Ok(())
 }
 
 #[cfg(test)]

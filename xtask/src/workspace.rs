@@ -143,6 +143,36 @@ impl Workspace {
         Ok(dir.to_path_buf())
     }
 
+    /// The pattern of `[workspace] members` that takes in `dir` (an absolute
+    /// path), if one does: a package there would be a member.
+    pub fn member_matching(&self, dir: &Path) -> Result<Option<String>, Error> {
+        let root = std::fs::canonicalize(&self.root)?;
+        let Ok(relative) = dir.strip_prefix(&root) else {
+            return Ok(None);
+        };
+        let path = self.root.join("Cargo.toml");
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let manifest: toml::Table = text
+            .parse()
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let members = manifest.get("workspace").and_then(|w| w.get("members"));
+        let members = members
+            .and_then(toml::Value::as_array)
+            .into_iter()
+            .flatten();
+        let relative = relative.to_string_lossy();
+        for member in members.filter_map(toml::Value::as_str) {
+            // Cargo's globs: `*` is any part of one path component.
+            let pattern = regex::escape(member.trim_end_matches('/')).replace(r"\*", "[^/]*");
+            let pattern = regex::Regex::new(&format!("^{pattern}$"))?;
+            if pattern.is_match(&relative) {
+                return Ok(Some(member.to_owned()));
+            }
+        }
+        Ok(None)
+    }
+
     /// Builds these packages' binaries; a dev build selects the whole
     /// workspace, as `cargo build --workspace` and `cargo test --workspace`
     /// do, so that all of them share one set of dependency features.

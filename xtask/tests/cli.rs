@@ -97,6 +97,83 @@ fn an_export_builds_nothing() {
     assert!(dir.join("src/spawn_tasks.rs").is_file());
 }
 
+/// `sh -c SCRIPT` with the export's arguments after it, as `$@`.
+fn export_in_shell(script: &str, example: &str, dir: &Path) -> Output {
+    Command::new("sh")
+        .args([
+            "-c",
+            script,
+            "sh",
+            env!("CARGO_BIN_EXE_xtask"),
+            "export",
+            example,
+        ])
+        .arg(dir)
+        .output()
+        .expect("sh runs")
+}
+
+/// Whatever stops an export (a full disk, a kill) leaves no half-written
+/// project where it was going: the next try writes it whole.
+#[test]
+fn an_export_that_fails_halfway_leaves_nothing_a_retry_refuses() {
+    let scratch = tempfile::tempdir().expect("a temporary directory");
+    let dir = scratch.path().join("spawn_tasks");
+    // At most 64 blocks a file (32 KiB): the copy of Cargo.lock, written
+    // last, fails. With SIGXFSZ ignored the write fails with an error; with
+    // its default action it kills the export.
+    let failed = export_in_shell(
+        "trap '' XFSZ; ulimit -f 64; exec \"$@\"",
+        "basics/spawn_tasks",
+        &dir,
+    );
+    assert_eq!(failed.status.code(), Some(1), "{failed:?}");
+    let said = String::from_utf8_lossy(&failed.stderr);
+    assert!(said.contains("Cargo.lock"), "{said}");
+    let left: Vec<_> = std::fs::read_dir(scratch.path())
+        .expect("the scratch directory")
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    let killed = export_in_shell("ulimit -f 64; exec \"$@\"", "basics/spawn_tasks", &dir);
+    assert_eq!(killed.status.code(), None, "{killed:?}");
+    assert!(!dir.exists());
+    let retried = xtask(&["export", "basics/spawn_tasks", dir.to_str().expect("UTF-8")]);
+    assert!(retried.status.success(), "{retried:?}");
+    assert!(dir.join("Cargo.lock").is_file());
+}
+
+/// A symbolic link is followed, to a directory that does not exist yet too.
+#[test]
+fn an_export_into_a_dangling_link_goes_where_it_points() {
+    let scratch = tempfile::tempdir().expect("a temporary directory");
+    let link = scratch.path().join("link");
+    std::os::unix::fs::symlink("elsewhere/hello", &link).expect("a link");
+    let output = xtask(&[
+        "export",
+        "basics/hello_world",
+        link.to_str().expect("UTF-8"),
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        scratch
+            .path()
+            .join("elsewhere/hello/src/hello_world.rs")
+            .is_file()
+    );
+}
+
+/// `crates/*` are this workspace's members: an export there, a workspace
+/// of its own, would be a second root that stops every cargo command here.
+#[test]
+fn an_export_where_the_workspace_takes_its_members_is_refused() {
+    let dir = root().join("crates/xtask-test-export");
+    let output = xtask(&["export", "basics/hello_world", dir.to_str().expect("UTF-8")]);
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{said}");
+    assert!(said.contains("members are (`crates/*`)"), "{said}");
+    assert!(!dir.exists());
+}
+
 #[test]
 fn command_lines() {
     trycmd::TestCases::new()
