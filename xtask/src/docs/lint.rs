@@ -12,9 +12,6 @@ use super::{Book, CONTRIBUTING, CONTRIBUTOR_DIR, HANDWRITTEN, docs_src, read};
 use crate::Error;
 use crate::workspace::Workspace;
 
-/// How long CONTRIBUTING.md may grow: short enough to read whole.
-const CONTRIBUTING_LINES: usize = 300;
-
 /// Everything wrong with the book on disk, a line each.
 pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     let root = docs_src(workspace);
@@ -56,14 +53,6 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
         }
     }
     problems.extend(cheat_sheet_gaps(workspace)?);
-    let guide = fs::read_to_string(workspace.root().join("CONTRIBUTING.md"))
-        .map_err(|error| format!("cannot read CONTRIBUTING.md: {error}"))?;
-    let lines = guide.lines().count();
-    if lines > CONTRIBUTING_LINES {
-        problems.push(format!(
-            "CONTRIBUTING.md has {lines} lines, past {CONTRIBUTING_LINES}: say it shorter"
-        ));
-    }
     let built = super::blocks::Built::read(workspace.root(), &book.exported)?;
     for (page, text) in learner_pages(&root, book)? {
         let name = format!("docs/src/{}", page.display());
