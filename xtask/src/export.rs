@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use protocol::{Header, Kind, same_name};
 
+use crate::golden::{self, STDOUT};
 use crate::select::Filter;
 use crate::workspace::Workspace;
 use crate::{Error, Usage};
@@ -263,11 +264,13 @@ impl Export {
             write(".cargo/config.toml", TASK_DUMP_CONFIG)?;
         }
         if let ExportFor::Reader(workspace) = purpose {
-            let file = format!("{}/{}.stdout", self.section, self.name);
-            let expected = fs::read_to_string(workspace.golden_root().join(file))?;
-            write("README.md", &self.readme(Some(&expected)))?;
-            let lock = workspace.root().join("Cargo.lock");
-            write("Cargo.lock", &fs::read_to_string(lock)?)?;
+            let read = |path: PathBuf| {
+                fs::read_to_string(&path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))
+            };
+            let golden = golden::path(&workspace.golden_root(), &self.section, &self.name, STDOUT);
+            write("README.md", &self.readme(Some(&read(golden)?)))?;
+            write("Cargo.lock", &read(workspace.root().join("Cargo.lock"))?)?;
         }
         Ok(())
     }
