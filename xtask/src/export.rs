@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use protocol::{Header, Kind, same_name};
 
 use crate::golden::{self, STDOUT};
+use crate::prose::{self, Prose};
 use crate::select::Filter;
 use crate::workspace::Workspace;
 use crate::{Error, Usage};
@@ -204,40 +205,37 @@ impl Export {
         self.tables().cargo_toml(package, &self.package, membership)
     }
 
-    /// The export's README; with what the example prints, if `expected`.
-    pub fn readme(&self, expected: Option<&str>) -> String {
-        let (name, section, command) = (&self.name, &self.section, self.command());
-        let run = match self.kind {
-            _ if self.is_program() => PROGRAM,
-            Kind::BaseUrl => RUN_WITH_URL,
-            _ => "`cargo run`",
+    /// The export's README, with what the example prints, `expected`.
+    pub fn readme(&self, expected: &str) -> Result<String, String> {
+        let prose = Prose::of(prose::EXPORT)?;
+        let (run, which, entry) = match self.kind {
+            _ if self.is_program() => ("run-main", "the-demonstration", "main"),
+            Kind::BaseUrl => ("run-with-url", "it", "run"),
+            Kind::Plain | Kind::Sync => ("run", "it", "run"),
         };
-        let tests = match self.has_tests() {
-            true => " Its tests are in the example's file: `cargo test`.",
-            false => "",
+        let tests = if self.has_tests() {
+            prose.render("tests-in-the-file", &[])?
+        } else {
+            String::new()
         };
-        let prints = match expected {
+        let (run, which, command) = (
+            prose.render(run, &[])?,
+            prose.render(which, &[])?,
+            self.command(),
+        );
+        let values = [
+            ("name", self.name.as_str()),
+            ("summary", &self.summary),
+            ("section", &self.section),
+            ("command", &command),
+            ("entry", entry),
+            ("tests", &tests),
+            ("run", &run),
+            ("which", &which),
             // Times as on Tokio's paused clock, where they are exact.
-            Some(expected) => format!(
-                " {} prints this (a busy machine may print a time a little later):\n\n\
-                 ```text\n{expected}```\n",
-                if self.is_program() {
-                    "The demonstration"
-                } else {
-                    "It"
-                }
-            ),
-            None => String::new(),
-        };
-        format!(
-            "# {name}\n\n{}\n\nThe `{name}` example of async-rust-by-example's `{section}` \
-             section as a project of its own (`{command}`): `src/{name}.rs` is the example, \
-             unchanged; `src/main.rs` calls its `{entry}`. `Cargo.toml` lists the crates it uses, \
-             and `Cargo.lock` the versions it was tested with.{tests}\n\n\
-             Run it with {run}.{prints}",
-            self.summary,
-            entry = if self.is_program() { "main" } else { "run" },
-        )
+            ("expected", expected),
+        ];
+        Ok(prose.render("readme", &values)? + "\n")
     }
 
     /// Writes the project's files into `dir`: for a reader, as a workspace
@@ -269,7 +267,7 @@ impl Export {
                     .map_err(|e| format!("cannot read {}: {e}", path.display()))
             };
             let golden = golden::path(&workspace.golden_root(), &self.section, &self.name, STDOUT);
-            write("README.md", &self.readme(Some(&read(golden)?)))?;
+            write("README.md", &self.readme(&read(golden)?)?)?;
             write("Cargo.lock", &read(workspace.root().join("Cargo.lock"))?)?;
         }
         Ok(())
@@ -301,13 +299,6 @@ fn with_features(entry: &Dependency, uses: &Uses, forced: Option<&str>) -> Depen
     }
     dependency
 }
-
-const PROGRAM: &str = "`cargo run`, which starts the program its `main` is (`cargo run -- \
-    --help` says what it does); `cargo run -- --demo` runs the demonstration instead";
-
-const RUN_WITH_URL: &str = "`cargo run -- BASE_URL`, with the base URL of an httpbin: \
-    `cargo run -p httpbin -- --port 8080` in async-rust-by-example starts one at \
-    http://127.0.0.1:8080";
 
 /// The crates of the header's `Needs:` line (``Needs: `reqwest/json` ``),
 /// for what no path shows, each with the feature it names, which must be in

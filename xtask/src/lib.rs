@@ -14,6 +14,7 @@ pub mod lessons;
 pub mod limits;
 pub mod list;
 pub mod parallel;
+pub mod prose;
 pub mod select;
 pub mod stall;
 pub mod sweep;

@@ -9,6 +9,7 @@ use proc_macro2::{Delimiter, TokenStream, TokenTree};
 
 use super::read;
 use crate::Error;
+use crate::prose::{self, Prose};
 
 pub(super) const PAGE: &str = "rust-you-need.md";
 
@@ -166,16 +167,9 @@ pub(super) fn example_links(code: &str) -> String {
 }
 
 pub(super) fn page(root: &Path, examples: &[(String, String)]) -> Result<String, Error> {
-    let mut text = String::from(
-        "# The Rust you need\n\n\
-         Async Rust leans on a few parts of Rust that asyncio has no need for: who owns a \
-         value, which task may hold it, and whether it may move. Each part below is \
-         explained for an asyncio developer, with the first example that needs it and the \
-         chapter of [*The Rust Programming Language*](https://doc.rust-lang.org/book/) (\"the \
-         Book\") that teaches it properly. Each example page lists, under its description, \
-         the parts its code uses.\n\n\
-         | Concept | First needed in | Examples using it |\n| --- | --- | --- |\n",
-    );
+    let prose = Prose::of(prose::INDEXES)?;
+    let mut text = prose.render("the-rust-you-need", &[])?;
+    text.push_str("\n\n| Concept | First needed in | Examples using it |\n| --- | --- | --- |\n");
     for concept in CONCEPTS.iter() {
         let users = examples
             .iter()
