@@ -3,6 +3,7 @@
 //! [`verify`] proves that each one builds with them.
 
 mod features;
+mod local;
 pub mod manifest;
 mod uses;
 pub mod verify;
@@ -19,6 +20,7 @@ use crate::select::Filter;
 use crate::workspace::Workspace;
 use crate::{Error, Usage};
 
+use local::LocalCrate;
 use manifest::{Dependency, Tables};
 pub use manifest::{DependencyTable, Membership, TASK_DUMP_CONFIG};
 use uses::Uses;
@@ -83,8 +85,12 @@ pub struct Export {
     pub source: String,
     pub dependencies: Vec<Dependency>,
     pub dev_dependencies: Vec<Dependency>,
+    /// Crates of this workspace its `Needs:` line names, which it brings a
+    /// copy of, each in a directory of its name.
+    pub locals: Vec<LocalCrate>,
     pub main_rs: String,
     package: Vec<(String, toml::Value)>,
+    workspace_manifest: String,
 }
 
 impl Export {
@@ -104,12 +110,23 @@ impl Export {
         let needs = needs_line(&source, table).map_err(|why| format!("{id}: {why}"))?;
         let mut dependencies = Vec::new();
         for entry in &table.crates {
-            let needed = needs.iter().find(|(needed, _)| needed.name == entry.name);
+            let needed = needs.iter().find_map(|needed| match needed {
+                Needed::CratesIo {
+                    dependency,
+                    feature,
+                } if dependency.name == entry.name => Some(feature.as_deref()),
+                Needed::CratesIo { .. } | Needed::Local(_) => None,
+            });
             if needed.is_none() && !code.names_crate(&entry.name) {
                 continue;
             }
-            let forced = needed.and_then(|(_, feature)| feature.as_deref());
-            dependencies.push(with_features(entry, &code, forced));
+            dependencies.push(with_features(entry, &code, needed.flatten()));
+        }
+        let mut locals = Vec::new();
+        for needed in needs {
+            if let Needed::Local(local) = needed {
+                locals.push(local);
+            }
         }
         let mut dev_dependencies = Vec::new();
         for entry in &table.crates {
@@ -136,8 +153,10 @@ impl Export {
             source,
             dependencies,
             dev_dependencies,
+            locals,
             main_rs,
             package: table.package.clone(),
+            workspace_manifest: table.manifest.clone(),
         })
     }
 
@@ -165,7 +184,9 @@ impl Export {
         self.source.contains("tokio_unstable") && self.source.contains(".dump()")
     }
 
-    fn tables(&self) -> Tables<'_> {
+    /// Its tables, with its local crates copied to `locals_in` (from its
+    /// directory).
+    fn tables(&self, membership: Membership) -> Tables<'_> {
         let tokio = self.dependencies.iter().find(|d| d.name == "tokio");
         let task_dumps = match tokio {
             Some(tokio) if self.takes_task_dumps() => Some(tokio.version.as_str()),
@@ -173,6 +194,8 @@ impl Export {
         };
         Tables {
             dependencies: &self.dependencies,
+            locals: &self.locals,
+            locals_in: locals_in(membership),
             dev_dependencies: &self.dev_dependencies,
             task_dumps,
         }
@@ -181,7 +204,7 @@ impl Export {
     /// `[dependencies]`, Tokio's `taskdump` where it exists if the example takes
     /// task dumps, and `[dev-dependencies]` if its tests need more.
     pub fn dependency_tables(&self) -> String {
-        self.tables().to_toml()
+        self.tables(Membership::OwnWorkspace).to_toml()
     }
 
     /// What [`Self::dependency_tables`] lists for its program, without the
@@ -189,7 +212,7 @@ impl Export {
     pub fn normal_dependency_tables(&self) -> String {
         let tables = Tables {
             dev_dependencies: &[],
-            ..self.tables()
+            ..self.tables(Membership::OwnWorkspace)
         };
         tables.to_toml()
     }
@@ -197,12 +220,13 @@ impl Export {
     /// The `cargo add` commands that write [`Self::dependency_tables`] into
     /// a new project.
     pub fn cargo_add(&self) -> Vec<String> {
-        self.tables().cargo_add()
+        self.tables(Membership::OwnWorkspace).cargo_add()
     }
 
     /// The project's `Cargo.toml`.
     pub fn cargo_toml(&self, package: &str, membership: Membership) -> String {
-        self.tables().cargo_toml(package, &self.package, membership)
+        self.tables(membership)
+            .cargo_toml(package, &self.package, membership)
     }
 
     /// The export's README, with what the example prints, `expected`.
@@ -262,6 +286,9 @@ impl Export {
             write(".cargo/config.toml", TASK_DUMP_CONFIG)?;
         }
         if let ExportFor::Reader(workspace) = purpose {
+            for local in &self.locals {
+                local.copy(&self.workspace_manifest, &dir.join(&local.name))?;
+            }
             let read = |path: PathBuf| {
                 fs::read_to_string(&path)
                     .map_err(|e| format!("cannot read {}: {e}", path.display()))
@@ -271,6 +298,15 @@ impl Export {
             write("Cargo.lock", &read(workspace.root().join("Cargo.lock"))?)?;
         }
         Ok(())
+    }
+}
+
+/// Where an export's local crates are, from its directory: in it, or, in
+/// `export --check-all`'s workspace, once at its root.
+fn locals_in(membership: Membership) -> &'static str {
+    match membership {
+        Membership::OwnWorkspace => "",
+        Membership::Member => "../../",
     }
 }
 
@@ -300,18 +336,29 @@ fn with_features(entry: &Dependency, uses: &Uses, forced: Option<&str>) -> Depen
     dependency
 }
 
-/// The crates of the header's `Needs:` line (``Needs: `reqwest/json` ``),
-/// for what no path shows, each with the feature it names, which must be in
-/// the crate's entry.
-fn needs_line(
-    source: &str,
-    table: &DependencyTable,
-) -> Result<Vec<(Dependency, Option<String>)>, String> {
+/// What a `Needs:` line of the header names.
+enum Needed {
+    /// A crates.io crate no path shows (``Needs: `reqwest/json` ``), with
+    /// the feature it names, which must be in the crate's entry.
+    CratesIo {
+        dependency: Dependency,
+        feature: Option<String>,
+    },
+    /// A crate of this workspace, which the export brings a copy of.
+    Local(LocalCrate),
+}
+
+/// Each item of the header's `Needs:` lines.
+fn needs_line(source: &str, table: &DependencyTable) -> Result<Vec<Needed>, String> {
     let header = source.lines().map_while(|line| line.strip_prefix("//!"));
     let lines = header.filter_map(|line| line.trim().strip_prefix("Needs:"));
     let mut found = Vec::new();
     for item in lines.flat_map(|line| line.trim_end_matches('.').split(',')) {
         let item = item.trim().trim_matches('`');
+        if let Some(local) = table.locals.iter().find(|local| local.name == item) {
+            found.push(Needed::Local(local.clone()));
+            continue;
+        }
         let (name, feature) = match item.split_once('/') {
             Some((name, feature)) => (name, Some(feature.to_owned())),
             None => (item, None),
@@ -324,7 +371,11 @@ fn needs_line(
         {
             return Err(format!("`Needs: {item}`: the workspace's {name} lacks it"));
         }
-        found.push((dependency.clone(), feature));
+        let dependency = dependency.clone();
+        found.push(Needed::CratesIo {
+            dependency,
+            feature,
+        });
     }
     Ok(found)
 }
@@ -547,7 +598,7 @@ reqwest = { version = "0.13", features = ["json"] }"#;
         };
         Export::plan(
             &example,
-            &DependencyTable::parse(TABLE).map_err(|e| e.to_string())?,
+            &DependencyTable::parse(TABLE, Path::new("/ws")).map_err(|e| e.to_string())?,
         )
     }
 
@@ -655,6 +706,61 @@ tokio = { version = "1.54", features = ["test-util"] }
         assert!(
             tables.contains(r#"features = ["rt", "test-util"] }"#),
             "{tables}"
+        );
+    }
+
+    /// A crate of the workspace that the header needs comes as a copy, in a
+    /// directory of its own beside the example's `src/`, that stands alone.
+    #[test]
+    fn a_local_crate_the_header_needs_is_copied_standing_alone() {
+        let scratch = tempfile::tempdir().unwrap();
+        let dumper = scratch.path().join("crates/dumper");
+        fs::create_dir_all(dumper.join("src")).unwrap();
+        let manifest = "[package]\nname = \"dumper\"\nversion = \"0.1.0\"\n\
+                        edition.workspace = true\n\n[dependencies]\ntokio.workspace = true\n";
+        fs::write(dumper.join("Cargo.toml"), manifest).unwrap();
+        fs::write(dumper.join("src/lib.rs"), "pub fn dump() {}\n").unwrap();
+        fs::create_dir_all(dumper.join("target/debug")).unwrap();
+        fs::write(dumper.join("target/debug/junk"), "").unwrap();
+        let workspace =
+            format!("{TABLE}\n[workspace.dependencies.dumper]\npath = \"crates/dumper\"\n");
+        let workspace = workspace.replace("[workspace.metadata.export.dependencies]\nreqwest = { version = \"0.13\", features = [\"json\"] }", "");
+        let table = DependencyTable::parse(&workspace, scratch.path()).unwrap();
+        let path = scratch.path().join("demo.rs");
+        fs::write(
+            &path,
+            "//! X.\n//!\n//! Needs: `dumper`\n\npub async fn run() { dumper::dump(); }\n",
+        )
+        .unwrap();
+        let example = ExampleFile {
+            section: "recipes".to_owned(),
+            name: "demo".to_owned(),
+            path,
+        };
+        let export = Export::plan(&example, &table).unwrap();
+        let manifest = export.cargo_toml("demo", Membership::OwnWorkspace);
+        assert!(
+            manifest.contains("\ndumper = { path = \"dumper\" }\n"),
+            "{manifest}"
+        );
+        let member = export.cargo_toml("demo", Membership::Member);
+        assert!(
+            member.contains("\ndumper = { path = \"../../dumper\" }\n"),
+            "{member}"
+        );
+        assert!(
+            export
+                .cargo_add()
+                .contains(&"cargo add --path dumper".to_owned())
+        );
+        let copy = scratch.path().join("export/dumper");
+        export.locals[0].copy(&table.manifest, &copy).unwrap();
+        assert!(copy.join("src/lib.rs").is_file() && !copy.join("target").exists());
+        let copied = fs::read_to_string(copy.join("Cargo.toml")).unwrap();
+        assert!(copied.contains("edition = \"2024\""), "{copied}");
+        assert!(
+            copied.contains("tokio = { version = \"1.54\", features = [\"rt\", \"time\"] }"),
+            "{copied}"
         );
     }
 }

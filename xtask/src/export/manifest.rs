@@ -2,9 +2,11 @@
 //! `toml_edit` from the workspace's own entries.
 
 use std::fs;
+use std::path::Path;
 
 use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, Value};
 
+use super::local::LocalCrate;
 use crate::Error;
 use crate::workspace::Workspace;
 
@@ -58,18 +60,24 @@ impl Dependency {
 #[derive(Clone, Debug)]
 pub struct DependencyTable {
     pub crates: Vec<Dependency>,
+    /// Its `path` entries: crates of this workspace, which an example's
+    /// `Needs:` line may name to have its export bring a copy.
+    pub locals: Vec<LocalCrate>,
     /// `edition` and `rust-version`.
     pub package: Vec<(String, toml::Value)>,
+    /// The workspace's manifest, which a local crate's copy inherits from.
+    pub manifest: String,
 }
 
 impl DependencyTable {
     pub fn read(workspace: &Workspace) -> Result<Self, Error> {
         let path = workspace.root().join("Cargo.toml");
         let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()).into())
+        Self::parse(&text, workspace.root()).map_err(|e| format!("{}: {e}", path.display()).into())
     }
 
-    pub(super) fn parse(text: &str) -> Result<Self, toml::de::Error> {
+    /// The table of `text`, the manifest of the workspace at `root`.
+    pub(super) fn parse(text: &str, root: &Path) -> Result<Self, toml::de::Error> {
         let manifest: toml::Table = text.parse()?;
         let empty = toml::Table::new();
         let workspace = manifest.get("workspace").and_then(toml::Value::as_table);
@@ -79,10 +87,15 @@ impl DependencyTable {
         let export = metadata.and_then(|metadata| table(metadata.get("export")));
         let exported = export.and_then(|export| table(export.get("dependencies")));
         let mut crates = Vec::new();
+        let mut locals = Vec::new();
         for (name, entry) in entries {
             let entry = exported.and_then(|e| e.get(name)).unwrap_or(entry);
-            // A `path` entry is a crate of this workspace, never one of an export's.
-            if entry.get("path").is_some() {
+            if let Some(path) = entry.get("path").and_then(toml::Value::as_str) {
+                let dir = root.join(path);
+                locals.push(LocalCrate {
+                    name: name.clone(),
+                    dir,
+                });
                 continue;
             }
             let version = match entry {
@@ -110,7 +123,12 @@ impl DependencyTable {
             .into_iter()
             .filter_map(|key| Some((key.to_owned(), package.get(key)?.clone())))
             .collect();
-        Ok(Self { crates, package })
+        Ok(Self {
+            crates,
+            locals,
+            package,
+            manifest: text.to_owned(),
+        })
     }
 
     pub fn get(&self, name: &str) -> Result<&Dependency, String> {
@@ -131,6 +149,10 @@ pub enum Membership {
 /// What goes into an export's manifest besides its package.
 pub struct Tables<'a> {
     pub dependencies: &'a [Dependency],
+    /// Crates of this workspace that the export brings a copy of, and where
+    /// from the export's directory.
+    pub locals: &'a [LocalCrate],
+    pub locals_in: &'a str,
     pub dev_dependencies: &'a [Dependency],
     /// Tokio's version, for an example that takes task dumps.
     pub task_dumps: Option<&'a str>,
@@ -192,6 +214,13 @@ impl Tables<'_> {
     fn write_into(&self, manifest: &mut DocumentMut) {
         let first = manifest.is_empty();
         let mut dependencies = dependency_table(self.dependencies);
+        for local in self.locals {
+            let mut entry = InlineTable::new();
+            let path = format!("{}{}", self.locals_in, local.name);
+            entry.insert("path", Value::from(path));
+            entry.fmt();
+            dependencies.insert(&local.name, Item::Value(Value::InlineTable(entry)));
+        }
         if !first {
             dependencies.decor_mut().set_prefix("\n");
         }
@@ -244,6 +273,10 @@ impl Tables<'_> {
         let mut lines = Vec::new();
         for dependency in self.dependencies {
             lines.push(format!("cargo add {}", dependency.cargo_add()));
+        }
+        for local in self.locals {
+            let path = format!("{}{}", self.locals_in, local.name);
+            lines.push(format!("cargo add --path {path}"));
         }
         if self.task_dumps.is_some() {
             lines.push(format!(

@@ -99,6 +99,15 @@ pub fn check_all(filter: Option<&str>) -> Result<bool, Error> {
         let dir = root.join(&export.section).join(&export.name);
         export.write_files(&dir, &package(export), ExportFor::CheckAll)?;
     }
+    // Each local crate once, at the root: a path dependency inside the
+    // workspace's directory is one of its members, and two of one name
+    // would clash.
+    for local in &table.locals {
+        let needed = exports.iter().any(|export| export.locals.contains(local));
+        if needed {
+            local.copy(&table.manifest, &root.join(&local.name))?;
+        }
+    }
     let target_dir = workspace.root().join("target/export-check");
     let count = exports.len();
     eprintln!("exporting to {}: {count}", root.display());
