@@ -173,3 +173,24 @@ fn an_export_where_the_workspace_takes_its_members_is_refused() {
     assert!(said.contains("members are (`crates/*`)"), "{said}");
     assert!(!dir.exists());
 }
+
+/// A file the export copies that can't be read is named, and nothing is
+/// left where the export was going.
+#[test]
+fn a_golden_file_that_cannot_be_read_is_named() {
+    let scratch = tempfile::tempdir().expect("a temporary directory");
+    let dir = scratch.path().join("hello");
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["export", "basics/hello_world"])
+        .arg(&dir)
+        .env("XTASK_GOLDEN", scratch.path())
+        .output()
+        .expect("the xtask binary runs");
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("cannot read ") && said.contains("basics/hello_world.stdout"),
+        "{said}"
+    );
+    assert!(!dir.exists());
+}
