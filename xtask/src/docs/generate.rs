@@ -177,9 +177,10 @@ fn included(base: &Path, target: &str) -> Option<String> {
         Some((file, range)) => (file, range.strip_suffix(':')?.parse().ok()?),
     };
     let text = fs::read_to_string(base.join(file)).ok()?;
-    let text = match twin_file::is_twin(Path::new(file)) {
-        true => twin_file::for_the_book(&text),
-        false => text,
+    let text = if twin_file::is_twin(Path::new(file)) {
+        twin_file::for_the_book(&text)
+    } else {
+        text
     };
     Some(
         text.lines()
