@@ -40,7 +40,7 @@ impl Dependency {
         Value::InlineTable(entry)
     }
 
-    /// The arguments of the `cargo add` that writes [`Self::entry`].
+    /// The arguments of the `cargo add` that writes its entry.
     pub fn cargo_add(&self) -> String {
         let mut arguments = format!("{}@{}", self.name, self.version);
         if !self.default_features {
