@@ -84,12 +84,13 @@ pub fn verify(exercises: &[Exercise]) -> io::Result<bool> {
             .iter()
             .find(|(shipped, _)| shipped == name)
             .map(|(_, trap)| *trap);
-        match named(&report) == Vec::from_iter(trap) {
-            true => println!("ok: {name} fails as shipped"),
-            false => problems.push(format!(
+        if named(&report) == Vec::from_iter(trap) {
+            println!("ok: {name} fails as shipped");
+        } else {
+            problems.push(format!(
                 "{name} as shipped names {:?}, not {trap:?}:\n{report}",
                 named(&report)
-            )),
+            ));
         }
     }
     let solved = build(Files::Solutions, &all)?;

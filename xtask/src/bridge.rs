@@ -7,11 +7,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use protocol::Clock;
+
 use crate::golden;
 use crate::lessons::{Bridge, SECTION};
+use crate::select::Filter;
 use crate::twins::run_python;
 use crate::workspace::Workspace;
-use crate::{Error, Usage, flags};
+use crate::{Error, Snapshots, Usage, flags};
 
 const REQUIREMENTS: &str = ".ci/bridge-requirements.txt";
 /// Making the venv and building the module, from nothing.
@@ -19,15 +22,12 @@ const SETUP: Duration = Duration::from_secs(1800);
 /// The book's recipe, `crates/bridge/recipe`: a crate of its own.
 const RECIPE: &str = "hot_path";
 
-pub fn bridge(options: &flags::Bridge, overwrite: bool) -> Result<bool, Error> {
+pub fn bridge(options: &flags::Bridge, snapshots: Snapshots) -> Result<bool, Error> {
+    let overwrite = snapshots == Snapshots::Overwrite;
     let workspace = Workspace::locate();
     let bridge = Bridge::read(&workspace)?;
-    let wanted = |name: &str| {
-        options
-            .filter
-            .as_deref()
-            .is_none_or(|filter| filter == SECTION || format!("{SECTION}/{name}").contains(filter))
-    };
+    let filter = Filter::parse(options.filter.as_deref(), &[SECTION.to_owned()])?;
+    let wanted = |name: &str| filter.selects(SECTION, name);
     let selected: Vec<_> = bridge
         .lessons
         .iter()
@@ -63,7 +63,11 @@ pub fn bridge(options: &flags::Bridge, overwrite: bool) -> Result<bool, Error> {
     proc::cargo::leave_out_crate_variables(&mut maturin);
     step(maturin, "maturin develop")?;
     let http = selected.iter().any(|lesson| lesson.http);
-    let httpbin = http.then(|| workspace.start_httpbin()).transpose()?;
+    let httpbin = if http {
+        Some(workspace.start_httpbin()?)
+    } else {
+        None
+    };
     let golden_root = workspace.golden_root();
     let (mut passed, mut failures) = (0, Vec::new());
     let mut tally = |id: String, result: Result<(), String>| match result {
@@ -136,7 +140,7 @@ fn check(golden_path: &Path, stdout: &str, overwrite: bool, rerun: &str) -> Resu
             .map_err(|error| format!("  cannot write {name}: {error}"));
     }
     let expected = golden::read(golden_path).map_err(|why| format!("  {why}"))?;
-    match golden::diff(&name, &expected, stdout, true) {
+    match golden::diff(&name, &expected, stdout, Clock::Real) {
         None => Ok(()),
         Some(diff) => Err(format!(
             "  it differs (times aside)\n{diff}  re-run: {rerun}"

@@ -10,7 +10,7 @@ use protocol::{Clock, Header, Invocation, Kind};
 use super::headers::HeaderLength;
 use super::read;
 use crate::Error;
-use crate::export::{self, Export};
+use crate::export::{self, ExampleFile, Export};
 use crate::golden::{self, DUMP, TWIN_TIMELINE};
 use crate::workspace::Workspace;
 
@@ -104,14 +104,22 @@ fn example_doc(
     let header = Header::parse(&source);
     let (body, translates) = split_translates(&header.body);
     let header_length = HeaderLength::measure(&section.name, &listed.name, &source);
-    let export = Export::plan(&section.name, &listed, table)
+    let file = ExampleFile {
+        section: section.name.clone(),
+        name: listed.name.clone(),
+        path: listed.source.clone().into(),
+    };
+    let export = Export::plan(&file, table)
         .map_err(|why| format!("{}/{} can't be exported: {why}", section.name, listed.name))?;
     let timeline = page_timeline(workspace, section, &listed, &source)?;
     let dump = golden::path(&workspace.golden_root(), &section.name, &listed.name, DUMP);
-    let dump_at = dump.is_file().then(|| -> Result<_, Error> {
+    let dump_at = if dump.is_file() {
         let at = protocol::dump::instant(&read(&dump)?);
-        Ok(at.ok_or_else(|| format!("{}: its first line does not say when", dump.display()))?)
-    });
+        let when = || format!("{}: its first line does not say when", dump.display());
+        Some(at.ok_or_else(when)?)
+    } else {
+        None
+    };
     Ok(ExampleDoc {
         name: listed.name,
         summary: listed.summary,
@@ -122,7 +130,7 @@ fn example_doc(
         code_starts_at: code_starts_at(&source),
         export,
         timeline,
-        dump_at: dump_at.transpose()?,
+        dump_at,
     })
 }
 
@@ -227,13 +235,19 @@ fn page_timeline(
         &listed.name,
         TWIN_TIMELINE,
     );
-    let twin = twin.is_file().then(|| -> Result<_, Error> {
-        Ok(Timeline::parse(&read(&twin)?).map_err(|error| format!("{id}'s twin: {error}"))?)
-    });
-    Ok(concurrent.then_some(PageTimeline {
+    let twin = if twin.is_file() {
+        let parsed = Timeline::parse(&read(&twin)?);
+        Some(parsed.map_err(|error| format!("{id}'s twin: {error}"))?)
+    } else {
+        None
+    };
+    if !concurrent {
+        return Ok(None);
+    }
+    Ok(Some(PageTimeline {
         timeline,
         recorded: None,
-        twin: twin.transpose()?,
+        twin,
     }))
 }
 
