@@ -25,16 +25,27 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::seed_map::Mapping;
 
-/// The identifiers of an example's Rust code, by `section/example`.
-pub(super) type Examples = BTreeMap<String, BTreeSet<String>>;
+/// The code of each example and bridge lesson, by `section/example`.
+pub(super) type Examples = BTreeMap<String, Code>;
 
-/// The identifiers of a [`code`](super::concepts::code): its runs of
-/// letters, digits and `_`.
-pub(super) fn words(code: &str) -> BTreeSet<String> {
-    code.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .filter(|word| is_name(word))
-        .map(str::to_owned)
-        .collect()
+/// What the check knows of an example's Rust code.
+#[derive(Debug, Default)]
+pub(super) struct Code {
+    /// Its identifiers: the runs of letters, digits and `_` of its
+    /// [`code`](super::concepts::code).
+    words: BTreeSet<String>,
+}
+
+impl Code {
+    /// `code` is an example's [`code`](super::concepts::code).
+    pub(super) fn of(code: &str) -> Code {
+        let words = code
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|word| is_name(word))
+            .map(str::to_owned)
+            .collect();
+        Code { words }
+    }
 }
 
 /// Types that code receives without naming them, and what returns each: an
@@ -99,8 +110,9 @@ fn is_name(text: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Whether `code` (an example's [`words`]) has `identifier`.
-fn has(code: &BTreeSet<String>, identifier: Identifier<'_>) -> bool {
+/// Whether `code` has `identifier`.
+fn has(code: &Code, identifier: Identifier<'_>) -> bool {
+    let code = &code.words;
     if code.contains(identifier.name()) {
         return true;
     }
@@ -212,8 +224,7 @@ fn cells(row: &str) -> Vec<&str> {
 struct Linked<'a> {
     /// `section/example`.
     key: &'a str,
-    /// Its [`words`].
-    code: &'a BTreeSet<String>,
+    code: &'a Code,
 }
 
 /// The examples `text` links (`section/example.md`, maybe with an anchor).
@@ -303,9 +314,10 @@ pub(super) fn notes(mappings: &[Mapping], examples: &Examples) -> Vec<String> {
                 continue;
             }
             problems.push(format!(
-                "docs/seed-map.tsv: the note on {} ({key}) names `{span}`, which is not in \
+                "docs/seed-map.tsv:{}: the note on {} ({key}) names `{span}`, which is not in \
                  the example's code: say what the guide got wrong and let the example say how \
                  it does it (a name of the guide's is written \"the guide's `{span}`\")",
+                mapping.line,
                 mapping.block
             ));
         }
@@ -351,11 +363,11 @@ mod tests {
         Examples::from([
             (
                 "real-world/api_handler".to_owned(),
-                words("use futures ::future ::Shared ;let handle =tokio ::spawn (x );"),
+                Code::of("use futures ::future ::Shared ;let handle =tokio ::spawn (x );"),
             ),
             (
                 "synchronization/condition_queue".to_owned(),
-                words("notify .notify_waiters ();notified .as_mut ().enable ();"),
+                Code::of("notify .notify_waiters ();notified .as_mut ().enable ();"),
             ),
         ])
     }
@@ -395,6 +407,7 @@ mod tests {
     #[test]
     fn a_note_may_quote_the_guide() {
         let mapping = |note: &str| Mapping {
+            line: 7,
             block: "004/29".to_owned(),
             section: "real-world".to_owned(),
             example: "api_handler".to_owned(),
@@ -406,7 +419,7 @@ mod tests {
         ];
         let problem = |span: &str| {
             format!(
-                "docs/seed-map.tsv: the note on 004/29 (real-world/api_handler) names `{span}`, \
+                "docs/seed-map.tsv:7: the note on 004/29 (real-world/api_handler) names `{span}`, \
                  which is not in the example's code: say what the guide got wrong and let the \
                  example say how it does it (a name of the guide's is written \"the guide's \
                  `{span}`\")"
