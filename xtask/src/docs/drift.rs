@@ -8,10 +8,14 @@
 //! `Semaphore::acquire_owned`, `recv()`, `join!`, `notified().await`.
 //! Anything else is an expression or a quote and is not checked: arguments,
 //! a space, a dot, generics (`timeout(d, rx.recv())`, `queue.join()`,
-//! `Result<T, E>`), and a name in capitals (`HALF_OPEN`, `T`). The name looked
-//! for is the path's last, as a word of the example's code (its tokens,
-//! without comments and strings); a type that code gets without naming it
-//! counts where the code calls what returns it ([`INFERRED`]).
+//! `Result<T, E>`), and a name in capitals (`HALF_OPEN`, `T`). The name is
+//! looked for as a word of the example's code (its tokens, without comments
+//! and strings), and a path as one the code writes or its `use` items bring
+//! in: `tokio::sync::Mutex` is not `std::sync::Mutex`, though `tokio::spawn`
+//! is `tokio::task::spawn` (a re-export leaves modules out). A method is
+//! called after a `.`, so its path is not written: `JoinSet::join_next` needs
+//! a `JoinSet` and a `join_next` in the code. A type that code gets without
+//! naming it counts where the code calls what returns it ([`INFERRED`]).
 //!
 //! Where: the cheat sheet's "Rust" and "Tokio" columns and the errata's "What
 //! the Rust does", against the examples their row links; the seed map's
@@ -22,6 +26,8 @@
 //! (``[`rayon`](https://docs.rs/rayon)``) speaks of the page it links.
 
 use std::collections::{BTreeMap, BTreeSet};
+
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
 
 use super::seed_map::Mapping;
 
@@ -34,6 +40,12 @@ pub(super) struct Code {
     /// Its identifiers: the runs of letters, digits and `_` of its
     /// [`code`](super::concepts::code).
     words: BTreeSet<String>,
+    /// Each path of two names or more that it writes (`tokio::spawn`,
+    /// `Mutex::new`) or that its `use` items bring in; a path that starts
+    /// with a name a `use` item brings in is there written out too
+    /// (`Mutex::new` after `use std::sync::Mutex` is also
+    /// `std::sync::Mutex::new`).
+    paths: BTreeSet<Vec<String>>,
 }
 
 impl Code {
@@ -44,26 +56,276 @@ impl Code {
             .filter(|word| is_name(word))
             .map(str::to_owned)
             .collect();
-        Code { words }
+        let mut paths = BTreeSet::new();
+        // A code that is not Rust's tokens has words and no paths.
+        if let Ok(tokens) = code.parse::<TokenStream>() {
+            let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+            let mut written = Vec::new();
+            let mut imports = Vec::new();
+            scan(&tokens, &mut written, &mut imports);
+            for path in written {
+                for import in &imports {
+                    if import.name == path[0] {
+                        let mut resolved = import.path.clone();
+                        resolved.extend_from_slice(&path[1..]);
+                        paths.insert(resolved);
+                    }
+                }
+                paths.insert(path);
+            }
+            for import in imports {
+                paths.insert(import.path);
+            }
+        }
+        let mut code = Code { words, paths };
+        for inferred in INFERRED {
+            let returned = inferred.returned_by.iter().any(|call| {
+                let call: Vec<&str> = call.split("::").collect();
+                code.find(&call) == Found::Path
+            });
+            if returned {
+                let path: Vec<String> = inferred.path.split("::").map(str::to_owned).collect();
+                code.words.extend(path.last().cloned());
+                code.paths.insert(path);
+            }
+        }
+        code
+    }
+
+    /// What the code has of `path` (an [`Identifier`]'s).
+    fn find(&self, path: &[&str]) -> Found {
+        let Some((name, qualifier)) = path.split_last() else {
+            return Found::Nothing;
+        };
+        if !self.words.contains(*name) {
+            return Found::Nothing;
+        }
+        if qualifier.is_empty() {
+            return Found::Path;
+        }
+        for written in &self.paths {
+            let written: Vec<&str> = written.iter().map(String::as_str).collect();
+            if names_item(&written, path) {
+                return Found::Path;
+            }
+        }
+        // A method is called after a `.` (`set.join_next()`), so its path is
+        // not written: its type is looked for, and its name.
+        if let Some(owner) = qualifier.last()
+            && Kind::of(name) == Some(Kind::Function)
+            && Kind::of(owner) == Some(Kind::Type)
+            && self.find(qualifier) == Found::Path
+        {
+            return Found::Path;
+        }
+        Found::Name
     }
 }
 
-/// Types that code receives without naming them, and what returns each: an
-/// example that calls it has the type.
-const INFERRED: [(&str, &str); 2] = [
+/// What an example's code has of a path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Found {
+    Path,
+    /// The path's last name, but not as that path: `Mutex`, from
+    /// `std::sync` where the path says `tokio::sync::Mutex`.
+    Name,
+    Nothing,
+}
+
+/// A name that a `use` item brings in, and the path it stands for.
+struct Import {
+    name: String,
+    path: Vec<String>,
+}
+
+/// The paths `tokens` write and the names their `use` items bring in.
+fn scan(tokens: &[TokenTree], written: &mut Vec<Vec<String>>, imports: &mut Vec<Import>) {
+    let mut at = 0;
+    while at < tokens.len() {
+        match &tokens[at] {
+            TokenTree::Ident(ident) if ident == "use" => {
+                let end = tokens[at..]
+                    .iter()
+                    .position(|token| is_punct(token, ';'))
+                    .map_or(tokens.len(), |end| at + end);
+                use_tree(&tokens[at + 1..end], &[], imports);
+                at = end;
+            }
+            TokenTree::Ident(ident) => {
+                let mut path = vec![ident.to_string()];
+                while let [colon, second_colon, TokenTree::Ident(next), ..] = &tokens[at + 1..]
+                    && is_punct(colon, ':')
+                    && is_punct(second_colon, ':')
+                {
+                    path.push(next.to_string());
+                    at += 3;
+                }
+                if path.len() > 1 {
+                    written.push(path);
+                }
+            }
+            TokenTree::Group(group) => {
+                let inner: Vec<TokenTree> = group.stream().into_iter().collect();
+                scan(&inner, written, imports);
+            }
+            TokenTree::Punct(_) | TokenTree::Literal(_) => {}
+        }
+        at += 1;
+    }
+}
+
+fn is_punct(token: &TokenTree, c: char) -> bool {
+    matches!(token, TokenTree::Punct(punct) if punct.as_char() == c)
+}
+
+/// The names a `use` tree (`tokio::{sync::Mutex, task}`, without `use` and
+/// `;`) brings in under `prefix`; a glob brings in none that can be named.
+fn use_tree(tokens: &[TokenTree], prefix: &[String], imports: &mut Vec<Import>) {
+    let mut path = prefix.to_vec();
+    let mut rest = tokens;
+    // A path from the crates' root: `::std::sync::Mutex`.
+    while let [first, tail @ ..] = rest
+        && is_punct(first, ':')
+    {
+        rest = tail;
+    }
+    loop {
+        match rest {
+            [TokenTree::Ident(segment), colon, second_colon, tail @ ..]
+                if is_punct(colon, ':') && is_punct(second_colon, ':') =>
+            {
+                path.push(segment.to_string());
+                rest = tail;
+            }
+            [TokenTree::Ident(segment), tail @ ..] => {
+                // `mpsc::{self, Sender}` brings in `mpsc` itself.
+                if segment != "self" {
+                    path.push(segment.to_string());
+                }
+                let name = match tail {
+                    [TokenTree::Ident(as_), TokenTree::Ident(alias), ..] if as_ == "as" => {
+                        alias.to_string()
+                    }
+                    _ => path.last().cloned().unwrap_or_default(),
+                };
+                imports.push(Import { name, path });
+                return;
+            }
+            [TokenTree::Group(group), ..] if group.delimiter() == Delimiter::Brace => {
+                let inner: Vec<TokenTree> = group.stream().into_iter().collect();
+                for subtree in inner.split(|token| is_punct(token, ',')) {
+                    use_tree(subtree, &path, imports);
+                }
+                return;
+            }
+            _ => return,
+        }
+    }
+}
+
+/// Whether `written`, a path of the code, names the item `claimed` does, in
+/// a run of its names: the same names in the same order, but for the
+/// modules one of them leaves out, since a crate re-exports items from
+/// module to module (`tokio::spawn` is `tokio::task::spawn`).
+/// `tokio::sync::Mutex::new` names `tokio::sync::Mutex` and `sync::Mutex`;
+/// `std::sync::Mutex` names neither.
+fn names_item(written: &[&str], claimed: &[&str]) -> bool {
+    for start in 0..written.len() {
+        for end in start + 1..=written.len() {
+            let run = &written[start..end];
+            if leaves_out_modules(claimed, run) || leaves_out_modules(run, claimed) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Whether `short` is `long` without some of the modules between its first
+/// name and its last.
+fn leaves_out_modules(short: &[&str], long: &[&str]) -> bool {
+    if short.first() != long.first() || short.last() != long.last() {
+        return false;
+    }
+    let mut long = long.iter();
+    for segment in short {
+        loop {
+            let Some(next) = long.next() else {
+                return false;
+            };
+            if next == segment {
+                break;
+            }
+            if Kind::of(next) != Some(Kind::Function) {
+                return false;
+            }
+        }
+    }
+    long.next().is_none()
+}
+
+/// A type that code receives without naming it, and the calls that
+/// return it: an example that makes one of the calls has the type.
+struct Inferred {
+    path: &'static str,
+    returned_by: &'static [&'static str],
+}
+
+/// In order: a type can be returned by a method of one above it.
+const INFERRED: [Inferred; 5] = [
     // Code awaits or aborts what `spawn` returns without writing its type.
-    ("JoinHandle", "spawn"),
+    Inferred {
+        path: "tokio::task::JoinHandle",
+        returned_by: &["spawn"],
+    },
     // `timeout`'s error, which code matches as `Err(_)`.
-    ("Elapsed", "timeout"),
+    Inferred {
+        path: "tokio::time::error::Elapsed",
+        returned_by: &["timeout"],
+    },
+    Inferred {
+        path: "tokio::sync::mpsc::Sender",
+        returned_by: &["mpsc::channel"],
+    },
+    // `tx.reserve().await?.send(item)`.
+    Inferred {
+        path: "tokio::sync::mpsc::Permit",
+        returned_by: &["Sender::reserve", "Sender::try_reserve"],
+    },
+    // `let transaction = connection.transaction()?;`
+    Inferred {
+        path: "rusqlite::Transaction",
+        returned_by: &["Connection::transaction"],
+    },
 ];
 
-/// What a name in backticks says an example has.
+/// What a name in backticks says an example has: a Rust name or path,
+/// `Mutex`, `tokio::sync::Mutex`, `JoinSet::join_next`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Identifier<'a> {
+    segments: Vec<&'a str>,
+}
+
+/// What a name is, by how it is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Identifier<'a> {
-    /// A function, method or macro: written wherever it is used.
-    Function(&'a str),
-    /// A type, trait or variant: a capitalised name.
-    Type(&'a str),
+enum Kind {
+    /// A function, method, macro or module: `notify_one`, `tokio`.
+    Function,
+    /// A type, trait or variant: a capitalised name, `OnceCell`.
+    Type,
+}
+
+impl Kind {
+    /// `None` for a name in capitals (`HALF_OPEN`, `T`).
+    fn of(name: &str) -> Option<Kind> {
+        if !name.starts_with(|c: char| c.is_ascii_uppercase()) {
+            return Some(Kind::Function);
+        }
+        if name.contains(|c: char| c.is_ascii_lowercase()) {
+            return Some(Kind::Type);
+        }
+        None
+    }
 }
 
 impl<'a> Identifier<'a> {
@@ -76,27 +338,15 @@ impl<'a> Identifier<'a> {
                 break;
             }
         }
-        let mut last = None;
+        let mut segments = Vec::new();
         for segment in path.split("::") {
             if !is_name(segment) {
                 return None;
             }
-            last = Some(segment);
+            segments.push(segment);
         }
-        let last = last?;
-        if !last.starts_with(|c: char| c.is_ascii_uppercase()) {
-            return Some(Identifier::Function(last));
-        }
-        if last.contains(|c: char| c.is_ascii_lowercase()) {
-            return Some(Identifier::Type(last));
-        }
-        None
-    }
-
-    fn name(self) -> &'a str {
-        match self {
-            Identifier::Function(name) | Identifier::Type(name) => name,
-        }
+        Kind::of(segments.last()?)?;
+        Some(Identifier { segments })
     }
 }
 
@@ -108,23 +358,6 @@ fn is_name(text: &str) -> bool {
     };
     (first.is_ascii_alphabetic() || first == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-/// Whether `code` has `identifier`.
-fn has(code: &Code, identifier: Identifier<'_>) -> bool {
-    let code = &code.words;
-    if code.contains(identifier.name()) {
-        return true;
-    }
-    let Identifier::Type(name) = identifier else {
-        return false;
-    };
-    for (inferred, returned_by) in INFERRED {
-        if inferred == name && code.contains(returned_by) {
-            return true;
-        }
-    }
-    false
 }
 
 /// The words before a name that mark it as the guide's: "the guide's
@@ -269,35 +502,55 @@ pub(super) fn page(page: &str, text: &str, examples: &Examples) -> Vec<String> {
         for (cell, kind) in row.iter().zip(kinds) {
             match kind {
                 Column::Rust => claimed.extend(claims(cell)),
-                Column::Python => quoted.extend(
-                    claims(cell)
-                        .into_iter()
-                        .map(|claim| claim.identifier.name()),
-                ),
+                Column::Python => {
+                    quoted.extend(claims(cell).into_iter().map(|claim| claim.identifier))
+                }
                 Column::Other => {}
             }
         }
         for claim in claimed {
-            if quoted.contains(claim.identifier.name()) {
+            if quoted.contains(&claim.identifier) {
                 continue;
             }
-            if linked
-                .iter()
-                .any(|example| has(example.code, claim.identifier))
-            {
-                continue;
+            if let Some(why) = missing(&claim, &linked) {
+                let names: Vec<&str> = linked.iter().map(|example| example.key).collect();
+                problems.push(format!(
+                    "docs/src/{page}:{}: `{}` is in the code of no example the row links \
+                     ({}){why}: link one that uses it, make the name a link to its docs, or \
+                     drop it",
+                    index + 1,
+                    claim.span,
+                    names.join(", ")
+                ));
             }
-            let names: Vec<&str> = linked.iter().map(|example| example.key).collect();
-            problems.push(format!(
-                "docs/src/{page}:{}: `{}` is in the code of no example the row links ({}): \
-                 link one that uses it, make the name a link to its docs, or drop it",
-                index + 1,
-                claim.span,
-                names.join(", ")
-            ));
         }
     }
     problems
+}
+
+/// `None` if one of the `linked` examples has what `claim` names; else
+/// what to add to saying so: which of them have its last name by another
+/// path, if any.
+fn missing(claim: &Claim<'_>, linked: &[Linked<'_>]) -> Option<String> {
+    let mut by_another_path = Vec::new();
+    for example in linked {
+        match example.code.find(&claim.identifier.segments) {
+            Found::Path => return None,
+            Found::Name => by_another_path.push(example.key),
+            Found::Nothing => {}
+        }
+    }
+    let Some(name) = claim.identifier.segments.last() else {
+        return Some(String::new());
+    };
+    if by_another_path.is_empty() {
+        return Some(String::new());
+    }
+    Some(format!(
+        "; {} has `{name}`, but not `{}`",
+        by_another_path.join(", "),
+        claim.span
+    ))
 }
 
 /// Each name a seed-map note gives that its example's code doesn't have,
@@ -306,20 +559,21 @@ pub(super) fn notes(mappings: &[Mapping], examples: &Examples) -> Vec<String> {
     let mut problems = Vec::new();
     for mapping in mappings {
         let key = format!("{}/{}", mapping.section, mapping.example);
-        let Some(code) = examples.get(&key) else {
+        let Some((key, code)) = examples.get_key_value(&key) else {
             continue;
         };
-        for Claim { span, identifier } in claims(&mapping.note) {
-            if has(code, identifier) {
-                continue;
+        let linked = [Linked { key, code }];
+        for claim in claims(&mapping.note) {
+            if let Some(why) = missing(&claim, &linked) {
+                let span = claim.span;
+                problems.push(format!(
+                    "docs/seed-map.tsv:{}: the note on {} ({key}) names `{span}`, which is not \
+                     in the example's code{why}: say what the guide got wrong and let the \
+                     example say how it does it (a name of the guide's is written \"the \
+                     guide's `{span}`\")",
+                    mapping.line, mapping.block
+                ));
             }
-            problems.push(format!(
-                "docs/seed-map.tsv:{}: the note on {} ({key}) names `{span}`, which is not in \
-                 the example's code: say what the guide got wrong and let the example say how \
-                 it does it (a name of the guide's is written \"the guide's `{span}`\")",
-                mapping.line,
-                mapping.block
-            ));
         }
     }
     problems
@@ -331,32 +585,32 @@ mod tests {
 
     #[test]
     fn an_identifier_is_a_name_or_path_maybe_called() {
-        use Identifier::{Function, Type};
-        let cases = [
-            ("OnceCell", Some(Type("OnceCell"))),
-            ("notify_one", Some(Function("notify_one"))),
-            ("Semaphore::acquire_owned", Some(Function("acquire_owned"))),
-            ("tokio::sync::Mutex", Some(Type("Mutex"))),
-            ("recv()", Some(Function("recv"))),
-            ("notified().await", Some(Function("notified"))),
-            ("join!", Some(Function("join"))),
-            ("__aexit__", Some(Function("__aexit__"))),
-            ("HALF_OPEN", None),
-            ("T", None),
-            ("queue.join()", None),
-            ("handle.await", None),
-            ("timeout(d, rx.recv())", None),
-            ("Result<T, JoinError>", None),
-            ("buffered(5)", None),
-            ("fn main", None),
-            ("--cfg tokio_unstable", None),
-            ("'static", None),
-            ("::std", None),
-            ("", None),
+        let cases: [(&str, &[&str]); 19] = [
+            ("OnceCell", &["OnceCell"]),
+            ("notify_one", &["notify_one"]),
+            ("Semaphore::acquire_owned", &["Semaphore", "acquire_owned"]),
+            ("tokio::sync::Mutex", &["tokio", "sync", "Mutex"]),
+            ("recv()", &["recv"]),
+            ("notified().await", &["notified"]),
+            ("join!", &["join"]),
+            ("__aexit__", &["__aexit__"]),
+            ("HALF_OPEN", &[]),
+            ("T", &[]),
+            ("queue.join()", &[]),
+            ("handle.await", &[]),
+            ("timeout(d, rx.recv())", &[]),
+            ("Result<T, JoinError>", &[]),
+            ("buffered(5)", &[]),
+            ("fn main", &[]),
+            ("--cfg tokio_unstable", &[]),
+            ("'static", &[]),
+            ("::std", &[]),
         ];
-        for (span, expected) in cases {
-            assert_eq!(Identifier::parse(span), expected, "{span}");
+        for (span, segments) in cases {
+            let parsed = Identifier::parse(span).map(|identifier| identifier.segments);
+            assert_eq!(parsed.unwrap_or_default(), segments, "{span}");
         }
+        assert_eq!(Identifier::parse(""), None);
     }
 
     fn examples() -> Examples {
@@ -367,7 +621,7 @@ mod tests {
             ),
             (
                 "synchronization/condition_queue".to_owned(),
-                Code::of("notify .notify_waiters ();notified .as_mut ().enable ();"),
+                Code::of("let notify =Notify ::new ();notify .notify_waiters ();"),
             ),
         ])
     }
@@ -377,7 +631,7 @@ mod tests {
         let page_text = "\
 | asyncio | Rust | The difference | Example |
 | --- | --- | --- | --- |
-| `asyncio.Condition` | `notify_one()` and `Notified::enable`, or [`notify_all`](https://docs.rs/tokio) | Not `OnceCell`. | [condition_queue](synchronization/condition_queue.md) |
+| `asyncio.Condition` | `notify_one()` and `Notify::notify_waiters`, or [`notify_all`](https://docs.rs/tokio) | Not `OnceCell`. | [condition_queue](synchronization/condition_queue.md) |
 | `dict` | a `OnceCell`, `Shared`, a `JoinHandle` and `rayon` | | [api_handler](real-world/api_handler.md#anchor) |
 | `x` | `Unlinked` | | [topic](topics/cancellation.md) |
 
@@ -428,6 +682,56 @@ mod tests {
         assert_eq!(
             notes(&mappings, &examples()),
             [problem("OnceCell"), problem("handle_request")]
+        );
+    }
+
+    /// The names a seed-map note on an example of `source` is reported for.
+    fn reported(source: &str, note: &str) -> Vec<String> {
+        let mapping = Mapping {
+            line: 2,
+            block: "003/14".to_owned(),
+            section: "concurrency".to_owned(),
+            example: "wait_all".to_owned(),
+            note: note.to_owned(),
+        };
+        let code = Code::of(&super::super::concepts::code(source));
+        let examples = Examples::from([("concurrency/wait_all".to_owned(), code)]);
+        let problems = notes(&[mapping], &examples);
+        let name = |problem: &String| problem.split('`').nth(1).unwrap_or_default().to_owned();
+        problems.iter().map(name).collect()
+    }
+
+    #[test]
+    fn a_path_is_the_one_the_code_imports_or_writes() {
+        let source = "
+            use std::sync::Mutex;
+            use futures::stream::{self, StreamExt as _};
+            use tokio::{runtime, sync::mpsc::Sender};
+            use tokio_util::task::JoinQueue;
+            async fn run() {
+                let counter = Mutex::new(0);
+                let mut queue = JoinQueue::new();
+                queue.spawn(async {});
+                while let Some(result) = queue.join_next().await {}
+                tokio::task::spawn(async {});
+                let handle = runtime::Handle::current();
+                let stream = stream::iter([1]).next().await;
+            }";
+        let note = "`Mutex`, `std::sync::Mutex`, `sync::Mutex`, `tokio::sync::Mutex`, \
+                    `JoinQueue::join_next`, `join_next()`, `JoinSet::join_next`, `mpsc::Sender`, \
+                    `tokio::spawn`, `tokio::task::spawn`, `task::spawn_blocking`, \
+                    `Handle::current()`, `tokio::runtime::Handle`, \
+                    `futures::StreamExt::next`, `futures::stream::iter`, `StreamExt::next`, \
+                    `tokio_stream::StreamExt`, `stream::iter`, `tokio::sync::broadcast`";
+        assert_eq!(
+            reported(source, note),
+            [
+                "tokio::sync::Mutex",
+                "JoinSet::join_next",
+                "task::spawn_blocking",
+                "tokio_stream::StreamExt",
+                "tokio::sync::broadcast",
+            ]
         );
     }
 
