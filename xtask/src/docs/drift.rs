@@ -273,15 +273,16 @@ struct Inferred {
 
 /// In order: a type can be returned by a method of one above it.
 const INFERRED: [Inferred; 5] = [
-    // Code awaits or aborts what `spawn` returns without writing its type.
+    // Code awaits or aborts a task's handle without writing its type; a
+    // `spawn` on a `JoinSet` or a `JoinQueue` returns none.
     Inferred {
         path: "tokio::task::JoinHandle",
-        returned_by: &["spawn"],
+        returned_by: &["tokio::spawn", "spawn_blocking", "Handle::spawn"],
     },
     // `timeout`'s error, which code matches as `Err(_)`.
     Inferred {
         path: "tokio::time::error::Elapsed",
-        returned_by: &["timeout"],
+        returned_by: &["time::timeout", "time::timeout_at"],
     },
     Inferred {
         path: "tokio::sync::mpsc::Sender",
@@ -733,6 +734,38 @@ mod tests {
                 "tokio::sync::broadcast",
             ]
         );
+    }
+
+    #[test]
+    fn a_type_the_code_gets_without_naming_it_comes_with_what_returns_it() {
+        let spawned = "async fn run() { let handle = tokio::spawn(async {}); handle.abort(); }";
+        let set = "use tokio::task::JoinSet;
+                   async fn run() { let mut set = JoinSet::new(); set.spawn(async {}); }";
+        let blocking = "use tokio::task; async fn run() { task::spawn_blocking(|| ()).await; }";
+        let on_handle = "async fn run() { tokio::runtime::Handle::current().spawn(async {}); }";
+        let timed =
+            "use tokio::time::timeout; async fn run() { if timeout(d, f).await.is_err() {} }";
+        let queued = "use tokio::sync::mpsc;
+                      async fn run() { let (tx, rx) = mpsc::channel(1); tx.reserve().await?.send(1); }";
+        let committed = "fn f(connection: &mut rusqlite::Connection) -> rusqlite::Result<()> {
+                             connection.transaction()?.commit()
+                         }";
+        let cases: [(&str, &str, &[&str]); 7] = [
+            (
+                spawned,
+                "`JoinHandle::abort`, `tokio::task::JoinHandle`",
+                &[],
+            ),
+            (set, "`JoinHandle`, `JoinSet::spawn`", &["JoinHandle"]),
+            (blocking, "`JoinHandle`", &[]),
+            (on_handle, "`JoinHandle`", &[]),
+            (timed, "`tokio::time::error::Elapsed`, `Elapsed`", &[]),
+            (queued, "`mpsc::Sender::reserve`, `Permit::send`", &[]),
+            (committed, "`Transaction::commit`", &[]),
+        ];
+        for (source, note, expected) in cases {
+            assert_eq!(reported(source, note), expected, "{note}");
+        }
     }
 
     #[test]
