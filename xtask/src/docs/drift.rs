@@ -18,7 +18,8 @@
 //! naming it counts where the code calls what returns it ([`INFERRED`]).
 //!
 //! Where: the cheat sheet's "Rust" and "Tokio" columns and the errata's "What
-//! the Rust does", against the examples their row links; the seed map's
+//! the Rust does", against the examples their row links (a row that links
+//! none may name no Rust item but through a link to its docs); the seed map's
 //! notes, against the example each maps. A name the guide's Python uses is
 //! a quote, not a claim: one the row's Python column also gives, and one
 //! marked by the words before it, "the guide's `add_async`", "Python's
@@ -495,9 +496,6 @@ pub(super) fn page(page: &str, text: &str, examples: &Examples) -> Vec<String> {
             continue;
         };
         let linked = linked(line, examples);
-        if linked.is_empty() {
-            continue;
-        }
         let mut quoted = BTreeSet::new();
         let mut claimed = Vec::new();
         for (cell, kind) in row.iter().zip(kinds) {
@@ -511,6 +509,15 @@ pub(super) fn page(page: &str, text: &str, examples: &Examples) -> Vec<String> {
         }
         for claim in claimed {
             if quoted.contains(&claim.identifier) {
+                continue;
+            }
+            if linked.is_empty() {
+                problems.push(format!(
+                    "docs/src/{page}:{}: `{}` is a Rust name on a row that links no example: \
+                     link the example that uses it, make the name a link to its docs, or drop it",
+                    index + 1,
+                    claim.span
+                ));
                 continue;
             }
             if let Some(why) = missing(&claim, &linked) {
@@ -652,6 +659,8 @@ mod tests {
                 "docs/src/page.md:4: `rayon` is in the code of no example the row links \
                  (real-world/api_handler): link one that uses it, make the name a link to its \
                  docs, or drop it",
+                "docs/src/page.md:5: `Unlinked` is a Rust name on a row that links no example: \
+                 link the example that uses it, make the name a link to its docs, or drop it",
                 "docs/src/page.md:9: `OnceCell` is in the code of no example the row links \
                  (real-world/api_handler): link one that uses it, make the name a link to its \
                  docs, or drop it",
