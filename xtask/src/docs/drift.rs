@@ -8,7 +8,7 @@
 //! `Semaphore::acquire_owned`, `recv()`, `join!`, `notified().await`.
 //! Anything else is an expression or a quote and is not checked: arguments,
 //! a space, a dot, generics (`timeout(d, rx.recv())`, `queue.join()`,
-//! `Result<T, E>`), and a name in capitals (`HALF_OPEN`, `T`). The name is
+//! `Result<T, E>`), and one capital, a type parameter (`T`). The name is
 //! looked for as a word of the example's code (its tokens, without comments
 //! and strings), and a path as one the code writes or its `use` items bring
 //! in: `tokio::sync::Mutex` is not `std::sync::Mutex`, though `tokio::spawn`
@@ -315,16 +315,21 @@ enum Kind {
     Function,
     /// A type, trait or variant: a capitalised name, `OnceCell`.
     Type,
+    /// A constant or static, in capitals: `HALF_OPEN`, `MAX`.
+    Constant,
 }
 
 impl Kind {
-    /// `None` for a name in capitals (`HALF_OPEN`, `T`).
+    /// `None` for one capital, a type parameter (`T`).
     fn of(name: &str) -> Option<Kind> {
         if !name.starts_with(|c: char| c.is_ascii_uppercase()) {
             return Some(Kind::Function);
         }
         if name.contains(|c: char| c.is_ascii_lowercase()) {
             return Some(Kind::Type);
+        }
+        if name.len() > 1 {
+            return Some(Kind::Constant);
         }
         None
     }
@@ -602,7 +607,7 @@ mod tests {
             ("notified().await", &["notified"]),
             ("join!", &["join"]),
             ("__aexit__", &["__aexit__"]),
-            ("HALF_OPEN", &[]),
+            ("HALF_OPEN", &["HALF_OPEN"]),
             ("T", &[]),
             ("queue.join()", &[]),
             ("handle.await", &[]),
@@ -743,6 +748,16 @@ mod tests {
                 "tokio::sync::broadcast",
             ]
         );
+    }
+
+    #[test]
+    fn a_constant_is_looked_for_too() {
+        let source = "
+            const LINE_LIMIT: usize = 1024;
+            fn f() -> u32 { u32::MAX }";
+        let note =
+            "`LINE_LIMIT`, `IDLE_TIMEOUT`, `u32::MAX`, `u64::MAX`, the guide's `HALF_OPEN`, `T`";
+        assert_eq!(reported(source, note), ["IDLE_TIMEOUT", "u64::MAX"]);
     }
 
     #[test]
