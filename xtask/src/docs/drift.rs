@@ -23,7 +23,8 @@
 //! notes, against the example each maps. A name the guide's Python uses is
 //! a quote, not a claim: one the row's Python column also gives, and one
 //! marked by the words before it, "the guide's `add_async`", "Python's
-//! `finally`" (with the names listed after it). A name that is a link's whole text
+//! `finally`" (each name of a list marked on its own, since a list can mix the
+//! guide's names and the Rust's). A name that is a link's whole text
 //! (``[`rayon`](https://docs.rs/rayon)``) speaks of the page it links.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -371,9 +372,6 @@ fn is_name(text: &str) -> bool {
 /// `add_async`", "Python's `finally`".
 const QUOTE_MARKS: [&str; 2] = ["guide's ", "Python's "];
 
-/// What joins the names of a list: the guide's `a`, `b` and `c` are all its.
-const LIST_JOINS: [&str; 5] = [", ", " and ", ", and ", " or ", ", or "];
-
 /// A name in backticks that says an example has it.
 struct Claim<'a> {
     /// The text between the backticks.
@@ -382,26 +380,22 @@ struct Claim<'a> {
 }
 
 /// The identifiers in backticks in `text`, but those that are a link's
-/// whole text or marked as the guide's ([`QUOTE_MARKS`]).
+/// whole text or marked as the guide's ([`QUOTE_MARKS`]). Each name is
+/// marked on its own: in "the guide's `task` and `AbortOnDropHandle`s", the
+/// second is the Rust's.
 fn claims(text: &str) -> Vec<Claim<'_>> {
     let mut found = Vec::new();
     let mut from = 0;
-    // Where the last name marked as the guide's ended, if the last was.
-    let mut quote_ended = None;
     while let Some(open) = text[from..].find('`').map(|at| from + at) {
         let Some(close) = text[open + 1..].find('`').map(|at| open + 1 + at) else {
             break;
         };
         let span = &text[open + 1..close];
         let before = &text[..open];
-        let quote = QUOTE_MARKS.iter().any(|mark| before.ends_with(mark))
-            || quote_ended.is_some_and(|end| LIST_JOINS.contains(&&text[end..open]));
         from = close + 1;
-        if quote {
-            quote_ended = Some(from);
+        if QUOTE_MARKS.iter().any(|mark| before.ends_with(mark)) {
             continue;
         }
-        quote_ended = None;
         if before.ends_with('[') && text[from..].starts_with("](") {
             continue;
         }
@@ -683,8 +677,12 @@ mod tests {
             note: note.to_owned(),
         };
         let mappings = [
-            mapping("The guide's `handle_request`, `cache` and `req4`; Python's `dict`; `Shared`."),
+            mapping(
+                "The guide's `handle_request` and the guide's `cache`; Python's `dict`; `Shared`.",
+            ),
             mapping("A `OnceCell` per cache entry, and `JoinHandle`s; `handle_request`."),
+            // A list is no quote: `AbortOnDropHandle` is not the guide's.
+            mapping("The guide's `task` and `AbortOnDropHandle`s."),
         ];
         let problem = |span: &str| {
             format!(
@@ -696,7 +694,11 @@ mod tests {
         };
         assert_eq!(
             notes(&mappings, &examples()),
-            [problem("OnceCell"), problem("handle_request")]
+            [
+                problem("OnceCell"),
+                problem("handle_request"),
+                problem("AbortOnDropHandle")
+            ]
         );
     }
 
