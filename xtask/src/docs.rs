@@ -57,6 +57,9 @@ pub struct Book {
     /// The code of each example and bridge lesson, which the pages that
     /// name them are checked against.
     examples: drift::Examples,
+    /// The topics, whose introductions are checked against the examples
+    /// they link.
+    topics: Vec<topics::Topic>,
     /// How long each example's header is, which `--check` limits.
     headers: Vec<headers::HeaderLength>,
 }

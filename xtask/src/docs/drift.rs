@@ -8,7 +8,7 @@
 //! `Semaphore::acquire_owned`, `recv()`, `join!`, `notified().await`.
 //! Anything else is an expression or a quote and is not checked: arguments,
 //! a space, a dot, generics (`timeout(d, rx.recv())`, `queue.join()`,
-//! `Result<T, E>`), and one capital, a type parameter (`T`). The name is
+//! `Result<T, E>`), and one letter, a placeholder (`T`, `f`). The name is
 //! looked for as a word of the example's code (its tokens, without comments
 //! and strings), and a path as one the code writes or its `use` items bring
 //! in: `tokio::sync::Mutex` is not `std::sync::Mutex`, though `tokio::spawn`
@@ -20,14 +20,17 @@
 //! Where: the cheat sheet's "Rust" and "Tokio" columns and the errata's "What
 //! the Rust does", against the examples their row links (a row that links
 //! none may name no Rust item but through a link to its docs); the seed map's
-//! notes, against the example each maps. A name the guide's Python uses is
-//! a quote, not a claim: one the row's Python column also gives, and one
-//! marked by the words before it, "the guide's `add_async`", "Python's
-//! `finally`" (each name of a list marked on its own, since a list can mix the
-//! guide's names and the Rust's). A name that is a link's whole text
-//! (``[`rayon`](https://docs.rs/rayon)``) speaks of the page it links.
+//! notes, against the example each maps; the topic pages' introductions
+//! (`docs/topics/*.md`), against the examples that a citation after the name
+//! links ([`topic`] says what a citation speaks for). A name the guide's
+//! Python uses is a quote, not a claim: one the row's Python column also
+//! gives, and one marked by the words before it, "the guide's `add_async`",
+//! "Python's `finally`" (each name of a list marked on its own, since a list
+//! can mix the guide's names and the Rust's). A name that is a link's whole
+//! text (``[`rayon`](https://docs.rs/rayon)``) speaks of the page it links.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 
@@ -286,9 +289,10 @@ const INFERRED: [Inferred; 5] = [
         path: "tokio::time::error::Elapsed",
         returned_by: &["time::timeout", "time::timeout_at"],
     },
+    // `let (tx, rx) = mpsc::channel(n);`, after `use tokio::sync::mpsc`.
     Inferred {
         path: "tokio::sync::mpsc::Sender",
-        returned_by: &["mpsc::channel"],
+        returned_by: &["tokio::sync::mpsc::channel"],
     },
     // `tx.reserve().await?.send(item)`.
     Inferred {
@@ -321,18 +325,19 @@ enum Kind {
 }
 
 impl Kind {
-    /// `None` for one capital, a type parameter (`T`).
+    /// `None` for one letter, a placeholder: a type parameter (`T`), a
+    /// variable of the text's (`f` in `spawn_blocking(f)`).
     fn of(name: &str) -> Option<Kind> {
+        if name.len() == 1 {
+            return None;
+        }
         if !name.starts_with(|c: char| c.is_ascii_uppercase()) {
             return Some(Kind::Function);
         }
         if name.contains(|c: char| c.is_ascii_lowercase()) {
             return Some(Kind::Type);
         }
-        if name.len() > 1 {
-            return Some(Kind::Constant);
-        }
-        None
+        Some(Kind::Constant)
     }
 }
 
@@ -376,6 +381,8 @@ const QUOTE_MARKS: [&str; 2] = ["guide's ", "Python's "];
 struct Claim<'a> {
     /// The text between the backticks.
     span: &'a str,
+    /// Where its opening backtick is in the text.
+    at: usize,
     identifier: Identifier<'a>,
 }
 
@@ -400,7 +407,11 @@ fn claims(text: &str) -> Vec<Claim<'_>> {
             continue;
         }
         if let Some(identifier) = Identifier::parse(span) {
-            found.push(Claim { span, identifier });
+            found.push(Claim {
+                span,
+                at: open,
+                identifier,
+            });
         }
     }
     found
@@ -461,13 +472,29 @@ struct Linked<'a> {
     code: &'a Code,
 }
 
-/// The examples `text` links (`section/example.md`, maybe with an anchor).
-fn linked<'a>(text: &str, examples: &'a Examples) -> Vec<Linked<'a>> {
+/// Where a page is, which says how its links to an example start.
+#[derive(Clone, Copy)]
+enum Place {
+    /// `docs/src`: `section/example.md`.
+    Book,
+    /// `docs/src/topics`: `../section/example.md`.
+    Topics,
+}
+
+/// The examples `text` links from `place` (maybe with an anchor).
+fn linked<'a>(text: &str, place: Place, examples: &'a Examples) -> Vec<Linked<'a>> {
+    let up = match place {
+        Place::Book => "",
+        Place::Topics => "../",
+    };
     let mut found: Vec<Linked<'a>> = Vec::new();
     for (at, _) in text.match_indices("](") {
         let target = &text[at + 2..];
         let end = target.find([')', '#']).unwrap_or(target.len());
-        let Some(key) = target[..end].strip_suffix(".md") else {
+        let Some(key) = target[..end]
+            .strip_prefix(up)
+            .and_then(|path| path.strip_suffix(".md"))
+        else {
             continue;
         };
         if let Some((key, code)) = examples.get_key_value(key)
@@ -494,7 +521,7 @@ pub(super) fn page(page: &str, text: &str, examples: &Examples) -> Vec<String> {
             columns = Some(row.iter().map(|header| Column::of(header)).collect());
             continue;
         };
-        let linked = linked(line, examples);
+        let linked = linked(line, Place::Book, examples);
         let mut quoted = BTreeSet::new();
         let mut claimed = Vec::new();
         for (cell, kind) in row.iter().zip(kinds) {
@@ -536,28 +563,189 @@ pub(super) fn page(page: &str, text: &str, examples: &Examples) -> Vec<String> {
 }
 
 /// `None` if one of the `linked` examples has what `claim` names; else
-/// what to add to saying so: which of them have its last name by another
-/// path, if any.
+/// what to add to saying so: which of them have its last name as another
+/// item, if any.
 fn missing(claim: &Claim<'_>, linked: &[Linked<'_>]) -> Option<String> {
-    let mut by_another_path = Vec::new();
+    let mut another_item = Vec::new();
     for example in linked {
         match example.code.find(&claim.identifier.segments) {
             Found::Path => return None,
-            Found::Name => by_another_path.push(example.key),
+            Found::Name => another_item.push(example.key),
             Found::Nothing => {}
         }
     }
-    let Some(name) = claim.identifier.segments.last() else {
-        return Some(String::new());
-    };
-    if by_another_path.is_empty() {
+    if another_item.is_empty() {
         return Some(String::new());
     }
+    let name = claim
+        .identifier
+        .segments
+        .last()
+        .copied()
+        .unwrap_or_default();
     Some(format!(
-        "; {} has `{name}`, but not `{}`",
-        by_another_path.join(", "),
+        "; the `{name}` of {} is not `{}`",
+        another_item.join(", "),
         claim.span
     ))
+}
+
+/// Each name a topic page (`docs/topics/<page>`) gives that none of the
+/// examples cited for it has, a line each. A citation is links in
+/// parentheses, "([a](..), [b](..))", and it speaks for the clause it ends:
+/// back to the start of its sentence, a `;`, a table cell's edge or the
+/// citation before it. A link in running text ("as in [a](..)") cites
+/// nothing, since what it speaks for can be anywhere around it; and in a
+/// table, a cell of links alone, an "Example" column, cites for its row.
+pub(super) fn topic(page: &str, text: &str, examples: &Examples) -> Vec<String> {
+    let mut problems = Vec::new();
+    for block in blocks(text) {
+        for cited in citations(block.text) {
+            let linked = linked(cited.links, Place::Topics, examples);
+            if linked.is_empty() {
+                continue;
+            }
+            let clause = &block.text[cited.clause.clone()];
+            for mut claim in claims(clause) {
+                let Some(why) = missing(&claim, &linked) else {
+                    continue;
+                };
+                claim.at += cited.clause.start;
+                let line = block.line + block.text[..claim.at].matches('\n').count();
+                let names: Vec<&str> = linked.iter().map(|example| example.key).collect();
+                problems.push(format!(
+                    "docs/topics/{page}:{line}: `{}` is in the code of no example cited for it \
+                     ({}){why}: cite one that uses it, make the name a link to its docs, or \
+                     drop it",
+                    claim.span,
+                    names.join(", ")
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// A citation in a block of a topic page, and what it speaks for.
+struct Cited<'a> {
+    /// Where the text it speaks for is in the block.
+    clause: Range<usize>,
+    /// The citation: the text that holds its links.
+    links: &'a str,
+}
+
+/// The citations of `block` (a paragraph, a list item or a table row), as
+/// [`topic`] reads them.
+fn citations(block: &str) -> Vec<Cited<'_>> {
+    let mut found = Vec::new();
+    if block.trim_start().starts_with('|') {
+        for cell in cells(block) {
+            if cell.starts_with('[') && cell.ends_with(')') {
+                found.push(Cited {
+                    clause: 0..block.len(),
+                    links: cell,
+                });
+            }
+        }
+    }
+    let bytes = block.as_bytes();
+    let mut clause_start = 0;
+    let mut in_code = false;
+    let mut at = 0;
+    while at < bytes.len() {
+        let byte = bytes[at];
+        at += 1;
+        if byte == b'`' {
+            in_code = !in_code;
+            continue;
+        }
+        if in_code {
+            continue;
+        }
+        match byte {
+            b';' | b'|' => clause_start = at,
+            b'.' | b'!' | b'?' if bytes.get(at).is_none_or(u8::is_ascii_whitespace) => {
+                clause_start = at;
+            }
+            b'(' if bytes.get(at) == Some(&b'[') => {
+                let open = at - 1;
+                let mut depth = 1;
+                while at < bytes.len() && depth > 0 {
+                    match bytes[at] {
+                        b'(' => depth += 1,
+                        b')' => depth -= 1,
+                        _ => {}
+                    }
+                    at += 1;
+                }
+                found.push(Cited {
+                    clause: clause_start..open,
+                    links: &block[open..at],
+                });
+                clause_start = at;
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+/// A paragraph, a list item or a table row of a page, where a citation
+/// looks for the clause it ends.
+struct Block<'a> {
+    /// The line it starts on.
+    line: usize,
+    text: &'a str,
+}
+
+/// The blocks of `text`, without its code blocks; a heading or an HTML line
+/// is a block of its own.
+fn blocks(text: &str) -> Vec<Block<'_>> {
+    let mut blocks = Vec::new();
+    // The line and the offset where the block being read starts.
+    let mut open: Option<(usize, usize)> = None;
+    let mut fenced = false;
+    let mut end = 0;
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        let start = end;
+        end += line.len();
+        let trimmed = line.trim();
+        let fence = trimmed.starts_with("```");
+        let own_block = trimmed.starts_with(['|', '#', '<']);
+        let item = trimmed.starts_with("- ") || trimmed.starts_with("* ");
+        if (fence || fenced || own_block || item || trimmed.is_empty())
+            && let Some((line, from)) = open.take()
+        {
+            blocks.push(Block {
+                line,
+                text: &text[from..start],
+            });
+        }
+        if fence {
+            fenced = !fenced;
+            continue;
+        }
+        if fenced || trimmed.is_empty() {
+            continue;
+        }
+        if own_block {
+            blocks.push(Block {
+                line: index + 1,
+                text: &text[start..end],
+            });
+            continue;
+        }
+        if open.is_none() {
+            open = Some((index + 1, start));
+        }
+    }
+    if let Some((line, from)) = open {
+        blocks.push(Block {
+            line,
+            text: &text[from..],
+        });
+    }
+    blocks
 }
 
 /// Each name a seed-map note gives that its example's code doesn't have,
@@ -592,7 +780,7 @@ mod tests {
 
     #[test]
     fn an_identifier_is_a_name_or_path_maybe_called() {
-        let cases: [(&str, &[&str]); 19] = [
+        let cases: [(&str, &[&str]); 20] = [
             ("OnceCell", &["OnceCell"]),
             ("notify_one", &["notify_one"]),
             ("Semaphore::acquire_owned", &["Semaphore", "acquire_owned"]),
@@ -603,6 +791,7 @@ mod tests {
             ("__aexit__", &["__aexit__"]),
             ("HALF_OPEN", &["HALF_OPEN"]),
             ("T", &[]),
+            ("f", &[]),
             ("queue.join()", &[]),
             ("handle.await", &[]),
             ("timeout(d, rx.recv())", &[]),
@@ -638,7 +827,7 @@ mod tests {
         let page_text = "\
 | asyncio | Rust | The difference | Example |
 | --- | --- | --- | --- |
-| `asyncio.Condition` | `notify_one()` and `Notify::notify_waiters`, or [`notify_all`](https://docs.rs/tokio) | Not `OnceCell`. | [condition_queue](synchronization/condition_queue.md) |
+| `asyncio.Condition` | `notify_one()`, `Notify::notify_waiters` and `std::sync::Notify`, or [`notify_all`](https://docs.rs/tokio) | Not `OnceCell`. | [condition_queue](synchronization/condition_queue.md) |
 | `dict` | a `OnceCell`, `Shared`, a `JoinHandle` and `rayon` | | [api_handler](real-world/api_handler.md#anchor) |
 | `x` | `Unlinked` | | [topic](topics/cancellation.md) |
 
@@ -652,6 +841,10 @@ mod tests {
                 "docs/src/page.md:3: `notify_one()` is in the code of no example the row links \
                  (synchronization/condition_queue): link one that uses it, make the name a link \
                  to its docs, or drop it",
+                "docs/src/page.md:3: `std::sync::Notify` is in the code of no example the row \
+                 links (synchronization/condition_queue); the `Notify` of \
+                 synchronization/condition_queue is not `std::sync::Notify`: link one that uses \
+                 it, make the name a link to its docs, or drop it",
                 "docs/src/page.md:4: `OnceCell` is in the code of no example the row links \
                  (real-world/api_handler): link one that uses it, make the name a link to its \
                  docs, or drop it",
@@ -698,6 +891,45 @@ mod tests {
                 problem("OnceCell"),
                 problem("handle_request"),
                 problem("AbortOnDropHandle")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_topic_page_is_checked_where_it_cites_an_example() {
+        let text = "\
+About `Mutex` and `tokio::spawn`, citing nothing.
+
+- **`std::sync::Mutex`** blocks, as in [api_handler](../real-world/api_handler.md): `NotCited`.
+- A `Shared` and a `OnceCell` ([api_handler](../real-world/api_handler.md)); `Later`.
+- `Notify::notify_waiters` wakes them, not `Unrelated`. `Notify` and `OnceCell`
+  ([condition_queue](../synchronization/condition_queue.md),
+  [api_handler](../real-world/api_handler.md)).
+
+```rust
+// `NotChecked` ([api_handler](../real-world/api_handler.md))
+```
+
+| Shape | Example |
+| --- | --- |
+| `Shared` | [api_handler](../real-world/api_handler.md) |
+| `Missing` | [api_handler](../real-world/api_handler.md) |
+| `f` and `Missing` ([api_handler](../real-world/api_handler.md)) | none |
+";
+        let problem = |line: usize, span: &str, cited: &str| {
+            format!(
+                "docs/topics/page.md:{line}: `{span}` is in the code of no example cited for it \
+                 ({cited}): cite one that uses it, make the name a link to its docs, or drop it"
+            )
+        };
+        let both = "synchronization/condition_queue, real-world/api_handler";
+        assert_eq!(
+            topic("page.md", text, &examples()),
+            [
+                problem(4, "OnceCell", "real-world/api_handler"),
+                problem(5, "OnceCell", both),
+                problem(16, "Missing", "real-world/api_handler"),
+                problem(17, "Missing", "real-world/api_handler"),
             ]
         );
     }

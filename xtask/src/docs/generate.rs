@@ -133,6 +133,7 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
         notes: exercise_notes,
         examples,
         headers,
+        topics,
     })
 }
 
