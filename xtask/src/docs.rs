@@ -54,9 +54,12 @@ pub struct Book {
     /// Where the exercises the book lists were read from, when not all
     /// from the last commit.
     pub notes: Vec<String>,
-    /// The words of each example and bridge lesson, which the pages that
+    /// The code of each example and bridge lesson, which the pages that
     /// name them are checked against.
     examples: drift::Examples,
+    /// The topics, whose introductions are checked against the examples
+    /// they link.
+    topics: Vec<topics::Topic>,
     /// How long each example's header is, which `--check` limits.
     headers: Vec<headers::HeaderLength>,
 }

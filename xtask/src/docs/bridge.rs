@@ -2,7 +2,6 @@
 //! page per lesson with its Python and its Rust side by side and what it
 //! prints, and last the recipe `docs/templates/bridge/hot-path.md`.
 
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -64,11 +63,11 @@ impl BridgeDoc {
         })
     }
 
-    /// Each lesson's [`words`](super::drift::words), by `bridge/<lesson>`.
-    pub(super) fn codes(&self) -> impl Iterator<Item = (String, BTreeSet<String>)> {
+    /// Each lesson's [`Code`](super::drift::Code), by `bridge/<lesson>`.
+    pub(super) fn codes(&self) -> impl Iterator<Item = (String, super::drift::Code)> {
         let name = |lesson: &LessonDoc| format!("{SECTION}/{}", lesson.name);
         let lessons = self.lessons.iter();
-        lessons.map(move |lesson| (name(lesson), super::drift::words(&lesson.code)))
+        lessons.map(move |lesson| (name(lesson), super::drift::Code::of(&lesson.code)))
     }
 
     pub(super) fn summary_part(&self) -> String {

@@ -86,7 +86,7 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
             let twin = twin_file::path(workspace.root(), &section.name, &example.name);
             let twin = fs::read_to_string(twin).ok();
             let id = format!("{}/{}", section.name, example.name);
-            examples.insert(id, drift::words(&example.code));
+            examples.insert(id, drift::Code::of(&example.code));
             let twin =
                 twin.map(|source| twin_file::declared_difference(&source).map(str::to_owned));
             let page = example_page(section, example, twin)?;
@@ -135,6 +135,7 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
         notes: exercise_notes,
         examples,
         headers,
+        topics,
     })
 }
 

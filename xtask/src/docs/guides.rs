@@ -188,6 +188,7 @@ mod tests {
 
     fn mappings() -> Vec<Mapping> {
         let mapping = |block: &str, example: &str, note: &str| Mapping {
+            line: 2,
             block: block.into(),
             section: "basics".into(),
             example: example.into(),

@@ -1,8 +1,8 @@
 //! `cargo xtask docs --check`: generated pages missing, stale or left over,
 //! includes of no file, ragged tables, the maintainers' words on a learner's
 //! page, an asyncio API without a row in the cheat sheet, a name in backticks
-//! that a page gives an example without its code having it
-//! ([`drift`](super::drift)), an example's header too long
+//! that a page (the cheat sheet, the errata, the seed map, a topic) gives an
+//! example without its code having it ([`drift`](super::drift)), an example's header too long
 //! ([`headers`](super::headers)), a stale README, a CONTRIBUTING.md too long
 //! to read whole.
 
@@ -59,6 +59,12 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     for page in super::drift::PAGES {
         let text = read(&root.join(page))?;
         problems.extend(super::drift::page(page, &text, &book.examples));
+    }
+    for topic in &book.topics {
+        if let Some(text) = &topic.introduction {
+            let page = format!("{}.md", topic.id);
+            problems.extend(super::drift::topic(&page, text, &book.examples));
+        }
     }
     let mappings = super::seed_map::load(workspace, |section, example| {
         book.examples.contains_key(&format!("{section}/{example}"))
