@@ -1,7 +1,6 @@
 //! `cargo xtask docs --check`: generated pages missing, stale or left over,
 //! includes of no file, ragged tables, the maintainers' words on a learner's
-//! page, an asyncio API without a row in the cheat sheet, a stale README, a
-//! CONTRIBUTING.md too long to read whole.
+//! page, an asyncio API without a row in the cheat sheet, a stale README.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -11,9 +10,6 @@ use super::readme::with_generated_parts;
 use super::{Book, CONTRIBUTING, CONTRIBUTOR_DIR, HANDWRITTEN, docs_src, read};
 use crate::Error;
 use crate::workspace::Workspace;
-
-/// How long CONTRIBUTING.md may grow: short enough to read whole.
-const CONTRIBUTING_LINES: usize = 300;
 
 /// Everything wrong with the book on disk, a line each.
 pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
@@ -56,14 +52,6 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
         }
     }
     problems.extend(cheat_sheet_gaps(workspace)?);
-    let guide = fs::read_to_string(workspace.root().join("CONTRIBUTING.md"))
-        .map_err(|error| format!("cannot read CONTRIBUTING.md: {error}"))?;
-    let lines = guide.lines().count();
-    if lines > CONTRIBUTING_LINES {
-        problems.push(format!(
-            "CONTRIBUTING.md has {lines} lines, past {CONTRIBUTING_LINES}: say it shorter"
-        ));
-    }
     let built = super::blocks::Built::read(workspace.root(), &book.exported)?;
     for (page, text) in learner_pages(&root, book)? {
         let name = format!("docs/src/{}", page.display());
