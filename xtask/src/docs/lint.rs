@@ -3,8 +3,7 @@
 //! page, an asyncio API without a row in the cheat sheet, a name in backticks
 //! that a page (the cheat sheet, the errata, the seed map, a topic) gives an
 //! example without its code having it ([`drift`](super::drift)), an example's header too long
-//! ([`headers`](super::headers)), a stale README, a CONTRIBUTING.md too long
-//! to read whole.
+//! ([`headers`](super::headers)), a stale README.
 
 use std::fs;
 use std::path::{Path, PathBuf};
