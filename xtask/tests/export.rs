@@ -17,6 +17,16 @@ fn root() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
 }
 
+/// The version the workspace's `Cargo.toml` gives `name`: the one its
+/// exports list.
+fn workspace_version(name: &str) -> String {
+    let text = std::fs::read_to_string(root().join("Cargo.toml")).expect("Cargo.toml");
+    let manifest: toml::Table = text.parse().expect("the workspace's Cargo.toml parses");
+    let entry = &manifest["workspace"]["dependencies"][name];
+    let version = entry.get("version").unwrap_or(entry);
+    version.as_str().expect("a version").to_owned()
+}
+
 /// The `[dependencies]` table of an export's `Cargo.toml`.
 fn dependencies(manifest: &str) -> &str {
     let table = manifest.split("[dependencies]\n").nth(1);
@@ -44,12 +54,19 @@ fn export_writes_a_project_of_its_own() {
             .expect("the original"),
     );
     let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).expect("Cargo.toml");
+    let version = |name| workspace_version(name);
     assert_eq!(
         dependencies(&manifest),
-        "anyhow = \"1.0.98\"\n\
-         thiserror = \"2.0.12\"\n\
-         tokio = { version = \"1.54\", features = [\"macros\", \"rt\", \"sync\", \"time\"] }\n\
-         tokio-util = { version = \"0.7.15\", features = [\"rt\"] }"
+        format!(
+            "anyhow = \"{}\"\n\
+             thiserror = \"{}\"\n\
+             tokio = {{ version = \"{}\", features = [\"macros\", \"rt\", \"sync\", \"time\"] }}\n\
+             tokio-util = {{ version = \"{}\", features = [\"rt\"] }}",
+            version("anyhow"),
+            version("thiserror"),
+            version("tokio"),
+            version("tokio-util"),
+        )
     );
     assert!(manifest.contains("\n[workspace]\n"), "{manifest}");
     let main = std::fs::read_to_string(dir.join("src/main.rs")).expect("main.rs");
