@@ -19,6 +19,7 @@
 //!   "FastAPI Integration" (the `SimpleAsyncServer` simulation after the
 //!   FastAPI app; the FastAPI app itself is `api_server`)
 
+use std::pin::pin;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -32,12 +33,11 @@ use axum::{Json, Router};
 use futures::future::join_all;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use reqwest::RequestBuilder;
 use serde::Serialize;
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep, timeout};
 use tokio_util::sync::CancellationToken;
@@ -127,10 +127,6 @@ fn app() -> Router {
 /// leaves them running if its future is dropped. What it has and this
 /// lacks: HTTP/2 (its `http2` feature), upgrades (WebSocket), `ConnectInfo`.
 async fn serve(mut listener: TcpListener, app: Router, shutdown: CancellationToken) {
-    let mut http = http1::Builder::new();
-    // Without a timer, hyper drops its 30 s limit on reading a request's head.
-    http.timer(TokioTimer::new());
-    let graceful = GracefulShutdown::new();
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
@@ -139,9 +135,7 @@ async fn serve(mut listener: TcpListener, app: Router, shutdown: CancellationTok
             // pause, out of file descriptors), where the listener's own
             // would return the error.
             (socket, _peer) = Listener::accept(&mut listener) => {
-                let service = TowerToHyperService::new(app.clone());
-                let connection = http.serve_connection(TokioIo::new(socket), service);
-                connections.spawn(graceful.watch(connection));
+                connections.spawn(serve_connection(socket, app.clone(), shutdown.clone()));
             }
             // Reaped as they end, so the set holds only open connections.
             Some(_) = connections.join_next() => {}
@@ -149,9 +143,30 @@ async fn serve(mut listener: TcpListener, app: Router, shutdown: CancellationTok
     }
     // Closed first, so that a client who comes now is refused at once.
     drop(listener);
-    if timeout(GRACE_PERIOD, graceful.shutdown()).await.is_err() {
+    let finishing = async { while connections.join_next().await.is_some() {} };
+    if timeout(GRACE_PERIOD, finishing).await.is_err() {
         println!("Closing the connections still open after {GRACE_PERIOD:?}");
         connections.shutdown().await;
+    }
+}
+
+/// Serves one connection with hyper until the client goes or, once
+/// `shutdown` is cancelled, the request it is on is answered.
+async fn serve_connection(socket: TcpStream, app: Router, shutdown: CancellationToken) {
+    let service = TowerToHyperService::new(app);
+    // Without a timer, hyper drops its 30 s limit on reading a request's head.
+    let connection = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .serve_connection(TokioIo::new(socket), service);
+    let mut connection = pin!(connection);
+    // An error (a client gone, a request that is not HTTP) ends its
+    // connection alone.
+    tokio::select! {
+        _ = connection.as_mut() => {}
+        () = shutdown.cancelled() => {
+            connection.as_mut().graceful_shutdown();
+            let _ = connection.await;
+        }
     }
 }
 
@@ -216,7 +231,6 @@ pub async fn run() -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio::net::TcpStream;
 
     use super::*;
 
