@@ -55,7 +55,7 @@ async fn worker(
 /// once, and `?` drops the set, which aborts the workers waiting for it. A
 /// `JoinQueue`, which gives them in the order spawned, would first wait for
 /// the workers spawned before it: for ever.
-async fn join_all(mut workers: JoinSet<Released>) -> Result<Vec<Released>, JoinError> {
+async fn join_in_name_order(mut workers: JoinSet<Released>) -> Result<Vec<Released>, JoinError> {
     let mut released = Vec::new();
     while let Some(worker) = workers.join_next().await {
         released.push(worker?);
@@ -74,7 +74,7 @@ pub async fn run() -> Result<(), JoinError> {
         tasks.spawn(worker(name, wait, barrier.clone(), start));
     }
 
-    let released = join_all(tasks).await?;
+    let released = join_in_name_order(tasks).await?;
     for Released { name, left, .. } in &released {
         println!("[{:.1}s] {name} starts phase two", left.as_secs_f64());
     }
@@ -113,7 +113,7 @@ mod tests {
             sleep(Duration::from_secs(1)).await;
             panic!("worker 3 fails before the barrier");
         });
-        let error = timeout(Duration::from_secs(10), join_all(tasks))
+        let error = timeout(Duration::from_secs(10), join_in_name_order(tasks))
             .await
             .expect("the panic ends the wait")
             .err()
