@@ -8,6 +8,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use protocol::Clock;
+use tempfile::TempDir;
 
 use crate::golden;
 use crate::lessons::{Bridge, SECTION};
@@ -23,7 +24,6 @@ const SETUP: Duration = Duration::from_secs(1800);
 const RECIPE: &str = "hot_path";
 
 pub fn bridge(options: &flags::Bridge, snapshots: Snapshots) -> Result<bool, Error> {
-    let overwrite = snapshots == Snapshots::Overwrite;
     let workspace = Workspace::locate();
     let bridge = Bridge::read(&workspace)?;
     let filter = Filter::parse(options.filter.as_deref(), &[SECTION.to_owned()])?;
@@ -73,7 +73,11 @@ pub fn bridge(options: &flags::Bridge, snapshots: Snapshots) -> Result<bool, Err
     let mut tally = |id: String, result: Result<(), String>| match result {
         Ok(()) => {
             passed += 1;
-            println!("{} {id}\n", if overwrite { "BLESSED" } else { "PASS" });
+            let verdict = match snapshots {
+                Snapshots::Compare => "PASS",
+                Snapshots::Overwrite => "BLESSED",
+            };
+            println!("{verdict} {id}\n");
         }
         Err(details) => {
             println!("FAIL {id}\n");
@@ -101,16 +105,17 @@ pub fn bridge(options: &flags::Bridge, snapshots: Snapshots) -> Result<bool, Err
         };
         let golden_path = golden::path(&golden_root, SECTION, &lesson.name, golden::STDOUT);
         let result = run_python(command, options.timeout, &rerun)
-            .and_then(|stdout| check(&golden_path, &stdout, overwrite, &rerun));
+            .and_then(|stdout| check(&golden_path, &stdout, snapshots, &rerun));
         tally(id, result);
     }
     if wanted(RECIPE) {
         // A recipe that doesn't build is its failure, told with the lessons'.
         let golden_path = golden::path(&golden_root, SECTION, RECIPE, golden::STDOUT);
         let rerun = format!("cargo xtask bridge {RECIPE}");
-        let result = recipe(&workspace, &bridge, target, options.timeout * 5)
-            .unwrap_or_else(|error| Err(format!("  {error}")))
-            .and_then(|stdout| check(&golden_path, &stdout, overwrite, &rerun));
+        let result = install_recipe(&workspace, &bridge, target)
+            .map_err(|error| format!("  {error}"))
+            .and_then(|copy| recipe_tests(&venv, copy.path(), options.timeout * 5))
+            .and_then(|stdout| check(&golden_path, &stdout, snapshots, &rerun));
         tally(format!("{SECTION}/{RECIPE}"), result);
     }
     for (section, name) in golden::all(&golden_root, golden::STDOUT)? {
@@ -129,13 +134,18 @@ pub fn bridge(options: &flags::Bridge, snapshots: Snapshots) -> Result<bool, Err
     Ok(failures.is_empty())
 }
 
-/// Shows what a program printed, and compares it with its golden file,
-/// times aside; or, with `overwrite`, writes it there.
-fn check(golden_path: &Path, stdout: &str, overwrite: bool, rerun: &str) -> Result<(), String> {
+/// Shows what a program printed, then compares it with its golden file or,
+/// as `snapshots` asks, writes it there.
+fn check(
+    golden_path: &Path,
+    stdout: &str,
+    snapshots: Snapshots,
+    rerun: &str,
+) -> Result<(), String> {
     // What the learner who runs a lesson came to see.
     print!("{stdout}");
     let name = golden::name(golden_path);
-    if overwrite {
+    if snapshots == Snapshots::Overwrite {
         return crate::files::write(golden_path, stdout)
             .map_err(|error| format!("  cannot write {name}: {error}"));
     }
@@ -149,24 +159,16 @@ fn check(golden_path: &Path, stdout: &str, overwrite: bool, rerun: &str) -> Resu
 }
 
 /// The recipe as a reader copies it: its directory, a project of its own
-/// with its own lock, outside the repository, built as the release wheel it
-/// ships, which is installed; then what its tests print: what the page says
-/// of its awaitable, and its service run 30 times and interrupted.
-fn recipe(
-    workspace: &Workspace,
-    bridge: &Bridge,
-    target: &Path,
-    timeout: Duration,
-) -> Result<Result<String, String>, Error> {
+/// with its own lock, copied outside the repository (removed when the copy
+/// is dropped) and built as the release wheel it ships, which is installed.
+fn install_recipe(workspace: &Workspace, bridge: &Bridge, target: &Path) -> Result<TempDir, Error> {
     let venv = target.join("bridge-venv");
     let copy = tempfile::Builder::new()
         .prefix("hot-path-")
         .tempdir()
         .map_err(|error| {
-            format!(
-                "cannot make a directory in {}: {error}",
-                std::env::temp_dir().display()
-            )
+            let temp = std::env::temp_dir();
+            format!("cannot make a directory in {}: {error}", temp.display())
         })?;
     let mut cp = Command::new("cp");
     cp.arg("-r")
@@ -183,17 +185,21 @@ fn recipe(
     pip.args(["install", "--quiet", "--no-deps", "--force-reinstall"])
         .arg(&wheel);
     step(pip, "pip install")?;
+    Ok(copy)
+}
+
+/// What the installed recipe's tests print, run in its copy: what the page
+/// says of its awaitable, and its service run 30 times and interrupted. Or
+/// the report of the first that fails.
+fn recipe_tests(venv: &Path, copy: &Path, timeout: Duration) -> Result<String, String> {
     let rerun = format!("cargo xtask bridge {RECIPE}");
     let mut printed = String::new();
     for file in ["test_asyncio.py", "test_exit.py"] {
         let mut test = Command::new(venv.join("bin/python"));
-        test.args(["-P", file]).current_dir(copy.path());
-        match run_python(test, timeout, &rerun) {
-            Ok(stdout) => printed.push_str(&stdout),
-            Err(failed) => return Ok(Err(failed)),
-        }
+        test.args(["-P", file]).current_dir(copy);
+        printed.push_str(&run_python(test, timeout, &rerun)?);
     }
-    Ok(Ok(printed))
+    Ok(printed)
 }
 
 /// `maturin build` of the recipe's copy in `dir`, into `dist`: the release
@@ -227,13 +233,11 @@ fn recipe_build(
 /// one wheel for every CPython from 3.11 (`cp311-abi3`), with the stubs and
 /// the `py.typed` marker that tells type checkers to read them.
 fn shipped_wheel(venv: &Path, dist: &Path) -> Result<PathBuf, Error> {
-    let wheels: Vec<PathBuf> = std::fs::read_dir(dist)
-        .and_then(|entries| {
-            entries
-                .map(|entry| entry.map(|entry| entry.path()))
-                .collect()
-        })
-        .map_err(|error| format!("cannot list {}: {error}", dist.display()))?;
+    let cannot_list = |error: std::io::Error| format!("cannot list {}: {error}", dist.display());
+    let mut wheels = Vec::new();
+    for entry in std::fs::read_dir(dist).map_err(cannot_list)? {
+        wheels.push(entry.map_err(cannot_list)?.path());
+    }
     let [wheel] = wheels.as_slice() else {
         return Err(format!(
             "maturin build left {} files in dist/, not one wheel",
@@ -372,22 +376,20 @@ impl std::fmt::Display for PythonVersion {
 /// The oldest Python a `pyproject.toml` allows: its `requires-python`,
 /// which must read `>=X.Y`.
 fn requires_python(pyproject: &Path) -> Result<PythonVersion, Error> {
-    let text = std::fs::read_to_string(pyproject)
-        .map_err(|error| format!("{}: {error}", pyproject.display()))?;
-    let table: toml::Table =
-        toml::from_str(&text).map_err(|error| format!("{}: {error}", pyproject.display()))?;
+    let file = pyproject.display();
+    let text = std::fs::read_to_string(pyproject).map_err(|error| format!("{file}: {error}"))?;
+    let table: toml::Table = toml::from_str(&text).map_err(|error| format!("{file}: {error}"))?;
     let requires = table
         .get("project")
         .and_then(|project| project.get("requires-python"))
         .and_then(toml::Value::as_str)
         .unwrap_or_default();
-    requires
-        .strip_prefix(">=")
-        .and_then(PythonVersion::parse)
-        .ok_or_else(|| {
-            let file = pyproject.display();
-            format!("{file}: `requires-python` must read \">=X.Y\", not {requires:?}").into()
-        })
+    let Some(version) = requires.strip_prefix(">=").and_then(PythonVersion::parse) else {
+        return Err(
+            format!("{file}: `requires-python` must read \">=X.Y\", not {requires:?}").into(),
+        );
+    };
+    Ok(version)
 }
 
 fn step(command: Command, what: &str) -> Result<(), Error> {

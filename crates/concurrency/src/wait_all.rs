@@ -2,10 +2,12 @@
 //! look at each result on its own.
 //!
 //! A `JoinQueue` gives every task's `Result<T, JoinError>` in the order
-//! spawned (a `JoinSet`, in the order they end), and one task's panic stops
-//! no other from being collected, as `wait` never raises a task's exception. The guide's snippet
-//! crashes with `UnboundLocalError` (`for task in done:` shadows its `task`
-//! function); fixed, it prints in the unspecified order of a `set`.
+//! spawned, so a failure is seen only after every task spawned before it has
+//! finished (a `JoinSet` gives each as it ends). One task's panic stops no
+//! other from being collected, as `wait` never raises a task's exception.
+//! The guide's snippet crashes with `UnboundLocalError` (`for task in done:`
+//! shadows its `task` function); fixed, it prints in the unspecified order
+//! of a `set`.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "Using `asyncio.wait()`"

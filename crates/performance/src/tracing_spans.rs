@@ -20,8 +20,6 @@ use tracing::instrument::WithSubscriber;
 use tracing::{Instrument, debug, info, info_span, warn};
 use tracing_subscriber::EnvFilter;
 
-/// Sleeps `delay`: 0.5, 0.6 and 0.7 s for the three, so that they finish in
-/// a defined order.
 async fn named_task(name: String, delay: Duration) -> String {
     info!("starting");
     sleep(delay).await;

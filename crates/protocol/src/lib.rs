@@ -306,6 +306,8 @@ pub struct Header {
     /// The paragraphs after the first, with the `//! ` prefix removed and
     /// the lines otherwise as written (indentation matters in Markdown).
     pub body: String,
+    /// How many `//!` lines it has, blank ones included.
+    pub lines: usize,
 }
 
 impl Header {
@@ -328,6 +330,7 @@ impl Header {
         Self {
             summary,
             body: body.trim().to_owned(),
+            lines: lines.len(),
         }
     }
 }
@@ -521,6 +524,7 @@ mod tests {
         let header = Header::parse(source);
         assert_eq!(header.summary, "First line, second line.");
         assert_eq!(header.body, "Body with `code`.\n\n- a list\n  continued");
+        assert_eq!(header.lines, 7);
         assert_eq!(Header::parse("fn main() {}").summary, "");
     }
 

@@ -20,21 +20,9 @@ class FileError(Exception):
         super().__init__(f"cannot {action} {name}: {error.strerror} (os error {error.errno})")
 
 
-async def keeping_dir(call, *args, **kwargs):
-    """Runs call on a thread. A thread can't be cancelled, so a cancelled
-    caller waits for it to end before it leaves the with block that removes
-    the directory."""
-    job = asyncio.ensure_future(asyncio.to_thread(call, *args, **kwargs))
-    try:
-        return await asyncio.shield(job)
-    except asyncio.CancelledError:
-        await asyncio.gather(job, return_exceptions=True)
-        raise
-
-
 async def write_file(directory, name, content):
     try:
-        await keeping_dir((directory / name).write_text, content)
+        await asyncio.to_thread((directory / name).write_text, content)
     except OSError as error:
         raise FileError(error, "write", name) from error
 
@@ -62,13 +50,13 @@ async def write_lines(directory, name, lines):
         except OSError as error:
             raise FileError(error, "write", name) from error
 
-    await keeping_dir(write)
+    await asyncio.to_thread(write)
 
 
 async def save_report(directory, folder, name, text):
     """os.makedirs(folder, exist_ok=True), then a file in it."""
     try:
-        await keeping_dir(os.makedirs, directory / folder, exist_ok=True)
+        await asyncio.to_thread(os.makedirs, directory / folder, exist_ok=True)
     except OSError as error:
         raise FileError(error, "create", folder) from error
     await write_file(directory / folder, name, text)
@@ -97,6 +85,12 @@ async def count_lines(directory, name):
 
 
 async def main():
+    # A thread can't be cancelled: the demo is a task that owns its
+    # directory, shielded, so a cancelled main leaves it to finish.
+    await asyncio.shield(asyncio.create_task(demo()))
+
+
+async def demo():
     with tempfile.TemporaryDirectory() as directory:
         directory = Path(directory)
         await write_file(directory, "example.txt", "Hello, async world!")

@@ -4,10 +4,8 @@
 //! `tokio::fs` runs each call on the blocking pool, as aiofiles does on a
 //! thread pool, so whole-file calls are the cheap way and a `BufWriter` is
 //! flushed before it is done. Every error says which operation and which
-//! file. A dropped `tokio::fs` future leaves its call running to its end, so
-//! a call that creates a file runs in a task holding a share of the
-//! directory, which goes only after it. See the book's page
-//! "Files and databases".
+//! file. The demo is a task that owns its directory, which a cancelled `run`
+//! leaves to finish (the book's page "Files and databases" says why).
 //!
 //! Translates:
 //! - *Asynchronous Programming in Python*, "File Operations (aiofiles)"
@@ -15,10 +13,8 @@
 //!   "Good Use Cases (I/O-Bound Operations)" (file I/O)
 
 use std::path::Path;
-use std::sync::Arc;
 
 use anyhow::Context;
-use tempfile::TempDir;
 use tokio::fs::{self, File};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, BufWriter};
 
@@ -87,57 +83,38 @@ async fn list(dir: &Path, folder: &str) -> anyhow::Result<Vec<String>> {
     Ok(names)
 }
 
-/// Runs `call`, which creates files in `dir`, in a task of its own that
-/// holds a share of `dir`. If the caller is dropped first, the `tokio::fs`
-/// call in flight goes on without it: the task, detached then (a plain
-/// `JoinHandle`, on purpose), keeps the directory until the call is done,
-/// instead of letting it be removed while the call creates a file in it.
-async fn keeping_dir<Fut, T>(
-    dir: &Arc<TempDir>,
-    call: impl FnOnce(Arc<TempDir>) -> Fut,
-) -> anyhow::Result<T>
-where
-    Fut: Future<Output = anyhow::Result<T>> + Send + 'static,
-    T: Send + 'static,
-{
-    tokio::spawn(call(Arc::clone(dir))).await?
+pub async fn run() -> anyhow::Result<()> {
+    // Not aborted if `run` is dropped: the call in flight would run on
+    // without it, and could create a file once the directory was removed.
+    tokio::spawn(demo()).await?
 }
 
-pub async fn run() -> anyhow::Result<()> {
-    let dir = Arc::new(tempfile::tempdir().context("cannot create a temporary directory")?);
+async fn demo() -> anyhow::Result<()> {
+    let temp = tempfile::tempdir().context("cannot create a temporary directory")?;
+    let dir = temp.path();
 
-    keeping_dir(&dir, |dir| async move {
-        write_file(dir.path(), "example.txt", "Hello, async world!").await
-    })
-    .await?;
-    let content = read_file(dir.path(), "example.txt").await?;
+    write_file(dir, "example.txt", "Hello, async world!").await?;
+    let content = read_file(dir, "example.txt").await?;
     println!("File content: {content}");
 
-    keeping_dir(&dir, |dir| async move {
-        write_lines(dir.path(), "lines.txt", &["first", "second", "third"]).await
-    })
-    .await?;
+    write_lines(dir, "lines.txt", &["first", "second", "third"]).await?;
     println!(
         "lines.txt has {} lines",
-        count_lines(dir.path(), "lines.txt").await?
+        count_lines(dir, "lines.txt").await?
     );
 
     for (name, text) in [("march.txt", "31 days"), ("april.txt", "30 days")] {
-        keeping_dir(&dir, |dir| async move {
-            save_report(dir.path(), "reports/2024", name, text).await
-        })
-        .await?;
+        save_report(dir, "reports/2024", name, text).await?;
     }
-    let names = list(dir.path(), "reports/2024").await?;
+    let names = list(dir, "reports/2024").await?;
     println!("reports/2024 holds {}", names.join(", "));
 
     println!();
     println!("Bad paths:");
     let failures = [
-        read_file(dir.path(), "missing.txt").await.map(drop),
-        // Creates nothing, so it needs no share of the directory.
-        write_file(dir.path(), "no-such-dir/out.txt", "data").await,
-        read_file(dir.path(), "reports").await.map(drop),
+        read_file(dir, "missing.txt").await.map(drop),
+        write_file(dir, "no-such-dir/out.txt", "data").await,
+        read_file(dir, "reports").await.map(drop),
     ];
     for result in failures {
         let Err(error) = result else {

@@ -8,8 +8,9 @@
 //! transaction rolled back if left open. An `acquire` kept alive but no longer
 //! polled holds up those behind it; `run` acquires in a task of its own, which
 //! the runtime polls (the book's page "Limiting concurrency"). Transactions are
-//! rusqlite's, and the row counts prove them (the book's page "Files and
-//! databases").
+//! rusqlite's, begun `IMMEDIATE` on a database in WAL mode, so that two that
+//! read, then write, take turns instead of one failing at once; the row
+//! counts prove them (the book's page "Files and databases").
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -23,7 +24,9 @@ use std::time::Duration;
 
 use futures::future::{join_all, try_join_all};
 use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use rusqlite::{
+    Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params, params_from_iter,
+};
 use tempfile::TempDir;
 use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore, oneshot};
 use tokio::task::{JoinError, spawn_blocking};
@@ -82,6 +85,10 @@ impl Shared {
         // SQLITE_BUSY. rusqlite's default is the same today, but it says the
         // default may change, so the pool states what it relies on.
         connection.busy_timeout(Duration::from_secs(5))?;
+        // Readers then go on while one connection writes, where SQLite's
+        // default journal makes a commit wait for every reader. The mode is
+        // kept in the file: after the first connection, this changes nothing.
+        connection.pragma_update(None, "journal_mode", "WAL")?;
         self.opened.fetch_add(1, Ordering::Relaxed);
         Ok(connection)
     }
@@ -246,6 +253,27 @@ impl Pool {
         AbortOnDropHandle::new(task).await?
     }
 
+    /// One transaction that writes: what `f` does is committed whole, or
+    /// rolled back whole. `IMMEDIATE` takes the write lock at `BEGIN`,
+    /// waiting for another writer under the busy timeout; a deferred one
+    /// (rusqlite's default) that has read, then writes while another
+    /// connection writes, fails at once (the book's page "Files and
+    /// databases").
+    async fn write_transaction<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&Transaction<'_>) -> rusqlite::Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |connection| {
+            let transaction =
+                connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let output = f(&transaction)?;
+            transaction.commit()?;
+            Ok(output)
+        })
+        .await
+    }
+
     /// The guide's `execute_transaction`: every statement, or none.
     async fn execute_transaction(
         &self,
@@ -253,12 +281,11 @@ impl Pool {
     ) -> Result<(), DbError> {
         println!("Starting transaction with {} queries", statements.len());
         let outcome = self
-            .run(move |connection| {
-                let transaction = connection.transaction()?;
+            .write_transaction(move |transaction| {
                 for (sql, values) in &statements {
                     transaction.execute(sql, params_from_iter(values))?;
                 }
-                transaction.commit()
+                Ok(())
             })
             .await;
         match &outcome {
@@ -493,6 +520,76 @@ mod tests {
             .unwrap();
         assert_eq!((count, autocommit), (1, true));
         assert_eq!(pool.opened(), 1, "the connection was kept, not replaced");
+    }
+
+    /// Two transactions that read, then write, at once: each waits up to
+    /// 200 ms for the other to have read before it writes. Both commit, one
+    /// after the other, so the second reads the first's row. (Deferred, both
+    /// read, and the one that writes second fails at once, "database is
+    /// locked", its busy timeout unused.)
+    #[tokio::test]
+    async fn two_transactions_that_read_then_write_both_commit() {
+        let pool = Pool::open(2).await.unwrap();
+        pool.run(|db| db.execute_batch("CREATE TABLE t (n INTEGER)"))
+            .await
+            .unwrap();
+        let reads = Arc::new(AtomicUsize::new(0));
+        let read_then_write = || {
+            let reads = Arc::clone(&reads);
+            pool.write_transaction(move |transaction| {
+                let count: i64 =
+                    transaction.query_row("SELECT count(*) FROM t", (), |row| row.get(0))?;
+                reads.fetch_add(1, Ordering::Relaxed);
+                let start = std::time::Instant::now();
+                while reads.load(Ordering::Relaxed) < 2 && start.elapsed().as_millis() < 200 {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                transaction.execute("INSERT INTO t VALUES (?1)", [count])
+            })
+        };
+        let (first, second) = tokio::join!(read_then_write(), read_then_write());
+        assert_eq!((first.unwrap(), second.unwrap()), (1, 1));
+        let counts_seen: Vec<i64> = pool
+            .run(|db| {
+                let mut select = db.prepare("SELECT n FROM t ORDER BY n")?;
+                let rows = select.query_map((), |row| row.get(0))?;
+                rows.collect()
+            })
+            .await
+            .unwrap();
+        assert_eq!(counts_seen, [0, 1]);
+    }
+
+    /// A writer commits while another connection holds a read transaction
+    /// open, which still sees what it saw: WAL mode. (In SQLite's default
+    /// journal, the commit waits for the reader to end.)
+    #[tokio::test]
+    async fn a_writer_commits_while_a_reader_reads() {
+        let pool = Pool::open(2).await.unwrap();
+        pool.run(|db| db.execute_batch("CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1);"))
+            .await
+            .unwrap();
+        let (reading, read) = oneshot::channel();
+        let (committed, commit_seen) = std::sync::mpsc::channel();
+        let count = |transaction: &Transaction<'_>| {
+            transaction.query_row("SELECT count(*) FROM t", (), |row| row.get::<_, i64>(0))
+        };
+        let reader = pool.run(move |db| {
+            let transaction = db.transaction()?;
+            let before = count(&transaction)?;
+            let _ = reading.send(());
+            let writer_committed = commit_seen.recv_timeout(Duration::from_secs(2)).is_ok();
+            Ok((writer_committed, before, count(&transaction)?))
+        });
+        let writer = async {
+            read.await.unwrap();
+            let insert =
+                |transaction: &Transaction<'_>| transaction.execute("INSERT INTO t VALUES (2)", []);
+            pool.write_transaction(insert).await.unwrap();
+            committed.send(()).unwrap();
+        };
+        let (seen, ()) = tokio::join!(reader, writer);
+        assert_eq!(seen.unwrap(), (true, 1, 1));
     }
 
     /// With one connection: a call polled once while the connection is

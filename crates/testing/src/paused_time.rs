@@ -1,15 +1,13 @@
 //! Testing a timeout and a retry on the paused clock: `start_paused` stops
 //! time until every task waits, and the tests run instantly.
 //!
-//! asyncio has no fake clock of its own. Under `start_paused = true`, a 2 s
-//! timeout fires at exactly 2 s, at once. To check what has or has not
-//! happened by a moment, `sleep_until` it, not `advance(d)` (the book's page
-//! "Testing async code" says why, and what `start_paused` needs).
+//! To check what has or has not happened by a moment, `sleep_until` it, not
+//! `advance(d)` (the book's page "Testing async code" says why, what the
+//! paused clock does, and what `start_paused` needs).
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Unit Testing Async Functions" (how to test
-//!   code that waits)
+//!   "Unit Testing Async Functions" (how to test code that waits)
 
 use std::fmt::Display;
 use std::time::Duration;

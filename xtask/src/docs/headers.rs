@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use protocol::Header;
+
 /// The most `//!` lines one example's header may have.
 const MOST_LINES: usize = 25;
 
@@ -21,16 +23,12 @@ pub(super) struct HeaderLength {
 }
 
 impl HeaderLength {
-    /// The header of `source`: the `//!` lines it starts with.
+    /// The header of `source`, as [`Header::parse`] reads it.
     pub(super) fn measure(section: &str, example: &str, source: &str) -> HeaderLength {
-        let lines = source
-            .lines()
-            .take_while(|line| line.starts_with("//!"))
-            .count();
         HeaderLength {
             section: section.to_owned(),
             example: example.to_owned(),
-            lines,
+            lines: Header::parse(source).lines,
         }
     }
 
