@@ -6,21 +6,22 @@
 use std::process::ExitCode;
 
 use libtest_mimic::{Arguments, Failed, Trial};
+use xtask::Snapshots;
 use xtask::check::{self, Mode};
 use xtask::select::Selection;
 use xtask::workspace::Workspace;
 
 fn main() -> ExitCode {
     let arguments = Arguments::from_args();
-    let prepared = xtask::overwrite_requested()
+    let prepared = Snapshots::from_env()
         .map_err(xtask::Error::from)
-        .and_then(|overwrite| {
+        .and_then(|snapshots| {
             let workspace = Workspace::locate();
             let selection = Selection::build(&workspace, None)?;
             let orphans = selection.golden_orphans(&workspace.golden_root())?;
-            Ok((overwrite, workspace.golden_root(), selection.cases, orphans))
+            Ok((snapshots, workspace.golden_root(), selection.cases, orphans))
         });
-    let (overwrite, golden_root, cases, orphans) = match prepared {
+    let (snapshots, golden_root, cases, orphans) = match prepared {
         Ok(prepared) => prepared,
         Err(error) => {
             eprintln!("error: cannot prepare the golden check: {error}");
@@ -37,7 +38,7 @@ fn main() -> ExitCode {
                     &Mode::Virtual,
                     xtask::limits::EXAMPLE,
                     &golden_root,
-                    overwrite,
+                    snapshots,
                 );
                 if report.passed() {
                     Ok(())

@@ -128,6 +128,86 @@
         return sentences.join(" ");
     }
 
+    // On a narrow screen the row labels give way to the time axis: each row
+    // is named by its number alone ("#3"; the readout and the row's tooltip
+    // give it in full), the chart drops the room the labels took, and what
+    // it draws under its rows (the legend, a note) moves under it, as text of
+    // the page. `bottom` is where its rows end, in its own units.
+    function compactWhenNarrow(svg, frame, x0, bottom) {
+        const fullBox = svg.getAttribute("viewBox");
+        const [, , width] = numbers(fullBox);
+        // timeline.css's, at which the full chart's text is 11px or more.
+        const fullMin = parseFloat(getComputedStyle(svg).minWidth);
+        if (!(width > 0) || !(fullMin > 0)) return;
+        const labels = Array.from(svg.querySelectorAll("g.row")).map(function (group) {
+            const text = group.querySelector(":scope > text");
+            return text && { text: text, full: text.textContent, x: text.getAttribute("x"),
+                name: group.dataset.name };
+        }).filter(Boolean);
+        const under = Array.from(svg.children).filter(function (element) {
+            return element.tagName !== "g" && element.tagName !== "title" &&
+                element.tagName !== "style" && typeof element.getBBox === "function" &&
+                element.getBBox().y >= bottom;
+        });
+        // The legend as the page's text: each mark drawn in a small picture
+        // of its own (the chart's classes, styled by its <style>), then what
+        // it means; a line with no mark is a note.
+        const legend = document.createElement("div");
+        legend.className = "timeline timeline-legend";
+        legend.hidden = true;
+        let marks = [];
+        for (const element of under) {
+            if (element.tagName !== "text") {
+                marks.push(element);
+                continue;
+            }
+            const item = document.createElement(marks.length ? "span" : "p");
+            if (marks.length) {
+                const boxes = marks.map(function (mark) { return mark.getBBox(); });
+                const left = Math.min.apply(null, boxes.map(function (b) { return b.x; })) - 2;
+                const top = Math.min.apply(null, boxes.map(function (b) { return b.y; })) - 2;
+                const right = Math.max.apply(null, boxes.map(function (b) { return b.x + b.width; })) + 2;
+                const down = Math.max.apply(null, boxes.map(function (b) { return b.y + b.height; })) + 2;
+                const icon = document.createElementNS(SVG, "svg");
+                icon.setAttribute("viewBox", [left, top, right - left, down - top].join(" "));
+                icon.setAttribute("width", String(right - left));
+                icon.setAttribute("height", String(down - top));
+                icon.setAttribute("aria-hidden", "true");
+                for (const mark of marks) icon.appendChild(mark.cloneNode(true));
+                item.appendChild(icon);
+            }
+            item.appendChild(document.createTextNode(element.textContent));
+            legend.appendChild(item);
+            marks = [];
+        }
+        frame.insertAdjacentElement("afterend", legend);
+
+        let compact = null;
+        function fit() {
+            const narrow = frame.clientWidth < fullMin;
+            if (narrow === compact) return;
+            compact = narrow;
+            for (const label of labels) {
+                label.text.textContent = compact ? label.name : label.full;
+            }
+            const widest = Math.max.apply(null, labels.map(function (label) {
+                return label.text.getComputedTextLength();
+            }));
+            const left = compact ? Math.max(0, x0 - widest - 8) : 0;
+            for (const label of labels) {
+                label.text.setAttribute("x", compact ? String(left + 4) : label.x);
+            }
+            for (const element of under) element.style.display = compact ? "none" : "";
+            legend.hidden = !compact;
+            svg.setAttribute("viewBox", compact
+                ? [left, 0, width - left, bottom + 4].join(" ") : fullBox);
+            // As many pixels to a unit as the full chart has at its narrowest.
+            svg.style.minWidth = compact ? Math.ceil((width - left) * fullMin / width) + "px" : "";
+        }
+        fit();
+        new ResizeObserver(fit).observe(frame);
+    }
+
     function explore(svg) {
         const span = Number(svg.dataset.span);
         const [x0, x1] = numbers(svg.dataset.track);
@@ -181,6 +261,7 @@
                   "end of each instant showed, and which task's poll woke it." : "");
         readout.textContent = hint;
         frame.insertAdjacentElement("afterend", readout);
+        compactWhenNarrow(svg, frame, x0, top - 4 + rowHeight * drawn);
 
         let current = null;
         let hovered = null;

@@ -11,6 +11,7 @@ use std::time::Duration;
 use exercises::{MAX_BYTES, MAX_LINES, Record, Transcript, VIRTUAL_LIMIT};
 
 use crate::catalog::{Exercise, SOLUTIONS, crate_dir};
+use crate::diagnose::{Dropped, Unawaited};
 use crate::diff::{self, LINE_WIDTH, parse_expected};
 use crate::{diagnose, shipped};
 
@@ -84,6 +85,14 @@ pub fn build(files: Files, names: &[&str]) -> io::Result<Built> {
     if files == Files::Solutions {
         command.args(["--bin", SELFTEST]);
     }
+    // Through clippy, which knows a future dropped by `let _ =` (rustc only
+    // one never bound): it compiles as rustc does, and lints only the
+    // workspace's crates, whose artifacts it keeps apart from rustc's
+    // (cargo puts the wrapper's path in their hash), so that neither
+    // build makes the other's stale.
+    if let Some(clippy) = clippy_driver() {
+        command.env("RUSTC_WORKSPACE_WRAPPER", clippy);
+    }
     // In the target directory, so that a binary is linked, not copied.
     let target = std::env::current_exe()?
         .parent()
@@ -115,6 +124,19 @@ pub fn build(files: Files, names: &[&str]) -> io::Result<Built> {
     })
 }
 
+/// Clippy's driver beside the cargo that runs the build, or on `PATH`;
+/// `None` where there is none (a toolchain without clippy), and the build
+/// is rustc's alone.
+fn clippy_driver() -> Option<PathBuf> {
+    let cargo = PathBuf::from(proc::cargo::program());
+    let dirs = match cargo.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => vec![dir.to_path_buf()],
+        _ => std::env::split_paths(&std::env::var_os("PATH")?).collect(),
+    };
+    let mut drivers = dirs.into_iter().map(|dir| dir.join("clippy-driver"));
+    drivers.find(|driver| driver.is_file())
+}
+
 impl Built {
     pub fn compiled(&self, name: &str) -> bool {
         self.build.binaries.contains_key(name)
@@ -133,7 +155,8 @@ impl Built {
             _ => {
                 let source = crate_dir().join(self.files.dir()).join(&exercise.file);
                 let (binary, expected) = (self.binary(name)?, exercise.expected()?);
-                match run(binary, &[], name, &expected, &source)? {
+                let unawaited = self.unawaited(name, &exercise.file);
+                match run(binary, &[], name, &expected, &source, &unawaited)? {
                     Outcome::Pass => return Ok(Outcome::Pass),
                     Outcome::Fail(report) if self.build.warnings.contains_key(name) => {
                         let why = "\nThe compiler warned about your code, which may be why:\n";
@@ -149,6 +172,37 @@ impl Built {
         Ok(Outcome::Fail(report))
     }
 
+    /// The lines of the exercise's file, `file`, that make a future and drop
+    /// it, by the compiler's lints.
+    fn unawaited(&self, name: &str, file: &str) -> Vec<Unawaited> {
+        let lints = self.build.lints.get(name).into_iter().flatten();
+        let found = lints.filter_map(|lint| {
+            let how = match lint.code.as_ref()?.code.as_str() {
+                "clippy::let_underscore_future" => Dropped::LetUnderscore,
+                // The lint of every unused `#[must_use]` value; a future's
+                // says what futures do.
+                "unused_must_use"
+                    if lint
+                        .children
+                        .iter()
+                        .any(|child| child.message.starts_with("futures do nothing unless")) =>
+                {
+                    Dropped::Unused
+                }
+                _ => return None,
+            };
+            let span = lint.spans.iter().find(|span| span.is_primary)?;
+            if Path::new(&span.file_name).file_name()? != file {
+                return None;
+            }
+            Some(Unawaited {
+                line: span.line_start,
+                how,
+            })
+        });
+        found.collect()
+    }
+
     fn binary(&self, name: &str) -> io::Result<&Path> {
         let binary = self.build.binaries.get(name);
         let missing = || io::Error::other(format!("cargo built no `{name}` executable"));
@@ -158,7 +212,14 @@ impl Built {
     /// Runs the self-test `case`, whose file is `src/selftest.rs`.
     pub fn selftest(&self, case: &str, expected: &str) -> io::Result<Outcome> {
         let source = crate_dir().join("src/selftest.rs");
-        run(self.binary(SELFTEST)?, &[case], case, expected, &source)
+        run(
+            self.binary(SELFTEST)?,
+            &[case],
+            case,
+            expected,
+            &source,
+            &[],
+        )
     }
 }
 
@@ -198,13 +259,15 @@ pub enum Ended {
 }
 
 /// Runs `binary` with `args` and compares what it printed, and when, with
-/// `expected`; the notes on traps read the learner's file, `source`.
+/// `expected`; the notes on traps read the learner's file, `source`, and
+/// what the compiler said of its futures, `unawaited`.
 fn run(
     binary: &Path,
     args: &[&str],
     name: &str,
     expected: &str,
     source: &Path,
+    unawaited: &[Unawaited],
 ) -> io::Result<Outcome> {
     let expected = parse_expected(expected)
         .map_err(|error| io::Error::other(format!("expected/{name}.txt: {error}")))?;
@@ -218,6 +281,7 @@ fn run(
         printed,
         more_lines,
         waits,
+        left_running,
         end,
     } = Transcript::read(&finished.stdout);
     let ended = match (finished.exit, end) {
@@ -230,6 +294,11 @@ fn run(
         (exit, _) => Ended::Exited(exit),
     };
     let mut diff = diff::render(&expected, &printed);
+    let file_name = source.file_name().unwrap_or_default().to_string_lossy();
+    let mut left_behind = left_running_note(&left_running, &file_name).unwrap_or_default();
+    if finished.held_open {
+        left_behind += &held_open_note();
+    }
     let mut report = match ended.clone() {
         Ended::Finished { wall_ms } if Duration::from_millis(wall_ms) > BLOCKING_LIMIT => {
             let took = wall_ms as f64 / 1000.0;
@@ -249,7 +318,13 @@ fn run(
                     ))
             }
         }
-        Ended::Finished { .. } if diff.is_none() => return Ok(Outcome::Pass),
+        Ended::Finished { .. } if diff.is_none() && left_behind.is_empty() => {
+            return Ok(Outcome::Pass);
+        }
+        Ended::Finished { .. } if diff.is_none() => prose(&format!(
+            "`{name}` printed the right lines at the right times, but left something running \
+             when it returned."
+        )),
         Ended::Finished { .. } => ran_to_the_end(name, &stderr),
         Ended::Panicked => {
             format!("`{name}` panicked:\n") + &indented(&stderr) + &panic_notes(&panics(&stderr))
@@ -293,6 +368,7 @@ fn run(
     if let Some(diff) = diff {
         let _ = write!(report, "\n{diff}");
     }
+    report += &left_behind;
     let source = std::fs::read_to_string(source).ok();
     let seen = diagnose::Seen {
         expected: &expected,
@@ -300,6 +376,7 @@ fn run(
         ended: &ended,
         waits: &waits,
         source: source.as_deref(),
+        unawaited,
     };
     for (trap, text) in diagnose::diagnose(&seen) {
         report.push('\n');
@@ -316,6 +393,53 @@ fn run(
         }
     }
     Ok(Outcome::Fail(report))
+}
+
+/// Where the tasks still running when `run()` returned were spawned, each
+/// `file:line: code` from the harness, and why they ran on: `None` if none
+/// did. A line of `file_name` is the learner's.
+fn left_running_note(places: &[String], file_name: &str) -> Option<String> {
+    let count = places.len();
+    let tasks = match count {
+        0 => return None,
+        1 => "1 task it spawned was".to_owned(),
+        _ => format!("{count} tasks it spawned were"),
+    };
+    let mut note = String::from("\n");
+    note += &prose(&format!(
+        "When `run()` returned, {tasks} still running. A task runs until it ends, whatever \
+         becomes of its `JoinHandle`: dropping the handle (as `select!` drops the branch that \
+         loses) detaches the task, it does not cancel it, like the pending tasks that asyncio's \
+         `wait(..., return_when=FIRST_COMPLETED)` hands back. To cancel the loser of a race, \
+         race the futures themselves in `select!`, not tasks: the branch that loses is dropped \
+         at its `.await`. Or stop the task yourself: `handle.abort()`, or spawn it on a \
+         `JoinSet`, which aborts its tasks when it is dropped."
+    ));
+    for place in places {
+        let (at, code) = place.split_once(": ").unwrap_or((place, ""));
+        let at = match at.split_once(':') {
+            Some((file, line)) if file == file_name => format!("line {line} of your file"),
+            _ => at.to_owned(),
+        };
+        // The code as it is, unwrapped: it is what the learner looks for.
+        match code {
+            "" => note += &format!("  spawned at {at}\n"),
+            code => note += &format!("  spawned at {at}: {code}\n"),
+        }
+    }
+    Some(note)
+}
+
+/// A process that left the harness's process group, still holding the
+/// output open after the harness ended.
+fn held_open_note() -> String {
+    "\n".to_owned()
+        + &prose(
+            "It started a process that still holds its output open: the process left its \
+             process group (as `setsid` does), out of the checker's reach, and was not stopped. \
+             Stop every process you start before `run()` returns (`Child::kill`, then \
+             `wait`), or give it no output to keep (`Stdio::null()`).",
+        )
 }
 
 /// A run that ended with the wrong output; a task that panicked ended alone,

@@ -22,14 +22,16 @@ pub enum Trap {
     Blocking,
     LockAcrossAwait,
     LockOrder,
+    FutureDropped,
 }
 
 impl Trap {
-    pub const ALL: [Trap; 4] = [
+    pub const ALL: [Trap; 5] = [
         Trap::GuardDropped,
         Trap::Blocking,
         Trap::LockAcrossAwait,
         Trap::LockOrder,
+        Trap::FutureDropped,
     ];
 
     /// The note's first words.
@@ -39,8 +41,27 @@ impl Trap {
             Trap::Blocking => "A blocking call in async code",
             Trap::LockAcrossAwait => "A lock held across `.await`",
             Trap::LockOrder => "Locks taken in different orders",
+            Trap::FutureDropped => "A future never awaited",
         }
     }
+}
+
+/// A line of the learner's file that makes a future and drops it, as the
+/// compiler found it (rustc's `unused_must_use` on a future, clippy's
+/// `let_underscore_future`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unawaited {
+    pub line: usize,
+    pub how: Dropped,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dropped {
+    /// `make_future();`, which the compiler warns about, with a help that
+    /// says `let _ = ...`.
+    Unused,
+    /// `let _ = make_future();`, that help followed.
+    LetUnderscore,
 }
 
 /// What one run showed.
@@ -53,6 +74,8 @@ pub struct Seen<'a> {
     pub waits: &'a [String],
     /// The learner's file, when it could be read.
     pub source: Option<&'a str>,
+    /// What the compiler said of its futures.
+    pub unawaited: &'a [Unawaited],
 }
 
 /// The notes for `seen`, each with its trap.
@@ -64,6 +87,7 @@ pub fn diagnose(seen: &Seen<'_>) -> Vec<(Trap, String)> {
         blocking(seen, &timing, &source),
         lock_across_await(&timing, &source),
         lock_order(seen, &source),
+        future_dropped(seen, &timing, &source),
     ]
     .into_iter()
     .flatten()
@@ -306,6 +330,52 @@ fn lock_order(seen: &Seen<'_>, source: &Source) -> Option<(Trap, String)> {
         })
 }
 
+/// A future made and dropped unawaited, by the compiler's word, on a line
+/// the file still has: nothing it stands for happened.
+fn future_dropped(
+    seen: &Seen<'_>,
+    timing: &[(&str, u64, u64)],
+    source: &Source,
+) -> Option<(Trap, String)> {
+    let unawaited = seen.unawaited.first()?;
+    let (number, code, _) = source
+        .lines
+        .iter()
+        .find(|(number, _, _)| *number == unawaited.line)?;
+    let code = code.trim();
+    let call = code.strip_prefix("let _ =").unwrap_or(code).trim();
+    let call = call.strip_suffix(';').unwrap_or(call);
+    let what = match unawaited.how {
+        Dropped::LetUnderscore => {
+            "makes a future and drops it: a future does nothing until it is awaited, and `let _ =` \
+             drops it at once"
+        }
+        Dropped::Unused => {
+            "makes a future and never awaits it: a future does nothing until it is awaited"
+        }
+    };
+    let early = match timing.iter().find(|(_, want, got)| got < want) {
+        Some(early) => format!(" ({})", quote(early)),
+        None => String::new(),
+    };
+    let help = match unawaited.how {
+        Dropped::LetUnderscore => {
+            "`let _ =` is the compiler's help for a value you don't need; for a future it only \
+             silences the warning"
+        }
+        Dropped::Unused => {
+            "The compiler's help below says `let _ = ...`: that would only silence the warning"
+        }
+    };
+    Some((
+        Trap::FutureDropped,
+        format!(
+            "Line {number} of your file, `{code}`, {what}, so nothing it stands for happened \
+             there{early}. Await it where it must happen: `{call}.await;`. {help}."
+        ),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -325,6 +395,7 @@ mod tests {
             ended,
             waits: &[],
             source,
+            unawaited: &[],
         })
     }
 
@@ -341,6 +412,7 @@ mod tests {
             ended,
             waits: &waits,
             source,
+            unawaited: &[],
         })
     }
 
@@ -464,5 +536,58 @@ async fn transfer(from: Arc<Account>, to: Arc<Account>) {
         // One task waiting for a lock, or a task that may yet let go.
         assert_eq!(hung(&stuck[..1], TRANSFER), []);
         assert_eq!(hung(&["Mutex::lock", "Mutex::lock", "sleep"], TRANSFER), []);
+    }
+
+    const HELLO: &str = "
+pub async fn run() {
+    println!(\"Hello\");
+    let _ = tokio::time::sleep(one_second);
+    println!(\"World\");
+}";
+
+    /// What the compiler found is named with the line, whichever way the
+    /// future was dropped; nothing is named where it found nothing, or
+    /// where the file no longer has the line.
+    #[test]
+    fn a_future_dropped_unawaited_is_named_from_the_compilers_lint() {
+        let (expected, printed) = ("0.0s Hello\n1.0s World\n", "0.0s Hello\n0.0s World\n");
+        let (expected, printed) = (parse_expected(expected), parse_expected(printed));
+        let (expected, printed) = (&expected.unwrap(), &printed.unwrap());
+        let note = |source: &str, unawaited: &[Unawaited]| {
+            diagnose(&Seen {
+                expected,
+                printed,
+                ended: &Ended::Finished { wall_ms: 3 },
+                waits: &[],
+                source: Some(source),
+                unawaited,
+            })
+        };
+        let let_underscore = [Unawaited {
+            line: 4,
+            how: Dropped::LetUnderscore,
+        }];
+        let said = only(note(HELLO, &let_underscore));
+        for says in [
+            "FutureDropped: Line 4 of your file, `let _ = tokio::time::sleep(one_second);`",
+            "`let _ =` drops it at once",
+            "(\"World\" came at 0.0s, expected at 1.0s)",
+            "`tokio::time::sleep(one_second).await;`",
+        ] {
+            assert!(said.contains(says), "{says}: {said}");
+        }
+        let statement = HELLO.replace("let _ = ", "");
+        let unused = [Unawaited {
+            line: 4,
+            how: Dropped::Unused,
+        }];
+        let said = only(note(&statement, &unused));
+        assert!(said.contains("never awaits it"), "{said}");
+        assert!(
+            said.contains("`tokio::time::sleep(one_second).await;`"),
+            "{said}"
+        );
+        assert_eq!(note(HELLO, &[]), []);
+        assert_eq!(note("pub async fn run() {}", &let_underscore), []);
     }
 }

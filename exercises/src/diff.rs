@@ -164,11 +164,11 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut pieces = Vec::new();
     let mut rest: Vec<char> = text.chars().collect();
     while rest.len() > width {
-        let cut = rest[..=width]
-            .iter()
-            .rposition(|c| *c == ' ')
-            .filter(|&space| space > 0)
-            .map_or(width, |space| space + 1);
+        // After the last space, or at `width` if the piece has none.
+        let cut = match rest[..=width].iter().rposition(|c| *c == ' ') {
+            Some(space) if space > 0 => space + 1,
+            _ => width,
+        };
         let piece: String = rest.drain(..cut).collect();
         pieces.push(piece.trim_end().to_owned());
     }

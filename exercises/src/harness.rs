@@ -36,6 +36,22 @@ mod waiting;
 /// Starts one exercise.
 pub type Run = fn() -> Pin<Box<dyn Future<Output = ()>>>;
 
+/// The file whose `run` is run: its path, one that ends with the path the
+/// compiler was given (an absolute one from `CARGO_MANIFEST_DIR`), and its
+/// text. A task dump and a task left running are told by their lines there.
+#[derive(Clone, Copy)]
+pub struct Code {
+    pub path: &'static str,
+    pub source: &'static str,
+}
+
+impl Code {
+    /// The file's name, as a task dump names its frames.
+    fn name(self) -> &'static str {
+        self.path.rsplit('/').next().unwrap_or(self.path)
+    }
+}
+
 /// The harness's own copy of the checker's pipe, and the instant it last
 /// reported.
 struct Records {
@@ -78,7 +94,7 @@ fn report_instant(records: &Mutex<Records>) {
 }
 
 /// The `main` of an exercise's binary, which takes no arguments.
-pub fn main(module: &str, file: &str, run: Run) -> ExitCode {
+pub fn main(module: &str, code: Code, run: Run) -> ExitCode {
     closed_stdout::die_quietly_when_stdout_closes();
     let usage = format!("usage: {module} (run by `cargo run --bin exercises -- {module}`)");
     let args: Vec<_> = std::env::args_os().skip(1).collect();
@@ -91,16 +107,15 @@ pub fn main(module: &str, file: &str, run: Run) -> ExitCode {
         println!("{usage}");
         return ExitCode::SUCCESS;
     }
-    let path = file.rsplit('/').next().unwrap_or(file);
-    run_exercise(run, runner::dump::Source { path, module })
+    run_exercise(run, module, code)
 }
 
-/// Runs `run` and reports to the checker; a hung run's task dump names
-/// places in `source`. Exit codes: 0 it finished, 1 it hung, 101 it
-/// panicked, 3 the harness failed. Its caller, a binary's `main`, has
-/// called `closed_stdout::die_quietly_when_stdout_closes` first.
-pub fn run_exercise(run: Run, source: runner::dump::Source<'_>) -> ExitCode {
-    harness(run, source).unwrap_or_else(|error| {
+/// Runs `run`, from the module `module` of `code`, and reports to the
+/// checker. Exit codes: 0 it finished, 1 it hung, 101 it panicked, 3 the
+/// harness failed. Its caller, a binary's `main`, has called
+/// `closed_stdout::die_quietly_when_stdout_closes` first.
+pub fn run_exercise(run: Run, module: &str, code: Code) -> ExitCode {
+    harness(run, module, code).unwrap_or_else(|error| {
         eprintln!("exercise harness: {error}");
         ExitCode::from(3)
     })
@@ -110,7 +125,11 @@ pub fn run_exercise(run: Run, source: runner::dump::Source<'_>) -> ExitCode {
 /// thousands of tasks would bury the first, which show where it hangs.
 const MAX_WAITS: usize = 50;
 
-fn harness(run: Run, source: runner::dump::Source<'_>) -> io::Result<ExitCode> {
+fn harness(run: Run, module: &str, code: Code) -> io::Result<ExitCode> {
+    let source = runner::dump::Source {
+        path: code.name(),
+        module,
+    };
     // Close-on-exec: a process the exercise starts must not hold the
     // checker's pipe open through it.
     let pipe = File::from(rustix::io::fcntl_dupfd_cloexec(io::stdout(), 0)?);
@@ -125,8 +144,8 @@ fn harness(run: Run, source: runner::dump::Source<'_>) -> io::Result<ExitCode> {
         .enable_all()
         .start_paused(true)
         .on_thread_unpark(move || report_instant(&unpark));
-    let spawns = waiting::Spawns::default();
-    spawns.install(&mut builder);
+    let tasks = runner::Tasks::new(code.path, code.source);
+    tasks.install(&mut builder);
     let runtime = builder.build()?;
     let _context = runtime.enter();
     // Now that the paused clock is the runtime's.
@@ -139,16 +158,25 @@ fn harness(run: Run, source: runner::dump::Source<'_>) -> io::Result<ExitCode> {
         runtime.block_on(async {
             match tokio::time::timeout(VIRTUAL_LIMIT, &mut run).await {
                 Ok(()) => Ok(()),
-                Err(_) => Err(waiting::describe(run.as_mut(), &spawns, source).await),
+                Err(_) => Err(waiting::describe(run.as_mut(), &tasks, source).await),
             }
         })
     }));
     let wall_ms = u64::try_from(wall.elapsed().as_millis()).unwrap_or(u64::MAX);
+    // As the sections' runner does: after the turns that tasks told to stop
+    // need to end, without moving the paused clock.
+    let left_running = match outcome {
+        Ok(Ok(())) => tasks.left_running(&runtime).unwrap_or_default(),
+        _ => Vec::new(),
+    };
     // A line left without its newline is printed, at the last instant.
     report_instant(&records);
     io::stdout().flush()?;
     let mut records = records.lock().unwrap_or_else(PoisonError::into_inner);
-    let (record, code) = match outcome {
+    for place in left_running {
+        records.write(&Record::LeftRunning { place })?;
+    }
+    let (record, exit) = match outcome {
         Ok(Ok(())) => (Record::Finished { wall_ms }, ExitCode::SUCCESS),
         Ok(Err(waits)) => {
             let more = waits.len().saturating_sub(MAX_WAITS);
@@ -164,5 +192,5 @@ fn harness(run: Run, source: runner::dump::Source<'_>) -> io::Result<ExitCode> {
         Err(_) => (Record::Panicked, ExitCode::from(101)),
     };
     records.write(&record)?;
-    Ok(code)
+    Ok(exit)
 }

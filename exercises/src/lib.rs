@@ -22,7 +22,8 @@ pub const VIRTUAL_LIMIT: Duration = Duration::from_secs(60);
 #[macro_export]
 macro_rules! exercise {
     ($name:ident = $file:literal) => {
-        // `path` takes only a literal: the directories are written here once.
+        // `path` takes only a literal: the directories are written here once,
+        // and again for `CODE` below.
         #[cfg_attr(
             not(any(feature = "shipped", feature = "solutions")),
             path = "../exercises"
@@ -34,7 +35,15 @@ macro_rules! exercise {
         #[cfg_attr(feature = "solutions", path = "../../.solutions")]
         mod exercise {
             // Unfinished on purpose: `todo!()`s, values left for the learner.
+            // The checker builds through clippy: a learner's file is told of
+            // its suspicious code (a future dropped by `let _ =`), not of its
+            // style, and code clippy thinks wrong still runs.
             #[path = $file]
+            #[cfg_attr(
+                not(any(feature = "shipped", feature = "solutions")),
+                allow(clippy::style, clippy::complexity, clippy::perf),
+                warn(clippy::correctness)
+            )]
             #[allow(
                 clippy::while_let_loop,
                 dead_code,
@@ -46,11 +55,30 @@ macro_rules! exercise {
             pub mod $name;
         }
 
+        #[cfg(not(any(feature = "shipped", feature = "solutions")))]
+        $crate::exercise!(@code "/src/bin/../exercises/", $file);
+        #[cfg(all(feature = "shipped", not(feature = "solutions")))]
+        $crate::exercise!(@code "/src/bin/../../.shipped/", $file);
+        #[cfg(feature = "solutions")]
+        $crate::exercise!(@code "/src/bin/../../.solutions/", $file);
+
         fn main() -> ::std::process::ExitCode {
-            $crate::harness::main(stringify!($name), $file, || {
+            $crate::harness::main(stringify!($name), CODE, || {
                 ::std::boxed::Box::pin(exercise::$name::run())
             })
         }
+    };
+    (@code $dir:literal, $file:literal) => {
+        /// The exercise's file, by a path that ends with the one the compiler
+        /// names it by, and its text: where its tasks were spawned.
+        const CODE: $crate::harness::Code = $crate::harness::Code {
+            path: ::std::concat!(::std::env!("CARGO_MANIFEST_DIR"), $dir, $file),
+            source: ::std::include_str!(::std::concat!(
+                ::std::env!("CARGO_MANIFEST_DIR"),
+                $dir,
+                $file
+            )),
+        };
     };
 }
 
@@ -73,6 +101,9 @@ pub enum Record {
     /// The virtual time, in milliseconds, from here on: the lines that
     /// follow were printed at it.
     At { ms: u64 },
+    /// A task was still running when the exercise returned, spawned at
+    /// `place` (`file:line: code`); these come before [`Record::Finished`].
+    LeftRunning { place: String },
     /// The exercise returned after `wall_ms` of real time.
     Finished { wall_ms: u64 },
     /// Where one task waited when [`VIRTUAL_LIMIT`] ran out; these come
@@ -88,6 +119,7 @@ impl fmt::Display for Record {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Record::At { ms } => write!(f, "at {ms}"),
+            Record::LeftRunning { place } => write!(f, "left-running {place}"),
             Record::Finished { wall_ms } => write!(f, "finished {wall_ms}"),
             Record::Waits { text } => write!(f, "waits {text}"),
             Record::VirtualTimeout => f.write_str("virtual-timeout"),
@@ -108,6 +140,9 @@ impl Record {
         Some(match kind {
             "at" => Record::At {
                 ms: rest.parse().ok()?,
+            },
+            "left-running" => Record::LeftRunning {
+                place: rest.to_owned(),
             },
             "finished" => Record::Finished {
                 wall_ms: rest.parse().ok()?,
@@ -131,6 +166,8 @@ pub struct Transcript {
     /// How many lines came after those.
     pub more_lines: usize,
     pub waits: Vec<String>,
+    /// Where each task still running when the exercise returned was spawned.
+    pub left_running: Vec<String>,
     /// [`Record::Finished`], [`Record::VirtualTimeout`] or
     /// [`Record::Panicked`], if the harness lived to write one.
     pub end: Option<Record>,
@@ -169,6 +206,7 @@ impl Transcript {
             }
             match record {
                 Record::Waits { text } => transcript.waits.push(text),
+                Record::LeftRunning { place } => transcript.left_running.push(place),
                 end => transcript.end = Some(end),
             }
         }
@@ -226,6 +264,10 @@ mod tests {
         assert_eq!(lines(&transcript), [(0, "Hello"), (0, "a\u{1e}b")]);
         assert_eq!(transcript.waits, ["it waits"]);
         assert_eq!(transcript.end, Some(Record::VirtualTimeout));
+        let left = "World\n\u{1e}left-running x.rs:9: tokio::spawn(a)\n\u{1e}finished 2\n";
+        let transcript = Transcript::read(left);
+        assert_eq!(transcript.left_running, ["x.rs:9: tokio::spawn(a)"]);
+        assert_eq!(transcript.end, Some(Record::Finished { wall_ms: 2 }));
     }
 
     #[test]

@@ -97,7 +97,12 @@ fn run(cli: Cli, exercises: &[Exercise]) -> Passed {
         Command::Check(_) => progress(exercises),
         Command::Hint { name, level, all } => {
             let exercise = find(exercises, &name);
-            hint(exercise, level.map(usize::from), all)
+            let which = match (level, all) {
+                (_, true) => Hints::All,
+                (Some(level), false) => Hints::Level(usize::from(level)),
+                (None, false) => Hints::Next,
+            };
+            hint(exercise, which)
         }
         Command::Reset { name } => reset(find(exercises, &name)),
         Command::Verify => verify::verify(exercises),
@@ -105,7 +110,9 @@ fn run(cli: Cli, exercises: &[Exercise]) -> Passed {
 }
 
 fn find<'a>(exercises: &'a [Exercise], name: &str) -> &'a Exercise {
-    let found = exercises.iter().find(|exercise| exercise.name == name);
+    let found = exercises
+        .iter()
+        .find(|exercise| protocol::same_name(name, &exercise.name));
     found.unwrap_or_else(|| {
         let all = names(exercises).join(", ");
         let message = format!("no exercise named `{name}`; the exercises are: {all}");
@@ -200,13 +207,26 @@ fn list(exercises: &[Exercise]) -> Passed {
     Ok(true)
 }
 
-/// Hint `level`, all three, or the one after the last shown.
-fn hint(exercise: &Exercise, level: Option<usize>, all: bool) -> Passed {
+/// Which hints `hint` shows.
+enum Hints {
+    /// The one after the last shown.
+    Next,
+    Level(usize),
+    All,
+}
+
+fn hint(exercise: &Exercise, which: Hints) -> Passed {
     let shown = hints::Shown::beside_the_checker()?;
     let name = &exercise.name;
     let last = hints::WHAT.len();
-    let level = level.unwrap_or_else(|| shown.next(name));
-    let (first, upto) = if all { (1, last) } else { (level, level) };
+    let (first, upto) = match which {
+        Hints::Next => {
+            let next = shown.next(name);
+            (next, next)
+        }
+        Hints::Level(level) => (level, level),
+        Hints::All => (1, last),
+    };
     for level in first..=upto {
         println!(
             "Hint {level} of {last} for `{name}` ({}):\n",

@@ -2,6 +2,7 @@
 //! reports each one as it should: `exercise-selftest <CASE>`, built only with
 //! the `solutions` feature. `verify` finds some of its lines by their code.
 
+use std::io::{self, BufRead as _};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Duration;
 
@@ -19,6 +20,9 @@ const CASES: &[(&str, Run)] = &[
     ("selftest_stuck_channel", || Box::pin(stuck_channel())),
     ("selftest_leaves_a_child", || Box::pin(leaves_a_child())),
     ("selftest_leaves_its_group", || Box::pin(leaves_its_group())),
+    ("selftest_keeps_stdout_open", || {
+        Box::pin(keeps_stdout_open())
+    }),
     ("selftest_exits", || Box::pin(exits())),
     ("selftest_overflows_its_stack", || {
         Box::pin(overflows_its_stack())
@@ -126,6 +130,32 @@ async fn leaves_its_group() {
     println!("World");
 }
 
+/// The same, but the `sleep 25` keeps the stdout it inherited: the
+/// checker's pipe stays open after the harness has ended. What the run
+/// printed must still be read, each line at its instant, and the process
+/// named. The child says on stderr when it has left the harness's process
+/// group, and the run waits for that, blocking the thread for the moment
+/// it takes (the paused clock would not wait for a pipe).
+async fn keeps_stdout_open() {
+    println!("Hello");
+    let apart = || -> io::Result<String> {
+        let mut child = Command::new("setsid")
+            .args(["sh", "-c", "echo apart >&2; exec sleep 25"])
+            .stdin(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let stderr = child.stderr.take().ok_or(io::ErrorKind::BrokenPipe)?;
+        let mut line = String::new();
+        io::BufReader::new(stderr).read_line(&mut line)?;
+        Ok(line)
+    };
+    if let Err(error) = apart() {
+        println!("cannot start setsid: {error}");
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    println!("World");
+}
+
 /// Lines printed just before the process ends without unwinding:
 /// they are in the pipe, and the checker must still read them, each
 /// at the instant it was printed.
@@ -188,9 +218,9 @@ fn main() -> ExitCode {
             .error(clap::error::ErrorKind::InvalidValue, error)
             .exit()
     };
-    let source = runner::dump::Source {
-        path: "selftest.rs",
-        module: "exercise_selftest",
+    let code = exercises::harness::Code {
+        path: concat!(env!("CARGO_MANIFEST_DIR"), "/src/selftest.rs"),
+        source: include_str!("selftest.rs"),
     };
-    exercises::harness::run_exercise(run, source)
+    exercises::harness::run_exercise(run, "exercise_selftest", code)
 }

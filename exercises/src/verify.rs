@@ -42,6 +42,8 @@ const FAILING: &[(&str, &[&str], Option<Trap>)] = &[
     // Stopped at once, having cost the checker a bounded amount of memory.
     ("selftest_floods", &["printed more to stdout than the checker reads", HELLO], None),
     ("selftest_floods_one_line", &["printed more to stdout than the checker reads", HELLO], None),
+    // Its lines are read although the pipe is still open, and what holds it is named.
+    ("selftest_keeps_stdout_open", &["printed the right lines at the right times", "still holds its output open"], None),
 ];
 
 /// The self-tests that must pass at once, and what each guards.
@@ -82,12 +84,13 @@ pub fn verify(exercises: &[Exercise]) -> io::Result<bool> {
             .iter()
             .find(|(shipped, _)| shipped == name)
             .map(|(_, trap)| *trap);
-        match named(&report) == Vec::from_iter(trap) {
-            true => println!("ok: {name} fails as shipped"),
-            false => problems.push(format!(
+        if named(&report) == Vec::from_iter(trap) {
+            println!("ok: {name} fails as shipped");
+        } else {
+            problems.push(format!(
                 "{name} as shipped names {:?}, not {trap:?}:\n{report}",
                 named(&report)
-            )),
+            ));
         }
     }
     let solved = build(Files::Solutions, &all)?;
@@ -102,6 +105,7 @@ pub fn verify(exercises: &[Exercise]) -> io::Result<bool> {
     }
     problems.extend(selftests(&solved)?);
     problems.extend(independent(exercises)?);
+    problems.extend(mistakes(exercises)?);
     if problems.is_empty() {
         println!(
             "verify: all {} exercises fail as shipped and pass solved",
@@ -243,6 +247,107 @@ fn where_it_stops(name: &str) -> Option<String> {
         )),
         _ => None,
     }
+}
+
+/// A mistake a Python habit makes: a whole exercise file in `mistakes/`,
+/// put in the place of an exercise's, that the checker must report.
+struct Mistake {
+    file: &'static str,
+    exercise: &'static str,
+    /// What the report must say, besides the line it names.
+    says: &'static [&'static str],
+    /// The code of the line the report must name ("line N of your file").
+    line_of: &'static str,
+    trap: Option<Trap>,
+}
+
+const MISTAKES: &[Mistake] = &[
+    // The compiler's help for an unused future, followed: `let _ = ...`.
+    Mistake {
+        file: "let_underscore_future.rs",
+        exercise: "hello_sleep",
+        says: &[
+            "a future does nothing until it is awaited",
+            "`let _ =` drops it",
+        ],
+        line_of: "let _ = tokio::time::sleep",
+        trap: Some(Trap::FutureDropped),
+    },
+    // `asyncio.wait(FIRST_COMPLETED)`: both spawned, and the loser runs on.
+    Mistake {
+        file: "select_on_join_handles.rs",
+        exercise: "select_race",
+        says: &["1 task it spawned was still running", "dropping the handle"],
+        line_of: "let eu = tokio::spawn",
+        trap: None,
+    },
+];
+
+/// Each of [`MISTAKES`], put in its exercise's place as shipped, built and
+/// run: the checker must report it as the table says.
+fn mistakes(exercises: &[Exercise]) -> io::Result<Vec<String>> {
+    let mut copies = Vec::new();
+    let mut chosen = Vec::new();
+    for mistake in MISTAKES {
+        let (file, name) = (mistake.file, mistake.exercise);
+        let Some(exercise) = exercises.iter().find(|exercise| exercise.name == name) else {
+            return Err(io::Error::other(format!(
+                "mistakes/{file}: no exercise `{name}`"
+            )));
+        };
+        let copy = crate_dir().join(COPIES).join(&exercise.file);
+        let shipped = std::fs::read_to_string(&copy)?;
+        std::fs::copy(crate_dir().join("mistakes").join(file), &copy)?;
+        copies.push((copy, shipped));
+        chosen.push(exercise);
+    }
+    let names: Vec<&str> = chosen
+        .iter()
+        .map(|exercise| exercise.name.as_str())
+        .collect();
+    let built = build(Files::Shipped, &names);
+    for (copy, shipped) in copies {
+        std::fs::write(copy, shipped)?;
+    }
+    let built = built?;
+    let mut problems = Vec::new();
+    for (mistake, exercise) in MISTAKES.iter().zip(chosen) {
+        let (file, says, trap) = (mistake.file, mistake.says, mistake.trap);
+        let source = std::fs::read_to_string(crate_dir().join("mistakes").join(file))?;
+        let line = source
+            .lines()
+            .position(|line| line.contains(mistake.line_of))
+            .map_or(0, |index| index + 1);
+        let line = format!("line {line} of your file");
+        let report = match built.outcome(exercise)? {
+            Outcome::Pass => {
+                problems.push(format!("mistakes/{file} passed, but it must fail"));
+                continue;
+            }
+            Outcome::Fail(report) => report,
+        };
+        // The report wraps its prose, and a sentence may start with the
+        // line: the words are compared, not the lines, in lower case.
+        let words = report.split_whitespace().collect::<Vec<_>>().join(" ");
+        let words = words.to_lowercase();
+        let wanted = says.iter().copied().chain([line.as_str()]);
+        if let Some(missing) = wanted
+            .into_iter()
+            .find(|wanted| !words.contains(&wanted.to_lowercase()))
+        {
+            problems.push(format!(
+                "mistakes/{file}: the report does not say `{missing}`:\n{report}"
+            ));
+        } else if named(&report) != Vec::from_iter(trap) {
+            problems.push(format!(
+                "mistakes/{file}: the report names {:?}, not {trap:?}:\n{report}",
+                named(&report)
+            ));
+        } else {
+            println!("ok: mistakes/{file} is reported: {}", says[0]);
+        }
+    }
+    Ok(problems)
 }
 
 /// How many exercises [`independent`] breaks: more than cargo runs at once on

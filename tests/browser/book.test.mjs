@@ -368,7 +368,75 @@ const contrast = async () => {
     return failures;
 };
 
+// In the page: each word of a table's code (a run of letters, digits and
+// `_`) that the browser drew on more than one line, broken mid-word (a
+// path may break between its parts), and each table that neither fits its
+// column nor scrolls as a unit with its first column kept in view.
+const tables = () => {
+    const broken = [];
+    for (const code of document.querySelectorAll("table code")) {
+        for (const text of code.childNodes) {
+            if (text.nodeType !== Node.TEXT_NODE) continue;
+            for (const word of text.data.matchAll(/\w+/g)) {
+                const range = document.createRange();
+                range.setStart(text, word.index);
+                range.setEnd(text, word.index + word[0].length);
+                const lines = new Set([...range.getClientRects()].map((box) => Math.round(box.top)));
+                if (lines.size > 1) broken.push(word[0]);
+            }
+        }
+    }
+    const unfit = [];
+    for (const [index, table] of [...document.querySelectorAll("table")].entries()) {
+        const frame = table.parentElement;
+        const fits = table.getBoundingClientRect().width <= frame.getBoundingClientRect().width + 1;
+        const scrolls = ["auto", "scroll"].includes(getComputedStyle(frame).overflowX);
+        const first = [...table.querySelectorAll("tr > :first-child")];
+        const kept = first.every((cell) => getComputedStyle(cell).position === "sticky");
+        if (!fits && !(scrolls && kept)) {
+            unfit.push(`table ${index + 1}: ${Math.round(table.getBoundingClientRect().width)}px ` +
+                `in ${Math.round(frame.getBoundingClientRect().width)}px, scrolls: ${scrolls}, ` +
+                `first column kept: ${kept}`);
+        }
+    }
+    return {
+        broken,
+        unfit,
+        sideways: [document.documentElement, document.querySelector(".content")].some(
+            (box) => box.scrollWidth > box.clientWidth,
+        ),
+    };
+};
+
+// The time axis of a chart: how many of its ticks ("0s", "0.5s") are in
+// view in the chart's frame, where the row labels left room for them.
+const ticks = () => {
+    const frame = document.querySelector(".timeline-frame").getBoundingClientRect();
+    const all = [...document.querySelectorAll("svg.timeline")][0].querySelectorAll(
+        ':scope > text[text-anchor="middle"]',
+    );
+    return [...all].filter((tick) => {
+        const box = tick.getBoundingClientRect();
+        return box.left >= frame.left && box.right <= frame.right;
+    }).length;
+};
+
 for (const width of [400, 1280, 1600]) {
+    test(`at ${width}px, with the sidebar open where it fits, the cheat sheet's tables fit or scroll with their first column kept, and break no identifier`, TEST, async () => {
+        const viewport = { width, height: 800 };
+        const { page, problems } = await watchedPage({ viewport });
+        await page.goto(`${origin}/cheatsheet.html`, { waitUntil: "load" });
+        // mdBook opens the sidebar by itself on a screen wide enough for it.
+        const sidebar = await page.evaluate(() => document.documentElement.classList.contains("sidebar-visible"));
+        assert.equal(sidebar, width >= 1080, "the sidebar");
+        const seen = await page.evaluate(tables);
+        assert.deepEqual(seen.broken, [], "identifiers broken across lines");
+        assert.deepEqual(seen.unfit, []);
+        assert.ok(!seen.sideways, "the page scrolls sideways");
+        await page.close();
+        assert.deepEqual(problems, []);
+    });
+
     const title = `at ${width}px a chart reads in every theme, is covered by nothing, and keeps its keys and touches`;
     test(title, TEST, async () => {
         const viewport = { width, height: 800 };
@@ -378,6 +446,10 @@ for (const width of [400, 1280, 1600]) {
         await page.locator(".timeline-readout").first().waitFor();
         const seen = await page.evaluate(looks);
         assert.ok(seen.text >= 11, `the chart's text is drawn ${seen.text.toFixed(1)}px high`);
+        // The row labels give way to the time axis: of its ticks, 0s to 2.5s,
+        // 0s to 1.5s at least are in view (before, on a phone, only 0s).
+        const shown = await page.evaluate(ticks);
+        assert.ok(shown >= 4, `${shown} of the time axis's ticks are in view`);
         assert.ok(!seen.sideways, "the page scrolls sideways");
         assert.deepEqual(seen.over, []);
 

@@ -1,9 +1,9 @@
 //! `cargo run -p basics | head` ends as `cat | head` does: whichever binary
 //! of the workspace finds its stdout closed dies of SIGPIPE, silently,
 //! instead of panicking with "failed printing to stdout" and a backtrace.
-//! Any other error writing stdout (`> /dev/full`), and a stdout that is not
-//! open at all (`>&-`), is one line on stderr and exit code 1, never a panic
-//! or a silent success.
+//! Any other error writing stdout (`> /dev/full`) is one line on stderr and
+//! exit code 1, never a panic. A stdout on `/dev/null`, opened read-write as
+//! a supervisor opens it (Python's `subprocess.DEVNULL`), is a stdout.
 #![cfg(unix)]
 
 use std::os::unix::process::ExitStatusExt;
@@ -22,6 +22,10 @@ enum Stdout {
     Closed,
     /// `/dev/full`, where every write fails with "No space left on device".
     Full,
+    /// `/dev/null` opened read-write, as Python's `subprocess.DEVNULL`,
+    /// Node's `'ignore'` and Rust's runtime (for a stdout closed at start-up,
+    /// a shell's `>&-`) open it.
+    Null,
     /// Not open at all: a shell's `>&-`, which std's `Command` can't ask for.
     Missing,
 }
@@ -39,6 +43,13 @@ fn run(binary: &Path, args: &[&str], stdout: Stdout) -> Output {
             let full = std::fs::OpenOptions::new().write(true).open("/dev/full");
             command.stdout(full.expect("/dev/full opens"));
         }
+        Stdout::Null => {
+            let null = std::fs::File::options()
+                .read(true)
+                .write(true)
+                .open("/dev/null");
+            command.stdout(null.expect("/dev/null opens"));
+        }
         Stdout::Missing => {
             command = Command::new("sh");
             let script = "exec \"$0\" \"$@\" >&-";
@@ -54,8 +65,7 @@ fn run(binary: &Path, args: &[&str], stdout: Stdout) -> Output {
 /// `binary args` ends as `cat` does: with its stdout closed, it dies of
 /// SIGPIPE without a word; on `/dev/full` it says once that it cannot write,
 /// never a panic, and exits 1, although several threads may have failed to
-/// print; with no stdout at all it says so and exits 1, instead of printing
-/// into the `/dev/null` Rust's runtime puts there and exiting 0.
+/// print.
 #[track_caller]
 fn ends_as_cat_does(what: &str, binary: &Path, args: &[&str]) {
     let stderr = |output: &Output| String::from_utf8_lossy(&output.stderr).into_owned();
@@ -71,12 +81,22 @@ fn ends_as_cat_does(what: &str, binary: &Path, args: &[&str]) {
     assert!(!said.contains("panicked"), "{what} > /dev/full: {said}");
     let once = said.matches("cannot write to stdout").count() == 1;
     assert!(once, "{what} > /dev/full: {said}");
-    let missing = run(binary, args, Stdout::Missing);
-    let said = stderr(&missing);
-    assert_eq!(missing.status.code(), Some(1), "{what} >&-: {said}");
-    let closed_at_start =
-        "error: cannot write to stdout: it was closed when the program started (`>&-`)\n";
-    assert_eq!(said, closed_at_start, "{what} >&-");
+}
+
+/// `binary args` runs on `/dev/null` opened read-write as it does anywhere
+/// else; so it does with no stdout at all, which Rust's runtime replaces with
+/// that same `/dev/null` before `main`, so that nothing can tell the two apart.
+#[track_caller]
+fn runs_on_dev_null(what: &str, binary: &Path, args: &[&str]) {
+    for (stdout, how) in [
+        (Stdout::Null, "on a read-write /dev/null"),
+        (Stdout::Missing, ">&-"),
+    ] {
+        let output = run(binary, args, stdout);
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{what} {how}: {said}");
+        assert_eq!(said, "", "{what} {how}");
+    }
 }
 
 /// Every binary target of every workspace package, read from `cargo
@@ -97,6 +117,7 @@ fn every_binary() -> Vec<(String, PathBuf)> {
 fn every_binary_dies_of_sigpipe_when_its_help_meets_a_closed_stdout() {
     for (name, binary) in &every_binary() {
         ends_as_cat_does(&format!("{name} --help"), binary, &["--help"]);
+        runs_on_dev_null(&format!("{name} --help"), binary, &["--help"]);
         // A stdout sent to `/dev/null` on purpose is a stdout.
         let quiet = Command::new(binary)
             .arg("--help")
@@ -124,6 +145,7 @@ fn a_section_dies_of_sigpipe_when_its_examples_meet_a_closed_stdout() {
         // Not "example basics/... panicked".
         ends_as_cat_does(&format!("basics {args:?}"), &basics.binary, args);
     }
+    runs_on_dev_null("basics --list", &basics.binary, &["--list"]);
 }
 
 /// Clap acts on `--help` as soon as it reads it, so `-h --bogus` printed the

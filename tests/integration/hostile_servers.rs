@@ -334,14 +334,16 @@ fn hostile_suite(binary: &str, args: &[&str], protocol: Protocol) {
     // 6. SIGINT, with the crowd still connected, and a deaf client whose
     // replies the server is still waiting to send: the first one was
     // dropped by now, and the shutdown must not wait out a send timeout.
-    let stuck = protocol.stalls_on_deaf_clients().then(|| {
+    let stuck = if protocol.stalls_on_deaf_clients() {
         let (_, mut stuck) = connect(&address);
         stuck
             .set_write_timeout(Some(Duration::from_millis(200)))
             .expect("a timeout");
         send_until_refused(&mut stuck, &many, 64 * 1024 * 1024);
-        stuck
-    });
+        Some(stuck)
+    } else {
+        None
+    };
     // And a crowd just past the cap, left connected through the shutdown:
     // the backlog keeps room for the late clients below.
     let crowd: Vec<TcpStream> = (0..260)

@@ -8,8 +8,8 @@
 //! side, and the binary is linked once.
 
 mod closed_stdout;
+mod cmd;
 mod hostile_servers;
 mod interrupt;
 mod runner_cli;
 mod support;
-mod xtask_cmd;

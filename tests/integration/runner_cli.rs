@@ -1,34 +1,9 @@
-//! Guards the runner's command line and failure paths, as the cases of
-//! `cmd/runner/*.md` (trycmd): each one a command, what it prints on
-//! stdout and stderr in order, and its exit code.
+//! Guards the runner's failure paths that a command-line case can't state
+//! (its cases are `cmd/runner/*.md`, run by `cmd.rs`): an argument that is
+//! not UTF-8, a build without `--cfg tokio_unstable`, output nobody reads,
+//! a multi-thread timeline's rows, a run its timeout stops.
 
-use std::path::PathBuf;
 use std::time::Duration;
-
-fn cases(basics: PathBuf) -> trycmd::TestCases {
-    let cases = trycmd::TestCases::new();
-    cases
-        .register_bin("fixture-section", crate::support::fixture_section().binary)
-        .register_bin("basics", basics)
-        .register_bin("pitfalls", crate::support::binary("pitfalls"))
-        .register_bin("httpbin", crate::support::binary("httpbin"))
-        .env("RUST_BACKTRACE", "0")
-        .timeout(Duration::from_secs(30));
-    cases
-}
-
-#[test]
-fn runner_cases() {
-    let cases = cases(crate::support::built_section("basics").binary);
-    // And the local httpbin's own command line.
-    cases
-        .case("cmd/runner/*.md")
-        .case("cmd/httpbin.md")
-        .skip("cmd/runner/without-cfg.md");
-    if !runner::dump::AVAILABLE {
-        cases.skip("cmd/runner/dump.md");
-    }
-}
 
 #[cfg(unix)]
 #[test]
@@ -66,7 +41,7 @@ fn without_tokio_unstable_what_needs_it_is_refused_with_the_reason() {
     let built = proc::cargo::build(cargo, None).expect("cargo runs");
     assert!(built.success(), "building basics without the cfg failed");
     let basics = built.binaries.get("basics").expect("cargo built basics");
-    cases(basics.clone()).case("cmd/runner/without-cfg.md");
+    crate::cmd::section_cases(basics.clone()).case("cmd/runner/without-cfg.md");
 }
 
 /// On the multi-thread runtime, a timeline draws no row for Tokio's own

@@ -16,64 +16,97 @@ use crate::flags::Bench as Options;
 use crate::workspace::{Httpbin, Profile, Workspace};
 use crate::{Error, Usage};
 
-/// One workload, implemented in both languages: its name, what it does,
-/// what one operation is (for the throughput column), and the ways it is
-/// written in Tokio, each its own row, run by the bench binary as
-/// `<workload>-<variant>` ([`ONE_WAY`]: run as `<workload>`). `http` talks
-/// to the local httpbin, and in Python needs aiohttp.
-type Workload = (&'static str, &'static str, &'static str, &'static [Variant]);
+/// One workload, implemented in both languages. `http` talks to the local
+/// httpbin, and in Python needs aiohttp.
+pub struct Workload {
+    name: &'static str,
+    description: &'static str,
+    /// What one operation is, for the throughput column.
+    unit: &'static str,
+    /// The ways it is written in Tokio, each its own row, run by the bench
+    /// binary as `<workload>-<variant>`; with none, one way, run as
+    /// `<workload>`.
+    variants: &'static [Variant],
+}
 
-/// One way of writing a workload in Tokio: what the bench binary calls it,
-/// after the workload's name, and how the table names it.
-type Variant = (&'static str, &'static str);
+/// One way of writing a workload in Tokio.
+struct Variant {
+    /// What the bench binary calls it, after the workload's name.
+    name: &'static str,
+    /// How the table names it.
+    label: &'static str,
+}
 
 /// Awaiting a `Vec` of `JoinHandle`s in order, the direct counterpart of
 /// `gather`, and a `JoinSet`, which yields results as tasks finish.
-const JOIN_VARIANTS: &[Variant] = &[("handles", "`Vec<JoinHandle>`"), ("joinset", "`JoinSet`")];
-const ONE_WAY: &[Variant] = &[("", "")];
-
-pub const WORKLOADS: [Workload; 5] = [
-    (
-        "spawn",
-        "spawn and await 100,000 no-op tasks: a `Vec<JoinHandle>` awaited in order, and a `JoinSet`, against `create_task` + `gather`",
-        "tasks",
-        JOIN_VARIANTS,
-    ),
-    (
-        "queue",
-        "1,000,000 items from a producer to a consumer through a bounded queue of 1,024: `mpsc` against `asyncio.Queue`",
-        "items",
-        ONE_WAY,
-    ),
-    (
-        "semaphore",
-        "100,000 tasks, each holding one of 100 semaphore permits across a yield, collected as a `Vec<JoinHandle>` and as a `JoinSet`",
-        "operations",
-        JOIN_VARIANTS,
-    ),
-    (
-        "sleep",
-        "10,000 tasks each sleeping 10 ms: the timers",
-        "tasks",
-        ONE_WAY,
-    ),
-    (
-        "http",
-        "10,000 GETs of `/json` over loopback, 64 in flight, against the project's own httpbin server: reqwest against aiohttp",
-        "requests",
-        ONE_WAY,
-    ),
+const JOIN_VARIANTS: &[Variant] = &[
+    Variant {
+        name: "handles",
+        label: "`Vec<JoinHandle>`",
+    },
+    Variant {
+        name: "joinset",
+        label: "`JoinSet`",
+    },
 ];
 
-/// The Tokio runtimes a workload runs on: what the bench binary calls each,
-/// and its label. In `block_on` on a current-thread runtime, one thread like
-/// asyncio; in `block_on` on the multi-thread runtime, as `#[tokio::main]`
-/// runs `main`, outside the pool of workers; and spawned as a task on it, on
-/// a worker, with the tasks it spawns and wakes.
-const RUNTIMES: [(&str, &str); 3] = [
-    ("current-thread", "Tokio, current-thread"),
-    ("multi-thread", "Tokio, multi-thread"),
-    ("multi-thread-task", "Tokio, multi-thread, in a task"),
+pub const WORKLOADS: [Workload; 5] = [
+    Workload {
+        name: "spawn",
+        description: "spawn and await 100,000 no-op tasks: a `Vec<JoinHandle>` awaited in order, and a `JoinSet`, against `create_task` + `gather`",
+        unit: "tasks",
+        variants: JOIN_VARIANTS,
+    },
+    Workload {
+        name: "queue",
+        description: "1,000,000 items from a producer to a consumer through a bounded queue of 1,024: `mpsc` against `asyncio.Queue`",
+        unit: "items",
+        variants: &[],
+    },
+    Workload {
+        name: "semaphore",
+        description: "100,000 tasks, each holding one of 100 semaphore permits across a yield, collected as a `Vec<JoinHandle>` and as a `JoinSet`",
+        unit: "operations",
+        variants: JOIN_VARIANTS,
+    },
+    Workload {
+        name: "sleep",
+        description: "10,000 tasks each sleeping 10 ms: the timers",
+        unit: "tasks",
+        variants: &[],
+    },
+    Workload {
+        name: "http",
+        description: "10,000 GETs of `/json` over loopback, 64 in flight, against the project's own httpbin server: reqwest against aiohttp",
+        unit: "requests",
+        variants: &[],
+    },
+];
+
+/// A Tokio runtime a workload runs on: what the bench binary calls it, and
+/// its label.
+struct Runtime {
+    name: &'static str,
+    label: &'static str,
+}
+
+/// In `block_on` on a current-thread runtime, one thread like asyncio; in
+/// `block_on` on the multi-thread runtime, as `#[tokio::main]` runs `main`,
+/// outside the pool of workers; and spawned as a task on it, on a worker,
+/// with the tasks it spawns and wakes.
+const RUNTIMES: [Runtime; 3] = [
+    Runtime {
+        name: "current-thread",
+        label: "Tokio, current-thread",
+    },
+    Runtime {
+        name: "multi-thread",
+        label: "Tokio, multi-thread",
+    },
+    Runtime {
+        name: "multi-thread-task",
+        label: "Tokio, multi-thread, in a task",
+    },
 ];
 
 const ASYNCIO: &str = "Python asyncio";
@@ -98,15 +131,24 @@ pub fn parse_sample(line: &str) -> Option<Sample> {
         ops: value("ops")?,
         max_rss_kb: value("max_rss_kb")?,
     };
-    fields.next().is_none().then_some(sample)
+    // Nothing after the three.
+    if fields.next().is_some() {
+        return None;
+    }
+    Some(sample)
 }
 
 /// A row of a workload's table: its label, and its command line and runs,
 /// or why it can't run here.
 struct Row {
     label: String,
-    run: Result<(PathBuf, Vec<String>), String>,
+    run: Result<CommandLine, String>,
     samples: Vec<Sample>,
+}
+
+struct CommandLine {
+    program: PathBuf,
+    args: Vec<String>,
 }
 
 /// How long one run may take, and asking a tool for its version.
@@ -125,9 +167,9 @@ fn python(code: &str) -> bool {
 /// tables, and with `save` writes them to bench/RESULTS.md.
 pub fn bench(options: &Options) -> Result<bool, Error> {
     let wanted = |name: &str| options.workload.as_deref().is_none_or(|w| w == name);
-    let selected: Vec<&Workload> = WORKLOADS.iter().filter(|w| wanted(w.0)).collect();
+    let selected: Vec<&Workload> = WORKLOADS.iter().filter(|w| wanted(w.name)).collect();
     if selected.is_empty() {
-        let names: Vec<&str> = WORKLOADS.iter().map(|workload| workload.0).collect();
+        let names: Vec<&str> = WORKLOADS.iter().map(|workload| workload.name).collect();
         let asked = options.workload.as_deref().unwrap_or_default();
         let why = format!(
             "no workload `{asked}`; the workloads are {}",
@@ -154,49 +196,70 @@ pub fn bench(options: &Options) -> Result<bool, Error> {
     let aiohttp = python("import aiohttp");
 
     let mut tables = String::new();
-    for &(name, description, unit, variants) in selected {
-        let server = (name == "http")
-            .then(|| Httpbin::start(&httpbin))
-            .transpose()?;
-        let url: Vec<String> = server.iter().map(|s| s.url().to_owned()).collect();
+    for workload in selected {
+        let name = workload.name;
+        // The http workload's server, serving while its rows run.
+        let mut server = None;
+        let mut url = Vec::new();
+        if name == "http" {
+            url.push(server.insert(Httpbin::start(&httpbin)?).url().to_owned());
+        }
         let row = |label: String, run| Row {
             label,
             run,
             samples: Vec::new(),
         };
+        let rust = |program: String, runtime: &Runtime| CommandLine {
+            program: bench.clone(),
+            args: [vec![program, runtime.name.to_owned()], url.clone()].concat(),
+        };
         let mut rows = Vec::new();
-        for (flavor, runtime) in RUNTIMES {
-            for (variant, label) in variants {
-                let (program, label) = match *variant {
-                    "" => (name.to_owned(), runtime.to_owned()),
-                    variant => (format!("{name}-{variant}"), format!("{runtime}, {label}")),
-                };
-                let args = [vec![program, flavor.to_owned()], url.clone()].concat();
-                rows.push(row(label, Ok((bench.clone(), args))));
+        for runtime in &RUNTIMES {
+            if workload.variants.is_empty() {
+                let run = rust(name.to_owned(), runtime);
+                rows.push(row(runtime.label.to_owned(), Ok(run)));
+            }
+            for variant in workload.variants {
+                let run = rust(format!("{name}-{}", variant.name), runtime);
+                rows.push(row(
+                    format!("{}, {}", runtime.label, variant.label),
+                    Ok(run),
+                ));
             }
         }
-        let missing = match (python3, name == "http" && !aiohttp) {
-            (false, _) => Some("python3 not found"),
-            (true, true) => Some("aiohttp not installed: `pip install aiohttp`"),
-            _ => None,
+        let missing = if !python3 {
+            Some("python3 not found")
+        } else if name == "http" && !aiohttp {
+            Some("aiohttp not installed: `pip install aiohttp`")
+        } else {
+            None
         };
-        let event_loops = [(ASYNCIO, "asyncio"), ("Python asyncio + uvloop", "uvloop")];
-        for (label, event_loop) in &event_loops[..if uvloop { 2 } else { 1 }] {
-            let args = [script, name, event_loop].map(str::to_owned).to_vec();
-            let run = missing.map_or(
-                Ok(("python3".into(), [args, url.clone()].concat())),
-                |why| Err(why.to_owned()),
-            );
-            rows.push(row(label.to_string(), run));
+        let mut event_loops = vec![(ASYNCIO, "asyncio")];
+        if uvloop {
+            event_loops.push(("Python asyncio + uvloop", "uvloop"));
+        }
+        for (label, event_loop) in event_loops {
+            let run = match missing {
+                Some(why) => Err(why.to_owned()),
+                None => Ok(CommandLine {
+                    program: "python3".into(),
+                    args: [
+                        [script, name, event_loop].map(str::to_owned).to_vec(),
+                        url.clone(),
+                    ]
+                    .concat(),
+                }),
+            };
+            rows.push(row(label.to_owned(), run));
         }
         for run in 1..=options.runs {
             for row in &mut rows {
-                let Ok((program, args)) = &row.run else {
+                let Ok(line) = &row.run else {
                     continue;
                 };
                 eprintln!("{name}: run {run} of {}: {}", options.runs, row.label);
-                let mut command = Command::new(program);
-                command.args(args);
+                let mut command = Command::new(&line.program);
+                command.args(&line.args);
                 let sample = run_once(command).map_err(|e| format!("{name} {}: {e}", row.label))?;
                 row.samples.push(sample);
             }
@@ -205,8 +268,9 @@ pub fn bench(options: &Options) -> Result<bool, Error> {
             1 => "1 run".to_owned(),
             runs => format!("{runs} runs"),
         };
+        let description = workload.description;
         let _ = writeln!(tables, "### {name}\n\n{description}, {runs} each.\n");
-        tables.push_str(&table(&rows, unit));
+        tables.push_str(&table(&rows, workload.unit));
     }
     let machine = machine();
     println!("{tables}Machine:\n{machine}");
@@ -339,11 +403,10 @@ fn machine() -> String {
     let version = |program: &str, args: &[&str]| {
         let mut command = Command::new(program);
         command.args(args);
-        let finished = proc::run(command, PROBE_TIMEOUT).ok();
-        let version = finished.map(|finished| finished.stdout.trim().to_owned());
-        version
-            .filter(|v| !v.is_empty())
-            .unwrap_or("not installed".to_owned())
+        match proc::run(command, PROBE_TIMEOUT) {
+            Ok(finished) if !finished.stdout.trim().is_empty() => finished.stdout.trim().to_owned(),
+            _ => "not installed".to_owned(),
+        }
     };
     let module = |name: &str| {
         let code = format!("import {name}; print({name}.__version__)");

@@ -1,17 +1,21 @@
 //! `cargo xtask bridge`: builds the bridge's Python extension module with
 //! maturin and runs each lesson against its golden file, on the real clock,
 //! times aside, showing what it prints; then the hot-path recipe as a reader
-//! copies it.
+//! copies it, whose tests' output has a golden file too.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use protocol::Clock;
+use tempfile::TempDir;
+
 use crate::golden;
 use crate::lessons::{Bridge, SECTION};
+use crate::select::Filter;
 use crate::twins::run_python;
 use crate::workspace::Workspace;
-use crate::{Error, Usage, flags};
+use crate::{Error, Snapshots, Usage, flags};
 
 const REQUIREMENTS: &str = ".ci/bridge-requirements.txt";
 /// Making the venv and building the module, from nothing.
@@ -19,15 +23,11 @@ const SETUP: Duration = Duration::from_secs(1800);
 /// The book's recipe, `crates/bridge/recipe`: a crate of its own.
 const RECIPE: &str = "hot_path";
 
-pub fn bridge(options: &flags::Bridge, overwrite: bool) -> Result<bool, Error> {
+pub fn bridge(options: &flags::Bridge, snapshots: Snapshots) -> Result<bool, Error> {
     let workspace = Workspace::locate();
     let bridge = Bridge::read(&workspace)?;
-    let wanted = |name: &str| {
-        options
-            .filter
-            .as_deref()
-            .is_none_or(|filter| filter == SECTION || format!("{SECTION}/{name}").contains(filter))
-    };
+    let filter = Filter::parse(options.filter.as_deref(), &[SECTION.to_owned()])?;
+    let wanted = |name: &str| filter.selects(SECTION, name);
     let selected: Vec<_> = bridge
         .lessons
         .iter()
@@ -45,28 +45,39 @@ pub fn bridge(options: &flags::Bridge, overwrite: bool) -> Result<bool, Error> {
     }
     let target = workspace.metadata()?.target_directory.as_std_path();
     let venv = target.join("bridge-venv");
-    make_venv(&workspace, &venv, &options.python)?;
-    // maturin builds the crate alone, so cargo resolves its features apart
-    // from the workspace's: a target directory of its own keeps the two
-    // builds from replacing each other's artifacts.
+    make_venv(&workspace, &bridge, &venv, &options.python)?;
+    // The workspace's target directory: maturin builds the crate alone, so
+    // cargo resolves its features apart from the workspace's, but most of
+    // its dependencies come out the same and are reused. What differs is
+    // maturin's environment (`PYO3_PYTHON` and the like), which pyo3's build
+    // script watches: pyo3's crates and the module are built again after
+    // each switch between this and a plain `cargo build`.
     let mut maturin = Command::new(venv.join("bin/maturin"));
     maturin
         .args(["develop", "--locked", "--manifest-path"])
         .arg(bridge.dir().join("Cargo.toml"))
         .arg("--target-dir")
-        .arg(target.join("bridge"))
+        .arg(target)
         .current_dir(workspace.root())
         .env("VIRTUAL_ENV", &venv);
     proc::cargo::leave_out_crate_variables(&mut maturin);
     step(maturin, "maturin develop")?;
     let http = selected.iter().any(|lesson| lesson.http);
-    let httpbin = http.then(|| workspace.start_httpbin()).transpose()?;
+    let httpbin = if http {
+        Some(workspace.start_httpbin()?)
+    } else {
+        None
+    };
     let golden_root = workspace.golden_root();
     let (mut passed, mut failures) = (0, Vec::new());
     let mut tally = |id: String, result: Result<(), String>| match result {
         Ok(()) => {
             passed += 1;
-            println!("{} {id}\n", if overwrite { "BLESSED" } else { "PASS" });
+            let verdict = match snapshots {
+                Snapshots::Compare => "PASS",
+                Snapshots::Overwrite => "BLESSED",
+            };
+            println!("{verdict} {id}\n");
         }
         Err(details) => {
             println!("FAIL {id}\n");
@@ -93,32 +104,23 @@ pub fn bridge(options: &flags::Bridge, overwrite: bool) -> Result<bool, Error> {
             )
         };
         let golden_path = golden::path(&golden_root, SECTION, &lesson.name, golden::STDOUT);
-        let result = run_python(command, options.timeout, &rerun).and_then(|stdout| {
-            // What the learner who runs a lesson came to see.
-            print!("{stdout}");
-            if overwrite {
-                return crate::files::write(&golden_path, &stdout).map_err(|error| {
-                    format!("  cannot write {}: {error}", golden::name(&golden_path))
-                });
-            }
-            let expected = golden::read(&golden_path).map_err(|why| format!("  {why}"))?;
-            match golden::diff(&golden::name(&golden_path), &expected, &stdout, true) {
-                None => Ok(()),
-                Some(diff) => Err(format!(
-                    "  it differs (times aside)\n{diff}  re-run: {rerun}"
-                )),
-            }
-        });
+        let result = run_python(command, options.timeout, &rerun)
+            .and_then(|stdout| check(&golden_path, &stdout, snapshots, &rerun));
         tally(id, result);
     }
-    if wanted(RECIPE) && !overwrite {
+    if wanted(RECIPE) {
         // A recipe that doesn't build is its failure, told with the lessons'.
-        let result = recipe(&bridge, target, options.timeout * 5)
-            .unwrap_or_else(|error| Err(format!("  {error}")));
+        let golden_path = golden::path(&golden_root, SECTION, RECIPE, golden::STDOUT);
+        let rerun = format!("cargo xtask bridge {RECIPE}");
+        let result = install_recipe(&workspace, &bridge, target)
+            .map_err(|error| format!("  {error}"))
+            .and_then(|copy| recipe_tests(&venv, copy.path(), options.timeout * 5))
+            .and_then(|stdout| check(&golden_path, &stdout, snapshots, &rerun));
         tally(format!("{SECTION}/{RECIPE}"), result);
     }
     for (section, name) in golden::all(&golden_root, golden::STDOUT)? {
-        if section == SECTION && !bridge.lessons.iter().any(|lesson| lesson.name == name) {
+        let known = name == RECIPE || bridge.lessons.iter().any(|lesson| lesson.name == name);
+        if section == SECTION && !known {
             failures.push(format!(
                 "FAIL {}: a golden file without a lesson; delete it",
                 golden::name(&golden::path(&golden_root, SECTION, &name, golden::STDOUT))
@@ -132,55 +134,110 @@ pub fn bridge(options: &flags::Bridge, overwrite: bool) -> Result<bool, Error> {
     Ok(failures.is_empty())
 }
 
+/// Shows what a program printed, then compares it with its golden file or,
+/// as `snapshots` asks, writes it there.
+fn check(
+    golden_path: &Path,
+    stdout: &str,
+    snapshots: Snapshots,
+    rerun: &str,
+) -> Result<(), String> {
+    // What the learner who runs a lesson came to see.
+    print!("{stdout}");
+    let name = golden::name(golden_path);
+    if snapshots == Snapshots::Overwrite {
+        return crate::files::write(golden_path, stdout)
+            .map_err(|error| format!("  cannot write {name}: {error}"));
+    }
+    let expected = golden::read(golden_path).map_err(|why| format!("  {why}"))?;
+    match golden::diff(&name, &expected, stdout, Clock::Real) {
+        None => Ok(()),
+        Some(diff) => Err(format!(
+            "  it differs (times aside)\n{diff}  re-run: {rerun}"
+        )),
+    }
+}
+
 /// The recipe as a reader copies it: its directory, a project of its own
-/// with its own lock, outside the repository, built as the release wheel it
-/// ships, which is installed; then its tests: what the page says of its
-/// awaitable, and its service run 30 times.
-fn recipe(bridge: &Bridge, target: &Path, timeout: Duration) -> Result<Result<(), String>, Error> {
+/// with its own lock, copied outside the repository (removed when the copy
+/// is dropped) and built as the release wheel it ships, which is installed.
+fn install_recipe(workspace: &Workspace, bridge: &Bridge, target: &Path) -> Result<TempDir, Error> {
     let venv = target.join("bridge-venv");
-    let copy = tempfile::Builder::new().prefix("hot-path-").tempdir()?;
+    let copy = tempfile::Builder::new()
+        .prefix("hot-path-")
+        .tempdir()
+        .map_err(|error| {
+            let temp = std::env::temp_dir();
+            format!("cannot make a directory in {}: {error}", temp.display())
+        })?;
     let mut cp = Command::new("cp");
     cp.arg("-r")
         .arg(bridge.dir().join("recipe/."))
         .arg(copy.path());
     step(cp, "cp")?;
     let dist = copy.path().join("dist");
-    let mut maturin = Command::new(venv.join("bin/maturin"));
-    maturin
-        .args(["build", "--locked", "--target-dir"])
-        .arg(target.join("bridge-recipe"))
-        .arg("--out")
-        .arg(&dist)
-        .current_dir(copy.path())
-        .env("VIRTUAL_ENV", &venv)
-        // No workspace lints reach it: a warning is still a failure here.
-        .env("RUSTFLAGS", "-D warnings");
-    proc::cargo::leave_out_crate_variables(&mut maturin);
-    step(maturin, "maturin build")?;
+    step(
+        recipe_build(workspace, target, copy.path(), &dist)?,
+        "maturin build",
+    )?;
     let wheel = shipped_wheel(&venv, &dist)?;
     let mut pip = Command::new(venv.join("bin/pip"));
     pip.args(["install", "--quiet", "--no-deps", "--force-reinstall"])
         .arg(&wheel);
     step(pip, "pip install")?;
+    Ok(copy)
+}
+
+/// What the installed recipe's tests print, run in its copy: what the page
+/// says of its awaitable, and its service run 30 times and interrupted. Or
+/// the report of the first that fails.
+fn recipe_tests(venv: &Path, copy: &Path, timeout: Duration) -> Result<String, String> {
     let rerun = format!("cargo xtask bridge {RECIPE}");
+    let mut printed = String::new();
     for file in ["test_asyncio.py", "test_exit.py"] {
         let mut test = Command::new(venv.join("bin/python"));
-        test.args(["-P", file]).current_dir(copy.path());
-        match run_python(test, timeout, &rerun) {
-            Ok(stdout) => print!("{stdout}"),
-            failed => return Ok(failed.map(drop)),
-        }
+        test.args(["-P", file]).current_dir(copy);
+        printed.push_str(&run_python(test, timeout, &rerun)?);
     }
-    Ok(Ok(()))
+    Ok(printed)
+}
+
+/// `maturin build` of the recipe's copy in `dir`, into `dist`: the release
+/// wheel it ships.
+fn recipe_build(
+    workspace: &Workspace,
+    target: &Path,
+    dir: &Path,
+    dist: &Path,
+) -> Result<Command, Error> {
+    let venv = target.join("bridge-venv");
+    let mut maturin = Command::new(venv.join("bin/maturin"));
+    maturin
+        .args(["build", "--locked", "--target-dir"])
+        .arg(target.join("bridge-recipe"))
+        .arg("--out")
+        .arg(dist)
+        .current_dir(dir)
+        .env("VIRTUAL_ENV", &venv)
+        // Outside the repository rustup finds no rust-toolchain.toml and
+        // would take its default toolchain; the recipe is built with the
+        // one the workspace pins.
+        .env("RUSTUP_TOOLCHAIN", workspace.toolchain()?)
+        // No workspace lints reach it: a warning is still a failure here.
+        .env("RUSTFLAGS", "-D warnings");
+    proc::cargo::leave_out_crate_variables(&mut maturin);
+    Ok(maturin)
 }
 
 /// The one wheel in `dist`, if it is what the page says the recipe ships:
 /// one wheel for every CPython from 3.11 (`cp311-abi3`), with the stubs and
 /// the `py.typed` marker that tells type checkers to read them.
 fn shipped_wheel(venv: &Path, dist: &Path) -> Result<PathBuf, Error> {
-    let wheels: Vec<PathBuf> = std::fs::read_dir(dist)?
-        .map(|entry| entry.map(|entry| entry.path()))
-        .collect::<Result<_, _>>()?;
+    let cannot_list = |error: std::io::Error| format!("cannot list {}: {error}", dist.display());
+    let mut wheels = Vec::new();
+    for entry in std::fs::read_dir(dist).map_err(cannot_list)? {
+        wheels.push(entry.map_err(cannot_list)?.path());
+    }
     let [wheel] = wheels.as_slice() else {
         return Err(format!(
             "maturin build left {} files in dist/, not one wheel",
@@ -195,10 +252,12 @@ fn shipped_wheel(venv: &Path, dist: &Path) -> Result<PathBuf, Error> {
         )
         .into());
     }
-    let listing = Command::new(venv.join("bin/python"))
+    let python = venv.join("bin/python");
+    let listing = Command::new(&python)
         .args(["-m", "zipfile", "-l"])
         .arg(wheel)
-        .output()?;
+        .output()
+        .map_err(|error| format!("cannot run {}: {error}", python.display()))?;
     if !listing.status.success() {
         let why = String::from_utf8_lossy(&listing.stderr);
         return Err(format!("cannot list the files of {name}: {why}").into());
@@ -215,17 +274,42 @@ fn shipped_wheel(venv: &Path, dist: &Path) -> Result<PathBuf, Error> {
     Ok(wheel.clone())
 }
 
-/// `target/bridge-venv` with maturin, made again when the pins change.
-fn make_venv(workspace: &Workspace, venv: &Path, python: &Path) -> Result<(), Error> {
+/// `target/bridge-venv` with maturin, made again when the pins or the
+/// Python it was made with change, or a program in it is missing. A Python
+/// older than the module's `requires-python` is refused before anything is
+/// made or built.
+fn make_venv(
+    workspace: &Workspace,
+    bridge: &Bridge,
+    venv: &Path,
+    python: &Path,
+) -> Result<(), Error> {
     let requirements = workspace.root().join(REQUIREMENTS);
     let pins = std::fs::read_to_string(&requirements)
         .map_err(|error| format!("{REQUIREMENTS}: {error}"))?;
+    let needed = requires_python(&bridge.dir().join("pyproject.toml"))?;
+    let found = PythonVersion::of(python)?;
+    if found < needed {
+        return Err(format!(
+            "{} is Python {found}; the bridge needs Python {}.{} or later \
+             (`requires-python` in crates/bridge/pyproject.toml): pass another with --python",
+            python.display(),
+            needed.major,
+            needed.minor
+        )
+        .into());
+    }
+    let made_with = format!("{pins}# made with {} (Python {found})\n", python.display());
     let complete = venv.join("complete");
-    if std::fs::read_to_string(&complete).is_ok_and(|made_with| made_with == pins) {
+    let programs = ["bin/python", "bin/pip", "bin/maturin"];
+    if std::fs::read_to_string(&complete).is_ok_and(|text| text == made_with)
+        && programs.iter().all(|program| venv.join(program).is_file())
+    {
         return Ok(());
     }
-    if venv.exists() {
-        std::fs::remove_dir_all(venv)?;
+    if venv.symlink_metadata().is_ok() {
+        std::fs::remove_dir_all(venv)
+            .map_err(|error| format!("cannot remove {}: {error}", venv.display()))?;
     }
     let mut make = Command::new(python);
     make.args(["-m", "venv"]).arg(venv);
@@ -235,11 +319,83 @@ fn make_venv(workspace: &Workspace, venv: &Path, python: &Path) -> Result<(), Er
         .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
         .arg(&requirements);
     step(install, "pip install")?;
-    Ok(crate::files::write(&complete, &pins)?)
+    crate::files::write(&complete, &made_with)
+        .map_err(|error| format!("cannot write {}: {error}", complete.display()).into())
+}
+
+/// A Python's version, as `sys.version_info` gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct PythonVersion {
+    major: u32,
+    minor: u32,
+    micro: u32,
+}
+
+impl PythonVersion {
+    /// The version of the Python `python` runs.
+    fn of(python: &Path) -> Result<Self, Error> {
+        let mut command = Command::new(python);
+        command.args(["-c", "import sys; print(*sys.version_info[:3], sep='.')"]);
+        let finished = proc::run(command, Duration::from_secs(60))
+            .map_err(|error| format!("cannot run {}: {error}", python.display()))?;
+        let printed = finished.stdout.trim();
+        if !finished.success() {
+            let why = finished.stderr.trim();
+            return Err(format!("{} failed ({}): {why}", python.display(), finished.exit).into());
+        }
+        Self::parse(printed).ok_or_else(|| {
+            format!("{} printed {printed:?}, not its version", python.display()).into()
+        })
+    }
+
+    /// `3.11` or `3.11.7`.
+    fn parse(text: &str) -> Option<Self> {
+        let mut parts = text.split('.').map(str::parse::<u32>);
+        let (major, minor) = (parts.next()?.ok()?, parts.next()?.ok()?);
+        let micro = match parts.next() {
+            None => 0,
+            Some(micro) => micro.ok()?,
+        };
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(Self {
+            major,
+            minor,
+            micro,
+        })
+    }
+}
+
+impl std::fmt::Display for PythonVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.micro)
+    }
+}
+
+/// The oldest Python a `pyproject.toml` allows: its `requires-python`,
+/// which must read `>=X.Y`.
+fn requires_python(pyproject: &Path) -> Result<PythonVersion, Error> {
+    let file = pyproject.display();
+    let text = std::fs::read_to_string(pyproject).map_err(|error| format!("{file}: {error}"))?;
+    let table: toml::Table = toml::from_str(&text).map_err(|error| format!("{file}: {error}"))?;
+    let requires = table
+        .get("project")
+        .and_then(|project| project.get("requires-python"))
+        .and_then(toml::Value::as_str)
+        .unwrap_or_default();
+    let Some(version) = requires.strip_prefix(">=").and_then(PythonVersion::parse) else {
+        return Err(
+            format!("{file}: `requires-python` must read \">=X.Y\", not {requires:?}").into(),
+        );
+    };
+    Ok(version)
 }
 
 fn step(command: Command, what: &str) -> Result<(), Error> {
-    let mut group = proc::spawn(command).map_err(|error| format!("cannot run {what}: {error}"))?;
+    let program = Path::new(command.get_program()).display().to_string();
+    let mut group =
+        proc::spawn(command).map_err(|error| format!("cannot run {what} ({program}): {error}"))?;
     match group.wait_timeout(SETUP)? {
         Some(status) if status.success() => Ok(()),
         Some(status) => Err(format!("{what} failed ({status})").into()),
@@ -247,5 +403,108 @@ fn step(command: Command, what: &str) -> Result<(), Error> {
             group.kill()?;
             Err(format!("{what} took more than {}s and was killed", SETUP.as_secs()).into())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt as _;
+
+    /// A `python` that only says it is `version`, and makes nothing.
+    fn fake_python(dir: &Path, version: &str) -> PathBuf {
+        let path = dir.join(format!("python{version}"));
+        std::fs::write(
+            &path,
+            format!("#!/bin/sh\n[ \"$1\" = -c ] && echo {version}\nexit 0\n"),
+        )
+        .unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    fn bridge() -> (Workspace, Bridge) {
+        let workspace = Workspace::locate();
+        let bridge = Bridge::read(&workspace).unwrap();
+        (workspace, bridge)
+    }
+
+    #[test]
+    fn a_python_older_than_requires_python_is_refused_before_anything_is_made() {
+        let (workspace, bridge) = bridge();
+        let dir = tempfile::tempdir().unwrap();
+        let venv = dir.path().join("bridge-venv");
+        let python = fake_python(dir.path(), "3.10.13");
+        let error = make_venv(&workspace, &bridge, &venv, &python).unwrap_err();
+        let expected = format!(
+            "{} is Python 3.10.13; the bridge needs Python 3.11 or later",
+            python.display()
+        );
+        assert!(error.to_string().starts_with(&expected), "{error}");
+        assert!(!venv.exists());
+    }
+
+    /// A venv made with one Python, and a run with another: the venv is
+    /// made anew, here with a Python that makes nothing, so that its `pip`
+    /// is missing, and the error names it.
+    #[test]
+    fn a_venv_is_reused_only_by_the_python_it_was_made_with() {
+        let (workspace, bridge) = bridge();
+        let dir = tempfile::tempdir().unwrap();
+        let venv = dir.path().join("bridge-venv");
+        let pins = std::fs::read_to_string(workspace.root().join(REQUIREMENTS)).unwrap();
+        let made_with = fake_python(dir.path(), "3.11.7");
+        std::fs::create_dir_all(venv.join("bin")).unwrap();
+        for program in ["python", "pip", "maturin"] {
+            std::fs::write(venv.join("bin").join(program), "").unwrap();
+        }
+        let marker = format!(
+            "{pins}# made with {} (Python 3.11.7)\n",
+            made_with.display()
+        );
+        std::fs::write(venv.join("complete"), marker).unwrap();
+
+        make_venv(&workspace, &bridge, &venv, &made_with).unwrap();
+        assert!(venv.join("complete").exists(), "reused");
+
+        let other = fake_python(dir.path(), "3.12.1");
+        let error = make_venv(&workspace, &bridge, &venv, &other).unwrap_err();
+        let pip = venv.join("bin/pip");
+        assert!(
+            error.to_string().contains(&format!("({})", pip.display())),
+            "{error}"
+        );
+        assert!(!venv.join("complete").exists(), "not reused");
+    }
+
+    #[test]
+    fn requires_python_reads_only_a_lower_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        let pyproject = dir.path().join("pyproject.toml");
+        std::fs::write(&pyproject, "[project]\nrequires-python = \">=3.11\"\n").unwrap();
+        let version = requires_python(&pyproject).unwrap();
+        assert_eq!(version, PythonVersion::parse("3.11.0").unwrap());
+        std::fs::write(&pyproject, "[project]\nrequires-python = \"~=3.11\"\n").unwrap();
+        let error = requires_python(&pyproject).unwrap_err().to_string();
+        assert!(
+            error.contains("must read \">=X.Y\", not \"~=3.11\""),
+            "{error}"
+        );
+        assert!(PythonVersion::parse("3.11.7.1").is_none());
+        assert!(PythonVersion::parse("3.x").is_none());
+    }
+
+    #[test]
+    fn the_recipe_is_built_with_the_toolchain_the_workspace_pins() {
+        let workspace = Workspace::locate();
+        let target = Path::new("target");
+        let build = recipe_build(&workspace, target, target, target).unwrap();
+        let pinned = workspace.toolchain().unwrap();
+        let toolchain = build
+            .get_envs()
+            .find(|(name, _)| *name == "RUSTUP_TOOLCHAIN")
+            .and_then(|(_, value)| value);
+        assert_eq!(toolchain, Some(std::ffi::OsStr::new(&pinned)));
+        assert!(!pinned.is_empty());
     }
 }

@@ -17,7 +17,7 @@ use crate::parallel::parallel;
 use crate::select::{Case, Selection};
 use crate::stall::StallServer;
 use crate::workspace::Workspace;
-use crate::{Error, Usage};
+use crate::{Error, Snapshots, Usage};
 
 /// How long a timed-out example has to print where its tasks wait before it
 /// is killed.
@@ -55,6 +55,14 @@ impl Mode {
 
     fn is_golden(&self) -> bool {
         matches!(self, Mode::Virtual | Mode::Real)
+    }
+
+    /// The clock a golden file is compared on: times only on the virtual one.
+    fn clock(&self) -> Clock {
+        match self {
+            Mode::Real => Clock::Real,
+            Mode::Virtual | Mode::MultiThread | Mode::Server(_) | Mode::Stall(_) => Clock::Virtual,
+        }
     }
 
     fn applies_to(&self, case: &Case) -> bool {
@@ -145,13 +153,12 @@ fn push_tail(text: &mut String, label: &str, stream: &str) {
         return;
     }
     let _ = writeln!(text, "  {label}:");
-    // A task dump is long: keep its start, which names the tasks.
-    let shown = if lines.len() > 220 {
-        lines[..200].iter().chain(&lines[lines.len() - 10..])
-    } else {
-        lines[..0].iter().chain(&lines[..])
+    // A task dump is long: keep its start, which names the tasks, and its end.
+    let (start, end) = match lines.len() {
+        count if count > 220 => (&lines[..200], &lines[count - 10..]),
+        _ => (&lines[..], &[][..]),
     };
-    for line in shown {
+    for line in start.iter().chain(end) {
         let _ = writeln!(text, "    {}", shortened(line));
     }
 }
@@ -171,19 +178,24 @@ fn shortened(line: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// `cargo xtask check-all`, or `bless` with `overwrite`.
-pub fn check_all(options: &flags::Check, overwrite: bool) -> Result<bool, Error> {
-    let stall = options.stall.then(StallServer::start).transpose()?;
-    let mode = match (&options.base_url, options.flavor) {
-        _ if options.real => Mode::Real,
-        _ if options.stall => Mode::Stall(stall.as_ref().map(StallServer::url).unwrap_or_default()),
-        (Some(url), _) => Mode::Server(
-            protocol::parse_base_url(url).map_err(|error| Usage(format!("--base-url: {error}")))?,
-        ),
-        (None, Some(CheckFlavor::MultiThread)) => Mode::MultiThread,
-        (None, _) => Mode::Virtual,
+/// `cargo xtask check-all`.
+pub fn check_all(options: &flags::Check, snapshots: Snapshots) -> Result<bool, Error> {
+    // Serves `--stall` until the checks are done.
+    let mut stall = None;
+    let mode = if options.real {
+        Mode::Real
+    } else if options.stall {
+        Mode::Stall(stall.insert(StallServer::start()?).url())
+    } else if let Some(url) = &options.base_url {
+        let url =
+            protocol::parse_base_url(url).map_err(|error| Usage(format!("--base-url: {error}")))?;
+        Mode::Server(url)
+    } else if options.flavor == Some(CheckFlavor::MultiThread) {
+        Mode::MultiThread
+    } else {
+        Mode::Virtual
     };
-    if overwrite && mode != Mode::Virtual {
+    if snapshots == Snapshots::Overwrite && mode != Mode::Virtual {
         return Err(Usage(format!(
             "golden files are written from the virtual clock only, not {}",
             mode.describe()
@@ -194,14 +206,14 @@ pub fn check_all(options: &flags::Check, overwrite: bool) -> Result<bool, Error>
         Mode::Stall(_) => options.timed.timeout.unwrap_or(crate::limits::STALL),
         _ => options.timed.timeout(),
     };
-    run(&options.timed.selected, timeout, &mode, overwrite)
+    run(&options.timed.selected, timeout, &mode, snapshots)
 }
 
 fn run(
     selected: &flags::Selected,
     timeout: Duration,
     mode: &Mode,
-    overwrite: bool,
+    snapshots: Snapshots,
 ) -> Result<bool, Error> {
     let workspace = Workspace::locate();
     let golden_root = workspace.golden_root();
@@ -221,7 +233,7 @@ fn run(
     let reports = parallel(
         selection.cases,
         selected.jobs(),
-        |case| check(case, mode, timeout, &golden_root, overwrite),
+        |case| check(case, mode, timeout, &golden_root, snapshots),
         |report| println!("{}", report.summary()),
     );
     let mut failures: Vec<String> = reports
@@ -246,14 +258,15 @@ fn run(
     Ok(failures.is_empty())
 }
 
-/// Runs one example as `mode` asks and judges it; with `overwrite`, writes
-/// its golden files instead of comparing them, if it ran cleanly.
+/// Runs one example as `mode` asks and judges it; with
+/// [`Snapshots::Overwrite`], writes its golden files instead of comparing
+/// them, if it ran cleanly.
 pub fn check(
     case: Case,
     mode: &Mode,
     timeout: Duration,
     golden_root: &Path,
-    overwrite: bool,
+    snapshots: Snapshots,
 ) -> Report {
     let mut report = Report {
         invocation: mode.invocation(&case.example.name),
@@ -319,39 +332,41 @@ pub fn check(
         let problem = "succeeded but printed nothing".to_owned();
         report.problems.push(problem);
     }
-    let ran_well = report.passed();
-    for kind in kinds.into_iter().filter(|_| ran_well) {
+    report.invocation.dump_at = invocation.dump_at;
+    // What a run that failed wrote is not judged, and never blessed.
+    if !report.passed() {
+        report.output = Some(output);
+        return report;
+    }
+    for kind in kinds {
         let recorded = match kind {
             STDOUT => Some(output.stdout.clone()),
             kind => std::fs::read_to_string(scratch.path().join(kind)).ok(),
         };
-        let times_aside = *mode == Mode::Real && kind == STDOUT;
-        match judge_golden(kind, &file(kind), recorded, times_aside, overwrite) {
+        match judge_golden(kind, &file(kind), recorded, mode.clock(), snapshots) {
             Ok(blessed) => report.blessed.extend(blessed),
             Err(problem) => report.problems.push(problem),
         }
     }
-    let trace = invocation.trace.as_ref().filter(|_| ran_well);
-    if let Some(trace) = trace {
+    if let Some(trace) = &invocation.trace {
         let checked = std::fs::read_to_string(trace).map_err(|error| error.to_string());
         if let Err(why) = checked.and_then(|text| protocol::timeline::check_trace(&text)) {
             let problem = format!("its --trace is not a trace the viewers open: {why}");
             report.problems.push(problem);
         }
     }
-    report.invocation.dump_at = invocation.dump_at;
     report.output = Some(output);
     report
 }
 
-/// Compares what a run `recorded` for the golden file of `kind` at `path`
-/// with it, or with `overwrite` writes it there: the path, if written.
+/// Compares what a run on `clock` recorded for the golden file of `kind` at
+/// `path` with it, or writes it there: the path, if written.
 pub(crate) fn judge_golden(
     kind: &str,
     path: &Path,
     recorded: Option<String>,
-    times_aside: bool,
-    overwrite: bool,
+    clock: Clock,
+    snapshots: Snapshots,
 ) -> Result<Option<PathBuf>, String> {
     let Some(recorded) = recorded else {
         return Err(format!(
@@ -359,7 +374,7 @@ pub(crate) fn judge_golden(
         ));
     };
     let name = golden::name(path);
-    if overwrite {
+    if snapshots == Snapshots::Overwrite {
         if std::fs::read_to_string(path).ok() == Some(recorded.clone()) {
             return Ok(None);
         }
@@ -368,10 +383,10 @@ pub(crate) fn judge_golden(
         return Ok(Some(path.to_path_buf()));
     }
     let expected = golden::read(path)?;
-    let diff = golden::diff(&name, &expected, &recorded, times_aside);
-    diff.map_or(Ok(None), |diff| {
-        Err(format!("its {kind} differs from {name}\n{diff}"))
-    })
+    match golden::diff(&name, &expected, &recorded, clock) {
+        None => Ok(None),
+        Some(diff) => Err(format!("its {kind} differs from {name}\n{diff}")),
+    }
 }
 
 /// What is wrong with how the run ended, if anything.
@@ -399,5 +414,10 @@ fn judge_exit(output: &Finished, mode: &Mode, timeout: Duration) -> Option<Strin
 
 /// `cargo xtask bless`: `check-all` on the virtual clock, writing instead of comparing.
 pub fn bless(timed: &flags::TimedExamples) -> Result<bool, Error> {
-    run(&timed.selected, timed.timeout(), &Mode::Virtual, true)
+    run(
+        &timed.selected,
+        timed.timeout(),
+        &Mode::Virtual,
+        Snapshots::Overwrite,
+    )
 }

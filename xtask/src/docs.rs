@@ -15,9 +15,11 @@ mod blocks;
 mod bridge;
 pub mod charts;
 mod concepts;
+mod drift;
 mod exercises_page;
 mod generate;
 mod guides;
+mod headers;
 mod lint;
 mod pages;
 mod readme;
@@ -52,6 +54,14 @@ pub struct Book {
     /// Where the exercises the book lists were read from, when not all
     /// from the last commit.
     pub notes: Vec<String>,
+    /// The code of each example and bridge lesson, which the pages that
+    /// name them are checked against.
+    examples: drift::Examples,
+    /// The topics, whose introductions are checked against the examples
+    /// they link.
+    topics: Vec<topics::Topic>,
+    /// How long each example's header is, which `--check` limits.
+    headers: Vec<headers::HeaderLength>,
 }
 
 fn docs_src(workspace: &Workspace) -> PathBuf {
@@ -126,8 +136,7 @@ mod tests {
     /// `export::verify`...); and `flags`, neutral for its `Docs`, names none.
     #[test]
     fn the_book_uses_no_task_module() {
-        const NEUTRAL: &str =
-            "Error lessons Usage workspace files golden twin_file tsv limits parallel flags export";
+        const NEUTRAL: &str = "Error lessons Usage workspace files golden twin_file tsv limits parallel flags export prose";
         let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let docs = std::fs::read_dir(src.join("docs")).expect("xtask/src/docs");
         let paths = docs.map(|entry| entry.expect("a module of the book").path());

@@ -1,153 +1,79 @@
-//! `cargo xtask export <section>/<example> [DIR]`: an example as a Cargo
-//! project a reader can copy, listing the crates its file uses; [`verify`]
-//! proves that each one compiles so.
+//! `cargo xtask export SECTION/EXAMPLE [DIR]`: an example as a Cargo project
+//! a reader can copy, listing exactly the crates and features its file uses;
+//! [`verify`] proves that each one builds with them.
 
+mod features;
+mod local;
+pub mod manifest;
+mod uses;
 pub mod verify;
 
 use std::fs;
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 
-use crate::protocol::{Kind, Listed};
+use protocol::{Header, Kind, same_name};
+
+use crate::golden::{self, STDOUT};
+use crate::prose::{self, Prose};
+use crate::select::Filter;
 use crate::workspace::Workspace;
 use crate::{Error, Usage};
 
-/// One crates.io entry of `[workspace.dependencies]`, as it is written there.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Dependency {
-    pub name: String,
-    pub version: String,
-    pub default_features: bool,
-    pub features: Vec<String>,
-}
+use local::LocalCrate;
+use manifest::{Dependency, Tables};
+pub use manifest::{DependencyTable, Membership, TASK_DUMP_CONFIG};
+use uses::Uses;
 
-impl Dependency {
-    /// Leaves out the optional features `source` shows no use of, by a mark
-    /// or a `Needs:` line: a learner wouldn't add them.
-    fn drop_unused_features(&mut self, source: &str) {
-        let name = self.name.as_str();
-        self.features.retain(|feature| {
-            let optional = OPTIONAL_FEATURES.iter().find(|(crate_name, optional, _)| {
-                (*crate_name, *optional) == (name, feature.as_str())
-            });
-            let needed = source.contains(&format!("`{name}/{feature}`"));
-            needed || optional.is_none_or(|(.., marks)| marks.iter().any(|m| source.contains(m)))
-        });
-    }
-
-    /// `tokio = { version = "1.54", features = ["rt"] }`, as `cargo add` writes it.
-    fn toml_line(&self) -> String {
-        let (name, version) = (&self.name, &self.version);
-        let mut fields = format!("version = {version:?}");
-        if !self.default_features {
-            fields.push_str(", default-features = false");
-        }
-        if !self.features.is_empty() {
-            fields.push_str(&format!(", features = {:?}", self.features));
-        }
-        match self.default_features && self.features.is_empty() {
-            true => format!("{name} = {version:?}\n"),
-            false => format!("{name} = {{ {fields} }}\n"),
-        }
-    }
-
-    /// The arguments of the `cargo add` that writes [`Self::toml_line`].
-    fn cargo_add(&self) -> String {
-        let mut arguments = format!("{}@{}", self.name, self.version);
-        if !self.default_features {
-            arguments.push_str(" --no-default-features");
-        }
-        if !self.features.is_empty() {
-            arguments.push_str(&format!(" --features {}", self.features.join(",")));
-        }
-        arguments
-    }
-
-    /// Whether `code`, outside comments, names this crate: `tokio_util::` or
-    /// `use tokio_util as` (not `x::tokio_util::`, another crate's module).
-    fn is_named_in(&self, code: &str) -> bool {
-        names_crate(code, &self.name)
-    }
-}
-
-/// Whether `code`, outside comments, names crate `name` (see
-/// [`Dependency::is_named_in`]).
-fn names_crate(code: &str, name: &str) -> bool {
-    let name = name.replace('-', "_");
-    let (path, renamed) = (format!("{name}::"), format!("use {name} as "));
-    let ident = |c: char| c.is_alphanumeric() || c == '_';
-    let root = |l: &str, at: usize| !l[..at].trim_end_matches("::").ends_with(ident);
-    let found = |l: &str| l.match_indices(&path).any(|(at, _)| root(l, at));
-    code.lines()
-        .filter(|line| !line.trim_start().starts_with("//"))
-        .any(|line| found(line) || line.contains(&renamed))
-}
-
-/// Crates of this repository that an export copies beside the example,
-/// by name and directory: `task-dump` is what `recipes/dump_stuck_tasks`
-/// builds on. Each is written to stand alone (its own versions, no
-/// workspace inheritance), its sources in one directory.
-const LOCAL_CRATES: [(&str, &str); 1] = [("task-dump", "crates/task-dump")];
-
-/// The crates.io entries of `[workspace.dependencies]`, and the
-/// `[workspace.package]` fields an export's package takes too.
+/// An example's file: `crates/<section>/src/<name>.rs`.
 #[derive(Clone, Debug)]
-pub struct DependencyTable {
-    crates: Vec<Dependency>,
-    /// `edition = "2024"` and `rust-version`, as `[package]` lines.
-    package: String,
+pub struct ExampleFile {
+    pub section: String,
+    pub name: String,
+    pub path: PathBuf,
 }
 
-impl DependencyTable {
-    pub fn read(workspace: &Workspace) -> Result<Self, Error> {
-        let path = workspace.root().join("Cargo.toml");
-        let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()).into())
-    }
-
-    fn parse(text: &str) -> Result<Self, toml::de::Error> {
-        let manifest: toml::Table = text.parse()?;
-        let workspace = manifest.get("workspace");
-        let field = |table: &str, key| workspace?.get(table)?.get(key);
-        let mut crates = Vec::new();
-        let entries = workspace.and_then(|w| w.get("dependencies")?.as_table());
-        // An entry of `[workspace.metadata.export.dependencies]` wins.
-        let exported = field("metadata", "export").and_then(|e| e.get("dependencies"));
-        for (name, entry) in entries.into_iter().flatten() {
-            let entry = exported.and_then(|e| e.get(name)).unwrap_or(entry);
-            // A `path` entry, or one with no version, is no crates.io crate.
-            let version = entry.as_str().or_else(|| entry.get("version")?.as_str());
-            let Some(version) = version.filter(|_| entry.get("path").is_none()) else {
+impl ExampleFile {
+    /// The example `target` names, `SECTION/EXAMPLE` (either may be written
+    /// with `-` for `_`), found without building anything: every file of a
+    /// section's `src/` but `main.rs` is an example (the tidy test holds the
+    /// files, the `mod` lines and the `example!` entries together).
+    pub fn find(workspace: &Workspace, target: &str) -> Result<Self, Error> {
+        let sections = workspace.section_names()?;
+        let Filter::InSection { section, part } = Filter::parse(Some(target), &sections)? else {
+            let why = format!("`{target}`: expected SECTION/EXAMPLE, such as basics/spawn_tasks");
+            return Err(Usage(why).into());
+        };
+        let src = workspace.package_dir(&section)?.join("src");
+        let mut names = Vec::new();
+        for entry in fs::read_dir(&src).map_err(|e| format!("{}: {e}", src.display()))? {
+            let path = entry?.path();
+            let Some(name) = path.file_stem().and_then(|stem| stem.to_str()) else {
                 continue;
             };
-            let features = entry.get("features").and_then(|f| f.as_array());
-            let features = features.into_iter().flatten().filter_map(|f| f.as_str());
-            crates.push(Dependency {
-                name: name.clone(),
-                version: version.to_owned(),
-                default_features: entry.get("default-features") != Some(&false.into()),
-                features: features.map(str::to_owned).collect(),
-            });
+            if path.extension().is_none_or(|extension| extension != "rs") || name == "main" {
+                continue;
+            }
+            if same_name(&part, name) {
+                let name = name.to_owned();
+                return Ok(Self {
+                    section,
+                    name,
+                    path,
+                });
+            }
+            names.push(name.to_owned());
         }
-        crates.sort_by(|a, b| a.name.cmp(&b.name));
-        let package = ["edition", "rust-version"].into_iter();
-        let package =
-            package.filter_map(|key| Some(format!("{key} = {}\n", field("package", key)?)));
-        let package = package.collect();
-        Ok(Self { crates, package })
+        names.sort();
+        let names = names.join(", ");
+        let why = format!("section `{section}` has no example `{part}`; its examples are {names}");
+        Err(Usage(why).into())
     }
 
-    fn get(&self, name: &str) -> Result<&Dependency, String> {
-        let found = self.crates.iter().find(|d| d.name == name);
-        found.ok_or_else(|| format!("`{name}` is no crates.io entry of [workspace.dependencies]"))
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.section, self.name)
     }
 }
-
-/// Features an export lists only if its source shows one of the marks:
-/// (crate, feature, marks).
-const OPTIONAL_FEATURES: [(&str, &str, &[&str]); 2] = [
-    ("reqwest", "blocking", &["reqwest::blocking"]),
-    ("reqwest", "json", &[".json(", ".json::<"]),
-];
 
 /// An example, ready to be written as a project of its own.
 #[derive(Clone, Debug)]
@@ -159,74 +85,78 @@ pub struct Export {
     pub source: String,
     pub dependencies: Vec<Dependency>,
     pub dev_dependencies: Vec<Dependency>,
-    /// The crates of [`LOCAL_CRATES`] it names, by name and directory.
-    pub local: Vec<(&'static str, &'static str)>,
+    /// Crates of this workspace its `Needs:` line names, which it brings a
+    /// copy of, each in a directory of its name.
+    pub locals: Vec<LocalCrate>,
     pub main_rs: String,
-    package: String,
+    package: Vec<(String, toml::Value)>,
+    workspace_manifest: String,
 }
 
 impl Export {
-    /// Reads the example `listed` of `section` and lists the crates it uses.
-    pub fn plan(section: &str, listed: &Listed, table: &DependencyTable) -> Result<Self, String> {
-        let id = format!("{section}/{}", listed.name);
-        let source = fs::read_to_string(&listed.source);
-        let source = source.map_err(|e| format!("{id}: cannot read {}: {e}", listed.source))?;
-        let main_rs = main_rs(section, listed, &source);
+    /// Reads the example's file and lists the crates it uses, each with the
+    /// features it needs.
+    pub fn plan(example: &ExampleFile, table: &DependencyTable) -> Result<Self, String> {
+        let id = example.id();
+        let source = fs::read_to_string(&example.path)
+            .map_err(|e| format!("{id}: cannot read {}: {e}", example.path.display()))?;
+        let kind = run_kind(&source).map_err(|why| format!("{id}: {why}"))?;
+        let main_rs = main_rs(&example.section, &example.name, kind, &source);
         // The test module comes last: what only it names is a dev-dependency.
         let (code, tests) = source.split_once("#[cfg(test)]").unwrap_or((&source, ""));
-        let needs = needs(&source, table).map_err(|why| format!("{id}: {why}"))?;
-        // Every crate, tokio included, comes with the workspace's own entry,
-        // the features the examples are built and tested with: for tokio a
-        // list that is `full` without `io-std` and `parking_lot`, rather than
-        // the tutorial's `full`, so that no export lists what nothing tests.
-        let uses = |d: &Dependency| d.is_named_in(code) || d.is_named_in(&main_rs);
-        let mut dependencies: Vec<Dependency> = table
-            .crates
-            .iter()
-            .filter(|d| uses(d) || needs.contains(d))
-            .cloned()
-            .collect();
-        // Tokio's paused clock (`start_paused`, `time::pause`, `advance`,
-        // `resume`) is its `test-util` feature: for the program when it
-        // pauses a runtime of its own (`paused_clock_io`), else for the tests.
-        if code.contains("start_paused(true)") || code.contains("pause()") {
-            let tokio = dependencies.iter_mut().filter(|d| d.name == "tokio");
-            tokio.for_each(|tokio| tokio.features.push("test-util".to_owned()));
-        }
-        for dependency in &mut dependencies {
-            dependency.drop_unused_features(&source);
-        }
-        let paused =
-            tests.contains("pause") || tests.contains("advance") || tests.contains("resume");
-        let mut dev_dependencies = Vec::new();
-        for dependency in &table.crates {
-            let mut dependency = dependency.clone();
-            dependency.drop_unused_features(tests);
-            // Listed again only for a feature that only the tests use.
-            let listed = dependencies.iter().find(|d| d.name == dependency.name);
-            let covered =
-                |d: &Dependency| dependency.features.iter().all(|f| d.features.contains(f));
-            if dependency.name == "tokio" && paused {
-                dependency.features = vec!["test-util".to_owned()];
-            } else if listed.is_some_and(covered) || !dependency.is_named_in(tests) {
+        let read = |code: &str| Uses::read(code).map_err(|why| format!("{id}: {why}"));
+        let code = read(&format!("{code}\n{main_rs}"))?;
+        let tests = read(tests)?;
+        let needs = needs_line(&source, table).map_err(|why| format!("{id}: {why}"))?;
+        let mut dependencies = Vec::new();
+        for entry in &table.crates {
+            let needed = needs.iter().find_map(|needed| match needed {
+                Needed::CratesIo {
+                    dependency,
+                    feature,
+                } if dependency.name == entry.name => Some(feature.as_deref()),
+                Needed::CratesIo { .. } | Needed::Local(_) => None,
+            });
+            if needed.is_none() && !code.names_crate(&entry.name) {
                 continue;
             }
-            dev_dependencies.push(dependency);
+            dependencies.push(with_features(entry, &code, needed.flatten()));
         }
-        let local = LOCAL_CRATES
-            .iter()
-            .filter(|(name, _)| names_crate(code, name));
+        let mut locals = Vec::new();
+        for needed in needs {
+            if let Needed::Local(local) = needed {
+                locals.push(local);
+            }
+        }
+        let mut dev_dependencies = Vec::new();
+        for entry in &table.crates {
+            if !tests.names_crate(&entry.name) {
+                continue;
+            }
+            let mut dev = with_features(entry, &tests, None);
+            // Cargo unifies a dev-dependency with the same crate's entry in
+            // `[dependencies]`: only what the tests need beyond it.
+            if let Some(listed) = dependencies.iter().find(|d| d.name == entry.name) {
+                dev.features
+                    .retain(|feature| !listed.features.contains(feature));
+                if dev.features.is_empty() {
+                    continue;
+                }
+            }
+            dev_dependencies.push(dev);
+        }
         Ok(Self {
-            section: section.to_owned(),
-            name: listed.name.clone(),
-            kind: listed.kind,
-            summary: listed.summary.clone(),
-            local: local.copied().collect(),
+            section: example.section.clone(),
+            name: example.name.clone(),
+            kind,
+            summary: Header::parse(&source).summary,
             source,
             dependencies,
             dev_dependencies,
+            locals,
             main_rs,
             package: table.package.clone(),
+            workspace_manifest: table.manifest.clone(),
         })
     }
 
@@ -251,205 +181,225 @@ impl Export {
     /// Whether the example takes Tokio task dumps (`Handle::dump`), which
     /// need Tokio's `taskdump` feature, on Linux only, and `--cfg tokio_unstable`.
     pub fn takes_task_dumps(&self) -> bool {
-        let task_dump = self.local.iter().any(|(name, _)| *name == "task-dump");
+        let task_dump = self.locals.iter().any(|local| local.name == "task-dump");
         task_dump || (self.source.contains("tokio_unstable") && self.source.contains(".dump()"))
+    }
+
+    /// Its tables, with its local crates copied to `locals_in` (from its
+    /// directory).
+    fn tables(&self, membership: Membership) -> Tables<'_> {
+        let tokio = self.dependencies.iter().find(|d| d.name == "tokio");
+        let task_dumps = match tokio {
+            Some(tokio) if self.takes_task_dumps() => Some(tokio.version.as_str()),
+            _ => None,
+        };
+        Tables {
+            dependencies: &self.dependencies,
+            locals: &self.locals,
+            locals_in: locals_in(membership),
+            dev_dependencies: &self.dev_dependencies,
+            task_dumps,
+        }
     }
 
     /// `[dependencies]`, Tokio's `taskdump` where it exists if the example takes
     /// task dumps, and `[dev-dependencies]` if its tests need more.
     pub fn dependency_tables(&self) -> String {
-        let lines =
-            |list: &[Dependency]| list.iter().map(Dependency::toml_line).collect::<String>();
-        let mut text = String::from("[dependencies]\n");
-        text.push_str(&lines(&self.dependencies));
-        for (name, _) in &self.local {
-            text.push_str(&format!("{name} = {{ path = {name:?} }}\n"));
-        }
-        let tokio = self.dependencies.iter().find(|d| d.name == "tokio");
-        if let Some(tokio) = tokio.filter(|_| self.takes_task_dumps()) {
-            text.push_str(&task_dump_table(&tokio.version));
-        }
-        if !self.dev_dependencies.is_empty() {
-            text.push_str("\n[dev-dependencies]\n");
-            text.push_str(&lines(&self.dev_dependencies));
-        }
-        text
+        self.tables(Membership::OwnWorkspace).to_toml()
+    }
+
+    /// What [`Self::dependency_tables`] lists for its program, without the
+    /// tests' `[dev-dependencies]`.
+    pub fn normal_dependency_tables(&self) -> String {
+        let tables = Tables {
+            dev_dependencies: &[],
+            ..self.tables(Membership::OwnWorkspace)
+        };
+        tables.to_toml()
     }
 
     /// The `cargo add` commands that write [`Self::dependency_tables`] into
     /// a new project.
     pub fn cargo_add(&self) -> Vec<String> {
-        let add = |flag: &str, d: &Dependency| format!("cargo add{flag} {}", d.cargo_add());
-        let mut lines: Vec<String> = self.dependencies.iter().map(|d| add("", d)).collect();
-        lines.extend(
-            self.local
-                .iter()
-                .map(|(name, _)| format!("cargo add --path {name}")),
+        self.tables(Membership::OwnWorkspace).cargo_add()
+    }
+
+    /// The project's `Cargo.toml`.
+    pub fn cargo_toml(&self, package: &str, membership: Membership) -> String {
+        self.tables(membership)
+            .cargo_toml(package, &self.package, membership)
+    }
+
+    /// The export's README, with what the example prints, `expected`.
+    pub fn readme(&self, expected: &str) -> Result<String, String> {
+        let prose = Prose::of(prose::EXPORT)?;
+        let (run, which, entry) = match self.kind {
+            _ if self.is_program() => ("run-main", "the-demonstration", "main"),
+            Kind::BaseUrl => ("run-with-url", "it", "run"),
+            Kind::Plain | Kind::Sync => ("run", "it", "run"),
+        };
+        let tests = if self.has_tests() {
+            prose.render("tests-in-the-file", &[])?
+        } else {
+            String::new()
+        };
+        let (run, which, command) = (
+            prose.render(run, &[])?,
+            prose.render(which, &[])?,
+            self.command(),
         );
-        if self.takes_task_dumps() {
-            lines.push(format!(
-                "cargo add tokio --features taskdump --target '{TASK_DUMP_TARGET}'"
-            ));
-        }
-        lines.extend(self.dev_dependencies.iter().map(|d| add(" --dev", d)));
-        lines
-    }
-
-    /// The project's `Cargo.toml`; a `standalone` one is a workspace of its
-    /// own, the check's members are not.
-    pub fn cargo_toml(&self, package: &str, standalone: bool) -> String {
-        let fields = &self.package;
-        let tables = self.dependency_tables();
-        let workspace = if standalone { WORKSPACE } else { "" };
-        format!(
-            "[package]\nname = {package:?}\nversion = \"0.1.0\"\n{fields}publish = false\n\n{tables}{workspace}"
-        )
-    }
-
-    /// The export's README; with what the example prints, if `expected`.
-    pub fn readme(&self, expected: Option<&str>) -> String {
-        let (name, section, command) = (&self.name, &self.section, self.command());
-        let run = match self.kind {
-            _ if self.is_program() => PROGRAM,
-            Kind::BaseUrl => RUN_WITH_URL,
-            _ => "`cargo run`",
-        };
-        let tests = match self.has_tests() {
-            true => " Its tests are in the example's file: `cargo test`.",
-            false => "",
-        };
-        let prints = match expected {
+        let values = [
+            ("name", self.name.as_str()),
+            ("summary", &self.summary),
+            ("section", &self.section),
+            ("command", &command),
+            ("entry", entry),
+            ("tests", &tests),
+            ("run", &run),
+            ("which", &which),
             // Times as on Tokio's paused clock, where they are exact.
-            Some(expected) => format!(
-                " {} prints this (a busy machine may print a time a little later):\n\n\
-                 ```text\n{expected}```\n",
-                if self.is_program() {
-                    "The demonstration"
-                } else {
-                    "It"
-                }
-            ),
-            None => String::new(),
-        };
-        format!(
-            "# {name}\n\n{}\n\nThe `{name}` example of async-rust-by-example's `{section}` \
-             section as a project of its own (`{command}`): `src/{name}.rs` is the example, \
-             unchanged; `src/main.rs` calls its `{entry}`. `Cargo.toml` lists the crates it uses, \
-             and `Cargo.lock` the versions it was tested with.{tests}\n\n\
-             Run it with {run}.{prints}",
-            self.summary,
-            entry = if self.is_program() { "main" } else { "run" },
-        )
+            ("expected", expected),
+        ];
+        Ok(prose.render("readme", &values)? + "\n")
     }
 
-    /// Writes the project into `dir`; from a `workspace`, as a workspace of
-    /// its own, with its `Cargo.lock` and a README that says what it prints.
-    pub fn write(&self, dir: &Path, package: &str, from: Option<&Workspace>) -> Result<(), Error> {
+    /// Writes the project's files into `dir`: for a reader, as a workspace
+    /// of its own with its `Cargo.lock` and a README that says what it
+    /// prints; for `export --check-all`, as a member of its workspace.
+    pub fn write_files(
+        &self,
+        dir: &Path,
+        package: &str,
+        purpose: ExportFor<'_>,
+    ) -> Result<(), Error> {
         let write = |path: &str, text: &str| {
             let path = dir.join(path);
             crate::files::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
         };
-        write("Cargo.toml", &self.cargo_toml(package, from.is_some()))?;
-        let golden = |workspace: &Workspace| {
-            let file = format!("{}/{}.stdout", self.section, self.name);
-            fs::read_to_string(workspace.golden_root().join(file))
+        let membership = match purpose {
+            ExportFor::Reader(_) => Membership::OwnWorkspace,
+            ExportFor::CheckAll => Membership::Member,
         };
-        let expected = from.map(golden).transpose()?;
-        write("README.md", &self.readme(expected.as_deref()))?;
+        write("Cargo.toml", &self.cargo_toml(package, membership))?;
         write("src/main.rs", &self.main_rs)?;
         write(&format!("src/{}.rs", self.name), &self.source)?;
         if self.takes_task_dumps() {
             write(".cargo/config.toml", TASK_DUMP_CONFIG)?;
         }
-        for (name, source) in &self.local {
-            copy_crate(&Workspace::locate().root().join(source), &dir.join(name))?;
-        }
-        if let Some(workspace) = from {
-            write(
-                "Cargo.lock",
-                &fs::read_to_string(workspace.root().join("Cargo.lock"))?,
-            )?;
+        if let ExportFor::Reader(workspace) = purpose {
+            for local in &self.locals {
+                local.copy(&self.workspace_manifest, &dir.join(&local.name))?;
+            }
+            let read = |path: PathBuf| {
+                fs::read_to_string(&path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))
+            };
+            let golden = golden::path(&workspace.golden_root(), &self.section, &self.name, STDOUT);
+            write("README.md", &self.readme(&read(golden)?)?)?;
+            write("Cargo.lock", &read(workspace.root().join("Cargo.lock"))?)?;
         }
         Ok(())
     }
 }
 
-/// A crate of [`LOCAL_CRATES`], copied into `to`: its manifest, build
-/// script and sources.
-fn copy_crate(from: &Path, to: &Path) -> Result<(), Error> {
-    let copy = |file: &Path| {
-        let relative = file.strip_prefix(from).unwrap_or(file);
-        crate::files::copy(file, &to.join(relative)).map_err(|e| format!("{}: {e}", file.display()))
-    };
-    copy(&from.join("Cargo.toml"))?;
-    copy(&from.join("build.rs"))?;
-    let sources = fs::read_dir(from.join("src")).map_err(|e| format!("{}: {e}", from.display()))?;
-    for entry in sources {
-        copy(&entry?.path())?;
+/// Where an export's local crates are, from its directory: in it, or, in
+/// `export --check-all`'s workspace, once at its root.
+fn locals_in(membership: Membership) -> &'static str {
+    match membership {
+        Membership::OwnWorkspace => "",
+        Membership::Member => "../../",
     }
-    Ok(())
 }
 
-/// The targets on which Tokio's `taskdump` feature compiles (on any other,
-/// with `--cfg tokio_unstable`, Tokio's lib.rs stops the build). The
-/// runner's Cargo.toml names the same, which a test checks.
-const TASK_DUMP_TARGET: &str = "cfg(all(target_os = \"linux\", any(target_arch = \"aarch64\", \
-                                target_arch = \"x86\", target_arch = \"x86_64\", \
-                                target_arch = \"s390x\")))";
-
-/// What `Cargo.toml` adds for an example that takes task dumps.
-fn task_dump_table(version: &str) -> String {
-    format!(
-        "
-# Task dumps: Tokio's `taskdump` feature exists on these targets only, and
-# `Handle::dump` only with `--cfg tokio_unstable` (.cargo/config.toml).
-[target.'{TASK_DUMP_TARGET}'.dependencies]
-tokio = {{ version = {version:?}, features = [\"taskdump\"] }}
-
-[lints.rust]
-unexpected_cfgs = {{ level = \"warn\", check-cfg = [\"cfg(tokio_unstable)\"] }}
-"
-    )
+/// Whom an export is written for.
+#[derive(Clone, Copy)]
+pub enum ExportFor<'a> {
+    /// A reader, from this workspace.
+    Reader(&'a Workspace),
+    /// `export --check-all`, whose members share one lock.
+    CheckAll,
 }
 
-/// The `.cargo/config.toml` of an example that takes task dumps.
-pub const TASK_DUMP_CONFIG: &str = "\
-# Tokio's unstable APIs, `Handle::dump` among them, exist only under this cfg.
-[build]
-rustflags = [\"--cfg\", \"tokio_unstable\"]
-";
+/// `entry` with the features `uses` shows a need for (and the one a `Needs:`
+/// line names); a crate the feature table does not cover keeps its entry's.
+fn with_features(entry: &Dependency, uses: &Uses, forced: Option<&str>) -> Dependency {
+    let mut dependency = entry.clone();
+    let Some(needed) = features::needed(&entry.name, uses) else {
+        return dependency;
+    };
+    let wanted = |feature: &str| needed.contains(feature) || forced == Some(feature);
+    dependency.features.retain(|feature| wanted(feature));
+    for feature in needed {
+        if !dependency.features.iter().any(|listed| listed == feature) {
+            dependency.features.push(feature.to_owned());
+        }
+    }
+    dependency
+}
 
-const WORKSPACE: &str = "
-# A workspace of its own: it builds wherever it is put, even inside another
-# workspace's directory. Delete this table to make it a member of one.
-[workspace]
-";
+/// What a `Needs:` line of the header names.
+enum Needed {
+    /// A crates.io crate no path shows (``Needs: `reqwest/json` ``), with
+    /// the feature it names, which must be in the crate's entry.
+    CratesIo {
+        dependency: Dependency,
+        feature: Option<String>,
+    },
+    /// A crate of this workspace, which the export brings a copy of.
+    Local(LocalCrate),
+}
 
-const PROGRAM: &str = "`cargo run`, which starts the program its `main` is (`cargo run -- \
-    --help` says what it does); `cargo run -- --demo` runs the demonstration instead";
-
-const RUN_WITH_URL: &str = "`cargo run -- BASE_URL`, with the base URL of an httpbin: \
-    `cargo run -p httpbin -- --port 8080` in async-rust-by-example starts one at \
-    http://127.0.0.1:8080";
-
-/// The crates of the header's `Needs:` line (``Needs: `reqwest/json` ``),
-/// for what no path shows. A feature it names must be in the crate's entry.
-fn needs(source: &str, table: &DependencyTable) -> Result<Vec<Dependency>, String> {
+/// Each item of the header's `Needs:` lines.
+fn needs_line(source: &str, table: &DependencyTable) -> Result<Vec<Needed>, String> {
     let header = source.lines().map_while(|line| line.strip_prefix("//!"));
     let lines = header.filter_map(|line| line.trim().strip_prefix("Needs:"));
     let mut found = Vec::new();
     for item in lines.flat_map(|line| line.trim_end_matches('.').split(',')) {
         let item = item.trim().trim_matches('`');
-        let (name, feature) = item.split_once('/').unwrap_or((item, ""));
+        if let Some(local) = table.locals.iter().find(|local| local.name == item) {
+            found.push(Needed::Local(local.clone()));
+            continue;
+        }
+        let (name, feature) = match item.split_once('/') {
+            Some((name, feature)) => (name, Some(feature.to_owned())),
+            None => (item, None),
+        };
         let dependency = table
             .get(name)
             .map_err(|why| format!("`Needs: {item}`: {why}"))?;
-        if !feature.is_empty() && !dependency.features.iter().any(|f| f == feature) {
+        if let Some(feature) = &feature
+            && !dependency.features.contains(feature)
+        {
             return Err(format!("`Needs: {item}`: the workspace's {name} lacks it"));
         }
-        found.push(dependency.clone());
+        let dependency = dependency.clone();
+        found.push(Needed::CratesIo {
+            dependency,
+            feature,
+        });
     }
     Ok(found)
+}
+
+/// How the example's `run` is called, as its signature says: the runner's
+/// `example!` holds the two together when it compiles, and `export
+/// --check-all` compares this with each binary's listing.
+fn run_kind(source: &str) -> Result<Kind, &'static str> {
+    let Some(run) = source.lines().find(|line| is_run(line)) else {
+        return Err("it has no `pub fn run` or `pub async fn run`");
+    };
+    if !run.contains("async fn run(") {
+        return Ok(Kind::Sync);
+    }
+    if run.contains("fn run()") {
+        return Ok(Kind::Plain);
+    }
+    Ok(Kind::BaseUrl)
+}
+
+/// Whether `line` starts the example's `run`.
+fn is_run(line: &str) -> bool {
+    line.starts_with("pub ") && line.contains(" fn run(")
 }
 
 /// Whether `source` has a program's `main` (see [`Export::is_program`]).
@@ -459,8 +409,7 @@ fn is_program(source: &str) -> bool {
 
 /// The `main.rs` that calls `run` as the runner does, exiting non-zero if it
 /// returns an `Err`; or, in a program of its own, its `main`.
-fn main_rs(section: &str, listed: &Listed, source: &str) -> String {
-    let (name, url) = (&listed.name, listed.kind == Kind::BaseUrl);
+fn main_rs(section: &str, name: &str, kind: Kind, source: &str) -> String {
     if is_program(source) {
         return format!(
             "//! Runs `{name}`, the example of async-rust-by-example's `{section}` section: \
@@ -468,19 +417,19 @@ fn main_rs(section: &str, listed: &Listed, source: &str) -> String {
              {name}::main()\n}}\n"
         );
     }
-    let (mut main, wait) = match listed.kind {
+    let url = kind == Kind::BaseUrl;
+    let (mut main, wait) = match kind {
         Kind::Sync => (SYNC.to_owned(), ""),
-        _ => (
+        Kind::Plain | Kind::BaseUrl => (
             CURRENT_THREAD.to_owned() + if url { BASE_URL } else { "" },
             ".await",
         ),
     };
     let call = format!("{name}::run({}){wait}", if url { "&base_url" } else { "" });
-    let run_line = |line: &&str| line.starts_with("pub ") && line.contains(" fn run(");
     let returns_result = source
         .lines()
-        .find(run_line)
-        .is_some_and(|l| l.contains("Result"));
+        .find(|line| is_run(line))
+        .is_some_and(|line| line.contains("Result"));
     let mut uses = "";
     if returns_result || url {
         uses = "\nuse std::process::{ExitCode, Termination};\n";
@@ -513,98 +462,187 @@ const BASE_URL: &str = "    let Some(base_url) = std::env::args().nth(1) else {
 const REPORT: &str =
     "    // As if `main` returned it: an `Err` is printed, and the exit code is 1.\n";
 
+/// `cargo xtask export`: reads the example's file and writes its project;
+/// nothing is built (the reader's `cargo run` builds what it lists).
 pub fn export(target: &str, dir: Option<&Path>) -> Result<bool, Error> {
-    let (section, name) = target.split_once('/').unwrap_or((target, ""));
-    let dir = dir.map_or_else(|| PathBuf::from(name), Path::to_path_buf);
-    let empty = fs::read_dir(&dir).map(|mut entries| entries.next().is_none());
     let workspace = Workspace::locate();
-    let sections = workspace.section_names()?;
-    let why = if name.is_empty() {
-        format!("`{target}`: expected SECTION/EXAMPLE, such as basics/spawn_tasks")
-    } else if dir.as_os_str().is_empty() || (dir.exists() && !matches!(empty, Ok(true))) {
-        // Into a new or an empty directory, never over files.
-        format!("`{}` is not empty, or not a directory", dir.display())
-    } else if !sections.iter().any(|known| known == section) {
-        let sections = sections.join(", ");
-        format!("there is no section `{section}`; the sections are {sections}")
-    } else {
-        String::new()
-    };
-    if !why.is_empty() {
-        return Err(Usage(why).into());
-    }
-    let built = workspace.build(&[section.to_owned()])?;
-    let examples = built.first().map(|section| section.list()).transpose()?;
-    let mut examples = examples.into_iter().flatten();
-    let Some(listed) = examples.find(|example| example.name == name) else {
-        let why = format!("section `{section}` has no example `{name}`; `cargo xtask list`");
-        return Err(Usage(why + " lists them").into());
-    };
-    let export = Export::plan(section, &listed, &DependencyTable::read(&workspace)?)?;
-    export.write(&dir, name, Some(&workspace))?;
+    let example = ExampleFile::find(&workspace, target)?;
+    let dir = dir.map_or_else(|| PathBuf::from(&example.name), Path::to_path_buf);
+    let destination = destination(&workspace, &dir)?;
+    let export = Export::plan(&example, &DependencyTable::read(&workspace)?)?;
+    write_project(&export, &workspace, &destination)?;
     let run = match export.kind {
         _ if export.is_program() => {
             "cargo run            # the program: cargo run -- --help\n  \
                                      cargo run -- --demo  # the demonstration"
         }
         Kind::BaseUrl => "cargo run -- http://127.0.0.1:8080  # with an httpbin there",
-        _ => "cargo run",
+        Kind::Plain | Kind::Sync => "cargo run",
     };
     let (dir, summary) = (dir.display(), &export.summary);
     println!("wrote {dir}: {summary}\nrun it:\n  cd {dir}\n  {run}");
     Ok(true)
 }
 
+/// Where `dir` asks an export to go, as an absolute path: a new directory or
+/// an empty one (which the export replaces), and through a symbolic link,
+/// where it points (a dangling one included).
+/// Never where the workspace's `members` would take it in (`crates/*`): its
+/// `[workspace]` would be a second root there, and stop every cargo
+/// command in this one.
+fn destination(workspace: &Workspace, dir: &Path) -> Result<PathBuf, Error> {
+    if dir.as_os_str().is_empty() {
+        return Err(Usage("the export's DIR is empty".into()).into());
+    }
+    let mut dir = dir.to_path_buf();
+    // As many links in a row as Linux follows.
+    for _ in 0..40 {
+        let Ok(target) = fs::read_link(&dir) else {
+            break;
+        };
+        dir = dir.parent().unwrap_or(Path::new("")).join(target);
+    }
+    let shown = dir.display();
+    match fs::read_dir(&dir) {
+        Ok(mut entries) => {
+            if entries.next().is_some() {
+                return Err(Usage(format!("`{shown}` is not empty")).into());
+            }
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => (),
+        Err(error) => {
+            let why = format!("`{shown}` is no directory an export can go into: {error}");
+            return Err(Usage(why).into());
+        }
+    }
+    let dir = absolute(&dir)?;
+    if let Some(member) = workspace.member_matching(&dir)? {
+        let name = dir.file_name().unwrap_or_default().display();
+        return Err(Usage(format!(
+            "`{shown}` is where this workspace's members are (`{member}`): an export there would \
+             be a second workspace root, which stops every cargo command here; export outside \
+             the workspace, such as ../{name}"
+        ))
+        .into());
+    }
+    Ok(dir)
+}
+
+/// `path` from the root, with its existing part resolved (`..`, links) and
+/// the rest as written.
+fn absolute(path: &Path) -> std::io::Result<PathBuf> {
+    let path = std::path::absolute(path)?;
+    let mut existing = path.as_path();
+    let mut missing = Vec::new();
+    while !existing.exists() {
+        let (Some(parent), Some(name)) = (existing.parent(), existing.file_name()) else {
+            break;
+        };
+        missing.push(name);
+        existing = parent;
+    }
+    let mut resolved = fs::canonicalize(existing)?;
+    resolved.extend(missing.iter().rev());
+    Ok(resolved)
+}
+
+/// Writes the project into a new directory beside `destination`, then
+/// renames it there: a write that fails (a full disk) leaves nothing behind,
+/// and a retry finds `destination` as it was.
+fn write_project(export: &Export, workspace: &Workspace, destination: &Path) -> Result<(), Error> {
+    let parent = match destination.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    // 0o777 less the umask, as `mkdir` makes a directory.
+    let scratch = tempfile::Builder::new()
+        .prefix(".export-")
+        .permissions(fs::Permissions::from_mode(0o777))
+        .tempdir_in(parent)
+        .map_err(|e| format!("cannot make a directory in {}: {e}", parent.display()))?;
+    export.write_files(scratch.path(), &export.name, ExportFor::Reader(workspace))?;
+    fs::rename(scratch.path(), destination).map_err(|e| {
+        let (from, to) = (scratch.path().display(), destination.display());
+        format!("cannot rename {from} to {to}: {e}")
+    })?;
+    // Renamed: nothing is left to remove.
+    let _ = scratch.keep();
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn plan(source: &str, kind: &str) -> Result<Export, String> {
+    const TABLE: &str = r#"[workspace.package]
+edition = "2024"
+rust-version = "1.95"
+[workspace.dependencies]
+tokio = { version = "1.54", features = ["rt", "time"] }
+futures = { version = "0.3.31", default-features = false, features = ["std"] }
+anyhow = "1.0.98"
+reqwest = { version = "0.13", default-features = false, features = ["json"] }
+rustls = "0.23"
+runner = { path = "crates/runner" }
+[workspace.metadata.export.dependencies]
+reqwest = { version = "0.13", features = ["json"] }"#;
+
+    fn plan(source: &str) -> Result<Export, String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let path = dir.path().join("demo.rs");
         fs::write(&path, source).map_err(|e| e.to_string())?;
-        let table = DependencyTable::parse(
-            r#"[workspace.dependencies]
-            tokio = { version = "1.54", features = ["rt", "time"] }
-            futures = { version = "0.3.31", default-features = false, features = ["std"] }
-            anyhow = "1.0.98"
-            reqwest = { version = "0.13", default-features = false, features = ["json"] }
-            rustls = "0.23"
-            runner = { path = "crates/runner" }
-            [workspace.metadata.export.dependencies]
-            reqwest = { version = "0.13", features = ["json"] }"#,
-        );
-        let listed = Listed::parse_line(&format!("demo\t{}\t{}\t0\t", kind, path.display()));
-        Export::plan("basics", &listed?, &table.map_err(|e| e.to_string())?)
+        let example = ExampleFile {
+            section: "basics".to_owned(),
+            name: "demo".to_owned(),
+            path,
+        };
+        Export::plan(
+            &example,
+            &DependencyTable::parse(TABLE, Path::new("/ws")).map_err(|e| e.to_string())?,
+        )
     }
 
     #[test]
-    fn crates_are_first_path_segments_each_with_its_workspace_entry() {
+    fn crates_are_those_the_code_names_with_the_features_it_needs() {
         let export = plan(
             "//! Not `futures::join!`, in prose.\nuse runner::x;\nuse anyhow as _;\n\
              pub async fn run() -> Result<(), ()> { my::futures::x(); ::tokio::spawn(f()); Ok(()) }\n\
              #[cfg(test)]\nmod tests { #[tokio::test(start_paused = true)] async fn t() { futures::pending!() } }",
-            "plain",
         )
         .unwrap();
         let expected = r#"[dependencies]
 anyhow = "1.0.98"
-tokio = { version = "1.54", features = ["rt", "time"] }
+tokio = { version = "1.54", features = ["rt", "macros"] }
 
 [dev-dependencies]
-futures = { version = "0.3.31", default-features = false, features = ["std"] }
+futures = { version = "0.3.31", default-features = false, features = ["std", "async-await"] }
 tokio = { version = "1.54", features = ["test-util"] }
 "#;
         assert_eq!(export.dependency_tables(), expected);
-        let add = "cargo add --dev futures@0.3.31 --no-default-features --features std";
+        let add = "cargo add --dev futures@0.3.31 --no-default-features --features std,async-await";
         assert_eq!(export.cargo_add()[2], add);
         let main = &export.main_rs;
         assert!(
-            main.contains("() -> ExitCode {\n") && main.contains(" demo::run().await.report()\n")
+            main.contains("() -> ExitCode {\n") && main.contains(" demo::run().await.report()\n"),
+            "{main}"
         );
+        let manifest = export.cargo_toml("demo", Membership::OwnWorkspace);
+        let expected = format!(
+            "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\
+             rust-version = \"1.95\"\npublish = false\n\n{}\n\
+             # A workspace of its own: it builds wherever it is put, even inside another\n\
+             # workspace's directory. Delete this table to make it a member of one.\n[workspace]\n",
+            export.dependency_tables()
+        );
+        assert_eq!(manifest, expected);
+    }
 
+    #[test]
+    fn reqwest_comes_as_cargo_add_writes_it_with_what_the_file_needs() {
         let http = "//! X.\n//!\n//! Needs: `reqwest/json`\n\npub async fn run(u: &str) { reqwest::get(u); }";
-        let export = plan(http, "base_url").unwrap();
+        let export = plan(http).unwrap();
+        assert_eq!(export.kind, Kind::BaseUrl);
         let tables = export.dependency_tables();
         let reqwest = "\nreqwest = { version = \"0.13\", features = [\"json\"] }\ntokio = ";
         assert!(tables.contains(reqwest), "{tables}");
@@ -614,45 +652,116 @@ tokio = { version = "1.54", features = ["test-util"] }
             "{main}"
         );
         let plain = "pub async fn run(u: &str) { reqwest::get(u); }";
-        let tables = plan(plain, "base_url").unwrap().dependency_tables();
+        let tables = plan(plain).unwrap().dependency_tables();
         assert!(tables.contains("\nreqwest = \"0.13\"\n"), "{tables}");
         let json = "pub async fn run(u: &str) { reqwest::get(u).await?.json::<u8>(); }";
-        let tables = plan(json, "base_url").unwrap().dependency_tables();
+        let tables = plan(json).unwrap().dependency_tables();
         assert!(tables.contains(reqwest), "{tables}");
-        let error = plan("//! X.\n//!\n//! Needs: `reqwest/blocking`\n", "plain");
+        let error = plan("//! X.\n//!\n//! Needs: `reqwest/blocking`\npub async fn run() {}");
         assert!(error.unwrap_err().contains("lacks it"));
+        let error = plan("pub fn other() {}").unwrap_err();
+        assert!(error.contains("no `pub fn run`"), "{error}");
+    }
 
+    #[test]
+    fn a_program_a_task_dump_and_a_paused_runtime_are_exported_with_what_they_need() {
         let program =
             "pub async fn run() {}\npub fn main() -> ExitCode {\n    ExitCode::SUCCESS\n}";
-        let program = plan(program, "plain").unwrap();
+        let program = plan(program).unwrap();
         assert!(
             program.main_rs.contains("    demo::main()\n"),
             "{}",
             program.main_rs
         );
 
-        let dumps = "#[cfg(tokio_unstable)] fn f() { tokio::runtime::Handle::current().dump(); }";
-        let toml = plan(dumps, "sync").unwrap().cargo_toml("demo", true);
+        let dumps = "pub fn run() {}\n\
+                     #[cfg(tokio_unstable)] fn f() { tokio::runtime::Handle::current().dump(); }";
+        let dumps = plan(dumps).unwrap();
+        assert_eq!(dumps.kind, Kind::Sync);
+        let toml = dumps.cargo_toml("demo", Membership::OwnWorkspace);
         assert!(toml.contains("tokio = { version = \"1.54\", features = [\"taskdump\"] }\n"));
         let toml = toml.parse::<toml::Table>().unwrap();
-        assert!(toml["target"].get(TASK_DUMP_TARGET).is_some(), "{toml}");
-        for manifest in [
+        assert!(
+            toml["target"].get(manifest::TASK_DUMP_TARGET).is_some(),
+            "{toml}"
+        );
+        assert!(
+            toml["lints"]["rust"].get("unexpected_cfgs").is_some(),
+            "{toml}"
+        );
+        for cargo_toml in [
             include_str!("../../crates/runner/Cargo.toml"),
             include_str!("../../crates/recipes/Cargo.toml"),
         ] {
-            let manifest = manifest.parse::<toml::Table>().unwrap();
+            let cargo_toml = cargo_toml.parse::<toml::Table>().unwrap();
+            let target = &cargo_toml["target"];
             assert!(
-                manifest["target"].get(TASK_DUMP_TARGET).is_some(),
-                "{manifest}"
+                target.get(manifest::TASK_DUMP_TARGET).is_some(),
+                "{cargo_toml}"
             );
         }
 
         let paused =
             "pub fn run() { tokio::runtime::Builder::new_current_thread().start_paused(true); }";
-        let tables = plan(paused, "sync").unwrap().dependency_tables();
+        let tables = plan(paused).unwrap().dependency_tables();
         assert!(
-            tables.contains(r#"features = ["rt", "time", "test-util"] }"#),
+            tables.contains(r#"features = ["rt", "test-util"] }"#),
             "{tables}"
+        );
+    }
+
+    /// A crate of the workspace that the header needs comes as a copy, in a
+    /// directory of its own beside the example's `src/`, that stands alone.
+    #[test]
+    fn a_local_crate_the_header_needs_is_copied_standing_alone() {
+        let scratch = tempfile::tempdir().unwrap();
+        let dumper = scratch.path().join("crates/dumper");
+        fs::create_dir_all(dumper.join("src")).unwrap();
+        let manifest = "[package]\nname = \"dumper\"\nversion = \"0.1.0\"\n\
+                        edition.workspace = true\n\n[dependencies]\ntokio.workspace = true\n";
+        fs::write(dumper.join("Cargo.toml"), manifest).unwrap();
+        fs::write(dumper.join("src/lib.rs"), "pub fn dump() {}\n").unwrap();
+        fs::create_dir_all(dumper.join("target/debug")).unwrap();
+        fs::write(dumper.join("target/debug/junk"), "").unwrap();
+        let workspace =
+            format!("{TABLE}\n[workspace.dependencies.dumper]\npath = \"crates/dumper\"\n");
+        let workspace = workspace.replace("[workspace.metadata.export.dependencies]\nreqwest = { version = \"0.13\", features = [\"json\"] }", "");
+        let table = DependencyTable::parse(&workspace, scratch.path()).unwrap();
+        let path = scratch.path().join("demo.rs");
+        fs::write(
+            &path,
+            "//! X.\n//!\n//! Needs: `dumper`\n\npub async fn run() { dumper::dump(); }\n",
+        )
+        .unwrap();
+        let example = ExampleFile {
+            section: "recipes".to_owned(),
+            name: "demo".to_owned(),
+            path,
+        };
+        let export = Export::plan(&example, &table).unwrap();
+        let manifest = export.cargo_toml("demo", Membership::OwnWorkspace);
+        assert!(
+            manifest.contains("\ndumper = { path = \"dumper\" }\n"),
+            "{manifest}"
+        );
+        let member = export.cargo_toml("demo", Membership::Member);
+        assert!(
+            member.contains("\ndumper = { path = \"../../dumper\" }\n"),
+            "{member}"
+        );
+        assert!(
+            export
+                .cargo_add()
+                .contains(&"cargo add --path dumper".to_owned())
+        );
+        let copy = scratch.path().join("export/dumper");
+        export.locals[0].copy(&table.manifest, &copy).unwrap();
+        assert!(copy.join("src/lib.rs").is_file() && !copy.join("target").exists());
+        let copied = fs::read_to_string(copy.join("Cargo.toml")).unwrap();
+        assert!(copied.contains("edition = \"2024\""), "{copied}");
+        assert!(
+            copied.contains("tokio = { version = \"1.54\", features = [\"rt\", \"time\"] }"),
+            "{copied}"
         );
     }
 }

@@ -15,8 +15,10 @@ use std::path::Path;
 /// Writes `contents` to `path` atomically, creating its directory if need
 /// be. A file it replaces keeps its permissions; a new one is `rw-r--r--`.
 pub fn write(path: &Path, contents: impl AsRef<[u8]>) -> io::Result<()> {
-    let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty());
-    let dir = dir.unwrap_or(Path::new("."));
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
     fs::create_dir_all(dir)?;
     let permissions = match fs::metadata(path) {
         Ok(metadata) => metadata.permissions(),

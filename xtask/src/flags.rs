@@ -56,7 +56,8 @@ pub enum Command {
 /// Which examples a command runs, and how many at once.
 #[derive(Clone, Debug, Args)]
 pub struct Selected {
-    /// A section's name, or any part of `section/example` [default: every example].
+    /// SECTION, SECTION/PART or PART: a section's examples, or those whose name contains PART
+    /// [default: every example].
     #[arg(value_parser = NonEmptyStringValueParser::new())]
     pub filter: Option<String>,
     /// How many run at once [default: 8 per CPU].
@@ -163,10 +164,11 @@ pub struct Bench {
 
 #[derive(Clone, Debug, Args)]
 pub struct Bridge {
-    /// Any part of `bridge/<lesson>` [default: every lesson].
+    /// `bridge`, `bridge/PART` or PART: the lessons whose name contains PART [default: every
+    /// lesson].
     #[arg(value_parser = NonEmptyStringValueParser::new())]
     pub filter: Option<String>,
-    /// The Python to make target/bridge-venv with, once.
+    /// The Python to make target/bridge-venv with: 3.11 or later; another makes it anew.
     #[arg(long, default_value = "python3")]
     pub python: PathBuf,
     /// Seconds one lesson may run before it is killed and fails.

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
+use protocol::Clock;
 use regex::Regex;
 use similar::TextDiff;
 
@@ -29,15 +30,21 @@ pub fn all(golden_root: &Path, kind: &str) -> std::io::Result<Vec<(String, Strin
     for section in std::fs::read_dir(golden_root)? {
         let section = section?.path();
         let name = section.file_name().and_then(|name| name.to_str());
-        let Some(section_name) = name.filter(|_| section.is_dir()) else {
+        let Some(section_name) = name else {
             continue;
         };
+        if !section.is_dir() {
+            continue;
+        }
         for file in std::fs::read_dir(&section)? {
             let file = file?.path();
             let name = file.file_name().and_then(|name| name.to_str());
             // `x.twin.timeline` is a `twin.timeline`, not the `timeline` of `x.twin`.
             let example = name.and_then(|name| name.strip_suffix(&format!(".{kind}")));
-            if let Some(example) = example.filter(|example| !example.contains('.')) {
+            let Some(example) = example else {
+                continue;
+            };
+            if !example.contains('.') {
                 found.push((section_name.to_owned(), example.to_owned()));
             }
         }
@@ -74,18 +81,17 @@ pub fn without_times(text: &str) -> Cow<'_, str> {
 }
 
 /// A unified diff from the golden text to the actual one, or `None` if equal;
-/// with `times_aside`, of the two [`without_times`].
-pub fn diff(name: &str, expected: &str, actual: &str, times_aside: bool) -> Option<String> {
-    let (expected, actual) = match times_aside {
-        true => (without_times(expected), without_times(actual)),
-        false => (expected.into(), actual.into()),
+/// from a run on the real clock, of the two [`without_times`].
+pub fn diff(name: &str, expected: &str, actual: &str, clock: Clock) -> Option<String> {
+    let (expected, actual) = match clock {
+        Clock::Virtual => (expected.into(), actual.into()),
+        Clock::Real => (without_times(expected), without_times(actual)),
     };
-    (expected != actual).then(|| {
-        TextDiff::from_lines(&*expected, &*actual)
-            .unified_diff()
-            .header(name, "actual")
-            .to_string()
-    })
+    if expected == actual {
+        return None;
+    }
+    let diff = TextDiff::from_lines(&*expected, &*actual);
+    Some(diff.unified_diff().header(name, "actual").to_string())
 }
 
 #[cfg(test)]

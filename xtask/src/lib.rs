@@ -14,6 +14,7 @@ pub mod lessons;
 pub mod limits;
 pub mod list;
 pub mod parallel;
+pub mod prose;
 pub mod select;
 pub mod stall;
 pub mod sweep;
@@ -39,17 +40,28 @@ impl std::fmt::Display for Usage {
 
 impl std::error::Error for Usage {}
 
-/// `SNAPSHOTS=overwrite` (snapbox's and trycmd's convention) asks the golden
-/// checks to write what they would compare; any other value is a mistake.
-pub fn overwrite_requested() -> Result<bool, Usage> {
-    match std::env::var("SNAPSHOTS").as_deref() {
-        Err(std::env::VarError::NotPresent) | Ok("") => Ok(false),
-        Ok("overwrite") => Ok(true),
-        Ok(other) => Err(Usage(format!(
-            "SNAPSHOTS={other}: expected `overwrite`, or leave it unset"
-        ))),
-        Err(std::env::VarError::NotUnicode(_)) => {
-            Err(Usage("SNAPSHOTS is not UTF-8: expected `overwrite`".into()))
+/// What a golden check does with what a run printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Snapshots {
+    /// Compare it with the golden file.
+    Compare,
+    /// Write it as the golden file: `SNAPSHOTS=overwrite`.
+    Overwrite,
+}
+
+impl Snapshots {
+    /// As `SNAPSHOTS` asks, snapbox's and trycmd's convention: `overwrite`,
+    /// or unset; any other value is a mistake.
+    pub fn from_env() -> Result<Self, Usage> {
+        match std::env::var("SNAPSHOTS").as_deref() {
+            Err(std::env::VarError::NotPresent) | Ok("") => Ok(Snapshots::Compare),
+            Ok("overwrite") => Ok(Snapshots::Overwrite),
+            Ok(other) => Err(Usage(format!(
+                "SNAPSHOTS={other}: expected `overwrite`, or leave it unset"
+            ))),
+            Err(std::env::VarError::NotUnicode(_)) => {
+                Err(Usage("SNAPSHOTS is not UTF-8: expected `overwrite`".into()))
+            }
         }
     }
 }

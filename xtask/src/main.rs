@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use xtask::flags::{Command, Export, Xtask};
-use xtask::{Error, Usage};
+use xtask::{Error, Snapshots, Usage};
 
 fn main() -> ExitCode {
     closed_stdout::die_quietly_when_stdout_closes();
@@ -19,13 +19,13 @@ fn main() -> ExitCode {
 }
 
 fn run(command: Command) -> Result<bool, Error> {
-    let overwrite = xtask::overwrite_requested()?;
+    let snapshots = Snapshots::from_env()?;
     match command {
-        Command::CheckAll(options) => xtask::check::check_all(&options, overwrite),
+        Command::CheckAll(options) => xtask::check::check_all(&options, snapshots),
         Command::Bless(options) => xtask::check::bless(&options),
-        Command::Bridge(options) => xtask::bridge::bridge(&options, overwrite),
-        Command::Twins(options) => xtask::twins::check_twins(&options, overwrite),
-        _ if overwrite => Err(Usage(
+        Command::Bridge(options) => xtask::bridge::bridge(&options, snapshots),
+        Command::Twins(options) => xtask::twins::check_twins(&options, snapshots),
+        _ if snapshots == Snapshots::Overwrite => Err(Usage(
             "SNAPSHOTS=overwrite: only check-all, bless, bridge and twins write golden files"
                 .into(),
         )

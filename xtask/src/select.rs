@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use protocol::Listed;
+use protocol::{Listed, name_contains, same_name};
 
 use crate::golden::{self, DUMP, STDOUT, TIMELINE, TWIN_TIMELINE};
 use crate::lessons;
@@ -24,59 +24,122 @@ impl Case {
     }
 }
 
-/// Whether FILTER selects `section/example`: a section's whole name selects
-/// that section; anything else, the examples whose `section/example`
-/// contains it.
-pub fn matches(
-    filter: Option<&str>,
-    all_sections: &[String],
-    section: &str,
-    example: &str,
-) -> bool {
-    match filter {
-        None => true,
-        Some(filter) if all_sections.iter().any(|s| s == filter) => section == filter,
-        Some(filter) => format!("{section}/{example}").contains(filter),
+/// What a FILTER selects, read the same way by every command that takes one
+/// (`check-all`, `bless`, `twins`, `cancel-sweep`, `export --check-all`,
+/// `bridge`). Names are compared as [`protocol::same_name`] compares them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Filter {
+    /// No FILTER.
+    Everything,
+    /// `basics`: a section's examples.
+    Section(String),
+    /// `basics/spawn`: the examples of a section whose name contains a part.
+    InSection { section: String, part: String },
+    /// `spawn`: the examples of every section whose name contains it.
+    Anywhere(String),
+}
+
+impl Filter {
+    /// Reads a FILTER, given the names of the sections it may name.
+    pub fn parse(text: Option<&str>, sections: &[String]) -> Result<Self, Usage> {
+        let Some(text) = text else {
+            return Ok(Filter::Everything);
+        };
+        let section_named = |typed: &str| sections.iter().find(|name| same_name(typed, name));
+        let Some((typed_section, part)) = text.split_once('/') else {
+            let filter = match section_named(text) {
+                Some(section) => Filter::Section(section.clone()),
+                None => Filter::Anywhere(text.to_owned()),
+            };
+            return Ok(filter);
+        };
+        // `/` alone would be in every `section/example`, and select them all.
+        if part.contains('/') || (typed_section.is_empty() && part.is_empty()) {
+            return Err(Usage(format!(
+                "`{text}`: a FILTER is a section, SECTION/PART or a PART of an example's name, \
+                 such as basics, basics/spawn or spawn"
+            )));
+        }
+        if typed_section.is_empty() {
+            return Ok(Filter::Anywhere(part.to_owned()));
+        }
+        let Some(section) = section_named(typed_section) else {
+            let sections = sections.join(", ");
+            return Err(Usage(format!(
+                "`{text}`: there is no section `{typed_section}`; the sections are {sections}"
+            )));
+        };
+        if part.is_empty() {
+            return Ok(Filter::Section(section.clone()));
+        }
+        let part = part.to_owned();
+        Ok(Filter::InSection {
+            section: section.clone(),
+            part,
+        })
+    }
+
+    /// Whether it selects `section/example`.
+    pub fn selects(&self, section: &str, example: &str) -> bool {
+        match self {
+            Filter::Everything => true,
+            Filter::Section(name) => section == name,
+            Filter::InSection {
+                section: name,
+                part,
+            } => section == name && name_contains(example, part),
+            Filter::Anywhere(part) => name_contains(example, part),
+        }
+    }
+
+    /// Whether it can select an example of `section`.
+    pub fn reaches(&self, section: &str) -> bool {
+        match self {
+            Filter::Everything | Filter::Anywhere(_) => true,
+            Filter::Section(name) | Filter::InSection { section: name, .. } => section == name,
+        }
     }
 }
 
 /// The sections a FILTER can match, built, with every example they list.
 #[derive(Clone, Debug)]
 pub struct Selection {
-    filter: Option<String>,
+    /// As it was typed, for messages.
+    typed: Option<String>,
+    filter: Filter,
     all_sections: Vec<String>,
     listed: Vec<(Section, Vec<Listed>)>,
     pub cases: Vec<Case>,
 }
 
 impl Selection {
-    pub fn build(workspace: &Workspace, filter: Option<&str>) -> Result<Self, Error> {
+    pub fn build(workspace: &Workspace, typed: Option<&str>) -> Result<Self, Error> {
         let all_sections = workspace.section_names()?;
+        let filter = Filter::parse(typed, &all_sections)?;
+        let reached: Vec<String> = all_sections
+            .iter()
+            .filter(|name| filter.reaches(name))
+            .cloned()
+            .collect();
         let mut listed = Vec::new();
         let mut cases = Vec::new();
-        for section in workspace.build_for(filter)? {
+        for section in workspace.build(&reached)? {
             let examples = section.list()?;
-            cases.extend(
-                examples
-                    .iter()
-                    .filter(|example| matches(filter, &all_sections, &section.name, &example.name))
-                    .map(|example| Case {
-                        section: section.clone(),
-                        example: example.clone(),
-                    }),
-            );
+            for example in &examples {
+                if filter.selects(&section.name, &example.name) {
+                    let (section, example) = (section.clone(), example.clone());
+                    cases.push(Case { section, example });
+                }
+            }
             listed.push((section, examples));
         }
         Ok(Self {
-            filter: filter.map(str::to_owned),
+            typed: typed.map(str::to_owned),
+            filter,
             all_sections,
             listed,
             cases,
         })
-    }
-
-    fn matches(&self, section: &str, example: &str) -> bool {
-        matches(self.filter.as_deref(), &self.all_sections, section, example)
     }
 
     fn is_example(&self, section: &str, example: &str) -> bool {
@@ -95,7 +158,7 @@ impl Selection {
                 let judged = built || !self.all_sections.contains(&section);
                 if section != lessons::SECTION
                     && judged
-                    && self.matches(&section, &example)
+                    && self.filter.selects(&section, &example)
                     && !self.is_example(&section, &example)
                 {
                     orphans.push(golden::path(golden_root, &section, &example, kind));
@@ -121,7 +184,7 @@ impl Selection {
                 let file = entry?.path();
                 if let Some(stem) = file.file_stem().and_then(|stem| stem.to_str())
                     && file.extension().is_some_and(|found| found == extension)
-                    && self.matches(&section.name, stem)
+                    && self.filter.selects(&section.name, stem)
                     && !self.is_example(&section.name, stem)
                 {
                     orphans.push(file.clone());
@@ -135,7 +198,7 @@ impl Selection {
     pub fn matches_nothing(&self, what: &str) -> Error {
         Usage(format!(
             "no {what} matches `{}`; `cargo xtask list` shows them all",
-            self.filter.as_deref().unwrap_or("")
+            self.typed.as_deref().unwrap_or("")
         ))
         .into()
     }
@@ -145,14 +208,35 @@ impl Selection {
 mod tests {
     use super::*;
 
+    fn parse(text: &str) -> Result<Filter, String> {
+        let sections = ["basics".to_owned(), "real-world".to_owned()];
+        Filter::parse(Some(text), &sections).map_err(|usage| usage.0)
+    }
+
     #[test]
-    fn a_section_name_selects_only_that_section() {
-        let all = ["basics".to_owned(), "patterns".to_owned()];
-        let filter = |text, section, example| matches(Some(text), &all, section, example);
-        assert!(filter("basics", "basics", "hello_world"));
-        assert!(!filter("basics", "patterns", "basics_of_queues"));
-        assert!(filter("sics/hel", "basics", "hello_world"));
-        assert!(!filter("basics/spawn", "basics", "hello_world"));
-        assert!(matches(None, &all, "patterns", "anything"));
+    fn a_filter_is_a_section_a_part_of_a_name_or_both() {
+        let section = |name: &str| Filter::Section(name.to_owned());
+        assert_eq!(parse("basics"), Ok(section("basics")));
+        assert_eq!(parse("basics/"), Ok(section("basics")));
+        assert_eq!(parse("real_world"), Ok(section("real-world")));
+        let spawn = Filter::Anywhere("spawn".to_owned());
+        assert_eq!(parse("spawn"), Ok(spawn.clone()));
+        assert_eq!(parse("/spawn"), Ok(spawn));
+        let hello = parse("basics/hello-world").unwrap();
+        assert!(hello.selects("basics", "hello_world"));
+        assert!(!hello.selects("real-world", "hello_world"));
+        assert!(parse("sics/hel").unwrap_err().contains("no section `sics`"));
+        let basics = parse("basics").unwrap();
+        assert!(!basics.selects("patterns", "basics_of_queues"));
+        assert!(Filter::Everything.selects("patterns", "anything"));
+    }
+
+    /// Every `section/example` contains a `/`: `bless /` blessed them all.
+    #[test]
+    fn a_filter_that_would_select_everything_by_accident_is_refused() {
+        for text in ["/", "basics/x/y", "//"] {
+            let error = parse(text).unwrap_err();
+            assert!(error.contains("a FILTER is a section"), "{text}: {error}");
+        }
     }
 }

@@ -25,13 +25,17 @@ impl StallServer {
         let thread = std::thread::spawn({
             let stop = Arc::clone(&stop);
             move || {
-                // A failed accept (out of descriptors) loses one
-                // connection; its client sees a reset, not a stall.
-                let _held: Vec<TcpStream> = listener
-                    .incoming()
-                    .take_while(|_| !stop.load(Ordering::Relaxed))
-                    .flatten()
-                    .collect();
+                let mut held = Vec::new();
+                for connection in listener.incoming() {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    // A failed accept (out of descriptors) loses one
+                    // connection; its client sees a reset, not a stall.
+                    if let Ok(connection) = connection {
+                        held.push(connection);
+                    }
+                }
             }
         });
         Ok(StallServer {

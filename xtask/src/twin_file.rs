@@ -131,7 +131,10 @@ pub fn for_the_book(source: &str) -> String {
 fn names_its_example(line: &str) -> Option<&str> {
     let rest = line.trim_start().strip_prefix(NAMES_ITS_EXAMPLE)?;
     let end = rest.find(".rs.")? + ".rs.".len();
-    (!rest[..end].contains(char::is_whitespace)).then(|| &rest[end..])
+    if rest[..end].contains(char::is_whitespace) {
+        return None;
+    }
+    Some(&rest[end..])
 }
 
 /// `words` in lines of at most `width` characters where they fit, each
@@ -154,12 +157,14 @@ fn wrap(words: &[&str], indent: &str, width: usize) -> Vec<String> {
 
 /// Why a twin declares that it differs, if it does.
 pub fn declared_difference(source: &str) -> Option<&str> {
-    source.lines().find_map(|line| {
-        line.trim_start()
-            .strip_prefix(DIFFERS)
-            .map(str::trim)
-            .filter(|reason| !reason.is_empty())
-    })
+    for line in source.lines() {
+        if let Some(reason) = line.trim_start().strip_prefix(DIFFERS)
+            && !reason.trim().is_empty()
+        {
+            return Some(reason.trim());
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use proc::{Exit, Finished};
-use protocol::Kind;
+use protocol::{Clock, Kind};
 use regex::{Captures, Regex};
 
 use crate::flags;
@@ -28,7 +28,7 @@ use crate::parallel::parallel;
 use crate::select::{Case, Selection};
 use crate::twin_file::{DIFFERS, REAL_CLOCK, declared_difference, dir, on_the_real_clock, path};
 use crate::workspace::Workspace;
-use crate::{Error, Usage};
+use crate::{Error, Snapshots, Usage};
 
 /// Runs a program as `python FAST_FORWARD program args...` (from the
 /// workspace's root), on an event loop whose clock jumps to the next timer
@@ -52,7 +52,7 @@ pub fn normalize(text: &str) -> String {
     BOOLEAN.replace_all(&text, lower).into_owned()
 }
 
-pub fn check_twins(options: &flags::Twins, overwrite: bool) -> Result<bool, Error> {
+pub fn check_twins(options: &flags::Twins, snapshots: Snapshots) -> Result<bool, Error> {
     // Once, before anything is built: not one failure per twin.
     let mut version = Command::new(&options.python);
     version.args(["-c", PYTHON_CHECK]);
@@ -81,13 +81,18 @@ pub fn check_twins(options: &flags::Twins, overwrite: bool) -> Result<bool, Erro
         .cases
         .iter()
         .any(|case| case.example.kind == Kind::BaseUrl);
-    let httpbin = http.then(|| workspace.start_httpbin()).transpose()?;
+    // Serves the HTTP examples' twins until they are done.
+    let httpbin = if http {
+        Some(workspace.start_httpbin()?)
+    } else {
+        None
+    };
     let url = httpbin.as_ref().map(|server| server.url().to_owned());
     let results = parallel(
         selection.cases,
         options.timed.selected.jobs(),
         |case| {
-            let result = run_twin(&workspace, &case, url.as_deref(), options, overwrite);
+            let result = run_twin(&workspace, &case, url.as_deref(), options, snapshots);
             (case, result)
         },
         |(case, result)| match result {
@@ -123,7 +128,7 @@ fn run_twin(
     case: &Case,
     url: Option<&str>,
     options: &flags::Twins,
-    overwrite: bool,
+    snapshots: Snapshots,
 ) -> Result<Option<String>, String> {
     let root = workspace.root();
     let twin = path(root, &case.section.name, &case.example.name);
@@ -131,10 +136,11 @@ fn run_twin(
     let source =
         std::fs::read_to_string(&twin).map_err(|_| format!("  no twin: write {relative}"))?;
     let real = case.example.kind == Kind::BaseUrl || on_the_real_clock(&source);
+    let clock = if real { Clock::Real } else { Clock::Virtual };
     let golden_root = workspace.golden_root();
     let file = |kind| golden::path(&golden_root, &case.section.name, &case.example.name, kind);
     let timeline = file(golden::TWIN_TIMELINE);
-    if real && timeline.is_file() {
+    if clock == Clock::Real && timeline.is_file() {
         return Err(format!(
             "  a twin on the real clock keeps no {}",
             golden::name(&timeline)
@@ -143,23 +149,28 @@ fn run_twin(
     let scratch =
         tempfile::tempdir().map_err(|error| format!("  no scratch directory: {error}"))?;
     let recorded = scratch.path().join(golden::TWIN_TIMELINE);
-    let fast_forward = (!real).then_some(FAST_FORWARD);
     let mut command = Command::new(&options.python);
-    command.arg("-P").args(fast_forward).current_dir(root);
+    command.arg("-P").current_dir(root);
     // The command that prints what was compared, for a contributor to run.
     let python = options.python.display();
-    let rerun = match fast_forward {
-        Some(fast_forward) => format!("{python} -P {fast_forward} {relative}"),
-        None => format!("{python} -P {relative}"),
+    let rerun = match clock {
+        Clock::Virtual => {
+            command.arg(FAST_FORWARD);
+            format!("{python} -P {FAST_FORWARD} {relative}")
+        }
+        Clock::Real => format!("{python} -P {relative}"),
     };
     if timeline.is_file() {
         command.env(RECORD, &recorded);
     }
-    command
-        .arg(&twin)
-        .args(url.filter(|_| case.example.kind == Kind::BaseUrl));
+    command.arg(&twin);
+    if case.example.kind == Kind::BaseUrl
+        && let Some(url) = url
+    {
+        command.arg(url);
+    }
     let stdout = run_python(command, options.timed.timeout(), &rerun)?;
-    let verdict = judge_stdout(&source, &stdout, &file(golden::STDOUT), real, &rerun)?;
+    let verdict = judge_stdout(&source, &stdout, &file(golden::STDOUT), clock, &rerun)?;
     if timeline.is_file() {
         let text = std::fs::read_to_string(&recorded).ok();
         if let Some(Err(why)) = text.as_deref().map(protocol::timeline::Timeline::parse) {
@@ -167,8 +178,13 @@ fn run_twin(
                 "  its {RECORD} is no timeline: {why}\n  re-run: {RECORD}=twin.timeline {rerun}"
             ));
         }
-        let judged =
-            crate::check::judge_golden(golden::TWIN_TIMELINE, &timeline, text, false, overwrite);
+        let judged = crate::check::judge_golden(
+            golden::TWIN_TIMELINE,
+            &timeline,
+            text,
+            Clock::Virtual,
+            snapshots,
+        );
         let bless = format!("SNAPSHOTS=overwrite cargo xtask twins {}", case.id());
         judged.map_err(|why| format!("  {why}  to write it: {bless}"))?;
     }
@@ -180,7 +196,7 @@ fn judge_stdout(
     source: &str,
     stdout: &str,
     golden_path: &std::path::Path,
-    real: bool,
+    clock: Clock,
     rerun: &str,
 ) -> Result<Option<String>, String> {
     if let Some(reason) = declared_difference(source) {
@@ -192,20 +208,19 @@ fn judge_stdout(
     }
     let expected = normalize(&golden::read(golden_path).map_err(|why| format!("  {why}"))?);
     let actual = normalize(stdout);
-    match golden::diff("golden", &expected, &actual, real) {
-        None => Ok(None),
-        Some(diff) => Err(format!(
-            "  it differs from {} (both normalised{})\n{diff}  re-run: {rerun}\n  or say why it \
-             can't match in a line `{DIFFERS}<reason>`{}",
-            golden::name(golden_path),
-            if real { ", times aside" } else { "" },
-            if real {
-                String::new()
-            } else {
-                format!(", or `{REAL_CLOCK}<reason>`")
-            }
-        )),
-    }
+    let Some(diff) = golden::diff("golden", &expected, &actual, clock) else {
+        return Ok(None);
+    };
+    // On the virtual clock, a twin may also say why it runs on the real one.
+    let (times, or_real) = match clock {
+        Clock::Real => (", times aside", String::new()),
+        Clock::Virtual => ("", format!(", or `{REAL_CLOCK}<reason>`")),
+    };
+    Err(format!(
+        "  it differs from {} (both normalised{times})\n{diff}  re-run: {rerun}\n  or say why it \
+         can't match in a line `{DIFFERS}<reason>`{or_real}",
+        golden::name(golden_path),
+    ))
 }
 
 /// Runs a Python program to its end: its stdout, or what went wrong.

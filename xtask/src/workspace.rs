@@ -133,6 +133,46 @@ impl Workspace {
         Ok(order)
     }
 
+    /// The directory of the workspace's package `name`.
+    pub fn package_dir(&self, name: &str) -> Result<PathBuf, Error> {
+        let packages = self.metadata()?.workspace_packages();
+        let package = packages.into_iter().find(|package| *package.name == name);
+        let manifest = package.map(|package| package.manifest_path.as_std_path());
+        let dir = manifest.and_then(Path::parent);
+        let dir = dir.ok_or_else(|| format!("the workspace has no package `{name}`"))?;
+        Ok(dir.to_path_buf())
+    }
+
+    /// The pattern of `[workspace] members` that takes in `dir` (an absolute
+    /// path), if one does: a package there would be a member.
+    pub fn member_matching(&self, dir: &Path) -> Result<Option<String>, Error> {
+        let root = std::fs::canonicalize(&self.root)?;
+        let Ok(relative) = dir.strip_prefix(&root) else {
+            return Ok(None);
+        };
+        let path = self.root.join("Cargo.toml");
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let manifest: toml::Table = text
+            .parse()
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let members = manifest.get("workspace").and_then(|w| w.get("members"));
+        let members = members
+            .and_then(toml::Value::as_array)
+            .into_iter()
+            .flatten();
+        let relative = relative.to_string_lossy();
+        for member in members.filter_map(toml::Value::as_str) {
+            // Cargo's globs: `*` is any part of one path component.
+            let pattern = regex::escape(member.trim_end_matches('/')).replace(r"\*", "[^/]*");
+            let pattern = regex::Regex::new(&format!("^{pattern}$"))?;
+            if pattern.is_match(&relative) {
+                return Ok(Some(member.to_owned()));
+            }
+        }
+        Ok(None)
+    }
+
     /// Builds these packages' binaries; a dev build selects the whole
     /// workspace, as `cargo build --workspace` and `cargo test --workspace`
     /// do, so that all of them share one set of dependency features.
@@ -221,17 +261,19 @@ impl Workspace {
         self.build(&self.section_names()?)
     }
 
-    /// The sections a FILTER can match: `section/...` names one.
-    pub fn build_for(&self, filter: Option<&str>) -> Result<Vec<Section>, Error> {
-        let names = self.section_names()?;
-        let wanted: Vec<String> = match filter.and_then(|filter| filter.split_once('/')) {
-            Some((prefix, _)) => names
-                .into_iter()
-                .filter(|name| name.ends_with(prefix))
-                .collect(),
-            None => names,
-        };
-        self.build(&wanted)
+    /// The toolchain `rust-toolchain.toml` pins: for cargo run outside the
+    /// repository, where rustup finds no such file and takes its default.
+    pub fn toolchain(&self) -> Result<String, Error> {
+        let path = self.root.join("rust-toolchain.toml");
+        let failed = |error: &dyn std::fmt::Display| format!("{}: {error}", path.display());
+        let text = std::fs::read_to_string(&path).map_err(|error| failed(&error))?;
+        let file: toml::Table = toml::from_str(&text).map_err(|error| failed(&error))?;
+        let channel = file
+            .get("toolchain")
+            .and_then(|toolchain| toolchain.get("channel"))
+            .and_then(toml::Value::as_str)
+            .ok_or_else(|| failed(&"no `[toolchain] channel`"))?;
+        Ok(channel.to_owned())
     }
 
     /// Cargo, in the workspace's root, without the variables cargo set for

@@ -33,13 +33,18 @@ fn disagreements(section: &str, src: &Path) -> Vec<String> {
     let main = std::fs::read_to_string(src.join("main.rs")).unwrap_or_default();
     let (mods, entries) = mods_and_entries(&main);
     let dir = std::fs::read_dir(src).into_iter().flatten().flatten();
-    let files: BTreeSet<String> = dir
-        .filter_map(|entry| {
-            let name = entry.file_name().into_string().ok()?;
-            let stem = name.strip_suffix(".rs")?;
-            (stem != "main").then(|| stem.to_owned())
-        })
-        .collect();
+    let mut files = BTreeSet::new();
+    for entry in dir {
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        match name.strip_suffix(".rs") {
+            Some("main") | None => (),
+            Some(stem) => {
+                files.insert(stem.to_owned());
+            }
+        }
+    }
     let no_entry = mods.difference(&entries).map(|name| {
         format!("crates/{section}/src/main.rs has `mod {name};` but no `example!({name})`")
     });

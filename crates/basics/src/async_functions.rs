@@ -1,10 +1,9 @@
 //! Defining async functions, async methods and async closures.
 //!
-//! `async def` becomes `async fn`, for functions and methods alike. The return
-//! type is the value the function finally produces (`String`); the compiler
-//! wraps it in an `impl Future<Output = String>`. Python has no `async lambda`
-//! (the guide shows the `SyntaxError`); Rust has async closures,
-//! `async |x| ...`, and the `AsyncFn*` traits to accept them.
+//! `async def` is `async fn`, for methods too; it returns an `impl
+//! Future<Output = String>` where the signature says `String`. Python has no
+//! `async lambda` (the guide shows the `SyntaxError`); Rust has async
+//! closures, `async |x| ...`, and the `AsyncFn*` traits to accept them.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -1,12 +1,10 @@
-//! What can be awaited: futures from async fns, task handles, and oneshot
-//! receivers (Rust's `asyncio.Future`).
+//! What can be awaited: async fns, task handles and oneshot receivers.
 //!
 //! Python has three kinds of awaitable; Rust has one rule: anything that
-//! implements `Future`. `tokio::spawn` returns a `JoinHandle`, a future of
-//! `Result<T, JoinError>` (the error: the task panicked or was aborted). An
-//! `asyncio.Future` is a `oneshot` channel: the `Sender` fills it from any task
-//! or thread, the `Receiver` is awaited, and a sender dropped unfilled is an
-//! error where Python's future would wait for ever.
+//! implements `Future`, such as a task's `JoinHandle`, whose `JoinError` says
+//! the task panicked or was aborted. An `asyncio.Future` is a `oneshot`
+//! channel: its `Sender` fills it from any task or thread, and one dropped
+//! unfilled is an error where Python's future would wait for ever.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "Awaitable Objects"

@@ -3,8 +3,7 @@
 //!
 //! Python's event loop and Tokio's current-thread runtime both run one piece of
 //! code at a time on one thread, and nothing is preempted: while one future
-//! waits on its timer, `join!` polls the others. Each line shows the time since
-//! the start rather than the guide's wall clock, so every run prints the same.
+//! waits on its timer, `join!` polls the others.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*,
@@ -29,7 +28,8 @@ async fn task2() -> &'static str {
     "Result 2"
 }
 
-/// Prints a line stamped with the time since `start`.
+/// Prints a line stamped with the time since `start`, where the guide prints
+/// its wall clock, so that every run prints the same.
 fn log(start: Instant, message: &str) {
     println!("[{:.1}s] {message}", start.elapsed().as_secs_f64());
 }

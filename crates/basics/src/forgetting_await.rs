@@ -1,10 +1,9 @@
 //! A forgotten `.await` is a compiler warning, not a silent bug.
 //!
 //! In Python, `result = fetch_data()` binds a coroutine and fails nowhere; the
-//! hint, "coroutine ... was never awaited", comes when the object is destroyed,
-//! far from the bug. Rust's futures are `#[must_use]`, so the compiler flags the
-//! line itself, and using a future as data is a type error. `.await` on a value
-//! that is not a future, or outside an `async fn`, does not compile either.
+//! hint, "coroutine ... was never awaited", comes when it is destroyed. Rust's
+//! futures are `#[must_use]`: the compiler flags the line, and a future used
+//! as data, or `.await` on a non-future or outside an `async fn`, won't build.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*,

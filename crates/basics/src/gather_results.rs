@@ -1,12 +1,10 @@
 //! `asyncio.gather` for a fixed set of futures (`join!`) and for a list of
 //! tasks (`try_join_all`): results come back in the order given.
 //!
-//! `join!` spawns nothing: it polls its futures inside the current task, so
-//! they may borrow local data and are cancelled together if it is dropped;
-//! `biased;` polls them in the order written. Handles of spawned tasks are
-//! gathered with `try_join_all`, which, like `gather`, returns the first error
-//! (on a short list: [the cheat sheet](../cheatsheet.md#try-join-all-fails-fast)
-//! says how short) and leaves the other tasks running.
+//! `join!` spawns nothing: it polls its futures in the current task, so they
+//! may borrow local data and are cancelled with it. `try_join_all` over task
+//! handles returns the first error, as `gather` does ([on a short
+//! list](../cheatsheet.md#try-join-all-fails-fast)), leaving the tasks running.
 //!
 //! Translates:
 //! - *Async/Await in Python*, "Task Management"
@@ -36,6 +34,7 @@ async fn long_operation() -> &'static str {
 /// *Async/Await in Python*'s `task_management`: `gather` of three
 /// coroutines.
 async fn task_management() {
+    // `biased;` polls the three in the order written, so they start in it.
     let (result_a, result_b, result_c) = tokio::join!(
         biased;
         worker("Worker-A", Duration::from_secs(1)),

@@ -1,10 +1,9 @@
 //! Hello, world: run an async function to completion.
 //!
 //! `asyncio.run(main())` makes an event loop, runs `main` to the end and closes
-//! the loop. In Tokio a `Runtime` is the loop and `block_on` drives one future
-//! on it; `#[tokio::main(flavor = "current_thread")]` on an `async fn main`
-//! writes both, on one thread like asyncio's. Plain `#[tokio::main]` starts a
-//! thread per CPU core instead, where tasks run in parallel.
+//! it. Tokio's loop is a `Runtime`, and `block_on` drives one future on it;
+//! `#[tokio::main(flavor = "current_thread")]` writes both, on one thread like
+//! asyncio; plain `#[tokio::main]` runs tasks in parallel, a thread per core.
 //!
 //! Translates:
 //! - *Asynchronous Programming in Python*, "Event Loop"

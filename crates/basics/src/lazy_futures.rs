@@ -1,12 +1,9 @@
 //! Futures are lazy: calling an async fn runs none of its body.
 //!
-//! In both languages calling a coroutine function only creates an object.
-//! Python checks it with `inspect.iscoroutine` at run time; in Rust the check
-//! is the type (`F: Future`), so `is_coroutine` below prints what the compiler
-//! already answered. A future that is never awaited is dropped without having
-//! started: there is nothing to stop. Dropping it on purpose, as below, is
-//! silent; a call whose future is thrown away at once (`coroutine_example();`)
-//! is a compiler warning, which `basics/forgetting_await` shows.
+//! In both languages calling a coroutine function only creates an object;
+//! Python checks it with `inspect.iscoroutine` at run time, Rust with the type
+//! (`F: Future`), when it compiles. A future never awaited is dropped without
+//! having started: there is nothing to stop.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "Defining Coroutines"
@@ -55,6 +52,9 @@ pub async fn run() {
     );
     println!("{}", future.await);
 
+    // Dropped on purpose, this is silent; a call whose future is thrown away
+    // at once (`coroutine_example();`) is a compiler warning, which
+    // `basics/forgetting_await` shows.
     let never_awaited = coroutine_example();
     drop(never_awaited);
     println!("Dropped a future that was never awaited: its body never ran");

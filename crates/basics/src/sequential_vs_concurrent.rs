@@ -1,10 +1,8 @@
-//! Awaiting one future after another adds their times; running them
-//! concurrently takes as long as the slowest.
+//! Sequential `.await`s add their times; concurrent ones take the slowest's.
 //!
 //! `.await` starts nothing in the background, in Rust as in Python:
 //! concurrency is asked for, with `join!` (no new task) or `tokio::spawn` (a
-//! new task). `inspect.iscoroutine` has no run-time counterpart: whether a
-//! value is a future is answered when the program compiles (`is_coroutine`).
+//! new task). `is_coroutine` is `inspect.iscoroutine`, answered at compile time.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "The `await` Keyword"

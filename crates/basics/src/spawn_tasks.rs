@@ -1,14 +1,9 @@
 //! `tokio::spawn` is `asyncio.create_task`: the task runs concurrently with
 //! its creator, which collects the result by awaiting the handle.
 //!
-//! A spawned task owns its data (`move`), and dropping its `JoinHandle`
-//! detaches it: it runs on. On one thread, a task starts once its creator
-//! yields, which is why "Tasks created" prints first, as in asyncio.
-//!
-//! `spawn` never runs the task inside the call: Tokio has no mode like
-//! Python 3.12's `eager_task_factory`, which runs a task's first step
-//! inside `create_task`. On the multi-thread runtime another thread may
-//! start the task before `spawn` returns.
+//! A task owns its data (`move`); dropping its `JoinHandle` detaches it. On
+//! one thread, a task starts once its creator yields: "Tasks created" prints
+//! first, as in asyncio.
 //!
 //! Translates:
 //! - *Asynchronous Programming in Python*, "Coroutines" and "Tasks"
@@ -52,6 +47,10 @@ pub async fn run() -> Result<(), JoinError> {
 
     let task1 = tokio::spawn(say_after(Duration::from_secs(1), "Hello"));
     let task2 = tokio::spawn(say_after(Duration::from_secs(2), "World"));
+    // `spawn` never runs the task inside the call: Tokio has no mode like
+    // Python 3.12's `eager_task_factory`, which runs a task's first step
+    // inside `create_task`. (On the multi-thread runtime another thread may
+    // start it before `spawn` returns.)
     println!("Tasks created");
     task1.await?;
     task2.await?;

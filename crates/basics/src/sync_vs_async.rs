@@ -4,11 +4,7 @@
 //! `std::thread::sleep` blocks the whole thread, so the blocking downloads run
 //! on `spawn_blocking`, off the runtime (see the book's page "Blocking work").
 //! `tokio::time::sleep` only suspends its future, so the async downloads wait
-//! at the same time. A blocking job can't be cancelled: it checks a
-//! `CancellationToken` between downloads, as a thread from `to_thread` would
-//! check an event. A blocking sleep lasts at least as long as asked, and how
-//! much longer depends on the machine, so the blocking total printed is that
-//! bound, checked against the real clock.
+//! at the same time.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*,
@@ -34,6 +30,9 @@ fn download_all_blocking(stop: &CancellationToken) -> Vec<String> {
     let start = std::time::Instant::now();
     let mut results = Vec::new();
     for filename in FILES {
+        // A blocking job can't be cancelled from outside, so it checks the
+        // token between downloads, as a thread from `to_thread` would check
+        // an event.
         if stop.is_cancelled() {
             // Nobody is waiting for the results any more.
             return results;
@@ -41,7 +40,8 @@ fn download_all_blocking(stop: &CancellationToken) -> Vec<String> {
         results.push(download_file_blocking(filename));
     }
     // One after another: at least the sum of the downloads, however late
-    // the operating system wakes the thread.
+    // the operating system wakes the thread, so the total printed is that
+    // bound, checked against the real clock.
     let sum = DOWNLOAD * FILES.len() as u32;
     assert!(start.elapsed() >= sum, "a blocking sleep never ends early");
     println!("Total time: at least {:.1} seconds", sum.as_secs_f64());

@@ -5,8 +5,7 @@
 //! is no `cancelled()`: `abort` only asks, and a task that finishes first
 //! returns its value, so whether it was cancelled is in its result
 //! (`JoinError::is_cancelled`). Awaiting `&mut handle` keeps the handle for
-//! more questions. Each step takes 0.6 s where the guide's takes 0.5, so the
-//! check at one second falls between two steps rather than on one.
+//! more questions.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -20,6 +19,8 @@ use tokio::time::sleep;
 async fn long_running_task() -> &'static str {
     for i in 0..5 {
         println!("Step {i}");
+        // 0.6 s where the guide's step takes 0.5: the check at one second
+        // falls between two steps rather than on one.
         sleep(Duration::from_millis(600)).await;
     }
     "Completed"

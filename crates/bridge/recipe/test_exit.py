@@ -1,6 +1,8 @@
 """The service, run 30 times: each run answers and exits cleanly. A crash at
-exit comes in some runs, not all (without the module's pause, about one in
-twenty here), so a test of a service that calls Rust runs it many times."""
+exit comes in some runs, not all (without the module's pause, one in ten or
+twenty here), so a test of a service that calls Rust runs it many times.
+Then Ctrl-C, 10 times, while Rust counts: the process ends as asyncio ends
+it, with KeyboardInterrupt after the main task's cleanup, and nothing else."""
 
 import signal
 import subprocess
@@ -8,6 +10,23 @@ import sys
 from pathlib import Path
 
 RUNS = 30
+INTERRUPTS = 10
+
+# A service in the middle of two counts of a few seconds each.
+COUNTING = """
+import asyncio
+from hot_path import count_primes
+
+async def main() -> None:
+    jobs = [count_primes(10_000_000), count_primes(10_000_000)]
+    print("counting", flush=True)
+    try:
+        await asyncio.gather(*jobs)
+    finally:
+        print("cleaned up", flush=True)
+
+asyncio.run(main())
+"""
 
 
 def test_the_service_exits_cleanly() -> None:
@@ -24,6 +43,32 @@ def test_the_service_exits_cleanly() -> None:
     assert not failures, f"{len(failures)} of {RUNS} runs failed: {failures}"
 
 
+def test_ctrl_c_while_rust_counts() -> None:
+    failures = []
+    for _ in range(INTERRUPTS):
+        with subprocess.Popen(
+            [sys.executable, "-P", "-c", COUNTING],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        ) as service:
+            assert service.stdout is not None
+            assert service.stdout.readline() == "counting\n"
+            service.send_signal(signal.SIGINT)
+            stdout, stderr = service.communicate(timeout=60)
+        # Python ends an uncaught KeyboardInterrupt by SIGINT, as a shell
+        # expects of a program stopped by Ctrl-C.
+        last = stderr.splitlines()[-1:]
+        crashed = "panicked" in stderr or "Fatal Python error" in stderr
+        if service.returncode != -signal.SIGINT or last != ["KeyboardInterrupt"] or crashed:
+            failures.append(f"exit status {service.returncode}: {stderr}")
+        elif stdout != "cleaned up\n":
+            failures.append(f"printed {stdout!r}")
+    assert not failures, f"{len(failures)} of {INTERRUPTS} runs failed: {failures}"
+
+
 if __name__ == "__main__":
     test_the_service_exits_cleanly()
     print(f"{RUNS} runs of the service: each answered and exited cleanly")
+    test_ctrl_c_while_rust_counts()
+    print(f"Ctrl-C while Rust counts, {INTERRUPTS} times: cleaned up, then KeyboardInterrupt")

@@ -10,8 +10,12 @@
 //! them, as a `TaskGroup` does when the code inside it fails. It runs on a
 //! Tokio worker, which must not wait for the GIL ([gil](gil.md)), so it
 //! hands the cancelling to a `spawn_blocking` thread, which asks the loop
-//! through `call_soon_threadsafe`. A coroutine's exception is its future's
-//! `Err` ([errors](errors.md)).
+//! through `call_soon_threadsafe`. Unlike a `TaskGroup`, it can't wait for
+//! the tasks to end (a `Drop` can't await): when `wait_for` gives up, the
+//! lookups are still running, and their `except` and `finally` blocks run
+//! later. Code that closes what they use must wait for them first, as
+//! `settled()` does. A coroutine's exception is its future's `Err`
+//! ([errors](errors.md)).
 
 use futures::future::try_join_all;
 use pyo3::prelude::*;

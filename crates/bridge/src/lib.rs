@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 mod await_python;
 mod await_rust;
 mod cancellation;
+mod context_vars;
 mod cpu_bound;
 mod errors;
 mod gil;
@@ -27,6 +28,7 @@ fn bridge(module: &Bound<'_, PyModule>) -> PyResult<()> {
     gil::register(module)?;
     cpu_bound::register(module)?;
     errors::register(module)?;
+    context_vars::register(module)?;
     shutdown::register(module)?;
     Ok(())
 }

@@ -10,12 +10,19 @@
 //! queue's only sender, and `close()` drops the sender and waits for the
 //! tasks, as a service's queue, sentinel and `await task` do. The rule: await
 //! or cancel every awaitable from Rust before its event loop ends. A result
-//! that lands as the interpreter finalizes attaches to Python then, which
-//! crashed Python 3.11 in our runs (a segfault, an abort); `atexit` runs
-//! `let_tokio_threads_leave_python`, which releases the GIL for 50 ms. A
-//! program that awaits everything needs it too, for the handovers still
-//! under way (the hot-path recipe); a result that lands in them is
-//! reported, a later one can still crash it.
+//! that lands as the interpreter finalizes attaches to Python then, and
+//! CPython 3.11 to 3.13 end a thread that takes the GIL back during
+//! finalization in the middle of its Rust frames: in the hot-path recipe's
+//! runs the process died of a segfault, or on 3.11 of an abort that prints
+//! `Fatal Python error: PyGILState_Release: thread state 0x… must be
+//! current when releasing` (under `-X faulthandler`, which pytest turns on:
+//! `Fatal Python error: Segmentation fault`). CPython 3.14 blocks such a
+//! thread instead ([cpython#87135](https://github.com/python/cpython/issues/87135)),
+//! which we have not tried; [pyo3-async-runtimes#40](https://github.com/PyO3/pyo3-async-runtimes/issues/40)
+//! reports the same crash. `atexit` runs `let_tokio_threads_leave_python`,
+//! which releases the GIL for 50 ms. A program that awaits everything needs
+//! it too, for the handovers still under way (the hot-path recipe); a
+//! result that lands in them is reported, a later one can still crash it.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -16,12 +16,17 @@
 //! and backtrace (and, in a section binary, an example reported as
 //! panicked).
 //!
-//! A stdout that is not open at all (`>&-`) is the same error, found at
-//! the start: Rust's runtime would quietly replace it with `/dev/null`.
+//! A stdout on `/dev/null` is a stdout, however it was opened: a shell's
+//! `> /dev/null` opens it write-only, and a supervisor (Python's
+//! `subprocess.DEVNULL`, Node's `'ignore'`) read-write. A stdout that was not
+//! open at all (a shell's `>&-`) can't be told from the latter: before
+//! `main`, Rust's runtime opens `/dev/null` read-write in its place, and the
+//! program runs with its output discarded.
 //!
 //! Every binary of the workspace calls [`die_quietly_when_stdout_closes`]
-//! first thing in `main`; `tests/integration/closed_stdout.rs` runs each one with its
-//! stdout closed, not open, and on `/dev/full`.
+//! first thing in `main`; `tests/integration/closed_stdout.rs` runs each one
+//! with its stdout closed, on `/dev/full`, on a read-write `/dev/null` and
+//! not open at all.
 
 use std::ffi::OsString;
 use std::io::Write as _;
@@ -39,16 +44,8 @@ pub const EXIT_CANNOT_WRITE: i32 = 1;
 /// Set by the first thread that reports a failed write to stdout.
 static REPORTING: AtomicBool = AtomicBool::new(false);
 
-/// Installs the panic hook; call it first thing in `main`. A binary started
-/// with no stdout at all (`>&-`) ends at once, as `cat` does: one line on
-/// stderr and exit code 1 (see `stdout_was_closed`).
+/// Installs the panic hook; call it first thing in `main`.
 pub fn die_quietly_when_stdout_closes() {
-    if stdout_was_closed() {
-        let line =
-            "error: cannot write to stdout: it was closed when the program started (`>&-`)\n";
-        let _ = std::io::stderr().write_all(line.as_bytes());
-        std::process::exit(EXIT_CANNOT_WRITE);
-    }
     let default = panic::take_hook();
     panic::set_hook(Box::new(move |info| {
         if let Some(reason) = stdout_write_error(info) {
@@ -75,28 +72,6 @@ pub fn die_quietly_when_stdout_closes() {
         }
         default(info);
     }));
-}
-
-/// Whether fd 1 was not open when the program started. Rust's runtime opens
-/// `/dev/null` read-write on a standard stream that is closed at startup,
-/// so that no file opened later takes its number; every line printed would
-/// then vanish, and the program exit 0. A stdout a shell sends to
-/// `/dev/null` (`> /dev/null`) is opened write-only, so it can't be read:
-/// that one is left alone.
-fn stdout_was_closed() -> bool {
-    use std::io::Read as _;
-    use std::os::fd::AsFd as _;
-    use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _};
-
-    let Ok(stdout) = std::io::stdout().as_fd().try_clone_to_owned() else {
-        return true;
-    };
-    let mut stdout = std::fs::File::from(stdout);
-    let (Ok(ours), Ok(null)) = (stdout.metadata(), std::fs::metadata("/dev/null")) else {
-        return false;
-    };
-    // Reading `/dev/null` takes nothing from anyone.
-    ours.file_type().is_char_device() && ours.rdev() == null.rdev() && stdout.read(&mut [0]).is_ok()
 }
 
 /// Why `println!` could not write stdout, if that is what this panic is.

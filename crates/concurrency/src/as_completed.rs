@@ -4,10 +4,7 @@
 //! `FuturesUnordered` is a set of futures that is itself a `Stream`: each
 //! `next().await` yields whichever finishes next, polled inside the current
 //! task. `JoinSet` does the same for spawned tasks, and tokio-util's
-//! `JoinMap` for tasks with keys, which come back with each result and
-//! abort a task by name. None documents an order
-//! for results ready at the same instant (nor does asyncio), so each job here
-//! has its own delay.
+//! `JoinMap` for tasks with keys.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*,
@@ -25,6 +22,8 @@ async fn fetch_data(id: u32, delay: Duration) -> String {
     format!("Data {id} (took {}s)", delay.as_secs())
 }
 
+// Each job has a delay of its own: none of these documents an order for
+// results ready at the same instant, nor does asyncio.
 const JOBS: [(u32, u64); 3] = [(1, 3), (2, 1), (3, 2)];
 
 pub async fn run() -> Result<(), JoinError> {

@@ -16,7 +16,6 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, DuplexStream};
 use tokio::time::{Instant, sleep, timeout};
-use tokio_util::task::AbortOnDropHandle;
 
 const FRAME_LEN: usize = 8;
 
@@ -92,22 +91,22 @@ pub async fn run() -> anyhow::Result<()> {
     println!("The frame in progress kept in the future:");
     let clock = Instant::now();
     let (writer, mut reader) = tokio::io::duplex(64);
-    // Aborted when dropped, so a cancelled `run` stops it too.
-    let sending = AbortOnDropHandle::new(tokio::spawn(sender(writer, clock)));
-    receive(
+    // The sender and the reader side by side in this task: neither needs a
+    // task of its own, and a cancelled `run` drops both.
+    let receiving = receive(
         async || read_frame_in_future(&mut reader, clock).await,
         clock,
-    )
-    .await;
-    sending.await??;
+    );
+    let (sent, ()) = tokio::join!(sender(writer, clock), receiving);
+    sent?;
 
     println!("\nThe frame in progress kept in the reader:");
     let clock = Instant::now();
     let (writer, reader) = tokio::io::duplex(64);
-    let sending = AbortOnDropHandle::new(tokio::spawn(sender(writer, clock)));
     let mut frames = FrameReader::new(reader);
-    receive(async || frames.read_frame().await, clock).await;
-    sending.await??;
+    let receiving = receive(async || frames.read_frame().await, clock);
+    let (sent, ()) = tokio::join!(sender(writer, clock), receiving);
+    sent?;
     Ok(())
 }
 

@@ -1,11 +1,10 @@
 //! `asyncio.wait` with FIRST_COMPLETED, then cancelling what is still
 //! pending: `JoinSet::join_next`, then `shutdown().await`.
 //!
-//! A `JoinSet` owns its tasks: `join_next` waits for whichever finishes first,
-//! `try_join_next` collects any others already done (the guide's `done` set),
-//! and `shutdown().await` aborts the rest and waits until each has stopped,
-//! where `task.cancel()` only asks. Dropping a `JoinHandle` would not cancel a
-//! task, only detach it. `asyncio.wait_for` is `tokio::time::timeout`.
+//! A `JoinSet` owns its tasks: `join_next` waits for the first to finish,
+//! `try_join_next` collects others already done (the guide's `done` set), and
+//! `shutdown().await` aborts the rest and waits until each has stopped, where
+//! `task.cancel()` only asks. `asyncio.wait_for` is `tokio::time::timeout`.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

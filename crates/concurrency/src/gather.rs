@@ -3,10 +3,9 @@
 //!
 //! `join!` and `join_all` poll their futures inside the current task: nothing
 //! is spawned, the futures may borrow locals, and results come in the order
-//! given (`biased;` also polls them in that order). A `JoinSet` holds tasks
-//! that own their data, may run in parallel and are aborted when it is
-//! dropped; `join_next` yields them as they finish, so each is tagged with its
-//! index to get `gather`'s order back.
+//! given. A `JoinSet`'s tasks own their data, may run in parallel and are
+//! aborted when it is dropped; `join_next` yields them as they finish, so
+//! each carries its index.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "Using `asyncio.gather()`"
@@ -40,6 +39,7 @@ const URLS: [&str; 3] = [
 
 pub async fn run() -> Result<(), JoinError> {
     let start = Instant::now();
+    // `biased;` also polls them in the order given.
     let (data1, data2, data3) = tokio::join!(
         biased;
         fetch_data(1, Duration::from_secs(2)),
@@ -56,6 +56,7 @@ pub async fn run() -> Result<(), JoinError> {
     for (index, url) in URLS.into_iter().enumerate() {
         tasks.spawn(async move { (index, fetch_url(url).await) });
     }
+    // Each result goes back to its index: `gather`'s order.
     let mut results = vec![String::new(); URLS.len()];
     while let Some(finished) = tasks.join_next().await {
         let (index, data) = finished?;

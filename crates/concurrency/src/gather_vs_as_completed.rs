@@ -2,9 +2,9 @@
 //! `as_completed` hands each one over as soon as it is ready.
 //!
 //! `join_all` and `FuturesUnordered` poll their futures inside the current
-//! task, so the workers can share the seeded random generator (seed 42)
-//! through a `RefCell`, never borrowed across an `.await`. Spawned tasks would
-//! need an `Arc<Mutex<_>>` instead.
+//! task, so the workers can share one random generator through a `RefCell`,
+//! never borrowed across an `.await`. Spawned tasks would need an
+//! `Arc<Mutex<_>>` instead.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -19,6 +19,7 @@ use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use tokio::time::sleep;
 
+/// The generator is seeded, so that every run prints the same numbers.
 const SEED: u64 = 42;
 
 async fn worker(name: &str, delay: Duration, rng: &RefCell<ChaCha8Rng>) -> u32 {

@@ -23,7 +23,6 @@ use anyhow::Context;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep};
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::AbortOnDropHandle;
 
 const JOB_INTERVAL: Duration = Duration::from_millis(500);
 
@@ -103,14 +102,16 @@ pub async fn run() -> anyhow::Result<()> {
         sender.send(job).await.context("the worker is gone")?;
     }
     let shutdown = CancellationToken::new();
-    let trigger = shutdown.clone();
-    // Aborted when dropped, with a cancelled `run`.
-    let _trigger = AbortOnDropHandle::new(tokio::spawn(async move {
+    // The shutdown comes from beside the worker, in this same task.
+    let trigger = async {
         sleep(Duration::from_millis(1200)).await;
         println!("{} shutdown requested", stamp(clock));
-        trigger.cancel();
-    }));
-    worker_until_shutdown(jobs, shutdown, clock).await;
+        shutdown.cancel();
+    };
+    tokio::join!(
+        worker_until_shutdown(jobs, shutdown.clone(), clock),
+        trigger
+    );
     Ok(())
 }
 

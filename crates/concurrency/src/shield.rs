@@ -1,16 +1,10 @@
-//! `asyncio.shield`: in Tokio a spawned task keeps running when whoever was
-//! awaiting it stops waiting; tying it to its owner takes a guard such as
-//! `AbortOnDropHandle`.
+//! `asyncio.shield` is Tokio's default: a spawned task runs on when its
+//! awaiter stops waiting, and `AbortOnDropHandle` ties it to its owner.
 //!
-//! In asyncio, cancelling the awaiter cancels the task unless the await goes
-//! through `shield`. In Tokio the shield is the default: a task belongs to the
-//! runtime, and a cancelled awaiter only stops waiting. The guide's handler
-//! cancels the task it shielded and swallows the `CancelledError`, so its
-//! caller's `wait_for` returns `None`. Here the two are apart: first a task
-//! that finishes with nobody waiting, then `cleanup_tasks`, whose
-//! `AbortOnDropHandle` aborts its task when a timeout drops it, and whose
-//! caller sees the timeout. A destructor can't wait for the abort to finish:
-//! a `TaskTracker` does.
+//! In asyncio, cancelling the awaiter cancels the task unless it is shielded;
+//! a Tokio task belongs to the runtime. The guide's handler cancels the task
+//! it shielded and swallows the `CancelledError`, so its caller's `wait_for`
+//! returns `None`; here the caller of `cleanup_tasks` sees the timeout.
 //!
 //! Translates:
 //! - *Python Async/Await*, "Proper Task Cleanup"
@@ -62,6 +56,8 @@ pub async fn run() -> Result<(), JoinError> {
             elapsed()
         ),
     }
+    // The guard's drop only asks for the abort and can't wait for it to
+    // finish: the tracker can.
     tracker.close();
     tracker.wait().await;
     // Left alone, the task would have run until 4.0s.

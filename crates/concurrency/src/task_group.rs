@@ -3,11 +3,8 @@
 //!
 //! `task_groups_example` drains `join_next`, calls `abort_all` at the first
 //! failure and keeps draining, which waits for the cancelled tasks as a
-//! TaskGroup does; the failures are a `Vec`, the exception group, in job order
-//! (`join_next` documents none for tasks ending at one instant). A `JoinSet`
-//! that is dropped instead (its owner cancelled) aborts its tasks without
-//! waiting for them. In the guide every worker takes a second, so when C fails
-//! A and B are done and nothing is cancelled; a second group has C fail first.
+//! TaskGroup does; the failures are a `Vec`, the exception group. A `JoinSet`
+//! dropped instead (its owner cancelled) aborts its tasks without waiting.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -78,6 +75,8 @@ async fn task_groups_example(jobs: &[Job]) -> Result<Vec<String>, GroupFailed> {
             }
         }
     }
+    // In job order: `join_next` documents none for tasks ending at one
+    // instant.
     if !failures.is_empty() {
         failures.sort_by_key(|&(index, _)| index);
         cancelled.sort_unstable();
@@ -110,7 +109,8 @@ const SECOND: Duration = Duration::from_secs(1);
 const HALF_SECOND: Duration = Duration::from_millis(500);
 
 pub async fn run() {
-    // The guide's group. The three timers are due at one instant, and the
+    // The guide's group, where every worker takes a second, so when C fails
+    // A and B are done. The three timers are due at one instant, and the
     // current-thread runtime, as it behaves at the time of writing, runs all
     // three woken tasks before C's failure is seen, so nothing is left to
     // cancel; on the multi-thread runtime A or B may still be cancelled.
@@ -124,6 +124,7 @@ pub async fn run() {
         .await,
     );
 
+    // C fails first, so A and B are cancelled.
     println!("\nA and B take 1s; C fails at 0.5s:");
     report(
         task_groups_example(&[

@@ -1,21 +1,13 @@
-//! Cancellation drops a future where it is waiting: the async cleanup after
-//! that `.await` never runs, but `Drop` does.
+//! A cancelled future skips the cleanup after its pending `.await`; `Drop` runs.
 //!
 //! In asyncio, cancelling raises `CancelledError` at the `await`, so `finally`
-//! and `__aexit__` run and may even await. A Rust future is cancelled by
-//! dropping it: nothing after the pending `.await` runs, only the `Drop` of
-//! each value it owned. So the connection has an async `close` for the normal
-//! path, and a `Drop` that hands the goodbye to a task of its own, spawned
-//! through a `Handle` captured when it was opened onto a `TaskTracker` the
-//! program waits on (why both: the book's page "Cancellation"). `close` marks
-//! the connection closed before it awaits and sends its goodbye as such a task
-//! too, so a `close` cut short by a timeout neither abandons that goodbye nor
-//! lets `Drop` start a second one.
+//! and `__aexit__` run and may even await. A dropped Rust future runs only the
+//! `Drop` of what it owned: the connection has an async `close` for the normal
+//! path, and a `Drop` that spawns the goodbye (the book's page "Cancellation").
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Contextlib for Async Context Managers"
-//!   (its `finally`, when the block is cancelled)
+//!   "Contextlib for Async Context Managers" (its `finally`, when cancelled)
 //! - *Python Async Programming: A Detailed Guide*,
 //!   "Using `@asynccontextmanager`" (the same)
 
@@ -76,8 +68,9 @@ impl Connection {
     }
 
     /// The polite goodbye on the normal path, sent as a cleanup task: if this
-    /// future is dropped midway, the goodbye still finishes, and `Drop` finds
-    /// the connection closed.
+    /// future is dropped midway (a timeout cuts `close` short), the goodbye
+    /// still finishes, and `Drop` finds the connection marked closed, so it
+    /// starts no second one.
     async fn close(mut self) {
         println!("Disconnecting from {}", self.db_name);
         self.open = false;

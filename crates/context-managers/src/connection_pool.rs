@@ -3,21 +3,12 @@
 //! too if it is in a known state.
 //!
 //! The guide's `@asynccontextmanager` becomes a guard, `PooledConnection`,
-//! whose `Drop` is the `finally`. Every `.await` is a point where the caller
-//! may be cancelled, so the pool keeps its books in values: a checkout counts
-//! from the moment the guard exists, and a connection whose query was abandoned
-//! is closed, not given back. The guide's count goes one too high for good when
-//! a caller is cancelled during its setup, and all its first workers print
-//! "Connection-3"; here each connection has its own name and is reused. Workers
-//! arrive 0.1 s apart, so no two timers tie. The guide's `Semaphore` becomes
-//! the count and a `Notify`: Tokio's semaphore hands a freed permit to the
-//! first waiter in line whether or not anything polls it again, so a waiter
-//! left in a `select!` that stopped polling it would keep a connection for
-//! ever. Here a guard dropped wakes every waiter, each looks again and the
-//! first to look goes in; a waiter nobody polls takes nothing. Given up: the
-//! queue order, as a caller that just arrived may go in first. A caller that
-//! stops polling once it is in, while its connection opens, keeps its place, as
-//! the holder of any guard does.
+//! whose `Drop` is the `finally`, and which holds a permit of the guide's
+//! `Semaphore`, now Tokio's (a fair queue's price: the book's page "Limiting
+//! concurrency"). A checkout counts from the moment the guard exists, and a
+//! connection whose query was abandoned is closed, not given back. The
+//! guide's count stays one too high when a caller is cancelled during its
+//! setup, and its first workers all print "Connection-3".
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -30,7 +21,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use futures::future::join_all;
-use tokio::sync::Notify;
+use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
 use tokio::time::{sleep, timeout};
 use tokio_util::task::AbortOnDropHandle;
 
@@ -38,19 +29,15 @@ use tokio_util::task::AbortOnDropHandle;
 enum PoolError {
     #[error("the connection was closed: an earlier query on it never finished")]
     Lost,
+    #[error("the pool is closed")]
+    Closed(#[from] AcquireError),
 }
 
 #[derive(Clone)]
 struct ConnectionPool {
     max_connections: usize,
-    shared: Arc<Shared>,
-}
-
-#[derive(Default)]
-struct Shared {
-    state: Mutex<PoolState>,
-    /// Told when a guard is dropped.
-    released: Notify,
+    permits: Arc<Semaphore>,
+    state: Arc<Mutex<PoolState>>,
 }
 
 #[derive(Default)]
@@ -78,7 +65,10 @@ struct PooledConnection {
     /// `None` while the connection is being opened or a query has it, and
     /// after a query that never finished.
     connection: Option<Connection>,
-    shared: Arc<Shared>,
+    state: Arc<Mutex<PoolState>>,
+    /// Released after `drop` below has run: the next caller finds the
+    /// count down and the connection idle.
+    _permit: OwnedSemaphorePermit,
 }
 
 /// The state is only locked for a few lines and never across an `.await`, so
@@ -92,46 +82,43 @@ impl ConnectionPool {
     /// A pool of zero connections would make every caller wait for ever, so
     /// the type rules it out.
     fn new(max_connections: NonZeroUsize) -> Self {
+        // A Tokio semaphore holds at most `MAX_PERMITS` (2^61 - 1 on 64
+        // bits) and panics past it; so many connections are no limit.
+        let max_connections = max_connections.get().min(Semaphore::MAX_PERMITS);
         Self {
-            max_connections: max_connections.get(),
-            shared: Arc::default(),
+            max_connections,
+            permits: Arc::new(Semaphore::new(max_connections)),
+            state: Arc::default(),
         }
     }
 
-    async fn get_connection(&self) -> PooledConnection {
-        let (mut guard, active) = loop {
-            // Made before the look: `notify_waiters` reaches a `Notified`
-            // from the moment it is made, so a guard dropped between the
-            // look and the wait still wakes this caller.
-            let released = self.shared.released.notified();
-            {
-                let mut state = lock(&self.shared.state);
-                if state.active < self.max_connections {
-                    // Counted and guarded in one step, with no `.await` in
-                    // between: from here on, whatever happens to this
-                    // future, the guard's `Drop` takes the count back.
-                    state.active += 1;
-                    let guard = PooledConnection {
-                        connection: state.idle.pop(),
-                        shared: self.shared.clone(),
-                    };
-                    break (guard, state.active);
-                }
-            }
-            released.await;
+    async fn get_connection(&self) -> Result<PooledConnection, PoolError> {
+        let permit = Arc::clone(&self.permits).acquire_owned().await?;
+        let (mut guard, active) = {
+            let mut state = lock(&self.state);
+            // Counted and guarded in one step, with no `.await` in between:
+            // from here on, whatever happens to this future, the guard's
+            // `Drop` takes the count back.
+            state.active += 1;
+            let guard = PooledConnection {
+                connection: state.idle.pop(),
+                state: Arc::clone(&self.state),
+                _permit: permit,
+            };
+            (guard, state.active)
         };
         println!("Acquired connection. Active: {active}");
         if guard.connection.is_none() {
             guard.connection = Some(self.open_connection().await);
         }
-        guard
+        Ok(guard)
     }
 
     /// Opening a connection (handshake, authentication) is the slow part a
     /// pool saves. The pool names its connections in the order they open.
     async fn open_connection(&self) -> Connection {
         sleep(Duration::from_millis(500)).await;
-        let mut state = lock(&self.shared.state);
+        let mut state = lock(&self.state);
         state.opened += 1;
         Connection {
             name: format!("Connection-{}", state.opened),
@@ -139,14 +126,13 @@ impl ConnectionPool {
     }
 
     fn status(&self) -> String {
-        let state = lock(&self.shared.state);
-        // The guide's semaphore has a permit free for each checkout not made.
+        let state = lock(&self.state);
         format!(
             "{} active, {} idle, {} opened so far, {} of {} permits free",
             state.active,
             state.idle.len(),
             state.opened,
-            self.max_connections - state.active,
+            self.permits.available_permits(),
             self.max_connections
         )
     }
@@ -172,7 +158,7 @@ impl PooledConnection {
 impl Drop for PooledConnection {
     fn drop(&mut self) {
         let (active, returned) = {
-            let mut state = lock(&self.shared.state);
+            let mut state = lock(&self.state);
             state.active -= 1;
             let connection = self.connection.take();
             let returned = connection.is_some();
@@ -181,10 +167,8 @@ impl Drop for PooledConnection {
             state.idle.extend(connection);
             (state.active, returned)
         };
-        // Every waiter looks again, so one that is never polled again
-        // takes nothing from the others. Before the print, which panics if
-        // stdout is closed: the waiters are woken all the same.
-        self.shared.released.notify_waiters();
+        // The permit is a field, so it is released even if this print
+        // panics (stdout closed).
         if returned {
             println!("Released connection. Active: {active}");
         } else {
@@ -202,7 +186,7 @@ async fn worker(
     in_use: Arc<InUse>,
 ) -> Result<String, PoolError> {
     sleep(arrival).await;
-    let mut conn = pool.get_connection().await;
+    let mut conn = pool.get_connection().await?;
     // Declared after the guard, so dropped before it: the count goes down
     // before the connection goes back.
     let _held = in_use.enter();
@@ -215,6 +199,8 @@ pub async fn run() -> anyhow::Result<()> {
     let pool = ConnectionPool::new(POOL_SIZE);
     let in_use = Arc::new(InUse::default());
     let tasks = (0..5).map(|i| {
+        // The guide's workers arrive together; 0.1 s apart, no two of their
+        // timers are due at the same instant, whose order Tokio doesn't promise.
         let arrival = Duration::from_millis(100) * i;
         // Dropped with `run`, if it is cancelled, the handle aborts the
         // worker: a plain `JoinHandle` would leave it running, detached.
@@ -225,11 +211,12 @@ pub async fn run() -> anyhow::Result<()> {
             in_use.clone(),
         )))
     });
+    // In the order they were spawned, as `gather` returns them.
     for result in join_all(tasks).await {
         println!("{}", result.context("a worker panicked")??);
     }
     println!("Pool: {}", pool.status());
-    assert_eq!(lock(&pool.shared.state).opened, pool.max_connections);
+    assert_eq!(lock(&pool.state).opened, pool.max_connections);
     let peak = in_use.peak.load(Ordering::SeqCst);
     assert!(
         peak <= pool.max_connections,
@@ -245,7 +232,7 @@ pub async fn run() -> anyhow::Result<()> {
         println!("get_connection timed out: {}", pool.status());
     }
 
-    let mut conn = pool.get_connection().await;
+    let mut conn = pool.get_connection().await?;
     println!("Worker W5 using {}", conn.name());
     // Cancelled in the middle of a query: that connection is closed.
     if timeout(patience, conn.execute(Duration::from_secs(1)))
@@ -260,12 +247,12 @@ pub async fn run() -> anyhow::Result<()> {
     drop(conn);
     println!("Pool: {}", pool.status());
 
-    let mut conn = pool.get_connection().await;
+    let mut conn = pool.get_connection().await?;
     println!("Worker W6 using {}", conn.name());
     conn.execute(Duration::from_millis(100)).await?;
     drop(conn);
     println!("Pool: {}", pool.status());
-    let state = lock(&pool.shared.state);
+    let state = lock(&pool.state);
     assert_eq!((state.active, state.opened), (0, 2));
     Ok(())
 }
@@ -299,33 +286,203 @@ impl Drop for Held {
 
 #[cfg(test)]
 mod tests {
+    use std::future::{Future, poll_fn};
     use std::pin::pin;
 
     use futures::poll;
 
     use super::*;
 
-    /// With one connection: a caller polled once while it is out, then
-    /// neither polled nor dropped (a branch of a `select!` that stopped
-    /// polling it), and the callers after it still get the connection when
-    /// it comes back.
-    #[tokio::test(start_paused = true)]
-    async fn a_held_caller_takes_no_connection_from_the_others() {
+    /// A pool of one connection, already opened.
+    async fn pool_of_one() -> ConnectionPool {
         let pool = ConnectionPool::new(NonZeroUsize::MIN);
-        let first = pool.get_connection().await;
-        let mut held = pin!(pool.get_connection());
-        assert!(poll!(held.as_mut()).is_pending(), "the pool is full");
-        drop(first);
-        for _ in 0..3 {
-            let get = timeout(Duration::from_secs(1), pool.get_connection());
-            let mut conn = get.await.expect("a connection was free");
-            conn.execute(Duration::from_millis(100)).await.unwrap();
+        drop(pool.get_connection().await.unwrap());
+        pool
+    }
+
+    /// With one connection: a `get_connection` polled once, then kept but
+    /// no longer polled (a `select!` over `&mut` it whose other branch won),
+    /// is handed the connection when it comes back, and every caller behind
+    /// it waits until it is dropped. Both fixes at the call site work: a
+    /// `select!` that owns its call drops it when the other branch wins, and
+    /// a spawned call is polled by the runtime.
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_stalls_the_others_until_dropped_or_spawned() {
+        let pool = pool_of_one().await;
+        let patience = Duration::from_secs(1);
+        let first = pool.get_connection().await.unwrap();
+        let mut held = Box::pin(pool.get_connection());
+        tokio::select! {
+            _ = &mut held => unreachable!("the pool is full"),
+            () = sleep(Duration::from_millis(10)) => {}
         }
-        let state = lock(&pool.shared.state);
+        drop(first);
+        let stalled = timeout(patience, pool.get_connection()).await;
+        assert!(stalled.is_err(), "the connection went to the held caller");
+        drop(held);
+        timeout(patience, pool.get_connection())
+            .await
+            .unwrap()
+            .unwrap();
+
+        // Fix 1: `select!` owns the call, and drops it when the timer wins.
+        let first = pool.get_connection().await.unwrap();
+        tokio::select! {
+            _ = pool.get_connection() => unreachable!("the pool is full"),
+            () = sleep(Duration::from_millis(10)) => {}
+        }
+        drop(first);
+        timeout(patience, pool.get_connection())
+            .await
+            .unwrap()
+            .unwrap();
+
+        // Fix 2: a spawned call takes its turn, and gives the connection back.
+        let first = pool.get_connection().await.unwrap();
+        let spawned = AbortOnDropHandle::new(tokio::spawn({
+            let pool = pool.clone();
+            async move { drop(pool.get_connection().await) }
+        }));
+        sleep(Duration::from_millis(10)).await;
+        drop(first);
+        timeout(patience, pool.get_connection())
+            .await
+            .unwrap()
+            .unwrap();
+        spawned.await.unwrap();
+        let state = lock(&pool.state);
         assert_eq!(
             (state.active, state.opened),
             (0, 1),
             "one connection, reused"
         );
+    }
+
+    /// A task that takes the connection in a loop, and one other caller:
+    /// each of its five calls is served within half a second.
+    #[tokio::test(start_paused = true)]
+    async fn a_looping_holder_does_not_starve_a_waiter() {
+        let pool = pool_of_one().await;
+        let _holder = AbortOnDropHandle::new(tokio::spawn({
+            let pool = pool.clone();
+            async move {
+                loop {
+                    let conn = pool.get_connection().await.unwrap();
+                    sleep(Duration::from_millis(10)).await;
+                    drop(conn);
+                }
+            }
+        }));
+        tokio::task::yield_now().await;
+        let mut timed_out = 0;
+        for _ in 0..5 {
+            match timeout(Duration::from_millis(500), pool.get_connection()).await {
+                Ok(conn) => drop(conn.unwrap()),
+                Err(_) => timed_out += 1,
+            }
+        }
+        assert_eq!(timed_out, 0, "{timed_out} of 5 calls starved");
+    }
+
+    /// Five callers queue in turn for the connection of a pool of one, then
+    /// it comes back and a sixth arrives: the order they got it in.
+    async fn order_served(pool: &ConnectionPool) -> Vec<usize> {
+        let first = pool.get_connection().await.unwrap();
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let caller = |id: usize| {
+            let (pool, order) = (pool.clone(), Arc::clone(&order));
+            async move {
+                let conn = pool.get_connection().await.unwrap();
+                order.lock().unwrap().push(id);
+                tokio::task::yield_now().await;
+                drop(conn);
+            }
+        };
+        let mut callers = Vec::new();
+        for id in 0..5 {
+            // Polled once here, so that it is in line before the next.
+            let mut queued = Box::pin(caller(id));
+            assert!(poll!(queued.as_mut()).is_pending());
+            callers.push(AbortOnDropHandle::new(tokio::spawn(queued)));
+        }
+        drop(first);
+        callers.push(AbortOnDropHandle::new(tokio::spawn(caller(5))));
+        for caller in callers {
+            caller.await.unwrap();
+        }
+        Arc::try_unwrap(order).unwrap().into_inner().unwrap()
+    }
+
+    async fn runs_served_in_order() -> usize {
+        let pool = pool_of_one().await;
+        let mut in_order = 0;
+        for _ in 0..40 {
+            in_order += usize::from(order_served(&pool).await == [0, 1, 2, 3, 4, 5]);
+        }
+        in_order
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_longest_waiter_gets_the_next_connection_fifo() {
+        assert_eq!(runs_served_in_order().await, 40);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_longest_waiter_gets_the_next_connection_fifo_on_the_multi_thread_runtime() {
+        assert_eq!(runs_served_in_order().await, 40);
+    }
+
+    /// Polls `future`, counting each poll in `polls`.
+    async fn counting_polls<F: Future>(polls: Arc<AtomicUsize>, future: F) -> F::Output {
+        let mut future = pin!(future);
+        poll_fn(|cx| {
+            polls.fetch_add(1, Ordering::Relaxed);
+            future.as_mut().poll(cx)
+        })
+        .await
+    }
+
+    /// `callers` wait for the one connection, each holding it across a
+    /// yield once it has it: the polls of their calls, per caller served.
+    async fn polls_per_hand_off(callers: usize) -> f64 {
+        let pool = pool_of_one().await;
+        let first = pool.get_connection().await.unwrap();
+        let polls = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..callers)
+            .map(|_| {
+                let (pool, polls) = (pool.clone(), Arc::clone(&polls));
+                AbortOnDropHandle::new(tokio::spawn(async move {
+                    let conn = counting_polls(polls, pool.get_connection()).await;
+                    tokio::task::yield_now().await;
+                    drop(conn);
+                }))
+            })
+            .collect();
+        while polls.load(Ordering::Relaxed) < callers {
+            tokio::task::yield_now().await;
+        }
+        drop(first);
+        for task in tasks {
+            task.await.unwrap();
+        }
+        polls.load(Ordering::Relaxed) as f64 / callers as f64
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn polls_per_hand_off_stay_bounded_as_waiters_grow() {
+        let mut per_hand_off = Vec::new();
+        for callers in [10, 100, 1000] {
+            per_hand_off.push(polls_per_hand_off(callers).await);
+        }
+        assert!(
+            per_hand_off.iter().all(|&polls| polls <= 3.0),
+            "{per_hand_off:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_largest_size_is_no_panic() {
+        let pool = ConnectionPool::new(NonZeroUsize::MAX);
+        drop(pool.get_connection().await.unwrap());
     }
 }

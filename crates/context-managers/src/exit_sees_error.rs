@@ -1,20 +1,15 @@
-//! `__aexit__` sees the exception: the scoped helper gets the body's
-//! `Result`, and commits or rolls back accordingly.
+//! A scoped helper sees the body's `Result`, as `__aexit__` sees the exception.
 //!
-//! Python hands `__aexit__` the exception; in Rust the helper matches on the
-//! `Result` the body returned: commit on `Ok`, roll back on `Err`. A panic or
-//! a cancellation never reaches the helper, and needs no code: the pending
-//! rows live in the `Transaction`, dropped with it. Returning the body's
-//! `Result` unchanged is `return False`; a helper that swallowed errors would
-//! say so in its return type.
+//! Python hands `__aexit__` the exception; here the helper matches on the
+//! body's `Result`: commit on `Ok`, roll back on `Err`, and return it unchanged
+//! (`return False`). A panic or a cancellation needs no code: the pending rows
+//! are dropped with the `Transaction`.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Basic Async Context Managers"
-//!   (`if exc_type: print(...)` in `__aexit__`)
+//!   "Basic Async Context Managers" (`if exc_type:` in `__aexit__`)
 //! - *Python Async Programming: A Detailed Guide*,
-//!   "Defining Async Context Managers"
-//!   (`return False`, which lets the exception propagate)
+//!   "Defining Async Context Managers" (`return False`)
 
 use std::fmt::Display;
 use std::time::Duration;
@@ -58,7 +53,9 @@ impl Transaction<'_> {
 }
 
 /// Runs `body` in a transaction on `table`: `__aenter__` is BEGIN, and
-/// `__aexit__` is COMMIT or ROLLBACK depending on how the body ended.
+/// `__aexit__` is COMMIT or ROLLBACK depending on how the body ended. A panic
+/// or a cancellation never reaches this code. The body's `Result` comes back
+/// unchanged; a helper that swallowed errors would say so in its return type.
 async fn transaction<T, E: Display>(
     table: &mut Table,
     body: impl AsyncFnOnce(&mut Transaction<'_>) -> Result<T, E>,

@@ -1,13 +1,9 @@
-//! Cleanup that has to `.await` goes in an explicit `async fn close(self)`,
-//! with a `Drop` fallback that warns when `close` was never called.
+//! Async cleanup is an explicit `close(self)`; `Drop` warns if it was skipped.
 //!
-//! `Drop` can't await, so `AsyncDatabase.__aexit__`'s `disconnect()` becomes a
+//! `Drop` can't await, so the guide's `disconnect()` in `__aexit__` becomes a
 //! method the caller awaits; taking `self` makes a query after `close` a
 //! compile error. Nothing forces the call (`?`, an early return, a
-//! cancellation skip it), so `Drop` says when it was skipped. Tokio's
-//! `BufWriter` is the same: `flush().await` writes the buffer out, and data
-//! never flushed is lost when it is dropped. See the book's page "Cleanup and
-//! resources".
+//! cancellation skip it), so `Drop` says when it was skipped.
 //!
 //! Translates:
 //! - *Python Async/Await*, "Database Connection"
@@ -104,6 +100,8 @@ async fn create_in(dir: &Arc<TempDir>, name: &'static str) -> io::Result<File> {
     Ok(File::from_std(file))
 }
 
+/// Tokio's `BufWriter` has the same shape: `flush().await` writes the buffer
+/// out, and data never flushed is lost when it is dropped.
 async fn write_greeting(dir: &Arc<TempDir>, name: &'static str, flush: bool) -> io::Result<()> {
     let mut writer = BufWriter::new(create_in(dir, name).await?);
     writer.write_all(b"Hello, async world!").await?;

@@ -1,13 +1,9 @@
-//! An RAII guard: acquire with `.await`, release in `Drop`, on every way out
-//! of the scope.
+//! An RAII guard: acquire with `.await`, release in `Drop` on every way out.
 //!
-//! Rust has no `async with`; it has scopes. A value that owns a resource is
-//! dropped when its scope ends, however it ends, cancellation included, and
-//! its `Drop` releases the resource. Acquiring may be async; releasing can't,
-//! so the guides' awaited release is immediate here. The guard,
-//! `OpenResource`, borrows its resource, so `is_open` can be read after the
-//! block, as in the guide, and using the guard after its scope does not
-//! compile. See the book's page "Cleanup and resources".
+//! Rust has no `async with`; it has scopes. A value owning a resource is
+//! dropped when its scope ends, however it ends (cancellation too), and its
+//! `Drop` releases it, with no `.await`: the guides' awaited release is
+//! immediate here. See the book's page "Cleanup and resources".
 //!
 //! Translates:
 //! - *Python Async/Await*, "Basic Context Manager"
@@ -53,7 +49,9 @@ struct AsyncResource {
     is_open: bool,
 }
 
-/// While this value exists, the resource is open.
+/// While this value exists, the resource is open. It borrows its resource,
+/// so `is_open` can be read after the block, as in the guide, and using the
+/// guard after its scope does not compile.
 struct OpenResource<'a> {
     resource: &'a mut AsyncResource,
 }

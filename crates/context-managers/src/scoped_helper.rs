@@ -1,12 +1,9 @@
-//! `@asynccontextmanager` as a function that takes an async closure: set up,
-//! run the body, and clean up with `.await` however the body ends.
+//! `@asynccontextmanager` as a helper that takes the body as an async closure.
 //!
 //! The helper does the setup, calls the body (an `AsyncFnOnce`) with what
-//! Python would yield, awaits the cleanup and returns the body's result, so
-//! success, `?` and an early `return` all get the cleanup. Unlike Python's
-//! `finally`, it does not run on a panic or when the whole call is cancelled
-//! (see `cleanup_on_cancel`). The guide's `db_management` never imports
-//! `contextlib`.
+//! Python would yield, then awaits the cleanup, however the body returns; not
+//! on a panic or a cancelled call, unlike `finally` (see `cleanup_on_cancel`).
+//! The guide's `db_management` never imports `contextlib`.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

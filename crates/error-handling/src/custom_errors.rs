@@ -6,8 +6,7 @@
 //! (`#[source]`): the caller can still reach the `io::Error` and its `kind()`,
 //! and a report joins the chain with ": " (`report` here, `anyhow`'s `{:#}`),
 //! so a wrapper's own message does not repeat it (the book's page "Errors in
-//! async code" says why). The handles are awaited in the order started,
-//! since all five finish at one instant.
+//! async code" says why).
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -19,7 +18,7 @@ use std::time::Duration;
 
 use tokio::task::JoinError;
 use tokio::time::sleep;
-use tokio_util::task::AbortOnDropHandle;
+use tokio_util::task::JoinQueue;
 
 #[derive(Debug, thiserror::Error)]
 #[error("Operation '{operation}' failed")]
@@ -66,18 +65,17 @@ pub async fn run() -> Result<(), JoinError> {
         ("op4", true),
         ("op5", false),
     ];
-    let tasks: Vec<_> = operations
-        .into_iter()
-        .map(|(name, should_fail)| {
-            // Aborted when dropped, so a cancelled `run` stops it too.
-            AbortOnDropHandle::new(tokio::spawn(safe_async_operation(name, should_fail)))
-        })
-        .collect();
+    // In the order started: all five finish at one instant, and a `JoinSet`
+    // would give them in no set order.
+    let mut tasks = JoinQueue::new();
+    for (name, should_fail) in operations {
+        tasks.spawn(safe_async_operation(name, should_fail));
+    }
 
     let mut results = Vec::new();
     let mut timed_out = Vec::new();
-    for task in tasks {
-        match task.await? {
+    while let Some(task) = tasks.join_next().await {
+        match task? {
             Ok(result) => results.push(("success", result)),
             Err(error) => {
                 results.push(("error", report(&error)));

@@ -1,13 +1,13 @@
-//! Handling each task's error on its own: every result with `join_all`
-//! (`return_exceptions=True`), or each as it completes with `JoinSet`.
+//! Handling each task's error on its own: every result in the order spawned
+//! with a `JoinQueue` (`return_exceptions=True`), or each as it completes
+//! with a `JoinSet`.
 //!
 //! A task's handle yields `Result<T, JoinError>`, and here `T` is itself a
 //! `Result`: the outer layer says whether the task ran to the end (no panic,
 //! no abort), the inner one whether the operation succeeded. Python folds
-//! both into "the task raised". The coin flips come from a generator seeded
-//! with 36, and the three `individual` tasks take 0.5, 0.6 and 0.7 s, so they
-//! complete in index order; the guide's all take 0.5 s, and tasks that end
-//! at one instant complete in no promised order.
+//! both into "the task raised". The three `individual` tasks take 0.5, 0.6
+//! and 0.7 s, where the guide's all take 0.5 s: tasks that end at one instant
+//! complete in no promised order.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -16,13 +16,13 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use futures::future::join_all;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use tokio::task::JoinSet;
 use tokio::time::sleep;
-use tokio_util::task::AbortOnDropHandle;
+use tokio_util::task::JoinQueue;
 
+/// Seeds the coin flips: every run flips the same coins.
 const SEED: u64 = 36;
 
 #[derive(Debug, thiserror::Error)]
@@ -51,14 +51,20 @@ pub async fn run() -> anyhow::Result<()> {
         Err(error) => println!("Caught error: {error}"),
     }
 
-    let tasks: Vec<_> = (0..5)
-        .map(|i| {
-            let operation = risky_operation(format!("task_{i}"), half_a_second, coin_flip());
-            // Aborted when dropped, so a cancelled `run` stops it too.
-            AbortOnDropHandle::new(tokio::spawn(operation))
-        })
-        .collect();
-    for (i, joined) in join_all(tasks).await.into_iter().enumerate() {
+    // `gather`: each result in the order spawned, which a `JoinQueue` keeps.
+    let mut tasks = JoinQueue::new();
+    for i in 0..5 {
+        tasks.spawn(risky_operation(
+            format!("task_{i}"),
+            half_a_second,
+            coin_flip(),
+        ));
+    }
+    let mut gathered = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        gathered.push(joined);
+    }
+    for (i, joined) in gathered.into_iter().enumerate() {
         match joined.with_context(|| format!("task_{i} did not finish"))? {
             Ok(result) => println!("Task {i} succeeded: {result}"),
             Err(error) => println!("Task {i} failed: {error}"),

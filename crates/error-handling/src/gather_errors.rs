@@ -1,14 +1,10 @@
-//! `gather` fails fast by default and collects exceptions with
-//! `return_exceptions=True`: `try_join_all` against `join_all` over
-//! `Result`s.
+//! `gather` fails fast, or collects exceptions with `return_exceptions=True`:
+//! `try_join_all` against `join_all` over `Result`s.
 //!
 //! `try_join_all` returns the first `Err` and drops the other futures, which
-//! cancels them; `gather` leaves the other tasks running, as `try_join_all`
-//! over `JoinHandle`s does. It fails fast on a short list like this one ([the
-//! cheat sheet](../cheatsheet.md#try-join-all-fails-fast) says how short).
-//! `join_all` gives a `Vec` of every `Result`, in input order. The futures are
-//! boxed (`BoxFuture`) because two `async fn`s have two types, and a `Vec`
-//! holds one.
+//! cancels them, where `gather` leaves its tasks running ([on a short
+//! list](../cheatsheet.md#try-join-all-fails-fast)). `join_all` gives every
+//! `Result`, in input order.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*,
@@ -33,6 +29,8 @@ async fn task_that_succeeds() -> Result<&'static str, TaskFailed> {
     Ok("Success")
 }
 
+/// Boxed (`BoxFuture`): the two `async fn`s have two types, and a `Vec`
+/// holds one.
 fn three_tasks() -> Vec<BoxFuture<'static, Result<&'static str, TaskFailed>>> {
     vec![
         task_that_succeeds().boxed(),

@@ -1,13 +1,9 @@
-//! The guide's retry and timing decorators as generic async functions, and
-//! then a retry with exponential backoff from `backon`.
+//! The guide's retry and timing decorators as async functions, then `backon`.
 //!
 //! A decorator becomes a function that takes the operation: `retry` takes an
 //! async closure (`AsyncFnMut`), since each attempt needs a fresh future, and
-//! `timed` a future. `retry` keeps the guide's contract: at most
-//! `max_retries + 1` attempts, the same `delay` after each failure but the
-//! last. In a real program use [`backon`](https://docs.rs/backon) (backoff,
-//! jitter, which errors to retry). The guide never imports `random`; here the
-//! coin is a generator seeded with 19.
+//! `timed` a future. In a real program use [`backon`](https://docs.rs/backon)
+//! (backoff, jitter, which errors to retry).
 //!
 //! Needs: `backon/tokio-sleep`
 //!
@@ -92,7 +88,7 @@ pub async fn run() {
 }
 
 // The demonstration's operation, which fails 70% of the time, from a
-// seeded generator.
+// seeded generator (the guide's uses `random`, which it never imports).
 
 const SEED: u64 = 19;
 

@@ -1,15 +1,10 @@
-//! `asyncio.wait_for(aw, d)` and `asyncio.timeout(d)` are
-//! `tokio::time::timeout(d, future)`, `asyncio.timeout_at(when)` is
-//! `timeout_at(when, future)`, and a future that runs out of time is
-//! dropped: cancelled.
+//! `wait_for`, `asyncio.timeout` and `timeout_at` are `tokio::time::timeout`
+//! and `timeout_at`; a future that runs out of time is dropped: cancelled.
 //!
 //! `timeout` gives `Ok(output)` or `Err(Elapsed)`, dropping the future, with no
-//! exception inside it to swallow. One deadline for a block is `timeout` on an
-//! `async { }` block, or `timeout_at` with one `Instant` for every step. A
-//! timeout fires only while the future waits. `timeout(d, join_handle)` stops
-//! waiting but leaves the task running: time out `&mut handle` and `abort()`
-//! (the book's page "Cancellation"). The guide never defines
-//! `long_operation`; here it takes ten seconds.
+//! exception inside it to swallow. One deadline for several steps is `timeout`
+//! on an `async { }` block, or `timeout_at` with one `Instant`. A timeout on a
+//! `JoinHandle` leaves the task running (the book's page "Cancellation").
 //!
 //! Translates:
 //! - *Python Async/Await*, "Timeout Handling"
@@ -24,6 +19,7 @@ async fn long_task() -> &'static str {
     sleepy("long_task", Duration::from_secs(5)).await
 }
 
+/// The guide never defines `long_operation`; here it takes ten seconds.
 async fn long_operation() -> &'static str {
     sleepy("long_operation", Duration::from_secs(10)).await
 }

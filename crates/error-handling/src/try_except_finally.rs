@@ -2,10 +2,9 @@
 //! with `?`, and cleanup in a `Drop` guard so it runs on every path.
 //!
 //! Nothing about errors is special to async Rust: `match` is `try`/`except`,
-//! `?` lets an error propagate, and the signature says what can go wrong.
-//! `Result::ok` is the guide's `safe_operation`. Cleanup that must also run on
-//! `?`, a panic or a cancellation goes in a `Drop`, since a cancelled future
-//! runs no line after its `.await`.
+//! `?` lets an error propagate, the signature says what can go wrong, and
+//! `Result::ok` is the guide's `safe_operation`. Cleanup that must run on `?`,
+//! a panic or a cancellation too goes in a `Drop`.
 //!
 //! Translates:
 //! - *Python Async/Await*, "Try/Except with Async"

@@ -78,61 +78,70 @@ pub const MAX_DELAY: Duration = Duration::from_secs(10);
 /// httpbin caps `/drip` at 10 MiB; so does this server.
 pub const MAX_DRIP_BYTES: u64 = 10 * 1024 * 1024;
 
-/// One route: its path, what it answers, and its handler.
-pub type Route = (&'static str, &'static str, fn() -> MethodRouter);
+/// One route of the server.
+pub struct Route {
+    pub path: &'static str,
+    /// What it answers, for `--help`, an unknown path's answer and the README.
+    pub answer: &'static str,
+    handler: fn() -> MethodRouter,
+}
 
 /// Every route, in the order `--help` lists them: the one list the router,
 /// the answer to an unknown path and the README are made from.
 pub const ROUTES: &[Route] = &[
-    (
-        "/get",
-        "the request echoed as JSON: `args`, `headers`, `origin`, `url`",
-        || echo(GET, &["url", "args", "headers", "origin"]),
-    ),
-    (
-        "/anything",
-        "the same, plus `data`, `files`, `form`, `json` and `method`; any method",
-        || echo(ANY, &ANYTHING),
-    ),
-    (
-        "/anything/{*path}",
-        "the same, for any path below it",
-        || echo(ANY, &ANYTHING),
-    ),
-    (
-        "/headers",
-        "the request's headers, as `{\"headers\": {...}}`",
-        || echo(GET, &["headers"]),
-    ),
-    ("/ip", "`{\"origin\": \"127.0.0.1\"}`", || {
-        echo(GET, &["origin"])
-    }),
-    (
-        "/delay/{seconds}",
-        "`/get`'s echo plus `data`, `files`, `form`, after a delay of at most 10 s; \
-         any method",
-        || on(ANY, delay),
-    ),
-    (
-        "/drip",
-        "`?duration=2&numbytes=10&code=200&delay=0` (the defaults): after `delay`, \
-         status `code` and `numbytes` asterisks (at most 10 MiB), one every \
-         `duration / numbytes` seconds, the first at once",
-        || get(drip),
-    ),
-    (
-        "/json",
-        "httpbin's slideshow document, byte for byte",
-        || get(document),
-    ),
-    ("/html", "an HTML page", || {
-        get(|| async { Html(html_page()) })
-    }),
-    (
-        "/status/{code}",
-        "an empty answer with that status; any method",
-        || on(ANY, status),
-    ),
+    Route {
+        path: "/get",
+        answer: "the request echoed as JSON: `args`, `headers`, `origin`, `url`",
+        handler: || echo(GET, &["url", "args", "headers", "origin"]),
+    },
+    Route {
+        path: "/anything",
+        answer: "the same, plus `data`, `files`, `form`, `json` and `method`; any method",
+        handler: || echo(ANY, &ANYTHING),
+    },
+    Route {
+        path: "/anything/{*path}",
+        answer: "the same, for any path below it",
+        handler: || echo(ANY, &ANYTHING),
+    },
+    Route {
+        path: "/headers",
+        answer: "the request's headers, as `{\"headers\": {...}}`",
+        handler: || echo(GET, &["headers"]),
+    },
+    Route {
+        path: "/ip",
+        answer: "`{\"origin\": \"127.0.0.1\"}`",
+        handler: || echo(GET, &["origin"]),
+    },
+    Route {
+        path: "/delay/{seconds}",
+        answer: "`/get`'s echo plus `data`, `files`, `form`, after a delay of at most 10 s; \
+                 any method",
+        handler: || on(ANY, delay),
+    },
+    Route {
+        path: "/drip",
+        answer: "`?duration=2&numbytes=10&code=200&delay=0` (the defaults): after `delay`, \
+                 status `code` and `numbytes` asterisks (at most 10 MiB), one every \
+                 `duration / numbytes` seconds, the first at once",
+        handler: || get(drip),
+    },
+    Route {
+        path: "/json",
+        answer: "httpbin's slideshow document, byte for byte",
+        handler: || get(document),
+    },
+    Route {
+        path: "/html",
+        answer: "an HTML page",
+        handler: || get(|| async { Html(html_page()) }),
+    },
+    Route {
+        path: "/status/{code}",
+        answer: "an empty answer with that status; any method",
+        handler: || on(ANY, status),
+    },
 ];
 
 /// The routes, one a line, for `--help` and for the answer to an unknown
@@ -141,9 +150,9 @@ pub fn route_list() -> String {
     const INDENT: usize = 23;
     const WIDTH: usize = 80;
     let mut text = String::new();
-    for (path, answer, _) in ROUTES {
-        let mut line = format!("  {path:<20}");
-        for word in answer.replace('`', "").split_whitespace() {
+    for route in ROUTES {
+        let mut line = format!("  {:<20}", route.path);
+        for word in route.answer.replace('`', "").split_whitespace() {
             if line.len() + 1 + word.len() > WIDTH && line.trim_end().len() > INDENT {
                 text.push_str(line.trim_end());
                 text.push('\n');
@@ -160,11 +169,11 @@ pub fn route_list() -> String {
 
 /// The routes, ready to be served; any other path is a 404 that lists them.
 pub fn app() -> Router {
-    ROUTES
-        .iter()
-        .fold(Router::new(), |router, (path, _, handler)| {
-            router.route(path, handler())
-        })
+    let mut router = Router::new();
+    for route in ROUTES {
+        router = router.route(route.path, (route.handler)());
+    }
+    router
         .fallback(unknown_route)
         .layer(DefaultBodyLimit::max(MAX_BODY))
 }
@@ -738,8 +747,8 @@ mod tests {
             std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
                 .expect("the README");
         let mut table = String::from("| Route | Answer |\n| --- | --- |\n");
-        for (path, answer, _) in ROUTES {
-            table.push_str(&format!("| `{path}` | {answer} |\n"));
+        for route in ROUTES {
+            table.push_str(&format!("| `{}` | {} |\n", route.path, route.answer));
         }
         let listed = readme
             .split_once(BEGIN)
@@ -758,8 +767,9 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn every_listed_route_answers_and_an_unknown_one_lists_them() {
         let local = Local::start().await;
-        for (path, _, _) in ROUTES {
-            let path = path
+        for route in ROUTES {
+            let path = route
+                .path
                 .replace("{*path}", "a/b")
                 .replace("{seconds}", "0")
                 .replace("{code}", "200")
@@ -775,8 +785,8 @@ mod tests {
         assert_eq!(response.status().as_u16(), StatusCode::NOT_FOUND.as_u16());
         let body = response.text().await.expect("a body");
         assert!(body.starts_with("/no/such/route is not a route"), "{body}");
-        for (path, _, _) in ROUTES {
-            assert!(body.contains(path), "{body}");
+        for route in ROUTES {
+            assert!(body.contains(route.path), "{body}");
         }
     }
 

@@ -1,24 +1,14 @@
-//! A chat server: every line a client sends goes to all the others, with a
-//! message when someone joins or leaves; each connection's task runs a
-//! `select!` loop over its socket and a `broadcast` receiver, and the server
-//! shuts down gracefully on a `CancellationToken`.
+//! A chat server: each line a client sends goes to all the others, joins and
+//! leaves are announced, and a `CancellationToken` shuts it down gracefully.
 //!
 //! The classic `asyncio.start_server` demo, which the guides don't include,
 //! writes each line to every client itself, so one slow client stalls the
-//! sender. Here a line goes into a `broadcast` channel and each connection
-//! writes it at its own client's pace; a client more than `BACKLOG` behind is
-//! told how many it missed, its own lines not counted (messages are numbered
-//! for that). A client joins the room, and counts, once it has given its
-//! name; a line too long or not UTF-8 is answered, then the connection
-//! closed. A client has `NAME_TIMEOUT` to give its name, `SEND_TIMEOUT` per
-//! write and, once the server shuts down, `GOODBYE_TIMEOUT` for the goodbye.
-//! At most `MAX_CONNECTIONS` are served at once: a client past that waits to
-//! be accepted until one ends. A named client may stay silent, and keep its
-//! place, until every place is taken: then each one that has said nothing
-//! for `IDLE_TIMEOUT` is told and closed, or 250 quiet clients would keep
-//! every new one out for good. (The server can't tell whether anyone waits
-//! without accepting them, so it closes them even if nobody does.) The rules it keeps are on the book's page
-//! "Sockets, streams and processes". It also runs on its own:
+//! sender. Here each connection's task runs a `select!` loop over its socket
+//! and a `broadcast` receiver, writing at its own client's pace; a client more
+//! than `BACKLOG` behind is told how many it missed. The limits it keeps on
+//! every client (time to give a name, to read a line, to take a goodbye; at
+//! most `MAX_CONNECTIONS`; quiet ones closed once every place is taken) follow
+//! the book's page "Sockets, streams and processes". It also runs on its own:
 //! `cargo run -p io --bin io-serve -- chat --port 7000`.
 
 use std::collections::VecDeque;
@@ -341,7 +331,8 @@ impl Connection {
 
 /// Returns once `deadline` has passed while every place is taken; never
 /// while a place is free, so that a quiet client keeps its place until
-/// someone may need it.
+/// someone may need it. (The server can't tell whether anyone waits without
+/// accepting them, so it closes quiet clients even if nobody does.)
 async fn quiet_while_full(full: &mut watch::Receiver<bool>, deadline: Instant) {
     loop {
         // Fails only once `serve` has dropped the sender, which it never

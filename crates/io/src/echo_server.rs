@@ -4,18 +4,18 @@
 //!
 //! The counterpart of `asyncio.start_server` and `open_connection`. Each
 //! handler is spawned on a `TaskTracker` and races the shutdown token; a client
-//! that sends without reading is dropped, and so is one that sends nothing for
-//! `IDLE_TIMEOUT`. At most `MAX_CONNECTIONS` are served at once: a `Semaphore`
-//! place is taken before `accept`, so a client past that waits to be accepted
-//! until one ends (silent clients would hold their places for good without the
-//! idle limit). `read_until` reads through `take`, so a line longer than
-//! `MAX_LINE` is thrown away as it arrives. A `select!` that drops it loses
-//! nothing: Tokio documents that the bytes it read are appended to `line`, and
-//! that calling it again continues the line. A reply the shutdown interrupts is
-//! finished, then the goodbye: `write_all_buf` keeps its place. `shutdown()` on
-//! a write half is `write_eof()`. The server's lines go to `log`: `println!`
-//! blocks, and on a pipe nobody reads it would stop the runtime's thread and
-//! every connection with it, so `io-serve` hands them to a thread of their own.
+//! that sends without reading is dropped, and so is one that sends no whole
+//! line within `LINE_TIMEOUT`, however its bytes trickle in. At most
+//! `MAX_CONNECTIONS` are served at once: a `Semaphore` place is taken before
+//! `accept`, so a client past that waits to be accepted until one ends.
+//! `read_until` reads through `take`, so a line longer than `MAX_LINE` is
+//! thrown away as it arrives. A `select!` that drops it loses nothing: Tokio
+//! documents that the bytes it read are appended to `line`, and that calling
+//! it again continues the line. A reply the shutdown interrupts is finished,
+//! then the goodbye: `write_all_buf` keeps its place. `shutdown()` on a write
+//! half is `write_eof()`. The server's lines go to `log`: `println!` blocks,
+//! and on a pipe nobody reads it would stop the runtime's thread and every
+//! connection with it, so `io-serve` hands them to a thread of their own.
 //! See the book's page "Sockets, streams and processes".
 
 use std::io;
@@ -27,7 +27,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tokio::time::timeout;
+use tokio::time::{Instant, timeout, timeout_at};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -112,9 +112,10 @@ const GOODBYE_TIMEOUT: Duration = Duration::from_millis(500);
 const DRAIN_LIMIT: u64 = 64 * 1024;
 const DRAIN_TIME: Duration = Duration::from_secs(1);
 
-/// How long a client may send nothing (or less than a line's worth) before
-/// it is closed.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a client has for each whole line, from the end of the one
+/// before, however its bytes come: with places capped, clients that could
+/// stay without finishing a line would hold theirs for good.
+const LINE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The longest line the server echoes, in bytes, without its newline.
 pub const MAX_LINE: usize = 1024;
@@ -134,13 +135,17 @@ async fn echo_lines(
     // How much of the current line was already thrown away for being too long.
     let mut dropped = 0;
     let mut lines = 0;
+    // One deadline per line, not per read: a read ends at every `MAX_LINE`
+    // bytes, and a deadline that each read restarted would let a client
+    // that sends a little more than that now and then stay for ever.
+    let mut deadline = Instant::now() + LINE_TIMEOUT;
     loop {
         // At most one byte past the limit, so that a line too long shows
         // without more of it read into memory. (`line` never holds more than
         // `MAX_LINE` bytes here: a longer one was cleared below.)
         let mut limited = (&mut reader).take((MAX_LINE + 1 - line.len()) as u64);
         let read = tokio::select! {
-            read = timeout(IDLE_TIMEOUT, limited.read_until(b'\n', &mut line)) => read,
+            read = timeout_at(deadline, limited.read_until(b'\n', &mut line)) => read,
             () = shutdown.cancelled() => {
                 say_goodbye(&mut writer, &[], b"server shutting down\n").await?;
                 break;
@@ -150,9 +155,9 @@ async fn echo_lines(
             // With places capped, silent clients would keep the others
             // waiting for good.
             log(format!(
-                "server: connection {id} silent for {IDLE_TIMEOUT:?}"
+                "server: connection {id} sent no whole line in {LINE_TIMEOUT:?}"
             ));
-            let words = format!("error: nothing sent for {IDLE_TIMEOUT:?}, closing\n");
+            let words = format!("error: no whole line in {LINE_TIMEOUT:?}, closing\n");
             say_goodbye(&mut writer, &[], words.as_bytes()).await?;
             break;
         };
@@ -215,6 +220,7 @@ async fn echo_lines(
         }
         line.clear();
         dropped = 0;
+        deadline = Instant::now() + LINE_TIMEOUT;
     }
     writer.shutdown().await?;
     // A socket closed with input unread is reset, and a reset can destroy
@@ -375,20 +381,58 @@ mod tests {
     }
 
     /// A client that sends nothing is told, and closed, once it has been
-    /// silent for `IDLE_TIMEOUT`: with places capped, 250 of them kept every
+    /// silent for `LINE_TIMEOUT`: with places capped, 250 of them kept every
     /// other client waiting until the shutdown.
     #[tokio::test(start_paused = true)]
-    async fn a_silent_client_is_closed_after_the_idle_limit() {
+    async fn a_silent_client_is_closed_after_the_line_limit() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let shutdown = CancellationToken::new();
         let server = tokio::spawn(serve(listener, shutdown.clone(), |_| {}));
         let mut silent = TcpStream::connect(address).await.unwrap();
         let mut told = String::new();
-        let read = timeout(2 * IDLE_TIMEOUT, silent.read_to_string(&mut told)).await;
-        assert!(read.is_ok(), "still connected after {:?}", 2 * IDLE_TIMEOUT);
-        assert_eq!(told, "error: nothing sent for 30s, closing\n");
+        let read = timeout(2 * LINE_TIMEOUT, silent.read_to_string(&mut told)).await;
+        assert!(read.is_ok(), "still connected after {:?}", 2 * LINE_TIMEOUT);
+        assert_eq!(told, "error: no whole line in 30s, closing\n");
         drop(silent);
+        shutdown.cancel();
+        server.await.unwrap().unwrap();
+    }
+
+    /// A client that sends a little more than `MAX_LINE` every 20 s and never
+    /// a newline: each read of the server ends at the limit, and yet the
+    /// line, which has `LINE_TIMEOUT` in all, is cut then. (With a limit per
+    /// read, it stayed for ever, and 250 of them kept everyone else out.)
+    #[tokio::test(start_paused = true)]
+    async fn a_client_trickling_a_line_is_closed_after_the_line_limit() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, shutdown.clone(), |_| {}));
+        let (mut reader, mut writer) = TcpStream::connect(address).await.unwrap().into_split();
+        let connected = Instant::now();
+        let trickle = async {
+            let bytes = vec![b'x'; MAX_LINE + 76];
+            while writer.write_all(&bytes).await.is_ok() {
+                tokio::time::sleep(Duration::from_secs(20)).await;
+            }
+        };
+        let mut told = String::new();
+        let closed = timeout(4 * LINE_TIMEOUT, async {
+            tokio::select! {
+                read = reader.read_to_string(&mut told) => read.map(drop),
+                () = trickle => Ok(()),
+            }
+        })
+        .await;
+        assert!(
+            closed.is_ok(),
+            "still connected after {:?}",
+            4 * LINE_TIMEOUT
+        );
+        assert_eq!(connected.elapsed(), LINE_TIMEOUT);
+        assert_eq!(told, "error: no whole line in 30s, closing\n");
+        drop((reader, writer));
         shutdown.cancel();
         server.await.unwrap().unwrap();
     }

@@ -6,12 +6,8 @@
 //! `new_with_max_length` is an error, as `readline` raises past its limit, and
 //! so is one that is not UTF-8. `Framed` ends after a codec error, so the
 //! server answers with the error, closes, and drains what the client still
-//! sends. A client that never reads fails after `SEND_TIMEOUT`, or
-//! `GOODBYE_TIMEOUT` after a shutdown; one that sends nothing is closed after
-//! `IDLE_TIMEOUT`. At most `MAX_CONNECTIONS` are served at once: a client past
-//! that waits to be accepted until one ends (silent clients would hold their
-//! places for good without the idle limit). The server's lines go to `log`,
-//! which must not block, since the runtime's tasks call it.
+//! sends. Its time limits and its cap on connections follow the book's page
+//! "Sockets, streams and processes".
 
 use std::io;
 use std::sync::Arc;
@@ -29,7 +25,7 @@ use tokio_util::task::TaskTracker;
 /// The longest line the server accepts, in bytes.
 pub const MAX_LINE: usize = 32;
 /// How long a client may send nothing (or less than a line) before it is
-/// closed.
+/// closed: without it, silent clients would hold their places for good.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a reply may wait for the client to make room for it.
 const SEND_TIMEOUT: Duration = Duration::from_secs(5);
@@ -42,7 +38,8 @@ const MAX_CONNECTIONS: usize = 250;
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
 /// Accepts connections until `shutdown` is cancelled, then waits for the
-/// open ones, which `shutdown` ends too.
+/// open ones, which `shutdown` ends too. What the server has to say goes to
+/// `log`, which must not block: it is called from the runtime's tasks.
 pub async fn serve(
     listener: TcpListener,
     shutdown: CancellationToken,

@@ -4,15 +4,10 @@
 //!
 //! `spawn()` starts the child at once, where `create_subprocess_exec` is
 //! awaited. `output()` reads stdout and stderr concurrently, as
-//! `communicate()` does, so neither pipe fills. To feed input, write stdin in
-//! one future and `wait_with_output()` in another: writing first deadlocks
-//! once the child's output fills its pipe. A child is not a future:
-//! cancelling its wait leaves it running, so a timeout kills it, or
-//! `kill_on_drop(true)` does. Neither runs if a signal ends this process at
-//! once (SIGINT's default action runs no `Drop`), so the child that takes
-//! too long is a `cat` waiting on a pipe from this process: the system
-//! closes the pipe however the process ends, and `cat` ends with it, where
-//! a `sleep 10` would run on. The programs are `printf`, `sh` and `cat`.
+//! `communicate()` does, so neither pipe fills; to feed input, write stdin in
+//! one future and `wait_with_output()` in another. A child is not a future:
+//! cancelling its wait leaves it running, so a timeout kills it (the book's
+//! page "Sockets, streams and processes").
 
 use std::io;
 use std::os::unix::process::ExitStatusExt;
@@ -56,7 +51,8 @@ pub async fn run() -> io::Result<()> {
         describe(output.status)
     );
 
-    // communicate(input=...): write stdin while reading stdout.
+    // communicate(input=...): write stdin while reading stdout. Writing
+    // first would deadlock once the child's output filled its pipe.
     let mut cat = Command::new("cat")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -78,7 +74,10 @@ pub async fn run() -> io::Result<()> {
     // A timeout: the child is not cancelled with the wait, so kill it.
     // (`kill_on_drop` as well, for a `run` cancelled during the wait.) Its
     // stdin is a pipe this process holds and never writes to: taken out of
-    // `waiting`, whose `wait` would close it first.
+    // `waiting`, whose `wait` would close it first. Neither kill runs if a
+    // signal ends this process at once (SIGINT's default action runs no
+    // `Drop`), but the system closes the pipe however the process ends, and
+    // `cat` ends with it, where a `sleep 10` would run on.
     let start = Instant::now();
     let mut waiting = Command::new("cat")
         .stdin(Stdio::piped())

@@ -1,5 +1,6 @@
 //! The standalone servers, as a user runs them: the real `io-serve` binary,
-//! a real socket, and Ctrl-C sent as a real SIGINT.
+//! a real socket, and Ctrl-C sent as a real SIGINT (or SIGTERM, as `kill`
+//! sends it).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -56,7 +57,7 @@ fn exits_within(server: &mut Group, limit: Duration) -> ExitStatus {
     server
         .wait_timeout(limit)
         .expect("its status")
-        .unwrap_or_else(|| panic!("the server is still running {limit:?} after SIGINT"))
+        .unwrap_or_else(|| panic!("the server is still running {limit:?} after the signal"))
 }
 
 #[test]
@@ -141,6 +142,28 @@ fn the_chat_server_shuts_down_while_a_client_does_not_read() {
     assert!(exits_within(&mut server, Duration::from_secs(15)).success());
 }
 
+/// SIGTERM, which `kill`, systemd and Docker send, stops it as Ctrl-C
+/// does: the client is told, and the server exits with code 0.
+#[test]
+fn the_echo_server_stops_cleanly_on_sigterm() {
+    let (mut server, mut stdout, address) = start("echo");
+    let (mut reader, mut writer) = connect(&address);
+    writer.write_all(b"hi\n").expect("a line goes out");
+    assert_eq!(read_line(&mut reader), "echo: hi\n");
+
+    server
+        .signal(rustix::process::Signal::TERM)
+        .expect("SIGTERM is sent");
+    assert_eq!(read_line(&mut reader), "server shutting down\n");
+    assert_eq!(read_line(&mut reader), "", "then the end of the stream");
+    assert!(exits_within(&mut server, Duration::from_secs(5)).success());
+    let mut rest = String::new();
+    stdout
+        .read_to_string(&mut rest)
+        .expect("the rest of its output");
+    assert!(rest.ends_with("shut down\n"), "{rest}");
+}
+
 #[test]
 fn the_echo_server_echoes_for_a_real_client() {
     let (mut server, _stdout, address) = start("echo");
@@ -215,10 +238,20 @@ fn the_echo_server_serves_on_while_nobody_reads_its_output() {
     );
 }
 
-/// No Ctrl-C kills the server once it has registered for them: the second
-/// one, while the first's shutdown is under way, stops it at once.
+/// No signal kills the server once it has registered for them: a second
+/// one, while the first's shutdown is under way, stops it at once. Ctrl-C
+/// twice, as a person at a terminal does, and SIGTERM after Ctrl-C.
 #[test]
 fn a_second_ctrl_c_stops_the_server_at_once() {
+    a_second_signal_stops_the_server_at_once(rustix::process::Signal::INT, "Ctrl-C");
+}
+
+#[test]
+fn sigterm_after_ctrl_c_stops_the_server_at_once() {
+    a_second_signal_stops_the_server_at_once(rustix::process::Signal::TERM, "SIGTERM");
+}
+
+fn a_second_signal_stops_the_server_at_once(second: rustix::process::Signal, named: &str) {
     let (mut server, mut stdout, address) = start("echo");
     // Connected when the shutdown comes, and not closing: its connection
     // drains for a second after the goodbye.
@@ -227,18 +260,17 @@ fn a_second_ctrl_c_stops_the_server_at_once() {
     assert_eq!(read_line(&mut reader), "echo: hi\n");
 
     interrupt(&server);
+    // The first was received: two signals before that would count as one.
     assert_eq!(read_line(&mut reader), "server shutting down\n");
-    interrupt(&server);
+    server.signal(second).expect("the second signal is sent");
     let status = exits_within(&mut server, Duration::from_secs(5));
     assert_eq!(status.code(), Some(1), "{status}");
     let mut rest = String::new();
     stdout
         .read_to_string(&mut rest)
         .expect("the rest of its output");
-    assert!(
-        rest.ends_with("a second Ctrl-C: stopped at once, cutting off the open connections\n"),
-        "{rest}"
-    );
+    let last = format!("a second {named}: stopped at once, cutting off the open connections\n");
+    assert!(rest.ends_with(&last), "{rest}");
 }
 
 #[test]

@@ -1,11 +1,10 @@
 //! Async comprehensions as `StreamExt` combinators: `then` for `await`,
 //! `filter` for `if`, `collect` for the brackets.
 //!
-//! `[await f(x) for x in items]` is `stream::iter(items).then(f).collect()`,
-//! and `... if cond(x)` is `.filter(|x| ready(cond(x)))`: `futures`' `filter`
-//! wants a future, so that a filter may await. Like the comprehension, `then`
-//! awaits one item before it starts the next, so five 0.1 s squares take
-//! 0.5 s; for concurrency, join the futures (shown last) or use `buffered`.
+//! `[await f(x) for x in items]` is `stream::iter(items).then(f).collect()`;
+//! `if cond(x)` is `.filter(|x| ready(cond(x)))`, as `futures`' `filter` takes
+//! a future. `then` awaits each item before the next, as the comprehension
+//! does: for concurrency, join the futures (shown last) or use `buffered`.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "Async Comprehensions"

@@ -1,20 +1,16 @@
-//! Async generators as `async_stream::stream!`: write a loop with `.await`
-//! and `yield`, get a `Stream`.
+//! Async generators as `async_stream::stream!`: `.await` and `yield` in a loop.
 //!
 //! Stable Rust has no `async def ... yield` yet; the `async-stream` crate,
 //! from the Tokio project, builds the `Stream` from a loop with `.await` and
 //! `yield`. The body is lazy, as a generator's is, so "Fetching" and "Data
-//! from" alternate. The stream must be pinned (`pin!`) before `.next()`. The
-//! random numbers come from a generator the stream owns, seeded, so every run
-//! prints the same.
+//! from" alternate. The stream must be pinned (`pin!`) before `.next()`.
 //!
 //! Translates:
 //! - *Python Async/Await*, "Async Generator" (`async_range(3)`)
 //! - *Python Async Programming: A Detailed Guide*,
 //!   "Async Generators" (`async_range(1, 5)`)
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Async Generators" (random numbers, and
-//!   `fetch_data_generator`)
+//!   "Async Generators" (random numbers, and `fetch_data_generator`)
 //! - *Asynchronous Programming in Python*,
 //!   "Async Generators" (`record_streamer`)
 

@@ -2,10 +2,9 @@
 //! `Result`s, and `?` inside it ends the stream with the error.
 //!
 //! An exception in a Python async generator comes out of the consumer's
-//! `async for` and ends the generator. A stream's items are `Result`s
-//! instead; in `try_stream!`, `?` yields the `Err` as the last item. The
-//! consumer's `TryStreamExt::try_next` lets `?` work in its loop, as letting
-//! the exception propagate.
+//! `async for` and ends the generator. Here the items are `Result`s: in
+//! `try_stream!`, `?` yields the `Err` as the last item, and the consumer's
+//! `TryStreamExt::try_next` lets `?` propagate it from its loop.
 //!
 //! Translates:
 //! - *Asynchronous Programming in Python*,

@@ -4,9 +4,7 @@
 //! `next` is written like `__anext__`, with `.await` inside, the shape of
 //! Tokio's `recv` and `next_line`; but it is only a method, unknown to
 //! generic code and the `StreamExt` combinators. `futures::stream::unfold`
-//! turns the state and its step into a `Stream`. `RowReader` is the guide's
-//! `AsyncIterator`, and `fetch_row_data` its `coroutine()`, which it never
-//! defines.
+//! turns the state and its step into a `Stream`.
 //!
 //! Translates:
 //! - *Asynchronous Programming in Python*,
@@ -19,7 +17,8 @@ use futures::StreamExt;
 use futures::stream::{self, Stream};
 use tokio::time::sleep;
 
-/// Stands in for the guide's `coroutine()`: some I/O per row.
+/// Stands in for the guide's `coroutine()`, which it never defines: some I/O
+/// per row.
 async fn fetch_row_data(row: u32) -> String {
     sleep(Duration::from_millis(100)).await;
     format!("data-{row}")

@@ -4,18 +4,10 @@
 //! The guide makes a task per item, a `Semaphore(5)` that never limits
 //! anything (items take 0.05 s and arrive 0.1 s apart), and a barrier every
 //! ten items, where nothing is read from the source. Here processing is
-//! slower than the source, and `buffered(5)` keeps five in flight, pulling the
-//! next reading only when a result leaves, so a late reading's time shows the
-//! backpressure; `chunks(10)` batches the results without a barrier, and hands
-//! over the short last batch. The source's interval skips missed ticks
-//! (`MissedTickBehavior::Skip`).
-//!
-//! `buffered(k)` blocks behind a slow item, and `buffer_unordered(k)` does
-//! not: `buffered` hands results over in input order, and one that finished
-//! early keeps its place among the `k` until the items before it are done,
-//! so nothing new starts meanwhile. The last line measures it. Use
-//! `buffer_unordered` unless the order matters. See the book's page
-//! "Streams and async iteration".
+//! slower than the source: `buffered(5)` keeps five in flight, pulling the
+//! next reading only as a result leaves, and `chunks(10)` batches the results.
+//! Why `buffered` blocks behind a slow item: the book's page "Streams and
+//! async iteration".
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -68,7 +60,8 @@ fn data_stream(count: u32, start: Instant) -> impl Stream<Item = Reading> {
 }
 
 /// Slower than the source (0.2 to 0.8 s per item, depending on its value), so
-/// that the concurrency limit matters.
+/// that the concurrency limit matters: a reading that arrives late shows the
+/// backpressure.
 async fn process_item(reading: Reading, in_flight: &InFlight) -> Processed {
     let _counted = in_flight.enter();
     sleep(Duration::from_millis(

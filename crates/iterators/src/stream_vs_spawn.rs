@@ -1,20 +1,15 @@
-//! The pitfall of stream concurrency: futures in `buffered` only make
-//! progress while the stream is polled, so a slow loop body stalls them;
-//! spawned tasks keep running.
+//! Futures in `buffered` progress only while the stream is polled, so a slow
+//! loop body stalls them; spawned tasks run on.
 //!
 //! An asyncio task runs on its own; the futures inside `buffered(n)` are not
-//! tasks, and only the stream's `poll_next` polls them, while the consumer
-//! waits in `.next().await`. Each job here connects, then downloads, and notes
-//! when its code runs: with plain futures, a download that ended during the
-//! loop's one-second save runs on only at the next `next()`; spawned, the jobs
-//! finish on their own schedule. Both runs take four seconds. A spawned task
-//! must be `'static` and `Send`, and runs on if the stream is dropped unless
-//! aborted.
+//! tasks: only the stream's `poll_next` polls them, while the consumer waits
+//! in `.next().await`. So a download that ended during the loop's one-second
+//! save runs on only at the next `next()`; spawned, the jobs finish on their
+//! own schedule.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Async Streaming" (its `create_task` per
-//!   item, against the futures of `stream_batches`)
+//!   "Async Streaming" (its `create_task` per item, against `stream_batches`)
 
 use std::pin::pin;
 use std::time::Duration;
@@ -25,10 +20,12 @@ use tokio::task::JoinError;
 use tokio::time::{Instant, sleep};
 
 const JOBS: u32 = 3;
-/// As many slots as jobs: see the header.
+/// As many slots as jobs: every job starts at once, so the two runs differ
+/// only in when the jobs' code is polled.
 const CONCURRENCY: usize = JOBS as usize;
 
-/// When each step of a job happened, in seconds since the start.
+/// When each step of a job (connect, then download) happened, in seconds
+/// since the start.
 struct Timeline {
     id: u32,
     started: f64,
@@ -81,6 +78,8 @@ pub async fn run() -> Result<(), JoinError> {
     let start = Instant::now();
     let mut results = pin!(
         stream::iter(0..JOBS)
+            // A spawned job must be `'static` and `Send`, and runs on if the
+            // stream is dropped, unless aborted.
             .map(|id| tokio::spawn(job(id, start)))
             .buffered(CONCURRENCY)
     );

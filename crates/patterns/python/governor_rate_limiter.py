@@ -30,7 +30,8 @@ class Gcra:
 async def until_ready(limiter, queue):
     # Waiters take turns in arrival order, so the first to wait goes first.
     # Holding the lock across the sleep is safe in asyncio, whose loop runs
-    # every task; the Rust's futures can be held unpolled, so it takes tickets.
+    # every task; a Rust future can be held unpolled, so there one task owns
+    # the limiter and the callers wait in its line.
     async with queue:
         while (wait := limiter.check()) is not None:
             await asyncio.sleep(wait)

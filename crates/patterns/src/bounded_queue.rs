@@ -1,33 +1,15 @@
-//! A bounded channel applies backpressure: once it holds five items, the
-//! producer's `send` waits until a consumer takes one. And two ways for a
-//! consumer to stop: a timeout on each take, as the guide does, or the
-//! channel closing, which is the better one.
+//! A bounded channel applies backpressure (at five items, `send` waits), and
+//! a consumer stops best when the channel closes, not on an idle timeout.
 //!
 //! `asyncio.Queue(maxsize=5)` is `async_channel::bounded(5)`: Tokio's `mpsc`
-//! has one `Receiver`, and none of Tokio's channels hands each item to one
-//! of several consumers; the `async-channel` crate's does, and each consumer
-//! owns a clone of its `Receiver`. A consumer takes with `next()`, a
-//! `Receiver` being a `Stream`: each item sent wakes every consumer waiting
-//! there, and the first to look takes it. So a consumer polled once and then
-//! never again (a `select!` branch left behind) delays no item and no other
-//! consumer; all it keeps is its own clone. Two designs that look alike do
-//! worse. `recv()` wakes one consumer per item, and a held one keeps that
-//! wake-up: the item waits in the queue until another is sent, a busy
-//! consumer comes back for more or the channel closes. Tokio's one
-//! `Receiver` behind a `Mutex` held across `recv` lets a held consumer keep
-//! the queue from every other, for ever: a futurelock.
+//! has one `Receiver`, and `async-channel`'s hands each item to one of several
+//! consumers, each owning a clone. One left unpolled in a `select!` holds up
+//! no other (the book's page "Queues and channels" says why).
 //!
-//! The first run is the guide's: consumers stop after two idle seconds
-//! (`timeout` around `next()`, which is cancel safe), an exit that waits and
-//! guesses. Here the consumer polled first takes each item: `join!` polls
-//! Consumer-1 first, so it takes all ten and Consumer-2 none, where asyncio's
-//! queue hands each item to the consumer that has waited longest and the
-//! guide's take turns. A queue that kept each item for one chosen consumer
-//! would have to wait for that one, as the mutex does. The second run ends
-//! when the producer drops its sender: each consumer stops when `next()` gives
-//! `None`, the channel drained, at once and never early; and slow consumers
-//! show the producer slowed to their pace once the queue is full. `len()`,
-//! `is_empty()` and `capacity()` are `qsize()`, `empty()` and `maxsize`.
+//! The guide's consumers stop after two idle seconds, an exit that waits and
+//! guesses; the second run ends when the producer drops its sender, at once
+//! and never early. `join!` polls Consumer-1 first, so it takes every item,
+//! where asyncio's queue hands each to the consumer that has waited longest.
 //!
 //! Translates:
 //! - *Async/Await in Python*, "Producer-Consumer"
@@ -73,7 +55,7 @@ async fn consumer_until_idle(queue: Receiver<String>, name: &str, idle: Duration
     let mut queue = pin!(queue);
     let mut consumed = Vec::new();
     // `Ok(None)` would mean the channel closed; `Err(Elapsed)` is the guide's
-    // `TimeoutError`.
+    // `TimeoutError`. `next()` is cancel safe, so the timeout loses no item.
     while let Ok(Some(item)) = timeout(idle, queue.next()).await {
         println!("{name} consumed: {item}");
         consumed.push(item);
@@ -107,7 +89,8 @@ pub async fn run() -> anyhow::Result<()> {
     let idle = Duration::from_secs(2);
     // `join!` runs the three in this task, like the guide's `gather`; with
     // `biased;` it polls them in the order written. Each item wakes both
-    // consumers, and Consumer-1, polled first, takes it.
+    // consumers, and Consumer-1, polled first, takes it, where the guide's
+    // take turns.
     let (consumed_1, consumed_2, produced) = tokio::join!(
         biased;
         consumer_until_idle(receiver.clone(), "Consumer-1", idle),
@@ -122,7 +105,8 @@ pub async fn run() -> anyhow::Result<()> {
     );
     check(produced?, [consumed_1, consumed_2])?;
 
-    // Slow consumers, and a channel that closes when the producer returns.
+    // Slow consumers, and a channel that closes when the producer returns:
+    // once the queue is full, the producer slows to their pace.
     println!();
     let start = Instant::now();
     let (sender, receiver) = async_channel::bounded(CAPACITY);
@@ -136,6 +120,8 @@ pub async fn run() -> anyhow::Result<()> {
             // By 0.6 s the producer has filled the queue; from 0.7 s it waits
             // in `send`, until a consumer finishes its first item at 1.0 s.
             sleep_until(start + Duration::from_millis(800)).await;
+            // `len()`, `is_empty()` and `capacity()` are `qsize()`, `empty()`
+            // and `maxsize`.
             let capacity = receiver.capacity().context("the channel is bounded")?;
             println!(
                 "{} Queue holds {} of {capacity}, {} free: the producer waits",

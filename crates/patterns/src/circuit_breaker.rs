@@ -1,18 +1,11 @@
-//! A circuit breaker: after three failures in a row it opens and rejects
-//! calls without making them; once `reset_timeout` has passed it lets one
-//! trial call through, whose outcome closes it or opens it again.
+//! A circuit breaker: three failures in a row open it, and it rejects calls
+//! unmade; after `reset_timeout`, one trial call closes it or opens it again.
 //!
 //! A breaker must see every call end; the guide's sees only calls that return,
-//! so a hung service never trips it. Here `call` owns the deadline, half open
-//! admits one trial, and an outcome counts only in the state it began in. A
-//! call dropped unfinished (a timeout around it, a `select!` it lost) counts
-//! as a failure only if it was the trial: other callers may give up for
-//! reasons of their own, so a closed breaker relies on its own deadline
-//! (give it one shorter than its callers'). A trial whose caller stops
-//! polling it without dropping it fails at that deadline all the same: the
-//! next call finds it overdue. The guide's demo ends before its 5 s timeout,
-//! never reaching half open; here it is 2 s over twenty calls. A rejection
-//! is `CallError::Open`.
+//! so a hung service never trips it. Here `call` owns the deadline (give it
+//! one shorter than its callers'), half open admits one trial, and an outcome
+//! counts only in the state it began in. The guide's demo ends before its 5 s
+//! timeout, never reaching half open; here it is 2 s over twenty calls.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -131,8 +124,9 @@ impl AsyncCircuitBreaker {
             .trial_started
             .is_some_and(|at| at.elapsed() >= self.call_timeout)
         {
-            // Overdue: its caller stopped polling it, or the deadline inside
-            // `call` would have ended it.
+            // Overdue: its caller stopped polling it without dropping it, or
+            // the deadline inside `call` would have ended it. It fails at that
+            // deadline all the same.
             let generation = circuit.generation;
             circuit.on_failure(generation, self.failure_threshold);
         }
@@ -217,7 +211,8 @@ impl InFlight<'_> {
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         // Only the trial: a caller that gave up on a closed breaker may have
-        // had reasons of its own, such as a `select!` another branch won.
+        // had reasons of its own, such as a `select!` another branch won, so
+        // a closed breaker relies on its own deadline.
         if self.trial && !self.ended {
             let mut circuit = self.breaker.lock();
             circuit.on_failure(self.generation, self.breaker.failure_threshold);

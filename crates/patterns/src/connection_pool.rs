@@ -2,24 +2,13 @@
 //! callers, returned on drop, with a timeout for getting one, and closed
 //! instead of returned when a call on it was cancelled or panicked.
 //!
-//! A count under a `std` mutex bounds the connections open; idle ones are
-//! reused; the guard, `PooledConnection`, puts its connection back when dropped
-//! and wakes every caller waiting (a `Notify`): each looks again, and the first
-//! to look takes it. A Tokio `Semaphore` would hand it to the first caller in
-//! line even if nothing polls that caller again (a `select!` that stopped
-//! polling it), and with the timeout inside that caller's future, every other
-//! caller would time out for ever; here a caller nobody polls takes nothing.
-//! Given up: the queue order, as a caller that just arrived may take a
-//! connection before one that waited. A caller that stops polling once it has
-//! room, while its connection opens, keeps that room, as the holder of any
-//! guard does. A connection goes back only when its operation finished, and
-//! never inside a transaction: `run` rolls back, on the blocking thread, what a
-//! query left open. One abandoned mid-query is closed where its call ends, and
-//! its count goes with it, so at most `max_size` are ever open. See the book's
-//! page "Cleanup and resources". `deadpool-sqlite` (0.9) keeps neither rule: a
-//! cancelled caller's query runs on after its connection is back in the pool,
-//! and its `recycle` runs a `SELECT` but rolls nothing back, so a transaction
-//! left open reaches the next caller.
+//! A Tokio `Semaphore` holds a permit for each connection the pool may have
+//! open; `get` takes one, in the order callers asked, then an idle
+//! connection or a new one, and the guard puts the connection back before
+//! its permit. Queries run on the blocking pool, which rolls back what one
+//! left open and closes a connection whose caller gave up mid-query. The
+//! price of the queue: a `get` kept alive but no longer polled holds up the
+//! callers behind it (the book's page "Limiting concurrency").
 //!
 //! Translates:
 //! - *Python Async/Await*, "Exercises" (exercise 2: "Implement an async
@@ -35,8 +24,7 @@ use anyhow::{Context, bail, ensure};
 use futures::FutureExt;
 use futures::future::{join_all, try_join_all};
 use rusqlite::Connection;
-use tempfile::TempDir;
-use tokio::sync::Notify;
+use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinError;
 use tokio::time::{Instant, sleep, timeout};
 
@@ -44,6 +32,8 @@ use tokio::time::{Instant, sleep, timeout};
 enum PoolError {
     #[error("no connection became free within {0:?}")]
     Timeout(Duration),
+    #[error("the pool is closed")]
+    Closed(#[from] AcquireError),
     #[error(
         "the connection was lost: a previous call on it panicked, was cancelled or could not roll back"
     )]
@@ -60,131 +50,85 @@ struct SqlitePool {
     path: PathBuf,
     max_size: usize,
     acquire_timeout: Duration,
-    shared: Arc<Shared>,
+    /// A permit for each connection the pool may have open: idle, checked
+    /// out, or still closing on a blocking thread.
+    permits: Arc<Semaphore>,
+    idle: Arc<Mutex<Vec<Connection>>>,
     /// Only for the demonstration's check.
     stats: PoolStats,
-    /// Removed once the pool and every lease are gone; last, so the idle
-    /// connections above are closed first.
-    dir: Arc<TempDir>,
-}
-
-#[derive(Default)]
-struct Shared {
-    state: Mutex<State>,
-    /// Told when a connection comes back or is closed.
-    returned: Notify,
-}
-
-#[derive(Default)]
-struct State {
-    idle: Vec<Connection>,
-    /// Leases out: connections checked out, being opened, or being closed.
-    /// With the idle ones, never more than `max_size`.
-    leased: usize,
-}
-
-impl Shared {
-    /// Each change is a push, a pop or a count, which cannot panic halfway,
-    /// so the state is whole even if another holder panicked.
-    fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
 }
 
 /// A checked-out connection; dropping it returns the connection to the pool.
 struct PooledConnection {
     /// `None` only while a call is running on the blocking thread, or after
     /// one failed to bring the connection back.
-    connection: Option<Connection>,
-    /// Travels with the connection, to the blocking thread and back.
-    lease: Option<Lease>,
+    checked_out: Option<CheckedOut>,
+    idle: Arc<Mutex<Vec<Connection>>>,
 }
 
-/// What counts a connection against the pool's size, and a share of its
-/// directory. A connection still open on the blocking thread after its
-/// caller was cancelled keeps both until it is closed, so at most
-/// `max_size` are ever open, and none outlives its file's directory.
-struct Lease {
-    shared: Arc<Shared>,
-    _dir: Arc<TempDir>,
+/// A connection and its permit. They travel together, to the blocking
+/// thread and back, so a connection still open there after its caller left
+/// keeps its permit until it is closed: at most `max_size` are ever open.
+struct CheckedOut {
+    connection: Connection,
+    permit: OwnedSemaphorePermit,
 }
 
-impl Drop for Lease {
-    fn drop(&mut self) {
-        self.shared.state().leased -= 1;
-        // Every waiter looks again, so one that is never polled again
-        // takes nothing from the others.
-        self.shared.returned.notify_waiters();
-    }
+/// Each change is a push or a pop, which cannot panic halfway, so the list
+/// is whole even if another holder panicked.
+fn lock(idle: &Mutex<Vec<Connection>>) -> MutexGuard<'_, Vec<Connection>> {
+    idle.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl SqlitePool {
-    /// Not zero: a pool of no connections would time out every caller.
-    /// A pool for the database `file_name` in `dir`, which it now owns.
-    fn new(
-        dir: TempDir,
-        file_name: &str,
-        max_size: NonZeroUsize,
-        acquire_timeout: Duration,
-    ) -> Self {
+    /// A pool for the database file at `path`.
+    fn new(path: PathBuf, max_size: NonZeroUsize, acquire_timeout: Duration) -> Self {
+        // A Tokio semaphore holds at most `MAX_PERMITS` (2^61 - 1 on 64 bits)
+        // and panics past it; no machine opens so many files.
+        let max_size = max_size.get().min(Semaphore::MAX_PERMITS);
         Self {
-            path: dir.path().join(file_name),
-            dir: Arc::new(dir),
-            max_size: max_size.get(),
+            path,
+            max_size,
             acquire_timeout,
-            shared: Arc::default(),
+            permits: Arc::new(Semaphore::new(max_size)),
+            idle: Arc::default(),
             stats: PoolStats::default(),
         }
     }
 
     fn idle_count(&self) -> usize {
-        self.shared.state().idle.len()
+        lock(&self.idle).len()
     }
 
     async fn get(&self) -> Result<PooledConnection, PoolError> {
-        let (reused, lease) = timeout(self.acquire_timeout, self.wait_for_room())
-            .await
-            .map_err(|_| PoolError::Timeout(self.acquire_timeout))?;
-        let (connection, lease) = match reused {
-            Some(connection) => (connection, lease),
+        let permit = timeout(
+            self.acquire_timeout,
+            Arc::clone(&self.permits).acquire_owned(),
+        )
+        .await
+        .map_err(|_| PoolError::Timeout(self.acquire_timeout))??;
+        self.stats
+            .checked_out(self.max_size - self.permits.available_permits());
+        let reused = lock(&self.idle).pop();
+        let checked_out = match reused {
+            Some(connection) => CheckedOut { connection, permit },
             None => {
                 let path = self.path.clone();
-                // The lease goes along: a caller cancelled during the open
+                // The permit goes along: a caller cancelled during the open
                 // leaves the connection to be closed there, still counted.
-                let (connection, lease) =
-                    tokio::task::spawn_blocking(move || (Connection::open(path), lease)).await?;
+                let (connection, permit) =
+                    tokio::task::spawn_blocking(move || (Connection::open(path), permit)).await?;
                 self.stats.opened_one();
-                (connection?, lease)
+                CheckedOut {
+                    connection: connection?,
+                    permit,
+                }
             }
         };
         Ok(PooledConnection {
-            connection: Some(connection),
-            lease: Some(lease),
+            checked_out: Some(checked_out),
+            idle: Arc::clone(&self.idle),
         })
-    }
-
-    /// An idle connection and its lease, or a lease to open one.
-    async fn wait_for_room(&self) -> (Option<Connection>, Lease) {
-        loop {
-            // Made before the look: `notify_waiters` reaches a `Notified`
-            // from the moment it is made, so a connection returned between
-            // the look and the wait still wakes this caller.
-            let returned = self.shared.returned.notified();
-            {
-                let mut state = self.shared.state();
-                let reused = state.idle.pop();
-                if reused.is_some() || state.idle.len() + state.leased < self.max_size {
-                    state.leased += 1;
-                    self.stats.checked_out(state.leased);
-                    let lease = Lease {
-                        shared: Arc::clone(&self.shared),
-                        _dir: Arc::clone(&self.dir),
-                    };
-                    return (reused, lease);
-                }
-            }
-            returned.await;
-        }
     }
 }
 
@@ -195,44 +139,43 @@ impl PooledConnection {
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
         T: Send + 'static,
     {
-        let mut connection = self.connection.take().ok_or(PoolError::Lost)?;
-        let lease = self.lease.take();
-        let (connection, lease, result) = tokio::task::spawn_blocking(move || {
-            let result = query(&mut connection).map_err(PoolError::from);
+        let mut checked_out = self.checked_out.take().ok_or(PoolError::Lost)?;
+        let (checked_out, result) = tokio::task::spawn_blocking(move || {
+            let result = query(&mut checked_out.connection).map_err(PoolError::from);
             // A transaction lives within one call. SQLite keeps one open
             // after a statement inside it fails, so a query that returned
             // early, or never committed, would hand the next caller a
             // connection mid-transaction, still holding its locks. Rolled
             // back here, on this thread; one that won't roll back is closed
-            // here too, its lease with it.
-            if connection.is_autocommit() {
-                return (Some(connection), lease, result);
+            // here too, its permit with it.
+            if checked_out.connection.is_autocommit() {
+                return (Some(checked_out), result);
             }
-            match connection.execute_batch("ROLLBACK") {
-                Ok(()) => {
-                    let result = result.and(Err(PoolError::OpenTransaction));
-                    (Some(connection), lease, result)
-                }
+            match checked_out.connection.execute_batch("ROLLBACK") {
+                Ok(()) => (
+                    Some(checked_out),
+                    result.and(Err(PoolError::OpenTransaction)),
+                ),
                 Err(error) => {
-                    drop(connection);
-                    drop(lease);
-                    (None, None, result.and(Err(error.into())))
+                    drop(checked_out);
+                    (None, result.and(Err(error.into())))
                 }
             }
         })
         .await?;
-        self.connection = connection;
-        self.lease = lease;
+        self.checked_out = checked_out;
         result
     }
 }
 
 impl Drop for PooledConnection {
     fn drop(&mut self) {
-        if let (Some(connection), Some(lease)) = (self.connection.take(), &self.lease) {
-            lease.shared.state().idle.push(connection);
+        if let Some(CheckedOut { connection, permit }) = self.checked_out.take() {
+            lock(&self.idle).push(connection);
+            // Only now is there room: the next caller finds the connection
+            // idle.
+            drop(permit);
         }
-        // `lease` is released after this, once the connection is back.
     }
 }
 
@@ -250,8 +193,9 @@ const POOL_SIZE: NonZeroUsize = NonZeroUsize::new(3).expect("a pool of at least 
 const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(500);
 
 pub async fn run() -> anyhow::Result<()> {
+    // Declared first, so removed last, once the pool has closed its files.
     let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
-    let pool = SqlitePool::new(dir, "app.db", POOL_SIZE, ACQUIRE_TIMEOUT);
+    let pool = SqlitePool::new(dir.path().join("app.db"), POOL_SIZE, ACQUIRE_TIMEOUT);
 
     pool.get()
         .await?
@@ -408,34 +352,220 @@ impl PoolStats {
 
 #[cfg(test)]
 mod tests {
+    use std::future::{Future, poll_fn};
     use std::pin::pin;
 
     use futures::poll;
+    use tempfile::TempDir;
+    use tokio_util::task::AbortOnDropHandle;
 
     use super::*;
 
-    /// With one connection: a caller polled once while it is out, then
-    /// neither polled nor dropped (a branch of a `select!` that stopped
-    /// polling it), and the callers after it still get the connection when
-    /// it comes back, each within its timeout.
-    #[tokio::test(start_paused = true)]
-    async fn a_held_caller_takes_no_connection_from_the_others() {
+    fn pool_of(size: NonZeroUsize, acquire_timeout: Duration) -> (TempDir, Arc<SqlitePool>) {
         let dir = tempfile::tempdir().unwrap();
-        let pool = SqlitePool::new(dir, "app.db", NonZeroUsize::MIN, ACQUIRE_TIMEOUT);
+        let pool = SqlitePool::new(dir.path().join("app.db"), size, acquire_timeout);
+        (dir, Arc::new(pool))
+    }
+
+    /// With one connection: a `get` polled once, then kept but no longer
+    /// polled (a `select!` over `&mut get` whose other branch won), is
+    /// handed the connection when it comes back, and every caller behind it
+    /// times out until it is dropped. Both fixes at the call site work: a
+    /// `select!` that owns its `get` drops it when the other branch wins,
+    /// and a spawned `get` is polled by the runtime.
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_stalls_the_others_until_dropped_or_spawned() {
+        let (_dir, pool) = pool_of(NonZeroUsize::MIN, ACQUIRE_TIMEOUT);
         let first = pool.get().await.unwrap();
-        let mut held = pin!(pool.get());
-        assert!(poll!(held.as_mut()).is_pending(), "the pool is full");
+        let mut held = Box::pin(pool.get());
+        tokio::select! {
+            _ = &mut held => unreachable!("the pool is full"),
+            () = sleep(Duration::from_millis(10)) => {}
+        }
         drop(first);
         for _ in 0..3 {
-            let mut conn = pool.get().await.expect("a connection within the timeout");
-            conn.run(|db| db.execute_batch("SELECT 1")).await.unwrap();
+            let stalled = pool.get().await;
+            assert!(matches!(stalled, Err(PoolError::Timeout(_))), "no stall");
         }
+        drop(held);
+        drop(
+            pool.get()
+                .await
+                .expect("the connection, once the held get is gone"),
+        );
+
+        // Fix 1: `select!` owns the `get`, and drops it when the timer wins.
+        let first = pool.get().await.unwrap();
+        tokio::select! {
+            _ = pool.get() => unreachable!("the pool is full"),
+            () = sleep(Duration::from_millis(10)) => {}
+        }
+        drop(first);
+        drop(pool.get().await.expect("the connection"));
+
+        // Fix 2: a spawned `get` takes its turn, and gives the connection back.
+        let first = pool.get().await.unwrap();
+        let spawned = AbortOnDropHandle::new(tokio::spawn({
+            let pool = Arc::clone(&pool);
+            async move { drop(pool.get().await) }
+        }));
+        sleep(Duration::from_millis(10)).await;
+        drop(first);
+        drop(
+            pool.get()
+                .await
+                .expect("the connection, after the spawned caller"),
+        );
+        spawned.await.unwrap();
+    }
+
+    /// A task that takes the connection in a loop, and one other caller:
+    /// each of its five `get`s is served within its timeout.
+    #[tokio::test(start_paused = true)]
+    async fn a_looping_holder_does_not_starve_a_waiter() {
+        let (_dir, pool) = pool_of(NonZeroUsize::MIN, ACQUIRE_TIMEOUT);
+        let _holder = AbortOnDropHandle::new(tokio::spawn({
+            let pool = Arc::clone(&pool);
+            async move {
+                loop {
+                    let conn = pool.get().await.unwrap();
+                    sleep(Duration::from_millis(10)).await;
+                    drop(conn);
+                }
+            }
+        }));
+        tokio::task::yield_now().await;
+        let mut timed_out = 0;
+        for _ in 0..5 {
+            match pool.get().await {
+                Ok(conn) => drop(conn),
+                Err(PoolError::Timeout(_)) => timed_out += 1,
+                Err(error) => panic!("{error}"),
+            }
+        }
+        assert_eq!(timed_out, 0, "{timed_out} of 5 gets starved");
+    }
+
+    /// Five callers queue in turn for the one connection, then it is
+    /// returned and a sixth arrives: the order they got it in.
+    async fn order_served() -> Vec<usize> {
+        let (_dir, pool) = pool_of(NonZeroUsize::MIN, Duration::from_secs(60));
+        let first = pool.get().await.unwrap();
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let caller = |id: usize| {
+            let (pool, order) = (Arc::clone(&pool), Arc::clone(&order));
+            async move {
+                let conn = pool.get().await.unwrap();
+                order.lock().unwrap().push(id);
+                tokio::task::yield_now().await;
+                drop(conn);
+            }
+        };
+        let mut callers = Vec::new();
+        for id in 0..5 {
+            // Polled once here, so that it is in line before the next.
+            let mut queued = Box::pin(caller(id));
+            assert!(poll!(queued.as_mut()).is_pending());
+            callers.push(AbortOnDropHandle::new(tokio::spawn(queued)));
+        }
+        drop(first);
+        callers.push(AbortOnDropHandle::new(tokio::spawn(caller(5))));
+        for caller in callers {
+            caller.await.unwrap();
+        }
+        Arc::try_unwrap(order).unwrap().into_inner().unwrap()
+    }
+
+    async fn runs_served_in_order() -> usize {
+        let mut in_order = 0;
+        for _ in 0..40 {
+            in_order += usize::from(order_served().await == [0, 1, 2, 3, 4, 5]);
+        }
+        in_order
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_longest_waiter_gets_the_next_connection_fifo() {
+        assert_eq!(runs_served_in_order().await, 40);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_longest_waiter_gets_the_next_connection_fifo_on_the_multi_thread_runtime() {
+        assert_eq!(runs_served_in_order().await, 40);
+    }
+
+    /// Polls `future`, counting each poll in `polls`.
+    async fn counting_polls<F: Future>(polls: Arc<AtomicUsize>, future: F) -> F::Output {
+        let mut future = pin!(future);
+        poll_fn(|cx| {
+            polls.fetch_add(1, Ordering::Relaxed);
+            future.as_mut().poll(cx)
+        })
+        .await
+    }
+
+    /// `callers` wait for the one connection, each holding it across a
+    /// yield once it has it: the polls of their `get`s, per caller served.
+    async fn polls_per_hand_off(callers: usize) -> f64 {
+        let (_dir, pool) = pool_of(NonZeroUsize::MIN, Duration::from_secs(60));
+        let first = pool.get().await.unwrap();
+        let polls = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..callers)
+            .map(|_| {
+                let (pool, polls) = (Arc::clone(&pool), Arc::clone(&polls));
+                AbortOnDropHandle::new(tokio::spawn(async move {
+                    let conn = counting_polls(polls, pool.get()).await.unwrap();
+                    tokio::task::yield_now().await;
+                    drop(conn);
+                }))
+            })
+            .collect();
+        while polls.load(Ordering::Relaxed) < callers {
+            tokio::task::yield_now().await;
+        }
+        drop(first);
+        for task in tasks {
+            task.await.unwrap();
+        }
+        polls.load(Ordering::Relaxed) as f64 / callers as f64
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn polls_per_hand_off_stay_bounded_as_waiters_grow() {
+        let mut per_hand_off = Vec::new();
+        for callers in [10, 100, 1000] {
+            per_hand_off.push(polls_per_hand_off(callers).await);
+        }
+        assert!(
+            per_hand_off.iter().all(|&polls| polls <= 3.0),
+            "{per_hand_off:?}"
+        );
+    }
+
+    /// Four workers get and return the one connection 20,000 times each:
+    /// never two out at once, and never a second one opened.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn the_connections_out_never_exceed_the_pool_size() {
+        let (_dir, pool) = pool_of(NonZeroUsize::MIN, Duration::from_secs(60));
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                let pool = Arc::clone(&pool);
+                AbortOnDropHandle::new(tokio::spawn(async move {
+                    for _ in 0..20_000 {
+                        drop(pool.get().await.unwrap());
+                    }
+                }))
+            })
+            .collect();
+        for worker in workers {
+            worker.await.unwrap();
+        }
+        assert_eq!((pool.stats.peak_in_use(), pool.stats.opened()), (1, 1));
     }
 
     #[tokio::test]
     async fn the_largest_size_is_no_panic() {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = SqlitePool::new(dir, "app.db", NonZeroUsize::MAX, ACQUIRE_TIMEOUT);
+        let (_dir, pool) = pool_of(NonZeroUsize::MAX, ACQUIRE_TIMEOUT);
         let mut conn = pool.get().await.unwrap();
         conn.run(|db| db.execute_batch("SELECT 1")).await.unwrap();
     }

@@ -2,18 +2,15 @@
 //! that it also works on the paused clock.
 //!
 //! `governor` keeps a token bucket as one timestamp, updated without a lock:
-//! here two calls a second, in bursts of two, as `token_bucket`. Its default
-//! clock and its `until_ready` wait on real time, which Tokio's paused clock
-//! doesn't move, so `TokioClock` supplies Tokio's time, and `until_ready`
-//! below sleeps with Tokio for as long as `check()`'s `NotUntil` says.
-//! Waiters take tickets and go in ticket order; every one of them sleeps,
-//! and whichever wakes first lets the next in line through, so no lock is
-//! held across a wait and a caller its owner stops polling holds up nobody.
-//! `check()` alone is the other mode: answer "429, retry after" at once.
+//! here two calls a second, in bursts of two, as `token_bucket`. Its own
+//! `until_ready` loops on `check()` and a sleep in each caller, so every
+//! waiter wakes for each cell and the first to check takes it, in no set
+//! order, and it sleeps on real time (`futures-timer`), which a paused clock
+//! doesn't move. So one task owns the limiter, asks `check()`, sleeps with
+//! Tokio, and lets callers through in order (the book's page "Rate
+//! limiting"). `check()` alone is the other mode: answer "429, retry after".
 
-use std::collections::BTreeSet;
 use std::num::NonZeroU32;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use futures::future::join_all;
@@ -22,7 +19,9 @@ use governor::middleware::NoOpMiddleware;
 use governor::nanos::Nanos;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep};
+use tokio_util::task::AbortOnDropHandle;
 
 /// Time since the clock was made, read from Tokio's clock, so that a paused
 /// runtime controls it.
@@ -49,97 +48,86 @@ impl Clock for TokioClock {
 
 type Limiter = RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<Nanos>>;
 
-/// The callers waiting for the limiter, in arrival order.
-#[derive(Default)]
-struct Line {
-    /// The ticket the next caller gets, and the first not yet let through.
-    next_ticket: u64,
-    serving: u64,
-    /// Tickets of callers that left the line before their turn.
-    left: BTreeSet<u64>,
+/// A caller waiting in line: told when it was let through.
+type Waiting = oneshot::Sender<Instant>;
+
+/// How many callers may wait in the line; the ones after them wait for a
+/// place in it, still in the order they came.
+const LINE: usize = 64;
+
+/// A `governor` limiter whose waiters go through in the order they came.
+struct InOrder {
+    line: mpsc::Sender<Waiting>,
+    /// The task that owns the limiter, stopped when this is dropped.
+    _limiter: AbortOnDropHandle<()>,
 }
 
-fn lock(line: &Mutex<Line>) -> MutexGuard<'_, Line> {
-    // Nothing panics while the lock is held: a poisoned line is whole.
-    line.lock().unwrap_or_else(PoisonError::into_inner)
-}
+#[derive(Debug, thiserror::Error)]
+#[error("the rate limiter has stopped")]
+pub struct Stopped;
 
-/// Waits until the limiter lets this caller through, after every caller
-/// that came before it.
-async fn until_ready(limiter: &Limiter, clock: &TokioClock, line: &Mutex<Line>) {
-    let ticket = {
-        let mut line = lock(line);
-        line.next_ticket += 1;
-        line.next_ticket - 1
-    };
-    let _in_line = InLine { line, ticket };
-    loop {
-        let wait = {
-            let mut line = lock(line);
-            let mut wait = None;
-            while line.serving < line.next_ticket {
-                let head = line.serving;
-                if !line.left.remove(&head)
-                    && let Err(not_until) = limiter.check()
-                {
-                    wait = Some(not_until.wait_time_from(clock.now()));
-                    break;
-                }
-                line.serving += 1;
-            }
-            match wait {
-                Some(wait) if line.serving <= ticket => wait,
-                _ => return,
-            }
-        };
-        sleep(wait).await;
+impl InOrder {
+    /// Starts the limiter's task, so call it inside a Tokio runtime.
+    fn new(quota: Quota) -> Self {
+        let clock = TokioClock::new();
+        let limiter = RateLimiter::direct_with_clock(quota, clock.clone());
+        let (line, waiting) = mpsc::channel(LINE);
+        let task = tokio::spawn(let_through(waiting, limiter, clock));
+        Self {
+            line,
+            _limiter: AbortOnDropHandle::new(task),
+        }
+    }
+
+    /// Waits until the limiter lets this caller through, after every caller
+    /// that came before it, and returns when that was. Fails only once the
+    /// limiter's task is gone: its runtime shut down.
+    async fn until_ready(&self) -> Result<Instant, Stopped> {
+        let (waiting, ready) = oneshot::channel();
+        self.line.send(waiting).await.map_err(|_| Stopped)?;
+        ready.await.map_err(|_| Stopped)
     }
 }
 
-/// A caller's place in line: dropped before its turn, it leaves the line
-/// and the callers behind it move up.
-struct InLine<'a> {
-    line: &'a Mutex<Line>,
-    ticket: u64,
-}
-
-impl Drop for InLine<'_> {
-    fn drop(&mut self) {
-        let mut line = lock(self.line);
-        // A turn that came while the caller was not being polled was spent.
-        if line.serving <= self.ticket {
-            line.left.insert(self.ticket);
+/// The limiter's task: lets each caller in line through when `check()` does.
+async fn let_through(mut line: mpsc::Receiver<Waiting>, limiter: Limiter, clock: TokioClock) {
+    while let Some(caller) = line.recv().await {
+        // `check()` spends a cell: not for a caller that has given up. One
+        // that gives up between this look and the send below costs its cell.
+        while !caller.is_closed() {
+            match limiter.check() {
+                Ok(()) => {
+                    // Sending on a oneshot never waits.
+                    let _ = caller.send(Instant::now());
+                    break;
+                }
+                Err(not_until) => sleep(not_until.wait_time_from(clock.now())).await,
+            }
         }
     }
 }
 
-async fn make_api_call(
-    limiter: &Limiter,
-    clock: &TokioClock,
-    line: &Mutex<Line>,
-    call_id: u32,
-    start: Instant,
-) {
-    until_ready(limiter, clock, line).await;
+async fn make_api_call(limiter: &InOrder, call_id: u32, start: Instant) -> Result<(), Stopped> {
+    limiter.until_ready().await?;
     println!(
         "[{:.1}s] Making API call {call_id}",
         start.elapsed().as_secs_f64()
     );
     sleep(Duration::from_millis(500)).await;
+    Ok(())
 }
 
 /// Two calls per second. A zero here fails the build, not the run: the
 /// constant is evaluated at compile time.
 const PER_SECOND: NonZeroU32 = NonZeroU32::new(2).expect("a quota needs a rate above zero");
 
-pub async fn run() {
+pub async fn run() -> Result<(), Stopped> {
     let quota = Quota::per_second(PER_SECOND);
 
-    let clock = TokioClock::new();
-    let limiter = RateLimiter::direct_with_clock(quota, clock.clone());
-    let line = Mutex::default();
+    let limiter = InOrder::new(quota);
     let start = Instant::now();
-    join_all((0..10).map(|i| make_api_call(&limiter, &clock, &line, i, start))).await;
+    let calls = join_all((0..10).map(|i| make_api_call(&limiter, i, start))).await;
+    calls.into_iter().collect::<Result<Vec<()>, _>>()?;
     println!(
         "Completed 10 calls in {:.1}s",
         start.elapsed().as_secs_f64()
@@ -157,13 +145,16 @@ pub async fn run() {
             ),
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
+    use std::future::{Future, poll_fn};
     use std::pin::pin;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
-    use futures::future::join_all;
     use futures::poll;
     use tokio::time::timeout;
 
@@ -171,21 +162,22 @@ mod tests {
 
     const SECOND: Duration = Duration::from_secs(1);
 
+    fn one_every(period: Duration) -> InOrder {
+        InOrder::new(Quota::with_period(period).expect("a period above zero"))
+    }
+
     /// A caller polled once and then neither polled nor dropped (a branch
     /// of a `select!` that stopped polling it) is let through in its turn,
     /// and holds up nobody behind it.
     #[tokio::test(start_paused = true)]
     async fn a_held_caller_holds_up_no_one() {
-        let clock = TokioClock::new();
-        let limiter =
-            RateLimiter::direct_with_clock(Quota::per_second(NonZeroU32::MIN), clock.clone());
-        let line = Mutex::default();
-        until_ready(&limiter, &clock, &line).await;
-        let mut held = pin!(until_ready(&limiter, &clock, &line));
+        let limiter = one_every(SECOND);
+        limiter.until_ready().await.unwrap();
+        let mut held = pin!(limiter.until_ready());
         assert!(poll!(held.as_mut()).is_pending());
         // The held caller's turn is at 1 s; the three behind it go at 2, 3
         // and 4 s.
-        let others = join_all((0..3).map(|_| until_ready(&limiter, &clock, &line)));
+        let others = join_all((0..3).map(|_| limiter.until_ready()));
         timeout(SECOND * 4 + SECOND / 2, others)
             .await
             .expect("the others went on");
@@ -194,15 +186,132 @@ mod tests {
     /// The caller first in line gives up: the one behind it takes its turn.
     #[tokio::test(start_paused = true)]
     async fn a_caller_that_gives_up_in_line_lets_the_next_move_up() {
-        let clock = TokioClock::new();
-        let limiter =
-            RateLimiter::direct_with_clock(Quota::per_second(NonZeroU32::MIN), clock.clone());
-        let line = Mutex::default();
-        until_ready(&limiter, &clock, &line).await;
+        let limiter = one_every(SECOND);
+        limiter.until_ready().await.unwrap();
         let start = Instant::now();
-        let gives_up = timeout(SECOND / 2, until_ready(&limiter, &clock, &line));
-        let (gave_up, ()) = futures::join!(gives_up, until_ready(&limiter, &clock, &line));
+        let gives_up = timeout(SECOND / 2, limiter.until_ready());
+        let (gave_up, next) = futures::join!(gives_up, limiter.until_ready());
         assert!(gave_up.is_err());
+        next.unwrap();
         assert_eq!(start.elapsed(), SECOND);
+    }
+
+    /// A task that calls in a loop, one call a tenth of a second, and one
+    /// other caller: each of its five calls gets the next turn.
+    #[tokio::test(start_paused = true)]
+    async fn a_looping_caller_does_not_starve_another() {
+        let period = Duration::from_millis(100);
+        let limiter = Arc::new(one_every(period));
+        let _looping = AbortOnDropHandle::new(tokio::spawn({
+            let limiter = Arc::clone(&limiter);
+            async move {
+                loop {
+                    limiter.until_ready().await.unwrap();
+                }
+            }
+        }));
+        tokio::task::yield_now().await;
+        let mut starved = 0;
+        for _ in 0..5 {
+            // The looping task's call is in line first: two turns, and a
+            // third to spare.
+            if timeout(period * 3, limiter.until_ready()).await.is_err() {
+                starved += 1;
+            }
+        }
+        assert_eq!(starved, 0, "{starved} of 5 calls starved");
+    }
+
+    /// Five callers queue in turn behind the first, then a sixth arrives:
+    /// whether each went through after the one before it.
+    async fn served_in_order(limiter: &Arc<InOrder>) -> bool {
+        limiter.until_ready().await.unwrap();
+        let mut callers = Vec::new();
+        for _ in 0..6 {
+            let limiter = Arc::clone(limiter);
+            // Polled once here, so that it is in line before the next.
+            let mut queued = Box::pin(async move { limiter.until_ready().await.unwrap() });
+            assert!(poll!(queued.as_mut()).is_pending());
+            callers.push(AbortOnDropHandle::new(tokio::spawn(queued)));
+        }
+        let mut went = Vec::new();
+        for caller in callers {
+            went.push(caller.await.unwrap());
+        }
+        went.is_sorted() && went.windows(2).all(|pair| pair[0] != pair[1])
+    }
+
+    async fn runs_served_in_order() -> usize {
+        let limiter = Arc::new(one_every(Duration::from_millis(5)));
+        let mut in_order = 0;
+        for _ in 0..40 {
+            in_order += usize::from(served_in_order(&limiter).await);
+        }
+        in_order
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_longest_waiter_goes_next_fifo() {
+        assert_eq!(runs_served_in_order().await, 40);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_longest_waiter_goes_next_fifo_on_the_multi_thread_runtime() {
+        assert_eq!(runs_served_in_order().await, 40);
+    }
+
+    /// Polls `future`, counting each poll in `polls`.
+    async fn counting_polls<F: Future>(polls: Arc<AtomicUsize>, future: F) -> F::Output {
+        let mut future = pin!(future);
+        poll_fn(|cx| {
+            polls.fetch_add(1, Ordering::Relaxed);
+            future.as_mut().poll(cx)
+        })
+        .await
+    }
+
+    /// `callers` wait to go, one every 10 ms: the polls of their
+    /// `until_ready`s, per caller let through.
+    async fn polls_per_call(callers: usize) -> f64 {
+        let limiter = Arc::new(one_every(Duration::from_millis(10)));
+        limiter.until_ready().await.unwrap();
+        let polls = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..callers)
+            .map(|_| {
+                let (limiter, polls) = (Arc::clone(&limiter), Arc::clone(&polls));
+                let call = async move { limiter.until_ready().await.unwrap() };
+                AbortOnDropHandle::new(tokio::spawn(counting_polls(polls, call)))
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        polls.load(Ordering::Relaxed) as f64 / callers as f64
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn polls_per_call_stay_bounded_as_waiters_grow() {
+        let mut per_call = Vec::new();
+        for callers in [10, 100, 1000] {
+            per_call.push(polls_per_call(callers).await);
+        }
+        assert!(per_call.iter().all(|&polls| polls <= 3.0), "{per_call:?}");
+    }
+
+    /// The limiter's task goes with its runtime: a caller then gets an
+    /// error, and dropping the limiter outside any runtime is no panic.
+    #[test]
+    fn a_limiter_outliving_its_runtime_says_it_stopped() {
+        let runtime = || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .unwrap()
+        };
+        let first = runtime();
+        let limiter = first.block_on(async { one_every(SECOND) });
+        drop(first);
+        assert!(runtime().block_on(limiter.until_ready()).is_err());
+        drop(limiter);
     }
 }

@@ -43,7 +43,8 @@ async fn accept_or_shed() -> anyhow::Result<()> {
 
     let start = Instant::now();
     let (queue, requests) = mpsc::channel(WAITING);
-    // Aborted when dropped, so a cancelled `run` stops it too.
+    // A task, not a future polled here: tasks run in the order their timers
+    // fire (see `run`). Its handle aborts it if `run` is cancelled.
     let worker = AbortOnDropHandle::new(tokio::spawn(worker(requests, WORK)));
     for request in 1..=REQUESTS {
         sleep_until(start + Duration::from_millis(100) * request).await;

@@ -5,19 +5,8 @@
 //! never stops and `main` cancels it after `queue.join()`. Here each producer
 //! owns a clone of the `Sender`, and the channel closes when the last is
 //! dropped (`main` must drop its own too): every consumer sees `None` once the
-//! queue is drained, and nothing is lost. The channel is `async-channel`'s
-//! (Tokio's `mpsc` has one receiver), holds at most five items, and each
-//! consumer owns a clone of its `Receiver`. Consumers take with `next()`,
-//! which wakes every waiting consumer for each item, the first to look
-//! taking it: a consumer polled once and never again (in a `select!` that
-//! stopped polling it) delays no item and no other consumer. (`recv()` wakes
-//! one consumer per item, and a held one would keep that item waiting until
-//! another is sent or a busy consumer comes back.) An item sent while consumers wait goes to the one waiting
-//! longest: event-listener wakes them in the order they began to wait, and
-//! Tokio's current-thread runtime runs woken tasks in the order woken (its
-//! behaviour at the time of writing). The random delays come from a seed
-//! under which no two timers end together, so the lines come out in the same
-//! order on a busy machine too.
+//! queue is drained, and nothing is lost. The channel is `async-channel`'s,
+//! bounded to five (the book's page "Queues and channels").
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "Producer-Consumer Pattern"
@@ -29,11 +18,10 @@ use std::time::Duration;
 use anyhow::{Context, ensure};
 use async_channel::{Receiver, Sender};
 use futures::StreamExt;
-use futures::future::try_join_all;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use tokio::time::sleep;
-use tokio_util::task::AbortOnDropHandle;
+use tokio_util::task::JoinQueue;
 
 const CAPACITY: usize = 5;
 
@@ -57,6 +45,10 @@ async fn consumer(queue: Receiver<String>, consumer_id: u64) -> Vec<String> {
     // `next()` needs the stream pinned: a `Receiver` is `!Unpin`.
     let mut queue = pin!(queue);
     let mut consumed = Vec::new();
+    // An item sent while consumers wait here goes to the one waiting longest:
+    // event-listener wakes them in the order they began to wait, and Tokio's
+    // current-thread runtime runs woken tasks in the order woken (its
+    // behaviour at the time of writing).
     while let Some(item) = queue.next().await {
         println!("Consumer {consumer_id} consuming: {item}");
         sleep(random_delay(&mut rng, 200..=600)).await;
@@ -69,26 +61,30 @@ async fn consumer(queue: Receiver<String>, consumer_id: u64) -> Vec<String> {
 pub async fn run() -> anyhow::Result<()> {
     let (sender, receiver) = async_channel::bounded(CAPACITY);
 
-    let producers: Vec<_> = (0..2)
-        // Aborted when dropped, so a cancelled `run` stops it too.
-        .map(|id| AbortOnDropHandle::new(tokio::spawn(producer(sender.clone(), id))))
-        .collect();
-    let consumers: Vec<_> = (0..3)
-        .map(|id| AbortOnDropHandle::new(tokio::spawn(consumer(receiver.clone(), id))))
-        .collect();
+    // In queues, which give the tasks' results in the order spawned, and
+    // abort the tasks still in them when dropped, as a cancelled `run` does.
+    let mut producers = JoinQueue::new();
+    for id in 0..2 {
+        producers.spawn(producer(sender.clone(), id));
+    }
+    let mut consumers = JoinQueue::new();
+    for id in 0..3 {
+        consumers.spawn(consumer(receiver.clone(), id));
+    }
     drop(sender);
     // Only the consumers hold the receiver now: if every one of them ends,
     // by panicking say, the channel closes and a producer's `send` fails,
     // instead of waiting for ever for room no one will make.
     drop(receiver);
 
-    let mut produced: Vec<String> = try_join_all(producers)
-        .await
-        .context("a producer panicked")?
-        .concat();
-    let consumed_by_each = try_join_all(consumers)
-        .await
-        .context("a consumer panicked")?;
+    let mut produced = Vec::new();
+    while let Some(items) = producers.join_next().await {
+        produced.extend(items.context("a producer panicked")?);
+    }
+    let mut consumed_by_each = Vec::new();
+    while let Some(items) = consumers.join_next().await {
+        consumed_by_each.push(items.context("a consumer panicked")?);
+    }
     for (id, items) in consumed_by_each.iter().enumerate() {
         println!("Consumer {id} handled {} items", items.len());
     }
@@ -124,6 +120,7 @@ mod tests {
 
     use futures::poll;
     use tokio::time::timeout;
+    use tokio_util::task::AbortOnDropHandle;
 
     use super::*;
 
@@ -135,13 +132,14 @@ mod tests {
         let (sender, receiver) = async_channel::bounded(CAPACITY);
         let mut held = pin!(consumer(receiver.clone(), 9));
         assert!(poll!(held.as_mut()).is_pending());
-        let consumers: Vec<_> = (0..2)
-            .map(|id| AbortOnDropHandle::new(tokio::spawn(consumer(receiver.clone(), id))))
-            .collect();
+        let mut consumers = tokio::task::JoinSet::new();
+        for id in 0..2 {
+            consumers.spawn(consumer(receiver.clone(), id));
+        }
         let everything = async {
             let (produced_0, produced_1) =
                 tokio::join!(producer(sender.clone(), 0), producer(sender, 1));
-            let consumed = try_join_all(consumers).await.expect("no consumer panics");
+            let consumed = consumers.join_all().await;
             ([produced_0, produced_1].concat(), consumed.concat())
         };
         // Each producer is done within 2.5 s, and a consumer's last item

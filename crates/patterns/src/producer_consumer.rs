@@ -14,9 +14,7 @@
 use std::time::Duration;
 
 use tokio::sync::mpsc;
-use tokio::task::JoinError;
 use tokio::time::sleep;
-use tokio_util::task::AbortOnDropHandle;
 
 async fn producer(queue: mpsc::UnboundedSender<u32>) -> Vec<u32> {
     let mut produced = Vec::new();
@@ -42,17 +40,15 @@ async fn consumer(mut queue: mpsc::UnboundedReceiver<u32>) -> Vec<u32> {
     consumed
 }
 
-pub async fn run() -> Result<(), JoinError> {
+pub async fn run() {
     let (sender, receiver) = mpsc::unbounded_channel();
-    // Aborted when dropped, so a cancelled `run` stops it too.
-    let producer_task = AbortOnDropHandle::new(tokio::spawn(producer(sender)));
-    let consumer_task = AbortOnDropHandle::new(tokio::spawn(consumer(receiver)));
-    let (produced, consumed) = tokio::try_join!(producer_task, consumer_task)?;
+    // The guide's `create_task` twice and `gather`: the two need no task of
+    // their own, and `join!` runs them side by side in this one.
+    let (produced, consumed) = tokio::join!(producer(sender), consumer(receiver));
 
     assert_eq!(
         produced, consumed,
         "every item consumed exactly once, in order"
     );
     println!("Produced {produced:?}, consumed {consumed:?}");
-    Ok(())
 }

@@ -3,23 +3,16 @@
 //! for all of them.
 //!
 //! The guide's version hangs after the last item: consumers put the `None`
-//! sentinel back without `task_done()`, so `join()` waits for ever. Here each
-//! item travels with a token, and dropping the item drops it, once, even on a
-//! panic, so the wait ends when every item was let go of, not when each
-//! succeeded; `close()` then `wait().await` is `queue.join()`. The same three
-//! consumers process two batches, and return on their own when the sender is
-//! dropped. The channel is `async-channel`'s (Tokio's `mpsc` has one
-//! receiver), and each consumer owns a clone of its `Receiver`. Consumers
-//! take with `next()`, which wakes every waiting consumer for each item, the
-//! first to look taking it: a consumer polled once and then never again (in
-//! a `select!` that stopped polling it) delays no item, and so no `join()`.
-//! One held while it processes an item holds that item, and the `join()`
-//! with it, as a consumer that hangs would. (`recv()` wakes one consumer per
-//! item: a held one could keep a batch's last item waiting, beside idle
-//! consumers, for a send that never comes.) A consumer that ends before the
-//! sender is dropped has panicked: `join_batch` stops waiting then, as the
-//! items it left queued would hold the batch for ever. Random delays come
-//! from a seed under which no two timers tie.
+//! sentinel back without `task_done()`, so `join()` waits for ever. Here
+//! dropping an item drops its token, once, even on a panic; `close()` then
+//! `wait().await` is `queue.join()`. The same three consumers process two
+//! batches, and return when the sender is dropped. The channel is
+//! `async-channel`'s (Tokio's `mpsc` has one receiver); a consumer takes
+//! with `next()`, which wakes every waiting consumer for each item, so one
+//! that a `select!` stopped polling delays no item (one held mid-item holds
+//! that item, and the `join()`, as a hung consumer would). A consumer that
+//! panics loses the item it held; the others finish the batch, then the join
+//! reports the panic, failing at once only when no consumer is left.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -127,24 +120,43 @@ pub async fn run() -> anyhow::Result<()> {
 }
 
 /// `queue.join()`: waits until every item of `batch` has been let go of.
-/// Before the sender is dropped, a consumer ends only by a panic, and the
-/// items still queued would then wait for ever: that ends the wait too.
+/// A consumer that panics lets go of the item it held, lost, and the others
+/// take the rest: the panic is reported once the batch is done. Only when no
+/// consumer is left would the items still queued wait for ever: that ends
+/// the wait at once.
 async fn join_batch(
     batch: &TaskTracker,
     consumers: &mut JoinSet<Vec<String>>,
 ) -> anyhow::Result<()> {
     batch.close();
-    tokio::select! {
-        () = batch.wait() => Ok(()),
-        Some(ended) = consumers.join_next() => {
-            ended.context("a consumer panicked")?;
-            bail!("a consumer stopped before the queue was closed");
+    let mut panicked = None;
+    while !batch.is_empty() {
+        if consumers.is_empty() {
+            let stopped = "every consumer has stopped, with items of the batch still queued";
+            return Err(match panicked {
+                Some(panic) => anyhow::Error::new(panic).context(stopped),
+                None => anyhow::anyhow!(stopped),
+            });
         }
+        // Before the sender is dropped, a consumer ends only by panicking.
+        tokio::select! {
+            () = batch.wait() => {}
+            Some(ended) = consumers.join_next() => {
+                if let Err(panic) = ended {
+                    panicked.get_or_insert(panic);
+                }
+            }
+        }
+    }
+    match panicked {
+        None => Ok(()),
+        Some(panic) => Err(anyhow::Error::new(panic)
+            .context("a consumer panicked; the others finished the batch without its item")),
     }
 }
 
-// The demonstration's timing: random delays from a seeded generator, so
-// every run prints the same lines.
+// The demonstration's timing: random delays from a seeded generator, under
+// which no two timers tie, so every run prints the same lines.
 
 const SEED: u64 = 11;
 
@@ -194,19 +206,86 @@ mod tests {
         assert_eq!(consumed, produced);
     }
 
-    /// A consumer that panics while an item is still queued ends
-    /// `queue.join()` with an error, instead of leaving it waiting for an
-    /// item no one will take.
+    /// Takes one item, then panics holding it.
+    async fn panicking_consumer(queue: Receiver<Job>) -> Vec<String> {
+        let mut queue = pin!(queue);
+        let _job = queue.next().await;
+        panic!("a consumer failed on purpose");
+    }
+
+    /// Of three consumers, one panics holding an item: the two others
+    /// finish the batch without it, and only then does the join report the
+    /// panic; they were not aborted, and end on their own once the channel
+    /// closes, with every other item.
     #[tokio::test(start_paused = true)]
-    async fn a_consumer_that_panics_ends_the_join() {
+    async fn a_consumer_that_panics_loses_its_item_and_the_others_finish_the_batch() {
+        let (sender, receiver) = async_channel::bounded(5);
+        let mut consumers = JoinSet::new();
+        consumers.spawn(panicking_consumer(receiver.clone()));
+        for i in 0..2 {
+            consumers.spawn(consumer(receiver.clone(), format!("C{i}"), SEED + 10 + i));
+        }
+        drop(receiver);
         let batch = TaskTracker::new();
-        let _queued = batch.token();
-        let mut consumers: JoinSet<Vec<String>> = JoinSet::new();
-        consumers.spawn(async { panic!("a consumer failed on purpose") });
+        let produced = producer(sender.clone(), "P", 6, SEED, batch.clone())
+            .await
+            .expect("a consumer is alive");
+        let joined = timeout(Duration::from_secs(60), join_batch(&batch, &mut consumers))
+            .await
+            .expect("the join ends");
+        assert!(batch.is_empty(), "the join ended with items still queued");
+        let error = joined.expect_err("the join reports the panic");
+        assert!(
+            error.to_string().starts_with("a consumer panicked"),
+            "{error}"
+        );
+        assert_eq!(consumers.len(), 2, "a live consumer ended with the panic");
+
+        drop(sender);
+        let mut consumed = Vec::new();
+        while let Some(ended) = consumers.join_next().await {
+            consumed.extend(ended.expect("a live consumer ends on its own"));
+        }
+        assert_eq!(consumed.len(), produced.len() - 1, "{consumed:?}");
+        assert!(consumed.iter().all(|item| produced.contains(item)));
+    }
+
+    /// Once every consumer has panicked, the items still queued would wait
+    /// for ever: the join ends with an error instead.
+    #[tokio::test(start_paused = true)]
+    async fn the_join_fails_once_no_consumer_is_left() {
+        let (sender, receiver) = async_channel::bounded(5);
+        let mut consumers = JoinSet::new();
+        for _ in 0..3 {
+            consumers.spawn(panicking_consumer(receiver.clone()));
+        }
+        drop(receiver);
+        let batch = TaskTracker::new();
+        for i in 0..5 {
+            let job = Job {
+                item: format!("item-{i}"),
+                _pending: batch.token(),
+            };
+            sender.send(job).await.expect("the queue has room");
+        }
         let joined = timeout(Duration::from_secs(1), join_batch(&batch, &mut consumers))
             .await
-            .expect("the join ends once the consumer has panicked");
-        let error = joined.expect_err("a panicked consumer fails the join");
-        assert_eq!(error.to_string(), "a consumer panicked");
+            .expect("the join ends once no consumer is left");
+        let error = joined.expect_err("the join fails");
+        assert!(
+            error.to_string().starts_with("every consumer has stopped"),
+            "{error}"
+        );
+        assert!(consumers.is_empty());
+    }
+
+    /// A batch with nothing left in it is done, whether or not a consumer
+    /// is left.
+    #[tokio::test(start_paused = true)]
+    async fn an_empty_batch_joins_at_once() {
+        let mut consumers = JoinSet::new();
+        join_batch(&TaskTracker::new(), &mut consumers)
+            .await
+            .expect("no consumer is needed for no item");
     }
 }

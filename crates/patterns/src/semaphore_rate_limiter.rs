@@ -3,13 +3,10 @@
 //! per period.
 //!
 //! A semaphore alone limits concurrency, not rate: three permits let ten short
-//! calls through in 0.4 s. Here the limiter's tasks (owned by the limiter)
-//! take the permits, `forget` them, and add each back a period after its
-//! call started: a sliding window kept by the semaphore. Callers wait in
-//! line for a task to hand them a start time, not on the semaphore itself:
-//! a permit the semaphore hands to a caller that is no longer polled would
-//! never come back, and with one call a period every caller would wait for
-//! ever. `calls` is a `NonZeroUsize`: no permits would mean waiting for ever.
+//! calls through in 0.4 s. Here the limiter's own tasks take the permits,
+//! `forget` them, and add each back a period after its call started; callers
+//! wait in the limiter's line for a start time, never on the semaphore (the
+//! book's page "Rate limiting").
 //!
 //! Translates:
 //! - *Python Async/Await*, "Exercises" (exercise 3: "Build an async rate
@@ -24,10 +21,17 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::time::{Instant, sleep};
 use tokio_util::task::AbortOnDropHandle;
 
+/// A caller waiting in line: told when its call started.
+type Waiting = oneshot::Sender<Instant>;
+
+/// How many callers may wait in the line; the ones after them wait for a
+/// place in it, still in the order they came.
+const LINE: usize = 64;
+
 /// At most `calls` calls may start in any `period`.
 struct RateLimiter {
-    /// The line of callers, each waiting to be told when its call started.
-    line: mpsc::UnboundedSender<oneshot::Sender<Instant>>,
+    line: mpsc::Sender<Waiting>,
+    /// Stopped when the limiter is dropped.
     _tasks: [AbortOnDropHandle<()>; 2],
 }
 
@@ -37,13 +41,14 @@ struct Stopped;
 
 impl RateLimiter {
     /// Starts the limiter's tasks, so it must be called inside a Tokio
-    /// runtime.
+    /// runtime. `calls` is not zero: with no permits, every call would wait
+    /// for ever.
     fn new(calls: NonZeroUsize, period: Duration) -> Self {
         // A Tokio semaphore holds at most `MAX_PERMITS` (2^61 - 1 on 64
         // bits) and panics past it; so many calls a period is no limit.
         let permits = Arc::new(Semaphore::new(calls.get().min(Semaphore::MAX_PERMITS)));
         // When each permit taken was taken, in order; it is due back one
-        // period later.
+        // period later. Never more than `calls` at once, one per permit out.
         let (releases, mut due) = mpsc::unbounded_channel::<Instant>();
         let releaser = tokio::spawn({
             let permits = Arc::clone(&permits);
@@ -54,10 +59,11 @@ impl RateLimiter {
                 }
             }
         });
-        let (line, mut callers) = mpsc::unbounded_channel::<oneshot::Sender<Instant>>();
+        let (line, mut callers) = mpsc::channel::<Waiting>(LINE);
         // Serves the line in order. A caller gone before its turn is
         // skipped; a caller still there gets its turn whether or not it is
-        // polled, and its permit comes back a period later all the same.
+        // polled (sending on a oneshot never waits), and its permit comes
+        // back a period later all the same.
         let dispatcher = tokio::spawn(async move {
             while let Some(caller) = callers.recv().await {
                 if caller.is_closed() {
@@ -84,10 +90,11 @@ impl RateLimiter {
     }
 
     /// Waits for a free slot in the window, and returns the time the call
-    /// may start. Fails only if the limiter's tasks are gone.
+    /// may start. Fails only once the limiter's tasks are gone: their
+    /// runtime shut down.
     async fn acquire(&self) -> Result<Instant, Stopped> {
         let (turn, started) = oneshot::channel();
-        self.line.send(turn).map_err(|_| Stopped)?;
+        self.line.send(turn).await.map_err(|_| Stopped)?;
         started.await.map_err(|_| Stopped)
     }
 }
@@ -153,7 +160,9 @@ fn format_times(times: &[f64]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::future::{Future, poll_fn};
     use std::pin::pin;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     use futures::poll;
     use tokio::time::timeout;
@@ -201,5 +210,130 @@ mod tests {
         let (gave_up, next) = futures::join!(gives_up, limiter.acquire());
         assert!(gave_up.is_err());
         assert_eq!(next.unwrap() - start, SECOND);
+    }
+
+    /// A task that calls in a loop, one call a tenth of a second, and one
+    /// other caller: each of its five calls gets the next turn.
+    #[tokio::test(start_paused = true)]
+    async fn a_looping_caller_does_not_starve_another() {
+        let period = Duration::from_millis(100);
+        let limiter = Arc::new(RateLimiter::new(NonZeroUsize::MIN, period));
+        let _looping = AbortOnDropHandle::new(tokio::spawn({
+            let limiter = Arc::clone(&limiter);
+            async move {
+                loop {
+                    limiter.acquire().await.unwrap();
+                }
+            }
+        }));
+        tokio::task::yield_now().await;
+        let mut starved = 0;
+        for _ in 0..5 {
+            // The looping task's call is in line first: two turns, and a
+            // third to spare.
+            if timeout(period * 3, limiter.acquire()).await.is_err() {
+                starved += 1;
+            }
+        }
+        assert_eq!(starved, 0, "{starved} of 5 calls starved");
+    }
+
+    /// Five callers queue in turn behind the first, then a sixth arrives:
+    /// whether each started after the one before it.
+    async fn served_in_order(limiter: &Arc<RateLimiter>) -> bool {
+        limiter.acquire().await.unwrap();
+        let mut callers = Vec::new();
+        for _ in 0..6 {
+            let limiter = Arc::clone(limiter);
+            // Polled once here, so that it is in line before the next.
+            let mut queued = Box::pin(async move { limiter.acquire().await.unwrap() });
+            assert!(poll!(queued.as_mut()).is_pending());
+            callers.push(AbortOnDropHandle::new(tokio::spawn(queued)));
+        }
+        let mut started = Vec::new();
+        for caller in callers {
+            started.push(caller.await.unwrap());
+        }
+        started.is_sorted() && started.windows(2).all(|pair| pair[0] != pair[1])
+    }
+
+    async fn runs_served_in_order() -> usize {
+        let limiter = Arc::new(RateLimiter::new(
+            NonZeroUsize::MIN,
+            Duration::from_millis(5),
+        ));
+        let mut in_order = 0;
+        for _ in 0..40 {
+            in_order += usize::from(served_in_order(&limiter).await);
+        }
+        in_order
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_longest_waiter_starts_next_fifo() {
+        assert_eq!(runs_served_in_order().await, 40);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_longest_waiter_starts_next_fifo_on_the_multi_thread_runtime() {
+        assert_eq!(runs_served_in_order().await, 40);
+    }
+
+    /// Polls `future`, counting each poll in `polls`.
+    async fn counting_polls<F: Future>(polls: Arc<AtomicUsize>, future: F) -> F::Output {
+        let mut future = pin!(future);
+        poll_fn(|cx| {
+            polls.fetch_add(1, Ordering::Relaxed);
+            future.as_mut().poll(cx)
+        })
+        .await
+    }
+
+    /// `callers` wait to start, one every 10 ms: the polls of their
+    /// `acquire`s, per call let start.
+    async fn polls_per_start(callers: usize) -> f64 {
+        let limiter = Arc::new(RateLimiter::new(
+            NonZeroUsize::MIN,
+            Duration::from_millis(10),
+        ));
+        limiter.acquire().await.unwrap();
+        let polls = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..callers)
+            .map(|_| {
+                let (limiter, polls) = (Arc::clone(&limiter), Arc::clone(&polls));
+                let call = async move { limiter.acquire().await.unwrap() };
+                AbortOnDropHandle::new(tokio::spawn(counting_polls(polls, call)))
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        polls.load(Ordering::Relaxed) as f64 / callers as f64
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn polls_per_start_stay_bounded_as_waiters_grow() {
+        let mut per_start = Vec::new();
+        for callers in [10, 100, 1000] {
+            per_start.push(polls_per_start(callers).await);
+        }
+        assert!(per_start.iter().all(|&polls| polls <= 3.0), "{per_start:?}");
+    }
+
+    /// The limiter's tasks go with their runtime: a caller then gets an
+    /// error, and dropping the limiter outside any runtime is no panic.
+    #[test]
+    fn a_limiter_outliving_its_runtime_says_it_stopped() {
+        let runtime = || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .unwrap()
+        };
+        let first = runtime();
+        let limiter = first.block_on(async { RateLimiter::new(NonZeroUsize::MIN, SECOND) });
+        drop(first);
+        assert!(runtime().block_on(limiter.acquire()).is_err());
+        drop(limiter);
     }
 }

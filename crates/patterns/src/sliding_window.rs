@@ -1,155 +1,118 @@
 //! The guide's sliding-window rate limiter, without its deadlock: at most
 //! three calls in any two seconds.
 //!
-//! A call may start when fewer than `max_calls` recent calls are within
-//! `time_window` (the guide calls it a token bucket; it is a sliding window).
-//! The guide's `acquire` retries by calling itself while holding its
-//! `asyncio.Lock`, which is not reentrant: the fourth call waits for a lock it
-//! holds, for ever. Here no lock is held across a wait: each caller takes a
-//! ticket, and callers start in ticket order. Every waiter sleeps until the
-//! oldest call leaves the window, and whichever wakes first lets the next
-//! in line start, so a caller its owner stops polling holds up nobody; a
-//! caller dropped before its turn is skipped.
+//! A call starts when fewer than `max_calls` started within the last
+//! `time_window` (the guide calls it a token bucket). Its `acquire` retries by
+//! calling itself while holding its `asyncio.Lock`, which is not reentrant:
+//! the fourth call waits for a lock it holds, for ever. Here no caller holds
+//! anything while it waits: one task owns the window and lets the callers
+//! start in the order they asked (the book's page "Rate limiting").
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
 //!   "Rate Limiting" (`AsyncRateLimiter`)
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::num::NonZeroUsize;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use futures::future::join_all;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep};
+use tokio_util::task::AbortOnDropHandle;
+
+/// A caller waiting for room in the window: told when its call started.
+type Waiting = oneshot::Sender<Instant>;
+
+/// How many callers may wait in the task's line; the ones after them wait
+/// for a place in it, still in the order they came.
+const LINE: usize = 64;
 
 struct AsyncRateLimiter {
-    /// Not zero: with no room at all, no call could ever start.
-    max_calls: NonZeroUsize,
-    time_window: Duration,
-    line: Mutex<Line>,
+    line: mpsc::Sender<Waiting>,
+    /// The task that owns the window, stopped when the limiter is dropped.
+    _window: AbortOnDropHandle<()>,
 }
 
-struct Line {
-    /// Start times of the calls within the last `time_window`, oldest first.
-    calls: VecDeque<Instant>,
-    /// The ticket the next caller gets, and the first not yet started.
-    next_ticket: u64,
-    serving: u64,
-    /// When each ticket let start by another caller started, until its own
-    /// caller reads it.
-    started: BTreeMap<u64, Instant>,
-    /// Tickets of callers that left the line before their turn.
-    left: BTreeSet<u64>,
-}
+#[derive(Debug, thiserror::Error)]
+#[error("the rate limiter has stopped")]
+pub struct Stopped;
 
 impl AsyncRateLimiter {
+    /// `max_calls` is not zero: with no room at all, no call could ever
+    /// start. It starts the window's task, so call it inside a Tokio runtime.
     fn new(max_calls: NonZeroUsize, time_window: Duration) -> Self {
+        let (line, waiting) = mpsc::channel(LINE);
+        let window = tokio::spawn(let_calls_start(waiting, max_calls, time_window));
         Self {
-            max_calls,
-            time_window,
-            line: Mutex::new(Line {
-                calls: VecDeque::new(),
-                next_ticket: 0,
-                serving: 0,
-                started: BTreeMap::new(),
-                left: BTreeSet::new(),
-            }),
+            line,
+            _window: AbortOnDropHandle::new(window),
         }
     }
 
     /// Waits for this caller's turn and room in the window, and returns the
-    /// start time it recorded.
-    async fn acquire(&self) -> Instant {
-        let ticket = {
-            let mut line = self.line();
-            line.next_ticket += 1;
-            line.next_ticket - 1
-        };
-        let _in_line = InLine {
-            limiter: self,
-            ticket,
-        };
-        loop {
-            let wait = {
-                let mut line = self.line();
-                self.serve(&mut line);
-                if let Some(started) = line.started.remove(&ticket) {
-                    return started;
-                }
+    /// start time it recorded. Fails only once the window's task is gone:
+    /// its runtime shut down.
+    async fn acquire(&self) -> Result<Instant, Stopped> {
+        let (waiting, started) = oneshot::channel();
+        self.line.send(waiting).await.map_err(|_| Stopped)?;
+        started.await.map_err(|_| Stopped)
+    }
+}
+
+/// The window's task: lets each caller in line start once fewer than
+/// `max_calls` calls started within the last `time_window`.
+async fn let_calls_start(
+    mut line: mpsc::Receiver<Waiting>,
+    max_calls: NonZeroUsize,
+    time_window: Duration,
+) {
+    // The start times of the last `max_calls` calls at most, oldest first.
+    let mut calls = VecDeque::new();
+    while let Some(caller) = line.recv().await {
+        // While the window is full, wait for its oldest call to leave it.
+        while calls.len() >= max_calls.get()
+            && let Some(&oldest) = calls.front()
+        {
+            let age = Instant::now() - oldest;
+            if age >= time_window {
+                calls.pop_front();
+            } else {
                 // A sleep for what is left, not `sleep_until(oldest +
                 // window)`: adding a huge window to an `Instant` overflows.
-                let now = Instant::now();
-                line.calls.front().map_or(self.time_window, |&oldest| {
-                    self.time_window.saturating_sub(now - oldest)
-                })
-            };
-            sleep(wait).await;
-        }
-    }
-
-    /// Lets the callers in line start, in ticket order, while the window
-    /// has room.
-    fn serve(&self, line: &mut Line) {
-        let now = Instant::now();
-        while line
-            .calls
-            .front()
-            .is_some_and(|&oldest| now - oldest >= self.time_window)
-        {
-            line.calls.pop_front();
-        }
-        while line.serving < line.next_ticket {
-            if !line.left.remove(&line.serving) {
-                if line.calls.len() >= self.max_calls.get() {
-                    break;
-                }
-                line.calls.push_back(now);
-                let ticket = line.serving;
-                line.started.insert(ticket, now);
+                sleep(time_window - age).await;
             }
-            line.serving += 1;
         }
-    }
-
-    fn line(&self) -> MutexGuard<'_, Line> {
-        // Nothing panics while the lock is held: a poisoned line is whole.
-        self.line.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-/// A caller's place in line: dropped before its turn (a timeout around
-/// `acquire`), it leaves the line and the callers behind it move up.
-struct InLine<'a> {
-    limiter: &'a AsyncRateLimiter,
-    ticket: u64,
-}
-
-impl Drop for InLine<'_> {
-    fn drop(&mut self) {
-        let mut line = self.limiter.line();
-        // A turn that came while the caller was not being polled was spent.
-        if line.started.remove(&self.ticket).is_none() && line.serving <= self.ticket {
-            line.left.insert(self.ticket);
+        let now = Instant::now();
+        // Sending on a oneshot never waits. A caller that gave up has
+        // dropped its receiver, and its place goes to the next one.
+        if caller.send(now).is_ok() {
+            calls.push_back(now);
         }
     }
 }
 
-async fn api_call(limiter: &AsyncRateLimiter, name: String, start: Instant) -> (String, Duration) {
-    let started = limiter.acquire().await - start;
+async fn api_call(
+    limiter: &AsyncRateLimiter,
+    name: String,
+    start: Instant,
+) -> Result<(String, Duration), Stopped> {
+    let started = limiter.acquire().await? - start;
     println!("[{:.1}s] Making API call {name}", started.as_secs_f64());
     sleep(Duration::from_millis(100)).await;
-    (format!("Result from {name}"), started)
+    Ok((format!("Result from {name}"), started))
 }
 
 /// Allow 3 calls per 2 seconds. (Checked at compile time: a constant.)
 const MAX_CALLS: NonZeroUsize = NonZeroUsize::new(3).expect("room for at least one call");
 
-pub async fn run() {
-    let limiter = AsyncRateLimiter::new(MAX_CALLS, Duration::from_secs(2));
+pub async fn run() -> Result<(), Stopped> {
+    let time_window = Duration::from_secs(2);
+    let limiter = AsyncRateLimiter::new(MAX_CALLS, time_window);
     let start = Instant::now();
 
     let results = join_all((0..6).map(|i| api_call(&limiter, format!("call-{i}"), start))).await;
+    let results = results.into_iter().collect::<Result<Vec<_>, _>>()?;
     for (result, _) in &results {
         println!("{result}");
     }
@@ -157,15 +120,19 @@ pub async fn run() {
     // Any `max_calls + 1` consecutive starts span at least one window.
     let mut started: Vec<Duration> = results.iter().map(|(_, at)| *at).collect();
     started.sort();
-    let max_calls = limiter.max_calls.get();
+    let max_calls = MAX_CALLS.get();
     for pair in started.windows(max_calls + 1) {
-        assert!(pair[max_calls] - pair[0] >= limiter.time_window);
+        assert!(pair[max_calls] - pair[0] >= time_window);
     }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
+    use std::future::{Future, poll_fn};
     use std::pin::pin;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     use futures::poll;
     use tokio::time::timeout;
@@ -177,7 +144,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_full_window_of_any_length_waits_without_panicking() {
         let limiter = AsyncRateLimiter::new(NonZeroUsize::MIN, Duration::MAX);
-        limiter.acquire().await;
+        limiter.acquire().await.unwrap();
         let second = timeout(Duration::from_secs(3600), limiter.acquire()).await;
         assert!(second.is_err(), "a second call started within the window");
     }
@@ -187,11 +154,11 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_caller_that_gives_up_in_line_lets_the_next_move_up() {
         let limiter = AsyncRateLimiter::new(NonZeroUsize::MIN, SECOND);
-        let start = limiter.acquire().await;
+        let start = limiter.acquire().await.unwrap();
         let gives_up = timeout(SECOND / 2, limiter.acquire());
         let (gave_up, next) = futures::join!(gives_up, limiter.acquire());
         assert!(gave_up.is_err());
-        assert_eq!(next - start, SECOND);
+        assert_eq!(next.unwrap() - start, SECOND);
     }
 
     /// A caller polled once and then neither polled nor dropped (a branch
@@ -200,7 +167,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_held_caller_holds_up_no_one() {
         let limiter = AsyncRateLimiter::new(NonZeroUsize::MIN, SECOND);
-        limiter.acquire().await;
+        limiter.acquire().await.unwrap();
         let mut held = pin!(limiter.acquire());
         assert!(poll!(held.as_mut()).is_pending());
         // The held caller's turn is at 1 s; the three behind it start at 2, 3
@@ -209,5 +176,130 @@ mod tests {
         timeout(SECOND * 4 + SECOND / 2, others)
             .await
             .expect("the others went on");
+    }
+
+    /// A task that calls in a loop, one call a tenth of a second, and one
+    /// other caller: each of its five calls gets the next turn.
+    #[tokio::test(start_paused = true)]
+    async fn a_looping_caller_does_not_starve_another() {
+        let period = Duration::from_millis(100);
+        let limiter = Arc::new(AsyncRateLimiter::new(NonZeroUsize::MIN, period));
+        let _looping = AbortOnDropHandle::new(tokio::spawn({
+            let limiter = Arc::clone(&limiter);
+            async move {
+                loop {
+                    limiter.acquire().await.unwrap();
+                }
+            }
+        }));
+        tokio::task::yield_now().await;
+        let mut starved = 0;
+        for _ in 0..5 {
+            // The looping task's call is in line first: two turns, and a
+            // third to spare.
+            if timeout(period * 3, limiter.acquire()).await.is_err() {
+                starved += 1;
+            }
+        }
+        assert_eq!(starved, 0, "{starved} of 5 calls starved");
+    }
+
+    /// Five callers queue in turn behind the first, then a sixth arrives:
+    /// whether each started after the one before it.
+    async fn served_in_order(limiter: &Arc<AsyncRateLimiter>) -> bool {
+        limiter.acquire().await.unwrap();
+        let mut callers = Vec::new();
+        for _ in 0..6 {
+            let limiter = Arc::clone(limiter);
+            // Polled once here, so that it is in line before the next.
+            let mut queued = Box::pin(async move { limiter.acquire().await.unwrap() });
+            assert!(poll!(queued.as_mut()).is_pending());
+            callers.push(AbortOnDropHandle::new(tokio::spawn(queued)));
+        }
+        let mut started = Vec::new();
+        for caller in callers {
+            started.push(caller.await.unwrap());
+        }
+        started.is_sorted() && started.windows(2).all(|pair| pair[0] != pair[1])
+    }
+
+    async fn runs_served_in_order() -> usize {
+        let limiter = Arc::new(AsyncRateLimiter::new(
+            NonZeroUsize::MIN,
+            Duration::from_millis(5),
+        ));
+        let mut in_order = 0;
+        for _ in 0..40 {
+            in_order += usize::from(served_in_order(&limiter).await);
+        }
+        in_order
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_longest_waiter_starts_next_fifo() {
+        assert_eq!(runs_served_in_order().await, 40);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_longest_waiter_starts_next_fifo_on_the_multi_thread_runtime() {
+        assert_eq!(runs_served_in_order().await, 40);
+    }
+
+    /// Polls `future`, counting each poll in `polls`.
+    async fn counting_polls<F: Future>(polls: Arc<AtomicUsize>, future: F) -> F::Output {
+        let mut future = pin!(future);
+        poll_fn(|cx| {
+            polls.fetch_add(1, Ordering::Relaxed);
+            future.as_mut().poll(cx)
+        })
+        .await
+    }
+
+    /// `callers` wait to start, one every 10 ms: the polls of their
+    /// `acquire`s, per call let start.
+    async fn polls_per_start(callers: usize) -> f64 {
+        let limiter = Arc::new(AsyncRateLimiter::new(
+            NonZeroUsize::MIN,
+            Duration::from_millis(10),
+        ));
+        limiter.acquire().await.unwrap();
+        let polls = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..callers)
+            .map(|_| {
+                let (limiter, polls) = (Arc::clone(&limiter), Arc::clone(&polls));
+                let call = async move { limiter.acquire().await.unwrap() };
+                AbortOnDropHandle::new(tokio::spawn(counting_polls(polls, call)))
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        polls.load(Ordering::Relaxed) as f64 / callers as f64
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn polls_per_start_stay_bounded_as_waiters_grow() {
+        let mut per_start = Vec::new();
+        for callers in [10, 100, 1000] {
+            per_start.push(polls_per_start(callers).await);
+        }
+        assert!(per_start.iter().all(|&polls| polls <= 3.0), "{per_start:?}");
+    }
+
+    /// The window's task goes with its runtime: a caller then gets an
+    /// error, and dropping the limiter outside any runtime is no panic.
+    #[test]
+    fn a_limiter_outliving_its_runtime_says_it_stopped() {
+        let runtime = || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .unwrap()
+        };
+        let first = runtime();
+        let limiter = first.block_on(async { AsyncRateLimiter::new(NonZeroUsize::MIN, SECOND) });
+        drop(first);
+        assert!(runtime().block_on(limiter.acquire()).is_err());
+        drop(limiter);
     }
 }

@@ -1,54 +1,88 @@
 //! The guide's token-bucket rate limiter, fixed so that concurrent callers
-//! are limited too, served in the order they came, and a caller that gives
-//! up leaves the line without breaking the limit.
+//! are limited too, and served in the order they came.
 //!
-//! The bucket holds up to `rate` tokens and earns one every `per / rate`. The
-//! guide's `acquire` checks, then sleeps, then empties the bucket without
+//! The guide's `acquire` checks, then sleeps, then empties the bucket without
 //! taking a token, so eight callers that find it empty all go through half a
-//! second later: ten calls in 0.5 s from two a second. Here each caller takes
-//! a ticket and tokens go out in ticket order. A caller dropped before its
-//! turn is skipped, so the ones behind it move up; a turn that comes while
-//! its caller is not being polled is spent all the same, and nothing is ever
-//! given back. So the limit is on the turns handed out: a caller polled again
-//! only after its turn has passed returns then, as late as one slow to use
-//! its token, and calls beside whoever is served next. Every waiter sleeps
-//! until the next token is due and whichever wakes first hands it out: no
-//! caller waits on another being polled. The state sits in a `std` mutex,
-//! never held across the sleep.
+//! second later: ten calls in 0.5 s from two a second. Here one task owns the
+//! bucket (`rate` tokens, one earned every `per / rate`) and hands the callers
+//! their tokens in the order they asked, a design the book's page "Rate
+//! limiting" explains.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "Rate-Limited API Calls"
 
-use std::collections::BTreeSet;
 use std::num::NonZeroU32;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use futures::future::join_all;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep};
+use tokio_util::task::AbortOnDropHandle;
+
+/// A caller waiting for its token: told when it was handed out.
+type Waiting = oneshot::Sender<Instant>;
+
+/// How many callers may wait in the task's line; the ones after them wait
+/// for a place in it, still in the order they came.
+const LINE: usize = 64;
 
 struct RateLimiter {
+    line: mpsc::Sender<Waiting>,
+    /// The task that owns the bucket, stopped when the limiter is dropped.
+    _bucket: AbortOnDropHandle<()>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the rate limiter has stopped")]
+pub struct Stopped;
+
+impl RateLimiter {
+    /// A rate of zero would make every wait infinite; `NonZeroU32` rules it
+    /// out. It starts the bucket's task, so call it inside a Tokio runtime.
+    fn new(rate: NonZeroU32, per: Duration) -> Self {
+        let (line, waiting) = mpsc::channel(LINE);
+        let bucket = tokio::spawn(hand_out_tokens(waiting, Bucket::new(rate, per)));
+        Self {
+            line,
+            _bucket: AbortOnDropHandle::new(bucket),
+        }
+    }
+
+    /// Waits for this caller's token, and returns when it was handed out.
+    /// Fails only once the bucket's task is gone: its runtime shut down.
+    async fn acquire(&self) -> Result<Instant, Stopped> {
+        let (waiting, token) = oneshot::channel();
+        self.line.send(waiting).await.map_err(|_| Stopped)?;
+        token.await.map_err(|_| Stopped)
+    }
+}
+
+/// The bucket's task: hands each caller in line a token, when one is there.
+async fn hand_out_tokens(mut line: mpsc::Receiver<Waiting>, mut bucket: Bucket) {
+    while let Some(caller) = line.recv().await {
+        while let Some(wait) = bucket.time_to_next_token() {
+            // Tokio's `sleep` caps a huge wait at about 30 years.
+            sleep(wait).await;
+        }
+        // Sending on a oneshot never waits. A caller that gave up has
+        // dropped its receiver, and its token goes to the next one.
+        if caller.send(Instant::now()).is_ok() {
+            bucket.tokens -= 1;
+        }
+    }
+}
+
+struct Bucket {
     /// The most tokens the bucket holds: `rate`.
     burst: u64,
     /// One token is earned every `per / rate`, rounded up.
     every: Duration,
-    bucket: Mutex<Bucket>,
-}
-
-struct Bucket {
     tokens: u64,
     /// Tokens are earned up to this instant.
     earned_until: Instant,
-    /// The ticket the next caller gets, and the first not yet served.
-    next_ticket: u64,
-    serving: u64,
-    /// Tickets of callers that left the line before their turn.
-    left: BTreeSet<u64>,
 }
 
-impl RateLimiter {
-    /// A rate of zero would make every wait infinite; `NonZeroU32` rules it
-    /// out.
+impl Bucket {
     fn new(rate: NonZeroU32, per: Duration) -> Self {
         let burst = u64::from(rate.get());
         // Rounded up, to a whole nanosecond: at three a second, 333_333_333
@@ -59,124 +93,70 @@ impl RateLimiter {
             burst,
             // At least a nanosecond, so that no wait is zero.
             every: every.max(Duration::from_nanos(1)),
-            bucket: Mutex::new(Bucket {
-                tokens: burst,
-                earned_until: Instant::now(),
-                next_ticket: 0,
-                serving: 0,
-                left: BTreeSet::new(),
-            }),
+            tokens: burst,
+            earned_until: Instant::now(),
         }
     }
 
-    /// Waits for this caller's turn and its token.
-    async fn acquire(&self) {
-        let ticket = {
-            let mut bucket = self.bucket();
-            bucket.next_ticket += 1;
-            bucket.next_ticket - 1
-        };
-        let mut in_line = InLine {
-            limiter: self,
-            ticket,
-            served: false,
-        };
-        loop {
-            let next_token = {
-                let mut bucket = self.bucket();
-                self.serve(&mut bucket);
-                if bucket.serving > ticket {
-                    in_line.served = true;
-                    return;
-                }
-                // Tokio's `sleep` caps a huge wait at about 30 years.
-                self.every
-                    .saturating_sub(Instant::now() - bucket.earned_until)
-            };
-            sleep(next_token).await;
-        }
-    }
-
-    /// Adds the tokens earned since the last call, up to a full bucket, and
-    /// hands them to the callers in line, in ticket order.
-    fn serve(&self, bucket: &mut Bucket) {
+    /// Adds the tokens earned since the last look, up to a full bucket; then
+    /// `None` if there is one to take, or how long until the next is earned.
+    fn time_to_next_token(&mut self) -> Option<Duration> {
         let now = Instant::now();
-        let earned = (now - bucket.earned_until).as_nanos() / self.every.as_nanos();
-        let room = self.burst - bucket.tokens;
+        let earned = (now - self.earned_until).as_nanos() / self.every.as_nanos();
+        let room = self.burst - self.tokens;
         match u32::try_from(earned) {
             Ok(earned) if u64::from(earned) < room => {
-                bucket.tokens += u64::from(earned);
-                bucket.earned_until += self.every * earned;
+                self.tokens += u64::from(earned);
+                self.earned_until += self.every * earned;
             }
             // A full bucket earns nothing more until a token is taken.
             _ => {
-                bucket.tokens = self.burst;
-                bucket.earned_until = now;
+                self.tokens = self.burst;
+                self.earned_until = now;
             }
         }
-        while bucket.serving < bucket.next_ticket {
-            if bucket.left.remove(&bucket.serving) {
-                // Skipped: the callers behind move up.
-            } else if bucket.tokens > 0 {
-                bucket.tokens -= 1;
-            } else {
-                break;
-            }
-            bucket.serving += 1;
+        if self.tokens > 0 {
+            return None;
         }
-    }
-
-    fn bucket(&self) -> MutexGuard<'_, Bucket> {
-        // Nothing panics while the lock is held: a poisoned bucket is whole.
-        self.bucket.lock().unwrap_or_else(PoisonError::into_inner)
+        Some(self.every.saturating_sub(now - self.earned_until))
     }
 }
 
-/// A caller's place in line: dropped before its turn (a timeout around
-/// `acquire`), it leaves the line and the callers behind it move up.
-struct InLine<'a> {
-    limiter: &'a RateLimiter,
-    ticket: u64,
-    served: bool,
-}
-
-impl Drop for InLine<'_> {
-    fn drop(&mut self) {
-        let mut bucket = self.limiter.bucket();
-        // A turn that came while the caller was not being polled was spent.
-        if !self.served && bucket.serving <= self.ticket {
-            bucket.left.insert(self.ticket);
-        }
-    }
-}
-
-async fn make_api_call(limiter: &RateLimiter, call_id: u32, start: Instant) -> Duration {
-    limiter.acquire().await;
+async fn make_api_call(
+    limiter: &RateLimiter,
+    call_id: u32,
+    start: Instant,
+) -> Result<Duration, Stopped> {
+    limiter.acquire().await?;
     let started = start.elapsed();
     println!("[{:.1}s] Making API call {call_id}", started.as_secs_f64());
     sleep(Duration::from_millis(500)).await;
-    started
+    Ok(started)
 }
 
 /// Allow 2 requests per second. (Checked at compile time: a constant.)
 const RATE: NonZeroU32 = NonZeroU32::new(2).expect("a rate above zero");
 
-pub async fn run() {
+pub async fn run() -> Result<(), Stopped> {
     let limiter = RateLimiter::new(RATE, Duration::from_secs(1));
     let start = Instant::now();
 
     let calls = join_all((0..10).map(|i| make_api_call(&limiter, i, start))).await;
+    let calls = calls.into_iter().collect::<Result<Vec<_>, _>>()?;
     println!(
         "Completed {} calls in {:.1}s",
         calls.len(),
         start.elapsed().as_secs_f64()
     );
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
+    use std::future::{Future, poll_fn};
     use std::pin::pin;
-    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
 
     use futures::poll;
     use tokio::time::timeout;
@@ -209,6 +189,7 @@ mod tests {
         let limiter = RateLimiter::new(RATE, SECOND);
         let start = Instant::now();
         let started = join_all((0..10).map(|i| make_api_call(&limiter, i, start))).await;
+        let started: Vec<_> = started.into_iter().map(Result::unwrap).collect();
         assert!(within_limit(started.clone(), RATE, SECOND), "{started:?}");
     }
 
@@ -229,7 +210,7 @@ mod tests {
             if let Some(wait) = arrival.checked_duration_since(Instant::now()) {
                 tokio::time::advance(wait).await;
             }
-            limiter.acquire().await;
+            limiter.acquire().await.unwrap();
             started.push(start.elapsed());
         }
         assert!(within_limit(started.clone(), three, SECOND), "{started:?}");
@@ -238,7 +219,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_period_of_any_length_makes_callers_wait_without_panicking() {
         let limiter = RateLimiter::new(NonZeroU32::MIN, Duration::MAX);
-        limiter.acquire().await;
+        limiter.acquire().await.unwrap();
         let second = timeout(Duration::from_secs(3600), limiter.acquire()).await;
         assert!(second.is_err(), "a second token within the period");
     }
@@ -246,13 +227,13 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn callers_that_give_up_leave_no_debt() {
         let limiter = RateLimiter::new(NonZeroU32::MIN, SECOND);
-        limiter.acquire().await;
+        limiter.acquire().await.unwrap();
         for _ in 0..10 {
             let gave_up = timeout(Duration::from_millis(10), limiter.acquire()).await;
             assert!(gave_up.is_err());
         }
         let start = Instant::now();
-        limiter.acquire().await;
+        limiter.acquire().await.unwrap();
         assert!(start.elapsed() <= SECOND, "waited {:?}", start.elapsed());
     }
 
@@ -267,14 +248,15 @@ mod tests {
         let start = Instant::now();
         let started = Mutex::new(Vec::new());
         let call = async || {
-            limiter.acquire().await;
+            limiter.acquire().await.unwrap();
             started.lock().unwrap().push(start.elapsed());
         };
         call().await;
         join_all((1..=10).map(async |turn| {
             if turn <= 5 {
                 let patience = SECOND * turn - Duration::from_millis(10);
-                if timeout(patience, limiter.acquire()).await.is_ok() {
+                if let Ok(token) = timeout(patience, limiter.acquire()).await {
+                    token.unwrap();
                     started.lock().unwrap().push(start.elapsed());
                     return;
                 }
@@ -295,14 +277,14 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_turn_spent_on_a_held_caller_is_not_given_back() {
         let limiter = RateLimiter::new(NonZeroU32::MIN, SECOND);
-        limiter.acquire().await;
+        limiter.acquire().await.unwrap();
         // Boxed, so that it can be dropped before the end of the test.
         let mut held = Box::pin(limiter.acquire());
         assert!(poll!(held.as_mut()).is_pending());
         // This caller hands the token of 1 s to `held`, first in line.
-        limiter.acquire().await;
+        limiter.acquire().await.unwrap();
         sleep(SECOND * 5).await;
-        limiter.acquire().await;
+        limiter.acquire().await.unwrap();
         drop(held);
         let burst = join_all((0..2).map(|_| timeout(SECOND / 2, limiter.acquire()))).await;
         assert_eq!(
@@ -318,7 +300,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_held_caller_holds_up_no_one() {
         let limiter = RateLimiter::new(NonZeroU32::MIN, SECOND);
-        limiter.acquire().await;
+        limiter.acquire().await.unwrap();
         let mut held = pin!(limiter.acquire());
         assert!(poll!(held.as_mut()).is_pending());
         // The held caller's token comes at 1 s; the three behind it at 2, 3
@@ -327,5 +309,124 @@ mod tests {
         timeout(SECOND * 4 + SECOND / 2, others)
             .await
             .expect("the others went on");
+    }
+
+    /// A task that calls in a loop, ten times a second, and one other
+    /// caller: each of its five calls gets the next turn.
+    #[tokio::test(start_paused = true)]
+    async fn a_looping_caller_does_not_starve_another() {
+        let period = Duration::from_millis(100);
+        let limiter = Arc::new(RateLimiter::new(NonZeroU32::MIN, period));
+        let _looping = AbortOnDropHandle::new(tokio::spawn({
+            let limiter = Arc::clone(&limiter);
+            async move {
+                loop {
+                    limiter.acquire().await.unwrap();
+                }
+            }
+        }));
+        tokio::task::yield_now().await;
+        let mut starved = 0;
+        for _ in 0..5 {
+            // The looping task's call is in line first: two turns, and a
+            // third to spare.
+            if timeout(period * 3, limiter.acquire()).await.is_err() {
+                starved += 1;
+            }
+        }
+        assert_eq!(starved, 0, "{starved} of 5 calls starved");
+    }
+
+    /// Five callers queue in turn behind the first, then a sixth arrives:
+    /// whether each got its token after the one before it.
+    async fn served_in_order(limiter: &Arc<RateLimiter>) -> bool {
+        limiter.acquire().await.unwrap();
+        let mut callers = Vec::new();
+        for _ in 0..6 {
+            let limiter = Arc::clone(limiter);
+            // Polled once here, so that it is in line before the next.
+            let mut queued = Box::pin(async move { limiter.acquire().await.unwrap() });
+            assert!(poll!(queued.as_mut()).is_pending());
+            callers.push(AbortOnDropHandle::new(tokio::spawn(queued)));
+        }
+        let mut granted = Vec::new();
+        for caller in callers {
+            granted.push(caller.await.unwrap());
+        }
+        granted.is_sorted() && granted.windows(2).all(|pair| pair[0] != pair[1])
+    }
+
+    async fn runs_served_in_order() -> usize {
+        let limiter = Arc::new(RateLimiter::new(NonZeroU32::MIN, Duration::from_millis(5)));
+        let mut in_order = 0;
+        for _ in 0..40 {
+            in_order += usize::from(served_in_order(&limiter).await);
+        }
+        in_order
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_longest_waiter_gets_the_next_token_fifo() {
+        assert_eq!(runs_served_in_order().await, 40);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_longest_waiter_gets_the_next_token_fifo_on_the_multi_thread_runtime() {
+        assert_eq!(runs_served_in_order().await, 40);
+    }
+
+    /// Polls `future`, counting each poll in `polls`.
+    async fn counting_polls<F: Future>(polls: Arc<AtomicUsize>, future: F) -> F::Output {
+        let mut future = pin!(future);
+        poll_fn(|cx| {
+            polls.fetch_add(1, Ordering::Relaxed);
+            future.as_mut().poll(cx)
+        })
+        .await
+    }
+
+    /// `callers` wait for a token each, a hundred a second: the polls of
+    /// their `acquire`s, per token handed out.
+    async fn polls_per_token(callers: usize) -> f64 {
+        let limiter = Arc::new(RateLimiter::new(NonZeroU32::MIN, Duration::from_millis(10)));
+        limiter.acquire().await.unwrap();
+        let polls = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..callers)
+            .map(|_| {
+                let (limiter, polls) = (Arc::clone(&limiter), Arc::clone(&polls));
+                let call = async move { limiter.acquire().await.unwrap() };
+                AbortOnDropHandle::new(tokio::spawn(counting_polls(polls, call)))
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        polls.load(Ordering::Relaxed) as f64 / callers as f64
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn polls_per_token_stay_bounded_as_waiters_grow() {
+        let mut per_token = Vec::new();
+        for callers in [10, 100, 1000] {
+            per_token.push(polls_per_token(callers).await);
+        }
+        assert!(per_token.iter().all(|&polls| polls <= 3.0), "{per_token:?}");
+    }
+
+    /// The bucket's task goes with its runtime: a caller then gets an
+    /// error, and dropping the limiter outside any runtime is no panic.
+    #[test]
+    fn a_limiter_outliving_its_runtime_says_it_stopped() {
+        let runtime = || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .unwrap()
+        };
+        let first = runtime();
+        let limiter = first.block_on(async { RateLimiter::new(NonZeroU32::MIN, SECOND) });
+        drop(first);
+        assert!(runtime().block_on(limiter.acquire()).is_err());
+        drop(limiter);
     }
 }

@@ -5,12 +5,12 @@
 //! A miss starts the load as a `Shared` future that every caller for that
 //! key awaits: whichever of them is polled drives it, timeout included, so a
 //! caller that stops being polled holds up none of the others (in a
-//! `tokio::sync::OnceCell`, the load would live in the first caller's
-//! future alone). An expired entry costs one query, not one per request. Only
-//! a load that succeeded is stored, and only then does a full cache make
-//! room: it drops the entry loaded longest ago, which, with one time-to-live
-//! for all, is an expired one if there is any. Loads in flight are not
-//! entries: they are bounded by the callers waiting on them.
+//! `tokio::sync::OnceCell`, the load would live in the first caller's future
+//! alone). A load that panics is an error for its callers, and the next miss
+//! loads again. Only a load that succeeded is stored, and only then does a
+//! full cache drop the entry loaded longest ago (with one time-to-live for
+//! all, an expired one if there is any). Loads in flight are not entries:
+//! they are bounded by the callers waiting on them.
 //!
 //! Translates:
 //! - *Python Async/Await*, "Exercises" (exercise 5: "Implement an async
@@ -19,6 +19,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
 use std::num::NonZeroUsize;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -46,6 +47,8 @@ enum CacheError<E> {
     Timeout(Duration),
     #[error("loading failed: {0}")]
     Load(E),
+    #[error("loading panicked")]
+    Panicked,
 }
 
 /// A load in flight: its callers hold it, and it ends when the last lets go.
@@ -177,14 +180,18 @@ where
         Fut: Future<Output = Result<V, E>> + Send + 'a,
     {
         let load_timeout = self.load_timeout;
-        let load = load();
+        // Caught, so that a panic is an outcome like the others: `Shared`
+        // would panic again for every caller that came later, for as long as
+        // one caller still held the load.
+        let load = AssertUnwindSafe(load()).catch_unwind();
         async move {
             match timeout(load_timeout, load).await {
-                Ok(Ok(value)) => Ok(Entry {
+                Ok(Ok(Ok(value))) => Ok(Entry {
                     value,
                     loaded_at: Instant::now(),
                 }),
-                Ok(Err(error)) => Err(CacheError::Load(error)),
+                Ok(Ok(Err(error))) => Err(CacheError::Load(error)),
+                Ok(Err(_panic)) => Err(CacheError::Panicked),
                 Err(_elapsed) => Err(CacheError::Timeout(load_timeout)),
             }
         }
@@ -474,5 +481,30 @@ mod tests {
         assert!(poll!(held.as_mut()).is_pending());
         let next = timeout(Duration::from_secs(2), cache.get_or_load(2, slow)).await;
         assert_eq!(next.unwrap().unwrap(), 2);
+    }
+
+    /// A load that panics while one of its callers is held (polled once,
+    /// then neither polled nor dropped) poisons nothing: the caller that
+    /// drove it gets an error, and the next caller a fresh load.
+    #[tokio::test(start_paused = true)]
+    async fn held_caller_a_load_that_panics_leaves_the_key_loadable() {
+        let cache = cache(2);
+        let panics = || async {
+            sleep(Duration::from_millis(100)).await;
+            panic!("a load failed on purpose");
+        };
+        let mut held = pin!(cache.get_or_load(1, panics));
+        assert!(poll!(held.as_mut()).is_pending());
+        let driver = AssertUnwindSafe(cache.get_or_load(1, panics))
+            .catch_unwind()
+            .await;
+        assert!(
+            matches!(driver, Ok(Err(CacheError::Panicked))),
+            "the caller that drove the load panicked too"
+        );
+        let next = AssertUnwindSafe(cache.get_or_load(1, || async { Ok(1) }))
+            .catch_unwind()
+            .await;
+        assert!(matches!(next, Ok(Ok(1))), "the key stayed poisoned");
     }
 }

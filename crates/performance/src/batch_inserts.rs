@@ -1,16 +1,9 @@
-//! Batching database writes: 200 inserts in one transaction against one
-//! transaction per row, in real SQLite on a file.
+//! Batching database writes: 200 inserts in one transaction, not one per row.
 //!
-//! What makes the guide's `executemany` fast is the transaction: its
-//! `execute` commits every call, and each commit writes its own journal and
-//! syncs the disk. In Rust that is `Connection::transaction`, one prepared
-//! statement and `commit`; a transaction dropped uncommitted rolls back. Each
-//! batch runs on `spawn_blocking` (see the book's page "Files and
-//! databases"), which Tokio can't stop: the job checks before each row
-//! whether its caller is still waiting, so a cancelled caller doesn't leave
-//! a disk's worth of commits running behind it. Times depend on the disk, so
-//! none print: SQLite's commit hook counts the transactions each way commits
-//! instead.
+//! What makes the guide's `executemany` fast is the transaction: its `execute`
+//! commits every call, each commit writing its journal and syncing the disk.
+//! In Rust that is `Connection::transaction`, one prepared statement and
+//! `commit` (dropped uncommitted, it rolls back), on `spawn_blocking`.
 //!
 //! Needs: `rusqlite/hooks`
 //!
@@ -83,8 +76,8 @@ type Insert = fn(
     caller_gone: &dyn Fn() -> bool,
 ) -> rusqlite::Result<()>;
 
-/// Runs `insert` on the blocking pool and hands the connection back, with
-/// the number of transactions the inserts committed. The result comes back
+/// Runs `insert` on the blocking pool, which Tokio can't stop, and hands the
+/// connection back, with the number of transactions the inserts committed. The result comes back
 /// on a oneshot rather than the `JoinHandle`, because a dropped receiver is
 /// something the blocking job can see: if this future is dropped, the job
 /// stops at the next row and the connection closes on the blocking thread.
@@ -160,7 +153,7 @@ fn users(batch: &str) -> Vec<(String, String)> {
 
 /// Counts each transaction `connection` commits, through SQLite's commit
 /// hook: the cost that batching saves, which a timing shows only on a disk
-/// that syncs slowly.
+/// that syncs slowly. Times depend on the disk, so none print.
 fn count_commits(connection: &mut Connection) -> rusqlite::Result<Arc<AtomicUsize>> {
     let commits = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&commits);

@@ -5,13 +5,11 @@
 //! back on every path out. Over a list of inputs the stream form needs no
 //! semaphore: `stream::iter(items).map(process).buffer_unordered(10)` makes
 //! the futures lazily and never holds more than ten, where `gather` over a
-//! hundred guarded coroutines holds them all. 100 operations of 0.1 s, ten at
-//! a time, take 1.0 s.
+//! hundred guarded coroutines holds them all.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Performance Tips" (3, limit concurrency
-//!   with semaphores)
+//!   "Performance Tips" (3, limit concurrency with semaphores)
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;

@@ -3,16 +3,13 @@
 //! meanwhile; send blocking calls to `spawn_blocking`.
 //!
 //! A task spawned only to be awaited at once costs more in Tokio than in
-//! asyncio: its future must be `Send` and `'static`, so borrowed arguments are
-//! cloned. And it can outlive its caller: cancelling an asyncio task that
-//! awaits another task cancels that one too, but a `timeout` around
-//! `tokio::spawn(f).await` drops only the `JoinHandle`, and `f` runs on (where
-//! a task is needed, `AbortOnDropHandle`, below, stops it with its owner).
-//! `join!` gives concurrency inside one function without a task, and may
-//! borrow. The rest of the list has its own examples: `runtime`,
-//! `basics/gather_results`, `context-managers`, `error-handling` and
-//! `pitfalls/blocking_the_runtime`. The guide's block crashes as printed, on a
-//! name it never defines.
+//! asyncio: its future must be `Send` and `'static`, so borrowed arguments
+//! are cloned; and a `timeout` around `tokio::spawn(f).await` drops only the
+//! `JoinHandle`, leaving `f` running, where cancelling an asyncio task
+//! cancels the task it awaits (where tasks are needed, a `JoinQueue`, below,
+//! stops them with its owner). `join!` gives concurrency in one function
+//! without a task, and may borrow. The guide's block crashes as printed, on
+//! a name it never defines.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -22,7 +19,7 @@ use std::time::Duration;
 
 use tokio::task::{JoinError, spawn_blocking};
 use tokio::time::{Instant, sleep};
-use tokio_util::task::AbortOnDropHandle;
+use tokio_util::task::JoinQueue;
 
 async fn simple_async_func() -> &'static str {
     "simple"
@@ -42,6 +39,9 @@ fn blocking_function() -> &'static str {
     "blocking_result"
 }
 
+/// The rest of the guide's list has its own examples: `runtime`,
+/// `basics/gather_results`, `context-managers`, `error-handling` and
+/// `pitfalls/blocking_the_runtime`.
 pub async fn run() -> Result<(), JoinError> {
     // DON'T: create a task only to await it.
     let result = tokio::spawn(simple_async_func()).await?;
@@ -49,15 +49,21 @@ pub async fn run() -> Result<(), JoinError> {
     // DO: just await it.
     println!("Awaited directly: {}", simple_async_func().await);
 
-    // DO: use tasks when other work should happen meanwhile.
+    // DO: use tasks when other work should happen meanwhile. A `JoinQueue`
+    // gives their results in the order spawned, and aborts them if `run` is
+    // cancelled.
     let start = Instant::now();
-    // Aborted when dropped, so a cancelled `run` stops it too.
-    let task1 = AbortOnDropHandle::new(tokio::spawn(operation("op1")));
-    let task2 = AbortOnDropHandle::new(tokio::spawn(operation("op2")));
+    let mut tasks = JoinQueue::new();
+    tasks.spawn(operation("op1"));
+    tasks.spawn(operation("op2"));
     other_work().await;
-    let (result1, result2) = (task1.await?, task2.await?);
+    let mut results = Vec::new();
+    while let Some(result) = tasks.join_next().await {
+        results.push(result?);
+    }
     println!(
-        "Tasks beside other work: {result1}, {result2} in {}",
+        "Tasks beside other work: {} in {}",
+        results.join(", "),
         seconds(start)
     );
 

@@ -1,14 +1,11 @@
-//! Memory without a garbage collector: `Drop` runs the moment the last owner
-//! lets go, a `Weak` registry does not keep anything alive, and a resource
-//! dropped without `close()` says so.
+//! Memory without a garbage collector: `Drop` runs as the last owner lets
+//! go, a `Weak` keeps nothing alive, and a resource dropped unclosed says so.
 //!
 //! The guide's `weakref.WeakSet`, `gc.collect()` and `__del__` each have a
 //! counterpart: `Weak<AsyncResource>` can be upgraded while the resource lives
-//! and keeps nothing alive; `Drop` runs when the last `Arc` goes, as
-//! `__del__` does at a zero reference count, and there is no collector to run.
-//! `close()` is async and explicit, since `Drop` can't await (see the book's
-//! page "Cleanup and resources"). The tail is dropped last first, as CPython
-//! releases a deleted slice.
+//! and keeps nothing alive; `Drop` runs when the last `Arc` goes, as `__del__`
+//! does at a zero reference count, with no collector to run. `close()` is
+//! explicit, as `Drop` can't await (the book's page "Cleanup and resources").
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

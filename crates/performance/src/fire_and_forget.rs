@@ -1,20 +1,15 @@
-//! Fire-and-forget work with a `TaskTracker`: answer now, let the background
-//! tasks finish later, and wait for all of them before shutting down.
+//! Fire and forget on a `TaskTracker`: answer now, await the rest at shutdown.
 //!
-//! The guide's "fire-and-forget" task is awaited. Really forgetting a task is
-//! risky: asyncio may collect a task nobody references, and when a Tokio
-//! program's `main` returns, every task still waiting is dropped half done.
-//! Spawn through a `TaskTracker`, forget the handles, and at shutdown
-//! `close()` and `wait()`. A `timeout` around `wait()` bounds the wait but
-//! stops nothing: a tracker can't cancel its tasks, so those still running
-//! are dropped half done when the runtime shuts down. For a hard stop, pair
-//! it with a `CancellationToken` that the tasks watch (or spawn into a
-//! `JoinSet` and call `shutdown`). A tracker keeps no results; `JoinSet` does.
+//! The guide's "fire-and-forget" task is awaited. Really forgetting one is
+//! risky: asyncio may collect a task nobody references, and a Tokio program
+//! whose `main` returns drops every task still waiting, half done. Spawn
+//! through a `TaskTracker`, forget the handles, and at shutdown `close()` and
+//! `wait()`; for a hard stop, pair it with a `CancellationToken` (or use a
+//! `JoinSet`, which also keeps results).
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Performance Tips" (4, `create_task` for
-//!   fire-and-forget operations)
+//!   "Performance Tips" (4, `create_task` for fire-and-forget operations)
 
 use std::time::Duration;
 
@@ -49,7 +44,10 @@ pub async fn run() {
         tracker.len()
     );
 
-    // Shutdown: `wait` returns once the tracker is closed and empty.
+    // Shutdown: `wait` returns once the tracker is closed and empty. A
+    // `timeout` around it would bound the wait but stop nothing: a tracker
+    // can't cancel its tasks, so those still running would be dropped half
+    // done when the runtime shuts down.
     tracker.close();
     tracker.wait().await;
     assert!(tracker.is_empty());

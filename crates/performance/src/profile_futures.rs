@@ -1,15 +1,11 @@
-//! Profiling async code: a sampling profiler (perf, samply, cargo
-//! flamegraph) for CPU time, and a wrapper future for what it cannot see:
-//! how often a future was polled, how long it took from start to finish,
-//! and whether one poll held the thread too long.
+//! Profiling async code: a sampling profiler for CPU time, and a wrapper
+//! future for what it can't see: polls, time taken, and a poll held too long.
 //!
 //! The guide's `async_profile` runs cProfile while a coroutine is alive, which
 //! records everything the thread did, the event loop included. Rust's CPU
-//! profilers sample the whole program (commands on the book's page "Debugging
-//! and profiling"), and a future waiting at an `.await` is on no stack. So a
-//! wrapper sees every `poll`: how many, the time from first to last on Tokio's
-//! clock, and the longest, on the real clock, flagged past 100 ms, where
-//! asyncio's debug mode warns.
+//! profilers (the book's page "Debugging and profiling") sample the whole
+//! program, and a future waiting at an `.await` is on no stack, so a wrapper
+//! counts its polls, times them, and flags one past 100 ms, as asyncio warns.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -20,10 +16,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures::future::join_all;
 use tokio::task::{JoinError, yield_now};
 use tokio::time::{Instant, sleep};
-use tokio_util::task::AbortOnDropHandle;
+use tokio_util::task::JoinQueue;
 
 /// asyncio's `slow_callback_duration` in debug mode.
 const SLOW_POLL: Duration = Duration::from_millis(100);
@@ -33,7 +28,9 @@ const SLOW_POLL: Duration = Duration::from_millis(100);
 struct Profile {
     name: String,
     polls: u32,
+    /// From the first poll to the last, on Tokio's clock.
     elapsed: Duration,
+    /// On the real clock, which a poll that blocks the thread moves.
     longest_poll: Duration,
 }
 
@@ -109,20 +106,17 @@ async fn blocking_call() {
 }
 
 async fn performance_test() -> Result<Vec<Profile>, JoinError> {
-    let tasks = (0..10).map(|i| {
+    // In the order spawned, which a `JoinQueue` keeps.
+    let mut tasks = JoinQueue::new();
+    for i in 0..10 {
         if i % 2 == 0 {
-            // Aborted when dropped, so a cancelled `run` stops it too.
-            AbortOnDropHandle::new(tokio::spawn(
-                cpu_intensive().profiled(format!("cpu_intensive #{i}")),
-            ))
+            tasks.spawn(cpu_intensive().profiled(format!("cpu_intensive #{i}")));
         } else {
-            AbortOnDropHandle::new(tokio::spawn(
-                io_intensive().profiled(format!("io_intensive #{i}")),
-            ))
+            tasks.spawn(io_intensive().profiled(format!("io_intensive #{i}")));
         }
-    });
+    }
     let mut profiles = Vec::new();
-    for finished in join_all(tasks).await {
+    while let Some(finished) = tasks.join_next().await {
         let (_result, profile) = finished?;
         profiles.push(profile);
     }

@@ -1,14 +1,10 @@
-//! Reuse one `reqwest::Client`: where the server allows it, its pool keeps
-//! a connection open across requests, while a client per request opens a
-//! new connection every time.
+//! Reuse one `reqwest::Client`: its pool can keep a connection open across
+//! requests, where a client per request opens a new connection every time.
 //!
 //! A `Client` is aiohttp's `ClientSession`: a pool, TLS and a resolver, costly
 //! to build, cheap to clone. A relay in front of the server counts the
-//! connections each client opens. The shared client usually carries its
-//! requests over one connection (hyper returns a connection to the pool from
-//! a task of its own, so not always), and the server may close each one
-//! anyway (gunicorn's sync worker does); so the example reports what it saw
-//! and asserts nothing about the server.
+//! connections each client opens. The shared client usually sends several
+//! requests over one, not always, so the example reports what it saw.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -67,7 +63,9 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
         }
     }
     // Every request was answered over a connection the relay had accepted,
-    // so fewer connections than requests means some carried several.
+    // so fewer connections than requests means some carried several. Not
+    // always all: hyper returns a connection to the pool from a task of its
+    // own, and the server may close each one (gunicorn's sync worker does).
     let reused = relay.stop().await < REQUESTS;
     println!("One shared Client: {REQUESTS} requests, some over a reused connection: {reused}");
 

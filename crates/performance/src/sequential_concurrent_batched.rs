@@ -1,12 +1,10 @@
 //! Three I/O waits one after another take 1.5 s; together, 0.5 s; and 25
 //! waits in batches of five, 0.5 s, as does a sliding window of five.
 //!
-//! Times are on Tokio's clock, rounded down to a tenth, so a timer firing a
-//! little late doesn't show. A batch waits for its slowest item before the
-//! next starts; the usual Rust form is a sliding window,
-//! `buffer_unordered(5)`, which starts the next the moment any finishes. With
-//! equal waits the two take the same time; with uneven ones the window wins.
-//! The guide's `cpu_bound_task` is never called.
+//! A batch waits for its slowest item before the next starts; the usual Rust
+//! form is a sliding window, `buffer_unordered(5)`, which starts the next the
+//! moment any finishes. With equal waits the two take the same time; with
+//! uneven ones the window wins. The guide's `cpu_bound_task` is never called.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

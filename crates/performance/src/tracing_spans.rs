@@ -4,11 +4,8 @@
 //! The guide names tasks so its log lines say whose they are; a Rust task runs
 //! inside a `tracing` span, and every event in it carries the span's fields.
 //! A filter such as `[task{name=Task-1}]=debug` shows debug output for one
-//! span. This example runs other examples beside it, so its subscriber is
-//! scoped to its future, and each spawned task carries it along
-//! (`with_current_subscriber`); a program installs one for the process (see
-//! the book's page "Debugging and profiling"). The sleeps are 0.5, 0.6 and
-//! 0.7 s so the tasks finish in a defined order.
+//! span. A program installs one subscriber for the process (see the book's
+//! page "Debugging and profiling"); this example scopes its own to its future.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -17,9 +14,8 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use futures::future::join_all;
 use tokio::time::{sleep, timeout};
-use tokio_util::task::AbortOnDropHandle;
+use tokio_util::task::JoinQueue;
 use tracing::instrument::WithSubscriber;
 use tracing::{Instrument, debug, info, info_span, warn};
 use tracing_subscriber::EnvFilter;
@@ -33,26 +29,26 @@ async fn named_task(name: String, delay: Duration) -> String {
 }
 
 async fn debug_async_operations() -> anyhow::Result<()> {
-    let tasks: Vec<_> = (0..3)
-        .map(|i| {
-            let name = format!("Task-{i}");
-            let span = info_span!("task", name = name.as_str());
-            info!("created {name}");
-            let delay = Duration::from_millis(500 + 100 * i);
-            // Without `with_current_subscriber`, the task would log to its
-            // thread's default subscriber, since the runtime polls it outside
-            // this future: none.
-            //
-            // Aborted when dropped, so a cancelled `run` stops it too.
-            AbortOnDropHandle::new(tokio::spawn(
-                named_task(name, delay)
-                    .instrument(span)
-                    .with_current_subscriber(),
-            ))
-        })
-        .collect();
+    // In the order spawned, which a `JoinQueue` keeps; dropped, it aborts
+    // them, as a cancelled `run` does.
+    let mut tasks = JoinQueue::new();
+    for i in 0..3 {
+        let name = format!("Task-{i}");
+        let span = info_span!("task", name = name.as_str());
+        info!("created {name}");
+        // 0.5, 0.6 and 0.7 s: the tasks finish, and log, in a set order.
+        let delay = Duration::from_millis(500 + 100 * i);
+        // Without `with_current_subscriber`, the task would log to its
+        // thread's default subscriber, since the runtime polls it outside
+        // this future: none.
+        tasks.spawn(
+            named_task(name, delay)
+                .instrument(span)
+                .with_current_subscriber(),
+        );
+    }
     let mut results = Vec::new();
-    for result in join_all(tasks).await {
+    while let Some(result) = tasks.join_next().await {
         results.push(result.context("a named task panicked")?);
     }
     info!(?results, "all tasks done");
@@ -75,6 +71,9 @@ pub async fn run() -> anyhow::Result<()> {
             println!();
         }
         println!("With RUST_LOG={filter}:");
+        // Scoped to this future, not installed for the process: the
+        // example runs beside others, and each spawned task carries it along
+        // (`with_current_subscriber`).
         let subscriber = tracing_subscriber::fmt()
             .with_env_filter(
                 EnvFilter::try_new(filter).with_context(|| format!("bad filter {filter:?}"))?,

@@ -1,25 +1,16 @@
-//! Blocking the runtime: a heartbeat task ticks every 100 ms while the main
-//! task waits with `tokio::time::sleep`, and never while a task blocks its
-//! thread with `std::thread::sleep`.
+//! Blocking the runtime: a heartbeat ticks every 100 ms while a task awaits
+//! `tokio::time::sleep`, and never while one blocks in `std::thread::sleep`.
 //!
 //! The runtime, like asyncio's loop, switches tasks only at an `.await`:
 //! `std::thread::sleep` holds the thread, and the heartbeat cannot run until
-//! it returns. The example says whether the heartbeat ran, not how often: on
-//! the real clock a busy machine can run a tick after the wait it was due in
-//! has ended, and the count would say more about the machine than the code.
-//! The blocking call runs in a spawned task, as it would in a server's
-//! handler: on the multi-thread runtime that task holds one worker thread
-//! while the heartbeat goes on ticking on another, which the example
-//! reports: harder to notice, not harmless, since each blocked worker is one
-//! fewer for every task. (`run()` itself is polled by `block_on` on the
-//! thread that called it, not on a worker.) The fix is `spawn_blocking`; no
-//! compiler check catches the mistake, but tokio-console shows the long
-//! polls.
+//! it returns. The blocking call runs in a spawned task, as in a server's
+//! handler; on the multi-thread runtime it holds one worker while the
+//! heartbeat ticks on another: harder to notice, not harmless (the book's
+//! page "Blocking work"). The fix is `spawn_blocking`.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Avoiding Common Mistakes" (pitfall 2,
-//!   blocking operations)
+//!   "Avoiding Common Mistakes" (pitfall 2, blocking operations)
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -78,7 +69,8 @@ pub async fn run() -> Result<(), JoinError> {
 
     // In a task of its own, which counts the ticks around the call: the call
     // never suspends, so both counts are taken in one poll, and only a
-    // heartbeat on another thread can tick in between.
+    // heartbeat on another thread can tick in between. (`run()` itself is
+    // polled by `block_on` on the thread that called it, not on a worker.)
     let (result, during) = tokio::spawn(async move {
         let before = ticks.load(Ordering::SeqCst);
         let result = blocking_operations_bad().await;
@@ -101,6 +93,9 @@ pub async fn run() -> Result<(), JoinError> {
     Ok(())
 }
 
+/// Whether the heartbeat ran, not how often: on the real clock a busy
+/// machine can run a tick after the wait it was due in has ended, and the
+/// count would say more about the machine than the code.
 fn yes_or_no(ticks: u32) -> &'static str {
     if ticks > 0 { "yes" } else { "no" }
 }

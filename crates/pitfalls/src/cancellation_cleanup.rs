@@ -2,16 +2,14 @@
 //! at its `.await`, and cleanup that must happen goes in a guard's `Drop`.
 //!
 //! The guide's `cancellation_bad` catches `CancelledError` with a bare
-//! `except` and carries on. Tokio cancels by dropping (`abort`, a `timeout`,
-//! a lost `select!`): there is nothing to catch, and code after the `.await`
-//! never runs, so cleanup that must happen is a guard created before it. When
-//! the cleanup itself must await, cancel cooperatively with a
-//! `CancellationToken`. See the book's page "Cancellation".
+//! `except` and carries on. Tokio cancels by dropping (`abort`, a `timeout`, a
+//! lost `select!`): there is nothing to catch, and cleanup that must happen is
+//! a guard created before the `.await`; cleanup that must await needs a
+//! `CancellationToken` (see the book's page "Cancellation").
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Avoiding Common Mistakes" (pitfall 3,
-//!   not handling task cancellation)
+//!   "Avoiding Common Mistakes" (pitfall 3, not handling task cancellation)
 
 use std::time::Duration;
 

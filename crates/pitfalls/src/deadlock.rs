@@ -1,14 +1,11 @@
-//! A stuck program, and how to see where it is stuck: two tasks that each
-//! hold a lock and wait for the other's, and a task that waits on a channel
-//! whose only sender it holds itself; then the two fixes.
+//! A stuck program and where it is stuck: two tasks each holding the lock the
+//! other wants, and a task receiving on a channel whose only sender it holds.
 //!
 //! A deadlock raises nothing and prints nothing. `cargo run -p pitfalls --
-//! deadlock --clock virtual --dump-at 1` prints where each task waits, as a
-//! tree of who spawned whom: both transfers in `Mutex::lock`, each holding
-//! the lock the other wants, and the collector in `recv` on a channel whose
-//! last sender is its own. The book's page "Why is my program stuck?" reads
-//! the dump; Python 3.14's `python -m asyncio pstree` is its counterpart. The
-//! fixes: take the locks in one order, and drop the sender before receiving.
+//! deadlock --clock virtual --dump-at 1` prints where each task waits, which
+//! the book's page "Why is my program stuck?" reads; Python 3.14's `python -m
+//! asyncio pstree` is its counterpart. The fixes: take the locks in one
+//! order, and drop the sender before receiving.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -2,11 +2,9 @@
 //! and so can your own async fns' results be.
 //!
 //! The guide's `forgot_await_bad` returns the unawaited coroutine as its
-//! result; in Rust that is a type error. `#[must_use]` on an `async fn` applies
-//! to its awaited result: a status a caller must not ignore warns when it is
-//! dropped. `#![deny(unused_must_use)]` makes the warnings errors (the
-//! compile-fail cases `unused_future.rs` and `unused_async_output.rs`). A
-//! `JoinHandle` is not `#[must_use]`: dropping it detaches the task.
+//! result; in Rust that is a type error. `#[must_use]` on an `async fn` marks
+//! its awaited result, and `#![deny(unused_must_use)]` makes the warnings
+//! errors. Dropping a `JoinHandle`, not `#[must_use]`, detaches the task.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -37,7 +35,10 @@ pub async fn run() {
     println!("Await result: {result}");
 
     let mut entries = vec![5, 12, 3, 30];
-    // `remove_expired(&mut entries, 10).await;` alone would warn here.
+    // `remove_expired(&mut entries, 10).await;` alone would warn here: the
+    // count it drops is the status `#[must_use]` marks. (The crate's
+    // compile-fail cases `unused_future.rs` and `unused_async_output.rs`
+    // make both warnings errors.)
     let removed = remove_expired(&mut entries, 10).await;
     println!("Removed {removed} expired entries, kept {entries:?}");
 }

@@ -4,15 +4,10 @@
 //! Beyond the guides: asyncio can't do this, since every `create_task`
 //! coroutine is polled by the loop on its own. In Rust a `select!` over
 //! `&mut future` keeps the losing future alive but stops polling it. Here
-//! `first` queues for a fair `tokio::sync::Mutex`; a timeout wins the
-//! `select!`, and its branch asks for the lock too. When the lock is let
-//! go, the fair mutex hands it to `first`, queued first, which nobody will
-//! ever poll: `second` waits for good (a timeout ends the demonstration).
-//! Cancel safety doesn't cover it; a task dump shows `main` waiting in
-//! `Mutex::lock` with no task holding the lock. The fixes: let `select!`
-//! own the future, so the losing branch drops it and its place in the
-//! queue, or spawn it, so the runtime polls it on its own. Oxide's RFD 609
-//! named it.
+//! `first` queues for a fair `tokio::sync::Mutex` and a timeout wins the
+//! `select!`; the lock, let go, goes to `first`, which nobody will ever poll,
+//! and `second`, asking in the timeout's branch, waits for good. The fixes:
+//! let `select!` own the future, or spawn it. Oxide's RFD 609 named it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,7 +35,9 @@ fn busy_for_a_second(lock: &Arc<Mutex<()>>) -> AbortOnDropHandle<()> {
 
 /// The futurelock: `first` is polled through `&mut`, so it outlives the
 /// `select!` that stopped polling it, and keeps its place in the lock's
-/// queue.
+/// queue. Cancel safety doesn't cover it, since nothing is dropped; a task
+/// dump shows `main` waiting in `Mutex::lock` with no task holding the lock.
+/// `second`'s timeout only ends the demonstration.
 async fn futurelock(start: Instant) {
     let lock = Arc::new(Mutex::new(()));
     let _busy = busy_for_a_second(&lock);

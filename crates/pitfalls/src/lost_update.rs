@@ -1,13 +1,10 @@
-//! Shared mutable state across an `.await`: reading, awaiting and writing
-//! back loses updates; holding an async lock across the whole update does not.
+//! An update split by an `.await` loses updates; one lock across it loses none.
 //!
 //! Ten tasks each read a counter, await, and write it back plus one: all read
 //! 0, and it ends at 1. Rust won't let tasks share a plain `&mut`, but locking
-//! twice, once to read and once to write, still compiles and still loses
-//! updates. The fix holds one `tokio::sync::Mutex` across the whole update, as
-//! the guide's `increment_good` means to (it raises `AttributeError`: there is
-//! no `self.lock`). With no `.await` inside, an atomic or a std mutex is
-//! cheaper. See the book's page "Shared state and locks".
+//! twice, to read and then to write, still compiles and still loses updates.
+//! The fix, one `tokio::sync::Mutex` across the whole update, is what the
+//! guide's `increment_good` means (it raises `AttributeError`: no `self.lock`).
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -36,7 +33,8 @@ impl Counter {
         *self.count.lock().await = current + 1;
     }
 
-    /// One guard for the read, the wait and the write.
+    /// One guard for the read, the wait and the write. (With no `.await`
+    /// inside, an atomic or a std mutex would be cheaper.)
     async fn increment_good(&self) {
         let mut count = self.count.lock().await;
         let current = *count;

@@ -4,17 +4,12 @@
 //!
 //! A sync function deep in the stack blocks on an async result: Tokio's
 //! `block_on` panics on a runtime thread ("Cannot start a runtime from within
-//! a runtime"), and dropping a runtime there panics too (`shutdown_background`
-//! doesn't wait). `futures::executor::block_on` panics on nothing: it blocks
-//! the thread, and on a current-thread runtime a future that needs the
-//! runtime (a Tokio sleep, I/O, a `JoinHandle`) then never completes, a
-//! silent hang. The bridges: `spawn_blocking` with `Handle::block_on` inside,
-//! which is `to_thread` around `run_coroutine_threadsafe(...).result()`;
-//! `block_in_place` on the multi-thread runtime only; best, make the caller
-//! async. On a current-thread runtime `Handle::block_on` drives no timers or
-//! I/O itself: it needs a thread inside `Runtime::block_on` (here the main
-//! one), and once the runtime is shut down a timer in it panics. Each mistake
-//! runs in a task of its own, so its panic comes back as a `JoinError`.
+//! a runtime"), and `futures::executor::block_on` blocks the thread, so on a
+//! current-thread runtime a future that needs the runtime (a Tokio sleep, I/O,
+//! a `JoinHandle`) never completes, a silent hang. The bridges:
+//! `spawn_blocking` with `Handle::block_on` inside (`to_thread` around
+//! `run_coroutine_threadsafe(...).result()`), `block_in_place` on the
+//! multi-thread runtime only, or, best, an async caller.
 
 use std::any::Any;
 use std::future::Future;
@@ -47,6 +42,8 @@ async fn on_the_current_thread_runtime() {
     let result = outcome(async { Ok(sync_lookup(&Handle::current(), "color")) }).await;
     println!("- Handle::current().block_on(...): {result}");
 
+    // Dropping a runtime on a runtime thread panics too
+    // (`shutdown_background` doesn't wait).
     let result = outcome(async {
         let runtime = Runtime::new()?;
         drop(runtime);
@@ -66,7 +63,8 @@ async fn on_the_current_thread_runtime() {
     println!("The bridge, on either runtime:");
     // This thread, inside `Runtime::block_on`, drives the timer that
     // `fetch_setting` sleeps on; `Handle::block_on` on a current-thread
-    // runtime drives none.
+    // runtime drives no timers or I/O itself, and once the runtime is shut
+    // down, a timer in it panics.
     let result = outcome(async {
         let handle = Handle::current();
         spawn_blocking(move || sync_lookup(&handle, "color"))
@@ -103,7 +101,8 @@ pub fn run() -> anyhow::Result<()> {
 
 // What only feeds the printout: how each mistake ended.
 
-/// Runs `mistake` in a task of its own and says how it ended.
+/// Runs `mistake` in a task of its own, so that its panic comes back as a
+/// `JoinError`, and says how it ended.
 async fn outcome<F>(mistake: F) -> String
 where
     F: Future<Output = anyhow::Result<String>> + Send + 'static,

@@ -1,26 +1,14 @@
-//! A `std::sync::Mutex` guard held across an `.await`, in two futures joined
-//! in one task on the current-thread runtime: it compiles, and the thread
-//! blocks for ever.
+//! A `std::sync::Mutex` guard held across an `.await` in two futures joined in
+//! one task: it compiles, and the thread blocks for ever.
 //!
-//! `tokio::spawn` refuses a future that holds a std guard across an `.await`,
-//! since the guard is not `Send` (the compile-fail case
-//! `std_mutex_across_await.rs`); `join!`, `select!`, a `LocalSet` and
-//! `block_on` ask for no `Send`, so nothing stops it there. `a` takes the
-//! lock and waits at its `.await`, guard in hand; `join!` then polls `b`,
-//! whose `lock()` blocks the thread until that guard is dropped, and only
-//! this thread could run `a` on to the drop. Nothing moves again, and no
-//! task dump can say where: a dump runs on the thread that is blocked (on
-//! an example's runtime, `--timeout` says that thread did not answer).
-//! asyncio has the same trap: a `threading.Lock` held across an `await` in
-//! `gather`.
-//!
-//! Clippy finds it: `cargo clippy` warns "this `MutexGuard` is held across
-//! an await point" (its `await_holding_lock` lint, on by default), and
-//! points at the guard and the `.await`; the function below allows it. The
-//! fixes: drop the guard before the `.await`, or use `tokio::sync::Mutex`,
-//! whose `lock().await` waits without blocking the thread. The stuck
-//! runtime runs on a thread of its own, left blocked until the process
-//! exits, so that the example can go on to the fix.
+//! `tokio::spawn` refuses such a future, the guard not being `Send`; `join!`,
+//! `select!`, a `LocalSet` and `block_on` don't ask. `a` takes the lock and
+//! waits at its `.await`, guard in hand; `join!` then polls `b`, whose `lock()`
+//! blocks the thread, the only one that could run `a` on to the drop. No task
+//! dump can say where: it would run on that thread. asyncio has the same trap
+//! (a `threading.Lock` held across an `await` in `gather`). Clippy's
+//! `await_holding_lock` warns; the fixes: drop the guard before the `.await`,
+//! or use `tokio::sync::Mutex`.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -34,7 +22,11 @@ use std::time::Duration;
 use tokio::time::sleep;
 
 /// Adds one to `count` after 0.1 s of async work, saying what it does on
-/// `said`. The mistake: the std guard lives across the `.await`.
+/// `said`. The mistake: the std guard lives across the `.await`. Spawned,
+/// it would not compile (the crate's compile-fail case
+/// `std_mutex_across_await.rs`). `cargo clippy` warns "this `MutexGuard` is
+/// held across an await point" (`await_holding_lock`, on by default), and
+/// points at the guard and the `.await`; allowed here.
 #[allow(clippy::await_holding_lock, reason = "the mistake this example shows")]
 async fn add_one_holding_the_guard(name: &str, count: &Mutex<u32>, said: &Sender<String>) {
     let _ = said.send(format!("{name} asks for the lock"));
@@ -63,6 +55,9 @@ pub fn run() -> anyhow::Result<()> {
 
     println!("As written: a and b in one join!, each holding a std guard across .await");
     let (said, lines) = mpsc::channel();
+    // The stuck runtime runs on a thread of its own, left blocked until the
+    // process exits, so that the example can go on to the fix. (On an
+    // example's runtime, `--timeout` says that thread did not answer.)
     let stuck_runtime = runtime()?;
     std::thread::Builder::new()
         .name("stuck".to_owned())

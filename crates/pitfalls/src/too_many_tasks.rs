@@ -2,17 +2,14 @@
 //! they share, and a semaphore bounds exactly that.
 //!
 //! The guide's fix for "thousands of tasks at once" is batches of a hundred,
-//! each awaited before the next starts. Tokio's docs call tasks light weight:
+//! each awaited before the next. Tokio's docs call tasks light weight:
 //! "creating, running, and destroying large numbers of tasks is quite cheap,
-//! especially compared to OS threads". So the tasks are not the problem, and
-//! a batch waits for its slowest member: a thousand 100 ms tasks take 0.1 s
-//! at once, 1.0 s in batches. What needs a bound is what they share: each
-//! task holds a semaphore permit only while it uses the ten connections.
+//! especially compared to OS threads", and a batch waits for its slowest
+//! member. Here each task holds a permit only while it uses a connection.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Avoiding Common Mistakes" (pitfall 4,
-//!   creating too many tasks)
+//!   "Avoiding Common Mistakes" (pitfall 4, creating too many tasks)
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -14,6 +14,8 @@ use std::process::{Command, ExitStatus, Stdio};
 use cargo_metadata::diagnostic::DiagnosticLevel;
 use cargo_metadata::{Message, TargetKind};
 
+pub use cargo_metadata::diagnostic::Diagnostic;
+
 use crate::group::spawn;
 
 /// The cargo that runs this tool (`$CARGO`), if there is one, so that a
@@ -84,6 +86,10 @@ pub struct Build {
     pub errors: BTreeMap<String, Vec<String>>,
     /// The compiler's warnings, the same way.
     pub warnings: BTreeMap<String, Vec<String>>,
+    /// Each warning that names its lint (rustc's `unused_must_use`,
+    /// clippy's `clippy::let_underscore_future`), whole, the same way: for
+    /// a caller that reads the lint and its spans.
+    pub lints: BTreeMap<String, Vec<Diagnostic>>,
     /// Cargo's stderr, if the caller piped it.
     pub stderr: String,
 }
@@ -138,13 +144,18 @@ pub fn build(mut cargo: Command, keep: Option<&Path>) -> io::Result<Build> {
                     }
                 }
                 Message::CompilerMessage(message) => {
-                    let found = match message.message.level {
+                    let (target, diagnostic) = (message.target.name, message.message);
+                    let found = match diagnostic.level {
                         DiagnosticLevel::Error => &mut build.errors,
                         DiagnosticLevel::Warning => &mut build.warnings,
                         _ => continue,
                     };
-                    let rendered = message.message.rendered.unwrap_or(message.message.message);
-                    found.entry(message.target.name).or_default().push(rendered);
+                    let rendered = diagnostic.rendered.clone();
+                    let rendered = rendered.unwrap_or_else(|| diagnostic.message.clone());
+                    found.entry(target.clone()).or_default().push(rendered);
+                    if diagnostic.level == DiagnosticLevel::Warning && diagnostic.code.is_some() {
+                        build.lints.entry(target).or_default().push(diagnostic);
+                    }
                 }
                 _ => {}
             }

@@ -14,7 +14,7 @@
 use std::io::{self, Read};
 use std::os::unix::process::ExitStatusExt as _;
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::{Arc, OnceLock, mpsc};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -70,6 +70,10 @@ pub struct Finished {
     pub stderr: String,
     /// From the start to the moment both streams were read (or given up on).
     pub elapsed: Duration,
+    /// A process that left the group (`setsid`) still held stdout or stderr
+    /// open a while after the child ended: each stream is what had been
+    /// written to it by then.
+    pub held_open: bool,
 }
 
 impl Finished {
@@ -101,12 +105,14 @@ pub fn run_limited(mut command: Command, timeout: Duration, limit: usize) -> io:
     let stderr = drain(group.take_stderr(), limit, "stderr", &over);
     let mut exit = wait(&mut group, timeout, limit, &over)?;
     let drain_deadline = Instant::now() + DRAIN_GRACE;
-    let stdout = collect(stdout, drain_deadline);
-    let mut stderr = collect(stderr, drain_deadline);
-    if stdout.is_none() || stderr.is_none() {
-        let note = "<a process it started left its process group and still holds \
-                    the output open; it was not killed>";
-        stderr.get_or_insert_default().push_str(note);
+    let (stdout, stdout_open) = collect(stdout, drain_deadline).text();
+    let (mut stderr, stderr_open) = collect(stderr, drain_deadline).text();
+    let held_open = stdout_open || stderr_open;
+    if held_open {
+        stderr.push_str(
+            "<a process it started left its process group and still holds the output open; \
+             it was not killed>",
+        );
     }
     // It may have exited before `wait` saw that a stream went past the
     // limit; what it wrote was cut all the same.
@@ -115,9 +121,10 @@ pub fn run_limited(mut command: Command, timeout: Duration, limit: usize) -> io:
     }
     Ok(Finished {
         exit,
-        stdout: stdout.unwrap_or_default(),
-        stderr: stderr.unwrap_or_default(),
+        stdout,
+        stderr,
         elapsed: start.elapsed(),
+        held_open,
     })
 }
 
@@ -148,7 +155,12 @@ fn wait(group: &mut Group, timeout: Duration, limit: usize, over: &Overflow) -> 
     Ok(stopped)
 }
 
-type Reader = mpsc::Receiver<io::Result<Vec<u8>>>;
+/// A stream read on a thread of its own: what it has read so far, and
+/// whether the stream has ended.
+struct Reader {
+    bytes: Arc<Mutex<Vec<u8>>>,
+    ended: mpsc::Receiver<io::Result<()>>,
+}
 
 /// Reads `pipe` on a thread of its own, keeping its first `limit` bytes; on
 /// the first byte past them it says so through `over` and stops reading.
@@ -158,38 +170,67 @@ fn drain(
     stream: &'static str,
     over: &Arc<Overflow>,
 ) -> Option<Reader> {
-    pipe.map(|pipe| {
-        let (sender, receiver) = mpsc::channel();
-        let over = Arc::clone(over);
-        thread::spawn(move || {
-            let mut bytes = Vec::new();
-            // One byte past the limit tells a full stream from a longer one.
-            let keep = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
-            let result = pipe.take(keep).read_to_end(&mut bytes).map(|_| {
-                if bytes.len() > limit {
-                    bytes.truncate(limit);
-                    let _ = over.set(stream);
-                }
-                bytes
-            });
-            // The receiver may have given up waiting; then nobody wants it.
-            let _ = sender.send(result);
-        });
-        receiver
-    })
+    let mut pipe = pipe?;
+    let (sender, ended) = mpsc::channel();
+    let bytes = Arc::new(Mutex::new(Vec::new()));
+    let (kept, over) = (Arc::clone(&bytes), Arc::clone(over));
+    thread::spawn(move || {
+        let mut chunk = [0; 8192];
+        let result = loop {
+            let read = match pipe.read(&mut chunk) {
+                Ok(0) => break Ok(()),
+                Ok(read) => read,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                Err(error) => break Err(error),
+            };
+            // Kept as it comes: a stream held open past the grace is read
+            // up to where it stands then.
+            let mut kept = kept.lock().unwrap_or_else(PoisonError::into_inner);
+            let room = limit - kept.len();
+            kept.extend_from_slice(&chunk[..read.min(room)]);
+            if read > room {
+                let _ = over.set(stream);
+                break Ok(());
+            }
+        };
+        // The receiver may have given up waiting; then nobody wants it.
+        let _ = sender.send(result);
+    });
+    Some(Reader { bytes, ended })
 }
 
-/// What the reader got, or `None` if the stream was still open at
-/// `deadline`; a stream that could not be read says so in its text.
-fn collect(reader: Option<Reader>, deadline: Instant) -> Option<String> {
+/// What [`collect`] got of a stream.
+enum Drained {
+    /// It reached its end, or could not be read (the text says so).
+    Ended(String),
+    /// It was still open at the deadline: what had come by then.
+    HeldOpen(String),
+}
+
+impl Drained {
+    /// The text, and whether the stream was held open.
+    fn text(self) -> (String, bool) {
+        match self {
+            Drained::Ended(text) => (text, false),
+            Drained::HeldOpen(text) => (text, true),
+        }
+    }
+}
+
+/// What the reader got by `deadline`; a stream that could not be read says
+/// so in its text.
+fn collect(reader: Option<Reader>, deadline: Instant) -> Drained {
     let Some(reader) = reader else {
-        return Some(String::new());
+        return Drained::Ended(String::new());
     };
     let left = deadline.saturating_duration_since(Instant::now());
-    match reader.recv_timeout(left) {
-        Ok(Ok(bytes)) => Some(String::from_utf8_lossy(&bytes).into_owned()),
-        Ok(Err(error)) => Some(format!("<cannot read the stream: {error}>")),
-        Err(_) => None,
+    let ended = reader.ended.recv_timeout(left);
+    let bytes = reader.bytes.lock().unwrap_or_else(PoisonError::into_inner);
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    match ended {
+        Ok(Ok(())) => Drained::Ended(text),
+        Ok(Err(error)) => Drained::Ended(format!("{text}<cannot read the stream: {error}>")),
+        Err(_) => Drained::HeldOpen(text),
     }
 }
 
@@ -253,6 +294,25 @@ mod tests {
         let pid = finished.stdout.trim().parse().unwrap();
         let gone = exits_within(pid, Duration::from_secs(5));
         assert!(gone, "sleep {pid} outlived the check");
+    }
+
+    /// A process in a session of its own is out of reach of the group kill,
+    /// and may hold the pipe open: what was written before the grace ran
+    /// out is still read, and the caller is told.
+    #[test]
+    fn a_stream_held_open_by_a_process_out_of_reach_is_read_up_to_then() {
+        let script = "echo before; setsid sleep 4 & sleep 0.1; echo after";
+        let finished = sh(script, TEN, usize::MAX);
+        assert_eq!(finished.exit, Exit::Code(0));
+        assert_eq!(finished.stdout, "before\nafter\n");
+        assert!(finished.held_open, "{finished:?}");
+        assert!(
+            finished.stderr.contains("still holds the output open"),
+            "{finished:?}"
+        );
+        assert!(finished.elapsed < TEN, "took {:?}", finished.elapsed);
+        let closed = sh("echo before; setsid sleep 4 >/dev/null &", TEN, usize::MAX);
+        assert_eq!((&*closed.stdout, closed.held_open), ("before\n", false));
     }
 
     /// A child that prints without end is stopped at the limit, and only

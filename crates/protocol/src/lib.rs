@@ -31,11 +31,12 @@ pub fn seconds_arg(duration: Duration) -> String {
 pub fn parse_seconds(value: &str) -> Result<Duration, String> {
     let max = MAX_SECONDS.as_secs();
     let expected = format!("expected a number of seconds, such as 1.5, from 0 to {max}");
-    let seconds = value
-        .parse::<f64>()
-        .ok()
-        .filter(|seconds| (0.0..=MAX_SECONDS.as_secs_f64()).contains(seconds))
-        .ok_or_else(|| expected.clone())?;
+    let Ok(seconds) = value.parse::<f64>() else {
+        return Err(expected);
+    };
+    if !(0.0..=MAX_SECONDS.as_secs_f64()).contains(&seconds) {
+        return Err(expected);
+    }
     // Below a millisecond a value would round to 0, which means something
     // else (no timeout; the start), or to a time no timer keeps.
     if seconds > 0.0 && seconds < MIN_SECONDS.as_secs_f64() {
@@ -142,6 +143,25 @@ pub fn parse_base_url(value: &str) -> Result<String, String> {
     ))
 }
 
+/// Whether `typed`, a name as someone typed it on a command line, is `name`:
+/// a section's (`real-world`), an example's (`hello_world`), a lesson's or an
+/// exercise's. Sections are named as crates are and examples as modules, so
+/// `-` and `_` are taken as one; every binary and every xtask command finds
+/// names this way.
+pub fn same_name(typed: &str, name: &str) -> bool {
+    underscored(typed) == underscored(name)
+}
+
+/// Whether `name` contains `typed`, a part of a name as someone typed it,
+/// with `-` and `_` taken as one, as [`same_name`] does.
+pub fn name_contains(name: &str, typed: &str) -> bool {
+    underscored(name).contains(&underscored(typed))
+}
+
+fn underscored(name: &str) -> String {
+    name.replace('-', "_")
+}
+
 /// How the runner calls an example's `run`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -198,11 +218,10 @@ impl Listed {
     /// Parses one line of `--list=tsv`.
     pub fn parse_line(line: &str) -> Result<Self, String> {
         let mut fields = line.splitn(5, '\t');
-        let mut next = |what: &str| {
-            fields
-                .next()
-                .filter(|field| !field.is_empty() || what == "summary")
-                .ok_or_else(|| format!("listing line without a {what}: {line:?}"))
+        let mut next = |what: &str| match fields.next() {
+            // Only the summary may be empty.
+            Some(field) if !field.is_empty() || what == "summary" => Ok(field),
+            _ => Err(format!("listing line without a {what}: {line:?}")),
         };
         let name = next("name")?.to_owned();
         let kind = Kind::parse(next("kind")?)?;
@@ -287,6 +306,8 @@ pub struct Header {
     /// The paragraphs after the first, with the `//! ` prefix removed and
     /// the lines otherwise as written (indentation matters in Markdown).
     pub body: String,
+    /// How many `//!` lines it has, blank ones included.
+    pub lines: usize,
 }
 
 impl Header {
@@ -309,6 +330,7 @@ impl Header {
         Self {
             summary,
             body: body.trim().to_owned(),
+            lines: lines.len(),
         }
     }
 }
@@ -333,30 +355,38 @@ impl Invocation {
     /// The arguments, leaving out options at their defaults so that the
     /// re-run command stays short.
     pub fn args(&self) -> Vec<String> {
-        let pair = |name: &str, value: Option<String>| value.map(|value| vec![name.into(), value]);
-        let clock = (self.clock != Clock::default()).then(|| self.clock.name().to_owned());
-        let flavor = (self.flavor != Flavor::default()).then(|| self.flavor.name().to_owned());
-        let mut args: Vec<String> = [
-            pair(Clock::OPTION, clock),
-            pair(Flavor::OPTION, flavor),
-            pair(BASE_URL, self.base_url.clone()),
-            pair("--timeline-file", self.timeline_file.clone()),
-            pair("--trace", self.trace.clone()),
-            self.cancel_sweep.then(|| vec!["--cancel-sweep".to_owned()]),
-            pair("--timeout", self.timeout.map(seconds_arg)),
-            pair("--dump-at", self.dump_at.map(seconds_arg)),
-            pair("--dump-file", self.dump_file.clone()),
-        ]
-        .into_iter()
-        .flatten()
-        .flatten()
-        .collect();
+        let mut args = Vec::new();
+        if self.clock != Clock::default() {
+            option(&mut args, Clock::OPTION, Some(self.clock.name().to_owned()));
+        }
+        if self.flavor != Flavor::default() {
+            option(
+                &mut args,
+                Flavor::OPTION,
+                Some(self.flavor.name().to_owned()),
+            );
+        }
+        option(&mut args, BASE_URL, self.base_url.clone());
+        option(&mut args, "--timeline-file", self.timeline_file.clone());
+        option(&mut args, "--trace", self.trace.clone());
+        if self.cancel_sweep {
+            args.push("--cancel-sweep".to_owned());
+        }
+        option(&mut args, "--timeout", self.timeout.map(seconds_arg));
+        option(&mut args, "--dump-at", self.dump_at.map(seconds_arg));
+        option(&mut args, "--dump-file", self.dump_file.clone());
         // A name that looks like an option would not be taken as a name.
         if self.examples.iter().any(|name| name.starts_with('-')) {
             args.push("--".to_owned());
         }
         args.extend(self.examples.iter().cloned());
-        args
+        return args;
+
+        fn option(args: &mut Vec<String>, name: &str, value: Option<String>) {
+            if let Some(value) = value {
+                args.extend([name.to_owned(), value]);
+            }
+        }
     }
 
     /// `cargo run -q -p <section> -- <args>`: what to type to re-run it.
@@ -453,6 +483,18 @@ mod tests {
     }
 
     #[test]
+    fn a_dash_and_an_underscore_are_the_same_in_a_name() {
+        assert!(same_name("hello-world", "hello_world"));
+        assert!(same_name("real_world", "real-world"));
+        assert!(same_name("hello_world", "hello_world"));
+        assert!(!same_name("hello", "hello_world"));
+        assert!(!same_name("hello world", "hello_world"));
+        assert!(!same_name("Hello_world", "hello_world"));
+        assert!(name_contains("hello_world", "o-w"));
+        assert!(!name_contains("hello_world", "ow"));
+    }
+
+    #[test]
     fn a_sweep_summary_round_trips() {
         let swept = SweepSummary {
             example: "io/echo_server".into(),
@@ -482,6 +524,7 @@ mod tests {
         let header = Header::parse(source);
         assert_eq!(header.summary, "First line, second line.");
         assert_eq!(header.body, "Body with `code`.\n\n- a list\n  continued");
+        assert_eq!(header.lines, 7);
         assert_eq!(Header::parse("fn main() {}").summary, "");
     }
 

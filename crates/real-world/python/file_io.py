@@ -20,21 +20,9 @@ class FileError(Exception):
         super().__init__(f"cannot {action} {name}: {error.strerror} (os error {error.errno})")
 
 
-async def keeping_dir(call, *args):
-    """Runs call on a thread. A thread can't be cancelled, so a cancelled
-    caller waits for it to end before it leaves the with block that removes
-    the directory."""
-    job = asyncio.ensure_future(asyncio.to_thread(call, *args))
-    try:
-        return await asyncio.shield(job)
-    except asyncio.CancelledError:
-        await asyncio.gather(job, return_exceptions=True)
-        raise
-
-
 async def write_file(directory, name, content):
     try:
-        await keeping_dir((directory / name).write_text, content)
+        await asyncio.to_thread((directory / name).write_text, content)
     except OSError as error:
         raise FileError(error, "write", name) from error
 
@@ -62,7 +50,24 @@ async def write_lines(directory, name, lines):
         except OSError as error:
             raise FileError(error, "write", name) from error
 
-    await keeping_dir(write)
+    await asyncio.to_thread(write)
+
+
+async def save_report(directory, folder, name, text):
+    """os.makedirs(folder, exist_ok=True), then a file in it."""
+    try:
+        await asyncio.to_thread(os.makedirs, directory / folder, exist_ok=True)
+    except OSError as error:
+        raise FileError(error, "create", folder) from error
+    await write_file(directory / folder, name, text)
+
+
+async def list_names(directory, folder):
+    """The names in folder, sorted: listdir gives them in no set order."""
+    try:
+        return sorted(await asyncio.to_thread(os.listdir, directory / folder))
+    except OSError as error:
+        raise FileError(error, "list", folder) from error
 
 
 async def count_lines(directory, name):
@@ -80,6 +85,12 @@ async def count_lines(directory, name):
 
 
 async def main():
+    # A thread can't be cancelled: the demo is a task that owns its
+    # directory, shielded, so a cancelled main leaves it to finish.
+    await asyncio.shield(asyncio.create_task(demo()))
+
+
+async def demo():
     with tempfile.TemporaryDirectory() as directory:
         directory = Path(directory)
         await write_file(directory, "example.txt", "Hello, async world!")
@@ -89,9 +100,13 @@ async def main():
         await write_lines(directory, "lines.txt", ["first", "second", "third"])
         print(f"lines.txt has {await count_lines(directory, 'lines.txt')} lines")
 
+        for name, text in [("march.txt", "31 days"), ("april.txt", "30 days")]:
+            await save_report(directory, "reports/2024", name, text)
+        names = await list_names(directory, "reports/2024")
+        print(f"reports/2024 holds {', '.join(names)}")
+
         print()
         print("Bad paths:")
-        await keeping_dir(os.mkdir, directory / "reports")
         for attempt in [
             read_file(directory, "missing.txt"),
             write_file(directory, "no-such-dir/out.txt", "data"),

@@ -1,18 +1,11 @@
-//! The guide's simulated API handler: six concurrent requests to fast, slow,
-//! cached and failing endpoints, where the second request for the cached
-//! endpoint really does get the cached answer.
+//! The guide's simulated API handler: six concurrent requests, where the second
+//! request for the cached endpoint really does get the cached answer.
 //!
-//! The handler is shared by six tasks through an `Arc`: an atomic counter, and
+//! The handler is shared by six tasks through an `Arc`: an atomic counter and
 //! a cache in a `std::sync::Mutex`, never held across an `.await`. The guide's
-//! comment says req4 "should hit cache", but req3 and req4 both miss and both
-//! do the work. Here each entry is the work itself, spawned by the first
-//! request and awaited by every one through `futures`' `Shared`: req4 waits
-//! for req3's work and reports the hit. The work runs in a task, not in req3's
-//! future, which runs only while its caller polls it: a caller that stopped
-//! polling it without dropping it would hold req4 for ever
-//! (`recipes/single_flight_cache` shows it). A raised `ValueError` is an
-//! `Err` the caller must look at. Requests arrive 1 ms apart, so no two
-//! timers tie.
+//! req3 and req4 both miss the cache, though its comment says req4 "should hit
+//! cache"; here the first request spawns the work and every one awaits it
+//! through `futures`' `Shared`. A raised `ValueError` is an `Err` to look at.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -24,11 +17,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use futures::FutureExt as _;
-use futures::future::{BoxFuture, Shared, join_all};
-use tokio::task::JoinError;
+use futures::future::{BoxFuture, Shared};
+use tokio::task::{JoinError, JoinSet};
 use tokio::time::sleep;
 use tokio_util::task::AbortOnDropHandle;
 
+/// Between two requests' arrivals, so that no two of their timers fall due
+/// at one instant: Tokio gives those no order.
 const ARRIVAL_GAP: Duration = Duration::from_millis(1);
 
 #[derive(Clone, Debug)]
@@ -125,7 +120,9 @@ impl AsyncApiHandler {
 }
 
 /// Starts the cached endpoint's work in a task, aborted when the last share
-/// of it is dropped.
+/// of it is dropped. Not in req3's future, which runs only while its caller
+/// polls it: a caller that stopped polling it without dropping it would hold
+/// req4 for ever (`recipes/single_flight_cache` shows it).
 fn compute() -> Cached {
     let task = AbortOnDropHandle::new(tokio::spawn(async {
         sleep(Duration::from_secs(1)).await;
@@ -168,19 +165,17 @@ pub async fn run() -> Result<(), JoinError> {
         ("req6", "/fast"),
     ];
 
-    let mut tasks = Vec::new();
+    // A task per request, as a server spawns them; dropping the set aborts
+    // those still running, as a cancelled `run` does.
+    let mut tasks = JoinSet::new();
     for (request_id, endpoint) in requests {
-        let handler = Arc::clone(&handler);
-        // Aborted when dropped, so a cancelled `run` stops it too.
-        tasks.push(AbortOnDropHandle::new(tokio::spawn(process_request(
-            handler, request_id, endpoint,
-        ))));
+        tasks.spawn(process_request(Arc::clone(&handler), request_id, endpoint));
         sleep(ARRIVAL_GAP).await;
     }
-    let outcomes = join_all(tasks)
-        .await
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut outcomes = Vec::new();
+    while let Some(outcome) = tasks.join_next().await {
+        outcomes.push(outcome?);
+    }
 
     let successful = outcomes.iter().filter(|&&ok| ok).count();
     println!();

@@ -5,14 +5,13 @@
 //! FastAPI's functions become axum handlers whose parameters are extractors
 //! (`Query`, `Json`, `State`). `BackgroundTasks` become jobs spawned on a
 //! `TaskTracker`, answered `202 Accepted`: graceful shutdown stops accepting,
-//! lets requests in flight finish within a grace period (axum never times
-//! out a client that stops mid-request), then waits for the jobs. An unknown
-//! id is a 404 (the guide answers "processing" for ever), a duplicate a 409.
-//! Clients can't grow its jobs without bound: a body has at most `MAX_BODY`
-//! bytes, an id `MAX_ID`, and past `MAX_JOBS` the oldest result goes, or,
-//! with every job running, the answer is a 503. Its connections are axum's,
-//! which has no cap on them and no time limit on a request's head: a server
-//! facing the internet sits behind a proxy that has both.
+//! gives requests in flight a grace period, closes the connections still
+//! open, then waits for the jobs. An unknown id is a 404 (the guide answers
+//! "processing" for ever), a duplicate a 409. A body has at most `MAX_BODY`
+//! bytes, an id `MAX_ID`; past `MAX_JOBS` the oldest result goes, or, with
+//! every job running, the answer is a 503. A client gets 30 s to send each
+//! request's head; connections have no cap: a server facing the internet
+//! sits behind a proxy that has one.
 //!
 //! Needs: `reqwest/json`
 //!
@@ -22,7 +21,7 @@
 //!   simulation that follows it is `simple_server`)
 
 use std::collections::{HashMap, VecDeque};
-use std::future::IntoFuture;
+use std::pin::pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -31,13 +30,17 @@ use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::serve::Listener;
 use axum::{Json, Router};
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use reqwest::RequestBuilder;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
 use tokio::time::{Instant, MissedTickBehavior, interval, sleep, timeout};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -55,8 +58,8 @@ const MAX_JOBS: usize = 1000;
 /// result goes, and axum's default limit is 2 MB.
 const MAX_BODY: usize = 16 * 1024;
 /// The longest job id, in bytes: a job keeps its id as long as its result,
-/// and a query string can be as long as a request's head (hyper allows
-/// about 400 KB).
+/// and hyper takes a request target of up to 65,534 bytes (past that, it
+/// answers `414 URI Too Long`).
 const MAX_ID: usize = 64;
 
 #[derive(Clone, Serialize)]
@@ -179,23 +182,53 @@ fn app(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// Starts a graceful shutdown and waits for the server, at most
-/// `GRACE_PERIOD`: axum's `serve` has no timeout on reading a request, and a
-/// connection with half a request on it is not idle, so one client that
-/// stops mid-line would hold a graceful shutdown for ever.
-async fn stop_server(
-    shutdown: &CancellationToken,
-    mut server: JoinHandle<std::io::Result<()>>,
-) -> anyhow::Result<()> {
-    shutdown.cancel();
-    if let Ok(served) = timeout(GRACE_PERIOD, &mut server).await {
-        return served?.context("the server failed");
+/// Serves `app` until `shutdown` is cancelled, then gives the connections
+/// still open `GRACE_PERIOD` to finish the request each is on, and closes
+/// those left: `axum::serve` waits for them however long they take, and
+/// leaves them running if its future is dropped. What it has and this
+/// lacks: HTTP/2 (its `http2` feature), upgrades (WebSocket), `ConnectInfo`.
+async fn serve(mut listener: TcpListener, app: Router, shutdown: CancellationToken) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            // axum's `Listener::accept` retries a failed accept (after a
+            // pause, out of file descriptors), where the listener's own
+            // would return the error.
+            (socket, _peer) = Listener::accept(&mut listener) => {
+                connections.spawn(serve_connection(socket, app.clone(), shutdown.clone()));
+            }
+            // Reaped as they end, so the set holds only open connections.
+            Some(_) = connections.join_next() => {}
+        }
     }
-    // The connection tasks are axum's own: each ends when its client goes
-    // or the runtime stops.
-    server.abort();
-    println!("Connections still open after {GRACE_PERIOD:?}; stopped waiting for them");
-    Ok(())
+    // Closed first, so that a client who comes now is refused at once.
+    drop(listener);
+    let finishing = async { while connections.join_next().await.is_some() {} };
+    if timeout(GRACE_PERIOD, finishing).await.is_err() {
+        println!("Closing the connections still open after {GRACE_PERIOD:?}");
+        connections.shutdown().await;
+    }
+}
+
+/// Serves one connection with hyper until the client goes or, once
+/// `shutdown` is cancelled, the request it is on is answered.
+async fn serve_connection(socket: TcpStream, app: Router, shutdown: CancellationToken) {
+    let service = TowerToHyperService::new(app);
+    // Without a timer, hyper drops its 30 s limit on reading a request's head.
+    let connection = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .serve_connection(TokioIo::new(socket), service);
+    let mut connection = pin!(connection);
+    // An error (a client gone, a request that is not HTTP) ends its
+    // connection alone.
+    tokio::select! {
+        _ = connection.as_mut() => {}
+        () = shutdown.cancelled() => {
+            connection.as_mut().graceful_shutdown();
+            let _ = connection.await;
+        }
+    }
 }
 
 /// Sends a request and prints the exchange on one line.
@@ -217,11 +250,7 @@ pub async fn run() -> anyhow::Result<()> {
         .context("cannot listen on 127.0.0.1")?;
     let base_url = format!("http://{}", listener.local_addr()?);
     let shutdown = CancellationToken::new();
-    let server = tokio::spawn(
-        axum::serve(listener, app(Arc::clone(&state)))
-            .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-            .into_future(),
-    );
+    let server = tokio::spawn(serve(listener, app(Arc::clone(&state)), shutdown.clone()));
     // However `run` ends (an error, or its caller dropping it at an
     // `.await`), the server is told to shut down; its handle alone would
     // leave it running, detached.
@@ -289,7 +318,8 @@ pub async fn run() -> anyhow::Result<()> {
         state.background.len()
     );
     let stopping = Instant::now();
-    stop_server(&shutdown, server).await?;
+    shutdown.cancel();
+    server.await.context("the server panicked")?;
     println!("Server stopped accepting requests");
     state.background.close();
     state.background.wait().await;
@@ -304,13 +334,37 @@ pub async fn run() -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio::net::TcpStream;
+
+    use super::*;
 
     /// `{}`, as the extractor hands a body over.
     fn empty_body() -> Json<Box<RawValue>> {
         Json(RawValue::from_string("{}".to_owned()).unwrap())
+    }
+
+    /// A client that stops halfway through a request's head is closed
+    /// after hyper's 30 s for a head, unanswered: a limit that holds only
+    /// with the timer `serve` gives hyper.
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_stops_mid_head_is_closed() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, app(Arc::default()), shutdown.clone()));
+        let start = Instant::now();
+        client.write_all(b"GET /health HTTP/1.1\r\n").await.unwrap();
+        let mut answer = Vec::new();
+        timeout(Duration::from_secs(60), client.read_to_end(&mut answer))
+            .await
+            .expect("the connection was still open 60 s later")
+            .unwrap();
+        assert_eq!(start.elapsed(), Duration::from_secs(30));
+        assert_eq!(String::from_utf8_lossy(&answer), "", "it answered");
+        shutdown.cancel();
+        server.await.unwrap();
     }
 
     /// A client that sent half a request is not idle, so graceful shutdown
@@ -323,19 +377,37 @@ mod tests {
             .await
             .unwrap();
         let shutdown = CancellationToken::new();
-        let server = tokio::spawn(
-            axum::serve(listener, app(Arc::default()))
-                .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-                .into_future(),
-        );
+        let server = tokio::spawn(serve(listener, app(Arc::default()), shutdown.clone()));
         client.write_all(b"GET /health HTTP/1.1\r\n").await.unwrap();
         // Real time, for the server to read the half request.
         sleep(Duration::from_millis(100)).await;
-        let stopped = timeout(Duration::from_secs(5), stop_server(&shutdown, server));
-        stopped
+        shutdown.cancel();
+        timeout(Duration::from_secs(5), server)
             .await
             .expect("the server still waits 5 s after shutdown")
             .unwrap();
+    }
+
+    /// A connection still open when the grace period ends is closed with
+    /// it: the rest of its request, sent then, gets no answer.
+    #[tokio::test]
+    async fn no_connection_answers_after_the_grace_period() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, app(Arc::default()), shutdown.clone()));
+        client.write_all(b"GET /health HTTP/1.1\r\n").await.unwrap();
+        // Real time, for the server to read the half request.
+        sleep(Duration::from_millis(100)).await;
+        shutdown.cancel();
+        server.await.unwrap();
+        let _ = client.write_all(b"host: x\r\n\r\n").await;
+        let mut answer = Vec::new();
+        let read = timeout(Duration::from_secs(5), client.read_to_end(&mut answer)).await;
+        assert!(read.is_ok(), "the connection was still open 5 s later");
+        assert_eq!(String::from_utf8_lossy(&answer), "", "it answered");
     }
 
     /// A server whose jobs are all running refuses a new one, and still
@@ -401,11 +473,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let shutdown = CancellationToken::new();
-        let server = tokio::spawn(
-            axum::serve(listener, app(Arc::default()))
-                .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-                .into_future(),
-        );
+        let server = tokio::spawn(serve(listener, app(Arc::default()), shutdown.clone()));
         let mut held = TcpStream::connect(address).await.unwrap();
         let head = format!(
             "POST /process?data_id=held HTTP/1.1\r\nhost: {address}\r\n\
@@ -440,11 +508,13 @@ mod tests {
             .await
             .expect("the others waited behind the held request");
         drop(held);
-        stop_server(&shutdown, server).await.unwrap();
+        shutdown.cancel();
+        server.await.unwrap();
     }
 
     /// An id is kept as long as its job, so it is bounded like the body: a
-    /// thousand jobs with ids of 400 KB held about 400 MB.
+    /// thousand jobs with ids of 64 KB, as long as hyper lets a request
+    /// target be, held about 64 MB.
     #[tokio::test(start_paused = true)]
     async fn a_long_id_is_refused() {
         let state = Arc::new(AppState::default());
@@ -463,6 +533,33 @@ mod tests {
         state.background.wait().await;
     }
 
+    /// What `MAX_ID`'s comment says of hyper: a request target of 65,534
+    /// bytes reaches the handler (a 404 for an unknown id), and one byte more
+    /// is answered `414` before it does.
+    #[tokio::test]
+    async fn hyper_refuses_a_request_target_past_65_534_bytes() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, app(Arc::default()), shutdown.clone()));
+        for (length, status) in [(65_534, "404"), (65_535, "414")] {
+            let target = format!("/result/{}", "x".repeat(length - "/result/".len()));
+            let mut client = TcpStream::connect(address).await.unwrap();
+            let request = format!("GET {target} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+            client.write_all(request.as_bytes()).await.unwrap();
+            let mut response = Vec::new();
+            client.read_to_end(&mut response).await.unwrap();
+            let response = String::from_utf8_lossy(&response);
+            assert!(
+                response.starts_with(&format!("HTTP/1.1 {status} ")),
+                "a target of {length} bytes: {}",
+                response.lines().next().unwrap_or_default()
+            );
+        }
+        shutdown.cancel();
+        server.await.unwrap();
+    }
+
     /// A body bigger than the demonstration needs is refused before it is
     /// read whole.
     #[tokio::test]
@@ -470,11 +567,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let shutdown = CancellationToken::new();
-        let server = tokio::spawn(
-            axum::serve(listener, app(Arc::default()))
-                .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-                .into_future(),
-        );
+        let server = tokio::spawn(serve(listener, app(Arc::default()), shutdown.clone()));
         let body = json!({ "value": "x".repeat(100 * 1024) }).to_string();
         let mut client = TcpStream::connect(address).await.unwrap();
         let head = format!(
@@ -493,6 +586,7 @@ mod tests {
             response.starts_with("HTTP/1.1 413 "),
             "the server answered {response}"
         );
-        stop_server(&shutdown, server).await.unwrap();
+        shutdown.cancel();
+        server.await.unwrap();
     }
 }

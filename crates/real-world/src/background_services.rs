@@ -1,17 +1,11 @@
-//! Background services on interval loops, a health check and a metrics
-//! collector, stopped gracefully after a fixed run time or on Ctrl-C,
-//! whichever comes first.
+//! Background services on interval loops, stopped after a time or on Ctrl-C.
 //!
 //! The guide's base class becomes a `Service` trait and one loop on an
-//! `interval`, which ticks at a fixed rate where the guide's sleep drifts, and
-//! skips missed ticks. The guide cancels its tasks mid-check; here a
-//! `CancellationToken` asks, work in progress finishes, and a `TaskTracker`
-//! waits, aborting a service that outlasts the grace period. The guide's
-//! Ctrl-C handler is never installed; here `ctrl_c()` races the run time.
-//! Once it has listened, Ctrl-C no longer ends the process (Tokio never
-//! restores the default), so it listens on while the services stop: a
-//! Ctrl-C then aborts them at once. The guide never imports `random`; the
-//! metrics are seeded.
+//! `interval`, which ticks at a fixed rate where the guide's sleep drifts.
+//! The guide cancels its tasks mid-check and never installs its Ctrl-C
+//! handler; here a `CancellationToken` asks, work in progress finishes, a
+//! `TaskTracker` waits (aborting a service past the grace period), and
+//! `ctrl_c()` races the run time.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -118,6 +112,8 @@ async fn stop(
 
 // The demonstration's two services.
 
+/// The metrics' generator is seeded; the guide's uses `random`, which it never
+/// imports.
 const SEED: u64 = 7;
 
 #[derive(Default)]
@@ -189,7 +185,9 @@ pub async fn run() -> anyhow::Result<()> {
         signal = &mut ctrl_c => Some(signal),
     };
     // The next Ctrl-C, while the services stop: the same listener if the
-    // run time ended first, else a new one.
+    // run time ended first, else a new one. Once it has listened, Ctrl-C no
+    // longer ends the process (Tokio never restores the default), so it
+    // listens on, and a Ctrl-C then aborts the services at once.
     let run_time_ended = heard.is_none();
     let next_ctrl_c = async {
         let next = if run_time_ended {

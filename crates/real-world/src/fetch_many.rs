@@ -1,25 +1,18 @@
-//! Fetch many URLs concurrently through one shared `reqwest::Client`: first
-//! pages as text, all or nothing, then JSON with each failure reported in
-//! its place.
+//! Fetch many URLs concurrently through one shared `reqwest::Client`: pages
+//! as text, all or nothing, then JSON with each failure in its place.
 //!
 //! `aiohttp.ClientSession` is `reqwest::Client`, built once and shared (a
-//! guide opens one per URL). Two guides `gather` the pages with no
-//! `return_exceptions`: that is `try_join_all`, which returns the first error
-//! and drops the other requests. The third reports each failure in its place:
-//! `join_all` over `Result`s. `error_for_status` makes a 404 an error, which
-//! the guide's code misses when the 404 is JSON; `IgnoredAny` checks a body
-//! is JSON and keeps none of it once parsed, but `json()`, as `text()`, first
-//! reads the whole body, however long: against servers you don't trust, bound
-//! it as [`recipes/fetch_urls`](../recipes/fetch_urls.md) does. The local
-//! httpbin's `/anything` stands in for the internet.
+//! guide opens one per URL). `gather` without `return_exceptions` is
+//! `try_join_all`, which returns the first error and drops the other
+//! requests; with it, `join_all` over `Result`s. `error_for_status` makes a
+//! 404 an error, which a guide misses when the 404 is JSON.
 //!
 //! Needs: `reqwest/json`
 //!
 //! Translates:
 //! - *Asynchronous Programming in Python*, "HTTP Requests (aiohttp)"
 //! - *Python Async Programming: A Detailed Guide*,
-//!   "Good Use Cases (I/O-Bound Operations)"
-//!   (network requests)
+//!   "Good Use Cases (I/O-Bound Operations)" (network requests)
 //! - *Async/Await in Python*, "HTTP Requests with AsyncIO"
 
 use std::error::Error;
@@ -43,7 +36,10 @@ async fn fetch_url(client: &Client, url: String) -> reqwest::Result<String> {
 
 /// The third guide's `fetch_url`: the status code, once the body has been
 /// checked to be JSON. Errors leave out the URL: the caller knows which one
-/// it asked for, and it holds the server's port.
+/// it asked for, and it holds the server's port. `IgnoredAny` keeps none of
+/// the JSON once parsed, but `json()`, as `text()`, first reads the whole
+/// body, however long: against servers you don't trust, bound it as
+/// `recipes/fetch_urls` does.
 async fn fetch_json(client: &Client, url: String) -> reqwest::Result<u16> {
     let fetch = async {
         let response = client.get(url).send().await?.error_for_status()?;
@@ -66,6 +62,8 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
         .build()
         .context("cannot build the HTTP client")?;
 
+    // The local httpbin's `/anything` stands in for the internet. The pages
+    // come all or nothing, as the first two guides' `gather`.
     let pages = [
         "/anything/example.com",
         "/anything/example.org",
@@ -85,6 +83,7 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
         "/status/404",
         "/html",
     ];
+    // The third guide's: each failure reported in its place.
     let results =
         join_all(paths.map(|path| fetch_json(&client, format!("{base_url}{path}")))).await;
     for (path, result) in paths.iter().zip(&results) {

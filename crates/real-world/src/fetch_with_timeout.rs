@@ -4,10 +4,7 @@
 //! `asyncio.timeout(t)` is `timeout(t, future)`: past the deadline the request
 //! is dropped, which closes its connection (reqwest's own
 //! `RequestBuilder::timeout` does the same). The guide returns the timeout as
-//! a string, which `gather` counts as a success; here it is an `Err`, and
-//! `join_all` over `Result`s is `gather(return_exceptions=True)`. The status
-//! and time print instead of the page's length, since `/delay` echoes the
-//! port.
+//! a string, which `gather` counts as a success; here it is an `Err`.
 //!
 //! Translates:
 //! - *Async/Await in Python*, "Timeouts and Error Handling"
@@ -59,8 +56,11 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
         let result = fetch_with_timeout(client, format!("{base_url}{path}"), limit).await;
         (result, start.elapsed())
     });
+    // `gather(return_exceptions=True)`: `join_all` over `Result`s.
     let results = join_all(tasks).await;
 
+    // The status and the time print, not the page's length: `/delay` echoes
+    // the port.
     for (i, (result, elapsed)) in results.iter().enumerate() {
         let elapsed = elapsed.as_secs_f64();
         match result {

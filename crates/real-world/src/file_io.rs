@@ -3,48 +3,30 @@
 //!
 //! `tokio::fs` runs each call on the blocking pool, as aiofiles does on a
 //! thread pool, so whole-file calls are the cheap way and a `BufWriter` is
-//! flushed before it is done. Every error says which operation and which file
-//! (anyhow's `context`). A call that creates a file holds a share of the
-//! temporary directory until it ends, since a blocking job can't be
-//! cancelled. See the book's page "Files and databases".
+//! flushed before it is done. Every error says which operation and which
+//! file. The demo is a task that owns its directory, which a cancelled `run`
+//! leaves to finish (the book's page "Files and databases" says why).
 //!
 //! Translates:
 //! - *Asynchronous Programming in Python*, "File Operations (aiofiles)"
 //! - *Python Async Programming: A Detailed Guide*,
-//!   "Good Use Cases (I/O-Bound Operations)"
-//!   (file I/O)
+//!   "Good Use Cases (I/O-Bound Operations)" (file I/O)
 
-use std::io;
 use std::path::Path;
-use std::sync::Arc;
 
 use anyhow::Context;
-use tempfile::TempDir;
 use tokio::fs::{self, File};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, BufWriter};
 
-/// Runs `call` on the blocking pool with a share of `dir`, so the directory
-/// stays until the call has ended, even if the caller is dropped first.
-async fn keeping_dir<T: Send + 'static>(
-    dir: &Arc<TempDir>,
-    call: impl FnOnce() -> io::Result<T> + Send + 'static,
-) -> io::Result<T> {
-    let dir = Arc::clone(dir);
-    tokio::task::spawn_blocking(move || {
-        let result = call();
-        drop(dir);
-        result
-    })
-    .await?
-}
-
-async fn write_file(dir: &Arc<TempDir>, name: &str, content: &str) -> anyhow::Result<()> {
-    let (path, content) = (dir.path().join(name), content.to_owned());
-    keeping_dir(dir, move || std::fs::write(path, content))
+/// aiofiles' `open(name, 'w')` and `write`: one call, which creates (or
+/// empties) the file and writes all of it.
+async fn write_file(dir: &Path, name: &str, content: &str) -> anyhow::Result<()> {
+    fs::write(dir.join(name), content)
         .await
         .with_context(|| format!("cannot write {name}"))
 }
 
+/// aiofiles' `open(name, 'r')` and `read`.
 async fn read_file(dir: &Path, name: &str) -> anyhow::Result<String> {
     fs::read_to_string(dir.join(name))
         .await
@@ -52,12 +34,11 @@ async fn read_file(dir: &Path, name: &str) -> anyhow::Result<String> {
 }
 
 /// Many small writes through a buffer, then one flush.
-async fn write_lines(dir: &Arc<TempDir>, name: &str, lines: &[&str]) -> anyhow::Result<()> {
-    let path = dir.path().join(name);
-    let file = keeping_dir(dir, move || std::fs::File::create(path))
+async fn write_lines(dir: &Path, name: &str, lines: &[&str]) -> anyhow::Result<()> {
+    let file = File::create(dir.join(name))
         .await
         .with_context(|| format!("cannot create {name}"))?;
-    let mut writer = BufWriter::new(File::from_std(file));
+    let mut writer = BufWriter::new(file);
     for line in lines {
         writer.write_all(line.as_bytes()).await?;
         writer.write_all(b"\n").await?;
@@ -81,27 +62,59 @@ async fn count_lines(dir: &Path, name: &str) -> anyhow::Result<usize> {
     Ok(count)
 }
 
-pub async fn run() -> anyhow::Result<()> {
-    let dir = Arc::new(tempfile::tempdir().context("cannot create a temporary directory")?);
+/// `os.makedirs(folder, exist_ok=True)`, then a file in it.
+async fn save_report(dir: &Path, folder: &str, name: &str, text: &str) -> anyhow::Result<()> {
+    fs::create_dir_all(dir.join(folder))
+        .await
+        .with_context(|| format!("cannot create {folder}"))?;
+    write_file(&dir.join(folder), name, text).await
+}
 
-    write_file(&dir, "example.txt", "Hello, async world!").await?;
-    let content = read_file(dir.path(), "example.txt").await?;
+/// The names in `folder`, sorted: `read_dir` gives them in no set order.
+async fn list(dir: &Path, folder: &str) -> anyhow::Result<Vec<String>> {
+    let mut entries = fs::read_dir(dir.join(folder))
+        .await
+        .with_context(|| format!("cannot list {folder}"))?;
+    let mut names = Vec::new();
+    while let Some(entry) = entries.next_entry().await? {
+        names.push(entry.file_name().to_string_lossy().into_owned());
+    }
+    names.sort();
+    Ok(names)
+}
+
+pub async fn run() -> anyhow::Result<()> {
+    // Not aborted if `run` is dropped: the call in flight would run on
+    // without it, and could create a file once the directory was removed.
+    tokio::spawn(demo()).await?
+}
+
+async fn demo() -> anyhow::Result<()> {
+    let temp = tempfile::tempdir().context("cannot create a temporary directory")?;
+    let dir = temp.path();
+
+    write_file(dir, "example.txt", "Hello, async world!").await?;
+    let content = read_file(dir, "example.txt").await?;
     println!("File content: {content}");
 
-    write_lines(&dir, "lines.txt", &["first", "second", "third"]).await?;
+    write_lines(dir, "lines.txt", &["first", "second", "third"]).await?;
     println!(
         "lines.txt has {} lines",
-        count_lines(dir.path(), "lines.txt").await?
+        count_lines(dir, "lines.txt").await?
     );
+
+    for (name, text) in [("march.txt", "31 days"), ("april.txt", "30 days")] {
+        save_report(dir, "reports/2024", name, text).await?;
+    }
+    let names = list(dir, "reports/2024").await?;
+    println!("reports/2024 holds {}", names.join(", "));
 
     println!();
     println!("Bad paths:");
-    let reports = dir.path().join("reports");
-    keeping_dir(&dir, move || std::fs::create_dir(reports)).await?;
     let failures = [
-        read_file(dir.path(), "missing.txt").await.map(drop),
-        write_file(&dir, "no-such-dir/out.txt", "data").await,
-        read_file(dir.path(), "reports").await.map(drop),
+        read_file(dir, "missing.txt").await.map(drop),
+        write_file(dir, "no-such-dir/out.txt", "data").await,
+        read_file(dir, "reports").await.map(drop),
     ];
     for result in failures {
         let Err(error) = result else {

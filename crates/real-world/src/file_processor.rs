@@ -3,10 +3,9 @@
 //!
 //! `stream::iter(files).map(process).buffer_unordered(4)` keeps four files in
 //! progress with no semaphore to manage, where asyncio needs a `Semaphore(4)`
-//! and `gather`. Results come in completion order and are sorted by name.
-//! Each file's `Result` is kept, as `gather(return_exceptions=True)` keeps
-//! exceptions, so the file that is not UTF-8 is reported and the rest are
-//! counted. The sample files come from a seed.
+//! and `gather`. Each file's `Result` is kept, as
+//! `gather(return_exceptions=True)` keeps exceptions, so the file that is not
+//! UTF-8 is reported and the rest are counted.
 //!
 //! Translates:
 //! - *Python Async/Await*, "Exercises" (exercise 4: an async file processor
@@ -86,6 +85,7 @@ pub async fn run() -> anyhow::Result<()> {
         .buffer_unordered(MAX_OPEN)
         .collect()
         .await;
+    // They come in completion order: sorted by name.
     results.sort_by(|(a, _), (b, _)| a.cmp(b));
 
     let (mut lines, mut words, mut failed) = (0, 0, 0);

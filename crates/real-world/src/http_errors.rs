@@ -1,16 +1,11 @@
-//! Every way a request can fail (connection refused, timeout, an error
-//! status, a body that is not the JSON expected) as a variant of one error
-//! type, printed on one line.
+//! Every way a request can fail (refused, timed out, an error status, a body
+//! not the JSON expected) as a variant of one error type, printed on a line.
 //!
 //! The guide catches `Exception` and keeps `str(e)`. Here each failure is a
 //! variant of `FetchError`, so a caller can match on it (retry a timeout, not
-//! a 404), and `classify` sorts reqwest's errors into it. The body is decoded
-//! with serde_json, so a bad one comes with line and column. Each variant's
-//! message says only what failed at its level, and the error underneath is
-//! its `source()`; `report` prints the chain, as anyhow's `{:#}` does (see
-//! the book's page "Errors in async code"). `join_all` over `Result`s is
-//! `gather(return_exceptions=True)`; the deadline is reqwest's per-request
-//! `timeout`.
+//! a 404); each says only what failed at its level, the error underneath
+//! being its `source()`, and `report` prints the chain, as anyhow's `{:#}`
+//! does (the book's page "Errors in async code").
 //!
 //! Translates:
 //! - *Async/Await in Python*, "Timeouts and Error Handling" (the
@@ -94,6 +89,7 @@ struct Slideshow {
 async fn fetch_document(client: &Client, url: &str) -> Result<Document, FetchError> {
     let response = client
         .get(url)
+        // The deadline: reqwest's per-request timeout.
         .timeout(TIMEOUT)
         .send()
         .await
@@ -101,6 +97,7 @@ async fn fetch_document(client: &Client, url: &str) -> Result<Document, FetchErr
         .error_for_status()
         .map_err(classify)?;
     let body = response.text().await.map_err(classify)?;
+    // Decoded with serde_json, so a bad body comes with line and column.
     serde_json::from_str(&body).map_err(FetchError::InvalidJson)
 }
 
@@ -121,6 +118,7 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
         ("a closed port", format!("http://{closed}/json")),
     ];
     let start = Instant::now();
+    // `gather(return_exceptions=True)`: `join_all` over `Result`s.
     let results = join_all(targets.iter().map(|(_, url)| fetch_document(client, url))).await;
 
     for ((name, _), result) in targets.iter().zip(&results) {

@@ -26,7 +26,9 @@ fn main() -> std::process::ExitCode {
         example!(web_scraper, base_url),
         example!(sqlite_wrapper),
         example!(sqlite_pool),
-        example!(file_io),
+        // A cancelled `tokio::fs` call runs on to its end, and the task that
+        // holds the temporary directory for it with it.
+        example!(file_io).detaches_when_cancelled(),
         example!(file_processor),
         example!(api_handler),
         // Graceful shutdown is its lesson: the background jobs finish after the

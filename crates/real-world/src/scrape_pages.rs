@@ -1,10 +1,8 @@
-//! A scraper that fetches five pages concurrently: five two-second pages
-//! take two seconds, not ten.
+//! A scraper fetching five two-second pages concurrently: two seconds, not ten.
 //!
 //! Each page is a real request to the local server's `/delay/2`, tagged so
-//! the scraper can check it got the page it asked for, through one
-//! `reqwest::Client`. `stream::iter(...).buffered(n)` is `gather` with a limit,
-//! yielding in input order; `buffer_unordered(n)` yields in completion order.
+//! the scraper can check it got the page it asked for. `buffered(n)` over
+//! `stream::iter` is `gather` with a limit, in input order.
 //!
 //! Needs: `reqwest/json`
 //!

@@ -8,9 +8,9 @@
 //! `route_layer`, runs around matched handlers only and reports the time in
 //! `x-process-time`. A handler's `Err(ApiError)` is the guide's `except`: a
 //! 500. A panic is a bug, not an exception: the client sees the connection
-//! close. A fourth request, to the failing `/stats`, shows the 500. Graceful
-//! shutdown gives up after a grace period, as axum never times out a client
-//! that stops mid-request.
+//! close. A fourth request, to the failing `/stats`, shows the 500. The
+//! server is `api_server`'s: it closes the connections still open after a
+//! grace period, which `axum::serve` has no setting for.
 //!
 //! Needs: `reqwest/json`
 //!
@@ -19,7 +19,7 @@
 //!   "FastAPI Integration" (the `SimpleAsyncServer` simulation after the
 //!   FastAPI app; the FastAPI app itself is `api_server`)
 
-use std::future::IntoFuture;
+use std::pin::pin;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -28,13 +28,17 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::serve::Listener;
 use axum::{Json, Router};
 use futures::future::join_all;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use reqwest::RequestBuilder;
 use serde::Serialize;
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep, timeout};
 use tokio_util::sync::CancellationToken;
 
@@ -117,23 +121,53 @@ fn app() -> Router {
         .fallback(not_found)
 }
 
-/// Starts a graceful shutdown and waits for the server, at most
-/// `GRACE_PERIOD`: axum's `serve` has no timeout on reading a request, and a
-/// connection with half a request on it is not idle, so one client that
-/// stops mid-line would hold a graceful shutdown for ever.
-async fn stop_server(
-    shutdown: &CancellationToken,
-    mut server: JoinHandle<std::io::Result<()>>,
-) -> anyhow::Result<()> {
-    shutdown.cancel();
-    if let Ok(served) = timeout(GRACE_PERIOD, &mut server).await {
-        return served?.context("the server failed");
+/// Serves `app` until `shutdown` is cancelled, then gives the connections
+/// still open `GRACE_PERIOD` to finish the request each is on, and closes
+/// those left: `axum::serve` waits for them however long they take, and
+/// leaves them running if its future is dropped. What it has and this
+/// lacks: HTTP/2 (its `http2` feature), upgrades (WebSocket), `ConnectInfo`.
+async fn serve(mut listener: TcpListener, app: Router, shutdown: CancellationToken) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            // axum's `Listener::accept` retries a failed accept (after a
+            // pause, out of file descriptors), where the listener's own
+            // would return the error.
+            (socket, _peer) = Listener::accept(&mut listener) => {
+                connections.spawn(serve_connection(socket, app.clone(), shutdown.clone()));
+            }
+            // Reaped as they end, so the set holds only open connections.
+            Some(_) = connections.join_next() => {}
+        }
     }
-    // The connection tasks are axum's own: each ends when its client goes
-    // or the runtime stops.
-    server.abort();
-    println!("Connections still open after {GRACE_PERIOD:?}; stopped waiting for them");
-    Ok(())
+    // Closed first, so that a client who comes now is refused at once.
+    drop(listener);
+    let finishing = async { while connections.join_next().await.is_some() {} };
+    if timeout(GRACE_PERIOD, finishing).await.is_err() {
+        println!("Closing the connections still open after {GRACE_PERIOD:?}");
+        connections.shutdown().await;
+    }
+}
+
+/// Serves one connection with hyper until the client goes or, once
+/// `shutdown` is cancelled, the request it is on is answered.
+async fn serve_connection(socket: TcpStream, app: Router, shutdown: CancellationToken) {
+    let service = TowerToHyperService::new(app);
+    // Without a timer, hyper drops its 30 s limit on reading a request's head.
+    let connection = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .serve_connection(TokioIo::new(socket), service);
+    let mut connection = pin!(connection);
+    // An error (a client gone, a request that is not HTTP) ends its
+    // connection alone.
+    tokio::select! {
+        _ = connection.as_mut() => {}
+        () = shutdown.cancelled() => {
+            connection.as_mut().graceful_shutdown();
+            let _ = connection.await;
+        }
+    }
 }
 
 /// One request, and its answer on one line.
@@ -159,11 +193,7 @@ pub async fn run() -> anyhow::Result<()> {
         .context("cannot listen on 127.0.0.1")?;
     let base_url = format!("http://{}", listener.local_addr()?);
     let shutdown = CancellationToken::new();
-    let server = tokio::spawn(
-        axum::serve(listener, app())
-            .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-            .into_future(),
-    );
+    let server = tokio::spawn(serve(listener, app(), shutdown.clone()));
     // However `run` ends (an error, or its caller dropping it at an
     // `.await`), the server is told to shut down; its handle alone would
     // leave it running, detached.
@@ -194,14 +224,39 @@ pub async fn run() -> anyhow::Result<()> {
         println!("{}", line?);
     }
 
-    stop_server(&shutdown, server).await
+    shutdown.cancel();
+    server.await.context("the server panicked")
 }
 
 #[cfg(test)]
 mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
     use super::*;
-    use tokio::io::AsyncWriteExt;
-    use tokio::net::TcpStream;
+
+    /// A client that stops halfway through a request's head is closed
+    /// after hyper's 30 s for a head, unanswered: a limit that holds only
+    /// with the timer `serve` gives hyper.
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_stops_mid_head_is_closed() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, app(), shutdown.clone()));
+        let start = Instant::now();
+        client.write_all(b"GET /users HTTP/1.1\r\n").await.unwrap();
+        let mut answer = Vec::new();
+        timeout(Duration::from_secs(60), client.read_to_end(&mut answer))
+            .await
+            .expect("the connection was still open 60 s later")
+            .unwrap();
+        assert_eq!(start.elapsed(), Duration::from_secs(30));
+        assert_eq!(String::from_utf8_lossy(&answer), "", "it answered");
+        shutdown.cancel();
+        server.await.unwrap();
+    }
 
     /// A client that sent half a request is not idle, so graceful shutdown
     /// would wait for it for ever; the server is let go after the grace
@@ -213,18 +268,36 @@ mod tests {
             .await
             .unwrap();
         let shutdown = CancellationToken::new();
-        let server = tokio::spawn(
-            axum::serve(listener, app())
-                .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-                .into_future(),
-        );
+        let server = tokio::spawn(serve(listener, app(), shutdown.clone()));
         client.write_all(b"GET /users HTTP/1.1\r\n").await.unwrap();
         // Real time, for the server to read the half request.
         sleep(Duration::from_millis(100)).await;
-        let stopped = timeout(Duration::from_secs(5), stop_server(&shutdown, server));
-        stopped
+        shutdown.cancel();
+        timeout(Duration::from_secs(5), server)
             .await
             .expect("the server still waits 5 s after shutdown")
             .unwrap();
+    }
+
+    /// A connection still open when the grace period ends is closed with
+    /// it: the rest of its request, sent then, gets no answer.
+    #[tokio::test]
+    async fn no_connection_answers_after_the_grace_period() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, app(), shutdown.clone()));
+        client.write_all(b"GET /users HTTP/1.1\r\n").await.unwrap();
+        // Real time, for the server to read the half request.
+        sleep(Duration::from_millis(100)).await;
+        shutdown.cancel();
+        server.await.unwrap();
+        let _ = client.write_all(b"host: x\r\n\r\n").await;
+        let mut answer = Vec::new();
+        let read = timeout(Duration::from_secs(5), client.read_to_end(&mut answer)).await;
+        assert!(read.is_ok(), "the connection was still open 5 s later");
+        assert_eq!(String::from_utf8_lossy(&answer), "", "it answered");
     }
 }

@@ -2,26 +2,19 @@
 //! concurrent workers, and transactions that commit whole or roll back
 //! whole.
 //!
-//! The guide's `AsyncDatabaseManager` hands out fake connections from a queue
-//! and puts each back in `finally`. Here a count bounds the open connections,
-//! and the guard, `PooledConnection`, gives one back only when its operation
-//! finished, with any open transaction rolled back; one whose caller left
-//! mid-query is closed. A connection given back wakes every caller waiting (a
-//! `Notify`), each looks again, and the first to look takes it: a caller that
-//! stops polling while it waits takes nothing, where Tokio's semaphore would
-//! hand it the next connection all the same. Given up: the queue order, as a
-//! caller that just arrived may take a connection first. One that stops polling
-//! once it has room, while a connection opens for it, keeps that room, as the
-//! holder of any guard does. `run` uses the connection in a task of its own, so
-//! a caller that stops polling mid-query keeps none either. The guide's
-//! transaction only sleeps; here statements run with parameters in a rusqlite
-//! `Transaction`, which rolls back unless committed, and the row counts prove
-//! it. See the book's page "Files and databases".
+//! The guide's `AsyncDatabaseManager` hands out fake connections from a queue.
+//! Here a Tokio `Semaphore` bounds the open connections, in the order callers
+//! asked, and the guard gives one back only when its operation finished, its
+//! transaction rolled back if left open. An `acquire` kept alive but no longer
+//! polled holds up those behind it; `run` acquires in a task of its own, which
+//! the runtime polls (the book's page "Limiting concurrency"). Transactions are
+//! rusqlite's, begun `IMMEDIATE` on a database in WAL mode, so that two that
+//! read, then write, take turns instead of one failing at once; the row
+//! counts prove them (the book's page "Files and databases").
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Database Integration Patterns"
-//!   (`AsyncDatabaseManager`)
+//!   "Database Integration Patterns" (`AsyncDatabaseManager`)
 //! - *Asynchronous Programming in Python*, "Database Operations (aiomysql)"
 
 use std::path::PathBuf;
@@ -31,9 +24,11 @@ use std::time::Duration;
 
 use futures::future::{join_all, try_join_all};
 use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use rusqlite::{
+    Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params, params_from_iter,
+};
 use tempfile::TempDir;
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore, oneshot};
 use tokio::task::{JoinError, spawn_blocking};
 use tokio_util::task::AbortOnDropHandle;
 
@@ -53,6 +48,8 @@ pub enum DbError {
     OpenTransaction,
     #[error("a pool needs room for at least one connection")]
     Empty,
+    #[error("the pool is closed")]
+    Closed(#[from] AcquireError),
     #[error("cannot create a temporary directory")]
     TempDir(#[from] std::io::Error),
 }
@@ -65,41 +62,21 @@ struct Pool {
 
 struct Shared {
     path: PathBuf,
-    size: usize,
-    state: Mutex<State>,
-    /// Told when a connection comes back or is closed.
-    returned: Notify,
+    /// A permit for each connection the pool may have open: idle, on loan,
+    /// or busy in an abandoned operation.
+    permits: Arc<Semaphore>,
+    idle: Mutex<Vec<Connection>>,
     opened: AtomicUsize,
     /// Removed when the last share of the pool is dropped, after the idle
     /// connections above are closed (fields drop in declaration order).
     _dir: TempDir,
 }
 
-#[derive(Default)]
-struct State {
-    idle: Vec<Connection>,
-    /// Leases out: connections on loan, being opened, or busy in an
-    /// abandoned operation. With the idle ones, never more than `size`.
-    leased: usize,
-}
-
 impl Shared {
-    /// Pushing, popping and counting cannot leave the state half-changed,
-    /// so a panic elsewhere while it was locked does not make it unusable.
-    fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// An idle connection and a lease for it, or a lease to open one; `None`
-    /// while the pool is full.
-    fn lease(self: &Arc<Self>) -> Option<(Option<Connection>, Lease)> {
-        let mut state = self.state();
-        let idle = state.idle.pop();
-        if idle.is_none() && state.idle.len() + state.leased >= self.size {
-            return None;
-        }
-        state.leased += 1;
-        Some((idle, Lease(Arc::clone(self))))
+    /// Pushing and popping cannot leave the list half-changed, so a panic
+    /// elsewhere while it was locked does not make it unusable.
+    fn idle(&self) -> MutexGuard<'_, Vec<Connection>> {
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn open(&self) -> rusqlite::Result<Connection> {
@@ -108,30 +85,22 @@ impl Shared {
         // SQLITE_BUSY. rusqlite's default is the same today, but it says the
         // default may change, so the pool states what it relies on.
         connection.busy_timeout(Duration::from_secs(5))?;
+        // Readers then go on while one connection writes, where SQLite's
+        // default journal makes a commit wait for every reader. The mode is
+        // kept in the file: after the first connection, this changes nothing.
+        connection.pragma_update(None, "journal_mode", "WAL")?;
         self.opened.fetch_add(1, Ordering::Relaxed);
         Ok(connection)
     }
 }
 
-/// Counts a connection against the pool's size, and keeps a share of the
-/// pool; dropped, it wakes every caller waiting.
-struct Lease(Arc<Shared>);
-
-impl Drop for Lease {
-    fn drop(&mut self) {
-        self.0.state().leased -= 1;
-        // Every waiter looks again, so one that is never polled again takes
-        // nothing from the others.
-        self.0.returned.notify_waiters();
-    }
-}
-
-/// A connection and the lease that counts it. They travel together, so a
-/// connection still busy in an abandoned operation still holds its place,
-/// and is closed before the directory is removed.
+/// A connection, its permit, and a share of the pool. They travel together,
+/// so a connection still busy in an abandoned operation keeps its permit,
+/// and is closed before the directory is removed (fields drop in order).
 struct Slot {
     connection: Connection,
-    lease: Lease,
+    permit: OwnedSemaphorePermit,
+    pool: Arc<Shared>,
 }
 
 /// A connection on loan from the pool.
@@ -142,18 +111,21 @@ struct PooledConnection {
 
 impl Drop for PooledConnection {
     fn drop(&mut self) {
-        // The slot is here only if every operation on it finished. Without
-        // it there is nothing to return: the connection is closed where the
-        // abandoned operation drops it.
-        let Some(Slot { connection, lease }) = self.slot.take() else {
-            return;
-        };
-        // `run` never leaves a transaction open, so the connection is in a
-        // known state.
-        lease.0.state().idle.push(connection);
-        // The lease goes last: a caller it wakes finds the connection idle,
-        // or finds room to open a new one.
-        drop(lease);
+        // The slot is here only if every operation on it finished, and `run`
+        // never leaves a transaction open, so the connection is in a known
+        // state. Without it there is nothing to return: the connection is
+        // closed where the abandoned operation drops it.
+        if let Some(Slot {
+            connection,
+            permit,
+            pool,
+        }) = self.slot.take()
+        {
+            pool.idle().push(connection);
+            // Only now is there room: the caller it lets in finds the
+            // connection idle.
+            drop(permit);
+        }
     }
 }
 
@@ -171,7 +143,7 @@ impl PooledConnection {
             // transaction open after a statement inside it fails, and an
             // operation may return before its `COMMIT`: rolled back here, on
             // this thread, so the connection never goes back mid-transaction.
-            // One that won't roll back is closed here, with its lease.
+            // One that won't roll back is closed here, its permit with it.
             if slot.connection.is_autocommit() {
                 return (Some(slot), result);
             }
@@ -215,9 +187,10 @@ impl Pool {
         let dir = tempfile::tempdir()?;
         let shared = Arc::new(Shared {
             path: dir.path().join("app.db"),
-            size,
-            state: Mutex::default(),
-            returned: Notify::new(),
+            // A Tokio semaphore panics past `MAX_PERMITS` (2^61 - 1 on 64
+            // bits); opening the connections fails long before.
+            permits: Arc::new(Semaphore::new(size.min(Semaphore::MAX_PERMITS))),
+            idle: Mutex::default(),
             opened: AtomicUsize::new(0),
             _dir: dir,
         });
@@ -227,15 +200,12 @@ impl Pool {
         spawn_blocking(move || {
             for _ in 0..size {
                 let connection = opening.open()?;
-                opening.state().idle.push(connection);
+                opening.idle().push(connection);
             }
             Ok::<_, rusqlite::Error>(())
         })
         .await??;
-        println!(
-            "Initialized pool with {} connections",
-            shared.state().idle.len()
-        );
+        println!("Initialized pool with {} connections", shared.idle().len());
         Ok(Self { shared })
     }
 
@@ -243,24 +213,25 @@ impl Pool {
     /// for room, then takes an idle connection or, if the pool has closed
     /// one, opens a fresh one.
     async fn acquire(&self) -> Result<PooledConnection, DbError> {
-        let (idle, lease) = loop {
-            // Made before the look: `notify_waiters` reaches a `Notified`
-            // from the moment it is made, so a connection given back between
-            // the look and the wait still wakes this caller.
-            let returned = self.shared.returned.notified();
-            if let Some(found) = self.shared.lease() {
-                break found;
-            }
-            returned.await;
-        };
+        let permit = Arc::clone(&self.shared.permits).acquire_owned().await?;
+        let pool = Arc::clone(&self.shared);
+        let idle = pool.idle().pop();
         let slot = match idle {
-            Some(connection) => Slot { connection, lease },
+            Some(connection) => Slot {
+                connection,
+                permit,
+                pool,
+            },
             None => {
-                // The lease goes along, so a connection whose caller left
+                // The permit goes along, so a connection whose caller left
                 // while it was being opened counts until it is closed.
                 spawn_blocking(move || {
-                    let connection = lease.0.open()?;
-                    Ok::<_, rusqlite::Error>(Slot { connection, lease })
+                    let connection = pool.open()?;
+                    Ok::<_, rusqlite::Error>(Slot {
+                        connection,
+                        permit,
+                        pool,
+                    })
                 })
                 .await??
             }
@@ -282,6 +253,27 @@ impl Pool {
         AbortOnDropHandle::new(task).await?
     }
 
+    /// One transaction that writes: what `f` does is committed whole, or
+    /// rolled back whole. `IMMEDIATE` takes the write lock at `BEGIN`,
+    /// waiting for another writer under the busy timeout; a deferred one
+    /// (rusqlite's default) that has read, then writes while another
+    /// connection writes, fails at once (the book's page "Files and
+    /// databases").
+    async fn write_transaction<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&Transaction<'_>) -> rusqlite::Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |connection| {
+            let transaction =
+                connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let output = f(&transaction)?;
+            transaction.commit()?;
+            Ok(output)
+        })
+        .await
+    }
+
     /// The guide's `execute_transaction`: every statement, or none.
     async fn execute_transaction(
         &self,
@@ -289,12 +281,11 @@ impl Pool {
     ) -> Result<(), DbError> {
         println!("Starting transaction with {} queries", statements.len());
         let outcome = self
-            .run(move |connection| {
-                let transaction = connection.transaction()?;
+            .write_transaction(move |transaction| {
                 for (sql, values) in &statements {
                     transaction.execute(sql, params_from_iter(values))?;
                 }
-                transaction.commit()
+                Ok(())
             })
             .await;
         match &outcome {
@@ -470,14 +461,14 @@ async fn abandon_a_query(pool: &Pool) -> Result<(), DbError> {
         "Its connection is not returned: {} idle of {POOL_SIZE}",
         pool.idle_count()
     );
-    // The abandoned query now ends and drops its connection and lease.
+    // The abandoned query now ends and drops its connection and permit.
     let _ = go_on.send(());
     Ok(())
 }
 
 impl Pool {
     fn idle_count(&self) -> usize {
-        self.shared.state().idle.len()
+        self.shared.idle().len()
     }
 
     fn opened(&self) -> usize {
@@ -487,6 +478,7 @@ impl Pool {
 
 #[cfg(test)]
 mod tests {
+    use std::future::{Future, poll_fn};
     use std::pin::pin;
 
     use tokio::time::timeout;
@@ -530,6 +522,76 @@ mod tests {
         assert_eq!(pool.opened(), 1, "the connection was kept, not replaced");
     }
 
+    /// Two transactions that read, then write, at once: each waits up to
+    /// 200 ms for the other to have read before it writes. Both commit, one
+    /// after the other, so the second reads the first's row. (Deferred, both
+    /// read, and the one that writes second fails at once, "database is
+    /// locked", its busy timeout unused.)
+    #[tokio::test]
+    async fn two_transactions_that_read_then_write_both_commit() {
+        let pool = Pool::open(2).await.unwrap();
+        pool.run(|db| db.execute_batch("CREATE TABLE t (n INTEGER)"))
+            .await
+            .unwrap();
+        let reads = Arc::new(AtomicUsize::new(0));
+        let read_then_write = || {
+            let reads = Arc::clone(&reads);
+            pool.write_transaction(move |transaction| {
+                let count: i64 =
+                    transaction.query_row("SELECT count(*) FROM t", (), |row| row.get(0))?;
+                reads.fetch_add(1, Ordering::Relaxed);
+                let start = std::time::Instant::now();
+                while reads.load(Ordering::Relaxed) < 2 && start.elapsed().as_millis() < 200 {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                transaction.execute("INSERT INTO t VALUES (?1)", [count])
+            })
+        };
+        let (first, second) = tokio::join!(read_then_write(), read_then_write());
+        assert_eq!((first.unwrap(), second.unwrap()), (1, 1));
+        let counts_seen: Vec<i64> = pool
+            .run(|db| {
+                let mut select = db.prepare("SELECT n FROM t ORDER BY n")?;
+                let rows = select.query_map((), |row| row.get(0))?;
+                rows.collect()
+            })
+            .await
+            .unwrap();
+        assert_eq!(counts_seen, [0, 1]);
+    }
+
+    /// A writer commits while another connection holds a read transaction
+    /// open, which still sees what it saw: WAL mode. (In SQLite's default
+    /// journal, the commit waits for the reader to end.)
+    #[tokio::test]
+    async fn a_writer_commits_while_a_reader_reads() {
+        let pool = Pool::open(2).await.unwrap();
+        pool.run(|db| db.execute_batch("CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1);"))
+            .await
+            .unwrap();
+        let (reading, read) = oneshot::channel();
+        let (committed, commit_seen) = std::sync::mpsc::channel();
+        let count = |transaction: &Transaction<'_>| {
+            transaction.query_row("SELECT count(*) FROM t", (), |row| row.get::<_, i64>(0))
+        };
+        let reader = pool.run(move |db| {
+            let transaction = db.transaction()?;
+            let before = count(&transaction)?;
+            let _ = reading.send(());
+            let writer_committed = commit_seen.recv_timeout(Duration::from_secs(2)).is_ok();
+            Ok((writer_committed, before, count(&transaction)?))
+        });
+        let writer = async {
+            read.await.unwrap();
+            let insert =
+                |transaction: &Transaction<'_>| transaction.execute("INSERT INTO t VALUES (2)", []);
+            pool.write_transaction(insert).await.unwrap();
+            committed.send(()).unwrap();
+        };
+        let (seen, ()) = tokio::join!(reader, writer);
+        assert_eq!(seen.unwrap(), (true, 1, 1));
+    }
+
     /// With one connection: a call polled once while the connection is
     /// busy, then neither polled again nor dropped, and the calls after it
     /// still run.
@@ -548,29 +610,168 @@ mod tests {
         assert_eq!(others.expect("the others wait for ever").unwrap(), 2);
     }
 
-    /// With one connection: an `acquire` polled once while the connection
-    /// is out, then neither polled again nor dropped (`fetch_data` in a
-    /// branch of a `select!` that stopped polling it), and the callers after
-    /// it still get the connection when it comes back.
+    /// With one connection: an `acquire` polled once, then kept but no
+    /// longer polled (a `select!` over `&mut acquire` whose other branch
+    /// won), is handed the connection when it comes back, and every caller
+    /// behind it waits until it is dropped. Both fixes at the call site
+    /// work: a `select!` that owns its `acquire` drops it when the other
+    /// branch wins, and a spawned one (what `Pool::run` does) is polled by
+    /// the runtime.
     #[tokio::test(start_paused = true)]
-    async fn a_held_caller_in_acquire_stalls_no_other_caller() {
+    async fn a_held_caller_in_acquire_stalls_the_others_until_dropped_or_spawned() {
         let pool = Pool::open(1).await.unwrap();
-        pool.run(|db| db.execute_batch("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)"))
-            .await
-            .unwrap();
+        let patience = Duration::from_secs(10);
         let first = pool.acquire().await.unwrap();
-        let mut held = pin!(pool.acquire());
-        assert!(
-            futures::poll!(held.as_mut()).is_pending(),
-            "the pool is full"
-        );
-        drop(first);
-        for _ in 0..3 {
-            let rows = timeout(Duration::from_secs(10), fetch_data(&pool)).await;
-            assert!(rows.expect("the others wait for ever").unwrap().is_empty());
+        let mut held = Box::pin(pool.acquire());
+        tokio::select! {
+            _ = &mut held => unreachable!("the pool is full"),
+            () = tokio::time::sleep(Duration::from_millis(10)) => {}
         }
-        let query = |db: &mut Connection| db.query_row("SELECT 2", (), |row| row.get::<_, i64>(0));
-        let run = timeout(Duration::from_secs(10), pool.run(query)).await;
-        assert_eq!(run.expect("the others wait for ever").unwrap(), 2);
+        drop(first);
+        assert!(timeout(patience, pool.acquire()).await.is_err(), "no stall");
+        drop(held);
+        timeout(patience, pool.acquire()).await.unwrap().unwrap();
+
+        // Fix 1: `select!` owns the `acquire`, and drops it when the timer wins.
+        let first = pool.acquire().await.unwrap();
+        tokio::select! {
+            _ = pool.acquire() => unreachable!("the pool is full"),
+            () = tokio::time::sleep(Duration::from_millis(10)) => {}
+        }
+        drop(first);
+        timeout(patience, pool.acquire()).await.unwrap().unwrap();
+
+        // Fix 2: `run` acquires in a task of its own.
+        let first = pool.acquire().await.unwrap();
+        let mut spawned = pin!(pool.run(|db| db.execute_batch("SELECT 1")));
+        assert!(futures::poll!(spawned.as_mut()).is_pending());
+        // The task `run` spawned is now in line, and this one behind it.
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        drop(first);
+        timeout(patience, pool.acquire()).await.unwrap().unwrap();
+        spawned.await.unwrap();
+    }
+
+    /// A task that takes the connection in a loop, and one other caller:
+    /// each of its five `acquire`s is served within half a second.
+    #[tokio::test(start_paused = true)]
+    async fn a_looping_holder_does_not_starve_a_waiter() {
+        let pool = Pool::open(1).await.unwrap();
+        let _holder = AbortOnDropHandle::new(tokio::spawn({
+            let pool = pool.clone();
+            async move {
+                loop {
+                    let connection = pool.acquire().await.unwrap();
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    drop(connection);
+                }
+            }
+        }));
+        tokio::task::yield_now().await;
+        let mut timed_out = 0;
+        for _ in 0..5 {
+            match timeout(Duration::from_millis(500), pool.acquire()).await {
+                Ok(connection) => drop(connection.unwrap()),
+                Err(_) => timed_out += 1,
+            }
+        }
+        assert_eq!(timed_out, 0, "{timed_out} of 5 acquires starved");
+    }
+
+    /// Five callers queue in turn for the connection of a pool of one, then
+    /// it comes back and a sixth arrives: the order they got it in.
+    async fn order_served(pool: &Pool) -> Vec<usize> {
+        let first = pool.acquire().await.unwrap();
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let caller = |id: usize| {
+            let (pool, order) = (pool.clone(), Arc::clone(&order));
+            async move {
+                let connection = pool.acquire().await.unwrap();
+                order.lock().unwrap().push(id);
+                tokio::task::yield_now().await;
+                drop(connection);
+            }
+        };
+        let mut callers = Vec::new();
+        for id in 0..5 {
+            // Polled once here, so that it is in line before the next.
+            let mut queued = Box::pin(caller(id));
+            assert!(futures::poll!(queued.as_mut()).is_pending());
+            callers.push(AbortOnDropHandle::new(tokio::spawn(queued)));
+        }
+        drop(first);
+        callers.push(AbortOnDropHandle::new(tokio::spawn(caller(5))));
+        for caller in callers {
+            caller.await.unwrap();
+        }
+        Arc::try_unwrap(order).unwrap().into_inner().unwrap()
+    }
+
+    async fn runs_served_in_order() -> usize {
+        let pool = Pool::open(1).await.unwrap();
+        let mut in_order = 0;
+        for _ in 0..40 {
+            in_order += usize::from(order_served(&pool).await == [0, 1, 2, 3, 4, 5]);
+        }
+        in_order
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_longest_waiter_gets_the_next_connection_fifo() {
+        assert_eq!(runs_served_in_order().await, 40);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_longest_waiter_gets_the_next_connection_fifo_on_the_multi_thread_runtime() {
+        assert_eq!(runs_served_in_order().await, 40);
+    }
+
+    /// Polls `future`, counting each poll in `polls`.
+    async fn counting_polls<F: Future>(polls: Arc<AtomicUsize>, future: F) -> F::Output {
+        let mut future = pin!(future);
+        poll_fn(|cx| {
+            polls.fetch_add(1, Ordering::Relaxed);
+            future.as_mut().poll(cx)
+        })
+        .await
+    }
+
+    /// `callers` wait for the one connection, each holding it across a
+    /// yield once it has it: the polls of their `acquire`s, per caller
+    /// served.
+    async fn polls_per_hand_off(callers: usize) -> f64 {
+        let pool = Pool::open(1).await.unwrap();
+        let first = pool.acquire().await.unwrap();
+        let polls = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..callers)
+            .map(|_| {
+                let (pool, polls) = (pool.clone(), Arc::clone(&polls));
+                AbortOnDropHandle::new(tokio::spawn(async move {
+                    let connection = counting_polls(polls, pool.acquire()).await.unwrap();
+                    tokio::task::yield_now().await;
+                    drop(connection);
+                }))
+            })
+            .collect();
+        while polls.load(Ordering::Relaxed) < callers {
+            tokio::task::yield_now().await;
+        }
+        drop(first);
+        for task in tasks {
+            task.await.unwrap();
+        }
+        polls.load(Ordering::Relaxed) as f64 / callers as f64
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn polls_per_hand_off_stay_bounded_as_waiters_grow() {
+        let mut per_hand_off = Vec::new();
+        for callers in [10, 100, 1000] {
+            per_hand_off.push(polls_per_hand_off(callers).await);
+        }
+        assert!(
+            per_hand_off.iter().all(|&polls| polls <= 3.0),
+            "{per_hand_off:?}"
+        );
     }
 }

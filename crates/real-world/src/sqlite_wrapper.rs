@@ -1,23 +1,15 @@
-//! Blocking SQLite calls moved off the runtime with `spawn_blocking`: the
-//! guide's `AsyncSQLiteWrapper`, on one database that keeps its table.
+//! The guide's `AsyncSQLiteWrapper`, its blocking calls on `spawn_blocking`.
 //!
 //! `run_in_executor(None, f)` is `spawn_blocking(f)`. The guide connects to
 //! `':memory:'` on every call, a new empty database each time, so its insert
-//! fails with "no such table". Here `AsyncSqlite` owns one connection behind a
-//! `tokio::sync::Mutex`, locked before the call goes to the blocking pool, so
-//! a waiting call takes no thread. Each call waits for it in a task of its
-//! own: the mutex hands itself to the next waiter in line, polled or not, so
-//! a caller that stopped polling while it waited would keep the connection,
-//! and every call after it would wait for ever. A closure says what each
-//! call wants, with parameters, never formatted SQL; a transaction it leaves
-//! open, returning or panicking, is rolled back before the next call.
+//! fails with "no such table". Here `AsyncSqlite` owns one connection, behind
+//! a `tokio::sync::Mutex` locked before the call takes a blocking thread.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
 //!   "Async Database Operations"
 //! - *Python Async Programming: A Detailed Guide*,
-//!   "Good Use Cases (I/O-Bound Operations)"
-//!   (database queries)
+//!   "Good Use Cases (I/O-Bound Operations)" (database queries)
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
@@ -54,15 +46,19 @@ impl AsyncSqlite {
         })
     }
 
-    /// Runs `f` with the connection on the blocking pool. Dropping the
-    /// future aborts the wait for the connection; a call already running
-    /// finishes, then frees it.
+    /// Runs `f` with the connection on the blocking pool: `f` says what the
+    /// call wants, with parameters, never formatted SQL. Dropping the future
+    /// aborts the wait for the connection; a call already running finishes,
+    /// then frees it.
     async fn call<T, F>(&self, f: F) -> Result<T, DbError>
     where
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
         T: Send + 'static,
     {
         let connection = Arc::clone(&self.connection);
+        // Waits in a task of its own: the mutex hands itself to the next
+        // waiter in line, polled or not, so a caller that stopped polling
+        // while it waited would keep the connection from every call after it.
         let task = tokio::spawn(async move {
             let connection = connection.lock_owned().await;
             run_blocking(connection, f).await

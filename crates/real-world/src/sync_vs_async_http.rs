@@ -3,12 +3,8 @@
 //! take the longest one.
 //!
 //! `requests` is `reqwest::blocking`, which must never run on a runtime thread
-//! (debug builds panic; release builds freeze every task on it). So it runs on
-//! a thread of its own; `spawn_blocking` would do in an application, but on
-//! the paused clock its server, on this runtime, could not move time. A
-//! `CancellationToken` stops the thread before its next request if `run()` is
-//! dropped. The status prints instead of the page's length (`/delay` echoes
-//! the port), and the guide's uncalled `main_sync` runs.
+//! (debug builds panic; release builds freeze every task on it), so it runs on
+//! a thread of its own. The guide never calls its `main_sync`; here it runs.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -52,6 +48,7 @@ fn fetch_sync(
     url: String,
 ) -> Result<StatusCode, reqwest::Error> {
     let response = client.get(url).send()?.error_for_status()?;
+    // The status prints, not the page's length: `/delay` echoes the port.
     let status = response.status();
     response.text()?; // read the whole page, as `requests` does
     Ok(status)
@@ -73,6 +70,9 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
     let url = base_url.to_owned();
     let stop = CancellationToken::new();
     let thread_stop = stop.clone();
+    // A thread of its own: `spawn_blocking` would do in an application, but
+    // on the paused clock the example's server, on this runtime, could not
+    // move time while the blocking pool waits for it.
     thread::spawn(move || {
         // The blocking client's `timeout` (30 s by default) bounds the wait
         // for the answer, and then the reading of its body.

@@ -2,17 +2,11 @@
 //! pause after each request, and a report of what succeeded and what failed.
 //!
 //! A `reqwest::Client` needs no `__aenter__`/`__aexit__`: it is ready when
-//! built and closes when dropped. The semaphore's permit is the `async with
-//! semaphore` block, held through the polite pause; the semaphore is fair.
-//! Each fetch runs in a task of its own, which holds the permit: asyncio
-//! drives every coroutine that has started, but a Rust future runs only while
-//! its caller polls it, and a caller that stopped polling without dropping
-//! its future would keep its slot for ever. The guide pauses only after a
-//! page it got, so a failing server is asked again at once; here every
-//! request is followed by the pause. The guide turns a non-200 into `None`;
-//! here a failure says what went wrong, and a page past `MAX_PAGE` bytes is
-//! one (`text()` keeps whatever a server sends). `/drip` stands in for the
-//! guide's `/delay` pages, which echo the request.
+//! built and closes when dropped. Each fetch runs in a task that holds the
+//! semaphore's permit (`async with semaphore`) through the polite pause, so a
+//! caller that stops polling keeps no slot (`pitfalls/futurelock` says why).
+//! The guide pauses only after a page it got, so a failing server is asked
+//! again at once; here every request is followed by the pause.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -32,6 +26,7 @@ use tokio::task::JoinError;
 use tokio::time::{Instant, sleep};
 use tokio_util::task::AbortOnDropHandle;
 
+/// What went wrong with a page, where the guide turns a non-200 into `None`.
 #[derive(Debug, thiserror::Error)]
 enum ScrapeError {
     #[error("{0}")]
@@ -145,10 +140,13 @@ async fn get(client: &Client, url: &str) -> Result<String, ScrapeError> {
 
 const MAX_CONCURRENT: usize = 2;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
-/// The longest page kept, in bytes.
+/// The longest page kept, in bytes; a longer one is a failure. (`text()`
+/// would keep whatever a server sends.)
 const MAX_PAGE: usize = 1024 * 1024;
 
 pub async fn run(base_url: &str) -> anyhow::Result<()> {
+    // `/drip` stands in for the guide's `/delay` pages, which echo the
+    // request.
     let urls = [
         "/drip?duration=1&numbytes=10",
         "/drip?duration=2&numbytes=20",

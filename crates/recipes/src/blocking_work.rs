@@ -1,17 +1,15 @@
 //! Blocking code off the runtime with `spawn_blocking`: a checksum read
-//! through `std::io::Read`, with its progress for the async side, and a
-//! stop that reaches the thread when the caller gives up.
+//! through `std::io::Read`, with its progress for the async side, and a stop
+//! that reaches the thread when the caller gives up.
 //!
 //! In asyncio: `await asyncio.to_thread(fn)`, whose thread runs on when the
-//! awaiting task is cancelled. Tokio is the same: `abort()` does nothing to
-//! a job that has started (the last part of `run` shows it). So `checksum`
-//! gives the closure a `CancellationToken`, checked before each chunk, and
-//! the sender of a `watch` channel for its progress. See the book's page
-//! "Blocking work".
+//! awaiting task is cancelled. Tokio is the same: `abort()` does nothing to a
+//! job that has started. So `checksum` gives the closure a
+//! `CancellationToken`, checked before each chunk, and the sender of a
+//! `watch` channel for its progress (the book's page "Blocking work").
 //!
 //! What not to undo when you copy it:
-//! - The token, and the drop guard that cancels it: whatever drops
-//!   `checksum`'s future tells the thread to stop at its next chunk.
+//! - The token, and the drop guard that cancels it.
 //! - Chunks short enough that the stop is noticed soon.
 //! - `?` on the `JoinHandle`'s result: its error is a panic in the closure.
 //! - `watch` for progress: sending never blocks the thread.

@@ -1,24 +1,19 @@
 //! Many HTTP requests at once, at most four in flight, each attempt with a
 //! deadline of its own, and a failed attempt tried again after a pause.
 //!
-//! In asyncio: a `Semaphore(4)` around each request, `gather`, `asyncio.timeout`
-//! around each attempt, and `asyncio.sleep` between attempts. Here
-//! `buffer_unordered(4)` needs no semaphore and makes each request only when
-//! there is room; results come as they finish and are sorted back by index.
-//! A timeout, a failed connection, a body cut short, a 5xx or a 429 is
-//! retried after a pause that doubles, three attempts in all; a 404 is the
-//! answer at once.
+//! In asyncio: a `Semaphore(4)` around each request, `gather`,
+//! `asyncio.timeout` around each attempt, and `asyncio.sleep` between
+//! attempts. Here `buffer_unordered(4)` needs no semaphore and makes each
+//! request only when there is room. A timeout, a failed connection, a body cut
+//! short, a 5xx or a 429 is retried after a pause that doubles, three
+//! attempts in all; a 404 is the answer at once.
 //!
 //! What not to undo when you copy it:
-//! - The deadline on each attempt: reqwest sets none, so a server that never
-//!   answers would hold the request for ever.
+//! - The deadline on each attempt: reqwest sets none.
 //! - The limit on the body, `MAX_BODY`: `text()` keeps whatever is sent.
-//! - Retrying only what may succeed, a fixed number of times (add jitter where
-//!   many clients retry together; the `backon` crate has both).
+//! - Retrying only what may succeed, a fixed number of times.
 //! - One `Client` for every request, as one aiohttp `ClientSession`.
-//! - Collecting the results before working on them: a slow loop body between
-//!   two `next()` calls stops the requests in flight, while their deadlines
-//!   run on.
+//! - Collecting the results before working on them.
 
 use std::time::Duration;
 
@@ -28,7 +23,9 @@ use tokio::time::{Instant, sleep, timeout};
 
 /// How many requests may be in flight at once.
 const CONCURRENCY: usize = 4;
-/// How long one attempt may take, from connecting to the end of the body.
+/// How long one attempt may take, from connecting to the end of the body:
+/// reqwest sets no deadline, and a server that never answers would hold the
+/// request for ever.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(1500);
 /// The pauses before the second and the third attempt.
 const BACKOFF: [Duration; 2] = [Duration::from_millis(500), Duration::from_secs(1)];
@@ -107,7 +104,8 @@ async fn attempt(client: &Client, url: &str) -> Result<Page, FetchError> {
 }
 
 /// `GET url`, tried again after each pause of `BACKOFF` while it fails in a
-/// way that may pass.
+/// way that may pass. Add jitter where many clients retry together; the
+/// `backon` crate has both.
 pub async fn get_with_retry(client: &Client, url: &str) -> Result<Page, GaveUp> {
     let mut pauses = BACKOFF.iter();
     let mut attempts = 0;
@@ -148,8 +146,12 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
             }
         })
         .buffer_unordered(CONCURRENCY)
+        // Collected before any work on them: a slow loop body between two
+        // `next()` calls would stop the requests in flight, while their
+        // deadlines ran on.
         .collect()
         .await;
+    // They come as they finish: sorted back by index.
     results.sort_by_key(|(index, _, _)| *index);
 
     let mut unexpected = 0;

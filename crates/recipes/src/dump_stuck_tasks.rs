@@ -5,8 +5,8 @@
 //!
 //! In asyncio, `asyncio.all_tasks()` and `task.print_stack()` (3.14: `python
 //! -m asyncio pstree PID`). Copy this file down to `run`, with the `task-dump`
-//! crate beside it (`cargo xtask export recipes/dump_stuck_tasks` writes both),
-//! and run your `main`'s body through `with_dumps_on_sigusr1`:
+//! crate beside it (the export writes both), and run your `main`'s body
+//! through `with_dumps_on_sigusr1`:
 //!
 //! ```rust,ignore
 //! #[tokio::main]
@@ -15,20 +15,12 @@
 //! }
 //! ```
 //!
-//! `kill -USR1 PID` then writes the report of two dumps 0.1 s apart. Who
-//! holds a lock is what Tokio's own instrumentation (tokio-console's)
-//! reported as the program ran, which `task-dump`'s `tracing` subscriber
-//! records: so it is the process's subscriber, set here first. The book's
-//! page "Why is my program stuck?" reads a report line by line, and lists the
-//! lines your `Cargo.toml` and `.cargo/config.toml` need (the export has
-//! them): Linux only, and `--cfg tokio_unstable`.
+//! `kill -USR1 PID` then writes the report of two dumps 0.1 s apart. The
+//! book's page "Why is my program stuck?" reads a report line by line and
+//! lists what your `Cargo.toml` and `.cargo/config.toml` need: Linux only,
+//! and `--cfg tokio_unstable`.
 //!
-//! What not to undo when you copy it:
-//! - The tracker set before anything else runs: a lock made earlier has no
-//!   holder in a dump.
-//! - The writer on a thread of its own, waited for a bounded time when
-//!   `main` ends: a write to a pipe no one reads must hold up neither `main`
-//!   nor the runtime's shutdown, and a dump taken as `main` ends is written.
+//! Needs: `task-dump`
 
 use std::future::Future;
 use std::io::{self, Write};
@@ -50,6 +42,10 @@ pub async fn with_dumps_on_sigusr1<F: Future>(
     main: F,
     out: impl Write + Send + 'static,
 ) -> io::Result<F::Output> {
+    // Who holds a lock is what Tokio's own instrumentation (tokio-console's)
+    // reports as the program runs, which the tracker, a `tracing`
+    // subscriber, records: set it before anything else runs, as a lock made
+    // earlier has no holder in a dump.
     let tracker = Tracker::default();
     let set = tracing::subscriber::set_global_default(tracker.clone());
     // Registered now: until then, SIGUSR1 ends the process.
@@ -85,8 +81,10 @@ pub async fn with_dumps_on_sigusr1<F: Future>(
     Ok(output)
 }
 
-/// Writes each dump on a thread of its own, where a write that waits holds
-/// nothing else up.
+/// Writes each dump on a thread of its own: a write to a pipe no one reads
+/// must hold up neither `main` nor the runtime's shutdown. `main`'s end
+/// waits for it a bounded time, so that a dump taken as `main` ends is
+/// written.
 struct Writer {
     dumps: mpsc::SyncSender<String>,
     done: mpsc::Receiver<()>,

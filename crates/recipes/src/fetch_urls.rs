@@ -3,16 +3,12 @@
 //!
 //! In asyncio: a `Semaphore(3)` around each `session.get`, a timeout on the
 //! session, and `gather(..., return_exceptions=True)`. Here the `Client`'s
-//! timeout covers each request from connecting to the last byte of its
-//! body, and `buffer_unordered(3)` starts a request only while fewer than
-//! three are in flight, with no semaphore. Each result comes with its URL
-//! as soon as it is done, so a slow or failed request holds up none of the
-//! others; `buffered(3)` would keep the URLs' order, and wait behind a slow
-//! one. See the book's page "Limiting concurrency".
+//! timeout covers each request to the last byte of its body, and
+//! `buffer_unordered(3)` starts a request only while fewer than three are in
+//! flight, with no semaphore, and yields each result as soon as it is done.
 //!
 //! What not to undo when you copy it:
-//! - The timeout: reqwest has none by default, and a server that accepts
-//!   and never answers would hold one of the three places for ever.
+//! - The timeout: reqwest has none by default.
 //! - The limit on each body: `text()` keeps whatever is sent.
 //! - One `Client` for every request: it holds the connection pool.
 //!
@@ -36,6 +32,8 @@ const MAX_BODY: usize = 1024 * 1024;
 pub async fn fetch_all(
     urls: Vec<String>,
 ) -> reqwest::Result<Vec<(String, anyhow::Result<Vec<u8>>)>> {
+    // reqwest has no timeout by default: a server that accepts and never
+    // answers would hold one of the places for ever.
     let client = Client::builder().timeout(TIMEOUT).build()?;
     let client = &client;
     let results = stream::iter(urls)
@@ -43,6 +41,9 @@ pub async fn fetch_all(
             let body = fetch(client, &url).await;
             (url, body)
         })
+        // As they finish, so a slow or failed request holds up none of the
+        // others; `buffered` would keep the URLs' order, and wait behind a
+        // slow one.
         .buffer_unordered(AT_MOST)
         .collect()
         .await;

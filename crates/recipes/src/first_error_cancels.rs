@@ -5,17 +5,15 @@
 //! This is `asyncio.TaskGroup`, whose first exception cancels the others
 //! (`gather` leaves them running). `all_or_first_error` spawns each job into
 //! a `JoinSet`, tagged with its index; the first error or panic ends the loop.
-//! A Tokio task can't catch its cancellation: it is dropped at its `.await`,
-//! and only its destructors run (here, guards that note the cancelled jobs).
-//! Jobs that only wait on I/O and borrow from the caller need no tasks:
-//! `try_join_all` drops the rest on the first error.
+//! A Tokio task can't catch its cancellation: it is dropped at its `.await`
+//! (the book's page "Cancellation"). Jobs that only wait on I/O and borrow
+//! from the caller need no tasks: `try_join_all` drops the rest on an error.
 //!
 //! What not to undo when you copy it:
 //! - `shutdown().await` before returning the error: dropping a `JoinSet`
 //!   aborts its tasks without waiting for them.
 //! - A panic is an error like any other, seen by `join_next()`.
-//! - The tasks live in the `JoinSet`, so any end of this function aborts
-//!   them.
+//! - The tasks live in the `JoinSet`, so any end of this function aborts them.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

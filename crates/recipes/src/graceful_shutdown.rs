@@ -5,36 +5,20 @@
 //! In asyncio (3.11+), `asyncio.run` cancels the main task on the first Ctrl-C
 //! and raises `KeyboardInterrupt` on the second; SIGTERM needs
 //! `loop.add_signal_handler`. Here a signal is a stream, one more branch of
-//! `select!`, and the open connections are a `JoinSet`, which aborts every task
-//! left in it when the server returns. At most `MAX_CONNECTIONS` are served at
-//! once; a client past that waits to be accepted until one ends. Unix only: on
-//! Windows, listen to `tokio::signal::windows::ctrl_c()`. See the book's page
-//! "Background work and graceful shutdown".
-//!
-//! `main` is the server as a program of its own, for a real Ctrl-C:
-//! `cargo run -p recipes --bin graceful-server -- --port 7000` here, or
-//! `cargo run -- --port 7000` in its export. Then `nc 127.0.0.1 7000` in
-//! another terminal, type `3000` for 3 s of work, and press Ctrl-C in the
-//! first. `--demo` runs `run`, the demonstration this page shows.
+//! `select!`, and the open connections are a `JoinSet`, which aborts every
+//! task left in it when the server returns. Unix only. `main` is the server as
+//! a program of its own, for a real Ctrl-C. See the book's page "Background
+//! work and graceful shutdown".
 //!
 //! What not to undo when you copy it:
 //! - `ShutdownSignals::listen()` before serving: until a kind is registered,
-//!   its signal ends the process, and `tokio::signal::ctrl_c()` registers
-//!   only when first polled.
-//! - The grace period and the second signal: without them a request that
-//!   never ends holds the exit up for ever.
-//! - The drain before closing: closing with input unread resets the
-//!   connection, which can destroy the last reply.
+//!   its signal ends the process.
+//! - The grace period and the second signal.
+//! - The drain before closing.
 //! - A place taken from the `Semaphore` before `accept`, and moved into the
-//!   connection's task: without it every client gets a task and a file
-//!   descriptor, and once the descriptors run out `accept` fails for all.
-//! - A `log` that never blocks: a `println!` waits for room in a pipe, and
-//!   from the runtime's tasks it would stop every connection, and the
-//!   signals, until someone reads (`main`'s prints from a thread of its
-//!   own, dropping what does not fit).
-//! - A line refused as an item (`Requests`), not as the codec's error:
-//!   `Framed` ends its stream after an error, and the connection would close
-//!   without its drain, the next request unanswered.
+//!   connection's task.
+//! - A `log` that never blocks.
+//! - A line refused as an item (`Requests`), not as the codec's error.
 
 use std::fmt;
 use std::io::{self, Write as _};
@@ -62,7 +46,9 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 const WRITE_TIMEOUT: Duration = Duration::from_secs(1);
 /// The longest request line, in bytes.
 const MAX_LINE: usize = 100;
-/// The most connections served at once.
+/// The most connections served at once: without a limit every client gets a
+/// task and a file descriptor, and once the descriptors run out `accept`
+/// fails for all.
 const MAX_CONNECTIONS: usize = 250;
 /// The most work a request may ask for.
 const MAX_WORK: Duration = Duration::from_secs(60);
@@ -73,7 +59,8 @@ const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 const DRAIN_LIMIT: u64 = 64 * 1024;
 const DRAIN_TIME: Duration = Duration::from_secs(1);
 
-/// Ctrl-C (SIGINT) and SIGTERM, which `kill`, systemd and Docker send.
+/// Ctrl-C (SIGINT) and SIGTERM, which `kill`, systemd and Docker send. Unix
+/// only: on Windows, listen to `tokio::signal::windows::ctrl_c()`.
 pub struct ShutdownSignals {
     interrupt: Signal,
     terminate: Signal,
@@ -81,7 +68,8 @@ pub struct ShutdownSignals {
 
 impl ShutdownSignals {
     /// Registers both kinds now, so that from here on they are delivered
-    /// to `recv` and no longer end the process.
+    /// to `recv` and no longer end the process. (`tokio::signal::ctrl_c()`
+    /// registers only when first polled.)
     pub fn listen() -> io::Result<Self> {
         Ok(ShutdownSignals {
             interrupt: signal(SignalKind::interrupt())?,
@@ -145,8 +133,9 @@ impl fmt::Display for Stopped {
 }
 
 /// Serves until the first signal, then lets the connections finish for at
-/// most `grace`. All it says goes to `log`, which must not block: the
-/// runtime's tasks call it.
+/// most `grace`, or until a second signal: without both, a request that
+/// never ends would hold the exit up for ever. All it says goes to `log`,
+/// which must not block: the runtime's tasks call it.
 pub async fn serve(
     listener: TcpListener,
     signals: &mut ShutdownSignals,
@@ -391,7 +380,10 @@ fn grace(value: &str) -> Result<Duration, String> {
 
 /// A program's `main`. Exit codes: 0 stopped by a signal, every connection
 /// finished; 1 it could not serve, or it stopped with connections cut off;
-/// 2 a usage mistake.
+/// 2 a usage mistake. Try it: `cargo run -p recipes --bin graceful-server --
+/// --port 7000` (in the export, `cargo run -- --port 7000`), then `nc
+/// 127.0.0.1 7000` in another terminal, type `3000` for 3 s of work, and
+/// press Ctrl-C in the first. `--demo` runs `run`, the demonstration.
 pub fn main() -> ExitCode {
     main_with(clap::Parser::parse())
 }
@@ -457,7 +449,9 @@ static LOG: Mutex<Option<SyncSender<String>>> = Mutex::new(None);
 static DROPPED: AtomicU64 = AtomicU64::new(0);
 
 /// The `log` `main` gives `serve`: it never waits, and past `LOG_BACKLOG`
-/// waiting lines it drops the line and counts it.
+/// waiting lines it drops the line and counts it. A `println!` would wait
+/// for room in a pipe, and from the runtime's tasks it would stop every
+/// connection, and the signals, until someone read.
 fn log(line: String) {
     let log = LOG.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some(lines) = log.as_ref()

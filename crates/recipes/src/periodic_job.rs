@@ -1,17 +1,15 @@
 //! A job that runs once a second until it is told to stop: each run with a
-//! time limit, a failed run reported without ending the loop, and a late
-//! run followed by a full period rather than a burst of catching up.
+//! time limit, a failed run reported without ending the loop, and a late run
+//! followed by a full period rather than a burst of catching up.
 //!
 //! In asyncio: `while True:` around `await job()` and `asyncio.sleep(period)`,
-//! which drifts by each run's length, stopped by `task.cancel()`, which cuts
-//! a run short. Here a `tokio::time::interval` keeps the schedule, the token
-//! is checked between runs, and each run is under `timeout`. In `run`, run 2
-//! hangs until its limit at 3.5 s, so run 3 starts then and run 4 at 4.5 s.
+//! which drifts by each run's length, stopped by `task.cancel()`, which cuts a
+//! run short. Here a `tokio::time::interval` keeps the schedule, the token is
+//! checked between runs, and each run is under `timeout`.
 //!
 //! What not to undo when you copy it:
 //! - `MissedTickBehavior::Delay`: after a late run, the next waits a full
-//!   period, so a slow backend is not called more often for being slow
-//!   (`Burst`, the default, would fire every missed tick at once).
+//!   period (`Burst`, the default, would fire every missed tick at once).
 //! - `biased;`: when the stop and a tick are both ready, the stop wins.
 //! - The time limit on each run: one run that never ends would stop the
 //!   schedule, and the stop with it.
@@ -31,6 +29,7 @@ const RUN_LIMIT: Duration = Duration::from_millis(2500);
 /// runs it started.
 async fn run_periodically(stop: CancellationToken, start: Instant) -> u32 {
     let mut ticks = interval(PERIOD);
+    // A slow backend is not called more often for being slow.
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut runs = 0;
     loop {
@@ -74,7 +73,8 @@ pub async fn run() -> anyhow::Result<()> {
 }
 
 // What only feeds the demonstration: the job usually takes 0.2 s; run 2
-// never finishes, run 4 fails, and run 5 takes 1.5 s. The stop at 6.5 s
+// never finishes (its limit ends it at 3.5 s, so run 3 starts then and run 4
+// at 4.5 s), run 4 fails, and run 5 takes 1.5 s. The stop at 6.5 s
 // falls inside run 5 even when a busy machine starts it up to a second
 // late (with `Delay`, each run's lateness carries into the next), so on
 // the real clock only the times move, never the lines.

@@ -9,11 +9,10 @@
 //! `CancellationToken`, then waits at most `GRACE` for both.
 //!
 //! What not to undo when you copy it:
-//! - The capacity: `send` waits for room, slowing the producer to the
-//!   consumer's pace, where an unbounded channel grows without limit.
+//! - The capacity: `send` waits for room, so the producer keeps the consumer's
+//!   pace, where an unbounded channel grows without limit.
 //! - No other `Sender` may outlive the producer, or the channel stays open.
-//! - The producer drops an item it was making when told to stop, but sends
-//!   one already made; the consumer keeps taking, so that send finds room.
+//! - Sending a job already made after the stop; the consumer keeps taking.
 //! - `AbortOnDropHandle`s: a cancelled `run` leaves no task behind.
 
 use std::time::Duration;
@@ -37,6 +36,8 @@ pub struct Job {
 async fn produce(queue: mpsc::Sender<Job>, stop: CancellationToken) -> u32 {
     let mut made = 0;
     loop {
+        // Told to stop, it drops a job it is making, but sends one already
+        // made: the consumer keeps taking, so that send finds room.
         let job = tokio::select! {
             biased;
             () = stop.cancelled() => break,

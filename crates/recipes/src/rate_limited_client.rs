@@ -2,32 +2,25 @@
 //! tasks share it, each request with a time limit and a size limit on the
 //! answer.
 //!
-//! asyncio has no rate limiter; the usual one is an `asyncio.Lock` around
-//! "sleep until the next free slot" (or the `aiolimiter` package). That is
-//! safe in asyncio, where every coroutine that has started runs in a task
-//! the event loop drives. A Rust future runs only while its owner polls it:
-//! a caller polled once and then left unpolled (a future kept across a
-//! `select!` loop) would keep the lock, and every other caller waiting, for
-//! ever. So callers queue on a channel, and a task of the client's own, the
-//! pacer, hands each its slot in turn; `get` then sends through one
-//! `reqwest::Client`. It spaces requests out but does not cap those in
-//! flight (add a `Semaphore`); a `429` means waiting as its `Retry-After`
-//! says; `governor` handles bursts and many keys.
+//! asyncio's usual rate limiter is an `asyncio.Lock` around "sleep until the
+//! next free slot" (or the `aiolimiter` package). Here callers queue on a
+//! channel, and a task of the client's own, the pacer, hands each its slot in
+//! turn (why: the book's page "Rate limiting"); `get` then sends through one
+//! `reqwest::Client`. It spaces requests out but does not cap those in flight
+//! (add a `Semaphore`); a `429` means waiting as its `Retry-After` says;
+//! `governor` handles bursts and many keys.
 //!
 //! What not to undo when you copy it:
 //! - The wait in the pacer's task, not in a caller's future: a caller never
-//!   polled again costs its own slot, and no more. The limit is on the
-//!   slots handed out: a caller polled again only after its slot has passed
-//!   sends then, as late as one slow to use its slot, and beside whoever
-//!   has the next.
+//!   polled again costs its own slot, and no more (polled again after its slot
+//!   has passed, it sends then, beside whoever has the next).
 //! - The next slot a period after the pacer handed out the last one, not on
 //!   a schedule: after a quiet spell the first request goes at once and the
 //!   next a period later (in `run`, at 3.4, 3.6 and 3.8 s). An `interval`
-//!   keeps a schedule: by default (`MissedTickBehavior::Burst`) the ticks
-//!   missed in a quiet spell come all at once, and even under `Delay` a
-//!   tick up to 5 ms late keeps it, so six requests can go within 0.996 s.
-//! - One queue: callers get their slots in the order they asked, and the
-//!   slot of a caller that gave up goes to the next one at once.
+//!   keeps a schedule, and by default sends the ticks a quiet spell missed
+//!   all at once.
+//! - One bounded queue: slots go in the order callers asked, and the slot of
+//!   a caller that gave up goes to the next one at once.
 //! - The time limit on each request and the size limit on the body.
 
 use std::num::NonZeroU32;
@@ -58,15 +51,17 @@ pub enum ApiError {
 }
 
 /// A caller waiting for its slot: the pacer sends on it when the slot comes.
-type Waiting = oneshot::Sender<()>;
+type Waiting = oneshot::Sender<Instant>;
+
+/// How many callers may wait in the pacer's queue; the ones after them wait
+/// for a place in it, still in the order they came.
+const QUEUE: usize = 64;
 
 pub struct RateLimitedClient {
     http: Client,
     base_url: String,
-    /// The queue of callers waiting for a slot. Unbounded, as a lock's queue
-    /// of waiters is: one entry per caller waiting, dropped when its turn
-    /// comes, at once if its caller has gone.
-    queue: mpsc::UnboundedSender<Waiting>,
+    /// The queue of callers waiting for a slot.
+    queue: mpsc::Sender<Waiting>,
     /// Aborted when the client is dropped.
     _pacer: AbortOnDropHandle<()>,
 }
@@ -79,7 +74,7 @@ impl RateLimitedClient {
         // Rounded up: at three a second, 333_333_333 ns would let four
         // requests go within less than a second.
         let nanos = 1_000_000_000_u64.div_ceil(u64::from(per_second.get()));
-        let (queue, waiting) = mpsc::unbounded_channel();
+        let (queue, waiting) = mpsc::channel(QUEUE);
         Ok(RateLimitedClient {
             http: Client::builder().timeout(REQUEST_TIMEOUT).build()?,
             base_url: base_url.to_owned(),
@@ -91,10 +86,14 @@ impl RateLimitedClient {
         })
     }
 
-    /// Waits until the rate allows one more request.
-    async fn wait_for_slot(&self) -> Result<(), ApiError> {
+    /// Waits until the rate allows one more request, and returns when its
+    /// slot came.
+    async fn wait_for_slot(&self) -> Result<Instant, ApiError> {
         let (waiting, slot) = oneshot::channel();
-        self.queue.send(waiting).map_err(|_| ApiError::Stopped)?;
+        self.queue
+            .send(waiting)
+            .await
+            .map_err(|_| ApiError::Stopped)?;
         slot.await.map_err(|_| ApiError::Stopped)
     }
 
@@ -123,13 +122,13 @@ impl RateLimitedClient {
 
 /// The pacer: hands each waiting caller its slot, in the order they came,
 /// a `period` after the last slot it handed out.
-async fn pace(mut queue: mpsc::UnboundedReceiver<Waiting>, period: Duration) {
+async fn pace(mut queue: mpsc::Receiver<Waiting>, period: Duration) {
     let mut next_slot = Instant::now();
     while let Some(waiting) = queue.recv().await {
         sleep_until(next_slot).await;
-        // A caller that gave up has dropped its receiver: its slot goes to
-        // the next caller.
-        if waiting.send(()).is_ok() {
+        // Sending on a oneshot never waits. A caller that gave up has
+        // dropped its receiver: its slot goes to the next caller.
+        if waiting.send(Instant::now()).is_ok() {
             // From now, not from the slot: a slot handed out late leaves
             // the one after it no time to catch up on.
             next_slot = Instant::now() + period;
@@ -191,10 +190,24 @@ async fn get_pages(
 
 #[cfg(test)]
 mod tests {
+    use std::future::{Future, poll_fn};
+    use std::pin::pin;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
     use futures::future::join_all;
+    use futures::poll;
     use tokio::time::{advance, timeout};
 
     use super::*;
+
+    /// A client of `per_second`, for tests of its pacing only: nothing is
+    /// sent.
+    fn client(per_second: u32) -> RateLimitedClient {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let per_second = NonZeroU32::new(per_second).expect("a rate above zero");
+        RateLimitedClient::new("http://127.0.0.1:9", per_second).unwrap()
+    }
 
     /// When each of `callers` got its slot, earliest first.
     async fn slots(client: &RateLimitedClient, callers: usize) -> Vec<Instant> {
@@ -224,8 +237,7 @@ mod tests {
     /// period after it, not on the schedule the first request began.
     #[tokio::test(start_paused = true)]
     async fn a_caller_after_a_pause_starts_a_new_schedule() {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = RateLimitedClient::new("http://127.0.0.1:9", RATE).unwrap();
+        let client = client(RATE.get());
         let mut at = slots(&client, 1).await;
         advance(Duration::from_millis(204)).await;
         at.extend(slots(&client, 6).await);
@@ -235,8 +247,7 @@ mod tests {
     /// A caller that gives up while it waits passes its slot on.
     #[tokio::test(start_paused = true)]
     async fn a_caller_that_gives_up_passes_its_slot_on() {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = RateLimitedClient::new("http://127.0.0.1:9", RATE).unwrap();
+        let client = client(RATE.get());
         let start = Instant::now();
         slots(&client, 1).await;
         let gave_up = timeout(Duration::from_millis(100), client.wait_for_slot()).await;
@@ -249,8 +260,7 @@ mod tests {
     /// polled again nor dropped: it costs its own slot, and no more.
     #[tokio::test(start_paused = true)]
     async fn a_held_caller_stalls_no_other_caller() {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = RateLimitedClient::new("http://127.0.0.1:9", RATE).unwrap();
+        let client = client(RATE.get());
         let start = Instant::now();
         slots(&client, 1).await;
         let mut held = std::pin::pin!(client.wait_for_slot());
@@ -259,5 +269,107 @@ mod tests {
             .await
             .expect("the others wait for ever");
         assert_eq!(others.last(), Some(&(start + Duration::from_secs(1))));
+    }
+
+    /// A task that asks for slots in a loop, and one other caller: each of
+    /// its five calls gets the next slot.
+    #[tokio::test(start_paused = true)]
+    async fn a_looping_caller_does_not_starve_another() {
+        let client = Arc::new(client(10));
+        let _looping = AbortOnDropHandle::new(tokio::spawn({
+            let client = Arc::clone(&client);
+            async move {
+                loop {
+                    client.wait_for_slot().await.unwrap();
+                }
+            }
+        }));
+        tokio::task::yield_now().await;
+        let mut starved = 0;
+        for _ in 0..5 {
+            // The looping task's call is in line first: two slots, and a
+            // third to spare.
+            let patience = Duration::from_millis(300);
+            if timeout(patience, client.wait_for_slot()).await.is_err() {
+                starved += 1;
+            }
+        }
+        assert_eq!(starved, 0, "{starved} of 5 calls starved");
+    }
+
+    /// Five callers queue in turn behind the first, then a sixth arrives:
+    /// whether each got its slot after the one before it.
+    async fn served_in_order(client: &Arc<RateLimitedClient>) -> bool {
+        client.wait_for_slot().await.unwrap();
+        let mut callers = Vec::new();
+        for _ in 0..6 {
+            let client = Arc::clone(client);
+            // Polled once here, so that it is in line before the next.
+            let mut queued = Box::pin(async move { client.wait_for_slot().await.unwrap() });
+            assert!(poll!(queued.as_mut()).is_pending());
+            callers.push(AbortOnDropHandle::new(tokio::spawn(queued)));
+        }
+        let mut slots = Vec::new();
+        for caller in callers {
+            slots.push(caller.await.unwrap());
+        }
+        slots.is_sorted() && slots.windows(2).all(|pair| pair[0] != pair[1])
+    }
+
+    async fn runs_served_in_order() -> usize {
+        let client = Arc::new(client(200));
+        let mut in_order = 0;
+        for _ in 0..40 {
+            in_order += usize::from(served_in_order(&client).await);
+        }
+        in_order
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_longest_waiter_gets_the_next_slot_fifo() {
+        assert_eq!(runs_served_in_order().await, 40);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_longest_waiter_gets_the_next_slot_fifo_on_the_multi_thread_runtime() {
+        assert_eq!(runs_served_in_order().await, 40);
+    }
+
+    /// Polls `future`, counting each poll in `polls`.
+    async fn counting_polls<F: Future>(polls: Arc<AtomicUsize>, future: F) -> F::Output {
+        let mut future = pin!(future);
+        poll_fn(|cx| {
+            polls.fetch_add(1, Ordering::Relaxed);
+            future.as_mut().poll(cx)
+        })
+        .await
+    }
+
+    /// `callers` wait for a slot each, a hundred a second: the polls of
+    /// their waits, per slot handed out.
+    async fn polls_per_slot(callers: usize) -> f64 {
+        let client = Arc::new(client(100));
+        client.wait_for_slot().await.unwrap();
+        let polls = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..callers)
+            .map(|_| {
+                let (client, polls) = (Arc::clone(&client), Arc::clone(&polls));
+                let call = async move { client.wait_for_slot().await.unwrap() };
+                AbortOnDropHandle::new(tokio::spawn(counting_polls(polls, call)))
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        polls.load(Ordering::Relaxed) as f64 / callers as f64
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn polls_per_slot_stay_bounded_as_waiters_grow() {
+        let mut per_slot = Vec::new();
+        for callers in [10, 100, 1000] {
+            per_slot.push(polls_per_slot(callers).await);
+        }
+        assert!(per_slot.iter().all(|&polls| polls <= 3.0), "{per_slot:?}");
     }
 }

@@ -7,22 +7,17 @@
 //! through `shield`, since a cancelled waiter would cancel the task for all.
 //! Here the first caller spawns the load, and each caller awaits a clone of
 //! its handle, made shareable by `futures`' `Shared`; a caller that gives up
-//! drops only its clone. The load must not run inside a caller's future, as
-//! `OnceCell::get_or_init` runs it: a future runs only while its owner polls
-//! it, and a caller polled once and then left unpolled (a future kept across
-//! a `select!` loop) would hold every other caller, and the load's deadline,
-//! for ever. A task is polled by the runtime. The tests show both.
+//! drops only its clone. The load runs in a task, not in a caller's future as
+//! `OnceCell::get_or_init` runs it, so a caller left unpolled holds up no
+//! other (`pitfalls/futurelock` says why; the tests show both).
 //!
 //! What not to undo when you copy it:
-//! - The load in a task, with its deadline (`load_timeout`) inside the task:
-//!   a timeout around `get` frees only its own caller.
-//! - The map holds a load in flight weakly: when the last caller waiting for
-//!   it gives up, the load is aborted, and its entry makes room.
+//! - The load in a task, with its deadline (`load_timeout`) inside the task.
+//! - The map holds a load in flight weakly.
 //! - The map's lock is never held across an `.await`.
 //! - A result is recorded only if the key still maps to the load that made
 //!   it (`ptr_eq`).
-//! - The bound on the number of keys, which often come from requests; `moka`
-//!   evicts by age or use.
+//! - The bound on the number of keys; `moka` evicts by age or use.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -38,7 +33,8 @@ use tokio_util::task::AbortOnDropHandle;
 type Load<V, E> = Shared<BoxFuture<'static, Result<V, LoadError<E>>>>;
 
 enum Entry<V, E> {
-    /// Held weakly: the callers waiting for it hold it.
+    /// Held weakly: the callers waiting for it hold it, so when the last of
+    /// them gives up, the load is aborted, and its entry makes room.
     Loading(WeakShared<BoxFuture<'static, Result<V, LoadError<E>>>>),
     Loaded(V),
 }
@@ -51,6 +47,7 @@ enum Found<V, E> {
 
 pub struct SingleFlight<K, V, E> {
     entries: Mutex<HashMap<K, Entry<V, E>>>,
+    /// Keys often come from requests: without a bound, so would memory.
     max_entries: usize,
     load_timeout: Duration,
 }
@@ -83,7 +80,9 @@ where
     /// The cached value for `key`, or the result of `load`, which runs once
     /// for every caller asking for `key` while it runs, for `load_timeout`
     /// at most. `load` is called with the map locked, only to make the
-    /// future that does the work: it must not use the cache itself.
+    /// future that does the work: it must not use the cache itself. The
+    /// deadline is inside the load's task: a timeout around `get` frees only
+    /// its own caller.
     pub async fn get<F, Fut>(&self, key: &K, load: F) -> Result<V, LoadError<E>>
     where
         F: FnOnce() -> Fut,

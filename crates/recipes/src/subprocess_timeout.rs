@@ -1,6 +1,5 @@
-//! A child process with a time limit: its output read while it runs, up
-//! to a limit, and a child that runs too long killed and reaped, not left
-//! running after the wait for it has given up.
+//! A child process with a time limit: its output read while it runs, up to a
+//! limit, and a child that runs too long killed and reaped.
 //!
 //! In asyncio: `wait_for(proc.communicate(), timeout)`, then `proc.kill()`
 //! and `await proc.wait()`. The timeout alone cancels only the waiting, in
@@ -14,9 +13,6 @@
 //! - Reading both pipes while waiting, keeping `MAX_OUTPUT` of each: a child
 //!   that fills a pipe never exits.
 //! - `Stdio::null()` for stdin, or the child reads your terminal.
-//!
-//! A kill reaches the child only: to stop what it started, give it a process
-//! group (`process_group(0)`) and signal the group.
 
 use std::io;
 use std::os::unix::process::ExitStatusExt;
@@ -54,7 +50,9 @@ pub enum RunError {
     Io(#[from] io::Error),
 }
 
-/// Runs `command` to its end, for at most `limit`.
+/// Runs `command` to its end, for at most `limit`. A kill reaches the child
+/// only: to stop what it started, give it a process group
+/// (`process_group(0)`) and signal the group.
 pub async fn run_with_timeout(mut command: Command, limit: Duration) -> Result<Finished, RunError> {
     let mut child = command
         .stdin(Stdio::null())

@@ -1,36 +1,25 @@
-//! A line-based TCP server that no client can hold up: a time limit on
-//! each line, on each reply and on the silence between lines, a maximum
-//! line length, and a shutdown that closes every connection and waits until
-//! they are gone.
+//! A line-based TCP server that no client can hold up: a time limit on each
+//! line, on each reply and on the silence between lines, a maximum line
+//! length, and a shutdown that closes every connection and waits until they
+//! are gone.
 //!
-//! In asyncio: `start_server(handler, limit=...)` with `asyncio.timeout` around
-//! `readuntil` and around `write` and `drain`, and a set of handler tasks to
-//! wait for at shutdown (3.11's `wait_closed()` doesn't). Here `serve` runs
-//! each connection on a `TaskTracker` and waits for them; accept errors go
-//! to the `log` the caller gives and are paused on, not fatal. At most
-//! `MAX_CONNECTIONS` are served at once, as in mini-redis: a client past
-//! that waits to be accepted until one ends. See the book's page "Sockets,
-//! streams and processes".
+//! In asyncio: `start_server(handler, limit=...)` with `asyncio.timeout`
+//! around `readuntil` and around `write` and `drain`, and a set of handler
+//! tasks to wait for at shutdown (3.11's `wait_closed()` doesn't). Here
+//! `serve` runs each connection on a `TaskTracker` and waits for them; accept
+//! errors go to the caller's `log` and are paused on, not fatal. See the
+//! book's page "Sockets, streams and processes".
 //!
 //! What not to undo when you copy it:
 //! - A place taken from the `Semaphore` before `accept`, and moved into the
-//!   connection's task: without it every client gets a task and a file
-//!   descriptor, and once the descriptors run out `accept` fails for all.
-//! - One deadline for the whole line from its first byte, not per read: a
-//!   byte now and then can't keep a connection.
+//!   connection's task.
+//! - One deadline for the whole line from its first byte, not per read.
 //! - The limit on every read (`take`): `read_until` alone has none.
 //! - The time limit on writes, the last words included.
-//! - The drain before closing, and the listening socket closed before it:
-//!   a socket closed with input unread is reset, which can destroy the last
-//!   reply, and a listener left open lets clients in only to reset them.
+//! - The drain before closing, and the listening socket closed before it.
 //! - `biased;` with the shutdown first, and the drop guards in `run` and in
 //!   `serve`, so every connection ends however `run` or `serve` ends.
-//! - A `log` that never blocks, never an `eprintln!` in `serve`: out of file
-//!   descriptors, accept fails every `ACCEPT_PAUSE`, and once a stderr pipe
-//!   nobody reads is full, the write would stop the runtime's thread, every
-//!   connection and the shutdown with it (`recipes/graceful_shutdown`'s
-//!   `main` prints its log from a thread of its own, dropping what does not
-//!   fit).
+//! - A `log` that never blocks, never an `eprintln!` in `serve`.
 
 use std::io;
 use std::net::SocketAddr;
@@ -51,7 +40,9 @@ const LINE_TIMEOUT: Duration = Duration::from_secs(2);
 const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a reply may wait for the client to make room for it.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(1);
-/// The most connections served at once.
+/// The most connections served at once, as in mini-redis: without a limit
+/// every client gets a task and a file descriptor, and once the descriptors
+/// run out `accept` fails for all.
 const MAX_CONNECTIONS: usize = 250;
 /// The longest line, in bytes, newline included.
 const MAX_LINE: usize = 1024;
@@ -64,7 +55,12 @@ const DRAIN_TIME: Duration = Duration::from_secs(1);
 
 /// Accepts connections until `shutdown` is cancelled, then waits until
 /// every connection has ended. What it has to say goes to `log`, which must
-/// not block: it is called from the runtime's tasks.
+/// not block: it is called from the runtime's tasks. Out of file
+/// descriptors, accept fails every `ACCEPT_PAUSE`, and once a stderr pipe
+/// nobody reads is full, an `eprintln!` would stop the runtime's thread,
+/// every connection and the shutdown with it (`recipes/graceful_shutdown`'s
+/// `main` prints its log from a thread of its own, dropping what does not
+/// fit).
 pub async fn serve(listener: TcpListener, shutdown: CancellationToken, log: fn(String)) {
     // Also cancelled when `serve` returns or is dropped, which a
     // `TaskTracker` does not do: its tasks would run on.
@@ -102,6 +98,8 @@ pub async fn serve(listener: TcpListener, shutdown: CancellationToken, log: fn(S
             }
         }
     }
+    // Closed before the connections drain: left open, it would let clients
+    // in only to reset them.
     drop(listener);
     connections.close();
     connections.wait().await;
@@ -180,7 +178,8 @@ async fn serve_lines(socket: TcpStream, shutdown: CancellationToken) -> io::Resu
 }
 
 /// Reads a line into `line`, once it begins within `IDLE_TIMEOUT`, and all
-/// of it within `LINE_TIMEOUT` of its first byte.
+/// of it within `LINE_TIMEOUT` of its first byte: one deadline for the whole
+/// line, so that a byte now and then can't keep a connection.
 async fn read_line(
     reader: &mut Take<BufReader<OwnedReadHalf>>,
     line: &mut Vec<u8>,

@@ -1,20 +1,19 @@
-//! A pool of workers whose results come out in the order of the inputs:
-//! at most three jobs run at once, each as a task of its own, and each
-//! result is handed on as soon as it and every result before it are ready.
+//! A pool of workers whose results come out in the order of the inputs: at
+//! most three jobs run at once, each as a task, and each result is handed on
+//! once it and every result before it are ready.
 //!
 //! In asyncio, a `Semaphore(3)` around each job and awaiting the tasks in
 //! order keeps the order, but makes every task up front. Here `ordered_pool`
-//! takes a worker's permit per input, in order, spawns the job with it, and
-//! passes the handles through `buffered(window)`, which yields in the order
-//! given: at most `workers` jobs run and `window` results wait, however slow
-//! the slowest job. Jobs that only wait on I/O need no spawn:
+//! spawns each job with a worker's permit, taken input by input, and passes
+//! the handles through `buffered(window)`, which yields in the order given.
+//! Jobs that only wait on I/O need no spawn:
 //! `stream::iter(inputs).map(job).buffered(n)`.
 //!
 //! What not to undo when you copy it:
 //! - The permit taken before the spawn, input by input, so jobs start in
 //!   order on a multi-thread runtime too.
 //! - `window` larger than `workers`: results waiting behind a slow one count
-//!   against `buffered`'s limit (with three, `run` takes 2.5 s, not 1.7).
+//!   against `buffered`'s limit.
 //! - `AbortOnDropHandle`s: a dropped stream aborts the jobs still running.
 //! - A job that panics yields an error in its place.
 
@@ -71,7 +70,8 @@ where
 }
 
 /// The demonstration's pool: three workers, and up to six results held
-/// back for the order.
+/// back for the order. (With a window of three, the results waiting behind
+/// the slow first job would fill it, and `run` would take 2.5 s, not 1.7.)
 const WORKERS: NonZeroUsize = NonZeroUsize::new(3).expect("at least one worker");
 const WINDOW: NonZeroUsize = NonZeroUsize::new(6).expect("room for at least one result");
 

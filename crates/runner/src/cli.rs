@@ -10,7 +10,7 @@ use clap::error::ErrorKind;
 use clap::{Arg, CommandFactory, FromArgMatches, Parser};
 use protocol::{
     Clock, EXIT_FAILED, EXIT_OK, EXIT_PANICKED, EXIT_TIMED_OUT, EXIT_USAGE, Flavor, Kind, LIST_TSV,
-    Named, parse_base_url, parse_seconds,
+    Named, parse_base_url, parse_seconds, same_name,
 };
 
 use crate::Example;
@@ -21,7 +21,13 @@ use crate::record::HOOKS;
 #[command(disable_version_flag = true)]
 pub(crate) struct Flags {
     /// List the examples; --list=tsv for tools
-    #[arg(long, value_name = "FORMAT", require_equals = true, value_parser = [LIST_TSV])]
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        require_equals = true,
+        value_parser = [LIST_TSV],
+        conflicts_with_all = RUN_OPTIONS,
+    )]
     pub(crate) list: Option<Option<String>>,
     /// virtual: Tokio's paused clock, where sleeps end at once [default: real]
     #[arg(long, value_parser = named::<Clock>())]
@@ -58,6 +64,20 @@ pub(crate) struct Flags {
     pub(crate) base_url: Option<String>,
 }
 
+/// The options that say how to run the examples, which `--list` refuses
+/// rather than ignores (and `--base-url`, where there is one).
+const RUN_OPTIONS: [&str; 9] = [
+    "clock",
+    "flavor",
+    "timeline",
+    "timeline_file",
+    "trace",
+    "dump_at",
+    "dump_file",
+    "timeout",
+    "cancel_sweep",
+];
+
 impl Flags {
     /// Whether a reader will see the timelines, which then say more.
     pub(crate) fn explain(&self) -> bool {
@@ -73,10 +93,16 @@ fn named<T: Named + Send + Sync + Clone>() -> impl TypedValueParser<Value = T> {
 
 /// What the command line asks for.
 pub(crate) enum Command {
-    /// `--list`, or with `true`, `--list=tsv`.
-    List(Vec<Example>, bool),
+    List(Vec<Example>, ListFormat),
     Run(Vec<Example>, Flags),
     Sweep(Vec<Example>),
+}
+
+pub(crate) enum ListFormat {
+    /// `--list`: each name and summary, for a reader.
+    Text,
+    /// `--list=tsv`: see [`protocol::Listed`].
+    Tsv,
 }
 
 /// The command line (with the program's name first) of section `section`;
@@ -107,7 +133,8 @@ pub(crate) fn parse(
             Arg::new("base_url")
                 .long("base-url")
                 .value_name("URL")
-                .help("Send the HTTP examples' requests to this httpbin-compatible server"),
+                .help("Send the HTTP examples' requests to this httpbin-compatible server")
+                .conflicts_with("list"),
         );
     }
     let matches = command.try_get_matches_from_mut(args)?;
@@ -170,8 +197,10 @@ pub(crate) fn parse(
 
     let mut selected = Vec::new();
     for name in &flags.examples {
-        let wanted = name.replace('-', "_");
-        let Some(example) = examples.iter().find(|example| example.name() == wanted) else {
+        let Some(example) = examples
+            .iter()
+            .find(|example| same_name(name, example.name()))
+        else {
             let valid: Vec<&str> = examples.iter().map(Example::name).collect();
             let message = format!(
                 "section `{section}` has no example `{name}`\nvalid examples: {}\n(`--list` \
@@ -187,10 +216,14 @@ pub(crate) fn parse(
     }
     flags.base_url = base_url;
     // `--timeout 0` asks for none.
-    flags.timeout = flags.timeout.filter(|timeout| !timeout.is_zero());
-    Ok(match flags.list {
-        Some(format) => Command::List(selected, format.is_some()),
+    if flags.timeout == Some(Duration::ZERO) {
+        flags.timeout = None;
+    }
+    let command = match flags.list {
+        Some(None) => Command::List(selected, ListFormat::Text),
+        Some(Some(_)) => Command::List(selected, ListFormat::Tsv),
         None if flags.cancel_sweep => Command::Sweep(selected),
         None => Command::Run(selected, flags),
-    })
+    };
+    Ok(command)
 }

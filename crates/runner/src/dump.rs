@@ -8,7 +8,6 @@
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use task_dump::{Actor, Entry, Fact, Files, Own, Report, Taken, TaskDumps, Tracker};
@@ -95,32 +94,6 @@ pub async fn snapshot<F: Future + ?Sized>(
             };
             (None, snapshot)
         }
-    }
-}
-
-/// Where each task was spawned (`file:line`), by its Tokio id, in spawn
-/// order, from Tokio's spawn hook; nothing without `--cfg tokio_unstable`.
-#[derive(Clone, Default)]
-pub struct Spawns(Arc<Mutex<Vec<(u64, String)>>>);
-
-impl Spawns {
-    #[cfg_attr(not(tokio_unstable), allow(unused_variables))]
-    pub fn install(&self, builder: &mut tokio::runtime::Builder) {
-        #[cfg(tokio_unstable)]
-        {
-            let spawns = self.clone();
-            builder.on_task_spawn(move |meta| {
-                let at = meta.spawned_at();
-                let file = at.file().rsplit('/').next().unwrap_or(at.file());
-                let place = format!("{file}:{}", at.line());
-                let id = meta.id().to_string().parse().unwrap_or_default();
-                crate::lock(&spawns.0).push((id, place));
-            });
-        }
-    }
-
-    pub fn places(&self) -> Vec<(u64, String)> {
-        crate::lock(&self.0).clone()
     }
 }
 

@@ -8,9 +8,11 @@ mod record;
 mod section;
 pub mod signals;
 mod sweep;
+mod tasks;
 mod watch;
 
 pub use section::{Entry, Example, ExampleFuture, ExampleOutput, Section};
+pub use tasks::Tasks;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 

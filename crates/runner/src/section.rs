@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use protocol::timeline::{self, Timeline};
 use protocol::{Clock, EXIT_FAILED, EXIT_PANICKED, EXIT_USAGE, Flavor, Header, Kind, Listed};
 
-use crate::cli::{self, Command, Flags};
+use crate::cli::{self, Command, Flags, ListFormat};
 use crate::record::{self, Reader, Recorder};
 use crate::signals::{self, Defaults};
 use crate::watch::{self, DumpFile, Watchdog};
@@ -235,13 +235,13 @@ impl<'a> Section<'a> {
             }
         };
         match command {
-            Command::List(selected, false) => {
+            Command::List(selected, ListFormat::Text) => {
                 let width = selected.iter().map(|e| e.name.len()).max().unwrap_or(0);
                 for example in selected {
                     println!("{:width$}  {}", example.name, example.summary());
                 }
             }
-            Command::List(selected, true) => {
+            Command::List(selected, ListFormat::Tsv) => {
                 for example in selected {
                     println!("{}", example.listed().to_line());
                 }
@@ -513,8 +513,13 @@ impl<'a> Run<'a> {
         if let Some(watchdog) = self.watchdog {
             watchdog.stopping(&self.name);
         }
-        let left_running =
-            (record::HOOKS && outcome.is_ok()).then(|| recorder.settle(&runtime, self.clock));
+        // Where tasks still alive were spawned, if the hooks can tell and
+        // no panic cut the run short.
+        let left_running = if record::HOOKS && outcome.is_ok() {
+            Some(recorder.settle(&runtime, self.clock))
+        } else {
+            None
+        };
         drop(runtime);
         let timeline = recorder.finish(self.name.clone(), self.clock);
         (outcome, left_running, Some(timeline))
@@ -571,9 +576,10 @@ fn left_running_problem(left: &[String], declared: u16) -> Option<String> {
 
 /// The terminal's width when stdout is one, or else 80 columns.
 fn terminal_width() -> usize {
-    let columns =
-        rustix::termios::tcgetwinsize(std::io::stdout()).map(|size| usize::from(size.ws_col));
-    columns.ok().filter(|&columns| columns > 0).unwrap_or(80)
+    match rustix::termios::tcgetwinsize(std::io::stdout()) {
+        Ok(size) if size.ws_col > 0 => usize::from(size.ws_col),
+        _ => 80,
+    }
 }
 
 /// A runtime of the given flavor on this clock (the command line refuses

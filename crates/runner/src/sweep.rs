@@ -92,11 +92,11 @@ pub(crate) fn sweep_all(section: &str, examples: &[Example]) -> ExitCode {
 fn sweep(run: &Run<'_>, cuts: &mut usize) -> Vec<String> {
     let watchdog = Watchdog::start(run.name.clone());
     let baseline = Resources::take();
-    let (full, expected_panics) = cut_at(run, None);
+    let (full, expected_panics) = cut_at(run, Until::End);
     // A thread the full run stopped may not have ended yet; counted as there
     // before the first cut, it would hide one that cut leaves.
     let _ = Resources::left_since(&baseline);
-    if let Err(Some(problem)) = full {
+    if let Ended::Badly(problem) = full {
         watchdog.stop();
         return vec![format!("the full run did not finish: {problem}")];
     }
@@ -105,13 +105,14 @@ fn sweep(run: &Run<'_>, cuts: &mut usize) -> Vec<String> {
     for cut in 1..=MAX_CUTS {
         watchdog.cut(cut);
         let before = Resources::take();
-        let (Ok((mut found, blocking)), panics) = cut_at(run, Some(cut)) else {
+        let (Ended::Cut(left), panics) = cut_at(run, Until::Poll(cut)) else {
             break;
         };
         *cuts = cut;
+        let mut found = left.problems;
         // A blocking job still running holds its thread and the runtime's
         // driver: those leaks are its, already reported.
-        if !blocking {
+        if !left.blocking_job_outlived {
             found.extend(Resources::left_since(&before));
         }
         let unexpected = panics
@@ -141,24 +142,48 @@ enum Cut {
     TooLong,
 }
 
-/// What a cut left, and whether a `spawn_blocking` job outlived it.
-type Left = (Vec<String>, bool);
+/// How far to let `run()` go before it is dropped.
+#[derive(Clone, Copy)]
+enum Until {
+    /// Its end: the full run.
+    End,
+    /// Its poll of this number, if it is still pending then.
+    Poll(usize),
+}
 
-/// Runs the example, dropping `run()` after poll number `cut` if it is
-/// still pending then (with no cut, runs it to the end): what the cut left,
-/// or `Err` if `run()` ended first, with why if it did not end cleanly; and
-/// where anything panicked.
-fn cut_at(run: &Run<'_>, cut: Option<usize>) -> (Result<Left, Option<String>>, Vec<String>) {
+/// How a run that [`cut_at`] made ended.
+enum Ended {
+    /// Dropped at its cut, leaving this.
+    Cut(Left),
+    /// It returned `Ok` first.
+    Cleanly,
+    /// It returned an error, ran too long, or (the full run) panicked.
+    Badly(String),
+}
+
+/// What a cut left.
+struct Left {
+    problems: Vec<String>,
+    /// A `spawn_blocking` job was still running when the check gave up.
+    blocking_job_outlived: bool,
+}
+
+/// Runs the example until `until`, and says how it ended, and where
+/// anything panicked.
+fn cut_at(run: &Run<'_>, until: Until) -> (Ended, Vec<String>) {
     take_panics();
     let recorder = Recorder::new(run.example.path, run.example.source);
     let runtime = match runtime(Clock::Virtual, Flavor::CurrentThread, &recorder) {
         Ok(runtime) => runtime,
         Err(error) => {
             let problem = format!("could not start a Tokio runtime: {error}");
-            return (Err(Some(problem)), Vec::new());
+            return (Ended::Badly(problem), Vec::new());
         }
     };
-    let limit = cut.unwrap_or(usize::MAX);
+    let limit = match until {
+        Until::End => usize::MAX,
+        Until::Poll(cut) => cut,
+    };
     let cut_after = async {
         let mut future = Some(run.start(&recorder).await?);
         let (mut polls, started) = (0, tokio::time::Instant::now());
@@ -183,20 +208,25 @@ fn cut_at(run: &Run<'_>, cut: Option<usize>) -> (Result<Left, Option<String>>, V
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
         runtime.block_on(recorder.main(cut_after))
     }));
-    let ended = match result {
-        Ok(Ok(Cut::Finished(Ok(())))) => Err(None),
-        Ok(Ok(Cut::Finished(Err(error))) | Err(error)) => {
-            Err(Some(format!("run() returned an error: {error}")))
+    let ended = match (result, until) {
+        (Ok(Ok(Cut::Finished(Ok(())))), _) => Ended::Cleanly,
+        (Ok(Ok(Cut::Finished(Err(error))) | Err(error)), _) => {
+            Ended::Badly(format!("run() returned an error: {error}"))
         }
-        Ok(Ok(Cut::TooLong)) => {
+        (Ok(Ok(Cut::TooLong)), _) => {
             let limit = FULL_RUN_LIMIT.as_secs();
-            Err(Some(format!(
+            Ended::Badly(format!(
                 "run() was still running after {limit}s of virtual time"
-            )))
+            ))
         }
-        Err(_) if cut.is_none() => Err(Some("run() panicked".to_owned())),
-        Err(_) => Ok(after_the_cut(run.example, &runtime, &recorder, true)),
-        Ok(Ok(Cut::Dropped)) => Ok(after_the_cut(run.example, &runtime, &recorder, false)),
+        (Err(_), Until::End) => Ended::Badly("run() panicked".to_owned()),
+        (Err(_), Until::Poll(_)) => {
+            let mut left = after_the_cut(run.example, &runtime, &recorder);
+            let panicked = "run() panicked while it was being dropped".to_owned();
+            left.problems.insert(0, panicked);
+            Ended::Cut(left)
+        }
+        (Ok(Ok(Cut::Dropped)), _) => Ended::Cut(after_the_cut(run.example, &runtime, &recorder)),
     };
     // Only a blocking job that outlived the check above can hold this up,
     // and that is already reported.
@@ -204,17 +234,11 @@ fn cut_at(run: &Run<'_>, cut: Option<usize>) -> (Result<Left, Option<String>>, V
     (ended, take_panics())
 }
 
-/// What the tasks and blocking jobs do once `run()` was dropped (`panicked`
-/// if the drop panicked): they must stop at once (unless the example says
-/// they outlive it), and end within [`DRAIN`] and [`BLOCKING_PATIENCE`].
-fn after_the_cut(
-    example: &Example,
-    runtime: &Runtime,
-    recorder: &Recorder,
-    panicked: bool,
-) -> Left {
-    let panicked = panicked.then(|| "run() panicked while it was being dropped".to_owned());
-    let mut problems: Vec<String> = panicked.into_iter().collect();
+/// What the tasks and blocking jobs do once `run()` was dropped: they must
+/// stop at once (unless the example says they outlive it), and end within
+/// [`DRAIN`] and [`BLOCKING_PATIENCE`].
+fn after_the_cut(example: &Example, runtime: &Runtime, recorder: &Recorder) -> Left {
+    let mut problems = Vec::new();
     // `yield_now` lets every other task run, and the I/O driver be polled,
     // without the paused clock moving.
     let settle = async {
@@ -253,15 +277,18 @@ fn after_the_cut(
     while busy_blocking_jobs(runtime) > 0 && started.elapsed() < BLOCKING_PATIENCE {
         std::thread::sleep(Duration::from_millis(5));
     }
-    let blocking = busy_blocking_jobs(runtime) > 0;
-    if blocking {
+    let blocking_job_outlived = busy_blocking_jobs(runtime) > 0;
+    if blocking_job_outlived {
         problems.push(format!(
             "a spawn_blocking job still running {}s (real) after run() was dropped and its tasks \
              were done",
             BLOCKING_PATIENCE.as_secs()
         ));
     }
-    (problems, blocking)
+    Left {
+        problems,
+        blocking_job_outlived,
+    }
 }
 
 /// `spawn_blocking` jobs running or queued. Without the metrics
@@ -335,7 +362,10 @@ impl Resources {
                 .into_owned();
             // The directory being read is itself open.
             let fd = entry.file_name().to_string_lossy().into_owned();
-            (!target.starts_with("/proc/")).then_some((fd, target))
+            if target.starts_with("/proc/") {
+                return None;
+            }
+            Some((fd, target))
         });
         // Not a listing of /proc/self/task, which can miss a live thread
         // while another one exits.
@@ -406,19 +436,34 @@ impl Resources {
 
 /// Ends the process when one cut runs longer than [`CUT_LIMIT`] of real
 /// time: the thread is stuck and the sweep can't go on.
-struct Watchdog(Arc<Mutex<(usize, Instant, bool)>>);
+struct Watchdog(Arc<Mutex<Watched>>);
+
+/// What the watchdog watches.
+#[derive(Clone, Copy)]
+enum Watched {
+    /// A cut (number 0: the full run), and when it started.
+    Cut { number: usize, started: Instant },
+    /// Nothing: the sweep of the example is over.
+    Stopped,
+}
 
 impl Watchdog {
     fn start(example: String) -> Self {
-        let watchdog = Watchdog(Arc::new(Mutex::new((0, Instant::now(), false))));
+        let watchdog = Watchdog(Arc::new(Mutex::new(Watched::Cut {
+            number: 0,
+            started: Instant::now(),
+        })));
         let state = Arc::clone(&watchdog.0);
         std::thread::spawn(move || {
             loop {
                 std::thread::sleep(Duration::from_millis(50));
-                let (cut, started, stopped) = *lock(&state);
-                if stopped {
+                let Watched::Cut {
+                    number: cut,
+                    started,
+                } = *lock(&state)
+                else {
                     return;
-                }
+                };
                 if started.elapsed() > CUT_LIMIT {
                     let which = if cut == 0 {
                         "the full run".to_owned()
@@ -448,11 +493,14 @@ impl Watchdog {
     }
 
     fn cut(&self, cut: usize) {
-        *lock(&self.0) = (cut, Instant::now(), false);
+        *lock(&self.0) = Watched::Cut {
+            number: cut,
+            started: Instant::now(),
+        };
     }
 
     fn stop(&self) {
-        lock(&self.0).2 = true;
+        *lock(&self.0) = Watched::Stopped;
     }
 }
 

@@ -1,13 +1,10 @@
-//! A runtime owned by a background thread, driven from synchronous code:
-//! `run` spawns a future there and blocks until it is done.
+//! A runtime owned by a background thread, driven from synchronous code.
 //!
 //! This is how a synchronous program (a GUI, a C callback) uses async code.
 //! The guide's `CustomEventLoop` busy-waits for its thread to make the loop;
 //! here the runtime is built first and moved into the thread, so a failure is
-//! an error for the caller. `run_coroutine_threadsafe(coro, loop).result()`
-//! is `handle.block_on(handle.spawn(future))`, whose `JoinError` tells a
-//! panic from a future dropped unfinished. With a multi-thread runtime, no
-//! thread is needed: call `runtime.block_on` directly.
+//! an error for the caller. With a multi-thread runtime, no thread is needed:
+//! call `runtime.block_on` directly.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -49,7 +46,8 @@ impl BackgroundRuntime {
 
     /// `asyncio.run_coroutine_threadsafe(future, loop).result()`: runs
     /// `future` on the background runtime and blocks this thread for the
-    /// result. Panics if called from async code, which must not block.
+    /// result, whose `JoinError` tells a panic from a future dropped
+    /// unfinished. Panics if called from async code, which must not block.
     fn run<F>(&self, future: F) -> Result<F::Output, JoinError>
     where
         F: Future + Send + 'static,

@@ -6,7 +6,9 @@
 //! 512 threads), where, with no GIL, threads compute in parallel. To cap one
 //! kind of work, take a semaphore permit first and move it into the closure:
 //! a blocking call can't be cancelled, so the permit must last as long as the
-//! thread's work, not the caller's wait. See the book's page "Blocking work".
+//! thread's work, not the caller's wait. Permits go in the order they were
+//! asked for (what that costs: the book's page "Limiting concurrency"). See
+//! the book's page "Blocking work".
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -21,7 +23,6 @@ use anyhow::Context;
 use futures::future::try_join_all;
 use tokio::sync::Semaphore;
 use tokio::task::spawn_blocking;
-use tokio_util::task::AbortOnDropHandle;
 
 fn blocking_operation(name: &str, duration: Duration) -> String {
     std::thread::sleep(duration);
@@ -44,35 +45,25 @@ impl BoundedBlockingPool {
         }
     }
 
-    /// `loop.run_in_executor(executor, job)`.
-    ///
-    /// The job waits for its permit in a task of its own, as a submitted job
-    /// waits in an executor's queue. Waiting in the caller's future instead
-    /// would let a caller that stops polling it (a `select!` that moved on,
-    /// say) keep the permit Tokio hands to the first waiter in line, and
-    /// with it every caller after. Dropping the caller's future still takes
-    /// the job out of the queue.
+    /// `loop.run_in_executor(executor, job)`: waits for a worker, in the
+    /// order callers asked, then runs `job` on a blocking thread.
     async fn run<T, F>(&self, job: F) -> anyhow::Result<T>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let permits = Arc::clone(&self.permits);
-        let queued = AbortOnDropHandle::new(tokio::spawn(async move {
-            let permit = permits
-                .acquire_owned()
-                .await
-                .context("the pool was closed")?;
-            spawn_blocking(move || {
-                let _permit = permit;
-                job()
-            })
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
             .await
-            .context("a blocking job panicked")
-        }));
-        queued
-            .await
-            .context("a job's place in the queue was lost")?
+            .context("the pool was closed")?;
+        // Moved into the job: a caller that gives up while it runs can't
+        // stop it, and the worker stays taken until it ends.
+        spawn_blocking(move || {
+            let _permit = permit;
+            job()
+        })
+        .await
+        .context("a blocking job panicked")
     }
 }
 
@@ -128,41 +119,200 @@ impl Occupancy {
 
 #[cfg(test)]
 mod tests {
+    use std::future::{Future, poll_fn};
     use std::pin::pin;
+    use std::sync::Mutex;
     use std::sync::mpsc;
 
     use futures::poll;
-    use tokio::sync::oneshot;
-    use tokio::time::timeout;
+    use tokio::time::{sleep, timeout};
+    use tokio_util::task::AbortOnDropHandle;
 
     use super::*;
 
-    /// The one worker is busy; a caller is polled once and then held, never
-    /// polled again nor dropped. When the worker is free, the next caller
-    /// still gets it.
-    #[tokio::test]
-    async fn a_held_caller_stalls_no_other_caller() {
+    /// A pool of one worker, kept busy until the returned sender sends or is
+    /// dropped; returns once the job runs.
+    async fn busy_pool() -> (BoundedBlockingPool, mpsc::Sender<()>, AbortOnDropHandle<()>) {
         let pool = BoundedBlockingPool::new(NonZeroUsize::MIN);
-        let (started, has_started) = oneshot::channel();
+        let (started, has_started) = tokio::sync::oneshot::channel();
         let (release, released) = mpsc::channel::<()>();
         let busy = AbortOnDropHandle::new(tokio::spawn({
             let pool = pool.clone();
             async move {
                 let job = move || {
                     let _ = started.send(());
-                    released.recv()
+                    let _ = released.recv();
                 };
-                pool.run(job).await
+                pool.run(job).await.unwrap();
             }
         }));
-        has_started.await.expect("the first job starts");
-        let mut held = pin!(pool.run(|| "held"));
-        assert!(poll!(held.as_mut()).is_pending(), "the worker is busy");
-        release.send(()).expect("the first job waits for this");
-        let first = busy.await.expect("no panic").expect("the first job ran");
-        assert_eq!(first, Ok(()));
-        let other = timeout(Duration::from_secs(5), pool.run(|| "other")).await;
-        let other = other.expect("the worker within 5s").expect("the job ran");
-        assert_eq!(other, "other");
+        has_started.await.unwrap();
+        (pool, release, busy)
+    }
+
+    /// A task that runs jobs in a loop on the one worker, and one other
+    /// caller: each of its five jobs runs within half a second.
+    #[tokio::test]
+    async fn a_looping_caller_does_not_starve_another() {
+        let pool = BoundedBlockingPool::new(NonZeroUsize::MIN);
+        let _looping = AbortOnDropHandle::new(tokio::spawn({
+            let pool = pool.clone();
+            async move {
+                loop {
+                    pool.run(|| std::thread::sleep(Duration::from_millis(5)))
+                        .await
+                        .unwrap();
+                }
+            }
+        }));
+        tokio::task::yield_now().await;
+        let mut starved = 0;
+        for _ in 0..5 {
+            if timeout(Duration::from_millis(500), pool.run(|| ()))
+                .await
+                .is_err()
+            {
+                starved += 1;
+            }
+        }
+        assert_eq!(starved, 0, "{starved} of 5 jobs starved");
+    }
+
+    /// Five callers queue in turn while the one worker is busy: in how many
+    /// of 40 runs their jobs ran in that order.
+    async fn runs_in_order() -> usize {
+        let mut in_order = 0;
+        for _ in 0..40 {
+            let (pool, release, busy) = busy_pool().await;
+            let order = Arc::new(Mutex::new(Vec::new()));
+            let mut callers = Vec::new();
+            for id in 0..5 {
+                let (pool, order) = (pool.clone(), Arc::clone(&order));
+                // Polled once here, so that it is in line before the next.
+                let mut queued = Box::pin(async move {
+                    pool.run(move || order.lock().unwrap().push(id))
+                        .await
+                        .unwrap();
+                });
+                assert!(poll!(queued.as_mut()).is_pending());
+                callers.push(AbortOnDropHandle::new(tokio::spawn(queued)));
+            }
+            release.send(()).unwrap();
+            busy.await.unwrap();
+            for caller in callers {
+                caller.await.unwrap();
+            }
+            in_order += usize::from(*order.lock().unwrap() == [0, 1, 2, 3, 4]);
+        }
+        in_order
+    }
+
+    #[tokio::test]
+    async fn jobs_start_in_the_order_they_were_given_fifo() {
+        assert_eq!(runs_in_order().await, 40);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn jobs_start_in_the_order_they_were_given_fifo_on_the_multi_thread_runtime() {
+        assert_eq!(runs_in_order().await, 40);
+    }
+
+    /// Polls `future`, counting each poll in `polls`.
+    async fn counting_polls<F: Future>(polls: Arc<AtomicUsize>, future: F) -> F::Output {
+        let mut future = pin!(future);
+        poll_fn(|cx| {
+            polls.fetch_add(1, Ordering::Relaxed);
+            future.as_mut().poll(cx)
+        })
+        .await
+    }
+
+    /// `callers` wait for the busy worker: the polls of their `run`s, per
+    /// job run.
+    async fn polls_per_job(callers: usize) -> f64 {
+        let (pool, release, busy) = busy_pool().await;
+        let polls = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..callers)
+            .map(|_| {
+                let (pool, polls) = (pool.clone(), Arc::clone(&polls));
+                AbortOnDropHandle::new(tokio::spawn(async move {
+                    counting_polls(polls, pool.run(|| ())).await.unwrap();
+                }))
+            })
+            .collect();
+        while polls.load(Ordering::Relaxed) < callers {
+            tokio::task::yield_now().await;
+        }
+        release.send(()).unwrap();
+        busy.await.unwrap();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        polls.load(Ordering::Relaxed) as f64 / callers as f64
+    }
+
+    #[tokio::test]
+    async fn polls_per_job_stay_bounded_as_waiters_grow() {
+        let mut per_job = Vec::new();
+        for callers in [10, 100, 1000] {
+            per_job.push(polls_per_job(callers).await);
+        }
+        assert!(per_job.iter().all(|&polls| polls <= 3.0), "{per_job:?}");
+    }
+
+    /// A `run` polled once while the worker is busy, then kept but no longer
+    /// polled (a `select!` over `&mut` it whose other branch won), is handed
+    /// the worker when it is free, and every caller behind it waits until it
+    /// is dropped. Both fixes at the call site work: a `select!` that owns
+    /// its `run` drops it when the other branch wins, and a spawned `run` is
+    /// polled by the runtime.
+    #[tokio::test]
+    async fn a_held_caller_stalls_the_others_until_dropped_or_spawned() {
+        let patience = Duration::from_secs(1);
+        let (pool, release, busy) = busy_pool().await;
+        let mut held = Box::pin(pool.run(|| "held"));
+        tokio::select! {
+            _ = &mut held => unreachable!("the worker is busy"),
+            () = sleep(Duration::from_millis(10)) => {}
+        }
+        release.send(()).unwrap();
+        busy.await.unwrap();
+        assert!(
+            timeout(patience, pool.run(|| "behind")).await.is_err(),
+            "no stall"
+        );
+        drop(held);
+        timeout(patience, pool.run(|| "behind"))
+            .await
+            .unwrap()
+            .unwrap();
+
+        // Fix 1: `select!` owns the call, and drops it when the timer wins.
+        let (pool, release, busy) = busy_pool().await;
+        tokio::select! {
+            _ = pool.run(|| "owned") => unreachable!("the worker is busy"),
+            () = sleep(Duration::from_millis(10)) => {}
+        }
+        release.send(()).unwrap();
+        busy.await.unwrap();
+        timeout(patience, pool.run(|| "behind"))
+            .await
+            .unwrap()
+            .unwrap();
+
+        // Fix 2: a spawned call takes its turn, and frees the worker.
+        let (pool, release, busy) = busy_pool().await;
+        let spawned = AbortOnDropHandle::new(tokio::spawn({
+            let pool = pool.clone();
+            async move { pool.run(|| "spawned").await }
+        }));
+        sleep(Duration::from_millis(10)).await;
+        release.send(()).unwrap();
+        busy.await.unwrap();
+        timeout(patience, pool.run(|| "behind"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(spawned.await.unwrap().unwrap(), "spawned");
     }
 }

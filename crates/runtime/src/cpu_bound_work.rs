@@ -2,11 +2,10 @@
 //! on `spawn_blocking` (or a thread pool such as rayon), not in an async fn.
 //!
 //! Tokio, like asyncio, never preempts a task: `calculate_primes` has no
-//! `.await`, so while it runs inline the heartbeat task gets no turn. The
-//! guide sends such work to multiprocessing, since CPython's threads can't
-//! compute in parallel; Rust's can, so `spawn_blocking` is enough, and the
-//! heartbeat runs meanwhile. On the multi-thread runtime a computation
-//! inline holds one worker, and once every worker computes nothing else runs.
+//! `.await`, so while it runs inline the heartbeat gets no turn. The guide
+//! sends such work to multiprocessing, as CPython's threads can't compute in
+//! parallel; Rust's can, so `spawn_blocking` is enough. Inline on the
+//! multi-thread runtime it holds a worker; with all workers held, nothing runs.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*,

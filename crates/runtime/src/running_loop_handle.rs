@@ -1,14 +1,10 @@
 //! `Handle::current()` is `asyncio.get_running_loop()`: a handle to the
 //! runtime you are running on, which other threads can use to spawn onto it.
 //!
-//! Outside a runtime, `Handle::try_current` is an error, as
-//! `get_running_loop` raises. A `Handle` is `Send` and every method is
-//! thread-safe, so a plain thread spawns with it directly, where asyncio needs
-//! `run_coroutine_threadsafe`. Instead of the loop's `repr` it reports the
-//! runtime's flavor. The thread hands the task back in an
-//! `AbortOnDropHandle`: if `run` is cancelled before it reads the reply, the
-//! reply is dropped with the handle in it, and the task is aborted rather
-//! than left running on its own.
+//! Outside a runtime, `Handle::try_current` is an error, as `get_running_loop`
+//! raises. A `Handle` is `Send` and thread-safe, so a plain thread spawns with
+//! it directly, where asyncio needs `run_coroutine_threadsafe`. Instead of the
+//! loop's `repr` it reports the runtime's flavor.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -30,7 +26,10 @@ pub async fn run() -> anyhow::Result<()> {
     std::thread::spawn(move || {
         // No runtime runs on this thread, so there is no "current" one...
         let outside = Handle::try_current().map(|_| ());
-        // ...but the handle brought along still reaches the runtime.
+        // ...but the handle brought along still reaches the runtime. The
+        // task comes back in an `AbortOnDropHandle`: if `run` is cancelled
+        // before it reads the reply, the reply is dropped with the handle in
+        // it, and the task is aborted rather than left running on its own.
         let task = AbortOnDropHandle::new(
             handle.spawn(async { "Task spawned from a plain thread ran on the runtime" }),
         );

@@ -1,15 +1,10 @@
 //! `Runtime` and `Builder`: `block_on` is `run_until_complete`; one thread
 //! runs tasks concurrently, several threads run them in parallel.
 //!
-//! The guide's "alternative method", `get_event_loop()` then
-//! `run_until_complete`, fails after `asyncio.run` ("There is no current event
-//! loop"); a Tokio `Runtime` is a value, with no global loop to lose. Two tasks
-//! that each wait for the other show the flavors: waiting with `.await`, one
-//! thread is enough; waiting by blocking, each needs a thread of its own.
-//! `block_in_place`, which only the multi-thread runtime has, gives it one:
-//! before the task blocks, the runtime hands its other tasks to a new worker
-//! thread, so here the two meet on a runtime built with a single worker. See
-//! the book's page "The runtime".
+//! The guide's "alternative method" (`get_event_loop()`, then
+//! `run_until_complete`) fails after `asyncio.run`: "There is no current event
+//! loop". A `Runtime` is a value, with no global loop to lose. Tasks waiting on
+//! each other need one thread with `.await`, and a thread each if they block.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -11,9 +11,8 @@
 
 use std::time::Duration;
 
-use tokio::task::JoinError;
+use tokio::task::{JoinError, JoinSet};
 use tokio::time::sleep;
-use tokio_util::task::AbortOnDropHandle;
 
 tokio::task_local! {
     /// The request being handled, like `ContextVar("request_id")`.
@@ -65,14 +64,15 @@ pub async fn run() -> Result<(), JoinError> {
 
     // Two requests at once, as a server spawns them: each task gets its own
     // scope. Bob arrives 50 ms after Alice, so the lines alternate.
-    // Aborted when dropped, so a cancelled `run` stops it too.
-    let alice = AbortOnDropHandle::new(tokio::spawn(REQUEST_ID.scope(1, handle("alice"))));
-    let bob = AbortOnDropHandle::new(tokio::spawn(REQUEST_ID.scope(2, async {
+    let mut requests = JoinSet::new();
+    requests.spawn(REQUEST_ID.scope(1, handle("alice")));
+    requests.spawn(REQUEST_ID.scope(2, async {
         sleep(Duration::from_millis(50)).await;
         handle("bob").await;
-    })));
-    alice.await?;
-    bob.await?;
+    }));
+    while let Some(handled) = requests.join_next().await {
+        handled?;
+    }
 
     println!();
     REQUEST_ID.scope(3, handle_with_background_work()).await

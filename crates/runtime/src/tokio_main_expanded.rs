@@ -2,18 +2,14 @@
 //! async body; and what dropping the runtime does with the work left on it.
 //!
 //! `#[tokio::main]` writes `asyncio.run`'s three steps into a plain `fn main`:
-//! build a runtime, `block_on` the body, drop the runtime. The drop treats
-//! left-over work two ways. A task waiting at an `.await` is dropped there:
-//! the rest of its body never runs, and its locals' `Drop` runs, but nothing
-//! can be awaited there, where `asyncio.run` cancels each task and lets its
-//! `finally` await. A `spawn_blocking` job that has started is waited for.
-//! The expansion, and both ways of closing, are on the book's page "The
-//! runtime". The example builds its runtimes by hand, so it is synchronous.
+//! build a runtime, `block_on` the body, drop the runtime. The drop ends a
+//! task waiting at an `.await` right there, where `asyncio.run` lets its
+//! `finally` await, and waits for a `spawn_blocking` job that has started:
+//! see the book's page "The runtime".
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Event Loop" (`asyncio.run(hello())`, the
-//!   preferred method)
+//!   "Event Loop" (`asyncio.run(hello())`, the preferred method)
 
 use std::io;
 use std::sync::mpsc;
@@ -77,6 +73,7 @@ fn main_current_thread() -> io::Result<()> {
     Ok(())
 }
 
+/// Synchronous: the example builds its runtimes by hand.
 pub fn run() -> io::Result<()> {
     println!("#[tokio::main]:");
     main_multi_thread()?;

@@ -20,15 +20,13 @@ class AsyncQueue:
         async with self.not_full:
             await self.not_full.wait_for(lambda: self.maxsize == 0 or len(self.items) < self.maxsize)
             self.items.append(item)
-            # notify() would do in asyncio, which runs every task; all, as
-            # the Rust must, where a future may never be polled again.
-            self.not_empty.notify_all()
+            self.not_empty.notify()
 
     async def get(self):
         async with self.not_empty:
             await self.not_empty.wait_for(lambda: self.items)
             item = self.items.popleft()
-            self.not_full.notify_all()
+            self.not_full.notify()
             return item
 
 

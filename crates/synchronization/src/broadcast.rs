@@ -11,10 +11,9 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use futures::future::try_join_all;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::time::sleep;
-use tokio_util::task::AbortOnDropHandle;
+use tokio_util::task::JoinQueue;
 
 const CAPACITY: usize = 4;
 
@@ -36,13 +35,14 @@ async fn subscriber(
 pub async fn run() -> anyhow::Result<()> {
     let (sender, _) = broadcast::channel(CAPACITY);
     let subscribers = [("fast-a", 0), ("fast-b", 0), ("slow", 1000)];
-    let tasks = subscribers.map(|(_, millis)| {
-        // Aborted when dropped, so a cancelled `run` stops it too.
-        AbortOnDropHandle::new(tokio::spawn(subscriber(
+    // In the order spawned, which a `JoinQueue` keeps.
+    let mut tasks = JoinQueue::new();
+    for (_, millis) in subscribers {
+        tasks.spawn(subscriber(
             sender.subscribe(),
             Duration::from_millis(millis),
-        )))
-    });
+        ));
+    }
 
     for i in 1..=8 {
         let receivers = sender
@@ -54,7 +54,10 @@ pub async fn run() -> anyhow::Result<()> {
     // Dropping the only sender closes the channel once receivers drain it.
     drop(sender);
 
-    let logs = try_join_all(tasks).await.context("a subscriber panicked")?;
+    let mut logs = Vec::new();
+    while let Some(log) = tasks.join_next().await {
+        logs.push(log.context("a subscriber panicked")?);
+    }
     for ((name, _), log) in subscribers.iter().zip(logs) {
         println!("{name}: {}", log.join(", "));
     }

@@ -3,11 +3,11 @@
 //!
 //! The mutex owns the counter, so it can't be reached without the lock. The
 //! guide's critical section sleeps, so it needs Tokio's mutex, which is fair,
-//! as `asyncio.Lock` is: the workers take turns, Worker1 first because the
-//! current-thread runtime runs tasks in the order they were spawned (what
-//! Tokio does today, not a promise). A counter only bumped between awaits is
-//! the std mutex's job. Which to choose, and why a std guard must never be
-//! held across an `.await`: the book's page "Shared state and locks".
+//! as `asyncio.Lock` is: the workers take turns, and a `lock()` kept alive but
+//! no longer polled holds up every one behind it
+//! ([futurelock](../pitfalls/futurelock.md)). A counter only bumped between
+//! awaits is the std mutex's job. Which to choose, and why a std guard must
+//! never be held across an `.await`: the book's page "Shared state and locks".
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -16,11 +16,9 @@
 use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
-use futures::future::try_join_all;
 use tokio::sync::Mutex;
-use tokio::task::JoinError;
+use tokio::task::{JoinError, JoinSet};
 use tokio::time::sleep;
-use tokio_util::task::AbortOnDropHandle;
 
 async fn increment_worker(name: &'static str, shared_resource: Arc<Mutex<u32>>) {
     for _ in 0..5 {
@@ -36,18 +34,16 @@ async fn increment_worker(name: &'static str, shared_resource: Arc<Mutex<u32>>) 
 
 async fn lock_example() -> Result<(), JoinError> {
     let shared_resource = Arc::new(Mutex::new(0));
-    let tasks = [
-        // Aborted when dropped, so a cancelled `run` stops it too.
-        AbortOnDropHandle::new(tokio::spawn(increment_worker(
-            "Worker1",
-            shared_resource.clone(),
-        ))),
-        AbortOnDropHandle::new(tokio::spawn(increment_worker(
-            "Worker2",
-            shared_resource.clone(),
-        ))),
-    ];
-    try_join_all(tasks).await?;
+    // A `JoinSet` aborts its tasks when dropped, so a cancelled `run` stops
+    // the workers too.
+    let mut workers = JoinSet::new();
+    // Worker1 goes first: the current-thread runtime runs tasks in the
+    // order they were spawned, what Tokio does today but does not promise.
+    workers.spawn(increment_worker("Worker1", shared_resource.clone()));
+    workers.spawn(increment_worker("Worker2", shared_resource.clone()));
+    while let Some(finished) = workers.join_next().await {
+        finished?;
+    }
     let final_value = *shared_resource.lock().await;
     println!("Final value: {final_value}");
     assert_eq!(final_value, 10, "an increment was lost");
@@ -56,9 +52,10 @@ async fn lock_example() -> Result<(), JoinError> {
 
 async fn std_mutex_example() -> Result<(), JoinError> {
     let hits = Arc::new(std::sync::Mutex::new(0_u64));
-    let tasks = (0..10).map(|_| {
+    let mut tasks = JoinSet::new();
+    for _ in 0..10 {
         let hits = hits.clone();
-        AbortOnDropHandle::new(tokio::spawn(async move {
+        tasks.spawn(async move {
             for _ in 0..100 {
                 // A panic while holding a lock "poisons" it. A counter cannot
                 // be left half-updated, so a poisoned lock is still usable.
@@ -67,9 +64,11 @@ async fn std_mutex_example() -> Result<(), JoinError> {
                 // locked, added and unlocked.
                 tokio::task::yield_now().await;
             }
-        }))
-    });
-    try_join_all(tasks).await?;
+        });
+    }
+    while let Some(finished) = tasks.join_next().await {
+        finished?;
+    }
     let total = *hits.lock().unwrap_or_else(PoisonError::into_inner);
     println!("std::sync::Mutex, 10 tasks x 100 increments: {total}");
     assert_eq!(total, 1000, "an increment was lost");

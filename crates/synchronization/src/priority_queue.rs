@@ -2,26 +2,21 @@
 //! the order they were queued, and consumers that wait for the next one.
 //!
 //! `asyncio.PriorityQueue` has no Tokio counterpart, whose channels are first
-//! in, first out. The pattern: a `BinaryHeap` in a `std::sync::Mutex` and a
-//! `Notify`: a push wakes every waiting `pop` and each looks again, so a
-//! `pop` its owner never polls again takes no wake-up from the others (a
-//! semaphore with a permit per item would hand that permit to it), and a
-//! cancelled `pop` takes nothing. The heap orders by priority, then by a
-//! sequence number, and never compares the items, where asyncio's tuples fail
-//! on two items that can't be compared. `close` works like Python 3.13's
-//! `Queue.shutdown()`: a later `push` is refused, and consumers drain what is
-//! left, then get `None` where `get` raises `QueueShutDown`. `push` never
-//! waits, as `put_nowait` doesn't, so the queue has no bound: fine where the
-//! work is bounded, as the five jobs here are; where producers can outrun the
-//! consumers, bound it (a second `Semaphore` of free places that `push`
-//! awaits), as the book's page "Queues and channels" says.
+//! in, first out: here a `BinaryHeap` in a `std::sync::Mutex`, and a
+//! `Semaphore` with a permit per item, for which each `pop` waits in turn. A
+//! `pop` kept alive but no longer polled keeps the item its permit stands for
+//! ([futurelock](../pitfalls/futurelock.md)). The heap orders by priority, then
+//! by a sequence number, never comparing the items, which asyncio's tuples do.
+//! `close` is Python 3.13's `Queue.shutdown()`: later pushes are refused, and
+//! consumers drain what is left, then get `None`. `push` never waits, so the
+//! queue has no bound: to bound it, add a `Semaphore` of free places.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use tokio::sync::Notify;
+use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio::time::{Instant, sleep};
 use tokio_util::task::AbortOnDropHandle;
 
@@ -29,8 +24,9 @@ use tokio_util::task::AbortOnDropHandle;
 /// comes out first, and equal priorities come out in the order they went in.
 pub struct PriorityQueue<T> {
     heap: Mutex<Heap<T>>,
-    /// Wakes every waiting `pop` on a push and on [`PriorityQueue::close`].
-    changed: Notify,
+    /// A permit per item in the heap, and one more once the queue is closed,
+    /// which each `pop` that finds the heap empty passes on to the next.
+    items: Semaphore,
 }
 
 struct Heap<T> {
@@ -85,7 +81,7 @@ impl<T> PriorityQueue<T> {
                 next_sequence: 0,
                 closed: false,
             }),
-            changed: Notify::new(),
+            items: Semaphore::new(0),
         }
     }
 
@@ -106,41 +102,46 @@ impl<T> PriorityQueue<T> {
                 item,
             });
         }
-        self.changed.notify_waiters();
+        // After the item is in: a permit always stands for an item there.
+        self.items.add_permits(1);
         Ok(())
     }
 
     /// `get`: waits for an item, and gives `None` once the queue is closed
     /// and empty.
     pub async fn pop(&self) -> Option<(u32, T)> {
-        loop {
-            // Made before the look: `notify_waiters` reaches it from now on,
-            // so a push in between still wakes it.
-            let changed = self.changed.notified();
-            {
-                let mut heap = self.lock();
-                if let Some(entry) = heap.entries.pop() {
-                    return Some((entry.priority, entry.item));
-                }
-                if heap.closed {
-                    return None;
-                }
-            }
-            changed.await;
-        }
+        // Fails only if the semaphore is closed, which this queue never does.
+        let permit = self.items.acquire().await.ok()?;
+        self.take(permit)
     }
 
     /// `get_nowait`: `None` where asyncio raises `QueueEmpty`.
     pub fn try_pop(&self) -> Option<(u32, T)> {
-        let entry = self.lock().entries.pop()?;
+        let permit = self.items.try_acquire().ok()?;
+        self.take(permit)
+    }
+
+    /// The most urgent item, for a `pop` holding a permit; `None` once the
+    /// queue is closed and empty.
+    fn take(&self, permit: SemaphorePermit<'_>) -> Option<(u32, T)> {
+        let Some(entry) = self.lock().entries.pop() else {
+            // The permit `close` added: dropped, it goes back for the next
+            // `pop`, which finds the heap empty too.
+            return None;
+        };
+        // Its item is taken: the permit must not come back.
+        permit.forget();
         Some((entry.priority, entry.item))
     }
 
-    /// Refuses every later `push` and wakes every waiting consumer; they
-    /// drain what is left, then get `None`.
+    /// Refuses every later `push`; consumers drain what is left, then get
+    /// `None`.
     pub fn close(&self) {
-        self.lock().closed = true;
-        self.changed.notify_waiters();
+        let mut heap = self.lock();
+        if !heap.closed {
+            heap.closed = true;
+            self.items.add_permits(1);
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Heap<T>> {
@@ -203,29 +204,165 @@ pub async fn run() -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use std::future::{Future, poll_fn};
     use std::pin::pin;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     use futures::poll;
     use tokio::time::timeout;
 
     use super::*;
 
-    /// A consumer polled once and then neither polled nor dropped (a branch
-    /// of a `select!` that stopped polling it) takes no wake-up from the
-    /// consumer waiting beside it.
+    /// A consumer polled once, then kept but no longer polled (a `select!`
+    /// over `&mut pop` whose other branch won), is handed the next item's
+    /// permit, and the consumer beside it waits until it is dropped. Both
+    /// fixes at the call site work: a `select!` that owns its `pop` drops it
+    /// when the other branch wins, and a spawned `pop` is polled by the
+    /// runtime.
     #[tokio::test(start_paused = true)]
-    async fn a_held_caller_in_pop_holds_up_no_other_pop() {
-        let queue = PriorityQueue::new();
-        let mut held = pin!(queue.pop());
-        assert!(poll!(held.as_mut()).is_pending());
-        let (popped, pushed) = tokio::join!(timeout(Duration::from_secs(1), queue.pop()), async {
-            queue.push(1, "only")
-        },);
-        pushed.expect("the queue is open");
+    async fn a_held_caller_in_pop_stalls_the_others_until_dropped_or_spawned() {
+        let queue = Arc::new(PriorityQueue::new());
+        let patience = Duration::from_secs(1);
+        let mut held = Box::pin(queue.pop());
+        tokio::select! {
+            _ = &mut held => unreachable!("the queue is empty"),
+            () = sleep(Duration::from_millis(10)) => {}
+        }
+        queue.push(1, "first").unwrap();
+        assert!(timeout(patience, queue.pop()).await.is_err(), "no stall");
+        drop(held);
+        assert_eq!(queue.try_pop(), Some((1, "first")), "its permit came back");
+
+        // Fix 1: `select!` owns the `pop`, and drops it when the timer wins.
+        tokio::select! {
+            _ = queue.pop() => unreachable!("the queue is empty"),
+            () = sleep(Duration::from_millis(10)) => {}
+        }
+        queue.push(1, "second").unwrap();
         assert_eq!(
-            popped.expect("the other consumer was woken"),
-            Some((1, "only"))
+            timeout(patience, queue.pop()).await,
+            Ok(Some((1, "second")))
         );
+
+        // Fix 2: a spawned `pop` takes an item, and the next `pop` goes on.
+        // Which item each gets is up to which locks the heap first.
+        let spawned = AbortOnDropHandle::new(tokio::spawn({
+            let queue = Arc::clone(&queue);
+            async move { queue.pop().await }
+        }));
+        sleep(Duration::from_millis(10)).await;
+        queue.push(1, "third").unwrap();
+        queue.push(1, "fourth").unwrap();
+        let mine = timeout(patience, queue.pop()).await.unwrap().unwrap();
+        let theirs = spawned.await.unwrap().unwrap();
+        let mut items = [mine.1, theirs.1];
+        items.sort_unstable();
+        assert_eq!(items, ["fourth", "third"]);
+    }
+
+    /// Five consumers wait in turn, then five items come, each once the one
+    /// before was taken: the order the consumers got them in.
+    async fn order_served() -> Vec<usize> {
+        let queue = Arc::new(PriorityQueue::new());
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let mut consumers = Vec::new();
+        for id in 0..5 {
+            let (queue, order) = (Arc::clone(&queue), Arc::clone(&order));
+            // Polled once here, so that it waits before the next.
+            let mut waiting = Box::pin(async move {
+                queue.pop().await.unwrap();
+                order.lock().unwrap().push(id);
+            });
+            assert!(poll!(waiting.as_mut()).is_pending());
+            consumers.push(AbortOnDropHandle::new(tokio::spawn(waiting)));
+        }
+        for item in 0..5 {
+            queue.push(1, item).unwrap();
+            while order.lock().unwrap().len() <= item {
+                tokio::task::yield_now().await;
+            }
+        }
+        for consumer in consumers {
+            consumer.await.unwrap();
+        }
+        Arc::try_unwrap(order).unwrap().into_inner().unwrap()
+    }
+
+    async fn runs_served_in_order() -> usize {
+        let mut in_order = 0;
+        for _ in 0..40 {
+            in_order += usize::from(order_served().await == [0, 1, 2, 3, 4]);
+        }
+        in_order
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_longest_waiting_pop_gets_the_next_item_fifo() {
+        assert_eq!(runs_served_in_order().await, 40);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_longest_waiting_pop_gets_the_next_item_fifo_on_the_multi_thread_runtime() {
+        assert_eq!(runs_served_in_order().await, 40);
+    }
+
+    /// Polls `future`, counting each poll in `polls`.
+    async fn counting_polls<F: Future>(polls: Arc<AtomicUsize>, future: F) -> F::Output {
+        let mut future = pin!(future);
+        poll_fn(|cx| {
+            polls.fetch_add(1, Ordering::Relaxed);
+            future.as_mut().poll(cx)
+        })
+        .await
+    }
+
+    /// `consumers` wait in `pop`, then as many items come, each once the
+    /// one before was taken: the polls of their `pop`s, per item.
+    async fn polls_per_item(consumers: usize) -> f64 {
+        let queue = Arc::new(PriorityQueue::new());
+        let polls = Arc::new(AtomicUsize::new(0));
+        let taken = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..consumers)
+            .map(|_| {
+                let (queue, polls, taken) =
+                    (Arc::clone(&queue), Arc::clone(&polls), Arc::clone(&taken));
+                AbortOnDropHandle::new(tokio::spawn(async move {
+                    counting_polls(polls, queue.pop()).await.unwrap();
+                    taken.fetch_add(1, Ordering::Relaxed);
+                }))
+            })
+            .collect();
+        while polls.load(Ordering::Relaxed) < consumers {
+            tokio::task::yield_now().await;
+        }
+        for item in 0..consumers {
+            queue.push(1, item).unwrap();
+            while taken.load(Ordering::Relaxed) <= item {
+                tokio::task::yield_now().await;
+            }
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        polls.load(Ordering::Relaxed) as f64 / consumers as f64
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn polls_per_item_stay_bounded_as_consumers_grow() {
+        let mut per_item = Vec::new();
+        for consumers in [10, 100, 1000] {
+            per_item.push(polls_per_item(consumers).await);
+        }
+        assert!(per_item.iter().all(|&polls| polls <= 3.0), "{per_item:?}");
+    }
+
+    /// Closing wakes every waiting consumer, each with `None`.
+    #[tokio::test(start_paused = true)]
+    async fn close_ends_every_waiting_pop() {
+        let queue = PriorityQueue::<&str>::new();
+        let pops = futures::future::join_all((0..3).map(|_| queue.pop()));
+        let (popped, ()) = tokio::join!(pops, async { queue.close() });
+        assert_eq!(popped, [None, None, None]);
     }
 
     #[test]
@@ -233,8 +370,10 @@ mod tests {
         let queue = PriorityQueue::new();
         queue.push(2, "queued").expect("the queue is open");
         queue.close();
+        queue.close();
         assert!(matches!(queue.push(1, "late"), Err(Closed("late"))));
         assert_eq!(queue.try_pop(), Some((2, "queued")));
         assert_eq!(queue.try_pop(), None, "the late push was refused");
+        assert_eq!(queue.try_pop(), None, "closed and empty, every time");
     }
 }

@@ -10,11 +10,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use futures::future::try_join_all;
 use tokio::sync::RwLock;
-use tokio::task::JoinError;
+use tokio::task::{JoinError, JoinSet};
 use tokio::time::{Instant, sleep};
-use tokio_util::task::AbortOnDropHandle;
 
 struct Shared {
     config: RwLock<u32>,
@@ -55,25 +53,14 @@ pub async fn run() -> Result<(), JoinError> {
         active_readers: AtomicUsize::new(0),
         start: Instant::now(),
     });
-    let tasks = [
-        // Aborted when dropped, so a cancelled `run` stops it too.
-        AbortOnDropHandle::new(tokio::spawn(reader("R1", Duration::ZERO, shared.clone()))),
-        AbortOnDropHandle::new(tokio::spawn(reader(
-            "R2",
-            Duration::from_millis(100),
-            shared.clone(),
-        ))),
-        AbortOnDropHandle::new(tokio::spawn(writer(
-            Duration::from_millis(500),
-            shared.clone(),
-        ))),
-        AbortOnDropHandle::new(tokio::spawn(reader(
-            "R3",
-            Duration::from_millis(600),
-            shared.clone(),
-        ))),
-    ];
-    try_join_all(tasks).await?;
+    let mut tasks = JoinSet::new();
+    tasks.spawn(reader("R1", Duration::ZERO, shared.clone()));
+    tasks.spawn(reader("R2", Duration::from_millis(100), shared.clone()));
+    tasks.spawn(writer(Duration::from_millis(500), shared.clone()));
+    tasks.spawn(reader("R3", Duration::from_millis(600), shared.clone()));
+    while let Some(done) = tasks.join_next().await {
+        done?;
+    }
     Ok(())
 }
 

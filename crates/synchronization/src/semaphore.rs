@@ -4,9 +4,10 @@
 //! `async with semaphore:` becomes holding a permit while the work runs; it
 //! comes back on every path, cancellation included. `acquire_owned` on an
 //! `Arc<Semaphore>` gives a permit a spawned task can own, and `acquire`
-//! fails once the semaphore is closed. Tokio's semaphore is fair. Worker `i`
-//! arrives `i` × 0.1 s after the start, where the guide's arrive together, so
-//! no two timers tie.
+//! fails once the semaphore is closed. Tokio's semaphore is fair, as
+//! asyncio's is: permits go out in the order they were asked for, so an
+//! `acquire` kept alive but no longer polled holds up every one behind it
+//! ([futurelock](../pitfalls/futurelock.md)).
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -20,8 +21,8 @@ use std::time::Duration;
 use anyhow::Context;
 use futures::future::join_all;
 use tokio::sync::{AcquireError, Semaphore};
+use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep};
-use tokio_util::task::AbortOnDropHandle;
 
 const WORKER_LIMIT: usize = 2;
 
@@ -45,19 +46,20 @@ async fn worker(
 async fn semaphore_example() -> anyhow::Result<()> {
     let semaphore = Arc::new(Semaphore::new(WORKER_LIMIT));
     let in_flight = Arc::new(InFlight::default());
-    let tasks: Vec<_> = (0..5)
-        .map(|i| {
-            // Dropped with `run`, if it is cancelled, the handle aborts the
-            // worker: a plain `JoinHandle` would leave it running, detached.
-            AbortOnDropHandle::new(tokio::spawn(worker(
-                format!("W{i}"),
-                Duration::from_millis(100) * i,
-                semaphore.clone(),
-                in_flight.clone(),
-            )))
-        })
-        .collect();
-    for finished in join_all(tasks).await {
+    // A `JoinSet` aborts its tasks when dropped, so a cancelled `run`
+    // stops the workers too.
+    let mut workers = JoinSet::new();
+    for i in 0..5 {
+        // The guide's workers arrive together; 0.1 s apart, no two of their
+        // timers are due at the same instant, whose order Tokio doesn't promise.
+        workers.spawn(worker(
+            format!("W{i}"),
+            Duration::from_millis(100) * i,
+            semaphore.clone(),
+            in_flight.clone(),
+        ));
+    }
+    while let Some(finished) = workers.join_next().await {
         finished.context("a worker panicked")??;
     }
     println!(

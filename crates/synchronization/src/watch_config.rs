@@ -16,7 +16,7 @@ use anyhow::Context;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::watch;
 use tokio::time::{Instant, sleep, sleep_until};
-use tokio_util::task::AbortOnDropHandle;
+use tokio_util::task::JoinQueue;
 
 #[derive(Clone, Debug)]
 struct Config {
@@ -63,9 +63,10 @@ pub async fn run() -> anyhow::Result<()> {
     };
     let (watch_sender, watch_receiver) = watch::channel(config(1));
     let (broadcast_sender, broadcast_receiver) = broadcast::channel(4);
-    // Aborted when dropped, so a cancelled `run` stops it too.
-    let latest = AbortOnDropHandle::new(tokio::spawn(apply_latest(watch_receiver, start)));
-    let every = AbortOnDropHandle::new(tokio::spawn(apply_every(broadcast_receiver, start)));
+    // The two workers, in the order spawned, which a `JoinQueue` keeps.
+    let mut workers = JoinQueue::new();
+    workers.spawn(apply_latest(watch_receiver, start));
+    workers.spawn(apply_every(broadcast_receiver, start));
 
     let reloads = [(2, 100), (3, 200), (4, 300)];
     println!(
@@ -101,10 +102,13 @@ pub async fn run() -> anyhow::Result<()> {
     // Dropping the senders ends both workers once they are done.
     drop((watch_sender, broadcast_sender));
 
-    let latest = latest.await.context("the watch worker panicked")?;
-    let every = every.await.context("the broadcast worker panicked")?;
-    println!("watch:     applied {}", latest.join(", "));
-    println!("broadcast: applied {}", every.join(", "));
+    let mut applied = Vec::new();
+    while let Some(worker) = workers.join_next().await {
+        applied.push(worker.context("a worker panicked")?);
+    }
+    for (name, applied) in ["watch:    ", "broadcast:"].into_iter().zip(applied) {
+        println!("{name} applied {}", applied.join(", "));
+    }
     Ok(())
 }
 

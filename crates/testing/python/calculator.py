@@ -22,11 +22,14 @@ class AsyncCalculator:
 
 
 class CalculatorTests(unittest.IsolatedAsyncioTestCase):
+    def setUp(self):
+        self.calculator = AsyncCalculator()
+
     async def test_add(self):
-        self.assertEqual(await AsyncCalculator().add(2, 3), 5)
+        self.assertEqual(await self.calculator.add(2, 3), 5)
 
     async def test_fetch_and_calculate(self):
-        self.assertEqual(await AsyncCalculator().fetch_and_calculate("http://example.com"), 52)
+        self.assertEqual(await self.calculator.fetch_and_calculate("http://example.com"), 52)
 
 
 async def main():

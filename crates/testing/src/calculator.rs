@@ -3,14 +3,8 @@
 //!
 //! The guide's `unittest.TestCase` can't await, so it writes each test twice:
 //! the assertions, and a wrapper that hands them to `asyncio.run`.
-//! `#[tokio::test]` is that wrapper, built in, with a fresh runtime per test
-//! (statics are still shared: tests run in threads of one process). The
-//! guide's two tests take 0.1 s and 0.3 s of real time; the last two, on the
-//! paused clock, take none and still measure exactly: 0.3 s for the fetch
-//! and its addition, 0.1 s for two additions joined. `cargo test -p testing`
-//! runs them. The paused clock is Tokio's `test-util` feature, a
-//! dev-dependency: without it, `start_paused` fails with "no method named
-//! `start_paused`", pointing at the test's last line.
+//! `#[tokio::test]` is that wrapper, built in, a fresh runtime per test; the
+//! paused clock still measures exactly (the book's page "Testing async code").
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -46,22 +40,28 @@ pub async fn run() {
     println!("Both took {:.1}s", start.elapsed().as_secs_f64());
 }
 
+// `cargo test -p testing` runs these. The guide's two take 0.1 s and 0.3 s
+// of real time; the last two, on the paused clock, none.
 #[cfg(test)]
 mod tests {
     use tokio::time::Instant;
 
     use super::*;
 
+    /// The guide's fixture (its `setUp`, its `@pytest.fixture`): a plain
+    /// function that each test calls.
+    fn calculator() -> AsyncCalculator {
+        AsyncCalculator
+    }
+
     #[tokio::test]
     async fn add() {
-        assert_eq!(AsyncCalculator.add(2, 3).await, 5);
+        assert_eq!(calculator().add(2, 3).await, 5);
     }
 
     #[tokio::test]
     async fn fetch_and_calculate() {
-        let result = AsyncCalculator
-            .fetch_and_calculate("http://example.com")
-            .await;
+        let result = calculator().fetch_and_calculate("http://example.com").await;
         assert_eq!(result, 52);
     }
 
@@ -71,9 +71,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn fetch_and_calculate_waits_for_the_fetch_then_the_addition() {
         let start = Instant::now();
-        let result = AsyncCalculator
-            .fetch_and_calculate("http://example.com")
-            .await;
+        let result = calculator().fetch_and_calculate("http://example.com").await;
         assert_eq!(result, 52);
         assert_eq!(start.elapsed(), Duration::from_millis(300));
     }
@@ -82,7 +80,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn joined_additions_overlap() {
         let start = Instant::now();
-        let calculator = AsyncCalculator;
+        let calculator = calculator();
         let (a, b) = tokio::join!(calculator.add(1, 2), calculator.add(3, 4));
         assert_eq!((a, b), (3, 7));
         assert_eq!(start.elapsed(), Duration::from_millis(100));

@@ -3,13 +3,8 @@
 //!
 //! Rust can't patch a method as `patch.object` does, and needs not: code takes
 //! its dependency through a trait, and the test passes a fake that returns
-//! what it was told and records what it was asked. The seam is the fetch, not
-//! the guide's `add_async`. The trait promises a `Send` future, and
-//! `DynDataSource` boxes it, the shape `basics/async_traits` explains, with
-//! one difference: the calculator owns its source, so the
-//! `Box<dyn DynDataSource>` itself is the `DataSource`, where `async_traits`
-//! implements its trait for `dyn DynStore` and lends it (`&*store`).
-//! `mockall` generates such fakes where there are many.
+//! what it was told and records what it was asked (`mockall` generates them
+//! where there are many). The seam is the fetch, not the guide's `add_async`.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -134,7 +129,11 @@ impl<S: DataSource + Send + Sync> DynDataSource for S {
     }
 }
 
-/// A source chosen at run time works wherever a `DataSource` is expected.
+/// A source chosen at run time works wherever a `DataSource` is expected:
+/// the shape `basics/async_traits` explains, with one difference. The
+/// calculator owns its source, so the `Box<dyn DynDataSource>` itself is the
+/// `DataSource`, where `async_traits` implements its trait for `dyn DynStore`
+/// and lends it (`&*store`).
 impl DataSource for Box<dyn DynDataSource> {
     async fn fetch(&self, url: &str) -> Result<i64, FetchError> {
         // `**self` is the `dyn DynDataSource` inside. `self.fetch_boxed`

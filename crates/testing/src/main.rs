@@ -1,5 +1,6 @@
 mod calculator;
 mod fake_dependency;
+mod http_client;
 mod mock_io;
 mod network_faults;
 mod paused_clock_io;
@@ -17,6 +18,7 @@ fn main() -> std::process::ExitCode {
         example!(mock_io),
         example!(paused_clock_io, sync),
         example!(network_faults, sync),
+        example!(http_client, base_url),
     ]
     .run()
 }

@@ -3,17 +3,10 @@
 //!
 //! The handler is generic over `AsyncRead + AsyncWrite`, so a test hands it
 //! a scripted stream where the server hands it a socket, as an asyncio test
-//! feeds a `StreamReader` by hand with `feed_data` and `feed_eof`. The
-//! script is stricter than feeding: a read waits until the replies scripted
-//! before it have been written, a write that differs from the script
-//! panics, showing both, and a `Mock` dropped with a read or a write left
-//! panics too, so a handler that stops early fails its test. The scripts
-//! try what a test over loopback almost never sees, since TCP keeps no
-//! message boundaries and loopback delivers whole writes: a command split
-//! across reads and two in one read; a line too long; a reset in the middle
-//! of a command; and a client that goes quiet, on the paused clock, where
-//! the script's `wait` takes no real time. The protocol is the exercises'
-//! key-value store.
+//! feeds a `StreamReader` with `feed_data` and `feed_eof`. The script is
+//! stricter: a read waits until the replies scripted before it are written,
+//! and a write that differs, or a read or a write left over, panics. So a
+//! handler that stops early fails its test.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -109,8 +102,16 @@ fn into_io(error: LinesCodecError) -> io::Error {
 }
 
 /// A peer's side of one connection, built only when its turn comes: a
-/// `Mock` dropped with its script unfinished panics.
+/// `Mock` dropped with its script unfinished panics, as one that is written
+/// what its script doesn't expect does, showing both.
 type Script = fn() -> Mock;
+
+// What a test over loopback almost never sees, since TCP keeps no message
+// boundaries and loopback delivers whole writes: a command split across
+// reads and two in one read, a line too long, a reset in the middle of a
+// command, and a client that goes quiet, on the paused clock, where the
+// script's `wait` takes no real time. The protocol is the exercises'
+// key-value store.
 
 const SCRIPTS: [(&str, Script); 5] = [
     ("a conversation", || {

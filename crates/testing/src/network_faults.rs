@@ -2,23 +2,14 @@
 //! its client as simulated hosts on one thread, and the test adds latency,
 //! cuts the network and crashes the server at the instants it chooses.
 //!
-//! Beyond the guides: none of them tests against a failing network, and
-//! asyncio has no simulator for it (the asyncio version fakes the network
-//! by hand). turmoil gives each host a runtime on the paused clock, and
-//! `turmoil::net`, whose types mirror `tokio::net`'s: in your own crate, a
-//! `cfg(test)` on the `use` line picks them for the tests. One seed, one
-//! run, times included. The client without deadlines passes the plain test
-//! and the one with 50 ms of latency, and has a bug only faults show. Cut
-//! off from the server, it waits for good: turmoil resends nothing, so its
-//! request is lost, where real TCP resends it for 13 to 30 minutes before
-//! it fails the connection, and waits for ever if the server's host died
-//! after the request arrived. After a crash, it fails on its dead
-//! connection. The fix is what the faults ask for: a deadline on each
-//! attempt, a new connection after a failed one (on the old one a late
-//! reply would answer the next request), and a few attempts, spaced out;
-//! retrying is safe because `SET` and `GET` can be repeated. A crash also
-//! loses the store, which lives in memory: a value written before it reads
-//! back as `NIL`.
+//! Beyond the guides: asyncio has no simulator for it. turmoil gives each host
+//! a runtime on the paused clock, and `turmoil::net`, whose types mirror
+//! `tokio::net`'s (a `cfg(test)` on the `use` line picks them for the tests).
+//! The client without deadlines passes the plain test and the one with 50 ms
+//! of latency, and has a bug only faults show: cut off from the server, it
+//! waits for good; after a crash, it fails on its dead connection. The fix is
+//! what the faults ask for: a deadline on each attempt, a new connection after
+//! a failed one, and a few attempts, spaced out.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -147,8 +138,9 @@ impl Client {
                 Err(elapsed) => elapsed.into(),
             };
             self.failed += 1;
-            // Out of step or dead: a late reply here would answer the next
-            // request.
+            // Out of step or dead: on the old connection a late reply would
+            // answer the next request. Trying again is safe: `SET` and `GET`
+            // can be repeated.
             self.connection = None;
             if attempt == ATTEMPTS {
                 return Err(error);
@@ -251,6 +243,7 @@ fn simulate<T: 'static>(
     fault: Fault,
     script: impl Future<Output = io::Result<T>> + 'static,
 ) -> anyhow::Result<Outcome<T>> {
+    // One seed, one run, times included.
     let mut sim = turmoil::Builder::new()
         .rng_seed(7)
         .min_message_latency(TICK)
@@ -345,6 +338,9 @@ mod tests {
     }
 
     /// The bug, pinned: a request lost in the partition is never answered.
+    /// turmoil resends nothing, so the request is lost, where real TCP
+    /// resends it for 13 to 30 minutes before it fails the connection, and
+    /// waits for ever if the server's host died after the request arrived.
     #[test]
     fn without_deadlines_a_partition_hangs_the_client() -> anyhow::Result<()> {
         let outcome = simulate(Fault::Partition, script(false))?;

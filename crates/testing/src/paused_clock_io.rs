@@ -1,23 +1,15 @@
-//! The paused clock and real I/O: a task waiting on a socket leaves the
-//! runtime with nothing to do, so the paused clock jumps to the next timer
-//! and a timeout fires before the reply can come.
+//! The paused clock and real I/O: waiting on a socket is no work to it, so the
+//! clock jumps to the next timer, and a timeout fires before the reply comes.
 //!
 //! Tokio's `time::pause` documents it: "If time is paused and the runtime
 //! has no work to do, the clock is auto-advanced to the next pending
-//! timer." Waiting for I/O is not work. The runtime checks its sockets
-//! once, without waiting, and if nothing came, moves the clock. So a test
-//! that starts paused and talks to anything outside its runtime (a server
-//! on another runtime or thread, a database, a child process) sees its
-//! timeouts fire at once: here a 5 s timeout around a request to a
-//! loopback server that answers in 0.5 s fires at 5.0 s of paused time,
-//! before the server has answered. looptime, a fast-forwarding event loop
-//! for asyncio tests, does the same. Two fixes: test real I/O on the real
-//! clock, and assert no exact times; or keep the paused clock and bring
-//! the peer into the test's runtime, at the other end of a
-//! `tokio::io::duplex` pipe, where its work is a `sleep` that the paused
-//! clock skips exactly. Tokio's docs name a third, for waiting on
-//! something outside: while a `spawn_blocking` job runs, the clock doesn't
-//! move on its own, so no timeout fires then either.
+//! timer." The runtime checks its sockets once, without waiting, and if
+//! nothing came, moves the clock: here a 5 s timeout around a request to a
+//! loopback server that answers in 0.5 s fires at 5.0 s of paused time. The
+//! fixes: test real I/O on the real clock, asserting no exact times; or bring
+//! the peer into the test's runtime, at the other end of a `tokio::io::duplex`
+//! pipe, where its work is a `sleep` the clock skips (the book's page
+//! "Testing async code" has a third).
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

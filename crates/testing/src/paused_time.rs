@@ -1,34 +1,23 @@
 //! Testing a timeout and a retry on the paused clock: `start_paused` stops
 //! time until every task waits, and the tests run instantly.
 //!
-//! asyncio has no fake clock of its own. Under `start_paused = true`, time
-//! stands still while any task can run, and jumps to the next timer when all
-//! wait, so a 2 s timeout fires at exactly 2 s, at once. To check what has
-//! or has not happened by a moment, `sleep_until` it: the clock gets there
-//! only once every task has run what was due before. `advance(d)` jumps the
-//! clock by hand, but, as its docs warn, doesn't promise that the timers it
-//! passed have been processed when your code goes on, so a check right after
-//! it can pass for the wrong reason. `retry` keeps `retry_and_timing`'s
-//! contract.
-//!
-//! `start_paused` needs Tokio's `test-util` feature (`cargo add tokio --dev
-//! --features test-util`). Without it the error is baffling: "no method
-//! named `start_paused` found for struct `tokio::runtime::Builder`",
-//! pointing at the test's last line.
+//! To check what has or has not happened by a moment, `sleep_until` it, not
+//! `advance(d)` (the book's page "Testing async code" says why, what the
+//! paused clock does, and what `start_paused` needs).
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
-//!   "Unit Testing Async Functions" (how to test
-//!   code that waits)
+//!   "Unit Testing Async Functions" (how to test code that waits)
 
 use std::fmt::Display;
 use std::time::Duration;
 
 use tokio::time::{Instant, sleep, timeout};
 
-/// `@async_retry(max_retries, delay)`: calls `operation` up to
-/// `max_retries + 1` times, sleeping `delay` after each failure but the last,
-/// and returns the first success or the last error.
+/// `@async_retry(max_retries, delay)`, with `retry_and_timing`'s contract:
+/// calls `operation` up to `max_retries + 1` times, sleeping `delay` after
+/// each failure but the last, and returns the first success or the last
+/// error.
 pub async fn retry<T, E: Display>(
     max_retries: u32,
     delay: Duration,

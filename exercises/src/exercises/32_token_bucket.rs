@@ -19,8 +19,11 @@
 //! 3.0s refiller stopped
 //! ```
 //!
-//! The examples that show how: `cargo run -p patterns -- token_bucket`, and
-//! `cargo run -p basics -- task_inspection` for stopping a task.
+//! The examples that show how: `cargo run -p patterns --
+//! semaphore_rate_limiter`, whose permits are used up with `forget` and put
+//! back with `add_permits`, and `cargo run -p basics -- task_inspection` for
+//! stopping a task. (`token_bucket` keeps the same bucket in a task of its
+//! own, which hands each caller its token.)
 
 use std::sync::Arc;
 use std::time::Duration;

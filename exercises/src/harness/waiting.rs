@@ -6,15 +6,14 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+use runner::Tasks;
 use runner::dump::{self, Source, Wait};
-
-pub use runner::dump::Spawns;
 
 /// One sentence per place a task waits: the main task first, then the
 /// tasks in the order they were spawned.
 pub async fn describe(
     run: Pin<&mut (dyn Future<Output = ()> + '_)>,
-    spawns: &Spawns,
+    tasks: &Tasks,
     source: Source<'_>,
 ) -> Vec<String> {
     if !dump::AVAILABLE {
@@ -22,7 +21,7 @@ pub async fn describe(
     }
     let (_, snapshot) = dump::snapshot(run, Duration::from_secs(2)).await;
     let mut lines = sentences("the main task", &snapshot.main, source);
-    for (id, at) in spawns.places() {
+    for (id, at) in tasks.spawned() {
         if let Some((_, traces)) = snapshot.tasks.iter().find(|(task, _)| *task == id) {
             let who = format!("the task spawned at {at}");
             lines.extend(sentences(&who, traces, source));

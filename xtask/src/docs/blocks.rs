@@ -65,10 +65,12 @@ impl Built {
                     .components()
                     .any(|part| part.as_os_str() == COMPILE_FAIL);
                 let path = root.join(dir).join(relative);
-                let builds = match projects.iter().any(|project| path.starts_with(project)) {
-                    _ if refused => Builds::Refused,
-                    true => Builds::Alone,
-                    false => Builds::InWorkspace,
+                let builds = if refused {
+                    Builds::Refused
+                } else if projects.iter().any(|project| path.starts_with(project)) {
+                    Builds::Alone
+                } else {
+                    Builds::InWorkspace
                 };
                 if builds == Builds::Alone || path.extension().is_some_and(|ext| ext == "rs") {
                     files.push((builds, significant(&read(&path)?)));

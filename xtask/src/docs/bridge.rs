@@ -63,6 +63,13 @@ impl BridgeDoc {
         })
     }
 
+    /// Each lesson's [`Code`](super::drift::Code), by `bridge/<lesson>`.
+    pub(super) fn codes(&self) -> impl Iterator<Item = (String, super::drift::Code)> {
+        let name = |lesson: &LessonDoc| format!("{SECTION}/{}", lesson.name);
+        let lessons = self.lessons.iter();
+        lessons.map(move |lesson| (name(lesson), super::drift::Code::of(&lesson.code)))
+    }
+
     pub(super) fn summary_part(&self) -> String {
         let mut text = format!("\n# {PART}\n\n- [{SECTION}]({SECTION}/index.md)\n");
         for lesson in &self.lessons {

@@ -9,6 +9,7 @@ use proc_macro2::{Delimiter, TokenStream, TokenTree};
 
 use super::read;
 use crate::Error;
+use crate::prose::{self, Prose};
 
 pub(super) const PAGE: &str = "rust-you-need.md";
 
@@ -86,25 +87,25 @@ pub(super) fn code(source: &str) -> String {
 /// The concepts whose first user among `examples` (name and [`code`]) is
 /// not the one `docs/concepts.toml` says.
 pub(super) fn wrong_firsts(examples: &[(String, String)]) -> Vec<String> {
-    CONCEPTS
-        .iter()
-        .filter_map(|concept| {
-            let first = examples.iter().find(|(_, code)| concept.used_by(code));
-            let first = first.map(|(name, _)| name.as_str());
-            (first != Some(concept.first.as_str())).then(|| {
-                format!(
-                    "docs/concepts.toml: the concept `{}` says it is first needed in {}, but \
-                     the first example whose code has `{}` is {}; correct `first`, and read \
-                     docs/concepts/{}.md again, which may lean on it",
-                    concept.id,
-                    concept.first,
-                    concept.patterns.join("`, `"),
-                    first.unwrap_or("none"),
-                    concept.id
-                )
-            })
-        })
-        .collect()
+    let mut problems = Vec::new();
+    for concept in CONCEPTS.iter() {
+        let first = examples.iter().find(|(_, code)| concept.used_by(code));
+        let first = first.map(|(name, _)| name.as_str());
+        if first == Some(concept.first.as_str()) {
+            continue;
+        }
+        problems.push(format!(
+            "docs/concepts.toml: the concept `{}` says it is first needed in {}, but the first \
+             example whose code has `{}` is {}; correct `first`, and read \
+             docs/concepts/{}.md again, which may lean on it",
+            concept.id,
+            concept.first,
+            concept.patterns.join("`, `"),
+            first.unwrap_or("none"),
+            concept.id
+        ));
+    }
+    problems
 }
 
 /// An exercise, as [`untaught`] reads it.
@@ -166,16 +167,9 @@ pub(super) fn example_links(code: &str) -> String {
 }
 
 pub(super) fn page(root: &Path, examples: &[(String, String)]) -> Result<String, Error> {
-    let mut text = String::from(
-        "# The Rust you need\n\n\
-         Async Rust leans on a few parts of Rust that asyncio has no need for: who owns a \
-         value, which task may hold it, and whether it may move. Each part below is \
-         explained for an asyncio developer, with the first example that needs it and the \
-         chapter of [*The Rust Programming Language*](https://doc.rust-lang.org/book/) (\"the \
-         Book\") that teaches it properly. Each example page lists, under its description, \
-         the parts its code uses.\n\n\
-         | Concept | First needed in | Examples using it |\n| --- | --- | --- |\n",
-    );
+    let prose = Prose::of(prose::INDEXES)?;
+    let mut text = prose.render("the-rust-you-need", &[])?;
+    text.push_str("\n\n| Concept | First needed in | Examples using it |\n| --- | --- | --- |\n");
     for concept in CONCEPTS.iter() {
         let users = examples
             .iter()

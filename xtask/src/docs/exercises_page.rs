@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::{concepts, read};
 use crate::Error;
+use crate::prose::{self, Prose};
 
 /// An exercise of the track, as the book reads it.
 #[derive(Deserialize)]
@@ -99,18 +100,10 @@ pub(super) fn codes<'a>(
 
 /// The page, `docs/src/exercises.md`, after the generated-file marker.
 pub(super) fn page(exercises: &[Exercise]) -> Result<String, Error> {
-    let mut text = String::from(
-        "# Exercises\n\n\
-         The exercise track in `exercises/` is the other half of the examples: small \
-         programs to finish, checked on Tokio's paused clock, so what they print *and when* \
-         is part of the answer. Start it with\n\n\
-         ```sh\ncargo run --bin exercises\n```\n\n\
-         and see the README's \"Exercises\" section for a walk through one exercise. Each \
-         exercise below links to the example that shows how; `cargo run --bin exercises -- hint \
-         <name>` gives a nudge first, then the API to use, then the answer, one each time you \
-         run it. The reference solutions are in the hidden directory `exercises/.solutions/`, \
-         for after you have tried.\n\n\
-         | # | Exercise | What it asks | The example that shows how |\n\
+    let prose = Prose::of(prose::INDEXES)?;
+    let mut text = prose.render("exercises", &[])?;
+    text.push_str(
+        "\n\n| # | Exercise | What it asks | The example that shows how |\n\
          | --- | --- | --- | --- |\n",
     );
     for (index, exercise) in exercises.iter().enumerate() {

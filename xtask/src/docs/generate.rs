@@ -14,9 +14,11 @@ use super::pages::{
 use super::readme::{readme_chart, readme_table, with_generated_parts};
 use super::sections::read_sections;
 use super::{
-    Book, CONTRIBUTOR_DIR, MARKER, concepts, docs_src, exercises_page, read, seed_map, topics,
+    Book, CONTRIBUTOR_DIR, MARKER, concepts, docs_src, drift, exercises_page, read, seed_map,
+    topics,
 };
 use crate::Error;
+use crate::export::{self, Membership};
 use crate::twin_file;
 use crate::workspace::Workspace;
 
@@ -48,6 +50,7 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
         return Err(wrong.join("\n").into());
     }
     let bridge = BridgeDoc::read(workspace)?;
+    let mut examples: drift::Examples = bridge.codes().collect();
     let mut files = BTreeMap::new();
     files.insert(
         PathBuf::from("SUMMARY.md"),
@@ -64,16 +67,16 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
     for guide in &guides {
         files.insert(
             PathBuf::from(format!("guides/{}.md", guide.id)),
-            guide_page(guide, &mappings),
+            guide_page(guide, &mappings)?,
         );
     }
     files.insert(
         PathBuf::from(CONTRIBUTOR_DIR).join("guide-blocks.md"),
-        blocks_page(&guides, &mappings),
+        blocks_page(&guides, &mappings)?,
     );
     for section in &sections {
         let dir = PathBuf::from(&section.name);
-        files.insert(dir.join("index.md"), chapter(section));
+        files.insert(dir.join("index.md"), chapter(section)?);
         if let Some((example, timeline)) = super::pages::traced(section) {
             let trace = protocol::timeline::trace(std::slice::from_ref(timeline));
             let name = format!("{}{TRACE}", example.name);
@@ -82,12 +85,15 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
         for example in &section.examples {
             let twin = twin_file::path(workspace.root(), &section.name, &example.name);
             let twin = fs::read_to_string(twin).ok();
+            let id = format!("{}/{}", section.name, example.name);
+            examples.insert(id, drift::Code::of(&example.code));
             let twin =
                 twin.map(|source| twin_file::declared_difference(&source).map(str::to_owned));
-            let mut page = link_book_pages(&example_page(section, example, twin), &topics)
+            let page = example_page(section, example, twin)?;
+            let mut page = link_book_pages(&page, &topics)
                 .map_err(|why| format!("the header of {}/{}: {why}", section.name, example.name))?;
-            page.push_str(&see_also(section, example, &topics, &exercises));
-            page.push_str(&from_the_guides(example));
+            page.push_str(&see_also(section, example, &topics, &exercises)?);
+            page.push_str(&from_the_guides(example)?);
             files.insert(dir.join(format!("{}.md", example.name)), page);
             for (suffix, svg) in super::pages::charts(example) {
                 files.insert(
@@ -109,38 +115,49 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
     );
     files.extend(templates(workspace)?);
     let readme_table = readme_table(workspace, &sections, &bridge);
-    let mut exported = vec![crate::export::TASK_DUMP_CONFIG.to_owned()];
+    let mut exported = vec![export::TASK_DUMP_CONFIG.to_owned()];
     exported.extend(bridge.lessons.iter().map(|lesson| lesson.source.clone()));
     for export in sections.iter().flat_map(|s| &s.examples).map(|e| &e.export) {
         exported.push(export.source.clone());
         exported.push(export.main_rs.clone());
-        exported.push(export.cargo_toml(&export.name, true));
+        exported.push(export.cargo_toml(&export.name, Membership::OwnWorkspace));
     }
+    let headers = sections
+        .iter()
+        .flat_map(|section| &section.examples)
+        .map(|example| example.header_length.clone())
+        .collect();
     Ok(Book {
         files,
         exported,
         readme_table,
         readme_chart: readme_chart(workspace)?,
         notes: exercise_notes,
+        examples,
+        headers,
+        topics,
     })
 }
 
-/// The hand-written pages that include files, written out as generated ones.
+/// The hand-written pages that include files, written out as generated ones;
+/// and, in its `prose/` directory, the generated pages' prose, which is no page.
 pub(super) const TEMPLATES: &str = "docs/templates";
 
 fn templates(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>, Error> {
     let root = workspace.root().join(TEMPLATES);
-    files_under(&root, &["md"])?
-        .into_iter()
-        .map(|relative| {
-            let text = read(&root.join(&relative))?;
-            let page = format!(
-                "{MARKER}\n<!-- Written from {TEMPLATES}/{}: edit that file. -->\n{text}",
-                relative.display()
-            );
-            Ok((relative, page))
-        })
-        .collect()
+    let mut pages = Vec::new();
+    for relative in files_under(&root, &["md"])? {
+        if relative.starts_with(crate::prose::DIR) {
+            continue;
+        }
+        let text = read(&root.join(&relative))?;
+        let page = format!(
+            "{MARKER}\n<!-- Written from {TEMPLATES}/{}: edit that file. -->\n{text}",
+            relative.display()
+        );
+        pages.push((relative, page));
+    }
+    Ok(pages)
 }
 
 /// A generated file as on disk: each `{{#include file}}` and `{{#include
@@ -172,9 +189,10 @@ fn included(base: &Path, target: &str) -> Option<String> {
         Some((file, range)) => (file, range.strip_suffix(':')?.parse().ok()?),
     };
     let text = fs::read_to_string(base.join(file)).ok()?;
-    let text = match twin_file::is_twin(Path::new(file)) {
-        true => twin_file::for_the_book(&text),
-        false => text,
+    let text = if twin_file::is_twin(Path::new(file)) {
+        twin_file::for_the_book(&text)
+    } else {
+        text
     };
     Some(
         text.lines()

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use super::seed_map::Mapping;
 use super::{MARKER, cell, read};
 use crate::Error;
+use crate::prose::{self, Prose};
 use crate::tsv;
 use crate::workspace::Workspace;
 
@@ -89,12 +90,10 @@ pub(super) fn guides_index(guides: &[GuideDoc]) -> String {
 
 /// One guide, heading by heading, with the examples that translate each;
 /// no block ids, which only the contributors' page shows.
-pub(super) fn guide_page(guide: &GuideDoc, mappings: &[Mapping]) -> String {
-    let mut text = format!(
-        "{MARKER}\n# {}\n\nThe guide heading by heading. Under each heading with code, the \
-         examples that translate it, with a note where the Rust departs from the Python.\n",
-        guide.title
-    );
+pub(super) fn guide_page(guide: &GuideDoc, mappings: &[Mapping]) -> Result<String, String> {
+    let prose = Prose::of(prose::INDEXES)?;
+    let intro = prose.render("guide", &[("title", &guide.title)])?;
+    let mut text = format!("{MARKER}\n{intro}\n");
     for blocks in guide.blocks.chunk_by(|(_, one), (_, next)| one == next) {
         let mut lines: Vec<String> = Vec::new();
         for (block, _) in blocks {
@@ -125,19 +124,13 @@ pub(super) fn guide_page(guide: &GuideDoc, mappings: &[Mapping]) -> String {
         let heading = &blocks[0].1;
         let _ = write!(text, "\n## {heading}\n\n{}\n", lines.join("\n"));
     }
-    text
+    Ok(text)
 }
 
-pub(super) fn blocks_page(guides: &[GuideDoc], mappings: &[Mapping]) -> String {
-    let mut text = format!(
-        "{MARKER}\n# Guide blocks and their examples\n\n\
-         Every Python code block of the guides has an id, such as `003/14`: guide 003 (the \
-         guide's number in `docs/guides.tsv`), block 14. `docs/seed-map.tsv` maps each block \
-         to the examples that translate it, with a note where the Rust departs from the \
-         Python; `../shared/tools/seed-coverage` lists the blocks still unmapped. The learner's \
-         pages name guides and headings, never ids: this page is the one place they are \
-         shown.\n"
-    );
+pub(super) fn blocks_page(guides: &[GuideDoc], mappings: &[Mapping]) -> Result<String, String> {
+    let prose = Prose::of(prose::INDEXES)?;
+    let intro = prose.render("guide-blocks", &[])?;
+    let mut text = format!("{MARKER}\n{intro}\n");
     for guide in guides {
         let _ = write!(
             text,
@@ -169,7 +162,7 @@ pub(super) fn blocks_page(guides: &[GuideDoc], mappings: &[Mapping]) -> String {
             }
         }
     }
-    text
+    Ok(text)
 }
 
 fn block_anchor(block: &str) -> String {
@@ -195,6 +188,7 @@ mod tests {
 
     fn mappings() -> Vec<Mapping> {
         let mapping = |block: &str, example: &str, note: &str| Mapping {
+            line: 2,
             block: block.into(),
             section: "basics".into(),
             example: example.into(),
@@ -210,7 +204,7 @@ mod tests {
 
     #[test]
     fn a_guide_page_follows_the_guide_heading_by_heading_without_block_ids() {
-        let page = guide_page(&guide(), &mappings());
+        let page = guide_page(&guide(), &mappings()).unwrap();
         let body = page.split_once("Python.\n").unwrap().1;
         assert_eq!(
             body,
@@ -225,7 +219,7 @@ mod tests {
 
     #[test]
     fn the_blocks_page_anchors_each_block_once() {
-        let page = blocks_page(&[guide()], &mappings());
+        let page = blocks_page(&[guide()], &mappings()).unwrap();
         let table = page.split_once("| --- | --- | --- | --- |\n").unwrap().1;
         assert_eq!(
             table,

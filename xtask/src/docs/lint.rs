@@ -1,7 +1,9 @@
 //! `cargo xtask docs --check`: generated pages missing, stale or left over,
 //! includes of no file, ragged tables, the maintainers' words on a learner's
-//! page, an asyncio API without a row in the cheat sheet, a stale README, a
-//! CONTRIBUTING.md too long to read whole.
+//! page, an asyncio API without a row in the cheat sheet, a name in backticks
+//! that a page (the cheat sheet, the errata, the seed map, a topic) gives an
+//! example without its code having it ([`drift`](super::drift)), an example's header too long
+//! ([`headers`](super::headers)), a stale README.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -11,9 +13,6 @@ use super::readme::with_generated_parts;
 use super::{Book, CONTRIBUTING, CONTRIBUTOR_DIR, HANDWRITTEN, docs_src, read};
 use crate::Error;
 use crate::workspace::Workspace;
-
-/// How long CONTRIBUTING.md may grow: short enough to read whole.
-const CONTRIBUTING_LINES: usize = 300;
 
 /// Everything wrong with the book on disk, a line each.
 pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
@@ -56,14 +55,21 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
         }
     }
     problems.extend(cheat_sheet_gaps(workspace)?);
-    let guide = fs::read_to_string(workspace.root().join("CONTRIBUTING.md"))
-        .map_err(|error| format!("cannot read CONTRIBUTING.md: {error}"))?;
-    let lines = guide.lines().count();
-    if lines > CONTRIBUTING_LINES {
-        problems.push(format!(
-            "CONTRIBUTING.md has {lines} lines, past {CONTRIBUTING_LINES}: say it shorter"
-        ));
+    for page in super::drift::PAGES {
+        let text = read(&root.join(page))?;
+        problems.extend(super::drift::page(page, &text, &book.examples));
     }
+    for topic in &book.topics {
+        if let Some(text) = &topic.introduction {
+            let page = format!("{}.md", topic.id);
+            problems.extend(super::drift::topic(&page, text, &book.examples));
+        }
+    }
+    let mappings = super::seed_map::load(workspace, |section, example| {
+        book.examples.contains_key(&format!("{section}/{example}"))
+    })?;
+    problems.extend(super::drift::notes(&mappings, &book.examples));
+    problems.extend(super::headers::problems(&book.headers));
     let built = super::blocks::Built::read(workspace.root(), &book.exported)?;
     for (page, text) in learner_pages(&root, book)? {
         let name = format!("docs/src/{}", page.display());
@@ -255,25 +261,23 @@ const CELL_WORDS: usize = 60;
 /// outside a `<details>`.
 fn long_cells(sheet: &str) -> Vec<String> {
     let shown = hide(sheet, "<details>", "</details>");
-    let rows = shown
-        .lines()
-        .enumerate()
-        .filter(|(_, line)| line.starts_with('|'));
-    rows.filter_map(|(index, row)| {
+    let mut problems = Vec::new();
+    for (index, row) in shown.lines().enumerate() {
+        if !row.starts_with('|') {
+            continue;
+        }
         let cells = row.replace("\\|", "");
-        let most = cells
-            .split('|')
-            .map(|cell| cell.split_whitespace().count())
-            .max()?;
-        (most > CELL_WORDS).then(|| {
-            format!(
+        let words = cells.split('|').map(|cell| cell.split_whitespace().count());
+        let most = words.max().unwrap_or(0);
+        if most > CELL_WORDS {
+            problems.push(format!(
                 "docs/src/cheatsheet.md:{}: a cell shows {most} words; give the short answer \
                  in at most {CELL_WORDS} and fold the rest into a <details>",
                 index + 1
-            )
-        })
-    })
-    .collect()
+            ));
+        }
+    }
+    problems
 }
 
 #[cfg(test)]

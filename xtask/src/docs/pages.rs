@@ -13,6 +13,7 @@ use super::guides::GuideDoc;
 use super::sections::{ExampleDoc, PageTimeline, SectionDoc};
 use super::topics::{self, Topic};
 use super::{CONTRIBUTING, CONTRIBUTOR_DIR, HANDWRITTEN, MARKER};
+use crate::prose::{self, Prose};
 
 /// The section whose examples are recipes, a part of their own.
 const RECIPES: &str = "recipes";
@@ -62,17 +63,14 @@ pub(super) fn summary(
     text
 }
 
-pub(super) fn chapter(section: &SectionDoc) -> String {
+pub(super) fn chapter(section: &SectionDoc) -> Result<String, String> {
+    let prose = Prose::of(prose::CHAPTER)?;
     let mut text = format!(
         "{MARKER}\n# The `{}` section\n\n{}\n\n",
         section.name, section.description
     );
-    let _ = writeln!(
-        text,
-        "Run every example in order with `cargo run -p {0}`, or one with `cargo run -p {0} -- <example>`.\n",
-        section.name
-    );
-    text.push_str("## Examples\n\n");
+    let run = prose.render("run", &[("section", &section.name)])?;
+    let _ = write!(text, "{run}\n\n## Examples\n\n");
     for example in &section.examples {
         let _ = writeln!(
             text,
@@ -81,37 +79,32 @@ pub(super) fn chapter(section: &SectionDoc) -> String {
         );
     }
     if let Some((example, _)) = traced(section) {
-        let _ = write!(
-            text,
-            "\n## A trace to explore\n\n[`{0}.trace.json`]({0}.trace.json) is a run of \
-             [`{0}`]({0}.md) on Tokio's paused clock, in the trace format of Chrome and \
-             Perfetto: open it in [Perfetto](https://ui.perfetto.dev) or in \
-             `chrome://tracing`. Each task is a track: its polls, and each stretch it waited, \
-             named by what it waited in. An arrow runs from each poll that woke a task to \
-             that task, and at the end of each instant, a task dump says where each task \
-             waited. `cargo run -p {1} -- <example> --clock virtual --trace run.json` writes \
-             one for any example.\n",
-            example.name, section.name
-        );
+        let values = [
+            ("example", example.name.as_str()),
+            ("section", &section.name),
+        ];
+        let _ = write!(text, "\n{}\n", prose.render("trace", &values)?);
     }
-    text
+    Ok(text)
 }
 
 /// The example a section offers as a trace, and its timeline: of those
 /// charted on the paused clock and drawn whole, the first with the most
 /// wakes, and a page's dump before that.
 pub(super) fn traced(section: &SectionDoc) -> Option<(&ExampleDoc, &timeline::Timeline)> {
-    let charted = section.examples.iter().filter_map(|example| {
+    let drawn = section.examples.iter().filter_map(|example| {
         let page = example.timeline.as_ref()?;
         let whole = page.timeline.rows.len() <= timeline::MAX_ROWS;
         let paused = page.timeline.clock == protocol::Clock::Virtual;
-        let drawn = charted(page);
-        (paused && whole && drawn).then_some((example, &page.timeline))
+        if !(paused && whole && charted(page)) {
+            return None;
+        }
+        Some((example, &page.timeline))
     });
     let wakes = |timeline: &timeline::Timeline| -> usize {
         timeline.rows.iter().map(|row| row.woken.len()).sum()
     };
-    charted
+    drawn
         .rev()
         .max_by_key(|(example, timeline)| (example.dump_at.is_some(), wakes(timeline)))
 }
@@ -184,21 +177,19 @@ pub(super) fn see_also(
     example: &ExampleDoc,
     topics: &[Topic],
     exercises: &[super::exercises_page::Exercise],
-) -> String {
+) -> Result<String, String> {
+    let prose = Prose::of(prose::EXAMPLE)?;
     let name = format!("{}/{}", section.name, example.name);
-    let mut text = String::from("\n## See also\n\n");
+    let mut text = format!("\n{}\n\n", prose.render("see-also", &[])?);
     // The exercises that practise it: the table of exercises links each to
     // its example, and this is the way back.
-    let practising = exercises.iter().enumerate();
-    for (index, exercise) in practising.filter(|(_, exercise)| exercise.example == name) {
-        let _ = writeln!(
-            text,
-            "- [Exercise {}](../exercises.md), `{}`, practises it: `cargo run --bin exercises` \
-             checks it, `cargo run --bin exercises -- hint {}` gives a hint.",
-            index + 1,
-            exercise.name,
-            exercise.name
-        );
+    for (index, exercise) in exercises.iter().enumerate() {
+        if exercise.example != name {
+            continue;
+        }
+        let number = (index + 1).to_string();
+        let values = [("number", number.as_str()), ("name", &exercise.name)];
+        let _ = writeln!(text, "{}", prose.render("exercise", &values)?);
     }
     for (topic, others) in topics::see_also(topics, &name) {
         let links: Vec<String> = others
@@ -213,15 +204,18 @@ pub(super) fn see_also(
             links.join(", ")
         );
     }
-    text
+    Ok(text)
 }
 
-pub(super) fn from_the_guides(example: &ExampleDoc) -> String {
-    example.translates.as_ref().map_or_else(String::new, |list| {
-        format!(
-            "\n## From the guides\n\nThis example comes from these parts of the guides:\n\n{list}\n"
-        )
-    })
+pub(super) fn from_the_guides(example: &ExampleDoc) -> Result<String, String> {
+    let Some(list) = &example.translates else {
+        return Ok(String::new());
+    };
+    let prose = Prose::of(prose::EXAMPLE)?;
+    Ok(format!(
+        "\n{}\n",
+        prose.render("from-the-guides", &[("list", list)])?
+    ))
 }
 
 /// Plain text set in Markdown as it is (`__del__`, `Box<dyn Trait>`).
@@ -241,7 +235,8 @@ pub(super) fn example_page(
     example: &ExampleDoc,
     // The twin, if any, and its reason for not printing what the Rust prints.
     twin: Option<Option<String>>,
-) -> String {
+) -> Result<String, String> {
+    let prose = Prose::of(prose::EXAMPLE)?;
     let source = format!("crates/{}/src/{}.rs", section.name, example.name);
     let golden = format!("tests/golden/{}/{}.stdout", section.name, example.name);
     let mut text = format!(
@@ -259,130 +254,106 @@ pub(super) fn example_page(
     // A `sync` example builds its own runtime, which the runner's clock can't pause.
     let paused = match example.export.kind {
         Kind::Sync => String::new(),
-        _ => format!("\n{command} --clock virtual   # Tokio's paused clock: sleeps end at once"),
+        Kind::Plain | Kind::BaseUrl => {
+            let paused = prose.render("run-paused", &[("command", &command)])?;
+            format!("\n{paused}")
+        }
     };
     let _ = write!(text, "## Run it\n\n```sh\n{command}{paused}\n```\n\n");
     if let Some(difference) = twin {
         let python = format!("crates/{}/python/{}.py", section.name, example.name);
         let prints = match difference {
-            None => "It prints what the Rust prints, but for how Python writes quotes, brackets \
-                     and `True`; the project's tests check that it does."
-                .to_owned(),
-            Some(reason) => format!(
-                "It cannot print what the Rust prints: {}.",
-                markdown_text(reason.trim_end_matches('.'))
-            ),
+            None => prose.render("twin-prints-the-same", &[])?,
+            Some(reason) => {
+                let reason = markdown_text(reason.trim_end_matches('.'));
+                prose.render("twin-differs", &[("reason", &reason)])?
+            }
         };
-        let _ = write!(
-            text,
-            "## In asyncio\n\n`{python}` is the same program in asyncio, written for this book; \
-             run it with `python3 -P {python}`. {prints}\n\n\
-             ```python\n{{{{#include ../../../{python}}}}}\n```\n\n"
-        );
+        let values = [("python", python.as_str()), ("prints", &prints)];
+        let _ = write!(text, "{}\n\n", prose.render("in-asyncio", &values)?);
     }
     let export = &example.export;
     let calling = match export.kind {
-        _ if export.is_program() => {
-            "calls the example's `main`: `cargo run -- --help` says what it does, and \
-             `--demo` runs what this page shows"
-        }
-        Kind::Plain => "calls `run` from a current-thread `#[tokio::main]`",
-        Kind::BaseUrl => {
-            "calls `run` from a current-thread `#[tokio::main]` with the base URL of an \
-             httpbin, its one argument"
-        }
-        Kind::Sync => {
-            "calls `run` from a plain `fn main`, since the example builds its own runtime"
-        }
+        _ if export.is_program() => "calling-main",
+        Kind::Plain => "calling-run",
+        Kind::BaseUrl => "calling-run-with-url",
+        Kind::Sync => "calling-sync-run",
     };
+    let mut calling = prose.render(calling, &[])?;
     // Plain `#[tokio::main]` starts the multi-thread runtime, which these
     // features may not include: a reader who writes it meets a compile error.
     let multi_thread = export
         .dependencies
         .iter()
         .any(|d| d.name == "tokio" && d.features.iter().any(|f| f == "rt-multi-thread"));
-    let calling = if export.kind != Kind::Sync && !export.is_program() && !multi_thread {
-        format!(
-            "{calling} (`flavor = \"current_thread\"`: plain `#[tokio::main]` starts the \
-             multi-thread runtime, which needs Tokio's `rt-multi-thread` feature too)"
+    if export.kind != Kind::Sync && !export.is_program() && !multi_thread {
+        calling = prose.render("current-thread", &[("calling", &calling)])?;
+    }
+    let tests_only = if export.dev_dependencies.is_empty() {
+        String::new()
+    } else {
+        prose.render("tests-only", &[])?
+    };
+    let (config, by_hand) = if export.takes_task_dumps() {
+        let config = [("config", crate::export::TASK_DUMP_CONFIG)];
+        let config = prose.render("task-dump-config", &config)?;
+        (
+            format!("{config}\n\n"),
+            prose.render("written-by-hand", &[])?,
         )
     } else {
-        calling.to_owned()
+        (String::new(), String::new())
     };
     let code = text.len();
-    let _ = write!(
-        text,
-        "## The code\n\n`{source}` is the whole program, shown below after its header. \
-         `{command}` writes it out as a Cargo project of its own, whose `main.rs` {calling}. \
-         To use it in a project of yours instead, these are the dependencies it needs{tests_only}:\n\n\
-         ```toml\n{tables}```\n\n\
-         which these commands add{by_hand}:\n\n```sh\n{add}\n```\n\n{config}\
-         ```rust,ignore\n{{{{#include ../../../{source}:{start}:}}}}\n```\n\n",
-        command = export.command(),
-        tests_only = if export.dev_dependencies.is_empty() {
-            ""
-        } else {
-            " (the `[dev-dependencies]` only for its tests)"
-        },
-        tables = export.dependency_tables(),
-        config = if export.takes_task_dumps() {
-            format!(
-                "Beside `Cargo.toml`, it needs this `.cargo/config.toml`. A `RUSTFLAGS` \
-                 environment variable, when set, replaces its `rustflags`: add the cfg there \
-                 too, or the program builds without task dumps.\n\n\
-                 ```toml\n{}```\n\n",
-                crate::export::TASK_DUMP_CONFIG
-            )
-        } else {
-            String::new()
-        },
-        by_hand = if export.takes_task_dumps() {
-            " (`[lints.rust]` and `.cargo/config.toml` are written by hand)"
-        } else {
-            ""
-        },
-        add = export.cargo_add().join("\n"),
-        start = example.code_starts_at,
-    );
+    let export_command = export.command();
+    let tables = export.dependency_tables();
+    let add = export.cargo_add().join("\n");
+    let start = example.code_starts_at.to_string();
+    let values = [
+        ("source", source.as_str()),
+        ("command", &export_command),
+        ("calling", &calling),
+        ("tests_only", &tests_only),
+        ("tables", &tables),
+        ("by_hand", &by_hand),
+        ("add", &add),
+        ("config", &config),
+        ("start", &start),
+    ];
+    let _ = write!(text, "{}\n\n", prose.render("code", &values)?);
     let code = code..text.len();
-    let _ = write!(
-        text,
-        "## What it prints\n\n\
-         The same on Tokio's paused clock and on the real one; the project's tests check \
-         that it still prints exactly this on the paused clock, and this but for its times on \
-         the real one.\n\n\
-         ```text\n{{{{#include ../../../{golden}}}}}\n```\n"
-    );
+    let prints = prose.render("what-it-prints", &[("golden", &golden)])?;
+    let _ = writeln!(text, "{prints}");
     if let Some(at) = example.dump_at {
         let dump = format!("tests/golden/{}/{}.dump", section.name, example.name);
-        let _ = write!(
+        let (at, arg) = (protocol::dump::seconds(at), protocol::seconds_arg(at));
+        let values = [
+            ("at", at.as_str()),
+            ("section", &section.name),
+            ("example", &example.name),
+            ("arg", &arg),
+            ("dump", &dump),
+        ];
+        let _ = writeln!(
             text,
-            "\n## Where each task waits\n\n\
-             At {at} of its run, `cargo run -p {section} -- {example} --clock virtual --dump-at {arg}` \
-             prints where each of its tasks waits: each task under the one that spawned it, labelled \
-             by the line that spawned it, this file's frames down to the `.await` it is stopped at, and the Tokio future it waits \
-             in. The project's tests check, on Tokio's paused clock, that it still prints exactly this. \
-             [Why is my program stuck?](../topics/stuck.md) reads it line by line.\n\n\
-             ```text\n{{{{#include ../../../{dump}}}}}\n```\n",
-            at = protocol::dump::seconds(at),
-            section = section.name,
-            example = example.name,
-            arg = protocol::seconds_arg(at),
+            "\n{}",
+            prose.render("where-each-task-waits", &values)?
         );
     }
     if let Some(page_timeline) = &example.timeline {
-        text.push_str(&schedule(section, example, page_timeline));
+        text.push_str(&schedule(&prose, section, example, page_timeline)?);
     }
     if section.name != RECIPES {
-        return text;
+        return Ok(text);
     }
     // A recipe is made to be copied: its code comes first, then how it works.
     let mut recipe = format!("{}{}", &text[..intro], &text[code.clone()]);
     let explanation = text[intro..run].trim_end();
     if !explanation.is_empty() {
-        let _ = write!(recipe, "## How it works\n\n{explanation}\n\n");
+        let how = prose.render("how-it-works", &[("explanation", explanation)])?;
+        let _ = write!(recipe, "{how}\n\n");
     }
-    recipe + &text[run..code.start] + &text[code.end..]
+    Ok(recipe + &text[run..code.start] + &text[code.end..])
 }
 
 /// The example's chart, then its asyncio twin's, to be drawn under it on the
@@ -414,62 +385,50 @@ fn charted(page: &PageTimeline) -> bool {
     page.timeline.span() > 0
 }
 
-fn schedule(section: &SectionDoc, example: &ExampleDoc, page: &PageTimeline) -> String {
+fn schedule(
+    prose: &Prose,
+    section: &SectionDoc,
+    example: &ExampleDoc,
+    page: &PageTimeline,
+) -> Result<String, String> {
     let run = format!("cargo run -p {} -- {}", section.name, example.name);
     if !charted(page) {
-        return format!(
-            "\n## The schedule\n\nNo chart here: on Tokio's paused clock all of this \
-             example's work happens at one instant, as its tasks wait only for what takes no \
-             time on that clock (sockets, files, other threads), so a chart would show every \
-             mark at 0 s. `{run} --timeline` draws one on the real clock, with this machine's \
-             times.\n"
-        );
+        let no_chart = prose.render("no-chart", &[("run", &run)])?;
+        return Ok(format!("\n{no_chart}\n"));
     }
-    let tasks = page.timeline.spawned_rows();
-    let rows = if tasks == 0 {
-        "This example spawns no task: everything it runs at once, it runs inside its main task, \
-         so the chart has one row, polled at each instant one of its futures could move on."
-    } else {
-        "Each row is a task: the main one running `run()`, then each task it spawned, labelled by \
-         the line that spawned it, and where one line spawned several, by which of them it is \
-         (`2 of 3`)."
+    let rows = match page.timeline.spawned_rows() {
+        0 => prose.render("one-row", &[])?,
+        _ => prose.render("a-row-a-task", &[])?,
     };
     let source = match &page.recorded {
-        Some(recorded) if page.timeline.clock == protocol::Clock::Virtual => format!(
-            "Drawn from a run on Tokio's paused clock, kept in `{recorded}`: its tasks wake \
-             on sockets, in the order the system hands their bytes over, which a busy machine \
-             can change within an instant, so the chart shows one run, kept, rather than a new one \
-             each time the book is built. `{run} --clock virtual --timeline` draws it again. An arrow runs from each \
-             poll that woke a task to that task."
-        ),
-        None => format!(
-            "Drawn from a run on Tokio's paused clock, where the times are exact and the same on \
-             every run; `{run} --clock virtual --timeline` draws it in a terminal. An arrow runs \
-             from each poll that woke a task to that task, ⊘ ends a task that was aborted, and \
-             between its polls, a row says what its task waited in, as a task dump at the end of \
-             each instant showed."
-        ),
-        Some(recorded) => format!(
-            "Drawn from a run on the real clock, kept in `{recorded}`: on the paused clock a \
-             blocking call takes no time, so the chart could not show what it holds up. \
-             `{run} --timeline` draws it again, with this machine's times."
-        ),
+        Some(recorded) if page.timeline.clock == protocol::Clock::Virtual => {
+            let values = [("recorded", recorded.as_str()), ("run", &run)];
+            prose.render("kept-run-on-the-paused-clock", &values)?
+        }
+        None => prose.render("run-on-the-paused-clock", &[("run", &run)])?,
+        Some(recorded) => {
+            let values = [("recorded", recorded.as_str()), ("run", &run)];
+            prose.render("kept-run-on-the-real-clock", &values)?
+        }
     };
     let mut images = charts(example)
         .into_iter()
         .map(|(suffix, svg)| charts::image(&svg, &format!("{}{suffix}", example.name)));
     let image = images.next().unwrap_or_default();
-    let asyncio = images.next().map_or_else(String::new, |image| {
-        format!(
-            "\nUnder it, on the same time axis, the asyncio program above, run by Python 3.11 on an event loop \
-             whose clock, like Tokio's paused one, jumps to the next timer: a row is a task \
-             (`asyncio.run`'s main one, `create_task`'s, and those `gather`, `wait_for` or a \
-             `TaskGroup` wrap a coroutine in), labelled by the line that made it, and █ is one \
-             step of it, from one `await` to the next. ⊘ ends a task that was cancelled, and × one \
-             that `asyncio.run` cancelled as its main task returned.\n\n{image}\n"
-        )
-    });
-    format!("\n## The schedule\n\n{rows} {source}\n\n{image}\n{asyncio}")
+    let asyncio = match images.next() {
+        Some(image) => format!(
+            "\n{}\n",
+            prose.render("asyncio-chart", &[("image", &image)])?
+        ),
+        None => String::new(),
+    };
+    let values = [
+        ("rows", rows.as_str()),
+        ("source", &source),
+        ("image", &image),
+    ];
+    let schedule = prose.render("schedule", &values)?;
+    Ok(format!("\n{schedule}\n{asyncio}"))
 }
 
 #[cfg(test)]

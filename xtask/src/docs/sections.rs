@@ -7,9 +7,10 @@ use std::path::Path;
 use protocol::timeline::{RowKind, Timeline};
 use protocol::{Clock, Header, Invocation, Kind};
 
+use super::headers::HeaderLength;
 use super::read;
 use crate::Error;
-use crate::export::{self, Export};
+use crate::export::{self, ExampleFile, Export};
 use crate::golden::{self, DUMP, TWIN_TIMELINE};
 use crate::workspace::Workspace;
 
@@ -21,6 +22,7 @@ pub(super) struct ExampleDoc {
     pub(super) body: String,
     /// The list of the header's last paragraph, "Translates:".
     pub(super) translates: Option<String>,
+    pub(super) header_length: HeaderLength,
     /// Its [`code`](super::concepts::code), for the concepts it uses.
     pub(super) code: String,
     /// The file's first line after its header (1-based), where the listing starts.
@@ -101,24 +103,34 @@ fn example_doc(
     let source = read(Path::new(&listed.source))?;
     let header = Header::parse(&source);
     let (body, translates) = split_translates(&header.body);
-    let export = Export::plan(&section.name, &listed, table)
+    let header_length = HeaderLength::measure(&section.name, &listed.name, &source);
+    let file = ExampleFile {
+        section: section.name.clone(),
+        name: listed.name.clone(),
+        path: listed.source.clone().into(),
+    };
+    let export = Export::plan(&file, table)
         .map_err(|why| format!("{}/{} can't be exported: {why}", section.name, listed.name))?;
     let timeline = page_timeline(workspace, section, &listed, &source)?;
     let dump = golden::path(&workspace.golden_root(), &section.name, &listed.name, DUMP);
-    let dump_at = dump.is_file().then(|| -> Result<_, Error> {
+    let dump_at = if dump.is_file() {
         let at = protocol::dump::instant(&read(&dump)?);
-        Ok(at.ok_or_else(|| format!("{}: its first line does not say when", dump.display()))?)
-    });
+        let when = || format!("{}: its first line does not say when", dump.display());
+        Some(at.ok_or_else(when)?)
+    } else {
+        None
+    };
     Ok(ExampleDoc {
         name: listed.name,
         summary: listed.summary,
         body,
         translates,
+        header_length,
         code: super::concepts::code(&source),
         code_starts_at: code_starts_at(&source),
         export,
         timeline,
-        dump_at: dump_at.transpose()?,
+        dump_at,
     })
 }
 
@@ -223,13 +235,19 @@ fn page_timeline(
         &listed.name,
         TWIN_TIMELINE,
     );
-    let twin = twin.is_file().then(|| -> Result<_, Error> {
-        Ok(Timeline::parse(&read(&twin)?).map_err(|error| format!("{id}'s twin: {error}"))?)
-    });
-    Ok(concurrent.then_some(PageTimeline {
+    let twin = if twin.is_file() {
+        let parsed = Timeline::parse(&read(&twin)?);
+        Some(parsed.map_err(|error| format!("{id}'s twin: {error}"))?)
+    } else {
+        None
+    };
+    if !concurrent {
+        return Ok(None);
+    }
+    Ok(Some(PageTimeline {
         timeline,
         recorded: None,
-        twin: twin.transpose()?,
+        twin,
     }))
 }
 

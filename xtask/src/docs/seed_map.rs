@@ -11,6 +11,8 @@ pub const COLUMNS: [&str; 4] = ["block", "section", "example", "note"];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mapping {
+    /// Its line in `docs/seed-map.tsv`.
+    pub line: usize,
     /// `003/14`: guide 003, block 14.
     pub block: String,
     pub section: String,
@@ -62,6 +64,7 @@ pub fn parse(
             ));
         }
         mappings.push(Mapping {
+            line: number,
             block: block.to_owned(),
             section: section.to_owned(),
             example: example.to_owned(),

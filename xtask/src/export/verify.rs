@@ -1,38 +1,64 @@
 //! `cargo xtask export --check-all [FILTER]`: proof that every example
-//! compiles as a project of its own, with only the crates its export lists.
+//! builds as a project of its own with only the crates and features its
+//! export lists, and that its export reads the file as its binary does.
 //!
 //! The exports are members of one throwaway workspace outside the repository
 //! (so none of its `.cargo` config reaches them), with its `Cargo.lock`.
-//! Nothing runs here: the workspace's own checks run the same files.
+//! Cargo unifies the features of the packages one command builds, so each
+//! command builds the exports whose dependencies are listed alike: none
+//! lends another a feature. Nothing runs here: the workspace's own checks
+//! run the same files.
 
+use std::collections::BTreeMap;
 use std::fs;
 
-use super::{DependencyTable, Export};
+use super::{DependencyTable, ExampleFile, Export, ExportFor};
 use crate::Error;
-use crate::select::{Case, Selection};
+use crate::select::Selection;
 use crate::workspace::Workspace;
 
-/// The `cargo check`s, the exports each selects, the rustflags it builds with
-/// and what its failure means. One build unifies the members' features,
-/// which changes little, as every export of a crate lists the same entry:
-/// only what one's dependencies turn on in a crate another lists (axum:
-/// serde_json's `raw_value`), and Tokio's `test-util`, which tokio-test and
-/// turmoil turn on for every program here: `Export::plan` lists it for a
-/// program that pauses a clock. The rustflags are those of the export's own
-/// `.cargo/config.toml`, if it has one: an example that takes task dumps
-/// compiles its dumper only under `--cfg tokio_unstable`.
-const CHECKS: [(&str, Selects, &str, &str); 3] = [
-    ("--bins", |_| true, "", "does not compile"),
-    ("--tests", Export::has_tests, "", "its tests do not compile"),
-    (
-        "--all-targets",
-        Export::takes_task_dumps,
-        "--cfg tokio_unstable",
-        "does not compile with its .cargo/config.toml",
-    ),
-];
+/// One `cargo check` of the exports it selects: its targets, the rustflags
+/// it builds with and what its failure means.
+struct Check {
+    targets: &'static str,
+    selects: fn(&Export) -> bool,
+    /// Those of the export's own `.cargo/config.toml`, if it has one: an
+    /// example that takes task dumps compiles its dumper only under
+    /// `--cfg tokio_unstable`.
+    rustflags: &'static str,
+    why: &'static str,
+}
 
-type Selects = fn(&Export) -> bool;
+impl Check {
+    /// The dependencies this check builds, as the export lists them.
+    fn built(&self, export: &Export) -> String {
+        match self.targets {
+            "--bins" => export.normal_dependency_tables(),
+            _ => export.dependency_tables(),
+        }
+    }
+}
+
+const CHECKS: [Check; 3] = [
+    Check {
+        targets: "--bins",
+        selects: |_| true,
+        rustflags: "",
+        why: "does not compile",
+    },
+    Check {
+        targets: "--tests",
+        selects: Export::has_tests,
+        rustflags: "",
+        why: "its tests do not compile",
+    },
+    Check {
+        targets: "--all-targets",
+        selects: Export::takes_task_dumps,
+        rustflags: "--cfg tokio_unstable",
+        why: "does not compile with its .cargo/config.toml",
+    },
+];
 
 /// `cargo xtask export --check-all`. `Ok(false)` means an example failed.
 pub fn check_all(filter: Option<&str>) -> Result<bool, Error> {
@@ -42,8 +68,23 @@ pub fn check_all(filter: Option<&str>) -> Result<bool, Error> {
     if selection.cases.is_empty() {
         return Err(selection.matches_nothing("example"));
     }
-    let plan = |case: &Case| Export::plan(&case.section.name, &case.example, &table);
-    let exports: Vec<Export> = selection.cases.iter().map(plan).collect::<Result<_, _>>()?;
+    let mut failures = Vec::new();
+    let mut exports = Vec::new();
+    for case in &selection.cases {
+        let example = ExampleFile {
+            section: case.section.name.clone(),
+            name: case.example.name.clone(),
+            path: case.example.source.clone().into(),
+        };
+        let export = Export::plan(&example, &table)?;
+        if export.kind != case.example.kind {
+            let (id, read, listed) = (export.id(), export.kind, case.example.kind);
+            failures.push(format!(
+                "FAIL {id}: its export reads its `run` as {read:?}, its binary lists it as {listed:?}"
+            ));
+        }
+        exports.push(export);
+    }
     let scratch = tempfile::Builder::new().prefix("export-check-").tempdir()?;
     let root = scratch.path();
     if root.starts_with(workspace.root()) {
@@ -54,48 +95,62 @@ pub fn check_all(filter: Option<&str>) -> Result<bool, Error> {
                     [profile.dev]\ndebug = false\nincremental = false\n";
     crate::files::write(&root.join("Cargo.toml"), manifest)?;
     crate::files::copy(&lock, &root.join("Cargo.lock"))?;
-    // `section-example`: two sections may have examples of one name.
-    let package = |export: &Export| format!("{}-{}", export.section, export.name);
     for export in &exports {
         let dir = root.join(&export.section).join(&export.name);
-        export.write(&dir, &package(export), None)?;
+        export.write_files(&dir, &package(export), ExportFor::CheckAll)?;
+    }
+    // Each local crate once, at the root: a path dependency inside the
+    // workspace's directory is one of its members, and two of one name
+    // would clash.
+    for local in &table.locals {
+        let needed = exports.iter().any(|export| export.locals.contains(local));
+        if needed {
+            local.copy(&table.manifest, &root.join(&local.name))?;
+        }
     }
     let target_dir = workspace.root().join("target/export-check");
-    eprintln!("exporting to {}: {}", root.display(), exports.len());
+    let count = exports.len();
+    eprintln!("exporting to {}: {count}", root.display());
 
-    let mut failures = Vec::new();
-    for (targets, selects, rustflags, why) in CHECKS {
-        let selected: Vec<&Export> = exports.iter().filter(|e| selects(e)).collect();
-        if selected.is_empty() {
-            continue;
+    for check in &CHECKS {
+        // The selected exports by the dependencies this check builds: those
+        // listed alike are built together.
+        let mut alike: BTreeMap<String, Vec<&Export>> = BTreeMap::new();
+        for export in exports.iter().filter(|export| (check.selects)(export)) {
+            alike.entry(check.built(export)).or_default().push(export);
         }
-        let mut cargo = proc::cargo::command();
-        // Not the caller's rustflags, nor the workspace's `--cfg tokio_unstable`.
-        cargo.current_dir(root).env("RUSTFLAGS", rustflags);
-        cargo.stderr(std::process::Stdio::piped());
-        cargo.args(["check", targets, "--keep-going", "--quiet"]);
-        cargo.args(["--message-format=json", "--target-dir"]);
-        cargo.arg(&target_dir);
-        for export in &selected {
-            cargo.arg("--package").arg(package(export));
-        }
-        let build = proc::cargo::build(cargo, None)?;
-        let before = failures.len();
-        for export in &selected {
-            if let Some(errors) = build.errors.get(&package(export)) {
-                let (id, errors) = (export.id(), errors.join("\n"));
-                failures.push(format!("FAIL {id} {why}:\n{errors}"));
-            } else if let Some(warnings) = build.warnings.get(&package(export)) {
-                // A learner's first `cargo run` of the export shows them.
-                let (id, warnings) = (export.id(), warnings.join("\n"));
-                failures.push(format!("FAIL {id} has warnings ({targets}):\n{warnings}"));
+        let (targets, sets) = (check.targets, alike.len());
+        eprintln!("cargo check {targets}: {sets} sets of dependencies");
+        for selected in alike.values() {
+            let mut cargo = proc::cargo::command();
+            // Not the caller's rustflags, nor the workspace's `--cfg tokio_unstable`.
+            cargo.current_dir(root).env("RUSTFLAGS", check.rustflags);
+            cargo.stderr(std::process::Stdio::piped());
+            cargo.args(["check", check.targets, "--keep-going", "--quiet"]);
+            cargo.args(["--message-format=json", "--target-dir"]);
+            cargo.arg(&target_dir);
+            for export in selected {
+                cargo.arg("--package").arg(package(export));
             }
-        }
-        // A dependency, or cargo itself, failed.
-        if !build.success() && failures.len() == before {
-            let errors: Vec<String> = build.errors.into_values().flatten().collect();
-            let (errors, stderr) = (errors.join("\n"), build.stderr);
-            failures.push(format!("FAIL cargo check {targets}:\n{errors}\n{stderr}"));
+            let build = proc::cargo::build(cargo, None)?;
+            let before = failures.len();
+            for export in selected {
+                let id = export.id();
+                if let Some(errors) = build.errors.get(&package(export)) {
+                    let (why, errors) = (check.why, errors.join("\n"));
+                    failures.push(format!("FAIL {id} {why}:\n{errors}"));
+                } else if let Some(warnings) = build.warnings.get(&package(export)) {
+                    // A learner's first `cargo run` of the export shows them.
+                    let (targets, warnings) = (check.targets, warnings.join("\n"));
+                    failures.push(format!("FAIL {id} has warnings ({targets}):\n{warnings}"));
+                }
+            }
+            // A dependency, or cargo itself, failed.
+            if !build.success() && failures.len() == before {
+                let errors: Vec<String> = build.errors.into_values().flatten().collect();
+                let (targets, errors, stderr) = (check.targets, errors.join("\n"), build.stderr);
+                failures.push(format!("FAIL cargo check {targets}:\n{errors}\n{stderr}"));
+            }
         }
     }
 
@@ -113,9 +168,14 @@ pub fn check_all(filter: Option<&str>) -> Result<bool, Error> {
     if !failures.is_empty() {
         println!("the exports are kept in {}", scratch.keep().display());
     }
-    let (checked, failed) = (exports.len(), failures.len());
-    println!("exports: {checked} checked, {failed} failed");
+    let failed = failures.len();
+    println!("exports: {count} checked, {failed} failed");
     Ok(failures.is_empty())
+}
+
+/// `section-example`: two sections may have examples of one name.
+fn package(export: &Export) -> String {
+    format!("{}-{}", export.section, export.name)
 }
 
 /// The crates.io packages of a `Cargo.lock`, as (name, version).

@@ -10,8 +10,9 @@ use clap::{CommandFactory, FromArgMatches, Parser};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 
-const ABOUT: &str = "Serves the project's httpbin-compatible server on 127.0.0.1 until Ctrl-C. \
-    Point a section at it with\n\n  cargo run -p real-world -- --base-url http://127.0.0.1:PORT";
+const ABOUT: &str = "Serves the project's httpbin-compatible server on 127.0.0.1 until Ctrl-C or \
+    SIGTERM. Point a section at it with\n\n  cargo run -p real-world -- --base-url \
+    http://127.0.0.1:PORT";
 
 #[derive(Parser)]
 #[command(bin_name = "cargo run -p httpbin --", disable_version_flag = true, about = ABOUT)]
@@ -26,8 +27,8 @@ async fn main() -> ExitCode {
     closed_stdout::die_quietly_when_stdout_closes();
     let routes = format!(
         "Its routes (any other path is a 404 that lists them):\n\n{}\n\n\
-         Exit codes: 0 stopped by Ctrl-C, 1 it could not serve (the port is taken), 2 a usage \
-         mistake",
+         Exit codes: 0 stopped by Ctrl-C or SIGTERM, 1 it could not serve (the port is taken), \
+         2 a usage mistake",
         httpbin::route_list().trim_end()
     );
     // A usage mistake wins over `--help` wherever each stands.
@@ -55,11 +56,14 @@ async fn serve(port: u16) -> Result<(), String> {
     let address = listener
         .local_addr()
         .map_err(|error| format!("cannot read the listening address: {error}"))?;
-    // Registered before the address is printed, so that a Ctrl-C from
-    // whoever read it never meets the default action, which kills the
-    // process. (`tokio::signal::ctrl_c()` registers only when first polled.)
+    // Registered before the address is printed, so that a Ctrl-C, or the
+    // SIGTERM that `kill`, systemd and Docker send, from whoever read it
+    // never meets the default action, which kills the process.
+    // (`tokio::signal::ctrl_c()` registers only when first polled.)
     let mut interrupt = signal(SignalKind::interrupt())
         .map_err(|error| format!("cannot watch for Ctrl-C: {error}"))?;
+    let mut terminate = signal(SignalKind::terminate())
+        .map_err(|error| format!("cannot watch for SIGTERM: {error}"))?;
     // The server is useful whether or not anyone reads this line, so a
     // closed stdout (`| head -0`) does not stop it.
     let _ = writeln!(
@@ -75,21 +79,23 @@ async fn serve(port: u16) -> Result<(), String> {
         shutdown.clone(),
     );
     tokio::pin!(server);
-    tokio::select! {
+    let stopped_by = tokio::select! {
         () = &mut server => return Ok(()),
-        _ = interrupt.recv() => shutdown.cancel(),
-    }
+        _ = interrupt.recv() => "Ctrl-C",
+        _ = terminate.recv() => "SIGTERM",
+    };
+    shutdown.cancel();
     // A graceful shutdown lets each connection finish the request it is on,
     // which the limits bound; after the grace period, the runtime's end
     // drops whatever is left.
     if tokio::time::timeout(GRACE_PERIOD, server).await.is_err() {
         eprintln!(
-            "httpbin: connections still open {} s after Ctrl-C; closing them",
+            "httpbin: connections still open {} s after {stopped_by}; closing them",
             GRACE_PERIOD.as_secs()
         );
     }
     Ok(())
 }
 
-/// How long open connections get to finish after Ctrl-C.
+/// How long open connections get to finish after Ctrl-C or SIGTERM.
 const GRACE_PERIOD: Duration = Duration::from_secs(1);

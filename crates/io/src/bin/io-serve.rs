@@ -5,9 +5,9 @@
 //! nc 127.0.0.1 7000        # in two or three other terminals
 //! ```
 //!
-//! It serves until Ctrl-C (SIGINT), then shuts down gracefully: the chat
-//! server tells every client it is going away, and waits for each
-//! connection's task to end. A second Ctrl-C stops it at once.
+//! It serves until Ctrl-C (SIGINT) or SIGTERM, then shuts down gracefully:
+//! the chat server tells every client it is going away, and waits for each
+//! connection's task to end. A second signal stops it at once.
 //!
 //! What the servers say is printed by a thread of its own, never by the
 //! runtime's: once stdout is a pipe nobody reads, a `println!` blocks until
@@ -35,13 +35,16 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::signal::unix::{SignalKind, signal};
+use tokio::signal::unix::{Signal, SignalKind, signal};
+use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
-/// Serves the chat, echo or line server of the io section until Ctrl-C.
+/// Serves the chat, echo or line server of the io section until Ctrl-C or
+/// SIGTERM.
 ///
-/// Exit codes: 0 stopped by Ctrl-C, 1 it could not serve (the port is taken)
-/// or a second Ctrl-C cut its connections off, 2 a usage mistake.
+/// Exit codes: 0 stopped by Ctrl-C or SIGTERM, 1 it could not serve (the
+/// port is taken) or a second signal cut its connections off, 2 a usage
+/// mistake.
 #[derive(clap::Parser)]
 #[command(bin_name = "cargo run -p io --bin io-serve --")]
 struct Args {
@@ -125,14 +128,14 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let (last, exit) = match runtime.block_on(serve(server, address)) {
-        Ok(Stopped::Gracefully) => ("shut down", ExitCode::SUCCESS),
-        Ok(Stopped::Forced) => (
-            "a second Ctrl-C: stopped at once, cutting off the open connections",
+        Ok(Stopped::Gracefully) => ("shut down".to_owned(), ExitCode::SUCCESS),
+        Ok(Stopped::Forced { by }) => (
+            format!("a second {by}: stopped at once, cutting off the open connections"),
             ExitCode::FAILURE,
         ),
         Err(error) => {
             eprintln!("error: {error}");
-            ("", ExitCode::FAILURE)
+            (String::new(), ExitCode::FAILURE)
         }
     };
     // The connections' tasks are dropped with the runtime.
@@ -148,10 +151,10 @@ fn main() -> ExitCode {
 
 /// How `serve` ended.
 enum Stopped {
-    /// On Ctrl-C, every connection ended in its own time.
+    /// On Ctrl-C or SIGTERM, every connection ended in its own time.
     Gracefully,
-    /// A second Ctrl-C came while they did.
-    Forced,
+    /// A second signal came while they did: `by` names it.
+    Forced { by: &'static str },
 }
 
 async fn serve(server: Server, address: SocketAddr) -> std::io::Result<Stopped> {
@@ -159,18 +162,20 @@ async fn serve(server: Server, address: SocketAddr) -> std::io::Result<Stopped> 
         std::io::Error::new(error.kind(), format!("cannot listen on {address}: {error}"))
     })?;
     let shutdown = CancellationToken::new();
-    let forced = CancellationToken::new();
-    let (on_first, on_second) = (shutdown.clone(), forced.clone());
-    // Registered here, before the address is printed, so that a Ctrl-C
+    let on_first = shutdown.clone();
+    let (on_second, forced) = oneshot::channel();
+    // Registered here, before the address is printed, so that a signal
     // from whoever read it never meets the default action, which kills the
     // process. (`tokio::signal::ctrl_c()` registers only when first polled.)
-    // From here on no Ctrl-C kills it, so the second must stop it.
-    let mut interrupt = signal(SignalKind::interrupt())?;
+    // From here on neither kills it, so the second must stop it.
+    let mut signals = StopSignals {
+        interrupt: signal(SignalKind::interrupt())?,
+        terminate: signal(SignalKind::terminate())?,
+    };
     tokio::spawn(async move {
-        interrupt.recv().await;
+        signals.recv().await;
         on_first.cancel();
-        interrupt.recv().await;
-        on_second.cancel();
+        let _ = on_second.send(signals.recv().await);
     });
     // Printed here, not by the printer, so that a closed stdout ends the
     // server before it serves, as it ends `cat`.
@@ -190,6 +195,22 @@ async fn serve(server: Server, address: SocketAddr) -> std::io::Result<Stopped> 
     };
     tokio::select! {
         served = served => served.map(|()| Stopped::Gracefully),
-        () = forced.cancelled() => Ok(Stopped::Forced),
+        Ok(by) = forced => Ok(Stopped::Forced { by }),
+    }
+}
+
+/// Ctrl-C (SIGINT) and SIGTERM, which `kill`, systemd and Docker send.
+struct StopSignals {
+    interrupt: Signal,
+    terminate: Signal,
+}
+
+impl StopSignals {
+    /// Waits for the next of either, and names it.
+    async fn recv(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.interrupt.recv() => "Ctrl-C",
+            _ = self.terminate.recv() => "SIGTERM",
+        }
     }
 }

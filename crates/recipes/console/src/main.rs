@@ -1,0 +1,125 @@
+//! A service whose tasks you can watch while it runs: tokio-console shows
+//! each task live, and `tracing` spans go to stdout, with or without it.
+//! README.md says what to add to your own service, what the console shows
+//! and what it costs.
+//!
+//! The service: a producer queues a job every 200 ms, three workers take
+//! them, each job waits on "I/O" (a sleep) and runs a blocking step on
+//! `spawn_blocking`, and one task waits for a reply that never comes, as a
+//! stuck task would. `cargo run -- 10` stops it after 10 s; with no
+//! argument it runs until Ctrl-C.
+
+use std::error::Error;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::task::JoinSet;
+use tracing::{info, instrument};
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::format::FmtSpan;
+use tracing_subscriber::prelude::*;
+
+/// Spans and events to stdout, filtered by `RUST_LOG` (default `info`), each
+/// span's busy and idle time printed when it closes; and with the `console`
+/// feature, tokio-console's layer, which needs every span Tokio makes and
+/// so has no filter of the stdout one.
+fn telemetry() {
+    let stdout = tracing_subscriber::fmt::layer()
+        .with_span_events(FmtSpan::CLOSE)
+        .with_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()));
+    let registry = tracing_subscriber::registry().with(stdout);
+    // Serves the console on 127.0.0.1:6669 (`TOKIO_CONSOLE_BIND` to change
+    // it), from a thread and runtime of its own.
+    #[cfg(feature = "console")]
+    let registry = registry.with(console_subscriber::spawn());
+    registry.init();
+}
+
+/// One job: a wait on the network, then a blocking step.
+#[instrument(skip(id), fields(job = id))]
+async fn handle(id: u64) -> Result<u64, tokio::task::JoinError> {
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    // A blocking step belongs on the blocking pool: the console shows it as
+    // a task of its own, of kind "blocking".
+    tokio::task::spawn_blocking(move || {
+        std::thread::sleep(Duration::from_millis(20));
+        id * 2
+    })
+    .await
+}
+
+/// Queues a job every 200 ms until the receiving side is gone.
+async fn produce(jobs: mpsc::Sender<u64>) {
+    let mut every = tokio::time::interval(Duration::from_millis(200));
+    for id in 0.. {
+        every.tick().await;
+        if jobs.send(id).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Takes jobs until the queue closes.
+async fn work(queue: Arc<Mutex<mpsc::Receiver<u64>>>) {
+    loop {
+        // The lock is let go at the `;`, before the job runs.
+        let Some(id) = queue.lock().await.recv().await else {
+            return;
+        };
+        match handle(id).await {
+            Ok(result) => info!(id, result, "done"),
+            Err(error) => info!(id, %error, "failed"),
+        }
+    }
+}
+
+/// Waits for a reply whose sender is kept and never used: the console
+/// shows it idle, never woken, for as long as the service runs.
+async fn wait_for_reply(reply: oneshot::Receiver<u64>) {
+    let _ = reply.await;
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error + Send + Sync>> {
+    telemetry();
+    let run_for: Option<u64> = std::env::args()
+        .nth(1)
+        .map(|secs| secs.parse())
+        .transpose()?;
+    let (jobs, queue) = mpsc::channel::<u64>(16);
+    let queue = Arc::new(Mutex::new(queue));
+    let (_never_sent, reply) = oneshot::channel();
+
+    // Named tasks: the console's "Name" column (`build_task` is one of
+    // tokio_unstable's APIs; a task spawned plainly shows its location only).
+    let mut tasks = JoinSet::new();
+    tasks.build_task().name("producer").spawn(produce(jobs))?;
+    for n in 1..=3 {
+        let name = format!("worker {n}");
+        tasks
+            .build_task()
+            .name(&name)
+            .spawn(work(Arc::clone(&queue)))?;
+    }
+    tasks
+        .build_task()
+        .name("stuck")
+        .spawn(wait_for_reply(reply))?;
+
+    let stop = async {
+        match run_for {
+            Some(secs) => tokio::time::sleep(Duration::from_secs(secs)).await,
+            None => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = stop => info!("stopping"),
+        Some(ended) = tasks.join_next() => info!(?ended, "a task ended early"),
+    }
+    // Dropping the set aborts every task in it.
+    tasks.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,240 @@
+//! Testing your own HTTP client: a mock server (`wiremock`) that answers,
+//! fails, answers late and never answers, and what a reqwest client with a
+//! deadline, retries and status handling makes of each.
+//!
+//! `fetch` is the client under test: each attempt has its own deadline
+//! (reqwest's per-request `timeout`); a server error (5xx) or a missed
+//! deadline is tried again after a pause that doubles, `ATTEMPTS` times in
+//! all; a client error (4xx) is the caller's mistake and comes back at once.
+//! The tests, below, each start a `MockServer`, mount what it answers, and
+//! check the result and, with `expect`, how many requests came. asyncio's
+//! way is the same: `aiohttp.test_utils.TestServer` (the asyncio version
+//! here) or `aioresponses`.
+//!
+//! They run on the real clock, with short times. wiremock serves from a
+//! thread of its own, on a runtime of its own, so while the client waits
+//! for an answer the test's runtime has nothing to do; on the paused clock
+//! it then moves to its next timer, the attempt's deadline, which fires
+//! before the answer can come (the last test pins it; see
+//! `testing/paused_clock_io` for why). `run` shows the same client against
+//! the local httpbin, which runs on the example's own runtime, so there
+//! the paused clock is exact.
+//!
+//! Beyond the guides: *Complete Guide to Async IO and Asynchronous
+//! Programming in Python* names `aioresponses` among its "Recommended
+//! Libraries" for testing, and none of the guides tests an HTTP client.
+
+use std::time::Duration;
+
+use reqwest::{Client, StatusCode};
+use tokio::time::{Instant, sleep};
+
+/// How many times `fetch` asks, and its first pause between two tries.
+const ATTEMPTS: u32 = 3;
+const FIRST_PAUSE: Duration = Duration::from_millis(100);
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("the server answered {0}")]
+    Status(StatusCode),
+    #[error("the server answered {0}, {ATTEMPTS} times")]
+    ServerError(StatusCode),
+    #[error("no answer within {0:?}, {ATTEMPTS} times")]
+    TimedOut(Duration),
+    #[error("request failed")]
+    Other(#[source] reqwest::Error),
+}
+
+/// What one attempt came to.
+enum Attempt {
+    Answered(String),
+    /// Worth another try: a server error or a missed deadline.
+    Again(FetchError),
+    Failed(FetchError),
+}
+
+async fn attempt(client: &Client, url: &str, deadline: Duration) -> Attempt {
+    let sorted = |error: reqwest::Error| match error.is_timeout() {
+        true => Attempt::Again(FetchError::TimedOut(deadline)),
+        // The URL is left out: the caller knows it, and it holds a port.
+        false => Attempt::Failed(FetchError::Other(error.without_url())),
+    };
+    // The deadline covers the whole exchange, the body too.
+    let response = match client.get(url).timeout(deadline).send().await {
+        Ok(response) => response,
+        Err(error) => return sorted(error),
+    };
+    let status = response.status();
+    if status.is_server_error() {
+        return Attempt::Again(FetchError::ServerError(status));
+    }
+    if !status.is_success() {
+        return Attempt::Failed(FetchError::Status(status));
+    }
+    match response.text().await {
+        Ok(body) => Attempt::Answered(body),
+        Err(error) => sorted(error),
+    }
+}
+
+/// GETs `url`'s body, each attempt within `deadline`, trying again on a
+/// server error or a missed deadline after a pause that doubles.
+pub async fn fetch(client: &Client, url: &str, deadline: Duration) -> Result<String, FetchError> {
+    let (mut tried, mut pause) = (1, FIRST_PAUSE);
+    loop {
+        match attempt(client, url, deadline).await {
+            Attempt::Answered(body) => return Ok(body),
+            Attempt::Failed(error) => return Err(error),
+            Attempt::Again(error) if tried == ATTEMPTS => return Err(error),
+            Attempt::Again(_) => {}
+        }
+        sleep(pause).await;
+        (tried, pause) = (tried + 1, pause * 2);
+    }
+}
+
+/// Each attempt's deadline in `run`.
+const DEADLINE: Duration = Duration::from_secs(1);
+
+pub async fn run(base_url: &str) -> anyhow::Result<()> {
+    let client = Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .build()?;
+    // The one that must work: a server that never answers fails the run.
+    let started = Instant::now();
+    let document: serde_json::Value =
+        serde_json::from_str(&fetch(&client, &format!("{base_url}/json"), DEADLINE).await?)?;
+    println!(
+        "/json: the slideshow {} [{:.1}s]",
+        document["slideshow"]["title"],
+        started.elapsed().as_secs_f64()
+    );
+    for path in ["/status/503", "/status/404", "/delay/3"] {
+        let started = Instant::now();
+        let outcome = match fetch(&client, &format!("{base_url}{path}"), DEADLINE).await {
+            Ok(body) => format!("{} bytes", body.len()),
+            Err(error) => error.to_string(),
+        };
+        let took = started.elapsed().as_secs_f64();
+        println!("{path}: {outcome} [{took:.1}s]");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    /// Short, so that the tests that wait for it stay quick.
+    const DEADLINE: Duration = Duration::from_millis(200);
+
+    fn client() -> Client {
+        // reqwest has no crypto provider of its own (the runner installs
+        // one for the examples); this fails only if one is installed.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        Client::new()
+    }
+
+    /// A mock server that answers GET /price with `answer`, and checks,
+    /// when it is dropped, that it was asked `times` times.
+    async fn server(answer: ResponseTemplate, times: u64) -> MockServer {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/price"))
+            .respond_with(answer)
+            .expect(times)
+            .mount(&server)
+            .await;
+        server
+    }
+
+    #[tokio::test]
+    async fn an_answer_is_returned_after_one_request() {
+        let server = server(ResponseTemplate::new(200).set_body_string("42"), 1).await;
+        let url = format!("{}/price", server.uri());
+        assert_eq!(fetch(&client(), &url, DEADLINE).await.unwrap(), "42");
+    }
+
+    #[tokio::test]
+    async fn a_server_error_is_tried_again_until_it_answers() {
+        let server = MockServer::start().await;
+        // Mocks are tried in the order they were mounted: twice 503, then 200.
+        Mock::given(path("/price"))
+            .respond_with(ResponseTemplate::new(503))
+            .up_to_n_times(2)
+            .expect(2)
+            .mount(&server)
+            .await;
+        Mock::given(path("/price"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("42"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let url = format!("{}/price", server.uri());
+        assert_eq!(fetch(&client(), &url, DEADLINE).await.unwrap(), "42");
+    }
+
+    #[tokio::test]
+    async fn a_server_that_keeps_failing_is_given_up_after_every_attempt() {
+        let server = server(ResponseTemplate::new(500), ATTEMPTS.into()).await;
+        let url = format!("{}/price", server.uri());
+        let error = fetch(&client(), &url, DEADLINE).await.unwrap_err();
+        assert!(
+            matches!(
+                error,
+                FetchError::ServerError(StatusCode::INTERNAL_SERVER_ERROR)
+            ),
+            "{error:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_client_error_is_not_tried_again() {
+        let server = server(ResponseTemplate::new(404), 1).await;
+        let url = format!("{}/price", server.uri());
+        let error = fetch(&client(), &url, DEADLINE).await.unwrap_err();
+        assert!(
+            matches!(error, FetchError::Status(StatusCode::NOT_FOUND)),
+            "{error:?}"
+        );
+    }
+
+    /// An answer later than the deadline, every time, and one that never
+    /// comes (an hour is never, here): each attempt gives up at its
+    /// deadline. Real time: a lower bound, never an exact figure.
+    #[tokio::test]
+    async fn an_answer_too_late_or_never_is_given_up_at_each_deadline() {
+        for delay in [DEADLINE * 3, Duration::from_secs(3600)] {
+            let late = ResponseTemplate::new(200).set_delay(delay);
+            let server = server(late, ATTEMPTS.into()).await;
+            let url = format!("{}/price", server.uri());
+            let started = std::time::Instant::now();
+            let error = fetch(&client(), &url, DEADLINE).await.unwrap_err();
+            assert!(matches!(error, FetchError::TimedOut(DEADLINE)), "{error:?}");
+            let least = DEADLINE * ATTEMPTS + FIRST_PAUSE * 3;
+            assert!(started.elapsed() >= least, "{:?}", started.elapsed());
+        }
+    }
+
+    /// Why the tests above run on the real clock: on the paused one, an
+    /// answer two seconds of real time away misses a deadline of a minute,
+    /// three times over, and the clock moves exactly as far as the client's
+    /// own timers: its deadlines and pauses.
+    #[tokio::test(start_paused = true)]
+    async fn on_the_paused_clock_the_deadline_fires_before_the_answer() {
+        let server = MockServer::start().await;
+        let soon = ResponseTemplate::new(200).set_delay(Duration::from_secs(2));
+        Mock::given(path("/price"))
+            .respond_with(soon)
+            .mount(&server)
+            .await;
+        let url = format!("{}/price", server.uri());
+        let minute = Duration::from_secs(60);
+        let started = Instant::now();
+        let error = fetch(&client(), &url, minute).await.unwrap_err();
+        assert!(matches!(error, FetchError::TimedOut(_)), "{error:?}");
+        assert_eq!(started.elapsed(), minute * ATTEMPTS + FIRST_PAUSE * 3);
+    }
+}

@@ -1,0 +1,5 @@
+//! Prints hello.
+
+pub async fn run() {
+    println!("hello");
+}

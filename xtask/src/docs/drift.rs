@@ -1,0 +1,1036 @@
+//! `docs --check`'s drift check: a page that says in backticks that an
+//! example uses a Rust name (a seed-map note, an errata row, a cheat-sheet
+//! cell) must point at an example whose code has it, so that a page restating
+//! an example cannot outlive a change to it.
+//!
+//! A name in backticks is an identifier when it is one Rust name or path,
+//! maybe called with no arguments or as a macro: `OnceCell`, `notify_one`,
+//! `Semaphore::acquire_owned`, `recv()`, `join!`, `notified().await`.
+//! Anything else is an expression or a quote and is not checked: arguments,
+//! a space, a dot, generics (`timeout(d, rx.recv())`, `queue.join()`,
+//! `Result<T, E>`), and one letter, a placeholder (`T`, `f`). The name is
+//! looked for as a word of the example's code (its tokens, without comments
+//! and strings), and a path as one the code writes or its `use` items bring
+//! in: `tokio::sync::Mutex` is not `std::sync::Mutex`, though `tokio::spawn`
+//! is `tokio::task::spawn` (a re-export leaves modules out). A method is
+//! called after a `.`, so its path is not written: `JoinSet::join_next` needs
+//! a `JoinSet` and a `join_next` in the code. A type that code gets without
+//! naming it counts where the code calls what returns it ([`INFERRED`]).
+//!
+//! Where: the cheat sheet's "Rust" and "Tokio" columns and the errata's "What
+//! the Rust does", against the examples their row links (a row that links
+//! none may name no Rust item but through a link to its docs); the seed map's
+//! notes, against the example each maps; the topic pages' introductions
+//! (`docs/topics/*.md`), against the examples that a citation after the name
+//! links ([`topic`] says what a citation speaks for). A name the guide's
+//! Python uses is a quote, not a claim: one the row's Python column also
+//! gives, and one marked by the words before it, "the guide's `add_async`",
+//! "Python's `finally`" (each name of a list marked on its own, since a list
+//! can mix the guide's names and the Rust's). A name that is a link's whole
+//! text (``[`rayon`](https://docs.rs/rayon)``) speaks of the page it links.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
+
+use super::seed_map::Mapping;
+
+/// The code of each example and bridge lesson, by `section/example`.
+pub(super) type Examples = BTreeMap<String, Code>;
+
+/// What the check knows of an example's Rust code.
+#[derive(Debug, Default)]
+pub(super) struct Code {
+    /// Its identifiers: the runs of letters, digits and `_` of its
+    /// [`code`](super::concepts::code).
+    words: BTreeSet<String>,
+    /// Each path of two names or more that it writes (`tokio::spawn`,
+    /// `Mutex::new`) or that its `use` items bring in; a path that starts
+    /// with a name a `use` item brings in is there written out too
+    /// (`Mutex::new` after `use std::sync::Mutex` is also
+    /// `std::sync::Mutex::new`).
+    paths: BTreeSet<Vec<String>>,
+}
+
+impl Code {
+    /// `code` is an example's [`code`](super::concepts::code).
+    pub(super) fn of(code: &str) -> Code {
+        let words = code
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|word| is_name(word))
+            .map(str::to_owned)
+            .collect();
+        let mut paths = BTreeSet::new();
+        // A code that is not Rust's tokens has words and no paths.
+        if let Ok(tokens) = code.parse::<TokenStream>() {
+            let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+            let mut written = Vec::new();
+            let mut imports = Vec::new();
+            scan(&tokens, &mut written, &mut imports);
+            for path in written {
+                for import in &imports {
+                    if import.name == path[0] {
+                        let mut resolved = import.path.clone();
+                        resolved.extend_from_slice(&path[1..]);
+                        paths.insert(resolved);
+                    }
+                }
+                paths.insert(path);
+            }
+            for import in imports {
+                paths.insert(import.path);
+            }
+        }
+        let mut code = Code { words, paths };
+        for inferred in INFERRED {
+            let returned = inferred.returned_by.iter().any(|call| {
+                let call: Vec<&str> = call.split("::").collect();
+                code.find(&call) == Found::Path
+            });
+            if returned {
+                let path: Vec<String> = inferred.path.split("::").map(str::to_owned).collect();
+                code.words.extend(path.last().cloned());
+                code.paths.insert(path);
+            }
+        }
+        code
+    }
+
+    /// What the code has of `path` (an [`Identifier`]'s).
+    fn find(&self, path: &[&str]) -> Found {
+        let Some((name, qualifier)) = path.split_last() else {
+            return Found::Nothing;
+        };
+        if !self.words.contains(*name) {
+            return Found::Nothing;
+        }
+        if qualifier.is_empty() {
+            return Found::Path;
+        }
+        for written in &self.paths {
+            let written: Vec<&str> = written.iter().map(String::as_str).collect();
+            if names_item(&written, path) {
+                return Found::Path;
+            }
+        }
+        // A method is called after a `.` (`set.join_next()`), so its path is
+        // not written: its type is looked for, and its name.
+        if let Some(owner) = qualifier.last()
+            && Kind::of(name) == Some(Kind::Function)
+            && Kind::of(owner) == Some(Kind::Type)
+            && self.find(qualifier) == Found::Path
+        {
+            return Found::Path;
+        }
+        Found::Name
+    }
+}
+
+/// What an example's code has of a path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Found {
+    Path,
+    /// The path's last name, but not as that path: `Mutex`, from
+    /// `std::sync` where the path says `tokio::sync::Mutex`.
+    Name,
+    Nothing,
+}
+
+/// A name that a `use` item brings in, and the path it stands for.
+struct Import {
+    name: String,
+    path: Vec<String>,
+}
+
+/// The paths `tokens` write and the names their `use` items bring in.
+fn scan(tokens: &[TokenTree], written: &mut Vec<Vec<String>>, imports: &mut Vec<Import>) {
+    let mut at = 0;
+    while at < tokens.len() {
+        match &tokens[at] {
+            TokenTree::Ident(ident) if ident == "use" => {
+                let end = tokens[at..]
+                    .iter()
+                    .position(|token| is_punct(token, ';'))
+                    .map_or(tokens.len(), |end| at + end);
+                use_tree(&tokens[at + 1..end], &[], imports);
+                at = end;
+            }
+            TokenTree::Ident(ident) => {
+                let mut path = vec![ident.to_string()];
+                while let [colon, second_colon, TokenTree::Ident(next), ..] = &tokens[at + 1..]
+                    && is_punct(colon, ':')
+                    && is_punct(second_colon, ':')
+                {
+                    path.push(next.to_string());
+                    at += 3;
+                }
+                if path.len() > 1 {
+                    written.push(path);
+                }
+            }
+            TokenTree::Group(group) => {
+                let inner: Vec<TokenTree> = group.stream().into_iter().collect();
+                scan(&inner, written, imports);
+            }
+            TokenTree::Punct(_) | TokenTree::Literal(_) => {}
+        }
+        at += 1;
+    }
+}
+
+fn is_punct(token: &TokenTree, c: char) -> bool {
+    matches!(token, TokenTree::Punct(punct) if punct.as_char() == c)
+}
+
+/// The names a `use` tree (`tokio::{sync::Mutex, task}`, without `use` and
+/// `;`) brings in under `prefix`; a glob brings in none that can be named.
+fn use_tree(tokens: &[TokenTree], prefix: &[String], imports: &mut Vec<Import>) {
+    let mut path = prefix.to_vec();
+    let mut rest = tokens;
+    // A path from the crates' root: `::std::sync::Mutex`.
+    while let [first, tail @ ..] = rest
+        && is_punct(first, ':')
+    {
+        rest = tail;
+    }
+    loop {
+        match rest {
+            [TokenTree::Ident(segment), colon, second_colon, tail @ ..]
+                if is_punct(colon, ':') && is_punct(second_colon, ':') =>
+            {
+                path.push(segment.to_string());
+                rest = tail;
+            }
+            [TokenTree::Ident(segment), tail @ ..] => {
+                // `mpsc::{self, Sender}` brings in `mpsc` itself.
+                if segment != "self" {
+                    path.push(segment.to_string());
+                }
+                let name = match tail {
+                    [TokenTree::Ident(as_), TokenTree::Ident(alias), ..] if as_ == "as" => {
+                        alias.to_string()
+                    }
+                    _ => path.last().cloned().unwrap_or_default(),
+                };
+                imports.push(Import { name, path });
+                return;
+            }
+            [TokenTree::Group(group), ..] if group.delimiter() == Delimiter::Brace => {
+                let inner: Vec<TokenTree> = group.stream().into_iter().collect();
+                for subtree in inner.split(|token| is_punct(token, ',')) {
+                    use_tree(subtree, &path, imports);
+                }
+                return;
+            }
+            _ => return,
+        }
+    }
+}
+
+/// Whether `written`, a path of the code, names the item `claimed` does, in
+/// a run of its names: the same names in the same order, but for the
+/// modules one of them leaves out, since a crate re-exports items from
+/// module to module (`tokio::spawn` is `tokio::task::spawn`).
+/// `tokio::sync::Mutex::new` names `tokio::sync::Mutex` and `sync::Mutex`;
+/// `std::sync::Mutex` names neither.
+fn names_item(written: &[&str], claimed: &[&str]) -> bool {
+    for start in 0..written.len() {
+        for end in start + 1..=written.len() {
+            let run = &written[start..end];
+            if leaves_out_modules(claimed, run) || leaves_out_modules(run, claimed) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Whether `short` is `long` without some of the modules between its first
+/// name and its last.
+fn leaves_out_modules(short: &[&str], long: &[&str]) -> bool {
+    if short.first() != long.first() || short.last() != long.last() {
+        return false;
+    }
+    let mut long = long.iter();
+    for segment in short {
+        loop {
+            let Some(next) = long.next() else {
+                return false;
+            };
+            if next == segment {
+                break;
+            }
+            if Kind::of(next) != Some(Kind::Function) {
+                return false;
+            }
+        }
+    }
+    long.next().is_none()
+}
+
+/// A type that code receives without naming it, and the calls that
+/// return it: an example that makes one of the calls has the type.
+struct Inferred {
+    path: &'static str,
+    returned_by: &'static [&'static str],
+}
+
+/// In order: a type can be returned by a method of one above it.
+const INFERRED: [Inferred; 5] = [
+    // Code awaits or aborts a task's handle without writing its type; a
+    // `spawn` on a `JoinSet` or a `JoinQueue` returns none.
+    Inferred {
+        path: "tokio::task::JoinHandle",
+        returned_by: &["tokio::spawn", "spawn_blocking", "Handle::spawn"],
+    },
+    // `timeout`'s error, which code matches as `Err(_)`.
+    Inferred {
+        path: "tokio::time::error::Elapsed",
+        returned_by: &["time::timeout", "time::timeout_at"],
+    },
+    // `let (tx, rx) = mpsc::channel(n);`, after `use tokio::sync::mpsc`.
+    Inferred {
+        path: "tokio::sync::mpsc::Sender",
+        returned_by: &["tokio::sync::mpsc::channel"],
+    },
+    // `tx.reserve().await?.send(item)`.
+    Inferred {
+        path: "tokio::sync::mpsc::Permit",
+        returned_by: &["Sender::reserve", "Sender::try_reserve"],
+    },
+    // `let transaction = connection.transaction()?;`
+    Inferred {
+        path: "rusqlite::Transaction",
+        returned_by: &["Connection::transaction"],
+    },
+];
+
+/// What a name in backticks says an example has: a Rust name or path,
+/// `Mutex`, `tokio::sync::Mutex`, `JoinSet::join_next`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Identifier<'a> {
+    segments: Vec<&'a str>,
+}
+
+/// What a name is, by how it is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// A function, method, macro or module: `notify_one`, `tokio`.
+    Function,
+    /// A type, trait or variant: a capitalised name, `OnceCell`.
+    Type,
+    /// A constant or static, in capitals: `HALF_OPEN`, `MAX`.
+    Constant,
+}
+
+impl Kind {
+    /// `None` for one letter, a placeholder: a type parameter (`T`), a
+    /// variable of the text's (`f` in `spawn_blocking(f)`).
+    fn of(name: &str) -> Option<Kind> {
+        if name.len() == 1 {
+            return None;
+        }
+        if !name.starts_with(|c: char| c.is_ascii_uppercase()) {
+            return Some(Kind::Function);
+        }
+        if name.contains(|c: char| c.is_ascii_lowercase()) {
+            return Some(Kind::Type);
+        }
+        Some(Kind::Constant)
+    }
+}
+
+impl<'a> Identifier<'a> {
+    /// The identifier `span` (the text between backticks) is, if it is one.
+    fn parse(span: &'a str) -> Option<Self> {
+        let mut path = span;
+        for suffix in ["().await", "()", "!"] {
+            if let Some(stripped) = span.strip_suffix(suffix) {
+                path = stripped;
+                break;
+            }
+        }
+        let mut segments = Vec::new();
+        for segment in path.split("::") {
+            if !is_name(segment) {
+                return None;
+            }
+            segments.push(segment);
+        }
+        Kind::of(segments.last()?)?;
+        Some(Identifier { segments })
+    }
+}
+
+/// A Rust name: a letter or `_`, then letters, digits and `_`.
+fn is_name(text: &str) -> bool {
+    let mut chars = text.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    (first.is_ascii_alphabetic() || first == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The words before a name that mark it as the guide's: "the guide's
+/// `add_async`", "Python's `finally`".
+const QUOTE_MARKS: [&str; 2] = ["guide's ", "Python's "];
+
+/// A name in backticks that says an example has it.
+struct Claim<'a> {
+    /// The text between the backticks.
+    span: &'a str,
+    /// Where its opening backtick is in the text.
+    at: usize,
+    identifier: Identifier<'a>,
+}
+
+/// The identifiers in backticks in `text`, but those that are a link's
+/// whole text or marked as the guide's ([`QUOTE_MARKS`]). Each name is
+/// marked on its own: in "the guide's `task` and `AbortOnDropHandle`s", the
+/// second is the Rust's.
+fn claims(text: &str) -> Vec<Claim<'_>> {
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(open) = text[from..].find('`').map(|at| from + at) {
+        let Some(close) = text[open + 1..].find('`').map(|at| open + 1 + at) else {
+            break;
+        };
+        let span = &text[open + 1..close];
+        let before = &text[..open];
+        from = close + 1;
+        if QUOTE_MARKS.iter().any(|mark| before.ends_with(mark)) {
+            continue;
+        }
+        if before.ends_with('[') && text[from..].starts_with("](") {
+            continue;
+        }
+        if let Some(identifier) = Identifier::parse(span) {
+            found.push(Claim {
+                span,
+                at: open,
+                identifier,
+            });
+        }
+    }
+    found
+}
+
+/// The hand-written pages under `docs/src` whose tables [`page`] checks.
+pub(super) const PAGES: [&str; 2] = ["cheatsheet.md", "guides-errata.md"];
+
+/// What a table's column holds, by its header.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Column {
+    /// What the Rust does or uses: the claims.
+    Rust,
+    /// What the guide's Python does: quotes of its names.
+    Python,
+    Other,
+}
+
+impl Column {
+    fn of(header: &str) -> Column {
+        match header {
+            "Rust" | "Tokio" | "What the Rust does" => Column::Rust,
+            "asyncio" | "Python" | "What Python does" | "Never called" | "Never defined" => {
+                Column::Python
+            }
+            _ => Column::Other,
+        }
+    }
+}
+
+/// The cells of a Markdown table row, between its pipes; `\|` stays in
+/// its cell.
+fn cells(row: &str) -> Vec<&str> {
+    let row = row.trim();
+    let row = row.strip_prefix('|').unwrap_or(row);
+    let row = row.strip_suffix('|').unwrap_or(row);
+    let mut cells = Vec::new();
+    let mut start = 0;
+    let mut escaped = false;
+    for (at, c) in row.char_indices() {
+        if escaped {
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if c == '|' {
+            cells.push(row[start..at].trim());
+            start = at + 1;
+        }
+    }
+    cells.push(row[start..].trim());
+    cells
+}
+
+/// An example a row links.
+struct Linked<'a> {
+    /// `section/example`.
+    key: &'a str,
+    code: &'a Code,
+}
+
+/// Where a page is, which says how its links to an example start.
+#[derive(Clone, Copy)]
+enum Place {
+    /// `docs/src`: `section/example.md`.
+    Book,
+    /// `docs/src/topics`: `../section/example.md`.
+    Topics,
+}
+
+/// The examples `text` links from `place` (maybe with an anchor).
+fn linked<'a>(text: &str, place: Place, examples: &'a Examples) -> Vec<Linked<'a>> {
+    let up = match place {
+        Place::Book => "",
+        Place::Topics => "../",
+    };
+    let mut found: Vec<Linked<'a>> = Vec::new();
+    for (at, _) in text.match_indices("](") {
+        let target = &text[at + 2..];
+        let end = target.find([')', '#']).unwrap_or(target.len());
+        let Some(key) = target[..end]
+            .strip_prefix(up)
+            .and_then(|path| path.strip_suffix(".md"))
+        else {
+            continue;
+        };
+        if let Some((key, code)) = examples.get_key_value(key)
+            && !found.iter().any(|known| known.key == key)
+        {
+            found.push(Linked { key, code });
+        }
+    }
+    found
+}
+
+/// Each name the Rust column of a table row on `page` gives that none of
+/// the examples the row links has, a line each.
+pub(super) fn page(page: &str, text: &str, examples: &Examples) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut columns: Option<Vec<Column>> = None;
+    for (index, line) in text.lines().enumerate() {
+        if !line.trim_start().starts_with('|') {
+            columns = None;
+            continue;
+        }
+        let row = cells(line);
+        let Some(kinds) = &columns else {
+            columns = Some(row.iter().map(|header| Column::of(header)).collect());
+            continue;
+        };
+        let linked = linked(line, Place::Book, examples);
+        let mut quoted = BTreeSet::new();
+        let mut claimed = Vec::new();
+        for (cell, kind) in row.iter().zip(kinds) {
+            match kind {
+                Column::Rust => claimed.extend(claims(cell)),
+                Column::Python => {
+                    quoted.extend(claims(cell).into_iter().map(|claim| claim.identifier))
+                }
+                Column::Other => {}
+            }
+        }
+        for claim in claimed {
+            if quoted.contains(&claim.identifier) {
+                continue;
+            }
+            if linked.is_empty() {
+                problems.push(format!(
+                    "docs/src/{page}:{}: `{}` is a Rust name on a row that links no example: \
+                     link the example that uses it, make the name a link to its docs, or drop it",
+                    index + 1,
+                    claim.span
+                ));
+                continue;
+            }
+            if let Some(why) = missing(&claim, &linked) {
+                let names: Vec<&str> = linked.iter().map(|example| example.key).collect();
+                problems.push(format!(
+                    "docs/src/{page}:{}: `{}` is in the code of no example the row links \
+                     ({}){why}: link one that uses it, make the name a link to its docs, or \
+                     drop it",
+                    index + 1,
+                    claim.span,
+                    names.join(", ")
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// `None` if one of the `linked` examples has what `claim` names; else
+/// what to add to saying so: which of them have its last name as another
+/// item, if any.
+fn missing(claim: &Claim<'_>, linked: &[Linked<'_>]) -> Option<String> {
+    let mut another_item = Vec::new();
+    for example in linked {
+        match example.code.find(&claim.identifier.segments) {
+            Found::Path => return None,
+            Found::Name => another_item.push(example.key),
+            Found::Nothing => {}
+        }
+    }
+    if another_item.is_empty() {
+        return Some(String::new());
+    }
+    let name = claim
+        .identifier
+        .segments
+        .last()
+        .copied()
+        .unwrap_or_default();
+    Some(format!(
+        "; the `{name}` of {} is not `{}`",
+        another_item.join(", "),
+        claim.span
+    ))
+}
+
+/// Each name a topic page (`docs/topics/<page>`) gives that none of the
+/// examples cited for it has, a line each. A citation is links in
+/// parentheses, "([a](..), [b](..))", and it speaks for the clause it ends:
+/// back to the start of its sentence, a `;`, a table cell's edge or the
+/// citation before it. A link in running text ("as in [a](..)") cites
+/// nothing, since what it speaks for can be anywhere around it; and in a
+/// table, a cell of links alone, an "Example" column, cites for its row.
+pub(super) fn topic(page: &str, text: &str, examples: &Examples) -> Vec<String> {
+    let mut problems = Vec::new();
+    for block in blocks(text) {
+        for cited in citations(block.text) {
+            let linked = linked(cited.links, Place::Topics, examples);
+            if linked.is_empty() {
+                continue;
+            }
+            let clause = &block.text[cited.clause.clone()];
+            for mut claim in claims(clause) {
+                let Some(why) = missing(&claim, &linked) else {
+                    continue;
+                };
+                claim.at += cited.clause.start;
+                let line = block.line + block.text[..claim.at].matches('\n').count();
+                let names: Vec<&str> = linked.iter().map(|example| example.key).collect();
+                problems.push(format!(
+                    "docs/topics/{page}:{line}: `{}` is in the code of no example cited for it \
+                     ({}){why}: cite one that uses it, make the name a link to its docs, or \
+                     drop it",
+                    claim.span,
+                    names.join(", ")
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// A citation in a block of a topic page, and what it speaks for.
+struct Cited<'a> {
+    /// Where the text it speaks for is in the block.
+    clause: Range<usize>,
+    /// The citation: the text that holds its links.
+    links: &'a str,
+}
+
+/// The citations of `block` (a paragraph, a list item or a table row), as
+/// [`topic`] reads them.
+fn citations(block: &str) -> Vec<Cited<'_>> {
+    let mut found = Vec::new();
+    if block.trim_start().starts_with('|') {
+        for cell in cells(block) {
+            if cell.starts_with('[') && cell.ends_with(')') {
+                found.push(Cited {
+                    clause: 0..block.len(),
+                    links: cell,
+                });
+            }
+        }
+    }
+    let bytes = block.as_bytes();
+    let mut clause_start = 0;
+    let mut in_code = false;
+    let mut at = 0;
+    while at < bytes.len() {
+        let byte = bytes[at];
+        at += 1;
+        if byte == b'`' {
+            in_code = !in_code;
+            continue;
+        }
+        if in_code {
+            continue;
+        }
+        match byte {
+            b';' | b'|' => clause_start = at,
+            b'.' | b'!' | b'?' if bytes.get(at).is_none_or(u8::is_ascii_whitespace) => {
+                clause_start = at;
+            }
+            b'(' if bytes.get(at) == Some(&b'[') => {
+                let open = at - 1;
+                let mut depth = 1;
+                while at < bytes.len() && depth > 0 {
+                    match bytes[at] {
+                        b'(' => depth += 1,
+                        b')' => depth -= 1,
+                        _ => {}
+                    }
+                    at += 1;
+                }
+                found.push(Cited {
+                    clause: clause_start..open,
+                    links: &block[open..at],
+                });
+                clause_start = at;
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+/// A paragraph, a list item or a table row of a page, where a citation
+/// looks for the clause it ends.
+struct Block<'a> {
+    /// The line it starts on.
+    line: usize,
+    text: &'a str,
+}
+
+/// The blocks of `text`, without its code blocks; a heading or an HTML line
+/// is a block of its own.
+fn blocks(text: &str) -> Vec<Block<'_>> {
+    let mut blocks = Vec::new();
+    // The line and the offset where the block being read starts.
+    let mut open: Option<(usize, usize)> = None;
+    let mut fenced = false;
+    let mut end = 0;
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        let start = end;
+        end += line.len();
+        let trimmed = line.trim();
+        let fence = trimmed.starts_with("```");
+        let own_block = trimmed.starts_with(['|', '#', '<']);
+        let item = trimmed.starts_with("- ") || trimmed.starts_with("* ");
+        if (fence || fenced || own_block || item || trimmed.is_empty())
+            && let Some((line, from)) = open.take()
+        {
+            blocks.push(Block {
+                line,
+                text: &text[from..start],
+            });
+        }
+        if fence {
+            fenced = !fenced;
+            continue;
+        }
+        if fenced || trimmed.is_empty() {
+            continue;
+        }
+        if own_block {
+            blocks.push(Block {
+                line: index + 1,
+                text: &text[start..end],
+            });
+            continue;
+        }
+        if open.is_none() {
+            open = Some((index + 1, start));
+        }
+    }
+    if let Some((line, from)) = open {
+        blocks.push(Block {
+            line,
+            text: &text[from..],
+        });
+    }
+    blocks
+}
+
+/// Each name a seed-map note gives that its example's code doesn't have,
+/// a line each.
+pub(super) fn notes(mappings: &[Mapping], examples: &Examples) -> Vec<String> {
+    let mut problems = Vec::new();
+    for mapping in mappings {
+        let key = format!("{}/{}", mapping.section, mapping.example);
+        let Some((key, code)) = examples.get_key_value(&key) else {
+            continue;
+        };
+        let linked = [Linked { key, code }];
+        for claim in claims(&mapping.note) {
+            if let Some(why) = missing(&claim, &linked) {
+                let span = claim.span;
+                problems.push(format!(
+                    "docs/seed-map.tsv:{}: the note on {} ({key}) names `{span}`, which is not \
+                     in the example's code{why}: say what the guide got wrong and let the \
+                     example say how it does it (a name of the guide's is written \"the \
+                     guide's `{span}`\")",
+                    mapping.line, mapping.block
+                ));
+            }
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_identifier_is_a_name_or_path_maybe_called() {
+        let cases: [(&str, &[&str]); 20] = [
+            ("OnceCell", &["OnceCell"]),
+            ("notify_one", &["notify_one"]),
+            ("Semaphore::acquire_owned", &["Semaphore", "acquire_owned"]),
+            ("tokio::sync::Mutex", &["tokio", "sync", "Mutex"]),
+            ("recv()", &["recv"]),
+            ("notified().await", &["notified"]),
+            ("join!", &["join"]),
+            ("__aexit__", &["__aexit__"]),
+            ("HALF_OPEN", &["HALF_OPEN"]),
+            ("T", &[]),
+            ("f", &[]),
+            ("queue.join()", &[]),
+            ("handle.await", &[]),
+            ("timeout(d, rx.recv())", &[]),
+            ("Result<T, JoinError>", &[]),
+            ("buffered(5)", &[]),
+            ("fn main", &[]),
+            ("--cfg tokio_unstable", &[]),
+            ("'static", &[]),
+            ("::std", &[]),
+        ];
+        for (span, segments) in cases {
+            let parsed = Identifier::parse(span).map(|identifier| identifier.segments);
+            assert_eq!(parsed.unwrap_or_default(), segments, "{span}");
+        }
+        assert_eq!(Identifier::parse(""), None);
+    }
+
+    fn examples() -> Examples {
+        Examples::from([
+            (
+                "real-world/api_handler".to_owned(),
+                Code::of("use futures ::future ::Shared ;let handle =tokio ::spawn (x );"),
+            ),
+            (
+                "synchronization/condition_queue".to_owned(),
+                Code::of("let notify =Notify ::new ();notify .notify_waiters ();"),
+            ),
+        ])
+    }
+
+    #[test]
+    fn a_cell_that_names_what_its_example_lacks_is_reported() {
+        let page_text = "\
+| asyncio | Rust | The difference | Example |
+| --- | --- | --- | --- |
+| `asyncio.Condition` | `notify_one()`, `Notify::notify_waiters` and `std::sync::Notify`, or [`notify_all`](https://docs.rs/tokio) | Not `OnceCell`. | [condition_queue](synchronization/condition_queue.md) |
+| `dict` | a `OnceCell`, `Shared`, a `JoinHandle` and `rayon` | | [api_handler](real-world/api_handler.md#anchor) |
+| `x` | `Unlinked` | | [topic](topics/cancellation.md) |
+
+| Guide, heading | What Python does | What the Rust does |
+| --- | --- | --- |
+| *A guide* | `handle_request` misses the cache | Fixed: `handle_request` and a `OnceCell`. [api_handler](real-world/api_handler.md) |
+";
+        assert_eq!(
+            page("page.md", page_text, &examples()),
+            [
+                "docs/src/page.md:3: `notify_one()` is in the code of no example the row links \
+                 (synchronization/condition_queue): link one that uses it, make the name a link \
+                 to its docs, or drop it",
+                "docs/src/page.md:3: `std::sync::Notify` is in the code of no example the row \
+                 links (synchronization/condition_queue); the `Notify` of \
+                 synchronization/condition_queue is not `std::sync::Notify`: link one that uses \
+                 it, make the name a link to its docs, or drop it",
+                "docs/src/page.md:4: `OnceCell` is in the code of no example the row links \
+                 (real-world/api_handler): link one that uses it, make the name a link to its \
+                 docs, or drop it",
+                "docs/src/page.md:4: `rayon` is in the code of no example the row links \
+                 (real-world/api_handler): link one that uses it, make the name a link to its \
+                 docs, or drop it",
+                "docs/src/page.md:5: `Unlinked` is a Rust name on a row that links no example: \
+                 link the example that uses it, make the name a link to its docs, or drop it",
+                "docs/src/page.md:9: `OnceCell` is in the code of no example the row links \
+                 (real-world/api_handler): link one that uses it, make the name a link to its \
+                 docs, or drop it",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_note_may_quote_the_guide() {
+        let mapping = |note: &str| Mapping {
+            line: 7,
+            block: "004/29".to_owned(),
+            section: "real-world".to_owned(),
+            example: "api_handler".to_owned(),
+            note: note.to_owned(),
+        };
+        let mappings = [
+            mapping(
+                "The guide's `handle_request` and the guide's `cache`; Python's `dict`; `Shared`.",
+            ),
+            mapping("A `OnceCell` per cache entry, and `JoinHandle`s; `handle_request`."),
+            // A list is no quote: `AbortOnDropHandle` is not the guide's.
+            mapping("The guide's `task` and `AbortOnDropHandle`s."),
+        ];
+        let problem = |span: &str| {
+            format!(
+                "docs/seed-map.tsv:7: the note on 004/29 (real-world/api_handler) names `{span}`, \
+                 which is not in the example's code: say what the guide got wrong and let the \
+                 example say how it does it (a name of the guide's is written \"the guide's \
+                 `{span}`\")"
+            )
+        };
+        assert_eq!(
+            notes(&mappings, &examples()),
+            [
+                problem("OnceCell"),
+                problem("handle_request"),
+                problem("AbortOnDropHandle")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_topic_page_is_checked_where_it_cites_an_example() {
+        let text = "\
+About `Mutex` and `tokio::spawn`, citing nothing.
+
+- **`std::sync::Mutex`** blocks, as in [api_handler](../real-world/api_handler.md): `NotCited`.
+- A `Shared` and a `OnceCell` ([api_handler](../real-world/api_handler.md)); `Later`.
+- `Notify::notify_waiters` wakes them, not `Unrelated`. `Notify` and `OnceCell`
+  ([condition_queue](../synchronization/condition_queue.md),
+  [api_handler](../real-world/api_handler.md)).
+
+```rust
+// `NotChecked` ([api_handler](../real-world/api_handler.md))
+```
+
+| Shape | Example |
+| --- | --- |
+| `Shared` | [api_handler](../real-world/api_handler.md) |
+| `Missing` | [api_handler](../real-world/api_handler.md) |
+| `f` and `Missing` ([api_handler](../real-world/api_handler.md)) | none |
+";
+        let problem = |line: usize, span: &str, cited: &str| {
+            format!(
+                "docs/topics/page.md:{line}: `{span}` is in the code of no example cited for it \
+                 ({cited}): cite one that uses it, make the name a link to its docs, or drop it"
+            )
+        };
+        let both = "synchronization/condition_queue, real-world/api_handler";
+        assert_eq!(
+            topic("page.md", text, &examples()),
+            [
+                problem(4, "OnceCell", "real-world/api_handler"),
+                problem(5, "OnceCell", both),
+                problem(16, "Missing", "real-world/api_handler"),
+                problem(17, "Missing", "real-world/api_handler"),
+            ]
+        );
+    }
+
+    /// The names a seed-map note on an example of `source` is reported for.
+    fn reported(source: &str, note: &str) -> Vec<String> {
+        let mapping = Mapping {
+            line: 2,
+            block: "003/14".to_owned(),
+            section: "concurrency".to_owned(),
+            example: "wait_all".to_owned(),
+            note: note.to_owned(),
+        };
+        let code = Code::of(&super::super::concepts::code(source));
+        let examples = Examples::from([("concurrency/wait_all".to_owned(), code)]);
+        let problems = notes(&[mapping], &examples);
+        let name = |problem: &String| problem.split('`').nth(1).unwrap_or_default().to_owned();
+        problems.iter().map(name).collect()
+    }
+
+    #[test]
+    fn a_path_is_the_one_the_code_imports_or_writes() {
+        let source = "
+            use std::sync::Mutex;
+            use futures::stream::{self, StreamExt as _};
+            use tokio::{runtime, sync::mpsc::Sender};
+            use tokio_util::task::JoinQueue;
+            async fn run() {
+                let counter = Mutex::new(0);
+                let mut queue = JoinQueue::new();
+                queue.spawn(async {});
+                while let Some(result) = queue.join_next().await {}
+                tokio::task::spawn(async {});
+                let handle = runtime::Handle::current();
+                let stream = stream::iter([1]).next().await;
+            }";
+        let note = "`Mutex`, `std::sync::Mutex`, `sync::Mutex`, `tokio::sync::Mutex`, \
+                    `JoinQueue::join_next`, `join_next()`, `JoinSet::join_next`, `mpsc::Sender`, \
+                    `tokio::spawn`, `tokio::task::spawn`, `task::spawn_blocking`, \
+                    `Handle::current()`, `tokio::runtime::Handle`, \
+                    `futures::StreamExt::next`, `futures::stream::iter`, `StreamExt::next`, \
+                    `tokio_stream::StreamExt`, `stream::iter`, `tokio::sync::broadcast`";
+        assert_eq!(
+            reported(source, note),
+            [
+                "tokio::sync::Mutex",
+                "JoinSet::join_next",
+                "task::spawn_blocking",
+                "tokio_stream::StreamExt",
+                "tokio::sync::broadcast",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_constant_is_looked_for_too() {
+        let source = "
+            const LINE_LIMIT: usize = 1024;
+            fn f() -> u32 { u32::MAX }";
+        let note =
+            "`LINE_LIMIT`, `IDLE_TIMEOUT`, `u32::MAX`, `u64::MAX`, the guide's `HALF_OPEN`, `T`";
+        assert_eq!(reported(source, note), ["IDLE_TIMEOUT", "u64::MAX"]);
+    }
+
+    #[test]
+    fn a_type_the_code_gets_without_naming_it_comes_with_what_returns_it() {
+        let spawned = "async fn run() { let handle = tokio::spawn(async {}); handle.abort(); }";
+        let set = "use tokio::task::JoinSet;
+                   async fn run() { let mut set = JoinSet::new(); set.spawn(async {}); }";
+        let blocking = "use tokio::task; async fn run() { task::spawn_blocking(|| ()).await; }";
+        let on_handle = "async fn run() { tokio::runtime::Handle::current().spawn(async {}); }";
+        let timed =
+            "use tokio::time::timeout; async fn run() { if timeout(d, f).await.is_err() {} }";
+        let queued = "use tokio::sync::mpsc;
+                      async fn run() { let (tx, rx) = mpsc::channel(1); tx.reserve().await?.send(1); }";
+        let committed = "fn f(connection: &mut rusqlite::Connection) -> rusqlite::Result<()> {
+                             connection.transaction()?.commit()
+                         }";
+        let cases: [(&str, &str, &[&str]); 7] = [
+            (
+                spawned,
+                "`JoinHandle::abort`, `tokio::task::JoinHandle`",
+                &[],
+            ),
+            (set, "`JoinHandle`, `JoinSet::spawn`", &["JoinHandle"]),
+            (blocking, "`JoinHandle`", &[]),
+            (on_handle, "`JoinHandle`", &[]),
+            (timed, "`tokio::time::error::Elapsed`, `Elapsed`", &[]),
+            (queued, "`mpsc::Sender::reserve`, `Permit::send`", &[]),
+            (committed, "`Transaction::commit`", &[]),
+        ];
+        for (source, note, expected) in cases {
+            assert_eq!(reported(source, note), expected, "{note}");
+        }
+    }
+
+    #[test]
+    fn a_table_cell_keeps_its_escaped_pipes() {
+        assert_eq!(
+            cells("| `async \\|x\\| y` | b |c|"),
+            ["`async \\|x\\| y`", "b", "c"]
+        );
+    }
+}
