@@ -1,12 +1,13 @@
 //! A section binary built on the runner, whose examples pass, print
 //! something else, fail, panic, hang, hang while a process they started
-//! holds their output, deadlock on two locks or on a lock and a oneshot,
-//! take locks in one order, block their thread for a while or for ever,
-//! leave a task running (by mistake and on purpose), leave things behind
-//! when they are cancelled (a task among them, by mistake and on purpose),
-//! wait for a server that never answers (with and without a time limit),
-//! run for ever on the paused clock, and wait for a plain thread or leave
-//! one running when cancelled. The tests drive it
+//! holds their output, deadlock on two locks (their `let`s as rustfmt
+//! splits them, too) or on a lock and a oneshot, futurelock, keep guards in
+//! a struct or another task, take locks in one order, block their thread for
+//! a while or for ever, leave a task running (by mistake and on purpose),
+//! leave things behind when they are cancelled (a task among them, by
+//! mistake and on purpose), wait for a server that never answers (with and
+//! without a time limit), run for ever on the paused clock, and wait for a
+//! plain thread or leave one running when cancelled. The tests drive it
 //! through `tests/integration/support.rs` to exercise the runner's and
 //! xtask's real failure paths.
 
@@ -18,9 +19,12 @@ mod deadlocks;
 mod detaches_on_purpose;
 mod detaches_when_cancelled;
 mod fails;
+mod futurelocks;
 mod gives_up_on_a_stall;
 mod hangs;
 mod hangs_with_a_child;
+mod inverts_lock_order;
+mod keeps_guards;
 mod leaves_a_task;
 mod leaves_a_thread;
 mod not_cancel_safe;
@@ -53,6 +57,9 @@ fn main() -> std::process::ExitCode {
         example!(gives_up_on_a_stall, base_url),
         example!(deadlocks),
         example!(oneshot_cycle),
+        example!(inverts_lock_order),
+        example!(futurelocks),
+        example!(keeps_guards),
         example!(takes_locks_in_order),
         example!(blocks_forever),
         example!(blocks_a_while),

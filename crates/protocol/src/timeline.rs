@@ -122,13 +122,14 @@ pub struct Ended {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EndKind {
-    /// It returned or panicked while `run()` was running.
+    /// It returned or panicked (on the multi-thread runtime, maybe a moment
+    /// after `run()` returned).
     Ended,
     /// It was aborted while `run()` was running: Tokio dropped its future
     /// unfinished (`abort`, a dropped `AbortOnDropHandle`, `JoinSet::shutdown`).
     Aborted,
-    /// It was still alive when `run()` returned, and ended when the runtime
-    /// was dropped.
+    /// It was still alive when `run()` returned, and was dropped with it (its
+    /// handle or set was) or with the runtime.
     Dropped,
 }
 

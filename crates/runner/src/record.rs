@@ -8,12 +8,15 @@
 //! installs its own subscriber would take them away). They run inside the
 //! runtime, so `Instant::now()` there reads the paused clock exactly.
 //!
-//! Recorded for a reader ([`Recorder::explain`]), a run says more: which
-//! task's poll woke which (Tokio's waker events, and a waker of our own
-//! around `run()`), which tasks were aborted (their span entered only to
-//! drop the future), and on the paused clock, what each task waits in, from
-//! a task dump at the end of each instant something happened, when the
-//! runtime is about to park and before the clock moves on.
+//! Where a dump may be taken ([`Recorder::listen`]), the recorder is also
+//! the runtime's `tracing` subscriber: it hands Tokio's reports to the
+//! `task-dump` crate's tracker, which follows who holds and waits for each
+//! lock. Recorded for a reader, a run says more: which task's poll woke
+//! which (Tokio's waker events, and a waker of our own around `run()`),
+//! which tasks were aborted (their span entered only to drop the future),
+//! and on the paused clock, what each task waits in, from a task dump at the
+//! end of each instant something happened, when the runtime is about to
+//! park and before the clock moves on.
 #![cfg_attr(not(tokio_unstable), allow(dead_code, unused_imports))]
 
 use std::cell::Cell;
@@ -27,13 +30,27 @@ use std::time::Duration;
 
 use protocol::Clock;
 use protocol::timeline::{self, EndKind, Ended, MAX_ROWS, Micros, Row, RowKind, Timeline};
+use task_dump::{Taken, TaskDumps, Tracker};
 use tokio::runtime::{Builder, Handle, Runtime};
 use tokio::task::Id;
 use tokio::time::Instant;
 use tracing::span::{self, Attributes};
+use tracing::subscriber::Interest;
 use tracing::{Event, Metadata, field};
 
-use crate::dump::{self, TaskDump, Who};
+use crate::dump::{self, Named, Names, Source, Who};
+
+/// A poll this long holds its thread: the runtime's, or a worker of a
+/// multi-thread runtime, which every other task and a dump then wait for.
+pub(crate) const LONG_POLL: Duration = Duration::from_millis(250);
+
+/// A task's poll that held its thread long: see [`Recorder::held_workers`].
+pub(crate) struct Held {
+    /// `#2 line 82: tokio::spawn(...)`.
+    pub(crate) task: String,
+    pub(crate) since: std::time::Instant,
+    pub(crate) ended: Option<std::time::Instant>,
+}
 
 /// Whether this build has the task hooks.
 pub(crate) const HOOKS: bool = cfg!(tokio_unstable);
@@ -50,6 +67,20 @@ thread_local! {
     static POLLING: Cell<Option<Polling>> = const { Cell::new(None) };
 }
 
+/// What the recorder reads of a run besides the task hooks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reader {
+    /// A dump may be taken (`--dump-at`, `--timeout`): the tracker follows
+    /// the locks.
+    Dumps,
+    /// A timeline for a reader: also who woke whom, and which tasks were
+    /// aborted.
+    Timeline,
+    /// On the paused clock, also what each task waits in, from a dump at the
+    /// end of each instant.
+    TimelineWithWaits,
+}
+
 /// Collects what the hooks report; cheap to clone into each hook.
 #[derive(Clone)]
 pub(crate) struct Recorder {
@@ -57,6 +88,8 @@ pub(crate) struct Recorder {
 }
 
 struct Shared {
+    /// What Tokio's instrumentation says of the example's locks.
+    tracker: Tracker,
     /// The example's file, to show the source of the lines that spawn.
     path: &'static str,
     source: &'static str,
@@ -79,6 +112,9 @@ struct State {
     /// The same, in real time: a poll that blocks its thread says when the
     /// block began, on either clock (the paused one stands still meanwhile).
     busy_since: HashMap<usize, std::time::Instant>,
+    /// Polls that held their thread [`LONG_POLL`] or longer: the row, and
+    /// when the poll began and ended, in real time.
+    long_polls: Vec<(usize, std::time::Instant, std::time::Instant)>,
     /// While set, tasks the main task spawns are the runner's (the local
     /// HTTP server), not the example's.
     scaffolding: bool,
@@ -91,9 +127,11 @@ struct State {
     /// When `run()` returned or panicked: the time of whatever ends while
     /// the runtime is dropped, maybe outside its context.
     stopped: Option<Micros>,
-    /// See [`Recorder::explain`].
+    /// See [`Recorder::listen`].
     explain: bool,
     every_instant: bool,
+    /// Whether the recorder is the runtime's subscriber.
+    listening: bool,
     /// Rows by the number of their task's id, as Tokio's tracing gives it.
     rows_by_number: HashMap<u64, usize>,
     /// How often each row's span was entered in its latest poll.
@@ -167,6 +205,7 @@ impl Recorder {
         };
         Recorder {
             shared: Arc::new(Shared {
+                tracker: Tracker::default(),
                 path,
                 source,
                 state: Mutex::new(state),
@@ -190,6 +229,40 @@ impl Recorder {
         state.busy_since.values().min().copied()
     }
 
+    /// The tasks whose poll was running `at` and held their thread
+    /// [`LONG_POLL`] or longer, by then or in all: each by its number and
+    /// spawn line, with when that poll began and, if it has, ended. On a
+    /// multi-thread runtime each held a worker, which a dump waits for. None
+    /// if a hook holds the records (the watchdog asks, and must never wait).
+    pub(crate) fn held_workers(&self, at: std::time::Instant) -> Vec<Held> {
+        let state = match self.shared.state.try_lock() {
+            Ok(state) => state,
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return Vec::new(),
+        };
+        let (_, renumbered) = numbering(&state.rows);
+        let now = std::time::Instant::now();
+        let running = state
+            .busy_since
+            .iter()
+            .map(|(&index, &since)| (index, since, None));
+        let ended = state
+            .long_polls
+            .iter()
+            .map(|&(index, since, end)| (index, since, Some(end)));
+        let mut held = Vec::new();
+        for (index, since, ended) in running.chain(ended) {
+            let long = ended.unwrap_or(now).duration_since(since) >= LONG_POLL;
+            let spans_at = since <= at && ended.is_none_or(|ended| ended >= at);
+            if index != 0 && long && spans_at {
+                let task = format!("#{} {}", renumbered[index], state.rows[index].place());
+                held.push(Held { task, since, ended });
+            }
+        }
+        held.sort_by_key(|held| held.since);
+        held
+    }
+
     /// The example's file by its name, as its frames in a dump name it, and
     /// its text.
     pub(crate) fn source_file(&self) -> (&'static str, &'static str) {
@@ -200,22 +273,38 @@ impl Recorder {
         (name, self.shared.source)
     }
 
-    /// Records the run for a reader: wakes and aborts, and on the paused
-    /// clock (`every_instant`), what each task waits in. Before the runtime
-    /// is built; Tokio's tracing reaches the recorder on this thread
-    /// (`block_on`'s) while the guard lives.
-    pub(crate) fn explain(&self, every_instant: bool) -> tracing::dispatcher::DefaultGuard {
+    /// Makes the recorder the `tracing` subscriber of this thread
+    /// (`block_on`'s) while the guard lives, and of the runtime's threads,
+    /// for what `reader` reads. Before the runtime is built.
+    pub(crate) fn listen(&self, reader: Reader) -> tracing::dispatcher::DefaultGuard {
         let mut state = self.state();
-        (state.explain, state.threads) = (true, threads());
-        state.every_instant = every_instant && dump::AVAILABLE;
+        (state.listening, state.threads) = (true, threads());
+        match reader {
+            Reader::Dumps => {}
+            Reader::Timeline => state.explain = true,
+            Reader::TimelineWithWaits => {
+                state.explain = true;
+                state.every_instant = dump::AVAILABLE;
+            }
+        }
         tracing::dispatcher::set_default(&tracing::Dispatch::new(self.clone()))
+    }
+
+    /// The tracker of the example's locks, for its dumps.
+    pub(crate) fn tracker(&self) -> &Tracker {
+        &self.shared.tracker
     }
 
     fn close_poll(&self, state: &mut State, index: usize) {
         let now = state.now();
         // Each task a dump traced is woken, and polled once more, then.
         let traced = state.traced.0 == now && state.traced.1.remove(&index);
-        state.busy_since.remove(&index);
+        if let Some(since) = state.busy_since.remove(&index) {
+            let ended = std::time::Instant::now();
+            if ended.duration_since(since) >= LONG_POLL {
+                state.long_polls.push((index, since, ended));
+            }
+        }
         if let Some(start) = state.polling_since.remove(&index)
             && !state.dumping
             && !traced
@@ -245,6 +334,7 @@ impl Recorder {
     /// only polled itself if it was woken.
     pub(crate) fn main<F: Future>(&self, future: F) -> impl Future<Output = F::Output> {
         let recorder = self.clone();
+        let future = self.shared.tracker.main(future);
         async move {
             let mut future = pin!(future);
             let waking = recorder.clone();
@@ -319,31 +409,37 @@ impl Recorder {
     /// dump's poll.
     async fn dump_quietly<T>(&self, run: Pin<&mut impl Future<Output = T>>) -> Option<T> {
         self.state().dumping = true;
-        let (finished, snapshot) = dump::snapshot(run, Duration::from_secs(2)).await;
-        // What the dump of this instant says of each task, as the dumps of
-        // `--dump-at` say it; `select!` polls its branches in a random order.
-        let (path, module) = (self.shared.path, Path::new(self.shared.path).file_stem());
-        let module = &module.unwrap_or_default().to_string_lossy();
-        let (mut tasks, notes) =
-            crate::watch::tasks(&snapshot, self, dump::Source { path, module });
-        for task in &mut tasks {
-            task.waits.sort_by_cached_key(|wait| format!("{wait:?}"));
-        }
-        let text = dump::render(&tasks, Some(self.source_file()), &notes, None);
+        let mut dumps = TaskDumps::new(self.tracker().clone(), self.source().own());
+        let taken = dumps.dump(run).await;
         let mut state = self.state();
         state.dumping = false;
         state.quiet_dump_ended = Some(std::time::Instant::now());
         let at = state.now();
+        let dump = match taken {
+            Taken::Dump(dump) => dump,
+            Taken::Finished(output) => {
+                state.returned = Some(at);
+                state.stop(at);
+                return Some(output);
+            }
+        };
+        drop(state);
+        // What the dump of this instant says of each task, as the dumps of
+        // `--dump-at` say it; `select!` polls its branches in a random order.
+        let mut report = task_dump::report(&dump, None);
+        for entry in &mut report.entries {
+            entry.waits.sort_by_cached_key(|wait| format!("{wait:?}"));
+        }
+        let text = dump::text(report, &self.names(), self.source_file());
+        let mut state = self.state();
         let (order, _) = numbering(&state.rows);
         let entries = protocol::dump::entries(&text).into_iter();
         let seen: Vec<_> = entries
             .filter_map(|(shown, entry)| Some((*order.get(shown)?, entry)))
             .collect();
-        let traced = snapshot
-            .tasks
-            .iter()
-            .filter_map(|(id, _)| state.rows_by_id.get(id));
-        state.traced = (at, traced.copied().chain([0]).collect());
+        let traced = dump.tasks.iter();
+        let traced = traced.filter_map(|(id, _)| state.rows_by_number.get(id).copied());
+        state.traced = (at, traced.chain([0]).collect());
         for (index, what) in seen {
             let row = &mut state.rows[index];
             let since = row.polls.last().map(|poll| poll.end).or(row.spawned);
@@ -351,11 +447,18 @@ impl Recorder {
                 row.waits.push((at, what));
             }
         }
-        if finished.is_some() {
-            state.returned = Some(at);
-            state.stop(at);
+        None
+    }
+
+    /// The example's file as a dump reads its frames: its path, and the
+    /// module it is, by its name.
+    pub(crate) fn source(&self) -> Source<'static> {
+        let path = self.shared.path;
+        let stem = Path::new(path).file_stem().and_then(|stem| stem.to_str());
+        Source {
+            path,
+            module: stem.unwrap_or(path),
         }
-        finished
     }
 
     /// `future`, whose spawns are left out of the chart: the runner's own
@@ -392,32 +495,34 @@ impl Recorder {
         .collect()
     }
 
-    /// Each task of the example's, by id, as a dump names it (with no
-    /// waits yet), and the tasks it leaves out (the local server's).
-    pub(crate) fn task_places(&self) -> (HashMap<Id, TaskDump>, HashSet<Id>) {
+    /// Each task of the example's, by its Tokio id, as a dump names it,
+    /// and the tasks it leaves out (the local server's, a dump's own).
+    pub(crate) fn names(&self) -> Names {
         let state = self.state();
         let (_, renumbered) = numbering(&state.rows);
-        let who = |index: usize| {
-            if index == 0 {
-                Who::Main
-            } else {
-                Who::Task(index)
-            }
+        let who = |index: usize| match index {
+            0 => Who::Main,
+            index => Who::Task(index),
         };
-        let places = state.rows_by_id.iter().map(|(id, &index)| {
+        let mut tasks = HashMap::new();
+        for (&number, &index) in &state.rows_by_number {
             let row = &state.rows[index];
-            let at = row.spawned_at.as_deref().filter(|_| !row.code.is_empty());
-            let line = at.and_then(|at| at.rsplit_once(':')?.1.parse().ok());
-            let task = TaskDump {
+            let line = match row.spawned_at.as_deref() {
+                Some(at) if !row.code.is_empty() => {
+                    at.rsplit_once(':').and_then(|(_, l)| l.parse().ok())
+                }
+                _ => None,
+            };
+            let named = Named {
                 who: who(renumbered[index]),
                 place: row.place(),
                 parent: row.parent.map(|parent| who(renumbered[parent])),
                 spawned_at: line.map(|line| (line, row.code.clone())),
-                waits: Vec::new(),
             };
-            (*id, task)
-        });
-        (places.collect(), state.hidden.clone())
+            tasks.insert(number, named);
+        }
+        let hidden = state.hidden.iter().map(id_number).collect();
+        Names { tasks, hidden }
     }
 
     /// The example's tasks still alive after `run()` returned, once those
@@ -508,7 +613,7 @@ impl Recorder {
             let parking = self.clone();
             builder.on_thread_park(move || parking.parking());
         }
-        if self.state().explain {
+        if self.state().listening {
             // The runtime's threads end with it, and their default with them.
             let dispatch = tracing::Dispatch::new(self.clone());
             builder.on_thread_start(move || {
@@ -548,8 +653,9 @@ impl Recorder {
     fn spawned(&self, id: Id, at: &std::panic::Location<'_>) {
         let parent = POLLING.get();
         let mut state = self.state();
-        if parent == Some(Polling::Hidden) || (state.scaffolding && parent == Some(Polling::Row(0)))
-        {
+        // The local server's tasks, and a dump's own task.
+        let scaffolding = state.scaffolding && parent == Some(Polling::Row(0));
+        if parent == Some(Polling::Hidden) || scaffolding || state.dumping {
             state.hidden.insert(id);
             return;
         }
@@ -562,8 +668,7 @@ impl Recorder {
         let index = state.rows.len();
         state.rows.push(row);
         state.rows_by_id.insert(id, index);
-        let number = id.to_string().parse().unwrap_or_default();
-        state.rows_by_number.insert(number, index);
+        state.rows_by_number.insert(id_number(&id), index);
     }
 
     fn poll_started(&self, id: Id) {
@@ -595,17 +700,15 @@ impl Recorder {
     fn terminated(&self, id: Id, at: &std::panic::Location<'_>) {
         let mut state = self.state();
         let index = state.rows_by_id.get(&id).copied();
-        let entered = index.and_then(|index| state.entered.get(&index));
-        let how = match (state.stopped, entered) {
-            (Some(_), _) => EndKind::Dropped,
-            // A future dropped unfinished: its span was entered only for that.
-            (None, Some(1)) => EndKind::Aborted,
-            _ => EndKind::Ended,
-        };
         let now = state.now();
         match index {
-            Some(index) => state.rows[index].ended = Some(Ended { at: now, how }),
+            Some(index) => {
+                let how = ending(&state, index);
+                state.rows[index].ended = Some(Ended { at: now, how });
+            }
             None if state.hidden.contains(&id) => {}
+            // A multi-thread runtime's workers run as blocking jobs of its own.
+            None if is_tokio_scheduler(at.file()) => {}
             // No spawn was reported: a `spawn_blocking` call, which runs
             // without hooks until it ends, and is never cancelled.
             None => {
@@ -642,6 +745,37 @@ impl Recorder {
     }
 }
 
+/// How the task of row `index` ended, as Tokio's terminate hook reports it:
+/// in a poll of its own when its future returned or was aborted (Tokio
+/// calls the hook before the poll's end, on whichever worker ran it), and
+/// outside any when the runtime dropped it as it shut down.
+#[cfg(tokio_unstable)]
+fn ending(state: &State, index: usize) -> EndKind {
+    if POLLING.get() != Some(Polling::Row(index)) {
+        return EndKind::Dropped;
+    }
+    // A future dropped unfinished: its span was entered only for that.
+    let dropped_unfinished = state.entered.get(&index) == Some(&1);
+    match (dropped_unfinished, state.stopped) {
+        // Its handle or set was dropped as `run()` returned.
+        (true, Some(_)) => EndKind::Dropped,
+        (true, None) => EndKind::Aborted,
+        (false, _) => EndKind::Ended,
+    }
+}
+
+/// Whether `file` is Tokio's scheduler, whose blocking jobs are a
+/// multi-thread runtime's own workers, not `spawn_blocking` calls.
+fn is_tokio_scheduler(file: &str) -> bool {
+    let parts: Vec<_> = Path::new(file)
+        .iter()
+        .map(|part| part.to_string_lossy())
+        .collect();
+    parts.windows(4).any(|window| {
+        window[0].starts_with("tokio-") && window[1..] == ["src", "runtime", "scheduler"]
+    })
+}
+
 /// `run()`'s waker, which says when it was woken and by whose poll.
 struct MainWaker {
     recorder: Recorder,
@@ -663,54 +797,79 @@ impl Wake for MainWaker {
     }
 }
 
+/// A task's id as a number, as Tokio's tracing gives it.
+fn id_number(id: &Id) -> u64 {
+    id.to_string().parse().unwrap_or_default()
+}
+
 /// How many threads the process runs (Linux, as task dumps are).
 fn threads() -> usize {
     std::fs::read_dir("/proc/self/task").map_or(usize::MAX, Iterator::count)
 }
 
-/// Span ids the recorder gives tasks: their task's number, tagged, so that
-/// another subscriber's ids are never taken for a task's.
-const TASK_SPAN: u64 = 1 << 63;
+/// The target of Tokio's waker events, which say whose poll woke a task.
+const WAKER: &str = "tokio::task::waker";
 
 /// Tokio's tracing (its `tracing` feature, under `--cfg tokio_unstable`),
-/// as far as the recorder reads it: each task's span, entered to poll the
-/// task or to drop it, and its waker's wakes.
+/// handed to the tracker; and for a timeline, as far as the recorder reads
+/// it itself: each task's span, entered to poll the task or to drop it, and
+/// its waker's wakes.
 impl tracing::Subscriber for Recorder {
+    fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
+        if Tracker::reads(metadata) {
+            Interest::always()
+        } else if metadata.target() == WAKER {
+            // Read for a timeline only: `enabled` says.
+            Interest::sometimes()
+        } else {
+            Interest::never()
+        }
+    }
+
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        let target = metadata.target();
-        let task = matches!(target, "tokio::task" | "tokio::task::blocking");
-        (task && metadata.name() == "runtime.spawn") || target == "tokio::task::waker"
+        Tracker::reads(metadata) || (metadata.target() == WAKER && self.state().explain)
     }
 
     fn new_span(&self, span: &Attributes<'_>) -> span::Id {
-        let mut fields = Fields::default();
-        span.record(&mut fields);
         if span.metadata().target() == "tokio::task::blocking" {
             // It ends at a moment of real time.
             let mut state = self.state();
             state.crowded |= state.every_instant;
-            return span::Id::from_u64(TASK_SPAN);
         }
-        span::Id::from_u64(TASK_SPAN | fields.task)
+        self.tracker().new_span(span)
     }
 
-    fn record(&self, _: &span::Id, _: &span::Record<'_>) {}
+    fn record(&self, span: &span::Id, values: &span::Record<'_>) {
+        self.tracker().record(span, values);
+    }
 
-    fn record_follows_from(&self, _: &span::Id, _: &span::Id) {}
+    fn record_follows_from(&self, span: &span::Id, follows: &span::Id) {
+        self.tracker().record_follows_from(span, follows);
+    }
 
     fn event(&self, event: &Event<'_>) {
+        if event.metadata().target() != WAKER {
+            self.tracker().event(event);
+            return;
+        }
         let mut fields = Fields::default();
         event.record(&mut fields);
-        let task = fields.task & !TASK_SPAN;
-        let row = self.state().rows_by_number.get(&task).copied();
-        if let Some(row) = row.filter(|_| fields.wake && fields.task & TASK_SPAN != 0) {
+        // A waker event names the task by its span.
+        let task = self.tracker().task_of(&span::Id::from_u64(fields.span));
+        let row = task.and_then(|task| self.state().rows_by_number.get(&task).copied());
+        if let Some(row) = row
+            && fields.wake
+        {
             self.woke(row);
         }
     }
 
     fn enter(&self, span: &span::Id) {
+        self.tracker().enter(span);
+        let Some(task) = self.tracker().task_of(span) else {
+            return;
+        };
         let mut state = self.state();
-        let task = span.into_u64() & !TASK_SPAN;
         if let Some(&row) = state.rows_by_number.get(&task)
             && let Some(entered) = state.entered.get_mut(&row)
         {
@@ -718,20 +877,31 @@ impl tracing::Subscriber for Recorder {
         }
     }
 
-    fn exit(&self, _: &span::Id) {}
+    fn exit(&self, span: &span::Id) {
+        self.tracker().exit(span);
+    }
+
+    fn clone_span(&self, span: &span::Id) -> span::Id {
+        self.tracker().clone_span(span)
+    }
+
+    fn try_close(&self, span: span::Id) -> bool {
+        self.tracker().try_close(span)
+    }
 }
 
-/// The fields the recorder reads: a task's id, and whether an event wakes it.
+/// The fields of a waker event the recorder reads: the woken task's span,
+/// and whether it wakes it.
 #[derive(Default)]
 struct Fields {
-    task: u64,
+    span: u64,
     wake: bool,
 }
 
 impl field::Visit for Fields {
     fn record_u64(&mut self, field: &field::Field, value: u64) {
         if field.name() == "task.id" {
-            self.task = value;
+            self.span = value;
         }
     }
 
@@ -799,4 +969,40 @@ fn numbering(rows: &[Row]) -> (Vec<usize>, Vec<usize>) {
         renumbered[old] = new;
     }
     (order, renumbered)
+}
+
+#[cfg(all(test, tokio_unstable))]
+mod tests {
+    use super::*;
+
+    /// Tokio reports a task's end inside the poll that ended it, after it
+    /// woke whoever awaits it: on the multi-thread runtime `run()` may have
+    /// returned by then, and the task still returned. Outside any poll of
+    /// its own, the runtime dropped it.
+    #[test]
+    fn a_task_ends_as_its_own_poll_says() {
+        let mut state = State {
+            rows: vec![Row::new(RowKind::Main), Row::new(RowKind::Task)],
+            stopped: Some(1_000_000),
+            ..State::default()
+        };
+        state.entered.insert(1, 2);
+        POLLING.set(Some(Polling::Row(1)));
+        assert_eq!(ending(&state, 1), EndKind::Ended);
+        // Only dropped: its span was entered once, to drop its future.
+        state.entered.insert(1, 1);
+        assert_eq!(ending(&state, 1), EndKind::Dropped);
+        state.stopped = None;
+        assert_eq!(ending(&state, 1), EndKind::Aborted);
+        POLLING.set(None);
+        assert_eq!(ending(&state, 1), EndKind::Dropped);
+    }
+
+    #[test]
+    fn tokio_s_own_workers_are_no_blocking_calls_of_the_example() {
+        let worker = "/r/tokio-1.54.1/src/runtime/scheduler/multi_thread/worker.rs";
+        assert!(is_tokio_scheduler(worker));
+        assert!(!is_tokio_scheduler("/r/tokio-1.54.1/src/fs/mod.rs"));
+        assert!(!is_tokio_scheduler("/w/crates/runtime/src/scheduler/x.rs"));
+    }
 }

@@ -3,11 +3,11 @@
 //! panic or a task left running reported by name with its exit code.
 
 use std::error::Error;
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::future::Future;
 use std::io::Write as _;
 use std::panic::{self, AssertUnwindSafe};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -16,7 +16,7 @@ use protocol::timeline::{self, Timeline};
 use protocol::{Clock, EXIT_FAILED, EXIT_PANICKED, EXIT_USAGE, Flavor, Header, Kind, Listed};
 
 use crate::cli::{self, Command, Flags, ListFormat};
-use crate::record::{self, Recorder};
+use crate::record::{self, Reader, Recorder};
 use crate::signals::{self, Defaults};
 use crate::watch::{self, DumpFile, Watchdog};
 
@@ -263,16 +263,26 @@ impl<'a> Section<'a> {
             });
             file.transpose().map_err(|_| ExitCode::from(EXIT_USAGE))
         };
-        let (mut timeline_file, dump_file, trace_file) = match (
-            create(&flags.timeline_file, "timeline"),
+        let whole = |path: &Option<PathBuf>, what: &'static str| {
+            let file = path.as_ref().map(|path| {
+                WholeFile::new(path, what).inspect_err(|error| {
+                    let path = path.display();
+                    eprintln!("error: cannot write the {what} to {path}: {error}");
+                })
+            });
+            file.transpose().map_err(|_| ExitCode::from(EXIT_USAGE))
+        };
+        let (timeline_file, dump_file, trace_file) = match (
+            whole(&flags.timeline_file, "timeline"),
             create(&flags.dump_file, "dump"),
-            create(&flags.trace, "trace"),
+            whole(&flags.trace, "trace"),
         ) {
             (Ok(timeline), Ok(dump), Ok(trace)) => {
                 (timeline, dump.map(|file| Mutex::new((file, false))), trace)
             }
             (Err(code), _, _) | (_, Err(code), _) | (_, _, Err(code)) => return code,
         };
+        let mut timelines = String::new();
         let mut traced = Vec::new();
         let watchdog = flags.timeout.map(Watchdog::start);
         let mut worst = None;
@@ -308,11 +318,8 @@ impl<'a> Section<'a> {
                     let chart = timeline::chart(&recorded, terminal_width());
                     println!("\n{}", chart.trim_end());
                 }
-                if let Some(file) = &mut timeline_file
-                    && let Err(error) = file.write_all(recorded.to_text().as_bytes())
-                {
-                    eprintln!("error: cannot write the timeline: {error}");
-                    worst = worst.max(Some(EXIT_FAILED));
+                if timeline_file.is_some() {
+                    timelines.push_str(&recorded.to_text());
                 }
                 if trace_file.is_some() {
                     traced.push(recorded);
@@ -343,14 +350,21 @@ impl<'a> Section<'a> {
                 worst = worst.max(Some(EXIT_FAILED));
             }
         }
-        let written = trace_file.map(|file| {
-            let mut file = std::io::BufWriter::new(file);
-            serde_json::to_writer(&mut file, &timeline::trace(&traced))?;
-            file.flush()
+        // Written whole, once every example has run: a run stopped early
+        // leaves the files of the last one that ended.
+        let trace = trace_file.map(|file| {
+            let json = serde_json::to_vec(&timeline::trace(&traced)).map_err(std::io::Error::from);
+            (file, json)
         });
-        if let Some(Err(error)) = written {
-            eprintln!("error: cannot write the trace: {error}");
-            worst = worst.max(Some(EXIT_FAILED));
+        let writes = timeline_file
+            .map(|file| (file, Ok(timelines.into_bytes())))
+            .into_iter()
+            .chain(trace);
+        for (file, contents) in writes {
+            if let Err(error) = contents.and_then(|contents| file.write(&contents)) {
+                eprintln!("error: cannot write the {}: {error}", file.what);
+                worst = worst.max(Some(EXIT_FAILED));
+            }
         }
         if let Some(watchdog) = &watchdog {
             watchdog.hold_if_fired();
@@ -361,6 +375,61 @@ impl<'a> Section<'a> {
             worst = worst.max(Some(EXIT_FAILED));
         }
         worst.map_or(ExitCode::SUCCESS, ExitCode::from)
+    }
+}
+
+/// A file a run writes whole at its end (`--timeline-file`, `--trace`):
+/// into a temporary file beside it, then renamed over it, so that a run
+/// stopped early (`--timeout`, Ctrl-C) or a full disk leaves the file as it
+/// was, never half-written. What is not a plain file (`/dev/stdout`, a
+/// pipe) is written in place.
+struct WholeFile {
+    path: PathBuf,
+    what: &'static str,
+}
+
+impl WholeFile {
+    /// Sees that the file can be written where it goes, by making (and
+    /// removing) the temporary file it will be written to.
+    fn new(path: &Path, what: &'static str) -> std::io::Result<Self> {
+        let file = WholeFile {
+            path: path.to_owned(),
+            what,
+        };
+        if file.in_place() {
+            drop(OpenOptions::new().append(true).open(path)?);
+        } else {
+            drop(File::create(file.temporary())?);
+            std::fs::remove_file(file.temporary())?;
+        }
+        Ok(file)
+    }
+
+    /// Whether the path is something other than a plain file, which a
+    /// rename would replace.
+    fn in_place(&self) -> bool {
+        std::fs::metadata(&self.path).is_ok_and(|metadata| !metadata.is_file())
+    }
+
+    /// `dir/.name.<pid>.tmp`, beside the file.
+    fn temporary(&self) -> PathBuf {
+        let name = self.path.file_name().unwrap_or_default().to_string_lossy();
+        let temporary = format!(".{name}.{}.tmp", std::process::id());
+        self.path.with_file_name(temporary)
+    }
+
+    fn write(&self, contents: &[u8]) -> std::io::Result<()> {
+        if self.in_place() {
+            return std::fs::write(&self.path, contents);
+        }
+        let temporary = self.temporary();
+        let written = File::create(&temporary)
+            .and_then(|mut file| file.write_all(contents).and_then(|()| file.sync_all()))
+            .and_then(|()| std::fs::rename(&temporary, &self.path));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&temporary);
+        }
+        written
     }
 }
 
@@ -379,7 +448,7 @@ pub(crate) struct Run<'a> {
     dump_at: Option<std::time::Duration>,
     dump_file: Option<&'a Mutex<DumpFile>>,
     watchdog: Option<&'a Arc<Watchdog>>,
-    /// Whether a reader will see its timeline: see [`Recorder::explain`].
+    /// Whether a reader will see its timeline: see [`Reader`].
     explain: bool,
 }
 
@@ -427,13 +496,7 @@ impl<'a> Run<'a> {
             return (outcome, None, Some(timeline));
         }
         let recorder = Recorder::new(self.example.path, self.example.source);
-        let every_instant = self.clock == Clock::Virtual && !self.example.counts_polls;
-        // Traces the run while a reader will see its timeline.
-        let _traced = if self.explain {
-            Some(recorder.explain(every_instant))
-        } else {
-            None
-        };
+        let _listening = self.reader().map(|reader| recorder.listen(reader));
         let runtime = match runtime(self.clock, self.flavor, &recorder) {
             Ok(runtime) => runtime,
             Err(error) => return (Err(Some(error)), None, None),
@@ -443,12 +506,8 @@ impl<'a> Run<'a> {
             file: self.dump_file,
             watchdog: self.watchdog.cloned(),
         };
-        let source = crate::dump::Source {
-            path: self.example.path,
-            module: self.example.name,
-        };
         let run = recorder.main(async { self.start(&recorder).await?.await });
-        let watched = watch::watched(run, &dumps, &recorder, &self.name, source);
+        let watched = watch::watched(run, &dumps, &recorder, &self.name);
         let outcome =
             panic::catch_unwind(AssertUnwindSafe(|| runtime.block_on(watched))).map_err(|_| None);
         if let Some(watchdog) = self.watchdog {
@@ -464,6 +523,18 @@ impl<'a> Run<'a> {
         drop(runtime);
         let timeline = recorder.finish(self.name.clone(), self.clock);
         (outcome, left_running, Some(timeline))
+    }
+
+    /// What the recorder reads besides the task hooks: what a timeline for a
+    /// reader needs, or a dump.
+    fn reader(&self) -> Option<Reader> {
+        let every_instant = self.clock == Clock::Virtual && !self.example.counts_polls;
+        match (self.explain, every_instant) {
+            (true, true) => Some(Reader::TimelineWithWaits),
+            (true, false) => Some(Reader::Timeline),
+            _ if self.dump_at.is_some() || self.watchdog.is_some() => Some(Reader::Dumps),
+            _ => None,
+        }
     }
 
     /// The example's `run()` future, once the local server it needs (if any)

@@ -5,7 +5,6 @@
 //! so that a learner's program is judged as an example is.
 
 use tokio::runtime::{Builder, Runtime};
-use tokio::task::Id;
 
 use protocol::Clock;
 
@@ -35,12 +34,13 @@ impl Tasks {
         self.recorder.install(builder);
     }
 
-    /// Where each task was spawned, `file:line`, in spawn order.
-    pub fn spawned(&self) -> Vec<(Id, String)> {
+    /// Where each task was spawned, `file:line`, by its Tokio id, in spawn
+    /// order.
+    pub fn spawned(&self) -> Vec<(u64, String)> {
         let (name, _) = self.recorder.source_file();
-        let (places, _) = self.recorder.task_places();
-        let mut spawned: Vec<(usize, Id, String)> = Vec::new();
-        for (id, task) in places {
+        let names = self.recorder.names();
+        let mut spawned: Vec<(usize, u64, String)> = Vec::new();
+        for (id, task) in names.tasks {
             let Who::Task(number) = task.who else {
                 continue;
             };

@@ -21,20 +21,20 @@ use std::time::{Duration, Instant};
 
 use protocol::EXIT_TIMED_OUT;
 use protocol::dump::{header, seconds};
+use task_dump::{Dump, Taken, TaskDumps, Twice};
 use tokio::sync::Notify;
 
-use crate::dump::{self, BEAT, Source, TaskDump, Who};
+use crate::dump::{self, BEAT};
 use crate::lock;
-use crate::record::Recorder;
+use crate::record::{Held, LONG_POLL, Recorder};
 
 /// How long the watchdog waits for the runtime's thread to answer: the
-/// dump's own [`DUMP_PATIENCE`], and a moment to read the debug info.
+/// dump's own patience ([`task_dump::PATIENCE`]), and a moment to read the
+/// debug info.
 const ANSWER_PATIENCE: Duration = Duration::from_secs(5);
 /// How late an answer says that something blocked the runtime's thread,
 /// rather than that a busy machine was slow to run it.
-const LATE: Duration = Duration::from_millis(250);
-/// How long the tasks' dump may take, as Tokio's docs advise bounding it.
-const DUMP_PATIENCE: Duration = Duration::from_secs(2);
+const LATE: Duration = LONG_POLL;
 /// How long the watchdog's message may take to write before the process
 /// exits without it.
 const SAY_PATIENCE: Duration = Duration::from_secs(2);
@@ -47,6 +47,21 @@ enum Phase {
     Running(String, Result<(), &'static str>),
     /// `run()` returned; the runtime is settling or shutting down.
     Stopping(String),
+}
+
+/// What holds a thread back, in the watchdog's words.
+const BLOCKERS: &str = "a blocking call, such as a write to an output nobody reads, or a loop \
+                        that never reaches an `.await`";
+
+/// What the watchdog saw of the runtime's threads when the time was up.
+struct Busy {
+    asked: Instant,
+    /// When the runtime's thread saw it was asked.
+    noticed: Instant,
+    /// When the longest poll running then began.
+    since: Option<Instant>,
+    /// Tasks in a long poll then: each held a worker of a multi-thread runtime.
+    held: Vec<Held>,
 }
 
 /// The watchdog of `--timeout`, shared with the runtime's thread.
@@ -102,34 +117,30 @@ impl Watchdog {
         std::thread::sleep(self.timeout);
         let asked = Instant::now();
         self.fired.store(true, Ordering::SeqCst);
-        let busy_since = lock(&self.polls).as_ref().and_then(Recorder::busy_since);
         let after = seconds(self.timeout);
-        let blockers = "a blocking call, such as a write to an output nobody reads, or a loop \
-                        that never reaches an `.await`";
         let phase = lock(&self.phase).clone();
         let message = match phase {
             Phase::Starting => format!("error: timed out after {after}, before any example ran"),
             Phase::Running(example, Ok(())) => {
+                // Read before the runtime's thread is asked: it may end the
+                // poll that holds a worker, to take the dump.
+                let polls = lock(&self.polls).clone();
+                let busy_since = polls.as_ref().and_then(Recorder::busy_since);
                 self.trigger.notify_one();
                 match answers.recv_timeout(ANSWER_PATIENCE) {
                     Ok((noticed, dump)) => {
-                        let ours = *lock(&self.ours_until);
-                        let late =
-                            noticed.saturating_duration_since(ours.unwrap_or(asked).max(asked));
-                        let until = (self.timeout + noticed.duration_since(asked)).as_secs_f64();
-                        let from = match busy_since {
-                            Some(since) => {
-                                let from = since.saturating_duration_since(self.started);
-                                format!("{:.1}s", from.as_secs_f64())
-                            }
-                            None => format!("before {after}"),
+                        // A worker a poll held made the dump wait for it.
+                        let held = polls.as_ref().map(|polls| polls.held_workers(asked));
+                        let busy = Busy {
+                            asked,
+                            noticed,
+                            since: busy_since,
+                            held: held.unwrap_or_default(),
                         };
-                        let busy = format!(
-                            "; its runtime's thread was busy from {from} to {until:.1}s: \
-                             something blocked it ({blockers})"
+                        let example = format!(
+                            "example {example} timed out after {after}{}",
+                            self.busy(&busy)
                         );
-                        let busy = if late < LATE { "" } else { &busy };
-                        let example = format!("example {example} timed out after {after}{busy}");
                         match dump {
                             Some(dump) => format!(
                                 "error: {example}; where each of its tasks waits:\n{}",
@@ -141,7 +152,7 @@ impl Watchdog {
                     Err(_) => format!(
                         "error: example {example} timed out after {after}, and its runtime's \
                          thread did not answer within {} to show where its tasks wait: \
-                         something blocks that thread ({blockers})",
+                         something blocks that thread ({BLOCKERS})",
                         seconds(ANSWER_PATIENCE)
                     ),
                 }
@@ -171,6 +182,45 @@ impl Watchdog {
             let _ = heard.recv_timeout(SAY_PATIENCE);
         }
         std::process::exit(i32::from(EXIT_TIMED_OUT));
+    }
+
+    /// What the timeout's message says of a thread something blocked: the
+    /// runtime's, if it answered late, or else a worker that a task's poll
+    /// held; nothing if none was.
+    fn busy(&self, busy: &Busy) -> String {
+        let at = |instant: Instant| {
+            let from = instant.saturating_duration_since(self.started);
+            format!("{:.1}s", from.as_secs_f64())
+        };
+        let ours = *lock(&self.ours_until);
+        let late = busy
+            .noticed
+            .saturating_duration_since(ours.unwrap_or(busy.asked).max(busy.asked));
+        if late >= LATE {
+            let until = (self.timeout + busy.noticed.duration_since(busy.asked)).as_secs_f64();
+            let from = match busy.since {
+                Some(since) => at(since),
+                None => format!("before {}", seconds(self.timeout)),
+            };
+            return format!(
+                "; its runtime's thread was busy from {from} to {until:.1}s: something blocked \
+                 it ({BLOCKERS})"
+            );
+        }
+        let mut said = String::new();
+        for held in &busy.held {
+            let until = match held.ended {
+                Some(ended) => format!("to {}", at(ended)),
+                None => "on".to_owned(),
+            };
+            said.push_str(&format!(
+                "; {} held its worker thread in one poll from {} {until}: something blocked \
+                 it ({BLOCKERS}), and the dump waited for that poll to end",
+                held.task,
+                at(held.since)
+            ));
+        }
+        said
     }
 
     /// The polls of the example about to run are recorded by `recorder`.
@@ -245,7 +295,6 @@ pub(crate) async fn watched<F: Future>(
     dumps: &Dumps<'_>,
     recorder: &Recorder,
     example: &str,
-    source: Source<'_>,
 ) -> F::Output {
     let mut future = pin!(future);
     if dumps.at.is_none() && dumps.watchdog.is_none() {
@@ -254,11 +303,19 @@ pub(crate) async fn watched<F: Future>(
     if let Some(watchdog) = &dumps.watchdog {
         watchdog.sees_polls(recorder);
     }
-    let mut at = dumps.at.map(|at| Box::pin(tokio::time::sleep(at)));
+    // The runner's own timer: the tracker leaves it out of the example's.
+    let tracker = recorder.tracker();
+    let mut at = dumps
+        .at
+        .map(|at| Box::pin(tracker.ignoring(|| tokio::time::sleep(at))));
     let mut notified = dumps
         .watchdog
         .as_ref()
         .map(|w| Box::pin(w.trigger.notified()));
+    let mut taker = Taker {
+        dumps: TaskDumps::new(tracker.clone(), recorder.source().own()),
+        recorder,
+    };
     loop {
         // The instant is looked at before `run()` is polled: a poll the
         // dump's own timer woke is the dump's, and the dump polls `run()`.
@@ -267,76 +324,123 @@ pub(crate) async fn watched<F: Future>(
                 && sleep.as_mut().poll(cx).is_ready()
             {
                 at = None;
-                return Poll::Ready(Ok(true));
+                return Poll::Ready(Next::Instant);
             }
             if let Poll::Ready(output) = future.as_mut().poll(cx) {
-                return Poll::Ready(Err(output));
+                return Poll::Ready(Next::Returned(output));
             }
             if let Some(waiting) = notified.as_mut()
                 && waiting.as_mut().poll(cx).is_ready()
             {
                 notified = None;
-                return Poll::Ready(Ok(false));
+                return Poll::Ready(Next::Watchdog);
             }
             Poll::Pending
         })
         .await;
-        let at_instant = match next {
-            Ok(at_instant) => at_instant,
-            Err(output) => {
-                if let Some(instant) = dumps.at.filter(|_| at.is_some()) {
-                    eprintln!(
-                        "note: {example} finished before {}, so there was no dump",
-                        seconds(instant)
-                    );
+        let noticed = Instant::now();
+        let (asked, answer) = match next {
+            Next::Instant => (Asked::Instant, taker.once(future.as_mut()).await),
+            Next::Watchdog => (Asked::Watchdog, taker.twice(future.as_mut()).await),
+            Next::Returned(output) => {
+                if let (Some(instant), Some(_)) = (dumps.at, &at) {
+                    let at = seconds(instant);
+                    eprintln!("note: {example} finished before {at}, so there was no dump");
                 }
                 return output;
             }
         };
-        let noticed = Instant::now();
-        let take = async |future: Pin<&mut F>| {
-            recorder.dump_started();
-            let (finished, snapshot) = dump::snapshot(future, DUMP_PATIENCE).await;
-            recorder.dump_ended();
-            (finished, tasks(&snapshot, recorder, source))
+        let (report, finished) = match answer {
+            Twice::Both(report) => (Some(report), None),
+            Twice::Finished(output) => (None, Some(output)),
+            Twice::FinishedBetween(report, output) => (Some(report), Some(output)),
         };
-        let (mut finished, (mut tasks, mut notes)) = take(future.as_mut()).await;
-        let mut earlier = None;
-        // The watchdog's dump is taken twice, a beat apart: tasks that wait
-        // for each other are deadlocked only if none of them moved meanwhile.
-        if !at_instant && finished.is_none() {
-            let mut beat = pin!(tokio::time::sleep(BEAT));
-            let polled = std::future::poll_fn(|cx| match future.as_mut().poll(cx) {
-                Poll::Ready(output) => Poll::Ready(Some(output)),
-                Poll::Pending => beat.as_mut().poll(cx).map(|()| None),
-            });
-            finished = polled.await;
-            if finished.is_none() {
-                let (again, (second, second_notes)) = take(future.as_mut()).await;
-                earlier = Some(std::mem::replace(&mut tasks, second));
-                (finished, notes) = (again, second_notes);
+        if let Some(report) = report {
+            let text = dump::text(report, &recorder.names(), recorder.source_file());
+            match (asked, &dumps.watchdog) {
+                (Asked::Instant, watchdog) => {
+                    let at = header(example, dumps.at.unwrap_or_default());
+                    emit(dumps.file, &format!("{at}\n{text}"));
+                    if let Some(watchdog) = watchdog {
+                        watchdog.kept_busy_until(Instant::now());
+                    }
+                }
+                (Asked::Watchdog, Some(watchdog)) => {
+                    if let Some(ended) = recorder.quiet_dump_ended() {
+                        watchdog.kept_busy_until(ended);
+                    }
+                    watchdog.reply(noticed, Some(text));
+                }
+                (Asked::Watchdog, None) => {}
             }
-        }
-        let text = dump::render(
-            &tasks,
-            Some(recorder.source_file()),
-            &notes,
-            earlier.as_deref(),
-        );
-        if at_instant {
-            let at = header(example, dumps.at.unwrap_or_default());
-            emit(dumps.file, &format!("{at}\n{text}"));
-            if let Some(watchdog) = &dumps.watchdog {
-                watchdog.kept_busy_until(Instant::now());
-            }
-        } else if let Some(watchdog) = &dumps.watchdog {
-            if let Some(ended) = recorder.quiet_dump_ended() {
-                watchdog.kept_busy_until(ended);
-            }
-            watchdog.reply(noticed, Some(text));
         }
         if let Some(output) = finished {
             return output;
+        }
+    }
+}
+
+/// What woke the watch.
+enum Next<T> {
+    /// `--dump-at`'s instant came.
+    Instant,
+    /// The watchdog asks for a dump.
+    Watchdog,
+    Returned(T),
+}
+
+/// Who asked for the dump just taken.
+#[derive(Clone, Copy)]
+enum Asked {
+    Instant,
+    Watchdog,
+}
+
+/// The dumps of one run, each taken with the recorder told, so that what
+/// they poll is left off the timeline.
+struct Taker<'a> {
+    dumps: TaskDumps<'a>,
+    recorder: &'a Recorder,
+}
+
+impl Taker<'_> {
+    async fn take<F: Future + ?Sized>(&mut self, future: Pin<&mut F>) -> Taken<F::Output, Dump> {
+        self.recorder.dump_started();
+        let taken = self.dumps.dump(future).await;
+        self.recorder.dump_ended();
+        taken
+    }
+
+    /// One dump's report; or `run()`'s output, if it finished in the
+    /// dump's poll.
+    async fn once<F: Future + ?Sized>(&mut self, future: Pin<&mut F>) -> Twice<F::Output> {
+        match self.take(future).await {
+            Taken::Dump(dump) => Twice::Both(task_dump::report(&dump, None)),
+            Taken::Finished(output) => Twice::Finished(output),
+        }
+    }
+
+    /// The report of two dumps a beat apart, `run()` polled in between, as
+    /// [`TaskDumps::dump_twice`] takes them, each with the recorder told.
+    async fn twice<F: Future + ?Sized>(&mut self, mut future: Pin<&mut F>) -> Twice<F::Output> {
+        let first = match self.take(future.as_mut()).await {
+            Taken::Dump(dump) => dump,
+            Taken::Finished(output) => return Twice::Finished(output),
+        };
+        let tracker = self.recorder.tracker();
+        let mut beat = pin!(tracker.ignoring(|| tokio::time::sleep(BEAT)));
+        let polled = std::future::poll_fn(|cx| match future.as_mut().poll(cx) {
+            Poll::Ready(output) => Poll::Ready(Some(output)),
+            Poll::Pending => beat.as_mut().poll(cx).map(|()| None),
+        });
+        if let Some(output) = polled.await {
+            return Twice::FinishedBetween(task_dump::report(&first, None), output);
+        }
+        match self.take(future).await {
+            Taken::Dump(second) => Twice::Both(task_dump::report(&second, Some(&first))),
+            Taken::Finished(output) => {
+                Twice::FinishedBetween(task_dump::report(&first, None), output)
+            }
         }
     }
 }
@@ -353,46 +457,4 @@ fn emit(file: Option<&Mutex<DumpFile>>, text: &str) {
         // A blank line keeps it apart from the example's own lines.
         None => println!("\n{text}"),
     }
-}
-
-/// The snapshot's tasks, `run()` first, then each task by its number, and
-/// its notes.
-pub(crate) fn tasks(
-    snapshot: &dump::Snapshot,
-    recorder: &Recorder,
-    source: Source<'_>,
-) -> (Vec<TaskDump>, Vec<String>) {
-    let (places, hidden) = recorder.task_places();
-    let fold = |traces: &[Vec<dump::Frame>]| {
-        traces
-            .iter()
-            .map(|frames| dump::fold(frames, source))
-            .collect()
-    };
-    let main = TaskDump {
-        who: Who::Main,
-        place: "run()".to_owned(),
-        parent: None,
-        spawned_at: None,
-        waits: fold(&snapshot.main),
-    };
-    let mut spawned: Vec<TaskDump> = snapshot
-        .tasks
-        .iter()
-        .filter(|(id, _)| !hidden.contains(id))
-        .map(|(id, traces)| {
-            let unknown = TaskDump {
-                who: Who::Unknown,
-                place: "the runner did not see spawned".to_owned(),
-                ..main.clone()
-            };
-            TaskDump {
-                waits: fold(traces),
-                ..places.get(id).cloned().unwrap_or(unknown)
-            }
-        })
-        .collect();
-    spawned.sort_by_key(|task| task.who);
-    let notes = snapshot.incomplete.iter().cloned().collect();
-    ([vec![main], spawned].concat(), notes)
 }

@@ -52,8 +52,9 @@ pub fn chart(timeline: &Timeline, width: usize) -> String {
     let _ = writeln!(text, "{:label_width$} {}", "", line(axis));
     for (row, label) in rows.iter().zip(&labels) {
         let mut cells = vec![' '; columns];
-        for (from, to, symbol) in marks(row, timeline) {
-            cells[column(from)..=column(to)].fill(symbol.char());
+        for mark in marks(row, timeline) {
+            let (from, to) = mark.span();
+            cells[column(from)..=column(to)].fill(mark.symbol().char());
         }
         let _ = writeln!(
             text,
@@ -99,7 +100,7 @@ pub fn svg(timeline: &Timeline, span: Micros) -> String {
     let mut drawn_marks: Vec<Symbol> = rows
         .clone()
         .flat_map(|row| marks(row, timeline))
-        .map(|mark| mark.2)
+        .map(|mark| mark.symbol())
         .collect();
     if rows.flat_map(|row| &row.woken).any(|(_, by)| *by < drawn) {
         drawn_marks.push(Symbol::Wake);
@@ -195,21 +196,24 @@ pub fn svg(timeline: &Timeline, span: Micros) -> String {
             "{group}\n<title>{hover}</title><rect class=\"hit\" x=\"0\" y=\"{top:.1}\" width=\"{WIDTH}\" \
              height=\"{ROW}\"/>\n<text x=\"4\" y=\"{baseline:.1}\">{label}</text>"
         );
-        for (from, to, symbol) in marks(row, timeline) {
-            let (from, to, y) = (x(from), x(to), middle - 6.0);
-            let _ = match symbol {
-                Symbol::Wait => writeln!(
-                    svg,
-                    r#"<line class="wait" x1="{from:.1}" y1="{middle:.1}" x2="{to:.1}" y2="{middle:.1}"/>"#
-                ),
-                Symbol::Poll => {
+        for mark in marks(row, timeline) {
+            let _ = match mark {
+                Mark::Wait { from, to } => {
+                    let (from, to) = (x(from), x(to));
+                    writeln!(
+                        svg,
+                        r#"<line class="wait" x1="{from:.1}" y1="{middle:.1}" x2="{to:.1}" y2="{middle:.1}"/>"#
+                    )
+                }
+                Mark::Poll { from, to } => {
+                    let (from, to, y) = (x(from), x(to), middle - 6.0);
                     let (left, width) = (from - 2.0, (to - from).max(0.0) + 4.0);
                     writeln!(
                         svg,
                         r#"<rect class="poll" x="{left:.1}" y="{y:.1}" width="{width:.1}" height="12"/>"#
                     )
                 }
-                end => write!(svg, "{}", end.svg(from, middle)),
+                Mark::End { at, symbol } => write!(svg, "{}", symbol.svg(x(at), middle)),
             };
         }
         svg.push_str("</g>\n");
@@ -336,7 +340,7 @@ fn row_title(timeline: &Timeline, index: usize, label: &str) -> String {
     title
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Symbol {
     Wait,
     Poll,
@@ -410,32 +414,73 @@ impl Symbol {
     }
 }
 
+/// One mark of a row on the chart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mark {
+    /// The line from the row's start to its end, or to the chart's.
+    Wait {
+        from: Micros,
+        to: Micros,
+    },
+    Poll {
+        from: Micros,
+        to: Micros,
+    },
+    /// How the row ended, at its end.
+    End {
+        at: Micros,
+        symbol: Symbol,
+    },
+}
+
+impl Mark {
+    /// The times it covers, from and to.
+    fn span(self) -> (Micros, Micros) {
+        match self {
+            Mark::Wait { from, to } | Mark::Poll { from, to } => (from, to),
+            Mark::End { at, .. } => (at, at),
+        }
+    }
+
+    fn symbol(self) -> Symbol {
+        match self {
+            Mark::Wait { .. } => Symbol::Wait,
+            Mark::Poll { .. } => Symbol::Poll,
+            Mark::End { symbol, .. } => symbol,
+        }
+    }
+}
+
 /// A row's marks, in drawing order (later ones cover earlier ones): the
 /// line from its start to its end, its polls, and the symbol of its end.
 /// A row still running when the records stop runs to the chart's end.
-fn marks(row: &Row, timeline: &Timeline) -> Vec<(Micros, Micros, Symbol)> {
+fn marks(row: &Row, timeline: &Timeline) -> Vec<Mark> {
     let Some(first) = row.first() else {
         return Vec::new();
     };
     let (last, end) = match timeline.end_of(row) {
-        Some((at, how)) => (
-            at,
-            Some(match (row.kind, how) {
+        Some((at, how)) => {
+            let symbol = match (row.kind, how) {
                 (RowKind::Blocking, _) => Symbol::Blocking,
                 (_, "aborted") => Symbol::Aborted,
                 (_, "dropped") => Symbol::Dropped,
                 _ => Symbol::End,
-            }),
-        ),
+            };
+            (at, Some(Mark::End { at, symbol }))
+        }
         None => (timeline.span(), None),
     };
-    let mut marks = vec![(first, last.max(first), Symbol::Wait)];
-    marks.extend(
-        row.polls
-            .iter()
-            .map(|poll| (poll.start, poll.end, Symbol::Poll)),
-    );
-    marks.extend(end.map(|symbol| (last, last, symbol)));
+    let mut marks = vec![Mark::Wait {
+        from: first,
+        to: last.max(first),
+    }];
+    for poll in &row.polls {
+        marks.push(Mark::Poll {
+            from: poll.start,
+            to: poll.end,
+        });
+    }
+    marks.extend(end);
     marks
 }
 
