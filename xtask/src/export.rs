@@ -690,7 +690,7 @@ tokio = { version = "1.54", features = ["test-util"] }
             "{toml}"
         );
         for cargo_toml in [
-            include_str!("../../crates/runner/Cargo.toml"),
+            include_str!("../../crates/infra/runner/Cargo.toml"),
             include_str!("../../crates/recipes/Cargo.toml"),
         ] {
             let cargo_toml = cargo_toml.parse::<toml::Table>().unwrap();
