@@ -296,7 +296,7 @@ fn run(
     let mut diff = diff::render(&expected, &printed);
     let file_name = source.file_name().unwrap_or_default().to_string_lossy();
     let mut left_behind = left_running_note(&left_running, &file_name).unwrap_or_default();
-    if finished.held_open {
+    if finished.streams == proc::Streams::HeldOpen {
         left_behind += &held_open_note();
     }
     let mut report = match ended.clone() {
