@@ -331,7 +331,10 @@ mod tests {
         assert!(finished.elapsed < TEN, "took {:?}", finished.elapsed);
         let script = "echo before; setsid sleep 4 >/dev/null 2>&1 &";
         let closed = sh(script, TEN, usize::MAX);
-        assert_eq!((&*closed.stdout, closed.streams), ("before\n", Streams::Ended));
+        assert_eq!(
+            (&*closed.stdout, closed.streams),
+            ("before\n", Streams::Ended)
+        );
     }
 
     /// A child that prints without end is stopped at the limit, and only
