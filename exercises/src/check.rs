@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::io::{self, IsTerminal as _};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use exercises::{MAX_BYTES, MAX_LINES, Record, Transcript, VIRTUAL_LIMIT};
@@ -124,17 +125,71 @@ pub fn build(files: Files, names: &[&str]) -> io::Result<Built> {
     })
 }
 
-/// Clippy's driver beside the cargo that runs the build, or on `PATH`;
-/// `None` where there is none (a toolchain without clippy), and the build
-/// is rustc's alone.
-fn clippy_driver() -> Option<PathBuf> {
-    let cargo = PathBuf::from(proc::cargo::program());
-    let dirs = match cargo.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => vec![dir.to_path_buf()],
-        _ => std::env::split_paths(&std::env::var_os("PATH")?).collect(),
+/// Clippy's driver of the toolchain cargo builds with, found once; `None`
+/// where there is none, or one that is not the same compiler (its crates
+/// and rustc's could not be linked together), and the build is rustc's
+/// alone: the first call says so, on stderr.
+fn clippy_driver() -> Option<&'static Path> {
+    static DRIVER: OnceLock<Option<PathBuf>> = OnceLock::new();
+    let driver = DRIVER.get_or_init(|| {
+        let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+        match matching_clippy_driver(rustc.as_ref()) {
+            Ok(driver) => Some(driver),
+            Err(why) => {
+                eprintln!(
+                    "note: futures dropped by `let _ =` are not named: {why}; the exercises \
+                     are built by rustc alone."
+                );
+                None
+            }
+        }
+    });
+    driver.as_deref()
+}
+
+/// How long a compiler may take to say its version or sysroot.
+const PROBE_LIMIT: Duration = Duration::from_secs(60);
+
+/// `clippy-driver` in the sysroot of `rustc` (a rustup proxy picks the
+/// toolchain as cargo's does, here in the workspace), if it is the same
+/// compiler as that rustc; else why not.
+fn matching_clippy_driver(rustc: &std::ffi::OsStr) -> Result<PathBuf, String> {
+    let output = |mut command: Command| -> Result<String, String> {
+        command.current_dir(crate_dir());
+        let shown = format!("{command:?}").replace('"', "");
+        match proc::run(command, PROBE_LIMIT) {
+            Ok(finished) if finished.success() => Ok(finished.stdout),
+            Ok(finished) => Err(format!("`{shown}` failed ({})", finished.exit)),
+            Err(error) => Err(format!("cannot run `{shown}`: {error}")),
+        }
     };
-    let mut drivers = dirs.into_iter().map(|dir| dir.join("clippy-driver"));
-    drivers.find(|driver| driver.is_file())
+    let mut sysroot = Command::new(rustc);
+    sysroot.args(["--print", "sysroot"]);
+    let sysroot = PathBuf::from(output(sysroot)?.trim());
+    let driver = sysroot.join("bin").join("clippy-driver");
+    if !driver.is_file() {
+        return Err(format!(
+            "the toolchain at {} has no clippy (`rustup component add clippy` adds it)",
+            sysroot.display()
+        ));
+    }
+    let mut version = Command::new(rustc);
+    version.arg("-vV");
+    let rustc_version = output(version)?;
+    // As cargo runs it: the wrapper, then the compiler it wraps.
+    let mut version = Command::new(&driver);
+    version.arg(rustc).arg("-vV");
+    let driver_version = output(version)?;
+    if driver_version != rustc_version {
+        let first = |text: &str| text.lines().next().unwrap_or_default().to_owned();
+        return Err(format!(
+            "{} is {}, but cargo compiles with {}",
+            driver.display(),
+            first(&driver_version),
+            first(&rustc_version)
+        ));
+    }
+    Ok(driver)
 }
 
 impl Built {
@@ -665,6 +720,44 @@ mod tests {
             task.contains("A task it spawned panicked at the `todo!()` at"),
             "{task}"
         );
+    }
+
+    /// Clippy's driver is used only where it is the very compiler cargo
+    /// builds with; else the build is rustc's alone, and the reason is
+    /// given. Fake compilers, shell scripts, stand in for a toolchain
+    /// without clippy and for one whose clippy is another compiler.
+    #[test]
+    fn clippy_is_used_only_when_it_is_the_compiler_cargo_builds_with() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let toolchain = tempfile::tempdir().unwrap();
+        let bin = toolchain.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        let script = |path: &Path, body: &str| {
+            std::fs::write(path, format!("#!/bin/sh\n{body}\n")).unwrap();
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        };
+        let rustc = bin.join("rustc");
+        let sysroot = toolchain.path().display();
+        script(
+            &rustc,
+            &format!(
+                "case \"$1\" in --print) echo {sysroot} ;; *) echo 'rustc 1.95.0 (stable)' ;; esac"
+            ),
+        );
+        let why = matching_clippy_driver(rustc.as_os_str()).unwrap_err();
+        assert!(why.contains("has no clippy"), "{why}");
+        let driver = bin.join("clippy-driver");
+        script(&driver, "echo 'rustc 1.97.0-nightly'");
+        let why = matching_clippy_driver(rustc.as_os_str()).unwrap_err();
+        assert!(
+            why.ends_with("is rustc 1.97.0-nightly, but cargo compiles with rustc 1.95.0 (stable)"),
+            "{why}"
+        );
+        script(&driver, "echo 'rustc 1.95.0 (stable)'");
+        assert_eq!(matching_clippy_driver(rustc.as_os_str()), Ok(driver));
+        // The workspace's toolchain has clippy (rust-toolchain.toml).
+        let real = matching_clippy_driver("rustc".as_ref());
+        assert!(real.is_ok(), "{real:?}");
     }
 
     #[test]
