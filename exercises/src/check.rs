@@ -6,10 +6,10 @@ use std::fmt::Write as _;
 use std::io::{self, IsTerminal as _};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{Once, OnceLock};
 use std::time::Duration;
 
-use exercises::{MAX_BYTES, MAX_LINES, Record, Transcript, VIRTUAL_LIMIT};
+use exercises::{MAX_BYTES, MAX_LINES, Record, Tasks, Transcript, VIRTUAL_LIMIT};
 
 use crate::catalog::{Exercise, SOLUTIONS, crate_dir};
 use crate::diagnose::{Dropped, Unawaited};
@@ -337,8 +337,13 @@ fn run(
         more_lines,
         waits,
         left_running,
+        spawned: _,
+        tasks,
         end,
     } = Transcript::read(&finished.stdout);
+    if tasks == Tasks::Unseen {
+        tell_once_tasks_unseen();
+    }
     let ended = match (finished.exit, end) {
         (proc::Exit::TimedOut, _) => Ended::Killed,
         (proc::Exit::TooMuchOutput { stream, .. }, _) => Ended::TooMuchOutput { stream },
@@ -448,6 +453,19 @@ fn run(
         }
     }
     Ok(Outcome::Fail(report))
+}
+
+/// Says once, on stderr, that the harness could not see the exercises'
+/// tasks: a check that could not run must not pass for one that did.
+fn tell_once_tasks_unseen() {
+    static TOLD: Once = Once::new();
+    TOLD.call_once(|| {
+        eprintln!(
+            "note: tasks left running when `run()` returns are not checked: the exercises were \
+             built without `--cfg tokio_unstable`, which Tokio's task hooks need (a RUSTFLAGS of \
+             your own replaces the one in .cargo/config.toml)."
+        );
+    });
 }
 
 /// Where the tasks still running when `run()` returned were spawned, each
