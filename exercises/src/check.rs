@@ -10,6 +10,7 @@ use std::sync::{Once, OnceLock};
 use std::time::Duration;
 
 use exercises::{MAX_BYTES, MAX_LINES, Record, Tasks, Transcript, VIRTUAL_LIMIT};
+use proc::cargo::DiagnosticSpanLine;
 
 use crate::catalog::{Exercise, SOLUTIONS, crate_dir};
 use crate::diagnose::{Dropped, Unawaited};
@@ -227,35 +228,34 @@ impl Built {
         Ok(Outcome::Fail(report))
     }
 
-    /// The lines of the exercise's file, `file`, that make a future and drop
-    /// it, by the compiler's lints.
+    /// The statements of the exercise's file, `file`, that make a future
+    /// and drop it, by the compiler's lints.
     fn unawaited(&self, name: &str, file: &str) -> Vec<Unawaited> {
-        let lints = self.build.lints.get(name).into_iter().flatten();
-        let found = lints.filter_map(|lint| {
-            let how = match lint.code.as_ref()?.code.as_str() {
+        let mut found = Vec::new();
+        for lint in self.build.lints.get(name).into_iter().flatten() {
+            let Some(code) = &lint.code else {
+                continue;
+            };
+            let how = match code.code.as_str() {
                 "clippy::let_underscore_future" => Dropped::LetUnderscore,
                 // The lint of every unused `#[must_use]` value; a future's
                 // says what futures do.
-                "unused_must_use"
-                    if lint
-                        .children
-                        .iter()
-                        .any(|child| child.message.starts_with("futures do nothing unless")) =>
-                {
-                    Dropped::Unused
-                }
-                _ => return None,
+                "unused_must_use" if says_futures_do_nothing(lint) => Dropped::Unused,
+                _ => continue,
             };
-            let span = lint.spans.iter().find(|span| span.is_primary)?;
-            if Path::new(&span.file_name).file_name()? != file {
-                return None;
+            let Some(span) = lint.spans.iter().find(|span| span.is_primary) else {
+                continue;
+            };
+            if Path::new(&span.file_name).file_name() != Some(file.as_ref()) {
+                continue;
             }
-            Some(Unawaited {
-                line: span.line_start,
+            found.push(Unawaited {
+                lines: (span.line_start, span.line_end),
+                code: spanned(&span.text),
                 how,
-            })
-        });
-        found.collect()
+            });
+        }
+        found
     }
 
     fn binary(&self, name: &str) -> io::Result<&Path> {
@@ -276,6 +276,38 @@ impl Built {
             &[],
         )
     }
+}
+
+/// Whether rustc's `unused_must_use` is about a future: its note says what
+/// futures do.
+fn says_futures_do_nothing(lint: &proc::cargo::Diagnostic) -> bool {
+    let notes = lint.children.iter();
+    notes
+        .map(|child| child.message.as_str())
+        .any(|message| message.starts_with("futures do nothing unless"))
+}
+
+/// The code a span covers, from the lines the compiler quotes with it (each
+/// line's text and its highlighted columns, counted in characters from 1,
+/// the end excluded).
+fn spanned(lines: &[DiagnosticSpanLine]) -> String {
+    let mut parts = Vec::new();
+    for line in lines {
+        parts.push(highlighted(
+            &line.text,
+            line.highlight_start,
+            line.highlight_end,
+        ));
+    }
+    parts.join("\n")
+}
+
+fn highlighted(text: &str, start: usize, end: usize) -> String {
+    let skipped = start.saturating_sub(1);
+    text.chars()
+        .skip(skipped)
+        .take(end.saturating_sub(start))
+        .collect()
 }
 
 /// Compiler messages and panics name an exercise's file as `src/bin/` sees
@@ -337,7 +369,7 @@ fn run(
         more_lines,
         waits,
         left_running,
-        spawned: _,
+        spawned,
         tasks,
         end,
     } = Transcript::read(&finished.stdout);
@@ -355,7 +387,10 @@ fn run(
     };
     let mut diff = diff::render(&expected, &printed);
     let file_name = source.file_name().unwrap_or_default().to_string_lossy();
-    let mut left_behind = left_running_note(&left_running, &file_name).unwrap_or_default();
+    let text = std::fs::read_to_string(source).ok();
+    let source_text = text.as_deref().unwrap_or_default();
+    let mut left_behind =
+        left_running_note(&left_running, &file_name, source_text).unwrap_or_default();
     if finished.streams == proc::Streams::HeldOpen {
         left_behind += &held_open_note();
     }
@@ -429,14 +464,15 @@ fn run(
         let _ = write!(report, "\n{diff}");
     }
     report += &left_behind;
-    let source = std::fs::read_to_string(source).ok();
     let seen = diagnose::Seen {
         expected: &expected,
         printed: &printed,
         ended: &ended,
         waits: &waits,
-        source: source.as_deref(),
+        source: text.as_deref(),
         unawaited,
+        spawned: &spawned,
+        tasks,
     };
     for (trap, text) in diagnose::diagnose(&seen) {
         report.push('\n');
@@ -461,8 +497,8 @@ fn tell_once_tasks_unseen() {
     static TOLD: Once = Once::new();
     TOLD.call_once(|| {
         eprintln!(
-            "note: tasks left running when `run()` returns are not checked: the exercises were \
-             built without `--cfg tokio_unstable`, which Tokio's task hooks need (a RUSTFLAGS of \
+            "note: tasks left running when `run()` returns are not checked, and futures dropped \
+             by `let _ =` are not named: the exercises were built without `--cfg tokio_unstable`, which Tokio's task hooks need (a RUSTFLAGS of \
              your own replaces the one in .cargo/config.toml)."
         );
     });
@@ -470,23 +506,31 @@ fn tell_once_tasks_unseen() {
 
 /// Where the tasks still running when `run()` returned were spawned, each
 /// `file:line: code` from the harness, and why they ran on: `None` if none
-/// did. A line of `file_name` is the learner's.
-fn left_running_note(places: &[String], file_name: &str) -> Option<String> {
+/// did. A line of `file_name` is the learner's; a file with a `select!`,
+/// whose text is `source`, is told about racing tasks.
+fn left_running_note(places: &[String], file_name: &str, source: &str) -> Option<String> {
     let count = places.len();
     let tasks = match count {
         0 => return None,
         1 => "1 task it spawned was".to_owned(),
         _ => format!("{count} tasks it spawned were"),
     };
+    let why = if source.contains("select!") {
+        "A task runs until it ends, whatever becomes of its `JoinHandle`: dropping the handle \
+         (as `select!` drops the branch that loses) detaches the task, it does not cancel it, \
+         like the pending tasks that asyncio's `wait(..., return_when=FIRST_COMPLETED)` hands \
+         back. To cancel the loser of a race, race the futures themselves in `select!`, not \
+         tasks: the branch that loses is dropped at its `.await`. Or stop the task yourself: \
+         `handle.abort()`, or spawn it on a `JoinSet`, which aborts its tasks when it is dropped."
+    } else {
+        "A task runs until it ends, whatever becomes of its `JoinHandle`: dropping the handle \
+         detaches the task, it does not cancel it. Every task must end before `run()` returns: \
+         await its handle, stop it with `handle.abort()`, or spawn it on a `JoinSet`, which \
+         aborts its tasks when it is dropped."
+    };
     let mut note = String::from("\n");
     note += &prose(&format!(
-        "When `run()` returned, {tasks} still running. A task runs until it ends, whatever \
-         becomes of its `JoinHandle`: dropping the handle (as `select!` drops the branch that \
-         loses) detaches the task, it does not cancel it, like the pending tasks that asyncio's \
-         `wait(..., return_when=FIRST_COMPLETED)` hands back. To cancel the loser of a race, \
-         race the futures themselves in `select!`, not tasks: the branch that loses is dropped \
-         at its `.await`. Or stop the task yourself: `handle.abort()`, or spawn it on a \
-         `JoinSet`, which aborts its tasks when it is dropped."
+        "When `run()` returned, {tasks} still running. {why}"
     ));
     for place in places {
         let (at, code) = place.split_once(": ").unwrap_or((place, ""));
@@ -738,6 +782,23 @@ mod tests {
             task.contains("A task it spawned panicked at the `todo!()` at"),
             "{task}"
         );
+    }
+
+    /// The parts rustc highlights of a statement over three lines (from its
+    /// JSON), which `spanned` joins.
+    #[test]
+    fn a_span_is_the_highlighted_columns_of_its_lines() {
+        let lines = [
+            ("    orders.send(", 5, 17),
+            ("        order,", 1, 15),
+            ("    );", 1, 6),
+            ("é = f(x);", 5, 9),
+        ];
+        let parts: Vec<String> = lines
+            .iter()
+            .map(|&(text, start, end)| highlighted(text, start, end))
+            .collect();
+        assert_eq!(parts, ["orders.send(", "        order,", "    )", "f(x)"]);
     }
 
     /// Clippy's driver is used only where it is the very compiler cargo

@@ -277,9 +277,46 @@ const MISTAKES: &[Mistake] = &[
     Mistake {
         file: "select_on_join_handles.rs",
         exercise: "select_race",
-        says: &["1 task it spawned was still running", "dropping the handle"],
+        says: &[
+            "1 task it spawned was still running",
+            "dropping the handle (as `select!` drops the branch that loses)",
+        ],
         line_of: "let eu = tokio::spawn",
         trap: None,
+    },
+    // A `JoinHandle` let go: a future to clippy, but its task runs on.
+    Mistake {
+        file: "let_underscore_join_handle.rs",
+        exercise: "spawn_join",
+        says: &[
+            "1 task it spawned was still running",
+            "dropping the handle detaches the task",
+        ],
+        line_of: "let _ = tokio::spawn",
+        trap: None,
+    },
+    // The call that is not awaited spans lines.
+    Mistake {
+        file: "unawaited_send_over_lines.rs",
+        exercise: "bounded_channel",
+        says: &[
+            "never awaits it",
+            "`orders.send((order, format!(\"order {order}: no onions, extra basil, and the sauce on \
+             the side\"))).await`",
+        ],
+        line_of: "orders.send((",
+        trap: Some(Trap::FutureDropped),
+    },
+    // The future's output is a `Result`, which the `.await` gives back.
+    Mistake {
+        file: "unawaited_fallible_fetch.rs",
+        exercise: "try_join",
+        says: &[
+            "never awaits it",
+            "`fetch(\"user\", 300, true).await`; if that gives back a `Result`, handle it",
+        ],
+        line_of: "fetch(\"user\", 300, true);",
+        trap: Some(Trap::FutureDropped),
     },
 ];
 
