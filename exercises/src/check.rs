@@ -388,12 +388,10 @@ fn run(
     let mut diff = diff::render(&expected, &printed);
     let file_name = source.file_name().unwrap_or_default().to_string_lossy();
     let text = std::fs::read_to_string(source).ok();
-    let source_text = text.as_deref().unwrap_or_default();
-    let mut left_behind =
-        left_running_note(&left_running, &file_name, source_text).unwrap_or_default();
-    if finished.streams == proc::Streams::HeldOpen {
-        left_behind += &held_open_note();
-    }
+    let left_behind = LeftBehind {
+        tasks: left_running,
+        streams: finished.streams,
+    };
     let mut report = match ended.clone() {
         Ended::Finished { wall_ms } if Duration::from_millis(wall_ms) > BLOCKING_LIMIT => {
             let took = wall_ms as f64 / 1000.0;
@@ -413,7 +411,7 @@ fn run(
                     ))
             }
         }
-        Ended::Finished { .. } if diff.is_none() && left_behind.is_empty() => {
+        Ended::Finished { .. } if diff.is_none() && left_behind.is_nothing() => {
             return Ok(Outcome::Pass);
         }
         Ended::Finished { .. } if diff.is_none() => prose(&format!(
@@ -463,7 +461,7 @@ fn run(
     if let Some(diff) = diff {
         let _ = write!(report, "\n{diff}");
     }
-    report += &left_behind;
+    report += &left_behind.note(&file_name, text.as_deref().unwrap_or_default());
     let seen = diagnose::Seen {
         expected: &expected,
         printed: &printed,
@@ -502,6 +500,31 @@ fn tell_once_tasks_unseen() {
              your own replaces the one in .cargo/config.toml)."
         );
     });
+}
+
+/// What a run that returned left behind it.
+struct LeftBehind {
+    /// Where each task still running was spawned, `file:line: code` from
+    /// the harness.
+    tasks: Vec<String>,
+    /// Whether a process still held the output open.
+    streams: proc::Streams,
+}
+
+impl LeftBehind {
+    fn is_nothing(&self) -> bool {
+        self.tasks.is_empty() && self.streams == proc::Streams::Ended
+    }
+
+    /// What it left, for the learner; a line of `file_name`, whose text is
+    /// `source`, is theirs.
+    fn note(&self, file_name: &str, source: &str) -> String {
+        let mut note = left_running_note(&self.tasks, file_name, source).unwrap_or_default();
+        if self.streams == proc::Streams::HeldOpen {
+            note += &held_open_note();
+        }
+        note
+    }
 }
 
 /// Where the tasks still running when `run()` returned were spawned, each
