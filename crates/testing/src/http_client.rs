@@ -17,9 +17,9 @@
 //! a runtime of its own, so while the client waits for an answer the test's
 //! runtime has nothing to do; on the paused clock it then moves to its next
 //! timer, the attempt's deadline, which fires before the answer can come
-//! (the last test pins it; see `testing/paused_clock_io` for why). `run` shows the same client against
-//! the local httpbin, which runs on the example's own runtime, so there
-//! the paused clock is exact.
+//! (the last test pins it; see `testing/paused_clock_io` for why). `run`
+//! shows the same client against the local httpbin, which runs on the
+//! example's own runtime, so there the paused clock is exact.
 //!
 //! Beyond the guides: *Complete Guide to Async IO and Asynchronous
 //! Programming in Python* names `aioresponses` among its "Recommended
