@@ -3,11 +3,10 @@
 //! deadline, retries and status handling makes of each.
 //!
 //! `fetch` is the client under test: each attempt has its own deadline
-//! (reqwest's per-request `timeout`); a missed deadline, a server error
-//! (5xx), 408 Request Timeout or 429 Too Many Requests is tried again after
-//! a pause that doubles, `ATTEMPTS` times in all (a 429's `Retry-After` is
-//! not read here: `recipes/rate_limited_client` waits as it says); any other
-//! client error (4xx) is the caller's mistake and comes back at once.
+//! (reqwest's per-request `timeout`); a missed deadline, a 5xx, a 408 or a
+//! 429 is tried again after a pause that doubles, `ATTEMPTS` times in all
+//! (`recipes/rate_limited_client` waits as a 429's `Retry-After` says);
+//! another 4xx is the caller's mistake and comes back at once.
 //! The tests, below, each start a `MockServer`, mount what it answers, and
 //! check the result and, with `expect`, how many requests came. asyncio's
 //! way is the same: `aiohttp.test_utils.TestServer` (the asyncio version
