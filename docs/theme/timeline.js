@@ -110,6 +110,12 @@
                 const from = frames.length ? ", called from " + frames.join(", called from ") : "";
                 sentences.push("It " + (also ? "also " : "") + line + from + ".");
                 frames = [];
+            } else if (/^its sleep from /.test(line)) {
+                // "its sleep from x.rs:30, made at 1.0s, ends at 2.0s"
+                const sleep = /^its sleep from (.+), made at (.+), ends at (.+)$/.exec(line);
+                sentences.push(sleep
+                    ? "Its sleep, from " + sleep[1] + ", was made at " + sleep[2] + " and ends at " + sleep[3] + "."
+                    : "It" + line.slice(2) + ".");
             } else if (/^(awaited|spawned) by /.test(line)) {
                 sentences.push("It " + (line.startsWith("awaited") ? "is " : "was ") + line + ".");
             } else {

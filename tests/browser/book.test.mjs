@@ -263,8 +263,10 @@ test("a timeline says what each task was doing under the cursor, and whose row i
 
     // A quarter of a second later, between polls, the running workers wait,
     // in what the task dump at the end of 1.0 s showed.
+    const sleep = await taskGroupLine("sleep(delay).await");
     const sleeps = "It waits in sleep, called from worker_with_potential_failure " +
-        `(task_group.rs:${await taskGroupLine("sleep(delay).await")}).`;
+        `(task_group.rs:${sleep}). Its sleep, from task_group.rs:${sleep}, was made at 1.0s ` +
+        "and ends at 2.0s.";
     const later = await at(svg, 1_250_000, 5);
     await page.mouse.move(later.x, later.y);
     assert.equal(await item(5), `#5 is waiting. ${sleeps}`);
@@ -298,8 +300,8 @@ test("a timeline says what each task waited in, and draws who woke whom", TEST, 
     assert.equal(
         first.replace(/\d+/g, "N"),
         "#N is waiting. It waits in Mutex::lock, called from transfer (deadlock.rs:N). " +
-            "It holds the lock it took at deadlock.rs:N: from.balance.lock(). " +
-            "It waits for savings.balance.lock(), held by #N.",
+            "It holds the Nst Mutex made at deadlock.rs:N, since N.Ns. " +
+            "It waits for the Nnd Mutex made at deadlock.rs:N, held by #N.",
     );
     // first_completed's main waits in its JoinSet until both tasks end.
     await page.goto(`${origin}/concurrency/first_completed.html`, { waitUntil: "load" });
