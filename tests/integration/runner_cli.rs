@@ -113,7 +113,10 @@ fn a_run_stopped_by_its_timeout_leaves_the_last_trace_as_it_was() {
     let ended = run("ok");
     assert!(ended.status.success(), "{ended:?}");
     let written = std::fs::read_to_string(&timeline).unwrap();
-    assert!(written.starts_with("timeline\t1\ttests/ok"), "{written}");
+    assert!(
+        written.starts_with("timeline\t1\tfixture-section/ok"),
+        "{written}"
+    );
 }
 
 /// A pipe nobody reads, already full: the next write to it blocks.

@@ -303,11 +303,12 @@ impl Export {
 }
 
 /// Where an export's local crates are, from its directory: in it, or, in
-/// `export --check-all`'s workspace, once at its root.
+/// `export --check-all`'s workspace, once in its `local/` (see
+/// `verify.rs`).
 fn locals_in(membership: Membership) -> &'static str {
     match membership {
         Membership::OwnWorkspace => "",
-        Membership::Member => "../../",
+        Membership::Member => "../../local/",
     }
 }
 
@@ -690,7 +691,7 @@ tokio = { version = "1.54", features = ["test-util"] }
             "{toml}"
         );
         for cargo_toml in [
-            include_str!("../../crates/runner/Cargo.toml"),
+            include_str!("../../crates/infra/runner/Cargo.toml"),
             include_str!("../../crates/recipes/Cargo.toml"),
         ] {
             let cargo_toml = cargo_toml.parse::<toml::Table>().unwrap();
@@ -746,7 +747,7 @@ tokio = { version = "1.54", features = ["test-util"] }
         );
         let member = export.cargo_toml("demo", Membership::Member);
         assert!(
-            member.contains("\ndumper = { path = \"../../dumper\" }\n"),
+            member.contains("\ndumper = { path = \"../../local/dumper\" }\n"),
             "{member}"
         );
         assert!(

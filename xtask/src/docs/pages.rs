@@ -269,7 +269,17 @@ pub(super) fn example_page(
                 prose.render("twin-differs", &[("reason", &reason)])?
             }
         };
-        let values = [("python", python.as_str()), ("prints", &prints)];
+        // An HTTP example's twin takes the httpbin's URL, as `run` does.
+        let twin_run = match example.export.kind {
+            Kind::BaseUrl => "twin-run-with-url",
+            Kind::Plain | Kind::Sync => "twin-run",
+        };
+        let twin_run = prose.render(twin_run, &[("python", &python)])?;
+        let values = [
+            ("python", python.as_str()),
+            ("run", &twin_run),
+            ("prints", &prints),
+        ];
         let _ = write!(text, "{}\n\n", prose.render("in-asyncio", &values)?);
     }
     let export = &example.export;

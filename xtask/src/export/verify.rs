@@ -99,13 +99,14 @@ pub fn check_all(filter: Option<&str>) -> Result<bool, Error> {
         let dir = root.join(&export.section).join(&export.name);
         export.write_files(&dir, &package(export), ExportFor::CheckAll)?;
     }
-    // Each local crate once, at the root: a path dependency inside the
+    // Each local crate once, in `local/`: a path dependency inside the
     // workspace's directory is one of its members, and two of one name
-    // would clash.
+    // would clash. Not at the root, where `*/*` would take its `src/` for a
+    // member.
     for local in &table.locals {
         let needed = exports.iter().any(|export| export.locals.contains(local));
         if needed {
-            local.copy(&table.manifest, &root.join(&local.name))?;
+            local.copy(&table.manifest, &root.join("local").join(&local.name))?;
         }
     }
     let target_dir = workspace.root().join("target/export-check");

@@ -57,6 +57,25 @@ impl Tasks {
             .collect()
     }
 
+    /// The lines of the file at which tasks were spawned, each once, in
+    /// order: a value dropped on such a line may be a task's `JoinHandle`,
+    /// whose task runs whatever becomes of it. `None` without the task
+    /// hooks, where no spawn is seen.
+    pub fn spawn_lines(&self) -> Option<Vec<usize>> {
+        if !record::HOOKS {
+            return None;
+        }
+        let mut lines = Vec::new();
+        for task in self.recorder.names().tasks.into_values() {
+            if let Some((line, _)) = task.spawned_at {
+                lines.push(line);
+            }
+        }
+        lines.sort_unstable();
+        lines.dedup();
+        Some(lines)
+    }
+
     /// Once the main future has returned on `runtime`'s paused clock: where
     /// each task still alive was spawned (`file:line: code`, or `file:line`
     /// outside the file), after those already told to stop (aborted, or in

@@ -741,10 +741,10 @@ mod tests {
     #[test]
     fn the_readme_lists_every_route() {
         const BEGIN: &str =
-            "<!-- httpbin routes: checked against ROUTES by crates/httpbin's tests -->\n";
+            "<!-- httpbin routes: checked against ROUTES by crates/infra/httpbin's tests -->\n";
         const END: &str = "<!-- end of httpbin routes -->";
         let readme =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../README.md"))
                 .expect("the README");
         let mut table = String::from("| Route | Answer |\n| --- | --- |\n");
         for route in ROUTES {

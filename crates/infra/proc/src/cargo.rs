@@ -14,7 +14,7 @@ use std::process::{Command, ExitStatus, Stdio};
 use cargo_metadata::diagnostic::DiagnosticLevel;
 use cargo_metadata::{Message, TargetKind};
 
-pub use cargo_metadata::diagnostic::Diagnostic;
+pub use cargo_metadata::diagnostic::{Diagnostic, DiagnosticSpanLine};
 
 use crate::group::spawn;
 

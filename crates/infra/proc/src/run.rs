@@ -70,10 +70,19 @@ pub struct Finished {
     pub stderr: String,
     /// From the start to the moment both streams were read (or given up on).
     pub elapsed: Duration,
+    /// Whether both streams reached their end.
+    pub streams: Streams,
+}
+
+/// Whether a finished child's streams reached their end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Streams {
+    /// Both reached end-of-file (or could not be read, which their text says).
+    Ended,
     /// A process that left the group (`setsid`) still held stdout or stderr
     /// open a while after the child ended: each stream is what had been
     /// written to it by then.
-    pub held_open: bool,
+    HeldOpen,
 }
 
 impl Finished {
@@ -105,10 +114,14 @@ pub fn run_limited(mut command: Command, timeout: Duration, limit: usize) -> io:
     let stderr = drain(group.take_stderr(), limit, "stderr", &over);
     let mut exit = wait(&mut group, timeout, limit, &over)?;
     let drain_deadline = Instant::now() + DRAIN_GRACE;
-    let (stdout, stdout_open) = collect(stdout, drain_deadline).text();
-    let (mut stderr, stderr_open) = collect(stderr, drain_deadline).text();
-    let held_open = stdout_open || stderr_open;
-    if held_open {
+    let stdout = collect(stdout, drain_deadline);
+    let stderr = collect(stderr, drain_deadline);
+    let streams = match (&stdout, &stderr) {
+        (Drained::Ended(_), Drained::Ended(_)) => Streams::Ended,
+        _ => Streams::HeldOpen,
+    };
+    let (stdout, mut stderr) = (stdout.into_text(), stderr.into_text());
+    if streams == Streams::HeldOpen {
         stderr.push_str(
             "<a process it started left its process group and still holds the output open; \
              it was not killed>",
@@ -124,7 +137,7 @@ pub fn run_limited(mut command: Command, timeout: Duration, limit: usize) -> io:
         stdout,
         stderr,
         elapsed: start.elapsed(),
-        held_open,
+        streams,
     })
 }
 
@@ -208,11 +221,9 @@ enum Drained {
 }
 
 impl Drained {
-    /// The text, and whether the stream was held open.
-    fn text(self) -> (String, bool) {
+    fn into_text(self) -> String {
         match self {
-            Drained::Ended(text) => (text, false),
-            Drained::HeldOpen(text) => (text, true),
+            Drained::Ended(text) | Drained::HeldOpen(text) => text,
         }
     }
 }
@@ -298,21 +309,32 @@ mod tests {
 
     /// A process in a session of its own is out of reach of the group kill,
     /// and may hold the pipe open: what was written before the grace ran
-    /// out is still read, and the caller is told.
+    /// out is still read, and the caller is told. The escaped child says on
+    /// a side channel (the command substitution's pipe, fd 3) once it has
+    /// left the group, and closes it; only then does the script go on to
+    /// end: without the handshake, the group kill could catch it before
+    /// `setsid`. A process that escapes with neither stream holds nothing.
     #[test]
     fn a_stream_held_open_by_a_process_out_of_reach_is_read_up_to_then() {
-        let script = "echo before; setsid sleep 4 & sleep 0.1; echo after";
+        let script = "echo before
+            exec 4>&1
+            apart=$(setsid sh -c 'echo apart >&3; exec sleep 4 3>&- 4>&-' 3>&1 1>&4 &)
+            echo \"after, $apart\"";
         let finished = sh(script, TEN, usize::MAX);
         assert_eq!(finished.exit, Exit::Code(0));
-        assert_eq!(finished.stdout, "before\nafter\n");
-        assert!(finished.held_open, "{finished:?}");
+        assert_eq!(finished.stdout, "before\nafter, apart\n");
+        assert_eq!(finished.streams, Streams::HeldOpen, "{finished:?}");
         assert!(
             finished.stderr.contains("still holds the output open"),
             "{finished:?}"
         );
         assert!(finished.elapsed < TEN, "took {:?}", finished.elapsed);
-        let closed = sh("echo before; setsid sleep 4 >/dev/null &", TEN, usize::MAX);
-        assert_eq!((&*closed.stdout, closed.held_open), ("before\n", false));
+        let script = "echo before; setsid sleep 4 >/dev/null 2>&1 &";
+        let closed = sh(script, TEN, usize::MAX);
+        assert_eq!(
+            (&*closed.stdout, closed.streams),
+            ("before\n", Streams::Ended)
+        );
     }
 
     /// A child that prints without end is stopped at the limit, and only
