@@ -1,8 +1,9 @@
 //! A section binary built on the runner, whose examples pass, print
 //! something else, fail, panic, hang, hang while a process they started
 //! holds their output, deadlock on two locks (their `let`s as rustfmt
-//! splits them, too) or on a lock and a oneshot, futurelock, keep guards in
-//! a struct or another task, take locks in one order, block their thread for
+//! splits them, too), on a lock and a oneshot or on two RwLocks, futurelock,
+//! keep guards in a struct or another task (an owned read guard, a guard of a
+//! `static` lock), take locks in one order, yield all the time, block their thread for
 //! a while or for ever, leave a task running (by mistake and on purpose),
 //! leave things behind when they are cancelled (a task among them, by
 //! mistake and on purpose), wait for a server that never answers (with and
@@ -21,12 +22,14 @@ mod detaches_when_cancelled;
 mod fails;
 mod futurelocks;
 mod gives_up_on_a_stall;
+mod hands_on_a_read_guard;
 mod hangs;
 mod hangs_with_a_child;
 mod inverts_lock_order;
 mod keeps_guards;
 mod leaves_a_task;
 mod leaves_a_thread;
+mod moves_a_static_guard;
 mod not_cancel_safe;
 mod ok;
 mod oneshot_cycle;
@@ -34,9 +37,11 @@ mod panics;
 mod prints_base_url;
 mod prints_other;
 mod runs_for_ever;
+mod rwlock_cycle;
 mod takes_locks_in_order;
 mod waits_for_a_thread;
 mod waits_for_an_answer;
+mod yields_all_the_time;
 
 use runner::example;
 
@@ -68,6 +73,10 @@ fn main() -> std::process::ExitCode {
         example!(leaves_a_thread),
         example!(awaits_a_task),
         example!(detaches_when_cancelled).detaches_when_cancelled(),
+        example!(hands_on_a_read_guard),
+        example!(moves_a_static_guard),
+        example!(rwlock_cycle),
+        example!(yields_all_the_time),
     ]
     .run()
 }

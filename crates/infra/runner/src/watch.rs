@@ -24,7 +24,7 @@ use protocol::dump::{header, seconds};
 use task_dump::{Dump, Taken, TaskDumps, Twice};
 use tokio::sync::Notify;
 
-use crate::dump::{self, BEAT};
+use crate::dump;
 use crate::lock;
 use crate::record::{Held, LONG_POLL, Recorder};
 
@@ -427,13 +427,7 @@ impl Taker<'_> {
             Taken::Dump(dump) => dump,
             Taken::Finished(output) => return Twice::Finished(output),
         };
-        let tracker = self.recorder.tracker();
-        let mut beat = pin!(tracker.ignoring(|| tokio::time::sleep(BEAT)));
-        let polled = std::future::poll_fn(|cx| match future.as_mut().poll(cx) {
-            Poll::Ready(output) => Poll::Ready(Some(output)),
-            Poll::Pending => beat.as_mut().poll(cx).map(|()| None),
-        });
-        if let Some(output) = polled.await {
+        if let Some(output) = self.dumps.beat(future.as_mut()).await {
             return Twice::FinishedBetween(task_dump::report(&first, None), output);
         }
         match self.take(future).await {

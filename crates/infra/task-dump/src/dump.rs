@@ -4,7 +4,9 @@
 use std::future::Future;
 use std::path::Path;
 use std::pin::{Pin, pin};
-use std::task::Poll;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use tokio::time::sleep;
@@ -199,18 +201,40 @@ impl<'a> TaskDumps<'a> {
             Taken::Finished(output) => return Twice::Finished(output),
             Taken::Dump(dump) => dump,
         };
-        let mut beat = pin!(self.tracker.ignoring(|| sleep(BEAT)));
-        let polled = std::future::poll_fn(|cx| match main.as_mut().poll(cx) {
-            Poll::Ready(output) => Poll::Ready(Some(output)),
-            Poll::Pending => beat.as_mut().poll(cx).map(|()| None),
-        });
-        if let Some(output) = polled.await {
+        if let Some(output) = self.beat(main.as_mut()).await {
             return Twice::FinishedBetween(report(&first, None), output);
         }
         match self.dump(main).await {
             Taken::Finished(output) => Twice::FinishedBetween(report(&first, None), output),
             Taken::Dump(second) => Twice::Both(report(&second, Some(&first))),
         }
+    }
+
+    /// `main` polled between two dumps for a [`BEAT`] of the runtime's
+    /// clock or of real time, whichever ends first (on the paused clock, a
+    /// task that is always runnable keeps the clock from moving); its output
+    /// if it finished meanwhile. The tracker hears when `main` is woken.
+    pub async fn beat<F: Future + ?Sized>(&self, mut main: Pin<&mut F>) -> Option<F::Output> {
+        let mut timer = pin!(self.tracker.ignoring(|| sleep(BEAT)));
+        let mut real_time = real_beat();
+        std::future::poll_fn(|cx| {
+            let woken = Waker::from(Arc::new(MainWaker {
+                tracker: self.tracker.clone(),
+                waker: cx.waker().clone(),
+            }));
+            if let Poll::Ready(output) = main.as_mut().poll(&mut Context::from_waker(&woken)) {
+                return Poll::Ready(Some(output));
+            }
+            let real_time_up = real_time
+                .as_mut()
+                .is_some_and(|beat| beat.as_mut().poll(cx).is_ready());
+            match timer.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(None),
+                Poll::Pending if real_time_up => Poll::Ready(None),
+                Poll::Pending => Poll::Pending,
+            }
+        })
+        .await
     }
 
     /// Where `main` waits, polled once here in Tokio's tracing mode (no task
@@ -254,6 +278,60 @@ impl<'a> TaskDumps<'a> {
             wakers,
         })
     }
+}
+
+/// `main`'s waker between two dumps, which tells the tracker that `main`
+/// was woken: it moves.
+struct MainWaker {
+    tracker: Tracker,
+    waker: Waker,
+}
+
+impl Wake for MainWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.tracker.records().main_woken();
+        self.waker.wake_by_ref();
+    }
+}
+
+/// A [`BEAT`] of real time, counted by a thread of its own; `None` if no
+/// thread could start.
+fn real_beat() -> Option<Pin<Box<dyn Future<Output = ()> + Send>>> {
+    let shared = Arc::new(RealBeat::default());
+    let theirs = Arc::clone(&shared);
+    let counting = std::thread::Builder::new()
+        .name("task-dump-beat".to_owned())
+        .spawn(move || {
+            std::thread::sleep(BEAT);
+            theirs.up.store(true, Ordering::SeqCst);
+            let waker = theirs
+                .waker
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        });
+    counting.ok()?;
+    Some(Box::pin(std::future::poll_fn(move |cx| {
+        // Stored before the flag is read: a wake can't fall in between.
+        *shared.waker.lock().unwrap_or_else(PoisonError::into_inner) = Some(cx.waker().clone());
+        match shared.up.load(Ordering::SeqCst) {
+            true => Poll::Ready(()),
+            false => Poll::Pending,
+        }
+    })))
+}
+
+#[derive(Default)]
+struct RealBeat {
+    up: AtomicBool,
+    waker: Mutex<Option<Waker>>,
 }
 
 /// Whether this build can take task dumps (`cfg(taskdump)`, see build.rs).

@@ -41,7 +41,10 @@ impl Wait {
 
 /// Folds one backtrace, given outermost frame first, into a [`Wait`].
 pub fn fold(frames: &[Frame], own: Own<'_>) -> Wait {
-    let is_own = |frame: &Frame| frame.file.as_deref().is_some_and(|file| own.owns(file));
+    let is_own = |frame: &Frame| {
+        let owned = frame.file.as_deref().is_some_and(|file| own.owns(file));
+        owned && !dumpers(frame)
+    };
     let mut places = Vec::new();
     let mut below = frames;
     for (at, frame) in frames.iter().enumerate() {
@@ -54,6 +57,16 @@ pub fn fold(frames: &[Frame], own: Own<'_>) -> Wait {
         frames: places,
         leaf: leaf(below, own.module),
     }
+}
+
+/// Whether `frame` is this crate's dump or tracker, which wrap `main`. An
+/// export copies the crate into the program's directory, where its files
+/// look like the program's own.
+fn dumpers(frame: &Frame) -> bool {
+    let function = simplify(frame.function.as_deref().unwrap_or_default());
+    let mut path = function.split("::");
+    let (krate, module) = (path.next(), path.next());
+    krate == Some(env!("CARGO_CRATE_NAME")) && matches!(module, Some("dump" | "tracker"))
 }
 
 fn place(frame: &Frame, module: &str) -> Place {

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::fold::{Place, Wait};
-use crate::report::{Fact, Holder, Report, Seen, Through, Verdict};
+use crate::report::{Fact, Holder, Report, Seen, Through, Unseen, Verdict};
 use crate::tracker::Actor;
 use crate::tracker::Guard;
 use crate::{BEAT, seconds};
@@ -68,10 +68,16 @@ impl Report {
                     Guard::Owned => format!(
                         "took {lock} at {since} as an owned guard, which it may have handed on"
                     ),
-                    Guard::Unknown => format!(
+                    Guard::Either => format!(
                         "took {lock} at {since} without waiting, perhaps as an owned guard, \
                          which it may have handed on"
                     ),
+                    Guard::OfStatic => format!(
+                        "took {lock} at {since}, a lock a lazy initializer made (one in a \
+                         `static`, say), whose guard it may have handed on"
+                    ),
+                    // A guard the run lost track of is no one's fact.
+                    Guard::Lost => format!("may hold {lock}"),
                 }
             }
             Fact::Parked { lock, handed } => format!(
@@ -111,6 +117,7 @@ impl Report {
                 )
             }
             Holder::Handed(who) => format!("just handed to {}", self.name(who)),
+            Holder::Lost => "held by a reader the run lost track of".to_owned(),
             Holder::Partly(who) => {
                 format!(
                     "partly taken by {}, which waits for the rest",
@@ -190,7 +197,38 @@ impl Report {
             Verdict::NoCycle => {
                 "No cycle: no task waits, through the locks' holders, for itself.".to_owned()
             }
+            Verdict::CantTell {
+                who,
+                waited_by,
+                unseen,
+            } => self.cant_tell(*who, *waited_by, unseen),
         }
+    }
+
+    /// The verdict that can't rule a cycle out, and why, in one line.
+    fn cant_tell(&self, who: Actor, waited_by: Option<Actor>, unseen: &Unseen) -> String {
+        let who = match waited_by {
+            Some(waiter) => format!(
+                "{}, which holds a lock {} waits for,",
+                self.name(who),
+                self.name(waiter)
+            ),
+            None => self.name(who),
+        };
+        let why = match unseen {
+            Unseen::Holder { lock, holder } => {
+                let holder = self.holder_text(*holder);
+                format!("waits for {lock}, {holder}, and who has that guard now the run can't tell")
+            }
+            Unseen::Resource(what) => {
+                format!("waits for {what}, and Tokio doesn't say who could end that wait")
+            }
+            Unseen::Leaf(leaf) => {
+                format!("waits in {leaf}, and Tokio doesn't say who could end that wait")
+            }
+            Unseen::Nowhere => "waits where a task dump can't see".to_owned(),
+        };
+        format!("Can't tell whether there is a cycle: {who} {why}.")
     }
 }
 

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::dump::Dump;
 use crate::fold::{Wait, short_path};
-use crate::tracker::{Actor, Guard, Holding, Kind, Op, Records, Resource};
+use crate::tracker::{Actor, Guard, Holding, Kind, MadeOn, Op, Records, Resource};
 
 /// A dump as a reader gets it: one entry per task, what each holds and
 /// waits for, and a verdict where the run proves one.
@@ -66,6 +66,9 @@ pub enum Fact {
 /// Who holds a lock a task waits for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Holder {
+    /// A reader the run lost track of: one of several read guards was
+    /// released where it can't say which.
+    Lost,
     /// A guard that borrows the lock, so it stays in the task that took it.
     Guard(Actor),
     /// An owned guard, or one taken without waiting, which may have been
@@ -86,7 +89,17 @@ impl Holder {
     fn pins(self) -> Option<Actor> {
         match self {
             Holder::Guard(actor) | Holder::Parked(actor) | Holder::Partly(actor) => Some(actor),
-            Holder::Took(_) | Holder::Handed(_) => None,
+            Holder::Took(_) | Holder::Handed(_) | Holder::Lost => None,
+        }
+    }
+
+    /// The task the lock is with, if the run shows which: the one that
+    /// holds it or that it was handed to.
+    fn known(self) -> Option<Actor> {
+        match self {
+            Holder::Handed(actor) => Some(actor),
+            Holder::Took(_) | Holder::Lost => None,
+            pinned => pinned.pins(),
         }
     }
 }
@@ -112,6 +125,28 @@ pub enum Verdict {
     Stalled,
     /// Some task holds or waits for a lock, and no cycle runs through them.
     NoCycle,
+    /// Some task holds or waits for a lock, and a cycle through them can't
+    /// be ruled out: `who`, which holds a lock `waited_by` waits for (or
+    /// waits for one itself), waits for something the run can't follow.
+    CantTell {
+        who: Actor,
+        waited_by: Option<Actor>,
+        unseen: Unseen,
+    },
+}
+
+/// A wait whose end the run can't follow to a task.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unseen {
+    /// A lock whose holder the run can't name.
+    Holder { lock: String, holder: Holder },
+    /// A resource Tokio names no holder of: a `oneshot` whose `Sender` is
+    /// alive, a `Semaphore`, a `Barrier`.
+    Resource(String),
+    /// A future Tokio reports nothing of: `mpsc`, `JoinHandle`, `Notify`.
+    Leaf(String),
+    /// Nothing the dump can see.
+    Nowhere,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -301,9 +336,10 @@ impl<'a> Locks<'a> {
         }
         let mut holders: Vec<Holder> = guards
             .into_iter()
-            .map(|holding| match holding.guard {
+            .map(|holding| match self.guard(resource, holding) {
                 Guard::Borrowed => Holder::Guard(holding.by),
-                Guard::Owned | Guard::Unknown => Holder::Took(holding.by),
+                Guard::Owned | Guard::Either | Guard::OfStatic => Holder::Took(holding.by),
+                Guard::Lost => Holder::Lost,
             })
             .collect();
         for &(outer, op) in self.handed(id) {
@@ -321,6 +357,16 @@ impl<'a> Locks<'a> {
             });
         }
         holders
+    }
+
+    /// The kind of guard `holding` is, as a reader should take it: a
+    /// borrowed guard of a lock a lazy initializer made may be a `static`'s.
+    fn guard(&self, resource: &Resource, holding: &Holding) -> Guard {
+        let made_lazily = resource.made_on.as_ref().is_some_and(MadeOn::lazily);
+        match holding.guard {
+            Guard::Borrowed if made_lazily => Guard::OfStatic,
+            guard => guard,
+        }
     }
 
     /// What `who` holds and waits for, each resource in the order it was made.
@@ -356,7 +402,7 @@ impl<'a> Locks<'a> {
         let writer = state.writer.iter().map(|holding| (holding, "for writing"));
         let readers = state.readers.iter().map(|holding| (holding, "for reading"));
         for (holding, how) in writer.chain(readers) {
-            if holding.by != who {
+            if holding.by != who || holding.guard == Guard::Lost {
                 continue;
             }
             let lock = match resource.kind {
@@ -366,7 +412,7 @@ impl<'a> Locks<'a> {
             facts.push(Fact::Holds {
                 lock,
                 since: holding.since,
-                guard: holding.guard,
+                guard: self.guard(resource, holding),
             });
         }
         for &(_, op) in self.handed(id) {
@@ -418,6 +464,75 @@ impl<'a> Locks<'a> {
             Kind::Inner | Kind::Other => return None,
         };
         Some(Fact::WaitsFor { what, holders })
+    }
+
+    /// The first wait that leaves a chain of lock waits where the run can't
+    /// follow it: a lock whose holder it can't name, or a wait of a holder
+    /// for something that names no holder. `None` if every chain ends in a
+    /// task that sleeps, or in a cycle.
+    fn unseen_in_chain(&self, entries: &[Entry]) -> Option<Verdict> {
+        for entry in entries {
+            for (id, op) in self.waiting(entry.who) {
+                let is_lock = self.records.resources.get(&op.resource).map(|r| r.kind);
+                if !is_lock.is_some_and(Kind::is_lock) {
+                    continue;
+                }
+                for holder in self.holders(op.resource, id) {
+                    let unseen = match holder.known() {
+                        None => Unseen::Holder {
+                            lock: self.name(op.resource),
+                            holder,
+                        },
+                        Some(holder) => match self.unseen_wait(holder, entries) {
+                            Some(unseen) => {
+                                let waited_by = Some(entry.who);
+                                return Some(Verdict::CantTell {
+                                    who: holder,
+                                    waited_by,
+                                    unseen,
+                                });
+                            }
+                            None => continue,
+                        },
+                    };
+                    let who = entry.who;
+                    return Some(Verdict::CantTell {
+                        who,
+                        waited_by: None,
+                        unseen,
+                    });
+                }
+            }
+        }
+        None
+    }
+
+    /// What `who` waits for that names no holder, if anything: its locks'
+    /// holders are followed from its own lock waits, and a sleep ends.
+    fn unseen_wait(&self, who: Actor, entries: &[Entry]) -> Option<Unseen> {
+        let Some(entry) = entries.iter().find(|entry| entry.who == who) else {
+            return Some(Unseen::Nowhere);
+        };
+        if entry.waits.is_empty() {
+            return Some(Unseen::Nowhere);
+        }
+        for (id, op) in self.waiting(who) {
+            let Some(resource) = self.records.resources.get(&op.resource) else {
+                continue;
+            };
+            match resource.kind {
+                Kind::Mutex | Kind::RwLock | Kind::Sleep => {}
+                Kind::Oneshot if resource.state.sender_dropped => {}
+                _ => {
+                    if let Some(Fact::WaitsFor { what, .. }) = self.wait(id, op) {
+                        return Some(Unseen::Resource(what));
+                    }
+                }
+            }
+        }
+        let leaves = entry.waits.iter().map(|wait| wait.leaf.as_str());
+        let mut unseen = leaves.filter(|leaf| !followed(leaf, &entry.waits));
+        unseen.next().map(|leaf| Unseen::Leaf(leaf.to_owned()))
     }
 
     /// For each task whose every wait is for a lock, who holds each lock.
@@ -544,11 +659,35 @@ fn verdict(
             Fact::WaitsFor { holders, .. } => !holders.is_empty(),
             Fact::Sleeps { .. } | Fact::Said(_) => false,
         });
-    if involved {
-        Some(Verdict::NoCycle)
-    } else {
-        None
+    if !involved {
+        return None;
     }
+    match locks.unseen_in_chain(entries) {
+        Some(cant_tell) => Some(cant_tell),
+        None => Some(Verdict::NoCycle),
+    }
+}
+
+/// Whether the run follows a wait that ends in `leaf` to its end: a lock
+/// (its holders are followed), a sleep, a timeout around either. A timeout
+/// around a future that reaches no Tokio leaf shows only its own sleep,
+/// so `timeout › sleep` counts only beside another wait in that timeout.
+fn followed(leaf: &str, waits: &[Wait]) -> bool {
+    let steps: Vec<&str> = leaf.split(" › ").collect();
+    let known = |step: &&str| {
+        ["timeout", "sleep"].contains(step)
+            || step.starts_with("Mutex::")
+            || step.starts_with("RwLock::")
+    };
+    if !steps.iter().all(known) {
+        return false;
+    }
+    if leaf != "timeout › sleep" {
+        return true;
+    }
+    waits
+        .iter()
+        .any(|wait| wait.leaf.starts_with("timeout › ") && wait.leaf != leaf)
 }
 
 /// Whether a future no one polls holds one of the locks the `set` waits for.
@@ -581,7 +720,23 @@ fn stalled(dump: &Dump, earlier: &Dump) -> bool {
     let wakers = dump.wakers;
     let quiet = wakers.timers == 0 && wakers.sockets == Some(0) && wakers.blocking == Some(0);
     let unchanged = dump.records.changed <= earlier.records.step;
-    quiet && unchanged && dump.main == earlier.main && dump.tasks == earlier.tasks
+    let same_frames = dump.main == earlier.main && dump.tasks == earlier.tasks;
+    quiet && unchanged && same_frames && !polled_between(dump, earlier)
+}
+
+/// Whether `main` was woken between two dumps, or a task polled more than
+/// the once the earlier dump gives each (it wakes every task it traces): a
+/// task that yields all the time waits at the same place in both.
+fn polled_between(dump: &Dump, earlier: &Dump) -> bool {
+    if dump.records.main_woken > earlier.records.step {
+        return true;
+    }
+    // Tasks the dump saw: `block_on`'s future, which Tokio reports as a
+    // task too, is what polls `main`.
+    dump.tasks.iter().any(|(id, _)| {
+        let polls = |records: &Records| records.tasks.get(id).map_or(0, |task| task.polls);
+        polls(&dump.records) > polls(&earlier.records) + 1
+    })
 }
 
 fn ordinal(n: usize) -> String {

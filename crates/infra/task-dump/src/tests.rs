@@ -282,3 +282,72 @@ fn readers_and_a_writer_in_a_cycle() {
     let text = dump_at(main, Duration::from_millis(500), Dumps::Once);
     expect("readers_and_a_writer_in_a_cycle", &text);
 }
+
+/// Each poll of a sleep reports Tokio's budget check (`is_ready=true`)
+/// before the timer's answer: a sleep polled again is still pending.
+#[test]
+fn a_sleep_polled_twice_is_pending_until_it_ends() {
+    let tracker = Tracker::default();
+    let _default = tracing::subscriber::set_default(tracker.clone());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut timer = pin!(sleep(Duration::from_secs(10)));
+        for _ in 0..2 {
+            std::future::poll_fn(|cx| {
+                assert!(timer.as_mut().poll(cx).is_pending());
+                std::task::Poll::Ready(())
+            })
+            .await;
+        }
+        assert_eq!(tracker.records().pending_timers(), 1);
+        timer.await;
+        assert_eq!(tracker.records().pending_timers(), 0);
+    });
+}
+
+/// In an export, this crate sits in the program's directory: its frames
+/// (the dump's, the tracker's around `main`) are still not the program's.
+#[test]
+fn the_dumps_own_frames_are_not_the_programs() {
+    let frames = [
+        Frame::new(
+            "task_dump::dump::TaskDumps::backtraces::{{closure}}::{{closure}}",
+            Some("task-dump/src/dump.rs"),
+            Some(402),
+        ),
+        Frame::new(
+            "task_dump::tracker::Tracker::main::{{closure}}",
+            Some("task-dump/src/tracker.rs"),
+            Some(308),
+        ),
+        Frame::new(
+            "dump_stuck_tasks::dump_stuck_tasks::book_and_approve::{{closure}}",
+            Some("src/dump_stuck_tasks.rs"),
+            Some(153),
+        ),
+        Frame::new(
+            "<tokio::time::sleep::Sleep as core::future::future::Future>::poll",
+            Some("/home/me/.cargo/registry/src/index/tokio-1.54.1/src/time/sleep.rs"),
+            Some(452),
+        ),
+    ];
+    let own = Own {
+        files: Files::Under("/home/me/x"),
+        module: "dump_stuck_tasks",
+    };
+    let wait = fold(&frames, own);
+    let places: Vec<String> = wait
+        .frames
+        .iter()
+        .map(|place| format!("{} at {}", place.function, place.at))
+        .collect();
+    assert_eq!(
+        places,
+        ["dump_stuck_tasks::book_and_approve at dump_stuck_tasks.rs:153"]
+    );
+    assert_eq!(wait.leaf, "sleep");
+}

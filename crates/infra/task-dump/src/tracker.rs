@@ -2,11 +2,13 @@
 //! instrumentation reports as the program runs, so that a dump can say who
 //! holds a lock from the run rather than from reading code.
 
+use std::backtrace::Backtrace;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::future::Future;
+use std::path::Path;
 use std::pin::pin;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -72,6 +74,8 @@ pub(crate) struct Records {
     pub(crate) made_at: HashMap<String, usize>,
     /// The step at which `main`'s latest poll began.
     pub(crate) main_polled: u64,
+    /// The step at which `main` was last woken between two dumps.
+    pub(crate) main_woken: u64,
     pub(crate) dumping: bool,
     /// Resources made meanwhile are the caller's own: [`Tracker::ignoring`].
     pub(crate) ignoring: bool,
@@ -107,6 +111,8 @@ pub(crate) struct TaskRecord {
     pub(crate) spawned: u64,
     /// The step at which its latest poll began.
     pub(crate) polled: u64,
+    /// How many times it was polled, but by a dump.
+    pub(crate) polls: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -120,8 +126,44 @@ pub(crate) struct Resource {
     /// For Tokio's own semaphore under a `Mutex`, `RwLock` or `Semaphore`,
     /// that primitive.
     pub(crate) within: Option<u64>,
+    /// For a `Mutex` or `RwLock`, the stack it was made on.
+    pub(crate) made_on: Option<MadeOn>,
     pub(crate) state: State,
 }
+
+/// The stack a lock was made on, read only if a dump needs it: a lock in a
+/// `static` is made in a lazy initializer (`Mutex::new` is no `const fn`
+/// under Tokio's `tracing`), so its borrowed guards are `'static` and can
+/// move to another task.
+#[derive(Clone, Debug)]
+pub(crate) struct MadeOn(Arc<(Backtrace, OnceLock<bool>)>);
+
+impl MadeOn {
+    fn capture() -> Self {
+        MadeOn(Arc::new((Backtrace::force_capture(), OnceLock::new())))
+    }
+
+    /// Whether a lazy initializer (`LazyLock`, `OnceLock`, `once_cell`,
+    /// `lazy_static`, `Once`) made the lock.
+    pub(crate) fn lazily(&self) -> bool {
+        let (stack, lazily) = &*self.0;
+        *lazily.get_or_init(|| {
+            let frames = format!("{stack:?}");
+            LAZY_INITIALIZERS.iter().any(|name| frames.contains(name))
+        })
+    }
+}
+
+/// Names on the stack of a lazy initializer, in std, once_cell, lazy_static
+/// and Tokio.
+const LAZY_INITIALIZERS: [&str; 6] = [
+    "LazyLock",
+    "OnceLock",
+    "OnceCell",
+    "once_cell::",
+    "lazy_static",
+    "std::sync::once::Once",
+];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Kind {
@@ -197,7 +239,14 @@ pub enum Guard {
     Borrowed,
     Owned,
     /// Taken without a wait (`try_lock`), so either.
-    Unknown,
+    Either,
+    /// One of several read guards one of which was released where the run
+    /// can't say which: who holds it now, the run can't tell.
+    Lost,
+    /// A borrowed guard of a lock that a lazy initializer made, as one in a
+    /// `static` is: `'static`, so it can be handed on. (The report's word:
+    /// the tracker records it as borrowed.)
+    OfStatic,
 }
 
 impl Guard {
@@ -229,6 +278,10 @@ pub(crate) struct Op {
     /// When its permits were all handed to it while it was not being
     /// polled: the lock is its future's, whether or not anyone polls it.
     pub(crate) handed: Option<(u64, Duration)>,
+    /// A sleep's poll reports Tokio's budget check first (`is_ready=true`
+    /// whenever the task has budget), then the timer's answer: set while
+    /// the first is to come.
+    budget_check: bool,
 }
 
 impl Tracker {
@@ -342,7 +395,10 @@ impl Subscriber for Tracker {
     fn record_follows_from(&self, _: &span::Id, _: &span::Id) {}
 
     fn event(&self, event: &Event<'_>) {
-        let mut fields = Fields::default();
+        let mut fields = Fields {
+            reported_in: event.metadata().file(),
+            ..Fields::default()
+        };
         event.record(&mut fields);
         let entered = ENTERED.with_borrow(Clone::clone);
         let mut records = self.records();
@@ -366,15 +422,10 @@ impl Subscriber for Tracker {
         let id = span.into_u64();
         ENTERED.with_borrow_mut(|entered| entered.push(id));
         let mut records = self.records();
-        let Some(Spanned::Task(task)) = records.spans.get(&id).map(|tracked| tracked.what) else {
-            return;
-        };
-        if !records.dumping {
-            records.step += 1;
-            let step = records.step;
-            if let Some(task) = records.tasks.get_mut(&task) {
-                task.polled = step;
-            }
+        match records.spans.get(&id).map(|tracked| tracked.what) {
+            Some(Spanned::Task(task)) => records.task_polled(task),
+            Some(Spanned::OpPoll(op)) => records.op_poll_began(op),
+            _ => {}
         }
     }
 
@@ -412,6 +463,33 @@ impl Subscriber for Tracker {
 }
 
 impl Records {
+    fn task_polled(&mut self, task: u64) {
+        if self.dumping {
+            return;
+        }
+        self.step += 1;
+        let step = self.step;
+        if let Some(task) = self.tasks.get_mut(&task) {
+            task.polled = step;
+            task.polls += 1;
+        }
+    }
+
+    /// A sleep's poll begins with Tokio's budget check.
+    fn op_poll_began(&mut self, id: u64) {
+        let Some(op) = self.ops.get_mut(&id) else {
+            return;
+        };
+        let resource = self.resources.get(&op.resource);
+        op.budget_check = resource.is_some_and(|r| r.kind == Kind::Sleep);
+    }
+
+    /// `main` was woken: it moves.
+    pub(crate) fn main_woken(&mut self) {
+        self.step += 1;
+        self.main_woken = self.step;
+    }
+
     fn change(&mut self) {
         self.changed = self.step;
         self.heard = true;
@@ -426,6 +504,7 @@ impl Records {
             parent: actor(),
             spawned: self.step,
             polled: 0,
+            polls: 0,
         };
         self.tasks.insert(fields.task, task);
         Spanned::Task(fields.task)
@@ -446,6 +525,10 @@ impl Records {
             _ => None,
         };
         let made = Tracker::now(self);
+        let made_on = match kind.is_lock() {
+            true => Some(MadeOn::capture()),
+            false => None,
+        };
         let state = State::default();
         let resource = Resource {
             kind,
@@ -453,6 +536,7 @@ impl Records {
             ordinal,
             made,
             within,
+            made_on,
             state,
         };
         self.resources.insert(id, resource);
@@ -481,6 +565,7 @@ impl Records {
             requested: 0,
             obtained: 0,
             handed: None,
+            budget_check: false,
         };
         self.ops.insert(id, op);
         Spanned::Op
@@ -532,6 +617,10 @@ impl Records {
         };
         op.owner = Some(actor());
         op.polled = step;
+        // Budget to go on is no end of the sleep; the timer's answer follows.
+        if std::mem::take(&mut op.budget_check) && fields.is_ready {
+            return;
+        }
         op.ready = fields.is_ready;
         if fields.is_ready {
             op.handed = None;
@@ -586,6 +675,7 @@ impl Records {
         let Some(resource) = self.resources.get_mut(&id) else {
             return;
         };
+        let made_on = &resource.made_on;
         let state = &mut resource.state;
         match resource.kind {
             Kind::Mutex => {
@@ -593,7 +683,10 @@ impl Records {
                     state.writer = if locked { Some(holding) } else { None };
                 }
             }
-            Kind::RwLock => state.lock_changed(fields, holding),
+            Kind::RwLock => {
+                let made_lazily = || made_on.as_ref().is_some_and(MadeOn::lazily);
+                state.lock_changed(fields, holding, made_lazily);
+            }
             Kind::Oneshot => state.sender_dropped |= fields.tx_dropped,
             Kind::Barrier => state.barrier_changed(fields),
             Kind::Sleep => {
@@ -621,7 +714,7 @@ impl Records {
         }
         match LAST_READY.take() {
             Some((resource, guard)) if resource == id => guard,
-            _ => Guard::Unknown,
+            _ => Guard::Either,
         }
     }
 
@@ -654,7 +747,13 @@ impl Records {
 }
 
 impl State {
-    fn lock_changed(&mut self, fields: &Fields, holding: Holding) {
+    /// `made_lazily` says whether the lock may be a `static`'s.
+    fn lock_changed(
+        &mut self,
+        fields: &Fields,
+        holding: Holding,
+        made_lazily: impl FnOnce() -> bool,
+    ) {
         if let Some(locked) = fields.write_locked {
             self.writer = if locked { Some(holding) } else { None };
         }
@@ -663,17 +762,65 @@ impl State {
         };
         match fields.readers_op.as_str() {
             "add" => self.readers.push(holding),
-            // A read guard borrows its lock, so it is dropped in the task
-            // that took it.
             "sub" => {
-                if let Some(at) = self.readers.iter().position(|r| r.by == holding.by) {
-                    self.readers.remove(at);
-                }
+                let released = Released::of(fields.reported_in);
+                self.reader_released(released, holding.by, made_lazily);
             }
             _ => self
                 .readers
                 .truncate(usize::try_from(readers).unwrap_or(usize::MAX)),
         }
+    }
+
+    /// One reader is gone: the one `released` and `by` say, if they name
+    /// one; else one of those they may be, and the others' holders are no
+    /// longer known.
+    fn reader_released(
+        &mut self,
+        released: Released,
+        by: Actor,
+        made_lazily: impl FnOnce() -> bool,
+    ) {
+        let candidates = self.released_readers(released, by, made_lazily);
+        let Some(&gone) = candidates.first() else {
+            return;
+        };
+        let first = self.readers[gone];
+        let alike = candidates.iter().all(|&at| {
+            let reader = self.readers[at];
+            reader.by == first.by && reader.guard == first.guard
+        });
+        if !alike {
+            for &at in &candidates {
+                self.readers[at].guard = Guard::Lost;
+            }
+        }
+        self.readers.remove(gone);
+    }
+
+    /// The readers that may be the one `released` by `by`, by index.
+    fn released_readers(
+        &self,
+        released: Released,
+        by: Actor,
+        made_lazily: impl FnOnce() -> bool,
+    ) -> Vec<usize> {
+        let mut candidates: Vec<usize> = (0..self.readers.len())
+            .filter(|&at| released.may_be(self.readers[at].guard))
+            .collect();
+        // A borrowed guard stays in the task that took it, unless its lock
+        // is a `static`'s.
+        let own = |at: &usize| self.readers[*at].by == by && self.readers[*at].guard != Guard::Lost;
+        if released == Released::Borrowed
+            && candidates.iter().any(own)
+            && (candidates.iter().all(own) || !made_lazily())
+        {
+            candidates.retain(own);
+        }
+        if candidates.is_empty() {
+            return (0..self.readers.len()).collect();
+        }
+        candidates
     }
 
     fn barrier_changed(&mut self, fields: &Fields) {
@@ -689,9 +836,41 @@ impl State {
     }
 }
 
+/// Which kind of read guard a reader's release came from, by the file of
+/// Tokio's that reported it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Released {
+    Borrowed,
+    Owned,
+    Unknown,
+}
+
+impl Released {
+    fn of(file: Option<&str>) -> Self {
+        let file = Path::new(file.unwrap_or_default());
+        if file.ends_with("rwlock/owned_read_guard.rs") {
+            Released::Owned
+        } else if file.ends_with("rwlock/read_guard.rs") {
+            Released::Borrowed
+        } else {
+            Released::Unknown
+        }
+    }
+
+    /// Whether a reader holding `guard` may be the one released.
+    fn may_be(self, guard: Guard) -> bool {
+        !matches!(
+            (self, guard),
+            (Released::Borrowed, Guard::Owned) | (Released::Owned, Guard::Borrowed)
+        )
+    }
+}
+
 /// The fields of Tokio's spans and events that the tracker reads.
 #[derive(Default)]
 struct Fields {
+    /// The file of Tokio's that reported an event.
+    reported_in: Option<&'static str>,
     task: u64,
     file: Option<String>,
     line: Option<u64>,
