@@ -6,9 +6,11 @@ use std::fmt::Write as _;
 use std::io::{self, IsTerminal as _};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Once, OnceLock};
 use std::time::Duration;
 
-use exercises::{MAX_BYTES, MAX_LINES, Record, Transcript, VIRTUAL_LIMIT};
+use exercises::{MAX_BYTES, MAX_LINES, Record, Tasks, Transcript, VIRTUAL_LIMIT};
+use proc::cargo::DiagnosticSpanLine;
 
 use crate::catalog::{Exercise, SOLUTIONS, crate_dir};
 use crate::diagnose::{Dropped, Unawaited};
@@ -124,17 +126,71 @@ pub fn build(files: Files, names: &[&str]) -> io::Result<Built> {
     })
 }
 
-/// Clippy's driver beside the cargo that runs the build, or on `PATH`;
-/// `None` where there is none (a toolchain without clippy), and the build
-/// is rustc's alone.
-fn clippy_driver() -> Option<PathBuf> {
-    let cargo = PathBuf::from(proc::cargo::program());
-    let dirs = match cargo.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => vec![dir.to_path_buf()],
-        _ => std::env::split_paths(&std::env::var_os("PATH")?).collect(),
+/// Clippy's driver of the toolchain cargo builds with, found once; `None`
+/// where there is none, or one that is not the same compiler (its crates
+/// and rustc's could not be linked together), and the build is rustc's
+/// alone: the first call says so, on stderr.
+fn clippy_driver() -> Option<&'static Path> {
+    static DRIVER: OnceLock<Option<PathBuf>> = OnceLock::new();
+    let driver = DRIVER.get_or_init(|| {
+        let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+        match matching_clippy_driver(rustc.as_ref()) {
+            Ok(driver) => Some(driver),
+            Err(why) => {
+                eprintln!(
+                    "note: futures dropped by `let _ =` are not named: {why}; the exercises \
+                     are built by rustc alone."
+                );
+                None
+            }
+        }
+    });
+    driver.as_deref()
+}
+
+/// How long a compiler may take to say its version or sysroot.
+const PROBE_LIMIT: Duration = Duration::from_secs(60);
+
+/// `clippy-driver` in the sysroot of `rustc` (a rustup proxy picks the
+/// toolchain as cargo's does, here in the workspace), if it is the same
+/// compiler as that rustc; else why not.
+fn matching_clippy_driver(rustc: &std::ffi::OsStr) -> Result<PathBuf, String> {
+    let output = |mut command: Command| -> Result<String, String> {
+        command.current_dir(crate_dir());
+        let shown = format!("{command:?}").replace('"', "");
+        match proc::run(command, PROBE_LIMIT) {
+            Ok(finished) if finished.success() => Ok(finished.stdout),
+            Ok(finished) => Err(format!("`{shown}` failed ({})", finished.exit)),
+            Err(error) => Err(format!("cannot run `{shown}`: {error}")),
+        }
     };
-    let mut drivers = dirs.into_iter().map(|dir| dir.join("clippy-driver"));
-    drivers.find(|driver| driver.is_file())
+    let mut sysroot = Command::new(rustc);
+    sysroot.args(["--print", "sysroot"]);
+    let sysroot = PathBuf::from(output(sysroot)?.trim());
+    let driver = sysroot.join("bin").join("clippy-driver");
+    if !driver.is_file() {
+        return Err(format!(
+            "the toolchain at {} has no clippy (`rustup component add clippy` adds it)",
+            sysroot.display()
+        ));
+    }
+    let mut version = Command::new(rustc);
+    version.arg("-vV");
+    let rustc_version = output(version)?;
+    // As cargo runs it: the wrapper, then the compiler it wraps.
+    let mut version = Command::new(&driver);
+    version.arg(rustc).arg("-vV");
+    let driver_version = output(version)?;
+    if driver_version != rustc_version {
+        let first = |text: &str| text.lines().next().unwrap_or_default().to_owned();
+        return Err(format!(
+            "{} is {}, but cargo compiles with {}",
+            driver.display(),
+            first(&driver_version),
+            first(&rustc_version)
+        ));
+    }
+    Ok(driver)
 }
 
 impl Built {
@@ -172,35 +228,34 @@ impl Built {
         Ok(Outcome::Fail(report))
     }
 
-    /// The lines of the exercise's file, `file`, that make a future and drop
-    /// it, by the compiler's lints.
+    /// The statements of the exercise's file, `file`, that make a future
+    /// and drop it, by the compiler's lints.
     fn unawaited(&self, name: &str, file: &str) -> Vec<Unawaited> {
-        let lints = self.build.lints.get(name).into_iter().flatten();
-        let found = lints.filter_map(|lint| {
-            let how = match lint.code.as_ref()?.code.as_str() {
+        let mut found = Vec::new();
+        for lint in self.build.lints.get(name).into_iter().flatten() {
+            let Some(code) = &lint.code else {
+                continue;
+            };
+            let how = match code.code.as_str() {
                 "clippy::let_underscore_future" => Dropped::LetUnderscore,
                 // The lint of every unused `#[must_use]` value; a future's
                 // says what futures do.
-                "unused_must_use"
-                    if lint
-                        .children
-                        .iter()
-                        .any(|child| child.message.starts_with("futures do nothing unless")) =>
-                {
-                    Dropped::Unused
-                }
-                _ => return None,
+                "unused_must_use" if says_futures_do_nothing(lint) => Dropped::Unused,
+                _ => continue,
             };
-            let span = lint.spans.iter().find(|span| span.is_primary)?;
-            if Path::new(&span.file_name).file_name()? != file {
-                return None;
+            let Some(span) = lint.spans.iter().find(|span| span.is_primary) else {
+                continue;
+            };
+            if Path::new(&span.file_name).file_name() != Some(file.as_ref()) {
+                continue;
             }
-            Some(Unawaited {
-                line: span.line_start,
+            found.push(Unawaited {
+                lines: (span.line_start, span.line_end),
+                code: spanned(&span.text),
                 how,
-            })
-        });
-        found.collect()
+            });
+        }
+        found
     }
 
     fn binary(&self, name: &str) -> io::Result<&Path> {
@@ -221,6 +276,38 @@ impl Built {
             &[],
         )
     }
+}
+
+/// Whether rustc's `unused_must_use` is about a future: its note says what
+/// futures do.
+fn says_futures_do_nothing(lint: &proc::cargo::Diagnostic) -> bool {
+    let notes = lint.children.iter();
+    notes
+        .map(|child| child.message.as_str())
+        .any(|message| message.starts_with("futures do nothing unless"))
+}
+
+/// The code a span covers, from the lines the compiler quotes with it (each
+/// line's text and its highlighted columns, counted in characters from 1,
+/// the end excluded).
+fn spanned(lines: &[DiagnosticSpanLine]) -> String {
+    let mut parts = Vec::new();
+    for line in lines {
+        parts.push(highlighted(
+            &line.text,
+            line.highlight_start,
+            line.highlight_end,
+        ));
+    }
+    parts.join("\n")
+}
+
+fn highlighted(text: &str, start: usize, end: usize) -> String {
+    let skipped = start.saturating_sub(1);
+    text.chars()
+        .skip(skipped)
+        .take(end.saturating_sub(start))
+        .collect()
 }
 
 /// Compiler messages and panics name an exercise's file as `src/bin/` sees
@@ -282,8 +369,13 @@ fn run(
         more_lines,
         waits,
         left_running,
+        spawned,
+        tasks,
         end,
     } = Transcript::read(&finished.stdout);
+    if tasks == Tasks::Unseen {
+        tell_once_tasks_unseen();
+    }
     let ended = match (finished.exit, end) {
         (proc::Exit::TimedOut, _) => Ended::Killed,
         (proc::Exit::TooMuchOutput { stream, .. }, _) => Ended::TooMuchOutput { stream },
@@ -295,10 +387,11 @@ fn run(
     };
     let mut diff = diff::render(&expected, &printed);
     let file_name = source.file_name().unwrap_or_default().to_string_lossy();
-    let mut left_behind = left_running_note(&left_running, &file_name).unwrap_or_default();
-    if finished.held_open {
-        left_behind += &held_open_note();
-    }
+    let text = std::fs::read_to_string(source).ok();
+    let left_behind = LeftBehind {
+        tasks: left_running,
+        streams: finished.streams,
+    };
     let mut report = match ended.clone() {
         Ended::Finished { wall_ms } if Duration::from_millis(wall_ms) > BLOCKING_LIMIT => {
             let took = wall_ms as f64 / 1000.0;
@@ -318,7 +411,7 @@ fn run(
                     ))
             }
         }
-        Ended::Finished { .. } if diff.is_none() && left_behind.is_empty() => {
+        Ended::Finished { .. } if diff.is_none() && left_behind.is_nothing() => {
             return Ok(Outcome::Pass);
         }
         Ended::Finished { .. } if diff.is_none() => prose(&format!(
@@ -368,15 +461,16 @@ fn run(
     if let Some(diff) = diff {
         let _ = write!(report, "\n{diff}");
     }
-    report += &left_behind;
-    let source = std::fs::read_to_string(source).ok();
+    report += &left_behind.note(&file_name, text.as_deref().unwrap_or_default());
     let seen = diagnose::Seen {
         expected: &expected,
         printed: &printed,
         ended: &ended,
         waits: &waits,
-        source: source.as_deref(),
+        source: text.as_deref(),
         unawaited,
+        spawned: &spawned,
+        tasks,
     };
     for (trap, text) in diagnose::diagnose(&seen) {
         report.push('\n');
@@ -395,25 +489,71 @@ fn run(
     Ok(Outcome::Fail(report))
 }
 
+/// Says once, on stderr, that the harness could not see the exercises'
+/// tasks: a check that could not run must not pass for one that did.
+fn tell_once_tasks_unseen() {
+    static TOLD: Once = Once::new();
+    TOLD.call_once(|| {
+        eprintln!(
+            "note: tasks left running when `run()` returns are not checked, and futures dropped \
+             by `let _ =` are not named: the exercises were built without `--cfg tokio_unstable`, which Tokio's task hooks need (a RUSTFLAGS of \
+             your own replaces the one in .cargo/config.toml)."
+        );
+    });
+}
+
+/// What a run that returned left behind it.
+struct LeftBehind {
+    /// Where each task still running was spawned, `file:line: code` from
+    /// the harness.
+    tasks: Vec<String>,
+    /// Whether a process still held the output open.
+    streams: proc::Streams,
+}
+
+impl LeftBehind {
+    fn is_nothing(&self) -> bool {
+        self.tasks.is_empty() && self.streams == proc::Streams::Ended
+    }
+
+    /// What it left, for the learner; a line of `file_name`, whose text is
+    /// `source`, is theirs.
+    fn note(&self, file_name: &str, source: &str) -> String {
+        let mut note = left_running_note(&self.tasks, file_name, source).unwrap_or_default();
+        if self.streams == proc::Streams::HeldOpen {
+            note += &held_open_note();
+        }
+        note
+    }
+}
+
 /// Where the tasks still running when `run()` returned were spawned, each
 /// `file:line: code` from the harness, and why they ran on: `None` if none
-/// did. A line of `file_name` is the learner's.
-fn left_running_note(places: &[String], file_name: &str) -> Option<String> {
+/// did. A line of `file_name` is the learner's; a file with a `select!`,
+/// whose text is `source`, is told about racing tasks.
+fn left_running_note(places: &[String], file_name: &str, source: &str) -> Option<String> {
     let count = places.len();
     let tasks = match count {
         0 => return None,
         1 => "1 task it spawned was".to_owned(),
         _ => format!("{count} tasks it spawned were"),
     };
+    let why = if source.contains("select!") {
+        "A task runs until it ends, whatever becomes of its `JoinHandle`: dropping the handle \
+         (as `select!` drops the branch that loses) detaches the task, it does not cancel it, \
+         like the pending tasks that asyncio's `wait(..., return_when=FIRST_COMPLETED)` hands \
+         back. To cancel the loser of a race, race the futures themselves in `select!`, not \
+         tasks: the branch that loses is dropped at its `.await`. Or stop the task yourself: \
+         `handle.abort()`, or spawn it on a `JoinSet`, which aborts its tasks when it is dropped."
+    } else {
+        "A task runs until it ends, whatever becomes of its `JoinHandle`: dropping the handle \
+         detaches the task, it does not cancel it. Every task must end before `run()` returns: \
+         await its handle, stop it with `handle.abort()`, or spawn it on a `JoinSet`, which \
+         aborts its tasks when it is dropped."
+    };
     let mut note = String::from("\n");
     note += &prose(&format!(
-        "When `run()` returned, {tasks} still running. A task runs until it ends, whatever \
-         becomes of its `JoinHandle`: dropping the handle (as `select!` drops the branch that \
-         loses) detaches the task, it does not cancel it, like the pending tasks that asyncio's \
-         `wait(..., return_when=FIRST_COMPLETED)` hands back. To cancel the loser of a race, \
-         race the futures themselves in `select!`, not tasks: the branch that loses is dropped \
-         at its `.await`. Or stop the task yourself: `handle.abort()`, or spawn it on a \
-         `JoinSet`, which aborts its tasks when it is dropped."
+        "When `run()` returned, {tasks} still running. {why}"
     ));
     for place in places {
         let (at, code) = place.split_once(": ").unwrap_or((place, ""));
@@ -665,6 +805,61 @@ mod tests {
             task.contains("A task it spawned panicked at the `todo!()` at"),
             "{task}"
         );
+    }
+
+    /// The parts rustc highlights of a statement over three lines (from its
+    /// JSON), which `spanned` joins.
+    #[test]
+    fn a_span_is_the_highlighted_columns_of_its_lines() {
+        let lines = [
+            ("    orders.send(", 5, 17),
+            ("        order,", 1, 15),
+            ("    );", 1, 6),
+            ("é = f(x);", 5, 9),
+        ];
+        let parts: Vec<String> = lines
+            .iter()
+            .map(|&(text, start, end)| highlighted(text, start, end))
+            .collect();
+        assert_eq!(parts, ["orders.send(", "        order,", "    )", "f(x)"]);
+    }
+
+    /// Clippy's driver is used only where it is the very compiler cargo
+    /// builds with; else the build is rustc's alone, and the reason is
+    /// given. Fake compilers, shell scripts, stand in for a toolchain
+    /// without clippy and for one whose clippy is another compiler.
+    #[test]
+    fn clippy_is_used_only_when_it_is_the_compiler_cargo_builds_with() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let toolchain = tempfile::tempdir().unwrap();
+        let bin = toolchain.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        let script = |path: &Path, body: &str| {
+            std::fs::write(path, format!("#!/bin/sh\n{body}\n")).unwrap();
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        };
+        let rustc = bin.join("rustc");
+        let sysroot = toolchain.path().display();
+        script(
+            &rustc,
+            &format!(
+                "case \"$1\" in --print) echo {sysroot} ;; *) echo 'rustc 1.95.0 (stable)' ;; esac"
+            ),
+        );
+        let why = matching_clippy_driver(rustc.as_os_str()).unwrap_err();
+        assert!(why.contains("has no clippy"), "{why}");
+        let driver = bin.join("clippy-driver");
+        script(&driver, "echo 'rustc 1.97.0-nightly'");
+        let why = matching_clippy_driver(rustc.as_os_str()).unwrap_err();
+        assert!(
+            why.ends_with("is rustc 1.97.0-nightly, but cargo compiles with rustc 1.95.0 (stable)"),
+            "{why}"
+        );
+        script(&driver, "echo 'rustc 1.95.0 (stable)'");
+        assert_eq!(matching_clippy_driver(rustc.as_os_str()), Ok(driver));
+        // The workspace's toolchain has clippy (rust-toolchain.toml).
+        let real = matching_clippy_driver("rustc".as_ref());
+        assert!(real.is_ok(), "{real:?}");
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! dump) and that line agree: a wrong note is worse than none. What the task
 //! dump alone says is the harness's sentence for each wait (`waiting.rs`).
 
+use exercises::Tasks;
+
 use crate::check::{BLOCKING_LIMIT, Ended};
 use crate::diff::format_time;
 
@@ -46,12 +48,16 @@ impl Trap {
     }
 }
 
-/// A line of the learner's file that makes a future and drops it, as the
-/// compiler found it (rustc's `unused_must_use` on a future, clippy's
+/// A statement of the learner's file that makes a future and drops it, as
+/// the compiler found it (rustc's `unused_must_use` on a future, clippy's
 /// `let_underscore_future`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Unawaited {
-    pub line: usize,
+    /// The lines it spans, the first and the last.
+    pub lines: (usize, usize),
+    /// Its code, as the compiler's span has it: the expression, or the
+    /// whole `let _ = ..;`.
+    pub code: String,
     pub how: Dropped,
 }
 
@@ -76,6 +82,10 @@ pub struct Seen<'a> {
     pub source: Option<&'a str>,
     /// What the compiler said of its futures.
     pub unawaited: &'a [Unawaited],
+    /// The lines of the learner's file at which the run spawned tasks, and
+    /// whether the harness saw its tasks at all.
+    pub spawned: &'a [usize],
+    pub tasks: Tasks,
 }
 
 /// The notes for `seen`, each with its trap.
@@ -330,50 +340,132 @@ fn lock_order(seen: &Seen<'_>, source: &Source) -> Option<(Trap, String)> {
         })
 }
 
-/// A future made and dropped unawaited, by the compiler's word, on a line
-/// the file still has: nothing it stands for happened.
+/// A future made and dropped unawaited, by the compiler's word, in a file
+/// that still has its first line: nothing it stands for happened. Not a
+/// statement that spawned a task: a `JoinHandle` is a future too, to clippy,
+/// but its task runs whatever becomes of the handle (the note on tasks left
+/// running says what dropping it does). Where the run's tasks were not seen,
+/// a `let _ =` could be dropping a `JoinHandle`, and is not named; rustc's
+/// warning is never about one (`JoinHandle` is not `#[must_use]`).
 fn future_dropped(
     seen: &Seen<'_>,
     timing: &[(&str, u64, u64)],
     source: &Source,
 ) -> Option<(Trap, String)> {
-    let unawaited = seen.unawaited.first()?;
-    let (number, code, _) = source
-        .lines
-        .iter()
-        .find(|(number, _, _)| *number == unawaited.line)?;
-    let code = code.trim();
-    let call = code.strip_prefix("let _ =").unwrap_or(code).trim();
-    let call = call.strip_suffix(';').unwrap_or(call);
-    let what = match unawaited.how {
-        Dropped::LetUnderscore => {
+    let mut named = None;
+    for unawaited in seen.unawaited {
+        if spawned_by(unawaited, seen.spawned, source) {
+            continue;
+        }
+        if unawaited.how == Dropped::LetUnderscore && seen.tasks == Tasks::Unseen {
+            continue;
+        }
+        if source
+            .lines
+            .iter()
+            .any(|(number, _, _)| *number == unawaited.lines.0)
+        {
+            named = Some(unawaited);
+            break;
+        }
+    }
+    let unawaited = named?;
+    let code = one_line(&unawaited.code);
+    let call = code.strip_prefix("let _ =").unwrap_or(&code).trim();
+    let call = call.strip_suffix(';').unwrap_or(call).trim_end();
+    let (what, help) = match unawaited.how {
+        Dropped::LetUnderscore => (
             "makes a future and drops it: a future does nothing until it is awaited, and `let _ =` \
-             drops it at once"
-        }
-        Dropped::Unused => {
-            "makes a future and never awaits it: a future does nothing until it is awaited"
-        }
+             drops it at once",
+            "`let _ =` is for a value you don't need; on a future it only silences the compiler's \
+             warning",
+        ),
+        Dropped::Unused => (
+            "makes a future and never awaits it: a future does nothing until it is awaited",
+            "`let _ = ...` would only silence the compiler's warning",
+        ),
     };
     let early = match timing.iter().find(|(_, want, got)| got < want) {
         Some(early) => format!(" ({})", quote(early)),
         None => String::new(),
     };
-    let help = match unawaited.how {
-        Dropped::LetUnderscore => {
-            "`let _ =` is the compiler's help for a value you don't need; for a future it only \
-             silences the warning"
-        }
-        Dropped::Unused => {
-            "The compiler's help below says `let _ = ...`: that would only silence the warning"
-        }
-    };
+    let number = unawaited.lines.0;
     Some((
         Trap::FutureDropped,
         format!(
             "Line {number} of your file, `{code}`, {what}, so nothing it stands for happened \
-             there{early}. Await it where it must happen: `{call}.await;`. {help}."
+             there{early}. Await it where it must happen: `{call}.await`; if that gives back a \
+             `Result`, handle it (`?`, `.expect(..)` or a `match`). {help}."
         ),
     ))
+}
+
+/// Whether the statement `unawaited` spawned a task, by the lines at which
+/// the run spawned tasks, `spawned`: one of its own, or one in the body of a
+/// function of the file that it calls (`let _ = start(..)`, where `start`
+/// spawns and returns the `JoinHandle`).
+fn spawned_by(unawaited: &Unawaited, spawned: &[usize], source: &Source) -> bool {
+    let (first, last) = unawaited.lines;
+    if spawned.iter().any(|line| (first..=last).contains(line)) {
+        return true;
+    }
+    for name in called(&unawaited.code) {
+        let fn_name = format!("fn {name}");
+        let header = source.lines.iter().position(|(_, code, _)| {
+            code.split(&fn_name)
+                .skip(1)
+                .any(|after| after.starts_with(['(', '<']))
+        });
+        let Some(header) = header else {
+            continue;
+        };
+        // The body opens on the line of the signature's `{`.
+        let opens = source.lines[header..]
+            .iter()
+            .position(|(_, code, _)| code.contains('{'));
+        let Some(opens) = opens else {
+            continue;
+        };
+        if source
+            .body(header + opens)
+            .any(|(number, _, _)| spawned.contains(number))
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// The names that `code` calls: each word just before a `(`.
+fn called(code: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    for (at, _) in code.match_indices('(') {
+        let before = &code[..at];
+        let start = before.trim_end_matches(|c: char| c.is_alphanumeric() || c == '_');
+        let name = &before[start.len()..];
+        if !name.is_empty() {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// Code the compiler quoted over several lines, on one, as rustfmt writes
+/// it when it fits: `sleep(\n    one_second,\n)` is `sleep(one_second)`.
+fn one_line(code: &str) -> String {
+    let mut joined = String::new();
+    for line in code.lines().map(str::trim).filter(|line| !line.is_empty()) {
+        let closes = line.starts_with([')', ']']);
+        if closes && joined.ends_with(',') {
+            joined.pop();
+        }
+        let glued = joined.is_empty() || joined.ends_with(['(', '[']) || closes;
+        if !glued && !line.starts_with(['.', '?']) {
+            joined.push(' ');
+        }
+        joined.push_str(line);
+    }
+    joined
 }
 
 #[cfg(test)]
@@ -396,6 +488,8 @@ mod tests {
             waits: &[],
             source,
             unawaited: &[],
+            spawned: &[],
+            tasks: Tasks::Seen,
         })
     }
 
@@ -413,6 +507,8 @@ mod tests {
             waits: &waits,
             source,
             unawaited: &[],
+            spawned: &[],
+            tasks: Tasks::Seen,
         })
     }
 
@@ -546,8 +642,9 @@ pub async fn run() {
 }";
 
     /// What the compiler found is named with the line, whichever way the
-    /// future was dropped; nothing is named where it found nothing, or
-    /// where the file no longer has the line.
+    /// future was dropped, with the call to await written whole although
+    /// the statement spans lines; nothing is named where it found nothing,
+    /// or where the file no longer has the line.
     #[test]
     fn a_future_dropped_unawaited_is_named_from_the_compilers_lint() {
         let (expected, printed) = ("0.0s Hello\n1.0s World\n", "0.0s Hello\n0.0s World\n");
@@ -561,33 +658,129 @@ pub async fn run() {
                 waits: &[],
                 source: Some(source),
                 unawaited,
+                spawned: &[],
+                tasks: Tasks::Seen,
             })
         };
-        let let_underscore = [Unawaited {
-            line: 4,
-            how: Dropped::LetUnderscore,
-        }];
+        let dropped = |lines, code: &str, how| Unawaited {
+            lines,
+            code: code.to_owned(),
+            how,
+        };
+        let let_underscore = [dropped(
+            (4, 4),
+            "let _ = tokio::time::sleep(one_second);",
+            Dropped::LetUnderscore,
+        )];
         let said = only(note(HELLO, &let_underscore));
         for says in [
             "FutureDropped: Line 4 of your file, `let _ = tokio::time::sleep(one_second);`",
             "`let _ =` drops it at once",
             "(\"World\" came at 0.0s, expected at 1.0s)",
-            "`tokio::time::sleep(one_second).await;`",
+            "`tokio::time::sleep(one_second).await`; if that gives back a `Result`, handle it",
         ] {
             assert!(said.contains(says), "{says}: {said}");
         }
-        let statement = HELLO.replace("let _ = ", "");
-        let unused = [Unawaited {
-            line: 4,
-            how: Dropped::Unused,
-        }];
-        let said = only(note(&statement, &unused));
-        assert!(said.contains("never awaits it"), "{said}");
-        assert!(
-            said.contains("`tokio::time::sleep(one_second).await;`"),
-            "{said}"
-        );
+        // As the compiler's spans quote them: rustc's the expression alone,
+        // clippy's the whole statement.
+        let over_lines = [
+            dropped(
+                (4, 6),
+                "tokio::time::sleep(\n        one_second,\n    )",
+                Dropped::Unused,
+            ),
+            dropped(
+                (4, 6),
+                "let _ = tokio::time::sleep(\n        one_second,\n    );",
+                Dropped::LetUnderscore,
+            ),
+        ];
+        for unawaited in over_lines {
+            let said = only(note(HELLO, std::slice::from_ref(&unawaited)));
+            assert!(
+                said.contains("`tokio::time::sleep(one_second).await`"),
+                "{unawaited:?}: {said}"
+            );
+            let never = unawaited.how == Dropped::Unused;
+            assert_eq!(said.contains("never awaits it"), never, "{said}");
+        }
         assert_eq!(note(HELLO, &[]), []);
         assert_eq!(note("pub async fn run() {}", &let_underscore), []);
+        let send =
+            "orders.send((\n            order,\n            format!(\"{order}, x\"),\n        ))";
+        assert_eq!(
+            one_line(send),
+            "orders.send((order, format!(\"{order}, x\")))"
+        );
+        let chain = "client\n        .get(url)\n        .send()\n        .await?";
+        assert_eq!(one_line(chain), "client.get(url).send().await?");
+    }
+
+    /// A `JoinHandle` dropped by `let _ =` is a future to clippy, but its
+    /// task runs: a statement at which the run spawned a task, or that calls
+    /// a function of the file in whose body it did, is not named, nor is a
+    /// `let _ =` where the run's tasks were not seen (it may be one). A
+    /// future dropped on the next line still is.
+    #[test]
+    fn a_join_handle_let_go_is_not_a_future_never_awaited() {
+        let source = "
+pub async fn run() {
+    let _ = tokio::spawn(
+        brew(\"coffee\"),
+    );
+    let _ = start(\"tea\");
+    let _ = tokio::time::sleep(one_second);
+}
+
+fn start(drink: &'static str) -> JoinHandle<()> {
+    tokio::spawn(brew(drink))
+}";
+        let dropped = |lines, code: &str| Unawaited {
+            lines,
+            code: code.to_owned(),
+            how: Dropped::LetUnderscore,
+        };
+        let spawn = dropped(
+            (3, 5),
+            "let _ = tokio::spawn(\n        brew(\"coffee\"),\n    );",
+        );
+        let start = dropped((6, 6), "let _ = start(\"tea\");");
+        let sleep = dropped((7, 7), "let _ = tokio::time::sleep(one_second);");
+        let note = |unawaited: &[Unawaited], spawned: &[usize], tasks| {
+            diagnose(&Seen {
+                expected: &[],
+                printed: &[],
+                ended: &Ended::Finished { wall_ms: 3 },
+                waits: &[],
+                source: Some(source),
+                unawaited,
+                spawned,
+                tasks,
+            })
+        };
+        let handles = [spawn.clone(), start.clone()];
+        assert_eq!(note(&handles, &[3, 11], Tasks::Seen), []);
+        let all = [spawn.clone(), start, sleep.clone()];
+        let said = only(note(&all, &[3, 11], Tasks::Seen));
+        assert!(
+            said.starts_with("FutureDropped: Line 7 of your file"),
+            "{said}"
+        );
+        // A statement at which the run spawned nothing is named.
+        let said = only(note(std::slice::from_ref(&spawn), &[11], Tasks::Seen));
+        assert!(
+            said.starts_with("FutureDropped: Line 3 of your file"),
+            "{said}"
+        );
+        assert_eq!(note(&all, &[], Tasks::Unseen), []);
+        let unused = Unawaited {
+            how: Dropped::Unused,
+            ..sleep
+        };
+        assert_eq!(note(&[unused], &[], Tasks::Unseen).len(), 1);
+        assert_eq!(
+            called("let _ = tokio::spawn(brew(\"é\"), x.start_é())"),
+            ["spawn", "brew", "start_é"]
+        );
     }
 }

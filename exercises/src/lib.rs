@@ -104,6 +104,13 @@ pub enum Record {
     /// A task was still running when the exercise returned, spawned at
     /// `place` (`file:line: code`); these come before [`Record::Finished`].
     LeftRunning { place: String },
+    /// A task was spawned at `line` of the exercise's file (once for each
+    /// such line); these come before the last record.
+    Spawned { line: usize },
+    /// The harness could not see the exercise's tasks: Tokio's task hooks
+    /// exist only under `--cfg tokio_unstable`. No task is known to be left
+    /// running, and no spawn line is known.
+    TasksUnseen,
     /// The exercise returned after `wall_ms` of real time.
     Finished { wall_ms: u64 },
     /// Where one task waited when [`VIRTUAL_LIMIT`] ran out; these come
@@ -120,6 +127,8 @@ impl fmt::Display for Record {
         match self {
             Record::At { ms } => write!(f, "at {ms}"),
             Record::LeftRunning { place } => write!(f, "left-running {place}"),
+            Record::Spawned { line } => write!(f, "spawned {line}"),
+            Record::TasksUnseen => f.write_str("tasks-unseen"),
             Record::Finished { wall_ms } => write!(f, "finished {wall_ms}"),
             Record::Waits { text } => write!(f, "waits {text}"),
             Record::VirtualTimeout => f.write_str("virtual-timeout"),
@@ -144,6 +153,10 @@ impl Record {
             "left-running" => Record::LeftRunning {
                 place: rest.to_owned(),
             },
+            "spawned" => Record::Spawned {
+                line: rest.parse().ok()?,
+            },
+            "tasks-unseen" => Record::TasksUnseen,
             "finished" => Record::Finished {
                 wall_ms: rest.parse().ok()?,
             },
@@ -168,9 +181,24 @@ pub struct Transcript {
     pub waits: Vec<String>,
     /// Where each task still running when the exercise returned was spawned.
     pub left_running: Vec<String>,
+    /// The lines of the exercise's file at which tasks were spawned.
+    pub spawned: Vec<usize>,
+    pub tasks: Tasks,
     /// [`Record::Finished`], [`Record::VirtualTimeout`] or
     /// [`Record::Panicked`], if the harness lived to write one.
     pub end: Option<Record>,
+}
+
+/// Whether the harness saw the exercise's tasks (its task hooks).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Tasks {
+    /// Seen: [`Transcript::left_running`] and [`Transcript::spawned`] are
+    /// all there is.
+    #[default]
+    Seen,
+    /// Unseen ([`Record::TasksUnseen`]): a task may have been left running
+    /// or spawned without a record saying so.
+    Unseen,
 }
 
 impl Transcript {
@@ -207,6 +235,8 @@ impl Transcript {
             match record {
                 Record::Waits { text } => transcript.waits.push(text),
                 Record::LeftRunning { place } => transcript.left_running.push(place),
+                Record::Spawned { line } => transcript.spawned.push(line),
+                Record::TasksUnseen => transcript.tasks = Tasks::Unseen,
                 end => transcript.end = Some(end),
             }
         }
@@ -264,10 +294,17 @@ mod tests {
         assert_eq!(lines(&transcript), [(0, "Hello"), (0, "a\u{1e}b")]);
         assert_eq!(transcript.waits, ["it waits"]);
         assert_eq!(transcript.end, Some(Record::VirtualTimeout));
-        let left = "World\n\u{1e}left-running x.rs:9: tokio::spawn(a)\n\u{1e}finished 2\n";
+        let left = "World\n\u{1e}left-running x.rs:9: tokio::spawn(a)\n\u{1e}spawned 9\n\
+                    \u{1e}finished 2\n";
         let transcript = Transcript::read(left);
         assert_eq!(transcript.left_running, ["x.rs:9: tokio::spawn(a)"]);
+        assert_eq!(
+            (&transcript.spawned[..], transcript.tasks),
+            (&[9][..], Tasks::Seen)
+        );
         assert_eq!(transcript.end, Some(Record::Finished { wall_ms: 2 }));
+        let unseen = Transcript::read("World\n\u{1e}tasks-unseen\n\u{1e}finished 2\n");
+        assert_eq!(unseen.tasks, Tasks::Unseen);
     }
 
     #[test]

@@ -88,10 +88,13 @@ pub fn write_copies(exercises: &[Exercise]) -> io::Result<Vec<String>> {
 
 fn notes(origins: &[(&str, Origin)]) -> Vec<String> {
     let mut notes = Vec::new();
-    let differ = origins
+    let differ: Vec<&str> = origins
         .iter()
-        .filter(|(_, origin)| *origin == Origin::Differs);
-    let differ: Vec<&str> = differ.map(|(file, _)| *file).collect();
+        .filter_map(|(file, origin)| match origin {
+            Origin::Differs => Some(*file),
+            _ => None,
+        })
+        .collect();
     if !differ.is_empty() {
         notes.push(format!(
             "exercises/src/exercises/ differs from the last commit in {}: the committed files \

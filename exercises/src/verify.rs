@@ -277,17 +277,53 @@ const MISTAKES: &[Mistake] = &[
     Mistake {
         file: "select_on_join_handles.rs",
         exercise: "select_race",
-        says: &["1 task it spawned was still running", "dropping the handle"],
+        says: &[
+            "1 task it spawned was still running",
+            "dropping the handle (as `select!` drops the branch that loses)",
+        ],
         line_of: "let eu = tokio::spawn",
         trap: None,
+    },
+    // A `JoinHandle` let go: a future to clippy, but its task runs on.
+    Mistake {
+        file: "let_underscore_join_handle.rs",
+        exercise: "spawn_join",
+        says: &[
+            "1 task it spawned was still running",
+            "dropping the handle detaches the task",
+        ],
+        line_of: "let _ = tokio::spawn",
+        trap: None,
+    },
+    // The call that is not awaited spans lines.
+    Mistake {
+        file: "unawaited_send_over_lines.rs",
+        exercise: "bounded_channel",
+        says: &[
+            "never awaits it",
+            "`orders.send((order, format!(\"order {order}: no onions, extra basil, and the sauce on \
+             the side\"))).await`",
+        ],
+        line_of: "orders.send((",
+        trap: Some(Trap::FutureDropped),
+    },
+    // The future's output is a `Result`, which the `.await` gives back.
+    Mistake {
+        file: "unawaited_fallible_fetch.rs",
+        exercise: "try_join",
+        says: &[
+            "never awaits it",
+            "`fetch(\"user\", 300, true).await`; if that gives back a `Result`, handle it",
+        ],
+        line_of: "fetch(\"user\", 300, true);",
+        trap: Some(Trap::FutureDropped),
     },
 ];
 
 /// Each of [`MISTAKES`], put in its exercise's place as shipped, built and
 /// run: the checker must report it as the table says.
 fn mistakes(exercises: &[Exercise]) -> io::Result<Vec<String>> {
-    let mut copies = Vec::new();
-    let mut chosen = Vec::new();
+    let mut chosen: Vec<(&Exercise, String)> = Vec::new();
     for mistake in MISTAKES {
         let (file, name) = (mistake.file, mistake.exercise);
         let Some(exercise) = exercises.iter().find(|exercise| exercise.name == name) else {
@@ -295,59 +331,57 @@ fn mistakes(exercises: &[Exercise]) -> io::Result<Vec<String>> {
                 "mistakes/{file}: no exercise `{name}`"
             )));
         };
-        let copy = crate_dir().join(COPIES).join(&exercise.file);
-        let shipped = std::fs::read_to_string(&copy)?;
-        std::fs::copy(crate_dir().join("mistakes").join(file), &copy)?;
-        copies.push((copy, shipped));
-        chosen.push(exercise);
-    }
-    let names: Vec<&str> = chosen
-        .iter()
-        .map(|exercise| exercise.name.as_str())
-        .collect();
-    let built = build(Files::Shipped, &names);
-    for (copy, shipped) in copies {
-        std::fs::write(copy, shipped)?;
-    }
-    let built = built?;
-    let mut problems = Vec::new();
-    for (mistake, exercise) in MISTAKES.iter().zip(chosen) {
-        let (file, says, trap) = (mistake.file, mistake.says, mistake.trap);
-        let source = std::fs::read_to_string(crate_dir().join("mistakes").join(file))?;
-        let line = source
-            .lines()
-            .position(|line| line.contains(mistake.line_of))
-            .map_or(0, |index| index + 1);
-        let line = format!("line {line} of your file");
-        let report = match built.outcome(exercise)? {
-            Outcome::Pass => {
-                problems.push(format!("mistakes/{file} passed, but it must fail"));
-                continue;
-            }
-            Outcome::Fail(report) => report,
-        };
-        // The report wraps its prose, and a sentence may start with the
-        // line: the words are compared, not the lines, in lower case.
-        let words = report.split_whitespace().collect::<Vec<_>>().join(" ");
-        let words = words.to_lowercase();
-        let wanted = says.iter().copied().chain([line.as_str()]);
-        if let Some(missing) = wanted
-            .into_iter()
-            .find(|wanted| !words.contains(&wanted.to_lowercase()))
-        {
-            problems.push(format!(
-                "mistakes/{file}: the report does not say `{missing}`:\n{report}"
-            ));
-        } else if named(&report) != Vec::from_iter(trap) {
-            problems.push(format!(
-                "mistakes/{file}: the report names {:?}, not {trap:?}:\n{report}",
-                named(&report)
-            ));
-        } else {
-            println!("ok: mistakes/{file} is reported: {}", says[0]);
+        if chosen.iter().any(|(chosen, _)| chosen.name == name) {
+            return Err(io::Error::other(format!(
+                "mistakes/{file}: another mistake takes the place of `{name}`"
+            )));
         }
+        let text = std::fs::read_to_string(crate_dir().join("mistakes").join(file))?;
+        chosen.push((exercise, text));
     }
+    let mut problems = Vec::new();
+    in_place_of_shipped(&chosen, |built| {
+        for (mistake, (exercise, source)) in MISTAKES.iter().zip(&chosen) {
+            problems.extend(misreported(mistake, source, built.outcome(exercise)?));
+        }
+        Ok(())
+    })?;
     Ok(problems)
+}
+
+/// What is wrong with the checker's `outcome` for `mistake`, whose file's
+/// text is `source`, if anything.
+fn misreported(mistake: &Mistake, source: &str, outcome: Outcome) -> Option<String> {
+    let (file, says, trap) = (mistake.file, mistake.says, mistake.trap);
+    let line = source
+        .lines()
+        .position(|line| line.contains(mistake.line_of))
+        .map_or(0, |index| index + 1);
+    let line = format!("line {line} of your file");
+    let Outcome::Fail(report) = outcome else {
+        return Some(format!("mistakes/{file} passed, but it must fail"));
+    };
+    // The report wraps its prose, and a sentence may start with the line:
+    // the words are compared, not the lines, in lower case.
+    let words = report.split_whitespace().collect::<Vec<_>>().join(" ");
+    let words = words.to_lowercase();
+    let wanted = says.iter().copied().chain([line.as_str()]);
+    if let Some(missing) = wanted
+        .into_iter()
+        .find(|wanted| !words.contains(&wanted.to_lowercase()))
+    {
+        return Some(format!(
+            "mistakes/{file}: the report does not say `{missing}`:\n{report}"
+        ));
+    }
+    if named(&report) != Vec::from_iter(trap) {
+        return Some(format!(
+            "mistakes/{file}: the report names {:?}, not {trap:?}:\n{report}",
+            named(&report)
+        ));
+    }
+    println!("ok: mistakes/{file} is reported: {}", says[0]);
+    None
 }
 
 /// How many exercises [`independent`] breaks: more than cargo runs at once on
@@ -360,39 +394,75 @@ const BROKEN: usize = 8;
 /// the first is built again and run, and each broken one shows its own error.
 fn independent(exercises: &[Exercise]) -> io::Result<Vec<String>> {
     let chosen = &exercises[..exercises.len().min(BROKEN + 1)];
-    let mut copies = Vec::new();
+    let mut changed = Vec::new();
     for (index, exercise) in chosen.iter().enumerate() {
-        let copy = crate_dir().join(COPIES).join(&exercise.file);
-        let shipped = std::fs::read_to_string(&copy)?;
+        let shipped = std::fs::read_to_string(crate_dir().join(COPIES).join(&exercise.file))?;
         let change = match index {
             0 => "\n// Built again.\n",
             _ => "\nfn broken() -> u32 {\n    \"not a number\"\n}\n",
         };
-        std::fs::write(&copy, format!("{shipped}{change}"))?;
-        copies.push((copy, shipped));
+        changed.push((exercise, format!("{shipped}{change}")));
     }
-    let built = build(Files::Shipped, &names(chosen));
-    for (copy, shipped) in copies {
-        std::fs::write(copy, shipped)?;
-    }
-    let built = built?;
     let mut problems = Vec::new();
-    for (index, exercise) in chosen.iter().enumerate() {
-        let at = format!("--> exercises/{COPIES}/{}:", exercise.file);
-        let report = match built.outcome(exercise) {
-            Ok(Outcome::Fail(report)) => report,
-            outcome => format!("{:?}", outcome.map(|_| "it passed")),
-        };
-        let own_error = report.contains("error[E0308]: mismatched types") && report.contains(&at);
-        if (index == 0 && !built.compiled(&exercise.name)) || (index > 0 && !own_error) {
-            problems.push(format!(
-                "{} among broken exercises: {report}",
-                exercise.name
-            ));
+    in_place_of_shipped(&changed, |built| {
+        for (index, exercise) in chosen.iter().enumerate() {
+            let at = format!("--> exercises/{COPIES}/{}:", exercise.file);
+            let report = match built.outcome(exercise) {
+                Ok(Outcome::Fail(report)) => report,
+                outcome => format!("{:?}", outcome.map(|_| "it passed")),
+            };
+            let own_error =
+                report.contains("error[E0308]: mismatched types") && report.contains(&at);
+            if (index == 0 && !built.compiled(&exercise.name)) || (index > 0 && !own_error) {
+                problems.push(format!(
+                    "{} among broken exercises: {report}",
+                    exercise.name
+                ));
+            }
         }
-    }
+        Ok(())
+    })?;
     if problems.is_empty() {
         println!("ok: {BROKEN} exercises that do not compile stop no other from being checked");
     }
     Ok(problems)
+}
+
+/// With the copy as shipped of each exercise of `changed` replaced by its
+/// text: builds them, and runs `check` on what was built while the files
+/// are in place (a report reads the learner's file). Then the copies are
+/// put back, whatever `check` did.
+fn in_place_of_shipped<T>(
+    changed: &[(&Exercise, String)],
+    check: impl FnOnce(&Built) -> io::Result<T>,
+) -> io::Result<T> {
+    let mut copies = Vec::new();
+    let mut replaced = Ok(());
+    for (exercise, text) in changed {
+        let copy = crate_dir().join(COPIES).join(&exercise.file);
+        let shipped = match std::fs::read_to_string(&copy) {
+            Ok(shipped) => shipped,
+            Err(error) => {
+                replaced = Err(error);
+                break;
+            }
+        };
+        let written = std::fs::write(&copy, text);
+        copies.push((copy, shipped));
+        if let Err(error) = written {
+            replaced = Err(error);
+            break;
+        }
+    }
+    let names: Vec<&str> = changed
+        .iter()
+        .map(|(exercise, _)| exercise.name.as_str())
+        .collect();
+    let checked = replaced
+        .and_then(|()| build(Files::Shipped, &names))
+        .and_then(|built| check(&built));
+    for (copy, shipped) in copies {
+        std::fs::write(copy, shipped)?;
+    }
+    checked
 }

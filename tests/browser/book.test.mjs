@@ -399,9 +399,24 @@ const tables = () => {
                 `first column kept: ${kept}`);
         }
     }
+    // On a phone a cheat-sheet row is a card (wide.css), each of its cells
+    // as wide as the card: no rule of the table's columns may narrow one.
+    const cards = [...document.querySelectorAll(".cheatsheet td")].filter(
+        (cell) => getComputedStyle(cell).display === "block",
+    );
+    const narrow = [];
+    for (const cell of cards) {
+        const card = cell.parentElement.getBoundingClientRect().width;
+        const width = cell.getBoundingClientRect().width;
+        if (width < card - 4) {
+            narrow.push(`${cell.dataset.column}: ${Math.round(width)}px of a ${Math.round(card)}px card`);
+        }
+    }
     return {
         broken,
         unfit,
+        cards: cards.length,
+        narrow,
         sideways: [document.documentElement, document.querySelector(".content")].some(
             (box) => box.scrollWidth > box.clientWidth,
         ),
@@ -422,7 +437,7 @@ const ticks = () => {
 };
 
 for (const width of [400, 1280, 1600]) {
-    test(`at ${width}px, with the sidebar open where it fits, the cheat sheet's tables fit or scroll with their first column kept, and break no identifier`, TEST, async () => {
+    test(`at ${width}px, with the sidebar open where it fits, the cheat sheet's tables fit or scroll with their first column kept, break no identifier, and on a phone lay each row out as a card its cells fill`, TEST, async () => {
         const viewport = { width, height: 800 };
         const { page, problems } = await watchedPage({ viewport });
         await page.goto(`${origin}/cheatsheet.html`, { waitUntil: "load" });
@@ -432,6 +447,8 @@ for (const width of [400, 1280, 1600]) {
         const seen = await page.evaluate(tables);
         assert.deepEqual(seen.broken, [], "identifiers broken across lines");
         assert.deepEqual(seen.unfit, []);
+        assert.equal(seen.cards > 0, width === 400, `${seen.cards} cells laid out as cards`);
+        assert.deepEqual(seen.narrow, [], "cells narrower than their card");
         assert.ok(!seen.sideways, "the page scrolls sideways");
         await page.close();
         assert.deepEqual(problems, []);

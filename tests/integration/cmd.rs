@@ -19,7 +19,7 @@ use crate::support;
 fn xtask() {
     const OWN_GOLDEN_FILES: [&str; 3] = ["bless", "snapshots", "broken-golden"];
     let fixture = support::fixture_section();
-    let fixture = format!("tests={}", fixture.binary.display());
+    let fixture = format!("{}={}", fixture.name, fixture.binary.display());
     let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("cmd/xtask/golden");
     let before = contents(&golden);
     let cases = |section: &str, golden: &Path| {
@@ -45,7 +45,7 @@ fn xtask() {
     }
     shared.run();
     own.run();
-    cases("tests=./section.sh", &golden)
+    cases("fixture-section=./section.sh", &golden)
         .case("cmd/xtask/floods.md")
         .run();
     assert_eq!(

@@ -4,7 +4,7 @@
 //! this, an interrupted `check-all` left a hung example running, re-parented
 //! to PID 1.
 //!
-//! The tools run against the fixture section (`src/main.rs`), named by
+//! The tools run against the fixture section (`tests/fixture-section/`), named by
 //! `XTASK_FIXTURE_SECTION`, whose `hangs_with_a_child` starts a `sleep 300`
 //! and never finishes. The signal goes to the tool's process only, as
 //! `kill -INT` does; the test then finds no process left in any group the

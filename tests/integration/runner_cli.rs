@@ -1,6 +1,7 @@
 //! Guards the runner's failure paths that a command-line case can't state
 //! (its cases are `cmd/runner/*.md`, run by `cmd.rs`): an argument that is
-//! not UTF-8, a build without `--cfg tokio_unstable`, output nobody reads.
+//! not UTF-8, a build without `--cfg tokio_unstable`, output nobody reads,
+//! a multi-thread timeline's rows, a run its timeout stops.
 
 use std::time::Duration;
 
@@ -41,6 +42,81 @@ fn without_tokio_unstable_what_needs_it_is_refused_with_the_reason() {
     assert!(built.success(), "building basics without the cfg failed");
     let basics = built.binaries.get("basics").expect("cargo built basics");
     crate::cmd::section_cases(basics.clone()).case("cmd/runner/without-cfg.md");
+}
+
+/// On the multi-thread runtime, a timeline draws no row for Tokio's own
+/// workers (blocking jobs of the runtime's), and a task that returned just
+/// as `run()` did is not "dropped": Tokio reports its end after waking
+/// whoever awaits it, maybe once `run()` has returned. Ten runs: that
+/// order varies from run to run (a third of them showed it).
+#[test]
+fn a_multi_thread_timeline_has_only_the_examples_tasks_each_ended_as_it_did() {
+    use xtask::protocol::timeline::{EndKind, RowKind, Timeline};
+
+    let basics = crate::support::built_section("basics").binary;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("run.timeline");
+    for _ in 0..10 {
+        let output = std::process::Command::new(&basics)
+            .args([
+                "--flavor",
+                "multi_thread",
+                "task_callbacks",
+                "--timeline-file",
+            ])
+            .arg(&file)
+            .output()
+            .expect("basics runs");
+        assert!(output.status.success(), "{output:?}");
+        let text = std::fs::read_to_string(&file).expect("the timeline was written");
+        let timeline = Timeline::parse(&text).expect("a timeline");
+        for row in &timeline.rows {
+            let at = row.spawned_at.as_deref().unwrap_or_default();
+            assert!(
+                row.kind != RowKind::Blocking,
+                "a row for a blocking job of Tokio's own, at {at}:\n{text}"
+            );
+            let how = row.ended.map(|ended| ended.how);
+            assert_ne!(how, Some(EndKind::Dropped), "a task at {at}:\n{text}");
+        }
+    }
+}
+
+/// `--trace` and `--timeline-file` are written whole when the run ends: one
+/// the timeout stops leaves the files of the run before, not empty ones, and
+/// no temporary file beside them; one that ends writes them.
+#[test]
+fn a_run_stopped_by_its_timeout_leaves_the_last_trace_as_it_was() {
+    let binary = crate::support::fixture_section().binary;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let (trace, timeline) = (dir.path().join("run.json"), dir.path().join("run.timeline"));
+    std::fs::write(&trace, "the last trace").expect("a trace");
+    std::fs::write(&timeline, "the last timeline").expect("a timeline");
+    let run = |example: &str| {
+        std::process::Command::new(&binary)
+            .args(["--clock", "virtual", "--timeout", "1", example, "--trace"])
+            .arg(&trace)
+            .arg("--timeline-file")
+            .arg(&timeline)
+            .output()
+            .expect("the fixture section runs")
+    };
+    let stopped = run("hangs");
+    assert_eq!(stopped.status.code(), Some(124), "{stopped:?}");
+    assert_eq!(std::fs::read_to_string(&trace).unwrap(), "the last trace");
+    assert_eq!(
+        std::fs::read_to_string(&timeline).unwrap(),
+        "the last timeline"
+    );
+    let files = std::fs::read_dir(dir.path()).unwrap().count();
+    assert_eq!(files, 2, "a temporary file was left beside them");
+    let ended = run("ok");
+    assert!(ended.status.success(), "{ended:?}");
+    let written = std::fs::read_to_string(&timeline).unwrap();
+    assert!(
+        written.starts_with("timeline\t1\tfixture-section/ok"),
+        "{written}"
+    );
 }
 
 /// A pipe nobody reads, already full: the next write to it blocks.

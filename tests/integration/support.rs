@@ -31,11 +31,11 @@ pub fn built_section(name: &str) -> Section {
     }
 }
 
-/// The fixture section (`src/main.rs`), whose examples fail in every way an
-/// example can. Its section name is its package's, `tests`.
+/// The fixture section (`tests/fixture-section/`), whose examples fail in
+/// every way an example can. Its section name is its package's.
 pub fn fixture_section() -> Section {
     Section {
-        name: "tests".to_owned(),
+        name: "fixture-section".to_owned(),
         binary: binary("fixture-section"),
     }
 }

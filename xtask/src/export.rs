@@ -181,7 +181,8 @@ impl Export {
     /// Whether the example takes Tokio task dumps (`Handle::dump`), which
     /// need Tokio's `taskdump` feature, on Linux only, and `--cfg tokio_unstable`.
     pub fn takes_task_dumps(&self) -> bool {
-        self.source.contains("tokio_unstable") && self.source.contains(".dump()")
+        let task_dump = self.locals.iter().any(|local| local.name == "task-dump");
+        task_dump || (self.source.contains("tokio_unstable") && self.source.contains(".dump()"))
     }
 
     /// Its tables, with its local crates copied to `locals_in` (from its
@@ -689,7 +690,7 @@ tokio = { version = "1.54", features = ["test-util"] }
             "{toml}"
         );
         for cargo_toml in [
-            include_str!("../../crates/runner/Cargo.toml"),
+            include_str!("../../crates/infra/runner/Cargo.toml"),
             include_str!("../../crates/recipes/Cargo.toml"),
         ] {
             let cargo_toml = cargo_toml.parse::<toml::Table>().unwrap();

@@ -3,7 +3,7 @@
 # to the next timer whenever nothing is ready (looptime), so the twin's times
 # are as exact as the example's on Tokio's paused clock. With
 # TWIN_TIMELINE_FILE set, it also writes there the twin's tasks on that clock,
-# in the text form of crates/protocol/src/timeline.rs, so that the book draws
+# in the text form of crates/infra/protocol/src/timeline.rs, so that the book draws
 # them under the example's own.
 import asyncio, linecache, os, runpy, sys, looptime
 

@@ -1,7 +1,8 @@
-//! The dump_stuck_tasks recipe's dumper: what it shows, and that neither a
-//! stuck stderr nor a second request holds anything up. Kept out of the
-//! example's file, which a reader copies: two of these tests need the
-//! multi-thread runtime, which a project of theirs may not have.
+//! The dump_stuck_tasks recipe's dumper: what it shows, that a dump taken as
+//! `main` ends is written, and that neither a stuck stderr nor a second
+//! request holds anything up. Kept out of the example's file, which a reader
+//! copies: some of these tests need the multi-thread runtime, which a
+//! project of theirs may not have.
 
 // The example's own file: its demonstration is the section binary's.
 #[allow(dead_code)]
@@ -15,41 +16,50 @@ use std::time::Duration;
 use dump_stuck_tasks::with_dumps_on_sigusr1;
 use tokio::sync::{Mutex, oneshot};
 
-/// The dump names `main`'s own frames and each stuck task's, and what each
-/// waits in.
+/// The report names `main`'s own frames and each stuck task's under it, what
+/// each waits in, and who holds the lock one waits for.
 #[cfg(all(tokio_unstable, target_os = "linux", target_arch = "x86_64"))]
 #[tokio::test]
 async fn the_dump_shows_where_main_and_each_task_wait() {
-    use dump_stuck_tasks::TaskDumps;
-    use tokio_util::task::AbortOnDropHandle;
+    use task_dump::{Files, Own, Taken, TaskDumps, Tracker};
 
+    let tracker = Tracker::default();
+    let _default = tracing::subscriber::set_default(tracker.clone());
     let ledger = Arc::new(Mutex::new(()));
     let (approve, approval) = oneshot::channel::<()>();
-    let _holding = AbortOnDropHandle::new(tokio::spawn(hold(ledger.clone(), approval)));
+    let mut tasks = tokio::task::JoinSet::new();
+    tasks.spawn(hold(ledger.clone(), approval));
     tokio::task::yield_now().await;
-    let _waiting = AbortOnDropHandle::new(tokio::spawn(wait_for(ledger)));
-    let _library = AbortOnDropHandle::new(tokio::spawn(tokio::time::sleep(Duration::from_secs(9))));
+    tasks.spawn(wait_for(ledger));
+    tasks.spawn(tokio::time::sleep(Duration::from_secs(9)));
     tokio::task::yield_now().await;
-    let mut main = std::pin::pin!(main_waits(approve));
-    let (output, dump) = TaskDumps::default().dump(main.as_mut()).await;
-    assert!(output.is_none(), "main ended while it was traced");
-    assert!(dump.starts_with("main and 3 tasks\nmain:\n"), "{dump}");
+    let mut main = std::pin::pin!(tracker.main(main_waits(approve)));
+    let own = Own {
+        files: Files::Under(env!("CARGO_MANIFEST_DIR")),
+        module: env!("CARGO_CRATE_NAME"),
+    };
+    let Taken::Dump(dump) = TaskDumps::new(tracker, own).dump(main.as_mut()).await else {
+        panic!("main ended while it was traced");
+    };
+    let report = task_dump::report(&dump, None).render(&task_dump::names_label);
+    // The tasks were spawned before `main`, so none is under it.
     for wait in [
-        "main:\n  in dump_stuck_tasks::main_waits at dump_stuck_tasks.rs:",
-        "  waiting in <tokio::time::sleep::Sleep as Future>::poll\n",
-        "  in dump_stuck_tasks::hold at dump_stuck_tasks.rs:",
-        "  waiting in <tokio::sync::oneshot::Receiver<T> as Future>::poll\n",
-        "  in dump_stuck_tasks::wait_for at dump_stuck_tasks.rs:",
-        "  waiting in tokio::sync::mutex::Mutex<T>::lock\n",
-        "  (a library's task: none of its functions is this project's)\n",
+        "main (the body of `main`)\n  main_waits at dump_stuck_tasks.rs:",
+        "\n    waits in sleep\n",
+        "\n  hold at dump_stuck_tasks.rs:",
+        "\n    waits in oneshot::Receiver\n  holds the Mutex made at dump_stuck_tasks.rs:",
+        "\n  wait_for at dump_stuck_tasks.rs:",
+        "\n    waits in Mutex::lock\n  waits for the Mutex made at dump_stuck_tasks.rs:",
+        ", held by task ",
+        "\n  waits in sleep\n",
     ] {
-        assert!(dump.contains(wait), "no {wait:?} in\n{dump}");
+        assert!(report.contains(wait), "no {wait:?} in\n{report}");
     }
-    assert!(
-        !dump.contains("TaskDumps"),
-        "the dumper's own frames:\n{dump}"
-    );
 }
+
+/// The tests that raise SIGUSR1, one at a time: the signal reaches every
+/// listener in the process.
+static SIGNALS: Mutex<()> = Mutex::const_new(());
 
 /// A writer into a buffer the test reads.
 #[derive(Clone, Default)]
@@ -66,10 +76,12 @@ impl Write for Captured {
     }
 }
 
-/// The task that writes the dumps is the dumper's: the dump leaves it out.
+/// A dump leaves out the dumper's own thread and tasks: here `main` is all
+/// there is.
 #[cfg(all(tokio_unstable, target_os = "linux", target_arch = "x86_64"))]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
 async fn the_dump_leaves_out_the_dumpers_own_tasks() {
+    let _one_at_a_time = SIGNALS.lock().await;
     let captured = Captured::default();
     let written = captured.0.clone();
     let main = async move {
@@ -86,11 +98,40 @@ async fn the_dump_leaves_out_the_dumpers_own_tasks() {
     .expect("no dump within 20s")
     .unwrap();
     let dump = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let main = "SIGUSR1: where each task waits\n\nmain (the body of `main`)\n";
+    assert!(dump.starts_with(main), "{dump}");
+    assert!(!dump.contains("\n  task "), "{dump}");
+}
+
+/// `main` asks for a dump, and is done by its next poll after the one the
+/// dump makes: it ends right after the dump was taken, before the writer had
+/// a turn. The dump is written all the same.
+#[tokio::test]
+async fn a_dump_taken_as_main_ends_is_written() {
+    let _one_at_a_time = SIGNALS.lock().await;
+    let captured = Captured::default();
+    let mut polls = 0;
+    let main = std::future::poll_fn(|cx| {
+        polls += 1;
+        match polls {
+            1 => {
+                signal_hook::low_level::raise(signal_hook::consts::SIGUSR1).unwrap();
+                std::task::Poll::Pending
+            }
+            // The dump's own poll.
+            2 => {
+                cx.waker().wake_by_ref();
+                std::task::Poll::Pending
+            }
+            _ => std::task::Poll::Ready(()),
+        }
+    });
+    with_dumps_on_sigusr1(main, captured.clone()).await.unwrap();
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(
-        dump.starts_with("SIGUSR1: main and 0 tasks\nmain:\n"),
-        "{dump}"
+        text.starts_with("SIGUSR1: where each task waits\n"),
+        "{text:?}"
     );
-    assert!(!dump.contains("write_dumps"), "{dump}");
 }
 
 #[cfg(all(tokio_unstable, target_os = "linux", target_arch = "x86_64"))]
@@ -139,6 +180,7 @@ impl Write for Stuck {
 /// here releases it.
 #[tokio::test]
 async fn a_write_that_blocks_stops_no_worker_and_not_main() {
+    let _one_at_a_time = SIGNALS.lock().await;
     let (started, has_started) = oneshot::channel();
     let (release, to_release) = std::sync::mpsc::channel();
     let (released, was_released) = oneshot::channel();
@@ -181,14 +223,18 @@ fn one_dump_at_a_time() {
     has_started.recv().unwrap();
 
     runtime.block_on(async {
-        let mut dumps = dump_stuck_tasks::TaskDumps::default();
+        let own = task_dump::Own {
+            files: task_dump::Files::Under(env!("CARGO_MANIFEST_DIR")),
+            module: env!("CARGO_CRATE_NAME"),
+        };
+        let mut dumps = task_dump::TaskDumps::new(task_dump::Tracker::default(), own);
         let mut main = std::pin::pin!(std::future::pending::<()>());
         // Each given up at once, as a caller's `select!` would.
         assert!(dumps.dump(main.as_mut()).now_or_never().is_none());
         assert!(dumps.dump(main.as_mut()).now_or_never().is_none());
         release.send(()).unwrap();
-        let (_, dump) = dumps.dump(main.as_mut()).await;
-        assert!(dump.starts_with("main and "), "{dump}");
+        let dumped = dumps.dump(main.as_mut()).await;
+        assert!(matches!(dumped, task_dump::Taken::Dump(_)));
     });
     // The task that held the worker, and one dump's.
     assert_eq!(runtime.metrics().spawned_tasks_count(), 2);

@@ -3,22 +3,22 @@
 //! deadline, retries and status handling makes of each.
 //!
 //! `fetch` is the client under test: each attempt has its own deadline
-//! (reqwest's per-request `timeout`); a server error (5xx) or a missed
-//! deadline is tried again after a pause that doubles, `ATTEMPTS` times in
-//! all; a client error (4xx) is the caller's mistake and comes back at once.
+//! (reqwest's per-request `timeout`); a missed deadline, a 5xx, a 408 or a
+//! 429 is tried again after a pause that doubles, `ATTEMPTS` times in all
+//! (`recipes/rate_limited_client` waits as a 429's `Retry-After` says);
+//! another 4xx is the caller's mistake and comes back at once.
 //! The tests, below, each start a `MockServer`, mount what it answers, and
 //! check the result and, with `expect`, how many requests came. asyncio's
 //! way is the same: `aiohttp.test_utils.TestServer` (the asyncio version
 //! here) or `aioresponses`.
 //!
-//! They run on the real clock, with short times. wiremock serves from a
-//! thread of its own, on a runtime of its own, so while the client waits
-//! for an answer the test's runtime has nothing to do; on the paused clock
-//! it then moves to its next timer, the attempt's deadline, which fires
-//! before the answer can come (the last test pins it; see
-//! `testing/paused_clock_io` for why). `run` shows the same client against
-//! the local httpbin, which runs on the example's own runtime, so there
-//! the paused clock is exact.
+//! They run on the real clock. wiremock serves from a thread of its own, on
+//! a runtime of its own, so while the client waits for an answer the test's
+//! runtime has nothing to do; on the paused clock it then moves to its next
+//! timer, the attempt's deadline, which fires before the answer can come
+//! (the last test pins it; see `testing/paused_clock_io` for why). `run`
+//! shows the same client against the local httpbin, which runs on the
+//! example's own runtime, so there the paused clock is exact.
 //!
 //! Beyond the guides: *Complete Guide to Async IO and Asynchronous
 //! Programming in Python* names `aioresponses` among its "Recommended
@@ -38,7 +38,7 @@ pub enum FetchError {
     #[error("the server answered {0}")]
     Status(StatusCode),
     #[error("the server answered {0}, {ATTEMPTS} times")]
-    ServerError(StatusCode),
+    Refused(StatusCode),
     #[error("no answer within {0:?}, {ATTEMPTS} times")]
     TimedOut(Duration),
     #[error("request failed")]
@@ -48,7 +48,8 @@ pub enum FetchError {
 /// What one attempt came to.
 enum Attempt {
     Answered(String),
-    /// Worth another try: a server error or a missed deadline.
+    /// Worth another try: a missed deadline, or a status that may be
+    /// different later.
     Again(FetchError),
     Failed(FetchError),
 }
@@ -65,8 +66,9 @@ async fn attempt(client: &Client, url: &str, deadline: Duration) -> Attempt {
         Err(error) => return sorted(error),
     };
     let status = response.status();
-    if status.is_server_error() {
-        return Attempt::Again(FetchError::ServerError(status));
+    let later = [StatusCode::REQUEST_TIMEOUT, StatusCode::TOO_MANY_REQUESTS];
+    if status.is_server_error() || later.contains(&status) {
+        return Attempt::Again(FetchError::Refused(status));
     }
     if !status.is_success() {
         return Attempt::Failed(FetchError::Status(status));
@@ -78,7 +80,8 @@ async fn attempt(client: &Client, url: &str, deadline: Duration) -> Attempt {
 }
 
 /// GETs `url`'s body, each attempt within `deadline`, trying again on a
-/// server error or a missed deadline after a pause that doubles.
+/// missed deadline, a server error, a 408 or a 429 after a pause that
+/// doubles.
 pub async fn fetch(client: &Client, url: &str, deadline: Duration) -> Result<String, FetchError> {
     let (mut tried, mut pause) = (1, FIRST_PAUSE);
     loop {
@@ -127,8 +130,9 @@ mod tests {
     use wiremock::matchers::{method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
-    /// Short, so that the tests that wait for it stay quick.
-    const DEADLINE: Duration = Duration::from_millis(200);
+    /// Far longer than an answer on loopback takes on the busiest machine:
+    /// no test that expects one waits for this deadline.
+    const DEADLINE: Duration = Duration::from_secs(10);
 
     fn client() -> Client {
         // reqwest has no crypto provider of its own (the runner installs
@@ -176,6 +180,28 @@ mod tests {
         assert_eq!(fetch(&client(), &url, DEADLINE).await.unwrap(), "42");
     }
 
+    /// 408 and 429 are client errors, but ones that say "not now" rather
+    /// than "never".
+    #[tokio::test]
+    async fn a_request_timeout_or_too_many_requests_is_tried_again() {
+        let server = MockServer::start().await;
+        for status in [408, 429] {
+            Mock::given(path("/price"))
+                .respond_with(ResponseTemplate::new(status))
+                .up_to_n_times(1)
+                .expect(1)
+                .mount(&server)
+                .await;
+        }
+        Mock::given(path("/price"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("42"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let url = format!("{}/price", server.uri());
+        assert_eq!(fetch(&client(), &url, DEADLINE).await.unwrap(), "42");
+    }
+
     #[tokio::test]
     async fn a_server_that_keeps_failing_is_given_up_after_every_attempt() {
         let server = server(ResponseTemplate::new(500), ATTEMPTS.into()).await;
@@ -184,7 +210,7 @@ mod tests {
         assert!(
             matches!(
                 error,
-                FetchError::ServerError(StatusCode::INTERNAL_SERVER_ERROR)
+                FetchError::Refused(StatusCode::INTERNAL_SERVER_ERROR)
             ),
             "{error:?}"
         );
@@ -201,19 +227,27 @@ mod tests {
         );
     }
 
-    /// An answer later than the deadline, every time, and one that never
-    /// comes (an hour is never, here): each attempt gives up at its
-    /// deadline. Real time: a lower bound, never an exact figure.
+    /// An answer far later than the deadline, every time, and one that
+    /// never comes (an hour is never, here): each attempt gives up at its
+    /// deadline, and the server saw each attempt. The deadline is short, so
+    /// that the test is quick, but long enough for a request to reach the
+    /// server on a busy machine; the answer is 20 times as late, so that no
+    /// stall lets it come first. Real time: a lower bound, never an exact
+    /// figure.
     #[tokio::test]
     async fn an_answer_too_late_or_never_is_given_up_at_each_deadline() {
-        for delay in [DEADLINE * 3, Duration::from_secs(3600)] {
+        let deadline = Duration::from_millis(500);
+        for delay in [deadline * 20, Duration::from_secs(3600)] {
             let late = ResponseTemplate::new(200).set_delay(delay);
             let server = server(late, ATTEMPTS.into()).await;
             let url = format!("{}/price", server.uri());
             let started = std::time::Instant::now();
-            let error = fetch(&client(), &url, DEADLINE).await.unwrap_err();
-            assert!(matches!(error, FetchError::TimedOut(DEADLINE)), "{error:?}");
-            let least = DEADLINE * ATTEMPTS + FIRST_PAUSE * 3;
+            let error = fetch(&client(), &url, deadline).await.unwrap_err();
+            assert!(
+                matches!(error, FetchError::TimedOut(d) if d == deadline),
+                "{error:?}"
+            );
+            let least = deadline * ATTEMPTS + FIRST_PAUSE * 3;
             assert!(started.elapsed() >= least, "{:?}", started.elapsed());
         }
     }

@@ -17,6 +17,11 @@
 //! that drops it later; `OwnedSemaphorePermit::forget` plus
 //! `Semaphore::add_permits` is the other way to give it back.
 //!
+//! Like every exercise, this one must stop what it starts: the tasks that
+//! give the last permits back would still be waiting when `run` returns,
+//! and a task still running then fails the exercise. Keep them in a
+//! `JoinSet`, which aborts the tasks it holds when it is dropped.
+//!
 //! The example that shows how: `cargo run -p patterns -- semaphore_rate_limiter`.
 
 use std::sync::Arc;

@@ -92,11 +92,11 @@ pub(super) fn chapter(section: &SectionDoc) -> Result<String, String> {
 /// charted on the paused clock and drawn whole, the first with the most
 /// wakes, and a page's dump before that.
 pub(super) fn traced(section: &SectionDoc) -> Option<(&ExampleDoc, &timeline::Timeline)> {
-    let charted = section.examples.iter().filter_map(|example| {
+    let drawn = section.examples.iter().filter_map(|example| {
         let page = example.timeline.as_ref()?;
         let whole = page.timeline.rows.len() <= timeline::MAX_ROWS;
         let paused = page.timeline.clock == protocol::Clock::Virtual;
-        if !(paused && whole) {
+        if !(paused && whole && charted(page)) {
             return None;
         }
         Some((example, &page.timeline))
@@ -104,7 +104,7 @@ pub(super) fn traced(section: &SectionDoc) -> Option<(&ExampleDoc, &timeline::Ti
     let wakes = |timeline: &timeline::Timeline| -> usize {
         timeline.rows.iter().map(|row| row.woken.len()).sum()
     };
-    charted
+    drawn
         .rev()
         .max_by_key(|(example, timeline)| (example.dump_at.is_some(), wakes(timeline)))
 }
@@ -269,7 +269,17 @@ pub(super) fn example_page(
                 prose.render("twin-differs", &[("reason", &reason)])?
             }
         };
-        let values = [("python", python.as_str()), ("prints", &prints)];
+        // An HTTP example's twin takes the httpbin's URL, as `run` does.
+        let twin_run = match example.export.kind {
+            Kind::BaseUrl => "twin-run-with-url",
+            Kind::Plain | Kind::Sync => "twin-run",
+        };
+        let twin_run = prose.render(twin_run, &[("python", &python)])?;
+        let values = [
+            ("python", python.as_str()),
+            ("run", &twin_run),
+            ("prints", &prints),
+        ];
         let _ = write!(text, "{}\n\n", prose.render("in-asyncio", &values)?);
     }
     let export = &example.export;
@@ -362,6 +372,9 @@ pub(super) fn charts(example: &ExampleDoc) -> Vec<(&'static str, String)> {
     let Some(page) = example.timeline.as_ref() else {
         return Vec::new();
     };
+    if !charted(page) {
+        return Vec::new();
+    }
     let twin_span = page.twin.as_ref().map_or(0, timeline::Timeline::span);
     let span = page.timeline.span().max(twin_span);
     let mut charts = vec![(".svg", timeline::svg(&page.timeline, span))];
@@ -376,6 +389,12 @@ pub(super) fn charts(example: &ExampleDoc) -> Vec<(&'static str, String)> {
     charts
 }
 
+/// Whether a timeline is charted: not one whose every mark is at the same
+/// instant, which a chart would draw as nothing.
+fn charted(page: &PageTimeline) -> bool {
+    page.timeline.span() > 0
+}
+
 fn schedule(
     prose: &Prose,
     section: &SectionDoc,
@@ -383,6 +402,10 @@ fn schedule(
     page: &PageTimeline,
 ) -> Result<String, String> {
     let run = format!("cargo run -p {} -- {}", section.name, example.name);
+    if !charted(page) {
+        let no_chart = prose.render("no-chart", &[("run", &run)])?;
+        return Ok(format!("\n{no_chart}\n"));
+    }
     let rows = match page.timeline.spawned_rows() {
         0 => prose.render("one-row", &[])?,
         _ => prose.render("a-row-a-task", &[])?,

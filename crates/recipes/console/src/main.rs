@@ -10,6 +10,7 @@
 //! argument it runs until Ctrl-C.
 
 use std::error::Error;
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -80,13 +81,53 @@ async fn wait_for_reply(reply: oneshot::Receiver<u64>) {
     let _ = reply.await;
 }
 
+const USAGE: &str = "usage: console-recipe [SECONDS]  (without SECONDS: until Ctrl-C)";
+
+/// What the command line asks for.
+enum Args {
+    /// Serve for this long, or, without it, until Ctrl-C.
+    Serve(Option<Duration>),
+    Help,
+}
+
+fn args() -> Result<Args, String> {
+    let mut args = std::env::args().skip(1);
+    let secs = match (args.next(), args.next()) {
+        (None, _) => return Ok(Args::Serve(None)),
+        (Some(help), None) if help == "-h" || help == "--help" => return Ok(Args::Help),
+        (Some(secs), None) => secs,
+        (Some(_), Some(extra)) => return Err(format!("unexpected argument `{extra}`")),
+    };
+    match secs.parse() {
+        Ok(secs) => Ok(Args::Serve(Some(Duration::from_secs(secs)))),
+        Err(error) => Err(format!("SECONDS is a whole number, not `{secs}` ({error})")),
+    }
+}
+
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error + Send + Sync>> {
+async fn main() -> ExitCode {
+    let run_for = match args() {
+        Ok(Args::Serve(run_for)) => run_for,
+        Ok(Args::Help) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(why) => {
+            eprintln!("error: {why}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
     telemetry();
-    let run_for: Option<u64> = std::env::args()
-        .nth(1)
-        .map(|secs| secs.parse())
-        .transpose()?;
+    match serve(run_for).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(run_for: Option<Duration>) -> Result<(), Box<dyn Error + Send + Sync>> {
     let (jobs, queue) = mpsc::channel::<u64>(16);
     let queue = Arc::new(Mutex::new(queue));
     let (_never_sent, reply) = oneshot::channel();
@@ -109,7 +150,7 @@ async fn main() -> Result<(), Box<dyn Error + Send + Sync>> {
 
     let stop = async {
         match run_for {
-            Some(secs) => tokio::time::sleep(Duration::from_secs(secs)).await,
+            Some(time) => tokio::time::sleep(time).await,
             None => {
                 let _ = tokio::signal::ctrl_c().await;
             }
@@ -119,7 +160,7 @@ async fn main() -> Result<(), Box<dyn Error + Send + Sync>> {
         () = stop => info!("stopping"),
         Some(ended) = tasks.join_next() => info!(?ended, "a task ended early"),
     }
-    // Dropping the set aborts every task in it.
+    // Aborts every task in the set, and waits until each has ended.
     tasks.shutdown().await;
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! Runs `ok`, the example of async-rust-by-example's `tests` section.
+//! Runs `ok`, the example of async-rust-by-example's `fixture-section` section.
 
 mod ok;
 

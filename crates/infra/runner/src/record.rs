@@ -1,0 +1,1008 @@
+//! `--timeline`: records when each task of an example was spawned, polled
+//! and ended, through Tokio's task hooks (`--cfg tokio_unstable`). The same
+//! records name the tasks left running, the sweep's leftovers and a dump's
+//! tasks.
+//!
+//! The hooks were chosen over wrapping `spawn` (examples call Tokio directly
+//! and must stay copyable) and over Tokio's tracing spans (an example that
+//! installs its own subscriber would take them away). They run inside the
+//! runtime, so `Instant::now()` there reads the paused clock exactly.
+//!
+//! Where a dump may be taken ([`Recorder::listen`]), the recorder is also
+//! the runtime's `tracing` subscriber: it hands Tokio's reports to the
+//! `task-dump` crate's tracker, which follows who holds and waits for each
+//! lock. Recorded for a reader, a run says more: which task's poll woke
+//! which (Tokio's waker events, and a waker of our own around `run()`),
+//! which tasks were aborted (their span entered only to drop the future),
+//! and on the paused clock, what each task waits in, from a task dump at the
+//! end of each instant something happened, when the runtime is about to
+//! park and before the clock moves on.
+#![cfg_attr(not(tokio_unstable), allow(dead_code, unused_imports))]
+
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::path::Path;
+use std::pin::{Pin, pin};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
+
+use protocol::Clock;
+use protocol::timeline::{self, EndKind, Ended, MAX_ROWS, Micros, Row, RowKind, Timeline};
+use task_dump::{Taken, TaskDumps, Tracker};
+use tokio::runtime::{Builder, Handle, Runtime};
+use tokio::task::Id;
+use tokio::time::Instant;
+use tracing::span::{self, Attributes};
+use tracing::subscriber::Interest;
+use tracing::{Event, Metadata, field};
+
+use crate::dump::{self, Named, Names, Source, Who};
+
+/// A poll this long holds its thread: the runtime's, or a worker of a
+/// multi-thread runtime, which every other task and a dump then wait for.
+pub(crate) const LONG_POLL: Duration = Duration::from_millis(250);
+
+/// A task's poll that held its thread long: see [`Recorder::held_workers`].
+pub(crate) struct Held {
+    /// `#2 line 82: tokio::spawn(...)`.
+    pub(crate) task: String,
+    pub(crate) since: std::time::Instant,
+    pub(crate) ended: Option<std::time::Instant>,
+}
+
+/// Whether this build has the task hooks.
+pub(crate) const HOOKS: bool = cfg!(tokio_unstable);
+
+/// Whose poll this thread is in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Polling {
+    Row(usize),
+    /// A task the chart leaves out, such as the local HTTP server's.
+    Hidden,
+}
+
+thread_local! {
+    static POLLING: Cell<Option<Polling>> = const { Cell::new(None) };
+}
+
+/// What the recorder reads of a run besides the task hooks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reader {
+    /// A dump may be taken (`--dump-at`, `--timeout`): the tracker follows
+    /// the locks.
+    Dumps,
+    /// A timeline for a reader: also who woke whom, and which tasks were
+    /// aborted.
+    Timeline,
+    /// On the paused clock, also what each task waits in, from a dump at the
+    /// end of each instant.
+    TimelineWithWaits,
+}
+
+/// Collects what the hooks report; cheap to clone into each hook.
+#[derive(Clone)]
+pub(crate) struct Recorder {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    /// What Tokio's instrumentation says of the example's locks.
+    tracker: Tracker,
+    /// The example's file, to show the source of the lines that spawn.
+    path: &'static str,
+    source: &'static str,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    /// When `run()` was first polled: time zero.
+    origin: Option<Instant>,
+    /// The example's runtime, to read its clock from threads outside it,
+    /// until `run()` stops: the runtime holds the hooks, which hold this,
+    /// and a handle kept longer would keep its driver alive for ever.
+    runtime: Option<Handle>,
+    rows: Vec<Row>,
+    rows_by_id: HashMap<Id, usize>,
+    hidden: HashSet<Id>,
+    /// Rows being polled now, and since when.
+    polling_since: HashMap<usize, Micros>,
+    /// The same, in real time: a poll that blocks its thread says when the
+    /// block began, on either clock (the paused one stands still meanwhile).
+    busy_since: HashMap<usize, std::time::Instant>,
+    /// Polls that held their thread [`LONG_POLL`] or longer: the row, and
+    /// when the poll began and ended, in real time.
+    long_polls: Vec<(usize, std::time::Instant, std::time::Instant)>,
+    /// While set, tasks the main task spawns are the runner's (the local
+    /// HTTP server), not the example's.
+    scaffolding: bool,
+    returned: Option<Micros>,
+    /// A task dump polls every task in a tracing mode, then wakes each one;
+    /// on the paused clock those polls start at the dump's instant. Neither
+    /// is the example's work.
+    dumping: bool,
+    dumped_at: Vec<Micros>,
+    /// When `run()` returned or panicked: the time of whatever ends while
+    /// the runtime is dropped, maybe outside its context.
+    stopped: Option<Micros>,
+    /// See [`Recorder::listen`].
+    explain: bool,
+    every_instant: bool,
+    /// Whether the recorder is the runtime's subscriber.
+    listening: bool,
+    /// Rows by the number of their task's id, as Tokio's tracing gives it.
+    rows_by_number: HashMap<u64, usize>,
+    /// How often each row's span was entered in its latest poll.
+    entered: HashMap<usize, u32>,
+    /// Whether `run()` was woken since its last poll, and its runtime's
+    /// waker, to take a dump when something else happened.
+    main_woken: bool,
+    main_waker: Option<Waker>,
+    /// The last instant a poll started at, and the last one a dump followed.
+    active: Option<Micros>,
+    quieted: Option<Micros>,
+    /// The runtime is about to park: every task waits.
+    idle: bool,
+    /// When the last dump at the end of an instant was, and the rows it
+    /// traced that have not been polled since.
+    traced: (Micros, HashSet<usize>),
+    /// A blocking job or a thread the runner does not know acted, at a
+    /// moment of real time: on the paused clock, the run's wakes and waits
+    /// would differ from run to run, and are left out.
+    crowded: bool,
+    /// The thread that polls `run()`, and how many the process ran before
+    /// the runtime was built.
+    thread: Option<std::thread::ThreadId>,
+    threads: usize,
+    /// When the last dump at the end of an instant ended, in real time:
+    /// until then the runner kept the runtime's thread busy, not the example.
+    quiet_dump_ended: Option<std::time::Instant>,
+}
+
+impl State {
+    /// Something happened: on the paused clock, on another thread than
+    /// `run()`'s, the run is crowded.
+    fn acted(&mut self) {
+        let elsewhere = self
+            .thread
+            .is_some_and(|id| id != std::thread::current().id());
+        self.crowded |= self.every_instant && elsewhere;
+    }
+
+    fn stop(&mut self, now: Micros) {
+        self.stopped = Some(now);
+        self.runtime = None;
+        self.main_waker = None;
+    }
+
+    fn now(&self) -> Micros {
+        if let Some(stopped) = self.stopped {
+            return stopped;
+        }
+        self.origin.map_or(0, |origin| {
+            // `Handle::spawn` from a thread outside the runtime: there
+            // `Instant::now()` would read the system clock.
+            let _inside = match (Handle::try_current(), &self.runtime) {
+                (Err(_), Some(runtime)) => Some(runtime.enter()),
+                _ => None,
+            };
+            u64::try_from(Instant::now().saturating_duration_since(origin).as_micros())
+                .unwrap_or(u64::MAX)
+        })
+    }
+}
+
+impl Recorder {
+    pub(crate) fn new(path: &'static str, source: &'static str) -> Self {
+        let mut main = Row::new(RowKind::Main);
+        main.code = "run()".to_owned();
+        let state = State {
+            rows: vec![main],
+            main_woken: true,
+            ..State::default()
+        };
+        Recorder {
+            shared: Arc::new(Shared {
+                tracker: Tracker::default(),
+                path,
+                source,
+                state: Mutex::new(state),
+            }),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        crate::lock(&self.shared.state)
+    }
+
+    /// When the longest of the polls running now began, in real time; `None`
+    /// if none is, or if a hook holds the records (the watchdog asks, and
+    /// must never wait).
+    pub(crate) fn busy_since(&self) -> Option<std::time::Instant> {
+        let state = match self.shared.state.try_lock() {
+            Ok(state) => state,
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        };
+        state.busy_since.values().min().copied()
+    }
+
+    /// The tasks whose poll was running `at` and held their thread
+    /// [`LONG_POLL`] or longer, by then or in all: each by its number and
+    /// spawn line, with when that poll began and, if it has, ended. On a
+    /// multi-thread runtime each held a worker, which a dump waits for. None
+    /// if a hook holds the records (the watchdog asks, and must never wait).
+    pub(crate) fn held_workers(&self, at: std::time::Instant) -> Vec<Held> {
+        let state = match self.shared.state.try_lock() {
+            Ok(state) => state,
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return Vec::new(),
+        };
+        let (_, renumbered) = numbering(&state.rows);
+        let now = std::time::Instant::now();
+        let running = state
+            .busy_since
+            .iter()
+            .map(|(&index, &since)| (index, since, None));
+        let ended = state
+            .long_polls
+            .iter()
+            .map(|&(index, since, end)| (index, since, Some(end)));
+        let mut held = Vec::new();
+        for (index, since, ended) in running.chain(ended) {
+            let long = ended.unwrap_or(now).duration_since(since) >= LONG_POLL;
+            let spans_at = since <= at && ended.is_none_or(|ended| ended >= at);
+            if index != 0 && long && spans_at {
+                let task = format!("#{} {}", renumbered[index], state.rows[index].place());
+                held.push(Held { task, since, ended });
+            }
+        }
+        held.sort_by_key(|held| held.since);
+        held
+    }
+
+    /// The example's file by its name, as its frames in a dump name it, and
+    /// its text.
+    pub(crate) fn source_file(&self) -> (&'static str, &'static str) {
+        let name = Path::new(self.shared.path).file_name();
+        let name = name
+            .and_then(|name| name.to_str())
+            .unwrap_or(self.shared.path);
+        (name, self.shared.source)
+    }
+
+    /// Makes the recorder the `tracing` subscriber of this thread
+    /// (`block_on`'s) while the guard lives, and of the runtime's threads,
+    /// for what `reader` reads. Before the runtime is built.
+    pub(crate) fn listen(&self, reader: Reader) -> tracing::dispatcher::DefaultGuard {
+        let mut state = self.state();
+        (state.listening, state.threads) = (true, threads());
+        match reader {
+            Reader::Dumps => {}
+            Reader::Timeline => state.explain = true,
+            Reader::TimelineWithWaits => {
+                state.explain = true;
+                state.every_instant = dump::AVAILABLE;
+            }
+        }
+        tracing::dispatcher::set_default(&tracing::Dispatch::new(self.clone()))
+    }
+
+    /// The tracker of the example's locks, for its dumps.
+    pub(crate) fn tracker(&self) -> &Tracker {
+        &self.shared.tracker
+    }
+
+    fn close_poll(&self, state: &mut State, index: usize) {
+        let now = state.now();
+        // Each task a dump traced is woken, and polled once more, then.
+        let traced = state.traced.0 == now && state.traced.1.remove(&index);
+        if let Some(since) = state.busy_since.remove(&index) {
+            let ended = std::time::Instant::now();
+            if ended.duration_since(since) >= LONG_POLL {
+                state.long_polls.push((index, since, ended));
+            }
+        }
+        if let Some(start) = state.polling_since.remove(&index)
+            && !state.dumping
+            && !traced
+            && !state.dumped_at.contains(&start)
+        {
+            state.rows[index].push_poll(timeline::Poll { start, end: now });
+            state.active = state.active.max(Some(start));
+        }
+    }
+
+    /// A poll of the current row woke row `to`.
+    fn woke(&self, to: usize) {
+        let Some(Polling::Row(from)) = POLLING.get() else {
+            return;
+        };
+        let mut state = self.state();
+        if from == to || state.dumping || !state.explain {
+            return;
+        }
+        let at = state.now();
+        state.rows[to].woken.push((at, from));
+    }
+
+    /// `future`, recorded as the main row: `block_on` polls it, not a task.
+    /// Polled through a waker of ours, which says who woke it; on the paused
+    /// clock also polled to take a dump at the end of an instant, and then
+    /// only polled itself if it was woken.
+    pub(crate) fn main<F: Future>(&self, future: F) -> impl Future<Output = F::Output> {
+        let recorder = self.clone();
+        let future = self.shared.tracker.main(future);
+        async move {
+            let mut future = pin!(future);
+            let waking = recorder.clone();
+            let mut run = std::future::poll_fn(move |cx| {
+                let outer = cx.waker().clone();
+                let recorder = waking.clone();
+                let waker = Waker::from(Arc::new(MainWaker { recorder, outer }));
+                future.as_mut().poll(&mut Context::from_waker(&waker))
+            });
+            loop {
+                let next = std::future::poll_fn(|cx| {
+                    let mut state = recorder.state();
+                    if state.origin.is_none() {
+                        state.origin = Some(Instant::now());
+                        state.runtime = Some(Handle::current());
+                        state.thread = Some(std::thread::current().id());
+                    }
+                    let every = state.every_instant;
+                    state.main_waker = every.then(|| cx.waker().clone());
+                    let skip = every && !state.dumping && !std::mem::take(&mut state.main_woken);
+                    if std::mem::take(&mut state.idle) && skip {
+                        state.quieted = state.active;
+                        return Poll::Ready(None);
+                    }
+                    drop(state);
+                    match skip {
+                        true => Poll::Pending,
+                        false => recorder.poll_main(Pin::new(&mut run), cx).map(Some),
+                    }
+                })
+                .await;
+                let finished = match next {
+                    Some(output) => Some(output),
+                    None => recorder.dump_quietly(Pin::new(&mut run)).await,
+                };
+                if let Some(output) = finished {
+                    return output;
+                }
+            }
+        }
+    }
+
+    /// One poll of `run()`, recorded.
+    fn poll_main<T>(
+        &self,
+        run: Pin<&mut impl Future<Output = T>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<T> {
+        {
+            let mut state = self.state();
+            let now = state.now();
+            state.polling_since.insert(0, now);
+            state.busy_since.insert(0, std::time::Instant::now());
+        }
+        let outer = POLLING.replace(Some(Polling::Row(0)));
+        let unwinding = StopOnPanic(self);
+        let result = run.poll(cx);
+        std::mem::forget(unwinding);
+        POLLING.set(outer);
+        let mut state = self.state();
+        self.close_poll(&mut state, 0);
+        if result.is_ready() {
+            let now = state.now();
+            state.returned = Some(now);
+            state.stop(now);
+        }
+        result
+    }
+
+    /// A dump at a quiet moment: what each row waits in, kept if it is the
+    /// first of its waiting stretch. `run()`'s output if it finished in the
+    /// dump's poll.
+    async fn dump_quietly<T>(&self, run: Pin<&mut impl Future<Output = T>>) -> Option<T> {
+        self.state().dumping = true;
+        let mut dumps = TaskDumps::new(self.tracker().clone(), self.source().own());
+        let taken = dumps.dump(run).await;
+        let mut state = self.state();
+        state.dumping = false;
+        state.quiet_dump_ended = Some(std::time::Instant::now());
+        let at = state.now();
+        let dump = match taken {
+            Taken::Dump(dump) => dump,
+            Taken::Finished(output) => {
+                state.returned = Some(at);
+                state.stop(at);
+                return Some(output);
+            }
+        };
+        drop(state);
+        // What the dump of this instant says of each task, as the dumps of
+        // `--dump-at` say it; `select!` polls its branches in a random order.
+        let mut report = task_dump::report(&dump, None);
+        for entry in &mut report.entries {
+            entry.waits.sort_by_cached_key(|wait| format!("{wait:?}"));
+        }
+        let text = dump::text(report, &self.names(), self.source_file());
+        let mut state = self.state();
+        let (order, _) = numbering(&state.rows);
+        let entries = protocol::dump::entries(&text).into_iter();
+        let seen: Vec<_> = entries
+            .filter_map(|(shown, entry)| Some((*order.get(shown)?, entry)))
+            .collect();
+        let traced = dump.tasks.iter();
+        let traced = traced.filter_map(|(id, _)| state.rows_by_number.get(id).copied());
+        state.traced = (at, traced.chain([0]).collect());
+        for (index, what) in seen {
+            let row = &mut state.rows[index];
+            let since = row.polls.last().map(|poll| poll.end).or(row.spawned);
+            if row.waits.last().is_none_or(|(last, _)| Some(*last) < since) {
+                row.waits.push((at, what));
+            }
+        }
+        None
+    }
+
+    /// The example's file as a dump reads its frames: its path, and the
+    /// module it is, by its name.
+    pub(crate) fn source(&self) -> Source<'static> {
+        let path = self.shared.path;
+        let stem = Path::new(path).file_stem().and_then(|stem| stem.to_str());
+        Source {
+            path,
+            module: stem.unwrap_or(path),
+        }
+    }
+
+    /// `future`, whose spawns are left out of the chart: the runner's own
+    /// set-up inside the main task, such as starting the local server.
+    pub(crate) fn scaffolding<F: Future>(&self, future: F) -> impl Future<Output = F::Output> {
+        let recorder = self.clone();
+        async move {
+            let mut future = pin!(future);
+            std::future::poll_fn(|cx| {
+                recorder.state().scaffolding = true;
+                let result = future.as_mut().poll(cx);
+                recorder.state().scaffolding = false;
+                result
+            })
+            .await
+        }
+    }
+
+    /// Where each of the example's tasks still alive was spawned, as
+    /// `file:line: code`.
+    pub(crate) fn live(&self) -> Vec<String> {
+        let state = self.state();
+        let live = state
+            .rows
+            .iter()
+            .filter(|row| row.kind == RowKind::Task && row.ended.is_none());
+        live.map(|row| {
+            let place = row.spawned_at.as_deref().unwrap_or("an unknown place");
+            match row.code.as_str() {
+                "" => place.to_owned(),
+                code => format!("{place}: {code}"),
+            }
+        })
+        .collect()
+    }
+
+    /// Each task of the example's, by its Tokio id, as a dump names it,
+    /// and the tasks it leaves out (the local server's, a dump's own).
+    pub(crate) fn names(&self) -> Names {
+        let state = self.state();
+        let (_, renumbered) = numbering(&state.rows);
+        let who = |index: usize| match index {
+            0 => Who::Main,
+            index => Who::Task(index),
+        };
+        let mut tasks = HashMap::new();
+        for (&number, &index) in &state.rows_by_number {
+            let row = &state.rows[index];
+            let line = match row.spawned_at.as_deref() {
+                Some(at) if !row.code.is_empty() => {
+                    at.rsplit_once(':').and_then(|(_, l)| l.parse().ok())
+                }
+                _ => None,
+            };
+            let named = Named {
+                who: who(renumbered[index]),
+                place: row.place(),
+                parent: row.parent.map(|parent| who(renumbered[parent])),
+                spawned_at: line.map(|line| (line, row.code.clone())),
+            };
+            tasks.insert(number, named);
+        }
+        let hidden = state.hidden.iter().map(id_number).collect();
+        Names { tasks, hidden }
+    }
+
+    /// The example's tasks still alive after `run()` returned, once those
+    /// already told to stop (aborted, or in a dropped `JoinSet`) have had
+    /// the turns they need to end. The paused clock does not move here; on
+    /// the real clock, and for the multi-thread runtime's other workers, the
+    /// runtime also gets a moment of real time.
+    pub(crate) fn settle(&self, runtime: &Runtime, clock: Clock) -> Vec<String> {
+        // A task that panics is caught by Tokio; this only guards against a
+        // hook that does.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            runtime.block_on(async {
+                for _ in 0..64 {
+                    if self.live().is_empty() {
+                        return;
+                    }
+                    tokio::task::yield_now().await;
+                }
+                let started = std::time::Instant::now();
+                while clock == Clock::Real
+                    && !self.live().is_empty()
+                    && started.elapsed() < Duration::from_millis(300)
+                {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            });
+        }));
+        self.live()
+    }
+
+    /// The records, once the runtime has been dropped.
+    pub(crate) fn finish(self, example: String, clock: Clock) -> Timeline {
+        let state = self.state();
+        let mut rows = in_order(&state.rows);
+        let mut notes = Vec::new();
+        if !state.hidden.is_empty() {
+            notes.push("The local HTTP server's tasks are left out; they serve the requests the example makes.".to_owned());
+        }
+        if state.crowded {
+            rows.iter_mut()
+                .for_each(|row| (row.woken, row.waits) = Default::default());
+            notes.push("A blocking job or another thread acted at a moment of real time: who woke whom and what each task waited in would differ from run to run, and are left out.".to_owned());
+        }
+        Timeline {
+            example,
+            clock,
+            notes,
+            rows,
+            returned: state.returned,
+        }
+    }
+
+    /// A task dump starts: what it polls is left off the timeline.
+    pub(crate) fn dump_started(&self) {
+        let mut state = self.state();
+        state.dumping = true;
+        let now = state.now();
+        state.dumped_at.push(now);
+    }
+
+    pub(crate) fn dump_ended(&self) {
+        self.state().dumping = false;
+    }
+
+    /// When the runner's own dump at the end of an instant last ended, in
+    /// real time.
+    pub(crate) fn quiet_dump_ended(&self) -> Option<std::time::Instant> {
+        self.state().quiet_dump_ended
+    }
+}
+
+#[cfg(not(tokio_unstable))]
+impl Recorder {
+    pub(crate) fn install(&self, _builder: &mut Builder) {}
+}
+
+#[cfg(tokio_unstable)]
+impl Recorder {
+    /// Puts the hooks on a runtime about to be built.
+    pub(crate) fn install(&self, builder: &mut Builder) {
+        let (spawn, before, after, end) = (self.clone(), self.clone(), self.clone(), self.clone());
+        builder
+            .on_task_spawn(move |meta| spawn.spawned(meta.id(), meta.spawned_at()))
+            .on_before_task_poll(move |meta| before.poll_started(meta.id()))
+            .on_after_task_poll(move |meta| after.poll_ended(meta.id()))
+            .on_task_terminate(move |meta| end.terminated(meta.id(), meta.spawned_at()));
+        if self.state().every_instant {
+            let parking = self.clone();
+            builder.on_thread_park(move || parking.parking());
+        }
+        if self.state().listening {
+            // The runtime's threads end with it, and their default with them.
+            let dispatch = tracing::Dispatch::new(self.clone());
+            builder.on_thread_start(move || {
+                std::mem::forget(tracing::dispatcher::set_default(&dispatch));
+            });
+        }
+    }
+
+    /// The runtime is about to park, every task waiting: if something
+    /// happened since the last dump, `run()` is woken to take one. The
+    /// paused clock does not move on while it is. None is taken past as many
+    /// tasks as a chart draws (they would cost more than they tell); while a
+    /// socket is open (a traced task can do I/O: Tokio traces `accept` and
+    /// the like as ordinary polls); or once the run is crowded.
+    fn parking(&self) {
+        let metrics = Handle::current().metrics();
+        let sockets =
+            metrics.io_driver_fd_registered_count() - metrics.io_driver_fd_deregistered_count();
+        let mut state = self.state();
+        // A thread the runtime didn't start can act without a hook seeing it.
+        state.crowded |= threads() > state.threads + metrics.num_blocking_threads();
+        let alive = state.rows.iter().filter(|row| row.ended.is_none()).count();
+        if sockets == 0
+            && !state.crowded
+            && alive <= MAX_ROWS
+            && state.active > state.quieted
+            && !state.main_woken
+            && !state.dumping
+        {
+            state.idle = true;
+            if let Some(main) = &state.main_waker {
+                main.wake_by_ref();
+            }
+        }
+    }
+
+    fn spawned(&self, id: Id, at: &std::panic::Location<'_>) {
+        let parent = POLLING.get();
+        let mut state = self.state();
+        // The local server's tasks, and a dump's own task.
+        let scaffolding = state.scaffolding && parent == Some(Polling::Row(0));
+        if parent == Some(Polling::Hidden) || scaffolding || state.dumping {
+            state.hidden.insert(id);
+            return;
+        }
+        state.acted();
+        let mut row = self.row_at(RowKind::Task, at);
+        if let Some(Polling::Row(parent)) = parent {
+            row.parent = Some(parent);
+        }
+        row.spawned = Some(state.now());
+        let index = state.rows.len();
+        state.rows.push(row);
+        state.rows_by_id.insert(id, index);
+        state.rows_by_number.insert(id_number(&id), index);
+    }
+
+    fn poll_started(&self, id: Id) {
+        let mut state = self.state();
+        let polling = match state.rows_by_id.get(&id) {
+            Some(&index) => {
+                // After `run()` stopped, only aborted tasks finish: no work.
+                if state.stopped.is_none() {
+                    let now = state.now();
+                    state.polling_since.insert(index, now);
+                }
+                state.busy_since.insert(index, std::time::Instant::now());
+                state.entered.insert(index, 0);
+                Polling::Row(index)
+            }
+            None => Polling::Hidden,
+        };
+        POLLING.set(Some(polling));
+    }
+
+    fn poll_ended(&self, id: Id) {
+        POLLING.set(None);
+        let mut state = self.state();
+        if let Some(&index) = state.rows_by_id.get(&id) {
+            self.close_poll(&mut state, index);
+        }
+    }
+
+    fn terminated(&self, id: Id, at: &std::panic::Location<'_>) {
+        let mut state = self.state();
+        let index = state.rows_by_id.get(&id).copied();
+        let now = state.now();
+        match index {
+            Some(index) => {
+                let how = ending(&state, index);
+                state.rows[index].ended = Some(Ended { at: now, how });
+            }
+            None if state.hidden.contains(&id) => {}
+            // A multi-thread runtime's workers run as blocking jobs of its own.
+            None if is_tokio_scheduler(at.file()) => {}
+            // No spawn was reported: a `spawn_blocking` call, which runs
+            // without hooks until it ends, and is never cancelled.
+            None => {
+                let mut row = self.row_at(RowKind::Blocking, at);
+                let how = EndKind::Ended;
+                row.ended = Some(Ended { at: now, how });
+                state.rows.push(row);
+            }
+        }
+    }
+
+    /// A row spawned at `location`: in the example's file, with that line's
+    /// code; elsewhere, from the dependency's directory on
+    /// (`tokio-1.54.1/src/fs/mod.rs:136`).
+    fn row_at(&self, kind: RowKind, location: &std::panic::Location<'_>) -> Row {
+        let mut row = Row::new(kind);
+        let (file, line) = (Path::new(location.file()), location.line());
+        if Path::new(self.shared.path).ends_with(file) {
+            let name = file.file_name().unwrap_or_default().to_string_lossy();
+            row.spawned_at = Some(format!("{name}:{line}"));
+            let code = (line as usize)
+                .checked_sub(1)
+                .and_then(|i| self.shared.source.lines().nth(i));
+            row.code = code.unwrap_or_default().trim().to_owned();
+        } else {
+            let parts: Vec<_> = file.iter().map(|part| part.to_string_lossy()).collect();
+            let short = match parts.iter().rposition(|part| part == "src") {
+                Some(src) if src > 0 => parts[src - 1..].join("/"),
+                _ => location.file().to_owned(),
+            };
+            row.spawned_at = Some(format!("{short}:{line}"));
+        }
+        row
+    }
+}
+
+/// How the task of row `index` ended, as Tokio's terminate hook reports it:
+/// in a poll of its own when its future returned or was aborted (Tokio
+/// calls the hook before the poll's end, on whichever worker ran it), and
+/// outside any when the runtime dropped it as it shut down.
+#[cfg(tokio_unstable)]
+fn ending(state: &State, index: usize) -> EndKind {
+    if POLLING.get() != Some(Polling::Row(index)) {
+        return EndKind::Dropped;
+    }
+    // A future dropped unfinished: its span was entered only for that.
+    let dropped_unfinished = state.entered.get(&index) == Some(&1);
+    match (dropped_unfinished, state.stopped) {
+        // Its handle or set was dropped as `run()` returned.
+        (true, Some(_)) => EndKind::Dropped,
+        (true, None) => EndKind::Aborted,
+        (false, _) => EndKind::Ended,
+    }
+}
+
+/// Whether `file` is Tokio's scheduler, whose blocking jobs are a
+/// multi-thread runtime's own workers, not `spawn_blocking` calls.
+fn is_tokio_scheduler(file: &str) -> bool {
+    let parts: Vec<_> = Path::new(file)
+        .iter()
+        .map(|part| part.to_string_lossy())
+        .collect();
+    parts.windows(4).any(|window| {
+        window[0].starts_with("tokio-") && window[1..] == ["src", "runtime", "scheduler"]
+    })
+}
+
+/// `run()`'s waker, which says when it was woken and by whose poll.
+struct MainWaker {
+    recorder: Recorder,
+    outer: Waker,
+}
+
+impl Wake for MainWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let mut state = self.recorder.state();
+        state.main_woken = true;
+        state.acted();
+        drop(state);
+        self.recorder.woke(0);
+        self.outer.wake_by_ref();
+    }
+}
+
+/// A task's id as a number, as Tokio's tracing gives it.
+fn id_number(id: &Id) -> u64 {
+    id.to_string().parse().unwrap_or_default()
+}
+
+/// How many threads the process runs (Linux, as task dumps are).
+fn threads() -> usize {
+    std::fs::read_dir("/proc/self/task").map_or(usize::MAX, Iterator::count)
+}
+
+/// The target of Tokio's waker events, which say whose poll woke a task.
+const WAKER: &str = "tokio::task::waker";
+
+/// Tokio's tracing (its `tracing` feature, under `--cfg tokio_unstable`),
+/// handed to the tracker; and for a timeline, as far as the recorder reads
+/// it itself: each task's span, entered to poll the task or to drop it, and
+/// its waker's wakes.
+impl tracing::Subscriber for Recorder {
+    fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
+        if Tracker::reads(metadata) {
+            Interest::always()
+        } else if metadata.target() == WAKER {
+            // Read for a timeline only: `enabled` says.
+            Interest::sometimes()
+        } else {
+            Interest::never()
+        }
+    }
+
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        Tracker::reads(metadata) || (metadata.target() == WAKER && self.state().explain)
+    }
+
+    fn new_span(&self, span: &Attributes<'_>) -> span::Id {
+        if span.metadata().target() == "tokio::task::blocking" {
+            // It ends at a moment of real time.
+            let mut state = self.state();
+            state.crowded |= state.every_instant;
+        }
+        self.tracker().new_span(span)
+    }
+
+    fn record(&self, span: &span::Id, values: &span::Record<'_>) {
+        self.tracker().record(span, values);
+    }
+
+    fn record_follows_from(&self, span: &span::Id, follows: &span::Id) {
+        self.tracker().record_follows_from(span, follows);
+    }
+
+    fn event(&self, event: &Event<'_>) {
+        if event.metadata().target() != WAKER {
+            self.tracker().event(event);
+            return;
+        }
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        // A waker event names the task by its span.
+        let task = self.tracker().task_of(&span::Id::from_u64(fields.span));
+        let row = task.and_then(|task| self.state().rows_by_number.get(&task).copied());
+        if let Some(row) = row
+            && fields.wake
+        {
+            self.woke(row);
+        }
+    }
+
+    fn enter(&self, span: &span::Id) {
+        self.tracker().enter(span);
+        let Some(task) = self.tracker().task_of(span) else {
+            return;
+        };
+        let mut state = self.state();
+        if let Some(&row) = state.rows_by_number.get(&task)
+            && let Some(entered) = state.entered.get_mut(&row)
+        {
+            *entered += 1;
+        }
+    }
+
+    fn exit(&self, span: &span::Id) {
+        self.tracker().exit(span);
+    }
+
+    fn clone_span(&self, span: &span::Id) -> span::Id {
+        self.tracker().clone_span(span)
+    }
+
+    fn try_close(&self, span: span::Id) -> bool {
+        self.tracker().try_close(span)
+    }
+}
+
+/// The fields of a waker event the recorder reads: the woken task's span,
+/// and whether it wakes it.
+#[derive(Default)]
+struct Fields {
+    span: u64,
+    wake: bool,
+}
+
+impl field::Visit for Fields {
+    fn record_u64(&mut self, field: &field::Field, value: u64) {
+        if field.name() == "task.id" {
+            self.span = value;
+        }
+    }
+
+    fn record_str(&mut self, field: &field::Field, value: &str) {
+        if field.name() == "op" {
+            self.wake = value.starts_with("waker.wake");
+        }
+    }
+
+    fn record_debug(&mut self, _: &field::Field, _: &dyn std::fmt::Debug) {}
+}
+
+/// Dropped only when `run()` panics out of a poll: its time is when it
+/// stopped.
+struct StopOnPanic<'a>(&'a Recorder);
+
+impl Drop for StopOnPanic<'_> {
+    fn drop(&mut self) {
+        POLLING.set(None);
+        let mut state = self.0.state();
+        self.0.close_poll(&mut state, 0);
+        let now = state.now();
+        state.stop(now);
+    }
+}
+
+/// The rows in an order that does not depend on threads: main, then by
+/// the time each row starts. Tasks keep their spawn order; a blocking row,
+/// recorded when its thread finished, goes after the tasks of its instant,
+/// with those of other blocking calls of that instant in source order.
+fn in_order(rows: &[Row]) -> Vec<Row> {
+    let (order, renumbered) = numbering(rows);
+    let ordered = order.iter().map(|&old| {
+        let mut row = rows[old].clone();
+        row.parent = row.parent.map(|parent| renumbered[parent]);
+        // Wakes at one instant may come in any order (a `watch` channel,
+        // which `Barrier` uses, wakes its receivers in a random order).
+        for (_, by) in &mut row.woken {
+            *by = renumbered[*by];
+        }
+        row.woken.sort_unstable();
+        row.woken.dedup();
+        row
+    });
+    ordered.collect()
+}
+
+/// The order of [`in_order`], and for each recorded row its number there.
+fn numbering(rows: &[Row]) -> (Vec<usize>, Vec<usize>) {
+    let mut order: Vec<usize> = (1..rows.len()).collect();
+    order.sort_by_key(|&index| {
+        let row = &rows[index];
+        match row.kind {
+            RowKind::Blocking => (
+                row.ended.map(|ended| ended.at),
+                true,
+                (row.spawned_at.clone(), row.code.clone(), 0),
+            ),
+            _ => (row.spawned, false, (None, String::new(), index)),
+        }
+    });
+    order.insert(0, 0);
+    let mut renumbered = vec![0; rows.len()];
+    for (new, &old) in order.iter().enumerate() {
+        renumbered[old] = new;
+    }
+    (order, renumbered)
+}
+
+#[cfg(all(test, tokio_unstable))]
+mod tests {
+    use super::*;
+
+    /// Tokio reports a task's end inside the poll that ended it, after it
+    /// woke whoever awaits it: on the multi-thread runtime `run()` may have
+    /// returned by then, and the task still returned. Outside any poll of
+    /// its own, the runtime dropped it.
+    #[test]
+    fn a_task_ends_as_its_own_poll_says() {
+        let mut state = State {
+            rows: vec![Row::new(RowKind::Main), Row::new(RowKind::Task)],
+            stopped: Some(1_000_000),
+            ..State::default()
+        };
+        state.entered.insert(1, 2);
+        POLLING.set(Some(Polling::Row(1)));
+        assert_eq!(ending(&state, 1), EndKind::Ended);
+        // Only dropped: its span was entered once, to drop its future.
+        state.entered.insert(1, 1);
+        assert_eq!(ending(&state, 1), EndKind::Dropped);
+        state.stopped = None;
+        assert_eq!(ending(&state, 1), EndKind::Aborted);
+        POLLING.set(None);
+        assert_eq!(ending(&state, 1), EndKind::Dropped);
+    }
+
+    #[test]
+    fn tokio_s_own_workers_are_no_blocking_calls_of_the_example() {
+        let worker = "/r/tokio-1.54.1/src/runtime/scheduler/multi_thread/worker.rs";
+        assert!(is_tokio_scheduler(worker));
+        assert!(!is_tokio_scheduler("/r/tokio-1.54.1/src/fs/mod.rs"));
+        assert!(!is_tokio_scheduler("/w/crates/runtime/src/scheduler/x.rs"));
+    }
+}

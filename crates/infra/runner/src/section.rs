@@ -1,0 +1,625 @@
+//! What a learner sees of a section binary: each example run on a fresh
+//! runtime, under a header line when there are several, and an error, a
+//! panic or a task left running reported by name with its exit code.
+
+use std::error::Error;
+use std::fs::{File, OpenOptions};
+use std::future::Future;
+use std::io::Write as _;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use protocol::timeline::{self, Timeline};
+use protocol::{Clock, EXIT_FAILED, EXIT_PANICKED, EXIT_USAGE, Flavor, Header, Kind, Listed};
+
+use crate::cli::{self, Command, Flags, ListFormat};
+use crate::record::{self, Reader, Recorder};
+use crate::signals::{self, Defaults};
+use crate::watch::{self, DumpFile, Watchdog};
+
+/// What an example's `run()` returns, once the runner has boxed it.
+pub type ExampleFuture = Pin<Box<dyn Future<Output = Result<(), Box<dyn Error>>>>>;
+
+/// What an example's `run()` may return: `()`, or `Result<(), E>` for any
+/// error that converts into `Box<dyn Error>`.
+pub trait ExampleOutput {
+    fn into_result(self) -> Result<(), Box<dyn Error>>;
+}
+
+impl ExampleOutput for () {
+    fn into_result(self) -> Result<(), Box<dyn Error>> {
+        Ok(())
+    }
+}
+
+impl<E: Into<Box<dyn Error>>> ExampleOutput for Result<(), E> {
+    fn into_result(self) -> Result<(), Box<dyn Error>> {
+        self.map_err(Into::into)
+    }
+}
+
+/// How the runner calls an example's `run`; see [`example!`](crate::example!).
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub enum Entry {
+    Plain(fn() -> ExampleFuture),
+    WithBaseUrl(fn(String) -> ExampleFuture),
+    /// A plain `fn run()` that builds its own runtime.
+    Sync(fn() -> Result<(), Box<dyn Error>>),
+}
+
+/// One runnable example: a module of a section crate.
+#[derive(Clone, Copy)]
+pub struct Example {
+    name: &'static str,
+    /// The file's path, as the compiler saw it.
+    pub(crate) path: &'static str,
+    pub(crate) source: &'static str,
+    pub(crate) entry: Entry,
+    detached: u16,
+    pub(crate) detaches_when_cancelled: bool,
+    counts_polls: bool,
+    /// The signals it listens for: see [`Example::catches`].
+    catches: &'static [i32],
+}
+
+impl Example {
+    /// Use [`example!`](crate::example!), which takes all this from the
+    /// module itself, so it cannot drift.
+    pub const fn new(
+        name: &'static str,
+        path: &'static str,
+        source: &'static str,
+        entry: Entry,
+    ) -> Self {
+        Example {
+            name,
+            path,
+            source,
+            entry,
+            detached: 0,
+            detaches_when_cancelled: false,
+            counts_polls: false,
+            catches: &[],
+        }
+    }
+
+    /// Declares that the example leaves `count` tasks running when `run()`
+    /// returns, because a detached task is its lesson; for every other
+    /// example, a task still alive then is a failure.
+    pub const fn detaches(mut self, count: u16) -> Self {
+        self.detached = count;
+        self
+    }
+
+    /// Declares that tasks the example spawns run on when `run()` is
+    /// dropped halfway, because that is its lesson; for every other
+    /// example, the cancel sweep fails a task still running after the drop.
+    pub const fn detaches_when_cancelled(mut self) -> Self {
+        self.detaches_when_cancelled = true;
+        self
+    }
+
+    /// Declares that the example prints how often its futures are polled,
+    /// which a task dump's own polls would change: its timelines then have
+    /// no dumps, where every other example's have one per instant.
+    pub const fn counts_polls(mut self) -> Self {
+        self.counts_polls = true;
+        self
+    }
+
+    /// Declares the signals the example listens for (`runner::signals::SIGINT`
+    /// and the like). Tokio keeps a signal caught once an example has listened
+    /// for it: after the example, the runner gives it its default action back
+    /// (Ctrl-C ends the process again), and gives it back to the example
+    /// while it runs. On Linux, a signal caught undeclared fails the run.
+    pub const fn catches(mut self, signals: &'static [i32]) -> Self {
+        self.catches = signals;
+        self
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    pub fn kind(&self) -> Kind {
+        match self.entry {
+            Entry::Plain(_) => Kind::Plain,
+            Entry::WithBaseUrl(_) => Kind::BaseUrl,
+            Entry::Sync(_) => Kind::Sync,
+        }
+    }
+
+    /// The first paragraph of the file's `//!` header: what it shows.
+    pub fn summary(&self) -> String {
+        Header::parse(self.source).summary
+    }
+
+    /// The example's line in `--list=tsv`.
+    pub fn listed(&self) -> Listed {
+        Listed {
+            name: self.name.to_owned(),
+            kind: self.kind(),
+            source: self.path.to_owned(),
+            detached: self.detached,
+            summary: self.summary(),
+        }
+    }
+}
+
+/// An [`Example`] from a module of the calling crate, whose `run` returns
+/// `()` or `Result<(), E>`:
+///
+/// - `example!(name)`: `pub async fn run()`;
+/// - `example!(name, base_url)`: `pub async fn run(base_url: &str)`, given
+///   the URL of a local httpbin (the runner's `httpbin` feature) or `--base-url`;
+/// - `example!(name, sync)`: a plain `pub fn run()` that builds its own
+///   runtime; its output must not depend on the clock.
+#[macro_export]
+macro_rules! example {
+    ($module:ident) => {
+        $crate::example!(@ $module, $crate::Entry::Plain(|| ::std::boxed::Box::pin(async {
+            $crate::ExampleOutput::into_result($module::run().await)
+        })))
+    };
+    ($module:ident, sync) => {
+        $crate::example!(@ $module, $crate::Entry::Sync(|| {
+            $crate::ExampleOutput::into_result($module::run())
+        }))
+    };
+    ($module:ident, base_url) => {
+        $crate::example!(@ $module, $crate::Entry::WithBaseUrl(|url| {
+            ::std::boxed::Box::pin(async move {
+                $crate::ExampleOutput::into_result($module::run(&url).await)
+            })
+        }))
+    };
+    (@path $module:ident) => {
+        ::std::concat!(::std::env!("CARGO_MANIFEST_DIR"), "/src/", ::std::stringify!($module), ".rs")
+    };
+    (@ $module:ident, $entry:expr) => {
+        $crate::Example::new(
+            ::std::stringify!($module),
+            $crate::example!(@path $module),
+            ::std::include_str!($crate::example!(@path $module)),
+            $entry,
+        )
+    };
+}
+
+/// The section of the calling crate, named after its package, with these
+/// examples in running order: `runner::section![example!(a), ...].run()` is
+/// the whole `main` of a section binary.
+#[macro_export]
+macro_rules! section {
+    ($($example:expr),* $(,)?) => {
+        $crate::Section::new(::std::env!("CARGO_PKG_NAME"), &[$($example),*])
+    };
+}
+
+/// A section: its name and its examples in running order.
+pub struct Section<'a> {
+    name: &'a str,
+    examples: &'a [Example],
+}
+
+impl<'a> Section<'a> {
+    /// Prefer [`section!`], which takes the name from the package.
+    pub fn new(name: &'a str, examples: &'a [Example]) -> Self {
+        Self { name, examples }
+    }
+
+    /// Parses the command line and does what it says; the whole `main`.
+    pub fn run(self) -> ExitCode {
+        closed_stdout::die_quietly_when_stdout_closes();
+        // reqwest is built with no crypto provider; `ring` builds faster
+        // than rustls's default. This fails only if one is installed.
+        #[cfg(feature = "httpbin")]
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let parsed = closed_stdout::parse_with(std::env::args_os(), |args| {
+            cli::parse(self.name, self.examples, args)
+        });
+        let command = match parsed {
+            Ok(command) => command,
+            // `print!`, so that a closed stdout ends `--help` as it ends a run.
+            Err(help) if !help.use_stderr() => {
+                print!("{}", help.render());
+                return ExitCode::SUCCESS;
+            }
+            Err(mistake) => {
+                eprint!("{}", mistake.render());
+                return ExitCode::from(EXIT_USAGE);
+            }
+        };
+        match command {
+            Command::List(selected, ListFormat::Text) => {
+                let width = selected.iter().map(|e| e.name.len()).max().unwrap_or(0);
+                for example in selected {
+                    println!("{:width$}  {}", example.name, example.summary());
+                }
+            }
+            Command::List(selected, ListFormat::Tsv) => {
+                for example in selected {
+                    println!("{}", example.listed().to_line());
+                }
+            }
+            Command::Run(examples, flags) => return self.run_examples(&examples, &flags),
+            Command::Sweep(examples) => return crate::sweep::sweep_all(self.name, &examples),
+        }
+        ExitCode::SUCCESS
+    }
+
+    fn run_examples(&self, examples: &[Example], flags: &Flags) -> ExitCode {
+        // A file that can't be created is a usage mistake; nothing has run.
+        let create = |path: &Option<PathBuf>, what: &str| {
+            let file = path.as_ref().map(|path| {
+                File::create(path).inspect_err(|error| {
+                    let path = path.display();
+                    eprintln!("error: cannot write the {what} to {path}: {error}");
+                })
+            });
+            file.transpose().map_err(|_| ExitCode::from(EXIT_USAGE))
+        };
+        let whole = |path: &Option<PathBuf>, what: &'static str| {
+            let file = path.as_ref().map(|path| {
+                WholeFile::new(path, what).inspect_err(|error| {
+                    let path = path.display();
+                    eprintln!("error: cannot write the {what} to {path}: {error}");
+                })
+            });
+            file.transpose().map_err(|_| ExitCode::from(EXIT_USAGE))
+        };
+        let (timeline_file, dump_file, trace_file) = match (
+            whole(&flags.timeline_file, "timeline"),
+            create(&flags.dump_file, "dump"),
+            whole(&flags.trace, "trace"),
+        ) {
+            (Ok(timeline), Ok(dump), Ok(trace)) => {
+                (timeline, dump.map(|file| Mutex::new((file, false))), trace)
+            }
+            (Err(code), _, _) | (_, Err(code), _) | (_, _, Err(code)) => return code,
+        };
+        let mut timelines = String::new();
+        let mut traced = Vec::new();
+        let watchdog = flags.timeout.map(Watchdog::start);
+        let mut worst = None;
+        let mut defaults = Defaults::default();
+        for (index, example) in examples.iter().enumerate() {
+            if examples.len() > 1 {
+                let blank = if index > 0 { "\n" } else { "" };
+                println!(
+                    "{blank}=== {}/{}: {} ===",
+                    self.name,
+                    example.name,
+                    example.summary()
+                );
+            }
+            let run = Run {
+                clock: flags.clock.unwrap_or_default(),
+                flavor: flags.flavor,
+                base_url: flags.base_url.as_deref(),
+                dump_at: flags.dump_at,
+                dump_file: dump_file.as_ref(),
+                watchdog: watchdog.as_ref(),
+                explain: flags.explain(),
+                ..Run::new(self.name, example)
+            };
+            defaults.disarm(example.catches);
+            let caught_before = signals::caught();
+            let (outcome, left_running, recorded) = run.execute();
+            // Before anything else can take time: from here a Ctrl-C ends the
+            // process, as it did before the example.
+            let rearmed = defaults.rearm(example.catches, caught_before);
+            if let Some(recorded) = recorded {
+                if flags.timeline {
+                    let chart = timeline::chart(&recorded, terminal_width());
+                    println!("\n{}", chart.trim_end());
+                }
+                if timeline_file.is_some() {
+                    timelines.push_str(&recorded.to_text());
+                }
+                if trace_file.is_some() {
+                    traced.push(recorded);
+                }
+            }
+            // Keep stdout and stderr in order when both go to one terminal.
+            let _ = std::io::stdout().flush();
+            let name = &run.name;
+            match outcome {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => {
+                    eprintln!("error: example {name} failed: {}", chain(&*error));
+                    worst = worst.max(Some(EXIT_FAILED));
+                }
+                // The panic hook has printed the message and where.
+                Err(None) => {
+                    eprintln!("error: example {name} panicked");
+                    worst = worst.max(Some(EXIT_PANICKED));
+                }
+                Err(Some(error)) => {
+                    eprintln!("error: could not start a Tokio runtime: {error}");
+                    return ExitCode::from(EXIT_FAILED);
+                }
+            }
+            let left = left_running.and_then(|left| left_running_problem(&left, example.detached));
+            for problem in left.into_iter().chain(rearmed.err()) {
+                eprintln!("error: example {name} {problem}");
+                worst = worst.max(Some(EXIT_FAILED));
+            }
+        }
+        // Written whole, once every example has run: a run stopped early
+        // leaves the files of the last one that ended.
+        let trace = trace_file.map(|file| {
+            let json = serde_json::to_vec(&timeline::trace(&traced)).map_err(std::io::Error::from);
+            (file, json)
+        });
+        let writes = timeline_file
+            .map(|file| (file, Ok(timelines.into_bytes())))
+            .into_iter()
+            .chain(trace);
+        for (file, contents) in writes {
+            if let Err(error) = contents.and_then(|contents| file.write(&contents)) {
+                eprintln!("error: cannot write the {}: {error}", file.what);
+                worst = worst.max(Some(EXIT_FAILED));
+            }
+        }
+        if let Some(watchdog) = &watchdog {
+            watchdog.hold_if_fired();
+        }
+        // Each failed write said why on stderr as it happened.
+        if dump_file.is_some_and(|file| file.into_inner().unwrap_or_else(PoisonError::into_inner).1)
+        {
+            worst = worst.max(Some(EXIT_FAILED));
+        }
+        worst.map_or(ExitCode::SUCCESS, ExitCode::from)
+    }
+}
+
+/// A file a run writes whole at its end (`--timeline-file`, `--trace`):
+/// into a temporary file beside it, then renamed over it, so that a run
+/// stopped early (`--timeout`, Ctrl-C) or a full disk leaves the file as it
+/// was, never half-written. What is not a plain file (`/dev/stdout`, a
+/// pipe) is written in place.
+struct WholeFile {
+    path: PathBuf,
+    what: &'static str,
+}
+
+impl WholeFile {
+    /// Sees that the file can be written where it goes, by making (and
+    /// removing) the temporary file it will be written to.
+    fn new(path: &Path, what: &'static str) -> std::io::Result<Self> {
+        let file = WholeFile {
+            path: path.to_owned(),
+            what,
+        };
+        if file.in_place() {
+            drop(OpenOptions::new().append(true).open(path)?);
+        } else {
+            drop(File::create(file.temporary())?);
+            std::fs::remove_file(file.temporary())?;
+        }
+        Ok(file)
+    }
+
+    /// Whether the path is something other than a plain file, which a
+    /// rename would replace.
+    fn in_place(&self) -> bool {
+        std::fs::metadata(&self.path).is_ok_and(|metadata| !metadata.is_file())
+    }
+
+    /// `dir/.name.<pid>.tmp`, beside the file.
+    fn temporary(&self) -> PathBuf {
+        let name = self.path.file_name().unwrap_or_default().to_string_lossy();
+        let temporary = format!(".{name}.{}.tmp", std::process::id());
+        self.path.with_file_name(temporary)
+    }
+
+    fn write(&self, contents: &[u8]) -> std::io::Result<()> {
+        if self.in_place() {
+            return std::fs::write(&self.path, contents);
+        }
+        let temporary = self.temporary();
+        let written = File::create(&temporary)
+            .and_then(|mut file| file.write_all(contents).and_then(|()| file.sync_all()))
+            .and_then(|()| std::fs::rename(&temporary, &self.path));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&temporary);
+        }
+        written
+    }
+}
+
+/// How one run of an example ended: `Ok` with what `run()` returned, or
+/// `Err` with no runtime's error if it panicked.
+type Outcome = Result<Result<(), Box<dyn Error>>, Option<std::io::Error>>;
+
+/// One example to run, and how.
+pub(crate) struct Run<'a> {
+    /// `section/example`.
+    pub(crate) name: String,
+    pub(crate) example: &'a Example,
+    clock: Clock,
+    flavor: Flavor,
+    base_url: Option<&'a str>,
+    dump_at: Option<std::time::Duration>,
+    dump_file: Option<&'a Mutex<DumpFile>>,
+    watchdog: Option<&'a Arc<Watchdog>>,
+    /// Whether a reader will see its timeline: see [`Reader`].
+    explain: bool,
+}
+
+impl<'a> Run<'a> {
+    /// On the paused clock and the current-thread runtime, unwatched.
+    pub(crate) fn new(section: &str, example: &'a Example) -> Self {
+        Run {
+            name: format!("{section}/{}", example.name),
+            example,
+            clock: Clock::Virtual,
+            flavor: Flavor::CurrentThread,
+            base_url: None,
+            dump_at: None,
+            dump_file: None,
+            watchdog: None,
+            explain: false,
+        }
+    }
+
+    /// Runs the example on a runtime of its own, so that each one starts
+    /// with no tasks and, on the virtual clock, at time zero; dropping the
+    /// runtime cancels what it left. Besides how it ended: where each task
+    /// still alive after `run()` returned was spawned, where that can be
+    /// known (task hooks, a runtime of the runner's, no panic), and its
+    /// timeline.
+    fn execute(&self) -> (Outcome, Option<Vec<String>>, Option<Timeline>) {
+        let sync = matches!(self.example.entry, Entry::Sync(_));
+        if let Some(watchdog) = self.watchdog {
+            watchdog.running(&self.name, sync);
+        }
+        if let Entry::Sync(run) = self.example.entry {
+            if self.dump_at.is_some() {
+                let name = &self.name;
+                eprintln!(
+                    "note: {name} builds a runtime of its own, whose tasks the runner can't dump"
+                );
+            }
+            let timeline = Timeline {
+                example: self.name.clone(),
+                clock: self.clock,
+                notes: vec!["it builds a runtime of its own, which the runner can't watch".into()],
+                ..Timeline::default()
+            };
+            let outcome = panic::catch_unwind(run).map_err(|_| None);
+            return (outcome, None, Some(timeline));
+        }
+        let recorder = Recorder::new(self.example.path, self.example.source);
+        let _listening = self.reader().map(|reader| recorder.listen(reader));
+        let runtime = match runtime(self.clock, self.flavor, &recorder) {
+            Ok(runtime) => runtime,
+            Err(error) => return (Err(Some(error)), None, None),
+        };
+        let dumps = watch::Dumps {
+            at: self.dump_at,
+            file: self.dump_file,
+            watchdog: self.watchdog.cloned(),
+        };
+        let run = recorder.main(async { self.start(&recorder).await?.await });
+        let watched = watch::watched(run, &dumps, &recorder, &self.name);
+        let outcome =
+            panic::catch_unwind(AssertUnwindSafe(|| runtime.block_on(watched))).map_err(|_| None);
+        if let Some(watchdog) = self.watchdog {
+            watchdog.stopping(&self.name);
+        }
+        // Where tasks still alive were spawned, if the hooks can tell and
+        // no panic cut the run short.
+        let left_running = if record::HOOKS && outcome.is_ok() {
+            Some(recorder.settle(&runtime, self.clock))
+        } else {
+            None
+        };
+        drop(runtime);
+        let timeline = recorder.finish(self.name.clone(), self.clock);
+        (outcome, left_running, Some(timeline))
+    }
+
+    /// What the recorder reads besides the task hooks: what a timeline for a
+    /// reader needs, or a dump.
+    fn reader(&self) -> Option<Reader> {
+        let every_instant = self.clock == Clock::Virtual && !self.example.counts_polls;
+        match (self.explain, every_instant) {
+            (true, true) => Some(Reader::TimelineWithWaits),
+            (true, false) => Some(Reader::Timeline),
+            _ if self.dump_at.is_some() || self.watchdog.is_some() => Some(Reader::Dumps),
+            _ => None,
+        }
+    }
+
+    /// The example's `run()` future, once the local server it needs (if any)
+    /// is up: the runner's work, whose tasks the recorder leaves out.
+    pub(crate) async fn start(&self, recorder: &Recorder) -> Result<ExampleFuture, Box<dyn Error>> {
+        match self.example.entry {
+            Entry::Plain(run) => Ok(run()),
+            Entry::WithBaseUrl(run) => {
+                Ok(run(recorder.scaffolding(server_url(self.base_url)).await?))
+            }
+            Entry::Sync(_) => Err("a sync example has no future to run".into()),
+        }
+    }
+}
+
+/// What is wrong with the tasks an example left running when `run()`
+/// returned, given how many it declares ([`Example::detaches`]).
+fn left_running_problem(left: &[String], declared: u16) -> Option<String> {
+    let tasks = |count: usize| format!("{count} task{}", if count == 1 { "" } else { "s" });
+    let mut problem = match usize::from(declared) {
+        declared if declared == left.len() => return None,
+        0 => format!(
+            "left {} running after run() returned; every task an example spawns must end, or be \
+             stopped, before run() returns",
+            tasks(left.len())
+        ),
+        declared => format!(
+            "declares {} left running on purpose, but left {}",
+            tasks(declared),
+            left.len()
+        ),
+    };
+    for place in left {
+        problem.push_str("\n  spawned at ");
+        problem.push_str(place);
+    }
+    Some(problem)
+}
+
+/// The terminal's width when stdout is one, or else 80 columns.
+fn terminal_width() -> usize {
+    match rustix::termios::tcgetwinsize(std::io::stdout()) {
+        Ok(size) if size.ws_col > 0 => usize::from(size.ws_col),
+        _ => 80,
+    }
+}
+
+/// A runtime of the given flavor on this clock (the command line refuses
+/// the paused clock on the multi-thread runtime), with `recorder`'s hooks.
+pub(crate) fn runtime(
+    clock: Clock,
+    flavor: Flavor,
+    recorder: &Recorder,
+) -> std::io::Result<tokio::runtime::Runtime> {
+    let mut builder = match flavor {
+        Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
+        Flavor::MultiThread => tokio::runtime::Builder::new_multi_thread(),
+    };
+    builder.enable_all().start_paused(clock == Clock::Virtual);
+    recorder.install(&mut builder);
+    builder.build()
+}
+
+/// `--base-url` if given, or else the URL of a local server started on the
+/// example's own runtime, so that on the virtual clock the server's sleeps
+/// are paused along with the client's timeouts.
+async fn server_url(given: Option<&str>) -> Result<String, Box<dyn Error>> {
+    if let Some(url) = given {
+        return Ok(url.to_owned());
+    }
+    #[cfg(feature = "httpbin")]
+    let url = httpbin::spawn()
+        .await
+        .map_err(|error| format!("cannot start the local HTTP server: {error}"));
+    #[cfg(not(feature = "httpbin"))]
+    let url = Err(
+        "this example needs an HTTP server: pass --base-url, or build the section with the \
+                   runner's `httpbin` feature",
+    );
+    Ok(url?)
+}
+
+/// `error: cause: cause`, the way `anyhow` prints `{:#}`, for any error type.
+fn chain(error: &(dyn Error + 'static)) -> String {
+    let causes = std::iter::successors(Some(error), |&error| error.source());
+    let causes: Vec<String> = causes.map(ToString::to_string).collect();
+    causes.join(": ")
+}

@@ -1,0 +1,437 @@
+//! Taking a dump: where `main` and each task wait, folded to the program's
+//! own frames, with what the tracker had recorded until then.
+
+use std::future::Future;
+use std::path::Path;
+use std::pin::{Pin, pin};
+use std::task::Poll;
+use std::time::Duration;
+
+use tokio::time::sleep;
+#[cfg(taskdump)]
+use tokio::time::timeout;
+
+use crate::BEAT;
+use crate::fold::{Wait, fold};
+use crate::report::{Report, report};
+#[cfg(taskdump)]
+use crate::seconds;
+use crate::tracker::{Actor, Records, Tracker};
+
+/// One frame of a resolved backtrace.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Frame {
+    /// The demangled name, as the debug info or the symbol table gives it.
+    pub function: Option<String>,
+    /// The source file, as the compiler saw it.
+    pub file: Option<String>,
+    pub line: Option<u32>,
+}
+
+impl Frame {
+    pub fn new(function: &str, file: Option<&str>, line: Option<u32>) -> Self {
+        Frame {
+            function: Some(function.to_owned()),
+            file: file.map(str::to_owned),
+            line,
+        }
+    }
+}
+
+/// Which frames are the program's own, and the module their names are
+/// shown from (`deadlock::Bank::transfer` shows as `Bank::transfer`).
+#[derive(Clone, Copy, Debug)]
+pub struct Own<'a> {
+    pub files: Files<'a>,
+    pub module: &'a str,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Files<'a> {
+    /// One file, by its path as the compiler saw it or a tail of it.
+    One(&'a str),
+    /// The files of a crate: relative paths, or paths under its directory.
+    Under(&'a str),
+}
+
+impl Own<'_> {
+    pub(crate) fn owns(&self, file: &str) -> bool {
+        let theirs = Path::new(file);
+        match self.files {
+            _ if file.is_empty() => false,
+            Files::One(path) => {
+                let mine = Path::new(path);
+                theirs.ends_with(mine) || mine.ends_with(theirs)
+            }
+            Files::Under(dir) => theirs.is_relative() || theirs.starts_with(dir),
+        }
+    }
+}
+
+/// What one dump saw: where each task waited, and what the tracker had
+/// recorded until then.
+#[derive(Clone)]
+pub struct Dump {
+    /// When, from the start of `main`.
+    pub at: Duration,
+    pub main: Vec<Wait>,
+    /// Each task's waits, by its Tokio id, in spawn order where the tracker
+    /// saw the spawns.
+    pub tasks: Vec<(u64, Vec<Wait>)>,
+    /// Why the dump is short of something, in sentences.
+    pub notes: Vec<String>,
+    pub(crate) records: Records,
+    /// What could still wake a task.
+    pub(crate) wakers: Wakers,
+}
+
+impl Dump {
+    /// The waits of `who`, if the dump saw it.
+    pub fn waits_of(&self, who: Actor) -> Option<&[Wait]> {
+        match who {
+            Actor::Main => Some(&self.main),
+            Actor::Task(id) => {
+                let task = self.tasks.iter().find(|(task, _)| *task == id);
+                task.map(|(_, waits)| waits.as_slice())
+            }
+            Actor::Elsewhere => None,
+        }
+    }
+}
+
+/// What could still wake a task when a dump was taken.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Wakers {
+    /// Sleeps registered with the timer that have not ended.
+    pub(crate) timers: usize,
+    /// Sockets, pipes and signals registered with the I/O driver, but the
+    /// caller's own (`None` where the runtime doesn't say).
+    pub(crate) sockets: Option<u64>,
+    /// Blocking threads at work (`None` where the runtime doesn't say).
+    pub(crate) blocking: Option<usize>,
+}
+
+/// What taking a dump gave: `main`'s output if it finished meanwhile (it
+/// must not be polled again), or the dump.
+pub enum Taken<T, D> {
+    Finished(T),
+    Dump(D),
+}
+
+/// What [`TaskDumps::dump_twice`] gave.
+pub enum Twice<T> {
+    /// The report of both dumps.
+    Both(Report),
+    /// `main`'s output: it finished in the first dump's poll.
+    Finished(T),
+    /// `main` finished between the dumps: the first one's report, and its output.
+    FinishedBetween(Report, T),
+}
+
+/// Task dumps of the current runtime, one at a time.
+pub struct TaskDumps<'a> {
+    tracker: Tracker,
+    own: Own<'a>,
+    /// A dump that outlived its wait. On the multi-thread runtime it runs
+    /// on, on a thread of its own, and a second would spin a core until it
+    /// ends; so the next request waits for this one instead.
+    /// Never set where there are no dumps.
+    #[cfg_attr(not(taskdump), allow(dead_code))]
+    in_flight: Option<InFlight>,
+    notes: Vec<String>,
+    /// Sockets and signals of the caller's own, which wake no task of the
+    /// program's.
+    own_sockets: u64,
+}
+
+/// The tasks' backtraces, by Tokio id, each outermost frame first.
+type Captured = Vec<(u64, Vec<Vec<Frame>>)>;
+
+/// Tokio's task dump as it is: the backtraces of `main` and of each task,
+/// each outermost frame first, and why some are missing.
+#[derive(Clone, Debug, Default)]
+pub struct Backtraces {
+    pub main: Vec<Vec<Frame>>,
+    /// By Tokio task id, in no particular order.
+    pub tasks: Captured,
+    pub notes: Vec<String>,
+}
+
+/// How long a dump may wait for the runtime's workers, as Tokio's docs
+/// advise bounding it.
+pub const PATIENCE: Duration = Duration::from_secs(2);
+
+impl<'a> TaskDumps<'a> {
+    pub fn new(tracker: Tracker, own: Own<'a>) -> Self {
+        let own_sockets = sockets().unwrap_or_default();
+        TaskDumps {
+            tracker,
+            own,
+            in_flight: None,
+            notes: Vec::new(),
+            own_sockets,
+        }
+    }
+
+    /// Waits, [`PATIENCE`] at most, for a dump still in flight: a runtime
+    /// dropped while a dump waits for its workers can wedge one of them
+    /// (Tokio 1.54, tokio-rs/tokio#8370).
+    pub async fn finish(self) {
+        #[cfg(taskdump)]
+        if let Some(in_flight) = self.in_flight {
+            let _ = timeout(PATIENCE, in_flight).await;
+        }
+    }
+
+    /// A sentence every dump adds.
+    pub fn note(&mut self, note: &str) {
+        self.notes.push(note.to_owned());
+    }
+
+    /// Two dumps [`BEAT`] apart, `main` polled in between, and their report:
+    /// tasks that wait for each other are deadlocked only if none of them
+    /// moved meanwhile, and a stall is one where nothing did.
+    pub async fn dump_twice<F: Future + ?Sized>(
+        &mut self,
+        mut main: Pin<&mut F>,
+    ) -> Twice<F::Output> {
+        let first = match self.dump(main.as_mut()).await {
+            Taken::Finished(output) => return Twice::Finished(output),
+            Taken::Dump(dump) => dump,
+        };
+        let mut beat = pin!(self.tracker.ignoring(|| sleep(BEAT)));
+        let polled = std::future::poll_fn(|cx| match main.as_mut().poll(cx) {
+            Poll::Ready(output) => Poll::Ready(Some(output)),
+            Poll::Pending => beat.as_mut().poll(cx).map(|()| None),
+        });
+        if let Some(output) = polled.await {
+            return Twice::FinishedBetween(report(&first, None), output);
+        }
+        match self.dump(main).await {
+            Taken::Finished(output) => Twice::FinishedBetween(report(&first, None), output),
+            Taken::Dump(second) => Twice::Both(report(&second, Some(&first))),
+        }
+    }
+
+    /// Where `main` waits, polled once here in Tokio's tracing mode (no task
+    /// runs it, so `Handle::dump` can't see it), and every task of the
+    /// current runtime.
+    pub async fn dump<F: Future + ?Sized>(&mut self, main: Pin<&mut F>) -> Taken<F::Output, Dump> {
+        self.tracker.dump_started();
+        let taken = self.backtraces(main).await;
+        self.tracker.dump_ended();
+        let Backtraces {
+            main,
+            tasks,
+            mut notes,
+        } = match taken {
+            Taken::Finished(output) => return Taken::Finished(output),
+            Taken::Dump(backtraces) => backtraces,
+        };
+        notes.extend(self.notes.iter().cloned());
+        let records = self.tracker.records().clone();
+        if !records.heard {
+            notes.push(SILENT.to_owned());
+        }
+        let fold_all = |traces: &[Vec<Frame>]| traces.iter().map(|t| fold(t, self.own)).collect();
+        let mut tasks: Vec<(u64, Vec<Wait>)> = tasks
+            .iter()
+            .map(|(id, traces)| (*id, fold_all(traces)))
+            .collect();
+        let spawned = |id: &u64| records.tasks.get(id).map_or(u64::MAX, |task| task.spawned);
+        tasks.sort_by_key(|(id, _)| (spawned(id), *id));
+        let wakers = Wakers {
+            timers: records.pending_timers(),
+            sockets: sockets().map(|open| open.saturating_sub(self.own_sockets)),
+            blocking: busy_blocking_threads(),
+        };
+        Taken::Dump(Dump {
+            at: Tracker::now(&records),
+            main: fold_all(&main),
+            tasks,
+            notes,
+            records,
+            wakers,
+        })
+    }
+}
+
+/// Whether this build can take task dumps (`cfg(taskdump)`, see build.rs).
+pub const AVAILABLE: bool = cfg!(taskdump);
+
+/// Why [`AVAILABLE`] is false, in one sentence.
+pub const UNAVAILABLE: &str = "task dumps need Tokio's `Handle::dump`, which exists only under \
+    `--cfg tokio_unstable` (a RUSTFLAGS of your own replaces the rustflags of \
+    .cargo/config.toml) with Tokio's `taskdump` feature, and only on Linux x86, x86_64, aarch64 \
+    and s390x";
+
+const SILENT: &str = "Tokio reported nothing to the tracker, so no lock has a holder here: it \
+                      needs `--cfg tokio_unstable`, Tokio's `tracing` feature, and the tracker \
+                      as the program's subscriber from the start.";
+
+/// The sockets, pipes and signals registered with the runtime's I/O driver.
+fn sockets() -> Option<u64> {
+    #[cfg(tokio_unstable)]
+    {
+        let metrics = tokio::runtime::Handle::try_current().ok()?.metrics();
+        let registered = metrics.io_driver_fd_registered_count();
+        Some(registered.saturating_sub(metrics.io_driver_fd_deregistered_count()))
+    }
+    #[cfg(not(tokio_unstable))]
+    None
+}
+
+/// The blocking threads at work (`None` where the runtime doesn't say).
+fn busy_blocking_threads() -> Option<usize> {
+    #[cfg(tokio_unstable)]
+    {
+        let metrics = tokio::runtime::Handle::try_current().ok()?.metrics();
+        let threads = metrics.num_blocking_threads();
+        Some(threads - metrics.num_idle_blocking_threads().min(threads))
+    }
+    #[cfg(not(tokio_unstable))]
+    None
+}
+
+#[cfg(not(taskdump))]
+type InFlight = std::convert::Infallible;
+
+#[cfg(not(taskdump))]
+impl TaskDumps<'_> {
+    /// Why there is no dump here.
+    pub async fn backtraces<F: Future + ?Sized>(
+        &mut self,
+        _main: Pin<&mut F>,
+    ) -> Taken<F::Output, Backtraces> {
+        let notes = vec![format!("No dump: {UNAVAILABLE}.")];
+        Taken::Dump(Backtraces {
+            notes,
+            ..Backtraces::default()
+        })
+    }
+}
+
+#[cfg(taskdump)]
+type InFlight = tokio::task::JoinHandle<tokio::runtime::Dump>;
+
+#[cfg(taskdump)]
+impl TaskDumps<'_> {
+    /// Tokio's task dump of `main`, polled once here in its tracing mode (no
+    /// task runs it, so `Handle::dump` can't see it), and of every task of
+    /// the current runtime, waited for [`PATIENCE`] at most. If `main`
+    /// finishes in that poll, its output comes back instead.
+    pub async fn backtraces<F: Future + ?Sized>(
+        &mut self,
+        mut main: Pin<&mut F>,
+    ) -> Taken<F::Output, Backtraces> {
+        use tokio::runtime::dump::Trace;
+
+        let (polled, main_trace) = Trace::root(std::future::poll_fn(|cx| {
+            Poll::Ready(Trace::capture(|| main.as_mut().poll(cx)))
+        }))
+        .await;
+        if let Poll::Ready(output) = polled {
+            return Taken::Finished(output);
+        }
+        let main = resolve(&main_trace);
+        let dumped = match tokio::runtime::Handle::current().runtime_flavor() {
+            tokio::runtime::RuntimeFlavor::CurrentThread => Self::in_place().await,
+            _ => self.in_a_task().await,
+        };
+        let (dump, dumper) = match dumped {
+            Ok(dumped) => dumped,
+            Err(why) => {
+                let notes = vec![why];
+                let tasks = Vec::new();
+                return Taken::Dump(Backtraces { main, tasks, notes });
+            }
+        };
+        let mut tasks = Vec::new();
+        for task in dump.tasks().iter().filter(|task| Some(task.id()) != dumper) {
+            let id = task.id().to_string().parse().unwrap_or_default();
+            tasks.push((id, resolve(task.trace())));
+        }
+        let notes = Vec::new();
+        Taken::Dump(Backtraces { main, tasks, notes })
+    }
+}
+
+#[cfg(taskdump)]
+impl TaskDumps<'_> {
+    /// On the current-thread runtime, the dump of every task as they are,
+    /// taken in this poll, where no other task can run first. A task that
+    /// does work while it is traced (one spawned a moment ago) can trip
+    /// Tokio's tracing up: the dump is lost then, not the program.
+    async fn in_place() -> Result<(tokio::runtime::Dump, Option<tokio::task::Id>), String> {
+        use std::panic::{self, AssertUnwindSafe};
+
+        let handle = tokio::runtime::Handle::current();
+        let mut dump = pin!(timeout(PATIENCE, handle.dump()));
+        let dumped = std::future::poll_fn(|cx| {
+            match panic::catch_unwind(AssertUnwindSafe(|| dump.as_mut().poll(cx))) {
+                Ok(Poll::Pending) => Poll::Pending,
+                Ok(Poll::Ready(dumped)) => Poll::Ready(Some(dumped)),
+                Err(_) => Poll::Ready(None),
+            }
+        });
+        match dumped.await {
+            Some(Ok(dump)) => Ok((dump, None)),
+            Some(Err(_)) => Err(format!(
+                "No tasks: the runtime did not answer within {}.",
+                seconds(PATIENCE)
+            )),
+            None => Err(PANICKED.to_owned()),
+        }
+    }
+
+    /// On the multi-thread runtime, the dump in a task of its own, waited
+    /// for [`PATIENCE`]: every worker must answer, and one blocked never
+    /// does; then the dump goes on, and the next one waits for it instead
+    /// of starting another.
+    async fn in_a_task(
+        &mut self,
+    ) -> Result<(tokio::runtime::Dump, Option<tokio::task::Id>), String> {
+        let in_flight = self.in_flight.get_or_insert_with(|| {
+            let handle = tokio::runtime::Handle::current();
+            tokio::spawn(async move { handle.dump().await })
+        });
+        let dumper = in_flight.id();
+        let Ok(dumped) = timeout(PATIENCE, in_flight).await else {
+            return Err(format!(
+                "No tasks: a worker did not answer within {}; the next dump waits for this one.",
+                seconds(PATIENCE)
+            ));
+        };
+        self.in_flight = None;
+        match dumped {
+            Ok(dump) => Ok((dump, Some(dumper))),
+            Err(_) => Err(PANICKED.to_owned()),
+        }
+    }
+}
+
+#[cfg(taskdump)]
+const PANICKED: &str = "No tasks: Tokio's tracing panicked (a task did work while it was traced).";
+
+/// A trace's backtraces, each outermost frame first. The first resolve in a
+/// process reads the binary's debug info: milliseconds to a few hundred.
+#[cfg(taskdump)]
+fn resolve(trace: &tokio::runtime::dump::Trace) -> Vec<Vec<Frame>> {
+    let backtraces = trace.resolve_backtraces();
+    let frames = backtraces.iter().map(|backtrace| {
+        // Frames come innermost first, and so do the symbols inlined into one.
+        let symbols = backtrace.frames().flat_map(|frame| frame.symbols());
+        let mut frames: Vec<Frame> = symbols
+            .map(|symbol| Frame {
+                function: symbol.name_demangled().map(str::to_owned),
+                file: symbol
+                    .filename()
+                    .map(|file| file.to_string_lossy().into_owned()),
+                line: symbol.lineno(),
+            })
+            .collect();
+        frames.reverse();
+        frames
+    });
+    frames.collect()
+}

@@ -1,0 +1,47 @@
+//! Tokio task dumps a reader can act on. A [`Tracker`], the process's
+//! `tracing` subscriber, records what Tokio's own instrumentation reports as
+//! the program runs (under `--cfg tokio_unstable` with Tokio's `tracing`
+//! feature, the reports tokio-console reads): each task's spawn, and each
+//! `Mutex`, `RwLock`, `Semaphore`, `Barrier`, `oneshot` and sleep with who
+//! takes, releases and waits for it. [`TaskDumps`] then takes Tokio's task
+//! dump (`Handle::dump`), and [`report`] puts the two together: each task
+//! under the one that spawned it, its own frames down to the `.await` it
+//! waits at, what it waits in, the locks it holds and waits for, and a
+//! verdict only where the run proves one: a deadlock for a cycle of tasks
+//! that wait only for locks one of them holds, a stall when nothing moved
+//! between two dumps and nothing is left to wake a task.
+//!
+//! The runner's `--dump-at` and `--timeout` use it, and so does the recipe
+//! `dump_stuck_tasks`, whose export copies this crate beside it.
+
+mod dump;
+mod fold;
+mod render;
+mod report;
+mod tracker;
+
+use std::time::Duration;
+
+pub use dump::{
+    AVAILABLE, Backtraces, Dump, Files, Frame, Own, PATIENCE, Taken, TaskDumps, Twice, UNAVAILABLE,
+};
+pub use fold::{Place, Wait, fold, short_path, simplify};
+pub use render::{MAX_ENTRIES, names_label};
+pub use report::{Entry, Fact, Holder, Report, Verdict, report};
+pub use tracker::{Actor, Guard, Tracker};
+
+/// How far apart the two dumps of [`TaskDumps::dump_twice`] are: tasks
+/// stuck for good don't move in between.
+pub const BEAT: Duration = Duration::from_millis(100);
+
+/// `1.0s`, `0.25s`: seconds with at least one decimal, as many as needed.
+pub fn seconds(duration: Duration) -> String {
+    let millis = duration.as_millis();
+    let fraction = format!("{:03}", millis % 1000);
+    let fraction = fraction.trim_end_matches('0');
+    // `0<1` pads an empty fraction to `0`.
+    format!("{}.{:0<1}s", millis / 1000, fraction)
+}
+
+#[cfg(test)]
+mod tests;

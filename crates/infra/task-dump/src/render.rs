@@ -1,0 +1,343 @@
+//! A report as text: the tree of tasks, each under the one that spawned it,
+//! then the verdict and the notes.
+
+use std::fmt::Write as _;
+
+use crate::fold::{Place, Wait};
+use crate::report::{Fact, Holder, Report, Seen, Through, Verdict};
+use crate::tracker::Actor;
+use crate::tracker::Guard;
+use crate::{BEAT, seconds};
+
+/// The most entries a report shows; a program with thousands of tasks gets
+/// the first ones and a count of the rest.
+pub const MAX_ENTRIES: usize = 24;
+
+impl Report {
+    /// The tree of tasks, each under the task that spawned it, then the
+    /// verdict and the notes. Tasks spawned by one line that wait alike are
+    /// one entry, labelled by `group` from their names.
+    pub fn render(&self, group: &dyn Fn(&[&str]) -> String) -> String {
+        let present = |who: Actor| self.entries.iter().any(|entry| entry.who == who);
+        let mut roots = Vec::new();
+        for (index, entry) in self.entries.iter().enumerate() {
+            match entry.parent {
+                Some(parent) if present(parent) && parent != entry.who => {}
+                _ => roots.push(index),
+            }
+        }
+        let mut tree = Tree::new(self, group);
+        tree.siblings(&roots, 0);
+        let mut text = tree.text;
+        if tree.hidden > 0 {
+            let _ = writeln!(text, "\n... and {} more tasks", tree.hidden);
+        }
+        if let Some(verdict) = &self.verdict {
+            let _ = writeln!(text, "\n{}", self.verdict_text(verdict));
+        }
+        for note in &self.notes {
+            let _ = writeln!(text, "\n{note}");
+        }
+        text
+    }
+
+    /// How other lines name a task.
+    pub fn name(&self, who: Actor) -> String {
+        match self.entries.iter().find(|entry| entry.who == who) {
+            Some(entry) => entry.name.clone(),
+            None if who == Actor::Elsewhere => "a thread outside the runtime".to_owned(),
+            None => "a task the dump did not see".to_owned(),
+        }
+    }
+
+    fn names(&self, tasks: &[Actor]) -> String {
+        let names: Vec<String> = tasks.iter().map(|&who| self.name(who)).collect();
+        match names.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        }
+    }
+
+    fn fact_text(&self, fact: &Fact) -> String {
+        match fact {
+            Fact::Holds { lock, since, guard } => {
+                let since = seconds(*since);
+                match guard {
+                    Guard::Borrowed => format!("holds {lock}, since {since}"),
+                    Guard::Owned => format!(
+                        "took {lock} at {since} as an owned guard, which it may have handed on"
+                    ),
+                    Guard::Unknown => format!(
+                        "took {lock} at {since} without waiting, perhaps as an owned guard, \
+                         which it may have handed on"
+                    ),
+                }
+            }
+            Fact::Parked { lock, handed } => format!(
+                "holds {lock} through a future of its own that was handed it at {} and that it \
+                 has not polled since (one a `select!` polls through `&mut`, say)",
+                seconds(*handed)
+            ),
+            Fact::WaitsFor { what, holders } => {
+                let mut text = format!("waits for {what}");
+                for holder in holders {
+                    text.push_str(", ");
+                    text.push_str(&self.holder_text(*holder));
+                }
+                text
+            }
+            Fact::Sleeps {
+                made_at,
+                made,
+                ends,
+            } => format!(
+                "its sleep from {made_at}, made at {}, ends at {}",
+                seconds(*made),
+                seconds(*ends)
+            ),
+            Fact::Said(text) => text.clone(),
+        }
+    }
+
+    fn holder_text(&self, holder: Holder) -> String {
+        match holder {
+            Holder::Guard(who) => format!("held by {}", self.name(who)),
+            Holder::Took(who) => format!("taken by {}", self.name(who)),
+            Holder::Parked(who) => {
+                format!(
+                    "held by a future of {} that it no longer polls",
+                    self.name(who)
+                )
+            }
+            Holder::Handed(who) => format!("just handed to {}", self.name(who)),
+            Holder::Partly(who) => {
+                format!(
+                    "partly taken by {}, which waits for the rest",
+                    self.name(who)
+                )
+            }
+        }
+    }
+
+    fn verdict_text(&self, verdict: &Verdict) -> String {
+        let beat = seconds(BEAT);
+        match verdict {
+            Verdict::Deadlock {
+                tasks,
+                through,
+                seen,
+            } => {
+                let seen = match seen {
+                    Seen::Once => String::new(),
+                    Seen::Twice => format!(", and none moved between two dumps {beat} apart"),
+                };
+                let names = self.names(tasks);
+                match (tasks.as_slice(), through) {
+                    ([_], Through::ParkedFuture) => format!(
+                        "Futurelock: {names} waits only for a lock that a future of its own holds \
+                         and is no longer polled, so it will never move{seen}."
+                    ),
+                    ([_], Through::Guards) => format!(
+                        "Deadlock: {names} waits only for a lock it holds itself, so it will \
+                         never move{seen}."
+                    ),
+                    (_, Through::ParkedFuture) => format!(
+                        "Futurelock: {names} each wait only for locks that one of them holds, \
+                         one through a future that is no longer polled, so none of them will \
+                         ever move{seen}."
+                    ),
+                    (_, Through::Guards) => format!(
+                        "Deadlock: {names} each wait only for locks that one of them holds, so \
+                         none of them will ever move{seen}."
+                    ),
+                }
+            }
+            Verdict::WayOut { tasks, through } => {
+                let names = self.names(tasks);
+                let other = "something else (a timeout, another branch of a `select!`), which \
+                             may end its wait first";
+                match (tasks.as_slice(), through) {
+                    ([_], Through::ParkedFuture) => format!(
+                        "Futurelock, unless another wait ends it: {names} waits for a lock \
+                         that a future of its own holds and no longer polls, and also for {other}."
+                    ),
+                    ([_], Through::Guards) => format!(
+                        "Deadlock, unless another wait ends it: {names} waits for a lock it \
+                         holds itself, and also for {other}."
+                    ),
+                    (_, Through::ParkedFuture) => format!(
+                        "Futurelock, unless another wait ends it: {names} wait in a cycle, each \
+                         for a lock that one of them holds, one through a future that is no \
+                         longer polled; and one of them also waits for {other}."
+                    ),
+                    (_, Through::Guards) => format!(
+                        "Deadlock, unless another wait ends it: {names} wait in a cycle, each \
+                         for a lock that one of them holds; and one of them also waits for {other}."
+                    ),
+                }
+            }
+            Verdict::Moved(tasks) => format!(
+                "No verdict: {} waited only for each other's locks, yet moved between two dumps \
+                 {beat} apart.",
+                self.names(tasks)
+            ),
+            Verdict::Stalled => format!(
+                "Stuck: nothing moved between two dumps {beat} apart, and nothing is left to wake \
+                 a task (no timer, socket or blocking job); only a thread outside the runtime \
+                 could."
+            ),
+            Verdict::NoCycle => {
+                "No cycle: no task waits, through the locks' holders, for itself.".to_owned()
+            }
+        }
+    }
+}
+
+struct Tree<'a> {
+    report: &'a Report,
+    group: &'a dyn Fn(&[&str]) -> String,
+    text: String,
+    /// Entries written so far.
+    shown: usize,
+    /// Tasks left out once [`MAX_ENTRIES`] were written.
+    hidden: usize,
+}
+
+impl<'a> Tree<'a> {
+    fn new(report: &'a Report, group: &'a dyn Fn(&[&str]) -> String) -> Self {
+        Tree {
+            report,
+            group,
+            text: String::new(),
+            shown: 0,
+            hidden: 0,
+        }
+    }
+
+    fn children(&self, index: usize) -> Vec<usize> {
+        let who = self.report.entries[index].who;
+        let entries = self.report.entries.iter().enumerate();
+        let children =
+            entries.filter(|(child, entry)| *child != index && entry.parent == Some(who));
+        children.map(|(child, _)| child).collect()
+    }
+
+    /// Entries that have one parent, in order; those spawned by one line
+    /// that wait alike and spawned nothing themselves are one entry.
+    fn siblings(&mut self, indices: &[usize], depth: usize) {
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for &index in indices {
+            let alike = |other: usize| self.alike(index, other);
+            match groups.iter_mut().find(|group| alike(group[0])) {
+                Some(group) => group.push(index),
+                None => groups.push(vec![index]),
+            }
+        }
+        for group in groups {
+            if self.shown >= MAX_ENTRIES {
+                self.hidden += group.iter().map(|&index| self.count(index)).sum::<usize>();
+                continue;
+            }
+            self.shown += 1;
+            self.entry(&group, depth);
+        }
+    }
+
+    fn alike(&self, one: usize, other: usize) -> bool {
+        let (a, b) = (&self.report.entries[one], &self.report.entries[other]);
+        matches!((a.who, b.who), (Actor::Task(_), Actor::Task(_)))
+            && a.label == b.label
+            && a.waits == b.waits
+            && a.facts == b.facts
+            && self.children(one).is_empty()
+            && self.children(other).is_empty()
+    }
+
+    /// An entry and every entry under it.
+    fn count(&self, index: usize) -> usize {
+        let children = self.children(index);
+        1 + children
+            .iter()
+            .map(|&child| self.count(child))
+            .sum::<usize>()
+    }
+
+    fn entry(&mut self, group: &[usize], depth: usize) {
+        let entry = &self.report.entries[group[0]];
+        let pad = "  ".repeat(depth);
+        let name = match group {
+            [_] => entry.name.clone(),
+            many => {
+                let names: Vec<&str> = many
+                    .iter()
+                    .map(|&index| self.report.entries[index].name.as_str())
+                    .collect();
+                (self.group)(&names)
+            }
+        };
+        let _ = writeln!(self.text, "\n{pad}{name} {}", entry.label);
+        // What the caller says of the task comes first, then where it waits,
+        // then what the run shows of its locks and timers.
+        let (said, shown): (Vec<&Fact>, Vec<&Fact>) = entry
+            .facts
+            .iter()
+            .partition(|fact| matches!(fact, Fact::Said(_)));
+        for fact in said {
+            let _ = writeln!(self.text, "{pad}  {}", self.report.fact_text(fact));
+        }
+        if entry.waits.is_empty() {
+            let _ = writeln!(self.text, "{pad}  {UNSEEN}");
+        }
+        render_waits(&mut self.text, &entry.waits, 0, depth + 1);
+        for fact in shown {
+            let _ = writeln!(self.text, "{pad}  {}", self.report.fact_text(fact));
+        }
+        let children = self.children(group[0]);
+        self.siblings(&children, depth + 1);
+    }
+}
+
+/// What a task with no waits is said to wait in.
+const UNSEEN: &str = "waits where a task dump can't see: in a JoinSet none of whose tasks has \
+                      finished, in futures none of which has woken (FuturesUnordered, \
+                      buffered), in a future that is not Tokio's, or on nothing that will ever \
+                      wake it (std::future::pending)";
+
+/// The waits that share their first `depth` frames, as a tree: each own
+/// frame on a line, indented by its depth, and the leaf below the innermost.
+fn render_waits(text: &mut String, waits: &[Wait], depth: usize, indent: usize) {
+    let pad = "  ".repeat(indent);
+    let mut leaves: Vec<&str> = Vec::new();
+    let mut groups: Vec<(&Place, Vec<Wait>)> = Vec::new();
+    for wait in waits {
+        let Some(frame) = wait.frames.get(depth) else {
+            if !leaves.contains(&wait.leaf.as_str()) {
+                leaves.push(&wait.leaf);
+            }
+            continue;
+        };
+        match groups.iter_mut().find(|(place, _)| *place == frame) {
+            Some((_, members)) => members.push(wait.clone()),
+            None => groups.push((frame, vec![wait.clone()])),
+        }
+    }
+    for leaf in leaves {
+        let _ = writeln!(text, "{pad}waits in {leaf}");
+    }
+    for (place, members) in groups {
+        let _ = writeln!(text, "{pad}{} at {}", place.function, place.at);
+        render_waits(text, &members, depth + 1, indent + 1);
+    }
+}
+
+/// `task 3, task 4 and task 5 (3 tasks)`: the label of an entry that
+/// stands for several tasks.
+pub fn names_label(names: &[&str]) -> String {
+    let count = names.len();
+    match names.split_last() {
+        _ if count > 4 => format!("{}, ... ({count} tasks)", names[..3].join(", ")),
+        Some((last, rest)) => format!("{} and {last} ({count} tasks)", rest.join(", ")),
+        None => String::new(),
+    }
+}

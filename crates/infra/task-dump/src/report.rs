@@ -1,0 +1,596 @@
+//! What a dump proves: who holds which lock, who waits for what, and
+//! whether some tasks wait for each other for good.
+//!
+//! Everything here comes from the run: the tracker's records of Tokio's
+//! reports and the task dump's frames. A lock's holder is the task that took
+//! its guard and has not dropped it; a guard that borrows its lock can't
+//! leave that task (unless the lock is a `static`), an owned one can, so it
+//! is only said to be "taken by" it. `mpsc` and the other channels report
+//! nothing, so a wait on one names no one.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::dump::Dump;
+use crate::fold::{Wait, short_path};
+use crate::tracker::{Actor, Guard, Holding, Kind, Op, Records, Resource};
+
+/// A dump as a reader gets it: one entry per task, what each holds and
+/// waits for, and a verdict where the run proves one.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// `main` first, then each task in spawn order.
+    pub entries: Vec<Entry>,
+    pub verdict: Option<Verdict>,
+    pub notes: Vec<String>,
+}
+
+/// One task of a report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub who: Actor,
+    /// `main`, `task 12`: how other lines name it.
+    pub name: String,
+    /// What follows its name: `spawned at main.rs:44`.
+    pub label: String,
+    /// The task whose poll spawned it, if the tracker saw one.
+    pub parent: Option<Actor>,
+    /// One per leaf future its poll reached; empty if it reached none.
+    pub waits: Vec<Wait>,
+    pub facts: Vec<Fact>,
+}
+
+/// What the run shows of a task besides where it waits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fact {
+    /// It took a guard and has not dropped it.
+    Holds {
+        lock: String,
+        since: Duration,
+        guard: Guard,
+    },
+    /// A future of its own, which it has not polled since, was handed a lock.
+    Parked { lock: String, handed: Duration },
+    /// It waits for a lock, a permit, a value or a barrier.
+    WaitsFor { what: String, holders: Vec<Holder> },
+    /// It waits for a sleep to end.
+    Sleeps {
+        made_at: String,
+        made: Duration,
+        ends: Duration,
+    },
+    /// A sentence the caller adds.
+    Said(String),
+}
+
+/// Who holds a lock a task waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Holder {
+    /// A guard that borrows the lock, so it stays in the task that took it.
+    Guard(Actor),
+    /// An owned guard, or one taken without waiting, which may have been
+    /// handed on since.
+    Took(Actor),
+    /// A future of this task that was handed the lock and that the task
+    /// has not polled since.
+    Parked(Actor),
+    /// A future that was handed the lock, whose task is woken to take it.
+    Handed(Actor),
+    /// A wait ahead in the queue that was handed part of the lock (a write
+    /// lock's share of a reader's) and waits for the rest.
+    Partly(Actor),
+}
+
+impl Holder {
+    /// The task that can't let the lock go until it moves, if the run shows one.
+    fn pins(self) -> Option<Actor> {
+        match self {
+            Holder::Guard(actor) | Holder::Parked(actor) | Holder::Partly(actor) => Some(actor),
+            Holder::Took(_) | Holder::Handed(_) => None,
+        }
+    }
+}
+
+/// What a report concludes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// These tasks each wait only for locks that one of them holds.
+    Deadlock {
+        tasks: Vec<Actor>,
+        /// A lock of the cycle is held by a future its task no longer polls.
+        through: Through,
+        /// Two dumps, a beat apart, showed them so.
+        seen: Seen,
+    },
+    /// They wait for locks in a cycle, but some also wait for something
+    /// else (a timeout, another branch), which may end their wait first.
+    WayOut { tasks: Vec<Actor>, through: Through },
+    /// They waited only for each other's locks in the first of two dumps,
+    /// and moved before the second.
+    Moved(Vec<Actor>),
+    /// Nothing moved between two dumps and nothing is left to wake a task.
+    Stalled,
+    /// Some task holds or waits for a lock, and no cycle runs through them.
+    NoCycle,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Through {
+    Guards,
+    /// A future no one polls: a futurelock.
+    ParkedFuture,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seen {
+    Once,
+    Twice,
+}
+
+/// What `dump` proves, given an `earlier` one [`crate::BEAT`] before it.
+pub fn report(dump: &Dump, earlier: Option<&Dump>) -> Report {
+    let locks = Locks::new(&dump.records);
+    let mut entries = vec![Entry {
+        who: Actor::Main,
+        name: "main".to_owned(),
+        label: "(the body of `main`)".to_owned(),
+        parent: None,
+        waits: dump.main.clone(),
+        facts: locks.facts(Actor::Main),
+    }];
+    for (id, waits) in &dump.tasks {
+        let task = dump.records.tasks.get(id);
+        let spawned_at = task.and_then(|task| task.spawned_at.as_deref());
+        let label = match spawned_at {
+            Some(at) => format!("spawned at {}", short_place(at)),
+            None => "spawned where the tracker did not see".to_owned(),
+        };
+        let who = Actor::Task(*id);
+        entries.push(Entry {
+            who,
+            name: format!("task {id}"),
+            label,
+            parent: task.map(|task| task.parent),
+            waits: waits.clone(),
+            facts: locks.facts(who),
+        });
+    }
+    let verdict = verdict(&entries, &locks, dump, earlier);
+    Report {
+        entries,
+        verdict,
+        notes: dump.notes.clone(),
+    }
+}
+
+/// `deadlock.rs:155` from a full path and line.
+fn short_place(place: &str) -> String {
+    match place.rsplit_once(':') {
+        Some((file, line)) => format!("{}:{line}", short_path(file)),
+        None => place.to_owned(),
+    }
+}
+
+/// Who holds and waits for what, as of one dump, indexed once: a dump of
+/// a thousand tasks and their sleeps asks for each task's.
+struct Locks<'a> {
+    records: &'a Records,
+    /// The waits that have not ended, by who polled them last, oldest first.
+    pending: HashMap<Actor, Vec<(u64, &'a Op)>>,
+    /// The waits on the semaphore under each lock that were handed permits
+    /// and have not ended, each with the id of the wait that polls it.
+    handed: HashMap<u64, Vec<(u64, &'a Op)>>,
+    /// How many live resources each kind and place has made.
+    alike: HashMap<(Kind, Option<&'a str>), usize>,
+}
+
+/// A wait for a lock, and who holds that lock.
+struct LockWait {
+    holders: Vec<Holder>,
+}
+
+impl<'a> Locks<'a> {
+    fn new(records: &'a Records) -> Self {
+        let mut pending: HashMap<Actor, Vec<(u64, &Op)>> = HashMap::new();
+        let mut handed: HashMap<u64, Vec<(u64, &Op)>> = HashMap::new();
+        for (&id, op) in &records.ops {
+            let Some(owner) = op.owner else { continue };
+            if op.ready {
+                continue;
+            }
+            if op.outer.is_none() {
+                pending.entry(owner).or_default().push((id, op));
+            }
+            let within = records.resources.get(&op.resource).and_then(|r| r.within);
+            if let Some(lock) = within
+                && op.obtained > 0
+            {
+                handed
+                    .entry(lock)
+                    .or_default()
+                    .push((op.outer.unwrap_or_default(), op));
+            }
+        }
+        for ops in pending.values_mut().chain(handed.values_mut()) {
+            ops.sort_by_key(|(id, _)| *id);
+        }
+        let mut alike = HashMap::new();
+        for resource in records.resources.values() {
+            *alike
+                .entry((resource.kind, resource.place.as_deref()))
+                .or_default() += 1;
+        }
+        Locks {
+            records,
+            pending,
+            handed,
+            alike,
+        }
+    }
+
+    /// `the Mutex made at deadlock.rs:155`, with its rank where its place
+    /// made several that are alive: `the 2nd Mutex made at ...`.
+    fn name(&self, id: u64) -> String {
+        let Some(resource) = self.records.resources.get(&id) else {
+            return "a resource that is gone".to_owned();
+        };
+        let kind = resource.kind.name();
+        let Some(place) = &resource.place else {
+            return format!("a {kind} made where Tokio doesn't say");
+        };
+        let alike = self.alike.get(&(resource.kind, Some(place.as_str())));
+        let place = short_place(place);
+        match alike.copied().unwrap_or(1) {
+            1 => format!("the {kind} made at {place}"),
+            _ => format!("the {} {kind} made at {place}", ordinal(resource.ordinal)),
+        }
+    }
+
+    /// The step at which `who`'s latest poll began.
+    fn polled(&self, who: Actor) -> Option<u64> {
+        match who {
+            Actor::Main => Some(self.records.main_polled),
+            Actor::Task(id) => Some(self.records.tasks.get(&id)?.polled),
+            Actor::Elsewhere => None,
+        }
+    }
+
+    /// The waits `who` polled in its latest poll and that have not ended:
+    /// what it waits for now. Each by its id, oldest first.
+    fn waiting(&self, who: Actor) -> Vec<(u64, &'a Op)> {
+        let (Some(latest), Some(pending)) = (self.polled(who), self.pending.get(&who)) else {
+            return Vec::new();
+        };
+        let current = pending.iter().filter(|(_, op)| op.polled >= latest);
+        current.copied().collect()
+    }
+
+    /// Whether `op`'s task has been polled since the op was handed its
+    /// permits, and the op not: its future holds them and is polled no more.
+    fn parked(&self, op: &Op) -> bool {
+        let (Some((handed, _)), Some(owner)) = (op.handed, op.owner) else {
+            return false;
+        };
+        // A wait on a lock polls the semaphore under it only once it may
+        // take it: the wait's own polls count.
+        let outer = op.outer.and_then(|outer| self.records.ops.get(&outer));
+        let polled = outer.map_or(op.polled, |outer| outer.polled.max(op.polled));
+        let latest = self.polled(owner).unwrap_or_default();
+        latest > handed && polled < handed
+    }
+
+    /// The waits on the semaphore under lock `id` that were handed permits
+    /// and have not ended, each with the id of the wait that polls it.
+    fn handed(&self, id: u64) -> &[(u64, &'a Op)] {
+        self.handed.get(&id).map_or(&[], Vec::as_slice)
+    }
+
+    /// Who holds lock `id` so that the wait `asking` can't have it: a
+    /// writer, and unless it asks to read, the readers; and the futures that
+    /// were handed all or part of it but `asking`.
+    fn holders(&self, id: u64, asking: u64) -> Vec<Holder> {
+        let Some(resource) = self.records.resources.get(&id) else {
+            return Vec::new();
+        };
+        let reads = |op: Option<&Op>| op.is_some_and(|op| op.source.starts_with("RwLock::read"));
+        let asks_to_read = reads(self.records.ops.get(&asking));
+        let state = &resource.state;
+        let mut guards: Vec<&Holding> = state.writer.iter().collect();
+        if !asks_to_read {
+            guards.extend(&state.readers);
+        }
+        let mut holders: Vec<Holder> = guards
+            .into_iter()
+            .map(|holding| match holding.guard {
+                Guard::Borrowed => Holder::Guard(holding.by),
+                Guard::Owned | Guard::Unknown => Holder::Took(holding.by),
+            })
+            .collect();
+        for &(outer, op) in self.handed(id) {
+            let Some(owner) = op.owner else { continue };
+            // A reader handed its share stands in no other reader's way.
+            if outer == asking || (asks_to_read && reads(self.records.ops.get(&outer))) {
+                continue;
+            }
+            holders.push(if self.parked(op) {
+                Holder::Parked(owner)
+            } else if op.obtained < op.requested {
+                Holder::Partly(owner)
+            } else {
+                Holder::Handed(owner)
+            });
+        }
+        holders
+    }
+
+    /// What `who` holds and waits for, each resource in the order it was made.
+    fn facts(&self, who: Actor) -> Vec<Fact> {
+        let mut resources: Vec<(&u64, &Resource)> = self.records.resources.iter().collect();
+        resources.sort_by_key(|(id, _)| **id);
+        let mut facts = Vec::new();
+        for (&id, resource) in resources {
+            if resource.kind.is_lock() {
+                self.holdings(id, resource, who, &mut facts);
+            }
+        }
+        // What it waits for, then its timers, each said once: a `select!`
+        // polls its branches in a random order, so which of two waits on one
+        // lock it polled last varies from run to run.
+        let mut waits: Vec<Fact> = Vec::new();
+        for (id, op) in self.waiting(who) {
+            if let Some(fact) = self.wait(id, op)
+                && !waits.contains(&fact)
+            {
+                waits.push(fact);
+            }
+        }
+        waits.sort_by_key(|fact| matches!(fact, Fact::Sleeps { .. }));
+        facts.extend(waits);
+        facts
+    }
+
+    /// The guards of lock `id` that `who` holds, and the futures of its own
+    /// it no longer polls that were handed the lock.
+    fn holdings(&self, id: u64, resource: &Resource, who: Actor, facts: &mut Vec<Fact>) {
+        let state = &resource.state;
+        let writer = state.writer.iter().map(|holding| (holding, "for writing"));
+        let readers = state.readers.iter().map(|holding| (holding, "for reading"));
+        for (holding, how) in writer.chain(readers) {
+            if holding.by != who {
+                continue;
+            }
+            let lock = match resource.kind {
+                Kind::RwLock => format!("{} {how}", self.name(id)),
+                _ => self.name(id),
+            };
+            facts.push(Fact::Holds {
+                lock,
+                since: holding.since,
+                guard: holding.guard,
+            });
+        }
+        for &(_, op) in self.handed(id) {
+            if op.owner != Some(who) || !self.parked(op) {
+                continue;
+            }
+            let Some((_, handed)) = op.handed else {
+                continue;
+            };
+            let lock = self.name(id);
+            facts.push(Fact::Parked { lock, handed });
+        }
+    }
+
+    /// What the wait `id` waits for, and who holds it where the run says.
+    fn wait(&self, id: u64, op: &Op) -> Option<Fact> {
+        let resource = self.records.resources.get(&op.resource)?;
+        let name = self.name(op.resource);
+        let state = &resource.state;
+        let (what, holders) = match resource.kind {
+            Kind::Mutex | Kind::RwLock => (name, self.holders(op.resource, id)),
+            // Permits are given back by whoever drops one, and handed to a
+            // waiter without a report: a semaphore names no holder.
+            Kind::Semaphore => (format!("a permit of {name}"), Vec::new()),
+            Kind::Oneshot if state.sender_dropped => (
+                format!("a value on {name}, whose Sender is gone"),
+                Vec::new(),
+            ),
+            Kind::Oneshot => (
+                format!("a value on {name}, whose Sender is alive"),
+                Vec::new(),
+            ),
+            Kind::Barrier => {
+                let size = state.barrier_size.unwrap_or_default();
+                let arrived = state.arrived;
+                (
+                    format!("{name}, which {arrived} of {size} tasks reached"),
+                    Vec::new(),
+                )
+            }
+            Kind::Sleep => {
+                let made_at = resource.place.as_deref().map(short_place);
+                return Some(Fact::Sleeps {
+                    made_at: made_at.unwrap_or_default(),
+                    made: resource.made,
+                    ends: state.due?,
+                });
+            }
+            Kind::Inner | Kind::Other => return None,
+        };
+        Some(Fact::WaitsFor { what, holders })
+    }
+
+    /// For each task whose every wait is for a lock, who holds each lock.
+    fn lock_waits(&self, entries: &[Entry], only: Only) -> Vec<(Actor, Vec<LockWait>)> {
+        let mut tasks = Vec::new();
+        for entry in entries {
+            let waiting = self.waiting(entry.who);
+            let mut waits = Vec::new();
+            for (id, op) in &waiting {
+                let kind = self.records.resources.get(&op.resource).map(|r| r.kind);
+                if kind.is_some_and(Kind::is_lock) {
+                    let holders = self.holders(op.resource, *id);
+                    waits.push(LockWait { holders });
+                }
+            }
+            let only_locks = waits.len() == waiting.len()
+                && !entry.waits.is_empty()
+                && entry.waits.iter().all(Wait::for_a_lock);
+            match only {
+                Only::Locks if !only_locks => continue,
+                _ if waits.is_empty() => continue,
+                _ => tasks.push((entry.who, waits)),
+            }
+        }
+        tasks
+    }
+}
+
+/// Which tasks a search for a cycle starts from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Only {
+    /// Those that wait for locks and nothing else: a cycle of them is stuck.
+    Locks,
+    /// Those that wait for a lock, among other things.
+    AnyLock,
+}
+
+/// What a set of tasks waits for: each lock a task waits for counts as
+/// ending its wait only if every task that pins the lock is outside the set.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ends {
+    /// A task stays in the set if each of its waits is pinned by one in the
+    /// set: it can't move until they do.
+    EveryWait,
+    /// A task stays if one of its waits is: it waits, in part, on the set.
+    SomeWait,
+}
+
+/// The largest set of `tasks` in which each task's waits (every one, or
+/// some, as `ends` says) are for locks held by tasks of the set, found by
+/// striking out the rest.
+fn cycle(tasks: &[(Actor, Vec<LockWait>)], ends: Ends) -> Vec<Actor> {
+    let mut set: Vec<Actor> = tasks.iter().map(|(who, _)| *who).collect();
+    loop {
+        let pinned = |wait: &LockWait| {
+            let pins = wait.holders.iter().filter_map(|holder| holder.pins());
+            pins.into_iter().any(|actor| set.contains(&actor))
+        };
+        let free = tasks.iter().find(|(who, waits)| {
+            let held = match ends {
+                Ends::EveryWait => waits.iter().all(pinned),
+                Ends::SomeWait => waits.iter().any(pinned),
+            };
+            set.contains(who) && !held
+        });
+        let Some((free, _)) = free else {
+            return set;
+        };
+        set.retain(|who| who != free);
+    }
+}
+
+/// A deadlock where tasks wait only for locks held by one of them; else a
+/// cycle of lock waits some of whose tasks also wait for something else;
+/// else a stall between two dumps; else, if locks are involved, that no
+/// cycle runs through them.
+fn verdict(
+    entries: &[Entry],
+    locks: &Locks<'_>,
+    dump: &Dump,
+    earlier: Option<&Dump>,
+) -> Option<Verdict> {
+    let only_locks = locks.lock_waits(entries, Only::Locks);
+    let stuck = cycle(&only_locks, Ends::EveryWait);
+    if !stuck.is_empty() {
+        let through = through(&only_locks, &stuck);
+        let Some(earlier) = earlier else {
+            let seen = Seen::Once;
+            return Some(Verdict::Deadlock {
+                tasks: stuck,
+                through,
+                seen,
+            });
+        };
+        if moved(&stuck, dump, earlier) {
+            return Some(Verdict::Moved(stuck));
+        }
+        let seen = Seen::Twice;
+        return Some(Verdict::Deadlock {
+            tasks: stuck,
+            through,
+            seen,
+        });
+    }
+    let some_locks = locks.lock_waits(entries, Only::AnyLock);
+    let waiting = cycle(&some_locks, Ends::SomeWait);
+    if !waiting.is_empty() {
+        let through = through(&some_locks, &waiting);
+        return Some(Verdict::WayOut {
+            tasks: waiting,
+            through,
+        });
+    }
+    if let Some(earlier) = earlier
+        && stalled(dump, earlier)
+    {
+        return Some(Verdict::Stalled);
+    }
+    let involved = entries
+        .iter()
+        .flat_map(|entry| &entry.facts)
+        .any(|fact| match fact {
+            Fact::Holds { .. } | Fact::Parked { .. } => true,
+            Fact::WaitsFor { holders, .. } => !holders.is_empty(),
+            Fact::Sleeps { .. } | Fact::Said(_) => false,
+        });
+    if involved {
+        Some(Verdict::NoCycle)
+    } else {
+        None
+    }
+}
+
+/// Whether a future no one polls holds one of the locks the `set` waits for.
+fn through(tasks: &[(Actor, Vec<LockWait>)], set: &[Actor]) -> Through {
+    for (who, waits) in tasks {
+        if !set.contains(who) {
+            continue;
+        }
+        let holders = waits.iter().flat_map(|wait| &wait.holders);
+        let mut parked = holders.filter(|holder| matches!(holder, Holder::Parked(_)));
+        if parked.next().is_some() {
+            return Through::ParkedFuture;
+        }
+    }
+    Through::Guards
+}
+
+/// Whether any of `tasks` waits elsewhere in `dump` than in `earlier`, or is
+/// in only one of them. Frames, not polls: a dump wakes every task it traces.
+fn moved(tasks: &[Actor], dump: &Dump, earlier: &Dump) -> bool {
+    tasks.iter().any(|&who| {
+        let now = dump.waits_of(who);
+        now.is_none() || now != earlier.waits_of(who)
+    })
+}
+
+/// Whether nothing moved between two dumps, and nothing is left that could
+/// wake a task: no timer, socket or busy blocking thread.
+fn stalled(dump: &Dump, earlier: &Dump) -> bool {
+    let wakers = dump.wakers;
+    let quiet = wakers.timers == 0 && wakers.sockets == Some(0) && wakers.blocking == Some(0);
+    let unchanged = dump.records.changed <= earlier.records.step;
+    quiet && unchanged && dump.main == earlier.main && dump.tasks == earlier.tasks
+}
+
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}

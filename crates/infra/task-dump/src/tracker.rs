@@ -1,0 +1,775 @@
+//! The tracker: a `tracing` subscriber that records what Tokio's own
+//! instrumentation reports as the program runs, so that a dump can say who
+//! holds a lock from the run rather than from reading code.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio::time::Instant;
+use tracing::field::{Field, Visit};
+use tracing::span::{self, Attributes};
+use tracing::subscriber::Interest;
+use tracing::{Event, Metadata, Subscriber};
+
+/// A `tracing` subscriber that records what Tokio reports under `--cfg
+/// tokio_unstable` with its `tracing` feature: each task's span (where it was
+/// spawned, by whom), and each resource (`Mutex`, `RwLock`, `Semaphore`,
+/// `Barrier`, `oneshot`, `sleep`) with the changes of its state and the
+/// waits on it ("async ops"), each in the task that polled it. It keeps only
+/// what is alive.
+#[derive(Clone, Default)]
+pub struct Tracker {
+    records: Arc<Mutex<Records>>,
+}
+
+/// Who did something: the task being polled, `main` (the future
+/// [`Tracker::main`] wraps), or a thread outside both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Actor {
+    Main,
+    /// A task, by its Tokio id.
+    Task(u64),
+    Elsewhere,
+}
+
+thread_local! {
+    /// The spans of the tracker entered on this thread, innermost last.
+    static ENTERED: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+    /// Whether this thread is polling `main`.
+    static IN_MAIN: Cell<bool> = const { Cell::new(false) };
+    /// The last wait on a resource that ended on this thread: which resource,
+    /// and by which call (a lock's guard is taken right after).
+    static LAST_READY: Cell<Option<(u64, Guard)>> = const { Cell::new(None) };
+}
+
+fn actor() -> Actor {
+    if let Some(id) = tokio::task::try_id() {
+        return Actor::Task(id.to_string().parse().unwrap_or_default());
+    }
+    match IN_MAIN.get() {
+        true => Actor::Main,
+        false => Actor::Elsewhere,
+    }
+}
+
+#[derive(Clone, Default)]
+pub(crate) struct Records {
+    pub(crate) next_span: u64,
+    spans: HashMap<u64, Tracked>,
+    /// Counts what was recorded, to order it.
+    pub(crate) step: u64,
+    /// The last step that changed who holds or waits for what, or which
+    /// tasks there are: a stall has none between two dumps.
+    pub(crate) changed: u64,
+    pub(crate) tasks: HashMap<u64, TaskRecord>,
+    pub(crate) resources: HashMap<u64, Resource>,
+    pub(crate) ops: HashMap<u64, Op>,
+    /// How many resources each place has made.
+    pub(crate) made_at: HashMap<String, usize>,
+    /// The step at which `main`'s latest poll began.
+    pub(crate) main_polled: u64,
+    pub(crate) dumping: bool,
+    /// Resources made meanwhile are the caller's own: [`Tracker::ignoring`].
+    pub(crate) ignoring: bool,
+    /// Time zero of every time a dump shows.
+    pub(crate) origin: Option<Instant>,
+    /// Whether Tokio reported anything at all.
+    pub(crate) heard: bool,
+}
+
+#[derive(Clone)]
+struct Tracked {
+    refs: usize,
+    what: Spanned,
+}
+
+#[derive(Clone, Copy)]
+enum Spanned {
+    /// A task's span, by the task's id.
+    Task(u64),
+    Resource,
+    Op,
+    /// The span each poll of an op enters, by the op's span.
+    OpPoll(u64),
+    /// A span the tracker does not follow: the task of a dump.
+    Other,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct TaskRecord {
+    pub(crate) spawned_at: Option<String>,
+    pub(crate) parent: Actor,
+    /// The step it was spawned at, to list tasks in spawn order.
+    pub(crate) spawned: u64,
+    /// The step at which its latest poll began.
+    pub(crate) polled: u64,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Resource {
+    pub(crate) kind: Kind,
+    /// `deadlock.rs:155`, or `None` where Tokio gives no place.
+    pub(crate) place: Option<String>,
+    /// 1 for the first resource its place made.
+    pub(crate) ordinal: usize,
+    pub(crate) made: Duration,
+    /// For Tokio's own semaphore under a `Mutex`, `RwLock` or `Semaphore`,
+    /// that primitive.
+    pub(crate) within: Option<u64>,
+    pub(crate) state: State,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Kind {
+    Mutex,
+    RwLock,
+    Semaphore,
+    Barrier,
+    Oneshot,
+    Sleep,
+    /// Tokio's own semaphore under a `Mutex`, `RwLock` or `Semaphore`.
+    Inner,
+    Other,
+}
+
+impl Kind {
+    fn of(concrete_type: &str, internal: bool) -> Self {
+        match concrete_type {
+            _ if internal => Kind::Inner,
+            "Mutex" => Kind::Mutex,
+            "RwLock" => Kind::RwLock,
+            "Semaphore" => Kind::Semaphore,
+            "Barrier" => Kind::Barrier,
+            "Sender|Receiver" => Kind::Oneshot,
+            "Sleep" => Kind::Sleep,
+            _ => Kind::Other,
+        }
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Kind::Mutex => "Mutex",
+            Kind::RwLock => "RwLock",
+            Kind::Semaphore => "Semaphore",
+            Kind::Barrier => "Barrier",
+            Kind::Oneshot => "oneshot channel",
+            Kind::Sleep => "sleep",
+            Kind::Inner | Kind::Other => "resource",
+        }
+    }
+
+    pub(crate) fn is_lock(self) -> bool {
+        matches!(self, Kind::Mutex | Kind::RwLock)
+    }
+}
+
+/// What a resource's state changes have said so far.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct State {
+    /// A `Mutex`'s guard, or an `RwLock`'s write guard.
+    pub(crate) writer: Option<Holding>,
+    pub(crate) readers: Vec<Holding>,
+    pub(crate) sender_dropped: bool,
+    /// A sleep's end, once it is registered with the timer.
+    pub(crate) due: Option<Duration>,
+    pub(crate) elapsed: bool,
+    pub(crate) barrier_size: Option<u64>,
+    pub(crate) arrived: u64,
+}
+
+/// Who took a guard, when, and with which call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Holding {
+    pub(crate) by: Actor,
+    pub(crate) since: Duration,
+    pub(crate) guard: Guard,
+}
+
+/// What kind of guard a call hands out: one that borrows its lock stays in
+/// the task that took it (unless the lock is a `static`); an owned one can
+/// be handed to another task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Guard {
+    Borrowed,
+    Owned,
+    /// Taken without a wait (`try_lock`), so either.
+    Unknown,
+}
+
+impl Guard {
+    fn of(source: &str) -> Self {
+        if source.ends_with("_owned") {
+            Guard::Owned
+        } else {
+            Guard::Borrowed
+        }
+    }
+}
+
+/// A wait on a resource: one `lock().await`, `acquire().await`, a sleep.
+#[derive(Clone, Debug)]
+pub(crate) struct Op {
+    /// The resource it waits on, as Tokio names it (an inner one for the
+    /// semaphore under a `Mutex`).
+    pub(crate) resource: u64,
+    /// `Mutex::lock`, `Semaphore::acquire_owned`, `Acquire::new`.
+    pub(crate) source: String,
+    /// For a wait on an inner semaphore, the outer wait that polls it.
+    pub(crate) outer: Option<u64>,
+    pub(crate) owner: Option<Actor>,
+    /// The step of its latest poll.
+    pub(crate) polled: u64,
+    pub(crate) ready: bool,
+    pub(crate) requested: u64,
+    pub(crate) obtained: u64,
+    /// When its permits were all handed to it while it was not being
+    /// polled: the lock is its future's, whether or not anyone polls it.
+    pub(crate) handed: Option<(u64, Duration)>,
+}
+
+impl Tracker {
+    pub(crate) fn records(&self) -> MutexGuard<'_, Records> {
+        self.records.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// `main` (your `main`'s body, or the runner's `run()`), whose polls the
+    /// tracker tells apart from a task's: it is no task of Tokio's.
+    pub fn main<F: Future>(&self, main: F) -> impl Future<Output = F::Output> + use<F> {
+        let tracker = self.clone();
+        async move {
+            let mut main = pin!(main);
+            std::future::poll_fn(move |cx| {
+                {
+                    let mut records = tracker.records();
+                    records.origin.get_or_insert_with(Instant::now);
+                    if !records.dumping {
+                        records.step += 1;
+                        records.main_polled = records.step;
+                    }
+                }
+                let outer = IN_MAIN.replace(true);
+                let polled = main.as_mut().poll(cx);
+                IN_MAIN.set(outer);
+                polled
+            })
+            .await
+        }
+    }
+
+    /// `make()`, whose resources (a sleep, say) are the caller's own, which
+    /// the tracker does not follow: they are not the program's.
+    pub fn ignoring<T>(&self, make: impl FnOnce() -> T) -> T {
+        self.records().ignoring = true;
+        let made = make();
+        self.records().ignoring = false;
+        made
+    }
+
+    /// Until [`Tracker::dump_ended`], the polls Tokio reports are a dump's
+    /// tracing, not the program's work.
+    pub fn dump_started(&self) {
+        self.records().dumping = true;
+    }
+
+    pub fn dump_ended(&self) {
+        self.records().dumping = false;
+    }
+
+    /// The task whose span `span` is, by its Tokio id.
+    pub fn task_of(&self, span: &span::Id) -> Option<u64> {
+        match self.records().spans.get(&span.into_u64())?.what {
+            Spanned::Task(task) => Some(task),
+            _ => None,
+        }
+    }
+
+    /// Which of Tokio's spans and events the tracker reads.
+    pub fn reads(metadata: &Metadata<'_>) -> bool {
+        match metadata.name() {
+            "runtime.spawn"
+            | "runtime.resource"
+            | "runtime.resource.async_op"
+            | "runtime.resource.async_op.poll" => true,
+            _ => metadata.target().starts_with("runtime::resource::"),
+        }
+    }
+
+    pub(crate) fn now(records: &Records) -> Duration {
+        let origin = records.origin.unwrap_or_else(Instant::now);
+        Instant::now().saturating_duration_since(origin)
+    }
+}
+
+impl Subscriber for Tracker {
+    fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
+        match Tracker::reads(metadata) {
+            true => Interest::always(),
+            false => Interest::never(),
+        }
+    }
+
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        Tracker::reads(metadata)
+    }
+
+    fn new_span(&self, span: &Attributes<'_>) -> span::Id {
+        let mut fields = Fields::default();
+        span.record(&mut fields);
+        let explicit = span.parent().map(span::Id::into_u64);
+        let current = ENTERED.with_borrow(|entered| entered.last().copied());
+        let mut records = self.records();
+        records.next_span += 1;
+        let id = records.next_span;
+        let what = match span.metadata().name() {
+            // The task that takes a dump is no task of the program's.
+            "runtime.spawn" if records.dumping => Spanned::Other,
+            "runtime.spawn" => records.spawned(fields),
+            "runtime.resource" if records.ignoring => Spanned::Other,
+            "runtime.resource" => records.made(id, fields, current),
+            "runtime.resource.async_op" => records.op_made(id, fields, explicit.or(current)),
+            _ => records.op_poll_made(explicit.or(current)),
+        };
+        records.spans.insert(id, Tracked { refs: 1, what });
+        span::Id::from_u64(id)
+    }
+
+    fn record(&self, _: &span::Id, _: &span::Record<'_>) {}
+
+    fn record_follows_from(&self, _: &span::Id, _: &span::Id) {}
+
+    fn event(&self, event: &Event<'_>) {
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        let entered = ENTERED.with_borrow(Clone::clone);
+        let mut records = self.records();
+        let target = event.metadata().target();
+        // A dump polls every task in its tracing mode, which reports polls
+        // but changes nothing; what else is reported meanwhile (another
+        // worker's task, on the multi-thread runtime) is the program's.
+        if records.dumping && target == "runtime::resource::poll_op" {
+            return;
+        }
+        records.step += 1;
+        match target {
+            "runtime::resource::poll_op" => records.op_polled(&entered, &fields),
+            "runtime::resource::state_update" => records.state_changed(&entered, &fields),
+            "runtime::resource::async_op::state_update" => records.op_changed(&entered, &fields),
+            _ => {}
+        }
+    }
+
+    fn enter(&self, span: &span::Id) {
+        let id = span.into_u64();
+        ENTERED.with_borrow_mut(|entered| entered.push(id));
+        let mut records = self.records();
+        let Some(Spanned::Task(task)) = records.spans.get(&id).map(|tracked| tracked.what) else {
+            return;
+        };
+        if !records.dumping {
+            records.step += 1;
+            let step = records.step;
+            if let Some(task) = records.tasks.get_mut(&task) {
+                task.polled = step;
+            }
+        }
+    }
+
+    fn exit(&self, span: &span::Id) {
+        let id = span.into_u64();
+        ENTERED.with_borrow_mut(|entered| {
+            if let Some(at) = entered.iter().rposition(|&entered| entered == id) {
+                entered.remove(at);
+            }
+        });
+    }
+
+    fn clone_span(&self, span: &span::Id) -> span::Id {
+        if let Some(tracked) = self.records().spans.get_mut(&span.into_u64()) {
+            tracked.refs += 1;
+        }
+        span.clone()
+    }
+
+    fn try_close(&self, span: span::Id) -> bool {
+        let id = span.into_u64();
+        let mut records = self.records();
+        let Some(tracked) = records.spans.get_mut(&id) else {
+            return false;
+        };
+        tracked.refs -= 1;
+        if tracked.refs > 0 {
+            return false;
+        }
+        let what = tracked.what;
+        records.spans.remove(&id);
+        records.dropped(id, what);
+        true
+    }
+}
+
+impl Records {
+    fn change(&mut self) {
+        self.changed = self.step;
+        self.heard = true;
+    }
+
+    fn spawned(&mut self, fields: Fields) -> Spanned {
+        self.step += 1;
+        self.change();
+        let spawned_at = fields.place();
+        let task = TaskRecord {
+            spawned_at,
+            parent: actor(),
+            spawned: self.step,
+            polled: 0,
+        };
+        self.tasks.insert(fields.task, task);
+        Spanned::Task(fields.task)
+    }
+
+    fn made(&mut self, id: u64, fields: Fields, current: Option<u64>) -> Spanned {
+        let kind = Kind::of(&fields.concrete_type, fields.is_internal);
+        let place = fields.place();
+        let ordinal = match &place {
+            Some(place) => {
+                let count = self.made_at.entry(format!("{}@{place}", kind.name()));
+                *count.and_modify(|made| *made += 1).or_insert(1)
+            }
+            None => 1,
+        };
+        let within = match kind {
+            Kind::Inner => current,
+            _ => None,
+        };
+        let made = Tracker::now(self);
+        let state = State::default();
+        let resource = Resource {
+            kind,
+            place,
+            ordinal,
+            made,
+            within,
+            state,
+        };
+        self.resources.insert(id, resource);
+        self.heard = true;
+        Spanned::Resource
+    }
+
+    fn op_made(&mut self, id: u64, fields: Fields, parent: Option<u64>) -> Spanned {
+        let resource = parent.unwrap_or_default();
+        if !self.resources.contains_key(&resource) {
+            return Spanned::Other;
+        }
+        // A wait on the semaphore under a lock is polled by the wait on the lock.
+        let inner = self.resources.get(&resource).map(|r| r.kind) == Some(Kind::Inner);
+        let outer = match inner {
+            true => self.op_in(&ENTERED.with_borrow(Clone::clone)),
+            false => None,
+        };
+        let op = Op {
+            resource,
+            source: fields.source,
+            outer,
+            owner: None,
+            polled: 0,
+            ready: false,
+            requested: 0,
+            obtained: 0,
+            handed: None,
+        };
+        self.ops.insert(id, op);
+        Spanned::Op
+    }
+
+    fn op_poll_made(&self, parent: Option<u64>) -> Spanned {
+        match parent {
+            Some(op) if self.ops.contains_key(&op) => Spanned::OpPoll(op),
+            _ => Spanned::Other,
+        }
+    }
+
+    /// The op the innermost op's span of `entered` belongs to; none if a
+    /// span the tracker does not follow is inside it.
+    fn op_in(&self, entered: &[u64]) -> Option<u64> {
+        for &span in entered.iter().rev() {
+            match self.spans.get(&span)?.what {
+                Spanned::Op => return Some(span),
+                Spanned::OpPoll(op) => return Some(op),
+                Spanned::Other => return None,
+                Spanned::Task(_) | Spanned::Resource => {}
+            }
+        }
+        None
+    }
+
+    /// The resource the innermost resource's or op's span of `entered`
+    /// belongs to; none if a span the tracker does not follow is inside it.
+    fn resource_in(&self, entered: &[u64]) -> Option<u64> {
+        for &span in entered.iter().rev() {
+            match self.spans.get(&span)?.what {
+                Spanned::Resource => return Some(span),
+                Spanned::Op => return Some(self.ops.get(&span)?.resource),
+                Spanned::OpPoll(op) => return Some(self.ops.get(&op)?.resource),
+                Spanned::Other => return None,
+                Spanned::Task(_) => {}
+            }
+        }
+        None
+    }
+
+    fn op_polled(&mut self, entered: &[u64], fields: &Fields) {
+        let Some(id) = self.op_in(entered) else {
+            return;
+        };
+        let step = self.step;
+        let Some(op) = self.ops.get_mut(&id) else {
+            return;
+        };
+        op.owner = Some(actor());
+        op.polled = step;
+        op.ready = fields.is_ready;
+        if fields.is_ready {
+            op.handed = None;
+            let resource = op.resource;
+            LAST_READY.set(Some((resource, Guard::of(&op.source))));
+            if let Some(sleep) = self.resources.get_mut(&resource)
+                && sleep.kind == Kind::Sleep
+            {
+                sleep.state.elapsed = true;
+            }
+            self.change();
+        }
+    }
+
+    fn op_changed(&mut self, entered: &[u64], fields: &Fields) {
+        let Some(id) = self.op_in(entered) else {
+            return;
+        };
+        // Handed over by another's release, not taken in its own poll.
+        let polling = entered.iter().any(|span| {
+            matches!(self.spans.get(span).map(|t| t.what), Some(Spanned::OpPoll(op)) if op == id)
+        });
+        let now = Tracker::now(self);
+        let step = self.step;
+        let Some(op) = self.ops.get_mut(&id) else {
+            return;
+        };
+        if let Some(requested) = fields.permits_requested {
+            op.requested = requested;
+        }
+        if let Some(obtained) = fields.permits_obtained {
+            op.obtained = match fields.op.as_str() {
+                "add" => op.obtained + obtained,
+                _ => obtained,
+            };
+        }
+        if !polling && op.requested > 0 && op.obtained >= op.requested {
+            op.handed = Some((step, now));
+            self.change();
+        }
+    }
+
+    fn state_changed(&mut self, entered: &[u64], fields: &Fields) {
+        let Some(id) = self.resource_in(entered) else {
+            return;
+        };
+        let holding = Holding {
+            by: actor(),
+            since: Tracker::now(self),
+            guard: self.guard_taken(entered, id),
+        };
+        let Some(resource) = self.resources.get_mut(&id) else {
+            return;
+        };
+        let state = &mut resource.state;
+        match resource.kind {
+            Kind::Mutex => {
+                if let Some(locked) = fields.locked {
+                    state.writer = if locked { Some(holding) } else { None };
+                }
+            }
+            Kind::RwLock => state.lock_changed(fields, holding),
+            Kind::Oneshot => state.sender_dropped |= fields.tx_dropped,
+            Kind::Barrier => state.barrier_changed(fields),
+            Kind::Sleep => {
+                if let Some(due) = fields.duration {
+                    state.due = Some(holding.since + Duration::from_millis(due));
+                    state.elapsed = false;
+                }
+            }
+            // A `Semaphore`'s permits are given back by whoever drops one,
+            // and handed to a waiter without a word: no holder is told.
+            Kind::Semaphore | Kind::Inner | Kind::Other => return,
+        }
+        self.change();
+    }
+
+    /// The kind of guard the wait that just took resource `id` hands out:
+    /// the wait's call names it, and a lock's guard is taken right after it.
+    fn guard_taken(&self, entered: &[u64], id: u64) -> Guard {
+        let waiting = entered.iter().rev().find_map(|span| {
+            let op = self.ops.get(span)?;
+            (op.resource == id).then_some(op)
+        });
+        if let Some(op) = waiting {
+            return Guard::of(&op.source);
+        }
+        match LAST_READY.take() {
+            Some((resource, guard)) if resource == id => guard,
+            _ => Guard::Unknown,
+        }
+    }
+
+    fn dropped(&mut self, id: u64, what: Spanned) {
+        match what {
+            Spanned::Task(task) => {
+                self.tasks.remove(&task);
+                self.change();
+            }
+            Spanned::Resource => {
+                self.resources.remove(&id);
+            }
+            Spanned::Op => {
+                self.ops.remove(&id);
+            }
+            Spanned::OpPoll(_) | Spanned::Other => {}
+        }
+    }
+}
+
+impl Records {
+    /// Sleeps registered with the timer that have not ended: each will
+    /// wake the task that polled it.
+    pub(crate) fn pending_timers(&self) -> usize {
+        let sleeps = self.resources.values().filter(|r| r.kind == Kind::Sleep);
+        sleeps
+            .filter(|r| r.state.due.is_some() && !r.state.elapsed)
+            .count()
+    }
+}
+
+impl State {
+    fn lock_changed(&mut self, fields: &Fields, holding: Holding) {
+        if let Some(locked) = fields.write_locked {
+            self.writer = if locked { Some(holding) } else { None };
+        }
+        let Some(readers) = fields.current_readers else {
+            return;
+        };
+        match fields.readers_op.as_str() {
+            "add" => self.readers.push(holding),
+            // A read guard borrows its lock, so it is dropped in the task
+            // that took it.
+            "sub" => {
+                if let Some(at) = self.readers.iter().position(|r| r.by == holding.by) {
+                    self.readers.remove(at);
+                }
+            }
+            _ => self
+                .readers
+                .truncate(usize::try_from(readers).unwrap_or(usize::MAX)),
+        }
+    }
+
+    fn barrier_changed(&mut self, fields: &Fields) {
+        if let Some(size) = fields.size {
+            self.barrier_size = Some(size);
+        }
+        if let Some(arrived) = fields.arrived {
+            self.arrived = match fields.arrived_op.as_str() {
+                "add" => self.arrived + arrived,
+                _ => arrived,
+            };
+        }
+    }
+}
+
+/// The fields of Tokio's spans and events that the tracker reads.
+#[derive(Default)]
+struct Fields {
+    task: u64,
+    file: Option<String>,
+    line: Option<u64>,
+    concrete_type: String,
+    is_internal: bool,
+    source: String,
+    is_ready: bool,
+    locked: Option<bool>,
+    write_locked: Option<bool>,
+    current_readers: Option<u64>,
+    readers_op: String,
+    permits: Option<u64>,
+    /// `permits.op`: `add`, `sub` or `override`.
+    op: String,
+    permits_requested: Option<u64>,
+    permits_obtained: Option<u64>,
+    duration: Option<u64>,
+    tx_dropped: bool,
+    size: Option<u64>,
+    arrived: Option<u64>,
+    arrived_op: String,
+}
+
+impl Fields {
+    /// `file.rs:12` from `loc.file` and `loc.line`.
+    fn place(&self) -> Option<String> {
+        Some(format!("{}:{}", self.file.as_ref()?, self.line?))
+    }
+
+    fn number(&mut self, field: &Field, value: u64) {
+        match field.name() {
+            "task.id" => self.task = value,
+            "loc.line" => self.line = Some(value),
+            "current_readers" => self.current_readers = Some(value),
+            "permits" => self.permits = Some(value),
+            "permits_requested" => self.permits_requested = Some(value),
+            "permits_obtained" => self.permits_obtained = Some(value),
+            "duration" => self.duration = Some(value),
+            "size" => self.size = Some(value),
+            "arrived" => self.arrived = Some(value),
+            _ => {}
+        }
+    }
+}
+
+impl Visit for Fields {
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.number(field, value);
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.number(field, value.max(0).unsigned_abs());
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        match field.name() {
+            "is_internal" => self.is_internal = value,
+            "is_ready" => self.is_ready = value,
+            "locked" => self.locked = Some(value),
+            "write_locked" => self.write_locked = Some(value),
+            "tx_dropped" => self.tx_dropped = value,
+            _ => {}
+        }
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        match field.name() {
+            "loc.file" => self.file = Some(value.to_owned()),
+            "concrete_type" => self.concrete_type = value.to_owned(),
+            "source" => self.source = value.to_owned(),
+            "permits.op" => self.op = value.to_owned(),
+            "current_readers.op" => self.readers_op = value.to_owned(),
+            "arrived.op" => self.arrived_op = value.to_owned(),
+            _ => {}
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.record_str(field, &format!("{value:?}"));
+    }
+}
