@@ -15,7 +15,8 @@ import threading
 
 class PoolTimeout(Exception):
     def __str__(self):
-        return f"no connection became free within {int(self.args[0] * 1000)}ms"
+        # As Rust's `{:?}` writes a Duration of whole seconds: `5s`.
+        return f"no connection became free within {self.args[0]:g}s"
 
 
 class ConnectionLost(Exception):
@@ -134,7 +135,7 @@ async def add_user(pool, name):
 async def main():
     loop = asyncio.get_running_loop()
     with tempfile.TemporaryDirectory() as directory:
-        pool = SqlitePool(os.path.join(directory, "app.db"), 3, 0.5)
+        pool = SqlitePool(os.path.join(directory, "app.db"), 3, 5)
         conn = await pool.get()
         await conn.run(
             lambda db: db.executescript(

@@ -22,7 +22,6 @@ async def producer(queue, producer_id):
     for i, delay in enumerate(PRODUCER_DELAYS_MS[producer_id]):
         item = f"Item-{producer_id}-{i}"
         await queue.put(item)
-        print(f"Producer {producer_id} produced: {item}")
         produced.append(item)
         await asyncio.sleep(delay / 1000)
     return produced
@@ -32,22 +31,23 @@ async def consumer(queue, consumer_id):
     delays = iter(CONSUMER_DELAYS_MS[consumer_id])
     consumed = []
     while (item := await queue.get()) is not None:
-        print(f"Consumer {consumer_id} consuming: {item}")
         await asyncio.sleep(next(delays) / 1000)
         consumed.append(item)
-    print(f"Consumer {consumer_id} done: the channel is closed and empty")
     return consumed
 
 
 async def main():
     queue = asyncio.Queue(CAPACITY)
     consumers = [asyncio.create_task(consumer(queue, i)) for i in range(3)]
-    produced = sum(await asyncio.gather(*(producer(queue, i) for i in range(2))), [])
+    produced_by_each = await asyncio.gather(*(producer(queue, i) for i in range(2)))
     for _ in consumers:
         await queue.put(None)  # Python 3.11's queues can't be closed
     consumed_by_each = await asyncio.gather(*consumers)
-    for consumer_id, items in enumerate(consumed_by_each):
-        print(f"Consumer {consumer_id} handled {len(items)} items")
+    for producer_id, items in enumerate(produced_by_each):
+        print(f"Producer {producer_id} sent {', '.join(items)}")
+    for consumer_id in range(len(consumers)):
+        print(f"Consumer {consumer_id} stopped: the channel is closed and empty")
+    produced = sum(produced_by_each, [])
     consumed = sum(consumed_by_each, [])
     assert sorted(produced) == sorted(consumed)
     print(f"All {len(consumed)} items consumed exactly once")

@@ -29,7 +29,7 @@ async def call_api(started, start):
 
 
 def format_times(times):
-    return ", ".join(f"{t:.1f}" for t in times)
+    return ", ".join(f"{t:.1f}s" for t in times)
 
 
 async def main():

@@ -154,7 +154,7 @@ async fn call_api(started: Instant, start: Instant) -> f64 {
 }
 
 fn format_times(times: &[f64]) -> String {
-    let times: Vec<String> = times.iter().map(|t| format!("{t:.1}")).collect();
+    let times: Vec<String> = times.iter().map(|t| format!("{t:.1}s")).collect();
     times.join(", ")
 }
 

@@ -11,7 +11,7 @@ from http import HTTPStatus
 
 import aiohttp
 
-TIMEOUT = 3
+TIMEOUT = 5
 AT_MOST = 3
 MAX_BODY = 1024 * 1024
 
@@ -44,7 +44,7 @@ async def main():
     paths = [
         "/json",
         "/drip?delay=1&duration=0",
-        "/drip?delay=5&duration=0",  # longer than TIMEOUT
+        "/drip?delay=10&duration=0",  # longer than TIMEOUT
         "/status/404",
         "/drip?delay=2&duration=0",
         "/html",
