@@ -1,13 +1,14 @@
 //! A rate limiter built on a semaphore: each turn to call spends a permit,
 //! which comes back one period after the turn, so at most N turns come per
-//! period. It bounds turns, not calls: a caller held past its turn calls
-//! when it is polled again, on top of the limit (the book's page "Rate
-//! limiting").
+//! period.
 //!
 //! A semaphore alone limits concurrency, not rate: three permits let ten short
 //! calls through in 0.4 s. Here the limiter's own tasks take the permits,
 //! `forget` them, and add each back a period after the turn it gave; callers
-//! wait in the limiter's line for their turn, never on the semaphore.
+//! wait in the limiter's line for their turn, never on the semaphore (the
+//! book's page "Rate limiting"). It bounds turns, not calls: a caller held
+//! past its turn calls when it is polled again, on top of the limit (same
+//! page).
 //!
 //! Translates:
 //! - *Python Async/Await*, "Exercises" (exercise 3: "Build an async rate

@@ -1,14 +1,14 @@
 //! The guide's sliding-window rate limiter, without its deadlock: at most
-//! three turns to call in any two seconds. It bounds turns, not calls: a
-//! caller held past its turn calls when it is polled again, on top of the
-//! limit (the book's page "Rate limiting").
+//! three turns to call in any two seconds.
 //!
 //! A caller's turn comes when fewer than `max_calls` came within the last
 //! `time_window` (the guide calls it a token bucket). Its `acquire` retries by
 //! calling itself while holding its `asyncio.Lock`, which is not reentrant:
 //! the fourth call waits for a lock it holds, for ever. Here no caller holds
 //! anything while it waits: one task owns the window and lets the callers
-//! start in the order they asked (the book's page "Rate limiting").
+//! start in the order they asked (the book's page "Rate limiting"). It
+//! bounds turns, not calls: a caller held past its turn calls when it is
+//! polled again, on top of the limit (same page).
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
