@@ -13,8 +13,8 @@ use exercises::{MAX_BYTES, MAX_LINES, Record, Tasks, Transcript, VIRTUAL_LIMIT};
 use proc::cargo::DiagnosticSpanLine;
 
 use crate::catalog::{Exercise, SOLUTIONS, crate_dir};
-use crate::diagnose::{Dropped, Unawaited};
-use crate::diff::{self, LINE_WIDTH, parse_expected};
+use crate::diagnose::{Dropped, Trap, Unawaited};
+use crate::diff::{self, LINE_WIDTH, format_time, parse_expected};
 use crate::{diagnose, shipped};
 
 /// How long the checker waits, in real time, for one exercise.
@@ -202,30 +202,46 @@ impl Built {
     /// why it fails. The compiler's warnings come after either.
     pub fn outcome(&self, exercise: &Exercise) -> io::Result<Outcome> {
         let name = exercise.name.as_str();
-        let warnings = self.build.warnings.get(name).into_iter().flatten();
-        let (mut report, errors) = match self.build.errors.get(name) {
-            Some(errors) if !self.compiled(name) => {
-                let says = prose(&format!("`{name}` does not compile. The compiler says:"));
-                (says, &errors[..])
-            }
+        let warnings = self.build.warnings.get(name).cloned().unwrap_or_default();
+        let errors = match self.build.errors.get(name) {
+            Some(errors) if !self.compiled(name) => errors,
             _ => {
                 let source = crate_dir().join(self.files.dir()).join(&exercise.file);
                 let (binary, expected) = (self.binary(name)?, exercise.expected()?);
-                let unawaited = self.unawaited(name, &exercise.file);
-                match run(binary, &[], name, &expected, &source, &unawaited)? {
-                    Outcome::Pass => return Ok(Outcome::Pass),
-                    Outcome::Fail(report) if self.build.warnings.contains_key(name) => {
-                        let why = "\nThe compiler warned about your code, which may be why:\n";
-                        (report + why, &[][..])
-                    }
-                    fail => return Ok(fail),
-                }
+                let compiler = Compiler {
+                    unawaited: self.unawaited(name, &exercise.file),
+                    traps: self.trap_lints(name, &exercise.file),
+                    warnings,
+                };
+                return run(binary, &[], name, &expected, &source, &compiler);
             }
         };
-        for message in errors.iter().chain(warnings) {
+        let mut report = prose(&format!("`{name}` does not compile. The compiler says:"));
+        for message in errors.iter().chain(&warnings) {
             let _ = write!(report, "\n{}\n", learner_paths(message).trim_end());
         }
         Ok(Outcome::Fail(report))
+    }
+
+    /// Clippy's lints in the exercise's file, `file`, of a trap that a run
+    /// may not show: a guard held across an `.await`.
+    fn trap_lints(&self, name: &str, file: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        for lint in self.build.lints.get(name).into_iter().flatten() {
+            let Some(code) = &lint.code else {
+                continue;
+            };
+            if !HELD_ACROSS_AWAIT.contains(&code.code.as_str()) {
+                continue;
+            }
+            let in_file = lint.spans.iter().any(|span| {
+                span.is_primary && Path::new(&span.file_name).file_name() == Some(file.as_ref())
+            });
+            if in_file {
+                found.push(code.code.clone());
+            }
+        }
+        found
     }
 
     /// The statements of the exercise's file, `file`, that make a future
@@ -267,15 +283,34 @@ impl Built {
     /// Runs the self-test `case`, whose file is `src/selftest.rs`.
     pub fn selftest(&self, case: &str, expected: &str) -> io::Result<Outcome> {
         let source = crate_dir().join("src/selftest.rs");
+        let compiler = Compiler::default();
         run(
             self.binary(SELFTEST)?,
             &[case],
             case,
             expected,
             &source,
-            &[],
+            &compiler,
         )
     }
+}
+
+/// Clippy's lints of a guard held across an `.await`: a lock that other
+/// tasks wait for meanwhile, or, on the multi-thread runtime, a deadlock.
+const HELD_ACROSS_AWAIT: [&str; 2] = [
+    "clippy::await_holding_lock",
+    "clippy::await_holding_refcell_ref",
+];
+
+/// What the compiler said of an exercise's file, for the report of its run.
+#[derive(Default)]
+struct Compiler {
+    /// Its warnings, rendered.
+    warnings: Vec<String>,
+    /// The statements that make a future and drop it.
+    unawaited: Vec<Unawaited>,
+    /// The lints of [`HELD_ACROSS_AWAIT`] it found there.
+    traps: Vec<String>,
 }
 
 /// Whether rustc's `unused_must_use` is about a future: its note says what
@@ -347,14 +382,14 @@ pub enum Ended {
 
 /// Runs `binary` with `args` and compares what it printed, and when, with
 /// `expected`; the notes on traps read the learner's file, `source`, and
-/// what the compiler said of its futures, `unawaited`.
+/// what the compiler said of it, `compiler`.
 fn run(
     binary: &Path,
     args: &[&str],
     name: &str,
     expected: &str,
     source: &Path,
-    unawaited: &[Unawaited],
+    compiler: &Compiler,
 ) -> io::Result<Outcome> {
     let expected = parse_expected(expected)
         .map_err(|error| io::Error::other(format!("expected/{name}.txt: {error}")))?;
@@ -367,6 +402,7 @@ fn run(
     let Transcript {
         printed,
         more_lines,
+        last_line_ms,
         waits,
         left_running,
         spawned,
@@ -392,10 +428,37 @@ fn run(
         tasks: left_running,
         streams: finished.streams,
     };
+    let seen = diagnose::Seen {
+        expected: &expected,
+        printed: &printed,
+        ended: &ended,
+        waits: &waits,
+        source: text.as_deref(),
+        unawaited: &compiler.unawaited,
+        spawned: &spawned,
+        tasks,
+    };
+    let notes = diagnose::diagnose(&seen);
+    let mut output = Output::Wrong;
     let mut report = match ended.clone() {
         Ended::Finished { wall_ms } if Duration::from_millis(wall_ms) > BLOCKING_LIMIT => {
             let took = wall_ms as f64 / 1000.0;
-            if diff.is_none() {
+            if hands_off_blocking_work(&notes) {
+                // Not a blocked thread, or not only: the note says why.
+                match diff {
+                    None => prose(&format!(
+                        "`{name}` printed the right lines at the right times, but took \
+                         {took:.1}s of real time on a clock that is paused."
+                    )),
+                    Some(_) => {
+                        ran_to_the_end(name, &stderr)
+                            + &prose(&format!(
+                                "It also took {took:.1}s of real time, which the paused clock \
+                                 did not count."
+                            ))
+                    }
+                }
+            } else if diff.is_none() {
                 prose(&format!(
                     "`{name}` printed the right lines at the right times, but took {took:.1}s of \
                      real time on a clock that is paused. Only a blocked thread takes real time \
@@ -412,7 +475,24 @@ fn run(
             }
         }
         Ended::Finished { .. } if diff.is_none() && left_behind.is_nothing() => {
-            return Ok(Outcome::Pass);
+            // Right lines at right times show what the run printed, not all
+            // that the code does. Two traps the compiler finds in the code
+            // may not show in the output: a future never awaited did
+            // nothing, which may have printed nothing anyway; a guard held
+            // across an `.await` holds up only a task that wants the lock
+            // meanwhile, which this run may not have had. A pass would tell
+            // the learner such code is right, so it fails, with the note and
+            // the compiler's warnings. Other warnings (an unused variable)
+            // are not async traps, and pass.
+            let dropped = notes.iter().any(|(trap, _)| *trap == Trap::FutureDropped);
+            if !dropped && compiler.traps.is_empty() {
+                return Ok(Outcome::Pass);
+            }
+            output = Output::Right;
+            prose(&format!(
+                "`{name}` printed the right lines at the right times, but the compiler found a \
+                 mistake in your code that the output does not show."
+            ))
         }
         Ended::Finished { .. } if diff.is_none() => prose(&format!(
             "`{name}` printed the right lines at the right times, but left something running \
@@ -424,21 +504,42 @@ fn run(
         }
         Ended::VirtualTimeout => {
             diff = diff.or_else(|| Some(diff::render_printed(&printed)));
-            // Such as the task that was to answer, or to drop a sender.
-            prose(&format!(
-                "`{name}` was still running after {}s of virtual time, so it was stopped. \
-                 Something awaits forever: a channel whose senders are never dropped, a task \
-                 that is never told to stop, a future that nothing wakes.",
+            let stopped = format!(
+                "`{name}` was still running after {}s of virtual time, so it was stopped.",
                 VIRTUAL_LIMIT.as_secs()
-            )) + &task_panics(&panics(&stderr))
+            );
+            let why = match last_line_ms {
+                Some(ms)
+                    if VIRTUAL_LIMIT.saturating_sub(Duration::from_millis(ms))
+                        <= STILL_PRINTING =>
+                {
+                    format!(
+                        "It was still printing then (its last line at {}): a loop that never \
+                         ends, such as one whose exit condition never changes.",
+                        format_time(ms)
+                    )
+                }
+                // Such as the task that was to answer, or to drop a sender.
+                _ => "Something awaits forever: a channel whose senders are never dropped, a \
+                      task that is never told to stop, a future that nothing wakes."
+                    .to_owned(),
+            };
+            prose(&format!("{stopped} {why}")) + &task_panics(&panics(&stderr))
         }
-        Ended::Killed => prose(&format!(
-            "`{name}` did not finish within {}s of real time, so it was stopped. On the paused \
-             clock sleeping takes no real time, so this is a loop that never reaches an \
-             `.await`, or code that blocks the thread. What it printed before it was stopped is \
-             below.",
-            WALL_LIMIT.as_secs()
-        )),
+        Ended::Killed => {
+            let causes = if hands_off_blocking_work(&notes) {
+                "a loop that never reaches an `.await`, code that blocks the thread, or a \
+                 blocking task that was still running (see below)"
+            } else {
+                "a loop that never reaches an `.await`, or code that blocks the thread"
+            };
+            prose(&format!(
+                "`{name}` did not finish within {}s of real time, so it was stopped. On the \
+                 paused clock sleeping takes no real time, so this is {causes}. What it printed \
+                 before it was stopped is below.",
+                WALL_LIMIT.as_secs()
+            ))
+        }
         Ended::TooMuchOutput { stream } => {
             prose(&format!(
                 "`{name}` printed more to {stream} than the checker reads ({} MiB), so it was \
@@ -462,17 +563,7 @@ fn run(
         let _ = write!(report, "\n{diff}");
     }
     report += &left_behind.note(&file_name, text.as_deref().unwrap_or_default());
-    let seen = diagnose::Seen {
-        expected: &expected,
-        printed: &printed,
-        ended: &ended,
-        waits: &waits,
-        source: text.as_deref(),
-        unawaited,
-        spawned: &spawned,
-        tasks,
-    };
-    for (trap, text) in diagnose::diagnose(&seen) {
+    for (trap, text) in notes {
         report.push('\n');
         report += &prose(&format!("{}. {text}", trap.title()));
     }
@@ -486,7 +577,34 @@ fn run(
             let _ = writeln!(report, "  {text}");
         }
     }
+    if !compiler.warnings.is_empty() {
+        report += match output {
+            Output::Right => "\nThe compiler warned about your code:\n",
+            Output::Wrong => "\nThe compiler warned about your code, which may be why:\n",
+        };
+        for message in &compiler.warnings {
+            let _ = write!(report, "\n{}\n", learner_paths(message).trim_end());
+        }
+    }
     Ok(Outcome::Fail(report))
+}
+
+/// Whether a failed run's output was right, for what its report says of
+/// the compiler's warnings.
+#[derive(Clone, Copy)]
+enum Output {
+    Right,
+    Wrong,
+}
+
+/// A run stopped at [`VIRTUAL_LIMIT`] that printed a line this close to it
+/// was still printing, not waiting.
+const STILL_PRINTING: Duration = Duration::from_secs(5);
+
+/// Whether the notes of a run name a blocking task, which stops the paused
+/// clock.
+fn hands_off_blocking_work(notes: &[(Trap, String)]) -> bool {
+    notes.iter().any(|(trap, _)| *trap == Trap::BlockingTask)
 }
 
 /// Says once, on stderr, that the harness could not see the exercises'

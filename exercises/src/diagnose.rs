@@ -25,15 +25,17 @@ pub enum Trap {
     LockAcrossAwait,
     LockOrder,
     FutureDropped,
+    BlockingTask,
 }
 
 impl Trap {
-    pub const ALL: [Trap; 5] = [
+    pub const ALL: [Trap; 6] = [
         Trap::GuardDropped,
         Trap::Blocking,
         Trap::LockAcrossAwait,
         Trap::LockOrder,
         Trap::FutureDropped,
+        Trap::BlockingTask,
     ];
 
     /// The note's first words.
@@ -44,6 +46,7 @@ impl Trap {
             Trap::LockAcrossAwait => "A lock held across `.await`",
             Trap::LockOrder => "Locks taken in different orders",
             Trap::FutureDropped => "A future never awaited",
+            Trap::BlockingTask => "A blocking task on the paused clock",
         }
     }
 }
@@ -95,6 +98,7 @@ pub fn diagnose(seen: &Seen<'_>) -> Vec<(Trap, String)> {
     [
         guard_dropped(&timing, &source),
         blocking(seen, &timing, &source),
+        blocking_task(seen, &timing, &source),
         lock_across_await(&timing, &source),
         lock_order(seen, &source),
         future_dropped(seen, &timing, &source),
@@ -220,15 +224,18 @@ fn blocking(
         .iter()
         .find(|(_, want, got)| got < want)
         .map_or(0, |(_, w, g)| w - g);
-    let stood_still = wall_ms >= 500 && wall_ms.saturating_mul(5) >= early_by.saturating_mul(4);
+    let stood_still = early_by > 0
+        && took_real_time(wall_ms)
+        && wall_ms.saturating_mul(5) >= early_by.saturating_mul(4);
     if u128::from(wall_ms) <= BLOCKING_LIMIT.as_millis() && !stood_still {
         return None;
     }
-    let cure = ["spawn_blocking", "block_in_place"];
+    // Work handed to `spawn_blocking` is [`blocking_task`]'s to explain.
+    // (`block_in_place` panics on the checker's one-thread runtime.)
     if source
         .lines
         .iter()
-        .any(|(_, code, _)| cure.iter().any(|c| code.contains(c)))
+        .any(|(_, code, _)| code.contains("spawn_blocking"))
     {
         return None;
     }
@@ -242,10 +249,58 @@ fn blocking(
             "Line {number} of your file, `{}`, blocks the thread: `std::thread::sleep` does not \
              give the thread back to the runtime, so no other task runs meanwhile and the run \
              took {:.1}s of real time on a clock that is paused. In async code wait with \
-             `tokio::time::sleep(..).await`; work that must block belongs in \
-             `tokio::task::spawn_blocking`.",
+             `tokio::time::sleep(..).await`. Work that must block belongs in \
+             `tokio::task::spawn_blocking`, but not here: the paused clock stands still while \
+             a blocking task runs, so the checker can't time it.",
             code.trim(),
             wall_ms as f64 / 1000.0
+        ),
+    ))
+}
+
+/// Whether a run's real time is long enough to be more than its own work:
+/// a thread, or the clock, stood still.
+fn took_real_time(wall_ms: u64) -> bool {
+    wall_ms >= 500
+}
+
+/// Lines early or missing, in a run that took real time, in a file that
+/// hands work to `spawn_blocking`. On the current-thread runtime the checker
+/// runs, Tokio's paused clock does not advance while a blocking task runs
+/// (tokio's `BlockingSchedule` inhibits auto-advance until the task ends):
+/// the time the work takes is not counted, and no timer fires meanwhile.
+fn blocking_task(
+    seen: &Seen<'_>,
+    timing: &[(&str, u64, u64)],
+    source: &Source,
+) -> Option<(Trap, String)> {
+    match seen.ended {
+        Ended::Finished { wall_ms } if took_real_time(*wall_ms) => {}
+        Ended::Killed => {}
+        _ => return None,
+    }
+    let early = timing.iter().find(|(_, want, got)| got < want);
+    let missing = timing.len() < seen.expected.len();
+    let shows = match early {
+        Some(early) => format!(" ({})", quote(early)),
+        None if missing => " (lines are missing)".to_owned(),
+        None => return None,
+    };
+    let (number, code, _) = source
+        .lines
+        .iter()
+        .find(|(_, code, _)| code.contains("spawn_blocking"))?;
+    Some((
+        Trap::BlockingTask,
+        format!(
+            "Line {number} of your file, `{}`, runs work on a blocking thread, which in a real \
+             program lets the other tasks go on. But the checker runs your code on Tokio's \
+             paused clock, and the paused clock does not move while a blocking task runs: no \
+             timer fires until the task ends, and the time it took is not counted{shows}. So \
+             blocking work can't be timed here. To wait, use `tokio::time::sleep(..).await`, \
+             which the paused clock counts; keep `spawn_blocking` for work that must block \
+             (a blocking library call, heavy computation), and don't time it.",
+            code.trim()
         ),
     ))
 }
@@ -558,9 +613,57 @@ mod tests {
         for (printed, wall_ms) in [("1.2s a\n", 3100), ("0.0s a\n", 1201)] {
             let note = only(finished("1.2s a\n", printed, wall_ms, source));
             assert!(note.starts_with("Blocking: Line 2 of your file"), "{note}");
-            assert_eq!(finished("1.2s a\n", printed, wall_ms, &handed_off), []);
+            assert!(
+                finished("1.2s a\n", printed, wall_ms, &handed_off)
+                    .iter()
+                    .all(|(trap, _)| *trap != Trap::Blocking)
+            );
             assert_eq!(finished("1.2s a\n", printed, 30, source), []);
         }
+        // Real time under the limit, and no line early: the clock did not
+        // stand still (a busy machine is slow).
+        assert_eq!(finished("1.2s a\n", "1.2s a\n", 1500, source), []);
+    }
+
+    /// `spawn_blocking` stops the paused clock while its task runs: a line
+    /// that comes early, or none, in a run that took real time, is
+    /// explained by it; the same lines in a run that took none are not.
+    #[test]
+    fn a_blocking_task_is_named_when_the_paused_clock_stood_still() {
+        let source = "async fn work() {\n    spawn_blocking(|| thread::sleep(ms(1200))).await;\n}";
+        let expected = "0.5s beat\n1.2s done\n";
+        let early = only(finished(expected, "0.0s done\n0.5s beat\n", 1230, source));
+        assert!(
+            early.starts_with("BlockingTask: Line 2 of your file, `spawn_blocking("),
+            "{early}"
+        );
+        assert!(
+            early.contains("the paused clock does not move while a blocking task runs"),
+            "{early}"
+        );
+        assert!(
+            early.contains("(\"done\" came at 0.0s, expected at 1.2s)"),
+            "{early}"
+        );
+        let (expected, printed) = (parse_expected(expected), parse_expected("0.0s done\n"));
+        let (expected, printed) = (&expected.unwrap(), &printed.unwrap());
+        let killed = diagnose(&Seen {
+            expected,
+            printed,
+            ended: &Ended::Killed,
+            waits: &[],
+            source: Some(source),
+            unawaited: &[],
+            spawned: &[],
+            tasks: Tasks::Seen,
+        });
+        assert!(only(killed).starts_with("BlockingTask: Line 2"));
+        assert_eq!(finished("1.2s done\n", "1.2s done\n", 1230, source), []);
+        assert_eq!(finished("1.2s done\n", "0.0s done\n", 30, source), []);
+        // Without it, the sleep blocks the runtime's thread.
+        let no_task = source.replace("spawn_blocking", "run_now");
+        let blocked = only(finished("1.2s done\n", "0.0s done\n", 1230, &no_task));
+        assert!(blocked.starts_with("Blocking: Line 2"), "{blocked}");
     }
 
     const WORKER: &str = "

@@ -178,6 +178,8 @@ pub struct Transcript {
     pub printed: Vec<(u64, String)>,
     /// How many lines came after those.
     pub more_lines: usize,
+    /// When the last line was printed, kept or not, in virtual ms.
+    pub last_line_ms: Option<u64>,
     pub waits: Vec<String>,
     /// Where each task still running when the exercise returned was spawned.
     pub left_running: Vec<String>,
@@ -244,6 +246,7 @@ impl Transcript {
     }
 
     fn line(&mut self, at_ms: u64, text: String) {
+        self.last_line_ms = Some(at_ms);
         if self.printed.len() < MAX_LINES {
             self.printed.push((at_ms, text.replace('\r', "")));
         } else {

@@ -14,6 +14,7 @@ const CASES: &[(&str, Run)] = &[
     ("selftest_panic", || Box::pin(panic())),
     ("selftest_pending", || Box::pin(pending())),
     ("selftest_endless_loop", || Box::pin(endless_loop())),
+    ("selftest_prints_forever", || Box::pin(prints_forever())),
     ("selftest_blocking", || Box::pin(blocking())),
     ("selftest_late_task", || Box::pin(late_task())),
     ("selftest_task_todo", || Box::pin(task_todo())),
@@ -48,6 +49,21 @@ async fn endless_loop() {
     println!("Hello");
     loop {
         std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// A loop whose exit condition never comes true: it prints every second
+/// until the checker stops it at the limit of virtual time.
+async fn prints_forever() {
+    println!("Hello");
+    let mut ticks: u64 = 0;
+    loop {
+        ticks += 1;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        println!("tick {ticks}");
+        if ticks == 0 {
+            break;
+        }
     }
 }
 

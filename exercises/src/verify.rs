@@ -28,7 +28,9 @@ const WORLD: &str = "\n     1.0s  World";
 #[rustfmt::skip]
 const FAILING: &[(&str, &[&str], Option<Trap>)] = &[
     ("selftest_panic", &["panicked", HELLO], None),
-    ("selftest_pending", &["still running after 60s of virtual time", HELLO], None),
+    ("selftest_pending", &["still running after 60s of virtual time", "Something awaits forever", HELLO], None),
+    // Still printing when stopped: not a wait that never ends.
+    ("selftest_prints_forever", &["still running after 60s of virtual time", "still printing", HELLO], None),
     // What it printed before it stopped yielding is shown.
     ("selftest_endless_loop", &["did not finish within 10s of real time", HELLO], None),
     ("selftest_blocking", &["of real time on a clock that is paused"], Some(Trap::Blocking)),
@@ -306,6 +308,25 @@ const MISTAKES: &[Mistake] = &[
         ],
         line_of: "orders.send((",
         trap: Some(Trap::FutureDropped),
+    },
+    // Right output, but only because the future never ran: not a pass.
+    Mistake {
+        file: "unawaited_but_right_output.rs",
+        exercise: "three_downloads",
+        says: &[
+            "printed the right lines at the right times, but",
+            "never awaits it",
+        ],
+        line_of: "warm_up(\"mirror.example\");",
+        trap: Some(Trap::FutureDropped),
+    },
+    // The hint's `spawn_blocking`, timed on the paused clock.
+    Mistake {
+        file: "spawn_blocking_on_the_paused_clock.rs",
+        exercise: "no_blocking",
+        says: &["the paused clock does not move while a blocking task runs"],
+        line_of: "spawn_blocking(",
+        trap: Some(Trap::BlockingTask),
     },
     // The future's output is a `Result`, which the `.await` gives back.
     Mistake {

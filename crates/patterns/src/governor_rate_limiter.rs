@@ -8,7 +8,9 @@
 //! order, and it sleeps on real time (`futures-timer`), which a paused clock
 //! doesn't move. So one task owns the limiter, asks `check()`, sleeps with
 //! Tokio, and lets callers through in order (the book's page "Rate
-//! limiting"). `check()` alone is the other mode: answer "429, retry after".
+//! limiting"). It bounds turns, not calls: a caller held past its turn calls
+//! when it is polled again, on top of the limit (same page). `check()` alone
+//! is the other mode: answer "429, retry after".
 
 use std::num::NonZeroU32;
 use std::time::Duration;
@@ -181,6 +183,26 @@ mod tests {
         timeout(SECOND * 4 + SECOND / 2, others)
             .await
             .expect("the others went on");
+    }
+
+    /// One call a second: the side a held caller gives up. Its turn comes
+    /// at 1 s while it is not polled, and is spent; polled again at 2 s, it
+    /// calls then, in the same instant as the caller whose turn that is. The
+    /// limiter bounds turns, not calls (the book's page "Rate limiting").
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_calls_late_beside_the_next_one() {
+        let limiter = one_every(SECOND);
+        let start = limiter.until_ready().await.unwrap();
+        let mut held = pin!(limiter.until_ready());
+        assert!(poll!(held.as_mut()).is_pending());
+        limiter.until_ready().await.unwrap();
+        let next_calls = Instant::now() - start;
+        let held_turn = held.await.unwrap() - start;
+        let held_calls = Instant::now() - start;
+        assert_eq!(
+            (held_turn, held_calls, next_calls),
+            (SECOND, SECOND * 2, SECOND * 2)
+        );
     }
 
     /// The caller first in line gives up: the one behind it takes its turn.

@@ -1,12 +1,14 @@
-//! A rate limiter built on a semaphore: each call spends a permit, which
-//! comes back one period after the call started, so at most N calls start
-//! per period.
+//! A rate limiter built on a semaphore: each turn to call spends a permit,
+//! which comes back one period after the turn, so at most N turns come per
+//! period.
 //!
 //! A semaphore alone limits concurrency, not rate: three permits let ten short
 //! calls through in 0.4 s. Here the limiter's own tasks take the permits,
-//! `forget` them, and add each back a period after its call started; callers
-//! wait in the limiter's line for a start time, never on the semaphore (the
-//! book's page "Rate limiting").
+//! `forget` them, and add each back a period after the turn it gave; callers
+//! wait in the limiter's line for their turn, never on the semaphore (the
+//! book's page "Rate limiting"). It bounds turns, not calls: a caller held
+//! past its turn calls when it is polled again, on top of the limit (same
+//! page).
 //!
 //! Translates:
 //! - *Python Async/Await*, "Exercises" (exercise 3: "Build an async rate
@@ -28,7 +30,7 @@ type Waiting = oneshot::Sender<Instant>;
 /// place in it, still in the order they came.
 const LINE: usize = 64;
 
-/// At most `calls` calls may start in any `period`.
+/// At most `calls` turns to call in any `period`.
 struct RateLimiter {
     line: mpsc::Sender<Waiting>,
     /// Stopped when the limiter is dropped.
@@ -199,6 +201,26 @@ mod tests {
             .await
             .expect("the others went on");
         assert!(started.iter().all(Result::is_ok));
+    }
+
+    /// One call a second: the side a held caller gives up. Its turn comes
+    /// at 1 s while it is not polled, and is spent; polled again at 2 s, it
+    /// calls then, in the same instant as the caller whose turn that is. The
+    /// limiter bounds turns, not calls (the book's page "Rate limiting").
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_calls_late_beside_the_next_one() {
+        let limiter = RateLimiter::new(NonZeroUsize::MIN, SECOND);
+        let start = limiter.acquire().await.unwrap();
+        let mut held = pin!(limiter.acquire());
+        assert!(poll!(held.as_mut()).is_pending());
+        limiter.acquire().await.unwrap();
+        let next_calls = Instant::now() - start;
+        let held_turn = held.await.unwrap() - start;
+        let held_calls = Instant::now() - start;
+        assert_eq!(
+            (held_turn, held_calls, next_calls),
+            (SECOND, SECOND * 2, SECOND * 2)
+        );
     }
 
     /// The caller first in line gives up: the one behind it takes its turn.

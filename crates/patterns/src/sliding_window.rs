@@ -1,12 +1,14 @@
 //! The guide's sliding-window rate limiter, without its deadlock: at most
-//! three calls in any two seconds.
+//! three turns to call in any two seconds.
 //!
-//! A call starts when fewer than `max_calls` started within the last
+//! A caller's turn comes when fewer than `max_calls` came within the last
 //! `time_window` (the guide calls it a token bucket). Its `acquire` retries by
 //! calling itself while holding its `asyncio.Lock`, which is not reentrant:
 //! the fourth call waits for a lock it holds, for ever. Here no caller holds
 //! anything while it waits: one task owns the window and lets the callers
-//! start in the order they asked (the book's page "Rate limiting").
+//! start in the order they asked (the book's page "Rate limiting"). It
+//! bounds turns, not calls: a caller held past its turn calls when it is
+//! polled again, on top of the limit (same page).
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -176,6 +178,26 @@ mod tests {
         timeout(SECOND * 4 + SECOND / 2, others)
             .await
             .expect("the others went on");
+    }
+
+    /// One call a second: the side a held caller gives up. Its turn comes
+    /// at 1 s while it is not polled, and is spent; polled again at 2 s, it
+    /// calls then, in the same instant as the caller whose turn that is. The
+    /// limiter bounds turns, not calls (the book's page "Rate limiting").
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_calls_late_beside_the_next_one() {
+        let limiter = AsyncRateLimiter::new(NonZeroUsize::MIN, SECOND);
+        let start = limiter.acquire().await.unwrap();
+        let mut held = pin!(limiter.acquire());
+        assert!(poll!(held.as_mut()).is_pending());
+        limiter.acquire().await.unwrap();
+        let next_calls = Instant::now() - start;
+        let held_turn = held.await.unwrap() - start;
+        let held_calls = Instant::now() - start;
+        assert_eq!(
+            (held_turn, held_calls, next_calls),
+            (SECOND, SECOND * 2, SECOND * 2)
+        );
     }
 
     /// A task that calls in a loop, one call a tenth of a second, and one

@@ -6,7 +6,8 @@
 //! second later: ten calls in 0.5 s from two a second. Here one task owns the
 //! bucket (`rate` tokens, one earned every `per / rate`) and hands the callers
 //! their tokens in the order they asked, a design the book's page "Rate
-//! limiting" explains.
+//! limiting" explains. It bounds tokens, not calls: a caller held past its
+//! turn calls when it is polled again, on top of the limit (same page).
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "Rate-Limited API Calls"
@@ -309,6 +310,26 @@ mod tests {
         timeout(SECOND * 4 + SECOND / 2, others)
             .await
             .expect("the others went on");
+    }
+
+    /// One call a second: the side a held caller gives up. Its turn comes
+    /// at 1 s while it is not polled, and is spent; polled again at 2 s, it
+    /// calls then, in the same instant as the caller whose turn that is. The
+    /// limiter bounds turns, not calls (the book's page "Rate limiting").
+    #[tokio::test(start_paused = true)]
+    async fn a_held_caller_calls_late_beside_the_next_one() {
+        let limiter = RateLimiter::new(NonZeroU32::MIN, SECOND);
+        let start = limiter.acquire().await.unwrap();
+        let mut held = pin!(limiter.acquire());
+        assert!(poll!(held.as_mut()).is_pending());
+        limiter.acquire().await.unwrap();
+        let next_calls = Instant::now() - start;
+        let held_turn = held.await.unwrap() - start;
+        let held_calls = Instant::now() - start;
+        assert_eq!(
+            (held_turn, held_calls, next_calls),
+            (SECOND, SECOND * 2, SECOND * 2)
+        );
     }
 
     /// A task that calls in a loop, ten times a second, and one other
