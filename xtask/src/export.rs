@@ -22,7 +22,7 @@ use crate::{Error, Usage};
 
 use local::LocalCrate;
 use manifest::{Dependency, Tables};
-pub use manifest::{DependencyTable, Membership, TASK_DUMP_CONFIG};
+pub use manifest::{DependencyTable, Membership, TASK_DUMP_CONFIG, Unstable};
 use uses::Uses;
 
 /// An example's file: `crates/<section>/src/<name>.rs`.
@@ -199,6 +199,10 @@ impl Export {
             locals_in: locals_in(membership),
             dev_dependencies: &self.dev_dependencies,
             task_dumps,
+            unstable: match self.source.contains("cfg(tokio_unstable)") {
+                true => Unstable::Cfg,
+                false => Unstable::None,
+            },
         }
     }
 

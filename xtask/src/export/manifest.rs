@@ -156,6 +156,17 @@ pub struct Tables<'a> {
     pub dev_dependencies: &'a [Dependency],
     /// Tokio's version, for an example that takes task dumps.
     pub task_dumps: Option<&'a str>,
+    /// What its code compiles under `cfg(tokio_unstable)`.
+    pub unstable: Unstable,
+}
+
+/// Whether an export has code that only `--cfg tokio_unstable` compiles (a
+/// task dump, or a test that reads Tokio's instrumentation): its manifest
+/// then declares the cfg, which rustc otherwise warns of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unstable {
+    None,
+    Cfg,
 }
 
 /// The targets on which Tokio's `taskdump` feature compiles (on any other,
@@ -244,6 +255,8 @@ impl Tables<'_> {
             targets.set_implicit(true);
             targets.insert(TASK_DUMP_TARGET, Item::Table(target));
             manifest.insert("target", Item::Table(targets));
+        }
+        if self.task_dumps.is_some() || self.unstable == Unstable::Cfg {
             let mut check_cfg = InlineTable::new();
             check_cfg.insert("level", "warn".into());
             let cfgs: Array = ["cfg(tokio_unstable)"].into_iter().collect();
@@ -260,6 +273,7 @@ impl Tables<'_> {
             lints.insert("rust", Item::Table(rust));
             manifest.insert("lints", Item::Table(lints));
         }
+
         if !self.dev_dependencies.is_empty() {
             let mut dev = dependency_table(self.dev_dependencies);
             dev.decor_mut().set_prefix("\n");
