@@ -23,7 +23,7 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::time::{Instant, sleep};
 use tokio_util::task::AbortOnDropHandle;
 
-/// A caller waiting in line: told when its call started.
+/// A caller waiting in line: told when its turn came.
 type Waiting = oneshot::Sender<Instant>;
 
 /// How many callers may wait in the line; the ones after them wait for a
@@ -91,9 +91,8 @@ impl RateLimiter {
         }
     }
 
-    /// Waits for a free slot in the window, and returns the time the call
-    /// may start. Fails only once the limiter's tasks are gone: their
-    /// runtime shut down.
+    /// Waits for its turn, and returns when it came. Fails only once the
+    /// limiter's tasks are gone: their runtime shut down.
     async fn acquire(&self) -> Result<Instant, Stopped> {
         let (turn, started) = oneshot::channel();
         self.line.send(turn).await.map_err(|_| Stopped)?;
@@ -213,7 +212,11 @@ mod tests {
         let start = limiter.acquire().await.unwrap();
         let mut held = pin!(limiter.acquire());
         assert!(poll!(held.as_mut()).is_pending());
-        limiter.acquire().await.unwrap();
+        // Bounded: a limiter that waited for the held caller would hang here.
+        timeout(SECOND * 3, limiter.acquire())
+            .await
+            .expect("the next caller's turn did not wait for the held one")
+            .unwrap();
         let next_calls = Instant::now() - start;
         let held_turn = held.await.unwrap() - start;
         let held_calls = Instant::now() - start;

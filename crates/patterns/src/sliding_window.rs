@@ -190,7 +190,11 @@ mod tests {
         let start = limiter.acquire().await.unwrap();
         let mut held = pin!(limiter.acquire());
         assert!(poll!(held.as_mut()).is_pending());
-        limiter.acquire().await.unwrap();
+        // Bounded: a limiter that waited for the held caller would hang here.
+        timeout(SECOND * 3, limiter.acquire())
+            .await
+            .expect("the next caller's turn did not wait for the held one")
+            .unwrap();
         let next_calls = Instant::now() - start;
         let held_turn = held.await.unwrap() - start;
         let held_calls = Instant::now() - start;

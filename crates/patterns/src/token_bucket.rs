@@ -6,7 +6,7 @@
 //! second later: ten calls in 0.5 s from two a second. Here one task owns the
 //! bucket (`rate` tokens, one earned every `per / rate`) and hands the callers
 //! their tokens in the order they asked, a design the book's page "Rate
-//! limiting" explains. It bounds tokens, not calls: a caller held past its
+//! limiting" explains. It bounds turns, not calls: a caller held past its
 //! turn calls when it is polled again, on top of the limit (same page).
 //!
 //! Translates:
@@ -322,7 +322,11 @@ mod tests {
         let start = limiter.acquire().await.unwrap();
         let mut held = pin!(limiter.acquire());
         assert!(poll!(held.as_mut()).is_pending());
-        limiter.acquire().await.unwrap();
+        // Bounded: a limiter that waited for the held caller would hang here.
+        timeout(SECOND * 3, limiter.acquire())
+            .await
+            .expect("the next caller's turn did not wait for the held one")
+            .unwrap();
         let next_calls = Instant::now() - start;
         let held_turn = held.await.unwrap() - start;
         let held_calls = Instant::now() - start;

@@ -671,7 +671,9 @@ fn verdict(
 /// Whether the run follows a wait that ends in `leaf` to its end: a lock
 /// (its holders are followed), a sleep, a timeout around either. A timeout
 /// around a future that reaches no Tokio leaf shows only its own sleep,
-/// so `timeout › sleep` counts only beside another wait in that timeout.
+/// so `timeout › sleep` counts only beside another wait of the task's under a
+/// timeout (any one: each of those is judged on its own, and one the run
+/// can't follow makes the whole "can't tell").
 fn followed(leaf: &str, waits: &[Wait]) -> bool {
     let steps: Vec<&str> = leaf.split(" › ").collect();
     let known = |step: &&str| {

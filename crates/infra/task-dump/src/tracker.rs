@@ -131,10 +131,11 @@ pub(crate) struct Resource {
     pub(crate) state: State,
 }
 
-/// The stack a lock was made on, read only if a dump needs it: a lock in a
-/// `static` is made in a lazy initializer (`Mutex::new` is no `const fn`
-/// under Tokio's `tracing`), so its borrowed guards are `'static` and can
-/// move to another task.
+/// The stack a lock was made on, read only if a dump needs it: the only
+/// `static` lock the tracker sees was made in a lazy initializer
+/// (`Mutex::new` is no `const fn`, and a lock made by `const_new` is not
+/// instrumented), so its borrowed guards are `'static` and can move to
+/// another task.
 #[derive(Clone, Debug)]
 pub(crate) struct MadeOn(Arc<(Backtrace, OnceLock<bool>)>);
 
