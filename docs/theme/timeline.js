@@ -115,7 +115,7 @@
                 const sleep = /^its sleep from (.+), made at (.+), ends at (.+)$/.exec(line);
                 sentences.push(sleep
                     ? "Its sleep, from " + sleep[1] + ", was made at " + sleep[2] + " and ends at " + sleep[3] + "."
-                    : "It" + line.slice(2) + ".");
+                    : line.charAt(0).toUpperCase() + line.slice(1) + ".");
             } else if (/^(awaited|spawned) by /.test(line)) {
                 sentences.push("It " + (line.startsWith("awaited") ? "is " : "was ") + line + ".");
             } else {

@@ -45,7 +45,9 @@ async def main():
     consumed_by_each = await asyncio.gather(*consumers)
     for producer_id, items in enumerate(produced_by_each):
         print(f"Producer {producer_id} sent {', '.join(items)}")
-    for consumer_id in range(len(consumers)):
+    # Each stopped on its None, which comes after every item: what a closed
+    # and drained channel tells the Rust consumers.
+    for consumer_id, _ in enumerate(consumed_by_each):
         print(f"Consumer {consumer_id} stopped: the channel is closed and empty")
     produced = sum(produced_by_each, [])
     consumed = sum(consumed_by_each, [])
