@@ -225,7 +225,7 @@ impl Built {
 
     /// Clippy's lints in the exercise's file, `file`, of a trap that a run
     /// may not show: a guard held across an `.await`.
-    fn trap_lints(&self, name: &str, file: &str) -> Vec<String> {
+    fn trap_lints(&self, name: &str, file: &str) -> Vec<HeldAcrossAwait> {
         let mut found = Vec::new();
         for lint in self.build.lints.get(name).into_iter().flatten() {
             let Some(code) = &lint.code else {
@@ -234,11 +234,14 @@ impl Built {
             if !HELD_ACROSS_AWAIT.contains(&code.code.as_str()) {
                 continue;
             }
-            let in_file = lint.spans.iter().any(|span| {
+            let in_file = lint.spans.iter().find(|span| {
                 span.is_primary && Path::new(&span.file_name).file_name() == Some(file.as_ref())
             });
-            if in_file {
-                found.push(code.code.clone());
+            if let Some(span) = in_file {
+                found.push(HeldAcrossAwait {
+                    lint: code.code.clone(),
+                    line: span.line_start,
+                });
             }
         }
         found
@@ -295,8 +298,11 @@ impl Built {
     }
 }
 
-/// Clippy's lints of a guard held across an `.await`: a lock that other
-/// tasks wait for meanwhile, or, on the multi-thread runtime, a deadlock.
+/// Clippy's lints of a `std::sync` (or `parking_lot`) guard or a `RefCell`
+/// borrow held across an `.await`: another task that takes the lock
+/// meanwhile blocks its thread inside `lock()`, which on a current-thread
+/// runtime is a deadlock (and such a future is not `Send`, so it can't be
+/// `tokio::spawn`ed); a second `borrow_mut` panics.
 const HELD_ACROSS_AWAIT: [&str; 2] = [
     "clippy::await_holding_lock",
     "clippy::await_holding_refcell_ref",
@@ -310,7 +316,14 @@ struct Compiler {
     /// The statements that make a future and drop it.
     unawaited: Vec<Unawaited>,
     /// The lints of [`HELD_ACROSS_AWAIT`] it found there.
-    traps: Vec<String>,
+    traps: Vec<HeldAcrossAwait>,
+}
+
+/// One of [`HELD_ACROSS_AWAIT`] in the learner's file: the lint, and the
+/// line of the guard or borrow it names.
+struct HeldAcrossAwait {
+    lint: String,
+    line: usize,
 }
 
 /// Whether rustc's `unused_must_use` is about a future: its note says what
@@ -478,9 +491,10 @@ fn run(
             // Right lines at right times show what the run printed, not all
             // that the code does. Two traps the compiler finds in the code
             // may not show in the output: a future never awaited did
-            // nothing, which may have printed nothing anyway; a guard held
-            // across an `.await` holds up only a task that wants the lock
-            // meanwhile, which this run may not have had. A pass would tell
+            // nothing, which may have printed nothing anyway; a std guard
+            // or a `RefCell` borrow held across an `.await` goes wrong only
+            // when another task wants it meanwhile (a blocked thread, a
+            // deadlock, a panic), which this run may not have had. A pass would tell
             // the learner such code is right, so it fails, with the note and
             // the compiler's warnings. Other warnings (an unused variable)
             // are not async traps, and pass.
@@ -489,10 +503,20 @@ fn run(
                 return Ok(Outcome::Pass);
             }
             output = Output::Right;
-            prose(&format!(
+            let mut text = format!(
                 "`{name}` printed the right lines at the right times, but the compiler found a \
                  mistake in your code that the output does not show."
-            ))
+            );
+            for held in &compiler.traps {
+                let (line, lint) = (held.line, &held.lint);
+                text.push_str(&format!(
+                    " Line {line} of your file keeps a `std` lock guard or a `RefCell` borrow \
+                     across an `.await` (`{lint}`): a task that takes the lock meanwhile blocks \
+                     its thread, for good on a one-thread runtime, and a second borrow panics. \
+                     Drop it before the `.await`, or use `tokio::sync::Mutex`."
+                ));
+            }
+            prose(&text)
         }
         Ended::Finished { .. } if diff.is_none() => prose(&format!(
             "`{name}` printed the right lines at the right times, but left something running \

@@ -328,6 +328,17 @@ const MISTAKES: &[Mistake] = &[
         line_of: "spawn_blocking(",
         trap: Some(Trap::BlockingTask),
     },
+    // Right output, but a std guard held across an `.await`: not a pass.
+    Mistake {
+        file: "guard_across_await.rs",
+        exercise: "shared_counter",
+        says: &[
+            "printed the right lines at the right times, but",
+            "await_holding_lock",
+        ],
+        line_of: "let total = total.lock()",
+        trap: None,
+    },
     // The future's output is a `Result`, which the `.await` gives back.
     Mistake {
         file: "unawaited_fallible_fetch.rs",
