@@ -193,16 +193,19 @@ impl Export {
             Some(tokio) if self.takes_task_dumps() => Some(tokio.version.as_str()),
             _ => None,
         };
+        // A task dump needs the cfg, and so does code written under it.
+        let unstable = if task_dumps.is_some() || self.source.contains("cfg(tokio_unstable)") {
+            Unstable::Cfg
+        } else {
+            Unstable::None
+        };
         Tables {
             dependencies: &self.dependencies,
             locals: &self.locals,
             locals_in: locals_in(membership),
             dev_dependencies: &self.dev_dependencies,
             task_dumps,
-            unstable: match self.source.contains("cfg(tokio_unstable)") {
-                true => Unstable::Cfg,
-                false => Unstable::None,
-            },
+            unstable,
         }
     }
 

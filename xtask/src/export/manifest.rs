@@ -256,7 +256,7 @@ impl Tables<'_> {
             targets.insert(TASK_DUMP_TARGET, Item::Table(target));
             manifest.insert("target", Item::Table(targets));
         }
-        if self.task_dumps.is_some() || self.unstable == Unstable::Cfg {
+        if self.unstable == Unstable::Cfg {
             let mut check_cfg = InlineTable::new();
             check_cfg.insert("level", "warn".into());
             let cfgs: Array = ["cfg(tokio_unstable)"].into_iter().collect();
@@ -273,7 +273,6 @@ impl Tables<'_> {
             lints.insert("rust", Item::Table(rust));
             manifest.insert("lints", Item::Table(lints));
         }
-
         if !self.dev_dependencies.is_empty() {
             let mut dev = dependency_table(self.dev_dependencies);
             dev.decor_mut().set_prefix("\n");
