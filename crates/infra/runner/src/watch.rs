@@ -204,7 +204,8 @@ impl Watchdog {
             };
             return format!(
                 "; its runtime's thread was busy from {from} to {until:.1}s: something blocked \
-                 it ({BLOCKERS})"
+                 it ({BLOCKERS}), or the machine, busy with other work, did not run it (the run \
+                 can't tell which)"
             );
         }
         let mut said = String::new();
