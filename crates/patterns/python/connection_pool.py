@@ -15,8 +15,10 @@ import threading
 
 class PoolTimeout(Exception):
     def __str__(self):
-        # As Rust's `{:?}` writes a Duration of whole seconds: `5s`.
-        return f"no connection became free within {self.args[0]:g}s"
+        # As Rust's `{:?}` writes these Durations: `5s`, `200ms`.
+        seconds = self.args[0]
+        within = f"{seconds:g}s" if seconds >= 1 else f"{seconds * 1000:g}ms"
+        return f"no connection became free within {within}"
 
 
 class ConnectionLost(Exception):
@@ -57,11 +59,12 @@ class SqlitePool:
         self.in_use = 0
         self.peak_in_use = 0
 
-    async def get(self):
+    async def get(self, wait=None):
+        wait = self.acquire_timeout if wait is None else wait
         try:
-            await asyncio.wait_for(self.permits.acquire(), self.acquire_timeout)
+            await asyncio.wait_for(self.permits.acquire(), wait)
         except TimeoutError:
-            raise PoolTimeout(self.acquire_timeout) from None
+            raise PoolTimeout(wait) from None
         self.in_use += 1
         self.peak_in_use = max(self.peak_in_use, self.in_use)
         if self.idle:
@@ -159,7 +162,7 @@ async def main():
         held = [await pool.get() for _ in range(3)]
         start = loop.time()
         try:
-            await pool.get()
+            await pool.get(wait=0.2)
             raise AssertionError("a pool of three handed out a fourth connection")
         except PoolTimeout as error:
             print(f"[{loop.time() - start:.1f}s] With all three checked out: {error}")
