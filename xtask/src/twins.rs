@@ -28,7 +28,7 @@ use crate::parallel::parallel;
 use crate::select::{Case, Selection};
 use crate::twin_file::{DIFFERS, REAL_CLOCK, declared_difference, dir, on_the_real_clock, path};
 use crate::workspace::Workspace;
-use crate::{Error, Snapshots, Usage};
+use crate::{Error, Outcome, Snapshots, Usage};
 
 /// Runs a program as `python FAST_FORWARD program args...` (from the
 /// workspace's root), on an event loop whose clock jumps to the next timer
@@ -52,7 +52,7 @@ pub fn normalize(text: &str) -> String {
     BOOLEAN.replace_all(&text, lower).into_owned()
 }
 
-pub fn check_twins(options: &flags::Twins, snapshots: Snapshots) -> Result<bool, Error> {
+pub fn check_twins(options: &flags::Twins, snapshots: Snapshots) -> Result<Outcome, Error> {
     // Once, before anything is built: not one failure per twin.
     let mut version = Command::new(&options.python);
     version.args(["-c", PYTHON_CHECK]);
@@ -119,7 +119,7 @@ pub fn check_twins(options: &flags::Twins, snapshots: Snapshots) -> Result<bool,
         "\n{} passed, {failed} failed",
         results.len() + orphans.len() - failed
     );
-    Ok(failed == 0)
+    Ok(Outcome::of_failures(failed))
 }
 
 /// `Ok(Some(reason))` for a twin that declares it differs.

@@ -13,9 +13,9 @@ use std::collections::BTreeMap;
 use std::fs;
 
 use super::{DependencyTable, ExampleFile, Export, ExportFor};
-use crate::Error;
 use crate::select::Selection;
 use crate::workspace::Workspace;
+use crate::{Error, Outcome};
 
 /// One `cargo check` of the exports it selects: its targets, the rustflags
 /// it builds with and what its failure means.
@@ -60,8 +60,8 @@ const CHECKS: [Check; 3] = [
     },
 ];
 
-/// `cargo xtask export --check-all`. `Ok(false)` means an example failed.
-pub fn check_all(filter: Option<&str>) -> Result<bool, Error> {
+/// `cargo xtask export --check-all`.
+pub fn check_all(filter: Option<&str>) -> Result<Outcome, Error> {
     let workspace = Workspace::locate();
     let table = DependencyTable::read(&workspace)?;
     let selection = Selection::build(&workspace, filter)?;
@@ -171,7 +171,7 @@ pub fn check_all(filter: Option<&str>) -> Result<bool, Error> {
     }
     let failed = failures.len();
     println!("exports: {count} checked, {failed} failed");
-    Ok(failures.is_empty())
+    Ok(Outcome::of_failures(failed))
 }
 
 /// `section-example`: two sections may have examples of one name.
