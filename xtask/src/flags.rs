@@ -238,7 +238,7 @@ mod tests {
     fn the_only_flavor_check_all_takes_is_multi_thread() {
         let parse =
             |flavor| super::Xtask::try_parse_from(["xtask", "check-all", "--flavor", flavor]);
-        let error = parse("current_thread").err().expect("refused");
+        let error = parse("current_thread").expect_err("refused");
         assert_eq!(error.kind(), clap::error::ErrorKind::InvalidValue);
         let parsed = parse("multi_thread").expect("parsed");
         let super::Command::CheckAll(check) = parsed.command else {
