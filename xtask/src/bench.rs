@@ -165,7 +165,7 @@ fn python(code: &str) -> bool {
 /// `cargo xtask bench`: builds the Rust side in release, runs every selected
 /// workload `runs` times, alternating the implementations, prints the
 /// tables, and with `save` writes them to bench/RESULTS.md.
-pub fn bench(options: &Options) -> Result<bool, Error> {
+pub fn bench(options: &Options) -> Result<(), Error> {
     let wanted = |name: &str| options.workload.as_deref().is_none_or(|w| w == name);
     let selected: Vec<&Workload> = WORKLOADS.iter().filter(|w| wanted(w.name)).collect();
     if selected.is_empty() {
@@ -288,7 +288,7 @@ pub fn bench(options: &Options) -> Result<bool, Error> {
         crate::files::write(&page, text)?;
         println!("wrote {}", page.display());
     }
-    Ok(true)
+    Ok(())
 }
 
 fn run_once(command: Command) -> Result<Sample, String> {

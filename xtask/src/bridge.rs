@@ -15,7 +15,7 @@ use crate::lessons::{Bridge, SECTION};
 use crate::select::Filter;
 use crate::twins::run_python;
 use crate::workspace::Workspace;
-use crate::{Error, Snapshots, Usage, flags};
+use crate::{Error, Outcome, Snapshots, Usage, flags};
 
 const REQUIREMENTS: &str = ".ci/bridge-requirements.txt";
 /// Making the venv and building the module, from nothing.
@@ -23,7 +23,7 @@ const SETUP: Duration = Duration::from_secs(1800);
 /// The book's recipe, `crates/bridge/recipe`: a crate of its own.
 const RECIPE: &str = "hot_path";
 
-pub fn bridge(options: &flags::Bridge, snapshots: Snapshots) -> Result<bool, Error> {
+pub fn bridge(options: &flags::Bridge, snapshots: Snapshots) -> Result<Outcome, Error> {
     let workspace = Workspace::locate();
     let bridge = Bridge::read(&workspace)?;
     let filter = Filter::parse(options.filter.as_deref(), &[SECTION.to_owned()])?;
@@ -131,7 +131,7 @@ pub fn bridge(options: &flags::Bridge, snapshots: Snapshots) -> Result<bool, Err
         println!("{}\n", failure.trim_end());
     }
     println!("{passed} passed, {} failed", failures.len());
-    Ok(failures.is_empty())
+    Ok(Outcome::of_failures(failures.len()))
 }
 
 /// Shows what a program printed, then compares it with its golden file or,

@@ -7,9 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use proc::{Exit, Finished};
-use protocol::{
-    Clock, EXIT_FAILED, EXIT_PANICKED, EXIT_TIMED_OUT, Flavor, Invocation, Kind, MAX_SECONDS,
-};
+use protocol::{Clock, EXIT_FAILED, EXIT_PANICKED, EXIT_TIMED_OUT, Flavor, Invocation, Kind};
 
 use crate::flags::{self, CheckFlavor};
 use crate::golden::{self, DUMP, STDOUT, TIMELINE};
@@ -17,7 +15,7 @@ use crate::parallel::parallel;
 use crate::select::{Case, Selection};
 use crate::stall::StallServer;
 use crate::workspace::Workspace;
-use crate::{Error, Snapshots, Usage};
+use crate::{Error, Outcome, Snapshots, Usage};
 
 /// How long a timed-out example has to print where its tasks wait before it
 /// is killed.
@@ -55,6 +53,16 @@ impl Mode {
 
     fn is_golden(&self) -> bool {
         matches!(self, Mode::Virtual | Mode::Real)
+    }
+
+    /// Whether a run that succeeds must have printed something: where no
+    /// golden file says what, an example that printed nothing did nothing.
+    /// Against a server that never answers, it must fail instead.
+    fn must_print(&self) -> bool {
+        match self {
+            Mode::MultiThread | Mode::Server(_) => true,
+            Mode::Virtual | Mode::Real | Mode::Stall(_) => false,
+        }
     }
 
     /// The clock a golden file is compared on: times only on the virtual one.
@@ -112,6 +120,8 @@ fn not_on_multi_thread(case: &Case) -> Option<&'static str> {
 #[derive(Debug)]
 pub struct Report {
     pub case: Case,
+    /// What the run was checked for.
+    pub mode: Mode,
     pub invocation: Invocation,
     pub output: Option<Finished>,
     /// Empty if it passed.
@@ -160,8 +170,9 @@ impl Report {
         }
         let rerun = self.invocation.rerun_command(&self.case.section.name);
         let _ = writeln!(text, "  re-run: {rerun}");
-        if self.output.as_ref().is_some_and(Finished::success) && self.invocation.base_url.is_none()
-        {
+        // Blessing writes what a run on the virtual clock prints: it mends
+        // only that check, and only a run that ended well.
+        if self.mode == Mode::Virtual && self.output.as_ref().is_some_and(Finished::success) {
             let _ = writeln!(text, "  bless:  cargo xtask bless {}", self.case.id());
         }
         text
@@ -204,7 +215,7 @@ fn shortened(line: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// `cargo xtask check-all`.
-pub fn check_all(options: &flags::Check, snapshots: Snapshots) -> Result<bool, Error> {
+pub fn check_all(options: &flags::Check, snapshots: Snapshots) -> Result<Outcome, Error> {
     // Serves `--stall` until the checks are done.
     let mut stall = None;
     let mode = if options.real {
@@ -215,10 +226,11 @@ pub fn check_all(options: &flags::Check, snapshots: Snapshots) -> Result<bool, E
         let url =
             protocol::parse_base_url(url).map_err(|error| Usage(format!("--base-url: {error}")))?;
         Mode::Server(url)
-    } else if options.flavor == Some(CheckFlavor::MultiThread) {
-        Mode::MultiThread
     } else {
-        Mode::Virtual
+        match options.flavor {
+            Some(CheckFlavor::MultiThread) => Mode::MultiThread,
+            None => Mode::Virtual,
+        }
     };
     if snapshots == Snapshots::Overwrite && mode != Mode::Virtual {
         return Err(Usage(format!(
@@ -239,7 +251,7 @@ fn run(
     timeout: Duration,
     mode: &Mode,
     snapshots: Snapshots,
-) -> Result<bool, Error> {
+) -> Result<Outcome, Error> {
     let workspace = Workspace::locate();
     let golden_root = workspace.golden_root();
     let mut selection = Selection::build(&workspace, selected.filter.as_deref())?;
@@ -261,7 +273,7 @@ fn run(
     if selection.cases.is_empty() && orphans.is_empty() {
         if skipped > 0 {
             eprintln!("every example selected is left out {}", mode.describe());
-            return Ok(true);
+            return Ok(Outcome::Passed);
         }
         return Err(selection.matches_nothing("example"));
     }
@@ -293,7 +305,7 @@ fn run(
         reports.len() - (failures.len() - orphans.len()),
         failures.len()
     );
-    Ok(failures.is_empty())
+    Ok(Outcome::of_failures(failures.len()))
 }
 
 /// Runs one example as `mode` asks and judges it; with
@@ -307,6 +319,7 @@ pub fn check(
     snapshots: Snapshots,
 ) -> Report {
     let mut report = Report {
+        mode: mode.clone(),
         invocation: mode.invocation(&case.example.name),
         output: None,
         problems: Vec::new(),
@@ -315,9 +328,7 @@ pub fn check(
     };
     // What this run adds to the command line a reader re-runs.
     let mut invocation = report.invocation.clone();
-    if timeout <= MAX_SECONDS {
-        invocation.timeout = Some(timeout);
-    }
+    invocation.timeout = Some(timeout);
     let file = |kind| golden::path(golden_root, &case.section.name, &case.example.name, kind);
     // Where the run writes its timeline and its dump, for the golden files that ask for them.
     let scratch = match tempfile::tempdir() {
@@ -363,10 +374,9 @@ pub fn check(
         Ok(output) => output,
         Err(error) => return report.failing(format!("could not be started: {error}")),
     };
-    let quiet = !mode.is_golden() && !matches!(mode, Mode::Stall(_));
     if let Some(problem) = judge_exit(&output, mode, timeout) {
         report.problems.push(problem);
-    } else if quiet && output.stdout.trim().is_empty() {
+    } else if mode.must_print() && output.stdout.trim().is_empty() {
         let problem = "succeeded but printed nothing".to_owned();
         report.problems.push(problem);
     }
@@ -407,9 +417,12 @@ pub(crate) fn judge_golden(
     snapshots: Snapshots,
 ) -> Result<Option<PathBuf>, String> {
     let Some(recorded) = recorded else {
-        return Err(format!(
-            "the run wrote no {kind} (did run() end before the dump's instant?)"
-        ));
+        // The dump alone is taken at an instant, which run() may not reach.
+        let why = match kind {
+            DUMP => " (did run() end before the dump's instant?)",
+            _ => "",
+        };
+        return Err(format!("the run wrote no {kind}{why}"));
     };
     let name = golden::name(path);
     if snapshots == Snapshots::Overwrite {
@@ -451,7 +464,7 @@ fn judge_exit(output: &Finished, mode: &Mode, timeout: Duration) -> Option<Strin
 }
 
 /// `cargo xtask bless`: `check-all` on the virtual clock, writing instead of comparing.
-pub fn bless(timed: &flags::TimedExamples) -> Result<bool, Error> {
+pub fn bless(timed: &flags::TimedExamples) -> Result<Outcome, Error> {
     run(
         &timed.selected,
         timed.timeout(),
@@ -463,6 +476,21 @@ pub fn bless(timed: &flags::TimedExamples) -> Result<bool, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Only a dump is taken at an instant run() may not reach; a timeline
+    /// missing is another matter.
+    #[test]
+    fn only_a_missing_dump_asks_about_its_instant() {
+        let missing = |kind| {
+            let path = Path::new("tests/golden/basics/hello_world").with_extension(kind);
+            judge_golden(kind, &path, None, Clock::Virtual, Snapshots::Compare).unwrap_err()
+        };
+        assert_eq!(missing(TIMELINE), "the run wrote no timeline");
+        assert_eq!(
+            missing(DUMP),
+            "the run wrote no dump (did run() end before the dump's instant?)"
+        );
+    }
 
     /// A renamed or removed example must not leave its exclusion behind,
     /// nor slip back into the check unnoticed.

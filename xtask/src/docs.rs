@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::Error;
+use crate::Outcome;
+use crate::flags::DocsMode;
 use crate::workspace::{Profile, Workspace};
 
 mod blocks;
@@ -68,14 +70,14 @@ fn docs_src(workspace: &Workspace) -> PathBuf {
     workspace.root().join("docs").join("src")
 }
 
-/// `Ok(false)` means `--check` found problems.
-pub fn run(options: crate::flags::Docs) -> Result<bool, Error> {
+/// `cargo xtask docs`, in `mode`.
+pub fn run(mode: DocsMode) -> Result<Outcome, Error> {
     let workspace = Workspace::locate();
     let book = generate::generate(&workspace)?;
     for note in &book.notes {
         eprintln!("note: {note}");
     }
-    if options.check {
+    if mode == DocsMode::Check {
         let problems = lint::check(&workspace, &book)?;
         for problem in &problems {
             println!("{problem}");
@@ -84,12 +86,12 @@ pub fn run(options: crate::flags::Docs) -> Result<bool, Error> {
             0 => println!("docs: all {} generated files up to date", book.files.len()),
             n => println!("docs: {n} to fix; `cargo xtask docs` regenerates the generated pages"),
         }
-        return Ok(problems.is_empty());
+        return Ok(Outcome::of_failures(problems.len()));
     }
     for path in generate::write(&workspace, &book)? {
         println!("wrote {path}");
     }
-    if options.build {
+    if mode == DocsMode::Build {
         // The preprocessor `charts` (book.toml) runs as the xtask the
         // workspace's build made, not `cargo run -p xtask`, a build of its own.
         let xtask = workspace
@@ -117,7 +119,7 @@ pub fn run(options: crate::flags::Docs) -> Result<bool, Error> {
             }
         }
     }
-    Ok(true)
+    Ok(Outcome::Passed)
 }
 
 fn read(path: &Path) -> Result<String, Error> {
@@ -136,7 +138,7 @@ mod tests {
     /// `export::verify`...); and `flags`, neutral for its `Docs`, names none.
     #[test]
     fn the_book_uses_no_task_module() {
-        const NEUTRAL: &str = "Error lessons Usage workspace files golden twin_file tsv limits parallel flags export prose";
+        const NEUTRAL: &str = "Error Outcome lessons Usage workspace files golden twin_file tsv limits parallel flags export prose";
         let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let docs = std::fs::read_dir(src.join("docs")).expect("xtask/src/docs");
         let paths = docs.map(|entry| entry.expect("a module of the book").path());

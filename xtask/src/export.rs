@@ -472,7 +472,7 @@ const REPORT: &str =
 
 /// `cargo xtask export`: reads the example's file and writes its project;
 /// nothing is built (the reader's `cargo run` builds what it lists).
-pub fn export(target: &str, dir: Option<&Path>) -> Result<bool, Error> {
+pub fn export(target: &str, dir: Option<&Path>) -> Result<(), Error> {
     let workspace = Workspace::locate();
     let example = ExampleFile::find(&workspace, target)?;
     let dir = dir.map_or_else(|| PathBuf::from(&example.name), Path::to_path_buf);
@@ -489,7 +489,7 @@ pub fn export(target: &str, dir: Option<&Path>) -> Result<bool, Error> {
     };
     let (dir, summary) = (dir.display(), &export.summary);
     println!("wrote {dir}: {summary}\nrun it:\n  cd {dir}\n  {run}");
-    Ok(true)
+    Ok(())
 }
 
 /// Where `dir` asks an export to go, as an absolute path: a new directory or

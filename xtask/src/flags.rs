@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::builder::NonEmptyStringValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use protocol::{MAX_SECONDS, MIN_SECONDS, seconds_arg};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -111,10 +112,13 @@ pub struct Check {
     pub stall: bool,
 }
 
+/// The runtime `check-all --flavor` checks on, named as the runner's
+/// `--flavor` names it. The current-thread runtime has no value: it is
+/// where every other mode runs, and the virtual clock's golden check,
+/// the only one that may bless, is that mode without a flag.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 #[value(rename_all = "snake_case")]
 pub enum CheckFlavor {
-    CurrentThread,
     MultiThread,
 }
 
@@ -143,10 +147,34 @@ pub struct Export {
 pub struct Docs {
     /// Change nothing; fail on anything stale or broken.
     #[arg(long, conflicts_with = "build")]
-    pub check: bool,
+    check: bool,
     /// Also build the book into docs/book with mdBook (tests/browser checks it).
     #[arg(long)]
-    pub build: bool,
+    build: bool,
+}
+
+/// What `cargo xtask docs` does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DocsMode {
+    /// Writes the generated pages.
+    Write,
+    /// `--check`: writes nothing, and fails on what is stale or broken.
+    Check,
+    /// `--build`: writes the generated pages, then builds the book.
+    Build,
+}
+
+impl Docs {
+    /// The one mode its flags ask for (clap refuses both at once).
+    pub fn mode(self) -> DocsMode {
+        if self.check {
+            DocsMode::Check
+        } else if self.build {
+            DocsMode::Build
+        } else {
+            DocsMode::Write
+        }
+    }
 }
 
 #[derive(Clone, Debug, Args)]
@@ -176,24 +204,76 @@ pub struct Bridge {
     pub timeout: Duration,
 }
 
-/// A number of seconds from a thousandth to a day.
+/// A time limit, as the runner's `--timeout` takes it
+/// ([`protocol::parse_seconds`]), but for 0, the runner's "no time limit":
+/// every run xtask starts has one.
 fn seconds(text: &str) -> Result<Duration, String> {
-    let seconds: f64 = text
-        .parse()
-        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
-    if !(0.001..=86_400.0).contains(&seconds) {
-        return Err(format!("{text}s is not between a thousandth and a day"));
+    let (min, max) = (MIN_SECONDS, MAX_SECONDS);
+    let expected = format!(
+        "expected a number of seconds, such as 1.5, from {} to {}",
+        seconds_arg(min),
+        seconds_arg(max)
+    );
+    match protocol::parse_seconds(text) {
+        Ok(Duration::ZERO) => Err(format!("{expected}; 0 would be no time limit")),
+        Ok(seconds) => Ok(seconds),
+        Err(_) => Err(expected),
     }
-    Ok(Duration::from_secs_f64(seconds))
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use clap::{CommandFactory, Parser};
 
     #[test]
     fn the_flags_are_consistent() {
         super::Xtask::command().debug_assert();
+    }
+
+    /// `check-all --flavor current_thread` was the virtual clock's check
+    /// under another name, which `SNAPSHOTS=overwrite` blessed from.
+    #[test]
+    fn the_only_flavor_check_all_takes_is_multi_thread() {
+        let parse =
+            |flavor| super::Xtask::try_parse_from(["xtask", "check-all", "--flavor", flavor]);
+        let error = parse("current_thread").expect_err("refused");
+        assert_eq!(error.kind(), clap::error::ErrorKind::InvalidValue);
+        let parsed = parse("multi_thread").expect("parsed");
+        let super::Command::CheckAll(check) = parsed.command else {
+            panic!("not check-all");
+        };
+        assert_eq!(check.flavor, Some(super::CheckFlavor::MultiThread));
+    }
+
+    #[test]
+    fn docs_runs_in_one_mode_of_three() {
+        let mode = |args: &[&str]| {
+            let xtask = super::Xtask::try_parse_from([&["xtask", "docs"], args].concat());
+            let super::Command::Docs(docs) = xtask.expect("parsed").command else {
+                panic!("not docs");
+            };
+            docs.mode()
+        };
+        assert_eq!(mode(&[]), super::DocsMode::Write);
+        assert_eq!(mode(&["--check"]), super::DocsMode::Check);
+        assert_eq!(mode(&["--build"]), super::DocsMode::Build);
+    }
+
+    /// A time limit is the runner's `--timeout` value, but for 0.
+    #[test]
+    fn a_time_limit_is_a_runners_timeout_but_not_0() {
+        assert_eq!(super::seconds("1.5"), Ok(Duration::from_millis(1500)));
+        assert_eq!(super::seconds("86400"), Ok(protocol::MAX_SECONDS));
+        for bad in ["0", "86401", "0.0001", "soon"] {
+            assert!(super::seconds(bad).is_err(), "{bad}");
+        }
+        assert!(
+            super::seconds("0")
+                .unwrap_err()
+                .ends_with("from 0.001 to 86400; 0 would be no time limit")
+        );
     }
 
     /// `bless ""` would select every example, as no FILTER does: an empty

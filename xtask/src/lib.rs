@@ -28,6 +28,27 @@ pub use protocol;
 /// Errors that end a command; reported, never unwrapped.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
+/// How a command ended that ran to its end; an error that ended it early
+/// is an [`Error`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use]
+pub enum Outcome {
+    /// What it checked holds, or it did what it was asked: exit code 0.
+    Passed,
+    /// A check failed, and the command said which: exit code 1.
+    Failed,
+}
+
+impl Outcome {
+    /// `Passed` for no failures.
+    pub fn of_failures(failures: usize) -> Self {
+        match failures {
+            0 => Outcome::Passed,
+            _ => Outcome::Failed,
+        }
+    }
+}
+
 /// A command line that parses but names nothing usable: exit code 2.
 #[derive(Debug)]
 pub struct Usage(pub String);

@@ -7,7 +7,7 @@ use crate::Error;
 use crate::lessons::{Bridge, SECTION};
 use crate::workspace::Workspace;
 
-pub fn list() -> Result<bool, Error> {
+pub fn list() -> Result<(), Error> {
     let workspace = Workspace::locate();
     for section in workspace.build_all()? {
         let examples = section.list()?;
@@ -28,5 +28,5 @@ pub fn list() -> Result<bool, Error> {
         let summary = Header::parse(&source).summary;
         println!("  {:width$}  {summary}", lesson.name);
     }
-    Ok(true)
+    Ok(())
 }

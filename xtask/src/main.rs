@@ -3,14 +3,14 @@
 use std::process::ExitCode;
 
 use xtask::flags::{Command, Export, Xtask};
-use xtask::{Error, Snapshots, Usage};
+use xtask::{Error, Outcome, Snapshots, Usage};
 
 fn main() -> ExitCode {
     closed_stdout::die_quietly_when_stdout_closes();
     let xtask: Xtask = closed_stdout::parse();
     match run(xtask.command) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
+        Ok(Outcome::Passed) => ExitCode::SUCCESS,
+        Ok(Outcome::Failed) => ExitCode::FAILURE,
         Err(error) => {
             eprintln!("error: {error}");
             ExitCode::from(if error.is::<Usage>() { 2 } else { 1 })
@@ -18,7 +18,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(command: Command) -> Result<bool, Error> {
+fn run(command: Command) -> Result<Outcome, Error> {
     let snapshots = Snapshots::from_env()?;
     match command {
         Command::CheckAll(options) => xtask::check::check_all(&options, snapshots),
@@ -39,18 +39,18 @@ fn run(command: Command) -> Result<bool, Error> {
         Command::Export(Export { what, dir, .. }) => {
             let what =
                 what.ok_or_else(|| Usage("export: which example? SECTION/EXAMPLE".into()))?;
-            xtask::export::export(&what, dir.as_deref())
+            xtask::export::export(&what, dir.as_deref()).map(|()| Outcome::Passed)
         }
-        Command::List => xtask::list::list(),
-        Command::Docs(docs) => xtask::docs::run(docs),
+        Command::List => xtask::list::list().map(|()| Outcome::Passed),
+        Command::Docs(docs) => xtask::docs::run(docs.mode()),
         // mdBook asks `supports RENDERER` first; every renderer is fine.
         Command::BookCharts {
             supports: Some(_), ..
-        } => Ok(true),
+        } => Ok(Outcome::Passed),
         Command::BookCharts { supports: None, .. } => {
             xtask::docs::charts::preprocess(std::io::stdin().lock(), std::io::stdout().lock())
-                .map(|()| true)
+                .map(|()| Outcome::Passed)
         }
-        Command::Bench(options) => xtask::bench::bench(&options),
+        Command::Bench(options) => xtask::bench::bench(&options).map(|()| Outcome::Passed),
     }
 }

@@ -7,11 +7,11 @@ use std::time::Duration;
 use proc::Exit;
 use protocol::{Invocation, SweepSummary};
 
-use crate::Error;
 use crate::flags;
 use crate::parallel::parallel;
 use crate::select::{Case, Selection};
 use crate::workspace::Workspace;
+use crate::{Error, Outcome};
 
 /// How one example's sweep went.
 #[derive(Debug)]
@@ -44,7 +44,7 @@ impl Swept {
     }
 }
 
-pub fn cancel_sweep(options: &flags::Timed<300>) -> Result<bool, Error> {
+pub fn cancel_sweep(options: &flags::Timed<300>) -> Result<Outcome, Error> {
     let selection = Selection::build(&Workspace::locate(), options.selected.filter.as_deref())?;
     if selection.cases.is_empty() {
         return Err(selection.matches_nothing("example"));
@@ -74,7 +74,7 @@ pub fn cancel_sweep(options: &flags::Timed<300>) -> Result<bool, Error> {
         swept.len(),
         failed.len()
     );
-    Ok(failed.is_empty())
+    Ok(Outcome::of_failures(failed.len()))
 }
 
 fn invocation(case: &Case) -> Invocation {

@@ -28,7 +28,7 @@ use crate::parallel::parallel;
 use crate::select::{Case, Selection};
 use crate::twin_file::{DIFFERS, REAL_CLOCK, declared_difference, dir, on_the_real_clock, path};
 use crate::workspace::Workspace;
-use crate::{Error, Snapshots, Usage};
+use crate::{Error, Outcome, Snapshots, Usage};
 
 /// Runs a program as `python FAST_FORWARD program args...` (from the
 /// workspace's root), on an event loop whose clock jumps to the next timer
@@ -52,7 +52,7 @@ pub fn normalize(text: &str) -> String {
     BOOLEAN.replace_all(&text, lower).into_owned()
 }
 
-pub fn check_twins(options: &flags::Twins, snapshots: Snapshots) -> Result<bool, Error> {
+pub fn check_twins(options: &flags::Twins, snapshots: Snapshots) -> Result<Outcome, Error> {
     // Once, before anything is built: not one failure per twin.
     let mut version = Command::new(&options.python);
     version.args(["-c", PYTHON_CHECK]);
@@ -119,7 +119,7 @@ pub fn check_twins(options: &flags::Twins, snapshots: Snapshots) -> Result<bool,
         "\n{} passed, {failed} failed",
         results.len() + orphans.len() - failed
     );
-    Ok(failed == 0)
+    Ok(Outcome::of_failures(failed))
 }
 
 /// `Ok(Some(reason))` for a twin that declares it differs.
@@ -151,15 +151,15 @@ fn run_twin(
     let recorded = scratch.path().join(golden::TWIN_TIMELINE);
     let mut command = Command::new(&options.python);
     command.arg("-P").current_dir(root);
-    // The command that prints what was compared, for a contributor to run.
-    let python = options.python.display();
-    let rerun = match clock {
-        Clock::Virtual => {
-            command.arg(FAST_FORWARD);
-            format!("{python} -P {FAST_FORWARD} {relative}")
-        }
-        Clock::Real => format!("{python} -P {relative}"),
-    };
+    if clock == Clock::Virtual {
+        command.arg(FAST_FORWARD);
+    }
+    let rerun = rerun_command(
+        &options.python.display().to_string(),
+        &relative,
+        clock,
+        case.example.kind,
+    );
     if timeline.is_file() {
         command.env(RECORD, &recorded);
     }
@@ -190,6 +190,26 @@ fn run_twin(
     }
     Ok(verdict)
 }
+
+/// The command that runs a twin as the check did, from the workspace's
+/// root, for a contributor to run: an HTTP example's twin takes the base
+/// URL of an httpbin as its argument, the one `cargo run -p httpbin` serves
+/// (the check's own was on a port of the moment, and is gone).
+fn rerun_command(python: &str, relative: &str, clock: Clock, kind: Kind) -> String {
+    let mut rerun = match clock {
+        Clock::Virtual => format!("{python} -P {FAST_FORWARD} {relative}"),
+        Clock::Real => format!("{python} -P {relative}"),
+    };
+    if kind == Kind::BaseUrl {
+        rerun.push_str(&format!(
+            " {HTTPBIN_URL}  # with `cargo run -p httpbin` serving it"
+        ));
+    }
+    rerun
+}
+
+/// Where `cargo run -p httpbin` serves, by default.
+const HTTPBIN_URL: &str = "http://127.0.0.1:8080";
 
 /// Whether a twin printed its example's golden `stdout`, or declared why not.
 fn judge_stdout(
@@ -258,5 +278,22 @@ mod tests {
         );
         assert_eq!(normalize("Truest Falsehood"), "Truest Falsehood");
         assert_ne!(normalize("None"), normalize("null"));
+    }
+
+    /// An HTTP example's twin reads the server's URL from its argument: a
+    /// re-run without one crashed with an `IndexError`.
+    #[test]
+    fn the_rerun_of_an_http_twin_passes_a_server() {
+        let twin = "crates/real-world/python/fetch_many.py";
+        assert_eq!(
+            rerun_command("python3", twin, Clock::Real, Kind::BaseUrl),
+            "python3 -P crates/real-world/python/fetch_many.py http://127.0.0.1:8080  # with \
+             `cargo run -p httpbin` serving it"
+        );
+        let twin = "crates/basics/python/hello_world.py";
+        assert_eq!(
+            rerun_command("python3", twin, Clock::Virtual, Kind::Plain),
+            "python3 -P xtask/src/fast_forward.py crates/basics/python/hello_world.py"
+        );
     }
 }

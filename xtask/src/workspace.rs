@@ -24,7 +24,11 @@ pub const BUILT: &str = "XTASK_BUILT";
 /// A directory of golden files to use instead of `tests/golden`, for the tests.
 pub const GOLDEN: &str = "XTASK_GOLDEN";
 
+/// How long `cargo metadata` may take: it may wait for cargo's lock.
 const CARGO_METADATA: Duration = Duration::from_secs(60);
+/// How long a section binary may take to print `--list=tsv`, which runs no
+/// example: only a machine too busy to run it at all takes longer.
+const SECTION_LIST: Duration = Duration::from_secs(60);
 
 #[derive(Clone, Debug)]
 pub struct Workspace {
@@ -358,7 +362,7 @@ impl Section {
     pub fn list(&self) -> Result<Vec<Listed>, Error> {
         let mut command = Command::new(&self.binary);
         command.arg(format!("--list={LIST_TSV}"));
-        let finished = proc::run(command, CARGO_METADATA)?;
+        let finished = proc::run(command, SECTION_LIST)?;
         if !finished.success() {
             return Err(format!(
                 "`{} --list={LIST_TSV}` failed: {}",

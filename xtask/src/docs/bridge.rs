@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use protocol::Header;
 
+use super::concepts::Concepts;
 use super::sections::code_starts_at;
 use super::{MARKER, concepts, read};
 use crate::Error;
@@ -89,11 +90,12 @@ impl BridgeDoc {
         )
     }
 
-    pub(super) fn pages(&self) -> Vec<(PathBuf, String)> {
+    pub(super) fn pages(&self, concepts: &Concepts) -> Vec<(PathBuf, String)> {
         let dir = PathBuf::from(SECTION);
         let mut pages = vec![(dir.join("index.md"), self.chapter())];
         for lesson in &self.lessons {
-            pages.push((dir.join(format!("{}.md", lesson.name)), page(lesson)));
+            let page = page(lesson, concepts);
+            pages.push((dir.join(format!("{}.md", lesson.name)), page));
         }
         pages
     }
@@ -135,7 +137,7 @@ impl BridgeDoc {
     }
 }
 
-fn page(lesson: &LessonDoc) -> String {
+fn page(lesson: &LessonDoc, concepts: &Concepts) -> String {
     let name = &lesson.name;
     let python = format!("crates/{SECTION}/python/{name}.py");
     let rust = format!("crates/{SECTION}/src/{name}.rs");
@@ -145,7 +147,7 @@ fn page(lesson: &LessonDoc) -> String {
         text.push_str(&lesson.body);
         text.push_str("\n\n");
     }
-    text.push_str(&concepts::example_links(&lesson.code));
+    text.push_str(&concepts.example_links(&lesson.code));
     let argument = if lesson.http {
         " It makes HTTP requests: run by hand, it takes the base URL of an httpbin \
          (`cargo run -p httpbin -- --port 8080` serves one) as its one argument."

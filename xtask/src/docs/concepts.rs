@@ -30,17 +30,28 @@ pub(super) struct Concept {
 
 const BOOK: &str = "https://doc.rust-lang.org/book/";
 
-/// `docs/concepts.toml`, in the page's order. Its test reads it: a file that
-/// doesn't parse fails `cargo test` before any page is written.
-static CONCEPTS: std::sync::LazyLock<Vec<Concept>> = std::sync::LazyLock::new(|| {
-    #[derive(serde::Deserialize)]
-    struct File {
-        concept: Vec<Concept>,
+/// `docs/concepts.toml`, in the page's order.
+pub(super) struct Concepts(Vec<Concept>);
+
+/// Where [`Concepts`] are read from, under the workspace's root.
+const FILE: &str = "docs/concepts.toml";
+
+impl Concepts {
+    pub(super) fn read(root: &Path) -> Result<Self, Error> {
+        Self::parse(&read(&root.join(FILE))?)
     }
-    let file: Result<File, _> = toml::from_str(include_str!("../../../docs/concepts.toml"));
-    file.map(|file| file.concept)
-        .unwrap_or_else(|error| panic!("docs/concepts.toml: {error}"))
-});
+
+    /// The concepts of `text`, or what is wrong with it, said as `toml`
+    /// says it: where, and what it expected.
+    fn parse(text: &str) -> Result<Self, Error> {
+        #[derive(serde::Deserialize)]
+        struct File {
+            concept: Vec<Concept>,
+        }
+        let file: File = toml::from_str(text).map_err(|error| format!("{FILE}: {error}"))?;
+        Ok(Concepts(file.concept))
+    }
+}
 
 impl Concept {
     pub(super) fn used_by(&self, code: &str) -> bool {
@@ -84,31 +95,7 @@ pub(super) fn code(source: &str) -> String {
     out
 }
 
-/// The concepts whose first user among `examples` (name and [`code`]) is
-/// not the one `docs/concepts.toml` says.
-pub(super) fn wrong_firsts(examples: &[(String, String)]) -> Vec<String> {
-    let mut problems = Vec::new();
-    for concept in CONCEPTS.iter() {
-        let first = examples.iter().find(|(_, code)| concept.used_by(code));
-        let first = first.map(|(name, _)| name.as_str());
-        if first == Some(concept.first.as_str()) {
-            continue;
-        }
-        problems.push(format!(
-            "docs/concepts.toml: the concept `{}` says it is first needed in {}, but the first \
-             example whose code has `{}` is {}; correct `first`, and read \
-             docs/concepts/{}.md again, which may lean on it",
-            concept.id,
-            concept.first,
-            concept.patterns.join("`, `"),
-            first.unwrap_or("none"),
-            concept.id
-        ));
-    }
-    problems
-}
-
-/// An exercise, as [`untaught`] reads it.
+/// An exercise, as [`Concepts::untaught`] reads it.
 pub(super) struct ExerciseCode<'a> {
     pub name: &'a str,
     /// The example that shows how (`section/example`).
@@ -120,99 +107,145 @@ pub(super) struct ExerciseCode<'a> {
     pub points_here: bool,
 }
 
-/// What an exercise asks the learner to write (what its solution uses
-/// and the file as shipped does not) must have been shown by then: by
-/// its own example that shows how, or by an earlier exercise's. Or else
-/// the exercise's file points at this page.
-pub(super) fn untaught(
-    exercises: &[ExerciseCode<'_>],
-    examples: &[(String, String)],
-) -> Vec<String> {
-    let mut shown: Vec<&str> = Vec::new();
-    let mut problems = Vec::new();
-    for exercise in exercises {
-        let teaching = examples
-            .iter()
-            .find(|(known, _)| known == exercise.example)
-            .map_or("", |(_, code)| code.as_str());
-        shown.extend(
-            CONCEPTS
+impl Concepts {
+    /// The concepts whose first user among `examples` (name and [`code`]) is
+    /// not the one `docs/concepts.toml` says.
+    pub(super) fn wrong_firsts(&self, examples: &[(String, String)]) -> Vec<String> {
+        let mut problems = Vec::new();
+        for concept in self.0.iter() {
+            let first = examples.iter().find(|(_, code)| concept.used_by(code));
+            let first = first.map(|(name, _)| name.as_str());
+            if first == Some(concept.first.as_str()) {
+                continue;
+            }
+            problems.push(format!(
+                "docs/concepts.toml: the concept `{}` says it is first needed in {}, but the first \
+                 example whose code has `{}` is {}; correct `first`, and read \
+                 docs/concepts/{}.md again, which may lean on it",
+                concept.id,
+                concept.first,
+                concept.patterns.join("`, `"),
+                first.unwrap_or("none"),
+                concept.id
+            ));
+        }
+        problems
+    }
+
+    /// What an exercise asks the learner to write (what its solution uses
+    /// and the file as shipped does not) must have been shown by then: by
+    /// its own example that shows how, or by an earlier exercise's. Or else
+    /// the exercise's file points at this page.
+    pub(super) fn untaught(
+        &self,
+        exercises: &[ExerciseCode<'_>],
+        examples: &[(String, String)],
+    ) -> Vec<String> {
+        let mut shown: Vec<&str> = Vec::new();
+        let mut problems = Vec::new();
+        for exercise in exercises {
+            let teaching = examples
                 .iter()
-                .filter(|concept| concept.used_by(teaching))
-                .map(|concept| concept.id.as_str()),
-        );
-        for concept in CONCEPTS.iter() {
-            let asked = concept.used_by(&exercise.solution) && !concept.used_by(&exercise.shipped);
-            if asked && !shown.contains(&concept.id.as_str()) && !exercise.points_here {
-                problems.push(format!(
-                    "exercise `{}` asks for {} before an exercise's example shows it",
-                    exercise.name, concept.id
-                ));
+                .find(|(known, _)| known == exercise.example)
+                .map_or("", |(_, code)| code.as_str());
+            shown.extend(
+                self.0
+                    .iter()
+                    .filter(|concept| concept.used_by(teaching))
+                    .map(|concept| concept.id.as_str()),
+            );
+            for concept in self.0.iter() {
+                let asked =
+                    concept.used_by(&exercise.solution) && !concept.used_by(&exercise.shipped);
+                if asked && !shown.contains(&concept.id.as_str()) && !exercise.points_here {
+                    problems.push(format!(
+                        "exercise `{}` asks for {} before an exercise's example shows it",
+                        exercise.name, concept.id
+                    ));
+                }
             }
         }
+        problems
     }
-    problems
-}
 
-pub(super) fn example_links(code: &str) -> String {
-    let links: Vec<String> = CONCEPTS
-        .iter()
-        .filter(|concept| concept.used_by(code))
-        .map(|concept| format!("[{}](../{PAGE}#{})", concept.short, concept.id))
-        .collect();
-    if links.is_empty() {
-        return String::new();
-    }
-    format!("*The Rust it uses:* {}.\n\n", links.join(", "))
-}
-
-pub(super) fn page(root: &Path, examples: &[(String, String)]) -> Result<String, Error> {
-    let prose = Prose::of(prose::INDEXES)?;
-    let mut text = prose.render("the-rust-you-need", &[])?;
-    text.push_str("\n\n| Concept | First needed in | Examples using it |\n| --- | --- | --- |\n");
-    for concept in CONCEPTS.iter() {
-        let users = examples
+    pub(super) fn example_links(&self, code: &str) -> String {
+        let links: Vec<String> = self
+            .0
             .iter()
-            .filter(|(_, code)| concept.used_by(code))
-            .count();
-        let _ = writeln!(
-            text,
-            "| [{title}](#{id}) | [`{first}`]({first}.md) | {users} |",
-            title = concept.title.replace('|', "\\|"),
-            id = concept.id,
-            first = concept.first,
-        );
-    }
-    for concept in CONCEPTS.iter() {
-        let explanation = read(&root.join(format!("docs/concepts/{}.md", concept.id)))?;
-        let chapters: Vec<String> = concept
-            .book
-            .iter()
-            .map(|(title, address)| format!("[{title}]({BOOK}{address})"))
+            .filter(|concept| concept.used_by(code))
+            .map(|concept| format!("[{}](../{PAGE}#{})", concept.short, concept.id))
             .collect();
-        let _ = write!(
-            text,
-            "\n<a id=\"{id}\"></a>\n\n## {title}\n\n\
-             First needed in [`{first}`]({first}.md).\n\n\
-             {explanation}\n\
-             In the Book: {chapters}.",
-            id = concept.id,
-            title = concept.title,
-            first = concept.first,
-            explanation = explanation.trim_end().to_owned() + "\n",
-            chapters = chapters.join(", "),
-        );
-        if let Some(also) = &concept.also {
-            let _ = write!(text, " {also}");
+        if links.is_empty() {
+            return String::new();
         }
-        text.push('\n');
+        format!("*The Rust it uses:* {}.\n\n", links.join(", "))
     }
-    Ok(text)
+
+    pub(super) fn page(&self, root: &Path, examples: &[(String, String)]) -> Result<String, Error> {
+        let prose = Prose::of(prose::INDEXES)?;
+        let mut text = prose.render("the-rust-you-need", &[])?;
+        text.push_str(
+            "\n\n| Concept | First needed in | Examples using it |\n| --- | --- | --- |\n",
+        );
+        for concept in self.0.iter() {
+            let users = examples
+                .iter()
+                .filter(|(_, code)| concept.used_by(code))
+                .count();
+            let _ = writeln!(
+                text,
+                "| [{title}](#{id}) | [`{first}`]({first}.md) | {users} |",
+                title = concept.title.replace('|', "\\|"),
+                id = concept.id,
+                first = concept.first,
+            );
+        }
+        for concept in self.0.iter() {
+            let explanation = read(&root.join(format!("docs/concepts/{}.md", concept.id)))?;
+            let chapters: Vec<String> = concept
+                .book
+                .iter()
+                .map(|(title, address)| format!("[{title}]({BOOK}{address})"))
+                .collect();
+            let _ = write!(
+                text,
+                "\n<a id=\"{id}\"></a>\n\n## {title}\n\n\
+                 First needed in [`{first}`]({first}.md).\n\n\
+                 {explanation}\n\
+                 In the Book: {chapters}.",
+                id = concept.id,
+                title = concept.title,
+                first = concept.first,
+                explanation = explanation.trim_end().to_owned() + "\n",
+                chapters = chapters.join(", "),
+            );
+            if let Some(also) = &concept.also {
+                let _ = write!(text, " {also}");
+            }
+            text.push('\n');
+        }
+        Ok(text)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workspace::Workspace;
+
+    fn concepts() -> Concepts {
+        Concepts::read(Workspace::locate().root()).expect("docs/concepts.toml")
+    }
+
+    /// A mistake in the file is an error that says where, not a panic.
+    #[test]
+    fn a_broken_concepts_file_is_an_error() {
+        let broken = "[[concept]]\nid = 'pinning'\ntitle = 'Pinning'\n";
+        let error = Concepts::parse(broken).err().expect("an error");
+        let error = error.to_string();
+        assert!(error.starts_with("docs/concepts.toml: "), "{error}");
+        assert!(error.contains("missing field `short`"), "{error}");
+    }
 
     #[test]
     fn code_is_its_tokens_without_comments_and_literals() {
@@ -231,7 +264,9 @@ mod tests {
 
     #[test]
     fn an_example_uses_a_concept_its_code_names() {
-        let pinning = CONCEPTS
+        let concepts = concepts();
+        let pinning = concepts
+            .0
             .iter()
             .find(|concept| concept.id == "pinning")
             .expect("the pinning concept");
@@ -253,7 +288,7 @@ mod tests {
             points_here,
         };
         assert_eq!(
-            untaught(
+            concepts().untaught(
                 &[
                     exercise("early", "basics/hello", false),
                     exercise("pointed", "basics/hello", true),
@@ -282,7 +317,7 @@ mod tests {
         .iter()
         .map(|(name, source)| ((*name).to_owned(), code(source)))
         .collect();
-        let wrong = wrong_firsts(&examples);
+        let wrong = concepts().wrong_firsts(&examples);
         assert_eq!(wrong.len(), 1, "{wrong:#?}");
         assert!(
             wrong[0].contains("`pinning` says it is first needed in concurrency/select_loop, but")

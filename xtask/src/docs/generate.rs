@@ -7,6 +7,7 @@ use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
 use super::bridge::BridgeDoc;
+use super::concepts::Concepts;
 use super::guides::{self, blocks_page, guide_page, guides_index};
 use super::pages::{
     chapter, example_page, from_the_guides, link_book_pages, see_also, summary, topic_page,
@@ -42,10 +43,11 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
     })?;
     let guides = guides::read_guides(workspace)?;
     let topics = topics::load(workspace.root(), &known)?;
-    let mut wrong = concepts::wrong_firsts(&codes);
+    let concepts = Concepts::read(workspace.root())?;
+    let mut wrong = concepts.wrong_firsts(&codes);
     let (exercises, exercise_notes) = exercises_page::track(workspace.root())?;
     let exercise_codes = exercises_page::codes(workspace.root(), &exercises)?;
-    wrong.extend(concepts::untaught(&exercise_codes, &codes));
+    wrong.extend(concepts.untaught(&exercise_codes, &codes));
     if !wrong.is_empty() {
         return Err(wrong.join("\n").into());
     }
@@ -56,7 +58,7 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
         PathBuf::from("SUMMARY.md"),
         summary(&guides, &topics, &sections, &bridge),
     );
-    files.extend(bridge.pages());
+    files.extend(bridge.pages(&concepts));
     for topic in &topics {
         files.insert(
             PathBuf::from(format!("topics/{}.md", topic.id)),
@@ -89,7 +91,7 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
             examples.insert(id, drift::Code::of(&example.code));
             let twin =
                 twin.map(|source| twin_file::declared_difference(&source).map(str::to_owned));
-            let page = example_page(section, example, twin)?;
+            let page = example_page(section, example, twin, &concepts)?;
             let mut page = link_book_pages(&page, &topics)
                 .map_err(|why| format!("the header of {}/{}: {why}", section.name, example.name))?;
             page.push_str(&see_also(section, example, &topics, &exercises)?);
@@ -107,7 +109,7 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
     }
     files.insert(
         PathBuf::from(concepts::PAGE),
-        format!("{MARKER}\n{}", concepts::page(workspace.root(), &codes)?),
+        format!("{MARKER}\n{}", concepts.page(workspace.root(), &codes)?),
     );
     files.insert(
         PathBuf::from("exercises.md"),

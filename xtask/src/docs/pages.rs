@@ -8,7 +8,7 @@ use protocol::timeline;
 
 use super::bridge::BridgeDoc;
 use super::charts;
-use super::concepts;
+use super::concepts::{self, Concepts};
 use super::guides::GuideDoc;
 use super::sections::{ExampleDoc, PageTimeline, SectionDoc};
 use super::topics::{self, Topic};
@@ -235,6 +235,7 @@ pub(super) fn example_page(
     example: &ExampleDoc,
     // The twin, if any, and its reason for not printing what the Rust prints.
     twin: Option<Option<String>>,
+    concepts: &Concepts,
 ) -> Result<String, String> {
     let prose = Prose::of(prose::EXAMPLE)?;
     let source = format!("crates/{}/src/{}.rs", section.name, example.name);
@@ -248,7 +249,7 @@ pub(super) fn example_page(
         text.push_str(&example.body);
         text.push_str("\n\n");
     }
-    text.push_str(&concepts::example_links(&example.code));
+    text.push_str(&concepts.example_links(&example.code));
     let run = text.len();
     let command = format!("cargo run -p {} -- {}", section.name, example.name);
     // A `sync` example builds its own runtime, which the runner's clock can't pause.

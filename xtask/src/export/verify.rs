@@ -13,14 +13,14 @@ use std::collections::BTreeMap;
 use std::fs;
 
 use super::{DependencyTable, ExampleFile, Export, ExportFor};
-use crate::Error;
 use crate::select::Selection;
 use crate::workspace::Workspace;
+use crate::{Error, Outcome};
 
 /// One `cargo check` of the exports it selects: its targets, the rustflags
 /// it builds with and what its failure means.
 struct Check {
-    targets: &'static str,
+    targets: Targets,
     selects: fn(&Export) -> bool,
     /// Those of the export's own `.cargo/config.toml`, if it has one: an
     /// example that takes task dumps compiles its dumper only under
@@ -29,39 +29,59 @@ struct Check {
     why: &'static str,
 }
 
+/// Which of an export's targets a check builds.
+#[derive(Clone, Copy)]
+enum Targets {
+    Bins,
+    Tests,
+    All,
+}
+
+impl Targets {
+    /// As `cargo check` takes it.
+    fn arg(self) -> &'static str {
+        match self {
+            Targets::Bins => "--bins",
+            Targets::Tests => "--tests",
+            Targets::All => "--all-targets",
+        }
+    }
+}
+
 impl Check {
-    /// The dependencies this check builds, as the export lists them.
+    /// The dependencies this check builds, as the export lists them: a
+    /// binary alone needs no dev-dependencies.
     fn built(&self, export: &Export) -> String {
         match self.targets {
-            "--bins" => export.normal_dependency_tables(),
-            _ => export.dependency_tables(),
+            Targets::Bins => export.normal_dependency_tables(),
+            Targets::Tests | Targets::All => export.dependency_tables(),
         }
     }
 }
 
 const CHECKS: [Check; 3] = [
     Check {
-        targets: "--bins",
+        targets: Targets::Bins,
         selects: |_| true,
         rustflags: "",
         why: "does not compile",
     },
     Check {
-        targets: "--tests",
+        targets: Targets::Tests,
         selects: Export::has_tests,
         rustflags: "",
         why: "its tests do not compile",
     },
     Check {
-        targets: "--all-targets",
+        targets: Targets::All,
         selects: Export::takes_task_dumps,
         rustflags: "--cfg tokio_unstable",
         why: "does not compile with its .cargo/config.toml",
     },
 ];
 
-/// `cargo xtask export --check-all`. `Ok(false)` means an example failed.
-pub fn check_all(filter: Option<&str>) -> Result<bool, Error> {
+/// `cargo xtask export --check-all`.
+pub fn check_all(filter: Option<&str>) -> Result<Outcome, Error> {
     let workspace = Workspace::locate();
     let table = DependencyTable::read(&workspace)?;
     let selection = Selection::build(&workspace, filter)?;
@@ -120,14 +140,17 @@ pub fn check_all(filter: Option<&str>) -> Result<bool, Error> {
         for export in exports.iter().filter(|export| (check.selects)(export)) {
             alike.entry(check.built(export)).or_default().push(export);
         }
-        let (targets, sets) = (check.targets, alike.len());
-        eprintln!("cargo check {targets}: {sets} sets of dependencies");
+        let targets = check.targets.arg();
+        eprintln!(
+            "cargo check {targets}: {} sets of dependencies",
+            alike.len()
+        );
         for selected in alike.values() {
             let mut cargo = proc::cargo::command();
             // Not the caller's rustflags, nor the workspace's `--cfg tokio_unstable`.
             cargo.current_dir(root).env("RUSTFLAGS", check.rustflags);
             cargo.stderr(std::process::Stdio::piped());
-            cargo.args(["check", check.targets, "--keep-going", "--quiet"]);
+            cargo.args(["check", targets, "--keep-going", "--quiet"]);
             cargo.args(["--message-format=json", "--target-dir"]);
             cargo.arg(&target_dir);
             for export in selected {
@@ -142,14 +165,14 @@ pub fn check_all(filter: Option<&str>) -> Result<bool, Error> {
                     failures.push(format!("FAIL {id} {why}:\n{errors}"));
                 } else if let Some(warnings) = build.warnings.get(&package(export)) {
                     // A learner's first `cargo run` of the export shows them.
-                    let (targets, warnings) = (check.targets, warnings.join("\n"));
+                    let warnings = warnings.join("\n");
                     failures.push(format!("FAIL {id} has warnings ({targets}):\n{warnings}"));
                 }
             }
             // A dependency, or cargo itself, failed.
             if !build.success() && failures.len() == before {
                 let errors: Vec<String> = build.errors.into_values().flatten().collect();
-                let (targets, errors, stderr) = (check.targets, errors.join("\n"), build.stderr);
+                let (errors, stderr) = (errors.join("\n"), build.stderr);
                 failures.push(format!("FAIL cargo check {targets}:\n{errors}\n{stderr}"));
             }
         }
@@ -171,7 +194,7 @@ pub fn check_all(filter: Option<&str>) -> Result<bool, Error> {
     }
     let failed = failures.len();
     println!("exports: {count} checked, {failed} failed");
-    Ok(failures.is_empty())
+    Ok(Outcome::of_failures(failed))
 }
 
 /// `section-example`: two sections may have examples of one name.

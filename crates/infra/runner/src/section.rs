@@ -278,7 +278,11 @@ impl<'a> Section<'a> {
             whole(&flags.trace, "trace"),
         ) {
             (Ok(timeline), Ok(dump), Ok(trace)) => {
-                (timeline, dump.map(|file| Mutex::new((file, false))), trace)
+                let dump = dump.map(|file| {
+                    let failed = false;
+                    Mutex::new(DumpFile { file, failed })
+                });
+                (timeline, dump, trace)
             }
             (Err(code), _, _) | (_, Err(code), _) | (_, _, Err(code)) => return code,
         };
@@ -370,7 +374,11 @@ impl<'a> Section<'a> {
             watchdog.hold_if_fired();
         }
         // Each failed write said why on stderr as it happened.
-        if dump_file.is_some_and(|file| file.into_inner().unwrap_or_else(PoisonError::into_inner).1)
+        if let Some(file) = dump_file
+            && file
+                .into_inner()
+                .unwrap_or_else(PoisonError::into_inner)
+                .failed
         {
             worst = worst.max(Some(EXIT_FAILED));
         }
@@ -475,9 +483,8 @@ impl<'a> Run<'a> {
     /// known (task hooks, a runtime of the runner's, no panic), and its
     /// timeline.
     fn execute(&self) -> (Outcome, Option<Vec<String>>, Option<Timeline>) {
-        let sync = matches!(self.example.entry, Entry::Sync(_));
         if let Some(watchdog) = self.watchdog {
-            watchdog.running(&self.name, sync);
+            watchdog.running(&self.name, self.example.kind());
         }
         if let Entry::Sync(run) = self.example.entry {
             if self.dump_at.is_some() {
@@ -528,12 +535,17 @@ impl<'a> Run<'a> {
     /// What the recorder reads besides the task hooks: what a timeline for a
     /// reader needs, or a dump.
     fn reader(&self) -> Option<Reader> {
-        let every_instant = self.clock == Clock::Virtual && !self.example.counts_polls;
-        match (self.explain, every_instant) {
-            (true, true) => Some(Reader::TimelineWithWaits),
-            (true, false) => Some(Reader::Timeline),
-            _ if self.dump_at.is_some() || self.watchdog.is_some() => Some(Reader::Dumps),
-            _ => None,
+        if self.explain {
+            let every_instant = self.clock == Clock::Virtual && !self.example.counts_polls;
+            if every_instant {
+                Some(Reader::TimelineWithWaits)
+            } else {
+                Some(Reader::Timeline)
+            }
+        } else if self.dump_at.is_some() || self.watchdog.is_some() {
+            Some(Reader::Dumps)
+        } else {
+            None
         }
     }
 

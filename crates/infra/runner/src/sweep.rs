@@ -1,10 +1,11 @@
 //! `--cancel-sweep`: runs an example on the paused clock again and again,
 //! dropping `run()` after its 1st, 2nd, ... poll that returned `Pending`
 //! (inside the runtime, as a `timeout` drops it), until a run completes
-//! before its cut. After each cut, nothing may panic that the full run
-//! does not; every task must stop at once (unless the example declares
-//! [`Example::detaches_when_cancelled`]) and end within [`DRAIN`]; no
-//! `spawn_blocking` job, thread, file descriptor or temporary file may be
+//! before its cut; one that fails or runs away first, where the full run
+//! did not, fails the sweep. After each cut, nothing may panic that the
+//! full run does not; every task must stop at once (unless the example
+//! declares [`Example::detaches_when_cancelled`]) and end within [`DRAIN`];
+//! no `spawn_blocking` job, thread, file descriptor or temporary file may be
 //! left (temporary files are counted exactly only when `TMPDIR` is the
 //! sweep's own, as `cargo xtask cancel-sweep` makes it). The examples'
 //! output goes to `/dev/null`; the report is on stderr.
@@ -105,8 +106,19 @@ fn sweep(run: &Run<'_>, cuts: &mut usize) -> Vec<String> {
     for cut in 1..=MAX_CUTS {
         watchdog.cut(cut);
         let before = Resources::take();
-        let (Ended::Cut(left), panics) = cut_at(run, Until::Poll(cut)) else {
-            break;
+        let (ended, panics) = cut_at(run, Until::Poll(cut));
+        let left = match ended {
+            Ended::Cut(left) => left,
+            // It finished before its cut: every poll has been cut.
+            Ended::Cleanly => break,
+            // It failed or ran away before its cut, where the full run
+            // finished: it depends on something outside the run (what an
+            // earlier run left, chance), and later cuts would show it again.
+            Ended::Badly(why) => {
+                let problem = format!("a cut run ended on its own: {why}");
+                problems.entry(problem).or_default().push(cut);
+                break;
+            }
         };
         *cuts = cut;
         let mut found = left.problems;
@@ -506,7 +518,36 @@ impl Watchdog {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
     use super::*;
+
+    /// A run that fails before its cut, where the full run succeeded,
+    /// fails the sweep; it used to end it as if the run had finished.
+    #[test]
+    fn a_cut_run_that_fails_fails_the_sweep() {
+        static RUNS: AtomicUsize = AtomicUsize::new(0);
+        let example = Example::new(
+            "fails_when_run_again",
+            file!(),
+            "",
+            Entry::Plain(|| {
+                Box::pin(async {
+                    if RUNS.fetch_add(1, Ordering::SeqCst) > 0 {
+                        return Err("it ran before in this process".into());
+                    }
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    Ok(())
+                })
+            }),
+        );
+        let mut cuts = 0;
+        let problems = sweep(&Run::new("fixture", &example), &mut cuts);
+        let expected = "cut 1: a cut run ended on its own: run() returned an error: it ran \
+                        before in this process";
+        assert_eq!(problems, [expected]);
+        assert_eq!(cuts, 0);
+    }
 
     #[test]
     fn cuts_are_grouped_into_ranges() {

@@ -19,8 +19,8 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use protocol::EXIT_TIMED_OUT;
 use protocol::dump::{header, seconds};
+use protocol::{EXIT_TIMED_OUT, Kind};
 use task_dump::{Dump, Taken, TaskDumps, Twice};
 use tokio::sync::Notify;
 
@@ -43,10 +43,21 @@ const SAY_PATIENCE: Duration = Duration::from_secs(2);
 #[derive(Clone)]
 enum Phase {
     Starting,
-    /// `run()` of this example is running; `Err` says why it can't be dumped.
-    Running(String, Result<(), &'static str>),
+    /// `run()` of this example is running.
+    Running {
+        example: String,
+        dumps: Dumpable,
+    },
     /// `run()` returned; the runtime is settling or shutting down.
     Stopping(String),
+}
+
+/// Whether the watchdog can show where the running example's tasks wait.
+#[derive(Clone, Copy)]
+enum Dumpable {
+    Yes,
+    /// No, for this reason.
+    No(&'static str),
 }
 
 /// What holds a thread back, in the watchdog's words.
@@ -87,7 +98,13 @@ pub(crate) struct Watchdog {
     polls: Mutex<Option<Recorder>>,
 }
 
-type Answer = (Instant, Option<String>);
+/// The runtime's thread's answer to the watchdog.
+struct Answer {
+    /// When it saw it was asked.
+    noticed: Instant,
+    /// Where each task waits, or `None` if `run()` returned first.
+    dump: Option<String>,
+}
 
 impl Watchdog {
     /// Starts the thread that ends the process after `timeout`.
@@ -121,14 +138,17 @@ impl Watchdog {
         let phase = lock(&self.phase).clone();
         let message = match phase {
             Phase::Starting => format!("error: timed out after {after}, before any example ran"),
-            Phase::Running(example, Ok(())) => {
+            Phase::Running {
+                example,
+                dumps: Dumpable::Yes,
+            } => {
                 // Read before the runtime's thread is asked: it may end the
                 // poll that holds a worker, to take the dump.
                 let polls = lock(&self.polls).clone();
                 let busy_since = polls.as_ref().and_then(Recorder::busy_since);
                 self.trigger.notify_one();
                 match answers.recv_timeout(ANSWER_PATIENCE) {
-                    Ok((noticed, dump)) => {
+                    Ok(Answer { noticed, dump }) => {
                         // A worker a poll held made the dump wait for it.
                         let held = polls.as_ref().map(|polls| polls.held_workers(asked));
                         let busy = Busy {
@@ -157,7 +177,10 @@ impl Watchdog {
                     ),
                 }
             }
-            Phase::Running(example, Err(why)) => {
+            Phase::Running {
+                example,
+                dumps: Dumpable::No(why),
+            } => {
                 format!("error: example {example} timed out after {after}; no dump: {why}")
             }
             Phase::Stopping(example) => format!(
@@ -229,16 +252,22 @@ impl Watchdog {
         *lock(&self.polls) = Some(recorder.clone());
     }
 
-    /// `example`'s `run()` starts; `sync` if it builds its own runtime.
-    pub(crate) fn running(&self, example: &str, sync: bool) {
-        let dumpable = if !dump::AVAILABLE {
-            Err("this binary can't take task dumps (it needs Linux and `--cfg tokio_unstable`)")
-        } else if sync {
-            Err("it builds a runtime of its own, whose tasks the runner can't see")
+    /// `example`'s `run()`, of this kind, starts.
+    pub(crate) fn running(&self, example: &str, kind: Kind) {
+        let dumps = if !dump::AVAILABLE {
+            Dumpable::No(
+                "this binary can't take task dumps (it needs Linux and `--cfg tokio_unstable`)",
+            )
         } else {
-            Ok(())
+            match kind {
+                Kind::Sync => {
+                    Dumpable::No("it builds a runtime of its own, whose tasks the runner can't see")
+                }
+                Kind::Plain | Kind::BaseUrl => Dumpable::Yes,
+            }
         };
-        self.set(Phase::Running(example.to_owned(), dumpable));
+        let example = example.to_owned();
+        self.set(Phase::Running { example, dumps });
     }
 
     /// `example`'s `run()` has returned.
@@ -260,7 +289,7 @@ impl Watchdog {
 
     fn reply(&self, noticed: Instant, dump: Option<String>) {
         if let Some(answer) = lock(&self.answer).as_ref() {
-            let _ = answer.send((noticed, dump));
+            let _ = answer.send(Answer { noticed, dump });
         }
     }
 
@@ -277,9 +306,13 @@ impl Watchdog {
     }
 }
 
-/// `--dump-file`, and whether a dump could not be written to it: then the
-/// run fails (exit code 1), as it does when stdout can't be written.
-pub(crate) type DumpFile = (std::fs::File, bool);
+/// `--dump-file`.
+pub(crate) struct DumpFile {
+    pub(crate) file: std::fs::File,
+    /// A dump could not be written to it: then the run fails (exit code 1),
+    /// as it does when stdout can't be written.
+    pub(crate) failed: bool,
+}
 
 /// Where `--dump-at`'s dumps go (`--dump-file`, or else stdout), and the
 /// watchdog, for one run.
@@ -444,9 +477,9 @@ fn emit(file: Option<&Mutex<DumpFile>>, text: &str) {
     match file {
         Some(file) => {
             let mut file = lock(file);
-            if let Err(error) = file.0.write_all(text.as_bytes()) {
+            if let Err(error) = file.file.write_all(text.as_bytes()) {
                 eprintln!("error: cannot write the dump: {error}");
-                file.1 = true;
+                file.failed = true;
             }
         }
         // A blank line keeps it apart from the example's own lines.
