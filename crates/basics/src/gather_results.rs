@@ -3,8 +3,10 @@
 //!
 //! `join!` spawns nothing: it polls its futures in the current task, so they
 //! may borrow local data and are cancelled with it. `try_join_all` over task
-//! handles returns the first error, as `gather` does ([on a short
-//! list](../cheatsheet.md#try-join-all-fails-fast)), leaving the tasks running.
+//! handles returns the first error, as `gather` does (at once only on a short
+//! list: the book's page "Cheat sheet: asyncio to Tokio"). Its handles are
+//! `AbortOnDropHandle`s, so the tasks still running are aborted with them, on
+//! an error or a cancelled `run`, where `gather` leaves them running.
 //!
 //! Translates:
 //! - *Async/Await in Python*, "Task Management"
@@ -16,6 +18,7 @@ use std::time::Duration;
 use futures::future::try_join_all;
 use tokio::task::JoinError;
 use tokio::time::sleep;
+use tokio_util::task::AbortOnDropHandle;
 
 async fn worker(name: &str, work_time: Duration) -> String {
     println!("{name} started");
@@ -46,7 +49,7 @@ async fn task_management() {
 
 /// *Python Async/Await*'s `run_tasks`: `gather` of three tasks.
 async fn run_tasks() -> Result<(), JoinError> {
-    let tasks: Vec<_> = (0..3).map(|_| tokio::spawn(long_operation())).collect();
+    let tasks = (0..3).map(|_| AbortOnDropHandle::new(tokio::spawn(long_operation())));
     let results = try_join_all(tasks).await?;
     println!("{results:?}");
     Ok(())

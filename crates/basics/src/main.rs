@@ -24,17 +24,17 @@ fn main() -> std::process::ExitCode {
         example!(async_functions),
         example!(lazy_futures),
         example!(forgetting_await),
-        // `tokio::spawn` and its plain `JoinHandle` are these examples' lesson, as
-        // `create_task` is asyncio's: cancelled while awaiting a handle, they
-        // leave the task running, as `spawn_tasks` says (`concurrency/shield`
-        // shows the handle that aborts its task).
-        example!(awaitables).detaches_when_cancelled(),
+        example!(awaitables),
+        // `tokio::spawn` and its plain `JoinHandle` are this example's lesson,
+        // as `create_task` is asyncio's: cancelled while awaiting a handle, it
+        // leaves the task running, as its header says; the examples after it
+        // hold their tasks in an `AbortOnDropHandle`.
         example!(spawn_tasks).detaches_when_cancelled(),
-        example!(task_results).detaches_when_cancelled(),
-        example!(task_inspection).detaches_when_cancelled(),
-        example!(gather_results).detaches_when_cancelled(),
+        example!(task_results),
+        example!(task_inspection),
+        example!(gather_results),
         example!(event_loop_timeline),
-        example!(sequential_vs_concurrent).detaches_when_cancelled(),
+        example!(sequential_vs_concurrent),
         example!(async_traits),
         example!(task_callbacks),
     ]

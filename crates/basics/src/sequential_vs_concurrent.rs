@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use tokio::task::JoinError;
 use tokio::time::{Instant, sleep};
+use tokio_util::task::AbortOnDropHandle;
 
 async fn step1() -> &'static str {
     println!("Step 1: Starting");
@@ -71,8 +72,10 @@ pub async fn run() -> Result<(), JoinError> {
     println!("Sequential with await: {}", seconds(start));
 
     let start = Instant::now();
-    let task1 = tokio::spawn(say_after(Duration::from_secs(1), "Hello"));
-    let task2 = tokio::spawn(say_after(Duration::from_secs(2), "World"));
+    // Owned: dropping the handles (a cancelled `run`) aborts the tasks, where
+    // a plain `JoinHandle` would leave them running.
+    let task1 = AbortOnDropHandle::new(tokio::spawn(say_after(Duration::from_secs(1), "Hello")));
+    let task2 = AbortOnDropHandle::new(tokio::spawn(say_after(Duration::from_secs(2), "World")));
     task1.await?;
     task2.await?;
     println!("Concurrent with tasks: {}", seconds(start));

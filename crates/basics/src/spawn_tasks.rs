@@ -1,9 +1,9 @@
 //! `tokio::spawn` is `asyncio.create_task`: the task runs concurrently with
 //! its creator, which collects the result by awaiting the handle.
 //!
-//! A task owns its data (`move`); dropping its `JoinHandle` detaches it. On
-//! one thread, a task starts once its creator yields: "Tasks created" prints
-//! first, as in asyncio.
+//! A task owns its data (`move`). Dropping its `JoinHandle` detaches it: a
+//! `run` cancelled while awaiting one leaves the tasks running. On one thread,
+//! a task starts once its creator yields, so "Tasks created" prints first.
 //!
 //! Translates:
 //! - *Asynchronous Programming in Python*, "Coroutines" and "Tasks"

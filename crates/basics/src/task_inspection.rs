@@ -1,11 +1,12 @@
-//! Inspecting a running task through its `JoinHandle`: finished or not, its
+//! Inspecting a running task through its handle: finished or not, its
 //! result, and cancellation with `abort`.
 //!
 //! asyncio's `done()` and `cancel()` are `is_finished()` and `abort()`. There
 //! is no `cancelled()`: `abort` only asks, and a task that finishes first
 //! returns its value, so whether it was cancelled is in its result
 //! (`JoinError::is_cancelled`). Awaiting `&mut handle` keeps the handle for
-//! more questions.
+//! more questions. The handle is an `AbortOnDropHandle`, which aborts its task
+//! when dropped (a cancelled `run`), where a plain `JoinHandle` detaches it.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -15,6 +16,7 @@ use std::time::Duration;
 
 use tokio::task::JoinError;
 use tokio::time::sleep;
+use tokio_util::task::AbortOnDropHandle;
 
 async fn long_running_task() -> &'static str {
     for i in 0..5 {
@@ -27,7 +29,7 @@ async fn long_running_task() -> &'static str {
 }
 
 pub async fn run() -> Result<(), JoinError> {
-    let mut task = tokio::spawn(long_running_task());
+    let mut task = AbortOnDropHandle::new(tokio::spawn(long_running_task()));
     println!("Task created");
     println!("Task done: {}", task.is_finished());
 

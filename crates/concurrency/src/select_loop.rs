@@ -10,7 +10,7 @@
 //! for the whole loop does. But it is polled only while `select!` waits, never
 //! while a branch's handler runs: a handler that awaits freezes it, and if a
 //! fair lock is handed to it meanwhile, no one else gets that lock, the
-//! handler included ([`pitfalls/futurelock`](../pitfalls/futurelock.md)). A
+//! handler included (`pitfalls/futurelock`). A
 //! branch is disabled by its `if` or by a value that does not match its
 //! pattern, and `else` runs when all are. `biased;` polls top to bottom, so the
 //! shutdown branch wins a tie (without it, this example stopped at 1.5, 2.0 or

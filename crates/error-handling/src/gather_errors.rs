@@ -2,9 +2,9 @@
 //! `try_join_all` against `join_all` over `Result`s.
 //!
 //! `try_join_all` returns the first `Err` and drops the other futures, which
-//! cancels them, where `gather` leaves its tasks running ([on a short
-//! list](../cheatsheet.md#try-join-all-fails-fast)). `join_all` gives every
-//! `Result`, in input order.
+//! cancels them, where `gather` leaves its tasks running (at once only on a
+//! short list: the book's page "Cheat sheet: asyncio to Tokio"). `join_all`
+//! gives every `Result`, in input order.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*,

@@ -36,7 +36,12 @@ async fn debug_async_operations() -> anyhow::Result<()> {
         let name = format!("Task-{i}");
         let span = info_span!("task", name = name.as_str());
         info!("created {name}");
-        // 0.5, 0.6 and 0.7 s: the tasks finish, and log, in a set order.
+        // 0.5, 0.6 and 0.7 s: distinct deadlines, so the tasks complete,
+        // and log it, in the order spawned. The current-thread runtime also
+        // starts them in that order, once all are created (its queue is first
+        // in, first out, Tokio's behaviour "at the time of writing"); on the
+        // multi-thread runtime their `starting` lines may come in any order,
+        // between the `created` ones.
         let delay = Duration::from_millis(500 + 100 * i);
         // Without `with_current_subscriber`, the task would log to its
         // thread's default subscriber, since the runtime polls it outside

@@ -1,12 +1,14 @@
 //! A `std::sync::Mutex` guard held across an `.await` in two futures joined in
-//! one task: it compiles, and the thread blocks for ever.
+//! one task: it compiles, and the second `lock()` never returns.
 //!
 //! `tokio::spawn` refuses such a future, the guard not being `Send`; `join!`,
 //! `select!`, a `LocalSet` and `block_on` don't ask. `a` takes the lock and
 //! waits at its `.await`, guard in hand; `join!` then polls `b`, whose `lock()`
-//! blocks the thread, the only one that could run `a` on to the drop. No task
-//! dump can say where: it would run on that thread. asyncio has the same trap
-//! (a `threading.Lock` held across an `await` in `gather`). Clippy's
+//! runs on the thread that holds the lock, the only one that could run `a` on
+//! to the drop. std promises only that such a `lock()` does not return, and
+//! leaves open what it does instead ("it might panic or deadlock"); on Linux
+//! this run sees it block, where no task dump can look. asyncio has the same
+//! trap (a `threading.Lock` held across an `await` in `gather`). Clippy's
 //! `await_holding_lock` warns; the fixes: drop the guard before the `.await`,
 //! or use `tokio::sync::Mutex`.
 //!
@@ -15,7 +17,7 @@
 //!   "Avoiding Common Mistakes" (pitfall 5's fix, a lock held across an
 //!   `await`, written with `std::sync::Mutex`)
 
-use std::sync::mpsc::{self, Sender};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -55,7 +57,7 @@ pub fn run() -> anyhow::Result<()> {
 
     println!("As written: a and b in one join!, each holding a std guard across .await");
     let (said, lines) = mpsc::channel();
-    // The stuck runtime runs on a thread of its own, left blocked until the
+    // The stuck runtime runs on a thread of its own, left stuck until the
     // process exits, so that the example can go on to the fix. (On an
     // example's runtime, `--timeout` says that thread did not answer.)
     let stuck_runtime = runtime()?;
@@ -72,11 +74,22 @@ pub fn run() -> anyhow::Result<()> {
             });
             let _ = said.send("both added one".to_owned());
         })?;
-    // What the stuck thread says, until it has been silent for a second.
-    while let Ok(line) = lines.recv_timeout(Duration::from_secs(1)) {
-        println!("{line}");
+    // What the stuck thread says, until it has been silent for a second, or
+    // has ended: std leaves open whether b's `lock()` blocks or panics.
+    let silence = loop {
+        match lines.recv_timeout(Duration::from_secs(1)) {
+            Ok(line) => println!("{line}"),
+            Err(silence) => break silence,
+        }
+    };
+    match silence {
+        RecvTimeoutError::Timeout => {
+            println!("silent for 1.0s: b's lock() blocks the one thread, which a needs to go on");
+        }
+        RecvTimeoutError::Disconnected => {
+            println!("the thread ended: b's lock() panicked rather than block");
+        }
     }
-    println!("silent for 1.0s: b's lock() blocks the one thread, which a needs to go on");
 
     println!();
     println!("Fixed: the guard dropped before .await");

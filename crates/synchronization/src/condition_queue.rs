@@ -9,7 +9,7 @@
 //! so a change in between still wakes it. The costs: a woken waiter may find
 //! that a newcomer took the item, so the order isn't guaranteed, and a `get`
 //! kept alive but no longer polled keeps its wake-up until dropped
-//! ([futurelock](../pitfalls/futurelock.md)).
+//! (`pitfalls/futurelock`).
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

@@ -5,7 +5,7 @@
 //! guide's critical section sleeps, so it needs Tokio's mutex, which is fair,
 //! as `asyncio.Lock` is: the workers take turns, and a `lock()` kept alive but
 //! no longer polled holds up every one behind it
-//! ([futurelock](../pitfalls/futurelock.md)). A counter only bumped between
+//! (`pitfalls/futurelock`). A counter only bumped between
 //! awaits is the std mutex's job. Which to choose, and why a std guard must
 //! never be held across an `.await`: the book's page "Shared state and locks".
 //!

@@ -5,7 +5,7 @@
 //! in, first out: here a `BinaryHeap` in a `std::sync::Mutex`, and a
 //! `Semaphore` with a permit per item, for which each `pop` waits in turn. A
 //! `pop` kept alive but no longer polled keeps the item its permit stands for
-//! ([futurelock](../pitfalls/futurelock.md)). The heap orders by priority, then
+//! (`pitfalls/futurelock`). The heap orders by priority, then
 //! by a sequence number, never comparing the items, which asyncio's tuples do.
 //! `close` is Python 3.13's `Queue.shutdown()`: later pushes are refused, and
 //! consumers drain what is left, then get `None`. `push` never waits, so the

@@ -7,7 +7,7 @@
 //! fails once the semaphore is closed. Tokio's semaphore is fair, as
 //! asyncio's is: permits go out in the order they were asked for, so an
 //! `acquire` kept alive but no longer polled holds up every one behind it
-//! ([futurelock](../pitfalls/futurelock.md)).
+//! (`pitfalls/futurelock`).
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
