@@ -3,8 +3,10 @@
 //! page, an asyncio API without a row in the cheat sheet, a name in backticks
 //! that a page (the cheat sheet, the errata, the seed map, a topic) gives an
 //! example without its code having it ([`drift`](super::drift)), an example's header too long
-//! ([`headers`](super::headers)), a stale README.
+//! ([`headers`](super::headers)), a stale README, or one whose table of
+//! compile-fail programs is not the directory's.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -80,10 +82,60 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     let readme = read(&workspace.root().join("README.md"))?;
     problems.extend(contributor_language("README.md", &readme));
     problems.extend(super::blocks::unbuilt("README.md", &readme, &built));
+    problems.extend(compile_fail_table(workspace, &readme)?);
     match with_generated_parts(&readme, book) {
         Ok(updated) if updated == readme => {}
         Ok(_) => problems.push("README.md: its table of sections or its chart is stale".to_owned()),
         Err(error) => problems.push(format!("README.md: {error}")),
+    }
+    Ok(problems)
+}
+
+/// Where the README lists the compile-fail programs, a row each, by hand.
+const COMPILE_FAIL_DIR: &str = "crates/pitfalls/compile-fail";
+const COMPILE_FAIL_HEADING: &str = "### Compile-fail examples";
+
+/// The README's table of compile-fail programs names each program in
+/// [`COMPILE_FAIL_DIR`], and no other.
+fn compile_fail_table(workspace: &Workspace, readme: &str) -> Result<Vec<String>, Error> {
+    let dir = workspace.root().join(COMPILE_FAIL_DIR);
+    let entries = fs::read_dir(&dir).map_err(|error| format!("{}: {error}", dir.display()))?;
+    let mut programs = BTreeSet::new();
+    for entry in entries {
+        let path = entry
+            .map_err(|error| format!("{}: {error}", dir.display()))?
+            .path();
+        if path.extension().is_some_and(|ext| ext == "rs")
+            && let Some(name) = path.file_name().and_then(|name| name.to_str())
+        {
+            programs.insert(name.to_owned());
+        }
+    }
+    let Some((_, section)) = readme.split_once(COMPILE_FAIL_HEADING) else {
+        return Ok(vec![format!(
+            "README.md has no \"{COMPILE_FAIL_HEADING}\" section"
+        )]);
+    };
+    let section = section.split("\n#").next().unwrap_or_default();
+    let mut listed = BTreeSet::new();
+    for line in section.lines() {
+        let Some(row) = line.strip_prefix("| `") else {
+            continue;
+        };
+        if let Some((name, _)) = row.split_once('`') {
+            listed.insert(name.to_owned());
+        }
+    }
+    let mut problems = Vec::new();
+    for name in programs.difference(&listed) {
+        problems.push(format!(
+            "README.md: \"{COMPILE_FAIL_HEADING}\" has no row for {COMPILE_FAIL_DIR}/{name}"
+        ));
+    }
+    for name in listed.difference(&programs) {
+        problems.push(format!(
+            "README.md: \"{COMPILE_FAIL_HEADING}\" lists `{name}`, which is not in {COMPILE_FAIL_DIR}"
+        ));
     }
     Ok(problems)
 }
