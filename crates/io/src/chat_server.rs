@@ -204,6 +204,11 @@ enum Ended {
 
 impl Connection {
     async fn serve(&self, socket: TcpStream) -> Result<(), LinesCodecError> {
+        // Short lines, often several in a row to a client that sends nothing
+        // back: with Nagle's algorithm, each after the first would wait for
+        // the client's acknowledgement, which its system may delay by tens of
+        // milliseconds.
+        socket.set_nodelay(true)?;
         let (reader, writer) = socket.into_split();
         let mut lines = FramedRead::new(reader, LinesCodec::new_with_max_length(MAX_LINE));
         let mut client = FramedWrite::new(writer, LinesCodec::new());
@@ -395,6 +400,9 @@ async fn hang_up(
     Ok(())
 }
 
+/// How long a client waits for the server to say something.
+const CLIENT_PATIENCE: Duration = Duration::from_secs(5);
+
 /// A scripted client that prints every line it hears.
 struct Client {
     name: &'static str,
@@ -418,8 +426,16 @@ impl Client {
         self.lines.send(text).await
     }
 
+    /// Prints the next line, and fails if none comes within
+    /// `CLIENT_PATIENCE`: a server that accepted and then stalled would
+    /// hold the client for ever.
     async fn hear(&mut self) -> Result<(), LinesCodecError> {
-        match self.lines.next().await.transpose()? {
+        let next = timeout(CLIENT_PATIENCE, self.lines.next()).await;
+        let next = next.map_err(|_elapsed| {
+            let stalled = format!("the server said nothing for {CLIENT_PATIENCE:?}");
+            io::Error::new(io::ErrorKind::TimedOut, stalled)
+        })?;
+        match next.transpose()? {
             Some(line) => println!("[{}] hears {line:?}", self.name),
             None => println!("[{}] is disconnected", self.name),
         }
@@ -493,6 +509,27 @@ mod tests {
 
     async fn next(client: &mut Framed<TcpStream, LinesCodec>) -> Option<String> {
         client.next().await.transpose().unwrap()
+    }
+
+    /// A server that stalls (this listener never accepts, and the system
+    /// completes the connection all the same): the demonstration's client
+    /// gives up after `CLIENT_PATIENCE`, with an error that says so.
+    #[tokio::test(start_paused = true)]
+    async fn the_client_gives_up_on_a_server_that_stalls() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let start = Instant::now();
+        let joined = timeout(
+            2 * CLIENT_PATIENCE,
+            Client::join(listener.local_addr().unwrap(), "alice"),
+        )
+        .await
+        .expect("the client still waited");
+        let Err(LinesCodecError::Io(error)) = joined else {
+            panic!("the client did not fail on a read");
+        };
+        assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+        assert_eq!(error.to_string(), "the server said nothing for 5s");
+        assert_eq!(start.elapsed(), CLIENT_PATIENCE);
     }
 
     #[tokio::test(start_paused = true)]

@@ -253,6 +253,18 @@ async fn say_goodbye(
     }
 }
 
+/// How long a client waits for the server at each step.
+const CLIENT_PATIENCE: Duration = Duration::from_secs(5);
+
+/// Runs one step of a client within `CLIENT_PATIENCE`: a server that
+/// accepted and then stalled would hold the client for ever.
+async fn patiently<T>(step: impl Future<Output = io::Result<T>>) -> io::Result<T> {
+    timeout(CLIENT_PATIENCE, step).await.map_err(|_elapsed| {
+        let stalled = format!("the server stalled for {CLIENT_PATIENCE:?}");
+        io::Error::new(io::ErrorKind::TimedOut, stalled)
+    })?
+}
+
 /// A client's side: one line out, the echo back, then the end of the stream.
 async fn client(address: SocketAddr, message: &str) -> io::Result<()> {
     let socket = TcpStream::connect(address).await?;
@@ -260,13 +272,13 @@ async fn client(address: SocketAddr, message: &str) -> io::Result<()> {
     let mut reader = BufReader::new(reader);
     writer.write_all(format!("{message}\n").as_bytes()).await?;
     let mut echo = String::new();
-    reader.read_line(&mut echo).await?;
+    patiently(reader.read_line(&mut echo)).await?;
     println!("client: sent {message:?}, got back {:?}", echo.trim_end());
 
     // `writer.write_eof()`: no more lines from us. The server sees the end of
     // the stream, closes its side, and `read_to_end` returns.
     writer.shutdown().await?;
-    reader.read_to_end(&mut Vec::new()).await?;
+    patiently(reader.read_to_end(&mut Vec::new())).await?;
     println!("client: the server closed the connection");
     Ok(())
 }
@@ -291,20 +303,22 @@ pub async fn run() -> io::Result<()> {
     let (reader, mut writer) = TcpStream::connect(address).await?.into_split();
     let mut reader = BufReader::new(reader);
     let long_line = vec![b'x'; 100 * MAX_LINE];
-    writer.write_all(&long_line).await?;
+    // 100 KiB, which the sockets' buffers may not hold: the write may wait
+    // for the server to read.
+    patiently(writer.write_all(&long_line)).await?;
     writer.write_all(b"\nafter\n").await?;
     let mut reply = String::new();
-    reader.read_line(&mut reply).await?;
+    patiently(reader.read_line(&mut reply)).await?;
     println!(
         "client: sent {} bytes, got back {:?}",
         long_line.len(),
         reply.trim_end()
     );
     reply.clear();
-    reader.read_line(&mut reply).await?;
+    patiently(reader.read_line(&mut reply)).await?;
     println!("client: sent \"after\", got back {:?}", reply.trim_end());
     writer.shutdown().await?;
-    reader.read_to_end(&mut Vec::new()).await?;
+    patiently(reader.read_to_end(&mut Vec::new())).await?;
 
     // A client that stops halfway through a line: the bytes arrive, the
     // newline never does, and its side of the stream ends. (A client whose
@@ -312,7 +326,7 @@ pub async fn run() -> io::Result<()> {
     let mut cut_short = TcpStream::connect(address).await?;
     cut_short.write_all(b"half a li").await?;
     cut_short.shutdown().await?;
-    cut_short.read_to_end(&mut Vec::new()).await?;
+    patiently(cut_short.read_to_end(&mut Vec::new())).await?;
     println!("client: stopped mid-line, and the server closed the connection");
 
     // A client still connected when the server shuts down.
@@ -320,11 +334,11 @@ pub async fn run() -> io::Result<()> {
     let mut idle = BufReader::new(idle);
     idle.write_all(b"ping\n").await?;
     let mut echo = String::new();
-    idle.read_line(&mut echo).await?;
+    patiently(idle.read_line(&mut echo)).await?;
     println!("client: sent \"ping\", got back {:?}", echo.trim_end());
     shutdown.cancel();
     let mut goodbye = String::new();
-    idle.read_to_string(&mut goodbye).await?;
+    patiently(idle.read_to_string(&mut goodbye)).await?;
     drop(idle);
     println!(
         "client: the server said {:?} and closed",
@@ -435,6 +449,25 @@ mod tests {
         drop((reader, writer));
         shutdown.cancel();
         server.await.unwrap().unwrap();
+    }
+
+    /// A server that stalls (this listener never accepts, and the system
+    /// completes the connection all the same): the demonstration's client
+    /// gives up after `CLIENT_PATIENCE`, with an error that says so.
+    #[tokio::test(start_paused = true)]
+    async fn the_client_gives_up_on_a_server_that_stalls() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let start = Instant::now();
+        let gave_up = timeout(
+            2 * CLIENT_PATIENCE,
+            client(listener.local_addr().unwrap(), "hello"),
+        )
+        .await
+        .expect("the client still waited");
+        let error = gave_up.unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+        assert_eq!(error.to_string(), "the server stalled for 5s");
+        assert_eq!(start.elapsed(), CLIENT_PATIENCE);
     }
 
     /// Sends `line` and returns the server's answer.

@@ -180,6 +180,18 @@ const DRAIN_LIMIT: u64 = 64 * 1024;
 /// And for how long.
 const DRAIN_TIME: Duration = Duration::from_secs(1);
 
+/// How long a client waits for the server at each step.
+const CLIENT_PATIENCE: Duration = Duration::from_secs(5);
+
+/// Runs one step of a client within `CLIENT_PATIENCE`: a server that
+/// accepted and then stalled would hold the client for ever.
+async fn patiently<T>(step: impl Future<Output = T>) -> io::Result<T> {
+    timeout(CLIENT_PATIENCE, step).await.map_err(|_elapsed| {
+        let stalled = format!("the server stalled for {CLIENT_PATIENCE:?}");
+        io::Error::new(io::ErrorKind::TimedOut, stalled)
+    })
+}
+
 fn into_io(error: LinesCodecError) -> io::Error {
     match error {
         LinesCodecError::Io(error) => error,
@@ -205,7 +217,7 @@ pub async fn run() -> io::Result<()> {
         &"x".repeat(100),
     ] {
         client.send(line).await.map_err(into_io)?;
-        match client.next().await {
+        match patiently(client.next()).await? {
             Some(reply) => println!(
                 "sent {} bytes, got {:?}",
                 line.len(),
@@ -214,7 +226,10 @@ pub async fn run() -> io::Result<()> {
             None => println!("sent {} bytes, and the server had closed", line.len()),
         }
     }
-    let after = client.next().await.transpose().map_err(into_io)?;
+    let after = patiently(client.next())
+        .await?
+        .transpose()
+        .map_err(into_io)?;
     println!("then the server closed the connection: {}", after.is_none());
     // The server reads what a refused client still sends until it closes
     // its side (or a second passes), so close it.
@@ -224,18 +239,22 @@ pub async fn run() -> io::Result<()> {
     let mut raw = TcpStream::connect(address).await?;
     raw.write_all(b"caf\xe9\n").await?;
     let mut reply = String::new();
-    raw.read_to_string(&mut reply).await?;
+    patiently(raw.read_to_string(&mut reply)).await??;
     println!("sent Latin-1 bytes, got {:?}", reply.trim_end());
     drop(raw);
 
     // A client still connected when the server shuts down.
     let mut idle = Framed::new(TcpStream::connect(address).await?, LinesCodec::new());
     idle.send("still here").await.map_err(into_io)?;
-    let reply = idle.next().await.ok_or(io::ErrorKind::UnexpectedEof)?;
+    let reply = patiently(idle.next())
+        .await?
+        .ok_or(io::ErrorKind::UnexpectedEof)?;
     println!("sent \"still here\", got {:?}", reply.map_err(into_io)?);
     shutdown.cancel();
-    let goodbye = idle.next().await.ok_or(io::ErrorKind::UnexpectedEof)?;
-    let after = idle.next().await.transpose().map_err(into_io)?;
+    let goodbye = patiently(idle.next())
+        .await?
+        .ok_or(io::ErrorKind::UnexpectedEof)?;
+    let after = patiently(idle.next()).await?.transpose().map_err(into_io)?;
     println!(
         "the server said {:?}, then closed the connection: {}",
         goodbye.map_err(into_io)?,
@@ -250,7 +269,29 @@ pub async fn run() -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use tokio::time::Instant;
+
     use super::*;
+
+    /// A server that stalls (this listener never accepts, and the system
+    /// completes the connection all the same): a step of the
+    /// demonstration's client gives up after `CLIENT_PATIENCE`, with an
+    /// error that says so.
+    #[tokio::test(start_paused = true)]
+    async fn a_client_step_gives_up_on_a_server_that_stalls() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let socket = TcpStream::connect(listener.local_addr().unwrap());
+        let mut client = Framed::new(socket.await.unwrap(), LinesCodec::new());
+        client.send("hello").await.unwrap();
+        let start = Instant::now();
+        let gave_up = timeout(2 * CLIENT_PATIENCE, patiently(client.next()))
+            .await
+            .expect("the client still waited");
+        let error = gave_up.unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+        assert_eq!(error.to_string(), "the server stalled for 5s");
+        assert_eq!(start.elapsed(), CLIENT_PATIENCE);
+    }
 
     #[tokio::test]
     async fn a_line_over_the_limit_is_refused_and_the_connection_closed() {
