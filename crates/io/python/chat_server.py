@@ -12,6 +12,7 @@ SEND_TIMEOUT = 5
 NAME_TIMEOUT = 30
 DRAIN_LIMIT = 64 * 1024
 DRAIN_TIME = 1
+CLIENT_PATIENCE = 5
 
 
 async def drain(writer):
@@ -154,7 +155,13 @@ class Client:
         await self.writer.drain()
 
     async def hear(self):
-        line = await self.reader.readline()
+        """Prints the next line, and fails if none comes within
+        CLIENT_PATIENCE: a server that accepted and then stalled would hold
+        the client for ever."""
+        try:
+            line = await asyncio.wait_for(self.reader.readline(), CLIENT_PATIENCE)
+        except TimeoutError:
+            raise TimeoutError(f"the server said nothing for {CLIENT_PATIENCE}s") from None
         if line:
             print(f"[{self.name}] hears {line.decode().rstrip()!r}")
         else:

@@ -82,13 +82,25 @@ async def serve(shutdown):
     return server, handlers
 
 
+CLIENT_PATIENCE = 5
+
+
+async def patiently(step):
+    """One step of a client, within CLIENT_PATIENCE: a server that accepted
+    and then stalled would hold the client for ever."""
+    try:
+        return await asyncio.wait_for(step, CLIENT_PATIENCE)
+    except TimeoutError:
+        raise TimeoutError(f"the server stalled for {CLIENT_PATIENCE}s") from None
+
+
 async def client(port, message):
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(f"{message}\n".encode())
-    echo = await reader.readline()
+    echo = await patiently(reader.readline())
     print(f"client: sent {message!r}, got back {echo.decode().rstrip()!r}")
     writer.write_eof()
-    await reader.read()
+    await patiently(reader.read())
     print("client: the server closed the connection")
     writer.close()
     await writer.wait_closed()
@@ -104,28 +116,28 @@ async def main():
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     long_line = b"x" * (100 * MAX_LINE)
     writer.write(long_line + b"\nafter\n")
-    reply = await reader.readline()
+    reply = await patiently(reader.readline())
     print(f"client: sent {len(long_line)} bytes, got back {reply.decode().rstrip()!r}")
-    reply = await reader.readline()
+    reply = await patiently(reader.readline())
     print(f"client: sent 'after', got back {reply.decode().rstrip()!r}")
     writer.write_eof()
-    await reader.read()
+    await patiently(reader.read())
     writer.close()
 
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(b"half a li")
     writer.write_eof()
-    await reader.read()
+    await patiently(reader.read())
     print("client: stopped mid-line, and the server closed the connection")
     writer.close()
 
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(b"ping\n")
-    echo = await reader.readline()
+    echo = await patiently(reader.readline())
     print(f"client: sent 'ping', got back {echo.decode().rstrip()!r}")
     shutdown.set()
     server.close()
-    goodbye = await reader.read()
+    goodbye = await patiently(reader.read())
     print(f"client: the server said {goodbye.decode().rstrip()!r} and closed")
     writer.close()
 

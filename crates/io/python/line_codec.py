@@ -64,6 +64,18 @@ async def serve(shutdown):
     return server, handlers
 
 
+CLIENT_PATIENCE = 5
+
+
+async def patiently(step):
+    """One step of a client, within CLIENT_PATIENCE: a server that accepted
+    and then stalled would hold the client for ever."""
+    try:
+        return await asyncio.wait_for(step, CLIENT_PATIENCE)
+    except TimeoutError:
+        raise TimeoutError(f"the server stalled for {CLIENT_PATIENCE}s") from None
+
+
 async def main():
     shutdown = asyncio.Event()
     server, handlers = await serve(shutdown)
@@ -72,29 +84,29 @@ async def main():
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     for line in ["hello", "a line of exactly thirty-two b..", "x" * 100]:
         writer.write(line.encode() + b"\n")
-        reply = await reader.readline()
+        reply = await patiently(reader.readline())
         if reply:
             print(f"sent {len(line)} bytes, got {reply.decode().rstrip()!r}")
         else:
             print(f"sent {len(line)} bytes, and the server had closed")
-    after = await reader.readline()
+    after = await patiently(reader.readline())
     print(f"then the server closed the connection: {after == b''}")
     writer.close()
 
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(b"caf\xe9\n")
-    reply = await reader.read()
+    reply = await patiently(reader.read())
     print(f"sent Latin-1 bytes, got {reply.decode().rstrip()!r}")
     writer.close()
 
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(b"still here\n")
-    reply = await reader.readline()
+    reply = await patiently(reader.readline())
     print(f"sent 'still here', got {reply.decode().rstrip()!r}")
     shutdown.set()
     server.close()
-    goodbye = await reader.readline()
-    after = await reader.readline()
+    goodbye = await patiently(reader.readline())
+    after = await patiently(reader.readline())
     print(f"the server said {goodbye.decode().rstrip()!r}, then closed the connection: {after == b''}")
     writer.close()
 
