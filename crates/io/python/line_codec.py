@@ -65,6 +65,9 @@ async def serve(shutdown):
 
 
 CLIENT_PATIENCE = 5
+# The longest reply a client takes: str.upper() makes a line at most three
+# times as long, as Rust's to_uppercase() does.
+MAX_REPLY = 3 * MAX_LINE
 
 
 async def patiently(step):
@@ -76,12 +79,24 @@ async def patiently(step):
         raise TimeoutError(f"the server stalled for {CLIENT_PATIENCE}s") from None
 
 
+async def read_until_closed(reader):
+    """What the server sends until it closes: MAX_REPLY bytes and a newline
+    at most, or an error."""
+    reply = b""
+    while len(reply) <= MAX_REPLY + 1:
+        chunk = await reader.read(MAX_REPLY + 2 - len(reply))
+        if not chunk:
+            return reply
+        reply += chunk
+    raise ValueError(f"the server sent a line longer than {MAX_REPLY} bytes")
+
+
 async def main():
     shutdown = asyncio.Event()
     server, handlers = await serve(shutdown)
     port = server.sockets[0].getsockname()[1]
 
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=MAX_REPLY)
     for line in ["hello", "a line of exactly thirty-two b..", "x" * 100]:
         writer.write(line.encode() + b"\n")
         reply = await patiently(reader.readline())
@@ -93,13 +108,13 @@ async def main():
     print(f"then the server closed the connection: {after == b''}")
     writer.close()
 
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=MAX_REPLY)
     writer.write(b"caf\xe9\n")
-    reply = await patiently(reader.read())
+    reply = await patiently(read_until_closed(reader))
     print(f"sent Latin-1 bytes, got {reply.decode().rstrip()!r}")
     writer.close()
 
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=MAX_REPLY)
     writer.write(b"still here\n")
     reply = await patiently(reader.readline())
     print(f"sent 'still here', got {reply.decode().rstrip()!r}")
