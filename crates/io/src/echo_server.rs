@@ -305,7 +305,7 @@ async fn client(address: SocketAddr, message: &str) -> io::Result<()> {
     println!("client: sent {message:?}, got back {:?}", echo.trim_end());
 
     // `writer.write_eof()`: no more lines from us. The server sees the end of
-    // the stream, closes its side, and `read_to_end` returns.
+    // the stream, closes its side, and `read_until_closed` returns.
     writer.shutdown().await?;
     patiently(read_until_closed(&mut reader)).await?;
     println!("client: the server closed the connection");
