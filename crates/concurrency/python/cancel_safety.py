@@ -9,6 +9,7 @@ import asyncio
 
 FRAME_LEN = 8
 PATIENCE = 1
+MAX_WAITS = 3
 
 
 class StreamEndedMidFrame(Exception):
@@ -63,10 +64,15 @@ async def sender(reader, clock):
 
 
 async def receive(read_frame, clock):
+    waits = 0
     while True:
         try:
             frame = await asyncio.wait_for(read_frame(), PATIENCE)
         except TimeoutError:
+            waits += 1
+            if waits == MAX_WAITS:
+                ending = f"error: no frame within {PATIENCE * MAX_WAITS}s; giving up"
+                break
             print(f"{stamp(clock)} no frame within {PATIENCE}s; waiting again")
             continue
         except StreamEndedMidFrame as error:
@@ -75,6 +81,7 @@ async def receive(read_frame, clock):
         if frame is None:
             ending = "the stream ended"
             break
+        waits = 0
         print(f"{stamp(clock)} frame {frame.decode()!r}")
     print(f"{stamp(clock)} {ending}")
 

@@ -114,6 +114,10 @@ pub async fn run() -> anyhow::Result<()> {
 // stalls, and the reader's loop.
 
 const PATIENCE: Duration = Duration::from_secs(1);
+/// How many waits in a row may end without a frame before the reader gives
+/// up: each wait is bounded, and so must be their sum, or a peer stalled
+/// mid-frame would keep the loop waiting again for ever.
+const MAX_WAITS: u32 = 3;
 
 /// The bytes of a frame read so far, which say so if they are dropped.
 struct Partial {
@@ -155,14 +159,17 @@ async fn sender(mut pipe: DuplexStream, clock: Instant) -> io::Result<()> {
 }
 
 /// The reader's loop: wait up to `PATIENCE` for each frame, and on a
-/// timeout, wait again. `read_frame` is the read under test.
+/// timeout, wait again, up to `MAX_WAITS` times in a row. `read_frame` is
+/// the read under test.
 async fn receive<F>(mut read_frame: F, clock: Instant)
 where
     F: AsyncFnMut() -> io::Result<Option<Vec<u8>>>,
 {
+    let mut waits = 0;
     let ending = loop {
         match timeout(PATIENCE, read_frame()).await {
             Ok(Ok(Some(frame))) => {
+                waits = 0;
                 println!(
                     "{} frame {:?}",
                     stamp(clock),
@@ -171,12 +178,41 @@ where
             }
             Ok(Ok(None)) => break "the stream ended".to_string(),
             Ok(Err(error)) => break format!("error: {error}"),
-            Err(_elapsed) => println!(
-                "{} no frame within {}s; waiting again",
-                stamp(clock),
-                PATIENCE.as_secs()
-            ),
+            Err(_elapsed) => {
+                waits += 1;
+                if waits == MAX_WAITS {
+                    let given = (PATIENCE * MAX_WAITS).as_secs();
+                    break format!("error: no frame within {given}s; giving up");
+                }
+                println!(
+                    "{} no frame within {}s; waiting again",
+                    stamp(clock),
+                    PATIENCE.as_secs()
+                );
+            }
         }
     };
     println!("{} {ending}", stamp(clock));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A peer that stalls mid-frame and stays connected: the loop gives up
+    /// after `MAX_WAITS` waits in a row, where it used to wait again for
+    /// ever.
+    #[tokio::test(start_paused = true)]
+    async fn a_peer_stalled_mid_frame_is_given_up_on() {
+        let (mut writer, reader) = tokio::io::duplex(64);
+        writer.write_all(b"fram").await.unwrap();
+        let mut frames = FrameReader::new(reader);
+        let clock = Instant::now();
+        let receiving = receive(async || frames.read_frame().await, clock);
+        timeout(Duration::from_secs(60), receiving)
+            .await
+            .expect("the reader still waited a minute later");
+        assert_eq!(clock.elapsed(), PATIENCE * MAX_WAITS);
+        drop(writer);
+    }
 }

@@ -12,6 +12,9 @@ SEND_TIMEOUT = 5
 NAME_TIMEOUT = 30
 DRAIN_LIMIT = 64 * 1024
 DRAIN_TIME = 1
+CLIENT_PATIENCE = 5
+# The longest line a client takes: a name and a line, with ": " between.
+MAX_HEARD = 2 * MAX_LINE + len(": ")
 
 
 async def drain(writer):
@@ -141,7 +144,7 @@ class Client:
 
     @classmethod
     async def join(cls, port, name):
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=MAX_HEARD)
         client = cls(name, reader, writer)
         await client.hear()
         writer.write(name.encode() + b"\n")
@@ -154,7 +157,15 @@ class Client:
         await self.writer.drain()
 
     async def hear(self):
-        line = await self.reader.readline()
+        """Prints the next line, and fails if none comes within
+        CLIENT_PATIENCE (a server that accepted and then stalled would hold
+        the client for ever) or it is longer than MAX_HEARD."""
+        try:
+            line = await asyncio.wait_for(self.reader.readline(), CLIENT_PATIENCE)
+        except TimeoutError:
+            raise TimeoutError(f"the server said nothing for {CLIENT_PATIENCE}s") from None
+        except ValueError:
+            raise ValueError(f"the server sent a line longer than {MAX_HEARD} bytes") from None
         if line:
             print(f"[{self.name}] hears {line.decode().rstrip()!r}")
         else:

@@ -82,13 +82,56 @@ async def serve(shutdown):
     return server, handlers
 
 
+CLIENT_PATIENCE = 5
+
+
+async def patiently(step):
+    """One step of a client, within CLIENT_PATIENCE: a server that accepted
+    and then stalled would hold the client for ever."""
+    try:
+        return await asyncio.wait_for(step, CLIENT_PATIENCE)
+    except TimeoutError:
+        raise TimeoutError(f"the server stalled for {CLIENT_PATIENCE}s") from None
+
+
+# The longest line a client takes from the server, without its newline: an
+# echo of a line of MAX_LINE bytes.
+MAX_REPLY = len("echo: ") + MAX_LINE
+
+
+async def connect(port):
+    """A client's connection, whose readline takes MAX_REPLY bytes at most."""
+    return await asyncio.open_connection("127.0.0.1", port, limit=MAX_REPLY)
+
+
+async def read_reply(reader):
+    """readline(), with the error past the limit saying which limit."""
+    try:
+        return await reader.readline()
+    except ValueError:
+        raise ValueError(f"the server sent a line longer than {MAX_REPLY} bytes") from None
+
+
+async def read_until_closed(reader):
+    """What the server sends until it closes: a line of MAX_REPLY bytes at
+    most, or an error."""
+    limit = MAX_REPLY + 1
+    rest = b""
+    while len(rest) <= limit:
+        chunk = await reader.read(limit + 1 - len(rest))
+        if not chunk:
+            return rest
+        rest += chunk
+    raise ValueError(f"the server sent more than {limit} bytes before closing")
+
+
 async def client(port, message):
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    reader, writer = await connect(port)
     writer.write(f"{message}\n".encode())
-    echo = await reader.readline()
+    echo = await patiently(read_reply(reader))
     print(f"client: sent {message!r}, got back {echo.decode().rstrip()!r}")
     writer.write_eof()
-    await reader.read()
+    await patiently(read_until_closed(reader))
     print("client: the server closed the connection")
     writer.close()
     await writer.wait_closed()
@@ -101,31 +144,31 @@ async def main():
 
     await client(port, "hello")
 
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    reader, writer = await connect(port)
     long_line = b"x" * (100 * MAX_LINE)
     writer.write(long_line + b"\nafter\n")
-    reply = await reader.readline()
+    reply = await patiently(read_reply(reader))
     print(f"client: sent {len(long_line)} bytes, got back {reply.decode().rstrip()!r}")
-    reply = await reader.readline()
+    reply = await patiently(read_reply(reader))
     print(f"client: sent 'after', got back {reply.decode().rstrip()!r}")
     writer.write_eof()
-    await reader.read()
+    await patiently(read_until_closed(reader))
     writer.close()
 
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    reader, writer = await connect(port)
     writer.write(b"half a li")
     writer.write_eof()
-    await reader.read()
+    await patiently(read_until_closed(reader))
     print("client: stopped mid-line, and the server closed the connection")
     writer.close()
 
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    reader, writer = await connect(port)
     writer.write(b"ping\n")
-    echo = await reader.readline()
+    echo = await patiently(read_reply(reader))
     print(f"client: sent 'ping', got back {echo.decode().rstrip()!r}")
     shutdown.set()
     server.close()
-    goodbye = await reader.read()
+    goodbye = await patiently(read_until_closed(reader))
     print(f"client: the server said {goodbye.decode().rstrip()!r} and closed")
     writer.close()
 

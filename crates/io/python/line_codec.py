@@ -64,37 +64,64 @@ async def serve(shutdown):
     return server, handlers
 
 
+CLIENT_PATIENCE = 5
+# The longest reply a client takes: str.upper() makes a line at most three
+# times as long, as Rust's to_uppercase() does.
+MAX_REPLY = 3 * MAX_LINE
+
+
+async def patiently(step):
+    """One step of a client, within CLIENT_PATIENCE: a server that accepted
+    and then stalled would hold the client for ever."""
+    try:
+        return await asyncio.wait_for(step, CLIENT_PATIENCE)
+    except TimeoutError:
+        raise TimeoutError(f"the server stalled for {CLIENT_PATIENCE}s") from None
+
+
+async def read_until_closed(reader):
+    """What the server sends until it closes: MAX_REPLY bytes and a newline
+    at most, or an error."""
+    reply = b""
+    while len(reply) <= MAX_REPLY + 1:
+        chunk = await reader.read(MAX_REPLY + 2 - len(reply))
+        if not chunk:
+            return reply
+        reply += chunk
+    raise ValueError(f"the server sent a line longer than {MAX_REPLY} bytes")
+
+
 async def main():
     shutdown = asyncio.Event()
     server, handlers = await serve(shutdown)
     port = server.sockets[0].getsockname()[1]
 
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=MAX_REPLY)
     for line in ["hello", "a line of exactly thirty-two b..", "x" * 100]:
         writer.write(line.encode() + b"\n")
-        reply = await reader.readline()
+        reply = await patiently(reader.readline())
         if reply:
             print(f"sent {len(line)} bytes, got {reply.decode().rstrip()!r}")
         else:
             print(f"sent {len(line)} bytes, and the server had closed")
-    after = await reader.readline()
+    after = await patiently(reader.readline())
     print(f"then the server closed the connection: {after == b''}")
     writer.close()
 
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=MAX_REPLY)
     writer.write(b"caf\xe9\n")
-    reply = await reader.read()
+    reply = await patiently(read_until_closed(reader))
     print(f"sent Latin-1 bytes, got {reply.decode().rstrip()!r}")
     writer.close()
 
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=MAX_REPLY)
     writer.write(b"still here\n")
-    reply = await reader.readline()
+    reply = await patiently(reader.readline())
     print(f"sent 'still here', got {reply.decode().rstrip()!r}")
     shutdown.set()
     server.close()
-    goodbye = await reader.readline()
-    after = await reader.readline()
+    goodbye = await patiently(reader.readline())
+    after = await patiently(reader.readline())
     print(f"the server said {goodbye.decode().rstrip()!r}, then closed the connection: {after == b''}")
     writer.close()
 

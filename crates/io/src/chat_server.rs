@@ -8,7 +8,8 @@
 //! than `BACKLOG` behind is told how many it missed. The limits it keeps on
 //! every client (time to give a name, to read a line, to take a goodbye; at
 //! most `MAX_CONNECTIONS`; quiet ones closed once every place is taken) follow
-//! the book's page "Sockets, streams and processes". It also runs on its own:
+//! the book's page "Sockets, streams and processes"; its clients take lines
+//! of `MAX_HEARD` bytes at most. It also runs on its own:
 //! `cargo run -p io --bin io-serve -- chat --port 7000`.
 
 use std::collections::VecDeque;
@@ -204,6 +205,11 @@ enum Ended {
 
 impl Connection {
     async fn serve(&self, socket: TcpStream) -> Result<(), LinesCodecError> {
+        // Short lines, often several in a row to a client that sends nothing
+        // back: with Nagle's algorithm, each after the first would wait for
+        // the client's acknowledgement, which its system may delay by tens of
+        // milliseconds.
+        socket.set_nodelay(true)?;
         let (reader, writer) = socket.into_split();
         let mut lines = FramedRead::new(reader, LinesCodec::new_with_max_length(MAX_LINE));
         let mut client = FramedWrite::new(writer, LinesCodec::new());
@@ -395,6 +401,12 @@ async fn hang_up(
     Ok(())
 }
 
+/// How long a client waits for the server to say something.
+const CLIENT_PATIENCE: Duration = Duration::from_secs(5);
+/// The longest line a client takes, in bytes: a message is a name and a
+/// line, each of `MAX_LINE` bytes at most, with `": "` between them.
+const MAX_HEARD: usize = 2 * MAX_LINE + ": ".len();
+
 /// A scripted client that prints every line it hears.
 struct Client {
     name: &'static str,
@@ -405,7 +417,10 @@ impl Client {
     async fn join(address: SocketAddr, name: &'static str) -> Result<Self, LinesCodecError> {
         let mut client = Client {
             name,
-            lines: Framed::new(TcpStream::connect(address).await?, LinesCodec::new()),
+            lines: Framed::new(
+                TcpStream::connect(address).await?,
+                LinesCodec::new_with_max_length(MAX_HEARD),
+            ),
         };
         client.hear().await?; // "your name?"
         client.lines.send(name).await?;
@@ -418,10 +433,23 @@ impl Client {
         self.lines.send(text).await
     }
 
+    /// Prints the next line, and fails if none comes within
+    /// `CLIENT_PATIENCE` (a server that accepted and then stalled would
+    /// hold the client for ever) or it is longer than `MAX_HEARD`.
     async fn hear(&mut self) -> Result<(), LinesCodecError> {
-        match self.lines.next().await.transpose()? {
-            Some(line) => println!("[{}] hears {line:?}", self.name),
+        let next = timeout(CLIENT_PATIENCE, self.lines.next()).await;
+        let next = next.map_err(|_elapsed| {
+            let stalled = format!("the server said nothing for {CLIENT_PATIENCE:?}");
+            io::Error::new(io::ErrorKind::TimedOut, stalled)
+        })?;
+        match next {
+            Some(Ok(line)) => println!("[{}] hears {line:?}", self.name),
             None => println!("[{}] is disconnected", self.name),
+            Some(Err(LinesCodecError::MaxLineLengthExceeded)) => {
+                let too_long = format!("the server sent a line longer than {MAX_HEARD} bytes");
+                return Err(io::Error::new(io::ErrorKind::InvalidData, too_long).into());
+            }
+            Some(Err(error)) => return Err(error),
         }
         Ok(())
     }
@@ -493,6 +521,67 @@ mod tests {
 
     async fn next(client: &mut Framed<TcpStream, LinesCodec>) -> Option<String> {
         client.next().await.transpose().unwrap()
+    }
+
+    /// A server that stalls (this listener never accepts, and the system
+    /// completes the connection all the same): the demonstration's client
+    /// gives up after `CLIENT_PATIENCE`, with an error that says so.
+    #[tokio::test(start_paused = true)]
+    async fn the_client_gives_up_on_a_server_that_stalls() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let start = Instant::now();
+        let joined = timeout(
+            2 * CLIENT_PATIENCE,
+            Client::join(listener.local_addr().unwrap(), "alice"),
+        )
+        .await
+        .expect("the client still waited");
+        let Err(LinesCodecError::Io(error)) = joined else {
+            panic!("the client did not fail on a read");
+        };
+        assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+        assert_eq!(error.to_string(), "the server said nothing for 5s");
+        assert_eq!(start.elapsed(), CLIENT_PATIENCE);
+    }
+
+    /// The longest line the server sends, a line of `MAX_LINE` bytes from
+    /// a client whose name is as long, is as long as a client takes.
+    #[tokio::test]
+    async fn the_longest_message_fits_the_clients_limit() {
+        let (address, shutdown, server) = start().await;
+        let mut alice = Client::join(address, "alice").await.unwrap();
+        let name = "n".repeat(MAX_LINE).leak();
+        let mut long = Client::join(address, name).await.unwrap();
+        alice.hear().await.unwrap(); // that it joined
+        long.say(&"x".repeat(MAX_LINE)).await.unwrap();
+        let heard = alice.lines.next().await.unwrap().unwrap();
+        assert_eq!(heard.len(), MAX_HEARD);
+        drop((alice, long));
+        shutdown.cancel();
+        server.await.unwrap().unwrap();
+    }
+
+    /// A server that sends a line longer than `MAX_HEARD`: the client
+    /// fails, and says so.
+    #[tokio::test]
+    async fn a_line_over_the_clients_limit_is_an_error() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let joining = Client::join(listener.local_addr().unwrap(), "alice");
+        let serving = async {
+            let (mut socket, _peer) = listener.accept().await.unwrap();
+            let line = format!("{}\n", "x".repeat(MAX_HEARD + 1));
+            socket.write_all(line.as_bytes()).await.unwrap();
+            socket
+        };
+        let (joined, _socket) = tokio::join!(joining, serving);
+        let Err(LinesCodecError::Io(error)) = joined else {
+            panic!("the client took a line longer than {MAX_HEARD} bytes");
+        };
+        assert_eq!(error.kind(), io::ErrorKind::InvalidData);
+        assert_eq!(
+            error.to_string(),
+            "the server sent a line longer than 2050 bytes"
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -16,14 +16,15 @@
 //! half is `write_eof()`. The server's lines go to `log`: `println!` blocks,
 //! and on a pipe nobody reads it would stop the runtime's thread and every
 //! connection with it, so `io-serve` hands them to a thread of their own.
-//! See the book's page "Sockets, streams and processes".
+//! The clients take lines of `MAX_REPLY` bytes at most. See the book's page
+//! "Sockets, streams and processes".
 
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -253,20 +254,60 @@ async fn say_goodbye(
     }
 }
 
+/// How long a client waits for the server at each step.
+const CLIENT_PATIENCE: Duration = Duration::from_secs(5);
+/// The longest line a client takes from the server, in bytes, without its
+/// newline: an echo of a line of `MAX_LINE` bytes.
+const MAX_REPLY: usize = "echo: ".len() + MAX_LINE;
+
+/// Runs one step of a client within `CLIENT_PATIENCE`: a server that
+/// accepted and then stalled would hold the client for ever.
+async fn patiently<T>(step: impl Future<Output = io::Result<T>>) -> io::Result<T> {
+    timeout(CLIENT_PATIENCE, step).await.map_err(|_elapsed| {
+        let stalled = format!("the server stalled for {CLIENT_PATIENCE:?}");
+        io::Error::new(io::ErrorKind::TimedOut, stalled)
+    })?
+}
+
+/// Reads one line from the server, as `read_line` does, but `MAX_REPLY`
+/// bytes and a newline at most: past that, an error.
+async fn read_reply(reader: &mut (impl AsyncBufRead + Unpin)) -> io::Result<String> {
+    let mut line = Vec::new();
+    let mut limited = reader.take(MAX_REPLY as u64 + 1);
+    limited.read_until(b'\n', &mut line).await?;
+    if line.len() > MAX_REPLY && !line.ends_with(b"\n") {
+        let too_long = format!("the server sent a line longer than {MAX_REPLY} bytes");
+        return Err(io::Error::new(io::ErrorKind::InvalidData, too_long));
+    }
+    String::from_utf8(line).map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))
+}
+
+/// Reads what the server sends until it closes the connection: a line of
+/// `MAX_REPLY` bytes at most, or an error.
+async fn read_until_closed(reader: impl AsyncRead + Unpin) -> io::Result<String> {
+    let mut rest = Vec::new();
+    let limit = MAX_REPLY + 1;
+    reader.take(limit as u64 + 1).read_to_end(&mut rest).await?;
+    if rest.len() > limit {
+        let too_much = format!("the server sent more than {limit} bytes before closing");
+        return Err(io::Error::new(io::ErrorKind::InvalidData, too_much));
+    }
+    String::from_utf8(rest).map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))
+}
+
 /// A client's side: one line out, the echo back, then the end of the stream.
 async fn client(address: SocketAddr, message: &str) -> io::Result<()> {
     let socket = TcpStream::connect(address).await?;
     let (reader, mut writer) = socket.into_split();
     let mut reader = BufReader::new(reader);
     writer.write_all(format!("{message}\n").as_bytes()).await?;
-    let mut echo = String::new();
-    reader.read_line(&mut echo).await?;
+    let echo = patiently(read_reply(&mut reader)).await?;
     println!("client: sent {message:?}, got back {:?}", echo.trim_end());
 
     // `writer.write_eof()`: no more lines from us. The server sees the end of
-    // the stream, closes its side, and `read_to_end` returns.
+    // the stream, closes its side, and `read_until_closed` returns.
     writer.shutdown().await?;
-    reader.read_to_end(&mut Vec::new()).await?;
+    patiently(read_until_closed(&mut reader)).await?;
     println!("client: the server closed the connection");
     Ok(())
 }
@@ -291,20 +332,20 @@ pub async fn run() -> io::Result<()> {
     let (reader, mut writer) = TcpStream::connect(address).await?.into_split();
     let mut reader = BufReader::new(reader);
     let long_line = vec![b'x'; 100 * MAX_LINE];
-    writer.write_all(&long_line).await?;
+    // 100 KiB, which the sockets' buffers may not hold: the write may wait
+    // for the server to read.
+    patiently(writer.write_all(&long_line)).await?;
     writer.write_all(b"\nafter\n").await?;
-    let mut reply = String::new();
-    reader.read_line(&mut reply).await?;
+    let reply = patiently(read_reply(&mut reader)).await?;
     println!(
         "client: sent {} bytes, got back {:?}",
         long_line.len(),
         reply.trim_end()
     );
-    reply.clear();
-    reader.read_line(&mut reply).await?;
+    let reply = patiently(read_reply(&mut reader)).await?;
     println!("client: sent \"after\", got back {:?}", reply.trim_end());
     writer.shutdown().await?;
-    reader.read_to_end(&mut Vec::new()).await?;
+    patiently(read_until_closed(&mut reader)).await?;
 
     // A client that stops halfway through a line: the bytes arrive, the
     // newline never does, and its side of the stream ends. (A client whose
@@ -312,19 +353,17 @@ pub async fn run() -> io::Result<()> {
     let mut cut_short = TcpStream::connect(address).await?;
     cut_short.write_all(b"half a li").await?;
     cut_short.shutdown().await?;
-    cut_short.read_to_end(&mut Vec::new()).await?;
+    patiently(read_until_closed(&mut cut_short)).await?;
     println!("client: stopped mid-line, and the server closed the connection");
 
     // A client still connected when the server shuts down.
     let idle = TcpStream::connect(address).await?;
     let mut idle = BufReader::new(idle);
     idle.write_all(b"ping\n").await?;
-    let mut echo = String::new();
-    idle.read_line(&mut echo).await?;
+    let echo = patiently(read_reply(&mut idle)).await?;
     println!("client: sent \"ping\", got back {:?}", echo.trim_end());
     shutdown.cancel();
-    let mut goodbye = String::new();
-    idle.read_to_string(&mut goodbye).await?;
+    let goodbye = patiently(read_until_closed(&mut idle)).await?;
     drop(idle);
     println!(
         "client: the server said {:?} and closed",
@@ -437,12 +476,84 @@ mod tests {
         server.await.unwrap().unwrap();
     }
 
+    /// A server that stalls (this listener never accepts, and the system
+    /// completes the connection all the same): the demonstration's client
+    /// gives up after `CLIENT_PATIENCE`, with an error that says so.
+    #[tokio::test(start_paused = true)]
+    async fn the_client_gives_up_on_a_server_that_stalls() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let start = Instant::now();
+        let gave_up = timeout(
+            2 * CLIENT_PATIENCE,
+            client(listener.local_addr().unwrap(), "hello"),
+        )
+        .await
+        .expect("the client still waited");
+        let error = gave_up.unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+        assert_eq!(error.to_string(), "the server stalled for 5s");
+        assert_eq!(start.elapsed(), CLIENT_PATIENCE);
+    }
+
     /// Sends `line` and returns the server's answer.
     async fn ask(client: &mut BufReader<TcpStream>, line: &str) -> String {
         let mut echo = String::new();
         client.write_all(line.as_bytes()).await.unwrap();
         client.read_line(&mut echo).await.unwrap();
         echo
+    }
+
+    /// The longest line the server sends, the echo of a line of
+    /// `MAX_LINE` bytes, is as long as a client takes.
+    #[tokio::test]
+    async fn the_longest_echo_fits_the_clients_limit() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, shutdown.clone(), |_| {}));
+        let mut client = BufReader::new(TcpStream::connect(address).await.unwrap());
+        let line = format!("{}\n", "x".repeat(MAX_LINE));
+        client.write_all(line.as_bytes()).await.unwrap();
+        let echo = read_reply(&mut client).await.unwrap();
+        assert_eq!(echo, format!("echo: {line}"));
+        assert_eq!(echo.len(), MAX_REPLY + 1);
+        drop(client);
+        shutdown.cancel();
+        server.await.unwrap().unwrap();
+    }
+
+    /// A server that sends more than `MAX_REPLY` bytes without a newline:
+    /// the client's reads fail, and say so.
+    #[tokio::test]
+    async fn a_reply_over_the_clients_limit_is_an_error() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        // A client whose server sent `sent`, then closed the connection.
+        let client_after = async |sent: &str| {
+            let client = TcpStream::connect(address).await.unwrap();
+            let (mut server, _peer) = listener.accept().await.unwrap();
+            server.write_all(sent.as_bytes()).await.unwrap();
+            BufReader::new(client)
+        };
+        let longest = format!("{}\n", "x".repeat(MAX_REPLY));
+        let mut client = client_after(&longest).await;
+        assert_eq!(read_reply(&mut client).await.unwrap(), longest);
+        let mut client = client_after(&longest).await;
+        assert_eq!(read_until_closed(&mut client).await.unwrap(), longest);
+
+        let too_long = format!("x{longest}");
+        let mut client = client_after(&too_long).await;
+        let error = read_reply(&mut client).await.unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the server sent a line longer than 1030 bytes"
+        );
+        let mut client = client_after(&too_long).await;
+        let error = read_until_closed(&mut client).await.unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the server sent more than 1031 bytes before closing"
+        );
     }
 
     /// Past `MAX_CONNECTIONS`, a client waits to be accepted, and is served

@@ -7,7 +7,8 @@
 //! so is one that is not UTF-8. `Framed` ends after a codec error, so the
 //! server answers with the error, closes, and drains what the client still
 //! sends. Its time limits and its cap on connections follow the book's page
-//! "Sockets, streams and processes".
+//! "Sockets, streams and processes". The clients bound replies too, at
+//! `MAX_REPLY`.
 
 use std::io;
 use std::sync::Arc;
@@ -180,10 +181,52 @@ const DRAIN_LIMIT: u64 = 64 * 1024;
 /// And for how long.
 const DRAIN_TIME: Duration = Duration::from_secs(1);
 
+/// How long a client waits for the server at each step.
+const CLIENT_PATIENCE: Duration = Duration::from_secs(5);
+/// The longest reply a client takes, in bytes: a line of `MAX_LINE` bytes in
+/// capitals is at most three times as long (`to_uppercase` turns `ΐ`, 2
+/// bytes, into 6), and the server's errors are shorter.
+const MAX_REPLY: usize = 3 * MAX_LINE;
+
+/// Runs one step of a client within `CLIENT_PATIENCE`: a server that
+/// accepted and then stalled would hold the client for ever.
+async fn patiently<T>(step: impl Future<Output = T>) -> io::Result<T> {
+    timeout(CLIENT_PATIENCE, step).await.map_err(|_elapsed| {
+        let stalled = format!("the server stalled for {CLIENT_PATIENCE:?}");
+        io::Error::new(io::ErrorKind::TimedOut, stalled)
+    })
+}
+
+/// The clients' codec: the server's, with `MAX_REPLY` for its limit.
+fn client_codec() -> LinesCodec {
+    LinesCodec::new_with_max_length(MAX_REPLY)
+}
+
+/// Reads what the server sends until it closes the connection: `MAX_REPLY`
+/// bytes and a newline at most, or an error.
+async fn read_until_closed(socket: &mut TcpStream) -> io::Result<String> {
+    let mut reply = Vec::new();
+    let limit = MAX_REPLY + 1;
+    (&mut *socket)
+        .take(limit as u64 + 1)
+        .read_to_end(&mut reply)
+        .await?;
+    if reply.len() > limit {
+        return Err(into_io(LinesCodecError::MaxLineLengthExceeded));
+    }
+    String::from_utf8(reply).map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))
+}
+
+/// Only a client's decoder, whose limit is `MAX_REPLY`, fails with
+/// `MaxLineLengthExceeded`: the server's decoding errors are answered in
+/// `converse`, and encoding never fails with it.
 fn into_io(error: LinesCodecError) -> io::Error {
     match error {
         LinesCodecError::Io(error) => error,
-        other => io::Error::other(other),
+        LinesCodecError::MaxLineLengthExceeded => io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("the server sent a line longer than {MAX_REPLY} bytes"),
+        ),
     }
 }
 
@@ -198,14 +241,14 @@ pub async fn run() -> io::Result<()> {
     let _stop_server = shutdown.clone().drop_guard();
 
     // The client speaks the same protocol, so it frames with the same codec.
-    let mut client = Framed::new(TcpStream::connect(address).await?, LinesCodec::new());
+    let mut client = Framed::new(TcpStream::connect(address).await?, client_codec());
     for line in [
         "hello",
         "a line of exactly thirty-two b..",
         &"x".repeat(100),
     ] {
         client.send(line).await.map_err(into_io)?;
-        match client.next().await {
+        match patiently(client.next()).await? {
             Some(reply) => println!(
                 "sent {} bytes, got {:?}",
                 line.len(),
@@ -214,7 +257,10 @@ pub async fn run() -> io::Result<()> {
             None => println!("sent {} bytes, and the server had closed", line.len()),
         }
     }
-    let after = client.next().await.transpose().map_err(into_io)?;
+    let after = patiently(client.next())
+        .await?
+        .transpose()
+        .map_err(into_io)?;
     println!("then the server closed the connection: {}", after.is_none());
     // The server reads what a refused client still sends until it closes
     // its side (or a second passes), so close it.
@@ -223,19 +269,22 @@ pub async fn run() -> io::Result<()> {
     // Bytes that are not UTF-8, written without a codec.
     let mut raw = TcpStream::connect(address).await?;
     raw.write_all(b"caf\xe9\n").await?;
-    let mut reply = String::new();
-    raw.read_to_string(&mut reply).await?;
+    let reply = patiently(read_until_closed(&mut raw)).await??;
     println!("sent Latin-1 bytes, got {:?}", reply.trim_end());
     drop(raw);
 
     // A client still connected when the server shuts down.
-    let mut idle = Framed::new(TcpStream::connect(address).await?, LinesCodec::new());
+    let mut idle = Framed::new(TcpStream::connect(address).await?, client_codec());
     idle.send("still here").await.map_err(into_io)?;
-    let reply = idle.next().await.ok_or(io::ErrorKind::UnexpectedEof)?;
+    let reply = patiently(idle.next())
+        .await?
+        .ok_or(io::ErrorKind::UnexpectedEof)?;
     println!("sent \"still here\", got {:?}", reply.map_err(into_io)?);
     shutdown.cancel();
-    let goodbye = idle.next().await.ok_or(io::ErrorKind::UnexpectedEof)?;
-    let after = idle.next().await.transpose().map_err(into_io)?;
+    let goodbye = patiently(idle.next())
+        .await?
+        .ok_or(io::ErrorKind::UnexpectedEof)?;
+    let after = patiently(idle.next()).await?.transpose().map_err(into_io)?;
     println!(
         "the server said {:?}, then closed the connection: {}",
         goodbye.map_err(into_io)?,
@@ -250,7 +299,81 @@ pub async fn run() -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use tokio::time::Instant;
+
     use super::*;
+
+    /// A server that stalls (this listener never accepts, and the system
+    /// completes the connection all the same): a step of the
+    /// demonstration's client gives up after `CLIENT_PATIENCE`, with an
+    /// error that says so.
+    #[tokio::test(start_paused = true)]
+    async fn a_client_step_gives_up_on_a_server_that_stalls() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let socket = TcpStream::connect(listener.local_addr().unwrap());
+        let mut client = Framed::new(socket.await.unwrap(), LinesCodec::new());
+        client.send("hello").await.unwrap();
+        let start = Instant::now();
+        let gave_up = timeout(2 * CLIENT_PATIENCE, patiently(client.next()))
+            .await
+            .expect("the client still waited");
+        let error = gave_up.unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+        assert_eq!(error.to_string(), "the server stalled for 5s");
+        assert_eq!(start.elapsed(), CLIENT_PATIENCE);
+    }
+
+    /// The longest reply the server can send, a line of `MAX_LINE` bytes
+    /// of `ΐ` in capitals, is as long as a client takes.
+    #[tokio::test]
+    async fn the_longest_reply_fits_the_clients_limit() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, shutdown.clone(), |_| {}));
+        let mut client = Framed::new(TcpStream::connect(address).await.unwrap(), client_codec());
+        let line = "ΐ".repeat(MAX_LINE / "ΐ".len());
+        client.send(&line).await.unwrap();
+        let reply = client.next().await.unwrap().unwrap();
+        assert_eq!((reply.len(), reply), (MAX_REPLY, line.to_uppercase()));
+        drop(client);
+        shutdown.cancel();
+        server.await.unwrap().unwrap();
+    }
+
+    /// A server that sends more than `MAX_REPLY` bytes without a newline:
+    /// the client's codec, and its read to the end, fail and say so.
+    #[tokio::test]
+    async fn a_reply_over_the_clients_limit_is_an_error() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let longest = "x".repeat(MAX_REPLY);
+        let too_long = "the server sent a line longer than 96 bytes";
+
+        let socket = TcpStream::connect(address).await.unwrap();
+        let mut client = Framed::new(socket, client_codec());
+        let (mut server, _peer) = listener.accept().await.unwrap();
+        let lines = format!("{longest}\n{longest}x\n");
+        server.write_all(lines.as_bytes()).await.unwrap();
+        assert_eq!(client.next().await.unwrap().unwrap(), longest);
+        let error = into_io(client.next().await.unwrap().unwrap_err());
+        assert_eq!(error.to_string(), too_long);
+
+        for (sent, read) in [
+            (format!("{longest}\n"), Ok(format!("{longest}\n"))),
+            (format!("{longest}x\n"), Err(too_long)),
+        ] {
+            let mut client = TcpStream::connect(address).await.unwrap();
+            let (mut server, _peer) = listener.accept().await.unwrap();
+            server.write_all(sent.as_bytes()).await.unwrap();
+            drop(server);
+            let reply = read_until_closed(&mut client).await;
+            assert_eq!(
+                reply.map_err(|error| error.to_string()),
+                read.map_err(str::to_owned)
+            );
+        }
+    }
 
     #[tokio::test]
     async fn a_line_over_the_limit_is_refused_and_the_connection_closed() {

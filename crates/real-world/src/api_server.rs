@@ -10,8 +10,9 @@
 //! "processing" for ever), a duplicate a 409. A body has at most `MAX_BODY`
 //! bytes, an id `MAX_ID`; past `MAX_JOBS` the oldest result goes, or, with
 //! every job running, the answer is a 503. A client gets 30 s to send each
-//! request's head; connections have no cap: a server facing the internet
-//! sits behind a proxy that has one.
+//! request's head (hyper's limit), then `ANSWER_TIMEOUT` for its body and
+//! the answer (a 408 past it); connections have no cap: a server facing
+//! the internet sits behind a proxy that has one.
 //!
 //! Needs: `reqwest/json`
 //!
@@ -44,6 +45,7 @@ use tokio::task::JoinSet;
 use tokio::time::{Instant, MissedTickBehavior, interval, sleep, timeout};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use tower_http::timeout::TimeoutLayer;
 
 const PROCESSING_TIME: Duration = Duration::from_secs(2);
 const POLL_EVERY: Duration = Duration::from_millis(800);
@@ -61,6 +63,12 @@ const MAX_BODY: usize = 16 * 1024;
 /// and hyper takes a request target of up to 65,534 bytes (past that, it
 /// answers `414 URI Too Long`).
 const MAX_ID: usize = 64;
+/// How long a request has from the end of its head to its answer, reading
+/// its body included: hyper's limit covers the head alone, so a client that
+/// stops mid-body would hold its connection until the shutdown. Past it,
+/// the answer is `408 Request Timeout`, and hyper closes the connection,
+/// the body unread.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Clone, Serialize)]
 struct ProcessResult {
@@ -179,6 +187,10 @@ fn app(state: Arc<AppState>) -> Router {
         .route("/result/{data_id}", get(get_result))
         .route("/health", get(health_check))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            ANSWER_TIMEOUT,
+        ))
         .with_state(state)
 }
 
@@ -363,6 +375,38 @@ mod tests {
             .unwrap();
         assert_eq!(start.elapsed(), Duration::from_secs(30));
         assert_eq!(String::from_utf8_lossy(&answer), "", "it answered");
+        shutdown.cancel();
+        server.await.unwrap();
+    }
+
+    /// A client that sends a head and part of the body it announced, then
+    /// stops: hyper's head limit no longer applies, and the `Json`
+    /// extractor waits for the rest; `ANSWER_TIMEOUT` answers 408, and the
+    /// connection is closed, the body unread.
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_stops_mid_body_is_answered_408_and_closed() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let mut client = TcpStream::connect(address).await.unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, app(Arc::default()), shutdown.clone()));
+        let start = Instant::now();
+        let head = format!(
+            "POST /process?data_id=stalled HTTP/1.1\r\nhost: {address}\r\n\
+             content-type: application/json\r\ncontent-length: 16000\r\n\r\n{{\"value\":"
+        );
+        client.write_all(head.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        timeout(2 * ANSWER_TIMEOUT, client.read_to_end(&mut answer))
+            .await
+            .expect("the connection was still open after twice the limit")
+            .unwrap();
+        assert_eq!(start.elapsed(), ANSWER_TIMEOUT);
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(
+            answer.starts_with("HTTP/1.1 408 "),
+            "the server answered {answer}"
+        );
         shutdown.cancel();
         server.await.unwrap();
     }

@@ -10,7 +10,8 @@
 //! 500. A panic is a bug, not an exception: the client sees the connection
 //! close. A fourth request, to the failing `/stats`, shows the 500. The
 //! server is `api_server`'s: it closes the connections still open after a
-//! grace period, which `axum::serve` has no setting for.
+//! grace period, which `axum::serve` has no setting for, and answers 408 to
+//! a request not answered within `ANSWER_TIMEOUT` of its head.
 //!
 //! Needs: `reqwest/json`
 //!
@@ -41,9 +42,14 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep, timeout};
 use tokio_util::sync::CancellationToken;
+use tower_http::timeout::TimeoutLayer;
 
 /// How long the connections still open get to finish once shutdown starts.
 const GRACE_PERIOD: Duration = Duration::from_secs(1);
+/// How long a request has from the end of its head to its answer, reading
+/// its body included: hyper's limit covers the head alone, so a client that
+/// stops mid-body would hold its connection until the shutdown.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Serialize)]
 struct User {
@@ -119,6 +125,10 @@ fn app() -> Router {
         .route("/stats", get(get_stats))
         .route_layer(middleware::from_fn(process_time))
         .fallback(not_found)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            ANSWER_TIMEOUT,
+        ))
 }
 
 /// Serves `app` until `shutdown` is cancelled, then gives the connections
@@ -254,6 +264,38 @@ mod tests {
             .unwrap();
         assert_eq!(start.elapsed(), Duration::from_secs(30));
         assert_eq!(String::from_utf8_lossy(&answer), "", "it answered");
+        shutdown.cancel();
+        server.await.unwrap();
+    }
+
+    /// A client that sends a head and part of the body it announced, then
+    /// stops: hyper's head limit no longer applies, and the `Json`
+    /// extractor waits for the rest; `ANSWER_TIMEOUT` answers 408, and the
+    /// connection is closed, the body unread.
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_stops_mid_body_is_answered_408_and_closed() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let mut client = TcpStream::connect(address).await.unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, app(), shutdown.clone()));
+        let start = Instant::now();
+        let head = format!(
+            "POST /process HTTP/1.1\r\nhost: {address}\r\n\
+             content-type: application/json\r\ncontent-length: 16000\r\n\r\n{{\"data\":"
+        );
+        client.write_all(head.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        timeout(2 * ANSWER_TIMEOUT, client.read_to_end(&mut answer))
+            .await
+            .expect("the connection was still open after twice the limit")
+            .unwrap();
+        assert_eq!(start.elapsed(), ANSWER_TIMEOUT);
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(
+            answer.starts_with("HTTP/1.1 408 "),
+            "the server answered {answer}"
+        );
         shutdown.cancel();
         server.await.unwrap();
     }

@@ -130,7 +130,10 @@ async def serve(server, connections, shutdown, signals, grace):
 
 async def answer(reader):
     async with asyncio.timeout(20):
-        line = await reader.readline()
+        try:
+            line = await reader.readline()
+        except ValueError:
+            raise ValueError(f"the server sent a line longer than {MAX_LINE} bytes") from None
     return line.decode().rstrip("\n") if line else "(closed)"
 
 
@@ -151,8 +154,9 @@ async def demo(name, work_ms, grace, to_send, signals):
     port = server.sockets[0].getsockname()[1]
 
     async def clients():
-        idle_reader, idle_writer = await asyncio.open_connection("127.0.0.1", port)
-        busy_reader, busy_writer = await asyncio.open_connection("127.0.0.1", port)
+        # Lines of MAX_LINE bytes at most, as the server's requests are.
+        idle_reader, idle_writer = await asyncio.open_connection("127.0.0.1", port, limit=MAX_LINE)
+        busy_reader, busy_writer = await asyncio.open_connection("127.0.0.1", port, limit=MAX_LINE)
         busy_writer.write(f"{work_ms}\n".encode())
         await answer(busy_reader)
         print(f"{name}: one client is idle, another's {work_ms} ms of work has started")

@@ -119,7 +119,9 @@ class Client:
     @classmethod
     async def connect(cls, address):
         client = cls()
-        client.reader, client.writer = await asyncio.open_connection(*address)
+        # The server's lines are no longer than its clients': MAX_LINE
+        # bytes, newline included.
+        client.reader, client.writer = await asyncio.open_connection(*address, limit=MAX_LINE - 1)
         return client
 
     async def ask(self, message):
@@ -129,7 +131,10 @@ class Client:
 
     async def answer(self):
         async with asyncio.timeout(CLIENT_PATIENCE):
-            line = await self.reader.readline()
+            try:
+                line = await self.reader.readline()
+            except ValueError:
+                raise ValueError(f"the server sent a line longer than {MAX_LINE} bytes") from None
         return line.decode().rstrip("\n") if line else "(closed)"
 
 

@@ -570,10 +570,12 @@ async fn demo(
     Ok(())
 }
 
+/// A client's connection: it takes lines of `MAX_LINE` bytes at most, the
+/// server's limit on requests, which its answers stay under.
 async fn connect(address: std::net::SocketAddr) -> io::Result<Framed<TcpStream, LinesCodec>> {
     Ok(Framed::new(
         TcpStream::connect(address).await?,
-        LinesCodec::new(),
+        LinesCodec::new_with_max_length(MAX_LINE),
     ))
 }
 
@@ -585,7 +587,12 @@ async fn answer(client: &mut Framed<TcpStream, LinesCodec>) -> io::Result<String
             "the server is silent",
         )),
         Ok(None) => Ok("(closed)".to_owned()),
-        Ok(Some(line)) => line.map_err(io::Error::other),
+        Ok(Some(Ok(line))) => Ok(line),
+        Ok(Some(Err(LinesCodecError::MaxLineLengthExceeded))) => Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("the server sent a line longer than {MAX_LINE} bytes"),
+        )),
+        Ok(Some(Err(LinesCodecError::Io(error)))) => Err(error),
     }
 }
 
@@ -614,6 +621,23 @@ mod tests {
             }
         });
         (connect(address).await.unwrap(), shutdown, server)
+    }
+
+    /// A server that sends a line longer than `MAX_LINE`: the client
+    /// fails, and says so.
+    #[tokio::test]
+    async fn a_line_over_the_clients_limit_is_an_error() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = connect(listener.local_addr().unwrap()).await.unwrap();
+        let (mut server, _peer) = listener.accept().await.unwrap();
+        let lines = format!("{}\n{}\n", "x".repeat(MAX_LINE), "x".repeat(MAX_LINE + 1));
+        server.write_all(lines.as_bytes()).await.unwrap();
+        assert_eq!(answer(&mut client).await.unwrap(), "x".repeat(MAX_LINE));
+        let error = answer(&mut client).await.unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the server sent a line longer than 100 bytes"
+        );
     }
 
     /// A connection whose task has ended, but that the set has not given

@@ -269,16 +269,25 @@ impl Client {
     }
 }
 
+/// `Client::answer`, within `CLIENT_PATIENCE` and `MAX_LINE` bytes: the
+/// server's lines (a line in capitals, or an error) are no longer than its
+/// clients'.
 async fn answer(reader: &mut BufReader<OwnedReadHalf>) -> io::Result<String> {
-    let mut line = String::new();
-    let read = timeout(CLIENT_PATIENCE, reader.read_line(&mut line))
+    let mut line = Vec::new();
+    let mut limited = reader.take(MAX_LINE as u64);
+    let read = timeout(CLIENT_PATIENCE, limited.read_until(b'\n', &mut line))
         .await
         .map_err(|_elapsed| io::Error::new(io::ErrorKind::TimedOut, "the server is silent"))??;
-    Ok(if read == 0 {
-        "(closed)".to_owned()
-    } else {
-        line.trim_end().to_owned()
-    })
+    if read == 0 {
+        return Ok("(closed)".to_owned());
+    }
+    if line.len() == MAX_LINE && !line.ends_with(b"\n") {
+        let too_long = format!("the server sent a line longer than {MAX_LINE} bytes");
+        return Err(io::Error::new(io::ErrorKind::InvalidData, too_long));
+    }
+    let line = String::from_utf8(line)
+        .map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))?;
+    Ok(line.trim_end().to_owned())
 }
 
 async fn polite_client(address: SocketAddr) -> io::Result<()> {
@@ -364,6 +373,36 @@ mod tests {
     /// came would show in the test's output.
     fn show(line: String) {
         println!("server: {line}");
+    }
+
+    /// The longest line the server sends, a line of `MAX_LINE` bytes in
+    /// capitals, is as long as a client takes; one byte more, from a server
+    /// that breaks the protocol, is an error that says so.
+    #[tokio::test]
+    async fn a_client_takes_lines_of_max_line_bytes_at_most() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, shutdown.clone(), show));
+        let mut client = Client::connect(address).await.unwrap();
+        let longest = "y".repeat(MAX_LINE - 1);
+        assert_eq!(client.ask(&longest).await.unwrap(), longest.to_uppercase());
+        drop(client);
+        shutdown.cancel();
+        server.await.unwrap();
+
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = Client::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (mut server, _peer) = listener.accept().await.unwrap();
+        let too_long = format!("{}\n", "Y".repeat(MAX_LINE));
+        server.write_all(too_long.as_bytes()).await.unwrap();
+        let error = client.answer().await.unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the server sent a line longer than 1024 bytes"
+        );
     }
 
     /// A client that sends many lines, one too long and more before it

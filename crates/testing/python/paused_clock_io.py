@@ -22,10 +22,12 @@ import looptime
 WORK = 0.5
 DEADLINE = 5
 MAX_LINE = 64
+# How long the server waits for a request line.
+REQUEST_TIMEOUT = 5
 
 
 async def answer(reader, writer):
-    await reader.readline()
+    await asyncio.wait_for(reader.readline(), REQUEST_TIMEOUT)
     await asyncio.sleep(WORK)
     writer.write(b"PONG\n")
     await writer.drain()

@@ -32,12 +32,16 @@ const WORK: Duration = Duration::from_millis(500);
 const DEADLINE: Duration = Duration::from_secs(5);
 /// The longest request line the server reads.
 const MAX_LINE: u64 = 64;
+/// How long the server waits for a request line: a client that connected
+/// and sent nothing would hold its task for ever.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The server's side of one connection: a line in, `WORK`, a line out.
 async fn answer<S: AsyncRead + AsyncWrite + Unpin>(stream: S) -> io::Result<()> {
     let mut stream = BufReader::new(stream);
     let mut line = String::new();
-    (&mut stream).take(MAX_LINE).read_line(&mut line).await?;
+    let mut request = (&mut stream).take(MAX_LINE);
+    timeout(REQUEST_TIMEOUT, request.read_line(&mut line)).await??;
     sleep(WORK).await;
     stream.write_all(b"PONG\n").await
 }
@@ -178,6 +182,19 @@ mod tests {
         assert_eq!(start.elapsed(), WORK);
         server.await??;
         Ok(())
+    }
+
+    /// A client that sends nothing: the server gives up on it after
+    /// `REQUEST_TIMEOUT`.
+    #[tokio::test(start_paused = true)]
+    async fn the_server_gives_up_on_a_silent_client() {
+        let (_client, server) = tokio::io::duplex(64);
+        let start = Instant::now();
+        let answered = timeout(2 * REQUEST_TIMEOUT, answer(server))
+            .await
+            .expect("the server still waited");
+        assert_eq!(answered.unwrap_err().kind(), io::ErrorKind::TimedOut);
+        assert_eq!(start.elapsed(), REQUEST_TIMEOUT);
     }
 
     /// Tokio's third way: while a blocking job runs, the clock stays put,
