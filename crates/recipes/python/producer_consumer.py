@@ -9,16 +9,16 @@ import asyncio
 
 CAPACITY = 2
 GRACE = 5
-RUN_FOR = 2
+RUN_FOR = 2.6
 
 
 async def next_job(job_id):
-    await asyncio.sleep(0.2)
+    await asyncio.sleep(0.1)
     return job_id
 
 
 async def handle(job_id):
-    await asyncio.sleep(0.5)
+    await asyncio.sleep(1)
 
 
 async def produce(queue, stop):

@@ -89,16 +89,18 @@ pub async fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
-// What only feeds the demonstration: a job takes 0.2 s to make and 0.5 s
-// to handle, so the queue fills and the producer waits for room.
+// What only feeds the demonstration: a job takes 0.1 s to make and 1 s to
+// handle, so the queue fills and the producer waits for room. The stop
+// comes at least 0.4 s from any job made or handled, so that on the real
+// clock a busy machine prints the same lines in the same order.
 
-const RUN_FOR: Duration = Duration::from_secs(2);
+const RUN_FOR: Duration = Duration::from_millis(2600);
 
 async fn next_job(id: u32) -> Job {
-    sleep(Duration::from_millis(200)).await;
+    sleep(Duration::from_millis(100)).await;
     Job { id }
 }
 
 async fn handle(_job: &Job) {
-    sleep(Duration::from_millis(500)).await;
+    sleep(Duration::from_secs(1)).await;
 }
