@@ -205,10 +205,9 @@ enum Ended {
 
 impl Connection {
     async fn serve(&self, socket: TcpStream) -> Result<(), LinesCodecError> {
-        // Short lines, often several in a row to a client that sends nothing
-        // back: with Nagle's algorithm, each after the first would wait for
-        // the client's acknowledgement, which its system may delay by tens of
-        // milliseconds.
+        // Lines go out as they are written, not held back until the client
+        // acknowledges the one before (Nagle's algorithm), as asyncio's TCP
+        // transports do: a line protocol sends many small writes.
         socket.set_nodelay(true)?;
         let (reader, writer) = socket.into_split();
         let mut lines = FramedRead::new(reader, LinesCodec::new_with_max_length(MAX_LINE));

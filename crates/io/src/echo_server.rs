@@ -130,6 +130,10 @@ async fn echo_lines(
     shutdown: CancellationToken,
     log: fn(String),
 ) -> io::Result<()> {
+    // Replies go out as they are written, not held back until the client
+    // acknowledges the one before (Nagle's algorithm), as asyncio's TCP
+    // transports do: a line protocol sends many small writes.
+    socket.set_nodelay(true)?;
     let (reader, mut writer) = socket.into_split();
     let mut reader = BufReader::new(reader);
     let mut line = Vec::new();

@@ -102,6 +102,10 @@ async fn accept(
 /// client ends the stream, sends a line the protocol refuses, or the server
 /// shuts down.
 pub async fn handle(socket: TcpStream, shutdown: CancellationToken) -> io::Result<()> {
+    // Replies go out as they are written, not held back until the client
+    // acknowledges the one before (Nagle's algorithm), as asyncio's TCP
+    // transports do: a line protocol sends many small writes.
+    socket.set_nodelay(true)?;
     let mut lines = Framed::new(socket, LinesCodec::new_with_max_length(MAX_LINE));
     // Every read and every reply races the shutdown, so a client that stops
     // reading holds its task for the goodbye's time, not a reply's. Nothing
