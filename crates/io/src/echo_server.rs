@@ -336,10 +336,13 @@ pub async fn run() -> io::Result<()> {
     let (reader, mut writer) = TcpStream::connect(address).await?.into_split();
     let mut reader = BufReader::new(reader);
     let long_line = vec![b'x'; 100 * MAX_LINE];
-    // 100 KiB, which the sockets' buffers may not hold: the write may wait
-    // for the server to read.
-    patiently(writer.write_all(&long_line)).await?;
-    writer.write_all(b"\nafter\n").await?;
+    // 100 KiB, which the sockets' buffers may not hold: the writes may wait
+    // for the server to read, so both are within one patience.
+    patiently(async {
+        writer.write_all(&long_line).await?;
+        writer.write_all(b"\nafter\n").await
+    })
+    .await?;
     let reply = patiently(read_reply(&mut reader)).await?;
     println!(
         "client: sent {} bytes, got back {:?}",
