@@ -483,19 +483,18 @@ mod tests {
         server.await.unwrap().unwrap();
     }
 
-    /// A server that stalls (this listener never accepts, and the system
-    /// completes the connection all the same): the demonstration's client
-    /// gives up after `CLIENT_PATIENCE`, with an error that says so.
+    /// A server that accepted and then stalls (this peer never writes): a
+    /// client's read gives up after `CLIENT_PATIENCE`, with an error that
+    /// says so. A `duplex` peer, not a socket: the paused clock does not
+    /// wait for a socket's bytes (see `testing/paused_clock_io`).
     #[tokio::test(start_paused = true)]
-    async fn the_client_gives_up_on_a_server_that_stalls() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    async fn a_client_read_gives_up_on_a_server_that_stalls() {
+        let (ours, _stalled) = tokio::io::duplex(64);
+        let mut reader = BufReader::new(ours);
         let start = Instant::now();
-        let gave_up = timeout(
-            2 * CLIENT_PATIENCE,
-            client(listener.local_addr().unwrap(), "hello"),
-        )
-        .await
-        .expect("the client still waited");
+        let gave_up = timeout(2 * CLIENT_PATIENCE, patiently(read_reply(&mut reader)))
+            .await
+            .expect("the client still waited");
         let error = gave_up.unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::TimedOut);
         assert_eq!(error.to_string(), "the server stalled for 5s");
