@@ -79,6 +79,14 @@ async def patiently(step):
         raise TimeoutError(f"the server stalled for {CLIENT_PATIENCE}s") from None
 
 
+async def read_reply(reader):
+    """readline(), with the error past the limit saying which limit."""
+    try:
+        return await reader.readline()
+    except ValueError:
+        raise ValueError(f"the server sent a line longer than {MAX_REPLY} bytes") from None
+
+
 async def read_until_closed(reader):
     """What the server sends until it closes: MAX_REPLY bytes and a newline
     at most, or an error."""
@@ -99,12 +107,12 @@ async def main():
     reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=MAX_REPLY)
     for line in ["hello", "a line of exactly thirty-two b..", "x" * 100]:
         writer.write(line.encode() + b"\n")
-        reply = await patiently(reader.readline())
+        reply = await patiently(read_reply(reader))
         if reply:
             print(f"sent {len(line)} bytes, got {reply.decode().rstrip()!r}")
         else:
             print(f"sent {len(line)} bytes, and the server had closed")
-    after = await patiently(reader.readline())
+    after = await patiently(read_reply(reader))
     print(f"then the server closed the connection: {after == b''}")
     writer.close()
 
@@ -116,12 +124,12 @@ async def main():
 
     reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=MAX_REPLY)
     writer.write(b"still here\n")
-    reply = await patiently(reader.readline())
+    reply = await patiently(read_reply(reader))
     print(f"sent 'still here', got {reply.decode().rstrip()!r}")
     shutdown.set()
     server.close()
-    goodbye = await patiently(reader.readline())
-    after = await patiently(reader.readline())
+    goodbye = await patiently(read_reply(reader))
+    after = await patiently(read_reply(reader))
     print(f"the server said {goodbye.decode().rstrip()!r}, then closed the connection: {after == b''}")
     writer.close()
 

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::broadcast::{self, error::RecvError};
@@ -205,10 +205,9 @@ enum Ended {
 
 impl Connection {
     async fn serve(&self, socket: TcpStream) -> Result<(), LinesCodecError> {
-        // Short lines, often several in a row to a client that sends nothing
-        // back: with Nagle's algorithm, each after the first would wait for
-        // the client's acknowledgement, which its system may delay by tens of
-        // milliseconds.
+        // Lines go out as they are written, not held back until the client
+        // acknowledges the one before (Nagle's algorithm), as asyncio's TCP
+        // transports do: a line protocol sends many small writes.
         socket.set_nodelay(true)?;
         let (reader, writer) = socket.into_split();
         let mut lines = FramedRead::new(reader, LinesCodec::new_with_max_length(MAX_LINE));
@@ -407,10 +406,11 @@ const CLIENT_PATIENCE: Duration = Duration::from_secs(5);
 /// line, each of `MAX_LINE` bytes at most, with `": "` between them.
 const MAX_HEARD: usize = 2 * MAX_LINE + ": ".len();
 
-/// A scripted client that prints every line it hears.
-struct Client {
+/// A scripted client that prints every line it hears. (Over any stream, so
+/// that a test can give it a peer that never speaks.)
+struct Client<T = TcpStream> {
     name: &'static str,
-    lines: Framed<TcpStream, LinesCodec>,
+    lines: Framed<T, LinesCodec>,
 }
 
 impl Client {
@@ -427,7 +427,9 @@ impl Client {
         client.hear().await?; // the welcome
         Ok(client)
     }
+}
 
+impl<T: AsyncRead + AsyncWrite + Unpin> Client<T> {
     async fn say(&mut self, text: &str) -> Result<(), LinesCodecError> {
         println!("[{}] says {text:?}", self.name);
         self.lines.send(text).await
@@ -523,20 +525,23 @@ mod tests {
         client.next().await.transpose().unwrap()
     }
 
-    /// A server that stalls (this listener never accepts, and the system
-    /// completes the connection all the same): the demonstration's client
-    /// gives up after `CLIENT_PATIENCE`, with an error that says so.
+    /// A server that accepted and then stalls (this peer never writes): a
+    /// client waiting to hear from it gives up after `CLIENT_PATIENCE`, with
+    /// an error that says so. A `duplex` peer, not a socket: the paused
+    /// clock does not wait for a socket's bytes (see
+    /// `testing/paused_clock_io`).
     #[tokio::test(start_paused = true)]
     async fn the_client_gives_up_on_a_server_that_stalls() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let (ours, _stalled) = tokio::io::duplex(64);
+        let mut client = Client {
+            name: "alice",
+            lines: Framed::new(ours, LinesCodec::new_with_max_length(MAX_HEARD)),
+        };
         let start = Instant::now();
-        let joined = timeout(
-            2 * CLIENT_PATIENCE,
-            Client::join(listener.local_addr().unwrap(), "alice"),
-        )
-        .await
-        .expect("the client still waited");
-        let Err(LinesCodecError::Io(error)) = joined else {
+        let heard = timeout(2 * CLIENT_PATIENCE, client.hear())
+            .await
+            .expect("the client still waited");
+        let Err(LinesCodecError::Io(error)) = heard else {
             panic!("the client did not fail on a read");
         };
         assert_eq!(error.kind(), io::ErrorKind::TimedOut);

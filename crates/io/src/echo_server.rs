@@ -130,6 +130,10 @@ async fn echo_lines(
     shutdown: CancellationToken,
     log: fn(String),
 ) -> io::Result<()> {
+    // Replies go out as they are written, not held back until the client
+    // acknowledges the one before (Nagle's algorithm), as asyncio's TCP
+    // transports do: a line protocol sends many small writes.
+    socket.set_nodelay(true)?;
     let (reader, mut writer) = socket.into_split();
     let mut reader = BufReader::new(reader);
     let mut line = Vec::new();
@@ -332,10 +336,13 @@ pub async fn run() -> io::Result<()> {
     let (reader, mut writer) = TcpStream::connect(address).await?.into_split();
     let mut reader = BufReader::new(reader);
     let long_line = vec![b'x'; 100 * MAX_LINE];
-    // 100 KiB, which the sockets' buffers may not hold: the write may wait
-    // for the server to read.
-    patiently(writer.write_all(&long_line)).await?;
-    writer.write_all(b"\nafter\n").await?;
+    // 100 KiB, which the sockets' buffers may not hold: the writes may wait
+    // for the server to read, so both are within one patience.
+    patiently(async {
+        writer.write_all(&long_line).await?;
+        writer.write_all(b"\nafter\n").await
+    })
+    .await?;
     let reply = patiently(read_reply(&mut reader)).await?;
     println!(
         "client: sent {} bytes, got back {:?}",
@@ -476,19 +483,18 @@ mod tests {
         server.await.unwrap().unwrap();
     }
 
-    /// A server that stalls (this listener never accepts, and the system
-    /// completes the connection all the same): the demonstration's client
-    /// gives up after `CLIENT_PATIENCE`, with an error that says so.
+    /// A server that accepted and then stalls (this peer never writes): a
+    /// client's read gives up after `CLIENT_PATIENCE`, with an error that
+    /// says so. A `duplex` peer, not a socket: the paused clock does not
+    /// wait for a socket's bytes (see `testing/paused_clock_io`).
     #[tokio::test(start_paused = true)]
-    async fn the_client_gives_up_on_a_server_that_stalls() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    async fn a_client_read_gives_up_on_a_server_that_stalls() {
+        let (ours, _stalled) = tokio::io::duplex(64);
+        let mut reader = BufReader::new(ours);
         let start = Instant::now();
-        let gave_up = timeout(
-            2 * CLIENT_PATIENCE,
-            client(listener.local_addr().unwrap(), "hello"),
-        )
-        .await
-        .expect("the client still waited");
+        let gave_up = timeout(2 * CLIENT_PATIENCE, patiently(read_reply(&mut reader)))
+            .await
+            .expect("the client still waited");
         let error = gave_up.unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::TimedOut);
         assert_eq!(error.to_string(), "the server stalled for 5s");

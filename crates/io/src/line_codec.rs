@@ -14,7 +14,7 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::{SinkExt, StreamExt};
+use futures::{SinkExt, Stream, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -102,6 +102,10 @@ async fn accept(
 /// client ends the stream, sends a line the protocol refuses, or the server
 /// shuts down.
 pub async fn handle(socket: TcpStream, shutdown: CancellationToken) -> io::Result<()> {
+    // Replies go out as they are written, not held back until the client
+    // acknowledges the one before (Nagle's algorithm), as asyncio's TCP
+    // transports do: a line protocol sends many small writes.
+    socket.set_nodelay(true)?;
     let mut lines = Framed::new(socket, LinesCodec::new_with_max_length(MAX_LINE));
     // Every read and every reply races the shutdown, so a client that stops
     // reading holds its task for the goodbye's time, not a reply's. Nothing
@@ -190,11 +194,18 @@ const MAX_REPLY: usize = 3 * MAX_LINE;
 
 /// Runs one step of a client within `CLIENT_PATIENCE`: a server that
 /// accepted and then stalled would hold the client for ever.
-async fn patiently<T>(step: impl Future<Output = T>) -> io::Result<T> {
+async fn patiently<T>(step: impl Future<Output = io::Result<T>>) -> io::Result<T> {
     timeout(CLIENT_PATIENCE, step).await.map_err(|_elapsed| {
         let stalled = format!("the server stalled for {CLIENT_PATIENCE:?}");
         io::Error::new(io::ErrorKind::TimedOut, stalled)
-    })
+    })?
+}
+
+/// The server's next line, or `None` once it has closed the connection.
+async fn next_reply(
+    lines: &mut (impl Stream<Item = Result<String, LinesCodecError>> + Unpin),
+) -> io::Result<Option<String>> {
+    lines.next().await.transpose().map_err(into_io)
 }
 
 /// The clients' codec: the server's, with `MAX_REPLY` for its limit.
@@ -248,19 +259,12 @@ pub async fn run() -> io::Result<()> {
         &"x".repeat(100),
     ] {
         client.send(line).await.map_err(into_io)?;
-        match patiently(client.next()).await? {
-            Some(reply) => println!(
-                "sent {} bytes, got {:?}",
-                line.len(),
-                reply.map_err(into_io)?
-            ),
+        match patiently(next_reply(&mut client)).await? {
+            Some(reply) => println!("sent {} bytes, got {reply:?}", line.len()),
             None => println!("sent {} bytes, and the server had closed", line.len()),
         }
     }
-    let after = patiently(client.next())
-        .await?
-        .transpose()
-        .map_err(into_io)?;
+    let after = patiently(next_reply(&mut client)).await?;
     println!("then the server closed the connection: {}", after.is_none());
     // The server reads what a refused client still sends until it closes
     // its side (or a second passes), so close it.
@@ -269,25 +273,24 @@ pub async fn run() -> io::Result<()> {
     // Bytes that are not UTF-8, written without a codec.
     let mut raw = TcpStream::connect(address).await?;
     raw.write_all(b"caf\xe9\n").await?;
-    let reply = patiently(read_until_closed(&mut raw)).await??;
+    let reply = patiently(read_until_closed(&mut raw)).await?;
     println!("sent Latin-1 bytes, got {:?}", reply.trim_end());
     drop(raw);
 
     // A client still connected when the server shuts down.
     let mut idle = Framed::new(TcpStream::connect(address).await?, client_codec());
     idle.send("still here").await.map_err(into_io)?;
-    let reply = patiently(idle.next())
+    let reply = patiently(next_reply(&mut idle))
         .await?
         .ok_or(io::ErrorKind::UnexpectedEof)?;
-    println!("sent \"still here\", got {:?}", reply.map_err(into_io)?);
+    println!("sent \"still here\", got {reply:?}");
     shutdown.cancel();
-    let goodbye = patiently(idle.next())
+    let goodbye = patiently(next_reply(&mut idle))
         .await?
         .ok_or(io::ErrorKind::UnexpectedEof)?;
-    let after = patiently(idle.next()).await?.transpose().map_err(into_io)?;
+    let after = patiently(next_reply(&mut idle)).await?;
     println!(
-        "the server said {:?}, then closed the connection: {}",
-        goodbye.map_err(into_io)?,
+        "the server said {goodbye:?}, then closed the connection: {}",
         after.is_none()
     );
     drop(idle);
@@ -303,18 +306,18 @@ mod tests {
 
     use super::*;
 
-    /// A server that stalls (this listener never accepts, and the system
-    /// completes the connection all the same): a step of the
-    /// demonstration's client gives up after `CLIENT_PATIENCE`, with an
-    /// error that says so.
+    /// A server that accepted and then stalls (this peer never writes): a
+    /// step of the demonstration's client gives up after `CLIENT_PATIENCE`,
+    /// with an error that says so. A `duplex` peer, not a socket: the
+    /// paused clock does not wait for a socket's bytes (see
+    /// `testing/paused_clock_io`).
     #[tokio::test(start_paused = true)]
     async fn a_client_step_gives_up_on_a_server_that_stalls() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let socket = TcpStream::connect(listener.local_addr().unwrap());
-        let mut client = Framed::new(socket.await.unwrap(), LinesCodec::new());
+        let (ours, _stalled) = tokio::io::duplex(64);
+        let mut client = Framed::new(ours, client_codec());
         client.send("hello").await.unwrap();
         let start = Instant::now();
-        let gave_up = timeout(2 * CLIENT_PATIENCE, patiently(client.next()))
+        let gave_up = timeout(2 * CLIENT_PATIENCE, patiently(next_reply(&mut client)))
             .await
             .expect("the client still waited");
         let error = gave_up.unwrap_err();
