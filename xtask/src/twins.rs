@@ -5,6 +5,8 @@
 //! `True`/`False` become `true`/`false` (Python's reprs of what Rust's
 //! `Debug` prints). A twin that can't match says why on a line
 //! [`DIFFERS`]`<reason>`, and then only has to run cleanly and print.
+//! Running cleanly includes a stderr without an uncaught exception, which
+//! asyncio logs and runs on (in a connection's handler, say).
 //!
 //! A twin runs on a fast-forwarded event loop (looptime), where its times
 //! are as exact as the example's on the virtual clock, and are compared. The
@@ -169,8 +171,20 @@ fn run_twin(
     {
         command.arg(url);
     }
-    let stdout = run_python(command, options.timed.timeout(), &rerun)?;
-    let verdict = judge_stdout(&source, &stdout, &file(golden::STDOUT), clock, &rerun)?;
+    let finished = run_python_to_end(command, options.timed.timeout(), &rerun)?;
+    if let Some(line) = crash_report(&finished.stderr) {
+        return Err(format!(
+            "  exited 0, but its stderr says something crashed (`{line}`)\n{}  re-run: {rerun}",
+            tail(&finished.stderr)
+        ));
+    }
+    let verdict = judge_stdout(
+        &source,
+        &finished.stdout,
+        &file(golden::STDOUT),
+        clock,
+        &rerun,
+    )?;
     if timeline.is_file() {
         let text = std::fs::read_to_string(&recorded).ok();
         if let Some(Err(why)) = text.as_deref().map(protocol::timeline::Timeline::parse) {
@@ -249,21 +263,45 @@ pub(crate) fn run_python(
     timeout: Duration,
     rerun: &str,
 ) -> Result<String, String> {
+    run_python_to_end(command, timeout, rerun).map(|finished| finished.stdout)
+}
+
+/// Runs a Python program to its end: what it wrote, or what went wrong.
+fn run_python_to_end(command: Command, timeout: Duration, rerun: &str) -> Result<Finished, String> {
     let finished = proc::run_limited(command, timeout, crate::limits::OUTPUT)
         .map_err(|error| format!("  cannot run: {error}"))?;
     let problem = match finished.exit {
-        Exit::Code(0) => return Ok(finished.stdout),
+        Exit::Code(0) => return Ok(finished),
         Exit::Code(code) => format!("exited with code {code}"),
         Exit::Signal(signal) => format!("killed by signal {signal}"),
         Exit::TimedOut => format!("timed out after {}s and was killed", timeout.as_secs()),
         ref exit @ Exit::TooMuchOutput { .. } => exit.to_string(),
     };
-    let lines: Vec<&str> = finished.stderr.lines().collect();
-    let tail: String = lines[lines.len().saturating_sub(15)..]
+    Err(format!(
+        "  {problem}\n{}  re-run: {rerun}",
+        tail(&finished.stderr)
+    ))
+}
+
+/// The last lines of a program's stderr, indented.
+fn tail(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr.lines().collect();
+    lines[lines.len().saturating_sub(15)..]
         .iter()
         .map(|line| format!("    {line}\n"))
-        .collect();
-    Err(format!("  {problem}\n{tail}  re-run: {rerun}"))
+        .collect()
+}
+
+/// The first line of a stderr that reports an exception nobody caught.
+/// asyncio logs one raised in a connection callback, or in a task nobody
+/// awaited, and runs on: the program still exits 0 and may print every
+/// line. Not any stderr: some twins write there by design (a
+/// `RuntimeWarning`, a dump of stuck tasks, unittest's report).
+fn crash_report(stderr: &str) -> Option<&str> {
+    const CRASHED: [&str; 2] = ["Traceback (most recent call last):", "Unhandled exception"];
+    stderr
+        .lines()
+        .find(|line| CRASHED.iter().any(|marker| line.contains(marker)))
 }
 
 #[cfg(test)]
@@ -278,6 +316,38 @@ mod tests {
         );
         assert_eq!(normalize("Truest Falsehood"), "Truest Falsehood");
         assert_ne!(normalize("None"), normalize("null"));
+    }
+
+    /// The stderr of tcp_server's twin when its connection handler crashed
+    /// on shutdown while the program exited 0, and stderr that twins write
+    /// by design.
+    #[test]
+    fn an_uncaught_exception_on_stderr_is_a_crash_but_a_warning_is_not() {
+        let crashed = "Unhandled exception in client_connected_cb\n\
+            transport: <_SelectorSocketTransport closed fd=8>\n\
+            Traceback (most recent call last):\n  \
+            File \"crates/recipes/python/tcp_server.py\", line 89, in serve_lines\n\
+            RuntimeError: read() called while another coroutine is already waiting\n";
+        assert_eq!(
+            crash_report(crashed),
+            Some("Unhandled exception in client_connected_cb")
+        );
+        let unretrieved = "Task exception was never retrieved\n\
+            future: <Task finished name='Task-2' coro=<work() done>>\n\
+            Traceback (most recent call last):\n";
+        assert_eq!(
+            crash_report(unretrieved),
+            Some("Traceback (most recent call last):")
+        );
+        let warned = "forgetting_await.py:19: RuntimeWarning: coroutine 'fetch_data' was never \
+            awaited\n  fetch_data()\n\
+            RuntimeWarning: Enable tracemalloc to get the object allocation traceback\n";
+        assert_eq!(crash_report(warned), None);
+        let dumped = "SIGUSR1: 3 tasks\n\
+            Stack for <Task pending name='Task-2'> (most recent call last):\n  \
+            File \"dump_stuck_tasks.py\", line 29, in book\n";
+        assert_eq!(crash_report(dumped), None);
+        assert_eq!(crash_report("\nOK\n"), None);
     }
 
     /// An HTTP example's twin reads the server's URL from its argument: a

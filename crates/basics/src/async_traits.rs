@@ -21,6 +21,7 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 use tokio::task::JoinHandle;
 use tokio::time::sleep;
+use tokio_util::task::AbortOnDropHandle;
 
 /// Where settings come from. `get` promises a `Send` future, so calls can be
 /// spawned even by code generic over the store.
@@ -101,7 +102,7 @@ pub async fn run() -> anyhow::Result<()> {
     };
     println!("Generic, RemoteStore: {}", greet(&remote).await);
 
-    let spawned = spawn_greet(Arc::new(memory()))
+    let spawned = AbortOnDropHandle::new(spawn_greet(Arc::new(memory())))
         .await
         .context("the spawned greeting panicked")?;
     println!("Spawned, generic over the store: {spawned}");

@@ -2,8 +2,8 @@
 //!
 //! Python has three kinds of awaitable; Rust has one rule: anything that
 //! implements `Future`, such as a task's handle, whose `JoinError` says the
-//! task panicked or was aborted (an `AbortOnDropHandle` here, which aborts the
-//! task if `run` is cancelled; a plain `JoinHandle` would leave it running).
+//! task panicked or was aborted (an `AbortOnDropHandle`: the book's page
+//! "Cancellation").
 //! An `asyncio.Future` is a `oneshot` channel: its `Sender` fills it from any
 //! task or thread, and one dropped unfilled is an error where Python's future
 //! would wait for ever.

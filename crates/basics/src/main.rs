@@ -27,8 +27,7 @@ fn main() -> std::process::ExitCode {
         example!(awaitables),
         // `tokio::spawn` and its plain `JoinHandle` are this example's lesson,
         // as `create_task` is asyncio's: cancelled while awaiting a handle, it
-        // leaves the task running, as its header says; the examples after it
-        // hold their tasks in an `AbortOnDropHandle`.
+        // leaves the task running, as its header says.
         example!(spawn_tasks).detaches_when_cancelled(),
         example!(task_results),
         example!(task_inspection),

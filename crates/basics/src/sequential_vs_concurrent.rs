@@ -72,8 +72,7 @@ pub async fn run() -> Result<(), JoinError> {
     println!("Sequential with await: {}", seconds(start));
 
     let start = Instant::now();
-    // Owned: dropping the handles (a cancelled `run`) aborts the tasks, where
-    // a plain `JoinHandle` would leave them running.
+    // Owned: a cancelled `run` aborts them (the book's page "Cancellation").
     let task1 = AbortOnDropHandle::new(tokio::spawn(say_after(Duration::from_secs(1), "Hello")));
     let task2 = AbortOnDropHandle::new(tokio::spawn(say_after(Duration::from_secs(2), "World")));
     task1.await?;

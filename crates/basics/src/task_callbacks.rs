@@ -19,10 +19,10 @@ use tokio_util::task::AbortOnDropHandle;
 /// and gives its result to `callback`. Await the returned handle to know the
 /// callback has run. The watcher owns the task it watches: dropping the
 /// handle aborts both, so a caller that gives up (a cancelled `run`) leaves
-/// neither running (a plain `JoinHandle` would leave them running, detached:
-/// `concurrency/shield`). An abort stops a task only between polls: a
-/// callback whose watcher no thread is running at the drop never runs, but
-/// on the multi-thread runtime one that another thread is running finishes.
+/// neither running (the book's page "Cancellation"). An abort stops a task
+/// only between polls: a callback whose watcher no thread is running at the
+/// drop never runs, but on the multi-thread runtime one that another thread
+/// is running finishes.
 fn on_done<T, F>(task: JoinHandle<T>, callback: F) -> AbortOnDropHandle<()>
 where
     T: Send + 'static,
@@ -76,8 +76,8 @@ pub async fn run() -> Result<(), JoinError> {
 
     // `current_task()`: a task asks for its own `Id`, which is the one its
     // handle gives from outside.
-    let task = tokio::spawn(async { tokio::task::id() });
-    let id_outside = task.id();
+    let task = AbortOnDropHandle::new(tokio::spawn(async { tokio::task::id() }));
+    let id_outside = task.abort_handle().id();
     let id_inside = task.await?;
     println!(
         "a task's own id equals its handle's: {}",

@@ -5,8 +5,8 @@
 //! is no `cancelled()`: `abort` only asks, and a task that finishes first
 //! returns its value, so whether it was cancelled is in its result
 //! (`JoinError::is_cancelled`). Awaiting `&mut handle` keeps the handle for
-//! more questions. The handle is an `AbortOnDropHandle`, which aborts its task
-//! when dropped (a cancelled `run`), where a plain `JoinHandle` detaches it.
+//! more questions. The handles are `AbortOnDropHandle`s (the book's page
+//! "Cancellation").
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -40,7 +40,7 @@ pub async fn run() -> Result<(), JoinError> {
     println!("Final result: {result}");
     println!("Task done: {}", task.is_finished());
 
-    let sleeper = tokio::spawn(sleep(Duration::from_secs(60)));
+    let sleeper = AbortOnDropHandle::new(tokio::spawn(sleep(Duration::from_secs(60))));
     sleeper.abort();
     match sleeper.await {
         Err(error) if error.is_cancelled() => println!("Aborted task cancelled: true"),

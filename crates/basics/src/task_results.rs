@@ -1,10 +1,9 @@
-//! A task's return value comes back through its `JoinHandle`.
+//! A task's return value comes back through its handle.
 //!
 //! The handle is typed: awaiting the one of `calculate` gives
 //! `Result<u32, JoinError>`, checked where it is used. Both tasks sleep a
 //! second at the same time, so collecting both takes one second, not two.
-//! Each handle is an `AbortOnDropHandle`, which aborts its task when dropped
-//! (a cancelled `run`), where a plain `JoinHandle` detaches it.
+//! Each handle is an `AbortOnDropHandle` (the book's page "Cancellation").
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "Getting Task Results"

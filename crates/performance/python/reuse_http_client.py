@@ -26,6 +26,9 @@ class CountingRelay:
         # Why the relay last failed to reach the server: its client sees
         # only a connection closed.
         self.failure = None
+        # Each open connection's two streams, and its handler.
+        self.streams = set()
+        self.handlers = set()
 
     async def start(self):
         self.server = await asyncio.start_server(self.relay, "127.0.0.1", 0)
@@ -41,12 +44,15 @@ class CountingRelay:
 
     async def relay(self, in_reader, in_writer):
         self.connections += 1
+        self.handlers.add(asyncio.current_task())
+        self.streams.add(in_writer)
         try:
             out_reader, out_writer = await asyncio.open_connection(self.host, self.port)
         except OSError as error:
             self.failure = f"the relay cannot connect to {self.host} port {self.port}: {error.strerror}"
             in_writer.close()
             return
+        self.streams.add(out_writer)
 
         async def pipe(reader, writer):
             try:
@@ -63,6 +69,11 @@ class CountingRelay:
 
     async def stop(self):
         self.server.close()
+        # close() leaves open connections to their handlers; cancelled when
+        # the loop ends, each logs a traceback (3.11). End them here.
+        for writer in self.streams:
+            writer.transport.abort()
+        await asyncio.gather(*self.handlers)
         await self.server.wait_closed()
         return self.connections
 

@@ -81,6 +81,8 @@ async def serve_connection(reader, writer, shutdown):
             await asyncio.wait({stopping, reading}, return_when=asyncio.FIRST_COMPLETED)
             if stopping.done():
                 reading.cancel()
+                # cancel() only asks: until the read has stopped, drain() can't read.
+                await asyncio.gather(reading, return_exceptions=True)
                 break
             stopping.cancel()
             try:

@@ -71,6 +71,8 @@ async def serve_lines(reader, writer, shutdown):
             await asyncio.wait({stopping, reading}, return_when=asyncio.FIRST_COMPLETED)
             if stopping.done():
                 reading.cancel()
+                # cancel() only asks: until the read has stopped, drain() can't read.
+                await asyncio.gather(reading, return_exceptions=True)
                 last_words = b"server shutting down\n"
                 break
             stopping.cancel()
