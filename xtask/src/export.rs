@@ -22,7 +22,7 @@ use crate::{Error, Usage};
 
 use local::LocalCrate;
 use manifest::{Dependency, Tables};
-pub use manifest::{DependencyTable, Membership, TASK_DUMP_CONFIG, Unstable};
+pub use manifest::{DependencyTable, TASK_DUMP_CONFIG, Unstable};
 use uses::Uses;
 
 /// An example's file: `crates/<section>/src/<name>.rs`.
@@ -185,9 +185,8 @@ impl Export {
         task_dump || (self.source.contains("tokio_unstable") && self.source.contains(".dump()"))
     }
 
-    /// Its tables, with its local crates copied to `locals_in` (from its
-    /// directory).
-    fn tables(&self, membership: Membership) -> Tables<'_> {
+    /// Its tables, with its local crates copied into its directory.
+    fn tables(&self) -> Tables<'_> {
         let tokio = self.dependencies.iter().find(|d| d.name == "tokio");
         let task_dumps = match tokio {
             Some(tokio) if self.takes_task_dumps() => Some(tokio.version.as_str()),
@@ -202,7 +201,6 @@ impl Export {
         Tables {
             dependencies: &self.dependencies,
             locals: &self.locals,
-            locals_in: locals_in(membership),
             dev_dependencies: &self.dev_dependencies,
             task_dumps,
             unstable,
@@ -212,7 +210,7 @@ impl Export {
     /// `[dependencies]`, Tokio's `taskdump` where it exists if the example takes
     /// task dumps, and `[dev-dependencies]` if its tests need more.
     pub fn dependency_tables(&self) -> String {
-        self.tables(Membership::OwnWorkspace).to_toml()
+        self.tables().to_toml()
     }
 
     /// What [`Self::dependency_tables`] lists for its program, without the
@@ -220,7 +218,7 @@ impl Export {
     pub fn normal_dependency_tables(&self) -> String {
         let tables = Tables {
             dev_dependencies: &[],
-            ..self.tables(Membership::OwnWorkspace)
+            ..self.tables()
         };
         tables.to_toml()
     }
@@ -228,13 +226,12 @@ impl Export {
     /// The `cargo add` commands that write [`Self::dependency_tables`] into
     /// a new project.
     pub fn cargo_add(&self) -> Vec<String> {
-        self.tables(Membership::OwnWorkspace).cargo_add()
+        self.tables().cargo_add()
     }
 
     /// The project's `Cargo.toml`.
-    pub fn cargo_toml(&self, package: &str, membership: Membership) -> String {
-        self.tables(membership)
-            .cargo_toml(package, &self.package, membership)
+    pub fn cargo_toml(&self) -> String {
+        self.tables().cargo_toml(&self.name, &self.package)
     }
 
     /// The export's README, with what the example prints, `expected`.
@@ -270,62 +267,31 @@ impl Export {
         Ok(prose.render("readme", &values)? + "\n")
     }
 
-    /// Writes the project's files into `dir`: for a reader, as a workspace
-    /// of its own with its `Cargo.lock` and a README that says what it
-    /// prints; for `export --check-all`, as a member of its workspace.
-    pub fn write_files(
-        &self,
-        dir: &Path,
-        package: &str,
-        purpose: ExportFor<'_>,
-    ) -> Result<(), Error> {
+    /// Writes the project's files into `dir`, as a reader gets them: a
+    /// workspace of its own with its `Cargo.lock`, its local crates and a
+    /// README that says what it prints.
+    pub fn write_files(&self, dir: &Path, workspace: &Workspace) -> Result<(), Error> {
         let write = |path: &str, text: &str| {
             let path = dir.join(path);
             crate::files::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
         };
-        let membership = match purpose {
-            ExportFor::Reader(_) => Membership::OwnWorkspace,
-            ExportFor::CheckAll => Membership::Member,
-        };
-        write("Cargo.toml", &self.cargo_toml(package, membership))?;
+        write("Cargo.toml", &self.cargo_toml())?;
         write("src/main.rs", &self.main_rs)?;
         write(&format!("src/{}.rs", self.name), &self.source)?;
         if self.takes_task_dumps() {
             write(".cargo/config.toml", TASK_DUMP_CONFIG)?;
         }
-        if let ExportFor::Reader(workspace) = purpose {
-            for local in &self.locals {
-                local.copy(&self.workspace_manifest, &dir.join(&local.name))?;
-            }
-            let read = |path: PathBuf| {
-                fs::read_to_string(&path)
-                    .map_err(|e| format!("cannot read {}: {e}", path.display()))
-            };
-            let golden = golden::path(&workspace.golden_root(), &self.section, &self.name, STDOUT);
-            write("README.md", &self.readme(&read(golden)?)?)?;
-            write("Cargo.lock", &read(workspace.root().join("Cargo.lock"))?)?;
+        for local in &self.locals {
+            local.copy(&self.workspace_manifest, &dir.join(&local.name))?;
         }
+        let read = |path: PathBuf| {
+            fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+        };
+        let golden = golden::path(&workspace.golden_root(), &self.section, &self.name, STDOUT);
+        write("README.md", &self.readme(&read(golden)?)?)?;
+        write("Cargo.lock", &read(workspace.root().join("Cargo.lock"))?)?;
         Ok(())
     }
-}
-
-/// Where an export's local crates are, from its directory: in it, or, in
-/// `export --check-all`'s workspace, once in its `local/` (see
-/// `verify.rs`).
-fn locals_in(membership: Membership) -> &'static str {
-    match membership {
-        Membership::OwnWorkspace => "",
-        Membership::Member => "../../local/",
-    }
-}
-
-/// Whom an export is written for.
-#[derive(Clone, Copy)]
-pub enum ExportFor<'a> {
-    /// A reader, from this workspace.
-    Reader(&'a Workspace),
-    /// `export --check-all`, whose members share one lock.
-    CheckAll,
 }
 
 /// `entry` with the features `uses` shows a need for (and the one a `Needs:`
@@ -569,7 +535,7 @@ fn write_project(export: &Export, workspace: &Workspace, destination: &Path) -> 
         .permissions(fs::Permissions::from_mode(0o777))
         .tempdir_in(parent)
         .map_err(|e| format!("cannot make a directory in {}: {e}", parent.display()))?;
-    export.write_files(scratch.path(), &export.name, ExportFor::Reader(workspace))?;
+    export.write_files(scratch.path(), workspace)?;
     fs::rename(scratch.path(), destination).map_err(|e| {
         let (from, to) = (scratch.path().display(), destination.display());
         format!("cannot rename {from} to {to}: {e}")
@@ -635,7 +601,7 @@ tokio = { version = "1.54", features = ["test-util"] }
             main.contains("() -> ExitCode {\n") && main.contains(" demo::run().await.report()\n"),
             "{main}"
         );
-        let manifest = export.cargo_toml("demo", Membership::OwnWorkspace);
+        let manifest = export.cargo_toml();
         let expected = format!(
             "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\
              rust-version = \"1.95\"\npublish = false\n\n{}\n\
@@ -686,7 +652,7 @@ tokio = { version = "1.54", features = ["test-util"] }
                      #[cfg(tokio_unstable)] fn f() { tokio::runtime::Handle::current().dump(); }";
         let dumps = plan(dumps).unwrap();
         assert_eq!(dumps.kind, Kind::Sync);
-        let toml = dumps.cargo_toml("demo", Membership::OwnWorkspace);
+        let toml = dumps.cargo_toml();
         assert!(toml.contains("tokio = { version = \"1.54\", features = [\"taskdump\"] }\n"));
         let toml = toml.parse::<toml::Table>().unwrap();
         assert!(
@@ -747,15 +713,10 @@ tokio = { version = "1.54", features = ["test-util"] }
             path,
         };
         let export = Export::plan(&example, &table).unwrap();
-        let manifest = export.cargo_toml("demo", Membership::OwnWorkspace);
+        let manifest = export.cargo_toml();
         assert!(
             manifest.contains("\ndumper = { path = \"dumper\" }\n"),
             "{manifest}"
-        );
-        let member = export.cargo_toml("demo", Membership::Member);
-        assert!(
-            member.contains("\ndumper = { path = \"../../local/dumper\" }\n"),
-            "{member}"
         );
         assert!(
             export

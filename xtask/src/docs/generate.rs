@@ -19,7 +19,7 @@ use super::{
     topics,
 };
 use crate::Error;
-use crate::export::{self, Membership};
+use crate::export;
 use crate::twin_file;
 use crate::workspace::Workspace;
 
@@ -122,7 +122,7 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
     for export in sections.iter().flat_map(|s| &s.examples).map(|e| &e.export) {
         exported.push(export.source.clone());
         exported.push(export.main_rs.clone());
-        exported.push(export.cargo_toml(&export.name, Membership::OwnWorkspace));
+        exported.push(export.cargo_toml());
     }
     let headers = sections
         .iter()

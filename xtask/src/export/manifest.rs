@@ -137,22 +137,12 @@ impl DependencyTable {
     }
 }
 
-/// Whether an export is a workspace of its own.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Membership {
-    /// `[workspace]`: it builds wherever it is put, as a reader's project.
-    OwnWorkspace,
-    /// A member of `export --check-all`'s workspace.
-    Member,
-}
-
 /// What goes into an export's manifest besides its package.
 pub struct Tables<'a> {
     pub dependencies: &'a [Dependency],
-    /// Crates of this workspace that the export brings a copy of, and where
-    /// from the export's directory.
+    /// Crates of this workspace that the export brings a copy of, each in a
+    /// directory of its name.
     pub locals: &'a [LocalCrate],
-    pub locals_in: &'a str,
     pub dev_dependencies: &'a [Dependency],
     /// Tokio's version, for an example that takes task dumps.
     pub task_dumps: Option<&'a str>,
@@ -193,12 +183,7 @@ impl Tables<'_> {
     }
 
     /// The project's `Cargo.toml`.
-    pub fn cargo_toml(
-        &self,
-        package: &str,
-        fields: &[(String, toml::Value)],
-        membership: Membership,
-    ) -> String {
+    pub fn cargo_toml(&self, package: &str, fields: &[(String, toml::Value)]) -> String {
         let mut manifest = DocumentMut::new();
         let mut table = Table::new();
         table.insert("name", Item::Value(package.into()));
@@ -211,14 +196,12 @@ impl Tables<'_> {
         table.insert("publish", Item::Value(false.into()));
         manifest.insert("package", Item::Table(table));
         self.write_into(&mut manifest);
-        if membership == Membership::OwnWorkspace {
-            let mut workspace = Table::new();
-            workspace.decor_mut().set_prefix(
-                "\n# A workspace of its own: it builds wherever it is put, even inside another\n\
-                 # workspace's directory. Delete this table to make it a member of one.\n",
-            );
-            manifest.insert("workspace", Item::Table(workspace));
-        }
+        let mut workspace = Table::new();
+        workspace.decor_mut().set_prefix(
+            "\n# A workspace of its own: it builds wherever it is put, even inside another\n\
+             # workspace's directory. Delete this table to make it a member of one.\n",
+        );
+        manifest.insert("workspace", Item::Table(workspace));
         manifest.to_string()
     }
 
@@ -227,8 +210,7 @@ impl Tables<'_> {
         let mut dependencies = dependency_table(self.dependencies);
         for local in self.locals {
             let mut entry = InlineTable::new();
-            let path = format!("{}{}", self.locals_in, local.name);
-            entry.insert("path", Value::from(path));
+            entry.insert("path", Value::from(local.name.as_str()));
             entry.fmt();
             dependencies.insert(&local.name, Item::Value(Value::InlineTable(entry)));
         }
@@ -288,8 +270,7 @@ impl Tables<'_> {
             lines.push(format!("cargo add {}", dependency.cargo_add()));
         }
         for local in self.locals {
-            let path = format!("{}{}", self.locals_in, local.name);
-            lines.push(format!("cargo add --path {path}"));
+            lines.push(format!("cargo add --path {}", local.name));
         }
         if self.task_dumps.is_some() {
             lines.push(format!(

@@ -2,31 +2,64 @@
 //! builds as a project of its own with only the crates and features its
 //! export lists, and that its export reads the file as its binary does.
 //!
-//! The exports are members of one throwaway workspace outside the repository
-//! (so none of its `.cargo` config reaches them), with its `Cargo.lock`.
-//! Cargo unifies the features of the packages one command builds, so each
-//! command builds the exports whose dependencies are listed alike: none
-//! lends another a feature. Nothing runs here: the workspace's own checks
-//! run the same files.
+//! Each export is written as a reader gets it, a workspace of its own,
+//! outside the repository (so none of its `.cargo` config reaches it), and
+//! checked by a `cargo` of its own: cargo unifies the features of the
+//! packages one command builds, and no export may lend another a feature.
+//! They share one target directory, where those listed alike find their
+//! dependencies built. Nothing runs here: the workspace's own checks run the
+//! same files.
 
-use std::collections::BTreeMap;
 use std::fs;
+use std::path::Path;
 
-use super::{DependencyTable, ExampleFile, Export, ExportFor};
+use super::{DependencyTable, ExampleFile, Export};
 use crate::select::Selection;
 use crate::workspace::Workspace;
 use crate::{Error, Outcome};
 
-/// One `cargo check` of the exports it selects: its targets, the rustflags
+/// One `cargo check` of each export it selects: its targets, the rustflags
 /// it builds with and what its failure means.
 struct Check {
     targets: Targets,
     selects: fn(&Export) -> bool,
-    /// Those of the export's own `.cargo/config.toml`, if it has one: an
-    /// example that takes task dumps compiles its dumper only under
-    /// `--cfg tokio_unstable`.
-    rustflags: &'static str,
+    rustflags: Rustflags,
     why: &'static str,
+}
+
+/// Where a check's rustflags come from.
+#[derive(Clone, Copy)]
+enum Rustflags {
+    /// None: neither the caller's nor the export's `.cargo/config.toml`.
+    None,
+    /// The export's own `.cargo/config.toml`: an example that takes task
+    /// dumps compiles its dumper only under `--cfg tokio_unstable`.
+    OwnConfig,
+}
+
+impl Check {
+    /// What `build`, this check of the export `id`, found wrong, if anything.
+    fn failure(&self, id: &str, build: proc::cargo::Build) -> Option<String> {
+        let (targets, why) = (self.targets.arg(), self.why);
+        if !build.errors.is_empty() {
+            let errors: Vec<String> = build.errors.into_values().flatten().collect();
+            return Some(format!("FAIL {id} {why}:\n{}", errors.join("\n")));
+        }
+        if !build.success() {
+            // A dependency, or cargo itself, failed.
+            let stderr = build.stderr;
+            return Some(format!(
+                "FAIL {id}: cargo check {targets} failed:\n{stderr}"
+            ));
+        }
+        if !build.warnings.is_empty() {
+            // A learner's first `cargo run` of the export shows them.
+            let warnings: Vec<String> = build.warnings.into_values().flatten().collect();
+            let warnings = warnings.join("\n");
+            return Some(format!("FAIL {id} has warnings ({targets}):\n{warnings}"));
+        }
+        None
+    }
 }
 
 /// Which of an export's targets a check builds.
@@ -48,34 +81,23 @@ impl Targets {
     }
 }
 
-impl Check {
-    /// The dependencies this check builds, as the export lists them: a
-    /// binary alone needs no dev-dependencies.
-    fn built(&self, export: &Export) -> String {
-        match self.targets {
-            Targets::Bins => export.normal_dependency_tables(),
-            Targets::Tests | Targets::All => export.dependency_tables(),
-        }
-    }
-}
-
 const CHECKS: [Check; 3] = [
     Check {
         targets: Targets::Bins,
         selects: |_| true,
-        rustflags: "",
+        rustflags: Rustflags::None,
         why: "does not compile",
     },
     Check {
         targets: Targets::Tests,
         selects: Export::has_tests,
-        rustflags: "",
+        rustflags: Rustflags::None,
         why: "its tests do not compile",
     },
     Check {
         targets: Targets::All,
         selects: Export::takes_task_dumps,
-        rustflags: "--cfg tokio_unstable",
+        rustflags: Rustflags::OwnConfig,
         why: "does not compile with its .cargo/config.toml",
     },
 ];
@@ -110,82 +132,48 @@ pub fn check_all(filter: Option<&str>) -> Result<Outcome, Error> {
     if root.starts_with(workspace.root()) {
         return Err(format!("{} is in the repository: set TMPDIR", root.display()).into());
     }
-    let lock = workspace.root().join("Cargo.lock");
-    let manifest = "[workspace]\nresolver = \"3\"\nmembers = [\"*/*\"]\n\n\
-                    [profile.dev]\ndebug = false\nincremental = false\n";
-    crate::files::write(&root.join("Cargo.toml"), manifest)?;
-    crate::files::copy(&lock, &root.join("Cargo.lock"))?;
     for export in &exports {
-        let dir = root.join(&export.section).join(&export.name);
-        export.write_files(&dir, &package(export), ExportFor::CheckAll)?;
-    }
-    // Each local crate once, in `local/`: a path dependency inside the
-    // workspace's directory is one of its members, and two of one name
-    // would clash. Not at the root, where `*/*` would take its `src/` for a
-    // member.
-    for local in &table.locals {
-        let needed = exports.iter().any(|export| export.locals.contains(local));
-        if needed {
-            local.copy(&table.manifest, &root.join("local").join(&local.name))?;
-        }
+        export.write_files(&dir(root, export), &workspace)?;
     }
     let target_dir = workspace.root().join("target/export-check");
     let count = exports.len();
     eprintln!("exporting to {}: {count}", root.display());
 
+    // Cargo drops from each export's copy of the workspace's lock what it
+    // does not use: what it added is a version the workspace does not test.
+    let known = locked_crates(&workspace.root().join("Cargo.lock"))?;
     for check in &CHECKS {
-        // The selected exports by the dependencies this check builds: those
-        // listed alike are built together.
-        let mut alike: BTreeMap<String, Vec<&Export>> = BTreeMap::new();
-        for export in exports.iter().filter(|export| (check.selects)(export)) {
-            alike.entry(check.built(export)).or_default().push(export);
-        }
         let targets = check.targets.arg();
-        eprintln!(
-            "cargo check {targets}: {} sets of dependencies",
-            alike.len()
-        );
-        for selected in alike.values() {
+        let selected: Vec<&Export> = exports.iter().filter(|e| (check.selects)(e)).collect();
+        eprintln!("cargo check {targets}: {}", selected.len());
+        for export in selected {
             let mut cargo = proc::cargo::command();
-            // Not the caller's rustflags, nor the workspace's `--cfg tokio_unstable`.
-            cargo.current_dir(root).env("RUSTFLAGS", check.rustflags);
+            cargo.current_dir(dir(root, export));
+            // RUSTFLAGS, even empty, replaces the config's list.
+            match check.rustflags {
+                Rustflags::None => cargo.env("RUSTFLAGS", ""),
+                Rustflags::OwnConfig => cargo.env_remove("RUSTFLAGS"),
+            };
+            cargo
+                .env_remove("CARGO_ENCODED_RUSTFLAGS")
+                .env("CARGO_INCREMENTAL", "0");
             cargo.stderr(std::process::Stdio::piped());
             cargo.args(["check", targets, "--keep-going", "--quiet"]);
             cargo.args(["--message-format=json", "--target-dir"]);
             cargo.arg(&target_dir);
-            for export in selected {
-                cargo.arg("--package").arg(package(export));
-            }
             let build = proc::cargo::build(cargo, None)?;
-            let before = failures.len();
-            for export in selected {
-                let id = export.id();
-                if let Some(errors) = build.errors.get(&package(export)) {
-                    let (why, errors) = (check.why, errors.join("\n"));
-                    failures.push(format!("FAIL {id} {why}:\n{errors}"));
-                } else if let Some(warnings) = build.warnings.get(&package(export)) {
-                    // A learner's first `cargo run` of the export shows them.
-                    let warnings = warnings.join("\n");
-                    failures.push(format!("FAIL {id} has warnings ({targets}):\n{warnings}"));
+            let id = export.id();
+            failures.extend(check.failure(&id, build));
+            for (name, version) in locked_crates(&dir(root, export).join("Cargo.lock"))? {
+                if !known.contains(&(name.clone(), version.clone())) {
+                    failures.push(format!(
+                        "FAIL {id}: the workspace's lock lacks {name} {version}"
+                    ));
                 }
-            }
-            // A dependency, or cargo itself, failed.
-            if !build.success() && failures.len() == before {
-                let errors: Vec<String> = build.errors.into_values().flatten().collect();
-                let (errors, stderr) = (errors.join("\n"), build.stderr);
-                failures.push(format!("FAIL cargo check {targets}:\n{errors}\n{stderr}"));
             }
         }
     }
 
-    // Cargo drops from the copied lock what the exports don't use: what it
-    // added is a version the workspace does not test.
-    let known = locked_crates(&lock)?;
-    for (name, version) in locked_crates(&root.join("Cargo.lock"))? {
-        if !known.contains(&(name.clone(), version.clone())) {
-            failures.push(format!("FAIL the workspace's lock lacks {name} {version}"));
-        }
-    }
     for failure in &failures {
         println!("{}", failure.trim_end());
     }
@@ -197,9 +185,10 @@ pub fn check_all(filter: Option<&str>) -> Result<Outcome, Error> {
     Ok(Outcome::of_failures(failed))
 }
 
-/// `section-example`: two sections may have examples of one name.
-fn package(export: &Export) -> String {
-    format!("{}-{}", export.section, export.name)
+/// Where `export` is written in the scratch directory `root`: two sections
+/// may have examples of one name.
+fn dir(root: &Path, export: &Export) -> std::path::PathBuf {
+    root.join(&export.section).join(&export.name)
 }
 
 /// The crates.io packages of a `Cargo.lock`, as (name, version).
