@@ -22,7 +22,7 @@ use crate::{Error, Usage};
 
 use local::LocalCrate;
 use manifest::{Dependency, Tables};
-pub use manifest::{DependencyTable, TASK_DUMP_CONFIG, Unstable};
+pub use manifest::{DependencyTable, TASK_DUMP_CONFIG, Unstable, task_dump_rustflags};
 use uses::Uses;
 
 /// An example's file: `crates/<section>/src/<name>.rs`.
@@ -185,7 +185,7 @@ impl Export {
         task_dump || (self.source.contains("tokio_unstable") && self.source.contains(".dump()"))
     }
 
-    /// Its tables, with its local crates copied into its directory.
+    /// Its tables: its local crates are copied into its directory.
     fn tables(&self) -> Tables<'_> {
         let tokio = self.dependencies.iter().find(|d| d.name == "tokio");
         let task_dumps = match tokio {
@@ -211,16 +211,6 @@ impl Export {
     /// task dumps, and `[dev-dependencies]` if its tests need more.
     pub fn dependency_tables(&self) -> String {
         self.tables().to_toml()
-    }
-
-    /// What [`Self::dependency_tables`] lists for its program, without the
-    /// tests' `[dev-dependencies]`.
-    pub fn normal_dependency_tables(&self) -> String {
-        let tables = Tables {
-            dev_dependencies: &[],
-            ..self.tables()
-        };
-        tables.to_toml()
     }
 
     /// The `cargo add` commands that write [`Self::dependency_tables`] into
@@ -267,15 +257,23 @@ impl Export {
         Ok(prose.render("readme", &values)? + "\n")
     }
 
-    /// Writes the project's files into `dir`, as a reader gets them: a
-    /// workspace of its own with its `Cargo.lock`, its local crates and a
-    /// README that says what it prints.
-    pub fn write_files(&self, dir: &Path, workspace: &Workspace) -> Result<(), Error> {
+    /// Writes the project's files into `dir`, its package named `package`,
+    /// as a reader gets them: a workspace of its own with its `Cargo.lock`,
+    /// its local crates and a README that says what it prints.
+    pub fn write_files(
+        &self,
+        dir: &Path,
+        workspace: &Workspace,
+        package: &str,
+    ) -> Result<(), Error> {
         let write = |path: &str, text: &str| {
             let path = dir.join(path);
             crate::files::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
         };
-        write("Cargo.toml", &self.cargo_toml())?;
+        write(
+            "Cargo.toml",
+            &self.tables().cargo_toml(package, &self.package),
+        )?;
         write("src/main.rs", &self.main_rs)?;
         write(&format!("src/{}.rs", self.name), &self.source)?;
         if self.takes_task_dumps() {
@@ -535,7 +533,7 @@ fn write_project(export: &Export, workspace: &Workspace, destination: &Path) -> 
         .permissions(fs::Permissions::from_mode(0o777))
         .tempdir_in(parent)
         .map_err(|e| format!("cannot make a directory in {}: {e}", parent.display()))?;
-    export.write_files(scratch.path(), workspace)?;
+    export.write_files(scratch.path(), workspace, &export.name)?;
     fs::rename(scratch.path(), destination).map_err(|e| {
         let (from, to) = (scratch.path().display(), destination.display());
         format!("cannot rename {from} to {to}: {e}")
@@ -635,6 +633,11 @@ tokio = { version = "1.54", features = ["test-util"] }
         assert!(error.unwrap_err().contains("lacks it"));
         let error = plan("pub fn other() {}").unwrap_err();
         assert!(error.contains("no `pub fn run`"), "{error}");
+    }
+
+    #[test]
+    fn the_task_dump_config_lists_the_cfg() {
+        assert_eq!(task_dump_rustflags().unwrap(), ["--cfg", "tokio_unstable"]);
     }
 
     #[test]

@@ -138,7 +138,7 @@ pub struct Export {
     pub what: Option<String>,
     /// Where to write it, a new or empty directory [default: ./EXAMPLE].
     pub dir: Option<PathBuf>,
-    /// Export every selected example into one throwaway workspace and `cargo check` it.
+    /// Export every selected example as a project of its own and `cargo check` each.
     #[arg(long, conflicts_with = "dir")]
     pub check_all: bool,
 }

@@ -2,18 +2,20 @@
 //! builds as a project of its own with only the crates and features its
 //! export lists, and that its export reads the file as its binary does.
 //!
-//! Each export is written as a reader gets it, a workspace of its own,
-//! outside the repository (so none of its `.cargo` config reaches it), and
-//! checked by a `cargo` of its own: cargo unifies the features of the
-//! packages one command builds, and no export may lend another a feature.
-//! They share one target directory, where those listed alike find their
-//! dependencies built. Nothing runs here: the workspace's own checks run the
-//! same files.
+//! Each export is written as a reader gets it, a workspace of its own
+//! (but for its package's name, see [`package`]), outside the repository,
+//! whose `.cargo` config would reach it, and checked by a `cargo` of its own
+//! for each of [`CHECKS`]: cargo unifies the features of the packages one
+//! command builds, and no export may lend another a feature. They share one
+//! target directory, where those listed alike find their dependencies
+//! built. Nothing runs here: the workspace's own checks run the same files.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
+use std::process::Command;
 
-use super::{DependencyTable, ExampleFile, Export};
+use super::{DependencyTable, ExampleFile, Export, task_dump_rustflags};
 use crate::select::Selection;
 use crate::workspace::Workspace;
 use crate::{Error, Outcome};
@@ -27,26 +29,51 @@ struct Check {
     why: &'static str,
 }
 
-/// Where a check's rustflags come from.
+/// The rustflags a check builds with, set whole, so that neither the
+/// caller's environment nor a cargo config (the user's, whose
+/// `target.<triple>.rustflags` would replace the export's list) changes
+/// them.
 #[derive(Clone, Copy)]
 enum Rustflags {
-    /// None: neither the caller's nor the export's `.cargo/config.toml`.
-    None,
-    /// The export's own `.cargo/config.toml`: an example that takes task
-    /// dumps compiles its dumper only under `--cfg tokio_unstable`.
+    Empty,
+    /// Those the export's own `.cargo/config.toml` lists: an example that
+    /// takes task dumps compiles its dumper only under `--cfg tokio_unstable`.
     OwnConfig,
 }
 
 impl Check {
-    /// What `build`, this check of the export `id`, found wrong, if anything.
-    fn failure(&self, id: &str, build: proc::cargo::Build) -> Option<String> {
+    /// `cargo check` of the export in `dir`.
+    fn command(&self, dir: &Path, target_dir: &Path) -> Result<Command, Error> {
+        let mut cargo = proc::cargo::command();
+        cargo.current_dir(dir);
+        // Whole: it wins over RUSTFLAGS and every config's rustflags.
+        let rustflags = match self.rustflags {
+            Rustflags::Empty => String::new(),
+            Rustflags::OwnConfig => task_dump_rustflags()?.join("\x1f"),
+        };
+        cargo
+            .env("CARGO_ENCODED_RUSTFLAGS", rustflags)
+            .env("CARGO_INCREMENTAL", "0");
+        cargo.stderr(std::process::Stdio::piped());
+        cargo.args(["check", self.targets.arg(), "--keep-going", "--quiet"]);
+        cargo.args(["--message-format=json", "--target-dir"]);
+        cargo.arg(target_dir);
+        Ok(cargo)
+    }
+
+    /// What `build`, this check of the export `id` (its package `package`),
+    /// found wrong, if anything.
+    fn failure(&self, id: &str, package: &str, build: proc::cargo::Build) -> Option<String> {
         let (targets, why) = (self.targets.arg(), self.why);
         if !build.errors.is_empty() {
-            let errors: Vec<String> = build.errors.into_values().flatten().collect();
-            return Some(format!("FAIL {id} {why}:\n{}", errors.join("\n")));
+            return Some(format!(
+                "FAIL {id} {why}:\n{}",
+                by_target(build.errors, package)
+            ));
         }
         if !build.success() {
-            // A dependency, or cargo itself, failed.
+            // No compiler error, yet cargo failed: a build script, or cargo
+            // itself (resolving, reading the lock).
             let stderr = build.stderr;
             return Some(format!(
                 "FAIL {id}: cargo check {targets} failed:\n{stderr}"
@@ -54,12 +81,24 @@ impl Check {
         }
         if !build.warnings.is_empty() {
             // A learner's first `cargo run` of the export shows them.
-            let warnings: Vec<String> = build.warnings.into_values().flatten().collect();
-            let warnings = warnings.join("\n");
+            let warnings = by_target(build.warnings, package);
             return Some(format!("FAIL {id} has warnings ({targets}):\n{warnings}"));
         }
         None
     }
+}
+
+/// Diagnostics by the target they are in, which is named where it is not
+/// the export's own: a local crate it copies.
+fn by_target(diagnostics: BTreeMap<String, Vec<String>>, package: &str) -> String {
+    let mut text = String::new();
+    for (target, diagnostics) in diagnostics {
+        if target != package {
+            text.push_str(&format!("in `{target}`:\n"));
+        }
+        text.push_str(&diagnostics.join("\n"));
+    }
+    text
 }
 
 /// Which of an export's targets a check builds.
@@ -85,13 +124,13 @@ const CHECKS: [Check; 3] = [
     Check {
         targets: Targets::Bins,
         selects: |_| true,
-        rustflags: Rustflags::None,
+        rustflags: Rustflags::Empty,
         why: "does not compile",
     },
     Check {
         targets: Targets::Tests,
         selects: Export::has_tests,
-        rustflags: Rustflags::None,
+        rustflags: Rustflags::Empty,
         why: "its tests do not compile",
     },
     Check {
@@ -110,8 +149,21 @@ pub fn check_all(filter: Option<&str>) -> Result<Outcome, Error> {
     if selection.cases.is_empty() {
         return Err(selection.matches_nothing("example"));
     }
-    let mut failures = Vec::new();
-    let mut exports = Vec::new();
+    let scratch = tempfile::Builder::new().prefix("export-check-").tempdir()?;
+    let root = scratch.path();
+    if root.starts_with(workspace.root()) {
+        return Err(format!("{} is in the repository: set TMPDIR", root.display()).into());
+    }
+    let target_dir = workspace.root().join("target/export-check");
+    // Cargo drops from each export's copy of the workspace's lock what it
+    // does not use: what it added is a version the workspace does not test.
+    let known: BTreeSet<(String, String)> = locked_crates(&workspace.root().join("Cargo.lock"))?
+        .into_iter()
+        .collect();
+    let count = selection.cases.len();
+    eprintln!("checking {count} exports in {}", root.display());
+
+    let mut failed = 0;
     for case in &selection.cases {
         let example = ExampleFile {
             section: case.section.name.clone(),
@@ -119,80 +171,63 @@ pub fn check_all(filter: Option<&str>) -> Result<Outcome, Error> {
             path: case.example.source.clone().into(),
         };
         let export = Export::plan(&example, &table)?;
+        let id = export.id();
+        let mut failures = Vec::new();
         if export.kind != case.example.kind {
-            let (id, read, listed) = (export.id(), export.kind, case.example.kind);
+            let (read, listed) = (export.kind, case.example.kind);
             failures.push(format!(
                 "FAIL {id}: its export reads its `run` as {read:?}, its binary lists it as {listed:?}"
             ));
         }
-        exports.push(export);
-    }
-    let scratch = tempfile::Builder::new().prefix("export-check-").tempdir()?;
-    let root = scratch.path();
-    if root.starts_with(workspace.root()) {
-        return Err(format!("{} is in the repository: set TMPDIR", root.display()).into());
-    }
-    for export in &exports {
-        export.write_files(&dir(root, export), &workspace)?;
-    }
-    let target_dir = workspace.root().join("target/export-check");
-    let count = exports.len();
-    eprintln!("exporting to {}: {count}", root.display());
-
-    // Cargo drops from each export's copy of the workspace's lock what it
-    // does not use: what it added is a version the workspace does not test.
-    let known = locked_crates(&workspace.root().join("Cargo.lock"))?;
-    for check in &CHECKS {
-        let targets = check.targets.arg();
-        let selected: Vec<&Export> = exports.iter().filter(|e| (check.selects)(e)).collect();
-        eprintln!("cargo check {targets}: {}", selected.len());
-        for export in selected {
-            let mut cargo = proc::cargo::command();
-            cargo.current_dir(dir(root, export));
-            // RUSTFLAGS, even empty, replaces the config's list.
-            match check.rustflags {
-                Rustflags::None => cargo.env("RUSTFLAGS", ""),
-                Rustflags::OwnConfig => cargo.env_remove("RUSTFLAGS"),
-            };
-            cargo
-                .env_remove("CARGO_ENCODED_RUSTFLAGS")
-                .env("CARGO_INCREMENTAL", "0");
-            cargo.stderr(std::process::Stdio::piped());
-            cargo.args(["check", targets, "--keep-going", "--quiet"]);
-            cargo.args(["--message-format=json", "--target-dir"]);
-            cargo.arg(&target_dir);
-            let build = proc::cargo::build(cargo, None)?;
-            let id = export.id();
-            failures.extend(check.failure(&id, build));
-            for (name, version) in locked_crates(&dir(root, export).join("Cargo.lock"))? {
-                if !known.contains(&(name.clone(), version.clone())) {
-                    failures.push(format!(
-                        "FAIL {id}: the workspace's lock lacks {name} {version}"
-                    ));
+        let dir = root.join(&export.section).join(&export.name);
+        let package = package(&export);
+        match export.write_files(&dir, &workspace, &package) {
+            Ok(()) => {
+                for check in &CHECKS {
+                    if !(check.selects)(&export) {
+                        continue;
+                    }
+                    let build = proc::cargo::build(check.command(&dir, &target_dir)?, None)?;
+                    if let Some(failure) = check.failure(&id, &package, build) {
+                        failures.push(failure);
+                    }
+                }
+                for (name, version) in locked_crates(&dir.join("Cargo.lock"))? {
+                    if !known.contains(&(name.clone(), version.clone())) {
+                        failures.push(format!(
+                            "FAIL {id}: the workspace's lock lacks {name} {version}"
+                        ));
+                    }
                 }
             }
+            Err(error) => failures.push(format!("FAIL {id}: cannot be exported: {error}")),
+        }
+        for failure in &failures {
+            println!("{}", failure.trim_end());
+        }
+        if !failures.is_empty() {
+            failed += 1;
         }
     }
 
-    for failure in &failures {
-        println!("{}", failure.trim_end());
-    }
-    if !failures.is_empty() {
+    if failed > 0 {
         println!("the exports are kept in {}", scratch.keep().display());
     }
-    let failed = failures.len();
     println!("exports: {count} checked, {failed} failed");
     Ok(Outcome::of_failures(failed))
 }
 
-/// Where `export` is written in the scratch directory `root`: two sections
-/// may have examples of one name.
-fn dir(root: &Path, export: &Export) -> std::path::PathBuf {
-    root.join(&export.section).join(&export.name)
+/// The package name of `export` here, `section-example`, where a reader's
+/// is the example's: two sections may have examples of one name, and in the
+/// shared target directory cargo would find the first one's build fresh for
+/// the second (a path package's hash takes its path from its workspace's
+/// root, the export itself).
+fn package(export: &Export) -> String {
+    format!("{}-{}", export.section, export.name)
 }
 
 /// The crates.io packages of a `Cargo.lock`, as (name, version).
-fn locked_crates(lock: &std::path::Path) -> Result<Vec<(String, String)>, Error> {
+fn locked_crates(lock: &Path) -> Result<Vec<(String, String)>, Error> {
     let text = fs::read_to_string(lock)?;
     let lock: toml::Table = text
         .parse()
