@@ -22,7 +22,7 @@ use crate::{Error, Usage};
 
 use local::LocalCrate;
 use manifest::{Dependency, Tables};
-pub use manifest::{DependencyTable, TASK_DUMP_CONFIG, Unstable, task_dump_rustflags};
+pub use manifest::{DependencyTable, TASK_DUMP_CONFIG, Unstable};
 use uses::Uses;
 
 /// An example's file: `crates/<section>/src/<name>.rs`.
@@ -185,6 +185,12 @@ impl Export {
         task_dump || (self.source.contains("tokio_unstable") && self.source.contains(".dump()"))
     }
 
+    /// Whether it has code that compiles only under `--cfg tokio_unstable`:
+    /// a task dump, or code written under that cfg.
+    pub fn has_unstable_code(&self) -> bool {
+        self.tables().unstable == Unstable::Cfg
+    }
+
     /// Its tables: its local crates are copied into its directory.
     fn tables(&self) -> Tables<'_> {
         let tokio = self.dependencies.iter().find(|d| d.name == "tokio");
@@ -257,9 +263,10 @@ impl Export {
         Ok(prose.render("readme", &values)? + "\n")
     }
 
-    /// Writes the project's files into `dir`, its package named `package`,
-    /// as a reader gets them: a workspace of its own with its `Cargo.lock`,
-    /// its local crates and a README that says what it prints.
+    /// Writes the project's files into `dir`: a workspace of its own with
+    /// its `Cargo.lock`, its local crates and a README that says what it
+    /// prints. A reader's package is named after the example; `export
+    /// --check-all` names it otherwise.
     pub fn write_files(
         &self,
         dir: &Path,
@@ -636,8 +643,11 @@ tokio = { version = "1.54", features = ["test-util"] }
     }
 
     #[test]
-    fn the_task_dump_config_lists_the_cfg() {
-        assert_eq!(task_dump_rustflags().unwrap(), ["--cfg", "tokio_unstable"]);
+    fn the_task_dump_config_lists_the_unstable_rustflags() {
+        let config: toml::Table = TASK_DUMP_CONFIG.parse().unwrap();
+        let listed = config["build"]["rustflags"].as_array().unwrap();
+        let listed: Vec<&str> = listed.iter().map(|flag| flag.as_str().unwrap()).collect();
+        assert_eq!(listed, manifest::UNSTABLE_RUSTFLAGS);
     }
 
     #[test]

@@ -173,20 +173,8 @@ pub const TASK_DUMP_CONFIG: &str = "\
 rustflags = [\"--cfg\", \"tokio_unstable\"]
 ";
 
-/// The rustflags [`TASK_DUMP_CONFIG`] lists.
-pub fn task_dump_rustflags() -> Result<Vec<String>, String> {
-    let config: toml::Table = TASK_DUMP_CONFIG.parse().map_err(|e| format!("{e}"))?;
-    let listed = config.get("build").and_then(|build| build.get("rustflags"));
-    let flags = listed
-        .and_then(toml::Value::as_array)
-        .ok_or("no build.rustflags")?;
-    let mut rustflags = Vec::new();
-    for flag in flags {
-        let flag = flag.as_str().ok_or("a rustflag that is not a string")?;
-        rustflags.push(flag.to_owned());
-    }
-    Ok(rustflags)
-}
+/// The rustflags [`TASK_DUMP_CONFIG`] lists (a test checks that they agree).
+pub const UNSTABLE_RUSTFLAGS: [&str; 2] = ["--cfg", "tokio_unstable"];
 
 impl Tables<'_> {
     /// `[dependencies]`, and after them what task dumps need and
