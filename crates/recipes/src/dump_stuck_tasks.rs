@@ -155,7 +155,10 @@ async fn book_and_approve() -> io::Result<()> {
         // A watchdog can send SIGUSR1 here.
         Err(_elapsed) => println!("no progress within 1s: giving up"),
     }
-    Ok(()) // dropping the set aborts the stuck tasks
+    // Aborts the stuck tasks and waits until each has ended, so that they
+    // end here, not whenever the runtime next runs them.
+    tasks.shutdown().await;
+    Ok(())
 }
 
 async fn book(ledger: Arc<Mutex<Vec<&'static str>>>, approval: oneshot::Receiver<()>) {
