@@ -3,8 +3,8 @@
 //! export lists, and that its export reads the file as its binary does.
 //!
 //! Each export is written as a reader gets it, a workspace of its own, but
-//! for its package's name (see [`package_name`]), outside the repository,
-//! whose `.cargo` config would reach it. Each of [`CHECKS`] is a `cargo` of
+//! for its package's name (see `package_name`), outside the repository,
+//! whose `.cargo` config would reach it. Each of `CHECKS` is a `cargo` of
 //! its own: cargo unifies the features of the packages one command builds,
 //! and no export may lend another a feature. They share one target
 //! directory, where those listed alike find their dependencies built.
