@@ -94,10 +94,10 @@ pub async fn run() -> Result<(), JoinError> {
 
 /// `blocking_operations_good` and how many ticks ran while it waited. Five
 /// are due in each wait; on the real clock a machine busy enough to stall
-/// this process through a whole wait (seen once, in CI, at 450 ms) runs none
-/// of them in it, and when the process runs again the main task may be
-/// polled first. That is the machine, not the code: the wait is tried
-/// again, up to `TRIES` times. On the paused clock the first wait sees five.
+/// this process through a whole wait runs none of them in it, and may then
+/// poll the main task, woken in the same instant, first. That is the
+/// machine, not the code: the wait is tried again, up to `TRIES` times. On
+/// the paused clock the first wait sees five.
 async fn ticks_while_waiting(ticks: &AtomicU32) -> (&'static str, u32) {
     let mut tries = 1;
     loop {

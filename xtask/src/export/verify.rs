@@ -12,7 +12,7 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::manifest::UNSTABLE_RUSTFLAGS;
@@ -128,7 +128,7 @@ struct Scratch<'a> {
     workspace: &'a Workspace,
     table: DependencyTable,
     root: &'a Path,
-    target_dir: std::path::PathBuf,
+    target_dir: PathBuf,
     /// The crates.io packages of the workspace's lock.
     locked: BTreeSet<(String, String)>,
 }
