@@ -122,11 +122,6 @@ pub async fn run() {
 
 #[cfg(test)]
 mod tests {
-    #[cfg(tokio_unstable)]
-    use std::sync::Arc;
-    #[cfg(tokio_unstable)]
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
     use super::*;
 
     #[tokio::test(start_paused = true)]
@@ -158,56 +153,5 @@ mod tests {
         assert!(polled.is_ok(), "the items never came: {arrivals:?}");
         let ms = Duration::from_millis;
         assert_eq!(arrivals, [(0, ms(100)), (1, ms(200))]);
-    }
-
-    /// Each item makes one `Sleep`, the first included. Counted in the
-    /// spans Tokio makes for its timers, which need `--cfg tokio_unstable`
-    /// and its `tracing` feature (the workspace has both).
-    #[cfg(tokio_unstable)]
-    #[tokio::test(start_paused = true)]
-    async fn each_item_makes_one_sleep() {
-        let made = Arc::new(AtomicUsize::new(0));
-        let _counting = tracing::subscriber::set_default(SleepsMade(Arc::clone(&made)));
-        let items: Vec<u32> = AsyncRange::new(0, 3, Duration::from_millis(100))
-            .collect()
-            .await;
-        assert_eq!(items, [0, 1, 2]);
-        let made = made.load(Ordering::SeqCst);
-        assert!(made > 0, "no timer span: is Tokio's `tracing` feature on?");
-        assert_eq!(made, 3, "Sleeps made for 3 items");
-    }
-
-    /// A subscriber that counts the `Sleep`s made while it is the thread's.
-    #[cfg(tokio_unstable)]
-    struct SleepsMade(Arc<AtomicUsize>);
-
-    #[cfg(tokio_unstable)]
-    impl tracing::Subscriber for SleepsMade {
-        fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-            true
-        }
-
-        fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-            /// Whether a span's `concrete_type` is `Sleep`.
-            struct IsSleep(bool);
-            impl tracing::field::Visit for IsSleep {
-                fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
-                    self.0 |= field.name() == "concrete_type" && value == "Sleep";
-                }
-                fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn std::fmt::Debug) {}
-            }
-            let mut is_sleep = IsSleep(false);
-            span.record(&mut is_sleep);
-            if span.metadata().name() == "runtime.resource" && is_sleep.0 {
-                self.0.fetch_add(1, Ordering::SeqCst);
-            }
-            tracing::span::Id::from_u64(1)
-        }
-
-        fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
-        fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-        fn event(&self, _: &tracing::Event<'_>) {}
-        fn enter(&self, _: &tracing::span::Id) {}
-        fn exit(&self, _: &tracing::span::Id) {}
     }
 }

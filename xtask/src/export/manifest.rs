@@ -151,7 +151,7 @@ pub struct Tables<'a> {
 }
 
 /// Whether an export has code that only `--cfg tokio_unstable` compiles (a
-/// task dump, or a test that reads Tokio's instrumentation): its manifest
+/// task dump, or any code written under the cfg): its manifest
 /// then declares the cfg, which rustc otherwise warns of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unstable {
