@@ -64,7 +64,9 @@ fn runner() {
         .case("cmd/runner/*.md")
         .skip("cmd/runner/without-cfg.md");
     if !runner::dump::AVAILABLE {
-        cases.skip("cmd/runner/dump.md");
+        cases
+            .skip("cmd/runner/dump.md")
+            .skip("cmd/runner/blocked-thread.md");
     }
 }
 

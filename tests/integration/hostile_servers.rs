@@ -111,6 +111,20 @@ impl Protocol {
         matches!(self, Protocol::Echo | Protocol::Upper | Protocol::Work)
     }
 
+    /// The most a client that never reads sends. Its receive buffer stays
+    /// at its first size (128 KiB here; the system grows one only as it is
+    /// read), so a server's replies back up after that and the server's
+    /// send buffer (4 MiB at most, `tcp_wmem`), then its requests after the
+    /// server's receive buffer (32 MiB, `tcp_rmem`) and its own send buffer
+    /// (4 MiB): 64 MiB is past all of them. The chat server sends its sender
+    /// nothing and reads all of it, so for it more only takes longer.
+    fn flood_limit(self) -> usize {
+        match self {
+            Protocol::Chat => 8 * 1024 * 1024,
+            Protocol::Echo | Protocol::Upper | Protocol::Work | Protocol::Http => 64 * 1024 * 1024,
+        }
+    }
+
     /// A request holding bytes that are not UTF-8.
     fn not_utf8(self) -> &'static [u8] {
         match self {
@@ -280,7 +294,14 @@ fn hostile_suite(binary: &str, args: &[&str], protocol: Protocol) {
         .expect("a timeout");
     let request = protocol.request();
     let many: Vec<u8> = request.repeat(64 * 1024 / request.len());
-    send_until_refused(&mut deaf, &many, 64 * 1024 * 1024);
+    let sent = send_until_refused(&mut deaf, &many, protocol.flood_limit());
+    if protocol.stalls_on_deaf_clients() {
+        assert!(
+            sent < protocol.flood_limit(),
+            "the server took {sent} bytes from a client that never read its replies: it \
+             never stopped reading to wait for room"
+        );
+    }
     protocol.exchange(&address);
 
     // 4. 500 connections at once, past the cap of every server that has
@@ -339,7 +360,7 @@ fn hostile_suite(binary: &str, args: &[&str], protocol: Protocol) {
         stuck
             .set_write_timeout(Some(Duration::from_millis(200)))
             .expect("a timeout");
-        send_until_refused(&mut stuck, &many, 64 * 1024 * 1024);
+        send_until_refused(&mut stuck, &many, protocol.flood_limit());
         Some(stuck)
     } else {
         None
