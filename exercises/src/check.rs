@@ -48,8 +48,19 @@ impl Files {
 pub struct Built {
     build: proc::cargo::Build,
     files: Files,
+    /// Whose lints are among its warnings.
+    pub linter: Linter,
     /// Where the binaries are kept, apart from the next build's.
     _kept: tempfile::TempDir,
+}
+
+/// Which compiler's lints a build's warnings hold.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Linter {
+    /// Clippy's, and so rustc's.
+    Clippy,
+    /// Rustc's alone: the toolchain has no clippy that matches it.
+    Rustc,
 }
 
 /// Builds the exercises `names`, each a crate of its own: cargo keeps going
@@ -92,9 +103,13 @@ pub fn build(files: Files, names: &[&str]) -> io::Result<Built> {
     // workspace's crates, whose artifacts it keeps apart from rustc's
     // (cargo puts the wrapper's path in their hash), so that neither
     // build makes the other's stale.
-    if let Some(clippy) = clippy_driver() {
-        command.env("RUSTC_WORKSPACE_WRAPPER", clippy);
-    }
+    let linter = match clippy_driver() {
+        Some(clippy) => {
+            command.env("RUSTC_WORKSPACE_WRAPPER", clippy);
+            Linter::Clippy
+        }
+        None => Linter::Rustc,
+    };
     // In the target directory, so that a binary is linked, not copied.
     let target = std::env::current_exe()?
         .parent()
@@ -122,6 +137,7 @@ pub fn build(files: Files, names: &[&str]) -> io::Result<Built> {
     Ok(Built {
         build,
         files,
+        linter,
         _kept: kept,
     })
 }
@@ -198,11 +214,16 @@ impl Built {
         self.build.binaries.contains_key(name)
     }
 
+    /// The compiler's and clippy's warnings in the target `name`, rendered.
+    pub fn warnings(&self, name: &str) -> &[String] {
+        self.build.warnings.get(name).map_or(&[], Vec::as_slice)
+    }
+
     /// Runs `exercise` if it compiled; if not, the compiler's errors are
     /// why it fails. The compiler's warnings come after either.
     pub fn outcome(&self, exercise: &Exercise) -> io::Result<Outcome> {
         let name = exercise.name.as_str();
-        let warnings = self.build.warnings.get(name).cloned().unwrap_or_default();
+        let warnings = self.warnings(name).to_vec();
         let errors = match self.build.errors.get(name) {
             Some(errors) if !self.compiled(name) => errors,
             _ => {

@@ -37,20 +37,24 @@ macro_rules! exercise {
             // Unfinished on purpose: `todo!()`s, values left for the learner.
             // The checker builds through clippy: a learner's file is told of
             // its suspicious code (a future dropped by `let _ =`), not of its
-            // style, and code clippy thinks wrong still runs.
+            // style, and code clippy thinks wrong still runs. A solution is
+            // finished, and is held to every lint.
             #[path = $file]
             #[cfg_attr(
                 not(any(feature = "shipped", feature = "solutions")),
                 allow(clippy::style, clippy::complexity, clippy::perf),
                 warn(clippy::correctness)
             )]
-            #[allow(
-                clippy::while_let_loop,
-                dead_code,
-                unused_imports,
-                unused_variables,
-                unused_mut,
-                unreachable_code
+            #[cfg_attr(
+                not(feature = "solutions"),
+                allow(
+                    clippy::while_let_loop,
+                    dead_code,
+                    unused_imports,
+                    unused_variables,
+                    unused_mut,
+                    unreachable_code
+                )
             )]
             pub mod $name;
         }
