@@ -124,6 +124,26 @@ pub async fn run() {
 mod tests {
     use super::*;
 
+    /// `new` makes no timer (`sleep` panics outside a runtime).
+    #[test]
+    fn a_range_is_made_outside_a_runtime() {
+        let range = AsyncRange::new(0, 3, Duration::from_millis(100));
+        assert!(range.timer.is_none());
+    }
+
+    /// The timer is boxed at the first poll, then refilled in place.
+    #[tokio::test(start_paused = true)]
+    async fn one_box_serves_every_item() {
+        let mut counter = AsyncRange::new(0, 3, Duration::from_millis(100));
+        let mut boxes = Vec::new();
+        while counter.next().await.is_some() {
+            let timer = counter.timer.as_deref().expect("a timer once an item came");
+            boxes.push(std::ptr::from_ref::<Sleep>(timer));
+        }
+        boxes.dedup();
+        assert_eq!(boxes.len(), 1, "the timer was boxed again: {boxes:?}");
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_delay_of_any_length_waits_without_panicking() {
         let mut counter = AsyncRange::new(0, 1, Duration::MAX);
