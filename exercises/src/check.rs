@@ -48,8 +48,7 @@ impl Files {
 pub struct Built {
     build: proc::cargo::Build,
     files: Files,
-    /// Whose lints are among its warnings.
-    pub linter: Linter,
+    linter: Linter,
     /// Where the binaries are kept, apart from the next build's.
     _kept: tempfile::TempDir,
 }
@@ -61,6 +60,15 @@ pub enum Linter {
     Clippy,
     /// Rustc's alone: the toolchain has no clippy that matches it.
     Rustc,
+}
+
+impl Linter {
+    pub fn name(self) -> &'static str {
+        match self {
+            Linter::Clippy => "clippy",
+            Linter::Rustc => "rustc",
+        }
+    }
 }
 
 /// Builds the exercises `names`, each a crate of its own: cargo keeps going
@@ -214,7 +222,12 @@ impl Built {
         self.build.binaries.contains_key(name)
     }
 
-    /// The compiler's and clippy's warnings in the target `name`, rendered.
+    /// Whose lints are among its warnings.
+    pub fn linter(&self) -> Linter {
+        self.linter
+    }
+
+    /// The compiler's (and the linter's) warnings in the target `name`, rendered.
     pub fn warnings(&self, name: &str) -> &[String] {
         self.build.warnings.get(name).map_or(&[], Vec::as_slice)
     }

@@ -38,7 +38,7 @@ macro_rules! exercise {
             // The checker builds through clippy: a learner's file is told of
             // its suspicious code (a future dropped by `let _ =`), not of its
             // style, and code clippy thinks wrong still runs. A solution is
-            // finished, and is held to every lint.
+            // finished, and is held to the workspace's lints.
             #[path = $file]
             #[cfg_attr(
                 not(any(feature = "shipped", feature = "solutions")),

@@ -69,7 +69,7 @@ pub fn verify(exercises: &[Exercise]) -> io::Result<bool> {
     let all = names(exercises);
     problems.extend(formatted(exercises)?);
     let shipped = build(Files::Shipped, &all)?;
-    if shipped.linter == Linter::Rustc {
+    if shipped.linter() == Linter::Rustc {
         problems.push(
             "the exercises are checked with clippy, and this toolchain has none that matches \
              its compiler"
@@ -104,8 +104,8 @@ pub fn verify(exercises: &[Exercise]) -> io::Result<bool> {
         }
     }
     let solved = build(Files::Solutions, &all)?;
-    let with_selftest: Vec<&str> = all.iter().copied().chain([SELFTEST]).collect();
-    problems.extend(warned(&solved, &with_selftest, "the solutions"));
+    problems.extend(warned(&solved, &all, "the solutions"));
+    problems.extend(warned(&solved, &[SELFTEST], "the self-tests' binary"));
     for exercise in exercises {
         match solved.outcome(exercise)? {
             Outcome::Pass => println!("ok: {} passes with its solution", exercise.name),
@@ -167,10 +167,10 @@ fn formatted(exercises: &[Exercise]) -> io::Result<Vec<String>> {
     )])
 }
 
-/// The warnings in the targets `names` of `built`, a build through clippy:
-/// a learner starts from a file the compiler and clippy find nothing in,
-/// and a solution is code to copy. Cargo repeats a fresh target's warnings,
-/// so a second run finds them too.
+/// The warnings in the targets `names` of `built`, and its linter's lints
+/// (clippy's, where the toolchain has it): a learner starts from a file
+/// they find nothing in, and a solution is code to copy. Cargo repeats a
+/// fresh target's warnings, so a second run finds them too.
 fn warned(built: &Built, names: &[&str], what: &str) -> Vec<String> {
     let mut problems = Vec::new();
     for name in names {
@@ -183,12 +183,12 @@ fn warned(built: &Built, names: &[&str], what: &str) -> Vec<String> {
             .map(|warning| learner_paths(warning))
             .collect();
         problems.push(format!(
-            "{name}, in {what}, has warnings:\n{}",
+            "{name} ({what}) has warnings:\n{}",
             warnings.join("\n")
         ));
     }
     if problems.is_empty() {
-        println!("ok: clippy finds nothing in {what}");
+        println!("ok: {} finds nothing in {what}", built.linter().name());
     }
     problems
 }
