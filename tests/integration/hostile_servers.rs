@@ -6,8 +6,8 @@
 //!    server's memory stays bounded, and the client gets a reply or a close;
 //! 2. bytes that are not UTF-8: a reply or a close, and the server goes on;
 //! 3. a client that sends and never reads: the others are still served,
-//!    and a server whose replies it leaves unread stops reading from it
-//!    (it buffers no more than the system does) and then drops it;
+//!    and the echo, line and work servers, whose replies it leaves unread,
+//!    stop reading from it before 64 MiB and then drop it;
 //! 4. 500 connections at once, past the cap of every server that has one:
 //!    those past it wait, and none is lost: each in turn is served once
 //!    those before it have gone;
@@ -116,8 +116,9 @@ impl Protocol {
     /// at its first size (Linux grows one only as it is read), so a
     /// server's replies back up after that and the server's send buffer,
     /// then its requests after the server's receive buffer and its own send
-    /// buffer. With this machine kind's limits (`tcp_rmem` 128 KiB at first,
-    /// 32 MiB at most; `tcp_wmem` 4 MiB at most), 64 MiB is past all four. The chat server sends its sender
+    /// buffer. With this machine kind's limits (`tcp_rmem` 128 KiB at
+    /// first, 32 MiB at most; `tcp_wmem` 4 MiB at most), 64 MiB is past all
+    /// four. The chat server sends its sender
     /// nothing and reads all of it, so for it more only takes longer.
     fn flood_limit(self) -> usize {
         match self {
