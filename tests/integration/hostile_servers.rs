@@ -118,8 +118,8 @@ impl Protocol {
     /// then its requests after the server's receive buffer and its own send
     /// buffer. With this machine kind's limits (`tcp_rmem` 128 KiB at
     /// first, 32 MiB at most; `tcp_wmem` 4 MiB at most), 64 MiB is past all
-    /// four. The chat server sends its sender
-    /// nothing and reads all of it, so for it more only takes longer.
+    /// four. The chat server sends its sender nothing and reads all of it,
+    /// so for it more only takes longer.
     fn flood_limit(self) -> usize {
         match self {
             Protocol::Chat => 8 * 1024 * 1024,
