@@ -23,7 +23,7 @@ pub async fn run() -> anyhow::Result<()> {
     // The thread answers on a oneshot channel: `JoinHandle::join` would block
     // the runtime's thread while it waits.
     let (reply, from_thread) = oneshot::channel();
-    std::thread::spawn(move || {
+    let thread = std::thread::spawn(move || {
         // No runtime runs on this thread, so there is no "current" one...
         let outside = Handle::try_current().map(|_| ());
         // ...but the handle brought along still reaches the runtime. The
@@ -35,6 +35,9 @@ pub async fn run() -> anyhow::Result<()> {
         );
         let _ = reply.send((outside, task));
     });
+    // Without this, a `run` cancelled before the thread spawns would leave
+    // the thread to spawn onto the runtime after `run` is gone.
+    let _thread = JoinOnDrop(Some(thread));
     let (outside, task) = from_thread
         .await
         .context("the plain thread ended without answering")?;
@@ -49,4 +52,18 @@ pub async fn run() -> anyhow::Result<()> {
             .context("the task spawned from the thread failed")?
     );
     Ok(())
+}
+
+/// Joins a thread when dropped, so that it can't outlive the code that
+/// started it. The join blocks, which is fine here only because the thread
+/// never waits for anything: it takes a few steps and ends.
+struct JoinOnDrop(Option<std::thread::JoinHandle<()>>);
+
+impl Drop for JoinOnDrop {
+    fn drop(&mut self) {
+        if let Some(thread) = self.0.take() {
+            // A panic on the thread drops `reply`, which `run` reports.
+            let _ = thread.join();
+        }
+    }
 }
