@@ -3,6 +3,9 @@
 //! its functions and classes here. `maturin develop` builds it into the
 //! active virtualenv (`cargo xtask bridge` does that, then runs each
 //! lesson).
+//!
+//! Without the `python` feature, which maturin turns on, the crate is empty.
+#![cfg(feature = "python")]
 
 use pyo3::prelude::*;
 
