@@ -81,6 +81,10 @@ pub fn build(files: Files, names: &[&str]) -> io::Result<Built> {
     };
     let mut command = proc::cargo::command();
     command
+        // Where the checker was started may be outside the workspace: from
+        // inside it, cargo reads `.cargo/config.toml` (the `tokio_unstable`
+        // cfg) and rustup `rust-toolchain.toml`, as for every other build.
+        .current_dir(crate_dir())
         .stderr(std::process::Stdio::piped())
         .args([
             "build",
