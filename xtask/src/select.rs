@@ -46,22 +46,33 @@ impl Filter {
             return Ok(Filter::Everything);
         };
         let section_named = |typed: &str| sections.iter().find(|name| same_name(typed, name));
-        let Some((typed_section, part)) = text.split_once('/') else {
-            let filter = match section_named(text) {
-                Some(section) => Filter::Section(section.clone()),
-                None => Filter::Anywhere(text.to_owned()),
-            };
-            return Ok(filter);
-        };
-        // `/` alone would be in every `section/example`, and select them all.
-        if part.contains('/') || (typed_section.is_empty() && part.is_empty()) {
-            return Err(Usage(format!(
+        let not_a_filter = || {
+            Usage(format!(
                 "`{text}`: a FILTER is a section, SECTION/PART or a PART of an example's name, \
                  such as basics, basics/spawn or spawn"
-            )));
+            ))
+        };
+        // A part of separators alone (`-`, which matches `_`) is in nearly
+        // every name, and `/` alone in every `section/example`: either
+        // would select them all.
+        let a_part = |part: &str| {
+            if part.chars().any(char::is_alphanumeric) {
+                Ok(part.to_owned())
+            } else {
+                Err(not_a_filter())
+            }
+        };
+        let Some((typed_section, part)) = text.split_once('/') else {
+            if let Some(section) = section_named(text) {
+                return Ok(Filter::Section(section.clone()));
+            }
+            return Ok(Filter::Anywhere(a_part(text)?));
+        };
+        if part.contains('/') {
+            return Err(not_a_filter());
         }
         if typed_section.is_empty() {
-            return Ok(Filter::Anywhere(part.to_owned()));
+            return Ok(Filter::Anywhere(a_part(part)?));
         }
         let Some(section) = section_named(typed_section) else {
             let sections = sections.join(", ");
@@ -72,10 +83,9 @@ impl Filter {
         if part.is_empty() {
             return Ok(Filter::Section(section.clone()));
         }
-        let part = part.to_owned();
         Ok(Filter::InSection {
             section: section.clone(),
-            part,
+            part: a_part(part)?,
         })
     }
 
@@ -231,10 +241,11 @@ mod tests {
         assert!(Filter::Everything.selects("patterns", "anything"));
     }
 
-    /// Every `section/example` contains a `/`: `bless /` blessed them all.
+    /// Every `section/example` contains a `/`: `bless /` blessed them all;
+    /// and nearly every name a `_`, which `-` matches: `bless /-` blessed 121.
     #[test]
     fn a_filter_that_would_select_everything_by_accident_is_refused() {
-        for text in ["/", "basics/x/y", "//"] {
+        for text in ["/", "basics/x/y", "//", "-", "/-", "_", "basics/_-", ""] {
             let error = parse(text).unwrap_err();
             assert!(error.contains("a FILTER is a section"), "{text}: {error}");
         }
