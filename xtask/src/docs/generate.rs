@@ -10,7 +10,7 @@ use super::bridge::BridgeDoc;
 use super::concepts::Concepts;
 use super::guides::{self, blocks_page, guide_page, guides_index};
 use super::pages::{
-    chapter, example_page, from_the_guides, link_book_pages, see_also, summary, topic_page,
+    Twin, chapter, example_page, from_the_guides, link_book_pages, see_also, summary, topic_page,
 };
 use super::readme::{readme_chart, readme_table, with_generated_parts};
 use super::sections::read_sections;
@@ -85,13 +85,10 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
             files.insert(dir.join(name), format!("{trace}\n"));
         }
         for example in &section.examples {
-            let twin = twin_file::path(workspace.root(), &section.name, &example.name);
-            let twin = fs::read_to_string(twin).ok();
             let id = format!("{}/{}", section.name, example.name);
             examples.insert(id, drift::Code::of(&example.code));
-            let twin =
-                twin.map(|source| twin_file::declared_difference(&source).map(str::to_owned));
-            let page = example_page(section, example, twin, &concepts)?;
+            let twin = Twin::read(workspace.root(), &section.name, &example.name);
+            let page = example_page(section, example, &twin, &concepts)?;
             let mut page = link_book_pages(&page, &topics)
                 .map_err(|why| format!("the header of {}/{}: {why}", section.name, example.name))?;
             page.push_str(&see_also(section, example, &topics, &exercises)?);
