@@ -192,12 +192,17 @@ mod tests {
         GuideDoc {
             id: "003".into(),
             title: "A Guide".into(),
-            blocks: vec![
-                ("003/01".into(), "Tasks".into()),
-                ("003/02".into(), "Tasks".into()),
-                ("003/03".into(), "Tasks".into()),
-                ("003/04".into(), "Queues".into()),
-            ],
+            blocks: [
+                ("003/01", "Tasks"),
+                ("003/02", "Tasks"),
+                ("003/03", "Tasks"),
+                ("003/04", "Queues"),
+            ]
+            .map(|(id, heading)| GuideBlock {
+                id: id.into(),
+                heading: heading.into(),
+            })
+            .into(),
         }
     }
 
