@@ -444,12 +444,7 @@ fn run(
 ) -> io::Result<Outcome> {
     let expected = parse_expected(expected)
         .map_err(|error| io::Error::other(format!("expected/{name}.txt: {error}")))?;
-    let mut command = Command::new(binary);
-    // The panic message is the lesson; a backtrace would bury it.
-    command.args(args).env("RUST_BACKTRACE", "0");
-    // In a process group of its own: what it left running is killed with it.
-    let finished = proc::run_limited(command, WALL_LIMIT, MAX_BYTES)?;
-    let stderr = learner_paths(&finished.stderr);
+    let finished = run_within_limits(binary, args)?;
     let Transcript {
         printed,
         more_lines,
@@ -463,23 +458,9 @@ fn run(
     if tasks == Tasks::Unseen {
         tell_once_tasks_unseen();
     }
-    let ended = match (finished.exit, end) {
-        (proc::Exit::TimedOut, _) => Ended::Killed,
-        (proc::Exit::TooMuchOutput { stream, .. }, _) => Ended::TooMuchOutput { stream },
-        (_, Some(Record::Finished { .. })) if more_lines > 0 => Ended::TooManyLines,
-        (_, Some(Record::Finished { wall_ms })) => Ended::Finished { wall_ms },
-        (_, Some(Record::VirtualTimeout)) => Ended::VirtualTimeout,
-        (_, Some(Record::Panicked)) => Ended::Panicked,
-        (exit, _) => Ended::Exited(exit),
-    };
-    let mut diff = diff::render(&expected, &printed);
-    let file_name = source.file_name().unwrap_or_default().to_string_lossy();
+    let ended = Ended::of(finished.exit, end, more_lines);
     let text = std::fs::read_to_string(source).ok();
-    let left_behind = LeftBehind {
-        tasks: left_running,
-        streams: finished.streams,
-    };
-    let seen = diagnose::Seen {
+    let notes = diagnose::diagnose(&diagnose::Seen {
         expected: &expected,
         printed: &printed,
         ended: &ended,
@@ -488,36 +469,166 @@ fn run(
         unawaited: &compiler.unawaited,
         spawned: &spawned,
         tasks,
+    });
+    let ran = Ran {
+        name,
+        diff: diff::render(&expected, &printed),
+        printed,
+        ended,
+        stderr: learner_paths(&finished.stderr),
+        more_lines,
+        last_line_ms,
+        waits,
+        left_behind: LeftBehind {
+            tasks: left_running,
+            streams: finished.streams,
+        },
+        notes,
+        file_name: source.file_name().unwrap_or_default().to_string_lossy(),
+        source: text,
     };
-    let notes = diagnose::diagnose(&seen);
-    let mut output = Output::Wrong;
-    let mut report = match ended.clone() {
-        Ended::Finished { wall_ms } if Duration::from_millis(wall_ms) > BLOCKING_LIMIT => {
-            let took = wall_ms as f64 / 1000.0;
-            if hands_off_blocking_work(&notes) {
-                // Not a blocked thread, or not only: the note says why.
-                match diff {
-                    None => prose(&format!(
-                        "`{name}` printed the right lines at the right times, but took \
-                         {took:.1}s of real time on a clock that is paused."
-                    )),
-                    Some(_) => {
-                        ran_to_the_end(name, &stderr)
-                            + &prose(&format!(
-                                "It also took {took:.1}s of real time, which the paused clock \
-                                 did not count."
-                            ))
-                    }
-                }
-            } else if diff.is_none() {
+    match ran.verdict(compiler) {
+        Verdict::Pass => Ok(Outcome::Pass),
+        Verdict::Fail { opening, output } => {
+            Ok(Outcome::Fail(ran.report(opening, output, compiler)))
+        }
+    }
+}
+
+/// Runs `binary` with `args` until it returns, [`WALL_LIMIT`] passes or it
+/// writes more than [`MAX_BYTES`].
+fn run_within_limits(binary: &Path, args: &[&str]) -> io::Result<proc::Finished> {
+    let mut command = Command::new(binary);
+    // The panic message is the lesson; a backtrace would bury it.
+    command.args(args).env("RUST_BACKTRACE", "0");
+    // In a process group of its own: what it left running is killed with it.
+    proc::run_limited(command, WALL_LIMIT, MAX_BYTES)
+}
+
+impl Ended {
+    /// How a run ended, by how its process exited, `exit`, the harness's
+    /// last record, `end`, and how many lines it printed past
+    /// [`MAX_LINES`], `more_lines`.
+    fn of(exit: proc::Exit, end: Option<Record>, more_lines: usize) -> Ended {
+        match (exit, end) {
+            (proc::Exit::TimedOut, _) => Ended::Killed,
+            (proc::Exit::TooMuchOutput { stream, .. }, _) => Ended::TooMuchOutput { stream },
+            (_, Some(Record::Finished { .. })) if more_lines > 0 => Ended::TooManyLines,
+            (_, Some(Record::Finished { wall_ms })) => Ended::Finished { wall_ms },
+            (_, Some(Record::VirtualTimeout)) => Ended::VirtualTimeout,
+            (_, Some(Record::Panicked)) => Ended::Panicked,
+            (exit, _) => Ended::Exited(exit),
+        }
+    }
+}
+
+/// One run of an exercise, as its verdict and its report read it.
+struct Ran<'a> {
+    name: &'a str,
+    ended: Ended,
+    printed: Vec<(u64, String)>,
+    /// How `printed` differs from what was expected, if it does.
+    diff: Option<String>,
+    /// Its stderr, naming the learner's paths.
+    stderr: String,
+    /// How many lines it printed past [`MAX_LINES`].
+    more_lines: usize,
+    /// When it printed its last line, in virtual ms.
+    last_line_ms: Option<u64>,
+    /// Where each task of a hung run waited (the harness's sentences).
+    waits: Vec<String>,
+    left_behind: LeftBehind,
+    /// What [`diagnose::diagnose`] found, each note with its trap.
+    notes: Vec<(Trap, String)>,
+    /// The learner's file: its name, and its text if it could be read.
+    file_name: std::borrow::Cow<'a, str>,
+    source: Option<String>,
+}
+
+/// Whether a run passes, by its output and how it ended.
+enum Verdict {
+    Pass,
+    Fail {
+        /// What its report says first: how it ended, and why.
+        opening: String,
+        output: Output,
+    },
+}
+
+impl Ran<'_> {
+    fn verdict(&self, compiler: &Compiler) -> Verdict {
+        let name = self.name;
+        let opening = match &self.ended {
+            Ended::Finished { wall_ms } if Duration::from_millis(*wall_ms) > BLOCKING_LIMIT => {
+                self.took_real_time(*wall_ms)
+            }
+            Ended::Finished { .. } if self.diff.is_none() && self.left_behind.is_nothing() => {
+                return self.right_output(compiler);
+            }
+            Ended::Finished { .. } if self.diff.is_none() => prose(&format!(
+                "`{name}` printed the right lines at the right times, but left something running \
+                 when it returned."
+            )),
+            Ended::Finished { .. } => ran_to_the_end(name, &self.stderr),
+            Ended::Panicked => {
+                format!("`{name}` panicked:\n")
+                    + &indented(&self.stderr)
+                    + &panic_notes(&panics(&self.stderr))
+            }
+            Ended::VirtualTimeout => self.still_running(),
+            Ended::Killed => self.killed(),
+            Ended::TooMuchOutput { stream } => {
                 prose(&format!(
+                    "`{name}` printed more to {stream} than the checker reads ({} MiB), so it was \
+                     stopped: a loop that prints on every turn and never ends, most likely. What \
+                     it printed first is below.",
+                    MAX_BYTES >> 20
+                )) + &task_panics(&panics(&self.stderr))
+            }
+            Ended::TooManyLines => prose(&format!(
+                "`{name}` ran to the end, but printed {} lines; only the first {MAX_LINES} are \
+                 compared.",
+                MAX_LINES + self.more_lines
+            )),
+            Ended::Exited(exit) => {
+                format!("`{name}` stopped without finishing ({exit}):\n") + &indented(&self.stderr)
+            }
+        };
+        Verdict::Fail {
+            opening,
+            output: Output::Wrong,
+        }
+    }
+
+    /// A run that returned after `wall_ms` of real time, more than
+    /// [`BLOCKING_LIMIT`], on the paused clock.
+    fn took_real_time(&self, wall_ms: u64) -> String {
+        let (name, took) = (self.name, wall_ms as f64 / 1000.0);
+        if hands_off_blocking_work(&self.notes) {
+            // Not a blocked thread, or not only: the note says why.
+            return match self.diff {
+                None => prose(&format!(
                     "`{name}` printed the right lines at the right times, but took {took:.1}s of \
-                     real time on a clock that is paused. Only a blocked thread takes real time \
-                     here: `std::thread::sleep`, a busy loop or blocking I/O inside async code \
-                     stops every other task too."
-                ))
-            } else {
-                ran_to_the_end(name, &stderr)
+                     real time on a clock that is paused."
+                )),
+                Some(_) => {
+                    ran_to_the_end(name, &self.stderr)
+                        + &prose(&format!(
+                            "It also took {took:.1}s of real time, which the paused clock did not \
+                             count."
+                        ))
+                }
+            };
+        }
+        match self.diff {
+            None => prose(&format!(
+                "`{name}` printed the right lines at the right times, but took {took:.1}s of real \
+                 time on a clock that is paused. Only a blocked thread takes real time here: \
+                 `std::thread::sleep`, a busy loop or blocking I/O inside async code stops every \
+                 other task too."
+            )),
+            Some(_) => {
+                ran_to_the_end(name, &self.stderr)
                     + &prose(&format!(
                         "It also took {took:.1}s of real time although the clock is paused: \
                          something blocked the thread (`std::thread::sleep`, a busy loop, \
@@ -525,130 +636,139 @@ fn run(
                     ))
             }
         }
-        Ended::Finished { .. } if diff.is_none() && left_behind.is_nothing() => {
-            // Right lines at right times show what the run printed, not all
-            // that the code does. Two traps the compiler finds in the code
-            // may not show in the output: a future never awaited did
-            // nothing, which may have printed nothing anyway; a std guard
-            // or a `RefCell` borrow held across an `.await` goes wrong only
-            // when another task wants it meanwhile (a blocked thread, a
-            // deadlock, a panic), which this run may not have had. A pass would tell
-            // the learner such code is right, so it fails, with the note and
-            // the compiler's warnings. Other warnings (an unused variable)
-            // are not async traps, and pass.
-            let dropped = notes.iter().any(|(trap, _)| *trap == Trap::FutureDropped);
-            if !dropped && compiler.traps.is_empty() {
-                return Ok(Outcome::Pass);
-            }
-            output = Output::Right;
-            let mut text = format!(
-                "`{name}` printed the right lines at the right times, but the compiler found a \
-                 mistake in your code that the output does not show."
-            );
-            for held in &compiler.traps {
-                let (line, lint) = (held.line, &held.lint);
-                text.push_str(&format!(
-                    " Line {line} of your file keeps a `std` lock guard or a `RefCell` borrow \
-                     across an `.await` (`{lint}`): a task that takes the lock meanwhile blocks \
-                     its thread, for good on a one-thread runtime, and a second borrow panics. \
-                     Drop it before the `.await`, or use `tokio::sync::Mutex`."
-                ));
-            }
-            prose(&text)
-        }
-        Ended::Finished { .. } if diff.is_none() => prose(&format!(
-            "`{name}` printed the right lines at the right times, but left something running \
-             when it returned."
-        )),
-        Ended::Finished { .. } => ran_to_the_end(name, &stderr),
-        Ended::Panicked => {
-            format!("`{name}` panicked:\n") + &indented(&stderr) + &panic_notes(&panics(&stderr))
-        }
-        Ended::VirtualTimeout => {
-            diff = diff.or_else(|| Some(diff::render_printed(&printed)));
-            let stopped = format!(
-                "`{name}` was still running after {}s of virtual time, so it was stopped.",
-                VIRTUAL_LIMIT.as_secs()
-            );
-            let why = match last_line_ms {
-                Some(ms)
-                    if VIRTUAL_LIMIT.saturating_sub(Duration::from_millis(ms))
-                        <= STILL_PRINTING =>
-                {
-                    format!(
-                        "It was still printing then (its last line at {}): a loop that never \
-                         ends, such as one whose exit condition never changes.",
-                        format_time(ms)
-                    )
-                }
-                // Such as the task that was to answer, or to drop a sender.
-                _ => "Something awaits forever: a channel whose senders are never dropped, a \
-                      task that is never told to stop, a future that nothing wakes."
-                    .to_owned(),
-            };
-            prose(&format!("{stopped} {why}")) + &task_panics(&panics(&stderr))
-        }
-        Ended::Killed => {
-            let causes = if hands_off_blocking_work(&notes) {
-                "a loop that never reaches an `.await`, code that blocks the thread, or a \
-                 blocking task that was still running (see below)"
-            } else {
-                "a loop that never reaches an `.await`, or code that blocks the thread"
-            };
-            prose(&format!(
-                "`{name}` did not finish within {}s of real time, so it was stopped. On the \
-                 paused clock sleeping takes no real time, so this is {causes}. What it printed \
-                 before it was stopped is below.",
-                WALL_LIMIT.as_secs()
-            ))
-        }
-        Ended::TooMuchOutput { stream } => {
-            prose(&format!(
-                "`{name}` printed more to {stream} than the checker reads ({} MiB), so it was \
-                 stopped: a loop that prints on every turn and never ends, most likely. What it \
-                 printed first is below.",
-                MAX_BYTES >> 20
-            )) + &task_panics(&panics(&stderr))
-        }
-        Ended::TooManyLines => prose(&format!(
-            "`{name}` ran to the end, but printed {} lines; only the first {MAX_LINES} are \
-             compared.",
-            MAX_LINES + more_lines
-        )),
-        Ended::Exited(exit) => {
-            // Even if each line came at its time: it never returned.
-            diff = diff.or_else(|| Some(diff::render_printed(&printed)));
-            format!("`{name}` stopped without finishing ({exit}):\n") + &indented(&stderr)
-        }
-    };
-    if let Some(diff) = diff {
-        let _ = write!(report, "\n{diff}");
     }
-    report += &left_behind.note(&file_name, text.as_deref().unwrap_or_default());
-    for (trap, text) in notes {
-        report.push('\n');
-        report += &prose(&format!("{}. {text}", trap.title()));
+
+    /// A run that printed the right lines at the right times and left
+    /// nothing running.
+    fn right_output(&self, compiler: &Compiler) -> Verdict {
+        // Right lines at right times show what the run printed, not all
+        // that the code does. Two traps the compiler finds in the code may
+        // not show in the output: a future never awaited did nothing, which
+        // may have printed nothing anyway; a std guard or a `RefCell`
+        // borrow held across an `.await` goes wrong only when another task
+        // wants it meanwhile (a blocked thread, a deadlock, a panic), which
+        // this run may not have had. A pass would tell the learner such
+        // code is right, so it fails, with the note and the compiler's
+        // warnings. Other warnings (an unused variable) are not async
+        // traps, and pass.
+        let dropped = self
+            .notes
+            .iter()
+            .any(|(trap, _)| *trap == Trap::FutureDropped);
+        if !dropped && compiler.traps.is_empty() {
+            return Verdict::Pass;
+        }
+        let mut text = format!(
+            "`{}` printed the right lines at the right times, but the compiler found a mistake in \
+             your code that the output does not show.",
+            self.name
+        );
+        for held in &compiler.traps {
+            let (line, lint) = (held.line, &held.lint);
+            text.push_str(&format!(
+                " Line {line} of your file keeps a `std` lock guard or a `RefCell` borrow \
+                 across an `.await` (`{lint}`): a task that takes the lock meanwhile blocks \
+                 its thread, for good on a one-thread runtime, and a second borrow panics. \
+                 Drop it before the `.await`, or use `tokio::sync::Mutex`."
+            ));
+        }
+        Verdict::Fail {
+            opening: prose(&text),
+            output: Output::Right,
+        }
     }
-    if !waits.is_empty() {
-        let _ = writeln!(
-            report,
-            "\nWhere each task was waiting at {}s:",
+
+    /// A run stopped at [`VIRTUAL_LIMIT`]: still printing, or waiting.
+    fn still_running(&self) -> String {
+        let stopped = format!(
+            "`{}` was still running after {}s of virtual time, so it was stopped.",
+            self.name,
             VIRTUAL_LIMIT.as_secs()
         );
-        for text in &waits {
-            let _ = writeln!(report, "  {text}");
-        }
-    }
-    if !compiler.warnings.is_empty() {
-        report += match output {
-            Output::Right => "\nThe compiler warned about your code:\n",
-            Output::Wrong => "\nThe compiler warned about your code, which may be why:\n",
+        let why = match self.last_line_ms {
+            Some(ms)
+                if VIRTUAL_LIMIT.saturating_sub(Duration::from_millis(ms)) <= STILL_PRINTING =>
+            {
+                format!(
+                    "It was still printing then (its last line at {}): a loop that never \
+                     ends, such as one whose exit condition never changes.",
+                    format_time(ms)
+                )
+            }
+            // Such as the task that was to answer, or to drop a sender.
+            _ => "Something awaits forever: a channel whose senders are never dropped, a \
+                  task that is never told to stop, a future that nothing wakes."
+                .to_owned(),
         };
-        for message in &compiler.warnings {
-            let _ = write!(report, "\n{}\n", learner_paths(message).trim_end());
+        prose(&format!("{stopped} {why}")) + &task_panics(&panics(&self.stderr))
+    }
+
+    /// A run killed at [`WALL_LIMIT`].
+    fn killed(&self) -> String {
+        let causes = if hands_off_blocking_work(&self.notes) {
+            "a loop that never reaches an `.await`, code that blocks the thread, or a \
+             blocking task that was still running (see below)"
+        } else {
+            "a loop that never reaches an `.await`, or code that blocks the thread"
+        };
+        prose(&format!(
+            "`{}` did not finish within {}s of real time, so it was stopped. On the paused clock \
+             sleeping takes no real time, so this is {causes}. What it printed before it was \
+             stopped is below.",
+            self.name,
+            WALL_LIMIT.as_secs()
+        ))
+    }
+
+    /// The report of a failed run, from its first paragraph, `opening`:
+    /// what it printed, what it left running, the notes on its traps,
+    /// where its tasks waited, and the compiler's warnings.
+    fn report(self, opening: String, output: Output, compiler: &Compiler) -> String {
+        let mut report = opening;
+        if let Some(shown) = self.shown_output() {
+            let _ = write!(report, "\n{shown}");
+        }
+        let source = self.source.as_deref().unwrap_or_default();
+        report += &self.left_behind.note(&self.file_name, source);
+        for (trap, text) in self.notes {
+            report.push('\n');
+            report += &prose(&format!("{}. {text}", trap.title()));
+        }
+        if !self.waits.is_empty() {
+            let _ = writeln!(
+                report,
+                "\nWhere each task was waiting at {}s:",
+                VIRTUAL_LIMIT.as_secs()
+            );
+            for text in &self.waits {
+                let _ = writeln!(report, "  {text}");
+            }
+        }
+        if !compiler.warnings.is_empty() {
+            report += match output {
+                Output::Right => "\nThe compiler warned about your code:\n",
+                Output::Wrong => "\nThe compiler warned about your code, which may be why:\n",
+            };
+            for message in &compiler.warnings {
+                let _ = write!(report, "\n{}\n", learner_paths(message).trim_end());
+            }
+        }
+        report
+    }
+
+    /// What the report shows of the output: how it differs from what was
+    /// expected, if it does; and what a run that never returned printed,
+    /// even if each line came at its time.
+    fn shown_output(&self) -> Option<String> {
+        match self.ended {
+            Ended::VirtualTimeout | Ended::Exited(_) => Some(
+                self.diff
+                    .clone()
+                    .unwrap_or_else(|| diff::render_printed(&self.printed)),
+            ),
+            _ => self.diff.clone(),
         }
     }
-    Ok(Outcome::Fail(report))
 }
 
 /// Whether a failed run's output was right, for what its report says of

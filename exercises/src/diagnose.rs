@@ -160,26 +160,44 @@ fn strip_comment(line: &str) -> &str {
     line
 }
 
-/// Each expected line that was printed: (text, expected at, printed at), the
-/// n-th expected occurrence of a text paired with its n-th printed one.
-fn matched<'a>(
-    expected: &'a [(u64, String)],
-    printed: &[(u64, String)],
-) -> Vec<(&'a str, u64, u64)> {
+/// Each expected line that was printed, the n-th expected occurrence of a
+/// text paired with its n-th printed one.
+fn matched<'a>(expected: &'a [(u64, String)], printed: &[(u64, String)]) -> Vec<Timed<'a>> {
     let mut used = vec![false; printed.len()];
     let mut matched = Vec::new();
     for (want, text) in expected {
         if let Some(index) = (0..printed.len()).find(|&i| !used[i] && printed[i].1 == *text) {
             used[index] = true;
-            matched.push((text.as_str(), *want, printed[index].0));
+            matched.push(Timed {
+                text,
+                expected_ms: *want,
+                printed_ms: printed[index].0,
+            });
         }
     }
     matched
 }
 
-fn quote((text, want, got): &(&str, u64, u64)) -> String {
-    let (got, want) = (format_time(*got), format_time(*want));
-    format!("\"{text}\" came at {got}, expected at {want}")
+/// An expected line that was printed, with when, in virtual ms.
+struct Timed<'a> {
+    text: &'a str,
+    expected_ms: u64,
+    printed_ms: u64,
+}
+
+impl Timed<'_> {
+    fn is_early(&self) -> bool {
+        self.printed_ms < self.expected_ms
+    }
+
+    fn is_late(&self) -> bool {
+        self.printed_ms > self.expected_ms
+    }
+
+    fn quote(&self) -> String {
+        let (got, want) = (format_time(self.printed_ms), format_time(self.expected_ms));
+        format!("\"{}\" came at {got}, expected at {want}", self.text)
+    }
 }
 
 /// The lock calls whose guard the line's code gets.
@@ -187,8 +205,8 @@ const TAKES: [&str; 3] = [".lock().await", ".read().await", ".write().await"];
 
 /// `let _ = permits.acquire().await` drops the permit at once, so the work
 /// it should hold back starts early.
-fn guard_dropped(timing: &[(&str, u64, u64)], source: &Source) -> Option<(Trap, String)> {
-    let early = timing.iter().find(|(_, want, got)| got < want)?;
+fn guard_dropped(timing: &[Timed<'_>], source: &Source) -> Option<(Trap, String)> {
+    let early = timing.iter().find(|line| line.is_early())?;
     let (number, code, _) = source.lines.iter().find(|(_, code, _)| {
         code.trim_start().starts_with("let _ =")
             && [".acquire", ".lock()", ".read()", ".write()"]
@@ -203,18 +221,14 @@ fn guard_dropped(timing: &[(&str, u64, u64)], source: &Source) -> Option<(Trap, 
              nothing is held back ({}). Give it a name that lives as long as the work it guards: \
              `let _permit = ..` or `let guard = ..`.",
             code.trim(),
-            quote(early)
+            early.quote()
         ),
     ))
 }
 
 /// Real time taken on the paused clock, in a file that calls
 /// `std::thread::sleep` and hands no work to a blocking thread.
-fn blocking(
-    seen: &Seen<'_>,
-    timing: &[(&str, u64, u64)],
-    source: &Source,
-) -> Option<(Trap, String)> {
+fn blocking(seen: &Seen<'_>, timing: &[Timed<'_>], source: &Source) -> Option<(Trap, String)> {
     let &Ended::Finished { wall_ms } = seen.ended else {
         return None;
     };
@@ -222,8 +236,8 @@ fn blocking(
     // early by: the clock stood still while the thread slept.
     let early_by = timing
         .iter()
-        .find(|(_, want, got)| got < want)
-        .map_or(0, |(_, w, g)| w - g);
+        .find(|line| line.is_early())
+        .map_or(0, |line| line.expected_ms - line.printed_ms);
     let stood_still = early_by > 0
         && took_real_time(wall_ms)
         && wall_ms.saturating_mul(5) >= early_by.saturating_mul(4);
@@ -269,20 +283,16 @@ fn took_real_time(wall_ms: u64) -> bool {
 /// runs, Tokio's paused clock does not advance while a blocking task runs
 /// (tokio's `BlockingSchedule` inhibits auto-advance until the task ends):
 /// the time the work takes is not counted, and no timer fires meanwhile.
-fn blocking_task(
-    seen: &Seen<'_>,
-    timing: &[(&str, u64, u64)],
-    source: &Source,
-) -> Option<(Trap, String)> {
+fn blocking_task(seen: &Seen<'_>, timing: &[Timed<'_>], source: &Source) -> Option<(Trap, String)> {
     match seen.ended {
         Ended::Finished { wall_ms } if took_real_time(*wall_ms) => {}
         Ended::Killed => {}
         _ => return None,
     }
-    let early = timing.iter().find(|(_, want, got)| got < want);
+    let early = timing.iter().find(|line| line.is_early());
     let missing = timing.len() < seen.expected.len();
     let shows = match early {
-        Some(early) => format!(" ({})", quote(early)),
+        Some(early) => format!(" ({})", early.quote()),
         None if missing => " (lines are missing)".to_owned(),
         None => return None,
     };
@@ -308,8 +318,8 @@ fn blocking_task(
 /// `while let Some(job) = queue.lock().await.recv().await { .. }`: the guard,
 /// a temporary of the condition, lives through the body, so lines come late
 /// while the others wait for the lock.
-fn lock_across_await(timing: &[(&str, u64, u64)], source: &Source) -> Option<(Trap, String)> {
-    let late = timing.iter().find(|(_, want, got)| got > want)?;
+fn lock_across_await(timing: &[Timed<'_>], source: &Source) -> Option<(Trap, String)> {
+    let late = timing.iter().find(|line| line.is_late())?;
     source.lines.iter().enumerate().find_map(|(index, (number, code, _))| {
         let condition = code.trim();
         if !condition.starts_with("while let") || !condition.ends_with('{') {
@@ -325,7 +335,7 @@ fn lock_across_await(timing: &[(&str, u64, u64)], source: &Source) -> Option<(Tr
                  line {at}'s `.await`, so every other task that wants it waits for that as well \
                  and the work runs one at a time ({}). Take what you need in a statement of its \
                  own, which lets the guard go at its `;`, before the work.",
-                quote(late)
+                late.quote()
             ),
         ))
     })
@@ -404,7 +414,7 @@ fn lock_order(seen: &Seen<'_>, source: &Source) -> Option<(Trap, String)> {
 /// warning is never about one (`JoinHandle` is not `#[must_use]`).
 fn future_dropped(
     seen: &Seen<'_>,
-    timing: &[(&str, u64, u64)],
+    timing: &[Timed<'_>],
     source: &Source,
 ) -> Option<(Trap, String)> {
     let mut named = None;
@@ -440,8 +450,8 @@ fn future_dropped(
             "`let _ = ...` would only silence the compiler's warning",
         ),
     };
-    let early = match timing.iter().find(|(_, want, got)| got < want) {
-        Some(early) => format!(" ({})", quote(early)),
+    let early = match timing.iter().find(|line| line.is_early()) {
+        Some(early) => format!(" ({})", early.quote()),
         None => String::new(),
     };
     let number = unawaited.lines.0;

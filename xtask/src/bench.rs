@@ -8,7 +8,7 @@
 //! result, exiting non-zero if the check fails; a failed run fails the bench.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -146,6 +146,16 @@ struct Row {
     samples: Vec<Sample>,
 }
 
+impl Row {
+    fn new(label: String, run: Result<CommandLine, String>) -> Row {
+        Row {
+            label,
+            run,
+            samples: Vec::new(),
+        }
+    }
+}
+
 struct CommandLine {
     program: PathBuf,
     args: Vec<String>,
@@ -166,128 +176,210 @@ fn python(code: &str) -> bool {
 /// workload `runs` times, alternating the implementations, prints the
 /// tables, and with `save` writes them to bench/RESULTS.md.
 pub fn bench(options: &Options) -> Result<(), Error> {
-    let wanted = |name: &str| options.workload.as_deref().is_none_or(|w| w == name);
-    let selected: Vec<&Workload> = WORKLOADS.iter().filter(|w| wanted(w.name)).collect();
-    if selected.is_empty() {
-        let names: Vec<&str> = WORKLOADS.iter().map(|workload| workload.name).collect();
-        let asked = options.workload.as_deref().unwrap_or_default();
-        let why = format!(
-            "no workload `{asked}`; the workloads are {}",
-            names.join(", ")
-        );
-        return Err(Usage(why).into());
-    }
+    let selected = selected(options.workload.as_deref())?;
     let workspace = Workspace::locate();
     let started = std::time::Instant::now();
-    eprintln!("building the Rust workloads and the server in release mode");
-    let mut binaries = workspace.build_binaries(
-        &["bench".to_owned(), "httpbin".to_owned()],
-        Profile::Release,
-    )?;
-    let mut binary = |name: &str| {
-        binaries
-            .remove(name)
-            .ok_or_else(|| format!("the release build reported no `{name}` binary"))
-    };
-    let (bench, httpbin) = (binary("bench")?, binary("httpbin")?);
-    let script = workspace.root().join("bench/python/workloads.py");
-    let script = script.to_str().ok_or("the workspace's path is not UTF-8")?;
-    let (python3, uvloop) = (python("import asyncio"), python("import uvloop"));
-    let aiohttp = python("import aiohttp");
-
+    let programs = Programs::find(&workspace)?;
     let mut tables = String::new();
     for workload in selected {
-        let name = workload.name;
         // The http workload's server, serving while its rows run.
-        let mut server = None;
-        let mut url = Vec::new();
-        if name == "http" {
-            url.push(server.insert(Httpbin::start(&httpbin)?).url().to_owned());
-        }
-        let row = |label: String, run| Row {
-            label,
-            run,
-            samples: Vec::new(),
+        let server = match workload.name {
+            "http" => Some(Httpbin::start(&programs.httpbin)?),
+            _ => None,
         };
-        let rust = |program: String, runtime: &Runtime| CommandLine {
-            program: bench.clone(),
-            args: [vec![program, runtime.name.to_owned()], url.clone()].concat(),
-        };
-        let mut rows = Vec::new();
-        for runtime in &RUNTIMES {
-            if workload.variants.is_empty() {
-                let run = rust(name.to_owned(), runtime);
-                rows.push(row(runtime.label.to_owned(), Ok(run)));
-            }
-            for variant in workload.variants {
-                let run = rust(format!("{name}-{}", variant.name), runtime);
-                rows.push(row(
-                    format!("{}, {}", runtime.label, variant.label),
-                    Ok(run),
-                ));
-            }
-        }
-        let missing = if !python3 {
-            Some("python3 not found")
-        } else if name == "http" && !aiohttp {
-            Some("aiohttp not installed: `pip install aiohttp`")
-        } else {
-            None
-        };
-        let mut event_loops = vec![(ASYNCIO, "asyncio")];
-        if uvloop {
-            event_loops.push(("Python asyncio + uvloop", "uvloop"));
-        }
-        for (label, event_loop) in event_loops {
-            let run = match missing {
-                Some(why) => Err(why.to_owned()),
-                None => Ok(CommandLine {
-                    program: "python3".into(),
-                    args: [
-                        [script, name, event_loop].map(str::to_owned).to_vec(),
-                        url.clone(),
-                    ]
-                    .concat(),
-                }),
-            };
-            rows.push(row(label.to_owned(), run));
-        }
-        for run in 1..=options.runs {
-            for row in &mut rows {
-                let Ok(line) = &row.run else {
-                    continue;
-                };
-                eprintln!("{name}: run {run} of {}: {}", options.runs, row.label);
-                let mut command = Command::new(&line.program);
-                command.args(&line.args);
-                let sample = run_once(command).map_err(|e| format!("{name} {}: {e}", row.label))?;
-                row.samples.push(sample);
-            }
-        }
-        let runs = match options.runs {
-            1 => "1 run".to_owned(),
-            runs => format!("{runs} runs"),
-        };
-        let description = workload.description;
-        let _ = writeln!(tables, "### {name}\n\n{description}, {runs} each.\n");
+        let url: Vec<String> = server.iter().map(|s| s.url().to_owned()).collect();
+        let mut rows = tokio_rows(workload, &programs.bench, &url);
+        rows.extend(python_rows(workload, &programs, &url));
+        take_samples(workload.name, &mut rows, options.runs)?;
+        tables.push_str(&heading(workload, options.runs));
         tables.push_str(&table(&rows, workload.unit));
     }
     let machine = machine();
     println!("{tables}Machine:\n{machine}");
     eprintln!("bench finished in {:.0}s", started.elapsed().as_secs_f64());
     if options.save {
-        let page = workspace.root().join("bench/RESULTS.md");
-        let text = format!(
-            "# Benchmark results\n\n\
-             Written by `cargo xtask bench --save`. These are one machine's \
-             numbers, from one run of the command; run it on yours with \
-             `cargo xtask bench`. What the workloads are and how to read the \
-             numbers is in [README.md](README.md).\n\n\
-             ## The machine\n\n{machine}\n## Results\n\n{tables}"
-        );
-        crate::files::write(&page, text)?;
-        println!("wrote {}", page.display());
+        save(&workspace, &machine, &tables)?;
     }
+    Ok(())
+}
+
+/// The workload named `wanted`, or every workload.
+fn selected(wanted: Option<&str>) -> Result<Vec<&'static Workload>, Error> {
+    let Some(wanted) = wanted else {
+        return Ok(WORKLOADS.iter().collect());
+    };
+    if let Some(workload) = WORKLOADS.iter().find(|workload| workload.name == wanted) {
+        return Ok(vec![workload]);
+    }
+    let names: Vec<&str> = WORKLOADS.iter().map(|workload| workload.name).collect();
+    let why = format!(
+        "no workload `{wanted}`; the workloads are {}",
+        names.join(", ")
+    );
+    Err(Usage(why).into())
+}
+
+/// What the rows run: the release binaries, and the Python side.
+struct Programs {
+    bench: PathBuf,
+    httpbin: PathBuf,
+    /// `bench/python/workloads.py`.
+    script: String,
+    python: Python,
+}
+
+/// What the Python here can import.
+struct Python {
+    asyncio: bool,
+    uvloop: bool,
+    aiohttp: bool,
+}
+
+impl Programs {
+    fn find(workspace: &Workspace) -> Result<Programs, Error> {
+        eprintln!("building the Rust workloads and the server in release mode");
+        let mut binaries = workspace.build_binaries(
+            &["bench".to_owned(), "httpbin".to_owned()],
+            Profile::Release,
+        )?;
+        let mut binary = |name: &str| {
+            binaries
+                .remove(name)
+                .ok_or_else(|| format!("the release build reported no `{name}` binary"))
+        };
+        let (bench, httpbin) = (binary("bench")?, binary("httpbin")?);
+        let script = workspace.root().join("bench/python/workloads.py");
+        let script = script.to_str().ok_or("the workspace's path is not UTF-8")?;
+        let python = Python {
+            asyncio: python("import asyncio"),
+            uvloop: python("import uvloop"),
+            aiohttp: python("import aiohttp"),
+        };
+        Ok(Programs {
+            bench,
+            httpbin,
+            script: script.to_owned(),
+            python,
+        })
+    }
+}
+
+/// The rows of `workload` in Tokio: one per runtime, and per variant if it
+/// has any, each run by the bench binary `bench`, given `url`.
+fn tokio_rows(workload: &Workload, bench: &Path, url: &[String]) -> Vec<Row> {
+    let name = workload.name;
+    let command_line = |program: String, runtime: &Runtime| CommandLine {
+        program: bench.to_owned(),
+        args: [vec![program, runtime.name.to_owned()], url.to_vec()].concat(),
+    };
+    let mut rows = Vec::new();
+    for runtime in &RUNTIMES {
+        if workload.variants.is_empty() {
+            let run = command_line(name.to_owned(), runtime);
+            rows.push(Row::new(runtime.label.to_owned(), Ok(run)));
+        }
+        for variant in workload.variants {
+            let run = command_line(format!("{name}-{}", variant.name), runtime);
+            let label = format!("{}, {}", runtime.label, variant.label);
+            rows.push(Row::new(label, Ok(run)));
+        }
+    }
+    rows
+}
+
+/// An asyncio event loop a workload runs on: its label, and what
+/// `workloads.py` calls it.
+struct EventLoop {
+    label: &'static str,
+    name: &'static str,
+}
+
+/// The rows of `workload` in Python, given `url`: one per event loop that
+/// is installed, each saying why it can't run if Python or a module it
+/// needs is missing.
+fn python_rows(workload: &Workload, programs: &Programs, url: &[String]) -> Vec<Row> {
+    let name = workload.name;
+    let python = &programs.python;
+    let missing = if !python.asyncio {
+        Some("python3 not found")
+    } else if name == "http" && !python.aiohttp {
+        Some("aiohttp not installed: `pip install aiohttp`")
+    } else {
+        None
+    };
+    let mut event_loops = vec![EventLoop {
+        label: ASYNCIO,
+        name: "asyncio",
+    }];
+    if python.uvloop {
+        event_loops.push(EventLoop {
+            label: "Python asyncio + uvloop",
+            name: "uvloop",
+        });
+    }
+    let mut rows = Vec::new();
+    for event_loop in event_loops {
+        let run = match missing {
+            Some(why) => Err(why.to_owned()),
+            None => Ok(CommandLine {
+                program: "python3".into(),
+                args: [
+                    [programs.script.as_str(), name, event_loop.name]
+                        .map(str::to_owned)
+                        .to_vec(),
+                    url.to_vec(),
+                ]
+                .concat(),
+            }),
+        };
+        rows.push(Row::new(event_loop.label.to_owned(), run));
+    }
+    rows
+}
+
+/// Runs each row that can run `runs` times, the rows taking turns, and
+/// keeps its samples; the first failed run fails the bench.
+fn take_samples(name: &str, rows: &mut [Row], runs: u16) -> Result<(), Error> {
+    for run in 1..=runs {
+        for row in rows.iter_mut() {
+            let Ok(line) = &row.run else {
+                continue;
+            };
+            eprintln!("{name}: run {run} of {runs}: {}", row.label);
+            let mut command = Command::new(&line.program);
+            command.args(&line.args);
+            let sample = run_once(command).map_err(|e| format!("{name} {}: {e}", row.label))?;
+            row.samples.push(sample);
+        }
+    }
+    Ok(())
+}
+
+/// A workload's heading and description, over its table.
+fn heading(workload: &Workload, runs: u16) -> String {
+    let runs = match runs {
+        1 => "1 run".to_owned(),
+        runs => format!("{runs} runs"),
+    };
+    format!(
+        "### {}\n\n{}, {runs} each.\n\n",
+        workload.name, workload.description
+    )
+}
+
+/// Writes the tables, and the machine they came from, to bench/RESULTS.md.
+fn save(workspace: &Workspace, machine: &str, tables: &str) -> Result<(), Error> {
+    let page = workspace.root().join("bench/RESULTS.md");
+    let text = format!(
+        "# Benchmark results\n\n\
+         Written by `cargo xtask bench --save`. These are one machine's \
+         numbers, from one run of the command; run it on yours with \
+         `cargo xtask bench`. What the workloads are and how to read the \
+         numbers is in [README.md](README.md).\n\n\
+         ## The machine\n\n{machine}\n## Results\n\n{tables}"
+    );
+    crate::files::write(&page, text)?;
+    println!("wrote {}", page.display());
     Ok(())
 }
 

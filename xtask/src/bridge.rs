@@ -11,10 +11,10 @@ use protocol::Clock;
 use tempfile::TempDir;
 
 use crate::golden;
-use crate::lessons::{Bridge, SECTION};
+use crate::lessons::{Bridge, Lesson, SECTION};
 use crate::select::Filter;
 use crate::twins::run_python;
-use crate::workspace::Workspace;
+use crate::workspace::{Httpbin, Workspace};
 use crate::{Error, Outcome, Snapshots, Usage, flags};
 
 const REQUIREMENTS: &str = ".ci/bridge-requirements.txt";
@@ -28,24 +28,68 @@ pub fn bridge(options: &flags::Bridge, snapshots: Snapshots) -> Result<Outcome, 
     let bridge = Bridge::read(&workspace)?;
     let filter = Filter::parse(options.filter.as_deref(), &[SECTION.to_owned()])?;
     let wanted = |name: &str| filter.selects(SECTION, name);
-    let selected: Vec<_> = bridge
+    let selected: Vec<&Lesson> = bridge
         .lessons
         .iter()
         .filter(|lesson| wanted(&lesson.name))
         .collect();
     if selected.is_empty() && !wanted(RECIPE) {
-        let names = bridge.lessons.iter().map(|l| l.name.as_str());
-        let names: Vec<&str> = names.chain([RECIPE]).collect();
-        return Err(Usage(format!(
-            "no lesson matches `{}`; they are {}",
-            options.filter.as_deref().unwrap_or_default(),
-            names.join(", ")
-        ))
-        .into());
+        return Err(no_match(&bridge, options.filter.as_deref()));
     }
     let target = workspace.metadata()?.target_directory.as_std_path();
     let venv = target.join("bridge-venv");
     make_venv(&workspace, &bridge, &venv, &options.python)?;
+    install_module(&workspace, &bridge, &venv, target)?;
+    let httpbin = if selected.iter().any(|lesson| lesson.http) {
+        Some(workspace.start_httpbin()?)
+    } else {
+        None
+    };
+    let golden_root = workspace.golden_root();
+    let mut tally = Tally::new(snapshots);
+    for lesson in &selected {
+        let url = httpbin.as_ref().map(Httpbin::url);
+        let golden_path = golden::path(&golden_root, SECTION, &lesson.name, golden::STDOUT);
+        let rerun = rerun(&bridge, lesson);
+        let result = run_lesson(&bridge, lesson, &venv, url, options.timeout, &rerun)
+            .and_then(|stdout| check(&golden_path, &stdout, snapshots, &rerun));
+        tally.record(format!("{SECTION}/{}", lesson.name), result);
+    }
+    if wanted(RECIPE) {
+        // A recipe that doesn't build is its failure, told with the lessons'.
+        let golden_path = golden::path(&golden_root, SECTION, RECIPE, golden::STDOUT);
+        let rerun = format!("cargo xtask bridge {RECIPE}");
+        let result = install_recipe(&workspace, &bridge, target)
+            .map_err(|error| format!("  {error}"))
+            .and_then(|copy| recipe_tests(&venv, copy.path(), options.timeout * 5))
+            .and_then(|stdout| check(&golden_path, &stdout, snapshots, &rerun));
+        tally.record(format!("{SECTION}/{RECIPE}"), result);
+    }
+    tally
+        .failures
+        .extend(without_a_lesson(&golden_root, &bridge)?);
+    Ok(tally.report())
+}
+
+/// The usage error of a filter that selects no lesson and not the recipe.
+fn no_match(bridge: &Bridge, filter: Option<&str>) -> Error {
+    let names = bridge.lessons.iter().map(|l| l.name.as_str());
+    let names: Vec<&str> = names.chain([RECIPE]).collect();
+    Usage(format!(
+        "no lesson matches `{}`; they are {}",
+        filter.unwrap_or_default(),
+        names.join(", ")
+    ))
+    .into()
+}
+
+/// Builds the module and installs it into `venv`, with `maturin develop`.
+fn install_module(
+    workspace: &Workspace,
+    bridge: &Bridge,
+    venv: &Path,
+    target: &Path,
+) -> Result<(), Error> {
     // The workspace's target directory: maturin builds the crate alone, so
     // cargo resolves its features apart from the workspace's, but most of
     // its dependencies come out the same and are reused. What differs is
@@ -59,79 +103,103 @@ pub fn bridge(options: &flags::Bridge, snapshots: Snapshots) -> Result<Outcome, 
         .arg("--target-dir")
         .arg(target)
         .current_dir(workspace.root())
-        .env("VIRTUAL_ENV", &venv);
+        .env("VIRTUAL_ENV", venv);
     proc::cargo::leave_out_crate_variables(&mut maturin);
-    step(maturin, "maturin develop")?;
-    let http = selected.iter().any(|lesson| lesson.http);
-    let httpbin = if http {
-        Some(workspace.start_httpbin()?)
-    } else {
-        None
-    };
-    let golden_root = workspace.golden_root();
-    let (mut passed, mut failures) = (0, Vec::new());
-    let mut tally = |id: String, result: Result<(), String>| match result {
-        Ok(()) => {
-            passed += 1;
-            let verdict = match snapshots {
-                Snapshots::Compare => "PASS",
-                Snapshots::Overwrite => "BLESSED",
-            };
-            println!("{verdict} {id}\n");
-        }
-        Err(details) => {
-            println!("FAIL {id}\n");
-            failures.push(format!("FAIL {id}\n{details}"));
-        }
-    };
-    for lesson in &selected {
-        let id = format!("{SECTION}/{}", lesson.name);
-        let program = bridge.python(&lesson.name);
-        let mut command = Command::new(venv.join("bin/python"));
-        command.arg("-P").arg(&program);
-        if lesson.http
-            && let Some(httpbin) = &httpbin
-        {
-            command.arg(httpbin.url());
-        }
-        // A lesson that needs an httpbin is re-run by what starts one.
-        let rerun = if lesson.http {
-            format!("cargo xtask bridge {}", lesson.name)
-        } else {
-            format!(
-                "target/bridge-venv/bin/python -P {}",
-                bridge.relative(&program)
-            )
-        };
-        let golden_path = golden::path(&golden_root, SECTION, &lesson.name, golden::STDOUT);
-        let result = run_python(command, options.timeout, &rerun)
-            .and_then(|stdout| check(&golden_path, &stdout, snapshots, &rerun));
-        tally(id, result);
+    step(maturin, "maturin develop")
+}
+
+/// What `lesson` printed, run by the venv's Python (given the httpbin's
+/// `url` if it makes HTTP requests); or the report of its failure, which
+/// ends with `rerun`.
+fn run_lesson(
+    bridge: &Bridge,
+    lesson: &Lesson,
+    venv: &Path,
+    url: Option<&str>,
+    timeout: Duration,
+    rerun: &str,
+) -> Result<String, String> {
+    let mut command = Command::new(venv.join("bin/python"));
+    command.arg("-P").arg(bridge.python(&lesson.name));
+    if lesson.http
+        && let Some(url) = url
+    {
+        command.arg(url);
     }
-    if wanted(RECIPE) {
-        // A recipe that doesn't build is its failure, told with the lessons'.
-        let golden_path = golden::path(&golden_root, SECTION, RECIPE, golden::STDOUT);
-        let rerun = format!("cargo xtask bridge {RECIPE}");
-        let result = install_recipe(&workspace, &bridge, target)
-            .map_err(|error| format!("  {error}"))
-            .and_then(|copy| recipe_tests(&venv, copy.path(), options.timeout * 5))
-            .and_then(|stdout| check(&golden_path, &stdout, snapshots, &rerun));
-        tally(format!("{SECTION}/{RECIPE}"), result);
+    run_python(command, timeout, rerun)
+}
+
+/// The command that runs `lesson` again: one that needs an httpbin, by
+/// what starts one.
+fn rerun(bridge: &Bridge, lesson: &Lesson) -> String {
+    if lesson.http {
+        return format!("cargo xtask bridge {}", lesson.name);
     }
-    for (section, name) in golden::all(&golden_root, golden::STDOUT)? {
+    let program = bridge.python(&lesson.name);
+    format!(
+        "target/bridge-venv/bin/python -P {}",
+        bridge.relative(&program)
+    )
+}
+
+/// The bridge's golden files that no lesson, nor the recipe, has: each a
+/// failure.
+fn without_a_lesson(golden_root: &Path, bridge: &Bridge) -> Result<Vec<String>, Error> {
+    let mut failures = Vec::new();
+    for (section, name) in golden::all(golden_root, golden::STDOUT)? {
         let known = name == RECIPE || bridge.lessons.iter().any(|lesson| lesson.name == name);
         if section == SECTION && !known {
             failures.push(format!(
                 "FAIL {}: a golden file without a lesson; delete it",
-                golden::name(&golden::path(&golden_root, SECTION, &name, golden::STDOUT))
+                golden::name(&golden::path(golden_root, SECTION, &name, golden::STDOUT))
             ));
         }
     }
-    for failure in &failures {
-        println!("{}\n", failure.trim_end());
+    Ok(failures)
+}
+
+/// The lessons and the recipe that passed, and why the others failed.
+struct Tally {
+    snapshots: Snapshots,
+    passed: usize,
+    failures: Vec<String>,
+}
+
+impl Tally {
+    fn new(snapshots: Snapshots) -> Tally {
+        Tally {
+            snapshots,
+            passed: 0,
+            failures: Vec::new(),
+        }
     }
-    println!("{passed} passed, {} failed", failures.len());
-    Ok(Outcome::of_failures(failures.len()))
+
+    /// Counts the `result` of `id`, and says it at once.
+    fn record(&mut self, id: String, result: Result<(), String>) {
+        match result {
+            Ok(()) => {
+                self.passed += 1;
+                let verdict = match self.snapshots {
+                    Snapshots::Compare => "PASS",
+                    Snapshots::Overwrite => "BLESSED",
+                };
+                println!("{verdict} {id}\n");
+            }
+            Err(details) => {
+                println!("FAIL {id}\n");
+                self.failures.push(format!("FAIL {id}\n{details}"));
+            }
+        }
+    }
+
+    /// Prints each failure, then the counts.
+    fn report(self) -> Outcome {
+        for failure in &self.failures {
+            println!("{}\n", failure.trim_end());
+        }
+        println!("{} passed, {} failed", self.passed, self.failures.len());
+        Outcome::of_failures(self.failures.len())
+    }
 }
 
 /// Shows what a program printed, then compares it with its golden file or,

@@ -10,10 +10,10 @@ use super::bridge::BridgeDoc;
 use super::concepts::Concepts;
 use super::guides::{self, blocks_page, guide_page, guides_index};
 use super::pages::{
-    chapter, example_page, from_the_guides, link_book_pages, see_also, summary, topic_page,
+    Twin, chapter, example_page, from_the_guides, link_book_pages, see_also, summary, topic_page,
 };
 use super::readme::{readme_chart, readme_table, with_generated_parts};
-use super::sections::read_sections;
+use super::sections::{SectionDoc, read_sections};
 use super::{
     Book, CONTRIBUTOR_DIR, MARKER, concepts, docs_src, drift, exercises_page, read, seed_map,
     topics,
@@ -23,19 +23,11 @@ use crate::export;
 use crate::twin_file;
 use crate::workspace::Workspace;
 
+/// The book: every generated file, the README's parts, and what `--check`
+/// checks the pages against.
 pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
     let sections = read_sections(workspace)?;
-    let codes: Vec<(String, String)> = sections
-        .iter()
-        .flat_map(|section| {
-            section.examples.iter().map(|example| {
-                (
-                    format!("{}/{}", section.name, example.name),
-                    example.code.clone(),
-                )
-            })
-        })
-        .collect();
+    let codes = example_codes(&sections);
     // Every `section/example`.
     let known: BTreeSet<String> = codes.iter().map(|(id, _)| id.clone()).collect();
     let mappings = seed_map::load(workspace, |section, example| {
@@ -44,15 +36,9 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
     let guides = guides::read_guides(workspace)?;
     let topics = topics::load(workspace.root(), &known)?;
     let concepts = Concepts::read(workspace.root())?;
-    let mut wrong = concepts.wrong_firsts(&codes);
     let (exercises, exercise_notes) = exercises_page::track(workspace.root())?;
-    let exercise_codes = exercises_page::codes(workspace.root(), &exercises)?;
-    wrong.extend(concepts.untaught(&exercise_codes, &codes));
-    if !wrong.is_empty() {
-        return Err(wrong.join("\n").into());
-    }
+    taught_before_used(workspace, &concepts, &codes, &exercises)?;
     let bridge = BridgeDoc::read(workspace)?;
-    let mut examples: drift::Examples = bridge.codes().collect();
     let mut files = BTreeMap::new();
     files.insert(
         PathBuf::from("SUMMARY.md"),
@@ -77,35 +63,9 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
         blocks_page(&guides, &mappings)?,
     );
     for section in &sections {
-        let dir = PathBuf::from(&section.name);
-        files.insert(dir.join("index.md"), chapter(section)?);
-        if let Some((example, timeline)) = super::pages::traced(section) {
-            let trace = protocol::timeline::trace(std::slice::from_ref(timeline));
-            let name = format!("{}{TRACE}", example.name);
-            files.insert(dir.join(name), format!("{trace}\n"));
-        }
-        for example in &section.examples {
-            let twin = twin_file::path(workspace.root(), &section.name, &example.name);
-            let twin = fs::read_to_string(twin).ok();
-            let id = format!("{}/{}", section.name, example.name);
-            examples.insert(id, drift::Code::of(&example.code));
-            let twin =
-                twin.map(|source| twin_file::declared_difference(&source).map(str::to_owned));
-            let page = example_page(section, example, twin, &concepts)?;
-            let mut page = link_book_pages(&page, &topics)
-                .map_err(|why| format!("the header of {}/{}: {why}", section.name, example.name))?;
-            page.push_str(&see_also(section, example, &topics, &exercises)?);
-            page.push_str(&from_the_guides(example)?);
-            files.insert(dir.join(format!("{}.md", example.name)), page);
-            for (suffix, svg) in super::pages::charts(example) {
-                files.insert(
-                    dir.join(format!("{}{suffix}", example.name)),
-                    super::charts::file(&svg).map_err(|why| {
-                        format!("the chart of {}/{}: {why}", section.name, example.name)
-                    })?,
-                );
-            }
-        }
+        files.extend(section_files(
+            workspace, section, &concepts, &topics, &exercises,
+        )?);
     }
     files.insert(
         PathBuf::from(concepts::PAGE),
@@ -116,13 +76,12 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
         format!("{MARKER}\n{}", exercises_page::page(&exercises)?),
     );
     files.extend(templates(workspace)?);
-    let readme_table = readme_table(workspace, &sections, &bridge);
-    let mut exported = vec![export::TASK_DUMP_CONFIG.to_owned()];
-    exported.extend(bridge.lessons.iter().map(|lesson| lesson.source.clone()));
-    for export in sections.iter().flat_map(|s| &s.examples).map(|e| &e.export) {
-        exported.push(export.source.clone());
-        exported.push(export.main_rs.clone());
-        exported.push(export.cargo_toml());
+    let mut examples: drift::Examples = bridge.codes().collect();
+    for section in &sections {
+        for example in &section.examples {
+            let id = format!("{}/{}", section.name, example.name);
+            examples.insert(id, drift::Code::of(&example.code));
+        }
     }
     let headers = sections
         .iter()
@@ -131,14 +90,91 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
         .collect();
     Ok(Book {
         files,
-        exported,
-        readme_table,
+        exported: exported(&sections, &bridge),
+        readme_table: readme_table(workspace, &sections, &bridge),
         readme_chart: readme_chart(workspace)?,
         notes: exercise_notes,
         examples,
         headers,
         topics,
     })
+}
+
+/// Each example's `section/example` and its [`code`](concepts::code).
+fn example_codes(sections: &[SectionDoc]) -> Vec<(String, String)> {
+    let mut codes = Vec::new();
+    for section in sections {
+        for example in &section.examples {
+            let id = format!("{}/{}", section.name, example.name);
+            codes.push((id, example.code.clone()));
+        }
+    }
+    codes
+}
+
+/// Fails, naming each mistake, if a concept's first example is not the one
+/// `docs/concepts.toml` says, or an exercise asks for what neither its own
+/// example nor an earlier exercise has shown (and its file does not point at
+/// "The Rust you need").
+fn taught_before_used(
+    workspace: &Workspace,
+    concepts: &Concepts,
+    codes: &[(String, String)],
+    exercises: &[exercises_page::Exercise],
+) -> Result<(), Error> {
+    let mut wrong = concepts.wrong_firsts(codes);
+    let exercise_codes = exercises_page::codes(workspace.root(), exercises)?;
+    wrong.extend(concepts.untaught(&exercise_codes, codes));
+    if wrong.is_empty() {
+        return Ok(());
+    }
+    Err(wrong.join("\n").into())
+}
+
+/// A section's files: its chapter, its trace if one of its examples is
+/// traced, and each example's page and charts.
+fn section_files(
+    workspace: &Workspace,
+    section: &SectionDoc,
+    concepts: &Concepts,
+    topics: &[topics::Topic],
+    exercises: &[exercises_page::Exercise],
+) -> Result<Vec<(PathBuf, String)>, Error> {
+    let dir = PathBuf::from(&section.name);
+    let mut files = vec![(dir.join("index.md"), chapter(section)?)];
+    if let Some((example, timeline)) = super::pages::traced(section) {
+        let trace = protocol::timeline::trace(std::slice::from_ref(timeline));
+        let name = format!("{}{TRACE}", example.name);
+        files.push((dir.join(name), format!("{trace}\n")));
+    }
+    for example in &section.examples {
+        let twin = Twin::read(workspace.root(), &section.name, &example.name);
+        let page = example_page(section, example, &twin, concepts)?;
+        let mut page = link_book_pages(&page, topics)
+            .map_err(|why| format!("the header of {}/{}: {why}", section.name, example.name))?;
+        page.push_str(&see_also(section, example, topics, exercises)?);
+        page.push_str(&from_the_guides(example)?);
+        files.push((dir.join(format!("{}.md", example.name)), page));
+        for (suffix, svg) in super::pages::charts(example) {
+            let chart = super::charts::file(&svg)
+                .map_err(|why| format!("the chart of {}/{}: {why}", section.name, example.name))?;
+            files.push((dir.join(format!("{}{suffix}", example.name)), chart));
+        }
+    }
+    Ok(files)
+}
+
+/// The text of each file the examples' exports write, and of each bridge
+/// lesson.
+fn exported(sections: &[SectionDoc], bridge: &BridgeDoc) -> Vec<String> {
+    let mut exported = vec![export::TASK_DUMP_CONFIG.to_owned()];
+    exported.extend(bridge.lessons.iter().map(|lesson| lesson.source.clone()));
+    for export in sections.iter().flat_map(|s| &s.examples).map(|e| &e.export) {
+        exported.push(export.source.clone());
+        exported.push(export.main_rs.clone());
+        exported.push(export.cargo_toml());
+    }
+    exported
 }
 
 /// The hand-written pages that include files, written out as generated ones;

@@ -14,8 +14,17 @@ pub(super) struct GuideDoc {
     /// `003`, the first part of its blocks' ids.
     pub(super) id: String,
     pub(super) title: String,
-    /// `(block id, heading)`, in the guide's order.
-    pub(super) blocks: Vec<(String, String)>,
+    /// In the guide's order.
+    pub(super) blocks: Vec<GuideBlock>,
+}
+
+/// A Python block of a guide. Sorted by id, as the guide orders them.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct GuideBlock {
+    /// `003/14`.
+    pub(super) id: String,
+    /// The heading it is under.
+    pub(super) heading: String,
 }
 
 /// The rows of `docs/<file>`, whose header is `columns`; a malformed row is
@@ -59,7 +68,10 @@ pub(super) fn read_guides(workspace: &Workspace) -> Result<Vec<GuideDoc>, Error>
                     "docs/guide-blocks.tsv: block {block} belongs to no guide of docs/guides.tsv"
                 )
             })?;
-        guide.blocks.push((block.clone(), heading.clone()));
+        guide.blocks.push(GuideBlock {
+            id: block.clone(),
+            heading: heading.clone(),
+        });
     }
     for guide in &mut guides {
         guide.blocks.sort();
@@ -94,12 +106,15 @@ pub(super) fn guide_page(guide: &GuideDoc, mappings: &[Mapping]) -> Result<Strin
     let prose = Prose::of(prose::INDEXES)?;
     let intro = prose.render("guide", &[("title", &guide.title)])?;
     let mut text = format!("{MARKER}\n{intro}\n");
-    for blocks in guide.blocks.chunk_by(|(_, one), (_, next)| one == next) {
+    for blocks in guide
+        .blocks
+        .chunk_by(|one, next| one.heading == next.heading)
+    {
         let mut lines: Vec<String> = Vec::new();
-        for (block, _) in blocks {
+        for block in blocks {
             let mut block_lines: Vec<String> = mappings
                 .iter()
-                .filter(|m| m.block == *block)
+                .filter(|m| m.block == block.id)
                 .map(|mapping| {
                     let mut line = format!(
                         "- [`{0}/{1}`](../{0}/{1}.md)",
@@ -121,7 +136,7 @@ pub(super) fn guide_page(guide: &GuideDoc, mappings: &[Mapping]) -> Result<Strin
                 }
             }
         }
-        let heading = &blocks[0].1;
+        let heading = &blocks[0].heading;
         let _ = write!(text, "\n## {heading}\n\n{}\n", lines.join("\n"));
     }
     Ok(text)
@@ -137,7 +152,7 @@ pub(super) fn blocks_page(guides: &[GuideDoc], mappings: &[Mapping]) -> Result<S
             "\n## {} (`{}`)\n\n| Block | Heading | Example | Note |\n| --- | --- | --- | --- |\n",
             guide.title, guide.id
         );
-        for (block, heading) in &guide.blocks {
+        for GuideBlock { id: block, heading } in &guide.blocks {
             let anchor = format!("<a id=\"{}\"></a>", block_anchor(block));
             let translations: Vec<&Mapping> =
                 mappings.iter().filter(|m| m.block == *block).collect();
@@ -177,12 +192,17 @@ mod tests {
         GuideDoc {
             id: "003".into(),
             title: "A Guide".into(),
-            blocks: vec![
-                ("003/01".into(), "Tasks".into()),
-                ("003/02".into(), "Tasks".into()),
-                ("003/03".into(), "Tasks".into()),
-                ("003/04".into(), "Queues".into()),
-            ],
+            blocks: [
+                ("003/01", "Tasks"),
+                ("003/02", "Tasks"),
+                ("003/03", "Tasks"),
+                ("003/04", "Queues"),
+            ]
+            .map(|(id, heading)| GuideBlock {
+                id: id.into(),
+                heading: heading.into(),
+            })
+            .into(),
         }
     }
 

@@ -2,6 +2,7 @@
 //! "See also"), its section's chapter, its topics' pages, and `SUMMARY.md`.
 
 use std::fmt::Write as _;
+use std::path::Path;
 
 use protocol::Kind;
 use protocol::timeline;
@@ -14,6 +15,7 @@ use super::sections::{ExampleDoc, PageTimeline, SectionDoc};
 use super::topics::{self, Topic};
 use super::{CONTRIBUTING, CONTRIBUTOR_DIR, HANDWRITTEN, MARKER};
 use crate::prose::{self, Prose};
+use crate::twin_file;
 
 /// The section whose examples are recipes, a part of their own.
 const RECIPES: &str = "recipes";
@@ -230,27 +232,76 @@ fn markdown_text(text: &str) -> String {
     out
 }
 
+/// An example's asyncio twin, as its page tells of it.
+pub(super) enum Twin {
+    /// The example has none (or its file can't be read).
+    Absent,
+    /// It prints what the example prints.
+    PrintsTheSame,
+    /// Its file declares that it prints otherwise, and why.
+    Differs { reason: String },
+}
+
+impl Twin {
+    /// The twin of `example` in `section`, under `root`.
+    pub(super) fn read(root: &Path, section: &str, example: &str) -> Twin {
+        let path = twin_file::path(root, section, example);
+        let Ok(source) = std::fs::read_to_string(path) else {
+            return Twin::Absent;
+        };
+        match twin_file::declared_difference(&source) {
+            Some(reason) => Twin::Differs {
+                reason: reason.to_owned(),
+            },
+            None => Twin::PrintsTheSame,
+        }
+    }
+}
+
+/// An example's page: its header's text, how to run it and its twin, its
+/// code, and what it prints; a recipe's code comes first.
 pub(super) fn example_page(
     section: &SectionDoc,
     example: &ExampleDoc,
-    // The twin, if any, and its reason for not printing what the Rust prints.
-    twin: Option<Option<String>>,
+    twin: &Twin,
     concepts: &Concepts,
 ) -> Result<String, String> {
     let prose = Prose::of(prose::EXAMPLE)?;
-    let source = format!("crates/{}/src/{}.rs", section.name, example.name);
-    let golden = format!("tests/golden/{}/{}.stdout", section.name, example.name);
-    let mut text = format!(
+    let title = format!(
         "{MARKER}\n# `{}`\n\n**{}**\n\n",
         example.name, example.summary
     );
-    let intro = text.len();
+    let explanation = explanation(example, concepts);
+    let run = run_it(&prose, section, example)? + &in_asyncio(&prose, section, example, twin)?;
+    let code = code(&prose, section, example)?;
+    let output = output(&prose, section, example)?;
+    if section.name != RECIPES {
+        return Ok(title + &explanation + &run + &code + &output);
+    }
+    // A recipe is made to be copied: its code comes first, then how it works.
+    let mut recipe = title + &code;
+    let explanation = explanation.trim_end();
+    if !explanation.is_empty() {
+        let how = prose.render("how-it-works", &[("explanation", explanation)])?;
+        let _ = write!(recipe, "{how}\n\n");
+    }
+    Ok(recipe + &run + &output)
+}
+
+/// The header's text under the title, then the links to what it uses of
+/// "The Rust you need".
+fn explanation(example: &ExampleDoc, concepts: &Concepts) -> String {
+    let mut text = String::new();
     if !example.body.is_empty() {
         text.push_str(&example.body);
         text.push_str("\n\n");
     }
     text.push_str(&concepts.example_links(&example.code));
-    let run = text.len();
+    text
+}
+
+/// "Run it": the command, and how to run it on the paused clock.
+fn run_it(prose: &Prose, section: &SectionDoc, example: &ExampleDoc) -> Result<String, String> {
     let command = format!("cargo run -p {} -- {}", section.name, example.name);
     // A `sync` example builds its own runtime, which the runner's clock can't pause.
     let paused = match example.export.kind {
@@ -260,62 +311,61 @@ pub(super) fn example_page(
             format!("\n{paused}")
         }
     };
-    let _ = write!(text, "## Run it\n\n```sh\n{command}{paused}\n```\n\n");
-    if let Some(difference) = twin {
-        let python = format!("crates/{}/python/{}.py", section.name, example.name);
-        let prints = match difference {
-            None => prose.render("twin-prints-the-same", &[])?,
-            Some(reason) => {
-                let reason = markdown_text(reason.trim_end_matches('.'));
-                prose.render("twin-differs", &[("reason", &reason)])?
-            }
-        };
-        // An HTTP example's twin takes the httpbin's URL, as `run` does.
-        let twin_run = match example.export.kind {
-            Kind::BaseUrl => "twin-run-with-url",
-            Kind::Plain | Kind::Sync => "twin-run",
-        };
-        let twin_run = prose.render(twin_run, &[("python", &python)])?;
-        let values = [
-            ("python", python.as_str()),
-            ("run", &twin_run),
-            ("prints", &prints),
-        ];
-        let _ = write!(text, "{}\n\n", prose.render("in-asyncio", &values)?);
-    }
-    let export = &example.export;
-    let calling = match export.kind {
-        _ if export.is_program() => "calling-main",
-        Kind::Plain => "calling-run",
-        Kind::BaseUrl => "calling-run-with-url",
-        Kind::Sync => "calling-sync-run",
+    Ok(format!("## Run it\n\n```sh\n{command}{paused}\n```\n\n"))
+}
+
+/// How to run the example's asyncio twin, and whether it prints the same:
+/// nothing if it has none.
+fn in_asyncio(
+    prose: &Prose,
+    section: &SectionDoc,
+    example: &ExampleDoc,
+    twin: &Twin,
+) -> Result<String, String> {
+    let python = format!("crates/{}/python/{}.py", section.name, example.name);
+    let prints = match twin {
+        Twin::Absent => return Ok(String::new()),
+        Twin::PrintsTheSame => prose.render("twin-prints-the-same", &[])?,
+        Twin::Differs { reason } => {
+            let reason = markdown_text(reason.trim_end_matches('.'));
+            prose.render("twin-differs", &[("reason", &reason)])?
+        }
     };
-    let mut calling = prose.render(calling, &[])?;
-    // Plain `#[tokio::main]` starts the multi-thread runtime, which these
-    // features may not include: a reader who writes it meets a compile error.
-    let multi_thread = export
-        .dependencies
-        .iter()
-        .any(|d| d.name == "tokio" && d.features.iter().any(|f| f == "rt-multi-thread"));
-    if export.kind != Kind::Sync && !export.is_program() && !multi_thread {
-        calling = prose.render("current-thread", &[("calling", &calling)])?;
-    }
+    // An HTTP example's twin takes the httpbin's URL, as `run` does.
+    let twin_run = match example.export.kind {
+        Kind::BaseUrl => "twin-run-with-url",
+        Kind::Plain | Kind::Sync => "twin-run",
+    };
+    let twin_run = prose.render(twin_run, &[("python", &python)])?;
+    let values = [
+        ("python", python.as_str()),
+        ("run", &twin_run),
+        ("prints", &prints),
+    ];
+    Ok(format!("{}\n\n", prose.render("in-asyncio", &values)?))
+}
+
+/// The code: where it is, and how to make it a project of one's own.
+fn code(prose: &Prose, section: &SectionDoc, example: &ExampleDoc) -> Result<String, String> {
+    let source = format!("crates/{}/src/{}.rs", section.name, example.name);
+    let export = &example.export;
+    let calling = calling(prose, export)?;
     let tests_only = if export.dev_dependencies.is_empty() {
         String::new()
     } else {
         prose.render("tests-only", &[])?
     };
-    let (config, by_hand) = if export.takes_task_dumps() {
+    let config = if export.takes_task_dumps() {
         let config = [("config", crate::export::TASK_DUMP_CONFIG)];
-        let config = prose.render("task-dump-config", &config)?;
-        (
-            format!("{config}\n\n"),
-            prose.render("written-by-hand", &[])?,
-        )
+        format!("{}\n\n", prose.render("task-dump-config", &config)?)
     } else {
-        (String::new(), String::new())
+        String::new()
     };
-    let code = text.len();
+    let by_hand = if export.takes_task_dumps() {
+        prose.render("written-by-hand", &[])?
+    } else {
+        String::new()
+    };
     let export_command = export.command();
     let tables = export.dependency_tables();
     let add = export.cargo_add().join("\n");
@@ -331,10 +381,36 @@ pub(super) fn example_page(
         ("config", &config),
         ("start", &start),
     ];
-    let _ = write!(text, "{}\n\n", prose.render("code", &values)?);
-    let code = code..text.len();
+    Ok(format!("{}\n\n", prose.render("code", &values)?))
+}
+
+/// How a project of one's own calls the exported code.
+fn calling(prose: &Prose, export: &crate::export::Export) -> Result<String, String> {
+    let calling = match export.kind {
+        _ if export.is_program() => "calling-main",
+        Kind::Plain => "calling-run",
+        Kind::BaseUrl => "calling-run-with-url",
+        Kind::Sync => "calling-sync-run",
+    };
+    let calling = prose.render(calling, &[])?;
+    // Plain `#[tokio::main]` starts the multi-thread runtime, which these
+    // features may not include: a reader who writes it meets a compile error.
+    let multi_thread = export
+        .dependencies
+        .iter()
+        .any(|d| d.name == "tokio" && d.features.iter().any(|f| f == "rt-multi-thread"));
+    if export.kind == Kind::Sync || export.is_program() || multi_thread {
+        return Ok(calling);
+    }
+    prose.render("current-thread", &[("calling", &calling)])
+}
+
+/// What the example prints, where each task waits when it has a task
+/// dump, and its schedule.
+fn output(prose: &Prose, section: &SectionDoc, example: &ExampleDoc) -> Result<String, String> {
+    let golden = format!("tests/golden/{}/{}.stdout", section.name, example.name);
     let prints = prose.render("what-it-prints", &[("golden", &golden)])?;
-    let _ = writeln!(text, "{prints}");
+    let mut text = format!("{prints}\n");
     if let Some(at) = example.dump_at {
         let dump = format!("tests/golden/{}/{}.dump", section.name, example.name);
         let (at, arg) = (protocol::dump::seconds(at), protocol::seconds_arg(at));
@@ -352,19 +428,9 @@ pub(super) fn example_page(
         );
     }
     if let Some(page_timeline) = &example.timeline {
-        text.push_str(&schedule(&prose, section, example, page_timeline)?);
+        text.push_str(&schedule(prose, section, example, page_timeline)?);
     }
-    if section.name != RECIPES {
-        return Ok(text);
-    }
-    // A recipe is made to be copied: its code comes first, then how it works.
-    let mut recipe = format!("{}{}", &text[..intro], &text[code.clone()]);
-    let explanation = text[intro..run].trim_end();
-    if !explanation.is_empty() {
-        let how = prose.render("how-it-works", &[("explanation", explanation)])?;
-        let _ = write!(recipe, "{how}\n\n");
-    }
-    Ok(recipe + &text[run..code.start] + &text[code.end..])
+    Ok(text)
 }
 
 /// The example's chart, then its asyncio twin's, to be drawn under it on the
