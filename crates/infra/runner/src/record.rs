@@ -353,7 +353,11 @@ impl Recorder {
                         state.thread = Some(std::thread::current().id());
                     }
                     let every = state.every_instant;
-                    state.main_waker = every.then(|| cx.waker().clone());
+                    state.main_waker = if every {
+                        Some(cx.waker().clone())
+                    } else {
+                        None
+                    };
                     let skip = every && !state.dumping && !std::mem::take(&mut state.main_woken);
                     if std::mem::take(&mut state.idle) && skip {
                         state.quieted = state.active;

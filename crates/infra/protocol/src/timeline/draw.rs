@@ -267,30 +267,35 @@ fn row_group(timeline: &Timeline, index: usize, label: &str) -> String {
     let mut group = format!(
         r#"<g class="row" data-row="{index}" data-name="{name}" data-kind="{kind}" data-label="{label}""#
     );
-    let mut attribute = |name: &str, value: Option<String>| {
-        if let Some(value) = value {
-            let _ = write!(group, r#" data-{name}="{}""#, escape(&value));
-        }
+    let mut attribute = |name: &str, value: &str| {
+        let _ = write!(group, r#" data-{name}="{}""#, escape(value));
     };
-    attribute("at", row.spawned_at.clone());
-    attribute(
-        "code",
-        (!row.code.is_empty() && row.kind != RowKind::Main).then(|| row.code.clone()),
-    );
-    attribute(
-        "parent",
-        row.parent.map(|parent| short_name(timeline, parent)),
-    );
-    attribute("spawned", row.spawned.map(|spawned| spawned.to_string()));
+    if let Some(at) = &row.spawned_at {
+        attribute("at", at);
+    }
+    // A main row's code is in its label.
+    if !row.code.is_empty() && row.kind != RowKind::Main {
+        attribute("code", &row.code);
+    }
+    if let Some(parent) = row.parent {
+        attribute("parent", &short_name(timeline, parent));
+    }
+    if let Some(spawned) = row.spawned {
+        attribute("spawned", &spawned.to_string());
+    }
     let end = timeline.end_of(row);
-    attribute("ended", end.map(|(at, _)| at.to_string()));
-    attribute("end", end.map(|(_, how)| how.to_owned()));
-    let polls: Vec<String> = row
-        .polls
-        .iter()
-        .map(|poll| format!("{}-{}", poll.start, poll.end))
-        .collect();
-    attribute("polls", (!polls.is_empty()).then(|| polls.join(" ")));
+    if let Some((at, how)) = end {
+        attribute("ended", &at.to_string());
+        attribute("end", how);
+    }
+    if !row.polls.is_empty() {
+        let polls: Vec<String> = row
+            .polls
+            .iter()
+            .map(|poll| format!("{}-{}", poll.start, poll.end))
+            .collect();
+        attribute("polls", &polls.join(" "));
+    }
     let stretches = row.stretches(end.map_or(timeline.span(), |(at, _)| at));
     let waits: Vec<_> = stretches
         .iter()
@@ -300,10 +305,9 @@ fn row_group(timeline: &Timeline, index: usize, label: &str) -> String {
             serde_json::json!([stretch.from, stretch.to, what, woken(timeline, stretch)])
         })
         .collect();
-    attribute(
-        "waits",
-        (!waits.is_empty()).then(|| serde_json::Value::from(waits).to_string()),
-    );
+    if !waits.is_empty() {
+        attribute("waits", &serde_json::Value::from(waits).to_string());
+    }
     group + ">"
 }
 
