@@ -313,42 +313,45 @@ impl<'a> Section<'a> {
             };
             defaults.disarm(example.catches);
             let caught_before = signals::caught();
-            let (outcome, left_running, recorded) = run.execute();
+            let finished = run.execute();
             // Before anything else can take time: from here a Ctrl-C ends the
             // process, as it did before the example.
             let rearmed = defaults.rearm(example.catches, caught_before);
-            if let Some(recorded) = recorded {
-                if flags.timeline {
-                    let chart = timeline::chart(&recorded, terminal_width());
-                    println!("\n{}", chart.trim_end());
+            let finished = match finished {
+                Ok(finished) => finished,
+                Err(error) => {
+                    let _ = std::io::stdout().flush();
+                    eprintln!("error: could not start a Tokio runtime: {error}");
+                    return ExitCode::from(EXIT_FAILED);
                 }
-                if timeline_file.is_some() {
-                    timelines.push_str(&recorded.to_text());
-                }
-                if trace_file.is_some() {
-                    traced.push(recorded);
-                }
+            };
+            let recorded = finished.timeline;
+            if flags.timeline {
+                let chart = timeline::chart(&recorded, terminal_width());
+                println!("\n{}", chart.trim_end());
+            }
+            if timeline_file.is_some() {
+                timelines.push_str(&recorded.to_text());
+            }
+            if trace_file.is_some() {
+                traced.push(recorded);
             }
             // Keep stdout and stderr in order when both go to one terminal.
             let _ = std::io::stdout().flush();
             let name = &run.name;
-            match outcome {
-                Ok(Ok(())) => {}
-                Ok(Err(error)) => {
+            match finished.outcome {
+                Outcome::Succeeded => {}
+                Outcome::Failed(error) => {
                     eprintln!("error: example {name} failed: {}", chain(&*error));
                     worst = worst.max(Some(EXIT_FAILED));
                 }
-                // The panic hook has printed the message and where.
-                Err(None) => {
+                Outcome::Panicked => {
                     eprintln!("error: example {name} panicked");
                     worst = worst.max(Some(EXIT_PANICKED));
                 }
-                Err(Some(error)) => {
-                    eprintln!("error: could not start a Tokio runtime: {error}");
-                    return ExitCode::from(EXIT_FAILED);
-                }
             }
-            let left = left_running.and_then(|left| left_running_problem(&left, example.detached));
+            let left = finished.left_running;
+            let left = left.and_then(|left| left_running_problem(&left, example.detached));
             for problem in left.into_iter().chain(rearmed.err()) {
                 eprintln!("error: example {name} {problem}");
                 worst = worst.max(Some(EXIT_FAILED));
@@ -441,9 +444,35 @@ impl WholeFile {
     }
 }
 
-/// How one run of an example ended: `Ok` with what `run()` returned, or
-/// `Err` with no runtime's error if it panicked.
-type Outcome = Result<Result<(), Box<dyn Error>>, Option<std::io::Error>>;
+/// How one run of an example ended.
+enum Outcome {
+    /// `run()` returned `()` or `Ok`.
+    Succeeded,
+    /// `run()` returned this error.
+    Failed(Box<dyn Error>),
+    /// It panicked: the panic hook has printed the message and where.
+    Panicked,
+}
+
+impl Outcome {
+    /// The outcome of a `run()` called inside `catch_unwind`.
+    fn caught(result: std::thread::Result<Result<(), Box<dyn Error>>>) -> Self {
+        match result {
+            Ok(Ok(())) => Outcome::Succeeded,
+            Ok(Err(error)) => Outcome::Failed(error),
+            Err(_) => Outcome::Panicked,
+        }
+    }
+}
+
+/// What [`Run::execute`] saw of one run of an example.
+struct Finished {
+    outcome: Outcome,
+    /// Where each task still alive after `run()` returned was spawned, if
+    /// that can be known: task hooks, a runtime of the runner's, no panic.
+    left_running: Option<Vec<String>>,
+    timeline: Timeline,
+}
 
 /// One example to run, and how.
 pub(crate) struct Run<'a> {
@@ -478,11 +507,9 @@ impl<'a> Run<'a> {
 
     /// Runs the example on a runtime of its own, so that each one starts
     /// with no tasks and, on the virtual clock, at time zero; dropping the
-    /// runtime cancels what it left. Besides how it ended: where each task
-    /// still alive after `run()` returned was spawned, where that can be
-    /// known (task hooks, a runtime of the runner's, no panic), and its
-    /// timeline.
-    fn execute(&self) -> (Outcome, Option<Vec<String>>, Option<Timeline>) {
+    /// runtime cancels what it left. Fails only if that runtime can't be
+    /// built.
+    fn execute(&self) -> std::io::Result<Finished> {
         if let Some(watchdog) = self.watchdog {
             watchdog.running(&self.name, self.example.kind());
         }
@@ -499,15 +526,16 @@ impl<'a> Run<'a> {
                 notes: vec!["it builds a runtime of its own, which the runner can't watch".into()],
                 ..Timeline::default()
             };
-            let outcome = panic::catch_unwind(run).map_err(|_| None);
-            return (outcome, None, Some(timeline));
+            let outcome = Outcome::caught(panic::catch_unwind(run));
+            return Ok(Finished {
+                outcome,
+                left_running: None,
+                timeline,
+            });
         }
         let recorder = Recorder::new(self.example.path, self.example.source);
         let _listening = self.reader().map(|reader| recorder.listen(reader));
-        let runtime = match runtime(self.clock, self.flavor, &recorder) {
-            Ok(runtime) => runtime,
-            Err(error) => return (Err(Some(error)), None, None),
-        };
+        let runtime = runtime(self.clock, self.flavor, &recorder)?;
         let dumps = watch::Dumps {
             at: self.dump_at,
             file: self.dump_file,
@@ -515,21 +543,26 @@ impl<'a> Run<'a> {
         };
         let run = recorder.main(async { self.start(&recorder).await?.await });
         let watched = watch::watched(run, &dumps, &recorder, &self.name);
-        let outcome =
-            panic::catch_unwind(AssertUnwindSafe(|| runtime.block_on(watched))).map_err(|_| None);
+        let caught = panic::catch_unwind(AssertUnwindSafe(|| runtime.block_on(watched)));
+        let outcome = Outcome::caught(caught);
         if let Some(watchdog) = self.watchdog {
             watchdog.stopping(&self.name);
         }
         // Where tasks still alive were spawned, if the hooks can tell and
         // no panic cut the run short.
-        let left_running = if record::HOOKS && outcome.is_ok() {
+        let panicked = matches!(outcome, Outcome::Panicked);
+        let left_running = if record::HOOKS && !panicked {
             Some(recorder.settle(&runtime, self.clock))
         } else {
             None
         };
         drop(runtime);
         let timeline = recorder.finish(self.name.clone(), self.clock);
-        (outcome, left_running, Some(timeline))
+        Ok(Finished {
+            outcome,
+            left_running,
+            timeline,
+        })
     }
 
     /// What the recorder reads besides the task hooks: what a timeline for a
