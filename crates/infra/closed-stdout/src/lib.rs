@@ -107,9 +107,10 @@ pub fn exit(error: &clap::Error) -> ! {
 ///
 /// Clap acts on `-h` as soon as it reads it: `-h --bogus` prints the help
 /// and exits 0, while `--bogus -h` is a usage mistake. Here a parse that
-/// asks for help is tried again without `-h` and `--help` (before a `--`):
-/// the help is printed only if that finds no mistake other than a missing
-/// argument, which is what someone asking for help may not know yet.
+/// asks for help or the version is tried again without `-h`, `--help`, `-V`
+/// and `--version` (before a `--`): the help is printed only if that finds
+/// no mistake other than a missing argument, which is what someone asking
+/// for help may not know yet.
 pub fn parse_with<R>(
     args: impl IntoIterator<Item = OsString>,
     parse: impl Fn(Vec<OsString>) -> Result<R, clap::Error>,
@@ -120,13 +121,17 @@ pub fn parse_with<R>(
         Err(help) if !help.use_stderr() => help,
         parsed => return parsed,
     };
-    let mut rest = false;
-    let without_help = args.iter().enumerate().filter(|(index, arg)| {
-        rest |= *arg == "--";
-        let flag = matches!(arg.to_str(), Some("-h" | "--help" | "-V" | "--version"));
-        *index == 0 || rest || !flag
-    });
-    let without_help = without_help.map(|(_, arg)| arg.clone()).collect();
+    let mut without_help = Vec::with_capacity(args.len());
+    let mut after_dashes = false;
+    for (index, arg) in args.iter().enumerate() {
+        if arg == "--" {
+            after_dashes = true;
+        }
+        let help_or_version = matches!(arg.to_str(), Some("-h" | "--help" | "-V" | "--version"));
+        if index == 0 || after_dashes || !help_or_version {
+            without_help.push(arg.clone());
+        }
+    }
     match parse(without_help) {
         Err(mistake) if is_mistake(&mistake) => Err(mistake),
         _ => Err(help),

@@ -104,7 +104,10 @@ fn label_numbers(label: &str) -> Option<Vec<usize>> {
             },
         }
     }
-    (!numbers.is_empty()).then_some(numbers)
+    if numbers.is_empty() {
+        return None;
+    }
+    Some(numbers)
 }
 
 #[cfg(test)]

@@ -199,7 +199,10 @@ impl Row {
     /// saw it wait in there and the rows whose polls woke it. A blocking
     /// call's row has none: only its end is known.
     pub fn stretches(&self, end: Micros) -> Vec<Stretch<'_>> {
-        let Some(mut from) = self.first().filter(|_| self.kind != RowKind::Blocking) else {
+        if self.kind == RowKind::Blocking {
+            return Vec::new();
+        }
+        let Some(mut from) = self.first() else {
             return Vec::new();
         };
         let mut edges = Vec::new();
@@ -209,7 +212,9 @@ impl Row {
             }
             from = from.max(poll.end);
         }
-        edges.extend((end > from).then_some((from, end)));
+        if end > from {
+            edges.push((from, end));
+        }
         // A dump at its start (the end of that instant) saw the stretch; a
         // wake at its end, before the poll, ended it.
         let stretches = edges.into_iter().map(|(from, to)| Stretch {
@@ -384,13 +389,19 @@ impl Timeline {
                     return Err(format!("row {index} out of order: expected row {rows}"));
                 }
                 let kind = RowKind::parse(kind)?;
-                let parent = (parent != "-").then(|| number(parent)).transpose()?;
-                let (spawned_at, code) = ((at != "-").then(|| at.to_owned()), code.to_owned());
+                let parent = match parent {
+                    "-" => None,
+                    parent => Some(number(parent)?),
+                };
+                let spawned_at = match at {
+                    "-" => None,
+                    at => Some(at.to_owned()),
+                };
                 self.rows.push(Row {
                     kind,
                     parent,
                     spawned_at,
-                    code,
+                    code: code.to_owned(),
                     ..Row::default()
                 });
             }

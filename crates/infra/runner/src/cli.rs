@@ -112,109 +112,17 @@ pub(crate) fn parse(
     examples: &[Example],
     args: impl IntoIterator<Item = OsString>,
 ) -> Result<Command, clap::Error> {
-    let first = examples.first().map_or("EXAMPLE", Example::name);
-    let mut command = Flags::command()
-        .bin_name(format!("cargo run -p {section} --"))
-        .about(format!(
-            "Runs the examples of the `{section}` section in order; name some to run only those."
-        ))
-        .after_help(format!(
-            "Examples:\n  cargo run -p {section} -- --list\n  cargo run -p {section} -- {first} \
-             --timeline\n  cargo run -p {section} -- {first} --clock virtual --dump-at 0.5\n\n\
-             Exit codes: {EXIT_OK} success, {EXIT_FAILED} an example failed, {EXIT_USAGE} a usage \
-             mistake, {EXIT_PANICKED} an example panicked, {EXIT_TIMED_OUT} --timeout ran out"
-        ));
-    // `--base-url` exists only where there are HTTP examples.
-    if examples
-        .iter()
-        .any(|example| example.kind() == Kind::BaseUrl)
-    {
-        command = command.arg(
-            Arg::new("base_url")
-                .long("base-url")
-                .value_name("URL")
-                .help("Send the HTTP examples' requests to this httpbin-compatible server")
-                .conflicts_with("list"),
-        );
-    }
+    let mut command = declare(section, examples);
     let matches = command.try_get_matches_from_mut(args)?;
     let mut flags = Flags::from_arg_matches(&matches)?;
-    let base_url = matches.try_get_one::<String>("base_url").ok().flatten();
-    let base_url = base_url.map(|url| parse_base_url(url)).transpose();
-    let base_url =
-        base_url.map_err(|message| command.error(ErrorKind::ValueValidation, message))?;
-    let mut refuse = |message: String| Err(command.error(ErrorKind::ArgumentConflict, message));
-
-    let virtual_clock = flags.clock == Some(Clock::Virtual);
-    if base_url.is_some() && virtual_clock {
-        return refuse(
-            "`--base-url` cannot be combined with `--clock virtual`: an outside server's delays \
-             take real time, which the paused clock does not wait for, so client timeouts would \
-             fire at once; drop `--clock virtual`"
-                .into(),
-        );
+    if let Some(url) = matches.try_get_one::<String>("base_url").ok().flatten() {
+        let url = parse_base_url(url)
+            .map_err(|message| command.error(ErrorKind::ValueValidation, message))?;
+        flags.base_url = Some(url);
     }
-    if flags.flavor == Flavor::MultiThread && virtual_clock {
-        return refuse(
-            "`--clock virtual` needs `--flavor current_thread`: Tokio can pause the clock only \
-             on a current-thread runtime"
-                .into(),
-        );
-    }
-    let no_cfg = "Tokio's task hooks need `--cfg tokio_unstable`, which the workspace sets in \
-                  .cargo/config.toml; a RUSTFLAGS of your own replaces it, so add `--cfg \
-                  tokio_unstable` to it (or unset it) and build again";
-    if flags.explain() && !HOOKS {
-        return refuse(format!("this binary can't draw timelines: {no_cfg}"));
-    }
-    if flags.dump_at.is_some() && !crate::dump::AVAILABLE {
-        let why = crate::dump::UNAVAILABLE;
-        return refuse(format!("this binary can't take task dumps: {why}"));
-    }
-    if flags.cancel_sweep {
-        let conflict = [
-            (flags.clock == Some(Clock::Real), "--clock real"),
-            (flags.flavor == Flavor::MultiThread, "--flavor multi_thread"),
-            (base_url.is_some(), "--base-url"),
-            (flags.timeline, "--timeline"),
-            (flags.timeline_file.is_some(), "--timeline-file"),
-            (flags.trace.is_some(), "--trace"),
-            (flags.dump_at.is_some(), "--dump-at"),
-            (flags.timeout.is_some(), "--timeout"),
-        ];
-        if let Some((_, option)) = conflict.iter().find(|(conflicts, _)| *conflicts) {
-            return refuse(format!(
-                "`--cancel-sweep` runs each example on the paused clock and the current-thread \
-                 runtime, against the local server: it can't be combined with `{option}`"
-            ));
-        }
-        if !HOOKS {
-            return refuse(format!(
-                "this binary can't run the cancellation sweep: {no_cfg}"
-            ));
-        }
-    }
-
-    let mut selected = Vec::new();
-    for name in &flags.examples {
-        let Some(example) = examples
-            .iter()
-            .find(|example| same_name(name, example.name()))
-        else {
-            let valid: Vec<&str> = examples.iter().map(Example::name).collect();
-            let message = format!(
-                "section `{section}` has no example `{name}`\nvalid examples: {}\n(`--list` \
-                 shows what each one covers)",
-                valid.join(", ")
-            );
-            return Err(command.error(ErrorKind::InvalidValue, message));
-        };
-        selected.push(*example);
-    }
-    if selected.is_empty() {
-        selected = examples.to_vec();
-    }
-    flags.base_url = base_url;
+    check_flags(&flags).map_err(|message| command.error(ErrorKind::ArgumentConflict, message))?;
+    let selected = select(section, examples, &flags.examples)
+        .map_err(|message| command.error(ErrorKind::InvalidValue, message))?;
     // `--timeout 0` asks for none.
     if flags.timeout == Some(Duration::ZERO) {
         flags.timeout = None;
@@ -226,4 +134,122 @@ pub(crate) fn parse(
         None => Command::Run(selected, flags),
     };
     Ok(command)
+}
+
+/// The command line of section `section`: [`Flags`], its help, and
+/// `--base-url` where there are HTTP examples.
+fn declare(section: &str, examples: &[Example]) -> clap::Command {
+    let first = examples.first().map_or("EXAMPLE", Example::name);
+    let command = Flags::command()
+        .bin_name(format!("cargo run -p {section} --"))
+        .about(format!(
+            "Runs the examples of the `{section}` section in order; name some to run only those."
+        ))
+        .after_help(format!(
+            "Examples:\n  cargo run -p {section} -- --list\n  cargo run -p {section} -- {first} \
+             --timeline\n  cargo run -p {section} -- {first} --clock virtual --dump-at 0.5\n\n\
+             Exit codes: {EXIT_OK} success, {EXIT_FAILED} an example failed, {EXIT_USAGE} a usage \
+             mistake, {EXIT_PANICKED} an example panicked, {EXIT_TIMED_OUT} --timeout ran out"
+        ));
+    let http = examples
+        .iter()
+        .any(|example| example.kind() == Kind::BaseUrl);
+    if !http {
+        return command;
+    }
+    command.arg(
+        Arg::new("base_url")
+            .long("base-url")
+            .value_name("URL")
+            .help("Send the HTTP examples' requests to this httpbin-compatible server")
+            .conflicts_with("list"),
+    )
+}
+
+/// Why this binary can't do what needs Tokio's task hooks.
+const NO_CFG: &str = "Tokio's task hooks need `--cfg tokio_unstable`, which the workspace sets in \
+                      .cargo/config.toml; a RUSTFLAGS of your own replaces it, so add `--cfg \
+                      tokio_unstable` to it (or unset it) and build again";
+
+/// Refuses flags that can't be combined, or that this binary can't serve,
+/// with why: what clap's declarations can't say.
+fn check_flags(flags: &Flags) -> Result<(), String> {
+    let virtual_clock = flags.clock == Some(Clock::Virtual);
+    if flags.base_url.is_some() && virtual_clock {
+        return Err(
+            "`--base-url` cannot be combined with `--clock virtual`: an outside server's delays \
+             take real time, which the paused clock does not wait for, so client timeouts would \
+             fire at once; drop `--clock virtual`"
+                .into(),
+        );
+    }
+    if flags.flavor == Flavor::MultiThread && virtual_clock {
+        return Err(
+            "`--clock virtual` needs `--flavor current_thread`: Tokio can pause the clock only \
+             on a current-thread runtime"
+                .into(),
+        );
+    }
+    if flags.explain() && !HOOKS {
+        return Err(format!("this binary can't draw timelines: {NO_CFG}"));
+    }
+    if flags.dump_at.is_some() && !crate::dump::AVAILABLE {
+        let why = crate::dump::UNAVAILABLE;
+        return Err(format!("this binary can't take task dumps: {why}"));
+    }
+    if flags.cancel_sweep {
+        return check_cancel_sweep(flags);
+    }
+    Ok(())
+}
+
+/// Refuses what `--cancel-sweep` can't be combined with: it runs on the
+/// paused clock and the current-thread runtime, against the local server.
+fn check_cancel_sweep(flags: &Flags) -> Result<(), String> {
+    let conflict = [
+        (flags.clock == Some(Clock::Real), "--clock real"),
+        (flags.flavor == Flavor::MultiThread, "--flavor multi_thread"),
+        (flags.base_url.is_some(), "--base-url"),
+        (flags.timeline, "--timeline"),
+        (flags.timeline_file.is_some(), "--timeline-file"),
+        (flags.trace.is_some(), "--trace"),
+        (flags.dump_at.is_some(), "--dump-at"),
+        (flags.timeout.is_some(), "--timeout"),
+    ];
+    if let Some((_, option)) = conflict.iter().find(|(conflicts, _)| *conflicts) {
+        return Err(format!(
+            "`--cancel-sweep` runs each example on the paused clock and the current-thread \
+             runtime, against the local server: it can't be combined with `{option}`"
+        ));
+    }
+    if !HOOKS {
+        return Err(format!(
+            "this binary can't run the cancellation sweep: {NO_CFG}"
+        ));
+    }
+    Ok(())
+}
+
+/// The examples `names` names, in that order, or every one if it names
+/// none; an unknown name is refused with the valid ones.
+fn select(section: &str, examples: &[Example], names: &[String]) -> Result<Vec<Example>, String> {
+    if names.is_empty() {
+        return Ok(examples.to_vec());
+    }
+    let mut selected = Vec::new();
+    for name in names {
+        let Some(example) = examples
+            .iter()
+            .find(|example| same_name(name, example.name()))
+        else {
+            let valid: Vec<&str> = examples.iter().map(Example::name).collect();
+            return Err(format!(
+                "section `{section}` has no example `{name}`\nvalid examples: {}\n(`--list` \
+                 shows what each one covers)",
+                valid.join(", ")
+            ));
+        };
+        selected.push(*example);
+    }
+    Ok(selected)
 }

@@ -112,9 +112,8 @@ struct State {
     /// The same, in real time: a poll that blocks its thread says when the
     /// block began, on either clock (the paused one stands still meanwhile).
     busy_since: HashMap<usize, std::time::Instant>,
-    /// Polls that held their thread [`LONG_POLL`] or longer: the row, and
-    /// when the poll began and ended, in real time.
-    long_polls: Vec<(usize, std::time::Instant, std::time::Instant)>,
+    /// Polls that held their thread [`LONG_POLL`] or longer.
+    long_polls: Vec<LongPoll>,
     /// While set, tasks the main task spawns are the runner's (the local
     /// HTTP server), not the example's.
     scaffolding: bool,
@@ -145,9 +144,8 @@ struct State {
     quieted: Option<Micros>,
     /// The runtime is about to park: every task waits.
     idle: bool,
-    /// When the last dump at the end of an instant was, and the rows it
-    /// traced that have not been polled since.
-    traced: (Micros, HashSet<usize>),
+    /// The last dump at the end of an instant.
+    traced: Traced,
     /// A blocking job or a thread the runner does not know acted, at a
     /// moment of real time: on the paused clock, the run's wakes and waits
     /// would differ from run to run, and are left out.
@@ -159,6 +157,22 @@ struct State {
     /// When the last dump at the end of an instant ended, in real time:
     /// until then the runner kept the runtime's thread busy, not the example.
     quiet_dump_ended: Option<std::time::Instant>,
+}
+
+/// A poll that held its thread [`LONG_POLL`] or longer.
+struct LongPoll {
+    row: usize,
+    /// When it began and ended, in real time.
+    since: std::time::Instant,
+    ended: std::time::Instant,
+}
+
+/// What the last dump at the end of an instant traced.
+#[derive(Default)]
+struct Traced {
+    at: Micros,
+    /// The rows it traced that have not been polled since.
+    rows: HashSet<usize>,
 }
 
 impl State {
@@ -249,7 +263,7 @@ impl Recorder {
         let ended = state
             .long_polls
             .iter()
-            .map(|&(index, since, end)| (index, since, Some(end)));
+            .map(|poll| (poll.row, poll.since, Some(poll.ended)));
         let mut held = Vec::new();
         for (index, since, ended) in running.chain(ended) {
             let long = ended.unwrap_or(now).duration_since(since) >= LONG_POLL;
@@ -298,11 +312,15 @@ impl Recorder {
     fn close_poll(&self, state: &mut State, index: usize) {
         let now = state.now();
         // Each task a dump traced is woken, and polled once more, then.
-        let traced = state.traced.0 == now && state.traced.1.remove(&index);
+        let traced = state.traced.at == now && state.traced.rows.remove(&index);
         if let Some(since) = state.busy_since.remove(&index) {
             let ended = std::time::Instant::now();
             if ended.duration_since(since) >= LONG_POLL {
-                state.long_polls.push((index, since, ended));
+                state.long_polls.push(LongPoll {
+                    row: index,
+                    since,
+                    ended,
+                });
             }
         }
         if let Some(start) = state.polling_since.remove(&index)
@@ -353,7 +371,11 @@ impl Recorder {
                         state.thread = Some(std::thread::current().id());
                     }
                     let every = state.every_instant;
-                    state.main_waker = every.then(|| cx.waker().clone());
+                    state.main_waker = if every {
+                        Some(cx.waker().clone())
+                    } else {
+                        None
+                    };
                     let skip = every && !state.dumping && !std::mem::take(&mut state.main_woken);
                     if std::mem::take(&mut state.idle) && skip {
                         state.quieted = state.active;
@@ -439,7 +461,8 @@ impl Recorder {
             .collect();
         let traced = dump.tasks.iter();
         let traced = traced.filter_map(|(id, _)| state.rows_by_number.get(id).copied());
-        state.traced = (at, traced.chain([0]).collect());
+        let rows = traced.chain([0]).collect();
+        state.traced = Traced { at, rows };
         for (index, what) in seen {
             let row = &mut state.rows[index];
             let since = row.polls.last().map(|poll| poll.end).or(row.spawned);

@@ -253,44 +253,15 @@ impl<'a> Section<'a> {
     }
 
     fn run_examples(&self, examples: &[Example], flags: &Flags) -> ExitCode {
-        // A file that can't be created is a usage mistake; nothing has run.
-        let create = |path: &Option<PathBuf>, what: &str| {
-            let file = path.as_ref().map(|path| {
-                File::create(path).inspect_err(|error| {
-                    let path = path.display();
-                    eprintln!("error: cannot write the {what} to {path}: {error}");
-                })
-            });
-            file.transpose().map_err(|_| ExitCode::from(EXIT_USAGE))
+        let files = match Files::create(flags) {
+            Ok(files) => files,
+            Err(code) => return code,
         };
-        let whole = |path: &Option<PathBuf>, what: &'static str| {
-            let file = path.as_ref().map(|path| {
-                WholeFile::new(path, what).inspect_err(|error| {
-                    let path = path.display();
-                    eprintln!("error: cannot write the {what} to {path}: {error}");
-                })
-            });
-            file.transpose().map_err(|_| ExitCode::from(EXIT_USAGE))
-        };
-        let (timeline_file, dump_file, trace_file) = match (
-            whole(&flags.timeline_file, "timeline"),
-            create(&flags.dump_file, "dump"),
-            whole(&flags.trace, "trace"),
-        ) {
-            (Ok(timeline), Ok(dump), Ok(trace)) => {
-                let dump = dump.map(|file| {
-                    let failed = false;
-                    Mutex::new(DumpFile { file, failed })
-                });
-                (timeline, dump, trace)
-            }
-            (Err(code), _, _) | (_, Err(code), _) | (_, _, Err(code)) => return code,
-        };
+        let watchdog = flags.timeout.map(Watchdog::start);
+        let mut defaults = Defaults::default();
         let mut timelines = String::new();
         let mut traced = Vec::new();
-        let watchdog = flags.timeout.map(Watchdog::start);
         let mut worst = None;
-        let mut defaults = Defaults::default();
         for (index, example) in examples.iter().enumerate() {
             if examples.len() > 1 {
                 let blank = if index > 0 { "\n" } else { "" };
@@ -306,83 +277,142 @@ impl<'a> Section<'a> {
                 flavor: flags.flavor,
                 base_url: flags.base_url.as_deref(),
                 dump_at: flags.dump_at,
-                dump_file: dump_file.as_ref(),
+                dump_file: files.dump.as_ref(),
                 watchdog: watchdog.as_ref(),
                 explain: flags.explain(),
                 ..Run::new(self.name, example)
             };
             defaults.disarm(example.catches);
             let caught_before = signals::caught();
-            let (outcome, left_running, recorded) = run.execute();
+            let finished = run.execute();
             // Before anything else can take time: from here a Ctrl-C ends the
             // process, as it did before the example.
             let rearmed = defaults.rearm(example.catches, caught_before);
-            if let Some(recorded) = recorded {
-                if flags.timeline {
-                    let chart = timeline::chart(&recorded, terminal_width());
-                    println!("\n{}", chart.trim_end());
-                }
-                if timeline_file.is_some() {
-                    timelines.push_str(&recorded.to_text());
-                }
-                if trace_file.is_some() {
-                    traced.push(recorded);
-                }
-            }
-            // Keep stdout and stderr in order when both go to one terminal.
-            let _ = std::io::stdout().flush();
-            let name = &run.name;
-            match outcome {
-                Ok(Ok(())) => {}
-                Ok(Err(error)) => {
-                    eprintln!("error: example {name} failed: {}", chain(&*error));
-                    worst = worst.max(Some(EXIT_FAILED));
-                }
-                // The panic hook has printed the message and where.
-                Err(None) => {
-                    eprintln!("error: example {name} panicked");
-                    worst = worst.max(Some(EXIT_PANICKED));
-                }
-                Err(Some(error)) => {
+            let finished = match finished {
+                Ok(finished) => finished,
+                Err(error) => {
+                    let _ = std::io::stdout().flush();
                     eprintln!("error: could not start a Tokio runtime: {error}");
                     return ExitCode::from(EXIT_FAILED);
                 }
+            };
+            let recorded = finished.timeline;
+            if flags.timeline {
+                let chart = timeline::chart(&recorded, terminal_width());
+                println!("\n{}", chart.trim_end());
             }
-            let left = left_running.and_then(|left| left_running_problem(&left, example.detached));
-            for problem in left.into_iter().chain(rearmed.err()) {
-                eprintln!("error: example {name} {problem}");
-                worst = worst.max(Some(EXIT_FAILED));
+            if files.timeline.is_some() {
+                timelines.push_str(&recorded.to_text());
             }
+            if files.trace.is_some() {
+                traced.push(recorded);
+            }
+            // Keep stdout and stderr in order when both go to one terminal.
+            let _ = std::io::stdout().flush();
+            let failed = run.report(finished.outcome, finished.left_running, rearmed);
+            worst = worst.max(failed);
         }
-        // Written whole, once every example has run: a run stopped early
-        // leaves the files of the last one that ended.
-        let trace = trace_file.map(|file| {
-            let json = serde_json::to_vec(&timeline::trace(&traced)).map_err(std::io::Error::from);
-            (file, json)
-        });
-        let writes = timeline_file
-            .map(|file| (file, Ok(timelines.into_bytes())))
-            .into_iter()
-            .chain(trace);
-        for (file, contents) in writes {
-            if let Err(error) = contents.and_then(|contents| file.write(&contents)) {
-                eprintln!("error: cannot write the {}: {error}", file.what);
-                worst = worst.max(Some(EXIT_FAILED));
-            }
+        if !files.write_whole(&timelines, &traced) {
+            worst = worst.max(Some(EXIT_FAILED));
         }
         if let Some(watchdog) = &watchdog {
             watchdog.hold_if_fired();
         }
-        // Each failed write said why on stderr as it happened.
-        if let Some(file) = dump_file
-            && file
-                .into_inner()
-                .unwrap_or_else(PoisonError::into_inner)
-                .failed
-        {
+        if files.dump_failed() {
             worst = worst.max(Some(EXIT_FAILED));
         }
         worst.map_or(ExitCode::SUCCESS, ExitCode::from)
+    }
+}
+
+/// The files the flags name, made before any example runs.
+struct Files {
+    /// `--timeline-file`.
+    timeline: Option<WholeFile>,
+    /// `--dump-file`.
+    dump: Option<Mutex<DumpFile>>,
+    /// `--trace`.
+    trace: Option<WholeFile>,
+}
+
+impl Files {
+    /// Makes each file the flags name, each one that can't be made saying
+    /// why on stderr. One that can't is a usage mistake: nothing has run.
+    fn create(flags: &Flags) -> Result<Self, ExitCode> {
+        let timeline = make_file(flags.timeline_file.as_deref(), "timeline", |path| {
+            WholeFile::new(path, "timeline")
+        });
+        let dump = make_file(flags.dump_file.as_deref(), "dump", |path| {
+            File::create(path)
+        });
+        let trace = make_file(flags.trace.as_deref(), "trace", |path| {
+            WholeFile::new(path, "trace")
+        });
+        match (timeline, dump, trace) {
+            (Ok(timeline), Ok(dump), Ok(trace)) => {
+                let dump = dump.map(|file| {
+                    let failed = false;
+                    Mutex::new(DumpFile { file, failed })
+                });
+                Ok(Files {
+                    timeline,
+                    dump,
+                    trace,
+                })
+            }
+            _ => Err(ExitCode::from(EXIT_USAGE)),
+        }
+    }
+
+    /// Writes the timelines' text and their trace, once every example has
+    /// run: a run stopped early leaves the files of the last one that
+    /// ended. Whether every write succeeded; one that failed said why on
+    /// stderr.
+    fn write_whole(&self, timelines: &str, traced: &[Timeline]) -> bool {
+        let mut written = true;
+        if let Some(file) = &self.timeline
+            && let Err(error) = file.write(timelines.as_bytes())
+        {
+            eprintln!("error: cannot write the {}: {error}", file.what);
+            written = false;
+        }
+        if let Some(file) = &self.trace {
+            let json = serde_json::to_vec(&timeline::trace(traced)).map_err(std::io::Error::from);
+            if let Err(error) = json.and_then(|json| file.write(&json)) {
+                eprintln!("error: cannot write the {}: {error}", file.what);
+                written = false;
+            }
+        }
+        written
+    }
+
+    /// Whether a dump could not be written to `--dump-file`. Each failed
+    /// write said why on stderr as it happened.
+    fn dump_failed(self) -> bool {
+        self.dump.is_some_and(|file| {
+            let file = file.into_inner().unwrap_or_else(PoisonError::into_inner);
+            file.failed
+        })
+    }
+}
+
+/// The file at `path`, if one is given, as `make` makes it; if it can't be
+/// made, says why on stderr.
+fn make_file<F>(
+    path: Option<&Path>,
+    what: &str,
+    make: impl FnOnce(&Path) -> std::io::Result<F>,
+) -> std::io::Result<Option<F>> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    match make(path) {
+        Ok(file) => Ok(Some(file)),
+        Err(error) => {
+            let shown = path.display();
+            eprintln!("error: cannot write the {what} to {shown}: {error}");
+            Err(error)
+        }
     }
 }
 
@@ -441,9 +471,35 @@ impl WholeFile {
     }
 }
 
-/// How one run of an example ended: `Ok` with what `run()` returned, or
-/// `Err` with no runtime's error if it panicked.
-type Outcome = Result<Result<(), Box<dyn Error>>, Option<std::io::Error>>;
+/// How one run of an example ended.
+enum Outcome {
+    /// `run()` returned `()` or `Ok`.
+    Succeeded,
+    /// `run()` returned this error.
+    Failed(Box<dyn Error>),
+    /// It panicked: the panic hook has printed the message and where.
+    Panicked,
+}
+
+impl Outcome {
+    /// The outcome of a `run()` called inside `catch_unwind`.
+    fn caught(result: std::thread::Result<Result<(), Box<dyn Error>>>) -> Self {
+        match result {
+            Ok(Ok(())) => Outcome::Succeeded,
+            Ok(Err(error)) => Outcome::Failed(error),
+            Err(_) => Outcome::Panicked,
+        }
+    }
+}
+
+/// What [`Run::execute`] saw of one run of an example.
+struct Finished {
+    outcome: Outcome,
+    /// Where each task still alive after `run()` returned was spawned, if
+    /// that can be known: task hooks, a runtime of the runner's, no panic.
+    left_running: Option<Vec<String>>,
+    timeline: Timeline,
+}
 
 /// One example to run, and how.
 pub(crate) struct Run<'a> {
@@ -478,11 +534,9 @@ impl<'a> Run<'a> {
 
     /// Runs the example on a runtime of its own, so that each one starts
     /// with no tasks and, on the virtual clock, at time zero; dropping the
-    /// runtime cancels what it left. Besides how it ended: where each task
-    /// still alive after `run()` returned was spawned, where that can be
-    /// known (task hooks, a runtime of the runner's, no panic), and its
-    /// timeline.
-    fn execute(&self) -> (Outcome, Option<Vec<String>>, Option<Timeline>) {
+    /// runtime cancels what it left. Fails only if that runtime can't be
+    /// built.
+    fn execute(&self) -> std::io::Result<Finished> {
         if let Some(watchdog) = self.watchdog {
             watchdog.running(&self.name, self.example.kind());
         }
@@ -499,15 +553,16 @@ impl<'a> Run<'a> {
                 notes: vec!["it builds a runtime of its own, which the runner can't watch".into()],
                 ..Timeline::default()
             };
-            let outcome = panic::catch_unwind(run).map_err(|_| None);
-            return (outcome, None, Some(timeline));
+            let outcome = Outcome::caught(panic::catch_unwind(run));
+            return Ok(Finished {
+                outcome,
+                left_running: None,
+                timeline,
+            });
         }
         let recorder = Recorder::new(self.example.path, self.example.source);
         let _listening = self.reader().map(|reader| recorder.listen(reader));
-        let runtime = match runtime(self.clock, self.flavor, &recorder) {
-            Ok(runtime) => runtime,
-            Err(error) => return (Err(Some(error)), None, None),
-        };
+        let runtime = runtime(self.clock, self.flavor, &recorder)?;
         let dumps = watch::Dumps {
             at: self.dump_at,
             file: self.dump_file,
@@ -515,21 +570,57 @@ impl<'a> Run<'a> {
         };
         let run = recorder.main(async { self.start(&recorder).await?.await });
         let watched = watch::watched(run, &dumps, &recorder, &self.name);
-        let outcome =
-            panic::catch_unwind(AssertUnwindSafe(|| runtime.block_on(watched))).map_err(|_| None);
+        let caught = panic::catch_unwind(AssertUnwindSafe(|| runtime.block_on(watched)));
+        let outcome = Outcome::caught(caught);
         if let Some(watchdog) = self.watchdog {
             watchdog.stopping(&self.name);
         }
         // Where tasks still alive were spawned, if the hooks can tell and
         // no panic cut the run short.
-        let left_running = if record::HOOKS && outcome.is_ok() {
+        let panicked = matches!(outcome, Outcome::Panicked);
+        let left_running = if record::HOOKS && !panicked {
             Some(recorder.settle(&runtime, self.clock))
         } else {
             None
         };
         drop(runtime);
         let timeline = recorder.finish(self.name.clone(), self.clock);
-        (outcome, left_running, Some(timeline))
+        Ok(Finished {
+            outcome,
+            left_running,
+            timeline,
+        })
+    }
+
+    /// Says on stderr what went wrong in the example's run, if anything:
+    /// `outcome`, the tasks it left running, a signal it caught undeclared
+    /// (`rearmed`). The exit code that calls for, if any.
+    fn report(
+        &self,
+        outcome: Outcome,
+        left_running: Option<Vec<String>>,
+        rearmed: Result<(), String>,
+    ) -> Option<u8> {
+        let name = &self.name;
+        let mut worst = None;
+        match outcome {
+            Outcome::Succeeded => {}
+            Outcome::Failed(error) => {
+                eprintln!("error: example {name} failed: {}", chain(&*error));
+                worst = Some(EXIT_FAILED);
+            }
+            Outcome::Panicked => {
+                eprintln!("error: example {name} panicked");
+                worst = Some(EXIT_PANICKED);
+            }
+        }
+        let declared = self.example.detached;
+        let left = left_running.and_then(|left| left_running_problem(&left, declared));
+        for problem in left.into_iter().chain(rearmed.err()) {
+            eprintln!("error: example {name} {problem}");
+            worst = worst.max(Some(EXIT_FAILED));
+        }
+        worst
     }
 
     /// What the recorder reads besides the task hooks: what a timeline for a

@@ -706,12 +706,12 @@ impl Records {
     /// The kind of guard the wait that just took resource `id` hands out:
     /// the wait's call names it, and a lock's guard is taken right after it.
     fn guard_taken(&self, entered: &[u64], id: u64) -> Guard {
-        let waiting = entered.iter().rev().find_map(|span| {
-            let op = self.ops.get(span)?;
-            (op.resource == id).then_some(op)
-        });
-        if let Some(op) = waiting {
-            return Guard::of(&op.source);
+        for span in entered.iter().rev() {
+            if let Some(op) = self.ops.get(span)
+                && op.resource == id
+            {
+                return Guard::of(&op.source);
+            }
         }
         match LAST_READY.take() {
             Some((resource, guard)) if resource == id => guard,

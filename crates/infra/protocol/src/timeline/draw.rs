@@ -81,147 +81,235 @@ pub fn chart(timeline: &Timeline, width: usize) -> String {
 /// script at all. Its axis runs to `span` or to the timeline's end if later:
 /// two charts drawn to one span share their scale.
 pub fn svg(timeline: &Timeline, span: Micros) -> String {
+    let span = timeline.span().max(span);
+    let layout = Layout {
+        scale: Scale::new(span, Layout::TRACK_END - Layout::TRACK_START),
+        drawn: timeline.rows.len().min(MAX_ROWS),
+    };
+    let legend = legend(timeline, &layout);
+    let mut svg = svg_start(timeline, &layout, span, legend.height);
+    draw_grid(&mut svg, &layout);
+    for (index, label) in timeline.labels().iter().enumerate().take(layout.drawn) {
+        draw_row(&mut svg, timeline, &layout, index, label);
+    }
+    draw_wakes(&mut svg, timeline, &layout);
+    let more = timeline.rows.len() - layout.drawn;
+    if more > 0 {
+        let y = layout.middle(layout.drawn) + 4.0;
+        let more = count(more, "more task", "more tasks");
+        let _ = writeln!(svg, r#"<text x="4" y="{y:.1}">… {more} not drawn</text>"#);
+    }
+    svg.push_str(&legend.svg);
+    svg.push_str("</svg>\n");
+    svg
+}
+
+/// Where things go on the book's chart: the track each row's marks are
+/// drawn on, right of its label, and the rows drawn, one below the other.
+struct Layout {
+    scale: Scale,
+    /// How many rows are drawn: at most [`MAX_ROWS`].
+    drawn: usize,
+}
+
+impl Layout {
     const WIDTH: f64 = 760.0;
     const TRACK_START: f64 = 312.0;
-    const TRACK_END: f64 = WIDTH - 16.0;
+    const TRACK_END: f64 = Self::WIDTH - 16.0;
     const ROW: f64 = 22.0;
     const TOP: f64 = 28.0;
 
-    let drawn = timeline.rows.len().min(MAX_ROWS);
-    let more = timeline.rows.len() - drawn;
-    let span = timeline.span().max(span);
-    let scale = Scale::new(span, TRACK_END - TRACK_START);
-    let x = |time: Micros| TRACK_START + scale.x(time);
-    let middle = |index: usize| TOP + ROW * index as f64 + ROW / 2.0 - 4.0;
-
-    // The legend names the marks this chart draws, wrapped to its width,
-    // which decides its height.
-    let rows = timeline.rows.iter().take(drawn);
-    let mut drawn_marks: Vec<Symbol> = rows
-        .clone()
-        .flat_map(|row| marks(row, timeline))
-        .map(|mark| mark.symbol())
-        .collect();
-    if rows.flat_map(|row| &row.woken).any(|(_, by)| *by < drawn) {
-        drawn_marks.push(Symbol::Wake);
+    /// Where `time` is across the track.
+    fn x(&self, time: Micros) -> f64 {
+        Self::TRACK_START + self.scale.x(time)
     }
-    // An asyncio twin's main row is the line that runs it.
-    let asyncio = timeline
-        .rows
-        .first()
-        .is_some_and(|main| main.code.starts_with("asyncio.run("));
-    let (ended, dropped) = if asyncio {
-        ("returned or raised", "cancelled as asyncio.run returned")
-    } else {
-        ("returned or panicked", "dropped when run() returned")
-    };
-    let (mut legend, mut at, mut y) = (String::new(), 10.0, middle(drawn + 1) - 4.0);
+
+    /// Where row `index` runs down the chart: its marks' middle.
+    fn middle(&self, index: usize) -> f64 {
+        Self::TOP + Self::ROW * index as f64 + Self::ROW / 2.0 - 4.0
+    }
+}
+
+/// The words for what differs in an asyncio twin's chart.
+struct Wording {
+    ended: &'static str,
+    dropped: &'static str,
+    one_row: &'static str,
+}
+
+impl Wording {
+    fn of(timeline: &Timeline) -> Self {
+        // An asyncio twin's main row is the line that runs it.
+        let asyncio = timeline
+            .rows
+            .first()
+            .is_some_and(|main| main.code.starts_with("asyncio.run("));
+        if asyncio {
+            Wording {
+                ended: "returned or raised",
+                dropped: "cancelled as asyncio.run returned",
+                one_row: "A row is a task: coroutines awaited in one task share its row.",
+            }
+        } else {
+            Wording {
+                ended: "returned or panicked",
+                dropped: "dropped when run() returned",
+                one_row: "A row is a task. Futures joined or selected in one task, and LocalSet \
+                          tasks, share its row.",
+            }
+        }
+    }
+}
+
+/// The legend under the rows, and the chart's height, which it decides.
+struct Legend {
+    svg: String,
+    height: f64,
+}
+
+/// The legend names the marks this chart draws, wrapped to its width.
+fn legend(timeline: &Timeline, layout: &Layout) -> Legend {
+    let drawn_marks = drawn_symbols(timeline, layout.drawn);
+    let wording = Wording::of(timeline);
+    let (mut svg, mut at, mut y) = (String::new(), 10.0, layout.middle(layout.drawn + 1) - 4.0);
     for (symbol, meaning) in [
         (Symbol::Poll, "polled"),
         (Symbol::Wait, "waiting"),
-        (Symbol::End, ended),
+        (Symbol::End, wording.ended),
         (Symbol::Aborted, "aborted"),
-        (Symbol::Dropped, dropped),
+        (Symbol::Dropped, wording.dropped),
         (Symbol::Blocking, "spawn_blocking returned"),
         (Symbol::Wake, "a poll woke a task"),
-    ]
-    .into_iter()
-    .filter(|(symbol, _)| drawn_marks.contains(symbol))
-    {
+    ] {
+        if !drawn_marks.contains(&symbol) {
+            continue;
+        }
         let width = 10.0 + 7.3 * meaning.len() as f64 + 24.0;
-        if at + width > WIDTH {
+        if at + width > Layout::WIDTH {
             (at, y) = (10.0, y + 18.0);
         }
         let (text_x, text_y) = (at + 10.0, y + 4.0);
         let _ = writeln!(
-            legend,
+            svg,
             r#"{}<text x="{text_x:.1}" y="{text_y:.1}">{meaning}</text>"#,
             symbol.svg(at, y)
         );
         at += width;
     }
-    let one_row = match asyncio {
-        true => "A row is a task: coroutines awaited in one task share its row.",
-        false => {
-            "A row is a task. Futures joined or selected in one task, and LocalSet tasks, share its row."
-        }
-    };
     let _ = writeln!(
-        legend,
-        r#"<text x="4" y="{:.1}">{one_row}</text>"#,
-        y + 22.0
+        svg,
+        r#"<text x="4" y="{:.1}">{}</text>"#,
+        y + 22.0,
+        wording.one_row
     );
-    let height = y + 42.0;
+    Legend {
+        svg,
+        height: y + 42.0,
+    }
+}
 
+/// The symbols the first `drawn` rows draw, a wake among them if one of
+/// those rows woke another.
+fn drawn_symbols(timeline: &Timeline, drawn: usize) -> Vec<Symbol> {
+    let rows = timeline.rows.iter().take(drawn);
+    let mut symbols: Vec<Symbol> = rows
+        .clone()
+        .flat_map(|row| marks(row, timeline))
+        .map(|mark| mark.symbol())
+        .collect();
+    if rows.flat_map(|row| &row.woken).any(|(_, by)| *by < drawn) {
+        symbols.push(Symbol::Wake);
+    }
+    symbols
+}
+
+/// The `<svg>` element's start: its size, its `data-` attributes for the
+/// page's script, its title, and its style.
+fn svg_start(timeline: &Timeline, layout: &Layout, span: Micros, height: f64) -> String {
     let clock = timeline.clock.name();
     let tasks = count(timeline.spawned_rows(), "task", "tasks");
     let title = escape(&format!(
         "Timeline of {} on the {clock} clock: {tasks} besides main",
         timeline.example
     ));
-    let track_end = TRACK_START + (TRACK_END - TRACK_START - 1.0).max(0.0);
-    let mut svg = format!(
-        r#"<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-label="{title}" data-span="{span}" data-track="{TRACK_START} {track_end:.1}" data-rows="{TOP} {ROW} {drawn}" data-clock="{clock}">
+    let track_start = Layout::TRACK_START;
+    let track_end = track_start + (Layout::TRACK_END - track_start - 1.0).max(0.0);
+    let (width, top, row, drawn) = (Layout::WIDTH, Layout::TOP, Layout::ROW, layout.drawn);
+    format!(
+        r#"<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:.0}" role="img" aria-label="{title}" data-span="{span}" data-track="{track_start} {track_end:.1}" data-rows="{top} {row} {drawn}" data-clock="{clock}">
 <title>{title}</title>
 <style>.timeline text{{fill:var(--fg);font-family:var(--mono-font,monospace);font-size:12px}}.timeline .grid{{stroke:var(--table-border-color);stroke-width:1}}.timeline .wait{{stroke:var(--fg);stroke-opacity:.45;stroke-width:1.5}}.timeline .poll{{fill:var(--links)}}.timeline .end,.timeline .wake{{stroke:var(--fg);stroke-width:2;fill:none}}.timeline .wake{{stroke:var(--links);stroke-width:1.5}}.timeline .blocking{{fill:var(--fg)}}.timeline .hit{{fill:transparent}}</style>
 "#
-    );
-    let (grid_top, grid_bottom) = (TOP - 8.0, TOP + ROW * drawn as f64 - 4.0);
-    for tick in scale.ticks(8) {
-        let (at, seconds) = (x(tick), trim_seconds(tick));
+    )
+}
+
+/// A vertical line at each tick behind the rows, its time above them.
+fn draw_grid(svg: &mut String, layout: &Layout) {
+    let grid_top = Layout::TOP - 8.0;
+    let grid_bottom = Layout::TOP + Layout::ROW * layout.drawn as f64 - 4.0;
+    for tick in layout.scale.ticks(8) {
+        let (at, seconds) = (layout.x(tick), trim_seconds(tick));
         let _ = writeln!(
             svg,
             r#"<line class="grid" x1="{at:.1}" y1="{grid_top:.1}" x2="{at:.1}" y2="{grid_bottom:.1}"/><text x="{at:.1}" y="14" text-anchor="middle">{seconds}s</text>"#
         );
     }
-    for ((index, row), full) in timeline
-        .rows
-        .iter()
-        .enumerate()
-        .zip(timeline.labels())
-        .take(drawn)
-    {
-        let middle = middle(index);
-        let (group, hover) = (
-            row_group(timeline, index, &full),
-            escape(&row_title(timeline, index, &full)),
-        );
-        let (top, baseline, label) = (
-            middle - ROW / 2.0,
-            middle + 4.0,
-            escape(&truncate(&full, 41)),
-        );
-        let _ = writeln!(
-            svg,
-            "{group}\n<title>{hover}</title><rect class=\"hit\" x=\"0\" y=\"{top:.1}\" width=\"{WIDTH}\" \
-             height=\"{ROW}\"/>\n<text x=\"4\" y=\"{baseline:.1}\">{label}</text>"
-        );
-        for mark in marks(row, timeline) {
-            let _ = match mark {
-                Mark::Wait { from, to } => {
-                    let (from, to) = (x(from), x(to));
-                    writeln!(
-                        svg,
-                        r#"<line class="wait" x1="{from:.1}" y1="{middle:.1}" x2="{to:.1}" y2="{middle:.1}"/>"#
-                    )
-                }
-                Mark::Poll { from, to } => {
-                    let (from, to, y) = (x(from), x(to), middle - 6.0);
-                    let (left, width) = (from - 2.0, (to - from).max(0.0) + 4.0);
-                    writeln!(
-                        svg,
-                        r#"<rect class="poll" x="{left:.1}" y="{y:.1}" width="{width:.1}" height="12"/>"#
-                    )
-                }
-                Mark::End { at, symbol } => write!(svg, "{}", symbol.svg(x(at), middle)),
-            };
-        }
-        svg.push_str("</g>\n");
+}
+
+/// Row `index`'s group: its records, what hovering it shows (its whole
+/// `label`), the label cut short, and its marks.
+fn draw_row(svg: &mut String, timeline: &Timeline, layout: &Layout, index: usize, label: &str) {
+    let (width, row) = (Layout::WIDTH, Layout::ROW);
+    let middle = layout.middle(index);
+    let (group, hover) = (
+        row_group(timeline, index, label),
+        escape(&row_title(timeline, index, label)),
+    );
+    let (top, baseline, short) = (
+        middle - row / 2.0,
+        middle + 4.0,
+        escape(&truncate(label, 41)),
+    );
+    let _ = writeln!(
+        svg,
+        "{group}\n<title>{hover}</title><rect class=\"hit\" x=\"0\" y=\"{top:.1}\" width=\"{width}\" \
+         height=\"{row}\"/>\n<text x=\"4\" y=\"{baseline:.1}\">{short}</text>"
+    );
+    for mark in marks(&timeline.rows[index], timeline) {
+        draw_mark(svg, layout, mark, middle);
     }
-    // Wakes go over every row: an arrow from the waker's row to the woken one's.
+    svg.push_str("</g>\n");
+}
+
+/// One of a row's marks, on the row whose middle is at `middle`.
+fn draw_mark(svg: &mut String, layout: &Layout, mark: Mark, middle: f64) {
+    let _ = match mark {
+        Mark::Wait { from, to } => {
+            let (from, to) = (layout.x(from), layout.x(to));
+            writeln!(
+                svg,
+                r#"<line class="wait" x1="{from:.1}" y1="{middle:.1}" x2="{to:.1}" y2="{middle:.1}"/>"#
+            )
+        }
+        Mark::Poll { from, to } => {
+            let (from, to, y) = (layout.x(from), layout.x(to), middle - 6.0);
+            let (left, width) = (from - 2.0, (to - from).max(0.0) + 4.0);
+            writeln!(
+                svg,
+                r#"<rect class="poll" x="{left:.1}" y="{y:.1}" width="{width:.1}" height="12"/>"#
+            )
+        }
+        Mark::End { at, symbol } => write!(svg, "{}", symbol.svg(layout.x(at), middle)),
+    };
+}
+
+/// An arrow from the waker's row to the woken one's, for each wake between
+/// rows drawn; drawn after the rows, so that wakes go over every row.
+fn draw_wakes(svg: &mut String, timeline: &Timeline, layout: &Layout) {
+    let drawn = layout.drawn;
     for (index, row) in timeline.rows.iter().enumerate().take(drawn) {
         for &(at, by) in row.woken.iter().filter(|(_, by)| *by < drawn) {
-            let (x, from, to) = (x(at), middle(by), middle(index));
+            let (x, from, to) = (layout.x(at), layout.middle(by), layout.middle(index));
             let head = if to > from { -4.0 } else { 4.0 };
             let tip = to + 1.5 * head;
             let what = format!(
@@ -240,13 +328,6 @@ pub fn svg(timeline: &Timeline, span: Micros) -> String {
             );
         }
     }
-    if more > 0 {
-        let (y, more) = (middle(drawn) + 4.0, count(more, "more task", "more tasks"));
-        let _ = writeln!(svg, r#"<text x="4" y="{y:.1}">… {more} not drawn</text>"#);
-    }
-    svg.push_str(&legend);
-    svg.push_str("</svg>\n");
-    svg
 }
 
 /// Who woke a stretch's row as it ended: `#2 at 1s`, or nothing.
@@ -267,30 +348,35 @@ fn row_group(timeline: &Timeline, index: usize, label: &str) -> String {
     let mut group = format!(
         r#"<g class="row" data-row="{index}" data-name="{name}" data-kind="{kind}" data-label="{label}""#
     );
-    let mut attribute = |name: &str, value: Option<String>| {
-        if let Some(value) = value {
-            let _ = write!(group, r#" data-{name}="{}""#, escape(&value));
-        }
+    let mut attribute = |name: &str, value: &str| {
+        let _ = write!(group, r#" data-{name}="{}""#, escape(value));
     };
-    attribute("at", row.spawned_at.clone());
-    attribute(
-        "code",
-        (!row.code.is_empty() && row.kind != RowKind::Main).then(|| row.code.clone()),
-    );
-    attribute(
-        "parent",
-        row.parent.map(|parent| short_name(timeline, parent)),
-    );
-    attribute("spawned", row.spawned.map(|spawned| spawned.to_string()));
+    if let Some(at) = &row.spawned_at {
+        attribute("at", at);
+    }
+    // A main row's code is in its label.
+    if !row.code.is_empty() && row.kind != RowKind::Main {
+        attribute("code", &row.code);
+    }
+    if let Some(parent) = row.parent {
+        attribute("parent", &short_name(timeline, parent));
+    }
+    if let Some(spawned) = row.spawned {
+        attribute("spawned", &spawned.to_string());
+    }
     let end = timeline.end_of(row);
-    attribute("ended", end.map(|(at, _)| at.to_string()));
-    attribute("end", end.map(|(_, how)| how.to_owned()));
-    let polls: Vec<String> = row
-        .polls
-        .iter()
-        .map(|poll| format!("{}-{}", poll.start, poll.end))
-        .collect();
-    attribute("polls", (!polls.is_empty()).then(|| polls.join(" ")));
+    if let Some((at, how)) = end {
+        attribute("ended", &at.to_string());
+        attribute("end", how);
+    }
+    if !row.polls.is_empty() {
+        let polls: Vec<String> = row
+            .polls
+            .iter()
+            .map(|poll| format!("{}-{}", poll.start, poll.end))
+            .collect();
+        attribute("polls", &polls.join(" "));
+    }
     let stretches = row.stretches(end.map_or(timeline.span(), |(at, _)| at));
     let waits: Vec<_> = stretches
         .iter()
@@ -300,10 +386,9 @@ fn row_group(timeline: &Timeline, index: usize, label: &str) -> String {
             serde_json::json!([stretch.from, stretch.to, what, woken(timeline, stretch)])
         })
         .collect();
-    attribute(
-        "waits",
-        (!waits.is_empty()).then(|| serde_json::Value::from(waits).to_string()),
-    );
+    if !waits.is_empty() {
+        attribute("waits", &serde_json::Value::from(waits).to_string());
+    }
     group + ">"
 }
 
