@@ -1,5 +1,6 @@
 //! Tidy checks, in the manner of rust-analyzer's `tidy.rs`: facts the
-//! workspace still writes in two places must agree. (The exercise list is
+//! workspace still writes in two places must agree, and a plain build
+//! leaves out what only one command needs. (The exercise list is
 //! checked by the exercises crate's own test; rustdoc links by `cargo doc`
 //! with `-D warnings` in `.ci/run`.)
 
@@ -83,5 +84,31 @@ fn the_check_sees_a_mod_line_without_an_entry_and_a_file_without_a_mod() {
             "crates/demo/src/main.rs has `example!(listed)` but no `mod listed;`",
             "crates/demo/src/stray.rs is in no `mod` line of its main.rs",
         ]
+    );
+}
+
+/// PyO3's build script fails without a Python 3 interpreter, so a plain
+/// `cargo build --workspace` must not build it: only the bridge's `python`
+/// feature, which maturin turns on, brings it in.
+#[test]
+fn the_workspace_builds_pyo3_only_for_the_bridge() {
+    let workspace = Workspace::locate();
+    let metadata = cargo_metadata::MetadataCommand::new()
+        .manifest_path(workspace.root().join("Cargo.toml"))
+        .other_options(["--locked".to_owned()])
+        .exec()
+        .expect("cargo metadata");
+    let resolve = metadata.resolve.as_ref().expect("the resolved graph");
+    let mut built = Vec::new();
+    for node in &resolve.nodes {
+        let package = &metadata[&node.id];
+        if package.name.starts_with("pyo3") {
+            built.push(format!("{} {}", package.name, package.version));
+        }
+    }
+    assert!(
+        built.is_empty(),
+        "the workspace's default features build {}",
+        built.join(", ")
     );
 }
