@@ -95,7 +95,8 @@ fn install_module(
     // its dependencies come out the same and are reused. What differs is
     // maturin's environment (`PYO3_PYTHON` and the like), which pyo3's build
     // script watches: pyo3's crates and the module are built again after
-    // each switch between this and a plain `cargo build`.
+    // each switch between this and a `cargo clippy` or `cargo doc` with the
+    // bridge's `python` feature (a plain `cargo build` builds no pyo3).
     let mut maturin = Command::new(venv.join("bin/maturin"));
     maturin
         .args(["develop", "--locked", "--manifest-path"])
