@@ -6,6 +6,11 @@
 //! it directly, where asyncio needs `run_coroutine_threadsafe`. Instead of the
 //! loop's `repr` it reports the runtime's flavor.
 //!
+//! `run` joins the thread when it ends or is dropped, so that nothing is
+//! spawned after it is gone. The price: a `run` cancelled before the thread
+//! has replied blocks the runtime's thread until that thread has been
+//! scheduled and done its few steps.
+//!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
 //!   "Event Loop Lifecycle" (`get_running_loop`)
@@ -20,8 +25,8 @@ pub async fn run() -> anyhow::Result<()> {
     let handle = Handle::current();
     println!("Runtime flavor: {:?}", handle.runtime_flavor());
 
-    // The thread answers on a oneshot channel: `JoinHandle::join` would block
-    // the runtime's thread while it waits.
+    // The thread answers on a oneshot channel, which `run` awaits: joining
+    // it here instead would block the runtime's thread until it has run.
     let (reply, from_thread) = oneshot::channel();
     let thread = std::thread::spawn(move || {
         // No runtime runs on this thread, so there is no "current" one...
@@ -35,8 +40,8 @@ pub async fn run() -> anyhow::Result<()> {
         );
         let _ = reply.send((outside, task));
     });
-    // Without this, a `run` cancelled before the thread spawns would leave
-    // the thread to spawn onto the runtime after `run` is gone.
+    // Without this, a `run` cancelled before the thread has spawned its
+    // task would leave the thread to spawn it after `run` is gone.
     let _thread = JoinOnDrop(Some(thread));
     let (outside, task) = from_thread
         .await
@@ -56,7 +61,8 @@ pub async fn run() -> anyhow::Result<()> {
 
 /// Joins a thread when dropped, so that it can't outlive the code that
 /// started it. The join blocks, which is fine here only because the thread
-/// never waits for anything: it takes a few steps and ends.
+/// waits on nothing of ours (no channel, no I/O): it takes a few steps and
+/// ends.
 struct JoinOnDrop(Option<std::thread::JoinHandle<()>>);
 
 impl Drop for JoinOnDrop {
