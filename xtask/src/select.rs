@@ -62,8 +62,8 @@ impl Filter {
                 Err(not_a_filter())
             } else {
                 Err(Usage(format!(
-                    "`{text}`: a PART needs a letter or a digit; `{part}` alone is in nearly \
-                     every example's name"
+                    "`{text}`: a PART needs a letter or a digit (`-` and `_` are in nearly \
+                     every name)"
                 )))
             }
         };
