@@ -6,10 +6,9 @@
 //! it directly, where asyncio needs `run_coroutine_threadsafe`. Instead of the
 //! loop's `repr` it reports the runtime's flavor.
 //!
-//! `run` joins the thread when it ends or is dropped, so that nothing is
-//! spawned after it is gone. The price: a `run` cancelled before the thread
-//! has replied blocks the runtime's thread until that thread has been
-//! scheduled and done its few steps.
+//! `run` joins its thread before it is gone, so that nothing is spawned
+//! after it: if `run` is cancelled first, dropping it waits for the thread's
+//! few steps.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -61,7 +60,7 @@ pub async fn run() -> anyhow::Result<()> {
 
 /// Joins a thread when dropped, so that it can't outlive the code that
 /// started it. The join blocks, which is fine here only because the thread
-/// waits on nothing of ours (no channel, no I/O): it takes a few steps and
+/// needs nothing from the thread that joins it: it takes a few steps and
 /// ends.
 struct JoinOnDrop(Option<std::thread::JoinHandle<()>>);
 
