@@ -410,7 +410,6 @@ pub enum Outcome {
 }
 
 /// How a run ended.
-#[derive(Clone)]
 pub enum Ended {
     /// It returned, after `wall_ms` of real time.
     Finished {
