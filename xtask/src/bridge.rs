@@ -322,18 +322,17 @@ fn shipped_wheel(venv: &Path, dist: &Path) -> Result<PathBuf, Error> {
         .into());
     }
     let python = venv.join("bin/python");
-    let listing = Command::new(&python)
-        .args(["-m", "zipfile", "-l"])
-        .arg(wheel)
-        .output()
+    let mut command = Command::new(&python);
+    command.args(["-m", "zipfile", "-l"]).arg(wheel);
+    let listing = proc::run(command, Duration::from_secs(60))
         .map_err(|error| format!("cannot run {}: {error}", python.display()))?;
-    if !listing.status.success() {
-        let why = String::from_utf8_lossy(&listing.stderr);
-        return Err(format!("cannot list the files of {name}: {why}").into());
+    if !listing.success() {
+        let (exit, why) = (&listing.exit, listing.stderr.trim());
+        return Err(format!("cannot list the files of {name} ({exit}): {why}").into());
     }
-    let listing = String::from_utf8_lossy(&listing.stdout);
     for file in ["hot_path/__init__.pyi", "hot_path/py.typed"] {
         if !listing
+            .stdout
             .lines()
             .any(|line| line.split_whitespace().next() == Some(file))
         {
