@@ -389,7 +389,16 @@ pub fn check(
     for kind in kinds {
         let recorded = match kind {
             STDOUT => Some(output.stdout.clone()),
-            kind => std::fs::read_to_string(scratch.path().join(kind)).ok(),
+            kind => match std::fs::read_to_string(scratch.path().join(kind)) {
+                Ok(recorded) => Some(recorded),
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+                Err(error) => {
+                    report
+                        .problems
+                        .push(format!("cannot read the run's {kind}: {error}"));
+                    continue;
+                }
+            },
         };
         match judge_golden(kind, &file(kind), recorded, mode.clock(), snapshots) {
             Ok(blessed) => report.blessed.extend(blessed),

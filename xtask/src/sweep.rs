@@ -129,11 +129,19 @@ fn sweep_one(case: Case, timeout: Duration) -> Swept {
                 .extend(lines[tail..].iter().map(|line| format!("| {line}")));
         }
     }
-    let left = std::fs::read_dir(temporary.path()).map_or(0, Iterator::count);
-    if left > 0 {
-        swept.problems.push(format!(
-            "{left} temporary file(s) left after the process exited"
-        ));
+    match std::fs::read_dir(temporary.path()) {
+        Ok(entries) => {
+            let left = entries.count();
+            if left > 0 {
+                swept.problems.push(format!(
+                    "{left} temporary file(s) left after the process exited"
+                ));
+            }
+        }
+        Err(error) => swept.problems.push(format!(
+            "cannot list {} for files left behind: {error}",
+            temporary.path().display()
+        )),
     }
     swept
 }

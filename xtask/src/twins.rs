@@ -12,9 +12,10 @@
 //! are as exact as the example's on the virtual clock, and are compared. The
 //! twins of HTTP examples, and those that declare [`REAL_CLOCK`], wait for
 //! another process, so they run on the real clock, compared times aside.
-//! On it a twin with a golden `<example>.twin.timeline` records its tasks
-//! (when each was created, by which line, each step, how it ended), which
-//! must match that file as exactly, and `SNAPSHOTS=overwrite` writes.
+//! On the fast-forwarded loop, a twin with a golden
+//! `<example>.twin.timeline` records its tasks (when each was created, by
+//! which line, each step, how it ended), which must match that file as
+//! exactly, and `SNAPSHOTS=overwrite` writes.
 
 use std::process::Command;
 use std::sync::LazyLock;
@@ -135,8 +136,13 @@ fn run_twin(
     let root = workspace.root();
     let twin = path(root, &case.section.name, &case.example.name);
     let relative = golden::name(&twin);
-    let source =
-        std::fs::read_to_string(&twin).map_err(|_| format!("  no twin: write {relative}"))?;
+    let source = match std::fs::read_to_string(&twin) {
+        Ok(source) => source,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Err(format!("  no twin: write {relative}"));
+        }
+        Err(error) => return Err(format!("  cannot read {relative}: {error}")),
+    };
     let real = case.example.kind == Kind::BaseUrl || on_the_real_clock(&source);
     let clock = if real { Clock::Real } else { Clock::Virtual };
     let golden_root = workspace.golden_root();

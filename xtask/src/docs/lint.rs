@@ -25,7 +25,10 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
         match fs::read_to_string(root.join(path)) {
             Ok(existing) if existing == text => {}
             Ok(_) => problems.push(format!("docs/src/{} is stale", path.display())),
-            Err(_) => problems.push(format!("docs/src/{} is missing", path.display())),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                problems.push(format!("docs/src/{} is missing", path.display()));
+            }
+            Err(error) => problems.push(format!("docs/src/{}: {error}", path.display())),
         }
         if let Some((_, include)) = text.split_once("{{#include ") {
             let include = include.split("}}").next().unwrap_or_default();
