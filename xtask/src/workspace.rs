@@ -166,11 +166,16 @@ impl Workspace {
             .into_iter()
             .flatten();
         let relative = relative.to_string_lossy();
+        // Cargo expands `members` with the glob crate, one path component at
+        // a time: no wildcard crosses a `/`.
+        let options = glob::MatchOptions {
+            require_literal_separator: true,
+            ..glob::MatchOptions::new()
+        };
         for member in members.filter_map(toml::Value::as_str) {
-            // Cargo's globs: `*` is any part of one path component.
-            let pattern = regex::escape(member.trim_end_matches('/')).replace(r"\*", "[^/]*");
-            let pattern = regex::Regex::new(&format!("^{pattern}$"))?;
-            if pattern.is_match(&relative) {
+            let pattern = glob::Pattern::new(member.trim_end_matches('/'))
+                .map_err(|e| format!("{}: the member `{member}`: {e}", path.display()))?;
+            if pattern.matches_with(&relative, options) {
                 return Ok(Some(member.to_owned()));
             }
         }
