@@ -216,6 +216,7 @@ fn run_twin(
 /// URL of an httpbin as its argument, the one `cargo run -p httpbin` serves
 /// (the check's own was on a port of the moment, and is gone).
 fn rerun_command(python: &str, relative: &str, clock: Clock, kind: Kind) -> String {
+    let python = protocol::shell_word(python);
     let mut rerun = match clock {
         Clock::Virtual => format!("{python} -P {FAST_FORWARD} {relative}"),
         Clock::Real => format!("{python} -P {relative}"),

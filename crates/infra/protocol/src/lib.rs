@@ -389,12 +389,23 @@ impl Invocation {
         }
     }
 
-    /// `cargo run -q -p <section> -- <args>`: what to type to re-run it.
+    /// `cargo run -q -p <section> -- <args>`: what to type to re-run it,
+    /// each argument quoted for a POSIX shell where it needs to be (a URL's
+    /// `&`, a path's space).
     pub fn rerun_command(&self, section: &str) -> String {
-        let mut command = vec![format!("cargo run -q -p {section} --")];
-        command.extend(self.args());
-        command.join(" ")
+        let mut command = format!("cargo run -q -p {section} --");
+        for arg in self.args() {
+            command.push(' ');
+            command.push_str(&shell_word(&arg));
+        }
+        command
     }
+}
+
+/// `word` as a POSIX shell reads it back: quoted where it needs to be.
+pub fn shell_word(word: &str) -> std::borrow::Cow<'_, str> {
+    // The one error is a NUL, which no argument or path can hold.
+    shlex::try_quote(word).unwrap_or(std::borrow::Cow::Borrowed(word))
 }
 
 #[cfg(test)]
@@ -545,6 +556,14 @@ mod tests {
         let expected =
             "cargo run -q -p pitfalls -- --clock virtual --timeout 60 --dump-at 1.5 deadlock";
         assert_eq!(invocation.rerun_command("pitfalls"), expected);
+        let quoted = Invocation {
+            base_url: Some("http://127.0.0.1:1/?a=1&b=2".into()),
+            trace: Some("/tmp/my traces/t.json".into()),
+            ..Invocation::default()
+        };
+        let expected = "cargo run -q -p real-world -- --base-url 'http://127.0.0.1:1/?a=1&b=2' \
+                        --trace '/tmp/my traces/t.json'";
+        assert_eq!(quoted.rerun_command("real-world"), expected);
         let base_url = Some("http://127.0.0.1:8080".into());
         let examples = vec!["--odd".into()];
         let multi = Invocation {
