@@ -253,3 +253,22 @@ fn select(section: &str, examples: &[Example], names: &[String]) -> Result<Vec<E
     }
     Ok(selected)
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn list_refuses_every_run_option() {
+        // Whatever is neither `--list` itself nor the examples' names says
+        // how to run them: a new option left out of RUN_OPTIONS would be
+        // ignored beside `--list`.
+        let command = super::Flags::command();
+        let options: Vec<&str> = command
+            .get_arguments()
+            .map(|arg| arg.get_id().as_str())
+            .filter(|id| !["list", "examples", "help"].contains(id))
+            .collect();
+        assert_eq!(options, super::RUN_OPTIONS);
+    }
+}
