@@ -26,6 +26,11 @@ pub(crate) const CHAPTER: Template = Template {
     path: "docs/templates/prose/chapter.md",
     text: include_str!("../../docs/templates/prose/chapter.md"),
 };
+/// The `bridge` section's pages.
+pub(crate) const BRIDGE: Template = Template {
+    path: "docs/templates/prose/bridge.md",
+    text: include_str!("../../docs/templates/prose/bridge.md"),
+};
 /// The exercises' page, the guides' and the concepts'.
 pub(crate) const INDEXES: Template = Template {
     path: "docs/templates/prose/indexes.md",
@@ -157,7 +162,7 @@ mod tests {
     /// Every template parses.
     #[test]
     fn the_templates_parse() {
-        for template in [EXAMPLE, CHAPTER, INDEXES, EXPORT] {
+        for template in [EXAMPLE, CHAPTER, BRIDGE, INDEXES, EXPORT] {
             Prose::of(template).unwrap();
         }
     }

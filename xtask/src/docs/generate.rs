@@ -42,9 +42,9 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
     let mut files = BTreeMap::new();
     files.insert(
         PathBuf::from("SUMMARY.md"),
-        summary(&guides, &topics, &sections, &bridge),
+        summary(&guides, &topics, &sections, &bridge)?,
     );
-    files.extend(bridge.pages(&concepts));
+    files.extend(bridge.pages(&concepts)?);
     for topic in &topics {
         files.insert(
             PathBuf::from(format!("topics/{}.md", topic.id)),

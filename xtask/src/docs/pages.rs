@@ -25,7 +25,7 @@ pub(super) fn summary(
     topics: &[Topic],
     sections: &[SectionDoc],
     bridge: &BridgeDoc,
-) -> String {
+) -> Result<String, String> {
     let mut text = format!("{MARKER}\n# Summary\n\n");
     for (index, (title, page)) in HANDWRITTEN.into_iter().enumerate() {
         let _ = writeln!(text, "[{title}]({page})");
@@ -54,7 +54,7 @@ pub(super) fn summary(
             let _ = writeln!(text, "  - [{1}]({0}/{1}.md)", section.name, example.name);
         }
     }
-    text.push_str(&bridge.summary_part());
+    text.push_str(&bridge.summary_part()?);
     text.push_str("\n# Exercises\n\n- [The exercise track](exercises.md)\n");
     let (title, page) = CONTRIBUTING;
     let _ = write!(
@@ -62,7 +62,7 @@ pub(super) fn summary(
         "\n# For contributors\n\n- [{title}]({page})\n  \
          - [Guide blocks and their examples]({CONTRIBUTOR_DIR}/guide-blocks.md)\n"
     );
-    text
+    Ok(text)
 }
 
 pub(super) fn chapter(section: &SectionDoc) -> Result<String, String> {
