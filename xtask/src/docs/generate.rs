@@ -51,7 +51,7 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
             topic_page(topic, &sections),
         );
     }
-    files.insert(PathBuf::from("guides/index.md"), guides_index(&guides));
+    files.insert(PathBuf::from("guides/index.md"), guides_index(&guides)?);
     for guide in &guides {
         files.insert(
             PathBuf::from(format!("guides/{}.md", guide.id)),
