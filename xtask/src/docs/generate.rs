@@ -178,7 +178,8 @@ fn exported(sections: &[SectionDoc], bridge: &BridgeDoc) -> Vec<String> {
 }
 
 /// The hand-written pages that include files, written out as generated ones;
-/// and, in its `prose/` directory, the generated pages' prose, which is no page.
+/// and, in its `prose/` directory, the generated pages' prose, which is no
+/// page (nor is `export/main.rs`, an export's `main.rs`).
 pub(super) const TEMPLATES: &str = "docs/templates";
 
 fn templates(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>, Error> {
