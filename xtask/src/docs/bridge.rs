@@ -10,17 +10,17 @@ use protocol::Header;
 
 use super::concepts::Concepts;
 use super::sections::code_starts_at;
-use super::{MARKER, concepts, read};
+use super::{MARKER, Page, concepts, read};
 use crate::Error;
 use crate::lessons::{Bridge, SECTION};
 use crate::prose::{self, Prose};
 use crate::workspace::Workspace;
 
 /// The recipe, a template (`docs/templates`), relative to `docs/src`.
-pub(super) const RECIPE: (&str, &str) = (
-    "Move a hot path of your asyncio service to Rust",
-    "bridge/hot-path.md",
-);
+pub(super) const RECIPE: Page<'static> = Page {
+    title: "Move a hot path of your asyncio service to Rust",
+    path: "bridge/hot-path.md",
+};
 
 pub(super) struct LessonDoc {
     name: String,
@@ -78,8 +78,7 @@ impl BridgeDoc {
         for lesson in &self.lessons {
             let _ = writeln!(text, "  - [{0}]({SECTION}/{0}.md)", lesson.name);
         }
-        let (title, page) = RECIPE;
-        let _ = writeln!(text, "  - [{title}]({page})");
+        let _ = writeln!(text, "  - [{}]({})", RECIPE.title, RECIPE.path);
         Ok(text)
     }
 
@@ -112,9 +111,8 @@ impl BridgeDoc {
         for lesson in &self.lessons {
             let _ = writeln!(text, "- [`{0}`]({0}.md): {1}", lesson.name, lesson.summary);
         }
-        let (title, page) = RECIPE;
-        let page = page.trim_start_matches(&format!("{SECTION}/"));
-        let recipe = prose.render("recipe", &[("title", title), ("page", page)])?;
+        let page = RECIPE.path.trim_start_matches(&format!("{SECTION}/"));
+        let recipe = prose.render("recipe", &[("title", RECIPE.title), ("page", page)])?;
         let _ = writeln!(text, "\n{recipe}");
         Ok(text)
     }
