@@ -138,16 +138,23 @@ pub fn parse_sample(line: &str) -> Option<Sample> {
     Some(sample)
 }
 
-/// A row of a workload's table: its label, and its command line and runs,
-/// or why it can't run here.
+/// A row of a workload's table: its label, what it runs, and its runs.
 struct Row {
     label: String,
-    run: Result<CommandLine, String>,
+    run: Run,
     samples: Vec<Sample>,
 }
 
+/// What a row runs.
+enum Run {
+    /// This command line.
+    Command(CommandLine),
+    /// Nothing: it can't run here, for this reason (a module not installed).
+    Unavailable(String),
+}
+
 impl Row {
-    fn new(label: String, run: Result<CommandLine, String>) -> Row {
+    fn new(label: String, run: Run) -> Row {
         Row {
             label,
             run,
@@ -276,12 +283,12 @@ fn tokio_rows(workload: &Workload, bench: &Path, url: &[String]) -> Vec<Row> {
     for runtime in &RUNTIMES {
         if workload.variants.is_empty() {
             let run = command_line(name.to_owned(), runtime);
-            rows.push(Row::new(runtime.label.to_owned(), Ok(run)));
+            rows.push(Row::new(runtime.label.to_owned(), Run::Command(run)));
         }
         for variant in workload.variants {
             let run = command_line(format!("{name}-{}", variant.name), runtime);
             let label = format!("{}, {}", runtime.label, variant.label);
-            rows.push(Row::new(label, Ok(run)));
+            rows.push(Row::new(label, Run::Command(run)));
         }
     }
     rows
@@ -320,8 +327,8 @@ fn python_rows(workload: &Workload, programs: &Programs, url: &[String]) -> Vec<
     let mut rows = Vec::new();
     for event_loop in event_loops {
         let run = match missing {
-            Some(why) => Err(why.to_owned()),
-            None => Ok(CommandLine {
+            Some(why) => Run::Unavailable(why.to_owned()),
+            None => Run::Command(CommandLine {
                 program: "python3".into(),
                 args: [
                     [programs.script.as_str(), name, event_loop.name]
@@ -342,7 +349,7 @@ fn python_rows(workload: &Workload, programs: &Programs, url: &[String]) -> Vec<
 fn take_samples(name: &str, rows: &mut [Row], runs: u16) -> Result<(), Error> {
     for run in 1..=runs {
         for row in rows.iter_mut() {
-            let Ok(line) = &row.run else {
+            let Run::Command(line) = &row.run else {
                 continue;
             };
             eprintln!("{name}: run {run} of {runs}: {}", row.label);
@@ -441,12 +448,12 @@ fn table(rows: &[Row], unit: &str) -> String {
     for row in rows {
         let label = &row.label;
         let (middle, samples) = match (&row.run, median(times(row))) {
-            (Err(reason), _) => {
+            (Run::Unavailable(reason), _) => {
                 let _ = writeln!(text, "| {label} | {reason} | | | | |");
                 continue;
             }
-            (Ok(_), None) => continue,
-            (Ok(_), Some(middle)) => (middle, &row.samples),
+            (Run::Command(_), None) => continue,
+            (Run::Command(_), Some(middle)) => (middle, &row.samples),
         };
         let min = times(row).into_iter().min().unwrap_or(middle);
         let max = times(row).into_iter().max().unwrap_or(middle);

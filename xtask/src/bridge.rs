@@ -147,9 +147,10 @@ fn rerun(bridge: &Bridge, lesson: &Lesson) -> String {
 /// failure.
 fn without_a_lesson(golden_root: &Path, bridge: &Bridge) -> Result<Vec<String>, Error> {
     let mut failures = Vec::new();
-    for (section, name) in golden::all(golden_root, golden::STDOUT)? {
+    for golden in golden::all(golden_root, golden::STDOUT)? {
+        let name = golden.example;
         let known = name == RECIPE || bridge.lessons.iter().any(|lesson| lesson.name == name);
-        if section == SECTION && !known {
+        if golden.section == SECTION && !known {
             failures.push(format!(
                 "FAIL {}: a golden file without a lesson; delete it",
                 golden::name(&golden::path(golden_root, SECTION, &name, golden::STDOUT))

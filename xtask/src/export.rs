@@ -101,7 +101,8 @@ impl Export {
         let source = fs::read_to_string(&example.path)
             .map_err(|e| format!("{id}: cannot read {}: {e}", example.path.display()))?;
         let kind = run_kind(&source).map_err(|why| format!("{id}: {why}"))?;
-        let main_rs = main_rs(&example.section, &example.name, kind, &source);
+        let main_rs = main_rs(&example.section, &example.name, kind, &source)
+            .map_err(|why| format!("{id}: {why}"))?;
         // The test module comes last: what only it names is a dev-dependency.
         let (code, tests) = source.split_once("#[cfg(test)]").unwrap_or((&source, ""));
         let read = |code: &str| Uses::read(code).map_err(|why| format!("{id}: {why}"));
@@ -388,58 +389,66 @@ fn is_program(source: &str) -> bool {
 
 /// The `main.rs` that calls `run` as the runner does, exiting non-zero if it
 /// returns an `Err`; or, in a program of its own, its `main`.
-fn main_rs(section: &str, name: &str, kind: Kind, source: &str) -> String {
-    if is_program(source) {
-        return format!(
-            "//! Runs `{name}`, the example of async-rust-by-example's `{section}` section: \
-             `cargo run -- --help`.\n\nmod {name};\n\nfn main() -> std::process::ExitCode {{\n    \
-             {name}::main()\n}}\n"
-        );
-    }
-    let url = kind == Kind::BaseUrl;
-    let (mut main, wait) = match kind {
-        Kind::Sync => (SYNC.to_owned(), ""),
-        Kind::Plain | Kind::BaseUrl => (
-            CURRENT_THREAD.to_owned() + if url { BASE_URL } else { "" },
-            ".await",
-        ),
-    };
-    let call = format!("{name}::run({}){wait}", if url { "&base_url" } else { "" });
-    let returns_result = source
-        .lines()
-        .find(|line| is_run(line))
-        .is_some_and(|line| line.contains("Result"));
-    let mut uses = "";
-    if returns_result || url {
-        uses = "\nuse std::process::{ExitCode, Termination};\n";
-        main = main.replace("main() {", "main() -> ExitCode {") + REPORT;
-        main.push_str(&format!("    {call}.report()\n}}\n"));
-    } else {
-        main.push_str(&format!("    {call};\n}}\n"));
-    }
-    let header =
-        format!("//! Runs `{name}`, the example of async-rust-by-example's `{section}` section.");
-    format!("{header}\n\nmod {name};\n{uses}\n{main}")
+fn main_rs(section: &str, name: &str, kind: Kind, source: &str) -> Result<String, String> {
+    let template = Prose::of(prose::EXPORT_MAIN)?;
+    let values = [("name", name), ("section", section)];
+    Ok(template.render(Main::of(kind, source).part(), &values)? + "\n")
 }
 
-const SYNC: &str = "// `run` builds its own Tokio runtime.\nfn main() {\n";
+/// How an export's `main.rs` calls the example, as its signatures ask: a
+/// part of the template [`prose::EXPORT_MAIN`].
+#[derive(Clone, Copy)]
+enum Main {
+    /// The example is a program of its own: `main` calls its `main`.
+    Program,
+    /// `run` builds its own runtime: a plain `main` calls it.
+    Sync(Returns),
+    /// A current-thread `#[tokio::main]` awaits `run`.
+    CurrentThread(Returns),
+    /// A current-thread `#[tokio::main]` awaits `run` with the base URL of
+    /// an httpbin, its one argument; without it, `main` exits 2, so it
+    /// returns an `ExitCode` whatever `run` returns.
+    CurrentThreadWithUrl,
+}
 
-const CURRENT_THREAD: &str = "\
-// One thread, like asyncio's event loop: the output the workspace checks is
-// this runtime's.
-#[tokio::main(flavor = \"current_thread\")]
-async fn main() {
-";
+/// What the example's `run` returns.
+#[derive(Clone, Copy)]
+enum Returns {
+    /// Nothing: neither does `main`.
+    Unit,
+    /// A `Result`, which `main` reports as if it had returned it.
+    Result,
+}
 
-const BASE_URL: &str = "    let Some(base_url) = std::env::args().nth(1) else {
-        eprintln!(\"usage: cargo run -- BASE_URL (an httpbin, such as http://127.0.0.1:8080)\");
-        return ExitCode::from(2);
-    };
-    let base_url = base_url.trim_end_matches('/').to_owned();
-";
+impl Main {
+    fn of(kind: Kind, source: &str) -> Self {
+        if is_program(source) {
+            return Main::Program;
+        }
+        let run = source.lines().find(|line| is_run(line));
+        let returns = match run {
+            Some(run) if run.contains("Result") => Returns::Result,
+            _ => Returns::Unit,
+        };
+        match kind {
+            Kind::Sync => Main::Sync(returns),
+            Kind::Plain => Main::CurrentThread(returns),
+            Kind::BaseUrl => Main::CurrentThreadWithUrl,
+        }
+    }
 
-const REPORT: &str =
-    "    // As if `main` returned it: an `Err` is printed, and the exit code is 1.\n";
+    /// Its part of the template.
+    fn part(self) -> &'static str {
+        match self {
+            Main::Program => "program",
+            Main::Sync(Returns::Unit) => "sync",
+            Main::Sync(Returns::Result) => "sync-result",
+            Main::CurrentThread(Returns::Unit) => "current-thread",
+            Main::CurrentThread(Returns::Result) => "current-thread-result",
+            Main::CurrentThreadWithUrl => "current-thread-with-url",
+        }
+    }
+}
 
 /// `cargo xtask export`: reads the example's file and writes its project;
 /// nothing is built (the reader's `cargo run` builds what it lists).
@@ -665,6 +674,15 @@ tokio = { version = "1.54", features = ["test-util"] }
                      #[cfg(tokio_unstable)] fn f() { tokio::runtime::Handle::current().dump(); }";
         let dumps = plan(dumps).unwrap();
         assert_eq!(dumps.kind, Kind::Sync);
+        // No example's `run` builds its runtime and returns nothing: this
+        // is the one check of that `main.rs`.
+        assert!(
+            dumps
+                .main_rs
+                .ends_with("\nfn main() {\n    demo::run();\n}\n"),
+            "{}",
+            dumps.main_rs
+        );
         let toml = dumps.cargo_toml();
         assert!(toml.contains("tokio = { version = \"1.54\", features = [\"taskdump\"] }\n"));
         let toml = toml.parse::<toml::Table>().unwrap();

@@ -24,8 +24,15 @@ pub fn path(golden_root: &Path, section: &str, example: &str, kind: &str) -> Pat
     golden_root.join(section).join(format!("{example}.{kind}"))
 }
 
-/// Every golden file of this kind as `(section, example)`, sorted.
-pub fn all(golden_root: &Path, kind: &str) -> std::io::Result<Vec<(String, String)>> {
+/// A golden file, by the example it is of.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct GoldenFile {
+    pub section: String,
+    pub example: String,
+}
+
+/// Every golden file of this kind, sorted.
+pub fn all(golden_root: &Path, kind: &str) -> std::io::Result<Vec<GoldenFile>> {
     let mut found = Vec::new();
     for section in std::fs::read_dir(golden_root)? {
         let section = section?.path();
@@ -45,7 +52,10 @@ pub fn all(golden_root: &Path, kind: &str) -> std::io::Result<Vec<(String, Strin
                 continue;
             };
             if !example.contains('.') {
-                found.push((section_name.to_owned(), example.to_owned()));
+                found.push(GoldenFile {
+                    section: section_name.to_owned(),
+                    example: example.to_owned(),
+                });
             }
         }
     }
@@ -118,7 +128,10 @@ mod tests {
             std::fs::write(root.path().join("basics").join(name), "").unwrap();
         }
         let found = |kind| all(root.path(), kind).unwrap();
-        let example = |name: &str| ("basics".to_owned(), name.to_owned());
+        let example = |name: &str| GoldenFile {
+            section: "basics".to_owned(),
+            example: name.to_owned(),
+        };
         assert_eq!(found(TIMELINE), [example("spawn")]);
         assert_eq!(found(TWIN_TIMELINE), [example("join"), example("spawn")]);
     }

@@ -5,7 +5,8 @@
 //! `<!-- part: NAME -->`, with `{{name}}` where the generator puts a value
 //! (mdBook's own `{{#include ...}}` is left to mdBook). A part is its text
 //! between its line and the next one's, without the newlines that end it
-//! or start it.
+//! or start it. An export's `main.rs` is a template of the same kind in
+//! Rust, `docs/templates/export/main.rs`, its parts under `// part: NAME`.
 
 use std::collections::BTreeMap;
 
@@ -14,34 +15,69 @@ use std::collections::BTreeMap;
 pub(crate) struct Template {
     path: &'static str,
     text: &'static str,
+    syntax: Syntax,
+}
+
+/// How a template's lines mark its parts: as a comment of its language.
+#[derive(Clone, Copy)]
+enum Syntax {
+    /// `<!-- part: NAME -->`.
+    Markdown,
+    /// `// part: NAME`.
+    Rust,
+}
+
+impl Syntax {
+    /// What comes before a part's name on its line, and what after.
+    fn part_line(self) -> (&'static str, &'static str) {
+        match self {
+            Syntax::Markdown => ("<!-- part: ", " -->"),
+            Syntax::Rust => ("// part: ", "\n"),
+        }
+    }
 }
 
 /// An example's page.
 pub(crate) const EXAMPLE: Template = Template {
     path: "docs/templates/prose/example.md",
     text: include_str!("../../docs/templates/prose/example.md"),
+    syntax: Syntax::Markdown,
 };
 /// A section's page.
 pub(crate) const CHAPTER: Template = Template {
     path: "docs/templates/prose/chapter.md",
     text: include_str!("../../docs/templates/prose/chapter.md"),
+    syntax: Syntax::Markdown,
+};
+/// The `bridge` section's pages.
+pub(crate) const BRIDGE: Template = Template {
+    path: "docs/templates/prose/bridge.md",
+    text: include_str!("../../docs/templates/prose/bridge.md"),
+    syntax: Syntax::Markdown,
 };
 /// The exercises' page, the guides' and the concepts'.
 pub(crate) const INDEXES: Template = Template {
     path: "docs/templates/prose/indexes.md",
     text: include_str!("../../docs/templates/prose/indexes.md"),
+    syntax: Syntax::Markdown,
 };
 /// An export's README.
 pub(crate) const EXPORT: Template = Template {
     path: "docs/templates/prose/export.md",
     text: include_str!("../../docs/templates/prose/export.md"),
+    syntax: Syntax::Markdown,
 };
 
-/// Their directory, under `docs/templates`, which `cargo xtask docs` does
+/// An export's `src/main.rs`.
+pub(crate) const EXPORT_MAIN: Template = Template {
+    path: "docs/templates/export/main.rs",
+    text: include_str!("../../docs/templates/export/main.rs"),
+    syntax: Syntax::Rust,
+};
+
+/// The directory of the pages' prose, under `docs/templates`, which `cargo xtask docs` does
 /// not copy as pages.
 pub(crate) const DIR: &str = "prose";
-
-const PART: &str = "<!-- part: ";
 
 /// The parts of one template.
 pub(crate) struct Prose {
@@ -52,22 +88,24 @@ pub(crate) struct Prose {
 impl Prose {
     /// The parts of `template`.
     pub(crate) fn of(template: Template) -> Result<Self, String> {
-        Self::parse(template.path, template.text)
+        Self::parse(template.path, template.text, template.syntax)
     }
 
     /// The parts of `text`, the template at `file` (named in errors).
-    fn parse(file: &'static str, text: &'static str) -> Result<Self, String> {
+    fn parse(file: &'static str, text: &'static str, syntax: Syntax) -> Result<Self, String> {
+        let (open, close) = syntax.part_line();
         let mut parts = BTreeMap::new();
-        let mut rest = match text.find(PART) {
+        let mut rest = match text.find(open) {
             Some(at) => &text[at..],
-            None => return Err(format!("{file}: no `{PART}NAME -->` line")),
+            None => return Err(format!("{file}: no `{open}NAME{}` line", close.trim_end())),
         };
-        while let Some(after) = rest.strip_prefix(PART) {
-            let Some((name, body)) = after.split_once(" -->") else {
-                return Err(format!("{file}: a `{PART}` line without its ` -->`"));
+        while let Some(after) = rest.strip_prefix(open) {
+            let Some((name, body)) = after.split_once(close) else {
+                let close = close.escape_default();
+                return Err(format!("{file}: a `{open}` line without its `{close}`"));
             };
             let end = body
-                .find(&format!("\n{PART}"))
+                .find(&format!("\n{open}"))
                 .map_or(body.len(), |at| at + 1);
             if parts.insert(name, body[..end].trim_matches('\n')).is_some() {
                 return Err(format!("{file}: two parts named `{name}`"));
@@ -125,7 +163,7 @@ mod tests {
 
     #[test]
     fn parts_are_filled_in_and_mdbook_includes_kept() {
-        let prose = Prose::parse("test.md", TEXT).unwrap();
+        let prose = Prose::parse("test.md", TEXT, Syntax::Markdown).unwrap();
         let run = prose.render("run", &[("command", "cargo run"), ("file", "x.rs")]);
         assert_eq!(
             run.unwrap(),
@@ -136,7 +174,7 @@ mod tests {
 
     #[test]
     fn a_placeholder_without_a_value_or_a_value_without_a_placeholder_is_an_error() {
-        let prose = Prose::parse("test.md", TEXT).unwrap();
+        let prose = Prose::parse("test.md", TEXT, Syntax::Markdown).unwrap();
         let missing = prose
             .render("run", &[("command", "cargo run")])
             .unwrap_err();
@@ -151,13 +189,30 @@ mod tests {
                 .contains("no part `gone`")
         );
         let twice = "<!-- part: a -->\nx\n<!-- part: a -->\ny\n";
-        assert!(Prose::parse("t.md", twice).is_err());
+        assert!(Prose::parse("t.md", twice, Syntax::Markdown).is_err());
+    }
+
+    /// A Rust template's parts are under `// part: NAME` lines, after
+    /// comments that are no part.
+    #[test]
+    fn a_rust_templates_parts_are_under_its_part_lines() {
+        let text = "// Notes: a `part:` line starts a part.\n\n// part: main\n\
+                    mod {{name}};\n\n// Why.\nfn main() {\n    {{name}}::run();\n}\n\n\
+                    // part: empty\n";
+        let template = Prose::parse("main.rs", text, Syntax::Rust).unwrap();
+        assert_eq!(
+            template.render("main", &[("name", "demo")]).unwrap(),
+            "mod demo;\n\n// Why.\nfn main() {\n    demo::run();\n}"
+        );
+        assert_eq!(template.render("empty", &[]).unwrap(), "");
+        let error = Prose::parse("main.rs", "fn main() {}\n", Syntax::Rust).err();
+        assert_eq!(error.as_deref(), Some("main.rs: no `// part: NAME` line"));
     }
 
     /// Every template parses.
     #[test]
     fn the_templates_parse() {
-        for template in [EXAMPLE, CHAPTER, INDEXES, EXPORT] {
+        for template in [EXAMPLE, CHAPTER, BRIDGE, INDEXES, EXPORT, EXPORT_MAIN] {
             Prose::of(template).unwrap();
         }
     }

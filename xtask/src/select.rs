@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use protocol::{Listed, name_contains, same_name};
 
-use crate::golden::{self, DUMP, STDOUT, TIMELINE, TWIN_TIMELINE};
+use crate::golden::{self, DUMP, GoldenFile, STDOUT, TIMELINE, TWIN_TIMELINE};
 use crate::lessons;
 use crate::workspace::{Section, Workspace};
 use crate::{Error, Usage};
@@ -168,7 +168,7 @@ impl Selection {
     pub fn golden_orphans(&self, golden_root: &Path) -> Result<Vec<PathBuf>, Error> {
         let mut orphans = Vec::new();
         for kind in [STDOUT, TIMELINE, DUMP, TWIN_TIMELINE] {
-            for (section, example) in golden::all(golden_root, kind)? {
+            for GoldenFile { section, example } in golden::all(golden_root, kind)? {
                 let built = self.listed.iter().any(|(built, _)| built.name == section);
                 let judged = built || !self.all_sections.contains(&section);
                 if section != lessons::SECTION

@@ -1,6 +1,7 @@
 //! The book's part for the `bridge` section ([`crate::lessons`]): a chapter, a
 //! page per lesson with its Python and its Rust side by side and what it
-//! prints, and last the recipe `docs/templates/bridge/hot-path.md`.
+//! prints, and last the recipe `docs/templates/bridge/hot-path.md`. The
+//! sentences of its pages are in `docs/templates/prose/bridge.md`.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -9,18 +10,17 @@ use protocol::Header;
 
 use super::concepts::Concepts;
 use super::sections::code_starts_at;
-use super::{MARKER, concepts, read};
+use super::{MARKER, Page, concepts, read};
 use crate::Error;
 use crate::lessons::{Bridge, SECTION};
+use crate::prose::{self, Prose};
 use crate::workspace::Workspace;
 
 /// The recipe, a template (`docs/templates`), relative to `docs/src`.
-pub(super) const RECIPE: (&str, &str) = (
-    "Move a hot path of your asyncio service to Rust",
-    "bridge/hot-path.md",
-);
-
-const PART: &str = "asyncio and Rust in one process";
+pub(super) const RECIPE: Page<'static> = Page {
+    title: "Move a hot path of your asyncio service to Rust",
+    path: "bridge/hot-path.md",
+};
 
 pub(super) struct LessonDoc {
     name: String,
@@ -71,14 +71,15 @@ impl BridgeDoc {
         lessons.map(move |lesson| (name(lesson), super::drift::Code::of(&lesson.code)))
     }
 
-    pub(super) fn summary_part(&self) -> String {
-        let mut text = format!("\n# {PART}\n\n- [{SECTION}]({SECTION}/index.md)\n");
+    pub(super) fn summary_part(&self) -> Result<String, String> {
+        let prose = Prose::of(prose::BRIDGE)?;
+        let heading = prose.render("summary-heading", &[])?;
+        let mut text = format!("\n{heading}\n\n- [{SECTION}]({SECTION}/index.md)\n");
         for lesson in &self.lessons {
             let _ = writeln!(text, "  - [{0}]({SECTION}/{0}.md)", lesson.name);
         }
-        let (title, page) = RECIPE;
-        let _ = writeln!(text, "  - [{title}]({page})");
-        text
+        let _ = writeln!(text, "  - [{}]({})", RECIPE.title, RECIPE.path);
+        Ok(text)
     }
 
     /// Its row in the README's table of sections, after theirs.
@@ -90,54 +91,34 @@ impl BridgeDoc {
         )
     }
 
-    pub(super) fn pages(&self, concepts: &Concepts) -> Vec<(PathBuf, String)> {
+    pub(super) fn pages(&self, concepts: &Concepts) -> Result<Vec<(PathBuf, String)>, String> {
+        let prose = Prose::of(prose::BRIDGE)?;
         let dir = PathBuf::from(SECTION);
-        let mut pages = vec![(dir.join("index.md"), self.chapter())];
+        let mut pages = vec![(dir.join("index.md"), self.chapter(&prose)?)];
         for lesson in &self.lessons {
-            let page = page(lesson, concepts);
+            let page = page(lesson, concepts, &prose)?;
             pages.push((dir.join(format!("{}.md", lesson.name)), page));
         }
-        pages
+        Ok(pages)
     }
 
-    fn chapter(&self) -> String {
+    fn chapter(&self, prose: &Prose) -> Result<String, String> {
         let mut text = format!(
             "{MARKER}\n# The `{SECTION}` section\n\n{}\n\n",
             self.description
         );
-        text.push_str(
-            "Its examples are pairs: an asyncio program, and the Rust it calls, built into a \
-             Python extension module (`crates/bridge`) with [PyO3](https://pyo3.rs), \
-             [pyo3-async-runtimes](https://docs.rs/pyo3-async-runtimes) and \
-             [maturin](https://www.maturin.rs). One command builds the module into a \
-             virtualenv of its own under `target/` and runs every program (you need Python \
-             3.11 or later, with `venv` and `pip`):\n\n\
-             ```sh\ncargo xtask bridge               # or one: cargo xtask bridge gil\n```\n\n\
-             By hand, in a virtualenv of yours:\n\n\
-             ```sh\n\
-             python3 -m venv .venv && . .venv/bin/activate\n\
-             pip install maturin\n\
-             maturin develop --manifest-path crates/bridge/Cargo.toml\n\
-             python -P crates/bridge/python/gil.py\n\
-             cargo run -p httpbin -- --port 8080 &   # for the programs that make HTTP requests\n\
-             python -P crates/bridge/python/await_rust.py http://127.0.0.1:8080\n\
-             ```\n\n\
-             ## Examples\n\n",
-        );
+        let _ = write!(text, "{}\n\n", prose.render("chapter", &[])?);
         for lesson in &self.lessons {
             let _ = writeln!(text, "- [`{0}`]({0}.md): {1}", lesson.name, lesson.summary);
         }
-        let (title, page) = RECIPE;
-        let page = page.trim_start_matches(&format!("{SECTION}/"));
-        let _ = writeln!(
-            text,
-            "\nThen the recipe that puts them together: [{title}]({page})."
-        );
-        text
+        let page = RECIPE.path.trim_start_matches(&format!("{SECTION}/"));
+        let recipe = prose.render("recipe", &[("title", RECIPE.title), ("page", page)])?;
+        let _ = writeln!(text, "\n{recipe}");
+        Ok(text)
     }
 }
 
-fn page(lesson: &LessonDoc, concepts: &Concepts) -> String {
+fn page(lesson: &LessonDoc, concepts: &Concepts, prose: &Prose) -> Result<String, String> {
     let name = &lesson.name;
     let python = format!("crates/{SECTION}/python/{name}.py");
     let rust = format!("crates/{SECTION}/src/{name}.rs");
@@ -149,32 +130,19 @@ fn page(lesson: &LessonDoc, concepts: &Concepts) -> String {
     }
     text.push_str(&concepts.example_links(&lesson.code));
     let argument = if lesson.http {
-        " It makes HTTP requests: run by hand, it takes the base URL of an httpbin \
-         (`cargo run -p httpbin -- --port 8080` serves one) as its one argument."
+        prose.render("lesson-takes-a-url", &[])?
     } else {
-        ""
+        String::new()
     };
-    let _ = write!(
-        text,
-        "## Run it\n\n```sh\ncargo xtask bridge {name}\n```\n\n\
-         builds the extension module and runs `{python}` with it \
-         ([the section's page](index.md) says how to do the same by hand).{argument}\n\n\
-         ## The Python and the Rust\n\n\
-         <div style=\"display: flex; flex-wrap: wrap; gap: 0 1.5em\">\n\
-         <div style=\"flex: 1 1 30em; min-width: 0\">\n\n\
-         `{python}`\n\n\
-         ```python\n{{{{#include ../../../{python}}}}}\n```\n\n\
-         </div>\n\
-         <div style=\"flex: 1 1 30em; min-width: 0\">\n\n\
-         `{rust}`, after its header\n\n\
-         ```rust,ignore\n{{{{#include ../../../{rust}:{start}:}}}}\n```\n\n\
-         </div>\n\
-         </div>\n\n\
-         ## What it prints\n\n\
-         On the real clock, where a timer fires late, never early: the project's tests run \
-         it and check that it still prints this, but for its times.\n\n\
-         ```text\n{{{{#include ../../../{golden}}}}}\n```\n",
-        start = lesson.code_starts_at,
-    );
-    text
+    let start = lesson.code_starts_at.to_string();
+    let values = [
+        ("name", name.as_str()),
+        ("python", &python),
+        ("rust", &rust),
+        ("start", &start),
+        ("golden", &golden),
+        ("argument", &argument),
+    ];
+    let _ = writeln!(text, "{}", prose.render("lesson", &values)?);
+    Ok(text)
 }

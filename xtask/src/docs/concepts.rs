@@ -22,10 +22,19 @@ pub(super) struct Concept {
     /// An example uses the concept if its [`code`] contains one of these.
     pub(super) patterns: Vec<String>,
     pub(super) first: String,
-    /// The Book's chapters on it: (title, address under [`BOOK`]).
-    pub(super) book: Vec<(String, String)>,
+    /// The Book's chapters on it.
+    book: Vec<Chapter>,
     /// A sentence after the chapters.
     also: Option<String>,
+}
+
+/// A chapter of *The Rust Programming Language*, written `[title, address]`
+/// in the file.
+#[derive(serde::Deserialize)]
+struct Chapter {
+    title: String,
+    /// Its address under [`BOOK`].
+    address: String,
 }
 
 const BOOK: &str = "https://doc.rust-lang.org/book/";
@@ -95,6 +104,14 @@ pub(super) fn code(source: &str) -> String {
     out
 }
 
+/// An example, as [`Concepts`] reads it.
+pub(super) struct ExampleCode {
+    /// `section/example`.
+    pub(super) id: String,
+    /// The [`code`] of its file.
+    pub(super) code: String,
+}
+
 /// An exercise, as [`Concepts::untaught`] reads it.
 pub(super) struct ExerciseCode<'a> {
     pub name: &'a str,
@@ -108,13 +125,15 @@ pub(super) struct ExerciseCode<'a> {
 }
 
 impl Concepts {
-    /// The concepts whose first user among `examples` (name and [`code`]) is
-    /// not the one `docs/concepts.toml` says.
-    pub(super) fn wrong_firsts(&self, examples: &[(String, String)]) -> Vec<String> {
+    /// The concepts whose first user among `examples` is not the one
+    /// `docs/concepts.toml` says.
+    pub(super) fn wrong_firsts(&self, examples: &[ExampleCode]) -> Vec<String> {
         let mut problems = Vec::new();
         for concept in self.0.iter() {
-            let first = examples.iter().find(|(_, code)| concept.used_by(code));
-            let first = first.map(|(name, _)| name.as_str());
+            let first = examples
+                .iter()
+                .find(|example| concept.used_by(&example.code));
+            let first = first.map(|example| example.id.as_str());
             if first == Some(concept.first.as_str()) {
                 continue;
             }
@@ -139,15 +158,15 @@ impl Concepts {
     pub(super) fn untaught(
         &self,
         exercises: &[ExerciseCode<'_>],
-        examples: &[(String, String)],
+        examples: &[ExampleCode],
     ) -> Vec<String> {
         let mut shown: Vec<&str> = Vec::new();
         let mut problems = Vec::new();
         for exercise in exercises {
             let teaching = examples
                 .iter()
-                .find(|(known, _)| known == exercise.example)
-                .map_or("", |(_, code)| code.as_str());
+                .find(|example| example.id == exercise.example)
+                .map_or("", |example| example.code.as_str());
             shown.extend(
                 self.0
                     .iter()
@@ -181,7 +200,7 @@ impl Concepts {
         format!("*The Rust it uses:* {}.\n\n", links.join(", "))
     }
 
-    pub(super) fn page(&self, root: &Path, examples: &[(String, String)]) -> Result<String, Error> {
+    pub(super) fn page(&self, root: &Path, examples: &[ExampleCode]) -> Result<String, Error> {
         let prose = Prose::of(prose::INDEXES)?;
         let mut text = prose.render("the-rust-you-need", &[])?;
         text.push_str(
@@ -190,7 +209,7 @@ impl Concepts {
         for concept in self.0.iter() {
             let users = examples
                 .iter()
-                .filter(|(_, code)| concept.used_by(code))
+                .filter(|example| concept.used_by(&example.code))
                 .count();
             let _ = writeln!(
                 text,
@@ -205,7 +224,7 @@ impl Concepts {
             let chapters: Vec<String> = concept
                 .book
                 .iter()
-                .map(|(title, address)| format!("[{title}]({BOOK}{address})"))
+                .map(|chapter| format!("[{}]({BOOK}{})", chapter.title, chapter.address))
                 .collect();
             let _ = write!(
                 text,
@@ -232,6 +251,13 @@ impl Concepts {
 mod tests {
     use super::*;
     use crate::workspace::Workspace;
+
+    fn example(id: &str, source: &str) -> ExampleCode {
+        ExampleCode {
+            id: id.to_owned(),
+            code: code(source),
+        }
+    }
 
     fn concepts() -> Concepts {
         Concepts::read(Workspace::locate().root()).expect("docs/concepts.toml")
@@ -276,9 +302,9 @@ mod tests {
 
     #[test]
     fn an_exercise_that_asks_for_pinning_too_early_is_reported() {
-        let examples = vec![
-            ("basics/hello".to_owned(), code("fn run() {}")),
-            ("iterators/generator".to_owned(), code("let s = pin!(s);")),
+        let examples = [
+            example("basics/hello", "fn run() {}"),
+            example("iterators/generator", "let s = pin!(s);"),
         ];
         let exercise = |name, example, points_here| ExerciseCode {
             name,
@@ -303,7 +329,7 @@ mod tests {
 
     #[test]
     fn a_wrong_first_example_is_reported() {
-        let examples: Vec<(String, String)> = [
+        let examples: Vec<ExampleCode> = [
             ("basics/hello_world", "fn run() {}"),
             (
                 "basics/sync_vs_async",
@@ -315,7 +341,7 @@ mod tests {
             ("concurrency/select_loop", "let s = pin!(s);"),
         ]
         .iter()
-        .map(|(name, source)| ((*name).to_owned(), code(source)))
+        .map(|(id, source)| example(id, source))
         .collect();
         let wrong = concepts().wrong_firsts(&examples);
         assert_eq!(wrong.len(), 1, "{wrong:#?}");

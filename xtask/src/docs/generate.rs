@@ -7,7 +7,7 @@ use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
 use super::bridge::BridgeDoc;
-use super::concepts::Concepts;
+use super::concepts::{Concepts, ExampleCode};
 use super::guides::{self, blocks_page, guide_page, guides_index};
 use super::pages::{
     Twin, chapter, example_page, from_the_guides, link_book_pages, see_also, summary, topic_page,
@@ -29,7 +29,7 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
     let sections = read_sections(workspace)?;
     let codes = example_codes(&sections);
     // Every `section/example`.
-    let known: BTreeSet<String> = codes.iter().map(|(id, _)| id.clone()).collect();
+    let known: BTreeSet<String> = codes.iter().map(|example| example.id.clone()).collect();
     let mappings = seed_map::load(workspace, |section, example| {
         known.contains(&format!("{section}/{example}"))
     })?;
@@ -42,16 +42,16 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
     let mut files = BTreeMap::new();
     files.insert(
         PathBuf::from("SUMMARY.md"),
-        summary(&guides, &topics, &sections, &bridge),
+        summary(&guides, &topics, &sections, &bridge)?,
     );
-    files.extend(bridge.pages(&concepts));
+    files.extend(bridge.pages(&concepts)?);
     for topic in &topics {
         files.insert(
             PathBuf::from(format!("topics/{}.md", topic.id)),
             topic_page(topic, &sections),
         );
     }
-    files.insert(PathBuf::from("guides/index.md"), guides_index(&guides));
+    files.insert(PathBuf::from("guides/index.md"), guides_index(&guides)?);
     for guide in &guides {
         files.insert(
             PathBuf::from(format!("guides/{}.md", guide.id)),
@@ -100,13 +100,15 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
     })
 }
 
-/// Each example's `section/example` and its [`code`](concepts::code).
-fn example_codes(sections: &[SectionDoc]) -> Vec<(String, String)> {
+/// Each example's [`code`](concepts::code), in teaching order.
+fn example_codes(sections: &[SectionDoc]) -> Vec<ExampleCode> {
     let mut codes = Vec::new();
     for section in sections {
         for example in &section.examples {
-            let id = format!("{}/{}", section.name, example.name);
-            codes.push((id, example.code.clone()));
+            codes.push(ExampleCode {
+                id: format!("{}/{}", section.name, example.name),
+                code: example.code.clone(),
+            });
         }
     }
     codes
@@ -119,7 +121,7 @@ fn example_codes(sections: &[SectionDoc]) -> Vec<(String, String)> {
 fn taught_before_used(
     workspace: &Workspace,
     concepts: &Concepts,
-    codes: &[(String, String)],
+    codes: &[ExampleCode],
     exercises: &[exercises_page::Exercise],
 ) -> Result<(), Error> {
     let mut wrong = concepts.wrong_firsts(codes);
@@ -178,7 +180,8 @@ fn exported(sections: &[SectionDoc], bridge: &BridgeDoc) -> Vec<String> {
 }
 
 /// The hand-written pages that include files, written out as generated ones;
-/// and, in its `prose/` directory, the generated pages' prose, which is no page.
+/// and, in its `prose/` directory, the generated pages' prose, which is no
+/// page (nor is `export/main.rs`, an export's `main.rs`).
 pub(super) const TEMPLATES: &str = "docs/templates";
 
 fn templates(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>, Error> {

@@ -79,15 +79,10 @@ pub(super) fn read_guides(workspace: &Workspace) -> Result<Vec<GuideDoc>, Error>
     Ok(guides)
 }
 
-pub(super) fn guides_index(guides: &[GuideDoc]) -> String {
-    let mut text = format!(
-        "{MARKER}\n# The guides\n\n\
-         The five Python guides this book translates. Each page follows its guide from top \
-         to bottom: \
-         every heading with code, and the examples that translate that code, with a note \
-         where the Rust departs from the Python.\n\n\
-         | Guide | Code blocks |\n| --- | --- |\n"
-    );
+pub(super) fn guides_index(guides: &[GuideDoc]) -> Result<String, String> {
+    let prose = Prose::of(prose::INDEXES)?;
+    let intro = prose.render("guides", &[])?;
+    let mut text = format!("{MARKER}\n{intro}\n\n| Guide | Code blocks |\n| --- | --- |\n");
     for guide in guides {
         let _ = writeln!(
             text,
@@ -97,7 +92,7 @@ pub(super) fn guides_index(guides: &[GuideDoc]) -> String {
             guide.blocks.len()
         );
     }
-    text
+    Ok(text)
 }
 
 /// One guide, heading by heading, with the examples that translate each;
@@ -105,6 +100,7 @@ pub(super) fn guides_index(guides: &[GuideDoc]) -> String {
 pub(super) fn guide_page(guide: &GuideDoc, mappings: &[Mapping]) -> Result<String, String> {
     let prose = Prose::of(prose::INDEXES)?;
     let intro = prose.render("guide", &[("title", &guide.title)])?;
+    let untranslated = format!("- {}", prose.render("guide-untranslated", &[])?);
     let mut text = format!("{MARKER}\n{intro}\n");
     for blocks in guide
         .blocks
@@ -127,7 +123,7 @@ pub(super) fn guide_page(guide: &GuideDoc, mappings: &[Mapping]) -> Result<Strin
                 })
                 .collect();
             if block_lines.is_empty() {
-                block_lines.push("- One of its code blocks is not translated yet.".to_owned());
+                block_lines.push(untranslated.clone());
             }
             // Two blocks under one heading often share an example: name it once.
             for line in block_lines {
@@ -145,6 +141,7 @@ pub(super) fn guide_page(guide: &GuideDoc, mappings: &[Mapping]) -> Result<Strin
 pub(super) fn blocks_page(guides: &[GuideDoc], mappings: &[Mapping]) -> Result<String, String> {
     let prose = Prose::of(prose::INDEXES)?;
     let intro = prose.render("guide-blocks", &[])?;
+    let untranslated = prose.render("guide-blocks-untranslated", &[])?;
     let mut text = format!("{MARKER}\n{intro}\n");
     for guide in guides {
         let _ = write!(
@@ -159,7 +156,7 @@ pub(super) fn blocks_page(guides: &[GuideDoc], mappings: &[Mapping]) -> Result<S
             if translations.is_empty() {
                 let _ = writeln!(
                     text,
-                    "| {anchor}`{block}` | {} | not translated yet | |",
+                    "| {anchor}`{block}` | {} | {untranslated} | |",
                     cell(heading)
                 );
             }

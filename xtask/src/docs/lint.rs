@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use super::generate::{files_under, generated_files, on_disk};
 use super::readme::with_generated_parts;
-use super::{Book, CONTRIBUTING, CONTRIBUTOR_DIR, HANDWRITTEN, docs_src, read};
+use super::{Book, CONTRIBUTING, CONTRIBUTOR_DIR, HANDWRITTEN, Page, docs_src, read};
 use crate::Error;
 use crate::workspace::Workspace;
 
@@ -46,17 +46,16 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
             ));
         }
     }
-    for (_, page) in HANDWRITTEN
+    for Page { path, .. } in HANDWRITTEN
         .into_iter()
         .chain([CONTRIBUTING, super::bridge::RECIPE])
     {
-        let path = root.join(page);
-        match fs::read_to_string(&path) {
+        match fs::read_to_string(root.join(path)) {
             Ok(text) => {
-                problems.extend(includes_by_hand(Path::new(page), &text));
-                problems.extend(ragged_tables(Path::new(page), &text));
+                problems.extend(includes_by_hand(Path::new(path), &text));
+                problems.extend(ragged_tables(Path::new(path), &text));
             }
-            Err(_) => problems.push(format!("docs/src/{page} is missing")),
+            Err(_) => problems.push(format!("docs/src/{path} is missing")),
         }
     }
     problems.extend(cheat_sheet_gaps(workspace)?);

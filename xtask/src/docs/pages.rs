@@ -13,7 +13,7 @@ use super::concepts::{self, Concepts};
 use super::guides::GuideDoc;
 use super::sections::{ExampleDoc, PageTimeline, SectionDoc};
 use super::topics::{self, Topic};
-use super::{CONTRIBUTING, CONTRIBUTOR_DIR, HANDWRITTEN, MARKER};
+use super::{CONTRIBUTING, CONTRIBUTOR_DIR, HANDWRITTEN, MARKER, Page};
 use crate::prose::{self, Prose};
 use crate::twin_file;
 
@@ -25,10 +25,10 @@ pub(super) fn summary(
     topics: &[Topic],
     sections: &[SectionDoc],
     bridge: &BridgeDoc,
-) -> String {
+) -> Result<String, String> {
     let mut text = format!("{MARKER}\n# Summary\n\n");
-    for (index, (title, page)) in HANDWRITTEN.into_iter().enumerate() {
-        let _ = writeln!(text, "[{title}]({page})");
+    for (index, page) in HANDWRITTEN.into_iter().enumerate() {
+        let _ = writeln!(text, "[{}]({})", page.title, page.path);
         if index == 0 {
             let _ = writeln!(text, "[The Rust you need]({})", concepts::PAGE);
         }
@@ -54,15 +54,15 @@ pub(super) fn summary(
             let _ = writeln!(text, "  - [{1}]({0}/{1}.md)", section.name, example.name);
         }
     }
-    text.push_str(&bridge.summary_part());
+    text.push_str(&bridge.summary_part()?);
     text.push_str("\n# Exercises\n\n- [The exercise track](exercises.md)\n");
-    let (title, page) = CONTRIBUTING;
+    let Page { title, path } = CONTRIBUTING;
     let _ = write!(
         text,
-        "\n# For contributors\n\n- [{title}]({page})\n  \
+        "\n# For contributors\n\n- [{title}]({path})\n  \
          - [Guide blocks and their examples]({CONTRIBUTOR_DIR}/guide-blocks.md)\n"
     );
-    text
+    Ok(text)
 }
 
 pub(super) fn chapter(section: &SectionDoc) -> Result<String, String> {
@@ -138,15 +138,22 @@ pub(super) fn topic_page(topic: &Topic, sections: &[SectionDoc]) -> String {
 /// book has no page for is an error.
 pub(super) fn link_book_pages(text: &str, topics: &[Topic]) -> Result<String, String> {
     const NAMES: &str = "book's page \"";
-    let pages: Vec<(String, String)> = HANDWRITTEN
+    let topic_paths: Vec<String> = topics
         .iter()
-        .map(|(title, page)| ((*title).to_owned(), (*page).to_owned()))
-        .chain([("The Rust you need".to_owned(), concepts::PAGE.to_owned())])
-        .chain(
-            topics
-                .iter()
-                .map(|topic| (topic.title.clone(), format!("topics/{}.md", topic.id))),
-        )
+        .map(|topic| format!("topics/{}.md", topic.id))
+        .collect();
+    let the_rust_you_need = Page {
+        title: "The Rust you need",
+        path: concepts::PAGE,
+    };
+    let topic_pages = topics.iter().zip(&topic_paths).map(|(topic, path)| Page {
+        title: &topic.title,
+        path,
+    });
+    let pages: Vec<Page<'_>> = HANDWRITTEN
+        .into_iter()
+        .chain([the_rust_you_need])
+        .chain(topic_pages)
         .collect();
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -159,14 +166,14 @@ pub(super) fn link_book_pages(text: &str, topics: &[Topic]) -> Result<String, St
         let title = &after[1..=end];
         // A title may be broken across the header's lines.
         let words = title.split_whitespace().collect::<Vec<_>>().join(" ");
-        let Some((_, page)) = pages.iter().find(|(known, _)| *known == words) else {
-            let known: Vec<&str> = pages.iter().map(|(title, _)| title.as_str()).collect();
+        let Some(page) = pages.iter().find(|page| page.title == words) else {
+            let known: Vec<&str> = pages.iter().map(|page| page.title).collect();
             return Err(format!(
                 "the book has no page \"{words}\"; its pages are \"{}\"",
                 known.join("\", \"")
             ));
         };
-        let _ = write!(out, "[\"{title}\"](../{page})");
+        let _ = write!(out, "[\"{title}\"](../{})", page.path);
         rest = &after[end + 2..];
     }
     out.push_str(rest);

@@ -136,11 +136,18 @@ pub(crate) struct Names {
     pub(crate) hidden: HashSet<u64>,
 }
 
+/// The example's file, as [`text`] reads it for what a dump can't show.
+#[derive(Clone, Copy)]
+pub(crate) struct SourceFile<'a> {
+    /// Its file name, as its frames in a dump name it.
+    pub(crate) name: &'a str,
+    pub(crate) text: &'a str,
+}
+
 /// A report as the runner shows it: each task named `#N` as on the
 /// timeline, under the task that spawned it, with what the example's file
-/// (`source`: its name and text) says of who awaits it and of a wait the
-/// dump can't see.
-pub(crate) fn text(mut report: Report, names: &Names, source: (&str, &str)) -> String {
+/// says of who awaits it and of a wait the dump can't see.
+pub(crate) fn text(mut report: Report, names: &Names, source: SourceFile<'_>) -> String {
     let mut tasks: Vec<(Entry, Named)> = Vec::new();
     for entry in report.entries {
         if let Actor::Task(id) = entry.who
@@ -153,12 +160,12 @@ pub(crate) fn text(mut report: Report, names: &Names, source: (&str, &str)) -> S
     }
     tasks.sort_by_key(|(_, named)| named.who);
     let (entries, named): (Vec<Entry>, Vec<Named>) = tasks.into_iter().unzip();
-    let code = code::Code::new(source.1);
+    let code = code::Code::new(source.text);
     let read = reading::Reading {
         tasks: &named,
         entries: &entries,
         code: &code,
-        file: source.0,
+        file: source.name,
     };
     let by_who: HashMap<Who, Actor> = named
         .iter()

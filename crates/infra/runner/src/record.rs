@@ -277,14 +277,16 @@ impl Recorder {
         held
     }
 
-    /// The example's file by its name, as its frames in a dump name it, and
-    /// its text.
-    pub(crate) fn source_file(&self) -> (&'static str, &'static str) {
+    /// The example's file.
+    pub(crate) fn source_file(&self) -> dump::SourceFile<'static> {
         let name = Path::new(self.shared.path).file_name();
         let name = name
             .and_then(|name| name.to_str())
             .unwrap_or(self.shared.path);
-        (name, self.shared.source)
+        dump::SourceFile {
+            name,
+            text: self.shared.source,
+        }
     }
 
     /// Makes the recorder the `tracing` subscriber of this thread

@@ -37,7 +37,7 @@ impl Tasks {
     /// Where each task was spawned, `file:line`, by its Tokio id, in spawn
     /// order.
     pub fn spawned(&self) -> Vec<(u64, String)> {
-        let (name, _) = self.recorder.source_file();
+        let name = self.recorder.source_file().name;
         let names = self.recorder.names();
         let mut spawned: Vec<(usize, u64, String)> = Vec::new();
         for (id, task) in names.tasks {

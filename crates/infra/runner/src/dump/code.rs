@@ -5,7 +5,14 @@
 /// The file, line by line, without `//` comments, with the brace depth at
 /// the start of each line.
 pub(crate) struct Code<'a> {
-    lines: Vec<(&'a str, i32)>,
+    lines: Vec<Line<'a>>,
+}
+
+struct Line<'a> {
+    /// The line without its comment.
+    code: &'a str,
+    /// How many braces are open where it starts.
+    depth: i32,
 }
 
 impl<'a> Code<'a> {
@@ -17,7 +24,10 @@ impl<'a> Code<'a> {
                 let code = without_comment(line);
                 let at_start = depth;
                 depth += code.matches('{').count() as i32 - code.matches('}').count() as i32;
-                (code, at_start)
+                Line {
+                    code,
+                    depth: at_start,
+                }
             })
             .collect();
         Code { lines }
@@ -28,11 +38,11 @@ impl<'a> Code<'a> {
         number
             .checked_sub(1)
             .and_then(|index| self.lines.get(index))
-            .map(|(code, _)| *code)
+            .map(|line| line.code)
     }
 
     fn depth(&self, number: usize) -> i32 {
-        self.lines[number - 1].1
+        self.lines[number - 1].depth
     }
 
     /// Whether line `inner` is inside the body that opens on or after line
@@ -61,7 +71,7 @@ impl<'a> Code<'a> {
             return self.fn_start(line);
         }
         (1..line).rev().find(|&number| {
-            let code = self.lines[number - 1].0;
+            let code = self.lines[number - 1].code;
             (code.contains("async move {") || code.contains("async {"))
                 && self.in_body(number, line)
         })
@@ -89,13 +99,13 @@ impl<'a> Code<'a> {
                 .skip(1)
                 .any(|rest| rest.starts_with(name) && rest[name.len()..].starts_with(['(', '<']))
         };
-        (1..=self.lines.len()).find(|&number| declares(self.lines[number - 1].0))
+        (1..=self.lines.len()).find(|&number| declares(self.lines[number - 1].code))
     }
 
     /// The line of the `fn` whose body holds `line`.
     pub(crate) fn fn_start(&self, line: usize) -> Option<usize> {
         (1..line).rev().find(|&number| {
-            let code = self.lines[number - 1].0;
+            let code = self.lines[number - 1].code;
             code.contains("fn ") && self.in_body(number, line)
         })
     }

@@ -126,7 +126,11 @@ fn main_waiting_on_a_stream_is_read_from_the_code() {
         entry(Actor::Main, None, vec![]),
         entry(Actor::Task(7), Some(Actor::Main), vec![]),
     ];
-    let text = text(report(entries.clone()), &names, ("streams.rs", STREAMS));
+    let source = SourceFile {
+        name: "streams.rs",
+        text: STREAMS,
+    };
+    let text = text(report(entries.clone()), &names, source);
     assert!(
         text.contains(
             "\nmain run()\n  run at streams.rs:9 (read from the code: a wait on futures none of \
@@ -150,7 +154,11 @@ fn main_waiting_on_a_stream_is_read_from_the_code() {
 }
 
 fn text_of(report: task_dump::Report, names: &Names, source: &str) -> String {
-    text(report, names, ("streams.rs", source))
+    let source = SourceFile {
+        name: "streams.rs",
+        text: source,
+    };
+    text(report, names, source)
 }
 
 /// Who awaits a task is read from the line its spawner waits at, where that
@@ -194,7 +202,11 @@ pub async fn run() {
         entry(Actor::Task(12), Some(Actor::Main), vec![sleeping.clone()]),
         entry(Actor::Task(13), None, vec![sleeping]),
     ];
-    let text = text(report(entries), &names, ("file.rs", FILE));
+    let source = SourceFile {
+        name: "file.rs",
+        text: FILE,
+    };
+    let text = text(report(entries), &names, source);
     assert!(
         text.contains(
             "\n  #1 line 2\n    awaited by main at file.rs:4 in JoinHandle (read from the \
