@@ -676,9 +676,11 @@ impl Recorder {
     fn spawned(&self, id: Id, at: &std::panic::Location<'_>) {
         let parent = POLLING.get();
         let mut state = self.state();
-        // The local server's tasks, and a dump's own task.
+        // The local server's tasks, and a dump's own task: spawned on this
+        // thread as the dump asks, not whatever another worker spawns
+        // meanwhile.
         let scaffolding = state.scaffolding && parent == Some(Polling::Row(0));
-        if parent == Some(Polling::Hidden) || scaffolding || state.dumping {
+        if parent == Some(Polling::Hidden) || scaffolding || Tracker::is_ignoring() {
             state.hidden.insert(id);
             return;
         }
@@ -1019,6 +1021,24 @@ mod tests {
         assert_eq!(ending(&state, 1), EndKind::Aborted);
         POLLING.set(None);
         assert_eq!(ending(&state, 1), EndKind::Dropped);
+    }
+
+    /// While a dump is in progress, only the task it spawns itself is left
+    /// off the chart: on the multi-thread runtime other workers (here, a
+    /// thread outside the runtime) go on spawning the example's.
+    #[test]
+    fn only_a_dumps_own_task_is_left_off_the_timeline() {
+        let recorder = Recorder::new("examples/x.rs", "");
+        let mut builder = Builder::new_multi_thread();
+        builder.worker_threads(1).enable_all();
+        recorder.install(&mut builder);
+        let runtime = builder.build().unwrap();
+        recorder.dump_started();
+        let _examples = runtime.spawn(std::future::pending::<()>());
+        let tracker = recorder.tracker();
+        let _dumps = tracker.ignoring(|| runtime.spawn(std::future::pending::<()>()));
+        recorder.dump_ended();
+        assert_eq!(recorder.live().len(), 1, "{:?}", recorder.live());
     }
 
     #[test]

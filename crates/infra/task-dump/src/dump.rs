@@ -241,9 +241,7 @@ impl<'a> TaskDumps<'a> {
     /// runs it, so `Handle::dump` can't see it), and every task of the
     /// current runtime.
     pub async fn dump<F: Future + ?Sized>(&mut self, main: Pin<&mut F>) -> Taken<F::Output, Dump> {
-        self.tracker.dump_started();
         let taken = self.backtraces(main).await;
-        self.tracker.dump_ended();
         let Backtraces {
             main,
             tasks,
@@ -413,7 +411,7 @@ impl TaskDumps<'_> {
         }
         let main = resolve(&main_trace);
         let dumped = match tokio::runtime::Handle::current().runtime_flavor() {
-            tokio::runtime::RuntimeFlavor::CurrentThread => Self::in_place().await,
+            tokio::runtime::RuntimeFlavor::CurrentThread => self.in_place().await,
             _ => self.in_a_task().await,
         };
         let (dump, dumper) = match dumped {
@@ -440,11 +438,11 @@ impl TaskDumps<'_> {
     /// taken in this poll, where no other task can run first. A task that
     /// does work while it is traced (one spawned a moment ago) can trip
     /// Tokio's tracing up: the dump is lost then, not the program.
-    async fn in_place() -> Result<(tokio::runtime::Dump, Option<tokio::task::Id>), String> {
+    async fn in_place(&self) -> Result<(tokio::runtime::Dump, Option<tokio::task::Id>), String> {
         use std::panic::{self, AssertUnwindSafe};
 
         let handle = tokio::runtime::Handle::current();
-        let mut dump = pin!(timeout(PATIENCE, handle.dump()));
+        let mut dump = pin!(self.tracker.ignoring(|| timeout(PATIENCE, handle.dump())));
         let dumped = std::future::poll_fn(|cx| {
             match panic::catch_unwind(AssertUnwindSafe(|| dump.as_mut().poll(cx))) {
                 Ok(Poll::Pending) => Poll::Pending,
@@ -469,12 +467,14 @@ impl TaskDumps<'_> {
     async fn in_a_task(
         &mut self,
     ) -> Result<(tokio::runtime::Dump, Option<tokio::task::Id>), String> {
+        let tracker = &self.tracker;
         let in_flight = self.in_flight.get_or_insert_with(|| {
             let handle = tokio::runtime::Handle::current();
-            tokio::spawn(async move { handle.dump().await })
+            tracker.ignoring(|| tokio::spawn(async move { handle.dump().await }))
         });
         let dumper = in_flight.id();
-        let Ok(dumped) = timeout(PATIENCE, in_flight).await else {
+        let waited = tracker.ignoring(|| timeout(PATIENCE, in_flight));
+        let Ok(dumped) = waited.await else {
             return Err(format!(
                 "No tasks: a worker did not answer within {}; the next dump waits for this one.",
                 seconds(PATIENCE)
