@@ -16,6 +16,17 @@ pub use tasks::Tasks;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+/// How many threads the process runs, as `Threads:` in /proc/self/status
+/// says (Linux, as task dumps are): not a listing of /proc/self/task, which
+/// can miss a live thread while another one exits. `None` if it can't be read.
+pub(crate) fn threads() -> Option<usize> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let count = status
+        .lines()
+        .find_map(|line| line.strip_prefix("Threads:"))?;
+    count.trim().parse().ok()
+}
+
 /// A mutex's data even if a thread panicked while it held it: a panic in an
 /// example or a hook leaves the runner's records and reports usable.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -151,9 +151,9 @@ struct State {
     /// would differ from run to run, and are left out.
     crowded: bool,
     /// The thread that polls `run()`, and how many the process ran before
-    /// the runtime was built.
+    /// the runtime was built (`None` if that can't be read).
     thread: Option<std::thread::ThreadId>,
-    threads: usize,
+    threads: Option<usize>,
     /// When the last dump at the end of an instant ended, in real time:
     /// until then the runner kept the runtime's thread busy, not the example.
     quiet_dump_ended: Option<std::time::Instant>,
@@ -292,7 +292,7 @@ impl Recorder {
     /// for what `reader` reads. Before the runtime is built.
     pub(crate) fn listen(&self, reader: Reader) -> tracing::dispatcher::DefaultGuard {
         let mut state = self.state();
-        (state.listening, state.threads) = (true, threads());
+        (state.listening, state.threads) = (true, crate::threads());
         match reader {
             Reader::Dumps => {}
             Reader::Timeline => state.explain = true,
@@ -653,13 +653,16 @@ impl Recorder {
     /// the like as ordinary polls); or once the run is crowded.
     fn parking(&self) {
         let metrics = Handle::current().metrics();
-        let sockets =
-            metrics.io_driver_fd_registered_count() - metrics.io_driver_fd_deregistered_count();
         let mut state = self.state();
-        // A thread the runtime didn't start can act without a hook seeing it.
-        state.crowded |= threads() > state.threads + metrics.num_blocking_threads();
+        // A thread the runtime didn't start can act without a hook seeing
+        // it; where the threads can't be counted, one may have.
+        let others = match (crate::threads(), state.threads) {
+            (Some(now), Some(before)) => now > before + metrics.num_blocking_threads(),
+            _ => true,
+        };
+        state.crowded |= others;
         let alive = state.rows.iter().filter(|row| row.ended.is_none()).count();
-        if sockets == 0
+        if task_dump::sockets() == Some(0)
             && !state.crowded
             && alive <= MAX_ROWS
             && state.active > state.quieted
@@ -825,11 +828,6 @@ impl Wake for MainWaker {
 /// A task's id as a number, as Tokio's tracing gives it.
 fn id_number(id: &Id) -> u64 {
     id.to_string().parse().unwrap_or_default()
-}
-
-/// How many threads the process runs (Linux, as task dumps are).
-fn threads() -> usize {
-    std::fs::read_dir("/proc/self/task").map_or(usize::MAX, Iterator::count)
 }
 
 /// The target of Tokio's waker events, which say whose poll woke a task.

@@ -345,8 +345,10 @@ const SILENT: &str = "Tokio reported nothing to the tracker, so no lock has a ho
                       needs `--cfg tokio_unstable`, Tokio's `tracing` feature, and the tracker \
                       as the program's subscriber from the start.";
 
-/// The sockets, pipes and signals registered with the runtime's I/O driver.
-fn sockets() -> Option<u64> {
+/// The sockets, pipes and signals registered with the current runtime's I/O
+/// driver: `None` outside a runtime, or where Tokio doesn't say (it needs
+/// `--cfg tokio_unstable`).
+pub fn sockets() -> Option<u64> {
     #[cfg(tokio_unstable)]
     {
         let metrics = tokio::runtime::Handle::try_current().ok()?.metrics();

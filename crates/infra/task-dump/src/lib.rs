@@ -24,6 +24,7 @@ use std::time::Duration;
 
 pub use dump::{
     AVAILABLE, Backtraces, Dump, Files, Frame, Own, PATIENCE, Taken, TaskDumps, Twice, UNAVAILABLE,
+    sockets,
 };
 pub use fold::{Place, Wait, fold, short_path, simplify};
 pub use render::{MAX_ENTRIES, names_label};
