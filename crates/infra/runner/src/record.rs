@@ -382,9 +382,10 @@ impl Recorder {
                         return Poll::Ready(None);
                     }
                     drop(state);
-                    match skip {
-                        true => Poll::Pending,
-                        false => recorder.poll_main(Pin::new(&mut run), cx).map(Some),
+                    if skip {
+                        Poll::Pending
+                    } else {
+                        recorder.poll_main(Pin::new(&mut run), cx).map(Some)
                     }
                 })
                 .await;

@@ -319,9 +319,10 @@ fn real_beat() -> Option<Pin<Box<dyn Future<Output = ()> + Send>>> {
     Some(Box::pin(std::future::poll_fn(move |cx| {
         // Stored before the flag is read: a wake can't fall in between.
         *shared.waker.lock().unwrap_or_else(PoisonError::into_inner) = Some(cx.waker().clone());
-        match shared.up.load(Ordering::SeqCst) {
-            true => Poll::Ready(()),
-            false => Poll::Pending,
+        if shared.up.load(Ordering::SeqCst) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
         }
     })))
 }

@@ -69,9 +69,10 @@ fn actor() -> Actor {
     if let Some(id) = tokio::task::try_id() {
         return Actor::Task(id.to_string().parse().unwrap_or_default());
     }
-    match IN_MAIN.get() {
-        true => Actor::Main,
-        false => Actor::Elsewhere,
+    if IN_MAIN.get() {
+        Actor::Main
+    } else {
+        Actor::Elsewhere
     }
 }
 
@@ -378,9 +379,10 @@ impl Tracker {
 
 impl Subscriber for Tracker {
     fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
-        match Tracker::reads(metadata) {
-            true => Interest::always(),
-            false => Interest::never(),
+        if Tracker::reads(metadata) {
+            Interest::always()
+        } else {
+            Interest::never()
         }
     }
 
@@ -556,9 +558,10 @@ impl Records {
             _ => None,
         };
         let made = Tracker::now(self);
-        let made_on = match kind.is_lock() {
-            true => Some(MadeOn::capture()),
-            false => None,
+        let made_on = if kind.is_lock() {
+            Some(MadeOn::capture())
+        } else {
+            None
         };
         let state = State::default();
         let resource = Resource {
@@ -582,9 +585,10 @@ impl Records {
         }
         // A wait on the semaphore under a lock is polled by the wait on the lock.
         let inner = self.resources.get(&resource).map(|r| r.kind) == Some(Kind::Inner);
-        let outer = match inner {
-            true => self.op_in(&ENTERED.with_borrow(Clone::clone)),
-            false => None,
+        let outer = if inner {
+            self.op_in(&ENTERED.with_borrow(Clone::clone))
+        } else {
+            None
         };
         let op = Op {
             resource,
