@@ -200,9 +200,9 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    fn of(concrete_type: &str, internal: bool) -> Self {
+    /// The kind Tokio's `concrete_type` names.
+    fn of(concrete_type: &str) -> Self {
         match concrete_type {
-            _ if internal => Kind::Inner,
             "Mutex" => Kind::Mutex,
             "RwLock" => Kind::RwLock,
             "Semaphore" => Kind::Semaphore,
@@ -544,7 +544,11 @@ impl Records {
     }
 
     fn made(&mut self, id: u64, fields: Fields, current: Option<u64>) -> Spanned {
-        let kind = Kind::of(&fields.concrete_type, fields.is_internal);
+        let kind = if fields.is_internal {
+            Kind::Inner
+        } else {
+            Kind::of(&fields.concrete_type)
+        };
         let place = fields.place();
         let ordinal = match &place {
             Some(place) => {
