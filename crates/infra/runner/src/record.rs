@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use protocol::Clock;
 use protocol::timeline::{self, EndKind, Ended, MAX_ROWS, Micros, Row, RowKind, Timeline};
-use task_dump::{Taken, TaskDumps, Tracker};
+use task_dump::{Taken, TaskDumps, Tracker, task_number};
 use tokio::runtime::{Builder, Handle, Runtime};
 use tokio::task::Id;
 use tokio::time::Instant;
@@ -545,7 +545,12 @@ impl Recorder {
             };
             tasks.insert(number, named);
         }
-        let hidden = state.hidden.iter().map(id_number).collect();
+        let hidden = state
+            .hidden
+            .iter()
+            .copied()
+            .filter_map(task_number)
+            .collect();
         Names { tasks, hidden }
     }
 
@@ -697,7 +702,9 @@ impl Recorder {
         let index = state.rows.len();
         state.rows.push(row);
         state.rows_by_id.insert(id, index);
-        state.rows_by_number.insert(id_number(&id), index);
+        if let Some(number) = task_number(id) {
+            state.rows_by_number.insert(number, index);
+        }
     }
 
     fn poll_started(&self, id: Id) {
@@ -824,11 +831,6 @@ impl Wake for MainWaker {
         self.recorder.woke(0);
         self.outer.wake_by_ref();
     }
-}
-
-/// A task's id as a number, as Tokio's tracing gives it.
-fn id_number(id: &Id) -> u64 {
-    id.to_string().parse().unwrap_or_default()
 }
 
 /// The target of Tokio's waker events, which say whose poll woke a task.

@@ -19,9 +19,9 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use protocol::dump::{header, seconds};
+use protocol::dump::header;
 use protocol::{EXIT_TIMED_OUT, Kind};
-use task_dump::{Dump, Taken, TaskDumps, Twice};
+use task_dump::{Dump, Taken, TaskDumps, Twice, seconds};
 use tokio::sync::Notify;
 
 use crate::dump;

@@ -16,9 +16,9 @@ use tokio::time::timeout;
 use crate::BEAT;
 use crate::fold::{Wait, fold};
 use crate::report::{Report, report};
-#[cfg(taskdump)]
-use crate::seconds;
 use crate::tracker::{Actor, Records, Tracker};
+#[cfg(taskdump)]
+use crate::{seconds, task_number};
 
 /// One frame of a resolved backtrace.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -426,11 +426,17 @@ impl TaskDumps<'_> {
             }
         };
         let mut tasks = Vec::new();
+        let mut notes = Vec::new();
         for task in dump.tasks().iter().filter(|task| Some(task.id()) != dumper) {
-            let id = task.id().to_string().parse().unwrap_or_default();
+            let Some(id) = task_number(task.id()) else {
+                notes.push(format!(
+                    "Task {} is left out: its id is no number.",
+                    task.id()
+                ));
+                continue;
+            };
             tasks.push((id, resolve(task.trace())));
         }
-        let notes = Vec::new();
         Taken::Dump(Backtraces { main, tasks, notes })
     }
 }

@@ -401,7 +401,7 @@ fn a_task_another_worker_spawns_during_a_dump_is_the_programs() {
         let child = spawner.await.unwrap();
         (report(&dump, None), spawner_id, child)
     });
-    let number = |id: tokio::task::Id| id.to_string().parse::<u64>().unwrap();
+    let number = |id| task_number(id).unwrap();
     let entry = report
         .entries
         .iter()

@@ -66,8 +66,8 @@ fn tracing() -> bool {
 }
 
 fn actor() -> Actor {
-    if let Some(id) = tokio::task::try_id() {
-        return Actor::Task(id.to_string().parse().unwrap_or_default());
+    if let Some(task) = tokio::task::try_id().and_then(crate::task_number) {
+        return Actor::Task(task);
     }
     if IN_MAIN.get() {
         Actor::Main
