@@ -443,3 +443,59 @@ pub async fn run() {
     assert!(!text.contains(&awaited(3, 6)), "{text}");
     assert!(text.contains(&awaited(4, 6)), "{text}");
 }
+
+/// Tasks that one line spawned and that wait alike are one entry, labelled
+/// `#1, #3, #5, ... (5 tasks)` when other tasks' numbers come between theirs:
+/// each still gets its entry's lines, by its row, and so its `waits` on the
+/// timeline (the text's labels, read back, left such tasks out). Seen
+/// failing with `by_row` reading the rows back from the text's labels.
+#[test]
+fn every_task_of_an_entry_gets_its_lines() {
+    use task_dump::Actor;
+    let spawned = |number: usize, line: usize| Named {
+        who: Who::Task(number),
+        place: format!("line {line}"),
+        parent: Some(Who::Main),
+        spawned_at: Some((line, String::new())),
+    };
+    let sleeping = |leaf: &str| Wait {
+        frames: vec![],
+        leaf: leaf.into(),
+    };
+    let mut tasks = Vec::new();
+    let mut entries = vec![entry(Actor::Main, None, vec![sleeping("sleep")])];
+    for number in 1..=10 {
+        let id = 100 + number as u64;
+        let (line, leaf) = match number % 2 {
+            1 => (2, "sleep"),
+            _ => (3, "Mutex::lock"),
+        };
+        tasks.push((id, spawned(number, line)));
+        let parent = Some(Actor::Main);
+        entries.push(entry(Actor::Task(id), parent, vec![sleeping(leaf)]));
+    }
+    let source = ("file.rs", "pub async fn run() {}\n");
+    let shown = shown(report(entries), &names(&tasks), source);
+    assert!(
+        shown
+            .text
+            .contains("\n  #1, #3, #5, ... (5 tasks) line 2\n    waits in sleep\n"),
+        "{}",
+        shown.text
+    );
+    // Row `10 - n` is task `#n`'s: rows need not be in the timeline's order.
+    let order: Vec<usize> = (0..=10).map(|number| (11 - number) % 11).collect();
+    let by_row = shown.by_row(&order);
+    for number in 1..=10 {
+        let leaf = match number % 2 {
+            1 => "waits in sleep",
+            _ => "waits in Mutex::lock",
+        };
+        let row = order[number];
+        assert!(
+            by_row.contains(&(row, vec![leaf.to_owned()])),
+            "#{number}: {by_row:?}"
+        );
+    }
+    assert!(by_row.contains(&(0, vec!["waits in sleep".to_owned()])));
+}
