@@ -486,12 +486,11 @@ fn every_task_of_an_entry_gets_its_lines() {
     // Row `10 - n` is task `#n`'s: rows need not be in the timeline's order.
     let order: Vec<usize> = (0..=10).map(|number| (11 - number) % 11).collect();
     let by_row = shown.by_row(&order);
-    for number in 1..=10 {
+    for (number, &row) in order.iter().enumerate().skip(1) {
         let leaf = match number % 2 {
             1 => "waits in sleep",
             _ => "waits in Mutex::lock",
         };
-        let row = order[number];
         assert!(
             by_row.contains(&(row, vec![leaf.to_owned()])),
             "#{number}: {by_row:?}"
