@@ -455,18 +455,16 @@ impl Recorder {
         for entry in &mut report.entries {
             entry.waits.sort_by_cached_key(|wait| format!("{wait:?}"));
         }
-        let text = dump::text(report, &self.names(), self.source_file());
+        let shown = dump::shown(report, &self.names(), self.source_file());
         let mut state = self.state();
         let (order, _) = numbering(&state.rows);
-        let entries = protocol::dump::entries(&text).into_iter();
-        let seen: Vec<_> = entries
-            .filter_map(|(shown, entry)| Some((*order.get(shown)?, entry)))
-            .collect();
+        let seen = shown.by_row(&order);
         let traced = dump.tasks.iter();
         let traced = traced.filter_map(|(id, _)| state.rows_by_number.get(id).copied());
         let rows = traced.chain([0]).collect();
         state.traced = Traced { at, rows };
-        for (index, what) in seen {
+        for (index, lines) in seen {
+            let what = lines.join("; ");
             let row = &mut state.rows[index];
             let since = row.polls.last().map(|poll| poll.end).or(row.spawned);
             if row.waits.last().is_none_or(|(last, _)| Some(*last) < since) {
