@@ -114,33 +114,49 @@ impl Named for Flavor {
 pub const BASE_URL: &str = "--base-url";
 
 /// A `--base-url` value: `http://` or `https://`, a host, perhaps a port
-/// and a path, no spaces; returned without its trailing `/`, as the
-/// examples join paths to it. The error names the option and says what is
-/// wrong: the runner and xtask, which passes the value on, give the same.
+/// and a path, no spaces, no query or fragment (the examples' paths would
+/// follow them); returned as typed but for its trailing `/`, as the examples
+/// join paths to it. The error names the option and says what is wrong: the
+/// runner and xtask, which passes the value on, give the same.
 pub fn parse_base_url(value: &str) -> Result<String, String> {
-    let problem = if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        "it holds a space or a control character".to_owned()
-    } else if let Some(scheme) = ["http://", "https://"]
-        .into_iter()
-        .find(|s| value.starts_with(s))
-    {
-        let authority = value[scheme.len()..].split(['/', '?', '#']).next();
-        let host = authority
-            .unwrap_or_default()
-            .rsplit('@')
-            .next()
-            .unwrap_or_default();
-        if !host.is_empty() && !host.starts_with(':') {
-            return Ok(value.trim_end_matches('/').to_owned());
+    match base_url_problem(value) {
+        None => Ok(value.trim_end_matches('/').to_owned()),
+        Some(problem) => {
+            let expected = "expected a URL such as http://127.0.0.1:8080";
+            Err(format!(
+                "invalid value `{value}` for `{BASE_URL}`: {problem}; {expected}"
+            ))
         }
-        format!("no host follows `{scheme}`")
-    } else {
-        "it does not start with http:// or https://".to_owned()
+    }
+}
+
+/// What is wrong with `value` as a base URL, if anything.
+fn base_url_problem(value: &str) -> Option<String> {
+    // Before the url crate, which drops tabs and newlines and trims spaces.
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Some("it holds a space or a control character".to_owned());
+    }
+    let Some(scheme) = ["http://", "https://"]
+        .into_iter()
+        .find(|scheme| value.starts_with(scheme))
+    else {
+        return Some("it does not start with http:// or https://".to_owned());
     };
-    let expected = "expected a URL such as http://127.0.0.1:8080";
-    Err(format!(
-        "invalid value `{value}` for `{BASE_URL}`: {problem}; {expected}"
-    ))
+    // The url crate takes `http:///path` for the host `path`.
+    let authority = value[scheme.len()..].split(['/', '?', '#']).next();
+    let host = authority.unwrap_or_default().rsplit('@').next();
+    if host.is_none_or(|host| host.is_empty() || host.starts_with(':')) {
+        return Some(format!("no host follows `{scheme}`"));
+    }
+    let url = match url::Url::parse(value) {
+        Ok(url) => url,
+        // Such as "invalid port number", "invalid IPv6 address".
+        Err(error) => return Some(error.to_string()),
+    };
+    if url.query().is_some() || url.fragment().is_some() {
+        return Some("it has a query or a fragment, which the examples' paths would follow".into());
+    }
+    None
 }
 
 /// Whether `typed`, a name as someone typed it on a command line, is `name`:
@@ -456,6 +472,16 @@ mod tests {
             ("http://user@/", "no host follows `http://`"),
             ("http://host name", space),
             ("http://host\n", space),
+            ("http://127.0.0.1:99999", "invalid port number"),
+            ("http://[::1", "invalid IPv6 address"),
+            (
+                "http://host/?x=1",
+                "it has a query or a fragment, which the examples' paths would follow",
+            ),
+            (
+                "http://host#frag",
+                "it has a query or a fragment, which the examples' paths would follow",
+            ),
         ] {
             let expected = format!(
                 "invalid value `{bad}` for `--base-url`: {problem}; expected a URL such as http://127.0.0.1:8080"
