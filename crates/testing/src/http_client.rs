@@ -6,12 +6,11 @@
 //! (reqwest's per-request `timeout`); a missed deadline, a 5xx, a 408 or a
 //! 429 is tried again after a pause that doubles, `ATTEMPTS` times in all
 //! (`recipes/rate_limited_client` waits as a 429's `Retry-After` says);
-//! another 4xx is the caller's mistake and comes back at once, and so does
-//! a body longer than `MAX_BODY`.
-//! The tests, below, each start a `MockServer`, mount what it answers, and
-//! check the result and, with `expect`, how many requests came. asyncio's
-//! way is the same: `aiohttp.test_utils.TestServer` (the asyncio version
-//! here) or `aioresponses`.
+//! another 4xx (the caller's mistake) or a body past `MAX_BODY` comes back
+//! at once. The tests, below, each start a `MockServer`, mount what it
+//! answers, and check the result and, with `expect`, how many requests
+//! came. asyncio's way is the same: `aiohttp.test_utils.TestServer` (the
+//! asyncio version here) or `aioresponses`.
 //!
 //! They run on the real clock. wiremock serves from a thread of its own, on
 //! a runtime of its own, so while the client waits for an answer the test's
