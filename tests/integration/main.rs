@@ -1,6 +1,7 @@
 //! Guards the workspace end to end, as one test binary: the runner's and
 //! xtask's command lines and failure paths, the servers under hostile
-//! clients, Ctrl-C and closed stdouts.
+//! clients, the HTTP examples under hostile servers, Ctrl-C and closed
+//! stdouts.
 //!
 //! One binary rather than one per file: cargo runs test binaries one after
 //! another, and most of these tests wait (for a timeout, a server, a
@@ -10,6 +11,7 @@
 mod closed_stdout;
 mod cmd;
 mod hostile_servers;
+mod huge_bodies;
 mod interrupt;
 mod runner_cli;
 mod support;

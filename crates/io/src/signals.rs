@@ -21,7 +21,9 @@ async fn send_to_self(name: &str) -> io::Result<()> {
         .arg(format!("-{name}"))
         .arg(std::process::id().to_string())
         .status()
-        .await?;
+        .await
+        // The system's error ("No such file or directory") names no program.
+        .map_err(|error| io::Error::new(error.kind(), format!("cannot run kill: {error}")))?;
     if status.success() {
         Ok(())
     } else {

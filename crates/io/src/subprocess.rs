@@ -15,8 +15,22 @@ use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::process::Command;
+use tokio::process::{Child, Command};
 use tokio::time::{Instant, timeout};
+
+/// `command.spawn()`, with an error that names the program.
+fn spawn(command: &mut Command) -> io::Result<Child> {
+    command
+        .spawn()
+        .map_err(|error| naming_program(command, error))
+}
+
+/// `error`, with the program `command` runs: the system's error ("No such
+/// file or directory") names none, where Python's `FileNotFoundError` does.
+fn naming_program(command: &Command, error: io::Error) -> io::Error {
+    let program = command.as_std().get_program().to_string_lossy();
+    io::Error::new(error.kind(), format!("cannot run {program}: {error}"))
+}
 
 fn describe(status: ExitStatus) -> String {
     match (status.code(), status.signal()) {
@@ -28,10 +42,11 @@ fn describe(status: ExitStatus) -> String {
 
 pub async fn run() -> io::Result<()> {
     // Line by line, while the child runs.
-    let mut child = Command::new("printf")
-        .arg("one\\ntwo\\nthree\\n")
-        .stdout(Stdio::piped())
-        .spawn()?;
+    let mut child = spawn(
+        Command::new("printf")
+            .arg("one\\ntwo\\nthree\\n")
+            .stdout(Stdio::piped()),
+    )?;
     let stdout = child.stdout.take().ok_or(io::ErrorKind::BrokenPipe)?;
     let mut lines = BufReader::new(stdout).lines();
     while let Some(line) = lines.next_line().await? {
@@ -40,10 +55,12 @@ pub async fn run() -> io::Result<()> {
     println!("printf ended with {}", describe(child.wait().await?));
 
     // communicate(): stdout, stderr and the exit status at once.
-    let output = Command::new("sh")
-        .args(["-c", "echo to stdout; echo to stderr >&2; exit 3"])
+    let mut sh = Command::new("sh");
+    sh.args(["-c", "echo to stdout; echo to stderr >&2; exit 3"]);
+    let output = sh
         .output()
-        .await?;
+        .await
+        .map_err(|error| naming_program(&sh, error))?;
     println!(
         "sh: stdout {:?}, stderr {:?}, {}",
         String::from_utf8_lossy(&output.stdout),
@@ -53,10 +70,11 @@ pub async fn run() -> io::Result<()> {
 
     // communicate(input=...): write stdin while reading stdout. Writing
     // first would deadlock once the child's output filled its pipe.
-    let mut cat = Command::new("cat")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()?;
+    let mut cat = spawn(
+        Command::new("cat")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped()),
+    )?;
     let mut stdin = cat.stdin.take().ok_or(io::ErrorKind::BrokenPipe)?;
     let write_input = async move {
         stdin.write_all(b"a line for cat\n").await
@@ -79,10 +97,7 @@ pub async fn run() -> io::Result<()> {
     // `Drop`), but the system closes the pipe however the process ends, and
     // `cat` ends with it, where a `sleep 10` would run on.
     let start = Instant::now();
-    let mut waiting = Command::new("cat")
-        .stdin(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()?;
+    let mut waiting = spawn(Command::new("cat").stdin(Stdio::piped()).kill_on_drop(true))?;
     let _never_written = waiting.stdin.take();
     match timeout(Duration::from_secs(1), waiting.wait()).await {
         Ok(status) => println!("cat ended first, with {}", describe(status?)),
@@ -99,10 +114,7 @@ pub async fn run() -> io::Result<()> {
     // The same with kill_on_drop: the child belongs to a future, and the
     // timeout dropping that future kills it.
     let bounded = timeout(Duration::from_secs(1), async {
-        let mut waiting = Command::new("cat")
-            .stdin(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()?;
+        let mut waiting = spawn(Command::new("cat").stdin(Stdio::piped()).kill_on_drop(true))?;
         let _never_written = waiting.stdin.take();
         waiting.wait().await
     })

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use reqwest::header::CONNECTION;
-use reqwest::{Client, Url};
+use reqwest::{Client, Response, Url};
 use tokio::io::copy_bidirectional;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
@@ -31,6 +31,8 @@ const REQUESTS: usize = 10;
 /// stalls would hold a request for ever: `timeout` bounds each whole
 /// request, from connecting to the end of the body.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest body read; a longer one is an error, not a bigger buffer.
+const MAX_BODY: usize = 1024 * 1024;
 
 fn client() -> reqwest::Result<Client> {
     Client::builder().timeout(REQUEST_TIMEOUT).build()
@@ -38,15 +40,45 @@ fn client() -> reqwest::Result<Client> {
 
 /// Fetches `url` and reads the whole body, so the connection is free for
 /// the next request. Returns whether the server closed the connection
-/// after this answer.
-async fn fetch(client: &Client, url: &str) -> reqwest::Result<bool> {
-    let response = client.get(url).send().await?.error_for_status()?;
+/// after this answer. Errors leave out the URL, which holds the relay's
+/// port.
+async fn fetch(client: &Client, url: &str) -> anyhow::Result<bool> {
+    let response = client
+        .get(url)
+        .send()
+        .await
+        .and_then(Response::error_for_status)
+        .map_err(reqwest::Error::without_url)?;
     let closed = response
         .headers()
         .get(CONNECTION)
         .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"close"));
-    response.bytes().await?;
+    read_body(response).await?;
     Ok(closed)
+}
+
+/// The body, up to `MAX_BODY` bytes: `bytes()` holds the whole body,
+/// however long, for as long as the server sends it.
+async fn read_body(mut response: Response) -> anyhow::Result<Vec<u8>> {
+    // A body announced too long is refused before any of it is read.
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_BODY as u64)
+    {
+        bail!("the body is longer than {MAX_BODY} bytes");
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(reqwest::Error::without_url)?
+    {
+        if body.len() + chunk.len() > MAX_BODY {
+            bail!("the body is longer than {MAX_BODY} bytes");
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 pub async fn run(base_url: &str) -> anyhow::Result<()> {
@@ -156,7 +188,7 @@ impl CountingRelay {
             let mut failure = self.failure.lock().unwrap_or_else(PoisonError::into_inner);
             match failure.take() {
                 Some(why) => why,
-                None => error.without_url().into(),
+                None => error,
             }
             .context(format!("GET {path} failed"))
         })

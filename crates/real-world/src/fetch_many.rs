@@ -5,9 +5,9 @@
 //! guide opens one per URL). `gather` without `return_exceptions` is
 //! `try_join_all`, which returns the first error and drops the other
 //! requests; with it, `join_all` over `Result`s. `error_for_status` makes a
-//! 404 an error, which a guide misses when the 404 is JSON.
-//!
-//! Needs: `reqwest/json`
+//! 404 an error, which a guide misses when the 404 is JSON. Each body is
+//! read up to `MAX_BODY`, where `text()` and `json()` would hold one of any
+//! length.
 //!
 //! Translates:
 //! - *Asynchronous Programming in Python*, "HTTP Requests (aiohttp)"
@@ -20,34 +20,66 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use futures::future::{join_all, try_join_all};
-use reqwest::Client;
+use reqwest::{Client, Response};
 use serde::de::IgnoredAny;
 
+/// The longest body kept; a longer one is an error, not a bigger buffer.
+const MAX_BODY: usize = 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+enum FetchError {
+    #[error(transparent)]
+    Http(reqwest::Error),
+    #[error("the body is longer than {MAX_BODY} bytes")]
+    TooLarge,
+    /// reqwest's own words for a body `json()` can't parse.
+    #[error("error decoding response body")]
+    NotJson(#[source] serde_json::Error),
+}
+
+impl From<reqwest::Error> for FetchError {
+    fn from(error: reqwest::Error) -> Self {
+        // The caller knows which URL it asked for, and it holds the
+        // server's port.
+        FetchError::Http(error.without_url())
+    }
+}
+
 /// The guide's `fetch_url(session, url)`: the page as text.
-async fn fetch_url(client: &Client, url: String) -> reqwest::Result<String> {
-    client
-        .get(url)
-        .send()
-        .await?
-        .error_for_status()?
-        .text()
-        .await
+async fn fetch_url(client: &Client, url: String) -> Result<String, FetchError> {
+    let response = client.get(url).send().await?.error_for_status()?;
+    let page = read_body(response).await?;
+    Ok(String::from_utf8_lossy(&page).into_owned())
 }
 
 /// The third guide's `fetch_url`: the status code, once the body has been
-/// checked to be JSON. Errors leave out the URL: the caller knows which one
-/// it asked for, and it holds the server's port. `IgnoredAny` keeps none of
-/// the JSON once parsed, but `json()`, as `text()`, first reads the whole
-/// body, however long: against servers you don't trust, bound it as
-/// `recipes/fetch_urls` does.
-async fn fetch_json(client: &Client, url: String) -> reqwest::Result<u16> {
-    let fetch = async {
-        let response = client.get(url).send().await?.error_for_status()?;
-        let status = response.status().as_u16();
-        response.json::<IgnoredAny>().await?;
-        Ok(status)
-    };
-    fetch.await.map_err(reqwest::Error::without_url)
+/// checked to be JSON. `IgnoredAny` keeps none of the JSON once parsed.
+async fn fetch_json(client: &Client, url: String) -> Result<u16, FetchError> {
+    let response = client.get(url).send().await?.error_for_status()?;
+    let status = response.status().as_u16();
+    let body = read_body(response).await?;
+    serde_json::from_slice::<IgnoredAny>(&body).map_err(FetchError::NotJson)?;
+    Ok(status)
+}
+
+/// The body, up to `MAX_BODY` bytes: `text()` and `json()` hold the whole
+/// body, however long, for as long as the server sends it.
+async fn read_body(mut response: Response) -> Result<Vec<u8>, FetchError> {
+    // A body announced too long is refused before any of it is read.
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_BODY as u64)
+    {
+        return Err(FetchError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(FetchError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 pub async fn run(base_url: &str) -> anyhow::Result<()> {
@@ -71,7 +103,6 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
     ];
     let texts = try_join_all(pages.map(|path| fetch_url(&client, format!("{base_url}{path}"))))
         .await
-        .map_err(reqwest::Error::without_url)
         .context("fetching the pages")?;
     println!("Fetched {} pages", texts.len());
     println!();
@@ -101,9 +132,9 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// reqwest's own message ("error sending request") and the innermost cause
-/// ("Connection refused (os error 111)"), on one line.
-fn with_cause(error: &reqwest::Error) -> String {
+/// The error's own message ("error sending request") and the innermost
+/// cause ("Connection refused (os error 111)"), on one line.
+fn with_cause(error: &FetchError) -> String {
     let mut root: &dyn Error = error;
     while let Some(source) = root.source() {
         root = source;

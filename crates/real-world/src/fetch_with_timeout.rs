@@ -13,8 +13,11 @@ use std::error::Error;
 use std::time::Duration;
 
 use futures::future::join_all;
-use reqwest::{Client, StatusCode};
+use reqwest::{Client, Response, StatusCode};
 use tokio::time::{Instant, timeout};
+
+/// The longest body kept; a longer one is an error, not a bigger buffer.
+const MAX_BODY: usize = 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 enum FetchError {
@@ -22,24 +25,53 @@ enum FetchError {
     Timeout(Duration),
     #[error("Error")]
     Http(#[source] reqwest::Error),
+    #[error("the body is longer than {MAX_BODY} bytes")]
+    TooLarge,
 }
 
-/// The status and the body, read within `limit`. Errors leave out the URL:
-/// the caller knows which one it asked for, and it holds the server's port.
+impl From<reqwest::Error> for FetchError {
+    fn from(error: reqwest::Error) -> Self {
+        // The caller knows which URL it asked for, and it holds the
+        // server's port.
+        FetchError::Http(error.without_url())
+    }
+}
+
+/// The status and the body, read within `limit`.
 async fn fetch_with_timeout(
     client: &Client,
     url: String,
     limit: Duration,
-) -> Result<(StatusCode, String), FetchError> {
+) -> Result<(StatusCode, Vec<u8>), FetchError> {
     let fetch = async {
         let response = client.get(url).send().await?.error_for_status()?;
         let status = response.status();
-        Ok::<_, reqwest::Error>((status, response.text().await?))
+        Ok((status, read_body(response).await?))
     };
     match timeout(limit, fetch).await {
-        Ok(result) => result.map_err(|error| FetchError::Http(error.without_url())),
+        Ok(result) => result,
         Err(_elapsed) => Err(FetchError::Timeout(limit)),
     }
+}
+
+/// The body, up to `MAX_BODY` bytes: the deadline bounds how long the
+/// server may send, not how much, and `text()` holds the whole body.
+async fn read_body(mut response: Response) -> Result<Vec<u8>, FetchError> {
+    // A body announced too long is refused before any of it is read.
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_BODY as u64)
+    {
+        return Err(FetchError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(FetchError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 pub async fn run(base_url: &str) -> anyhow::Result<()> {
@@ -74,7 +106,7 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
     // first timing out included, means the server did not answer as it
     // should.
     if let [(first, _), (second, _)] = results.as_slice()
-        && (first.is_err() || matches!(second, Err(FetchError::Http(_))))
+        && (first.is_err() || matches!(second, Err(FetchError::Http(_) | FetchError::TooLarge)))
     {
         anyhow::bail!("a request to {base_url} failed");
     }

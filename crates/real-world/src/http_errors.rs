@@ -1,5 +1,6 @@
 //! Every way a request can fail (refused, timed out, an error status, a body
-//! not the JSON expected) as a variant of one error type, printed on a line.
+//! too long or not the JSON expected) as a variant of one error type, printed
+//! on a line.
 //!
 //! The guide catches `Exception` and keeps `str(e)`. Here each failure is a
 //! variant of `FetchError`, so a caller can match on it (retry a timeout, not
@@ -17,12 +18,14 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use futures::future::join_all;
-use reqwest::{Client, StatusCode};
+use reqwest::{Client, Response, StatusCode};
 use serde::Deserialize;
 use tokio::net::TcpSocket;
 use tokio::time::Instant;
 
 const TIMEOUT: Duration = Duration::from_secs(2);
+/// The longest body kept; a longer one is an error, not a bigger buffer.
+const MAX_BODY: usize = 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 enum FetchError {
@@ -32,6 +35,8 @@ enum FetchError {
     Timeout(Duration),
     #[error("server answered {0}")]
     Status(StatusCode),
+    #[error("the body is longer than {MAX_BODY} bytes")]
+    TooLarge,
     #[error("not the JSON expected")]
     InvalidJson(#[source] serde_json::Error),
     #[error("request failed")]
@@ -96,9 +101,29 @@ async fn fetch_document(client: &Client, url: &str) -> Result<Document, FetchErr
         .map_err(classify)?
         .error_for_status()
         .map_err(classify)?;
-    let body = response.text().await.map_err(classify)?;
+    let body = read_body(response).await?;
     // Decoded with serde_json, so a bad body comes with line and column.
-    serde_json::from_str(&body).map_err(FetchError::InvalidJson)
+    serde_json::from_slice(&body).map_err(FetchError::InvalidJson)
+}
+
+/// The body, up to `MAX_BODY` bytes: `text()` and `json()` hold the whole
+/// body, however long, for as long as the server sends it.
+async fn read_body(mut response: Response) -> Result<Vec<u8>, FetchError> {
+    // A body announced too long is refused before any of it is read.
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_BODY as u64)
+    {
+        return Err(FetchError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(classify)? {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(FetchError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 pub async fn run(base_url: &str) -> anyhow::Result<()> {

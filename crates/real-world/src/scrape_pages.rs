@@ -2,9 +2,8 @@
 //!
 //! Each page is a real request to the local server's `/delay/2`, tagged so
 //! the scraper can check it got the page it asked for. `buffered(n)` over
-//! `stream::iter` is `gather` with a limit, in input order.
-//!
-//! Needs: `reqwest/json`
+//! `stream::iter` is `gather` with a limit, in input order. Each page is
+//! read up to `MAX_BODY`, where `json()` would hold one of any length.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*,
@@ -15,14 +14,16 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use anyhow::{Context, ensure};
+use anyhow::{Context, bail, ensure};
 use futures::{StreamExt, stream};
-use reqwest::Client;
+use reqwest::{Client, Response};
 use serde::Deserialize;
 use tokio::time::Instant;
 
 const PAGES: u32 = 5;
 const MAX_CONCURRENT: usize = 5;
+/// The longest page kept; a longer one is an error, not a bigger buffer.
+const MAX_BODY: usize = 1024 * 1024;
 
 /// The part of httpbin's echo that the scraper reads.
 #[derive(Debug, Deserialize)]
@@ -41,23 +42,48 @@ fn page_path(session: u32) -> String {
 
 async fn fetch_page(client: &Client, base_url: &str, session: u32) -> anyhow::Result<Page> {
     let path = page_path(session);
-    let echo: Echo = client
+    let response = client
         .get(format!("{base_url}{path}"))
         .send()
         .await
         .and_then(|response| response.error_for_status())
         .map_err(reqwest::Error::without_url)
-        .with_context(|| format!("fetching {path}"))?
-        .json()
+        .with_context(|| format!("fetching {path}"))?;
+    let body = read_body(response)
         .await
-        .map_err(reqwest::Error::without_url)
         .with_context(|| format!("reading {path}"))?;
+    let echo: Echo = serde_json::from_slice(&body).with_context(|| format!("reading {path}"))?;
     let page = echo.args.get("page").map(String::as_str);
     ensure!(
         page == Some(session.to_string().as_str()),
         "{path} answered for page {page:?}"
     );
     Ok(Page { session, path })
+}
+
+/// The body, up to `MAX_BODY` bytes: `json()` holds the whole body, however
+/// long, for as long as the server sends it. Errors leave out the URL: the
+/// caller knows which one it asked for, and it holds the server's port.
+async fn read_body(mut response: Response) -> anyhow::Result<Vec<u8>> {
+    // A body announced too long is refused before any of it is read.
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_BODY as u64)
+    {
+        bail!("the body is longer than {MAX_BODY} bytes");
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(reqwest::Error::without_url)?
+    {
+        if body.len() + chunk.len() > MAX_BODY {
+            bail!("the body is longer than {MAX_BODY} bytes");
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 pub async fn run(base_url: &str) -> anyhow::Result<()> {

@@ -128,6 +128,13 @@ impl AsyncWebScraper {
 
 async fn get(client: &Client, url: &str) -> Result<String, ScrapeError> {
     let mut response = client.get(url).send().await?.error_for_status()?;
+    // A page announced too long is refused before any of it is read.
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_PAGE as u64)
+    {
+        return Err(ScrapeError::TooLong);
+    }
     let mut page = Vec::new();
     while let Some(chunk) = response.chunk().await? {
         if page.len() + chunk.len() > MAX_PAGE {
@@ -141,7 +148,7 @@ async fn get(client: &Client, url: &str) -> Result<String, ScrapeError> {
 const MAX_CONCURRENT: usize = 2;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 /// The longest page kept, in bytes; a longer one is a failure. (`text()`
-/// would keep whatever a server sends.)
+/// would hold a page of any length.)
 const MAX_PAGE: usize = 1024 * 1024;
 
 pub async fn run(base_url: &str) -> anyhow::Result<()> {

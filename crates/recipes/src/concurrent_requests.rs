@@ -10,7 +10,8 @@
 //!
 //! What not to undo when you copy it:
 //! - The deadline on each attempt: reqwest sets none.
-//! - The limit on the body, `MAX_BODY`: `text()` keeps whatever is sent.
+//! - The limit on the body, `MAX_BODY`: `text()` holds a body of any length,
+//!   and the deadline limits only how long it may take to come.
 //! - Retrying only what may succeed, a fixed number of times.
 //! - One `Client` for every request, as one aiohttp `ClientSession`.
 //! - Collecting the results before working on them.
@@ -88,6 +89,13 @@ async fn attempt(client: &Client, url: &str) -> Result<Page, FetchError> {
         let status = response.status();
         if !status.is_success() {
             return Err(FetchError::Status(status));
+        }
+        // A body announced too long is refused before any of it is read.
+        if response
+            .content_length()
+            .is_some_and(|length| length > MAX_BODY as u64)
+        {
+            return Err(FetchError::TooLarge);
         }
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(FetchError::BodyCut)? {

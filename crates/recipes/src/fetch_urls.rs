@@ -9,7 +9,8 @@
 //!
 //! What not to undo when you copy it:
 //! - The timeout: reqwest has none by default.
-//! - The limit on each body: `text()` keeps whatever is sent.
+//! - The limit on each body: `text()` holds a body of any length, and the
+//!   timeout limits only how long it may take to come.
 //! - One `Client` for every request: it holds the connection pool.
 //!
 //! Translates:
@@ -60,6 +61,13 @@ async fn fetch(client: &Client, url: &str) -> anyhow::Result<Vec<u8>> {
         .await
         .and_then(Response::error_for_status);
     let mut response = response.map_err(reqwest::Error::without_url)?;
+    // A body announced too long is refused before any of it is read.
+    anyhow::ensure!(
+        response
+            .content_length()
+            .is_none_or(|length| length <= MAX_BODY as u64),
+        "longer than {MAX_BODY} bytes"
+    );
     let mut body = Vec::new();
     while let Some(chunk) = response
         .chunk()

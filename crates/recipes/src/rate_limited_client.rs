@@ -109,6 +109,13 @@ impl RateLimitedClient {
         if !status.is_success() {
             return Err(ApiError::Status(status));
         }
+        // An answer announced too long is refused before any of it is read.
+        if response
+            .content_length()
+            .is_some_and(|length| length > MAX_BODY as u64)
+        {
+            return Err(ApiError::TooLarge);
+        }
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await? {
             if body.len() + chunk.len() > MAX_BODY {

@@ -20,7 +20,7 @@ use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt};
-use tokio::process::Command;
+use tokio::process::{Child, Command};
 use tokio::time::{Instant, timeout};
 
 /// The most of each of stdout and stderr that is kept.
@@ -54,20 +54,13 @@ pub enum RunError {
 /// only: to stop what it started, give it a process group
 /// (`process_group(0)`) and signal the group.
 pub async fn run_with_timeout(mut command: Command, limit: Duration) -> Result<Finished, RunError> {
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|source| RunError::Start {
-            program: command
-                .as_std()
-                .get_program()
-                .to_string_lossy()
-                .into_owned(),
-            source,
-        })?;
+    let mut child = spawn(
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true),
+    )?;
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
     let outcome = timeout(limit, async {
@@ -96,6 +89,19 @@ pub async fn run_with_timeout(mut command: Command, limit: Duration) -> Result<F
             })
         }
     }
+}
+
+/// `command.spawn()`, with an error that names the program: the system's
+/// ("No such file or directory") names none.
+fn spawn(command: &mut Command) -> Result<Child, RunError> {
+    command.spawn().map_err(|source| RunError::Start {
+        program: command
+            .as_std()
+            .get_program()
+            .to_string_lossy()
+            .into_owned(),
+        source,
+    })
 }
 
 /// Up to `MAX_OUTPUT` bytes of `pipe`; the rest is read to its end and
@@ -167,7 +173,7 @@ pub async fn run() -> anyhow::Result<()> {
     }
 
     // What a timeout does to a child by itself: nothing. It ends the wait.
-    let mut child = Command::new("sleep").arg("10").kill_on_drop(true).spawn()?;
+    let mut child = spawn(Command::new("sleep").arg("10").kill_on_drop(true))?;
     if timeout(Duration::from_secs(1), child.wait()).await.is_ok() {
         anyhow::bail!("sleep 10 ended within a second");
     }

@@ -6,11 +6,11 @@
 //! (reqwest's per-request `timeout`); a missed deadline, a 5xx, a 408 or a
 //! 429 is tried again after a pause that doubles, `ATTEMPTS` times in all
 //! (`recipes/rate_limited_client` waits as a 429's `Retry-After` says);
-//! another 4xx is the caller's mistake and comes back at once.
-//! The tests, below, each start a `MockServer`, mount what it answers, and
-//! check the result and, with `expect`, how many requests came. asyncio's
-//! way is the same: `aiohttp.test_utils.TestServer` (the asyncio version
-//! here) or `aioresponses`.
+//! another 4xx (the caller's mistake) or a body past `MAX_BODY` comes back
+//! at once. The tests, below, each start a `MockServer`, mount what it
+//! answers, and check the result and, with `expect`, how many requests
+//! came. asyncio's way is the same: `aiohttp.test_utils.TestServer` (the
+//! asyncio version here) or `aioresponses`.
 //!
 //! They run on the real clock. wiremock serves from a thread of its own, on
 //! a runtime of its own, so while the client waits for an answer the test's
@@ -32,6 +32,8 @@ use tokio::time::{Instant, sleep};
 /// How many times `fetch` asks, and its first pause between two tries.
 const ATTEMPTS: u32 = 3;
 const FIRST_PAUSE: Duration = Duration::from_millis(100);
+/// The longest body kept; a longer one is an error, not a bigger buffer.
+const MAX_BODY: usize = 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
@@ -41,6 +43,8 @@ pub enum FetchError {
     Refused(StatusCode),
     #[error("no answer within {0:?}, {ATTEMPTS} times")]
     TimedOut(Duration),
+    #[error("the body is longer than {MAX_BODY} bytes")]
+    TooLarge,
     #[error("request failed")]
     Other(#[source] reqwest::Error),
 }
@@ -61,7 +65,7 @@ async fn attempt(client: &Client, url: &str, deadline: Duration) -> Attempt {
         false => Attempt::Failed(FetchError::Other(error.without_url())),
     };
     // The deadline covers the whole exchange, the body too.
-    let response = match client.get(url).timeout(deadline).send().await {
+    let mut response = match client.get(url).timeout(deadline).send().await {
         Ok(response) => response,
         Err(error) => return sorted(error),
     };
@@ -73,10 +77,28 @@ async fn attempt(client: &Client, url: &str, deadline: Duration) -> Attempt {
     if !status.is_success() {
         return Attempt::Failed(FetchError::Status(status));
     }
-    match response.text().await {
-        Ok(body) => Attempt::Answered(body),
-        Err(error) => sorted(error),
+    // Read up to `MAX_BODY`: `text()` holds the whole body, however long,
+    // for as long as the server sends it. A body too long would be as long
+    // next time.
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_BODY as u64)
+    {
+        return Attempt::Failed(FetchError::TooLarge);
     }
+    let mut body = Vec::new();
+    loop {
+        let chunk = match response.chunk().await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => break,
+            Err(error) => return sorted(error),
+        };
+        if body.len() + chunk.len() > MAX_BODY {
+            return Attempt::Failed(FetchError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Attempt::Answered(String::from_utf8_lossy(&body).into_owned())
 }
 
 /// GETs `url`'s body, each attempt within `deadline`, trying again on a
@@ -225,6 +247,17 @@ mod tests {
             matches!(error, FetchError::Status(StatusCode::NOT_FOUND)),
             "{error:?}"
         );
+    }
+
+    /// A body past `MAX_BODY` is an error, not a body held whole, and it is
+    /// not asked for again.
+    #[tokio::test]
+    async fn a_body_too_long_is_an_error_asked_once() {
+        let long = ResponseTemplate::new(200).set_body_bytes(vec![b'x'; MAX_BODY + 1]);
+        let server = server(long, 1).await;
+        let url = format!("{}/price", server.uri());
+        let error = fetch(&client(), &url, DEADLINE).await.unwrap_err();
+        assert!(matches!(error, FetchError::TooLarge), "{error:?}");
     }
 
     /// An answer far later than the deadline, every time, and one that
