@@ -365,7 +365,7 @@ pub struct Args {
     grace: Duration,
     /// Run the demonstration instead: scripted clients, and signals this
     /// process sends itself.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["port", "grace"])]
     demo: bool,
 }
 
