@@ -80,7 +80,7 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
     for section in &sections {
         for example in &section.examples {
             let id = format!("{}/{}", section.name, example.name);
-            examples.insert(id, drift::Code::of(&example.code));
+            examples.insert(id, drift::Code::of(&example.export.source));
         }
     }
     let headers = sections
