@@ -112,58 +112,17 @@ impl Export {
             main_rs(&example.section, &example.name, main).map_err(|why| format!("{id}: {why}"))?;
         let main_file =
             RustSource::parse(&main_rs).map_err(|why| format!("{id}: main.rs: {why}"))?;
-        // What only the test code names is a dev-dependency.
-        let (mut code, mut tests) = (Names::default(), Names::default());
-        for item in file.items() {
-            if item.is_test_only() {
-                tests.add(&item.tokens);
-            } else {
-                code.add(&item.tokens);
-            }
-        }
-        for item in main_file.items() {
-            code.add(&item.tokens);
-        }
-        let facts = Facts::of(&file);
-        let (code, tests) = (Uses::of(&code), Uses::of(&tests));
+        let (code, tests) = code_and_tests(&file, &main_file);
         let needs = needs_line(&source, table).map_err(|why| format!("{id}: {why}"))?;
-        let mut dependencies = Vec::new();
-        for entry in &table.crates {
-            let needed = needs.iter().find_map(|needed| match needed {
-                Needed::CratesIo {
-                    dependency,
-                    feature,
-                } if dependency.name == entry.name => Some(feature.as_deref()),
-                Needed::CratesIo { .. } | Needed::Local(_) => None,
-            });
-            if needed.is_none() && !code.names_crate(&entry.name) {
-                continue;
-            }
-            dependencies.push(with_features(entry, &code, needed.flatten()));
-        }
+        let dependencies = dependencies(table, &needs, &code);
+        let dev_dependencies = dev_dependencies(table, &tests, &dependencies);
         let mut locals = Vec::new();
         for needed in needs {
             if let Needed::Local(local) = needed {
                 locals.push(local);
             }
         }
-        let mut dev_dependencies = Vec::new();
-        for entry in &table.crates {
-            if !tests.names_crate(&entry.name) {
-                continue;
-            }
-            let mut dev = with_features(entry, &tests, None);
-            // Cargo unifies a dev-dependency with the same crate's entry in
-            // `[dependencies]`: only what the tests need beyond it.
-            if let Some(listed) = dependencies.iter().find(|d| d.name == entry.name) {
-                dev.features
-                    .retain(|feature| !listed.features.contains(feature));
-                if dev.features.is_empty() {
-                    continue;
-                }
-            }
-            dev_dependencies.push(dev);
-        }
+        let facts = Facts::of(&file);
         Ok(Self {
             section: example.section.clone(),
             name: example.name.clone(),
@@ -318,6 +277,70 @@ impl Export {
         write("Cargo.lock", &read(workspace.root().join("Cargo.lock"))?)?;
         Ok(())
     }
+}
+
+/// What the code uses, `file`'s and its `main.rs`'s, and what its tests
+/// use: what only the test code names is a dev-dependency.
+fn code_and_tests(file: &RustSource, main_rs: &RustSource) -> (Uses, Uses) {
+    let (mut code, mut tests) = (Names::default(), Names::default());
+    for item in file.items() {
+        if item.is_test_only() {
+            tests.add(&item.tokens);
+        } else {
+            code.add(&item.tokens);
+        }
+    }
+    for item in main_rs.items() {
+        code.add(&item.tokens);
+    }
+    (Uses::of(&code), Uses::of(&tests))
+}
+
+/// The crates of `table` that the code uses or a `Needs:` line names, each
+/// with the features it needs.
+fn dependencies(table: &DependencyTable, needs: &[Needed], code: &Uses) -> Vec<Dependency> {
+    let mut dependencies = Vec::new();
+    for entry in &table.crates {
+        let needed = needs.iter().find_map(|needed| match needed {
+            Needed::CratesIo {
+                dependency,
+                feature,
+            } if dependency.name == entry.name => Some(feature.as_deref()),
+            Needed::CratesIo { .. } | Needed::Local(_) => None,
+        });
+        if needed.is_none() && !code.names_crate(&entry.name) {
+            continue;
+        }
+        dependencies.push(with_features(entry, code, needed.flatten()));
+    }
+    dependencies
+}
+
+/// The crates of `table` that the tests use, with the features they need
+/// beyond what `dependencies` list.
+fn dev_dependencies(
+    table: &DependencyTable,
+    tests: &Uses,
+    dependencies: &[Dependency],
+) -> Vec<Dependency> {
+    let mut dev_dependencies = Vec::new();
+    for entry in &table.crates {
+        if !tests.names_crate(&entry.name) {
+            continue;
+        }
+        let mut dev = with_features(entry, tests, None);
+        // Cargo unifies a dev-dependency with the same crate's entry in
+        // `[dependencies]`: only what the tests need beyond it.
+        if let Some(listed) = dependencies.iter().find(|d| d.name == entry.name) {
+            dev.features
+                .retain(|feature| !listed.features.contains(feature));
+            if dev.features.is_empty() {
+                continue;
+            }
+        }
+        dev_dependencies.push(dev);
+    }
+    dev_dependencies
 }
 
 /// `entry` with the features `uses` shows a need for (and the one a `Needs:`
