@@ -1,7 +1,8 @@
 //! Guards the runner's failure paths that a command-line case can't state
 //! (its cases are `cmd/runner/*.md`, run by `cmd.rs`): an argument that is
 //! not UTF-8, a build without `--cfg tokio_unstable`, output nobody reads,
-//! a multi-thread timeline's rows, a run its timeout stops.
+//! a multi-thread timeline's rows, a run its timeout stops, a timeline
+//! written to the run's own stdout.
 
 use std::time::Duration;
 
@@ -18,6 +19,30 @@ fn an_argument_that_is_not_utf8_is_refused_not_a_panic() {
         String::from_utf8_lossy(&output.stderr).contains("invalid UTF-8"),
         "{output:?}"
     );
+}
+
+/// `--timeline-file /dev/fd/1` with stdout a plain file: the timeline goes
+/// after what the run printed there. Opened anew, that path would start at
+/// the file's beginning, and a temporary file renamed over it would replace
+/// the link (as root, `/dev/stdout` itself).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_timeline_to_the_runs_own_stdout_follows_its_output() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let captured = dir.path().join("stdout.txt");
+    let stdout = std::fs::File::create(&captured).expect("a file for stdout");
+    let status = std::process::Command::new(crate::support::fixture_section().binary)
+        .args(["ok", "--clock", "virtual", "--timeline-file", "/dev/fd/1"])
+        .stdout(stdout)
+        .status()
+        .expect("the fixture section runs");
+    assert!(status.success(), "{status:?}");
+    let text = std::fs::read_to_string(&captured).expect("stdout was written");
+    let (printed, timeline) = text
+        .split_once("timeline\t")
+        .unwrap_or_else(|| panic!("no timeline in {text:?}"));
+    assert!(!printed.trim().is_empty(), "what ok printed is gone: {text:?}");
+    assert!(timeline.contains("fixture-section/ok"), "{text:?}");
 }
 
 /// Built as a RUSTFLAGS of the user's own builds it: without the workspace's

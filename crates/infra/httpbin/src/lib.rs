@@ -92,7 +92,12 @@ pub const ROUTES: &[Route] = &[
     Route {
         path: "/get",
         answer: "the request echoed as JSON: `args`, `headers`, `origin`, `url`",
-        handler: || echo(GET, &["url", "args", "headers", "origin"]),
+        handler: || {
+            echo(
+                GET,
+                &[Field::Url, Field::Args, Field::Headers, Field::Origin],
+            )
+        },
     },
     Route {
         path: "/anything",
@@ -107,12 +112,12 @@ pub const ROUTES: &[Route] = &[
     Route {
         path: "/headers",
         answer: "the request's headers, as `{\"headers\": {...}}`",
-        handler: || echo(GET, &["headers"]),
+        handler: || echo(GET, &[Field::Headers]),
     },
     Route {
         path: "/ip",
         answer: "`{\"origin\": \"127.0.0.1\"}`",
-        handler: || echo(GET, &["origin"]),
+        handler: || echo(GET, &[Field::Origin]),
     },
     Route {
         path: "/delay/{seconds}",
@@ -234,21 +239,60 @@ fn bad_request(message: impl Into<String>) -> Response {
     (StatusCode::BAD_REQUEST, message.into()).into_response()
 }
 
+/// A field of the request that httpbin's `get_dict` echoes.
+#[derive(Clone, Copy)]
+enum Field {
+    Url,
+    Args,
+    Headers,
+    Origin,
+    Method,
+    Form,
+    Data,
+    Files,
+    Json,
+}
+
+impl Field {
+    /// Its key in the JSON answer.
+    fn key(self) -> &'static str {
+        match self {
+            Field::Url => "url",
+            Field::Args => "args",
+            Field::Headers => "headers",
+            Field::Origin => "origin",
+            Field::Method => "method",
+            Field::Form => "form",
+            Field::Data => "data",
+            Field::Files => "files",
+            Field::Json => "json",
+        }
+    }
+}
+
 /// What `/anything` echoes.
-const ANYTHING: [&str; 9] = [
-    "url", "args", "headers", "origin", "method", "form", "data", "files", "json",
+const ANYTHING: [Field; 9] = [
+    Field::Url,
+    Field::Args,
+    Field::Headers,
+    Field::Origin,
+    Field::Method,
+    Field::Form,
+    Field::Data,
+    Field::Files,
+    Field::Json,
 ];
 
-/// A handler that echoes `keys` of the request, as httpbin's `get_dict`.
-fn echo(methods: MethodFilter, keys: &'static [&'static str]) -> MethodRouter {
+/// A handler that echoes `fields` of the request, as httpbin's `get_dict`.
+fn echo(methods: MethodFilter, fields: &'static [Field]) -> MethodRouter {
     on(methods, move |method, uri, headers, query, body| {
-        echoed(keys, method, uri, headers, query, body)
+        echoed(fields, method, uri, headers, query, body)
     })
 }
 
 /// httpbin's `get_dict(*keys)`: the fields named, from this request.
 async fn echoed(
-    keys: &[&str],
+    fields: &[Field],
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -256,23 +300,24 @@ async fn echoed(
     body: Bytes,
 ) -> Response {
     let header = |name| headers.get(name).and_then(|value| value.to_str().ok());
-    let field = |key: &str| match key {
-        "url" => json!(format!(
+    let value = |field: Field| match field {
+        Field::Url => json!(format!(
             "http://{}{uri}",
             header("host").unwrap_or("localhost")
         )),
-        "args" => multi_dict(&args),
-        "headers" => title_case(&headers),
+        Field::Args => multi_dict(&args),
+        Field::Headers => title_case(&headers),
         // The client, or whom a proxy says it forwards for.
-        "origin" => json!(header("x-forwarded-for").unwrap_or("127.0.0.1")),
-        "method" => json!(method.as_str()),
-        "data" => json!(String::from_utf8_lossy(&body)),
-        "json" => serde_json::from_slice(&body).unwrap_or(Value::Null),
-        "form" | "files" => json!({}),
-        _ => Value::Null,
+        Field::Origin => json!(header("x-forwarded-for").unwrap_or("127.0.0.1")),
+        Field::Method => json!(method.as_str()),
+        Field::Data => json!(String::from_utf8_lossy(&body)),
+        Field::Json => serde_json::from_slice(&body).unwrap_or(Value::Null),
+        Field::Form | Field::Files => json!({}),
     };
-    let fields = keys.iter().map(|&key| (key.to_owned(), field(key)));
-    pretty_json(StatusCode::OK, &Value::Object(fields.collect()))
+    let answer = fields
+        .iter()
+        .map(|&field| (field.key().to_owned(), value(field)));
+    pretty_json(StatusCode::OK, &Value::Object(answer.collect()))
 }
 
 /// `user-agent` as `User-Agent`, the way a WSGI server hands headers to
@@ -330,8 +375,16 @@ async fn delay(
     };
     // Tokio's sleep, so the paused clock of the runtime it runs on applies.
     sleep(wait).await;
-    let keys = ["url", "args", "form", "data", "origin", "headers", "files"];
-    echoed(&keys, method, uri, headers, query, body).await
+    let fields = [
+        Field::Url,
+        Field::Args,
+        Field::Form,
+        Field::Data,
+        Field::Origin,
+        Field::Headers,
+        Field::Files,
+    ];
+    echoed(&fields, method, uri, headers, query, body).await
 }
 
 /// Like httpbin's: waits `delay`, answers with status `code` and the length

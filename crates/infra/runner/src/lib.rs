@@ -10,6 +10,7 @@ pub mod signals;
 mod sweep;
 mod tasks;
 mod watch;
+mod whole_file;
 
 pub use section::{Entry, Example, ExampleFuture, ExampleOutput, Section};
 pub use tasks::Tasks;

@@ -3,11 +3,10 @@
 //! panic or a task left running reported by name with its exit code.
 
 use std::error::Error;
-use std::fs::{File, OpenOptions};
 use std::future::Future;
 use std::io::Write as _;
 use std::panic::{self, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -19,6 +18,7 @@ use crate::cli::{self, Command, Flags, ListFormat};
 use crate::record::{self, Reader, Recorder};
 use crate::signals::{self, Defaults};
 use crate::watch::{self, DumpFile, Watchdog};
+use crate::whole_file::{self, WholeFile};
 
 /// What an example's `run()` returns, once the runner has boxed it.
 pub type ExampleFuture = Pin<Box<dyn Future<Output = Result<(), Box<dyn Error>>>>>;
@@ -312,6 +312,9 @@ impl<'a> Section<'a> {
             let failed = run.report(finished.outcome, finished.left_running, rearmed);
             worst = worst.max(failed);
         }
+        if let Some(watchdog) = &watchdog {
+            watchdog.writing();
+        }
         if !files.write_whole(&timelines, &traced) {
             worst = worst.max(Some(EXIT_FAILED));
         }
@@ -342,9 +345,7 @@ impl Files {
         let timeline = make_file(flags.timeline_file.as_deref(), "timeline", |path| {
             WholeFile::new(path, "timeline")
         });
-        let dump = make_file(flags.dump_file.as_deref(), "dump", |path| {
-            File::create(path)
-        });
+        let dump = make_file(flags.dump_file.as_deref(), "dump", whole_file::dump_file);
         let trace = make_file(flags.trace.as_deref(), "trace", |path| {
             WholeFile::new(path, "trace")
         });
@@ -413,61 +414,6 @@ fn make_file<F>(
             eprintln!("error: cannot write the {what} to {shown}: {error}");
             Err(error)
         }
-    }
-}
-
-/// A file a run writes whole at its end (`--timeline-file`, `--trace`):
-/// into a temporary file beside it, then renamed over it, so that a run
-/// stopped early (`--timeout`, Ctrl-C) or a full disk leaves the file as it
-/// was, never half-written. What is not a plain file (`/dev/stdout`, a
-/// pipe) is written in place.
-struct WholeFile {
-    path: PathBuf,
-    what: &'static str,
-}
-
-impl WholeFile {
-    /// Sees that the file can be written where it goes, by making (and
-    /// removing) the temporary file it will be written to.
-    fn new(path: &Path, what: &'static str) -> std::io::Result<Self> {
-        let file = WholeFile {
-            path: path.to_owned(),
-            what,
-        };
-        if file.in_place() {
-            drop(OpenOptions::new().append(true).open(path)?);
-        } else {
-            drop(File::create(file.temporary())?);
-            std::fs::remove_file(file.temporary())?;
-        }
-        Ok(file)
-    }
-
-    /// Whether the path is something other than a plain file, which a
-    /// rename would replace.
-    fn in_place(&self) -> bool {
-        std::fs::metadata(&self.path).is_ok_and(|metadata| !metadata.is_file())
-    }
-
-    /// `dir/.name.<pid>.tmp`, beside the file.
-    fn temporary(&self) -> PathBuf {
-        let name = self.path.file_name().unwrap_or_default().to_string_lossy();
-        let temporary = format!(".{name}.{}.tmp", std::process::id());
-        self.path.with_file_name(temporary)
-    }
-
-    fn write(&self, contents: &[u8]) -> std::io::Result<()> {
-        if self.in_place() {
-            return std::fs::write(&self.path, contents);
-        }
-        let temporary = self.temporary();
-        let written = File::create(&temporary)
-            .and_then(|mut file| file.write_all(contents).and_then(|()| file.sync_all()))
-            .and_then(|()| std::fs::rename(&temporary, &self.path));
-        if written.is_err() {
-            let _ = std::fs::remove_file(&temporary);
-        }
-        written
     }
 }
 

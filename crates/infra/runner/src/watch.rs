@@ -50,6 +50,9 @@ enum Phase {
     },
     /// `run()` returned; the runtime is settling or shutting down.
     Stopping(String),
+    /// Every example has run; `--timeline-file` and `--trace` are being
+    /// written (a FIFO waits for a reader).
+    Writing,
 }
 
 /// Whether the watchdog can show where the running example's tasks wait.
@@ -188,6 +191,10 @@ impl Watchdog {
                  runtime is still shutting down, which waits for every spawn_blocking job to \
                  end"
             ),
+            Phase::Writing => format!(
+                "error: timed out after {after}, writing the timeline or the trace (a FIFO \
+                 waits for a reader)"
+            ),
         };
         // Said on a thread of its own and waited for a bounded time: a
         // stderr nobody reads (a full pipe) would block the write, and the
@@ -275,6 +282,12 @@ impl Watchdog {
         self.hold_if_fired();
         *lock(&self.polls) = None;
         self.set(Phase::Stopping(example.to_owned()));
+    }
+
+    /// Every example has run, and the files written whole at the end are
+    /// being written.
+    pub(crate) fn writing(&self) {
+        self.set(Phase::Writing);
     }
 
     fn set(&self, phase: Phase) {

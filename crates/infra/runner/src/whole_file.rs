@@ -1,0 +1,196 @@
+//! A file a run writes whole at its end (`--timeline-file`, `--trace`), so
+//! that a run stopped early (`--timeout`, Ctrl-C) or a full disk leaves the
+//! file as it was, never half-written; and what such a path may really be.
+
+use std::fs::{self, File, Metadata};
+use std::io::{self, Write as _};
+use std::os::fd::AsFd;
+use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+use std::path::{Path, PathBuf};
+
+pub(crate) struct WholeFile {
+    destination: Destination,
+    /// What it holds, for messages: "timeline", "trace".
+    pub(crate) what: &'static str,
+}
+
+/// Where a path the flags name leads.
+enum Destination {
+    /// This process's stdout or stderr (`/dev/stdout`, `/dev/fd/2`, or a
+    /// link to them): written through the stream, after what the run
+    /// printed there. Opening the path anew would start at its beginning,
+    /// over that output, when the stream is a plain file.
+    Stream(Stream),
+    /// A plain file, new or not, at this path with its links resolved:
+    /// written to a temporary file beside it, then renamed over it. The
+    /// links that lead to it stay links.
+    Replaced(PathBuf),
+    /// Anything else (a pipe, a FIFO, a terminal, a link to nothing yet):
+    /// opened only to be written, in place. Opening a FIFO early would wait
+    /// for a reader, or end the reader's input.
+    InPlace(PathBuf),
+}
+
+#[derive(Clone, Copy)]
+enum Stream {
+    Stdout,
+    Stderr,
+}
+
+impl Stream {
+    /// Whether `metadata` is that of the file this stream writes to.
+    fn is(self, metadata: &Metadata) -> bool {
+        let fd = match self {
+            Stream::Stdout => io::stdout().as_fd().try_clone_to_owned(),
+            Stream::Stderr => io::stderr().as_fd().try_clone_to_owned(),
+        };
+        // A closed stream is no file.
+        let Ok(stream) = fd.map(File::from).and_then(|file| file.metadata()) else {
+            return false;
+        };
+        stream.dev() == metadata.dev() && stream.ino() == metadata.ino()
+    }
+
+    fn write_all(self, contents: &[u8]) -> io::Result<()> {
+        match self {
+            Stream::Stdout => {
+                let mut stdout = io::stdout().lock();
+                stdout.write_all(contents)?;
+                stdout.flush()
+            }
+            Stream::Stderr => io::stderr().lock().write_all(contents),
+        }
+    }
+}
+
+impl WholeFile {
+    /// The file at `path`, seen to be writable where it can be without
+    /// writing it: a plain file's directory takes a temporary file.
+    pub(crate) fn new(path: &Path, what: &'static str) -> io::Result<Self> {
+        let destination = Destination::of(path)?;
+        if let Destination::Replaced(path) = &destination {
+            drop(temporary_beside(path)?);
+        }
+        Ok(WholeFile { destination, what })
+    }
+
+    pub(crate) fn write(&self, contents: &[u8]) -> io::Result<()> {
+        match &self.destination {
+            Destination::Stream(stream) => stream.write_all(contents),
+            Destination::InPlace(path) => fs::write(path, contents),
+            Destination::Replaced(path) => {
+                let mut file = temporary_beside(path)?;
+                file.write_all(contents)?;
+                file.as_file().sync_all()?;
+                // Dropped on an error, the temporary file is removed.
+                file.persist(path).map_err(|error| error.error)?;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// `--dump-file`'s file, written as each dump is taken: where `path` is
+/// this process's stdout or stderr, a second handle on the stream, which
+/// writes after what the run printed there, as the stream does.
+pub(crate) fn dump_file(path: &Path) -> io::Result<File> {
+    match Destination::of(path)? {
+        Destination::Stream(Stream::Stdout) => {
+            Ok(io::stdout().as_fd().try_clone_to_owned()?.into())
+        }
+        Destination::Stream(Stream::Stderr) => {
+            Ok(io::stderr().as_fd().try_clone_to_owned()?.into())
+        }
+        Destination::Replaced(path) | Destination::InPlace(path) => File::create(path),
+    }
+}
+
+impl Destination {
+    fn of(path: &Path) -> io::Result<Self> {
+        // Through links, as a write would go.
+        let metadata = match fs::metadata(path) {
+            Ok(metadata) => metadata,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                let is_link = fs::symlink_metadata(path).is_ok();
+                if is_link {
+                    return Ok(Destination::InPlace(path.to_owned()));
+                }
+                return Ok(Destination::Replaced(path.to_owned()));
+            }
+            Err(error) => return Err(error),
+        };
+        for stream in [Stream::Stdout, Stream::Stderr] {
+            if stream.is(&metadata) {
+                return Ok(Destination::Stream(stream));
+            }
+        }
+        if metadata.is_file() {
+            return Ok(Destination::Replaced(fs::canonicalize(path)?));
+        }
+        Ok(Destination::InPlace(path.to_owned()))
+    }
+}
+
+/// A new temporary file in `path`'s directory, removed when dropped: a
+/// short name of its own, whatever the length of `path`'s, and a dot file,
+/// so that a directory's listing passes it by. Its mode is what
+/// `File::create` gives a new file (0o666 less the umask).
+fn temporary_beside(path: &Path) -> io::Result<tempfile::NamedTempFile> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(".")
+        .permissions(fs::Permissions::from_mode(0o666))
+        .tempfile_in(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_link_to_a_plain_file_stays_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let (real, link) = (dir.path().join("real.json"), dir.path().join("link.json"));
+        fs::write(&real, "old").unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        WholeFile::new(&link, "trace")
+            .unwrap()
+            .write(b"new")
+            .unwrap();
+        assert!(fs::symlink_metadata(&link).unwrap().is_symlink());
+        assert_eq!(fs::read_to_string(&real).unwrap(), "new");
+    }
+
+    #[test]
+    fn a_plain_file_is_replaced_and_nothing_is_left_beside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("timeline.txt");
+        fs::write(&path, "old").unwrap();
+        let file = WholeFile::new(&path, "timeline").unwrap();
+        file.write(b"new").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_long_name_needs_no_longer_temporary_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t".repeat(250));
+        WholeFile::new(&path, "trace").unwrap().write(b"x").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "x");
+    }
+
+    #[test]
+    fn a_fifo_is_not_opened_until_it_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.unwrap().success());
+        // With no reader, opening it to write would wait for one.
+        let file = WholeFile::new(&fifo, "trace").unwrap();
+        assert!(matches!(file.destination, Destination::InPlace(_)));
+    }
+}
