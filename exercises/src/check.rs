@@ -422,7 +422,7 @@ pub enum Ended {
     Killed,
     /// Killed for writing more than [`MAX_BYTES`] to `stream`.
     TooMuchOutput {
-        stream: &'static str,
+        stream: proc::Stream,
     },
     /// It returned, having printed more than [`MAX_LINES`] lines.
     TooManyLines,

@@ -41,7 +41,10 @@ fn a_timeline_to_the_runs_own_stdout_follows_its_output() {
     let (printed, timeline) = text
         .split_once("timeline\t")
         .unwrap_or_else(|| panic!("no timeline in {text:?}"));
-    assert!(!printed.trim().is_empty(), "what ok printed is gone: {text:?}");
+    assert!(
+        !printed.trim().is_empty(),
+        "what ok printed is gone: {text:?}"
+    );
     assert!(timeline.contains("fixture-section/ok"), "{text:?}");
 }
 

@@ -206,9 +206,14 @@ impl Group {
     /// group, then reap it.
     fn reap(&mut self) -> io::Result<ExitStatus> {
         let _ = kill_process_group(self.pid, Signal::KILL);
+        // Reaping frees the pid: held across the wait and the removal, the
+        // lock keeps `spawn` from starting a group with the same pid in
+        // between, which this removal would then unregister. The leader has
+        // exited, so the wait returns at once.
+        let mut groups = groups();
         let status = self.child.wait()?;
         self.status = Some(status);
-        if let Some(groups) = groups().as_mut() {
+        if let Some(groups) = groups.as_mut() {
             groups.remove(&self.pid.as_raw_nonzero().get());
         }
         Ok(status)

@@ -36,7 +36,7 @@ mod run;
 mod server;
 
 pub use group::{Group, spawn};
-pub use run::{Exit, Finished, Streams, run, run_limited};
+pub use run::{Exit, Finished, Stream, Streams, run, run_limited};
 pub use server::{STARTUP, serve};
 
 use std::time::{Duration, Instant};

@@ -32,9 +32,25 @@ pub enum Exit {
     Signal(i32),
     /// It outlived its timeout, and its process group was killed.
     TimedOut,
-    /// It wrote more than [`run_limited`]'s limit of bytes to `stream`
-    /// (`stdout` or `stderr`), and its process group was killed.
-    TooMuchOutput { stream: &'static str, limit: usize },
+    /// It wrote more than [`run_limited`]'s limit of bytes to `stream`,
+    /// and its process group was killed.
+    TooMuchOutput { stream: Stream, limit: usize },
+}
+
+/// One of a child's output streams.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+impl std::fmt::Display for Stream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Stream::Stdout => "stdout",
+            Stream::Stderr => "stderr",
+        })
+    }
 }
 
 impl From<ExitStatus> for Exit {
@@ -110,8 +126,8 @@ pub fn run_limited(mut command: Command, timeout: Duration, limit: usize) -> io:
         .stderr(Stdio::piped());
     let mut group = spawn(command)?;
     let over = Arc::new(Overflow::new());
-    let stdout = drain(group.take_stdout(), limit, "stdout", &over);
-    let stderr = drain(group.take_stderr(), limit, "stderr", &over);
+    let stdout = drain(group.take_stdout(), limit, Stream::Stdout, &over);
+    let stderr = drain(group.take_stderr(), limit, Stream::Stderr, &over);
     let mut exit = wait(&mut group, timeout, limit, &over)?;
     let drain_deadline = Instant::now() + DRAIN_GRACE;
     let stdout = collect(stdout, drain_deadline);
@@ -142,7 +158,7 @@ pub fn run_limited(mut command: Command, timeout: Duration, limit: usize) -> io:
 }
 
 /// Which stream went past the limit first, if one did.
-type Overflow = OnceLock<&'static str>;
+type Overflow = OnceLock<Stream>;
 
 /// How often [`wait`] looks whether a stream went past its limit.
 const LIMIT_POLL: Duration = Duration::from_millis(20);
@@ -180,7 +196,7 @@ struct Reader {
 fn drain(
     pipe: Option<impl Read + Send + 'static>,
     limit: usize,
-    stream: &'static str,
+    stream: Stream,
     over: &Arc<Overflow>,
 ) -> Option<Reader> {
     let mut pipe = pipe?;
@@ -346,8 +362,8 @@ mod tests {
         // The other stream keeps what it got: `started` on stdout, or nothing.
         let started = "started\n".len();
         for (stream, script, lengths) in [
-            ("stdout", "yes", (limit, 0)),
-            ("stderr", "yes >&2", (started, limit)),
+            (Stream::Stdout, "yes", (limit, 0)),
+            (Stream::Stderr, "yes >&2", (started, limit)),
         ] {
             let finished = sh(&format!("echo started; {script}"), TEN, limit);
             assert_eq!(finished.exit, Exit::TooMuchOutput { stream, limit });
@@ -358,7 +374,11 @@ mod tests {
         let exact = sh("head -c 4096 /dev/zero", TEN, limit);
         assert_eq!(exact.exit, Exit::Code(0));
         let more = sh("head -c 4097 /dev/zero", TEN, limit);
-        let stream = "stdout";
+        let stream = Stream::Stdout;
         assert_eq!(more.exit, Exit::TooMuchOutput { stream, limit });
+        assert_eq!(
+            more.exit.to_string(),
+            "wrote more than 4096 bytes to stdout and was killed"
+        );
     }
 }

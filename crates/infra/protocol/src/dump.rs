@@ -1,5 +1,5 @@
 //! A task dump's text form, as far as the tools read it: its first line
-//! says when it was taken, and each entry's label names its tasks.
+//! says when it was taken; and how an entry's label names its tasks.
 
 use std::time::Duration;
 
@@ -48,68 +48,6 @@ pub fn numbers_label(numbers: &[usize]) -> String {
     }
 }
 
-/// Each task's entry, by its number on the timeline (0 for main): the
-/// entry's lines below its label, joined by `; `, such as `transfer at
-/// deadlock.rs:63; waits in Mutex::lock`. Tasks an entry lists only as
-/// `#1, #3, #5, ...` are left out.
-pub fn entries(text: &str) -> Vec<(usize, String)> {
-    let mut entries: Vec<(Vec<usize>, Vec<&str>)> = Vec::new();
-    // The first line is a label, or the header of a dump's text form.
-    let mut after_blank = true;
-    let mut in_entry = false;
-    for line in text.lines() {
-        let trimmed = line.trim();
-        if trimmed.is_empty() {
-            (after_blank, in_entry) = (true, false);
-        } else if after_blank {
-            after_blank = false;
-            let numbers = if trimmed.starts_with("main ") {
-                Some(vec![0])
-            } else {
-                label_numbers(trimmed)
-            };
-            in_entry = numbers.is_some();
-            entries.extend(numbers.map(|numbers| (numbers, Vec::new())));
-        } else if in_entry && let Some((_, lines)) = entries.last_mut() {
-            lines.push(trimmed);
-        }
-    }
-    entries
-        .into_iter()
-        .flat_map(|(numbers, lines)| {
-            let shown = lines.join("; ");
-            numbers.into_iter().map(move |n| (n, shown.clone()))
-        })
-        .collect()
-}
-
-/// The numbers a label names (the reverse of [`numbers_label`]); `None`
-/// for `#1, #3, #5, ... (5 tasks)`, which names only some.
-fn label_numbers(label: &str) -> Option<Vec<usize>> {
-    let number = |word: &str| -> Option<usize> {
-        word.trim_end_matches(',').strip_prefix('#')?.parse().ok()
-    };
-    let words: Vec<&str> = label.split(' ').collect();
-    if let [first, "to", last, ..] = words[..] {
-        return Some((number(first)?..=number(last)?).collect());
-    }
-    let mut numbers = Vec::new();
-    for word in words {
-        match word {
-            "and" => {}
-            "..." | "...," => return None,
-            _ => match number(word) {
-                Some(n) => numbers.push(n),
-                None => break,
-            },
-        }
-    }
-    if numbers.is_empty() {
-        return None;
-    }
-    Some(numbers)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,15 +65,9 @@ mod tests {
     }
 
     #[test]
-    fn labels_name_their_tasks_and_read_back() {
+    fn labels_name_their_tasks() {
         assert_eq!(numbers_label(&[3, 5]), "#3 and #5 (2 tasks)");
         assert_eq!(numbers_label(&[1, 3, 5, 7, 9]), "#1, #3, #5, ... (5 tasks)");
         assert_eq!(numbers_label(&[4, 5, 6, 7]), "#4 to #7 (4 tasks)");
-        let entries = entries(include_str!("dump/sample.dump"));
-        let text: String = entries
-            .iter()
-            .map(|(number, shown)| format!("{number}: {shown}\n"))
-            .collect();
-        snapbox::assert_data_eq!(text, snapbox::file!["dump/sample.entries": Text]);
     }
 }

@@ -2,7 +2,7 @@
 //! and refuses a usage mistake with exit code 2.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
@@ -190,6 +190,7 @@ fn check_flags(flags: &Flags) -> Result<(), String> {
                 .into(),
         );
     }
+    check_outputs(flags)?;
     if flags.explain() && !HOOKS {
         return Err(format!("this binary can't draw timelines: {NO_CFG}"));
     }
@@ -201,6 +202,43 @@ fn check_flags(flags: &Flags) -> Result<(), String> {
         return check_cancel_sweep(flags);
     }
     Ok(())
+}
+
+/// Refuses two of `--timeline-file`, `--trace` and `--dump-file` naming
+/// one file: the one written last would replace the other without a word.
+fn check_outputs(flags: &Flags) -> Result<(), String> {
+    let outputs = [
+        ("--timeline-file", &flags.timeline_file),
+        ("--trace", &flags.trace),
+        ("--dump-file", &flags.dump_file),
+    ];
+    let named = outputs
+        .iter()
+        .filter_map(|(flag, path)| Some((*flag, path.as_deref()?)));
+    let mut seen: Vec<(&str, &Path)> = Vec::new();
+    for (flag, path) in named {
+        if let Some((other, _)) = seen.iter().find(|(_, seen)| same_file(seen, path)) {
+            return Err(format!(
+                "`{other}` and `{flag}` name one file, `{}`: each needs its own",
+                path.display()
+            ));
+        }
+        seen.push((flag, path));
+    }
+    Ok(())
+}
+
+/// Whether `a` and `b` lead to one file: one that exists by what it is,
+/// through links, one that doesn't by its absolute path.
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    if let (Ok(a), Ok(b)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+        return a.dev() == b.dev() && a.ino() == b.ino();
+    }
+    match (std::path::absolute(a), std::path::absolute(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// Refuses what `--cancel-sweep` can't be combined with: it runs on the

@@ -147,7 +147,37 @@ pub(crate) struct SourceFile<'a> {
 /// A report as the runner shows it: each task named `#N` as on the
 /// timeline, under the task that spawned it, with what the example's file
 /// says of who awaits it and of a wait the dump can't see.
-pub(crate) fn text(mut report: Report, names: &Names, source: SourceFile<'_>) -> String {
+pub(crate) fn text(report: Report, names: &Names, source: SourceFile<'_>) -> String {
+    shown(report, names, source).text
+}
+
+/// A report as the runner shows it ([`text`]), and each task's entry.
+pub(crate) struct Shown {
+    pub(crate) text: String,
+    /// Each task of the report, its lines below its entry's label: those of
+    /// an entry that stands for several tasks, and of tasks past the last
+    /// entry the text has room for, too.
+    pub(crate) entries: Vec<(Who, Vec<String>)>,
+}
+
+impl Shown {
+    /// Each entry's lines by the index of its task's row, given `order`,
+    /// the row of each timeline number (main's, 0, first).
+    pub(crate) fn by_row(self, order: &[usize]) -> Vec<(usize, Vec<String>)> {
+        let row = |who| match who {
+            Who::Main => order.first().copied(),
+            Who::Task(number) => order.get(number).copied(),
+            Who::Unknown => None,
+        };
+        let entries = self.entries.into_iter();
+        entries
+            .filter_map(|(who, lines)| Some((row(who)?, lines)))
+            .collect()
+    }
+}
+
+/// [`text`], with each task's entry.
+pub(crate) fn shown(mut report: Report, names: &Names, source: SourceFile<'_>) -> Shown {
     let mut tasks: Vec<(Entry, Named)> = Vec::new();
     for entry in report.entries {
         if let Actor::Task(id) = entry.who
@@ -187,7 +217,15 @@ pub(crate) fn text(mut report: Report, names: &Names, source: SourceFile<'_>) ->
         shown.push(entry);
     }
     report.entries = shown;
-    report.render(&numbers_label)
+    let entries = named
+        .iter()
+        .enumerate()
+        .map(|(index, task)| (task.who, report.lines(index)))
+        .collect();
+    Shown {
+        text: report.render(&numbers_label),
+        entries,
+    }
 }
 
 /// The recorder's name for an entry's task.
@@ -214,7 +252,7 @@ fn named(entry: &Entry, names: &Names) -> Named {
 }
 
 /// `#3 to #100 (98 tasks)`: the label of an entry that stands for tasks
-/// the timeline numbers, as the tools read it back.
+/// the timeline numbers.
 fn numbers_label(names: &[&str]) -> String {
     let numbers: Option<Vec<usize>> = names
         .iter()

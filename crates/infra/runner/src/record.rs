@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use protocol::Clock;
 use protocol::timeline::{self, EndKind, Ended, MAX_ROWS, Micros, Row, RowKind, Timeline};
-use task_dump::{Taken, TaskDumps, Tracker};
+use task_dump::{Taken, TaskDumps, Tracker, task_number};
 use tokio::runtime::{Builder, Handle, Runtime};
 use tokio::task::Id;
 use tokio::time::Instant;
@@ -151,9 +151,9 @@ struct State {
     /// would differ from run to run, and are left out.
     crowded: bool,
     /// The thread that polls `run()`, and how many the process ran before
-    /// the runtime was built.
+    /// the runtime was built (`None` if that can't be read).
     thread: Option<std::thread::ThreadId>,
-    threads: usize,
+    threads: Option<usize>,
     /// When the last dump at the end of an instant ended, in real time:
     /// until then the runner kept the runtime's thread busy, not the example.
     quiet_dump_ended: Option<std::time::Instant>,
@@ -294,7 +294,7 @@ impl Recorder {
     /// for what `reader` reads. Before the runtime is built.
     pub(crate) fn listen(&self, reader: Reader) -> tracing::dispatcher::DefaultGuard {
         let mut state = self.state();
-        (state.listening, state.threads) = (true, threads());
+        (state.listening, state.threads) = (true, crate::threads());
         match reader {
             Reader::Dumps => {}
             Reader::Timeline => state.explain = true,
@@ -384,9 +384,10 @@ impl Recorder {
                         return Poll::Ready(None);
                     }
                     drop(state);
-                    match skip {
-                        true => Poll::Pending,
-                        false => recorder.poll_main(Pin::new(&mut run), cx).map(Some),
+                    if skip {
+                        Poll::Pending
+                    } else {
+                        recorder.poll_main(Pin::new(&mut run), cx).map(Some)
                     }
                 })
                 .await;
@@ -454,18 +455,16 @@ impl Recorder {
         for entry in &mut report.entries {
             entry.waits.sort_by_cached_key(|wait| format!("{wait:?}"));
         }
-        let text = dump::text(report, &self.names(), self.source_file());
+        let shown = dump::shown(report, &self.names(), self.source_file());
         let mut state = self.state();
         let (order, _) = numbering(&state.rows);
-        let entries = protocol::dump::entries(&text).into_iter();
-        let seen: Vec<_> = entries
-            .filter_map(|(shown, entry)| Some((*order.get(shown)?, entry)))
-            .collect();
+        let seen = shown.by_row(&order);
         let traced = dump.tasks.iter();
         let traced = traced.filter_map(|(id, _)| state.rows_by_number.get(id).copied());
         let rows = traced.chain([0]).collect();
         state.traced = Traced { at, rows };
-        for (index, what) in seen {
+        for (index, lines) in seen {
+            let what = lines.join("; ");
             let row = &mut state.rows[index];
             let since = row.polls.last().map(|poll| poll.end).or(row.spawned);
             if row.waits.last().is_none_or(|(last, _)| Some(*last) < since) {
@@ -546,7 +545,12 @@ impl Recorder {
             };
             tasks.insert(number, named);
         }
-        let hidden = state.hidden.iter().map(id_number).collect();
+        let hidden = state
+            .hidden
+            .iter()
+            .copied()
+            .filter_map(task_number)
+            .collect();
         Names { tasks, hidden }
     }
 
@@ -655,13 +659,16 @@ impl Recorder {
     /// the like as ordinary polls); or once the run is crowded.
     fn parking(&self) {
         let metrics = Handle::current().metrics();
-        let sockets =
-            metrics.io_driver_fd_registered_count() - metrics.io_driver_fd_deregistered_count();
         let mut state = self.state();
-        // A thread the runtime didn't start can act without a hook seeing it.
-        state.crowded |= threads() > state.threads + metrics.num_blocking_threads();
+        // A thread the runtime didn't start can act without a hook seeing
+        // it; where the threads can't be counted, one may have.
+        let others = match (crate::threads(), state.threads) {
+            (Some(now), Some(before)) => now > before + metrics.num_blocking_threads(),
+            _ => true,
+        };
+        state.crowded |= others;
         let alive = state.rows.iter().filter(|row| row.ended.is_none()).count();
-        if sockets == 0
+        if task_dump::sockets() == Some(0)
             && !state.crowded
             && alive <= MAX_ROWS
             && state.active > state.quieted
@@ -678,9 +685,11 @@ impl Recorder {
     fn spawned(&self, id: Id, at: &std::panic::Location<'_>) {
         let parent = POLLING.get();
         let mut state = self.state();
-        // The local server's tasks, and a dump's own task.
+        // The local server's tasks, and a dump's own task: spawned on this
+        // thread as the dump asks, not whatever another worker spawns
+        // meanwhile.
         let scaffolding = state.scaffolding && parent == Some(Polling::Row(0));
-        if parent == Some(Polling::Hidden) || scaffolding || state.dumping {
+        if parent == Some(Polling::Hidden) || scaffolding || Tracker::is_ignoring() {
             state.hidden.insert(id);
             return;
         }
@@ -693,7 +702,9 @@ impl Recorder {
         let index = state.rows.len();
         state.rows.push(row);
         state.rows_by_id.insert(id, index);
-        state.rows_by_number.insert(id_number(&id), index);
+        if let Some(number) = task_number(id) {
+            state.rows_by_number.insert(number, index);
+        }
     }
 
     fn poll_started(&self, id: Id) {
@@ -820,16 +831,6 @@ impl Wake for MainWaker {
         self.recorder.woke(0);
         self.outer.wake_by_ref();
     }
-}
-
-/// A task's id as a number, as Tokio's tracing gives it.
-fn id_number(id: &Id) -> u64 {
-    id.to_string().parse().unwrap_or_default()
-}
-
-/// How many threads the process runs (Linux, as task dumps are).
-fn threads() -> usize {
-    std::fs::read_dir("/proc/self/task").map_or(usize::MAX, Iterator::count)
 }
 
 /// The target of Tokio's waker events, which say whose poll woke a task.
@@ -1021,6 +1022,24 @@ mod tests {
         assert_eq!(ending(&state, 1), EndKind::Aborted);
         POLLING.set(None);
         assert_eq!(ending(&state, 1), EndKind::Dropped);
+    }
+
+    /// While a dump is in progress, only the task it spawns itself is left
+    /// off the chart: on the multi-thread runtime other workers (here, a
+    /// thread outside the runtime) go on spawning the example's.
+    #[test]
+    fn only_a_dumps_own_task_is_left_off_the_timeline() {
+        let recorder = Recorder::new("examples/x.rs", "");
+        let mut builder = Builder::new_multi_thread();
+        builder.worker_threads(1).enable_all();
+        recorder.install(&mut builder);
+        let runtime = builder.build().unwrap();
+        recorder.dump_started();
+        let _examples = runtime.spawn(std::future::pending::<()>());
+        let tracker = recorder.tracker();
+        let _dumps = tracker.ignoring(|| runtime.spawn(std::future::pending::<()>()));
+        recorder.dump_ended();
+        assert_eq!(recorder.live().len(), 1, "{:?}", recorder.live());
     }
 
     #[test]

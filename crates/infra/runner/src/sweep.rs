@@ -360,7 +360,8 @@ fn take_panics() -> Vec<String> {
 struct Resources {
     /// Open file descriptors and what each refers to.
     fds: BTreeMap<String, String>,
-    threads: usize,
+    /// `None` if it can't be read: then no thread is said to be left.
+    threads: Option<usize>,
     temporary: BTreeSet<OsString>,
 }
 
@@ -379,17 +380,9 @@ impl Resources {
             }
             Some((fd, target))
         });
-        // Not a listing of /proc/self/task, which can miss a live thread
-        // while another one exits.
-        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-        let threads = status
-            .lines()
-            .find_map(|line| line.strip_prefix("Threads:"));
         Resources {
             fds: fds.collect(),
-            threads: threads
-                .and_then(|count| count.trim().parse().ok())
-                .unwrap_or(0),
+            threads: crate::threads(),
             temporary: entries(std::env::temp_dir())
                 .map(|entry| entry.file_name())
                 .collect(),
@@ -405,7 +398,7 @@ impl Resources {
         loop {
             let now = Resources::take();
             let leaked = before.leaked_by(&now);
-            if now.threads <= before.threads {
+            if before.threads_left(&now) == 0 {
                 settled.get_or_insert_with(Instant::now);
             }
             let waited = started.elapsed() >= BLOCKING_PATIENCE;
@@ -414,6 +407,14 @@ impl Resources {
                 return leaked;
             }
             std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// How many more threads `after` runs than `self`, as far as both say.
+    fn threads_left(&self, after: &Resources) -> usize {
+        match (self.threads, after.threads) {
+            (Some(before), Some(after)) => after.saturating_sub(before),
+            _ => 0,
         }
     }
 
@@ -426,11 +427,9 @@ impl Resources {
         let mut leaked: Vec<String> = fds
             .map(|(fd, target)| format!("file descriptor {fd} left open ({target})"))
             .collect();
-        if after.threads > self.threads {
-            leaked.push(format!(
-                "{} thread(s) left running",
-                after.threads - self.threads
-            ));
+        let threads = self.threads_left(after);
+        if threads > 0 {
+            leaked.push(format!("{threads} thread(s) left running"));
         }
         // Counted, not named: a temporary file's name differs from one cut
         // to the next, the problem does not.
@@ -560,12 +559,12 @@ mod tests {
         let fd = |fd: &str, target: &str| (fd.to_owned(), target.to_owned());
         let before = Resources {
             fds: BTreeMap::from([fd("3", "anon_inode:[eventpoll]")]),
-            threads: 2,
+            threads: Some(2),
             temporary: BTreeSet::new(),
         };
         let after = Resources {
             fds: BTreeMap::from([fd("3", "anon_inode:[eventpoll]"), fd("7", "socket:[1234]")]),
-            threads: 3,
+            threads: Some(3),
             temporary: BTreeSet::from([OsString::from(".tmpAbc")]),
         };
         let leaked = before.leaked_by(&after);
@@ -578,5 +577,12 @@ mod tests {
         );
         assert!(leaked[2].starts_with("1 temporary file(s) left behind in "));
         assert!(after.leaked_by(&after).is_empty());
+        // A count that can't be read says nothing either way.
+        let unread = Resources {
+            fds: BTreeMap::new(),
+            threads: None,
+            temporary: BTreeSet::new(),
+        };
+        assert!(unread.threads_left(&after) == 0 && after.threads_left(&unread) == 0);
     }
 }

@@ -19,9 +19,9 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use protocol::dump::{header, seconds};
+use protocol::dump::header;
 use protocol::{EXIT_TIMED_OUT, Kind};
-use task_dump::{Dump, Taken, TaskDumps, Twice};
+use task_dump::{Dump, Taken, TaskDumps, Twice, seconds};
 use tokio::sync::Notify;
 
 use crate::dump;
@@ -84,9 +84,9 @@ pub(crate) struct Watchdog {
     phase: Mutex<Phase>,
     /// Wakes the runtime's thread to take a dump.
     trigger: Notify,
-    /// When the runtime's thread saw the trigger, and its dump, or `None`
-    /// if `run()` returned first.
-    answer: Mutex<Option<mpsc::Sender<Answer>>>,
+    /// Where the runtime's thread answers the trigger: when it saw it, and
+    /// its dump.
+    answer: mpsc::Sender<Answer>,
     /// The timeout has passed: the process ends with code 124, whatever
     /// the example does meanwhile.
     fired: AtomicBool,
@@ -117,7 +117,7 @@ impl Watchdog {
             timeout,
             phase: Mutex::new(Phase::Starting),
             trigger: Notify::new(),
-            answer: Mutex::new(Some(sender)),
+            answer: sender,
             fired: AtomicBool::new(false),
             ours_until: Mutex::new(None),
             started: Instant::now(),
@@ -301,9 +301,7 @@ impl Watchdog {
     }
 
     fn reply(&self, noticed: Instant, dump: Option<String>) {
-        if let Some(answer) = lock(&self.answer).as_ref() {
-            let _ = answer.send(Answer { noticed, dump });
-        }
+        let _ = self.answer.send(Answer { noticed, dump });
     }
 
     /// Once the timeout has passed, the watchdog ends the process, with

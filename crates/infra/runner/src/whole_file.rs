@@ -5,8 +5,9 @@
 use std::fs::{self, File, Metadata};
 use std::io::{self, Write as _};
 use std::os::fd::AsFd;
-use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 pub(crate) struct WholeFile {
     destination: Destination,
@@ -69,7 +70,7 @@ impl WholeFile {
     pub(crate) fn new(path: &Path, what: &'static str) -> io::Result<Self> {
         let destination = Destination::of(path)?;
         if let Destination::Replaced(path) = &destination {
-            drop(temporary_beside(path)?);
+            drop(Temporary::beside(path)?);
         }
         Ok(WholeFile { destination, what })
     }
@@ -79,11 +80,12 @@ impl WholeFile {
             Destination::Stream(stream) => stream.write_all(contents),
             Destination::InPlace(path) => fs::write(path, contents),
             Destination::Replaced(path) => {
-                let mut file = temporary_beside(path)?;
-                file.write_all(contents)?;
-                file.as_file().sync_all()?;
                 // Dropped on an error, the temporary file is removed.
-                file.persist(path).map_err(|error| error.error)?;
+                let mut temporary = Temporary::beside(path)?;
+                temporary.file.write_all(contents)?;
+                temporary.file.sync_all()?;
+                fs::rename(&temporary.path, path)?;
+                temporary.renamed = true;
                 Ok(())
             }
         }
@@ -127,23 +129,45 @@ impl Destination {
         if metadata.is_file() {
             return Ok(Destination::Replaced(fs::canonicalize(path)?));
         }
+        if metadata.is_dir() {
+            return Err(rustix::io::Errno::ISDIR.into());
+        }
         Ok(Destination::InPlace(path.to_owned()))
     }
 }
 
-/// A new temporary file in `path`'s directory, removed when dropped: a
-/// short name of its own, whatever the length of `path`'s, and a dot file,
-/// so that a directory's listing passes it by. Its mode is what
-/// `File::create` gives a new file (0o666 less the umask).
-fn temporary_beside(path: &Path) -> io::Result<tempfile::NamedTempFile> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    tempfile::Builder::new()
-        .prefix(".")
-        .permissions(fs::Permissions::from_mode(0o666))
-        .tempfile_in(dir)
+/// A new file in another's directory, removed when dropped unless renamed.
+struct Temporary {
+    file: File,
+    path: PathBuf,
+    renamed: bool,
+}
+
+impl Temporary {
+    /// `.<pid>.<n>.tmp` in `path`'s directory: a dot file, so that a
+    /// directory's listing passes it by, and a short name, whatever the
+    /// length of `path`'s. Its mode is what `File::create` gives a new
+    /// file (0o666 less the umask).
+    fn beside(path: &Path) -> io::Result<Self> {
+        static MADE: AtomicU32 = AtomicU32::new(0);
+        let n = MADE.fetch_add(1, Ordering::Relaxed);
+        let name = format!(".{}.{n}.tmp", std::process::id());
+        let path = path.with_file_name(name);
+        let file = File::options().write(true).create_new(true).open(&path)?;
+        Ok(Temporary {
+            file,
+            path,
+            renamed: false,
+        })
+    }
+}
+
+impl Drop for Temporary {
+    fn drop(&mut self) {
+        if !self.renamed {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -16,9 +16,9 @@ use tokio::time::timeout;
 use crate::BEAT;
 use crate::fold::{Wait, fold};
 use crate::report::{Report, report};
-#[cfg(taskdump)]
-use crate::seconds;
 use crate::tracker::{Actor, Records, Tracker};
+#[cfg(taskdump)]
+use crate::{seconds, task_number};
 
 /// One frame of a resolved backtrace.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -241,9 +241,7 @@ impl<'a> TaskDumps<'a> {
     /// runs it, so `Handle::dump` can't see it), and every task of the
     /// current runtime.
     pub async fn dump<F: Future + ?Sized>(&mut self, main: Pin<&mut F>) -> Taken<F::Output, Dump> {
-        self.tracker.dump_started();
         let taken = self.backtraces(main).await;
-        self.tracker.dump_ended();
         let Backtraces {
             main,
             tasks,
@@ -321,9 +319,10 @@ fn real_beat() -> Option<Pin<Box<dyn Future<Output = ()> + Send>>> {
     Some(Box::pin(std::future::poll_fn(move |cx| {
         // Stored before the flag is read: a wake can't fall in between.
         *shared.waker.lock().unwrap_or_else(PoisonError::into_inner) = Some(cx.waker().clone());
-        match shared.up.load(Ordering::SeqCst) {
-            true => Poll::Ready(()),
-            false => Poll::Pending,
+        if shared.up.load(Ordering::SeqCst) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
         }
     })))
 }
@@ -347,8 +346,10 @@ const SILENT: &str = "Tokio reported nothing to the tracker, so no lock has a ho
                       needs `--cfg tokio_unstable`, Tokio's `tracing` feature, and the tracker \
                       as the program's subscriber from the start.";
 
-/// The sockets, pipes and signals registered with the runtime's I/O driver.
-fn sockets() -> Option<u64> {
+/// The sockets, pipes and signals registered with the current runtime's I/O
+/// driver: `None` outside a runtime, or where Tokio doesn't say (it needs
+/// `--cfg tokio_unstable`).
+pub fn sockets() -> Option<u64> {
     #[cfg(tokio_unstable)]
     {
         let metrics = tokio::runtime::Handle::try_current().ok()?.metrics();
@@ -413,7 +414,7 @@ impl TaskDumps<'_> {
         }
         let main = resolve(&main_trace);
         let dumped = match tokio::runtime::Handle::current().runtime_flavor() {
-            tokio::runtime::RuntimeFlavor::CurrentThread => Self::in_place().await,
+            tokio::runtime::RuntimeFlavor::CurrentThread => self.in_place().await,
             _ => self.in_a_task().await,
         };
         let (dump, dumper) = match dumped {
@@ -425,11 +426,17 @@ impl TaskDumps<'_> {
             }
         };
         let mut tasks = Vec::new();
+        let mut notes = Vec::new();
         for task in dump.tasks().iter().filter(|task| Some(task.id()) != dumper) {
-            let id = task.id().to_string().parse().unwrap_or_default();
+            let Some(id) = task_number(task.id()) else {
+                notes.push(format!(
+                    "Task {} is left out: its id is no number.",
+                    task.id()
+                ));
+                continue;
+            };
             tasks.push((id, resolve(task.trace())));
         }
-        let notes = Vec::new();
         Taken::Dump(Backtraces { main, tasks, notes })
     }
 }
@@ -440,11 +447,11 @@ impl TaskDumps<'_> {
     /// taken in this poll, where no other task can run first. A task that
     /// does work while it is traced (one spawned a moment ago) can trip
     /// Tokio's tracing up: the dump is lost then, not the program.
-    async fn in_place() -> Result<(tokio::runtime::Dump, Option<tokio::task::Id>), String> {
+    async fn in_place(&self) -> Result<(tokio::runtime::Dump, Option<tokio::task::Id>), String> {
         use std::panic::{self, AssertUnwindSafe};
 
         let handle = tokio::runtime::Handle::current();
-        let mut dump = pin!(timeout(PATIENCE, handle.dump()));
+        let mut dump = pin!(self.tracker.ignoring(|| timeout(PATIENCE, handle.dump())));
         let dumped = std::future::poll_fn(|cx| {
             match panic::catch_unwind(AssertUnwindSafe(|| dump.as_mut().poll(cx))) {
                 Ok(Poll::Pending) => Poll::Pending,
@@ -469,12 +476,14 @@ impl TaskDumps<'_> {
     async fn in_a_task(
         &mut self,
     ) -> Result<(tokio::runtime::Dump, Option<tokio::task::Id>), String> {
+        let tracker = &self.tracker;
         let in_flight = self.in_flight.get_or_insert_with(|| {
             let handle = tokio::runtime::Handle::current();
-            tokio::spawn(async move { handle.dump().await })
+            tracker.ignoring(|| tokio::spawn(async move { handle.dump().await }))
         });
         let dumper = in_flight.id();
-        let Ok(dumped) = timeout(PATIENCE, in_flight).await else {
+        let waited = tracker.ignoring(|| timeout(PATIENCE, in_flight));
+        let Ok(dumped) = waited.await else {
             return Err(format!(
                 "No tasks: a worker did not answer within {}; the next dump waits for this one.",
                 seconds(PATIENCE)

@@ -24,6 +24,7 @@ use std::time::Duration;
 
 pub use dump::{
     AVAILABLE, Backtraces, Dump, Files, Frame, Own, PATIENCE, Taken, TaskDumps, Twice, UNAVAILABLE,
+    sockets,
 };
 pub use fold::{Place, Wait, fold, short_path, simplify};
 pub use render::{MAX_ENTRIES, names_label};
@@ -35,12 +36,21 @@ pub use tracker::{Actor, Guard, Tracker};
 pub const BEAT: Duration = Duration::from_millis(100);
 
 /// `1.0s`, `0.25s`: seconds with at least one decimal, as many as needed.
+/// (The workspace's `protocol` crate, which has no Tokio, keeps a copy for
+/// a dump's first line; the runner's tests check the two agree.)
 pub fn seconds(duration: Duration) -> String {
     let millis = duration.as_millis();
     let fraction = format!("{:03}", millis % 1000);
     let fraction = fraction.trim_end_matches('0');
     // `0<1` pads an empty fraction to `0`.
     format!("{}.{:0<1}s", millis / 1000, fraction)
+}
+
+/// A task's id as the number Tokio's tracing gives it (the `task.id` of its
+/// spawn): Tokio has no accessor for it, but prints that number; `None` if
+/// a Tokio printed something else.
+pub fn task_number(id: tokio::task::Id) -> Option<u64> {
+    id.to_string().parse().ok()
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::fold::{Place, Wait};
-use crate::report::{Fact, Holder, Report, Seen, Through, Unseen, Verdict};
+use crate::report::{Entry, Fact, Holder, Report, Seen, Through, Unseen, Verdict};
 use crate::tracker::Actor;
 use crate::tracker::Guard;
 use crate::{BEAT, seconds};
@@ -39,6 +39,37 @@ impl Report {
             let _ = writeln!(text, "\n{note}");
         }
         text
+    }
+
+    /// The lines of entry `index` below its label, as the text shows them
+    /// but not indented: what the caller says of the task, where it waits,
+    /// what the run shows of its locks and timers. For a caller that keeps
+    /// each task's entry, such as a timeline.
+    pub fn lines(&self, index: usize) -> Vec<String> {
+        let Some(entry) = self.entries.get(index) else {
+            return Vec::new();
+        };
+        self.body(entry).into_iter().map(|(_, line)| line).collect()
+    }
+
+    /// An entry's lines below its label, each with its depth in the entry.
+    fn body(&self, entry: &Entry) -> Vec<(usize, String)> {
+        // What the caller says of the task comes first, then where it waits,
+        // then what the run shows of its locks and timers.
+        let (said, shown): (Vec<&Fact>, Vec<&Fact>) = entry
+            .facts
+            .iter()
+            .partition(|fact| matches!(fact, Fact::Said(_)));
+        let mut lines: Vec<(usize, String)> = said
+            .into_iter()
+            .map(|fact| (0, self.fact_text(fact)))
+            .collect();
+        if entry.waits.is_empty() {
+            lines.push((0, UNSEEN.to_owned()));
+        }
+        render_waits(&mut lines, &entry.waits, 0);
+        lines.extend(shown.into_iter().map(|fact| (0, self.fact_text(fact))));
+        lines
     }
 
     /// How other lines name a task.
@@ -315,21 +346,8 @@ impl<'a> Tree<'a> {
             }
         };
         let _ = writeln!(self.text, "\n{pad}{name} {}", entry.label);
-        // What the caller says of the task comes first, then where it waits,
-        // then what the run shows of its locks and timers.
-        let (said, shown): (Vec<&Fact>, Vec<&Fact>) = entry
-            .facts
-            .iter()
-            .partition(|fact| matches!(fact, Fact::Said(_)));
-        for fact in said {
-            let _ = writeln!(self.text, "{pad}  {}", self.report.fact_text(fact));
-        }
-        if entry.waits.is_empty() {
-            let _ = writeln!(self.text, "{pad}  {UNSEEN}");
-        }
-        render_waits(&mut self.text, &entry.waits, 0, depth + 1);
-        for fact in shown {
-            let _ = writeln!(self.text, "{pad}  {}", self.report.fact_text(fact));
+        for (indent, line) in self.report.body(entry) {
+            let _ = writeln!(self.text, "{pad}{}{line}", "  ".repeat(indent + 1));
         }
         let children = self.children(group[0]);
         self.siblings(&children, depth + 1);
@@ -344,8 +362,7 @@ const UNSEEN: &str = "waits where a task dump can't see: in a JoinSet none of wh
 
 /// The waits that share their first `depth` frames, as a tree: each own
 /// frame on a line, indented by its depth, and the leaf below the innermost.
-fn render_waits(text: &mut String, waits: &[Wait], depth: usize, indent: usize) {
-    let pad = "  ".repeat(indent);
+fn render_waits(lines: &mut Vec<(usize, String)>, waits: &[Wait], depth: usize) {
     let mut leaves: Vec<&str> = Vec::new();
     let mut groups: Vec<(&Place, Vec<Wait>)> = Vec::new();
     for wait in waits {
@@ -361,11 +378,11 @@ fn render_waits(text: &mut String, waits: &[Wait], depth: usize, indent: usize) 
         }
     }
     for leaf in leaves {
-        let _ = writeln!(text, "{pad}waits in {leaf}");
+        lines.push((depth, format!("waits in {leaf}")));
     }
     for (place, members) in groups {
-        let _ = writeln!(text, "{pad}{} at {}", place.function, place.at);
-        render_waits(text, &members, depth + 1, indent + 1);
+        lines.push((depth, format!("{} at {}", place.function, place.at)));
+        render_waits(lines, &members, depth + 1);
     }
 }
 

@@ -351,3 +351,66 @@ fn the_dumps_own_frames_are_not_the_programs() {
     );
     assert_eq!(wait.leaf, "sleep");
 }
+
+/// On the multi-thread runtime a dump waits for every worker: a task that
+/// another worker spawns meanwhile is the program's, and the tracker sees
+/// where and by whom it was spawned. The spawner holds its worker until the
+/// dump has polled `main`, so the spawn falls inside the dump.
+#[cfg(taskdump)]
+#[test]
+fn a_task_another_worker_spawns_during_a_dump_is_the_programs() {
+    use std::task::Poll;
+
+    let tracker = Tracker::default();
+    let dispatch = tracing::Dispatch::new(tracker.clone());
+    let _default = tracing::dispatcher::set_default(&dispatch);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .on_thread_start(move || std::mem::forget(tracing::dispatcher::set_default(&dispatch)))
+        .build()
+        .unwrap();
+    let own = Own {
+        files: Files::One("src/tests.rs"),
+        module: "tests",
+    };
+    let (report, spawner, child) = runtime.block_on(async {
+        let (ready, is_ready) = oneshot::channel();
+        let (go, wait_for_go) = std::sync::mpsc::channel::<()>();
+        let spawner = tokio::spawn(async move {
+            let _ = ready.send(());
+            // Blocks this worker: the dump can't trace until it is back.
+            let _ = wait_for_go.recv();
+            tokio::spawn(std::future::pending::<()>()).id()
+        });
+        is_ready.await.unwrap();
+        let mut go = Some(go);
+        let main = std::future::poll_fn(|_| {
+            // The dump polls `main` first: it has begun.
+            if let Some(go) = go.take() {
+                let _ = go.send(());
+            }
+            Poll::<()>::Pending
+        });
+        let mut main = pin!(tracker.main(main));
+        let mut dumps = TaskDumps::new(tracker.clone(), own);
+        let Taken::Dump(dump) = dumps.dump(main.as_mut()).await else {
+            panic!("main never ends");
+        };
+        let spawner_id = spawner.id();
+        let child = spawner.await.unwrap();
+        (report(&dump, None), spawner_id, child)
+    });
+    let number = |id| task_number(id).unwrap();
+    let entry = report
+        .entries
+        .iter()
+        .find(|entry| entry.who == Actor::Task(number(child)))
+        .expect("the dump lists the task spawned during it");
+    assert!(
+        entry.label.starts_with("spawned at tests.rs:"),
+        "{}",
+        entry.label
+    );
+    assert_eq!(entry.parent, Some(Actor::Task(number(spawner))));
+}

@@ -4,7 +4,7 @@
 
 use std::backtrace::Backtrace;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::path::Path;
 use std::pin::pin;
@@ -43,18 +43,36 @@ thread_local! {
     static ENTERED: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
     /// Whether this thread is polling `main`.
     static IN_MAIN: Cell<bool> = const { Cell::new(false) };
+    /// Whether what this thread spawns and makes now is the caller's own:
+    /// [`Tracker::ignoring`].
+    static IGNORING: Cell<bool> = const { Cell::new(false) };
     /// The last wait on a resource that ended on this thread: which resource,
     /// and by which call (a lock's guard is taken right after).
     static LAST_READY: Cell<Option<(u64, Guard)>> = const { Cell::new(None) };
 }
 
-fn actor() -> Actor {
-    if let Some(id) = tokio::task::try_id() {
-        return Actor::Task(id.to_string().parse().unwrap_or_default());
+/// Whether this thread is in a dump's poll of a task or of `main`, in
+/// Tokio's tracing mode: it reports polls, but changes nothing. Tokio tells
+/// through `Handle::is_tracing`, public for its own tests and hidden from
+/// its docs: nothing else names the worker that traces, on the multi-thread
+/// runtime any of them.
+fn tracing() -> bool {
+    #[cfg(taskdump)]
+    {
+        tokio::runtime::Handle::is_tracing()
     }
-    match IN_MAIN.get() {
-        true => Actor::Main,
-        false => Actor::Elsewhere,
+    #[cfg(not(taskdump))]
+    false
+}
+
+fn actor() -> Actor {
+    if let Some(task) = tokio::task::try_id().and_then(crate::task_number) {
+        return Actor::Task(task);
+    }
+    if IN_MAIN.get() {
+        Actor::Main
+    } else {
+        Actor::Elsewhere
     }
 }
 
@@ -76,9 +94,9 @@ pub(crate) struct Records {
     pub(crate) main_polled: u64,
     /// The step at which `main` was last woken between two dumps.
     pub(crate) main_woken: u64,
-    pub(crate) dumping: bool,
-    /// Resources made meanwhile are the caller's own: [`Tracker::ignoring`].
-    pub(crate) ignoring: bool,
+    /// The tasks of the caller's own ([`Tracker::ignoring`]), such as a
+    /// dump's, by their Tokio ids: what they make is not the program's.
+    own_tasks: HashSet<u64>,
     /// Time zero of every time a dump shows.
     pub(crate) origin: Option<Instant>,
     /// Whether Tokio reported anything at all.
@@ -99,7 +117,9 @@ enum Spanned {
     Op,
     /// The span each poll of an op enters, by the op's span.
     OpPoll(u64),
-    /// A span the tracker does not follow: the task of a dump.
+    /// A task of the caller's own, by its id: [`Tracker::ignoring`].
+    Own(u64),
+    /// A span the tracker does not follow.
     Other,
 }
 
@@ -180,9 +200,9 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    fn of(concrete_type: &str, internal: bool) -> Self {
+    /// The kind Tokio's `concrete_type` names.
+    fn of(concrete_type: &str) -> Self {
         match concrete_type {
-            _ if internal => Kind::Inner,
             "Mutex" => Kind::Mutex,
             "RwLock" => Kind::RwLock,
             "Semaphore" => Kind::Semaphore,
@@ -300,7 +320,7 @@ impl Tracker {
                 {
                     let mut records = tracker.records();
                     records.origin.get_or_insert_with(Instant::now);
-                    if !records.dumping {
+                    if !tracing() {
                         records.step += 1;
                         records.main_polled = records.step;
                     }
@@ -314,23 +334,22 @@ impl Tracker {
         }
     }
 
-    /// `make()`, whose resources (a sleep, say) are the caller's own, which
-    /// the tracker does not follow: they are not the program's.
+    /// `make()`, whose resources (a sleep, say) and tasks (a dump's) are the
+    /// caller's own, which the tracker does not follow: they are not the
+    /// program's, nor is what those tasks make. Only what `make` itself does,
+    /// on this thread: on the multi-thread runtime, another worker's spawns
+    /// meanwhile are the program's.
     pub fn ignoring<T>(&self, make: impl FnOnce() -> T) -> T {
-        self.records().ignoring = true;
+        let outer = IGNORING.replace(true);
         let made = make();
-        self.records().ignoring = false;
+        IGNORING.set(outer);
         made
     }
 
-    /// Until [`Tracker::dump_ended`], the polls Tokio reports are a dump's
-    /// tracing, not the program's work.
-    pub fn dump_started(&self) {
-        self.records().dumping = true;
-    }
-
-    pub fn dump_ended(&self) {
-        self.records().dumping = false;
+    /// Whether this thread is inside [`Tracker::ignoring`]: what it spawns
+    /// now is the caller's own.
+    pub fn is_ignoring() -> bool {
+        IGNORING.get()
     }
 
     /// The task whose span `span` is, by its Tokio id.
@@ -360,9 +379,10 @@ impl Tracker {
 
 impl Subscriber for Tracker {
     fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
-        match Tracker::reads(metadata) {
-            true => Interest::always(),
-            false => Interest::never(),
+        if Tracker::reads(metadata) {
+            Interest::always()
+        } else {
+            Interest::never()
         }
     }
 
@@ -379,10 +399,14 @@ impl Subscriber for Tracker {
         records.next_span += 1;
         let id = records.next_span;
         let what = match span.metadata().name() {
-            // The task that takes a dump is no task of the program's.
-            "runtime.spawn" if records.dumping => Spanned::Other,
+            // The task that takes a dump is no task of the program's, nor
+            // is what it makes.
+            "runtime.spawn" if IGNORING.get() => {
+                records.own_tasks.insert(fields.task);
+                Spanned::Own(fields.task)
+            }
             "runtime.spawn" => records.spawned(fields),
-            "runtime.resource" if records.ignoring => Spanned::Other,
+            "runtime.resource" if IGNORING.get() || records.in_own_task() => Spanned::Other,
             "runtime.resource" => records.made(id, fields, current),
             "runtime.resource.async_op" => records.op_made(id, fields, explicit.or(current)),
             _ => records.op_poll_made(explicit.or(current)),
@@ -407,7 +431,7 @@ impl Subscriber for Tracker {
         // A dump polls every task in its tracing mode, which reports polls
         // but changes nothing; what else is reported meanwhile (another
         // worker's task, on the multi-thread runtime) is the program's.
-        if records.dumping && target == "runtime::resource::poll_op" {
+        if target == "runtime::resource::poll_op" && tracing() {
             return;
         }
         records.step += 1;
@@ -465,7 +489,7 @@ impl Subscriber for Tracker {
 
 impl Records {
     fn task_polled(&mut self, task: u64) {
-        if self.dumping {
+        if tracing() {
             return;
         }
         self.step += 1;
@@ -483,6 +507,14 @@ impl Records {
         };
         let resource = self.resources.get(&op.resource);
         op.budget_check = resource.is_some_and(|r| r.kind == Kind::Sleep);
+    }
+
+    /// Whether the task being polled on this thread is one of the caller's own.
+    fn in_own_task(&self) -> bool {
+        match actor() {
+            Actor::Task(task) => self.own_tasks.contains(&task),
+            Actor::Main | Actor::Elsewhere => false,
+        }
     }
 
     /// `main` was woken: it moves.
@@ -512,7 +544,11 @@ impl Records {
     }
 
     fn made(&mut self, id: u64, fields: Fields, current: Option<u64>) -> Spanned {
-        let kind = Kind::of(&fields.concrete_type, fields.is_internal);
+        let kind = if fields.is_internal {
+            Kind::Inner
+        } else {
+            Kind::of(&fields.concrete_type)
+        };
         let place = fields.place();
         let ordinal = match &place {
             Some(place) => {
@@ -526,9 +562,10 @@ impl Records {
             _ => None,
         };
         let made = Tracker::now(self);
-        let made_on = match kind.is_lock() {
-            true => Some(MadeOn::capture()),
-            false => None,
+        let made_on = if kind.is_lock() {
+            Some(MadeOn::capture())
+        } else {
+            None
         };
         let state = State::default();
         let resource = Resource {
@@ -552,9 +589,10 @@ impl Records {
         }
         // A wait on the semaphore under a lock is polled by the wait on the lock.
         let inner = self.resources.get(&resource).map(|r| r.kind) == Some(Kind::Inner);
-        let outer = match inner {
-            true => self.op_in(&ENTERED.with_borrow(Clone::clone)),
-            false => None,
+        let outer = if inner {
+            self.op_in(&ENTERED.with_borrow(Clone::clone))
+        } else {
+            None
         };
         let op = Op {
             resource,
@@ -586,7 +624,7 @@ impl Records {
             match self.spans.get(&span)?.what {
                 Spanned::Op => return Some(span),
                 Spanned::OpPoll(op) => return Some(op),
-                Spanned::Other => return None,
+                Spanned::Own(_) | Spanned::Other => return None,
                 Spanned::Task(_) | Spanned::Resource => {}
             }
         }
@@ -601,7 +639,7 @@ impl Records {
                 Spanned::Resource => return Some(span),
                 Spanned::Op => return Some(self.ops.get(&span)?.resource),
                 Spanned::OpPoll(op) => return Some(self.ops.get(&op)?.resource),
-                Spanned::Other => return None,
+                Spanned::Own(_) | Spanned::Other => return None,
                 Spanned::Task(_) => {}
             }
         }
@@ -730,6 +768,9 @@ impl Records {
             }
             Spanned::Op => {
                 self.ops.remove(&id);
+            }
+            Spanned::Own(task) => {
+                self.own_tasks.remove(&task);
             }
             Spanned::OpPoll(_) | Spanned::Other => {}
         }

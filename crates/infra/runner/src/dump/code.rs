@@ -1,151 +1,793 @@
-//! The example's own file as a dump reads it: line by line, without
-//! comments, with each line's brace depth, so that reading.rs can tell which
-//! `fn` or async block a line is in and which names a line uses.
+//! The example's own file as a dump reads it: as Rust tokens (proc-macro2's,
+//! with their lines), so that a brace, an `.await` or a `fn` inside a string,
+//! a char or a comment is no code. What reading.rs needs of it: each body (a
+//! `fn`'s or an async block's) with the lines it spans and the places its own
+//! code may suspend at, and the names each `let` binds. A file that does not
+//! tokenize reads as empty, and then nothing is read from it.
 
-/// The file, line by line, without `//` comments, with the brace depth at
-/// the start of each line.
-pub(crate) struct Code<'a> {
-    lines: Vec<Line<'a>>,
+use std::str::FromStr;
+
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
+
+/// The file's bodies, suspension points, bindings and loops.
+#[derive(Debug, Default)]
+pub(crate) struct Code {
+    bodies: Vec<Body>,
+    sites: Vec<Site>,
+    lets: Vec<Let>,
+    loops: Vec<Loop>,
+    spawns_into: Vec<SpawnInto>,
 }
 
-struct Line<'a> {
-    /// The line without its comment.
-    code: &'a str,
-    /// How many braces are open where it starts.
-    depth: i32,
+/// Lines `first..=last` of the file, from 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Lines {
+    pub(crate) first: usize,
+    pub(crate) last: usize,
 }
 
-impl<'a> Code<'a> {
-    pub(crate) fn new(text: &'a str) -> Self {
-        let mut depth = 0;
-        let lines = text
-            .lines()
-            .map(|line| {
-                let code = without_comment(line);
-                let at_start = depth;
-                depth += code.matches('{').count() as i32 - code.matches('}').count() as i32;
-                Line {
-                    code,
-                    depth: at_start,
-                }
-            })
-            .collect();
-        Code { lines }
+impl Lines {
+    fn holds(self, line: usize) -> bool {
+        (self.first..=self.last).contains(&line)
     }
 
-    /// Line `number` (from 1), without its comment.
-    pub(crate) fn line(&self, number: usize) -> Option<&'a str> {
-        number
-            .checked_sub(1)
-            .and_then(|index| self.lines.get(index))
-            .map(|line| line.code)
+    fn holds_lines(self, inner: Lines) -> bool {
+        self.first <= inner.first && inner.last <= self.last
+    }
+}
+
+/// Code that runs as one future's own: a `fn`'s body or an async block.
+#[derive(Debug)]
+pub(crate) struct Body {
+    pub(crate) kind: BodyKind,
+    /// From the `fn` or `async` keyword to the closing brace.
+    pub(crate) lines: Lines,
+    /// A `fn` at the file's top level (not in an `impl`, a `mod` or a body).
+    free: bool,
+    /// The names its parameters bind, with their types' tokens.
+    params: Vec<(String, Vec<String>)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum BodyKind {
+    Fn(String),
+    AsyncBlock,
+}
+
+/// A place a body's own code may suspend at: an `.await`, or a macro that
+/// is not known not to (`join!`, `select!`, any the reader doesn't know).
+#[derive(Debug)]
+pub(crate) struct Site {
+    /// The body whose own code it is.
+    pub(crate) body: usize,
+    /// From the awaited expression's first token to `await`, or the macro's.
+    pub(crate) lines: Lines,
+    pub(crate) kind: SiteKind,
+    /// The awaited expression, or the macro's arguments: `tasks.join_next()`.
+    pub(crate) text: String,
+    /// Every identifier in it.
+    idents: Vec<String>,
+    /// For `name(...).await`, `name`.
+    pub(crate) call: Option<String>,
+    /// For `name.method(...)...await`, `name`.
+    pub(crate) receiver: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SiteKind {
+    Await,
+    Macro,
+}
+
+/// A `for`, `while` or `loop`.
+#[derive(Debug)]
+struct Loop {
+    /// From the keyword to the closing brace.
+    lines: Lines,
+    /// From the keyword to the opening brace: a `while`'s condition.
+    header: Lines,
+    is_while: bool,
+    /// A `break` anywhere in its body (or a loop in it).
+    breaks: bool,
+}
+
+/// A `set.spawn(...)` call (or `spawn_local`, `spawn_on`, `spawn_blocking`).
+#[derive(Debug)]
+struct SpawnInto {
+    set: String,
+    /// The line of `spawn`.
+    line: usize,
+    /// The body whose own code calls it.
+    body: Option<usize>,
+}
+
+/// A `let` statement: the names its pattern binds and the tokens it runs.
+#[derive(Debug)]
+struct Let {
+    names: Vec<String>,
+    /// From `let` to its `;`.
+    lines: Lines,
+    /// The block it binds in, where its names are seen after it.
+    scope: Lines,
+    /// Every identifier after its pattern.
+    idents: Vec<String>,
+}
+
+/// Macros that never suspend the code around them (their arguments may, and
+/// are read as code).
+const NOT_SUSPENDING: [&str; 28] = [
+    "println",
+    "print",
+    "eprintln",
+    "eprint",
+    "format",
+    "format_args",
+    "write",
+    "writeln",
+    "vec",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "panic",
+    "unreachable",
+    "todo",
+    "unimplemented",
+    "matches",
+    "dbg",
+    "pin",
+    "concat",
+    "stringify",
+    "anyhow",
+    "bail",
+    "ensure",
+    "include_str",
+];
+
+/// A `JoinSet`'s waits that return once it is empty.
+const EMPTYING: [&str; 2] = [".join_all()", ".shutdown()"];
+
+/// A `JoinSet`'s waits for its next task.
+pub(crate) const JOIN_NEXT: [&str; 2] = [".join_next()", ".join_next_with_id()"];
+
+/// Identifiers that end an awaited expression, read backwards from `.await`.
+const KEYWORDS: [&str; 16] = [
+    "let", "if", "else", "match", "while", "for", "in", "loop", "return", "break", "move", "async",
+    "await", "yield", "mut", "unsafe",
+];
+
+impl Code {
+    pub(crate) fn new(text: &str) -> Self {
+        let mut code = Code::default();
+        let Ok(tokens) = TokenStream::from_str(text) else {
+            return code;
+        };
+        let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+        let file = Lines {
+            first: 1,
+            last: usize::MAX,
+        };
+        code.walk(&tokens, None, file, Level::Items);
+        // Nothing kept holds a span: forget the text the spans pointed into,
+        // which would otherwise stay for the thread's life, a copy a dump.
+        proc_macro2::extra::invalidate_current_thread_spans();
+        code
     }
 
-    fn depth(&self, number: usize) -> i32 {
-        self.lines[number - 1].depth
+    /// The innermost `fn` around `line`.
+    pub(crate) fn fn_around(&self, line: usize) -> Option<usize> {
+        let fns = self.bodies.iter().enumerate();
+        let around =
+            fns.filter(|(_, body)| matches!(body.kind, BodyKind::Fn(_)) && body.lines.holds(line));
+        let innermost = around.min_by_key(|(_, body)| body.lines.last - body.lines.first);
+        innermost.map(|(index, _)| index)
     }
 
-    /// Whether line `inner` is inside the body that opens on or after line
-    /// `start` (a signature may run over several lines before its `{`).
-    pub(crate) fn in_body(&self, start: usize, inner: usize) -> bool {
-        if inner <= start || inner > self.lines.len() {
-            return false;
-        }
-        let outside = self.depth(start);
-        let mut entered = false;
-        for number in start + 1..=inner {
-            let depth = self.depth(number);
-            if depth > outside {
-                entered = true;
-            } else if entered {
-                return false;
+    /// How a dump names a body's frame: `run`, `async block in run`.
+    pub(crate) fn name(&self, index: usize) -> Option<String> {
+        match &self.bodies[index].kind {
+            BodyKind::Fn(name) => Some(name.clone()),
+            BodyKind::AsyncBlock => {
+                let outer = self.fn_around(self.bodies[index].lines.first)?;
+                Some(format!("async block in {}", self.name(outer)?))
             }
         }
-        entered
     }
 
-    /// Where the code a frame is in begins: the `fn` around `line`, or for
-    /// an async block the nearest `async` block around it.
-    pub(crate) fn scope(&self, function: &str, line: usize) -> Option<usize> {
-        if !function.starts_with("async block in ") {
-            return self.fn_start(line);
+    /// The one `fn name` at the file's top level, if there is exactly one.
+    pub(crate) fn free_fn(&self, name: &str) -> Option<usize> {
+        let named = |body: &&Body| body.free && body.kind == BodyKind::Fn(name.to_owned());
+        let mut found = self
+            .bodies
+            .iter()
+            .enumerate()
+            .filter(|(_, body)| named(body));
+        match (found.next(), found.next()) {
+            (Some((index, _)), None) => Some(index),
+            _ => None,
         }
-        (1..line).rev().find(|&number| {
-            let code = self.lines[number - 1].code;
-            (code.contains("async move {") || code.contains("async {"))
-                && self.in_body(number, line)
-        })
     }
 
-    /// Line `number` with the method chain it is part of, joined: rustfmt
-    /// writes a long one a link a line (`lock\n.lock()\n.await;`).
-    pub(crate) fn chain(&self, number: usize) -> String {
-        let link = |n: usize| {
-            self.line(n)
-                .is_some_and(|c| c.trim_start().starts_with('.'))
-        };
-        let start = (1..=number).rev().find(|&n| !link(n)).unwrap_or(number);
-        let end = (number + 1..).find(|&n| !link(n)).unwrap_or(number + 1);
-        (start..end)
-            .filter_map(|n| self.line(n))
-            .map(str::trim)
+    /// The one async block whose `async` is on `line`, if there is one.
+    pub(crate) fn async_block_at(&self, line: usize) -> Option<usize> {
+        let at = |body: &&Body| body.kind == BodyKind::AsyncBlock && body.lines.first == line;
+        let mut found = self.bodies.iter().enumerate().filter(|(_, body)| at(body));
+        match (found.next(), found.next()) {
+            (Some((index, _)), None) => Some(index),
+            _ => None,
+        }
+    }
+
+    /// The places body `body`'s own code may suspend at.
+    pub(crate) fn sites_of(&self, body: usize) -> impl Iterator<Item = &Site> {
+        self.sites.iter().filter(move |site| site.body == body)
+    }
+
+    /// Body `body`'s own suspension points that may be reached after line
+    /// `line` runs: those after it, and those in a loop around it.
+    pub(crate) fn sites_after(&self, body: usize, line: usize) -> Vec<&Site> {
+        let looping: Vec<Lines> = self
+            .loops
+            .iter()
+            .map(|looped| looped.lines)
+            .filter(|lines| lines.holds(line))
+            .collect();
+        self.sites_of(body)
+            .filter(|site| {
+                site.lines.last >= line || looping.iter().any(|lines| lines.holds_lines(site.lines))
+            })
             .collect()
     }
 
-    /// The line that declares `fn name`, the first if there are several.
-    pub(crate) fn fn_named(&self, name: &str) -> Option<usize> {
-        let declares = |code: &str| {
-            code.split("fn ")
-                .skip(1)
-                .any(|rest| rest.starts_with(name) && rest[name.len()..].starts_with(['(', '<']))
+    /// Whether `line` is in a `for`, `while` or `loop` (of the same body or
+    /// one around it).
+    pub(crate) fn in_loop(&self, line: usize) -> bool {
+        self.loops.iter().any(|looped| looped.lines.holds(line))
+    }
+
+    /// The last line body `body` can be at while a task it spawned into
+    /// `set` on `line` is alive: the end of the first wait after `line` that
+    /// returns only once the set is empty, `set.join_all().await`,
+    /// `set.shutdown().await`, or a `while` on `set.join_next().await` with
+    /// no `break`.
+    pub(crate) fn drained(&self, body: usize, set: &str, line: usize) -> Option<usize> {
+        let on_set = self.sites_of(body).filter(|site| {
+            site.lines.first >= line
+                && site.kind == SiteKind::Await
+                && site.receiver.as_deref() == Some(set)
+        });
+        let mut ends = on_set.filter_map(|site| {
+            if EMPTYING.iter().any(|wait| site.text.ends_with(wait)) {
+                return Some(site.lines.last);
+            }
+            if !JOIN_NEXT.iter().any(|wait| site.text.ends_with(wait)) {
+                return None;
+            }
+            let draining = self.loops.iter().find(|looped| {
+                looped.is_while && !looped.breaks && looped.header.holds_lines(site.lines)
+            });
+            draining.map(|looped| looped.lines.last)
+        });
+        ends.next()
+    }
+
+    /// The innermost suspension point whose lines hold `line`, if one is.
+    pub(crate) fn site_at(&self, line: usize) -> Option<&Site> {
+        let holding = self.sites.iter().filter(|site| site.lines.holds(line));
+        let smallest = holding
+            .clone()
+            .map(|site| site.lines.last - site.lines.first)
+            .min()?;
+        let mut innermost = holding.filter(|site| site.lines.last - site.lines.first == smallest);
+        match (innermost.next(), innermost.next()) {
+            (Some(site), None) => Some(site),
+            _ => None,
+        }
+    }
+
+    /// The receivers `line` spawns into, `tasks` for `tasks.spawn(...)`,
+    /// each with the body whose code spawns.
+    pub(crate) fn spawned_into(&self, line: usize) -> Vec<(&str, Option<usize>)> {
+        let into = self.spawns_into.iter().filter(|spawn| spawn.line == line);
+        into.map(|spawn| (spawn.set.as_str(), spawn.body)).collect()
+    }
+
+    /// The names bound by the `let` whose statement holds `line`.
+    pub(crate) fn bound_at(&self, line: usize) -> Vec<&str> {
+        let lets = self.lets.iter().filter(|binding| binding.lines.holds(line));
+        lets.flat_map(|binding| binding.names.iter().map(String::as_str))
+            .collect()
+    }
+
+    /// The `let` that binds `name` as seen at `line`: the last one before it
+    /// in a block around it. By the line its statement starts on.
+    pub(crate) fn binding_of(&self, name: &str, line: usize) -> Option<usize> {
+        let seen = self.lets.iter().filter(|binding| {
+            binding.lines.last < line
+                && binding.scope.holds(line)
+                && binding.names.iter().any(|bound| bound == name)
+        });
+        seen.map(|binding| binding.lines.first).max()
+    }
+
+    /// The `let` that binds `name` for the code on `line`: the one whose
+    /// statement holds the line (`let handle = tokio::spawn(...)`), or else
+    /// the one seen there.
+    pub(crate) fn binding_for(&self, name: &str, line: usize) -> Option<usize> {
+        let own = self.lets.iter().find(|binding| {
+            binding.lines.holds(line) && binding.names.iter().any(|bound| bound == name)
+        });
+        match own {
+            Some(binding) => Some(binding.lines.first),
+            None => self.binding_of(name, line),
+        }
+    }
+
+    /// Whether `name`, a parameter of body `body` or bound by a `let` in it,
+    /// is declared with `type_name` among its tokens: `workers: JoinSet<T>`,
+    /// `let mut tasks = JoinSet::new();`.
+    pub(crate) fn declared_as(&self, body: usize, name: &str, type_name: &str) -> bool {
+        let Some(declared) = self.bodies.get(body) else {
+            return false;
         };
-        (1..=self.lines.len()).find(|&number| declares(self.lines[number - 1].code))
+        let param = declared.params.iter().find(|(param, _)| param == name);
+        if let Some((_, tokens)) = param {
+            return tokens.iter().any(|token| token == type_name);
+        }
+        let lets = self.lets.iter().filter(|binding| {
+            declared.lines.holds_lines(binding.lines) && binding.names.iter().any(|n| n == name)
+        });
+        let lets: Vec<&Let> = lets.collect();
+        !lets.is_empty()
+            && lets
+                .iter()
+                .all(|binding| binding.idents.iter().any(|i| i == type_name))
     }
 
-    /// The line of the `fn` whose body holds `line`.
-    pub(crate) fn fn_start(&self, line: usize) -> Option<usize> {
-        (1..line).rev().find(|&number| {
-            let code = self.lines[number - 1].code;
-            code.contains("fn ") && self.in_body(number, line)
-        })
+    fn walk(&mut self, tokens: &[TokenTree], body: Option<usize>, scope: Lines, level: Level) {
+        let mut at = 0;
+        while at < tokens.len() {
+            at = self.token(tokens, at, body, scope, level);
+        }
+    }
+
+    /// Reads the token at `at` (and what belongs to it); the index after.
+    fn token(
+        &mut self,
+        tokens: &[TokenTree],
+        at: usize,
+        body: Option<usize>,
+        scope: Lines,
+        level: Level,
+    ) -> usize {
+        let next = at + 1;
+        match &tokens[at] {
+            TokenTree::Group(group) => {
+                let inner = match group.delimiter() {
+                    Delimiter::Brace => lines(group),
+                    _ => scope,
+                };
+                // An `impl`'s, a `mod`'s or a `trait`'s items are no free fns.
+                let level = match level {
+                    Level::Items if is_item_block(tokens, at) => Level::Nested,
+                    Level::Items => Level::Items,
+                    Level::Nested => Level::Nested,
+                };
+                let tokens: Vec<TokenTree> = group.stream().into_iter().collect();
+                self.walk(&tokens, body, inner, level);
+                next
+            }
+            TokenTree::Ident(ident) => {
+                let word = ident.to_string();
+                match word.as_str() {
+                    "fn" => self.function(tokens, at, level),
+                    "async" => self.async_block(tokens, at),
+                    "let" => self.binding(tokens, at, body, scope),
+                    "for" | "while" | "loop" => {
+                        if let Some(end) = brace_after(tokens, at) {
+                            let first = line_of(&tokens[at]);
+                            let mut words = Vec::new();
+                            idents(&[TokenTree::Group(end.clone())], &mut words);
+                            self.loops.push(Loop {
+                                lines: Lines {
+                                    first,
+                                    last: lines(end).last,
+                                },
+                                header: Lines {
+                                    first,
+                                    last: end.span_open().start().line,
+                                },
+                                is_while: word == "while",
+                                breaks: words.iter().any(|word| word == "break"),
+                            });
+                        }
+                        next
+                    }
+                    _ => {
+                        self.macro_call(tokens, at, body);
+                        self.spawn_into(tokens, at, body);
+                        next
+                    }
+                }
+            }
+            TokenTree::Punct(punct) if punct.as_char() == '.' => {
+                if let (Some(TokenTree::Ident(ident)), Some(body)) = (tokens.get(next), body)
+                    && ident == "await"
+                {
+                    self.await_site(tokens, at, body);
+                    return next + 1;
+                }
+                next
+            }
+            _ => next,
+        }
+    }
+
+    /// `fn name ... { body }`: a body; a `fn` without one (in a trait) is
+    /// skipped to its `;`.
+    fn function(&mut self, tokens: &[TokenTree], at: usize, level: Level) -> usize {
+        let Some(TokenTree::Ident(name)) = tokens.get(at + 1) else {
+            return at + 1;
+        };
+        let mut params = Vec::new();
+        let mut end = at + 2;
+        while let Some(token) = tokens.get(end) {
+            match token {
+                // The first parentheses; a tuple it returns comes later.
+                TokenTree::Group(group)
+                    if group.delimiter() == Delimiter::Parenthesis && params.is_empty() =>
+                {
+                    params = parameters(group);
+                }
+                TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => {
+                    let index = self.bodies.len();
+                    self.bodies.push(Body {
+                        kind: BodyKind::Fn(name.to_string()),
+                        lines: Lines {
+                            first: line_of(&tokens[at]),
+                            last: lines(group).last,
+                        },
+                        free: level == Level::Items,
+                        params,
+                    });
+                    let inner: Vec<TokenTree> = group.stream().into_iter().collect();
+                    self.walk(&inner, Some(index), lines(group), Level::Nested);
+                    return end + 1;
+                }
+                TokenTree::Punct(punct) if punct.as_char() == ';' => return end + 1,
+                _ => {}
+            }
+            end += 1;
+        }
+        end
+    }
+
+    /// `async [move] { ... }` (or an async closure's braced body): a body.
+    fn async_block(&mut self, tokens: &[TokenTree], at: usize) -> usize {
+        let mut next = at + 1;
+        if matches!(tokens.get(next), Some(TokenTree::Ident(word)) if word == "move") {
+            next += 1;
+        }
+        // An async closure: its parameters, then its body.
+        if is_punct(tokens.get(next), '|') {
+            let closing = (next + 1..tokens.len()).find(|&i| is_punct(tokens.get(i), '|'));
+            match closing {
+                Some(closing) => next = closing + 1,
+                None => return next,
+            }
+        }
+        let Some(TokenTree::Group(group)) = tokens.get(next) else {
+            return at + 1;
+        };
+        if group.delimiter() != Delimiter::Brace {
+            return at + 1;
+        }
+        let index = self.bodies.len();
+        self.bodies.push(Body {
+            kind: BodyKind::AsyncBlock,
+            lines: Lines {
+                first: line_of(&tokens[at]),
+                last: lines(group).last,
+            },
+            free: false,
+            params: Vec::new(),
+        });
+        let inner: Vec<TokenTree> = group.stream().into_iter().collect();
+        self.walk(&inner, Some(index), lines(group), Level::Nested);
+        next + 1
+    }
+
+    /// `let pattern [: type] = ...;`: the names the pattern binds, seen in
+    /// `scope` after the statement. The statement's tokens are read as code.
+    fn binding(
+        &mut self,
+        tokens: &[TokenTree],
+        at: usize,
+        body: Option<usize>,
+        scope: Lines,
+    ) -> usize {
+        let end = (at + 1..tokens.len())
+            .find(|&i| is_punct(tokens.get(i), ';'))
+            .unwrap_or(tokens.len());
+        let statement = &tokens[at + 1..end];
+        let pattern_end = statement
+            .iter()
+            .position(|token| is_punct(Some(token), '=') || is_punct(Some(token), ':'))
+            .unwrap_or(statement.len());
+        let mut names = Vec::new();
+        idents(&statement[..pattern_end], &mut names);
+        names.retain(|name| name != "mut" && name != "ref");
+        let mut after = Vec::new();
+        idents(&statement[pattern_end..], &mut after);
+        let last = match statement.last() {
+            Some(token) => token_last_line(token),
+            None => line_of(&tokens[at]),
+        };
+        self.lets.push(Let {
+            names,
+            lines: Lines {
+                first: line_of(&tokens[at]),
+                last,
+            },
+            scope,
+            idents: after,
+        });
+        let mut inner = at + 1;
+        while inner < end {
+            inner = self.token(tokens, inner, body, scope, Level::Nested);
+        }
+        end
+    }
+
+    /// `name!(...)`: a suspension point, unless `name` is known not to be.
+    fn macro_call(&mut self, tokens: &[TokenTree], at: usize, body: Option<usize>) {
+        let (Some(body), TokenTree::Ident(name)) = (body, &tokens[at]) else {
+            return;
+        };
+        if !is_punct(tokens.get(at + 1), '!') {
+            return;
+        }
+        let Some(TokenTree::Group(group)) = tokens.get(at + 2) else {
+            return;
+        };
+        if NOT_SUSPENDING.contains(&name.to_string().as_str()) {
+            return;
+        }
+        let mut names = Vec::new();
+        idents(&[TokenTree::Group(group.clone())], &mut names);
+        self.sites.push(Site {
+            body,
+            lines: Lines {
+                first: line_of(&tokens[at]),
+                last: lines(group).last,
+            },
+            kind: SiteKind::Macro,
+            text: format!("{name}!{}", text(&[TokenTree::Group(group.clone())])),
+            idents: names,
+            call: None,
+            receiver: None,
+        });
+    }
+
+    /// `set.spawn(...)` and the like: `set` spawns into.
+    fn spawn_into(&mut self, tokens: &[TokenTree], at: usize, body: Option<usize>) {
+        let TokenTree::Ident(method) = &tokens[at] else {
+            return;
+        };
+        let spawning = ["spawn", "spawn_local", "spawn_on", "spawn_blocking"];
+        if !spawning.contains(&method.to_string().as_str()) || at < 2 {
+            return;
+        }
+        let called = matches!(tokens.get(at + 1), Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::Parenthesis);
+        if !called || !is_punct(tokens.get(at - 1), '.') {
+            return;
+        }
+        // `tokio::task::spawn(...)` has `::` before it, not `set.`.
+        if let TokenTree::Ident(set) = &tokens[at - 2] {
+            let before_set = at.checked_sub(3).and_then(|i| tokens.get(i));
+            if !is_punct(before_set, '.') && !is_punct(before_set, ':') {
+                self.spawns_into.push(SpawnInto {
+                    set: set.to_string(),
+                    line: line_of(&tokens[at]),
+                    body,
+                });
+            }
+        }
+    }
+
+    /// `.await` at `at`: a suspension point awaiting the expression before it.
+    fn await_site(&mut self, tokens: &[TokenTree], at: usize, body: usize) {
+        let start = operand_start(tokens, at);
+        let operand = &tokens[start..at];
+        let mut names = Vec::new();
+        idents(operand, &mut names);
+        let first = operand.first().map_or(line_of(&tokens[at]), line_of);
+        let call = match operand {
+            [TokenTree::Ident(name), TokenTree::Group(args)]
+                if args.delimiter() == Delimiter::Parenthesis =>
+            {
+                Some(name.to_string())
+            }
+            _ => None,
+        };
+        let receiver = match operand {
+            [TokenTree::Ident(name), dot, ..] if is_punct(Some(dot), '.') => Some(name.to_string()),
+            _ => None,
+        };
+        self.sites.push(Site {
+            body,
+            lines: Lines {
+                first,
+                last: token_last_line(&tokens[at + 1]),
+            },
+            kind: SiteKind::Await,
+            text: text(operand),
+            idents: names,
+            call,
+            receiver,
+        });
     }
 }
 
-/// The name `code` binds, for a line `let [mut] name ...`.
-pub(crate) fn bound_name(code: &str) -> Option<&str> {
-    let rest = code.trim_start().strip_prefix("let ")?;
-    let name = rest
-        .trim_start_matches("mut ")
-        .split([' ', ':', '=', ';'])
-        .next()?;
-    let ident = |c: char| c.is_alphanumeric() || c == '_';
-    if name.is_empty() || !name.chars().all(ident) {
-        return None;
+impl Site {
+    /// Whether `name` is one of its identifiers.
+    pub(crate) fn names(&self, name: &str) -> bool {
+        self.idents.iter().any(|ident| ident == name)
     }
-    Some(name)
 }
 
-/// Whether `word` occurs in `code` as a whole identifier.
-pub(crate) fn names(code: &str, word: &str) -> bool {
-    let ident = |c: char| c.is_alphanumeric() || c == '_';
-    code.match_indices(word).any(|(at, _)| {
-        let before = code[..at].chars().next_back();
-        let after = code[at + word.len()..].chars().next();
-        !before.is_some_and(ident) && !after.is_some_and(ident)
+/// Where free fns may be declared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Level {
+    Items,
+    Nested,
+}
+
+/// Whether the brace group at `at` is an `impl`'s, a `mod`'s or a
+/// `trait`'s: one of those words before it, in the same item.
+fn is_item_block(tokens: &[TokenTree], at: usize) -> bool {
+    let before = tokens[..at].iter().rev();
+    let item = before.take_while(|token| !is_punct(Some(token), ';') && !is_brace(token));
+    item.into_iter().any(|token| {
+        matches!(token, TokenTree::Ident(word) if word == "impl" || word == "mod" || word == "trait")
     })
 }
 
-/// `line` up to a `//` that is not inside a string literal.
-fn without_comment(line: &str) -> &str {
-    let mut in_string = false;
-    let mut previous = '\0';
-    for (at, c) in line.char_indices() {
-        match c {
-            '"' if previous != '\\' => in_string = !in_string,
-            '/' if !in_string && previous == '/' => return &line[..at - 1],
+fn is_brace(token: &TokenTree) -> bool {
+    matches!(token, TokenTree::Group(group) if group.delimiter() == Delimiter::Brace)
+}
+
+fn is_punct(token: Option<&TokenTree>, c: char) -> bool {
+    matches!(token, Some(TokenTree::Punct(punct)) if punct.as_char() == c)
+}
+
+/// The brace group that follows the keyword at `at` in the same statement.
+fn brace_after(tokens: &[TokenTree], at: usize) -> Option<&Group> {
+    for token in &tokens[at + 1..] {
+        match token {
+            TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => return Some(group),
+            TokenTree::Punct(punct) if punct.as_char() == ';' => return None,
             _ => {}
         }
-        previous = c;
     }
-    line
+    None
+}
+
+/// The first token of the expression `.await` at `at` awaits: back over
+/// paths, calls, fields and `?` to the first token that can't be part of it.
+fn operand_start(tokens: &[TokenTree], at: usize) -> usize {
+    let mut start = at;
+    while start > 0 {
+        let part = match &tokens[start - 1] {
+            TokenTree::Ident(word) => !KEYWORDS.contains(&word.to_string().as_str()),
+            TokenTree::Group(group) => group.delimiter() != Delimiter::Brace,
+            TokenTree::Literal(_) => true,
+            TokenTree::Punct(punct) => match punct.as_char() {
+                '.' | '?' => true,
+                ':' => true,
+                '!' => matches!(tokens.get(start), Some(TokenTree::Group(_))),
+                _ => false,
+            },
+        };
+        if !part {
+            break;
+        }
+        start -= 1;
+    }
+    start
+}
+
+/// Each parameter's name and its type's identifiers: `(workers, [JoinSet,
+/// Worker])` for `mut workers: JoinSet<Worker>`.
+fn parameters(group: &Group) -> Vec<(String, Vec<String>)> {
+    let tokens: Vec<TokenTree> = group.stream().into_iter().collect();
+    let mut params = Vec::new();
+    // A comma inside `<...>` splits too; the piece after it has no `:` of
+    // its own and is skipped, and the one before keeps its name.
+    for param in tokens.split(|token| is_punct(Some(token), ',')) {
+        let Some(colon) = param.iter().position(|token| is_punct(Some(token), ':')) else {
+            continue;
+        };
+        let mut names = Vec::new();
+        idents(&param[..colon], &mut names);
+        names.retain(|name| name != "mut");
+        let mut types = Vec::new();
+        idents(&param[colon..], &mut types);
+        if let [name] = &names[..] {
+            params.push((name.clone(), types));
+        }
+    }
+    params
+}
+
+/// Every identifier in `tokens`, groups included.
+fn idents(tokens: &[TokenTree], into: &mut Vec<String>) {
+    for token in tokens {
+        match token {
+            TokenTree::Ident(ident) => into.push(ident.to_string()),
+            TokenTree::Group(group) => {
+                let inner: Vec<TokenTree> = group.stream().into_iter().collect();
+                idents(&inner, into);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Tokens as one line of code: `tasks.join_next()`, with a chain rustfmt
+/// wrote a link a line joined up. Spaces where the source has them on a line.
+fn text(tokens: &[TokenTree]) -> String {
+    let mut out = String::new();
+    let mut previous_end = None;
+    for token in tokens {
+        let start = token.span().start();
+        let glued = match token {
+            TokenTree::Punct(punct) => matches!(punct.as_char(), '.' | '?' | ',' | ';'),
+            TokenTree::Group(group) => group.delimiter() != Delimiter::Brace,
+            _ => false,
+        };
+        let space = match previous_end {
+            Some((line, column)) if line == start.line => start.column > column,
+            Some(_) => !glued,
+            None => false,
+        };
+        if space {
+            out.push(' ');
+        }
+        match token {
+            TokenTree::Group(group) => {
+                let (open, close) = match group.delimiter() {
+                    Delimiter::Parenthesis => ("(", ")"),
+                    Delimiter::Bracket => ("[", "]"),
+                    Delimiter::Brace => ("{ ", " }"),
+                    Delimiter::None => ("", ""),
+                };
+                let inner: Vec<TokenTree> = group.stream().into_iter().collect();
+                out.push_str(open);
+                out.push_str(&text(&inner));
+                out.push_str(close);
+            }
+            other => out.push_str(&other.to_string()),
+        }
+        let end = token.span().end();
+        previous_end = Some((end.line, end.column));
+    }
+    out
+}
+
+fn line_of(token: &TokenTree) -> usize {
+    token.span().start().line
+}
+
+fn token_last_line(token: &TokenTree) -> usize {
+    token.span().end().line
+}
+
+fn lines(group: &Group) -> Lines {
+    Lines {
+        first: group.span_open().start().line,
+        last: group.span_close().end().line,
+    }
 }

@@ -7,7 +7,7 @@
 
 use task_dump::{Entry, Place, Wait};
 
-use super::code::{self, Code};
+use super::code::{Code, JOIN_NEXT, SiteKind};
 use super::{Named, Who};
 
 /// The tasks of a dump, as the recorder names them, with their entries, in
@@ -15,7 +15,7 @@ use super::{Named, Who};
 pub(super) struct Reading<'a> {
     pub(super) tasks: &'a [Named],
     pub(super) entries: &'a [Entry],
-    pub(super) code: &'a Code<'a>,
+    pub(super) code: &'a Code,
     /// The file's name, as frames name it: `task_group.rs`.
     pub(super) file: &'a str,
 }
@@ -38,13 +38,27 @@ impl Reading<'_> {
     }
 
     /// Where task `task` is awaited: its spawner waits in a `JoinHandle`, a
-    /// `JoinSet` or a `TaskTracker` at a line that names the handle or set
-    /// the spawning line bound or spawned into, in the same function.
+    /// `JoinSet` or a `TaskTracker` (the run shows it) at a suspension point
+    /// whose code names the handle the spawning line bound, or the set it
+    /// spawned into, as bound by the same `let` (the code shows it). A handle
+    /// that a `let` in a loop binds anew each turn holds the newest task of
+    /// its line only, so an older one is not said to be awaited.
     fn awaited_by(&self, task: &Named) -> Vec<String> {
-        let (Some(parent), Some((spawn_line, spawn_code))) = (task.parent, &task.spawned_at) else {
+        let (Some(parent), Some((spawn_line, _))) = (task.parent, &task.spawned_at) else {
             return Vec::new();
         };
-        let handles = handle_names(spawn_code);
+        let code = self.code;
+        let newest = !code.in_loop(*spawn_line)
+            || !self.tasks.iter().any(|other| {
+                other.parent == task.parent
+                    && other.spawned_at.as_ref().map(|(line, _)| line) == Some(spawn_line)
+                    && other.who > task.who
+            });
+        let into = code.spawned_into(*spawn_line).into_iter();
+        let mut handles: Vec<&str> = into.map(|(set, _)| set).collect();
+        if newest {
+            handles.extend(code.bound_at(*spawn_line));
+        }
         let Some(spawner) = self.tasks.iter().position(|other| other.who == parent) else {
             return Vec::new();
         };
@@ -61,18 +75,23 @@ impl Reading<'_> {
             };
             // The function, not an async block in it: handles are made in
             // the function and awaited in a block as often as not.
-            let function = frame
-                .function
-                .strip_prefix("async block in ")
-                .unwrap_or(&frame.function);
-            let scope = self.code.scope(function, line);
-            let same_function = scope.is_some() && self.code.scope(function, *spawn_line) == scope;
-            let awaited_line = self.code.line(line).unwrap_or_default();
-            let named = handles
-                .iter()
-                .any(|handle| code::names(awaited_line, handle));
+            let function = code.fn_around(line);
+            if function.is_none() || code.fn_around(*spawn_line) != function {
+                continue;
+            }
+            let Some(site) = code.site_at(line) else {
+                continue;
+            };
+            // The same binding at the spawn and at the wait: not one that
+            // shadows it in between.
+            let named = handles.iter().any(|handle| {
+                let seen = code.binding_of(handle, line);
+                site.names(handle)
+                    && seen.is_some()
+                    && seen == code.binding_for(handle, *spawn_line)
+            });
             let awaiter = format!("{} at {} in {}", parent.name(), frame.at, wait.leaf);
-            if same_function && named && !awaited_by.contains(&awaiter) {
+            if named && !awaited_by.contains(&awaiter) {
                 awaited_by.push(awaiter);
             }
         }
@@ -80,62 +99,72 @@ impl Reading<'_> {
     }
 
     /// For task `index` with no waits, where its code shows it waits: the
-    /// first `.await` after a spawn into a set, in the same `fn`, on that
-    /// set; failing that, the one `.await` of its own body (`run` for main,
-    /// the async block a spawn line opens) on futures that a dump can't
-    /// reach. As a wait whose innermost frame says it was read from the code.
+    /// one place its code may suspend after it spawned into a set, if that
+    /// place awaits the set; failing that, the one place its own body (`run`
+    /// for main, the async block a spawn line opens) may suspend at, and down
+    /// through the calls to the file's own `fn`s that place awaits, each of
+    /// which may suspend at one place only. As a wait whose frames say they
+    /// were read from the code.
     pub(super) fn unseen(&self, index: usize) -> Option<Wait> {
         let task = &self.tasks[index];
-        let unseen = self.in_set(task).or_else(|| self.unwoken(task))?;
-        let place = Place {
-            function: unseen.function,
-            at: format!(
-                "{}:{} (read from the code: {})",
-                self.file, unseen.line, unseen.why
-            ),
-        };
+        let unseen = self.in_set(task).or_else(|| self.only_await(task))?;
+        let last = unseen.frames.len().checked_sub(1)?;
+        let frames = unseen
+            .frames
+            .into_iter()
+            .enumerate()
+            .map(|(at, (function, line))| {
+                let why = match at == last {
+                    true => format!("read from the code: {}", unseen.why),
+                    false => "read from the code".to_owned(),
+                };
+                Place {
+                    function,
+                    at: format!("{}:{line} ({why})", self.file),
+                }
+            });
         Some(Wait {
-            frames: vec![place],
+            frames: frames.collect(),
             leaf: unseen.awaited,
         })
     }
 
-    /// The first `.await` on a set `task` spawned a task into, after the
-    /// spawn, in the same `fn`.
+    /// The one place `task`'s code may suspend at after it spawned a task
+    /// into a set, and before a wait that returns only once the set is
+    /// empty (the task is alive), if that place is an `.await` on the set.
     fn in_set(&self, task: &Named) -> Option<Unseen> {
+        let code = self.code;
         let children = self
             .tasks
             .iter()
             .filter(|child| child.parent == Some(task.who));
         for child in children {
-            let Some((spawn, spawn_code)) = &child.spawned_at else {
+            let Some((spawn, _)) = &child.spawned_at else {
                 continue;
             };
-            let Some(start) = self.code.fn_start(*spawn) else {
-                continue;
-            };
-            let Some(function) = self.code.line(start).and_then(fn_name) else {
-                continue;
-            };
-            for set in handle_names(spawn_code) {
-                let body = (spawn + 1..).take_while(|&n| self.code.in_body(start, n));
-                for line in body {
-                    let chain = self.code.chain(line);
-                    let Some(at) = chain.find(".await") else {
-                        continue;
-                    };
-                    let before = &chain[..at];
-                    if !code::names(before, set) {
-                        continue;
-                    }
-                    let Some(from) = before.rfind(set) else {
-                        continue;
-                    };
+            for (set, body) in code.spawned_into(*spawn) {
+                let Some(body) = body else {
+                    continue;
+                };
+                let Some(function) = code.name(body) else {
+                    continue;
+                };
+                // While the child is alive, the set is not empty: the code
+                // is not past a wait that returns only then.
+                let drained = code.drained(body, set, *spawn).unwrap_or(usize::MAX);
+                let mut sites = code.sites_after(body, *spawn);
+                sites.retain(|site| site.lines.first <= drained);
+                let [site] = sites[..] else {
+                    continue;
+                };
+                let seen = code.binding_of(set, site.lines.first);
+                let same_set = seen.is_some() && seen == code.binding_for(set, *spawn);
+                if site.kind == SiteKind::Await && site.receiver.as_deref() == Some(set) && same_set
+                {
                     return Some(Unseen {
-                        function: function.to_owned(),
-                        line,
-                        awaited: before[from..].to_owned(),
-                        why: "a wait in a JoinSet leaves no frame in a dump",
+                        frames: vec![(function, site.lines.first)],
+                        awaited: site.text.clone(),
+                        why: IN_A_SET,
                     });
                 }
             }
@@ -143,58 +172,64 @@ impl Reading<'_> {
         None
     }
 
-    /// The `.await` of `task`'s own body, if it has only one, on what
-    /// [`UNWOKEN`] names. With two or more (a `join!` or a `select!`
-    /// counts), it may wait at another, in a call that itself waits where a
-    /// dump can't see, and nothing is claimed.
-    fn unwoken(&self, task: &Named) -> Option<Unseen> {
+    /// Where `task` waits if its own body may suspend at one place only: an
+    /// `.await`, followed into a `fn` of the file it calls while that one
+    /// may suspend at one place only too. Said only of an await on what
+    /// [`UNWOKEN`] names or on a `JoinSet` (as declared), which a dump
+    /// can't see into.
+    fn only_await(&self, task: &Named) -> Option<Unseen> {
         let code = self.code;
-        // The body's first line, and the async block it is, if it is one: an
-        // `.await` in another async block inside it is another future's.
-        let (start, block, function) = match (&task.who, &task.spawned_at) {
-            (Who::Main, _) => (code.fn_named("run")?, None, "run".to_owned()),
-            (_, Some((spawn, spawn_code))) if spawn_code.contains("async") => {
-                let outer = fn_name(code.line(code.fn_start(*spawn)?)?)?;
-                (*spawn, Some(*spawn), format!("async block in {outer}"))
-            }
+        let mut body = match (&task.who, &task.spawned_at) {
+            (Who::Main, _) => code.free_fn("run")?,
+            (_, Some((spawn, _))) => code.async_block_at(*spawn)?,
             _ => return None,
         };
-        let mut waiting = Vec::new();
-        for line in (start + 1..).take_while(|&n| code.in_body(start, n)) {
-            let block_of_line = match code.scope("async block in ", line) {
-                Some(at) if at >= start => Some(at),
-                _ => None,
+        let mut frames = Vec::new();
+        // Calls may recurse; a dump's chain of them is short.
+        for _ in 0..16 {
+            let mut sites = code.sites_of(body);
+            let (Some(site), None) = (sites.next(), sites.next()) else {
+                return None;
             };
-            if block_of_line == block && suspension_points(code.line(line).unwrap_or_default()) > 0
-            {
-                waiting.push(line);
+            if site.kind != SiteKind::Await {
+                return None;
             }
+            frames.push((code.name(body)?, site.lines.first));
+            if let Some(called) = site.call.as_deref().and_then(|name| code.free_fn(name)) {
+                body = called;
+                continue;
+            }
+            let why = if UNWOKEN.iter().any(|pattern| site.text.contains(pattern)) {
+                UNWOKEN_WHY
+            } else if let Some(set) = &site.receiver
+                && JOIN_SET_WAITS.iter().any(|wait| site.text.ends_with(wait))
+                && code.declared_as(body, set, "JoinSet")
+            {
+                IN_A_SET
+            } else {
+                return None;
+            };
+            return Some(Unseen {
+                frames,
+                awaited: site.text.clone(),
+                why,
+            });
         }
-        let [line] = waiting[..] else {
-            return None;
-        };
-        if suspension_points(code.line(line).unwrap_or_default()) > 1 {
-            return None;
-        }
-        let chain = code.chain(line);
-        let awaited = awaited(&chain[..chain.find(".await")?]);
-        if !UNWOKEN.iter().any(|pattern| awaited.contains(pattern)) {
-            return None;
-        }
-        Some(Unseen {
-            function,
-            line,
-            awaited: awaited.to_owned(),
-            why: "a wait on futures none of which has woken leaves no frame in a dump",
-        })
+        None
     }
 }
 
+const IN_A_SET: &str = "a wait in a JoinSet leaves no frame in a dump";
+const UNWOKEN_WHY: &str = "a wait on futures none of which has woken leaves no frame in a dump";
+
+/// A `JoinSet`'s waits for its tasks.
+const JOIN_SET_WAITS: [&str; 3] = [JOIN_NEXT[0], JOIN_NEXT[1], ".join_all()"];
+
 /// Where a task with no waits waits, read from the code.
 struct Unseen {
-    /// `run`, `async block in run`.
-    function: String,
-    line: usize,
+    /// Outermost first: `run` or `async block in run`, and the line each
+    /// waits at.
+    frames: Vec<(String, usize)>,
     /// `set.join_next()`, `results.next()`.
     awaited: String,
     /// Why the dump shows no frame there.
@@ -216,12 +251,6 @@ const UNWOKEN: [&str; 8] = [
     "pending()",
 ];
 
-/// How many places a line may suspend at: `.await`s, `join!`s, `select!`s.
-fn suspension_points(line: &str) -> usize {
-    let points = [".await", "join!", "select!"];
-    points.iter().map(|point| line.matches(point).count()).sum()
-}
-
 /// The line number of a place's `file:line`.
 fn line_of(at: &str) -> Option<usize> {
     at.rsplit_once(':').and_then(|(_, line)| line.parse().ok())
@@ -234,51 +263,4 @@ fn awaits_tasks(leaf: &str) -> bool {
         || last == "AbortOnDropHandle"
         || last.starts_with("JoinSet::")
         || last == "TaskTracker::wait"
-}
-
-/// The name of the `fn` a line declares: `run` in `pub async fn run() {`.
-fn fn_name(line: &str) -> Option<&str> {
-    let name = line.split("fn ").nth(1)?;
-    Some(name.split(['(', '<']).next()?.trim())
-}
-
-/// The expression that `before` (code up to an `.await`) ends with:
-/// `results.next()` in `while let Some(result) = results.next()`.
-fn awaited(before: &str) -> &str {
-    let mut depth = 0i32;
-    for (at, c) in before.char_indices().rev() {
-        match c {
-            ')' | ']' => depth += 1,
-            '(' | '[' if depth > 0 => depth -= 1,
-            ' ' | '=' | '(' | '[' | '!' | '&' | '{' if depth == 0 => return &before[at + 1..],
-            _ => {}
-        }
-    }
-    before
-}
-
-/// The names a spawning line gives what it spawned: the handle it binds
-/// (`let handle = tokio::spawn(...)`) and the set, tracker or list it
-/// spawns into (`tasks.spawn(...)`, `handles.push(tokio::spawn(...))`).
-fn handle_names(spawn_code: &str) -> Vec<&str> {
-    let mut names = Vec::new();
-    if let Some(bound) = code::bound_name(spawn_code)
-        && bound != "_"
-    {
-        names.push(bound);
-    }
-    for method in [".spawn(", ".spawn_local(", ".spawn_on(", ".push("] {
-        for (at, _) in spawn_code.match_indices(method) {
-            let before = &spawn_code[..at];
-            let start = before
-                .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .map_or(0, |at| at + 1);
-            let name = &before[start..];
-            let is_path = before[..start].ends_with("::");
-            if !name.is_empty() && !is_path && name != "tokio" && name != "task" {
-                names.push(name);
-            }
-        }
-    }
-    names
 }
