@@ -12,14 +12,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use crate::flags::Bench as Options;
+use crate::Error;
+use crate::flags::{Bench as Options, WorkloadName};
 use crate::workspace::{Httpbin, Profile, Workspace};
-use crate::{Error, Usage};
 
 /// One workload, implemented in both languages. `http` talks to the local
 /// httpbin, and in Python needs aiohttp.
 pub struct Workload {
-    name: &'static str,
+    id: WorkloadName,
     description: &'static str,
     /// What one operation is, for the throughput column.
     unit: &'static str,
@@ -52,36 +52,49 @@ const JOIN_VARIANTS: &[Variant] = &[
 
 pub const WORKLOADS: [Workload; 5] = [
     Workload {
-        name: "spawn",
+        id: WorkloadName::Spawn,
         description: "spawn and await 100,000 no-op tasks: a `Vec<JoinHandle>` awaited in order, and a `JoinSet`, against `create_task` + `gather`",
         unit: "tasks",
         variants: JOIN_VARIANTS,
     },
     Workload {
-        name: "queue",
+        id: WorkloadName::Queue,
         description: "1,000,000 items from a producer to a consumer through a bounded queue of 1,024: `mpsc` against `asyncio.Queue`",
         unit: "items",
         variants: &[],
     },
     Workload {
-        name: "semaphore",
+        id: WorkloadName::Semaphore,
         description: "100,000 tasks, each holding one of 100 semaphore permits across a yield, collected as a `Vec<JoinHandle>` and as a `JoinSet`",
         unit: "operations",
         variants: JOIN_VARIANTS,
     },
     Workload {
-        name: "sleep",
+        id: WorkloadName::Sleep,
         description: "10,000 tasks each sleeping 10 ms: the timers",
         unit: "tasks",
         variants: &[],
     },
     Workload {
-        name: "http",
+        id: WorkloadName::Http,
         description: "10,000 GETs of `/json` over loopback, 64 in flight, against the project's own httpbin server: reqwest against aiohttp",
         unit: "requests",
         variants: &[],
     },
 ];
+
+impl Workload {
+    /// What the bench binary and `workloads.py` call it, as it is typed.
+    fn name(&self) -> &'static str {
+        match self.id {
+            WorkloadName::Spawn => "spawn",
+            WorkloadName::Queue => "queue",
+            WorkloadName::Semaphore => "semaphore",
+            WorkloadName::Sleep => "sleep",
+            WorkloadName::Http => "http",
+        }
+    }
+}
 
 /// A Tokio runtime a workload runs on: what the bench binary calls it, and
 /// its label.
@@ -183,21 +196,24 @@ fn python(code: &str) -> bool {
 /// workload `runs` times, alternating the implementations, prints the
 /// tables, and with `save` writes them to bench/RESULTS.md.
 pub fn bench(options: &Options) -> Result<(), Error> {
-    let selected = selected(options.workload.as_deref())?;
+    let selected = selected(options.workload);
     let workspace = Workspace::locate();
     let started = std::time::Instant::now();
     let programs = Programs::find(&workspace)?;
     let mut tables = String::new();
     for workload in selected {
         // The http workload's server, serving while its rows run.
-        let server = match workload.name {
-            "http" => Some(Httpbin::start(&programs.httpbin)?),
-            _ => None,
+        let server = match workload.id {
+            WorkloadName::Http => Some(Httpbin::start(&programs.httpbin)?),
+            WorkloadName::Spawn
+            | WorkloadName::Queue
+            | WorkloadName::Semaphore
+            | WorkloadName::Sleep => None,
         };
         let url: Vec<String> = server.iter().map(|s| s.url().to_owned()).collect();
         let mut rows = tokio_rows(workload, &programs.bench, &url);
         rows.extend(python_rows(workload, &programs, &url));
-        take_samples(workload.name, &mut rows, options.runs)?;
+        take_samples(workload.name(), &mut rows, options.runs)?;
         tables.push_str(&heading(workload, options.runs));
         tables.push_str(&table(&rows, workload.unit));
     }
@@ -210,20 +226,15 @@ pub fn bench(options: &Options) -> Result<(), Error> {
     Ok(())
 }
 
-/// The workload named `wanted`, or every workload.
-fn selected(wanted: Option<&str>) -> Result<Vec<&'static Workload>, Error> {
+/// The workload `wanted`, or every workload.
+fn selected(wanted: Option<WorkloadName>) -> Vec<&'static Workload> {
     let Some(wanted) = wanted else {
-        return Ok(WORKLOADS.iter().collect());
+        return WORKLOADS.iter().collect();
     };
-    if let Some(workload) = WORKLOADS.iter().find(|workload| workload.name == wanted) {
-        return Ok(vec![workload]);
-    }
-    let names: Vec<&str> = WORKLOADS.iter().map(|workload| workload.name).collect();
-    let why = format!(
-        "no workload `{wanted}`; the workloads are {}",
-        names.join(", ")
-    );
-    Err(Usage(why).into())
+    WORKLOADS
+        .iter()
+        .filter(|workload| workload.id == wanted)
+        .collect()
 }
 
 /// What the rows run: the release binaries, and the Python side.
@@ -274,7 +285,7 @@ impl Programs {
 /// The rows of `workload` in Tokio: one per runtime, and per variant if it
 /// has any, each run by the bench binary `bench`, given `url`.
 fn tokio_rows(workload: &Workload, bench: &Path, url: &[String]) -> Vec<Row> {
-    let name = workload.name;
+    let name = workload.name();
     let command_line = |program: String, runtime: &Runtime| CommandLine {
         program: bench.to_owned(),
         args: [vec![program, runtime.name.to_owned()], url.to_vec()].concat(),
@@ -305,11 +316,11 @@ struct EventLoop {
 /// is installed, each saying why it can't run if Python or a module it
 /// needs is missing.
 fn python_rows(workload: &Workload, programs: &Programs, url: &[String]) -> Vec<Row> {
-    let name = workload.name;
+    let name = workload.name();
     let python = &programs.python;
     let missing = if !python.asyncio {
         Some("python3 not found")
-    } else if name == "http" && !python.aiohttp {
+    } else if workload.id == WorkloadName::Http && !python.aiohttp {
         Some("aiohttp not installed: `pip install aiohttp`")
     } else {
         None
@@ -370,7 +381,8 @@ fn heading(workload: &Workload, runs: u16) -> String {
     };
     format!(
         "### {}\n\n{}, {runs} each.\n\n",
-        workload.name, workload.description
+        workload.name(),
+        workload.description
     )
 }
 
@@ -532,6 +544,20 @@ mod tests {
         assert!(parse_sample("elapsed_ns=1 ops=x max_rss_kb=1").is_none());
         assert!(parse_sample("elapsed_ns=1 ops=1 max_rss_kb=1 more=1").is_none());
         assert!(parse_sample("warming up").is_none());
+    }
+
+    /// Each workload is typed as the bench binary and `workloads.py` call
+    /// it, and every one typed is there.
+    #[test]
+    fn every_workload_is_typed_by_its_name() {
+        use clap::ValueEnum as _;
+        for id in WorkloadName::value_variants() {
+            let workload = selected(Some(*id));
+            assert_eq!(workload.len(), 1, "{id:?}");
+            let typed = id.to_possible_value().expect("not skipped");
+            assert_eq!(workload[0].name(), typed.get_name());
+        }
+        assert_eq!(selected(None).len(), WORKLOADS.len());
     }
 
     #[test]

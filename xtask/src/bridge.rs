@@ -59,7 +59,7 @@ pub fn bridge(options: &flags::Bridge, snapshots: Snapshots) -> Result<Outcome, 
         // A recipe that doesn't build is its failure, told with the lessons'.
         let golden_path = golden::path(&golden_root, SECTION, RECIPE, golden::STDOUT);
         let rerun = format!("cargo xtask bridge {RECIPE}");
-        let result = install_recipe(&workspace, &bridge, target)
+        let result = install_recipe(&workspace, &bridge, &venv, target)
             .map_err(|error| format!("  {error}"))
             .and_then(|copy| recipe_tests(&venv, copy.path(), options.timeout * 5))
             .and_then(|stdout| check(&golden_path, &stdout, snapshots, &rerun));
@@ -231,8 +231,12 @@ fn check(
 /// The recipe as a reader copies it: its directory, a project of its own
 /// with its own lock, copied outside the repository (removed when the copy
 /// is dropped) and built as the release wheel it ships, which is installed.
-fn install_recipe(workspace: &Workspace, bridge: &Bridge, target: &Path) -> Result<TempDir, Error> {
-    let venv = target.join("bridge-venv");
+fn install_recipe(
+    workspace: &Workspace,
+    bridge: &Bridge,
+    venv: &Path,
+    target: &Path,
+) -> Result<TempDir, Error> {
     let copy = tempfile::Builder::new()
         .prefix("hot-path-")
         .tempdir()
@@ -240,17 +244,13 @@ fn install_recipe(workspace: &Workspace, bridge: &Bridge, target: &Path) -> Resu
             let temp = std::env::temp_dir();
             format!("cannot make a directory in {}: {error}", temp.display())
         })?;
-    let mut cp = Command::new("cp");
-    cp.arg("-r")
-        .arg(bridge.dir().join("recipe/."))
-        .arg(copy.path());
-    step(cp, "cp")?;
+    crate::files::copy_tree(&bridge.dir().join("recipe"), copy.path())?;
     let dist = copy.path().join("dist");
     step(
-        recipe_build(workspace, target, copy.path(), &dist)?,
+        recipe_build(workspace, venv, target, copy.path(), &dist)?,
         "maturin build",
     )?;
-    let wheel = shipped_wheel(&venv, &dist)?;
+    let wheel = shipped_wheel(venv, &dist)?;
     let mut pip = Command::new(venv.join("bin/pip"));
     pip.args(["install", "--quiet", "--no-deps", "--force-reinstall"])
         .arg(&wheel);
@@ -272,15 +272,15 @@ fn recipe_tests(venv: &Path, copy: &Path, timeout: Duration) -> Result<String, S
     Ok(printed)
 }
 
-/// `maturin build` of the recipe's copy in `dir`, into `dist`: the release
-/// wheel it ships.
+/// `maturin build` of the recipe's copy in `dir`, into `dist`, with the
+/// maturin of `venv`: the release wheel it ships.
 fn recipe_build(
     workspace: &Workspace,
+    venv: &Path,
     target: &Path,
     dir: &Path,
     dist: &Path,
 ) -> Result<Command, Error> {
-    let venv = target.join("bridge-venv");
     let mut maturin = Command::new(venv.join("bin/maturin"));
     maturin
         .args(["build", "--locked", "--target-dir"])
@@ -288,7 +288,7 @@ fn recipe_build(
         .arg("--out")
         .arg(dist)
         .current_dir(dir)
-        .env("VIRTUAL_ENV", &venv)
+        .env("VIRTUAL_ENV", venv)
         // Outside the repository rustup finds no rust-toolchain.toml and
         // would take its default toolchain; the recipe is built with the
         // one the workspace pins.
@@ -567,7 +567,7 @@ mod tests {
     fn the_recipe_is_built_with_the_toolchain_the_workspace_pins() {
         let workspace = Workspace::locate();
         let target = Path::new("target");
-        let build = recipe_build(&workspace, target, target, target).unwrap();
+        let build = recipe_build(&workspace, target, target, target, target).unwrap();
         let pinned = workspace.toolchain().unwrap();
         let toolchain = build
             .get_envs()

@@ -329,46 +329,16 @@ pub fn check(
     // What this run adds to the command line a reader re-runs.
     let mut invocation = report.invocation.clone();
     invocation.timeout = Some(timeout);
-    let file = |kind| golden::path(golden_root, &case.section.name, &case.example.name, kind);
+    let file = |kind: &str| golden::path(golden_root, &case.section.name, &case.example.name, kind);
     // Where the run writes its timeline and its dump, for the golden files that ask for them.
     let scratch = match tempfile::tempdir() {
         Ok(dir) => dir,
         Err(error) => return report.failing(format!("cannot make a scratch directory: {error}")),
     };
-    let mut kinds = Vec::new();
-    if mode.is_golden() {
-        kinds.push(STDOUT);
-        // Every example writes a trace on the virtual clock, which must open
-        // in the viewers.
-        if *mode == Mode::Virtual {
-            invocation.trace = Some(scratch.path().join("trace.json").display().to_string());
-        }
-        if *mode == Mode::Virtual && file(TIMELINE).is_file() {
-            invocation.timeline_file = Some(scratch.path().join(TIMELINE).display().to_string());
-            kinds.push(TIMELINE);
-        }
-        // On the virtual clock only: a dump stops the runtime while it
-        // traces, and on the real clock every timer then comes due at
-        // once, which changes the schedule it was taken to show.
-        if *mode == Mode::Virtual && file(DUMP).is_file() {
-            match golden::read(&file(DUMP)).map(|text| protocol::dump::instant(&text)) {
-                Ok(Some(at)) => {
-                    invocation.dump_at = Some(at);
-                    invocation.dump_file = Some(scratch.path().join(DUMP).display().to_string());
-                }
-                Ok(None) => report.problems.push(format!(
-                    "the first line of {} must say when to take the dump: `{}`",
-                    golden::name(&file(DUMP)),
-                    protocol::dump::header("<section>/<example>", Duration::from_millis(1500))
-                )),
-                Err(why) => report.problems.push(why),
-            }
-            kinds.push(DUMP);
-        }
-    }
-    if !report.passed() {
-        return report;
-    }
+    let kinds = match recordings(mode, &file, scratch.path(), &mut invocation) {
+        Ok(kinds) => kinds,
+        Err(problem) => return report.failing(problem),
+    };
     let command = case.section.command(&invocation);
     let output = match proc::run_limited(command, timeout + DUMP_GRACE, crate::limits::OUTPUT) {
         Ok(output) => output,
@@ -387,33 +357,82 @@ pub fn check(
         return report;
     }
     for kind in kinds {
-        let recorded = match kind {
-            STDOUT => Some(output.stdout.clone()),
-            kind => match std::fs::read_to_string(scratch.path().join(kind)) {
-                Ok(recorded) => Some(recorded),
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
-                Err(error) => {
-                    report
-                        .problems
-                        .push(format!("cannot read the run's {kind}: {error}"));
-                    continue;
-                }
-            },
-        };
-        match judge_golden(kind, &file(kind), recorded, mode.clock(), snapshots) {
+        let judged = recorded(kind, &output.stdout, scratch.path()).and_then(|recorded| {
+            judge_golden(kind, &file(kind), recorded, mode.clock(), snapshots)
+        });
+        match judged {
             Ok(blessed) => report.blessed.extend(blessed),
             Err(problem) => report.problems.push(problem),
         }
     }
-    if let Some(trace) = &invocation.trace {
-        let checked = std::fs::read_to_string(trace).map_err(|error| error.to_string());
-        if let Err(why) = checked.and_then(|text| protocol::timeline::check_trace(&text)) {
-            let problem = format!("its --trace is not a trace the viewers open: {why}");
-            report.problems.push(problem);
-        }
+    if let Some(trace) = &invocation.trace
+        && let Err(why) = check_trace(trace)
+    {
+        let problem = format!("its --trace is not a trace the viewers open: {why}");
+        report.problems.push(problem);
     }
     report.output = Some(output);
     report
+}
+
+/// The golden files a run in `mode` records (none but for a golden mode),
+/// each asked for on `invocation` with a file in `scratch` to write it to;
+/// `file` is where each kind's golden file is.
+fn recordings(
+    mode: &Mode,
+    file: &dyn Fn(&str) -> PathBuf,
+    scratch: &Path,
+    invocation: &mut Invocation,
+) -> Result<Vec<&'static str>, String> {
+    if !mode.is_golden() {
+        return Ok(Vec::new());
+    }
+    let mut kinds = vec![STDOUT];
+    if *mode != Mode::Virtual {
+        return Ok(kinds);
+    }
+    // Every example writes a trace on the virtual clock, which must open
+    // in the viewers.
+    invocation.trace = Some(scratch.join("trace.json").display().to_string());
+    if file(TIMELINE).is_file() {
+        invocation.timeline_file = Some(scratch.join(TIMELINE).display().to_string());
+        kinds.push(TIMELINE);
+    }
+    // On the virtual clock only: a dump stops the runtime while it
+    // traces, and on the real clock every timer then comes due at
+    // once, which changes the schedule it was taken to show.
+    if file(DUMP).is_file() {
+        let Some(at) = protocol::dump::instant(&golden::read(&file(DUMP))?) else {
+            return Err(format!(
+                "the first line of {} must say when to take the dump: `{}`",
+                golden::name(&file(DUMP)),
+                protocol::dump::header("<section>/<example>", Duration::from_millis(1500))
+            ));
+        };
+        invocation.dump_at = Some(at);
+        invocation.dump_file = Some(scratch.join(DUMP).display().to_string());
+        kinds.push(DUMP);
+    }
+    Ok(kinds)
+}
+
+/// What a run recorded for the golden file of `kind`: what it printed, or
+/// the file it wrote in `scratch`, `None` if it wrote none.
+fn recorded(kind: &str, stdout: &str, scratch: &Path) -> Result<Option<String>, String> {
+    if kind == STDOUT {
+        return Ok(Some(stdout.to_owned()));
+    }
+    match std::fs::read_to_string(scratch.join(kind)) {
+        Ok(recorded) => Ok(Some(recorded)),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(format!("cannot read the run's {kind}: {error}")),
+    }
+}
+
+/// Whether the trace at `path` opens in the viewers.
+fn check_trace(path: &str) -> Result<(), String> {
+    let text = std::fs::read_to_string(path).map_err(|error| error.to_string())?;
+    protocol::timeline::check_trace(&text)
 }
 
 /// Compares what a run on `clock` recorded for the golden file of `kind` at

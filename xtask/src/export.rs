@@ -16,6 +16,7 @@ use protocol::{Header, Kind, same_name};
 
 use crate::golden::{self, STDOUT};
 use crate::prose::{self, Prose};
+use crate::rust_source::{Asyncness, Names, RustSource};
 use crate::select::Filter;
 use crate::workspace::Workspace;
 use crate::{Error, Usage};
@@ -89,6 +90,10 @@ pub struct Export {
     /// copy of, each in a directory of its name.
     pub locals: Vec<LocalCrate>,
     pub main_rs: String,
+    /// How `main.rs` calls it.
+    main: Main,
+    /// What its file says of itself.
+    facts: Facts,
     package: Vec<(String, toml::Value)>,
     workspace_manifest: String,
 }
@@ -100,52 +105,24 @@ impl Export {
         let id = example.id();
         let source = fs::read_to_string(&example.path)
             .map_err(|e| format!("{id}: cannot read {}: {e}", example.path.display()))?;
-        let kind = run_kind(&source).map_err(|why| format!("{id}: {why}"))?;
-        let main_rs = main_rs(&example.section, &example.name, kind, &source)
-            .map_err(|why| format!("{id}: {why}"))?;
-        // The test module comes last: what only it names is a dev-dependency.
-        let (code, tests) = source.split_once("#[cfg(test)]").unwrap_or((&source, ""));
-        let read = |code: &str| Uses::read(code).map_err(|why| format!("{id}: {why}"));
-        let code = read(&format!("{code}\n{main_rs}"))?;
-        let tests = read(tests)?;
+        let file = RustSource::parse(&source).map_err(|why| format!("{id}: {why}"))?;
+        let kind = run_kind(&file).map_err(|why| format!("{id}: {why}"))?;
+        let main = Main::of(kind, &file);
+        let main_rs =
+            main_rs(&example.section, &example.name, main).map_err(|why| format!("{id}: {why}"))?;
+        let main_file =
+            RustSource::parse(&main_rs).map_err(|why| format!("{id}: main.rs: {why}"))?;
+        let (code, tests) = code_and_tests(&file, &main_file);
         let needs = needs_line(&source, table).map_err(|why| format!("{id}: {why}"))?;
-        let mut dependencies = Vec::new();
-        for entry in &table.crates {
-            let needed = needs.iter().find_map(|needed| match needed {
-                Needed::CratesIo {
-                    dependency,
-                    feature,
-                } if dependency.name == entry.name => Some(feature.as_deref()),
-                Needed::CratesIo { .. } | Needed::Local(_) => None,
-            });
-            if needed.is_none() && !code.names_crate(&entry.name) {
-                continue;
-            }
-            dependencies.push(with_features(entry, &code, needed.flatten()));
-        }
+        let dependencies = dependencies(table, &needs, &code);
+        let dev_dependencies = dev_dependencies(table, &tests, &dependencies);
         let mut locals = Vec::new();
         for needed in needs {
             if let Needed::Local(local) = needed {
                 locals.push(local);
             }
         }
-        let mut dev_dependencies = Vec::new();
-        for entry in &table.crates {
-            if !tests.names_crate(&entry.name) {
-                continue;
-            }
-            let mut dev = with_features(entry, &tests, None);
-            // Cargo unifies a dev-dependency with the same crate's entry in
-            // `[dependencies]`: only what the tests need beyond it.
-            if let Some(listed) = dependencies.iter().find(|d| d.name == entry.name) {
-                dev.features
-                    .retain(|feature| !listed.features.contains(feature));
-                if dev.features.is_empty() {
-                    continue;
-                }
-            }
-            dev_dependencies.push(dev);
-        }
+        let facts = Facts::of(&file);
         Ok(Self {
             section: example.section.clone(),
             name: example.name.clone(),
@@ -156,6 +133,8 @@ impl Export {
             dev_dependencies,
             locals,
             main_rs,
+            main,
+            facts,
             package: table.package.clone(),
             workspace_manifest: table.manifest.clone(),
         })
@@ -170,20 +149,20 @@ impl Export {
     }
 
     pub fn has_tests(&self) -> bool {
-        self.source.contains("#[cfg(test)]")
+        self.facts.has_tests
     }
 
     /// Whether the example is a program of its own: a `main` that the
     /// export's `main.rs` calls, whose `--demo` runs `run`.
     pub fn is_program(&self) -> bool {
-        is_program(&self.source)
+        matches!(self.main, Main::Program)
     }
 
     /// Whether the example takes Tokio task dumps (`Handle::dump`), which
     /// need Tokio's `taskdump` feature, on Linux only, and `--cfg tokio_unstable`.
     pub fn takes_task_dumps(&self) -> bool {
         let task_dump = self.locals.iter().any(|local| local.name == "task-dump");
-        task_dump || (self.source.contains("tokio_unstable") && self.source.contains(".dump()"))
+        task_dump || self.facts.dumps_tasks
     }
 
     /// Whether it has code that compiles only under `--cfg tokio_unstable`:
@@ -200,7 +179,7 @@ impl Export {
             _ => None,
         };
         // A task dump needs the cfg, and so does code written under it.
-        let unstable = if task_dumps.is_some() || self.source.contains("cfg(tokio_unstable)") {
+        let unstable = if task_dumps.is_some() || self.facts.has_unstable_cfg {
             Unstable::Cfg
         } else {
             Unstable::None
@@ -300,6 +279,70 @@ impl Export {
     }
 }
 
+/// What the code uses, `file`'s and its `main.rs`'s, and what its tests
+/// use: what only the test code names is a dev-dependency.
+fn code_and_tests(file: &RustSource, main_rs: &RustSource) -> (Uses, Uses) {
+    let (mut code, mut tests) = (Names::default(), Names::default());
+    for item in file.items() {
+        if item.is_test_only() {
+            tests.add(&item.tokens);
+        } else {
+            code.add(&item.tokens);
+        }
+    }
+    for item in main_rs.items() {
+        code.add(&item.tokens);
+    }
+    (Uses::of(&code), Uses::of(&tests))
+}
+
+/// The crates of `table` that the code uses or a `Needs:` line names, each
+/// with the features it needs.
+fn dependencies(table: &DependencyTable, needs: &[Needed], code: &Uses) -> Vec<Dependency> {
+    let mut dependencies = Vec::new();
+    for entry in &table.crates {
+        let needed = needs.iter().find_map(|needed| match needed {
+            Needed::CratesIo {
+                dependency,
+                feature,
+            } if dependency.name == entry.name => Some(feature.as_deref()),
+            Needed::CratesIo { .. } | Needed::Local(_) => None,
+        });
+        if needed.is_none() && !code.names_crate(&entry.name) {
+            continue;
+        }
+        dependencies.push(with_features(entry, code, needed.flatten()));
+    }
+    dependencies
+}
+
+/// The crates of `table` that the tests use, with the features they need
+/// beyond what `dependencies` list.
+fn dev_dependencies(
+    table: &DependencyTable,
+    tests: &Uses,
+    dependencies: &[Dependency],
+) -> Vec<Dependency> {
+    let mut dev_dependencies = Vec::new();
+    for entry in &table.crates {
+        if !tests.names_crate(&entry.name) {
+            continue;
+        }
+        let mut dev = with_features(entry, tests, None);
+        // Cargo unifies a dev-dependency with the same crate's entry in
+        // `[dependencies]`: only what the tests need beyond it.
+        if let Some(listed) = dependencies.iter().find(|d| d.name == entry.name) {
+            dev.features
+                .retain(|feature| !listed.features.contains(feature));
+            if dev.features.is_empty() {
+                continue;
+            }
+        }
+        dev_dependencies.push(dev);
+    }
+    dev_dependencies
+}
+
 /// `entry` with the features `uses` shows a need for (and the one a `Needs:`
 /// line names); a crate the feature table does not cover keeps its entry's.
 fn with_features(entry: &Dependency, uses: &Uses, forced: Option<&str>) -> Dependency {
@@ -361,43 +404,69 @@ fn needs_line(source: &str, table: &DependencyTable) -> Result<Vec<Needed>, Stri
     Ok(found)
 }
 
+/// What an example's file says of itself, read from its tokens.
+#[derive(Clone, Debug)]
+struct Facts {
+    /// An item only `cargo test` compiles: `#[cfg(test)] mod tests`.
+    has_tests: bool,
+    /// It names `tokio_unstable` and calls a `dump` method: it takes task
+    /// dumps itself (`Handle::dump`).
+    dumps_tasks: bool,
+    /// Code written under `#[cfg(tokio_unstable)]`.
+    has_unstable_cfg: bool,
+}
+
+impl Facts {
+    fn of(file: &RustSource) -> Self {
+        let names = file.names();
+        let has_unstable_cfg = names
+            .attributes
+            .iter()
+            .any(|attribute| attribute.path == ["cfg"] && attribute.arguments == "tokio_unstable");
+        Facts {
+            has_tests: file.has_tests(),
+            dumps_tasks: names.words.contains("tokio_unstable") && names.methods.contains("dump"),
+            has_unstable_cfg,
+        }
+    }
+}
+
 /// How the example's `run` is called, as its signature says: the runner's
 /// `example!` holds the two together when it compiles, and `export
 /// --check-all` compares this with each binary's listing.
-fn run_kind(source: &str) -> Result<Kind, &'static str> {
-    let Some(run) = source.lines().find(|line| is_run(line)) else {
+fn run_kind(file: &RustSource) -> Result<Kind, &'static str> {
+    let Some(run) = file.public_function("run") else {
         return Err("it has no `pub fn run` or `pub async fn run`");
     };
-    if !run.contains("async fn run(") {
-        return Ok(Kind::Sync);
-    }
-    if run.contains("fn run()") {
-        return Ok(Kind::Plain);
-    }
-    Ok(Kind::BaseUrl)
+    Ok(match (run.asyncness, run.parameters) {
+        (Asyncness::Sync, _) => Kind::Sync,
+        (Asyncness::Async, 0) => Kind::Plain,
+        (Asyncness::Async, _) => Kind::BaseUrl,
+    })
 }
 
-/// Whether `line` starts the example's `run`.
-fn is_run(line: &str) -> bool {
-    line.starts_with("pub ") && line.contains(" fn run(")
-}
-
-/// Whether `source` has a program's `main` (see [`Export::is_program`]).
-fn is_program(source: &str) -> bool {
-    source.contains("\npub fn main() -> ExitCode {")
+/// Whether `file` has a program's `main`, `pub fn main() -> ExitCode` (see
+/// [`Export::is_program`]).
+fn is_program(file: &RustSource) -> bool {
+    let Some(main) = file.public_function("main") else {
+        return false;
+    };
+    main.asyncness == Asyncness::Sync
+        && main.parameters == 0
+        && main.returns.last().is_some_and(|name| name == "ExitCode")
 }
 
 /// The `main.rs` that calls `run` as the runner does, exiting non-zero if it
 /// returns an `Err`; or, in a program of its own, its `main`.
-fn main_rs(section: &str, name: &str, kind: Kind, source: &str) -> Result<String, String> {
+fn main_rs(section: &str, name: &str, main: Main) -> Result<String, String> {
     let template = Prose::of(prose::EXPORT_MAIN)?;
     let values = [("name", name), ("section", section)];
-    Ok(template.render(Main::of(kind, source).part(), &values)? + "\n")
+    Ok(template.render(main.part(), &values)? + "\n")
 }
 
 /// How an export's `main.rs` calls the example, as its signatures ask: a
 /// part of the template [`prose::EXPORT_MAIN`].
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 enum Main {
     /// The example is a program of its own: `main` calls its `main`.
     Program,
@@ -412,7 +481,7 @@ enum Main {
 }
 
 /// What the example's `run` returns.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 enum Returns {
     /// Nothing: neither does `main`.
     Unit,
@@ -421,13 +490,13 @@ enum Returns {
 }
 
 impl Main {
-    fn of(kind: Kind, source: &str) -> Self {
-        if is_program(source) {
+    fn of(kind: Kind, file: &RustSource) -> Self {
+        if is_program(file) {
             return Main::Program;
         }
-        let run = source.lines().find(|line| is_run(line));
+        let run = file.public_function("run");
         let returns = match run {
-            Some(run) if run.contains("Result") => Returns::Result,
+            Some(run) if run.returns_result() => Returns::Result,
             _ => Returns::Unit,
         };
         match kind {
@@ -649,6 +718,48 @@ tokio = { version = "1.54", features = ["test-util"] }
         assert!(error.unwrap_err().contains("lacks it"));
         let error = plan("pub fn other() {}").unwrap_err();
         assert!(error.contains("no `pub fn run`"), "{error}");
+    }
+
+    /// The export reads the file's tokens: what a comment or a string says
+    /// is not code. (Text probes split the file at a `#[cfg(test)]` in a doc
+    /// comment or a string, and took the lines below for `run`'s signature,
+    /// a program's `main` and a task dump.)
+    #[test]
+    fn a_cfg_test_in_a_doc_comment_or_a_string_is_not_the_test_module() {
+        for source in [
+            "//! Its tests are a `#[cfg(test)]` module.\npub async fn run() { tokio::spawn(f()); }",
+            "const S: &str = \"#[cfg(test)]\";\npub async fn run() { tokio::spawn(f()); }",
+        ] {
+            let export = plan(source).unwrap();
+            assert!(!export.has_tests(), "{source}");
+            let tables = export.dependency_tables();
+            assert!(tables.contains("\ntokio = "), "{source}\n{tables}");
+        }
+    }
+
+    #[test]
+    fn a_fn_run_in_a_comment_is_not_the_signature() {
+        let source = "/* It once was\npub fn run(base_url: &str) {}\n*/\npub async fn run() {}";
+        assert_eq!(plan(source).unwrap().kind, Kind::Plain);
+    }
+
+    #[test]
+    fn a_main_in_a_string_is_no_program() {
+        let source =
+            "const HELP: &str = \"\npub fn main() -> ExitCode {\n}\";\npub async fn run() {}";
+        let export = plan(source).unwrap();
+        assert!(!export.is_program());
+        assert!(
+            export.main_rs.contains(" demo::run().await"),
+            "{}",
+            export.main_rs
+        );
+    }
+
+    #[test]
+    fn a_task_dump_in_a_comment_takes_none() {
+        let source = "// Under tokio_unstable, `.dump()` would dump the tasks.\npub fn run() {}";
+        assert!(!plan(source).unwrap().takes_task_dumps());
     }
 
     #[test]

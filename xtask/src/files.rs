@@ -39,6 +39,25 @@ pub fn copy(from: &Path, to: &Path) -> io::Result<()> {
     write(to, fs::read(from)?)
 }
 
+/// Copies every file under the directory `from` to where it stands under
+/// `to`, as [`copy()`] copies, but for what a `target/` directory holds (a
+/// build's output, which no copy for a reader takes).
+pub fn copy_tree(from: &Path, to: &Path) -> Result<(), crate::Error> {
+    let entries = walkdir::WalkDir::new(from)
+        .into_iter()
+        .filter_entry(|entry| entry.depth() == 0 || entry.file_name() != "target");
+    for entry in entries {
+        let entry = entry?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let relative = entry.path().strip_prefix(from)?;
+        copy(entry.path(), &to.join(relative))
+            .map_err(|e| format!("cannot copy {}: {e}", entry.path().display()))?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +90,30 @@ mod tests {
             .unwrap();
         assert!(!status.success(), "the write did not fail: {status:?}");
         assert_eq!(fs::read_to_string(&path).unwrap(), "the old text\n");
+    }
+
+    /// A tree is copied whole, its dot files too, but for a `target/`
+    /// directory below it.
+    #[test]
+    fn a_tree_is_copied_but_for_its_builds() {
+        let from = tempfile::tempdir().unwrap();
+        let from = from.path().join("target");
+        for file in [
+            ".gitignore",
+            "src/lib.rs",
+            "target/debug/junk",
+            "src/target/x",
+        ] {
+            write(&from.join(file), file).unwrap();
+        }
+        let to = tempfile::tempdir().unwrap();
+        copy_tree(&from, to.path()).unwrap();
+        assert_eq!(
+            fs::read_to_string(to.path().join("src/lib.rs")).unwrap(),
+            "src/lib.rs"
+        );
+        assert!(to.path().join(".gitignore").is_file());
+        assert!(!to.path().join("target").exists() && !to.path().join("src/target").exists());
     }
 
     #[test]

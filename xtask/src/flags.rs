@@ -177,11 +177,21 @@ impl Docs {
     }
 }
 
+/// A workload of `cargo xtask bench`, as it is typed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum WorkloadName {
+    Spawn,
+    Queue,
+    Semaphore,
+    Sleep,
+    Http,
+}
+
 #[derive(Clone, Debug, Args)]
 pub struct Bench {
-    /// One workload: spawn, queue, semaphore, sleep or http [default: all of them].
-    #[arg(value_parser = NonEmptyStringValueParser::new())]
-    pub workload: Option<String>,
+    /// One workload [default: all of them].
+    #[arg(value_enum)]
+    pub workload: Option<WorkloadName>,
     /// Runs of each, alternating.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub runs: u16,

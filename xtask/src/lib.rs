@@ -15,6 +15,7 @@ pub mod limits;
 pub mod list;
 pub mod parallel;
 pub mod prose;
+pub mod rust_source;
 pub mod select;
 pub mod stall;
 pub mod sweep;

@@ -123,8 +123,15 @@ pub struct Selection {
     typed: Option<String>,
     filter: Filter,
     all_sections: Vec<String>,
-    listed: Vec<(Section, Vec<Listed>)>,
+    listed: Vec<BuiltSection>,
     pub cases: Vec<Case>,
+}
+
+/// A section the filter reaches, built, and every example it lists.
+#[derive(Clone, Debug)]
+struct BuiltSection {
+    section: Section,
+    examples: Vec<Listed>,
 }
 
 impl Selection {
@@ -146,7 +153,7 @@ impl Selection {
                     cases.push(Case { section, example });
                 }
             }
-            listed.push((section, examples));
+            listed.push(BuiltSection { section, examples });
         }
         Ok(Self {
             typed: typed.map(str::to_owned),
@@ -158,8 +165,9 @@ impl Selection {
     }
 
     fn is_example(&self, section: &str, example: &str) -> bool {
-        self.listed.iter().any(|(built, examples)| {
-            built.name == section && examples.iter().any(|listed| listed.name == example)
+        self.listed.iter().any(|built| {
+            built.section.name == section
+                && built.examples.iter().any(|listed| listed.name == example)
         })
     }
 
@@ -169,7 +177,10 @@ impl Selection {
         let mut orphans = Vec::new();
         for kind in [STDOUT, TIMELINE, DUMP, TWIN_TIMELINE] {
             for GoldenFile { section, example } in golden::all(golden_root, kind)? {
-                let built = self.listed.iter().any(|(built, _)| built.name == section);
+                let built = self
+                    .listed
+                    .iter()
+                    .any(|built| built.section.name == section);
                 let judged = built || !self.all_sections.contains(&section);
                 if section != lessons::SECTION
                     && judged
@@ -191,7 +202,7 @@ impl Selection {
         extension: &str,
     ) -> Result<Vec<PathBuf>, Error> {
         let mut orphans = Vec::new();
-        for (section, _) in &self.listed {
+        for BuiltSection { section, .. } in &self.listed {
             let Ok(entries) = std::fs::read_dir(dir(&section.name)) else {
                 continue;
             };

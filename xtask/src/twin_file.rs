@@ -83,47 +83,67 @@ pub fn for_the_book(source: &str) -> String {
             .unwrap_or(input.len());
         let paragraph = &input[at..end];
         at = end;
-        let words: Vec<&str> = std::iter::once(rest)
-            .chain(paragraph[1..].iter().copied())
-            .flat_map(str::split_whitespace)
-            .collect();
-        if !words.is_empty() {
-            let indent = &line[..line.len() - line.trim_start().len()];
-            let width = paragraph
-                .iter()
-                .map(|line| line.chars().count())
-                .max()
-                .unwrap_or(0);
-            lines.extend(wrap(&words, indent, width));
-            continue;
+        let rewrapped = rewrapped(rest, paragraph);
+        if rewrapped.is_empty() {
+            at = close_emptied(&mut lines, &input, at);
         }
-        if lines.last().is_some_and(|line| is_blank(line)) {
-            lines.pop();
-        }
-        let closes = input.get(at).is_some_and(|line| is_quotes(line));
-        match lines.last_mut() {
-            // Nothing is left between the quotes: no docstring, and no
-            // blank line after it.
-            Some(opening) if closes && is_quotes(opening) => {
-                lines.pop();
-                at += 1;
-                if lines.is_empty() && input.get(at).is_some_and(|line| is_blank(line)) {
-                    at += 1;
-                }
-            }
-            // One line is left: its quotes close on it.
-            Some(opening) if closes && opening.trim_start().starts_with("\"\"\"") => {
-                opening.push_str("\"\"\"");
-                at += 1;
-            }
-            _ => {}
-        }
+        lines.extend(rewrapped);
     }
     let mut text = lines.join("\n");
     if source.ends_with('\n') {
         text.push('\n');
     }
     text
+}
+
+/// `paragraph` with `rest` for its first line, wrapped again to its width;
+/// nothing if no word is left.
+fn rewrapped(rest: &str, paragraph: &[&str]) -> Vec<String> {
+    let words: Vec<&str> = std::iter::once(rest)
+        .chain(paragraph[1..].iter().copied())
+        .flat_map(str::split_whitespace)
+        .collect();
+    if words.is_empty() {
+        return Vec::new();
+    }
+    let line = paragraph[0];
+    let indent = &line[..line.len() - line.trim_start().len()];
+    let width = paragraph
+        .iter()
+        .map(|line| line.chars().count())
+        .max()
+        .unwrap_or(0);
+    wrap(&words, indent, width)
+}
+
+/// After a paragraph that left no word, before `input[at]`: drops the blank
+/// line before it, and a docstring left empty, or closes one left with one
+/// line; where to go on reading `input`.
+fn close_emptied(lines: &mut Vec<String>, input: &[&str], mut at: usize) -> usize {
+    let is_blank = |line: &str| line.trim().is_empty();
+    let is_quotes = |line: &str| line.trim() == "\"\"\"";
+    if lines.last().is_some_and(|line| is_blank(line)) {
+        lines.pop();
+    }
+    let closes = input.get(at).is_some_and(|line| is_quotes(line));
+    match lines.last_mut() {
+        // Nothing is left between the quotes: no docstring, and no
+        // blank line after it.
+        Some(opening) if closes && is_quotes(opening) => {
+            lines.pop();
+            at += 1;
+            if lines.is_empty() && input.get(at).is_some_and(|line| is_blank(line)) {
+                at += 1;
+            }
+        }
+        // One line is left: its quotes close on it.
+        Some(opening) if closes && opening.trim_start().starts_with("\"\"\"") => {
+            opening.push_str("\"\"\"");
+            at += 1;
+        }
+        _ => {}
+    }
+    at
 }
 
 /// What follows the sentence naming the twin's example, if `line` opens

@@ -17,6 +17,7 @@
 //! which line, each step, how it ended), which must match that file as
 //! exactly, and `SNAPSHOTS=overwrite` writes.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -57,22 +58,7 @@ pub fn normalize(text: &str) -> String {
 
 pub fn check_twins(options: &flags::Twins, snapshots: Snapshots) -> Result<Outcome, Error> {
     // Once, before anything is built: not one failure per twin.
-    let mut version = Command::new(&options.python);
-    version.args(["-c", PYTHON_CHECK]);
-    let why = match proc::run(version, Duration::from_secs(30)) {
-        Ok(finished) if finished.success() => None,
-        Ok(Finished { stderr, .. }) => Some(stderr.lines().last().unwrap_or_default().to_owned()),
-        Err(error) => Some(error.to_string()),
-    };
-    if let Some(why) = why {
-        return Err(Usage(format!(
-            "`{}` can't run the twins ({why}); make a Python 3.11 venv from \
-             .ci/twins-requirements.txt and pass its python with --python",
-            options.python.display()
-        ))
-        .into());
-    }
-
+    check_python(&options.python)?;
     let workspace = Workspace::locate();
     let root = workspace.root().to_path_buf();
     let selection = Selection::build(&workspace, options.timed.selected.filter.as_deref())?;
@@ -104,14 +90,36 @@ pub fn check_twins(options: &flags::Twins, snapshots: Snapshots) -> Result<Outco
             Err(_) => println!("FAIL {}", case.id()),
         },
     );
+    Ok(Outcome::of_failures(report(&results, &orphans)))
+}
+
+/// Whether `python` is a Python 3.11 with the twins' requirements.
+fn check_python(python: &Path) -> Result<(), Usage> {
+    let mut version = Command::new(python);
+    version.args(["-c", PYTHON_CHECK]);
+    let why = match proc::run(version, Duration::from_secs(30)) {
+        Ok(finished) if finished.success() => return Ok(()),
+        Ok(Finished { stderr, .. }) => stderr.lines().last().unwrap_or_default().to_owned(),
+        Err(error) => error.to_string(),
+    };
+    Err(Usage(format!(
+        "`{}` can't run the twins ({why}); make a Python 3.11 venv from \
+         .ci/twins-requirements.txt and pass its python with --python",
+        python.display()
+    )))
+}
+
+/// Prints each failure, and a twin without an example as one; the number
+/// of failures.
+fn report(results: &[(Case, Result<Option<String>, String>)], orphans: &[PathBuf]) -> usize {
     let mut failed = 0;
-    for (case, result) in &results {
+    for (case, result) in results {
         if let Err(details) = result {
             failed += 1;
             println!("\nFAIL {}\n{}", case.id(), details.trim_end());
         }
     }
-    for orphan in &orphans {
+    for orphan in orphans {
         failed += 1;
         println!(
             "\nFAIL {}: a twin without an example; delete it",
@@ -122,7 +130,7 @@ pub fn check_twins(options: &flags::Twins, snapshots: Snapshots) -> Result<Outco
         "\n{} passed, {failed} failed",
         results.len() + orphans.len() - failed
     );
-    Ok(Outcome::of_failures(failed))
+    failed
 }
 
 /// `Ok(Some(reason))` for a twin that declares it differs.
@@ -157,26 +165,22 @@ fn run_twin(
     let scratch =
         tempfile::tempdir().map_err(|error| format!("  no scratch directory: {error}"))?;
     let recorded = scratch.path().join(golden::TWIN_TIMELINE);
-    let mut command = Command::new(&options.python);
-    command.arg("-P").current_dir(root);
-    if clock == Clock::Virtual {
-        command.arg(FAST_FORWARD);
-    }
+    let record = if timeline.is_file() {
+        Some(recorded.as_path())
+    } else {
+        None
+    };
+    let url = match case.example.kind {
+        Kind::BaseUrl => url,
+        Kind::Plain | Kind::Sync => None,
+    };
+    let command = twin_command(&options.python, root, &twin, clock, record, url);
     let rerun = rerun_command(
         &options.python.display().to_string(),
         &relative,
         clock,
         case.example.kind,
     );
-    if timeline.is_file() {
-        command.env(RECORD, &recorded);
-    }
-    command.arg(&twin);
-    if case.example.kind == Kind::BaseUrl
-        && let Some(url) = url
-    {
-        command.arg(url);
-    }
     let finished = run_python_to_end(command, options.timed.timeout(), &rerun)?;
     if let Some(line) = crash_report(&finished.stderr) {
         return Err(format!(
@@ -192,23 +196,59 @@ fn run_twin(
         &rerun,
     )?;
     if timeline.is_file() {
-        let text = std::fs::read_to_string(&recorded).ok();
-        if let Some(Err(why)) = text.as_deref().map(protocol::timeline::Timeline::parse) {
-            return Err(format!(
-                "  its {RECORD} is no timeline: {why}\n  re-run: {RECORD}=twin.timeline {rerun}"
-            ));
-        }
-        let judged = crate::check::judge_golden(
-            golden::TWIN_TIMELINE,
-            &timeline,
-            text,
-            Clock::Virtual,
-            snapshots,
-        );
-        let bless = format!("SNAPSHOTS=overwrite cargo xtask twins {}", case.id());
-        judged.map_err(|why| format!("  {why}  to write it: {bless}"))?;
+        judge_timeline(case, &recorded, &timeline, snapshots, &rerun)?;
     }
     Ok(verdict)
+}
+
+/// The command that runs `twin` from the workspace's `root` on `clock`,
+/// recording its timeline at `record` if given, with `url` as its argument.
+fn twin_command(
+    python: &Path,
+    root: &Path,
+    twin: &Path,
+    clock: Clock,
+    record: Option<&Path>,
+    url: Option<&str>,
+) -> Command {
+    let mut command = Command::new(python);
+    command.arg("-P").current_dir(root);
+    if clock == Clock::Virtual {
+        command.arg(FAST_FORWARD);
+    }
+    if let Some(record) = record {
+        command.env(RECORD, record);
+    }
+    command.arg(twin);
+    command.args(url);
+    command
+}
+
+/// Compares the timeline the twin recorded at `recorded` with its golden
+/// file, `golden`, or writes it there.
+fn judge_timeline(
+    case: &Case,
+    recorded: &Path,
+    golden: &Path,
+    snapshots: Snapshots,
+    rerun: &str,
+) -> Result<(), String> {
+    let text = std::fs::read_to_string(recorded).ok();
+    if let Some(Err(why)) = text.as_deref().map(protocol::timeline::Timeline::parse) {
+        return Err(format!(
+            "  its {RECORD} is no timeline: {why}\n  re-run: {RECORD}=twin.timeline {rerun}"
+        ));
+    }
+    let judged = crate::check::judge_golden(
+        golden::TWIN_TIMELINE,
+        golden,
+        text,
+        Clock::Virtual,
+        snapshots,
+    );
+    let bless = format!("SNAPSHOTS=overwrite cargo xtask twins {}", case.id());
+    judged.map_err(|why| format!("  {why}  to write it: {bless}"))?;
+    Ok(())
 }
 
 /// The command that runs a twin as the check did, from the workspace's

@@ -26,8 +26,22 @@ const ELISIONS: [&str; 3] = ["...", "// ...", "/* ... */"];
 /// The lines of every compiled file, trimmed, blank ones dropped, how it
 /// builds, and where each line occurs.
 pub struct Built {
-    files: Vec<(Builds, Vec<String>)>,
-    at: HashMap<String, Vec<(usize, usize)>>,
+    files: Vec<BuiltFile>,
+    /// Where each line stands in [`Self::files`].
+    at: HashMap<String, Vec<Place>>,
+}
+
+/// A compiled file: how it builds, and its [`significant`] lines.
+struct BuiltFile {
+    builds: Builds,
+    lines: Vec<String>,
+}
+
+/// A line of one of the [`BuiltFile`]s: its index, and the line's.
+#[derive(Clone, Copy)]
+struct Place {
+    file: usize,
+    line: usize,
 }
 
 /// How a file builds, and what a block may ask of the file it comes from.
@@ -47,7 +61,10 @@ impl Built {
     pub fn read(root: &Path, exported: &[String]) -> Result<Self, Error> {
         let mut files: Vec<_> = exported
             .iter()
-            .map(|text| (Builds::Alone, significant(text)))
+            .map(|text| BuiltFile {
+                builds: Builds::Alone,
+                lines: significant(text),
+            })
             .collect();
         for dir in PROJECTS {
             let mut projects = Vec::new();
@@ -73,14 +90,17 @@ impl Built {
                     Builds::InWorkspace
                 };
                 if builds == Builds::Alone || path.extension().is_some_and(|ext| ext == "rs") {
-                    files.push((builds, significant(&read(&path)?)));
+                    let lines = significant(&read(&path)?);
+                    files.push(BuiltFile { builds, lines });
                 }
             }
         }
-        let mut at: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
-        for (file, (_, lines)) in files.iter().enumerate() {
-            for (line, text) in lines.iter().enumerate() {
-                at.entry(text.clone()).or_default().push((file, line));
+        let mut at: HashMap<String, Vec<Place>> = HashMap::new();
+        for (file, built) in files.iter().enumerate() {
+            for (line, text) in built.lines.iter().enumerate() {
+                at.entry(text.clone())
+                    .or_default()
+                    .push(Place { file, line });
             }
         }
         Ok(Self { files, at })
@@ -102,8 +122,8 @@ impl Built {
             .get(first)
             .into_iter()
             .flatten()
-            .any(|&(file, start)| {
-                let (builds, lines) = &self.files[file];
+            .any(|&Place { file, line }| {
+                let BuiltFile { builds, lines } = &self.files[file];
                 let fits = match wanted {
                     Builds::InWorkspace => *builds != Builds::Refused,
                     wanted => *builds == wanted,
@@ -111,7 +131,7 @@ impl Built {
                 if !fits {
                     return false;
                 }
-                let mut from = start;
+                let mut from = line;
                 runs.iter().all(|run| {
                     let found = (from..lines.len()).find(|&at| lines[at..].starts_with(run));
                     found.inspect(|at| from = at + run.len()).is_some()

@@ -68,7 +68,7 @@ impl BridgeDoc {
     pub(super) fn codes(&self) -> impl Iterator<Item = (String, super::drift::Code)> {
         let name = |lesson: &LessonDoc| format!("{SECTION}/{}", lesson.name);
         let lessons = self.lessons.iter();
-        lessons.map(move |lesson| (name(lesson), super::drift::Code::of(&lesson.code)))
+        lessons.map(move |lesson| (name(lesson), super::drift::Code::of(&lesson.source)))
     }
 
     pub(super) fn summary_part(&self) -> Result<String, String> {

@@ -5,11 +5,10 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use proc_macro2::{Delimiter, TokenStream, TokenTree};
-
 use super::read;
 use crate::Error;
 use crate::prose::{self, Prose};
+use crate::rust_source::RustSource;
 
 pub(super) const PAGE: &str = "rust-you-need.md";
 
@@ -71,37 +70,13 @@ impl Concept {
 }
 
 /// The tokens of `source`, without its comments and with each literal
-/// emptied, each word followed by a space: `&str `, `Arc ::new (x )`. A
+/// emptied, each word followed by a space ([`RustSource::code_text`]). A
 /// source that is not Rust's tokens is left as it is.
 pub(super) fn code(source: &str) -> String {
-    fn walk(tokens: TokenStream, out: &mut String) {
-        for token in tokens {
-            match token {
-                TokenTree::Group(group) => {
-                    let (open, close) = match group.delimiter() {
-                        Delimiter::Parenthesis => ("(", ")"),
-                        Delimiter::Brace => ("{", "}"),
-                        Delimiter::Bracket => ("[", "]"),
-                        Delimiter::None => ("", ""),
-                    };
-                    out.push_str(open);
-                    walk(group.stream(), out);
-                    out.push_str(close);
-                }
-                TokenTree::Ident(ident) => {
-                    let _ = write!(out, "{ident} ");
-                }
-                TokenTree::Punct(punct) => out.push(punct.as_char()),
-                TokenTree::Literal(_) => out.push_str("\"\" "),
-            }
-        }
+    match RustSource::parse(source) {
+        Ok(file) => file.code_text(),
+        Err(_) => source.to_owned(),
     }
-    let Ok(tokens) = source.parse() else {
-        return source.to_owned();
-    };
-    let mut out = String::with_capacity(source.len());
-    walk(tokens, &mut out);
-    out
 }
 
 /// An example, as [`Concepts`] reads it.

@@ -32,9 +32,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
-use proc_macro2::{Delimiter, TokenStream, TokenTree};
-
 use super::seed_map::Mapping;
+use crate::rust_source::{Import, Names, RustSource};
 
 /// The code of each example and bridge lesson, by `section/example`.
 pub(super) type Examples = BTreeMap<String, Code>;
@@ -42,8 +41,7 @@ pub(super) type Examples = BTreeMap<String, Code>;
 /// What the check knows of an example's Rust code.
 #[derive(Debug, Default)]
 pub(super) struct Code {
-    /// Its identifiers: the runs of letters, digits and `_` of its
-    /// [`code`](super::concepts::code).
+    /// Its identifiers, as [`words`]: without comments and strings.
     words: BTreeSet<String>,
     /// Each path of two names or more that it writes (`tokio::spawn`,
     /// `Mutex::new`) or that its `use` items bring in; a path that starts
@@ -54,35 +52,16 @@ pub(super) struct Code {
 }
 
 impl Code {
-    /// `code` is an example's [`code`](super::concepts::code).
-    pub(super) fn of(code: &str) -> Code {
-        let words = code
-            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .filter(|word| is_name(word))
-            .map(str::to_owned)
-            .collect();
-        let mut paths = BTreeSet::new();
-        // A code that is not Rust's tokens has words and no paths.
-        if let Ok(tokens) = code.parse::<TokenStream>() {
-            let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-            let mut written = Vec::new();
-            let mut imports = Vec::new();
-            scan(&tokens, &mut written, &mut imports);
-            for path in written {
-                for import in &imports {
-                    if import.name == path[0] {
-                        let mut resolved = import.path.clone();
-                        resolved.extend_from_slice(&path[1..]);
-                        paths.insert(resolved);
-                    }
-                }
-                paths.insert(path);
-            }
-            for import in imports {
-                paths.insert(import.path);
-            }
-        }
-        let mut code = Code { words, paths };
+    /// What the check knows of `source`, an example's file.
+    pub(super) fn of(source: &str) -> Code {
+        let mut code = match RustSource::parse(source) {
+            Ok(file) => Code::named(&file.names()),
+            // A text that is not Rust's tokens has words and no paths.
+            Err(_) => Code {
+                words: words(source).collect(),
+                paths: BTreeSet::new(),
+            },
+        };
         for inferred in INFERRED {
             let returned = inferred.returned_by.iter().any(|call| {
                 let call: Vec<&str> = call.split("::").collect();
@@ -95,6 +74,37 @@ impl Code {
             }
         }
         code
+    }
+
+    /// The words and paths of `names`. A glob brings in none that can be
+    /// named ([`Import::Glob`]).
+    fn named(names: &Names) -> Code {
+        let words = names.words.iter().flat_map(|word| words(word)).collect();
+        let mut paths = BTreeSet::new();
+        for path in names.written.iter().filter(|path| path.len() > 1) {
+            for import in &names.imports {
+                if let Import::Name {
+                    name,
+                    path: imported,
+                } = import
+                    && *name == path[0]
+                {
+                    let mut resolved = imported.clone();
+                    resolved.extend_from_slice(&path[1..]);
+                    paths.insert(resolved);
+                }
+            }
+            paths.insert(path.clone());
+        }
+        for import in &names.imports {
+            match import {
+                Import::Name { path, .. } => {
+                    paths.insert(path.clone());
+                }
+                Import::Glob { .. } => (),
+            }
+        }
+        Code { words, paths }
     }
 
     /// What the code has of `path` (an [`Identifier`]'s).
@@ -137,95 +147,12 @@ enum Found {
     Nothing,
 }
 
-/// A name that a `use` item brings in, and the path it stands for.
-struct Import {
-    name: String,
-    path: Vec<String>,
-}
-
-/// The paths `tokens` write and the names their `use` items bring in.
-fn scan(tokens: &[TokenTree], written: &mut Vec<Vec<String>>, imports: &mut Vec<Import>) {
-    let mut at = 0;
-    while at < tokens.len() {
-        match &tokens[at] {
-            TokenTree::Ident(ident) if ident == "use" => {
-                let end = tokens[at..]
-                    .iter()
-                    .position(|token| is_punct(token, ';'))
-                    .map_or(tokens.len(), |end| at + end);
-                use_tree(&tokens[at + 1..end], &[], imports);
-                at = end;
-            }
-            TokenTree::Ident(ident) => {
-                let mut path = vec![ident.to_string()];
-                while let [colon, second_colon, TokenTree::Ident(next), ..] = &tokens[at + 1..]
-                    && is_punct(colon, ':')
-                    && is_punct(second_colon, ':')
-                {
-                    path.push(next.to_string());
-                    at += 3;
-                }
-                if path.len() > 1 {
-                    written.push(path);
-                }
-            }
-            TokenTree::Group(group) => {
-                let inner: Vec<TokenTree> = group.stream().into_iter().collect();
-                scan(&inner, written, imports);
-            }
-            TokenTree::Punct(_) | TokenTree::Literal(_) => {}
-        }
-        at += 1;
-    }
-}
-
-fn is_punct(token: &TokenTree, c: char) -> bool {
-    matches!(token, TokenTree::Punct(punct) if punct.as_char() == c)
-}
-
-/// The names a `use` tree (`tokio::{sync::Mutex, task}`, without `use` and
-/// `;`) brings in under `prefix`; a glob brings in none that can be named.
-fn use_tree(tokens: &[TokenTree], prefix: &[String], imports: &mut Vec<Import>) {
-    let mut path = prefix.to_vec();
-    let mut rest = tokens;
-    // A path from the crates' root: `::std::sync::Mutex`.
-    while let [first, tail @ ..] = rest
-        && is_punct(first, ':')
-    {
-        rest = tail;
-    }
-    loop {
-        match rest {
-            [TokenTree::Ident(segment), colon, second_colon, tail @ ..]
-                if is_punct(colon, ':') && is_punct(second_colon, ':') =>
-            {
-                path.push(segment.to_string());
-                rest = tail;
-            }
-            [TokenTree::Ident(segment), tail @ ..] => {
-                // `mpsc::{self, Sender}` brings in `mpsc` itself.
-                if segment != "self" {
-                    path.push(segment.to_string());
-                }
-                let name = match tail {
-                    [TokenTree::Ident(as_), TokenTree::Ident(alias), ..] if as_ == "as" => {
-                        alias.to_string()
-                    }
-                    _ => path.last().cloned().unwrap_or_default(),
-                };
-                imports.push(Import { name, path });
-                return;
-            }
-            [TokenTree::Group(group), ..] if group.delimiter() == Delimiter::Brace => {
-                let inner: Vec<TokenTree> = group.stream().into_iter().collect();
-                for subtree in inner.split(|token| is_punct(token, ',')) {
-                    use_tree(subtree, &path, imports);
-                }
-                return;
-            }
-            _ => return,
-        }
-    }
+/// The runs of letters, digits and `_` in `text` that are Rust names: a
+/// raw identifier, `r#type`, is `r` and `type`.
+fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|word| is_name(word))
+        .map(str::to_owned)
 }
 
 /// Whether `written`, a path of the code, names the item `claimed` does, in
@@ -943,7 +870,7 @@ About `Mutex` and `tokio::spawn`, citing nothing.
             example: "wait_all".to_owned(),
             note: note.to_owned(),
         };
-        let code = Code::of(&super::super::concepts::code(source));
+        let code = Code::of(source);
         let examples = Examples::from([("concurrency/wait_all".to_owned(), code)]);
         let problems = notes(&[mapping], &examples);
         let name = |problem: &String| problem.split('`').nth(1).unwrap_or_default().to_owned();

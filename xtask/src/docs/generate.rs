@@ -80,7 +80,7 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
     for section in &sections {
         for example in &section.examples {
             let id = format!("{}/{}", section.name, example.name);
-            examples.insert(id, drift::Code::of(&example.code));
+            examples.insert(id, drift::Code::of(&example.export.source));
         }
     }
     let headers = sections
@@ -157,10 +157,10 @@ fn section_files(
         page.push_str(&see_also(section, example, topics, exercises)?);
         page.push_str(&from_the_guides(example)?);
         files.push((dir.join(format!("{}.md", example.name)), page));
-        for (suffix, svg) in super::pages::charts(example) {
-            let chart = super::charts::file(&svg)
+        for chart in super::pages::charts(example) {
+            let file = super::charts::file(&chart.svg)
                 .map_err(|why| format!("the chart of {}/{}: {why}", section.name, example.name))?;
-            files.push((dir.join(format!("{}{suffix}", example.name)), chart));
+            files.push((dir.join(format!("{}{}", example.name, chart.suffix)), file));
         }
     }
     Ok(files)

@@ -19,9 +19,21 @@ use crate::workspace::Workspace;
 /// Everything wrong with the book on disk, a line each.
 pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     let root = docs_src(workspace);
+    let mut problems = generated_pages(&root, book)?;
+    problems.extend(handwritten_pages(&root));
+    problems.extend(cheat_sheet_gaps(workspace)?);
+    problems.extend(drift(workspace, &root, book)?);
+    problems.extend(super::headers::problems(&book.headers));
+    problems.extend(learner_pages_and_readme(workspace, &root, book)?);
+    Ok(problems)
+}
+
+/// The generated pages missing, stale or left over, and includes of no
+/// file.
+fn generated_pages(root: &Path, book: &Book) -> Result<Vec<String>, Error> {
     let mut problems = Vec::new();
     for (path, text) in &book.files {
-        let text = on_disk(&root, path, text);
+        let text = on_disk(root, path, text);
         match fs::read_to_string(root.join(path)) {
             Ok(existing) if existing == text => {}
             Ok(_) => problems.push(format!("docs/src/{} is stale", path.display())),
@@ -38,7 +50,7 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
             ));
         }
     }
-    for path in generated_files(&root)? {
+    for path in generated_files(root)? {
         if !book.files.contains_key(&path) {
             problems.push(format!(
                 "docs/src/{} was generated for an example that is gone",
@@ -46,6 +58,12 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
             ));
         }
     }
+    Ok(problems)
+}
+
+/// The pages written by hand missing, with includes or ragged tables.
+fn handwritten_pages(root: &Path) -> Vec<String> {
+    let mut problems = Vec::new();
     for Page { path, .. } in HANDWRITTEN
         .into_iter()
         .chain([CONTRIBUTING, super::bridge::RECIPE])
@@ -58,7 +76,13 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
             Err(_) => problems.push(format!("docs/src/{path} is missing")),
         }
     }
-    problems.extend(cheat_sheet_gaps(workspace)?);
+    problems
+}
+
+/// A name in backticks that a page, a topic or the seed map gives an
+/// example whose code lacks it ([`drift`](super::drift)).
+fn drift(workspace: &Workspace, root: &Path, book: &Book) -> Result<Vec<String>, Error> {
+    let mut problems = Vec::new();
     for page in super::drift::PAGES {
         let text = read(&root.join(page))?;
         problems.extend(super::drift::page(page, &text, &book.examples));
@@ -73,12 +97,23 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
         book.examples.contains_key(&format!("{section}/{example}"))
     })?;
     problems.extend(super::drift::notes(&mappings, &book.examples));
-    problems.extend(super::headers::problems(&book.headers));
+    Ok(problems)
+}
+
+/// The maintainers' words or an unbuilt block on a learner's page or the
+/// README, and a README whose compile-fail table or generated parts are
+/// stale.
+fn learner_pages_and_readme(
+    workspace: &Workspace,
+    root: &Path,
+    book: &Book,
+) -> Result<Vec<String>, Error> {
+    let mut problems = Vec::new();
     let built = super::blocks::Built::read(workspace.root(), &book.exported)?;
-    for (page, text) in learner_pages(&root, book)? {
+    for (page, text) in learner_pages(root, book)? {
         let name = format!("docs/src/{}", page.display());
         problems.extend(contributor_language(&name, &text));
-        let text = on_disk(&root, &page, &text);
+        let text = on_disk(root, &page, &text);
         problems.extend(super::blocks::unbuilt(&name, &text, &built));
     }
     let readme = read(&workspace.root().join("README.md"))?;

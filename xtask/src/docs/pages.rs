@@ -200,7 +200,7 @@ pub(super) fn see_also(
         let values = [("number", number.as_str()), ("name", &exercise.name)];
         let _ = writeln!(text, "{}", prose.render("exercise", &values)?);
     }
-    for (topic, others) in topics::see_also(topics, &name) {
+    for topics::SeeAlso { topic, others } in topics::see_also(topics, &name) {
         let links: Vec<String> = others
             .iter()
             .map(|other| format!("[`{other}`](../{other}.md)"))
@@ -440,9 +440,15 @@ fn output(prose: &Prose, section: &SectionDoc, example: &ExampleDoc) -> Result<S
     Ok(text)
 }
 
+/// A chart of a timeline, and its file's name after the example's.
+pub(super) struct Chart {
+    pub(super) suffix: &'static str,
+    pub(super) svg: String,
+}
+
 /// The example's chart, then its asyncio twin's, to be drawn under it on the
-/// same time axis: each with its file's name after the example's.
-pub(super) fn charts(example: &ExampleDoc) -> Vec<(&'static str, String)> {
+/// same time axis.
+pub(super) fn charts(example: &ExampleDoc) -> Vec<Chart> {
     let Some(page) = example.timeline.as_ref() else {
         return Vec::new();
     };
@@ -451,14 +457,20 @@ pub(super) fn charts(example: &ExampleDoc) -> Vec<(&'static str, String)> {
     }
     let twin_span = page.twin.as_ref().map_or(0, timeline::Timeline::span);
     let span = page.timeline.span().max(twin_span);
-    let mut charts = vec![(".svg", timeline::svg(&page.timeline, span))];
+    let mut charts = vec![Chart {
+        suffix: ".svg",
+        svg: timeline::svg(&page.timeline, span),
+    }];
     if let Some(twin) = &page.twin {
         let example = format!("its asyncio version, {}.py,", example.name);
         let twin = timeline::Timeline {
             example,
             ..twin.clone()
         };
-        charts.push((".asyncio.svg", timeline::svg(&twin, span)));
+        charts.push(Chart {
+            suffix: ".asyncio.svg",
+            svg: timeline::svg(&twin, span),
+        });
     }
     charts
 }
@@ -497,7 +509,7 @@ fn schedule(
     };
     let mut images = charts(example)
         .into_iter()
-        .map(|(suffix, svg)| charts::image(&svg, &format!("{}{suffix}", example.name)));
+        .map(|chart| charts::image(&chart.svg, &format!("{}{}", example.name, chart.suffix)));
     let image = images.next().unwrap_or_default();
     let asyncio = match images.next() {
         Some(image) => format!(

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use protocol::timeline::{RowKind, Timeline};
+use protocol::timeline::{Row, RowKind, Timeline};
 use protocol::{Clock, Header, Invocation, Kind};
 
 use super::headers::HeaderLength;
@@ -169,26 +169,14 @@ fn page_timeline(
     let name = format!("docs/timelines/{id}.timeline");
     let recorded = workspace.root().join(&name);
     if recorded.is_file() {
-        let text = read(&recorded)?;
-        let timeline = Timeline::parse(&text).map_err(|error| format!("{name}: {error}"))?;
-        for row in &timeline.rows {
-            let Some((_, line)) = row.spawned_at.as_deref().and_then(|at| at.rsplit_once(':'))
-            else {
-                continue;
-            };
-            let now = line
-                .parse::<usize>()
-                .ok()
-                .and_then(|line| source.lines().nth(line.checked_sub(1)?))
-                .map(str::trim);
-            if !row.code.is_empty() && now != Some(row.code.as_str()) {
-                return Err(format!(
-                    "{name} names line {line} of {id} as `{}`, which is not what it says now; \
-                     record it again: cargo run -p {} -- {} --timeline-file {name}",
-                    row.code, section.name, listed.name
-                )
-                .into());
-            }
+        let timeline = Timeline::parse(&read(&recorded)?).map_err(|e| format!("{name}: {e}"))?;
+        if let Some((row, line)) = stale_row(&timeline, source) {
+            return Err(format!(
+                "{name} names line {line} of {id} as `{}`, which is not what it says now; \
+                 record it again: cargo run -p {} -- {} --timeline-file {name}",
+                row.code, section.name, listed.name
+            )
+            .into());
         }
         return Ok(Some(PageTimeline {
             timeline,
@@ -199,6 +187,54 @@ fn page_timeline(
     if listed.kind == Kind::Sync {
         return Ok(None);
     }
+    let timeline = record_timeline(section, listed, &id)?;
+    if !runs_things_at_once(&timeline, source) {
+        return Ok(None);
+    }
+    let twin = golden::path(
+        &workspace.golden_root(),
+        &section.name,
+        &listed.name,
+        TWIN_TIMELINE,
+    );
+    let twin = if twin.is_file() {
+        let parsed = Timeline::parse(&read(&twin)?);
+        Some(parsed.map_err(|error| format!("{id}'s twin: {error}"))?)
+    } else {
+        None
+    };
+    Ok(Some(PageTimeline {
+        timeline,
+        recorded: None,
+        twin,
+    }))
+}
+
+/// The first row of `timeline` whose spawning line says another thing in
+/// `source` now, and that line's number as the row gives it.
+fn stale_row<'a>(timeline: &'a Timeline, source: &str) -> Option<(&'a Row, &'a str)> {
+    for row in &timeline.rows {
+        let Some((_, line)) = row.spawned_at.as_deref().and_then(|at| at.rsplit_once(':')) else {
+            continue;
+        };
+        let now = line
+            .parse::<usize>()
+            .ok()
+            .and_then(|line| source.lines().nth(line.checked_sub(1)?))
+            .map(str::trim);
+        if !row.code.is_empty() && now != Some(row.code.as_str()) {
+            return Some((row, line));
+        }
+    }
+    None
+}
+
+/// The timeline of a run of the example on the virtual clock.
+fn record_timeline(
+    section: &crate::workspace::Section,
+    listed: &protocol::Listed,
+    id: &str,
+) -> Result<Timeline, Error> {
     let file = tempfile::NamedTempFile::new()?;
     let invocation = Invocation {
         clock: Clock::Virtual,
@@ -221,34 +257,20 @@ fn page_timeline(
         .into());
     }
     let text = read(file.path())?;
-    let timeline = Timeline::parse(&text).map_err(|error| format!("{id}'s timeline: {error}"))?;
+    Ok(Timeline::parse(&text).map_err(|error| format!("{id}'s timeline: {error}"))?)
+}
+
+/// Whether `timeline` shows things run at once: a task spawned, or futures
+/// joined in the main task (a call of [`JOINS_IN_ONE_TASK`] in `source`)
+/// polled at two instants or more.
+fn runs_things_at_once(timeline: &Timeline, source: &str) -> bool {
     let main_instants = timeline
         .rows
         .iter()
         .find(|row| row.kind == RowKind::Main)
         .map_or(0, |main| main.polls.len());
     let joins = JOINS_IN_ONE_TASK.iter().any(|call| source.contains(call));
-    let concurrent = timeline.spawned_rows() >= 1 || (joins && main_instants >= 2);
-    let twin = golden::path(
-        &workspace.golden_root(),
-        &section.name,
-        &listed.name,
-        TWIN_TIMELINE,
-    );
-    let twin = if twin.is_file() {
-        let parsed = Timeline::parse(&read(&twin)?);
-        Some(parsed.map_err(|error| format!("{id}'s twin: {error}"))?)
-    } else {
-        None
-    };
-    if !concurrent {
-        return Ok(None);
-    }
-    Ok(Some(PageTimeline {
-        timeline,
-        recorded: None,
-        twin,
-    }))
+    timeline.spawned_rows() >= 1 || (joins && main_instants >= 2)
 }
 
 /// The first line after the `//!` header and its blank lines, from 1.

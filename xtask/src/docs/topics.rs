@@ -101,7 +101,13 @@ pub fn parse(text: &str, examples: &BTreeSet<String>) -> Result<Vec<Topic>, Erro
     Ok(topics)
 }
 
-pub fn see_also<'a>(topics: &'a [Topic], example: &str) -> Vec<(&'a Topic, Vec<&'a str>)> {
+/// A topic an example belongs to, and the topic's other examples.
+pub struct SeeAlso<'a> {
+    pub topic: &'a Topic,
+    pub others: Vec<&'a str>,
+}
+
+pub fn see_also<'a>(topics: &'a [Topic], example: &str) -> Vec<SeeAlso<'a>> {
     topics
         .iter()
         .filter(|topic| topic.examples.iter().any(|member| member == example))
@@ -112,7 +118,7 @@ pub fn see_also<'a>(topics: &'a [Topic], example: &str) -> Vec<(&'a Topic, Vec<&
                 .map(String::as_str)
                 .filter(|member| *member != example)
                 .collect();
-            (topic, others)
+            SeeAlso { topic, others }
         })
         .collect()
 }
@@ -135,7 +141,7 @@ mod tests {
         assert_eq!(topics[0].examples, ["b/two", "a/one", "c/three"]);
         let also = see_also(&topics, "a/one");
         assert_eq!(also.len(), 1);
-        assert_eq!(also[0].1, ["b/two", "c/three"]);
+        assert_eq!(also[0].others, ["b/two", "c/three"]);
     }
 
     #[test]

@@ -30,23 +30,10 @@ impl LocalCrate {
             .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
         let standalone = standalone_manifest(&text, workspace_manifest)
             .map_err(|why| format!("{}: {why}", manifest.display()))?;
-        let entries = walkdir::WalkDir::new(&self.dir)
-            .into_iter()
-            .filter_entry(|entry| entry.file_name() != "target");
-        for entry in entries {
-            let entry = entry?;
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let relative = entry.path().strip_prefix(&self.dir)?;
-            let copy = to.join(relative);
-            if relative == Path::new("Cargo.toml") {
-                crate::files::write(&copy, &standalone)?;
-            } else {
-                crate::files::copy(entry.path(), &copy)
-                    .map_err(|e| format!("cannot copy {}: {e}", entry.path().display()))?;
-            }
-        }
+        crate::files::copy_tree(&self.dir, to)?;
+        let copy = to.join("Cargo.toml");
+        crate::files::write(&copy, standalone)
+            .map_err(|e| format!("cannot write {}: {e}", copy.display()))?;
         Ok(())
     }
 }

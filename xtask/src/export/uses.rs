@@ -1,11 +1,11 @@
-//! What a file uses of other crates, read from its tokens (comments and
-//! strings are not code): every path it names, in full, every method it
-//! calls and every attribute's arguments. [`super::features`] decides from
-//! them which crates and features an export lists.
+//! What a file uses of other crates, read from its tokens
+//! ([`rust_source`](crate::rust_source)): every path it names, in full, every method it calls
+//! and every attribute's arguments. [`super::features`] decides from them
+//! which crates and features an export lists.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
+use crate::rust_source::{Import, Names};
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Uses {
@@ -28,149 +28,35 @@ pub struct Attribute {
 }
 
 impl Uses {
-    pub fn read(code: &str) -> Result<Uses, String> {
-        let tokens: TokenStream = code
-            .parse()
-            .map_err(|error| format!("its code does not parse as Rust tokens: {error}"))?;
-        let mut found = Found::default();
-        found.scan(tokens);
-        Ok(found.resolve())
-    }
-
-    /// Whether any path starts with `krate` (`tokio_util` for tokio-util).
-    pub fn names_crate(&self, krate: &str) -> bool {
-        let root = krate.replace('-', "_");
-        self.paths
-            .iter()
-            .any(|path| path.split("::").next() == Some(root.as_str()))
-    }
-}
-
-/// What one pass over the tokens found, before the imports are applied.
-#[derive(Default)]
-struct Found {
-    /// Each name a `use` brings in, and the full path it stands for.
-    imports: BTreeMap<String, Vec<String>>,
-    /// The paths of the `use` items.
-    imported: Vec<Vec<String>>,
-    /// The paths of the code, as written.
-    paths: Vec<Vec<String>>,
-    methods: BTreeSet<String>,
-    /// Attributes as written: their path, not yet resolved, and arguments.
-    attributes: Vec<(Vec<String>, String)>,
-}
-
-impl Found {
-    fn scan(&mut self, tokens: TokenStream) {
-        let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-        let mut at = 0;
-        while at < tokens.len() {
-            match &tokens[at] {
-                TokenTree::Ident(ident) if ident == "use" => {
-                    let end = tokens[at..]
-                        .iter()
-                        .position(|token| is_punct(token, ';'))
-                        .map_or(tokens.len(), |length| at + length);
-                    self.use_tree(&tokens[at + 1..end], Vec::new());
-                    at = end;
+    /// The paths of `names` in full, each import applied to the paths that
+    /// start with its name (the last import of a name wins). A path of one
+    /// name in the code is a local or the prelude's (`let futures = ...`),
+    /// not a crate.
+    pub fn of(names: &Names) -> Uses {
+        let mut imports: BTreeMap<&str, &[String]> = BTreeMap::new();
+        let mut all = BTreeSet::new();
+        for import in &names.imports {
+            match import {
+                Import::Name { name, path } => {
+                    imports.insert(name, path);
+                    all.insert(path.join("::"));
                 }
-                TokenTree::Punct(punct) if punct.as_char() == '.' => {
-                    if let Some(TokenTree::Ident(method)) = tokens.get(at + 1) {
-                        self.methods.insert(method.to_string());
-                        at += 1;
-                    }
+                // Any item of the module may be used: the module is.
+                Import::Glob { prefix } => {
+                    all.insert(prefix.join("::"));
                 }
-                TokenTree::Punct(punct) if punct.as_char() == '#' => {
-                    if let Some(TokenTree::Group(group)) = tokens.get(at + 1)
-                        && group.delimiter() == Delimiter::Bracket
-                    {
-                        self.attribute(group.stream());
-                    }
-                }
-                TokenTree::Ident(_) => {
-                    let (path, length) = path_at(&tokens[at..]);
-                    self.paths.push(path);
-                    at += length - 1;
-                }
-                TokenTree::Group(group) => self.scan(group.stream()),
-                TokenTree::Punct(_) | TokenTree::Literal(_) => (),
             }
-            at += 1;
         }
-    }
-
-    /// `tokio::test(start_paused = true)`, the inside of `#[...]`.
-    fn attribute(&mut self, inside: TokenStream) {
-        let tokens: Vec<TokenTree> = inside.clone().into_iter().collect();
-        if let Some(TokenTree::Ident(_)) = tokens.first() {
-            let (path, length) = path_at(&tokens);
-            let arguments = match tokens.get(length) {
-                Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::Parenthesis => {
-                    group.stream().to_string()
-                }
-                _ => String::new(),
-            };
-            self.attributes.push((path, arguments));
-        }
-        self.scan(inside);
-    }
-
-    /// One `use` tree after `prefix`: `a::b`, `a::b as c`, `a::{b, c::d}`,
-    /// `a::*`, `a::{self, b}`.
-    fn use_tree(&mut self, tokens: &[TokenTree], mut prefix: Vec<String>) {
-        let mut at = 0;
-        while at < tokens.len() {
-            match &tokens[at] {
-                TokenTree::Ident(ident) if ident == "as" => {
-                    if let Some(TokenTree::Ident(alias)) = tokens.get(at + 1) {
-                        self.imports.insert(alias.to_string(), prefix.clone());
-                        self.imported.push(prefix.clone());
-                    }
-                    return;
-                }
-                TokenTree::Ident(ident) if ident == "self" => {
-                    if let Some(last) = prefix.last() {
-                        self.imports.insert(last.clone(), prefix.clone());
-                    }
-                }
-                TokenTree::Ident(ident) => prefix.push(ident.to_string()),
-                TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => {
-                    let inside: Vec<TokenTree> = group.stream().into_iter().collect();
-                    for tree in inside.split(|token| is_punct(token, ',')) {
-                        self.use_tree(tree, prefix.clone());
-                    }
-                    return;
-                }
-                // A glob: any item of the module may be used.
-                TokenTree::Punct(punct) if punct.as_char() == '*' => {
-                    self.imported.push(prefix.clone());
-                    return;
-                }
-                TokenTree::Punct(_) | TokenTree::Literal(_) | TokenTree::Group(_) => (),
-            }
-            at += 1;
-        }
-        if let Some(last) = prefix.last() {
-            self.imports.insert(last.clone(), prefix.clone());
-            self.imported.push(prefix);
-        }
-    }
-
-    /// The paths in full, each import applied to the paths that start with
-    /// its name. A path of one name in the code is a local or the prelude's
-    /// (`let futures = ...`), not a crate.
-    fn resolve(self) -> Uses {
         let full = |path: &[String]| -> Vec<String> {
             let Some((first, rest)) = path.split_first() else {
                 return Vec::new();
             };
-            match self.imports.get(first) {
+            match imports.get(first.as_str()) {
                 Some(imported) => imported.iter().chain(rest).cloned().collect(),
                 None => path.to_vec(),
             }
         };
-        let mut all: BTreeSet<String> = self.imported.iter().map(|path| path.join("::")).collect();
-        for path in &self.paths {
+        for path in &names.written {
             let path = full(path);
             if path.len() > 1 {
                 all.insert(path.join("::"));
@@ -181,41 +67,32 @@ impl Found {
             all.iter().any(|other| other.starts_with(&below))
         };
         let paths = all.iter().filter(|path| !leads_to_another(path));
-        let attributes = self.attributes.iter().map(|(path, arguments)| Attribute {
-            path: full(path).join("::"),
-            arguments: arguments.clone(),
+        let attributes = names.attributes.iter().map(|attribute| Attribute {
+            path: full(&attribute.path).join("::"),
+            arguments: attribute.arguments.clone(),
         });
         Uses {
             paths: paths.cloned().collect(),
-            methods: self.methods,
+            methods: names.methods.clone(),
             attributes: attributes.collect(),
         }
     }
-}
 
-/// The path that starts at `tokens[0]`, an identifier: its segments, and
-/// how many tokens it spans.
-fn path_at(tokens: &[TokenTree]) -> (Vec<String>, usize) {
-    let mut segments = Vec::new();
-    let mut at = 0;
-    while let Some(TokenTree::Ident(ident)) = tokens.get(at) {
-        segments.push(ident.to_string());
-        at += 1;
-        let separator = (tokens.get(at), tokens.get(at + 1), tokens.get(at + 2));
-        let (Some(TokenTree::Punct(first)), Some(second), Some(TokenTree::Ident(_))) = separator
-        else {
-            break;
-        };
-        if !(first.as_char() == ':' && first.spacing() == Spacing::Joint && is_punct(second, ':')) {
-            break;
-        }
-        at += 2;
+    /// What all of `code` uses.
+    #[cfg(test)]
+    pub fn read(code: &str) -> Result<Uses, String> {
+        Ok(Uses::of(
+            &crate::rust_source::RustSource::parse(code)?.names(),
+        ))
     }
-    (segments, at)
-}
 
-fn is_punct(token: &TokenTree, c: char) -> bool {
-    matches!(token, TokenTree::Punct(punct) if punct.as_char() == c)
+    /// Whether any path starts with `krate` (`tokio_util` for tokio-util).
+    pub fn names_crate(&self, krate: &str) -> bool {
+        let root = krate.replace('-', "_");
+        self.paths
+            .iter()
+            .any(|path| path.split("::").next() == Some(root.as_str()))
+    }
 }
 
 #[cfg(test)]

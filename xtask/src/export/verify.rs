@@ -130,7 +130,7 @@ struct Scratch<'a> {
     root: &'a Path,
     target_dir: PathBuf,
     /// The crates.io packages of the workspace's lock.
-    locked: BTreeSet<(String, String)>,
+    locked: BTreeSet<LockedCrate>,
 }
 
 /// `cargo xtask export --check-all`.
@@ -212,7 +212,7 @@ impl Scratch<'_> {
         // Cargo drops from the export's copy of the workspace's lock what it
         // does not use: what it added is a version the workspace does not test.
         let locked = locked_crates(&dir.join("Cargo.lock"))?;
-        for (name, version) in locked.difference(&self.locked) {
+        for LockedCrate { name, version } in locked.difference(&self.locked) {
             failures.push(format!(
                 "FAIL {id}: the workspace's lock lacks {name} {version}"
             ));
@@ -231,8 +231,15 @@ fn package_name(export: &Export) -> String {
     format!("{}-{}", export.section, export.name)
 }
 
-/// The crates.io packages of a `Cargo.lock`, as (name, version).
-fn locked_crates(lock: &Path) -> Result<BTreeSet<(String, String)>, Error> {
+/// A crates.io package of a `Cargo.lock`.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct LockedCrate {
+    name: String,
+    version: String,
+}
+
+/// The crates.io packages of a `Cargo.lock`.
+fn locked_crates(lock: &Path) -> Result<BTreeSet<LockedCrate>, Error> {
     let text = fs::read_to_string(lock)?;
     let lock: toml::Table = text
         .parse()
@@ -241,7 +248,10 @@ fn locked_crates(lock: &Path) -> Result<BTreeSet<(String, String)>, Error> {
     let field = |package: &toml::Value, key| package.get(key)?.as_str().map(str::to_owned);
     let crates = packages.into_iter().flatten().filter_map(|p| {
         field(p, "source")?;
-        Some((field(p, "name")?, field(p, "version")?))
+        Some(LockedCrate {
+            name: field(p, "name")?,
+            version: field(p, "version")?,
+        })
     });
     Ok(crates.collect())
 }
@@ -257,6 +267,10 @@ mod tests {
                     source = \"registry+https://github.com/rust-lang/crates.io-index\"\n";
         std::fs::write(&lock, text).unwrap();
         let crates = super::locked_crates(&lock).unwrap();
-        assert_eq!(crates, [("tokio".to_owned(), "1.54.1".to_owned())].into());
+        let tokio = super::LockedCrate {
+            name: "tokio".to_owned(),
+            version: "1.54.1".to_owned(),
+        };
+        assert_eq!(crates, [tokio].into());
     }
 }
