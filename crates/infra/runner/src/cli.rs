@@ -15,6 +15,7 @@ use protocol::{
 
 use crate::Example;
 use crate::record::HOOKS;
+use crate::whole_file::one_plain_file;
 
 /// What to run, and how: the command line's flags.
 #[derive(Parser)]
@@ -205,7 +206,8 @@ fn check_flags(flags: &Flags) -> Result<(), String> {
 }
 
 /// Refuses two of `--timeline-file`, `--trace` and `--dump-file` naming
-/// one file: the one written last would replace the other without a word.
+/// one plain file: the one written last would replace the other without a
+/// word. (Two may name one stream, a FIFO or `/dev/null`.)
 fn check_outputs(flags: &Flags) -> Result<(), String> {
     let outputs = [
         ("--timeline-file", &flags.timeline_file),
@@ -217,7 +219,7 @@ fn check_outputs(flags: &Flags) -> Result<(), String> {
         .filter_map(|(flag, path)| Some((*flag, path.as_deref()?)));
     let mut seen: Vec<(&str, &Path)> = Vec::new();
     for (flag, path) in named {
-        if let Some((other, _)) = seen.iter().find(|(_, seen)| same_file(seen, path)) {
+        if let Some((other, _)) = seen.iter().find(|(_, seen)| one_plain_file(seen, path)) {
             return Err(format!(
                 "`{other}` and `{flag}` name one file, `{}`: each needs its own",
                 path.display()
@@ -226,19 +228,6 @@ fn check_outputs(flags: &Flags) -> Result<(), String> {
         seen.push((flag, path));
     }
     Ok(())
-}
-
-/// Whether `a` and `b` lead to one file: one that exists by what it is,
-/// through links, one that doesn't by its absolute path.
-fn same_file(a: &Path, b: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt as _;
-    if let (Ok(a), Ok(b)) = (std::fs::metadata(a), std::fs::metadata(b)) {
-        return a.dev() == b.dev() && a.ino() == b.ino();
-    }
-    match (std::path::absolute(a), std::path::absolute(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
 }
 
 /// Refuses what `--cancel-sweep` can't be combined with: it runs on the

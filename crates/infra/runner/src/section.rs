@@ -253,11 +253,12 @@ impl<'a> Section<'a> {
     }
 
     fn run_examples(&self, examples: &[Example], flags: &Flags) -> ExitCode {
+        // Started first: opening `--dump-file`, a FIFO waits for a reader.
+        let watchdog = flags.timeout.map(Watchdog::start);
         let files = match Files::create(flags) {
             Ok(files) => files,
             Err(code) => return code,
         };
-        let watchdog = flags.timeout.map(Watchdog::start);
         let mut defaults = Defaults::default();
         let mut timelines = String::new();
         let mut traced = Vec::new();

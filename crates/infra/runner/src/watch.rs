@@ -140,7 +140,10 @@ impl Watchdog {
         let after = seconds(self.timeout);
         let phase = lock(&self.phase).clone();
         let message = match phase {
-            Phase::Starting => format!("error: timed out after {after}, before any example ran"),
+            Phase::Starting => format!(
+                "error: timed out after {after}, before any example ran, opening the files it \
+                 writes (a FIFO waits for a reader)"
+            ),
             Phase::Running {
                 example,
                 dumps: Dumpable::Yes,

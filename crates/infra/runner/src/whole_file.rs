@@ -92,7 +92,8 @@ impl WholeFile {
     }
 }
 
-/// `--dump-file`'s file, written as each dump is taken: where `path` is
+/// `--dump-file`'s file, written as each dump is taken, so opened before the
+/// run (a FIFO waits here for a reader, within `--timeout`): where `path` is
 /// this process's stdout or stderr, a second handle on the stream, which
 /// writes after what the run printed there, as the stream does.
 pub(crate) fn dump_file(path: &Path) -> io::Result<File> {
@@ -104,6 +105,20 @@ pub(crate) fn dump_file(path: &Path) -> io::Result<File> {
             Ok(io::stderr().as_fd().try_clone_to_owned()?.into())
         }
         Destination::Replaced(path) | Destination::InPlace(path) => File::create(path),
+    }
+}
+
+/// Whether `a` and `b` lead to one plain file (through links, or as the
+/// same new file), which a write of one would replace.
+pub(crate) fn one_plain_file(a: &Path, b: &Path) -> bool {
+    let (Ok(Destination::Replaced(a)), Ok(Destination::Replaced(b))) =
+        (Destination::of(a), Destination::of(b))
+    else {
+        return false;
+    };
+    match (std::path::absolute(a), std::path::absolute(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
     }
 }
 
@@ -205,6 +220,20 @@ mod tests {
         let path = dir.path().join("t".repeat(250));
         WholeFile::new(&path, "trace").unwrap().write(b"x").unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "x");
+    }
+
+    #[test]
+    fn only_a_plain_file_is_one_that_two_outputs_must_not_share() {
+        let dir = tempfile::tempdir().unwrap();
+        let (real, link) = (dir.path().join("real.json"), dir.path().join("link.json"));
+        fs::write(&real, "old").unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        assert!(one_plain_file(&real, &link));
+        let new = dir.path().join("new.txt");
+        assert!(one_plain_file(&new, &dir.path().join(".").join("new.txt")));
+        assert!(!one_plain_file(&new, &real));
+        let null = Path::new("/dev/null");
+        assert!(!one_plain_file(null, null));
     }
 
     #[test]
