@@ -2,7 +2,8 @@
 //! of the workspace finds its stdout closed dies of SIGPIPE, silently,
 //! instead of panicking with "failed printing to stdout" and a backtrace.
 //! Any other error writing stdout (`> /dev/full`) is one line on stderr and
-//! exit code 1, never a panic. A stdout on `/dev/null`, opened read-write as
+//! exit code 1, never a panic; but `httpbin --port N`, whose line only
+//! repeats the port it was given, serves on. A stdout on `/dev/null`, opened read-write as
 //! a supervisor opens it (Python's `subprocess.DEVNULL`), is a stdout.
 #![cfg(unix)]
 
@@ -171,4 +172,39 @@ fn every_binary_refuses_a_usage_mistake_wherever_help_stands() {
             assert_eq!(output.stdout, b"", "{name} {args}");
         }
     }
+}
+
+/// httpbin on a port the system chose says which in its one line: if that
+/// line can't be written, nobody can reach it, so it stops.
+#[test]
+fn httpbin_stops_when_it_cannot_say_the_port_the_system_chose() {
+    let full = std::fs::File::options()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full opens");
+    let mut httpbin = Command::new(crate::support::binary("httpbin"))
+        .args(["--port", "0"])
+        .stdout(full)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("httpbin runs");
+    // One that serves on is stopped, and fails the test, not hangs it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while httpbin
+        .try_wait()
+        .expect("httpbin can be waited for")
+        .is_none()
+    {
+        if std::time::Instant::now() > deadline {
+            let _ = httpbin.kill();
+            panic!("httpbin served on though nobody can learn its port");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let output = httpbin
+        .wait_with_output()
+        .expect("httpbin's stderr is read");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot say which port"), "{stderr}");
 }

@@ -64,13 +64,20 @@ async fn serve(port: u16) -> Result<(), String> {
         .map_err(|error| format!("cannot watch for Ctrl-C: {error}"))?;
     let mut terminate = signal(SignalKind::terminate())
         .map_err(|error| format!("cannot watch for SIGTERM: {error}"))?;
-    // The server is useful whether or not anyone reads this line, so a
-    // closed stdout (`| head -0`) does not stop it.
-    let _ = writeln!(
+    // On a port of its own choosing, the server is useful whether or not
+    // anyone reads this line, so a stdout that takes no more (`> /dev/full`)
+    // does not stop it; on one the system chose, the line is the only way
+    // to learn where it serves.
+    let announced = writeln!(
         std::io::stdout(),
         "httpbin listening on {}",
         httpbin::base_url(address)
     );
+    if let Err(error) = announced
+        && port == 0
+    {
+        return Err(format!("cannot say which port the system chose: {error}"));
+    }
     let shutdown = CancellationToken::new();
     let server = httpbin::serve(
         listener,
