@@ -5,7 +5,8 @@
 //!
 //! A `PyResult`'s `Err` is raised in the caller: `impl From<FetchError> for
 //! PyErr` picks the class a Python caller would catch (`ValueError`,
-//! `ConnectionError`, or `HttpStatusError` from `create_exception!`). A Python
+//! `ConnectionError`, or `HttpStatusError` and `BodyTooLongError` from
+//! `create_exception!`; `fetch` keeps a body up to `MAX_BODY`). A Python
 //! exception reaching Rust is a `PyErr`; `load` raises another *from* it
 //! (`set_cause`, on a blocking thread, as it needs the GIL). A panic in a
 //! function Python called is a `PanicException`, a `BaseException` that
@@ -34,6 +35,17 @@ create_exception!(
     "The server answered with an error status."
 );
 
+create_exception!(
+    bridge,
+    BodyTooLongError,
+    PyException,
+    "The server sent a body longer than fetch keeps."
+);
+
+/// The longest body `fetch` keeps: `text()` would keep one of any length,
+/// for as long as the server sends it.
+const MAX_BODY: usize = 1024 * 1024;
+
 /// Why `fetch` failed.
 #[derive(Debug, thiserror::Error)]
 enum FetchError {
@@ -50,6 +62,8 @@ enum FetchError {
         #[source]
         source: reqwest::Error,
     },
+    #[error("GET {path}: the body is longer than {MAX_BODY} bytes")]
+    TooLong { path: String },
 }
 
 impl From<FetchError> for PyErr {
@@ -59,6 +73,7 @@ impl From<FetchError> for PyErr {
             FetchError::BadUrl { .. } => PyValueError::new_err(message),
             FetchError::Status { .. } => HttpStatusError::new_err(message),
             FetchError::Request { .. } => PyConnectionError::new_err(message),
+            FetchError::TooLong { .. } => BodyTooLongError::new_err(message),
         }
     }
 }
@@ -78,20 +93,30 @@ async fn get(url: reqwest::Url) -> Result<String, FetchError> {
         url: url.to_string(),
         source,
     };
-    let response = client()
+    let mut response = client()
         .map_err(failed)?
         .get(url.clone())
         .send()
         .await
         .map_err(failed)?;
     let status = response.status();
+    let path = url.path().to_owned();
     if !status.is_success() {
-        return Err(FetchError::Status {
-            path: url.path().to_owned(),
-            status,
-        });
+        return Err(FetchError::Status { path, status });
     }
-    response.text().await.map_err(failed)
+    // A body announced too long is refused before any of it is read.
+    let announced = response.content_length();
+    if announced.is_some_and(|length| length > MAX_BODY as u64) {
+        return Err(FetchError::TooLong { path });
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(failed)? {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(FetchError::TooLong { path });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
 }
 
 /// The one client every `fetch` shares, with its pool of connections: built
@@ -185,6 +210,10 @@ fn mean(values: Vec<f64>) -> PyResult<f64> {
 
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("HttpStatusError", module.py().get_type::<HttpStatusError>())?;
+    module.add(
+        "BodyTooLongError",
+        module.py().get_type::<BodyTooLongError>(),
+    )?;
     module.add_function(wrap_pyfunction!(fetch, module)?)?;
     module.add_function(wrap_pyfunction!(load, module)?)?;
     module.add_function(wrap_pyfunction!(average, module)?)?;
