@@ -233,7 +233,11 @@ fn judge_timeline(
     snapshots: Snapshots,
     rerun: &str,
 ) -> Result<(), String> {
-    let text = std::fs::read_to_string(recorded).ok();
+    let text = match std::fs::read_to_string(recorded) {
+        Ok(text) => Some(text),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+        Err(error) => return Err(format!("  cannot read its {RECORD}: {error}")),
+    };
     if let Some(Err(why)) = text.as_deref().map(protocol::timeline::Timeline::parse) {
         return Err(format!(
             "  its {RECORD} is no timeline: {why}\n  re-run: {RECORD}=twin.timeline {rerun}"

@@ -583,11 +583,11 @@ mod tests {
             "cargo run -q -p pitfalls -- --clock virtual --timeout 60 --dump-at 1.5 deadlock";
         assert_eq!(invocation.rerun_command("pitfalls"), expected);
         let quoted = Invocation {
-            base_url: Some("http://127.0.0.1:1/?a=1&b=2".into()),
+            base_url: Some("http://127.0.0.1:1/a&b".into()),
             trace: Some("/tmp/my traces/t.json".into()),
             ..Invocation::default()
         };
-        let expected = "cargo run -q -p real-world -- --base-url 'http://127.0.0.1:1/?a=1&b=2' \
+        let expected = "cargo run -q -p real-world -- --base-url 'http://127.0.0.1:1/a&b' \
                         --trace '/tmp/my traces/t.json'";
         assert_eq!(quoted.rerun_command("real-world"), expected);
         let base_url = Some("http://127.0.0.1:8080".into());
