@@ -32,7 +32,7 @@ enum FetchError {
     Http(reqwest::Error),
     #[error("the body is longer than {MAX_BODY} bytes")]
     TooLarge,
-    /// reqwest's own words for a body `json()` can't parse.
+    /// A body that is not JSON, in the words reqwest's `json()` uses.
     #[error("error decoding response body")]
     NotJson(#[source] serde_json::Error),
 }

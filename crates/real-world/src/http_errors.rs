@@ -1,6 +1,7 @@
 //! Every way a request can fail (refused, timed out, an error status, a body
-//! too long or not the JSON expected) as a variant of one error type, printed
-//! on a line.
+//! not the JSON expected) as a variant of one error type, printed on a line.
+//! A body longer than `MAX_BODY` is one more variant, which none of these
+//! URLs sends.
 //!
 //! The guide catches `Exception` and keeps `str(e)`. Here each failure is a
 //! variant of `FetchError`, so a caller can match on it (retry a timeout, not
