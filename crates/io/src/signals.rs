@@ -22,8 +22,9 @@ async fn send_to_self(name: &str) -> io::Result<()> {
         .arg(std::process::id().to_string())
         .status()
         .await
-        // The system's error ("No such file or directory") names no program.
-        .map_err(|error| io::Error::new(error.kind(), format!("cannot run kill: {error}")))?;
+        // The system's error ("No such file or directory") names no program;
+        // it may come from starting `kill` or from waiting for it.
+        .map_err(|error| io::Error::new(error.kind(), format!("kill: {error}")))?;
     if status.success() {
         Ok(())
     } else {

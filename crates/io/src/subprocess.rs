@@ -25,11 +25,13 @@ fn spawn(command: &mut Command) -> io::Result<Child> {
         .map_err(|error| naming_program(command, error))
 }
 
-/// `error`, with the program `command` runs: the system's error ("No such
-/// file or directory") names none, where Python's `FileNotFoundError` does.
+/// `error`, with the program `command` runs, as a shell puts it: the
+/// system's error ("No such file or directory") names none, where Python's
+/// `FileNotFoundError` does. It may come from starting the program or, for
+/// `output()`, from reading or waiting for it.
 fn naming_program(command: &Command, error: io::Error) -> io::Error {
     let program = command.as_std().get_program().to_string_lossy();
-    io::Error::new(error.kind(), format!("cannot run {program}: {error}"))
+    io::Error::new(error.kind(), format!("{program}: {error}"))
 }
 
 fn describe(status: ExitStatus) -> String {
