@@ -199,10 +199,12 @@ impl Reading<'_> {
                 body = called;
                 continue;
             }
-            let why = if UNWOKEN.iter().any(|pattern| site.text.contains(pattern)) {
+            let unwoken =
+                site.calls_method(&UNWOKEN_METHODS) || site.calls_function(&UNWOKEN_FUNCTIONS);
+            let why = if unwoken {
                 UNWOKEN_WHY
             } else if let Some(set) = &site.receiver
-                && JOIN_SET_WAITS.iter().any(|wait| site.text.ends_with(wait))
+                && site.calls_method(&JOIN_SET_WAITS)
                 && code.declared_as(body, set, "JoinSet")
             {
                 IN_A_SET
@@ -222,8 +224,8 @@ impl Reading<'_> {
 const IN_A_SET: &str = "a wait in a JoinSet leaves no frame in a dump";
 const UNWOKEN_WHY: &str = "a wait on futures none of which has woken leaves no frame in a dump";
 
-/// A `JoinSet`'s waits for its tasks.
-const JOIN_SET_WAITS: [&str; 3] = [JOIN_NEXT[0], JOIN_NEXT[1], ".join_all()"];
+/// A `JoinSet`'s methods that wait for its tasks.
+const JOIN_SET_WAITS: [&str; 3] = [JOIN_NEXT[0], JOIN_NEXT[1], "join_all"];
 
 /// Where a task with no waits waits, read from the code.
 struct Unseen {
@@ -239,17 +241,10 @@ struct Unseen {
 /// What an `.await` awaits that polls only the futures woken since its last
 /// poll, or none: a dump, which polls each task once, then reaches no Tokio
 /// future in it and records no frame. A stream's `next()` of `buffered`,
-/// `FuturesUnordered` and the like; `join_all` of many; `pending()`.
-const UNWOKEN: [&str; 8] = [
-    ".next()",
-    ".try_next()",
-    ".collect",
-    ".try_collect",
-    "join_all(",
-    "select_all(",
-    "select_ok(",
-    "pending()",
-];
+/// `FuturesUnordered` and the like (these methods); `join_all` of many;
+/// `pending()` (these functions).
+const UNWOKEN_METHODS: [&str; 4] = ["next", "try_next", "collect", "try_collect"];
+const UNWOKEN_FUNCTIONS: [&str; 4] = ["join_all", "select_all", "select_ok", "pending"];
 
 /// The line number of a place's `file:line`.
 fn line_of(at: &str) -> Option<usize> {

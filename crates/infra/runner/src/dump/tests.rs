@@ -513,3 +513,131 @@ fn every_task_of_an_entry_gets_its_lines() {
     }
     assert!(by_row.contains(&(0, vec!["waits in sleep".to_owned()])));
 }
+
+/// A `for` is a loop only as an expression in a body: not in `impl Drop
+/// for Connection` (cleanup_on_cancel's shape), nor in `for<'a>`, a
+/// higher-ranked bound. Seen failing with every `for` starting a loop.
+#[test]
+fn only_a_for_expression_is_a_loop() {
+    const FILE: &str = "\
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+pub async fn run() {
+    let check: Box<dyn for<'a> Fn(&'a str) -> bool> = Box::new(|_| true);
+    lock.lock().await;
+    for turn in 0..2 {
+        sleep(SECOND).await;
+    }
+}
+";
+    let code = code::Code::new(FILE);
+    assert!(!code.in_loop(3));
+    assert!(!code.in_loop(9));
+    assert!(code.in_loop(11));
+    let run = code.free_fn("run").unwrap();
+    let after: Vec<usize> = code
+        .sites_after(run, 9)
+        .iter()
+        .map(|site| site.lines.first)
+        .collect();
+    assert_eq!(after, [9, 11]);
+}
+
+/// The names an `if let` or a `while let` binds (a let-chain's too) are
+/// seen in its block only, and its constructors (`Some`, `Ok`, a path) are
+/// no names: the reading ran such a `let` on to the next `;`, past its
+/// block, binding `Some`. Seen failing on that reading.
+#[test]
+fn an_if_let_binds_in_its_block_only() {
+    const FILE: &str = "\
+pub async fn run() {
+    let handle = tokio::spawn(work());
+    if let Some(handle) = maybe {
+        drop(handle);
+    }
+    println!(\"between\");
+    handle.await;
+    while let Some(got) = rx.recv().await && let Ok(Reply::Done { id, .. }) = got {
+        drop(id);
+    }
+    let Ok(tokens) = parse() else {
+        return;
+    };
+}
+";
+    let code = code::Code::new(FILE);
+    assert_eq!(code.bound_at(3), ["handle"]);
+    assert_eq!(code.bound_at(6), [""; 0]);
+    assert_eq!(code.binding_of("handle", 4), Some(3));
+    assert_eq!(code.binding_of("handle", 7), Some(2));
+    assert_eq!(code.bound_at(8), ["got", "id"]);
+    assert_eq!(code.binding_of("id", 9), Some(8));
+    assert_eq!(code.binding_of("got", 11), None);
+    assert_eq!(code.bound_at(11), ["tokens"]);
+    assert_eq!(code.binding_of("tokens", 14), Some(11));
+}
+
+/// A file that does not lex leaves nothing in the thread's source map
+/// either: proc-macro2 has added it before it fails. Each file's spans
+/// start after the map's last file, so the next file's first span says
+/// whether one leaked. Seen failing with the early return before the
+/// invalidation.
+#[test]
+fn a_file_that_does_not_lex_leaves_no_spans() {
+    let first_span = || {
+        let tokens = std::str::FromStr::from_str("x").unwrap();
+        let tokens: proc_macro2::TokenStream = tokens;
+        let first = tokens.into_iter().next().unwrap();
+        format!("{:?}", first.span())
+    };
+    std::thread::spawn(move || {
+        proc_macro2::extra::invalidate_current_thread_spans();
+        let fresh = first_span();
+        proc_macro2::extra::invalidate_current_thread_spans();
+        let _ = code::Code::new("pub async fn run() { \"unclosed");
+        assert_eq!(first_span(), fresh);
+    })
+    .join()
+    .unwrap();
+}
+
+/// A wait is matched by the name of the call it ends in, not by its text:
+/// `tasks.join_all()` on a `JoinSet` is a wait in a set (`"join_all("`, a
+/// substring of it, said no future had woken), and `collect_vec` is no
+/// `collect`. Seen failing on the substring match.
+#[test]
+fn a_wait_is_matched_by_its_calls_name() {
+    let in_set = main_read_from(
+        "\
+pub async fn run() {
+    let mut tasks = JoinSet::new();
+    tasks.spawn(work());
+    let done = tasks.join_all().await;
+}
+",
+    );
+    assert!(
+        in_set.contains(
+            "\nmain run()\n  run at streams.rs:4 (read from the code: a wait in a JoinSet \
+             leaves no frame in a dump)\n    waits in tasks.join_all()\n"
+        ),
+        "{in_set}"
+    );
+    let free = main_read_from("pub async fn run() {\n    join_all(handles).await;\n}\n");
+    assert!(
+        free.contains("streams.rs:2 (read from the code: a wait on futures none of"),
+        "{free}"
+    );
+    let vec = main_read_from("pub async fn run() {\n    items.collect_vec().await;\n}\n");
+    assert!(!vec.contains("read from the code"), "{vec}");
+    let collected =
+        main_read_from("pub async fn run() {\n    let all = items.collect::<Vec<_>>().await;\n}\n");
+    assert!(
+        collected.contains("streams.rs:2 (read from the code"),
+        "{collected}"
+    );
+}
