@@ -45,7 +45,16 @@ pub(crate) struct Body {
     /// A `fn` at the file's top level (not in an `impl`, a `mod` or a body).
     free: bool,
     /// The names its parameters bind, with their types' tokens.
-    params: Vec<(String, Vec<String>)>,
+    params: Vec<Param>,
+}
+
+/// A parameter that binds one name: `mut workers: JoinSet<Worker>`.
+#[derive(Debug)]
+struct Param {
+    /// `workers`.
+    name: String,
+    /// Its type's identifiers: `JoinSet`, `Worker`.
+    type_idents: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,12 +113,12 @@ struct Loop {
 
 /// A `set.spawn(...)` call (or `spawn_local`, `spawn_on`, `spawn_blocking`).
 #[derive(Debug)]
-struct SpawnInto {
-    set: String,
+pub(crate) struct SpawnInto {
+    pub(crate) set: String,
     /// The line of `spawn`.
     line: usize,
     /// The body whose own code calls it.
-    body: Option<usize>,
+    pub(crate) body: Option<usize>,
 }
 
 /// A `let` statement: the names its pattern binds and the tokens it runs.
@@ -300,11 +309,11 @@ impl Code {
         }
     }
 
-    /// The receivers `line` spawns into, `tasks` for `tasks.spawn(...)`,
-    /// each with the body whose code spawns.
-    pub(crate) fn spawned_into(&self, line: usize) -> Vec<(&str, Option<usize>)> {
-        let into = self.spawns_into.iter().filter(|spawn| spawn.line == line);
-        into.map(|spawn| (spawn.set.as_str(), spawn.body)).collect()
+    /// The spawns into a receiver on `line`, `tasks` for `tasks.spawn(...)`.
+    pub(crate) fn spawned_into(&self, line: usize) -> impl Iterator<Item = &SpawnInto> {
+        self.spawns_into
+            .iter()
+            .filter(move |spawn| spawn.line == line)
     }
 
     /// The names bound by the `let` whose statement holds `line`.
@@ -345,9 +354,9 @@ impl Code {
         let Some(declared) = self.bodies.get(body) else {
             return false;
         };
-        let param = declared.params.iter().find(|(param, _)| param == name);
-        if let Some((_, tokens)) = param {
-            return tokens.iter().any(|token| token == type_name);
+        let param = declared.params.iter().find(|param| param.name == name);
+        if let Some(param) = param {
+            return param.type_idents.iter().any(|ident| ident == type_name);
         }
         let lets = self.lets.iter().filter(|binding| {
             declared.lines.holds_lines(binding.lines) && binding.names.iter().any(|n| n == name)
@@ -873,9 +882,8 @@ fn turbofish_start(tokens: &[TokenTree], close: usize) -> Option<usize> {
     }
 }
 
-/// Each parameter's name and its type's identifiers: `(workers, [JoinSet,
-/// Worker])` for `mut workers: JoinSet<Worker>`.
-fn parameters(group: &Group) -> Vec<(String, Vec<String>)> {
+/// Each parameter that binds one name, with its type's identifiers.
+fn parameters(group: &Group) -> Vec<Param> {
     let tokens: Vec<TokenTree> = group.stream().into_iter().collect();
     let mut params = Vec::new();
     // A comma inside `<...>` splits too; the piece after it has no `:` of
@@ -887,10 +895,13 @@ fn parameters(group: &Group) -> Vec<(String, Vec<String>)> {
         let mut names = Vec::new();
         idents(&param[..colon], &mut names);
         names.retain(|name| name != "mut");
-        let mut types = Vec::new();
-        idents(&param[colon..], &mut types);
+        let mut type_idents = Vec::new();
+        idents(&param[colon..], &mut type_idents);
         if let [name] = &names[..] {
-            params.push((name.clone(), types));
+            params.push(Param {
+                name: name.clone(),
+                type_idents,
+            });
         }
     }
     params

@@ -119,7 +119,10 @@ fn main_waiting_on_a_stream_is_read_from_the_code() {
         who: Who::Task(1),
         place: "line 4: let side = tokio::spawn(async move {".into(),
         parent: Some(Who::Main),
-        spawned_at: Some((4, "let side = tokio::spawn(async move {".into())),
+        spawned_at: Some(SpawnLine {
+            line: 4,
+            code: "let side = tokio::spawn(async move {".into(),
+        }),
     };
     let names = names(&[(7, side)]);
     let entries = vec![
@@ -178,7 +181,10 @@ pub async fn run() {
         who: Who::Task(number),
         place: format!("line {line}"),
         parent: Some(parent),
-        spawned_at: Some((line, FILE.lines().nth(line - 1).unwrap().trim().to_owned())),
+        spawned_at: Some(SpawnLine {
+            line,
+            code: FILE.lines().nth(line - 1).unwrap().trim().to_owned(),
+        }),
     };
     let names = names(&[
         (11, spawned(1, 2, Who::Main)),
@@ -284,7 +290,10 @@ fn a_line_past_the_end_reads_as_nothing() {
         who: Who::Task(1),
         place: "line 99".into(),
         parent: Some(Who::Main),
-        spawned_at: Some((99, "let handle = tokio::spawn(work());".into())),
+        spawned_at: Some(SpawnLine {
+            line: 99,
+            code: "let handle = tokio::spawn(work());".into(),
+        }),
     };
     let joining = Wait {
         frames: vec![Place {
@@ -354,7 +363,10 @@ pub async fn run() {
         who: Who::Task(1),
         place: "line 3".into(),
         parent: Some(Who::Main),
-        spawned_at: Some((3, "tasks.spawn(work());".into())),
+        spawned_at: Some(SpawnLine {
+            line: 3,
+            code: "tasks.spawn(work());".into(),
+        }),
     };
     let sleeping = Wait {
         frames: vec![],
@@ -416,7 +428,10 @@ pub async fn run() {
         who: Who::Task(number),
         place: format!("line {line}"),
         parent: Some(Who::Main),
-        spawned_at: Some((line, String::new())),
+        spawned_at: Some(SpawnLine {
+            line,
+            code: String::new(),
+        }),
     };
     let names = names(&[
         (11, spawned(1, 2)),
@@ -468,7 +483,10 @@ fn every_task_of_an_entry_gets_its_lines() {
         who: Who::Task(number),
         place: format!("line {line}"),
         parent: Some(Who::Main),
-        spawned_at: Some((line, String::new())),
+        spawned_at: Some(SpawnLine {
+            line,
+            code: String::new(),
+        }),
     };
     let sleeping = |leaf: &str| Wait {
         frames: vec![],
@@ -506,12 +524,14 @@ fn every_task_of_an_entry_gets_its_lines() {
             1 => "waits in sleep",
             _ => "waits in Mutex::lock",
         };
+        let lines = vec![leaf.to_owned()];
         assert!(
-            by_row.contains(&(row, vec![leaf.to_owned()])),
+            by_row.contains(&RowLines { row, lines }),
             "#{number}: {by_row:?}"
         );
     }
-    assert!(by_row.contains(&(0, vec!["waits in sleep".to_owned()])));
+    let lines = vec!["waits in sleep".to_owned()];
+    assert!(by_row.contains(&RowLines { row: 0, lines }));
 }
 
 /// A `for` is a loop only as an expression in a body: not in `impl Drop
