@@ -126,7 +126,16 @@ pub(crate) struct Named {
     /// `run()`, `line 44: tokio::spawn(...)`.
     pub(crate) place: String,
     pub(crate) parent: Option<Who>,
-    pub(crate) spawned_at: Option<(usize, String)>,
+    pub(crate) spawned_at: Option<SpawnLine>,
+}
+
+/// The line of the example that spawned a task.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SpawnLine {
+    /// From 1.
+    pub(crate) line: usize,
+    /// Its code, trimmed: `let side = tokio::spawn(async move {`.
+    pub(crate) code: String,
 }
 
 /// The recorder's names for a dump's tasks, by Tokio id, and the tasks the
@@ -157,13 +166,27 @@ pub(crate) struct Shown {
     /// Each task of the report, its lines below its entry's label: those of
     /// an entry that stands for several tasks, and of tasks past the last
     /// entry the text has room for, too.
-    pub(crate) entries: Vec<(Who, Vec<String>)>,
+    pub(crate) entries: Vec<EntryLines>,
+}
+
+/// A task's lines below its entry's label.
+pub(crate) struct EntryLines {
+    pub(crate) who: Who,
+    pub(crate) lines: Vec<String>,
+}
+
+/// A task's lines below its entry's label, by the index of its row on the
+/// timeline.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct RowLines {
+    pub(crate) row: usize,
+    pub(crate) lines: Vec<String>,
 }
 
 impl Shown {
     /// Each entry's lines by the index of its task's row, given `order`,
     /// the row of each timeline number (main's, 0, first).
-    pub(crate) fn by_row(self, order: &[usize]) -> Vec<(usize, Vec<String>)> {
+    pub(crate) fn by_row(self, order: &[usize]) -> Vec<RowLines> {
         let row = |who| match who {
             Who::Main => order.first().copied(),
             Who::Task(number) => order.get(number).copied(),
@@ -171,7 +194,12 @@ impl Shown {
         };
         let entries = self.entries.into_iter();
         entries
-            .filter_map(|(who, lines)| Some((row(who)?, lines)))
+            .filter_map(|EntryLines { who, lines }| {
+                Some(RowLines {
+                    row: row(who)?,
+                    lines,
+                })
+            })
             .collect()
     }
 }
@@ -220,7 +248,10 @@ pub(crate) fn shown(mut report: Report, names: &Names, source: SourceFile<'_>) -
     let entries = named
         .iter()
         .enumerate()
-        .map(|(index, task)| (task.who, report.lines(index)))
+        .map(|(index, task)| EntryLines {
+            who: task.who,
+            lines: report.lines(index),
+        })
         .collect();
     Shown {
         text: report.render(&numbers_label),

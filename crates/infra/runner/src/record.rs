@@ -38,7 +38,7 @@ use tracing::span::{self, Attributes};
 use tracing::subscriber::Interest;
 use tracing::{Event, Metadata, field};
 
-use crate::dump::{self, Named, Names, Source, Who};
+use crate::dump::{self, Named, Names, RowLines, Source, SpawnLine, Who};
 
 /// A poll this long holds its thread: the runtime's, or a worker of a
 /// multi-thread runtime, which every other task and a dump then wait for.
@@ -463,7 +463,7 @@ impl Recorder {
         let traced = traced.filter_map(|(id, _)| state.rows_by_number.get(id).copied());
         let rows = traced.chain([0]).collect();
         state.traced = Traced { at, rows };
-        for (index, lines) in seen {
+        for RowLines { row: index, lines } in seen {
             let what = lines.join("; ");
             let row = &mut state.rows[index];
             let since = row.polls.last().map(|poll| poll.end).or(row.spawned);
@@ -541,7 +541,10 @@ impl Recorder {
                 who: who(renumbered[index]),
                 place: row.place(),
                 parent: row.parent.map(|parent| who(renumbered[parent])),
-                spawned_at: line.map(|line| (line, row.code.clone())),
+                spawned_at: line.map(|line| SpawnLine {
+                    line,
+                    code: row.code.clone(),
+                }),
             };
             tasks.insert(number, named);
         }

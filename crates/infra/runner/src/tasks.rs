@@ -8,7 +8,7 @@ use tokio::runtime::{Builder, Runtime};
 
 use protocol::Clock;
 
-use crate::dump::Who;
+use crate::dump::{SpawnLine, Who};
 use crate::record::{self, Recorder};
 
 /// The task hooks of one runtime on the paused clock, for the code of one
@@ -45,7 +45,7 @@ impl Tasks {
                 continue;
             };
             let place = match task.spawned_at {
-                Some((line, _)) => format!("{name}:{line}"),
+                Some(SpawnLine { line, .. }) => format!("{name}:{line}"),
                 None => task.place,
             };
             spawned.push((number, id, place));
@@ -67,7 +67,7 @@ impl Tasks {
         }
         let mut lines = Vec::new();
         for task in self.recorder.names().tasks.into_values() {
-            if let Some((line, _)) = task.spawned_at {
+            if let Some(SpawnLine { line, .. }) = task.spawned_at {
                 lines.push(line);
             }
         }

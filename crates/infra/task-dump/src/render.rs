@@ -49,26 +49,27 @@ impl Report {
         let Some(entry) = self.entries.get(index) else {
             return Vec::new();
         };
-        self.body(entry).into_iter().map(|(_, line)| line).collect()
+        self.body(entry).into_iter().map(|line| line.text).collect()
     }
 
-    /// An entry's lines below its label, each with its depth in the entry.
-    fn body(&self, entry: &Entry) -> Vec<(usize, String)> {
+    /// An entry's lines below its label.
+    fn body(&self, entry: &Entry) -> Vec<BodyLine> {
         // What the caller says of the task comes first, then where it waits,
         // then what the run shows of its locks and timers.
         let (said, shown): (Vec<&Fact>, Vec<&Fact>) = entry
             .facts
             .iter()
             .partition(|fact| matches!(fact, Fact::Said(_)));
-        let mut lines: Vec<(usize, String)> = said
+        let top = |text| BodyLine { depth: 0, text };
+        let mut lines: Vec<BodyLine> = said
             .into_iter()
-            .map(|fact| (0, self.fact_text(fact)))
+            .map(|fact| top(self.fact_text(fact)))
             .collect();
         if entry.waits.is_empty() {
-            lines.push((0, UNSEEN.to_owned()));
+            lines.push(top(UNSEEN.to_owned()));
         }
         render_waits(&mut lines, &entry.waits, 0);
-        lines.extend(shown.into_iter().map(|fact| (0, self.fact_text(fact))));
+        lines.extend(shown.into_iter().map(|fact| top(self.fact_text(fact))));
         lines
     }
 
@@ -346,8 +347,9 @@ impl<'a> Tree<'a> {
             }
         };
         let _ = writeln!(self.text, "\n{pad}{name} {}", entry.label);
-        for (indent, line) in self.report.body(entry) {
-            let _ = writeln!(self.text, "{pad}{}{line}", "  ".repeat(indent + 1));
+        for line in self.report.body(entry) {
+            let indent = "  ".repeat(line.depth + 1);
+            let _ = writeln!(self.text, "{pad}{indent}{}", line.text);
         }
         let children = self.children(group[0]);
         self.siblings(&children, depth + 1);
@@ -360,9 +362,16 @@ const UNSEEN: &str = "waits where a task dump can't see: in a JoinSet none of wh
                       buffered), in a future that is not Tokio's, or on nothing that will ever \
                       wake it (std::future::pending)";
 
+/// A line of an entry below its label.
+struct BodyLine {
+    /// Its depth in the entry: a frame's below the one that calls it.
+    depth: usize,
+    text: String,
+}
+
 /// The waits that share their first `depth` frames, as a tree: each own
 /// frame on a line, indented by its depth, and the leaf below the innermost.
-fn render_waits(lines: &mut Vec<(usize, String)>, waits: &[Wait], depth: usize) {
+fn render_waits(lines: &mut Vec<BodyLine>, waits: &[Wait], depth: usize) {
     let mut leaves: Vec<&str> = Vec::new();
     let mut groups: Vec<(&Place, Vec<Wait>)> = Vec::new();
     for wait in waits {
@@ -378,10 +387,16 @@ fn render_waits(lines: &mut Vec<(usize, String)>, waits: &[Wait], depth: usize) 
         }
     }
     for leaf in leaves {
-        lines.push((depth, format!("waits in {leaf}")));
+        lines.push(BodyLine {
+            depth,
+            text: format!("waits in {leaf}"),
+        });
     }
     for (place, members) in groups {
-        lines.push((depth, format!("{} at {}", place.function, place.at)));
+        lines.push(BodyLine {
+            depth,
+            text: format!("{} at {}", place.function, place.at),
+        });
         render_waits(lines, &members, depth + 1);
     }
 }

@@ -414,3 +414,15 @@ fn a_task_another_worker_spawns_during_a_dump_is_the_programs() {
     );
     assert_eq!(entry.parent, Some(Actor::Task(number(spawner))));
 }
+
+/// A `make` that panics, caught, leaves the thread no longer ignoring:
+/// seen failing with the flag restored only after `make` returned.
+#[test]
+fn ignoring_ends_when_make_panics() {
+    let tracker = crate::Tracker::default();
+    let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        tracker.ignoring(|| panic!("made nothing"))
+    }));
+    assert!(made.is_err());
+    assert!(!crate::Tracker::is_ignoring());
+}

@@ -340,10 +340,16 @@ impl Tracker {
     /// on this thread: on the multi-thread runtime, another worker's spawns
     /// meanwhile are the program's.
     pub fn ignoring<T>(&self, make: impl FnOnce() -> T) -> T {
-        let outer = IGNORING.replace(true);
-        let made = make();
-        IGNORING.set(outer);
-        made
+        // Restored on drop, so a `make` that panics (and is caught) leaves
+        // the thread's spawns the program's again.
+        struct Restore(bool);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                IGNORING.set(self.0);
+            }
+        }
+        let _restore = Restore(IGNORING.replace(true));
+        make()
     }
 
     /// Whether this thread is inside [`Tracker::ignoring`]: what it spawns

@@ -7,7 +7,7 @@
 
 use std::str::FromStr;
 
-use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Spacing, TokenStream, TokenTree};
 
 /// The file's bodies, suspension points, bindings and loops.
 #[derive(Debug, Default)]
@@ -45,7 +45,16 @@ pub(crate) struct Body {
     /// A `fn` at the file's top level (not in an `impl`, a `mod` or a body).
     free: bool,
     /// The names its parameters bind, with their types' tokens.
-    params: Vec<(String, Vec<String>)>,
+    params: Vec<Param>,
+}
+
+/// A parameter that binds one name: `mut workers: JoinSet<Worker>`.
+#[derive(Debug)]
+struct Param {
+    /// `workers`.
+    name: String,
+    /// Its type's identifiers: `JoinSet`, `Worker`.
+    type_idents: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,6 +80,17 @@ pub(crate) struct Site {
     pub(crate) call: Option<String>,
     /// For `name.method(...)...await`, `name`.
     pub(crate) receiver: Option<String>,
+    /// The call the awaited expression ends in.
+    pub(crate) ends_in: Option<Call>,
+}
+
+/// The call an awaited expression ends in, by its name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Call {
+    /// `tasks.join_next()`: `join_next`.
+    Method(String),
+    /// `join_all(handles)`, `future::pending::<()>()`: `join_all`, `pending`.
+    Function(String),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,12 +113,12 @@ struct Loop {
 
 /// A `set.spawn(...)` call (or `spawn_local`, `spawn_on`, `spawn_blocking`).
 #[derive(Debug)]
-struct SpawnInto {
-    set: String,
+pub(crate) struct SpawnInto {
+    pub(crate) set: String,
     /// The line of `spawn`.
     line: usize,
     /// The body whose own code calls it.
-    body: Option<usize>,
+    pub(crate) body: Option<usize>,
 }
 
 /// A `let` statement: the names its pattern binds and the tokens it runs.
@@ -146,11 +166,11 @@ const NOT_SUSPENDING: [&str; 28] = [
     "include_str",
 ];
 
-/// A `JoinSet`'s waits that return once it is empty.
-const EMPTYING: [&str; 2] = [".join_all()", ".shutdown()"];
+/// A `JoinSet`'s methods that wait until it is empty.
+const EMPTYING: [&str; 2] = ["join_all", "shutdown"];
 
-/// A `JoinSet`'s waits for its next task.
-pub(crate) const JOIN_NEXT: [&str; 2] = [".join_next()", ".join_next_with_id()"];
+/// A `JoinSet`'s methods that wait for its next task.
+pub(crate) const JOIN_NEXT: [&str; 2] = ["join_next", "join_next_with_id"];
 
 /// Identifiers that end an awaited expression, read backwards from `.await`.
 const KEYWORDS: [&str; 16] = [
@@ -161,6 +181,11 @@ const KEYWORDS: [&str; 16] = [
 impl Code {
     pub(crate) fn new(text: &str) -> Self {
         let mut code = Code::default();
+        // Nothing kept holds a span: forget the text the spans pointed into,
+        // which would otherwise stay for the thread's life, a copy a dump.
+        // proc-macro2 adds the text before it lexes it: a file that fails
+        // to lex is forgotten too.
+        let _forget = ForgetSpans;
         let Ok(tokens) = TokenStream::from_str(text) else {
             return code;
         };
@@ -170,9 +195,6 @@ impl Code {
             last: usize::MAX,
         };
         code.walk(&tokens, None, file, Level::Items);
-        // Nothing kept holds a span: forget the text the spans pointed into,
-        // which would otherwise stay for the thread's life, a copy a dump.
-        proc_macro2::extra::invalidate_current_thread_spans();
         code
     }
 
@@ -259,10 +281,10 @@ impl Code {
                 && site.receiver.as_deref() == Some(set)
         });
         let mut ends = on_set.filter_map(|site| {
-            if EMPTYING.iter().any(|wait| site.text.ends_with(wait)) {
+            if site.calls_method(&EMPTYING) {
                 return Some(site.lines.last);
             }
-            if !JOIN_NEXT.iter().any(|wait| site.text.ends_with(wait)) {
+            if !site.calls_method(&JOIN_NEXT) {
                 return None;
             }
             let draining = self.loops.iter().find(|looped| {
@@ -287,11 +309,11 @@ impl Code {
         }
     }
 
-    /// The receivers `line` spawns into, `tasks` for `tasks.spawn(...)`,
-    /// each with the body whose code spawns.
-    pub(crate) fn spawned_into(&self, line: usize) -> Vec<(&str, Option<usize>)> {
-        let into = self.spawns_into.iter().filter(|spawn| spawn.line == line);
-        into.map(|spawn| (spawn.set.as_str(), spawn.body)).collect()
+    /// The spawns into a receiver on `line`, `tasks` for `tasks.spawn(...)`.
+    pub(crate) fn spawned_into(&self, line: usize) -> impl Iterator<Item = &SpawnInto> {
+        self.spawns_into
+            .iter()
+            .filter(move |spawn| spawn.line == line)
     }
 
     /// The names bound by the `let` whose statement holds `line`.
@@ -332,9 +354,9 @@ impl Code {
         let Some(declared) = self.bodies.get(body) else {
             return false;
         };
-        let param = declared.params.iter().find(|(param, _)| param == name);
-        if let Some((_, tokens)) = param {
-            return tokens.iter().any(|token| token == type_name);
+        let param = declared.params.iter().find(|param| param.name == name);
+        if let Some(param) = param {
+            return param.type_idents.iter().any(|ident| ident == type_name);
         }
         let lets = self.lets.iter().filter(|binding| {
             declared.lines.holds_lines(binding.lines) && binding.names.iter().any(|n| n == name)
@@ -385,6 +407,7 @@ impl Code {
                     "fn" => self.function(tokens, at, level),
                     "async" => self.async_block(tokens, at),
                     "let" => self.binding(tokens, at, body, scope),
+                    "for" if body.is_none() || !is_for_loop(tokens, at) => next,
                     "for" | "while" | "loop" => {
                         if let Some(end) = brace_after(tokens, at) {
                             let first = line_of(&tokens[at]);
@@ -500,7 +523,10 @@ impl Code {
     }
 
     /// `let pattern [: type] = ...;`: the names the pattern binds, seen in
-    /// `scope` after the statement. The statement's tokens are read as code.
+    /// `scope` after the statement. An `if let`'s or a `while let`'s (each
+    /// `let` of a let-chain's) ends before the next `&&` or its block, and
+    /// its names are seen in that block. The statement's tokens are read as
+    /// code.
     fn binding(
         &mut self,
         tokens: &[TokenTree],
@@ -508,17 +534,27 @@ impl Code {
         body: Option<usize>,
         scope: Lines,
     ) -> usize {
-        let end = (at + 1..tokens.len())
-            .find(|&i| is_punct(tokens.get(i), ';'))
-            .unwrap_or(tokens.len());
+        let (end, seen_in) = match is_condition(tokens, at) {
+            true => {
+                let end = (at + 1..tokens.len())
+                    .find(|&i| is_brace(&tokens[i]) || is_and_and(tokens, i))
+                    .unwrap_or(tokens.len());
+                let block = brace_after(tokens, at).map_or(scope, lines);
+                (end, block)
+            }
+            false => {
+                let end = (at + 1..tokens.len())
+                    .find(|&i| is_punct(tokens.get(i), ';'))
+                    .unwrap_or(tokens.len());
+                (end, scope)
+            }
+        };
         let statement = &tokens[at + 1..end];
-        let pattern_end = statement
-            .iter()
-            .position(|token| is_punct(Some(token), '=') || is_punct(Some(token), ':'))
+        let pattern_end = (0..statement.len())
+            .find(|&i| is_punct(statement.get(i), '=') || is_type_colon(statement, i))
             .unwrap_or(statement.len());
         let mut names = Vec::new();
-        idents(&statement[..pattern_end], &mut names);
-        names.retain(|name| name != "mut" && name != "ref");
+        pattern_names(&statement[..pattern_end], &mut names);
         let mut after = Vec::new();
         idents(&statement[pattern_end..], &mut after);
         let last = match statement.last() {
@@ -531,7 +567,7 @@ impl Code {
                 first: line_of(&tokens[at]),
                 last,
             },
-            scope,
+            scope: seen_in,
             idents: after,
         });
         let mut inner = at + 1;
@@ -568,6 +604,7 @@ impl Code {
             idents: names,
             call: None,
             receiver: None,
+            ends_in: None,
         });
     }
 
@@ -627,6 +664,7 @@ impl Code {
             idents: names,
             call,
             receiver,
+            ends_in: last_call(operand),
         });
     }
 }
@@ -635,6 +673,25 @@ impl Site {
     /// Whether `name` is one of its identifiers.
     pub(crate) fn names(&self, name: &str) -> bool {
         self.idents.iter().any(|ident| ident == name)
+    }
+
+    /// Whether it awaits a call of one of the methods `names`.
+    pub(crate) fn calls_method(&self, names: &[&str]) -> bool {
+        matches!(&self.ends_in, Some(Call::Method(name)) if names.contains(&name.as_str()))
+    }
+
+    /// Whether it awaits a call of one of the functions `names`.
+    pub(crate) fn calls_function(&self, names: &[&str]) -> bool {
+        matches!(&self.ends_in, Some(Call::Function(name)) if names.contains(&name.as_str()))
+    }
+}
+
+/// Forgets this thread's spans when dropped.
+struct ForgetSpans;
+
+impl Drop for ForgetSpans {
+    fn drop(&mut self) {
+        proc_macro2::extra::invalidate_current_thread_spans();
     }
 }
 
@@ -655,12 +712,79 @@ fn is_item_block(tokens: &[TokenTree], at: usize) -> bool {
     })
 }
 
+/// Whether the `for` at `at` starts a loop: not `impl Trait for Type`'s,
+/// nor a higher-ranked bound's `for<'a>`.
+fn is_for_loop(tokens: &[TokenTree], at: usize) -> bool {
+    if is_punct(tokens.get(at + 1), '<') {
+        return false;
+    }
+    let before = tokens[..at].iter().rev();
+    let mut item = before.take_while(|token| !is_punct(Some(token), ';') && !is_brace(token));
+    !item.any(|token| matches!(token, TokenTree::Ident(word) if word == "impl"))
+}
+
 fn is_brace(token: &TokenTree) -> bool {
     matches!(token, TokenTree::Group(group) if group.delimiter() == Delimiter::Brace)
 }
 
 fn is_punct(token: Option<&TokenTree>, c: char) -> bool {
     matches!(token, Some(TokenTree::Punct(punct)) if punct.as_char() == c)
+}
+
+/// Whether the `let` at `at` is a condition's: after `if`, `while` or a
+/// let-chain's `&&`.
+fn is_condition(tokens: &[TokenTree], at: usize) -> bool {
+    let Some(before) = at.checked_sub(1) else {
+        return false;
+    };
+    match &tokens[before] {
+        TokenTree::Ident(word) => word == "if" || word == "while",
+        _ => before > 0 && is_and_and(tokens, before - 1),
+    }
+}
+
+/// Whether tokens `at` and `at + 1` are `&&`.
+fn is_and_and(tokens: &[TokenTree], at: usize) -> bool {
+    match (tokens.get(at), tokens.get(at + 1)) {
+        (Some(TokenTree::Punct(first)), Some(TokenTree::Punct(second))) => {
+            first.as_char() == '&' && first.spacing() == Spacing::Joint && second.as_char() == '&'
+        }
+        _ => false,
+    }
+}
+
+/// Whether token `at` is a lone `:`, not part of a path's `::`.
+fn is_type_colon(tokens: &[TokenTree], at: usize) -> bool {
+    let Some(TokenTree::Punct(colon)) = tokens.get(at) else {
+        return false;
+    };
+    let after_colon = at > 0 && is_punct(tokens.get(at - 1), ':');
+    colon.as_char() == ':' && colon.spacing() == Spacing::Alone && !after_colon
+}
+
+/// The names a pattern binds: not its constructors (`Some(..)`, `None`,
+/// `Reply::Done { .. }`), a path's segments, a field's name before its `:`,
+/// nor `mut` and `ref`.
+fn pattern_names(pattern: &[TokenTree], into: &mut Vec<String>) {
+    for (at, token) in pattern.iter().enumerate() {
+        match token {
+            TokenTree::Group(group) => {
+                let inner: Vec<TokenTree> = group.stream().into_iter().collect();
+                pattern_names(&inner, into);
+            }
+            TokenTree::Ident(ident) => {
+                let word = ident.to_string();
+                let next = pattern.get(at + 1);
+                let constructor = matches!(next, Some(TokenTree::Group(_)))
+                    || word.starts_with(char::is_uppercase);
+                let in_path = is_punct(next, ':') || (at > 0 && is_punct(pattern.get(at - 1), ':'));
+                if !constructor && !in_path && !matches!(word.as_str(), "mut" | "ref" | "_") {
+                    into.push(word);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The brace group that follows the keyword at `at` in the same statement.
@@ -680,6 +804,12 @@ fn brace_after(tokens: &[TokenTree], at: usize) -> Option<&Group> {
 fn operand_start(tokens: &[TokenTree], at: usize) -> usize {
     let mut start = at;
     while start > 0 {
+        if is_punct(tokens.get(start - 1), '>')
+            && let Some(turbofish) = turbofish_start(tokens, start - 1)
+        {
+            start = turbofish;
+            continue;
+        }
         let part = match &tokens[start - 1] {
             TokenTree::Ident(word) => !KEYWORDS.contains(&word.to_string().as_str()),
             TokenTree::Group(group) => group.delimiter() != Delimiter::Brace,
@@ -699,9 +829,61 @@ fn operand_start(tokens: &[TokenTree], at: usize) -> usize {
     start
 }
 
-/// Each parameter's name and its type's identifiers: `(workers, [JoinSet,
-/// Worker])` for `mut workers: JoinSet<Worker>`.
-fn parameters(group: &Group) -> Vec<(String, Vec<String>)> {
+/// The call an awaited expression ends in: the name before its last
+/// arguments (and a turbofish, `collect::<Vec<_>>()`), a method's if a `.`
+/// comes before it.
+fn last_call(operand: &[TokenTree]) -> Option<Call> {
+    let mut end = operand.len();
+    while end > 0 && is_punct(operand.get(end - 1), '?') {
+        end -= 1;
+    }
+    let [before @ .., TokenTree::Group(arguments)] = &operand[..end] else {
+        return None;
+    };
+    if arguments.delimiter() != Delimiter::Parenthesis {
+        return None;
+    }
+    let mut name = before.len().checked_sub(1)?;
+    if is_punct(before.get(name), '>') {
+        name = turbofish_start(before, name)?.checked_sub(1)?;
+    }
+    let TokenTree::Ident(called) = &before[name] else {
+        return None;
+    };
+    let method = name > 0 && is_punct(before.get(name - 1), '.');
+    match method {
+        true => Some(Call::Method(called.to_string())),
+        false => Some(Call::Function(called.to_string())),
+    }
+}
+
+/// For the `>` at `close` that ends a turbofish, `::<Vec<_>>`, the index of
+/// its first `:`.
+fn turbofish_start(tokens: &[TokenTree], close: usize) -> Option<usize> {
+    let mut at = close;
+    let mut depth = 0;
+    loop {
+        // `->`'s `>` opens nothing.
+        let arrow = at > 0 && is_punct(tokens.get(at - 1), '-');
+        match &tokens[at] {
+            TokenTree::Punct(punct) if punct.as_char() == '>' && !arrow => depth += 1,
+            TokenTree::Punct(punct) if punct.as_char() == '<' => depth -= 1,
+            _ => {}
+        }
+        if depth == 0 {
+            break;
+        }
+        at = at.checked_sub(1)?;
+    }
+    let start = at.checked_sub(2)?;
+    match is_punct(tokens.get(start), ':') && is_punct(tokens.get(start + 1), ':') {
+        true => Some(start),
+        false => None,
+    }
+}
+
+/// Each parameter that binds one name, with its type's identifiers.
+fn parameters(group: &Group) -> Vec<Param> {
     let tokens: Vec<TokenTree> = group.stream().into_iter().collect();
     let mut params = Vec::new();
     // A comma inside `<...>` splits too; the piece after it has no `:` of
@@ -713,10 +895,13 @@ fn parameters(group: &Group) -> Vec<(String, Vec<String>)> {
         let mut names = Vec::new();
         idents(&param[..colon], &mut names);
         names.retain(|name| name != "mut");
-        let mut types = Vec::new();
-        idents(&param[colon..], &mut types);
+        let mut type_idents = Vec::new();
+        idents(&param[colon..], &mut type_idents);
         if let [name] = &names[..] {
-            params.push((name.clone(), types));
+            params.push(Param {
+                name: name.clone(),
+                type_idents,
+            });
         }
     }
     params

@@ -8,7 +8,7 @@
 use task_dump::{Entry, Place, Wait};
 
 use super::code::{Code, JOIN_NEXT, SiteKind};
-use super::{Named, Who};
+use super::{Named, SpawnLine, Who};
 
 /// The tasks of a dump, as the recorder names them, with their entries, in
 /// one order; and the example's file.
@@ -44,20 +44,27 @@ impl Reading<'_> {
     /// that a `let` in a loop binds anew each turn holds the newest task of
     /// its line only, so an older one is not said to be awaited.
     fn awaited_by(&self, task: &Named) -> Vec<String> {
-        let (Some(parent), Some((spawn_line, _))) = (task.parent, &task.spawned_at) else {
+        let (
+            Some(parent),
+            Some(SpawnLine {
+                line: spawn_line, ..
+            }),
+        ) = (task.parent, &task.spawned_at)
+        else {
             return Vec::new();
         };
+        let spawn_line = *spawn_line;
         let code = self.code;
-        let newest = !code.in_loop(*spawn_line)
+        let newest = !code.in_loop(spawn_line)
             || !self.tasks.iter().any(|other| {
                 other.parent == task.parent
-                    && other.spawned_at.as_ref().map(|(line, _)| line) == Some(spawn_line)
+                    && other.spawned_at.as_ref().map(|spawned| spawned.line) == Some(spawn_line)
                     && other.who > task.who
             });
-        let into = code.spawned_into(*spawn_line).into_iter();
-        let mut handles: Vec<&str> = into.map(|(set, _)| set).collect();
+        let into = code.spawned_into(spawn_line);
+        let mut handles: Vec<&str> = into.map(|spawn| spawn.set.as_str()).collect();
         if newest {
-            handles.extend(code.bound_at(*spawn_line));
+            handles.extend(code.bound_at(spawn_line));
         }
         let Some(spawner) = self.tasks.iter().position(|other| other.who == parent) else {
             return Vec::new();
@@ -76,7 +83,7 @@ impl Reading<'_> {
             // The function, not an async block in it: handles are made in
             // the function and awaited in a block as often as not.
             let function = code.fn_around(line);
-            if function.is_none() || code.fn_around(*spawn_line) != function {
+            if function.is_none() || code.fn_around(spawn_line) != function {
                 continue;
             }
             let Some(site) = code.site_at(line) else {
@@ -86,9 +93,7 @@ impl Reading<'_> {
             // shadows it in between.
             let named = handles.iter().any(|handle| {
                 let seen = code.binding_of(handle, line);
-                site.names(handle)
-                    && seen.is_some()
-                    && seen == code.binding_for(handle, *spawn_line)
+                site.names(handle) && seen.is_some() && seen == code.binding_for(handle, spawn_line)
             });
             let awaiter = format!("{} at {} in {}", parent.name(), frame.at, wait.leaf);
             if named && !awaited_by.contains(&awaiter) {
@@ -109,20 +114,16 @@ impl Reading<'_> {
         let task = &self.tasks[index];
         let unseen = self.in_set(task).or_else(|| self.only_await(task))?;
         let last = unseen.frames.len().checked_sub(1)?;
-        let frames = unseen
-            .frames
-            .into_iter()
-            .enumerate()
-            .map(|(at, (function, line))| {
-                let why = match at == last {
-                    true => format!("read from the code: {}", unseen.why),
-                    false => "read from the code".to_owned(),
-                };
-                Place {
-                    function,
-                    at: format!("{}:{line} ({why})", self.file),
-                }
-            });
+        let frames = unseen.frames.into_iter().enumerate().map(|(at, frame)| {
+            let why = match at == last {
+                true => format!("read from the code: {}", unseen.why),
+                false => "read from the code".to_owned(),
+            };
+            Place {
+                function: frame.function,
+                at: format!("{}:{} ({why})", self.file, frame.line),
+            }
+        });
         Some(Wait {
             frames: frames.collect(),
             leaf: unseen.awaited,
@@ -139,11 +140,11 @@ impl Reading<'_> {
             .iter()
             .filter(|child| child.parent == Some(task.who));
         for child in children {
-            let Some((spawn, _)) = &child.spawned_at else {
+            let Some(SpawnLine { line: spawn, .. }) = child.spawned_at else {
                 continue;
             };
-            for (set, body) in code.spawned_into(*spawn) {
-                let Some(body) = body else {
+            for into in code.spawned_into(spawn) {
+                let (set, Some(body)) = (into.set.as_str(), into.body) else {
                     continue;
                 };
                 let Some(function) = code.name(body) else {
@@ -151,18 +152,21 @@ impl Reading<'_> {
                 };
                 // While the child is alive, the set is not empty: the code
                 // is not past a wait that returns only then.
-                let drained = code.drained(body, set, *spawn).unwrap_or(usize::MAX);
-                let mut sites = code.sites_after(body, *spawn);
+                let drained = code.drained(body, set, spawn).unwrap_or(usize::MAX);
+                let mut sites = code.sites_after(body, spawn);
                 sites.retain(|site| site.lines.first <= drained);
                 let [site] = sites[..] else {
                     continue;
                 };
                 let seen = code.binding_of(set, site.lines.first);
-                let same_set = seen.is_some() && seen == code.binding_for(set, *spawn);
+                let same_set = seen.is_some() && seen == code.binding_for(set, spawn);
                 if site.kind == SiteKind::Await && site.receiver.as_deref() == Some(set) && same_set
                 {
                     return Some(Unseen {
-                        frames: vec![(function, site.lines.first)],
+                        frames: vec![UnseenFrame {
+                            function,
+                            line: site.lines.first,
+                        }],
                         awaited: site.text.clone(),
                         why: IN_A_SET,
                     });
@@ -181,7 +185,7 @@ impl Reading<'_> {
         let code = self.code;
         let mut body = match (&task.who, &task.spawned_at) {
             (Who::Main, _) => code.free_fn("run")?,
-            (_, Some((spawn, _))) => code.async_block_at(*spawn)?,
+            (_, Some(spawned)) => code.async_block_at(spawned.line)?,
             _ => return None,
         };
         let mut frames = Vec::new();
@@ -194,15 +198,20 @@ impl Reading<'_> {
             if site.kind != SiteKind::Await {
                 return None;
             }
-            frames.push((code.name(body)?, site.lines.first));
+            frames.push(UnseenFrame {
+                function: code.name(body)?,
+                line: site.lines.first,
+            });
             if let Some(called) = site.call.as_deref().and_then(|name| code.free_fn(name)) {
                 body = called;
                 continue;
             }
-            let why = if UNWOKEN.iter().any(|pattern| site.text.contains(pattern)) {
+            let unwoken =
+                site.calls_method(&UNWOKEN_METHODS) || site.calls_function(&UNWOKEN_FUNCTIONS);
+            let why = if unwoken {
                 UNWOKEN_WHY
             } else if let Some(set) = &site.receiver
-                && JOIN_SET_WAITS.iter().any(|wait| site.text.ends_with(wait))
+                && site.calls_method(&JOIN_SET_WAITS)
                 && code.declared_as(body, set, "JoinSet")
             {
                 IN_A_SET
@@ -222,34 +231,33 @@ impl Reading<'_> {
 const IN_A_SET: &str = "a wait in a JoinSet leaves no frame in a dump";
 const UNWOKEN_WHY: &str = "a wait on futures none of which has woken leaves no frame in a dump";
 
-/// A `JoinSet`'s waits for its tasks.
-const JOIN_SET_WAITS: [&str; 3] = [JOIN_NEXT[0], JOIN_NEXT[1], ".join_all()"];
+/// A `JoinSet`'s methods that wait for its tasks.
+const JOIN_SET_WAITS: [&str; 3] = [JOIN_NEXT[0], JOIN_NEXT[1], "join_all"];
 
 /// Where a task with no waits waits, read from the code.
 struct Unseen {
-    /// Outermost first: `run` or `async block in run`, and the line each
-    /// waits at.
-    frames: Vec<(String, usize)>,
+    /// Outermost first.
+    frames: Vec<UnseenFrame>,
     /// `set.join_next()`, `results.next()`.
     awaited: String,
     /// Why the dump shows no frame there.
     why: &'static str,
 }
 
+/// A function of the file, and the line it waits at.
+struct UnseenFrame {
+    /// `run`, `async block in run`.
+    function: String,
+    line: usize,
+}
+
 /// What an `.await` awaits that polls only the futures woken since its last
 /// poll, or none: a dump, which polls each task once, then reaches no Tokio
 /// future in it and records no frame. A stream's `next()` of `buffered`,
-/// `FuturesUnordered` and the like; `join_all` of many; `pending()`.
-const UNWOKEN: [&str; 8] = [
-    ".next()",
-    ".try_next()",
-    ".collect",
-    ".try_collect",
-    "join_all(",
-    "select_all(",
-    "select_ok(",
-    "pending()",
-];
+/// `FuturesUnordered` and the like (these methods); `join_all` of many;
+/// `pending()` (these functions).
+const UNWOKEN_METHODS: [&str; 4] = ["next", "try_next", "collect", "try_collect"];
+const UNWOKEN_FUNCTIONS: [&str; 4] = ["join_all", "select_all", "select_ok", "pending"];
 
 /// The line number of a place's `file:line`.
 fn line_of(at: &str) -> Option<usize> {
