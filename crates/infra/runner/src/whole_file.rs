@@ -22,13 +22,14 @@ enum Destination {
     /// printed there. Opening the path anew would start at its beginning,
     /// over that output, when the stream is a plain file.
     Stream(Stream),
-    /// A plain file, new or not, at this path with its links resolved:
-    /// written to a temporary file beside it, then renamed over it. The
-    /// links that lead to it stay links.
+    /// A plain file, new or not (a link to nothing yet leads to a new
+    /// one), from the root with its links resolved: written to a temporary
+    /// file beside it, then renamed over it. The links that lead to it stay
+    /// links, and it keeps its mode.
     Replaced(PathBuf),
-    /// Anything else (a pipe, a FIFO, a terminal, a link to nothing yet):
-    /// opened only to be written, in place. Opening a FIFO early would wait
-    /// for a reader, or end the reader's input.
+    /// Anything else (a pipe, a FIFO, a terminal): opened only to be
+    /// written, in place. Opening a FIFO early would wait for a reader, or
+    /// end the reader's input.
     InPlace(PathBuf),
 }
 
@@ -83,6 +84,11 @@ impl WholeFile {
                 // Dropped on an error, the temporary file is removed.
                 let mut temporary = Temporary::beside(path)?;
                 temporary.file.write_all(contents)?;
+                // The file it replaces keeps its mode (not its owner,
+                // which only root may give away).
+                if let Ok(replaced) = fs::metadata(path) {
+                    temporary.file.set_permissions(replaced.permissions())?;
+                }
                 temporary.file.sync_all()?;
                 fs::rename(&temporary.path, path)?;
                 temporary.renamed = true;
@@ -108,31 +114,39 @@ pub(crate) fn dump_file(path: &Path) -> io::Result<File> {
     }
 }
 
-/// Whether `a` and `b` lead to one plain file (through links, or as the
-/// same new file), which a write of one would replace.
+/// Whether `a` and `b` lead to one plain file (through links, `..` and
+/// linked directories, or as the same new file), which a write of one
+/// would replace.
 pub(crate) fn one_plain_file(a: &Path, b: &Path) -> bool {
-    let (Ok(Destination::Replaced(a)), Ok(Destination::Replaced(b))) =
-        (Destination::of(a), Destination::of(b))
-    else {
-        return false;
-    };
-    match (std::path::absolute(a), std::path::absolute(b)) {
-        (Ok(a), Ok(b)) => a == b,
+    match (Destination::of(a), Destination::of(b)) {
+        (Ok(Destination::Replaced(a)), Ok(Destination::Replaced(b))) => a == b,
         _ => false,
     }
 }
 
+/// As many links in a row as Linux follows.
+const MAX_LINKS: usize = 40;
+
 impl Destination {
     fn of(path: &Path) -> io::Result<Self> {
+        Self::through(path, 0)
+    }
+
+    /// Where `path` leads, `links` links followed so far.
+    fn through(path: &Path, links: usize) -> io::Result<Self> {
         // Through links, as a write would go.
         let metadata = match fs::metadata(path) {
             Ok(metadata) => metadata,
             Err(error) if error.kind() == io::ErrorKind::NotFound => {
-                let is_link = fs::symlink_metadata(path).is_ok();
-                if is_link {
-                    return Ok(Destination::InPlace(path.to_owned()));
+                // A link to nothing yet: the file a write would make where
+                // it points.
+                if let Ok(target) = fs::read_link(path)
+                    && links < MAX_LINKS
+                {
+                    let dir = path.parent().unwrap_or(Path::new(""));
+                    return Self::through(&dir.join(target), links + 1);
                 }
-                return Ok(Destination::Replaced(path.to_owned()));
+                return Ok(Destination::Replaced(new_file(path)));
             }
             Err(error) => return Err(error),
         };
@@ -148,6 +162,23 @@ impl Destination {
             return Err(rustix::io::Errno::ISDIR.into());
         }
         Ok(Destination::InPlace(path.to_owned()))
+    }
+}
+
+/// `path`, a file that does not exist yet, from the root, its directory's
+/// links and `..` resolved; as written if that directory does not exist
+/// either (making the temporary file beside it says so).
+fn new_file(path: &Path) -> PathBuf {
+    let Some(name) = path.file_name() else {
+        return path.to_owned();
+    };
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    match fs::canonicalize(dir) {
+        Ok(dir) => dir.join(name),
+        Err(_) => path.to_owned(),
     }
 }
 
@@ -215,6 +246,26 @@ mod tests {
     }
 
     #[test]
+    fn a_replaced_file_keeps_its_mode_and_a_dangling_link_stays_a_link() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let private = dir.path().join("private.json");
+        fs::write(&private, "old").unwrap();
+        fs::set_permissions(&private, fs::Permissions::from_mode(0o600)).unwrap();
+        WholeFile::new(&private, "trace")
+            .unwrap()
+            .write(b"new")
+            .unwrap();
+        let mode = fs::metadata(&private).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let (target, link) = (dir.path().join("later.json"), dir.path().join("link.json"));
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        WholeFile::new(&link, "trace").unwrap().write(b"x").unwrap();
+        assert!(fs::symlink_metadata(&link).unwrap().is_symlink());
+        assert_eq!(fs::read_to_string(&target).unwrap(), "x");
+    }
+
+    #[test]
     fn a_long_name_needs_no_longer_temporary_one() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t".repeat(250));
@@ -230,7 +281,12 @@ mod tests {
         std::os::unix::fs::symlink(&real, &link).unwrap();
         assert!(one_plain_file(&real, &link));
         let new = dir.path().join("new.txt");
-        assert!(one_plain_file(&new, &dir.path().join(".").join("new.txt")));
+        let sub = dir.path().join("sub");
+        fs::create_dir(&sub).unwrap();
+        assert!(one_plain_file(&new, &sub.join("..").join("new.txt")));
+        let dangling = dir.path().join("dangling");
+        std::os::unix::fs::symlink(&new, &dangling).unwrap();
+        assert!(one_plain_file(&dangling, &new));
         assert!(!one_plain_file(&new, &real));
         let null = Path::new("/dev/null");
         assert!(!one_plain_file(null, null));
