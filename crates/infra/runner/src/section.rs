@@ -255,10 +255,16 @@ impl<'a> Section<'a> {
     fn run_examples(&self, examples: &[Example], flags: &Flags) -> ExitCode {
         // Started first: opening `--dump-file`, a FIFO waits for a reader.
         let watchdog = flags.timeout.map(Watchdog::start);
+        if let Some(watchdog) = &watchdog {
+            watchdog.opening();
+        }
         let files = match Files::create(flags) {
             Ok(files) => files,
             Err(code) => return code,
         };
+        if let Some(watchdog) = &watchdog {
+            watchdog.opened();
+        }
         let mut defaults = Defaults::default();
         let mut timelines = String::new();
         let mut traced = Vec::new();

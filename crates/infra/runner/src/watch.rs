@@ -42,6 +42,8 @@ const SAY_PATIENCE: Duration = Duration::from_secs(2);
 /// What the run is doing, for the watchdog's message.
 #[derive(Clone)]
 enum Phase {
+    /// The files the flags name are being opened.
+    Opening,
     Starting,
     /// `run()` of this example is running.
     Running {
@@ -140,10 +142,11 @@ impl Watchdog {
         let after = seconds(self.timeout);
         let phase = lock(&self.phase).clone();
         let message = match phase {
-            Phase::Starting => format!(
+            Phase::Opening => format!(
                 "error: timed out after {after}, before any example ran, opening the files it \
                  writes (a FIFO waits for a reader)"
             ),
+            Phase::Starting => format!("error: timed out after {after}, before any example ran"),
             Phase::Running {
                 example,
                 dumps: Dumpable::Yes,
@@ -285,6 +288,16 @@ impl Watchdog {
         self.hold_if_fired();
         *lock(&self.polls) = None;
         self.set(Phase::Stopping(example.to_owned()));
+    }
+
+    /// The files the flags name are being opened.
+    pub(crate) fn opening(&self) {
+        self.set(Phase::Opening);
+    }
+
+    /// The files the flags name are open; no example runs yet.
+    pub(crate) fn opened(&self) {
+        self.set(Phase::Starting);
     }
 
     /// Every example has run, and the files written whole at the end are
