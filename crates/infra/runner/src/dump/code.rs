@@ -534,20 +534,14 @@ impl Code {
         body: Option<usize>,
         scope: Lines,
     ) -> usize {
-        let (end, seen_in) = match is_condition(tokens, at) {
-            true => {
-                let end = (at + 1..tokens.len())
-                    .find(|&i| is_brace(&tokens[i]) || is_and_and(tokens, i))
-                    .unwrap_or(tokens.len());
-                let block = brace_after(tokens, at).map_or(scope, lines);
-                (end, block)
-            }
-            false => {
-                let end = (at + 1..tokens.len())
-                    .find(|&i| is_punct(tokens.get(i), ';'))
-                    .unwrap_or(tokens.len());
-                (end, scope)
-            }
+        let (end, seen_in) = if is_condition(tokens, at) {
+            let condition = condition_let(tokens, at);
+            (condition.end, condition.block.map_or(scope, lines))
+        } else {
+            let end = (at + 1..tokens.len())
+                .find(|&i| is_punct(tokens.get(i), ';'))
+                .unwrap_or(tokens.len());
+            (end, scope)
         };
         let statement = &tokens[at + 1..end];
         let pattern_end = (0..statement.len())
@@ -743,6 +737,55 @@ fn is_condition(tokens: &[TokenTree], at: usize) -> bool {
     }
 }
 
+/// A condition's `let`: where it ends, and the block its names are seen in.
+struct ConditionLet<'a> {
+    end: usize,
+    block: Option<&'a Group>,
+}
+
+/// The `let` at `at`, after `if`, `while` or `&&`. Its pattern runs to its
+/// `=` (a struct pattern's braces are the pattern's), its expression to the
+/// next `&&` or to the block: the first brace after an `=` that is not a
+/// later `let`'s pattern (Rust takes no struct literal there).
+fn condition_let(tokens: &[TokenTree], at: usize) -> ConditionLet<'_> {
+    let mut end = None;
+    let mut in_pattern = true;
+    for i in at + 1..tokens.len() {
+        if in_pattern {
+            in_pattern = !is_assign(tokens, i);
+            continue;
+        }
+        if let TokenTree::Group(group) = &tokens[i]
+            && group.delimiter() == Delimiter::Brace
+        {
+            let end = end.unwrap_or(i);
+            return ConditionLet {
+                end,
+                block: Some(group),
+            };
+        }
+        if is_and_and(tokens, i) {
+            end.get_or_insert(i);
+            in_pattern = matches!(tokens.get(i + 2), Some(TokenTree::Ident(word)) if word == "let");
+        } else if is_punct(tokens.get(i), ';') {
+            break;
+        }
+    }
+    let end = end.unwrap_or(tokens.len());
+    ConditionLet { end, block: None }
+}
+
+/// Whether token `at` is an `=` that assigns: not part of `==`, `=>`, `!=`,
+/// `<=`, `>=` or `..=`.
+fn is_assign(tokens: &[TokenTree], at: usize) -> bool {
+    let Some(TokenTree::Punct(equals)) = tokens.get(at) else {
+        return false;
+    };
+    let glued_to_previous = at > 0
+        && matches!(&tokens[at - 1], TokenTree::Punct(previous) if previous.spacing() == Spacing::Joint);
+    equals.as_char() == '=' && equals.spacing() == Spacing::Alone && !glued_to_previous
+}
+
 /// Whether tokens `at` and `at + 1` are `&&`.
 fn is_and_and(tokens: &[TokenTree], at: usize) -> bool {
     match (tokens.get(at), tokens.get(at + 1)) {
@@ -777,7 +820,12 @@ fn pattern_names(pattern: &[TokenTree], into: &mut Vec<String>) {
                 let next = pattern.get(at + 1);
                 let constructor = matches!(next, Some(TokenTree::Group(_)))
                     || word.starts_with(char::is_uppercase);
-                let in_path = is_punct(next, ':') || (at > 0 && is_punct(pattern.get(at - 1), ':'));
+                // `x` of `x: px` or of `x::Y`, and `Y` after `::`; but `px`,
+                // after a field's lone `:`, is bound.
+                let after_path = at >= 2
+                    && is_punct(pattern.get(at - 1), ':')
+                    && is_punct(pattern.get(at - 2), ':');
+                let in_path = is_punct(next, ':') || after_path;
                 if !constructor && !in_path && !matches!(word.as_str(), "mut" | "ref" | "_") {
                     into.push(word);
                 }
@@ -850,10 +898,11 @@ fn last_call(operand: &[TokenTree]) -> Option<Call> {
     let TokenTree::Ident(called) = &before[name] else {
         return None;
     };
-    let method = name > 0 && is_punct(before.get(name - 1), '.');
-    match method {
-        true => Some(Call::Method(called.to_string())),
-        false => Some(Call::Function(called.to_string())),
+    let called = called.to_string();
+    if name > 0 && is_punct(before.get(name - 1), '.') {
+        Some(Call::Method(called))
+    } else {
+        Some(Call::Function(called))
     }
 }
 
@@ -876,10 +925,10 @@ fn turbofish_start(tokens: &[TokenTree], close: usize) -> Option<usize> {
         at = at.checked_sub(1)?;
     }
     let start = at.checked_sub(2)?;
-    match is_punct(tokens.get(start), ':') && is_punct(tokens.get(start + 1), ':') {
-        true => Some(start),
-        false => None,
+    if !(is_punct(tokens.get(start), ':') && is_punct(tokens.get(start + 1), ':')) {
+        return None;
     }
+    Some(start)
 }
 
 /// Each parameter that binds one name, with its type's identifiers.

@@ -115,9 +115,10 @@ impl Reading<'_> {
         let unseen = self.in_set(task).or_else(|| self.only_await(task))?;
         let last = unseen.frames.len().checked_sub(1)?;
         let frames = unseen.frames.into_iter().enumerate().map(|(at, frame)| {
-            let why = match at == last {
-                true => format!("read from the code: {}", unseen.why),
-                false => "read from the code".to_owned(),
+            let why = if at == last {
+                format!("read from the code: {}", unseen.why)
+            } else {
+                "read from the code".to_owned()
             };
             Place {
                 function: frame.function,
