@@ -3,8 +3,9 @@
 //! instead of panicking with "failed printing to stdout" and a backtrace.
 //! Any other error writing stdout (`> /dev/full`) is one line on stderr and
 //! exit code 1, never a panic; but `httpbin --port N`, whose line only
-//! repeats the port it was given, serves on. A stdout on `/dev/null`, opened read-write as
-//! a supervisor opens it (Python's `subprocess.DEVNULL`), is a stdout.
+//! repeats the port it was given, serves on. A stdout on `/dev/null`,
+//! opened read-write as a supervisor opens it (Python's
+//! `subprocess.DEVNULL`), is a stdout.
 #![cfg(unix)]
 
 use std::os::unix::process::ExitStatusExt;

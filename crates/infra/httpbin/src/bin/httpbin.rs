@@ -27,8 +27,8 @@ async fn main() -> ExitCode {
     closed_stdout::die_quietly_when_stdout_closes();
     let routes = format!(
         "Its routes (any other path is a 404 that lists them):\n\n{}\n\n\
-         Exit codes: 0 stopped by Ctrl-C or SIGTERM, 1 it could not serve (the port is taken), \
-         2 a usage mistake",
+         Exit codes: 0 stopped by Ctrl-C or SIGTERM, 1 it could not serve (the port is taken, \
+         or with --port 0 it could not print the port), 2 a usage mistake",
         httpbin::route_list().trim_end()
     );
     // A usage mistake wins over `--help` wherever each stands.
@@ -64,10 +64,10 @@ async fn serve(port: u16) -> Result<(), String> {
         .map_err(|error| format!("cannot watch for Ctrl-C: {error}"))?;
     let mut terminate = signal(SignalKind::terminate())
         .map_err(|error| format!("cannot watch for SIGTERM: {error}"))?;
-    // On a port of its own choosing, the server is useful whether or not
-    // anyone reads this line, so a stdout that takes no more (`> /dev/full`)
-    // does not stop it; on one the system chose, the line is the only way
-    // to learn where it serves.
+    // On the port it was given, the server is useful whether or not anyone
+    // reads this line, so a stdout that takes no more (`> /dev/full`) does
+    // not stop it; on one the system chose (`--port 0`), the line is the
+    // only way to learn where it serves.
     let announced = writeln!(
         std::io::stdout(),
         "httpbin listening on {}",
