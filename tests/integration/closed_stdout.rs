@@ -209,3 +209,48 @@ fn httpbin_stops_when_it_cannot_say_the_port_the_system_chose() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("cannot say which port"), "{stderr}");
 }
+
+/// The other side: on a port it was given, httpbin serves though its line
+/// can't be written.
+#[test]
+fn httpbin_on_a_port_it_was_given_serves_though_its_line_cannot_be_written() {
+    // A port free a moment ago; another process taking it meanwhile would
+    // fail the test, not pass it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let full = std::fs::File::options()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full opens");
+    let mut httpbin = Command::new(crate::support::binary("httpbin"))
+        .args(["--port", &port.to_string()])
+        .stdout(full)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("httpbin runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let answered = loop {
+        if let Ok(Some(status)) = httpbin.try_wait() {
+            break Err(format!("httpbin ended: {status}"));
+        }
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            use std::io::{Read as _, Write as _};
+            let request = "GET /get HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+            let mut answer = String::new();
+            let exchanged = stream
+                .write_all(request.as_bytes())
+                .and_then(|()| stream.read_to_string(&mut answer));
+            break exchanged.map(|_| answer).map_err(|error| error.to_string());
+        }
+        if std::time::Instant::now() > deadline {
+            break Err("httpbin never listened".to_owned());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let _ = httpbin.kill();
+    let _ = httpbin.wait();
+    let answer = answered.unwrap_or_else(|why| panic!("{why}"));
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
