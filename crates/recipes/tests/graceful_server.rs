@@ -274,23 +274,24 @@ fn bad_arguments_are_a_usage_error() {
         &["--grace", "-1"],
         &["--grace", "soon"],
     ] {
-        let output = Command::new(env!("CARGO_BIN_EXE_graceful-server"))
-            .args(args)
-            .output()
-            .expect("it runs");
-        assert_eq!(output.status.code(), Some(2), "{args:?}");
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        let stderr = usage_error(args);
         assert!(stderr.starts_with("error: invalid value"), "{stderr}");
     }
     // The demonstration picks its own ports and grace: it refuses to be
     // told them rather than ignore them.
     for args in [&["--demo", "--port", "5"][..], &["--demo", "--grace", "1"]] {
-        let output = Command::new(env!("CARGO_BIN_EXE_graceful-server"))
-            .args(args)
-            .output()
-            .expect("it runs");
-        assert_eq!(output.status.code(), Some(2), "{args:?}");
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        let stderr = usage_error(args);
         assert!(stderr.contains("cannot be used with"), "{stderr}");
     }
+}
+
+/// What graceful-server says on stderr when `args` are refused with exit
+/// code 2.
+fn usage_error(args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_graceful-server"))
+        .args(args)
+        .output()
+        .expect("it runs");
+    assert_eq!(output.status.code(), Some(2), "{args:?}");
+    String::from_utf8_lossy(&output.stderr).into_owned()
 }
