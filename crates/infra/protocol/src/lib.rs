@@ -490,6 +490,23 @@ mod tests {
         }
     }
 
+    /// Cargo.lock picks idna's Unicode back end (Cargo.toml says why): any
+    /// real one takes an international name and refuses one that breaks
+    /// UTS 46's bidi rule; the stub (idna_adapter 1.0) refuses both alike.
+    #[test]
+    fn a_base_url_host_is_checked_as_an_international_domain_name() {
+        assert_eq!(
+            parse_base_url("http://bücher.example/").as_deref(),
+            Ok("http://bücher.example")
+        );
+        let mixed = "http://a\u{5d0}.example";
+        let refused = parse_base_url(mixed).unwrap_err();
+        assert!(
+            refused.contains(": invalid international domain name;"),
+            "{refused}"
+        );
+    }
+
     #[test]
     fn a_listing_line_round_trips_and_a_tab_cannot_split_it() {
         let (name, source) = (
