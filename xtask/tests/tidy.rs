@@ -4,8 +4,9 @@
 //! checked by the exercises crate's own test; rustdoc links by `cargo doc`
 //! with `-D warnings` in `.ci/run`.)
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::process::Command;
 
 use xtask::workspace::Workspace;
 
@@ -123,5 +124,87 @@ fn a_plain_build_builds_no_pyo3() {
         built.is_empty(),
         "the workspace's default features build {}",
         built.join(", ")
+    );
+}
+
+/// Each package `cargo tree` shows for these edge kinds, with the feature
+/// sets it is built with (two where a build script or a proc macro needs it
+/// with other features than the program does).
+fn feature_sets(workspace: &Workspace, edges: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let output = Command::new(env!("CARGO"))
+        .args(["tree", "--workspace", "--locked", "--prefix", "none"])
+        .args(["--edges", edges, "--format", "{p}|{f}"])
+        .current_dir(workspace.root())
+        .output()
+        .expect("cargo tree runs");
+    assert!(
+        output.status.success(),
+        "cargo tree --edges {edges}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut packages: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for line in String::from_utf8(output.stdout).expect("UTF-8").lines() {
+        let Some((package, features)) = line.split_once('|') else {
+            continue;
+        };
+        // `name v1.2.3`, and a workspace member's path after it.
+        let package = package.split(" (").next().unwrap_or(package);
+        let features = features.trim_end_matches(" (*)");
+        packages
+            .entry(package.to_owned())
+            .or_default()
+            .insert(features.to_owned());
+    }
+    packages
+}
+
+/// The packages that `cargo test --workspace`, whose dev-dependencies turn
+/// on features of their own, builds with other features than `cargo build
+/// --workspace` (and `cargo xtask`, and the binaries the tests build) does:
+/// cargo then builds each of them, and everything that depends on one, twice.
+fn built_twice(workspace: &Workspace) -> Vec<String> {
+    let build = feature_sets(workspace, "normal,build");
+    let test = feature_sets(workspace, "normal,build,dev");
+    let mut twice = Vec::new();
+    for (package, features) in &build {
+        if let Some(tested) = test.get(package)
+            && tested != features
+        {
+            twice.push(format!("{package}: {}", what_test_adds(features, tested)));
+        }
+    }
+    twice
+}
+
+/// The features `cargo test` turns on that `cargo build` leaves off, of
+/// all the sets a package is built with.
+fn what_test_adds(built: &BTreeSet<String>, tested: &BTreeSet<String>) -> String {
+    let features = |sets: &BTreeSet<String>| -> BTreeSet<String> {
+        let each = sets.iter().flat_map(|set| set.split(','));
+        each.filter(|feature| !feature.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let added: Vec<String> = features(tested)
+        .difference(&features(built))
+        .cloned()
+        .collect();
+    if added.is_empty() {
+        format!("`cargo build` builds it with {built:?}, `cargo test` with {tested:?}")
+    } else {
+        format!("`cargo test` adds {}", added.join(", "))
+    }
+}
+
+/// crates/infra/workspace-hack turns on, for every build, the features the
+/// dev-dependencies turn on (its manifest says how to keep it so).
+#[test]
+fn cargo_build_and_cargo_test_build_each_dependency_with_the_same_features() {
+    let twice = built_twice(&Workspace::locate());
+    assert!(
+        twice.is_empty(),
+        "built twice, once for `cargo build` and once for `cargo test`; add to \
+         crates/infra/workspace-hack/Cargo.toml:\n{}",
+        twice.join("\n")
     );
 }
