@@ -1,12 +1,13 @@
 //! Tidy checks, in the manner of rust-analyzer's `tidy.rs`: facts the
-//! workspace still writes in two places must agree, and a plain build
-//! leaves out what only one command needs. (The exercise list is
+//! workspace still writes in two places must agree; `cargo build` builds
+//! each dependency as the tests, clippy and `cargo doc` do, and no PyO3,
+//! which only the bridge's own build needs. (The exercise list is
 //! checked by the exercises crate's own test; rustdoc links by `cargo doc`
 //! with `-D warnings` in `.ci/run`.)
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Command;
+use std::time::Duration;
 
 use xtask::workspace::Workspace;
 
@@ -127,84 +128,139 @@ fn a_plain_build_builds_no_pyo3() {
     );
 }
 
-/// Each package `cargo tree` shows for these edge kinds, with the feature
-/// sets it is built with (two where a build script or a proc macro needs it
-/// with other features than the program does).
-fn feature_sets(workspace: &Workspace, edges: &str) -> BTreeMap<String, BTreeSet<String>> {
-    let output = Command::new(env!("CARGO"))
-        .args(["tree", "--workspace", "--locked", "--prefix", "none"])
-        .args(["--edges", edges, "--format", "{p}|{f}"])
-        .current_dir(workspace.root())
-        .output()
-        .expect("cargo tree runs");
-    assert!(
-        output.status.success(),
-        "cargo tree --edges {edges}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let mut packages: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for line in String::from_utf8(output.stdout).expect("UTF-8").lines() {
+/// The features one build of a package turns on.
+type Features = BTreeSet<String>;
+
+/// Each crates.io package of a `cargo tree --format "{p}|{f}"` listing
+/// (`name v1.2.3`), with the feature sets it is built with: two where a
+/// build script or a proc macro needs it with other features than a
+/// program does. The workspace's own crates are left out.
+fn packages(listing: &str) -> BTreeMap<String, BTreeSet<Features>> {
+    let mut packages: BTreeMap<String, BTreeSet<Features>> = BTreeMap::new();
+    for line in listing.lines() {
         let Some((package, features)) = line.split_once('|') else {
             continue;
         };
-        // `name v1.2.3`, and a workspace member's path after it.
-        let package = package.split(" (").next().unwrap_or(package);
-        let features = features.trim_end_matches(" (*)");
-        packages
-            .entry(package.to_owned())
-            .or_default()
-            .insert(features.to_owned());
+        // A crate of the workspace has its directory after its version, a
+        // proc macro `(proc-macro)`.
+        let name = match package.split_once(" (") {
+            None => package,
+            Some((name, "proc-macro)")) => name,
+            Some(_) => continue,
+        };
+        let mut set = Features::new();
+        for feature in features.trim_end_matches(" (*)").split(',') {
+            if !feature.is_empty() {
+                set.insert(feature.to_owned());
+            }
+        }
+        packages.entry(name.to_owned()).or_default().insert(set);
     }
     packages
 }
 
-/// The packages that `cargo test --workspace`, whose dev-dependencies turn
-/// on features of their own, builds with other features than `cargo build
-/// --workspace` (and `cargo xtask`, and the binaries the tests build) does:
-/// cargo then builds each of them, and everything that depends on one, twice.
-fn built_twice(workspace: &Workspace) -> Vec<String> {
-    let build = feature_sets(workspace, "normal,build");
-    let test = feature_sets(workspace, "normal,build,dev");
-    let mut twice = Vec::new();
-    for (package, features) in &build {
-        if let Some(tested) = test.get(package)
-            && tested != features
-        {
-            twice.push(format!("{package}: {}", what_test_adds(features, tested)));
+/// A line for each package that `built` and `needed` don't build alike.
+fn differences(
+    built: &BTreeMap<String, BTreeSet<Features>>,
+    needed: &BTreeMap<String, BTreeSet<Features>>,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (package, built_sets) in built {
+        let Some(needed_sets) = needed.get(package) else {
+            lines.push(format!("{package}: only workspace-hack builds it"));
+            continue;
+        };
+        if built_sets == needed_sets {
+            continue;
         }
+        let built_features: Features = built_sets.iter().flatten().cloned().collect();
+        let needed_features: Features = needed_sets.iter().flatten().cloned().collect();
+        let missing: Vec<&String> = needed_features.difference(&built_features).collect();
+        let extra: Vec<&String> = built_features.difference(&needed_features).collect();
+        lines.push(format!(
+            "{package}: built with {built_sets:?}, needed with {needed_sets:?} \
+             (missing {missing:?}, not needed {extra:?})"
+        ));
     }
-    twice
+    lines
 }
 
-/// The features `cargo test` turns on that `cargo build` leaves off, of
-/// all the sets a package is built with.
-fn what_test_adds(built: &BTreeSet<String>, tested: &BTreeSet<String>) -> String {
-    let features = |sets: &BTreeSet<String>| -> BTreeSet<String> {
-        let each = sets.iter().flat_map(|set| set.split(','));
-        each.filter(|feature| !feature.is_empty())
-            .map(str::to_owned)
-            .collect()
-    };
-    let added: Vec<String> = features(tested)
-        .difference(&features(built))
-        .cloned()
-        .collect();
-    if added.is_empty() {
-        format!("`cargo build` builds it with {built:?}, `cargo test` with {tested:?}")
-    } else {
-        format!("`cargo test` adds {}", added.join(", "))
-    }
-}
-
-/// crates/infra/workspace-hack turns on, for every build, the features the
-/// dev-dependencies turn on (its manifest says how to keep it so).
-#[test]
-fn cargo_build_and_cargo_test_build_each_dependency_with_the_same_features() {
-    let twice = built_twice(&Workspace::locate());
+fn cargo_tree(workspace: &Workspace, args: &[&str]) -> String {
+    let mut cargo = workspace.cargo();
+    cargo.args(["tree", "--workspace", "--locked", "--prefix", "none"]);
+    cargo.args(["--format", "{p}|{f}"]).args(args);
+    let finished = proc::run(cargo, Duration::from_secs(120)).expect("cargo tree starts");
     assert!(
-        twice.is_empty(),
-        "built twice, once for `cargo build` and once for `cargo test`; add to \
-         crates/infra/workspace-hack/Cargo.toml:\n{}",
-        twice.join("\n")
+        finished.success(),
+        "cargo tree {}: {}\n{}",
+        args.join(" "),
+        finished.exit,
+        finished.stderr
+    );
+    finished.stdout
+}
+
+/// `cargo build --workspace` (and `cargo xtask`, and the binaries the
+/// golden tests build) resolves features without the dev-dependencies;
+/// `cargo test --workspace`, clippy and `cargo doc` (these two with the
+/// bridge's `python` feature) with them. Cargo builds a package once per
+/// feature set, so crates/infra/workspace-hack turns on, in the first, what
+/// the others turn on: this test checks that it turns on all of it and
+/// nothing more, by comparing the build with it to what the others need
+/// without it.
+#[test]
+fn workspace_hack_turns_on_what_tests_clippy_and_doc_need_and_no_more() {
+    let workspace = Workspace::locate();
+    let built = packages(&cargo_tree(&workspace, &["--edges", "normal,build"]));
+    let needed = packages(&cargo_tree(
+        &workspace,
+        &[
+            "--exclude",
+            "workspace-hack",
+            "--edges",
+            "normal,build,dev",
+            "--features",
+            "bridge/python",
+        ],
+    ));
+    assert!(
+        built.keys().any(|package| package.starts_with("tokio v")),
+        "no tokio in `cargo tree`'s listing: its format changed?"
+    );
+    let differences = differences(&built, &needed);
+    assert!(
+        differences.is_empty(),
+        "cargo builds these twice; in crates/infra/workspace-hack/Cargo.toml, add \
+         what is missing ([build-dependencies] for a build script's or a proc \
+         macro's) and take out what is not needed:\n{}",
+        differences.join("\n")
+    );
+}
+
+#[test]
+fn the_comparison_sees_a_missing_feature_a_needless_one_and_a_needless_crate() {
+    let built = packages(
+        "basics v0.1.0 (/w/crates/basics)|default\n\
+         hyper v1.0.0|client,http1\n\
+         regex v1.0.0|default,perf (*)\n\
+         syn v3.0.0 (proc-macro)|full\n\
+         h2 v0.4.0|",
+    );
+    let needed = packages(
+        "basics v0.1.0 (/w/crates/basics)|default,extra\n\
+         hyper v1.0.0|client,http1,http2\n\
+         regex v1.0.0|default\n\
+         syn v3.0.0 (proc-macro)|full\n\
+         wiremock v0.6.0|",
+    );
+    assert_eq!(
+        differences(&built, &needed),
+        [
+            "h2 v0.4.0: only workspace-hack builds it",
+            "hyper v1.0.0: built with {{\"client\", \"http1\"}}, needed with \
+             {{\"client\", \"http1\", \"http2\"}} (missing [\"http2\"], not needed [])",
+            "regex v1.0.0: built with {{\"default\", \"perf\"}}, needed with {{\"default\"}} \
+             (missing [], not needed [\"perf\"])",
+        ]
     );
 }
