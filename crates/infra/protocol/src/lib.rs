@@ -490,7 +490,7 @@ mod tests {
         }
     }
 
-    /// Cargo.lock picks idna's Unicode back end (Cargo.toml says why): any
+    /// Cargo.lock picks idna's Unicode back end (xtask/Cargo.toml says why): any
     /// real one takes an international name and refuses one that breaks
     /// UTS 46's bidi rule; the stub (idna_adapter 1.0) refuses both alike.
     #[test]
