@@ -130,13 +130,15 @@ fn a_plain_build_builds_no_pyo3() {
 
 /// The features one build of a package turns on.
 type Features = BTreeSet<String>;
+/// Each package, by `name v1.2.3`, with the feature sets it is built with.
+type FeaturesByPackage = BTreeMap<String, BTreeSet<Features>>;
 
 /// Each crates.io package of a `cargo tree --format "{p}|{f}"` listing
 /// (`name v1.2.3`), with the feature sets it is built with: two where a
 /// build script or a proc macro needs it with other features than a
 /// program does. The workspace's own crates are left out.
-fn packages(listing: &str) -> BTreeMap<String, BTreeSet<Features>> {
-    let mut packages: BTreeMap<String, BTreeSet<Features>> = BTreeMap::new();
+fn packages(listing: &str) -> FeaturesByPackage {
+    let mut packages = FeaturesByPackage::new();
     for line in listing.lines() {
         let Some((package, features)) = line.split_once('|') else {
             continue;
@@ -160,10 +162,7 @@ fn packages(listing: &str) -> BTreeMap<String, BTreeSet<Features>> {
 }
 
 /// A line for each package that `built` and `needed` don't build alike.
-fn differences(
-    built: &BTreeMap<String, BTreeSet<Features>>,
-    needed: &BTreeMap<String, BTreeSet<Features>>,
-) -> Vec<String> {
+fn differences(built: &FeaturesByPackage, needed: &FeaturesByPackage) -> Vec<String> {
     let mut lines = Vec::new();
     for (package, built_sets) in built {
         let Some(needed_sets) = needed.get(package) else {
@@ -202,12 +201,12 @@ fn cargo_tree(workspace: &Workspace, args: &[&str]) -> String {
 
 /// `cargo build --workspace` (and `cargo xtask`, and the binaries the
 /// golden tests build) resolves features without the dev-dependencies;
-/// `cargo test --workspace`, clippy and `cargo doc` (these two with the
-/// bridge's `python` feature) with them. Cargo builds a package once per
+/// `cargo test --workspace` and clippy with them, clippy and `cargo doc`
+/// with the bridge's `python` feature. Cargo builds a package once per
 /// feature set, so crates/infra/workspace-hack turns on, in the first, what
-/// the others turn on: this test checks that it turns on all of it and
-/// nothing more, by comparing the build with it to what the others need
-/// without it.
+/// the others turn on: this test compares the build with it to what the
+/// others need without it, so it sees a feature missing and one that nothing
+/// else needs (not an entry that another entry makes redundant).
 #[test]
 fn workspace_hack_turns_on_what_tests_clippy_and_doc_need_and_no_more() {
     let workspace = Workspace::locate();
@@ -230,9 +229,10 @@ fn workspace_hack_turns_on_what_tests_clippy_and_doc_need_and_no_more() {
     let differences = differences(&built, &needed);
     assert!(
         differences.is_empty(),
-        "cargo builds these twice; in crates/infra/workspace-hack/Cargo.toml, add \
-         what is missing ([build-dependencies] for a build script's or a proc \
-         macro's) and take out what is not needed:\n{}",
+        "the workspace's build and what tests, clippy and doc need differ; in \
+         crates/infra/workspace-hack/Cargo.toml, add what is missing \
+         ([build-dependencies] for a build script's or a proc macro's) and take \
+         out what is not needed:\n{}",
         differences.join("\n")
     );
 }
@@ -243,14 +243,18 @@ fn the_comparison_sees_a_missing_feature_a_needless_one_and_a_needless_crate() {
         "basics v0.1.0 (/w/crates/basics)|default\n\
          hyper v1.0.0|client,http1\n\
          regex v1.0.0|default,perf (*)\n\
-         syn v3.0.0 (proc-macro)|full\n\
+         proc-macro2 v1.0.0|proc-macro\n\
+         proc-macro2 v1.0.0|proc-macro,span-locations\n\
+         serde_derive v1.0.0 (proc-macro)|default\n\
          h2 v0.4.0|",
     );
     let needed = packages(
         "basics v0.1.0 (/w/crates/basics)|default,extra\n\
          hyper v1.0.0|client,http1,http2\n\
          regex v1.0.0|default\n\
-         syn v3.0.0 (proc-macro)|full\n\
+         proc-macro2 v1.0.0|proc-macro,span-locations\n\
+         proc-macro2 v1.0.0|proc-macro (*)\n\
+         serde_derive v1.0.0 (proc-macro)|default,extra-traits\n\
          wiremock v0.6.0|",
     );
     assert_eq!(
@@ -261,6 +265,8 @@ fn the_comparison_sees_a_missing_feature_a_needless_one_and_a_needless_crate() {
              {{\"client\", \"http1\", \"http2\"}} (missing [\"http2\"], not needed [])",
             "regex v1.0.0: built with {{\"default\", \"perf\"}}, needed with {{\"default\"}} \
              (missing [], not needed [\"perf\"])",
+            "serde_derive v1.0.0: built with {{\"default\"}}, needed with \
+             {{\"default\", \"extra-traits\"}} (missing [\"extra-traits\"], not needed [])",
         ]
     );
 }
