@@ -74,9 +74,28 @@ pub fn standalone_manifest(manifest: &str, workspace_manifest: &str) -> Result<S
     if let Some(lints) = manifest.get("lints")
         && inherits(lints)
     {
-        manifest.insert("lints", tables.get("lints").cloned().unwrap_or(Item::None));
+        let mut written = tables.get("lints").cloned().unwrap_or(Item::None);
+        leave_out_comments(&mut written);
+        manifest.insert("lints", written);
     }
     Ok(manifest.to_string())
+}
+
+/// Leaves out the comments in `item`, a table copied from the workspace's
+/// manifest: they speak of the workspace (its `.cargo/config.toml`, its
+/// tools), not of the copy.
+fn leave_out_comments(item: &mut Item) {
+    match item {
+        Item::Table(table) => {
+            table.decor_mut().clear();
+            for (mut key, value) in table.iter_mut() {
+                key.leaf_decor_mut().clear();
+                leave_out_comments(value);
+            }
+        }
+        Item::Value(value) => value.decor_mut().clear(),
+        Item::ArrayOfTables(_) | Item::None => (),
+    }
 }
 
 /// Whether `item` is `{ workspace = true, ... }` (or `x.workspace = true`).
@@ -158,7 +177,8 @@ anyhow = "1.0.98"
 runner = { path = "crates/runner" }
 
 [workspace.lints.rust]
-unsafe_code = "forbid"
+# Said of the workspace's own tools.
+unsafe_code = "forbid" # and this too
 "#;
 
     #[test]
@@ -190,6 +210,8 @@ unsafe_code = "forbid"
             parsed["lints"]["rust"]["unsafe_code"].as_str(),
             Some("forbid")
         );
+        assert!(!standalone.contains("tools"), "{standalone}");
+        assert!(!standalone.contains("this too"), "{standalone}");
     }
 
     #[test]
