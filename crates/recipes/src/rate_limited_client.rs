@@ -312,12 +312,11 @@ mod tests {
         let mut callers = Vec::new();
         for _ in 0..6 {
             let client = Arc::clone(client);
-            // Polled once here, so that it is in line before the next. On the
-            // real clock a busy machine may take longer than a slot between
-            // two callers, and the call is then served at once, still first.
+            // Polled once here, so that it is in line before the next. On
+            // a busy machine its slot may have come by then.
             let mut queued = Box::pin(async move { client.wait_for_slot().await.unwrap() });
             let caller = match poll!(queued.as_mut()) {
-                Poll::Ready(slot) => tokio::spawn(async move { slot }),
+                Poll::Ready(slot) => tokio::spawn(std::future::ready(slot)),
                 Poll::Pending => tokio::spawn(queued),
             };
             callers.push(AbortOnDropHandle::new(caller));
