@@ -2,7 +2,7 @@
 //! (its cases are `cmd/runner/*.md`, run by `cmd.rs`): an argument that is
 //! not UTF-8, a build without `--cfg tokio_unstable`, output nobody reads,
 //! a multi-thread timeline's rows, a run its timeout stops, a timeline
-//! written to the run's own stdout.
+//! written to the run's own stdout, when each line was written.
 
 use std::time::Duration;
 
@@ -190,4 +190,28 @@ fn a_timeout_ends_the_run_though_nobody_reads_its_output() {
             "a full {full}: the run outlived its --timeout 1"
         );
     }
+}
+
+/// `--line-instants`: each line at the instant of the paused clock when its
+/// newline was written, from `run()`, a task or the blocking pool, and
+/// stdout as it would be without it.
+#[test]
+fn each_line_is_stamped_with_the_instant_its_newline_was_written() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let instants = dir.path().join("instants");
+    let output = std::process::Command::new(crate::support::fixture_section().binary)
+        .args(["prints_over_time", "--clock", "virtual", "--line-instants"])
+        .arg(&instants)
+        .output()
+        .expect("the fixture section runs");
+    assert!(output.status.success(), "{output:?}");
+    let printed = "start\nhalf a task, a quarter of a second in\n\
+                   a line, three quarters of a second in\nthe blocking pool\n";
+    assert_eq!(String::from_utf8_lossy(&output.stdout), printed);
+    let written = std::fs::read_to_string(&instants).expect("the instants were written");
+    assert_eq!(
+        written,
+        "0\tstart\n250000\thalf a task, a quarter of a second in\n\
+         750000\ta line, three quarters of a second in\n750000\tthe blocking pool\n"
+    );
 }

@@ -128,6 +128,8 @@ pub struct Report {
     pub problems: Vec<String>,
     /// Golden files written, with `SNAPSHOTS=overwrite`.
     pub blessed: Vec<PathBuf>,
+    /// On the real clock, the most a line ran later than one due before it.
+    pub lag: Option<Duration>,
 }
 
 impl Report {
@@ -300,6 +302,21 @@ fn run(
     for failure in &failures {
         println!("\n{}", failure.trim_end());
     }
+    // How close the machine came to swapping lines that must keep their order.
+    if let Some(lagging) = reports
+        .iter()
+        .filter(|report| report.lag.is_some())
+        .max_by_key(|report| report.lag)
+    {
+        let lag = lagging.lag.unwrap_or_default();
+        println!(
+            "\nThe most a line ran later than one due before it: {:.3}s ({}); lines due within \
+             {:.3}s of each other may come in either order",
+            lag.as_secs_f64(),
+            lagging.case.id(),
+            golden::EITHER_ORDER.as_secs_f64()
+        );
+    }
     println!(
         "\n{} passed, {} failed",
         reports.len() - (failures.len() - orphans.len()),
@@ -324,6 +341,7 @@ pub fn check(
         output: None,
         problems: Vec::new(),
         blessed: Vec::new(),
+        lag: None,
         case: case.clone(),
     };
     // What this run adds to the command line a reader re-runs.
@@ -338,6 +356,15 @@ pub fn check(
     let kinds = match recordings(mode, &file, scratch.path(), &mut invocation) {
         Ok(kinds) => kinds,
         Err(problem) => return report.failing(problem),
+    };
+    // On the real clock, which lines may come in either order is read from
+    // when a run on the virtual clock wrote them.
+    let written = match mode {
+        Mode::Real => match written_on_the_virtual_clock(&case, timeout, scratch.path()) {
+            Ok(written) => Some(written),
+            Err(problem) => return report.failing(problem),
+        },
+        _ => None,
     };
     let command = case.section.command(&invocation);
     let output = match proc::run_limited(command, timeout + DUMP_GRACE, crate::limits::OUTPUT) {
@@ -357,9 +384,15 @@ pub fn check(
         return report;
     }
     for kind in kinds {
-        let judged = recorded(kind, &output.stdout, scratch.path()).and_then(|recorded| {
-            judge_golden(kind, &file(kind), recorded, mode.clock(), snapshots)
-        });
+        let judged = match &written {
+            Some(written) => judge_real(&file(kind), scratch.path(), written).map(|lag| {
+                report.lag = Some(lag);
+                None
+            }),
+            None => recorded(kind, &output.stdout, scratch.path()).and_then(|recorded| {
+                judge_golden(kind, &file(kind), recorded, mode.clock(), snapshots)
+            }),
+        };
         match judged {
             Ok(blessed) => report.blessed.extend(blessed),
             Err(problem) => report.problems.push(problem),
@@ -388,7 +421,9 @@ fn recordings(
         return Ok(Vec::new());
     }
     let mut kinds = vec![STDOUT];
-    if *mode != Mode::Virtual {
+    if *mode == Mode::Real {
+        // When it wrote each line, against when a run on the virtual clock did.
+        invocation.line_instants = Some(scratch.join(LINE_INSTANTS).display().to_string());
         return Ok(kinds);
     }
     // Every example writes a trace on the virtual clock, which must open
@@ -426,6 +461,78 @@ fn recorded(kind: &str, stdout: &str, scratch: &Path) -> Result<Option<String>, 
         Ok(recorded) => Ok(Some(recorded)),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(error) => Err(format!("cannot read the run's {kind}: {error}")),
+    }
+}
+
+/// Where a run writes when it wrote each line (`--line-instants`).
+const LINE_INSTANTS: &str = "line-instants";
+
+/// Each line a run of `case` on the virtual clock writes, with the instant
+/// at which it wrote it (see [`golden::on_the_real_clock`]).
+fn written_on_the_virtual_clock(
+    case: &Case,
+    timeout: Duration,
+    scratch: &Path,
+) -> Result<Vec<(Duration, String)>, String> {
+    let path = scratch.join(format!("virtual-{LINE_INSTANTS}"));
+    let invocation = Invocation {
+        examples: vec![case.example.name.clone()],
+        clock: Clock::Virtual,
+        timeout: Some(timeout),
+        line_instants: Some(path.display().to_string()),
+        ..Invocation::default()
+    };
+    let command = case.section.command(&invocation);
+    let rerun = invocation.rerun_command(&case.section.name);
+    let output = proc::run_limited(command, timeout + DUMP_GRACE, crate::limits::OUTPUT)
+        .map_err(|error| format!("could not be started on the virtual clock: {error}"))?;
+    if !output.success() {
+        return Err(format!(
+            "on the virtual clock, which says how far apart its lines are due, it {}: \
+             `cargo xtask check-all {}` says more\n  re-run: {rerun}",
+            output.exit,
+            case.id()
+        ));
+    }
+    read_line_instants(&path)
+}
+
+/// A `--line-instants` file: each line with its instant.
+fn read_line_instants(path: &Path) -> Result<Vec<(Duration, String)>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| format!("cannot read the run's line instants: {error}"))?;
+    let lines = protocol::line_instants::parse(&text)
+        .map_err(|error| format!("its line instants can't be read: {error}"))?;
+    Ok(lines
+        .into_iter()
+        .map(|(at, line)| (at, line.to_owned()))
+        .collect())
+}
+
+/// Compares what a run on the real clock wrote (its line instants, in
+/// `scratch`) with the golden file at `path`, given when a run on the
+/// virtual clock wrote each of its lines: the run's lag, if it passes.
+fn judge_real(
+    path: &Path,
+    scratch: &Path,
+    written: &[(Duration, String)],
+) -> Result<Duration, String> {
+    let name = golden::name(path);
+    let expected = golden::read(path)?;
+    if !expected
+        .split_terminator('\n')
+        .eq(written.iter().map(|(_, line)| line.as_str()))
+    {
+        return Err(format!(
+            "on the virtual clock, which says how far apart its lines are due, it printed other \
+             than {name}: `cargo xtask check-all` says how"
+        ));
+    }
+    let run = read_line_instants(&scratch.join(LINE_INSTANTS))?;
+    let compared = golden::on_the_real_clock(&name, written, &run);
+    match compared.diff {
+        None => Ok(compared.lag),
+        Some(diff) => Err(format!("its stdout differs from {name}\n{diff}")),
     }
 }
 

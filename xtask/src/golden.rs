@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
+use std::time::Duration;
 
 use protocol::Clock;
 use regex::Regex;
@@ -90,6 +91,107 @@ pub fn without_times(text: &str) -> Cow<'_, str> {
     TIME.replace_all(text, "${1}<time>")
 }
 
+/// How far apart two lines' instants on the virtual clock may be and still
+/// come in either order on the real clock, where a busy machine runs a
+/// timer late by as much as it delays the process. Measured: see
+/// CONTRIBUTING.md, "Output that holds on every run".
+pub const EITHER_ORDER: Duration = Duration::from_millis(250);
+
+/// How a run on the real clock compares with the golden file.
+pub struct OnTheRealClock {
+    /// Where it breaks what a busy machine can't change, if it does: the
+    /// golden file's lines, times aside, each as often, and in their order
+    /// but for lines written within [`EITHER_ORDER`] of each other on the
+    /// virtual clock.
+    pub diff: Option<String>,
+    /// The most a line ran later than one due before it (each against its
+    /// instant on the virtual clock): the machine's share in the order.
+    pub lag: Duration,
+}
+
+/// Compares `run`, the lines a run on the real clock wrote with their
+/// instants, with `written`, the golden file's lines with the instants a
+/// run on the virtual clock wrote them at.
+pub fn on_the_real_clock(
+    name: &str,
+    written: &[(Duration, impl AsRef<str>)],
+    run: &[(Duration, impl AsRef<str>)],
+) -> OnTheRealClock {
+    let expected: Vec<(Duration, Cow<'_, str>)> = written
+        .iter()
+        .map(|(at, line)| (*at, without_times(line.as_ref())))
+        .collect();
+    let unified = || {
+        let expected: String = expected
+            .iter()
+            .map(|(_, line)| format!("{line}\n"))
+            .collect();
+        let actual: String = run
+            .iter()
+            .map(|(_, line)| format!("{}\n", without_times(line.as_ref())))
+            .collect();
+        let diff = TextDiff::from_lines(&expected, &actual);
+        diff.unified_diff().header(name, "actual").to_string()
+    };
+    // Each line is taken for the first of the golden file's lines like it
+    // still to come (those are interchangeable, and the first is due
+    // soonest); a line due more than EITHER_ORDER after one still to come
+    // is out of order. The virtual clock wrote its lines in time order.
+    let mut taken: Vec<Option<Duration>> = vec![None; expected.len()];
+    let mut out_of_order = None;
+    let mut missing_or_more = false;
+    for (at, line) in run {
+        let line = without_times(line.as_ref());
+        let next = taken.iter().position(Option::is_none);
+        let found =
+            (0..expected.len()).find(|&index| taken[index].is_none() && expected[index].1 == line);
+        let (Some(next), Some(found)) = (next, found) else {
+            missing_or_more = true;
+            break;
+        };
+        let (due, first_due) = (expected[found].0, expected[next].0);
+        if out_of_order.is_none() && due > first_due + EITHER_ORDER {
+            out_of_order = Some((found, next, due - first_due));
+        }
+        taken[found] = Some(*at);
+    }
+    let lag = lag(&expected, &taken);
+    let diff = if missing_or_more || taken.contains(&None) {
+        Some(unified())
+    } else {
+        out_of_order.map(|(early, late, apart)| {
+            format!(
+                "{}`{}` came before `{}`, which was written {:.3}s before it on the virtual \
+                 clock (more than the {:.3}s within which lines may come in either order)\n",
+                unified(),
+                expected[early].1,
+                expected[late].1,
+                apart.as_secs_f64(),
+                EITHER_ORDER.as_secs_f64(),
+            )
+        })
+    };
+    OnTheRealClock { diff, lag }
+}
+
+/// The most a line ran later than one due before it: over lines `i < j`
+/// both seen on the real clock (`ran`), `(ran_i - due_i) - (ran_j - due_j)`.
+fn lag(expected: &[(Duration, Cow<'_, str>)], ran: &[Option<Duration>]) -> Duration {
+    let micros = |duration: Duration| i128::try_from(duration.as_micros()).unwrap_or(i128::MAX);
+    let mut lag = 0;
+    // The least lateness among the lines after the current one.
+    let mut least_after: Option<i128> = None;
+    for ((due, _), ran) in expected.iter().zip(ran).rev() {
+        let Some(ran) = ran else { continue };
+        let late = micros(*ran) - micros(*due);
+        if let Some(least) = least_after {
+            lag = lag.max(late - least);
+        }
+        least_after = Some(least_after.map_or(late, |least| least.min(late)));
+    }
+    Duration::from_micros(u64::try_from(lag).unwrap_or(0))
+}
+
 /// A unified diff from the golden text to the actual one, or `None` if equal;
 /// from a run on the real clock, of the two [`without_times`].
 pub fn diff(name: &str, expected: &str, actual: &str, clock: Clock) -> Option<String> {
@@ -113,6 +215,62 @@ mod tests {
         assert_eq!(
             without_times("[1.0s] done in 250ms, 3 seconds, 2 ms; 4 items, v1.2s, 5sec\n"),
             "[<time>] done in <time>, <time>, <time>; 4 items, v1.2s, 5sec\n"
+        );
+    }
+
+    /// Lines close on the virtual clock may swap; lines further apart, a
+    /// line missing or a line more do not pass.
+    #[test]
+    fn on_the_real_clock_only_lines_close_in_time_may_swap() {
+        let ms = Duration::from_millis;
+        let written = [
+            (ms(0), "start"),
+            (ms(100), "a done in 0.1s"),
+            (ms(100 + 250), "b"),
+            (ms(1000), "c"),
+            (ms(1000), "c"),
+            (ms(2000), "end"),
+        ];
+        // Whether lines may swap depends on their instants in `written`
+        // only, not on when the run wrote them.
+        let diff = |lines: &[&str]| {
+            let run: Vec<(Duration, &str)> = lines.iter().map(|&line| (ms(0), line)).collect();
+            on_the_real_clock("golden", &written, &run).diff
+        };
+        assert_eq!(
+            diff(&["start", "a done in 0.2s", "b", "c", "c", "end"]),
+            None
+        );
+        assert_eq!(
+            diff(&["start", "b", "a done in 0.1s", "c", "c", "end"]),
+            None
+        );
+        let swapped = diff(&["b", "start", "a done in 0.1s", "c", "c", "end"]).unwrap();
+        assert!(
+            swapped.contains("`b` came before `start`, which was written 0.350s before it"),
+            "{swapped}"
+        );
+        assert!(diff(&["start", "a done in 0.1s", "b", "c", "end"]).is_some());
+        assert!(diff(&["start", "a done in 0.1s", "b", "c", "c", "c", "end"]).is_some());
+        assert!(diff(&["start", "a done in 0.1s", "b", "c", "c", "end", "more"]).is_some());
+        assert!(diff(&["start", "c", "a done in 0.1s", "b", "c", "end"]).is_some());
+    }
+
+    /// The lag is how much later a line ran than one due before it, each
+    /// against its instant on the virtual clock.
+    #[test]
+    fn the_lag_is_the_most_a_line_ran_late_against_one_due_before_it() {
+        let ms = Duration::from_millis;
+        let written = [(ms(0), "a"), (ms(100), "b"), (ms(200), "c")];
+        let lag = |run: &[(Duration, &str)]| on_the_real_clock("golden", &written, run).lag;
+        // All late by the same 50 ms: no line against another.
+        assert_eq!(lag(&[(ms(50), "a"), (ms(150), "b"), (ms(250), "c")]), ms(0));
+        // `b` 80 ms late and `c` on time: `b` ran 80 ms late against `c`.
+        assert_eq!(lag(&[(ms(0), "a"), (ms(180), "b"), (ms(200), "c")]), ms(80));
+        // `c` before `b`: 130 ms late against it, within the window.
+        assert_eq!(
+            lag(&[(ms(0), "a"), (ms(200), "c"), (ms(230), "b")]),
+            ms(130)
         );
     }
 

@@ -7,10 +7,11 @@
 //! a while or for ever, leave a task running (by mistake and on purpose),
 //! leave things behind when they are cancelled (a task among them, by
 //! mistake and on purpose), wait for a server that never answers (with and
-//! without a time limit), run for ever on the paused clock, and wait for a
-//! plain thread or leave one running when cancelled. The tests drive it
-//! through `tests/integration/support.rs` to exercise the runner's and
-//! xtask's real failure paths.
+//! without a time limit), run for ever on the paused clock, wait for a
+//! plain thread or leave one running when cancelled, print over time, and
+//! print in another order on the real clock.
+//! The tests drive it through `tests/integration/support.rs` to exercise
+//! the runner's and xtask's real failure paths.
 
 mod awaits_a_task;
 mod blocks_a_while;
@@ -36,8 +37,10 @@ mod oneshot_cycle;
 mod panics;
 mod prints_base_url;
 mod prints_other;
+mod prints_over_time;
 mod runs_for_ever;
 mod rwlock_cycle;
+mod swaps_on_the_real_clock;
 mod takes_locks_in_order;
 mod waits_for_a_thread;
 mod waits_for_an_answer;
@@ -77,6 +80,8 @@ fn main() -> std::process::ExitCode {
         example!(moves_a_static_guard),
         example!(rwlock_cycle),
         example!(yields_all_the_time),
+        example!(prints_over_time),
+        example!(swaps_on_the_real_clock),
     ]
     .run()
 }

@@ -3,6 +3,7 @@
 //! summary line, and the text forms of timelines and dumps.
 
 pub mod dump;
+pub mod line_instants;
 pub mod timeline;
 
 use std::time::Duration;
@@ -364,6 +365,8 @@ pub struct Invocation {
     pub timeout: Option<Duration>,
     pub dump_at: Option<Duration>,
     pub dump_file: Option<String>,
+    /// For tools: where to write each line of stdout with its instant.
+    pub line_instants: Option<String>,
     pub examples: Vec<String>,
 }
 
@@ -391,6 +394,7 @@ impl Invocation {
         option(&mut args, "--timeout", self.timeout.map(seconds_arg));
         option(&mut args, "--dump-at", self.dump_at.map(seconds_arg));
         option(&mut args, "--dump-file", self.dump_file.clone());
+        option(&mut args, "--line-instants", self.line_instants.clone());
         // A name that looks like an option would not be taken as a name.
         if self.examples.iter().any(|name| name.starts_with('-')) {
             args.push("--".to_owned());

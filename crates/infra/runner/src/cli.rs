@@ -57,6 +57,10 @@ pub(crate) struct Flags {
     /// Cancel each example at every point it is pending; report what that leaves
     #[arg(long)]
     pub(crate) cancel_sweep: bool,
+    /// For tools: write each line of stdout to PATH with the instant of its
+    /// example's clock at which it was written (`xtask check-all --real`)
+    #[arg(long, value_name = "PATH", hide = true)]
+    pub(crate) line_instants: Option<PathBuf>,
     /// Run only these examples, in this order
     #[arg(value_name = "EXAMPLE")]
     pub(crate) examples: Vec<String>,
@@ -67,7 +71,7 @@ pub(crate) struct Flags {
 
 /// The options that say how to run the examples, which `--list` refuses
 /// rather than ignores (and `--base-url`, where there is one).
-const RUN_OPTIONS: [&str; 9] = [
+const RUN_OPTIONS: [&str; 10] = [
     "clock",
     "flavor",
     "timeline",
@@ -77,6 +81,7 @@ const RUN_OPTIONS: [&str; 9] = [
     "dump_file",
     "timeout",
     "cancel_sweep",
+    "line_instants",
 ];
 
 impl Flags {
@@ -95,7 +100,7 @@ fn named<T: Named + Send + Sync + Clone>() -> impl TypedValueParser<Value = T> {
 /// What the command line asks for.
 pub(crate) enum Command {
     List(Vec<Example>, ListFormat),
-    Run(Vec<Example>, Flags),
+    Run(Vec<Example>, Box<Flags>),
     Sweep(Vec<Example>),
 }
 
@@ -132,7 +137,7 @@ pub(crate) fn parse(
         Some(None) => Command::List(selected, ListFormat::Text),
         Some(Some(_)) => Command::List(selected, ListFormat::Tsv),
         None if flags.cancel_sweep => Command::Sweep(selected),
-        None => Command::Run(selected, flags),
+        None => Command::Run(selected, Box::new(flags)),
     };
     Ok(command)
 }
@@ -205,14 +210,15 @@ fn check_flags(flags: &Flags) -> Result<(), String> {
     Ok(())
 }
 
-/// Refuses two of `--timeline-file`, `--trace` and `--dump-file` naming
-/// one plain file: the one written last would replace the other without a
+/// Refuses two of `--timeline-file`, `--trace`, `--dump-file` and
+/// `--line-instants` naming one plain file: the one written last would replace the other without a
 /// word. (Two may name one stream, a FIFO or `/dev/null`.)
 fn check_outputs(flags: &Flags) -> Result<(), String> {
     let outputs = [
         ("--timeline-file", &flags.timeline_file),
         ("--trace", &flags.trace),
         ("--dump-file", &flags.dump_file),
+        ("--line-instants", &flags.line_instants),
     ];
     let named = outputs
         .iter()
@@ -242,6 +248,7 @@ fn check_cancel_sweep(flags: &Flags) -> Result<(), String> {
         (flags.trace.is_some(), "--trace"),
         (flags.dump_at.is_some(), "--dump-at"),
         (flags.timeout.is_some(), "--timeout"),
+        (flags.line_instants.is_some(), "--line-instants"),
     ];
     if let Some((_, option)) = conflict.iter().find(|(conflicts, _)| *conflicts) {
         return Err(format!(

@@ -4,6 +4,7 @@
 pub mod dump;
 
 mod cli;
+mod line_instants;
 mod record;
 mod section;
 pub mod signals;

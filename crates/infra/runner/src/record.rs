@@ -39,6 +39,7 @@ use tracing::subscriber::Interest;
 use tracing::{Event, Metadata, field};
 
 use crate::dump::{self, Named, Names, RowLines, Source, SpawnLine, Who};
+use crate::line_instants::Stamps;
 
 /// A poll this long holds its thread: the runtime's, or a worker of a
 /// multi-thread runtime, which every other task and a dump then wait for.
@@ -628,22 +629,36 @@ impl Recorder {
 
 #[cfg(not(tokio_unstable))]
 impl Recorder {
-    pub(crate) fn install(&self, _builder: &mut Builder) {}
+    /// Puts the hook that stamps stdout's lines, if any, on a runtime about
+    /// to be built: without Tokio's task hooks, the recorder has none.
+    pub(crate) fn install(&self, builder: &mut Builder, lines: Option<Stamps>) {
+        if let Some(lines) = lines {
+            builder.on_thread_park(move || lines.stamp());
+        }
+    }
 }
 
 #[cfg(tokio_unstable)]
 impl Recorder {
-    /// Puts the hooks on a runtime about to be built.
-    pub(crate) fn install(&self, builder: &mut Builder) {
+    /// Puts the hooks on a runtime about to be built, and the one that
+    /// stamps stdout's lines, if any (a runtime keeps one park hook).
+    pub(crate) fn install(&self, builder: &mut Builder, lines: Option<Stamps>) {
         let (spawn, before, after, end) = (self.clone(), self.clone(), self.clone(), self.clone());
         builder
             .on_task_spawn(move |meta| spawn.spawned(meta.id(), meta.spawned_at()))
             .on_before_task_poll(move |meta| before.poll_started(meta.id()))
             .on_after_task_poll(move |meta| after.poll_ended(meta.id()))
             .on_task_terminate(move |meta| end.terminated(meta.id(), meta.spawned_at()));
-        if self.state().every_instant {
-            let parking = self.clone();
-            builder.on_thread_park(move || parking.parking());
+        let parking = self.state().every_instant.then(|| self.clone());
+        if parking.is_some() || lines.is_some() {
+            builder.on_thread_park(move || {
+                if let Some(recorder) = &parking {
+                    recorder.parking();
+                }
+                if let Some(lines) = &lines {
+                    lines.stamp();
+                }
+            });
         }
         if self.state().listening {
             // The runtime's threads end with it, and their default with them.
@@ -1035,7 +1050,7 @@ mod tests {
         let recorder = Recorder::new("examples/x.rs", "");
         let mut builder = Builder::new_multi_thread();
         builder.worker_threads(1).enable_all();
-        recorder.install(&mut builder);
+        recorder.install(&mut builder, None);
         let runtime = builder.build().unwrap();
         recorder.dump_started();
         let _examples = runtime.spawn(std::future::pending::<()>());

@@ -15,6 +15,7 @@ use protocol::timeline::{self, Timeline};
 use protocol::{Clock, EXIT_FAILED, EXIT_PANICKED, EXIT_USAGE, Flavor, Header, Kind, Listed};
 
 use crate::cli::{self, Command, Flags, ListFormat};
+use crate::line_instants::{LineInstants, Stamps};
 use crate::record::{self, Reader, Recorder};
 use crate::signals::{self, Defaults};
 use crate::watch::{self, DumpFile, Watchdog};
@@ -265,6 +266,15 @@ impl<'a> Section<'a> {
         if let Some(watchdog) = &watchdog {
             watchdog.opened();
         }
+        let lines = match flags
+            .line_instants
+            .as_deref()
+            .map(capture_lines)
+            .transpose()
+        {
+            Ok(lines) => lines,
+            Err(code) => return code,
+        };
         let mut defaults = Defaults::default();
         let mut timelines = String::new();
         let mut traced = Vec::new();
@@ -287,6 +297,7 @@ impl<'a> Section<'a> {
                 dump_file: files.dump.as_ref(),
                 watchdog: watchdog.as_ref(),
                 explain: flags.explain(),
+                lines: lines.as_ref().map(LineInstants::stamps),
                 ..Run::new(self.name, example)
             };
             defaults.disarm(example.catches);
@@ -331,8 +342,25 @@ impl<'a> Section<'a> {
         if files.dump_failed() {
             worst = worst.max(Some(EXIT_FAILED));
         }
+        if let Some(lines) = lines
+            && let Err(error) = lines.finish()
+        {
+            eprintln!("error: cannot write the line instants: {error}");
+            worst = worst.max(Some(EXIT_FAILED));
+        }
         worst.map_or(ExitCode::SUCCESS, ExitCode::from)
     }
+}
+
+/// `--line-instants PATH`: stdout captured from now on, or why not (a usage
+/// mistake: nothing has run).
+fn capture_lines(path: &Path) -> Result<LineInstants, ExitCode> {
+    let captured = WholeFile::new(path, "line instants").and_then(LineInstants::capture);
+    captured.map_err(|error| {
+        let shown = path.display();
+        eprintln!("error: cannot write the line instants to {shown}: {error}");
+        ExitCode::from(EXIT_USAGE)
+    })
 }
 
 /// The files the flags name, made before any example runs.
@@ -467,6 +495,8 @@ pub(crate) struct Run<'a> {
     watchdog: Option<&'a Arc<Watchdog>>,
     /// Whether a reader will see its timeline: see [`Reader`].
     explain: bool,
+    /// `--line-instants`.
+    lines: Option<&'a Stamps>,
 }
 
 impl<'a> Run<'a> {
@@ -482,6 +512,7 @@ impl<'a> Run<'a> {
             dump_file: None,
             watchdog: None,
             explain: false,
+            lines: None,
         }
     }
 
@@ -515,7 +546,11 @@ impl<'a> Run<'a> {
         }
         let recorder = Recorder::new(self.example.path, self.example.source);
         let _listening = self.reader().map(|reader| recorder.listen(reader));
-        let runtime = runtime(self.clock, self.flavor, &recorder)?;
+        let runtime = runtime(self.clock, self.flavor, &recorder, self.lines)?;
+        if let Some(lines) = self.lines {
+            let _inside = runtime.enter();
+            lines.start();
+        }
         let dumps = watch::Dumps {
             at: self.dump_at,
             file: self.dump_file,
@@ -524,6 +559,10 @@ impl<'a> Run<'a> {
         let run = recorder.main(async { self.start(&recorder).await?.await });
         let watched = watch::watched(run, &dumps, &recorder, &self.name);
         let caught = panic::catch_unwind(AssertUnwindSafe(|| runtime.block_on(watched)));
+        if let Some(lines) = self.lines {
+            let _inside = runtime.enter();
+            lines.stamp();
+        }
         let outcome = Outcome::caught(caught);
         if let Some(watchdog) = self.watchdog {
             watchdog.stopping(&self.name);
@@ -644,13 +683,14 @@ pub(crate) fn runtime(
     clock: Clock,
     flavor: Flavor,
     recorder: &Recorder,
+    lines: Option<&Stamps>,
 ) -> std::io::Result<tokio::runtime::Runtime> {
     let mut builder = match flavor {
         Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
         Flavor::MultiThread => tokio::runtime::Builder::new_multi_thread(),
     };
     builder.enable_all().start_paused(clock == Clock::Virtual);
-    recorder.install(&mut builder);
+    recorder.install(&mut builder, lines.cloned());
     builder.build()
 }
 

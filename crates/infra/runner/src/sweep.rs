@@ -185,7 +185,7 @@ struct Left {
 fn cut_at(run: &Run<'_>, until: Until) -> (Ended, Vec<String>) {
     take_panics();
     let recorder = Recorder::new(run.example.path, run.example.source);
-    let runtime = match runtime(Clock::Virtual, Flavor::CurrentThread, &recorder) {
+    let runtime = match runtime(Clock::Virtual, Flavor::CurrentThread, &recorder, None) {
         Ok(runtime) => runtime,
         Err(error) => {
             let problem = format!("could not start a Tokio runtime: {error}");

@@ -31,7 +31,7 @@ impl Tasks {
     /// Puts the hooks on a runtime about to be built; without
     /// `--cfg tokio_unstable` there are none, and no task is seen.
     pub fn install(&self, builder: &mut Builder) {
-        self.recorder.install(builder);
+        self.recorder.install(builder, None);
     }
 
     /// Where each task was spawned, `file:line`, by its Tokio id, in spawn
