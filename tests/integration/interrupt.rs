@@ -24,7 +24,7 @@ const EXIT_LIMIT: Duration = Duration::from_secs(10);
 
 /// The process groups of `root`'s descendants (not its own), once one of
 /// them is named `name`.
-fn groups_once_running(root: u32, name: &str) -> BTreeSet<u32> {
+pub fn groups_once_running(root: u32, name: &str) -> BTreeSet<u32> {
     let deadline = Instant::now() + START_LIMIT;
     loop {
         let all: Vec<_> = proc::processes()
