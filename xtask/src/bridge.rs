@@ -346,7 +346,8 @@ fn shipped_wheel(venv: &Path, dist: &Path) -> Result<PathBuf, Error> {
 /// `target/bridge-venv` with maturin, made again when the pins or the
 /// Python it was made with change, or a program in it is missing. A Python
 /// older than the module's `requires-python` is refused before anything is
-/// made or built.
+/// made or built. It holds the pins and nothing else (`--no-deps`), so that
+/// they say what it holds; `pip check` fails it if one is missing.
 fn make_venv(
     workspace: &Workspace,
     bridge: &Bridge,
@@ -385,9 +386,13 @@ fn make_venv(
     step(make, "python -m venv")?;
     let mut install = Command::new(venv.join("bin/pip"));
     install
-        .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+        .args(["install", "--quiet", "--disable-pip-version-check"])
+        .args(["--no-deps", "-r"])
         .arg(&requirements);
     step(install, "pip install")?;
+    let mut check = Command::new(venv.join("bin/pip"));
+    check.args(["check", "--disable-pip-version-check"]);
+    step(check, "pip check")?;
     crate::files::write(&complete, &made_with)
         .map_err(|error| format!("cannot write {}: {error}", complete.display()).into())
 }

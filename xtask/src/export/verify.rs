@@ -149,7 +149,11 @@ pub fn check_all(filter: Option<&str>) -> Result<Outcome, Error> {
         workspace: &workspace,
         table: DependencyTable::read(&workspace)?,
         root: temp.path(),
-        target_dir: workspace.root().join("target/export-check"),
+        target_dir: workspace
+            .metadata()?
+            .target_directory
+            .join("export-check")
+            .into_std_path_buf(),
         locked: locked_crates(&workspace.root().join("Cargo.lock"))?,
     };
     let count = selection.cases.len();

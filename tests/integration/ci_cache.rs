@@ -1,0 +1,221 @@
+//! Guards `.ci/cache`, run on a workspace of one package, a build directory
+//! of a few small files and a cache of its own (`XDG_CACHE_HOME`): a damaged
+//! entry is refused and dropped, a changed lock restores the entry of the
+//! same flags, `CARGO_TARGET_DIR` is where it saves from and restores to, and
+//! `drop` takes out the entry the last restore took.
+#![cfg(unix)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+/// A dependency's artifact, which an entry keeps.
+const RLIB: &str = "debug/deps/libdep-0123456789abcdef.rlib";
+/// The workspace's own crate's, which no entry keeps.
+const OWN_RLIB: &str = "debug/deps/libfake-fedcba9876543210.rlib";
+
+/// A workspace with a copy of `.ci/cache`, and the cache it keeps.
+struct Fixture {
+    dir: TempDir,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let workspace = dir.path().join("workspace");
+        fs::create_dir_all(workspace.join(".ci")).expect("the workspace's .ci/");
+        fs::create_dir_all(workspace.join("src")).expect("the workspace's src/");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.ci/cache");
+        fs::copy(&script, workspace.join(".ci/cache")).expect(".ci/cache copies");
+        let manifest = "[package]\nname = \"fake\"\nversion = \"0.1.0\"\nedition = \"2024\"\n";
+        fs::write(workspace.join("Cargo.toml"), manifest).expect("Cargo.toml");
+        fs::write(workspace.join("src/lib.rs"), "").expect("src/lib.rs");
+        let lock = "version = 4\n\n[[package]]\nname = \"fake\"\nversion = \"0.1.0\"\n";
+        fs::write(workspace.join("Cargo.lock"), lock).expect("Cargo.lock");
+        let fixture = Fixture { dir };
+        fixture.git(&["init", "--quiet"]);
+        fixture.git(&["add", "."]);
+        fixture
+    }
+
+    fn workspace(&self) -> PathBuf {
+        self.dir.path().join("workspace")
+    }
+
+    fn entries(&self) -> PathBuf {
+        self.dir.path().join("xdg/async-rust-by-example/deps")
+    }
+
+    fn git(&self, args: &[&str]) {
+        let status = Command::new("git")
+            .args(args)
+            .current_dir(self.workspace())
+            .status()
+            .expect("git runs");
+        assert!(status.success(), "git {args:?}: {status:?}");
+    }
+
+    /// `.ci/cache ARGS`, with `target_dir` as CARGO_TARGET_DIR if given.
+    fn cache(&self, args: &[&str], target_dir: Option<&Path>) -> Output {
+        let mut command = Command::new(self.workspace().join(".ci/cache"));
+        command
+            .args(args)
+            .env("XDG_CACHE_HOME", self.dir.path().join("xdg"))
+            .env_remove("CARGO_TARGET_DIR")
+            .env_remove("CARGO_BUILD_TARGET_DIR")
+            .env_remove("CARGO_BUILD_BUILD_DIR");
+        if let Some(target_dir) = target_dir {
+            command.env("CARGO_TARGET_DIR", target_dir);
+        }
+        command.output().expect(".ci/cache runs")
+    }
+
+    /// `.ci/cache ARGS`, which must succeed; what it printed.
+    fn ok(&self, args: &[&str], target_dir: Option<&Path>) -> String {
+        let output = self.cache(args, target_dir);
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(output.status.success(), ".ci/cache {args:?}: {printed}");
+        printed
+    }
+
+    /// The saved entries' directories.
+    fn saved(&self) -> Vec<PathBuf> {
+        let mut saved: Vec<PathBuf> = fs::read_dir(self.entries())
+            .expect("the cache's directory")
+            .map(|entry| entry.expect("an entry").path())
+            .filter(|path| path.is_dir())
+            .collect();
+        saved.sort();
+        saved
+    }
+}
+
+/// What a build leaves in `target`: a dependency's unit, a build script's
+/// output and the workspace's own crate.
+fn build(target: &Path) {
+    for (path, text) in [
+        (RLIB, "a dependency's library"),
+        (
+            "debug/.fingerprint/dep-0123456789abcdef/lib-dep",
+            "fingerprint",
+        ),
+        (
+            "debug/build/dep-0123456789abcdef/output",
+            "cargo:rustc-cfg=x",
+        ),
+        (OWN_RLIB, "the workspace's library"),
+        (
+            "debug/.fingerprint/fake-fedcba9876543210/lib-fake",
+            "fingerprint",
+        ),
+    ] {
+        let path = target.join(path);
+        fs::create_dir_all(path.parent().expect("a parent")).expect("its directory");
+        fs::write(path, text).expect("the file");
+    }
+}
+
+#[test]
+fn a_damaged_entry_is_refused_dropped_and_saved_again() {
+    let fixture = Fixture::new();
+    let target = fixture.workspace().join("target");
+    build(&target);
+    fixture.ok(&["save", "green"], None);
+    let [entry] = &fixture.saved()[..] else {
+        panic!("one entry: {:?}", fixture.saved());
+    };
+    let name = Path::new(RLIB).file_name().expect("a file name");
+    let rlib = walkdir::WalkDir::new(entry)
+        .into_iter()
+        .map(|file| file.expect("a file").into_path())
+        .find(|path| path.file_name() == Some(name))
+        .expect("the entry holds the dependency's library");
+    fs::write(&rlib, "cut").expect("the library is cut short");
+    fs::remove_dir_all(&target).expect("target/ goes");
+
+    let printed = fixture.ok(&["restore"], None);
+    assert!(
+        !target.join(RLIB).exists(),
+        "the damaged library was restored: {printed}"
+    );
+    assert!(fixture.saved().is_empty(), "the entry is kept: {printed}");
+    build(&target);
+    let printed = fixture.ok(&["save", "green"], None);
+    assert!(
+        printed.contains("saved"),
+        "the next save wrote nothing: {printed}"
+    );
+}
+
+#[test]
+fn a_changed_lock_restores_the_entry_of_the_same_flags() {
+    let fixture = Fixture::new();
+    let target = fixture.workspace().join("target");
+    build(&target);
+    fixture.ok(&["save", "green"], None);
+    let lock = fixture.workspace().join("Cargo.lock");
+    for update in 1..=3 {
+        fs::remove_dir_all(&target).expect("target/ goes");
+        let mut text = fs::read_to_string(&lock).expect("Cargo.lock");
+        text.push_str(&format!("# update {update}\n"));
+        fs::write(&lock, text).expect("Cargo.lock changes");
+
+        let printed = fixture.ok(&["restore"], None);
+        assert!(
+            target.join(RLIB).exists(),
+            "nothing restored after update {update}: {printed}"
+        );
+        assert!(
+            !target.join(OWN_RLIB).exists(),
+            "the workspace's own crate was kept: {printed}"
+        );
+        let printed = fixture.ok(&["save", "green"], None);
+        assert!(printed.contains("saved"), "no new entry: {printed}");
+    }
+    assert_eq!(fixture.saved().len(), 2, "the entries kept are bounded");
+}
+
+#[test]
+fn cargo_target_dir_is_where_it_saves_and_restores() {
+    let fixture = Fixture::new();
+    let elsewhere = fixture.dir.path().join("elsewhere");
+    build(&elsewhere);
+    fixture.ok(&["save", "green"], Some(&elsewhere));
+    fs::remove_dir_all(&elsewhere).expect("the target directory goes");
+
+    let printed = fixture.ok(&["restore"], Some(&elsewhere));
+    assert!(
+        elsewhere.join(RLIB).exists(),
+        "nothing restored to CARGO_TARGET_DIR: {printed}"
+    );
+    assert!(
+        !fixture.workspace().join("target").exists(),
+        "target/ was made: {printed}"
+    );
+}
+
+#[test]
+fn drop_takes_out_the_entry_the_last_restore_took() {
+    let fixture = Fixture::new();
+    let target = fixture.workspace().join("target");
+    build(&target);
+    fixture.ok(&["save", "green"], None);
+    fs::remove_dir_all(&target).expect("target/ goes");
+    fixture.ok(&["restore"], None);
+    assert!(target.join(RLIB).exists(), "nothing restored");
+
+    let printed = fixture.ok(&["drop"], None);
+    assert!(fixture.saved().is_empty(), "the entry is kept: {printed}");
+    fs::remove_dir_all(&target).expect("target/ goes");
+    let printed = fixture.ok(&["restore"], None);
+    assert!(
+        !target.join(RLIB).exists(),
+        "a dropped entry was restored: {printed}"
+    );
+}
