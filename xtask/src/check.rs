@@ -359,9 +359,9 @@ pub fn check(
     };
     // On the real clock, which lines may come in either order is read from
     // when a run on the virtual clock wrote them.
-    let written = match mode {
-        Mode::Real => match written_on_the_virtual_clock(&case, timeout, scratch.path()) {
-            Ok(written) => Some(written),
+    let due = match mode {
+        Mode::Real => match when_due(&case, &file(STDOUT), timeout, scratch.path()) {
+            Ok(due) => Some(due),
             Err(problem) => return report.failing(problem),
         },
         _ => None,
@@ -384,8 +384,8 @@ pub fn check(
         return report;
     }
     for kind in kinds {
-        let judged = match &written {
-            Some(written) => judge_real(&file(kind), scratch.path(), written).map(|lag| {
+        let judged = match &due {
+            Some(due) => judge_real(&file(kind), scratch.path(), due).map(|lag| {
                 report.lag = Some(lag);
                 None
             }),
@@ -467,10 +467,12 @@ fn recorded(kind: &str, stdout: &str, scratch: &Path) -> Result<Option<String>, 
 /// Where a run writes when it wrote each line (`--line-instants`).
 const LINE_INSTANTS: &str = "line-instants";
 
-/// Each line a run of `case` on the virtual clock writes, with the instant
-/// at which it wrote it (see [`golden::on_the_real_clock`]).
-fn written_on_the_virtual_clock(
+/// Each line of `case`'s golden file at `golden`, with the instant at which
+/// a run on the virtual clock wrote it (see [`golden::on_the_real_clock`]);
+/// or why not, if that run failed or printed otherwise.
+pub(crate) fn when_due(
     case: &Case,
+    golden: &Path,
     timeout: Duration,
     scratch: &Path,
 ) -> Result<Vec<(Duration, String)>, String> {
@@ -494,7 +496,19 @@ fn written_on_the_virtual_clock(
             case.id()
         ));
     }
-    read_line_instants(&path)
+    let due = read_line_instants(&path)?;
+    let name = golden::name(golden);
+    let expected = golden::read(golden)?;
+    if !expected
+        .split_terminator('\n')
+        .eq(due.iter().map(|(_, line)| line.as_str()))
+    {
+        return Err(format!(
+            "on the virtual clock, which says how far apart its lines are due, it printed other \
+             than {name}: `cargo xtask check-all` says how"
+        ));
+    }
+    Ok(due)
 }
 
 /// A `--line-instants` file: each line with its instant.
@@ -510,26 +524,12 @@ fn read_line_instants(path: &Path) -> Result<Vec<(Duration, String)>, String> {
 }
 
 /// Compares what a run on the real clock wrote (its line instants, in
-/// `scratch`) with the golden file at `path`, given when a run on the
-/// virtual clock wrote each of its lines: the run's lag, if it passes.
-fn judge_real(
-    path: &Path,
-    scratch: &Path,
-    written: &[(Duration, String)],
-) -> Result<Duration, String> {
+/// `scratch`) with the golden file at `path`, given when each of its lines
+/// is due: the run's lag, if it passes.
+fn judge_real(path: &Path, scratch: &Path, due: &[(Duration, String)]) -> Result<Duration, String> {
     let name = golden::name(path);
-    let expected = golden::read(path)?;
-    if !expected
-        .split_terminator('\n')
-        .eq(written.iter().map(|(_, line)| line.as_str()))
-    {
-        return Err(format!(
-            "on the virtual clock, which says how far apart its lines are due, it printed other \
-             than {name}: `cargo xtask check-all` says how"
-        ));
-    }
     let run = read_line_instants(&scratch.join(LINE_INSTANTS))?;
-    let compared = golden::on_the_real_clock(&name, written, &run);
+    let compared = golden::on_the_real_clock(&name, due, &run);
     match compared.diff {
         None => Ok(compared.lag),
         Some(diff) => Err(format!("its stdout differs from {name}\n{diff}")),

@@ -181,6 +181,17 @@ fn run_twin(
         clock,
         case.example.kind,
     );
+    // On the real clock, when each line is due, from the example's run on
+    // the virtual clock: lines due close together may swap.
+    let due = match clock {
+        Clock::Real if declared_difference(&source).is_none() => {
+            let golden = file(golden::STDOUT);
+            let due =
+                crate::check::when_due(case, &golden, options.timed.timeout(), scratch.path());
+            Some(due.map_err(|why| format!("  {why}"))?)
+        }
+        _ => None,
+    };
     let finished = run_python_to_end(command, options.timed.timeout(), &rerun)?;
     if let Some(line) = crash_report(&finished.stderr) {
         return Err(format!(
@@ -192,7 +203,7 @@ fn run_twin(
         &source,
         &finished.stdout,
         &file(golden::STDOUT),
-        clock,
+        due.as_deref(),
         &rerun,
     )?;
     if timeline.is_file() {
@@ -276,12 +287,14 @@ fn rerun_command(python: &str, relative: &str, clock: Clock, kind: Kind) -> Stri
 /// Where `cargo run -p httpbin` serves, by default.
 const HTTPBIN_URL: &str = "http://127.0.0.1:8080";
 
-/// Whether a twin printed its example's golden `stdout`, or declared why not.
+/// Whether a twin printed its example's golden `stdout`, or declared why
+/// not; on the real clock (`due`: when each golden line is due), as
+/// `check-all --real` compares.
 fn judge_stdout(
     source: &str,
     stdout: &str,
     golden_path: &std::path::Path,
-    clock: Clock,
+    due: Option<&[(Duration, String)]>,
     rerun: &str,
 ) -> Result<Option<String>, String> {
     if let Some(reason) = declared_difference(source) {
@@ -291,15 +304,32 @@ fn judge_stdout(
             Ok(Some(reason.to_owned()))
         };
     }
-    let expected = normalize(&golden::read(golden_path).map_err(|why| format!("  {why}"))?);
     let actual = normalize(stdout);
-    let Some(diff) = golden::diff("golden", &expected, &actual, clock) else {
+    let diff = match due {
+        None => {
+            let expected = normalize(&golden::read(golden_path).map_err(|why| format!("  {why}"))?);
+            golden::diff("golden", &expected, &actual, Clock::Virtual)
+        }
+        Some(due) => {
+            let due: Vec<(Duration, String)> = due
+                .iter()
+                .map(|(at, line)| (*at, normalize(line)))
+                .collect();
+            // When the twin wrote each line is not known: no lag.
+            let run: Vec<(Duration, &str)> = actual
+                .split_terminator('\n')
+                .map(|line| (Duration::ZERO, line))
+                .collect();
+            golden::on_the_real_clock("golden", &due, &run).diff
+        }
+    };
+    let Some(diff) = diff else {
         return Ok(None);
     };
     // On the virtual clock, a twin may also say why it runs on the real one.
-    let (times, or_real) = match clock {
-        Clock::Real => (", times aside", String::new()),
-        Clock::Virtual => ("", format!(", or `{REAL_CLOCK}<reason>`")),
+    let (times, or_real) = match due {
+        Some(_) => (", times aside", String::new()),
+        None => ("", format!(", or `{REAL_CLOCK}<reason>`")),
     };
     Err(format!(
         "  it differs from {} (both normalised{times})\n{diff}  re-run: {rerun}\n  or say why it \
@@ -403,6 +433,24 @@ mod tests {
 
     /// An HTTP example's twin reads the server's URL from its argument: a
     /// re-run without one crashed with an `IndexError`.
+    /// On the real clock, a twin's lines due close together may swap, as
+    /// the example's may; lines further apart may not. Its lines are
+    /// normalised as the golden file's are.
+    #[test]
+    fn on_the_real_clock_a_twin_may_swap_only_lines_due_close_together() {
+        let golden = tempfile::NamedTempFile::new().unwrap();
+        let ms = Duration::from_millis;
+        let due = [
+            (ms(0), "got ('a', True)".to_owned()),
+            (ms(100), "got 'b'".to_owned()),
+            (ms(1000), "done".to_owned()),
+        ];
+        let judge = |stdout| judge_stdout("", stdout, golden.path(), Some(&due), "rerun");
+        assert_eq!(judge("got 'b'\ngot ('a', True)\ndone\n"), Ok(None));
+        let swapped = judge("done\ngot ('a', True)\ngot 'b'\n").unwrap_err();
+        assert!(swapped.contains("`done` came before"), "{swapped}");
+    }
+
     #[test]
     fn the_rerun_of_an_http_twin_passes_a_server() {
         let twin = "crates/real-world/python/fetch_many.py";
