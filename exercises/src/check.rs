@@ -95,8 +95,7 @@ pub fn build(files: Files, names: &[&str]) -> io::Result<Built> {
         ])
         .arg(crate_dir().join("Cargo.toml"))
         // With the whole workspace selected, cargo resolves the dependencies'
-        // features as `cargo build` does and finds them built; `-p exercises`
-        // would compile Tokio and the rest again.
+        // features as `cargo build` does and finds them built.
         .arg("--workspace");
     for name in names {
         command.args(["--bin", name]);

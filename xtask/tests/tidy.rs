@@ -184,10 +184,12 @@ fn differences(built: &FeaturesByPackage, needed: &FeaturesByPackage) -> Vec<Str
     lines
 }
 
-fn cargo_tree(workspace: &Workspace, args: &[&str]) -> String {
-    let mut cargo = workspace.cargo();
-    cargo.args(["tree", "--workspace", "--locked", "--prefix", "none"]);
-    cargo.args(["--format", "{p}|{f}"]).args(args);
+/// `cargo tree`'s listing in the workspace at `root`, with `args`.
+fn cargo_tree(root: &Path, args: &[&str]) -> String {
+    let mut cargo = proc::cargo::command();
+    cargo.current_dir(root);
+    cargo.args(["tree", "--prefix", "none", "--format", "{p}|{f}"]);
+    cargo.args(args);
     let finished = proc::run(cargo, Duration::from_secs(120)).expect("cargo tree starts");
     assert!(
         finished.success(),
@@ -199,23 +201,106 @@ fn cargo_tree(workspace: &Workspace, args: &[&str]) -> String {
     finished.stdout
 }
 
+/// The members that do not depend on workspace-hack: the hack itself;
+/// task-dump, which an export copies with its manifest to stand alone
+/// (its manifest says why its Tokio's features are its own); and what the
+/// release benchmark builds, without the Tokio `test-util` that the hack
+/// turns on (bench/README.md).
+const NOT_ON_THE_HACK: [&str; 5] = [
+    "workspace-hack",
+    "task-dump",
+    "bench",
+    "httpbin",
+    "closed-stdout",
+];
+
+/// The benchmark's Rust workloads and its server (`cargo xtask bench`
+/// builds these two in release) run on a Tokio without `test-util`, whose
+/// clock the timer driver locks on every pass: no workspace-hack there.
+#[test]
+fn the_benchmark_is_built_without_tokio_test_util() {
+    let workspace = Workspace::locate();
+    let args = ["--locked", "--package", "bench", "--package", "httpbin"];
+    let built = packages(&cargo_tree(
+        workspace.root(),
+        &[&args[..], &["--edges", "normal,build"]].concat(),
+    ));
+    let tokio = built
+        .iter()
+        .find(|(package, _)| package.starts_with("tokio v"))
+        .map(|(_, sets)| sets.iter().flatten().cloned().collect::<Features>())
+        .expect("the benchmark's build has Tokio");
+    assert!(
+        !tokio.contains("test-util"),
+        "the benchmark's Tokio has `test-util`: does bench, httpbin or a \
+         crate of theirs depend on workspace-hack? Its features: {tokio:?}"
+    );
+}
+
+/// Writes into `dir` the workspace as it would be if workspace-hack turned
+/// on nothing: what `cargo tree` reads (the manifests, Cargo.lock, the
+/// toolchain's pin, the configuration, whose `--cfg tokio_unstable` gives
+/// Tokio more dependencies, and an empty file for each target), the hack's
+/// manifest without its dependency tables.
+fn without_the_hack(workspace: &Workspace, dir: &Path) {
+    let metadata = workspace.metadata().expect("cargo metadata");
+    let root = metadata.workspace_root.as_std_path();
+    let write = |path: &Path, text: &str| {
+        let relative = path.strip_prefix(root).expect("a path in the workspace");
+        let copy = dir.join(relative);
+        std::fs::create_dir_all(copy.parent().expect("a file's directory")).expect("a directory");
+        std::fs::write(&copy, text).expect("a file of the copy");
+    };
+    for file in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "rust-toolchain.toml",
+        ".cargo/config.toml",
+    ] {
+        let path = root.join(file);
+        write(&path, &std::fs::read_to_string(&path).expect(file));
+    }
+    for package in metadata.workspace_packages() {
+        let manifest = package.manifest_path.as_std_path();
+        let mut text = std::fs::read_to_string(manifest).expect("a member's manifest");
+        if package.name == "workspace-hack" {
+            let mut hack: toml_edit::DocumentMut = text.parse().expect("the hack's manifest");
+            for table in ["dependencies", "build-dependencies", "target"] {
+                hack.remove(table);
+            }
+            text = hack.to_string();
+        }
+        write(manifest, &text);
+        for target in &package.targets {
+            write(target.src_path.as_std_path(), "");
+        }
+    }
+}
+
 /// `cargo build --workspace` (and `cargo xtask`, and the binaries the
 /// golden tests build) resolves features without the dev-dependencies;
 /// `cargo test --workspace` and clippy with them, clippy and `cargo doc`
 /// with the bridge's `python` feature. Cargo builds a package once per
 /// feature set, so crates/infra/workspace-hack turns on, in the first, what
 /// the others turn on: this test compares the build with it to what the
-/// others need without it, so it sees a feature missing and one that nothing
-/// else needs (not an entry that another entry makes redundant).
+/// others need without it (in a copy of the manifests whose hack lists
+/// nothing), so it sees a feature missing and one that nothing else needs
+/// (not an entry that another entry makes redundant).
 #[test]
 fn workspace_hack_turns_on_what_tests_clippy_and_doc_need_and_no_more() {
     let workspace = Workspace::locate();
-    let built = packages(&cargo_tree(&workspace, &["--edges", "normal,build"]));
+    let built = packages(&cargo_tree(
+        workspace.root(),
+        &["--workspace", "--locked", "--edges", "normal,build"],
+    ));
+    let copy = tempfile::tempdir().expect("a temporary directory");
+    without_the_hack(&workspace, copy.path());
+    // Not `--locked`: without the hack's dependencies, Cargo.lock lists
+    // fewer, which cargo writes into the copy's.
     let needed = packages(&cargo_tree(
-        &workspace,
+        copy.path(),
         &[
-            "--exclude",
-            "workspace-hack",
+            "--workspace",
             "--edges",
             "normal,build,dev",
             "--features",
@@ -234,6 +319,84 @@ fn workspace_hack_turns_on_what_tests_clippy_and_doc_need_and_no_more() {
          ([build-dependencies] for a build script's or a proc macro's) and take \
          out what is not needed:\n{}",
         differences.join("\n")
+    );
+}
+
+/// A line for each feature set that `member` builds a package with and the
+/// workspace's build does not.
+fn not_as_the_workspace_builds(
+    member: &str,
+    built: &FeaturesByPackage,
+    workspace: &FeaturesByPackage,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (package, sets) in built {
+        let workspace_sets = workspace.get(package).cloned().unwrap_or_default();
+        for set in sets.difference(&workspace_sets) {
+            lines.push(format!(
+                "{member}: {package} with {set:?}, the workspace's build with {workspace_sets:?}"
+            ));
+        }
+    }
+    lines
+}
+
+/// `cargo run -p basics` (the README's and the book's command) resolves
+/// features for basics alone, and `cargo run --bin exercises` for the whole
+/// workspace. Every member but those [`NOT_ON_THE_HACK`] names depends on
+/// workspace-hack, which turns on every feature the workspace's build does,
+/// so a build of one member builds each dependency as `cargo build
+/// --workspace` does: after either, the other compiles only the workspace's
+/// own crates. (Those are not compared: the hack can't depend on one, and
+/// the runner's `httpbin` feature is off in a section without HTTP
+/// examples, whose build compiles the runner once more.)
+#[test]
+fn a_build_of_one_member_builds_each_dependency_as_the_workspace_build_does() {
+    let workspace = Workspace::locate();
+    let metadata = workspace.metadata().expect("cargo metadata");
+    let mut members = Vec::new();
+    let mut not_on_it = Vec::new();
+    for package in metadata.workspace_packages() {
+        if NOT_ON_THE_HACK.contains(&package.name.as_str()) {
+            continue;
+        }
+        let on_the_hack = package.dependencies.iter().any(|dependency| {
+            dependency.name == "workspace-hack"
+                && dependency.kind == cargo_metadata::DependencyKind::Normal
+                && dependency.target.is_none()
+                && !dependency.optional
+        });
+        if !on_the_hack {
+            not_on_it.push(package.manifest_path.to_string());
+        }
+        members.push(package.name.to_string());
+    }
+    assert!(
+        not_on_it.is_empty(),
+        "add `workspace-hack.workspace = true` to the [dependencies] of {}: a \
+         member that does not depend on it builds its dependencies with other \
+         features than the workspace's build, and compiles them again",
+        not_on_it.join(", ")
+    );
+    let edges = ["--locked", "--edges", "normal,build"];
+    let whole = packages(&cargo_tree(
+        workspace.root(),
+        &[&["--workspace"][..], &edges].concat(),
+    ));
+    let mut lines = Vec::new();
+    for member in &members {
+        let built = packages(&cargo_tree(
+            workspace.root(),
+            &[&["--package", member][..], &edges].concat(),
+        ));
+        lines.extend(not_as_the_workspace_builds(member, &built, &whole));
+    }
+    assert!(
+        lines.is_empty(),
+        "a build of one member and the workspace's build differ; add to \
+         crates/infra/workspace-hack/Cargo.toml the features the workspace's \
+         build turns on:\n{}",
+        lines.join("\n")
     );
 }
 
