@@ -15,14 +15,15 @@ def stamp(start):
     return f"[{asyncio.get_running_loop().time() - start:.1f}s]"
 
 
-async def producer(queue, name, count, start=None):
+async def producer(queue, name, count, pause=None, start=None):
     produced = []
     for i in range(count):
         item = f"{name}-Item-{i}"
         await queue.put(item)
         print(f"{stamp(start)} Produced: {item}" if start is not None else f"Produced: {item}")
         produced.append(item)
-        await asyncio.sleep(0.1)
+        if pause is not None:
+            await asyncio.sleep(pause)
     return produced
 
 
@@ -38,13 +39,18 @@ async def consumer_until_idle(queue, name, idle):
         queue.task_done()
 
 
-async def consumer(queue, name, work, start):
+async def consumer(queue, name, first, work, start):
+    """Done with each item at the next instant of a fixed schedule, `first`,
+    then every `work`, as the Rust's interval."""
+    loop = asyncio.get_running_loop()
+    done = first
     consumed = []
     # Python 3.11's queues can't be closed: a None per consumer says "done".
     while (item := await queue.get()) is not None:
         print(f"{stamp(start)} {name} consumed: {item}")
         consumed.append(item)
-        await asyncio.sleep(work)
+        await asyncio.sleep(done - loop.time())
+        done += work
     return consumed
 
 
@@ -57,7 +63,7 @@ async def producer_consumer_example():
     start = loop.time()
     queue = asyncio.Queue(CAPACITY)
     produced, consumed_1, consumed_2 = await asyncio.gather(
-        producer(queue, "Producer", 10),
+        producer(queue, "Producer", 10, pause=0.1),
         consumer_until_idle(queue, "Consumer-1", 2),
         consumer_until_idle(queue, "Consumer-2", 2),
     )
@@ -69,20 +75,24 @@ async def producer_consumer_example():
     queue = asyncio.Queue(CAPACITY)
 
     async def produce_then_close():
-        produced = await producer(queue, "Producer", 10, start)
+        produced = await producer(queue, "Producer", 10, start=start)
         for _ in range(2):
             await queue.put(None)
         return produced
 
+    async def late_consumer():
+        # Half a second behind Consumer-1: the two finish their items in turn.
+        await asyncio.sleep(start + 0.5 - loop.time())
+        return await consumer(queue, "Consumer-2", start + 1.5, 1, start)
+
     async def show_queue():
-        # Full since 0.6 s, and the producer waits in put() until 1.0 s.
-        await asyncio.sleep(start + 0.8 - loop.time())
+        # Runs after the producer, which has filled the queue and waits in put().
         free = queue.maxsize - queue.qsize()
         print(f"{stamp(start)} Queue holds {queue.qsize()} of {queue.maxsize}, {free} free: the producer waits")
 
     consumed_1, consumed_2, produced, _ = await asyncio.gather(
-        consumer(queue, "Consumer-1", 1, start),
-        consumer(queue, "Consumer-2", 1, start),
+        consumer(queue, "Consumer-1", start + 1, 1, start),
+        late_consumer(),
         produce_then_close(),
         show_queue(),
     )

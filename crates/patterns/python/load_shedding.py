@@ -21,25 +21,33 @@ async def worker(queue, work):
 
 
 async def accept_or_shed():
-    requests, waiting, work = 8, 2, 0.45
-    print(f"try_send: {requests} requests 0.1s apart, a worker taking {work:.2f}s each, room for {waiting} waiting")
+    waiting, work = 2, 1.0
+    bursts = [(0.0, 1), (0.5, 4), (1.5, 3)]  # at each instant, how many requests
+    print(
+        "try_send: requests "
+        + ", ".join(f"{count} at {at:.1f}s" for at, count in bursts)
+        + f"; a worker taking {work:.1f}s each, room for {waiting} waiting"
+    )
     loop = asyncio.get_running_loop()
     start = loop.time()
     queue = asyncio.Queue(waiting)
     handling = asyncio.create_task(worker(queue, work))
-    for request in range(1, requests + 1):
-        await asyncio.sleep(start + 0.1 * request - loop.time())
-        try:
-            queue.put_nowait(request)
-        except asyncio.QueueFull:
-            print(f"{stamp(start)} request {request}: queue full, answered busy at once")
+    request = 0
+    for at, count in bursts:
+        await asyncio.sleep(start + at - loop.time())
+        for _ in range(count):
+            request += 1
+            try:
+                queue.put_nowait(request)
+            except asyncio.QueueFull:
+                print(f"{stamp(start)} request {request}: queue full, answered busy at once")
     await queue.put(None)  # Python 3.11's queues can't be closed
     handled = await handling
     print(f"the worker handled {', '.join(map(str, handled))}")
 
 
 async def measure(n):
-    await asyncio.sleep(0.4)
+    await asyncio.sleep(1)
     return f"reading {n}"
 
 
@@ -57,7 +65,7 @@ async def main():
         while len(taken) < wanted:
             reading = await queue.get()
             slots.release()
-            await asyncio.sleep(0.3)
+            await asyncio.sleep(0.5)
             taken.append(reading)
         consumer_gone.set()
         return taken

@@ -20,16 +20,22 @@ use std::time::Duration;
 use anyhow::{Context, ensure};
 use async_channel::{Receiver, Sender};
 use futures::StreamExt;
-use tokio::time::{Instant, sleep, sleep_until, timeout};
+use tokio::time::{
+    Instant, Interval, MissedTickBehavior, interval_at, sleep, sleep_until, timeout,
+};
 
 const CAPACITY: usize = 5;
+/// The guide's producer's pause after each item.
+const PAUSE: Duration = Duration::from_millis(100);
 
-/// Sends `count` items 0.1 s apart, waiting whenever the channel is full.
-/// With `start`, each line carries the time it was printed.
+/// Sends `count` items, waiting whenever the channel is full, and `pause`
+/// after each if given. With `start`, each line carries the time it was
+/// printed.
 async fn producer(
     queue: Sender<String>,
     name: &str,
     count: usize,
+    pause: Option<Duration>,
     start: Option<Instant>,
 ) -> anyhow::Result<Vec<String>> {
     let mut produced = Vec::new();
@@ -44,7 +50,9 @@ async fn producer(
             None => println!("Produced: {item}"),
         }
         produced.push(item);
-        sleep(Duration::from_millis(100)).await;
+        if let Some(pause) = pause {
+            sleep(pause).await;
+        }
     }
     Ok(produced)
 }
@@ -63,12 +71,12 @@ async fn consumer_until_idle(queue: Receiver<String>, name: &str, idle: Duration
     consumed
 }
 
-/// Takes items until the channel is closed and drained, spending `work` on
-/// each.
+/// Takes items until the channel is closed and drained, done with each at
+/// the next tick of `pace`.
 async fn consumer(
     queue: Receiver<String>,
     name: &str,
-    work: Duration,
+    mut pace: Interval,
     start: Instant,
 ) -> Vec<String> {
     let mut queue = pin!(queue);
@@ -76,9 +84,19 @@ async fn consumer(
     while let Some(item) = queue.next().await {
         println!("{} {name} consumed: {item}", stamp(start));
         consumed.push(item);
-        sleep(work).await;
+        pace.tick().await;
     }
     consumed
+}
+
+/// One tick every `work`, the first at `first`: the ticks are due at fixed
+/// instants, so a late wake-up on a busy machine delays one item, not every
+/// later one as a chain of `sleep`s would. Woken late, it skips the ticks it
+/// missed rather than fire them back to back.
+fn pace(first: Instant, work: Duration) -> Interval {
+    let mut pace = interval_at(first, work);
+    pace.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    pace
 }
 
 pub async fn run() -> anyhow::Result<()> {
@@ -95,7 +113,7 @@ pub async fn run() -> anyhow::Result<()> {
         biased;
         consumer_until_idle(receiver.clone(), "Consumer-1", idle),
         consumer_until_idle(receiver.clone(), "Consumer-2", idle),
-        producer(sender, "Producer", 10, None),
+        producer(sender, "Producer", 10, Some(PAUSE), None),
     );
     drop(keep_open);
     println!(
@@ -105,21 +123,27 @@ pub async fn run() -> anyhow::Result<()> {
     );
     check(produced?, [consumed_1, consumed_2])?;
 
-    // Slow consumers, and a channel that closes when the producer returns:
-    // once the queue is full, the producer slows to their pace.
+    // Slow consumers, a producer that doesn't pause, and a channel that
+    // closes when the producer returns: the producer fills the queue at once,
+    // then sends one item each time a consumer takes one, at their pace.
     println!();
     let start = Instant::now();
     let (sender, receiver) = async_channel::bounded(CAPACITY);
     let work = Duration::from_secs(1);
     let (consumed_1, consumed_2, produced, shown) = tokio::join!(
         biased;
-        consumer(receiver.clone(), "Consumer-1", work, start),
-        consumer(receiver.clone(), "Consumer-2", work, start),
-        producer(sender, "Producer", 10, Some(start)),
+        consumer(receiver.clone(), "Consumer-1", pace(start + work, work), start),
+        // Half a second behind Consumer-1, so that the two finish their items
+        // in turn, 0.5 s apart: a busy machine can't swap who takes the next.
         async {
-            // By 0.6 s the producer has filled the queue; from 0.7 s it waits
-            // in `send`, until a consumer finishes its first item at 1.0 s.
-            sleep_until(start + Duration::from_millis(800)).await;
+            let begin = start + work / 2;
+            sleep_until(begin).await;
+            consumer(receiver.clone(), "Consumer-2", pace(begin + work, work), start).await
+        },
+        producer(sender, "Producer", 10, None, Some(start)),
+        async {
+            // Polled after the producer, which has filled the queue by then
+            // and waits in `send`.
             // `len()`, `is_empty()` and `capacity()` are `qsize()`, `empty()`
             // and `maxsize`.
             let capacity = receiver.capacity().context("the channel is bounded")?;
@@ -208,14 +232,19 @@ mod tests {
         let start = Instant::now();
         let work = Duration::from_millis(100);
         let (sender, receiver) = async_channel::bounded(CAPACITY);
-        let mut held = pin!(consumer(receiver.clone(), "Held", work, start));
+        let mut held = pin!(consumer(
+            receiver.clone(),
+            "Held",
+            pace(start + work, work),
+            start
+        ));
         assert!(poll!(held.as_mut()).is_pending());
         let (consumed, produced) = tokio::join!(
             timeout(
                 Duration::from_secs(2),
-                consumer(receiver.clone(), "Other", work, start)
+                consumer(receiver.clone(), "Other", pace(start + work, work), start)
             ),
-            producer(sender, "Producer", 3, None),
+            producer(sender, "Producer", 3, Some(PAUSE), None),
         );
         let consumed = consumed.expect("the other consumer ends when the channel closes");
         assert_eq!(consumed, produced.expect("a consumer is alive"));

@@ -30,14 +30,19 @@ async fn worker(mut requests: mpsc::Receiver<u32>, work: Duration) -> Vec<u32> {
 /// Takes each request into the queue, or turns it away at once when the
 /// queue is full.
 async fn accept_or_shed() -> anyhow::Result<()> {
-    const REQUESTS: u32 = 8;
     const WAITING: usize = 2;
-    // Not a multiple of the 0.1 s between requests, so the worker never
-    // finishes at the instant a request comes: Tokio does not say which of
-    // two timers due together fires first.
-    const WORK: Duration = Duration::from_millis(450);
+    const WORK: Duration = Duration::from_secs(1);
+    // Requests come in bursts: at each instant (in ms), how many. The worker
+    // finishes a request 0.5 s from any burst, so a machine too busy to keep
+    // time can't change which requests find the queue full.
+    const BURSTS: [(u64, u32); 3] = [(0, 1), (500, 4), (1500, 3)];
+    let bursts: Vec<String> = BURSTS
+        .iter()
+        .map(|&(millis, count)| format!("{count} at {:.1}s", millis as f64 / 1000.0))
+        .collect();
     println!(
-        "try_send: {REQUESTS} requests 0.1s apart, a worker taking {:.2}s each, room for {WAITING} waiting",
+        "try_send: requests {}; a worker taking {:.1}s each, room for {WAITING} waiting",
+        bursts.join(", "),
         WORK.as_secs_f64()
     );
 
@@ -46,18 +51,22 @@ async fn accept_or_shed() -> anyhow::Result<()> {
     // A task, not a future polled here: tasks run in the order their timers
     // fire (see `run`). Its handle aborts it if `run` is cancelled.
     let worker = AbortOnDropHandle::new(tokio::spawn(worker(requests, WORK)));
-    for request in 1..=REQUESTS {
-        sleep_until(start + Duration::from_millis(100) * request).await;
-        match queue.try_send(request) {
-            Ok(()) => {}
-            Err(TrySendError::Full(request)) => {
-                println!(
-                    "{} request {request}: queue full, answered busy at once",
-                    stamp(start)
-                );
-            }
-            Err(TrySendError::Closed(request)) => {
-                bail!("the worker is gone; request {request} unserved")
+    let mut request = 0;
+    for (millis, count) in BURSTS {
+        sleep_until(start + Duration::from_millis(millis)).await;
+        for _ in 0..count {
+            request += 1;
+            match queue.try_send(request) {
+                Ok(()) => {}
+                Err(TrySendError::Full(request)) => {
+                    println!(
+                        "{} request {request}: queue full, answered busy at once",
+                        stamp(start)
+                    );
+                }
+                Err(TrySendError::Closed(request)) => {
+                    bail!("the worker is gone; request {request} unserved")
+                }
             }
         }
     }
@@ -75,9 +84,9 @@ async fn accept_or_shed() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A reading that takes 0.4 s to make.
+/// A reading that takes 1 s to make.
 async fn measure(n: u32) -> String {
-    sleep(Duration::from_millis(400)).await;
+    sleep(Duration::from_secs(1)).await;
     format!("reading {n}")
 }
 
@@ -110,14 +119,15 @@ async fn produce(readings: mpsc::Sender<String>, start: Instant) {
     }
 }
 
-/// Takes `wanted` readings, 0.3 s each, then leaves.
+/// Takes `wanted` readings, 0.5 s each, then leaves: halfway through the
+/// next reading, which the producer makes meanwhile.
 async fn consume(mut readings: mpsc::Receiver<String>, wanted: usize) -> Vec<String> {
     let mut taken = Vec::new();
     while taken.len() < wanted {
         let Some(reading) = readings.recv().await else {
             break;
         };
-        sleep(Duration::from_millis(300)).await;
+        sleep(Duration::from_millis(500)).await;
         taken.push(reading);
     }
     taken

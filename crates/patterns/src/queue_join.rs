@@ -21,15 +21,12 @@
 //!   "Producer-Consumer Pattern" (its
 //!   `await queue.join()`)
 
-use std::ops::RangeInclusive;
 use std::pin::pin;
 use std::time::Duration;
 
 use anyhow::{Context, bail, ensure};
 use async_channel::{Receiver, Sender};
 use futures::StreamExt;
-use rand::rngs::ChaCha8Rng;
-use rand::{RngExt, SeedableRng};
 use tokio::task::JoinSet;
 use tokio::time::sleep;
 use tokio_util::task::task_tracker::TaskTrackerToken;
@@ -45,10 +42,8 @@ async fn producer(
     queue: Sender<Job>,
     name: &'static str,
     count: usize,
-    seed: u64,
     batch: TaskTracker,
 ) -> anyhow::Result<Vec<String>> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut produced = Vec::new();
     for i in 0..count {
         let item = format!("{name}-item-{i}");
@@ -61,19 +56,18 @@ async fn producer(
         }
         println!("Producer {name} added {item}");
         produced.push(item);
-        sleep(random_delay(&mut rng, 100..=300)).await;
+        sleep(ITEM_EVERY).await;
     }
     Ok(produced)
 }
 
-async fn consumer(queue: Receiver<Job>, name: String, seed: u64) -> Vec<String> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+async fn consumer(queue: Receiver<Job>, name: String) -> Vec<String> {
     // `next()` needs the stream pinned: a `Receiver` is `!Unpin`.
     let mut queue = pin!(queue);
     let mut consumed = Vec::new();
     while let Some(job) = queue.next().await {
         println!("Consumer {name} processing {}", job.item);
-        sleep(random_delay(&mut rng, 200..=500)).await;
+        sleep(WORK).await;
         consumed.push(job.item);
         // `job`'s token is dropped here: this item is done.
     }
@@ -86,7 +80,7 @@ pub async fn run() -> anyhow::Result<()> {
     // Dropping the set aborts the consumers, so a cancelled `run` stops them.
     let mut consumers = JoinSet::new();
     for i in 0..3 {
-        consumers.spawn(consumer(receiver.clone(), format!("C{i}"), SEED + 10 + i));
+        consumers.spawn(consumer(receiver.clone(), format!("C{i}")));
     }
     // Only the consumers hold the receiver now: if every one of them ends,
     // by panicking say, the channel closes and a producer's `send` fails,
@@ -94,14 +88,14 @@ pub async fn run() -> anyhow::Result<()> {
     drop(receiver);
 
     let mut produced = Vec::new();
-    for (name, count, seed) in [("P1", 10, SEED), ("P2", 5, SEED + 1)] {
+    for (name, count) in [("P1", 10), ("P2", 5)] {
         let batch = TaskTracker::new();
         // A task, not polled in `run`: after a late wake the runtime polls
         // the future it blocks on before any task, so a producer there would
         // send before a consumer whose work ended first had come back for
         // more, and the item would go to another. Tasks run in the order
         // their timers fired, as on the paused clock.
-        let feeding = tokio::spawn(producer(sender.clone(), name, count, seed, batch.clone()));
+        let feeding = tokio::spawn(producer(sender.clone(), name, count, batch.clone()));
         produced.extend(AbortOnDropHandle::new(feeding).await??);
         join_batch(&batch, &mut consumers).await?;
         println!("queue.join(): every item from {name} processed");
@@ -155,16 +149,18 @@ async fn join_batch(
     }
 }
 
-// The demonstration's timing: random delays from a seeded generator, under
-// which no two timers tie, so every run prints the same lines.
+// The demonstration's timing, fixed where the guide's is random: two
+// consumers are busy at a time, and each finishes 0.5 s after an item comes
+// and 0.1 s before the next. Each item wakes the waiting consumers in the
+// order they began to wait, and the first takes it: the one that has waited
+// longest, 0.6 s longer than the other, on every run. A consumer finishing
+// just after an item comes could take it first on a machine too busy to
+// keep time; none finishes within 0.5 s after one.
 
-const SEED: u64 = 11;
-
-/// A random delay within `range`, in whole steps of 20 ms.
-fn random_delay(rng: &mut ChaCha8Rng, range: RangeInclusive<u64>) -> Duration {
-    let steps = range.start() / 20..=range.end() / 20;
-    Duration::from_millis(20 * rng.random_range(steps))
-}
+/// How long the producer waits after each item.
+const ITEM_EVERY: Duration = Duration::from_millis(600);
+/// How long a consumer works on an item.
+const WORK: Duration = Duration::from_millis(1100);
 
 #[cfg(test)]
 mod tests {
@@ -181,17 +177,14 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_held_caller_holds_up_no_queue_join() {
         let (sender, receiver) = async_channel::bounded(5);
-        let mut held = pin!(consumer(receiver.clone(), "held".to_owned(), SEED));
+        let mut held = pin!(consumer(receiver.clone(), "held".to_owned()));
         assert!(poll!(held.as_mut()).is_pending());
-        let other = AbortOnDropHandle::new(tokio::spawn(consumer(
-            receiver.clone(),
-            "other".to_owned(),
-            SEED + 1,
-        )));
+        let other =
+            AbortOnDropHandle::new(tokio::spawn(consumer(receiver.clone(), "other".to_owned())));
         // The other consumer is waiting when the item comes.
         sleep(Duration::from_millis(10)).await;
         let batch = TaskTracker::new();
-        let produced = producer(sender.clone(), "P", 1, SEED, batch.clone())
+        let produced = producer(sender.clone(), "P", 1, batch.clone())
             .await
             .expect("a consumer is alive");
         batch.close();
@@ -223,11 +216,11 @@ mod tests {
         let mut consumers = JoinSet::new();
         consumers.spawn(panicking_consumer(receiver.clone()));
         for i in 0..2 {
-            consumers.spawn(consumer(receiver.clone(), format!("C{i}"), SEED + 10 + i));
+            consumers.spawn(consumer(receiver.clone(), format!("C{i}")));
         }
         drop(receiver);
         let batch = TaskTracker::new();
-        let produced = producer(sender.clone(), "P", 6, SEED, batch.clone())
+        let produced = producer(sender.clone(), "P", 6, batch.clone())
             .await
             .expect("a consumer is alive");
         let joined = timeout(Duration::from_secs(60), join_batch(&batch, &mut consumers))

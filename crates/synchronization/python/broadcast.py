@@ -56,8 +56,9 @@ class Broadcast:
             subscription.changed.set()
 
 
-async def subscriber(messages, start_after):
-    await asyncio.sleep(start_after)
+async def subscriber(messages, start=None):
+    if start is not None:
+        await start.wait()
     log = []
     while (message := await messages.recv()) is not None:
         if isinstance(message, tuple):
@@ -69,17 +70,20 @@ async def subscriber(messages, start_after):
 
 async def main():
     channel = Broadcast()
-    subscribers = [("fast-a", 0), ("fast-b", 0), ("slow", 1.0)]
+    names = ["fast-a", "fast-b", "slow"]
+    # The slow subscriber starts reading when told, once the last tick is sent.
+    start_slow = asyncio.Event()
     tasks = [
-        asyncio.create_task(subscriber(channel.subscribe(), start_after))
-        for _, start_after in subscribers
+        asyncio.create_task(subscriber(channel.subscribe(), start))
+        for start in [None, None, start_slow]
     ]
     for i in range(1, 9):
-        assert channel.send(f"tick {i}") == len(subscribers)
+        assert channel.send(f"tick {i}") == len(names)
         await asyncio.sleep(0.1)
+    start_slow.set()
     channel.close()
     logs = await asyncio.gather(*tasks)
-    for (name, _), log in zip(subscribers, logs):
+    for name, log in zip(names, logs):
         print(f"{name}: {', '.join(log)}")
 
 

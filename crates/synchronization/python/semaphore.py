@@ -39,7 +39,7 @@ async def worker(name, arrival, semaphore, in_flight):
 async def semaphore_example():
     semaphore = asyncio.Semaphore(WORKER_LIMIT)
     in_flight = InFlight()
-    await asyncio.gather(*(worker(f"W{i}", 0.1 * i, semaphore, in_flight) for i in range(5)))
+    await asyncio.gather(*(worker(f"W{i}", 0.6 * i, semaphore, in_flight) for i in range(5)))
     print(f"At most {in_flight.peak} in flight")
 
 

@@ -8,7 +8,7 @@ The asyncio twin of crates/synchronization/src/watch_config.rs.
 import asyncio
 from dataclasses import dataclass
 
-APPLY = 0.5
+APPLY = 0.8
 
 
 @dataclass(frozen=True)

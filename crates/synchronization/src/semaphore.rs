@@ -50,11 +50,14 @@ async fn semaphore_example() -> anyhow::Result<()> {
     // stops the workers too.
     let mut workers = JoinSet::new();
     for i in 0..5 {
-        // The guide's workers arrive together; 0.1 s apart, no two of their
-        // timers are due at the same instant, whose order Tokio doesn't promise.
+        // The guide's workers arrive together. 0.6 s apart, no two of their
+        // timers are due at the same instant, whose order Tokio doesn't
+        // promise, and no two holders leave within 0.6 s of each other: a
+        // busy machine can't make both leave before the next comes in,
+        // which would then print "1 in flight".
         workers.spawn(worker(
             format!("W{i}"),
-            Duration::from_millis(100) * i,
+            Duration::from_millis(600) * i,
             semaphore.clone(),
             in_flight.clone(),
         ));
