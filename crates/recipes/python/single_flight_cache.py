@@ -91,7 +91,7 @@ async def main():
         print(f"loading {key} at {loop.time() - start:.1f}s")
         if key == "user:3":
             await asyncio.Future()  # never answers
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.9 if key == "user:2" else 0.5)
         if key == "user:1":
             return True, "Ada"
         if key == "user:2":
@@ -110,7 +110,7 @@ async def main():
 
     async def impatient():
         try:
-            async with asyncio.timeout(0.2):
+            async with asyncio.timeout(0.6):
                 await get("user:2")
         except TimeoutError:
             print(f"user:2: the first caller gave up at {loop.time() - start:.1f}s")

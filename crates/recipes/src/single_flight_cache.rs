@@ -202,10 +202,11 @@ pub async fn run() -> anyhow::Result<()> {
     join_all([get("user:9"), get("user:9")]).await;
     get("user:9").await;
 
-    // The caller that started the load gives up after 0.2 s; the load goes
-    // on in its task, for the other caller.
+    // The caller that started the load gives up after 0.6 s, half a second
+    // after the other caller joined it; the load goes on in its task, for
+    // the other caller.
     let impatient = async {
-        if timeout(Duration::from_millis(200), get("user:2"))
+        if timeout(Duration::from_millis(600), get("user:2"))
             .await
             .is_err()
         {
@@ -227,15 +228,17 @@ pub async fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
-// What only feeds the demonstration: a lookup that takes 0.5 s, fails for
-// user 9 and never answers for user 3.
+// What only feeds the demonstration: a lookup that takes 0.5 s (user 2's
+// 0.9 s, which outlives its first caller), fails for user 9 and never
+// answers for user 3.
 
 async fn load_user(key: &str, start: Instant) -> Result<String, String> {
     println!("loading {key} at {:.1}s", start.elapsed().as_secs_f64());
     if key == "user:3" {
         std::future::pending::<()>().await;
     }
-    sleep(Duration::from_millis(500)).await;
+    let lookup = if key == "user:2" { 900 } else { 500 };
+    sleep(Duration::from_millis(lookup)).await;
     match key {
         "user:1" => Ok("Ada".to_owned()),
         "user:2" => Ok("Grace".to_owned()),
