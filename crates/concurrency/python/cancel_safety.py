@@ -8,7 +8,7 @@ The asyncio twin of crates/concurrency/src/cancel_safety.rs.
 import asyncio
 
 FRAME_LEN = 8
-PATIENCE = 1
+PATIENCE = 2
 MAX_WAITS = 3
 
 
@@ -53,9 +53,9 @@ async def read_frame_in_reader(reader):
 
 
 async def sender(reader, clock):
-    """Feeds three frames, pausing for 1.3 s in the middle of the second,
+    """Feeds three frames, pausing for 2.5 s in the middle of the second,
     then ends the stream."""
-    writes = [(0.2, b"frame-01"), (0.3, b"fram"), (1.3, b"e-02"), (0.2, b"frame-03")]
+    writes = [(0.2, b"frame-01"), (0.3, b"fram"), (2.5, b"e-02"), (0.2, b"frame-03")]
     for pause, data in writes:
         await asyncio.sleep(pause)
         print(f"{stamp(clock)} sent {data.decode()!r}")

@@ -10,6 +10,7 @@ import asyncio
 
 REPORT_TIME = 1.2
 JOB_INTERVAL = 0.5
+JOB_WORK = 1
 
 
 def stamp(clock):
@@ -66,7 +67,7 @@ async def worker_restarting(jobs, clock):
 
 
 async def worker_until_shutdown(jobs, shutdown, clock):
-    """Handles queued jobs, half a second each, until told to stop: it waits
+    """Handles queued jobs, a second each, until told to stop: it waits
     on the shutdown and the queue at once, and looks at the shutdown first,
     as `biased;` polls it first."""
     stop = asyncio.create_task(shutdown.wait())
@@ -80,7 +81,7 @@ async def worker_until_shutdown(jobs, shutdown, clock):
             taken = 0 if get.cancel() else 1
             break
         print(f"{stamp(clock)} job {get.result()}: working")
-        await asyncio.sleep(JOB_INTERVAL)
+        await asyncio.sleep(JOB_WORK)
     stop.cancel()
     print(f"{stamp(clock)} shutdown: stopping, jobs still queued: {jobs.qsize() + taken}")
 
@@ -113,7 +114,7 @@ async def main():
     shutdown = asyncio.Event()
 
     async def trigger():
-        await asyncio.sleep(1.2)
+        await asyncio.sleep(1.5)
         print(f"{stamp(clock)} shutdown requested")
         shutdown.set()
 

@@ -113,7 +113,7 @@ pub async fn run() -> anyhow::Result<()> {
 // The demonstration: bytes that say when they are dropped, the sender that
 // stalls, and the reader's loop.
 
-const PATIENCE: Duration = Duration::from_secs(1);
+const PATIENCE: Duration = Duration::from_secs(2);
 /// How many waits in a row may end without a frame before the reader gives
 /// up: each wait is bounded, and so must be their sum, or a peer stalled
 /// mid-frame would keep the loop waiting again for ever.
@@ -141,13 +141,17 @@ fn stamp(clock: Instant) -> String {
     format!("[{:.1}s]", clock.elapsed().as_secs_f64())
 }
 
-/// Writes three frames, pausing for 1.3 s in the middle of the second,
+/// Writes three frames, pausing for 2.5 s in the middle of the second,
 /// then closes the pipe.
+///
+/// The reader's wait starts at 0.2 s, with frame-01, so it gives up at
+/// 2.2 s and would again at 4.2 s: every write is at least half a second
+/// from both, so that a busy machine, late with a timer, changes no line.
 async fn sender(mut pipe: DuplexStream, clock: Instant) -> io::Result<()> {
     let writes: [(u64, &[u8]); 4] = [
         (200, b"frame-01"),
         (300, b"fram"),
-        (1300, b"e-02"),
+        (2500, b"e-02"),
         (200, b"frame-03"),
     ];
     for (pause, bytes) in writes {

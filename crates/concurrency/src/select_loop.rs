@@ -13,8 +13,8 @@
 //! handler included (`pitfalls/futurelock`). A
 //! branch is disabled by its `if` or by a value that does not match its
 //! pattern, and `else` runs when all are. `biased;` polls top to bottom, so the
-//! shutdown branch wins a tie (without it, this example stopped at 1.5, 2.0 or
-//! 2.5 s), and a branch always ready starves those below it.
+//! shutdown branch wins a tie (without it, this example stopped at 2, 3, 4 or
+//! 5 s), and a branch always ready starves those below it.
 
 use std::pin::pin;
 use std::time::Duration;
@@ -25,6 +25,8 @@ use tokio::time::{Instant, sleep};
 use tokio_util::sync::CancellationToken;
 
 const JOB_INTERVAL: Duration = Duration::from_millis(500);
+/// How long `worker_until_shutdown` works on a job.
+const JOB_WORK: Duration = Duration::from_secs(1);
 
 /// The pattern: the report is pinned before the loop and polled by `&mut`,
 /// so it keeps its progress across turns. It moves only while `select!`
@@ -48,7 +50,7 @@ async fn worker(mut jobs: mpsc::Receiver<u32>, clock: Instant) {
     );
 }
 
-/// Handles queued jobs, half a second each, until told to stop.
+/// Handles queued jobs, a second each, until told to stop.
 async fn worker_until_shutdown(
     mut jobs: mpsc::Receiver<u32>,
     shutdown: CancellationToken,
@@ -67,7 +69,7 @@ async fn worker_until_shutdown(
             }
             Some(job) = jobs.recv() => {
                 println!("{} job {job}: working", stamp(clock));
-                sleep(JOB_INTERVAL).await;
+                sleep(JOB_WORK).await;
             }
         }
     }
@@ -102,9 +104,10 @@ pub async fn run() -> anyhow::Result<()> {
         sender.send(job).await.context("the worker is gone")?;
     }
     let shutdown = CancellationToken::new();
-    // The shutdown comes from beside the worker, in this same task.
+    // The shutdown comes from beside the worker, in this same task, half
+    // way through job 2.
     let trigger = async {
-        sleep(Duration::from_millis(1200)).await;
+        sleep(Duration::from_millis(1500)).await;
         println!("{} shutdown requested", stamp(clock));
         shutdown.cancel();
     };

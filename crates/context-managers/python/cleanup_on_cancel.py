@@ -82,21 +82,12 @@ async def within(limit, coroutine):
 
 async def main():
     start = asyncio.get_running_loop().time()
-    limit = 1
+    limit = 2
 
     finished = await within(limit, with_connection_unguarded("PostgreSQL", slow_report))
     print(
         f"Unguarded helper: finished = {finished}, after {asyncio.get_running_loop().time() - start:.1f}s"
     )
-
-    print()
-    start = asyncio.get_running_loop().time()
-
-    async def report_on(conn):
-        await slow_report(conn.db_name)
-
-    finished = await within(limit, with_connection("PostgreSQL", report_on))
-    print(f"Guarded helper: finished = {finished}, after {asyncio.get_running_loop().time() - start:.1f}s")
 
     print()
 
@@ -106,6 +97,15 @@ async def main():
 
     finished = await within(limit, with_connection("SQLite", quick_query))
     print(f"Quick query: finished = {finished}")
+
+    print()
+    start = asyncio.get_running_loop().time()
+
+    async def report_on(conn):
+        await slow_report(conn.db_name)
+
+    finished = await within(limit, with_connection("PostgreSQL", report_on))
+    print(f"Guarded helper: finished = {finished}, after {asyncio.get_running_loop().time() - start:.1f}s")
 
     await asyncio.gather(*cleanup_tasks)
     print("Every cleanup task has finished")

@@ -8,6 +8,10 @@ The asyncio twin of crates/context-managers/src/connection_pool.rs.
 import asyncio
 from contextlib import asynccontextmanager
 
+OPEN_TIME = 1.5
+QUERY_TIME = 1.5
+ARRIVAL_GAP = 0.5
+
 
 class ConnectionLost(Exception):
     def __init__(self):
@@ -53,7 +57,7 @@ class ConnectionPool:
         self.opened = 0
 
     async def open(self):
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(OPEN_TIME)
         self.opened += 1
         return Connection(f"Connection-{self.opened}")
 
@@ -88,17 +92,24 @@ class ConnectionPool:
         )
 
 
-async def worker(pool, name, arrival):
-    await asyncio.sleep(arrival)
+async def worker(pool, name):
     async with pool.get_connection() as conn:
         print(f"Worker {name} using {conn.name()}")
-        await conn.execute(1)
+        await conn.execute(QUERY_TIME)
     return f"Result from {name}"
 
 
 async def use_connection_pool():
     pool = ConnectionPool(3)
-    results = await asyncio.gather(*(worker(pool, f"W{i}", 0.1 * i) for i in range(5)))
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    tasks = []
+    for i in range(5):
+        # The first three arrive ARRIVAL_GAP apart; W3 and W4 with W2.
+        if i in (1, 2):
+            await asyncio.sleep(start + ARRIVAL_GAP * i - loop.time())
+        tasks.append(asyncio.create_task(worker(pool, f"W{i}")))
+    results = await asyncio.gather(*tasks)
     for result in results:
         print(result)
     print(f"Pool: {pool.status()}")

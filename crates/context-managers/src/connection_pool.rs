@@ -22,7 +22,7 @@ use std::time::Duration;
 use anyhow::Context;
 use futures::future::join_all;
 use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
-use tokio::time::{sleep, timeout};
+use tokio::time::{Instant, sleep, sleep_until, timeout};
 use tokio_util::task::AbortOnDropHandle;
 
 #[derive(Debug, thiserror::Error)]
@@ -117,7 +117,7 @@ impl ConnectionPool {
     /// Opening a connection (handshake, authentication) is the slow part a
     /// pool saves. The pool names its connections in the order they open.
     async fn open_connection(&self) -> Connection {
-        sleep(Duration::from_millis(500)).await;
+        sleep(OPEN_TIME).await;
         let mut state = lock(&self.state);
         state.opened += 1;
         Connection {
@@ -179,38 +179,49 @@ impl Drop for PooledConnection {
 
 const POOL_SIZE: NonZeroUsize = NonZeroUsize::new(3).expect("room for at least one connection");
 
+// The times. The guide's workers arrive together; here the first three
+// arrive `ARRIVAL_GAP` apart, so that no two connections open at one instant
+// (Tokio gives no order to timers due together), and W3 and W4 come with W2,
+// to queue behind it. Whatever prints is then at least half a second from
+// anything else that prints: the three opens end at 1.5, 2.0 and 2.5 s, the
+// first query at 3.0 s. A timer run late by a busy machine, by less than
+// that, changes no line; arrivals set from the start, not each from the
+// last, are late by one delay, never by the sum of two.
+const OPEN_TIME: Duration = Duration::from_millis(1500);
+const QUERY_TIME: Duration = Duration::from_millis(1500);
+const ARRIVAL_GAP: Duration = Duration::from_millis(500);
+
 async fn worker(
     pool: ConnectionPool,
     name: String,
-    arrival: Duration,
     in_use: Arc<InUse>,
 ) -> Result<String, PoolError> {
-    sleep(arrival).await;
     let mut conn = pool.get_connection().await?;
     // Declared after the guard, so dropped before it: the count goes down
     // before the connection goes back.
     let _held = in_use.enter();
     println!("Worker {name} using {}", conn.name());
-    conn.execute(Duration::from_secs(1)).await?;
+    conn.execute(QUERY_TIME).await?;
     Ok(format!("Result from {name}"))
 }
 
 pub async fn run() -> anyhow::Result<()> {
     let pool = ConnectionPool::new(POOL_SIZE);
     let in_use = Arc::new(InUse::default());
-    let tasks = (0..5).map(|i| {
-        // The guide's workers arrive together; 0.1 s apart, no two of their
-        // timers are due at the same instant, whose order Tokio doesn't promise.
-        let arrival = Duration::from_millis(100) * i;
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for i in 0..5 {
+        if matches!(i, 1 | 2) {
+            sleep_until(start + ARRIVAL_GAP * i).await;
+        }
         // Dropped with `run`, if it is cancelled, the handle aborts the
         // worker: a plain `JoinHandle` would leave it running, detached.
-        AbortOnDropHandle::new(tokio::spawn(worker(
+        tasks.push(AbortOnDropHandle::new(tokio::spawn(worker(
             pool.clone(),
             format!("W{i}"),
-            arrival,
             in_use.clone(),
-        )))
-    });
+        ))));
+    }
     // In the order they were spawned, as `gather` returns them.
     for result in join_all(tasks).await {
         println!("{}", result.context("a worker panicked")??);

@@ -74,10 +74,18 @@ async def checksum(source, progress):
 
 
 class SlowSource:
-    def __init__(self):
+    def __init__(self, hold_after=None, until=None):
+        """Once hold_after bytes are read, the next read waits until `until`
+        is set: on a busy machine, the loop could be held up while the
+        thread reads to the end."""
         self.left = SIZE
+        self.hold_after = hold_after
+        self.until = until
 
     def read(self, size):
+        if self.hold_after is not None and SIZE - self.left >= self.hold_after:
+            self.hold_after = None
+            self.until.wait()
         n = min(size, CHUNK, self.left)
         if n:
             time.sleep(0.01)
@@ -91,10 +99,13 @@ async def main():
     print(f"checksum of {SIZE // 1024} KiB: {total:016x}")
 
     progress = Progress()
-    job = asyncio.create_task(checksum(SlowSource(), progress))
+    gave_up = threading.Event()
+    job = asyncio.create_task(checksum(SlowSource(SIZE // 8, gave_up), progress))
     await progress.wait_for(lambda read: read >= SIZE // 8)
     print("an eighth done: the caller gives up")
     job.cancel()
+    await asyncio.wait({job})
+    gave_up.set()
     await progress.wait_until_ended()
     if progress.read == SIZE:
         raise SystemExit("the thread read everything: it never saw the stop")

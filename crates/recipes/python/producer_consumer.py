@@ -9,7 +9,7 @@ import asyncio
 
 CAPACITY = 2
 GRACE = 5
-RUN_FOR = 2.6
+RUN_FOR = 3
 
 
 async def next_job(job_id):

@@ -15,6 +15,7 @@
 //! - `watch` for progress: sending never blocks the thread.
 
 use std::io::{self, Read};
+use std::sync::mpsc;
 
 use anyhow::Context as _;
 use tokio::sync::watch;
@@ -90,8 +91,9 @@ pub async fn run() -> anyhow::Result<()> {
     // 2. The caller gives up once an eighth is done: `select!` drops the
     // `checksum` future, and its guard tells the thread to stop.
     let (progress, mut seen) = watch::channel(0);
+    let (gave_up, told) = mpsc::channel();
     tokio::select! {
-        result = checksum(SlowSource::new(), progress) => {
+        result = checksum(SlowSource::new().holding_after(SIZE / 8, told), progress) => {
             anyhow::bail!("the checksum finished before an eighth was reported: {result:?}");
         }
         reached = seen.wait_for(|&read| read >= SIZE / 8) => {
@@ -99,6 +101,7 @@ pub async fn run() -> anyhow::Result<()> {
             println!("an eighth done: the caller gives up");
         }
     }
+    drop(gave_up);
     // `changed()` fails once the thread has dropped its `Sender`: it has
     // returned.
     while seen.changed().await.is_ok() {}
@@ -130,16 +133,40 @@ const SIZE: u64 = 4 * 1024 * 1024;
 
 struct SlowSource {
     left: u64,
+    hold: Option<Hold>,
+}
+
+/// Where the source stops until the caller has given up: on a busy machine,
+/// the runtime's thread could be held up while this one reads to the end.
+struct Hold {
+    after: u64,
+    until: mpsc::Receiver<()>,
 }
 
 impl SlowSource {
     fn new() -> Self {
-        SlowSource { left: SIZE }
+        SlowSource {
+            left: SIZE,
+            hold: None,
+        }
+    }
+
+    /// Once `after` bytes are read, the next read waits until `until`'s
+    /// sender is dropped.
+    fn holding_after(self, after: u64, until: mpsc::Receiver<()>) -> Self {
+        SlowSource {
+            hold: Some(Hold { after, until }),
+            ..self
+        }
     }
 }
 
 impl Read for SlowSource {
     fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        if let Some(hold) = self.hold.take_if(|hold| SIZE - self.left >= hold.after) {
+            // Ends when the sender is dropped; nothing is ever sent.
+            let _ = hold.until.recv();
+        }
         let n = buffer.len().min(CHUNK).min(self.left as usize);
         if n > 0 {
             std::thread::sleep(std::time::Duration::from_millis(10));

@@ -91,10 +91,12 @@ pub async fn run() -> anyhow::Result<()> {
 
 // What only feeds the demonstration: a job takes 0.1 s to make and 1 s to
 // handle, so the queue fills and the producer waits for room. The stop
-// comes at least 0.4 s from any job made or handled, so that on the real
-// clock a busy machine prints the same lines in the same order.
+// comes 0.8 s after job 6 is made (2.2 s), so that a busy machine, running
+// the jobs' timers late by less than that, prints the same lines; job 3 is
+// done at 3.1 s and job 7 would be made at 3.2 s, which lateness only
+// moves further away.
 
-const RUN_FOR: Duration = Duration::from_millis(2600);
+const RUN_FOR: Duration = Duration::from_secs(3);
 
 async fn next_job(id: u32) -> Job {
     sleep(Duration::from_millis(100)).await;

@@ -8,6 +8,7 @@ the interpreter switches threads; the loop is free, the CPU is not.)
 """
 
 import asyncio
+import threading
 
 LIMIT = 50_000
 HEARTBEAT_TURNS = 100
@@ -28,12 +29,20 @@ def calculate_primes(n):
 
 async def main():
     turns = 0
+    # Set at each turn: the job on the executor computes from the
+    # heartbeat's next turn on (or its end), so that a busy machine, holding
+    # the loop up until the job is done, can't leave the count at 0.
+    turned = threading.Event()
 
     async def heartbeat():
         nonlocal turns
-        for _ in range(HEARTBEAT_TURNS):
-            turns += 1
-            await asyncio.sleep(0)
+        try:
+            for _ in range(HEARTBEAT_TURNS):
+                turns += 1
+                turned.set()
+                await asyncio.sleep(0)
+        finally:
+            turned.set()  # ended or cancelled: nothing to wait for
 
     beating = asyncio.create_task(heartbeat())
     await asyncio.sleep(0)
@@ -45,8 +54,13 @@ async def main():
     print(f"Heartbeat turns while computing inline: {during}")
     assert during == 0
 
+    def after_a_turn():
+        turned.wait()
+        return calculate_primes(LIMIT)
+
     before = turns
-    primes = await asyncio.get_running_loop().run_in_executor(None, calculate_primes, LIMIT)
+    turned.clear()
+    primes = await asyncio.get_running_loop().run_in_executor(None, after_a_turn)
     during = turns - before
     print(f"spawn_blocking: {len(primes)} primes below {LIMIT}")
     print(f"Heartbeat got turns while computing on spawn_blocking: {during > 0}")

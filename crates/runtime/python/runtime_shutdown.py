@@ -66,8 +66,8 @@ def stop_flag():
 
     async def main():
         asyncio.get_running_loop().run_in_executor(None, job)
-        stop.set()
         print("Stop flag set; asyncio.run shuts down")
+        stop.set()
 
     asyncio.run(main())
     print("  asyncio.run returned, and nobody pressed Enter")

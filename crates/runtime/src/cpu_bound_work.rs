@@ -11,8 +11,8 @@
 //! - *Python Async Programming: A Detailed Guide*,
 //!   "Bad Use Cases (CPU-Bound Operations)"
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
 
 use tokio::task::{JoinError, LocalSet, spawn_blocking, spawn_local, yield_now};
 
@@ -28,12 +28,15 @@ fn calculate_primes(n: u32) -> Vec<u32> {
 }
 
 /// Counts how often the runtime gives it a turn, for `HEARTBEAT_TURNS`
-/// turns at most. A heartbeat that yielded forever would keep the runtime
-/// busy for as long as it lived: a core spinning beside the computation, and
-/// a runtime that never goes idle, so the paused clock could never advance.
-async fn heartbeat(turns: Arc<AtomicUsize>) {
+/// turns at most, and sends a beat at each, for a thread to wait on. A
+/// heartbeat that yielded forever would keep the runtime busy for as long
+/// as it lived: a core spinning beside the computation, and a runtime that
+/// never goes idle, so the paused clock could never advance.
+async fn heartbeat(turns: Arc<AtomicUsize>, beats: mpsc::Sender<()>) {
     for _ in 0..HEARTBEAT_TURNS {
         turns.fetch_add(1, Ordering::SeqCst);
+        // Unbounded: sending never blocks, and no one listening is fine.
+        let _ = beats.send(());
         yield_now().await;
     }
 }
@@ -49,7 +52,8 @@ pub async fn run() -> Result<(), JoinError> {
 
 async fn compare() -> Result<(), JoinError> {
     let turns = Arc::new(AtomicUsize::new(0));
-    let heartbeat = spawn_local(heartbeat(Arc::clone(&turns)));
+    let (beats, beat) = mpsc::channel();
+    let heartbeat = spawn_local(heartbeat(Arc::clone(&turns), beats));
     yield_now().await;
 
     let before = turns.load(Ordering::SeqCst);
@@ -60,7 +64,16 @@ async fn compare() -> Result<(), JoinError> {
     assert_eq!(during, 0, "nothing else runs on this thread meanwhile");
 
     let before = turns.load(Ordering::SeqCst);
-    let primes = spawn_blocking(|| calculate_primes(LIMIT)).await?;
+    while beat.try_recv().is_ok() {} // beats of turns already counted
+    let primes = spawn_blocking(move || {
+        // Computes from the heartbeat's next turn on (or its end): on a
+        // busy machine, the runtime's thread could otherwise be held up
+        // until the job was done, and `during` would be 0 for want of a
+        // chance, not of a free runtime.
+        let _ = beat.recv();
+        calculate_primes(LIMIT)
+    })
+    .await?;
     let during = turns.load(Ordering::SeqCst) - before;
     println!("spawn_blocking: {} primes below {LIMIT}", primes.len());
     println!(

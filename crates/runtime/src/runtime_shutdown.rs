@@ -117,8 +117,10 @@ fn stop_flag() -> anyhow::Result<()> {
             }
         }
     })?;
-    stop.store(true, Ordering::SeqCst);
+    // Said before it is done: once the flag is set, the job's thread may
+    // print at once, while this one waits for a turn on a busy machine.
     println!("Stop flag set; dropping the runtime");
+    stop.store(true, Ordering::SeqCst);
     drop(runtime);
     println!("  The drop returned, and nobody pressed Enter");
     Ok(())

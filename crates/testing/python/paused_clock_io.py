@@ -50,9 +50,13 @@ async def ask_over_tcp(port):
     return await asyncio.wait_for(exchange(), DEADLINE)
 
 
-def serve_elsewhere(listener, connections, worked):
+def serve_elsewhere(listener, connections, worked, opened):
     """A server outside the test's loop: a thread with blocking sockets,
-    which each wait at most DEADLINE."""
+    which each wait at most DEADLINE. It takes no connection until `opened`
+    is set, once the paused client has given up: a busy machine that held
+    the client up for the server's WORK would otherwise let the reply in
+    before the loop's clock moved."""
+    opened.wait()
     listener.settimeout(DEADLINE)
     for _ in range(connections):
         connection, _ = listener.accept()
@@ -102,7 +106,8 @@ def main():
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     worked = threading.Event()
-    elsewhere = threading.Thread(target=serve_elsewhere, args=(listener, 2, worked))
+    opened = threading.Event()
+    elsewhere = threading.Thread(target=serve_elsewhere, args=(listener, 2, worked, opened))
     elsewhere.start()
 
     # The whole test on the fast-forwarding loop.
@@ -115,6 +120,8 @@ def main():
         server = "had answered" if worked.is_set() else "was still working"
         print(f"paused clock, server elsewhere: timed out at {paused.time() - start:.1f}s; "
               f"the server {server}")
+    finally:
+        opened.set()
 
     # Fix one: real I/O on the real clock.
     real = asyncio.SelectorEventLoop()

@@ -24,6 +24,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::runtime::{Builder, Runtime};
+use tokio::sync::oneshot;
 use tokio::time::{Instant, sleep, timeout};
 
 /// How long the server works on a request.
@@ -61,10 +62,18 @@ async fn ask_over_tcp(addr: SocketAddr) -> io::Result<String> {
     timeout(DEADLINE, exchange).await?
 }
 
+/// The server of `server_elsewhere`: its runtime, which stops it when
+/// dropped; its address; a flag set when it has done its work; and the
+/// sender that lets it take connections.
+type Elsewhere = (Runtime, SocketAddr, Arc<AtomicBool>, oneshot::Sender<()>);
+
 /// A server outside the test's runtime, as a database or another service
-/// would be: on a runtime of its own, on the real clock. Dropping the
-/// runtime stops it. The flag is set when it has done its work.
-fn server_elsewhere() -> io::Result<(Runtime, SocketAddr, Arc<AtomicBool>)> {
+/// would be: on a runtime of its own, on the real clock. It takes no
+/// connection until told (a send, or the sender dropped), and is told once
+/// the paused client has given up: a busy machine that held the client's
+/// thread up for the server's 0.5 s would otherwise let the reply in
+/// before the paused clock moved.
+fn server_elsewhere() -> io::Result<Elsewhere> {
     let runtime = Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -73,7 +82,10 @@ fn server_elsewhere() -> io::Result<(Runtime, SocketAddr, Arc<AtomicBool>)> {
     let addr = listener.local_addr()?;
     let worked = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&worked);
+    let (open, opened) = oneshot::channel();
     runtime.spawn(async move {
+        // Until then, a client's connection waits in the kernel's queue.
+        let _ = opened.await;
         while let Ok((stream, _)) = listener.accept().await {
             let flag = Arc::clone(&flag);
             tokio::spawn(async move {
@@ -84,7 +96,7 @@ fn server_elsewhere() -> io::Result<(Runtime, SocketAddr, Arc<AtomicBool>)> {
             });
         }
     });
-    Ok((runtime, addr, worked))
+    Ok((runtime, addr, worked, open))
 }
 
 fn paused_runtime() -> io::Result<Runtime> {
@@ -95,7 +107,7 @@ fn paused_runtime() -> io::Result<Runtime> {
 }
 
 pub fn run() -> anyhow::Result<()> {
-    let (elsewhere, addr, worked) = server_elsewhere()?;
+    let (elsewhere, addr, worked, open) = server_elsewhere()?;
 
     // The test as it is often written: the whole test on the paused clock.
     let paused = paused_runtime()?;
@@ -115,6 +127,8 @@ pub fn run() -> anyhow::Result<()> {
         ),
         other => println!("paused clock, server elsewhere: {other:?}"),
     }
+    // The client has given up: the server may take connections.
+    let _ = open.send(());
 
     // Fix one: real I/O on the real clock.
     let real = Builder::new_current_thread().enable_all().build()?;
@@ -146,7 +160,7 @@ mod tests {
     /// passes at exactly `DEADLINE`, before the server has done its work.
     #[test]
     fn a_real_server_times_out_on_the_paused_clock() -> io::Result<()> {
-        let (_elsewhere, addr, worked) = server_elsewhere()?;
+        let (_elsewhere, addr, worked, _open) = server_elsewhere()?;
         let paused = paused_runtime()?;
         let (result, elapsed) = paused.block_on(async {
             let start = Instant::now();
