@@ -28,6 +28,17 @@ use xtask::workspace::Workspace;
 /// How long a connection may wait for the client to send or read, and an
 /// example to finish (each gives up on a server within 10 s).
 const PATIENCE: Duration = Duration::from_secs(30);
+/// What an example says when its own deadline passed first: http_errors,
+/// concurrent_requests, testing/http_client; fetch_with_timeout. Reading
+/// its limit's worth (1 MiB) takes a fraction of the shortest deadline (1 s,
+/// testing/http_client), but on a busy machine the deadline can come first,
+/// and giving up then is right too: so that is accepted, whatever follows
+/// from it (http_errors even succeeds when only its /json timed out). An
+/// example with no limit still fails the test, by succeeding or failing
+/// some other way, on any machine that reads 16 MiB within its deadline.
+/// rate_limited_client's timeout says only "error decoding response body",
+/// which a body decoded whole says too: it is held to "longer than".
+const DEADLINE_FIRST: [&str; 2] = ["no answer within", "Timeout after"];
 /// What the chunked server sends in all: past every example's limit.
 const CHUNKED_TOTAL: usize = 16 * 1024 * 1024;
 const CHUNK: usize = 64 * 1024;
@@ -146,7 +157,9 @@ fn each_http_example_refuses(length: Length) {
             command.args([&example.name, "--base-url", &server.url()]);
             let finished = proc::run(command, PATIENCE).expect("the example runs");
             let output = format!("{}{}", finished.stdout, finished.stderr);
-            if finished.success() || !output.contains("longer than") {
+            let refused = !finished.success() && output.contains("longer than");
+            let gave_up = DEADLINE_FIRST.iter().any(|words| output.contains(words));
+            if !refused && !gave_up {
                 wrong.push(format!(
                     "{}/{}: {:?}\n{output}",
                     section.name, example.name, finished.exit

@@ -19,6 +19,14 @@ use tokio::net::{TcpListener, TcpStream};
 
 /// What the server logged.
 static LOGGED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+/// A bound on every wait, so that a broken server fails the test rather
+/// than hang it; never what decides a pass.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+fn logged_a_failed_accept() -> bool {
+    let logged = LOGGED.lock().unwrap_or_else(PoisonError::into_inner);
+    logged.iter().any(|line| line.contains("accept failed"))
+}
 
 fn main() -> std::process::ExitCode {
     let arguments = libtest_mimic::Arguments::from_args();
@@ -64,19 +72,24 @@ async fn a_failed_accept_does_not_stop_the_server() {
     // waits in the listener's backlog for an accept that has none to use.
     filler.pop();
     let client = TcpStream::connect(address).await.expect("a connection");
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The server runs on this thread whenever this task waits: look until
+    // it has logged a failed accept (or stopped), each look a turn for it.
+    let waited = tokio::time::timeout(PATIENCE, async {
+        while !server.is_finished() && !logged_a_failed_accept() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
     assert!(
         !server.is_finished(),
         "the server stopped at the failed accept: {:?}",
         server.await
     );
-    let logged = LOGGED
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone();
     assert!(
-        logged.iter().any(|line| line.contains("accept failed")),
-        "no accept failed, so the test proves nothing; the server logged {logged:?}"
+        waited.is_ok(),
+        "no accept failed within {PATIENCE:?}, so the test proves nothing; the server \
+         logged {:?}",
+        LOGGED.lock().unwrap_or_else(PoisonError::into_inner)
     );
 
     drop(filler);
@@ -84,16 +97,16 @@ async fn a_failed_accept_does_not_stop_the_server() {
     let mut client = BufReader::new(client);
     client.write_all(b"hello\n").await.expect("a line goes out");
     let mut reply = String::new();
-    tokio::time::timeout(Duration::from_secs(10), client.read_line(&mut reply))
+    tokio::time::timeout(PATIENCE, client.read_line(&mut reply))
         .await
-        .expect("a reply within 10 s")
+        .expect("a reply")
         .expect("a reply");
     assert_eq!(reply, "HELLO\n");
     drop(client);
     shutdown.cancel();
-    tokio::time::timeout(Duration::from_secs(10), server)
+    tokio::time::timeout(PATIENCE, server)
         .await
-        .expect("the server stops within 10 s of its shutdown")
+        .expect("the server stops after its shutdown")
         .expect("the server task ends")
         .expect("the server ends without an error");
 }

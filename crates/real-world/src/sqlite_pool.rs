@@ -578,7 +578,9 @@ mod tests {
             let transaction = db.transaction()?;
             let before = count(&transaction)?;
             let _ = reading.send(());
-            let writer_committed = commit_seen.recv_timeout(Duration::from_secs(2)).is_ok();
+            // Only a commit that waits for this reader to end (SQLite's default
+            // journal) runs out this bound: its busy timeout (5 s) is shorter.
+            let writer_committed = commit_seen.recv_timeout(Duration::from_secs(30)).is_ok();
             Ok((writer_committed, before, count(&transaction)?))
         });
         let writer = async {

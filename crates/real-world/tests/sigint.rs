@@ -1,6 +1,10 @@
 //! Ctrl-C stops `background_services` gracefully: the real binary, sent a
-//! real SIGINT while its services run, stops them and exits with code 0
-//! within a second.
+//! real SIGINT while its services run, stops them and exits with code 0.
+//! The example itself tells a graceful stop from one cut short: a service
+//! still running at the end of its grace period (1 s, for a check of 0.1 s)
+//! is aborted, and the run fails. So the tests check what it printed and
+//! how it exited, not how long it took, which on a busy machine can be
+//! anything.
 #![cfg(unix)]
 
 use std::io::{BufRead, BufReader};
@@ -10,9 +14,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// How long the services may take to stop after the signal.
-const STOP_WITHIN: Duration = Duration::from_secs(1);
-/// A generous bound for anything else, so a broken binary fails the test
+/// A generous bound on every wait, so a broken binary fails the test
 /// instead of hanging it.
 const PATIENCE: Duration = Duration::from_secs(30);
 
@@ -75,16 +77,16 @@ fn send_sigint(child: &Reaper) {
     assert!(status.success(), "kill -INT {pid} failed: {status}");
 }
 
-/// Waits for the child to exit, up to `limit` after the signal.
-fn exit_within(child: &mut Reaper, limit: Duration, seen: &[String]) -> ExitStatus {
+/// Waits for the child to exit, for `PATIENCE` at most.
+fn exit(child: &mut Reaper, seen: &[String]) -> ExitStatus {
     let signalled = Instant::now();
     loop {
         if let Some(exit) = child.0.try_wait().expect("the child can be waited for") {
             return exit;
         }
         assert!(
-            signalled.elapsed() < limit,
-            "still running {limit:?} after SIGINT; output: {seen:#?}"
+            signalled.elapsed() < PATIENCE,
+            "still running {PATIENCE:?} after SIGINT; output: {seen:#?}"
         );
         thread::sleep(Duration::from_millis(10));
     }
@@ -94,31 +96,29 @@ fn exit_within(child: &mut Reaper, limit: Duration, seen: &[String]) -> ExitStat
 fn sigint_stops_the_services_cleanly() {
     let (mut child, lines) = start(&["background_services"]);
     // The first metrics line is printed by a service task, which runs only
-    // after `main` has polled `ctrl_c()` and so installed its handler.
+    // after `main` has polled `ctrl_c()` and so installed its handler; the
+    // run lasts 9.5 s from there.
     let mut seen = Vec::new();
     read_until(&lines, &mut seen, "Metrics:");
 
     send_sigint(&child);
-    let signalled = Instant::now();
-    let exit = exit_within(&mut child, STOP_WITHIN, &seen);
-    let stopped_after = signalled.elapsed();
-
+    let exit = exit(&mut child, &seen);
     seen.extend(lines.iter()); // the sender closes when the child exits
     let mut stderr = String::new();
     if let Some(mut pipe) = child.0.stderr.take() {
         let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
     }
+    // Code 0: every service saw the shutdown and ended within the grace
+    // period; one aborted would have failed the run.
     assert_eq!(
         exit.code(),
         Some(0),
         "exit {exit}; stderr: {stderr}; output: {seen:#?}"
     );
-    assert!(
-        stopped_after < STOP_WITHIN,
-        "took {stopped_after:?} to stop"
-    );
-    // The health check in progress when the signal came was finished, not
-    // cut off.
+    // The first health check takes 0.1 s from the first metrics line: a
+    // signal that came meanwhile (the usual case) found it in progress, and
+    // it was finished, not cut off. On a busy machine the signal may come
+    // after it; its line is there either way.
     for expected in [
         "Received shutdown signal",
         "Stopping services...",
@@ -144,23 +144,29 @@ fn sigint_stops_the_services_cleanly() {
 /// end and exited 0.)
 #[test]
 fn sigint_after_background_services_ends_the_next_example() {
-    let (mut child, lines) = start(&["background_services", "fetch_with_timeout"]);
-    // The runner prints the second example's header once the first has
-    // returned and its runtime is gone; the second takes 3 s.
+    // The runner prints an example's header once the one before has
+    // returned and its runtime is gone. fetch_with_timeout takes 3 s, and
+    // runs ten times: a signal sent after the first header reaches one of
+    // them, unless the test is held up for half a minute.
+    const RUNS: usize = 10;
+    let mut args = vec!["background_services"];
+    args.extend(["fetch_with_timeout"; RUNS]);
+    let (mut child, lines) = start(&args);
     let mut seen = Vec::new();
     read_until(&lines, &mut seen, "=== real-world/fetch_with_timeout");
 
     send_sigint(&child);
-    let exit = exit_within(&mut child, PATIENCE, &seen);
+    let exit = exit(&mut child, &seen);
     seen.extend(lines.iter());
     assert_eq!(
         exit.signal(),
         Some(2),
         "not killed by SIGINT: {exit}; output: {seen:#?}"
     );
+    let done = seen.iter().filter(|line| line.starts_with("Both done"));
     assert!(
-        !seen.iter().any(|line| line.starts_with("Both done")),
-        "the second example ran to its end: {seen:#?}"
+        done.count() < RUNS,
+        "every run of the next example ran to its end: {seen:#?}"
     );
 }
 
@@ -176,7 +182,7 @@ fn a_second_example_that_catches_sigint_still_gets_it() {
     read_until(&lines, &mut seen, "Metrics:");
 
     send_sigint(&child);
-    let exit = exit_within(&mut child, STOP_WITHIN, &seen);
+    let exit = exit(&mut child, &seen);
     seen.extend(lines.iter());
     assert_eq!(exit.code(), Some(0), "exit {exit}; output: {seen:#?}");
     assert!(

@@ -234,11 +234,18 @@ mod tests {
 
     #[tokio::test]
     async fn a_child_that_ended_is_not_said_to_be_killed() {
-        // The shell exits at once; the `sleep` it leaves holds the pipes.
-        // Two seconds for the shell to exit, even on a busy machine.
+        // The shell exits at once; the `sleep` it leaves holds the pipes
+        // until the test kills it, so the limit is reached however late it
+        // comes. The limit only has to come after the shell has exited:
+        // ten seconds, even on a busy machine.
+        let seconds = format!("{}.{}", 60, std::process::id());
         let mut command = Command::new("sh");
-        command.args(["-c", "sleep 4 & echo started"]);
-        let outcome = run_with_timeout(command, Duration::from_secs(2)).await;
+        command.args(["-c", &format!("sleep {seconds} & echo started")]);
+        let outcome = run_with_timeout(command, Duration::from_secs(10)).await;
+        let sleeper = format!("sleep\0{seconds}\0").into_bytes();
+        if let Some(pid) = process(&sleeper) {
+            let _ = std::process::Command::new("kill").arg(pid).status();
+        }
         let Err(RunError::TimedOut { killed, status, .. }) = outcome else {
             panic!("not a timeout: {outcome:?}");
         };
@@ -246,12 +253,20 @@ mod tests {
         assert!(status.success(), "{status}");
     }
 
-    /// Whether a live process has this command line; a killed one, even
+    /// The id of a live process with this command line; a killed one, even
     /// before it is reaped, has an empty one.
-    fn running(cmdline: &[u8]) -> bool {
-        std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
+    fn process(cmdline: &[u8]) -> Option<String> {
+        let entries = std::fs::read_dir("/proc").unwrap().flatten();
+        let mut found = entries.filter(|entry| {
             std::fs::read(entry.path().join("cmdline")).is_ok_and(|found| found == cmdline)
-        })
+        });
+        found
+            .next()
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+    }
+
+    fn running(cmdline: &[u8]) -> bool {
+        process(cmdline).is_some()
     }
 
     #[tokio::test]
@@ -266,7 +281,7 @@ mod tests {
         let started = Instant::now();
         while !running(&cmdline) {
             assert!(
-                started.elapsed() < Duration::from_secs(5),
+                started.elapsed() < Duration::from_secs(30),
                 "the child never started"
             );
             let _ = timeout(Duration::from_millis(10), &mut running_future).await;
@@ -275,7 +290,7 @@ mod tests {
         let dropped = Instant::now();
         while running(&cmdline) {
             assert!(
-                dropped.elapsed() < Duration::from_secs(5),
+                dropped.elapsed() < Duration::from_secs(30),
                 "the child outlived the drop"
             );
             tokio::time::sleep(Duration::from_millis(10)).await;

@@ -1,47 +1,60 @@
-//! The dump_stuck_tasks recipe's dumper: what it shows, that a dump taken as
-//! `main` ends is written, and that neither a stuck stderr nor a second
-//! request holds anything up. Kept out of the example's file, which a reader
-//! copies: some of these tests need the multi-thread runtime, which a
-//! project of theirs may not have.
+//! The dump_stuck_tasks recipe's report: `main`'s frames and each stuck
+//! task's, what each waits in, and who holds the lock one waits for. The
+//! dumper itself (SIGUSR1, the writer) is tested in `dumps_on_sigusr1.rs`.
+//!
+//! This binary holds this one test, and the test sets its tracker as the
+//! process's global subscriber before anything else runs. What the tracker
+//! sees of a span or event is decided once per place in the code, for the
+//! whole process, by the subscribers there are when that place first runs
+//! (tracing-core caches each callsite's "interest"). While one dispatcher
+//! has ever been registered, a place first reached on a thread whose default
+//! is no subscriber (a runtime of another test, a `set_default` that only
+//! covers its own thread) is cached as of no interest, and stays so until
+//! the next registration; a registration racing it can be overwritten
+//! likewise. With a `set_default` tracker beside other tests, the report
+//! lost tasks' spawns and lock holders whenever another test's threads
+//! reached Tokio's instrumentation first ("spawned where the tracker did
+//! not see"). One global subscriber, set before the runtime is built, is
+//! the only one any thread of this process can see.
+#![cfg(all(tokio_unstable, target_os = "linux", target_arch = "x86_64"))]
 
-// The example's own file: its demonstration is the section binary's.
-#[allow(dead_code)]
-#[path = "../src/dump_stuck_tasks.rs"]
-mod dump_stuck_tasks;
-
-use std::io::{self, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
-use dump_stuck_tasks::with_dumps_on_sigusr1;
 use tokio::sync::{Mutex, oneshot};
 
 /// The report names `main`'s own frames and each stuck task's under it, what
 /// each waits in, and who holds the lock one waits for.
-#[cfg(all(tokio_unstable, target_os = "linux", target_arch = "x86_64"))]
-#[tokio::test]
-async fn the_dump_shows_where_main_and_each_task_wait() {
+#[test]
+fn the_dump_shows_where_main_and_each_task_wait() {
     use task_dump::{Files, Own, Taken, TaskDumps, Tracker};
 
     let tracker = Tracker::default();
-    let _default = tracing::subscriber::set_default(tracker.clone());
-    let ledger = Arc::new(Mutex::new(()));
-    let (approve, approval) = oneshot::channel::<()>();
-    let mut tasks = tokio::task::JoinSet::new();
-    tasks.spawn(hold(ledger.clone(), approval));
-    tokio::task::yield_now().await;
-    tasks.spawn(wait_for(ledger));
-    tasks.spawn(tokio::time::sleep(Duration::from_secs(9)));
-    tokio::task::yield_now().await;
-    let mut main = std::pin::pin!(tracker.main(main_waits(approve)));
-    let own = Own {
-        files: Files::Under(env!("CARGO_MANIFEST_DIR")),
-        module: env!("CARGO_CRATE_NAME"),
-    };
-    let Taken::Dump(dump) = TaskDumps::new(tracker, own).dump(main.as_mut()).await else {
-        panic!("main ended while it was traced");
-    };
-    let report = task_dump::report(&dump, None).render(&task_dump::names_label);
+    tracing::subscriber::set_global_default(tracker.clone())
+        .expect("no subscriber set before this test's");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let report = runtime.block_on(async {
+        let ledger = Arc::new(Mutex::new(()));
+        let (approve, approval) = oneshot::channel::<()>();
+        let mut tasks = tokio::task::JoinSet::new();
+        tasks.spawn(hold(ledger.clone(), approval));
+        tokio::task::yield_now().await;
+        tasks.spawn(wait_for(ledger));
+        tasks.spawn(tokio::time::sleep(Duration::from_secs(9)));
+        tokio::task::yield_now().await;
+        let mut main = std::pin::pin!(tracker.main(main_waits(approve)));
+        let own = Own {
+            files: Files::Under(env!("CARGO_MANIFEST_DIR")),
+            module: env!("CARGO_CRATE_NAME"),
+        };
+        let Taken::Dump(dump) = TaskDumps::new(tracker, own).dump(main.as_mut()).await else {
+            panic!("main ended while it was traced");
+        };
+        task_dump::report(&dump, None).render(&task_dump::names_label)
+    });
     // The tasks were spawned before `main`, so none is under it.
     for wait in [
         "main (the body of `main`)\n  main_waits at dump_stuck_tasks.rs:",
@@ -57,201 +70,16 @@ async fn the_dump_shows_where_main_and_each_task_wait() {
     }
 }
 
-/// The tests that raise SIGUSR1, one at a time: the signal reaches every
-/// listener in the process.
-static SIGNALS: Mutex<()> = Mutex::const_new(());
-
-/// A writer into a buffer the test reads.
-#[derive(Clone, Default)]
-struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, text: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(text);
-        Ok(text.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// A dump leaves out the dumper's own thread and tasks: here `main` is all
-/// there is.
-#[cfg(all(tokio_unstable, target_os = "linux", target_arch = "x86_64"))]
-#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
-async fn the_dump_leaves_out_the_dumpers_own_tasks() {
-    let _one_at_a_time = SIGNALS.lock().await;
-    let captured = Captured::default();
-    let written = captured.0.clone();
-    let main = async move {
-        signal_hook::low_level::raise(signal_hook::consts::SIGUSR1).unwrap();
-        while written.lock().unwrap().is_empty() {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    };
-    tokio::time::timeout(
-        Duration::from_secs(20),
-        with_dumps_on_sigusr1(main, captured.clone()),
-    )
-    .await
-    .expect("no dump within 20s")
-    .unwrap();
-    let dump = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    let main = "SIGUSR1: where each task waits\n\nmain (the body of `main`)\n";
-    assert!(dump.starts_with(main), "{dump}");
-    assert!(!dump.contains("\n  task "), "{dump}");
-}
-
-/// `main` asks for a dump, and is done by its next poll after the one the
-/// dump makes: it ends right after the dump was taken, before the writer had
-/// a turn. The dump is written all the same.
-#[tokio::test]
-async fn a_dump_taken_as_main_ends_is_written() {
-    let _one_at_a_time = SIGNALS.lock().await;
-    let captured = Captured::default();
-    let mut polls = 0;
-    let main = std::future::poll_fn(|cx| {
-        polls += 1;
-        match polls {
-            1 => {
-                signal_hook::low_level::raise(signal_hook::consts::SIGUSR1).unwrap();
-                std::task::Poll::Pending
-            }
-            // The dump's own poll.
-            2 => {
-                cx.waker().wake_by_ref();
-                std::task::Poll::Pending
-            }
-            _ => std::task::Poll::Ready(()),
-        }
-    });
-    with_dumps_on_sigusr1(main, captured.clone()).await.unwrap();
-    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    assert!(
-        text.starts_with("SIGUSR1: where each task waits\n"),
-        "{text:?}"
-    );
-}
-
-#[cfg(all(tokio_unstable, target_os = "linux", target_arch = "x86_64"))]
 async fn hold(ledger: Arc<Mutex<()>>, approval: oneshot::Receiver<()>) {
     let _held = ledger.lock().await;
     let _ = approval.await;
 }
 
-#[cfg(all(tokio_unstable, target_os = "linux", target_arch = "x86_64"))]
 async fn wait_for(ledger: Arc<Mutex<()>>) {
     let _held = ledger.lock().await;
 }
 
-#[cfg(all(tokio_unstable, target_os = "linux", target_arch = "x86_64"))]
 async fn main_waits(approve: oneshot::Sender<()>) {
     tokio::time::sleep(Duration::from_secs(3600)).await;
     let _ = approve.send(());
-}
-
-/// A writer that blocks, as a pipe no one reads does, until it is
-/// released, for 2 s at most; it reports whether it was released.
-struct Stuck {
-    started: Option<oneshot::Sender<()>>,
-    release: std::sync::mpsc::Receiver<()>,
-    released: Option<oneshot::Sender<bool>>,
-}
-
-impl Write for Stuck {
-    fn write(&mut self, text: &[u8]) -> io::Result<usize> {
-        if let Some(started) = self.started.take() {
-            let _ = started.send(());
-        }
-        let released = self.release.recv_timeout(Duration::from_secs(2));
-        if let Some(report) = self.released.take() {
-            let _ = report.send(released.is_ok());
-        }
-        Ok(text.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// A stderr that blocks holds the writing task only: `main` goes on, and
-/// here releases it.
-#[tokio::test]
-async fn a_write_that_blocks_stops_no_worker_and_not_main() {
-    let _one_at_a_time = SIGNALS.lock().await;
-    let (started, has_started) = oneshot::channel();
-    let (release, to_release) = std::sync::mpsc::channel();
-    let (released, was_released) = oneshot::channel();
-    let stuck = Stuck {
-        started: Some(started),
-        release: to_release,
-        released: Some(released),
-    };
-    let main = async move {
-        signal_hook::low_level::raise(signal_hook::consts::SIGUSR1).unwrap();
-        has_started.await.unwrap();
-        release.send(()).unwrap();
-        was_released.await.unwrap()
-    };
-    let released = with_dumps_on_sigusr1(main, stuck).await.unwrap();
-    assert!(released, "the write held the runtime");
-}
-
-/// A second request while a dump is in flight waits for that one rather
-/// than starting another, on the multi-thread runtime, where each dump runs
-/// on a thread of its own and a second would spin a core: the dump's task
-/// is spawned once.
-#[cfg(all(tokio_unstable, target_os = "linux", target_arch = "x86_64"))]
-#[test]
-fn one_dump_at_a_time() {
-    use futures::FutureExt;
-
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    // A task that holds the only worker: no dump ends while it runs.
-    let (started, has_started) = std::sync::mpsc::channel();
-    let (release, released) = std::sync::mpsc::channel::<()>();
-    runtime.spawn(async move {
-        started.send(()).unwrap();
-        let _ = released.recv_timeout(Duration::from_secs(30));
-    });
-    has_started.recv().unwrap();
-
-    runtime.block_on(async {
-        let own = task_dump::Own {
-            files: task_dump::Files::Under(env!("CARGO_MANIFEST_DIR")),
-            module: env!("CARGO_CRATE_NAME"),
-        };
-        let mut dumps = task_dump::TaskDumps::new(task_dump::Tracker::default(), own);
-        let mut main = std::pin::pin!(std::future::pending::<()>());
-        // Each given up at once, as a caller's `select!` would.
-        assert!(dumps.dump(main.as_mut()).now_or_never().is_none());
-        assert!(dumps.dump(main.as_mut()).now_or_never().is_none());
-        release.send(()).unwrap();
-        let dumped = dumps.dump(main.as_mut()).await;
-        assert!(matches!(dumped, task_dump::Taken::Dump(_)));
-    });
-    // The task that held the worker, and one dump's.
-    assert_eq!(runtime.metrics().spawned_tasks_count(), 2);
-}
-
-/// The `main` the recipe's page and "Why is my program stuck?" tell a
-/// reader to write, compiled as they print it.
-#[allow(dead_code)]
-mod in_your_program {
-    use super::dump_stuck_tasks;
-
-    async fn serve() -> std::io::Result<()> {
-        Ok(())
-    }
-
-    #[tokio::main]
-    async fn main() -> std::io::Result<()> {
-        dump_stuck_tasks::with_dumps_on_sigusr1(serve(), std::io::stderr()).await?
-    }
 }

@@ -130,6 +130,11 @@ mod tests {
 
     use super::*;
 
+    /// A bound on every wait for a job that should run, so that one that
+    /// never does fails the test rather than hang it; never what decides a
+    /// pass.
+    const PATIENCE: Duration = Duration::from_secs(30);
+
     /// A pool of one worker, kept busy until the returned sender sends or is
     /// dropped; returns once the job runs.
     async fn busy_pool() -> (BoundedBlockingPool, mpsc::Sender<()>, AbortOnDropHandle<()>) {
@@ -151,31 +156,41 @@ mod tests {
     }
 
     /// A task that runs jobs in a loop on the one worker, and one other
-    /// caller: each of its five jobs runs within half a second.
+    /// caller: each of its five jobs runs next, after at most the looping
+    /// job that had the worker when it asked. Permits go in the order they
+    /// were asked for, so the looping task, which asks again only once its
+    /// job is done, is behind it in line.
     #[tokio::test]
     async fn a_looping_caller_does_not_starve_another() {
         let pool = BoundedBlockingPool::new(NonZeroUsize::MIN);
+        let order = Arc::new(Mutex::new(Vec::new()));
         let _looping = AbortOnDropHandle::new(tokio::spawn({
-            let pool = pool.clone();
+            let (pool, order) = (pool.clone(), Arc::clone(&order));
             async move {
                 loop {
-                    pool.run(|| std::thread::sleep(Duration::from_millis(5)))
-                        .await
-                        .unwrap();
+                    let order = Arc::clone(&order);
+                    pool.run(move || {
+                        order.lock().unwrap().push("loop");
+                        std::thread::sleep(Duration::from_millis(5));
+                    })
+                    .await
+                    .unwrap();
                 }
             }
         }));
         tokio::task::yield_now().await;
-        let mut starved = 0;
         for _ in 0..5 {
-            if timeout(Duration::from_millis(500), pool.run(|| ()))
-                .await
-                .is_err()
-            {
-                starved += 1;
-            }
+            order.lock().unwrap().push("asked");
+            let order = Arc::clone(&order);
+            let job = move || order.lock().unwrap().push("other");
+            timeout(PATIENCE, pool.run(job)).await.unwrap().unwrap();
         }
-        assert_eq!(starved, 0, "{starved} of 5 jobs starved");
+        let order = order.lock().unwrap().clone();
+        let mut waited = order.split(|&step| step == "asked").skip(1);
+        assert!(
+            waited.all(|steps| steps.iter().take_while(|&&step| step == "loop").count() <= 1),
+            "{order:?}"
+        );
     }
 
     /// Five callers queue in turn while the one worker is busy: in how many
@@ -268,7 +283,10 @@ mod tests {
     /// polled by the runtime.
     #[tokio::test]
     async fn a_held_caller_stalls_the_others_until_dropped_or_spawned() {
-        let patience = Duration::from_secs(1);
+        // Long enough to show a stall: a call that is not stalled takes a
+        // fraction of it, and load can only make it slower, never let a
+        // stalled one through.
+        let a_while = Duration::from_secs(1);
         let (pool, release, busy) = busy_pool().await;
         let mut held = Box::pin(pool.run(|| "held"));
         tokio::select! {
@@ -278,11 +296,11 @@ mod tests {
         release.send(()).unwrap();
         busy.await.unwrap();
         assert!(
-            timeout(patience, pool.run(|| "behind")).await.is_err(),
+            timeout(a_while, pool.run(|| "behind")).await.is_err(),
             "no stall"
         );
         drop(held);
-        timeout(patience, pool.run(|| "behind"))
+        timeout(PATIENCE, pool.run(|| "behind"))
             .await
             .unwrap()
             .unwrap();
@@ -295,7 +313,7 @@ mod tests {
         }
         release.send(()).unwrap();
         busy.await.unwrap();
-        timeout(patience, pool.run(|| "behind"))
+        timeout(PATIENCE, pool.run(|| "behind"))
             .await
             .unwrap()
             .unwrap();
@@ -309,7 +327,7 @@ mod tests {
         sleep(Duration::from_millis(10)).await;
         release.send(()).unwrap();
         busy.await.unwrap();
-        timeout(patience, pool.run(|| "behind"))
+        timeout(PATIENCE, pool.run(|| "behind"))
             .await
             .unwrap()
             .unwrap();

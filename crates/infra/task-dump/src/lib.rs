@@ -53,5 +53,18 @@ pub fn task_number(id: tokio::task::Id) -> Option<u64> {
     id.to_string().parse().ok()
 }
 
+// The tests share a process, each with a tracker of its own as the default
+// subscriber of every thread that runs its Tokio code (the test's thread, and
+// each worker's in the multi-thread test), and none sets a global one. That
+// is safe only because every thread that reaches Tokio's instrumentation has
+// a `Tracker` as its default, and every `Tracker` takes the same interest in
+// each place: tracing-core decides once, for the whole process, whether a
+// place's spans and events reach any subscriber, from the subscribers there
+// are when it first runs, and while only one dispatcher is registered, from
+// the default of the thread that gets there first. A thread with no
+// subscriber would decide "never" for all of them. So a test there either
+// sets a tracker on each thread that runs Tokio code before any runs, as
+// `dump_at` does, or touches no Tokio at all. (Their expected reports name
+// lines of tests.rs: this note stays here.)
 #[cfg(test)]
 mod tests;
