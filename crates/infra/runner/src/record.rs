@@ -32,6 +32,7 @@ use protocol::Clock;
 use protocol::timeline::{self, EndKind, Ended, MAX_ROWS, Micros, Row, RowKind, Timeline};
 use task_dump::{Taken, TaskDumps, Tracker, task_number};
 use tokio::runtime::{Builder, Handle, Runtime};
+use tokio::sync::Notify;
 use tokio::task::Id;
 use tokio::time::Instant;
 use tracing::span::{self, Attributes};
@@ -52,6 +53,11 @@ pub(crate) struct Held {
     pub(crate) since: std::time::Instant,
     pub(crate) ended: Option<std::time::Instant>,
 }
+
+/// How long, in real time, the tasks alive after `run()` returned may take
+/// to end before they are said to be left running: a hang guard, far
+/// longer than the turn a stopped task needs on a busy machine.
+const SETTLE_GUARD: Duration = Duration::from_secs(10);
 
 /// Whether this build has the task hooks.
 pub(crate) const HOOKS: bool = cfg!(tokio_unstable);
@@ -95,6 +101,8 @@ struct Shared {
     path: &'static str,
     source: &'static str,
     state: Mutex<State>,
+    /// Told each time a task of the example's ends.
+    ended: Notify,
 }
 
 #[derive(Default)]
@@ -224,6 +232,7 @@ impl Recorder {
                 path,
                 source,
                 state: Mutex::new(state),
+                ended: Notify::new(),
             }),
         }
     }
@@ -560,10 +569,14 @@ impl Recorder {
 
     /// The example's tasks still alive after `run()` returned, once those
     /// already told to stop (aborted, or in a dropped `JoinSet`) have had
-    /// the turns they need to end. The paused clock does not move here; on
-    /// the real clock, and for the multi-thread runtime's other workers, the
-    /// runtime also gets a moment of real time.
-    pub(crate) fn settle(&self, runtime: &Runtime, clock: Clock) -> Vec<String> {
+    /// the turns they need to end. The paused clock does not move here. On
+    /// the real clock a task may also be waiting for another thread (a
+    /// worker of the multi-thread runtime, the blocking pool) or another
+    /// process (a server at `--base-url`) to end: the runtime runs until
+    /// no more than the `detached` tasks the example declares are alive,
+    /// each end counted as its hook reports it, or [`SETTLE_GUARD`] has
+    /// passed, which only a task that runs on decides.
+    pub(crate) fn settle(&self, runtime: &Runtime, clock: Clock, detached: usize) -> Vec<String> {
         // A task that panics is caught by Tokio; this only guards against a
         // hook that does.
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -574,12 +587,22 @@ impl Recorder {
                     }
                     tokio::task::yield_now().await;
                 }
-                let started = std::time::Instant::now();
-                while clock == Clock::Real
-                    && !self.live().is_empty()
-                    && started.elapsed() < Duration::from_millis(300)
-                {
-                    tokio::time::sleep(Duration::from_millis(5)).await;
+                if clock == Clock::Virtual {
+                    return;
+                }
+                let guard = tokio::time::Instant::now() + SETTLE_GUARD;
+                loop {
+                    let ended = self.shared.ended.notified();
+                    let mut ended = pin!(ended);
+                    // Registered before the count is read: an end between
+                    // the two still wakes it.
+                    ended.as_mut().enable();
+                    if self.live().len() <= detached {
+                        return;
+                    }
+                    if tokio::time::timeout_at(guard, ended).await.is_err() {
+                        return;
+                    }
                 }
             });
         }));
@@ -759,6 +782,7 @@ impl Recorder {
             Some(index) => {
                 let how = ending(&state, index);
                 state.rows[index].ended = Some(Ended { at: now, how });
+                self.shared.ended.notify_waiters();
             }
             None if state.hidden.contains(&id) => {}
             // A multi-thread runtime's workers run as blocking jobs of its own.

@@ -571,7 +571,7 @@ impl<'a> Run<'a> {
         // no panic cut the run short.
         let panicked = matches!(outcome, Outcome::Panicked);
         let left_running = if record::HOOKS && !panicked {
-            Some(recorder.settle(&runtime, self.clock))
+            Some(recorder.settle(&runtime, self.clock, usize::from(self.example.detached)))
         } else {
             None
         };

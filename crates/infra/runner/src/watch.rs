@@ -50,7 +50,8 @@ enum Phase {
         example: String,
         dumps: Dumpable,
     },
-    /// `run()` returned; the runtime is settling or shutting down.
+    /// `run()` returned; the runner waits for its tasks to end, or the
+    /// runtime is shutting down.
     Stopping(String),
     /// Every example has run; `--timeline-file` and `--trace` are being
     /// written (a FIFO waits for a reader).
@@ -193,9 +194,9 @@ impl Watchdog {
                 format!("error: example {example} timed out after {after}; no dump: {why}")
             }
             Phase::Stopping(example) => format!(
-                "error: example {example} timed out after {after}, after run() returned: its \
-                 runtime is still shutting down, which waits for every spawn_blocking job to \
-                 end"
+                "error: example {example} timed out after {after}, after run() returned: the \
+                 runner still waits for the tasks it left to end, or for its runtime to shut \
+                 down, which waits for every spawn_blocking job to end"
             ),
             Phase::Writing => format!(
                 "error: timed out after {after}, writing the timeline or the trace (a FIFO \
