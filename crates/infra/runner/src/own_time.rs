@@ -116,6 +116,18 @@ impl Reading {
         }
     }
 
+    /// A reading made up for a test: at `at`, the thread having run `ran`
+    /// and waited `waited` for a CPU, if those could be read.
+    #[cfg(test)]
+    pub(crate) fn made_up(at: Instant, ran: Option<Duration>, waited: Option<Duration>) -> Reading {
+        Reading {
+            at,
+            ran,
+            waited,
+            sure_of_waits: true,
+        }
+    }
+
     /// When it was taken.
     pub fn at(&self) -> Instant {
         self.at
