@@ -34,6 +34,12 @@ fn current() -> Option<Thread> {
 }
 
 impl Thread {
+    /// A thread id made up for a test.
+    #[cfg(test)]
+    pub(crate) fn made_up(tid: u32) -> Thread {
+        Thread(tid)
+    }
+
     /// The calling thread; `None` where `/proc` does not say.
     pub fn current() -> Option<Thread> {
         CURRENT.with(|thread| *thread)
