@@ -359,6 +359,12 @@ impl Watchdog {
 
     /// `example`'s `run()` has returned.
     pub(crate) fn stopping(&self, example: &str) {
+        // The runner's own dump at the end of an instant, not the example,
+        // kept the thread until it ended: told before `run()` returned is.
+        let polls = lock(&self.polls).clone();
+        if let Some(ended) = polls.as_ref().and_then(Recorder::quiet_dump_ended) {
+            self.kept_busy_until(ended);
+        }
         self.hold_if_fired();
         *lock(&self.polls) = None;
         self.set(Phase::Stopping(example.to_owned()));
