@@ -18,8 +18,10 @@ use crate::workspace::Workspace;
 use crate::{Error, Outcome, Snapshots, Usage};
 
 /// How long a timed-out example has to print where its tasks wait before it
-/// is killed.
-const DUMP_GRACE: Duration = Duration::from_secs(10);
+/// is killed: longer than the runner's watchdog waits for the dump and to
+/// say it (`crates/infra/runner/src/watch.rs`: 5 + 30 + 2 seconds), so that
+/// what it says is never cut.
+const DUMP_GRACE: Duration = Duration::from_secs(40);
 
 /// What a run is checked for.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -5,6 +5,7 @@ pub mod dump;
 
 mod cli;
 mod line_instants;
+pub mod own_time;
 mod record;
 mod section;
 pub mod signals;
