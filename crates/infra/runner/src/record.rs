@@ -47,6 +47,12 @@ use crate::own_time::{Reading, Thread};
 /// (`own_time.rs`), holds it up: the runtime's, or a worker of a
 /// multi-thread runtime, which every other task and a dump then wait for.
 pub(crate) const LONG_POLL: Duration = Duration::from_millis(250);
+/// How long the watchdog waits for the records, which a hook holds only for
+/// a moment: a thread descheduled while it held them gives them back long
+/// before this, however busy the machine (taking them only if free left out
+/// a blocked worker when one was, seen beside other tests). A hook blocked
+/// with them would hang the watchdog without it.
+const RECORDS_PATIENCE: Duration = Duration::from_secs(5);
 
 /// A poll running now.
 #[derive(Clone, Copy)]
@@ -272,13 +278,11 @@ impl Recorder {
     }
 
     /// The polls running now; each one's end is read from now on, for
-    /// [`Recorder::held_workers`]. None if a hook holds the records (the
-    /// watchdog asks, and must never wait).
+    /// [`Recorder::held_workers`]. None if the records stay locked past
+    /// [`RECORDS_PATIENCE`] (the watchdog asks, and must never hang).
     pub(crate) fn asked(&self) -> Vec<Running> {
-        let mut state = match self.shared.state.try_lock() {
-            Ok(state) => state,
-            Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-            Err(std::sync::TryLockError::WouldBlock) => return Vec::new(),
+        let Some(mut state) = crate::lock_within(&self.shared.state, RECORDS_PATIENCE) else {
+            return Vec::new();
         };
         let running: Vec<Running> = state.running.values().copied().collect();
         state.watched = running.iter().map(|poll| (poll.row, None)).collect();
@@ -290,13 +294,11 @@ impl Recorder {
     /// [`LONG_POLL`] or more of its own time from then to their end, or to
     /// now: each by its number and spawn line, with when that poll began
     /// and, if it has, ended. On a multi-thread runtime each held a worker,
-    /// which a dump waits for. None if a hook holds the records (the
-    /// watchdog asks, and must never wait).
+    /// which a dump waits for. None if the records stay locked past
+    /// [`RECORDS_PATIENCE`] (the watchdog asks, and must never hang).
     pub(crate) fn held_workers(&self, asked: &[(Running, Reading)]) -> Vec<Held> {
-        let state = match self.shared.state.try_lock() {
-            Ok(state) => state,
-            Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-            Err(std::sync::TryLockError::WouldBlock) => return Vec::new(),
+        let Some(state) = crate::lock_within(&self.shared.state, RECORDS_PATIENCE) else {
+            return Vec::new();
         };
         let (_, renumbered) = numbering(&state.rows);
         let mut held = Vec::new();
