@@ -485,8 +485,8 @@ const LINE_INSTANTS: &str = "line-instants";
 /// [`when_due`] for `case`'s golden stdout under `golden_root`.
 fn due_on_the_virtual_clock(case: &Case, golden_root: &Path, timeout: Duration) -> Due {
     let golden = golden::path(golden_root, &case.section.name, &case.example.name, STDOUT);
-    let scratch = tempfile::tempdir()
-        .map_err(|error| format!("cannot make a scratch directory: {error}"))?;
+    let scratch =
+        tempfile::tempdir().map_err(|error| format!("cannot make a scratch directory: {error}"))?;
     when_due(case, &golden, timeout, scratch.path())
 }
 
