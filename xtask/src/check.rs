@@ -346,7 +346,7 @@ type Due = Result<Vec<(Duration, String)>, String>;
 
 /// Runs one example as `mode` asks and judges it; with
 /// [`Snapshots::Overwrite`], writes its golden files instead of comparing
-/// them, if it ran cleanly. On the real clock, `due` is what [`when_due`] found.
+/// them, if it ran cleanly. On the real clock, `due` is what `when_due` found.
 pub fn check(
     case: Case,
     mode: &Mode,
