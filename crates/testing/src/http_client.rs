@@ -2,29 +2,18 @@
 //! fails, answers late and never answers, and what a reqwest client with a
 //! deadline, retries and status handling makes of each.
 //!
-//! `fetch` is the client under test: each attempt has its own deadline
-//! (reqwest's per-request `timeout`); a missed deadline, a connection
-//! refused or closed before the whole answer, a 5xx, a 408 or a 429 is
-//! tried again after a pause that doubles, or as long as the answer's
-//! `Retry-After` asks, `ATTEMPTS` times in all; another 4xx (the caller's
-//! mistake), a `Retry-After` past `LONGEST_PAUSE` or a body past `MAX_BODY`
-//! comes back at once. So a call takes at most `ATTEMPTS` deadlines and
-//! the pauses between; a caller with a deadline of its own wraps it in
-//! `timeout`, which drops it at an `.await`, where it holds nothing. The
-//! pauses have no random part, as one client needs none: many that fail
-//! together would retry together, and should add one ("full jitter").
-//! The tests, below, each start a `MockServer`, mount what it
-//! answers, and check the result and, with `expect`, how many requests
-//! came. asyncio's way is the same: `aiohttp.test_utils.TestServer` (the
-//! asyncio version here) or `aioresponses`.
+//! `fetch`, the client under test, gives each attempt a deadline and tries
+//! again what may differ next time (a missed deadline, a failed connection,
+//! a 5xx, 408 or 429), after a pause that doubles or that `Retry-After`
+//! asks, `ATTEMPTS` times; the rest comes back at once. No jitter: one
+//! client needs none, many failing together would. The tests each mount
+//! answers on a `MockServer` and count the requests (`expect`), as
+//! `aiohttp.test_utils.TestServer` or `aioresponses` would.
 //!
-//! They run on the real clock. wiremock serves from a thread of its own, on
-//! a runtime of its own, so while the client waits for an answer the test's
-//! runtime has nothing to do; on the paused clock it then moves to its next
-//! timer, the attempt's deadline, which fires before the answer can come
-//! (the last test pins it; see `testing/paused_clock_io` for why). `run`
-//! shows the same client against the local httpbin, which runs on the
-//! example's own runtime, so there the paused clock is exact.
+//! They run on the real clock: wiremock serves from a runtime of its own,
+//! so on the paused clock the attempt's deadline fires before its answer
+//! comes (the last test pins it; `testing/paused_clock_io` says why). `run`
+//! uses the local httpbin, on the example's own runtime: exact when paused.
 //!
 //! Beyond the guides: *Complete Guide to Async IO and Asynchronous
 //! Programming in Python* names `aioresponses` among its "Recommended
@@ -131,7 +120,12 @@ fn retry_after(response: &reqwest::Response) -> Option<Duration> {
 
 /// GETs `url`'s body, each attempt within `deadline`, trying again on a
 /// missed deadline, a failed connection, a server error, a 408 or a 429
-/// after a pause that doubles, or the one the answer asks for.
+/// after a pause that doubles, or the one the answer asks for. Another 4xx
+/// (the caller's mistake), a `Retry-After` past `LONGEST_PAUSE` or a body
+/// past `MAX_BODY` comes back at once. So a call takes at most `ATTEMPTS`
+/// deadlines and the pauses between; a caller with a deadline of its own
+/// wraps it in `timeout`, which drops it at an `.await`, where it holds
+/// nothing.
 pub async fn fetch(client: &Client, url: &str, deadline: Duration) -> Result<String, FetchError> {
     let (mut tried, mut pause) = (1, FIRST_PAUSE);
     loop {
