@@ -80,7 +80,10 @@ fn the_chat_server_takes_a_real_client_and_stops_cleanly_on_sigint() {
     stdout
         .read_to_string(&mut rest)
         .expect("the rest of its output");
-    assert_eq!(rest, "shut down\n");
+    assert_eq!(
+        rest,
+        "chat: stopped listening; 1 connection still open\nshut down\n"
+    );
 }
 
 #[test]
