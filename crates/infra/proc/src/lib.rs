@@ -21,9 +21,9 @@
 //!   the binaries it built and the compiler's errors.
 //! - [`serve`] starts a server and reads the line that says where it
 //!   listens.
-//! - [`schedule`] and [`tcp_sockets`] tell a server that waits for something
-//!   from one that has not run yet: whether its thread slept, and what its
-//!   sockets hold unread.
+//! - [`leaves_unread`] tells a server that waits for something from one
+//!   that has not run yet, from whether its thread slept ([`schedule`]) while
+//!   a client's bytes waited in its socket ([`tcp_sockets`]).
 //!
 //! Why not `process-wrap`: its std frontend (version 9) gives a process
 //! group, which std's `CommandExt::process_group` gives, and a wait that
@@ -43,7 +43,7 @@ mod waits;
 pub use group::{Group, spawn};
 pub use run::{Exit, Finished, Stream, Streams, run, run_limited};
 pub use server::{STARTUP, serve};
-pub use waits::{Schedule, TcpSocket, schedule, tcp_sockets, this_thread};
+pub use waits::{Schedule, TcpSocket, leaves_unread, schedule, tcp_sockets, this_thread};
 
 use std::time::{Duration, Instant};
 

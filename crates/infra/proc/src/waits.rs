@@ -4,10 +4,39 @@
 //!
 //! A thread that sleeps, and has not run, from before input for it was seen
 //! waiting to after, was not woken by it: whatever it waits for, it is not
-//! that input. [`Schedule`] tells whether a thread slept and ran, and
-//! [`tcp_sockets`] what waits unread in each socket.
+//! that input. [`Schedule`] tells whether a thread slept and ran,
+//! [`tcp_sockets`] what waits unread in each socket, and [`leaves_unread`]
+//! puts the two together.
 
 use std::net::{Ipv4Addr, SocketAddrV4};
+use std::time::Duration;
+
+/// Whether thread `tid` of process `pid`, a server's, leaves what `client`
+/// sent to `server` unread: the bytes wait on the server's side of the
+/// connection (accepted or not) while the thread sleeps, and does not run,
+/// for a short pause. Had the thread waited for them, their coming would
+/// have woken it; so it waits for something else (room to write, a place
+/// for one more client). `false` may only mean "not yet": ask again.
+pub fn leaves_unread(pid: u32, tid: u32, server: SocketAddrV4, client: SocketAddrV4) -> bool {
+    /// Time for a wakeup on its way when the bytes were first seen.
+    const PAUSE: Duration = Duration::from_millis(10);
+    let unread = || {
+        let sockets = tcp_sockets();
+        let connection = sockets
+            .iter()
+            .find(|s| s.local == server && s.remote == client);
+        connection.is_some_and(|s| s.unread > 0)
+    };
+    if !unread() {
+        return false;
+    }
+    let Some(before) = schedule(pid, tid) else {
+        return false;
+    };
+    std::thread::sleep(PAUSE);
+    let still = unread();
+    before.sleeping && still && schedule(pid, tid) == Some(before)
+}
 
 /// A thread's scheduling, from `/proc/<pid>/task/<tid>/status`. Two read
 /// apart that are equal and sleeping say that it slept throughout: it was
@@ -119,6 +148,50 @@ mod tests {
         };
         assert_eq!(find(listening).map(|s| s.unread), Some(1), "{sockets:?}");
         assert_eq!(find(client).map(|s| s.unread), Some(5), "{sockets:?}");
+    }
+
+    /// A server whose thread waits on a channel leaves a client's bytes
+    /// unread; one that runs, or has read them, or has none, does not.
+    #[test]
+    fn a_server_that_waits_for_something_else_leaves_bytes_unread() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        static SPIN: AtomicBool = AtomicBool::new(true);
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let server = v4(listener.local_addr().unwrap());
+        let (send, receive) = std::sync::mpsc::channel::<()>();
+        let (answer, answered) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            answer.send(this_thread().unwrap()).unwrap();
+            let (mut accepted, _peer) = listener.accept().unwrap();
+            answer.send(0).unwrap();
+            while SPIN.load(Ordering::Relaxed) {
+                std::hint::spin_loop();
+            }
+            receive.recv().unwrap();
+            let mut read = [0; 5];
+            std::io::Read::read_exact(&mut accepted, &mut read).unwrap();
+            answer.send(0).unwrap();
+            receive.recv().unwrap();
+        });
+        let tid = answered.recv().unwrap();
+        let pid = std::process::id();
+        let mut socket = TcpStream::connect(server).unwrap();
+        let client = v4(socket.local_addr().unwrap());
+        answered.recv().unwrap();
+        let leaves = || leaves_unread(pid, tid, server, client);
+        assert!(!leaves(), "nothing sent");
+        socket.write_all(b"hello").unwrap();
+        assert!(!(0..20).any(|_| leaves()), "seen to sleep while it ran");
+        SPIN.store(false, Ordering::Relaxed);
+        assert!(
+            (0..1000).any(|_| leaves()),
+            "never seen to leave them unread"
+        );
+        send.send(()).unwrap();
+        answered.recv().unwrap();
+        assert!(!leaves(), "read");
+        send.send(()).unwrap();
+        thread.join().unwrap();
     }
 
     /// A thread that waits on a channel sleeps and does not run until
