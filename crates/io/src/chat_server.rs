@@ -229,9 +229,17 @@ impl Connection {
         // Every read and every write races the shutdown, so a client that
         // stops reading holds its task for the goodbye's time, not a
         // write's. No line is cut in half: one half sent stays in the
-        // codec's buffer, ahead of the goodbye.
+        // codec's buffer, ahead of the goodbye. `biased;`, the shutdown
+        // first: a write's time limit that falls due with it (a busy machine
+        // runs both at once) does not end the connection in the goodbye's
+        // place, as `run_until_cancelled`, which prefers its future, would.
         let conversation = self.converse(&mut lines, &mut client);
-        match self.shutdown.run_until_cancelled(conversation).await {
+        let ended = tokio::select! {
+            biased;
+            () = self.shutdown.cancelled() => None,
+            ended = conversation => Some(ended),
+        };
+        match ended {
             Some(Ok(Ended::Gone)) => Ok(()),
             Some(Ok(Ended::HangUp)) => hang_up(client, lines).await,
             Some(Err(error)) => Err(error),

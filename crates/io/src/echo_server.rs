@@ -229,10 +229,19 @@ async fn echo_lines(
         // A client that sends without reading fills the socket's buffers,
         // and then this write waits for it: for `SEND_TIMEOUT` at most, and
         // the shutdown not at all. `write_all_buf` moves `unsent` past what
-        // it wrote, so a reply the shutdown interrupts can be finished.
+        // it wrote, so a reply the shutdown interrupts can be finished. The
+        // shutdown first again: a `SEND_TIMEOUT` that falls due with it (a
+        // busy machine runs both at once) does not end the connection in
+        // the goodbye's place, as `run_until_cancelled`, which prefers its
+        // future, would.
         let mut unsent = reply.as_slice();
         let send = timeout(SEND_TIMEOUT, writer.write_all_buf(&mut unsent));
-        match shutdown.run_until_cancelled(send).await {
+        let sent = tokio::select! {
+            biased;
+            () = shutdown.cancelled() => None,
+            sent = send => Some(sent),
+        };
+        match sent {
             Some(Ok(written)) => written?,
             Some(Err(_elapsed)) => {
                 let stopped = format!("the client made no room for a reply in {SEND_TIMEOUT:?}");

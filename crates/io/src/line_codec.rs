@@ -132,7 +132,16 @@ pub async fn handle(socket: TcpStream, shutdown: CancellationToken) -> io::Resul
     // reading holds its task for the goodbye's time, not a reply's. Nothing
     // is cut in half: a line half read stays in the codec's read buffer, and
     // a reply half sent in its write buffer, ahead of the goodbye.
-    match shutdown.run_until_cancelled(converse(&mut lines)).await {
+    // `biased;`, the shutdown first: a time limit that falls due with it (a
+    // busy machine runs both at once) does not end the connection in the
+    // goodbye's place, as `run_until_cancelled`, which prefers its future,
+    // would.
+    let ended = tokio::select! {
+        biased;
+        () = shutdown.cancelled() => None,
+        ended = converse(&mut lines) => Some(ended),
+    };
+    match ended {
         Some(ended) => ended?,
         None => send(&mut lines, "server shutting down", GOODBYE_TIMEOUT).await?,
     }
