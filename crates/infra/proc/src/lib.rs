@@ -21,9 +21,6 @@
 //!   the binaries it built and the compiler's errors.
 //! - [`serve`] starts a server and reads the line that says where it
 //!   listens.
-//! - [`leaves_unread`] tells a server that waits for something from one
-//!   that has not run yet, from whether its thread slept ([`schedule`]) while
-//!   a client's bytes waited in its socket ([`tcp_sockets`]).
 //!
 //! Why not `process-wrap`: its std frontend (version 9) gives a process
 //! group, which std's `CommandExt::process_group` gives, and a wait that
@@ -31,19 +28,16 @@
 //! no registry to empty on Ctrl-C, which is what matters here, and it would
 //! bring `nix` alongside `rustix`.
 //!
-//! Unix only, like the rest of the tooling; [`processes`], [`schedule`] and
-//! [`tcp_sockets`] read Linux's `/proc`.
+//! Unix only, like the rest of the tooling; [`processes`] reads Linux's `/proc`.
 
 pub mod cargo;
 mod group;
 mod run;
 mod server;
-mod waits;
 
 pub use group::{Group, spawn};
 pub use run::{Exit, Finished, Stream, Streams, run, run_limited};
 pub use server::{STARTUP, serve};
-pub use waits::{Schedule, TcpSocket, leaves_unread, schedule, tcp_sockets, this_thread};
 
 use std::time::{Duration, Instant};
 
