@@ -247,7 +247,11 @@ async fn serve_connection(socket: TcpStream, shutdown: CancellationToken) -> io:
             line = timeout(IDLE_TIMEOUT, lines.next()) => line,
         };
         let request = match line {
-            Err(_silent_too_long) => break,
+            // An error, so that the log says which limit ended it.
+            Err(_silent_too_long) => {
+                let silent = format!("the client said nothing for {IDLE_TIMEOUT:?}");
+                return Err(io::Error::new(io::ErrorKind::TimedOut, silent));
+            }
             Ok(None) => return Ok(()), // the client closed
             Ok(Some(request)) => request?,
         };
