@@ -39,6 +39,7 @@ fn main() -> ExitCode {
                     xtask::limits::EXAMPLE,
                     &golden_root,
                     snapshots,
+                    None,
                 );
                 if report.passed() {
                     Ok(())

@@ -9,7 +9,7 @@ use std::process::Command;
 use std::sync::{Once, OnceLock};
 use std::time::Duration;
 
-use exercises::{MAX_BYTES, MAX_LINES, Record, Tasks, Transcript, VIRTUAL_LIMIT};
+use exercises::{MAX_BYTES, MAX_LINES, Record, SELFTEST_PIDS, Tasks, Transcript, VIRTUAL_LIMIT};
 use proc::cargo::DiagnosticSpanLine;
 
 use crate::catalog::{Exercise, SOLUTIONS, crate_dir};
@@ -19,7 +19,9 @@ use crate::{diagnose, shipped};
 
 /// How long the checker waits, in real time, for one exercise.
 pub const WALL_LIMIT: Duration = Duration::from_secs(10);
-/// Real time after which a run on the paused clock counts as blocked.
+/// Real time after which a run on the paused clock counts as blocked: of
+/// its thread's own time (`Record::Finished`), which a busy machine does not
+/// lengthen.
 pub const BLOCKING_LIMIT: Duration = Duration::from_secs(2);
 /// The self-tests' binary (`src/selftest.rs`), built with the solutions.
 pub const SELFTEST: &str = "exercise-selftest";
@@ -250,7 +252,8 @@ impl Built {
                     traps: self.trap_lints(name, &exercise.file),
                     warnings,
                 };
-                return run(binary, &[], name, &expected, &source, &compiler);
+                let command = Command::new(binary);
+                return run(command, name, &expected, &source, &compiler);
             }
         };
         let mut report = prose(&format!("`{name}` does not compile. The compiler says:"));
@@ -320,18 +323,17 @@ impl Built {
         binary.map(PathBuf::as_path).ok_or_else(missing)
     }
 
-    /// Runs the self-test `case`, whose file is `src/selftest.rs`.
-    pub fn selftest(&self, case: &str, expected: &str) -> io::Result<Outcome> {
+    /// Runs the self-test `case`, whose file is `src/selftest.rs`; one
+    /// that starts a process writes its id, a line, to the file `pids`.
+    pub fn selftest(&self, case: &str, expected: &str, pids: Option<&Path>) -> io::Result<Outcome> {
         let source = crate_dir().join("src/selftest.rs");
         let compiler = Compiler::default();
-        run(
-            self.binary(SELFTEST)?,
-            &[case],
-            case,
-            expected,
-            &source,
-            &compiler,
-        )
+        let mut command = Command::new(self.binary(SELFTEST)?);
+        command.arg(case);
+        if let Some(pids) = pids {
+            command.env(SELFTEST_PIDS, pids);
+        }
+        run(command, case, expected, &source, &compiler)
     }
 }
 
@@ -410,9 +412,10 @@ pub enum Outcome {
 
 /// How a run ended.
 pub enum Ended {
-    /// It returned, after `wall_ms` of real time.
+    /// It returned, having held its thread `held_ms` of real time
+    /// (`Record::Finished`).
     Finished {
-        wall_ms: u64,
+        held_ms: u64,
     },
     /// It was still running at [`VIRTUAL_LIMIT`].
     VirtualTimeout,
@@ -429,12 +432,11 @@ pub enum Ended {
     Exited(proc::Exit),
 }
 
-/// Runs `binary` with `args` and compares what it printed, and when, with
-/// `expected`; the notes on traps read the learner's file, `source`, and
-/// what the compiler said of it, `compiler`.
+/// Runs `command`, an exercise's binary, and compares what it printed,
+/// and when, with `expected`; the notes on traps read the learner's file,
+/// `source`, and what the compiler said of it, `compiler`.
 fn run(
-    binary: &Path,
-    args: &[&str],
+    command: Command,
     name: &str,
     expected: &str,
     source: &Path,
@@ -442,7 +444,7 @@ fn run(
 ) -> io::Result<Outcome> {
     let expected = parse_expected(expected)
         .map_err(|error| io::Error::other(format!("expected/{name}.txt: {error}")))?;
-    let finished = run_within_limits(binary, args)?;
+    let finished = run_within_limits(command)?;
     let Transcript {
         printed,
         more_lines,
@@ -493,12 +495,11 @@ fn run(
     }
 }
 
-/// Runs `binary` with `args` until it returns, [`WALL_LIMIT`] passes or it
-/// writes more than [`MAX_BYTES`].
-fn run_within_limits(binary: &Path, args: &[&str]) -> io::Result<proc::Finished> {
-    let mut command = Command::new(binary);
+/// Runs `command` until it returns, [`WALL_LIMIT`] passes or it writes
+/// more than [`MAX_BYTES`].
+fn run_within_limits(mut command: Command) -> io::Result<proc::Finished> {
     // The panic message is the lesson; a backtrace would bury it.
-    command.args(args).env("RUST_BACKTRACE", "0");
+    command.env("RUST_BACKTRACE", "0");
     // In a process group of its own: what it left running is killed with it.
     proc::run_limited(command, WALL_LIMIT, MAX_BYTES)
 }
@@ -512,7 +513,7 @@ impl Ended {
             (proc::Exit::TimedOut, _) => Ended::Killed,
             (proc::Exit::TooMuchOutput { stream, .. }, _) => Ended::TooMuchOutput { stream },
             (_, Some(Record::Finished { .. })) if more_lines > 0 => Ended::TooManyLines,
-            (_, Some(Record::Finished { wall_ms })) => Ended::Finished { wall_ms },
+            (_, Some(Record::Finished { held_ms })) => Ended::Finished { held_ms },
             (_, Some(Record::VirtualTimeout)) => Ended::VirtualTimeout,
             (_, Some(Record::Panicked)) => Ended::Panicked,
             (exit, _) => Ended::Exited(exit),
@@ -557,8 +558,8 @@ impl Ran<'_> {
     fn verdict(&self, compiler: &Compiler) -> Verdict {
         let name = self.name;
         let opening = match &self.ended {
-            Ended::Finished { wall_ms } if Duration::from_millis(*wall_ms) > BLOCKING_LIMIT => {
-                self.took_real_time(*wall_ms)
+            Ended::Finished { held_ms } if Duration::from_millis(*held_ms) > BLOCKING_LIMIT => {
+                self.took_real_time(*held_ms)
             }
             Ended::Finished { .. } if self.diff.is_none() && self.left_behind.is_nothing() => {
                 return self.right_output(compiler);
@@ -598,10 +599,10 @@ impl Ran<'_> {
         }
     }
 
-    /// A run that returned after `wall_ms` of real time, more than
+    /// A run that held its thread `held_ms` of real time, more than
     /// [`BLOCKING_LIMIT`], on the paused clock.
-    fn took_real_time(&self, wall_ms: u64) -> String {
-        let (name, took) = (self.name, wall_ms as f64 / 1000.0);
+    fn took_real_time(&self, held_ms: u64) -> String {
+        let (name, took) = (self.name, held_ms as f64 / 1000.0);
         if hands_off_blocking_work(&self.notes) {
             // Not a blocked thread, or not only: the note says why.
             return match self.diff {

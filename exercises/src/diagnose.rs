@@ -229,7 +229,7 @@ fn guard_dropped(timing: &[Timed<'_>], source: &Source) -> Option<(Trap, String)
 /// Real time taken on the paused clock, in a file that calls
 /// `std::thread::sleep` and hands no work to a blocking thread.
 fn blocking(seen: &Seen<'_>, timing: &[Timed<'_>], source: &Source) -> Option<(Trap, String)> {
-    let &Ended::Finished { wall_ms } = seen.ended else {
+    let &Ended::Finished { held_ms } = seen.ended else {
         return None;
     };
     // Blocked time is more than the limit, or about as much as a line came
@@ -239,9 +239,9 @@ fn blocking(seen: &Seen<'_>, timing: &[Timed<'_>], source: &Source) -> Option<(T
         .find(|line| line.is_early())
         .map_or(0, |line| line.expected_ms - line.printed_ms);
     let stood_still = early_by > 0
-        && took_real_time(wall_ms)
-        && wall_ms.saturating_mul(5) >= early_by.saturating_mul(4);
-    if u128::from(wall_ms) <= BLOCKING_LIMIT.as_millis() && !stood_still {
+        && took_real_time(held_ms)
+        && held_ms.saturating_mul(5) >= early_by.saturating_mul(4);
+    if u128::from(held_ms) <= BLOCKING_LIMIT.as_millis() && !stood_still {
         return None;
     }
     // Work handed to `spawn_blocking` is [`blocking_task`]'s to explain.
@@ -267,15 +267,16 @@ fn blocking(seen: &Seen<'_>, timing: &[Timed<'_>], source: &Source) -> Option<(T
              `tokio::task::spawn_blocking`, but not here: the paused clock stands still while \
              a blocking task runs, so the checker can't time it.",
             code.trim(),
-            wall_ms as f64 / 1000.0
+            held_ms as f64 / 1000.0
         ),
     ))
 }
 
-/// Whether a run's real time is long enough to be more than its own work:
-/// a thread, or the clock, stood still.
-fn took_real_time(wall_ms: u64) -> bool {
-    wall_ms >= 500
+/// Whether the real time a run held its thread (`Record::Finished`, which
+/// a busy machine does not lengthen) is more than its own work takes: the
+/// thread, or the clock, stood still.
+fn took_real_time(held_ms: u64) -> bool {
+    held_ms >= 500
 }
 
 /// Lines early or missing, in a run that took real time, in a file that
@@ -285,7 +286,7 @@ fn took_real_time(wall_ms: u64) -> bool {
 /// the time the work takes is not counted, and no timer fires meanwhile.
 fn blocking_task(seen: &Seen<'_>, timing: &[Timed<'_>], source: &Source) -> Option<(Trap, String)> {
     match seen.ended {
-        Ended::Finished { wall_ms } if took_real_time(*wall_ms) => {}
+        Ended::Finished { held_ms } if took_real_time(*held_ms) => {}
         Ended::Killed => {}
         _ => return None,
     }
@@ -541,10 +542,10 @@ mod tests {
 
     type Notes = Vec<(Trap, String)>;
 
-    fn finished(expected: &str, printed: &str, wall_ms: u64, source: &str) -> Notes {
+    fn finished(expected: &str, printed: &str, held_ms: u64, source: &str) -> Notes {
         let (expected, printed) = (parse_expected(expected), parse_expected(printed));
         let (expected, printed) = (&expected.unwrap(), &printed.unwrap());
-        let ended = &Ended::Finished { wall_ms };
+        let ended = &Ended::Finished { held_ms };
         let source = Some(source);
         diagnose(&Seen {
             expected,
@@ -620,11 +621,11 @@ mod tests {
         let handed_off = format!("{source}\nspawn_blocking(work);");
         // Right on the virtual clock but 3.1s of real time; or the clock stood
         // still while the thread slept, and a line came that early.
-        for (printed, wall_ms) in [("1.2s a\n", 3100), ("0.0s a\n", 1201)] {
-            let note = only(finished("1.2s a\n", printed, wall_ms, source));
+        for (printed, held_ms) in [("1.2s a\n", 3100), ("0.0s a\n", 1201)] {
+            let note = only(finished("1.2s a\n", printed, held_ms, source));
             assert!(note.starts_with("Blocking: Line 2 of your file"), "{note}");
             assert!(
-                finished("1.2s a\n", printed, wall_ms, &handed_off)
+                finished("1.2s a\n", printed, held_ms, &handed_off)
                     .iter()
                     .all(|(trap, _)| *trap != Trap::Blocking)
             );
@@ -767,7 +768,7 @@ pub async fn run() {
             diagnose(&Seen {
                 expected,
                 printed,
-                ended: &Ended::Finished { wall_ms: 3 },
+                ended: &Ended::Finished { held_ms: 3 },
                 waits: &[],
                 source: Some(source),
                 unawaited,
@@ -863,7 +864,7 @@ fn start(drink: &'static str) -> JoinHandle<()> {
             diagnose(&Seen {
                 expected: &[],
                 printed: &[],
-                ended: &Ended::Finished { wall_ms: 3 },
+                ended: &Ended::Finished { held_ms: 3 },
                 waits: &[],
                 source: Some(source),
                 unawaited,

@@ -151,7 +151,10 @@ fn harness(run: Run, module: &str, code: Code) -> io::Result<ExitCode> {
     // Now that the paused clock is the runtime's.
     records.lock().unwrap_or_else(PoisonError::into_inner).start = Instant::now();
 
-    let wall = std::time::Instant::now();
+    // Its own time, which a busy machine does not lengthen: on the paused
+    // clock only a blocked thread (or one waiting for a blocking task) takes
+    // any.
+    let started = runner::own_time::Reading::now();
     // Outlives the timeout, so that its tasks can be dumped before it drops.
     let mut run = run();
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
@@ -162,7 +165,11 @@ fn harness(run: Run, module: &str, code: Code) -> io::Result<ExitCode> {
             }
         })
     }));
-    let wall_ms = u64::try_from(wall.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let ended = runner::own_time::Reading::now();
+    let held = ended
+        .own_since(&started)
+        .unwrap_or_else(|| ended.at().saturating_duration_since(started.at()));
+    let held_ms = u64::try_from(held.as_millis()).unwrap_or(u64::MAX);
     // As the sections' runner does: after the turns that tasks told to stop
     // need to end, without moving the paused clock.
     let left_running = match outcome {
@@ -187,7 +194,7 @@ fn harness(run: Run, module: &str, code: Code) -> io::Result<ExitCode> {
         None => records.write(&Record::TasksUnseen)?,
     }
     let (record, exit) = match outcome {
-        Ok(Ok(())) => (Record::Finished { wall_ms }, ExitCode::SUCCESS),
+        Ok(Ok(())) => (Record::Finished { held_ms }, ExitCode::SUCCESS),
         Ok(Err(waits)) => {
             let more = waits.len().saturating_sub(MAX_WAITS);
             for text in waits.into_iter().take(MAX_WAITS) {

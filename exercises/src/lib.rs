@@ -86,6 +86,11 @@ macro_rules! exercise {
     };
 }
 
+/// The variable that names the file where a self-test (`src/selftest.rs`)
+/// writes the id of each process it starts, a line each, for `verify` to
+/// see what became of it.
+pub const SELFTEST_PIDS: &str = "EXERCISE_SELFTEST_PIDS";
+
 /// Starts each of the harness's records in the stream the exercise prints
 /// to: ASCII's record separator, which no line a learner prints holds.
 pub const MARK: char = '\u{1e}';
@@ -115,8 +120,10 @@ pub enum Record {
     /// exist only under `--cfg tokio_unstable`. No task is known to be left
     /// running, and no spawn line is known.
     TasksUnseen,
-    /// The exercise returned after `wall_ms` of real time.
-    Finished { wall_ms: u64 },
+    /// The exercise returned, having held its thread `held_ms`: the real
+    /// time it took, less what the thread waited for a CPU (its own time,
+    /// see `runner::own_time`), which a busy machine does not lengthen.
+    Finished { held_ms: u64 },
     /// Where one task waited when [`VIRTUAL_LIMIT`] ran out; these come
     /// before [`Record::VirtualTimeout`].
     Waits { text: String },
@@ -133,7 +140,7 @@ impl fmt::Display for Record {
             Record::LeftRunning { place } => write!(f, "left-running {place}"),
             Record::Spawned { line } => write!(f, "spawned {line}"),
             Record::TasksUnseen => f.write_str("tasks-unseen"),
-            Record::Finished { wall_ms } => write!(f, "finished {wall_ms}"),
+            Record::Finished { held_ms } => write!(f, "finished {held_ms}"),
             Record::Waits { text } => write!(f, "waits {text}"),
             Record::VirtualTimeout => f.write_str("virtual-timeout"),
             Record::Panicked => f.write_str("panicked"),
@@ -162,7 +169,7 @@ impl Record {
             },
             "tasks-unseen" => Record::TasksUnseen,
             "finished" => Record::Finished {
-                wall_ms: rest.parse().ok()?,
+                held_ms: rest.parse().ok()?,
             },
             "waits" => Record::Waits {
                 text: rest.to_owned(),
@@ -279,7 +286,7 @@ mod tests {
             lines(&transcript),
             [(0, "Hello"), (1500, "World"), (1500, " "), (1500, "")]
         );
-        assert_eq!(transcript.end, Some(Record::Finished { wall_ms: 3 }));
+        assert_eq!(transcript.end, Some(Record::Finished { held_ms: 3 }));
     }
 
     /// A run that died (`abort`, `exit`, a stack overflow) wrote no last
@@ -309,7 +316,7 @@ mod tests {
             (&transcript.spawned[..], transcript.tasks),
             (&[9][..], Tasks::Seen)
         );
-        assert_eq!(transcript.end, Some(Record::Finished { wall_ms: 2 }));
+        assert_eq!(transcript.end, Some(Record::Finished { held_ms: 2 }));
         let unseen = Transcript::read("World\n\u{1e}tasks-unseen\n\u{1e}finished 2\n");
         assert_eq!(unseen.tasks, Tasks::Unseen);
     }

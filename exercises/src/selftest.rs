@@ -115,35 +115,54 @@ async fn stuck_channel() {
     drop(orders);
 }
 
-/// Right lines at the right times, but it leaves a `sleep 25`
-/// running that holds the harness's stdout and stderr: the checker
-/// must kill it with the harness's process group, not wait for it.
+/// Right lines at the right times, but it leaves a `sleep` running that
+/// holds the harness's stdout and stderr and never ends by itself: the
+/// checker must kill it with the harness's process group, not wait for it.
 async fn leaves_a_child() {
     println!("Hello");
-    if let Err(error) = Command::new("sleep").arg("25").spawn() {
+    if let Err(error) = started(Command::new("sleep").arg(FOR_EVER)) {
         println!("cannot start sleep: {error}");
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
     println!("World");
 }
 
-/// The same with a `sleep 25` in a session of its own, out of reach
-/// of the group kill, and given no stdout or stderr: it holds the
-/// checker's pipe only if it inherited the harness's copy of it,
-/// which must be close-on-exec.
+/// The same with the `sleep` in a session of its own, out of reach of the
+/// group kill, and given no stdout or stderr: it holds the checker's pipe
+/// only if it inherited the harness's copy of it, which must be
+/// close-on-exec. The checker must return while it still runs.
 async fn leaves_its_group() {
     println!("Hello");
-    let started = Command::new("setsid")
-        .args(["sleep", "25"])
+    let mut setsid = Command::new("setsid");
+    setsid
+        .args(["sleep", FOR_EVER])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
-    if let Err(error) = started {
+        .stderr(Stdio::null());
+    if let Err(error) = started(&mut setsid) {
         println!("cannot start setsid: {error}");
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
     println!("World");
+}
+
+/// A `sleep` as long as a day: for ever, to a check that takes seconds.
+const FOR_EVER: &str = "86400";
+
+/// Starts `command`, and writes its process id to the file
+/// [`exercises::SELFTEST_PIDS`] names, if it names one: `verify` sees what
+/// became of it, and ends it.
+fn started(command: &mut Command) -> io::Result<()> {
+    use std::io::Write as _;
+    let child = command.spawn()?;
+    if let Some(path) = std::env::var_os(exercises::SELFTEST_PIDS) {
+        let mut pids = std::fs::File::options()
+            .append(true)
+            .create(true)
+            .open(path)?;
+        writeln!(pids, "{}", child.id())?;
+    }
+    Ok(())
 }
 
 /// The same, but the `sleep 25` keeps the stdout it inherited: the

@@ -5,7 +5,7 @@
 //! the programs of `src/selftest.rs` as it should.
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::catalog::{Exercise, SOLUTIONS, crate_dir, names};
 use crate::check::{Built, Files, Linter, Outcome, SELFTEST, build, learner_paths, wrap};
@@ -49,16 +49,27 @@ const FAILING: &[(&str, &[&str], Option<Trap>)] = &[
     ("selftest_keeps_stdout_open", &["printed the right lines at the right times", "still holds its output open"], None),
 ];
 
-/// The self-tests that must pass at once, and what each guards.
+/// The self-tests that must pass, what each guards, and what must have
+/// become of the process it starts, which never ends by itself, when the
+/// checker returns: a checker that waited for it would never return.
 #[rustfmt::skip]
-const PASSING: &[(&str, &str)] = &[
-    ("selftest_leaves_a_child", "a process the exercise leaves running is killed with the harness"),
-    ("selftest_leaves_its_group", "a process the exercise starts does not inherit the checker's pipe"),
+const PASSING: &[(&str, &str, Left)] = &[
+    ("selftest_leaves_a_child", "a process the exercise leaves running is killed with the harness", Left::Killed),
+    ("selftest_leaves_its_group", "a process the exercise starts does not inherit the checker's pipe", Left::Running),
 ];
 
-/// How long a passing self-test may take: a checker that waited for what it
-/// left running would take seconds.
-const SELFTEST_LIMIT: Duration = Duration::from_millis(1500);
+/// What a passing self-test's process must be when the checker returns.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Left {
+    /// Killed with the harness's process group.
+    Killed,
+    /// Still running: out of reach of the group kill, and not waited for.
+    Running,
+}
+
+/// How long a killed process may take to be gone: SIGKILL is delivered,
+/// not done, when `kill` returns. A hang guard.
+const KILLED_WITHIN: Duration = Duration::from_secs(10);
 
 /// Whether every check passed.
 pub fn verify(exercises: &[Exercise]) -> io::Result<bool> {
@@ -198,7 +209,7 @@ fn warned(built: &Built, names: &[&str], what: &str) -> Vec<String> {
 fn selftests(solved: &Built) -> io::Result<Vec<String>> {
     let mut problems = Vec::new();
     for &(name, says, trap) in FAILING {
-        let Outcome::Fail(report) = solved.selftest(name, SELFTEST_EXPECTED)? else {
+        let Outcome::Fail(report) = solved.selftest(name, SELFTEST_EXPECTED, None)? else {
             problems.push(format!("{name} passed, but it must fail"));
             continue;
         };
@@ -220,19 +231,49 @@ fn selftests(solved: &Built) -> io::Result<Vec<String>> {
             println!("ok: {name} is reported: {}; it names {trap:?}", says[0]);
         }
     }
-    for &(name, guards) in PASSING {
-        let started = Instant::now();
-        match solved.selftest(name, SELFTEST_EXPECTED)? {
-            Outcome::Pass if started.elapsed() < SELFTEST_LIMIT => {
-                println!("ok: {name} passes: {guards}")
-            }
-            Outcome::Pass => problems.push(format!("{name} passed, but slowly: {guards}")),
+    for &(name, guards, left) in PASSING {
+        let pids = tempfile::NamedTempFile::new()?;
+        let outcome = solved.selftest(name, SELFTEST_EXPECTED, Some(pids.path()))?;
+        let started = std::fs::read_to_string(pids.path())?;
+        let started: Vec<u32> = started.lines().filter_map(|pid| pid.parse().ok()).collect();
+        let patience = match left {
+            Left::Killed => KILLED_WITHIN,
+            Left::Running => Duration::ZERO,
+        };
+        let gone: Vec<bool> = started
+            .iter()
+            .map(|&pid| proc::exits_within(pid, patience))
+            .collect();
+        for &pid in &started {
+            end(pid);
+        }
+        let wanted = match left {
+            Left::Killed => "killed",
+            Left::Running => "still running",
+        };
+        match outcome {
             Outcome::Fail(report) => {
                 problems.push(format!("{name} must pass: {guards}:\n{report}"))
             }
+            _ if started.is_empty() => problems.push(format!("{name} started no process")),
+            _ if gone.iter().any(|&gone| gone != (left == Left::Killed)) => problems.push(format!(
+                "{name} passed, but the process it started was not {wanted} when the checker \
+                 returned: {guards}"
+            )),
+            Outcome::Pass => println!("ok: {name} passes: {guards}"),
         }
     }
     Ok(problems)
+}
+
+/// Ends process `pid`, if it still runs: a self-test's, which would run on.
+fn end(pid: u32) {
+    let pid = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw);
+    if let Some(pid) = pid {
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+    }
 }
 
 /// What the report of self-test `name` must also say, by lines of

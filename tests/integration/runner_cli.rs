@@ -120,16 +120,25 @@ fn a_run_stopped_by_its_timeout_leaves_the_last_trace_as_it_was() {
     let (trace, timeline) = (dir.path().join("run.json"), dir.path().join("run.timeline"));
     std::fs::write(&trace, "the last trace").expect("a trace");
     std::fs::write(&timeline, "the last timeline").expect("a timeline");
-    let run = |example: &str| {
+    // `hangs` for ever, and ends at its timeout; `ok` must end before its
+    // own, a hang guard.
+    let run = |example: &str, timeout: &str| {
         std::process::Command::new(&binary)
-            .args(["--clock", "virtual", "--timeout", "1", example, "--trace"])
+            .args([
+                "--clock",
+                "virtual",
+                "--timeout",
+                timeout,
+                example,
+                "--trace",
+            ])
             .arg(&trace)
             .arg("--timeline-file")
             .arg(&timeline)
             .output()
             .expect("the fixture section runs")
     };
-    let stopped = run("hangs");
+    let stopped = run("hangs", "1");
     assert_eq!(stopped.status.code(), Some(124), "{stopped:?}");
     assert_eq!(std::fs::read_to_string(&trace).unwrap(), "the last trace");
     assert_eq!(
@@ -138,7 +147,7 @@ fn a_run_stopped_by_its_timeout_leaves_the_last_trace_as_it_was() {
     );
     let files = std::fs::read_dir(dir.path()).unwrap().count();
     assert_eq!(files, 2, "a temporary file was left beside them");
-    let ended = run("ok");
+    let ended = run("ok", "60");
     assert!(ended.status.success(), "{ended:?}");
     let written = std::fs::read_to_string(&timeline).unwrap();
     assert!(

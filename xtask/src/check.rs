@@ -18,8 +18,10 @@ use crate::workspace::Workspace;
 use crate::{Error, Outcome, Snapshots, Usage};
 
 /// How long a timed-out example has to print where its tasks wait before it
-/// is killed.
-const DUMP_GRACE: Duration = Duration::from_secs(10);
+/// is killed: longer than the runner's watchdog waits for the dump and to
+/// say it (`crates/infra/runner/src/watch.rs`: 5 + 30 + 2 seconds), so that
+/// what it says is never cut.
+const DUMP_GRACE: Duration = Duration::from_secs(40);
 
 /// What a run is checked for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -282,10 +284,24 @@ fn run(
     let count = selection.cases.len();
     let plural = if count == 1 { "" } else { "s" };
     eprintln!("running {count} example{plural} {}", mode.describe());
+    // On the real clock, which lines may come in either order is read from
+    // the instants at which a run on the virtual clock wrote them. Those runs
+    // compute, so they all come first: none runs beside one on the real clock.
+    let mut due: Vec<Option<Due>> = if *mode == Mode::Real {
+        parallel(
+            selection.cases.clone(),
+            selected.jobs(),
+            |case| Some(due_on_the_virtual_clock(&case, &golden_root, timeout)),
+            |_| {},
+        )
+    } else {
+        Vec::new()
+    };
+    due.resize_with(selection.cases.len(), || None);
     let reports = parallel(
-        selection.cases,
+        selection.cases.into_iter().zip(due).collect(),
         selected.jobs(),
-        |case| check(case, mode, timeout, &golden_root, snapshots),
+        |(case, due)| check(case, mode, timeout, &golden_root, snapshots, due),
         |report| println!("{}", report.summary()),
     );
     let mut failures: Vec<String> = reports
@@ -325,15 +341,19 @@ fn run(
     Ok(Outcome::of_failures(failures.len()))
 }
 
+/// When each line of an example's golden file is due, or why that is not known.
+type Due = Result<Vec<(Duration, String)>, String>;
+
 /// Runs one example as `mode` asks and judges it; with
 /// [`Snapshots::Overwrite`], writes its golden files instead of comparing
-/// them, if it ran cleanly.
+/// them, if it ran cleanly. On the real clock, `due` is what `when_due` found.
 pub fn check(
     case: Case,
     mode: &Mode,
     timeout: Duration,
     golden_root: &Path,
     snapshots: Snapshots,
+    due: Option<Due>,
 ) -> Report {
     let mut report = Report {
         mode: mode.clone(),
@@ -357,14 +377,9 @@ pub fn check(
         Ok(kinds) => kinds,
         Err(problem) => return report.failing(problem),
     };
-    // On the real clock, which lines may come in either order is read from
-    // when a run on the virtual clock wrote them.
-    let due = match mode {
-        Mode::Real => match when_due(&case, &file(STDOUT), timeout, scratch.path()) {
-            Ok(due) => Some(due),
-            Err(problem) => return report.failing(problem),
-        },
-        _ => None,
+    let due = match due.transpose() {
+        Ok(due) => due,
+        Err(problem) => return report.failing(problem),
     };
     let command = case.section.command(&invocation);
     let output = match proc::run_limited(command, timeout + DUMP_GRACE, crate::limits::OUTPUT) {
@@ -466,6 +481,14 @@ fn recorded(kind: &str, stdout: &str, scratch: &Path) -> Result<Option<String>, 
 
 /// Where a run writes when it wrote each line (`--line-instants`).
 const LINE_INSTANTS: &str = "line-instants";
+
+/// [`when_due`] for `case`'s golden stdout under `golden_root`.
+fn due_on_the_virtual_clock(case: &Case, golden_root: &Path, timeout: Duration) -> Due {
+    let golden = golden::path(golden_root, &case.section.name, &case.example.name, STDOUT);
+    let scratch =
+        tempfile::tempdir().map_err(|error| format!("cannot make a scratch directory: {error}"))?;
+    when_due(case, &golden, timeout, scratch.path())
+}
 
 /// Each line of `case`'s golden file at `golden`, with the instant at which
 /// a run on the virtual clock wrote it (see [`golden::on_the_real_clock`]);

@@ -9,7 +9,6 @@ mod uses;
 pub mod verify;
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 
 use protocol::{Header, Kind, same_name};
@@ -542,7 +541,7 @@ pub fn export(target: &str, dir: Option<&Path>) -> Result<(), Error> {
 }
 
 /// Where `dir` asks an export to go, as an absolute path: a new directory or
-/// an empty one (which the export replaces), and through a symbolic link,
+/// an empty one (which the export writes into), and through a symbolic link,
 /// where it points (a dangling one included).
 /// Never where the workspace's `members` would take it in (`crates/*`): its
 /// `[workspace]` would be a second root there, and stop every cargo
@@ -603,28 +602,43 @@ fn absolute(path: &Path) -> std::io::Result<PathBuf> {
     Ok(resolved)
 }
 
-/// Writes the project into a new directory beside `destination`, then
-/// renames it there: a write that fails (a full disk) leaves nothing behind,
-/// and a retry finds `destination` as it was.
+/// Writes the project into `destination`, made if missing, else empty (as
+/// [`destination`] found it), in place, as `cargo new` does: the directory
+/// keeps its mode, its owner and what it is (a mount point, the shell's
+/// working directory). A write that fails (a full disk) removes what it
+/// wrote; one killed leaves a project part-written, which the next export
+/// there refuses as not empty.
 fn write_project(export: &Export, workspace: &Workspace, destination: &Path) -> Result<(), Error> {
-    let parent = match destination.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
+    let shown = destination.display();
+    if let Some(parent) = destination.parent() {
+        fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    }
+    let made = match fs::create_dir(destination) {
+        Ok(()) => true,
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => false,
+        Err(error) => return Err(format!("cannot make {shown}: {error}").into()),
     };
-    fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-    // 0o777 less the umask, as `mkdir` makes a directory.
-    let scratch = tempfile::Builder::new()
-        .prefix(".export-")
-        .permissions(fs::Permissions::from_mode(0o777))
-        .tempdir_in(parent)
-        .map_err(|e| format!("cannot make a directory in {}: {e}", parent.display()))?;
-    export.write_files(scratch.path(), workspace, &export.name)?;
-    fs::rename(scratch.path(), destination).map_err(|e| {
-        let (from, to) = (scratch.path().display(), destination.display());
-        format!("cannot rename {from} to {to}: {e}")
-    })?;
-    // Renamed: nothing is left to remove.
-    let _ = scratch.keep();
+    let written = export.write_files(destination, workspace, &export.name);
+    if written.is_err() {
+        let _ = if made {
+            fs::remove_dir_all(destination)
+        } else {
+            remove_contents(destination)
+        };
+    }
+    written
+}
+
+/// Empties `dir`, leaving it in place.
+fn remove_contents(dir: &Path) -> std::io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() && !path.is_symlink() {
+            fs::remove_dir_all(path)?;
+        } else {
+            fs::remove_file(path)?;
+        }
+    }
     Ok(())
 }
 
@@ -658,6 +672,26 @@ reqwest = { version = "0.13", features = ["json"] }"#;
             &example,
             &DependencyTable::parse(TABLE, Path::new("/ws")).map_err(|e| e.to_string())?,
         )
+    }
+
+    /// An empty directory is written into, not replaced: it keeps its
+    /// inode (a mount point can't be replaced, and the shell in `export X .`
+    /// would be left in a deleted directory) and its mode, and nothing is
+    /// left beside it.
+    #[test]
+    fn an_empty_directory_is_written_into_in_place() {
+        use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("mine");
+        fs::create_dir(&dir).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
+        let before = fs::metadata(&dir).unwrap();
+        export("basics/sync_vs_async", Some(&dir)).unwrap();
+        let after = fs::metadata(&dir).unwrap();
+        assert_eq!((after.ino(), after.mode()), (before.ino(), before.mode()));
+        assert!(dir.join("Cargo.toml").is_file());
+        let beside: Vec<_> = fs::read_dir(parent.path()).unwrap().collect();
+        assert_eq!(beside.len(), 1, "{beside:?}");
     }
 
     #[test]

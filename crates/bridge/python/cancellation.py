@@ -19,45 +19,63 @@ async def python_cancels_rust(base_url: str) -> None:
 
     watch = Watch()
     try:
-        await asyncio.wait_for(watch.blocking_sleep(1.0), timeout=0.2)
+        # Long enough that a loop held up for a second still times out first.
+        await asyncio.wait_for(watch.blocking_sleep(2.0), timeout=0.2)
     except TimeoutError:
         print("python: wait_for gave up on the blocking sleep")
     print(f"rust: its future was dropped at {await watch.when('future dropped'):.1f}s,")
     print(f"rust: its spawn_blocking job ran on to {await watch.when('blocking job ended'):.1f}s")
 
 
-async def rust_stops_waiting() -> None:
-    started = time.perf_counter()
+class SlowJob:
+    """A Python job that takes half a second, and finishes only once its
+    caller has given up on it (gave_up), so that it outlasts the caller's
+    timeout however late a busy machine runs the timer; its other events
+    tell when it has started and ended."""
 
-    async def slow_job(name: str) -> str:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.created = time.perf_counter()
+        self.started, self.ended, self.gave_up = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def run(self) -> str:
+        self.started.set()
         try:
             await asyncio.sleep(0.5)
+            await self.gave_up.wait()
         except asyncio.CancelledError:
-            print(f"python: {name} cancelled at {time.perf_counter() - started:.1f}s")
+            print(f"python: {self.name} cancelled at {time.perf_counter() - self.created:.1f}s")
             raise
-        print(f"python: {name} finished at {time.perf_counter() - started:.1f}s")
-        return name
+        finally:
+            self.ended.set()
+        print(f"python: {self.name} finished at {time.perf_counter() - self.created:.1f}s")
+        return self.name
 
+
+async def rust_stops_waiting() -> None:
+    job = SlowJob("job under a Tokio timeout")
     try:
-        await wait_in_rust(slow_job("job under a Tokio timeout"), 0.2)
+        await wait_in_rust(job.run(), 0.2)
     except TimeoutError as error:
         print(f"rust: {error}")
+    job.gave_up.set()
     # The Python task behind the dropped Rust future is still running.
-    await asyncio.sleep(0.5)
+    await job.ended.wait()
 
-    started = time.perf_counter()
+    job = SlowJob("job under asyncio.wait_for")
     try:
-        await wait_in_python(slow_job("job under asyncio.wait_for"), 0.2)
+        await wait_in_python(job.run(), 0.2)
     except TimeoutError:
-        print(f"rust: asyncio.wait_for raised TimeoutError at {time.perf_counter() - started:.1f}s")
+        took = time.perf_counter() - job.created
+        print(f"rust: asyncio.wait_for raised TimeoutError at {took:.1f}s")
 
     # Python cancels the awaitable from wait_in_python: Rust's future is
     # dropped, and the guard that owns the coroutine's task cancels it.
-    started = time.perf_counter()
-    waiting = asyncio.ensure_future(wait_in_python(slow_job("job of a cancelled wait_in_python"), 10))
-    await asyncio.sleep(0.1)
+    job = SlowJob("job of a cancelled wait_in_python")
+    waiting = asyncio.ensure_future(wait_in_python(job.run(), 10))
+    await job.started.wait()
     waiting.cancel()
-    await asyncio.sleep(0.5)
+    await job.ended.wait()
 
 
 async def main(base_url: str) -> None:

@@ -7,18 +7,27 @@
 //! before anyone awaits it, and the loop's thread stays free. The future must
 //! be `Send + 'static`, owning what it needs (a clone of the one
 //! `reqwest::Client`), and `future_into_py` needs a running event loop. An
-//! `Err` is raised at the `await` ([errors](errors.md)).
+//! `Err` is raised at the `await` ([errors](errors.md)). The client counts
+//! the requests under way, so that the lesson counts how many ran at once
+//! rather than timing them, which a busy machine slows.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use pyo3::exceptions::{PyConnectionError, PyValueError};
 use pyo3::prelude::*;
+use tokio_util::task::TaskTracker;
 
 /// An HTTP client for one server, shared by every request Python awaits.
 #[pyclass(frozen)]
 struct HttpClient {
     client: reqwest::Client,
     base_url: reqwest::Url,
+    /// What only feeds the demonstration: the requests under way, and the
+    /// most there were at once.
+    under_way: TaskTracker,
+    most_at_once: Arc<AtomicUsize>,
 }
 
 #[pymethods]
@@ -33,7 +42,12 @@ impl HttpClient {
             .timeout(Duration::from_secs(10))
             .build()
             .map_err(|error| PyConnectionError::new_err(error.to_string()))?;
-        Ok(Self { client, base_url })
+        Ok(Self {
+            client,
+            base_url,
+            under_way: TaskTracker::new(),
+            most_at_once: Arc::default(),
+        })
     }
 
     /// `await client.get_status("/get")`: the status of a GET of that path.
@@ -43,13 +57,21 @@ impl HttpClient {
             .join(path)
             .map_err(|error| PyValueError::new_err(format!("path {path:?}: {error}")))?;
         let request = self.client.get(url);
+        let (under_way, most_at_once) = (self.under_way.clone(), Arc::clone(&self.most_at_once));
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            let response = request
-                .send()
+            // Counted from the moment Tokio runs it until it is answered.
+            let sending = under_way.track_future(request.send());
+            most_at_once.fetch_max(under_way.len(), Ordering::SeqCst);
+            let response = sending
                 .await
                 .map_err(|error| PyConnectionError::new_err(error.to_string()))?;
             Ok(response.status().as_u16())
         })
+    }
+
+    /// The most of its requests that were under way at once.
+    fn most_at_once(&self) -> usize {
+        self.most_at_once.load(Ordering::SeqCst)
     }
 }
 

@@ -13,8 +13,12 @@
 //! it needs none (`gil_used = false`, PyO3 0.30's default): there an
 //! attached thread that blocks holds up the others only when the interpreter
 //! stops them all, as its garbage collector does, and PyO3's guide says to
-//! detach in the same places.
+//! detach in the same places. Each sleep returns how many of the loop's
+//! heartbeats ran meanwhile, which the lesson counts rather than timing the
+//! loop's pauses, as a busy machine stretches those: none can run while the
+//! GIL is held.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
@@ -22,17 +26,16 @@ use pyo3::prelude::*;
 
 /// Blocks the calling thread, holding the GIL.
 #[pyfunction]
-fn sleep_holding_gil(seconds: f64) -> PyResult<()> {
-    std::thread::sleep(duration(seconds)?);
-    Ok(())
+fn sleep_holding_gil(seconds: f64) -> PyResult<usize> {
+    let duration = duration(seconds)?;
+    Ok(heartbeats_during(|| std::thread::sleep(duration)))
 }
 
 /// Blocks the calling thread with the GIL released.
 #[pyfunction]
-fn sleep_detached(py: Python<'_>, seconds: f64) -> PyResult<()> {
+fn sleep_detached(py: Python<'_>, seconds: f64) -> PyResult<usize> {
     let duration = duration(seconds)?;
-    py.detach(|| std::thread::sleep(duration));
-    Ok(())
+    Ok(py.detach(|| heartbeats_during(|| std::thread::sleep(duration))))
 }
 
 /// `await`able: blocks a Tokio blocking thread that attached to Python for
@@ -41,9 +44,11 @@ fn sleep_detached(py: Python<'_>, seconds: f64) -> PyResult<()> {
 fn sleep_in_tokio_attached(py: Python<'_>, seconds: f64) -> PyResult<Bound<'_, PyAny>> {
     let duration = duration(seconds)?;
     pyo3_async_runtimes::tokio::future_into_py(py, async move {
-        tokio::task::spawn_blocking(move || Python::attach(|_py| std::thread::sleep(duration)))
-            .await
-            .map_err(|error| PyRuntimeError::new_err(error.to_string()))
+        tokio::task::spawn_blocking(move || {
+            Python::attach(|_py| heartbeats_during(|| std::thread::sleep(duration)))
+        })
+        .await
+        .map_err(|error| PyRuntimeError::new_err(error.to_string()))
     })
 }
 
@@ -52,10 +57,28 @@ fn sleep_in_tokio_attached(py: Python<'_>, seconds: f64) -> PyResult<Bound<'_, P
 fn sleep_in_tokio(py: Python<'_>, seconds: f64) -> PyResult<Bound<'_, PyAny>> {
     let duration = duration(seconds)?;
     pyo3_async_runtimes::tokio::future_into_py(py, async move {
-        tokio::task::spawn_blocking(move || std::thread::sleep(duration))
+        tokio::task::spawn_blocking(move || heartbeats_during(|| std::thread::sleep(duration)))
             .await
             .map_err(|error| PyRuntimeError::new_err(error.to_string()))
     })
+}
+
+// What only feeds the demonstration: the event loop's heartbeats so far.
+static HEARTBEATS: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts one heartbeat of the event loop; the lesson's heartbeat task calls
+/// it every 10 ms.
+#[pyfunction]
+fn heartbeat() {
+    HEARTBEATS.fetch_add(1, Ordering::SeqCst);
+}
+
+/// Runs `block`, and returns how many heartbeats the event loop ran
+/// meanwhile.
+fn heartbeats_during(block: impl FnOnce()) -> usize {
+    let before = HEARTBEATS.load(Ordering::SeqCst);
+    block();
+    HEARTBEATS.load(Ordering::SeqCst) - before
 }
 
 fn duration(seconds: f64) -> PyResult<Duration> {
@@ -67,5 +90,6 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(sleep_holding_gil, module)?)?;
     module.add_function(wrap_pyfunction!(sleep_detached, module)?)?;
     module.add_function(wrap_pyfunction!(sleep_in_tokio_attached, module)?)?;
-    module.add_function(wrap_pyfunction!(sleep_in_tokio, module)?)
+    module.add_function(wrap_pyfunction!(sleep_in_tokio, module)?)?;
+    module.add_function(wrap_pyfunction!(heartbeat, module)?)
 }

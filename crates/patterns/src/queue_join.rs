@@ -11,8 +11,9 @@
 //! with `next()`, which wakes every waiting consumer for each item, so one
 //! that a `select!` stopped polling delays no item (one held mid-item holds
 //! that item, and the `join()`, as a hung consumer would). A consumer that
-//! panics loses the item it held; the others finish the batch, then the join
-//! reports the panic, failing at once only when no consumer is left.
+//! panics loses the item it held, which counts itself lost as it is dropped;
+//! the others finish the batch, then the join reports the loss, failing at
+//! once only when no consumer is left.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -22,6 +23,8 @@
 //!   `await queue.join()`)
 
 use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, bail, ensure};
@@ -32,26 +35,61 @@ use tokio::time::sleep;
 use tokio_util::task::task_tracker::TaskTrackerToken;
 use tokio_util::task::{AbortOnDropHandle, TaskTracker};
 
+/// The items of one `queue.join()`.
+#[derive(Clone, Default)]
+struct Batch {
+    pending: TaskTracker,
+    /// Jobs dropped before they were done.
+    lost: Arc<AtomicUsize>,
+}
+
+impl Batch {
+    fn job(&self, item: String) -> Job {
+        Job {
+            item,
+            done: false,
+            lost: Arc::clone(&self.lost),
+            _pending: self.pending.token(),
+        }
+    }
+}
+
 /// An item and its claim on the batch: dropping a `Job` is `task_done()`.
 struct Job {
     item: String,
+    done: bool,
+    lost: Arc<AtomicUsize>,
     _pending: TaskTrackerToken,
+}
+
+impl Job {
+    fn done(mut self) {
+        self.done = true;
+    }
+}
+
+impl Drop for Job {
+    /// Counted before the claim is let go of (fields drop after `drop`), so
+    /// a join that sees the batch empty sees the loss too: a consumer that
+    /// panics holding the last item ends the wait as it unwinds, maybe
+    /// before its task's end can be seen.
+    fn drop(&mut self) {
+        if !self.done {
+            self.lost.fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }
 
 async fn producer(
     queue: Sender<Job>,
     name: &'static str,
     count: usize,
-    batch: TaskTracker,
+    batch: Batch,
 ) -> anyhow::Result<Vec<String>> {
     let mut produced = Vec::new();
     for i in 0..count {
         let item = format!("{name}-item-{i}");
-        let job = Job {
-            item: item.clone(),
-            _pending: batch.token(),
-        };
-        if queue.send(job).await.is_err() {
+        if queue.send(batch.job(item.clone())).await.is_err() {
             bail!("every consumer has stopped");
         }
         println!("Producer {name} added {item}");
@@ -68,8 +106,8 @@ async fn consumer(queue: Receiver<Job>, name: String) -> Vec<String> {
     while let Some(job) = queue.next().await {
         println!("Consumer {name} processing {}", job.item);
         sleep(WORK).await;
-        consumed.push(job.item);
-        // `job`'s token is dropped here: this item is done.
+        consumed.push(job.item.clone());
+        job.done();
     }
     println!("Consumer {name} stopped: the channel is closed");
     consumed
@@ -89,7 +127,7 @@ pub async fn run() -> anyhow::Result<()> {
 
     let mut produced = Vec::new();
     for (name, count) in [("P1", 10), ("P2", 5)] {
-        let batch = TaskTracker::new();
+        let batch = Batch::default();
         // A task, not polled in `run`: after a late wake the runtime polls
         // the future it blocks on before any task, so a producer there would
         // send before a consumer whose work ended first had come back for
@@ -115,16 +153,14 @@ pub async fn run() -> anyhow::Result<()> {
 
 /// `queue.join()`: waits until every item of `batch` has been let go of.
 /// A consumer that panics lets go of the item it held, lost, and the others
-/// take the rest: the panic is reported once the batch is done. Only when no
+/// take the rest: the loss is reported once the batch is done. Only when no
 /// consumer is left would the items still queued wait for ever: that ends
 /// the wait at once.
-async fn join_batch(
-    batch: &TaskTracker,
-    consumers: &mut JoinSet<Vec<String>>,
-) -> anyhow::Result<()> {
-    batch.close();
+async fn join_batch(batch: &Batch, consumers: &mut JoinSet<Vec<String>>) -> anyhow::Result<()> {
+    let pending = &batch.pending;
+    pending.close();
     let mut panicked = None;
-    while !batch.is_empty() {
+    while !pending.is_empty() {
         if consumers.is_empty() {
             let stopped = "every consumer has stopped, with items of the batch still queued";
             return Err(match panicked {
@@ -134,7 +170,7 @@ async fn join_batch(
         }
         // Before the sender is dropped, a consumer ends only by panicking.
         tokio::select! {
-            () = batch.wait() => {}
+            () = pending.wait() => {}
             Some(ended) = consumers.join_next() => {
                 if let Err(panic) = ended {
                     panicked.get_or_insert(panic);
@@ -142,11 +178,20 @@ async fn join_batch(
             }
         }
     }
-    match panicked {
-        None => Ok(()),
-        Some(panic) => Err(anyhow::Error::new(panic)
-            .context("a consumer panicked; the others finished the batch without its item")),
+    // `is_empty` above synchronizes with every token's drop, and so with
+    // each count made before it.
+    let lost = batch.lost.load(Ordering::Relaxed);
+    if lost == 0 && panicked.is_none() {
+        return Ok(());
     }
+    let failed = format!(
+        "{lost} item(s) lost, held by a consumer that panicked or was stopped; the others \
+         finished the batch"
+    );
+    Err(match panicked {
+        Some(panic) => anyhow::Error::new(panic).context(failed),
+        None => anyhow::anyhow!(failed),
+    })
 }
 
 // The demonstration's timing, fixed where the guide's is random: two
@@ -183,12 +228,12 @@ mod tests {
             AbortOnDropHandle::new(tokio::spawn(consumer(receiver.clone(), "other".to_owned())));
         // The other consumer is waiting when the item comes.
         sleep(Duration::from_millis(10)).await;
-        let batch = TaskTracker::new();
+        let batch = Batch::default();
         let produced = producer(sender.clone(), "P", 1, batch.clone())
             .await
             .expect("a consumer is alive");
-        batch.close();
-        timeout(Duration::from_secs(2), batch.wait())
+        batch.pending.close();
+        timeout(Duration::from_secs(2), batch.pending.wait())
             .await
             .expect("the other consumer processed the batch");
         drop(sender);
@@ -219,19 +264,19 @@ mod tests {
             consumers.spawn(consumer(receiver.clone(), format!("C{i}")));
         }
         drop(receiver);
-        let batch = TaskTracker::new();
+        let batch = Batch::default();
         let produced = producer(sender.clone(), "P", 6, batch.clone())
             .await
             .expect("a consumer is alive");
         let joined = timeout(Duration::from_secs(60), join_batch(&batch, &mut consumers))
             .await
             .expect("the join ends");
-        assert!(batch.is_empty(), "the join ended with items still queued");
-        let error = joined.expect_err("the join reports the panic");
         assert!(
-            error.to_string().starts_with("a consumer panicked"),
-            "{error}"
+            batch.pending.is_empty(),
+            "the join ended with items still queued"
         );
+        let error = joined.expect_err("the join reports the panic");
+        assert!(error.to_string().starts_with("1 item(s) lost"), "{error}");
         assert_eq!(consumers.len(), 2, "a live consumer ended with the panic");
 
         drop(sender);
@@ -253,12 +298,9 @@ mod tests {
             consumers.spawn(panicking_consumer(receiver.clone()));
         }
         drop(receiver);
-        let batch = TaskTracker::new();
+        let batch = Batch::default();
         for i in 0..5 {
-            let job = Job {
-                item: format!("item-{i}"),
-                _pending: batch.token(),
-            };
+            let job = batch.job(format!("item-{i}"));
             sender.send(job).await.expect("the queue has room");
         }
         let joined = timeout(Duration::from_secs(1), join_batch(&batch, &mut consumers))
@@ -277,8 +319,52 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn an_empty_batch_joins_at_once() {
         let mut consumers = JoinSet::new();
-        join_batch(&TaskTracker::new(), &mut consumers)
+        join_batch(&Batch::default(), &mut consumers)
             .await
             .expect("no consumer is needed for no item");
+    }
+
+    /// Does each item, and panics holding the one named `last`.
+    async fn panicking_on(queue: Receiver<Job>, last: String) {
+        let mut queue = pin!(queue);
+        while let Some(job) = queue.next().await {
+            assert_ne!(job.item, last, "a consumer failed on purpose");
+            job.done();
+        }
+    }
+
+    /// A consumer that panics holding the batch's last item ends the wait
+    /// for the batch as it unwinds, maybe before its task's end is seen (on
+    /// the current-thread runtime, both are ready at once, and `select!`
+    /// takes either): the join reports the loss all the same.
+    async fn the_last_item_lost_is_reported() {
+        for _ in 0..20 {
+            let (sender, receiver) = async_channel::bounded(5);
+            let mut consumers = JoinSet::new();
+            consumers.spawn(async move {
+                panicking_on(receiver, "P-item-2".to_owned()).await;
+                Vec::new()
+            });
+            let batch = Batch::default();
+            for i in 0..3 {
+                let job = batch.job(format!("P-item-{i}"));
+                sender.send(job).await.expect("the consumer is alive");
+            }
+            let joined = timeout(Duration::from_secs(60), join_batch(&batch, &mut consumers))
+                .await
+                .expect("the join ends");
+            let error = joined.expect_err("the join reports the lost item");
+            assert!(error.to_string().starts_with("1 item(s) lost"), "{error}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_last_item_lost_is_reported_on_the_current_thread_runtime() {
+        the_last_item_lost_is_reported().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_last_item_lost_is_reported_on_the_multi_thread_runtime() {
+        the_last_item_lost_is_reported().await;
     }
 }

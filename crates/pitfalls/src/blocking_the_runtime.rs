@@ -59,13 +59,14 @@ pub async fn run() -> Result<(), JoinError> {
     // (its behaviour "at the time of writing"), so the wait still sees a
     // tick. (`run()` itself is polled by `block_on`, ahead of the tasks
     // woken with it.) On the multi-thread runtime another worker may read
-    // the count first: then no tick ran in the wait, and it says so.
+    // the count first: then no tick ran in the wait, and it says so. Its
+    // handle aborts it if `run` is cancelled while it waits.
     let waiting = Arc::clone(&ticks);
-    let (result, during) = tokio::spawn(async move {
+    let (result, during) = AbortOnDropHandle::new(tokio::spawn(async move {
         let before = waiting.load(Ordering::SeqCst);
         let result = blocking_operations_good().await;
         (result, waiting.load(Ordering::SeqCst) - before)
-    })
+    }))
     .await?;
     println!("Non-blocking result: {result}");
     println!(

@@ -6,11 +6,12 @@
 //! Here a Tokio `Semaphore` bounds the open connections, in the order callers
 //! asked, and the guard gives one back only when its operation finished, its
 //! transaction rolled back if left open. An `acquire` kept alive but no longer
-//! polled holds up those behind it; `run` acquires in a task of its own, which
-//! the runtime polls (the book's page "Limiting concurrency"). Transactions are
-//! rusqlite's, begun `IMMEDIATE` on a database in WAL mode, so that two that
-//! read, then write, take turns instead of one failing at once; the row
-//! counts prove them (the book's page "Files and databases").
+//! polled holds up those behind it; `run` takes its place in line where it is
+//! called, then waits and does the whole operation in a task of its own,
+//! which the runtime polls (the book's page "Limiting concurrency").
+//! Transactions are rusqlite's, begun `IMMEDIATE` on a database in WAL mode,
+//! so that two that read, then write, take turns instead of one failing at
+//! once; the row counts prove them (the book's page "Files and databases").
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
@@ -20,6 +21,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::Poll;
 use std::time::Duration;
 
 use futures::future::{join_all, try_join_all};
@@ -214,6 +216,14 @@ impl Pool {
     /// one, opens a fresh one.
     async fn acquire(&self) -> Result<PooledConnection, DbError> {
         let permit = Arc::clone(&self.shared.permits).acquire_owned().await?;
+        self.connection_for(permit).await
+    }
+
+    /// An idle connection, or a fresh one, for the room `permit` holds.
+    async fn connection_for(
+        &self,
+        permit: OwnedSemaphorePermit,
+    ) -> Result<PooledConnection, DbError> {
         let pool = Arc::clone(&self.shared);
         let idle = pool.idle().pop();
         let slot = match idle {
@@ -240,16 +250,29 @@ impl Pool {
     }
 
     /// The guide's `execute_query`: one operation on whichever connection is
-    /// free. The operation runs in a task of its own, which gives the
-    /// connection back when it ends, so a caller that stops polling while it
-    /// runs keeps none. Dropping the future aborts the task.
+    /// free. The caller takes its place in line when first polled, so
+    /// callers are served in the order they asked; the wait, and the
+    /// operation, go on in a task of its own, which the runtime polls, so a
+    /// caller that stops polling holds up no one behind it, and keeps no
+    /// connection. Dropping the future aborts the task.
     async fn run<T, F>(&self, f: F) -> Result<T, DbError>
     where
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
         T: Send + 'static,
     {
+        // In line here, not in the task: a task spawned from a worker of the
+        // multi-thread runtime is polled before those spawned earlier, and
+        // would take its place first.
+        let mut in_line = Box::pin(Arc::clone(&self.shared.permits).acquire_owned());
+        let now = futures::poll!(in_line.as_mut());
         let pool = self.clone();
-        let task = tokio::spawn(async move { pool.acquire().await?.run(f).await });
+        let task = tokio::spawn(async move {
+            let permit = match now {
+                Poll::Ready(permit) => permit,
+                Poll::Pending => in_line.await,
+            }?;
+            pool.connection_for(permit).await?.run(f).await
+        });
         AbortOnDropHandle::new(task).await?
     }
 
@@ -654,6 +677,30 @@ mod tests {
         spawned.await.unwrap();
     }
 
+    /// Spawning spares the callers behind a held one only when the task does
+    /// the whole use, as `run`'s does: a spawned `acquire` hands its
+    /// connection to a `JoinHandle`, which keeps it as surely as a held
+    /// `acquire` until polled or dropped.
+    #[tokio::test(start_paused = true)]
+    async fn spawn_the_use_not_the_get() {
+        let pool = Pool::open(1).await.unwrap();
+        let first = pool.acquire().await.unwrap();
+        let spawned_get = AbortOnDropHandle::new(tokio::spawn({
+            let pool = pool.clone();
+            async move { pool.acquire().await }
+        }));
+        tokio::task::yield_now().await;
+        drop(first);
+        let patience = Duration::from_secs(5);
+        let query = |db: &mut Connection| db.execute_batch("SELECT 1");
+        assert!(
+            timeout(patience, pool.run(query)).await.is_err(),
+            "the connection waits in the handle nobody polls"
+        );
+        drop(spawned_get);
+        timeout(patience, pool.run(query)).await.unwrap().unwrap();
+    }
+
     /// A task that takes the connection in a loop, and one other caller:
     /// each of its five `acquire`s is served within half a second.
     #[tokio::test(start_paused = true)]
@@ -726,6 +773,50 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_longest_waiter_gets_the_next_connection_fifo_on_the_multi_thread_runtime() {
         assert_eq!(runs_served_in_order().await, 40);
+    }
+
+    /// Five `run`s asked in turn while the one connection is taken, each
+    /// polled once where it was asked, then left to a task: the order their
+    /// operations ran in.
+    async fn order_run(pool: &Pool) -> Vec<usize> {
+        let first = pool.acquire().await.unwrap();
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let mut callers = Vec::new();
+        for id in 0..5 {
+            let (pool, order) = (pool.clone(), Arc::clone(&order));
+            let mut asked = Box::pin(async move {
+                let record = move |_: &mut Connection| {
+                    order.lock().unwrap().push(id);
+                    Ok(())
+                };
+                pool.run(record).await
+            });
+            assert!(futures::poll!(asked.as_mut()).is_pending());
+            callers.push(AbortOnDropHandle::new(tokio::spawn(asked)));
+        }
+        drop(first);
+        for caller in callers {
+            caller.await.unwrap().unwrap();
+        }
+        Arc::try_unwrap(order).unwrap().into_inner().unwrap()
+    }
+
+    /// `run`, the pool's main entry point, serves in the order asked on
+    /// both runtimes, 40 rounds of five callers each.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn run_serves_in_the_order_asked_on_the_multi_thread_runtime() {
+        let pool = Pool::open(1).await.unwrap();
+        for _ in 0..40 {
+            assert_eq!(order_run(&pool).await, [0, 1, 2, 3, 4]);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn run_serves_in_the_order_asked() {
+        let pool = Pool::open(1).await.unwrap();
+        for _ in 0..40 {
+            assert_eq!(order_run(&pool).await, [0, 1, 2, 3, 4]);
+        }
     }
 
     /// Polls `future`, counting each poll in `polls`.

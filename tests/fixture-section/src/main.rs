@@ -4,7 +4,8 @@
 //! splits them, too), on a lock and a oneshot or on two RwLocks, futurelock,
 //! keep guards in a struct or another task (an owned read guard, a guard of a
 //! `static` lock), take locks in one order, yield all the time, block their thread for
-//! a while or for ever, leave a task running (by mistake and on purpose),
+//! ever, or when asked for a dump (a worker's too), leave a task running (by mistake
+//! and on purpose), stop a task whose poll holds its thread,
 //! leave things behind when they are cancelled (a task among them, by
 //! mistake and on purpose), wait for a server that never answers (with and
 //! without a time limit), run for ever on the paused clock, wait for a
@@ -14,9 +15,10 @@
 //! the runner's and xtask's real failure paths.
 
 mod awaits_a_task;
-mod blocks_a_while;
+mod blocks_a_worker;
 mod blocks_after_cancel;
 mod blocks_forever;
+mod blocks_when_asked;
 mod deadlocks;
 mod detaches_on_purpose;
 mod detaches_when_cancelled;
@@ -40,6 +42,7 @@ mod prints_other;
 mod prints_over_time;
 mod runs_for_ever;
 mod rwlock_cycle;
+mod stops_a_busy_task;
 mod swaps_on_the_real_clock;
 mod takes_locks_in_order;
 mod waits_for_a_thread;
@@ -59,6 +62,7 @@ fn main() -> std::process::ExitCode {
         example!(prints_base_url, base_url),
         example!(leaves_a_task),
         example!(detaches_on_purpose).detaches(1),
+        example!(stops_a_busy_task),
         example!(not_cancel_safe),
         example!(blocks_after_cancel),
         example!(waits_for_an_answer, base_url),
@@ -70,7 +74,8 @@ fn main() -> std::process::ExitCode {
         example!(keeps_guards),
         example!(takes_locks_in_order),
         example!(blocks_forever),
-        example!(blocks_a_while),
+        example!(blocks_when_asked),
+        example!(blocks_a_worker),
         example!(runs_for_ever),
         example!(waits_for_a_thread),
         example!(leaves_a_thread),

@@ -5,6 +5,7 @@ pub mod dump;
 
 mod cli;
 mod line_instants;
+pub mod own_time;
 mod record;
 mod section;
 pub mod signals;
@@ -16,7 +17,8 @@ mod whole_file;
 pub use section::{Entry, Example, ExampleFuture, ExampleOutput, Section};
 pub use tasks::Tasks;
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
+use std::time::{Duration, Instant};
 
 /// How many threads the process runs, as `Threads:` in /proc/self/status
 /// says (Linux, as task dumps are): not a listing of /proc/self/task, which
@@ -35,9 +37,49 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// As [`lock`], but `None` if the mutex is still held after `patience`: for
+/// a thread that must not hang on another that is stuck.
+pub(crate) fn lock_within<T>(mutex: &Mutex<T>, patience: Duration) -> Option<MutexGuard<'_, T>> {
+    let deadline = Instant::now() + patience;
+    loop {
+        match mutex.try_lock() {
+            Ok(guard) => return Some(guard),
+            Err(TryLockError::Poisoned(poisoned)) => return Some(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err(TryLockError::WouldBlock) => return None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, Barrier, Mutex};
     use std::time::Duration;
+
+    /// A lock another thread holds for a moment is waited for; one held
+    /// past the patience is given up on. (The watchdog took the records only
+    /// if free, and left out a blocked worker when a hook had them.)
+    #[test]
+    fn a_lock_held_for_a_moment_is_waited_for_and_one_held_on_is_given_up() {
+        let records = Arc::new(Mutex::new(()));
+        let (held, release) = (Arc::new(Barrier::new(2)), Arc::new(Barrier::new(2)));
+        let holder = {
+            let (records, held, release) = (records.clone(), held.clone(), release.clone());
+            std::thread::spawn(move || {
+                let _guard = records.lock().unwrap();
+                held.wait();
+                release.wait();
+                std::thread::sleep(Duration::from_millis(50));
+            })
+        };
+        held.wait();
+        assert!(super::lock_within(&records, Duration::from_millis(10)).is_none());
+        release.wait();
+        assert!(super::lock_within(&records, Duration::from_secs(60)).is_some());
+        holder.join().unwrap();
+    }
 
     /// A dump's first line is protocol's `seconds` (the tools read it back),
     /// the times in its body and the runner's messages are task-dump's: two

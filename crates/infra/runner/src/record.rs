@@ -24,7 +24,7 @@ use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::path::Path;
 use std::pin::{Pin, pin};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
@@ -32,6 +32,7 @@ use protocol::Clock;
 use protocol::timeline::{self, EndKind, Ended, MAX_ROWS, Micros, Row, RowKind, Timeline};
 use task_dump::{Taken, TaskDumps, Tracker, task_number};
 use tokio::runtime::{Builder, Handle, Runtime};
+use tokio::sync::Notify;
 use tokio::task::Id;
 use tokio::time::Instant;
 use tracing::span::{self, Attributes};
@@ -40,10 +41,29 @@ use tracing::{Event, Metadata, field};
 
 use crate::dump::{self, Named, Names, RowLines, Source, SpawnLine, Who};
 use crate::line_instants::Stamps;
+use crate::own_time::{Reading, Thread};
 
-/// A poll this long holds its thread: the runtime's, or a worker of a
+/// A poll that holds its thread this long, of the thread's own time
+/// (`own_time.rs`), holds it up: the runtime's, or a worker of a
 /// multi-thread runtime, which every other task and a dump then wait for.
 pub(crate) const LONG_POLL: Duration = Duration::from_millis(250);
+/// How long the watchdog waits for the records, which a hook holds only for
+/// a moment: a thread descheduled while it held them gives them back long
+/// before this, however busy the machine (taking them only if free left out
+/// a blocked worker when one was, seen beside other tests). A hook blocked
+/// with them would hang the watchdog without it.
+const RECORDS_PATIENCE: Duration = Duration::from_secs(5);
+
+/// A poll running now.
+#[derive(Clone, Copy)]
+pub(crate) struct Running {
+    pub(crate) row: usize,
+    /// When it began, in real time: a poll that blocks its thread says when
+    /// the block began, on either clock (the paused one stands still
+    /// meanwhile).
+    pub(crate) since: std::time::Instant,
+    pub(crate) thread: Option<Thread>,
+}
 
 /// A task's poll that held its thread long: see [`Recorder::held_workers`].
 pub(crate) struct Held {
@@ -51,6 +71,25 @@ pub(crate) struct Held {
     pub(crate) task: String,
     pub(crate) since: std::time::Instant,
     pub(crate) ended: Option<std::time::Instant>,
+    /// Whether its thread's own time says so, or only real time (where
+    /// its own time can't be read).
+    pub(crate) sure: bool,
+}
+
+/// How long, in real time, the tasks alive after `run()` returned may take
+/// to end before they are said to be left running: a hang guard, far
+/// longer than the turn a stopped task needs on a busy machine.
+const SETTLE_GUARD: Duration = Duration::from_secs(10);
+
+impl Running {
+    /// A poll of `row` that begins now, on this thread.
+    fn now(row: usize) -> Running {
+        Running {
+            row,
+            since: std::time::Instant::now(),
+            thread: Thread::current(),
+        }
+    }
 }
 
 /// Whether this build has the task hooks.
@@ -95,6 +134,11 @@ struct Shared {
     path: &'static str,
     source: &'static str,
     state: Mutex<State>,
+    /// Told each time a task of the example's ends.
+    ended: Notify,
+    /// The thread that polls `run()`, as the kernel knows it, whose clocks
+    /// say how long it was held up; read without the records' lock.
+    runtime_thread: OnceLock<Thread>,
 }
 
 #[derive(Default)]
@@ -110,11 +154,11 @@ struct State {
     hidden: HashSet<Id>,
     /// Rows being polled now, and since when.
     polling_since: HashMap<usize, Micros>,
-    /// The same, in real time: a poll that blocks its thread says when the
-    /// block began, on either clock (the paused one stands still meanwhile).
-    busy_since: HashMap<usize, std::time::Instant>,
-    /// Polls that held their thread [`LONG_POLL`] or longer.
-    long_polls: Vec<LongPoll>,
+    /// The same, in real time.
+    running: HashMap<usize, Running>,
+    /// The rows whose poll was running when the watchdog asked for a dump,
+    /// and for each that has ended since, when, by its thread's clocks.
+    watched: HashMap<usize, Option<Reading>>,
     /// While set, tasks the main task spawns are the runner's (the local
     /// HTTP server), not the example's.
     scaffolding: bool,
@@ -155,17 +199,10 @@ struct State {
     /// the runtime was built (`None` if that can't be read).
     thread: Option<std::thread::ThreadId>,
     threads: Option<usize>,
-    /// When the last dump at the end of an instant ended, in real time:
-    /// until then the runner kept the runtime's thread busy, not the example.
-    quiet_dump_ended: Option<std::time::Instant>,
-}
-
-/// A poll that held its thread [`LONG_POLL`] or longer.
-struct LongPoll {
-    row: usize,
-    /// When it began and ended, in real time.
-    since: std::time::Instant,
-    ended: std::time::Instant,
+    /// When the last dump at the end of an instant ended, by the runtime's
+    /// thread's clocks: until then the runner kept that thread busy, not the
+    /// example.
+    quiet_dump_ended: Option<Reading>,
 }
 
 /// What the last dump at the end of an instant traced.
@@ -224,6 +261,8 @@ impl Recorder {
                 path,
                 source,
                 state: Mutex::new(state),
+                ended: Notify::new(),
+                runtime_thread: OnceLock::new(),
             }),
         }
     }
@@ -232,47 +271,61 @@ impl Recorder {
         crate::lock(&self.shared.state)
     }
 
-    /// When the longest of the polls running now began, in real time; `None`
-    /// if none is, or if a hook holds the records (the watchdog asks, and
-    /// must never wait).
-    pub(crate) fn busy_since(&self) -> Option<std::time::Instant> {
-        let state = match self.shared.state.try_lock() {
-            Ok(state) => state,
-            Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-            Err(std::sync::TryLockError::WouldBlock) => return None,
-        };
-        state.busy_since.values().min().copied()
+    /// The thread that polls `run()`, which answers the watchdog, once it
+    /// has.
+    pub(crate) fn runtime_thread(&self) -> Option<Thread> {
+        self.shared.runtime_thread.get().copied()
     }
 
-    /// The tasks whose poll was running `at` and held their thread
-    /// [`LONG_POLL`] or longer, by then or in all: each by its number and
-    /// spawn line, with when that poll began and, if it has, ended. On a
-    /// multi-thread runtime each held a worker, which a dump waits for. None
-    /// if a hook holds the records (the watchdog asks, and must never wait).
-    pub(crate) fn held_workers(&self, at: std::time::Instant) -> Vec<Held> {
-        let state = match self.shared.state.try_lock() {
-            Ok(state) => state,
-            Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-            Err(std::sync::TryLockError::WouldBlock) => return Vec::new(),
+    /// The polls running now; each one's end is read from now on, for
+    /// [`Recorder::held_workers`]. None if the records stay locked past
+    /// [`RECORDS_PATIENCE`] (the watchdog asks, and must never hang).
+    pub(crate) fn asked(&self) -> Vec<Running> {
+        let Some(mut state) = crate::lock_within(&self.shared.state, RECORDS_PATIENCE) else {
+            return Vec::new();
+        };
+        let running: Vec<Running> = state.running.values().copied().collect();
+        state.watched = running.iter().map(|poll| (poll.row, None)).collect();
+        running
+    }
+
+    /// Of the tasks' polls that were running when the watchdog asked, each
+    /// with its thread's clocks then, those that held their thread
+    /// [`LONG_POLL`] or more of its own time from then to their end, or to
+    /// now: each by its number and spawn line, with when that poll began
+    /// and, if it has, ended. On a multi-thread runtime each held a worker,
+    /// which a dump waits for. None if the records stay locked past
+    /// [`RECORDS_PATIENCE`] (the watchdog asks, and must never hang).
+    pub(crate) fn held_workers(&self, asked: &[(Running, Reading)]) -> Vec<Held> {
+        let Some(state) = crate::lock_within(&self.shared.state, RECORDS_PATIENCE) else {
+            return Vec::new();
         };
         let (_, renumbered) = numbering(&state.rows);
-        let now = std::time::Instant::now();
-        let running = state
-            .busy_since
-            .iter()
-            .map(|(&index, &since)| (index, since, None));
-        let ended = state
-            .long_polls
-            .iter()
-            .map(|poll| (poll.row, poll.since, Some(poll.ended)));
         let mut held = Vec::new();
-        for (index, since, ended) in running.chain(ended) {
-            let long = ended.unwrap_or(now).duration_since(since) >= LONG_POLL;
-            let spans_at = since <= at && ended.is_none_or(|ended| ended >= at);
-            if index != 0 && long && spans_at {
-                let task = format!("#{} {}", renumbered[index], state.rows[index].place());
-                held.push(Held { task, since, ended });
+        for (poll, then) in asked {
+            if poll.row == 0 {
+                continue;
             }
+            let (ended, end) = match state.watched.get(&poll.row) {
+                Some(Some(end)) => (Some(end.at()), *end),
+                _ => (
+                    None,
+                    poll.thread.map_or_else(Reading::real_time, Thread::read),
+                ),
+            };
+            let sure = match end.own_since(then) {
+                Some(own) if own >= LONG_POLL => true,
+                Some(_) => continue,
+                None if end.at().saturating_duration_since(then.at()) >= LONG_POLL => false,
+                None => continue,
+            };
+            let task = format!("#{} {}", renumbered[poll.row], state.rows[poll.row].place());
+            held.push(Held {
+                task,
+                since: poll.since,
+                ended,
+                sure,
+            });
         }
         held.sort_by_key(|held| held.since);
         held
@@ -316,15 +369,9 @@ impl Recorder {
         let now = state.now();
         // Each task a dump traced is woken, and polled once more, then.
         let traced = state.traced.at == now && state.traced.rows.remove(&index);
-        if let Some(since) = state.busy_since.remove(&index) {
-            let ended = std::time::Instant::now();
-            if ended.duration_since(since) >= LONG_POLL {
-                state.long_polls.push(LongPoll {
-                    row: index,
-                    since,
-                    ended,
-                });
-            }
+        state.running.remove(&index);
+        if let Some(end) = state.watched.get_mut(&index) {
+            end.get_or_insert_with(Reading::now);
         }
         if let Some(start) = state.polling_since.remove(&index)
             && !state.dumping
@@ -372,6 +419,9 @@ impl Recorder {
                         state.origin = Some(Instant::now());
                         state.runtime = Some(Handle::current());
                         state.thread = Some(std::thread::current().id());
+                        if let Some(thread) = Thread::current() {
+                            let _ = recorder.shared.runtime_thread.set(thread);
+                        }
                     }
                     let every = state.every_instant;
                     state.main_waker = if every {
@@ -413,7 +463,7 @@ impl Recorder {
             let mut state = self.state();
             let now = state.now();
             state.polling_since.insert(0, now);
-            state.busy_since.insert(0, std::time::Instant::now());
+            state.running.insert(0, Running::now(0));
         }
         let outer = POLLING.replace(Some(Polling::Row(0)));
         let unwinding = StopOnPanic(self);
@@ -439,7 +489,7 @@ impl Recorder {
         let taken = dumps.dump(run).await;
         let mut state = self.state();
         state.dumping = false;
-        state.quiet_dump_ended = Some(std::time::Instant::now());
+        state.quiet_dump_ended = Some(Reading::now());
         let at = state.now();
         let dump = match taken {
             Taken::Dump(dump) => dump,
@@ -560,10 +610,14 @@ impl Recorder {
 
     /// The example's tasks still alive after `run()` returned, once those
     /// already told to stop (aborted, or in a dropped `JoinSet`) have had
-    /// the turns they need to end. The paused clock does not move here; on
-    /// the real clock, and for the multi-thread runtime's other workers, the
-    /// runtime also gets a moment of real time.
-    pub(crate) fn settle(&self, runtime: &Runtime, clock: Clock) -> Vec<String> {
+    /// the turns they need to end. The paused clock does not move here. On
+    /// the real clock a task may also be waiting for another thread (a
+    /// worker of the multi-thread runtime, the blocking pool) or another
+    /// process (a server at `--base-url`) to end: the runtime runs until
+    /// no more than the `detached` tasks the example declares are alive,
+    /// each end counted as its hook reports it, or [`SETTLE_GUARD`] has
+    /// passed, which only a task that runs on decides.
+    pub(crate) fn settle(&self, runtime: &Runtime, clock: Clock, detached: usize) -> Vec<String> {
         // A task that panics is caught by Tokio; this only guards against a
         // hook that does.
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -574,12 +628,22 @@ impl Recorder {
                     }
                     tokio::task::yield_now().await;
                 }
-                let started = std::time::Instant::now();
-                while clock == Clock::Real
-                    && !self.live().is_empty()
-                    && started.elapsed() < Duration::from_millis(300)
-                {
-                    tokio::time::sleep(Duration::from_millis(5)).await;
+                if clock == Clock::Virtual {
+                    return;
+                }
+                let guard = tokio::time::Instant::now() + SETTLE_GUARD;
+                loop {
+                    let ended = self.shared.ended.notified();
+                    let mut ended = pin!(ended);
+                    // Registered before the count is read: an end between
+                    // the two still wakes it.
+                    ended.as_mut().enable();
+                    if self.live().len() <= detached {
+                        return;
+                    }
+                    if tokio::time::timeout_at(guard, ended).await.is_err() {
+                        return;
+                    }
                 }
             });
         }));
@@ -622,7 +686,7 @@ impl Recorder {
 
     /// When the runner's own dump at the end of an instant last ended, in
     /// real time.
-    pub(crate) fn quiet_dump_ended(&self) -> Option<std::time::Instant> {
+    pub(crate) fn quiet_dump_ended(&self) -> Option<Reading> {
         self.state().quiet_dump_ended
     }
 }
@@ -734,7 +798,7 @@ impl Recorder {
                     let now = state.now();
                     state.polling_since.insert(index, now);
                 }
-                state.busy_since.insert(index, std::time::Instant::now());
+                state.running.insert(index, Running::now(index));
                 state.entered.insert(index, 0);
                 Polling::Row(index)
             }
@@ -759,6 +823,7 @@ impl Recorder {
             Some(index) => {
                 let how = ending(&state, index);
                 state.rows[index].ended = Some(Ended { at: now, how });
+                self.shared.ended.notify_waiters();
             }
             None if state.hidden.contains(&id) => {}
             // A multi-thread runtime's workers run as blocking jobs of its own.

@@ -571,7 +571,7 @@ impl<'a> Run<'a> {
         // no panic cut the run short.
         let panicked = matches!(outcome, Outcome::Panicked);
         let left_running = if record::HOOKS && !panicked {
-            Some(recorder.settle(&runtime, self.clock))
+            Some(recorder.settle(&runtime, self.clock, usize::from(self.example.detached)))
         } else {
             None
         };
@@ -685,13 +685,23 @@ pub(crate) fn runtime(
     recorder: &Recorder,
     lines: Option<&Stamps>,
 ) -> std::io::Result<tokio::runtime::Runtime> {
+    builder(clock, flavor, recorder, lines).build()
+}
+
+/// The builder of [`runtime`].
+pub(crate) fn builder(
+    clock: Clock,
+    flavor: Flavor,
+    recorder: &Recorder,
+    lines: Option<&Stamps>,
+) -> tokio::runtime::Builder {
     let mut builder = match flavor {
         Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
         Flavor::MultiThread => tokio::runtime::Builder::new_multi_thread(),
     };
     builder.enable_all().start_paused(clock == Clock::Virtual);
     recorder.install(&mut builder, lines.cloned());
-    builder.build()
+    builder
 }
 
 /// `--base-url` if given, or else the URL of a local server started on the

@@ -7,10 +7,12 @@
 //! declares [`Example::detaches_when_cancelled`]) and end within [`DRAIN`];
 //! no `spawn_blocking` job, thread, file descriptor or temporary file may be
 //! left (temporary files are counted exactly only when `TMPDIR` is the
-//! sweep's own, as `cargo xtask cancel-sweep` makes it). The examples'
+//! sweep's own, as `cargo xtask cancel-sweep` makes it). A job or thread
+//! is waited for until it ends, or has had [`PATIENCE`] of its own time
+//! (`own_time.rs`: a busy machine does not make that shorter). The examples'
 //! output goes to `/dev/null`; the report is on stderr.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::error::Error;
 use std::ffi::OsString;
 use std::io::Write as _;
@@ -25,8 +27,9 @@ use protocol::{Clock, EXIT_FAILED, EXIT_OK, Flavor, SweepSummary};
 use tokio::runtime::Runtime;
 
 use crate::lock;
+use crate::own_time::{Reading, Thread};
 use crate::record::Recorder;
-use crate::section::{Entry, Example, Run, runtime};
+use crate::section::{Entry, Example, Run, builder};
 
 /// How many turns the tasks of a cancelled example get to stop, with the
 /// clock standing still: enough to say goodbye over a socket, not enough to
@@ -34,14 +37,12 @@ use crate::section::{Entry, Example, Run, runtime};
 const SETTLE_TURNS: usize = 256;
 /// How long the tasks of a cancelled example get to end, in virtual time.
 const DRAIN: Duration = Duration::from_secs(60);
-/// How long a `spawn_blocking` job may still run once the tasks are done,
-/// in real time (a blocking job can't be cancelled, only asked, and holds
-/// up its runtime's shutdown); a plain thread gets as long again after it.
-const BLOCKING_PATIENCE: Duration = Duration::from_secs(5);
-/// How long what a cut left is watched for, in real time, once no more
-/// threads run than before it (a runtime's driver closes its descriptors
-/// one after another).
-const SETTLE: Duration = Duration::from_millis(200);
+/// How much own time (running, or waiting on anything but a CPU) a thread
+/// started since a cut may have, once the tasks are done, before what it
+/// runs is said to be left running: a `spawn_blocking` job (which can't be
+/// cancelled, only asked, and holds up its runtime's shutdown), then a
+/// plain thread, as long again.
+const PATIENCE: Duration = Duration::from_secs(5);
 /// How long one cut may take in real time: longer, it waits for something
 /// that never comes, or something blocks the thread, and the next cut could
 /// never start.
@@ -93,7 +94,7 @@ pub(crate) fn sweep_all(section: &str, examples: &[Example]) -> ExitCode {
 fn sweep(run: &Run<'_>, cuts: &mut usize) -> Vec<String> {
     let watchdog = Watchdog::start(run.name.clone());
     let baseline = Resources::take();
-    let (full, expected_panics) = cut_at(run, Until::End);
+    let (full, expected_panics) = cut_at(run, Until::End, &baseline);
     // A thread the full run stopped may not have ended yet; counted as there
     // before the first cut, it would hide one that cut leaves.
     let _ = Resources::left_since(&baseline);
@@ -106,7 +107,7 @@ fn sweep(run: &Run<'_>, cuts: &mut usize) -> Vec<String> {
     for cut in 1..=MAX_CUTS {
         watchdog.cut(cut);
         let before = Resources::take();
-        let (ended, panics) = cut_at(run, Until::Poll(cut));
+        let (ended, panics) = cut_at(run, Until::Poll(cut), &before);
         let left = match ended {
             Ended::Cut(left) => left,
             // It finished before its cut: every poll has been cut.
@@ -181,11 +182,15 @@ struct Left {
 }
 
 /// Runs the example until `until`, and says how it ended, and where
-/// anything panicked.
-fn cut_at(run: &Run<'_>, until: Until) -> (Ended, Vec<String>) {
+/// anything panicked; `before` is what the process held before it.
+fn cut_at(run: &Run<'_>, until: Until, before: &Resources) -> (Ended, Vec<String>) {
     take_panics();
     let recorder = Recorder::new(run.example.path, run.example.source);
-    let runtime = match runtime(Clock::Virtual, Flavor::CurrentThread, &recorder, None) {
+    let mut builder = builder(Clock::Virtual, Flavor::CurrentThread, &recorder, None);
+    // A blocking thread with no job ends at once: a thread started since
+    // the cut is then one that still runs something.
+    builder.thread_keep_alive(Duration::ZERO);
+    let runtime = match builder.build() {
         Ok(runtime) => runtime,
         Err(error) => {
             let problem = format!("could not start a Tokio runtime: {error}");
@@ -233,12 +238,14 @@ fn cut_at(run: &Run<'_>, until: Until) -> (Ended, Vec<String>) {
         }
         (Err(_), Until::End) => Ended::Badly("run() panicked".to_owned()),
         (Err(_), Until::Poll(_)) => {
-            let mut left = after_the_cut(run.example, &runtime, &recorder);
+            let mut left = after_the_cut(run.example, &runtime, &recorder, before);
             let panicked = "run() panicked while it was being dropped".to_owned();
             left.problems.insert(0, panicked);
             Ended::Cut(left)
         }
-        (Ok(Ok(Cut::Dropped)), _) => Ended::Cut(after_the_cut(run.example, &runtime, &recorder)),
+        (Ok(Ok(Cut::Dropped)), _) => {
+            Ended::Cut(after_the_cut(run.example, &runtime, &recorder, before))
+        }
     };
     // Only a blocking job that outlived the check above can hold this up,
     // and that is already reported.
@@ -248,8 +255,13 @@ fn cut_at(run: &Run<'_>, until: Until) -> (Ended, Vec<String>) {
 
 /// What the tasks and blocking jobs do once `run()` was dropped: they must
 /// stop at once (unless the example says they outlive it), and end within
-/// [`DRAIN`] and [`BLOCKING_PATIENCE`].
-fn after_the_cut(example: &Example, runtime: &Runtime, recorder: &Recorder) -> Left {
+/// [`DRAIN`] and [`PATIENCE`]; `before` is what the process held before.
+fn after_the_cut(
+    example: &Example,
+    runtime: &Runtime,
+    recorder: &Recorder,
+    before: &Resources,
+) -> Left {
     let mut problems = Vec::new();
     // `yield_now` lets every other task run, and the I/O driver be polled,
     // without the paused clock moving.
@@ -285,16 +297,12 @@ fn after_the_cut(example: &Example, runtime: &Runtime, recorder: &Recorder) -> L
             "a task still running {drain}s (virtual) after run() was dropped, spawned at {place}"
         )
     }));
-    let started = Instant::now();
-    while busy_blocking_jobs(runtime) > 0 && started.elapsed() < BLOCKING_PATIENCE {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let blocking_job_outlived = busy_blocking_jobs(runtime) > 0;
+    let blocking_job_outlived = outlives(before, || busy_blocking_jobs(runtime) > 0);
     if blocking_job_outlived {
         problems.push(format!(
-            "a spawn_blocking job still running {}s (real) after run() was dropped and its tasks \
-             were done",
-            BLOCKING_PATIENCE.as_secs()
+            "a spawn_blocking job still running after {}s of its thread's own time (time it \
+             waited for a CPU left out) since run() was dropped and its tasks were done",
+            PATIENCE.as_secs()
         ));
     }
     Left {
@@ -360,13 +368,16 @@ fn take_panics() -> Vec<String> {
 struct Resources {
     /// Open file descriptors and what each refers to.
     fds: BTreeMap<String, String>,
-    /// `None` if it can't be read: then no thread is said to be left.
-    threads: Option<usize>,
+    /// The threads, each by its id; `None` if they can't be listed: then
+    /// no thread is said to be left.
+    threads: Option<BTreeSet<Thread>>,
     temporary: BTreeSet<OsString>,
 }
 
 impl Resources {
     fn take() -> Self {
+        // Counted first: a thread releases what it holds before it ends.
+        let threads = threads();
         let entries = |dir: PathBuf| std::fs::read_dir(dir).into_iter().flatten().flatten();
         let fds = entries("/proc/self/fd".into()).filter_map(|entry| {
             let target = std::fs::read_link(entry.path())
@@ -381,8 +392,8 @@ impl Resources {
             Some((fd, target))
         });
         Resources {
+            threads,
             fds: fds.collect(),
-            threads: crate::threads(),
             temporary: entries(std::env::temp_dir())
                 .map(|entry| entry.file_name())
                 .collect(),
@@ -390,30 +401,27 @@ impl Resources {
     }
 
     /// What the process holds now that `before` did not, once the threads
-    /// started since have ended, or [`BLOCKING_PATIENCE`] has passed, and
-    /// what they were releasing has had [`SETTLE`] more.
+    /// started since have ended, or one of them has had [`PATIENCE`] of own
+    /// time. What they held is released before they end: the threads are
+    /// listed before the rest is read.
     fn left_since(before: &Resources) -> Vec<String> {
-        let started = Instant::now();
-        let mut settled: Option<Instant> = None;
-        loop {
-            let now = Resources::take();
-            let leaked = before.leaked_by(&now);
-            if before.threads_left(&now) == 0 {
-                settled.get_or_insert_with(Instant::now);
-            }
-            let waited = started.elapsed() >= BLOCKING_PATIENCE;
-            if leaked.is_empty() || waited || settled.is_some_and(|since| since.elapsed() >= SETTLE)
-            {
-                return leaked;
-            }
-            std::thread::sleep(Duration::from_millis(5));
+        outlives(before, || !before.started_since().is_empty());
+        before.leaked_by(&Resources::take())
+    }
+
+    /// The threads running now that `self` did not list.
+    fn started_since(&self) -> Vec<Thread> {
+        match (&self.threads, threads()) {
+            (Some(before), Some(now)) => now.difference(before).copied().collect(),
+            _ => Vec::new(),
         }
     }
 
-    /// How many more threads `after` runs than `self`, as far as both say.
+    /// How many threads `after` runs that `self` did not, as far as both
+    /// say.
     fn threads_left(&self, after: &Resources) -> usize {
-        match (self.threads, after.threads) {
-            (Some(before), Some(after)) => after.saturating_sub(before),
+        match (&self.threads, &after.threads) {
+            (Some(before), Some(after)) => after.difference(before).count(),
             _ => 0,
         }
     }
@@ -442,6 +450,45 @@ impl Resources {
             ));
         }
         leaked
+    }
+}
+
+/// The threads of the process, each by its id; `None` if they can't be
+/// listed. Listed again (a few times at most) while a listing holds fewer
+/// than the process counts: it can miss one while another thread exits.
+fn threads() -> Option<BTreeSet<Thread>> {
+    let mut listed = BTreeSet::new();
+    for _ in 0..10 {
+        let count = crate::threads()?;
+        listed = Thread::listed().into_iter().collect();
+        if listed.len() >= count {
+            break;
+        }
+    }
+    Some(listed)
+}
+
+/// Waits while `busy` holds, until one of the threads started since
+/// `before` has had [`PATIENCE`] of its own time since it was first seen
+/// here (real time, where that can't be read): what it runs then runs on.
+/// Whether `busy` still held then.
+fn outlives(before: &Resources, busy: impl Fn() -> bool) -> bool {
+    let mut first_seen: HashMap<Thread, Reading> = HashMap::new();
+    loop {
+        if !busy() {
+            return false;
+        }
+        for thread in before.started_since() {
+            let now = thread.read();
+            let first = first_seen.entry(thread).or_insert(now);
+            let own = now
+                .own_since(first)
+                .unwrap_or_else(|| now.at().saturating_duration_since(first.at()));
+            if own >= PATIENCE {
+                return busy();
+            }
+        }
+        std::thread::sleep(Duration::from_millis(5));
     }
 }
 
@@ -559,12 +606,16 @@ mod tests {
         let fd = |fd: &str, target: &str| (fd.to_owned(), target.to_owned());
         let before = Resources {
             fds: BTreeMap::from([fd("3", "anon_inode:[eventpoll]")]),
-            threads: Some(2),
+            threads: Some(BTreeSet::from([Thread::made_up(1), Thread::made_up(2)])),
             temporary: BTreeSet::new(),
         };
         let after = Resources {
             fds: BTreeMap::from([fd("3", "anon_inode:[eventpoll]"), fd("7", "socket:[1234]")]),
-            threads: Some(3),
+            threads: Some(BTreeSet::from([
+                Thread::made_up(1),
+                Thread::made_up(2),
+                Thread::made_up(3),
+            ])),
             temporary: BTreeSet::from([OsString::from(".tmpAbc")]),
         };
         let leaked = before.leaked_by(&after);

@@ -85,6 +85,6 @@ impl Tasks {
         if !record::HOOKS {
             return None;
         }
-        Some(self.recorder.settle(runtime, Clock::Virtual))
+        Some(self.recorder.settle(runtime, Clock::Virtual, 0))
     }
 }

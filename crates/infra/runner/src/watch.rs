@@ -6,10 +6,12 @@
 //! second on the paused clock) and the watchdog: a thread that sleeps real
 //! time, since a hung example never moves the paused clock, then asks the
 //! runtime's thread for a dump (two, a beat apart, so that a deadlock is
-//! named only if none of its tasks moved), waits a bounded time for it (a blocked
-//! thread never answers; one that answers late says how late), prints it,
-//! waiting a bounded time again (a stderr nobody reads never takes it), and
-//! exits with code 124, whatever the example does meanwhile.
+//! named only if none of its tasks moved), waits a bounded time for it to
+//! notice (a blocked thread never does; one that the example held up past
+//! the ask says for how long, by its own time: `own_time.rs`) and a longer
+//! one for the dump, prints it, waiting a bounded time again (a stderr
+//! nobody reads never takes it), and exits with code 124, whatever the
+//! example does meanwhile.
 
 use std::future::Future;
 use std::io::Write as _;
@@ -26,14 +28,20 @@ use tokio::sync::Notify;
 
 use crate::dump;
 use crate::lock;
-use crate::record::{Held, LONG_POLL, Recorder};
+use crate::own_time::{Reading, Thread};
+use crate::record::{Held, LONG_POLL, Recorder, Running};
 
-/// How long the watchdog waits for the runtime's thread to answer: the
-/// dump's own patience ([`task_dump::PATIENCE`]), and a moment to read the
-/// debug info.
-const ANSWER_PATIENCE: Duration = Duration::from_secs(5);
-/// How late an answer says that something blocked the runtime's thread,
-/// rather than that a busy machine was slow to run it.
+/// How long the watchdog waits for the runtime's thread to notice it was
+/// asked, which it does at its next turn: one that has not by then is
+/// blocked, and is said to be.
+const NOTICE_PATIENCE: Duration = Duration::from_secs(5);
+/// How long the watchdog then waits for the dump, a hang guard: twice the
+/// dump's own patience ([`task_dump::PATIENCE`]) where a worker never
+/// answers, a beat, and reading the debug info on a busy machine. (`cargo
+/// xtask check-all` waits longer than this and the above.)
+const DUMP_PATIENCE: Duration = Duration::from_secs(30);
+/// How much of its own time the runtime's thread may take to notice that
+/// it was asked before the example is said to have held it up.
 const LATE: Duration = LONG_POLL;
 /// How long the watchdog's message may take to write before the process
 /// exits without it.
@@ -50,7 +58,8 @@ enum Phase {
         example: String,
         dumps: Dumpable,
     },
-    /// `run()` returned; the runtime is settling or shutting down.
+    /// `run()` returned; the runner waits for its tasks to end, or the
+    /// runtime is shutting down.
     Stopping(String),
     /// Every example has run; `--timeline-file` and `--trace` are being
     /// written (a FIFO waits for a reader).
@@ -69,14 +78,21 @@ enum Dumpable {
 const BLOCKERS: &str = "a blocking call, such as a write to an output nobody reads, or a loop \
                         that never reaches an `.await`";
 
+/// Why a thread was late, by what the run can tell.
+const HELD_UP: &str = "something blocked it";
+const HELD_UP_OR_NOT_RUN: &str = "something blocked it, or the machine, busy with other work, did \
+                                  not run it (the run can't tell which)";
+
 /// What the watchdog saw of the runtime's threads when the time was up.
 struct Busy {
-    asked: Instant,
-    /// When the runtime's thread saw it was asked.
-    noticed: Instant,
-    /// When the longest poll running then began.
+    /// The runtime's thread's clocks when it was asked, and when it saw it
+    /// was asked.
+    asked: Reading,
+    noticed: Reading,
+    /// When the longest poll running on that thread then began.
     since: Option<Instant>,
-    /// Tasks in a long poll then: each held a worker of a multi-thread runtime.
+    /// Tasks whose poll held their thread from then: each held a worker of a
+    /// multi-thread runtime.
     held: Vec<Held>,
 }
 
@@ -86,16 +102,15 @@ pub(crate) struct Watchdog {
     phase: Mutex<Phase>,
     /// Wakes the runtime's thread to take a dump.
     trigger: Notify,
-    /// Where the runtime's thread answers the trigger: when it saw it, and
-    /// its dump.
+    /// Where the runtime's thread answers the trigger.
     answer: mpsc::Sender<Answer>,
     /// The timeout has passed: the process ends with code 124, whatever
     /// the example does meanwhile.
     fired: AtomicBool,
     /// When the runtime's thread last ended a dump of the runner's own
-    /// (`--dump-at`, or the timeline's at the end of an instant): until
-    /// then the runner kept it busy, not the example.
-    ours_until: Mutex<Option<Instant>>,
+    /// (`--dump-at`, or the timeline's at the end of an instant), by its
+    /// clocks: until then the runner kept it busy, not the example.
+    ours_until: Mutex<Option<Reading>>,
     /// When the watchdog started: its timeout counts from then.
     started: Instant,
     /// The running example's records, which say when the poll running now
@@ -103,12 +118,14 @@ pub(crate) struct Watchdog {
     polls: Mutex<Option<Recorder>>,
 }
 
-/// The runtime's thread's answer to the watchdog.
-struct Answer {
-    /// When it saw it was asked.
-    noticed: Instant,
-    /// Where each task waits, or `None` if `run()` returned first.
-    dump: Option<String>,
+/// What the runtime's thread tells the watchdog, by its clocks then.
+enum Answer {
+    /// It saw it was asked, and takes the dump.
+    Noticed(Reading),
+    /// Where each task waits.
+    Dump(String),
+    /// `run()` returned, before a dump or instead of one.
+    Returned(Reading),
 }
 
 impl Watchdog {
@@ -154,35 +171,65 @@ impl Watchdog {
                 // Read before the runtime's thread is asked: it may end the
                 // poll that holds a worker, to take the dump.
                 let polls = lock(&self.polls).clone();
-                let busy_since = polls.as_ref().and_then(Recorder::busy_since);
+                let running = polls.as_ref().map(Recorder::asked).unwrap_or_default();
+                let thread = polls.as_ref().and_then(Recorder::runtime_thread);
+                let read =
+                    |thread: Option<Thread>| thread.map_or_else(Reading::real_time, Thread::read);
+                let asked_runtime = read(thread);
+                let running: Vec<(Running, Reading)> = running
+                    .into_iter()
+                    .map(|poll| (poll, read(poll.thread)))
+                    .collect();
                 self.trigger.notify_one();
-                match answers.recv_timeout(ANSWER_PATIENCE) {
-                    Ok(Answer { noticed, dump }) => {
-                        // A worker a poll held made the dump wait for it.
-                        let held = polls.as_ref().map(|polls| polls.held_workers(asked));
-                        let busy = Busy {
-                            asked,
-                            noticed,
-                            since: busy_since,
-                            held: held.unwrap_or_default(),
-                        };
-                        let example = format!(
-                            "example {example} timed out after {after}{}",
-                            self.busy(&busy)
+                let noticed = match answers.recv_timeout(NOTICE_PATIENCE) {
+                    Ok(Answer::Noticed(noticed)) => Ok(noticed),
+                    Ok(Answer::Returned(noticed)) => Err(noticed),
+                    // Nothing else comes first.
+                    Ok(Answer::Dump(_)) | Err(_) => {
+                        let message = format!(
+                            "error: example {example} timed out after {after}, and its \
+                             runtime's thread did not answer within {} to show where its \
+                             tasks wait: something blocks that thread ({BLOCKERS})",
+                            seconds(NOTICE_PATIENCE)
                         );
-                        match dump {
-                            Some(dump) => format!(
-                                "error: {example}; where each of its tasks waits:\n{}",
-                                dump.trim_end()
-                            ),
-                            None => format!("error: {example}, and then run() returned"),
-                        }
+                        self.say(message);
                     }
-                    Err(_) => format!(
-                        "error: example {example} timed out after {after}, and its runtime's \
-                         thread did not answer within {} to show where its tasks wait: \
-                         something blocks that thread ({BLOCKERS})",
-                        seconds(ANSWER_PATIENCE)
+                };
+                let (noticed, dump) = match noticed {
+                    Err(returned) => (returned, Ok(None)),
+                    Ok(noticed) => match answers.recv_timeout(DUMP_PATIENCE) {
+                        Ok(Answer::Dump(dump)) => (noticed, Ok(Some(dump))),
+                        Ok(Answer::Returned(_)) => (noticed, Ok(None)),
+                        Ok(Answer::Noticed(_)) | Err(_) => (noticed, Err(())),
+                    },
+                };
+                // A worker a poll held made the dump wait for it.
+                let held = polls.as_ref().map(|polls| polls.held_workers(&running));
+                let since = running
+                    .iter()
+                    .filter(|(poll, _)| thread.is_none() || poll.thread == thread)
+                    .map(|(poll, _)| poll.since)
+                    .min();
+                let busy = Busy {
+                    asked: asked_runtime,
+                    noticed,
+                    since,
+                    held: held.unwrap_or_default(),
+                };
+                let example = format!(
+                    "example {example} timed out after {after}{}",
+                    self.busy(asked, &busy)
+                );
+                match dump {
+                    Ok(Some(dump)) => format!(
+                        "error: {example}; where each of its tasks waits:\n{}",
+                        dump.trim_end()
+                    ),
+                    Ok(None) => format!("error: {example}, and then run() returned"),
+                    Err(()) => format!(
+                        "error: {example}; its runtime's thread saw it was asked, but did not \
+                         show where its tasks wait within {}",
+                        seconds(DUMP_PATIENCE)
                     ),
                 }
             }
@@ -193,18 +240,23 @@ impl Watchdog {
                 format!("error: example {example} timed out after {after}; no dump: {why}")
             }
             Phase::Stopping(example) => format!(
-                "error: example {example} timed out after {after}, after run() returned: its \
-                 runtime is still shutting down, which waits for every spawn_blocking job to \
-                 end"
+                "error: example {example} timed out after {after}, after run() returned: the \
+                 runner still waits for the tasks it left to end, or for its runtime to shut \
+                 down, which waits for every spawn_blocking job to end"
             ),
             Phase::Writing => format!(
                 "error: timed out after {after}, writing the timeline or the trace (a FIFO \
                  waits for a reader)"
             ),
         };
-        // Said on a thread of its own and waited for a bounded time: a
-        // stderr nobody reads (a full pipe) would block the write, and the
-        // process would outlive its timeout.
+        self.say(message)
+    }
+
+    /// Says `message` on stderr and exits with code 124. Said on a thread of
+    /// its own and waited for a bounded time: a stderr nobody reads (a full
+    /// pipe) would block the write, and the process would outlive its
+    /// timeout.
+    fn say(&self, message: String) -> ! {
         let (said, heard) = mpsc::channel();
         let saying = std::thread::Builder::new()
             .name("runner-watchdog-says".to_owned())
@@ -220,42 +272,64 @@ impl Watchdog {
         std::process::exit(i32::from(EXIT_TIMED_OUT));
     }
 
-    /// What the timeout's message says of a thread something blocked: the
-    /// runtime's, if it answered late, or else a worker that a task's poll
-    /// held; nothing if none was.
-    fn busy(&self, busy: &Busy) -> String {
+    /// What the timeout's message says of a thread the example held up, past
+    /// the ask at `asked`, by that thread's own time (real time alone where
+    /// that can't be read, which can't tell a blocked thread from one the
+    /// machine did not run): the runtime's, if it noticed late, or else a
+    /// worker that a task's poll held; nothing if none was.
+    fn busy(&self, asked: Instant, busy: &Busy) -> String {
         let at = |instant: Instant| {
             let from = instant.saturating_duration_since(self.started);
             format!("{:.1}s", from.as_secs_f64())
         };
+        // The runner's own dump kept the thread busy until it ended.
         let ours = *lock(&self.ours_until);
-        let late = busy
-            .noticed
-            .saturating_duration_since(ours.unwrap_or(busy.asked).max(busy.asked));
-        if late >= LATE {
-            let until = (self.timeout + busy.noticed.duration_since(busy.asked)).as_secs_f64();
-            let from = match busy.since {
-                Some(since) => at(since),
-                None => format!("before {}", seconds(self.timeout)),
+        let start = ours
+            .filter(|ours| ours.at() > busy.asked.at())
+            .unwrap_or(busy.asked);
+        let late = match busy.noticed.own_since(&start) {
+            Some(own) => (own >= LATE).then_some(HELD_UP),
+            None => {
+                let real = busy.noticed.at().saturating_duration_since(start.at());
+                (real >= LATE).then_some(HELD_UP_OR_NOT_RUN)
+            }
+        };
+        if let Some(why) = late {
+            let noticed = busy.noticed.at().saturating_duration_since(asked);
+            let until = (self.timeout + noticed).as_secs_f64();
+            return match busy.since {
+                Some(since) => format!(
+                    "; its runtime's thread was busy from {} to {until:.1}s: {why} ({BLOCKERS})",
+                    at(since)
+                ),
+                // Idle when asked, and held up after.
+                None => format!(
+                    "; its runtime's thread answered only at {until:.1}s: {why} ({BLOCKERS})"
+                ),
             };
-            return format!(
-                "; its runtime's thread was busy from {from} to {until:.1}s: something blocked \
-                 it ({BLOCKERS}), or the machine, busy with other work, did not run it (the run \
-                 can't tell which)"
-            );
         }
         let mut said = String::new();
         for held in &busy.held {
-            let until = match held.ended {
-                Some(ended) => format!("to {}", at(ended)),
-                None => "on".to_owned(),
+            let why = if held.sure {
+                HELD_UP
+            } else {
+                HELD_UP_OR_NOT_RUN
             };
-            said.push_str(&format!(
-                "; {} held its worker thread in one poll from {} {until}: something blocked \
-                 it ({BLOCKERS}), and the dump waited for that poll to end",
-                held.task,
-                at(held.since)
-            ));
+            said.push_str(&match held.ended {
+                Some(ended) => format!(
+                    "; {} held its worker thread in one poll from {} to {}: {why} ({BLOCKERS}), \
+                     and the dump waited for that poll to end",
+                    held.task,
+                    at(held.since),
+                    at(ended)
+                ),
+                None => format!(
+                    "; {} has held its worker thread in one poll since {}: {why} ({BLOCKERS}), \
+                     and a dump waits for that poll to end",
+                    held.task,
+                    at(held.since)
+                ),
+            });
         }
         said
     }
@@ -285,6 +359,12 @@ impl Watchdog {
 
     /// `example`'s `run()` has returned.
     pub(crate) fn stopping(&self, example: &str) {
+        // The runner's own dump at the end of an instant, not the example,
+        // kept the thread until it ended: told before `run()` returned is.
+        let polls = lock(&self.polls).clone();
+        if let Some(ended) = polls.as_ref().and_then(Recorder::quiet_dump_ended) {
+            self.kept_busy_until(ended);
+        }
         self.hold_if_fired();
         *lock(&self.polls) = None;
         self.set(Phase::Stopping(example.to_owned()));
@@ -311,13 +391,15 @@ impl Watchdog {
     }
 
     /// The runner kept the runtime's thread busy until `until`.
-    fn kept_busy_until(&self, until: Instant) {
+    fn kept_busy_until(&self, until: Reading) {
         let mut ours = lock(&self.ours_until);
-        *ours = (*ours).max(Some(until));
+        if ours.is_none_or(|ours| ours.at() < until.at()) {
+            *ours = Some(until);
+        }
     }
 
-    fn reply(&self, noticed: Instant, dump: Option<String>) {
-        let _ = self.answer.send(Answer { noticed, dump });
+    fn reply(&self, answer: Answer) {
+        let _ = self.answer.send(answer);
     }
 
     /// Once the timeout has passed, the watchdog ends the process, with
@@ -325,7 +407,7 @@ impl Watchdog {
     /// returned first, the watchdog is told.
     pub(crate) fn hold_if_fired(&self) {
         if self.fired.load(Ordering::SeqCst) {
-            self.reply(Instant::now(), None);
+            self.reply(Answer::Returned(Reading::now()));
             loop {
                 std::thread::park();
             }
@@ -399,10 +481,14 @@ pub(crate) async fn watched<F: Future>(
             Poll::Pending
         })
         .await;
-        let noticed = Instant::now();
         let (asked, answer) = match next {
             Next::Instant => (Asked::Instant, taker.once(future.as_mut()).await),
-            Next::Watchdog => (Asked::Watchdog, taker.twice(future.as_mut()).await),
+            Next::Watchdog => {
+                if let Some(watchdog) = &dumps.watchdog {
+                    watchdog.reply(Answer::Noticed(Reading::now()));
+                }
+                (Asked::Watchdog, taker.twice(future.as_mut()).await)
+            }
             Next::Returned(output) => {
                 if let (Some(instant), Some(_)) = (dumps.at, &at) {
                     let at = seconds(instant);
@@ -423,14 +509,14 @@ pub(crate) async fn watched<F: Future>(
                     let at = header(example, dumps.at.unwrap_or_default());
                     emit(dumps.file, &format!("{at}\n{text}"));
                     if let Some(watchdog) = watchdog {
-                        watchdog.kept_busy_until(Instant::now());
+                        watchdog.kept_busy_until(Reading::now());
                     }
                 }
                 (Asked::Watchdog, Some(watchdog)) => {
                     if let Some(ended) = recorder.quiet_dump_ended() {
                         watchdog.kept_busy_until(ended);
                     }
-                    watchdog.reply(noticed, Some(text));
+                    watchdog.reply(Answer::Dump(text));
                 }
                 (Asked::Watchdog, None) => {}
             }
@@ -511,5 +597,99 @@ fn emit(file: Option<&Mutex<DumpFile>>, text: &str) {
         }
         // A blank line keeps it apart from the example's own lines.
         None => println!("\n{text}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A watchdog whose thread never started, and where it is answered.
+    fn unstarted() -> (Watchdog, mpsc::Receiver<Answer>) {
+        let (answer, answers) = mpsc::channel();
+        let watchdog = Watchdog {
+            timeout: Duration::from_secs(1),
+            phase: Mutex::new(Phase::Starting),
+            trigger: Notify::new(),
+            answer,
+            fired: AtomicBool::new(false),
+            ours_until: Mutex::new(None),
+            started: Instant::now(),
+            polls: Mutex::new(None),
+        };
+        (watchdog, answers)
+    }
+
+    /// What the watchdog says of a runtime's thread asked 1s in, that
+    /// answered 0.6s later having waited `waited` of it for a CPU, in a
+    /// poll that began at 0.2s if `in_a_poll`.
+    fn said(waited: Option<Duration>, in_a_poll: bool) -> String {
+        let (watchdog, _) = unstarted();
+        let asked = watchdog.started + Duration::from_secs(1);
+        let ran = Some(Duration::ZERO);
+        let busy = Busy {
+            asked: Reading::made_up(asked, ran, waited.map(|_| Duration::ZERO)),
+            noticed: Reading::made_up(asked + Duration::from_millis(600), ran, waited),
+            since: in_a_poll.then(|| watchdog.started + Duration::from_millis(200)),
+            held: Vec::new(),
+        };
+        watchdog.busy(asked, &busy)
+    }
+
+    #[test]
+    fn a_thread_held_up_past_the_ask_is_said_to_be_and_one_that_waited_for_a_cpu_is_not() {
+        let held = said(Some(Duration::from_millis(100)), true);
+        assert!(
+            held.starts_with("; its runtime's thread was busy from 0.2s to 1.6s: something blocked it (a blocking call"),
+            "{held}"
+        );
+        assert!(!held.contains("can't tell"), "{held}");
+        let idle = said(Some(Duration::from_millis(100)), false);
+        assert!(
+            idle.starts_with("; its runtime's thread answered only at 1.6s: something blocked it"),
+            "{idle}"
+        );
+        // Late only for want of a CPU: a busy machine, not the example.
+        assert_eq!(said(Some(Duration::from_millis(500)), true), "");
+        // Where the thread's clocks can't be read, real time can't tell.
+        let unread = said(None, true);
+        assert!(
+            unread.contains(
+                "or the machine, busy with other work, did not run it (the run can't tell which)"
+            ),
+            "{unread}"
+        );
+    }
+
+    /// Until the runner's own dump ended, the runner held the thread.
+    #[test]
+    fn the_runners_own_dump_is_not_the_examples_doing() {
+        let (watchdog, _) = unstarted();
+        let asked = watchdog.started + Duration::from_secs(1);
+        let ran = Some(Duration::ZERO);
+        let waited = Some(Duration::ZERO);
+        let ours = Reading::made_up(asked + Duration::from_millis(500), ran, waited);
+        watchdog.kept_busy_until(ours);
+        let busy = Busy {
+            asked: Reading::made_up(asked, ran, waited),
+            noticed: Reading::made_up(asked + Duration::from_millis(600), ran, waited),
+            since: None,
+            held: Vec::new(),
+        };
+        assert_eq!(watchdog.busy(asked, &busy), "");
+    }
+
+    /// `run()` returning after the timeout fired neither ends the process
+    /// nor goes unsaid: the watchdog is told, and the thread waits for it
+    /// to end the process.
+    #[test]
+    fn a_run_that_returns_after_the_timeout_tells_the_watchdog_and_waits() {
+        let (watchdog, answers) = unstarted();
+        let watchdog = Arc::new(watchdog);
+        watchdog.fired.store(true, Ordering::SeqCst);
+        let stopping = Arc::clone(&watchdog);
+        std::thread::spawn(move || stopping.stopping("fixture/x"));
+        let answer = answers.recv_timeout(Duration::from_secs(30));
+        assert!(matches!(answer, Ok(Answer::Returned(_))));
     }
 }
