@@ -29,10 +29,7 @@ pub fn serve_logged(command: Command) -> io::Result<(Group, String, mpsc::Receiv
     start(command, true)
 }
 
-fn start(
-    mut command: Command,
-    keep: bool,
-) -> io::Result<(Group, String, mpsc::Receiver<String>)> {
+fn start(mut command: Command, keep: bool) -> io::Result<(Group, String, mpsc::Receiver<String>)> {
     command.stdin(Stdio::null()).stdout(Stdio::piped());
     let mut group = spawn(command)?;
     let stdout = group
