@@ -260,6 +260,9 @@ impl Built {
         for message in errors.iter().chain(&warnings) {
             let _ = write!(report, "\n{}\n", learner_paths(message).trim_end());
         }
+        if errors.iter().any(|error| guard_not_send(error)) {
+            let _ = write!(report, "\n{}\n", prose(GUARD_NOT_SEND));
+        }
         Ok(Outcome::Fail(report))
     }
 
@@ -1042,9 +1045,36 @@ fn indented(text: &str) -> String {
 /// How many lines of a run's stderr a report shows.
 const MAX_STDERR_LINES: usize = 60;
 
+/// What the compiler's "future cannot be sent between threads safely" means
+/// when a `std::sync::MutexGuard` is what can't be sent.
+const GUARD_NOT_SEND: &str = "A `std::sync::MutexGuard` is still alive at an `.await` in a \
+ spawned task, and a task may move to another thread there. End the guard before the \
+ `.await`: lock inside a block of its own (`{ *total.lock().unwrap() += visits; }`) or \
+ `drop(guard)` first; or, if the lock must be held across the `.await`, use \
+ `tokio::sync::Mutex`.";
+
+/// Whether a compiler error is a spawned future that isn't `Send` because of
+/// a `MutexGuard` (Tokio's is `Send`; std's is not).
+fn guard_not_send(error: &str) -> bool {
+    error.contains("cannot be sent between threads safely") && error.contains("MutexGuard")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// rustc 1.95's words for a std guard held across an `.await` in a
+    /// spawned task get the note; another value that isn't `Send` doesn't.
+    #[test]
+    fn a_guard_that_cannot_be_sent_is_explained() {
+        let guard = "error: future cannot be sent between threads safely\n  --> \
+                     src/exercises/14_shared_counter.rs:26:20\n   |\n   = help: within \
+                     `{async block@src/exercises/14_shared_counter.rs:26:33: 26:43}`, the \
+                     trait `Send` is not implemented for `std::sync::MutexGuard<'_, u32>`";
+        assert!(guard_not_send(guard));
+        let rc = guard.replace("std::sync::MutexGuard<'_, u32>", "Rc<u32>");
+        assert!(!guard_not_send(&rc));
+    }
 
     const TASK_TODO: &str = "thread 'main' (7) panicked at exercises/src/exercises/02_spawn_join.rs:30:9:\n\
         not yet implemented\n\

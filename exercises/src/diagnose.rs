@@ -467,13 +467,20 @@ fn future_dropped(
 }
 
 /// Whether the statement `unawaited` spawned a task, by the lines at which
-/// the run spawned tasks, `spawned`: one of its own, or one in the body of a
+/// the run spawned tasks, `spawned`: one of its own, one in the body of a
 /// function of the file that it calls (`let _ = start(..)`, where `start`
-/// spawns and returns the `JoinHandle`).
+/// spawns and returns the `JoinHandle`), or, for a variable (`let _ =
+/// handle;`), the statement that bound it.
 fn spawned_by(unawaited: &Unawaited, spawned: &[usize], source: &Source) -> bool {
     let (first, last) = unawaited.lines;
     if spawned.iter().any(|line| (first..=last).contains(line)) {
         return true;
+    }
+    if let Some(binding) = binding_of(unawaited, source) {
+        let mut statement = std::iter::once(&source.lines[binding]).chain(source.body(binding));
+        if statement.any(|(number, _, _)| spawned.contains(number)) {
+            return true;
+        }
     }
     for name in called(&unawaited.code) {
         let fn_name = format!("fn {name}");
@@ -500,6 +507,22 @@ fn spawned_by(unawaited: &Unawaited, spawned: &[usize], source: &Source) -> bool
         }
     }
     false
+}
+
+/// Where the variable that `unawaited` drops was bound, as an index into
+/// `source`'s lines: the last `let NAME =` before it, when it drops a
+/// variable (`let _ = handle;`, `handle;`).
+fn binding_of(unawaited: &Unawaited, source: &Source) -> Option<usize> {
+    let code = one_line(&unawaited.code);
+    let name = code.strip_prefix("let _ =").unwrap_or(&code).trim();
+    let name = name.strip_suffix(';').unwrap_or(name).trim_end();
+    if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        return None;
+    }
+    let bound = [format!("let {name} ="), format!("let mut {name} =")];
+    source.lines.iter().rposition(|(number, code, _)| {
+        *number < unawaited.lines.0 && bound.iter().any(|let_| code.contains(let_.as_str()))
+    })
 }
 
 /// The names that `code` calls: each word just before a `(`.
@@ -895,6 +918,47 @@ fn start(drink: &'static str) -> JoinHandle<()> {
         assert_eq!(
             called("let _ = tokio::spawn(brew(\"é\"), x.start_é())"),
             ["spawn", "brew", "start_é"]
+        );
+    }
+
+    /// A `JoinHandle` bound to a variable, then let go with `let _ =`: its
+    /// task was spawned where the variable was bound, so it is not named a
+    /// future never awaited (whose note would say to await a task that may
+    /// never end). A variable bound to a future, with nothing spawned
+    /// there, still is.
+    #[test]
+    fn a_spawned_handle_let_go_by_name_is_not_a_future_never_awaited() {
+        let source = "
+pub async fn run() {
+    let poller = tokio::spawn(async {
+        poll().await;
+    });
+    let _ = poller;
+    let nap = tokio::time::sleep(one_second);
+    let _ = nap;
+}";
+        let dropped = |line, code: &str| Unawaited {
+            lines: (line, line),
+            code: code.to_owned(),
+            how: Dropped::LetUnderscore,
+        };
+        let note = |unawaited: &[Unawaited]| {
+            diagnose(&Seen {
+                expected: &[],
+                printed: &[],
+                ended: &Ended::Finished { held_ms: 3 },
+                waits: &[],
+                source: Some(source),
+                unawaited,
+                spawned: &[3],
+                tasks: Tasks::Seen,
+            })
+        };
+        assert_eq!(note(&[dropped(6, "let _ = poller;")]), []);
+        let said = only(note(&[dropped(8, "let _ = nap;")]));
+        assert!(
+            said.starts_with("FutureDropped: Line 8 of your file"),
+            "{said}"
         );
     }
 }

@@ -347,6 +347,18 @@ const MISTAKES: &[Mistake] = &[
         line_of: "let _ = tokio::spawn",
         trap: None,
     },
+    // A `JoinHandle` bound earlier, then let go: its task was spawned where
+    // it was bound, and never ends.
+    Mistake {
+        file: "let_underscore_spawned_variable.rs",
+        exercise: "abort_task",
+        says: &[
+            "1 task it spawned was still running",
+            "dropping the handle detaches the task",
+        ],
+        line_of: "let poller = tokio::spawn",
+        trap: None,
+    },
     // The call that is not awaited spans lines.
     Mistake {
         file: "unawaited_send_over_lines.rs",

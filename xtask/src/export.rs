@@ -540,8 +540,9 @@ pub fn export(target: &str, dir: Option<&Path>) -> Result<(), Error> {
     Ok(())
 }
 
-/// Where `dir` asks an export to go, as an absolute path: a new directory or
-/// an empty one (which the export writes into), and through a symbolic link,
+/// Where `dir` asks an export to go, as an absolute path: a new directory, an
+/// empty one (which the export writes into) or one an export was stopped
+/// writing, and through a symbolic link,
 /// where it points (a dangling one included).
 /// Never where the workspace's `members` would take it in (`crates/*`): its
 /// `[workspace]` would be a second root there, and stop every cargo
@@ -561,7 +562,7 @@ fn destination(workspace: &Workspace, dir: &Path) -> Result<PathBuf, Error> {
     let shown = dir.display();
     match fs::read_dir(&dir) {
         Ok(mut entries) => {
-            if entries.next().is_some() {
+            if entries.next().is_some() && !dir.join(INCOMPLETE).exists() {
                 return Err(Usage(format!("`{shown}` is not empty")).into());
             }
         }
@@ -602,12 +603,16 @@ fn absolute(path: &Path) -> std::io::Result<PathBuf> {
     Ok(resolved)
 }
 
-/// Writes the project into `destination`, made if missing, else empty (as
-/// [`destination`] found it), in place, as `cargo new` does: the directory
-/// keeps its mode, its owner and what it is (a mount point, the shell's
-/// working directory). A write that fails (a full disk) removes what it
-/// wrote; one killed leaves a project part-written, which the next export
-/// there refuses as not empty.
+/// The file an export writes first and removes last: a directory that holds
+/// it is one an export was stopped writing, which the next one empties.
+const INCOMPLETE: &str = ".export-incomplete";
+
+/// Writes the project into `destination`, made if missing, else empty or
+/// left incomplete (as [`destination`] found it), in place, as `cargo new`
+/// does: the directory keeps its mode, its owner and what it is (a mount
+/// point, the shell's working directory). A write that fails (a full disk)
+/// removes what it wrote; one killed leaves its project marked incomplete,
+/// which the next export there replaces.
 fn write_project(export: &Export, workspace: &Workspace, destination: &Path) -> Result<(), Error> {
     let shown = destination.display();
     if let Some(parent) = destination.parent() {
@@ -615,10 +620,20 @@ fn write_project(export: &Export, workspace: &Workspace, destination: &Path) -> 
     }
     let made = match fs::create_dir(destination) {
         Ok(()) => true,
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => false,
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            remove_contents(destination).map_err(|e| format!("cannot empty {shown}: {e}"))?;
+            false
+        }
         Err(error) => return Err(format!("cannot make {shown}: {error}").into()),
     };
-    let written = export.write_files(destination, workspace, &export.name);
+    let incomplete = destination.join(INCOMPLETE);
+    let written = crate::files::write(&incomplete, "")
+        .map_err(|e| Error::from(format!("{}: {e}", incomplete.display())))
+        .and_then(|()| export.write_files(destination, workspace, &export.name))
+        .and_then(|()| {
+            fs::remove_file(&incomplete)
+                .map_err(|e| format!("{}: {e}", incomplete.display()).into())
+        });
     if written.is_err() {
         let _ = if made {
             fs::remove_dir_all(destination)

@@ -130,8 +130,9 @@ fn export_in_shell(script: &str, example: &str, dir: &Path) -> Output {
         .expect("sh runs")
 }
 
-/// Whatever stops an export (a full disk, a kill) leaves no half-written
-/// project where it was going: the next try writes it whole.
+/// An export that fails (a full disk) leaves nothing; one killed leaves its
+/// project marked incomplete, and nothing beside it: the next try writes it
+/// whole.
 #[test]
 fn an_export_that_fails_halfway_leaves_nothing_a_retry_refuses() {
     let scratch = tempfile::tempdir().expect("a temporary directory");
@@ -153,10 +154,16 @@ fn an_export_that_fails_halfway_leaves_nothing_a_retry_refuses() {
     assert!(left.is_empty(), "{left:?}");
     let killed = export_in_shell("ulimit -f 64; exec \"$@\"", "basics/spawn_tasks", &dir);
     assert_eq!(killed.status.code(), None, "{killed:?}");
-    assert!(!dir.exists());
+    let left: Vec<_> = std::fs::read_dir(scratch.path())
+        .expect("the scratch directory")
+        .map(|entry| entry.expect("an entry").file_name())
+        .collect();
+    assert_eq!(left, ["spawn_tasks"]);
+    assert!(dir.join(".export-incomplete").is_file());
     let retried = xtask(&["export", "basics/spawn_tasks", dir.to_str().expect("UTF-8")]);
     assert!(retried.status.success(), "{retried:?}");
     assert!(dir.join("Cargo.lock").is_file());
+    assert!(!dir.join(".export-incomplete").exists());
 }
 
 /// A symbolic link is followed, to a directory that does not exist yet too.

@@ -15,7 +15,12 @@
 //! message pyo3-async-runtimes 0.30.0 loses ("unknown error") unless the
 //! future catches the panic itself (`average_later_caught` raises the
 //! `PanicException` a call would). Keep `panic = "unwind"`: `abort` would
-//! end the Python process.
+//! end the Python process. Before it becomes an exception, a panic goes
+//! through Rust's panic hook, which writes its report to stderr (each run
+//! of this lesson writes three; with `RUST_BACKTRACE=1`, each with its
+//! backtrace): a service that logs its exceptions itself sets its own hook
+//! once, in the module's init, such as
+//! `std::panic::set_hook(Box::new(|info| tracing::error!("{info}")))`.
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;

@@ -48,14 +48,13 @@ enum PoolError {
 
 struct SqlitePool {
     path: PathBuf,
-    max_size: usize,
     acquire_timeout: Duration,
     /// A permit for each connection the pool may have open: idle, checked
     /// out, or still closing on a blocking thread.
     permits: Arc<Semaphore>,
     idle: Arc<Mutex<Vec<Connection>>>,
     /// Only for the demonstration's check.
-    stats: PoolStats,
+    stats: Arc<PoolStats>,
 }
 
 /// A checked-out connection; dropping it returns the connection to the pool.
@@ -71,6 +70,9 @@ struct PooledConnection {
 /// keeps its permit until it is closed: at most `max_size` are ever open.
 struct CheckedOut {
     connection: Connection,
+    /// Counts the connection out until it is back or closed; dropped before
+    /// the permit, as fields drop in order.
+    lease: Lease,
     permit: OwnedSemaphorePermit,
 }
 
@@ -88,11 +90,10 @@ impl SqlitePool {
         let max_size = max_size.get().min(Semaphore::MAX_PERMITS);
         Self {
             path,
-            max_size,
             acquire_timeout,
             permits: Arc::new(Semaphore::new(max_size)),
             idle: Arc::default(),
-            stats: PoolStats::default(),
+            stats: Arc::default(),
         }
     }
 
@@ -111,11 +112,14 @@ impl SqlitePool {
         let permit = timeout(wait, Arc::clone(&self.permits).acquire_owned())
             .await
             .map_err(|_| PoolError::Timeout(wait))??;
-        self.stats
-            .checked_out(self.max_size - self.permits.available_permits());
+        let lease = Lease::new(&self.stats);
         let reused = lock(&self.idle).pop();
         let checked_out = match reused {
-            Some(connection) => CheckedOut { connection, permit },
+            Some(connection) => CheckedOut {
+                connection,
+                lease,
+                permit,
+            },
             None => {
                 let path = self.path.clone();
                 // The permit goes along: a caller cancelled during the open
@@ -125,6 +129,7 @@ impl SqlitePool {
                 self.stats.opened_one();
                 CheckedOut {
                     connection: connection?,
+                    lease,
                     permit,
                 }
             }
@@ -174,8 +179,14 @@ impl PooledConnection {
 
 impl Drop for PooledConnection {
     fn drop(&mut self) {
-        if let Some(CheckedOut { connection, permit }) = self.checked_out.take() {
+        if let Some(CheckedOut {
+            connection,
+            lease,
+            permit,
+        }) = self.checked_out.take()
+        {
             lock(&self.idle).push(connection);
+            drop(lease);
             // Only now is there room: the next caller finds the connection
             // idle.
             drop(permit);
@@ -334,21 +345,38 @@ pub async fn run() -> anyhow::Result<()> {
 }
 
 // What only proves the pool's limits: how many connections it opened, and
-// the most it had checked out at once.
+// the most it had out at once, counted by the connections themselves, not
+// by the permits: a permit given back while its connection is still out
+// would show here as one too many.
 
 #[derive(Default)]
 struct PoolStats {
     opened: AtomicUsize,
+    in_use: AtomicUsize,
     peak_in_use: AtomicUsize,
+}
+
+/// One connection out of the pool, counted from when it is taken until it
+/// is back in the pool or closed.
+struct Lease(Arc<PoolStats>);
+
+impl Lease {
+    fn new(stats: &Arc<PoolStats>) -> Self {
+        let in_use = stats.in_use.fetch_add(1, Ordering::SeqCst) + 1;
+        stats.peak_in_use.fetch_max(in_use, Ordering::SeqCst);
+        Lease(Arc::clone(stats))
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        self.0.in_use.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl PoolStats {
     fn opened_one(&self) {
         self.opened.fetch_add(1, Ordering::SeqCst);
-    }
-
-    fn checked_out(&self, in_use: usize) {
-        self.peak_in_use.fetch_max(in_use, Ordering::SeqCst);
     }
 
     fn opened(&self) -> usize {

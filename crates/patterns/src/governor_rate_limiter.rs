@@ -8,9 +8,13 @@
 //! order, and it sleeps on real time (`futures-timer`), which a paused clock
 //! doesn't move. So one task owns the limiter, asks `check()`, sleeps with
 //! Tokio, and lets callers through in order (the book's page "Rate
-//! limiting"). It bounds turns, not calls: a caller held past its turn calls
-//! when it is polled again, on top of the limit (same page). `check()` alone
-//! is the other mode: answer "429, retry after".
+//! limiting"). That is a trade: `until_ready` spends a cell in the poll that
+//! makes the call, so a caller a `select!` holds can never call late; the
+//! task spends it when it lets a caller through, whether or not that caller
+//! is polled. So here a cell not used within its half second lapses and its
+//! caller asks again: at most two calls at one instant, however many
+//! callers are held (same page). `check()` alone is the other mode: answer
+//! "429, retry after".
 
 use std::num::NonZeroU32;
 use std::time::Duration;
@@ -53,13 +57,14 @@ type Limiter = RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<N
 /// A caller waiting in line: told when it was let through.
 type Waiting = oneshot::Sender<Instant>;
 
-/// How many callers may wait in the line; the ones after them wait for a
-/// place in it, still in the order they came.
-const LINE: usize = 64;
-
 /// A `governor` limiter whose waiters go through in the order they came.
 struct InOrder {
-    line: mpsc::Sender<Waiting>,
+    /// Unbounded: a bounded channel gives a freed place to a sender that
+    /// waits for one whether or not it is polled, so callers held while they
+    /// wait for room would close the line to everyone behind them.
+    line: mpsc::UnboundedSender<Waiting>,
+    /// How long a cell stays good: the time the quota takes to earn one.
+    lapse: Duration,
     /// The task that owns the limiter, stopped when this is dropped.
     _limiter: AbortOnDropHandle<()>,
 }
@@ -73,10 +78,11 @@ impl InOrder {
     fn new(quota: Quota) -> Self {
         let clock = TokioClock::new();
         let limiter = RateLimiter::direct_with_clock(quota, clock.clone());
-        let (line, waiting) = mpsc::channel(LINE);
+        let (line, waiting) = mpsc::unbounded_channel();
         let task = tokio::spawn(let_through(waiting, limiter, clock));
         Self {
             line,
+            lapse: quota.replenish_interval(),
             _limiter: AbortOnDropHandle::new(task),
         }
     }
@@ -85,14 +91,27 @@ impl InOrder {
     /// that came before it, and returns when that was. Fails only once the
     /// limiter's task is gone: its runtime shut down.
     async fn until_ready(&self) -> Result<Instant, Stopped> {
-        let (waiting, ready) = oneshot::channel();
-        self.line.send(waiting).await.map_err(|_| Stopped)?;
-        ready.await.map_err(|_| Stopped)
+        loop {
+            let (waiting, ready) = oneshot::channel();
+            self.line.send(waiting).map_err(|_| Stopped)?;
+            let ready = ready.await.map_err(|_| Stopped)?;
+            // The cell was spent when the task let this caller through. A
+            // caller polled only a cell's time or more later (held in a
+            // `select!`, or on a runtime that busy) would call beside the
+            // cells spent since: it asks again instead, at the back.
+            if ready.elapsed() < self.lapse {
+                return Ok(ready);
+            }
+        }
     }
 }
 
 /// The limiter's task: lets each caller in line through when `check()` does.
-async fn let_through(mut line: mpsc::Receiver<Waiting>, limiter: Limiter, clock: TokioClock) {
+async fn let_through(
+    mut line: mpsc::UnboundedReceiver<Waiting>,
+    limiter: Limiter,
+    clock: TokioClock,
+) {
     while let Some(caller) = line.recv().await {
         // `check()` spends a cell: not for a caller that has given up. One
         // that gives up between this look and the send below costs its cell.
@@ -186,12 +205,11 @@ mod tests {
             .expect("the others went on");
     }
 
-    /// One call a second: the side a held caller gives up. Its turn comes
-    /// at 1 s while it is not polled, and is spent; polled again at 2 s, it
-    /// calls then, in the same instant as the caller whose turn that is. The
-    /// limiter bounds turns, not calls (the book's page "Rate limiting").
+    /// One call a second. A held caller's turn comes at 1 s while it is not
+    /// polled, and is spent; polled again at 2 s, the instant of the next
+    /// caller's turn, it finds its own lapsed and asks again: it calls at 3 s.
     #[tokio::test(start_paused = true)]
-    async fn a_held_caller_calls_late_beside_the_next_one() {
+    async fn a_held_caller_whose_turn_lapsed_asks_again() {
         let limiter = one_every(SECOND);
         let start = limiter.until_ready().await.unwrap();
         let mut held = pin!(limiter.until_ready());
@@ -205,8 +223,8 @@ mod tests {
         let held_turn = held.await.unwrap() - start;
         let held_calls = Instant::now() - start;
         assert_eq!(
-            (held_turn, held_calls, next_calls),
-            (SECOND, SECOND * 2, SECOND * 2)
+            (next_calls, held_turn, held_calls),
+            (SECOND * 2, SECOND * 3, SECOND * 3)
         );
     }
 
@@ -326,7 +344,7 @@ mod tests {
         for callers in [10, 100, 1000] {
             per_call.push(polls_per_call(callers).await);
         }
-        assert!(per_call.iter().all(|&polls| polls <= 3.0), "{per_call:?}");
+        assert!(per_call.iter().all(|&polls| polls <= 2.0), "{per_call:?}");
     }
 
     /// The limiter's task goes with its runtime: a caller then gets an
@@ -344,5 +362,62 @@ mod tests {
         drop(first);
         assert!(runtime().block_on(limiter.until_ready()).is_err());
         drop(limiter);
+    }
+
+    /// The most calls made at any one instant.
+    fn most_at_one_instant(calls: &[Instant]) -> usize {
+        calls
+            .iter()
+            .map(|at| calls.iter().filter(|other| *other == at).count())
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Seventy callers wait, then sixty-four are held (polled once, then
+    /// neither polled nor dropped, as a `select!` over `&mut fut` holds
+    /// one): a fresh caller is still served, one turn a second after
+    /// those ahead of it, not when the held ones are dropped.
+    #[tokio::test(start_paused = true)]
+    async fn a_fresh_caller_is_served_however_many_callers_are_held() {
+        let limiter = Arc::new(one_every(SECOND));
+        limiter.until_ready().await.unwrap();
+        let mut waiting = Vec::new();
+        for _ in 0..70 {
+            let limiter = Arc::clone(&limiter);
+            // Polled once here, so that all seventy are in line before the
+            // held ones; then left to their own tasks.
+            let mut call = Box::pin(async move { limiter.until_ready().await.unwrap() });
+            assert!(poll!(call.as_mut()).is_pending());
+            waiting.push(AbortOnDropHandle::new(tokio::spawn(call)));
+        }
+        let mut held: Vec<_> = (0..64).map(|_| Box::pin(limiter.until_ready())).collect();
+        for caller in &mut held {
+            assert!(poll!(caller.as_mut()).is_pending());
+        }
+        timeout(SECOND * 300, limiter.until_ready())
+            .await
+            .expect("the held callers held up a fresh one")
+            .unwrap();
+    }
+
+    /// One turn a second, and ten callers held while their turns come and
+    /// go, then polled again at once beside a fresh caller: their turns
+    /// have lapsed, so they ask again, and no instant sees two calls.
+    #[tokio::test(start_paused = true)]
+    async fn callers_held_past_their_turns_make_no_burst() {
+        let limiter = one_every(SECOND);
+        limiter.until_ready().await.unwrap();
+        let mut held: Vec<_> = (0..10).map(|_| Box::pin(limiter.until_ready())).collect();
+        for caller in &mut held {
+            assert!(poll!(caller.as_mut()).is_pending());
+        }
+        sleep(SECOND * 20).await;
+        let callers = held.into_iter().chain([Box::pin(limiter.until_ready())]);
+        let calls = join_all(callers.map(async |caller| {
+            caller.await.unwrap();
+            Instant::now()
+        }))
+        .await;
+        assert_eq!(most_at_one_instant(&calls), 1, "{calls:?}");
     }
 }

@@ -3,11 +3,17 @@
 //! deadline, retries and status handling makes of each.
 //!
 //! `fetch` is the client under test: each attempt has its own deadline
-//! (reqwest's per-request `timeout`); a missed deadline, a 5xx, a 408 or a
-//! 429 is tried again after a pause that doubles, `ATTEMPTS` times in all
-//! (`recipes/rate_limited_client` waits as a 429's `Retry-After` says);
-//! another 4xx (the caller's mistake) or a body past `MAX_BODY` comes back
-//! at once. The tests, below, each start a `MockServer`, mount what it
+//! (reqwest's per-request `timeout`); a missed deadline, a connection
+//! refused or closed before the whole answer, a 5xx, a 408 or a 429 is
+//! tried again after a pause that doubles, or as long as the answer's
+//! `Retry-After` asks, `ATTEMPTS` times in all; another 4xx (the caller's
+//! mistake), a `Retry-After` past `LONGEST_PAUSE` or a body past `MAX_BODY`
+//! comes back at once. So a call takes at most `ATTEMPTS` deadlines and
+//! the pauses between; a caller with a deadline of its own wraps it in
+//! `timeout`, which drops it at an `.await`, where it holds nothing. The
+//! pauses have no random part, as one client needs none: many that fail
+//! together would retry together, and should add one ("full jitter").
+//! The tests, below, each start a `MockServer`, mount what it
 //! answers, and check the result and, with `expect`, how many requests
 //! came. asyncio's way is the same: `aiohttp.test_utils.TestServer` (the
 //! asyncio version here) or `aioresponses`.
@@ -32,6 +38,9 @@ use tokio::time::{Instant, sleep};
 /// How many times `fetch` asks, and its first pause between two tries.
 const ATTEMPTS: u32 = 3;
 const FIRST_PAUSE: Duration = Duration::from_millis(100);
+/// The longest `Retry-After` waited for: a server that asks for longer
+/// gets its error back to the caller at once.
+const LONGEST_PAUSE: Duration = Duration::from_secs(10);
 /// The longest body kept; a longer one is an error, not a bigger buffer.
 const MAX_BODY: usize = 1024 * 1024;
 
@@ -41,8 +50,12 @@ pub enum FetchError {
     Status(StatusCode),
     #[error("the server answered {0}, {ATTEMPTS} times")]
     Refused(StatusCode),
+    #[error("the server answered {0}, and asks for a pause of {1:?}")]
+    Later(StatusCode, Duration),
     #[error("no answer within {0:?}, {ATTEMPTS} times")]
     TimedOut(Duration),
+    #[error("the connection failed before the whole answer came, {ATTEMPTS} times")]
+    Connection(#[source] reqwest::Error),
     #[error("the body is longer than {MAX_BODY} bytes")]
     TooLarge,
     #[error("request failed")]
@@ -52,17 +65,24 @@ pub enum FetchError {
 /// What one attempt came to.
 enum Attempt {
     Answered(String),
-    /// Worth another try: a missed deadline, or a status that may be
-    /// different later.
-    Again(FetchError),
+    /// Worth another try, after at least the pause given: a missed
+    /// deadline, a failed connection, or a status that may be different
+    /// later.
+    Again(FetchError, Option<Duration>),
     Failed(FetchError),
 }
 
 async fn attempt(client: &Client, url: &str, deadline: Duration) -> Attempt {
-    let sorted = |error: reqwest::Error| match error.is_timeout() {
-        true => Attempt::Again(FetchError::TimedOut(deadline)),
-        // The URL is left out: the caller knows it, and it holds a port.
-        false => Attempt::Failed(FetchError::Other(error.without_url())),
+    // A GET asks again safely: whatever failed on the way (a refused,
+    // reset or closed connection, a missed deadline) may not next time.
+    // What can't change is the caller's: a bad URL, a redirect loop. The
+    // URL is left out: the caller knows it, and it holds a port.
+    let sorted = |error: reqwest::Error| match error {
+        _ if error.is_timeout() => Attempt::Again(FetchError::TimedOut(deadline), None),
+        _ if error.is_builder() || error.is_redirect() => {
+            Attempt::Failed(FetchError::Other(error.without_url()))
+        }
+        _ => Attempt::Again(FetchError::Connection(error.without_url()), None),
     };
     // The deadline covers the whole exchange, the body too.
     let mut response = match client.get(url).timeout(deadline).send().await {
@@ -72,7 +92,7 @@ async fn attempt(client: &Client, url: &str, deadline: Duration) -> Attempt {
     let status = response.status();
     let later = [StatusCode::REQUEST_TIMEOUT, StatusCode::TOO_MANY_REQUESTS];
     if status.is_server_error() || later.contains(&status) {
-        return Attempt::Again(FetchError::Refused(status));
+        return Attempt::Again(FetchError::Refused(status), retry_after(&response));
     }
     if !status.is_success() {
         return Attempt::Failed(FetchError::Status(status));
@@ -101,19 +121,30 @@ async fn attempt(client: &Client, url: &str, deadline: Duration) -> Attempt {
     Attempt::Answered(String::from_utf8_lossy(&body).into_owned())
 }
 
+/// The pause an answer's `Retry-After` asks for, in its seconds form; its
+/// date form (rare, and a clock apart) is left to the doubling pause.
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    let value = response.headers().get(reqwest::header::RETRY_AFTER)?;
+    let seconds = value.to_str().ok()?.trim().parse().ok()?;
+    Some(Duration::from_secs(seconds))
+}
+
 /// GETs `url`'s body, each attempt within `deadline`, trying again on a
-/// missed deadline, a server error, a 408 or a 429 after a pause that
-/// doubles.
+/// missed deadline, a failed connection, a server error, a 408 or a 429
+/// after a pause that doubles, or the one the answer asks for.
 pub async fn fetch(client: &Client, url: &str, deadline: Duration) -> Result<String, FetchError> {
     let (mut tried, mut pause) = (1, FIRST_PAUSE);
     loop {
-        match attempt(client, url, deadline).await {
+        let asked = match attempt(client, url, deadline).await {
             Attempt::Answered(body) => return Ok(body),
             Attempt::Failed(error) => return Err(error),
-            Attempt::Again(error) if tried == ATTEMPTS => return Err(error),
-            Attempt::Again(_) => {}
-        }
-        sleep(pause).await;
+            Attempt::Again(error, _) if tried == ATTEMPTS => return Err(error),
+            Attempt::Again(FetchError::Refused(status), Some(asked)) if asked > LONGEST_PAUSE => {
+                return Err(FetchError::Later(status, asked));
+            }
+            Attempt::Again(_, asked) => asked.unwrap_or_default(),
+        };
+        sleep(pause.max(asked)).await;
         (tried, pause) = (tried + 1, pause * 2);
     }
 }
@@ -234,6 +265,69 @@ mod tests {
                 error,
                 FetchError::Refused(StatusCode::INTERNAL_SERVER_ERROR)
             ),
+            "{error:?}"
+        );
+    }
+
+    /// A server that takes each connection and closes it unanswered, as a
+    /// crashing or restarting one does: asked once per attempt. (Refused
+    /// connections are sorted the same way: no server can count those.)
+    #[tokio::test]
+    async fn a_connection_closed_before_the_answer_is_tried_again() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicU32, Ordering};
+
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/price", listener.local_addr().unwrap());
+        let accepted = Arc::new(AtomicU32::new(0));
+        // Counted before the close that fails the attempt: all counted
+        // by the time `fetch` returns. The thread ends with the test's process.
+        std::thread::spawn({
+            let accepted = Arc::clone(&accepted);
+            move || {
+                for connection in listener.incoming() {
+                    accepted.fetch_add(1, Ordering::SeqCst);
+                    drop(connection);
+                }
+            }
+        });
+        let error = fetch(&client(), &url, DEADLINE).await.unwrap_err();
+        assert!(matches!(error, FetchError::Connection(_)), "{error:?}");
+        assert_eq!(accepted.load(Ordering::SeqCst), ATTEMPTS);
+    }
+
+    /// A 429 that asks for a pause gets it (the time, a lower bound that
+    /// load can only raise, is at least the pause); one that asks for more
+    /// than `LONGEST_PAUSE` comes back at once, asked once.
+    #[tokio::test]
+    async fn retry_after_is_waited_for_up_to_the_longest_pause() {
+        let pausing = MockServer::start().await;
+        Mock::given(path("/price"))
+            .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
+            .up_to_n_times(1)
+            .expect(1)
+            .mount(&pausing)
+            .await;
+        Mock::given(path("/price"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("42"))
+            .expect(1)
+            .mount(&pausing)
+            .await;
+        let url = format!("{}/price", pausing.uri());
+        let started = std::time::Instant::now();
+        assert_eq!(fetch(&client(), &url, DEADLINE).await.unwrap(), "42");
+        assert!(
+            started.elapsed() >= Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+
+        let asks_an_hour = ResponseTemplate::new(429).insert_header("Retry-After", "3600");
+        let refusing = server(asks_an_hour, 1).await;
+        let url = format!("{}/price", refusing.uri());
+        let error = fetch(&client(), &url, DEADLINE).await.unwrap_err();
+        assert!(
+            matches!(error, FetchError::Later(StatusCode::TOO_MANY_REQUESTS, d) if d.as_secs() == 3600),
             "{error:?}"
         );
     }

@@ -156,6 +156,12 @@ impl Destination {
             }
         }
         if metadata.is_file() {
+            // A program (this one, say, given as `--trace target/debug/x`)
+            // is never what a flag meant to replace.
+            if metadata.mode() & 0o111 != 0 {
+                let why = "it is a program (executable), not a file a run writes";
+                return Err(io::Error::new(io::ErrorKind::InvalidInput, why));
+            }
             return Ok(Destination::Replaced(fs::canonicalize(path)?));
         }
         if metadata.is_dir() {
@@ -219,6 +225,20 @@ impl Drop for Temporary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// This test's own binary, or any executable, is refused, not replaced.
+    #[test]
+    fn a_program_is_not_replaced() {
+        let this = std::env::current_exe().unwrap();
+        let refused = WholeFile::new(&this, "trace").err().unwrap();
+        assert_eq!(refused.kind(), io::ErrorKind::InvalidInput, "{refused}");
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("script");
+        fs::write(&script, "#!/bin/sh\n").unwrap();
+        fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        assert!(WholeFile::new(&script, "trace").is_err());
+        assert_eq!(fs::read_to_string(&script).unwrap(), "#!/bin/sh\n");
+    }
 
     #[test]
     fn a_link_to_a_plain_file_stays_a_link() {

@@ -7,13 +7,15 @@
 //! them, each job waits on "I/O" (a sleep) and runs a blocking step on
 //! `spawn_blocking`, and one task waits for a reply that never comes, as a
 //! stuck task would. `cargo run -- 10` stops it after 10 s; with no
-//! argument it runs until Ctrl-C.
+//! argument it runs until Ctrl-C or SIGTERM.
 
 use std::error::Error;
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::signal::unix::SignalKind;
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio::task::JoinSet;
 use tracing::{info, instrument};
@@ -22,19 +24,48 @@ use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::prelude::*;
 
 /// Spans and events to stdout, filtered by `RUST_LOG` (default `info`), each
-/// span's busy and idle time printed when it closes; and with the `console`
-/// feature, tokio-console's layer, which needs every span Tokio makes and
-/// so has no filter of the stdout one.
-fn telemetry() {
+/// span's busy and idle time printed when it closes, in colour only on a
+/// terminal; and with the `console` feature, tokio-console's layer, which
+/// needs every span Tokio makes and so has no filter of the stdout one.
+fn telemetry() -> Result<(), String> {
     let stdout = tracing_subscriber::fmt::layer()
+        .with_ansi(std::io::stdout().is_terminal())
         .with_span_events(FmtSpan::CLOSE)
         .with_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()));
     let registry = tracing_subscriber::registry().with(stdout);
-    // Serves the console on 127.0.0.1:6669 (`TOKIO_CONSOLE_BIND` to change
-    // it), from a thread and runtime of its own.
+    // Serves the console from a thread and runtime of its own. The address
+    // is checked before `with_default_env` reads it.
     #[cfg(feature = "console")]
-    let registry = registry.with(console_subscriber::spawn());
+    let registry = {
+        let address = console_address()?;
+        let console = console_subscriber::ConsoleLayer::builder().with_default_env();
+        registry.with(console.server_addr(address).spawn())
+    };
     registry.init();
+    Ok(())
+}
+
+/// Where the console is served: 127.0.0.1:6669, or `TOKIO_CONSOLE_BIND`.
+/// console-subscriber panics, on its own thread, on an address it can't
+/// read or bind; both are tried here first, for an error that says which.
+/// (Another program could still take the port between this bind and the
+/// console's.)
+#[cfg(feature = "console")]
+fn console_address() -> Result<std::net::SocketAddr, String> {
+    use std::net::ToSocketAddrs as _;
+
+    let bind = std::env::var("TOKIO_CONSOLE_BIND").unwrap_or_else(|_| "127.0.0.1:6669".into());
+    let address = bind
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addresses| addresses.next())
+        .ok_or_else(|| {
+            format!("TOKIO_CONSOLE_BIND is a HOST:PORT, such as localhost:4321, not `{bind}`")
+        })?;
+    std::net::TcpListener::bind(address).map_err(|error| {
+        format!("tokio-console can't be served on {address}: {error}; TOKIO_CONSOLE_BIND moves it")
+    })?;
+    Ok(address)
 }
 
 /// One job: a wait on the network, then a blocking step.
@@ -117,7 +148,10 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry();
+    if let Err(why) = telemetry() {
+        eprintln!("error: {why}");
+        return ExitCode::FAILURE;
+    }
     match serve(run_for).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -128,6 +162,9 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(run_for: Option<Duration>) -> Result<(), Box<dyn Error + Send + Sync>> {
+    // SIGTERM, what a service manager sends, stops it as Ctrl-C does;
+    // caught from before the first task runs.
+    let mut terminate = tokio::signal::unix::signal(SignalKind::terminate())?;
     let (jobs, queue) = mpsc::channel::<u64>(16);
     let queue = Arc::new(Mutex::new(queue));
     let (_never_sent, reply) = oneshot::channel();
@@ -151,9 +188,10 @@ async fn serve(run_for: Option<Duration>) -> Result<(), Box<dyn Error + Send + S
     let stop = async {
         match run_for {
             Some(time) => tokio::time::sleep(time).await,
-            None => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+            None => tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            },
         }
     };
     tokio::select! {
