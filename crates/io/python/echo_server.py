@@ -77,9 +77,19 @@ async def serve(shutdown):
         finally:
             writer.close()
             await writer.wait_closed()
+            handlers.discard(asyncio.current_task())
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0, limit=MAX_LINE)
     return server, handlers
+
+
+def stop(server, handlers, shutdown):
+    """Closes the listening socket first, so that a client who comes while
+    the open connections finish is refused, then tells them to finish."""
+    server.close()
+    still_open = len(handlers)
+    print(f"server: stopped listening; {still_open} connection{'' if still_open == 1 else 's'} still open")
+    shutdown.set()
 
 
 CLIENT_PATIENCE = 5
@@ -166,8 +176,7 @@ async def main():
     writer.write(b"ping\n")
     echo = await patiently(read_reply(reader))
     print(f"client: sent 'ping', got back {echo.decode().rstrip()!r}")
-    shutdown.set()
-    server.close()
+    stop(server, handlers, shutdown)
     goodbye = await patiently(read_until_closed(reader))
     print(f"client: the server said {goodbye.decode().rstrip()!r} and closed")
     writer.close()

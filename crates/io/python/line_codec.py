@@ -57,11 +57,21 @@ async def serve(shutdown):
         finally:
             writer.close()
             await writer.wait_closed()
+            handlers.discard(asyncio.current_task())
 
     # asyncio's limit, like LinesCodec's maximum, is the length of the line
     # without its newline.
     server = await asyncio.start_server(handle, "127.0.0.1", 0, limit=MAX_LINE)
     return server, handlers
+
+
+def stop(server, handlers, shutdown):
+    """Closes the listening socket first, so that a client who comes while
+    the open connections finish is refused, then tells them to finish."""
+    server.close()
+    still_open = len(handlers)
+    print(f"server: stopped listening; {still_open} connection{'' if still_open == 1 else 's'} still open")
+    shutdown.set()
 
 
 CLIENT_PATIENCE = 5
@@ -126,8 +136,7 @@ async def main():
     writer.write(b"still here\n")
     reply = await patiently(read_reply(reader))
     print(f"sent 'still here', got {reply.decode().rstrip()!r}")
-    shutdown.set()
-    server.close()
+    stop(server, handlers, shutdown)
     goodbye = await patiently(read_reply(reader))
     after = await patiently(read_reply(reader))
     print(f"the server said {goodbye.decode().rstrip()!r}, then closed the connection: {after == b''}")

@@ -108,9 +108,10 @@ impl Room {
     }
 }
 
-/// Accepts clients until `shutdown` is cancelled, then waits until every
-/// connection has said goodbye. What the server has to say goes to `log`,
-/// which must not block: it is called from the runtime's tasks.
+/// Accepts clients until `shutdown` is cancelled, then stops listening,
+/// tells the open connections to say goodbye, and waits until every one
+/// has. What the server has to say goes to `log`, which must not block: it
+/// is called from the runtime's tasks.
 pub async fn serve(
     listener: TcpListener,
     shutdown: CancellationToken,
@@ -121,6 +122,11 @@ pub async fn serve(
     let places = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     // `true` while every place is taken.
     let full = watch::Sender::new(false);
+    // The connections' own token, cancelled once no new client can come,
+    // and when `serve` is dropped, which a `TaskTracker` does not do: its
+    // tasks would run on.
+    let finish = CancellationToken::new();
+    let _finish_if_dropped = finish.clone().drop_guard();
     let mut next_id = 0;
     loop {
         let accepted = tokio::select! {
@@ -133,8 +139,9 @@ pub async fn serve(
                 let connection = Connection {
                     id: next_id,
                     room: Arc::clone(&room),
-                    shutdown: shutdown.clone(),
+                    shutdown: finish.clone(),
                     full: full.subscribe(),
+                    log,
                 };
                 connections.spawn(async move {
                     let _place = place; // given back when the connection ends
@@ -158,6 +165,12 @@ pub async fn serve(
     // Closed first, so that a client who comes while the open connections
     // finish is refused at once, not let in by the system and then reset.
     drop(listener);
+    let open = connections.len();
+    let plural = if open == 1 { "" } else { "s" };
+    log(format!(
+        "chat: stopped listening; {open} connection{plural} still open"
+    ));
+    finish.cancel();
     connections.close();
     connections.wait().await;
     Ok(())
@@ -193,6 +206,7 @@ struct Connection {
     shutdown: CancellationToken,
     /// Whether every place is taken.
     full: watch::Receiver<bool>,
+    log: fn(String),
 }
 
 /// How a conversation ended, when the shutdown did not end it.
@@ -215,9 +229,17 @@ impl Connection {
         // Every read and every write races the shutdown, so a client that
         // stops reading holds its task for the goodbye's time, not a
         // write's. No line is cut in half: one half sent stays in the
-        // codec's buffer, ahead of the goodbye.
+        // codec's buffer, ahead of the goodbye. `biased;`, the shutdown
+        // first: a write's time limit that falls due with it (a busy machine
+        // runs both at once) does not end the connection in the goodbye's
+        // place, as `run_until_cancelled`, which prefers its future, would.
         let conversation = self.converse(&mut lines, &mut client);
-        match self.shutdown.run_until_cancelled(conversation).await {
+        let ended = tokio::select! {
+            biased;
+            () = self.shutdown.cancelled() => None,
+            ended = conversation => Some(ended),
+        };
+        match ended {
             Some(Ok(Ended::Gone)) => Ok(()),
             Some(Ok(Ended::HangUp)) => hang_up(client, lines).await,
             Some(Err(error)) => Err(error),
@@ -247,6 +269,10 @@ impl Connection {
                 return Ok(Ended::HangUp);
             }
             Err(_elapsed) => {
+                let id = self.id;
+                (self.log)(format!(
+                    "chat: connection {id} gave no name in {NAME_TIMEOUT:?}"
+                ));
                 let bye = format!("no name within {NAME_TIMEOUT:?}; bye");
                 send(client, bye, SEND_TIMEOUT).await?;
                 return Ok(Ended::HangUp);
@@ -367,7 +393,8 @@ fn refusal(error: &LinesCodecError) -> String {
 }
 
 /// Sends one line, or fails if the client has not made room for it within
-/// `limit`.
+/// `limit`. The error names the limit, so the log tells a line's from the
+/// goodbye's.
 async fn send(
     client: &mut FramedWrite<OwnedWriteHalf, LinesCodec>,
     line: impl AsRef<str>,
@@ -376,7 +403,8 @@ async fn send(
     match timeout(limit, client.send(line)).await {
         Ok(sent) => sent,
         Err(_elapsed) => {
-            Err(io::Error::new(io::ErrorKind::TimedOut, "the client stopped reading").into())
+            let stopped = format!("the client made no room for a line in {limit:?}");
+            Err(io::Error::new(io::ErrorKind::TimedOut, stopped).into())
         }
     }
 }
@@ -788,6 +816,7 @@ mod tests {
             room: Arc::clone(&room),
             shutdown: shutdown.clone(),
             full: full.clone(),
+            log: |_| {},
         };
         let accept_one = || async {
             let (client, accepted) = tokio::join!(TcpStream::connect(address), listener.accept());
@@ -879,39 +908,53 @@ mod tests {
         server.await.unwrap().unwrap();
     }
 
-    /// A client that has read none of the lines sent to it, sends one too
-    /// long and more after it. With its receive buffer small, the lines it
+    /// A client that has read none of the lines sent to it sends one too
+    /// long, and more after it. With its receive buffer small, the lines it
     /// has not read, and the refusal, wait in the server's send buffer,
-    /// which a reset would throw away.
+    /// which a reset would throw away: it reads them once the server has
+    /// stopped, so that a reset would have come first. (How many of the
+    /// other's lines its connection passed on before it read the one too
+    /// long, `select!` decides: when they all fit in its buffer, a reset
+    /// shows only as the socket's error.)
     #[tokio::test]
     async fn a_refused_client_gets_every_line_and_the_refusal() {
-        let (address, shutdown, server) = start().await;
-        let small = TcpSocket::new_v4().unwrap();
-        small.set_recv_buffer_size(4096).unwrap();
-        let mut dave = join(address, "dave", small).await;
-        let mut erin = join(address, "erin", TcpSocket::new_v4().unwrap()).await;
-        let said = "y".repeat(500);
-        for _ in 0..40 {
-            erin.send(said.as_str()).await.unwrap();
-        }
-        sleep(Duration::from_millis(200)).await;
-        let mut input = vec![b'x'; MAX_LINE + 1];
-        input.extend(b"\n".iter().chain(&b"more\n".repeat(4096)));
-        dave.get_mut().write_all(&input).await.unwrap();
-        sleep(Duration::from_millis(200)).await;
+        let test = async {
+            let (address, shutdown, server) = start().await;
+            let small = TcpSocket::new_v4().unwrap();
+            small.set_recv_buffer_size(4096).unwrap();
+            let mut dave = join(address, "dave", small).await;
+            let mut erin = join(address, "erin", TcpSocket::new_v4().unwrap()).await;
+            let said = "y".repeat(500);
+            for _ in 0..40 {
+                erin.send(said.as_str()).await.unwrap();
+            }
+            let mut input = vec![b'x'; MAX_LINE + 1];
+            input.extend(b"\n".iter().chain(&b"more\n".repeat(4096)));
+            dave.get_mut().write_all(&input).await.unwrap();
+            // Said once the refusal is sent.
+            assert_eq!(next(&mut erin).await.unwrap(), "dave left");
+            shutdown.cancel();
+            server.await.unwrap().unwrap();
 
-        let mut heard = Vec::new();
-        while let Some(line) = next(&mut dave).await {
-            heard.push(line);
-        }
-        assert_eq!(heard.len(), 42, "erin joined, 40 lines, the refusal");
-        assert_eq!(
-            heard[41],
-            format!("lines are at most {MAX_LINE} bytes; bye")
-        );
-        drop((dave, erin));
-        shutdown.cancel();
-        server.await.unwrap().unwrap();
+            let mut heard = Vec::new();
+            while let Some(line) = next(&mut dave).await {
+                heard.push(line);
+            }
+            // Closed, and not reset: a reset throws away what has not
+            // reached the client yet, and shows in the socket's error
+            // even when nothing was.
+            let reset = dave.get_ref().take_error().unwrap();
+            assert!(reset.is_none(), "the connection was reset: {reset:?}");
+            let refusal = format!("lines are at most {MAX_LINE} bytes; bye");
+            let (first, rest) = heard.split_first().unwrap();
+            let (last, passed_on) = rest.split_last().unwrap();
+            assert_eq!((first.as_str(), last), ("erin joined", &refusal));
+            let erins = format!("erin: {said}");
+            assert!(passed_on.iter().all(|line| *line == erins), "{heard:?}");
+        };
+        timeout(Duration::from_secs(30), test)
+            .await
+            .expect("the server stopped answering");
     }
 
     /// A client that reads nothing while another talks: once the lines for

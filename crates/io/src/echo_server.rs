@@ -3,9 +3,10 @@
 //! a client that half-closes its side the way `writer.write_eof()` does.
 //!
 //! The counterpart of `asyncio.start_server` and `open_connection`. Each
-//! handler is spawned on a `TaskTracker` and races the shutdown token; a client
-//! that sends without reading is dropped, and so is one that sends no whole
-//! line within `LINE_TIMEOUT`, however its bytes trickle in. At most
+//! handler is spawned on a `TaskTracker` and races (`biased;`, it first) a
+//! token that `serve` cancels once it has stopped listening; a client that
+//! sends without reading is dropped, and so is one that sends no whole line
+//! within `LINE_TIMEOUT`, however its bytes trickle in. At most
 //! `MAX_CONNECTIONS` are served at once: a `Semaphore` place is taken before
 //! `accept`, so a client past that waits to be accepted until one ends.
 //! `read_until` reads through `take`, so a line longer than `MAX_LINE` is
@@ -37,9 +38,10 @@ const MAX_CONNECTIONS: usize = 250;
 /// How long to wait before accepting again after an accept failed.
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
-/// Accepts connections until `shutdown` is cancelled, then waits for the
-/// open ones, which `shutdown` ends too. What the server has to say goes to
-/// `log`, which must not block: it is called from the runtime's tasks.
+/// Accepts connections until `shutdown` is cancelled, then stops listening,
+/// tells the open ones to finish, and waits for them. What the server has
+/// to say goes to `log`, which must not block: it is called from the
+/// runtime's tasks.
 pub async fn serve(
     listener: TcpListener,
     shutdown: CancellationToken,
@@ -47,20 +49,25 @@ pub async fn serve(
 ) -> io::Result<()> {
     let connections = TaskTracker::new();
     let places = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    // The connections' own token, cancelled once no new client can come,
+    // and when `serve` is dropped, which a `TaskTracker` does not do: its
+    // tasks would run on.
+    let finish = CancellationToken::new();
+    let _finish_if_dropped = finish.clone().drop_guard();
     let mut next_id = 1;
     loop {
         let accepted = tokio::select! {
-            accepted = accept(&listener, &places) => accepted,
+            accepted = accept(&listener, &places, log) => accepted,
             () = shutdown.cancelled() => break,
         };
         match accepted {
             Ok((place, socket, peer)) => {
                 let id = next_id;
                 next_id += 1;
-                let shutdown = shutdown.clone();
+                let finish = finish.clone();
                 connections.spawn(async move {
                     let _place = place; // given back when the connection ends
-                    if let Err(error) = echo_lines(id, socket, shutdown, log).await {
+                    if let Err(error) = echo_lines(id, socket, finish, log).await {
                         log(format!(
                             "server: connection {id} from {peer} failed: {error}"
                         ));
@@ -80,6 +87,12 @@ pub async fn serve(
     // Closed first, so that a client who comes while the open connections
     // finish is refused at once, not let in by the system and then reset.
     drop(listener);
+    let open = connections.len();
+    let plural = if open == 1 { "" } else { "s" };
+    log(format!(
+        "server: stopped listening; {open} connection{plural} still open"
+    ));
+    finish.cancel();
     connections.close();
     connections.wait().await;
     Ok(())
@@ -88,16 +101,24 @@ pub async fn serve(
 /// Waits for a free place, then for a client to take it: a client past
 /// `MAX_CONNECTIONS` waits until a connection ends, connected but not
 /// accepted, in the listening socket's backlog (128), and past that with
-/// its connect waiting too, the system retrying it. (`acquire_owned` fails
-/// only once the semaphore is closed, which this one never is.)
+/// its connect waiting too, the system retrying it; the log says when. (A
+/// semaphore fails to give a place only once closed, which this one never
+/// is.)
 async fn accept(
     listener: &TcpListener,
     places: &Arc<Semaphore>,
+    log: fn(String),
 ) -> io::Result<(OwnedSemaphorePermit, TcpStream, SocketAddr)> {
-    let place = Arc::clone(places)
-        .acquire_owned()
-        .await
-        .map_err(io::Error::other)?;
+    let place = match Arc::clone(places).try_acquire_owned() {
+        Ok(place) => place,
+        Err(_no_place) => {
+            log(format!(
+                "server: all {MAX_CONNECTIONS} places are taken; new clients wait"
+            ));
+            let place = Arc::clone(places).acquire_owned().await;
+            place.map_err(io::Error::other)?
+        }
+    };
     let (socket, peer) = listener.accept().await?;
     Ok((place, socket, peer))
 }
@@ -106,7 +127,8 @@ async fn accept(
 const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long the goodbye may wait for room in the client's socket: with the
 /// drain after it, a connection ends within 1.5 s of the shutdown, whatever
-/// its client does.
+/// its client does. A client that takes none is an error, which the log
+/// tells from a reply's `SEND_TIMEOUT` by its limit.
 const GOODBYE_TIMEOUT: Duration = Duration::from_millis(500);
 /// How much of a client's remaining input is read, and for how long, before
 /// its connection is closed.
@@ -149,12 +171,15 @@ async fn echo_lines(
         // without more of it read into memory. (`line` never holds more than
         // `MAX_LINE` bytes here: a longer one was cleared below.)
         let mut limited = (&mut reader).take((MAX_LINE + 1 - line.len()) as u64);
+        // The shutdown first: a client that keeps sending can't hold it up,
+        // nor what it sent after the shutdown be read as a line.
         let read = tokio::select! {
-            read = timeout_at(deadline, limited.read_until(b'\n', &mut line)) => read,
+            biased;
             () = shutdown.cancelled() => {
                 say_goodbye(&mut writer, &[], b"server shutting down\n").await?;
                 break;
             }
+            read = timeout_at(deadline, limited.read_until(b'\n', &mut line)) => read,
         };
         let Ok(read) = read else {
             // With places capped, silent clients would keep the others
@@ -204,16 +229,23 @@ async fn echo_lines(
         // A client that sends without reading fills the socket's buffers,
         // and then this write waits for it: for `SEND_TIMEOUT` at most, and
         // the shutdown not at all. `write_all_buf` moves `unsent` past what
-        // it wrote, so a reply the shutdown interrupts can be finished.
+        // it wrote, so a reply the shutdown interrupts can be finished. The
+        // shutdown first again: a `SEND_TIMEOUT` that falls due with it (a
+        // busy machine runs both at once) does not end the connection in
+        // the goodbye's place, as `run_until_cancelled`, which prefers its
+        // future, would.
         let mut unsent = reply.as_slice();
         let send = timeout(SEND_TIMEOUT, writer.write_all_buf(&mut unsent));
-        match shutdown.run_until_cancelled(send).await {
+        let sent = tokio::select! {
+            biased;
+            () = shutdown.cancelled() => None,
+            sent = send => Some(sent),
+        };
+        match sent {
             Some(Ok(written)) => written?,
             Some(Err(_elapsed)) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "the client stopped reading",
-                ));
+                let stopped = format!("the client made no room for a reply in {SEND_TIMEOUT:?}");
+                return Err(io::Error::new(io::ErrorKind::TimedOut, stopped));
             }
             None => {
                 say_goodbye(&mut writer, unsent, b"server shutting down\n").await?;
@@ -242,7 +274,7 @@ async fn echo_lines(
 
 /// Finishes the reply the shutdown interrupted, if any, then says `words`,
 /// within `GOODBYE_TIMEOUT`: a client that reads nothing may have left no
-/// room for either, and then gets neither.
+/// room for either, and then gets neither, and an error.
 async fn say_goodbye(
     writer: &mut OwnedWriteHalf,
     mut unsent: &[u8],
@@ -254,7 +286,10 @@ async fn say_goodbye(
     };
     match timeout(GOODBYE_TIMEOUT, goodbye).await {
         Ok(written) => written,
-        Err(_elapsed) => Ok(()),
+        Err(_elapsed) => {
+            let stopped = format!("the client made no room for the goodbye in {GOODBYE_TIMEOUT:?}");
+            Err(io::Error::new(io::ErrorKind::TimedOut, stopped))
+        }
     }
 }
 
@@ -384,7 +419,52 @@ pub async fn run() -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Mutex;
+
+    use tokio::sync::Notify;
+
     use super::*;
+
+    /// What a server logged, for a test to wait on: `serve`'s `log` is a
+    /// `fn`, so each test that reads it has a `static` of its own.
+    struct Logged {
+        lines: Mutex<Vec<String>>,
+        added: Notify,
+    }
+
+    impl Logged {
+        const fn new() -> Self {
+            Logged {
+                lines: Mutex::new(Vec::new()),
+                added: Notify::const_new(),
+            }
+        }
+
+        fn push(&self, line: String) {
+            self.lines.lock().unwrap().push(line);
+            self.added.notify_waiters();
+        }
+
+        /// Waits for a line that holds `words`: 30 s at most, a bound
+        /// against a hang.
+        async fn wait_for(&self, words: &str) {
+            let logged = async {
+                loop {
+                    // Asked for before the lines are read, so that one
+                    // logged in between wakes it.
+                    let added = self.added.notified();
+                    tokio::pin!(added);
+                    added.as_mut().enable();
+                    if self.lines.lock().unwrap().iter().any(|l| l.contains(words)) {
+                        return;
+                    }
+                    added.await;
+                }
+            };
+            let logged = timeout(Duration::from_secs(30), logged).await;
+            logged.unwrap_or_else(|_| panic!("the server never logged {words:?}"));
+        }
+    }
 
     /// What the header says of a `read_until` that another branch beats:
     /// the bytes it read stay in the buffer, the next call continues the
@@ -562,29 +642,29 @@ mod tests {
         );
     }
 
-    /// Past `MAX_CONNECTIONS`, a client waits to be accepted, and is served
-    /// once a connection ends: none is lost.
+    /// Past `MAX_CONNECTIONS`, the server stops accepting and says so: a
+    /// client waits to be accepted, and is served once a connection ends,
+    /// so none is lost.
     #[tokio::test]
     async fn clients_past_the_cap_wait_and_none_is_lost() {
+        static LOGGED: Logged = Logged::new();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let shutdown = CancellationToken::new();
-        let server = tokio::spawn(serve(listener, shutdown.clone(), |_| {}));
+        let log = |line| LOGGED.push(line);
+        let server = tokio::spawn(serve(listener, shutdown.clone(), log));
         let mut served = Vec::new();
         for _ in 0..MAX_CONNECTIONS {
             let mut client = BufReader::new(TcpStream::connect(address).await.unwrap());
             assert_eq!(ask(&mut client, "hi\n").await, "echo: hi\n");
             served.push(client);
         }
+        LOGGED.wait_for("places are taken").await;
 
         let mut waiting = BufReader::new(TcpStream::connect(address).await.unwrap());
         let echo = ask(&mut waiting, "one more\n");
-        tokio::pin!(echo);
-        let early = timeout(Duration::from_millis(500), &mut echo).await;
-        assert!(early.is_err(), "served past the cap: {early:?}");
-
         drop(served.remove(0));
-        let echo = timeout(Duration::from_secs(10), echo).await;
+        let echo = timeout(Duration::from_secs(30), echo).await;
         assert_eq!(echo.expect("lost past the cap"), "echo: one more\n");
         drop(served);
         shutdown.cancel();
@@ -594,31 +674,40 @@ mod tests {
     /// A client that has read none of its echoes when the server shuts
     /// down, and was still sending: with its receive buffer small, the
     /// echoes and the goodbye wait in the server's send buffer, which a
-    /// reset would throw away.
+    /// reset would throw away. The client reads once the server has
+    /// stopped, so that a reset would have come first.
     #[tokio::test]
     async fn the_goodbye_reaches_a_client_that_was_still_sending() {
+        static LOGGED: Logged = Logged::new();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let shutdown = CancellationToken::new();
-        let server = tokio::spawn(serve(listener, shutdown.clone(), |_| {}));
+        let log = |line| LOGGED.push(line);
+        let server = tokio::spawn(serve(listener, shutdown.clone(), log));
 
         let socket = tokio::net::TcpSocket::new_v4().unwrap();
         socket.set_recv_buffer_size(4096).unwrap();
         let mut client = socket.connect(address).await.unwrap();
         let line = format!("{}\n", "y".repeat(499));
         client.write_all(line.repeat(40).as_bytes()).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        // Half a line the server has not read when it shuts down.
-        client.write_all(b"half a li").await.unwrap();
+        // A line too long after them, whose refusal the server logs once
+        // it has echoed the 40.
+        let too_long = format!("{}\n", "z".repeat(2 * MAX_LINE));
+        client.write_all(too_long.as_bytes()).await.unwrap();
+        LOGGED.wait_for("refused a line").await;
         shutdown.cancel();
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        // Logged once the connections are told, which they hear before
+        // anything else: the half line that comes now stays unread.
+        LOGGED.wait_for("stopped listening").await;
+        client.write_all(b"half a li").await.unwrap();
+        server.await.unwrap().unwrap();
 
         let mut replies = String::new();
         client.read_to_string(&mut replies).await.unwrap();
-        assert_eq!(replies.lines().count(), 41, "40 echoes and the goodbye");
-        assert!(replies.ends_with("server shutting down\n"));
-        drop(client);
-        server.await.unwrap().unwrap();
+        let lines: Vec<_> = replies.lines().collect();
+        assert_eq!(lines.len(), 42, "40 echoes, the refusal and the goodbye");
+        assert_eq!(lines[40], "error: line longer than 1024 bytes");
+        assert_eq!(lines[41], "server shutting down");
     }
 
     /// A shutdown while a reply waits for room: the client still gets the

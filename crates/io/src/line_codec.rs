@@ -11,6 +11,7 @@
 //! `MAX_REPLY`.
 
 use std::io;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,9 +39,10 @@ const MAX_CONNECTIONS: usize = 250;
 /// How long to wait before accepting again after an accept failed.
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
-/// Accepts connections until `shutdown` is cancelled, then waits for the
-/// open ones, which `shutdown` ends too. What the server has to say goes to
-/// `log`, which must not block: it is called from the runtime's tasks.
+/// Accepts connections until `shutdown` is cancelled, then stops listening,
+/// tells the open ones to finish, and waits for them. What the server has
+/// to say goes to `log`, which must not block: it is called from the
+/// runtime's tasks.
 pub async fn serve(
     listener: TcpListener,
     shutdown: CancellationToken,
@@ -48,18 +50,23 @@ pub async fn serve(
 ) -> io::Result<()> {
     let connections = TaskTracker::new();
     let places = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    // The connections' own token, cancelled once no new client can come,
+    // and when `serve` is dropped, which a `TaskTracker` does not do: its
+    // tasks would run on.
+    let finish = CancellationToken::new();
+    let _finish_if_dropped = finish.clone().drop_guard();
     loop {
         let accepted = tokio::select! {
-            accepted = accept(&listener, &places) => accepted,
+            accepted = accept(&listener, &places, log) => accepted,
             () = shutdown.cancelled() => break,
         };
         match accepted {
-            Ok((place, socket)) => {
-                let shutdown = shutdown.clone();
+            Ok((place, socket, peer)) => {
+                let finish = finish.clone();
                 connections.spawn(async move {
                     let _place = place; // given back when the connection ends
-                    if let Err(error) = handle(socket, shutdown).await {
-                        log(format!("server: connection failed: {error}"));
+                    if let Err(error) = handle(socket, finish).await {
+                        log(format!("server: connection from {peer} failed: {error}"));
                     }
                 });
             }
@@ -76,6 +83,12 @@ pub async fn serve(
     // Closed first, so that a client who comes while the open connections
     // finish is refused at once, not let in by the system and then reset.
     drop(listener);
+    let open = connections.len();
+    let plural = if open == 1 { "" } else { "s" };
+    log(format!(
+        "server: stopped listening; {open} connection{plural} still open"
+    ));
+    finish.cancel();
     connections.close();
     connections.wait().await;
     Ok(())
@@ -84,18 +97,26 @@ pub async fn serve(
 /// Waits for a free place, then for a client to take it: a client past
 /// `MAX_CONNECTIONS` waits until a connection ends, connected but not
 /// accepted, in the listening socket's backlog (128), and past that with
-/// its connect waiting too, the system retrying it. (`acquire_owned` fails
-/// only once the semaphore is closed, which this one never is.)
+/// its connect waiting too, the system retrying it; the log says when. (A
+/// semaphore fails to give a place only once closed, which this one never
+/// is.)
 async fn accept(
     listener: &TcpListener,
     places: &Arc<Semaphore>,
-) -> io::Result<(OwnedSemaphorePermit, TcpStream)> {
-    let place = Arc::clone(places)
-        .acquire_owned()
-        .await
-        .map_err(io::Error::other)?;
-    let (socket, _peer) = listener.accept().await?;
-    Ok((place, socket))
+    log: fn(String),
+) -> io::Result<(OwnedSemaphorePermit, TcpStream, SocketAddr)> {
+    let place = match Arc::clone(places).try_acquire_owned() {
+        Ok(place) => place,
+        Err(_no_place) => {
+            log(format!(
+                "server: all {MAX_CONNECTIONS} places are taken; new clients wait"
+            ));
+            let place = Arc::clone(places).acquire_owned().await;
+            place.map_err(io::Error::other)?
+        }
+    };
+    let (socket, peer) = listener.accept().await?;
+    Ok((place, socket, peer))
 }
 
 /// Serves one connection: each line comes back in capitals, until the
@@ -111,7 +132,16 @@ pub async fn handle(socket: TcpStream, shutdown: CancellationToken) -> io::Resul
     // reading holds its task for the goodbye's time, not a reply's. Nothing
     // is cut in half: a line half read stays in the codec's read buffer, and
     // a reply half sent in its write buffer, ahead of the goodbye.
-    match shutdown.run_until_cancelled(converse(&mut lines)).await {
+    // `biased;`, the shutdown first: a time limit that falls due with it (a
+    // busy machine runs both at once) does not end the connection in the
+    // goodbye's place, as `run_until_cancelled`, which prefers its future,
+    // would.
+    let ended = tokio::select! {
+        biased;
+        () = shutdown.cancelled() => None,
+        ended = converse(&mut lines) => Some(ended),
+    };
+    match ended {
         Some(ended) => ended?,
         None => send(&mut lines, "server shutting down", GOODBYE_TIMEOUT).await?,
     }
@@ -165,7 +195,8 @@ async fn converse(lines: &mut Framed<TcpStream, LinesCodec>) -> io::Result<()> {
 }
 
 /// Sends one line, or fails if the client has not made room for it within
-/// `limit`: a client that never reads must not keep its task for ever.
+/// `limit`: a client that never reads must not keep its task for ever. The
+/// error names the limit, so the log tells a reply's from the goodbye's.
 async fn send(
     lines: &mut Framed<TcpStream, LinesCodec>,
     line: &str,
@@ -173,10 +204,10 @@ async fn send(
 ) -> io::Result<()> {
     match timeout(limit, lines.send(line)).await {
         Ok(sent) => sent.map_err(into_io),
-        Err(_elapsed) => Err(io::Error::new(
-            io::ErrorKind::TimedOut,
-            "the client stopped reading",
-        )),
+        Err(_elapsed) => {
+            let stopped = format!("the client made no room for a line in {limit:?}");
+            Err(io::Error::new(io::ErrorKind::TimedOut, stopped))
+        }
     }
 }
 
@@ -302,9 +333,53 @@ pub async fn run() -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Mutex;
+
+    use tokio::sync::Notify;
     use tokio::time::Instant;
 
     use super::*;
+
+    /// What a server logged, for a test to wait on: `serve`'s `log` is a
+    /// `fn`, so each test that reads it has a `static` of its own.
+    struct Logged {
+        lines: Mutex<Vec<String>>,
+        added: Notify,
+    }
+
+    impl Logged {
+        const fn new() -> Self {
+            Logged {
+                lines: Mutex::new(Vec::new()),
+                added: Notify::const_new(),
+            }
+        }
+
+        fn push(&self, line: String) {
+            self.lines.lock().unwrap().push(line);
+            self.added.notify_waiters();
+        }
+
+        /// Waits for a line that holds `words`: 30 s at most, a bound
+        /// against a hang.
+        async fn wait_for(&self, words: &str) {
+            let logged = async {
+                loop {
+                    // Asked for before the lines are read, so that one
+                    // logged in between wakes it.
+                    let added = self.added.notified();
+                    tokio::pin!(added);
+                    added.as_mut().enable();
+                    if self.lines.lock().unwrap().iter().any(|l| l.contains(words)) {
+                        return;
+                    }
+                    added.await;
+                }
+            };
+            let logged = timeout(Duration::from_secs(30), logged).await;
+            logged.unwrap_or_else(|_| panic!("the server never logged {words:?}"));
+        }
+    }
 
     /// A server that accepted and then stalls (this peer never writes): a
     /// step of the demonstration's client gives up after `CLIENT_PATIENCE`,
@@ -407,14 +482,17 @@ mod tests {
         server.await.unwrap().unwrap();
     }
 
-    /// Past `MAX_CONNECTIONS`, a client waits to be accepted, and is served
-    /// once a connection ends: none is lost.
+    /// Past `MAX_CONNECTIONS`, the server stops accepting and says so: a
+    /// client waits to be accepted, and is served once a connection ends,
+    /// so none is lost.
     #[tokio::test]
     async fn clients_past_the_cap_wait_and_none_is_lost() {
+        static LOGGED: Logged = Logged::new();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let shutdown = CancellationToken::new();
-        let server = tokio::spawn(serve(listener, shutdown.clone(), |_| {}));
+        let log = |line| LOGGED.push(line);
+        let server = tokio::spawn(serve(listener, shutdown.clone(), log));
         let connect = || async {
             Framed::new(
                 TcpStream::connect(address).await.unwrap(),
@@ -429,13 +507,12 @@ mod tests {
             served.push(client);
         }
 
+        LOGGED.wait_for("places are taken").await;
+
         let mut waiting = connect().await;
         waiting.send("one more").await.unwrap();
-        let early = timeout(Duration::from_millis(500), waiting.next()).await;
-        assert!(early.is_err(), "served past the cap: {early:?}");
-
         drop(served.remove(0));
-        let answer = timeout(Duration::from_secs(10), waiting.next()).await;
+        let answer = timeout(Duration::from_secs(30), waiting.next()).await;
         assert_eq!(
             answer.expect("lost past the cap").unwrap().unwrap(),
             "ONE MORE"

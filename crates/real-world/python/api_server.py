@@ -17,7 +17,7 @@ import aiohttp
 from aiohttp import web
 
 PROCESSING_TIME = 2
-POLL_EVERY = 0.8
+POLL_EVERY = 1.5
 MAX_POLLS = 10
 MAX_JOBS = 1000
 MAX_BODY = 16 * 1024

@@ -247,7 +247,11 @@ async fn serve_connection(socket: TcpStream, shutdown: CancellationToken) -> io:
             line = timeout(IDLE_TIMEOUT, lines.next()) => line,
         };
         let request = match line {
-            Err(_silent_too_long) => break,
+            // An error, so that the log says which limit ended it.
+            Err(_silent_too_long) => {
+                let silent = format!("the client said nothing for {IDLE_TIMEOUT:?}");
+                return Err(io::Error::new(io::ErrorKind::TimedOut, silent));
+            }
             Ok(None) => return Ok(()), // the client closed
             Ok(Some(request)) => request?,
         };
@@ -727,9 +731,11 @@ mod tests {
         }
     }
 
-    /// A client that sends many requests before it reads any reply, and
-    /// more after the shutdown: with its receive buffer small, the replies
-    /// wait in the server's send buffer, which a reset would throw away.
+    /// A client that sends many requests before it reads any reply, more
+    /// than the server gets to before the shutdown: with its receive buffer
+    /// small, the replies wait in the server's send buffer, which a reset
+    /// would throw away. The client reads once the connection has ended,
+    /// so that a reset would have come first.
     #[tokio::test]
     async fn the_replies_reach_a_client_that_was_still_sending() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -746,20 +752,26 @@ mod tests {
         let socket = TcpSocket::new_v4().unwrap();
         socket.set_recv_buffer_size(4096).unwrap();
         let mut client = socket.connect(address).await.unwrap();
-        client.write_all(&b"0\n".repeat(200)).await.unwrap();
-        // Time for the server to answer all it can.
-        sleep(Duration::from_millis(200)).await;
+        // Each request takes a tick of the timer. 32 KiB: more than the
+        // server reads ahead (its codec's buffer holds 8 KiB), so that most
+        // are still in the socket when the shutdown comes.
+        client.write_all(&b"0\n".repeat(16 * 1024)).await.unwrap();
+        // The shutdown once one has started: it is finished, the rest not.
+        let mut first = [0; 1];
+        let started = timeout(Duration::from_secs(30), client.peek(&mut first));
+        started.await.expect("no request started").unwrap();
         shutdown.cancel();
-        client.write_all(&b"0\n".repeat(4096)).await.unwrap();
+        server.await.unwrap().unwrap();
 
         // Every request the server started is done, and the stream ends
-        // without a reset.
+        // without a reset, which shows in the socket's error even when
+        // every reply had reached the client.
         let mut replies = String::new();
         client.read_to_string(&mut replies).await.unwrap();
         let started = replies.matches("started: 0ns of work\n").count();
         assert!(started > 0);
         assert_eq!(replies.matches("done: 0ns of work\n").count(), started);
-        drop(client);
-        server.await.unwrap().unwrap();
+        let reset = client.take_error().unwrap();
+        assert!(reset.is_none(), "the connection was reset: {reset:?}");
     }
 }

@@ -16,7 +16,8 @@
 //! - One deadline for the whole line from its first byte, not per read.
 //! - The limit on every read (`take`): `read_until` alone has none.
 //! - The time limit on writes, the last words included.
-//! - The drain before closing, and the listening socket closed before it.
+//! - The drain before closing, and the listening socket closed before the
+//!   connections are told to finish.
 //! - `biased;` with the shutdown first, and the drop guards in `run` and in
 //!   `serve`, so every connection ends however `run` or `serve` ends.
 //! - A `log` that never blocks, never an `eprintln!` in `serve`.
@@ -53,8 +54,9 @@ const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 const DRAIN_LIMIT: u64 = 64 * 1024;
 const DRAIN_TIME: Duration = Duration::from_secs(1);
 
-/// Accepts connections until `shutdown` is cancelled, then waits until
-/// every connection has ended. What it has to say goes to `log`, which must
+/// Accepts connections until `shutdown` is cancelled, then stops listening,
+/// tells the connections to finish, and waits until every one has ended.
+/// What it has to say (a failed accept, every place taken) goes to `log`, which must
 /// not block: it is called from the runtime's tasks. Out of file
 /// descriptors, accept fails every `ACCEPT_PAUSE`, and once a stderr pipe
 /// nobody reads is full, an `eprintln!` would stop the runtime's thread,
@@ -62,26 +64,27 @@ const DRAIN_TIME: Duration = Duration::from_secs(1);
 /// `main` prints its log from a thread of its own, dropping what does not
 /// fit).
 pub async fn serve(listener: TcpListener, shutdown: CancellationToken, log: fn(String)) {
-    // Also cancelled when `serve` returns or is dropped, which a
-    // `TaskTracker` does not do: its tasks would run on.
-    let shutdown = shutdown.child_token();
-    let _end_connections = shutdown.clone().drop_guard();
+    // The connections' own token: cancelled once no new client can come,
+    // and when `serve` returns or is dropped, which a `TaskTracker` does not
+    // do: its tasks would run on.
+    let finish = CancellationToken::new();
+    let _end_connections = finish.clone().drop_guard();
     let connections = TaskTracker::new();
     let places = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
         let accepted = tokio::select! {
             biased;
             () = shutdown.cancelled() => break,
-            accepted = accept(&listener, &places) => accepted,
+            accepted = accept(&listener, &places, log) => accepted,
         };
         match accepted {
             Ok((place, socket)) => {
-                let shutdown = shutdown.clone();
+                let finish = finish.clone();
                 // An I/O error ends its own connection, nothing more; the
                 // place is given back when it ends.
                 connections.spawn(async move {
                     let _place = place;
-                    serve_lines(socket, shutdown).await
+                    serve_lines(socket, finish).await
                 });
             }
             // The client hung up before it was accepted: nothing to do.
@@ -101,6 +104,7 @@ pub async fn serve(listener: TcpListener, shutdown: CancellationToken, log: fn(S
     // Closed before the connections drain: left open, it would let clients
     // in only to reset them.
     drop(listener);
+    finish.cancel();
     connections.close();
     connections.wait().await;
 }
@@ -108,16 +112,24 @@ pub async fn serve(listener: TcpListener, shutdown: CancellationToken, log: fn(S
 /// Waits for a free place, then for a client to take it: a client past
 /// `MAX_CONNECTIONS` waits until a connection ends, connected but not
 /// accepted, in the listening socket's backlog (128), and past that with
-/// its connect waiting too, the system retrying it. (`acquire_owned` fails
-/// only once the semaphore is closed, which this one never is.)
+/// its connect waiting too, the system retrying it; the log says when. (A
+/// semaphore fails to give a place only once closed, which this one never
+/// is.)
 async fn accept(
     listener: &TcpListener,
     places: &Arc<Semaphore>,
+    log: fn(String),
 ) -> io::Result<(OwnedSemaphorePermit, TcpStream)> {
-    let place = Arc::clone(places)
-        .acquire_owned()
-        .await
-        .map_err(io::Error::other)?;
+    let place = match Arc::clone(places).try_acquire_owned() {
+        Ok(place) => place,
+        Err(_no_place) => {
+            log(format!(
+                "all {MAX_CONNECTIONS} places are taken; new clients wait"
+            ));
+            let place = Arc::clone(places).acquire_owned().await;
+            place.map_err(io::Error::other)?
+        }
+    };
     let (socket, _peer) = listener.accept().await?;
     Ok((place, socket))
 }
@@ -208,8 +220,9 @@ pub async fn run() -> io::Result<()> {
     let address = listener.local_addr()?;
     let shutdown = CancellationToken::new();
     let _stop_server_when_done = shutdown.clone().drop_guard();
-    // Nothing fails to accept here, so nothing is logged; a server of
-    // your own gives a `log` that never waits.
+    // Nothing fails to accept here, and the clients never take every
+    // place, so nothing is logged; a server of your own gives a `log` that
+    // never waits.
     let log = |line| println!("server: {line}");
     let server = tokio::spawn(serve(listener, shutdown.clone(), log));
 
@@ -365,7 +378,10 @@ async fn client_that_never_reads(address: SocketAddr) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Mutex;
+
     use tokio::net::TcpSocket;
+    use tokio::sync::Notify;
 
     use super::*;
 
@@ -373,6 +389,47 @@ mod tests {
     /// came would show in the test's output.
     fn show(line: String) {
         println!("server: {line}");
+    }
+
+    /// What a server logged, for a test to wait on: `serve`'s `log` is a
+    /// `fn`, so each test that reads it has a `static` of its own.
+    struct Logged {
+        lines: Mutex<Vec<String>>,
+        added: Notify,
+    }
+
+    impl Logged {
+        const fn new() -> Self {
+            Logged {
+                lines: Mutex::new(Vec::new()),
+                added: Notify::const_new(),
+            }
+        }
+
+        fn push(&self, line: String) {
+            self.lines.lock().unwrap().push(line);
+            self.added.notify_waiters();
+        }
+
+        /// Waits for a line that holds `words`: 30 s at most, a bound
+        /// against a hang.
+        async fn wait_for(&self, words: &str) {
+            let logged = async {
+                loop {
+                    // Asked for before the lines are read, so that one
+                    // logged in between wakes it.
+                    let added = self.added.notified();
+                    tokio::pin!(added);
+                    added.as_mut().enable();
+                    if self.lines.lock().unwrap().iter().any(|l| l.contains(words)) {
+                        return;
+                    }
+                    added.await;
+                }
+            };
+            let logged = timeout(Duration::from_secs(30), logged).await;
+            logged.unwrap_or_else(|_| panic!("the server never logged {words:?}"));
+        }
     }
 
     /// The longest line the server sends, a line of `MAX_LINE` bytes in
@@ -407,13 +464,17 @@ mod tests {
 
     /// A client that sends many lines, one too long and more before it
     /// reads any reply: with its receive buffer small, the replies wait in
-    /// the server's send buffer, which a reset would throw away.
+    /// the server's send buffer, which a reset would throw away. The client
+    /// reads once its connection has ended, so that a reset would have come
+    /// first.
     #[tokio::test]
     async fn the_refusal_reaches_a_client_that_was_still_sending() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
-        let shutdown = CancellationToken::new();
-        let server = tokio::spawn(serve(listener, shutdown.clone(), show));
+        let connection = tokio::spawn(async move {
+            let (socket, _peer) = listener.accept().await.unwrap();
+            serve_lines(socket, CancellationToken::new()).await
+        });
 
         let socket = TcpSocket::new_v4().unwrap();
         socket.set_recv_buffer_size(4096).unwrap();
@@ -425,20 +486,22 @@ mod tests {
         // And more after it, which the server never answers.
         lines.extend(b"more\n".repeat(4096));
         client.write_all(&lines).await.unwrap();
-        // Time for the server to answer all it can and refuse the long line.
-        sleep(Duration::from_millis(200)).await;
+        connection.await.unwrap().unwrap();
 
         let mut replies = String::new();
         client.read_to_string(&mut replies).await.unwrap();
         assert!(replies.ends_with("error: a line may be 1024 bytes at most\n"));
         assert_eq!(replies.lines().count(), 201);
-        drop(client);
-        shutdown.cancel();
-        server.await.unwrap();
+        // Closed, and not reset: a reset shows in the socket's error even
+        // when every reply had reached the client.
+        let reset = client.take_error().unwrap();
+        assert!(reset.is_none(), "the connection was reset: {reset:?}");
     }
 
     /// While the connections drain, the listening socket is closed already:
     /// a new client is refused, not let in by the system and then reset.
+    /// The connections are told to finish once it is closed, so a client
+    /// that has the goodbye knows it is.
     #[tokio::test]
     async fn a_client_that_comes_during_the_drain_is_refused() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -451,7 +514,6 @@ mod tests {
 
         shutdown.cancel();
         assert_eq!(staying.answer().await.unwrap(), "server shutting down");
-        sleep(Duration::from_millis(100)).await;
         let late = TcpStream::connect(address).await;
         assert_eq!(late.unwrap_err().kind(), io::ErrorKind::ConnectionRefused);
         drop(staying);
@@ -496,14 +558,17 @@ mod tests {
         server.await.unwrap();
     }
 
-    /// Past `MAX_CONNECTIONS`, a client waits to be accepted, and is served
-    /// once a connection ends: none is lost.
+    /// Past `MAX_CONNECTIONS`, the server stops accepting and says so: a
+    /// client waits to be accepted, and is served once a connection ends,
+    /// so none is lost.
     #[tokio::test]
     async fn clients_past_the_cap_wait_and_none_is_lost() {
+        static LOGGED: Logged = Logged::new();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let shutdown = CancellationToken::new();
-        let server = tokio::spawn(serve(listener, shutdown.clone(), show));
+        let log = |line| LOGGED.push(line);
+        let server = tokio::spawn(serve(listener, shutdown.clone(), log));
         let mut served = Vec::new();
         for _ in 0..MAX_CONNECTIONS {
             let mut client = Client::connect(address).await.unwrap();
@@ -511,13 +576,18 @@ mod tests {
             served.push(client);
         }
 
+        LOGGED.wait_for("places are taken").await;
+
         let mut waiting = Client::connect(address).await.unwrap();
         waiting.writer.write_all(b"one more\n").await.unwrap();
-        let early = timeout(Duration::from_millis(500), waiting.answer()).await;
-        assert!(early.is_err(), "served past the cap: {early:?}");
-
         drop(served.remove(0));
-        assert_eq!(waiting.answer().await.unwrap(), "ONE MORE");
+        let mut answer = String::new();
+        let answered = timeout(
+            Duration::from_secs(30),
+            waiting.reader.read_line(&mut answer),
+        );
+        answered.await.expect("lost past the cap").unwrap();
+        assert_eq!(answer, "ONE MORE\n");
         drop((served, waiting));
         shutdown.cancel();
         server.await.unwrap();

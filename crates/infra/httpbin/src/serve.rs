@@ -94,6 +94,11 @@ pub async fn serve(
     };
     let connections = TaskTracker::new();
     let places = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    // The connections' own token, cancelled once no new client can come
+    // (so that a client whose connection the shutdown closes is refused if
+    // it comes back), and when `serve` is dropped.
+    let finish = CancellationToken::new();
+    let _finish_if_dropped = finish.clone().drop_guard();
     loop {
         let accepted = tokio::select! {
             biased;
@@ -102,10 +107,10 @@ pub async fn serve(
         };
         match accepted {
             Ok((place, socket)) => {
-                let (app, shutdown) = (app.clone(), shutdown.clone());
+                let (app, finish) = (app.clone(), finish.clone());
                 connections.spawn(async move {
                     let _place = place; // given back when the connection ends
-                    serve_connection(socket, app, limits, shutdown).await;
+                    serve_connection(socket, app, limits, finish).await;
                 });
             }
             // Out of file descriptors, the next accept fails at once too:
@@ -118,6 +123,7 @@ pub async fn serve(
     // Closed first, so that a client who comes while the open connections
     // finish is refused at once.
     drop(listener);
+    finish.cancel();
     connections.close();
     connections.wait().await;
 }

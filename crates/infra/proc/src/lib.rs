@@ -20,7 +20,7 @@
 //! - [`cargo::build`] runs a cargo build and reads its JSON messages once:
 //!   the binaries it built and the compiler's errors.
 //! - [`serve`] starts a server and reads the line that says where it
-//!   listens.
+//!   listens; [`serve_logged`] keeps what it prints after.
 //!
 //! Why not `process-wrap`: its std frontend (version 9) gives a process
 //! group, which std's `CommandExt::process_group` gives, and a wait that
@@ -37,7 +37,7 @@ mod server;
 
 pub use group::{Group, spawn};
 pub use run::{Exit, Finished, Stream, Streams, run, run_limited};
-pub use server::{STARTUP, serve};
+pub use server::{STARTUP, serve, serve_logged};
 
 use std::time::{Duration, Instant};
 
