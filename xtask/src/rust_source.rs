@@ -348,6 +348,12 @@ pub struct Names {
     pub imports: Vec<Import>,
     /// Methods called, by name: `json` for `.json()`, `await` too.
     pub methods: BTreeSet<String>,
+    /// The last name of each path or method followed by arguments in
+    /// parentheses: a call (`spawn` in `tokio::spawn(f)`, `len` in
+    /// `.len()`), a tuple struct or variant (`Some(x)`), or the name of a
+    /// function where it is defined (`fn run()`); not a name bound by a
+    /// `let`.
+    pub called: BTreeSet<String>,
     /// Every outer attribute, an item's or an expression's.
     pub attributes: Vec<Attribute>,
 }
@@ -376,6 +382,9 @@ impl Names {
                     if let Some(TokenTree::Ident(method)) = tokens.get(at + 1) {
                         self.words.insert(method.to_string());
                         self.methods.insert(method.to_string());
+                        if tokens.get(at + 2).is_some_and(is_parenthesized) {
+                            self.called.insert(method.to_string());
+                        }
                         at += 1;
                     }
                 }
@@ -388,6 +397,11 @@ impl Names {
                 }
                 TokenTree::Ident(_) => {
                     let (path, length) = path_at(&tokens[at..]);
+                    if tokens.get(at + length).is_some_and(is_parenthesized)
+                        && let Some(last) = path.last()
+                    {
+                        self.called.insert(last.clone());
+                    }
                     self.words.extend(path.iter().cloned());
                     self.written.push(path);
                     at += length - 1;
@@ -463,6 +477,10 @@ fn path_at(tokens: &[TokenTree]) -> (Vec<String>, usize) {
         at += 2;
     }
     (names, at)
+}
+
+fn is_parenthesized(token: &TokenTree) -> bool {
+    matches!(token, TokenTree::Group(group) if group.delimiter() == Delimiter::Parenthesis)
 }
 
 fn is_punct(token: &TokenTree, c: char) -> bool {
@@ -550,6 +568,8 @@ mod tests {
             names.methods,
             BTreeSet::from(["await".to_owned(), "flush".to_owned()])
         );
+        let called = ["drop", "f", "flush", "main", "stdout"].map(str::to_owned);
+        assert_eq!(names.called, BTreeSet::from(called));
         assert_eq!(
             names.attributes,
             [Attribute {

@@ -49,6 +49,9 @@ pub(super) struct Code {
     /// (`Mutex::new` after `use std::sync::Mutex` is also
     /// `std::sync::Mutex::new`).
     paths: BTreeSet<Vec<String>>,
+    /// The names it calls, or defines as functions ([`Names::called`]):
+    /// what a name written as a call, `capacity()`, must be.
+    called: BTreeSet<String>,
 }
 
 impl Code {
@@ -60,6 +63,7 @@ impl Code {
             Err(_) => Code {
                 words: words(source).collect(),
                 paths: BTreeSet::new(),
+                called: BTreeSet::new(),
             },
         };
         for inferred in INFERRED {
@@ -104,7 +108,11 @@ impl Code {
                 Import::Glob { .. } => (),
             }
         }
-        Code { words, paths }
+        Code {
+            words,
+            paths,
+            called: names.called.clone(),
+        }
     }
 
     /// What the code has of `path` (an [`Identifier`]'s).
@@ -238,6 +246,9 @@ const INFERRED: [Inferred; 5] = [
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Identifier<'a> {
     segments: Vec<&'a str>,
+    /// Written as a call, `recv()`: the code must call it, not only have
+    /// a variable of its name.
+    called: bool,
 }
 
 /// What a name is, by how it is written.
@@ -272,9 +283,11 @@ impl<'a> Identifier<'a> {
     /// The identifier `span` (the text between backticks) is, if it is one.
     fn parse(span: &'a str) -> Option<Self> {
         let mut path = span;
+        let mut called = false;
         for suffix in ["().await", "()", "!"] {
             if let Some(stripped) = span.strip_suffix(suffix) {
                 path = stripped;
+                called = suffix != "!";
                 break;
             }
         }
@@ -286,7 +299,7 @@ impl<'a> Identifier<'a> {
             segments.push(segment);
         }
         Kind::of(segments.last()?)?;
-        Some(Identifier { segments })
+        Some(Identifier { segments, called })
     }
 }
 
@@ -495,7 +508,17 @@ pub(super) fn page(page: &str, text: &str, examples: &Examples) -> Vec<String> {
 fn missing(claim: &Claim<'_>, linked: &[Linked<'_>]) -> Option<String> {
     let mut another_item = Vec::new();
     for example in linked {
-        match example.code.find(&claim.identifier.segments) {
+        let mut found = example.code.find(&claim.identifier.segments);
+        let name = claim
+            .identifier
+            .segments
+            .last()
+            .copied()
+            .unwrap_or_default();
+        if found == Found::Path && claim.identifier.called && !example.code.called.contains(name) {
+            found = Found::Name;
+        }
+        match found {
             Found::Path => return None,
             Found::Name => another_item.push(example.key),
             Found::Nothing => {}
@@ -909,6 +932,17 @@ About `Mutex` and `tokio::spawn`, citing nothing.
                 "tokio::sync::broadcast",
             ]
         );
+    }
+
+    /// `let capacity = 5;` is no `capacity()`.
+    #[test]
+    fn a_name_written_as_a_call_is_one_the_code_calls() {
+        let source = "
+            fn make() -> Vec<u8> { let capacity = 5; Vec::with_capacity(capacity) }
+            async fn run(rx: &mut Receiver) { let len = make().len(); rx.recv().await; }";
+        let note = "`capacity()`, `capacity`, `len()`, `make()`, `recv().await`, `with_capacity()`, \
+                    `Vec::with_capacity()`, `run()`, `rx()`";
+        assert_eq!(reported(source, note), ["capacity()", "rx()"]);
     }
 
     #[test]
