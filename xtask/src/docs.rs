@@ -93,6 +93,12 @@ pub fn run(mode: DocsMode) -> Result<Outcome, Error> {
         let problems = lint::check_text(&workspace)?;
         return Ok(report(&problems, "the pages no run makes"));
     }
+    if mode == DocsMode::WriteText {
+        for path in generate::write_text(&workspace)? {
+            println!("wrote {path}");
+        }
+        return Ok(Outcome::Passed);
+    }
     let book = generate::generate(&workspace)?;
     for note in &book.notes {
         eprintln!("note: {note}");

@@ -148,9 +148,9 @@ pub struct Docs {
     /// Change nothing; fail on anything stale or broken.
     #[arg(long, conflicts_with = "build")]
     check: bool,
-    /// With --check: only the checks that need no build (names, quotes, headers, the pages no
-    /// run of an example makes), in seconds.
-    #[arg(long, requires = "check")]
+    /// Only what needs no build, in seconds: the pages no run of an example makes (templates,
+    /// topics, guides); with --check, those and the names, quotes and headers.
+    #[arg(long, conflicts_with = "build")]
     text: bool,
     /// Also build the book into docs/book with mdBook (tests/browser checks it).
     #[arg(long)]
@@ -166,6 +166,8 @@ pub enum DocsMode {
     Check,
     /// `--check --text`: the same for the checks that need no build.
     CheckText,
+    /// `--text`: writes the generated pages that need no build.
+    WriteText,
     /// `--build`: writes the generated pages, then builds the book.
     Build,
 }
@@ -173,8 +175,10 @@ pub enum DocsMode {
 impl Docs {
     /// The one mode its flags ask for (clap refuses both at once).
     pub fn mode(self) -> DocsMode {
-        if self.text {
+        if self.text && self.check {
             DocsMode::CheckText
+        } else if self.text {
+            DocsMode::WriteText
         } else if self.check {
             DocsMode::Check
         } else if self.build {

@@ -354,6 +354,8 @@ pub struct Names {
     /// function where it is defined (`fn run()`); not a name bound by a
     /// `let`.
     pub called: BTreeSet<String>,
+    /// The functions under `#[test]` or `#[tokio::test]`, by name.
+    pub tests: BTreeSet<String>,
     /// Every outer attribute, an item's or an expression's.
     pub attributes: Vec<Attribute>,
 }
@@ -391,8 +393,14 @@ impl Names {
                 TokenTree::Punct(punct) if punct.as_char() == '#' => {
                     if let Some(TokenTree::Group(group)) = tokens.get(at + 1)
                         && group.delimiter() == Delimiter::Bracket
+                        && let Some(attribute) = Attribute::of(group.stream())
                     {
-                        self.attributes.extend(Attribute::of(group.stream()));
+                        if attribute.path.last().is_some_and(|name| name == "test")
+                            && let Some(name) = function_after(&tokens[at + 2..])
+                        {
+                            self.tests.insert(name);
+                        }
+                        self.attributes.push(attribute);
                     }
                 }
                 TokenTree::Ident(_) => {
@@ -477,6 +485,26 @@ fn path_at(tokens: &[TokenTree]) -> (Vec<String>, usize) {
         at += 2;
     }
     (names, at)
+}
+
+/// The name of the function `tokens` start with, past its other attributes
+/// and its qualifiers (`async`, `pub`).
+fn function_after(tokens: &[TokenTree]) -> Option<String> {
+    let mut tokens = tokens.iter();
+    while let Some(token) = tokens.next() {
+        match token {
+            TokenTree::Ident(ident) if ident == "fn" => {
+                return match tokens.next() {
+                    Some(TokenTree::Ident(name)) => Some(name.to_string()),
+                    _ => None,
+                };
+            }
+            TokenTree::Ident(_) | TokenTree::Punct(_) => {}
+            TokenTree::Group(group) if group.delimiter() == Delimiter::Bracket => {}
+            TokenTree::Group(_) | TokenTree::Literal(_) => return None,
+        }
+    }
+    None
 }
 
 fn is_parenthesized(token: &TokenTree) -> bool {
@@ -570,6 +598,13 @@ mod tests {
         );
         let called = ["drop", "f", "flush", "main", "stdout"].map(str::to_owned);
         assert_eq!(names.called, BTreeSet::from(called));
+        let tests = "mod tests { #[test] fn plain() {} #[tokio::test(start_paused = true)]\n\
+                     #[should_panic] async fn paused() {} #[cfg(test)] fn helper() {} fn other() {} }";
+        let tests = source(tests).names().tests;
+        assert_eq!(
+            tests,
+            BTreeSet::from(["paused", "plain"].map(str::to_owned))
+        );
         assert_eq!(
             names.attributes,
             [Attribute {

@@ -28,6 +28,11 @@
 //! "Python's `finally`" (each name of a list marked on its own, since a list
 //! can mix the guide's names and the Rust's). A name that is a link's whole
 //! text (``[`rayon`](https://docs.rs/rayon)``) speaks of the page it links.
+//!
+//! A claim about how an example behaves cites the test that checks it,
+//! `tests::NAME`: a function under `#[test]` or `#[tokio::test]` in one of
+//! the examples the row or citation links. A name written as a call,
+//! `capacity()`, must be one the code calls or defines as a function.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -52,6 +57,9 @@ pub(super) struct Code {
     /// The names it calls, or defines as functions ([`Names::called`]):
     /// what a name written as a call, `capacity()`, must be.
     called: BTreeSet<String>,
+    /// Its tests' names, which a page cites as `tests::NAME` for a claim
+    /// about how the example behaves.
+    tests: BTreeSet<String>,
 }
 
 impl Code {
@@ -64,6 +72,7 @@ impl Code {
                 words: words(source).collect(),
                 paths: BTreeSet::new(),
                 called: BTreeSet::new(),
+                tests: BTreeSet::new(),
             },
         };
         for inferred in INFERRED {
@@ -112,6 +121,7 @@ impl Code {
             words,
             paths,
             called: names.called.clone(),
+            tests: names.tests.clone(),
         }
     }
 
@@ -502,10 +512,16 @@ pub(super) fn page(page: &str, text: &str, examples: &Examples) -> Vec<String> {
     problems
 }
 
-/// `None` if one of the `linked` examples has what `claim` names; else
-/// what to add to saying so: which of them have its last name as another
-/// item, if any.
+/// `None` if one of the `linked` examples has what `claim` names, or,
+/// for a cited test (`tests::NAME`), a test of that name; else what to add
+/// to saying so: which of them have its last name as another item, if any.
 fn missing(claim: &Claim<'_>, linked: &[Linked<'_>]) -> Option<String> {
+    if let ["tests", test] = claim.identifier.segments[..] {
+        let tested = linked
+            .iter()
+            .any(|example| example.code.tests.contains(test));
+        return (!tested).then(|| format!("; no test of theirs is named `{test}`"));
+    }
     let mut another_item = Vec::new();
     for example in linked {
         let mut found = example.code.find(&claim.identifier.segments);
@@ -932,6 +948,14 @@ About `Mutex` and `tokio::spawn`, citing nothing.
                 "tokio::sync::broadcast",
             ]
         );
+    }
+
+    #[test]
+    fn a_cited_test_is_a_test_of_the_example() {
+        let source =
+            "fn fifo() {} #[cfg(test)] mod tests { #[tokio::test] async fn in_order() {} }";
+        let note = "`tests::in_order`, `tests::fifo`, `tests::gone`";
+        assert_eq!(reported(source, note), ["tests::fifo", "tests::gone"]);
     }
 
     /// `let capacity = 5;` is no `capacity()`.

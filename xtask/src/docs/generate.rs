@@ -314,15 +314,7 @@ fn included(base: &Path, target: &str) -> Option<String> {
 /// Writes the book and the README's parts; returns the paths it changed.
 pub fn write(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     let root = docs_src(workspace);
-    let mut changed = Vec::new();
-    for (path, text) in &book.files {
-        let full = root.join(path);
-        let text = on_disk(&root, path, text);
-        if fs::read_to_string(&full).ok().as_deref() != Some(text.as_str()) {
-            crate::files::write(&full, &text)?;
-            changed.push(format!("docs/src/{}", path.display()));
-        }
-    }
+    let mut changed = write_pages(&root, &book.files)?;
     for stale in generated_files(&root)? {
         if !book.files.contains_key(&stale) {
             fs::remove_file(root.join(&stale))?;
@@ -337,6 +329,27 @@ pub fn write(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
         changed.push("README.md".to_owned());
     }
     Ok(changed)
+}
+
+/// Writes `files` that differ on disk; returns their paths.
+fn write_pages(root: &Path, files: &BTreeMap<PathBuf, String>) -> Result<Vec<String>, Error> {
+    let mut changed = Vec::new();
+    for (path, text) in files {
+        let full = root.join(path);
+        let text = on_disk(root, path, text);
+        if fs::read_to_string(&full).ok().as_deref() != Some(text.as_str()) {
+            crate::files::write(&full, &text)?;
+            changed.push(format!("docs/src/{}", path.display()));
+        }
+    }
+    Ok(changed)
+}
+
+/// Writes the pages no run makes ([`text_pages`]), building nothing.
+pub fn write_text(workspace: &Workspace) -> Result<Vec<String>, Error> {
+    let bridge = BridgeDoc::read(workspace)?;
+    let sources = Sources::read(workspace, &bridge)?;
+    write_pages(&docs_src(workspace), &text_pages(workspace, &sources)?)
 }
 
 /// How the name of a section's trace ends.
