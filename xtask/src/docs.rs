@@ -27,6 +27,7 @@ mod pages;
 mod readme;
 mod sections;
 pub mod seed_map;
+mod sources;
 mod topics;
 
 /// The first line of every generated page.
@@ -76,14 +77,9 @@ pub struct Book {
     /// Where the exercises the book lists were read from, when not all
     /// from the last commit.
     pub notes: Vec<String>,
-    /// The code of each example and bridge lesson, which the pages that
-    /// name them are checked against.
-    examples: drift::Examples,
-    /// The topics, whose introductions are checked against the examples
-    /// they link.
-    topics: Vec<topics::Topic>,
-    /// How long each example's header is, which `--check` limits.
-    headers: Vec<headers::HeaderLength>,
+    /// What the checks of text read: the examples' code, headers and
+    /// topics.
+    sources: sources::Sources,
 }
 
 fn docs_src(workspace: &Workspace) -> PathBuf {
@@ -93,20 +89,24 @@ fn docs_src(workspace: &Workspace) -> PathBuf {
 /// `cargo xtask docs`, in `mode`.
 pub fn run(mode: DocsMode) -> Result<Outcome, Error> {
     let workspace = Workspace::locate();
+    if mode == DocsMode::CheckText {
+        let problems = lint::check_text(&workspace)?;
+        return Ok(report(&problems, "the pages no run makes"));
+    }
+    if mode == DocsMode::WriteText {
+        for path in generate::write_text(&workspace)? {
+            println!("wrote {path}");
+        }
+        return Ok(Outcome::Passed);
+    }
     let book = generate::generate(&workspace)?;
     for note in &book.notes {
         eprintln!("note: {note}");
     }
     if mode == DocsMode::Check {
         let problems = lint::check(&workspace, &book)?;
-        for problem in &problems {
-            println!("{problem}");
-        }
-        match problems.len() {
-            0 => println!("docs: all {} generated files up to date", book.files.len()),
-            n => println!("docs: {n} to fix; `cargo xtask docs` regenerates the generated pages"),
-        }
-        return Ok(Outcome::of_failures(problems.len()));
+        let all = format!("all {} generated files", book.files.len());
+        return Ok(report(&problems, &all));
     }
     for path in generate::write(&workspace, &book)? {
         println!("wrote {path}");
@@ -140,6 +140,18 @@ pub fn run(mode: DocsMode) -> Result<Outcome, Error> {
         }
     }
     Ok(Outcome::Passed)
+}
+
+/// Prints `problems`, or that `checked` is up to date.
+fn report(problems: &[String], checked: &str) -> Outcome {
+    for problem in problems {
+        println!("{problem}");
+    }
+    match problems.len() {
+        0 => println!("docs: {checked} up to date"),
+        n => println!("docs: {n} to fix; `cargo xtask docs` regenerates the generated pages"),
+    }
+    Outcome::of_failures(problems.len())
 }
 
 fn read(path: &Path) -> Result<String, Error> {

@@ -148,6 +148,10 @@ pub struct Docs {
     /// Change nothing; fail on anything stale or broken.
     #[arg(long, conflicts_with = "build")]
     check: bool,
+    /// Only what needs no build, in seconds: the pages no run of an example makes (templates,
+    /// topics, guides); with --check, those and the names, quotes and headers.
+    #[arg(long, conflicts_with = "build")]
+    text: bool,
     /// Also build the book into docs/book with mdBook (tests/browser checks it).
     #[arg(long)]
     build: bool,
@@ -160,6 +164,10 @@ pub enum DocsMode {
     Write,
     /// `--check`: writes nothing, and fails on what is stale or broken.
     Check,
+    /// `--check --text`: the same for the checks that need no build.
+    CheckText,
+    /// `--text`: writes the generated pages that need no build.
+    WriteText,
     /// `--build`: writes the generated pages, then builds the book.
     Build,
 }
@@ -167,7 +175,11 @@ pub enum DocsMode {
 impl Docs {
     /// The one mode its flags ask for (clap refuses both at once).
     pub fn mode(self) -> DocsMode {
-        if self.check {
+        if self.text && self.check {
+            DocsMode::CheckText
+        } else if self.text {
+            DocsMode::WriteText
+        } else if self.check {
             DocsMode::Check
         } else if self.build {
             DocsMode::Build

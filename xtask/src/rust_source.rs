@@ -348,6 +348,14 @@ pub struct Names {
     pub imports: Vec<Import>,
     /// Methods called, by name: `json` for `.json()`, `await` too.
     pub methods: BTreeSet<String>,
+    /// The last name of each path or method followed by arguments in
+    /// parentheses: a call (`spawn` in `tokio::spawn(f)`, `len` in
+    /// `.len()`), a tuple struct or variant (`Some(x)`), or the name of a
+    /// function where it is defined (`fn run()`); not a name bound by a
+    /// `let`.
+    pub called: BTreeSet<String>,
+    /// The functions under `#[test]` or `#[tokio::test]`, by name.
+    pub tests: BTreeSet<String>,
     /// Every outer attribute, an item's or an expression's.
     pub attributes: Vec<Attribute>,
 }
@@ -376,18 +384,32 @@ impl Names {
                     if let Some(TokenTree::Ident(method)) = tokens.get(at + 1) {
                         self.words.insert(method.to_string());
                         self.methods.insert(method.to_string());
+                        if tokens.get(at + 2).is_some_and(is_parenthesized) {
+                            self.called.insert(method.to_string());
+                        }
                         at += 1;
                     }
                 }
                 TokenTree::Punct(punct) if punct.as_char() == '#' => {
                     if let Some(TokenTree::Group(group)) = tokens.get(at + 1)
                         && group.delimiter() == Delimiter::Bracket
+                        && let Some(attribute) = Attribute::of(group.stream())
                     {
-                        self.attributes.extend(Attribute::of(group.stream()));
+                        if attribute.path.last().is_some_and(|name| name == "test")
+                            && let Some(name) = function_after(&tokens[at + 2..])
+                        {
+                            self.tests.insert(name);
+                        }
+                        self.attributes.push(attribute);
                     }
                 }
                 TokenTree::Ident(_) => {
                     let (path, length) = path_at(&tokens[at..]);
+                    if tokens.get(at + length).is_some_and(is_parenthesized)
+                        && let Some(last) = path.last()
+                    {
+                        self.called.insert(last.clone());
+                    }
                     self.words.extend(path.iter().cloned());
                     self.written.push(path);
                     at += length - 1;
@@ -463,6 +485,30 @@ fn path_at(tokens: &[TokenTree]) -> (Vec<String>, usize) {
         at += 2;
     }
     (names, at)
+}
+
+/// The name of the function `tokens` start with, past its other attributes
+/// and its qualifiers (`async`, `pub`).
+fn function_after(tokens: &[TokenTree]) -> Option<String> {
+    let mut tokens = tokens.iter();
+    while let Some(token) = tokens.next() {
+        match token {
+            TokenTree::Ident(ident) if ident == "fn" => {
+                return match tokens.next() {
+                    Some(TokenTree::Ident(name)) => Some(name.to_string()),
+                    _ => None,
+                };
+            }
+            TokenTree::Ident(_) | TokenTree::Punct(_) => {}
+            TokenTree::Group(group) if group.delimiter() == Delimiter::Bracket => {}
+            TokenTree::Group(_) | TokenTree::Literal(_) => return None,
+        }
+    }
+    None
+}
+
+fn is_parenthesized(token: &TokenTree) -> bool {
+    matches!(token, TokenTree::Group(group) if group.delimiter() == Delimiter::Parenthesis)
 }
 
 fn is_punct(token: &TokenTree, c: char) -> bool {
@@ -549,6 +595,15 @@ mod tests {
         assert_eq!(
             names.methods,
             BTreeSet::from(["await".to_owned(), "flush".to_owned()])
+        );
+        let called = ["drop", "f", "flush", "main", "stdout"].map(str::to_owned);
+        assert_eq!(names.called, BTreeSet::from(called));
+        let tests = "mod tests { #[test] fn plain() {} #[tokio::test(start_paused = true)]\n\
+                     #[should_panic] async fn paused() {} #[cfg(test)] fn helper() {} fn other() {} }";
+        let tests = source(tests).names().tests;
+        assert_eq!(
+            tests,
+            BTreeSet::from(["paused", "plain"].map(str::to_owned))
         );
         assert_eq!(
             names.attributes,

@@ -28,6 +28,11 @@
 //! "Python's `finally`" (each name of a list marked on its own, since a list
 //! can mix the guide's names and the Rust's). A name that is a link's whole
 //! text (``[`rayon`](https://docs.rs/rayon)``) speaks of the page it links.
+//!
+//! A claim about how an example behaves cites the test that checks it,
+//! `tests::NAME`: a function under `#[test]` or `#[tokio::test]` in one of
+//! the examples the row or citation links. A name written as a call,
+//! `capacity()`, must be one the code calls or defines as a function.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -49,6 +54,12 @@ pub(super) struct Code {
     /// (`Mutex::new` after `use std::sync::Mutex` is also
     /// `std::sync::Mutex::new`).
     paths: BTreeSet<Vec<String>>,
+    /// The names it calls, or defines as functions ([`Names::called`]):
+    /// what a name written as a call, `capacity()`, must be.
+    called: BTreeSet<String>,
+    /// Its tests' names, which a page cites as `tests::NAME` for a claim
+    /// about how the example behaves.
+    tests: BTreeSet<String>,
 }
 
 impl Code {
@@ -60,6 +71,8 @@ impl Code {
             Err(_) => Code {
                 words: words(source).collect(),
                 paths: BTreeSet::new(),
+                called: BTreeSet::new(),
+                tests: BTreeSet::new(),
             },
         };
         for inferred in INFERRED {
@@ -104,7 +117,12 @@ impl Code {
                 Import::Glob { .. } => (),
             }
         }
-        Code { words, paths }
+        Code {
+            words,
+            paths,
+            called: names.called.clone(),
+            tests: names.tests.clone(),
+        }
     }
 
     /// What the code has of `path` (an [`Identifier`]'s).
@@ -238,6 +256,9 @@ const INFERRED: [Inferred; 5] = [
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Identifier<'a> {
     segments: Vec<&'a str>,
+    /// Written as a call, `recv()`: the code must call it, not only have
+    /// a variable of its name.
+    called: bool,
 }
 
 /// What a name is, by how it is written.
@@ -272,9 +293,11 @@ impl<'a> Identifier<'a> {
     /// The identifier `span` (the text between backticks) is, if it is one.
     fn parse(span: &'a str) -> Option<Self> {
         let mut path = span;
+        let mut called = false;
         for suffix in ["().await", "()", "!"] {
             if let Some(stripped) = span.strip_suffix(suffix) {
                 path = stripped;
+                called = suffix != "!";
                 break;
             }
         }
@@ -286,7 +309,7 @@ impl<'a> Identifier<'a> {
             segments.push(segment);
         }
         Kind::of(segments.last()?)?;
-        Some(Identifier { segments })
+        Some(Identifier { segments, called })
     }
 }
 
@@ -489,13 +512,29 @@ pub(super) fn page(page: &str, text: &str, examples: &Examples) -> Vec<String> {
     problems
 }
 
-/// `None` if one of the `linked` examples has what `claim` names; else
-/// what to add to saying so: which of them have its last name as another
-/// item, if any.
+/// `None` if one of the `linked` examples has what `claim` names, or,
+/// for a cited test (`tests::NAME`), a test of that name; else what to add
+/// to saying so: which of them have its last name as another item, if any.
 fn missing(claim: &Claim<'_>, linked: &[Linked<'_>]) -> Option<String> {
+    if let ["tests", test] = claim.identifier.segments[..] {
+        let tested = linked
+            .iter()
+            .any(|example| example.code.tests.contains(test));
+        return (!tested).then(|| format!("; no test of theirs is named `{test}`"));
+    }
     let mut another_item = Vec::new();
     for example in linked {
-        match example.code.find(&claim.identifier.segments) {
+        let mut found = example.code.find(&claim.identifier.segments);
+        let name = claim
+            .identifier
+            .segments
+            .last()
+            .copied()
+            .unwrap_or_default();
+        if found == Found::Path && claim.identifier.called && !example.code.called.contains(name) {
+            found = Found::Name;
+        }
+        match found {
             Found::Path => return None,
             Found::Name => another_item.push(example.key),
             Found::Nothing => {}
@@ -909,6 +948,25 @@ About `Mutex` and `tokio::spawn`, citing nothing.
                 "tokio::sync::broadcast",
             ]
         );
+    }
+
+    #[test]
+    fn a_cited_test_is_a_test_of_the_example() {
+        let source =
+            "fn fifo() {} #[cfg(test)] mod tests { #[tokio::test] async fn in_order() {} }";
+        let note = "`tests::in_order`, `tests::fifo`, `tests::gone`";
+        assert_eq!(reported(source, note), ["tests::fifo", "tests::gone"]);
+    }
+
+    /// `let capacity = 5;` is no `capacity()`.
+    #[test]
+    fn a_name_written_as_a_call_is_one_the_code_calls() {
+        let source = "
+            fn make() -> Vec<u8> { let capacity = 5; Vec::with_capacity(capacity) }
+            async fn run(rx: &mut Receiver) { let len = make().len(); rx.recv().await; }";
+        let note = "`capacity()`, `capacity`, `len()`, `make()`, `recv().await`, `with_capacity()`, \
+                    `Vec::with_capacity()`, `run()`, `rx()`";
+        assert_eq!(reported(source, note), ["capacity()", "rx()"]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Every generated page, written under `docs/src` with each include written
 //! out, so that it reads whole on GitHub; a page whose example is gone goes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fs;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
@@ -14,9 +14,9 @@ use super::pages::{
 };
 use super::readme::{readme_chart, readme_table, with_generated_parts};
 use super::sections::{SectionDoc, read_sections};
+use super::sources::Sources;
 use super::{
-    Book, CONTRIBUTOR_DIR, MARKER, concepts, docs_src, drift, exercises_page, read, seed_map,
-    topics,
+    Book, CONTRIBUTOR_DIR, MARKER, concepts, docs_src, exercises_page, read, seed_map, topics,
 };
 use crate::Error;
 use crate::export;
@@ -26,29 +26,65 @@ use crate::workspace::Workspace;
 /// The book: every generated file, the README's parts, and what `--check`
 /// checks the pages against.
 pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
+    let bridge = BridgeDoc::read(workspace)?;
+    let sources = Sources::read(workspace, &bridge)?;
     let sections = read_sections(workspace)?;
     let codes = example_codes(&sections);
-    // Every `section/example`.
-    let known: BTreeSet<String> = codes.iter().map(|example| example.id.clone()).collect();
-    let mappings = seed_map::load(workspace, |section, example| {
-        known.contains(&format!("{section}/{example}"))
-    })?;
     let guides = guides::read_guides(workspace)?;
-    let topics = topics::load(workspace.root(), &known)?;
     let concepts = Concepts::read(workspace.root())?;
     let (exercises, exercise_notes) = exercises_page::track(workspace.root())?;
     taught_before_used(workspace, &concepts, &codes, &exercises)?;
-    let bridge = BridgeDoc::read(workspace)?;
-    let mut files = BTreeMap::new();
+    let mut files = text_pages(workspace, &sources)?;
     files.insert(
         PathBuf::from("SUMMARY.md"),
-        summary(&guides, &topics, &sections, &bridge)?,
+        summary(&guides, &sources.topics, &sections, &bridge)?,
     );
     files.extend(bridge.pages(&concepts)?);
-    for topic in &topics {
+    for section in &sections {
+        files.extend(section_files(
+            workspace,
+            section,
+            &concepts,
+            &sources.topics,
+            &exercises,
+        )?);
+    }
+    files.insert(
+        PathBuf::from(concepts::PAGE),
+        format!("{MARKER}\n{}", concepts.page(workspace.root(), &codes)?),
+    );
+    files.insert(
+        PathBuf::from("exercises.md"),
+        format!("{MARKER}\n{}", exercises_page::page(&exercises)?),
+    );
+    Ok(Book {
+        files,
+        exported: exported(&sections, &bridge),
+        readme_table: readme_table(workspace, &sections, &bridge),
+        readme_chart: readme_chart(workspace)?,
+        notes: exercise_notes,
+        sources,
+    })
+}
+
+/// The generated pages that no run of an example makes, which `docs --check
+/// --text` checks: the templates, the topics' pages and the guides' pages,
+/// the seed map's notes among them.
+pub(super) fn text_pages(
+    workspace: &Workspace,
+    sources: &Sources,
+) -> Result<BTreeMap<PathBuf, String>, Error> {
+    let mappings = seed_map::load(workspace, |section, example| {
+        sources
+            .summaries
+            .contains_key(&format!("{section}/{example}"))
+    })?;
+    let guides = guides::read_guides(workspace)?;
+    let mut files: BTreeMap<PathBuf, String> = templates(workspace)?.into_iter().collect();
+    for topic in &sources.topics {
         files.insert(
             PathBuf::from(format!("topics/{}.md", topic.id)),
-            topic_page(topic, &sections),
+            topic_page(topic, &sources.summaries),
         );
     }
     files.insert(PathBuf::from("guides/index.md"), guides_index(&guides)?);
@@ -62,42 +98,7 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
         PathBuf::from(CONTRIBUTOR_DIR).join("guide-blocks.md"),
         blocks_page(&guides, &mappings)?,
     );
-    for section in &sections {
-        files.extend(section_files(
-            workspace, section, &concepts, &topics, &exercises,
-        )?);
-    }
-    files.insert(
-        PathBuf::from(concepts::PAGE),
-        format!("{MARKER}\n{}", concepts.page(workspace.root(), &codes)?),
-    );
-    files.insert(
-        PathBuf::from("exercises.md"),
-        format!("{MARKER}\n{}", exercises_page::page(&exercises)?),
-    );
-    files.extend(templates(workspace)?);
-    let mut examples: drift::Examples = bridge.codes().collect();
-    for section in &sections {
-        for example in &section.examples {
-            let id = format!("{}/{}", section.name, example.name);
-            examples.insert(id, drift::Code::of(&example.export.source));
-        }
-    }
-    let headers = sections
-        .iter()
-        .flat_map(|section| &section.examples)
-        .map(|example| example.header_length.clone())
-        .collect();
-    Ok(Book {
-        files,
-        exported: exported(&sections, &bridge),
-        readme_table: readme_table(workspace, &sections, &bridge),
-        readme_chart: readme_chart(workspace)?,
-        notes: exercise_notes,
-        examples,
-        headers,
-        topics,
-    })
+    Ok(files)
 }
 
 /// Each example's [`code`](concepts::code), in teaching order.
@@ -179,7 +180,8 @@ fn exported(sections: &[SectionDoc], bridge: &BridgeDoc) -> Vec<String> {
     exported
 }
 
-/// The hand-written pages that include files, written out as generated ones;
+/// The hand-written pages that include or quote files, written out as
+/// generated ones;
 /// and, in its `prose/` directory, the generated pages' prose, which is no
 /// page (nor is `export/main.rs`, an export's `main.rs`).
 pub(super) const TEMPLATES: &str = "docs/templates";
@@ -202,25 +204,91 @@ fn templates(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>, Error> {
 }
 
 /// A generated file as on disk: each `{{#include file}}` and `{{#include
-/// file:start:}}` written out as mdBook would (a twin as the book shows it);
-/// an include of no file is left for `--check`.
+/// file:start:}}` written out as mdBook would (a twin as the book shows it),
+/// and each [quote](quote) as what it quotes; one that names no file or
+/// quotes nothing is left for `--check`.
 pub(super) fn on_disk(root: &Path, page: &Path, text: &str) -> String {
     let base = root.join(page.parent().unwrap_or(Path::new("")));
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some((before, after)) = rest.split_once("{{#include ") {
-        let Some((target, next)) = after.split_once("}}") else {
+    while let Some(at) = rest.find("{{#") {
+        let Some((directive, next)) = rest[at..].split_once("}}") else {
             break;
         };
-        out.push_str(before);
-        match included(&base, target) {
-            Some(included) => out.push_str(&included),
-            None => out.push_str(&format!("{{{{#include {target}}}}}")),
+        out.push_str(&rest[..at]);
+        let written = match directive["{{#".len()..].split_once(' ') {
+            Some(("include", target)) => included(&base, target),
+            Some((kind, target)) => quote(root, kind, target).ok(),
+            None => None,
+        };
+        match written {
+            Some(written) => out.push_str(&written),
+            None => out.push_str(&format!("{directive}}}}}")),
         }
         rest = next;
     }
     out.push_str(rest);
     out
+}
+
+/// What a quote writes out: `{{#quote FILE:REGEX}}`, the text of FILE
+/// (from the repository's root) that REGEX matches, or its first group if
+/// it has one; `{{#line FILE:REGEX}}`, the number of the line where that
+/// match starts. So a page quotes a printed line, a dump, a constant or a
+/// line number from the file that has it, and `--check` fails when the
+/// file says another thing. REGEX must match once in the file, so that
+/// what it quotes can't be some other line.
+pub(super) fn quote(root: &Path, kind: &str, target: &str) -> Result<String, String> {
+    if kind != "quote" && kind != "line" {
+        return Err(format!(
+            "`{{{{#{kind}}}}}` is neither `#include`, `#quote` nor `#line`"
+        ));
+    }
+    let (file, pattern) = target
+        .split_once(':')
+        .ok_or_else(|| format!("`{target}` is not FILE:REGEX"))?;
+    let repository = root.parent().and_then(Path::parent).unwrap_or(root);
+    let text =
+        fs::read_to_string(repository.join(file)).map_err(|error| format!("{file}: {error}"))?;
+    let regex = regex::Regex::new(pattern).map_err(|error| format!("`{pattern}`: {error}"))?;
+    let mut found = regex.captures_iter(&text);
+    let (Some(captures), None) = (found.next(), found.next()) else {
+        let count = regex.find_iter(&text).count();
+        return Err(format!(
+            "`{pattern}` matches {count} times in {file}, not once"
+        ));
+    };
+    let whole = captures.get(0).map_or(0..0, |found| found.range());
+    if kind == "line" {
+        return Ok((text[..whole.start].matches('\n').count() + 1).to_string());
+    }
+    let quoted = captures.get(1).map_or(whole, |group| group.range());
+    Ok(text[quoted].to_owned())
+}
+
+/// Why a `{{#...}}` that [`on_disk`] left in `text` writes out nothing.
+pub(super) fn unresolved(root: &Path, page: &Path, text: &str) -> Vec<String> {
+    let base = root.join(page.parent().unwrap_or(Path::new("")));
+    let mut problems = Vec::new();
+    for (at, _) in text.match_indices("{{#") {
+        let directive = text[at..].split("}}").next().unwrap_or_default();
+        let why = match directive["{{#".len()..].split_once(' ') {
+            Some(("include", target)) if included(&base, target).is_none() => {
+                "names no file".to_owned()
+            }
+            Some(("include", _)) => continue,
+            Some((kind, target)) => match quote(root, kind, target) {
+                Ok(_) => continue,
+                Err(why) => why,
+            },
+            None => "is no include nor quote".to_owned(),
+        };
+        problems.push(format!(
+            "docs/src/{}: {directive}}}}}: {why}",
+            page.display()
+        ));
+    }
+    problems
 }
 
 /// What `{{#include target}}` in `base` writes out, if it names a file.
@@ -246,15 +314,7 @@ fn included(base: &Path, target: &str) -> Option<String> {
 /// Writes the book and the README's parts; returns the paths it changed.
 pub fn write(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     let root = docs_src(workspace);
-    let mut changed = Vec::new();
-    for (path, text) in &book.files {
-        let full = root.join(path);
-        let text = on_disk(&root, path, text);
-        if fs::read_to_string(&full).ok().as_deref() != Some(text.as_str()) {
-            crate::files::write(&full, &text)?;
-            changed.push(format!("docs/src/{}", path.display()));
-        }
-    }
+    let mut changed = write_pages(&root, &book.files)?;
     for stale in generated_files(&root)? {
         if !book.files.contains_key(&stale) {
             fs::remove_file(root.join(&stale))?;
@@ -269,6 +329,27 @@ pub fn write(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
         changed.push("README.md".to_owned());
     }
     Ok(changed)
+}
+
+/// Writes `files` that differ on disk; returns their paths.
+fn write_pages(root: &Path, files: &BTreeMap<PathBuf, String>) -> Result<Vec<String>, Error> {
+    let mut changed = Vec::new();
+    for (path, text) in files {
+        let full = root.join(path);
+        let text = on_disk(root, path, text);
+        if fs::read_to_string(&full).ok().as_deref() != Some(text.as_str()) {
+            crate::files::write(&full, &text)?;
+            changed.push(format!("docs/src/{}", path.display()));
+        }
+    }
+    Ok(changed)
+}
+
+/// Writes the pages no run makes ([`text_pages`]), building nothing.
+pub fn write_text(workspace: &Workspace) -> Result<Vec<String>, Error> {
+    let bridge = BridgeDoc::read(workspace)?;
+    let sources = Sources::read(workspace, &bridge)?;
+    write_pages(&docs_src(workspace), &text_pages(workspace, &sources)?)
 }
 
 /// How the name of a section's trace ends.
@@ -333,6 +414,46 @@ mod tests {
              {{#include ../../gone.rs}} {{#include ../../code.rs:anchor}}"
         );
         assert_eq!(on_disk(&root, Path::new("x.svg"), text), text);
+    }
+
+    /// A quote writes out what its regex matches once in its file, or its
+    /// first group, or the number of the line where the match starts; one
+    /// that matches nothing, or twice, is left for `--check` to report.
+    #[test]
+    fn a_quote_is_what_its_file_says_now() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("docs/src/topics")).unwrap();
+        fs::create_dir_all(dir.path().join("tests")).unwrap();
+        fs::write(
+            dir.path().join("tests/out.dump"),
+            "main run()\n  run at a.rs:109\n  b at a.rs:38\n  b at a.rs:38\n",
+        )
+        .unwrap();
+        let root = dir.path().join("docs/src");
+        let page = Path::new("topics/page.md");
+        let text = "`{{#quote tests/out.dump:run at a\\.rs:\\d+}}`, line \
+                    {{#quote tests/out.dump:run at a\\.rs:(\\d+)}}, file line \
+                    {{#line tests/out.dump:run at}}; {{#quote tests/out.dump:b at .*}} \
+                    {{#quote tests/out.dump:nowhere}} {{#quote tests/gone:x}} {{#frob x:y}}";
+        let written = on_disk(&root, page, text);
+        assert_eq!(
+            written,
+            "`run at a.rs:109`, line 109, file line 2; {{#quote tests/out.dump:b at .*}} \
+             {{#quote tests/out.dump:nowhere}} {{#quote tests/gone:x}} {{#frob x:y}}"
+        );
+        assert_eq!(
+            unresolved(&root, page, &written),
+            [
+                "docs/src/topics/page.md: {{#quote tests/out.dump:b at .*}}: `b at .*` matches \
+                 2 times in tests/out.dump, not once",
+                "docs/src/topics/page.md: {{#quote tests/out.dump:nowhere}}: `nowhere` matches \
+                 0 times in tests/out.dump, not once",
+                "docs/src/topics/page.md: {{#quote tests/gone:x}}: tests/gone: No such file or \
+                 directory (os error 2)",
+                "docs/src/topics/page.md: {{#frob x:y}}: `{{#frob}}` is neither `#include`, \
+                 `#quote` nor `#line`",
+            ]
+        );
     }
 
     /// A twin is included as the book shows it, without the lines that

@@ -6,12 +6,13 @@
 //! ([`headers`](super::headers)), a stale README, or one whose table of
 //! compile-fail programs is not the directory's.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::generate::{files_under, generated_files, on_disk};
+use super::generate::{files_under, generated_files, on_disk, text_pages, unresolved};
 use super::readme::with_generated_parts;
+use super::sources::Sources;
 use super::{Book, CONTRIBUTING, CONTRIBUTOR_DIR, HANDWRITTEN, Page, docs_src, read};
 use crate::Error;
 use crate::workspace::Workspace;
@@ -19,20 +20,42 @@ use crate::workspace::Workspace;
 /// Everything wrong with the book on disk, a line each.
 pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     let root = docs_src(workspace);
-    let mut problems = generated_pages(&root, book)?;
-    problems.extend(handwritten_pages(&root));
-    problems.extend(cheat_sheet_gaps(workspace)?);
-    problems.extend(drift(workspace, &root, book)?);
-    problems.extend(super::headers::problems(&book.headers));
+    let mut problems = stale_pages(&root, &book.files);
+    problems.extend(leftover_pages(&root, book)?);
+    problems.extend(text(workspace, &root, &book.sources)?);
     problems.extend(learner_pages_and_readme(workspace, &root, book)?);
     Ok(problems)
 }
 
-/// The generated pages missing, stale or left over, and includes of no
-/// file.
-fn generated_pages(root: &Path, book: &Book) -> Result<Vec<String>, Error> {
+/// What `docs --check --text` finds wrong, reading only text: no example is
+/// built or run. The pages it regenerates are those no run makes
+/// ([`text_pages`]); the examples' pages, their charts, the README's parts
+/// and the check that every block of Rust on a page builds wait for
+/// `--check`.
+pub fn check_text(workspace: &Workspace) -> Result<Vec<String>, Error> {
+    let root = docs_src(workspace);
+    let bridge = super::bridge::BridgeDoc::read(workspace)?;
+    let sources = Sources::read(workspace, &bridge)?;
+    let mut problems = stale_pages(&root, &text_pages(workspace, &sources)?);
+    problems.extend(text(workspace, &root, &sources)?);
+    Ok(problems)
+}
+
+/// The checks of text: the pages written by hand, the cheat sheet's rows,
+/// the names the pages give the examples and the examples' headers.
+fn text(workspace: &Workspace, root: &Path, sources: &Sources) -> Result<Vec<String>, Error> {
+    let mut problems = handwritten_pages(root);
+    problems.extend(cheat_sheet_gaps(workspace)?);
+    problems.extend(drift(workspace, root, sources)?);
+    problems.extend(super::headers::problems(&sources.headers));
+    Ok(problems)
+}
+
+/// The generated pages of `files` missing or stale, and their includes and
+/// quotes that write out nothing.
+fn stale_pages(root: &Path, files: &BTreeMap<PathBuf, String>) -> Vec<String> {
     let mut problems = Vec::new();
-    for (path, text) in &book.files {
+    for (path, text) in files {
         let text = on_disk(root, path, text);
         match fs::read_to_string(root.join(path)) {
             Ok(existing) if existing == text => {}
@@ -42,14 +65,14 @@ fn generated_pages(root: &Path, book: &Book) -> Result<Vec<String>, Error> {
             }
             Err(error) => problems.push(format!("docs/src/{}: {error}", path.display())),
         }
-        if let Some((_, include)) = text.split_once("{{#include ") {
-            let include = include.split("}}").next().unwrap_or_default();
-            problems.push(format!(
-                "docs/src/{}: {{{{#include {include}}}}} names no file",
-                path.display()
-            ));
-        }
+        problems.extend(unresolved(root, path, &text));
     }
+    problems
+}
+
+/// The generated pages on disk that the book no longer has.
+fn leftover_pages(root: &Path, book: &Book) -> Result<Vec<String>, Error> {
+    let mut problems = Vec::new();
     for path in generated_files(root)? {
         if !book.files.contains_key(&path) {
             problems.push(format!(
@@ -81,22 +104,24 @@ fn handwritten_pages(root: &Path) -> Vec<String> {
 
 /// A name in backticks that a page, a topic or the seed map gives an
 /// example whose code lacks it ([`drift`](super::drift)).
-fn drift(workspace: &Workspace, root: &Path, book: &Book) -> Result<Vec<String>, Error> {
+fn drift(workspace: &Workspace, root: &Path, sources: &Sources) -> Result<Vec<String>, Error> {
     let mut problems = Vec::new();
     for page in super::drift::PAGES {
         let text = read(&root.join(page))?;
-        problems.extend(super::drift::page(page, &text, &book.examples));
+        problems.extend(super::drift::page(page, &text, &sources.examples));
     }
-    for topic in &book.topics {
+    for topic in &sources.topics {
         if let Some(text) = &topic.introduction {
             let page = format!("{}.md", topic.id);
-            problems.extend(super::drift::topic(&page, text, &book.examples));
+            problems.extend(super::drift::topic(&page, text, &sources.examples));
         }
     }
     let mappings = super::seed_map::load(workspace, |section, example| {
-        book.examples.contains_key(&format!("{section}/{example}"))
+        sources
+            .examples
+            .contains_key(&format!("{section}/{example}"))
     })?;
-    problems.extend(super::drift::notes(&mappings, &book.examples));
+    problems.extend(super::drift::notes(&mappings, &sources.examples));
     Ok(problems)
 }
 
@@ -242,9 +267,9 @@ fn learner_pages(root: &Path, book: &Book) -> Result<Vec<(PathBuf, String)>, Err
 
 /// The words of the project's machinery (golden files, `bless`, twins, the
 /// seed map, block ids like `003/22`) where a learner sees them: not in an
-/// HTML comment nor an `{{#include}}`'s path.
+/// HTML comment nor an `{{#include}}`'s or a quote's path.
 fn contributor_language(page: &str, text: &str) -> Vec<String> {
-    let visible = hide(&hide(text, "<!--", "-->"), "{{#include", "}}");
+    let visible = hide(&hide(text, "<!--", "-->"), "{{#", "}}");
     let mut problems = Vec::new();
     for (index, line) in visible.lines().enumerate() {
         let lower = line.to_lowercase();

@@ -1,6 +1,7 @@
 //! What a learner reads of each example: its page (code, output, schedule,
 //! "See also"), its section's chapter, its topics' pages, and `SUMMARY.md`.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -111,24 +112,14 @@ pub(super) fn traced(section: &SectionDoc) -> Option<(&ExampleDoc, &timeline::Ti
         .max_by_key(|(example, timeline)| (example.dump_at.is_some(), wakes(timeline)))
 }
 
-pub(super) fn topic_page(topic: &Topic, sections: &[SectionDoc]) -> String {
+pub(super) fn topic_page(topic: &Topic, summaries: &BTreeMap<String, String>) -> String {
     let mut text = format!("{MARKER}\n# {}\n\n{}\n\n", topic.title, topic.summary);
     if let Some(introduction) = &topic.introduction {
         text.push_str(introduction.trim_end());
         text.push_str("\n\n## The examples\n\n");
     }
     for member in &topic.examples {
-        let summary = member
-            .split_once('/')
-            .and_then(|(section, example)| {
-                sections
-                    .iter()
-                    .find(|known| known.name == section)?
-                    .examples
-                    .iter()
-                    .find(|known| known.name == example)
-            })
-            .map_or("", |example| example.summary.as_str());
+        let summary = summaries.get(member).map_or("", String::as_str);
         let _ = writeln!(text, "- [`{member}`](../{member}.md): {summary}");
     }
     text

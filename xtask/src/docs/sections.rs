@@ -7,7 +7,6 @@ use std::path::Path;
 use protocol::timeline::{Row, RowKind, Timeline};
 use protocol::{Clock, Header, Invocation, Kind};
 
-use super::headers::HeaderLength;
 use super::read;
 use crate::Error;
 use crate::export::{self, ExampleFile, Export};
@@ -22,7 +21,6 @@ pub(super) struct ExampleDoc {
     pub(super) body: String,
     /// The list of the header's last paragraph, "Translates:".
     pub(super) translates: Option<String>,
-    pub(super) header_length: HeaderLength,
     /// Its [`code`](super::concepts::code), for the concepts it uses.
     pub(super) code: String,
     /// The file's first line after its header (1-based), where the listing starts.
@@ -103,7 +101,6 @@ fn example_doc(
     let source = read(Path::new(&listed.source))?;
     let header = Header::parse(&source);
     let (body, translates) = split_translates(&header.body);
-    let header_length = HeaderLength::measure(&section.name, &listed.name, &source);
     let file = ExampleFile {
         section: section.name.clone(),
         name: listed.name.clone(),
@@ -125,7 +122,6 @@ fn example_doc(
         summary: listed.summary,
         body,
         translates,
-        header_length,
         code: super::concepts::code(&source),
         code_starts_at: code_starts_at(&source),
         export,

@@ -1,0 +1,97 @@
+//! The examples as their files say, read without building anything: what
+//! `docs --check --text` checks the pages against, and what the generated
+//! pages that need no run of an example are made from. An example is a
+//! `mod` item of its section's `src/main.rs`, as CONTRIBUTING.md has it.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::TokenTree;
+use protocol::Header;
+
+use super::bridge::BridgeDoc;
+use super::headers::HeaderLength;
+use super::{drift, read, topics};
+use crate::Error;
+use crate::rust_source::RustSource;
+use crate::workspace::Workspace;
+
+#[derive(Default)]
+pub(super) struct Sources {
+    /// The code of each example and bridge lesson, which the pages that
+    /// name them are checked against.
+    pub(super) examples: drift::Examples,
+    /// Each example's summary, the first paragraph of its header, by
+    /// `section/example`.
+    pub(super) summaries: BTreeMap<String, String>,
+    /// How long each example's header is, which `--check` limits.
+    pub(super) headers: Vec<HeaderLength>,
+    /// The topics, whose introductions are checked against the examples
+    /// they cite.
+    pub(super) topics: Vec<topics::Topic>,
+}
+
+impl Sources {
+    pub(super) fn read(workspace: &Workspace, bridge: &BridgeDoc) -> Result<Sources, Error> {
+        let mut examples: drift::Examples = bridge.codes().collect();
+        let mut summaries = BTreeMap::new();
+        let mut headers = Vec::new();
+        for section in workspace.section_names()? {
+            let src = workspace.root().join("crates").join(&section).join("src");
+            for example in modules(&read(&src.join("main.rs"))?)
+                .map_err(|why| format!("crates/{section}/src/main.rs: {why}"))?
+            {
+                let source = read(&src.join(format!("{example}.rs")))?;
+                let id = format!("{section}/{example}");
+                headers.push(HeaderLength::measure(&section, &example, &source));
+                summaries.insert(id.clone(), Header::parse(&source).summary);
+                examples.insert(id, drift::Code::of(&source));
+            }
+        }
+        let known = summaries.keys().cloned().collect();
+        let topics = topics::load(workspace.root(), &known)?;
+        Ok(Sources {
+            examples,
+            summaries,
+            headers,
+            topics,
+        })
+    }
+}
+
+/// The names of the `mod NAME;` items of a section's `main.rs`.
+fn modules(main: &str) -> Result<Vec<String>, String> {
+    let file = RustSource::parse(main)?;
+    let mut names = Vec::new();
+    for item in file.items().iter().filter(|item| !item.is_test_only()) {
+        let tokens: Vec<TokenTree> = item.tokens.clone().into_iter().collect();
+        let mut tokens = &tokens[..];
+        while let [TokenTree::Punct(hash), TokenTree::Group(_), rest @ ..] = tokens
+            && hash.as_char() == '#'
+        {
+            tokens = rest;
+        }
+        if let [
+            TokenTree::Ident(keyword),
+            TokenTree::Ident(name),
+            TokenTree::Punct(end),
+        ] = tokens
+            && keyword == "mod"
+            && end.as_char() == ';'
+        {
+            names.push(name.to_string());
+        }
+    }
+    Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_examples_are_the_modules_of_main() {
+        let main = "mod hello; // `mod gone;`\n#[allow(dead_code)]\nmod spawn;\n\
+                    #[cfg(test)]\nmod tests;\nfn main() { runner::section![example!(hello)].run() }";
+        assert_eq!(modules(main).unwrap(), ["hello", "spawn"]);
+    }
+}
