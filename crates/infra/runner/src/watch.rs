@@ -36,9 +36,9 @@ use crate::record::{Held, LONG_POLL, Recorder, Running};
 /// blocked, and is said to be.
 const NOTICE_PATIENCE: Duration = Duration::from_secs(5);
 /// How long the watchdog then waits for the dump, a hang guard: twice the
-/// dump's own patience ([`task_dump::PATIENCE`]) where a worker never
-/// answers, a beat, and reading the debug info on a busy machine. (`cargo
-/// xtask check-all` waits longer than this and the above.)
+/// dump's own patience ([`task_dump::PATIENCE`]), a beat, and reading the
+/// debug info on a busy machine. (`cargo xtask check-all` waits longer than
+/// this and the above.)
 const DUMP_PATIENCE: Duration = Duration::from_secs(30);
 /// How much of its own time the runtime's thread may take to notice that
 /// it was asked before the example is said to have held it up.
@@ -317,15 +317,13 @@ impl Watchdog {
             };
             said.push_str(&match held.ended {
                 Some(ended) => format!(
-                    "; {} held its worker thread in one poll from {} to {}: {why} ({BLOCKERS}), \
-                     and the dump waited for that poll to end",
+                    "; {} held its worker thread in one poll from {} to {}: {why} ({BLOCKERS})",
                     held.task,
                     at(held.since),
                     at(ended)
                 ),
                 None => format!(
-                    "; {} has held its worker thread in one poll since {}: {why} ({BLOCKERS}), \
-                     and a dump waits for that poll to end",
+                    "; {} has held its worker thread in one poll since {}: {why} ({BLOCKERS})",
                     held.task,
                     at(held.since)
                 ),

@@ -98,6 +98,7 @@ fn entry(
         label: String::new(),
         parent,
         waits,
+        traced: true,
         facts: Vec::new(),
     }
 }
@@ -197,10 +198,12 @@ pub async fn run() {
             at: format!("file.rs:{line}"),
         }],
         leaf: "JoinHandle".into(),
+        in_select: false,
     };
     let sleeping = Wait {
         frames: vec![],
         leaf: "sleep".into(),
+        in_select: false,
     };
     let entries = vec![
         entry(Actor::Main, None, vec![at(4)]),
@@ -301,6 +304,7 @@ fn a_line_past_the_end_reads_as_nothing() {
             at: "streams.rs:99".into(),
         }],
         leaf: "JoinHandle".into(),
+        in_select: false,
     };
     let entries = vec![
         entry(Actor::Main, None, vec![joining]),
@@ -371,6 +375,7 @@ pub async fn run() {
     let sleeping = Wait {
         frames: vec![],
         leaf: "sleep".into(),
+        in_select: false,
     };
     let entries = vec![
         entry(Actor::Main, None, vec![]),
@@ -437,10 +442,12 @@ pub async fn run() {
             at: format!("streams.rs:{line}"),
         }],
         leaf: "JoinHandle".into(),
+        in_select: false,
     };
     let sleeping = Wait {
         frames: vec![],
         leaf: "sleep".into(),
+        in_select: false,
     };
     let task = |id| entry(Actor::Task(id), Some(Actor::Main), vec![sleeping.clone()]);
     let entries = vec![
@@ -483,6 +490,7 @@ fn every_task_of_an_entry_gets_its_lines() {
     let sleeping = |leaf: &str| Wait {
         frames: vec![],
         leaf: leaf.into(),
+        in_select: false,
     };
     let mut tasks = Vec::new();
     let mut entries = vec![entry(Actor::Main, None, vec![sleeping("sleep")])];
