@@ -113,6 +113,10 @@ pub(crate) struct Wakers {
     pub(crate) sockets: Option<u64>,
     /// Blocking threads at work (`None` where the runtime doesn't say).
     pub(crate) blocking: Option<usize>,
+    /// How often a thread outside the runtime (a `std::thread`, a blocking
+    /// job's) woke one of its tasks since the dumper was made: one that
+    /// did may again (`None` where the runtime doesn't say).
+    pub(crate) from_outside: Option<u64>,
 }
 
 /// What taking a dump gave: `main`'s output if it finished meanwhile (it
@@ -140,6 +144,8 @@ pub struct TaskDumps<'a> {
     /// Sockets and signals of the caller's own, which wake no task of the
     /// program's.
     own_sockets: u64,
+    /// Tasks woken from outside the runtime before the dumper was made.
+    woken_before: u64,
 }
 
 /// The tasks' backtraces, by Tokio id, each outermost frame first.
@@ -164,11 +170,13 @@ pub const PATIENCE: Duration = Duration::from_secs(2);
 impl<'a> TaskDumps<'a> {
     pub fn new(tracker: Tracker, own: Own<'a>) -> Self {
         let own_sockets = sockets().unwrap_or_default();
+        let woken_before = woken_from_outside().unwrap_or_default();
         TaskDumps {
             tracker,
             own,
             notes: Vec::new(),
             own_sockets,
+            woken_before,
         }
     }
 
@@ -264,6 +272,7 @@ impl<'a> TaskDumps<'a> {
             timers: records.pending_timers(),
             sockets: sockets().map(|open| open.saturating_sub(self.own_sockets)),
             blocking: busy_blocking_threads(),
+            from_outside: woken_from_outside().map(|woken| woken.saturating_sub(self.woken_before)),
         };
         Taken::Dump(Dump {
             at: Tracker::now(&records),
@@ -354,6 +363,18 @@ pub fn sockets() -> Option<u64> {
         let metrics = tokio::runtime::Handle::try_current().ok()?.metrics();
         let registered = metrics.io_driver_fd_registered_count();
         Some(registered.saturating_sub(metrics.io_driver_fd_deregistered_count()))
+    }
+    #[cfg(not(tokio_unstable))]
+    None
+}
+
+/// How many times a task of the current runtime was woken from a thread
+/// outside it (`None` where the runtime doesn't say).
+fn woken_from_outside() -> Option<u64> {
+    #[cfg(tokio_unstable)]
+    {
+        let metrics = tokio::runtime::Handle::try_current().ok()?.metrics();
+        Some(metrics.remote_schedule_count())
     }
     #[cfg(not(tokio_unstable))]
     None

@@ -283,6 +283,14 @@ impl Report {
                          signal, a peer, another process) may end",
                         self.name(*who)
                     ),
+                    Quiet::FromOutside(woken) => format!(
+                        "a thread outside the runtime (a `std::thread`, a blocking job's) woke \
+                         a task {} during the run, and may again",
+                        match woken {
+                            1 => "once".to_owned(),
+                            n => format!("{n} times"),
+                        }
+                    ),
                 };
                 format!(
                     "Can't tell whether it is stuck: nothing moved between two dumps {beat} \

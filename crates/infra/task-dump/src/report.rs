@@ -186,6 +186,8 @@ pub enum Quiet {
     /// `who` waits in a leaf that something besides the program's tasks
     /// can end: a socket, a signal, a future that is not Tokio's.
     Leaf { who: Actor, leaf: String },
+    /// A thread outside the runtime woke a task this many times in the run.
+    FromOutside(u64),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -703,7 +705,7 @@ fn verdict(
     if let Some(earlier) = earlier
         && stalled(dump, earlier)
     {
-        return Some(match unseen_waker(entries) {
+        return Some(match unseen_waker(entries, dump) {
             Some(quiet) => Verdict::Quiet(quiet),
             None => Verdict::Stalled,
         });
@@ -744,9 +746,15 @@ fn doubt(entries: &[Entry], set: &[Actor]) -> Option<Doubt> {
 }
 
 /// What may still wake a task that the run can't count, if anything: a
-/// task it has no frames of, one that waits where a dump can't see, or in
-/// a leaf that something besides the program's tasks can end.
-fn unseen_waker(entries: &[Entry]) -> Option<Quiet> {
+/// thread outside the runtime that has woken a task, a task it has no
+/// frames of, one that waits where a dump can't see, or in a leaf that
+/// something besides the program's tasks can end.
+fn unseen_waker(entries: &[Entry], dump: &Dump) -> Option<Quiet> {
+    if let Some(woken) = dump.wakers.from_outside
+        && woken > 0
+    {
+        return Some(Quiet::FromOutside(woken));
+    }
     for entry in entries {
         if !entry.traced {
             return Some(Quiet::NoFrames);

@@ -553,3 +553,51 @@ fn ignoring_ends_when_make_panics() {
     assert!(made.is_err());
     assert!(!crate::Tracker::is_ignoring());
 }
+
+/// A task woken now and then from a `std::thread` is not stuck, though
+/// nothing moved between two dumps a beat apart: the thread may wake it
+/// again. Seen failing ("Stuck") with the wakes from outside not counted.
+#[test]
+fn a_task_a_thread_outside_wakes_is_not_stuck() {
+    let tracker = Tracker::default();
+    let _default = tracing::subscriber::set_default(tracker.clone());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let own = Own {
+        files: Files::One("src/tests.rs"),
+        module: "tests",
+    };
+    let (values, mut received) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let (go, told) = std::sync::mpsc::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        // One value when told, then none until the test ends.
+        while told.recv().is_ok() {
+            let _ = values.send(());
+        }
+    });
+    let text = runtime.block_on(async {
+        let mut dumps_of = TaskDumps::new(tracker.clone(), own);
+        let (got, has_got) = oneshot::channel();
+        let consumer = tokio::spawn(async move {
+            let _ = received.recv().await;
+            let _ = got.send(());
+            while received.recv().await.is_some() {}
+        });
+        // The consumer waits in `recv`, then the thread wakes it.
+        tokio::task::yield_now().await;
+        go.send(()).unwrap();
+        has_got.await.unwrap();
+        let mut main = pin!(tracker.main(async move {
+            let _ = consumer.await;
+        }));
+        match dumps_of.dump_twice(main.as_mut()).await {
+            Twice::Both(report) => renumbered(report).render(&names_label),
+            Twice::Finished(_) | Twice::FinishedBetween(..) => "main ended".to_owned(),
+        }
+    });
+    drop(go);
+    thread.join().unwrap();
+    expect("a_task_a_thread_outside_wakes_is_not_stuck", &text);
+}
