@@ -22,7 +22,7 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use protocol::dump::header;
-use protocol::{EXIT_TIMED_OUT, Kind};
+use protocol::{Clock, EXIT_TIMED_OUT, Kind};
 use task_dump::{Dump, Taken, TaskDumps, Twice, seconds};
 use tokio::sync::Notify;
 
@@ -424,6 +424,10 @@ pub(crate) struct DumpFile {
 /// Where `--dump-at`'s dumps go (`--dump-file`, or else stdout), and the
 /// watchdog, for one run.
 pub(crate) struct Dumps<'a> {
+    /// On the real clock a dump comes when the runtime's thread gets to it,
+    /// later than asked by however busy the machine or the example kept it:
+    /// its text says which instant it shows.
+    pub(crate) clock: Clock,
     pub(crate) at: Option<Duration>,
     pub(crate) file: Option<&'a Mutex<DumpFile>>,
     pub(crate) watchdog: Option<Arc<Watchdog>>,
@@ -501,7 +505,12 @@ pub(crate) async fn watched<F: Future>(
             Twice::FinishedBetween(report, output) => (Some(report), Some(output)),
         };
         if let Some(report) = report {
+            let shows = match dumps.clock {
+                Clock::Real => format!("as it was at {} of the run\n", seconds(report.at)),
+                Clock::Virtual => String::new(),
+            };
             let text = dump::text(report, &recorder.names(), recorder.source_file());
+            let text = format!("{shows}{text}");
             match (asked, &dumps.watchdog) {
                 (Asked::Instant, watchdog) => {
                     let at = header(example, dumps.at.unwrap_or_default());

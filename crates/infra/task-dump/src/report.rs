@@ -19,6 +19,8 @@ use crate::tracker::{Actor, Guard, Holding, Kind, MadeOn, Op, Records, Resource}
 /// waits for, and a verdict where the run proves one.
 #[derive(Clone, Debug)]
 pub struct Report {
+    /// The instant it shows, from the start of `main`.
+    pub at: Duration,
     /// `main` first, then each task in spawn order.
     pub entries: Vec<Entry>,
     pub verdict: Option<Verdict>,
@@ -235,6 +237,7 @@ pub fn report(dump: &Dump, earlier: Option<&Dump>) -> Report {
     }
     let verdict = verdict(&entries, &locks, dump, earlier);
     Report {
+        at: dump.at,
         entries,
         verdict,
         notes: dump.notes.clone(),

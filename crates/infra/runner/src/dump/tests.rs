@@ -81,6 +81,7 @@ pub async fn run() {
 
 fn report(entries: Vec<task_dump::Entry>) -> task_dump::Report {
     task_dump::Report {
+        at: std::time::Duration::ZERO,
         entries,
         verdict: None,
         notes: Vec::new(),
