@@ -15,10 +15,11 @@
 //! }
 //! ```
 //!
-//! `kill -USR1 PID` then writes the report of two dumps 0.1 s apart. The
-//! book's page "Why is my program stuck?" reads a report line by line and
-//! lists what your `Cargo.toml` and `.cargo/config.toml` need: Linux only,
-//! and `--cfg tokio_unstable`.
+//! `kill -USR1 PID` then writes the report of two dumps 0.1 s apart; on the
+//! multi-thread runtime, without the tasks' frames (Tokio's dump there can
+//! block a worker for good: tokio-rs/tokio#7478). The book's page "Why is my
+//! program stuck?" reads a report line by line and lists what your
+//! `Cargo.toml` and `.cargo/config.toml` need: Linux only, `--cfg tokio_unstable`.
 //!
 //! Needs: `task-dump`
 
@@ -76,7 +77,6 @@ pub async fn with_dumps_on_sigusr1<F: Future>(
             output = &mut main => break output,
         }
     };
-    dumps.finish().await;
     writer.finish().await;
     Ok(output)
 }

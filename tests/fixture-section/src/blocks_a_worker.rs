@@ -3,8 +3,8 @@
 //! The task's poll blocks its thread until `run()` is polled again, and
 //! half a second after, then the task waits for ever. Nothing wakes
 //! `run()`: only the runner polls it again, when `--timeout` asks for a
-//! dump. On the multi-thread runtime that dump waits for every worker, this
-//! one too.
+//! dump. On the multi-thread runtime that dump takes no Tokio dump, which
+//! would wait for every worker: it is done while this one is held.
 
 use std::future::Future;
 use std::pin::Pin;

@@ -77,7 +77,7 @@ pub async fn snapshot<F: Future + ?Sized>(
     match taken {
         Ok(Taken::Finished(output)) => (Some(output), Snapshot::default()),
         Ok(Taken::Dump(backtraces)) => {
-            let incomplete = backtraces.notes.first().cloned();
+            let incomplete = backtraces.untraced.or(backtraces.notes.into_iter().next());
             let snapshot = Snapshot {
                 main: backtraces.main,
                 tasks: backtraces.tasks,
@@ -234,7 +234,7 @@ pub(crate) fn shown(mut report: Report, names: &Names, source: SourceFile<'_>) -
     for (index, (mut entry, task)) in entries.iter().cloned().zip(&named).enumerate() {
         let mut facts: Vec<Fact> = read.said(index).into_iter().map(Fact::Said).collect();
         facts.append(&mut entry.facts);
-        if entry.waits.is_empty() {
+        if entry.waits.is_empty() && entry.traced {
             entry.waits.extend(read.unseen(index));
         }
         entry.facts = facts;

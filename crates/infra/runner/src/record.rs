@@ -293,8 +293,8 @@ impl Recorder {
     /// with its thread's clocks then, those that held their thread
     /// [`LONG_POLL`] or more of its own time from then to their end, or to
     /// now: each by its number and spawn line, with when that poll began
-    /// and, if it has, ended. On a multi-thread runtime each held a worker,
-    /// which a dump waits for. None if the records stay locked past
+    /// and, if it has, ended. On a multi-thread runtime each held a worker.
+    /// None if the records stay locked past
     /// [`RECORDS_PATIENCE`] (the watchdog asks, and must never hang).
     pub(crate) fn held_workers(&self, asked: &[(Running, Reading)]) -> Vec<Held> {
         let Some(state) = crate::lock_within(&self.shared.state, RECORDS_PATIENCE) else {

@@ -552,6 +552,7 @@ impl<'a> Run<'a> {
             lines.start();
         }
         let dumps = watch::Dumps {
+            clock: self.clock,
             at: self.dump_at,
             file: self.dump_file,
             watchdog: self.watchdog.cloned(),

@@ -22,7 +22,7 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use protocol::dump::header;
-use protocol::{EXIT_TIMED_OUT, Kind};
+use protocol::{Clock, EXIT_TIMED_OUT, Kind};
 use task_dump::{Dump, Taken, TaskDumps, Twice, seconds};
 use tokio::sync::Notify;
 
@@ -36,9 +36,9 @@ use crate::record::{Held, LONG_POLL, Recorder, Running};
 /// blocked, and is said to be.
 const NOTICE_PATIENCE: Duration = Duration::from_secs(5);
 /// How long the watchdog then waits for the dump, a hang guard: twice the
-/// dump's own patience ([`task_dump::PATIENCE`]) where a worker never
-/// answers, a beat, and reading the debug info on a busy machine. (`cargo
-/// xtask check-all` waits longer than this and the above.)
+/// dump's own patience ([`task_dump::PATIENCE`]), a beat, and reading the
+/// debug info on a busy machine. (`cargo xtask check-all` waits longer than
+/// this and the above.)
 const DUMP_PATIENCE: Duration = Duration::from_secs(30);
 /// How much of its own time the runtime's thread may take to notice that
 /// it was asked before the example is said to have held it up.
@@ -317,15 +317,13 @@ impl Watchdog {
             };
             said.push_str(&match held.ended {
                 Some(ended) => format!(
-                    "; {} held its worker thread in one poll from {} to {}: {why} ({BLOCKERS}), \
-                     and the dump waited for that poll to end",
+                    "; {} held its worker thread in one poll from {} to {}: {why} ({BLOCKERS})",
                     held.task,
                     at(held.since),
                     at(ended)
                 ),
                 None => format!(
-                    "; {} has held its worker thread in one poll since {}: {why} ({BLOCKERS}), \
-                     and a dump waits for that poll to end",
+                    "; {} has held its worker thread in one poll since {}: {why} ({BLOCKERS})",
                     held.task,
                     at(held.since)
                 ),
@@ -426,6 +424,10 @@ pub(crate) struct DumpFile {
 /// Where `--dump-at`'s dumps go (`--dump-file`, or else stdout), and the
 /// watchdog, for one run.
 pub(crate) struct Dumps<'a> {
+    /// On the real clock a dump comes when the runtime's thread gets to it,
+    /// later than asked by however busy the machine or the example kept it:
+    /// its text says which instant it shows.
+    pub(crate) clock: Clock,
     pub(crate) at: Option<Duration>,
     pub(crate) file: Option<&'a Mutex<DumpFile>>,
     pub(crate) watchdog: Option<Arc<Watchdog>>,
@@ -503,7 +505,12 @@ pub(crate) async fn watched<F: Future>(
             Twice::FinishedBetween(report, output) => (Some(report), Some(output)),
         };
         if let Some(report) = report {
+            let shows = match dumps.clock {
+                Clock::Real => format!("as it was at {} of the run\n", seconds(report.at)),
+                Clock::Virtual => String::new(),
+            };
             let text = dump::text(report, &recorder.names(), recorder.source_file());
+            let text = format!("{shows}{text}");
             match (asked, &dumps.watchdog) {
                 (Asked::Instant, watchdog) => {
                     let at = header(example, dumps.at.unwrap_or_default());

@@ -82,6 +82,8 @@ pub struct Dump {
     pub tasks: Vec<(u64, Vec<Wait>)>,
     /// Why the dump is short of something, in sentences.
     pub notes: Vec<String>,
+    /// The tasks have no frames: they are the tracker's, each with no waits.
+    pub(crate) untraced: bool,
     pub(crate) records: Records,
     /// What could still wake a task.
     pub(crate) wakers: Wakers,
@@ -111,6 +113,10 @@ pub(crate) struct Wakers {
     pub(crate) sockets: Option<u64>,
     /// Blocking threads at work (`None` where the runtime doesn't say).
     pub(crate) blocking: Option<usize>,
+    /// How often a thread outside the runtime (a `std::thread`, a blocking
+    /// job's) woke one of its tasks since the dumper was made: one that
+    /// did may again (`None` where the runtime doesn't say).
+    pub(crate) from_outside: Option<u64>,
 }
 
 /// What taking a dump gave: `main`'s output if it finished meanwhile (it
@@ -134,16 +140,12 @@ pub enum Twice<T> {
 pub struct TaskDumps<'a> {
     tracker: Tracker,
     own: Own<'a>,
-    /// A dump that outlived its wait. On the multi-thread runtime it runs
-    /// on, on a thread of its own, and a second would spin a core until it
-    /// ends; so the next request waits for this one instead.
-    /// Never set where there are no dumps.
-    #[cfg_attr(not(taskdump), allow(dead_code))]
-    in_flight: Option<InFlight>,
     notes: Vec<String>,
     /// Sockets and signals of the caller's own, which wake no task of the
     /// program's.
     own_sockets: u64,
+    /// Tasks woken from outside the runtime before the dumper was made.
+    woken_before: u64,
 }
 
 /// The tasks' backtraces, by Tokio id, each outermost frame first.
@@ -156,32 +158,25 @@ pub struct Backtraces {
     pub main: Vec<Vec<Frame>>,
     /// By Tokio task id, in no particular order.
     pub tasks: Captured,
+    /// Why there are no tasks' backtraces, if there are none: a sentence.
+    pub untraced: Option<String>,
     pub notes: Vec<String>,
 }
 
-/// How long a dump may wait for the runtime's workers, as Tokio's docs
+/// How long a dump of the current-thread runtime may take, as Tokio's docs
 /// advise bounding it.
 pub const PATIENCE: Duration = Duration::from_secs(2);
 
 impl<'a> TaskDumps<'a> {
     pub fn new(tracker: Tracker, own: Own<'a>) -> Self {
         let own_sockets = sockets().unwrap_or_default();
+        let woken_before = woken_from_outside().unwrap_or_default();
         TaskDumps {
             tracker,
             own,
-            in_flight: None,
             notes: Vec::new(),
             own_sockets,
-        }
-    }
-
-    /// Waits, [`PATIENCE`] at most, for a dump still in flight: a runtime
-    /// dropped while a dump waits for its workers can wedge one of them
-    /// (Tokio 1.54, tokio-rs/tokio#8370).
-    pub async fn finish(self) {
-        #[cfg(taskdump)]
-        if let Some(in_flight) = self.in_flight {
-            let _ = timeout(PATIENCE, in_flight).await;
+            woken_before,
         }
     }
 
@@ -245,33 +240,46 @@ impl<'a> TaskDumps<'a> {
         let Backtraces {
             main,
             tasks,
+            untraced,
             mut notes,
         } = match taken {
             Taken::Finished(output) => return Taken::Finished(output),
             Taken::Dump(backtraces) => backtraces,
         };
+        notes.extend(untraced.iter().cloned());
         notes.extend(self.notes.iter().cloned());
         let records = self.tracker.records().clone();
         if !records.heard {
             notes.push(SILENT.to_owned());
         }
         let fold_all = |traces: &[Vec<Frame>]| traces.iter().map(|t| fold(t, self.own)).collect();
-        let mut tasks: Vec<(u64, Vec<Wait>)> = tasks
-            .iter()
-            .map(|(id, traces)| (*id, fold_all(traces)))
-            .collect();
+        let mut tasks: Vec<(u64, Vec<Wait>)> = match untraced {
+            None => tasks
+                .iter()
+                .map(|(id, traces)| (*id, fold_all(traces)))
+                .collect(),
+            // What the tracker saw alive.
+            Some(_) => records
+                .tasks
+                .iter()
+                .filter(|(_, task)| task.is_task)
+                .map(|(id, _)| (*id, Vec::new()))
+                .collect(),
+        };
         let spawned = |id: &u64| records.tasks.get(id).map_or(u64::MAX, |task| task.spawned);
         tasks.sort_by_key(|(id, _)| (spawned(id), *id));
         let wakers = Wakers {
             timers: records.pending_timers(),
             sockets: sockets().map(|open| open.saturating_sub(self.own_sockets)),
             blocking: busy_blocking_threads(),
+            from_outside: woken_from_outside().map(|woken| woken.saturating_sub(self.woken_before)),
         };
         Taken::Dump(Dump {
             at: Tracker::now(&records),
             main: fold_all(&main),
             tasks,
             notes,
+            untraced: untraced.is_some(),
             records,
             wakers,
         })
@@ -360,6 +368,18 @@ pub fn sockets() -> Option<u64> {
     None
 }
 
+/// How many times a task of the current runtime was woken from a thread
+/// outside it (`None` where the runtime doesn't say).
+fn woken_from_outside() -> Option<u64> {
+    #[cfg(tokio_unstable)]
+    {
+        let metrics = tokio::runtime::Handle::try_current().ok()?.metrics();
+        Some(metrics.remote_schedule_count())
+    }
+    #[cfg(not(tokio_unstable))]
+    None
+}
+
 /// The blocking threads at work (`None` where the runtime doesn't say).
 fn busy_blocking_threads() -> Option<usize> {
     #[cfg(tokio_unstable)]
@@ -373,32 +393,25 @@ fn busy_blocking_threads() -> Option<usize> {
 }
 
 #[cfg(not(taskdump))]
-type InFlight = std::convert::Infallible;
-
-#[cfg(not(taskdump))]
 impl TaskDumps<'_> {
     /// Why there is no dump here.
     pub async fn backtraces<F: Future + ?Sized>(
         &mut self,
         _main: Pin<&mut F>,
     ) -> Taken<F::Output, Backtraces> {
-        let notes = vec![format!("No dump: {UNAVAILABLE}.")];
         Taken::Dump(Backtraces {
-            notes,
+            untraced: Some(format!("No dump: {UNAVAILABLE}.")),
             ..Backtraces::default()
         })
     }
 }
 
 #[cfg(taskdump)]
-type InFlight = tokio::task::JoinHandle<tokio::runtime::Dump>;
-
-#[cfg(taskdump)]
 impl TaskDumps<'_> {
     /// Tokio's task dump of `main`, polled once here in its tracing mode (no
-    /// task runs it, so `Handle::dump` can't see it), and of every task of
-    /// the current runtime, waited for [`PATIENCE`] at most. If `main`
-    /// finishes in that poll, its output comes back instead.
+    /// task runs it, so `Handle::dump` can't see it), and on the
+    /// current-thread runtime of every task, waited for [`PATIENCE`] at
+    /// most. If `main` finishes in that poll, its output comes back instead.
     pub async fn backtraces<F: Future + ?Sized>(
         &mut self,
         mut main: Pin<&mut F>,
@@ -413,21 +426,27 @@ impl TaskDumps<'_> {
             return Taken::Finished(output);
         }
         let main = resolve(&main_trace);
-        let dumped = match tokio::runtime::Handle::current().runtime_flavor() {
-            tokio::runtime::RuntimeFlavor::CurrentThread => self.in_place().await,
-            _ => self.in_a_task().await,
-        };
-        let (dump, dumper) = match dumped {
-            Ok(dumped) => dumped,
+        let flavor = tokio::runtime::Handle::current().runtime_flavor();
+        if flavor != tokio::runtime::RuntimeFlavor::CurrentThread {
+            return Taken::Dump(Backtraces {
+                main,
+                untraced: Some(MULTI_THREAD.to_owned()),
+                ..Backtraces::default()
+            });
+        }
+        let dump = match self.in_place().await {
+            Ok(dump) => dump,
             Err(why) => {
-                let notes = vec![why];
-                let tasks = Vec::new();
-                return Taken::Dump(Backtraces { main, tasks, notes });
+                return Taken::Dump(Backtraces {
+                    main,
+                    untraced: Some(why),
+                    ..Backtraces::default()
+                });
             }
         };
         let mut tasks = Vec::new();
         let mut notes = Vec::new();
-        for task in dump.tasks().iter().filter(|task| Some(task.id()) != dumper) {
+        for task in dump.tasks().iter() {
             let Some(id) = task_number(task.id()) else {
                 notes.push(format!(
                     "Task {} is left out: its id is no number.",
@@ -437,9 +456,21 @@ impl TaskDumps<'_> {
             };
             tasks.push((id, resolve(task.trace())));
         }
-        Taken::Dump(Backtraces { main, tasks, notes })
+        Taken::Dump(Backtraces {
+            main,
+            tasks,
+            untraced: None,
+            notes,
+        })
     }
 }
+
+/// Why the multi-thread runtime's tasks have no frames.
+#[cfg(taskdump)]
+const MULTI_THREAD: &str = "No frames for the tasks: on the multi-thread runtime, Tokio's task \
+    dump can leave a worker blocked for good in its rendezvous (Tokio 1.54, \
+    tokio-rs/tokio#7478), so none is taken there; each task is as the tracker saw it, with \
+    what it waits for and holds, and a verdict only from that.";
 
 #[cfg(taskdump)]
 impl TaskDumps<'_> {
@@ -447,7 +478,7 @@ impl TaskDumps<'_> {
     /// taken in this poll, where no other task can run first. A task that
     /// does work while it is traced (one spawned a moment ago) can trip
     /// Tokio's tracing up: the dump is lost then, not the program.
-    async fn in_place(&self) -> Result<(tokio::runtime::Dump, Option<tokio::task::Id>), String> {
+    async fn in_place(&self) -> Result<tokio::runtime::Dump, String> {
         use std::panic::{self, AssertUnwindSafe};
 
         let handle = tokio::runtime::Handle::current();
@@ -460,45 +491,20 @@ impl TaskDumps<'_> {
             }
         });
         match dumped.await {
-            Some(Ok(dump)) => Ok((dump, None)),
+            Some(Ok(dump)) => Ok(dump),
             Some(Err(_)) => Err(format!(
-                "No tasks: the runtime did not answer within {}.",
+                "No frames for the tasks: the runtime did not answer within {}; each task is as \
+                 the tracker saw it.",
                 seconds(PATIENCE)
             )),
             None => Err(PANICKED.to_owned()),
         }
     }
-
-    /// On the multi-thread runtime, the dump in a task of its own, waited
-    /// for [`PATIENCE`]: every worker must answer, and one blocked never
-    /// does; then the dump goes on, and the next one waits for it instead
-    /// of starting another.
-    async fn in_a_task(
-        &mut self,
-    ) -> Result<(tokio::runtime::Dump, Option<tokio::task::Id>), String> {
-        let tracker = &self.tracker;
-        let in_flight = self.in_flight.get_or_insert_with(|| {
-            let handle = tokio::runtime::Handle::current();
-            tracker.ignoring(|| tokio::spawn(async move { handle.dump().await }))
-        });
-        let dumper = in_flight.id();
-        let waited = tracker.ignoring(|| timeout(PATIENCE, in_flight));
-        let Ok(dumped) = waited.await else {
-            return Err(format!(
-                "No tasks: a worker did not answer within {}; the next dump waits for this one.",
-                seconds(PATIENCE)
-            ));
-        };
-        self.in_flight = None;
-        match dumped {
-            Ok(dump) => Ok((dump, Some(dumper))),
-            Err(_) => Err(PANICKED.to_owned()),
-        }
-    }
 }
 
 #[cfg(taskdump)]
-const PANICKED: &str = "No tasks: Tokio's tracing panicked (a task did work while it was traced).";
+const PANICKED: &str = "No frames for the tasks: Tokio's tracing panicked (a task did work while \
+                        it was traced); each task is as the tracker saw it.";
 
 /// A trace's backtraces, each outermost frame first. The first resolve in a
 /// process reads the binary's debug info: milliseconds to a few hundred.

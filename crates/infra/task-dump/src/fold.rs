@@ -24,6 +24,10 @@ pub struct Wait {
     pub frames: Vec<Place>,
     /// The leaf, folded: `Mutex::lock`, `timeout › sleep`.
     pub leaf: String,
+    /// Whether it passes through a `select!` (or `futures`' `select`): the
+    /// other branches may wait on what leaves no frame (a `JoinSet` none of
+    /// whose tasks has finished, a `futures` oneshot), and end this wait.
+    pub in_select: bool,
 }
 
 impl Wait {
@@ -32,10 +36,38 @@ impl Wait {
         self.frames.last()
     }
 
-    /// Whether it waits for a lock and nothing else.
+    /// Whether it waits for a lock and nothing else it shows.
     pub(crate) fn for_a_lock(&self) -> bool {
         let leaf = self.leaf.as_str();
         !leaf.contains(" › ") && (leaf.starts_with("Mutex::") || leaf.starts_with("RwLock::"))
+    }
+
+    /// Whether what it waits in can be ended only by the program's own
+    /// tasks (or a timer): a lock, a channel, a task; not a socket, a
+    /// signal, or a future that is not Tokio's.
+    pub(crate) fn on_tasks_only(&self) -> bool {
+        const TASKS_ONLY: [&str; 16] = [
+            "Mutex::",
+            "RwLock::",
+            "Semaphore::",
+            "Barrier::",
+            "Notify::",
+            "mpsc::",
+            "oneshot::",
+            "broadcast::",
+            "watch::",
+            "JoinHandle",
+            "JoinSet",
+            "AbortOnDropHandle",
+            "CancellationToken::",
+            "TaskTracker::",
+            "sleep",
+            "yield_now",
+        ];
+        let steps = self.leaf.split(" › ");
+        steps
+            .filter(|step| *step != "timeout")
+            .all(|step| TASKS_ONLY.iter().any(|known| step.starts_with(known)))
     }
 }
 
@@ -56,7 +88,26 @@ pub fn fold(frames: &[Frame], own: Own<'_>) -> Wait {
     Wait {
         frames: places,
         leaf: leaf(below, own.module),
+        in_select: frames.iter().any(selects),
     }
+}
+
+/// Whether `frame` is a `select!`'s expansion (its closure, compiled from
+/// Tokio's macro file) or one of `futures`' selecting futures.
+fn selects(frame: &Frame) -> bool {
+    let file = Path::new(frame.file.as_deref().unwrap_or_default());
+    let function = simplify(frame.function.as_deref().unwrap_or_default());
+    let tokio = file
+        .iter()
+        .any(|part| part.to_string_lossy().starts_with("tokio-"));
+    (tokio && file.ends_with("src/macros/select.rs"))
+        || [
+            "future::select::Select::",
+            "select_all::SelectAll::",
+            "select_ok::SelectOk::",
+        ]
+        .iter()
+        .any(|name| function.starts_with("futures_util::") && function.contains(name))
 }
 
 /// Whether `frame` is this crate's dump or tracker, which wrap `main`. An

@@ -4,12 +4,15 @@
 //! feature, the reports tokio-console reads): each task's spawn, and each
 //! `Mutex`, `RwLock`, `Semaphore`, `Barrier`, `oneshot` and sleep with who
 //! takes, releases and waits for it. [`TaskDumps`] then takes Tokio's task
-//! dump (`Handle::dump`), and [`report`] puts the two together: each task
-//! under the one that spawned it, its own frames down to the `.await` it
-//! waits at, what it waits in, the locks it holds and waits for, and a
-//! verdict only where the run proves one: a deadlock for a cycle of tasks
-//! that wait only for locks one of them holds, a stall when nothing moved
-//! between two dumps and nothing is left to wake a task.
+//! dump (`Handle::dump`) on the current-thread runtime (on the multi-thread
+//! one it can leave a worker blocked for good, tokio-rs/tokio#7478, and the
+//! tasks have only what the tracker saw), and [`report`] puts the two
+//! together: each task under the one that spawned it, its own frames down
+//! to the `.await` it waits at, what it waits in, the locks it holds and
+//! waits for, and a verdict only where the run proves one: a deadlock for a
+//! cycle of tasks that wait only for locks one of them holds, a stall when
+//! nothing moved between two dumps and nothing is left to wake a task, and
+//! "can't tell" where a wait the dump can't see through may end it.
 //!
 //! The runner's `--dump-at` and `--timeout` use it, and so does the recipe
 //! `dump_stuck_tasks`, whose export copies this crate beside it.

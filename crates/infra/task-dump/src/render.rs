@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::fold::{Place, Wait};
-use crate::report::{Entry, Fact, Holder, Report, Seen, Through, Unseen, Verdict};
+use crate::report::{Doubt, Entry, Fact, Holder, Quiet, Report, Seen, Through, Unseen, Verdict};
 use crate::tracker::Actor;
 use crate::tracker::Guard;
 use crate::{BEAT, seconds};
@@ -65,7 +65,9 @@ impl Report {
             .into_iter()
             .map(|fact| top(self.fact_text(fact)))
             .collect();
-        if entry.waits.is_empty() {
+        // A task the dump took no frames of is as the tracker saw it: the
+        // report's note says so once.
+        if entry.waits.is_empty() && entry.traced {
             lines.push(top(UNSEEN.to_owned()));
         }
         render_waits(&mut lines, &entry.waits, 0);
@@ -229,6 +231,72 @@ impl Report {
             Verdict::NoCycle => {
                 "No cycle: no task waits, through the locks' holders, for itself.".to_owned()
             }
+            Verdict::Cycle {
+                tasks,
+                through,
+                doubt,
+            } => {
+                let names = self.names(tasks);
+                let cycle = match (tasks.as_slice(), through) {
+                    ([_], Through::ParkedFuture) => format!(
+                        "{names} waits for a lock that a future of its own holds and no longer \
+                         polls"
+                    ),
+                    ([_], Through::Guards) => format!("{names} waits for a lock it holds itself"),
+                    (_, Through::ParkedFuture) => format!(
+                        "{names} wait in a cycle, each for a lock that one of them holds, one \
+                         through a future that is no longer polled"
+                    ),
+                    (_, Through::Guards) => {
+                        format!("{names} wait in a cycle, each for a lock that one of them holds")
+                    }
+                };
+                let why = match doubt {
+                    Doubt::NoFrames(who) => format!(
+                        "this report has no frames of {}, so whether it also waits for \
+                         something else (a timeout, another branch of a `select!`) the run \
+                         can't see",
+                        self.name(*who)
+                    ),
+                    Doubt::Select(who) => format!(
+                        "{} waits in a `select!`, whose other branches may wait on what leaves \
+                         no frame in a dump (a `JoinSet`'s `join_next`, a `futures` oneshot) \
+                         and end its wait",
+                        self.name(*who)
+                    ),
+                };
+                format!("Can't tell whether it is for good: {cycle}; but {why}.")
+            }
+            Verdict::Quiet(quiet) => {
+                let why = match quiet {
+                    Quiet::NoFrames => "this report has no frames of the tasks, so whether one \
+                                        waits on a socket or a signal the run can't see"
+                        .to_owned(),
+                    Quiet::Unseen(who) => format!(
+                        "{} waits where a task dump can't see (a socket leaves no frame there, \
+                         nor a future that is not Tokio's), which something besides the \
+                         program's tasks may end",
+                        self.name(*who)
+                    ),
+                    Quiet::Leaf { who, leaf } => format!(
+                        "{} waits in {leaf}, which something besides the program's tasks (a \
+                         signal, a peer, another process) may end",
+                        self.name(*who)
+                    ),
+                    Quiet::FromOutside(woken) => format!(
+                        "a thread outside the runtime (a `std::thread`, a blocking job's) woke \
+                         a task {} during the run, and may again",
+                        match woken {
+                            1 => "once".to_owned(),
+                            n => format!("{n} times"),
+                        }
+                    ),
+                };
+                format!(
+                    "Can't tell whether it is stuck: nothing moved between two dumps {beat} \
+                     apart, but {why}."
+                )
+            }
             Verdict::CantTell {
                 who,
                 waited_by,
@@ -259,6 +327,9 @@ impl Report {
                 format!("waits in {leaf}, and Tokio doesn't say who could end that wait")
             }
             Unseen::Nowhere => "waits where a task dump can't see".to_owned(),
+            Unseen::NoFrames => {
+                "waits where this report can't see: it has no frames of the tasks".to_owned()
+            }
         };
         format!("Can't tell whether there is a cycle: {who} {why}.")
     }

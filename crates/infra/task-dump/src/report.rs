@@ -19,6 +19,8 @@ use crate::tracker::{Actor, Guard, Holding, Kind, MadeOn, Op, Records, Resource}
 /// waits for, and a verdict where the run proves one.
 #[derive(Clone, Debug)]
 pub struct Report {
+    /// The instant it shows, from the start of `main`.
+    pub at: Duration,
     /// `main` first, then each task in spawn order.
     pub entries: Vec<Entry>,
     pub verdict: Option<Verdict>,
@@ -35,8 +37,12 @@ pub struct Entry {
     pub label: String,
     /// The task whose poll spawned it, if the tracker saw one.
     pub parent: Option<Actor>,
-    /// One per leaf future its poll reached; empty if it reached none.
+    /// One per leaf future its poll reached; empty if it reached none, or
+    /// if the dump took no frames of it.
     pub waits: Vec<Wait>,
+    /// Whether the dump took its frames: `main`'s always; a task's not on
+    /// the multi-thread runtime, nor where Tokio's dump failed.
+    pub traced: bool,
     pub facts: Vec<Fact>,
 }
 
@@ -125,6 +131,16 @@ pub enum Verdict {
     Stalled,
     /// Some task holds or waits for a lock, and no cycle runs through them.
     NoCycle,
+    /// They wait for locks in a cycle, but what else they wait for the
+    /// run can't see.
+    Cycle {
+        tasks: Vec<Actor>,
+        through: Through,
+        doubt: Doubt,
+    },
+    /// Nothing moved between two dumps, and no timer, socket or blocking
+    /// job is left, but a task may wait for what the run can't count.
+    Quiet(Quiet),
     /// Some task holds or waits for a lock, and a cycle through them can't
     /// be ruled out: `who`, which holds a lock `waited_by` waits for (or
     /// waits for one itself), waits for something the run can't follow.
@@ -147,6 +163,33 @@ pub enum Unseen {
     Leaf(String),
     /// Nothing the dump can see.
     Nowhere,
+    /// The dump took no frames of it.
+    NoFrames,
+}
+
+/// Why a cycle of lock waits may not be for good.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Doubt {
+    /// The dump took no frames of one of them: it may also wait for
+    /// something else.
+    NoFrames(Actor),
+    /// One of them waits in a `select!`, whose other branches may wait on
+    /// what leaves no frame, and end its wait.
+    Select(Actor),
+}
+
+/// Why a stall can't be proven.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Quiet {
+    /// The dump took no frames of the tasks.
+    NoFrames,
+    /// `who` waits where a task dump can't see.
+    Unseen(Actor),
+    /// `who` waits in a leaf that something besides the program's tasks
+    /// can end: a socket, a signal, a future that is not Tokio's.
+    Leaf { who: Actor, leaf: String },
+    /// A thread outside the runtime woke a task this many times in the run.
+    FromOutside(u64),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -171,6 +214,7 @@ pub fn report(dump: &Dump, earlier: Option<&Dump>) -> Report {
         label: "(the body of `main`)".to_owned(),
         parent: None,
         waits: dump.main.clone(),
+        traced: true,
         facts: locks.facts(Actor::Main),
     }];
     for (id, waits) in &dump.tasks {
@@ -187,11 +231,13 @@ pub fn report(dump: &Dump, earlier: Option<&Dump>) -> Report {
             label,
             parent: task.map(|task| task.parent),
             waits: waits.clone(),
+            traced: !dump.untraced,
             facts: locks.facts(who),
         });
     }
     let verdict = verdict(&entries, &locks, dump, earlier);
     Report {
+        at: dump.at,
         entries,
         verdict,
         notes: dump.notes.clone(),
@@ -513,6 +559,9 @@ impl<'a> Locks<'a> {
         let Some(entry) = entries.iter().find(|entry| entry.who == who) else {
             return Some(Unseen::Nowhere);
         };
+        if !entry.traced {
+            return Some(Unseen::NoFrames);
+        }
         if entry.waits.is_empty() {
             return Some(Unseen::Nowhere);
         }
@@ -550,7 +599,10 @@ impl<'a> Locks<'a> {
             }
             let only_locks = waits.len() == waiting.len()
                 && !entry.waits.is_empty()
-                && entry.waits.iter().all(Wait::for_a_lock);
+                && entry
+                    .waits
+                    .iter()
+                    .all(|wait| wait.for_a_lock() && !wait.in_select);
             match only {
                 Only::Locks if !only_locks => continue,
                 _ if waits.is_empty() => continue,
@@ -641,6 +693,13 @@ fn verdict(
     let waiting = cycle(&some_locks, Ends::SomeWait);
     if !waiting.is_empty() {
         let through = through(&some_locks, &waiting);
+        if let Some(doubt) = doubt(entries, &waiting) {
+            return Some(Verdict::Cycle {
+                tasks: waiting,
+                through,
+                doubt,
+            });
+        }
         return Some(Verdict::WayOut {
             tasks: waiting,
             through,
@@ -649,7 +708,10 @@ fn verdict(
     if let Some(earlier) = earlier
         && stalled(dump, earlier)
     {
-        return Some(Verdict::Stalled);
+        return Some(match unseen_waker(entries, dump) {
+            Some(quiet) => Verdict::Quiet(quiet),
+            None => Verdict::Stalled,
+        });
     }
     let involved = entries
         .iter()
@@ -666,6 +728,52 @@ fn verdict(
         Some(cant_tell) => Some(cant_tell),
         None => Some(Verdict::NoCycle),
     }
+}
+
+/// Why a cycle of `set` may not be for good, if the run can't rule out
+/// another wait: a task of it the dump took no frames of, or whose only
+/// waits it shows are for locks, in a `select!`. (One that shows another
+/// wait, a timeout, has a way out.)
+fn doubt(entries: &[Entry], set: &[Actor]) -> Option<Doubt> {
+    let members = entries.iter().filter(|entry| set.contains(&entry.who));
+    for entry in members {
+        if !entry.traced {
+            return Some(Doubt::NoFrames(entry.who));
+        }
+        let waits = &entry.waits;
+        if waits.iter().any(|wait| wait.in_select) && waits.iter().all(Wait::for_a_lock) {
+            return Some(Doubt::Select(entry.who));
+        }
+    }
+    None
+}
+
+/// What may still wake a task that the run can't count, if anything: a
+/// thread outside the runtime that has woken a task, a task it has no
+/// frames of, one that waits where a dump can't see, or in a leaf that
+/// something besides the program's tasks can end.
+fn unseen_waker(entries: &[Entry], dump: &Dump) -> Option<Quiet> {
+    if let Some(woken) = dump.wakers.from_outside
+        && woken > 0
+    {
+        return Some(Quiet::FromOutside(woken));
+    }
+    for entry in entries {
+        if !entry.traced {
+            return Some(Quiet::NoFrames);
+        }
+        if entry.waits.is_empty() {
+            return Some(Quiet::Unseen(entry.who));
+        }
+        if let Some(wait) = entry.waits.iter().find(|wait| !wait.on_tasks_only()) {
+            let leaf = wait.leaf.clone();
+            return Some(Quiet::Leaf {
+                who: entry.who,
+                leaf,
+            });
+        }
+    }
+    None
 }
 
 /// Whether the run follows a wait that ends in `leaf` to its end: a lock

@@ -352,13 +352,16 @@ fn the_dumps_own_frames_are_not_the_programs() {
     assert_eq!(wait.leaf, "sleep");
 }
 
-/// On the multi-thread runtime a dump waits for every worker: a task that
-/// another worker spawns meanwhile is the program's, and the tracker sees
-/// where and by whom it was spawned. The spawner holds its worker until the
-/// dump has polled `main`, so the spawn falls inside the dump.
+/// On the multi-thread runtime a dump takes no Tokio dump, whose rendezvous
+/// can leave a worker blocked for good (tokio-rs/tokio#7478): with a worker
+/// blocked, it still comes, spawns nothing, and lists each task as the
+/// tracker saw it. A cycle of lock waits between `main` and a task it has no
+/// frames of is no deadlock it can prove: the task may wait for something
+/// else too. (Before, the dump waited for the blocked worker, lost the
+/// tasks, and said "No cycle".)
 #[cfg(taskdump)]
 #[test]
-fn a_task_another_worker_spawns_during_a_dump_is_the_programs() {
+fn a_multi_thread_dump_waits_for_no_worker_and_proves_no_cycle_without_frames() {
     use std::task::Poll;
 
     let tracker = Tracker::default();
@@ -374,45 +377,169 @@ fn a_task_another_worker_spawns_during_a_dump_is_the_programs() {
         files: Files::One("src/tests.rs"),
         module: "tests",
     };
-    let (report, spawner, child) = runtime.block_on(async {
-        let (ready, is_ready) = oneshot::channel();
-        let (go, wait_for_go) = std::sync::mpsc::channel::<()>();
-        let spawner = tokio::spawn(async move {
-            let _ = ready.send(());
-            // Blocks this worker: the dump can't trace until it is back.
-            let _ = wait_for_go.recv();
-            tokio::spawn(std::future::pending::<()>()).id()
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let (text, task, spawned) = runtime.block_on(async {
+        let (a, b) = (Arc::new(Mutex::new(0)), Arc::new(Mutex::new(0)));
+        let (blocking, has_blocked) = oneshot::channel();
+        let blocker = tokio::spawn(async move {
+            let _ = blocking.send(());
+            // Blocks its worker until the dump is over.
+            let _ = released.recv();
         });
-        is_ready.await.unwrap();
-        let mut go = Some(go);
-        let main = std::future::poll_fn(|_| {
-            // The dump polls `main` first: it has begun.
-            if let Some(go) = go.take() {
-                let _ = go.send(());
+        has_blocked.await.unwrap();
+        let (t_waits, task_waits) = oneshot::channel();
+        let (m_waits, main_waits) = oneshot::channel();
+        let mut main = pin!(tracker.main({
+            let (a, b) = (Arc::clone(&a), Arc::clone(&b));
+            async move {
+                let _a = a.lock().await;
+                let _ = task_waits.await;
+                let mut wait_b = pin!(b.lock());
+                std::future::poll_fn(|cx| {
+                    assert!(wait_b.as_mut().poll(cx).is_pending());
+                    Poll::Ready(())
+                })
+                .await;
+                let _ = m_waits.send(());
+                let _b = wait_b.await;
             }
-            Poll::<()>::Pending
+        }));
+        // `main` takes `a`, then waits for the task.
+        std::future::poll_fn(|cx| {
+            assert!(main.as_mut().poll(cx).is_pending());
+            Poll::Ready(())
+        })
+        .await;
+        let task = tokio::spawn(async move {
+            let _b = b.lock().await;
+            let mut wait_a = pin!(a.lock());
+            std::future::poll_fn(|cx| {
+                assert!(wait_a.as_mut().poll(cx).is_pending());
+                Poll::Ready(())
+            })
+            .await;
+            let _ = t_waits.send(());
+            let _a = wait_a.await;
         });
-        let mut main = pin!(tracker.main(main));
+        tokio::select! {
+            () = &mut main => panic!("main never ends"),
+            _ = main_waits => {}
+        }
         let mut dumps = TaskDumps::new(tracker.clone(), own);
         let Taken::Dump(dump) = dumps.dump(main.as_mut()).await else {
             panic!("main never ends");
         };
-        let spawner_id = spawner.id();
-        let child = spawner.await.unwrap();
-        (report(&dump, None), spawner_id, child)
+        let report = report(&dump, None);
+        let task_id = task_number(task.id()).unwrap();
+        let spawned = tokio::runtime::Handle::current()
+            .metrics()
+            .spawned_tasks_count();
+        task.abort();
+        blocker.abort();
+        (report, task_id, spawned)
     });
-    let number = |id| task_number(id).unwrap();
-    let entry = report
+    let _ = release.send(());
+    // The blocker and the task: no dump's.
+    assert_eq!(spawned, 2);
+    assert_eq!(
+        text.verdict,
+        Some(Verdict::Cycle {
+            tasks: vec![Actor::Main, Actor::Task(task)],
+            through: crate::report::Through::Guards,
+            doubt: crate::report::Doubt::NoFrames(Actor::Task(task)),
+        })
+    );
+    let entry = text
         .entries
         .iter()
-        .find(|entry| entry.who == Actor::Task(number(child)))
-        .expect("the dump lists the task spawned during it");
+        .find(|entry| entry.who == Actor::Task(task))
+        .expect("the report lists the task");
+    assert!(!entry.traced);
     assert!(
         entry.label.starts_with("spawned at tests.rs:"),
         "{}",
         entry.label
     );
-    assert_eq!(entry.parent, Some(Actor::Task(number(spawner))));
+    let rendered = renumbered(text.clone()).render(&names_label);
+    assert!(
+        rendered.contains("Can't tell whether it is for good: main and #"),
+        "{rendered}"
+    );
+    assert!(rendered.contains("tokio-rs/tokio#7478"), "{rendered}");
+}
+
+/// A cycle of lock waits one of whose tasks waits in a `select!` beside a
+/// `JoinSet`'s `join_next` (which leaves no frame while no task of the set
+/// has finished): that branch may end the wait, so no deadlock. Seen
+/// failing ("Deadlock") with `select!` frames not told apart.
+#[test]
+fn a_cycle_through_a_select_with_an_unseen_branch_cant_tell() {
+    let main = async {
+        let (a, b) = (Arc::new(Mutex::new(0)), Arc::new(Mutex::new(0)));
+        let one = tokio::spawn(lock_both(Arc::clone(&a), Arc::clone(&b)));
+        let two = tokio::spawn(async move {
+            let mut helpers = tokio::task::JoinSet::new();
+            helpers.spawn(sleep(Duration::from_millis(200)));
+            let _held = b.lock().await;
+            sleep(Duration::from_millis(10)).await;
+            tokio::select! {
+                _ = a.lock() => {}
+                _ = helpers.join_next() => {}
+            }
+        });
+        let _ = tokio::join!(one, two);
+    };
+    let text = dump_at(main, Duration::from_millis(100), Dumps::Once);
+    expect(
+        "a_cycle_through_a_select_with_an_unseen_branch_cant_tell",
+        &text,
+    );
+}
+
+/// An idle program that waits for Ctrl-C is not stuck: a signal can wake
+/// it, though it adds no socket of its own. Seen failing ("Stuck").
+#[test]
+fn waiting_for_a_signal_is_not_stuck() {
+    let main = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let text = dump_at(main, Duration::from_millis(100), Dumps::Twice);
+    expect("waiting_for_a_signal_is_not_stuck", &text);
+}
+
+/// A listener bound before the dumper was made counts as the dumper's own
+/// socket, yet a peer can wake the task that accepts on it. Seen failing
+/// ("Stuck").
+#[test]
+fn a_listener_bound_before_the_dumper_is_not_stuck() {
+    let tracker = Tracker::default();
+    let _default = tracing::subscriber::set_default(tracker.clone());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let own = Own {
+        files: Files::One("src/tests.rs"),
+        module: "tests",
+    };
+    let text = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut dumps_of = TaskDumps::new(tracker.clone(), own);
+        let mut main = pin!(tracker.main(async move {
+            let _ = listener.accept().await;
+        }));
+        tokio::select! {
+            biased;
+            () = sleep(Duration::from_millis(100)) => {}
+            () = &mut main => return "main ended".to_owned(),
+        }
+        match dumps_of.dump_twice(main.as_mut()).await {
+            Twice::Both(report) => renumbered(report).render(&names_label),
+            Twice::Finished(()) | Twice::FinishedBetween(..) => "main ended".to_owned(),
+        }
+    });
+    expect("a_listener_bound_before_the_dumper_is_not_stuck", &text);
 }
 
 /// A `make` that panics, caught, leaves the thread no longer ignoring:
@@ -425,4 +552,52 @@ fn ignoring_ends_when_make_panics() {
     }));
     assert!(made.is_err());
     assert!(!crate::Tracker::is_ignoring());
+}
+
+/// A task woken now and then from a `std::thread` is not stuck, though
+/// nothing moved between two dumps a beat apart: the thread may wake it
+/// again. Seen failing ("Stuck") with the wakes from outside not counted.
+#[test]
+fn a_task_a_thread_outside_wakes_is_not_stuck() {
+    let tracker = Tracker::default();
+    let _default = tracing::subscriber::set_default(tracker.clone());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let own = Own {
+        files: Files::One("src/tests.rs"),
+        module: "tests",
+    };
+    let (values, mut received) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let (go, told) = std::sync::mpsc::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        // One value when told, then none until the test ends.
+        while told.recv().is_ok() {
+            let _ = values.send(());
+        }
+    });
+    let text = runtime.block_on(async {
+        let mut dumps_of = TaskDumps::new(tracker.clone(), own);
+        let (got, has_got) = oneshot::channel();
+        let consumer = tokio::spawn(async move {
+            let _ = received.recv().await;
+            let _ = got.send(());
+            while received.recv().await.is_some() {}
+        });
+        // The consumer waits in `recv`, then the thread wakes it.
+        tokio::task::yield_now().await;
+        go.send(()).unwrap();
+        has_got.await.unwrap();
+        let mut main = pin!(tracker.main(async move {
+            let _ = consumer.await;
+        }));
+        match dumps_of.dump_twice(main.as_mut()).await {
+            Twice::Both(report) => renumbered(report).render(&names_label),
+            Twice::Finished(_) | Twice::FinishedBetween(..) => "main ended".to_owned(),
+        }
+    });
+    drop(go);
+    thread.join().unwrap();
+    expect("a_task_a_thread_outside_wakes_is_not_stuck", &text);
 }

@@ -126,6 +126,10 @@ enum Spanned {
 #[derive(Clone, Debug)]
 pub(crate) struct TaskRecord {
     pub(crate) spawned_at: Option<String>,
+    /// A task of the program's (`tokio::spawn`, `spawn_local`), not the
+    /// future `block_on` drives nor a `spawn_blocking` job, which Tokio
+    /// reports alike.
+    pub(crate) is_task: bool,
     pub(crate) parent: Actor,
     /// The step it was spawned at, to list tasks in spawn order.
     pub(crate) spawned: u64,
@@ -540,6 +544,7 @@ impl Records {
         let spawned_at = fields.place();
         let task = TaskRecord {
             spawned_at,
+            is_task: matches!(fields.kind.as_str(), "task" | "local"),
             parent: actor(),
             spawned: self.step,
             polled: 0,
@@ -920,6 +925,8 @@ struct Fields {
     /// The file of Tokio's that reported an event.
     reported_in: Option<&'static str>,
     task: u64,
+    /// A task's kind: `task`, `local`, `block_on`, `blocking`.
+    kind: String,
     file: Option<String>,
     line: Option<u64>,
     concrete_type: String,
@@ -987,6 +994,7 @@ impl Visit for Fields {
     fn record_str(&mut self, field: &Field, value: &str) {
         match field.name() {
             "loc.file" => self.file = Some(value.to_owned()),
+            "kind" => self.kind = value.to_owned(),
             "concrete_type" => self.concrete_type = value.to_owned(),
             "source" => self.source = value.to_owned(),
             "permits.op" => self.op = value.to_owned(),

@@ -128,6 +128,7 @@ impl Reading<'_> {
         Some(Wait {
             frames: frames.collect(),
             leaf: unseen.awaited,
+            in_select: false,
         })
     }
 

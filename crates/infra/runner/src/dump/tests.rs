@@ -81,6 +81,7 @@ pub async fn run() {
 
 fn report(entries: Vec<task_dump::Entry>) -> task_dump::Report {
     task_dump::Report {
+        at: std::time::Duration::ZERO,
         entries,
         verdict: None,
         notes: Vec::new(),
@@ -98,6 +99,7 @@ fn entry(
         label: String::new(),
         parent,
         waits,
+        traced: true,
         facts: Vec::new(),
     }
 }
@@ -197,10 +199,12 @@ pub async fn run() {
             at: format!("file.rs:{line}"),
         }],
         leaf: "JoinHandle".into(),
+        in_select: false,
     };
     let sleeping = Wait {
         frames: vec![],
         leaf: "sleep".into(),
+        in_select: false,
     };
     let entries = vec![
         entry(Actor::Main, None, vec![at(4)]),
@@ -301,6 +305,7 @@ fn a_line_past_the_end_reads_as_nothing() {
             at: "streams.rs:99".into(),
         }],
         leaf: "JoinHandle".into(),
+        in_select: false,
     };
     let entries = vec![
         entry(Actor::Main, None, vec![joining]),
@@ -371,6 +376,7 @@ pub async fn run() {
     let sleeping = Wait {
         frames: vec![],
         leaf: "sleep".into(),
+        in_select: false,
     };
     let entries = vec![
         entry(Actor::Main, None, vec![]),
@@ -437,10 +443,12 @@ pub async fn run() {
             at: format!("streams.rs:{line}"),
         }],
         leaf: "JoinHandle".into(),
+        in_select: false,
     };
     let sleeping = Wait {
         frames: vec![],
         leaf: "sleep".into(),
+        in_select: false,
     };
     let task = |id| entry(Actor::Task(id), Some(Actor::Main), vec![sleeping.clone()]);
     let entries = vec![
@@ -483,6 +491,7 @@ fn every_task_of_an_entry_gets_its_lines() {
     let sleeping = |leaf: &str| Wait {
         frames: vec![],
         leaf: leaf.into(),
+        in_select: false,
     };
     let mut tasks = Vec::new();
     let mut entries = vec![entry(Actor::Main, None, vec![sleeping("sleep")])];
