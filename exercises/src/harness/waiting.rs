@@ -96,6 +96,7 @@ fn a_wait_names_the_line_the_leaf_and_why() {
     let recv = Wait {
         frames: vec![place],
         leaf: "mpsc::Receiver::recv".into(),
+        in_select: false,
     };
     assert_eq!(
         describe_wait("the main task", Some(&recv)),
@@ -105,6 +106,7 @@ fn a_wait_names_the_line_the_leaf_and_why() {
     let sleep = Wait {
         frames: vec![],
         leaf: "sleep".into(),
+        in_select: false,
     };
     let outside = "a task waits outside your file in `sleep`";
     assert_eq!(describe_wait("a task", Some(&sleep)), outside);
