@@ -251,7 +251,7 @@ impl<'a> TaskDumps<'a> {
             Taken::Dump(backtraces) => backtraces,
         };
         notes.extend(self.notes.iter().cloned());
-        let records = self.tracker.records().clone();
+        let records = self.tracker.snapshot();
         if !records.heard {
             notes.push(SILENT.to_owned());
         }

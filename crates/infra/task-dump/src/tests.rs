@@ -14,7 +14,7 @@ use super::*;
 /// What a dump at `at` of the paused clock says of `main`, `twice` a beat apart or once.
 fn dump_at(main: impl Future<Output = ()>, at: Duration, dumps: Dumps) -> String {
     let tracker = Tracker::default();
-    let _default = tracing::subscriber::set_default(tracker.clone());
+    let _default = tracing::subscriber::set_default(tracker.subscriber());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .start_paused(true)
@@ -288,7 +288,7 @@ fn readers_and_a_writer_in_a_cycle() {
 #[test]
 fn a_sleep_polled_twice_is_pending_until_it_ends() {
     let tracker = Tracker::default();
-    let _default = tracing::subscriber::set_default(tracker.clone());
+    let _default = tracing::subscriber::set_default(tracker.subscriber());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .start_paused(true)
@@ -362,7 +362,7 @@ fn a_task_another_worker_spawns_during_a_dump_is_the_programs() {
     use std::task::Poll;
 
     let tracker = Tracker::default();
-    let dispatch = tracing::Dispatch::new(tracker.clone());
+    let dispatch = tracing::Dispatch::new(tracker.subscriber());
     let _default = tracing::dispatcher::set_default(&dispatch);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -425,4 +425,46 @@ fn ignoring_ends_when_make_panics() {
     }));
     assert!(made.is_err());
     assert!(!crate::Tracker::is_ignoring());
+}
+
+/// A lock a lazy initializer made, as a `static`'s is: its borrowed guard
+/// can be handed on, so the dump says only that a task took it. Seen
+/// failing with every lock's stack taken as not lazy.
+static SHARED: std::sync::LazyLock<Mutex<u32>> = std::sync::LazyLock::new(|| Mutex::new(0));
+
+#[test]
+fn a_static_lock_is_only_taken() {
+    let main = async {
+        let holder = tokio::spawn(async {
+            let _guard = SHARED.lock().await;
+            sleep(Duration::from_secs(1)).await;
+        });
+        let _ = holder.await;
+    };
+    let text = dump_at(main, Duration::from_millis(500), Dumps::Once);
+    expect("a_static_lock_is_only_taken", &text);
+}
+
+/// The stack a lock was made on is taken once for each place that makes
+/// locks, not for each lock: it costs tens of microseconds and kilobytes.
+/// Seen failing with one taken for each lock.
+#[test]
+fn one_stack_for_the_locks_a_place_makes() {
+    let tracker = Tracker::default();
+    let _default = tracing::subscriber::set_default(tracker.subscriber());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let locks: Vec<Mutex<u32>> =
+        runtime.block_on(async { (0..100).map(|_| Mutex::new(0)).collect() });
+    let records = tracker.snapshot();
+    let stacks: Vec<_> = records
+        .resources
+        .values()
+        .filter(|resource| resource.kind.is_lock())
+        .filter_map(|resource| resource.made_on.clone())
+        .collect();
+    assert_eq!(stacks.len(), locks.len());
+    assert!(stacks.iter().all(|stack| stack.same_as(&stacks[0])));
 }
