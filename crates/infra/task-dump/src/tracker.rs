@@ -129,6 +129,8 @@ pub(crate) struct Records {
     pub(crate) tasks: HashMap<u64, TaskRecord>,
     pub(crate) resources: HashMap<u64, Resource>,
     pub(crate) ops: HashMap<u64, Op>,
+    /// How many resources and ops were made: each one's [`Resource::made_as`].
+    made: u64,
     /// How many resources each place has made.
     pub(crate) made_at: HashMap<String, usize>,
     /// The stack the first lock made at each place was made on.
@@ -205,6 +207,9 @@ pub(crate) struct Resource {
     pub(crate) place: Option<String>,
     /// 1 for the first resource its place made.
     pub(crate) ordinal: usize,
+    /// Its rank among the resources and ops made (span ids are reused, and
+    /// say no order).
+    pub(crate) made_as: u64,
     pub(crate) made: Duration,
     /// For Tokio's own semaphore under a `Mutex`, `RwLock` or `Semaphore`,
     /// that primitive.
@@ -327,7 +332,7 @@ pub(crate) struct Holding {
 /// What kind of guard a call hands out: one that borrows its lock stays in
 /// the task that took it (unless the lock is a `static`); an owned one can
 /// be handed to another task.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Guard {
     Borrowed,
     Owned,
@@ -355,6 +360,8 @@ impl Guard {
 /// A wait on a resource: one `lock().await`, `acquire().await`, a sleep.
 #[derive(Clone, Debug)]
 pub(crate) struct Op {
+    /// Its rank among the resources and ops made, as [`Resource::made_as`].
+    pub(crate) made_as: u64,
     /// The resource it waits on, as Tokio names it (an inner one for the
     /// semaphore under a `Mutex`).
     pub(crate) resource: u64,
@@ -687,10 +694,12 @@ impl Records {
             _ => None,
         };
         let state = State::default();
+        self.made += 1;
         let resource = Resource {
             kind,
             place,
             ordinal,
+            made_as: self.made,
             made,
             within,
             made_on,
@@ -713,7 +722,9 @@ impl Records {
         } else {
             None
         };
+        self.made += 1;
         let op = Op {
+            made_as: self.made,
             resource,
             source: fields.source,
             outer,
