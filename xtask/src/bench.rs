@@ -6,6 +6,10 @@
 //! The workloads are `bench/src/main.rs` and `bench/python/workloads.py`.
 //! Each run prints `elapsed_ns=.. ops=.. max_rss_kb=..` and checks its own
 //! result, exiting non-zero if the check fails; a failed run fails the bench.
+//!
+//! `cargo xtask bench tracker` is another question, asked only by name:
+//! what the task-dump tracker costs a program, against the same program
+//! plain and with console-subscriber (`bench/tracker`, a project of its own).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -15,6 +19,8 @@ use std::time::Duration;
 use crate::Error;
 use crate::flags::{Bench as Options, WorkloadName};
 use crate::workspace::{Httpbin, Profile, Workspace};
+
+mod tracker;
 
 /// One workload, implemented in both languages. `http` talks to the local
 /// httpbin, and in Python needs aiohttp.
@@ -92,6 +98,7 @@ impl Workload {
             WorkloadName::Semaphore => "semaphore",
             WorkloadName::Sleep => "sleep",
             WorkloadName::Http => "http",
+            WorkloadName::Tracker => "tracker",
         }
     }
 }
@@ -196,6 +203,9 @@ fn python(code: &str) -> bool {
 /// workload `runs` times, alternating the implementations, prints the
 /// tables, and with `save` writes them to bench/RESULTS.md.
 pub fn bench(options: &Options) -> Result<(), Error> {
+    if options.workload == Some(WorkloadName::Tracker) {
+        return tracker::bench(options);
+    }
     let selected = selected(options.workload);
     let workspace = Workspace::locate();
     let started = std::time::Instant::now();
@@ -208,7 +218,8 @@ pub fn bench(options: &Options) -> Result<(), Error> {
             WorkloadName::Spawn
             | WorkloadName::Queue
             | WorkloadName::Semaphore
-            | WorkloadName::Sleep => None,
+            | WorkloadName::Sleep
+            | WorkloadName::Tracker => None,
         };
         let url: Vec<String> = server.iter().map(|s| s.url().to_owned()).collect();
         let mut rows = tokio_rows(workload, &programs.bench, &url);
@@ -402,7 +413,7 @@ fn save(workspace: &Workspace, machine: &str, tables: &str) -> Result<(), Error>
     Ok(())
 }
 
-fn run_once(command: Command) -> Result<Sample, String> {
+pub(crate) fn run_once(command: Command) -> Result<Sample, String> {
     let finished =
         proc::run(command, RUN_TIMEOUT).map_err(|error| format!("cannot run: {error}"))?;
     if !finished.success() {
@@ -423,7 +434,7 @@ pub fn median(mut times: Vec<Duration>) -> Option<Duration> {
     }
 }
 
-fn format_duration(duration: Duration) -> String {
+pub(crate) fn format_duration(duration: Duration) -> String {
     match duration.as_secs_f64() * 1000.0 {
         ms if ms >= 100.0 => format!("{ms:.0} ms"),
         ms => format!("{ms:.1} ms"),
@@ -552,6 +563,9 @@ mod tests {
     fn every_workload_is_typed_by_its_name() {
         use clap::ValueEnum as _;
         for id in WorkloadName::value_variants() {
+            if *id == WorkloadName::Tracker {
+                continue;
+            }
             let workload = selected(Some(*id));
             assert_eq!(workload.len(), 1, "{id:?}");
             let typed = id.to_possible_value().expect("not skipped");

@@ -197,6 +197,9 @@ pub enum WorkloadName {
     Semaphore,
     Sleep,
     Http,
+    /// Not against Python: what the task-dump tracker costs a program,
+    /// beside console-subscriber (bench/tracker); run only when named.
+    Tracker,
 }
 
 #[derive(Clone, Debug, Args)]
@@ -207,9 +210,12 @@ pub struct Bench {
     /// Runs of each, alternating.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub runs: u16,
-    /// Write the tables to bench/RESULTS.md.
+    /// Write the tables to bench/RESULTS.md (`tracker`: bench/tracker/RESULTS.md).
     #[arg(long)]
     pub save: bool,
+    /// `tracker` only: a debug build's rows too, on the current-thread runtime.
+    #[arg(long)]
+    pub debug: bool,
 }
 
 #[derive(Clone, Debug, Args)]

@@ -48,7 +48,7 @@ pub async fn with_dumps_on_sigusr1<F: Future>(
     // subscriber, records: set it before anything else runs, as a lock made
     // earlier has no holder in a dump.
     let tracker = Tracker::default();
-    let set = tracing::subscriber::set_global_default(tracker.clone());
+    let set = tracing::subscriber::set_global_default(tracker.subscriber());
     // Registered now: until then, SIGUSR1 ends the process.
     let mut user_signal = signal(SignalKind::user_defined1())?;
     let writer = Writer::start(out)?;

@@ -30,7 +30,7 @@ fn the_dump_shows_where_main_and_each_task_wait() {
     use task_dump::{Files, Own, Taken, TaskDumps, Tracker};
 
     let tracker = Tracker::default();
-    tracing::subscriber::set_global_default(tracker.clone())
+    tracing::subscriber::set_global_default(tracker.subscriber())
         .expect("no subscriber set before this test's");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -9,9 +9,9 @@
 //! runtime, so `Instant::now()` there reads the paused clock exactly.
 //!
 //! Where a dump may be taken ([`Recorder::listen`]), the recorder is also
-//! the runtime's `tracing` subscriber: it hands Tokio's reports to the
-//! `task-dump` crate's tracker, which follows who holds and waits for each
-//! lock. Recorded for a reader, a run says more: which task's poll woke
+//! a layer of the runtime's `tracing` subscriber, beside the `task-dump`
+//! crate's tracker, which follows who holds and waits for each lock from
+//! Tokio's reports. Recorded for a reader, a run says more: which task's poll woke
 //! which (Tokio's waker events, and a waker of our own around `run()`),
 //! which tasks were aborted (their span entered only to drop the future),
 //! and on the paused clock, what each task waits in, from a task dump at the
@@ -37,7 +37,9 @@ use tokio::task::Id;
 use tokio::time::Instant;
 use tracing::span::{self, Attributes};
 use tracing::subscriber::Interest;
-use tracing::{Event, Metadata, field};
+use tracing::{Dispatch, Event, Metadata, Subscriber, field};
+use tracing_subscriber::layer::{Context as LayerContext, Filter, Layer, SubscriberExt as _};
+use tracing_subscriber::registry::{LookupSpan, Registry};
 
 use crate::dump::{self, Named, Names, RowLines, Source, SpawnLine, Who};
 use crate::line_instants::Stamps;
@@ -139,6 +141,10 @@ struct Shared {
     /// The thread that polls `run()`, as the kernel knows it, whose clocks
     /// say how long it was held up; read without the records' lock.
     runtime_thread: OnceLock<Thread>,
+    /// The subscriber of `block_on`'s thread and of the runtime's, once
+    /// [`Recorder::listen`] made it: one registry, whose spans each thread
+    /// enters.
+    dispatch: OnceLock<Dispatch>,
 }
 
 #[derive(Default)]
@@ -263,6 +269,7 @@ impl Recorder {
                 state: Mutex::new(state),
                 ended: Notify::new(),
                 runtime_thread: OnceLock::new(),
+                dispatch: OnceLock::new(),
             }),
         }
     }
@@ -357,7 +364,14 @@ impl Recorder {
                 state.every_instant = dump::AVAILABLE;
             }
         }
-        tracing::dispatcher::set_default(&tracing::Dispatch::new(self.clone()))
+        drop(state);
+        let dispatch = self.shared.dispatch.get_or_init(|| {
+            let registry = Registry::default()
+                .with(self.tracker().layer())
+                .with(self.clone().with_filter(Reads(self.clone())));
+            Dispatch::new(registry)
+        });
+        tracing::dispatcher::set_default(dispatch)
     }
 
     /// The tracker of the example's locks, for its dumps.
@@ -724,9 +738,8 @@ impl Recorder {
                 }
             });
         }
-        if self.state().listening {
+        if let Some(dispatch) = self.shared.dispatch.get().cloned() {
             // The runtime's threads end with it, and their default with them.
-            let dispatch = tracing::Dispatch::new(self.clone());
             builder.on_thread_start(move || {
                 std::mem::forget(tracing::dispatcher::set_default(&dispatch));
             });
@@ -919,12 +932,16 @@ impl Wake for MainWaker {
 /// The target of Tokio's waker events, which say whose poll woke a task.
 const WAKER: &str = "tokio::task::waker";
 
-/// Tokio's tracing (its `tracing` feature, under `--cfg tokio_unstable`),
-/// handed to the tracker; and for a timeline, as far as the recorder reads
-/// it itself: each task's span, entered to poll the task or to drop it, and
-/// its waker's wakes.
-impl tracing::Subscriber for Recorder {
-    fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
+/// What the recorder's layer reads of Tokio's tracing: what the tracker
+/// reads (its task spans among them), and the waker events for a timeline.
+struct Reads(Recorder);
+
+impl<S> Filter<S> for Reads {
+    fn enabled(&self, metadata: &Metadata<'_>, _: &LayerContext<'_, S>) -> bool {
+        Tracker::reads(metadata) || (metadata.target() == WAKER && self.0.state().explain)
+    }
+
+    fn callsite_enabled(&self, metadata: &'static Metadata<'static>) -> Interest {
         if Tracker::reads(metadata) {
             Interest::always()
         } else if metadata.target() == WAKER {
@@ -934,37 +951,33 @@ impl tracing::Subscriber for Recorder {
             Interest::never()
         }
     }
+}
 
-    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        Tracker::reads(metadata) || (metadata.target() == WAKER && self.state().explain)
-    }
-
-    fn new_span(&self, span: &Attributes<'_>) -> span::Id {
+/// Tokio's tracing (its `tracing` feature, under `--cfg tokio_unstable`), as
+/// far as the recorder reads it itself, beside the tracker: for a timeline,
+/// each task's span, entered to poll the task or to drop it, and its
+/// waker's wakes.
+impl<S> Layer<S> for Recorder
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, span: &Attributes<'_>, _: &span::Id, _: LayerContext<'_, S>) {
         if span.metadata().target() == "tokio::task::blocking" {
             // It ends at a moment of real time.
             let mut state = self.state();
             state.crowded |= state.every_instant;
         }
-        self.tracker().new_span(span)
     }
 
-    fn record(&self, span: &span::Id, values: &span::Record<'_>) {
-        self.tracker().record(span, values);
-    }
-
-    fn record_follows_from(&self, span: &span::Id, follows: &span::Id) {
-        self.tracker().record_follows_from(span, follows);
-    }
-
-    fn event(&self, event: &Event<'_>) {
+    fn on_event(&self, event: &Event<'_>, ctx: LayerContext<'_, S>) {
         if event.metadata().target() != WAKER {
-            self.tracker().event(event);
             return;
         }
         let mut fields = Fields::default();
         event.record(&mut fields);
         // A waker event names the task by its span.
-        let task = self.tracker().task_of(&span::Id::from_u64(fields.span));
+        let span = ctx.span(&span::Id::from_u64(fields.span));
+        let task = span.and_then(|span| Tracker::task_of(&span));
         let row = task.and_then(|task| self.state().rows_by_number.get(&task).copied());
         if let Some(row) = row
             && fields.wake
@@ -973,9 +986,8 @@ impl tracing::Subscriber for Recorder {
         }
     }
 
-    fn enter(&self, span: &span::Id) {
-        self.tracker().enter(span);
-        let Some(task) = self.tracker().task_of(span) else {
+    fn on_enter(&self, span: &span::Id, ctx: LayerContext<'_, S>) {
+        let Some(task) = ctx.span(span).and_then(|span| Tracker::task_of(&span)) else {
             return;
         };
         let mut state = self.state();
@@ -984,18 +996,6 @@ impl tracing::Subscriber for Recorder {
         {
             *entered += 1;
         }
-    }
-
-    fn exit(&self, span: &span::Id) {
-        self.tracker().exit(span);
-    }
-
-    fn clone_span(&self, span: &span::Id) -> span::Id {
-        self.tracker().clone_span(span)
-    }
-
-    fn try_close(&self, span: span::Id) -> bool {
-        self.tracker().try_close(span)
     }
 }
 

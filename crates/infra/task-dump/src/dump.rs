@@ -248,11 +248,18 @@ impl<'a> TaskDumps<'a> {
         };
         notes.extend(untraced.iter().cloned());
         notes.extend(self.notes.iter().cloned());
-        let records = self.tracker.records().clone();
+        let records = self.tracker.snapshot();
         if !records.heard {
             notes.push(SILENT.to_owned());
         }
-        let fold_all = |traces: &[Vec<Frame>]| traces.iter().map(|t| fold(t, self.own)).collect();
+        // A trace lists a task's waits in the order they were polled, and
+        // `select!` polls its branches in a random order unless `biased;`:
+        // sorted, so that one state of the program gives one dump.
+        let fold_all = |traces: &[Vec<Frame>]| {
+            let mut waits: Vec<Wait> = traces.iter().map(|t| fold(t, self.own)).collect();
+            waits.sort_by(|a, b| (&a.frames, &a.leaf).cmp(&(&b.frames, &b.leaf)));
+            waits
+        };
         let mut tasks: Vec<(u64, Vec<Wait>)> = match untraced {
             None => tasks
                 .iter()

@@ -9,7 +9,7 @@ use std::path::Path;
 use crate::dump::{Frame, Own};
 
 /// One of the program's own frames.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Place {
     /// `transfer`, `Bank::transfer`, `async block in run`.
     pub function: String,

@@ -1,6 +1,6 @@
-//! Tokio task dumps a reader can act on. A [`Tracker`], the process's
-//! `tracing` subscriber, records what Tokio's own instrumentation reports as
-//! the program runs (under `--cfg tokio_unstable` with Tokio's `tracing`
+//! Tokio task dumps a reader can act on. A [`Tracker`], a layer of the
+//! process's `tracing` subscriber, records what Tokio's own instrumentation
+//! reports as the program runs (under `--cfg tokio_unstable` with Tokio's `tracing`
 //! feature, the reports tokio-console reads): each task's spawn, and each
 //! `Mutex`, `RwLock`, `Semaphore`, `Barrier`, `oneshot` and sleep with who
 //! takes, releases and waits for it. [`TaskDumps`] then takes Tokio's task
@@ -56,9 +56,10 @@ pub fn task_number(id: tokio::task::Id) -> Option<u64> {
     id.to_string().parse().ok()
 }
 
-// The tests share a process, each with a tracker of its own as the default
-// subscriber of every thread that runs its Tokio code (the test's thread, and
-// each worker's in the multi-thread test), and none sets a global one. That
+// The tests share a process, each with a tracker of its own (a registry of
+// it alone) as the default subscriber of every thread that runs its Tokio
+// code (the test's thread, and each worker's in the multi-thread test), and
+// none sets a global one. That
 // is safe only because every thread that reaches Tokio's instrumentation has
 // a `Tracker` as its default, and every `Tracker` takes the same interest in
 // each place: tracing-core decides once, for the whole process, whether a

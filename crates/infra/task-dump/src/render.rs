@@ -1,6 +1,7 @@
 //! A report as text: the tree of tasks, each under the one that spawned it,
 //! then the verdict and the notes.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use crate::fold::{Place, Wait};
@@ -337,6 +338,9 @@ impl Report {
 
 struct Tree<'a> {
     report: &'a Report,
+    /// Each entry's children, by who spawned them: a report of thousands
+    /// of tasks asks for each one's.
+    children: HashMap<Actor, Vec<usize>>,
     group: &'a dyn Fn(&[&str]) -> String,
     text: String,
     /// Entries written so far.
@@ -347,8 +351,15 @@ struct Tree<'a> {
 
 impl<'a> Tree<'a> {
     fn new(report: &'a Report, group: &'a dyn Fn(&[&str]) -> String) -> Self {
+        let mut children: HashMap<Actor, Vec<usize>> = HashMap::new();
+        for (index, entry) in report.entries.iter().enumerate() {
+            if let Some(parent) = entry.parent {
+                children.entry(parent).or_default().push(index);
+            }
+        }
         Tree {
             report,
+            children,
             group,
             text: String::new(),
             shown: 0,
@@ -358,22 +369,32 @@ impl<'a> Tree<'a> {
 
     fn children(&self, index: usize) -> Vec<usize> {
         let who = self.report.entries[index].who;
-        let entries = self.report.entries.iter().enumerate();
-        let children =
-            entries.filter(|(child, entry)| *child != index && entry.parent == Some(who));
-        children.map(|(child, _)| child).collect()
+        let children = self.children.get(&who).map_or(&[][..], Vec::as_slice);
+        children
+            .iter()
+            .copied()
+            .filter(|&child| child != index)
+            .collect()
     }
 
     /// Entries that have one parent, in order; those spawned by one line
     /// that wait alike and spawned nothing themselves are one entry.
     fn siblings(&mut self, indices: &[usize], depth: usize) {
+        let report = self.report;
         let mut groups: Vec<Vec<usize>> = Vec::new();
+        // Each group of tasks alike, by what they share: found at once.
+        let mut alike: HashMap<(&str, &[Wait], &[Fact]), usize> = HashMap::new();
         for &index in indices {
-            let alike = |other: usize| self.alike(index, other);
-            match groups.iter_mut().find(|group| alike(group[0])) {
-                Some(group) => group.push(index),
-                None => groups.push(vec![index]),
+            let entry = &report.entries[index];
+            if matches!(entry.who, Actor::Task(_)) && self.children(index).is_empty() {
+                let key = (entry.label.as_str(), &entry.waits[..], &entry.facts[..]);
+                if let Some(&group) = alike.get(&key) {
+                    groups[group].push(index);
+                    continue;
+                }
+                alike.insert(key, groups.len());
             }
+            groups.push(vec![index]);
         }
         for group in groups {
             if self.shown >= MAX_ENTRIES {
@@ -383,16 +404,6 @@ impl<'a> Tree<'a> {
             self.shown += 1;
             self.entry(&group, depth);
         }
-    }
-
-    fn alike(&self, one: usize, other: usize) -> bool {
-        let (a, b) = (&self.report.entries[one], &self.report.entries[other]);
-        matches!((a.who, b.who), (Actor::Task(_), Actor::Task(_)))
-            && a.label == b.label
-            && a.waits == b.waits
-            && a.facts == b.facts
-            && self.children(one).is_empty()
-            && self.children(other).is_empty()
     }
 
     /// An entry and every entry under it.

@@ -47,7 +47,7 @@ pub struct Entry {
 }
 
 /// What the run shows of a task besides where it waits.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Fact {
     /// It took a guard and has not dropped it.
     Holds {
@@ -70,7 +70,7 @@ pub enum Fact {
 }
 
 /// Who holds a lock a task waits for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Holder {
     /// A reader the run lost track of: one of several read guards was
     /// released where it can't say which.
@@ -261,6 +261,9 @@ struct Locks<'a> {
     /// The waits on the semaphore under each lock that were handed permits
     /// and have not ended, each with the id of the wait that polls it.
     handed: HashMap<u64, Vec<(u64, &'a Op)>>,
+    /// The locks each task or `main` holds or was handed, by their rank
+    /// among the resources made.
+    locks_of: HashMap<Actor, Vec<(u64, u64)>>,
     /// How many live resources each kind and place has made.
     alike: HashMap<(Kind, Option<&'a str>), usize>,
 }
@@ -293,7 +296,31 @@ impl<'a> Locks<'a> {
             }
         }
         for ops in pending.values_mut().chain(handed.values_mut()) {
-            ops.sort_by_key(|(id, _)| *id);
+            ops.sort_by_key(|(_, op)| op.made_as);
+        }
+        // Each lock by whoever holds it or was handed it, in the order made:
+        // a dump of thousands of tasks asks for each one's.
+        let mut locks_of: HashMap<Actor, Vec<(u64, u64)>> = HashMap::new();
+        for (&id, resource) in &records.resources {
+            if !resource.kind.is_lock() {
+                continue;
+            }
+            let state = &resource.state;
+            let guards = state.writer.iter().chain(&state.readers);
+            let mut actors: Vec<Actor> = guards.map(|holding| holding.by).collect();
+            let handed_to = handed.get(&id).into_iter().flatten();
+            actors.extend(handed_to.filter_map(|(_, op)| op.owner));
+            actors.sort_unstable();
+            actors.dedup();
+            for actor in actors {
+                locks_of
+                    .entry(actor)
+                    .or_default()
+                    .push((resource.made_as, id));
+            }
+        }
+        for locks in locks_of.values_mut() {
+            locks.sort_unstable();
         }
         let mut alike = HashMap::new();
         for resource in records.resources.values() {
@@ -305,6 +332,7 @@ impl<'a> Locks<'a> {
             records,
             pending,
             handed,
+            locks_of,
             alike,
         }
     }
@@ -417,11 +445,10 @@ impl<'a> Locks<'a> {
 
     /// What `who` holds and waits for, each resource in the order it was made.
     fn facts(&self, who: Actor) -> Vec<Fact> {
-        let mut resources: Vec<(&u64, &Resource)> = self.records.resources.iter().collect();
-        resources.sort_by_key(|(id, _)| **id);
         let mut facts = Vec::new();
-        for (&id, resource) in resources {
-            if resource.kind.is_lock() {
+        let locks = self.locks_of.get(&who).map_or(&[][..], Vec::as_slice);
+        for &(_, id) in locks {
+            if let Some(resource) = self.records.resources.get(&id) {
                 self.holdings(id, resource, who, &mut facts);
             }
         }

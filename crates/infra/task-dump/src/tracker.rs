@@ -1,6 +1,12 @@
-//! The tracker: a `tracing` subscriber that records what Tokio's own
+//! The tracker: a `tracing` layer that records what Tokio's own
 //! instrumentation reports as the program runs, so that a dump can say who
 //! holds a lock from the run rather than from reading code.
+//!
+//! A task's poll takes no lock the whole process shares: what a poll
+//! changes (when it began, how many there were) sits in atomics of the
+//! task's own, reached through its span. Only what a dump reads across
+//! tasks (locks, their holders and waits, spawns and ends) goes through
+//! one mutex.
 
 use std::backtrace::Backtrace;
 use std::cell::{Cell, RefCell};
@@ -8,6 +14,7 @@ use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::path::Path;
 use std::pin::pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
@@ -16,16 +23,50 @@ use tracing::field::{Field, Visit};
 use tracing::span::{self, Attributes};
 use tracing::subscriber::Interest;
 use tracing::{Event, Metadata, Subscriber};
+use tracing_subscriber::layer::{Context, Filter, Layer, SubscriberExt as _};
+use tracing_subscriber::registry::{LookupSpan, Registry, SpanRef};
 
-/// A `tracing` subscriber that records what Tokio reports under `--cfg
+/// A `tracing` layer that records what Tokio reports under `--cfg
 /// tokio_unstable` with its `tracing` feature: each task's span (where it was
 /// spawned, by whom), and each resource (`Mutex`, `RwLock`, `Semaphore`,
 /// `Barrier`, `oneshot`, `sleep`) with the changes of its state and the
 /// waits on it ("async ops"), each in the task that polled it. It keeps only
-/// what is alive.
-#[derive(Clone, Default)]
+/// what is alive. Add [`Tracker::layer`] to the program's `Registry`, beside
+/// its other layers (logs, OpenTelemetry), or set [`Tracker::subscriber`].
+#[derive(Clone)]
 pub struct Tracker {
     records: Arc<Mutex<Records>>,
+    /// The records' own, reached without their lock.
+    live: Arc<Live>,
+}
+
+impl Default for Tracker {
+    fn default() -> Self {
+        let records = Records::default();
+        let live = Arc::clone(&records.live);
+        Tracker {
+            records: Arc::new(Mutex::new(records)),
+            live,
+        }
+    }
+}
+
+/// The filter of [`Tracker::layer`]: the spans and events the tracker
+/// reads, decided once for each place that makes them.
+struct Reads;
+
+impl<S> Filter<S> for Reads {
+    fn enabled(&self, metadata: &Metadata<'_>, _: &Context<'_, S>) -> bool {
+        Tracker::reads(metadata)
+    }
+
+    fn callsite_enabled(&self, metadata: &'static Metadata<'static>) -> Interest {
+        if Tracker::reads(metadata) {
+            Interest::always()
+        } else {
+            Interest::never()
+        }
+    }
 }
 
 /// Who did something: the task being polled, `main` (the future
@@ -40,7 +81,7 @@ pub enum Actor {
 
 thread_local! {
     /// The spans of the tracker entered on this thread, innermost last.
-    static ENTERED: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+    static ENTERED: RefCell<Vec<(u64, Spanned)>> = const { RefCell::new(Vec::new()) };
     /// Whether this thread is polling `main`.
     static IN_MAIN: Cell<bool> = const { Cell::new(false) };
     /// Whether what this thread spawns and makes now is the caller's own:
@@ -78,9 +119,9 @@ fn actor() -> Actor {
 
 #[derive(Clone, Default)]
 pub(crate) struct Records {
-    pub(crate) next_span: u64,
-    spans: HashMap<u64, Tracked>,
-    /// Counts what was recorded, to order it.
+    /// What polls change, which they change without the records' lock.
+    live: Arc<Live>,
+    /// In a snapshot, the last step counted (see [`Live::step`]).
     pub(crate) step: u64,
     /// The last step that changed who holds or waits for what, or which
     /// tasks there are: a stall has none between two dumps.
@@ -88,25 +129,48 @@ pub(crate) struct Records {
     pub(crate) tasks: HashMap<u64, TaskRecord>,
     pub(crate) resources: HashMap<u64, Resource>,
     pub(crate) ops: HashMap<u64, Op>,
+    /// How many resources and ops were made: each one's [`Resource::made_as`].
+    made: u64,
     /// How many resources each place has made.
     pub(crate) made_at: HashMap<String, usize>,
-    /// The step at which `main`'s latest poll began.
+    /// The stack the first lock made at each place was made on.
+    made_on: HashMap<String, MadeOn>,
+    /// In a snapshot, the step at which `main`'s latest poll began.
     pub(crate) main_polled: u64,
     /// The step at which `main` was last woken between two dumps.
     pub(crate) main_woken: u64,
     /// The tasks of the caller's own ([`Tracker::ignoring`]), such as a
     /// dump's, by their Tokio ids: what they make is not the program's.
     own_tasks: HashSet<u64>,
-    /// Time zero of every time a dump shows.
-    pub(crate) origin: Option<Instant>,
     /// Whether Tokio reported anything at all.
     pub(crate) heard: bool,
 }
 
-#[derive(Clone)]
+/// What the polls of `main` and of the tasks change.
+#[derive(Default)]
+struct Live {
+    /// Counts what was recorded, to order it.
+    step: AtomicU64,
+    /// The step at which `main`'s latest poll began.
+    main_polled: AtomicU64,
+    /// Time zero of every time a dump shows.
+    origin: OnceLock<Instant>,
+}
+
+/// A task's polls, counted in its span.
+#[derive(Debug, Default)]
+pub(crate) struct Polls {
+    /// The step at which its latest poll began.
+    polled: AtomicU64,
+    /// How many times it was polled, but by a dump.
+    count: AtomicU64,
+}
+
+/// What the tracker keeps in the extensions of a span it reads.
 struct Tracked {
-    refs: usize,
     what: Spanned,
+    /// A task's polls; none for other spans.
+    polls: Option<Arc<Polls>>,
 }
 
 #[derive(Clone, Copy)]
@@ -133,10 +197,11 @@ pub(crate) struct TaskRecord {
     pub(crate) parent: Actor,
     /// The step it was spawned at, to list tasks in spawn order.
     pub(crate) spawned: u64,
-    /// The step at which its latest poll began.
+    /// In a snapshot, the step at which its latest poll began.
     pub(crate) polled: u64,
-    /// How many times it was polled, but by a dump.
+    /// In a snapshot, how many times it was polled, but by a dump.
     pub(crate) polls: u64,
+    live: Arc<Polls>,
 }
 
 #[derive(Clone, Debug)]
@@ -146,6 +211,9 @@ pub(crate) struct Resource {
     pub(crate) place: Option<String>,
     /// 1 for the first resource its place made.
     pub(crate) ordinal: usize,
+    /// Its rank among the resources and ops made (span ids are reused, and
+    /// say no order).
+    pub(crate) made_as: u64,
     pub(crate) made: Duration,
     /// For Tokio's own semaphore under a `Mutex`, `RwLock` or `Semaphore`,
     /// that primitive.
@@ -159,13 +227,22 @@ pub(crate) struct Resource {
 /// `static` lock the tracker sees was made in a lazy initializer
 /// (`Mutex::new` is no `const fn`, and a lock made by `const_new` is not
 /// instrumented), so its borrowed guards are `'static` and can move to
-/// another task.
+/// another task. Taken for the first lock each place makes, which speaks for
+/// the others: a capture costs tens of microseconds and kilobytes, a lock a
+/// few bytes. Only where the first was made lazily is each one taken, as a
+/// place that makes a `static`'s lock rarely makes many.
 #[derive(Clone, Debug)]
 pub(crate) struct MadeOn(Arc<(Backtrace, OnceLock<bool>)>);
 
 impl MadeOn {
     fn capture() -> Self {
         MadeOn(Arc::new((Backtrace::force_capture(), OnceLock::new())))
+    }
+
+    /// Whether `other` is this very capture.
+    #[cfg(test)]
+    pub(crate) fn same_as(&self, other: &MadeOn) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
     }
 
     /// Whether a lazy initializer (`LazyLock`, `OnceLock`, `once_cell`,
@@ -259,7 +336,7 @@ pub(crate) struct Holding {
 /// What kind of guard a call hands out: one that borrows its lock stays in
 /// the task that took it (unless the lock is a `static`); an owned one can
 /// be handed to another task.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Guard {
     Borrowed,
     Owned,
@@ -287,6 +364,8 @@ impl Guard {
 /// A wait on a resource: one `lock().await`, `acquire().await`, a sleep.
 #[derive(Clone, Debug)]
 pub(crate) struct Op {
+    /// Its rank among the resources and ops made, as [`Resource::made_as`].
+    pub(crate) made_as: u64,
     /// The resource it waits on, as Tokio names it (an inner one for the
     /// semaphore under a `Mutex`).
     pub(crate) resource: u64,
@@ -314,20 +393,45 @@ impl Tracker {
         self.records.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The records as they are now, with what the polls changed.
+    pub(crate) fn snapshot(&self) -> Records {
+        let mut records = self.records().clone();
+        let live = Arc::clone(&records.live);
+        records.step = live.step.load(Ordering::SeqCst);
+        records.main_polled = live.main_polled.load(Ordering::SeqCst);
+        for task in records.tasks.values_mut() {
+            task.polled = task.live.polled.load(Ordering::SeqCst);
+            task.polls = task.live.count.load(Ordering::SeqCst);
+        }
+        records
+    }
+
+    /// The tracker as a layer of the program's `Registry`, beside its
+    /// other layers. Its filter is its own: it turns on no span or event
+    /// for the others, nor off.
+    pub fn layer<S>(&self) -> impl Layer<S> + Send + Sync + use<S>
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        self.clone().with_filter(Reads)
+    }
+
+    /// A subscriber of the tracker alone, for a program with none of its own.
+    pub fn subscriber(&self) -> impl Subscriber + Send + Sync + use<> {
+        Registry::default().with(self.layer())
+    }
+
     /// `main` (your `main`'s body, or the runner's `run()`), whose polls the
     /// tracker tells apart from a task's: it is no task of Tokio's.
     pub fn main<F: Future>(&self, main: F) -> impl Future<Output = F::Output> + use<F> {
-        let tracker = self.clone();
+        let live = Arc::clone(&self.live);
         async move {
             let mut main = pin!(main);
             std::future::poll_fn(move |cx| {
-                {
-                    let mut records = tracker.records();
-                    records.origin.get_or_insert_with(Instant::now);
-                    if !tracing() {
-                        records.step += 1;
-                        records.main_polled = records.step;
-                    }
+                live.origin.get_or_init(Instant::now);
+                if !tracing() {
+                    let step = live.step.fetch_add(1, Ordering::SeqCst) + 1;
+                    live.main_polled.store(step, Ordering::SeqCst);
                 }
                 let outer = IN_MAIN.replace(true);
                 let polled = main.as_mut().poll(cx);
@@ -362,9 +466,13 @@ impl Tracker {
         IGNORING.get()
     }
 
-    /// The task whose span `span` is, by its Tokio id.
-    pub fn task_of(&self, span: &span::Id) -> Option<u64> {
-        match self.records().spans.get(&span.into_u64())?.what {
+    /// The task whose span `span` is, by its Tokio id, if the tracker's
+    /// layer is in `span`'s registry.
+    pub fn task_of<S>(span: &SpanRef<'_, S>) -> Option<u64>
+    where
+        S: for<'a> LookupSpan<'a>,
+    {
+        match span.extensions().get::<Tracked>()?.what {
             Spanned::Task(task) => Some(task),
             _ => None,
         }
@@ -382,32 +490,27 @@ impl Tracker {
     }
 
     pub(crate) fn now(records: &Records) -> Duration {
-        let origin = records.origin.unwrap_or_else(Instant::now);
-        Instant::now().saturating_duration_since(origin)
+        match records.live.origin.get() {
+            Some(origin) => Instant::now().saturating_duration_since(*origin),
+            None => Duration::ZERO,
+        }
     }
 }
 
-impl Subscriber for Tracker {
-    fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
-        if Tracker::reads(metadata) {
-            Interest::always()
-        } else {
-            Interest::never()
+impl<S> Layer<S> for Tracker
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, span: &Attributes<'_>, id: &span::Id, ctx: Context<'_, S>) {
+        if !Tracker::reads(span.metadata()) {
+            return;
         }
-    }
-
-    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        Tracker::reads(metadata)
-    }
-
-    fn new_span(&self, span: &Attributes<'_>) -> span::Id {
         let mut fields = Fields::default();
         span.record(&mut fields);
+        let id_number = id.into_u64();
         let explicit = span.parent().map(span::Id::into_u64);
-        let current = ENTERED.with_borrow(|entered| entered.last().copied());
+        let current = ENTERED.with_borrow(|entered| entered.last().map(|&(id, _)| id));
         let mut records = self.records();
-        records.next_span += 1;
-        let id = records.next_span;
         let what = match span.metadata().name() {
             // The task that takes a dump is no task of the program's, nor
             // is what it makes.
@@ -417,26 +520,21 @@ impl Subscriber for Tracker {
             }
             "runtime.spawn" => records.spawned(fields),
             "runtime.resource" if IGNORING.get() || records.in_own_task() => Spanned::Other,
-            "runtime.resource" => records.made(id, fields, current),
-            "runtime.resource.async_op" => records.op_made(id, fields, explicit.or(current)),
+            "runtime.resource" => records.made(id_number, fields, current),
+            "runtime.resource.async_op" => records.op_made(id_number, fields, explicit.or(current)),
             _ => records.op_poll_made(explicit.or(current)),
         };
-        records.spans.insert(id, Tracked { refs: 1, what });
-        span::Id::from_u64(id)
+        let polls = match what {
+            Spanned::Task(task) => records.tasks.get(&task).map(|task| Arc::clone(&task.live)),
+            _ => None,
+        };
+        drop(records);
+        if let Some(span) = ctx.span(id) {
+            span.extensions_mut().insert(Tracked { what, polls });
+        }
     }
 
-    fn record(&self, _: &span::Id, _: &span::Record<'_>) {}
-
-    fn record_follows_from(&self, _: &span::Id, _: &span::Id) {}
-
-    fn event(&self, event: &Event<'_>) {
-        let mut fields = Fields {
-            reported_in: event.metadata().file(),
-            ..Fields::default()
-        };
-        event.record(&mut fields);
-        let entered = ENTERED.with_borrow(Clone::clone);
-        let mut records = self.records();
+    fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
         let target = event.metadata().target();
         // A dump polls every task in its tracing mode, which reports polls
         // but changes nothing; what else is reported meanwhile (another
@@ -444,70 +542,79 @@ impl Subscriber for Tracker {
         if target == "runtime::resource::poll_op" && tracing() {
             return;
         }
-        records.step += 1;
-        match target {
-            "runtime::resource::poll_op" => records.op_polled(&entered, &fields),
-            "runtime::resource::state_update" => records.state_changed(&entered, &fields),
-            "runtime::resource::async_op::state_update" => records.op_changed(&entered, &fields),
+        let mut fields = Fields {
+            reported_in: event.metadata().file(),
+            ..Fields::default()
+        };
+        event.record(&mut fields);
+        ENTERED.with_borrow(|entered| {
+            let mut records = self.records();
+            records.next_step();
+            match target {
+                "runtime::resource::poll_op" => records.op_polled(entered, &fields),
+                "runtime::resource::state_update" => records.state_changed(entered, &fields),
+                "runtime::resource::async_op::state_update" => {
+                    records.op_changed(entered, &fields);
+                }
+                _ => {}
+            }
+        });
+    }
+
+    fn on_enter(&self, id: &span::Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else {
+            return;
+        };
+        let extensions = span.extensions();
+        let Some(tracked) = extensions.get::<Tracked>() else {
+            return;
+        };
+        ENTERED.with_borrow_mut(|entered| entered.push((id.into_u64(), tracked.what)));
+        match (tracked.what, &tracked.polls) {
+            // A poll of a task: its own atomics, no lock.
+            (Spanned::Task(_), Some(polls)) if !tracing() => {
+                let step = self.live.step.fetch_add(1, Ordering::SeqCst) + 1;
+                polls.polled.store(step, Ordering::SeqCst);
+                polls.count.fetch_add(1, Ordering::SeqCst);
+            }
+            (Spanned::OpPoll(op), _) => self.records().op_poll_began(op),
             _ => {}
         }
     }
 
-    fn enter(&self, span: &span::Id) {
-        let id = span.into_u64();
-        ENTERED.with_borrow_mut(|entered| entered.push(id));
-        let mut records = self.records();
-        match records.spans.get(&id).map(|tracked| tracked.what) {
-            Some(Spanned::Task(task)) => records.task_polled(task),
-            Some(Spanned::OpPoll(op)) => records.op_poll_began(op),
-            _ => {}
-        }
-    }
-
-    fn exit(&self, span: &span::Id) {
-        let id = span.into_u64();
+    fn on_exit(&self, id: &span::Id, _: Context<'_, S>) {
+        let id = id.into_u64();
         ENTERED.with_borrow_mut(|entered| {
-            if let Some(at) = entered.iter().rposition(|&entered| entered == id) {
+            if let Some(at) = entered.iter().rposition(|&(entered, _)| entered == id) {
                 entered.remove(at);
             }
         });
     }
 
-    fn clone_span(&self, span: &span::Id) -> span::Id {
-        if let Some(tracked) = self.records().spans.get_mut(&span.into_u64()) {
-            tracked.refs += 1;
-        }
-        span.clone()
-    }
-
-    fn try_close(&self, span: span::Id) -> bool {
-        let id = span.into_u64();
-        let mut records = self.records();
-        let Some(tracked) = records.spans.get_mut(&id) else {
-            return false;
+    fn on_close(&self, id: span::Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(&id) else {
+            return;
         };
-        tracked.refs -= 1;
-        if tracked.refs > 0 {
-            return false;
-        }
-        let what = tracked.what;
-        records.spans.remove(&id);
-        records.dropped(id, what);
-        true
+        let Some(what) = span
+            .extensions()
+            .get::<Tracked>()
+            .map(|tracked| tracked.what)
+        else {
+            return;
+        };
+        self.records().dropped(id.into_u64(), what);
     }
 }
 
 impl Records {
-    fn task_polled(&mut self, task: u64) {
-        if tracing() {
-            return;
-        }
-        self.step += 1;
-        let step = self.step;
-        if let Some(task) = self.tasks.get_mut(&task) {
-            task.polled = step;
-            task.polls += 1;
-        }
+    /// Counts one more step, and says which.
+    fn next_step(&self) -> u64 {
+        self.live.step.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// The last step counted.
+    fn step(&self) -> u64 {
+        self.live.step.load(Ordering::SeqCst)
     }
 
     /// A sleep's poll begins with Tokio's budget check.
@@ -529,29 +636,43 @@ impl Records {
 
     /// `main` was woken: it moves.
     pub(crate) fn main_woken(&mut self) {
-        self.step += 1;
-        self.main_woken = self.step;
+        self.main_woken = self.next_step();
     }
 
     fn change(&mut self) {
-        self.changed = self.step;
+        self.changed = self.step();
         self.heard = true;
     }
 
     fn spawned(&mut self, fields: Fields) -> Spanned {
-        self.step += 1;
+        let spawned = self.next_step();
         self.change();
         let spawned_at = fields.place();
         let task = TaskRecord {
             spawned_at,
             is_task: matches!(fields.kind.as_str(), "task" | "local"),
             parent: actor(),
-            spawned: self.step,
+            spawned,
             polled: 0,
             polls: 0,
+            live: Arc::default(),
         };
         self.tasks.insert(fields.task, task);
         Spanned::Task(fields.task)
+    }
+
+    /// The stack of the lock made now at `place`: the first one's there,
+    /// unless that one was made lazily (see [`MadeOn`]).
+    fn made_on(&mut self, place: &str) -> MadeOn {
+        match self.made_on.get(place) {
+            Some(first) if !first.lazily() => first.clone(),
+            Some(_) => MadeOn::capture(),
+            None => {
+                let first = MadeOn::capture();
+                self.made_on.insert(place.to_owned(), first.clone());
+                first
+            }
+        }
     }
 
     fn made(&mut self, id: u64, fields: Fields, current: Option<u64>) -> Spanned {
@@ -573,16 +694,17 @@ impl Records {
             _ => None,
         };
         let made = Tracker::now(self);
-        let made_on = if kind.is_lock() {
-            Some(MadeOn::capture())
-        } else {
-            None
+        let made_on = match &place {
+            Some(place) if kind.is_lock() => Some(self.made_on(place)),
+            _ => None,
         };
         let state = State::default();
+        self.made += 1;
         let resource = Resource {
             kind,
             place,
             ordinal,
+            made_as: self.made,
             made,
             within,
             made_on,
@@ -601,11 +723,13 @@ impl Records {
         // A wait on the semaphore under a lock is polled by the wait on the lock.
         let inner = self.resources.get(&resource).map(|r| r.kind) == Some(Kind::Inner);
         let outer = if inner {
-            self.op_in(&ENTERED.with_borrow(Clone::clone))
+            ENTERED.with_borrow(|entered| self.op_in(entered))
         } else {
             None
         };
+        self.made += 1;
         let op = Op {
+            made_as: self.made,
             resource,
             source: fields.source,
             outer,
@@ -630,9 +754,9 @@ impl Records {
 
     /// The op the innermost op's span of `entered` belongs to; none if a
     /// span the tracker does not follow is inside it.
-    fn op_in(&self, entered: &[u64]) -> Option<u64> {
-        for &span in entered.iter().rev() {
-            match self.spans.get(&span)?.what {
+    fn op_in(&self, entered: &[(u64, Spanned)]) -> Option<u64> {
+        for &(span, what) in entered.iter().rev() {
+            match what {
                 Spanned::Op => return Some(span),
                 Spanned::OpPoll(op) => return Some(op),
                 Spanned::Own(_) | Spanned::Other => return None,
@@ -644,9 +768,9 @@ impl Records {
 
     /// The resource the innermost resource's or op's span of `entered`
     /// belongs to; none if a span the tracker does not follow is inside it.
-    fn resource_in(&self, entered: &[u64]) -> Option<u64> {
-        for &span in entered.iter().rev() {
-            match self.spans.get(&span)?.what {
+    fn resource_in(&self, entered: &[(u64, Spanned)]) -> Option<u64> {
+        for &(span, what) in entered.iter().rev() {
+            match what {
                 Spanned::Resource => return Some(span),
                 Spanned::Op => return Some(self.ops.get(&span)?.resource),
                 Spanned::OpPoll(op) => return Some(self.ops.get(&op)?.resource),
@@ -657,11 +781,11 @@ impl Records {
         None
     }
 
-    fn op_polled(&mut self, entered: &[u64], fields: &Fields) {
+    fn op_polled(&mut self, entered: &[(u64, Spanned)], fields: &Fields) {
         let Some(id) = self.op_in(entered) else {
             return;
         };
-        let step = self.step;
+        let step = self.step();
         let Some(op) = self.ops.get_mut(&id) else {
             return;
         };
@@ -685,16 +809,16 @@ impl Records {
         }
     }
 
-    fn op_changed(&mut self, entered: &[u64], fields: &Fields) {
+    fn op_changed(&mut self, entered: &[(u64, Spanned)], fields: &Fields) {
         let Some(id) = self.op_in(entered) else {
             return;
         };
         // Handed over by another's release, not taken in its own poll.
-        let polling = entered.iter().any(|span| {
-            matches!(self.spans.get(span).map(|t| t.what), Some(Spanned::OpPoll(op)) if op == id)
-        });
+        let polling = entered
+            .iter()
+            .any(|span| matches!(span, (_, Spanned::OpPoll(op)) if *op == id));
         let now = Tracker::now(self);
-        let step = self.step;
+        let step = self.step();
         let Some(op) = self.ops.get_mut(&id) else {
             return;
         };
@@ -713,7 +837,7 @@ impl Records {
         }
     }
 
-    fn state_changed(&mut self, entered: &[u64], fields: &Fields) {
+    fn state_changed(&mut self, entered: &[(u64, Spanned)], fields: &Fields) {
         let Some(id) = self.resource_in(entered) else {
             return;
         };
@@ -754,8 +878,8 @@ impl Records {
 
     /// The kind of guard the wait that just took resource `id` hands out:
     /// the wait's call names it, and a lock's guard is taken right after it.
-    fn guard_taken(&self, entered: &[u64], id: u64) -> Guard {
-        for span in entered.iter().rev() {
+    fn guard_taken(&self, entered: &[(u64, Spanned)], id: u64) -> Guard {
+        for (span, _) in entered.iter().rev() {
             if let Some(op) = self.ops.get(span)
                 && op.resource == id
             {
