@@ -66,12 +66,14 @@ async fn attempt(client: &Client, url: &str, deadline: Duration) -> Attempt {
     // reset or closed connection, a missed deadline) may not next time.
     // What can't change is the caller's: a bad URL, a redirect loop. The
     // URL is left out: the caller knows it, and it holds a port.
-    let sorted = |error: reqwest::Error| match error {
-        _ if error.is_timeout() => Attempt::Again(FetchError::TimedOut(deadline), None),
-        _ if error.is_builder() || error.is_redirect() => {
+    let sorted = |error: reqwest::Error| {
+        if error.is_timeout() {
+            Attempt::Again(FetchError::TimedOut(deadline), None)
+        } else if error.is_builder() || error.is_redirect() {
             Attempt::Failed(FetchError::Other(error.without_url()))
+        } else {
+            Attempt::Again(FetchError::Connection(error.without_url()), None)
         }
-        _ => Attempt::Again(FetchError::Connection(error.without_url()), None),
     };
     // The deadline covers the whole exchange, the body too.
     let mut response = match client.get(url).timeout(deadline).send().await {
