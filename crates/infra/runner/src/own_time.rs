@@ -60,17 +60,26 @@ impl Thread {
 
     /// Its clocks now, read from another thread.
     pub fn read(self) -> Reading {
-        let stat = std::fs::read_to_string(format!("/proc/self/task/{}/stat", self.0));
+        // Three reads, not one: the state and the counts can't be read at
+        // once, and a thread that changed state between two reads would
+        // lend the counts a state they were not taken in.
+        let before = self.schedstat();
+        let state = self.state();
+        let after = self.schedstat();
+        Reading {
+            sure_of_waits: sure_of_waits(&before, state.as_deref(), &after),
+            ..before
+        }
+    }
+
+    /// Its state's letter (`R` for runnable, `S` asleep...), if it can be
+    /// read.
+    fn state(self) -> Option<String> {
+        let stat = std::fs::read_to_string(format!("/proc/self/task/{}/stat", self.0)).ok()?;
         // The state follows the name, which is in parentheses and may hold
         // any character.
-        let state = stat.ok().and_then(|stat| {
-            let (_, after) = stat.rsplit_once(')')?;
-            after.split_whitespace().next().map(str::to_owned)
-        });
-        let mut reading = self.schedstat();
-        // Runnable: maybe waiting for a CPU in a wait not counted yet.
-        reading.sure_of_waits = state.is_some_and(|state| state != "R");
-        reading
+        let (_, after) = stat.rsplit_once(')')?;
+        after.split_whitespace().next().map(str::to_owned)
     }
 
     fn schedstat(self) -> Reading {
@@ -90,6 +99,17 @@ impl Thread {
             sure_of_waits: true,
         }
     }
+}
+
+/// Whether every wait for a CPU until `before` is counted in it, given the
+/// thread's `state` read after it and the counts `after` read after that.
+/// A thread runnable at `before` may be in a wait not counted yet, which
+/// only its getting a CPU ends and counts. It can't leave the runqueue
+/// without running, and running changes its counts: counts unchanged
+/// around a state other than runnable mean it was not runnable at `before`.
+fn sure_of_waits(before: &Reading, state: Option<&str>, after: &Reading) -> bool {
+    let unchanged = (before.ran, before.waited) == (after.ran, after.waited);
+    unchanged && state.is_some_and(|state| state != "R")
 }
 
 /// One reading of a thread's clocks.
@@ -183,6 +203,28 @@ mod tests {
         assert!(own >= Duration::from_millis(50), "{own:?}");
         let seen = second.own_since(&first).expect("schedstat is readable");
         assert!(seen <= second.at().duration_since(first.at()), "{seen:?}");
+    }
+
+    /// Read asleep, the counts must be those of a thread not runnable:
+    /// unchanged around the state. A thread that ran between the reads
+    /// may have been runnable at the first, in a wait not yet counted.
+    #[test]
+    fn only_counts_unchanged_around_a_sleeping_state_are_sure_of_waits() {
+        let at = Instant::now();
+        let counts = |ran, waited| {
+            Reading::made_up(
+                at,
+                Some(Duration::from_millis(ran)),
+                Some(Duration::from_millis(waited)),
+            )
+        };
+        assert!(sure_of_waits(&counts(5, 1), Some("S"), &counts(5, 1)));
+        assert!(sure_of_waits(&counts(5, 1), Some("D"), &counts(5, 1)));
+        // Got a CPU between the reads: its wait before it is counted only now.
+        assert!(!sure_of_waits(&counts(5, 1), Some("S"), &counts(6, 3)));
+        assert!(!sure_of_waits(&counts(5, 1), Some("S"), &counts(5, 3)));
+        assert!(!sure_of_waits(&counts(5, 1), Some("R"), &counts(5, 1)));
+        assert!(!sure_of_waits(&counts(5, 1), None, &counts(5, 1)));
     }
 
     #[test]
