@@ -260,9 +260,10 @@
         const readout = document.createElement("div");
         readout.className = "timeline-readout";
         readout.setAttribute("aria-live", "polite");
-        const hint = "Move the pointer along the chart, or focus it and use the arrow keys: " +
-            "this says what each task was doing at that instant. Hover a row for where its " +
-            "task was spawned." + (rows.some(function (row) { return row.waits.length; })
+        const hint = "Move the pointer or a finger along the chart, or focus it and use the " +
+            "arrow keys: this says what each task was doing at that instant. Hover or tap a " +
+            "row for where its task was spawned. Where the chart is wider than the screen, " +
+            "drag its row labels to scroll it." + (rows.some(function (row) { return row.waits.length; })
                 ? " Between its polls, a task says what it waited in, as a task dump at the " +
                   "end of each instant showed, and which task's poll woke it." : "");
         readout.textContent = hint;
@@ -382,7 +383,9 @@
         svg.addEventListener("touchstart", function (event) {
             event.stopPropagation();
         }, { passive: true });
-        svg.addEventListener("pointerleave", function () {
+        // A finger leaves when it is lifted: the row it tapped stays picked.
+        svg.addEventListener("pointerleave", function (event) {
+            if (event.pointerType === "touch") return;
             if (hovered) hovered.group.classList.remove("hovered");
             hovered = null;
             render();

@@ -242,7 +242,7 @@ test("a timeline says what each task was doing under the cursor, and whose row i
     await readout.waitFor();
     const asyncio = page.locator("svg.timeline").nth(1);
     assert.equal(await asyncio.getAttribute("data-span"), await svg.getAttribute("data-span"));
-    assert.match(await readout.innerText(), /Move the pointer along the chart/);
+    assert.match(await readout.innerText(), /Move the pointer or a finger along the chart.*drag its row labels to scroll it/s);
 
     // One second in: the first three workers end, the next three start.
     const second = await at(svg, 1_000_000, 5);
@@ -492,6 +492,7 @@ for (const width of [400, 1280, 1600]) {
         await page.touchscreen.tap(tap.x, tap.y);
         const tapped = Number(await svg.getAttribute("data-cursor"));
         assert.ok(Math.abs(tapped - 250_000) < 1_000, `a tap took the cursor to ${tapped / 1e6}s`);
+        assert.equal(await svg.locator("g.row.hovered").count(), 1, "a tap picks its row, as a hover does");
         // Where the page and the chart's frame are scrolled to, once the
         // browser has drawn what a finger did.
         const scrolled = () =>
