@@ -618,21 +618,28 @@ mod tests {
     }
 
     /// With one connection: a call polled once while the connection is
-    /// busy, then neither polled again nor dropped, and the calls after it
-    /// still run.
+    /// busy, then neither polled again nor dropped. Its operation runs all
+    /// the same, which only the task `run` spawns can do, and the calls
+    /// after it still run.
     #[tokio::test(start_paused = true)]
     async fn a_held_caller_stalls_no_other_caller() {
         let pool = Pool::open(1).await.unwrap();
         let (release, released) = std::sync::mpsc::channel::<()>();
         let mut busy = pin!(pool.run(move |_| Ok(released.recv())));
         assert!(futures::poll!(busy.as_mut()).is_pending());
-        let mut held = pin!(pool.run(|db| db.execute_batch("SELECT 1")));
+        let held_ran = Arc::new(AtomicUsize::new(0));
+        let mut held = pin!(pool.run({
+            let held_ran = Arc::clone(&held_ran);
+            move |_| Ok(held_ran.fetch_add(1, Ordering::Relaxed))
+        }));
         assert!(futures::poll!(held.as_mut()).is_pending());
         release.send(()).unwrap();
         busy.await.unwrap().unwrap();
         let query = |db: &mut Connection| db.query_row("SELECT 2", (), |row| row.get::<_, i64>(0));
         let others = timeout(Duration::from_secs(10), pool.run(query)).await;
         assert_eq!(others.expect("the others wait for ever").unwrap(), 2);
+        // Served first, in the order asked, while nothing polled its caller.
+        assert_eq!(held_ran.load(Ordering::Relaxed), 1);
     }
 
     /// With one connection: an `acquire` polled once, then kept but no

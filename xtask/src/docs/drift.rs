@@ -1,7 +1,7 @@
 //! `docs --check`'s drift check: a page that says in backticks that an
 //! example uses a Rust name (a seed-map note, an errata row, a cheat-sheet
-//! cell) must point at an example whose code has it, so that a page restating
-//! an example cannot outlive a change to it.
+//! cell) must point only at examples whose code has it, so that a page
+//! restating an example cannot outlive a change to it.
 //!
 //! A name in backticks is an identifier when it is one Rust name or path,
 //! maybe called with no arguments or as a macro: `OnceCell`, `notify_one`,
@@ -17,21 +17,23 @@
 //! a `JoinSet` and a `join_next` in the code. A type that code gets without
 //! naming it counts where the code calls what returns it ([`INFERRED`]).
 //!
-//! Where: the cheat sheet's "Rust" and "Tokio" columns and the errata's "What
-//! the Rust does", against the examples their row links (a row that links
-//! none may name no Rust item but through a link to its docs); the seed map's
-//! notes, against the example each maps; the topic pages' introductions
-//! (`docs/topics/*.md`), against the examples that a citation after the name
-//! links ([`topic`] says what a citation speaks for). A name the guide's
-//! Python uses is a quote, not a claim: one the row's Python column also
-//! gives, and one marked by the words before it, "the guide's `add_async`",
-//! "Python's `finally`" (each name of a list marked on its own, since a list
-//! can mix the guide's names and the Rust's). A name that is a link's whole
-//! text (``[`rayon`](https://docs.rs/rayon)``) speaks of the page it links.
+//! Where: the cheat sheet's and the errata's rows, the seed map's notes and
+//! the topic pages' introductions (`docs/topics/*.md`). A name is checked
+//! against each example that speaks for it: the one a note maps; those a
+//! citation links, "`Notify` ([event](..))", for the names of the clause it
+//! ends ([`citations`]); else, in a row's "Rust", "Tokio" or "What the Rust
+//! does" column, each the row links outside citations (a row that links
+//! none may name no Rust item but through a link to its docs). A name the
+//! guide's Python uses is a quote, not a claim: one the row's Python column
+//! also gives, and one marked by the words before it, "the guide's
+//! `add_async`", "Python's `finally`" (each name of a list marked on its
+//! own, since a list can mix the guide's names and the Rust's). A name that
+//! is a link's whole text (``[`rayon`](https://docs.rs/rayon)``) speaks of
+//! the page it links.
 //!
 //! A claim about how an example behaves cites the test that checks it,
-//! `tests::NAME`: a function under `#[test]` or `#[tokio::test]` in one of
-//! the examples the row or citation links. A name written as a call,
+//! `tests::NAME`: a function under `#[test]` or `#[tokio::test]` in each
+//! example that speaks for it. A name written as a call,
 //! `capacity()`, must be one the code calls or defines as a function.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -222,7 +224,12 @@ struct Inferred {
 }
 
 /// In order: a type can be returned by a method of one above it.
-const INFERRED: [Inferred; 5] = [
+const INFERRED: [Inferred; 6] = [
+    // `Builder::new_multi_thread().build()?.block_on(..)`.
+    Inferred {
+        path: "tokio::runtime::Runtime",
+        returned_by: &["runtime::Builder::build"],
+    },
     // Code awaits or aborts a task's handle without writing its type; a
     // `spawn` on a `JoinSet` or a `JoinQueue` returns none.
     Inferred {
@@ -416,6 +423,7 @@ fn cells(row: &str) -> Vec<&str> {
 }
 
 /// An example a row links.
+#[derive(Clone, Copy)]
 struct Linked<'a> {
     /// `section/example`.
     key: &'a str,
@@ -456,8 +464,11 @@ fn linked<'a>(text: &str, place: Place, examples: &'a Examples) -> Vec<Linked<'a
     found
 }
 
-/// Each name the Rust column of a table row on `page` gives that none of
-/// the examples the row links has, a line each.
+/// Each name a table row on `page` gives that an example it speaks for
+/// lacks, a line each. A name in the Rust column speaks for every example
+/// the row links outside citations; a name in a clause that a citation ends
+/// ([`citations`]), in any column but the Python one, for the examples the
+/// citation links.
 pub(super) fn page(page: &str, text: &str, examples: &Examples) -> Vec<String> {
     let mut problems = Vec::new();
     let mut columns: Option<Vec<Column>> = None;
@@ -471,98 +482,110 @@ pub(super) fn page(page: &str, text: &str, examples: &Examples) -> Vec<String> {
             columns = Some(row.iter().map(|header| Column::of(header)).collect());
             continue;
         };
-        let linked = linked(line, Place::Book, examples);
         let mut quoted = BTreeSet::new();
-        let mut claimed = Vec::new();
+        let mut uncited = String::new();
         for (cell, kind) in row.iter().zip(kinds) {
-            match kind {
-                Column::Rust => claimed.extend(claims(cell)),
-                Column::Python => {
-                    quoted.extend(claims(cell).into_iter().map(|claim| claim.identifier))
-                }
-                Column::Other => {}
+            if *kind == Column::Python {
+                quoted.extend(claims(cell).into_iter().map(|claim| claim.identifier));
             }
+            let mut rest = (*cell).to_owned();
+            for cited in citations(cell) {
+                rest = rest.replace(cited.links, "");
+            }
+            uncited.push_str(&rest);
         }
-        for claim in claimed {
-            if quoted.contains(&claim.identifier) {
+        let row_links = linked(&uncited, Place::Book, examples);
+        for (cell, kind) in row.iter().zip(kinds) {
+            if *kind == Column::Python {
                 continue;
             }
-            if linked.is_empty() {
-                problems.push(format!(
-                    "docs/src/{page}:{}: `{}` is a Rust name on a row that links no example: \
-                     link the example that uses it, make the name a link to its docs, or drop it",
-                    index + 1,
-                    claim.span
-                ));
-                continue;
-            }
-            if let Some(why) = missing(&claim, &linked) {
-                let names: Vec<&str> = linked.iter().map(|example| example.key).collect();
-                problems.push(format!(
-                    "docs/src/{page}:{}: `{}` is in the code of no example the row links \
-                     ({}){why}: link one that uses it, make the name a link to its docs, or \
-                     drop it",
-                    index + 1,
-                    claim.span,
-                    names.join(", ")
-                ));
+            let cited = citations(cell);
+            for claim in claims(cell) {
+                if quoted.contains(&claim.identifier) {
+                    continue;
+                }
+                let citation = cited
+                    .iter()
+                    .filter(|cited| cited.clause.contains(&claim.at))
+                    .map(|cited| linked(cited.links, Place::Book, examples))
+                    .find(|linked| !linked.is_empty());
+                let (linked, by) = match citation {
+                    Some(linked) => (linked, "cited for it"),
+                    None if *kind != Column::Rust => continue,
+                    None if row_links.is_empty() => {
+                        problems.push(format!(
+                            "docs/src/{page}:{}: `{}` is a Rust name on a row that links no \
+                             example: link the example that uses it, make the name a link to \
+                             its docs, or drop it",
+                            index + 1,
+                            claim.span
+                        ));
+                        continue;
+                    }
+                    None => (row_links.clone(), "which the row links"),
+                };
+                if let Some(lacking) = missing(&claim, &linked) {
+                    problems.push(format!(
+                        "docs/src/{page}:{}: `{}` is not in the code of {lacking}, {by}: {FIX}",
+                        index + 1,
+                        claim.span,
+                    ));
+                }
             }
         }
     }
     problems
 }
 
-/// `None` if one of the `linked` examples has what `claim` names, or,
-/// for a cited test (`tests::NAME`), a test of that name; else what to add
-/// to saying so: which of them have its last name as another item, if any.
+/// What to do about a name an example lacks.
+const FIX: &str = "cite after it only the examples that have it (\"`name` ([example](..))\"), \
+                   make the name a link to its docs, or drop it";
+
+/// `None` if each of the `linked` examples has what `claim` names, or, for
+/// a cited test (`tests::NAME`), a test of that name; else those that lack
+/// it, and which of them have its last name as another item.
 fn missing(claim: &Claim<'_>, linked: &[Linked<'_>]) -> Option<String> {
-    if let ["tests", test] = claim.identifier.segments[..] {
-        let tested = linked
+    let segments = &claim.identifier.segments;
+    if let ["tests", test] = segments[..] {
+        let lacking: Vec<&str> = linked
             .iter()
-            .any(|example| example.code.tests.contains(test));
-        return (!tested).then(|| format!("; no test of theirs is named `{test}`"));
+            .filter(|example| !example.code.tests.contains(test))
+            .map(|example| example.key)
+            .collect();
+        return (!lacking.is_empty())
+            .then(|| format!("{} (no test named `{test}`)", lacking.join(", ")));
     }
+    let name = segments.last().copied().unwrap_or_default();
+    let mut lacking = Vec::new();
     let mut another_item = Vec::new();
     for example in linked {
-        let mut found = example.code.find(&claim.identifier.segments);
-        let name = claim
-            .identifier
-            .segments
-            .last()
-            .copied()
-            .unwrap_or_default();
+        let mut found = example.code.find(segments);
         if found == Found::Path && claim.identifier.called && !example.code.called.contains(name) {
             found = Found::Name;
         }
         match found {
-            Found::Path => return None,
+            Found::Path => continue,
             Found::Name => another_item.push(example.key),
             Found::Nothing => {}
         }
+        lacking.push(example.key);
     }
-    if another_item.is_empty() {
-        return Some(String::new());
+    if lacking.is_empty() {
+        return None;
     }
-    let name = claim
-        .identifier
-        .segments
-        .last()
-        .copied()
-        .unwrap_or_default();
-    Some(format!(
-        "; the `{name}` of {} is not `{}`",
-        another_item.join(", "),
-        claim.span
-    ))
+    let mut said = lacking.join(", ");
+    if !another_item.is_empty() {
+        said.push_str(&format!(
+            " (the `{name}` of {} is not `{}`)",
+            another_item.join(", "),
+            claim.span
+        ));
+    }
+    Some(said)
 }
 
-/// Each name a topic page (`docs/topics/<page>`) gives that none of the
-/// examples cited for it has, a line each. A citation is links in
-/// parentheses, "([a](..), [b](..))", and it speaks for the clause it ends:
-/// back to the start of its sentence, a `;`, a table cell's edge or the
-/// citation before it. A link in running text ("as in [a](..)") cites
-/// nothing, since what it speaks for can be anywhere around it; and in a
-/// table, a cell of links alone, an "Example" column, cites for its row.
+/// Each name a topic page (`docs/topics/<page>`) gives that an example cited
+/// for it lacks, a line each.
 pub(super) fn topic(page: &str, text: &str, examples: &Examples) -> Vec<String> {
     let mut problems = Vec::new();
     for block in blocks(text) {
@@ -573,18 +596,15 @@ pub(super) fn topic(page: &str, text: &str, examples: &Examples) -> Vec<String> 
             }
             let clause = &block.text[cited.clause.clone()];
             for mut claim in claims(clause) {
-                let Some(why) = missing(&claim, &linked) else {
+                let Some(lacking) = missing(&claim, &linked) else {
                     continue;
                 };
                 claim.at += cited.clause.start;
                 let line = block.line + block.text[..claim.at].matches('\n').count();
-                let names: Vec<&str> = linked.iter().map(|example| example.key).collect();
                 problems.push(format!(
-                    "docs/topics/{page}:{line}: `{}` is in the code of no example cited for it \
-                     ({}){why}: cite one that uses it, make the name a link to its docs, or \
-                     drop it",
+                    "docs/topics/{page}:{line}: `{}` is not in the code of {lacking}, cited \
+                     for it: {FIX}",
                     claim.span,
-                    names.join(", ")
                 ));
             }
         }
@@ -600,8 +620,13 @@ struct Cited<'a> {
     links: &'a str,
 }
 
-/// The citations of `block` (a paragraph, a list item or a table row), as
-/// [`topic`] reads them.
+/// The citations of `block` (a paragraph, a list item, a table row or cell).
+/// A citation is links in parentheses, "([a](..), [b](..))", and it speaks
+/// for the clause it ends: back to the start of its sentence, a `;`, a table
+/// cell's edge or the citation before it. A link in running text ("as in
+/// [a](..)") cites nothing, since what it speaks for can be anywhere around
+/// it; in a table row, a cell of links alone, an "Example" column, cites for
+/// the row.
 fn citations(block: &str) -> Vec<Cited<'_>> {
     let mut found = Vec::new();
     if block.trim_start().starts_with('|') {
@@ -725,11 +750,11 @@ pub(super) fn notes(mappings: &[Mapping], examples: &Examples) -> Vec<String> {
         };
         let linked = [Linked { key, code }];
         for claim in claims(&mapping.note) {
-            if let Some(why) = missing(&claim, &linked) {
+            if let Some(lacking) = missing(&claim, &linked) {
                 let span = claim.span;
                 problems.push(format!(
-                    "docs/seed-map.tsv:{}: the note on {} ({key}) names `{span}`, which is not \
-                     in the example's code{why}: say what the guide got wrong and let the \
+                    "docs/seed-map.tsv:{}: the note on {} names `{span}`, which is not in the \
+                     code of {lacking}: say what the guide got wrong and let the \
                      example say how it does it (a name of the guide's is written \"the \
                      guide's `{span}`\")",
                     mapping.line, mapping.block
@@ -801,27 +826,65 @@ mod tests {
 | --- | --- | --- |
 | *A guide* | `handle_request` misses the cache | Fixed: `handle_request` and a `OnceCell`. [api_handler](real-world/api_handler.md) |
 ";
+        let problem = |line: usize, span: &str, lacking: &str| {
+            format!(
+                "docs/src/page.md:{line}: `{span}` is not in the code of {lacking}, which the \
+                 row links: {FIX}"
+            )
+        };
+        let queue = "synchronization/condition_queue";
+        let handler = "real-world/api_handler";
         assert_eq!(
             page("page.md", page_text, &examples()),
             [
-                "docs/src/page.md:3: `notify_one()` is in the code of no example the row links \
-                 (synchronization/condition_queue): link one that uses it, make the name a link \
-                 to its docs, or drop it",
-                "docs/src/page.md:3: `std::sync::Notify` is in the code of no example the row \
-                 links (synchronization/condition_queue); the `Notify` of \
-                 synchronization/condition_queue is not `std::sync::Notify`: link one that uses \
-                 it, make the name a link to its docs, or drop it",
-                "docs/src/page.md:4: `OnceCell` is in the code of no example the row links \
-                 (real-world/api_handler): link one that uses it, make the name a link to its \
-                 docs, or drop it",
-                "docs/src/page.md:4: `rayon` is in the code of no example the row links \
-                 (real-world/api_handler): link one that uses it, make the name a link to its \
-                 docs, or drop it",
+                problem(3, "notify_one()", queue),
+                problem(
+                    3,
+                    "std::sync::Notify",
+                    &format!("{queue} (the `Notify` of {queue} is not `std::sync::Notify`)")
+                ),
+                problem(4, "OnceCell", handler),
+                problem(4, "rayon", handler),
                 "docs/src/page.md:5: `Unlinked` is a Rust name on a row that links no example: \
-                 link the example that uses it, make the name a link to its docs, or drop it",
-                "docs/src/page.md:9: `OnceCell` is in the code of no example the row links \
-                 (real-world/api_handler): link one that uses it, make the name a link to its \
-                 docs, or drop it",
+                 link the example that uses it, make the name a link to its docs, or drop it"
+                    .to_owned(),
+                problem(9, "OnceCell", handler),
+            ]
+        );
+    }
+
+    /// A name is checked against each example that speaks for it: all
+    /// the row links, or those a citation after it links.
+    #[test]
+    fn a_row_that_links_several_examples_is_checked_against_each() {
+        let page_text = "\
+| asyncio | Rust | The difference | Example |
+| --- | --- | --- | --- |
+| `x` | `Notify` and `Shared` | | [condition_queue](synchronization/condition_queue.md), [api_handler](real-world/api_handler.md) |
+| `x` | `Notify` ([condition_queue](synchronization/condition_queue.md)); `Shared` ([api_handler](real-world/api_handler.md)) | | [condition_queue](synchronization/condition_queue.md), [api_handler](real-world/api_handler.md) |
+| `x` | `Notify` | Fair, as `tests::fifo` checks ([condition_queue](synchronization/condition_queue.md)); `Shared` is not checked here. | [condition_queue](synchronization/condition_queue.md) |
+";
+        let problem = |line: usize, span: &str, lacking: &str, by: &str| {
+            format!(
+                "docs/src/page.md:{line}: `{span}` is not in the code of {lacking}, {by}: {FIX}"
+            )
+        };
+        assert_eq!(
+            page("page.md", page_text, &examples()),
+            [
+                problem(3, "Notify", "real-world/api_handler", "which the row links"),
+                problem(
+                    3,
+                    "Shared",
+                    "synchronization/condition_queue",
+                    "which the row links"
+                ),
+                problem(
+                    5,
+                    "tests::fifo",
+                    "synchronization/condition_queue (no test named `fifo`)",
+                    "cited for it"
+                ),
             ]
         );
     }
@@ -845,10 +908,9 @@ mod tests {
         ];
         let problem = |span: &str| {
             format!(
-                "docs/seed-map.tsv:7: the note on 004/29 (real-world/api_handler) names `{span}`, \
-                 which is not in the example's code: say what the guide got wrong and let the \
-                 example say how it does it (a name of the guide's is written \"the guide's \
-                 `{span}`\")"
+                "docs/seed-map.tsv:7: the note on 004/29 names `{span}`, which is not in the code \
+                 of real-world/api_handler: say what the guide got wrong and let the example say \
+                 how it does it (a name of the guide's is written \"the guide's `{span}`\")"
             )
         };
         assert_eq!(
@@ -882,10 +944,9 @@ About `Mutex` and `tokio::spawn`, citing nothing.
 | `Missing` | [api_handler](../real-world/api_handler.md) |
 | `f` and `Missing` ([api_handler](../real-world/api_handler.md)) | none |
 ";
-        let problem = |line: usize, span: &str, cited: &str| {
+        let problem = |line: usize, span: &str, lacking: &str| {
             format!(
-                "docs/topics/page.md:{line}: `{span}` is in the code of no example cited for it \
-                 ({cited}): cite one that uses it, make the name a link to its docs, or drop it"
+                "docs/topics/page.md:{line}: `{span}` is not in the code of {lacking}, cited for it: {FIX}"
             )
         };
         let both = "synchronization/condition_queue, real-world/api_handler";
@@ -893,6 +954,7 @@ About `Mutex` and `tokio::spawn`, citing nothing.
             topic("page.md", text, &examples()),
             [
                 problem(4, "OnceCell", "real-world/api_handler"),
+                problem(5, "Notify", "real-world/api_handler"),
                 problem(5, "OnceCell", both),
                 problem(16, "Missing", "real-world/api_handler"),
                 problem(17, "Missing", "real-world/api_handler"),
@@ -993,7 +1055,14 @@ About `Mutex` and `tokio::spawn`, citing nothing.
         let committed = "fn f(connection: &mut rusqlite::Connection) -> rusqlite::Result<()> {
                              connection.transaction()?.commit()
                          }";
-        let cases: [(&str, &str, &[&str]); 7] = [
+        let built = "use tokio::runtime::Builder;
+                     fn f() { Builder::new_current_thread().build()?.block_on(async {}) }";
+        let cases: [(&str, &str, &[&str]); 8] = [
+            (
+                built,
+                "`Runtime::block_on`, `Runtime::shutdown_timeout`",
+                &["Runtime::shutdown_timeout"],
+            ),
             (
                 spawned,
                 "`JoinHandle::abort`, `tokio::task::JoinHandle`",
