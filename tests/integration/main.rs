@@ -1,7 +1,7 @@
 //! Guards the workspace end to end, as one test binary: the runner's and
 //! xtask's command lines and failure paths, the servers under hostile
 //! clients, the HTTP examples under hostile servers, Ctrl-C (to the tools
-//! and to `.ci/run`), closed stdouts, and CI's dependency cache.
+//! and to `.ci/run`), closed and full stdouts, and CI's dependency cache.
 //!
 //! One binary rather than one per file: cargo runs test binaries one after
 //! another, and most of these tests wait (for a timeout, a server, a
@@ -12,6 +12,7 @@ mod ci_cache;
 mod ci_run;
 mod closed_stdout;
 mod cmd;
+mod full_stdout;
 mod hostile_servers;
 mod huge_bodies;
 mod interrupt;

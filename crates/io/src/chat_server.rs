@@ -7,9 +7,9 @@
 //! and a `broadcast` receiver, writing at its own client's pace; a client more
 //! than `BACKLOG` behind is told how many it missed. The limits it keeps on
 //! every client (time to give a name, to read a line, to take a goodbye; at
-//! most `MAX_CONNECTIONS`; quiet ones closed once every place is taken) follow
-//! the book's page "Sockets, streams and processes"; its clients take lines
-//! of `MAX_HEARD` bytes at most. It also runs on its own:
+//! most `MAX_CONNECTIONS`; closed once quiet for `IDLE_TIMEOUT` of a full
+//! server) follow the book's page "Sockets, streams and processes"; its
+//! clients take lines of `MAX_HEARD` bytes at most. It also runs on its own:
 //! `cargo run -p io --bin io-serve -- chat --port 7000`.
 
 use std::collections::VecDeque;
@@ -120,8 +120,8 @@ pub async fn serve(
     let room = Arc::new(Room::new());
     let connections = TaskTracker::new();
     let places = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-    // `true` while every place is taken.
-    let full = watch::Sender::new(false);
+    // Since when every place has been taken, while it is.
+    let full = watch::Sender::new(None);
     // The connections' own token, cancelled once no new client can come,
     // and when `serve` is dropped, which a `TaskTracker` does not do: its
     // tasks would run on.
@@ -180,19 +180,19 @@ pub async fn serve(
 /// `MAX_CONNECTIONS` waits until a connection ends, connected but not
 /// accepted, in the listening socket's backlog (128), and past that with
 /// its connect waiting too, the system retrying it. (`acquire_owned` fails
-/// only once the semaphore is closed, which this one never is.) `full` is
-/// `true` while it waits for a place.
+/// only once the semaphore is closed, which this one never is.) `full`
+/// holds the instant it began to wait for a place, while it waits.
 async fn accept(
     listener: &TcpListener,
     places: &Arc<Semaphore>,
-    full: &watch::Sender<bool>,
+    full: &watch::Sender<Option<Instant>>,
 ) -> io::Result<(OwnedSemaphorePermit, TcpStream)> {
     let place = match Arc::clone(places).try_acquire_owned() {
         Ok(place) => place,
         Err(_no_place) => {
-            full.send_replace(true);
+            full.send_replace(Some(Instant::now()));
             let place = Arc::clone(places).acquire_owned().await;
-            full.send_replace(false);
+            full.send_replace(None);
             place.map_err(io::Error::other)?
         }
     };
@@ -204,8 +204,8 @@ struct Connection {
     id: u64,
     room: Arc<Room>,
     shutdown: CancellationToken,
-    /// Whether every place is taken.
-    full: watch::Receiver<bool>,
+    /// Since when every place has been taken, while it is.
+    full: watch::Receiver<Option<Instant>>,
     log: fn(String),
 }
 
@@ -310,7 +310,7 @@ impl Connection {
                     // Disconnected, cleanly or not: nothing to tell it.
                     Some(Err(LinesCodecError::Io(_))) | None => break Ok(()),
                 },
-                () = quiet_while_full(&mut full, said_last + IDLE_TIMEOUT) => {
+                () = quiet_while_full(&mut full, said_last) => {
                     let bye = format!("nothing said for {IDLE_TIMEOUT:?}, and the server is full; bye");
                     break send(client, bye, SEND_TIMEOUT).await;
                 }
@@ -360,21 +360,26 @@ impl Connection {
     }
 }
 
-/// Returns once `deadline` has passed while every place is taken; never
-/// while a place is free, so that a quiet client keeps its place until
-/// someone may need it. (The server can't tell whether anyone waits without
-/// accepting them, so it closes quiet clients even if nobody does.)
-async fn quiet_while_full(full: &mut watch::Receiver<bool>, deadline: Instant) {
+/// Returns once a client that last spoke at `said_last` has said nothing
+/// for `IDLE_TIMEOUT` while every place was taken: counted from its last
+/// line or from the instant the server filled, whichever came later, so
+/// that each client gets the whole time, however long it was quiet before.
+/// Never while a place is free, so that a quiet client keeps its place
+/// until someone may need it. (The server can't tell whether anyone waits
+/// without accepting them, so it closes quiet clients even if nobody does.)
+async fn quiet_while_full(full: &mut watch::Receiver<Option<Instant>>, said_last: Instant) {
     loop {
         // Fails only once `serve` has dropped the sender, which it never
-        // does while a connection is open.
-        if full.wait_for(|&full| full).await.is_err() {
+        // does while a connection is open. (`wait_for` gives a reference
+        // that holds a lock: copied out.)
+        let Ok(filled) = full.wait_for(Option::is_some).await.map(|filled| *filled) else {
             return std::future::pending().await;
-        }
-        // `wait_for` gives a reference that holds a lock: not kept.
+        };
+        let quiet_since = filled.map_or(said_last, |filled| filled.max(said_last));
+        let deadline = quiet_since + IDLE_TIMEOUT;
         let freed = tokio::select! {
             () = sleep_until(deadline) => return,
-            freed = full.wait_for(|&full| !full) => freed.is_ok(),
+            freed = full.wait_for(Option::is_none) => freed.is_ok(),
         };
         if !freed {
             return std::future::pending().await;
@@ -679,6 +684,40 @@ mod tests {
         server.await.unwrap().unwrap();
     }
 
+    /// A client quiet since long before the server filled is not closed
+    /// the moment it fills, nor are the others: each gets `IDLE_TIMEOUT`
+    /// counted from then.
+    #[tokio::test(start_paused = true)]
+    async fn the_quiet_time_counts_from_when_the_server_filled() {
+        let (address, shutdown, server) = start().await;
+        let mut early = join(address, "early", TcpSocket::new_v4().unwrap()).await;
+        sleep(2 * IDLE_TIMEOUT).await;
+        let mut others = Vec::new();
+        for n in 1..MAX_CONNECTIONS - 1 {
+            let socket = TcpSocket::new_v4().unwrap();
+            others.push(join(address, &format!("quiet {n}"), socket).await);
+        }
+        // The last place goes now, or a little later: not before.
+        let filled = Instant::now();
+        others.push(join(address, "last", TcpSocket::new_v4().unwrap()).await);
+        let mut last = None;
+        while let Some(line) = next(&mut early).await {
+            last = Some(line);
+        }
+        assert_eq!(
+            last.unwrap(),
+            "nothing said for 300s, and the server is full; bye"
+        );
+        assert!(
+            filled.elapsed() >= IDLE_TIMEOUT,
+            "closed {:?} after the server filled",
+            filled.elapsed()
+        );
+        drop((early, others));
+        shutdown.cancel();
+        server.await.unwrap().unwrap();
+    }
+
     /// While a place is free, a quiet client keeps its own.
     #[tokio::test(start_paused = true)]
     async fn a_quiet_client_keeps_its_place_while_places_are_free() {
@@ -810,7 +849,7 @@ mod tests {
         let address = listener.local_addr().unwrap();
         let room = Arc::new(Room::new());
         let shutdown = CancellationToken::new();
-        let (_full, full) = watch::channel(false);
+        let (_full, full) = watch::channel(None);
         let connection = |id| Connection {
             id,
             room: Arc::clone(&room),

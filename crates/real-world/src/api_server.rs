@@ -11,8 +11,11 @@
 //! bytes, an id `MAX_ID`; past `MAX_JOBS` the oldest result goes, or, with
 //! every job running, the answer is a 503. A client gets 30 s to send each
 //! request's head (hyper's limit), then `ANSWER_TIMEOUT` for its body and
-//! the answer (a 408 past it); connections have no cap: a server facing
-//! the internet sits behind a proxy that has one.
+//! the answer, and `WRITE_TIMEOUT` to make room for each write of it. Past
+//! the answer's limit comes a 503 whose `Retry-After` spaces the retries,
+//! not a 408 (tower-http's default), which blames the client, who retries
+//! soon; a client stalled mid-body gets the 503 too. Connections have no
+//! cap: a server facing the internet sits behind a proxy that has one.
 //!
 //! Needs: `reqwest/json`
 //!
@@ -22,13 +25,16 @@
 //!   simulation that follows it is `simple_server`)
 
 use std::collections::{HashMap, VecDeque};
-use std::pin::pin;
+use std::io;
+use std::pin::{Pin, pin};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{self, Poll, ready};
 use std::time::Duration;
 
 use anyhow::{Context, bail, ensure};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::serve::Listener;
@@ -40,9 +46,10 @@ use reqwest::RequestBuilder;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
-use tokio::time::{Instant, MissedTickBehavior, interval, sleep, timeout};
+use tokio::time::{Instant, MissedTickBehavior, Sleep, interval, sleep, timeout};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower_http::timeout::TimeoutLayer;
@@ -68,9 +75,17 @@ const MAX_ID: usize = 64;
 /// How long a request has from the end of its head to its answer, reading
 /// its body included: hyper's limit covers the head alone, so a client that
 /// stops mid-body would hold its connection until the shutdown. Past it,
-/// the answer is `408 Request Timeout`, and hyper closes the connection,
-/// the body unread.
+/// the answer is `503 Service Unavailable`, and hyper closes the connection,
+/// the body unread. (`TimeoutLayer::new`, deprecated since tower-http 0.6.7,
+/// answers `408 Request Timeout`: the client was slow to send.)
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a 503 asks a client to wait before it asks again: a handler too
+/// slow for `ANSWER_TIMEOUT` is not faster a moment later.
+const RETRY_AFTER: Duration = ANSWER_TIMEOUT;
+/// How long a write may wait for the client to make room for it: hyper
+/// waits for ever, so a client that sends requests and never reads the
+/// answers would hold its connection, and hyper's buffers, for good.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Clone, Serialize)]
 struct ProcessResult {
@@ -195,10 +210,22 @@ fn app_answering_within(state: Arc<AppState>, limit: Duration) -> Router {
         .route("/health", get(health_check))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
+            StatusCode::SERVICE_UNAVAILABLE,
             limit,
         ))
+        .layer(middleware::map_response(retry_later))
         .with_state(state)
+}
+
+/// Says when to ask again on every 503: a client that retries without it
+/// comes back after a pause of its own, and adds load to a server that is
+/// already too slow or too full.
+async fn retry_later(mut response: Response) -> Response {
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+        let seconds = HeaderValue::from(RETRY_AFTER.as_secs());
+        response.headers_mut().insert(header::RETRY_AFTER, seconds);
+    }
+    response
 }
 
 /// Serves `app` until `shutdown` is cancelled, then gives the connections
@@ -234,6 +261,10 @@ async fn serve(mut listener: TcpListener, app: Router, shutdown: CancellationTok
 /// `shutdown` is cancelled, the request it is on is answered.
 async fn serve_connection(socket: TcpStream, app: Router, shutdown: CancellationToken) {
     let service = TowerToHyperService::new(app);
+    let socket = WriteLimit {
+        socket,
+        stalled: None,
+    };
     // Without a timer, hyper drops its 30 s limit on reading a request's head.
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())
@@ -247,6 +278,77 @@ async fn serve_connection(socket: TcpStream, app: Router, shutdown: Cancellation
             connection.as_mut().graceful_shutdown();
             let _ = connection.await;
         }
+    }
+}
+
+/// A socket whose writes fail once one has waited `WRITE_TIMEOUT` for the
+/// client to make room: hyper then closes the connection.
+struct WriteLimit {
+    socket: TcpStream,
+    /// Set when a write first waits, and cleared when one makes progress.
+    stalled: Option<Pin<Box<Sleep>>>,
+}
+
+impl WriteLimit {
+    /// Polls `write` on the socket: progress clears the deadline, a wait
+    /// sets it, and the deadline past is an error.
+    fn keep<T>(
+        self: Pin<&mut Self>,
+        cx: &mut task::Context<'_>,
+        write: impl FnOnce(Pin<&mut TcpStream>, &mut task::Context<'_>) -> Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        let this = self.get_mut();
+        let result = write(Pin::new(&mut this.socket), cx);
+        if result.is_ready() {
+            this.stalled = None;
+            return result;
+        }
+        let stalled = this
+            .stalled
+            .get_or_insert_with(|| Box::pin(sleep(WRITE_TIMEOUT)));
+        ready!(stalled.as_mut().poll(cx));
+        let stopped = format!("the client made no room for a write in {WRITE_TIMEOUT:?}");
+        Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, stopped)))
+    }
+}
+
+impl AsyncRead for WriteLimit {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut task::Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().socket).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for WriteLimit {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut task::Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.keep(cx, |socket, cx| socket.poll_write(cx, buf))
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut task::Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.keep(cx, |socket, cx| socket.poll_write_vectored(cx, bufs))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.socket.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut task::Context<'_>) -> Poll<io::Result<()>> {
+        self.keep(cx, |socket, cx| socket.poll_flush(cx))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut task::Context<'_>) -> Poll<io::Result<()>> {
+        self.keep(cx, |socket, cx| socket.poll_shutdown(cx))
     }
 }
 
@@ -356,6 +458,7 @@ mod tests {
     use std::net::SocketAddr;
 
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpSocket;
 
     use super::*;
 
@@ -390,13 +493,13 @@ mod tests {
 
     /// A client that sends a head and part of the body it announced, then
     /// stops: hyper's head limit no longer applies, and the `Json`
-    /// extractor waits for the rest; `ANSWER_TIMEOUT` answers 408, and the
-    /// connection is closed, the body unread. On the real clock, with a
+    /// extractor waits for the rest; `ANSWER_TIMEOUT` answers 503, saying
+    /// when to ask again, and the connection is closed, the body unread. On the real clock, with a
     /// short limit: on the paused one, the clock would not wait for the
     /// answer's bytes on their way over the socket (see
     /// `testing/paused_clock_io`).
     #[tokio::test]
-    async fn a_client_that_stops_mid_body_is_answered_408_and_closed() {
+    async fn a_request_not_answered_in_time_is_a_503_with_retry_after() {
         const LIMIT: Duration = Duration::from_millis(200);
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
@@ -421,9 +524,46 @@ mod tests {
         assert!(start.elapsed() >= LIMIT, "answered before the limit");
         let answer = String::from_utf8_lossy(&answer);
         assert!(
-            answer.starts_with("HTTP/1.1 408 "),
+            answer.starts_with("HTTP/1.1 503 ") && answer.contains("\r\nretry-after: 10\r\n"),
             "the server answered {answer}"
         );
+        shutdown.cancel();
+        server.await.unwrap();
+    }
+
+    /// A client that sends requests and reads none of the answers: once
+    /// they fill the buffers, the server's write waits, and `WRITE_TIMEOUT`
+    /// later the connection is closed, which the client's next write finds.
+    /// On the paused clock, which moves only while both sides wait.
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_never_reads_is_closed() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, app(Arc::default()), shutdown.clone()));
+        let socket = TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let mut client = socket.connect(address).await.unwrap();
+        // A job whose result is as long as a body may be, then its result
+        // asked for again and again.
+        let body = format!("\"{}\"", "x".repeat(MAX_BODY - 2));
+        let post = format!(
+            "POST /process?data_id=big HTTP/1.1\r\nhost: {address}\r\n\
+             content-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        client.write_all(post.as_bytes()).await.unwrap();
+        sleep(PROCESSING_TIME).await;
+        let get = format!("GET /result/big HTTP/1.1\r\nhost: {address}\r\n\r\n");
+        let sending = async {
+            loop {
+                if let Err(error) = client.write_all(get.as_bytes()).await {
+                    return error;
+                }
+            }
+        };
+        let closed = timeout(10 * WRITE_TIMEOUT, sending).await;
+        closed.expect("the connection was still open");
         shutdown.cancel();
         server.await.unwrap();
     }
@@ -449,7 +589,7 @@ mod tests {
     }
 
     /// A client that sent half a request is not idle, so graceful shutdown
-    /// would wait for it until `ANSWER_TIMEOUT` answered 408; the server is
+    /// would wait for it until `ANSWER_TIMEOUT` answered 503; the server is
     /// let go after the grace period, the request unanswered.
     #[tokio::test]
     async fn a_half_sent_request_does_not_hold_the_shutdown() {

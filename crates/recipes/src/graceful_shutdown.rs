@@ -17,11 +17,11 @@
 //! - The drain before closing.
 //! - A place taken from the `Semaphore` before `accept`, and moved into the
 //!   connection's task.
-//! - A `log` that never blocks.
+//! - A `log`, and a first line, that never block.
 //! - A line refused as an item (`Requests`), not as the codec's error.
 
 use std::fmt;
-use std::io::{self, Write as _};
+use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::{ExitCode, Termination};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -435,8 +435,13 @@ async fn serve_on(port: u16, grace: Duration) -> io::Result<Stopped> {
     let listener = TcpListener::bind(address).await.map_err(|error| {
         io::Error::new(error.kind(), format!("cannot listen on {address}: {error}"))
     })?;
-    println!("listening on {}; stop with Ctrl-C", listener.local_addr()?);
-    io::stdout().flush()?;
+    // Printed by a thread of its own: the signals are ours from here on, and
+    // a wait for room in stdout (a pipe nobody reads) on this thread would
+    // leave only SIGKILL to stop the server.
+    let listening = format!("listening on {}; stop with Ctrl-C", listener.local_addr()?);
+    std::thread::Builder::new()
+        .name("address".to_owned())
+        .spawn(move || println!("{listening}"))?;
     let stopped = serve(listener, &mut signals, grace, log).await;
     log(stopped.to_string());
     Ok(stopped)

@@ -9,10 +9,10 @@
 //! the chat server tells every client it is going away, and waits for each
 //! connection's task to end. A second signal stops it at once.
 //!
-//! What the servers say is printed by a thread of its own, never by the
-//! runtime's: once stdout is a pipe nobody reads, a `println!` blocks until
-//! someone does, and on the runtime's thread it would stop every connection
-//! and the Ctrl-C handler with it.
+//! Everything it prints is printed by a thread of its own, never by the
+//! runtime's nor on the way out: once stdout is a pipe nobody reads, a
+//! `println!` blocks until someone does, and on the runtime's thread it
+//! would stop every connection and the Ctrl-C handler with it.
 
 // The examples' own files: `serve` is what runs here; their `run` and
 // scripted clients are the section binary's.
@@ -26,7 +26,6 @@ mod echo_server;
 #[path = "../line_codec.rs"]
 mod line_codec;
 
-use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -140,12 +139,13 @@ fn main() -> ExitCode {
     };
     // The connections' tasks are dropped with the runtime.
     drop(runtime);
-    // Closed, so the printer ends once it has printed what is left; then the
-    // last line. Both within a bound: stdout may be a pipe nobody reads.
-    LOG.lock().unwrap_or_else(PoisonError::into_inner).take();
-    if printer_done.recv_timeout(LOG_EXIT_WAIT).is_ok() && !last.is_empty() {
-        println!("{last}");
+    if !last.is_empty() {
+        log(last);
     }
+    // Closed, so the printer ends once it has printed what is left, which
+    // the exit waits for within a bound: stdout may be a pipe nobody reads.
+    LOG.lock().unwrap_or_else(PoisonError::into_inner).take();
+    let _ = printer_done.recv_timeout(LOG_EXIT_WAIT);
     exit
 }
 
@@ -177,15 +177,15 @@ async fn serve(server: Server, address: SocketAddr) -> std::io::Result<Stopped> 
         on_first.cancel();
         let _ = on_second.send(signals.recv().await);
     });
-    // Printed here, not by the printer, so that a closed stdout ends the
-    // server before it serves, as it ends `cat`.
-    println!(
-        "listening on {}; try `nc {} {}`, stop with Ctrl-C",
-        listener.local_addr()?,
-        listener.local_addr()?.ip(),
-        listener.local_addr()?.port()
-    );
-    std::io::stdout().flush()?;
+    // By the printer too: the signals are ours from here on, so a wait for
+    // room in stdout on this thread would leave only SIGKILL to stop the
+    // server. A closed stdout still ends it, as it ends `cat`, once the
+    // printer gets to the line.
+    let address = listener.local_addr()?;
+    let (ip, port) = (address.ip(), address.port());
+    log(format!(
+        "listening on {address}; try `nc {ip} {port}`, stop with Ctrl-C"
+    ));
     let served = async {
         match server {
             Server::Chat => chat_server::serve(listener, shutdown, log).await,

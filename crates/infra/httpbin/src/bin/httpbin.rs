@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clap::{CommandFactory, FromArgMatches, Parser};
 use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 const ABOUT: &str = "Serves the project's httpbin-compatible server on 127.0.0.1 until Ctrl-C or \
@@ -64,20 +65,22 @@ async fn serve(port: u16) -> Result<(), String> {
         .map_err(|error| format!("cannot watch for Ctrl-C: {error}"))?;
     let mut terminate = signal(SignalKind::terminate())
         .map_err(|error| format!("cannot watch for SIGTERM: {error}"))?;
-    // On the port it was given, the server is useful whether or not anyone
-    // reads this line, so a stdout that takes no more (`> /dev/full`) does
-    // not stop it; on one the system chose (`--port 0`), the line is the
-    // only way to learn where it serves.
-    let announced = writeln!(
-        std::io::stdout(),
-        "httpbin listening on {}",
-        httpbin::base_url(address)
-    );
-    if let Err(error) = announced
-        && port == 0
-    {
-        return Err(format!("cannot say which port the system chose: {error}"));
-    }
+    // Written by a thread of its own: the signals are ours from here on, and
+    // a wait for room in stdout (a pipe nobody reads) on the runtime's
+    // threads would leave only SIGKILL to stop the server. On the port it
+    // was given, the server is useful whether or not anyone reads this line,
+    // so a stdout that takes no more (`> /dev/full`) does not stop it; on
+    // one the system chose (`--port 0`), the line is the only way to learn
+    // where it serves.
+    let line = format!("httpbin listening on {}\n", httpbin::base_url(address));
+    let (said, announced) = oneshot::channel();
+    std::thread::Builder::new()
+        .name("address".to_owned())
+        .spawn(move || {
+            let written = std::io::stdout().lock().write_all(line.as_bytes());
+            let _ = said.send(written);
+        })
+        .map_err(|error| format!("cannot start the thread that prints: {error}"))?;
     let shutdown = CancellationToken::new();
     let server = httpbin::serve(
         listener,
@@ -88,6 +91,9 @@ async fn serve(port: u16) -> Result<(), String> {
     tokio::pin!(server);
     let stopped_by = tokio::select! {
         () = &mut server => return Ok(()),
+        Ok(Err(error)) = announced, if port == 0 => {
+            return Err(format!("cannot say which port the system chose: {error}"));
+        }
         _ = interrupt.recv() => "Ctrl-C",
         _ = terminate.recv() => "SIGTERM",
     };
