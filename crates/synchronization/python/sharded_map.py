@@ -1,6 +1,6 @@
 """Many tasks counting visits in one plain dict, with no lock and no shards:
 one task runs at a time, and nothing runs between two of its awaits but
-itself, so `counts[page] = counts.get(page, 0) + 1` can't be interrupted.
+itself, so `visits[page] = visits.get(page, 0) + 1` can't be interrupted.
 Put an await between the read and the write and updates are lost
 (crates/pitfalls/src/lost_update.rs).
 
