@@ -1,6 +1,6 @@
 """The Python half of `cargo xtask bench`: the same workloads as bench/src/main.rs.
 
-    python3 workloads.py <spawn|queue|semaphore|sleep|http> <asyncio|uvloop> [URL]
+    python3 workloads.py <spawn|queue|semaphore|sleep|http|shared-map> <asyncio|uvloop> [URL]
 
 runs one workload once and prints `elapsed_ns=.. ops=.. max_rss_kb=..`. The time
 covers the workload only, measured inside the running event loop. A workload
@@ -23,6 +23,10 @@ SLEEPING_TASKS = 10_000
 SLEEP = 0.010
 HTTP_REQUESTS = 10_000
 HTTP_IN_FLIGHT = 64
+MAP_TASKS = 8
+MAP_OPERATIONS = 1_000_000
+MAP_KEYS = 1_024
+MAP_YIELD_EVERY = 64
 
 
 def check(ok, message):
@@ -109,7 +113,32 @@ async def http(url):
     return HTTP_REQUESTS
 
 
-WORKLOADS = {"spawn": spawn, "queue": queue, "semaphore": semaphore, "sleep": sleep, "http": http}
+async def shared_map():
+    # A plain dict and no lock: one coroutine runs at a time, and nothing
+    # runs between two of its awaits but itself.
+    counts = {}
+    per_task = MAP_OPERATIONS // MAP_TASKS
+
+    async def task(t):
+        for i in range(per_task):
+            key = (t * 7_919 + i) % MAP_KEYS
+            counts[key] = counts.get(key, 0) + 1
+            if i % MAP_YIELD_EVERY == MAP_YIELD_EVERY - 1:
+                await asyncio.sleep(0)
+
+    await asyncio.gather(*(task(t) for t in range(MAP_TASKS)))
+    check(sum(counts.values()) == MAP_OPERATIONS, "shared-map: counts lost")
+    return MAP_OPERATIONS
+
+
+WORKLOADS = {
+    "spawn": spawn,
+    "queue": queue,
+    "semaphore": semaphore,
+    "sleep": sleep,
+    "http": http,
+    "shared-map": shared_map,
+}
 
 
 async def timed(workload, args):

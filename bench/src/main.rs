@@ -9,10 +9,11 @@
 //! A workload whose result fails its check exits non-zero instead, so a
 //! broken implementation cannot look fast.
 
+use std::collections::HashMap;
 use std::error::Error;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
@@ -30,6 +31,11 @@ const SLEEPING_TASKS: u64 = 10_000;
 const SLEEP: Duration = Duration::from_millis(10);
 const HTTP_REQUESTS: u64 = 10_000;
 const HTTP_IN_FLIGHT: usize = 64;
+const MAP_TASKS: u64 = 8;
+const MAP_OPERATIONS: u64 = 1_000_000;
+const MAP_KEYS: u64 = 1_024;
+const MAP_SHARDS: usize = 16;
+const MAP_YIELD_EVERY: u64 = 64;
 
 /// Spawns 100,000 tasks that return their index, keeps their handles in a
 /// `Vec` and awaits them in order, as `gather` does, and sums the results.
@@ -206,6 +212,61 @@ async fn http(url: &str) -> Result<u64> {
     Ok(HTTP_REQUESTS)
 }
 
+/// Counts per key, in `shards` maps each behind its own `std::sync::Mutex`,
+/// as `crates/synchronization/src/sharded_map.rs` keeps them; one shard is
+/// one lock around one map. A key's shard is the key modulo their number:
+/// the keys are already spread, and the one-lock map pays the same.
+struct Counts {
+    shards: Vec<Mutex<HashMap<u64, u64>>>,
+}
+
+impl Counts {
+    fn new(shards: usize) -> Self {
+        Self {
+            shards: (0..shards).map(|_| Mutex::default()).collect(),
+        }
+    }
+
+    fn add_one(&self, key: u64) {
+        let shard = &self.shards[key as usize % self.shards.len()];
+        let mut counts = shard.lock().unwrap_or_else(PoisonError::into_inner);
+        *counts.entry(key).or_insert(0) += 1;
+    }
+
+    fn total(&self) -> u64 {
+        let shards = self.shards.iter();
+        let shards = shards.map(|shard| shard.lock().unwrap_or_else(PoisonError::into_inner));
+        shards.map(|counts| counts.values().sum::<u64>()).sum()
+    }
+}
+
+/// 8 tasks add one to a key's count 1,000,000 times in all, over 1,024
+/// keys, in a map of `shards` shards. Each yields every 64 additions, as a
+/// task that awaits between uses of the map does, so the tasks interleave
+/// on one thread and, on the multi-thread runtime, run on both at once.
+async fn shared_map(shards: usize) -> Result<u64> {
+    let counts = Arc::new(Counts::new(shards));
+    let per_task = MAP_OPERATIONS / MAP_TASKS;
+    let tasks: Vec<_> = (0..MAP_TASKS)
+        .map(|task| {
+            let counts = counts.clone();
+            tokio::spawn(async move {
+                for i in 0..per_task {
+                    counts.add_one((task * 7_919 + i) % MAP_KEYS);
+                    if i % MAP_YIELD_EVERY == MAP_YIELD_EVERY - 1 {
+                        tokio::task::yield_now().await;
+                    }
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await?;
+    }
+    check(counts.total() == MAP_OPERATIONS, "shared-map: counts lost")?;
+    Ok(MAP_OPERATIONS)
+}
+
 fn check(ok: bool, message: &'static str) -> Result<()> {
     if ok { Ok(()) } else { Err(message.into()) }
 }
@@ -266,7 +327,8 @@ fn main() -> ExitCode {
 struct Args {
     #[arg(value_parser = [
         "spawn-handles", "spawn-joinset", "queue", "semaphore-handles",
-        "semaphore-joinset", "sleep", "http",
+        "semaphore-joinset", "sleep", "http", "shared-map-one-lock",
+        "shared-map-sharded",
     ])]
     workload: String,
     /// multi-thread-task runs the workload as a task on the pool.
@@ -309,6 +371,8 @@ async fn timed(workload: String, url: Option<String>) -> Result<(Duration, u64)>
         ("semaphore-joinset", None) => semaphore_joinset().await?,
         ("sleep", None) => sleep().await?,
         ("http", Some(url)) => http(url).await?,
+        ("shared-map-one-lock", None) => shared_map(1).await?,
+        ("shared-map-sharded", None) => shared_map(MAP_SHARDS).await?,
         (workload, _) => {
             return Err(format!("unknown workload `{workload}` or a wrong URL").into());
         }

@@ -56,7 +56,7 @@ const JOIN_VARIANTS: &[Variant] = &[
     },
 ];
 
-pub const WORKLOADS: [Workload; 5] = [
+pub const WORKLOADS: [Workload; 6] = [
     Workload {
         id: WorkloadName::Spawn,
         description: "spawn and await 100,000 no-op tasks: a `Vec<JoinHandle>` awaited in order, and a `JoinSet`, against `create_task` + `gather`",
@@ -87,6 +87,21 @@ pub const WORKLOADS: [Workload; 5] = [
         unit: "requests",
         variants: &[],
     },
+    Workload {
+        id: WorkloadName::SharedMap,
+        description: "8 tasks add one to a count 1,000,000 times in all, over 1,024 keys, yielding every 64: a map behind one `std::sync::Mutex` and one in 16 shards each with its own, against a plain `dict`",
+        unit: "additions",
+        variants: &[
+            Variant {
+                name: "one-lock",
+                label: "one lock",
+            },
+            Variant {
+                name: "sharded",
+                label: "16 shards",
+            },
+        ],
+    },
 ];
 
 impl Workload {
@@ -98,6 +113,7 @@ impl Workload {
             WorkloadName::Semaphore => "semaphore",
             WorkloadName::Sleep => "sleep",
             WorkloadName::Http => "http",
+            WorkloadName::SharedMap => "shared-map",
             WorkloadName::Tracker => "tracker",
         }
     }
@@ -219,6 +235,7 @@ pub fn bench(options: &Options) -> Result<(), Error> {
             | WorkloadName::Queue
             | WorkloadName::Semaphore
             | WorkloadName::Sleep
+            | WorkloadName::SharedMap
             | WorkloadName::Tracker => None,
         };
         let url: Vec<String> = server.iter().map(|s| s.url().to_owned()).collect();

@@ -197,6 +197,7 @@ pub enum WorkloadName {
     Semaphore,
     Sleep,
     Http,
+    SharedMap,
     /// Not against Python: what the task-dump tracker costs a program,
     /// beside console-subscriber (bench/tracker); run only when named.
     Tracker,

@@ -6,6 +6,7 @@ mod mutex;
 mod priority_queue;
 mod rwlock;
 mod semaphore;
+mod sharded_map;
 mod watch_config;
 
 use runner::example;
@@ -14,6 +15,7 @@ fn main() -> std::process::ExitCode {
     runner::section![
         example!(semaphore),
         example!(mutex),
+        example!(sharded_map),
         example!(condition_queue),
         example!(event),
         example!(rwlock),
