@@ -282,7 +282,8 @@ fn well_known(krate: &str) -> bool {
 /// The library frames below the innermost own frame, folded into one name.
 /// A frame named inside the program's own module but compiled from a
 /// library's file is a macro's expansion (`select!`, `try_join!`): the path
-/// passes through it too.
+/// passes through it too. The module may be the crate itself, as the recipe
+/// names a program's (`ex_tri_cycle::program::{{closure}}`).
 fn leaf(frames: &[Frame], module: &str) -> String {
     let mut names: Vec<String> = Vec::new();
     for frame in frames {
@@ -290,9 +291,8 @@ fn leaf(frames: &[Frame], module: &str) -> String {
             continue;
         };
         let path = simplify(raw);
-        let mut segments = path.split("::");
-        let krate = segments.next().unwrap_or_default();
-        if !well_known(krate) && segments.any(|segment| segment == module) {
+        let krate = path.split("::").next().unwrap_or_default();
+        if !well_known(krate) && path.split("::").any(|segment| segment == module) {
             continue;
         }
         let Some(name) = api_name(&path) else {

@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use crate::fold::{Place, Wait};
-use crate::report::{Doubt, Entry, Fact, Holder, Quiet, Report, Seen, Through, Unseen, Verdict};
+use crate::report::{
+    Doubt, Entry, Fact, Holder, Quiet, Report, Seen, Through, Unseen, Verdict, inside_tokio,
+};
 use crate::tracker::Actor;
 use crate::tracker::Guard;
 use crate::{BEAT, seconds};
@@ -132,11 +134,18 @@ impl Report {
                 made_at,
                 made,
                 ends,
-            } => format!(
-                "its sleep from {made_at}, made at {}, ends at {}",
-                seconds(*made),
-                seconds(*ends)
-            ),
+            } => {
+                let from = match made_at.as_deref() {
+                    Some(place) if inside_tokio(place) => "from inside Tokio".to_owned(),
+                    Some(place) => format!("from {place}"),
+                    None => "from where Tokio doesn't say".to_owned(),
+                };
+                format!(
+                    "its sleep {from}, made at {}, ends at {}",
+                    seconds(*made),
+                    seconds(*ends)
+                )
+            }
             Fact::Said(text) => text.clone(),
         }
     }

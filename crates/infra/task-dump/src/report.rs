@@ -61,7 +61,8 @@ pub enum Fact {
     WaitsFor { what: String, holders: Vec<Holder> },
     /// It waits for a sleep to end.
     Sleeps {
-        made_at: String,
+        /// `None` where Tokio gives no place.
+        made_at: Option<String>,
         made: Duration,
         ends: Duration,
     },
@@ -221,6 +222,9 @@ pub fn report(dump: &Dump, earlier: Option<&Dump>) -> Report {
         let task = dump.records.tasks.get(id);
         let spawned_at = task.and_then(|task| task.spawned_at.as_deref());
         let label = match spawned_at {
+            Some(at) if inside_tokio(&short_place(at)) => {
+                "spawned inside Tokio, called from a place the run can't tell".to_owned()
+            }
             Some(at) => format!("spawned at {}", short_place(at)),
             None => "spawned where the tracker did not see".to_owned(),
         };
@@ -242,6 +246,17 @@ pub fn report(dump: &Dump, earlier: Option<&Dump>) -> Report {
         verdict,
         notes: dump.notes.clone(),
     }
+}
+
+/// Whether a place, as [`short_place`] gives it, is in Tokio's own code:
+/// Tokio names the place that made a resource by `#[track_caller]`, which
+/// stops at its first caller without it (`Mutex::default` calls `new`,
+/// `interval` calls `sleep_until`). Where in the program that caller was
+/// called from, the span doesn't say.
+pub(crate) fn inside_tokio(place: &str) -> bool {
+    place
+        .strip_prefix("tokio-")
+        .is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit()))
 }
 
 /// `deadlock.rs:155` from a full path and line.
@@ -349,9 +364,14 @@ impl<'a> Locks<'a> {
         };
         let alike = self.alike.get(&(resource.kind, Some(place.as_str())));
         let place = short_place(place);
+        let made = if inside_tokio(&place) {
+            format!("{kind} made inside Tokio, called from a place the run can't tell")
+        } else {
+            format!("{kind} made at {place}")
+        };
         match alike.copied().unwrap_or(1) {
-            1 => format!("the {kind} made at {place}"),
-            _ => format!("the {} {kind} made at {place}", ordinal(resource.ordinal)),
+            1 => format!("the {made}"),
+            _ => format!("the {} {made}", ordinal(resource.ordinal)),
         }
     }
 
@@ -529,7 +549,7 @@ impl<'a> Locks<'a> {
             Kind::Sleep => {
                 let made_at = resource.place.as_deref().map(short_place);
                 return Some(Fact::Sleeps {
-                    made_at: made_at.unwrap_or_default(),
+                    made_at,
                     made: resource.made,
                     ends: state.due?,
                 });
