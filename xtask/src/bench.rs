@@ -226,8 +226,8 @@ pub fn bench(options: &Options) -> Result<(), Error> {
     let workspace = Workspace::locate();
     let started = std::time::Instant::now();
     let programs = Programs::find(&workspace)?;
-    let mut tables = String::new();
-    for workload in selected {
+    let mut tables = Vec::new();
+    for workload in &selected {
         // The http workload's server, serving while its rows run.
         let server = match workload.id {
             WorkloadName::Http => Some(Httpbin::start(&programs.httpbin)?),
@@ -242,14 +242,26 @@ pub fn bench(options: &Options) -> Result<(), Error> {
         let mut rows = tokio_rows(workload, &programs.bench, &url);
         rows.extend(python_rows(workload, &programs, &url));
         take_samples(workload.name(), &mut rows, options.runs)?;
-        tables.push_str(&heading(workload, options.runs));
-        tables.push_str(&table(&rows, workload.unit));
+        let text = heading(workload, options.runs) + &table(&rows, workload.unit);
+        tables.push((workload.name(), text));
     }
     let machine = machine();
-    println!("{tables}Machine:\n{machine}");
+    let printed: String = tables.iter().map(|(_, text)| text.as_str()).collect();
+    println!("{printed}Machine:\n{machine}");
     eprintln!("bench finished in {:.0}s", started.elapsed().as_secs_f64());
     if options.save {
-        save(&workspace, &machine, &tables)?;
+        let page = workspace.root().join("bench/RESULTS.md");
+        let saved = if selected.len() == WORKLOADS.len() {
+            Ok(results(&machine, &tables))
+        } else {
+            let old = std::fs::read_to_string(&page).unwrap_or_default();
+            results_with(&old, &machine, &tables)
+        };
+        crate::files::write(
+            &page,
+            saved.map_err(|why| format!("bench/RESULTS.md: {why}"))?,
+        )?;
+        println!("wrote {}", page.display());
     }
     Ok(())
 }
@@ -414,20 +426,48 @@ fn heading(workload: &Workload, runs: u16) -> String {
     )
 }
 
-/// Writes the tables, and the machine they came from, to bench/RESULTS.md.
-fn save(workspace: &Workspace, machine: &str, tables: &str) -> Result<(), Error> {
-    let page = workspace.root().join("bench/RESULTS.md");
-    let text = format!(
+/// bench/RESULTS.md: the machine, then each workload's table, in the
+/// order of [`WORKLOADS`].
+fn results(machine: &str, tables: &[(&str, String)]) -> String {
+    let mut text = format!(
         "# Benchmark results\n\n\
          Written by `cargo xtask bench --save`. These are one machine's \
          numbers, from one run of the command; run it on yours with \
          `cargo xtask bench`. What the workloads are and how to read the \
          numbers is in [README.md](README.md).\n\n\
-         ## The machine\n\n{machine}\n## Results\n\n{tables}"
+         ## The machine\n\n{machine}\n## Results\n\n"
     );
-    crate::files::write(&page, text)?;
-    println!("wrote {}", page.display());
-    Ok(())
+    for workload in &WORKLOADS {
+        if let Some((_, table)) = tables.iter().find(|(name, _)| *name == workload.name()) {
+            text.push_str(table);
+        }
+    }
+    text
+}
+
+/// bench/RESULTS.md, `old`, with the workloads of `tables` run again: the
+/// others' tables are kept, which only the same machine makes comparable.
+fn results_with(old: &str, machine: &str, tables: &[(&str, String)]) -> Result<String, String> {
+    let machine_and_results = format!("## The machine\n\n{machine}\n## Results\n\n");
+    let Some((_, kept)) = old.split_once(&machine_and_results) else {
+        return Err(
+            "its tables came from another machine, toolchain or Python: \
+                    save every workload (`cargo xtask bench --save`)"
+                .to_owned(),
+        );
+    };
+    let mut all: Vec<(&str, String)> = tables.to_vec();
+    for section in kept.split("### ").filter(|section| !section.is_empty()) {
+        let name = section.split_whitespace().next().unwrap_or_default();
+        if !all.iter().any(|(run, _)| *run == name) {
+            let known = WORKLOADS.iter().find(|workload| workload.name() == name);
+            let name = known.map(Workload::name).ok_or_else(|| {
+                format!("its table `### {name}` is of no workload; save every workload")
+            })?;
+            all.push((name, format!("### {section}")));
+        }
+    }
+    Ok(results(machine, &all))
 }
 
 pub(crate) fn run_once(command: Command) -> Result<Sample, String> {
@@ -589,6 +629,31 @@ mod tests {
             assert_eq!(workload[0].name(), typed.get_name());
         }
         assert_eq!(selected(None).len(), WORKLOADS.len());
+    }
+
+    /// Saving one workload keeps the other tables, in their order, and
+    /// only where they came from the same machine.
+    #[test]
+    fn saving_one_workload_keeps_the_others_of_the_same_machine() {
+        let table = |name: &str, figure: &str| format!("### {name}\n\n| {figure} |\n\n");
+        let all = [
+            ("spawn", table("spawn", "1")),
+            ("queue", table("queue", "2")),
+            ("sleep", table("sleep", "3")),
+        ];
+        let old = results("- CPU: one\n", &all);
+        let new = results_with(&old, "- CPU: one\n", &[("queue", table("queue", "9"))]).unwrap();
+        let expected = results(
+            "- CPU: one\n",
+            &[
+                all[0].clone(),
+                ("queue", table("queue", "9")),
+                all[2].clone(),
+            ],
+        );
+        assert_eq!(new, expected);
+        let error = results_with(&old, "- CPU: two\n", &[("queue", table("queue", "9"))]);
+        assert!(error.unwrap_err().contains("another machine"));
     }
 
     #[test]

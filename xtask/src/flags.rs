@@ -211,7 +211,7 @@ pub struct Bench {
     /// Runs of each, alternating.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub runs: u16,
-    /// Write the tables to bench/RESULTS.md (`tracker`: bench/tracker/RESULTS.md).
+    /// Write the tables to bench/RESULTS.md, where one workload's replaces only its own (`tracker`: bench/tracker/RESULTS.md).
     #[arg(long)]
     pub save: bool,
     /// `tracker` only: a debug build's rows too, on the current-thread runtime.
