@@ -25,10 +25,8 @@
 //!   simulation that follows it is `simple_server`)
 
 use std::collections::{HashMap, VecDeque};
-use std::io;
-use std::pin::{Pin, pin};
+use std::pin::pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::task::{self, Poll, ready};
 use std::time::Duration;
 
 use anyhow::{Context, bail, ensure};
@@ -46,10 +44,10 @@ use reqwest::RequestBuilder;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
-use tokio::time::{Instant, MissedTickBehavior, Sleep, interval, sleep, timeout};
+use tokio::time::{Instant, MissedTickBehavior, interval, sleep, timeout};
+use tokio_io_timeout::TimeoutStream;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower_http::timeout::TimeoutLayer;
@@ -261,10 +259,12 @@ async fn serve(mut listener: TcpListener, app: Router, shutdown: CancellationTok
 /// `shutdown` is cancelled, the request it is on is answered.
 async fn serve_connection(socket: TcpStream, app: Router, shutdown: CancellationToken) {
     let service = TowerToHyperService::new(app);
-    let socket = WriteLimit {
-        socket,
-        stalled: None,
-    };
+    // A write that waits `WRITE_TIMEOUT` for the client to make room fails
+    // (`TimedOut`), and hyper closes the connection; one that makes progress
+    // starts the wait again. Boxed: hyper wants an `Unpin` socket.
+    let mut socket = TimeoutStream::new(socket);
+    socket.set_write_timeout(Some(WRITE_TIMEOUT));
+    let socket = Box::pin(socket);
     // Without a timer, hyper drops its 30 s limit on reading a request's head.
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())
@@ -278,77 +278,6 @@ async fn serve_connection(socket: TcpStream, app: Router, shutdown: Cancellation
             connection.as_mut().graceful_shutdown();
             let _ = connection.await;
         }
-    }
-}
-
-/// A socket whose writes fail once one has waited `WRITE_TIMEOUT` for the
-/// client to make room: hyper then closes the connection.
-struct WriteLimit {
-    socket: TcpStream,
-    /// Set when a write first waits, and cleared when one makes progress.
-    stalled: Option<Pin<Box<Sleep>>>,
-}
-
-impl WriteLimit {
-    /// Polls `write` on the socket: progress clears the deadline, a wait
-    /// sets it, and the deadline past is an error.
-    fn keep<T>(
-        self: Pin<&mut Self>,
-        cx: &mut task::Context<'_>,
-        write: impl FnOnce(Pin<&mut TcpStream>, &mut task::Context<'_>) -> Poll<io::Result<T>>,
-    ) -> Poll<io::Result<T>> {
-        let this = self.get_mut();
-        let result = write(Pin::new(&mut this.socket), cx);
-        if result.is_ready() {
-            this.stalled = None;
-            return result;
-        }
-        let stalled = this
-            .stalled
-            .get_or_insert_with(|| Box::pin(sleep(WRITE_TIMEOUT)));
-        ready!(stalled.as_mut().poll(cx));
-        let stopped = format!("the client made no room for a write in {WRITE_TIMEOUT:?}");
-        Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, stopped)))
-    }
-}
-
-impl AsyncRead for WriteLimit {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut task::Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().socket).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for WriteLimit {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut task::Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.keep(cx, |socket, cx| socket.poll_write(cx, buf))
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut task::Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.keep(cx, |socket, cx| socket.poll_write_vectored(cx, bufs))
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.socket.is_write_vectored()
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut task::Context<'_>) -> Poll<io::Result<()>> {
-        self.keep(cx, |socket, cx| socket.poll_flush(cx))
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut task::Context<'_>) -> Poll<io::Result<()>> {
-        self.keep(cx, |socket, cx| socket.poll_shutdown(cx))
     }
 }
 

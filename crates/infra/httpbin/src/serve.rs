@@ -9,12 +9,9 @@
 //! connection takes a place of `MAX_CONNECTIONS` before it is accepted, and
 //! the standalone server adds [`Limits::STANDALONE`]'s time limits.
 
-use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
@@ -25,10 +22,10 @@ use axum::response::{IntoResponse, Response};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tokio::time::{Sleep, sleep, timeout};
+use tokio::time::{sleep, timeout};
+use tokio_io_timeout::TimeoutStream;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -153,11 +150,11 @@ async fn serve_connection(
     // delay by 40 ms of real time: on the paused clock the runtime sees no
     // I/O meanwhile and jumps to its next timer.
     let _ = socket.set_nodelay(true);
-    let io = TokioIo::new(WriteLimit {
-        socket,
-        limit: limits.write,
-        stalled: None,
-    });
+    // A write that waits `limits.write` for the client to make room fails,
+    // and hyper closes the connection. Boxed: hyper wants an `Unpin` socket.
+    let mut socket = TimeoutStream::new(socket);
+    socket.set_write_timeout(limits.write);
+    let io = TokioIo::new(Box::pin(socket));
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -184,83 +181,5 @@ async fn within(limit: Duration, request: Request, next: Next) -> Response {
             format!("the request took over {limit:?}"),
         )
             .into_response(),
-    }
-}
-
-/// A socket whose writes fail once they have made no progress for `limit`:
-/// a client that reads nothing would otherwise keep its connection, and its
-/// place, for good.
-struct WriteLimit {
-    socket: TcpStream,
-    limit: Option<Duration>,
-    /// Set when a write first waits, and cleared when one makes progress.
-    stalled: Option<Pin<Box<Sleep>>>,
-}
-
-impl WriteLimit {
-    /// Polls `write` on the socket: progress clears the deadline, a wait
-    /// sets it, and the deadline past is an error.
-    fn keep<T>(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        write: impl FnOnce(Pin<&mut TcpStream>, &mut Context<'_>) -> Poll<io::Result<T>>,
-    ) -> Poll<io::Result<T>> {
-        let this = self.get_mut();
-        let result = write(Pin::new(&mut this.socket), cx);
-        let Some(limit) = this.limit else {
-            return result;
-        };
-        if result.is_ready() {
-            this.stalled = None;
-            return result;
-        }
-        let stalled = this.stalled.get_or_insert_with(|| Box::pin(sleep(limit)));
-        match stalled.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                format!("the client made no room for a write in {limit:?}"),
-            ))),
-            Poll::Pending => Poll::Pending,
-        }
-    }
-}
-
-impl AsyncRead for WriteLimit {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().socket).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for WriteLimit {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.keep(cx, |socket, cx| socket.poll_write(cx, buf))
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.keep(cx, |socket, cx| socket.poll_write_vectored(cx, bufs))
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.socket.is_write_vectored()
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.keep(cx, |socket, cx| socket.poll_flush(cx))
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.keep(cx, |socket, cx| socket.poll_shutdown(cx))
     }
 }
