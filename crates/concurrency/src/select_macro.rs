@@ -13,8 +13,8 @@
 //! branch is polled first is random unless `biased;` asks for top to
 //! bottom. `?` inside an `async` block ends only that block, so the error is
 //! the branch's value; in a handler it returns from the function. The
-//! hazards (the losers, cancel safety, futurelock): the book's page
-//! "The select! macro".
+//! hazards (the losers, cancel safety, futurelock): the book's page "The
+//! `select!` macro".
 //!
 //! Translates: none of the guides; the Tokio tutorial's chapter "Select".
 
@@ -115,6 +115,9 @@ struct Refused {
 /// both handlers borrow `log` mutably, since only one of them runs.
 async fn first_answer(path: &str, log: &mut Vec<String>) -> Option<String> {
     tokio::select! {
+        // Not for the answer, which the mirrors' times decide: a fixed
+        // polling order makes the book's chart of this run the same each time.
+        biased;
         Ok(body) = async {
             let connection = connect(MIRROR_A).await?;
             Ok::<_, Refused>(connection.get(path))
@@ -137,6 +140,7 @@ async fn first_answer(path: &str, log: &mut Vec<String>) -> Option<String> {
 /// decides, a refusal included.
 async fn first_outcome(path: &str) -> Result<String, Refused> {
     let connection = tokio::select! {
+        biased; // As in `first_answer`.
         outcome = connect(MIRROR_A) => outcome?,
         outcome = connect(MIRROR_B) => outcome?,
     };
@@ -341,6 +345,22 @@ mod tests {
         assert_eq!(body.as_deref(), Some("/index from mirror-b"));
         assert_eq!(log, ["mirror-b answered"]);
         assert_eq!(clock.elapsed(), MIRROR_B.delay);
+    }
+
+    /// The futures are dropped before the handler runs, so it may take
+    /// `&mut` of what they borrowed.
+    #[tokio::test(start_paused = true)]
+    async fn a_handler_may_change_what_the_futures_borrowed() {
+        let mut path = String::from("/index");
+        tokio::select! {
+            Ok(body) = async { Ok::<_, Refused>(connect(MIRROR_A).await?.get(&path)) } => {
+                path = body;
+            }
+            Ok(body) = async { Ok::<_, Refused>(connect(MIRROR_B).await?.get(&path)) } => {
+                path = body;
+            }
+        }
+        assert_eq!(path, "/index from mirror-b");
     }
 
     #[tokio::test(start_paused = true)]
