@@ -36,7 +36,7 @@ async fn word_or_timeout(words: &mut mpsc::Receiver<&'static str>) -> Option<&'s
     }
 }
 
-/// Why `drain` stopped taking messages.
+/// What `drain` took, in order, and how many digits it left queued.
 #[derive(Debug, PartialEq)]
 struct Drained {
     taken: Vec<String>,
@@ -116,7 +116,7 @@ struct Refused {
 async fn first_answer(path: &str, log: &mut Vec<String>) -> Option<String> {
     tokio::select! {
         // Not for the answer, which the mirrors' times decide: a fixed
-        // polling order makes the book's chart of this run the same each time.
+        // polling order keeps the book's chart of this run the same each time.
         biased;
         Ok(body) = async {
             let connection = connect(MIRROR_A).await?;
@@ -140,7 +140,9 @@ async fn first_answer(path: &str, log: &mut Vec<String>) -> Option<String> {
 /// decides, a refusal included.
 async fn first_outcome(path: &str) -> Result<String, Refused> {
     let connection = tokio::select! {
-        biased; // As in `first_answer`.
+        // Mirror A first if a busy machine makes both ready at once, as the
+        // paused clock never does, so that its refusal still decides.
+        biased;
         outcome = connect(MIRROR_A) => outcome?,
         outcome = connect(MIRROR_B) => outcome?,
     };
