@@ -5,6 +5,7 @@ mod gather;
 mod gather_vs_as_completed;
 mod race;
 mod select_loop;
+mod select_macro;
 mod shield;
 mod task_group;
 mod wait_all;
@@ -19,6 +20,7 @@ fn main() -> std::process::ExitCode {
         example!(gather_vs_as_completed),
         example!(first_completed),
         example!(race),
+        example!(select_macro),
         example!(select_loop),
         example!(cancel_safety),
         // Its lesson: a spawned task runs on when its awaiter stops waiting.
