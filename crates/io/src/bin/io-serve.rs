@@ -86,8 +86,9 @@ fn log(line: String) {
 }
 
 /// Prints the lines as they come, each after the count of those dropped
-/// before it, until the channel closes; then says it is done.
-fn print_lines(lines: Receiver<String>, done: SyncSender<()>) {
+/// before it, until the channel closes; then the last line, if one came,
+/// which no full backlog can drop; then says it is done.
+fn print_lines(lines: Receiver<String>, last: Receiver<String>, done: SyncSender<()>) {
     let say_dropped = || {
         let dropped = DROPPED.swap(0, Ordering::Relaxed);
         if dropped > 0 {
@@ -99,6 +100,9 @@ fn print_lines(lines: Receiver<String>, done: SyncSender<()>) {
         println!("{line}");
     }
     say_dropped();
+    if let Ok(last) = last.try_recv() {
+        println!("{last}");
+    }
     let _ = done.send(());
 }
 
@@ -118,10 +122,11 @@ fn main() -> ExitCode {
     };
     let (lines, printed) = std::sync::mpsc::sync_channel(LOG_BACKLOG);
     let (done, printer_done) = std::sync::mpsc::sync_channel(1);
+    let (last_line, last) = std::sync::mpsc::sync_channel(1);
     *LOG.lock().unwrap_or_else(PoisonError::into_inner) = Some(lines);
     let printer = std::thread::Builder::new()
         .name("io-serve log".to_owned())
-        .spawn(move || print_lines(printed, done));
+        .spawn(move || print_lines(printed, last, done));
     if let Err(error) = printer {
         eprintln!("error: cannot start the thread that prints: {error}");
         return ExitCode::FAILURE;
@@ -139,8 +144,10 @@ fn main() -> ExitCode {
     };
     // The connections' tasks are dropped with the runtime.
     drop(runtime);
+    // Not through `log`, whose full backlog would drop it: a place of its
+    // own, which the printer reads once the lines before it are out.
     if !last.is_empty() {
-        log(last);
+        let _ = last_line.try_send(last);
     }
     // Closed, so the printer ends once it has printed what is left, which
     // the exit waits for within a bound: stdout may be a pipe nobody reads.
