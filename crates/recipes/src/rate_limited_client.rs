@@ -1,40 +1,47 @@
-//! An API client that gives each request a slot of its own, five a second
-//! however many tasks share it, each request with a time limit and a size
-//! limit on the answer.
+//! An API client that is rate-limited and retries: five requests a second
+//! however many tasks share it, and every attempt, retries too, takes a turn.
 //!
-//! asyncio's usual rate limiter is an `asyncio.Lock` around "sleep until the
-//! next free slot" (or the `aiolimiter` package). Here callers queue on a
-//! channel, and a task of the client's own, the pacer, hands each its slot in
-//! turn (why: the book's page "Rate limiting"); `get` then sends through one
-//! `reqwest::Client`. It spaces requests out but does not cap those in flight
-//! (add a `Semaphore`), nor read a `429`'s `Retry-After` (as
-//! `testing/http_client` does).
+//! asyncio's usual answer is an `asyncio.Lock` around "sleep until the next
+//! free slot" (or `aiolimiter`), with a retry loop around it. Here callers
+//! queue on a channel and a task of the client's own, the pacer, hands each
+//! its turn (why: the book's page "Rate limiting"). A refused or closed
+//! connection, a missed attempt deadline, a 503 or a 429 is tried again after
+//! a pause that doubles, or the longer one a `Retry-After` asks; any other
+//! status comes back at once. A 429's `Retry-After` also holds the pacer: the
+//! server says this client's budget is spent, so no caller's turn comes
+//! before it ends. Why each choice: the page "Timeouts and retries".
 //!
 //! What not to undo when you copy it:
-//! - The wait in the pacer's task, not in a caller's future, and a queue with
-//!   no bound: a caller never polled again costs its own slot, and holds up
-//!   no one; one that gave up passes its slot to the next at once.
-//! - A slot not used within a period lapses, and `get` asks again: never two
-//!   requests at one instant, nor more than six in a second, however many
-//!   callers a `select!` holds past their slots.
-//! - The next slot a period after the pacer handed out the last one, not on
-//!   a schedule: after a quiet spell the first request goes at once and the
-//!   next a period later (in `run`, at 3.4, 3.6 and 3.8 s). An `interval`
-//!   keeps a schedule, and by default sends the ticks a quiet spell missed
-//!   all at once.
-//! - The time limit on each request and the size limit on the body.
+//! - A retry waits for a turn like any request: the server counts requests,
+//!   not calls.
+//! - Four attempts and a deadline per call, turns and pauses included: a
+//!   down server sees the rate, never more, and a caller gets its error.
+//! - A `Retry-After` past `LONGEST_RETRY_AFTER` or the deadline is the
+//!   error, at once: nobody sleeps on a server's say-so unbounded.
+//! - The wait in the pacer, not in a caller: a caller dropped in `timeout`
+//!   or `select!` (waiting for a turn, pausing, mid-request) holds no turn
+//!   and leaves nothing running; one held unpolled past its turn asks again.
+//! - No two requests at one instant, nor more than six in a second.
 
 use std::num::NonZeroU32;
 use std::time::Duration;
 
 use futures::future::join_all;
-use reqwest::{Client, StatusCode};
-use tokio::sync::{mpsc, oneshot};
-use tokio::time::{Instant, sleep, sleep_until};
+use reqwest::{Client, Response, StatusCode};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::{Instant, sleep, sleep_until, timeout_at};
 use tokio_util::task::AbortOnDropHandle;
 
-/// How long one request may take, body included.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long one attempt may take, body included.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long one call may take: its turns, attempts and pauses.
+const CALL_DEADLINE: Duration = Duration::from_secs(6);
+/// The attempts one call may make, the first included.
+const ATTEMPTS: u32 = 4;
+/// The pause after the first failed attempt; each next one is twice as long.
+const FIRST_PAUSE: Duration = Duration::from_millis(500);
+/// The longest `Retry-After` waited for.
+const LONGEST_RETRY_AFTER: Duration = Duration::from_secs(5);
 /// The longest answer kept.
 const MAX_BODY: usize = 1024 * 1024;
 
@@ -42,8 +49,15 @@ const MAX_BODY: usize = 1024 * 1024;
 pub enum ApiError {
     #[error("{0}")]
     Status(StatusCode),
+    /// A 429 or 503 with a `Retry-After`.
+    #[error("{0}, asking for a pause of {1:?}")]
+    Later(StatusCode, Duration),
     #[error("the answer is longer than {MAX_BODY} bytes")]
     TooLarge,
+    #[error("no answer within the call's {CALL_DEADLINE:?}")]
+    Deadline,
+    #[error("{last}, after {attempts} attempts")]
+    GaveUp { attempts: u32, last: Box<ApiError> },
     /// The pacer has stopped: the runtime is shutting down.
     #[error("the rate limiter has stopped")]
     Stopped,
@@ -51,19 +65,43 @@ pub enum ApiError {
     Http(#[from] reqwest::Error),
 }
 
-/// A caller waiting for its slot: the pacer sends on it when the slot comes.
+impl ApiError {
+    /// Whether the same GET may go better later. 429 and 503 say "not now";
+    /// a 500 is the handler's own failure, likely the same next time, and
+    /// each retry spends a turn every caller shares.
+    fn is_transient(&self) -> bool {
+        match self {
+            ApiError::Status(status) => [
+                StatusCode::TOO_MANY_REQUESTS,
+                StatusCode::SERVICE_UNAVAILABLE,
+            ]
+            .contains(status),
+            ApiError::Later(_, asked) => *asked <= LONGEST_RETRY_AFTER,
+            // reqwest's `Kind::Request`: a refused, reset or closed
+            // connection, or a missed attempt deadline; or a body broken off.
+            ApiError::Http(error) => error.is_request() || error.is_body() || error.is_decode(),
+            _ => false,
+        }
+    }
+}
+
+/// A caller waiting for its turn: the pacer sends on it when the turn comes.
 type Waiting = oneshot::Sender<Instant>;
 
 pub struct RateLimitedClient {
     http: Client,
     base_url: String,
-    /// The queue of callers waiting for a slot. Unbounded: a bounded
+    /// The queue of callers waiting for a turn. Unbounded: a bounded
     /// channel gives a freed place to a sender that waits for one whether or
     /// not it is polled, so callers held while they wait for room would
     /// close the queue to everyone behind them.
     queue: mpsc::UnboundedSender<Waiting>,
-    /// The time between two slots, and how long a slot stays good.
+    /// No turn before this instant: the latest `Retry-After`, for everyone.
+    paused_until: watch::Sender<Instant>,
+    /// The time between two turns, and how long a turn stays good.
     period: Duration,
+    /// How long one call may take.
+    deadline: Duration,
     /// Aborted when the client is dropped.
     _pacer: AbortOnDropHandle<()>,
 }
@@ -77,44 +115,90 @@ impl RateLimitedClient {
         // requests go within less than a second.
         let period = Duration::from_nanos(1_000_000_000_u64.div_ceil(u64::from(per_second.get())));
         let (queue, waiting) = mpsc::unbounded_channel();
+        let (paused_until, paused) = watch::channel(Instant::now());
         Ok(RateLimitedClient {
-            http: Client::builder().timeout(REQUEST_TIMEOUT).build()?,
+            http: Client::builder().timeout(ATTEMPT_TIMEOUT).build()?,
             base_url: base_url.to_owned(),
             queue,
+            paused_until,
             period,
-            _pacer: AbortOnDropHandle::new(tokio::spawn(pace(waiting, period))),
+            deadline: CALL_DEADLINE,
+            _pacer: AbortOnDropHandle::new(tokio::spawn(pace(waiting, paused, period))),
         })
     }
 
     /// Waits until the rate allows one more request, and returns when its
-    /// slot came, less than a period ago.
-    async fn wait_for_slot(&self) -> Result<Instant, ApiError> {
+    /// turn came, less than a period ago.
+    async fn wait_for_turn(&self) -> Result<Instant, ApiError> {
         loop {
-            let (waiting, slot) = oneshot::channel();
+            let (waiting, turn) = oneshot::channel();
             self.queue.send(waiting).map_err(|_| ApiError::Stopped)?;
-            let slot = slot.await.map_err(|_| ApiError::Stopped)?;
-            // The pacer handed the slot out whether or not this caller was
+            let turn = turn.await.map_err(|_| ApiError::Stopped)?;
+            // The pacer handed the turn out whether or not this caller was
             // polled. One polled a period or more later (held in a
             // `select!`, or on a runtime that busy) would send beside the
-            // slots handed out since: it asks again instead, at the back.
-            if slot.elapsed() < self.period {
-                return Ok(slot);
+            // turns handed out since: it asks again instead, at the back.
+            if turn.elapsed() < self.period {
+                return Ok(turn);
             }
         }
     }
 
-    /// `GET {base_url}{path}`, when the rate allows: the status and body.
-    /// The request starts in the poll that finds its slot fresh.
+    /// `GET {base_url}{path}`: the status and body. Each attempt waits for a
+    /// turn; the call ends within its deadline, with the last attempt's
+    /// error if it has one. Dropped at any `.await`, it holds nothing.
     pub async fn get(&self, path: &str) -> Result<(StatusCode, Vec<u8>), ApiError> {
-        self.wait_for_slot().await?;
-        let mut response = self
-            .http
-            .get(format!("{}{path}", self.base_url))
-            .send()
-            .await?;
+        let deadline = Instant::now() + self.deadline;
+        let url = format!("{}{path}", self.base_url);
+        let attempts = async {
+            let (mut attempts, mut pause) = (0, FIRST_PAUSE);
+            loop {
+                attempts += 1;
+                self.wait_for_turn().await?;
+                let error = match self.attempt(&url).await {
+                    Ok(answer) => return Ok(answer),
+                    Err(error) if !error.is_transient() => return Err(error),
+                    Err(error) => error,
+                };
+                let wait = match error {
+                    ApiError::Later(_, asked) => {
+                        // The server says this client's budget is spent:
+                        // no caller's turn comes before the pause ends.
+                        let until = Instant::now() + asked;
+                        self.paused_until.send_if_modified(|paused| {
+                            let later = until > *paused;
+                            *paused = (*paused).max(until);
+                            later
+                        });
+                        pause.max(asked)
+                    }
+                    _ => pause,
+                };
+                // A pause that ends past the deadline is not worth starting.
+                if attempts == ATTEMPTS || Instant::now() + wait >= deadline {
+                    let last = Box::new(error);
+                    return Err(ApiError::GaveUp { attempts, last });
+                }
+                sleep(wait).await;
+                pause *= 2;
+            }
+        };
+        timeout_at(deadline, attempts)
+            .await
+            .map_err(|_elapsed| ApiError::Deadline)?
+    }
+
+    /// One request, sent at once.
+    async fn attempt(&self, url: &str) -> Result<(StatusCode, Vec<u8>), ApiError> {
+        let mut response = self.http.get(url).send().await?;
         let status = response.status();
         if !status.is_success() {
-            return Err(ApiError::Status(status));
+            return Err(match retry_after(&response) {
+                Some(asked) if ApiError::Status(status).is_transient() => {
+                    ApiError::Later(status, asked)
+                }
+                _ => ApiError::Status(status),
+            });
         }
         // An answer announced too long is refused before any of it is read.
         if response
@@ -134,18 +218,38 @@ impl RateLimitedClient {
     }
 }
 
-/// The pacer: hands each waiting caller its slot, in the order they came,
-/// a `period` after the last slot it handed out.
-async fn pace(mut queue: mpsc::UnboundedReceiver<Waiting>, period: Duration) {
-    let mut next_slot = Instant::now();
+/// The pause a `Retry-After` asks for, in seconds; its date form (rare, and
+/// a clock apart) is left to the doubling pause.
+fn retry_after(response: &Response) -> Option<Duration> {
+    let value = response.headers().get(reqwest::header::RETRY_AFTER)?;
+    let seconds = value.to_str().ok()?.trim().parse().ok()?;
+    Some(Duration::from_secs(seconds))
+}
+
+/// The pacer: hands each waiting caller its turn, in the order they came,
+/// a `period` after the last turn it handed out and not before a pause ends.
+async fn pace(
+    mut queue: mpsc::UnboundedReceiver<Waiting>,
+    paused: watch::Receiver<Instant>,
+    period: Duration,
+) {
+    let mut next_turn = Instant::now();
     while let Some(waiting) = queue.recv().await {
-        sleep_until(next_slot).await;
+        // Looked at again after each sleep: a pause asked meanwhile only
+        // ever moves the instant later.
+        loop {
+            let due = next_turn.max(*paused.borrow());
+            if due <= Instant::now() {
+                break;
+            }
+            sleep_until(due).await;
+        }
         // Sending on a oneshot never waits. A caller that gave up has
-        // dropped its receiver: its slot goes to the next caller.
+        // dropped its receiver: its turn goes to the next caller.
         if waiting.send(Instant::now()).is_ok() {
-            // From now, not from the slot: a slot handed out late leaves
+            // From now, not from the turn: a turn handed out late leaves
             // the one after it no time to catch up on.
-            next_slot = Instant::now() + period;
+            next_turn = Instant::now() + period;
         }
     }
 }
@@ -166,6 +270,26 @@ pub async fn run(base_url: &str) -> anyhow::Result<()> {
     sleep(Duration::from_secs(2)).await;
     let answered_at = get_pages(&client, 9..=11, start).await?;
     println!("after a quiet spell, answered at {answered_at}");
+
+    // A 503 is tried again, each attempt in a turn of its own, after pauses
+    // of 0.5, 1 and 2 s; a 404 is the answer at once.
+    for (path, status) in [("/status/503", 503), ("/status/404", 404)] {
+        let outcome = match client.get(path).await {
+            Ok((status, _)) => anyhow::bail!("{path}: {status}"),
+            Err(error) => error,
+        };
+        let at = start.elapsed().as_secs_f64();
+        println!("{path}: {outcome} [{at:.1}s]");
+        // Another server, or one that never answers, ends otherwise: that
+        // is an error, not a demonstration.
+        let last = match &outcome {
+            ApiError::GaveUp { last, .. } => last,
+            error => error,
+        };
+        if !matches!(last, ApiError::Status(got) if got.as_u16() == status) {
+            anyhow::bail!("{path} did not end as httpbin's would");
+        }
+    }
     Ok(())
 }
 
@@ -229,7 +353,7 @@ mod tests {
     /// When each of `callers` got its slot, earliest first.
     async fn slots(client: &RateLimitedClient, callers: usize) -> Vec<Instant> {
         let mut at = join_all((0..callers).map(|_| async {
-            client.wait_for_slot().await.unwrap();
+            client.wait_for_turn().await.unwrap();
             Instant::now()
         }))
         .await;
@@ -267,7 +391,7 @@ mod tests {
         let client = client(RATE.get());
         let start = Instant::now();
         slots(&client, 1).await;
-        let gave_up = timeout(Duration::from_millis(100), client.wait_for_slot()).await;
+        let gave_up = timeout(Duration::from_millis(100), client.wait_for_turn()).await;
         assert!(gave_up.is_err());
         let next = slots(&client, 1).await;
         assert_eq!(next, [start + Duration::from_millis(200)]);
@@ -280,7 +404,7 @@ mod tests {
         let client = client(RATE.get());
         let start = Instant::now();
         slots(&client, 1).await;
-        let mut held = std::pin::pin!(client.wait_for_slot());
+        let mut held = std::pin::pin!(client.wait_for_turn());
         assert!(futures::poll!(held.as_mut()).is_pending());
         let others = timeout(Duration::from_secs(5), slots(&client, 4))
             .await
@@ -297,7 +421,7 @@ mod tests {
             let client = Arc::clone(&client);
             async move {
                 loop {
-                    client.wait_for_slot().await.unwrap();
+                    client.wait_for_turn().await.unwrap();
                 }
             }
         }));
@@ -307,7 +431,7 @@ mod tests {
             // The looping task's call is in line first: two slots, and a
             // third to spare.
             let patience = Duration::from_millis(300);
-            if timeout(patience, client.wait_for_slot()).await.is_err() {
+            if timeout(patience, client.wait_for_turn()).await.is_err() {
                 starved += 1;
             }
         }
@@ -317,13 +441,13 @@ mod tests {
     /// Five callers queue in turn behind the first, then a sixth arrives:
     /// whether each got its slot after the one before it.
     async fn served_in_order(client: &Arc<RateLimitedClient>) -> bool {
-        client.wait_for_slot().await.unwrap();
+        client.wait_for_turn().await.unwrap();
         let mut callers = Vec::new();
         for _ in 0..6 {
             let client = Arc::clone(client);
             // Polled once here, so that it is in line before the next. On
             // a busy machine its slot may have come by then.
-            let mut queued = Box::pin(async move { client.wait_for_slot().await.unwrap() });
+            let mut queued = Box::pin(async move { client.wait_for_turn().await.unwrap() });
             let caller = match poll!(queued.as_mut()) {
                 Poll::Ready(slot) => tokio::spawn(std::future::ready(slot)),
                 Poll::Pending => tokio::spawn(queued),
@@ -374,12 +498,12 @@ mod tests {
     /// their waits, per slot handed out.
     async fn polls_per_slot(callers: usize) -> f64 {
         let client = Arc::new(client(100));
-        client.wait_for_slot().await.unwrap();
+        client.wait_for_turn().await.unwrap();
         let polls = Arc::new(AtomicUsize::new(0));
         let tasks: Vec<_> = (0..callers)
             .map(|_| {
                 let (client, polls) = (Arc::clone(&client), Arc::clone(&polls));
-                let call = async move { client.wait_for_slot().await.unwrap() };
+                let call = async move { client.wait_for_turn().await.unwrap() };
                 AbortOnDropHandle::new(tokio::spawn(counting_polls(polls, call)))
             })
             .collect();
@@ -414,21 +538,21 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_fresh_caller_is_served_however_many_callers_are_held() {
         let limiter = Arc::new(client(1));
-        limiter.wait_for_slot().await.unwrap();
+        limiter.wait_for_turn().await.unwrap();
         let mut waiting = Vec::new();
         for _ in 0..70 {
             let limiter = Arc::clone(&limiter);
             // Polled once here, so that all seventy are in line before the
             // held ones; then left to their own tasks.
-            let mut call = Box::pin(async move { limiter.wait_for_slot().await.unwrap() });
+            let mut call = Box::pin(async move { limiter.wait_for_turn().await.unwrap() });
             assert!(poll!(call.as_mut()).is_pending());
             waiting.push(AbortOnDropHandle::new(tokio::spawn(call)));
         }
-        let mut held: Vec<_> = (0..64).map(|_| Box::pin(limiter.wait_for_slot())).collect();
+        let mut held: Vec<_> = (0..64).map(|_| Box::pin(limiter.wait_for_turn())).collect();
         for caller in &mut held {
             assert!(poll!(caller.as_mut()).is_pending());
         }
-        timeout(SECOND * 300, limiter.wait_for_slot())
+        timeout(SECOND * 300, limiter.wait_for_turn())
             .await
             .expect("the held callers held up a fresh one")
             .unwrap();
@@ -440,18 +564,184 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn callers_held_past_their_turns_make_no_burst() {
         let limiter = client(1);
-        limiter.wait_for_slot().await.unwrap();
-        let mut held: Vec<_> = (0..10).map(|_| Box::pin(limiter.wait_for_slot())).collect();
+        limiter.wait_for_turn().await.unwrap();
+        let mut held: Vec<_> = (0..10).map(|_| Box::pin(limiter.wait_for_turn())).collect();
         for caller in &mut held {
             assert!(poll!(caller.as_mut()).is_pending());
         }
         sleep(SECOND * 20).await;
-        let callers = held.into_iter().chain([Box::pin(limiter.wait_for_slot())]);
+        let callers = held.into_iter().chain([Box::pin(limiter.wait_for_turn())]);
         let calls = join_all(callers.map(async |caller| {
             caller.await.unwrap();
             Instant::now()
         }))
         .await;
         assert_eq!(most_at_one_instant(&calls), 1, "{calls:?}");
+    }
+
+    /// A server that answers its `n`th request with `answers[n]`, or the
+    /// last of them after that: a status line and its headers, or `None` to
+    /// close the connection unanswered. Each request's instant is recorded.
+    struct Server {
+        url: String,
+        asked_at: Arc<std::sync::Mutex<Vec<Instant>>>,
+        _task: AbortOnDropHandle<()>,
+    }
+
+    async fn server(answers: &'static [Option<&'static str>]) -> Server {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let asked_at = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let task = tokio::spawn({
+            let asked_at = Arc::clone(&asked_at);
+            async move {
+                loop {
+                    let (socket, _) = listener.accept().await.unwrap();
+                    let mut socket = BufReader::new(socket);
+                    // The whole request head, so that closing resets nothing.
+                    let mut line = String::new();
+                    while socket.read_line(&mut line).await.unwrap() > 2 {
+                        line.clear();
+                    }
+                    let n = {
+                        let mut asked_at = asked_at.lock().unwrap();
+                        asked_at.push(Instant::now());
+                        asked_at.len() - 1
+                    };
+                    if let Some(answer) = answers[n.min(answers.len() - 1)] {
+                        let answer = format!(
+                            "HTTP/1.1 {answer}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                        );
+                        socket.write_all(answer.as_bytes()).await.unwrap();
+                    }
+                    socket.shutdown().await.unwrap();
+                }
+            }
+        });
+        Server {
+            url,
+            asked_at,
+            _task: AbortOnDropHandle::new(task),
+        }
+    }
+
+    impl Server {
+        /// When each request came, from `start`.
+        fn asked_at(&self, start: Instant) -> Vec<Duration> {
+            let asked_at = self.asked_at.lock().unwrap();
+            asked_at.iter().map(|at| *at - start).collect()
+        }
+    }
+
+    fn client_of(server: &Server, per_second: u32) -> RateLimitedClient {
+        let per_second = NonZeroU32::new(per_second).expect("a rate above zero");
+        RateLimitedClient::new(&server.url, per_second).unwrap()
+    }
+
+    fn millis(all: &[u64]) -> Vec<Duration> {
+        all.iter().map(|&ms| Duration::from_millis(ms)).collect()
+    }
+
+    /// A 429 asking for 2 s: the retry comes 2 s later, and a second
+    /// caller, in line since 0.1 s, waits for the pause too, then goes
+    /// first, a turn ahead of the retry.
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_after_holds_every_callers_turn() {
+        let server = server(&[
+            Some("429 Too Many Requests\r\nRetry-After: 2"),
+            Some("200 OK"),
+        ])
+        .await;
+        let client = client_of(&server, 5);
+        let start = Instant::now();
+        let second = async {
+            sleep(Duration::from_millis(100)).await;
+            client.get("/second").await
+        };
+        let (first, second) = tokio::join!(client.get("/first"), second);
+        assert!(first.is_ok() && second.is_ok(), "{first:?} {second:?}");
+        assert_eq!(server.asked_at(start), millis(&[0, 2000, 2200]));
+    }
+
+    /// One turn a second, and a 503, then a closed connection, then an
+    /// answer: the retries, asked for after pauses of 0.5 and 1 s, each wait
+    /// for a turn of their own, so the server is asked once a second.
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_takes_a_turn() {
+        let server = server(&[Some("503 Service Unavailable"), None, Some("200 OK")]).await;
+        let client = client_of(&server, 1);
+        let start = Instant::now();
+        client.get("/").await.unwrap();
+        assert_eq!(server.asked_at(start), millis(&[0, 1000, 2000]));
+    }
+
+    /// A server that answers 503 for ever, and a call with 2 s: attempts at
+    /// 0, 0.5 and 1.5 s; the next pause, 2 s, would end past the deadline,
+    /// so the call ends at 1.5 s with the last error.
+    #[tokio::test(start_paused = true)]
+    async fn the_deadline_ends_the_retries() {
+        let server = server(&[Some("503 Service Unavailable")]).await;
+        let mut client = client_of(&server, 5);
+        client.deadline = Duration::from_secs(2);
+        let start = Instant::now();
+        let error = client.get("/").await.unwrap_err();
+        assert!(
+            matches!(&error, ApiError::GaveUp { attempts: 3, last }
+                if matches!(**last, ApiError::Status(StatusCode::SERVICE_UNAVAILABLE))),
+            "{error:?}"
+        );
+        assert_eq!(start.elapsed(), Duration::from_millis(1500));
+        assert_eq!(server.asked_at(start), millis(&[0, 500, 1500]));
+    }
+
+    /// A port nobody listens on: every attempt is made, after pauses of
+    /// 0.5, 1 and 2 s, and the error says why.
+    #[tokio::test(start_paused = true)]
+    async fn a_refused_connection_is_tried_again() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", closed.local_addr().unwrap());
+        drop(closed);
+        let client = RateLimitedClient::new(&url, RATE).unwrap();
+        let start = Instant::now();
+        let error = client.get("/").await.unwrap_err();
+        assert!(
+            matches!(&error, ApiError::GaveUp { attempts: ATTEMPTS, last }
+                if matches!(&**last, ApiError::Http(error) if error.is_connect())),
+            "{error:?}"
+        );
+        assert_eq!(start.elapsed(), Duration::from_millis(3500));
+    }
+
+    /// A 404 is the answer: asked once.
+    #[tokio::test(start_paused = true)]
+    async fn another_client_error_is_not_tried_again() {
+        let server = server(&[Some("404 Not Found")]).await;
+        let client = client_of(&server, 5);
+        let start = Instant::now();
+        let error = client.get("/").await.unwrap_err();
+        assert!(
+            matches!(error, ApiError::Status(StatusCode::NOT_FOUND)),
+            "{error:?}"
+        );
+        assert_eq!(server.asked_at(start), millis(&[0]));
+    }
+
+    /// One turn a second. A call given up by its caller's `timeout` during
+    /// its pause after a 503 makes no more requests, and the next caller
+    /// gets the next turn, at 1 s.
+    #[tokio::test(start_paused = true)]
+    async fn a_call_dropped_in_its_pause_makes_no_more_requests() {
+        let server = server(&[Some("503 Service Unavailable"), Some("200 OK")]).await;
+        let client = client_of(&server, 1);
+        let start = Instant::now();
+        let gave_up = timeout(Duration::from_millis(300), client.get("/dropped")).await;
+        assert!(gave_up.is_err());
+        client.get("/next").await.unwrap();
+        sleep(SECOND * 10).await;
+        assert_eq!(server.asked_at(start), millis(&[0, 1000]));
     }
 }
