@@ -8,13 +8,13 @@
 //! PyO3's docs (`Python`, "Deadlocks") say so: "release the GIL before
 //! trying to lock a mutex or `await`ing in asynchronous code, e.g. with
 //! `Python::detach`". So `call_back_sync` runs `block_on` inside
-//! `py.detach`; so would any call that waits on other Python threads.
+//! `py.detach`, as should any call that waits for other Python threads.
 //! `stuck_without_detach` shows the other way without hanging: a thread
 //! attaches and runs the same `block_on`; the caller, detached, waits until
 //! the callback asks for the GIL, sees that it has not started, as it can't
 //! while that thread holds the GIL, and tells it to give up; then it lets go
 //! and the callback runs. On a free-threaded build (3.14t) there is no GIL
-//! to wait for, and the lesson's second line would differ.
+//! to wait for, and the `without detach` line would differ.
 
 use std::sync::mpsc;
 
