@@ -5,18 +5,19 @@
 //! On a standard (GIL) build, a Rust function called from Python holds the
 //! GIL until it returns, and never hands it over as the interpreter does
 //! every few milliseconds: so even on an executor thread, a blocking call
-//! that keeps it stops the loop. `py.detach(|| ...)` (`allow_threads` before
-//! PyO3 0.26) releases it around work that touches no Python object. A Tokio
-//! thread has no GIL until `Python::attach`; held there across blocking work,
-//! it stalls the loop just the same. Attach only to touch Python objects, and
-//! briefly. A free-threaded build (3.14t) has no GIL, and this module says
-//! it needs none (`gil_used = false`, PyO3 0.30's default): there an
-//! attached thread that blocks holds up the others only when the interpreter
-//! stops them all, as its garbage collector does, and PyO3's guide says to
-//! detach in the same places. Each sleep returns how many of the loop's
-//! heartbeats ran meanwhile, which the lesson counts rather than timing the
-//! loop's pauses, as a busy machine stretches those: none can run while the
-//! GIL is held.
+//! that keeps it stops the loop. `py.detach(|| ...)` releases it around work
+//! that touches no Python object. A Tokio thread has no GIL until
+//! `Python::attach`; held there across blocking work, it stalls the loop just
+//! the same. (Older code and answers spell these `allow_threads` and
+//! `Python::with_gil`: PyO3 0.26 renamed them, 0.28 removed the old names.)
+//! Attach only to touch Python objects, and briefly. A free-threaded build
+//! (3.14t) has no GIL, and this module says it needs none (`gil_used =
+//! false`, PyO3 0.30's default): there an attached thread that blocks holds
+//! up the others only when the interpreter stops them all, as its garbage
+//! collector does, and PyO3's guide says to detach in the same places. Each
+//! sleep returns how many of the loop's heartbeats ran meanwhile, which the
+//! lesson counts rather than timing the loop's pauses, as a busy machine
+//! stretches those: none can run while the GIL is held.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;

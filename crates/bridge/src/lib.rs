@@ -17,6 +17,8 @@ mod cpu_bound;
 mod errors;
 mod gil;
 mod shutdown;
+mod streams;
+mod sync_entry;
 
 /// The module Python imports as `bridge`.
 #[pymodule]
@@ -33,5 +35,7 @@ fn bridge(module: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(module)?;
     context_vars::register(module)?;
     shutdown::register(module)?;
+    sync_entry::register(module)?;
+    streams::register(module)?;
     Ok(())
 }
