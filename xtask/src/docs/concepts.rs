@@ -313,7 +313,7 @@ mod tests {
             ("basics/async_functions", "fn f(g: impl AsyncFn()) {}"),
             ("basics/async_traits", "let a = Arc::new(1);"),
             ("concurrency/gather", "let s = pin!(s);"),
-            ("concurrency/select_loop", "let s = pin!(s);"),
+            ("concurrency/select_macro", "let s = pin!(s);"),
         ]
         .iter()
         .map(|(id, source)| example(id, source))
@@ -321,7 +321,7 @@ mod tests {
         let wrong = concepts().wrong_firsts(&examples);
         assert_eq!(wrong.len(), 1, "{wrong:#?}");
         assert!(
-            wrong[0].contains("`pinning` says it is first needed in concurrency/select_loop, but")
+            wrong[0].contains("`pinning` says it is first needed in concurrency/select_macro, but")
                 && wrong[0].contains("is concurrency/gather"),
             "{}",
             wrong[0]
