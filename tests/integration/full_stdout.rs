@@ -85,3 +85,36 @@ fn the_local_httpbin_stops_with_a_full_stdout() {
         stops_with_a_full_stdout("httpbin", &[], signal);
     }
 }
+
+/// httpbin with its stderr a full pipe nobody reads (a supervisor that
+/// reads stdout alone), and a request half sent when SIGTERM comes: past
+/// the grace period httpbin says on stderr that it closes the connections
+/// still open, and that line must not hold the exit. Written on the
+/// runtime's thread, it waited for room for ever, and the signals were
+/// httpbin's: only SIGKILL stopped it.
+#[test]
+fn the_local_httpbin_stops_with_a_full_stderr_and_a_request_open() {
+    let (reader, mut writer) = std::io::pipe().expect("a pipe");
+    let room = rustix::pipe::fcntl_getpipe_size(&writer).expect("the pipe's size");
+    writer.write_all(&vec![b'x'; room]).expect("the pipe fills");
+    let mut command = Command::new(crate::support::binary("httpbin"));
+    command.args(["--port", "0"]).stderr(writer);
+    let (mut server, first) = proc::serve(command).expect("the server starts");
+    let address = first
+        .split_whitespace()
+        .find_map(|word| word.strip_prefix("http://"))
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_owned();
+    let mut client = std::net::TcpStream::connect(&address).expect("it accepts");
+    client
+        .write_all(b"POST /anything HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n{")
+        .expect("half a request is sent");
+    // Until httpbin has read the head: the request is then in flight.
+    std::thread::sleep(Duration::from_millis(500));
+    server.signal(Signal::TERM).expect("the signal is sent");
+    let status = server.wait_timeout(PATIENCE).expect("its status");
+    let status = status
+        .unwrap_or_else(|| panic!("httpbin still ran {PATIENCE:?} after SIGTERM, its stderr full"));
+    assert!(status.success(), "httpbin after SIGTERM: {status}");
+    drop((client, reader));
+}

@@ -43,7 +43,7 @@ async fn main() -> ExitCode {
     match serve(flags.port).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error}");
+            say(format!("error: {error}")).await;
             ExitCode::FAILURE
         }
     }
@@ -102,13 +102,33 @@ async fn serve(port: u16) -> Result<(), String> {
     // which the limits bound; after the grace period, the runtime's end
     // drops whatever is left.
     if tokio::time::timeout(GRACE_PERIOD, server).await.is_err() {
-        eprintln!(
+        say(format!(
             "httpbin: connections still open {} s after {stopped_by}; closing them",
             GRACE_PERIOD.as_secs()
-        );
+        ))
+        .await;
     }
     Ok(())
 }
+
+/// Writes `line` on stderr from a thread of its own, and waits for it at
+/// most `SAY_WAIT`: a stderr pipe nobody reads holds a write for ever, and
+/// on the runtime's thread it held the exit, the signals already httpbin's.
+async fn say(line: String) {
+    let (said, heard) = oneshot::channel();
+    let writer = std::thread::Builder::new()
+        .name("stderr".to_owned())
+        .spawn(move || {
+            let _ = writeln!(std::io::stderr(), "{line}");
+            let _ = said.send(());
+        });
+    if writer.is_ok() {
+        let _ = tokio::time::timeout(SAY_WAIT, heard).await;
+    }
+}
+
+/// How long the exit waits for a line on stderr.
+const SAY_WAIT: Duration = Duration::from_secs(1);
 
 /// How long open connections get to finish after Ctrl-C or SIGTERM.
 const GRACE_PERIOD: Duration = Duration::from_secs(1);
