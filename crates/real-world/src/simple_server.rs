@@ -62,7 +62,11 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 const RETRY_AFTER: Duration = ANSWER_TIMEOUT;
 /// How long a write may wait for the client to make room for it: hyper
 /// waits for ever, so a client that sends requests and never reads the
-/// answers would hold its connection, and hyper's buffers, for good.
+/// answers would hold its connection, and hyper's buffers, for good. The
+/// wait begins only once the kernel's send buffer is full, and Linux grows
+/// that buffer (to `net.ipv4.tcp_wmem`'s largest, 4 MiB by default) while
+/// answers come: a client that asks for little at a time fills it slowly,
+/// and holds its connection far longer than this.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Serialize)]
