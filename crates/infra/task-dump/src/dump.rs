@@ -483,8 +483,12 @@ const MULTI_THREAD: &str = "No frames for the tasks: on the multi-thread runtime
 impl TaskDumps<'_> {
     /// On the current-thread runtime, the dump of every task as they are,
     /// taken in this poll, where no other task can run first. A task that
-    /// does work while it is traced (one spawned a moment ago) can trip
-    /// Tokio's tracing up: the dump is lost then, not the program.
+    /// does work while it is traced (one spawned a moment ago, or one whose
+    /// listener has a connection waiting) can trip Tokio's tracing up: a
+    /// `spawn` it makes then panics inside Tokio. The panic is caught, so the
+    /// program goes on, but the dump has no frames and that task may have
+    /// lost what it was doing (seen: `--dump-at 0` on a server's first
+    /// accept; the connection it spawned was never served).
     async fn in_place(&self) -> Result<tokio::runtime::Dump, String> {
         use std::panic::{self, AssertUnwindSafe};
 
@@ -511,7 +515,7 @@ impl TaskDumps<'_> {
 
 #[cfg(taskdump)]
 const PANICKED: &str = "No frames for the tasks: Tokio's tracing panicked (a task did work while \
-                        it was traced); each task is as the tracker saw it.";
+                        it was traced, and may have lost it); each task is as the tracker saw it.";
 
 /// A trace's backtraces, each outermost frame first. The first resolve in a
 /// process reads the binary's debug info: milliseconds to a few hundred.
