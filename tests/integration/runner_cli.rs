@@ -201,6 +201,25 @@ fn a_timeout_ends_the_run_though_nobody_reads_its_output() {
     }
 }
 
+/// On the real clock the instants end with how long the machine held the
+/// runtime up, which `check-all --real` reads.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_real_clock_says_how_long_the_runtime_was_held_up() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let instants = dir.path().join("instants");
+    let output = std::process::Command::new(crate::support::fixture_section().binary)
+        .args(["prints_over_time", "--clock", "real", "--line-instants"])
+        .arg(&instants)
+        .output()
+        .expect("the fixture section runs");
+    assert!(output.status.success(), "{output:?}");
+    let written = std::fs::read_to_string(&instants).expect("the instants were written");
+    let recording = protocol::line_instants::parse(&written).expect("the instants parse");
+    assert_eq!(recording.lines.len(), 4, "{written}");
+    assert!(recording.held_up.is_some(), "{written}");
+}
+
 /// `--line-instants`: each line at the instant of the paused clock when its
 /// newline was written, from `run()`, a task or the blocking pool, and
 /// stdout as it would be without it.

@@ -132,6 +132,12 @@ pub struct Report {
     pub blessed: Vec<PathBuf>,
     /// On the real clock, the most a line ran later than one due before it.
     pub lag: Option<Duration>,
+    /// On the real clock, the most its runtime waited for a CPU within
+    /// [`golden::EITHER_ORDER`], where that could be read.
+    pub held_up: Option<Duration>,
+    /// On the real clock, a difference the machine may have made: it held
+    /// the runtime up for [`golden::HELD_UP`] or more.
+    pub cant_tell: Option<String>,
 }
 
 impl Report {
@@ -153,6 +159,9 @@ impl Report {
             .map(|output| format!(" ({:.1}s)", output.elapsed.as_secs_f64()))
             .unwrap_or_default();
         match self.problems.first() {
+            None if let Some(why) = &self.cant_tell => {
+                format!("CAN'T TELL {id}: {}{took}", first_line(why))
+            }
             None if self.blessed.is_empty() => format!("PASS {id}{took}"),
             None => format!("BLESSED {id}{took}"),
             Some(problem) => format!("FAIL {id}: {}{took}", first_line(problem)),
@@ -162,7 +171,8 @@ impl Report {
     pub fn details(&self) -> String {
         let mut text = self.summary() + "\n";
         // The summary showed the first problem's first line.
-        let lines = self.problems.iter().flat_map(|problem| problem.lines());
+        let said = self.problems.iter().chain(&self.cant_tell);
+        let lines = said.flat_map(|problem| problem.lines());
         for line in lines.skip(1) {
             let _ = writeln!(text, "  {line}");
         }
@@ -315,8 +325,14 @@ fn run(
             golden::name(orphan)
         )
     }));
-    for failure in &failures {
-        println!("\n{}", failure.trim_end());
+    // Said, but not failed: the machine may have made the difference.
+    let cant_tell: Vec<String> = reports
+        .iter()
+        .filter(|report| report.passed() && report.cant_tell.is_some())
+        .map(Report::details)
+        .collect();
+    for said in cant_tell.iter().chain(&failures) {
+        println!("\n{}", said.trim_end());
     }
     // How close the machine came to swapping lines that must keep their order.
     if let Some(lagging) = reports
@@ -333,11 +349,27 @@ fn run(
             golden::EITHER_ORDER.as_secs_f64()
         );
     }
-    println!(
-        "\n{} passed, {} failed",
-        reports.len() - (failures.len() - orphans.len()),
-        failures.len()
-    );
+    if let Some(held) = reports
+        .iter()
+        .filter(|report| report.held_up.is_some())
+        .max_by_key(|report| report.held_up)
+    {
+        println!(
+            "The most the machine kept a runtime from a CPU within {:.3}s: {:.3}s ({}); from \
+             {:.3}s on, a difference is one it can't tell from the example's",
+            golden::EITHER_ORDER.as_secs_f64(),
+            held.held_up.unwrap_or_default().as_secs_f64(),
+            held.case.id(),
+            golden::HELD_UP.as_secs_f64()
+        );
+    }
+    let failed = failures.len();
+    let passed = reports.len() - (failed - orphans.len()) - cant_tell.len();
+    let cant_tell = match cant_tell.len() {
+        0 => String::new(),
+        count => format!("{count} can't tell, "),
+    };
+    println!("\n{passed} passed, {cant_tell}{failed} failed");
     Ok(Outcome::of_failures(failures.len()))
 }
 
@@ -362,6 +394,8 @@ pub fn check(
         problems: Vec::new(),
         blessed: Vec::new(),
         lag: None,
+        held_up: None,
+        cant_tell: None,
         case: case.clone(),
     };
     // What this run adds to the command line a reader re-runs.
@@ -400,8 +434,9 @@ pub fn check(
     }
     for kind in kinds {
         let judged = match &due {
-            Some(due) => judge_real(&file(kind), scratch.path(), due).map(|lag| {
-                report.lag = Some(lag);
+            Some(due) => judge_real(&file(kind), scratch.path(), due).map(|real| {
+                (report.lag, report.held_up) = (real.lag, real.held_up);
+                report.cant_tell = real.cant_tell;
                 None
             }),
             None => recorded(kind, &output.stdout, scratch.path()).and_then(|recorded| {
@@ -519,7 +554,7 @@ pub(crate) fn when_due(
             case.id()
         ));
     }
-    let due = read_line_instants(&path)?;
+    let (due, _) = read_line_instants(&path)?;
     let name = golden::name(golden);
     let expected = golden::read(golden)?;
     if !expected
@@ -534,28 +569,69 @@ pub(crate) fn when_due(
     Ok(due)
 }
 
-/// A `--line-instants` file: each line with its instant.
-fn read_line_instants(path: &Path) -> Result<Vec<(Duration, String)>, String> {
+/// Lines, each with the instant it was written at.
+type Lines = Vec<(Duration, String)>;
+
+/// A `--line-instants` file: each line with its instant, and how long the
+/// machine held the runtime up, if the file says.
+fn read_line_instants(path: &Path) -> Result<(Lines, Option<Duration>), String> {
     let text = std::fs::read_to_string(path)
         .map_err(|error| format!("cannot read the run's line instants: {error}"))?;
-    let lines = protocol::line_instants::parse(&text)
+    let recording = protocol::line_instants::parse(&text)
         .map_err(|error| format!("its line instants can't be read: {error}"))?;
-    Ok(lines
-        .into_iter()
-        .map(|(at, line)| (at, line.to_owned()))
-        .collect())
+    let lines = recording.lines.into_iter();
+    let lines = lines.map(|(at, line)| (at, line.to_owned())).collect();
+    Ok((lines, recording.held_up))
+}
+
+/// What a run on the real clock showed, where it did not fail.
+struct OnTheRealClock {
+    lag: Option<Duration>,
+    held_up: Option<Duration>,
+    cant_tell: Option<String>,
 }
 
 /// Compares what a run on the real clock wrote (its line instants, in
 /// `scratch`) with the golden file at `path`, given when each of its lines
-/// is due: the run's lag, if it passes.
-fn judge_real(path: &Path, scratch: &Path, due: &[(Duration, String)]) -> Result<Duration, String> {
+/// is due. A difference fails it, unless the machine held its runtime up
+/// for [`golden::HELD_UP`] or more: then the run can't tell whose it is.
+fn judge_real(
+    path: &Path,
+    scratch: &Path,
+    due: &[(Duration, String)],
+) -> Result<OnTheRealClock, String> {
     let name = golden::name(path);
-    let run = read_line_instants(&scratch.join(LINE_INSTANTS))?;
+    let (run, held_up) = read_line_instants(&scratch.join(LINE_INSTANTS))?;
     let compared = golden::on_the_real_clock(&name, due, &run);
-    match compared.diff {
-        None => Ok(compared.lag),
-        Some(diff) => Err(format!("its stdout differs from {name}\n{diff}")),
+    let Some(diff) = compared.diff else {
+        let lag = Some(compared.lag);
+        return Ok(OnTheRealClock {
+            lag,
+            held_up,
+            cant_tell: None,
+        });
+    };
+    let differs = format!("its stdout differs from {name}\n{diff}");
+    match held_up {
+        Some(held) if held >= golden::HELD_UP => Ok(OnTheRealClock {
+            lag: None,
+            held_up,
+            cant_tell: Some(format!(
+                "{differs}but within {:.3}s of the run the machine kept its runtime from a CPU \
+                 for {:.3}s ({:.3}s or more makes a difference as much the machine's doing as \
+                 the example's): run it again on a quieter machine",
+                golden::EITHER_ORDER.as_secs_f64(),
+                held.as_secs_f64(),
+                golden::HELD_UP.as_secs_f64(),
+            )),
+        }),
+        Some(held) => Err(format!(
+            "{differs}the machine kept its runtime from a CPU for {:.3}s at most within {:.3}s \
+             of the run, too little to have made this difference",
+            held.as_secs_f64(),
+            golden::EITHER_ORDER.as_secs_f64(),
+        )),
+        None => Err(differs),
     }
 }
 
@@ -634,6 +710,37 @@ pub fn bless(timed: &flags::TimedExamples) -> Result<Outcome, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A difference on the real clock fails, unless the machine held the
+    /// runtime up long enough to have made it; a match passes however long.
+    #[test]
+    fn only_a_run_the_machine_held_up_cant_tell_a_difference() {
+        let scratch = tempfile::tempdir().unwrap();
+        let ms = Duration::from_millis;
+        let due = [(ms(0), "a".to_owned()), (ms(1000), "b".to_owned())];
+        let judge = |lines: &[&str], held: Option<Duration>| {
+            let mut text: String = lines
+                .iter()
+                .map(|line| protocol::line_instants::line(ms(0), line))
+                .collect();
+            text.extend(held.map(protocol::line_instants::held_up));
+            std::fs::write(scratch.path().join(LINE_INSTANTS), text).unwrap();
+            judge_real(Path::new("golden"), scratch.path(), &due)
+        };
+        let close_to = golden::HELD_UP - ms(1);
+        let failed = judge(&["a", "c"], Some(close_to)).err().unwrap();
+        assert!(failed.contains("0.299s at most within 0.400s"), "{failed}");
+        assert!(judge(&["a", "c"], None).is_err());
+        let unsure = judge(&["a", "c"], Some(golden::HELD_UP)).unwrap();
+        let why = unsure.cant_tell.unwrap();
+        assert!(why.starts_with("its stdout differs from golden"), "{why}");
+        assert!(
+            why.contains("kept its runtime from a CPU for 0.300s"),
+            "{why}"
+        );
+        let passed = judge(&["a", "b"], Some(ms(400))).unwrap();
+        assert_eq!((passed.cant_tell, passed.held_up), (None, Some(ms(400))));
+    }
 
     /// Only a dump is taken at an instant run() may not reach; a timeline
     /// missing is another matter.

@@ -91,11 +91,21 @@ pub fn without_times(text: &str) -> Cow<'_, str> {
     TIME.replace_all(text, "${1}<time>")
 }
 
-/// How far apart two lines' instants on the virtual clock may be and still
-/// come in either order on the real clock, where a busy machine runs a
-/// timer late by as much as it delays the process. Measured: see
-/// CONTRIBUTING.md, "Output that holds on every run".
-pub const EITHER_ORDER: Duration = Duration::from_millis(400);
+pub use protocol::line_instants::EITHER_ORDER;
+
+/// How far apart on the virtual clock two events must be when which comes
+/// first decides what is printed. Of it, [`EITHER_ORDER`] is what a busy
+/// machine may add, and the rest what the work between them may take on
+/// an idle one. CONTRIBUTING.md, "Output that holds on every run", says why.
+pub const RACE: Duration = Duration::from_millis(500);
+
+/// How long the machine must keep a run's runtime from a CPU within one
+/// [`EITHER_ORDER`] for a difference on the real clock to be possibly its
+/// doing: a race given [`RACE`] goes the other way only if the work between
+/// its events, at most `RACE - EITHER_ORDER` of its own, waits for a CPU
+/// for the rest, and `EITHER_ORDER` of that window holds all but another
+/// `RACE - EITHER_ORDER` of the wait.
+pub const HELD_UP: Duration = EITHER_ORDER.saturating_sub(RACE.saturating_sub(EITHER_ORDER));
 
 /// How a run on the real clock compares with the golden file.
 pub struct OnTheRealClock {

@@ -4,6 +4,7 @@
 pub mod dump;
 
 mod cli;
+mod held_up;
 mod line_instants;
 pub mod own_time;
 mod record;

@@ -9,16 +9,22 @@
 //! only there), so everything written since the last park was written at
 //! the instant the clock still shows. A line a thread outside the runtime
 //! writes is stamped at the next park after it.
+//!
+//! On the real clock the runtime's threads also read their own clocks as
+//! they park and wake, and the file's last line says how long the machine
+//! held them up (`held_up.rs`).
 
 use std::io::{self, Write as _};
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use protocol::line_instants::EITHER_ORDER;
 use rustix::event::{PollFd, PollFlags, poll};
 use rustix::io::Errno;
 use tokio::time::Instant;
 
+use crate::held_up::HeldUp;
 use crate::whole_file::WholeFile;
 
 /// Stdout, captured until [`LineInstants::finish`].
@@ -46,11 +52,14 @@ struct Capture {
     origin: Option<Instant>,
     /// The instant of the last stamp.
     last: Duration,
+    /// On the real clock, the runtime's threads' readings.
+    held_up: Option<HeldUp>,
 }
 
 impl LineInstants {
     /// Captures stdout from now on; the instants go to `file` at the end.
-    pub(crate) fn capture(file: WholeFile) -> io::Result<Self> {
+    /// On the real clock, counts how long the machine holds the runtime up.
+    pub(crate) fn capture(file: WholeFile, real_clock: bool) -> io::Result<Self> {
         io::stdout().flush()?;
         let stdout = io::stdout().as_fd().try_clone_to_owned()?;
         let (pipe, writer) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
@@ -66,6 +75,7 @@ impl LineInstants {
             stamped: String::new(),
             origin: None,
             last: Duration::ZERO,
+            held_up: real_clock.then(HeldUp::default),
         }));
         let copying = Arc::clone(&shared);
         // Copies as the pipe fills, so that no write to stdout waits for the
@@ -106,6 +116,15 @@ impl LineInstants {
         }
         // What the runner printed after the last example's end.
         capture.stamp_all();
+        let most = capture
+            .held_up
+            .as_ref()
+            .and_then(|held| held.most(EITHER_ORDER));
+        if let Some(most) = most {
+            capture
+                .stamped
+                .push_str(&protocol::line_instants::held_up(most));
+        }
         self.file.write(capture.stamped.as_bytes())
     }
 }
@@ -114,7 +133,18 @@ impl Stamps {
     /// An example starts: its instants count from now on its clock.
     /// Inside its runtime.
     pub(crate) fn start(&self) {
-        crate::lock(&self.0).origin = Some(Instant::now());
+        let mut capture = crate::lock(&self.0);
+        capture.origin = Some(Instant::now());
+        if let Some(held) = &mut capture.held_up {
+            held.read();
+        }
+    }
+
+    /// The runtime's `on_thread_unpark` hook: a thread woke.
+    pub(crate) fn woke(&self) {
+        if let Some(held) = &mut crate::lock(&self.0).held_up {
+            held.read();
+        }
     }
 
     /// Stamps each line written since the last stamp with the current
@@ -123,6 +153,9 @@ impl Stamps {
     /// `print!` left in std's buffer waits for the rest of its line.
     pub(crate) fn stamp(&self) {
         let mut capture = crate::lock(&self.0);
+        if let Some(held) = &mut capture.held_up {
+            held.read();
+        }
         capture.copy();
         capture.last = capture
             .origin

@@ -711,7 +711,10 @@ impl Recorder {
     /// to be built: without Tokio's task hooks, the recorder has none.
     pub(crate) fn install(&self, builder: &mut Builder, lines: Option<Stamps>) {
         if let Some(lines) = lines {
-            builder.on_thread_park(move || lines.stamp());
+            let woke = lines.clone();
+            builder
+                .on_thread_park(move || lines.stamp())
+                .on_thread_unpark(move || woke.woke());
         }
     }
 }
@@ -728,6 +731,10 @@ impl Recorder {
             .on_after_task_poll(move |meta| after.poll_ended(meta.id()))
             .on_task_terminate(move |meta| end.terminated(meta.id(), meta.spawned_at()));
         let parking = self.state().every_instant.then(|| self.clone());
+        if let Some(lines) = &lines {
+            let woke = lines.clone();
+            builder.on_thread_unpark(move || woke.woke());
+        }
         if parking.is_some() || lines.is_some() {
             builder.on_thread_park(move || {
                 if let Some(recorder) = &parking {

@@ -269,7 +269,7 @@ impl<'a> Section<'a> {
         let lines = match flags
             .line_instants
             .as_deref()
-            .map(capture_lines)
+            .map(|path| capture_lines(path, flags.clock.unwrap_or_default()))
             .transpose()
         {
             Ok(lines) => lines,
@@ -354,8 +354,9 @@ impl<'a> Section<'a> {
 
 /// `--line-instants PATH`: stdout captured from now on, or why not (a usage
 /// mistake: nothing has run).
-fn capture_lines(path: &Path) -> Result<LineInstants, ExitCode> {
-    let captured = WholeFile::new(path, "line instants").and_then(LineInstants::capture);
+fn capture_lines(path: &Path, clock: Clock) -> Result<LineInstants, ExitCode> {
+    let captured = WholeFile::new(path, "line instants")
+        .and_then(|file| LineInstants::capture(file, clock == Clock::Real));
     captured.map_err(|error| {
         let shown = path.display();
         eprintln!("error: cannot write the line instants to {shown}: {error}");
