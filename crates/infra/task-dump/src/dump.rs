@@ -425,6 +425,10 @@ impl TaskDumps<'_> {
     ) -> Taken<F::Output, Backtraces> {
         use tokio::runtime::dump::Trace;
 
+        let flavor = tokio::runtime::Handle::current().runtime_flavor();
+        if flavor == tokio::runtime::RuntimeFlavor::CurrentThread {
+            let _ = until_no_task_is_ready(READY_YIELDS).await;
+        }
         let (polled, main_trace) = Trace::root(std::future::poll_fn(|cx| {
             Poll::Ready(Trace::capture(|| main.as_mut().poll(cx)))
         }))
@@ -433,7 +437,6 @@ impl TaskDumps<'_> {
             return Taken::Finished(output);
         }
         let main = resolve(&main_trace);
-        let flavor = tokio::runtime::Handle::current().runtime_flavor();
         if flavor != tokio::runtime::RuntimeFlavor::CurrentThread {
             return Taken::Dump(Backtraces {
                 main,
@@ -482,13 +485,10 @@ const MULTI_THREAD: &str = "No frames for the tasks: on the multi-thread runtime
 #[cfg(taskdump)]
 impl TaskDumps<'_> {
     /// On the current-thread runtime, the dump of every task as they are,
-    /// taken in this poll, where no other task can run first. A task that
-    /// does work while it is traced (one spawned a moment ago, or one whose
-    /// listener has a connection waiting) can trip Tokio's tracing up: a
-    /// `spawn` it makes then panics inside Tokio. The panic is caught, so the
-    /// program goes on, but the dump has no frames and that task may have
-    /// lost what it was doing (seen: `--dump-at 0` on a server's first
-    /// accept; the connection it spawned was never served).
+    /// taken in this poll, where no other task can run first; called once
+    /// no task is ready to run, or [`READY_YIELDS`] later. A panic inside
+    /// Tokio's tracing (from a task still ready, whose code ran) is caught,
+    /// so the program goes on, but the dump has no frames.
     async fn in_place(&self) -> Result<tokio::runtime::Dump, String> {
         use std::panic::{self, AssertUnwindSafe};
 
@@ -511,6 +511,37 @@ impl TaskDumps<'_> {
             None => Err(PANICKED.to_owned()),
         }
     }
+}
+
+/// How many times a dump on the current-thread runtime lets the tasks that
+/// are ready run first, for none to be. Tokio's tracing polls every task,
+/// and a ready one can run its own code while traced (one never polled
+/// yet, or one whose future is ready without a Tokio resource in the way):
+/// a `spawn` there panics inside Tokio and the task loses what it was doing
+/// (seen: `--dump-at 0` on a server that had just accepted; the connection
+/// it spawned was never served). A program never idle (a task that yields
+/// in a loop: the runner's `yields_all_the_time` case) is dumped all the
+/// same after these: a task waiting in Tokio's `yield_now` is traced there
+/// without running its code.
+#[cfg(taskdump)]
+pub(crate) const READY_YIELDS: usize = 16;
+
+/// Lets the runtime run the tasks that are ready, up to `yields` times,
+/// until none is: whether none was.
+#[cfg(taskdump)]
+async fn until_no_task_is_ready(yields: usize) -> bool {
+    for _ in 0..yields {
+        let metrics = tokio::runtime::Handle::current().metrics();
+        let ready = metrics.global_queue_depth()
+            + (0..metrics.num_workers())
+                .map(|worker| metrics.worker_local_queue_depth(worker))
+                .sum::<usize>();
+        if ready == 0 {
+            return true;
+        }
+        tokio::task::yield_now().await;
+    }
+    false
 }
 
 #[cfg(taskdump)]

@@ -759,3 +759,54 @@ fn a_selects_waits_come_in_one_order_whichever_branch_is_polled_first() {
     assert_eq!(one.len(), 2, "{one:?}");
     assert_eq!(one, other);
 }
+
+/// The report of a dump taken on the paused clock as soon as `spawn` has
+/// spawned its tasks, none of which has started; and whether `main` ends
+/// within a second after it.
+fn dump_at_once(spawn: impl FnOnce(), main: impl Future<Output = ()>) -> (String, bool) {
+    let tracker = Tracker::default();
+    let _default = tracing::subscriber::set_default(tracker.subscriber());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        spawn();
+        let mut main = pin!(tracker.main(main));
+        let own = Own {
+            files: Files::One("src/tests.rs"),
+            module: "tests",
+        };
+        let text = match TaskDumps::new(tracker.clone(), own)
+            .dump(main.as_mut())
+            .await
+        {
+            Taken::Dump(dump) => renumbered(report(&dump, None)).render(&names_label),
+            Taken::Finished(()) => return ("main ended".to_owned(), true),
+        };
+        let ended = tokio::time::timeout(Duration::from_secs(1), main).await;
+        (text, ended.is_ok())
+    })
+}
+
+/// A task spawned just before the dump starts before it, not inside
+/// Tokio's tracing, where its `spawn` would panic and be lost: here the
+/// task it spawns answers `main`.
+#[test]
+fn a_task_spawned_just_before_the_dump_starts_first_and_its_spawn_is_not_lost() {
+    let (answer, answered) = oneshot::channel();
+    let spawn = || {
+        tokio::spawn(async move {
+            tokio::spawn(async move {
+                let _ = answer.send(());
+            });
+            std::future::pending::<()>().await;
+        });
+    };
+    let (text, ended) = dump_at_once(spawn, async {
+        let _ = answered.await;
+    });
+    assert!(!text.contains("No frames"), "{text}");
+    assert!(ended, "{text}");
+}
