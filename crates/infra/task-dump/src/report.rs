@@ -644,7 +644,11 @@ impl<'a> Locks<'a> {
                     waits.push(LockWait { holders });
                 }
             }
-            let only_locks = waits.len() == waiting.len()
+            // Its frames, where it has them, say what it polls now: a wait
+            // the tracker saw begin in a future it no longer polls (a sleep
+            // in a future a `select!` left behind) can wake it, but not move
+            // it. Without frames, every wait the tracker saw may.
+            let only_locks = (entry.traced || waits.len() == waiting.len())
                 && !entry.waits.is_empty()
                 && entry
                     .waits

@@ -760,6 +760,66 @@ fn a_selects_waits_come_in_one_order_whichever_branch_is_polled_first() {
     assert_eq!(one, other);
 }
 
+/// A task's `select!` loop polls a pinned lock wait through `&mut`, then
+/// waits in a branch's body for the same lock, queued behind that wait.
+/// When the holder lets go, Tokio hands the lock to the first waiter, the
+/// future no one polls: at the instant of the hand-off (the holder, due to
+/// run, runs before the dump) a futurelock.
+#[test]
+fn a_futurelock_queued_behind_a_holder_that_has_not_let_go() {
+    let main = || async {
+        let lock = Arc::new(Mutex::new(0));
+        let busy = tokio::spawn(hold(Arc::clone(&lock)));
+        let looping = tokio::spawn(async move {
+            sleep(Duration::from_millis(10)).await;
+            let first = lock.lock();
+            tokio::pin!(first);
+            loop {
+                tokio::select! {
+                    biased;
+                    _ = &mut first => break,
+                    () = sleep(Duration::from_millis(500)) => {
+                        let _second = lock.lock().await;
+                    }
+                }
+            }
+        });
+        let _ = tokio::join!(busy, looping);
+    };
+    let text = dump_at(main, Duration::from_secs(1), Dumps::Once);
+    expect(
+        "a_futurelock_queued_behind_a_holder_that_has_not_let_go",
+        &text,
+    );
+}
+
+/// The future a `select!` loop polls through `&mut` took the lock itself
+/// before a branch's body waits for it: stuck for good. The sleep in that
+/// future can wake the task but not move it, as its frames show only the
+/// lock: no "unless another wait ends it".
+#[test]
+fn a_guard_in_a_future_its_task_no_longer_polls() {
+    let main = || async {
+        let lock = Mutex::new(0);
+        let first = async {
+            let _guard = lock.lock().await;
+            sleep(Duration::from_secs(1)).await;
+        };
+        tokio::pin!(first);
+        loop {
+            tokio::select! {
+                biased;
+                () = &mut first => break,
+                () = sleep(Duration::from_millis(50)) => {
+                    let _second = lock.lock().await;
+                }
+            }
+        }
+    };
+    let text = dump_at(main, Duration::from_millis(200), Dumps::Once);
+    expect("a_guard_in_a_future_its_task_no_longer_polls", &text);
+}
+
 /// The report of a dump taken on the paused clock as soon as `spawn` has
 /// spawned its tasks, none of which has started; and whether `main` ends
 /// within a second after it.
