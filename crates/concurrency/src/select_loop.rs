@@ -2,19 +2,15 @@
 //! one pinned before the loop keeps its progress, and `biased;`, `if` and
 //! `else` decide which branch runs and when the loop ends.
 //!
-//! Beyond the guides: asyncio's counterpart is a loop around
-//! `asyncio.wait(pending, return_when=FIRST_COMPLETED)`, whose `pending` tasks
-//! run on. `select!` waits on futures, not tasks, and drops the losers, so a
-//! future written in a branch is new on every turn; one made before the loop
-//! and polled through `&mut` (hence `pin!`) keeps its progress, as a deadline
-//! for the whole loop does. But it is polled only while `select!` waits, never
-//! while a branch's handler runs: a handler that awaits freezes it, and if a
-//! fair lock is handed to it meanwhile, no one else gets that lock, the
-//! handler included (`pitfalls/futurelock`). A
-//! branch is disabled by its `if` or by a value that does not match its
-//! pattern, and `else` runs when all are. `biased;` polls top to bottom, so the
-//! shutdown branch wins a tie (without it, this example stopped at 2, 3, 4 or
-//! 5 s), and a branch always ready starves those below it.
+//! Beyond the guides: asyncio writes this loop around
+//! `asyncio.wait(pending, return_when=FIRST_COMPLETED)`, whose `pending`
+//! tasks run on. The macro itself, part by part, is the book's page "The
+//! `select!` macro"; what a loop adds is that a future pinned before it is
+//! polled only while `select!` waits, never while a handler runs: a handler
+//! that awaits freezes it, and a fair lock handed to it meanwhile goes to
+//! no one, the handler included (`pitfalls/futurelock`). `biased;` lets the
+//! shutdown branch win a tie (without it, this example stopped at 2, 3, 4
+//! or 5 s), and a branch always ready starves those below it.
 
 use std::pin::pin;
 use std::time::Duration;
