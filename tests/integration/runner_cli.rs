@@ -201,8 +201,8 @@ fn a_timeout_ends_the_run_though_nobody_reads_its_output() {
     }
 }
 
-/// On the real clock the instants end with how long the machine held the
-/// runtime up, which `check-all --real` reads.
+/// On the real clock each line, and the end, says how long the machine held
+/// the runtime up before it, which `check-all --real` reads.
 #[cfg(target_os = "linux")]
 #[test]
 fn the_real_clock_says_how_long_the_runtime_was_held_up() {
@@ -217,7 +217,13 @@ fn the_real_clock_says_how_long_the_runtime_was_held_up() {
     let written = std::fs::read_to_string(&instants).expect("the instants were written");
     let recording = protocol::line_instants::parse(&written).expect("the instants parse");
     assert_eq!(recording.lines.len(), 4, "{written}");
-    assert!(recording.held_up.is_some(), "{written}");
+    let counted = recording.lines.iter().map(|line| line.held_up);
+    assert!(
+        counted
+            .chain([recording.held_up_after])
+            .all(|held| held.is_some()),
+        "{written}"
+    );
 }
 
 /// `--line-instants`: each line at the instant of the paused clock when its

@@ -554,7 +554,7 @@ pub(crate) fn when_due(
             case.id()
         ));
     }
-    let (due, _) = read_line_instants(&path)?;
+    let due = read_line_instants(&path)?;
     let name = golden::name(golden);
     let expected = golden::read(golden)?;
     if !expected
@@ -569,19 +569,31 @@ pub(crate) fn when_due(
     Ok(due)
 }
 
-/// Lines, each with the instant it was written at.
-type Lines = Vec<(Duration, String)>;
+/// A `--line-instants` file: each line with its instant.
+fn read_line_instants(path: &Path) -> Result<Vec<(Duration, String)>, String> {
+    Ok(read_recording(path)?.lines)
+}
 
-/// A `--line-instants` file: each line with its instant, and how long the
-/// machine held the runtime up, if the file says.
-fn read_line_instants(path: &Path) -> Result<(Lines, Option<Duration>), String> {
+/// What a run on the real clock recorded: each line with its instant, and
+/// how long the machine held its runtime up before each line and after the
+/// last, where the file says.
+struct Recorded {
+    lines: Vec<(Duration, String)>,
+    held_up: Vec<Option<Duration>>,
+    held_up_after: Option<Duration>,
+}
+
+fn read_recording(path: &Path) -> Result<Recorded, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|error| format!("cannot read the run's line instants: {error}"))?;
     let recording = protocol::line_instants::parse(&text)
         .map_err(|error| format!("its line instants can't be read: {error}"))?;
-    let lines = recording.lines.into_iter();
-    let lines = lines.map(|(at, line)| (at, line.to_owned())).collect();
-    Ok((lines, recording.held_up))
+    let lines = recording.lines.iter();
+    Ok(Recorded {
+        lines: lines.map(|line| (line.at, line.text.to_owned())).collect(),
+        held_up: recording.lines.iter().map(|line| line.held_up).collect(),
+        held_up_after: recording.held_up_after,
+    })
 }
 
 /// What a run on the real clock showed, where it did not fail.
@@ -601,8 +613,10 @@ fn judge_real(
     due: &[(Duration, String)],
 ) -> Result<OnTheRealClock, String> {
     let name = golden::name(path);
-    let (run, held_up) = read_line_instants(&scratch.join(LINE_INSTANTS))?;
-    let compared = golden::on_the_real_clock(&name, due, &run);
+    let run = read_recording(&scratch.join(LINE_INSTANTS))?;
+    let compared = golden::on_the_real_clock(&name, due, &run.lines);
+    let counted = run.held_up.iter().chain([&run.held_up_after]);
+    let held_up = counted.copied().max().flatten();
     let Some(diff) = compared.diff else {
         let lag = Some(compared.lag);
         return Ok(OnTheRealClock {
@@ -612,14 +626,19 @@ fn judge_real(
         });
     };
     let differs = format!("its stdout differs from {name}\n{diff}");
+    // How the machine held the runtime up on the way to the difference.
+    let held_up = match compared.first_difference {
+        Some(line) => run.held_up[line],
+        None => run.held_up_after,
+    };
     match held_up {
         Some(held) if held >= golden::HELD_UP => Ok(OnTheRealClock {
             lag: None,
             held_up,
             cant_tell: Some(format!(
-                "{differs}but within {:.3}s of the run the machine kept its runtime from a CPU \
-                 for {:.3}s ({:.3}s or more makes a difference as much the machine's doing as \
-                 the example's): run it again on a quieter machine",
+                "{differs}but within {:.3}s on the way to it the machine kept its runtime from a \
+                 CPU for {:.3}s ({:.3}s or more makes a difference as much the machine's doing \
+                 as the example's): run it again on a quieter machine",
                 golden::EITHER_ORDER.as_secs_f64(),
                 held.as_secs_f64(),
                 golden::HELD_UP.as_secs_f64(),
@@ -627,7 +646,7 @@ fn judge_real(
         }),
         Some(held) => Err(format!(
             "{differs}the machine kept its runtime from a CPU for {:.3}s at most within {:.3}s \
-             of the run, too little to have made this difference",
+             on the way to it, too little to have made this difference",
             held.as_secs_f64(),
             golden::EITHER_ORDER.as_secs_f64(),
         )),
@@ -712,33 +731,37 @@ mod tests {
     use super::*;
 
     /// A difference on the real clock fails, unless the machine held the
-    /// runtime up long enough to have made it; a match passes however long.
+    /// runtime up long enough to have made it on the way to the line that
+    /// differs; a match passes however long.
     #[test]
-    fn only_a_run_the_machine_held_up_cant_tell_a_difference() {
+    fn only_a_run_the_machine_held_up_on_the_way_cant_tell_a_difference() {
         let scratch = tempfile::tempdir().unwrap();
         let ms = Duration::from_millis;
         let due = [(ms(0), "a".to_owned()), (ms(1000), "b".to_owned())];
-        let judge = |lines: &[&str], held: Option<Duration>| {
-            let mut text: String = lines
-                .iter()
-                .map(|line| protocol::line_instants::line(ms(0), line))
-                .collect();
-            text.extend(held.map(protocol::line_instants::held_up));
+        // Each line after how long the machine held the runtime up before it.
+        let judge = |lines: &[(Option<Duration>, &str)]| {
+            let mut text = String::new();
+            for (held, line) in lines {
+                text.extend(held.map(protocol::line_instants::held_up));
+                text.push_str(&protocol::line_instants::line(ms(0), line));
+            }
             std::fs::write(scratch.path().join(LINE_INSTANTS), text).unwrap();
             judge_real(Path::new("golden"), scratch.path(), &due)
         };
-        let close_to = golden::HELD_UP - ms(1);
-        let failed = judge(&["a", "c"], Some(close_to)).err().unwrap();
+        let (held, close_to) = (Some(golden::HELD_UP), Some(golden::HELD_UP - ms(1)));
+        let failed = judge(&[(None, "a"), (close_to, "c")]).err().unwrap();
         assert!(failed.contains("0.299s at most within 0.400s"), "{failed}");
-        assert!(judge(&["a", "c"], None).is_err());
-        let unsure = judge(&["a", "c"], Some(golden::HELD_UP)).unwrap();
+        assert!(judge(&[(None, "a"), (None, "c")]).is_err());
+        // Held up before the line that came right, not on the way to `c`.
+        assert!(judge(&[(held, "a"), (close_to, "c")]).is_err());
+        let unsure = judge(&[(None, "a"), (held, "c")]).unwrap();
         let why = unsure.cant_tell.unwrap();
         assert!(why.starts_with("its stdout differs from golden"), "{why}");
         assert!(
             why.contains("kept its runtime from a CPU for 0.300s"),
             "{why}"
         );
-        let passed = judge(&["a", "b"], Some(ms(400))).unwrap();
+        let passed = judge(&[(None, "a"), (Some(ms(400)), "b")]).unwrap();
         assert_eq!((passed.cant_tell, passed.held_up), (None, Some(ms(400))));
     }
 

@@ -117,6 +117,10 @@ pub struct OnTheRealClock {
     /// The most a line ran later than one due before it (each against its
     /// instant on the virtual clock): the machine's share in the order.
     pub lag: Duration,
+    /// Where the run first broke it, if it did: the index of the line it
+    /// wrote out of order, or in place of another; `None` for a run that
+    /// only left lines out at its end.
+    pub first_difference: Option<usize>,
 }
 
 /// Compares `run`, the lines a run on the real clock wrote with their
@@ -150,18 +154,21 @@ pub fn on_the_real_clock(
     let mut taken: Vec<Option<Duration>> = vec![None; expected.len()];
     let mut out_of_order = None;
     let mut missing_or_more = false;
-    for (at, line) in run {
+    let mut first_difference = None;
+    for (index, (at, line)) in run.iter().enumerate() {
         let line = without_times(line.as_ref());
         let next = taken.iter().position(Option::is_none);
         let found =
             (0..expected.len()).find(|&index| taken[index].is_none() && expected[index].1 == line);
         let (Some(next), Some(found)) = (next, found) else {
             missing_or_more = true;
+            first_difference.get_or_insert(index);
             break;
         };
         let (due, first_due) = (expected[found].0, expected[next].0);
         if out_of_order.is_none() && due > first_due + EITHER_ORDER {
             out_of_order = Some((found, next, due - first_due));
+            first_difference.get_or_insert(index);
         }
         taken[found] = Some(*at);
     }
@@ -181,7 +188,11 @@ pub fn on_the_real_clock(
             )
         })
     };
-    OnTheRealClock { diff, lag }
+    OnTheRealClock {
+        diff,
+        lag,
+        first_difference,
+    }
 }
 
 /// The most a line ran later than one due before it: over lines `i < j`

@@ -1,8 +1,10 @@
 //! The text form of `--line-instants`: a line for each line the run wrote
 //! to stdout, the instant of its example's clock at which it was written
 //! (microseconds), a tab, then the line. On the real clock, where the
-//! runner can read how long its runtime's threads waited for a CPU, a last
-//! line `held`, a tab, and the most they waited in any [`EITHER_ORDER`].
+//! runner can read how long its runtime's threads waited for a CPU, a line
+//! `held`, a tab, and the most they waited within any [`EITHER_ORDER`]
+//! that ended since the lines before it, comes before each group of lines
+//! stamped together, and last.
 
 use std::time::Duration;
 
@@ -13,14 +15,24 @@ use std::time::Duration;
 /// see CONTRIBUTING.md, "Output that holds on every run".
 pub const EITHER_ORDER: Duration = Duration::from_millis(400);
 
-/// What a run wrote: its lines with their instants, and how long the
-/// machine held its runtime up, where that could be read.
+/// A line the run wrote.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Written<'a> {
+    /// Its instant on the example's clock.
+    pub at: Duration,
+    /// The most a runtime thread waited for a CPU within any
+    /// [`EITHER_ORDER`] that ended since the line before it was written;
+    /// `None` where that was not counted.
+    pub held_up: Option<Duration>,
+    pub text: &'a str,
+}
+
+/// What a run wrote.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Recording<'a> {
-    pub lines: Vec<(Duration, &'a str)>,
-    /// The most time, within any [`EITHER_ORDER`] of the run, that a thread
-    /// of its runtime was ready to run and waited for a CPU.
-    pub held_up: Option<Duration>,
+    pub lines: Vec<Written<'a>>,
+    /// As [`Written::held_up`], for the time after the last line.
+    pub held_up_after: Option<Duration>,
 }
 
 const HELD: &str = "held\t";
@@ -30,12 +42,14 @@ pub fn line(at: Duration, line: &str) -> String {
     format!("{}\t{line}\n", at.as_micros())
 }
 
-/// The file's last line, for a run whose runtime was held up for `most`.
+/// The file's line saying that the runtime was held up for `most` before
+/// the lines that follow it (or, last, after every line).
 pub fn held_up(most: Duration) -> String {
     format!("{HELD}{}\n", most.as_micros())
 }
 
-/// Each line with its instant, in the order written, and the `held` line.
+/// Each line with its instant, in the order written, and how the runtime
+/// was held up before it.
 pub fn parse(text: &str) -> Result<Recording<'_>, String> {
     let micros = |index: usize, at: &str| {
         at.parse()
@@ -44,21 +58,28 @@ pub fn parse(text: &str) -> Result<Recording<'_>, String> {
     };
     let mut recording = Recording {
         lines: Vec::new(),
-        held_up: None,
+        held_up_after: None,
     };
     // Not `lines()`, which would take a `\r` the run wrote for part of a newline.
     for (index, line) in text.split_terminator('\n').enumerate() {
-        if recording.held_up.is_some() {
-            return Err(format!("line {}: a line after the `held` line", index + 1));
-        }
         if let Some(most) = line.strip_prefix(HELD) {
-            recording.held_up = Some(micros(index, most)?);
+            recording.held_up_after = Some(micros(index, most)?);
             continue;
         }
         let (at, written) = line
             .split_once('\t')
             .ok_or_else(|| format!("line {}: no tab after the instant", index + 1))?;
-        recording.lines.push((micros(index, at)?, written));
+        recording.lines.push(Written {
+            at: micros(index, at)?,
+            // A `held` line counts for every line up to the next one.
+            held_up: recording.held_up_after,
+            text: written,
+        });
+    }
+    // The last `held` line counts after the last line only if it came after it.
+    let last_held = text.split_terminator('\n').next_back();
+    if !last_held.is_some_and(|line| line.starts_with(HELD)) {
+        recording.held_up_after = None;
     }
     Ok(recording)
 }
@@ -71,24 +92,42 @@ mod tests {
     fn a_line_with_tabs_reads_back_as_written() {
         let written = line(Duration::from_millis(1500), "a\tb") + &line(Duration::ZERO, "");
         let recording = parse(&written).unwrap();
+        let texts: Vec<_> = recording.lines.iter().map(|l| (l.at, l.text)).collect();
         assert_eq!(
-            recording.lines,
+            texts,
             [(Duration::from_millis(1500), "a\tb"), (Duration::ZERO, "")]
         );
-        assert_eq!(recording.held_up, None);
+        assert!(recording.lines.iter().all(|l| l.held_up.is_none()));
+        assert_eq!(recording.held_up_after, None);
         assert!(parse("1.5\tx").unwrap_err().contains("line 1"));
         assert!(parse("15").unwrap_err().contains("no tab"));
     }
 
-    /// A line the run wrote that starts like the `held` line is still a
+    /// A line the run wrote that starts like a `held` line is still a
     /// line: it has an instant before it.
     #[test]
-    fn the_held_line_comes_last_and_is_no_written_line() {
-        let written = line(Duration::ZERO, "held\t5") + &held_up(Duration::from_millis(250));
+    fn each_held_line_counts_for_the_lines_after_it() {
+        let ms = Duration::from_millis;
+        let written = held_up(ms(1))
+            + &line(ms(0), "a")
+            + &line(ms(0), "held\t5")
+            + &held_up(ms(250))
+            + &line(ms(300), "b")
+            + &held_up(ms(7));
         let recording = parse(&written).unwrap();
-        assert_eq!(recording.lines, [(Duration::ZERO, "held\t5")]);
-        assert_eq!(recording.held_up, Some(Duration::from_millis(250)));
-        let after = held_up(Duration::ZERO) + &line(Duration::ZERO, "x");
-        assert!(parse(&after).unwrap_err().contains("after the `held` line"));
+        let lines: Vec<_> = recording
+            .lines
+            .iter()
+            .map(|l| (l.held_up, l.text))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                (Some(ms(1)), "a"),
+                (Some(ms(1)), "held\t5"),
+                (Some(ms(250)), "b")
+            ]
+        );
+        assert_eq!(recording.held_up_after, Some(ms(7)));
     }
 }

@@ -10,52 +10,87 @@
 //! the most it waited within any window of a given length.
 
 use std::collections::HashMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::own_time::{Reading, Thread};
 
 /// Each runtime thread's readings, taken by the thread itself.
-#[derive(Default)]
 pub(crate) struct HeldUp {
-    readings: HashMap<Thread, Vec<Reading>>,
+    /// When the counting began: every instant below is real time since.
+    origin: Instant,
+    threads: HashMap<Thread, Readings>,
+    /// The end of the part of the run already asked about.
+    asked_until: Duration,
+}
+
+struct Readings {
+    first: Reading,
+    /// At each reading, real time since `origin` and the time waited for a
+    /// CPU since `first`, both growing; `None` once a count can't be read.
+    waits: Option<Vec<(Duration, Duration)>>,
 }
 
 impl HeldUp {
-    /// Reads the calling thread's clocks: as it parks, and as it wakes.
-    pub(crate) fn read(&mut self) {
-        if let Some(thread) = Thread::current() {
-            let readings = self.readings.entry(thread).or_default();
-            readings.push(Reading::now());
+    pub(crate) fn new() -> HeldUp {
+        HeldUp {
+            origin: Instant::now(),
+            threads: HashMap::new(),
+            asked_until: Duration::ZERO,
         }
     }
 
-    /// The most any thread waited for a CPU within a `window` of real time;
-    /// `None` where its clocks could not be read.
-    pub(crate) fn most(&self, window: Duration) -> Option<Duration> {
-        let counted = self.readings.values().filter_map(|readings| {
-            let first = readings.first()?;
-            // Real time since the first reading, and how much of it was a wait.
-            let waits = readings.iter().map(|reading| {
-                let real = reading.at().saturating_duration_since(first.at());
-                let own = reading.own_since(first)?;
-                Some((real, real.saturating_sub(own)))
-            });
-            let waits: Option<Vec<_>> = waits.collect();
-            Some(most_waited(&waits?, window))
+    /// Reads the calling thread's clocks: as it parks, and as it wakes.
+    pub(crate) fn read(&mut self) {
+        let Some(thread) = Thread::current() else {
+            return;
+        };
+        let reading = Reading::now();
+        let at = reading.at().saturating_duration_since(self.origin);
+        let readings = self.threads.entry(thread).or_insert_with(|| Readings {
+            first: reading,
+            waits: Some(Vec::new()),
         });
-        counted.max()
+        let own = reading.own_since(&readings.first);
+        let real = reading.at().saturating_duration_since(readings.first.at());
+        match (&mut readings.waits, own) {
+            (Some(waits), Some(own)) => waits.push((at, real.saturating_sub(own))),
+            (waits, _) => *waits = None,
+        }
+    }
+
+    /// The most any thread waited for a CPU within a `window` of real time
+    /// that ended since the last time this was asked (or the start); `None`
+    /// where its clocks could not be read.
+    pub(crate) fn most_since_asked(&mut self, window: Duration) -> Option<Duration> {
+        self.read();
+        let until = self.origin.elapsed();
+        let since = std::mem::replace(&mut self.asked_until, until);
+        let counted = self.threads.values().map(|readings| {
+            let waits = readings.waits.as_deref()?;
+            Some(most_waited(waits, window, since..=until))
+        });
+        counted.collect::<Option<Vec<_>>>()?.into_iter().max()
     }
 }
 
-/// Given the readings `(real time, time waited for a CPU)`, both counted
-/// from the first and growing, the most waited in any `window`: between two
-/// readings no further apart than it, or, for two further apart, the part
-/// of their waits that must fall in some window between them.
-fn most_waited(readings: &[(Duration, Duration)], window: Duration) -> Duration {
+/// Given the readings `(real time, time waited for a CPU)`, both growing,
+/// the most waited in any `window` that ends at a reading in `ends`:
+/// between two readings no further apart than it, or, for two further
+/// apart, the part of their waits that must fall in some window between
+/// them.
+fn most_waited(
+    readings: &[(Duration, Duration)],
+    window: Duration,
+    ends: std::ops::RangeInclusive<Duration>,
+) -> Duration {
     let mut most = Duration::ZERO;
+    let end_at = readings.partition_point(|&(at, _)| at < *ends.start());
     // The earliest reading within `window` before the current one.
-    let mut first = 0;
-    for &(at, waited) in readings {
+    let mut first = readings.partition_point(|&(at, _)| at + window < *ends.start());
+    for &(at, waited) in &readings[end_at..] {
+        if at > *ends.end() {
+            break;
+        }
         while at.saturating_sub(readings[first].0) > window {
             first += 1;
         }
@@ -84,7 +119,7 @@ mod tests {
         let window = ms(400);
         let most = |readings: &[(u64, u64)]| {
             let readings: Vec<_> = readings.iter().map(|&(at, w)| (ms(at), ms(w))).collect();
-            most_waited(&readings, window)
+            most_waited(&readings, window, Duration::ZERO..=Duration::MAX)
         };
         assert_eq!(most(&[]), ms(0));
         assert_eq!(most(&[(0, 0), (1000, 0)]), ms(0));
@@ -99,6 +134,12 @@ mod tests {
         // most 600 ms of real time lies outside a window, so 300 ms is in one.
         assert_eq!(most(&[(0, 0), (1000, 900)]), ms(300));
         assert_eq!(most(&[(0, 0), (500, 450)]), ms(350));
+        // Windows that end in a part of the run count only their own waits.
+        let readings: Vec<_> = apart.iter().map(|&(at, w)| (ms(at), ms(w))).collect();
+        let within = |ends| most_waited(&readings, window, ends);
+        assert_eq!(within(ms(200)..=ms(300)), ms(150));
+        assert_eq!(within(ms(1000)..=ms(1200)), ms(0));
+        assert_eq!(within(ms(1300)..=ms(1400)), ms(150));
     }
 
     /// A thread sharing its CPU with another that computes waits for it,
@@ -128,7 +169,7 @@ mod tests {
             }
         });
         pin();
-        let mut held = HeldUp::default();
+        let mut held = HeldUp::new();
         held.read();
         let start = std::time::Instant::now();
         while start.elapsed() < ms(200) {
@@ -137,7 +178,9 @@ mod tests {
         held.read();
         done.store(true, Ordering::Relaxed);
         hog.join().unwrap();
-        let most = held.most(ms(400)).expect("schedstat is readable");
+        let most = held
+            .most_since_asked(ms(400))
+            .expect("schedstat is readable");
         // Half the CPU at most: about 100 ms of the 200 waiting.
         assert!(most >= ms(50), "{most:?}");
     }

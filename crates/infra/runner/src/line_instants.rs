@@ -11,8 +11,8 @@
 //! writes is stamped at the next park after it.
 //!
 //! On the real clock the runtime's threads also read their own clocks as
-//! they park and wake, and the file's last line says how long the machine
-//! held them up (`held_up.rs`).
+//! they park and wake, and before the lines of each stamp, and at the end,
+//! a line says how long the machine held them up meanwhile (`held_up.rs`).
 
 use std::io::{self, Write as _};
 use std::os::fd::{AsFd, OwnedFd};
@@ -75,7 +75,7 @@ impl LineInstants {
             stamped: String::new(),
             origin: None,
             last: Duration::ZERO,
-            held_up: real_clock.then(HeldUp::default),
+            held_up: real_clock.then(HeldUp::new),
         }));
         let copying = Arc::clone(&shared);
         // Copies as the pipe fills, so that no write to stdout waits for the
@@ -116,10 +116,11 @@ impl LineInstants {
         }
         // What the runner printed after the last example's end.
         capture.stamp_all();
+        // And how it was held up since its last line.
         let most = capture
             .held_up
-            .as_ref()
-            .and_then(|held| held.most(EITHER_ORDER));
+            .as_mut()
+            .and_then(|held| held.most_since_asked(EITHER_ORDER));
         if let Some(most) = most {
             capture
                 .stamped
@@ -166,6 +167,17 @@ impl Stamps {
 
 impl Capture {
     fn stamp_all(&mut self) {
+        if self.unstamped.is_empty() {
+            return;
+        }
+        let most = self
+            .held_up
+            .as_mut()
+            .and_then(|held| held.most_since_asked(EITHER_ORDER));
+        if let Some(most) = most {
+            self.stamped
+                .push_str(&protocol::line_instants::held_up(most));
+        }
         for line in std::mem::take(&mut self.unstamped) {
             let line = protocol::line_instants::line(self.last, &line);
             self.stamped.push_str(&line);
