@@ -13,8 +13,9 @@
 //! grace period, which `axum::serve` has no setting for, answers 503 with
 //! `Retry-After` to a request not answered within `ANSWER_TIMEOUT` of its
 //! head (not 408, which blames the client), closes a connection whose write
-//! waits `WRITE_TIMEOUT` for room (tokio-io-timeout's `TimeoutStream`), and
-//! caps no connections (a proxy does).
+//! waits `WRITE_TIMEOUT` for room (tokio-io-timeout's `TimeoutStream`),
+//! prints nothing (a `println!` to a full stdout would stall every
+//! connection), and caps no connections (a proxy does).
 //!
 //! Needs: `reqwest/json`
 //!
@@ -171,7 +172,10 @@ async fn retry_later(mut response: Response) -> Response {
 /// those left: `axum::serve` waits for them however long they take, and
 /// leaves them running if its future is dropped. What it has and this
 /// lacks: HTTP/2 (its `http2` feature), upgrades (WebSocket), `ConnectInfo`.
-async fn serve(mut listener: TcpListener, app: Router, shutdown: CancellationToken) {
+/// Returns how many it closed, for the caller to say: a `println!` here
+/// would wait while stdout is a full pipe, holding up the runtime's thread
+/// and the shutdown with it.
+async fn serve(mut listener: TcpListener, app: Router, shutdown: CancellationToken) -> usize {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
@@ -189,10 +193,12 @@ async fn serve(mut listener: TcpListener, app: Router, shutdown: CancellationTok
     // Closed first, so that a client who comes now is refused at once.
     drop(listener);
     let finishing = async { while connections.join_next().await.is_some() {} };
-    if timeout(GRACE_PERIOD, finishing).await.is_err() {
-        println!("Closing the connections still open after {GRACE_PERIOD:?}");
-        connections.shutdown().await;
+    if timeout(GRACE_PERIOD, finishing).await.is_ok() {
+        return 0;
     }
+    let still_open = connections.len();
+    connections.shutdown().await;
+    still_open
 }
 
 /// Serves one connection with hyper until the client goes or, once
@@ -276,7 +282,11 @@ pub async fn run() -> anyhow::Result<()> {
     }
 
     shutdown.cancel();
-    server.await.context("the server panicked")
+    let closed = server.await.context("the server panicked")?;
+    if closed > 0 {
+        println!("Connections still open after {GRACE_PERIOD:?}, closed: {closed}");
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -447,5 +457,102 @@ mod tests {
         let read = timeout(Duration::from_secs(30), client.read_to_end(&mut answer)).await;
         assert!(read.is_ok(), "the connection was still open 30 s later");
         assert_eq!(String::from_utf8_lossy(&answer), "", "it answered");
+    }
+
+    /// Set for the run of this test binary that `serve` runs in, with its
+    /// stdout a full socket.
+    const FULL_STDOUT: &str = "SERVE_WITH_A_FULL_STDOUT";
+
+    /// Shuts `serve` down with a request still in flight past the grace
+    /// period, once told to on stdin, and says on stderr that it did.
+    #[tokio::test]
+    #[ignore = "run by `the_shutdown_ends_while_stdout_is_full`"]
+    async fn shut_down_with_a_request_in_flight() {
+        if std::env::var_os(FULL_STDOUT).is_none() {
+            return;
+        }
+        println!("ready");
+        std::io::stdin().read_line(&mut String::new()).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, app(), shutdown.clone()));
+        let _client = a_request_in_flight(address).await;
+        shutdown.cancel();
+        assert_eq!(server.await.unwrap(), 1, "connections closed");
+        eprintln!("shut down");
+    }
+
+    /// A server whose stdout nobody reads still shuts down, and closes the
+    /// connection the grace period left open. The fixture: a socket as its
+    /// stdout, filled until a write would wait once it says it is ready,
+    /// and only then told to go on; it says on stderr that it shut down.
+    #[test]
+    fn the_shutdown_ends_while_stdout_is_full() {
+        use std::io::{BufRead, BufReader, ErrorKind, Write};
+        use std::os::unix::net::UnixStream;
+        use std::process::{Command, Stdio};
+        // A bound against a hang, never what decides a pass.
+        const PATIENCE: Duration = Duration::from_secs(60);
+        let (ours, theirs) = UnixStream::pair().unwrap();
+        let filler = theirs.try_clone().unwrap();
+        let test = module_path!().split_once("::").unwrap().1;
+        let mut command = Command::new(std::env::current_exe().unwrap());
+        command
+            .args(["--exact", "--ignored", "--nocapture"])
+            .arg(format!("{test}::shut_down_with_a_request_in_flight"))
+            .env(FULL_STDOUT, "1")
+            .stdin(Stdio::piped())
+            .stdout(std::os::fd::OwnedFd::from(theirs))
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        drop(command);
+        let mut stdout = BufReader::new(ours);
+        let mut line = String::new();
+        while !line.ends_with("ready\n") {
+            line.clear();
+            assert_ne!(
+                stdout.read_line(&mut line).unwrap(),
+                0,
+                "it never got ready"
+            );
+        }
+        // Same socket, so full for the child too; blocking again after.
+        filler.set_nonblocking(true).unwrap();
+        for chunk in [&[b'x'; 4096][..], b"x"] {
+            while (&filler).write(chunk).is_ok() {}
+        }
+        assert_eq!(
+            (&filler).write(b"x").unwrap_err().kind(),
+            ErrorKind::WouldBlock
+        );
+        filler.set_nonblocking(false).unwrap();
+        drop(filler);
+        child.stdin.take().unwrap().write_all(b"go\n").unwrap();
+        let stderr = BufReader::new(child.stderr.take().unwrap());
+        let (said, heard) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stderr.lines().map_while(Result::ok) {
+                let _ = said.send(line);
+            }
+        });
+        let shut_down = loop {
+            match heard.recv_timeout(PATIENCE) {
+                Ok(line) if line == "shut down" => break true,
+                Ok(_) => {}
+                Err(_) => break false,
+            }
+        };
+        if !shut_down {
+            child.kill().unwrap();
+        }
+        // Read, so that the child can print its result and end.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        let status = child.wait().unwrap();
+        assert!(
+            shut_down,
+            "still not shut down {PATIENCE:?} later: {status}"
+        );
+        assert!(status.success(), "{status}");
     }
 }
