@@ -9,13 +9,13 @@
 //! open, then waits for the jobs. An unknown id is a 404 (the guide answers
 //! "processing" for ever), a duplicate a 409. A body has at most `MAX_BODY`
 //! bytes, an id `MAX_ID`; past `MAX_JOBS` the oldest result goes, or, with
-//! every job running, the answer is a 503. A client has 30 s for a
-//! request's head, then `ANSWER_TIMEOUT` for its body and the answer (then
-//! a 503 whose wait is `RETRY_AFTER`; a 408 would blame it), and
-//! `WRITE_TIMEOUT` to make room for each write. `serve` prints nothing: a
-//! `println!` to a full stdout would stall the runtime's thread, and every
-//! connection with it. No connection cap: a server facing the internet
-//! sits behind a proxy that has one.
+//! every job running, the answer is a 503 whose `Retry-After` is when one
+//! ends (`PROCESSING_TIME`). A client has 30 s for a request's head, then
+//! `ANSWER_TIMEOUT` for its body and the answer (then a 503 whose wait is
+//! `RETRY_AFTER`; a 408 would blame it), and `WRITE_TIMEOUT` to make room
+//! for each write. `serve` prints nothing: a `println!` to a full stdout
+//! would stall the runtime's thread, and every connection with it. No
+//! connection cap: a server facing the internet sits behind a proxy with one.
 //!
 //! Needs: `reqwest/json`
 //!
@@ -77,8 +77,8 @@ const MAX_ID: usize = 64;
 /// the body unread. (`TimeoutLayer::new`, deprecated since tower-http 0.6.7,
 /// answers `408 Request Timeout`: the client was slow to send.)
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a 503 asks a client to wait before it asks again: a handler too
-/// slow for `ANSWER_TIMEOUT` is not faster a moment later.
+/// How long a 503 past `ANSWER_TIMEOUT` asks a client to wait before it
+/// asks again: a handler too slow for it is not faster a moment later.
 const RETRY_AFTER: Duration = ANSWER_TIMEOUT;
 /// How long a write may wait for the client to make room for it: hyper
 /// waits for ever, so a client that sends requests and never reads the
@@ -166,7 +166,9 @@ async fn start_processing(
         let Some(oldest) = jobs.finished.pop_front() else {
             let error = format!("the server is running {MAX_JOBS} jobs already");
             let body = Json(json!({ "error": error }));
-            return (StatusCode::SERVICE_UNAVAILABLE, body).into_response();
+            // The oldest of them ends within `PROCESSING_TIME`, freeing its place.
+            let retry = [(header::RETRY_AFTER, PROCESSING_TIME.as_secs())];
+            return (StatusCode::SERVICE_UNAVAILABLE, retry, body).into_response();
         };
         jobs.by_id.remove(&oldest);
     }
@@ -219,13 +221,15 @@ fn app_answering_within(state: Arc<AppState>, limit: Duration) -> Router {
         .with_state(state)
 }
 
-/// Says when to ask again on every 503: a client that retries without it
-/// comes back after a pause of its own, and adds load to a server that is
-/// already too slow or too full.
+/// Says when to ask again on every 503 that does not say it already (a
+/// full server's, whose handler knows better): a client that retries
+/// without it comes back after a pause of its own, and adds load to a
+/// server that is already too slow or too full.
 async fn retry_later(mut response: Response) -> Response {
     if response.status() == StatusCode::SERVICE_UNAVAILABLE {
         let seconds = HeaderValue::from(RETRY_AFTER.as_secs());
-        response.headers_mut().insert(header::RETRY_AFTER, seconds);
+        let headers = response.headers_mut();
+        headers.entry(header::RETRY_AFTER).or_insert(seconds);
     }
     response
 }
@@ -693,6 +697,37 @@ mod tests {
         assert_eq!(post("new").await.status(), StatusCode::ACCEPTED);
         state.background.close();
         state.background.wait().await;
+    }
+
+    /// A full server's 503 asks the client to come back once a running job
+    /// can have ended, not after `RETRY_AFTER`, meant for an answer too slow.
+    #[tokio::test]
+    async fn a_full_server_asks_to_retry_once_a_job_can_have_ended() {
+        let state = Arc::new(AppState::default());
+        let running = (0..MAX_JOBS).map(|id| (id.to_string(), None));
+        state.jobs().by_id.extend(running);
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, app(state), shutdown.clone()));
+        let mut client = TcpStream::connect(address).await.unwrap();
+        let request = format!(
+            "POST /process?data_id=new HTTP/1.1\r\nhost: {address}\r\n\
+             content-type: application/json\r\ncontent-length: 2\r\n\
+             connection: close\r\n\r\n{{}}"
+        );
+        client.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        client.read_to_end(&mut answer).await.unwrap();
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(
+            answer.starts_with("HTTP/1.1 503 ")
+                && answer.contains("\r\nretry-after: 2\r\n")
+                && answer.matches("retry-after").count() == 1,
+            "the server answered {answer}"
+        );
+        shutdown.cancel();
+        server.await.unwrap();
     }
 
     /// Finished jobs make room: with every place taken by a finished job, a
