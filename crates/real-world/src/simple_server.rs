@@ -10,12 +10,12 @@
 //! 500. A panic is a bug, not an exception: the client sees the connection
 //! close. A fourth request, to the failing `/stats`, shows the 500. The
 //! server is `api_server`'s: it closes the connections still open after a
-//! grace period, which `axum::serve` has no setting for, answers 503 with
-//! `Retry-After` to a request not answered within `ANSWER_TIMEOUT` of its
-//! head (not 408, which blames the client), closes a connection whose write
-//! waits `WRITE_TIMEOUT` for room (tokio-io-timeout's `TimeoutStream`),
-//! prints nothing (a `println!` to a full stdout would stall every
-//! connection), and caps no connections (a proxy does).
+//! grace period (`axum::serve` can't), answers 503 with `Retry-After` past
+//! `ANSWER_TIMEOUT` (not 408, which blames the client), closes a connection
+//! whose write waits `WRITE_TIMEOUT`, and prints nothing (a `println!` to a
+//! full stdout would stall every connection). Unlike it, it serves at most
+//! `MAX_CONNECTIONS`: a `Semaphore` place is taken before `accept`, so one
+//! more client waits, connected but unanswered, until a connection ends.
 //!
 //! Needs: `reqwest/json`
 //!
@@ -25,6 +25,7 @@
 //!   FastAPI app; the FastAPI app itself is `api_server`)
 
 use std::pin::pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -43,12 +44,15 @@ use reqwest::RequestBuilder;
 use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep, timeout};
 use tokio_io_timeout::TimeoutStream;
 use tokio_util::sync::CancellationToken;
 use tower_http::timeout::TimeoutLayer;
 
+/// The most connections served at once.
+const MAX_CONNECTIONS: usize = 250;
 /// How long the connections still open get to finish once shutdown starts.
 const GRACE_PERIOD: Duration = Duration::from_secs(1);
 /// How long a request has from the end of its head to its answer, reading
@@ -176,15 +180,17 @@ async fn retry_later(mut response: Response) -> Response {
 /// would wait while stdout is a full pipe, holding up the runtime's thread
 /// and the shutdown with it.
 async fn serve(mut listener: TcpListener, app: Router, shutdown: CancellationToken) -> usize {
+    let places = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
             () = shutdown.cancelled() => break,
-            // axum's `Listener::accept` retries a failed accept (after a
-            // pause, out of file descriptors), where the listener's own
-            // would return the error.
-            (socket, _peer) = Listener::accept(&mut listener) => {
-                connections.spawn(serve_connection(socket, app.clone(), shutdown.clone()));
+            Some((place, socket)) = accept(&mut listener, &places) => {
+                let connection = serve_connection(socket, app.clone(), shutdown.clone());
+                connections.spawn(async move {
+                    let _place = place; // given back when the connection ends
+                    connection.await;
+                });
             }
             // Reaped as they end, so the set holds only open connections.
             Some(_) = connections.join_next() => {}
@@ -199,6 +205,23 @@ async fn serve(mut listener: TcpListener, app: Router, shutdown: CancellationTok
     let still_open = connections.len();
     connections.shutdown().await;
     still_open
+}
+
+/// Waits for a free place, then for a client to take it. A client past
+/// `MAX_CONNECTIONS` waits in the listening socket's backlog, which costs
+/// the server nothing, where a 503 would cost it a task, a file descriptor
+/// and reading the request, up to hyper's 30 s for a client that sends
+/// none, for each client refused. axum's `Listener::accept` retries a
+/// failed accept (after a pause, out of file descriptors), where the
+/// listener's own would return the error. (A semaphore fails to give a
+/// place only once closed, which this one never is.)
+async fn accept(
+    listener: &mut TcpListener,
+    places: &Arc<Semaphore>,
+) -> Option<(OwnedSemaphorePermit, TcpStream)> {
+    let place = Arc::clone(places).acquire_owned().await.ok()?;
+    let (socket, _peer) = Listener::accept(listener).await;
+    Some((place, socket))
 }
 
 /// Serves one connection with hyper until the client goes or, once
@@ -391,6 +414,54 @@ mod tests {
         };
         let closed = timeout(10 * WRITE_TIMEOUT, sending).await;
         closed.expect("the connection was still open");
+        shutdown.cancel();
+        server.await.unwrap();
+    }
+
+    /// `MAX_CONNECTIONS` idle clients take every place: one more is
+    /// connected by the system but not accepted, and its request waits
+    /// unanswered while a client with a place is served; once a place is
+    /// given back, the one waiting is served.
+    #[tokio::test(start_paused = true)]
+    async fn a_client_past_the_cap_waits_for_a_place() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, app(), shutdown.clone()));
+        let mut idle = Vec::new();
+        for _ in 0..MAX_CONNECTIONS {
+            idle.push(TcpStream::connect(address).await.unwrap());
+        }
+        let mut extra = TcpStream::connect(address).await.unwrap();
+        let request = "GET /users HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n";
+        extra.write_all(request.as_bytes()).await.unwrap();
+        let mut extra_answer = pin!(async move {
+            let mut answer = Vec::new();
+            extra.read_to_end(&mut answer).await.unwrap();
+            String::from_utf8_lossy(&answer).into_owned()
+        });
+
+        // Kept alive, so that it keeps its place.
+        let served = &mut idle[0];
+        let request_kept_alive = "GET /users HTTP/1.1\r\nhost: x\r\n\r\n";
+        served
+            .write_all(request_kept_alive.as_bytes())
+            .await
+            .unwrap();
+        let mut status = [0; 13];
+        served.read_exact(&mut status).await.unwrap();
+        assert_eq!(&status, b"HTTP/1.1 200 ", "a client with a place");
+        tokio::select! {
+            biased;
+            answer = &mut extra_answer => panic!("served past the cap: {answer}"),
+            () = sleep(Duration::from_secs(1)) => {}
+        }
+
+        drop(idle.pop());
+        let answer = timeout(Duration::from_secs(60), extra_answer).await;
+        let answer = answer.expect("the extra client was never served");
+        assert!(answer.starts_with("HTTP/1.1 200 "), "{answer}");
+        drop(idle);
         shutdown.cancel();
         server.await.unwrap();
     }
