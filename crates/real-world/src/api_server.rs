@@ -9,13 +9,13 @@
 //! open, then waits for the jobs. An unknown id is a 404 (the guide answers
 //! "processing" for ever), a duplicate a 409. A body has at most `MAX_BODY`
 //! bytes, an id `MAX_ID`; past `MAX_JOBS` the oldest result goes, or, with
-//! every job running, the answer is a 503. A client gets 30 s to send each
-//! request's head (hyper's limit), then `ANSWER_TIMEOUT` for its body and
-//! the answer, and `WRITE_TIMEOUT` to make room for each write of it. Past
-//! the answer's limit comes a 503 whose `Retry-After` spaces the retries,
-//! not a 408 (tower-http's default), which blames the client, who retries
-//! soon; a client stalled mid-body gets the 503 too. Connections have no
-//! cap: a server facing the internet sits behind a proxy that has one.
+//! every job running, the answer is a 503 whose `Retry-After` is when one
+//! ends (`PROCESSING_TIME`). A client has 30 s for a request's head, then
+//! `ANSWER_TIMEOUT` for its body and the answer (then a 503 whose wait is
+//! `RETRY_AFTER`; a 408 would blame it), and `WRITE_TIMEOUT` to make room
+//! for each write. `serve` prints nothing: a `println!` to a full stdout
+//! would stall the runtime's thread, and every connection with it. No
+//! connection cap: a server facing the internet sits behind a proxy with one.
 //!
 //! Needs: `reqwest/json`
 //!
@@ -77,8 +77,8 @@ const MAX_ID: usize = 64;
 /// the body unread. (`TimeoutLayer::new`, deprecated since tower-http 0.6.7,
 /// answers `408 Request Timeout`: the client was slow to send.)
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a 503 asks a client to wait before it asks again: a handler too
-/// slow for `ANSWER_TIMEOUT` is not faster a moment later.
+/// How long a 503 past `ANSWER_TIMEOUT` asks a client to wait before it
+/// asks again: a handler too slow for it is not faster a moment later.
 const RETRY_AFTER: Duration = ANSWER_TIMEOUT;
 /// How long a write may wait for the client to make room for it: hyper
 /// waits for ever, so a client that sends requests and never reads the
@@ -166,7 +166,9 @@ async fn start_processing(
         let Some(oldest) = jobs.finished.pop_front() else {
             let error = format!("the server is running {MAX_JOBS} jobs already");
             let body = Json(json!({ "error": error }));
-            return (StatusCode::SERVICE_UNAVAILABLE, body).into_response();
+            // The oldest of them ends within `PROCESSING_TIME`, freeing its place.
+            let retry = [(header::RETRY_AFTER, PROCESSING_TIME.as_secs())];
+            return (StatusCode::SERVICE_UNAVAILABLE, retry, body).into_response();
         };
         jobs.by_id.remove(&oldest);
     }
@@ -219,13 +221,15 @@ fn app_answering_within(state: Arc<AppState>, limit: Duration) -> Router {
         .with_state(state)
 }
 
-/// Says when to ask again on every 503: a client that retries without it
-/// comes back after a pause of its own, and adds load to a server that is
-/// already too slow or too full.
+/// Says when to ask again on every 503 that does not say it already (a
+/// full server's, whose handler knows better): a client that retries
+/// without it comes back after a pause of its own, and adds load to a
+/// server that is already too slow or too full.
 async fn retry_later(mut response: Response) -> Response {
     if response.status() == StatusCode::SERVICE_UNAVAILABLE {
         let seconds = HeaderValue::from(RETRY_AFTER.as_secs());
-        response.headers_mut().insert(header::RETRY_AFTER, seconds);
+        let headers = response.headers_mut();
+        headers.entry(header::RETRY_AFTER).or_insert(seconds);
     }
     response
 }
@@ -235,7 +239,10 @@ async fn retry_later(mut response: Response) -> Response {
 /// those left: `axum::serve` waits for them however long they take, and
 /// leaves them running if its future is dropped. What it has and this
 /// lacks: HTTP/2 (its `http2` feature), upgrades (WebSocket), `ConnectInfo`.
-async fn serve(mut listener: TcpListener, app: Router, shutdown: CancellationToken) {
+/// Returns how many it closed, for the caller to say: a `println!` here
+/// would wait while stdout is a full pipe, holding up the runtime's thread
+/// and the shutdown with it.
+async fn serve(mut listener: TcpListener, app: Router, shutdown: CancellationToken) -> usize {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
@@ -253,10 +260,12 @@ async fn serve(mut listener: TcpListener, app: Router, shutdown: CancellationTok
     // Closed first, so that a client who comes now is refused at once.
     drop(listener);
     let finishing = async { while connections.join_next().await.is_some() {} };
-    if timeout(GRACE_PERIOD, finishing).await.is_err() {
-        println!("Closing the connections still open after {GRACE_PERIOD:?}");
-        connections.shutdown().await;
+    if timeout(GRACE_PERIOD, finishing).await.is_ok() {
+        return 0;
     }
+    let still_open = connections.len();
+    connections.shutdown().await;
+    still_open
 }
 
 /// Serves one connection with hyper until the client goes or, once
@@ -373,7 +382,10 @@ pub async fn run() -> anyhow::Result<()> {
     );
     let stopping = Instant::now();
     shutdown.cancel();
-    server.await.context("the server panicked")?;
+    let closed = server.await.context("the server panicked")?;
+    if closed > 0 {
+        println!("Connections still open after {GRACE_PERIOD:?}, closed: {closed}");
+    }
     println!("Server stopped accepting requests");
     state.background.close();
     state.background.wait().await;
@@ -565,6 +577,103 @@ mod tests {
         assert_eq!(String::from_utf8_lossy(&answer), "", "it answered");
     }
 
+    /// Set for the run of this test binary that `serve` runs in, with its
+    /// stdout a full socket.
+    const FULL_STDOUT: &str = "SERVE_WITH_A_FULL_STDOUT";
+
+    /// Shuts `serve` down with a request still in flight past the grace
+    /// period, once told to on stdin, and says on stderr that it did.
+    #[tokio::test]
+    #[ignore = "run by `the_shutdown_ends_while_stdout_is_full`"]
+    async fn shut_down_with_a_request_in_flight() {
+        if std::env::var_os(FULL_STDOUT).is_none() {
+            return;
+        }
+        println!("ready");
+        std::io::stdin().read_line(&mut String::new()).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, app(Arc::default()), shutdown.clone()));
+        let _client = a_request_in_flight(address).await;
+        shutdown.cancel();
+        assert_eq!(server.await.unwrap(), 1, "connections closed");
+        eprintln!("shut down");
+    }
+
+    /// A server whose stdout nobody reads still shuts down, and closes the
+    /// connection the grace period left open. The fixture: a socket as its
+    /// stdout, filled until a write would wait once it says it is ready,
+    /// and only then told to go on; it says on stderr that it shut down.
+    #[test]
+    fn the_shutdown_ends_while_stdout_is_full() {
+        use std::io::{BufRead, BufReader, ErrorKind, Write};
+        use std::os::unix::net::UnixStream;
+        use std::process::{Command, Stdio};
+        // A bound against a hang, never what decides a pass.
+        const PATIENCE: Duration = Duration::from_secs(60);
+        let (ours, theirs) = UnixStream::pair().unwrap();
+        let filler = theirs.try_clone().unwrap();
+        let test = module_path!().split_once("::").unwrap().1;
+        let mut command = Command::new(std::env::current_exe().unwrap());
+        command
+            .args(["--exact", "--ignored", "--nocapture"])
+            .arg(format!("{test}::shut_down_with_a_request_in_flight"))
+            .env(FULL_STDOUT, "1")
+            .stdin(Stdio::piped())
+            .stdout(std::os::fd::OwnedFd::from(theirs))
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        drop(command);
+        let mut stdout = BufReader::new(ours);
+        let mut line = String::new();
+        while !line.ends_with("ready\n") {
+            line.clear();
+            assert_ne!(
+                stdout.read_line(&mut line).unwrap(),
+                0,
+                "it never got ready"
+            );
+        }
+        // Same socket, so full for the child too; blocking again after.
+        filler.set_nonblocking(true).unwrap();
+        for chunk in [&[b'x'; 4096][..], b"x"] {
+            while (&filler).write(chunk).is_ok() {}
+        }
+        assert_eq!(
+            (&filler).write(b"x").unwrap_err().kind(),
+            ErrorKind::WouldBlock
+        );
+        filler.set_nonblocking(false).unwrap();
+        drop(filler);
+        child.stdin.take().unwrap().write_all(b"go\n").unwrap();
+        let stderr = BufReader::new(child.stderr.take().unwrap());
+        let (said, heard) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stderr.lines().map_while(Result::ok) {
+                let _ = said.send(line);
+            }
+        });
+        let shut_down = loop {
+            match heard.recv_timeout(PATIENCE) {
+                Ok(line) if line == "shut down" => break true,
+                Ok(_) => {}
+                Err(_) => break false,
+            }
+        };
+        if !shut_down {
+            child.kill().unwrap();
+        }
+        // Read, so that the child can print its result and end.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        let status = child.wait().unwrap();
+        assert!(
+            shut_down,
+            "still not shut down {PATIENCE:?} later: {status}"
+        );
+        assert!(status.success(), "{status}");
+    }
+
     /// A server whose jobs are all running refuses a new one, and still
     /// answers for the ones it holds.
     #[tokio::test(start_paused = true)]
@@ -588,6 +697,37 @@ mod tests {
         assert_eq!(post("new").await.status(), StatusCode::ACCEPTED);
         state.background.close();
         state.background.wait().await;
+    }
+
+    /// A full server's 503 asks the client to come back once a running job
+    /// can have ended, not after `RETRY_AFTER`, meant for an answer too slow.
+    #[tokio::test]
+    async fn a_full_server_asks_to_retry_once_a_job_can_have_ended() {
+        let state = Arc::new(AppState::default());
+        let running = (0..MAX_JOBS).map(|id| (id.to_string(), None));
+        state.jobs().by_id.extend(running);
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, app(state), shutdown.clone()));
+        let mut client = TcpStream::connect(address).await.unwrap();
+        let request = format!(
+            "POST /process?data_id=new HTTP/1.1\r\nhost: {address}\r\n\
+             content-type: application/json\r\ncontent-length: 2\r\n\
+             connection: close\r\n\r\n{{}}"
+        );
+        client.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        client.read_to_end(&mut answer).await.unwrap();
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(
+            answer.starts_with("HTTP/1.1 503 ")
+                && answer.contains("\r\nretry-after: 2\r\n")
+                && answer.matches("retry-after").count() == 1,
+            "the server answered {answer}"
+        );
+        shutdown.cancel();
+        server.await.unwrap();
     }
 
     /// Finished jobs make room: with every place taken by a finished job, a

@@ -10,11 +10,12 @@
 //! 500. A panic is a bug, not an exception: the client sees the connection
 //! close. A fourth request, to the failing `/stats`, shows the 500. The
 //! server is `api_server`'s: it closes the connections still open after a
-//! grace period, which `axum::serve` has no setting for, answers 503 with
-//! `Retry-After` to a request not answered within `ANSWER_TIMEOUT` of its
-//! head (not 408, which blames the client), closes a connection whose write
-//! waits `WRITE_TIMEOUT` for room (tokio-io-timeout's `TimeoutStream`), and
-//! caps no connections (a proxy does).
+//! grace period (`axum::serve` can't), answers 503 with `Retry-After` past
+//! `ANSWER_TIMEOUT` (not 408, which blames the client), closes a connection
+//! whose write waits `WRITE_TIMEOUT`, and prints nothing (a `println!` to a
+//! full stdout would stall every connection). Unlike it, it serves at most
+//! `MAX_CONNECTIONS`: a `Semaphore` place is taken before `accept`, so one
+//! more client waits, connected but unanswered, until a connection ends.
 //!
 //! Needs: `reqwest/json`
 //!
@@ -24,6 +25,7 @@
 //!   FastAPI app; the FastAPI app itself is `api_server`)
 
 use std::pin::pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -42,12 +44,15 @@ use reqwest::RequestBuilder;
 use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep, timeout};
 use tokio_io_timeout::TimeoutStream;
 use tokio_util::sync::CancellationToken;
 use tower_http::timeout::TimeoutLayer;
 
+/// The most connections served at once.
+const MAX_CONNECTIONS: usize = 250;
 /// How long the connections still open get to finish once shutdown starts.
 const GRACE_PERIOD: Duration = Duration::from_secs(1);
 /// How long a request has from the end of its head to its answer, reading
@@ -171,16 +176,21 @@ async fn retry_later(mut response: Response) -> Response {
 /// those left: `axum::serve` waits for them however long they take, and
 /// leaves them running if its future is dropped. What it has and this
 /// lacks: HTTP/2 (its `http2` feature), upgrades (WebSocket), `ConnectInfo`.
-async fn serve(mut listener: TcpListener, app: Router, shutdown: CancellationToken) {
+/// Returns how many it closed, for the caller to say: a `println!` here
+/// would wait while stdout is a full pipe, holding up the runtime's thread
+/// and the shutdown with it.
+async fn serve(mut listener: TcpListener, app: Router, shutdown: CancellationToken) -> usize {
+    let places = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
             () = shutdown.cancelled() => break,
-            // axum's `Listener::accept` retries a failed accept (after a
-            // pause, out of file descriptors), where the listener's own
-            // would return the error.
-            (socket, _peer) = Listener::accept(&mut listener) => {
-                connections.spawn(serve_connection(socket, app.clone(), shutdown.clone()));
+            Some((place, socket)) = accept(&mut listener, &places) => {
+                let connection = serve_connection(socket, app.clone(), shutdown.clone());
+                connections.spawn(async move {
+                    let _place = place; // given back when the connection ends
+                    connection.await;
+                });
             }
             // Reaped as they end, so the set holds only open connections.
             Some(_) = connections.join_next() => {}
@@ -189,10 +199,29 @@ async fn serve(mut listener: TcpListener, app: Router, shutdown: CancellationTok
     // Closed first, so that a client who comes now is refused at once.
     drop(listener);
     let finishing = async { while connections.join_next().await.is_some() {} };
-    if timeout(GRACE_PERIOD, finishing).await.is_err() {
-        println!("Closing the connections still open after {GRACE_PERIOD:?}");
-        connections.shutdown().await;
+    if timeout(GRACE_PERIOD, finishing).await.is_ok() {
+        return 0;
     }
+    let still_open = connections.len();
+    connections.shutdown().await;
+    still_open
+}
+
+/// Waits for a free place, then for a client to take it. A client past
+/// `MAX_CONNECTIONS` waits in the listening socket's backlog, which costs
+/// the server nothing, where a 503 would cost it a task, a file descriptor
+/// and reading the request, up to hyper's 30 s for a client that sends
+/// none, for each client refused. axum's `Listener::accept` retries a
+/// failed accept (after a pause, out of file descriptors), where the
+/// listener's own would return the error. (A semaphore fails to give a
+/// place only once closed, which this one never is.)
+async fn accept(
+    listener: &mut TcpListener,
+    places: &Arc<Semaphore>,
+) -> Option<(OwnedSemaphorePermit, TcpStream)> {
+    let place = Arc::clone(places).acquire_owned().await.ok()?;
+    let (socket, _peer) = Listener::accept(listener).await;
+    Some((place, socket))
 }
 
 /// Serves one connection with hyper until the client goes or, once
@@ -276,7 +305,11 @@ pub async fn run() -> anyhow::Result<()> {
     }
 
     shutdown.cancel();
-    server.await.context("the server panicked")
+    let closed = server.await.context("the server panicked")?;
+    if closed > 0 {
+        println!("Connections still open after {GRACE_PERIOD:?}, closed: {closed}");
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -385,6 +418,54 @@ mod tests {
         server.await.unwrap();
     }
 
+    /// `MAX_CONNECTIONS` idle clients take every place: one more is
+    /// connected by the system but not accepted, and its request waits
+    /// unanswered while a client with a place is served; once a place is
+    /// given back, the one waiting is served.
+    #[tokio::test(start_paused = true)]
+    async fn a_client_past_the_cap_waits_for_a_place() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, app(), shutdown.clone()));
+        let mut idle = Vec::new();
+        for _ in 0..MAX_CONNECTIONS {
+            idle.push(TcpStream::connect(address).await.unwrap());
+        }
+        let mut extra = TcpStream::connect(address).await.unwrap();
+        let request = "GET /users HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n";
+        extra.write_all(request.as_bytes()).await.unwrap();
+        let mut extra_answer = pin!(async move {
+            let mut answer = Vec::new();
+            extra.read_to_end(&mut answer).await.unwrap();
+            String::from_utf8_lossy(&answer).into_owned()
+        });
+
+        // Kept alive, so that it keeps its place.
+        let served = &mut idle[0];
+        let request_kept_alive = "GET /users HTTP/1.1\r\nhost: x\r\n\r\n";
+        served
+            .write_all(request_kept_alive.as_bytes())
+            .await
+            .unwrap();
+        let mut status = [0; 13];
+        served.read_exact(&mut status).await.unwrap();
+        assert_eq!(&status, b"HTTP/1.1 200 ", "a client with a place");
+        tokio::select! {
+            biased;
+            answer = &mut extra_answer => panic!("served past the cap: {answer}"),
+            () = sleep(Duration::from_secs(1)) => {}
+        }
+
+        drop(idle.pop());
+        let answer = timeout(Duration::from_secs(60), extra_answer).await;
+        let answer = answer.expect("the extra client was never served");
+        assert!(answer.starts_with("HTTP/1.1 200 "), "{answer}");
+        drop(idle);
+        shutdown.cancel();
+        server.await.unwrap();
+    }
+
     /// A connection whose request is in flight: its head, which says that
     /// 100 bytes of body follow once the server asks for them, and the
     /// start of the body once it has. Hyper asks (`100 Continue`) when the
@@ -447,5 +528,102 @@ mod tests {
         let read = timeout(Duration::from_secs(30), client.read_to_end(&mut answer)).await;
         assert!(read.is_ok(), "the connection was still open 30 s later");
         assert_eq!(String::from_utf8_lossy(&answer), "", "it answered");
+    }
+
+    /// Set for the run of this test binary that `serve` runs in, with its
+    /// stdout a full socket.
+    const FULL_STDOUT: &str = "SERVE_WITH_A_FULL_STDOUT";
+
+    /// Shuts `serve` down with a request still in flight past the grace
+    /// period, once told to on stdin, and says on stderr that it did.
+    #[tokio::test]
+    #[ignore = "run by `the_shutdown_ends_while_stdout_is_full`"]
+    async fn shut_down_with_a_request_in_flight() {
+        if std::env::var_os(FULL_STDOUT).is_none() {
+            return;
+        }
+        println!("ready");
+        std::io::stdin().read_line(&mut String::new()).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(listener, app(), shutdown.clone()));
+        let _client = a_request_in_flight(address).await;
+        shutdown.cancel();
+        assert_eq!(server.await.unwrap(), 1, "connections closed");
+        eprintln!("shut down");
+    }
+
+    /// A server whose stdout nobody reads still shuts down, and closes the
+    /// connection the grace period left open. The fixture: a socket as its
+    /// stdout, filled until a write would wait once it says it is ready,
+    /// and only then told to go on; it says on stderr that it shut down.
+    #[test]
+    fn the_shutdown_ends_while_stdout_is_full() {
+        use std::io::{BufRead, BufReader, ErrorKind, Write};
+        use std::os::unix::net::UnixStream;
+        use std::process::{Command, Stdio};
+        // A bound against a hang, never what decides a pass.
+        const PATIENCE: Duration = Duration::from_secs(60);
+        let (ours, theirs) = UnixStream::pair().unwrap();
+        let filler = theirs.try_clone().unwrap();
+        let test = module_path!().split_once("::").unwrap().1;
+        let mut command = Command::new(std::env::current_exe().unwrap());
+        command
+            .args(["--exact", "--ignored", "--nocapture"])
+            .arg(format!("{test}::shut_down_with_a_request_in_flight"))
+            .env(FULL_STDOUT, "1")
+            .stdin(Stdio::piped())
+            .stdout(std::os::fd::OwnedFd::from(theirs))
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        drop(command);
+        let mut stdout = BufReader::new(ours);
+        let mut line = String::new();
+        while !line.ends_with("ready\n") {
+            line.clear();
+            assert_ne!(
+                stdout.read_line(&mut line).unwrap(),
+                0,
+                "it never got ready"
+            );
+        }
+        // Same socket, so full for the child too; blocking again after.
+        filler.set_nonblocking(true).unwrap();
+        for chunk in [&[b'x'; 4096][..], b"x"] {
+            while (&filler).write(chunk).is_ok() {}
+        }
+        assert_eq!(
+            (&filler).write(b"x").unwrap_err().kind(),
+            ErrorKind::WouldBlock
+        );
+        filler.set_nonblocking(false).unwrap();
+        drop(filler);
+        child.stdin.take().unwrap().write_all(b"go\n").unwrap();
+        let stderr = BufReader::new(child.stderr.take().unwrap());
+        let (said, heard) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stderr.lines().map_while(Result::ok) {
+                let _ = said.send(line);
+            }
+        });
+        let shut_down = loop {
+            match heard.recv_timeout(PATIENCE) {
+                Ok(line) if line == "shut down" => break true,
+                Ok(_) => {}
+                Err(_) => break false,
+            }
+        };
+        if !shut_down {
+            child.kill().unwrap();
+        }
+        // Read, so that the child can print its result and end.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        let status = child.wait().unwrap();
+        assert!(
+            shut_down,
+            "still not shut down {PATIENCE:?} later: {status}"
+        );
+        assert!(status.success(), "{status}");
     }
 }

@@ -5,21 +5,24 @@
 //! `asyncio.timeout` around each attempt, and `asyncio.sleep` between
 //! attempts. Here `buffer_unordered(4)` needs no semaphore and makes each
 //! request only when there is room. A timeout, a failed connection, a body cut
-//! short, a 5xx or a 429 is retried after a pause that doubles, three
-//! attempts in all; a 404 is the answer at once.
+//! short, a 5xx or a 429 is retried after a pause that doubles, or the
+//! longer one a 429's or 503's `Retry-After` asks, three attempts in all; a
+//! 404 is the answer at once.
 //!
 //! What not to undo when you copy it:
 //! - The deadline on each attempt: reqwest sets none.
 //! - The limit on the body, `MAX_BODY`: `text()` holds a body of any length,
 //!   and the deadline limits only how long it may take to come.
 //! - Retrying only what may succeed, a fixed number of times.
+//! - A `Retry-After` past `LONGEST_RETRY_AFTER` is the error, at once:
+//!   nobody sleeps on a server's say-so unbounded.
 //! - One `Client` for every request, as one aiohttp `ClientSession`.
 //! - Collecting the results before working on them.
 
 use std::time::Duration;
 
 use futures::stream::{self, StreamExt};
-use reqwest::{Client, StatusCode};
+use reqwest::{Client, Response, StatusCode};
 use tokio::time::{Instant, sleep, timeout};
 
 /// How many requests may be in flight at once.
@@ -30,6 +33,8 @@ const CONCURRENCY: usize = 4;
 const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(1500);
 /// The pauses before the second and the third attempt.
 const BACKOFF: [Duration; 2] = [Duration::from_millis(500), Duration::from_secs(1)];
+/// The longest `Retry-After` waited for.
+const LONGEST_RETRY_AFTER: Duration = Duration::from_secs(5);
 /// The longest body kept; a longer one is an error, not a bigger buffer.
 const MAX_BODY: usize = 1024 * 1024;
 
@@ -39,6 +44,9 @@ pub enum FetchError {
     Timeout(Duration),
     #[error("{0}")]
     Status(StatusCode),
+    /// A 429 or 503 with a `Retry-After`.
+    #[error("{0}, asking for a pause of {1:?}")]
+    Later(StatusCode, Duration),
     #[error("the body is longer than {MAX_BODY} bytes")]
     TooLarge,
     /// The connection broke while the body came: reqwest calls that a
@@ -57,6 +65,7 @@ impl FetchError {
             FetchError::Status(status) => {
                 status.is_server_error() || *status == StatusCode::TOO_MANY_REQUESTS
             }
+            FetchError::Later(_, asked) => *asked <= LONGEST_RETRY_AFTER,
             FetchError::TooLarge => false,
             // The network, not the request, may be at fault.
             FetchError::BodyCut(_) => true,
@@ -88,7 +97,14 @@ async fn attempt(client: &Client, url: &str) -> Result<Page, FetchError> {
         let mut response = client.get(url).send().await?;
         let status = response.status();
         if !status.is_success() {
-            return Err(FetchError::Status(status));
+            let later = [
+                StatusCode::TOO_MANY_REQUESTS,
+                StatusCode::SERVICE_UNAVAILABLE,
+            ];
+            return Err(match retry_after(&response) {
+                Some(asked) if later.contains(&status) => FetchError::Later(status, asked),
+                _ => FetchError::Status(status),
+            });
         }
         // A body announced too long is refused before any of it is read.
         if response
@@ -111,9 +127,17 @@ async fn attempt(client: &Client, url: &str) -> Result<Page, FetchError> {
         .map_err(|_elapsed| FetchError::Timeout(ATTEMPT_TIMEOUT))?
 }
 
-/// `GET url`, tried again after each pause of `BACKOFF` while it fails in a
-/// way that may pass. Add jitter where many clients retry together; the
-/// `backon` crate has both.
+/// The pause a `Retry-After` asks for, in seconds; its date form (rare, and
+/// a clock apart) is left to the backoff's pause.
+fn retry_after(response: &Response) -> Option<Duration> {
+    let value = response.headers().get(reqwest::header::RETRY_AFTER)?;
+    let seconds = value.to_str().ok()?.trim().parse().ok()?;
+    Some(Duration::from_secs(seconds))
+}
+
+/// `GET url`, tried again after each pause of `BACKOFF`, or the longer one a
+/// `Retry-After` asks, while it fails in a way that may pass. Add jitter
+/// where many clients retry together; the `backon` crate has both.
 pub async fn get_with_retry(client: &Client, url: &str) -> Result<Page, GaveUp> {
     let mut pauses = BACKOFF.iter();
     let mut attempts = 0;
@@ -122,7 +146,13 @@ pub async fn get_with_retry(client: &Client, url: &str) -> Result<Page, GaveUp> 
         match attempt(client, url).await {
             Ok(page) => return Ok(page),
             Err(error) => match pauses.next() {
-                Some(pause) if error.is_transient() => sleep(*pause).await,
+                Some(&pause) if error.is_transient() => {
+                    let wait = match error {
+                        FetchError::Later(_, asked) => pause.max(asked),
+                        _ => pause,
+                    };
+                    sleep(wait).await;
+                }
                 _ => {
                     return Err(GaveUp {
                         attempts,
@@ -224,6 +254,8 @@ const PATHS: [(&str, Expect); 8] = [
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, Mutex};
+
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
     use tokio::net::TcpListener;
     use tokio_util::task::AbortOnDropHandle;
@@ -294,5 +326,70 @@ mod tests {
         let pages = timeout(Duration::from_secs(10), others).await;
         let pages = pages.expect("the others wait for ever");
         assert!(pages.iter().all(Result::is_ok));
+    }
+
+    /// A server that gives each answer of `answers` in turn, the last one
+    /// for ever, and records when each request came.
+    async fn server(
+        answers: &'static [&'static str],
+    ) -> (String, Arc<Mutex<Vec<Instant>>>, AbortOnDropHandle<()>) {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let asked_at = Arc::new(Mutex::new(Vec::new()));
+        let record = Arc::clone(&asked_at);
+        let task = tokio::spawn(async move {
+            loop {
+                let (socket, _) = listener.accept().await.unwrap();
+                let mut socket = BufReader::new(socket);
+                let mut line = String::new();
+                while socket.read_line(&mut line).await.unwrap() > 2 {
+                    line.clear();
+                }
+                let n = {
+                    let mut asked_at = record.lock().unwrap();
+                    asked_at.push(Instant::now());
+                    asked_at.len() - 1
+                };
+                let answer = format!(
+                    "HTTP/1.1 {}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+                    answers[n.min(answers.len() - 1)]
+                );
+                socket.write_all(answer.as_bytes()).await.unwrap();
+                socket.shutdown().await.unwrap();
+            }
+        });
+        (url, asked_at, AbortOnDropHandle::new(task))
+    }
+
+    /// A 429 asking for 2 s: the second attempt comes 2 s later, not after
+    /// the backoff's 0.5 s.
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_after_is_waited_for() {
+        let (url, asked_at, _server) =
+            server(&["429 Too Many Requests\r\nRetry-After: 2", "200 OK"]).await;
+        let start = Instant::now();
+        get_with_retry(&Client::new(), &url).await.unwrap();
+        let asked_at: Vec<_> = asked_at
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|at| *at - start)
+            .collect();
+        assert_eq!(asked_at, [Duration::ZERO, Duration::from_secs(2)]);
+    }
+
+    /// A 503 asking for more than `LONGEST_RETRY_AFTER` is the answer, at
+    /// once.
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_after_too_long_is_the_error() {
+        let (url, asked_at, _server) =
+            server(&["503 Service Unavailable\r\nRetry-After: 60", "200 OK"]).await;
+        let start = Instant::now();
+        let gave_up = get_with_retry(&Client::new(), &url).await.err().unwrap();
+        assert_eq!(gave_up.attempts, 1, "{gave_up}");
+        assert!(matches!(gave_up.last, FetchError::Later(_, _)), "{gave_up}");
+        assert_eq!(start.elapsed(), Duration::ZERO);
+        assert_eq!(asked_at.lock().unwrap().len(), 1);
     }
 }
