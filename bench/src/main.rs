@@ -8,6 +8,11 @@
 //! covers the workload only: the runtime is built before the clock starts.
 //! A workload whose result fails its check exits non-zero instead, so a
 //! broken implementation cannot look fast.
+//!
+//! The `cpu-bound-*` workloads answer another question and print another
+//! line (`cpu_bound.rs`).
+
+mod cpu_bound;
 
 use std::collections::HashMap;
 use std::error::Error;
@@ -301,6 +306,22 @@ fn main() -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
+    if let Some(way) = args.workload.strip_prefix("cpu-bound-") {
+        if args.flavor != "multi-thread" {
+            eprintln!("error: the cpu-bound workloads run on the multi-thread runtime only");
+            return ExitCode::from(2);
+        }
+        return match cpu_bound::run(way) {
+            Ok(measured) => {
+                println!("{}", measured.line());
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     match run(&args) {
         Ok((elapsed, ops)) => {
             // The line xtask reads.
@@ -328,7 +349,8 @@ struct Args {
     #[arg(value_parser = [
         "spawn-handles", "spawn-joinset", "queue", "semaphore-handles",
         "semaphore-joinset", "sleep", "http", "shared-map-one-lock",
-        "shared-map-sharded",
+        "shared-map-sharded", "cpu-bound-inline", "cpu-bound-spawn-blocking",
+        "cpu-bound-block-in-place", "cpu-bound-semaphore", "cpu-bound-rayon",
     ])]
     workload: String,
     /// multi-thread-task runs the workload as a task on the pool.

@@ -10,6 +10,8 @@
 //! `cargo xtask bench tracker` is another question, asked only by name:
 //! what the task-dump tracker costs a program, against the same program
 //! plain and with console-subscriber (`bench/tracker`, a project of its own).
+//! `cargo xtask bench cpu-bound`, also asked only by name: where a Tokio
+//! program puts CPU work (`cpu_bound.rs`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -20,6 +22,7 @@ use crate::Error;
 use crate::flags::{Bench as Options, WorkloadName};
 use crate::workspace::{Httpbin, Profile, Workspace};
 
+mod cpu_bound;
 mod tracker;
 
 /// One workload, implemented in both languages. `http` talks to the local
@@ -115,6 +118,7 @@ impl Workload {
             WorkloadName::Http => "http",
             WorkloadName::SharedMap => "shared-map",
             WorkloadName::Tracker => "tracker",
+            WorkloadName::CpuBound => "cpu-bound",
         }
     }
 }
@@ -222,6 +226,9 @@ pub fn bench(options: &Options) -> Result<(), Error> {
     if options.workload == Some(WorkloadName::Tracker) {
         return tracker::bench(options);
     }
+    if options.workload == Some(WorkloadName::CpuBound) {
+        return cpu_bound::bench(options);
+    }
     let selected = selected(options.workload);
     let workspace = Workspace::locate();
     let started = std::time::Instant::now();
@@ -236,7 +243,8 @@ pub fn bench(options: &Options) -> Result<(), Error> {
             | WorkloadName::Semaphore
             | WorkloadName::Sleep
             | WorkloadName::SharedMap
-            | WorkloadName::Tracker => None,
+            | WorkloadName::Tracker
+            | WorkloadName::CpuBound => None,
         };
         let url: Vec<String> = server.iter().map(|s| s.url().to_owned()).collect();
         let mut rows = tokio_rows(workload, &programs.bench, &url);
@@ -620,7 +628,7 @@ mod tests {
     fn every_workload_is_typed_by_its_name() {
         use clap::ValueEnum as _;
         for id in WorkloadName::value_variants() {
-            if *id == WorkloadName::Tracker {
+            if matches!(id, WorkloadName::Tracker | WorkloadName::CpuBound) {
                 continue;
             }
             let workload = selected(Some(*id));

@@ -201,6 +201,9 @@ pub enum WorkloadName {
     /// Not against Python: what the task-dump tracker costs a program,
     /// beside console-subscriber (bench/tracker); run only when named.
     Tracker,
+    /// Not against Python: CPU work inline, on `spawn_blocking` (capped or
+    /// not), `block_in_place` or rayon, beside a heartbeat; run only when named.
+    CpuBound,
 }
 
 #[derive(Clone, Debug, Args)]
@@ -211,7 +214,7 @@ pub struct Bench {
     /// Runs of each, alternating.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub runs: u16,
-    /// Write the tables to bench/RESULTS.md, where one workload's replaces only its own (`tracker`: bench/tracker/RESULTS.md).
+    /// Write the tables to bench/RESULTS.md, where one workload's replaces only its own (`tracker`: bench/tracker/RESULTS.md; `cpu-bound`: bench/cpu-bound.md).
     #[arg(long)]
     pub save: bool,
     /// `tracker` only: a debug build's rows too, on the current-thread runtime.

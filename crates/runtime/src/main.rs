@@ -1,6 +1,7 @@
 mod background_runtime;
 mod blocking_executor;
 mod cpu_bound_work;
+mod cpu_pool;
 mod leaf_future;
 mod local_set;
 mod running_loop_handle;
@@ -21,6 +22,7 @@ fn main() -> std::process::ExitCode {
         example!(background_runtime, sync),
         example!(blocking_executor),
         example!(cpu_bound_work),
+        example!(cpu_pool),
         example!(local_set),
         example!(task_local_context),
         example!(leaf_future),
