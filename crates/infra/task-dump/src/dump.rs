@@ -426,8 +426,11 @@ impl TaskDumps<'_> {
         use tokio::runtime::dump::Trace;
 
         let flavor = tokio::runtime::Handle::current().runtime_flavor();
-        if flavor == tokio::runtime::RuntimeFlavor::CurrentThread {
-            let _ = until_no_task_is_ready(READY_YIELDS).await;
+        let mut unstarted = 0;
+        if flavor == tokio::runtime::RuntimeFlavor::CurrentThread
+            && !until_no_task_is_ready(READY_YIELDS).await
+        {
+            unstarted = self.tracker.tasks_never_polled();
         }
         let (polled, main_trace) = Trace::root(std::future::poll_fn(|cx| {
             Poll::Ready(Trace::capture(|| main.as_mut().poll(cx)))
@@ -441,6 +444,18 @@ impl TaskDumps<'_> {
             return Taken::Dump(Backtraces {
                 main,
                 untraced: Some(MULTI_THREAD.to_owned()),
+                ..Backtraces::default()
+            });
+        }
+        if unstarted > 0 {
+            return Taken::Dump(Backtraces {
+                main,
+                untraced: Some(format!(
+                    "No frames for the tasks: {unstarted} just spawned had still not started \
+                     after the dump let the runtime run {READY_YIELDS} times, and Tokio's \
+                     tracing would run their code, where a spawn is lost; each task is as the \
+                     tracker saw it."
+                )),
                 ..Backtraces::default()
             });
         }
@@ -517,12 +532,16 @@ impl TaskDumps<'_> {
 /// are ready run first, for none to be. Tokio's tracing polls every task,
 /// and a ready one can run its own code while traced (one never polled
 /// yet, or one whose future is ready without a Tokio resource in the way):
-/// a `spawn` there panics inside Tokio and the task loses what it was doing
-/// (seen: `--dump-at 0` on a server that had just accepted; the connection
-/// it spawned was never served). A program never idle (a task that yields
-/// in a loop: the runner's `yields_all_the_time` case) is dumped all the
-/// same after these: a task waiting in Tokio's `yield_now` is traced there
-/// without running its code.
+/// a `spawn` there panics inside Tokio, inside that task, which loses what
+/// it was doing, and nothing outside sees the panic (seen: `--dump-at 0` on
+/// a server that had just accepted; the connection it spawned was never
+/// served). Each time runs a batch of them (up to 61 in Tokio 1.54, its
+/// default `event_interval`). If some are still
+/// ready after these, and one of them has never started, no frames are
+/// taken; if all have started (a task that yields in a loop: the runner's
+/// `yields_all_the_time` case), they are, at the Tokio resource each waits
+/// in, which runs none of its code. One ready outside a Tokio resource (a
+/// `futures` channel) can still lose work.
 #[cfg(taskdump)]
 pub(crate) const READY_YIELDS: usize = 16;
 

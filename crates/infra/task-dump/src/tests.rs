@@ -870,3 +870,29 @@ fn a_task_spawned_just_before_the_dump_starts_first_and_its_spawn_is_not_lost() 
     assert!(!text.contains("No frames"), "{text}");
     assert!(ended, "{text}");
 }
+
+/// More tasks spawned at the dump than it lets run, each spawning another:
+/// the dump takes no frames rather than run them inside Tokio's tracing,
+/// where their spawns would be lost, and every one of them runs after it.
+#[test]
+fn tasks_still_unstarted_after_the_yields_are_not_traced_and_none_is_lost() {
+    const TASKS: usize = 3000;
+    let (done, mut all_done) = tokio::sync::mpsc::unbounded_channel();
+    let spawn = move || {
+        for _ in 0..TASKS {
+            let done = done.clone();
+            tokio::spawn(async move {
+                tokio::spawn(async move {
+                    let _ = done.send(());
+                });
+            });
+        }
+    };
+    let (text, ended) = dump_at_once(spawn, async move {
+        for _ in 0..TASKS {
+            all_done.recv().await.unwrap();
+        }
+    });
+    assert!(text.contains("had still not started"), "{text}");
+    assert!(ended, "{text}");
+}

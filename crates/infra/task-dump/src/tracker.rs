@@ -393,6 +393,15 @@ impl Tracker {
         self.records.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// How many tasks of the program's were spawned and never polled yet.
+    pub(crate) fn tasks_never_polled(&self) -> usize {
+        let records = self.records();
+        let tasks = records.tasks.values();
+        tasks
+            .filter(|task| task.is_task && task.live.count.load(Ordering::SeqCst) == 0)
+            .count()
+    }
+
     /// The records as they are now, with what the polls changed.
     pub(crate) fn snapshot(&self) -> Records {
         let mut records = self.records().clone();
