@@ -650,7 +650,10 @@ fn judge_real(
             held.as_secs_f64(),
             golden::EITHER_ORDER.as_secs_f64(),
         )),
-        None => Err(differs),
+        None => Err(format!(
+            "{differs}how long the machine kept its runtime from a CPU on the way to it can't \
+             be read here (no /proc/<pid>/task/<tid>/schedstat), so it fails"
+        )),
     }
 }
 

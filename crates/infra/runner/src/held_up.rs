@@ -178,9 +178,11 @@ mod tests {
         held.read();
         done.store(true, Ordering::Relaxed);
         hog.join().unwrap();
-        let most = held
-            .most_since_asked(ms(400))
-            .expect("schedstat is readable");
+        let Some(most) = held.most_since_asked(ms(400)) else {
+            // A kernel without CONFIG_SCHED_INFO counts no waits.
+            assert!(std::fs::read("/proc/self/schedstat").is_err());
+            return;
+        };
         // Half the CPU at most: about 100 ms of the 200 waiting.
         assert!(most >= ms(50), "{most:?}");
     }
