@@ -109,9 +109,12 @@ impl Writer {
 
     fn send(&self, report: &Report) {
         let text = report.render(&task_dump::names_label);
-        let _ = self
-            .dumps
-            .try_send(format!("SIGUSR1: where each task waits\n{text}"));
+        // A task that never yields delays the signal's turn: the instant
+        // says when the dump was taken, to compare with when it was asked.
+        let at = report.at.as_secs_f64();
+        let _ = self.dumps.try_send(format!(
+            "SIGUSR1: where each task waits, as it was at {at:.2}s of the run\n{text}"
+        ));
     }
 
     /// Closes the queue and waits, a bounded time, for what it holds: on
