@@ -394,6 +394,7 @@ impl Tracker {
     }
 
     /// How many tasks of the program's were spawned and never polled yet.
+    #[cfg(taskdump)]
     pub(crate) fn tasks_never_polled(&self) -> usize {
         let records = self.records();
         let tasks = records.tasks.values();
