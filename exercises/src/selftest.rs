@@ -130,16 +130,30 @@ async fn leaves_a_child() {
 /// The same with the `sleep` in a session of its own, out of reach of the
 /// group kill, and given no stdout or stderr: it holds the checker's pipe
 /// only if it inherited the harness's copy of it, which must be
-/// close-on-exec. The checker must return while it still runs.
+/// close-on-exec. The checker must return while it still runs. The run
+/// waits until the child says it has left the group (on a pipe of its own,
+/// closed as it starts `sleep`): on the paused clock the run's second passes
+/// at once, and a child still starting when the harness ends is in reach of
+/// the group kill (seen once in CI, on a busy machine).
 async fn leaves_its_group() {
     println!("Hello");
-    let mut setsid = Command::new("setsid");
-    setsid
-        .args(["sleep", FOR_EVER])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    if let Err(error) = started(&mut setsid) {
+    let apart = || -> io::Result<()> {
+        let mut setsid = Command::new("setsid");
+        setsid
+            .args([
+                "sh",
+                "-c",
+                &format!("echo apart >&2; exec sleep {FOR_EVER} 2>/dev/null"),
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let stderr = started(&mut setsid)?.ok_or(io::ErrorKind::BrokenPipe)?;
+        let mut line = String::new();
+        io::BufReader::new(stderr).read_line(&mut line)?;
+        Ok(())
+    };
+    if let Err(error) = apart() {
         println!("cannot start setsid: {error}");
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -151,10 +165,10 @@ const FOR_EVER: &str = "86400";
 
 /// Starts `command`, and writes its process id to the file
 /// [`exercises::SELFTEST_PIDS`] names, if it names one: `verify` sees what
-/// became of it, and ends it.
-fn started(command: &mut Command) -> io::Result<()> {
+/// became of it, and ends it. Gives its stderr, if piped.
+fn started(command: &mut Command) -> io::Result<Option<std::process::ChildStderr>> {
     use std::io::Write as _;
-    let child = command.spawn()?;
+    let mut child = command.spawn()?;
     if let Some(path) = std::env::var_os(exercises::SELFTEST_PIDS) {
         let mut pids = std::fs::File::options()
             .append(true)
@@ -162,7 +176,7 @@ fn started(command: &mut Command) -> io::Result<()> {
             .open(path)?;
         writeln!(pids, "{}", child.id())?;
     }
-    Ok(())
+    Ok(child.stderr.take())
 }
 
 /// The same, but the `sleep 25` keeps the stdout it inherited: the
