@@ -5,8 +5,8 @@
 //! may borrow local data and are cancelled with it. `try_join_all` over task
 //! handles returns the first error, as `gather` does (at once only on a short
 //! list: the book's page "Cheat sheet: asyncio to Tokio"). Its handles are
-//! `AbortOnDropHandle`s, so the tasks still running stop with them, where
-//! `gather` leaves them running (the book's page "Cancellation").
+//! `AbortOnDropHandle`s, so on an error the tasks still running stop with them,
+//! where `gather` leaves them running (the book's page "Cancellation").
 //!
 //! Translates:
 //! - *Async/Await in Python*, "Task Management"
