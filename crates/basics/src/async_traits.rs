@@ -21,7 +21,6 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 use tokio::task::JoinHandle;
 use tokio::time::sleep;
-use tokio_util::task::AbortOnDropHandle;
 
 /// Where settings come from. `get` promises a `Send` future, so calls can be
 /// spawned even by code generic over the store.
@@ -102,7 +101,7 @@ pub async fn run() -> anyhow::Result<()> {
     };
     println!("Generic, RemoteStore: {}", greet(&remote).await);
 
-    let spawned = AbortOnDropHandle::new(spawn_greet(Arc::new(memory())))
+    let spawned = spawn_greet(Arc::new(memory()))
         .await
         .context("the spawned greeting panicked")?;
     println!("Spawned, generic over the store: {spawned}");

@@ -1,12 +1,11 @@
 //! What can be awaited: async fns, task handles and oneshot receivers.
 //!
 //! Python has three kinds of awaitable; Rust has one rule: anything that
-//! implements `Future`, such as a task's handle, whose `JoinError` says the
-//! task panicked or was aborted (an `AbortOnDropHandle`: the book's page
-//! "Cancellation").
-//! An `asyncio.Future` is a `oneshot` channel: its `Sender` fills it from any
-//! task or thread, and one dropped unfilled is an error where Python's future
-//! would wait for ever.
+//! implements `Future`, such as a task's `JoinHandle`, whose `JoinError` says
+//! the task panicked or was aborted; a `run` cancelled while awaiting it leaves
+//! the task running (the book's page "Cancellation"). An `asyncio.Future` is a
+//! `oneshot` channel: its `Sender` fills it from any task or thread, and one
+//! dropped unfilled is an error where Python's future would wait for ever.
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "Awaitable Objects"
@@ -17,7 +16,6 @@ use std::time::Duration;
 
 use anyhow::{Context, anyhow};
 use tokio::sync::oneshot;
-use tokio_util::task::AbortOnDropHandle;
 
 async fn my_coroutine() -> &'static str {
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -28,7 +26,7 @@ pub async fn run() -> anyhow::Result<()> {
     let result = my_coroutine().await;
     println!("{result}");
 
-    let task = AbortOnDropHandle::new(tokio::spawn(my_coroutine()));
+    let task = tokio::spawn(my_coroutine());
     let result = task.await.context("the task panicked or was aborted")?;
     println!("{result}");
 

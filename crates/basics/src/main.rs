@@ -24,16 +24,16 @@ fn main() -> std::process::ExitCode {
         example!(async_functions),
         example!(lazy_futures),
         example!(forgetting_await),
-        example!(awaitables),
-        // `tokio::spawn` and its plain `JoinHandle` are this example's lesson,
-        // as `create_task` is asyncio's: cancelled while awaiting a handle, it
-        // leaves the task running, as its header says.
+        // Those that detach when cancelled teach `tokio::spawn` and its plain
+        // `JoinHandle`, as the Tokio tutorial does: a `run` cancelled while
+        // awaiting a handle leaves the task running, as each one says.
+        example!(awaitables).detaches_when_cancelled(),
         example!(spawn_tasks).detaches_when_cancelled(),
-        example!(task_results),
-        example!(task_inspection),
+        example!(task_results).detaches_when_cancelled(),
+        example!(task_inspection).detaches_when_cancelled(),
         example!(gather_results),
         example!(event_loop_timeline),
-        example!(sequential_vs_concurrent),
+        example!(sequential_vs_concurrent).detaches_when_cancelled(),
         example!(async_traits),
         example!(task_callbacks),
     ]

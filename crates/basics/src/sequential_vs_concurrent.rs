@@ -16,7 +16,6 @@ use std::time::Duration;
 
 use tokio::task::JoinError;
 use tokio::time::{Instant, sleep};
-use tokio_util::task::AbortOnDropHandle;
 
 async fn step1() -> &'static str {
     println!("Step 1: Starting");
@@ -72,9 +71,10 @@ pub async fn run() -> Result<(), JoinError> {
     println!("Sequential with await: {}", seconds(start));
 
     let start = Instant::now();
-    // Owned: a cancelled `run` aborts them (the book's page "Cancellation").
-    let task1 = AbortOnDropHandle::new(tokio::spawn(say_after(Duration::from_secs(1), "Hello")));
-    let task2 = AbortOnDropHandle::new(tokio::spawn(say_after(Duration::from_secs(2), "World")));
+    // Plain handles: a cancelled `run` leaves the tasks running (the book's
+    // page "Cancellation").
+    let task1 = tokio::spawn(say_after(Duration::from_secs(1), "Hello"));
+    let task2 = tokio::spawn(say_after(Duration::from_secs(2), "World"));
     task1.await?;
     task2.await?;
     println!("Concurrent with tasks: {}", seconds(start));

@@ -76,8 +76,8 @@ pub async fn run() -> Result<(), JoinError> {
 
     // `current_task()`: a task asks for its own `Id`, which is the one its
     // handle gives from outside.
-    let task = AbortOnDropHandle::new(tokio::spawn(async { tokio::task::id() }));
-    let id_outside = task.abort_handle().id();
+    let task = tokio::spawn(async { tokio::task::id() });
+    let id_outside = task.id();
     let id_inside = task.await?;
     println!(
         "a task's own id equals its handle's: {}",

@@ -1,11 +1,11 @@
-//! Inspecting a running task through its handle: finished or not, its
+//! Inspecting a running task through its `JoinHandle`: finished or not, its
 //! result, and cancellation with `abort`.
 //!
 //! asyncio's `done()` and `cancel()` are `is_finished()` and `abort()`. There
 //! is no `cancelled()`: `abort` only asks, and a task that finishes first
 //! returns its value, so whether it was cancelled is in its result
 //! (`JoinError::is_cancelled`). Awaiting `&mut handle` keeps the handle for
-//! more questions. The handles are `AbortOnDropHandle`s (the book's page
+//! more questions. A cancelled `run` leaves the task running (the book's page
 //! "Cancellation").
 //!
 //! Translates:
@@ -16,7 +16,6 @@ use std::time::Duration;
 
 use tokio::task::JoinError;
 use tokio::time::sleep;
-use tokio_util::task::AbortOnDropHandle;
 
 async fn long_running_task() -> &'static str {
     for i in 0..5 {
@@ -29,7 +28,7 @@ async fn long_running_task() -> &'static str {
 }
 
 pub async fn run() -> Result<(), JoinError> {
-    let mut task = AbortOnDropHandle::new(tokio::spawn(long_running_task()));
+    let mut task = tokio::spawn(long_running_task());
     println!("Task created");
     println!("Task done: {}", task.is_finished());
 
@@ -40,7 +39,7 @@ pub async fn run() -> Result<(), JoinError> {
     println!("Final result: {result}");
     println!("Task done: {}", task.is_finished());
 
-    let sleeper = AbortOnDropHandle::new(tokio::spawn(sleep(Duration::from_secs(60))));
+    let sleeper = tokio::spawn(sleep(Duration::from_secs(60)));
     sleeper.abort();
     match sleeper.await {
         Err(error) if error.is_cancelled() => println!("Aborted task cancelled: true"),

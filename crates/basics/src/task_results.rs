@@ -1,9 +1,9 @@
-//! A task's return value comes back through its handle.
+//! A task's return value comes back through its `JoinHandle`.
 //!
-//! The handle is typed: awaiting the one of `calculate` gives
+//! `JoinHandle<T>` is typed: awaiting the handle of `calculate` gives
 //! `Result<u32, JoinError>`, checked where it is used. Both tasks sleep a
 //! second at the same time, so collecting both takes one second, not two.
-//! Each handle is an `AbortOnDropHandle` (the book's page "Cancellation").
+//! A cancelled `run` leaves them running (the book's page "Cancellation").
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "Getting Task Results"
@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use tokio::task::JoinError;
 use tokio::time::{Instant, sleep};
-use tokio_util::task::AbortOnDropHandle;
 
 async fn calculate(x: u32, y: u32) -> u32 {
     sleep(Duration::from_secs(1)).await;
@@ -21,8 +20,8 @@ async fn calculate(x: u32, y: u32) -> u32 {
 
 pub async fn run() -> Result<(), JoinError> {
     let start = Instant::now();
-    let task1 = AbortOnDropHandle::new(tokio::spawn(calculate(5, 3)));
-    let task2 = AbortOnDropHandle::new(tokio::spawn(calculate(10, 20)));
+    let task1 = tokio::spawn(calculate(5, 3));
+    let task2 = tokio::spawn(calculate(10, 20));
 
     let result1 = task1.await?;
     let result2 = task2.await?;

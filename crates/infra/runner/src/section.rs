@@ -97,8 +97,9 @@ impl Example {
     }
 
     /// Declares that tasks the example spawns run on when `run()` is
-    /// dropped halfway, because that is its lesson; for every other
-    /// example, the cancel sweep fails a task still running after the drop.
+    /// dropped halfway, because that is its lesson or it teaches the plain
+    /// `JoinHandle`, which detaches its task; for every other example, the
+    /// cancel sweep fails a task still running after the drop.
     pub const fn detaches_when_cancelled(mut self) -> Self {
         self.detaches_when_cancelled = true;
         self
