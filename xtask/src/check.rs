@@ -132,11 +132,11 @@ pub struct Report {
     pub blessed: Vec<PathBuf>,
     /// On the real clock, the most a line ran later than one due before it.
     pub lag: Option<Duration>,
-    /// On the real clock, the most its runtime waited for a CPU within
-    /// [`golden::EITHER_ORDER`], where that could be read.
+    /// On the real clock, how long its runtime waited for a CPU in all,
+    /// where that could be read.
     pub held_up: Option<Duration>,
     /// On the real clock, a difference the machine may have made: it held
-    /// the runtime up for [`golden::HELD_UP`] or more.
+    /// the runtime up long enough on the way to it (see [`judge_real`]).
     pub cant_tell: Option<String>,
 }
 
@@ -355,12 +355,12 @@ fn run(
         .max_by_key(|report| report.held_up)
     {
         println!(
-            "The most the machine kept a runtime from a CPU within {:.3}s: {:.3}s ({}); from \
-             {:.3}s on, a difference is one it can't tell from the example's",
-            golden::EITHER_ORDER.as_secs_f64(),
+            "The most the machine kept a runtime from a CPU in one run: {:.3}s ({}); a difference \
+             that needs a line later by at most that and {:.3}s more is one it can't tell from \
+             the example's",
             held.held_up.unwrap_or_default().as_secs_f64(),
             held.case.id(),
-            golden::HELD_UP.as_secs_f64()
+            golden::OWN_WORK.as_secs_f64()
         );
     }
     let failed = failures.len();
@@ -605,8 +605,10 @@ struct OnTheRealClock {
 
 /// Compares what a run on the real clock wrote (its line instants, in
 /// `scratch`) with the golden file at `path`, given when each of its lines
-/// is due. A difference fails it, unless the machine held its runtime up
-/// for [`golden::HELD_UP`] or more: then the run can't tell whose it is.
+/// is due. A difference fails it, unless the machine kept its runtime from
+/// a CPU, on the way to it, for as long as the difference needs a line to
+/// be late, less what the example's own work may add ([`golden::OWN_WORK`]):
+/// then the run can't tell whose it is.
 fn judge_real(
     path: &Path,
     scratch: &Path,
@@ -615,6 +617,7 @@ fn judge_real(
     let name = golden::name(path);
     let run = read_recording(&scratch.join(LINE_INSTANTS))?;
     let compared = golden::on_the_real_clock(&name, due, &run.lines);
+    // The counts only grow: the last is the run's.
     let counted = run.held_up.iter().chain([&run.held_up_after]);
     let held_up = counted.copied().max().flatten();
     let Some(diff) = compared.diff else {
@@ -626,29 +629,32 @@ fn judge_real(
         });
     };
     let differs = format!("its stdout differs from {name}\n{diff}");
-    // How the machine held the runtime up on the way to the difference.
+    let needed = compared.needed.unwrap_or(golden::EITHER_ORDER);
+    // How long the machine had held the runtime up by the line that differs.
     let held_up = match compared.first_difference {
         Some(line) => run.held_up[line],
         None => run.held_up_after,
     };
     match held_up {
-        Some(held) if held >= golden::HELD_UP => Ok(OnTheRealClock {
+        Some(held) if held + golden::OWN_WORK >= needed => Ok(OnTheRealClock {
             lag: None,
             held_up,
             cant_tell: Some(format!(
-                "{differs}but within {:.3}s on the way to it the machine kept its runtime from a \
-                 CPU for {:.3}s ({:.3}s or more makes a difference as much the machine's doing \
-                 as the example's): run it again on a quieter machine",
-                golden::EITHER_ORDER.as_secs_f64(),
+                "{differs}but on the way to it the machine kept its runtime from a CPU for \
+                 {:.3}s in all, and with the {:.3}s its own work may take, a line could have \
+                 come the {:.3}s late this difference needs: run it again on a quieter machine",
                 held.as_secs_f64(),
-                golden::HELD_UP.as_secs_f64(),
+                golden::OWN_WORK.as_secs_f64(),
+                needed.as_secs_f64(),
             )),
         }),
         Some(held) => Err(format!(
-            "{differs}the machine kept its runtime from a CPU for {:.3}s at most within {:.3}s \
-             on the way to it, too little to have made this difference",
+            "{differs}it needs a line {:.3}s late, and on the way to it the machine kept its \
+             runtime from a CPU for {:.3}s in all: too little, with the {:.3}s its own work may \
+             take, to have made this difference",
+            needed.as_secs_f64(),
             held.as_secs_f64(),
-            golden::EITHER_ORDER.as_secs_f64(),
+            golden::OWN_WORK.as_secs_f64(),
         )),
         None => Err(format!(
             "{differs}how long the machine kept its runtime from a CPU on the way to it can't \
@@ -733,15 +739,20 @@ pub fn bless(timed: &flags::TimedExamples) -> Result<Outcome, Error> {
 mod tests {
     use super::*;
 
-    /// A difference on the real clock fails, unless the machine held the
-    /// runtime up long enough to have made it on the way to the line that
-    /// differs; a match passes however long.
+    /// A difference on the real clock fails, unless the machine had held
+    /// the runtime up, by the line that differs, for as long as the
+    /// difference needs a line to be late, less the example's own work; a
+    /// match passes however long.
     #[test]
     fn only_a_run_the_machine_held_up_on_the_way_cant_tell_a_difference() {
         let scratch = tempfile::tempdir().unwrap();
         let ms = Duration::from_millis;
-        let due = [(ms(0), "a".to_owned()), (ms(1000), "b".to_owned())];
-        // Each line after how long the machine held the runtime up before it.
+        let due = [
+            (ms(0), "a".to_owned()),
+            (ms(1000), "b".to_owned()),
+            (ms(1600), "c".to_owned()),
+        ];
+        // Each line after how long the machine had held the runtime up by it.
         let judge = |lines: &[(Option<Duration>, &str)]| {
             let mut text = String::new();
             for (held, line) in lines {
@@ -751,20 +762,27 @@ mod tests {
             std::fs::write(scratch.path().join(LINE_INSTANTS), text).unwrap();
             judge_real(Path::new("golden"), scratch.path(), &due)
         };
-        let (held, close_to) = (Some(golden::HELD_UP), Some(golden::HELD_UP - ms(1)));
-        let failed = judge(&[(None, "a"), (close_to, "c")]).err().unwrap();
-        assert!(failed.contains("0.299s at most within 0.400s"), "{failed}");
-        assert!(judge(&[(None, "a"), (None, "c")]).is_err());
-        // Held up before the line that came right, not on the way to `c`.
-        assert!(judge(&[(held, "a"), (close_to, "c")]).is_err());
-        let unsure = judge(&[(None, "a"), (held, "c")]).unwrap();
+        let own = golden::OWN_WORK;
+        // `c` ahead of `b`: `b` came 0.6 s late.
+        let enough = Some(ms(600) - own);
+        let short = Some(ms(599) - own);
+        let failed = judge(&[(None, "a"), (short, "c"), (None, "b")])
+            .err()
+            .unwrap();
+        assert!(failed.contains("needs a line 0.600s late"), "{failed}");
+        assert!(failed.contains("for 0.499s in all"), "{failed}");
+        let unsure = judge(&[(None, "a"), (enough, "c"), (None, "b")]).unwrap();
         let why = unsure.cant_tell.unwrap();
         assert!(why.starts_with("its stdout differs from golden"), "{why}");
-        assert!(
-            why.contains("kept its runtime from a CPU for 0.300s"),
-            "{why}"
-        );
-        let passed = judge(&[(None, "a"), (Some(ms(400)), "b")]).unwrap();
+        assert!(why.contains("for 0.500s in all"), "{why}");
+        // A line the golden file lacks needs the least that changes an order.
+        let either = golden::EITHER_ORDER;
+        assert!(judge(&[(None, "a"), (Some(either - own), "d")]).is_ok());
+        assert!(judge(&[(None, "a"), (Some(either - own - ms(1)), "d")]).is_err());
+        // Held up only after the line that differs: too late to have made it.
+        assert!(judge(&[(None, "a"), (short, "c"), (enough, "b")]).is_err());
+        assert!(judge(&[(None, "a"), (None, "c"), (None, "b")]).is_err());
+        let passed = judge(&[(None, "a"), (Some(ms(400)), "b"), (None, "c")]).unwrap();
         assert_eq!((passed.cant_tell, passed.held_up), (None, Some(ms(400))));
     }
 

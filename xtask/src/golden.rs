@@ -95,17 +95,14 @@ pub use protocol::line_instants::EITHER_ORDER;
 
 /// How far apart on the virtual clock two events must be when which comes
 /// first decides what is printed. Of it, [`EITHER_ORDER`] is what a busy
-/// machine may add, and the rest what the work between them may take on
+/// machine may add, and [`OWN_WORK`] what the work between them may take on
 /// an idle one. CONTRIBUTING.md, "Output that holds on every run", says why.
 pub const RACE: Duration = Duration::from_millis(500);
 
-/// How long the machine must keep a run's runtime from a CPU within one
-/// [`EITHER_ORDER`] for a difference on the real clock to be possibly its
-/// doing: a race given [`RACE`] goes the other way only if the work between
-/// its events, at most `RACE - EITHER_ORDER` of its own, waits for a CPU
-/// for the rest, and `EITHER_ORDER` of that window holds all but another
-/// `RACE - EITHER_ORDER` of the wait.
-pub const HELD_UP: Duration = EITHER_ORDER.saturating_sub(RACE.saturating_sub(EITHER_ORDER));
+/// How much later than on the virtual clock an example's own work may make
+/// a line on an idle machine: the rest of a line's lateness is time the
+/// machine kept its runtime from a CPU.
+pub const OWN_WORK: Duration = RACE.saturating_sub(EITHER_ORDER);
 
 /// How a run on the real clock compares with the golden file.
 pub struct OnTheRealClock {
@@ -121,6 +118,11 @@ pub struct OnTheRealClock {
     /// wrote out of order, or in place of another; `None` for a run that
     /// only left lines out at its end.
     pub first_difference: Option<usize>,
+    /// Where it broke it, how much later than on the virtual clock some line
+    /// must have come: for a line written ahead of one due before it, the
+    /// time between them; for a line the golden file doesn't have there, or
+    /// lines left out, [`EITHER_ORDER`], the least that changes an order.
+    pub needed: Option<Duration>,
 }
 
 /// Compares `run`, the lines a run on the real clock wrote with their
@@ -155,6 +157,7 @@ pub fn on_the_real_clock(
     let mut out_of_order = None;
     let mut missing_or_more = false;
     let mut first_difference = None;
+    let mut needed = None;
     for (index, (at, line)) in run.iter().enumerate() {
         let line = without_times(line.as_ref());
         let next = taken.iter().position(Option::is_none);
@@ -163,16 +166,21 @@ pub fn on_the_real_clock(
         let (Some(next), Some(found)) = (next, found) else {
             missing_or_more = true;
             first_difference.get_or_insert(index);
+            needed.get_or_insert(EITHER_ORDER);
             break;
         };
         let (due, first_due) = (expected[found].0, expected[next].0);
         if out_of_order.is_none() && due > first_due + EITHER_ORDER {
             out_of_order = Some((found, next, due - first_due));
             first_difference.get_or_insert(index);
+            needed.get_or_insert(due - first_due);
         }
         taken[found] = Some(*at);
     }
     let lag = lag(&expected, &taken);
+    if taken.contains(&None) {
+        needed.get_or_insert(EITHER_ORDER);
+    }
     let diff = if missing_or_more || taken.contains(&None) {
         Some(unified())
     } else {
@@ -192,6 +200,7 @@ pub fn on_the_real_clock(
         diff,
         lag,
         first_difference,
+        needed,
     }
 }
 

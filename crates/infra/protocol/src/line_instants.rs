@@ -2,17 +2,15 @@
 //! to stdout, the instant of its example's clock at which it was written
 //! (microseconds), a tab, then the line. On the real clock, where the
 //! runner can read how long its runtime's threads waited for a CPU, a line
-//! `held`, a tab, and the most they waited within any [`EITHER_ORDER`]
-//! that ended since the lines before it, comes before each group of lines
-//! stamped together, and last.
+//! `held`, a tab, and how long they had waited in all since the example
+//! started, comes before each group of lines stamped together, and last.
 
 use std::time::Duration;
 
 /// How far apart two lines' instants on the virtual clock may be and still
 /// come in either order on the real clock, where a busy machine runs a
-/// timer late by as much as it delays the process; also the window in which
-/// the runner counts how long the machine held its runtime up. Measured:
-/// see CONTRIBUTING.md, "Output that holds on every run".
+/// timer late by as much as it delays the process. Measured: see
+/// CONTRIBUTING.md, "Output that holds on every run".
 pub const EITHER_ORDER: Duration = Duration::from_millis(400);
 
 /// A line the run wrote.
@@ -20,9 +18,9 @@ pub const EITHER_ORDER: Duration = Duration::from_millis(400);
 pub struct Written<'a> {
     /// Its instant on the example's clock.
     pub at: Duration,
-    /// The most a runtime thread waited for a CPU within any
-    /// [`EITHER_ORDER`] that ended since the line before it was written;
-    /// `None` where that was not counted.
+    /// How long the runtime's threads had waited for a CPU in all since
+    /// the example started, read after the line was written; `None` where
+    /// that was not counted.
     pub held_up: Option<Duration>,
     pub text: &'a str,
 }
@@ -42,10 +40,10 @@ pub fn line(at: Duration, line: &str) -> String {
     format!("{}\t{line}\n", at.as_micros())
 }
 
-/// The file's line saying that the runtime was held up for `most` before
-/// the lines that follow it (or, last, after every line).
-pub fn held_up(most: Duration) -> String {
-    format!("{HELD}{}\n", most.as_micros())
+/// The file's line saying that the runtime had been held up for `in_all`
+/// by the lines that follow it (or, last, after every line).
+pub fn held_up(in_all: Duration) -> String {
+    format!("{HELD}{}\n", in_all.as_micros())
 }
 
 /// Each line with its instant, in the order written, and how the runtime

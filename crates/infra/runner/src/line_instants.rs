@@ -12,14 +12,14 @@
 //!
 //! On the real clock the runtime's threads also read their own clocks as
 //! they park and wake, and before the lines of each stamp, and at the end,
-//! a line says how long the machine held them up meanwhile (`held_up.rs`).
+//! a line says how long the machine had held them up since the example
+//! started (`held_up.rs`).
 
 use std::io::{self, Write as _};
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use protocol::line_instants::EITHER_ORDER;
 use rustix::event::{PollFd, PollFlags, poll};
 use rustix::io::Errno;
 use tokio::time::Instant;
@@ -116,15 +116,11 @@ impl LineInstants {
         }
         // What the runner printed after the last example's end.
         capture.stamp_all();
-        // And how it was held up since its last line.
-        let most = capture
-            .held_up
-            .as_mut()
-            .and_then(|held| held.most_since_asked(EITHER_ORDER));
-        if let Some(most) = most {
+        // And how it was held up in all, after its last line.
+        if let Some(in_all) = capture.held_up.as_mut().and_then(HeldUp::in_all) {
             capture
                 .stamped
-                .push_str(&protocol::line_instants::held_up(most));
+                .push_str(&protocol::line_instants::held_up(in_all));
         }
         self.file.write(capture.stamped.as_bytes())
     }
@@ -137,7 +133,7 @@ impl Stamps {
         let mut capture = crate::lock(&self.0);
         capture.origin = Some(Instant::now());
         if let Some(held) = &mut capture.held_up {
-            held.read();
+            held.restart();
         }
     }
 
@@ -170,13 +166,9 @@ impl Capture {
         if self.unstamped.is_empty() {
             return;
         }
-        let most = self
-            .held_up
-            .as_mut()
-            .and_then(|held| held.most_since_asked(EITHER_ORDER));
-        if let Some(most) = most {
+        if let Some(in_all) = self.held_up.as_mut().and_then(HeldUp::in_all) {
             self.stamped
-                .push_str(&protocol::line_instants::held_up(most));
+                .push_str(&protocol::line_instants::held_up(in_all));
         }
         for line in std::mem::take(&mut self.unstamped) {
             let line = protocol::line_instants::line(self.last, &line);
