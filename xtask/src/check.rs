@@ -136,7 +136,7 @@ pub struct Report {
     /// where that could be read.
     pub held_up: Option<Duration>,
     /// On the real clock, a difference the machine may have made: it held
-    /// the runtime up long enough on the way to it (see [`judge_real`]).
+    /// the runtime up long enough on the way to it (see `judge_real`).
     pub cant_tell: Option<String>,
 }
 
