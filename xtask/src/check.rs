@@ -629,8 +629,9 @@ fn judge_real(
         });
     };
     let differs = format!("its stdout differs from {name}\n{diff}");
-    let needed = compared.needed.unwrap_or(golden::EITHER_ORDER);
-    // How long the machine had held the runtime up by the line that differs.
+    let needed = compared.needed;
+    // How long the machine had held the runtime up by the line that differs
+    // (for lines left out at the end, by the end).
     let held_up = match compared.first_difference {
         Some(line) => run.held_up[line],
         None => run.held_up_after,

@@ -118,11 +118,13 @@ pub struct OnTheRealClock {
     /// wrote out of order, or in place of another; `None` for a run that
     /// only left lines out at its end.
     pub first_difference: Option<usize>,
-    /// Where it broke it, how much later than on the virtual clock some line
-    /// must have come: for a line written ahead of one due before it, the
-    /// time between them; for a line the golden file doesn't have there, or
-    /// lines left out, [`EITHER_ORDER`], the least that changes an order.
-    pub needed: Option<Duration>,
+    /// Where it broke it, how much later than on the virtual clock a line
+    /// must have come for the machine to have made the difference (zero
+    /// where it broke nothing): the line due next had not come by the time
+    /// the run wrote another in its place, so it was at least that late; at
+    /// least [`EITHER_ORDER`], the least that changes an order, for a line
+    /// the golden file doesn't have there, or lines left out at the end.
+    pub needed: Duration,
 }
 
 /// Compares `run`, the lines a run on the real clock wrote with their
@@ -157,29 +159,32 @@ pub fn on_the_real_clock(
     let mut out_of_order = None;
     let mut missing_or_more = false;
     let mut first_difference = None;
-    let mut needed = None;
+    let mut needed = Duration::ZERO;
     for (index, (at, line)) in run.iter().enumerate() {
         let line = without_times(line.as_ref());
         let next = taken.iter().position(Option::is_none);
         let found =
             (0..expected.len()).find(|&index| taken[index].is_none() && expected[index].1 == line);
+        // How late the line due next was by the time this one was written.
+        let late_by = |first_due: Duration| at.saturating_sub(first_due);
         let (Some(next), Some(found)) = (next, found) else {
             missing_or_more = true;
             first_difference.get_or_insert(index);
-            needed.get_or_insert(EITHER_ORDER);
+            let next_late = next.map_or(Duration::ZERO, |next| late_by(expected[next].0));
+            needed = EITHER_ORDER.max(next_late);
             break;
         };
         let (due, first_due) = (expected[found].0, expected[next].0);
         if out_of_order.is_none() && due > first_due + EITHER_ORDER {
             out_of_order = Some((found, next, due - first_due));
             first_difference.get_or_insert(index);
-            needed.get_or_insert(due - first_due);
+            needed = (due - first_due).max(late_by(first_due));
         }
         taken[found] = Some(*at);
     }
     let lag = lag(&expected, &taken);
-    if taken.contains(&None) {
-        needed.get_or_insert(EITHER_ORDER);
+    if first_difference.is_none() && taken.contains(&None) {
+        needed = EITHER_ORDER;
     }
     let diff = if missing_or_more || taken.contains(&None) {
         Some(unified())
@@ -284,6 +289,31 @@ mod tests {
         assert!(diff(&["start", "a done in 0.1s", "b", "c", "c", "c", "end"]).is_some());
         assert!(diff(&["start", "a done in 0.1s", "b", "c", "c", "end", "more"]).is_some());
         assert!(diff(&["start", "c", "a done in 0.1s", "b", "c", "end"]).is_some());
+    }
+
+    /// Where a run breaks the order, the line due next had not come by the
+    /// time another was written in its place: it was at least that late,
+    /// and never less than the lines' distance, or for a line the golden
+    /// file lacks or lines left out, the least that changes an order.
+    #[test]
+    fn a_difference_needs_the_line_due_next_as_late_as_it_was_by_then() {
+        let ms = Duration::from_millis;
+        let written = [(ms(0), "a"), (ms(1000), "b"), (ms(1600), "c")];
+        let needed = |run: &[(u64, &str)]| {
+            let run: Vec<(Duration, &str)> = run.iter().map(|&(at, line)| (ms(at), line)).collect();
+            on_the_real_clock("golden", &written, &run).needed
+        };
+        assert_eq!(needed(&[(0, "a"), (1000, "b"), (1600, "c")]), ms(0));
+        // `c` ahead of `b`: `b` was 0.6 s late at the least, 1.1 s by the
+        // time `c` came; a machine that delays every line alike delays `c`.
+        assert_eq!(needed(&[(0, "a"), (1600, "c"), (1700, "b")]), ms(600));
+        assert_eq!(needed(&[(0, "a"), (2100, "c"), (2150, "b")]), ms(1100));
+        // A line the golden file lacks, in `b`'s place.
+        assert_eq!(needed(&[(0, "a"), (1100, "d")]), EITHER_ORDER);
+        assert_eq!(needed(&[(0, "a"), (1500, "d")]), ms(500));
+        // Lines left out at the end.
+        let ended = on_the_real_clock("golden", &written, &[(ms(0), "a")]);
+        assert_eq!((ended.first_difference, ended.needed), (None, EITHER_ORDER));
     }
 
     /// The lag is how much later a line ran than one due before it, each

@@ -47,9 +47,12 @@ impl HeldUp {
 
     /// How long the threads waited for a CPU since counting began, in all
     /// (a chain of work may move from one thread to another); `None` where
-    /// a thread's clocks could not be read.
+    /// a thread's clocks could not be read, or none could.
     pub(crate) fn in_all(&mut self) -> Option<Duration> {
         self.read();
+        if self.threads.is_empty() {
+            return None;
+        }
         self.threads
             .values()
             .map(|(first, latest)| {
@@ -66,6 +69,33 @@ mod tests {
 
     fn ms(millis: u64) -> Duration {
         Duration::from_millis(millis)
+    }
+
+    /// A sleep is no wait for a CPU: what is counted is what the kernel
+    /// says the thread waited on a runqueue meanwhile, read here directly.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_sleep_is_not_held_up() {
+        let run_delay = || {
+            let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+            let nanos: u64 = text.split_whitespace().nth(1)?.parse().ok()?;
+            Some(Duration::from_nanos(nanos))
+        };
+        let mut held = HeldUp::new();
+        let before = run_delay();
+        held.read();
+        std::thread::sleep(ms(100));
+        let in_all = held.in_all();
+        let (Some(before), Some(after), Some(in_all)) = (before, run_delay(), in_all) else {
+            // A kernel without CONFIG_SCHED_INFO counts no waits.
+            assert!(std::fs::read("/proc/self/schedstat").is_err());
+            return;
+        };
+        assert!(
+            in_all <= after - before,
+            "{in_all:?} > {:?}",
+            after - before
+        );
     }
 
     /// A thread sharing its CPU with another that computes waits for it,
