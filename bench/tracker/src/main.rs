@@ -122,7 +122,6 @@ async fn dump(tracker: &Tracker) -> Result<u64> {
         return Err("dump: a pending future ended".into());
     };
     let text = task_dump::report(&dump, None).render(&task_dump::names_label);
-    dumps.finish().await;
     for task in &tasks {
         task.abort();
     }
