@@ -175,12 +175,16 @@ impl Watchdog {
                 let thread = polls.as_ref().and_then(Recorder::runtime_thread);
                 let read =
                     |thread: Option<Thread>| thread.map_or_else(Reading::real_time, Thread::read);
-                let asked_runtime = read(thread);
                 let running: Vec<(Running, Reading)> = running
                     .into_iter()
                     .map(|poll| (poll, read(poll.thread)))
                     .collect();
                 self.trigger.notify_one();
+                // Read once it is asked: a runtime thread asleep until then
+                // is not held up by the time this thread took to ask (CI
+                // once said "answered only at 5.5s: something blocked it" of
+                // a thread asleep in a deadlock, on a busy machine).
+                let asked_runtime = read(thread);
                 let noticed = match answers.recv_timeout(NOTICE_PATIENCE) {
                     Ok(Answer::Noticed(noticed)) => Ok(noticed),
                     Ok(Answer::Returned(noticed)) => Err(noticed),
