@@ -15,7 +15,6 @@
 //!   connection pool for database operations")
 
 use std::num::NonZeroUsize;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -46,8 +45,15 @@ enum PoolError {
     Thread(#[from] JoinError),
 }
 
+/// Opens a connection to the pool's database, on a blocking thread.
+type Open = dyn Fn() -> rusqlite::Result<Connection> + Send + Sync;
+
 struct SqlitePool {
-    path: PathBuf,
+    /// Shared with each open in flight and each connection checked out, so
+    /// that what it holds (the demonstration's temporary directory) outlives
+    /// every file they may create: a blocking job runs to its end even after
+    /// its caller has gone.
+    open: Arc<Open>,
     acquire_timeout: Duration,
     /// A permit for each connection the pool may have open: idle, checked
     /// out, or still closing on a blocking thread.
@@ -70,6 +76,8 @@ struct PooledConnection {
 /// keeps its permit until it is closed: at most `max_size` are ever open.
 struct CheckedOut {
     connection: Connection,
+    /// Dropped after the connection is closed, as fields drop in order.
+    _opened_by: Arc<Open>,
     /// Counts the connection out until it is back or closed; dropped before
     /// the permit, as fields drop in order.
     lease: Lease,
@@ -83,13 +91,17 @@ fn lock(idle: &Mutex<Vec<Connection>>) -> MutexGuard<'_, Vec<Connection>> {
 }
 
 impl SqlitePool {
-    /// A pool for the database file at `path`.
-    fn new(path: PathBuf, max_size: NonZeroUsize, acquire_timeout: Duration) -> Self {
+    /// A pool whose connections `open` opens: `move || Connection::open(&path)`.
+    fn new(
+        open: impl Fn() -> rusqlite::Result<Connection> + Send + Sync + 'static,
+        max_size: NonZeroUsize,
+        acquire_timeout: Duration,
+    ) -> Self {
         // A Tokio semaphore holds at most `MAX_PERMITS` (2^61 - 1 on 64 bits)
         // and panics past it; no machine opens so many files.
         let max_size = max_size.get().min(Semaphore::MAX_PERMITS);
         Self {
-            path,
+            open: Arc::new(open),
             acquire_timeout,
             permits: Arc::new(Semaphore::new(max_size)),
             idle: Arc::default(),
@@ -117,18 +129,20 @@ impl SqlitePool {
         let checked_out = match reused {
             Some(connection) => CheckedOut {
                 connection,
+                _opened_by: Arc::clone(&self.open),
                 lease,
                 permit,
             },
             None => {
-                let path = self.path.clone();
+                let open = Arc::clone(&self.open);
                 // The permit goes along: a caller cancelled during the open
                 // leaves the connection to be closed there, still counted.
-                let (connection, permit) =
-                    tokio::task::spawn_blocking(move || (Connection::open(path), permit)).await?;
+                let (connection, open, permit) =
+                    tokio::task::spawn_blocking(move || (open(), open, permit)).await?;
                 self.stats.opened_one();
                 CheckedOut {
                     connection: connection?,
+                    _opened_by: open,
                     lease,
                     permit,
                 }
@@ -183,6 +197,7 @@ impl Drop for PooledConnection {
             connection,
             lease,
             permit,
+            ..
         }) = self.checked_out.take()
         {
             lock(&self.idle).push(connection);
@@ -214,9 +229,14 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 const FULL_POOL_WAIT: Duration = Duration::from_millis(200);
 
 pub async fn run() -> anyhow::Result<()> {
-    // Declared first, so removed last, once the pool has closed its files.
-    let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
-    let pool = SqlitePool::new(dir.path().join("app.db"), POOL_SIZE, ACQUIRE_TIMEOUT);
+    // Removed once the pool and every connection are gone, a connection
+    // still opening or querying for a caller that gave up among them.
+    let dir = Arc::new(tempfile::tempdir().context("cannot create a temporary directory")?);
+    let pool = SqlitePool::new(
+        move || Connection::open(dir.path().join("app.db")),
+        POOL_SIZE,
+        ACQUIRE_TIMEOUT,
+    );
 
     pool.get()
         .await?
@@ -401,7 +421,8 @@ mod tests {
 
     fn pool_of(size: NonZeroUsize, acquire_timeout: Duration) -> (TempDir, Arc<SqlitePool>) {
         let dir = tempfile::tempdir().unwrap();
-        let pool = SqlitePool::new(dir.path().join("app.db"), size, acquire_timeout);
+        let path = dir.path().join("app.db");
+        let pool = SqlitePool::new(move || Connection::open(&path), size, acquire_timeout);
         (dir, Arc::new(pool))
     }
 
@@ -606,5 +627,43 @@ mod tests {
         let (_dir, pool) = pool_of(NonZeroUsize::MAX, ACQUIRE_TIMEOUT);
         let mut conn = pool.get().await.unwrap();
         conn.run(|db| db.execute_batch("SELECT 1")).await.unwrap();
+    }
+
+    /// A caller that gives up while its connection is being opened leaves
+    /// the open running on its blocking thread, and the directory the opener
+    /// holds stays until that open has ended, though the caller, the pool
+    /// and `run`'s own handle are gone: removed beside an open, it could be
+    /// left with the file the open created (seen once, in the cancel
+    /// sweep's first cut of `run`).
+    #[tokio::test]
+    async fn the_directory_outlives_an_open_whose_caller_left() {
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        let path = dir.path().to_owned();
+        let (go, wait) = std::sync::mpsc::channel::<()>();
+        let wait = Mutex::new(wait);
+        let pool = SqlitePool::new(
+            {
+                let dir = Arc::clone(&dir);
+                move || {
+                    let _ = wait.lock().unwrap().recv();
+                    Connection::open(dir.path().join("app.db"))
+                }
+            },
+            NonZeroUsize::MIN,
+            ACQUIRE_TIMEOUT,
+        );
+        let mut get = Box::pin(pool.get());
+        assert!(poll!(get.as_mut()).is_pending());
+        drop(get);
+        drop((pool, dir));
+        assert!(path.exists(), "removed while an open was still running");
+        go.send(()).unwrap();
+        timeout(Duration::from_secs(60), async {
+            while path.exists() {
+                sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await
+        .expect("never removed");
     }
 }
