@@ -1,5 +1,5 @@
-//! An API client that is rate-limited and retries: five requests a second
-//! however many tasks share it, and every attempt, retries too, takes a turn.
+//! An API client that is rate-limited and retries: one rate however many
+//! tasks share it, and every attempt, retries too, takes a turn.
 //!
 //! asyncio's usual answer is an `asyncio.Lock` around "sleep until the next
 //! free slot" (or `aiolimiter`), with a retry loop around it. Here callers
@@ -7,21 +7,22 @@
 //! its turn (why: the book's page "Rate limiting"). A refused or closed
 //! connection, a missed attempt deadline, a 503 or a 429 is tried again after
 //! a pause that doubles, or the longer one a `Retry-After` asks; any other
-//! status comes back at once. A 429's `Retry-After` also holds the pacer: the
-//! server says this client's budget is spent, so no caller's turn comes
-//! before it ends. Why each choice: the page "Timeouts and retries".
+//! status comes back at once. The `Retry-After` of a 429 or a 503 also holds
+//! the pacer: the server says this client's budget is spent, or that it wants
+//! nothing before then, so no caller's turn comes before it ends. Why each
+//! choice: the page "Timeouts and retries".
 //!
 //! What not to undo when you copy it:
 //! - A retry waits for a turn like any request: the server counts requests,
 //!   not calls.
-//! - Four attempts and a deadline per call, turns and pauses included: a
+//! - `ATTEMPTS` and a deadline per call, turns and pauses included: a
 //!   down server sees the rate, never more, and a caller gets its error.
 //! - A `Retry-After` past `LONGEST_RETRY_AFTER` or the deadline is the
 //!   error, at once: nobody sleeps on a server's say-so unbounded.
 //! - The wait in the pacer, not in a caller: a caller dropped in `timeout`
 //!   or `select!` (waiting for a turn, pausing, mid-request) holds no turn
 //!   and leaves nothing running; one held unpolled past its turn asks again.
-//! - No two requests at one instant, nor more than six in a second.
+//! - No two requests at one instant; at most one over the rate in a second.
 
 use std::num::NonZeroU32;
 use std::time::Duration;
@@ -263,7 +264,7 @@ async fn pace(
     }
 }
 
-/// The demonstration's rate: five requests a second.
+/// The demonstration's rate, in requests a second.
 const RATE: NonZeroU32 = NonZeroU32::new(5).expect("a rate above zero");
 
 pub async fn run(base_url: &str) -> anyhow::Result<()> {

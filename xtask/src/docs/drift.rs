@@ -589,11 +589,14 @@ fn missing(claim: &Claim<'_>, linked: &[Linked<'_>]) -> Option<String> {
 pub(super) fn topic(page: &str, text: &str, examples: &Examples) -> Vec<String> {
     let mut problems = Vec::new();
     for block in blocks(text) {
+        // Where the block's clauses are checked against an example.
+        let mut checked = Vec::new();
         for cited in citations(block.text) {
             let linked = linked(cited.links, Place::Topics, examples);
             if linked.is_empty() {
                 continue;
             }
+            checked.push(cited.clause.clone());
             let clause = &block.text[cited.clause.clone()];
             for mut claim in claims(clause) {
                 let Some(lacking) = missing(&claim, &linked) else {
@@ -604,6 +607,18 @@ pub(super) fn topic(page: &str, text: &str, examples: &Examples) -> Vec<String> 
                 problems.push(format!(
                     "docs/topics/{page}:{line}: `{}` is not in the code of {lacking}, cited \
                      for it: {FIX}",
+                    claim.span,
+                ));
+            }
+        }
+        // A test cited where no example is: nothing says whose it is.
+        for claim in claims(block.text) {
+            let cites_a_test = claim.span.starts_with("tests::");
+            if cites_a_test && !checked.iter().any(|clause| clause.contains(&claim.at)) {
+                let line = block.line + block.text[..claim.at].matches('\n').count();
+                problems.push(format!(
+                    "docs/topics/{page}:{line}: `{}` cites a test of no example: end its clause \
+                     with the example's link, \"([name](../section/name.md))\"",
                     claim.span,
                 ));
             }
@@ -623,10 +638,11 @@ struct Cited<'a> {
 /// The citations of `block` (a paragraph, a list item, a table row or cell).
 /// A citation is links in parentheses, "([a](..), [b](..))", and it speaks
 /// for the clause it ends: back to the start of its sentence, a `;`, a table
-/// cell's edge or the citation before it. A link in running text ("as in
-/// [a](..)") cites nothing, since what it speaks for can be anywhere around
-/// it; in a table row, a cell of links alone, an "Example" column, cites for
-/// the row.
+/// cell's edge or the citation before it. Parentheses that hold other text
+/// before their links, "(`tests::x`, [a](..))", cite for that text too. A
+/// link in running text ("as in [a](..)") cites nothing, since what it
+/// speaks for can be anywhere around it; in a table row, a cell of links
+/// alone, an "Example" column, cites for the row.
 fn citations(block: &str) -> Vec<Cited<'_>> {
     let mut found = Vec::new();
     if block.trim_start().starts_with('|') {
@@ -658,27 +674,55 @@ fn citations(block: &str) -> Vec<Cited<'_>> {
             b'.' | b'!' | b'?' if bytes.get(at).is_none_or(u8::is_ascii_whitespace) => {
                 clause_start = at;
             }
-            b'(' if bytes.get(at) == Some(&b'[') => {
+            b'(' => {
                 let open = at - 1;
                 let mut depth = 1;
-                while at < bytes.len() && depth > 0 {
-                    match bytes[at] {
+                let mut close = at;
+                while close < bytes.len() && depth > 0 {
+                    match bytes[close] {
                         b'(' => depth += 1,
                         b')' => depth -= 1,
                         _ => {}
                     }
-                    at += 1;
+                    close += 1;
                 }
-                found.push(Cited {
-                    clause: clause_start..open,
-                    links: &block[open..at],
-                });
+                let group = &block[open..close];
+                if bytes.get(at) == Some(&b'[') {
+                    found.push(Cited {
+                        clause: clause_start..open,
+                        links: group,
+                    });
+                } else if let Some(first_link) = group
+                    .find("[")
+                    .filter(|&first_link| group.contains("](") && only_names(&group[1..first_link]))
+                {
+                    // "(`tests::x`, [a](..))": the names before the links are
+                    // the clause's too.
+                    found.push(Cited {
+                        clause: clause_start..open + first_link,
+                        links: &group[first_link..],
+                    });
+                } else {
+                    continue;
+                }
+                at = close;
                 clause_start = at;
             }
             _ => {}
         }
     }
     found
+}
+
+/// Whether `text` is only names in backticks, "`a`, `b` and `c`, ", as
+/// before the links of "(`tests::x`, [a](..))"; not words, as in "(a
+/// `FuturesUnordered`: as in [a](..))", whose link cites nothing.
+fn only_names(text: &str) -> bool {
+    let outside = text.split('`').step_by(2);
+    text.contains('`')
+        && outside
+            .flat_map(str::split_whitespace)
+            .all(|word| matches!(word, "," | "and" | "or"))
 }
 
 /// A paragraph, a list item or a table row of a page, where a citation
@@ -958,6 +1002,35 @@ About `Mutex` and `tokio::spawn`, citing nothing.
                 problem(5, "OnceCell", both),
                 problem(16, "Missing", "real-world/api_handler"),
                 problem(17, "Missing", "real-world/api_handler"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_cited_test_is_checked_wherever_its_citation_is_and_never_left_unchecked() {
+        let text = "\
+- Fair (`tests::gone`, [api_handler](../real-world/api_handler.md)).
+- Bare (`tests::bare`). As `tests::running` checks.
+- A link in running text, as in [api_handler](../real-world/api_handler.md), `tests::near`.
+- In words (a `Missing`: as in [api_handler](../real-world/api_handler.md)).
+";
+        let page = "docs/topics/page.md";
+        let unchecked = |line: usize, test: &str| {
+            format!(
+                "{page}:{line}: `{test}` cites a test of no example: end its clause with the \
+                 example's link, \"([name](../section/name.md))\""
+            )
+        };
+        assert_eq!(
+            topic("page.md", text, &examples()),
+            [
+                format!(
+                    "{page}:1: `tests::gone` is not in the code of real-world/api_handler (no \
+                     test named `gone`), cited for it: {FIX}"
+                ),
+                unchecked(2, "tests::bare"),
+                unchecked(2, "tests::running"),
+                unchecked(3, "tests::near"),
             ]
         );
     }

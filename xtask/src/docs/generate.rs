@@ -237,7 +237,9 @@ pub(super) fn on_disk(root: &Path, page: &Path, text: &str) -> String {
 /// match starts. So a page quotes a printed line, a dump, a constant or a
 /// line number from the file that has it, and `--check` fails when the
 /// file says another thing. REGEX must match once in the file, so that
-/// what it quotes can't be some other line.
+/// what it quotes can't be some other line. A group that is a whole number
+/// with Rust's digit separators, `1_000_000`, is written as prose writes
+/// it, `1,000,000`.
 pub(super) fn quote(root: &Path, kind: &str, target: &str) -> Result<String, String> {
     if kind != "quote" && kind != "line" {
         return Err(format!(
@@ -263,7 +265,24 @@ pub(super) fn quote(root: &Path, kind: &str, target: &str) -> Result<String, Str
         return Ok((text[..whole.start].matches('\n').count() + 1).to_string());
     }
     let quoted = captures.get(1).map_or(whole, |group| group.range());
-    Ok(text[quoted].to_owned())
+    Ok(as_prose(&text[quoted]))
+}
+
+/// `1_000_000` as `1,000,000`; anything else as it is.
+fn as_prose(quoted: &str) -> String {
+    let mut groups = quoted.split('_');
+    let first = groups.next().unwrap_or_default();
+    let rest: Vec<&str> = groups.collect();
+    let digits = |group: &str| group.bytes().all(|byte| byte.is_ascii_digit());
+    let separated = !rest.is_empty()
+        && (1..=3).contains(&first.len())
+        && digits(first)
+        && rest.iter().all(|group| group.len() == 3 && digits(group));
+    if separated {
+        quoted.replace('_', ",")
+    } else {
+        quoted.to_owned()
+    }
 }
 
 /// Why a `{{#...}}` that [`on_disk`] left in `text` writes out nothing.
@@ -454,6 +473,22 @@ mod tests {
                  `#quote` nor `#line`",
             ]
         );
+    }
+
+    #[test]
+    fn a_number_with_digit_separators_is_quoted_as_prose_writes_it() {
+        for (quoted, prose) in [
+            ("1_000_000", "1,000,000"),
+            ("9_500", "9,500"),
+            ("1_024", "1,024"),
+            ("1000", "1000"),
+            ("1_00", "1_00"),
+            ("0x_ff", "0x_ff"),
+            ("snake_case", "snake_case"),
+            ("1_000.5", "1_000.5"),
+        ] {
+            assert_eq!(as_prose(quoted), prose, "{quoted}");
+        }
     }
 
     /// A twin is included as the book shows it, without the lines that

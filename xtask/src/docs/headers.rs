@@ -1,7 +1,8 @@
 //! `docs --check`'s limit on the examples' headers, which teach one idea each
 //! and link a page of the book for the detail: an example's `//!` lines
 //! (blank ones too) are at most [`MOST_LINES`], and their median over all
-//! the examples is at most [`MEDIAN_LINES`].
+//! the examples is at most [`MEDIAN_LINES`]. A file that does not start with
+//! its header has none, and the book would list it with an empty summary.
 
 use std::fmt;
 
@@ -42,6 +43,13 @@ impl HeaderLength {
 pub(super) fn problems(headers: &[HeaderLength]) -> Vec<String> {
     let mut problems = Vec::new();
     for header in headers {
+        if header.lines == 0 {
+            problems.push(format!(
+                "{}: it does not start with its `//!` header, whose first paragraph is the \
+                 summary the book lists it with",
+                header.file()
+            ));
+        }
         if header.lines > MOST_LINES {
             problems.push(format!(
                 "{}: its header has {} `//!` lines, past {MOST_LINES}: keep what it shows and \
@@ -137,22 +145,27 @@ mod tests {
     }
 
     #[test]
-    fn a_header_past_the_most_lines_is_reported_with_its_file_and_count() {
+    fn a_header_past_the_most_lines_or_none_is_reported_with_its_file() {
         let headers = [
             header("short", 3),
             header("at_most", MOST_LINES),
             header("long", MOST_LINES + 1),
             header("shorter", 1),
-            header("blank", 0),
+            header("none", 0),
         ];
         assert_eq!(
             problems(&headers),
-            [format!(
-                "crates/basics/src/long.rs: its header has {} `//!` lines, past {MOST_LINES}: \
-                 keep what it shows and how Rust differs, and move the detail to the book's \
-                 page it links",
-                MOST_LINES + 1
-            )]
+            [
+                format!(
+                    "crates/basics/src/long.rs: its header has {} `//!` lines, past \
+                     {MOST_LINES}: keep what it shows and how Rust differs, and move the detail \
+                     to the book's page it links",
+                    MOST_LINES + 1
+                ),
+                "crates/basics/src/none.rs: it does not start with its `//!` header, whose \
+                 first paragraph is the summary the book lists it with"
+                    .to_owned(),
+            ]
         );
     }
 
