@@ -96,13 +96,15 @@ impl Shared {
     }
 }
 
-/// A connection, its permit, and a share of the pool. They travel together,
-/// so a connection still busy in an abandoned operation keeps its permit,
-/// and is closed before the directory is removed (fields drop in order).
+/// A connection, a share of the pool, and its permit. They travel together,
+/// so a connection still busy in an abandoned operation keeps its permit;
+/// it is closed before the directory is removed, and the permit goes back
+/// last (fields drop in order), so a caller holding every permit knows that
+/// no operation still holds the pool.
 struct Slot {
     connection: Connection,
-    permit: OwnedSemaphorePermit,
     pool: Arc<Shared>,
+    permit: OwnedSemaphorePermit,
 }
 
 /// A connection on loan from the pool.
@@ -124,6 +126,7 @@ impl Drop for PooledConnection {
         }) = self.slot.take()
         {
             pool.idle().push(connection);
+            drop(pool);
             // Only now is there room: the caller it lets in finds the
             // connection idle.
             drop(permit);

@@ -247,8 +247,16 @@ fn cut_at(run: &Run<'_>, until: Until, before: &Resources) -> (Ended, Vec<String
             Ended::Cut(after_the_cut(run.example, &runtime, &recorder, before))
         }
     };
-    // Only a blocking job that outlived the check above can hold this up,
-    // and that is already reported.
+    // A run that ended may leave a blocking job finishing what it started
+    // (dropping its share of a temporary directory, say), which dropping the
+    // runtime would wait for; given as long as a cut's, so that the shutdown
+    // below does not abandon it half done.
+    if let Ended::Cleanly = ended {
+        let _ = outlives(before, || busy_blocking_jobs(&runtime) > 0);
+    }
+    // Only a blocking job that outlived one of those checks can hold this
+    // up: after a cut that is already reported, and after a clean end the
+    // process's files left behind show it.
     runtime.shutdown_timeout(Duration::from_millis(100));
     (ended, take_panics())
 }
