@@ -229,9 +229,10 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 const FULL_POOL_WAIT: Duration = Duration::from_millis(200);
 
 pub async fn run() -> anyhow::Result<()> {
-    // Removed once the pool and every connection are gone, a connection
-    // still opening or querying for a caller that gave up among them.
-    let dir = Arc::new(tempfile::tempdir().context("cannot create a temporary directory")?);
+    // Removed with the opener: once the pool and every connection are gone,
+    // a connection still opening or querying for a caller that gave up among
+    // them.
+    let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
     let pool = SqlitePool::new(
         move || Connection::open(dir.path().join("app.db")),
         POOL_SIZE,
