@@ -16,8 +16,8 @@
 //! ```
 //!
 //! `kill -USR1 PID` then writes the report of two dumps 0.1 s apart; on the
-//! multi-thread runtime, without the tasks' frames (Tokio's dump there can
-//! block a worker for good: tokio-rs/tokio#7478). The book's page "Why is my
+//! multi-thread runtime, without frames (Tokio's dump there can block a
+//! worker for good, or lose a wake). The book's page "Why is my
 //! program stuck?" reads a report line by line and lists what your
 //! `Cargo.toml` and `.cargo/config.toml` need: Linux only, `--cfg tokio_unstable`.
 //!
@@ -140,12 +140,14 @@ use tokio::time::timeout;
 
 async fn book_and_approve() -> io::Result<()> {
     // A task that holds the ledger while it waits for an approval, and the
-    // approver, which needs the ledger first: neither can go on.
+    // approver, which needs the ledger first: neither can go on. The
+    // approver starts once the booking holds the ledger, on any runtime.
     let ledger = Arc::new(Mutex::new(Vec::<&str>::new()));
     let (approve, approval) = oneshot::channel::<()>();
+    let (holding, held) = oneshot::channel::<()>();
     let mut tasks = JoinSet::new();
-    tasks.spawn(book(Arc::clone(&ledger), approval));
-    tasks.spawn(approve_next(ledger, approve));
+    tasks.spawn(book(Arc::clone(&ledger), holding, approval));
+    tasks.spawn(approve_next(ledger, held, approve));
     println!("booking and approving");
 
     // From outside the program, `kill -USR1 PID` does the same.
@@ -164,14 +166,26 @@ async fn book_and_approve() -> io::Result<()> {
     Ok(())
 }
 
-async fn book(ledger: Arc<Mutex<Vec<&'static str>>>, approval: oneshot::Receiver<()>) {
+async fn book(
+    ledger: Arc<Mutex<Vec<&'static str>>>,
+    holding: oneshot::Sender<()>,
+    approval: oneshot::Receiver<()>,
+) {
     let mut entries = ledger.lock().await;
+    let _ = holding.send(());
     if approval.await.is_ok() {
         entries.push("booking");
     }
 }
 
-async fn approve_next(ledger: Arc<Mutex<Vec<&'static str>>>, approve: oneshot::Sender<()>) {
+async fn approve_next(
+    ledger: Arc<Mutex<Vec<&'static str>>>,
+    held: oneshot::Receiver<()>,
+    approve: oneshot::Sender<()>,
+) {
+    if held.await.is_err() {
+        return;
+    }
     let entries = ledger.lock().await;
     if entries.len() < 100 {
         let _ = approve.send(());

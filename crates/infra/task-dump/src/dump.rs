@@ -84,6 +84,8 @@ pub struct Dump {
     pub notes: Vec<String>,
     /// The tasks have no frames: they are the tracker's, each with no waits.
     pub(crate) untraced: bool,
+    /// Nor has `main`.
+    pub(crate) main_untraced: bool,
     pub(crate) records: Records,
     /// What could still wake a task.
     pub(crate) wakers: Wakers,
@@ -160,6 +162,9 @@ pub struct Backtraces {
     pub tasks: Captured,
     /// Why there are no tasks' backtraces, if there are none: a sentence.
     pub untraced: Option<String>,
+    /// `main` has no backtraces either: not traced, as opposed to traced
+    /// waiting nowhere.
+    pub main_untraced: bool,
     pub notes: Vec<String>,
 }
 
@@ -241,6 +246,7 @@ impl<'a> TaskDumps<'a> {
             main,
             tasks,
             untraced,
+            main_untraced,
             mut notes,
         } = match taken {
             Taken::Finished(output) => return Taken::Finished(output),
@@ -287,6 +293,7 @@ impl<'a> TaskDumps<'a> {
             tasks,
             notes,
             untraced: untraced.is_some(),
+            main_untraced,
             records,
             wakers,
         })
@@ -408,6 +415,7 @@ impl TaskDumps<'_> {
     ) -> Taken<F::Output, Backtraces> {
         Taken::Dump(Backtraces {
             untraced: Some(format!("No dump: {UNAVAILABLE}.")),
+            main_untraced: true,
             ..Backtraces::default()
         })
     }
@@ -415,21 +423,28 @@ impl TaskDumps<'_> {
 
 #[cfg(taskdump)]
 impl TaskDumps<'_> {
-    /// Tokio's task dump of `main`, polled once here in its tracing mode (no
-    /// task runs it, so `Handle::dump` can't see it), and on the
-    /// current-thread runtime of every task, waited for [`PATIENCE`] at
-    /// most. If `main` finishes in that poll, its output comes back instead.
+    /// On the current-thread runtime, Tokio's task dump of `main`, polled
+    /// once here in its tracing mode (no task runs it, so `Handle::dump`
+    /// can't see it), and of every task, waited for [`PATIENCE`] at most. If
+    /// `main` finishes in that poll, its output comes back instead. On the
+    /// multi-thread runtime, none: `untraced` says why.
     pub async fn backtraces<F: Future + ?Sized>(
         &mut self,
         mut main: Pin<&mut F>,
     ) -> Taken<F::Output, Backtraces> {
         use tokio::runtime::dump::Trace;
 
-        let flavor = tokio::runtime::Handle::current().runtime_flavor();
-        let mut unstarted = 0;
-        if flavor == tokio::runtime::RuntimeFlavor::CurrentThread
-            && !until_no_task_is_ready(READY_YIELDS).await
+        if tokio::runtime::Handle::current().runtime_flavor()
+            != tokio::runtime::RuntimeFlavor::CurrentThread
         {
+            return Taken::Dump(Backtraces {
+                main_untraced: true,
+                untraced: Some(MULTI_THREAD.to_owned()),
+                ..Backtraces::default()
+            });
+        }
+        let mut unstarted = 0;
+        if !until_no_task_is_ready(READY_YIELDS).await {
             unstarted = self.tracker.tasks_never_polled();
         }
         let (polled, main_trace) = Trace::root(std::future::poll_fn(|cx| {
@@ -440,13 +455,6 @@ impl TaskDumps<'_> {
             return Taken::Finished(output);
         }
         let main = resolve(&main_trace);
-        if flavor != tokio::runtime::RuntimeFlavor::CurrentThread {
-            return Taken::Dump(Backtraces {
-                main,
-                untraced: Some(MULTI_THREAD.to_owned()),
-                ..Backtraces::default()
-            });
-        }
         if unstarted > 0 {
             return Taken::Dump(Backtraces {
                 main,
@@ -485,17 +493,20 @@ impl TaskDumps<'_> {
             main,
             tasks,
             untraced: None,
+            main_untraced: false,
             notes,
         })
     }
 }
 
-/// Why the multi-thread runtime's tasks have no frames.
+/// Why nothing has frames on the multi-thread runtime.
 #[cfg(taskdump)]
-const MULTI_THREAD: &str = "No frames for the tasks: on the multi-thread runtime, Tokio's task \
-    dump can leave a worker blocked for good in its rendezvous (Tokio 1.54, \
-    tokio-rs/tokio#7478), so none is taken there; each task is as the tracker saw it, with \
-    what it waits for and holds, and a verdict only from that.";
+const MULTI_THREAD: &str = "No frames: on the multi-thread runtime, Tokio's task dump can leave a \
+    worker blocked for good in its rendezvous (Tokio 1.54, tokio-rs/tokio#7478), and tracing \
+    `main` off a worker thread loses the wake of each resource it stops, so that a `JoinSet` \
+    never hears that its task ended (tokio-rs/tokio#8434); none is taken there. `main` and each \
+    task are as the tracker saw them, with what they wait for and hold, and a verdict only from \
+    that.";
 
 #[cfg(taskdump)]
 impl TaskDumps<'_> {

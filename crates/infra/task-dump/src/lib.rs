@@ -5,8 +5,9 @@
 //! `Mutex`, `RwLock`, `Semaphore`, `Barrier`, `oneshot` and sleep with who
 //! takes, releases and waits for it. [`TaskDumps`] then takes Tokio's task
 //! dump (`Handle::dump`) on the current-thread runtime (on the multi-thread
-//! one it can leave a worker blocked for good, tokio-rs/tokio#7478, and the
-//! tasks have only what the tracker saw), and [`report`] puts the two
+//! one it can leave a worker blocked for good, tokio-rs/tokio#7478, and
+//! tracing `main` there loses wakes: `main` and the tasks have only what the
+//! tracker saw), and [`report`] puts the two
 //! together: each task under the one that spawned it, its own frames down
 //! to the `.await` it waits at, what it waits in, the locks it holds and
 //! waits for, and a verdict only where the run proves one: a deadlock for a

@@ -215,7 +215,7 @@ pub fn report(dump: &Dump, earlier: Option<&Dump>) -> Report {
         label: "(the body of `main`)".to_owned(),
         parent: None,
         waits: dump.main.clone(),
-        traced: true,
+        traced: !dump.main_untraced,
         facts: locks.facts(Actor::Main),
     }];
     for (id, waits) in &dump.tasks {

@@ -374,8 +374,8 @@ fn the_dumps_own_frames_are_not_the_programs() {
 /// On the multi-thread runtime a dump takes no Tokio dump, whose rendezvous
 /// can leave a worker blocked for good (tokio-rs/tokio#7478): with a worker
 /// blocked, it still comes, spawns nothing, and lists each task as the
-/// tracker saw it. A cycle of lock waits between `main` and a task it has no
-/// frames of is no deadlock it can prove: the task may wait for something
+/// tracker saw it. A cycle of lock waits between `main` and a task, neither
+/// with frames, is no deadlock it can prove: either may wait for something
 /// else too. (Before, the dump waited for the blocked worker, lost the
 /// tasks, and said "No cycle".)
 #[cfg(taskdump)]
@@ -465,7 +465,7 @@ fn a_multi_thread_dump_waits_for_no_worker_and_proves_no_cycle_without_frames() 
         Some(Verdict::Cycle {
             tasks: vec![Actor::Main, Actor::Task(task)],
             through: crate::report::Through::Guards,
-            doubt: crate::report::Doubt::NoFrames(Actor::Task(task)),
+            doubt: crate::report::Doubt::NoFrames(Actor::Main),
         })
     );
     let entry = text
@@ -895,4 +895,60 @@ fn tasks_still_unstarted_after_the_yields_are_not_traced_and_none_is_lost() {
     });
     assert!(text.contains("had still not started"), "{text}");
     assert!(ended, "{text}");
+}
+
+/// On the multi-thread runtime no dump polls `main` in Tokio's tracing mode:
+/// off a worker thread, a resource it stopped there is never woken again
+/// (tokio-rs/tokio#8434). Here, a `JoinSet` whose task ended before the
+/// dump: the traced poll took the news and dropped it, and `main` waited for
+/// good (seen failing so; the recipe's demonstration hung 1 run in 12).
+#[cfg(taskdump)]
+#[test]
+fn a_multi_thread_dump_leaves_main_to_hear_what_it_waits_for() {
+    use std::task::{Context, Wake, Waker};
+
+    struct Woken(std::sync::Mutex<std::sync::mpsc::Sender<()>>);
+    impl Wake for Woken {
+        fn wake(self: Arc<Self>) {
+            let _ = self.0.lock().unwrap().send(());
+        }
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let own = Own {
+        files: Files::One("src/tests.rs"),
+        module: "tests",
+    };
+    let heard = runtime.block_on(async {
+        let (finish, finished) = oneshot::channel::<()>();
+        let mut tasks = tokio::task::JoinSet::new();
+        tasks.spawn(async move {
+            let _ = finished.await;
+        });
+        let mut main = pin!(async move { tasks.join_next().await.is_some() });
+        let (wake, woken) = std::sync::mpsc::channel();
+        let waker = Waker::from(Arc::new(Woken(std::sync::Mutex::new(wake))));
+        assert!(
+            main.as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
+        // The task ends, and its set tells `main`, which has not looked yet.
+        finish.send(()).unwrap();
+        tokio::task::spawn_blocking(move || woken.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        let mut dumps = TaskDumps::new(Tracker::default(), own);
+        let Taken::Dump(_) = dumps.backtraces(main.as_mut()).await else {
+            panic!("main ended in the dump");
+        };
+        // Only a lost wake comes near this bound.
+        tokio::time::timeout(Duration::from_secs(10), main).await
+    });
+    assert_eq!(heard, Ok(true), "main never heard that its task ended");
 }
