@@ -78,7 +78,6 @@ impl Mode {
     fn applies_to(&self, case: &Case) -> bool {
         match self {
             Mode::Server(_) | Mode::Stall(_) => case.example.kind == Kind::BaseUrl,
-            Mode::MultiThread => not_on_multi_thread(case).is_none(),
             _ => true,
         }
     }
@@ -92,30 +91,6 @@ impl Mode {
             Mode::Stall(url) => format!("against {url}, which never answers"),
         }
     }
-}
-
-/// An example the multi-thread check leaves out, and why: what it shows
-/// can't be relied on there, for a reason outside this project.
-struct LeftOut {
-    /// `section/example`.
-    example: &'static str,
-    why: &'static str,
-}
-
-const NOT_ON_MULTI_THREAD: [LeftOut; 1] = [LeftOut {
-    example: "recipes/dump_stuck_tasks",
-    why: "Tokio 1.54's task dumps can wedge a multi-thread runtime whose worker is slow to \
-          answer one, and its shutdown with it (tokio-rs/tokio#7478; a fix is proposed in \
-          #8370): seen here in 1 idle run of 4; see the book's \"Why is my program stuck?\"",
-}];
-
-/// Why `case` is left out of the multi-thread check, if it is.
-fn not_on_multi_thread(case: &Case) -> Option<&'static str> {
-    let id = case.id();
-    let left_out = NOT_ON_MULTI_THREAD
-        .iter()
-        .find(|left_out| left_out.example == id)?;
-    Some(left_out.why)
 }
 
 /// How one run went.
@@ -274,21 +249,8 @@ fn run(
     } else {
         Vec::new()
     };
-    let mut skipped = 0;
-    if *mode == Mode::MultiThread {
-        for case in &selection.cases {
-            if let Some(why) = not_on_multi_thread(case) {
-                eprintln!("SKIP {} on the multi-thread runtime: {why}", case.id());
-                skipped += 1;
-            }
-        }
-    }
     selection.cases.retain(|case| mode.applies_to(case));
     if selection.cases.is_empty() && orphans.is_empty() {
-        if skipped > 0 {
-            eprintln!("every example selected is left out {}", mode.describe());
-            return Ok(Outcome::Passed);
-        }
         return Err(selection.matches_nothing("example"));
     }
     let count = selection.cases.len();
@@ -800,19 +762,5 @@ mod tests {
             missing(DUMP),
             "the run wrote no dump (did run() end before the dump's instant?)"
         );
-    }
-
-    /// A renamed or removed example must not leave its exclusion behind,
-    /// nor slip back into the check unnoticed.
-    #[test]
-    fn each_example_left_out_of_the_multi_thread_check_exists() {
-        let workspace = Workspace::locate();
-        for left_out in &NOT_ON_MULTI_THREAD {
-            let (section, name) = left_out.example.split_once('/').expect("section/example");
-            let file = workspace
-                .root()
-                .join(format!("crates/{section}/src/{name}.rs"));
-            assert!(file.is_file(), "{} names no example", left_out.example);
-        }
     }
 }
