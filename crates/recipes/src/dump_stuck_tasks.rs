@@ -6,10 +6,10 @@
 //! In asyncio, `asyncio.all_tasks()` and `task.print_stack()` (3.14: `python
 //! -m asyncio pstree PID`). Copy this file down to `run`, with the `task-dump`
 //! crate beside it (the export writes both), and run your `main`'s body
-//! through `with_dumps_on_sigusr1`:
+//! through `with_dumps_on_sigusr1` (frames need the current-thread runtime):
 //!
 //! ```rust,ignore
-//! #[tokio::main]
+//! #[tokio::main(flavor = "current_thread")]
 //! async fn main() -> std::io::Result<()> {
 //!     dump_stuck_tasks::with_dumps_on_sigusr1(serve(), std::io::stderr()).await?
 //! }

@@ -207,7 +207,7 @@ mod in_your_program {
         Ok(())
     }
 
-    #[tokio::main]
+    #[tokio::main(flavor = "current_thread")]
     async fn main() -> std::io::Result<()> {
         dump_stuck_tasks::with_dumps_on_sigusr1(serve(), std::io::stderr()).await?
     }

@@ -163,7 +163,7 @@ pub struct Backtraces {
     /// Why there are no tasks' backtraces, if there are none: a sentence.
     pub untraced: Option<String>,
     /// `main` has no backtraces either: not traced, as opposed to traced
-    /// waiting nowhere.
+    /// waiting nowhere. Set by every early return; `default()` says traced.
     pub main_untraced: bool,
     pub notes: Vec<String>,
 }
@@ -237,9 +237,9 @@ impl<'a> TaskDumps<'a> {
         .await
     }
 
-    /// Where `main` waits, polled once here in Tokio's tracing mode (no task
-    /// runs it, so `Handle::dump` can't see it), and every task of the
-    /// current runtime.
+    /// Where `main` and every task of the current runtime wait, from
+    /// [`Self::backtraces`] (frames on the current-thread runtime only) and
+    /// the tracker.
     pub async fn dump<F: Future + ?Sized>(&mut self, main: Pin<&mut F>) -> Taken<F::Output, Dump> {
         let taken = self.backtraces(main).await;
         let Backtraces {

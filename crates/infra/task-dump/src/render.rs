@@ -279,8 +279,8 @@ impl Report {
             }
             Verdict::Quiet(quiet) => {
                 let why = match quiet {
-                    Quiet::NoFrames => "this report has no frames of the tasks, so whether one \
-                                        waits on a socket or a signal the run can't see"
+                    Quiet::NoFrames => "this report has no frames of some of them, so whether \
+                                        one waits on a socket or a signal the run can't see"
                         .to_owned(),
                     Quiet::Unseen(who) => format!(
                         "{} waits where a task dump can't see (a socket leaves no frame there, \
@@ -338,7 +338,7 @@ impl Report {
             }
             Unseen::Nowhere => "waits where a task dump can't see".to_owned(),
             Unseen::NoFrames => {
-                "waits where this report can't see: it has no frames of the tasks".to_owned()
+                "waits where this report can't see: the dump took no frames of it".to_owned()
             }
         };
         format!("Can't tell whether there is a cycle: {who} {why}.")

@@ -40,8 +40,9 @@ pub struct Entry {
     /// One per leaf future its poll reached; empty if it reached none, or
     /// if the dump took no frames of it.
     pub waits: Vec<Wait>,
-    /// Whether the dump took its frames: `main`'s always; a task's not on
-    /// the multi-thread runtime, nor where Tokio's dump failed.
+    /// Whether the dump took its frames: none on the multi-thread runtime;
+    /// on the current-thread one `main`'s always, a task's not where Tokio's
+    /// dump failed.
     pub traced: bool,
     pub facts: Vec<Fact>,
 }
@@ -182,7 +183,7 @@ pub enum Doubt {
 /// Why a stall can't be proven.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Quiet {
-    /// The dump took no frames of the tasks.
+    /// The dump took no frames of `main` or of the tasks.
     NoFrames,
     /// `who` waits where a task dump can't see.
     Unseen(Actor),
