@@ -1,8 +1,10 @@
 //! Guards `.ci/cache`, run on a workspace of one package, a build directory
-//! of a few small files and a cache of its own (`XDG_CACHE_HOME`): a damaged
-//! entry is refused and dropped, a changed lock restores the entry of the
-//! same flags, `CARGO_TARGET_DIR` is where it saves from and restores to, and
-//! `drop` takes out the entry the last restore took.
+//! of a few small files (or cargo's own build of it) and a cache of its own
+//! (`XDG_CACHE_HOME`): a damaged entry is refused and dropped, a changed
+//! lock restores the entry of the same flags, `CARGO_TARGET_DIR` is where it
+//! saves from and restores to, `drop` takes out the entry the last restore
+//! took, and cargo finds the workspace's crate fresh in a clone in the same
+//! place, unless a file it was built from changed.
 #![cfg(unix)]
 
 use std::fs;
@@ -13,12 +15,13 @@ use tempfile::TempDir;
 
 /// A dependency's artifact, which an entry keeps.
 const RLIB: &str = "debug/deps/libdep-0123456789abcdef.rlib";
-/// The workspace's own crate's, which no entry keeps.
+/// The workspace's own crate's, which an entry keeps too.
 const OWN_RLIB: &str = "debug/deps/libfake-fedcba9876543210.rlib";
 
 /// A workspace with a copy of `.ci/cache`, and the cache it keeps.
 struct Fixture {
     dir: TempDir,
+    workspace: PathBuf,
 }
 
 impl Fixture {
@@ -34,14 +37,14 @@ impl Fixture {
         fs::write(workspace.join("src/lib.rs"), "").expect("src/lib.rs");
         let lock = "version = 4\n\n[[package]]\nname = \"fake\"\nversion = \"0.1.0\"\n";
         fs::write(workspace.join("Cargo.lock"), lock).expect("Cargo.lock");
-        let fixture = Fixture { dir };
+        let fixture = Fixture { dir, workspace };
         fixture.git(&["init", "--quiet"]);
         fixture.git(&["add", "."]);
         fixture
     }
 
     fn workspace(&self) -> PathBuf {
-        self.dir.path().join("workspace")
+        self.workspace.clone()
     }
 
     fn entries(&self) -> PathBuf {
@@ -172,8 +175,8 @@ fn a_changed_lock_restores_the_entry_of_the_same_flags() {
             "nothing restored after update {update}: {printed}"
         );
         assert!(
-            !target.join(OWN_RLIB).exists(),
-            "the workspace's own crate was kept: {printed}"
+            target.join(OWN_RLIB).exists(),
+            "the workspace's own crate was not restored: {printed}"
         );
         let printed = fixture.ok(&["save", "green"], None);
         assert!(printed.contains("saved"), "no new entry: {printed}");
@@ -218,4 +221,91 @@ fn drop_takes_out_the_entry_the_last_restore_took() {
         !target.join(RLIB).exists(),
         "a dropped entry was restored: {printed}"
     );
+}
+
+impl Fixture {
+    /// `cargo build -v` of the workspace: what cargo said of its crate,
+    /// `Fresh` or `Compiling`.
+    fn cargo_build(&self) -> &'static str {
+        let output = Command::new("cargo")
+            .args(["build", "-v", "--offline"])
+            .current_dir(self.workspace())
+            .env_remove("CARGO_TARGET_DIR")
+            .env_remove("CARGO_BUILD_TARGET_DIR")
+            .env_remove("CARGO_BUILD_BUILD_DIR")
+            .output()
+            .expect("cargo runs");
+        let printed = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "cargo build: {printed}");
+        if printed.contains("Fresh fake") {
+            "Fresh"
+        } else if printed.contains("Compiling fake") {
+            "Compiling"
+        } else {
+            panic!("cargo said nothing of the crate: {printed}")
+        }
+    }
+
+    /// The workspace as a clone leaves it: no target/, every file new.
+    fn clone_again(&self) {
+        fs::remove_dir_all(self.workspace().join("target")).expect("target/ goes");
+        let now = std::time::SystemTime::now();
+        for file in ["Cargo.toml", "Cargo.lock", "src/lib.rs", ".ci/cache"] {
+            fs::File::options()
+                .write(true)
+                .open(self.workspace().join(file))
+                .and_then(|file| file.set_modified(now))
+                .expect("a file's time");
+        }
+    }
+}
+
+#[test]
+fn a_clone_in_the_same_place_builds_only_what_changed() {
+    let fixture = Fixture::new();
+    assert_eq!(fixture.cargo_build(), "Compiling");
+    fixture.ok(&["save", "green"], None);
+
+    fixture.clone_again();
+    let printed = fixture.ok(&["restore"], None);
+    assert_eq!(fixture.cargo_build(), "Fresh", "{printed}");
+
+    // A run that changes the crate and saves without building it: the entry
+    // holds a build of the old file, and lists the new one.
+    fs::write(fixture.workspace().join("src/lib.rs"), "pub fn new() {}\n").expect("a change");
+    fixture.git(&["add", "."]);
+    fixture.clone_again();
+    fixture.ok(&["restore"], None);
+    let printed = fixture.ok(&["save", "green"], None);
+    assert!(
+        printed.contains("saved"),
+        "the new tree was not saved: {printed}"
+    );
+    fixture.clone_again();
+    let printed = fixture.ok(&["restore"], None);
+    assert_eq!(fixture.cargo_build(), "Compiling", "{printed}");
+}
+
+#[test]
+fn a_clone_elsewhere_or_a_build_directory_in_use_keeps_its_times() {
+    let fixture = Fixture::new();
+    assert_eq!(fixture.cargo_build(), "Compiling");
+    fixture.ok(&["save", "green"], None);
+
+    // Where the build is already, an old time could make it pass for fresh.
+    let printed = fixture.ok(&["restore"], None);
+    assert!(printed.contains("held a build already"), "{printed}");
+
+    // A crate holds its directory (`env!("CARGO_MANIFEST_DIR")`).
+    let mut moved = fixture;
+    let elsewhere = moved.dir.path().join("elsewhere");
+    fs::rename(moved.workspace(), &elsewhere).expect("the workspace moves");
+    moved.workspace = elsewhere;
+    moved.clone_again();
+    let printed = moved.ok(&["restore"], None);
+    assert!(
+        printed.contains("the workspace is built again"),
+        "{printed}"
+    );
+    assert_eq!(moved.cargo_build(), "Compiling", "{printed}");
 }
