@@ -115,7 +115,9 @@ pub fn build(files: Files, names: &[&str]) -> io::Result<Built> {
     // one never bound): it compiles as rustc does, and lints only the
     // workspace's crates, whose artifacts it keeps apart from rustc's
     // (cargo puts the wrapper's path in their hash), so that neither
-    // build makes the other's stale.
+    // build makes the other's stale. By a link of its own: `cargo clippy --
+    // -D warnings` runs the same driver with other CLIPPY_ARGS, which a
+    // build script's unit records, and each would rebuild the other's.
     let linter = match clippy_driver() {
         Some(clippy) => {
             command.env("RUSTC_WORKSPACE_WRAPPER", clippy);
@@ -164,7 +166,7 @@ fn clippy_driver() -> Option<&'static Path> {
     let driver = DRIVER.get_or_init(|| {
         let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
         match matching_clippy_driver(rustc.as_ref()) {
-            Ok(driver) => Some(driver),
+            Ok(driver) => Some(own_link(driver)),
             Err(why) => {
                 eprintln!(
                     "note: futures dropped by `let _ =` are not named: {why}; the exercises \
@@ -175,6 +177,25 @@ fn clippy_driver() -> Option<&'static Path> {
         }
     });
     driver.as_deref()
+}
+
+/// A link to `driver` beside the checker's executable (see `build`), or
+/// `driver` itself where none can be made there.
+fn own_link(driver: PathBuf) -> PathBuf {
+    let Some(link) = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.join("exercises-clippy-driver")))
+    else {
+        return driver;
+    };
+    if std::fs::read_link(&link).is_ok_and(|target| target == driver) {
+        return link;
+    }
+    let _ = std::fs::remove_file(&link);
+    match std::os::unix::fs::symlink(&driver, &link) {
+        Ok(()) => link,
+        Err(_) => driver,
+    }
 }
 
 /// How long a compiler may take to say its version or sysroot.
