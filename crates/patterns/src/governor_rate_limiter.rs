@@ -11,7 +11,8 @@
 //! limiting"). That is a trade: `until_ready` spends a cell in the poll that
 //! makes the call, so a caller a `select!` holds can never call late; the
 //! task spends it when it lets a caller through, whether or not that caller
-//! is polled. So here a cell not used within its half second lapses and its
+//! is polled. So here a cell not used within its half second (50 ms at the
+//! least, at other rates) lapses and its
 //! caller asks again: at most two calls at one instant, however many
 //! callers are held (same page). `check()` alone is the other mode: answer
 //! "429, retry after".
@@ -54,6 +55,11 @@ impl Clock for TokioClock {
 
 type Limiter = RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<Nanos>>;
 
+/// A turn's shortest life: a caller polled this late still calls on it.
+/// An interval of 1 ms (1,000 turns a second) or none would lapse before
+/// nearly every caller is polled (the book's page "Rate limiting").
+const SHORTEST_LAPSE: Duration = Duration::from_millis(50);
+
 /// A caller waiting in line: told when it was let through.
 type Waiting = oneshot::Sender<Instant>;
 
@@ -63,7 +69,8 @@ struct InOrder {
     /// waits for one whether or not it is polled, so callers held while they
     /// wait for room would close the line to everyone behind them.
     line: mpsc::UnboundedSender<Waiting>,
-    /// How long a cell stays good: the time the quota takes to earn one.
+    /// How long a cell stays good: the time the quota takes to earn one, or
+    /// `SHORTEST_LAPSE`.
     lapse: Duration,
     /// The task that owns the limiter, stopped when this is dropped.
     _limiter: AbortOnDropHandle<()>,
@@ -82,7 +89,7 @@ impl InOrder {
         let task = tokio::spawn(let_through(waiting, limiter, clock));
         Self {
             line,
-            lapse: quota.replenish_interval(),
+            lapse: quota.replenish_interval().max(SHORTEST_LAPSE),
             _limiter: AbortOnDropHandle::new(task),
         }
     }
@@ -96,7 +103,7 @@ impl InOrder {
             self.line.send(waiting).map_err(|_| Stopped)?;
             let ready = ready.await.map_err(|_| Stopped)?;
             // The cell was spent when the task let this caller through. A
-            // caller polled only a cell's time or more later (held in a
+            // caller polled only a lapse or more later (held in a
             // `select!`, or on a runtime that busy) would call beside the
             // cells spent since: it asks again instead, at the back.
             if ready.elapsed() < self.lapse {
@@ -293,7 +300,7 @@ mod tests {
     async fn runs_served_in_order() -> usize {
         let mut limiter = one_every(Duration::from_millis(5));
         // No turn lapses here: this checks the line's order, and on a busy
-        // machine a caller polled 5 ms after its turn would rightly ask again.
+        // machine a caller polled 50 ms after its turn would rightly ask again.
         limiter.lapse = Duration::MAX;
         let limiter = Arc::new(limiter);
         let mut in_order = 0;
@@ -423,5 +430,21 @@ mod tests {
         }))
         .await;
         assert_eq!(most_at_one_instant(&calls), 1, "{calls:?}");
+    }
+
+    /// At 1,000 turns a second the interval is 1 ms, shorter than callers
+    /// are often late: one polled 5 ms after its turn still calls on it,
+    /// rather than asking again for ever.
+    #[tokio::test(start_paused = true)]
+    async fn a_turn_outlives_a_short_interval() {
+        let limiter = one_every(Duration::from_millis(1));
+        let mut late = pin!(limiter.until_ready());
+        assert!(poll!(late.as_mut()).is_pending());
+        let handed_out = Instant::now();
+        // The limiter's task hands the turn out now, and the caller is
+        // polled 5 ms later.
+        tokio::task::yield_now().await;
+        tokio::time::advance(Duration::from_millis(5)).await;
+        assert_eq!(late.await.unwrap(), handed_out);
     }
 }

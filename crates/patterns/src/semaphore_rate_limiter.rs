@@ -6,7 +6,8 @@
 //! calls through in 0.4 s. Here the limiter's own tasks take the permits,
 //! `forget` them, and add each back a period after the turn it gave; callers
 //! wait in the limiter's line for their turn, never on the semaphore (the
-//! book's page "Rate limiting"). A turn not used within its period lapses,
+//! book's page "Rate limiting"). A turn not used within its period (50 ms
+//! at the least) lapses,
 //! and its caller asks again: however many callers a `select!` holds past
 //! their turns, no instant sees more than three calls (same page).
 //!
@@ -32,11 +33,16 @@ struct RateLimiter {
     /// waits for one whether or not it is polled, so callers held while they
     /// wait for room would close the line to everyone behind them.
     line: mpsc::UnboundedSender<Waiting>,
-    /// How long a turn stays good: one period.
-    period: Duration,
+    /// How long a turn stays good: one period, or `SHORTEST_LAPSE`.
+    lapse: Duration,
     /// Stopped when the limiter is dropped.
     _tasks: [AbortOnDropHandle<()>; 2],
 }
+
+/// A turn's shortest life: a caller polled this late still calls on it.
+/// An interval of 1 ms (1,000 turns a second) or none would lapse before
+/// nearly every caller is polled (the book's page "Rate limiting").
+const SHORTEST_LAPSE: Duration = Duration::from_millis(50);
 
 #[derive(Debug, thiserror::Error)]
 #[error("the rate limiter has stopped")]
@@ -88,7 +94,7 @@ impl RateLimiter {
         });
         Self {
             line,
-            period,
+            lapse: period.max(SHORTEST_LAPSE),
             _tasks: [releaser, dispatcher].map(AbortOnDropHandle::new),
         }
     }
@@ -101,10 +107,10 @@ impl RateLimiter {
             self.line.send(turn).map_err(|_| Stopped)?;
             let started = started.await.map_err(|_| Stopped)?;
             // The turn's permit comes back a period after the turn, used or
-            // not. A caller polled only then or later (held in a `select!`,
+            // not. A caller polled a lapse or more later (held in a `select!`,
             // or on a runtime that busy) would call beside the turns that
             // permit has given since: it asks again instead, at the back.
-            if started.elapsed() < self.period {
+            if started.elapsed() < self.lapse {
                 return Ok(started);
             }
         }
@@ -300,8 +306,8 @@ mod tests {
     async fn runs_served_in_order() -> usize {
         let mut limiter = RateLimiter::new(NonZeroUsize::MIN, Duration::from_millis(5));
         // No turn lapses here: this checks the line's order, and on a busy
-        // machine a caller polled 5 ms after its turn would rightly ask again.
-        limiter.period = Duration::MAX;
+        // machine a caller polled 50 ms after its turn would rightly ask again.
+        limiter.lapse = Duration::MAX;
         let limiter = Arc::new(limiter);
         let mut in_order = 0;
         for _ in 0..40 {
@@ -433,5 +439,20 @@ mod tests {
         }))
         .await;
         assert_eq!(most_at_one_instant(&calls), 1, "{calls:?}");
+    }
+
+    /// A period of zero limits nothing; without a shortest lapse, no call
+    /// would go through, as every caller is polled after its turn. On the
+    /// real clock, where that is so.
+    #[tokio::test]
+    async fn a_zero_period_lets_calls_through() {
+        let limiter = RateLimiter::new(NonZeroUsize::MIN, Duration::ZERO);
+        timeout(SECOND * 10, async {
+            for _ in 0..100 {
+                limiter.acquire().await.unwrap();
+            }
+        })
+        .await
+        .expect("100 calls went through");
     }
 }

@@ -7,7 +7,7 @@
 //! the fourth call waits for a lock it holds, for ever. Here no caller holds
 //! anything while it waits: one task owns the window and lets the callers
 //! start in the order they asked (the book's page "Rate limiting"). A turn
-//! not used within one window lapses, and its caller asks again: however
+//! not used within one window (50 ms at the least) lapses, and its caller asks again: however
 //! many callers a `select!` holds past their turns, no instant sees more
 //! than three calls, nor any two seconds more than six (same page).
 //!
@@ -38,6 +38,11 @@ struct AsyncRateLimiter {
     _window: AbortOnDropHandle<()>,
 }
 
+/// A turn's shortest life: a caller polled this late still calls on it.
+/// An interval of 1 ms (1,000 turns a second) or none would lapse before
+/// nearly every caller is polled (the book's page "Rate limiting").
+const SHORTEST_LAPSE: Duration = Duration::from_millis(50);
+
 #[derive(Debug, thiserror::Error)]
 #[error("the rate limiter has stopped")]
 pub struct Stopped;
@@ -50,7 +55,7 @@ impl AsyncRateLimiter {
         let window = tokio::spawn(let_calls_start(waiting, max_calls, time_window));
         Self {
             line,
-            lapse: time_window,
+            lapse: time_window.max(SHORTEST_LAPSE),
             _window: AbortOnDropHandle::new(window),
         }
     }
@@ -268,7 +273,7 @@ mod tests {
     async fn runs_served_in_order() -> usize {
         let mut limiter = AsyncRateLimiter::new(NonZeroUsize::MIN, Duration::from_millis(5));
         // No turn lapses here: this checks the line's order, and on a busy
-        // machine a caller polled 5 ms after its turn would rightly ask again.
+        // machine a caller polled 50 ms after its turn would rightly ask again.
         limiter.lapse = Duration::MAX;
         let limiter = Arc::new(limiter);
         let mut in_order = 0;
@@ -401,5 +406,20 @@ mod tests {
         }))
         .await;
         assert_eq!(most_at_one_instant(&calls), 1, "{calls:?}");
+    }
+
+    /// A window of zero limits nothing; without a shortest lapse, no call
+    /// would go through, as every caller is polled after its turn. On the
+    /// real clock, where that is so.
+    #[tokio::test]
+    async fn a_zero_window_lets_calls_through() {
+        let limiter = AsyncRateLimiter::new(NonZeroUsize::MIN, Duration::ZERO);
+        timeout(SECOND * 10, async {
+            for _ in 0..100 {
+                limiter.acquire().await.unwrap();
+            }
+        })
+        .await
+        .expect("100 calls went through");
     }
 }

@@ -6,8 +6,8 @@
 //! second later: ten calls in 0.5 s from two a second. Here one task owns the
 //! bucket (`rate` tokens, one earned every `per / rate`) and hands the callers
 //! their tokens in the order they asked, a design the book's page "Rate
-//! limiting" explains. A token not used within its interval lapses, and its
-//! caller asks again: however many callers a `select!` holds past their
+//! limiting" explains. A token not used within its interval (50 ms at the
+//! least) lapses, and its caller asks again: however many callers a `select!` holds past their
 //! turns, no instant sees more calls than a full bucket, two (same page).
 //!
 //! Translates:
@@ -21,6 +21,11 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep};
 use tokio_util::task::AbortOnDropHandle;
 
+/// A turn's shortest life: a caller polled this late still calls on it.
+/// An interval of 1 ms (1,000 turns a second) or none would lapse before
+/// nearly every caller is polled (the book's page "Rate limiting").
+const SHORTEST_LAPSE: Duration = Duration::from_millis(50);
+
 /// A caller waiting for its token: told when it was handed out.
 type Waiting = oneshot::Sender<Instant>;
 
@@ -29,7 +34,8 @@ struct RateLimiter {
     /// waits for one whether or not it is polled, so callers held while they
     /// wait for room would close the line to everyone behind them.
     line: mpsc::UnboundedSender<Waiting>,
-    /// How long a token stays good: the interval at which one is earned.
+    /// How long a token stays good: the interval at which one is earned, or
+    /// `SHORTEST_LAPSE`.
     lapse: Duration,
     /// The task that owns the bucket, stopped when the limiter is dropped.
     _bucket: AbortOnDropHandle<()>,
@@ -45,7 +51,7 @@ impl RateLimiter {
     fn new(rate: NonZeroU32, per: Duration) -> Self {
         let (line, waiting) = mpsc::unbounded_channel();
         let bucket = Bucket::new(rate, per);
-        let lapse = bucket.every;
+        let lapse = bucket.every.max(SHORTEST_LAPSE);
         let bucket = tokio::spawn(hand_out_tokens(waiting, bucket));
         Self {
             line,
@@ -62,7 +68,7 @@ impl RateLimiter {
             self.line.send(waiting).map_err(|_| Stopped)?;
             let handed_out = token.await.map_err(|_| Stopped)?;
             // The token was spent when it was handed out. A caller polled
-            // only an interval or more later (held in a `select!`, or on a
+            // only a lapse or more later (held in a `select!`, or on a
             // runtime that busy) would call beside the callers whose tokens
             // came since: it asks again instead, at the back of the line.
             if handed_out.elapsed() < self.lapse {
@@ -402,7 +408,7 @@ mod tests {
     async fn runs_served_in_order() -> usize {
         let mut limiter = RateLimiter::new(NonZeroU32::MIN, Duration::from_millis(5));
         // No turn lapses here: this checks the line's order, and on a busy
-        // machine a caller polled 5 ms after its turn would rightly ask again.
+        // machine a caller polled 50 ms after its turn would rightly ask again.
         limiter.lapse = Duration::MAX;
         let limiter = Arc::new(limiter);
         let mut in_order = 0;
@@ -532,5 +538,36 @@ mod tests {
         }))
         .await;
         assert_eq!(most_at_one_instant(&calls), 1, "{calls:?}");
+    }
+
+    /// At 1,000 turns a second the interval is 1 ms, shorter than callers
+    /// are often late: one polled 5 ms after its turn still calls on it,
+    /// rather than asking again for ever.
+    #[tokio::test(start_paused = true)]
+    async fn a_turn_outlives_a_short_interval() {
+        let limiter = RateLimiter::new(NonZeroU32::new(1000).unwrap(), SECOND);
+        let mut late = pin!(limiter.acquire());
+        assert!(poll!(late.as_mut()).is_pending());
+        let handed_out = Instant::now();
+        // The limiter's task hands the turn out now, and the caller is
+        // polled 5 ms later.
+        tokio::task::yield_now().await;
+        tokio::time::advance(Duration::from_millis(5)).await;
+        assert_eq!(late.await.unwrap(), handed_out);
+    }
+
+    /// A `per` of zero limits nothing; without a shortest lapse, no call
+    /// would go through, as every caller is polled after its turn. On the
+    /// real clock, where that is so.
+    #[tokio::test]
+    async fn a_zero_per_lets_calls_through() {
+        let limiter = RateLimiter::new(NonZeroU32::MIN, Duration::ZERO);
+        timeout(SECOND * 10, async {
+            for _ in 0..100 {
+                limiter.acquire().await.unwrap();
+            }
+        })
+        .await
+        .expect("100 calls went through");
     }
 }
