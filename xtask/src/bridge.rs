@@ -90,19 +90,18 @@ fn install_module(
     venv: &Path,
     target: &Path,
 ) -> Result<(), Error> {
-    // The workspace's target directory: maturin builds the crate alone, so
-    // cargo resolves its features apart from the workspace's, but most of
-    // its dependencies come out the same and are reused. What differs is
-    // maturin's environment (`PYO3_PYTHON` and the like), which pyo3's build
-    // script watches: pyo3's crates and the module are built again after
-    // each switch between this and a `cargo clippy` or `cargo doc` with the
-    // bridge's `python` feature (a plain `cargo build` builds no pyo3).
+    // A target directory of its own: maturin sets `PYO3_PYTHON`,
+    // `PYO3_ENVIRONMENT_SIGNATURE` and `PYO3_BUILD_EXTENSION_MODULE`, which
+    // PyO3's build scripts watch, so in the workspace's each build of PyO3
+    // here or in a `cargo clippy` or `cargo doc` with the bridge's `python`
+    // feature made the other's stale (about 50 CPU-s of each CI run). Apart,
+    // its dependencies are built once, about 140 CPU-s.
     let mut maturin = Command::new(venv.join("bin/maturin"));
     maturin
         .args(["develop", "--locked", "--manifest-path"])
         .arg(bridge.dir().join("Cargo.toml"))
         .arg("--target-dir")
-        .arg(target)
+        .arg(target.join("bridge-module"))
         .current_dir(workspace.root())
         .env("VIRTUAL_ENV", venv);
     proc::cargo::leave_out_crate_variables(&mut maturin);
