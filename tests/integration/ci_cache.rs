@@ -37,6 +37,7 @@ impl Fixture {
         fs::write(workspace.join("src/lib.rs"), "").expect("src/lib.rs");
         let lock = "version = 4\n\n[[package]]\nname = \"fake\"\nversion = \"0.1.0\"\n";
         fs::write(workspace.join("Cargo.lock"), lock).expect("Cargo.lock");
+        fs::write(workspace.join(".gitignore"), "/target\n").expect(".gitignore");
         let fixture = Fixture { dir, workspace };
         fixture.git(&["init", "--quiet"]);
         fixture.git(&["add", "."]);
@@ -249,8 +250,18 @@ impl Fixture {
     /// The workspace as a clone leaves it: no target/, every file new.
     fn clone_again(&self) {
         fs::remove_dir_all(self.workspace().join("target")).expect("target/ goes");
-        let now = std::time::SystemTime::now();
-        for file in ["Cargo.toml", "Cargo.lock", "src/lib.rs", ".ci/cache"] {
+        self.set_times(std::time::SystemTime::now());
+    }
+
+    /// Every file's time `now`: a clone made then.
+    fn set_times(&self, now: std::time::SystemTime) {
+        for file in [
+            "Cargo.toml",
+            "Cargo.lock",
+            "src/lib.rs",
+            ".ci/cache",
+            ".gitignore",
+        ] {
             fs::File::options()
                 .write(true)
                 .open(self.workspace().join(file))
@@ -287,21 +298,27 @@ fn a_clone_in_the_same_place_builds_only_what_changed() {
 }
 
 #[test]
-fn a_clone_elsewhere_or_a_build_directory_in_use_keeps_its_times() {
+fn a_clone_elsewhere_or_a_build_directory_in_use_builds_the_workspace_again() {
     let fixture = Fixture::new();
     assert_eq!(fixture.cargo_build(), "Compiling");
     fixture.ok(&["save", "green"], None);
 
-    // Where the build is already, an old time could make it pass for fresh.
+    // Where the build is already, what the entry holds is copied over it:
+    // older files would make it pass for fresh.
+    let long_ago = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1 << 30);
+    fixture.set_times(long_ago);
     let printed = fixture.ok(&["restore"], None);
     assert!(printed.contains("held a build already"), "{printed}");
+    assert_eq!(fixture.cargo_build(), "Compiling", "{printed}");
 
     // A crate holds its directory (`env!("CARGO_MANIFEST_DIR")`).
     let mut moved = fixture;
     let elsewhere = moved.dir.path().join("elsewhere");
     fs::rename(moved.workspace(), &elsewhere).expect("the workspace moves");
     moved.workspace = elsewhere;
-    moved.clone_again();
+    // A clone made before the entry's build: its files are older than it.
+    fs::remove_dir_all(moved.workspace().join("target")).expect("target/ goes");
+    moved.set_times(long_ago);
     let printed = moved.ok(&["restore"], None);
     assert!(
         printed.contains("the workspace is built again"),
