@@ -12,10 +12,9 @@
 //! makes the call, so a caller a `select!` holds can never call late; the
 //! task spends it when it lets a caller through, whether or not that caller
 //! is polled. So here a cell not used within its half second (50 ms at the
-//! least, at other rates) lapses and its
-//! caller asks again: at most two calls at one instant, however many
-//! callers are held (same page). `check()` alone is the other mode: answer
-//! "429, retry after".
+//! least, at other rates) lapses and its caller asks again: at most two calls
+//! at one instant, however many callers are held (same page). `check()` alone
+//! is the other mode: answer "429, retry after".
 
 use std::num::NonZeroU32;
 use std::time::Duration;
@@ -434,7 +433,7 @@ mod tests {
 
     /// At 1,000 turns a second the interval is 1 ms, shorter than callers
     /// are often late: one polled 5 ms after its turn still calls on it,
-    /// rather than asking again for ever.
+    /// rather than spending a second cell.
     #[tokio::test(start_paused = true)]
     async fn a_turn_outlives_a_short_interval() {
         let limiter = one_every(Duration::from_millis(1));

@@ -2,14 +2,14 @@
 //! which comes back one period after the turn, so at most N turns come per
 //! period.
 //!
-//! A semaphore alone limits concurrency, not rate: three permits let ten short
-//! calls through in 0.4 s. Here the limiter's own tasks take the permits,
-//! `forget` them, and add each back a period after the turn it gave; callers
-//! wait in the limiter's line for their turn, never on the semaphore (the
-//! book's page "Rate limiting"). A turn not used within its period (50 ms
-//! at the least) lapses,
-//! and its caller asks again: however many callers a `select!` holds past
-//! their turns, no instant sees more than three calls (same page).
+//! A semaphore alone limits concurrency, not rate: three permits let ten
+//! short calls through in 0.4 s. Here the limiter's own tasks take the
+//! permits, `forget` them, and add each back a period after the turn it gave;
+//! callers wait in the limiter's line for their turn, never on the semaphore
+//! (the book's page "Rate limiting"). A turn not used within its period (50
+//! ms at the least) lapses, and its caller asks again: however many callers a
+//! `select!` holds past their turns, no instant sees more than three calls
+//! (same page).
 //!
 //! Translates:
 //! - *Python Async/Await*, "Exercises" (exercise 3: "Build an async rate

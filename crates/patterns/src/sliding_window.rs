@@ -2,14 +2,15 @@
 //! three turns to call in any two seconds.
 //!
 //! A caller's turn comes when fewer than `max_calls` came within the last
-//! `time_window` (the guide calls it a token bucket). Its `acquire` retries by
-//! calling itself while holding its `asyncio.Lock`, which is not reentrant:
-//! the fourth call waits for a lock it holds, for ever. Here no caller holds
-//! anything while it waits: one task owns the window and lets the callers
-//! start in the order they asked (the book's page "Rate limiting"). A turn
-//! not used within one window (50 ms at the least) lapses, and its caller asks again: however
-//! many callers a `select!` holds past their turns, no instant sees more
-//! than three calls, nor any two seconds more than six (same page).
+//! `time_window` (the guide calls it a token bucket). Its `acquire` retries
+//! by calling itself while holding its `asyncio.Lock`, which is not
+//! reentrant: the fourth call waits for a lock it holds, for ever. Here no
+//! caller holds anything while it waits: one task owns the window and lets
+//! the callers start in the order they asked (the book's page "Rate
+//! limiting"). A turn not used within one window (50 ms at the least) lapses,
+//! and its caller asks again: however many callers a `select!` holds past
+//! their turns, no instant sees more than three calls, nor any two seconds
+//! more than six (same page).
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

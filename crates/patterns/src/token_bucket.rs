@@ -4,11 +4,12 @@
 //! The guide's `acquire` checks, then sleeps, then empties the bucket without
 //! taking a token, so eight callers that find it empty all go through half a
 //! second later: ten calls in 0.5 s from two a second. Here one task owns the
-//! bucket (`rate` tokens, one earned every `per / rate`) and hands the callers
-//! their tokens in the order they asked, a design the book's page "Rate
-//! limiting" explains. A token not used within its interval (50 ms at the
-//! least) lapses, and its caller asks again: however many callers a `select!` holds past their
-//! turns, no instant sees more calls than a full bucket, two (same page).
+//! bucket (`rate` tokens, one earned every `per / rate`) and hands the
+//! callers their tokens in the order they asked, a design the book's page
+//! "Rate limiting" explains. A token not used within its interval (50 ms at
+//! the least) lapses, and its caller asks again: however many callers a
+//! `select!` holds past their turns, no instant sees more calls than a full
+//! bucket, two (same page).
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "Rate-Limited API Calls"
@@ -542,7 +543,7 @@ mod tests {
 
     /// At 1,000 turns a second the interval is 1 ms, shorter than callers
     /// are often late: one polled 5 ms after its turn still calls on it,
-    /// rather than asking again for ever.
+    /// rather than spending a second token.
     #[tokio::test(start_paused = true)]
     async fn a_turn_outlives_a_short_interval() {
         let limiter = RateLimiter::new(NonZeroU32::new(1000).unwrap(), SECOND);
