@@ -13,6 +13,7 @@
 //! Translates:
 //! - *Python Async/Await*, "Resource Management" (`AsyncPool`)
 
+use std::io::{self, Write as _};
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -68,7 +69,9 @@ impl AsyncPool {
 impl Drop for Slot {
     /// `__aexit__`.
     fn drop(&mut self) {
-        println!("{} released its slot", self.user);
+        // Not `println!`, which panics if stdout is closed: a panic in a
+        // `drop` that runs while another unwinds aborts the process.
+        let _ = writeln!(io::stdout(), "{} released its slot", self.user);
     }
 }
 

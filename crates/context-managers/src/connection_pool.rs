@@ -14,6 +14,7 @@
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,
 //!   "Resource Management" (`ConnectionPool`)
 
+use std::io::{self, Write as _};
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -167,13 +168,14 @@ impl Drop for PooledConnection {
             state.idle.extend(connection);
             (state.active, returned)
         };
-        // The permit is a field, so it is released even if this print
-        // panics (stdout closed).
-        if returned {
-            println!("Released connection. Active: {active}");
+        // Not `println!`, which panics if stdout is closed: a panic in a
+        // `drop` that runs while another unwinds aborts the process.
+        let note = if returned {
+            ""
         } else {
-            println!("Released connection. Active: {active} (no connection to give back)");
-        }
+            " (no connection to give back)"
+        };
+        let _ = writeln!(io::stdout(), "Released connection. Active: {active}{note}");
     }
 }
 
