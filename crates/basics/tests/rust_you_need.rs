@@ -76,6 +76,22 @@ async fn a_handle_for_each_task() {
     assert_eq!(*total.lock().unwrap(), 7);
 }
 
+#[tokio::test]
+async fn a_clone_of_the_arc_for_each_task() {
+    let counter = Arc::new(Mutex::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..3 {
+        let counter = Arc::clone(&counter); // this task's handle; the one above stays
+        tasks.push(tokio::spawn(async move {
+            *counter.lock().unwrap() += 1;
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(*counter.lock().unwrap(), 3);
+}
+
 async fn fetch(url: &str) -> Result<String, std::io::Error> {
     match url {
         "" => Err(std::io::Error::other("no URL")),
