@@ -6,9 +6,11 @@
 
 use std::pin::pin;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use futures::stream::{self, Stream};
-use tokio::task::JoinSet;
+use tokio::task::{JoinError, JoinHandle, JoinSet};
+use tokio::time::{Instant, timeout};
 use tokio_util::sync::CancellationToken;
 
 async fn download(name: &str) -> usize {
@@ -74,6 +76,22 @@ async fn a_handle_for_each_task() {
     assert_eq!(*total.lock().unwrap(), 7);
 }
 
+#[tokio::test]
+async fn a_clone_of_the_arc_for_each_task() {
+    let counter = Arc::new(Mutex::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..3 {
+        let counter = Arc::clone(&counter); // this task's handle; the one above stays
+        tasks.push(tokio::spawn(async move {
+            *counter.lock().unwrap() += 1;
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(*counter.lock().unwrap(), 3);
+}
+
 async fn fetch(url: &str) -> Result<String, std::io::Error> {
     match url {
         "" => Err(std::io::Error::other("no URL")),
@@ -120,4 +138,66 @@ fn what_tokio_main_expands_to() {
             .block_on(async { hello().await })
     }
     main();
+}
+
+// The page "Timeouts and retries": a deadline that still lets the work
+// clean up, where `timeout` around the work itself would drop it.
+
+async fn do_the_work() -> &'static str {
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    "done"
+}
+
+async fn send_goodbye() {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
+async fn work(stop: CancellationToken) -> &'static str {
+    tokio::select! {
+        output = do_the_work() => output,
+        () = stop.cancelled() => {
+            send_goodbye().await; // cleanup that awaits: the task was not dropped
+            "stopped, goodbye sent"
+        }
+    }
+}
+
+/// Waits up to `limit` for `task`, then asks it to stop through `stop` and
+/// gives it up to `grace` to clean up, then aborts it.
+async fn with_grace<T>(
+    limit: Duration,
+    grace: Duration,
+    stop: CancellationToken,
+    mut task: JoinHandle<T>,
+) -> Result<T, JoinError> {
+    if let Ok(output) = timeout(limit, &mut task).await {
+        return output;
+    }
+    stop.cancel(); // asks the task to stop; its cleanup may .await
+    if let Ok(output) = timeout(grace, &mut task).await {
+        return output;
+    }
+    task.abort(); // past the grace period: it ends at its next .await
+    task.await
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_deadline_that_lets_the_cleanup_finish() {
+    let started = Instant::now();
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(work(stop.clone()));
+    let output = with_grace(Duration::from_secs(1), Duration::from_secs(1), stop, task).await;
+    assert_eq!(output.expect("not aborted"), "stopped, goodbye sent");
+    assert_eq!(started.elapsed(), Duration::from_millis(1_300));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_task_that_ignores_the_token_is_aborted_after_the_grace() {
+    let started = Instant::now();
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(do_the_work());
+    let grace = Duration::from_millis(500);
+    let output = with_grace(Duration::from_secs(1), grace, stop, task).await;
+    assert!(output.is_err_and(|error| error.is_cancelled()));
+    assert_eq!(started.elapsed(), Duration::from_millis(1_500));
 }
