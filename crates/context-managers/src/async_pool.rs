@@ -69,8 +69,9 @@ impl AsyncPool {
 impl Drop for Slot {
     /// `__aexit__`.
     fn drop(&mut self) {
-        // Not `println!`, which panics if stdout is closed: a panic in a
-        // `drop` that runs while another unwinds aborts the process.
+        // Not `println!`, which panics when a write to stdout fails (a full
+        // disk, a reader gone): a panic in a `drop` that runs while another
+        // unwinds aborts the process.
         let _ = writeln!(io::stdout(), "{} released its slot", self.user);
     }
 }

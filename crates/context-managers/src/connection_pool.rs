@@ -168,8 +168,9 @@ impl Drop for PooledConnection {
             state.idle.extend(connection);
             (state.active, returned)
         };
-        // Not `println!`, which panics if stdout is closed: a panic in a
-        // `drop` that runs while another unwinds aborts the process.
+        // Not `println!`, which panics when a write to stdout fails (a full
+        // disk, a reader gone): a panic in a `drop` that runs while another
+        // unwinds aborts the process.
         let note = if returned {
             ""
         } else {
