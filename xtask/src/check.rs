@@ -107,7 +107,7 @@ pub struct Report {
     pub blessed: Vec<PathBuf>,
     /// On the real clock, the most a line ran later than one due before it.
     pub lag: Option<Duration>,
-    /// On the real clock, how long its runtime waited for a CPU in all,
+    /// On the real clock, how long its threads waited for a CPU in all,
     /// where that could be read.
     pub held_up: Option<Duration>,
     /// On the real clock, a difference the machine may have made: it held
@@ -317,7 +317,7 @@ fn run(
         .max_by_key(|report| report.held_up)
     {
         println!(
-            "The most the machine kept a runtime from a CPU in one run: {:.3}s ({}); a difference \
+            "The most the machine kept a run's threads from a CPU: {:.3}s ({}); a difference \
              that needs a line later by at most that and {:.3}s more is one it can't tell from \
              the example's",
             held.held_up.unwrap_or_default().as_secs_f64(),

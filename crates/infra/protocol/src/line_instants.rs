@@ -1,7 +1,7 @@
 //! The text form of `--line-instants`: a line for each line the run wrote
 //! to stdout, the instant of its example's clock at which it was written
 //! (microseconds), a tab, then the line. On the real clock, where the
-//! runner can read how long its runtime's threads waited for a CPU, a line
+//! runner can read how long its threads waited for a CPU, a line
 //! `held`, a tab, and how long they had waited in all since the example
 //! started, comes before each group of lines stamped together, and last.
 
@@ -18,7 +18,7 @@ pub const EITHER_ORDER: Duration = Duration::from_millis(400);
 pub struct Written<'a> {
     /// Its instant on the example's clock.
     pub at: Duration,
-    /// How long the runtime's threads had waited for a CPU in all since
+    /// How long the run's threads had waited for a CPU in all since
     /// the example started, read after the line was written; `None` where
     /// that was not counted.
     pub held_up: Option<Duration>,

@@ -8,29 +8,49 @@
 //! loop of sleeps, so what counts is the whole wait since the example
 //! started, not where it fell. Each of the runtime's threads reads its own
 //! clocks (`own_time.rs`, exact there) as it parks and as it wakes.
+//!
+//! The chain also runs on threads that are not the runtime's: the blocking
+//! pool's, an in-process server's, and the thread that copies stdout,
+//! whose lock a runtime thread takes as it parks. Their waits for a CPU are
+//! read from `/proc` too, as each count is made; a wait still under way
+//! then counts at the next (a wait a line waited on has ended by the time
+//! the line is written). The waits of a thread that ended between two
+//! counts after its last are not seen. A thread off the chain adds its
+//! waits as well: the count can only be too large, which makes the check
+//! say "can't tell", never "fail", for a run the machine held up.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::own_time::{Reading, Thread};
 
-/// Each runtime thread's first and latest readings, taken by the thread
-/// itself.
 pub(crate) struct HeldUp {
+    /// Each runtime thread's first and latest readings, taken by the thread
+    /// itself.
     threads: HashMap<Thread, (Reading, Reading)>,
+    /// Every thread's waits for a CPU in all, at the start and at the
+    /// latest count, read by whichever thread counts.
+    others: HashMap<Thread, (Duration, Duration)>,
 }
 
 impl HeldUp {
     pub(crate) fn new() -> HeldUp {
         HeldUp {
             threads: HashMap::new(),
+            others: HashMap::new(),
         }
     }
 
     /// Counts from now on: an example starts. Inside its runtime.
     pub(crate) fn restart(&mut self) {
         self.threads.clear();
+        self.others.clear();
         self.read();
+        for thread in Thread::listed() {
+            if let Some(waited) = thread.waited() {
+                self.others.insert(thread, (waited, waited));
+            }
+        }
     }
 
     /// Reads the calling thread's clocks: as it parks, and as it wakes.
@@ -47,9 +67,15 @@ impl HeldUp {
 
     /// How long the threads waited for a CPU since counting began, in all
     /// (a chain of work may move from one thread to another); `None` where
-    /// a thread's clocks could not be read, or none could.
+    /// a runtime thread's clocks could not be read, or none could.
     pub(crate) fn in_all(&mut self) -> Option<Duration> {
         self.read();
+        let others = self.other_threads();
+        Some(self.runtime_threads()? + others)
+    }
+
+    /// The runtime's threads' waits, each as the thread itself read them.
+    fn runtime_threads(&self) -> Option<Duration> {
         if self.threads.is_empty() {
             return None;
         }
@@ -59,6 +85,21 @@ impl HeldUp {
                 let real = latest.at().saturating_duration_since(first.at());
                 Some(real.saturating_sub(latest.own_since(first)?))
             })
+            .sum()
+    }
+
+    /// The other threads' waits, read now.
+    fn other_threads(&mut self) -> Duration {
+        // A thread started since counting began had waited for nothing then.
+        for thread in Thread::listed() {
+            if let Some(waited) = thread.waited() {
+                self.others.entry(thread).or_default().1 = waited;
+            }
+        }
+        self.others
+            .iter()
+            .filter(|(thread, _)| !self.threads.contains_key(thread))
+            .map(|(_, (first, latest))| latest.saturating_sub(*first))
             .sum()
     }
 }
@@ -85,7 +126,9 @@ mod tests {
         let before = run_delay();
         held.read();
         std::thread::sleep(ms(100));
-        let in_all = held.in_all();
+        held.read();
+        // The test harness's other threads wait too: this thread's alone.
+        let in_all = held.runtime_threads();
         let (Some(before), Some(after), Some(in_all)) = (before, run_delay(), in_all) else {
             // A kernel without CONFIG_SCHED_INFO counts no waits.
             assert!(std::fs::read("/proc/self/schedstat").is_err());
@@ -141,5 +184,62 @@ mod tests {
         };
         // Half the CPU at most: about 100 ms of the 200 waiting.
         assert!(most >= ms(50), "{most:?}");
+    }
+
+    /// A thread that is not the runtime's but shares a CPU with another
+    /// that computes (a blocking job, the stdout copier) waits for it, and
+    /// the count has that wait, read from the runtime's thread.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_thread_off_the_runtime_held_up_counts() {
+        use rustix::thread::{CpuSet, sched_getaffinity, sched_setaffinity};
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::mpsc;
+
+        let allowed = sched_getaffinity(None).unwrap();
+        let cpu = (0..CpuSet::MAX_CPU)
+            .find(|&cpu| allowed.is_set(cpu))
+            .unwrap();
+        let mut one = CpuSet::new();
+        one.set(cpu);
+        let pin = move || sched_setaffinity(None, &one).unwrap();
+        let mut held = HeldUp::new();
+        held.restart();
+        let done = Arc::new(AtomicBool::new(false));
+        let hog = std::thread::spawn({
+            let done = Arc::clone(&done);
+            move || {
+                pin();
+                while !done.load(Ordering::Relaxed) {
+                    std::hint::spin_loop();
+                }
+            }
+        });
+        let (computed, wait_for_it) = mpsc::channel();
+        let (may_end, end) = mpsc::channel::<()>();
+        // It stays alive until counted: an ended thread's waits are gone.
+        let job = std::thread::spawn(move || {
+            pin();
+            let start = std::time::Instant::now();
+            while start.elapsed() < ms(200) {
+                std::hint::spin_loop();
+            }
+            computed.send(()).unwrap();
+            end.recv().ok();
+        });
+        wait_for_it.recv().unwrap();
+        let in_all = held.in_all();
+        done.store(true, Ordering::Relaxed);
+        drop(may_end);
+        job.join().unwrap();
+        hog.join().unwrap();
+        let Some(in_all) = in_all else {
+            // A kernel without CONFIG_SCHED_INFO counts no waits.
+            assert!(std::fs::read("/proc/self/schedstat").is_err());
+            return;
+        };
+        // Half the CPU at most: about 100 ms of the 200 waiting.
+        assert!(in_all >= ms(50), "{in_all:?}");
     }
 }

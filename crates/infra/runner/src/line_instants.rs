@@ -12,8 +12,8 @@
 //!
 //! On the real clock the runtime's threads also read their own clocks as
 //! they park and wake, and before the lines of each stamp, and at the end,
-//! a line says how long the machine had held them up since the example
-//! started (`held_up.rs`).
+//! a line says how long the machine had held the run's threads up since
+//! the example started (`held_up.rs`).
 
 use std::io::{self, Write as _};
 use std::os::fd::{AsFd, OwnedFd};
@@ -52,7 +52,7 @@ struct Capture {
     origin: Option<Instant>,
     /// The instant of the last stamp.
     last: Duration,
-    /// On the real clock, the runtime's threads' readings.
+    /// On the real clock, the threads' readings.
     held_up: Option<HeldUp>,
 }
 

@@ -72,6 +72,12 @@ impl Thread {
         }
     }
 
+    /// How long it has waited for a CPU in all, read from another thread: a
+    /// wait under way is not in it until it ends.
+    pub fn waited(self) -> Option<Duration> {
+        self.schedstat().waited
+    }
+
     /// Its state's letter (`R` for runnable, `S` asleep...), if it can be
     /// read.
     fn state(self) -> Option<String> {
