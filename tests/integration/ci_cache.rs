@@ -3,8 +3,9 @@
 //! (`XDG_CACHE_HOME`): a damaged entry is refused and dropped, a changed
 //! lock restores the entry of the same flags, `CARGO_TARGET_DIR` is where it
 //! saves from and restores to, `drop` takes out the entry the last restore
-//! took, and cargo finds the workspace's crate fresh in a clone in the same
-//! place, unless a file it was built from changed.
+//! took, cargo finds the workspace's crate fresh in a clone in the same
+//! place, unless a file it was built from changed, and a green run's save
+//! keeps only the units cargo read, a red run's all.
 #![cfg(unix)]
 
 use std::fs;
@@ -325,4 +326,61 @@ fn a_clone_elsewhere_or_a_build_directory_in_use_builds_the_workspace_again() {
         "{printed}"
     );
     assert_eq!(moved.cargo_build(), "Compiling", "{printed}");
+}
+
+/// A unit of an older lock, which no cargo of this tree reads.
+const STALE_FINGERPRINT: &str = "debug/.fingerprint/old-1111111111111111/lib-old";
+const STALE_RLIB: &str = "debug/deps/libold-1111111111111111.rlib";
+
+impl Fixture {
+    /// The files of the only entry saved.
+    fn entry_files(&self) -> PathBuf {
+        let saved = self.saved();
+        assert_eq!(saved.len(), 1, "{saved:?}");
+        saved[0].join("files")
+    }
+}
+
+#[test]
+fn a_green_save_keeps_only_the_units_cargo_read_and_a_red_one_all() {
+    let fixture = Fixture::new();
+    assert_eq!(fixture.cargo_build(), "Compiling");
+    let target = fixture.workspace().join("target");
+    for stale in [STALE_FINGERPRINT, STALE_RLIB] {
+        let path = target.join(stale);
+        fs::create_dir_all(path.parent().expect("a parent")).expect("its directory");
+        fs::write(path, "an older lock's").expect("the file");
+    }
+    fixture.ok(&["save", "green"], None);
+    assert!(fixture.entry_files().join(STALE_RLIB).exists());
+
+    // A new tree, so that the next save is one.
+    fs::write(fixture.workspace().join("src/lib.rs"), "pub fn new() {}\n").expect("a change");
+    fixture.git(&["add", "."]);
+    fixture.clone_again();
+    fixture.ok(&["restore"], None);
+    assert_eq!(fixture.cargo_build(), "Compiling");
+    // A red run stopped before the steps that would have read more.
+    fixture.ok(&["save", "red"], None);
+    assert!(fixture.entry_files().join(STALE_RLIB).exists());
+
+    // A green run of the same tree replaces it, without what it did not read.
+    fixture.clone_again();
+    let printed = fixture.ok(&["restore"], None);
+    assert_eq!(fixture.cargo_build(), "Fresh", "{printed}");
+    let printed = fixture.ok(&["save", "green"], None);
+    assert!(printed.contains("saved"), "{printed}");
+    let files = fixture.entry_files();
+    assert!(!files.join(STALE_RLIB).exists(), "{printed}");
+    assert!(
+        !files
+            .join(STALE_FINGERPRINT)
+            .parent()
+            .expect("its unit")
+            .exists(),
+        "{printed}"
+    );
+    fixture.clone_again();
+    let printed = fixture.ok(&["restore"], None);
+    assert_eq!(fixture.cargo_build(), "Fresh", "{printed}");
 }

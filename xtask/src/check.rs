@@ -567,8 +567,8 @@ struct OnTheRealClock {
 
 /// Compares what a run on the real clock wrote (its line instants, in
 /// `scratch`) with the golden file at `path`, given when each of its lines
-/// is due. A difference fails it, unless the machine kept its runtime from
-/// a CPU, on the way to it, for as long as the difference needs a line to
+/// is due. A difference fails it, unless the machine kept the run's threads
+/// from a CPU, on the way to it, for as long as the difference needs a line to
 /// be late, less what the example's own work may add ([`golden::OWN_WORK`]):
 /// then the run can't tell whose it is.
 fn judge_real(
@@ -592,7 +592,7 @@ fn judge_real(
     };
     let differs = format!("its stdout differs from {name}\n{diff}");
     let needed = compared.needed;
-    // How long the machine had held the runtime up by the line that differs
+    // How long the machine had held the run up by the line that differs
     // (for lines left out at the end, by the end).
     let held_up = match compared.first_difference {
         Some(line) => run.held_up[line],
@@ -603,8 +603,8 @@ fn judge_real(
             lag: None,
             held_up,
             cant_tell: Some(format!(
-                "{differs}but on the way to it the machine kept its runtime from a CPU for \
-                 {:.3}s in all, and with the {:.3}s its own work may take, a line could have \
+                "{differs}but on the way to it the machine kept the run's threads from a CPU \
+                 for {:.3}s in all, and with the {:.3}s its own work may take, a line could have \
                  come the {:.3}s late this difference needs: run it again on a quieter machine",
                 held.as_secs_f64(),
                 golden::OWN_WORK.as_secs_f64(),
@@ -612,15 +612,15 @@ fn judge_real(
             )),
         }),
         Some(held) => Err(format!(
-            "{differs}it needs a line {:.3}s late, and on the way to it the machine kept its \
-             runtime from a CPU for {:.3}s in all: too little, with the {:.3}s its own work may \
+            "{differs}it needs a line {:.3}s late, and on the way to it the machine kept the \
+             run's threads from a CPU for {:.3}s in all: too little, with the {:.3}s its own work may \
              take, to have made this difference",
             needed.as_secs_f64(),
             held.as_secs_f64(),
             golden::OWN_WORK.as_secs_f64(),
         )),
         None => Err(format!(
-            "{differs}how long the machine kept its runtime from a CPU on the way to it can't \
+            "{differs}how long the machine kept the run's threads from a CPU on the way to it can't \
              be read here (no /proc/<pid>/task/<tid>/schedstat), so it fails"
         )),
     }

@@ -101,7 +101,7 @@ pub const RACE: Duration = Duration::from_millis(500);
 
 /// How much later than on the virtual clock an example's own work may make
 /// a line on an idle machine: the rest of a line's lateness is time the
-/// machine kept its runtime from a CPU.
+/// machine kept the run's threads from a CPU.
 pub const OWN_WORK: Duration = RACE.saturating_sub(EITHER_ORDER);
 
 /// How a run on the real clock compares with the golden file.

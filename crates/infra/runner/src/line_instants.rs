@@ -144,6 +144,14 @@ impl Stamps {
         }
     }
 
+    /// The runtime's `on_thread_stop` hook: a thread of the runtime's (a
+    /// worker, the blocking pool's) is about to end.
+    pub(crate) fn stopping(&self) {
+        if let Some(held) = &mut crate::lock(&self.0).held_up {
+            held.stopping();
+        }
+    }
+
     /// Stamps each line written since the last stamp with the current
     /// instant: the runtime's `on_thread_park` hook, or the example's end,
     /// inside its runtime. A line is written when its newline is, so what

@@ -711,10 +711,11 @@ impl Recorder {
     /// to be built: without Tokio's task hooks, the recorder has none.
     pub(crate) fn install(&self, builder: &mut Builder, lines: Option<Stamps>) {
         if let Some(lines) = lines {
-            let woke = lines.clone();
+            let (woke, stopping) = (lines.clone(), lines.clone());
             builder
                 .on_thread_park(move || lines.stamp())
-                .on_thread_unpark(move || woke.woke());
+                .on_thread_unpark(move || woke.woke())
+                .on_thread_stop(move || stopping.stopping());
         }
     }
 }
@@ -732,8 +733,10 @@ impl Recorder {
             .on_task_terminate(move |meta| end.terminated(meta.id(), meta.spawned_at()));
         let parking = self.state().every_instant.then(|| self.clone());
         if let Some(lines) = &lines {
-            let woke = lines.clone();
-            builder.on_thread_unpark(move || woke.woke());
+            let (woke, stopping) = (lines.clone(), lines.clone());
+            builder
+                .on_thread_unpark(move || woke.woke())
+                .on_thread_stop(move || stopping.stopping());
         }
         if parking.is_some() || lines.is_some() {
             builder.on_thread_park(move || {
