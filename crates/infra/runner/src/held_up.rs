@@ -237,37 +237,10 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn a_thread_sharing_its_cpu_with_a_hog_is_held_up() {
-        use rustix::thread::{CpuSet, sched_getaffinity, sched_setaffinity};
-        use std::sync::Arc;
-        use std::sync::atomic::{AtomicBool, Ordering};
-
-        let allowed = sched_getaffinity(None).unwrap();
-        let cpu = (0..CpuSet::MAX_CPU)
-            .find(|&cpu| allowed.is_set(cpu))
-            .unwrap();
-        let mut one = CpuSet::new();
-        one.set(cpu);
-        let pin = move || sched_setaffinity(None, &one).unwrap();
-        let done = Arc::new(AtomicBool::new(false));
-        let hog = std::thread::spawn({
-            let done = Arc::clone(&done);
-            move || {
-                pin();
-                while !done.load(Ordering::Relaxed) {
-                    std::hint::spin_loop();
-                }
-            }
-        });
-        pin();
         let mut held = HeldUp::new();
         held.read();
-        let start = std::time::Instant::now();
-        while start.elapsed() < ms(200) {
-            std::hint::spin_loop();
-        }
+        compute_beside_a_hog();
         held.read();
-        done.store(true, Ordering::Relaxed);
-        hog.join().unwrap();
         let Some(most) = held.in_all() else {
             // A kernel without CONFIG_SCHED_INFO counts no waits.
             assert!(std::fs::read("/proc/self/schedstat").is_err());
