@@ -1,8 +1,9 @@
 """The service, run 30 times: each run answers and exits cleanly. A crash at
-exit comes in some runs, not all (without the module's pause, one in ten or
-twenty here), so a test of a service that calls Rust runs it many times.
+exit comes in some runs, not all (without the module's exit hook, one in ten
+or twenty here), so a test of a service that calls Rust runs it many times.
 Then Ctrl-C, 10 times, while Rust counts: the process ends as asyncio ends
-it, with KeyboardInterrupt after the main task's cleanup, and nothing else."""
+it, with KeyboardInterrupt after the main task's cleanup, and nothing else.
+Then a result that comes as Python finalizes, 3 times: it is dropped."""
 
 import signal
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 
 RUNS = 30
 INTERRUPTS = 10
+LATE_RESULTS = 3
 
 # A service in the middle of two counts of a few seconds each.
 COUNTING = """
@@ -67,8 +69,44 @@ def test_ctrl_c_while_rust_counts() -> None:
     assert not failures, f"{len(failures)} of {INTERRUPTS} runs failed: {failures}"
 
 
+# A count of about 0.4 s, never awaited, that ends after the exit hook,
+# while an object collected as the interpreter finalizes holds the process
+# up with the GIL released.
+FINALIZING = """
+import asyncio
+import time
+from hot_path import count_primes
+
+class ReleasesTheGilAsPythonFinalizes:
+    def __del__(self, sleep=time.sleep) -> None:
+        sleep(2)
+
+async def start() -> None:
+    asyncio.ensure_future(count_primes(2_000_000))
+
+asyncio.run(start())
+held = ReleasesTheGilAsPythonFinalizes()
+"""
+
+
+def test_a_result_as_python_finalizes() -> None:
+    failures = []
+    for _ in range(LATE_RESULTS):
+        run = subprocess.run(
+            [sys.executable, "-P", "-c", FINALIZING], capture_output=True, text=True, timeout=60
+        )
+        # On a machine too busy to exit within the count, the result comes
+        # before the exit hook, to a closed loop, and Python says so.
+        too_early = run.stderr.endswith("RuntimeError: Event loop is closed\n")
+        if run.returncode != 0 or (run.stderr and not too_early):
+            failures.append(f"exit status {run.returncode}: {run.stderr}")
+    assert not failures, f"{len(failures)} of {LATE_RESULTS} runs failed: {failures}"
+
+
 if __name__ == "__main__":
     test_the_service_exits_cleanly()
     print(f"{RUNS} runs of the service: each answered and exited cleanly")
     test_ctrl_c_while_rust_counts()
     print(f"Ctrl-C while Rust counts, {INTERRUPTS} times: cleaned up, then KeyboardInterrupt")
+    test_a_result_as_python_finalizes()
+    print(f"a result as Python finalizes, {LATE_RESULTS} times: dropped, and a clean exit")

@@ -20,9 +20,11 @@
 //! thread instead ([cpython#87135](https://github.com/python/cpython/issues/87135)),
 //! which we have not tried; [pyo3-async-runtimes#40](https://github.com/PyO3/pyo3-async-runtimes/issues/40)
 //! reports the same crash. `atexit` runs `let_tokio_threads_leave_python`,
-//! which releases the GIL for 50 ms. A program that awaits everything needs
-//! it too, for the handovers still under way (the hot-path recipe); a
-//! result that lands in them is reported, a later one can still crash it.
+//! which releases the GIL for 50 ms, for the handovers under way as these
+//! lessons' programs end; one that a busy machine holds up longer, or that
+//! starts later, can still crash it. A service needs the hot-path recipe's
+//! hook, which counts the handovers, waits for exactly those under way and
+//! turns away the rest.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -1,14 +1,18 @@
 //! `hot_path`: the hot path of an asyncio service, moved to Rust. `await
 //! count_primes(limit)` counts on Tokio's blocking threads without the GIL,
 //! so the event loop runs on and several requests use several cores; the
-//! count stops when the caller stops waiting.
+//! count stops when the caller stops waiting, and at exit no Tokio thread
+//! is left in Python.
 
-use std::sync::Arc;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3_async_runtimes::TaskLocals;
+use pyo3_async_runtimes::generic::{ContextExt, Runtime};
 
 /// `await count_primes(limit)`: how many primes are below `limit`.
 #[pyfunction]
@@ -18,9 +22,14 @@ fn count_primes(py: Python<'_>, limit: u64) -> PyResult<Bound<'_, PyAny>> {
             "limit {limit} is above {MAX_LIMIT}"
         )));
     }
+    if lock(&HANDOVERS).exiting {
+        return Err(PyRuntimeError::new_err(
+            "Python is exiting: no result could be handed over",
+        ));
+    }
     let stop = StopOnDrop(Arc::new(AtomicBool::new(false)));
     let stopped = Arc::clone(&stop.0);
-    pyo3_async_runtimes::tokio::future_into_py(py, async move {
+    pyo3_async_runtimes::generic::future_into_py::<CountedTokio, _, _>(py, async move {
         // Dropped with this future when the caller gives up (a timeout, a
         // cancelled task), which tells the job to stop.
         let _stop = stop;
@@ -59,14 +68,115 @@ impl Drop for StopOnDrop {
     }
 }
 
-/// Registered with `atexit`, which runs before the interpreter finalizes.
-/// A Tokio thread handing a result over releases the GIL around the socket
-/// write of `call_soon_threadsafe`; if Python finalizes meanwhile, the
-/// thread is killed when it asks for the GIL back, and the process aborts.
-/// Releasing the GIL for a moment lets it finish first.
+/// pyo3-async-runtimes' Tokio runtime, through its generic API, to count the
+/// jobs that hand results over: each attaches to Python, on a blocking
+/// thread, and one that does so as the interpreter finalizes panics or
+/// kills the process.
+struct CountedTokio;
+
+impl Runtime for CountedTokio {
+    type JoinError = tokio::task::JoinError;
+    type JoinHandle = tokio::task::JoinHandle<()>;
+
+    fn spawn<F>(future: F) -> Self::JoinHandle
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        pyo3_async_runtimes::tokio::get_runtime().spawn(future)
+    }
+
+    /// pyo3-async-runtimes spawns a blocking job only to hand a result (or
+    /// a cancellation) over; after the exit hook it is dropped unrun.
+    fn spawn_blocking<F>(handover: F) -> Self::JoinHandle
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        pyo3_async_runtimes::tokio::get_runtime().spawn_blocking(move || {
+            if let Some(_under_way) = HandingOver::start() {
+                handover();
+            }
+        })
+    }
+}
+
+tokio::task_local! {
+    static TASK_LOCALS: TaskLocals;
+}
+
+/// Where the future finds its event loop and context: the `generic`
+/// module's functions with `CountedTokio` look here, the `tokio` module's
+/// (`into_future`) in a task-local of their own, which is not set.
+impl ContextExt for CountedTokio {
+    fn scope<F, R>(locals: TaskLocals, future: F) -> Pin<Box<dyn Future<Output = R> + Send>>
+    where
+        F: Future<Output = R> + Send + 'static,
+    {
+        Box::pin(TASK_LOCALS.scope(locals, future))
+    }
+
+    fn get_task_locals() -> Option<TaskLocals> {
+        TASK_LOCALS.try_with(TaskLocals::clone).ok()
+    }
+}
+
+/// The handovers under way, and whether Python has begun to exit, after
+/// which none starts.
+struct Handovers {
+    under_way: usize,
+    exiting: bool,
+}
+
+static HANDOVERS: Mutex<Handovers> = Mutex::new(Handovers {
+    under_way: 0,
+    exiting: false,
+});
+static HANDOVER_ENDED: Condvar = Condvar::new();
+
+/// One handover under way, until dropped.
+struct HandingOver;
+
+impl HandingOver {
+    fn start() -> Option<Self> {
+        let mut handovers = lock(&HANDOVERS);
+        if handovers.exiting {
+            return None;
+        }
+        handovers.under_way += 1;
+        Some(Self)
+    }
+}
+
+impl Drop for HandingOver {
+    fn drop(&mut self) {
+        lock(&HANDOVERS).under_way -= 1;
+        HANDOVER_ENDED.notify_all();
+    }
+}
+
+/// Registered with `atexit`, which runs before the interpreter finalizes:
+/// no handover starts after it, and it waits for those under way, without
+/// the GIL, which they need to finish. That takes them microseconds once
+/// they run; the limit bounds the exit should one never finish.
 #[pyfunction]
-fn let_tokio_threads_leave_python(py: Python<'_>) {
-    py.detach(|| std::thread::sleep(Duration::from_millis(50)));
+fn finish_handovers(py: Python<'_>) {
+    let left = py.detach(|| {
+        let mut handovers = lock(&HANDOVERS);
+        handovers.exiting = true;
+        let (handovers, _) = HANDOVER_ENDED
+            .wait_timeout_while(handovers, EXIT_LIMIT, |h| h.under_way > 0)
+            .unwrap_or_else(PoisonError::into_inner);
+        handovers.under_way
+    });
+    if left > 0 {
+        eprintln!("hot_path: {left} results still being handed to Python at exit");
+    }
+}
+
+const EXIT_LIMIT: Duration = Duration::from_secs(5);
+
+fn lock(handovers: &Mutex<Handovers>) -> MutexGuard<'_, Handovers> {
+    // Nothing panics while it is held.
+    handovers.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[pymodule]
@@ -79,7 +189,7 @@ fn hot_path(module: &Bound<'_, PyModule>) -> PyResult<()> {
     runtime.enable_all().worker_threads(2);
     pyo3_async_runtimes::tokio::init(runtime);
 
-    let at_exit = wrap_pyfunction!(let_tokio_threads_leave_python, module)?;
+    let at_exit = wrap_pyfunction!(finish_handovers, module)?;
     let atexit = module.py().import("atexit")?;
     atexit.call_method1("register", (at_exit,))?;
     module.add_function(wrap_pyfunction!(count_primes, module)?)
