@@ -16,7 +16,9 @@
 //! at one instant, however many callers are held (same page). `check()` alone
 //! is the other mode: answer "429, retry after".
 
+use std::collections::VecDeque;
 use std::num::NonZeroU32;
+use std::pin::pin;
 use std::time::Duration;
 
 use futures::future::join_all;
@@ -113,12 +115,9 @@ impl InOrder {
 }
 
 /// The limiter's task: lets each caller in line through when `check()` does.
-async fn let_through(
-    mut line: mpsc::UnboundedReceiver<Waiting>,
-    limiter: Limiter,
-    clock: TokioClock,
-) {
-    while let Some(caller) = line.recv().await {
+async fn let_through(line: mpsc::UnboundedReceiver<Waiting>, limiter: Limiter, clock: TokioClock) {
+    let mut line = Line::new(line);
+    while let Some(caller) = line.next().await {
         // `check()` spends a cell: not for a caller that has given up. One
         // that gives up between this look and the send below costs its cell.
         while !caller.is_closed() {
@@ -128,8 +127,70 @@ async fn let_through(
                     let _ = caller.send(Instant::now());
                     break;
                 }
-                Err(not_until) => sleep(not_until.wait_time_from(clock.now())).await,
+                Err(not_until) => {
+                    line.meanwhile(sleep(not_until.wait_time_from(clock.now())))
+                        .await;
+                }
             }
+        }
+    }
+}
+
+/// The callers in line. The task takes them off the channel as they come,
+/// while it waits for the limiter too, so that it can drop those that gave up:
+/// however many do, the line grows to at most twice the callers waiting when
+/// it last dropped some, or `KEPT_AT_LEAST`, where the channel would keep
+/// each until its turn.
+struct Line {
+    channel: mpsc::UnboundedReceiver<Waiting>,
+    taken: VecDeque<Waiting>,
+    /// The length at which those that gave up are next dropped.
+    prune_at: usize,
+}
+
+const KEPT_AT_LEAST: usize = 64;
+
+impl Line {
+    fn new(channel: mpsc::UnboundedReceiver<Waiting>) -> Self {
+        Self {
+            channel,
+            taken: VecDeque::new(),
+            prune_at: KEPT_AT_LEAST,
+        }
+    }
+
+    /// The longest-waiting caller that has not given up; `None` once the
+    /// limiter is gone.
+    async fn next(&mut self) -> Option<Waiting> {
+        while let Some(caller) = self.taken.pop_front() {
+            if !caller.is_closed() {
+                return Some(caller);
+            }
+        }
+        loop {
+            let caller = self.channel.recv().await?;
+            if !caller.is_closed() {
+                return Some(caller);
+            }
+        }
+    }
+
+    /// Waits for `wait`, taking the callers that come meanwhile.
+    async fn meanwhile<F: Future>(&mut self, wait: F) -> F::Output {
+        let mut wait = pin!(wait);
+        loop {
+            tokio::select! {
+                output = &mut wait => return output,
+                Some(caller) = self.channel.recv() => self.push(caller),
+            }
+        }
+    }
+
+    fn push(&mut self, caller: Waiting) {
+        self.taken.push_back(caller);
+        if self.taken.len() >= self.prune_at {
+            self.taken.retain(|caller| !caller.is_closed());
+            self.prune_at = (2 * self.taken.len()).max(KEPT_AT_LEAST);
         }
     }
 }
@@ -445,5 +506,34 @@ mod tests {
         tokio::task::yield_now().await;
         tokio::time::advance(Duration::from_millis(5)).await;
         assert_eq!(late.await.unwrap(), handed_out);
+    }
+
+    /// The callers that come while the task waits for the limiter are taken
+    /// off the channel, and those that gave up are dropped: of 10,000, at
+    /// most `KEPT_AT_LEAST` stay, and the two still waiting keep their order.
+    #[tokio::test(start_paused = true)]
+    async fn callers_that_gave_up_do_not_pile_up_in_line() {
+        let (asking, channel) = mpsc::unbounded_channel();
+        let mut line = Line::new(channel);
+        let (first, first_turn) = oneshot::channel();
+        asking.send(first).unwrap();
+        for _ in 0..10_000 {
+            let (waiting, gave_up) = oneshot::channel();
+            drop(gave_up);
+            asking.send(waiting).unwrap();
+        }
+        let (last, last_turn) = oneshot::channel();
+        asking.send(last).unwrap();
+
+        line.meanwhile(sleep(SECOND)).await;
+        assert!(
+            line.taken.len() <= KEPT_AT_LEAST,
+            "{} kept",
+            line.taken.len()
+        );
+        for turn in [first_turn, last_turn] {
+            line.next().await.unwrap().send(Instant::now()).unwrap();
+            turn.await.unwrap();
+        }
     }
 }

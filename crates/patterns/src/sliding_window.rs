@@ -18,6 +18,7 @@
 
 use std::collections::VecDeque;
 use std::num::NonZeroUsize;
+use std::pin::pin;
 use std::time::Duration;
 
 use futures::future::join_all;
@@ -83,13 +84,14 @@ impl AsyncRateLimiter {
 /// The window's task: lets each caller in line start once fewer than
 /// `max_calls` calls started within the last `time_window`.
 async fn let_calls_start(
-    mut line: mpsc::UnboundedReceiver<Waiting>,
+    line: mpsc::UnboundedReceiver<Waiting>,
     max_calls: NonZeroUsize,
     time_window: Duration,
 ) {
+    let mut line = Line::new(line);
     // The start times of the last `max_calls` calls at most, oldest first.
     let mut calls = VecDeque::new();
-    while let Some(caller) = line.recv().await {
+    while let Some(caller) = line.next().await {
         // While the window is full, wait for its oldest call to leave it.
         while calls.len() >= max_calls.get()
             && let Some(&oldest) = calls.front()
@@ -100,7 +102,7 @@ async fn let_calls_start(
             } else {
                 // A sleep for what is left, not `sleep_until(oldest +
                 // window)`: adding a huge window to an `Instant` overflows.
-                sleep(time_window - age).await;
+                line.meanwhile(sleep(time_window - age)).await;
             }
         }
         let now = Instant::now();
@@ -108,6 +110,65 @@ async fn let_calls_start(
         // dropped its receiver, and its place goes to the next one.
         if caller.send(now).is_ok() {
             calls.push_back(now);
+        }
+    }
+}
+
+/// The callers in line. The task takes them off the channel as they come,
+/// while it waits for room in the window too, so that it can drop those that gave up:
+/// however many do, the line grows to at most twice the callers waiting when
+/// it last dropped some, or `KEPT_AT_LEAST`, where the channel would keep
+/// each until its turn.
+struct Line {
+    channel: mpsc::UnboundedReceiver<Waiting>,
+    taken: VecDeque<Waiting>,
+    /// The length at which those that gave up are next dropped.
+    prune_at: usize,
+}
+
+const KEPT_AT_LEAST: usize = 64;
+
+impl Line {
+    fn new(channel: mpsc::UnboundedReceiver<Waiting>) -> Self {
+        Self {
+            channel,
+            taken: VecDeque::new(),
+            prune_at: KEPT_AT_LEAST,
+        }
+    }
+
+    /// The longest-waiting caller that has not given up; `None` once the
+    /// limiter is gone.
+    async fn next(&mut self) -> Option<Waiting> {
+        while let Some(caller) = self.taken.pop_front() {
+            if !caller.is_closed() {
+                return Some(caller);
+            }
+        }
+        loop {
+            let caller = self.channel.recv().await?;
+            if !caller.is_closed() {
+                return Some(caller);
+            }
+        }
+    }
+
+    /// Waits for `wait`, taking the callers that come meanwhile.
+    async fn meanwhile<F: Future>(&mut self, wait: F) -> F::Output {
+        let mut wait = pin!(wait);
+        loop {
+            tokio::select! {
+                output = &mut wait => return output,
+                Some(caller) = self.channel.recv() => self.push(caller),
+            }
+        }
+    }
+
+    fn push(&mut self, caller: Waiting) {
+        self.taken.push_back(caller);
+        if self.taken.len() >= self.prune_at {
+            self.taken.retain(|caller| !caller.is_closed());
+            self.prune_at = (2 * self.taken.len()).max(KEPT_AT_LEAST);
         }
     }
 }
@@ -422,5 +483,34 @@ mod tests {
         })
         .await
         .expect("100 calls went through");
+    }
+
+    /// The callers that come while the task waits for room in the window are taken
+    /// off the channel, and those that gave up are dropped: of 10,000, at
+    /// most `KEPT_AT_LEAST` stay, and the two still waiting keep their order.
+    #[tokio::test(start_paused = true)]
+    async fn callers_that_gave_up_do_not_pile_up_in_line() {
+        let (asking, channel) = mpsc::unbounded_channel();
+        let mut line = Line::new(channel);
+        let (first, first_turn) = oneshot::channel();
+        asking.send(first).unwrap();
+        for _ in 0..10_000 {
+            let (waiting, gave_up) = oneshot::channel();
+            drop(gave_up);
+            asking.send(waiting).unwrap();
+        }
+        let (last, last_turn) = oneshot::channel();
+        asking.send(last).unwrap();
+
+        line.meanwhile(sleep(SECOND)).await;
+        assert!(
+            line.taken.len() <= KEPT_AT_LEAST,
+            "{} kept",
+            line.taken.len()
+        );
+        for turn in [first_turn, last_turn] {
+            line.next().await.unwrap().send(Instant::now()).unwrap();
+            turn.await.unwrap();
+        }
     }
 }

@@ -24,7 +24,9 @@
 //!   and leaves nothing running; one held unpolled past its turn asks again.
 //! - No two requests at one instant; at most one over the rate in a second.
 
+use std::collections::VecDeque;
 use std::num::NonZeroU32;
+use std::pin::pin;
 use std::time::Duration;
 
 use futures::future::join_all;
@@ -239,12 +241,13 @@ fn retry_after(response: &Response) -> Option<Duration> {
 /// The pacer: hands each waiting caller its turn, in the order they came,
 /// a `period` after the last turn it handed out and not before a pause ends.
 async fn pace(
-    mut queue: mpsc::UnboundedReceiver<Waiting>,
+    queue: mpsc::UnboundedReceiver<Waiting>,
     paused: watch::Receiver<Instant>,
     period: Duration,
 ) {
+    let mut queue = Line::new(queue);
     let mut next_turn = Instant::now();
-    while let Some(waiting) = queue.recv().await {
+    while let Some(waiting) = queue.next().await {
         // Looked at again after each sleep: a pause asked meanwhile only
         // ever moves the instant later.
         loop {
@@ -252,7 +255,7 @@ async fn pace(
             if due <= Instant::now() {
                 break;
             }
-            sleep_until(due).await;
+            queue.meanwhile(sleep_until(due)).await;
         }
         // Sending on a oneshot never waits. A caller that gave up has
         // dropped its receiver: its turn goes to the next caller.
@@ -260,6 +263,65 @@ async fn pace(
             // From now, not from the turn: a turn handed out late leaves
             // the one after it no time to catch up on.
             next_turn = Instant::now() + period;
+        }
+    }
+}
+
+/// The callers in line. The task takes them off the channel as they come,
+/// while it waits for the next turn too, so that it can drop those that gave up:
+/// however many do, the line grows to at most twice the callers waiting when
+/// it last dropped some, or `KEPT_AT_LEAST`, where the channel would keep
+/// each until its turn.
+struct Line {
+    channel: mpsc::UnboundedReceiver<Waiting>,
+    taken: VecDeque<Waiting>,
+    /// The length at which those that gave up are next dropped.
+    prune_at: usize,
+}
+
+const KEPT_AT_LEAST: usize = 64;
+
+impl Line {
+    fn new(channel: mpsc::UnboundedReceiver<Waiting>) -> Self {
+        Self {
+            channel,
+            taken: VecDeque::new(),
+            prune_at: KEPT_AT_LEAST,
+        }
+    }
+
+    /// The longest-waiting caller that has not given up; `None` once the
+    /// limiter is gone.
+    async fn next(&mut self) -> Option<Waiting> {
+        while let Some(caller) = self.taken.pop_front() {
+            if !caller.is_closed() {
+                return Some(caller);
+            }
+        }
+        loop {
+            let caller = self.channel.recv().await?;
+            if !caller.is_closed() {
+                return Some(caller);
+            }
+        }
+    }
+
+    /// Waits for `wait`, taking the callers that come meanwhile.
+    async fn meanwhile<F: Future>(&mut self, wait: F) -> F::Output {
+        let mut wait = pin!(wait);
+        loop {
+            tokio::select! {
+                output = &mut wait => return output,
+                Some(caller) = self.channel.recv() => self.push(caller),
+            }
+        }
+    }
+
+    fn push(&mut self, caller: Waiting) {
+        self.taken.push_back(caller);
+        if self.taken.len() >= self.prune_at {
+            self.taken.retain(|caller| !caller.is_closed());
+            self.prune_at = (2 * self.taken.len()).max(KEPT_AT_LEAST);
         }
     }
 }
@@ -818,5 +880,34 @@ mod tests {
         client.get("/next").await.unwrap();
         sleep(SECOND * 10).await;
         assert_eq!(server.asked_at(start), millis(&[0, 1000]));
+    }
+
+    /// The callers that come while the task waits for the next turn are taken
+    /// off the channel, and those that gave up are dropped: of 10,000, at
+    /// most `KEPT_AT_LEAST` stay, and the two still waiting keep their order.
+    #[tokio::test(start_paused = true)]
+    async fn callers_that_gave_up_do_not_pile_up_in_line() {
+        let (asking, channel) = mpsc::unbounded_channel();
+        let mut line = Line::new(channel);
+        let (first, first_turn) = oneshot::channel();
+        asking.send(first).unwrap();
+        for _ in 0..10_000 {
+            let (waiting, gave_up) = oneshot::channel();
+            drop(gave_up);
+            asking.send(waiting).unwrap();
+        }
+        let (last, last_turn) = oneshot::channel();
+        asking.send(last).unwrap();
+
+        line.meanwhile(sleep(SECOND)).await;
+        assert!(
+            line.taken.len() <= KEPT_AT_LEAST,
+            "{} kept",
+            line.taken.len()
+        );
+        for turn in [first_turn, last_turn] {
+            line.next().await.unwrap().send(Instant::now()).unwrap();
+            turn.await.unwrap();
+        }
     }
 }
