@@ -69,9 +69,6 @@ const CONTRIBUTOR_DIR: &str = "contributing";
 #[derive(Default)]
 pub struct Book {
     pub files: BTreeMap<PathBuf, String>,
-    /// The text of each file the examples' exports write, and of each bridge
-    /// lesson, all built as they are printed.
-    pub exported: Vec<String>,
     pub readme_table: String,
     pub readme_chart: String,
     /// Where the exercises the book lists were read from, when not all

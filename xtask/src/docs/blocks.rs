@@ -1,11 +1,11 @@
-//! Every Rust or TOML block a learner may copy builds as printed: its lines
-//! stand, in the same order, in a file that is built as printed: an
-//! example's export (its file, `main.rs`, `Cargo.toml`), a bridge lesson,
-//! or a file of a directory whose `Cargo.toml` is a workspace of its own. A
-//! block typed into a page, or shown from a file that builds only inside
-//! this workspace, fails `docs --check`. A block marked `compile_fail` must
-//! stand in one of the cases trybuild checks do not compile, and no other
-//! block may.
+//! Every Rust or TOML block a learner may copy builds as printed, comments
+//! too: its lines stand, in the same order, in a file that is built as
+//! printed: an example's export (its file, `main.rs`, `Cargo.toml`), a
+//! bridge lesson, or a file of a directory whose `Cargo.toml` is a
+//! workspace of its own. A block typed into a page, or shown from a file
+//! that builds only inside this workspace, fails `docs --check`. A block
+//! marked `compile_fail` must stand in one of the cases trybuild checks do
+//! not compile, and no other block may.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -140,22 +140,11 @@ impl Built {
     }
 }
 
-/// The lines of `text` that build: trimmed, without Rust or TOML comments,
-/// which a page may word for its reader, and without blank lines. (An
-/// elision comment is kept.)
+/// The lines of `text` a block must show as they are: trimmed, without
+/// blank lines. Comments count: a comment a page shows is the code's.
 fn significant(text: &str) -> Vec<String> {
     text.lines()
-        .map(|line| {
-            let line = line.trim();
-            if line == "#" || line.starts_with("# ") {
-                return ""; // a TOML comment
-            }
-            match line.find("// ").or_else(|| line.find("//!")) {
-                _ if ELISIONS.contains(&line) => line,
-                Some(at) if at == 0 || line[..at].ends_with(' ') => line[..at].trim_end(),
-                _ => line,
-            }
-        })
+        .map(str::trim)
         .filter(|line| !line.is_empty())
         .map(str::to_owned)
         .collect()
@@ -229,16 +218,18 @@ mod tests {
 
     #[test]
     fn a_block_builds_when_its_runs_stand_in_order_in_one_project_file() {
-        let built = built(&["fn a() {\n    let x = 1;\n\n    let y = 2;\n    x + y\n}\n"]);
+        let built =
+            built(&["fn a() {\n    let x = 1;\n\n    // Two.\n    let y = 2;\n    x + y\n}\n"]);
         let page = |body: &str| format!("Text\n\n```rust,ignore\n{body}\n```\n");
         let fails = |body: &str| unbuilt("page.md", &page(body), &built);
         assert!(
-            fails("let x = 1;\nlet y = 2;").is_empty(),
+            fails("let x = 1;\n    // Two.\nlet y = 2;").is_empty(),
             "indent and blank lines aside"
         );
-        assert!(
-            fails("let x = 1; // one\n// two\nlet y = 2;").is_empty(),
-            "comments aside"
+        assert_eq!(
+            fails("let x = 1; // one\nlet y = 2;").len(),
+            1,
+            "a comment the code does not have"
         );
         assert!(
             fails("fn a() {\n    // ...\n    x + y\n}").is_empty(),

@@ -19,7 +19,6 @@ use super::{
     Book, CONTRIBUTOR_DIR, MARKER, concepts, docs_src, exercises_page, read, seed_map, topics,
 };
 use crate::Error;
-use crate::export;
 use crate::twin_file;
 use crate::workspace::Workspace;
 
@@ -59,7 +58,6 @@ pub fn generate(workspace: &Workspace) -> Result<Book, Error> {
     );
     Ok(Book {
         files,
-        exported: exported(&sections, &bridge),
         readme_table: readme_table(workspace, &sections, &bridge),
         readme_chart: readme_chart(workspace)?,
         notes: exercise_notes,
@@ -165,19 +163,6 @@ fn section_files(
         }
     }
     Ok(files)
-}
-
-/// The text of each file the examples' exports write, and of each bridge
-/// lesson.
-fn exported(sections: &[SectionDoc], bridge: &BridgeDoc) -> Vec<String> {
-    let mut exported = vec![export::TASK_DUMP_CONFIG.to_owned()];
-    exported.extend(bridge.lessons.iter().map(|lesson| lesson.source.clone()));
-    for export in sections.iter().flat_map(|s| &s.examples).map(|e| &e.export) {
-        exported.push(export.source.clone());
-        exported.push(export.main_rs.clone());
-        exported.push(export.cargo_toml());
-    }
-    exported
 }
 
 /// The hand-written pages that include or quote files, written out as

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use super::blocks::{Built, unbuilt};
 use super::generate::{files_under, generated_files, on_disk, text_pages, unresolved};
 use super::readme::with_generated_parts;
 use super::sources::Sources;
@@ -29,15 +30,25 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
 
 /// What `docs --check --text` finds wrong, reading only text: no example is
 /// built or run. The pages it regenerates are those no run makes
-/// ([`text_pages`]); the examples' pages, their charts, the README's parts
-/// and the check that every block of Rust on a page builds wait for
-/// `--check`.
+/// ([`text_pages`]), and their blocks and the README's are checked against
+/// the exports planned from the files; the examples' pages, their charts
+/// and the README's generated parts wait for `--check`.
 pub fn check_text(workspace: &Workspace) -> Result<Vec<String>, Error> {
     let root = docs_src(workspace);
     let bridge = super::bridge::BridgeDoc::read(workspace)?;
     let sources = Sources::read(workspace, &bridge)?;
-    let mut problems = stale_pages(&root, &text_pages(workspace, &sources)?);
+    let pages = text_pages(workspace, &sources)?;
+    let mut problems = stale_pages(&root, &pages);
     problems.extend(text(workspace, &root, &sources)?);
+    let built = Built::read(workspace.root(), &sources.exported)?;
+    for (page, text) in &pages {
+        if !page.starts_with(CONTRIBUTOR_DIR) {
+            problems.extend(learner_page(&root, page, text, &built));
+        }
+    }
+    let readme = read(&workspace.root().join("README.md"))?;
+    problems.extend(contributor_language("README.md", &readme));
+    problems.extend(unbuilt("README.md", &readme, &built));
     Ok(problems)
 }
 
@@ -134,16 +145,13 @@ fn learner_pages_and_readme(
     book: &Book,
 ) -> Result<Vec<String>, Error> {
     let mut problems = Vec::new();
-    let built = super::blocks::Built::read(workspace.root(), &book.exported)?;
+    let built = Built::read(workspace.root(), &book.sources.exported)?;
     for (page, text) in learner_pages(root, book)? {
-        let name = format!("docs/src/{}", page.display());
-        problems.extend(contributor_language(&name, &text));
-        let text = on_disk(root, &page, &text);
-        problems.extend(super::blocks::unbuilt(&name, &text, &built));
+        problems.extend(learner_page(root, &page, &text, &built));
     }
     let readme = read(&workspace.root().join("README.md"))?;
     problems.extend(contributor_language("README.md", &readme));
-    problems.extend(super::blocks::unbuilt("README.md", &readme, &built));
+    problems.extend(unbuilt("README.md", &readme, &built));
     problems.extend(compile_fail_table(workspace, &readme)?);
     match with_generated_parts(&readme, book) {
         Ok(updated) if updated == readme => {}
@@ -151,6 +159,15 @@ fn learner_pages_and_readme(
         Err(error) => problems.push(format!("README.md: {error}")),
     }
     Ok(problems)
+}
+
+/// The maintainers' words, or a block nothing builds, on the learner's page
+/// `page` (under `root`), whose generated text is `text`.
+fn learner_page(root: &Path, page: &Path, text: &str, built: &Built) -> Vec<String> {
+    let name = format!("docs/src/{}", page.display());
+    let mut problems = contributor_language(&name, text);
+    problems.extend(unbuilt(&name, &on_disk(root, page, text), built));
+    problems
 }
 
 /// Where the README lists the compile-fail programs, a row each, by hand.

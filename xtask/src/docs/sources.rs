@@ -12,6 +12,7 @@ use super::bridge::BridgeDoc;
 use super::headers::HeaderLength;
 use super::{drift, read, topics};
 use crate::Error;
+use crate::export::{DependencyTable, ExampleFile, Export, TASK_DUMP_CONFIG};
 use crate::rust_source::RustSource;
 use crate::workspace::Workspace;
 
@@ -28,6 +29,10 @@ pub(super) struct Sources {
     /// The topics, whose introductions are checked against the examples
     /// they cite.
     pub(super) topics: Vec<topics::Topic>,
+    /// The text of each file the examples' exports write, and of each bridge
+    /// lesson, all built as they are printed: what a block on a page may
+    /// show.
+    pub(super) exported: Vec<String>,
 }
 
 impl Sources {
@@ -35,13 +40,24 @@ impl Sources {
         let mut examples: drift::Examples = bridge.codes().collect();
         let mut summaries = BTreeMap::new();
         let mut headers = Vec::new();
+        let table = DependencyTable::read(workspace)?;
+        let mut exported = vec![TASK_DUMP_CONFIG.to_owned()];
+        exported.extend(bridge.lessons.iter().map(|lesson| lesson.source.clone()));
         for section in workspace.section_names()? {
             let src = workspace.root().join("crates").join(&section).join("src");
             for example in modules(&read(&src.join("main.rs"))?)
                 .map_err(|why| format!("crates/{section}/src/main.rs: {why}"))?
             {
-                let source = read(&src.join(format!("{example}.rs")))?;
+                let path = src.join(format!("{example}.rs"));
+                let source = read(&path)?;
                 let id = format!("{section}/{example}");
+                let file = ExampleFile {
+                    section: section.clone(),
+                    name: example.clone(),
+                    path,
+                };
+                let export = Export::plan(&file, &table)?;
+                exported.extend([export.cargo_toml(), export.main_rs, export.source]);
                 headers.push(HeaderLength::measure(&section, &example, &source));
                 summaries.insert(id.clone(), Header::parse(&source).summary);
                 examples.insert(id, drift::Code::of(&source));
@@ -54,6 +70,7 @@ impl Sources {
             summaries,
             headers,
             topics,
+            exported,
         })
     }
 }
