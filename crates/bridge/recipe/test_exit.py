@@ -3,7 +3,8 @@ exit comes in some runs, not all (without the module's exit hook, one in ten
 or twenty here), so a test of a service that calls Rust runs it many times.
 Then Ctrl-C, 10 times, while Rust counts: the process ends as asyncio ends
 it, with KeyboardInterrupt after the main task's cleanup, and nothing else.
-Then a result that comes as Python finalizes, 3 times: it is dropped."""
+Then a result that comes as Python finalizes, 3 times: it is dropped. Then a
+child forked while results wait to be handed over: it waits for none."""
 
 import signal
 import subprocess
@@ -103,6 +104,42 @@ def test_a_result_as_python_finalizes() -> None:
     assert not failures, f"{len(failures)} of {LATE_RESULTS} runs failed: {failures}"
 
 
+# A worker forked while results wait to be handed over, which exits at once,
+# as `sys.exit` ends it: the parent holds the GIL, which they wait for, for a
+# second after the counts began (and lets no thread take it meanwhile).
+FORKING = """
+import asyncio
+import os
+import sys
+import time
+from hot_path import count_primes
+
+async def main() -> None:
+    counts = [count_primes(100_000) for _ in range(8)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1000)
+    held_until = time.monotonic() + 1
+    while time.monotonic() < held_until:
+        pass
+    if os.fork() == 0:
+        sys.exit(0)
+    sys.setswitchinterval(interval)
+    os.wait()
+    await asyncio.gather(*counts)
+
+asyncio.run(main())
+"""
+
+
+def test_a_forked_child_exits_at_once() -> None:
+    run = subprocess.run(
+        [sys.executable, "-P", "-c", FORKING], capture_output=True, text=True, timeout=60
+    )
+    # The child has none of the parent's Tokio threads, whatever handovers
+    # the parent had under way: its exit hook waits for none.
+    assert run.returncode == 0 and "hot_path:" not in run.stderr, run.stderr
+
+
 if __name__ == "__main__":
     test_the_service_exits_cleanly()
     print(f"{RUNS} runs of the service: each answered and exited cleanly")
@@ -110,3 +147,5 @@ if __name__ == "__main__":
     print(f"Ctrl-C while Rust counts, {INTERRUPTS} times: cleaned up, then KeyboardInterrupt")
     test_a_result_as_python_finalizes()
     print(f"a result as Python finalizes, {LATE_RESULTS} times: dropped, and a clean exit")
+    test_a_forked_child_exits_at_once()
+    print("a child forked as results wait to be handed over: it waits for none")

@@ -1,12 +1,12 @@
 //! `hot_path`: the hot path of an asyncio service, moved to Rust. `await
 //! count_primes(limit)` counts on Tokio's blocking threads without the GIL,
 //! so the event loop runs on and several requests use several cores; the
-//! count stops when the caller stops waiting, and at exit no Tokio thread
-//! is left in Python.
+//! count stops when the caller stops waiting, and the exit waits for the
+//! Tokio threads still handing results to Python.
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
@@ -85,8 +85,9 @@ impl Runtime for CountedTokio {
         pyo3_async_runtimes::tokio::get_runtime().spawn(future)
     }
 
-    /// pyo3-async-runtimes spawns a blocking job only to hand a result (or
-    /// a cancellation) over; after the exit hook it is dropped unrun.
+    /// pyo3-async-runtimes spawns a blocking job only to hand a result over,
+    /// or to see that its awaitable was cancelled; after the exit hook it is
+    /// dropped unrun.
     fn spawn_blocking<F>(handover: F) -> Self::JoinHandle
     where
         F: FnOnce() + Send + 'static,
@@ -156,9 +157,18 @@ impl Drop for HandingOver {
 /// Registered with `atexit`, which runs before the interpreter finalizes:
 /// no handover starts after it, and it waits for those under way, without
 /// the GIL, which they need to finish. That takes them microseconds once
-/// they run; the limit bounds the exit should one never finish.
+/// they run; the limit bounds the exit should one never finish. What it
+/// gives up: a result due later is dropped, so an `atexit` hook that runs
+/// after it (one registered before the import) and awaits a count waits
+/// for ever.
 #[pyfunction]
 fn finish_handovers(py: Python<'_>) {
+    // A process forked from the one that imported the module has none of
+    // its Tokio threads: nothing is under way, whatever the count it copied
+    // says, and the lock may be held by a thread it did not get.
+    if IMPORTED_BY.get() != Some(&std::process::id()) {
+        return;
+    }
     let left = py.detach(|| {
         let mut handovers = lock(&HANDOVERS);
         handovers.exiting = true;
@@ -173,6 +183,9 @@ fn finish_handovers(py: Python<'_>) {
 }
 
 const EXIT_LIMIT: Duration = Duration::from_secs(5);
+
+/// The process that imported the module and registered the hook.
+static IMPORTED_BY: OnceLock<u32> = OnceLock::new();
 
 fn lock(handovers: &Mutex<Handovers>) -> MutexGuard<'_, Handovers> {
     // Nothing panics while it is held.
@@ -189,6 +202,7 @@ fn hot_path(module: &Bound<'_, PyModule>) -> PyResult<()> {
     runtime.enable_all().worker_threads(2);
     pyo3_async_runtimes::tokio::init(runtime);
 
+    IMPORTED_BY.get_or_init(std::process::id);
     let at_exit = wrap_pyfunction!(finish_handovers, module)?;
     let atexit = module.py().import("atexit")?;
     atexit.call_method1("register", (at_exit,))?;
