@@ -87,7 +87,8 @@ impl InOrder {
         let clock = TokioClock::new();
         let limiter = RateLimiter::direct_with_clock(quota, clock.clone());
         let (line, waiting) = mpsc::unbounded_channel();
-        let task = tokio::spawn(let_through(waiting, limiter, clock));
+        let task =
+            tokio::spawn(async move { let_through(&mut Line::new(waiting), limiter, clock).await });
         Self {
             line,
             lapse: quota.replenish_interval().max(SHORTEST_LAPSE),
@@ -115,8 +116,7 @@ impl InOrder {
 }
 
 /// The limiter's task: lets each caller in line through when `check()` does.
-async fn let_through(line: mpsc::UnboundedReceiver<Waiting>, limiter: Limiter, clock: TokioClock) {
-    let mut line = Line::new(line);
+async fn let_through(line: &mut Line, limiter: Limiter, clock: TokioClock) {
     while let Some(caller) = line.next().await {
         // `check()` spends a cell: not for a caller that has given up. One
         // that gives up between this look and the send below costs its cell.
@@ -139,8 +139,8 @@ async fn let_through(line: mpsc::UnboundedReceiver<Waiting>, limiter: Limiter, c
 /// The callers in line. The task takes them off the channel as they come,
 /// while it waits for the limiter too, so that it can drop those that gave up:
 /// however many do, the line grows to at most twice the callers waiting when
-/// it last dropped some, or `KEPT_AT_LEAST`, where the channel would keep
-/// each until its turn.
+/// it last dropped some, or `KEPT_AT_LEAST` since it was last empty, where
+/// the channel would keep each until its turn.
 struct Line {
     channel: mpsc::UnboundedReceiver<Waiting>,
     taken: VecDeque<Waiting>,
@@ -163,10 +163,16 @@ impl Line {
     /// limiter is gone.
     async fn next(&mut self) -> Option<Waiting> {
         while let Some(caller) = self.taken.pop_front() {
+            // A caller taken off the channel comes without the channel's
+            // yield to the scheduler: without this, a burst of turns would
+            // be handed out in one poll, faster than their callers are
+            // polled, and lapse.
+            tokio::task::consume_budget().await;
             if !caller.is_closed() {
                 return Some(caller);
             }
         }
+        self.prune_at = KEPT_AT_LEAST;
         loop {
             let caller = self.channel.recv().await?;
             if !caller.is_closed() {
@@ -508,32 +514,44 @@ mod tests {
         assert_eq!(late.await.unwrap(), handed_out);
     }
 
-    /// The callers that come while the task waits for the limiter are taken
-    /// off the channel, and those that gave up are dropped: of 10,000, at
-    /// most `KEPT_AT_LEAST` stay, and the two still waiting keep their order.
+    /// The callers that come while the task waits for the limiter, an hour
+    /// away, are taken off the channel, and those that gave up are dropped:
+    /// of 10,000, at most `KEPT_AT_LEAST` stay, and a caller behind them
+    /// keeps its place.
     #[tokio::test(start_paused = true)]
     async fn callers_that_gave_up_do_not_pile_up_in_line() {
+        const HOUR: Duration = Duration::from_secs(3600);
+        let clock = TokioClock::new();
+        let limiter = RateLimiter::direct_with_clock(
+            Quota::with_period(HOUR).expect("a period above zero"),
+            clock.clone(),
+        );
         let (asking, channel) = mpsc::unbounded_channel();
         let mut line = Line::new(channel);
         let (first, first_turn) = oneshot::channel();
+        let (second, _second_turn) = oneshot::channel();
         asking.send(first).unwrap();
-        for _ in 0..10_000 {
-            let (waiting, gave_up) = oneshot::channel();
-            drop(gave_up);
-            asking.send(waiting).unwrap();
+        asking.send(second).unwrap();
+        let (third, third_turn) = oneshot::channel();
+        let give_ups = async {
+            // The first took the hour's turn: the task waits for the next.
+            first_turn.await.unwrap();
+            for _ in 0..10_000 {
+                let (waiting, gave_up) = oneshot::channel();
+                drop(gave_up);
+                asking.send(waiting).unwrap();
+            }
+            asking.send(third).unwrap();
+            sleep(SECOND).await;
+        };
+        tokio::select! {
+            () = let_through(&mut line, limiter, clock) => unreachable!("the channel is open"),
+            () = give_ups => {}
         }
-        let (last, last_turn) = oneshot::channel();
-        asking.send(last).unwrap();
 
-        line.meanwhile(sleep(SECOND)).await;
-        assert!(
-            line.taken.len() <= KEPT_AT_LEAST,
-            "{} kept",
-            line.taken.len()
-        );
-        for turn in [first_turn, last_turn] {
-            line.next().await.unwrap().send(Instant::now()).unwrap();
-            turn.await.unwrap();
-        }
+        let kept = line.taken.len() + line.channel.len();
+        assert!(kept <= KEPT_AT_LEAST, "{kept} kept");
+        line.next().await.unwrap().send(Instant::now()).unwrap();
+        third_turn.await.unwrap();
     }
 }

@@ -71,26 +71,8 @@ impl RateLimiter {
             }
         });
         let (line, callers) = mpsc::unbounded_channel::<Waiting>();
-        // Serves the line in order. A caller gone before its turn is
-        // skipped; a caller still there gets its turn whether or not it is
-        // polled (sending on a oneshot never waits), and its permit comes
-        // back a period later all the same.
         let dispatcher = tokio::spawn(async move {
-            let mut callers = Line::new(callers);
-            while let Some(caller) = callers.next().await {
-                let Ok(permit) = callers.meanwhile(permits.acquire()).await else {
-                    return;
-                };
-                permit.forget();
-                let started = Instant::now();
-                if caller.send(started).is_ok() {
-                    // Fails only once the releaser is gone, with the limiter.
-                    let _ = releases.send(started);
-                } else {
-                    // Gone while it waited: the permit was never used.
-                    permits.add_permits(1);
-                }
-            }
+            dispatch(&mut Line::new(callers), &permits, releases).await;
         });
         Self {
             line,
@@ -113,6 +95,96 @@ impl RateLimiter {
             if started.elapsed() < self.lapse {
                 return Ok(started);
             }
+        }
+    }
+}
+
+/// Serves the line in order. A caller gone before its turn is skipped; a
+/// caller still there gets its turn whether or not it is polled (sending on
+/// a oneshot never waits), and its permit comes back a period later all the
+/// same.
+async fn dispatch(
+    callers: &mut Line,
+    permits: &Semaphore,
+    releases: mpsc::UnboundedSender<Instant>,
+) {
+    while let Some(caller) = callers.next().await {
+        let Ok(permit) = callers.meanwhile(permits.acquire()).await else {
+            return;
+        };
+        permit.forget();
+        let started = Instant::now();
+        if caller.send(started).is_ok() {
+            // Fails only once the releaser is gone, with the limiter.
+            let _ = releases.send(started);
+        } else {
+            // Gone while it waited: the permit was never used.
+            permits.add_permits(1);
+        }
+    }
+}
+
+/// The callers in line. The task takes them off the channel as they come,
+/// while it waits for a permit too, so that it can drop those that gave up:
+/// however many do, the line grows to at most twice the callers waiting when
+/// it last dropped some, or `KEPT_AT_LEAST` since it was last empty, where
+/// the channel would keep each until its turn.
+struct Line {
+    channel: mpsc::UnboundedReceiver<Waiting>,
+    taken: VecDeque<Waiting>,
+    /// The length at which those that gave up are next dropped.
+    prune_at: usize,
+}
+
+const KEPT_AT_LEAST: usize = 64;
+
+impl Line {
+    fn new(channel: mpsc::UnboundedReceiver<Waiting>) -> Self {
+        Self {
+            channel,
+            taken: VecDeque::new(),
+            prune_at: KEPT_AT_LEAST,
+        }
+    }
+
+    /// The longest-waiting caller that has not given up; `None` once the
+    /// limiter is gone.
+    async fn next(&mut self) -> Option<Waiting> {
+        while let Some(caller) = self.taken.pop_front() {
+            // A caller taken off the channel comes without the channel's
+            // yield to the scheduler: without this, a burst of turns would
+            // be handed out in one poll, faster than their callers are
+            // polled, and lapse.
+            tokio::task::consume_budget().await;
+            if !caller.is_closed() {
+                return Some(caller);
+            }
+        }
+        self.prune_at = KEPT_AT_LEAST;
+        loop {
+            let caller = self.channel.recv().await?;
+            if !caller.is_closed() {
+                return Some(caller);
+            }
+        }
+    }
+
+    /// Waits for `wait`, taking the callers that come meanwhile.
+    async fn meanwhile<F: Future>(&mut self, wait: F) -> F::Output {
+        let mut wait = pin!(wait);
+        loop {
+            tokio::select! {
+                output = &mut wait => return output,
+                Some(caller) = self.channel.recv() => self.push(caller),
+            }
+        }
+    }
+
+    fn push(&mut self, caller: Waiting) {
+        self.taken.push_back(caller);
+        if self.taken.len() >= self.prune_at {
+            self.taken.retain(|caller| !caller.is_closed());
+            self.prune_at = (2 * self.taken.len()).max(KEPT_AT_LEAST);
         }
     }
 }
@@ -166,65 +238,6 @@ pub async fn run() -> anyhow::Result<()> {
 // The demonstration's API call, and the start times it prints.
 
 /// Returns when the call started, in seconds since `start`.
-/// The callers in line. The task takes them off the channel as they come,
-/// while it waits for a permit too, so that it can drop those that gave up:
-/// however many do, the line grows to at most twice the callers waiting when
-/// it last dropped some, or `KEPT_AT_LEAST`, where the channel would keep
-/// each until its turn.
-struct Line {
-    channel: mpsc::UnboundedReceiver<Waiting>,
-    taken: VecDeque<Waiting>,
-    /// The length at which those that gave up are next dropped.
-    prune_at: usize,
-}
-
-const KEPT_AT_LEAST: usize = 64;
-
-impl Line {
-    fn new(channel: mpsc::UnboundedReceiver<Waiting>) -> Self {
-        Self {
-            channel,
-            taken: VecDeque::new(),
-            prune_at: KEPT_AT_LEAST,
-        }
-    }
-
-    /// The longest-waiting caller that has not given up; `None` once the
-    /// limiter is gone.
-    async fn next(&mut self) -> Option<Waiting> {
-        while let Some(caller) = self.taken.pop_front() {
-            if !caller.is_closed() {
-                return Some(caller);
-            }
-        }
-        loop {
-            let caller = self.channel.recv().await?;
-            if !caller.is_closed() {
-                return Some(caller);
-            }
-        }
-    }
-
-    /// Waits for `wait`, taking the callers that come meanwhile.
-    async fn meanwhile<F: Future>(&mut self, wait: F) -> F::Output {
-        let mut wait = pin!(wait);
-        loop {
-            tokio::select! {
-                output = &mut wait => return output,
-                Some(caller) = self.channel.recv() => self.push(caller),
-            }
-        }
-    }
-
-    fn push(&mut self, caller: Waiting) {
-        self.taken.push_back(caller);
-        if self.taken.len() >= self.prune_at {
-            self.taken.retain(|caller| !caller.is_closed());
-            self.prune_at = (2 * self.taken.len()).max(KEPT_AT_LEAST);
-        }
-    }
-}
-
 async fn call_api(started: Instant, start: Instant) -> f64 {
     sleep(Duration::from_millis(100)).await;
     (started - start).as_secs_f64()
@@ -515,32 +528,40 @@ mod tests {
         .expect("100 calls went through");
     }
 
-    /// The callers that come while the task waits for a permit are taken
-    /// off the channel, and those that gave up are dropped: of 10,000, at
-    /// most `KEPT_AT_LEAST` stay, and the two still waiting keep their order.
+    /// The callers that come while the task waits for a permit (none comes
+    /// back here) are taken off the channel, and those that gave up are dropped:
+    /// of 10,000, at most `KEPT_AT_LEAST` stay, and a caller behind them
+    /// keeps its place.
     #[tokio::test(start_paused = true)]
     async fn callers_that_gave_up_do_not_pile_up_in_line() {
+        let (releases, _due) = mpsc::unbounded_channel();
+        let permits = Semaphore::new(1);
         let (asking, channel) = mpsc::unbounded_channel();
         let mut line = Line::new(channel);
         let (first, first_turn) = oneshot::channel();
+        let (second, _second_turn) = oneshot::channel();
         asking.send(first).unwrap();
-        for _ in 0..10_000 {
-            let (waiting, gave_up) = oneshot::channel();
-            drop(gave_up);
-            asking.send(waiting).unwrap();
+        asking.send(second).unwrap();
+        let (third, third_turn) = oneshot::channel();
+        let give_ups = async {
+            // The first took the one permit: the task waits for the next.
+            first_turn.await.unwrap();
+            for _ in 0..10_000 {
+                let (waiting, gave_up) = oneshot::channel();
+                drop(gave_up);
+                asking.send(waiting).unwrap();
+            }
+            asking.send(third).unwrap();
+            sleep(SECOND).await;
+        };
+        tokio::select! {
+            () = dispatch(&mut line, &permits, releases) => unreachable!("the channel is open"),
+            () = give_ups => {}
         }
-        let (last, last_turn) = oneshot::channel();
-        asking.send(last).unwrap();
 
-        line.meanwhile(sleep(SECOND)).await;
-        assert!(
-            line.taken.len() <= KEPT_AT_LEAST,
-            "{} kept",
-            line.taken.len()
-        );
-        for turn in [first_turn, last_turn] {
-            line.next().await.unwrap().send(Instant::now()).unwrap();
-            turn.await.unwrap();
-        }
+        let kept = line.taken.len() + line.channel.len();
+        assert!(kept <= KEPT_AT_LEAST, "{kept} kept");
+        line.next().await.unwrap().send(Instant::now()).unwrap();
+        third_turn.await.unwrap();
     }
 }

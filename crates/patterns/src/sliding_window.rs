@@ -54,7 +54,9 @@ impl AsyncRateLimiter {
     /// start. It starts the window's task, so call it inside a Tokio runtime.
     fn new(max_calls: NonZeroUsize, time_window: Duration) -> Self {
         let (line, waiting) = mpsc::unbounded_channel();
-        let window = tokio::spawn(let_calls_start(waiting, max_calls, time_window));
+        let window = tokio::spawn(async move {
+            let_calls_start(&mut Line::new(waiting), max_calls, time_window).await;
+        });
         Self {
             line,
             lapse: time_window.max(SHORTEST_LAPSE),
@@ -83,12 +85,7 @@ impl AsyncRateLimiter {
 
 /// The window's task: lets each caller in line start once fewer than
 /// `max_calls` calls started within the last `time_window`.
-async fn let_calls_start(
-    line: mpsc::UnboundedReceiver<Waiting>,
-    max_calls: NonZeroUsize,
-    time_window: Duration,
-) {
-    let mut line = Line::new(line);
+async fn let_calls_start(line: &mut Line, max_calls: NonZeroUsize, time_window: Duration) {
     // The start times of the last `max_calls` calls at most, oldest first.
     let mut calls = VecDeque::new();
     while let Some(caller) = line.next().await {
@@ -117,8 +114,8 @@ async fn let_calls_start(
 /// The callers in line. The task takes them off the channel as they come,
 /// while it waits for room in the window too, so that it can drop those that gave up:
 /// however many do, the line grows to at most twice the callers waiting when
-/// it last dropped some, or `KEPT_AT_LEAST`, where the channel would keep
-/// each until its turn.
+/// it last dropped some, or `KEPT_AT_LEAST` since it was last empty, where
+/// the channel would keep each until its turn.
 struct Line {
     channel: mpsc::UnboundedReceiver<Waiting>,
     taken: VecDeque<Waiting>,
@@ -141,10 +138,16 @@ impl Line {
     /// limiter is gone.
     async fn next(&mut self) -> Option<Waiting> {
         while let Some(caller) = self.taken.pop_front() {
+            // A caller taken off the channel comes without the channel's
+            // yield to the scheduler: without this, a burst of turns would
+            // be handed out in one poll, faster than their callers are
+            // polled, and lapse.
+            tokio::task::consume_budget().await;
             if !caller.is_closed() {
                 return Some(caller);
             }
         }
+        self.prune_at = KEPT_AT_LEAST;
         loop {
             let caller = self.channel.recv().await?;
             if !caller.is_closed() {
@@ -485,32 +488,39 @@ mod tests {
         .expect("100 calls went through");
     }
 
-    /// The callers that come while the task waits for room in the window are taken
-    /// off the channel, and those that gave up are dropped: of 10,000, at
-    /// most `KEPT_AT_LEAST` stay, and the two still waiting keep their order.
+    /// The callers that come while the task waits for room in the window, an hour
+    /// away, are taken off the channel, and those that gave up are dropped:
+    /// of 10,000, at most `KEPT_AT_LEAST` stay, and a caller behind them
+    /// keeps its place.
     #[tokio::test(start_paused = true)]
     async fn callers_that_gave_up_do_not_pile_up_in_line() {
+        const HOUR: Duration = Duration::from_secs(3600);
         let (asking, channel) = mpsc::unbounded_channel();
         let mut line = Line::new(channel);
         let (first, first_turn) = oneshot::channel();
+        let (second, _second_turn) = oneshot::channel();
         asking.send(first).unwrap();
-        for _ in 0..10_000 {
-            let (waiting, gave_up) = oneshot::channel();
-            drop(gave_up);
-            asking.send(waiting).unwrap();
+        asking.send(second).unwrap();
+        let (third, third_turn) = oneshot::channel();
+        let give_ups = async {
+            // The first took the hour's turn: the task waits for the next.
+            first_turn.await.unwrap();
+            for _ in 0..10_000 {
+                let (waiting, gave_up) = oneshot::channel();
+                drop(gave_up);
+                asking.send(waiting).unwrap();
+            }
+            asking.send(third).unwrap();
+            sleep(SECOND).await;
+        };
+        tokio::select! {
+            () = let_calls_start(&mut line, NonZeroUsize::MIN, HOUR) => unreachable!("the channel is open"),
+            () = give_ups => {}
         }
-        let (last, last_turn) = oneshot::channel();
-        asking.send(last).unwrap();
 
-        line.meanwhile(sleep(SECOND)).await;
-        assert!(
-            line.taken.len() <= KEPT_AT_LEAST,
-            "{} kept",
-            line.taken.len()
-        );
-        for turn in [first_turn, last_turn] {
-            line.next().await.unwrap().send(Instant::now()).unwrap();
-            turn.await.unwrap();
-        }
+        let kept = line.taken.len() + line.channel.len();
+        assert!(kept <= KEPT_AT_LEAST, "{kept} kept");
+        line.next().await.unwrap().send(Instant::now()).unwrap();
+        third_turn.await.unwrap();
     }
 }

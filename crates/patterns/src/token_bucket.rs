@@ -55,7 +55,8 @@ impl RateLimiter {
         let (line, waiting) = mpsc::unbounded_channel();
         let bucket = Bucket::new(rate, per);
         let lapse = bucket.every.max(SHORTEST_LAPSE);
-        let bucket = tokio::spawn(hand_out_tokens(waiting, bucket));
+        let bucket =
+            tokio::spawn(async move { hand_out_tokens(&mut Line::new(waiting), bucket).await });
         Self {
             line,
             lapse,
@@ -82,8 +83,7 @@ impl RateLimiter {
 }
 
 /// The bucket's task: hands each caller in line a token, when one is there.
-async fn hand_out_tokens(line: mpsc::UnboundedReceiver<Waiting>, mut bucket: Bucket) {
-    let mut line = Line::new(line);
+async fn hand_out_tokens(line: &mut Line, mut bucket: Bucket) {
     while let Some(caller) = line.next().await {
         while let Some(wait) = bucket.time_to_next_token() {
             // Tokio's `sleep` caps a huge wait at about 30 years.
@@ -100,8 +100,8 @@ async fn hand_out_tokens(line: mpsc::UnboundedReceiver<Waiting>, mut bucket: Buc
 /// The callers in line. The task takes them off the channel as they come,
 /// while it waits for a token too, so that it can drop those that gave up:
 /// however many do, the line grows to at most twice the callers waiting when
-/// it last dropped some, or `KEPT_AT_LEAST`, where the channel would keep
-/// each until its turn.
+/// it last dropped some, or `KEPT_AT_LEAST` since it was last empty, where
+/// the channel would keep each until its turn.
 struct Line {
     channel: mpsc::UnboundedReceiver<Waiting>,
     taken: VecDeque<Waiting>,
@@ -124,10 +124,16 @@ impl Line {
     /// limiter is gone.
     async fn next(&mut self) -> Option<Waiting> {
         while let Some(caller) = self.taken.pop_front() {
+            // A caller taken off the channel comes without the channel's
+            // yield to the scheduler: without this, a burst of turns would
+            // be handed out in one poll, faster than their callers are
+            // polled, and lapse.
+            tokio::task::consume_budget().await;
             if !caller.is_closed() {
                 return Some(caller);
             }
         }
+        self.prune_at = KEPT_AT_LEAST;
         loop {
             let caller = self.channel.recv().await?;
             if !caller.is_closed() {
@@ -634,32 +640,39 @@ mod tests {
         .expect("100 calls went through");
     }
 
-    /// The callers that come while the task waits for a token are taken
-    /// off the channel, and those that gave up are dropped: of 10,000, at
-    /// most `KEPT_AT_LEAST` stay, and the two still waiting keep their order.
+    /// The callers that come while the task waits for a token, an hour
+    /// away, are taken off the channel, and those that gave up are dropped:
+    /// of 10,000, at most `KEPT_AT_LEAST` stay, and a caller behind them
+    /// keeps its place.
     #[tokio::test(start_paused = true)]
     async fn callers_that_gave_up_do_not_pile_up_in_line() {
+        const HOUR: Duration = Duration::from_secs(3600);
         let (asking, channel) = mpsc::unbounded_channel();
         let mut line = Line::new(channel);
         let (first, first_turn) = oneshot::channel();
+        let (second, _second_turn) = oneshot::channel();
         asking.send(first).unwrap();
-        for _ in 0..10_000 {
-            let (waiting, gave_up) = oneshot::channel();
-            drop(gave_up);
-            asking.send(waiting).unwrap();
+        asking.send(second).unwrap();
+        let (third, third_turn) = oneshot::channel();
+        let give_ups = async {
+            // The first took the hour's turn: the task waits for the next.
+            first_turn.await.unwrap();
+            for _ in 0..10_000 {
+                let (waiting, gave_up) = oneshot::channel();
+                drop(gave_up);
+                asking.send(waiting).unwrap();
+            }
+            asking.send(third).unwrap();
+            sleep(SECOND).await;
+        };
+        tokio::select! {
+            () = hand_out_tokens(&mut line, Bucket::new(NonZeroU32::MIN, HOUR)) => unreachable!("the channel is open"),
+            () = give_ups => {}
         }
-        let (last, last_turn) = oneshot::channel();
-        asking.send(last).unwrap();
 
-        line.meanwhile(sleep(SECOND)).await;
-        assert!(
-            line.taken.len() <= KEPT_AT_LEAST,
-            "{} kept",
-            line.taken.len()
-        );
-        for turn in [first_turn, last_turn] {
-            line.next().await.unwrap().send(Instant::now()).unwrap();
-            turn.await.unwrap();
-        }
+        let kept = line.taken.len() + line.channel.len();
+        assert!(kept <= KEPT_AT_LEAST, "{kept} kept");
+        line.next().await.unwrap().send(Instant::now()).unwrap();
+        third_turn.await.unwrap();
     }
 }

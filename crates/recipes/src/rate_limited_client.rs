@@ -135,7 +135,9 @@ impl RateLimitedClient {
             paused_until,
             period,
             deadline: CALL_DEADLINE,
-            _pacer: AbortOnDropHandle::new(tokio::spawn(pace(waiting, paused, period))),
+            _pacer: AbortOnDropHandle::new(tokio::spawn(async move {
+                pace(&mut Line::new(waiting), paused, period).await;
+            })),
         })
     }
 
@@ -240,12 +242,7 @@ fn retry_after(response: &Response) -> Option<Duration> {
 
 /// The pacer: hands each waiting caller its turn, in the order they came,
 /// a `period` after the last turn it handed out and not before a pause ends.
-async fn pace(
-    queue: mpsc::UnboundedReceiver<Waiting>,
-    paused: watch::Receiver<Instant>,
-    period: Duration,
-) {
-    let mut queue = Line::new(queue);
+async fn pace(queue: &mut Line, paused: watch::Receiver<Instant>, period: Duration) {
     let mut next_turn = Instant::now();
     while let Some(waiting) = queue.next().await {
         // Looked at again after each sleep: a pause asked meanwhile only
@@ -270,8 +267,8 @@ async fn pace(
 /// The callers in line. The task takes them off the channel as they come,
 /// while it waits for the next turn too, so that it can drop those that gave up:
 /// however many do, the line grows to at most twice the callers waiting when
-/// it last dropped some, or `KEPT_AT_LEAST`, where the channel would keep
-/// each until its turn.
+/// it last dropped some, or `KEPT_AT_LEAST` since it was last empty, where
+/// the channel would keep each until its turn.
 struct Line {
     channel: mpsc::UnboundedReceiver<Waiting>,
     taken: VecDeque<Waiting>,
@@ -294,10 +291,16 @@ impl Line {
     /// limiter is gone.
     async fn next(&mut self) -> Option<Waiting> {
         while let Some(caller) = self.taken.pop_front() {
+            // A caller taken off the channel comes without the channel's
+            // yield to the scheduler: without this, a burst of turns would
+            // be handed out in one poll, faster than their callers are
+            // polled, and lapse.
+            tokio::task::consume_budget().await;
             if !caller.is_closed() {
                 return Some(caller);
             }
         }
+        self.prune_at = KEPT_AT_LEAST;
         loop {
             let caller = self.channel.recv().await?;
             if !caller.is_closed() {
@@ -882,32 +885,40 @@ mod tests {
         assert_eq!(server.asked_at(start), millis(&[0, 1000]));
     }
 
-    /// The callers that come while the task waits for the next turn are taken
-    /// off the channel, and those that gave up are dropped: of 10,000, at
-    /// most `KEPT_AT_LEAST` stay, and the two still waiting keep their order.
+    /// The callers that come while the task waits for the next turn, an hour
+    /// away, are taken off the channel, and those that gave up are dropped:
+    /// of 10,000, at most `KEPT_AT_LEAST` stay, and a caller behind them
+    /// keeps its place.
     #[tokio::test(start_paused = true)]
     async fn callers_that_gave_up_do_not_pile_up_in_line() {
+        const HOUR: Duration = Duration::from_secs(3600);
+        let (_pause, paused) = watch::channel(Instant::now());
         let (asking, channel) = mpsc::unbounded_channel();
         let mut line = Line::new(channel);
         let (first, first_turn) = oneshot::channel();
+        let (second, _second_turn) = oneshot::channel();
         asking.send(first).unwrap();
-        for _ in 0..10_000 {
-            let (waiting, gave_up) = oneshot::channel();
-            drop(gave_up);
-            asking.send(waiting).unwrap();
+        asking.send(second).unwrap();
+        let (third, third_turn) = oneshot::channel();
+        let give_ups = async {
+            // The first took the hour's turn: the task waits for the next.
+            first_turn.await.unwrap();
+            for _ in 0..10_000 {
+                let (waiting, gave_up) = oneshot::channel();
+                drop(gave_up);
+                asking.send(waiting).unwrap();
+            }
+            asking.send(third).unwrap();
+            sleep(SECOND).await;
+        };
+        tokio::select! {
+            () = pace(&mut line, paused, HOUR) => unreachable!("the channel is open"),
+            () = give_ups => {}
         }
-        let (last, last_turn) = oneshot::channel();
-        asking.send(last).unwrap();
 
-        line.meanwhile(sleep(SECOND)).await;
-        assert!(
-            line.taken.len() <= KEPT_AT_LEAST,
-            "{} kept",
-            line.taken.len()
-        );
-        for turn in [first_turn, last_turn] {
-            line.next().await.unwrap().send(Instant::now()).unwrap();
-            turn.await.unwrap();
-        }
+        let kept = line.taken.len() + line.channel.len();
+        assert!(kept <= KEPT_AT_LEAST, "{kept} kept");
+        line.next().await.unwrap().send(Instant::now()).unwrap();
+        third_turn.await.unwrap();
     }
 }

@@ -30,9 +30,10 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
 
 /// What `docs --check --text` finds wrong, reading only text: no example is
 /// built or run. The pages it regenerates are those no run makes
-/// ([`text_pages`]), and their blocks and the README's are checked against
-/// the exports planned from the files; the examples' pages, their charts
-/// and the README's generated parts wait for `--check`.
+/// ([`text_pages`]), and their blocks, the hand-written pages' and the
+/// README's are checked against the exports planned from the files; the
+/// examples' pages, their charts, the concepts page and the README's
+/// generated parts wait for `--check`.
 pub fn check_text(workspace: &Workspace) -> Result<Vec<String>, Error> {
     let root = docs_src(workspace);
     let bridge = super::bridge::BridgeDoc::read(workspace)?;
@@ -44,6 +45,12 @@ pub fn check_text(workspace: &Workspace) -> Result<Vec<String>, Error> {
     for (page, text) in &pages {
         if !page.starts_with(CONTRIBUTOR_DIR) {
             problems.extend(learner_page(&root, page, text, &built));
+        }
+    }
+    for Page { path, .. } in HANDWRITTEN {
+        // A missing one is `handwritten_pages`' to report.
+        if let Ok(text) = fs::read_to_string(root.join(path)) {
+            problems.extend(learner_page(&root, Path::new(path), &text, &built));
         }
     }
     let readme = read(&workspace.root().join("README.md"))?;
