@@ -4,7 +4,8 @@ or twenty here), so a test of a service that calls Rust runs it many times.
 Then Ctrl-C, 10 times, while Rust counts: the process ends as asyncio ends
 it, with KeyboardInterrupt after the main task's cleanup, and nothing else.
 Then a result that comes as Python finalizes, 3 times: it is dropped. Then a
-child forked while results wait to be handed over: it waits for none."""
+count asked for after the module's exit hook: refused. Then a child forked
+while results wait to be handed over: it waits for none."""
 
 import signal
 import subprocess
@@ -104,6 +105,37 @@ def test_a_result_as_python_finalizes() -> None:
     assert not failures, f"{len(failures)} of {LATE_RESULTS} runs failed: {failures}"
 
 
+# An `atexit` hook registered before the import, so run after the module's:
+# a count it asks for could never be handed over.
+AFTER_THE_HOOK = """
+import asyncio
+import atexit
+
+def at_exit() -> None:
+    async def count() -> None:
+        try:
+            await count_primes(100)
+        except RuntimeError as error:
+            print(error)
+    asyncio.run(count())
+
+atexit.register(at_exit)
+from hot_path import count_primes
+"""
+
+
+def after_the_exit_hook() -> str:
+    run = subprocess.run(
+        [sys.executable, "-P", "-c", AFTER_THE_HOOK], capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0 and not run.stderr, run.stderr
+    return run.stdout.strip()
+
+
+def test_a_count_after_the_exit_hook_is_refused() -> None:
+    assert "Python is exiting" in after_the_exit_hook()
+
+
 # A worker forked while results wait to be handed over, which exits at once,
 # as `sys.exit` ends it: the parent holds the GIL, which they wait for, for a
 # second after the counts began (and lets no thread take it meanwhile).
@@ -147,5 +179,6 @@ if __name__ == "__main__":
     print(f"Ctrl-C while Rust counts, {INTERRUPTS} times: cleaned up, then KeyboardInterrupt")
     test_a_result_as_python_finalizes()
     print(f"a result as Python finalizes, {LATE_RESULTS} times: dropped, and a clean exit")
+    print(f"a count asked for after the exit hook: RuntimeError: {after_the_exit_hook()}")
     test_a_forked_child_exits_at_once()
     print("a child forked as results wait to be handed over: it waits for none")
