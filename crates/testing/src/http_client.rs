@@ -192,8 +192,17 @@ mod tests {
 
     /// A mock server that answers GET /price with `answer`, and checks,
     /// when it is dropped, that it was asked `times` times.
+    /// A server of its own. `MockServer::start` lends one of a pool, at the
+    /// same port from test to test: a request still on its way when a test
+    /// ends (the paused-clock test's, whose deadlines can pass before the
+    /// server has read it) would reach the next test that borrows it, and
+    /// match that test's mocks.
+    async fn fresh_server() -> MockServer {
+        MockServer::builder().start().await
+    }
+
     async fn server(answer: ResponseTemplate, times: u64) -> MockServer {
-        let server = MockServer::start().await;
+        let server = fresh_server().await;
         Mock::given(method("GET"))
             .and(path("/price"))
             .respond_with(answer)
@@ -212,7 +221,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_server_error_is_tried_again_until_it_answers() {
-        let server = MockServer::start().await;
+        let server = fresh_server().await;
         // Mocks are tried in the order they were mounted: twice 503, then 200.
         Mock::given(path("/price"))
             .respond_with(ResponseTemplate::new(503))
@@ -233,7 +242,7 @@ mod tests {
     /// than "never".
     #[tokio::test]
     async fn a_request_timeout_or_too_many_requests_is_tried_again() {
-        let server = MockServer::start().await;
+        let server = fresh_server().await;
         for status in [408, 429] {
             Mock::given(path("/price"))
                 .respond_with(ResponseTemplate::new(status))
@@ -297,7 +306,7 @@ mod tests {
     /// than `LONGEST_PAUSE` comes back at once, asked once.
     #[tokio::test]
     async fn retry_after_is_waited_for_up_to_the_longest_pause() {
-        let pausing = MockServer::start().await;
+        let pausing = fresh_server().await;
         Mock::given(path("/price"))
             .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
             .up_to_n_times(1)
@@ -362,7 +371,7 @@ mod tests {
     async fn an_answer_too_late_or_never_is_given_up_at_each_deadline() {
         let deadline = Duration::from_millis(500);
         for delay in [deadline * 20, Duration::from_secs(3600)] {
-            let server = MockServer::start().await;
+            let server = fresh_server().await;
             Mock::given(method("GET"))
                 .and(path("/price"))
                 .respond_with(ResponseTemplate::new(200).set_delay(delay))
@@ -387,7 +396,7 @@ mod tests {
     /// client's own timers: its deadlines and pauses.
     #[tokio::test(start_paused = true)]
     async fn on_the_paused_clock_the_deadline_fires_before_the_answer() {
-        let server = MockServer::start().await;
+        let server = fresh_server().await;
         let soon = ResponseTemplate::new(200).set_delay(Duration::from_secs(30));
         Mock::given(path("/price"))
             .respond_with(soon)
