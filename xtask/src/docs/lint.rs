@@ -54,8 +54,7 @@ pub fn check_text(workspace: &Workspace) -> Result<Vec<String>, Error> {
         }
     }
     let readme = read(&workspace.root().join("README.md"))?;
-    problems.extend(contributor_language("README.md", &readme));
-    problems.extend(unbuilt("README.md", &readme, &built));
+    problems.extend(readme_words_and_blocks(&readme, &built));
     Ok(problems)
 }
 
@@ -157,8 +156,7 @@ fn learner_pages_and_readme(
         problems.extend(learner_page(root, &page, &text, &built));
     }
     let readme = read(&workspace.root().join("README.md"))?;
-    problems.extend(contributor_language("README.md", &readme));
-    problems.extend(unbuilt("README.md", &readme, &built));
+    problems.extend(readme_words_and_blocks(&readme, &built));
     problems.extend(compile_fail_table(workspace, &readme)?);
     match with_generated_parts(&readme, book) {
         Ok(updated) if updated == readme => {}
@@ -174,6 +172,13 @@ fn learner_page(root: &Path, page: &Path, text: &str, built: &Built) -> Vec<Stri
     let name = format!("docs/src/{}", page.display());
     let mut problems = contributor_language(&name, text);
     problems.extend(unbuilt(&name, &on_disk(root, page, text), built));
+    problems
+}
+
+/// The maintainers' words, or a block nothing builds, in the README.
+fn readme_words_and_blocks(readme: &str, built: &Built) -> Vec<String> {
+    let mut problems = contributor_language("README.md", readme);
+    problems.extend(unbuilt("README.md", readme, built));
     problems
 }
 
