@@ -205,13 +205,17 @@ fn cargo_tree(root: &Path, args: &[&str]) -> String {
 /// task-dump, which an export copies with its manifest to stand alone
 /// (its manifest says why its Tokio's features are its own); and what the
 /// release benchmark builds, without the Tokio `test-util` that the hack
-/// turns on (bench/README.md).
-const NOT_ON_THE_HACK: [&str; 5] = [
+/// turns on (bench/README.md); compile-fail, whose test is trybuild's, which
+/// compiles every dependency of its package again in a project of its own
+/// (its manifest says what the hack would cost there). It has no
+/// dependencies but its test's, so its build builds nothing.
+const NOT_ON_THE_HACK: [&str; 6] = [
     "workspace-hack",
     "task-dump",
     "bench",
     "httpbin",
     "closed-stdout",
+    "compile-fail",
 ];
 
 /// The benchmark's Rust workloads and its server (`cargo xtask bench`
