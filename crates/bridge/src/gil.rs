@@ -9,7 +9,7 @@
 //! that touches no Python object. A Tokio thread has no GIL until
 //! `Python::attach`; held there across blocking work, it stalls the loop just
 //! the same. (Older code and answers spell these `allow_threads` and
-//! `Python::with_gil`: PyO3 0.26 renamed them, 0.28 removed the old names.)
+//! `Python::with_gil`: renamed in PyO3 0.26, the old names removed in 0.28.)
 //! Attach only to touch Python objects, and briefly. A free-threaded build
 //! (3.14t) has no GIL, and this module says it needs none (`gil_used =
 //! false`, PyO3 0.30's default): there an attached thread that blocks holds

@@ -8,7 +8,7 @@
 //! one without asking for `Send`; its tasks run only inside `run_until` or
 //! while the set is awaited. A `RefCell` borrow must not be held across an
 //! `.await`: another task would find it borrowed, and panic (clippy warns).
-//! Tokio 1.51's `LocalRuntime` needs no `LocalSet`.
+//! `LocalRuntime`, stable since Tokio 1.51, needs no `LocalSet`.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;

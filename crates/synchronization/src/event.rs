@@ -6,9 +6,9 @@
 //! wakes every asyncio waiter, while a `watch` receiver sees only the latest
 //! value and waits on. `Notify` keeps no flag: `notify_waiters()` wakes the
 //! waiters of that moment, `notify_one()` one waiter or the next to come.
-//! `SetOnce` (Tokio 1.47), modelled on `asyncio.Event`, is set once, carries
-//! a value and can't be cleared; for shutdown, `CancellationToken` is a
-//! ready-made event.
+//! `SetOnce` (added in Tokio 1.47), modelled on `asyncio.Event`, is set
+//! once, carries a value and can't be cleared; for shutdown,
+//! `CancellationToken` is a ready-made event.
 
 use std::sync::Arc;
 use std::time::Duration;

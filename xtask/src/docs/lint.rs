@@ -59,12 +59,14 @@ pub fn check_text(workspace: &Workspace) -> Result<Vec<String>, Error> {
 }
 
 /// The checks of text: the pages written by hand, the cheat sheet's rows,
-/// the names the pages give the examples and the examples' headers.
+/// the names the pages give the examples, the examples' headers and the
+/// crates' versions written by hand.
 fn text(workspace: &Workspace, root: &Path, sources: &Sources) -> Result<Vec<String>, Error> {
     let mut problems = handwritten_pages(root);
     problems.extend(cheat_sheet_gaps(workspace)?);
     problems.extend(drift(workspace, root, sources)?);
     problems.extend(super::headers::problems(&sources.headers));
+    problems.extend(super::versions::problems(workspace)?);
     Ok(problems)
 }
 

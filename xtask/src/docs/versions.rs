@@ -1,0 +1,200 @@
+//! A crate's version written by hand ("Tokio 1.54"), on a page or in an
+//! example's comments: the one Cargo.lock builds, so that a sentence says
+//! which version its claim was checked against, and is read again when the
+//! lock moves to another. An older one is history, and says so with a word
+//! before it ("added in Tokio 1.47", [`HISTORY`]). Names the lock does not
+//! have (Python, mdBook) are not checked.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::MARKER;
+use super::generate::files_under;
+use crate::Error;
+use crate::workspace::Workspace;
+
+/// Where the text written by hand is, under the workspace's root: pages
+/// (the generated ones, which start with [`MARKER`], are left out: their
+/// text is another file's) and Rust files, whose comments the pages quote;
+/// not the tools' crates ([`TOOLS`]), which no page shows.
+const WRITTEN: [(&str, &[&str]); 4] = [
+    ("docs", &["md"]),
+    ("crates", &["md", "rs"]),
+    ("exercises", &["md", "rs"]),
+    ("bench", &["md", "rs"]),
+];
+
+const TOOLS: &str = "crates/infra";
+
+/// The root's own pages.
+const ROOT_PAGES: [&str; 2] = ["README.md", "CONTRIBUTING.md"];
+
+/// Every version written by hand that is neither the one Cargo.lock builds
+/// nor older history, a line each.
+pub fn problems(workspace: &Workspace) -> Result<Vec<String>, Error> {
+    let locked = Locked::read(workspace)?;
+    let root = workspace.root();
+    let mut files: Vec<PathBuf> = ROOT_PAGES.iter().map(PathBuf::from).collect();
+    for (dir, extensions) in WRITTEN {
+        let found = files_under(&root.join(dir), extensions)?;
+        let found = found.into_iter().map(|path| Path::new(dir).join(path));
+        files.extend(found.filter(|path| !path.starts_with(TOOLS)));
+    }
+    let mut problems = Vec::new();
+    for file in files {
+        let text = super::read(&root.join(&file))?;
+        if !text.starts_with(MARKER) {
+            problems.extend(locked.problems(&file.display().to_string(), &text));
+        }
+    }
+    Ok(problems)
+}
+
+/// What may come before an older version, which then is history.
+const HISTORY: [&str; 6] = [
+    "since",
+    "added in",
+    "stabilized in",
+    "renamed in",
+    "removed in",
+    "deprecated in",
+];
+
+/// A name, then a version of two or three numbers, not a quantity ("bytes
+/// 0.1 s apart").
+static MENTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b([A-Za-z][A-Za-z0-9_-]*) v?(\d+\.\d+(?:\.\d+)?)\b(\s*(?:s|ms|µs|ns|%)\b)?")
+        .expect("a valid pattern")
+});
+
+/// The versions of each crate in Cargo.lock, by its name in lower case.
+pub struct Locked(BTreeMap<String, Vec<String>>);
+
+impl Locked {
+    pub fn read(workspace: &Workspace) -> Result<Locked, Error> {
+        let path = workspace.root().join("Cargo.lock");
+        let lock: toml::Table = super::read(&path)?
+            .parse()
+            .map_err(|error| format!("{}: {error}", path.display()))?;
+        Ok(Locked::of(&lock))
+    }
+
+    fn of(lock: &toml::Table) -> Locked {
+        let mut versions: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let packages = lock.get("package").and_then(toml::Value::as_array);
+        for package in packages.into_iter().flatten() {
+            let field = |key| package.get(key).and_then(toml::Value::as_str);
+            if let (Some(name), Some(version)) = (field("name"), field("version")) {
+                let name = name.to_lowercase();
+                versions.entry(name).or_default().push(version.to_owned());
+            }
+        }
+        Locked(versions)
+    }
+
+    /// A line for each version on `page` (its `text`) that is neither one
+    /// the lock builds nor older history.
+    pub fn problems(&self, page: &str, text: &str) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut before = String::new();
+        for (number, line) in text.lines().enumerate() {
+            let line = without_comment_marker(line);
+            for mention in MENTION.captures_iter(line) {
+                let (name, written) = (&mention[1], &mention[2]);
+                if mention.get(3).is_some() {
+                    continue;
+                }
+                let Some(locked) = self.0.get(&name.to_lowercase()) else {
+                    continue;
+                };
+                if locked.iter().any(|version| same(written, version)) {
+                    continue;
+                }
+                let start = mention.get(0).map_or(0, |m| m.start());
+                let lead = format!("{before} {}", &line[..start]);
+                let history = HISTORY
+                    .iter()
+                    .any(|word| lead.trim_end().to_lowercase().ends_with(word));
+                if history && locked.iter().any(|version| older(written, version)) {
+                    continue;
+                }
+                let locked = locked.join(" and ");
+                problems.push(format!(
+                    "{page}:{}: says {name} {written}, and Cargo.lock builds {locked}: \
+                     check the claim against {locked} and write that version (an older \
+                     one, as history, comes after `{}`)",
+                    number + 1,
+                    HISTORY.join("`, `"),
+                ));
+            }
+            before = line.to_owned();
+        }
+        problems
+    }
+}
+
+/// A line of a page, or of a Rust comment a page quotes, without `//!`,
+/// `///` or `//` before its words.
+fn without_comment_marker(line: &str) -> &str {
+    let trimmed = line.trim_start();
+    ["//!", "///", "//"]
+        .iter()
+        .find_map(|marker| trimmed.strip_prefix(marker))
+        .unwrap_or(line)
+}
+
+fn numbers(version: &str) -> Vec<u64> {
+    version.split('.').map_while(|n| n.parse().ok()).collect()
+}
+
+/// Whether `written` ("1.54") names `locked` ("1.54.1").
+fn same(written: &str, locked: &str) -> bool {
+    let (written, locked) = (numbers(written), numbers(locked));
+    locked.starts_with(&written)
+}
+
+/// Whether `written` is older than `locked`, to as many numbers as it has.
+fn older(written: &str, locked: &str) -> bool {
+    let written = numbers(written);
+    let locked = numbers(locked);
+    written < locked[..written.len().min(locked.len())].to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn locked() -> Locked {
+        let lock = "[[package]]\nname = \"tokio\"\nversion = \"1.54.1\"\n\n\
+                    [[package]]\nname = \"pyo3\"\nversion = \"0.30.1\"\n";
+        Locked::of(&lock.parse().unwrap())
+    }
+
+    #[test]
+    fn the_version_the_lock_builds_passes_in_any_spelling() {
+        let text = "In Tokio 1.54, a claim.\nWith tokio 1.54.1 and PyO3 0.30's default.\n";
+        assert_eq!(locked().problems("p.md", text), Vec::<String>::new());
+    }
+
+    #[test]
+    fn another_version_is_reported_unless_it_is_older_history() {
+        let text = "What Tokio 1.53 documents.\n\
+                    `SetOnce` (added in Tokio 1.47), and since\n\
+                    //! Tokio 1.51, `LocalRuntime`.\n\
+                    Renamed in PyO3 0.26.\n\
+                    Since Tokio 1.60, a promise.\n\
+                    Tokio 1.47's `SetOnce`.\n\
+                    Python 3.11 and mdBook 0.5.4 are not the lock's.\n\
+                    Two tokio 0.1 s apart are a quantity.\n";
+        let problems = locked().problems("p.md", text);
+        let lines: Vec<&str> = problems
+            .iter()
+            .map(|p| p.split(": says").next().unwrap())
+            .collect();
+        assert_eq!(lines, ["p.md:1", "p.md:5", "p.md:6"], "{problems:#?}");
+        assert!(problems[0].contains("says Tokio 1.53, and Cargo.lock builds 1.54.1"));
+    }
+}
