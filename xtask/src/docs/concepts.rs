@@ -27,6 +27,12 @@ pub(super) struct Concept {
     also: Option<String>,
 }
 
+impl Concept {
+    fn explanation(&self) -> String {
+        format!("docs/concepts/{}.md", self.id)
+    }
+}
+
 /// A chapter of *The Rust Programming Language*, written `[title, address]`
 /// in the file.
 #[derive(serde::Deserialize)]
@@ -47,6 +53,16 @@ const FILE: &str = "docs/concepts.toml";
 impl Concepts {
     pub(super) fn read(root: &Path) -> Result<Self, Error> {
         Self::parse(&read(&root.join(FILE))?)
+    }
+
+    /// Each concept's explanation, by its path under the workspace's root,
+    /// as the page shows it whole.
+    pub(super) fn explanations(&self, root: &Path) -> Result<Vec<(String, String)>, Error> {
+        let explanation = |concept: &Concept| {
+            let path = concept.explanation();
+            Ok((path.clone(), read(&root.join(path))?))
+        };
+        self.0.iter().map(explanation).collect()
     }
 
     /// The concepts of `text`, or what is wrong with it, said as `toml`
@@ -195,7 +211,7 @@ impl Concepts {
             );
         }
         for concept in self.0.iter() {
-            let explanation = read(&root.join(format!("docs/concepts/{}.md", concept.id)))?;
+            let explanation = read(&root.join(concept.explanation()))?;
             let chapters: Vec<String> = concept
                 .book
                 .iter()

@@ -31,9 +31,9 @@ pub fn check(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
 /// What `docs --check --text` finds wrong, reading only text: no example is
 /// built or run. The pages it regenerates are those no run makes
 /// ([`text_pages`]), and their blocks, the hand-written pages' and the
-/// README's are checked against the exports planned from the files; the
-/// examples' pages, their charts, the concepts page and the README's
-/// generated parts wait for `--check`.
+/// README's and the concepts' explanations are checked against the exports
+/// planned from the files; the examples' pages, their charts, the concepts
+/// page and the README's generated parts wait for `--check`.
 pub fn check_text(workspace: &Workspace) -> Result<Vec<String>, Error> {
     let root = docs_src(workspace);
     let bridge = super::bridge::BridgeDoc::read(workspace)?;
@@ -52,6 +52,13 @@ pub fn check_text(workspace: &Workspace) -> Result<Vec<String>, Error> {
         if let Ok(text) = fs::read_to_string(root.join(path)) {
             problems.extend(learner_page(&root, Path::new(path), &text, &built));
         }
+    }
+    // The concepts page needs every section's code; the explanations it
+    // shows whole, blocks and all, need none.
+    let concepts = super::concepts::Concepts::read(workspace.root())?;
+    for (path, text) in concepts.explanations(workspace.root())? {
+        problems.extend(contributor_language(&path, &text));
+        problems.extend(unbuilt(&path, &text, &built));
     }
     let readme = read(&workspace.root().join("README.md"))?;
     problems.extend(readme_words_and_blocks(&readme, &built));
