@@ -356,6 +356,8 @@ pub struct Names {
     pub called: BTreeSet<String>,
     /// The functions under `#[test]` or `#[tokio::test]`, by name.
     pub tests: BTreeSet<String>,
+    /// The functions under `#[ignore]`, by name.
+    pub ignored: BTreeSet<String>,
     /// Every outer attribute, an item's or an expression's.
     pub attributes: Vec<Attribute>,
 }
@@ -399,6 +401,11 @@ impl Names {
                             && let Some(name) = function_after(&tokens[at + 2..])
                         {
                             self.tests.insert(name);
+                        }
+                        if attribute.path == ["ignore"]
+                            && let Some(name) = function_after(&tokens[at + 2..])
+                        {
+                            self.ignored.insert(name);
                         }
                         self.attributes.push(attribute);
                     }
@@ -599,12 +606,14 @@ mod tests {
         let called = ["drop", "f", "flush", "main", "stdout"].map(str::to_owned);
         assert_eq!(names.called, BTreeSet::from(called));
         let tests = "mod tests { #[test] fn plain() {} #[tokio::test(start_paused = true)]\n\
-                     #[should_panic] async fn paused() {} #[cfg(test)] fn helper() {} fn other() {} }";
-        let tests = source(tests).names().tests;
+                     #[should_panic] async fn paused() {} #[cfg(test)] fn helper() {} fn other() {}\n\
+                     #[ignore = \"slow\"] #[test] fn skipped() {} }";
+        let tests = source(tests).names();
         assert_eq!(
-            tests,
-            BTreeSet::from(["paused", "plain"].map(str::to_owned))
+            tests.tests,
+            BTreeSet::from(["paused", "plain", "skipped"].map(str::to_owned))
         );
+        assert_eq!(tests.ignored, BTreeSet::from(["skipped".to_owned()]));
         assert_eq!(
             names.attributes,
             [Attribute {

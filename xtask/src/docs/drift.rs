@@ -32,8 +32,8 @@
 //! the page it links.
 //!
 //! A claim about how an example behaves cites the test that checks it,
-//! `tests::NAME`: a function under `#[test]` or `#[tokio::test]` in each
-//! example that speaks for it. A name written as a call,
+//! `tests::NAME`: a function under `#[test]` or `#[tokio::test]`, and not
+//! `#[ignore]`, in each example that speaks for it. A name written as a call,
 //! `capacity()`, must be one the code calls or defines as a function.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -60,7 +60,7 @@ pub(super) struct Code {
     /// what a name written as a call, `capacity()`, must be.
     called: BTreeSet<String>,
     /// Its tests' names, which a page cites as `tests::NAME` for a claim
-    /// about how the example behaves.
+    /// about how the example behaves; not those under `#[ignore]`.
     tests: BTreeSet<String>,
 }
 
@@ -123,7 +123,9 @@ impl Code {
             words,
             paths,
             called: names.called.clone(),
-            tests: names.tests.clone(),
+            // An ignored test runs in no check: it proves nothing a page
+            // cites it for.
+            tests: names.tests.difference(&names.ignored).cloned().collect(),
         }
     }
 
@@ -553,7 +555,7 @@ fn missing(claim: &Claim<'_>, linked: &[Linked<'_>]) -> Option<String> {
             .map(|example| example.key)
             .collect();
         return (!lacking.is_empty())
-            .then(|| format!("{} (no test named `{test}`)", lacking.join(", ")));
+            .then(|| format!("{} (no test named `{test}` that runs)", lacking.join(", ")));
     }
     let name = segments.last().copied().unwrap_or_default();
     let mut lacking = Vec::new();
@@ -926,7 +928,7 @@ mod tests {
                 problem(
                     5,
                     "tests::fifo",
-                    "synchronization/condition_queue (no test named `fifo`)",
+                    "synchronization/condition_queue (no test named `fifo` that runs)",
                     "cited for it"
                 ),
             ]
@@ -1026,7 +1028,7 @@ About `Mutex` and `tokio::spawn`, citing nothing.
             [
                 format!(
                     "{page}:1: `tests::gone` is not in the code of real-world/api_handler (no \
-                     test named `gone`), cited for it: {FIX}"
+                     test named `gone` that runs), cited for it: {FIX}"
                 ),
                 unchecked(2, "tests::bare"),
                 unchecked(2, "tests::running"),
@@ -1087,10 +1089,13 @@ About `Mutex` and `tokio::spawn`, citing nothing.
 
     #[test]
     fn a_cited_test_is_a_test_of_the_example() {
-        let source =
-            "fn fifo() {} #[cfg(test)] mod tests { #[tokio::test] async fn in_order() {} }";
-        let note = "`tests::in_order`, `tests::fifo`, `tests::gone`";
-        assert_eq!(reported(source, note), ["tests::fifo", "tests::gone"]);
+        let source = "fn fifo() {} #[cfg(test)] mod tests { #[tokio::test] async fn in_order() {}\n\
+                      #[tokio::test] #[ignore = \"flaky\"] async fn skipped() {} }";
+        let note = "`tests::in_order`, `tests::fifo`, `tests::gone`, `tests::skipped`";
+        assert_eq!(
+            reported(source, note),
+            ["tests::fifo", "tests::gone", "tests::skipped"]
+        );
     }
 
     /// `let capacity = 5;` is no `capacity()`.
