@@ -1,9 +1,10 @@
 //! A crate's version written by hand ("Tokio 1.54"), on a page or in an
-//! example's comments: the one Cargo.lock builds, so that a sentence says
-//! which version its claim was checked against, and is read again when the
-//! lock moves to another. An older one is history, and says so with a word
-//! before it ("added in Tokio 1.47", [`HISTORY`]). Names the lock does not
-//! have (Python, mdBook) are not checked.
+//! example's comments: the one Cargo.lock builds (Rust's: the one
+//! rust-toolchain.toml pins), so that a sentence says which version its
+//! claim was checked against, and is read again when the lock moves to
+//! another. An older one is history, and says so with a word before it
+//! ("added in Tokio 1.47", [`HISTORY`]). Names the lock does not have
+//! (Python, mdBook) are not checked.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -70,16 +71,29 @@ static MENTION: LazyLock<Regex> = LazyLock::new(|| {
         .expect("a valid pattern")
 });
 
-/// The versions of each crate in Cargo.lock, by its name in lower case.
+/// The versions of each crate in Cargo.lock, by its name in lower case, and
+/// Rust's.
 pub struct Locked(BTreeMap<String, Vec<String>>);
+
+/// Rust, as [`Locked`] names it.
+const RUST: &str = "rust";
 
 impl Locked {
     pub fn read(workspace: &Workspace) -> Result<Locked, Error> {
-        let path = workspace.root().join("Cargo.lock");
-        let lock: toml::Table = super::read(&path)?
-            .parse()
-            .map_err(|error| format!("{}: {error}", path.display()))?;
-        Ok(Locked::of(&lock))
+        let toml = |file: &str| -> Result<toml::Table, Error> {
+            let path = workspace.root().join(file);
+            let text = super::read(&path)?;
+            Ok(text.parse().map_err(|error| format!("{file}: {error}"))?)
+        };
+        let mut locked = Locked::of(&toml("Cargo.lock")?);
+        let toolchain = toml("rust-toolchain.toml")?;
+        let channel = toolchain
+            .get("toolchain")
+            .and_then(|table| table.get("channel"))
+            .and_then(toml::Value::as_str)
+            .ok_or("rust-toolchain.toml: no [toolchain] channel")?;
+        locked.0.insert(RUST.to_owned(), vec![channel.to_owned()]);
+        Ok(locked)
     }
 
     fn of(lock: &toml::Table) -> Locked {
@@ -122,10 +136,15 @@ impl Locked {
                     continue;
                 }
                 let locked = locked.join(" and ");
+                let builds = if name.eq_ignore_ascii_case(RUST) {
+                    "rust-toolchain.toml pins"
+                } else {
+                    "Cargo.lock builds"
+                };
                 problems.push(format!(
-                    "{page}:{}: says {name} {written}, and Cargo.lock builds {locked}: \
-                     check the claim against {locked} and write that version (an older \
-                     one, as history, comes after `{}`)",
+                    "{page}:{}: says {name} {written}, and {builds} {locked}: check the \
+                     claim against {locked} and write that version (an older one, as \
+                     history, comes after `{}`)",
                     number + 1,
                     HISTORY.join("`, `"),
                 ));
@@ -170,12 +189,15 @@ mod tests {
     fn locked() -> Locked {
         let lock = "[[package]]\nname = \"tokio\"\nversion = \"1.54.1\"\n\n\
                     [[package]]\nname = \"pyo3\"\nversion = \"0.30.1\"\n";
-        Locked::of(&lock.parse().unwrap())
+        let mut locked = Locked::of(&lock.parse().unwrap());
+        locked.0.insert(RUST.to_owned(), vec!["1.95.0".to_owned()]);
+        locked
     }
 
     #[test]
     fn the_version_the_lock_builds_passes_in_any_spelling() {
-        let text = "In Tokio 1.54, a claim.\nWith tokio 1.54.1 and PyO3 0.30's default.\n";
+        let text = "In Tokio 1.54, a claim.\nWith tokio 1.54.1 and PyO3 0.30's default.\n\
+                    Rust 1.95 says so; stable since Rust 1.85.\n";
         assert_eq!(locked().problems("p.md", text), Vec::<String>::new());
     }
 
@@ -188,13 +210,19 @@ mod tests {
                     Since Tokio 1.60, a promise.\n\
                     Tokio 1.47's `SetOnce`.\n\
                     Python 3.11 and mdBook 0.5.4 are not the lock's.\n\
-                    Two tokio 0.1 s apart are a quantity.\n";
+                    Two tokio 0.1 s apart are a quantity.\n\
+                    Check that Rust 1.94 still says this.\n";
         let problems = locked().problems("p.md", text);
         let lines: Vec<&str> = problems
             .iter()
             .map(|p| p.split(": says").next().unwrap())
             .collect();
-        assert_eq!(lines, ["p.md:1", "p.md:5", "p.md:6"], "{problems:#?}");
+        assert_eq!(
+            lines,
+            ["p.md:1", "p.md:5", "p.md:6", "p.md:9"],
+            "{problems:#?}"
+        );
         assert!(problems[0].contains("says Tokio 1.53, and Cargo.lock builds 1.54.1"));
+        assert!(problems[3].contains("says Rust 1.94, and rust-toolchain.toml pins 1.95.0"));
     }
 }
