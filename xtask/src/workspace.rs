@@ -25,7 +25,7 @@ pub const BUILT: &str = "XTASK_BUILT";
 pub const GOLDEN: &str = "XTASK_GOLDEN";
 
 /// How long `cargo metadata` may take: it may wait for cargo's lock.
-const CARGO_METADATA: Duration = Duration::from_secs(60);
+pub(crate) const CARGO_METADATA: Duration = Duration::from_secs(60);
 /// How long a section binary may take to print `--list=tsv`, which runs no
 /// example: only a machine too busy to run it at all takes longer.
 const SECTION_LIST: Duration = Duration::from_secs(60);

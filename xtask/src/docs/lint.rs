@@ -73,7 +73,7 @@ fn text(workspace: &Workspace, root: &Path, sources: &Sources) -> Result<Vec<Str
     problems.extend(cheat_sheet_gaps(workspace)?);
     problems.extend(drift(workspace, root, sources)?);
     problems.extend(super::headers::problems(&sources.headers));
-    problems.extend(super::versions::problems(workspace)?);
+    problems.extend(super::crate_facts::problems(workspace)?);
     Ok(problems)
 }
 

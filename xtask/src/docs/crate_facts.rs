@@ -1,12 +1,18 @@
-//! A crate's version written by hand ("Tokio 1.54"), on a page or in an
-//! example's comments: the one Cargo.lock builds (Rust's: the one
-//! rust-toolchain.toml pins), so that a sentence says which version its
-//! claim was checked against, and is read again when the lock moves to
-//! another. An older one is history, and says so with a word before it
-//! ("added in Tokio 1.47", [`HISTORY`]). Names the lock does not have
-//! (Python, mdBook) are not checked.
+//! What a page or an example's comments say of the crates by hand, checked
+//! against the build:
+//! - a crate's version ("Tokio 1.54") is the one Cargo.lock builds (Rust's:
+//!   the one rust-toolchain.toml pins), so that a sentence says which
+//!   version its claim was checked against, and is read again when the lock
+//!   moves to another. An older one is history, and says so with a word
+//!   before it ("added in Tokio 1.47", [`HISTORY`]). Names the lock does
+//!   not have (Python, mdBook) are not checked.
+//! - a feature named in backticks beside the word ("the runner's `httpbin`
+//!   feature") is one that a package here declares: a crate of the
+//!   workspace's build, with every feature on, or a project of its own under
+//!   crates/ (a recipe). Which package's it is, the sentence says in words,
+//!   and that is not checked.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
@@ -15,7 +21,7 @@ use regex::Regex;
 use super::MARKER;
 use super::generate::files_under;
 use crate::Error;
-use crate::workspace::Workspace;
+use crate::workspace::{CARGO_METADATA, Workspace};
 
 /// Where the text written by hand is, under the workspace's root: pages
 /// (the generated ones, which start with [`MARKER`], are left out: their
@@ -34,9 +40,10 @@ const TOOLS: &str = "crates/infra";
 const ROOT_PAGES: [&str; 2] = ["README.md", "CONTRIBUTING.md"];
 
 /// Every version written by hand that is neither the one Cargo.lock builds
-/// nor older history, a line each.
+/// nor older history, and every feature no package declares, a line each.
 pub fn problems(workspace: &Workspace) -> Result<Vec<String>, Error> {
     let locked = Locked::read(workspace)?;
+    let features = Features::read(workspace)?;
     let root = workspace.root();
     let mut files: Vec<PathBuf> = ROOT_PAGES.iter().map(PathBuf::from).collect();
     for (dir, extensions) in WRITTEN {
@@ -48,7 +55,9 @@ pub fn problems(workspace: &Workspace) -> Result<Vec<String>, Error> {
     for file in files {
         let text = super::read(&root.join(&file))?;
         if !text.starts_with(MARKER) {
-            problems.extend(locked.problems(&file.display().to_string(), &text));
+            let file = file.display().to_string();
+            problems.extend(locked.problems(&file, &text));
+            problems.extend(features.problems(&file, &text));
         }
     }
     Ok(problems)
@@ -155,6 +164,87 @@ impl Locked {
     }
 }
 
+/// A feature in backticks beside the word: "`NAME` feature", "feature
+/// `NAME`".
+static FEATURE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"`([A-Za-z0-9_-]+)` features?\b|\bfeatures? `([A-Za-z0-9_-]+)`")
+        .expect("a valid pattern")
+});
+
+/// Every feature a package here declares.
+struct Features(BTreeSet<String>);
+
+impl Features {
+    /// The features of the workspace's build with all of them on (so that
+    /// optional dependencies are there too), and of each project of its own
+    /// under crates/.
+    fn read(workspace: &Workspace) -> Result<Features, Error> {
+        let mut command = cargo_metadata::MetadataCommand::new();
+        command
+            .manifest_path(workspace.root().join("Cargo.toml"))
+            .features(cargo_metadata::CargoOpt::AllFeatures)
+            .other_options(["--locked".to_owned()])
+            .cargo_path(proc::cargo::program());
+        let finished = proc::run(command.cargo_command(), CARGO_METADATA)?;
+        if !finished.success() {
+            return Err(format!("`cargo metadata` failed: {}", finished.stderr.trim()).into());
+        }
+        let json = finished.stdout.lines().find(|line| line.starts_with('{'));
+        let metadata = cargo_metadata::MetadataCommand::parse(
+            json.ok_or("`cargo metadata` printed no JSON")?,
+        )?;
+        let mut names: BTreeSet<String> = metadata
+            .packages
+            .iter()
+            .flat_map(|package| package.features.keys().cloned())
+            .collect();
+        let members: BTreeSet<_> = metadata
+            .workspace_packages()
+            .iter()
+            .map(|package| package.manifest_path.clone().into_std_path_buf())
+            .collect();
+        let crates = workspace.root().join("crates");
+        for manifest in files_under(&crates, &["toml"])? {
+            let path = crates.join(manifest);
+            if path.file_name() != Some("Cargo.toml".as_ref()) || members.contains(&path) {
+                continue;
+            }
+            let table: toml::Table = super::read(&path)?
+                .parse()
+                .map_err(|error| format!("{}: {error}", path.display()))?;
+            let declared = table.get("features").and_then(toml::Value::as_table);
+            names.extend(
+                declared
+                    .into_iter()
+                    .flat_map(|features| features.keys().cloned()),
+            );
+        }
+        Ok(Features(names))
+    }
+
+    /// A line for each feature on `page` (its `text`) that no package
+    /// declares.
+    fn problems(&self, page: &str, text: &str) -> Vec<String> {
+        let mut problems = Vec::new();
+        for (number, line) in text.lines().enumerate() {
+            for mention in FEATURE.captures_iter(line) {
+                let Some(name) = mention.get(1).or(mention.get(2)) else {
+                    continue;
+                };
+                if !self.0.contains(name.as_str()) {
+                    problems.push(format!(
+                        "{page}:{}: names the `{}` feature, which no package here declares \
+                         (the workspace's with every feature on, or a project under crates/)",
+                        number + 1,
+                        name.as_str()
+                    ));
+                }
+            }
+        }
+        problems
+    }
+}
+
 /// A line of a page, or of a Rust comment a page quotes, without `//!`,
 /// `///` or `//` before its words.
 fn without_comment_marker(line: &str) -> &str {
@@ -224,5 +314,26 @@ mod tests {
         );
         assert!(problems[0].contains("says Tokio 1.53, and Cargo.lock builds 1.54.1"));
         assert!(problems[3].contains("says Rust 1.94, and rust-toolchain.toml pins 1.95.0"));
+    }
+
+    #[test]
+    fn a_feature_in_backticks_beside_the_word_is_one_a_package_declares() {
+        let features = Features(["httpbin", "test-util"].map(str::to_owned).into());
+        let text = "The runner's `httpbin` feature, Tokio's `test-util` feature.\n\
+                    With the features `test-util` and `local-server` features.\n\
+                    Its `gone` features; not `code` here, nor a feature.\n";
+        let problems = features.problems("p.md", text);
+        let named: Vec<&str> = problems
+            .iter()
+            .map(|p| p.split(" feature,").next().unwrap())
+            .collect();
+        assert_eq!(
+            named,
+            [
+                "p.md:2: names the `local-server`",
+                "p.md:3: names the `gone`"
+            ],
+            "{problems:#?}"
+        );
     }
 }
