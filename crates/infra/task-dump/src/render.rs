@@ -279,6 +279,9 @@ impl Report {
             }
             Verdict::Quiet(quiet) => {
                 let why = match quiet {
+                    Quiet::Unheard => "Tokio reported nothing to the tracker, so it counted no \
+                                       timer, and one may still be pending"
+                        .to_owned(),
                     Quiet::NoFrames => "this report has no frames of some of them, so whether \
                                         one waits on a socket or a signal the run can't see"
                         .to_owned(),

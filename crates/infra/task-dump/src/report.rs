@@ -183,6 +183,10 @@ pub enum Doubt {
 /// Why a stall can't be proven.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Quiet {
+    /// The tracker heard nothing from Tokio (it is not the program's
+    /// subscriber, or Tokio's `tracing` feature is off), so it counted no
+    /// timer: one may still be pending.
+    Unheard,
     /// The dump took no frames of `main` or of the tasks.
     NoFrames,
     /// `who` waits where a task dump can't see.
@@ -805,6 +809,9 @@ fn doubt(entries: &[Entry], set: &[Actor]) -> Option<Doubt> {
 /// frames of, one that waits where a dump can't see, or in a leaf that
 /// something besides the program's tasks can end.
 fn unseen_waker(entries: &[Entry], dump: &Dump) -> Option<Quiet> {
+    if !dump.records.heard {
+        return Some(Quiet::Unheard);
+    }
     if let Some(woken) = dump.wakers.from_outside
         && woken > 0
     {

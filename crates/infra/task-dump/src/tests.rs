@@ -964,3 +964,37 @@ fn a_multi_thread_dump_leaves_main_to_hear_what_it_waits_for() {
     });
     assert_eq!(heard, Ok(true), "main never heard that its task ended");
 }
+
+/// A tracker that is not the program's subscriber hears of no timer, so two
+/// dumps of a program that sleeps prove no stall. Seen failing ("Stuck",
+/// "nothing is left to wake a task (no timer ...)"), as the runner's own
+/// tracker left the recipe's deaf.
+#[test]
+fn a_tracker_that_heard_nothing_proves_no_stall() {
+    let tracker = Tracker::default();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let own = Own {
+        files: Files::One("src/tests.rs"),
+        module: "tests",
+    };
+    let text = runtime.block_on(async {
+        let mut dumps_of = TaskDumps::new(tracker.clone(), own);
+        let mut main = pin!(tracker.main(async {
+            sleep(Duration::from_secs(10)).await;
+        }));
+        tokio::select! {
+            biased;
+            () = sleep(Duration::from_millis(100)) => {}
+            () = &mut main => return "main ended".to_owned(),
+        }
+        match dumps_of.dump_twice(main.as_mut()).await {
+            Twice::Both(report) => renumbered(report).render(&names_label),
+            Twice::Finished(()) | Twice::FinishedBetween(..) => "main ended".to_owned(),
+        }
+    });
+    expect("a_tracker_that_heard_nothing_proves_no_stall", &text);
+}
