@@ -17,7 +17,8 @@ use crate::Error;
 /// Where standalone projects may live.
 const PROJECTS: [&str; 3] = ["crates", "exercises", "tests"];
 
-/// The directories of trybuild's cases, which must not compile.
+/// The directories of trybuild's cases, which must not compile: the `.rs`
+/// files directly in one.
 const COMPILE_FAIL: &str = "compile-fail";
 
 /// A line that stands for lines left out of an excerpt.
@@ -78,9 +79,12 @@ impl Built {
                 }
             }
             for relative in files_under(&root.join(dir), &["rs", "toml"])? {
+                // A case stands in the directory itself; its package's
+                // test, under tests/, compiles.
                 let refused = relative
-                    .components()
-                    .any(|part| part.as_os_str() == COMPILE_FAIL);
+                    .parent()
+                    .and_then(Path::file_name)
+                    .is_some_and(|dir| dir == COMPILE_FAIL);
                 let path = root.join(dir).join(relative);
                 let builds = if refused {
                     Builds::Refused
@@ -212,6 +216,10 @@ mod tests {
         std::fs::create_dir_all(member.join(COMPILE_FAIL)).unwrap();
         let refused = member.join(COMPILE_FAIL).join("case.rs");
         std::fs::write(refused, "let r = Rc::new(1);\n").unwrap();
+        // The cases' own package: its test, which trybuild runs, compiles.
+        let harness = member.join(COMPILE_FAIL).join("tests");
+        std::fs::create_dir_all(&harness).unwrap();
+        std::fs::write(harness.join("cases.rs"), "let t = trybuild();\n").unwrap();
         let exported = ["[dependencies]\ntokio = \"1\"\n".to_owned()];
         Built::read(dir.path(), &exported).unwrap()
     }
@@ -268,6 +276,15 @@ mod tests {
             "shown as if it compiled"
         );
         assert_eq!(refused("let w = 4;").len(), 1, "marked so, but it compiles");
+        assert_eq!(
+            refused("let t = trybuild();").len(),
+            1,
+            "the cases' test, marked so, but it compiles"
+        );
+        assert!(
+            fails("let t = trybuild();").is_empty(),
+            "the cases' test, which compiles"
+        );
         let toml = "```toml\n[dependencies]\ntokio = \"1\"\n```\n```toml\ntokio = \"2\"\n```\n";
         let problems = unbuilt("page.md", toml, &built);
         assert_eq!(problems.len(), 1, "{problems:?}");
