@@ -1,11 +1,13 @@
-//! What a page or an example's comments say of the crates by hand, checked
-//! against the build:
-//! - a crate's version ("Tokio 1.54") is the one Cargo.lock builds (Rust's:
-//!   the one rust-toolchain.toml pins), so that a sentence says which
-//!   version its claim was checked against, and is read again when the lock
-//!   moves to another. An older one is history, and says so with a word
-//!   before it ("added in Tokio 1.47", [`HISTORY`]). Names the lock does
-//!   not have (Python, mdBook) are not checked.
+//! What a page, a table a page is made from, or the code's comments and
+//! strings say of the crates by hand, checked against the build:
+//! - a crate's version ("Tokio 1.54", [`FORMS`]) is one Cargo.lock builds
+//!   from a registry (Rust's: the one rust-toolchain.toml pins), so that a
+//!   sentence says which version its claim was checked against, and is read
+//!   again when the lock moves to another. An older one is history, and
+//!   says so with a word before it ("added in Tokio 1.47", [`HISTORY`]).
+//!   Names the lock does not have (Python, mdBook) are not checked, nor a
+//!   version with no name before it ("1.54, and 1.40 before it"); where the
+//!   lock has two versions of a crate, either passes.
 //! - a feature named in backticks beside the word ("the runner's `httpbin`
 //!   feature") is one that a package here declares: a crate of the
 //!   workspace's build, with every feature on, or a project of its own under
@@ -24,17 +26,15 @@ use crate::Error;
 use crate::workspace::{CARGO_METADATA, Workspace};
 
 /// Where the text written by hand is, under the workspace's root: pages
-/// (the generated ones, which start with [`MARKER`], are left out: their
-/// text is another file's) and Rust files, whose comments the pages quote;
-/// not the tools' crates ([`TOOLS`]), which no page shows.
+/// and the tables they are made from (the generated pages, which start with
+/// [`MARKER`], are left out: their text is another file's), and Rust files,
+/// whose comments the pages quote and whose strings a program prints.
 const WRITTEN: [(&str, &[&str]); 4] = [
-    ("docs", &["md"]),
+    ("docs", &["md", "tsv"]),
     ("crates", &["md", "rs"]),
     ("exercises", &["md", "rs"]),
     ("bench", &["md", "rs"]),
 ];
-
-const TOOLS: &str = "crates/infra";
 
 /// The root's own pages.
 const ROOT_PAGES: [&str; 2] = ["README.md", "CONTRIBUTING.md"];
@@ -48,8 +48,7 @@ pub fn problems(workspace: &Workspace) -> Result<Vec<String>, Error> {
     let mut files: Vec<PathBuf> = ROOT_PAGES.iter().map(PathBuf::from).collect();
     for (dir, extensions) in WRITTEN {
         let found = files_under(&root.join(dir), extensions)?;
-        let found = found.into_iter().map(|path| Path::new(dir).join(path));
-        files.extend(found.filter(|path| !path.starts_with(TOOLS)));
+        files.extend(found.into_iter().map(|path| Path::new(dir).join(path)));
     }
     let mut problems = Vec::new();
     for file in files {
@@ -64,20 +63,33 @@ pub fn problems(workspace: &Workspace) -> Result<Vec<String>, Error> {
 }
 
 /// What may come before an older version, which then is history.
-const HISTORY: [&str; 6] = [
+const HISTORY: [&str; 8] = [
     "since",
     "added in",
+    "introduced in",
     "stabilized in",
     "renamed in",
     "removed in",
     "deprecated in",
+    "as of",
 ];
 
-/// A name, then a version of two or three numbers, not a quantity ("bytes
-/// 0.1 s apart").
-static MENTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b([A-Za-z][A-Za-z0-9_-]*) v?(\d+\.\d+(?:\.\d+)?)\b(\s*(?:s|ms|µs|ns|%)\b)?")
-        .expect("a valid pattern")
+/// How a page writes a crate's name where it is not the crate's own.
+const DISPLAY: [(&str, &str); 3] = [("Tokio", "tokio"), ("PyO3", "pyo3"), ("Rust", RUST)];
+
+/// The forms of a version: a name, then two or three numbers, not a
+/// quantity ("bytes 0.1 s apart"); `cargo add NAME@VERSION`; a docs.rs
+/// address.
+static FORMS: LazyLock<[Regex; 3]> = LazyLock::new(|| {
+    let version = r"(?P<version>\d+\.\d+(?:\.\d+)?)";
+    [
+        format!(
+            r"\b(?P<name>[A-Za-z][A-Za-z0-9_-]*) v?{version}\b(?P<unit>\s*(?:s|ms|µs|ns|%)\b)?"
+        ),
+        format!(r"\b(?P<name>[A-Za-z0-9_-]+)@{version}\b"),
+        format!(r"docs\.rs/(?P<name>[A-Za-z0-9_-]+)/{version}\b"),
+    ]
+    .map(|form| Regex::new(&form).expect("a valid pattern"))
 });
 
 /// The versions of each crate in Cargo.lock, by its name in lower case, and
@@ -110,58 +122,87 @@ impl Locked {
         let packages = lock.get("package").and_then(toml::Value::as_array);
         for package in packages.into_iter().flatten() {
             let field = |key| package.get(key).and_then(toml::Value::as_str);
-            if let (Some(name), Some(version)) = (field("name"), field("version")) {
-                let name = name.to_lowercase();
-                versions.entry(name).or_default().push(version.to_owned());
+            // Not the workspace's own crates (no `source`): "runtime 2.5
+            // times" is no version of the runtime section.
+            if let (Some(name), Some(version), Some(_)) =
+                (field("name"), field("version"), field("source"))
+            {
+                versions
+                    .entry(name.to_owned())
+                    .or_default()
+                    .push(version.to_owned());
             }
         }
         Locked(versions)
     }
 
     /// A line for each version on `page` (its `text`) that is neither one
-    /// the lock builds nor older history.
+    /// the lock builds nor older history. A sentence may wrap anywhere, in
+    /// a page or a comment: its lines are read as one, without their
+    /// comment markers.
     pub fn problems(&self, page: &str, text: &str) -> Vec<String> {
+        let (joined, line_at) = joined(text);
         let mut problems = Vec::new();
-        let mut before = String::new();
-        for (number, line) in text.lines().enumerate() {
-            let line = without_comment_marker(line);
-            for mention in MENTION.captures_iter(line) {
-                let (name, written) = (&mention[1], &mention[2]);
-                if mention.get(3).is_some() {
+        for form in FORMS.iter() {
+            for mention in form.captures_iter(&joined) {
+                let (written_name, written) = (&mention["name"], &mention["version"]);
+                if mention.name("unit").is_some() {
                     continue;
                 }
-                let Some(locked) = self.0.get(&name.to_lowercase()) else {
+                let name = DISPLAY
+                    .iter()
+                    .find(|(display, _)| *display == written_name)
+                    .map_or(written_name, |(_, name)| name);
+                let Some(locked) = self.0.get(name) else {
                     continue;
                 };
                 if locked.iter().any(|version| same(written, version)) {
                     continue;
                 }
                 let start = mention.get(0).map_or(0, |m| m.start());
-                let lead = format!("{before} {}", &line[..start]);
-                let history = HISTORY
-                    .iter()
-                    .any(|word| lead.trim_end().to_lowercase().ends_with(word));
+                let lead = joined[..start].trim_end().to_lowercase();
+                let history = HISTORY.iter().any(|word| lead.ends_with(word));
                 if history && locked.iter().any(|version| older(written, version)) {
                     continue;
                 }
                 let locked = locked.join(" and ");
-                let builds = if name.eq_ignore_ascii_case(RUST) {
+                let builds = if name == RUST {
                     "rust-toolchain.toml pins"
                 } else {
                     "Cargo.lock builds"
                 };
                 problems.push(format!(
-                    "{page}:{}: says {name} {written}, and {builds} {locked}: check the \
-                     claim against {locked} and write that version (an older one, as \
+                    "{page}:{}: says {written_name} {written}, and {builds} {locked}: check \
+                     the claim against {locked} and write that version (an older one, as \
                      history, comes after `{}`)",
-                    number + 1,
+                    line_at(start),
                     HISTORY.join("`, `"),
                 ));
             }
-            before = line.to_owned();
         }
+        problems.sort_by_key(|problem| {
+            let number = problem
+                .split(':')
+                .nth(1)
+                .and_then(|n| n.parse::<usize>().ok());
+            number.unwrap_or_default()
+        });
         problems
     }
+}
+
+/// `text`'s lines joined by spaces, each without its comment marker, and
+/// the line (from 1) of an offset in the joined text.
+fn joined(text: &str) -> (String, impl Fn(usize) -> usize) {
+    let mut joined = String::new();
+    let mut starts = Vec::new();
+    for line in text.lines() {
+        starts.push(joined.len());
+        joined.push_str(without_comment_marker(line).trim());
+        joined.push(' ');
+    }
+    let line_at = move |offset: usize| starts.partition_point(|&start| start <= offset).max(1);
+    (joined, line_at)
 }
 
 /// A feature in backticks beside the word: "`NAME` feature", "feature
@@ -277,8 +318,13 @@ mod tests {
     use super::*;
 
     fn locked() -> Locked {
-        let lock = "[[package]]\nname = \"tokio\"\nversion = \"1.54.1\"\n\n\
-                    [[package]]\nname = \"pyo3\"\nversion = \"0.30.1\"\n";
+        let registry = "source = \"registry+https://github.com/rust-lang/crates.io-index\"";
+        let lock = format!(
+            "[[package]]\nname = \"tokio\"\nversion = \"1.54.1\"\n{registry}\n\n\
+             [[package]]\nname = \"pyo3\"\nversion = \"0.30.1\"\n{registry}\n\n\
+             [[package]]\nname = \"http\"\nversion = \"1.5.0\"\n{registry}\n\n\
+             [[package]]\nname = \"runtime\"\nversion = \"0.1.0\"\n"
+        );
         let mut locked = Locked::of(&lock.parse().unwrap());
         locked.0.insert(RUST.to_owned(), vec!["1.95.0".to_owned()]);
         locked
@@ -301,7 +347,11 @@ mod tests {
                     Tokio 1.47's `SetOnce`.\n\
                     Python 3.11 and mdBook 0.5.4 are not the lock's.\n\
                     Two tokio 0.1 s apart are a quantity.\n\
-                    Check that Rust 1.94 still says this.\n";
+                    Check that Rust 1.94 still says this.\n\
+                    An HTTP 1.1 server, the runtime 2.5 times faster, introduced in\n\
+                    Tokio 1.40, as of Tokio 1.41.\n\
+                    Checked against Tokio\n\
+                    /// 1.52, wrapped; `cargo add tokio@1.40`, docs.rs/tokio/1.40.0/tokio.\n";
         let problems = locked().problems("p.md", text);
         let lines: Vec<&str> = problems
             .iter()
@@ -309,7 +359,9 @@ mod tests {
             .collect();
         assert_eq!(
             lines,
-            ["p.md:1", "p.md:5", "p.md:6", "p.md:9"],
+            [
+                "p.md:1", "p.md:5", "p.md:6", "p.md:9", "p.md:12", "p.md:13", "p.md:13"
+            ],
             "{problems:#?}"
         );
         assert!(problems[0].contains("says Tokio 1.53, and Cargo.lock builds 1.54.1"));

@@ -496,7 +496,8 @@ mod tests {
 
     /// Cargo.lock picks idna's Unicode back end (xtask/Cargo.toml says why): any
     /// real one takes an international name and refuses one that breaks
-    /// UTS 46's bidi rule; the stub (idna_adapter 1.0) refuses both alike.
+    /// UTS 46's bidi rule; the stub (the 1.0 releases of idna_adapter)
+    /// refuses both alike.
     #[test]
     fn a_base_url_host_is_checked_as_an_international_domain_name() {
         assert_eq!(
