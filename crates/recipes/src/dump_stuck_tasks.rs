@@ -15,7 +15,7 @@
 //! }
 //! ```
 //!
-//! `kill -USR1 PID` then writes the report of two dumps 0.1 s apart; on the
+//! `kill -USR1 PID` then writes the report of two dumps a moment apart; on the
 //! multi-thread runtime, without frames (Tokio's dump there can block a
 //! worker for good, or lose a wake). The book's page "Why is my
 //! program stuck?" reads a report line by line and lists what your

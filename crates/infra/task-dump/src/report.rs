@@ -763,6 +763,7 @@ fn verdict(
     }
     if let Some(earlier) = earlier
         && stalled(dump, earlier)
+        && !shows_a_timer(entries)
     {
         return Some(match unseen_waker(entries, dump) {
             Some(quiet) => Verdict::Quiet(quiet),
@@ -891,6 +892,18 @@ fn stalled(dump: &Dump, earlier: &Dump) -> bool {
     let unchanged = dump.records.changed <= earlier.records.step;
     let same_frames = dump.main == earlier.main && dump.tasks == earlier.tasks;
     quiet && unchanged && same_frames && !polled_between(dump, earlier)
+}
+
+/// Whether a task, or `main`, waits in a timer the dump shows: one the
+/// tracker did not count (made before it heard anything, as a `timeout`
+/// around the whole program is) still wakes it.
+fn shows_a_timer(entries: &[Entry]) -> bool {
+    const TIMERS: [&str; 2] = ["sleep", "Interval::tick"];
+    entries.iter().flat_map(|entry| &entry.waits).any(|wait| {
+        wait.leaf
+            .split(" › ")
+            .any(|step| TIMERS.iter().any(|timer| step.starts_with(timer)))
+    })
 }
 
 /// Whether `main` was woken between two dumps, or a task polled more than

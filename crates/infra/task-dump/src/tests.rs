@@ -965,10 +965,11 @@ fn a_multi_thread_dump_leaves_main_to_hear_what_it_waits_for() {
     assert_eq!(heard, Ok(true), "main never heard that its task ended");
 }
 
-/// A tracker that is not the program's subscriber hears of no timer, so two
-/// dumps of a program that sleeps prove no stall. Seen failing ("Stuck",
-/// "nothing is left to wake a task (no timer ...)"), as the runner's own
-/// tracker left the recipe's deaf.
+/// A tracker that is not the program's subscriber hears of nothing: here
+/// not of the `std::thread` that holds the `Sender` `main` waits for, which
+/// may still send. Two dumps prove no stall. Seen failing ("Stuck", "nothing
+/// is left to wake a task"), as the runner's own tracker left the recipe's
+/// deaf.
 #[test]
 fn a_tracker_that_heard_nothing_proves_no_stall() {
     let tracker = Tracker::default();
@@ -981,10 +982,16 @@ fn a_tracker_that_heard_nothing_proves_no_stall() {
         files: Files::One("src/tests.rs"),
         module: "tests",
     };
+    let (sender, receiver) = oneshot::channel::<()>();
+    let (go, told) = std::sync::mpsc::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        let _ = told.recv();
+        drop(sender);
+    });
     let text = runtime.block_on(async {
         let mut dumps_of = TaskDumps::new(tracker.clone(), own);
         let mut main = pin!(tracker.main(async {
-            sleep(Duration::from_secs(10)).await;
+            let _ = receiver.await;
         }));
         tokio::select! {
             biased;
@@ -996,5 +1003,56 @@ fn a_tracker_that_heard_nothing_proves_no_stall() {
             Twice::Finished(()) | Twice::FinishedBetween(..) => "main ended".to_owned(),
         }
     });
+    drop(go);
+    thread.join().unwrap();
     expect("a_tracker_that_heard_nothing_proves_no_stall", &text);
+}
+
+/// A timer made before the tracker heard anything (a `timeout` around the
+/// program, made before `with_dumps_on_sigusr1`) is one it never counted,
+/// yet the dump shows `main` in it: that sleep will wake it. Seen failing
+/// ("Stuck", "nothing is left to wake a task (no timer ...)").
+#[test]
+fn a_sleep_the_dump_shows_is_a_timer_though_the_tracker_missed_it() {
+    let tracker = Tracker::default();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let own = Own {
+        files: Files::One("src/tests.rs"),
+        module: "tests",
+    };
+    let text = runtime.block_on(async {
+        let mut timer = Box::pin(sleep(Duration::from_secs(10)));
+        std::future::poll_fn(|context| {
+            assert!(timer.as_mut().poll(context).is_pending());
+            std::task::Poll::Ready(())
+        })
+        .await;
+        let _default = tracing::subscriber::set_default(tracker.subscriber());
+        let (_approve, approval) = oneshot::channel::<()>();
+        let mut dumps_of = TaskDumps::new(tracker.clone(), own);
+        let mut main = pin!(tracker.main(async move {
+            let waiting = tokio::spawn(async move {
+                let _ = approval.await;
+            });
+            timer.await;
+            waiting.abort();
+        }));
+        tokio::select! {
+            biased;
+            () = sleep(Duration::from_millis(100)) => {}
+            () = &mut main => return "main ended".to_owned(),
+        }
+        match dumps_of.dump_twice(main.as_mut()).await {
+            Twice::Both(report) => renumbered(report).render(&names_label),
+            Twice::Finished(()) | Twice::FinishedBetween(..) => "main ended".to_owned(),
+        }
+    });
+    expect(
+        "a_sleep_the_dump_shows_is_a_timer_though_the_tracker_missed_it",
+        &text,
+    );
 }
