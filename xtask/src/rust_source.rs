@@ -402,9 +402,16 @@ impl Names {
                         {
                             self.tests.insert(name);
                         }
-                        if attribute.path == ["ignore"]
-                            && let Some(name) = function_after(&tokens[at + 2..])
-                        {
+                        // `#[cfg_attr(COND, ignore)]` ignores it where COND
+                        // holds, which may be where the checks run.
+                        let ignores = attribute.path == ["ignore"]
+                            || attribute.path == ["cfg_attr"]
+                                && attribute
+                                    .arguments
+                                    .split(',')
+                                    .skip(1)
+                                    .any(|part| part.trim().starts_with("ignore"));
+                        if ignores && let Some(name) = function_after(&tokens[at + 2..]) {
                             self.ignored.insert(name);
                         }
                         self.attributes.push(attribute);
@@ -607,13 +614,17 @@ mod tests {
         assert_eq!(names.called, BTreeSet::from(called));
         let tests = "mod tests { #[test] fn plain() {} #[tokio::test(start_paused = true)]\n\
                      #[should_panic] async fn paused() {} #[cfg(test)] fn helper() {} fn other() {}\n\
-                     #[ignore = \"slow\"] #[test] fn skipped() {} }";
+                     #[ignore = \"slow\"] #[test] fn skipped() {}\n\
+                     #[test] #[cfg_attr(target_os = \"linux\", ignore)] fn on_linux() {} }";
         let tests = source(tests).names();
         assert_eq!(
             tests.tests,
-            BTreeSet::from(["paused", "plain", "skipped"].map(str::to_owned))
+            BTreeSet::from(["on_linux", "paused", "plain", "skipped"].map(str::to_owned))
         );
-        assert_eq!(tests.ignored, BTreeSet::from(["skipped".to_owned()]));
+        assert_eq!(
+            tests.ignored,
+            BTreeSet::from(["on_linux", "skipped"].map(str::to_owned))
+        );
         assert_eq!(
             names.attributes,
             [Attribute {

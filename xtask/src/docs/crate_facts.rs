@@ -29,11 +29,13 @@ use crate::workspace::{CARGO_METADATA, Workspace};
 /// and the tables they are made from (the generated pages, which start with
 /// [`MARKER`], are left out: their text is another file's), and Rust files,
 /// whose comments the pages quote and whose strings a program prints.
-const WRITTEN: [(&str, &[&str]); 4] = [
+/// Not xtask's, whose tests write wrong versions and features on purpose.
+const WRITTEN: [(&str, &[&str]); 5] = [
     ("docs", &["md", "tsv"]),
-    ("crates", &["md", "rs"]),
-    ("exercises", &["md", "rs"]),
-    ("bench", &["md", "rs"]),
+    ("crates", &["md", "rs", "toml"]),
+    ("exercises", &["md", "rs", "toml"]),
+    ("bench", &["md", "rs", "toml"]),
+    ("tests", &["md", "rs", "toml"]),
 ];
 
 /// The root's own pages.
@@ -75,19 +77,30 @@ const HISTORY: [&str; 8] = [
 ];
 
 /// How a page writes a crate's name where it is not the crate's own.
-const DISPLAY: [(&str, &str); 3] = [("Tokio", "tokio"), ("PyO3", "pyo3"), ("Rust", RUST)];
+const DISPLAY: [(&str, &str); 4] = [
+    ("Tokio", "tokio"),
+    ("PyO3", "pyo3"),
+    ("Rust", RUST),
+    ("rustc", RUST),
+];
 
-/// The forms of a version: a name, then two or three numbers, not a
-/// quantity ("bytes 0.1 s apart"); `cargo add NAME@VERSION`; a docs.rs
-/// address.
-static FORMS: LazyLock<[Regex; 3]> = LazyLock::new(|| {
+/// The forms of a version: a name (in backticks or not, "version" or not
+/// after it), then two or three numbers, not a quantity ("bytes 0.1 s
+/// apart", "either 0.5 or 1.5 s", "`http` 1.3 times") nor a pre-release,
+/// which no lock builds ("rustc 1.97.0-nightly", as the exercise checker's
+/// tests fake one); `cargo add NAME@VERSION`; a docs.rs address; a crate's
+/// directory in the registry, `tokio-1.54.1/src`.
+static FORMS: LazyLock<[Regex; 4]> = LazyLock::new(|| {
     let version = r"(?P<version>\d+\.\d+(?:\.\d+)?)";
+    let number = r"\d+(?:\.\d+)?";
+    let unit = r"\s*(?:s|ms|µs|ns|%|times)\b";
     [
         format!(
-            r"\b(?P<name>[A-Za-z][A-Za-z0-9_-]*) v?{version}\b(?P<unit>\s*(?:s|ms|µs|ns|%)\b)?"
+            r"`?\b(?P<name>[A-Za-z][A-Za-z0-9_-]*)`?(?: version)? v?{version}\b(?P<unit>(?:\s+(?:or|and|to)\s+{number})?{unit}|-[A-Za-z])?"
         ),
         format!(r"\b(?P<name>[A-Za-z0-9_-]+)@{version}\b"),
         format!(r"docs\.rs/(?P<name>[A-Za-z0-9_-]+)/{version}\b"),
+        r"\b(?P<name>[a-z][a-z0-9_-]*?)-(?P<version>\d+\.\d+\.\d+)/".to_owned(),
     ]
     .map(|form| Regex::new(&form).expect("a valid pattern"))
 });
@@ -205,12 +218,49 @@ fn joined(text: &str) -> (String, impl Fn(usize) -> usize) {
     (joined, line_at)
 }
 
-/// A feature in backticks beside the word: "`NAME` feature", "feature
-/// `NAME`".
-static FEATURE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"`([A-Za-z0-9_-]+)` features?\b|\bfeatures? `([A-Za-z0-9_-]+)`")
-        .expect("a valid pattern")
+/// Features in backticks beside the word: "`NAME` feature", "the `a` and
+/// `b` features", "features `a`, `b` and `c`".
+static FEATURES: LazyLock<[Regex; 2]> = LazyLock::new(|| {
+    let list = r"(?P<list>`[A-Za-z0-9_-]+`(?:(?:,\s*|,?\s+(?:and|or)\s+)`[A-Za-z0-9_-]+`)*)";
+    [
+        format!(r"{list}\s+features?\b"),
+        format!(r"\bfeatures?\s+{list}"),
+    ]
+    .map(|form| Regex::new(&form).expect("a valid pattern"))
 });
+
+/// A name in backticks.
+static BACKTICKED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"`([A-Za-z0-9_-]+)`").expect("a valid pattern"));
+
+/// `cargo metadata` of the manifest `manifest` with every feature on.
+fn all_features(manifest: &Path, offline: bool) -> Result<cargo_metadata::Metadata, Error> {
+    let mut options = vec!["--locked".to_owned()];
+    if offline {
+        options.push("--offline".to_owned());
+    }
+    let mut command = cargo_metadata::MetadataCommand::new();
+    command
+        .manifest_path(manifest)
+        .features(cargo_metadata::CargoOpt::AllFeatures)
+        .other_options(options)
+        .cargo_path(proc::cargo::program());
+    let finished = proc::run(command.cargo_command(), CARGO_METADATA)?;
+    if !finished.success() {
+        return Err(format!("`cargo metadata` failed: {}", finished.stderr.trim()).into());
+    }
+    let json = finished.stdout.lines().find(|line| line.starts_with('{'));
+    Ok(cargo_metadata::MetadataCommand::parse(
+        json.ok_or("`cargo metadata` printed no JSON")?,
+    )?)
+}
+
+fn features_of(metadata: &cargo_metadata::Metadata) -> BTreeSet<String> {
+    let packages = metadata.packages.iter();
+    packages
+        .flat_map(|package| package.features.keys().cloned())
+        .collect()
+}
 
 /// Every feature a package here declares.
 struct Features(BTreeSet<String>);
@@ -220,25 +270,9 @@ impl Features {
     /// optional dependencies are there too), and of each project of its own
     /// under crates/.
     fn read(workspace: &Workspace) -> Result<Features, Error> {
-        let mut command = cargo_metadata::MetadataCommand::new();
-        command
-            .manifest_path(workspace.root().join("Cargo.toml"))
-            .features(cargo_metadata::CargoOpt::AllFeatures)
-            .other_options(["--locked".to_owned()])
-            .cargo_path(proc::cargo::program());
-        let finished = proc::run(command.cargo_command(), CARGO_METADATA)?;
-        if !finished.success() {
-            return Err(format!("`cargo metadata` failed: {}", finished.stderr.trim()).into());
-        }
-        let json = finished.stdout.lines().find(|line| line.starts_with('{'));
-        let metadata = cargo_metadata::MetadataCommand::parse(
-            json.ok_or("`cargo metadata` printed no JSON")?,
-        )?;
-        let mut names: BTreeSet<String> = metadata
-            .packages
-            .iter()
-            .flat_map(|package| package.features.keys().cloned())
-            .collect();
+        let root = workspace.root().join("Cargo.toml");
+        let metadata = all_features(&root, false)?;
+        let mut names = features_of(&metadata);
         let members: BTreeSet<_> = metadata
             .workspace_packages()
             .iter()
@@ -250,39 +284,48 @@ impl Features {
             if path.file_name() != Some("Cargo.toml".as_ref()) || members.contains(&path) {
                 continue;
             }
+            // A project of its own, with its own lock: its dependencies'
+            // features too, where cargo has them without the network; else
+            // its own.
+            if let Ok(metadata) = all_features(&path, true) {
+                names.extend(features_of(&metadata));
+                continue;
+            }
             let table: toml::Table = super::read(&path)?
                 .parse()
                 .map_err(|error| format!("{}: {error}", path.display()))?;
             let declared = table.get("features").and_then(toml::Value::as_table);
-            names.extend(
-                declared
-                    .into_iter()
-                    .flat_map(|features| features.keys().cloned()),
-            );
+            names.extend(declared.into_iter().flat_map(|table| table.keys().cloned()));
         }
         Ok(Features(names))
     }
 
     /// A line for each feature on `page` (its `text`) that no package
-    /// declares.
+    /// declares, its lines read as one as versions are.
     fn problems(&self, page: &str, text: &str) -> Vec<String> {
-        let mut problems = Vec::new();
-        for (number, line) in text.lines().enumerate() {
-            for mention in FEATURE.captures_iter(line) {
-                let Some(name) = mention.get(1).or(mention.get(2)) else {
-                    continue;
-                };
-                if !self.0.contains(name.as_str()) {
-                    problems.push(format!(
-                        "{page}:{}: names the `{}` feature, which no package here declares \
-                         (the workspace's with every feature on, or a project under crates/)",
-                        number + 1,
-                        name.as_str()
-                    ));
+        let (joined, line_at) = joined(text);
+        let mut problems = BTreeSet::new();
+        for form in FEATURES.iter() {
+            for mention in form.captures_iter(&joined) {
+                let list = &mention["list"];
+                let start = mention.name("list").map_or(0, |m| m.start());
+                for name in BACKTICKED
+                    .captures_iter(list)
+                    .map(|name| name[1].to_owned())
+                {
+                    if !self.0.contains(&name) {
+                        problems.insert((line_at(start), name));
+                    }
                 }
             }
         }
-        problems
+        let problem = |(line, name)| {
+            format!(
+                "{page}:{line}: names the `{name}` feature, which no package here declares \
+                 (the workspace's with every feature on, or a project under crates/)"
+            )
+        };
+        problems.into_iter().map(problem).collect()
     }
 }
 
@@ -351,7 +394,10 @@ mod tests {
                     An HTTP 1.1 server, the runtime 2.5 times faster, introduced in\n\
                     Tokio 1.40, as of Tokio 1.41.\n\
                     Checked against Tokio\n\
-                    /// 1.52, wrapped; `cargo add tokio@1.40`, docs.rs/tokio/1.40.0/tokio.\n";
+                    /// 1.52, wrapped; `cargo add tokio@1.40`, docs.rs/tokio/1.40.0/tokio.\n\
+                    rustc 1.94 words it; `tokio` 1.53 and Tokio version 1.53 too.\n\
+                    At tokio-1.53.0/src/fs/mod.rs:136; either 0.5 or 1.5 s.\n\
+                    `http` 1.3 times faster; rustc 1.97.0-nightly.\n";
         let problems = locked().problems("p.md", text);
         let lines: Vec<&str> = problems
             .iter()
@@ -360,7 +406,8 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "p.md:1", "p.md:5", "p.md:6", "p.md:9", "p.md:12", "p.md:13", "p.md:13"
+                "p.md:1", "p.md:5", "p.md:6", "p.md:9", "p.md:12", "p.md:13", "p.md:13", "p.md:14",
+                "p.md:14", "p.md:14", "p.md:15"
             ],
             "{problems:#?}"
         );
@@ -370,10 +417,13 @@ mod tests {
 
     #[test]
     fn a_feature_in_backticks_beside_the_word_is_one_a_package_declares() {
-        let features = Features(["httpbin", "test-util"].map(str::to_owned).into());
+        let features = Features(["httpbin", "test-util", "macros"].map(str::to_owned).into());
         let text = "The runner's `httpbin` feature, Tokio's `test-util` feature.\n\
                     With the features `test-util` and `local-server` features.\n\
-                    Its `gone` features; not `code` here, nor a feature.\n";
+                    Its `gone` features; not `code` here, nor a feature.\n\
+                    The runner's `http-bin`, `macros` and `test-util` features; the\n\
+                    `wrapped`\n\
+                    /// feature.\n";
         let problems = features.problems("p.md", text);
         let named: Vec<&str> = problems
             .iter()
@@ -383,7 +433,9 @@ mod tests {
             named,
             [
                 "p.md:2: names the `local-server`",
-                "p.md:3: names the `gone`"
+                "p.md:3: names the `gone`",
+                "p.md:4: names the `http-bin`",
+                "p.md:5: names the `wrapped`"
             ],
             "{problems:#?}"
         );
