@@ -184,23 +184,21 @@ impl Locked {
                 } else {
                     "Cargo.lock builds"
                 };
-                problems.push(format!(
-                    "{page}:{}: says {written_name} {written}, and {builds} {locked}: check \
-                     the claim against {locked} and write that version (an older one, as \
-                     history, comes after `{}`)",
-                    line_at(start),
-                    HISTORY.join("`, `"),
+                let line = line_at(start);
+                problems.push((
+                    line,
+                    format!(
+                        "{page}:{line}: says {written_name} {written}, and {builds} {locked}: \
+                         check the claim against {locked} and write that version (an older \
+                         one, as history, comes after `{}`)",
+                        HISTORY.join("`, `"),
+                    ),
                 ));
             }
         }
-        problems.sort_by_key(|problem| {
-            let number = problem
-                .split(':')
-                .nth(1)
-                .and_then(|n| n.parse::<usize>().ok());
-            number.unwrap_or_default()
-        });
-        problems
+        // The forms are read one after another: the page's order is the lines'.
+        problems.sort_by_key(|(line, _)| *line);
+        problems.into_iter().map(|(_, problem)| problem).collect()
     }
 }
 

@@ -38,6 +38,18 @@ fn dump_at<F: Future<Output = ()>>(main: impl Fn() -> F, at: Duration, dumps: Du
 fn dump_with(main: impl Future<Output = ()>, at: Duration, dumps: Dumps, own: Own) -> String {
     let tracker = Tracker::default();
     let _default = tracing::subscriber::set_default(tracker.subscriber());
+    dump_on(&tracker, main, at, dumps, own)
+}
+
+/// [`dump_with`] with `tracker`, which the caller makes the subscriber, or
+/// not.
+fn dump_on(
+    tracker: &Tracker,
+    main: impl Future<Output = ()>,
+    at: Duration,
+    dumps: Dumps,
+    own: Own,
+) -> String {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .start_paused(true)
@@ -972,37 +984,26 @@ fn a_multi_thread_dump_leaves_main_to_hear_what_it_waits_for() {
 /// deaf.
 #[test]
 fn a_tracker_that_heard_nothing_proves_no_stall() {
-    let tracker = Tracker::default();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .start_paused(true)
-        .build()
-        .unwrap();
-    let own = Own {
-        files: Files::One("src/tests.rs"),
-        module: "tests",
-    };
     let (sender, receiver) = oneshot::channel::<()>();
     let (go, told) = std::sync::mpsc::channel::<()>();
     let thread = std::thread::spawn(move || {
         let _ = told.recv();
         drop(sender);
     });
-    let text = runtime.block_on(async {
-        let mut dumps_of = TaskDumps::new(tracker.clone(), own);
-        let mut main = pin!(tracker.main(async {
-            let _ = receiver.await;
-        }));
-        tokio::select! {
-            biased;
-            () = sleep(Duration::from_millis(100)) => {}
-            () = &mut main => return "main ended".to_owned(),
-        }
-        match dumps_of.dump_twice(main.as_mut()).await {
-            Twice::Both(report) => renumbered(report).render(&names_label),
-            Twice::Finished(()) | Twice::FinishedBetween(..) => "main ended".to_owned(),
-        }
-    });
+    let main = async {
+        let _ = receiver.await;
+    };
+    let own = Own {
+        files: Files::One("src/tests.rs"),
+        module: "tests",
+    };
+    let text = dump_on(
+        &Tracker::default(),
+        main,
+        Duration::from_millis(100),
+        Dumps::Twice,
+        own,
+    );
     drop(go);
     thread.join().unwrap();
     expect("a_tracker_that_heard_nothing_proves_no_stall", &text);
@@ -1015,42 +1016,35 @@ fn a_tracker_that_heard_nothing_proves_no_stall() {
 #[test]
 fn a_sleep_the_dump_shows_is_a_timer_though_the_tracker_missed_it() {
     let tracker = Tracker::default();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .start_paused(true)
-        .build()
-        .unwrap();
-    let own = Own {
-        files: Files::One("src/tests.rs"),
-        module: "tests",
-    };
-    let text = runtime.block_on(async {
-        let mut timer = Box::pin(sleep(Duration::from_secs(10)));
-        std::future::poll_fn(|context| {
-            assert!(timer.as_mut().poll(context).is_pending());
-            std::task::Poll::Ready(())
-        })
-        .await;
-        let _default = tracing::subscriber::set_default(tracker.subscriber());
-        let (_approve, approval) = oneshot::channel::<()>();
-        let mut dumps_of = TaskDumps::new(tracker.clone(), own);
-        let mut main = pin!(tracker.main(async move {
+    let main = {
+        let tracker = tracker.clone();
+        async move {
+            let mut timer = pin!(sleep(Duration::from_secs(10)));
+            std::future::poll_fn(|context| {
+                assert!(timer.as_mut().poll(context).is_pending());
+                std::task::Poll::Ready(())
+            })
+            .await;
+            let _default = tracing::subscriber::set_default(tracker.subscriber());
+            let (_approve, approval) = oneshot::channel::<()>();
             let waiting = tokio::spawn(async move {
                 let _ = approval.await;
             });
             timer.await;
             waiting.abort();
-        }));
-        tokio::select! {
-            biased;
-            () = sleep(Duration::from_millis(100)) => {}
-            () = &mut main => return "main ended".to_owned(),
         }
-        match dumps_of.dump_twice(main.as_mut()).await {
-            Twice::Both(report) => renumbered(report).render(&names_label),
-            Twice::Finished(()) | Twice::FinishedBetween(..) => "main ended".to_owned(),
-        }
-    });
+    };
+    let own = Own {
+        files: Files::One("src/tests.rs"),
+        module: "tests",
+    };
+    let text = dump_on(
+        &tracker,
+        main,
+        Duration::from_millis(100),
+        Dumps::Twice,
+        own,
+    );
     expect(
         "a_sleep_the_dump_shows_is_a_timer_though_the_tracker_missed_it",
         &text,
