@@ -222,27 +222,53 @@ pub(super) fn on_disk(root: &Path, page: &Path, text: &str) -> String {
 /// match starts. So a page quotes a printed line, a dump, a constant or a
 /// line number from the file that has it, and `--check` fails when the
 /// file says another thing. REGEX must match once in the file, so that
-/// what it quotes can't be some other line. A group that is a whole number
-/// with Rust's digit separators, `1_000_000`, is written as prose writes
-/// it, `1,000,000`.
+/// what it quotes can't be some other line. A quote of a fact several files
+/// repeat names each, `{{#quote a.rs,b.rs:REGEX}}`, and fails unless all say
+/// the same. A group that is a whole number with Rust's digit separators,
+/// `1_000_000`, is written as prose writes it, `1,000,000`.
 pub(super) fn quote(root: &Path, kind: &str, target: &str) -> Result<String, String> {
     if kind != "quote" && kind != "line" {
         return Err(format!(
             "`{{{{#{kind}}}}}` is neither `#include`, `#quote` nor `#line`"
         ));
     }
-    let (file, pattern) = target
+    let (files, pattern) = target
         .split_once(':')
         .ok_or_else(|| format!("`{target}` is not FILE:REGEX"))?;
+    let regex = regex::Regex::new(pattern).map_err(|error| format!("`{pattern}`: {error}"))?;
+    let files: Vec<&str> = files.split(',').collect();
+    if kind == "line" && files.len() > 1 {
+        return Err(format!(
+            "`{{{{#line}}}}` names one file, not {}",
+            files.len()
+        ));
+    }
+    let mut quoted: Option<(&str, String)> = None;
+    for file in files {
+        let said = quote_one(root, kind, file, &regex)?;
+        match &quoted {
+            Some((first, first_said)) if *first_said != said => {
+                return Err(format!(
+                    "{file} says `{said}` where {first} says `{first_said}`"
+                ));
+            }
+            Some(_) => {}
+            None => quoted = Some((file, said)),
+        }
+    }
+    Ok(quoted.map(|(_, said)| said).unwrap_or_default())
+}
+
+/// What [`quote`] writes out of `file`.
+fn quote_one(root: &Path, kind: &str, file: &str, regex: &regex::Regex) -> Result<String, String> {
     let repository = root.parent().and_then(Path::parent).unwrap_or(root);
     let text =
         fs::read_to_string(repository.join(file)).map_err(|error| format!("{file}: {error}"))?;
-    let regex = regex::Regex::new(pattern).map_err(|error| format!("`{pattern}`: {error}"))?;
     let mut found = regex.captures_iter(&text);
     let (Some(captures), None) = (found.next(), found.next()) else {
         let count = regex.find_iter(&text).count();
         return Err(format!(
-            "`{pattern}` matches {count} times in {file}, not once"
+            "`{regex}` matches {count} times in {file}, not once"
         ));
     };
     let whole = captures.get(0).map_or(0..0, |found| found.range());
@@ -458,6 +484,31 @@ mod tests {
                  `#quote` nor `#line`",
             ]
         );
+    }
+
+    /// A fact several files repeat is quoted from each: all must say it.
+    #[test]
+    fn a_quote_of_several_files_is_what_each_says() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("docs/src")).unwrap();
+        for (file, millis) in [("a.rs", 50), ("b.rs", 50), ("c.rs", 60)] {
+            let text = format!("const LAPSE: Duration = Duration::from_millis({millis});\n");
+            fs::write(dir.path().join(file), text).unwrap();
+        }
+        let root = dir.path().join("docs/src");
+        let regex = r"const LAPSE: Duration = Duration::from_millis\((\d+)\);";
+        assert_eq!(
+            quote(&root, "quote", &format!("a.rs,b.rs:{regex}")).unwrap(),
+            "50"
+        );
+        assert_eq!(
+            quote(&root, "quote", &format!("a.rs,b.rs,c.rs:{regex}")).unwrap_err(),
+            "c.rs says `60` where a.rs says `50`"
+        );
+        let error = quote(&root, "quote", &format!("a.rs,gone.rs:{regex}")).unwrap_err();
+        assert!(error.starts_with("gone.rs: "), "{error}");
+        let error = quote(&root, "line", &format!("a.rs,b.rs:{regex}")).unwrap_err();
+        assert_eq!(error, "`{{#line}}` names one file, not 2");
     }
 
     #[test]
