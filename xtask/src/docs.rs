@@ -19,6 +19,7 @@ pub mod charts;
 mod concepts;
 mod crate_facts;
 mod drift;
+mod durations;
 mod exercises_page;
 mod generate;
 mod guides;

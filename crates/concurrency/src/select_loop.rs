@@ -9,8 +9,8 @@
 //! polled only while `select!` waits, never while a handler runs: a handler
 //! that awaits freezes it, and a fair lock handed to it meanwhile goes to
 //! no one, the handler included (`pitfalls/futurelock`). `biased;` lets the
-//! shutdown branch win a tie (without it, this example stopped at 2, 3, 4
-//! or 5 s), and a branch always ready starves those below it.
+//! shutdown branch win a tie (without it, the tick it stopped at varied from
+//! run to run), and a branch always ready starves those below it.
 
 use std::pin::pin;
 use std::time::Duration;

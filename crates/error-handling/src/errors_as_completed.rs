@@ -5,9 +5,9 @@
 //! A task's handle yields `Result<T, JoinError>`, and here `T` is itself a
 //! `Result`: the outer layer says whether the task ran to the end (no panic,
 //! no abort), the inner one whether the operation succeeded. Python folds
-//! both into "the task raised". The three `individual` tasks take 0.5, 0.6
-//! and 0.7 s, where the guide's all take 0.5 s: tasks that end at one instant
-//! complete in no promised order.
+//! both into "the task raised". The three `individual` tasks take 0.5 s and
+//! 0.1 s more each, where the guide's all take 0.5 s: tasks that end at one
+//! instant complete in no promised order.
 //!
 //! Translates:
 //! - *Complete Guide to Async IO and Asynchronous Programming in Python*,

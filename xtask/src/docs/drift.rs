@@ -31,6 +31,9 @@
 //! is a link's whole text (``[`rayon`](https://docs.rs/rayon)``) speaks of
 //! the page it links.
 //!
+//! A time typed in the same places, or in an example's header, is one the
+//! example's code writes or its golden files print ([`durations`]).
+//!
 //! A claim about how an example behaves cites the test that checks it,
 //! `tests::NAME`: a function under `#[test]` or `#[tokio::test]`, and not
 //! `#[ignore]`, in each example that speaks for it. A name written as a call,
@@ -39,6 +42,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
+use super::durations::{self, Micros, Typed};
 use super::seed_map::Mapping;
 use crate::rust_source::{Import, Names, RustSource};
 
@@ -62,6 +66,12 @@ pub(super) struct Code {
     /// Its tests' names, which a page cites as `tests::NAME` for a claim
     /// about how the example behaves; not those under `#[ignore]`.
     tests: BTreeSet<String>,
+    /// The times its code writes and its golden files print
+    /// ([`durations`]): what a time typed beside it must be.
+    times: BTreeSet<Micros>,
+    /// Its header, the `//!` lines it starts with, where a time typed is
+    /// one of its own.
+    header: String,
 }
 
 impl Code {
@@ -72,11 +82,14 @@ impl Code {
             // A text that is not Rust's tokens has words and no paths.
             Err(_) => Code {
                 words: words(source).collect(),
-                paths: BTreeSet::new(),
-                called: BTreeSet::new(),
-                tests: BTreeSet::new(),
+                ..Code::default()
             },
         };
+        code.times = durations::in_code(source).collect();
+        code.header = source
+            .split_inclusive('\n')
+            .take_while(|line| line.starts_with("//!"))
+            .collect();
         for inferred in INFERRED {
             let returned = inferred.returned_by.iter().any(|call| {
                 let call: Vec<&str> = call.split("::").collect();
@@ -89,6 +102,14 @@ impl Code {
             }
         }
         code
+    }
+
+    /// `self`, with the times `outputs` (its golden files) print.
+    pub(super) fn printing<'a>(mut self, outputs: impl IntoIterator<Item = &'a str>) -> Code {
+        for output in outputs {
+            self.times.extend(durations::in_output(output));
+        }
+        self
     }
 
     /// The words and paths of `names`. A glob brings in none that can be
@@ -126,6 +147,7 @@ impl Code {
             // An ignored test runs in no check: it proves nothing a page
             // cites it for.
             tests: names.tests.difference(&names.ignored).cloned().collect(),
+            ..Code::default()
         }
     }
 
@@ -502,6 +524,26 @@ pub(super) fn page(page: &str, text: &str, examples: &Examples) -> Vec<String> {
                 continue;
             }
             let cited = citations(cell);
+            for typed in durations::typed(cell) {
+                let citation = cited
+                    .iter()
+                    .filter(|cited| cited.clause.contains(&typed.at))
+                    .map(|cited| linked(cited.links, Place::Book, examples))
+                    .find(|linked| !linked.is_empty());
+                let (linked, by) = match citation {
+                    Some(linked) => (linked, "cited for it"),
+                    None if *kind != Column::Rust => continue,
+                    None => (row_links.clone(), "which the row links"),
+                };
+                if let Some(lacking) = time_missing(&typed, &linked) {
+                    problems.push(format!(
+                        "docs/src/{page}:{}: {} is not a time that {lacking} has, {by}: \
+                         {TIME_FIX}",
+                        index + 1,
+                        typed.said,
+                    ));
+                }
+            }
             for claim in claims(cell) {
                 if quoted.contains(&claim.identifier) {
                     continue;
@@ -537,6 +579,21 @@ pub(super) fn page(page: &str, text: &str, examples: &Examples) -> Vec<String> {
         }
     }
     problems
+}
+
+/// What to do about a time an example lacks.
+const TIME_FIX: &str = "quote it from the file or the run that has it ({{#quote FILE:REGEX}}), \
+                        say in its clause that it is the guide's, or drop it";
+
+/// `None` if each of the `linked` examples has the time `typed` gives (its
+/// code writes it or its golden files print it); else those that lack it.
+fn time_missing(typed: &Typed<'_>, linked: &[Linked<'_>]) -> Option<String> {
+    let lacking: Vec<&str> = linked
+        .iter()
+        .filter(|example| !example.code.times.contains(&typed.micros))
+        .map(|example| example.key)
+        .collect();
+    (!lacking.is_empty()).then(|| format!("{} (in its code or golden files)", lacking.join(", ")))
 }
 
 /// What to do about a name an example lacks.
@@ -600,6 +657,17 @@ pub(super) fn topic(page: &str, text: &str, examples: &Examples) -> Vec<String> 
             }
             checked.push(cited.clause.clone());
             let clause = &block.text[cited.clause.clone()];
+            for typed in durations::typed(clause) {
+                if let Some(lacking) = time_missing(&typed, &linked) {
+                    let at = cited.clause.start + typed.at;
+                    let line = block.line + block.text[..at].matches('\n').count();
+                    problems.push(format!(
+                        "docs/topics/{page}:{line}: {} is not a time that {lacking} has, cited \
+                         for it: {TIME_FIX}",
+                        typed.said,
+                    ));
+                }
+            }
             for mut claim in claims(clause) {
                 let Some(lacking) = missing(&claim, &linked) else {
                     continue;
@@ -795,6 +863,15 @@ pub(super) fn notes(mappings: &[Mapping], examples: &Examples) -> Vec<String> {
             continue;
         };
         let linked = [Linked { key, code }];
+        for typed in durations::typed(&mapping.note) {
+            if let Some(lacking) = time_missing(&typed, &linked) {
+                problems.push(format!(
+                    "docs/seed-map.tsv:{}: the note on {} gives {}, which is not a time that \
+                     {lacking} has: {TIME_FIX}",
+                    mapping.line, mapping.block, typed.said,
+                ));
+            }
+        }
         for claim in claims(&mapping.note) {
             if let Some(lacking) = missing(&claim, &linked) {
                 let span = claim.span;
@@ -808,6 +885,30 @@ pub(super) fn notes(mappings: &[Mapping], examples: &Examples) -> Vec<String> {
             }
         }
     }
+    problems
+}
+
+/// Each time an example's header gives that its code doesn't write nor its
+/// golden files print, a line each. `crates/SECTION/src/EXAMPLE.rs` is the
+/// file of `SECTION/EXAMPLE`, a bridge lesson's too.
+pub(super) fn headers(examples: &Examples) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (key, code) in examples {
+        let linked = [Linked { key, code }];
+        let (section, example) = key.split_once('/').unwrap_or((key, key));
+        for typed in durations::typed(&code.header) {
+            if time_missing(&typed, &linked).is_some() {
+                problems.push(format!(
+                    "crates/{section}/src/{example}.rs:{}: the header gives {}, which is not \
+                     a time that its code writes or its golden files print: {TIME_FIX}",
+                    typed.line() + 1,
+                    typed.said,
+                ));
+            }
+        }
+    }
+    // A time given twice on a line is one problem.
+    problems.dedup();
     problems
 }
 
@@ -1005,6 +1106,66 @@ About `Mutex` and `tokio::spawn`, citing nothing.
                 problem(16, "Missing", "real-world/api_handler"),
                 problem(17, "Missing", "real-world/api_handler"),
             ]
+        );
+    }
+
+    /// A time typed beside an example, in a topic's cited clause, a row, a
+    /// seed-map note or the example's own header, is one its code writes or
+    /// its golden files print: a timeout changed from 2 s to 3 s leaves each
+    /// page that says 2 s stale.
+    #[test]
+    fn a_time_typed_beside_an_example_is_one_it_has() {
+        let source = "//! Gives up after 3 s, where the guide's waits 10 s.\n\
+                      //! Each retry waits 2 s.\n\
+                      const LIMIT: Duration = Duration::from_secs(3);";
+        let code = Code::of(source).printing(["[0.50s] retried"]);
+        let examples = Examples::from([("errors/timeouts".to_owned(), code)]);
+        assert_eq!(
+            headers(&examples),
+            [
+                "crates/errors/src/timeouts.rs:2: the header gives 2 s, which is not a time that \
+              its code writes or its golden files print: "
+                    .to_owned()
+                    + TIME_FIX
+            ]
+        );
+        let lacking = "errors/timeouts (in its code or golden files)";
+        let topic_text = "It gives up after 3 s and retries at 0.5 s ([timeouts](../errors/timeouts.md)). \
+                          A 2 s wait, citing nothing.\n\n\
+                          Then after 2 s ([timeouts](../errors/timeouts.md)).\n";
+        assert_eq!(
+            topic("page.md", topic_text, &examples),
+            [format!(
+                "docs/topics/page.md:3: 2 s is not a time that {lacking} has, cited for it: {TIME_FIX}"
+            )]
+        );
+        let table = "| asyncio | Tokio |\n| --- | --- |\n\
+                     | `wait_for` of 10 s | gives up after 2 s, [timeouts](errors/timeouts.md) |\n\
+                     | `wait_for` of 10 s | gives up after 3 s, [timeouts](errors/timeouts.md) |\n";
+        assert_eq!(
+            page("cheatsheet.md", table, &examples),
+            [format!(
+                "docs/src/cheatsheet.md:3: 2 s is not a time that {lacking} has, which the row \
+                 links: {TIME_FIX}"
+            )]
+        );
+        let note = |note: &str| Mapping {
+            line: 2,
+            block: "003/14".to_owned(),
+            section: "errors".to_owned(),
+            example: "timeouts".to_owned(),
+            note: note.to_owned(),
+        };
+        let mappings = [
+            note("Waits 2 s where the guide's waits 10 s."),
+            note("Waits 3 s where the guide's waits 10 s."),
+        ];
+        assert_eq!(
+            notes(&mappings, &examples),
+            [format!(
+                "docs/seed-map.tsv:2: the note on 003/14 gives 2 s, which is not a time that \
+                 {lacking} has: {TIME_FIX}"
+            )]
         );
     }
 

@@ -148,6 +148,7 @@ fn drift(workspace: &Workspace, root: &Path, sources: &Sources) -> Result<Vec<St
             .contains_key(&format!("{section}/{example}"))
     })?;
     problems.extend(super::drift::notes(&mappings, &sources.examples));
+    problems.extend(super::drift::headers(&sources.examples));
     Ok(problems)
 }
 

@@ -4,6 +4,7 @@
 //! `mod` item of its section's `src/main.rs`, as CONTRIBUTING.md has it.
 
 use std::collections::BTreeMap;
+use std::fs;
 
 use proc_macro2::TokenTree;
 use protocol::Header;
@@ -37,7 +38,13 @@ pub(super) struct Sources {
 
 impl Sources {
     pub(super) fn read(workspace: &Workspace, bridge: &BridgeDoc) -> Result<Sources, Error> {
-        let mut examples: drift::Examples = bridge.codes().collect();
+        let mut examples = drift::Examples::new();
+        for (key, code) in bridge.codes() {
+            let (section, lesson) = key.split_once('/').unwrap_or_default();
+            let outputs = golden_files(workspace, section, lesson)?;
+            let code = code.printing(outputs.iter().map(String::as_str));
+            examples.insert(key, code);
+        }
         let mut summaries = BTreeMap::new();
         let mut headers = Vec::new();
         let table = DependencyTable::read(workspace)?;
@@ -60,7 +67,9 @@ impl Sources {
                 exported.extend([export.cargo_toml(), export.main_rs, export.source]);
                 headers.push(HeaderLength::measure(&section, &example, &source));
                 summaries.insert(id.clone(), Header::parse(&source).summary);
-                examples.insert(id, drift::Code::of(&source));
+                let outputs = golden_files(workspace, &section, &example)?;
+                let code = drift::Code::of(&source).printing(outputs.iter().map(String::as_str));
+                examples.insert(id, code);
             }
         }
         let known = summaries.keys().cloned().collect();
@@ -73,6 +82,20 @@ impl Sources {
             exported,
         })
     }
+}
+
+/// The text of each golden file of `section/example` (its stdout, its
+/// timeline, its dump): what its runs print.
+fn golden_files(workspace: &Workspace, section: &str, example: &str) -> Result<Vec<String>, Error> {
+    let dir = workspace.golden_root().join(section);
+    let mut texts = Vec::new();
+    for entry in fs::read_dir(&dir).map_err(|error| format!("{}: {error}", dir.display()))? {
+        let path = entry?.path();
+        if path.file_stem().is_some_and(|stem| stem == example) {
+            texts.push(read(&path)?);
+        }
+    }
+    Ok(texts)
 }
 
 /// The names of the `mod NAME;` items of a section's `main.rs`.
