@@ -149,7 +149,8 @@ pub struct Docs {
     #[arg(long, conflicts_with = "build")]
     check: bool,
     /// Only what needs no build, in seconds: the pages no run of an example makes (templates,
-    /// topics, guides); with --check, those and the names, quotes and headers.
+    /// topics, guides) and the README's quotes; with --check, those and the names, quotes and
+    /// headers.
     #[arg(long, conflicts_with = "build")]
     text: bool,
     /// Also build the book into docs/book with mdBook (tests/browser checks it).
@@ -166,7 +167,7 @@ pub enum DocsMode {
     Check,
     /// `--check --text`: the same for the checks that need no build.
     CheckText,
-    /// `--text`: writes the generated pages that need no build.
+    /// `--text`: writes the generated pages that need no build, and the README's quotes.
     WriteText,
     /// `--build`: writes the generated pages, then builds the book.
     Build,

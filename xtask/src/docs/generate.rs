@@ -12,7 +12,7 @@ use super::guides::{self, blocks_page, guide_page, guides_index};
 use super::pages::{
     Twin, chapter, example_page, from_the_guides, link_book_pages, see_also, summary, topic_page,
 };
-use super::readme::{readme_chart, readme_table, with_generated_parts};
+use super::readme::{readme_chart, readme_table, with_generated_parts, with_quotes, write_quotes};
 use super::sections::{SectionDoc, read_sections};
 use super::sources::Sources;
 use super::{
@@ -354,6 +354,7 @@ pub fn write(workspace: &Workspace, book: &Book) -> Result<Vec<String>, Error> {
     let readme = workspace.root().join("README.md");
     let text = read(&readme)?;
     let updated = with_generated_parts(&text, book)?;
+    let (updated, _) = with_quotes(&root, &updated);
     if updated != text {
         crate::files::write(&readme, updated)?;
         changed.push("README.md".to_owned());
@@ -375,11 +376,17 @@ fn write_pages(root: &Path, files: &BTreeMap<PathBuf, String>) -> Result<Vec<Str
     Ok(changed)
 }
 
-/// Writes the pages no run makes ([`text_pages`]), building nothing.
+/// Writes the pages no run makes ([`text_pages`]) and the README's quotes,
+/// building nothing.
 pub fn write_text(workspace: &Workspace) -> Result<Vec<String>, Error> {
     let bridge = BridgeDoc::read(workspace)?;
     let sources = Sources::read(workspace, &bridge)?;
-    write_pages(&docs_src(workspace), &text_pages(workspace, &sources)?)
+    let root = docs_src(workspace);
+    let mut changed = write_pages(&root, &text_pages(workspace, &sources)?)?;
+    if write_quotes(workspace, &root)? {
+        changed.push("README.md".to_owned());
+    }
+    Ok(changed)
 }
 
 /// How the name of a section's trace ends.

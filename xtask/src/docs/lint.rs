@@ -74,6 +74,8 @@ fn text(workspace: &Workspace, root: &Path, sources: &Sources) -> Result<Vec<Str
     problems.extend(drift(workspace, root, sources)?);
     problems.extend(super::headers::problems(&sources.headers));
     problems.extend(super::crate_facts::problems(workspace)?);
+    let readme = read(&workspace.root().join("README.md"))?;
+    problems.extend(super::readme::with_quotes(root, &readme).1);
     Ok(problems)
 }
 

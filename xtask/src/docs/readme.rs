@@ -1,12 +1,15 @@
 //! The two parts of the top-level `README.md` that `cargo xtask docs` writes,
-//! each between its marker lines: the table of sections and one chart.
+//! each between its marker lines: the table of sections and one chart; and
+//! its quotes, which `docs --text` writes too.
 
 use std::fmt::Write as _;
 use std::fs;
+use std::path::Path;
 
 use protocol::timeline::{self, Timeline};
 
 use super::bridge::BridgeDoc;
+use super::generate::quote;
 use super::sections::SectionDoc;
 use super::{Book, cell, read};
 use crate::Error;
@@ -71,6 +74,80 @@ pub(super) fn with_generated_parts(readme: &str, book: &Book) -> Result<String, 
     Ok(text)
 }
 
+/// How a README quote starts, after its value: `0.5<!-- quote FILE:REGEX -->`.
+/// The README is read where it is, on GitHub too, so it can't hold mdBook's
+/// `{{#quote FILE:REGEX}}` ([`quote`]): it shows the value, and the comment,
+/// which no reader sees, says where the value comes from.
+const QUOTE_OPEN: &str = "<!-- quote ";
+const QUOTE_CLOSE: &str = " -->";
+
+/// `readme` with each quote's value as its file gives it now, and what is
+/// wrong with its quotes as they are: a value its file no longer gives, or a
+/// quote that gives nothing. A value is the word before the comment, back to
+/// a space or an opening bracket.
+pub(super) fn with_quotes(docs: &Path, readme: &str) -> (String, Vec<String>) {
+    let mut text = String::with_capacity(readme.len());
+    let mut problems = Vec::new();
+    let mut rest = readme;
+    while let Some(open) = rest.find(QUOTE_OPEN) {
+        let line = readme[..readme.len() - rest.len() + open]
+            .matches('\n')
+            .count()
+            + 1;
+        let Some(close) = rest[open..].find(QUOTE_CLOSE).map(|at| open + at) else {
+            problems.push(format!("README.md:{line}: a quote with no `{QUOTE_CLOSE}`"));
+            break;
+        };
+        let target = &rest[open + QUOTE_OPEN.len()..close];
+        let before = &rest[..open];
+        let start = before
+            .rfind(|c: char| c.is_whitespace() || c == '(' || c == '[')
+            .map_or(0, |at| at + 1);
+        let old = &before[start..];
+        text.push_str(&before[..start]);
+        match quote(docs, "quote", target) {
+            Ok(new) if old.is_empty() => {
+                problems.push(format!(
+                    "README.md:{line}: no value before the quote of `{new}`"
+                ));
+            }
+            Ok(new) => {
+                if new != old {
+                    problems.push(format!(
+                        "README.md:{line}: says `{old}` where `{target}` gives `{new}`: `cargo \
+                         xtask docs --text` writes it"
+                    ));
+                }
+                text.push_str(&new);
+            }
+            Err(why) => {
+                problems.push(format!(
+                    "README.md:{line}: {QUOTE_OPEN}{target}{QUOTE_CLOSE}: {why}"
+                ));
+                text.push_str(old);
+            }
+        }
+        let end = close + QUOTE_CLOSE.len();
+        text.push_str(&rest[open..end]);
+        rest = &rest[end..];
+    }
+    text.push_str(rest);
+    (text, problems)
+}
+
+/// Writes the README's quotes as [`with_quotes`] gives them; whether it
+/// changed.
+pub(super) fn write_quotes(workspace: &Workspace, docs: &Path) -> Result<bool, Error> {
+    let path = workspace.root().join("README.md");
+    let readme = read(&path)?;
+    let (updated, _) = with_quotes(docs, &readme);
+    if updated == readme {
+        return Ok(false);
+    }
+    crate::files::write(&path, updated)?;
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,5 +168,32 @@ mod tests {
             )
         );
         assert!(with_generated_parts("no markers", &book).is_err());
+    }
+
+    /// A README quote's value is what its file says now; `docs --text`
+    /// writes it, and the check names a value that differs.
+    #[test]
+    fn a_readme_quote_is_what_its_file_says_now() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("docs/src")).unwrap();
+        fs::write(dir.path().join("lib.rs"), "const BEAT: u64 = 100;\n").unwrap();
+        let docs = dir.path().join("docs/src");
+        let quoted = "<!-- quote lib.rs:BEAT: u64 = (\\d+) -->";
+        let current = format!("Two dumps 100{quoted} ms apart (100{quoted} ms).\n");
+        assert_eq!(with_quotes(&docs, &current), (current.clone(), Vec::new()));
+        let stale = current.replace("100<", "50<");
+        let (written, problems) = with_quotes(&docs, &stale);
+        assert_eq!(written, current);
+        let said = "README.md:1: says `50` where `lib.rs:BEAT: u64 = (\\d+)` gives `100`: \
+                    `cargo xtask docs --text` writes it";
+        assert_eq!(problems, [said, said]);
+        let (_, problems) = with_quotes(&docs, "x <!-- quote lib.rs:nothing -->\n");
+        assert_eq!(
+            problems,
+            [
+                "README.md:1: <!-- quote lib.rs:nothing -->: `nothing` matches 0 times in lib.rs, \
+              not once"
+            ]
+        );
     }
 }
