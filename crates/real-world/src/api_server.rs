@@ -10,10 +10,10 @@
 //! "processing" for ever), a duplicate a 409. A body has at most `MAX_BODY`
 //! bytes, an id `MAX_ID`; past `MAX_JOBS` the oldest result goes, or, with
 //! every job running, the answer is a 503 whose `Retry-After` is when one
-//! ends (`PROCESSING_TIME`). A client has 30 s for a request's head, then
-//! `ANSWER_TIMEOUT` for its body and the answer (then a 503 whose wait is
-//! `RETRY_AFTER`; a 408 would blame it), and `WRITE_TIMEOUT` to make room
-//! for each write. `serve` prints nothing: a `println!` to a full stdout
+//! ends (`PROCESSING_TIME`). A client has hyper's limit for a request's
+//! head, then `ANSWER_TIMEOUT` for its body and the answer (then a 503 whose
+//! wait is `RETRY_AFTER`; a 408 would blame it), and `WRITE_TIMEOUT` to make
+//! room for each write. `serve` prints nothing: a `println!` to a full stdout
 //! would stall the runtime's thread, and every connection with it. No
 //! connection cap: a server facing the internet sits behind a proxy with one.
 //!

@@ -69,8 +69,8 @@ pub(super) struct Code {
     /// The times its code writes and its golden files print
     /// ([`durations`]): what a time typed beside it must be.
     times: BTreeSet<Micros>,
-    /// Its header, the `//!` lines it starts with, where a time typed is
-    /// one of its own.
+    /// Its header, the text of the `//!` lines it starts with, where a time
+    /// typed is one of its own.
     header: String,
 }
 
@@ -78,17 +78,22 @@ impl Code {
     /// What the check knows of `source`, an example's file.
     pub(super) fn of(source: &str) -> Code {
         let mut code = match RustSource::parse(source) {
-            Ok(file) => Code::named(&file.names()),
-            // A text that is not Rust's tokens has words and no paths.
+            Ok(file) => Code {
+                times: durations::in_code(&file),
+                ..Code::named(&file.names())
+            },
+            // A text that is not Rust's tokens has words and no paths nor
+            // times.
             Err(_) => Code {
                 words: words(source).collect(),
                 ..Code::default()
             },
         };
-        code.times = durations::in_code(source).collect();
+        // Its text, each `//!` blanked out (a `!` there ends no sentence).
         code.header = source
             .split_inclusive('\n')
             .take_while(|line| line.starts_with("//!"))
+            .map(|line| line.replacen("//!", "   ", 1))
             .collect();
         for inferred in INFERRED {
             let returned = inferred.returned_by.iter().any(|call| {
@@ -1157,8 +1162,8 @@ About `Mutex` and `tokio::spawn`, citing nothing.
             note: note.to_owned(),
         };
         let mappings = [
-            note("Waits 2 s where the guide's waits 10 s."),
-            note("Waits 3 s where the guide's waits 10 s."),
+            note("Waits 2 s; the guide's waits 10 s."),
+            note("Waits 3 s; the guide's waits 10 s."),
         ];
         assert_eq!(
             notes(&mappings, &examples),
