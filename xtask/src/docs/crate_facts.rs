@@ -77,11 +77,13 @@ const HISTORY: [&str; 8] = [
 ];
 
 /// How a page writes a crate's name where it is not the crate's own.
-const DISPLAY: [(&str, &str); 4] = [
+const DISPLAY: [(&str, &str); 5] = [
     ("Tokio", "tokio"),
     ("PyO3", "pyo3"),
     ("Rust", RUST),
     ("rustc", RUST),
+    // `rustup toolchain install 1.95.0`.
+    ("rustup", RUST),
 ];
 
 /// The forms of a version: a name (in backticks or not, "version" or not
@@ -89,8 +91,9 @@ const DISPLAY: [(&str, &str); 4] = [
 /// apart", "either 0.5 or 1.5 s", "`http` 1.3 times") nor a pre-release,
 /// which no lock builds ("rustc 1.97.0-nightly", as the exercise checker's
 /// tests fake one); `cargo add NAME@VERSION`; a docs.rs address; a crate's
-/// directory in the registry, `tokio-1.54.1/src`.
-static FORMS: LazyLock<[Regex; 4]> = LazyLock::new(|| {
+/// directory in the registry, `tokio-1.54.1/src`; Rust's in `rustup
+/// toolchain install 1.95.0`.
+static FORMS: LazyLock<[Regex; 5]> = LazyLock::new(|| {
     let version = r"(?P<version>\d+\.\d+(?:\.\d+)?)";
     let number = r"\d+(?:\.\d+)?";
     let unit = r"\s*(?:s|ms|µs|ns|%|times)\b";
@@ -101,6 +104,7 @@ static FORMS: LazyLock<[Regex; 4]> = LazyLock::new(|| {
         format!(r"\b(?P<name>[A-Za-z0-9_-]+)@{version}\b"),
         format!(r"docs\.rs/(?P<name>[A-Za-z0-9_-]+)/{version}\b"),
         r"\b(?P<name>[a-z][a-z0-9_-]*?)-(?P<version>\d+\.\d+\.\d+)/".to_owned(),
+        format!(r"\b(?P<name>rustup) toolchain (?:install|add) {version}\b"),
     ]
     .map(|form| Regex::new(&form).expect("a valid pattern"))
 });
@@ -395,7 +399,8 @@ mod tests {
                     /// 1.52, wrapped; `cargo add tokio@1.40`, docs.rs/tokio/1.40.0/tokio.\n\
                     rustc 1.94 words it; `tokio` 1.53 and Tokio version 1.53 too.\n\
                     At tokio-1.53.0/src/fs/mod.rs:136; either 0.5 or 1.5 s.\n\
-                    `http` 1.3 times faster; rustc 1.97.0-nightly.\n";
+                    `http` 1.3 times faster; rustc 1.97.0-nightly.\n\
+                    Or run `rustup toolchain install 1.94.0` (1.95.0 is fine).\n";
         let problems = locked().problems("p.md", text);
         let lines: Vec<&str> = problems
             .iter()
@@ -405,7 +410,7 @@ mod tests {
             lines,
             [
                 "p.md:1", "p.md:5", "p.md:6", "p.md:9", "p.md:12", "p.md:13", "p.md:13", "p.md:14",
-                "p.md:14", "p.md:14", "p.md:15"
+                "p.md:14", "p.md:14", "p.md:15", "p.md:17"
             ],
             "{problems:#?}"
         );
