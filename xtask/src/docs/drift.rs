@@ -588,7 +588,7 @@ pub(super) fn page(page: &str, text: &str, examples: &Examples) -> Vec<String> {
 
 /// What to do about a time an example lacks.
 const TIME_FIX: &str = "quote it from the file or the run that has it ({{#quote FILE:REGEX}}), \
-                        say in its clause that it is the guide's, or drop it";
+                        say in its sentence that it is the guide's, or drop it";
 
 /// `None` if each of the `linked` examples has the time `typed` gives (its
 /// code writes it or its golden files print it); else those that lack it.
