@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 
-use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Spacing, TokenStream, TokenTree};
 
 /// A file's tokens, as its top-level items.
 #[derive(Debug)]
@@ -356,7 +356,8 @@ pub struct Names {
     pub called: BTreeSet<String>,
     /// The functions under `#[test]` or `#[tokio::test]`, by name.
     pub tests: BTreeSet<String>,
-    /// The functions under `#[ignore]`, by name.
+    /// The functions under `#[ignore]`, by name, or under a `#[cfg]` that
+    /// may not hold where the checks run ([`cfg_holds`]).
     pub ignored: BTreeSet<String>,
     /// Every outer attribute, an item's or an expression's.
     pub attributes: Vec<Attribute>,
@@ -410,7 +411,8 @@ impl Names {
                                     .arguments
                                     .split(',')
                                     .skip(1)
-                                    .any(|part| part.trim().starts_with("ignore"));
+                                    .any(|part| part.trim().starts_with("ignore"))
+                            || attribute.path == ["cfg"] && !cfg_holds(&attribute.arguments);
                         if ignores && let Some(name) = function_after(&tokens[at + 2..]) {
                             self.ignored.insert(name);
                         }
@@ -521,6 +523,56 @@ fn function_after(tokens: &[TokenTree]) -> Option<String> {
     None
 }
 
+/// Whether the `#[cfg(...)]` whose inside is `predicate` holds where the
+/// checks run: Linux on x86_64, with `--cfg tokio_unstable`, in a test
+/// build. What it can't tell (a feature, another cfg) may not hold.
+pub fn cfg_holds(predicate: &str) -> bool {
+    let Ok(tokens) = predicate.parse::<TokenStream>() else {
+        return false;
+    };
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    holds(&tokens)
+}
+
+fn holds(tokens: &[TokenTree]) -> bool {
+    const SET: [&str; 4] = ["test", "unix", "tokio_unstable", "debug_assertions"];
+    const VALUES: [(&str, &str); 5] = [
+        ("target_os", "\"linux\""),
+        ("target_family", "\"unix\""),
+        ("target_arch", "\"x86_64\""),
+        ("target_pointer_width", "\"64\""),
+        ("target_endian", "\"little\""),
+    ];
+    let each = |group: &Group| -> Vec<bool> {
+        let inner: Vec<TokenTree> = group.stream().into_iter().collect();
+        inner
+            .split(|token| is_punct(token, ','))
+            .filter(|part| !part.is_empty())
+            .map(holds)
+            .collect()
+    };
+    match tokens {
+        [TokenTree::Ident(all), TokenTree::Group(group)] if all == "all" => {
+            each(group).into_iter().all(|held| held)
+        }
+        [TokenTree::Ident(any), TokenTree::Group(group)] if any == "any" => {
+            each(group).into_iter().any(|held| held)
+        }
+        [TokenTree::Ident(not), TokenTree::Group(group)] if not == "not" => {
+            let inner: Vec<TokenTree> = group.stream().into_iter().collect();
+            !holds(&inner)
+        }
+        [TokenTree::Ident(name)] => SET.iter().any(|set| name == set),
+        [TokenTree::Ident(key), equals, TokenTree::Literal(value)] if is_punct(equals, '=') => {
+            let value = value.to_string();
+            VALUES
+                .iter()
+                .any(|&(known, held)| key == known && value == held)
+        }
+        _ => false,
+    }
+}
+
 fn is_parenthesized(token: &TokenTree) -> bool {
     matches!(token, TokenTree::Group(group) if group.delimiter() == Delimiter::Parenthesis)
 }
@@ -615,15 +667,22 @@ mod tests {
         let tests = "mod tests { #[test] fn plain() {} #[tokio::test(start_paused = true)]\n\
                      #[should_panic] async fn paused() {} #[cfg(test)] fn helper() {} fn other() {}\n\
                      #[ignore = \"slow\"] #[test] fn skipped() {}\n\
-                     #[test] #[cfg_attr(target_os = \"linux\", ignore)] fn on_linux() {} }";
+                     #[test] #[cfg_attr(target_os = \"linux\", ignore)] fn on_linux() {}\n\
+                     #[test] #[cfg(target_os = \"macos\")] fn on_macos() {}\n\
+                     #[test] #[cfg(all(unix, not(windows)))] fn on_unix() {} }";
         let tests = source(tests).names();
         assert_eq!(
             tests.tests,
-            BTreeSet::from(["on_linux", "paused", "plain", "skipped"].map(str::to_owned))
+            BTreeSet::from(
+                [
+                    "on_linux", "on_macos", "on_unix", "paused", "plain", "skipped"
+                ]
+                .map(str::to_owned)
+            )
         );
         assert_eq!(
             tests.ignored,
-            BTreeSet::from(["on_linux", "skipped"].map(str::to_owned))
+            BTreeSet::from(["on_linux", "on_macos", "skipped"].map(str::to_owned))
         );
         assert_eq!(
             names.attributes,

@@ -36,7 +36,8 @@
 //!
 //! A claim about how an example behaves cites the test that checks it,
 //! `tests::NAME`: a function under `#[test]` or `#[tokio::test]`, and not
-//! `#[ignore]`, in each example that speaks for it. A name written as a call,
+//! `#[ignore]` nor under a `#[cfg]` that may not hold where the checks run,
+//! in each example that speaks for it. A name written as a call,
 //! `capacity()`, must be one the code calls or defines as a function.
 
 use std::collections::{BTreeMap, BTreeSet};
