@@ -32,7 +32,7 @@
 //! the page it links.
 //!
 //! A time typed in the same places, or in an example's header, is one the
-//! example's code writes or its golden files print ([`durations`]).
+//! example's code writes or its golden stdout prints ([`durations`]).
 //!
 //! A claim about how an example behaves cites the test that checks it,
 //! `tests::NAME`: a function under `#[test]` or `#[tokio::test]`, and not
@@ -67,7 +67,7 @@ pub(super) struct Code {
     /// Its tests' names, which a page cites as `tests::NAME` for a claim
     /// about how the example behaves; not those under `#[ignore]`.
     tests: BTreeSet<String>,
-    /// The times its code writes and its golden files print
+    /// The times its code writes and its golden stdout prints
     /// ([`durations`]): what a time typed beside it must be.
     times: BTreeSet<Micros>,
     /// Its header, the text of the `//!` lines it starts with, where a time
@@ -110,7 +110,7 @@ impl Code {
         code
     }
 
-    /// `self`, with the times `outputs` (its golden files) print.
+    /// `self`, with the times `outputs` (its golden stdout) prints.
     pub(super) fn printing<'a>(mut self, outputs: impl IntoIterator<Item = &'a str>) -> Code {
         for output in outputs {
             self.times.extend(durations::in_output(output));
@@ -592,14 +592,14 @@ const TIME_FIX: &str = "quote it from the file or the run that has it ({{#quote 
                         say in its sentence that it is the guide's, or drop it";
 
 /// `None` if each of the `linked` examples has the time `typed` gives (its
-/// code writes it or its golden files print it); else those that lack it.
+/// code writes it or its golden stdout prints it); else those that lack it.
 fn time_missing(typed: &Typed<'_>, linked: &[Linked<'_>]) -> Option<String> {
     let lacking: Vec<&str> = linked
         .iter()
         .filter(|example| !example.code.times.contains(&typed.micros))
         .map(|example| example.key)
         .collect();
-    (!lacking.is_empty()).then(|| format!("{} (in its code or golden files)", lacking.join(", ")))
+    (!lacking.is_empty()).then(|| format!("{} (in its code or golden stdout)", lacking.join(", ")))
 }
 
 /// What to do about a name an example lacks.
@@ -895,7 +895,7 @@ pub(super) fn notes(mappings: &[Mapping], examples: &Examples) -> Vec<String> {
 }
 
 /// Each time an example's header gives that its code doesn't write nor its
-/// golden files print, a line each. `crates/SECTION/src/EXAMPLE.rs` is the
+/// golden stdout prints, a line each. `crates/SECTION/src/EXAMPLE.rs` is the
 /// file of `SECTION/EXAMPLE`, a bridge lesson's too.
 pub(super) fn headers(examples: &Examples) -> Vec<String> {
     let mut problems = Vec::new();
@@ -906,7 +906,7 @@ pub(super) fn headers(examples: &Examples) -> Vec<String> {
             if time_missing(&typed, &linked).is_some() {
                 problems.push(format!(
                     "crates/{section}/src/{example}.rs:{}: the header gives {}, which is not \
-                     a time that its code writes or its golden files print: {TIME_FIX}",
+                     a time that its code writes or its golden stdout prints: {TIME_FIX}",
                     typed.line() + 1,
                     typed.said,
                 ));
@@ -1117,7 +1117,7 @@ About `Mutex` and `tokio::spawn`, citing nothing.
 
     /// A time typed beside an example, in a topic's cited clause, a row, a
     /// seed-map note or the example's own header, is one its code writes or
-    /// its golden files print: a timeout changed from 2 s to 3 s leaves each
+    /// its golden stdout prints: a timeout changed from 2 s to 3 s leaves each
     /// page that says 2 s stale.
     #[test]
     fn a_time_typed_beside_an_example_is_one_it_has() {
@@ -1130,12 +1130,12 @@ About `Mutex` and `tokio::spawn`, citing nothing.
             headers(&examples),
             [
                 "crates/errors/src/timeouts.rs:2: the header gives 2 s, which is not a time that \
-              its code writes or its golden files print: "
+              its code writes or its golden stdout prints: "
                     .to_owned()
                     + TIME_FIX
             ]
         );
-        let lacking = "errors/timeouts (in its code or golden files)";
+        let lacking = "errors/timeouts (in its code or golden stdout)";
         let topic_text = "It gives up after 3 s and retries at 0.5 s ([timeouts](../errors/timeouts.md)). \
                           A 2 s wait, citing nothing.\n\n\
                           Then after 2 s ([timeouts](../errors/timeouts.md)).\n";

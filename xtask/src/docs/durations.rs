@@ -1,7 +1,7 @@
 //! The drift check's durations: a time typed in prose beside an example
 //! ("gives up after 2 s", "0.5, 0.6 and 0.7 s") must be one that the
 //! example's code writes (`Duration::from_secs(2)`, outside its tests and
-//! comments) or its golden files print (`[2.00s]`), so that a page restating
+//! comments) or its golden stdout prints (`[2.00s]`), so that a page restating
 //! a time cannot outlive a change to it. A time the code computes (`500 +
 //! 100 * i` ms) is quoted from the file or the run instead (`{{#quote
 //! FILE:REGEX}}`), or not given. Only the value is checked: a page whose

@@ -14,6 +14,7 @@ use super::headers::HeaderLength;
 use super::{drift, read, topics};
 use crate::Error;
 use crate::export::{DependencyTable, ExampleFile, Export, TASK_DUMP_CONFIG};
+use crate::golden;
 use crate::rust_source::RustSource;
 use crate::workspace::Workspace;
 
@@ -41,7 +42,7 @@ impl Sources {
         let mut examples = drift::Examples::new();
         for (key, code) in bridge.codes() {
             let (section, lesson) = key.split_once('/').unwrap_or_default();
-            let outputs = golden_files(workspace, section, lesson)?;
+            let outputs = golden_stdout(workspace, section, lesson)?;
             let code = code.printing(outputs.iter().map(String::as_str));
             examples.insert(key, code);
         }
@@ -67,7 +68,7 @@ impl Sources {
                 exported.extend([export.cargo_toml(), export.main_rs, export.source]);
                 headers.push(HeaderLength::measure(&section, &example, &source));
                 summaries.insert(id.clone(), Header::parse(&source).summary);
-                let outputs = golden_files(workspace, &section, &example)?;
+                let outputs = golden_stdout(workspace, &section, &example)?;
                 let code = drift::Code::of(&source).printing(outputs.iter().map(String::as_str));
                 examples.insert(id, code);
             }
@@ -84,18 +85,20 @@ impl Sources {
     }
 }
 
-/// The text of each golden file of `section/example` (its stdout, its
-/// timeline, its dump): what its runs print.
-fn golden_files(workspace: &Workspace, section: &str, example: &str) -> Result<Vec<String>, Error> {
-    let dir = workspace.golden_root().join(section);
-    let mut texts = Vec::new();
-    for entry in fs::read_dir(&dir).map_err(|error| format!("{}: {error}", dir.display()))? {
-        let path = entry?.path();
-        if path.file_stem().is_some_and(|stem| stem == example) {
-            texts.push(read(&path)?);
-        }
+/// The text of `section/example`'s golden stdout, if it has one: what it
+/// prints. Not its timeline, whose many instants would vouch for almost any
+/// time.
+fn golden_stdout(
+    workspace: &Workspace,
+    section: &str,
+    example: &str,
+) -> Result<Vec<String>, Error> {
+    let path = golden::path(&workspace.golden_root(), section, example, golden::STDOUT);
+    match fs::read_to_string(&path) {
+        Ok(text) => Ok(vec![text]),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(error) => Err(format!("{}: {error}", path.display()).into()),
     }
-    Ok(texts)
 }
 
 /// The names of the `mod NAME;` items of a section's `main.rs`.
