@@ -586,12 +586,12 @@ impl Taker<'_> {
             Taken::Finished(output) => return Twice::Finished(output),
         };
         if let Some(output) = self.dumps.beat(future.as_mut()).await {
-            return Twice::FinishedBetween(task_dump::report(&first, None), output);
+            return Twice::FinishedBetween(task_dump::report_ended(&first), output);
         }
         match self.take(future).await {
             Taken::Dump(second) => Twice::Both(task_dump::report(&second, Some(&first))),
             Taken::Finished(output) => {
-                Twice::FinishedBetween(task_dump::report(&first, None), output)
+                Twice::FinishedBetween(task_dump::report_ended(&first), output)
             }
         }
     }

@@ -15,7 +15,7 @@ use tokio::time::timeout;
 
 use crate::BEAT;
 use crate::fold::{Wait, fold};
-use crate::report::{Report, report};
+use crate::report::{Report, report, report_ended};
 use crate::tracker::{Actor, Records, Tracker};
 #[cfg(taskdump)]
 use crate::{seconds, task_number};
@@ -202,10 +202,10 @@ impl<'a> TaskDumps<'a> {
             Taken::Dump(dump) => dump,
         };
         if let Some(output) = self.beat(main.as_mut()).await {
-            return Twice::FinishedBetween(report(&first, None), output);
+            return Twice::FinishedBetween(report_ended(&first), output);
         }
         match self.dump(main).await {
-            Taken::Finished(output) => Twice::FinishedBetween(report(&first, None), output),
+            Taken::Finished(output) => Twice::FinishedBetween(report_ended(&first), output),
             Taken::Dump(second) => Twice::Both(report(&second, Some(&first))),
         }
     }

@@ -24,9 +24,10 @@ pub struct Wait {
     pub frames: Vec<Place>,
     /// The leaf, folded: `Mutex::lock`, `timeout › sleep`.
     pub leaf: String,
-    /// Whether it passes through a `select!` (or `futures`' `select`): the
-    /// other branches may wait on what leaves no frame (a `JoinSet` none of
-    /// whose tasks has finished, a `futures` oneshot), and end this wait.
+    /// Whether it passes through a `select!` or a `join!` (or `futures`'
+    /// `select` or `join`): the other branches may wait on what leaves no
+    /// frame (a `JoinSet` none of whose tasks has finished, a `futures`
+    /// oneshot), and end this wait, or the guard it waits for.
     pub in_select: bool,
 }
 
@@ -92,19 +93,29 @@ pub fn fold(frames: &[Frame], own: Own<'_>) -> Wait {
     }
 }
 
-/// Whether `frame` is a `select!`'s expansion (its closure, compiled from
-/// Tokio's macro file) or one of `futures`' selecting futures.
+/// Whether `frame` is a `select!`'s or a `join!`'s expansion (its
+/// closure, compiled from Tokio's macro file) or one of `futures`' futures
+/// that poll several: a branch that leaves no frame may be pending beside
+/// the waits the dump shows.
 fn selects(frame: &Frame) -> bool {
     let file = Path::new(frame.file.as_deref().unwrap_or_default());
     let function = simplify(frame.function.as_deref().unwrap_or_default());
     let tokio = file
         .iter()
         .any(|part| part.to_string_lossy().starts_with("tokio-"));
-    (tokio && file.ends_with("src/macros/select.rs"))
+    let macros = ["select.rs", "join.rs", "try_join.rs"];
+    (tokio
+        && macros
+            .iter()
+            .any(|name| file.ends_with(Path::new("src/macros").join(name))))
         || [
             "future::select::Select::",
             "select_all::SelectAll::",
             "select_ok::SelectOk::",
+            "future::join::Join",
+            "future::try_join::TryJoin",
+            "join_all::JoinAll::",
+            "try_join_all::TryJoinAll::",
         ]
         .iter()
         .any(|name| function.starts_with("futures_util::") && function.contains(name))

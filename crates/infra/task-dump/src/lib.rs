@@ -32,7 +32,7 @@ pub use dump::{
 };
 pub use fold::{Place, Wait, fold, short_path, simplify};
 pub use render::{MAX_ENTRIES, names_label};
-pub use report::{Entry, Fact, Holder, Report, Unseen, Verdict, report};
+pub use report::{Entry, Fact, Holder, Report, Unseen, Verdict, report, report_ended};
 pub use tracker::{Actor, Guard, Tracker};
 
 /// How far apart the two dumps of [`TaskDumps::dump_twice`] are: tasks

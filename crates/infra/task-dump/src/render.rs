@@ -233,6 +233,10 @@ impl Report {
                  {beat} apart.",
                 self.names(tasks)
             ),
+            Verdict::Ended => format!(
+                "No verdict: `main` ended before a second dump, {beat} later, so the program \
+                 was moving."
+            ),
             Verdict::Stalled => format!(
                 "Stuck: nothing moved between two dumps {beat} apart, and nothing is left to wake \
                  a task (no timer, socket or blocking job); only a thread outside the runtime \
@@ -269,9 +273,9 @@ impl Report {
                         self.name(*who)
                     ),
                     Doubt::Select(who) => format!(
-                        "{} waits in a `select!`, whose other branches may wait on what leaves \
-                         no frame in a dump (a `JoinSet`'s `join_next`, a `futures` oneshot) \
-                         and end its wait",
+                        "{} waits in a `select!` or a `join!`, whose other branches may wait \
+                         on what leaves no frame in a dump (a `JoinSet`'s `join_next`, a \
+                         `futures` oneshot) and then end its wait or let its guard go",
                         self.name(*who)
                     ),
                 };
@@ -294,6 +298,11 @@ impl Report {
                     Quiet::Leaf { who, leaf } => format!(
                         "{} waits in {leaf}, which something besides the program's tasks (a \
                          signal, a peer, another process) may end",
+                        self.name(*who)
+                    ),
+                    Quiet::HeldOutside(who) => format!(
+                        "{} waits for a lock that a thread outside the runtime holds, which \
+                         may let it go",
                         self.name(*who)
                     ),
                     Quiet::FromOutside(woken) => format!(

@@ -129,6 +129,9 @@ pub enum Verdict {
     /// They waited only for each other's locks in the first of two dumps,
     /// and moved before the second.
     Moved(Vec<Actor>),
+    /// `main` ended before a second dump: whatever the first showed, the
+    /// program was moving.
+    Ended,
     /// Nothing moved between two dumps and nothing is left to wake a task.
     Stalled,
     /// Some task holds or waits for a lock, and no cycle runs through them.
@@ -175,8 +178,9 @@ pub enum Doubt {
     /// The dump took no frames of one of them: it may also wait for
     /// something else.
     NoFrames(Actor),
-    /// One of them waits in a `select!`, whose other branches may wait on
-    /// what leaves no frame, and end its wait.
+    /// One of them waits in a `select!` or a `join!`, whose other branches
+    /// may wait on what leaves no frame, and end its wait or, done, let its
+    /// guard go.
     Select(Actor),
 }
 
@@ -196,6 +200,9 @@ pub enum Quiet {
     Leaf { who: Actor, leaf: String },
     /// A thread outside the runtime woke a task this many times in the run.
     FromOutside(u64),
+    /// `who` waits for a lock that a thread outside the runtime holds (a
+    /// `blocking_lock`'s guard), which may let it go.
+    HeldOutside(Actor),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -209,6 +216,18 @@ pub enum Through {
 pub enum Seen {
     Once,
     Twice,
+}
+
+/// The report of `first`, a dump after which `main` ended before a second
+/// one could be taken: its waits as they were, and no verdict on them, as
+/// the program was moving (a deadlock or a stall it seemed to show was not
+/// one).
+pub fn report_ended(first: &Dump) -> Report {
+    let mut report = report(first, None);
+    if report.verdict.is_some() {
+        report.verdict = Some(Verdict::Ended);
+    }
+    report
 }
 
 /// What `dump` proves, given an `earlier` one [`crate::BEAT`] before it.
@@ -817,6 +836,25 @@ fn unseen_waker(entries: &[Entry], dump: &Dump) -> Option<Quiet> {
         && woken > 0
     {
         return Some(Quiet::FromOutside(woken));
+    }
+    let held_outside = |fact: &Fact| match fact {
+        Fact::WaitsFor { holders, .. } => holders.iter().any(|holder| {
+            matches!(
+                holder,
+                Holder::Guard(Actor::Elsewhere)
+                    | Holder::Took(Actor::Elsewhere)
+                    | Holder::Parked(Actor::Elsewhere)
+                    | Holder::Handed(Actor::Elsewhere)
+                    | Holder::Partly(Actor::Elsewhere)
+            )
+        }),
+        _ => false,
+    };
+    if let Some(entry) = entries
+        .iter()
+        .find(|entry| entry.facts.iter().any(held_outside))
+    {
+        return Some(Quiet::HeldOutside(entry.who));
     }
     for entry in entries {
         if !entry.traced {

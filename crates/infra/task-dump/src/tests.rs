@@ -1050,3 +1050,122 @@ fn a_sleep_the_dump_shows_is_a_timer_though_the_tracker_missed_it() {
         &text,
     );
 }
+
+/// A `join!` one branch of which holds the lock its sibling waits for, while
+/// it waits in a `JoinSet`'s `join_next` (no frame until a task of the set
+/// has finished): the workers end, the holder lets the lock go and `main`
+/// moves. Seen failing ("Deadlock: main waits only for a lock it holds
+/// itself"), from a program a review wrote.
+#[test]
+fn a_join_whose_hidden_branch_holds_the_lock_cant_tell() {
+    async fn supervise(results: &Mutex<Vec<u32>>, mut workers: tokio::task::JoinSet<u32>) {
+        let mut results = results.lock().await;
+        while let Some(Ok(result)) = workers.join_next().await {
+            results.push(result);
+        }
+    }
+    async fn report(results: &Mutex<Vec<u32>>) {
+        sleep(Duration::from_millis(10)).await;
+        let _results = results.lock().await;
+    }
+    let main = || async {
+        let results = Mutex::new(Vec::new());
+        let mut workers = tokio::task::JoinSet::new();
+        for id in 0..2 {
+            workers.spawn(async move {
+                sleep(Duration::from_secs(2)).await;
+                id
+            });
+        }
+        tokio::join!(supervise(&results, workers), report(&results));
+    };
+    let text = dump_at(main, Duration::from_millis(500), Dumps::Once);
+    expect("a_join_whose_hidden_branch_holds_the_lock_cant_tell", &text);
+}
+
+/// A task waits for a lock a `std::thread` holds (`blocking_lock`), which it
+/// will let go: nothing the runtime counts will wake the task, but that
+/// thread may. Seen failing ("Stuck", under a report that said the lock was
+/// "held by a thread outside the runtime").
+#[test]
+fn a_lock_a_thread_outside_holds_is_not_stuck() {
+    let tracker = Tracker::default();
+    let dispatch = tracing::Dispatch::new(tracker.subscriber());
+    let _default = tracing::dispatcher::set_default(&dispatch);
+    let config = Arc::new(Mutex::new(0));
+    let (locked, is_locked) = std::sync::mpsc::channel::<()>();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let thread = std::thread::spawn({
+        let config = Arc::clone(&config);
+        move || {
+            let _default = tracing::dispatcher::set_default(&dispatch);
+            let _held = config.blocking_lock();
+            locked.send(()).unwrap();
+            let _ = released.recv();
+        }
+    });
+    is_locked.recv().unwrap();
+    let main = async move {
+        let reader = tokio::spawn(async move {
+            let _config = config.lock().await;
+        });
+        let _ = reader.await;
+    };
+    let own = Own {
+        files: Files::One("src/tests.rs"),
+        module: "tests",
+    };
+    let text = dump_on(
+        &tracker,
+        main,
+        Duration::from_millis(100),
+        Dumps::Twice,
+        own,
+    );
+    drop(release);
+    thread.join().unwrap();
+    expect("a_lock_a_thread_outside_holds_is_not_stuck", &text);
+}
+
+/// `main` ended between the two dumps: what the first seemed to show (here a
+/// lock queue behind `main`) gets no verdict, as the program was moving.
+/// Seen failing: the first dump's verdict alone was printed, "Deadlock"
+/// for a review's program that ended on the same tick.
+#[test]
+fn a_dump_after_which_main_ends_gives_no_verdict() {
+    let tracker = Tracker::default();
+    let _default = tracing::subscriber::set_default(tracker.subscriber());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let own = Own {
+        files: Files::One("src/tests.rs"),
+        module: "tests",
+    };
+    let text = runtime.block_on(async {
+        let lock = Arc::new(Mutex::new(0));
+        let held = Arc::clone(&lock).lock_owned().await;
+        let waiter = tokio::spawn(async move {
+            let _guard = lock.lock().await;
+        });
+        let mut main = pin!(tracker.main(async move {
+            sleep(Duration::from_millis(150)).await;
+            drop(held);
+            let _ = waiter.await;
+        }));
+        let mut dumps_of = TaskDumps::new(tracker.clone(), own);
+        tokio::select! {
+            biased;
+            () = sleep(Duration::from_millis(100)) => {}
+            () = &mut main => return "main ended before the first dump".to_owned(),
+        }
+        match dumps_of.dump_twice(main.as_mut()).await {
+            Twice::FinishedBetween(report, ()) => renumbered(report).render(&names_label),
+            Twice::Both(_) => "no end between the dumps".to_owned(),
+            Twice::Finished(()) => "main ended before the first dump".to_owned(),
+        }
+    });
+    expect("a_dump_after_which_main_ends_gives_no_verdict", &text);
+}
