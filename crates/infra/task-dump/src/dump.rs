@@ -285,7 +285,7 @@ impl<'a> TaskDumps<'a> {
             timers: records.pending_timers(),
             sockets: sockets().map(|open| open.saturating_sub(self.own_sockets)),
             blocking: busy_blocking_threads(),
-            from_outside: woken_from_outside().map(|woken| woken.saturating_sub(self.woken_before)),
+            from_outside: self.woken_from_outside(),
         };
         Taken::Dump(Dump {
             at: Tracker::now(&records),
@@ -380,6 +380,19 @@ pub fn sockets() -> Option<u64> {
     }
     #[cfg(not(tokio_unstable))]
     None
+}
+
+impl TaskDumps<'_> {
+    /// How many times a thread outside the runtime woke a task (since
+    /// these dumps were made) or `main` (`None` where the runtime doesn't say
+    /// and `main` was not woken so).
+    fn woken_from_outside(&self) -> Option<u64> {
+        let main = self.tracker.main_woken_outside();
+        match woken_from_outside() {
+            Some(tasks) => Some(tasks.saturating_sub(self.woken_before) + main),
+            None => (main > 0).then_some(main),
+        }
+    }
 }
 
 /// How many times a task of the current runtime was woken from a thread

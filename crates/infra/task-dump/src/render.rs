@@ -307,7 +307,7 @@ impl Report {
                     ),
                     Quiet::FromOutside(woken) => format!(
                         "a thread outside the runtime (a `std::thread`, a blocking job's) woke \
-                         a task {} during the run, and may again",
+                         a task or `main` {} during the run, and may again",
                         match woken {
                             1 => "once".to_owned(),
                             n => format!("{n} times"),

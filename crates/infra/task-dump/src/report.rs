@@ -198,7 +198,8 @@ pub enum Quiet {
     /// `who` waits in a leaf that something besides the program's tasks
     /// can end: a socket, a signal, a future that is not Tokio's.
     Leaf { who: Actor, leaf: String },
-    /// A thread outside the runtime woke a task this many times in the run.
+    /// A thread outside the runtime woke a task, or `main`, this many times
+    /// in the run.
     FromOutside(u64),
     /// `who` waits for a lock that a thread outside the runtime holds (a
     /// `blocking_lock`'s guard), which may let it go.

@@ -2,7 +2,7 @@
 //! Tokio's paused clock: what each dump says, whole.
 
 use std::future::Future;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -1168,4 +1168,60 @@ fn a_dump_after_which_main_ends_gives_no_verdict() {
         }
     });
     expect("a_dump_after_which_main_ends_gives_no_verdict", &text);
+}
+
+/// Whether one poll of `future` leaves it pending.
+async fn pending<F: Future + ?Sized>(mut future: Pin<&mut F>) -> bool {
+    std::future::poll_fn(move |cx| std::task::Poll::Ready(future.as_mut().poll(cx).is_pending()))
+        .await
+}
+
+/// `main` itself woken now and then from a `std::thread` is not stuck,
+/// though nothing moved between two dumps a beat apart: Tokio counts a
+/// wake from outside of a task, not of the future `block_on` polls. Seen
+/// failing ("Stuck") in a review's program, whose thread sent `main` a
+/// value every 0.3 s.
+#[test]
+fn main_woken_by_a_thread_outside_is_not_stuck() {
+    let tracker = Tracker::default();
+    let _default = tracing::subscriber::set_default(tracker.subscriber());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let own = Own {
+        files: Files::One("src/tests.rs"),
+        module: "tests",
+    };
+    let (values, mut received) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let (go, told) = std::sync::mpsc::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        // One value when told, then none until the test ends.
+        while told.recv().is_ok() {
+            let _ = values.send(());
+        }
+    });
+    let text = runtime.block_on(async {
+        let mut dumps_of = TaskDumps::new(tracker.clone(), own);
+        let (got, has_got) = std::sync::mpsc::channel::<()>();
+        let mut main = pin!(tracker.main(async move {
+            while received.recv().await.is_some() {
+                let _ = got.send(());
+            }
+        }));
+        // `main` waits in `recv`, then the thread wakes it, and it waits again.
+        assert!(pending(main.as_mut()).await);
+        go.send(()).unwrap();
+        while has_got.try_recv().is_err() {
+            std::thread::sleep(Duration::from_millis(1));
+            assert!(pending(main.as_mut()).await);
+        }
+        match dumps_of.dump_twice(main.as_mut()).await {
+            Twice::Both(report) => renumbered(report).render(&names_label),
+            Twice::Finished(()) | Twice::FinishedBetween(..) => "main ended".to_owned(),
+        }
+    });
+    drop(go);
+    thread.join().unwrap();
+    expect("main_woken_by_a_thread_outside_is_not_stuck", &text);
 }

@@ -16,6 +16,7 @@ use std::path::Path;
 use std::pin::pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::task::{Wake, Waker};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -155,6 +156,29 @@ struct Live {
     main_polled: AtomicU64,
     /// Time zero of every time a dump shows.
     origin: OnceLock<Instant>,
+    /// How many times a thread outside the runtime woke `main` (Tokio counts
+    /// such wakes of a task, not of the future `block_on` polls).
+    main_woken_outside: AtomicU64,
+}
+
+/// `main`'s waker, which counts the wakes that come from outside the
+/// runtime: from a thread with no runtime context.
+struct OutsideWakes {
+    live: Arc<Live>,
+    waker: Waker,
+}
+
+impl Wake for OutsideWakes {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if tokio::runtime::Handle::try_current().is_err() {
+            self.live.main_woken_outside.fetch_add(1, Ordering::SeqCst);
+        }
+        self.waker.wake_by_ref();
+    }
 }
 
 /// A task's polls, counted in its span.
@@ -437,19 +461,37 @@ impl Tracker {
         let live = Arc::clone(&self.live);
         async move {
             let mut main = pin!(main);
+            // Made anew only when the caller's waker changes.
+            let mut counting: Option<Arc<OutsideWakes>> = None;
             std::future::poll_fn(move |cx| {
                 live.origin.get_or_init(Instant::now);
                 if !tracing() {
                     let step = live.step.fetch_add(1, Ordering::SeqCst) + 1;
                     live.main_polled.store(step, Ordering::SeqCst);
                 }
+                let waker = match &counting {
+                    Some(counter) if counter.waker.will_wake(cx.waker()) => counter,
+                    _ => counting.insert(Arc::new(OutsideWakes {
+                        live: Arc::clone(&live),
+                        waker: cx.waker().clone(),
+                    })),
+                };
+                let waker = Waker::from(Arc::clone(waker));
                 let outer = IN_MAIN.replace(true);
-                let polled = main.as_mut().poll(cx);
+                let polled = main
+                    .as_mut()
+                    .poll(&mut std::task::Context::from_waker(&waker));
                 IN_MAIN.set(outer);
                 polled
             })
             .await
         }
+    }
+
+    /// How many times a thread outside the runtime (a `std::thread`) woke
+    /// `main`.
+    pub(crate) fn main_woken_outside(&self) -> u64 {
+        self.live.main_woken_outside.load(Ordering::SeqCst)
     }
 
     /// `make()`, whose resources (a sleep, say) and tasks (a dump's) are the
