@@ -306,8 +306,9 @@ impl Report {
                         self.name(*who)
                     ),
                     Quiet::FromOutside(woken) => format!(
-                        "a thread outside the runtime (a `std::thread`, a blocking job's) woke \
-                         a task or `main` {} during the run, and may again",
+                        "a thread that is not one of the runtime's workers (a `std::thread`, a \
+                         blocking job's, or on the multi-thread runtime `main`'s own) spawned or \
+                         woke a task, or woke `main`, {} during the run, and may again",
                         match woken {
                             1 => "once".to_owned(),
                             n => format!("{n} times"),

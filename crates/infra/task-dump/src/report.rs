@@ -198,8 +198,10 @@ pub enum Quiet {
     /// `who` waits in a leaf that something besides the program's tasks
     /// can end: a socket, a signal, a future that is not Tokio's.
     Leaf { who: Actor, leaf: String },
-    /// A thread outside the runtime woke a task, or `main`, this many times
-    /// in the run.
+    /// A thread that is not one of the runtime's workers spawned or woke a
+    /// task, or woke `main`, this many times in the run: Tokio counts a
+    /// task's remote schedules, which on the multi-thread runtime include
+    /// `main`'s own spawns and wakes from `block_on`'s thread.
     FromOutside(u64),
     /// `who` waits for a lock that a thread outside the runtime holds (a
     /// `blocking_lock`'s guard), which may let it go.
